@@ -1,0 +1,73 @@
+package crs
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Event types of the patient index. Later areas add their own.
+const (
+	EventPatientRegistered = "patient.registered"
+	EventPatientUpdated    = "patient.updated"
+	EventPatientDied       = "patient.died"
+	EventPatientMerged     = "patient.merged"
+	EventPatientUnmerged   = "patient.unmerged"
+	EventOrganisationAdded = "organisation.created"
+	EventLocationAdded     = "location.created"
+	EventUserAdded         = "user.created"
+)
+
+// Event is one change to the record, appended and never altered. It says
+// what changed, to whom, by whom, when it was recorded and when it took
+// effect in the real world (an admission keyed in late is effective
+// earlier). Outbound HL7 feeds, FHIR history, the audit trail and
+// past-dated reports are read from events.
+type Event struct {
+	ID          string
+	OrgID       string
+	Type        string
+	PatientID   string // the patient the change is about, if any
+	SubjectID   string // the record changed (a patient, referral, spell...)
+	UserID      string
+	Username    string
+	Role        Role
+	RecordedAt  time.Time
+	EffectiveAt time.Time
+	Summary     string          // one line for the history page, e.g. "Address changed"
+	Data        json.RawMessage // the state after the change, and what changed
+}
+
+// Audit actions.
+const (
+	AuditView    = "view"    // a record was read
+	AuditSearch  = "search"  // a search was run (the query is in Detail)
+	AuditChange  = "change"  // a record was changed (EventID says how)
+	AuditLogin   = "login"   // a login succeeded
+	AuditRefused = "refused" // access was refused (bad login, wrong role, other trust)
+	AuditLogout  = "logout"
+)
+
+// AuditRecord says who did what to which patient's record, in which role,
+// when and why. Every read and change is audited; audit is data that a
+// privacy officer reads, not a log line.
+type AuditRecord struct {
+	ID        string
+	OrgID     string
+	At        time.Time
+	UserID    string
+	Username  string
+	Role      Role
+	PatientID string
+	Action    string // view, search, change, login, refused
+	What      string // what was viewed or done, e.g. "demographics", "history"
+	Purpose   string
+	EventID   string // the event a change appended
+}
+
+// AuditService lets a privacy officer see who accessed a record.
+type AuditService interface {
+	// PatientAccess lists every access to the patient's record, newest
+	// first. The request is itself audited.
+	PatientAccess(ctx context.Context, a Actor, patientID string) ([]*AuditRecord, error)
+}

@@ -1,0 +1,152 @@
+// Package match scores how alike two patient records are: the phonetic
+// keys and string similarity that make patient search tolerant of
+// spelling, and the weighted score that flags likely duplicates before a
+// record is created. Pure functions, no I/O.
+package match
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize folds a name for comparison: accents removed, upper case,
+// letters only ("O'Brien-Smith" becomes "OBRIENSMITH").
+func Normalize(name string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(name) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if unicode.IsLetter(r) {
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	return b.String()
+}
+
+// Key returns the phonetic key of a name: names that sound alike share a
+// key ("Smith", "Smyth", "Smithe"). It is a Soundex refined for British
+// names: common spelling variants (PH/F, CK/K, MAC/MC, silent
+// leading letters) are folded before coding, and the key keeps five
+// characters so that long names spread over more keys.
+func Key(name string) string {
+	s := Normalize(name)
+	if s == "" {
+		return ""
+	}
+	s = fold(s)
+	code := func(c byte) byte {
+		switch c {
+		case 'B', 'F', 'P', 'V':
+			return '1'
+		case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
+			return '2'
+		case 'D', 'T':
+			return '3'
+		case 'L':
+			return '4'
+		case 'M', 'N':
+			return '5'
+		case 'R':
+			return '6'
+		}
+		return 0 // vowels, H, W, Y
+	}
+	out := []byte{s[0]}
+	last := code(s[0])
+	for i := 1; i < len(s) && len(out) < 5; i++ {
+		c := s[i]
+		d := code(c)
+		if d == 0 {
+			if c != 'H' && c != 'W' {
+				last = 0 // a vowel separates equal codes; H and W do not
+			}
+			continue
+		}
+		if d != last {
+			out = append(out, d)
+		}
+		last = d
+	}
+	for len(out) < 5 {
+		out = append(out, '0')
+	}
+	return string(out)
+}
+
+var foldings = []struct{ from, to string }{
+	{"MAC", "MC"}, {"PH", "F"}, {"CK", "K"}, {"SCH", "SK"}, {"GH", "G"},
+	{"KN", "N"}, {"WR", "R"}, {"TH", "T"}, {"Y", "I"}, {"EE", "I"}, {"EI", "I"},
+}
+
+func fold(s string) string {
+	for _, f := range foldings {
+		if strings.HasPrefix(s, f.from) {
+			s = f.to + s[len(f.from):]
+			break
+		}
+	}
+	s = strings.NewReplacer("PH", "F", "CK", "K", "DG", "G", "TCH", "CH").Replace(s)
+	// Vowels at the start all sound much alike in names (Ellis, Allis).
+	if s[0] == 'A' || s[0] == 'E' || s[0] == 'I' || s[0] == 'O' || s[0] == 'U' || s[0] == 'Y' {
+		s = "A" + s[1:]
+	}
+	return s
+}
+
+// Similarity returns the Jaro-Winkler similarity of two normalised
+// strings, from 0 (nothing alike) to 1 (the same).
+func Similarity(a, b string) float64 {
+	if a == b {
+		if a == "" {
+			return 0
+		}
+		return 1
+	}
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	window := max(la, lb)/2 - 1
+	if window < 0 {
+		window = 0
+	}
+	ma := make([]bool, la)
+	mb := make([]bool, lb)
+	matches := 0
+	for i := 0; i < la; i++ {
+		lo, hi := max(0, i-window), min(lb, i+window+1)
+		for j := lo; j < hi; j++ {
+			if !mb[j] && a[i] == b[j] {
+				ma[i], mb[j] = true, true
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	trans, j := 0, 0
+	for i := 0; i < la; i++ {
+		if !ma[i] {
+			continue
+		}
+		for !mb[j] {
+			j++
+		}
+		if a[i] != b[j] {
+			trans++
+		}
+		j++
+	}
+	m := float64(matches)
+	jaro := (m/float64(la) + m/float64(lb) + (m-float64(trans)/2)/m) / 3
+	prefix := 0
+	for i := 0; i < min(4, la, lb) && a[i] == b[i]; i++ {
+		prefix++
+	}
+	return jaro + float64(prefix)*0.1*(1-jaro)
+}

@@ -1,0 +1,192 @@
+package match
+
+import (
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Thresholds of the duplicate score.
+const (
+	// Likely is the score from which a record is shown to the clerk as a
+	// likely duplicate before registration.
+	Likely = 60
+	// Certain is the score of records that share an NHS number.
+	Certain = 100
+)
+
+// nameScore compares two names: 1 for the same, a little less for the same
+// sound or a close spelling, 0 for unrelated names.
+func nameScore(a, b string) (float64, string) {
+	na, nb := Normalize(a), Normalize(b)
+	switch {
+	case na == "" || nb == "":
+		return 0, ""
+	case na == nb:
+		return 1, "same"
+	case Key(a) == Key(b):
+		return 0.85, "sounds alike"
+	}
+	if s := Similarity(na, nb); s >= 0.88 {
+		return s - 0.1, "spelt alike"
+	}
+	if len(na) >= 2 && len(nb) >= 2 && (strings.HasPrefix(na, nb) || strings.HasPrefix(nb, na)) {
+		return 0.6, "starts alike"
+	}
+	return 0, ""
+}
+
+// Duplicate scores how likely it is that a and b are the same person,
+// from 0 to 100, with the reasons a clerk would want to see. Two records
+// with the same NHS number are certain; two with different valid NHS
+// numbers are not duplicates however alike their details. Otherwise the
+// score weighs family name, given name, date of birth, postcode and
+// gender, and tolerates misspelt names and transposed day and month.
+func Duplicate(a, b *crs.Patient) (int, []string) {
+	if a.NHSNumber != "" && b.NHSNumber != "" {
+		if a.NHSNumber == b.NHSNumber {
+			return Certain, []string{"same NHS number"}
+		}
+		return 0, []string{"different NHS numbers"}
+	}
+	var score float64
+	var why []string
+	if s, how := nameScore(a.FamilyName, b.FamilyName); s > 0 {
+		score += 30 * s
+		why = append(why, "family name "+how)
+	}
+	if s, how := nameScore(a.GivenName, b.GivenName); s > 0 {
+		score += 20 * s
+		why = append(why, "given name "+how)
+	} else if initial(a.GivenName) != "" && initial(a.GivenName) == initial(b.GivenName) {
+		score += 6
+		why = append(why, "same initial")
+	}
+	switch {
+	case a.BirthDate.IsZero() || b.BirthDate.IsZero():
+	case a.BirthDate.Equal(b.BirthDate.Time):
+		score += 30
+		why = append(why, "same date of birth")
+	case a.BirthDate.Year() == b.BirthDate.Year() && int(a.BirthDate.Month()) == b.BirthDate.Day() && a.BirthDate.Day() == int(b.BirthDate.Month()):
+		score += 20
+		why = append(why, "date of birth with day and month swapped")
+	case a.BirthDate.Month() == b.BirthDate.Month() && a.BirthDate.Day() == b.BirthDate.Day():
+		score += 12
+		why = append(why, "same birthday, different year")
+	case a.BirthDate.Year() == b.BirthDate.Year() && (a.BirthDate.Month() == b.BirthDate.Month() || a.BirthDate.Day() == b.BirthDate.Day()):
+		score += 10
+		why = append(why, "date of birth differs by one part")
+	default:
+		score -= 20
+	}
+	pa, pb := compact(a.Address.Postcode), compact(b.Address.Postcode)
+	switch {
+	case pa == "" || pb == "":
+	case pa == pb:
+		score += 15
+		why = append(why, "same postcode")
+	case len(pa) > 3 && len(pb) > 3 && pa[:len(pa)-3] == pb[:len(pb)-3]:
+		score += 5
+		why = append(why, "same postcode district")
+	}
+	if a.Gender != b.Gender && known(a.Gender) && known(b.Gender) {
+		score -= 15
+		why = append(why, "different gender")
+	} else if a.Gender == b.Gender && known(a.Gender) {
+		score += 5
+	}
+	s := int(score + 0.5)
+	if s < 0 {
+		s = 0
+	}
+	if s > 99 {
+		s = 99 // only a shared NHS number is certain
+	}
+	return s, why
+}
+
+func known(g string) bool { return g == "1" || g == "2" }
+
+func initial(s string) string {
+	n := Normalize(s)
+	if n == "" {
+		return ""
+	}
+	return n[:1]
+}
+
+func compact(pc string) string { return strings.ReplaceAll(strings.ToUpper(pc), " ", "") }
+
+// Rank scores how well a patient answers a search, from 0 to 100, with the
+// reasons. Exact identifiers rank highest; then exact names, then names
+// that start with what was typed, then names that sound alike; a matching
+// date of birth, postcode or gender lifts a result, a different one drops
+// it.
+func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
+	if q.NHSNumber != "" && q.NHSNumber == p.NHSNumber {
+		return 100, []string{"NHS number"}
+	}
+	if q.MRN != "" && strings.EqualFold(q.MRN, p.MRN) {
+		return 100, []string{"hospital number"}
+	}
+	var score float64
+	var why []string
+	name := func(typed, have string, weight float64, label string) {
+		if typed == "" {
+			return
+		}
+		t, h := Normalize(typed), Normalize(have)
+		switch {
+		case t == h:
+			score += weight
+			why = append(why, label+" exact")
+		case strings.HasPrefix(h, t):
+			score += weight * 0.8
+			why = append(why, label+" starts with "+typed)
+		case Key(typed) == Key(have):
+			score += weight * 0.6
+			why = append(why, label+" sounds like "+typed)
+		default:
+			if s := Similarity(t, h); s >= 0.85 {
+				score += weight * 0.5 * s
+				why = append(why, label+" spelt like "+typed)
+			} else {
+				score -= weight * 0.3
+			}
+		}
+	}
+	name(q.FamilyName, p.FamilyName, 45, "family name")
+	name(q.GivenName, p.GivenName, 25, "given name")
+	if !q.BirthDate.IsZero() {
+		if q.BirthDate.Equal(p.BirthDate.Time) {
+			score += 20
+			why = append(why, "date of birth")
+		} else {
+			score -= 20
+		}
+	}
+	if q.Postcode != "" {
+		qp, pp := compact(q.Postcode), compact(p.Address.Postcode)
+		if qp == pp {
+			score += 10
+			why = append(why, "postcode")
+		} else if strings.HasPrefix(pp, qp) {
+			score += 5
+			why = append(why, "postcode area")
+		} else {
+			score -= 5
+		}
+	}
+	if q.Gender != "" {
+		if q.Gender == p.Gender {
+			score += 2
+		} else {
+			score -= 10
+		}
+	}
+	if p.Merged() {
+		score -= 5 // show the live record first
+	}
+	s := int(score + 0.5)
+	return max(0, min(99, s)), why
+}

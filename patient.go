@@ -1,0 +1,262 @@
+package crs
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs/nhs"
+)
+
+// Patient is a person in the trust's patient master index (PMI): who they
+// are, how to reach them and who their GP is. The clinical record and the
+// patient's journey hang off the patient's ID.
+type Patient struct {
+	ID    string
+	OrgID string
+
+	MRN             string           // hospital number, allocated by the trust, never reused
+	NHSNumber       string           // 10 digits, no spaces; "" when not known
+	NHSNumberStatus nhs.NumberStatus // 01-08: how far the number is traced
+
+	Title      string
+	GivenName  string
+	OtherNames string // middle names
+	FamilyName string
+	BirthDate  Date
+	Gender     string // PERSON STATED GENDER CODE: 1, 2, 9 or X
+
+	Address  Address
+	Phone    string
+	Mobile   string
+	Email    string
+	Contacts []Contact // next of kin and other contacts
+
+	GPCode         string // registered GP's national code
+	GPName         string
+	GPPracticeCode string // ODS code of the registered GP practice
+	GPPracticeName string
+
+	EthnicCategory string     // ETHNIC CATEGORY code
+	DeathTime      *time.Time // when the patient died, if known to have
+	MergedInto     string     // the major record this one was merged into, if any
+
+	Version   int // incremented on every change; guards against lost updates
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Address is a postal address in the UK form: up to five lines and a
+// postcode.
+type Address struct {
+	Lines    []string
+	Postcode string
+}
+
+// String writes the address on one line.
+func (a Address) String() string {
+	parts := make([]string, 0, len(a.Lines)+1)
+	for _, l := range a.Lines {
+		if strings.TrimSpace(l) != "" {
+			parts = append(parts, l)
+		}
+	}
+	if a.Postcode != "" {
+		parts = append(parts, a.Postcode)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Contact is a person to contact about the patient, such as next of kin.
+type Contact struct {
+	Name         string
+	Relationship string
+	Phone        string
+}
+
+// DisplayName is the name as the NHS shows it on a banner: FAMILY, Given
+// (Title).
+func (p *Patient) DisplayName() string {
+	s := strings.ToUpper(p.FamilyName)
+	if p.GivenName != "" {
+		s += ", " + p.GivenName
+	}
+	if p.Title != "" {
+		s += " (" + p.Title + ")"
+	}
+	return s
+}
+
+// GenderName is the description of the gender code.
+func (p *Patient) GenderName() string {
+	n, _ := nhs.Lookup(nhs.Genders, p.Gender)
+	return n
+}
+
+// Deceased reports whether the patient is recorded as having died.
+func (p *Patient) Deceased() bool { return p.DeathTime != nil }
+
+// Merged reports whether this record was merged into another.
+func (p *Patient) Merged() bool { return p.MergedInto != "" }
+
+var postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$`)
+
+// NormalizePostcode writes a UK postcode in capitals with one space before
+// the inward code ("e16an" becomes "E1 6AN"). Other input is trimmed and
+// upper-cased.
+func NormalizePostcode(s string) string {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	if len(s) >= 5 && len(s) <= 7 {
+		return s[:len(s)-3] + " " + s[len(s)-3:]
+	}
+	return s
+}
+
+// ValidPostcode reports whether s is shaped like a UK postcode.
+func ValidPostcode(s string) bool { return postcodePattern.MatchString(NormalizePostcode(s)) }
+
+// Normalize tidies the patient's fields as a clerk would expect: spaces
+// trimmed, NHS number without spaces, postcode in capitals.
+func (p *Patient) Normalize() {
+	p.Title = strings.TrimSpace(p.Title)
+	p.GivenName = strings.TrimSpace(p.GivenName)
+	p.OtherNames = strings.TrimSpace(p.OtherNames)
+	p.FamilyName = strings.TrimSpace(p.FamilyName)
+	if n, err := nhs.ParseNumber(p.NHSNumber); err == nil {
+		p.NHSNumber = n
+	} else {
+		p.NHSNumber = strings.TrimSpace(p.NHSNumber)
+	}
+	if p.Address.Postcode != "" {
+		p.Address.Postcode = NormalizePostcode(p.Address.Postcode)
+	}
+	lines := p.Address.Lines[:0]
+	for _, l := range p.Address.Lines {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	p.Address.Lines = lines
+	p.GPPracticeCode = strings.ToUpper(strings.TrimSpace(p.GPPracticeCode))
+	if p.Gender == "" {
+		p.Gender = "X"
+	}
+	if p.NHSNumberStatus == "" {
+		if p.NHSNumber != "" {
+			p.NHSNumberStatus = nhs.NumberNotTraced
+		} else {
+			p.NHSNumberStatus = nhs.NumberTraceRequired
+		}
+	}
+}
+
+// Validate checks the patient against the PMI's rules, returning every
+// problem found, each naming its field.
+func (p *Patient) Validate(now time.Time) error {
+	var es Errors
+	if p.FamilyName == "" {
+		es = append(es, FieldErrorf("family_name", "enter the patient's family name"))
+	}
+	if p.GivenName == "" {
+		es = append(es, FieldErrorf("given_name", "enter the patient's given name"))
+	}
+	if p.BirthDate.IsZero() {
+		es = append(es, FieldErrorf("birth_date", "enter the patient's date of birth"))
+	} else if p.BirthDate.After(now) {
+		es = append(es, FieldErrorf("birth_date", "date of birth %s is in the future", p.BirthDate.Display()))
+	} else if p.BirthDate.Year() < now.Year()-130 {
+		es = append(es, FieldErrorf("birth_date", "date of birth %s is more than 130 years ago", p.BirthDate.Display()))
+	}
+	if _, ok := nhs.Lookup(nhs.Genders, p.Gender); !ok {
+		es = append(es, FieldErrorf("gender", "gender %q is not one of 1 (male), 2 (female), 9 (indeterminate), X (not known)", p.Gender))
+	}
+	if p.NHSNumber != "" {
+		if _, err := nhs.ParseNumber(p.NHSNumber); err != nil {
+			es = append(es, FieldErrorf("nhs_number", "NHS number %s %s", p.NHSNumber, err))
+		}
+	}
+	if !p.NHSNumberStatus.Valid() {
+		es = append(es, FieldErrorf("nhs_number_status", "NHS number status %q is not one of 01 to 08", p.NHSNumberStatus))
+	} else if p.NHSNumber == "" && p.NHSNumberStatus.NumberPresent() {
+		es = append(es, FieldErrorf("nhs_number", "NHS number status %s (%s) needs an NHS number", p.NHSNumberStatus, p.NHSNumberStatus.Description()))
+	} else if p.NHSNumber != "" && (p.NHSNumberStatus == nhs.NumberNotRequired || p.NHSNumberStatus == nhs.NumberTraceNoMatch) {
+		es = append(es, FieldErrorf("nhs_number_status", "NHS number status %s (%s) cannot go with an NHS number", p.NHSNumberStatus, p.NHSNumberStatus.Description()))
+	}
+	if p.Address.Postcode != "" && !ValidPostcode(p.Address.Postcode) {
+		es = append(es, FieldErrorf("postcode", "%q is not a UK postcode (for example SW1A 1AA)", p.Address.Postcode))
+	}
+	if len(p.Address.Lines) > 5 {
+		es = append(es, FieldErrorf("address", "an address has at most 5 lines"))
+	}
+	if p.EthnicCategory != "" {
+		if _, ok := nhs.Lookup(nhs.EthnicCategories, p.EthnicCategory); !ok {
+			es = append(es, FieldErrorf("ethnic_category", "ethnic category %q is not a Data Dictionary code", p.EthnicCategory))
+		}
+	}
+	if p.DeathTime != nil {
+		if p.DeathTime.After(now) {
+			es = append(es, FieldErrorf("death_time", "date of death is in the future"))
+		} else if !p.BirthDate.IsZero() && p.DeathTime.Before(p.BirthDate.Time) {
+			es = append(es, FieldErrorf("death_time", "date of death is before the date of birth"))
+		}
+	}
+	return es.Err()
+}
+
+// PatientQuery is a search of the PMI. Text is what a clerk types in one
+// box: an NHS number, a hospital number, or names with an optional date of
+// birth and postcode. The other fields narrow the search.
+type PatientQuery struct {
+	Text       string
+	NHSNumber  string
+	MRN        string
+	FamilyName string
+	GivenName  string
+	BirthDate  Date
+	Postcode   string
+	Gender     string
+	Limit      int // at most this many results; 0 means 20
+}
+
+// PatientMatch is one search or duplicate-check result: the patient, how
+// well it matches (0-100) and why.
+type PatientMatch struct {
+	Patient *Patient
+	Score   int
+	Reasons []string
+}
+
+// PatientService is the patient master index: registration, demographics,
+// search, duplicates, merge. Each method is one transaction; each change
+// appends an event and an audit record, each read of a record an audit
+// record.
+type PatientService interface {
+	// RegisterPatient adds a patient, allocating the hospital number. It
+	// fills in p.ID, p.MRN, p.Version and the times.
+	RegisterPatient(ctx context.Context, a Actor, p *Patient) error
+	// UpdatePatient replaces the patient's demographics. p.Version must be
+	// the version read; ECONFLICT if someone changed it since.
+	UpdatePatient(ctx context.Context, a Actor, p *Patient) error
+	// RecordDeath records that the patient died at the given time.
+	RecordDeath(ctx context.Context, a Actor, id string, at time.Time) error
+	// MergePatients merges the minor record into the major: the minor's
+	// identifiers, history and links move to the major, and the minor
+	// remains findable and points to the major.
+	MergePatients(ctx context.Context, a Actor, majorID, minorID, reason string) error
+	// UnmergePatient reverses the merge of a minor record.
+	UnmergePatient(ctx context.Context, a Actor, minorID, reason string) error
+
+	// FindPatient returns a patient's record by ID (an audited view).
+	FindPatient(ctx context.Context, a Actor, id string) (*Patient, error)
+	// FindPatientByIdentifier returns the patient holding an NHS number
+	// ("nhs") or hospital number ("mrn"), following merges to the major.
+	FindPatientByIdentifier(ctx context.Context, a Actor, kind, value string) (*Patient, error)
+	// SearchPatients finds patients, best matches first.
+	SearchPatients(ctx context.Context, a Actor, q PatientQuery) ([]PatientMatch, error)
+	// FindDuplicates scores existing patients against a record about to be
+	// registered and returns the likely duplicates, best first.
+	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)
+	// PatientHistory lists the events of a patient's record, newest first.
+	PatientHistory(ctx context.Context, a Actor, id string) ([]*Event, error)
+}

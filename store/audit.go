@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+
+	"github.com/opencrs/crs"
+)
+
+// AuditService reads the audit trail.
+type AuditService struct{ db *DB }
+
+// NewAuditService returns the audit service over db.
+func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
+
+var _ crs.AuditService = (*AuditService)(nil)
+
+// PatientAccess lists every access to a patient's record, newest first,
+// including accesses to records merged into it. The request itself is
+// audited.
+func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID string) ([]*crs.AuditRecord, error) {
+	var out []*crs.AuditRecord
+	err := s.db.View(ctx, a, crs.ActViewAudit, patientID, "access audit", func(q Querier) error {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return crs.Errorf(crs.ENOTFOUND, "no such patient")
+		}
+		rows, err := q.QueryContext(ctx, `SELECT id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id
+			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))
+			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r crs.AuditRecord
+			var at, role string
+			if err := rows.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID); err != nil {
+				return err
+			}
+			r.At, r.Role = parseTime(at), crs.Role(role)
+			out = append(out, &r)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Flush waits until every audit record and command queued so far is
+// committed. Tests and shutdown use it.
+func (db *DB) Flush(ctx context.Context) error {
+	err := db.Write(ctx, crs.SystemActor("flush"), crs.ActSearchPatients, func(tx *Tx) error {
+		return errFlush
+	})
+	if err == errFlush {
+		return nil
+	}
+	return err
+}
+
+var errFlush = crs.Errorf(crs.ECONFLICT, "flush")

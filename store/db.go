@@ -1,0 +1,238 @@
+// Package store keeps OpenCRS's data in SQL: SQLite embedded by default,
+// PostgreSQL in production, with the same SQL and the same tests. It
+// implements the service interfaces of package crs, and holds the one
+// write path every change goes through.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is an open OpenCRS database.
+type DB struct {
+	dialect dialect
+	write   *sql.DB // the connection the committer writes through
+	read    *sql.DB // connections for reads; the same pool on PostgreSQL
+	Clock   crs.Clock
+	Logger  *slog.Logger
+
+	jobs     chan *job
+	auditBuf chan *crs.AuditRecord
+	stop     chan struct{}
+	done     chan struct{}
+	closing  sync.Once
+
+	hooksMu sync.RWMutex
+	hooks   []EventHook
+	notify  []func(*crs.Event)
+}
+
+// Open opens (creating if need be) the database named by dsn
+// ("sqlite:PATH" or "postgres://...") and brings its schema up to date.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	d, conn, err := parseDSN(dsn)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINVALID, "%s", err)
+	}
+	db := &DB{
+		dialect:  d,
+		Clock:    crs.SystemClock{},
+		Logger:   slog.Default(),
+		jobs:     make(chan *job, 1024),
+		auditBuf: make(chan *crs.AuditRecord, 8192),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	switch d.name {
+	case "sqlite":
+		if db.write, err = sql.Open(d.driver, sqliteDSN(conn, true)); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(1)
+		db.write.SetMaxIdleConns(1)
+		db.write.SetConnMaxLifetime(0)
+		if err := db.migrate(ctx); err != nil {
+			db.write.Close()
+			return nil, err
+		}
+		if db.read, err = sql.Open(d.driver, sqliteDSN(conn, false)); err != nil {
+			db.write.Close()
+			return nil, err
+		}
+		db.read.SetMaxOpenConns(8)
+		db.read.SetMaxIdleConns(8)
+	default:
+		if db.write, err = sql.Open(d.driver, conn); err != nil {
+			return nil, err
+		}
+		db.write.SetMaxOpenConns(16)
+		db.write.SetMaxIdleConns(16)
+		if err := db.write.PingContext(ctx); err != nil {
+			db.write.Close()
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		if err := db.migrate(ctx); err != nil {
+			db.write.Close()
+			return nil, err
+		}
+		db.read = db.write
+	}
+	go db.commitLoop()
+	return db, nil
+}
+
+// Dialect names the database engine: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Close finishes the writes in flight, writes the pending audit records
+// and closes the database.
+func (db *DB) Close() error {
+	var err error
+	db.closing.Do(func() {
+		close(db.stop)
+		<-db.done
+		if db.read != db.write {
+			db.read.Close()
+		}
+		err = db.write.Close()
+	})
+	return err
+}
+
+// migrate applies the embedded migrations not yet applied, each in its own
+// transaction, in number order.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		num, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		var n int
+		if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, num).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		text, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for i, stmt := range splitStatements(db.dialect.migrationSQL(string(text))) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s, statement %d: %w", base, i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, num, base, formatTime(time.Now())); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// splitStatements splits a migration into statements at semicolons that
+// end a line, dropping comment lines.
+func splitStatements(s string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		trim := strings.TrimSpace(line)
+		if strings.HasPrefix(trim, "--") || trim == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteString("\n")
+		if strings.HasSuffix(trim, ";") {
+			out = append(out, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// timeLayout is how times are stored: fixed width, so text order is time
+// order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+func formatDate(d crs.Date) string { return d.String() }
+
+func parseDate(s string) crs.Date {
+	if s == "" {
+		return crs.Date{}
+	}
+	t, _ := time.Parse("2006-01-02", s)
+	return crs.Date{Time: t}
+}
+
+// notFound turns sql.ErrNoRows into an ENOTFOUND error about what.
+func notFound(err error, what string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return crs.Errorf(crs.ENOTFOUND, what, args...)
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+}

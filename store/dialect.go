@@ -1,0 +1,64 @@
+package store
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+// dialect holds everything that differs between SQLite and PostgreSQL.
+// The SQL itself is shared: $n placeholders, ON CONFLICT, RETURNING and
+// text times work on both.
+type dialect struct {
+	name   string // "sqlite" or "postgres"
+	driver string // database/sql driver name
+}
+
+var (
+	sqlite   = dialect{name: "sqlite", driver: "sqlite"}
+	postgres = dialect{name: "postgres", driver: "pgx"}
+)
+
+// parseDSN reads "sqlite:PATH" (or a bare path ending .db) and
+// "postgres://..." data source names.
+func parseDSN(dsn string) (dialect, string, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return postgres, dsn, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return sqlite, strings.TrimPrefix(dsn, "sqlite:"), nil
+	case strings.HasSuffix(dsn, ".db"):
+		return sqlite, dsn, nil
+	}
+	return dialect{}, "", fmt.Errorf("database %q: write sqlite:PATH or postgres://user@host/dbname", dsn)
+}
+
+// sqliteDSN turns a file path into the modernc.org/sqlite DSN with the
+// pragmas OpenCRS relies on: WAL, full sync (a committed change survives
+// power loss), foreign keys, and a busy timeout. Writes take the lock at
+// BEGIN so two writers never deadlock on upgrade.
+func sqliteDSN(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "cache_size(-65536)")
+	if write {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// migrationSQL adapts a migration's text to the dialect.
+func (d dialect) migrationSQL(s string) string {
+	if d.name == "postgres" {
+		s = strings.ReplaceAll(s, " BLOB", " BYTEA")
+	}
+	return s
+}

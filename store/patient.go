@@ -1,0 +1,418 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/nhs"
+)
+
+// PatientService is the patient master index over SQL.
+type PatientService struct{ db *DB }
+
+// NewPatientService returns the patient index over db.
+func NewPatientService(db *DB) *PatientService { return &PatientService{db: db} }
+
+var _ crs.PatientService = (*PatientService)(nil)
+
+const patientColumns = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+	birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name,
+	gp_practice_code, gp_practice_name, ethnic_category, death_time, merged_into, version, created_at, updated_at`
+
+func scanPatient(r scanner) (*crs.Patient, error) {
+	var p crs.Patient
+	var status, birth, lines, contacts, death, created, updated string
+	if err := r.Scan(&p.ID, &p.OrgID, &p.MRN, &p.NHSNumber, &status, &p.Title, &p.GivenName, &p.OtherNames, &p.FamilyName,
+		&birth, &p.Gender, &lines, &p.Address.Postcode, &p.Phone, &p.Mobile, &p.Email, &contacts, &p.GPCode, &p.GPName,
+		&p.GPPracticeCode, &p.GPPracticeName, &p.EthnicCategory, &death, &p.MergedInto, &p.Version, &created, &updated); err != nil {
+		return nil, notFound(err, "no such patient")
+	}
+	p.NHSNumberStatus = nhs.NumberStatus(status)
+	p.BirthDate = parseDate(birth)
+	_ = json.Unmarshal([]byte(lines), &p.Address.Lines)
+	_ = json.Unmarshal([]byte(contacts), &p.Contacts)
+	if death != "" {
+		t := parseTime(death)
+		p.DeathTime = &t
+	}
+	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
+	return &p, nil
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	if string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+func deathText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
+}
+
+// patientArgs are the values of every column but id, org_id, mrn,
+// version, created_at, in the order of the UPDATE below.
+func patientArgs(p *crs.Patient) []any {
+	return []any{p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
+		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
+		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
+		deathText(p.DeathTime), p.MergedInto,
+		match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName), strings.ReplaceAll(p.Address.Postcode, " ", "")}
+}
+
+// InsertPatient writes a new patient within a command: it validates,
+// checks the NHS number is not already held, allocates the hospital
+// number unless the patient brings one (a migrated record), and appends
+// the registration event.
+func InsertPatient(tx *Tx, p *crs.Patient) error {
+	p.Normalize()
+	p.OrgID = tx.Actor.OrgID
+	if err := p.Validate(tx.Now); err != nil {
+		return err
+	}
+	if p.NHSNumber != "" {
+		var other string
+		err := tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND merged_into = '' LIMIT 1`, p.OrgID, p.NHSNumber).Scan(&other)
+		if err == nil {
+			return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(p.NHSNumber), other)}
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+	}
+	if p.MRN == "" {
+		var n int64
+		var prefix string
+		if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'mrn' RETURNING value`, p.OrgID).Scan(&n); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "allocate hospital number: %w", err)
+		}
+		if err := tx.QueryRow(`SELECT mrn_prefix FROM organisations WHERE id = $1`, p.OrgID).Scan(&prefix); err != nil {
+			return err
+		}
+		p.MRN = fmt.Sprintf("%s%07d", prefix, n)
+	}
+	if p.ID == "" {
+		p.ID = crs.NewID()
+	}
+	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.Now, tx.Now
+	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
+	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
+	if _, err := tx.Exec(`INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
+		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
+		version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`, args...); err != nil {
+		if isUniqueViolation(err) {
+			return crs.FieldErrorf("mrn", "hospital number %s is already in use", p.MRN)
+		}
+		return err
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID, Summary: "Registered with hospital number " + p.MRN},
+		"registration", patientEventData{Patient: p})
+}
+
+// patientEventData is what a patient event carries: the record as it
+// stands after the change and, for an update, the fields that changed.
+type patientEventData struct {
+	Patient *crs.Patient      `json:"patient"`
+	Changes map[string][2]any `json:"changes,omitempty"`
+	Minor   *crs.Patient      `json:"minor,omitempty"`
+	Moved   []movedRow        `json:"moved,omitempty"`
+	Reason  string            `json:"reason,omitempty"`
+	// AdoptedNHS says the major took the minor's NHS number in the merge,
+	// so an unmerge gives it back.
+	AdoptedNHS bool `json:"adopted_nhs,omitempty"`
+}
+
+// RegisterPatient adds a patient to the index.
+func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
+	return s.db.Write(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return InsertPatient(tx, p) })
+}
+
+// GetPatient reads a patient of the actor's trust within a command.
+func GetPatient(tx *Tx, id string) (*crs.Patient, error) {
+	return scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+}
+
+// UpdatePatient replaces the patient's demographics, guarding against a
+// lost update with the version.
+func (s *PatientService) UpdatePatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
+	return s.db.Write(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error { return UpdatePatient(tx, p) })
+}
+
+// UpdatePatient writes changed demographics within a command. A
+// p.Version of 0 skips the lost-update check (a message from another
+// system carries no version).
+func UpdatePatient(tx *Tx, p *crs.Patient) error {
+	old, err := GetPatient(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	if old.Merged() {
+		return crs.Errorf(crs.ECONFLICT, "hospital number %s was merged into another record; change that record instead", old.MRN)
+	}
+	if p.Version != 0 && p.Version != old.Version {
+		return crs.Errorf(crs.ECONFLICT, "someone else changed this record since you opened it (version %d, now %d); reload and make your change again", p.Version, old.Version)
+	}
+	p.Normalize()
+	p.OrgID, p.MRN, p.CreatedAt, p.MergedInto = old.OrgID, old.MRN, old.CreatedAt, old.MergedInto
+	if err := p.Validate(tx.Now); err != nil {
+		return err
+	}
+	if p.NHSNumber != "" && p.NHSNumber != old.NHSNumber {
+		var other string
+		err := tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`, p.OrgID, p.NHSNumber, p.ID).Scan(&other)
+		if err == nil {
+			return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s; merge the records instead", nhs.FormatNumber(p.NHSNumber), other)}
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+	}
+	changes := diffPatients(old, p)
+	if len(changes) == 0 {
+		*p = *old
+		return tx.EmitData(&crs.Event{Type: crs.EventPatientUpdated, PatientID: p.ID, SubjectID: p.ID, Summary: "Demographics confirmed, nothing changed"}, "demographics", patientEventData{Patient: p})
+	}
+	p.Version, p.UpdatedAt = old.Version+1, tx.Now
+	if err := writePatient(tx, p); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return tx.EmitData(&crs.Event{Type: crs.EventPatientUpdated, PatientID: p.ID, SubjectID: p.ID, Summary: "Changed " + strings.Join(keys, ", ")},
+		"demographics", patientEventData{Patient: p, Changes: changes})
+}
+
+func writePatient(tx *Tx, p *crs.Patient) error {
+	args := append(patientArgs(p), p.Version, formatTime(p.UpdatedAt), p.ID, p.OrgID)
+	_, err := tx.Exec(`UPDATE patients SET nhs_number = $1, nhs_status = $2, title = $3, given_name = $4, other_names = $5,
+		family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
+		email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
+		ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
+		postcode_norm = $25, version = $26, updated_at = $27
+		WHERE id = $28 AND org_id = $29`, args...)
+	return err
+}
+
+// diffPatients lists the fields that differ, each as [old, new].
+func diffPatients(a, b *crs.Patient) map[string][2]any {
+	d := map[string][2]any{}
+	cmp := func(name string, x, y any) {
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			d[name] = [2]any{x, y}
+		}
+	}
+	cmp("NHS number", a.NHSNumber, b.NHSNumber)
+	cmp("NHS number status", a.NHSNumberStatus, b.NHSNumberStatus)
+	cmp("title", a.Title, b.Title)
+	cmp("given name", a.GivenName, b.GivenName)
+	cmp("other names", a.OtherNames, b.OtherNames)
+	cmp("family name", a.FamilyName, b.FamilyName)
+	cmp("date of birth", a.BirthDate.String(), b.BirthDate.String())
+	cmp("gender", a.Gender, b.Gender)
+	cmp("address", a.Address.String(), b.Address.String())
+	cmp("phone", a.Phone, b.Phone)
+	cmp("mobile", a.Mobile, b.Mobile)
+	cmp("email", a.Email, b.Email)
+	cmp("contacts", jsonText(a.Contacts), jsonText(b.Contacts))
+	cmp("GP", a.GPCode+" "+a.GPName, b.GPCode+" "+b.GPName)
+	cmp("GP practice", a.GPPracticeCode+" "+a.GPPracticeName, b.GPPracticeCode+" "+b.GPPracticeName)
+	cmp("ethnic category", a.EthnicCategory, b.EthnicCategory)
+	cmp("date of death", deathText(a.DeathTime), deathText(b.DeathTime))
+	return d
+}
+
+// RecordDeath records the patient's death.
+func (s *PatientService) RecordDeath(ctx context.Context, a crs.Actor, id string, at time.Time) error {
+	return s.db.Write(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error {
+		p, err := GetPatient(tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Merged() {
+			return crs.Errorf(crs.ECONFLICT, "this record was merged into another; record the death there")
+		}
+		if p.DeathTime != nil {
+			return crs.Errorf(crs.ECONFLICT, "the patient's death is already recorded (%s)", p.DeathTime.Format("02-Jan-2006 15:04"))
+		}
+		at = at.UTC()
+		p.DeathTime = &at
+		if err := p.Validate(tx.Now); err != nil {
+			return err
+		}
+		p.Version, p.UpdatedAt = p.Version+1, tx.Now
+		if err := writePatient(tx, p); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventPatientDied, PatientID: p.ID, SubjectID: p.ID, EffectiveAt: at, Summary: "Death recorded on " + at.Format("02-Jan-2006 15:04")},
+			"death", patientEventData{Patient: p})
+	})
+}
+
+// PatientLinks lists the tables whose rows belong to a patient through a
+// patient_id column. A merge moves their rows from the minor to the major,
+// and an unmerge moves back exactly the rows the merge moved. Later areas
+// (referrals, spells, results) add their tables here.
+var PatientLinks []string
+
+type movedRow struct {
+	Table string `json:"table"`
+	ID    string `json:"id"`
+}
+
+// MergePatients merges the minor record into the major.
+func (s *PatientService) MergePatients(ctx context.Context, a crs.Actor, majorID, minorID, reason string) error {
+	return s.db.Write(ctx, a, crs.ActMergePatients, func(tx *Tx) error { return MergePatients(tx, majorID, minorID, reason) })
+}
+
+// MergePatients merges within a command: the minor's identifiers and the
+// rows linked to it move to the major, and the minor points to the major.
+func MergePatients(tx *Tx, majorID, minorID, reason string) error {
+	if majorID == minorID {
+		return crs.Errorf(crs.EINVALID, "a record cannot be merged into itself")
+	}
+	major, err := GetPatient(tx, majorID)
+	if err != nil {
+		return crs.Errorf(crs.ENOTFOUND, "the record to keep was not found")
+	}
+	minor, err := GetPatient(tx, minorID)
+	if err != nil {
+		return crs.Errorf(crs.ENOTFOUND, "the record to merge was not found")
+	}
+	if major.Merged() {
+		return crs.Errorf(crs.ECONFLICT, "hospital number %s was itself merged into another record; merge into that one", major.MRN)
+	}
+	if minor.Merged() {
+		return crs.Errorf(crs.ECONFLICT, "hospital number %s is already merged", minor.MRN)
+	}
+	if major.NHSNumber != "" && minor.NHSNumber != "" && major.NHSNumber != minor.NHSNumber && major.NHSNumberStatus == nhs.NumberVerified && minor.NHSNumberStatus == nhs.NumberVerified {
+		return crs.Errorf(crs.ECONFLICT, "the records have different verified NHS numbers (%s and %s); they are different people",
+			nhs.FormatNumber(major.NHSNumber), nhs.FormatNumber(minor.NHSNumber))
+	}
+	// The minor's identifiers move to the major.
+	ids := [][2]string{{"mrn", minor.MRN}}
+	if minor.NHSNumber != "" && minor.NHSNumber != major.NHSNumber {
+		ids = append(ids, [2]string{"nhs", minor.NHSNumber})
+	}
+	for _, id := range ids {
+		if _, err := tx.Exec(`INSERT INTO patient_identifiers (org_id, kind, value, patient_id, origin_patient_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			tx.Actor.OrgID, id[0], id[1], major.ID, minor.ID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.Actor.OrgID); err != nil {
+		return err
+	}
+	var moved []movedRow
+	for _, table := range PatientLinks {
+		rows, err := tx.Query(`SELECT id FROM `+table+` WHERE patient_id = $1 AND org_id = $2`, minor.ID, tx.Actor.OrgID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			moved = append(moved, movedRow{table, id})
+		}
+		rows.Close()
+		if _, err := tx.Exec(`UPDATE `+table+` SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.Actor.OrgID); err != nil {
+			return err
+		}
+	}
+	adopted := major.NHSNumber == "" && minor.NHSNumber != ""
+	if adopted {
+		major.NHSNumber, major.NHSNumberStatus = minor.NHSNumber, minor.NHSNumberStatus
+	}
+	minor.MergedInto = major.ID
+	minor.Version, minor.UpdatedAt = minor.Version+1, tx.Now
+	if err := writePatient(tx, minor); err != nil {
+		return err
+	}
+	major.Version, major.UpdatedAt = major.Version+1, tx.Now
+	if err := writePatient(tx, major); err != nil {
+		return err
+	}
+	data := patientEventData{Patient: major, Minor: minor, Moved: moved, Reason: reason, AdoptedNHS: adopted}
+	if err := tx.EmitData(&crs.Event{Type: crs.EventPatientMerged, PatientID: major.ID, SubjectID: major.ID,
+		Summary: fmt.Sprintf("Hospital number %s merged into this record", minor.MRN)}, "merge", data); err != nil {
+		return err
+	}
+	// The minor's own history records the merge too, without repeating
+	// the outbound message (subscribers key on the major's event).
+	return tx.EmitData(&crs.Event{Type: crs.EventPatientMerged + ".minor", PatientID: minor.ID, SubjectID: minor.ID,
+		Summary: fmt.Sprintf("Merged into hospital number %s", major.MRN)}, "merge", patientEventData{Patient: minor, Reason: reason})
+}
+
+// UnmergePatient reverses the merge of the minor record.
+func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorID, reason string) error {
+	return s.db.Write(ctx, a, crs.ActMergePatients, func(tx *Tx) error {
+		minor, err := GetPatient(tx, minorID)
+		if err != nil {
+			return err
+		}
+		if !minor.Merged() {
+			return crs.Errorf(crs.ECONFLICT, "hospital number %s is not merged", minor.MRN)
+		}
+		major, err := GetPatient(tx, minor.MergedInto)
+		if err != nil {
+			return err
+		}
+		// Find the merge to undo: the latest merge event of this minor.
+		var raw string
+		err = tx.QueryRow(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 AND data LIKE $4 ORDER BY id DESC LIMIT 1`,
+			tx.Actor.OrgID, major.ID, crs.EventPatientMerged, `%"`+minor.ID+`"%`).Scan(&raw)
+		if err != nil {
+			return notFound(err, "the merge of hospital number %s could not be found in the record's history", minor.MRN)
+		}
+		var merged patientEventData
+		if err := json.Unmarshal([]byte(raw), &merged); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read merge event: %w", err)
+		}
+		for _, m := range merged.Moved {
+			if _, err := tx.Exec(`UPDATE `+m.Table+` SET patient_id = $1 WHERE id = $2 AND patient_id = $3 AND org_id = $4`, minor.ID, m.ID, major.ID, tx.Actor.OrgID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`DELETE FROM patient_identifiers WHERE org_id = $1 AND origin_patient_id = $2 AND patient_id = $3 AND ((kind = 'mrn' AND value = $4) OR (kind = 'nhs' AND value = $5))`,
+			tx.Actor.OrgID, minor.ID, major.ID, minor.MRN, minor.NHSNumber); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE origin_patient_id = $1 AND patient_id = $2 AND org_id = $3`, minor.ID, major.ID, tx.Actor.OrgID); err != nil {
+			return err
+		}
+		if merged.AdoptedNHS && major.NHSNumber == minor.NHSNumber {
+			major.NHSNumber, major.NHSNumberStatus = "", nhs.NumberTraceRequired
+			major.Version, major.UpdatedAt = major.Version+1, tx.Now
+			if err := writePatient(tx, major); err != nil {
+				return err
+			}
+		}
+		minor.MergedInto = ""
+		minor.Version, minor.UpdatedAt = minor.Version+1, tx.Now
+		if err := writePatient(tx, minor); err != nil {
+			return err
+		}
+		if err := tx.EmitData(&crs.Event{Type: crs.EventPatientUnmerged, PatientID: major.ID, SubjectID: major.ID,
+			Summary: fmt.Sprintf("Hospital number %s unmerged from this record", minor.MRN)}, "unmerge", patientEventData{Patient: major, Minor: minor, Reason: reason}); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventPatientUnmerged + ".minor", PatientID: minor.ID, SubjectID: minor.ID,
+			Summary: fmt.Sprintf("Unmerged from hospital number %s", major.MRN)}, "unmerge", patientEventData{Patient: minor, Reason: reason})
+	})
+}

@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/nhs"
+)
+
+// FindPatient returns a patient of the actor's trust. The read is
+// audited.
+func (s *PatientService) FindPatient(ctx context.Context, a crs.Actor, id string) (*crs.Patient, error) {
+	var p *crs.Patient
+	err := s.db.View(ctx, a, crs.ActViewDemographics, id, "demographics", func(q Querier) error {
+		var err error
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, a.OrgID))
+		return err
+	})
+	return p, err
+}
+
+// FindPatientByIdentifier returns the live patient holding an NHS number
+// or hospital number: a merged record is followed to the record it was
+// merged into. The read is audited.
+func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Actor, kind, value string) (*crs.Patient, error) {
+	var col string
+	switch kind {
+	case "nhs":
+		n, err := nhs.ParseNumber(value)
+		if err != nil {
+			return nil, crs.FieldErrorf("nhs_number", "NHS number %s %s", value, err)
+		}
+		value, col = n, "nhs_number"
+	case "mrn":
+		value, col = strings.ToUpper(strings.TrimSpace(value)), "mrn"
+	default:
+		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
+	}
+	var p *crs.Patient
+	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "", func(q Querier) error {
+		var err error
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, a.OrgID, value))
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+				WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, a.OrgID, kind, value))
+		}
+		for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
+			p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, a.OrgID))
+		}
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind], value)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.db.Audit(a, p.ID, crs.AuditView, "demographics (found by "+kind+")")
+	return p, nil
+}
+
+func prefixed(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// candidateLimit bounds how many rows a name search reads before ranking.
+const candidateLimit = 400
+
+// SearchPatients finds patients of the actor's trust, best first. An NHS
+// number or hospital number finds that patient; names find patients by
+// exact name, by names that start with what was typed and by names that
+// sound alike, narrowed by date of birth, postcode and gender.
+func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.PatientQuery) ([]crs.PatientMatch, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		s.db.refused(a, crs.ActSearchPatients)
+		return nil, err
+	}
+	q.ParseText()
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 20
+	}
+	if q.NHSNumber != "" {
+		n, err := nhs.ParseNumber(q.NHSNumber)
+		if err != nil {
+			return nil, crs.FieldErrorf("nhs_number", "NHS number %s %s", q.NHSNumber, err)
+		}
+		q.NHSNumber = n
+	}
+	var cands []*crs.Patient
+	add := func(sqlText string, args ...any) error {
+		rows, err := s.db.read.QueryContext(ctx, sqlText, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPatient(rows)
+			if err != nil {
+				return err
+			}
+			cands = append(cands, p)
+		}
+		return rows.Err()
+	}
+	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND `
+	var err error
+	switch {
+	case q.NHSNumber != "":
+		err = add(sel+`nhs_number = $2 LIMIT 20`, a.OrgID, q.NHSNumber)
+	case q.MRN != "":
+		q.MRN = strings.ToUpper(q.MRN)
+		err = add(sel+`mrn = $2 LIMIT 20`, a.OrgID, q.MRN)
+	case q.FamilyName != "":
+		fam := match.Normalize(q.FamilyName)
+		if fam == "" {
+			break
+		}
+		if !q.BirthDate.IsZero() {
+			err = add(sel+`family_key = $2 AND birth_date = $3 LIMIT $4`, a.OrgID, match.Key(q.FamilyName), formatDate(q.BirthDate), candidateLimit)
+			if err == nil {
+				err = add(sel+`birth_date = $2 AND family_norm >= $3 AND family_norm < $4 LIMIT $5`, a.OrgID, formatDate(q.BirthDate), fam, fam+"\uffff", candidateLimit)
+			}
+		} else {
+			given := match.Normalize(q.GivenName)
+			err = add(sel+`family_norm >= $2 AND family_norm < $3 AND given_norm >= $4 AND given_norm < $5 ORDER BY family_norm, given_norm LIMIT $6`,
+				a.OrgID, fam, fam+"\uffff", given, given+"\uffff", candidateLimit)
+			if err == nil {
+				err = add(sel+`family_key = $2 LIMIT $3`, a.OrgID, match.Key(q.FamilyName), candidateLimit)
+			}
+		}
+	case !q.BirthDate.IsZero():
+		err = add(sel+`birth_date = $2 LIMIT $3`, a.OrgID, formatDate(q.BirthDate), candidateLimit)
+	default:
+		return nil, crs.FieldErrorf("q", "type an NHS number, a hospital number, or a family name (with a date of birth or postcode to narrow it)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []crs.PatientMatch
+	for _, p := range cands {
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		score, why := match.Rank(q, p)
+		if score == 0 && q.NHSNumber == "" && q.MRN == "" {
+			continue
+		}
+		out = append(out, crs.PatientMatch{Patient: p, Score: score, Reasons: why})
+	}
+	sortMatches(out)
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	s.db.Audit(a, "", crs.AuditSearch, searchDetail(q, len(out)))
+	return out, nil
+}
+
+// searchDetail describes a search for the audit trail by which fields it
+// used, never their values: the trail says a search happened, and each
+// record opened from it is audited on its own.
+func searchDetail(q crs.PatientQuery, n int) string {
+	var f []string
+	for _, x := range []struct {
+		set  bool
+		name string
+	}{{q.NHSNumber != "", "NHS number"}, {q.MRN != "", "hospital number"}, {q.FamilyName != "", "family name"},
+		{q.GivenName != "", "given name"}, {!q.BirthDate.IsZero(), "date of birth"}, {q.Postcode != "", "postcode"}, {q.Gender != "", "gender"}} {
+		if x.set {
+			f = append(f, x.name)
+		}
+	}
+	return "search by " + strings.Join(f, ", ") + ": " + itoa(n) + " results"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func sortMatches(m []crs.PatientMatch) {
+	sort.SliceStable(m, func(i, j int) bool {
+		if m[i].Score != m[j].Score {
+			return m[i].Score > m[j].Score
+		}
+		if m[i].Patient.FamilyName != m[j].Patient.FamilyName {
+			return m[i].Patient.FamilyName < m[j].Patient.FamilyName
+		}
+		return m[i].Patient.GivenName < m[j].Patient.GivenName
+	})
+}
+
+// FindDuplicates scores the trust's live patients against p and returns
+// those at or above match.Likely, best first. It reads those with the same
+// NHS number, the same date of birth, or the same sounding family name and
+// postcode.
+func (s *PatientService) FindDuplicates(ctx context.Context, a crs.Actor, p *crs.Patient) ([]crs.PatientMatch, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		return nil, err
+	}
+	q := *p
+	q.Normalize()
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND merged_into = '' AND id <> $2 AND (
+		(nhs_number <> '' AND nhs_number = $3) OR birth_date = $4 OR (family_key = $5 AND postcode_norm <> '' AND postcode_norm = $6)) LIMIT 2000`,
+		a.OrgID, q.ID, q.NHSNumber, formatDate(q.BirthDate), match.Key(q.FamilyName), strings.ReplaceAll(q.Address.Postcode, " ", ""))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []crs.PatientMatch
+	for rows.Next() {
+		c, err := scanPatient(rows)
+		if err != nil {
+			return nil, err
+		}
+		if score, why := match.Duplicate(&q, c); score >= match.Likely {
+			out = append(out, crs.PatientMatch{Patient: c, Score: score, Reasons: why})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sortMatches(out)
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	for _, m := range out {
+		s.db.Audit(a, m.Patient.ID, crs.AuditView, "shown as a possible duplicate")
+	}
+	return out, nil
+}
+
+// PatientHistory lists the events of the patient's record, newest first.
+func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error) {
+	var out []*crs.Event
+	err := s.db.View(ctx, a, crs.ActViewDemographics, id, "history", func(q Querier) error {
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, id, a.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return crs.Errorf(crs.ENOTFOUND, "no such patient")
+		}
+		var err error
+		out, err = FindEvents(ctx, q, a.OrgID, "patient_id = $2", id)
+		return err
+	})
+	return out, err
+}
+
+// FindEvents reads events of an organisation matching where (which may use
+// $2 onwards), newest first.
+func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any) ([]*crs.Event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
+		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*crs.Event
+	for rows.Next() {
+		var e crs.Event
+		var role, rec, eff, data string
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data); err != nil {
+			return nil, err
+		}
+		e.Role, e.RecordedAt, e.EffectiveAt, e.Data = crs.Role(role), parseTime(rec), parseTime(eff), []byte(data)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}

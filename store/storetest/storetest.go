@@ -1,0 +1,134 @@
+// Package storetest opens real databases for tests: SQLite in a temporary
+// folder always, and PostgreSQL when CRS_TEST_POSTGRES holds a DSN, each
+// test in a schema of its own that is dropped afterwards.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+)
+
+// Epoch is the time the test clock starts at.
+var Epoch = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// Engines runs f once per available database engine, as a subtest named
+// after it, each with a fresh database and a fixed clock at Epoch.
+func Engines(t *testing.T, f func(t *testing.T, db *store.DB, clock *crs.FixedClock)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		clock := crs.NewFixedClock(Epoch)
+		f(t, OpenSQLite(t, clock), clock)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		clock := crs.NewFixedClock(Epoch)
+		f(t, OpenPostgres(t, clock), clock)
+	})
+}
+
+// OpenSQLite opens a new SQLite database in a temporary folder.
+func OpenSQLite(t testing.TB, clock crs.Clock) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "crs.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	if clock != nil {
+		db.Clock = clock
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// OpenPostgres opens a new schema in the PostgreSQL database named by
+// CRS_TEST_POSTGRES, or skips the test when it is not set.
+func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
+	t.Helper()
+	dsn := os.Getenv("CRS_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("CRS_TEST_POSTGRES is not set: PostgreSQL contract tests skipped (.ci/run sets it)")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("CRS_TEST_POSTGRES: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := store.Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("open postgres schema: %v", err)
+	}
+	if clock != nil {
+		db.Clock = clock
+	}
+	t.Cleanup(func() {
+		db.Close()
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
+	return db
+}
+
+// Trust is an organisation made for a test, with an actor of each role.
+type Trust struct {
+	Org    *crs.Organisation
+	System crs.Actor
+	Users  map[crs.Role]*crs.User
+}
+
+// Actor returns the trust's actor in the role, for direct care.
+func (tr *Trust) Actor(r crs.Role) crs.Actor {
+	return crs.ActorFor(tr.Users[r], "direct care")
+}
+
+// NewTrust adds an organisation with the ODS code and a user of each role
+// (username "<role>@<ods>" lower-cased, password "password1").
+func NewTrust(t testing.TB, db *store.DB, ods string) *Trust {
+	t.Helper()
+	ctx := context.Background()
+	org := &crs.Organisation{ODSCode: ods, Name: "Test Trust " + ods, MRNPrefix: ods[:1]}
+	if err := store.NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		t.Fatalf("create organisation: %v", err)
+	}
+	tr := &Trust{Org: org, System: crs.SystemActor(org.ID), Users: map[crs.Role]*crs.User{}}
+	us := store.NewUserService(db)
+	for _, r := range crs.Roles() {
+		u := &crs.User{Username: string(r) + "." + lower(ods), Name: "Test " + r.Name(), Role: r}
+		if err := us.CreateUser(ctx, tr.System, u, "password1"); err != nil {
+			t.Fatalf("create user: %v", err)
+		}
+		tr.Users[r] = u
+	}
+	return tr
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/opencrs/crs"
+)
+
+// UserService keeps staff users, their password hashes and sessions.
+type UserService struct {
+	db *DB
+	// SessionTTL is how long a session lasts without use.
+	SessionTTL time.Duration
+}
+
+// NewUserService returns the user service over db with 8-hour sessions
+// (one shift).
+func NewUserService(db *DB) *UserService { return &UserService{db: db, SessionTTL: 8 * time.Hour} }
+
+var _ crs.UserService = (*UserService)(nil)
+
+// argon2id parameters: OWASP's minimum for interactive logins.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash of the password in the PHC string
+// form, with a random salt.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// checkPassword reports whether password matches the PHC-form hash.
+func checkPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// CreateUser adds a user to the actor's organisation.
+func (s *UserService) CreateUser(ctx context.Context, a crs.Actor, u *crs.User, password string) error {
+	u.OrgID = a.OrgID
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if len(password) < 8 {
+		return crs.FieldErrorf("password", "a password needs at least 8 characters")
+	}
+	hash := HashPassword(password)
+	if u.ID == "" {
+		u.ID = crs.NewID()
+	}
+	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+		u.CreatedAt = tx.Now
+		if _, err := tx.Exec(`INSERT INTO users (id, org_id, username, name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)`,
+			u.ID, u.OrgID, u.Username, u.Name, string(u.Role), hash, formatTime(tx.Now)); err != nil {
+			if isUniqueViolation(err) {
+				return crs.FieldErrorf("username", "username %s is taken", u.Username)
+			}
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventUserAdded, SubjectID: u.ID, Summary: "User " + u.Username + " added as " + u.Role.Name()},
+			"user", map[string]string{"username": u.Username, "name": u.Name, "role": string(u.Role)})
+	})
+}
+
+// FindUsers lists the users of the actor's organisation.
+func (s *UserService) FindUsers(ctx context.Context, a crs.Actor) ([]*crs.User, error) {
+	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.read.QueryContext(ctx, `SELECT id, org_id, username, name, role, disabled, created_at FROM users WHERE org_id = $1 ORDER BY username`, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*crs.User
+	for rows.Next() {
+		u, _, err := scanUser(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func scanUser(r scanner, withHash bool) (*crs.User, string, error) {
+	var u crs.User
+	var role, created, hash string
+	var disabled int
+	dest := []any{&u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &created}
+	if withHash {
+		dest = append(dest, &hash)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, "", notFound(err, "no such user")
+	}
+	u.Role, u.Disabled, u.CreatedAt = crs.Role(role), disabled == 1, parseTime(created)
+	return &u, hash, nil
+}
+
+// Authenticate checks a username and password. A failed attempt is
+// audited as refused and answers EUNAUTHORIZED without saying which part
+// was wrong.
+func (s *UserService) Authenticate(ctx context.Context, username, password string) (*crs.User, error) {
+	u, hash, err := scanUser(s.db.read.QueryRowContext(ctx,
+		`SELECT id, org_id, username, name, role, disabled, created_at, password_hash FROM users WHERE username = $1`, strings.ToLower(strings.TrimSpace(username))), true)
+	bad := crs.Errorf(crs.EUNAUTHORIZED, "the username or password is not right")
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			checkPassword(HashPassword("x"), password) // spend the same time as a real check
+			return nil, bad
+		}
+		return nil, err
+	}
+	if !checkPassword(hash, password) || u.Disabled {
+		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, "login")
+		return nil, bad
+	}
+	s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditLogin, "login")
+	return u, nil
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSession starts a session for u. The token is returned in the
+// session's ID and only its hash is stored.
+func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Session, error) {
+	now := s.db.Clock.Now().UTC()
+	sess := &crs.Session{ID: randomToken(), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
+	_, err := s.db.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		tokenHash(sess.ID), sess.UserID, sess.CSRFToken, formatTime(sess.CreatedAt), formatTime(sess.ExpiresAt))
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// FindSession returns a live session and its user.
+func (s *UserService) FindSession(ctx context.Context, token string) (*crs.Session, *crs.User, error) {
+	if token == "" {
+		return nil, nil, crs.Errorf(crs.ENOTFOUND, "no session")
+	}
+	row := s.db.read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.expires_at,
+		u.id, u.org_id, u.username, u.name, u.role, u.disabled, u.created_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash(token))
+	var sess crs.Session
+	var created, expires string
+	var u crs.User
+	var role, ucreated string
+	var disabled int
+	if err := row.Scan(&sess.CSRFToken, &created, &expires, &u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &ucreated); err != nil {
+		return nil, nil, notFound(err, "no session")
+	}
+	sess.ID, sess.UserID, sess.CreatedAt, sess.ExpiresAt = token, u.ID, parseTime(created), parseTime(expires)
+	u.Role, u.Disabled, u.CreatedAt = crs.Role(role), disabled == 1, parseTime(ucreated)
+	if u.Disabled || !s.db.Clock.Now().Before(sess.ExpiresAt) {
+		return nil, nil, crs.Errorf(crs.ENOTFOUND, "the session has expired")
+	}
+	return &sess, &u, nil
+}
+
+// DeleteSession ends a session.
+func (s *UserService) DeleteSession(ctx context.Context, token string) error {
+	_, err := s.db.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token))
+	return err
+}

@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// Tx is one command's view of the database during the write path: the
+// transaction, the actor and the time the command is applied at. Package
+// funcs that change the record take a *Tx.
+type Tx struct {
+	*sql.Tx
+	db     *DB
+	ctx    context.Context
+	Actor  crs.Actor
+	Now    time.Time
+	events []*crs.Event
+}
+
+// EventHook runs inside the transaction of every change, after its event
+// is appended: the outbound HL7 feeds queue their messages here, so a
+// change and its messages commit together or not at all.
+type EventHook func(tx *Tx, ev *crs.Event) error
+
+// OnEvent registers a hook that runs in the transaction of every event.
+func (db *DB) OnEvent(h EventHook) {
+	db.hooksMu.Lock()
+	db.hooks = append(db.hooks, h)
+	db.hooksMu.Unlock()
+}
+
+// OnCommit registers a function told of every event after it commits:
+// live boards and feed senders wake on it. It must not block.
+func (db *DB) OnCommit(f func(*crs.Event)) {
+	db.hooksMu.Lock()
+	db.notify = append(db.notify, f)
+	db.hooksMu.Unlock()
+}
+
+// job is one command waiting for the committer.
+type job struct {
+	ctx      context.Context
+	actor    crs.Actor
+	activity crs.Activity
+	fn       func(*Tx) error
+	result   chan error
+	events   []*crs.Event
+}
+
+// maxBatch is how many commands share one transaction at most.
+const maxBatch = 256
+
+// Write is the one write path. It checks that the actor may carry out
+// the activity, then runs fn in a database transaction in which fn
+// validates and writes the current state and appends at least one event
+// (with Tx.Emit, which also appends the audit record and runs the event
+// hooks). If fn or the commit fails, nothing of the command remains.
+//
+// Commands from many callers are group-committed: the committer runs
+// each in its own savepoint within one transaction, so many commands
+// share one fsync while each still succeeds or fails alone.
+func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(*Tx) error) error {
+	if err := a.Authorize(act); err != nil {
+		db.refused(a, act)
+		return err
+	}
+	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1)}
+	select {
+	case db.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.stop:
+		return crs.Errorf(crs.EINTERNAL, "the database is closing")
+	}
+	select {
+	case err := <-j.result:
+		return err
+	case <-db.done:
+		return crs.Errorf(crs.EINTERNAL, "the database closed before the change was applied")
+	}
+}
+
+// commitLoop is the committer: it gathers the commands and audit records
+// waiting, applies them in one transaction and commits.
+func (db *DB) commitLoop() {
+	defer close(db.done)
+	for {
+		var batch []*job
+		var audits []*crs.AuditRecord
+		select {
+		case j := <-db.jobs:
+			batch = append(batch, j)
+		case r := <-db.auditBuf:
+			audits = append(audits, r)
+		case <-db.stop:
+			db.drain()
+			return
+		}
+	gather:
+		for len(batch) < maxBatch && len(audits) < 4*maxBatch {
+			select {
+			case j := <-db.jobs:
+				batch = append(batch, j)
+			case r := <-db.auditBuf:
+				audits = append(audits, r)
+			default:
+				break gather
+			}
+		}
+		db.commit(batch, audits)
+	}
+}
+
+// drain applies what is still queued when the database closes.
+func (db *DB) drain() {
+	for {
+		var batch []*job
+		var audits []*crs.AuditRecord
+	gather:
+		for {
+			select {
+			case j := <-db.jobs:
+				batch = append(batch, j)
+			case r := <-db.auditBuf:
+				audits = append(audits, r)
+			default:
+				break gather
+			}
+		}
+		if len(batch) == 0 && len(audits) == 0 {
+			return
+		}
+		db.commit(batch, audits)
+	}
+}
+
+func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
+	fail := func(err error) {
+		for _, j := range batch {
+			j.result <- err
+		}
+	}
+	tx, err := db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		db.Logger.Error("begin transaction", "err", err)
+		fail(crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err))
+		return
+	}
+	errs := make([]error, len(batch))
+	for i, j := range batch {
+		errs[i] = db.runJob(tx, j)
+	}
+	for _, r := range audits {
+		if err := insertAudit(tx, r); err != nil {
+			db.Logger.Error("write audit record", "err", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		db.Logger.Error("commit", "err", err)
+		fail(crs.Errorf(crs.EINTERNAL, "commit: %w", err))
+		return
+	}
+	db.hooksMu.RLock()
+	notify := db.notify
+	db.hooksMu.RUnlock()
+	for i, j := range batch {
+		if errs[i] == nil {
+			for _, ev := range j.events {
+				for _, f := range notify {
+					f(ev)
+				}
+			}
+		}
+		j.result <- errs[i]
+	}
+}
+
+// runJob applies one command in a savepoint of the batch's transaction.
+func (db *DB) runJob(tx *sql.Tx, j *job) (err error) {
+	if err := j.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
+	}
+	t := &Tx{Tx: tx, db: db, ctx: j.ctx, Actor: j.actor, Now: db.Clock.Now().UTC()}
+	defer func() {
+		if p := recover(); p != nil {
+			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
+			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
+		}
+		if err != nil {
+			if _, rbErr := tx.Exec(`ROLLBACK TO SAVEPOINT cmd`); rbErr != nil {
+				db.Logger.Error("rollback to savepoint", "err", rbErr)
+			}
+		}
+		if _, relErr := tx.Exec(`RELEASE SAVEPOINT cmd`); relErr != nil && err == nil {
+			err = crs.Errorf(crs.EINTERNAL, "release savepoint: %w", relErr)
+		}
+	}()
+	if err = j.fn(t); err != nil {
+		return err
+	}
+	if len(t.events) == 0 {
+		return crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+	}
+	j.events = t.events
+	return nil
+}
+
+// Context is the context of the command being applied.
+func (tx *Tx) Context() context.Context { return tx.ctx }
+
+// Emit appends the event and its audit record, and runs the event hooks.
+// It fills in the event's ID, organisation, actor and times (EffectiveAt
+// defaults to now). what says what was changed, for the audit trail.
+func (tx *Tx) Emit(ev *crs.Event, what string) error {
+	ev.ID = crs.NewID()
+	ev.OrgID = tx.Actor.OrgID
+	ev.UserID, ev.Username, ev.Role = tx.Actor.UserID, tx.Actor.Username, tx.Actor.Role
+	ev.RecordedAt = tx.Now
+	if ev.EffectiveAt.IsZero() {
+		ev.EffectiveAt = tx.Now
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("{}")
+	}
+	if _, err := tx.Exec(`INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, string(ev.Role),
+		formatTime(ev.RecordedAt), formatTime(ev.EffectiveAt), ev.Summary, string(ev.Data)); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
+	}
+	rec := &crs.AuditRecord{
+		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.Now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
+		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.Actor.Purpose, EventID: ev.ID,
+	}
+	if err := insertAudit(tx.Tx, rec); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	}
+	tx.db.hooksMu.RLock()
+	hooks := tx.db.hooks
+	tx.db.hooksMu.RUnlock()
+	for _, h := range hooks {
+		if err := h(tx, ev); err != nil {
+			return err
+		}
+	}
+	tx.events = append(tx.events, ev)
+	return nil
+}
+
+// EmitData is Emit with the event's data marshalled from v.
+func (tx *Tx) EmitData(ev *crs.Event, what string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "encode event data: %w", err)
+	}
+	ev.Data = b
+	return tx.Emit(ev, what)
+}
+
+func insertAudit(tx *sql.Tx, r *crs.AuditRecord) error {
+	_, err := tx.Exec(`INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.ID, r.OrgID, formatTime(r.At), r.UserID, r.Username, string(r.Role), r.PatientID, r.Action, r.What, r.Purpose, r.EventID)
+	return err
+}
+
+// Audit records a read or other access that changed nothing. The record
+// is group-committed with the next batch of writes, within milliseconds,
+// so reads never wait on a disk sync; Close writes any still pending.
+func (db *DB) Audit(a crs.Actor, patientID, action, what string) {
+	r := &crs.AuditRecord{
+		ID: crs.NewID(), OrgID: a.OrgID, At: db.Clock.Now().UTC(), UserID: a.UserID, Username: a.Username,
+		Role: a.Role, PatientID: patientID, Action: action, What: what, Purpose: a.Purpose,
+	}
+	select {
+	case db.auditBuf <- r:
+	case <-db.stop:
+		db.Logger.Error("audit record after close", "user", a.UserID, "patient", patientID)
+	}
+}
+
+// refused audits an access refused for want of the activity.
+func (db *DB) refused(a crs.Actor, act crs.Activity) {
+	if a.OrgID == "" {
+		return
+	}
+	db.Audit(a, "", crs.AuditRefused, string(act))
+}
+
+// View checks that the actor may carry out act, runs fn to read and audits
+// the read of the patient's record as what.
+func (db *DB) View(ctx context.Context, a crs.Actor, act crs.Activity, patientID, what string, fn func(q Querier) error) error {
+	if err := a.Authorize(act); err != nil {
+		db.refused(a, act)
+		return err
+	}
+	if err := fn(db.read); err != nil {
+		return err
+	}
+	db.Audit(a, patientID, crs.AuditView, what)
+	return nil
+}
+
+// Querier is what reads need: a *sql.DB or a *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Reader returns the connection pool for reads that need no audit, such
+// as aggregate reports.
+func (db *DB) Reader() Querier { return db.read }
