@@ -88,7 +88,7 @@ func fold(s string) string {
 			break
 		}
 	}
-	s = strings.NewReplacer("PH", "F", "CK", "K", "DG", "G", "TCH", "CH").Replace(s)
+	s = strings.NewReplacer("PH", "F", "CK", "K", "DG", "G", "TCH", "CH", "MPS", "MS").Replace(s)
 	// Vowels at the start all sound much alike in names (Ellis, Allis).
 	if s[0] == 'A' || s[0] == 'E' || s[0] == 'I' || s[0] == 'O' || s[0] == 'U' || s[0] == 'Y' {
 		s = "A" + s[1:]
