@@ -1,0 +1,145 @@
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "crs_session"    // the session token from UserService.CreateSession
+	loginCSRF     = "crs_login_csrf" // the double-submit token of the login form, before there is a session
+	flashCookie   = "crs_flash"      // a one-time message shown on the next page
+)
+
+type ctxKey int
+
+const sessionKey ctxKey = 0
+
+// session is the logged-in user of a request and the actor they act as.
+type session struct {
+	token string
+	csrf  string
+	user  *crs.User
+	actor crs.Actor
+}
+
+// findSession reads the session cookie and returns the live session.
+func (s *Server) findSession(r *http.Request) (*session, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+	}
+	sess, u, err := s.Users.FindSession(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	return &session{token: c.Value, csrf: sess.CSRFToken, user: u, actor: crs.ActorFor(u, purpose(u.Role))}, nil
+}
+
+// sessionOf returns the request's session, or nil on a public page with
+// no one logged in.
+func sessionOf(r *http.Request) *session {
+	sess, _ := r.Context().Value(sessionKey).(*session)
+	return sess
+}
+
+// actorOf returns the actor of the request: the logged-in user in their
+// role, for the purpose the role works for. It is the zero Actor (which
+// every service refuses) when no one is logged in.
+func actorOf(r *http.Request) crs.Actor {
+	if sess := sessionOf(r); sess != nil {
+		return sess.actor
+	}
+	return crs.Actor{}
+}
+
+// toLogin sends the browser to the login page, which returns to the page
+// asked for once the user has logged in.
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = r.URL.Path
+	}
+	q := url.Values{}
+	if next != "/" {
+		q.Set("next", next)
+	}
+	target := "/login"
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path on this site, otherwise the
+// patient search: the login page never sends a user to another site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/patients"
+	}
+	return next
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value, path string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
+	s.setCookie(w, name, "", path, -1)
+}
+
+// errCSRF is the error of a form that did not come from our own page.
+var errCSRF = crs.Errorf(crs.EFORBIDDEN, "This form could not be accepted because its security token is missing or wrong (CSRF check). "+
+	"It may have expired or come from another site. Go back, reload the page and try again.")
+
+// submittedToken returns the CSRF token sent with a request: the
+// X-CSRF-Token header of a script request, or the csrf_token form field.
+func submittedToken(r *http.Request) string {
+	if t := r.Header.Get("X-CSRF-Token"); t != "" {
+		return t
+	}
+	return r.PostFormValue("csrf_token")
+}
+
+// validToken compares tokens in constant time; an empty token is never
+// valid.
+func validToken(want, got string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// setFlash keeps a one-time message, such as "Registered with hospital
+// number R0000001", to show on the next page the browser loads.
+func (s *Server) setFlash(w http.ResponseWriter, msg string) {
+	s.setCookie(w, flashCookie, base64.RawURLEncoding.EncodeToString([]byte(msg)), "/", 60)
+}
+
+// takeFlash returns the one-time message, if any, and clears it.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	s.clearCookie(w, flashCookie, "/")
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// redirect sends the browser to url after a successful POST, with a
+// one-time message for the page it lands on.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, url, flash string) error {
+	if flash != "" {
+		s.setFlash(w, flash)
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}

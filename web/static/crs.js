@@ -1,0 +1,115 @@
+// OpenCRS: small progressive enhancements of our own. Every page works
+// without this script; it adds search as you type, the CSRF header on
+// script requests, and focus on the error summary.
+(function () {
+  "use strict";
+
+  // csrfToken is the session's token, read from any form on the page.
+  function csrfToken() {
+    var f = document.querySelector('input[name="csrf_token"]');
+    return f ? f.value : "";
+  }
+
+  // request fetches a same-site address with the CSRF header.
+  function request(url, opts) {
+    opts = opts || {};
+    opts.credentials = "same-origin";
+    opts.headers = opts.headers || {};
+    opts.headers["X-CSRF-Token"] = csrfToken();
+    opts.headers["X-Requested-With"] = "fetch";
+    return fetch(url, opts);
+  }
+  window.crs = { request: request };
+
+  // Search as you type: after a pause in typing, fetch the results
+  // fragment and swap it into the live region.
+  function enhanceSearch(form) {
+    var box = form.querySelector('input[name="q"]');
+    var results = document.querySelector("[data-search-results]");
+    var group = form.querySelector("[data-search-group]");
+    var errorP = form.querySelector("[data-search-error]");
+    var errorText = form.querySelector("[data-search-error-text]");
+    if (!box || !results) { return; }
+    var timer = null, seq = 0, last = box.value;
+
+    function showError(msg) {
+      if (!errorP) { return; }
+      errorP.hidden = !msg;
+      errorText.textContent = msg;
+      group.classList.toggle("form-group--error", !!msg);
+      box.classList.toggle("input--error", !!msg);
+      if (msg) {
+        box.setAttribute("aria-invalid", "true");
+        box.setAttribute("aria-describedby", "q-hint q-error");
+      } else {
+        box.removeAttribute("aria-invalid");
+        box.setAttribute("aria-describedby", "q-hint");
+      }
+    }
+
+    function run() {
+      var params = new URLSearchParams(new FormData(form));
+      var q = box.value.trim();
+      var any = false;
+      params.forEach(function (v) { if (v.trim() !== "") { any = true; } });
+      if (!any) {
+        seq++;
+        results.innerHTML = "";
+        showError("");
+        return;
+      }
+      if (q.length > 0 && q.length < 2) { return; }
+      var url = form.action + "?" + params.toString();
+      params.set("partial", "1");
+      var mine = ++seq;
+      results.setAttribute("aria-busy", "true");
+      request(form.action + "?" + params.toString()).then(function (res) {
+        if (res.redirected || res.status === 401) { window.location.href = url; return null; }
+        return res.text();
+      }).then(function (html) {
+        if (html === null || mine !== seq) { return; }
+        results.innerHTML = html;
+        var root = results.querySelector("[data-error]");
+        showError(root ? root.getAttribute("data-error") : "");
+        history.replaceState(null, "", url);
+      }).catch(function () {
+        // Offline or server down: the Search button still works.
+      }).finally(function () {
+        if (mine === seq) { results.removeAttribute("aria-busy"); }
+      });
+    }
+
+    box.addEventListener("input", function () {
+      if (box.value === last) { return; }
+      last = box.value;
+      clearTimeout(timer);
+      timer = setTimeout(run, 250);
+    });
+  }
+
+  // Focus the error summary so screen reader and keyboard users hear the
+  // problems first.
+  function focusErrors() {
+    var s = document.querySelector(".error-summary[data-focus]");
+    if (s) { s.focus(); }
+  }
+
+  // The error summary links move focus to the field, not just scroll.
+  function linkErrors() {
+    document.querySelectorAll(".error-summary a[href^='#']").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var el = document.getElementById(a.getAttribute("href").slice(1));
+        if (!el) { return; }
+        e.preventDefault();
+        el.focus();
+        el.scrollIntoView({ block: "center" });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-search]").forEach(enhanceSearch);
+    focusErrors();
+    linkErrors();
+  });
+})();
