@@ -30,6 +30,24 @@ const (
 	ActAdministerSettings Activity = "administer_settings" // organisations, locations, clinics
 )
 
+var activityNames = map[Activity]string{
+	ActSearchPatients: "finding patients", ActViewDemographics: "viewing patient records",
+	ActRegisterPatient: "registering patients", ActAmendDemographics: "amending demographics",
+	ActMergePatients: "merging patient records", ActViewClinical: "viewing the clinical record",
+	ActRecordClinical: "recording in the clinical record", ActManagePathways: "managing referrals, bookings and admissions",
+	ActViewReports: "viewing reports", ActViewAudit: "viewing the access audit",
+	ActManageInterfaces: "managing interfaces", ActReceiveMessages: "sending messages in",
+	ActAdministerUsers: "administering users", ActAdministerSettings: "administering settings",
+}
+
+// Name says what the activity allows, as a person would put it.
+func (a Activity) Name() string {
+	if n, ok := activityNames[a]; ok {
+		return n
+	}
+	return strings.ReplaceAll(string(a), "_", " ")
+}
+
 // Role is a role profile: a named set of activities given to a user.
 type Role string
 
@@ -156,7 +174,7 @@ func (a Actor) Authorize(act Activity) error {
 		return Errorf(EUNAUTHORIZED, "you must log in")
 	}
 	if !a.Role.Can(act) {
-		return Errorf(EFORBIDDEN, "your role (%s) does not allow %s", a.Role.Name(), strings.ReplaceAll(string(act), "_", " "))
+		return Errorf(EFORBIDDEN, "your role (%s) does not allow %s", a.Role.Name(), act.Name())
 	}
 	return nil
 }
