@@ -1,0 +1,209 @@
+package crs
+
+import (
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs/nhs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// Event types of referrals and RTT pathways.
+const (
+	EventReferralReceived = "referral.received" // a referral was recorded; a consultant-led one opened an RTT pathway
+	EventReferralClosed   = "referral.closed"   // the referral was closed without (further) appointments
+	EventPathwayActivity  = "pathway.activity"  // an RTT event was recorded on a pathway outside an appointment or admission
+)
+
+// Priorities of a referral (PRIORITY TYPE).
+const (
+	PriorityRoutine     = "1" // routine
+	PriorityUrgent      = "2" // urgent
+	PriorityTwoWeekWait = "3" // two week wait: urgent suspected cancer or breast symptomatic
+)
+
+// Worklists that hold every open referral with nothing booked, so that
+// no patient is left off the system. An open referral is on exactly one
+// of them unless a live appointment or waiting list entry holds it.
+type Worklist string
+
+// The referral worklists.
+const (
+	WorklistToBook      Worklist = "to_book"       // referral received, first appointment not yet booked
+	WorklistToOutcome   Worklist = "to_outcome"    // attended or did not attend, outcome not yet recorded
+	WorklistFollowUpDue Worklist = "follow_up_due" // a follow-up is due and not yet booked
+)
+
+// Statuses of a referral.
+const (
+	ReferralOpen   = "open"   // the referral is being acted on
+	ReferralClosed = "closed" // discharged, referred on or otherwise ended
+)
+
+// Referral is a request from a GP, consultant, the patient or A&E for a
+// consultant (or service) to see the patient for a condition. A
+// consultant-led referral starts an RTT pathway and its 18-week clock on
+// the date it is received (for e-RS, the date the UBRN is converted).
+type Referral struct {
+	ID        string
+	OrgID     string
+	PatientID string
+	PathwayID string // the RTT pathway it started; "" if not consultant-led
+
+	Source       string // SOURCE OF REFERRAL FOR OUTPATIENTS code, e.g. "03" GP
+	ReferrerCode string // national code of the referring GP or consultant
+	ReferrerName string
+	ReferrerOrg  string // ODS code of the referring practice or trust
+	ReceivedOn   Date   // the date the trust received the referral: the clock start
+	Priority     string // PRIORITY TYPE: 1 routine, 2 urgent, 3 two week wait
+
+	Specialty         string // MAIN SPECIALTY CODE of the consultant referred to
+	TreatmentFunction string // TREATMENT FUNCTION CODE of the service referred to
+	ConsultantCode    string // consultant referred to, if named
+	ConsultantLed     bool   // consultant-led referrals start an RTT pathway
+	UBRN              string // e-Referral Service unique booking reference number, 12 digits
+	PPI               string // patient pathway identifier to use; "" allocates one (or takes the UBRN)
+	Reason            string // presenting complaint, free text
+
+	Status       string   // open or closed
+	Worklist     Worklist // the worklist it is on, "" if held by a booking or waiting list entry or closed
+	FollowUpDue  Date     // when the follow-up on WorklistFollowUpDue is due
+	ClosedOn     Date
+	ClosedReason string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+var (
+	ubrnPattern       = regexp.MustCompile(`^[0-9]{12}$`)
+	consultantPattern = regexp.MustCompile(`^[A-Z0-9]{2,10}$`)
+	ppiPattern        = regexp.MustCompile(`^[A-Za-z0-9-]{1,20}$`)
+)
+
+// ValidConsultantCode reports whether s has the shape of a consultant
+// code (GMC-based "C1234567" or a local code of capitals and digits).
+func ValidConsultantCode(s string) bool { return consultantPattern.MatchString(s) }
+
+// Normalize tidies the referral's codes as typed.
+func (r *Referral) Normalize() {
+	r.UBRN = strings.ReplaceAll(strings.TrimSpace(r.UBRN), " ", "")
+	r.ConsultantCode = strings.ToUpper(strings.TrimSpace(r.ConsultantCode))
+	r.PPI = strings.TrimSpace(r.PPI)
+	if len(r.Source) == 1 {
+		r.Source = "0" + r.Source
+	}
+}
+
+// Validate checks the referral's fields against the NHS code lists. now
+// is the current time: a referral cannot be received in the future.
+func (r *Referral) Validate(now time.Time) error {
+	var es Errors
+	if r.PatientID == "" {
+		es = append(es, FieldErrorf("patient", "a referral needs a patient"))
+	}
+	if _, ok := nhs.Lookup(ReferralSources, r.Source); !ok {
+		es = append(es, FieldErrorf("source", "source of referral %q is not a SOURCE OF REFERRAL FOR OUTPATIENTS code (e.g. 03 GP, 05 consultant, 06 self, 04 A&E)", r.Source))
+	}
+	if r.ReceivedOn.IsZero() {
+		es = append(es, FieldErrorf("received_on", "say when the referral was received"))
+	} else if r.ReceivedOn.After(now) {
+		es = append(es, FieldErrorf("received_on", "the referral cannot be received in the future (%s)", r.ReceivedOn.Display()))
+	}
+	if _, ok := nhs.Lookup(PriorityTypes, r.Priority); !ok {
+		es = append(es, FieldErrorf("priority", "priority %q must be 1 (routine), 2 (urgent) or 3 (two week wait)", r.Priority))
+	}
+	if _, ok := nhs.Lookup(TreatmentFunctions, r.TreatmentFunction); !ok {
+		es = append(es, FieldErrorf("treatment_function", "treatment function %q is not a current TREATMENT FUNCTION CODE", r.TreatmentFunction))
+	}
+	if r.Specialty != "" {
+		if _, ok := nhs.Lookup(MainSpecialties, r.Specialty); !ok {
+			es = append(es, FieldErrorf("specialty", "specialty %q is not a current MAIN SPECIALTY CODE", r.Specialty))
+		}
+	}
+	if r.ConsultantCode != "" && !ValidConsultantCode(r.ConsultantCode) {
+		es = append(es, FieldErrorf("consultant", "consultant code %q must be 2 to 10 capital letters or digits, e.g. C1234567", r.ConsultantCode))
+	}
+	if r.UBRN != "" && !ubrnPattern.MatchString(r.UBRN) {
+		es = append(es, FieldErrorf("ubrn", "UBRN %q must be 12 digits", r.UBRN))
+	}
+	if r.PPI != "" && !ppiPattern.MatchString(r.PPI) {
+		es = append(es, FieldErrorf("ppi", "patient pathway identifier %q must be up to 20 letters or digits", r.PPI))
+	}
+	return es.Err()
+}
+
+// ReferralClosure closes a referral that needs no (further) outpatient
+// care, e.g. returned to the GP after triage. RTTStatus is the status of
+// the decision when the pathway's clock runs (34 no treatment needed, 35
+// declined, 36 died, 21 referred to another provider); 0 leaves it.
+type ReferralClosure struct {
+	On        Date
+	Reason    string
+	RTTStatus rtt.Status
+}
+
+// PathwayEvent is a clinical or validation decision recorded on a
+// pathway outside an appointment or admission: active monitoring, a
+// decision not to treat, the patient's death, a validator's correction.
+type PathwayEvent struct {
+	Date   Date
+	Kind   rtt.Kind
+	Status rtt.Status
+	Note   string
+}
+
+// ReferralService records referrals and keeps their RTT pathways, the
+// worklists and the patient tracking list.
+type ReferralService interface {
+	// RecordReferral records a received referral. A consultant-led
+	// referral opens an RTT pathway (allocating its PPI, or taking the
+	// UBRN) whose clock starts on ReceivedOn (status 10), and puts the
+	// referral on the to-book worklist. It fills in r.ID, r.PathwayID and
+	// r.PPI.
+	RecordReferral(ctx context.Context, a Actor, r *Referral) error
+	// CloseReferral closes a referral without further appointments.
+	CloseReferral(ctx context.Context, a Actor, id string, c ReferralClosure) error
+	// FindReferral returns a referral (an audited view).
+	FindReferral(ctx context.Context, a Actor, id string) (*Referral, error)
+	// FindReferrals lists a patient's referrals, newest first.
+	FindReferrals(ctx context.Context, a Actor, patientID string) ([]*Referral, error)
+
+	// FindPathway returns an RTT pathway with its stored clock.
+	FindPathway(ctx context.Context, a Actor, id string) (*Pathway, error)
+	// PathwayClock works out the pathway's RTT clock as of the end of a
+	// date from its recorded RTT events: whether it runs, since when, and
+	// why (every decision with its rule of the guidance).
+	PathwayClock(ctx context.Context, a Actor, pathwayID string, asOf Date) (*PathwayClock, error)
+	// RecordPathwayEvent records a decision on the pathway, validated
+	// against the pathway's state.
+	RecordPathwayEvent(ctx context.Context, a Actor, pathwayID string, e PathwayEvent) error
+
+	// Worklist lists the open referrals on a worklist, oldest first.
+	Worklist(ctx context.Context, a Actor, w Worklist, f WorklistFilter) ([]*WorklistItem, error)
+	// PTL returns a page of the patient tracking list: every pathway whose
+	// clock runs, with its wait, next event and validation flags.
+	PTL(ctx context.Context, a Actor, f PTLFilter) (*PTLPage, error)
+	// ExportPTL writes the whole patient tracking list matching f as CSV,
+	// streaming row by row.
+	ExportPTL(ctx context.Context, a Actor, w io.Writer, f PTLFilter) error
+}
+
+// WorklistFilter narrows a worklist.
+type WorklistFilter struct {
+	TreatmentFunction string
+	Limit             int // at most this many; 0 means 500
+	After             string
+}
+
+// WorklistItem is one referral on a worklist with the patient's banner
+// details.
+type WorklistItem struct {
+	Referral  *Referral
+	MRN       string
+	NHSNumber string
+	Name      string // FAMILY, Given
+}

@@ -1,0 +1,254 @@
+package crs
+
+import (
+	"context"
+	"time"
+
+	"github.com/opencrs/crs/nhs"
+)
+
+// Event types of inpatient spells, each named with the HL7 v2 ADT
+// trigger the outbound feed sends for it. The Data of every spell event is
+// a SpellEventData.
+const (
+	EventSpellAdmitted           = "spell.admitted"            // A01 admit
+	EventSpellTransferred        = "spell.transferred"         // A02 transfer (ward or bed)
+	EventSpellDischarged         = "spell.discharged"          // A03 discharge
+	EventSpellConsultantChanged  = "spell.consultant_changed"  // A54 change attending doctor: a new consultant episode
+	EventSpellLeaveStarted       = "spell.leave_started"       // A21 leave of absence starts
+	EventSpellLeaveEnded         = "spell.leave_ended"         // A22 returns from leave
+	EventSpellAdmissionCancelled = "spell.admission_cancelled" // A11 cancel admit
+	EventSpellTransferCancelled  = "spell.transfer_cancelled"  // A12 cancel transfer
+	EventSpellDischargeCancelled = "spell.discharge_cancelled" // A13 cancel discharge
+	EventSpellUpdated            = "spell.updated"             // A08 e.g. expected discharge date
+	EventSpellPreadmitted        = "spell.preadmitted"         // A05 pre-admit; the waiting list's TCI uses EventTCIAgreed
+	EventCensusRecorded          = "census.recorded"           // the midnight census of a night was taken
+)
+
+// Spell statuses.
+const (
+	SpellAdmitted   = "admitted"
+	SpellOnLeave    = "on_leave"
+	SpellDischarged = "discharged"
+	SpellCancelled  = "cancelled"
+)
+
+// Spell is a hospital provider spell: one continuous stay in hospital,
+// from admission to discharge, in consultant episodes and ward stays.
+type Spell struct {
+	ID                   string
+	OrgID                string
+	PatientID            string
+	PathwayID            string // the RTT pathway of an elective admission
+	EntryID              string // the waiting list entry admitted from
+	EDAttendanceID       string // the A&E attendance admitted from
+	AdmissionMethod      string // ADMISSION METHOD, e.g. 11 waiting list, 21 via A&E
+	AdmissionSource      string // SOURCE OF ADMISSION, e.g. 19 usual place of residence
+	PatientClass         string // PATIENT CLASSIFICATION: 1 ordinary, 2 day case
+	ForTreatment         bool   // elective admission for first definitive treatment (stops the clock)
+	AdmittedAt           time.Time
+	WardID               string // current (or last) ward
+	BedID                string // current (or last) bed; "" if none
+	ConsultantCode       string // current responsible consultant
+	TreatmentFunction    string
+	Status               string // admitted, on_leave, discharged, cancelled
+	LeaveStartedAt       time.Time
+	ExpectedDischarge    Date
+	DischargedAt         time.Time
+	DischargeMethod      string
+	DischargeDestination string
+	Episodes             []*Episode
+	Stays                []*BedStay
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Episode is a consultant episode: the time a patient spends in the care
+// of one consultant within a spell.
+type Episode struct {
+	ID                string
+	Seq               int
+	ConsultantCode    string
+	TreatmentFunction string
+	Start, End        time.Time
+}
+
+// BedStay is the time a patient spends in one ward and bed within a
+// spell; a transfer ends one and starts the next.
+type BedStay struct {
+	ID         string
+	Seq        int
+	WardID     string
+	BedID      string
+	Start, End time.Time
+}
+
+// Admission asks for a patient to be admitted to a ward and bed under a
+// consultant.
+type Admission struct {
+	PatientID         string
+	EntryID           string // admitting from the waiting list
+	EDAttendanceID    string // admitting from A&E: the attendance departs as admitted
+	Method            string // ADMISSION METHOD
+	Source            string // SOURCE OF ADMISSION
+	PatientClass      string // PATIENT CLASSIFICATION; "" means 1 (2 for a day case entry)
+	ForTreatment      *bool  // from the waiting list: nil takes the entry's intention
+	WardID            string
+	BedID             string
+	ConsultantCode    string
+	TreatmentFunction string
+	At                time.Time // when admitted; zero means now
+	ExpectedDischarge Date
+}
+
+// Validate checks the admission's codes.
+func (ad *Admission) Validate() error {
+	var es Errors
+	if ad.PatientID == "" && ad.EntryID == "" {
+		es = append(es, FieldErrorf("patient", "say who is admitted"))
+	}
+	if _, ok := nhs.Lookup(AdmissionMethods, ad.Method); !ok {
+		es = append(es, FieldErrorf("method", "admission method %q is not an ADMISSION METHOD code (11 waiting list, 12 booked, 21 via A&E, 31 maternity, 81 transfer)", ad.Method))
+	}
+	if _, ok := nhs.Lookup(AdmissionSources, ad.Source); !ok {
+		es = append(es, FieldErrorf("source", "source of admission %q is not a SOURCE OF ADMISSION code (19 usual place of residence)", ad.Source))
+	}
+	if ad.EntryID != "" && !IsElectiveMethod(ad.Method) {
+		es = append(es, FieldErrorf("method", "an admission from the waiting list is elective (11, 12 or 13)"))
+	}
+	if ad.WardID == "" {
+		es = append(es, FieldErrorf("ward", "say which ward"))
+	}
+	if !ValidConsultantCode(ad.ConsultantCode) {
+		es = append(es, FieldErrorf("consultant", "say which consultant the patient is admitted under"))
+	}
+	return es.Err()
+}
+
+// IsElectiveMethod reports whether an admission method is elective.
+func IsElectiveMethod(m string) bool { return m == "11" || m == "12" || m == "13" }
+
+// Transfer moves an admitted patient to another ward or bed.
+type Transfer struct {
+	WardID string
+	BedID  string
+	At     time.Time // zero means now
+}
+
+// Discharge ends a spell.
+type Discharge struct {
+	Method        string    // DISCHARGE METHOD
+	Destination   string    // DISCHARGE DESTINATION
+	At            time.Time // zero means now
+	FollowUpWeeks int       // >0 puts the referral on the follow-up worklist
+}
+
+// Validate checks the discharge codes.
+func (d Discharge) Validate() error {
+	var es Errors
+	if _, ok := nhs.Lookup(DischargeMethods, d.Method); !ok {
+		es = append(es, FieldErrorf("method", "discharge method %q is not a DISCHARGE METHOD code", d.Method))
+	}
+	if _, ok := nhs.Lookup(DischargeDestinations, d.Destination); !ok {
+		es = append(es, FieldErrorf("destination", "discharge destination %q is not a DISCHARGE DESTINATION code", d.Destination))
+	}
+	if d.Method == "4" && d.Destination != "79" {
+		es = append(es, FieldErrorf("destination", "a patient who died is discharged to 79 (not applicable)"))
+	}
+	return es.Err()
+}
+
+// SpellEventData is the Data of every spell event: what an HL7 ADT
+// message needs (PID, PV1 and, for transfers, the prior location).
+type SpellEventData struct {
+	PatientID         string    `json:"patient_id"`
+	SpellID           string    `json:"spell_id"`
+	Status            string    `json:"status"`
+	AdmissionMethod   string    `json:"admission_method"`
+	AdmissionSource   string    `json:"admission_source"`
+	PatientClass      string    `json:"patient_class"`
+	AdmittedAt        time.Time `json:"admitted_at"`
+	WardCode          string    `json:"ward_code"`
+	BedCode           string    `json:"bed_code,omitempty"`
+	ConsultantCode    string    `json:"consultant_code"`
+	TreatmentFunction string    `json:"treatment_function,omitempty"`
+	PriorWardCode     string    `json:"prior_ward_code,omitempty"`
+	PriorBedCode      string    `json:"prior_bed_code,omitempty"`
+	PriorConsultant   string    `json:"prior_consultant_code,omitempty"`
+	DischargedAt      time.Time `json:"discharged_at,omitzero"`
+	DischargeMethod   string    `json:"discharge_method,omitempty"`
+	Destination       string    `json:"discharge_destination,omitempty"`
+	At                time.Time `json:"at"` // when the change took effect
+	PathwayID         string    `json:"pathway_id,omitempty"`
+	Reason            string    `json:"reason,omitempty"`
+}
+
+// BedBoardWard is a ward on the bed board with each of its beds.
+type BedBoardWard struct {
+	WardID   string
+	WardCode string
+	WardName string
+	Beds     []*BedBoardBed
+	Occupied int
+	Unbedded []*BedBoardBed // patients on the ward without a bed
+}
+
+// BedBoardBed is a bed, free or with its patient.
+type BedBoardBed struct {
+	BedID             string
+	BedCode           string
+	SpellID           string // "" when free
+	PatientID         string
+	MRN               string
+	Name              string
+	ConsultantCode    string
+	AdmittedAt        time.Time
+	ExpectedDischarge Date
+	OnLeave           bool
+}
+
+// CensusWard is one ward's count at the midnight census of a night.
+type CensusWard struct {
+	Night    Date
+	WardID   string
+	WardCode string
+	Beds     int // beds on the ward
+	Occupied int // patients in a bed at 23:59:59
+	SpellIDs []string
+}
+
+// InpatientService admits, moves and discharges inpatients and keeps the
+// bed board and the midnight census.
+type InpatientService interface {
+	// Admit admits a patient to a ward and bed under a consultant. An
+	// elective admission from the waiting list for treatment stops the RTT
+	// clock (status 30); one for diagnostics only does not. From A&E, the
+	// attendance departs as admitted.
+	Admit(ctx context.Context, a Actor, ad *Admission) (*Spell, error)
+	// Transfer moves the patient to another ward or bed; a bed holds one
+	// patient.
+	Transfer(ctx context.Context, a Actor, spellID string, t Transfer) error
+	// ChangeConsultant starts a new consultant episode.
+	ChangeConsultant(ctx context.Context, a Actor, spellID, consultantCode, treatmentFunction string, at time.Time) error
+	// StartLeave and EndLeave record leave of absence; the bed is kept.
+	StartLeave(ctx context.Context, a Actor, spellID string, at time.Time) error
+	EndLeave(ctx context.Context, a Actor, spellID string, at time.Time) error
+	// SetExpectedDischarge records the expected date of discharge.
+	SetExpectedDischarge(ctx context.Context, a Actor, spellID string, d Date) error
+	// Discharge ends the spell and frees the bed.
+	Discharge(ctx context.Context, a Actor, spellID string, d Discharge) error
+	// CancelAdmission, CancelTransfer and CancelDischarge undo an
+	// admission, the last transfer or the discharge entered in error
+	// (HL7 A11, A12, A13).
+	CancelAdmission(ctx context.Context, a Actor, spellID, reason string) error
+	CancelTransfer(ctx context.Context, a Actor, spellID, reason string) error
+	CancelDischarge(ctx context.Context, a Actor, spellID, reason string) error
+	// FindSpell returns a spell with its episodes and stays.
+	FindSpell(ctx context.Context, a Actor, id string) (*Spell, error)
+	// BedBoard lists every ward's beds, occupied or free.
+	BedBoard(ctx context.Context, a Actor) ([]*BedBoardWard, error)
+	// RecordCensus takes the midnight census of a night: per ward, the
+	// patients in a bed at 23:59:59 UK time, from the effective times of
+	// admissions, transfers and discharges. Taking it again replaces it.
+	RecordCensus(ctx context.Context, a Actor, night Date) ([]*CensusWard, error)
+}

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// wardOfBed maps each active bed of the trust to its ward (through a bay
+// if it is in one), and counts each ward's beds.
+func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoardWard, byID map[string]*crs.BedBoardWard, err error) {
+	byID = map[string]*crs.BedBoardWard{}
+	rows, err := q.QueryContext(ctx, `SELECT id, code, name FROM locations WHERE org_id = $1 AND kind = 'ward' AND active = 1 ORDER BY code`, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		w := &crs.BedBoardWard{}
+		if err := rows.Scan(&w.WardID, &w.WardCode, &w.WardName); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		wards = append(wards, w)
+		byID[w.WardID] = w
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT b.id, b.code, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
+		WHERE b.org_id = $1 AND b.kind = 'bed' AND b.active = 1 ORDER BY b.code`, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bed crs.BedBoardBed
+		var parent, kind, grand string
+		if err := rows.Scan(&bed.BedID, &bed.BedCode, &parent, &kind, &grand); err != nil {
+			return nil, nil, err
+		}
+		ward := parent
+		if kind == string(crs.LocationBay) {
+			ward = grand
+		}
+		if w := byID[ward]; w != nil {
+			w.Beds = append(w.Beds, &bed)
+		}
+	}
+	return wards, byID, rows.Err()
+}
+
+// BedBoard lists every ward's beds, occupied or free, with the patient,
+// consultant and expected date of discharge.
+func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.BedBoardWard, error) {
+	var wards []*crs.BedBoardWard
+	err := s.db.view(ctx, a, crs.ActViewDemographics, "bed board", func(q Querier) (string, error) {
+		var byID map[string]*crs.BedBoardWard
+		var err error
+		if wards, byID, err = wardBeds(ctx, q, a.OrgID); err != nil {
+			return "", err
+		}
+		beds := map[string]*crs.BedBoardBed{}
+		for _, w := range wards {
+			for _, b := range w.Beds {
+				beds[b.BedID] = b
+			}
+		}
+		rows, err := q.QueryContext(ctx, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
+			s.admitted_at, s.expected_discharge, s.status
+			FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id JOIN patients p ON p.id = s.patient_id
+			WHERE bs.org_id = $1 AND bs.is_current = 1`, a.OrgID)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ward, bedID, fam, given, admitted, expected, status string
+			var occ crs.BedBoardBed
+			if err := rows.Scan(&ward, &bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status); err != nil {
+				return "", err
+			}
+			occ.Name, occ.AdmittedAt, occ.ExpectedDischarge, occ.OnLeave = patientName(fam, given), parseTime(admitted), parseDate(expected), status == crs.SpellOnLeave
+			w := byID[ward]
+			if w == nil {
+				continue
+			}
+			w.Occupied++
+			if b := beds[bedID]; b != nil {
+				occ.BedID, occ.BedCode = b.BedID, b.BedCode
+				*b = occ
+			} else {
+				o := occ
+				w.Unbedded = append(w.Unbedded, &o)
+			}
+		}
+		return "", rows.Err()
+	})
+	return wards, err
+}
+
+// censusTime is 23:59:59 UK time on the night's date.
+func censusTime(night crs.Date) time.Time {
+	return time.Date(night.Year(), night.Month(), night.Day(), 23, 59, 59, 0, crs.London).UTC()
+}
+
+// RecordCensus takes the midnight census of a night.
+func (s *InpatientService) RecordCensus(ctx context.Context, a crs.Actor, night crs.Date) ([]*crs.CensusWard, error) {
+	var out []*crs.CensusWard
+	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		var err error
+		out, err = RecordCensus(tx, night)
+		return err
+	})
+	return out, err
+}
+
+// RecordCensus takes the census within a command. It works from the
+// effective times of bed stays, so a past night can be taken (or taken
+// again after late entries) and gives the same answer each time.
+func RecordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
+	if night.IsZero() {
+		return nil, crs.FieldErrorf("night", "say which night")
+	}
+	at := censusTime(night)
+	if at.After(tx.Now) {
+		return nil, crs.FieldErrorf("night", "the night of %s has not reached midnight yet", night.Display())
+	}
+	wards, byID, err := wardBeds(tx.ctx, tx, tx.Actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]*crs.CensusWard{}
+	for _, w := range wards {
+		counts[w.WardID] = &crs.CensusWard{Night: night, WardID: w.WardID, WardCode: w.WardCode, Beds: len(w.Beds)}
+	}
+	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.Actor.OrgID, dateText(night)); err != nil {
+		return nil, err
+	}
+	t := formatTime(at)
+	rows, err := tx.Query(`SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
+		ORDER BY bs.ward_id, bs.bed_id`, tx.Actor.OrgID, t)
+	if err != nil {
+		return nil, err
+	}
+	type row struct{ ward, bed, spell, patient string }
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.ward, &r.bed, &r.spell, &r.patient); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	for _, r := range found {
+		if _, err := tx.Exec(`INSERT INTO census (id, org_id, night, ward_id, bed_id, spell_id, patient_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			crs.NewID(), tx.Actor.OrgID, dateText(night), r.ward, r.bed, r.spell, r.patient); err != nil {
+			return nil, err
+		}
+		c := counts[r.ward]
+		if c == nil {
+			c = &crs.CensusWard{Night: night, WardID: r.ward}
+			counts[r.ward] = c
+		}
+		c.Occupied++
+		c.SpellIDs = append(c.SpellIDs, r.spell)
+	}
+	out := make([]*crs.CensusWard, 0, len(counts))
+	total := 0
+	for _, c := range counts {
+		if c.WardCode == "" && byID[c.WardID] != nil {
+			c.WardCode = byID[c.WardID].WardCode
+		}
+		total += c.Occupied
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].WardCode < out[j].WardCode })
+	summary := make(map[string]int, len(out))
+	for _, c := range out {
+		summary[c.WardCode] = c.Occupied
+	}
+	err = tx.EmitData(&crs.Event{Type: crs.EventCensusRecorded, SubjectID: "census:" + night.String(), EffectiveAt: at,
+		Summary: fmt.Sprintf("Midnight census of %s: %d patients in %d wards", night.Display(), total, len(out))},
+		"midnight census", map[string]any{"night": night.String(), "occupied": summary})
+	return out, err
+}

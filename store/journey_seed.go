@@ -1,0 +1,469 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"sync"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// JourneySeedOptions says how much of the patient journey SeedJourney
+// makes. Zero values take the defaults shown.
+type JourneySeedOptions struct {
+	Referrals   int     // referrals at every stage (200)
+	ClinicWeeks int     // weeks of clinic slots ahead of today (4); as many behind
+	Occupancy   float64 // share of beds occupied (0.85)
+	EDPatients  int     // patients in A&E now (20)
+	Seed        int64   // random seed (1)
+	Workers     int     // concurrent commands (8)
+
+	// BulkPathways, when set, adds that many open pathways (referrals
+	// waiting to be booked, received over the last 400 days) in batched
+	// commands of BatchSize referrals, for the bench: 1,000,000 makes a
+	// large trust's PTL. The stages above are skipped.
+	BulkPathways int
+	BatchSize    int // referrals per command in bulk (500)
+}
+
+// seedSpecialties are the clinics SeedJourney creates when a trust has
+// none: treatment function and consultant.
+var seedSpecialties = []struct{ tf, name, consultant string }{
+	{"100", "General Surgery", "C1000001"}, {"101", "Urology", "C1010001"}, {"110", "Trauma and Orthopaedics", "C1100001"},
+	{"120", "ENT", "C1200001"}, {"130", "Ophthalmology", "C1300001"}, {"300", "General Medicine", "C3000001"},
+	{"320", "Cardiology", "C3200001"}, {"502", "Gynaecology", "C5020001"},
+}
+
+// procedures are intended procedures by treatment function (OPCS-4).
+var procedures = map[string][]string{
+	"100": {"T201", "J183"}, "101": {"M651", "M459"}, "110": {"W401", "W371", "O181"}, "120": {"F341", "E031"},
+	"130": {"C751", "C712"}, "300": {"G451", "H229"}, "320": {"K634", "K751"}, "502": {"Q074", "Q181"},
+}
+
+// SeedJourney fills a trust with a realistic patient journey from its
+// existing patients and locations: clinic templates (made if the trust
+// has none) with slots a month either side of today, referrals at every
+// stage (to book, booked, attended awaiting outcome, follow-up due or
+// booked, on the waiting list with TCIs, DNA to review, treated), wards
+// occupied to about 85% by spells, and patients in A&E. Every change goes
+// through the write path. With BulkPathways it instead adds that many
+// open pathways in batched commands, for the bench.
+func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions) error {
+	if o.Referrals == 0 {
+		o.Referrals = 200
+	}
+	if o.ClinicWeeks == 0 {
+		o.ClinicWeeks = 4
+	}
+	if o.Occupancy == 0 {
+		o.Occupancy = 0.85
+	}
+	if o.EDPatients == 0 {
+		o.EDPatients = 20
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	patients, err := seedPatients(ctx, db, a.OrgID, 200000)
+	if err != nil {
+		return err
+	}
+	if len(patients) == 0 {
+		return crs.Errorf(crs.ECONFLICT, "the trust has no patients to seed a journey for")
+	}
+	rng := rand.New(rand.NewSource(o.Seed))
+	if o.BulkPathways > 0 {
+		return seedBulk(ctx, db, a, o, patients, rng)
+	}
+	clinics, err := seedClinics(ctx, db, a, o)
+	if err != nil {
+		return err
+	}
+	sv := struct {
+		op  *OutpatientService
+		wl  *WaitingListService
+		ip  *InpatientService
+		ed  *EDService
+		ref *ReferralService
+	}{NewOutpatientService(db), NewWaitingListService(db), NewInpatientService(db), NewEDService(db), NewReferralService(db)}
+	now := db.Clock.Now()
+	past, future := map[string][]*crs.Slot{}, map[string][]*crs.Slot{}
+	fuFuture := map[string][]*crs.Slot{}
+	for _, c := range clinics {
+		slots, err := sv.op.FindSlots(ctx, a, crs.SlotQuery{ClinicID: c.ID, FreeOnly: true, From: now.AddDate(0, 0, -7*o.ClinicWeeks), To: now.AddDate(0, 0, 7*o.ClinicWeeks), Limit: 5000})
+		if err != nil {
+			return err
+		}
+		for _, s := range slots {
+			switch {
+			case s.Start.Before(now.Add(-time.Hour)) && s.Type != crs.SlotFollowUp:
+				past[c.TreatmentFunction] = append(past[c.TreatmentFunction], s)
+			case s.Start.After(now) && s.Type == crs.SlotFollowUp:
+				fuFuture[c.TreatmentFunction] = append(fuFuture[c.TreatmentFunction], s)
+			case s.Start.After(now):
+				future[c.TreatmentFunction] = append(future[c.TreatmentFunction], s)
+			}
+		}
+	}
+	var mu sync.Mutex
+	take := func(m map[string][]*crs.Slot, tf string, r *rand.Rand) *crs.Slot {
+		mu.Lock()
+		defer mu.Unlock()
+		l := m[tf]
+		if len(l) == 0 {
+			return nil
+		}
+		i := r.Intn(len(l))
+		s := l[i]
+		l[i] = l[len(l)-1]
+		m[tf] = l[:len(l)-1]
+		return s
+	}
+	today := crs.LocalDate(now)
+	jobs := make(chan int)
+	errs := make(chan error, o.Workers)
+	var wg sync.WaitGroup
+	for w := 0; w < o.Workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(o.Seed*1000 + int64(w)))
+			for i := range jobs {
+				if err := seedReferral(ctx, a, sv.ref, sv.op, sv.wl, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
+					errs <- fmt.Errorf("seed referral %d: %w", i, err)
+					return
+				}
+			}
+		}(w)
+	}
+	var seedErr error
+feed:
+	for i := 0; i < o.Referrals; i++ {
+		select {
+		case jobs <- i:
+		case seedErr = <-errs:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if seedErr == nil {
+		select {
+		case seedErr = <-errs:
+		default:
+		}
+	}
+	if seedErr != nil {
+		return seedErr
+	}
+	if err := seedWards(ctx, db, a, o, sv.ip, patients, rng, now); err != nil {
+		return err
+	}
+	return seedED(ctx, db, a, o, sv.ed, patients, rng, now)
+}
+
+func seedPatients(ctx context.Context, db *DB, orgID string, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = '' AND death_time = '' ORDER BY id LIMIT $2`, orgID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// seedClinics returns the trust's clinics, creating a clinic room and a
+// clinic per seed specialty when there are none, and makes their slots.
+func seedClinics(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions) ([]*crs.Clinic, error) {
+	op := NewOutpatientService(db)
+	clinics, err := op.FindClinics(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(clinics) == 0 {
+		orgs := NewOrganisationService(db)
+		rooms, err := orgs.FindLocations(ctx, a, crs.LocationClinicRoom)
+		if err != nil {
+			return nil, err
+		}
+		if len(rooms) == 0 {
+			sites, err := orgs.FindLocations(ctx, a, crs.LocationSite)
+			if err != nil {
+				return nil, err
+			}
+			if len(sites) == 0 {
+				s := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main hospital"}
+				if err := orgs.CreateLocation(ctx, a, s); err != nil {
+					return nil, err
+				}
+				sites = append(sites, s)
+			}
+			for i := 1; i <= 4; i++ {
+				room := &crs.Location{ParentID: sites[0].ID, Kind: crs.LocationClinicRoom, Code: fmt.Sprintf("OPD%d", i), Name: fmt.Sprintf("Outpatients room %d", i)}
+				if err := orgs.CreateLocation(ctx, a, room); err != nil {
+					return nil, err
+				}
+				rooms = append(rooms, room)
+			}
+		}
+		for i, sp := range seedSpecialties {
+			day := time.Weekday(1 + i%5)
+			c := &crs.Clinic{Code: fmt.Sprintf("%s-%s", sp.tf, day.String()[:3]), Name: sp.name + " clinic", ConsultantCode: sp.consultant,
+				ConsultantName: "Consultant " + sp.name, TreatmentFunction: sp.tf, LocationID: rooms[i%len(rooms)].ID,
+				Sessions: []crs.ClinicSession{
+					{Weekday: day, Start: "09:00", End: "12:30", SlotMinutes: 15, SlotType: crs.SlotNew},
+					{Weekday: day, Start: "13:30", End: "16:30", SlotMinutes: 15, SlotType: crs.SlotFollowUp},
+					{Weekday: time.Weekday(1 + (i+2)%5), Start: "09:00", End: "12:30", SlotMinutes: 20, SlotType: crs.SlotNew},
+					{Weekday: time.Weekday(1 + (i+2)%5), Start: "13:30", End: "15:00", SlotMinutes: 30, SlotType: crs.SlotUrgent},
+				}}
+			if err := op.CreateClinic(ctx, a, c); err != nil {
+				return nil, err
+			}
+			clinics = append(clinics, c)
+		}
+	}
+	today := crs.LocalDate(db.Clock.Now())
+	for _, c := range clinics {
+		if _, err := op.GenerateSlots(ctx, a, c.ID, crs.Date{Time: today.AddDate(0, 0, -7*o.ClinicWeeks)}, crs.Date{Time: today.AddDate(0, 0, 7*o.ClinicWeeks)}); err != nil {
+			return nil, err
+		}
+	}
+	return clinics, nil
+}
+
+// seedReferral makes one referral and takes it to a random stage.
+func seedReferral(ctx context.Context, a crs.Actor, refs *ReferralService, op *OutpatientService, wl *WaitingListService, clinics []*crs.Clinic,
+	patients []string, i int, r *rand.Rand, today crs.Date, now time.Time, past, future, fuFuture map[string][]*crs.Slot,
+	take func(map[string][]*crs.Slot, string, *rand.Rand) *crs.Slot) error {
+	c := clinics[i%len(clinics)]
+	stage := r.Intn(100)
+	ref := &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: []string{"03", "03", "03", "05", "04", "06"}[r.Intn(6)],
+		ReferrerCode: fmt.Sprintf("G%07d", r.Intn(9999999)), Priority: []string{"1", "1", "1", "1", "2", "3"}[r.Intn(6)],
+		TreatmentFunction: c.TreatmentFunction, ConsultantCode: c.ConsultantCode, ConsultantLed: true}
+	var slot *crs.Slot
+	if stage >= 45 { // seen already: the referral came before a past slot
+		if slot = take(past, c.TreatmentFunction, r); slot == nil {
+			stage = 0
+		}
+	}
+	if slot != nil {
+		ref.ReceivedOn = crs.Date{Time: crs.LocalDate(slot.Start).AddDate(0, 0, -5-r.Intn(80))}
+	} else {
+		ref.ReceivedOn = crs.Date{Time: today.AddDate(0, 0, -r.Intn(200))}
+	}
+	if err := refs.RecordReferral(ctx, a, ref); err != nil {
+		return err
+	}
+	switch {
+	case stage < 20: // awaiting booking
+		return nil
+	case stage < 45: // booked into a future slot
+		if s := take(future, c.TreatmentFunction, r); s != nil {
+			_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: s.ID})
+			return err
+		}
+		return nil
+	}
+	ap, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: slot.ID})
+	if err != nil {
+		return err
+	}
+	attended := stage >= 50
+	if err := op.RecordAttendance(ctx, a, ap.ID, attended, slot.Start.Add(time.Duration(r.Intn(30))*time.Minute)); err != nil {
+		return err
+	}
+	switch {
+	case stage < 50: // DNA awaiting review
+		return nil
+	case stage < 58: // attended, outcome not yet recorded
+		return nil
+	case stage < 75: // follow-up due, half booked
+		if err := op.RecordOutcome(ctx, a, ap.ID, &crs.Outcome{RTTStatus: rtt.StatusSubsequentActivity, NextStep: crs.NextFollowUp, FollowUpWeeks: 2 + r.Intn(8)}); err != nil {
+			return err
+		}
+		if r.Intn(2) == 0 {
+			if s := take(fuFuture, c.TreatmentFunction, r); s != nil {
+				_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: s.ID})
+				return err
+			}
+		}
+		return nil
+	case stage < 90: // on the waiting list, some with a TCI date
+		procs := procedures[c.TreatmentFunction]
+		if procs == nil {
+			procs = []string{"X559"}
+		}
+		e := &crs.WaitingListEntry{IntendedManagement: []string{"1", "2", "2"}[r.Intn(3)], ProcedureCode: procs[r.Intn(len(procs))],
+			Priority: []string{"P2", "P3", "P3", "P4"}[r.Intn(4)], ConsultantCode: c.ConsultantCode, ForTreatment: r.Intn(10) > 0}
+		if err := op.RecordOutcome(ctx, a, ap.ID, &crs.Outcome{RTTStatus: rtt.StatusSubsequentActivity, NextStep: crs.NextWaitingList, Listing: e}); err != nil {
+			return err
+		}
+		if r.Intn(2) == 0 {
+			d1 := crs.Date{Time: today.AddDate(0, 0, 21+r.Intn(30))}
+			offer := &crs.TCIOffer{Dates: []crs.Date{d1, {Time: d1.AddDate(0, 0, 7)}}}
+			if err := wl.OfferTCI(ctx, a, e.ID, offer); err != nil {
+				return err
+			}
+			return wl.RespondToTCI(ctx, a, offer.ID, crs.TCIResponse{Accept: true, Date: offer.Dates[r.Intn(2)]})
+		}
+		return nil
+	default: // treated at clinic or discharged
+		st := []rtt.Status{rtt.StatusFirstTreatment, rtt.StatusDecisionNotToTreat}[r.Intn(2)]
+		return op.RecordOutcome(ctx, a, ap.ID, &crs.Outcome{RTTStatus: st, NextStep: crs.NextDischarge})
+	}
+}
+
+// seedWards fills about Occupancy of the beds with inpatients admitted
+// over the last ten days.
+func seedWards(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ip *InpatientService, patients []string, rng *rand.Rand, now time.Time) error {
+	wards, _, err := wardBeds(ctx, db.read, a.OrgID)
+	if err != nil {
+		return err
+	}
+	busy := map[string]bool{}
+	rows, err := db.read.QueryContext(ctx, `SELECT patient_id FROM spells WHERE org_id = $1 AND status IN ('admitted', 'on_leave')`, a.OrgID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		busy[id] = true
+	}
+	rows.Close()
+	next := rng.Intn(len(patients))
+	for _, w := range wards {
+		for _, b := range w.Beds {
+			if b.SpellID != "" || rng.Float64() >= o.Occupancy {
+				continue
+			}
+			var pid string
+			for tries := 0; tries < len(patients) && pid == ""; tries++ {
+				next = (next + 1) % len(patients)
+				if !busy[patients[next]] {
+					pid = patients[next]
+				}
+			}
+			if pid == "" {
+				return nil
+			}
+			busy[pid] = true
+			at := now.Add(-time.Duration(rng.Intn(10*24*60)) * time.Minute)
+			method := []string{"21", "21", "21", "22", "11", "12", "2D"}[rng.Intn(7)]
+			sp := seedSpecialties[rng.Intn(len(seedSpecialties))]
+			_, err := ip.Admit(ctx, a, &crs.Admission{PatientID: pid, Method: method, Source: "19", WardID: w.WardID, BedID: b.BedID,
+				ConsultantCode: sp.consultant, TreatmentFunction: sp.tf, At: at,
+				ExpectedDischarge: crs.Date{Time: crs.LocalDate(now).AddDate(0, 0, rng.Intn(7))}})
+			if err != nil && crs.ErrorCode(err) != crs.ECONFLICT {
+				return fmt.Errorf("seed admission: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// seedED puts patients in A&E, arrived over the last 13 hours, some
+// triaged, seen and awaiting admission.
+func seedED(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ed *EDService, patients []string, rng *rand.Rand, now time.Time) error {
+	modes := []string{"1048031000000100", "1048071000000103", "1048071000000103", "1048061000000105"}
+	for i := 0; i < o.EDPatients; i++ {
+		e := &crs.EDAttendance{PatientID: patients[rng.Intn(len(patients))], ArrivalMode: modes[rng.Intn(len(modes))],
+			Complaint: []string{"chest pain", "fall", "shortness of breath", "abdominal pain", "head injury"}[rng.Intn(5)],
+			ArrivedAt: now.Add(-time.Duration(rng.Intn(13*60)) * time.Minute)}
+		if err := ed.Arrive(ctx, a, e); err != nil {
+			if crs.ErrorCode(err) == crs.ECONFLICT {
+				continue
+			}
+			return fmt.Errorf("seed A&E arrival: %w", err)
+		}
+		waited := now.Sub(e.ArrivedAt)
+		if waited > 15*time.Minute {
+			if err := ed.Triage(ctx, a, e.ID, 1+rng.Intn(5), e.ArrivedAt.Add(10*time.Minute)); err != nil {
+				return err
+			}
+			ed.Move(ctx, a, e.ID, []string{"MAJ-1", "MAJ-2", "MIN-1", "RESUS", "WAIT"}[rng.Intn(5)])
+		}
+		if waited > time.Hour {
+			if err := ed.RecordSeen(ctx, a, e.ID, "ED doctor", e.ArrivedAt.Add(50*time.Minute)); err != nil {
+				return err
+			}
+		}
+		if waited > 3*time.Hour && rng.Intn(3) == 0 {
+			if err := ed.DecideToAdmit(ctx, a, e.ID, "300", e.ArrivedAt.Add(2*time.Hour)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// seedBulk adds open pathways in batched commands: each command records
+// BatchSize referrals through InsertReferral, each with its own event and
+// audit record, and Workers commands run at once so the committer groups
+// them.
+func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, patients []string, rng *rand.Rand) error {
+	today := crs.LocalDate(db.Clock.Now())
+	batches := make(chan int)
+	errs := make(chan error, o.Workers)
+	var wg sync.WaitGroup
+	for w := 0; w < o.Workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(o.Seed*7919 + int64(w)))
+			for n := range batches {
+				err := db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+					for j := 0; j < n; j++ {
+						sp := seedSpecialties[r.Intn(len(seedSpecialties))]
+						ref := &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: "03", Priority: "1", TreatmentFunction: sp.tf,
+							ConsultantCode: sp.consultant, ConsultantLed: true, ReceivedOn: crs.Date{Time: today.AddDate(0, 0, -r.Intn(400))}}
+						if err := InsertReferral(tx, ref); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	var err error
+loop:
+	for left := o.BulkPathways; left > 0; left -= o.BatchSize {
+		n := min(left, o.BatchSize)
+		select {
+		case batches <- n:
+		case err = <-errs:
+			break loop
+		}
+	}
+	close(batches)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	_ = rng
+	return err
+}

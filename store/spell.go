@@ -1,0 +1,610 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// InpatientService admits, moves and discharges inpatients over SQL.
+type InpatientService struct{ db *DB }
+
+// NewInpatientService returns the inpatient service over db.
+func NewInpatientService(db *DB) *InpatientService { return &InpatientService{db: db} }
+
+var _ crs.InpatientService = (*InpatientService)(nil)
+
+const spellColumns = `id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source, patient_class,
+	for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, leave_started_at, expected_discharge,
+	discharged_at, discharge_method, discharge_destination, created_at, updated_at`
+
+func scanSpell(r scanner) (*crs.Spell, error) {
+	var s crs.Spell
+	var forT int
+	var admitted, leave, expected, discharged, created, updated string
+	if err := r.Scan(&s.ID, &s.OrgID, &s.PatientID, &s.PathwayID, &s.EntryID, &s.EDAttendanceID, &s.AdmissionMethod, &s.AdmissionSource,
+		&s.PatientClass, &forT, &admitted, &s.WardID, &s.BedID, &s.ConsultantCode, &s.TreatmentFunction, &s.Status, &leave, &expected,
+		&discharged, &s.DischargeMethod, &s.DischargeDestination, &created, &updated); err != nil {
+		return nil, notFound(err, "no such spell")
+	}
+	s.ForTreatment = forT == 1
+	s.AdmittedAt, s.LeaveStartedAt, s.ExpectedDischarge = parseTime(admitted), parseTime(leave), parseDate(expected)
+	s.DischargedAt, s.CreatedAt, s.UpdatedAt = parseTime(discharged), parseTime(created), parseTime(updated)
+	return &s, nil
+}
+
+func getSpell(tx *Tx, id string) (*crs.Spell, error) {
+	return scanSpell(tx.QueryRow(`SELECT `+spellColumns+` FROM spells WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+}
+
+// spellData builds the Data of a spell event from the spell as it now is.
+func spellData(tx *Tx, s *crs.Spell, at time.Time) crs.SpellEventData {
+	return crs.SpellEventData{PatientID: s.PatientID, SpellID: s.ID, Status: s.Status, AdmissionMethod: s.AdmissionMethod,
+		AdmissionSource: s.AdmissionSource, PatientClass: s.PatientClass, AdmittedAt: s.AdmittedAt, WardCode: locationCode(tx, s.WardID),
+		BedCode: locationCode(tx, s.BedID), ConsultantCode: s.ConsultantCode, TreatmentFunction: s.TreatmentFunction,
+		DischargedAt: s.DischargedAt, DischargeMethod: s.DischargeMethod, Destination: s.DischargeDestination, At: at, PathwayID: s.PathwayID}
+}
+
+// checkPlace checks the ward is a ward of the trust and the bed, if any,
+// a bed on that ward (directly or in one of its bays).
+func checkPlace(tx *Tx, wardID, bedID string) error {
+	var kind string
+	if err := tx.QueryRow(`SELECT kind FROM locations WHERE id = $1 AND org_id = $2`, wardID, tx.Actor.OrgID).Scan(&kind); err != nil || kind != string(crs.LocationWard) {
+		return crs.FieldErrorf("ward", "no such ward in this trust")
+	}
+	if bedID == "" {
+		return nil
+	}
+	var parent, parentKind, grand string
+	if err := tx.QueryRow(`SELECT b.parent_id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
+		WHERE b.id = $1 AND b.org_id = $2 AND b.kind = 'bed'`, bedID, tx.Actor.OrgID).Scan(&parent, &parentKind, &grand); err != nil {
+		return crs.FieldErrorf("bed", "no such bed in this trust")
+	}
+	if parent != wardID && !(parentKind == string(crs.LocationBay) && grand == wardID) {
+		return crs.FieldErrorf("bed", "bed %s is not on ward %s", locationCode(tx, bedID), locationCode(tx, wardID))
+	}
+	return bedFree(tx, bedID)
+}
+
+func bedFree(tx *Tx, bedID string) error {
+	if bedID == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM bed_stays WHERE bed_id = $1 AND is_current = 1`, bedID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &crs.Error{Code: crs.ECONFLICT, Field: "bed", Message: fmt.Sprintf("bed %s is occupied", locationCode(tx, bedID))}
+	}
+	return nil
+}
+
+func bedConflict(tx *Tx, err error, bedID string) error {
+	if isUniqueViolation(err) {
+		return &crs.Error{Code: crs.ECONFLICT, Field: "bed", Message: fmt.Sprintf("bed %s is occupied", locationCode(tx, bedID))}
+	}
+	return err
+}
+
+// currentStay returns the id, seq, start and bed of the spell's current
+// (or, once discharged, last) stay.
+func lastStay(tx *Tx, spellID string) (id string, seq int, start time.Time, bed string, err error) {
+	var st string
+	err = tx.QueryRow(`SELECT id, seq, start_at, bed_id FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq DESC LIMIT 1`, spellID).Scan(&id, &seq, &st, &bed)
+	return id, seq, parseTime(st), bed, err
+}
+
+// Admit admits a patient.
+func (s *InpatientService) Admit(ctx context.Context, a crs.Actor, ad *crs.Admission) (*crs.Spell, error) {
+	var sp *crs.Spell
+	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		var err error
+		sp, err = AdmitPatient(tx, ad)
+		return err
+	})
+	return sp, err
+}
+
+// AdmitPatient admits within a command.
+func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
+	var entry *crs.WaitingListEntry
+	var err error
+	if ad.EntryID != "" {
+		if entry, err = liveEntry(tx, ad.EntryID); err != nil {
+			return nil, err
+		}
+		if ad.PatientID != "" && ad.PatientID != entry.PatientID {
+			return nil, crs.FieldErrorf("patient", "the waiting list entry is another patient's")
+		}
+		ad.PatientID = entry.PatientID
+		if ad.TreatmentFunction == "" {
+			ad.TreatmentFunction = entry.TreatmentFunction
+		}
+		if ad.ConsultantCode == "" {
+			ad.ConsultantCode = entry.ConsultantCode
+		}
+	}
+	if err := ad.Validate(); err != nil {
+		return nil, err
+	}
+	if err := livePatient(tx, ad.PatientID); err != nil {
+		return nil, err
+	}
+	at, err := whenOrNow(tx, ad.At, "admitted_at")
+	if err != nil {
+		return nil, err
+	}
+	var open int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.Actor.OrgID, ad.PatientID).Scan(&open); err != nil {
+		return nil, err
+	}
+	if open > 0 {
+		return nil, crs.Errorf(crs.ECONFLICT, "the patient is already an inpatient; transfer them instead")
+	}
+	if err := checkPlace(tx, ad.WardID, ad.BedID); err != nil {
+		return nil, err
+	}
+	sp := &crs.Spell{ID: crs.NewID(), OrgID: tx.Actor.OrgID, PatientID: ad.PatientID, EntryID: ad.EntryID, EDAttendanceID: ad.EDAttendanceID,
+		AdmissionMethod: ad.Method, AdmissionSource: ad.Source, PatientClass: ad.PatientClass, AdmittedAt: at, WardID: ad.WardID, BedID: ad.BedID,
+		ConsultantCode: ad.ConsultantCode, TreatmentFunction: ad.TreatmentFunction, Status: crs.SpellAdmitted, ExpectedDischarge: ad.ExpectedDischarge,
+		CreatedAt: tx.Now, UpdatedAt: tx.Now}
+	if entry != nil {
+		sp.PathwayID = entry.PathwayID
+		sp.ForTreatment = entry.ForTreatment
+		if ad.ForTreatment != nil {
+			sp.ForTreatment = *ad.ForTreatment
+		}
+		if sp.PatientClass == "" && (entry.IntendedManagement == "2" || entry.IntendedManagement == "4") {
+			sp.PatientClass = "2"
+		}
+	}
+	if sp.PatientClass == "" {
+		sp.PatientClass = "1"
+	}
+	if ad.EDAttendanceID != "" {
+		var pid, status string
+		if err := tx.QueryRow(`SELECT patient_id, status FROM ed_attendances WHERE id = $1 AND org_id = $2`, ad.EDAttendanceID, tx.Actor.OrgID).Scan(&pid, &status); err != nil {
+			return nil, notFound(err, "no such A&E attendance")
+		}
+		if pid != sp.PatientID || status != crs.EDInDepartment {
+			return nil, crs.Errorf(crs.ECONFLICT, "the A&E attendance is not this patient's or has ended")
+		}
+	}
+	if _, err := tx.Exec(`INSERT INTO spells (id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source,
+		patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, expected_discharge, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'admitted', $16, $17, $17)`,
+		sp.ID, sp.OrgID, sp.PatientID, sp.PathwayID, sp.EntryID, sp.EDAttendanceID, sp.AdmissionMethod, sp.AdmissionSource, sp.PatientClass,
+		oneIf(sp.ForTreatment), formatTime(at), sp.WardID, sp.BedID, sp.ConsultantCode, sp.TreatmentFunction, dateText(sp.ExpectedDischarge), formatTime(tx.Now)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)`,
+		crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.ConsultantCode, sp.TreatmentFunction, formatTime(at)); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(`INSERT INTO bed_stays (id, org_id, spell_id, patient_id, seq, ward_id, bed_id, start_at, is_current) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, 1)`,
+		crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.WardID, sp.BedID, formatTime(at)); err != nil {
+		return nil, bedConflict(tx, err, sp.BedID)
+	}
+	if entry != nil {
+		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
+			dateText(localDate(at)), sp.ID, formatTime(tx.Now), entry.ID); err != nil {
+			return nil, err
+		}
+		kind, st := rtt.KindAdmittedDiagnostic, rtt.Status(0)
+		if sp.ForTreatment {
+			kind, st = rtt.KindAdmittedForTreatment, rtt.StatusFirstTreatment
+		}
+		if err := addRTTEvent(tx, sp.PathwayID, rtt.Event{Date: localDate(at).Time, Kind: kind, Status: st, Ref: sp.ID}, false); err != nil {
+			return nil, err
+		}
+	}
+	if ad.EDAttendanceID != "" {
+		if _, err := tx.Exec(`UPDATE ed_attendances SET status = 'departed', departed_at = $1, departure = 'admitted', spell_id = $2 WHERE id = $3`,
+			formatTime(at), sp.ID, ad.EDAttendanceID); err != nil {
+			return nil, err
+		}
+		if err := tx.EmitData(&crs.Event{Type: crs.EventEDDeparted, PatientID: sp.PatientID, SubjectID: ad.EDAttendanceID, EffectiveAt: at,
+			Summary: "Left A&E: admitted"}, "A&E attendance", map[string]any{"attendance_id": ad.EDAttendanceID, "departure": crs.EDAdmitted, "spell_id": sp.ID, "at": at}); err != nil {
+			return nil, err
+		}
+	}
+	d := spellData(tx, sp, at)
+	where := d.WardCode
+	if d.BedCode != "" {
+		where += " bed " + d.BedCode
+	}
+	return sp, tx.EmitData(&crs.Event{Type: crs.EventSpellAdmitted, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
+		Summary: fmt.Sprintf("Admitted to %s under %s (method %s)", where, sp.ConsultantCode, sp.AdmissionMethod)}, "admission", d)
+}
+
+// inSpell reads a spell the patient is still in.
+func inSpell(tx *Tx, id string) (*crs.Spell, error) {
+	sp, err := getSpell(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sp.Status != crs.SpellAdmitted && sp.Status != crs.SpellOnLeave {
+		return nil, crs.Errorf(crs.ECONFLICT, "the spell has ended (%s)", sp.Status)
+	}
+	return sp, nil
+}
+
+// Transfer moves the patient to another ward or bed.
+func (s *InpatientService) Transfer(ctx context.Context, a crs.Actor, spellID string, t crs.Transfer) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		at, err := whenOrNow(tx, t.At, "at")
+		if err != nil {
+			return err
+		}
+		if t.WardID == sp.WardID && t.BedID == sp.BedID {
+			return crs.FieldErrorf("bed", "the patient is already there")
+		}
+		stayID, seq, start, _, err := lastStay(tx, sp.ID)
+		if err != nil {
+			return err
+		}
+		if at.Before(start) {
+			return crs.FieldErrorf("at", "the transfer cannot be before the patient arrived in the current bed (%s)", apptTime(start))
+		}
+		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = $1, is_current = 0 WHERE id = $2`, formatTime(at), stayID); err != nil {
+			return err
+		}
+		if err := checkPlace(tx, t.WardID, t.BedID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO bed_stays (id, org_id, spell_id, patient_id, seq, ward_id, bed_id, start_at, is_current) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, seq+1, t.WardID, t.BedID, formatTime(at)); err != nil {
+			return bedConflict(tx, err, t.BedID)
+		}
+		prevWard, prevBed := sp.WardID, sp.BedID
+		sp.WardID, sp.BedID, sp.UpdatedAt = t.WardID, t.BedID, tx.Now
+		if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, sp.WardID, sp.BedID, formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		d := spellData(tx, sp, at)
+		d.PriorWardCode, d.PriorBedCode = locationCode(tx, prevWard), locationCode(tx, prevBed)
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferred, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
+			Summary: fmt.Sprintf("Moved from %s %s to %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer", d)
+	})
+}
+
+// ChangeConsultant starts a new consultant episode.
+func (s *InpatientService) ChangeConsultant(ctx context.Context, a crs.Actor, spellID, consultantCode, treatmentFunction string, at time.Time) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		if !crs.ValidConsultantCode(consultantCode) {
+			return crs.FieldErrorf("consultant", "consultant code %q is not valid", consultantCode)
+		}
+		if consultantCode == sp.ConsultantCode && (treatmentFunction == "" || treatmentFunction == sp.TreatmentFunction) {
+			return crs.FieldErrorf("consultant", "the patient is already under %s", consultantCode)
+		}
+		if at, err = whenOrNow(tx, at, "at"); err != nil {
+			return err
+		}
+		if treatmentFunction == "" {
+			treatmentFunction = sp.TreatmentFunction
+		}
+		var epID, start string
+		var seq int
+		if err := tx.QueryRow(`SELECT id, seq, start_at FROM episodes WHERE spell_id = $1 ORDER BY seq DESC LIMIT 1`, sp.ID).Scan(&epID, &seq, &start); err != nil {
+			return err
+		}
+		if at.Before(parseTime(start)) {
+			return crs.FieldErrorf("at", "the new episode cannot start before the current one")
+		}
+		if _, err := tx.Exec(`UPDATE episodes SET end_at = $1 WHERE id = $2`, formatTime(at), epID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, seq+1, consultantCode, treatmentFunction, formatTime(at)); err != nil {
+			return err
+		}
+		prev := sp.ConsultantCode
+		sp.ConsultantCode, sp.TreatmentFunction = consultantCode, treatmentFunction
+		if _, err := tx.Exec(`UPDATE spells SET consultant_code = $1, treatment_function = $2, updated_at = $3 WHERE id = $4`, consultantCode, treatmentFunction, formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		d := spellData(tx, sp, at)
+		d.PriorConsultant = prev
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellConsultantChanged, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
+			Summary: fmt.Sprintf("Care passed from %s to %s (new consultant episode)", prev, consultantCode)}, "consultant episode", d)
+	})
+}
+
+// StartLeave records the start of leave of absence.
+func (s *InpatientService) StartLeave(ctx context.Context, a crs.Actor, spellID string, at time.Time) error {
+	return s.leave(ctx, a, spellID, at, true)
+}
+
+// EndLeave records the patient's return from leave.
+func (s *InpatientService) EndLeave(ctx context.Context, a crs.Actor, spellID string, at time.Time) error {
+	return s.leave(ctx, a, spellID, at, false)
+}
+
+func (s *InpatientService) leave(ctx context.Context, a crs.Actor, spellID string, at time.Time, start bool) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		if at, err = whenOrNow(tx, at, "at"); err != nil {
+			return err
+		}
+		typ, summary := crs.EventSpellLeaveStarted, "Went on leave"
+		if start {
+			if sp.Status == crs.SpellOnLeave {
+				return crs.Errorf(crs.ECONFLICT, "the patient is already on leave")
+			}
+			sp.Status, sp.LeaveStartedAt = crs.SpellOnLeave, at
+		} else {
+			if sp.Status != crs.SpellOnLeave {
+				return crs.Errorf(crs.ECONFLICT, "the patient is not on leave")
+			}
+			typ, summary = crs.EventSpellLeaveEnded, "Returned from leave"
+			sp.Status, sp.LeaveStartedAt = crs.SpellAdmitted, time.Time{}
+		}
+		if _, err := tx.Exec(`UPDATE spells SET status = $1, leave_started_at = $2, updated_at = $3 WHERE id = $4`, sp.Status, formatTime(sp.LeaveStartedAt), formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: typ, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at, Summary: summary}, "leave", spellData(tx, sp, at))
+	})
+}
+
+// SetExpectedDischarge records the expected date of discharge.
+func (s *InpatientService) SetExpectedDischarge(ctx context.Context, a crs.Actor, spellID string, d crs.Date) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		if !d.IsZero() && d.Before(localDate(sp.AdmittedAt).Time) {
+			return crs.FieldErrorf("expected_discharge", "the expected discharge is before the admission")
+		}
+		sp.ExpectedDischarge = d
+		if _, err := tx.Exec(`UPDATE spells SET expected_discharge = $1, updated_at = $2 WHERE id = $3`, dateText(d), formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellUpdated, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Expected discharge " + d.Display()}, "expected discharge", spellData(tx, sp, tx.Now))
+	})
+}
+
+// Discharge ends the spell.
+func (s *InpatientService) Discharge(ctx context.Context, a crs.Actor, spellID string, d crs.Discharge) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return DischargePatient(tx, spellID, d) })
+}
+
+// DischargePatient discharges within a command.
+func DischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	sp, err := inSpell(tx, spellID)
+	if err != nil {
+		return err
+	}
+	at, err := whenOrNow(tx, d.At, "discharged_at")
+	if err != nil {
+		return err
+	}
+	stayID, _, start, _, err := lastStay(tx, sp.ID)
+	if err != nil {
+		return err
+	}
+	if at.Before(start) || at.Before(sp.AdmittedAt) {
+		return crs.FieldErrorf("discharged_at", "the discharge cannot be before the patient arrived in the current bed (%s)", apptTime(start))
+	}
+	if _, err := tx.Exec(`UPDATE bed_stays SET end_at = $1, is_current = 0 WHERE id = $2`, formatTime(at), stayID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE episodes SET end_at = $1 WHERE spell_id = $2 AND end_at = ''`, formatTime(at), sp.ID); err != nil {
+		return err
+	}
+	sp.Status, sp.DischargedAt, sp.DischargeMethod, sp.DischargeDestination, sp.LeaveStartedAt = crs.SpellDischarged, at, d.Method, d.Destination, time.Time{}
+	if _, err := tx.Exec(`UPDATE spells SET status = 'discharged', discharged_at = $1, discharge_method = $2, discharge_destination = $3, leave_started_at = '', updated_at = $4 WHERE id = $5`,
+		formatTime(at), d.Method, d.Destination, formatTime(tx.Now), sp.ID); err != nil {
+		return err
+	}
+	if sp.PathwayID != "" && d.Method == "4" {
+		if err := addRTTEvent(tx, sp.PathwayID, rtt.Event{Date: localDate(at).Time, Kind: rtt.KindPatientDied, Ref: sp.ID}, false); err != nil {
+			return err
+		}
+	}
+	if sp.EntryID != "" {
+		var refID string
+		tx.QueryRow(`SELECT referral_id FROM waiting_list_entries WHERE id = $1`, sp.EntryID).Scan(&refID)
+		if refID != "" {
+			if d.FollowUpWeeks > 0 && d.Method != "4" {
+				err = setWorklist(tx, refID, crs.WorklistFollowUpDue, crs.Date{Time: localDate(at).AddDate(0, 0, 7*d.FollowUpWeeks)})
+			} else {
+				err = closeReferral(tx, refID, localDate(at), "discharged after admission")
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	data := spellData(tx, sp, at)
+	return tx.EmitData(&crs.Event{Type: crs.EventSpellDischarged, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
+		Summary: fmt.Sprintf("Discharged from %s (method %s, destination %s)", data.WardCode, d.Method, d.Destination)}, "discharge", data)
+}
+
+// CancelAdmission undoes an admission entered in error (A11).
+func (s *InpatientService) CancelAdmission(ctx context.Context, a crs.Actor, spellID, reason string) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		if reason == "" {
+			return crs.FieldErrorf("reason", "say why the admission is cancelled")
+		}
+		if _, err := tx.Exec(`UPDATE bed_stays SET is_current = 0, cancelled = 1 WHERE spell_id = $1`, sp.ID); err != nil {
+			return err
+		}
+		sp.Status = crs.SpellCancelled
+		if _, err := tx.Exec(`UPDATE spells SET status = 'cancelled', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		if sp.EntryID != "" {
+			if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'waiting', removal_reason = '', removed_on = '', spell_id = '', updated_at = $1 WHERE id = $2`,
+				formatTime(tx.Now), sp.EntryID); err != nil {
+				return err
+			}
+			if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindAdmittedForTreatment, rtt.KindAdmittedDiagnostic); err != nil {
+				return err
+			}
+		}
+		if sp.EDAttendanceID != "" {
+			if _, err := tx.Exec(`UPDATE ed_attendances SET status = 'in_department', departed_at = '', departure = '', spell_id = '' WHERE id = $1`, sp.EDAttendanceID); err != nil {
+				return err
+			}
+		}
+		d := spellData(tx, sp, tx.Now)
+		d.Reason = reason
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellAdmissionCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Admission cancelled: " + reason}, "admission cancelled", d)
+	})
+}
+
+// CancelTransfer undoes the last transfer (A12).
+func (s *InpatientService) CancelTransfer(ctx context.Context, a crs.Actor, spellID, reason string) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := inSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		stayID, seq, _, _, err := lastStay(tx, sp.ID)
+		if err != nil {
+			return err
+		}
+		if seq < 2 {
+			return crs.Errorf(crs.ECONFLICT, "the patient has not been transferred in this spell")
+		}
+		var prevID, prevWard, prevBed string
+		if err := tx.QueryRow(`SELECT id, ward_id, bed_id FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 AND seq < $2 ORDER BY seq DESC LIMIT 1`, sp.ID, seq).Scan(&prevID, &prevWard, &prevBed); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE bed_stays SET is_current = 0, cancelled = 1 WHERE id = $1`, stayID); err != nil {
+			return err
+		}
+		if err := bedFree(tx, prevBed); err != nil {
+			return crs.Errorf(crs.ECONFLICT, "the transfer cannot be cancelled: bed %s has since been taken", locationCode(tx, prevBed))
+		}
+		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, prevID); err != nil {
+			return bedConflict(tx, err, prevBed)
+		}
+		fromWard, fromBed := sp.WardID, sp.BedID
+		sp.WardID, sp.BedID = prevWard, prevBed
+		if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, prevWard, prevBed, formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		d := spellData(tx, sp, tx.Now)
+		d.PriorWardCode, d.PriorBedCode, d.Reason = locationCode(tx, fromWard), locationCode(tx, fromBed), reason
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferCancelled, PatientID: sp.PatientID, SubjectID: sp.ID,
+			Summary: fmt.Sprintf("Transfer to %s %s cancelled; back in %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer cancelled", d)
+	})
+}
+
+// CancelDischarge undoes a discharge (A13): the patient is back in the
+// bed they left, if it is still free.
+func (s *InpatientService) CancelDischarge(ctx context.Context, a crs.Actor, spellID, reason string) error {
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		sp, err := getSpell(tx, spellID)
+		if err != nil {
+			return err
+		}
+		if sp.Status != crs.SpellDischarged {
+			return crs.Errorf(crs.ECONFLICT, "the patient has not been discharged")
+		}
+		var open int
+		tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.Actor.OrgID, sp.PatientID).Scan(&open)
+		if open > 0 {
+			return crs.Errorf(crs.ECONFLICT, "the patient has been admitted again since")
+		}
+		stayID, _, _, bed, err := lastStay(tx, sp.ID)
+		if err != nil {
+			return err
+		}
+		if err := bedFree(tx, bed); err != nil {
+			return crs.Errorf(crs.ECONFLICT, "bed %s has since been taken; cancel the discharge to another bed by admitting again", locationCode(tx, bed))
+		}
+		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, stayID); err != nil {
+			return bedConflict(tx, err, bed)
+		}
+		if _, err := tx.Exec(`UPDATE episodes SET end_at = '' WHERE spell_id = $1 AND seq = (SELECT MAX(seq) FROM episodes WHERE spell_id = $1)`, sp.ID); err != nil {
+			return err
+		}
+		sp.Status, sp.DischargedAt, sp.DischargeMethod, sp.DischargeDestination = crs.SpellAdmitted, time.Time{}, "", ""
+		if _, err := tx.Exec(`UPDATE spells SET status = 'admitted', discharged_at = '', discharge_method = '', discharge_destination = '', updated_at = $1 WHERE id = $2`,
+			formatTime(tx.Now), sp.ID); err != nil {
+			return err
+		}
+		if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindPatientDied); err != nil {
+			return err
+		}
+		if sp.EntryID != "" {
+			var refID string
+			tx.QueryRow(`SELECT referral_id FROM waiting_list_entries WHERE id = $1`, sp.EntryID).Scan(&refID)
+			if refID != "" {
+				if _, err := tx.Exec(`UPDATE referrals SET status = 'open', worklist = '', follow_up_due = '', closed_on = '', closed_reason = '', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), refID); err != nil {
+					return err
+				}
+			}
+		}
+		d := spellData(tx, sp, tx.Now)
+		d.Reason = reason
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellDischargeCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Discharge cancelled: " + reason}, "discharge cancelled", d)
+	})
+}
+
+// FindSpell returns a spell with its episodes and stays.
+func (s *InpatientService) FindSpell(ctx context.Context, a crs.Actor, id string) (*crs.Spell, error) {
+	var sp *crs.Spell
+	err := s.db.view(ctx, a, crs.ActViewDemographics, "spell", func(q Querier) (string, error) {
+		var err error
+		if sp, err = scanSpell(q.QueryRowContext(ctx, `SELECT `+spellColumns+` FROM spells WHERE id = $1 AND org_id = $2`, id, a.OrgID)); err != nil {
+			return "", err
+		}
+		rows, err := q.QueryContext(ctx, `SELECT id, seq, consultant_code, treatment_function, start_at, end_at FROM episodes WHERE spell_id = $1 ORDER BY seq`, id)
+		if err != nil {
+			return "", err
+		}
+		for rows.Next() {
+			var e crs.Episode
+			var st, en string
+			if err := rows.Scan(&e.ID, &e.Seq, &e.ConsultantCode, &e.TreatmentFunction, &st, &en); err != nil {
+				rows.Close()
+				return "", err
+			}
+			e.Start, e.End = parseTime(st), parseTime(en)
+			sp.Episodes = append(sp.Episodes, &e)
+		}
+		rows.Close()
+		rows, err = q.QueryContext(ctx, `SELECT id, seq, ward_id, bed_id, start_at, end_at FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq`, id)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b crs.BedStay
+			var st, en string
+			if err := rows.Scan(&b.ID, &b.Seq, &b.WardID, &b.BedID, &st, &en); err != nil {
+				return "", err
+			}
+			b.Start, b.End = parseTime(st), parseTime(en)
+			sp.Stays = append(sp.Stays, &b)
+		}
+		return sp.PatientID, rows.Err()
+	})
+	return sp, err
+}
