@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/web"
+)
+
+// app is a running OpenCRS: the database, the services over it and the
+// edges that serve them.
+type app struct {
+	db     *store.DB
+	logger *slog.Logger
+
+	orgs     *store.OrganisationService
+	users    *store.UserService
+	patients *store.PatientService
+	audit    *store.AuditService
+	hl7      *interfaces.Engine
+}
+
+// openApp opens the database and builds the services.
+func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.Logger = logger
+	return &app{
+		db:       db,
+		logger:   logger,
+		orgs:     store.NewOrganisationService(db),
+		users:    store.NewUserService(db),
+		patients: store.NewPatientService(db),
+		audit:    store.NewAuditService(db),
+		hl7:      interfaces.New(db, logger),
+	}, nil
+}
+
+// Close stops the integration engine and closes the database.
+func (a *app) Close() error {
+	a.hl7.Close()
+	return a.db.Close()
+}
+
+// webServer returns the HTML user interface over the app's services.
+func (a *app) webServer(secure bool) *web.Server {
+	return &web.Server{
+		Patients:      a.patients,
+		Users:         a.users,
+		Audit:         a.audit,
+		Orgs:          a.orgs,
+		Clock:         crs.SystemClock{},
+		Logger:        a.logger,
+		SecureCookies: secure,
+	}
+}
+
+// serveOptions says where the app listens.
+type serveOptions struct {
+	httpAddr string
+	mllpAddr string // "" for no MLLP listener
+	secure   bool
+	ready    func(httpAddr, mllpAddr string) // told the bound addresses once listening
+}
+
+// serve runs the app's listeners until ctx is done, then shuts them down
+// gracefully: requests in flight finish, queued audit records are written.
+func (a *app) serve(ctx context.Context, o serveOptions) error {
+	ln, err := net.Listen("tcp", o.httpAddr)
+	if err != nil {
+		return fmt.Errorf("listen for HTTP on %s: %w", o.httpAddr, err)
+	}
+	if err := a.hl7.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start HL7 feeds: %w", err)
+	}
+	mllpAddr := ""
+	if o.mllpAddr != "" {
+		addr, err := a.hl7.Listen(o.mllpAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for MLLP on %s: %w", o.mllpAddr, err)
+		}
+		mllpAddr = addr.String()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.hl7.Metrics)
+	mux.Handle("/", a.webServer(o.secure).Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.logger.Info("serving HTTP", "addr", ln.Addr().String(), "db", a.db.Dialect())
+	if o.ready != nil {
+		o.ready(ln.Addr().String(), mllpAddr)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.logger.Info("shutting down")
+	err = srv.Shutdown(shutdownCtx)
+	if herr := a.hl7.Shutdown(shutdownCtx); err == nil {
+		err = herr
+	}
+	return err
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/opencrs/crs/bench"
+)
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stdout, `Usage: crs bench <what> [flags]
+
+  pmi      load a patient index and time NHS-number lookups and name searches
+  hl7      inbound HL7 messages per second and ACK latency over MLLP
+  journey  PTL page and export time, and the bed board, at a large trust's scale
+
+Run "crs bench <what> --help" for its flags.`)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	logger := newLogger(stderr, "warn")
+	switch args[0] {
+	case "pmi":
+		fs := newFlags("bench pmi", "bench pmi [flags]", stdout)
+		o := bench.PMIOptions{Logger: logger}
+		fs.IntVar(&o.Patients, "patients", 2500000, "patients to load")
+		fs.IntVar(&o.Queries, "queries", 10000, "searches of each kind to time")
+		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
+		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		_, err := bench.PMI(ctx, stdout, o)
+		return err
+	case "hl7":
+		fs := newFlags("bench hl7", "bench hl7 [flags]", stdout)
+		var o bench.HL7Options
+		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
+		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh database (default: a temporary folder)")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		return bench.HL7(ctx, stdout, o)
+	case "journey":
+		fs := newFlags("bench journey", "bench journey [flags]", stdout)
+		o := bench.JourneyOptions{Logger: logger}
+		fs.IntVar(&o.Pathways, "pathways", 1000000, "open RTT pathways on the PTL")
+		fs.IntVar(&o.Beds, "beds", 1500, "inpatient beds")
+		fs.IntVar(&o.Queries, "queries", 200, "times each read is timed")
+		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
+		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		_, err := bench.Journey(ctx, stdout, o)
+		return err
+	}
+	return fmt.Errorf("unknown benchmark %q: pmi, hl7 or journey", args[0])
+}

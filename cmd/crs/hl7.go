@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/mllp"
+	"github.com/opencrs/crs/store"
+)
+
+// runHL7 works with HL7 v2 messages: send files of messages to an MLLP
+// listener and check every acknowledgement, print a message as a tree,
+// or configure an inbound interface.
+func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = `hl7 <send|parse|interface> ...
+
+  crs hl7 send FILE... --to HOST:PORT   send each message of each file over MLLP and check its ACK
+  crs hl7 parse FILE                    print each message of the file with field names
+  crs hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4
+                                        configure an inbound interface (with its trust and user)`
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
+		return errUsage
+	}
+	switch args[0] {
+	case "send":
+		return hl7Send(ctx, args[1:], stdout, stderr)
+	case "parse":
+		return hl7Parse(args[1:], stdout)
+	case "interface":
+		if len(args) > 1 && args[1] == "add" {
+			return hl7InterfaceAdd(ctx, args[2:], stdout)
+		}
+	case "-h", "--help", "help":
+		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
+		return nil
+	}
+	fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
+	return errUsage
+}
+
+// splitArgs separates flags from file names, so files may come before
+// or after the flags.
+func splitArgs(args []string, valued map[string]bool) (flags, files []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+			name := a
+			for len(name) > 0 && name[0] == '-' {
+				name = name[1:]
+			}
+			if valued[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+			continue
+		}
+		files = append(files, a)
+	}
+	return flags, files
+}
+
+func hl7Send(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("hl7 send", "hl7 send FILE... --to HOST:PORT\n\nSends each message of each file over MLLP, one at a time, and checks each\nacknowledgement: MSA-1 AA (or CA) and MSA-2 equal to the message's MSH-10.\nExits 1 if any message was not accepted.", stdout)
+	to := fs.String("to", "127.0.0.1:2575", "the MLLP listener: HOST:PORT")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for each acknowledgement")
+	flags, files := splitArgs(args, map[string]bool{"to": true, "timeout": true})
+	if err := parseFlags(fs, flags); err != nil {
+		return err
+	}
+	files = append(files, fs.Args()...)
+	if len(files) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	c := &mllp.Client{Addr: *to, Timeout: *timeout}
+	defer c.Close()
+	sent, failed := 0, 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		for i, raw := range hl7.Split(data) {
+			sent++
+			where := fmt.Sprintf("%s message %d", file, i+1)
+			msg, err := hl7.Parse(raw)
+			if err != nil {
+				failed++
+				fmt.Fprintf(stdout, "FAIL %s: not sent, cannot be read: %v\n", where, err)
+				continue
+			}
+			ctrl := msg.ControlID()
+			where += " (MSH-10 " + ctrl + ", " + msg.Type() + ")"
+			reply, err := c.Send(ctx, msg.Bytes())
+			if err != nil {
+				failed++
+				fmt.Fprintf(stdout, "FAIL %s: %v\n", where, err)
+				continue
+			}
+			ack, err := hl7.ParseACK(reply)
+			switch {
+			case err != nil:
+				failed++
+				fmt.Fprintf(stdout, "FAIL %s: the reply is not an acknowledgement: %v\n", where, err)
+			case ack.ControlID != ctrl:
+				failed++
+				c.Close() // the reply was for another message: start afresh
+				fmt.Fprintf(stdout, "FAIL %s: the ACK's MSA-2 %q is not the message's MSH-10\n", where, ack.ControlID)
+			case !ack.Accepted():
+				failed++
+				fmt.Fprintf(stdout, "FAIL %s: %s", where, ack.Code)
+				if ack.Text != "" {
+					fmt.Fprintf(stdout, " %s", ack.Text)
+				}
+				for _, e := range ack.Errors {
+					loc := ""
+					if e.Segment != "" {
+						loc = fmt.Sprintf("%s-%d ", e.Segment, e.Field)
+					}
+					fmt.Fprintf(stdout, "\n     %s%s (code %s)", loc, e.Text, e.Code)
+				}
+				fmt.Fprintln(stdout)
+			default:
+				fmt.Fprintf(stdout, "ok   %s: %s", where, ack.Code)
+				if ack.Text != "" {
+					fmt.Fprintf(stdout, " %s", ack.Text)
+				}
+				fmt.Fprintln(stdout)
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%d sent, %d accepted, %d failed\n", sent, sent-failed, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d messages were not accepted", failed, sent)
+	}
+	return nil
+}
+
+func hl7Parse(args []string, stdout io.Writer) error {
+	fs := newFlags("hl7 parse", "hl7 parse FILE\n\nPrints each message of the file as a tree, with the HL7 name of each field.", stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, raw := range hl7.Split(data) {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		m, err := hl7.Parse(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("message %d: %w", i+1, err))
+			fmt.Fprintf(stdout, "message %d cannot be read: %v\n", i+1, err)
+			continue
+		}
+		fmt.Fprint(stdout, hl7.Pretty(m))
+	}
+	return errors.Join(errs...)
+}
+
+// hl7InterfaceAdd configures an inbound interface in a database, making
+// its trust and interface user when they do not exist yet. It lets a
+// deployment (and the crash test) be set up before `crs serve` starts.
+func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("hl7 interface add", "hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4 [--name NAME]", stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the receiving trust (MSH-6); the trust is created if missing")
+	app := fs.String("app", "", "sending application (MSH-3)")
+	facility := fs.String("facility", "", "sending facility (MSH-4); the trust's own ODS code by default")
+	name := fs.String("name", "", "the interface's name")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *ods == "" || *app == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *facility == "" {
+		*facility = *ods
+	}
+	if *name == "" {
+		*name = *app + " at " + *facility
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orgs := store.NewOrganisationService(db)
+	org, err := orgs.FindOrganisationByODS(ctx, crs.SystemActor(""), *ods)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		org = &crs.Organisation{ODSCode: *ods, Name: "Trust " + *ods}
+		err = orgs.CreateOrganisation(ctx, crs.SystemActor(""), org)
+	}
+	if err != nil {
+		return err
+	}
+	sys := crs.SystemActor(org.ID)
+	u := &crs.User{Username: fmt.Sprintf("hl7.%s.%s", lowerASCII(*app), lowerASCII(*facility)), Name: "Interface " + *name, Role: crs.RoleInterface}
+	if err := store.NewUserService(db).CreateUser(ctx, sys, u, randomPassword()); err != nil {
+		return err
+	}
+	e := interfaces.New(db, nil)
+	i := &crs.Interface{Name: *name, SendingApplication: *app, SendingFacility: *facility, UserID: u.ID}
+	if err := e.AddInterface(ctx, sys, i); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "interface %s added: messages from %s at %s to %s act as user %s\n", i.ID, *app, *facility, *ods, u.Username)
+	return nil
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 32
+		case (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'):
+		default:
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// randomPassword is the password of an interface user, which never logs
+// in to the web UI.
+func randomPassword() string { return crs.NewID() + crs.NewID() }

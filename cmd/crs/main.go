@@ -1,0 +1,149 @@
+// Command crs is OpenCRS, the care records service a hospital trust runs
+// on: one binary with subcommands to serve it, run a demo, import data,
+// produce reports, work with HL7 messages and measure performance.
+//
+// This is the only package that knows every other: flags, configuration
+// from CRS_* environment variables, and the wiring of store, services and
+// edges.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "start OpenCRS with demo data on an embedded database", runDemo},
+		{"serve", "start OpenCRS on a database, without demo data", runServe},
+		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
+		{"bench", "measure performance: pmi, hl7, journey", runBench},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs the subcommand named by args[0] and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			}
+			fmt.Fprintf(stderr, "crs %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "crs: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `OpenCRS: the care records service a hospital trust runs on.
+
+Usage: crs <command> [flags]
+
+Commands:`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Run "crs <command> --help" for a command's flags. Every flag can also be set
+with an environment variable CRS_<FLAG> (for example CRS_DB); a secret can be
+read from a file named by CRS_<FLAG>_FILE.`)
+}
+
+// errUsage says the command line was wrong and the usage was printed.
+var errUsage = errors.New("usage")
+
+// newFlags returns a flag set for a subcommand that prints its usage to
+// stdout on --help.
+func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("crs "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: crs %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, first taking each flag's default from its
+// CRS_<NAME> environment variable (or the file named by CRS_<NAME>_FILE).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := "CRS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(key); ok {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %v", key, v, err)
+			}
+		} else if file, ok := os.LookupEnv(key + "_FILE"); ok {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				envErr = fmt.Errorf("%s_FILE: %v", key, err)
+				return
+			}
+			if err := f.Value.Set(strings.TrimSpace(string(b))); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s_FILE: %v", key, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fmt.Fprintln(stdout, "crs", version)
+	return nil
+}

@@ -1,0 +1,480 @@
+package demo
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// Generator makes synthetic patients for demonstrations and benchmarks:
+// British names across ethnicities and birth decades, an age pyramid like
+// England's, addresses with real postcode districts of the Area and
+// invented inward codes, telephone numbers from Ofcom's drama ranges, GP
+// practices with invented codes, and NHS numbers from the 999 test range
+// that pass Modulus 11, each given once. About one patient in 200 is a
+// deliberate duplicate of an earlier one (a misspelt name, day and month
+// of birth swapped, or the NHS number missing), as happens when a patient
+// is registered again in a hurry; Duplicates lists them.
+//
+// The same seed, Area and Today give the same patients in the same order.
+// A Generator is not safe for use by several goroutines at once.
+type Generator struct {
+	// Area is where the patients live; NewGenerator sets EastLondon.
+	Area *Area
+	// Today is the date the patients' ages are reckoned from; no one is
+	// born or dies after it. NewGenerator sets 1 January 2026.
+	Today crs.Date
+	// DuplicateRate is the share of patients that duplicate an earlier
+	// one; NewGenerator sets 0.005.
+	DuplicateRate float64
+
+	rng       *rand.Rand
+	nhsPos    int // how many of the test range's base numbers are used
+	nhsStart  int
+	nhsStep   int
+	practices map[*Area][]Practice
+	area      *Area          // the area recent belongs to
+	recent    []*crs.Patient // originals a duplicate may copy
+	pairs     []Duplicate
+	count     int
+}
+
+// Practice is a GP practice of the area, with an invented code and name.
+type Practice struct {
+	Code, Name, District string
+	GPs                  []GP
+}
+
+// GP is a general practitioner with an invented national code.
+type GP struct {
+	Code, Name string
+}
+
+// Duplicate is a patient registered twice: the original record and the
+// second, slightly different, one, and how they differ.
+type Duplicate struct {
+	Original, Duplicate *crs.Patient
+	How                 string
+}
+
+// nhsRange is how many base numbers (the nine digits before the check
+// digit) the 999 test range holds: 999 000 000 to 999 999 999.
+const nhsRange = 1_000_000
+
+// NewGenerator returns a generator of patients of EastLondon, aged as on
+// 1 January 2026, drawn from the given seed.
+func NewGenerator(seed int64) *Generator {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x0ec5_5eed))
+	g := &Generator{
+		Area:          EastLondon,
+		Today:         crs.NewDate(2026, time.January, 1),
+		DuplicateRate: 0.005,
+		rng:           rng,
+		practices:     map[*Area][]Practice{},
+	}
+	// NHS numbers are taken in an order that looks random but visits each
+	// base number once: start + i*step modulo a million, with a step
+	// prime to a million.
+	g.nhsStart = rng.IntN(nhsRange)
+	for {
+		g.nhsStep = 100_003 + rng.IntN(800_000)
+		if g.nhsStep%2 != 0 && g.nhsStep%5 != 0 {
+			break
+		}
+	}
+	return g
+}
+
+// NHSNumber returns the next unused NHS number of the 999 test range, or
+// "" when all of its 909,091 valid numbers have been given.
+func (g *Generator) NHSNumber() string {
+	for g.nhsPos < nhsRange {
+		x := (g.nhsStart + g.nhsPos*g.nhsStep) % nhsRange
+		g.nhsPos++
+		nine := "999" + pad(x, 6)
+		d, ok := nhs.CheckDigit(nine)
+		if !ok || nine == "999999999" {
+			continue
+		}
+		return nine + string(rune('0'+d))
+	}
+	return ""
+}
+
+// Duplicates lists the deliberate duplicates made so far.
+func (g *Generator) Duplicates() []Duplicate { return g.pairs }
+
+// Practices returns the GP practices of the generator's area.
+func (g *Generator) Practices() []Practice {
+	a := g.Area
+	if ps, ok := g.practices[a]; ok {
+		return ps
+	}
+	// Practices depend on the area and the seed, not on how many
+	// patients came before: they have a generator of their own.
+	rng := rand.New(rand.NewPCG(g.rng.Uint64()^uint64(len(a.Name)), uint64(len(a.Districts))))
+	used := map[string]bool{}
+	var ps []Practice
+	for len(ps) < 36 {
+		code := a.PracticePrefix + pad(rng.IntN(1000), 3)
+		if used[code] {
+			continue
+		}
+		used[code] = true
+		d := a.Districts[rng.IntN(len(a.Districts))]
+		var name string
+		switch rng.IntN(3) {
+		case 0:
+			name = d.Locality + " " + pick(rng, practiceKinds)
+		case 1:
+			name = "The " + pick(rng, streetNames) + " " + pick(rng, practiceKinds)
+		default:
+			name = pick(rng, streetNames) + " " + pick(rng, streetKinds) + " " + pick(rng, practiceKinds)
+		}
+		p := Practice{Code: code, Name: name, District: d.Outward}
+		for k := 2 + rng.IntN(4); k > 0; k-- {
+			grp := pickGroup(rng, a)
+			p.GPs = append(p.GPs, GP{Code: "G9" + pad(rng.IntN(1_000_000), 6),
+				Name: "Dr " + string(givenFrom(rng, grp, rng.IntN(2) == 0, 1975)[0]) + " " + familyFrom(rng, grp)})
+		}
+		ps = append(ps, p)
+	}
+	g.practices[a] = ps
+	return ps
+}
+
+// Patient returns the next synthetic patient, not yet registered: no ID
+// or hospital number.
+func (g *Generator) Patient() *crs.Patient {
+	if g.area != g.Area {
+		g.area, g.recent = g.Area, g.recent[:0]
+	}
+	g.count++
+	if len(g.recent) > 0 && g.rng.Float64() < g.DuplicateRate {
+		return g.duplicate()
+	}
+	p := g.newPatient()
+	if len(g.recent) < 1000 {
+		g.recent = append(g.recent, p)
+	} else {
+		g.recent[g.rng.IntN(len(g.recent))] = p
+	}
+	return p
+}
+
+func (g *Generator) newPatient() *crs.Patient {
+	r, a := g.rng, g.Area
+	p := &crs.Patient{}
+
+	// Who: ethnicity, age, sex, names.
+	p.EthnicCategory = weighted(r, a.Ethnicity)
+	grp := groupFor(r, p.EthnicCategory)
+	band := 0
+	for n, total := r.IntN(sum(ageBands)), 0; band < len(ageBands); band++ {
+		if total += ageBands[band]; n < total {
+			break
+		}
+	}
+	age := band*5 + r.IntN(5)
+	born := g.Today.AddDate(-age-1, 0, 1+r.IntN(365))
+	if born.After(g.Today.Time) {
+		born = g.Today.Time
+	}
+	p.BirthDate = crs.DateOf(born)
+	male := r.IntN(100) < 49
+	switch {
+	case r.IntN(1000) == 0:
+		p.Gender = "X"
+	case male:
+		p.Gender = "1"
+	default:
+		p.Gender = "2"
+	}
+	p.FamilyName = familyFrom(r, grp)
+	p.GivenName = givenFrom(r, grp, male, born.Year())
+	if r.IntN(100) < 35 {
+		if mid := givenFrom(r, grp, male, born.Year()); mid != p.GivenName {
+			p.OtherNames = mid
+		}
+	}
+	realAge := p.BirthDate.AgeOn(g.Today.Time)
+	switch {
+	case realAge < 16:
+	case r.IntN(100) < 2:
+		p.Title = "Dr"
+	case male:
+		p.Title = "Mr"
+	case realAge < 25:
+		p.Title = pick(r, []string{"Miss", "Ms"})
+	default:
+		p.Title = pick(r, []string{"Mrs", "Mrs", "Ms", "Miss"})
+	}
+
+	// Where: address, telephone, GP.
+	d := a.Districts[weightedDistrict(r, a.Districts)]
+	street := pick(r, streetNames) + " " + pick(r, streetKinds)
+	house := strconv.Itoa(1 + r.IntN(180))
+	if r.IntN(100) < 25 {
+		p.Address.Lines = []string{"Flat " + strconv.Itoa(1+r.IntN(60)) + ", " + pick(r, blockNames), house + " " + street, d.Locality, d.Town}
+	} else {
+		p.Address.Lines = []string{house + " " + street, d.Locality, d.Town}
+	}
+	if d.Locality == d.Town {
+		p.Address.Lines = p.Address.Lines[:len(p.Address.Lines)-1]
+	}
+	p.Address.Postcode = d.Outward + " " + inward(r)
+	if r.IntN(100) < 55 {
+		p.Phone = a.Landline + pad(r.IntN(1000), 3)
+	}
+	if realAge >= 12 && r.IntN(100) < 80 {
+		p.Mobile = "07700 900" + pad(r.IntN(1000), 3)
+	}
+	if realAge >= 16 && r.IntN(100) < 15 {
+		p.Email = emailName(p.GivenName) + "." + emailName(p.FamilyName) + strconv.Itoa(r.IntN(100)) + "@" + pick(r, []string{"example.com", "example.org", "example.net"})
+	}
+	if r.IntN(100) < 30 {
+		p.Contacts = []crs.Contact{{Name: givenFrom(r, grp, r.IntN(2) == 0, born.Year()) + " " + p.FamilyName,
+			Relationship: pick(r, contactRelations), Phone: "07700 900" + pad(r.IntN(1000), 3)}}
+	}
+	practices := g.Practices()
+	pr := practices[r.IntN(len(practices))]
+	for k := 0; k < 3 && pr.District != d.Outward; k++ {
+		pr = practices[r.IntN(len(practices))] // most patients register near home
+	}
+	gp := pr.GPs[r.IntN(len(pr.GPs))]
+	p.GPPracticeCode, p.GPPracticeName, p.GPCode, p.GPName = pr.Code, pr.Name, gp.Code, gp.Name
+
+	// NHS number: about 3% without one, 8% not yet traced.
+	switch n := r.IntN(1000); {
+	case n < 30:
+		p.NHSNumberStatus = nhs.NumberTraceRequired
+		if n < 6 {
+			p.NHSNumberStatus = nhs.NumberNotRequired
+		}
+	default:
+		if p.NHSNumber = g.NHSNumber(); p.NHSNumber == "" {
+			p.NHSNumberStatus = nhs.NumberTraceRequired // the test range is used up
+		} else if n < 110 {
+			p.NHSNumberStatus = nhs.NumberNotTraced
+		} else {
+			p.NHSNumberStatus = nhs.NumberVerified
+		}
+	}
+
+	// A few have died, most of them old.
+	if realAge >= 60 && r.IntN(1000) < 4+realAge/10*2 {
+		died := g.Today.Add(-time.Duration(1+r.IntN(5*365*24)) * time.Hour)
+		if died.After(p.BirthDate.Time) {
+			p.DeathTime = &died
+		}
+	}
+	return p
+}
+
+// duplicate registers an earlier patient again, a little differently,
+// and always without an NHS number: a second registration with the same
+// number would be refused, and one with another number is another person.
+func (g *Generator) duplicate() *crs.Patient {
+	r := g.rng
+	orig := g.recent[r.IntN(len(g.recent))]
+	p := *orig
+	p.Address.Lines = append([]string(nil), orig.Address.Lines...)
+	p.Contacts = append([]crs.Contact(nil), orig.Contacts...)
+	p.NHSNumber, p.NHSNumberStatus = "", nhs.NumberTraceRequired
+	how := "NHS number missing"
+	day, month := orig.BirthDate.Day(), int(orig.BirthDate.Month())
+	switch r.IntN(3) {
+	case 0:
+		p.FamilyName = misspell(r, orig.FamilyName)
+		how = "family name misspelt, NHS number missing"
+	case 1:
+		if day <= 12 && day != month {
+			p.BirthDate = crs.NewDate(orig.BirthDate.Year(), time.Month(day), month)
+			how = "day and month of birth swapped, NHS number missing"
+		} else {
+			p.GivenName = misspell(r, orig.GivenName)
+			how = "given name misspelt, NHS number missing"
+		}
+	}
+	g.pairs = append(g.pairs, Duplicate{Original: orig, Duplicate: &p, How: how})
+	return &p
+}
+
+// misspell makes the kind of slip a clerk makes: a doubled letter made
+// single, two letters swapped, or a vowel changed.
+func misspell(r *rand.Rand, s string) string {
+	b := []byte(s)
+	for i := 1; i < len(b); i++ {
+		if b[i] == b[i-1] && isLetter(b[i]) {
+			return s[:i] + s[i+1:]
+		}
+	}
+	if len(b) >= 4 {
+		i := 1 + r.IntN(len(b)-2)
+		if isLetter(b[i]) && isLetter(b[i+1]) && b[i] != b[i+1] {
+			b[i], b[i+1] = b[i+1], b[i]
+			return string(b)
+		}
+	}
+	for i := len(b) - 1; i > 0; i-- {
+		if v := strings.IndexByte("aeiou", b[i]); v >= 0 {
+			b[i] = "eiyae"[v] // a>e, e>i, i>y, o>a, u>e
+			return string(b)
+		}
+	}
+	return s + "e"
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// groupFor chooses the names a patient of the ethnic category is likely
+// to have. Names follow families, not categories, so the mixed and other
+// categories borrow from several groups.
+func groupFor(r *rand.Rand, cat string) *nameGroup {
+	switch cat {
+	case "B":
+		return &irishNames
+	case "C":
+		return &otherWhiteNames
+	case "D":
+		return pickGroupOf(r, nil, &caribbeanNames)
+	case "E":
+		return pickGroupOf(r, nil, &africanNames)
+	case "F":
+		return pickGroupOf(r, nil, &indianNames, &pakistaniNames)
+	case "G":
+		return pickGroupOf(r, nil, &otherNames, &caribbeanNames)
+	case "H":
+		return &indianNames
+	case "J":
+		return &pakistaniNames
+	case "K":
+		return &bangladeshiNames
+	case "L":
+		return pickGroupOf(r, &indianNames, &otherNames)
+	case "M":
+		return &caribbeanNames
+	case "N", "P":
+		return &africanNames
+	case "R":
+		return &chineseNames
+	case "S":
+		return &otherNames
+	case "Z", "99":
+		return pickGroupOf(r, nil, nil, &bangladeshiNames, &otherWhiteNames)
+	}
+	return nil // British
+}
+
+// pickGroupOf chooses one of the groups; nil means British names.
+func pickGroupOf(r *rand.Rand, gs ...*nameGroup) *nameGroup { return gs[r.IntN(len(gs))] }
+
+// pickGroup chooses a name group in the proportions of the area.
+func pickGroup(r *rand.Rand, a *Area) *nameGroup { return groupFor(r, weighted(r, a.Ethnicity)) }
+
+// familyFrom picks a family name of the group; British names are drawn
+// with the most common most often, and one in six from the long tail of
+// place names.
+func familyFrom(r *rand.Rand, g *nameGroup) string {
+	if g != nil {
+		return pick(r, g.family)
+	}
+	if r.IntN(6) == 0 {
+		return pick(r, placeFamilyStarts) + pick(r, placeFamilyEnds)
+	}
+	// Zipf-like: the k-th name about 1/(k+8) as often as the first.
+	n := len(britishFamily)
+	x := r.Float64()
+	k := int(float64(n+8)*math.Pow(float64(9)/float64(n+8), 1-x)) - 9
+	return britishFamily[min(max(k, 0), n-1)]
+}
+
+// givenFrom picks a given name of the group for someone born in year.
+func givenFrom(r *rand.Rand, g *nameGroup, male bool, year int) string {
+	if g != nil {
+		if male {
+			return pick(r, g.male)
+		}
+		return pick(r, g.female)
+	}
+	i := min(max((year-1920)/10, 0), len(britishGiven)-1)
+	// A name is as often from the decade before or after.
+	if j := i + r.IntN(3) - 1; j >= 0 && j < len(britishGiven) {
+		i = j
+	}
+	if male {
+		return pick(r, britishGiven[i].male)
+	}
+	return pick(r, britishGiven[i].female)
+}
+
+// inwardLetters are the letters used in the inward code of a postcode.
+const inwardLetters = "ABDEFGHJLNPQRSTUWXYZ"
+
+// inward returns a valid-format inward code: a digit and two letters.
+func inward(r *rand.Rand) string {
+	return string([]byte{byte('0' + r.IntN(10)), inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))]})
+}
+
+// emailName folds a name to the letters an e-mail address would use.
+func emailName(s string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+func pick(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
+
+func weighted(r *rand.Rand, ws []Weighted) string {
+	total := 0
+	for _, w := range ws {
+		total += w.Weight
+	}
+	n := r.IntN(total)
+	for _, w := range ws {
+		if n -= w.Weight; n < 0 {
+			return w.Code
+		}
+	}
+	return ws[len(ws)-1].Code
+}
+
+func weightedDistrict(r *rand.Rand, ds []District) int {
+	total := 0
+	for _, d := range ds {
+		total += d.Weight
+	}
+	n := r.IntN(total)
+	for i, d := range ds {
+		if n -= d.Weight; n < 0 {
+			return i
+		}
+	}
+	return len(ds) - 1
+}
+
+func sum(xs []int) int {
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+// pad writes n in at least width digits.
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}

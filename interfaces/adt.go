@@ -1,0 +1,346 @@
+package interfaces
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/nhs"
+	"github.com/opencrs/crs/store"
+)
+
+// inbound is a message being applied: its log id, the parsed message
+// and the interface it came from.
+type inbound struct {
+	id    string
+	msg   *hl7.Message
+	iface *store.InboundInterface
+}
+
+// handler applies one kind of message within its command.
+type handler struct {
+	activity crs.Activity
+	apply    func(e *Engine, tx *store.Tx, in *inbound) (outcome, error)
+}
+
+// journeyEvents are the ADT events of the patient's journey (admission,
+// transfer, discharge, pre-admission, cancellations, leave, bed swap).
+//
+// OpenCRS does not yet keep inpatient spells through the write path, so
+// for these events the patient part (PID) is applied as a registration
+// or demographic update and the message is stored with status
+// not_applied. It is answered AA, with MSA-3 and a warning ERR (severity
+// W) saying that the event was stored but not applied to the journey:
+// AA, because the message is safely stored and will not be processed
+// differently by sending it again (an AE makes most senders retry or
+// stop their queue, holding up every message behind it, for a fault that
+// is ours, not theirs); the warning, so the sender's log and ours say
+// honestly that the admission, transfer or discharge is not yet on the
+// record. The interface analyst finds these messages by that status.
+var journeyEvents = map[string]string{
+	"A01": "admission", "A02": "transfer", "A03": "discharge", "A05": "pre-admission",
+	"A11": "cancellation of an admission", "A12": "cancellation of a transfer", "A13": "cancellation of a discharge",
+	"A21": "start of leave of absence", "A22": "return from leave of absence", "A38": "cancellation of a pre-admission",
+}
+
+// route picks the handler for a message by its type, or says why it
+// cannot be processed.
+func route(m *hl7.Message) (handler, error) {
+	typ, trig := m.Get("MSH-9.1"), m.Trigger()
+	switch typ {
+	case "ADT":
+		switch trig {
+		case "A28", "A04":
+			return handler{crs.ActRegisterPatient, applyRegister}, nil
+		case "A01", "A05":
+			return handler{crs.ActRegisterPatient, applyJourney(true)}, nil
+		case "A08", "A31":
+			return handler{crs.ActAmendDemographics, applyUpdate}, nil
+		case "A40", "A34":
+			return handler{crs.ActMergePatients, applyMerge}, nil
+		case "A02", "A03", "A11", "A12", "A13", "A21", "A22", "A38":
+			return handler{crs.ActAmendDemographics, applyJourney(false)}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ADT is not supported by OpenCRS", trig)
+	case "ORU":
+		if trig == "R01" || trig == "" {
+			return handler{crs.ActRecordClinical, applyResult}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
+	case "":
+		return handler{}, reject("MSH", 9, hl7.CodeRequiredFieldMissing, "MSH-9 message type is missing")
+	}
+	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT and ORU are)", typ)
+}
+
+// identifiers are the patient identifiers a PID-3 or MRG-1 holds.
+type identifiers struct {
+	NHS string // validated, 10 digits
+	MRN string // the trust's hospital number
+}
+
+func (ids identifiers) empty() bool { return ids.NHS == "" && ids.MRN == "" }
+
+// readIdentifiers reads the NHS number (CX.4 NHS, CX.5 NH) and the
+// hospital number (CX.5 MR or PI, assigned by the trust or by no one)
+// from the repetitions of a CX field such as PID-3 or MRG-1. An NHS
+// number that fails the Modulus 11 check is an error naming the field.
+func readIdentifiers(m *hl7.Message, seg string, field int, ods string) (identifiers, error) {
+	var ids identifiers
+	path := fmt.Sprintf("%s-%d", seg, field)
+	n := m.Count(path)
+	for r := 1; r <= n; r++ {
+		p := fmt.Sprintf("%s[%d]", path, r)
+		id := strings.TrimSpace(m.Get(p + ".1"))
+		if id == "" {
+			continue
+		}
+		aa, typ := strings.ToUpper(m.Get(p+".4.1")), strings.ToUpper(m.Get(p+".5"))
+		switch {
+		case typ == "NH" || aa == "NHS":
+			num, err := nhs.ParseNumber(id)
+			if err != nil {
+				return ids, fieldErr(seg, field, hl7.CodeDataType, "%s NHS number %s %s", path, id, err)
+			}
+			if ids.NHS == "" {
+				ids.NHS = num
+			}
+		case (typ == "MR" || typ == "PI" || typ == "PT" || typ == "") && (aa == "" || aa == ods):
+			if ids.MRN == "" {
+				ids.MRN = strings.ToUpper(id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// peekIdentifiers reads what identifiers it can for the log of a
+// refused message.
+func peekIdentifiers(m *hl7.Message, ods string) (nhsNumber, mrn string) {
+	ids, _ := readIdentifiers(m, "PID", 3, ods)
+	return ids.NHS, ids.MRN
+}
+
+// findPatient finds the live patient the identifiers name: by NHS number
+// first, then by hospital number (or the other way round for mrnFirst).
+func findPatient(tx *store.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error) {
+	order := [][2]string{{"nhs", ids.NHS}, {"mrn", ids.MRN}}
+	if mrnFirst {
+		order[0], order[1] = order[1], order[0]
+	}
+	var last error = crs.Errorf(crs.ENOTFOUND, "no patient identifier")
+	for _, o := range order {
+		if o[1] == "" {
+			continue
+		}
+		p, err := store.FindPatientByIdentifierTx(tx, o[0], o[1])
+		if err == nil {
+			return p, nil
+		}
+		if crs.ErrorCode(err) != crs.ENOTFOUND {
+			return nil, err
+		}
+		last = err
+	}
+	return nil, last
+}
+
+// patientIDs reads PID-3, requiring at least one usable identifier.
+func patientIDs(m *hl7.Message, ods string) (identifiers, error) {
+	if m.Segment("PID") == nil {
+		return identifiers{}, fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
+	}
+	ids, err := readIdentifiers(m, "PID", 3, ods)
+	if err != nil {
+		return ids, err
+	}
+	if ids.empty() {
+		return ids, fieldErr("PID", 3, hl7.CodeRequiredFieldMissing,
+			"PID-3 holds no NHS number (id^^^NHS^NH) or hospital number of trust %s (id^^^%s^MR)", ods, ods)
+	}
+	return ids, nil
+}
+
+// registerOrUpdate registers the patient PID describes, or updates the
+// demographics of the patient it names when already known.
+func registerOrUpdate(tx *store.Tx, m *hl7.Message, i *store.InboundInterface, z *Engine) (outcome, error) {
+	ids, err := patientIDs(m, i.OrgODS)
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := findPatient(tx, ids, false)
+	switch {
+	case err == nil:
+		if err := readPID(m, p, ids, z.Zone); err != nil {
+			return outcome{}, err
+		}
+		p.Version = 0
+		if err := store.UpdatePatient(tx, p); err != nil {
+			return outcome{}, err
+		}
+	case crs.ErrorCode(err) == crs.ENOTFOUND:
+		p = &crs.Patient{MRN: ids.MRN}
+		if err := readPID(m, p, ids, z.Zone); err != nil {
+			return outcome{}, err
+		}
+		if err := store.InsertPatient(tx, p); err != nil {
+			return outcome{}, err
+		}
+	default:
+		return outcome{}, err
+	}
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+}
+
+func applyRegister(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m, i := in.msg, in.iface
+	return registerOrUpdate(tx, m, i, e)
+}
+
+// applyUpdate applies A08 and A31: the named patient's demographics as
+// the message gives them (fields left empty keep their value, "" clears).
+func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m, i := in.msg, in.iface
+	ids, err := patientIDs(m, i.OrgODS)
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := findPatient(tx, ids, false)
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	if err := readPID(m, p, ids, e.Zone); err != nil {
+		return outcome{}, err
+	}
+	p.Version = 0
+	if err := store.UpdatePatient(tx, p); err != nil {
+		return outcome{}, err
+	}
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+}
+
+// applyJourney applies the patient part of a journey event (registering
+// the patient for an admission or pre-admission) and stores the event as
+// not applied; see journeyEvents.
+func applyJourney(register bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+		m, i := in.msg, in.iface
+		var out outcome
+		var err error
+		if register {
+			out, err = registerOrUpdate(tx, m, i, e)
+		} else {
+			out, err = applyUpdate(e, tx, in)
+		}
+		if err != nil {
+			return out, err
+		}
+		trig := m.Trigger()
+		out.status = crs.MessageNotApplied
+		out.warnings = []hl7.ACKError{{Segment: "MSH", Sequence: 1, Field: 9, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
+			Text: fmt.Sprintf("ADT^%s stored but not applied to the patient journey: OpenCRS does not yet record the %s from messages; the patient's demographics were applied", trig, journeyEvents[trig])}}
+		return out, nil
+	}
+}
+
+// applyMerge applies A40 (and A34 from older systems): the patient MRG-1
+// names (the minor record) is merged into the patient PID-3 names (the
+// major, which survives).
+func applyMerge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m, i := in.msg, in.iface
+	ids, err := patientIDs(m, i.OrgODS)
+	if err != nil {
+		return outcome{}, err
+	}
+	if m.Segment("MRG") == nil {
+		return outcome{}, fieldErr("MRG", 0, hl7.CodeSegmentSequence, "the MRG segment is missing: a merge needs MRG-1, the identifiers of the record to merge")
+	}
+	minorIDs, err := readIdentifiers(m, "MRG", 1, i.OrgODS)
+	if err != nil {
+		return outcome{}, err
+	}
+	if minorIDs.empty() {
+		return outcome{}, fieldErr("MRG", 1, hl7.CodeRequiredFieldMissing, "MRG-1 holds no NHS number or hospital number of the record to merge")
+	}
+	major, err := findPatient(tx, ids, true)
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient (record to keep): %s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	minor, err := findPatient(tx, minorIDs, true)
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, fieldErr("MRG", 1, hl7.CodeUnknownKey, "unknown patient (record to merge): %s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	out := outcome{status: crs.MessageApplied, patientID: major.ID, nhs: major.NHSNumber, mrn: major.MRN}
+	if minor.ID == major.ID {
+		// Already merged: nothing to do, and saying so is not an error.
+		out.warnings = []hl7.ACKError{{Segment: "MRG", Sequence: 1, Field: 1, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
+			Text: "the record to merge is already merged into the record to keep; nothing changed"}}
+		return out, nil
+	}
+	if err := store.MergePatients(tx, major.ID, minor.ID, "HL7 "+m.Type()+" from "+i.Name); err != nil {
+		return outcome{}, err
+	}
+	return out, nil
+}
+
+// applyResult files ORU^R01 results: each OBR with the OBX segments that
+// follow it, against the patient PID-3 names.
+func applyResult(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m, i := in.msg, in.iface
+	ids, err := patientIDs(m, i.OrgODS)
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := findPatient(tx, ids, false)
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	var results []*crs.Result
+	var cur *crs.Result
+	nOBR := 0
+	for _, s := range m.AllSegments() {
+		switch s.Name {
+		case "OBR":
+			nOBR++
+			cur = &crs.Result{PatientID: p.ID, MessageID: in.id, PlacerOrder: s.Get("2.1"), FillerOrder: s.Get("3.1"),
+				ServiceCode: s.Get("4.1"), ServiceName: s.Get("4.2"), Status: s.Get("25")}
+			if v := s.Get("7.1"); v != "" {
+				t, err := hl7.ParseTimeIn(v, e.Zone)
+				if err != nil {
+					return outcome{}, &ackErr{hl7.ACKError{Segment: "OBR", Sequence: nOBR, Field: 7, Code: hl7.CodeDataType, Severity: hl7.SeverityError,
+						Text: fmt.Sprintf("OBR-7 observation time %q is not an HL7 date/time", v)}}
+				}
+				cur.ObservedAt = t.UTC()
+			}
+			results = append(results, cur)
+		case "OBX":
+			if cur == nil {
+				return outcome{}, fieldErr("OBX", 1, hl7.CodeSegmentSequence, "an OBX comes before any OBR")
+			}
+			cur.Observations = append(cur.Observations, crs.Observation{SetID: s.Get("1"), Type: s.Get("2"), Code: s.Get("3.1"), Name: s.Get("3.2"),
+				Value: s.Get("5"), Units: s.Get("6.1"), Range: s.Get("7"), Flags: s.Get("8"), Status: s.Get("11"), Observed: s.Get("14.1")})
+		}
+	}
+	if len(results) == 0 {
+		return outcome{}, fieldErr("OBR", 0, hl7.CodeSegmentSequence, "the result holds no OBR segment")
+	}
+	for _, r := range results {
+		if err := store.InsertResult(tx, r); err != nil {
+			return outcome{}, err
+		}
+	}
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+}

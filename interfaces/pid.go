@@ -1,0 +1,160 @@
+package interfaces
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/nhs"
+)
+
+// nullValue is HL7's explicit "delete this value": two double quotes.
+const nullValue = `""`
+
+// readPID applies the demographics of a message's PID (and PD1, NK1) to
+// p. A field left empty keeps p's value, so a partial update changes only
+// what it carries; a field holding "" clears the value. Identifiers come
+// from ids (PID-3): the NHS number replaces p's when the message has one.
+func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Location) error {
+	pid := m.Segment("PID")
+	if pid == nil {
+		return fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
+	}
+	set := func(dst *string, v string) {
+		switch v {
+		case "":
+		case nullValue:
+			*dst = ""
+		default:
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	if ids.NHS != "" {
+		p.NHSNumber = ids.NHS
+	}
+	if st := pid.Get("32.1"); st != "" && st != nullValue {
+		code := strings.TrimPrefix(strings.ToUpper(st), "NSTS")
+		s := nhs.NumberStatus(code)
+		if !s.Valid() {
+			return fieldErr("PID", 32, hl7.CodeTableValueNotFound, "PID-32 NHS number status %q is not one of NSTS01 to NSTS08", st)
+		}
+		p.NHSNumberStatus = s
+	} else if ids.NHS != "" && p.NHSNumberStatus == "" {
+		p.NHSNumberStatus = nhs.NumberNotTraced
+	}
+	// PID-5 name: the legal name (type L) if given, else the first.
+	rep := 1
+	for r := 1; r <= m.Count("PID-5"); r++ {
+		if m.Get(fmt.Sprintf("PID-5[%d].7", r)) == "L" {
+			rep = r
+			break
+		}
+	}
+	name := func(c int) string { return m.Get(fmt.Sprintf("PID-5[%d].%d", rep, c)) }
+	set(&p.FamilyName, name(1))
+	set(&p.GivenName, name(2))
+	set(&p.OtherNames, name(3))
+	set(&p.Title, name(5))
+	if v := pid.Get("7.1"); v == nullValue {
+		p.BirthDate = crs.Date{}
+	} else if v != "" {
+		t, err := hl7.ParseTime(v)
+		if err != nil {
+			return fieldErr("PID", 7, hl7.CodeDataType, "PID-7 date of birth %q is not an HL7 date (YYYYMMDD)", v)
+		}
+		p.BirthDate = crs.DateOf(t)
+	}
+	if v := pid.Get("8"); v != "" {
+		g, ok := genders[strings.ToUpper(v)]
+		if !ok {
+			return fieldErr("PID", 8, hl7.CodeTableValueNotFound, "PID-8 administrative sex %q is not one of M, F, U, O, A, N", v)
+		}
+		p.Gender = g
+	}
+	// PID-11 address: the home address (type H) if given, else the first.
+	if n := m.Count("PID-11"); n > 0 {
+		rep := 1
+		for r := 1; r <= n; r++ {
+			if m.Get(fmt.Sprintf("PID-11[%d].7", r)) == "H" {
+				rep = r
+				break
+			}
+		}
+		if m.Get(fmt.Sprintf("PID-11[%d]", rep)) == nullValue {
+			p.Address = crs.Address{}
+		} else {
+			var lines []string
+			for _, c := range []int{1, 2, 3, 4} {
+				if v := strings.TrimSpace(m.Get(fmt.Sprintf("PID-11[%d].%d", rep, c))); v != "" && v != nullValue {
+					lines = append(lines, v)
+				}
+			}
+			p.Address = crs.Address{Lines: lines, Postcode: m.Get(fmt.Sprintf("PID-11[%d].5", rep))}
+		}
+	}
+	// PID-13 home phone numbers: a CP equipment type is the mobile, an
+	// Internet address the email.
+	for r := 1; r <= m.Count("PID-13"); r++ {
+		p13 := func(c int) string { return m.Get(fmt.Sprintf("PID-13[%d].%d", r, c)) }
+		switch {
+		case p13(2) == "NET" || p13(3) == "Internet":
+			set(&p.Email, p13(4))
+		case p13(3) == "CP":
+			set(&p.Mobile, p13(1))
+		default:
+			set(&p.Phone, p13(1))
+		}
+	}
+	if v := pid.Get("22.1"); v != "" {
+		set(&p.EthnicCategory, v)
+	}
+	if v := pid.Get("29.1"); v == nullValue {
+		p.DeathTime = nil
+	} else if v != "" {
+		t, err := hl7.ParseTimeIn(v, zone)
+		if err != nil {
+			return fieldErr("PID", 29, hl7.CodeDataType, "PID-29 date of death %q is not an HL7 date/time", v)
+		}
+		t = t.UTC()
+		p.DeathTime = &t
+	}
+	// PD1-3 registered practice (name^^code) and PD1-4 registered GP
+	// (code^family^given^^^title).
+	if pd1 := m.Segment("PD1"); pd1 != nil {
+		if v := pd1.Get("3"); v == nullValue {
+			p.GPPracticeCode, p.GPPracticeName = "", ""
+		} else if v != "" {
+			p.GPPracticeName, p.GPPracticeCode = pd1.Get("3.1"), pd1.Get("3.3")
+		}
+		if v := pd1.Get("4"); v == nullValue {
+			p.GPCode, p.GPName = "", ""
+		} else if v != "" {
+			p.GPCode = pd1.Get("4.1")
+			p.GPName = strings.TrimSpace(strings.Join([]string{pd1.Get("4.6"), pd1.Get("4.3"), pd1.Get("4.2")}, " "))
+		}
+	}
+	// NK1: next of kin and other contacts replace the list when present.
+	if nk := m.Segments("NK1"); len(nk) > 0 {
+		var cs []crs.Contact
+		for _, s := range nk {
+			c := crs.Contact{Name: strings.TrimSpace(s.Get("2.2") + " " + s.Get("2.1")), Relationship: s.Get("3.2"), Phone: s.Get("5.1")}
+			if c.Relationship == "" {
+				c.Relationship = s.Get("3.1")
+			}
+			if c.Name != "" {
+				cs = append(cs, c)
+			}
+		}
+		p.Contacts = cs
+	}
+	return nil
+}
+
+// genders maps HL7 administrative sex (table 0001) to the PERSON STATED
+// GENDER CODE; Data Dictionary codes are taken as they are.
+var genders = map[string]string{
+	"M": "1", "F": "2", "U": "X", "O": "9", "A": "9", "N": "X",
+	"1": "1", "2": "2", "9": "9", "X": "X", "0": "X",
+}

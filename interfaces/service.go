@@ -1,0 +1,153 @@
+package interfaces
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/store"
+)
+
+var _ crs.MessageService = (*Engine)(nil)
+
+// SearchMessages lists the trust's logged messages matching q, newest
+// first.
+func (e *Engine) SearchMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery) ([]*crs.Message, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return nil, err
+	}
+	ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+	if err == nil {
+		e.DB.Audit(a, q.PatientID, crs.AuditSearch, "hl7 message log")
+	}
+	return ms, err
+}
+
+// FindMessage returns one message of the trust's log. The read is
+// audited against the patient the message is about.
+func (e *Engine) FindMessage(ctx context.Context, a crs.Actor, id string) (*crs.Message, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return nil, err
+	}
+	m, err := store.GetMessage(ctx, e.DB, a.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	e.DB.Audit(a, m.PatientID, crs.AuditView, "hl7 message")
+	return m, nil
+}
+
+// MessageTree returns the message as a tree for people to read: each
+// segment, then each field with its number and HL7 name, its components
+// and subcomponents (see hl7.Pretty). An unreadable message gives the
+// parse error instead.
+func MessageTree(m *crs.Message) string {
+	msg, err := hl7.Parse([]byte(m.Raw))
+	if err != nil {
+		return "The message cannot be read: " + err.Error()
+	}
+	return hl7.Pretty(msg)
+}
+
+// ResendMessages queues outbound messages again (see
+// crs.MessageService).
+func (e *Engine) ResendMessages(ctx context.Context, a crs.Actor, ids []string) error {
+	if len(ids) == 0 {
+		return crs.Errorf(crs.EINVALID, "choose the messages to resend")
+	}
+	return store.ResendMessages(ctx, e.DB, a, ids)
+}
+
+// ResendRange queues again every outbound message to a destination
+// created between from and to (a period the destination lost, say), in
+// their original order, and returns how many.
+func (e *Engine) ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return 0, err
+	}
+	ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: destID, From: from, To: to, Limit: 1000})
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]string, 0, len(ms))
+	for i := len(ms) - 1; i >= 0; i-- { // oldest first
+		ids = append(ids, ms[i].ID)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return len(ids), store.ResendMessages(ctx, e.DB, a, ids)
+}
+
+// SkipMessage takes a waiting outbound message out of its queue unsent.
+func (e *Engine) SkipMessage(ctx context.Context, a crs.Actor, id string) error {
+	return store.SkipMessage(ctx, e.DB, a, id)
+}
+
+// FeedStatuses reports each of the trust's destinations: queue depth,
+// connection, oldest unsent message, last error, and whether the queue
+// is stuck behind a suspended message.
+func (e *Engine) FeedStatuses(ctx context.Context, a crs.Actor) ([]*crs.FeedStatus, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return nil, err
+	}
+	dests, err := store.FindDestinations(ctx, e.DB, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.FeedStatus
+	for _, d := range dests {
+		fs := &crs.FeedStatus{Destination: d}
+		if fs.Depth, err = store.QueueDepth(ctx, e.DB, d.ID); err != nil {
+			return nil, err
+		}
+		head, err := store.QueueHead(ctx, e.DB, d.ID)
+		switch {
+		case err == nil:
+			fs.Oldest, fs.OldestAt = head, head.CreatedAt
+			fs.LastError = head.LastError
+			if head.Status == crs.MessageSuspended {
+				fs.Suspended = true
+				fs.Alert = "The queue is stopped: message " + head.ControlID + " (" + head.Type + ") is suspended. Resend or skip it."
+			}
+		case crs.ErrorCode(err) != crs.ENOTFOUND:
+			return nil, err
+		}
+		if fs.LastSentAt, err = store.LastSent(ctx, e.DB, d.ID); err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		s := e.senders[d.ID]
+		e.mu.Unlock()
+		if s != nil {
+			var lastErr string
+			fs.Connected, lastErr, _, _, _ = s.status()
+			if fs.LastError == "" {
+				fs.LastError = lastErr
+			}
+		} else if fs.Alert == "" && d.Enabled {
+			fs.Alert = "No sender is running for this destination."
+		}
+		out = append(out, fs)
+	}
+	return out, nil
+}
+
+// queueDepths gives each destination's queue depth for the metrics.
+func (e *Engine) queueDepths(ctx context.Context) map[string]int {
+	dests, err := store.FindDestinations(ctx, e.DB, "")
+	if err != nil {
+		return nil
+	}
+	out := map[string]int{}
+	for _, d := range dests {
+		n, err := store.QueueDepth(ctx, e.DB, d.ID)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			continue
+		}
+		out[d.Name] = n
+	}
+	return out
+}

@@ -1,0 +1,614 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/nhs"
+)
+
+// ImportBatchSize is how many patients ImportPatients registers in one
+// command (one call of the write path, one transaction) unless told
+// otherwise.
+const ImportBatchSize = 2000
+
+// ImportOptions tune a bulk registration of patients.
+type ImportOptions struct {
+	// BatchSize is how many patients go in one command; 0 means
+	// ImportBatchSize.
+	BatchSize int
+	// Progress, if set, is told after each batch commits how many of the
+	// patients are registered so far.
+	Progress func(done, total int)
+}
+
+// ImportPatients registers many patients at once, as a legacy PAS
+// migration or the demo does: it is ImportPatientsWith with the default
+// options.
+func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient) error {
+	_, err := ImportPatientsWith(ctx, db, a, ps, ImportOptions{})
+	return err
+}
+
+// ImportPatientsWith registers the patients through the one write path,
+// in batches of opts.BatchSize patients, each batch one command of
+// activity register_patient. Each patient is tidied and validated as
+// RegisterPatient does, keeps the hospital number it brings (a migrated
+// record) or is given the next one the trust allocates, and gets its own
+// registration event and audit record. ID, MRN, Version and the times are
+// filled in on the patients given.
+//
+// A batch is all or nothing: if any patient in it is invalid, or brings
+// an NHS number or hospital number already held by a live record (or by
+// another patient of the import), the whole batch is rejected and the
+// error names the patient by its index in ps. Batches committed before it
+// stay; patients of later batches may have been tidied and given an ID
+// but are not registered. ImportPatientsWith returns how many patients
+// were registered, always the first n of ps.
+//
+// On SQLite the write connection uses bulk load settings (see
+// bulkLoadPragmas) while the import runs.
+func ImportPatientsWith(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient, opts ImportOptions) (int, error) {
+	size := opts.BatchSize
+	if size <= 0 {
+		size = ImportBatchSize
+	}
+	if err := a.Authorize(crs.ActRegisterPatient); err != nil {
+		db.refused(a, crs.ActRegisterPatient)
+		return 0, err
+	}
+	restore, err := db.bulkLoad(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer restore()
+	// Tidying and deriving the search keys needs no database, so it is done
+	// for the next batch while the committer writes this one.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan []importRow, 1)
+	go func() {
+		defer close(ready)
+		for start := 0; start < len(ps); start += size {
+			rows := prepareImport(ps[start:min(start+size, len(ps))], start, a.OrgID)
+			select {
+			case ready <- rows:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	done := 0
+	for rows := range ready {
+		err := db.Write(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertImport(tx, rows) })
+		if err != nil {
+			return done, err
+		}
+		done += len(rows)
+		if opts.Progress != nil {
+			opts.Progress(done, len(ps))
+		}
+	}
+	return done, ctx.Err()
+}
+
+// bulkLoadPragmas are the SQLite settings of the write connection while
+// patients are imported. None weakens durability (synchronous stays FULL):
+// each batch is one command in a savepoint, whose rollback journal stays
+// in memory rather than in a temporary file; a larger page cache keeps the
+// search indexes' pages; and the WAL is checkpointed less often, so a
+// page changed by several batches is copied into the database once.
+var bulkLoadPragmas = []struct{ name, value string }{
+	{"temp_store", "2"},             // MEMORY
+	{"cache_size", "-524288"},       // 512 MiB
+	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
+}
+
+// bulkLoad sets the bulk load pragmas on SQLite's write connection and
+// returns the function that puts the previous values back.
+func (db *DB) bulkLoad(ctx context.Context) (restore func(), err error) {
+	if db.dialect.name != "sqlite" {
+		return func() {}, nil
+	}
+	var old []string
+	restore = func() {
+		for i, v := range old {
+			if _, err := db.write.ExecContext(context.Background(), `PRAGMA `+bulkLoadPragmas[i].name+` = `+v); err != nil {
+				db.Logger.Error("restore pragma", "pragma", bulkLoadPragmas[i].name, "err", err)
+			}
+		}
+	}
+	for _, p := range bulkLoadPragmas {
+		var v string
+		if err := db.write.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&v); err != nil {
+			restore()
+			return nil, crs.Errorf(crs.EINTERNAL, "read pragma %s: %w", p.name, err)
+		}
+		if _, err := db.write.ExecContext(ctx, `PRAGMA `+p.name+` = `+p.value); err != nil {
+			restore()
+			return nil, crs.Errorf(crs.EINTERNAL, "set pragma %s: %w", p.name, err)
+		}
+		old = append(old, v)
+	}
+	return restore, nil
+}
+
+// importRow is one patient of an import with the values derived from it
+// before the command runs.
+type importRow struct {
+	p     *crs.Patient
+	index int // in the caller's slice, for error messages
+	// derived columns
+	birth, lines, contacts, death                  string
+	familyNorm, familyKey, givenNorm, postcodeNorm string
+}
+
+// prepareImport tidies the patients and derives their stored forms and
+// search keys. It is pure, so it runs ahead of the write.
+func prepareImport(ps []*crs.Patient, start int, orgID string) []importRow {
+	rows := make([]importRow, len(ps))
+	for i, p := range ps {
+		p.Normalize()
+		p.OrgID = orgID
+		if p.ID == "" {
+			p.ID = crs.NewID()
+		}
+		rows[i] = importRow{
+			p: p, index: start + i,
+			birth: formatDate(p.BirthDate), lines: jsonText(p.Address.Lines), contacts: jsonText(p.Contacts),
+			death:      deathText(p.DeathTime),
+			familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
+			givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
+		}
+	}
+	return rows
+}
+
+// rowError names the patient of an import a failure is about.
+func rowError(r *importRow, err error) error {
+	return crs.Errorf(crs.ErrorCode(err), "patient at index %d: %w", r.index, err)
+}
+
+const (
+	importPatientCols = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
+		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
+		version, created_at, updated_at`
+	importEventCols = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
+	importAuditCols = `id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id`
+)
+
+// insertImport is the command of one batch: validate, check identifiers,
+// allocate hospital numbers, write the patients, append their events and
+// audit records.
+func insertImport(tx *Tx, rows []importRow) error {
+	ctx := tx.Context()
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+
+	// Validate every patient, and check the identifiers they bring are
+	// not used twice within the batch.
+	nhsSeen := make(map[string]int, len(rows))
+	mrnSeen := map[string]int{}
+	var nhsList, mrnList []any
+	need := 0
+	for i := range rows {
+		r := &rows[i]
+		p := r.p
+		p.OrgID = tx.Actor.OrgID
+		if err := p.Validate(tx.Now); err != nil {
+			return rowError(r, err)
+		}
+		if p.NHSNumber != "" {
+			if j, ok := nhsSeen[p.NHSNumber]; ok {
+				return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
+					Message: "NHS number " + nhs.FormatNumber(p.NHSNumber) + " is also given to the patient at index " + strconv.Itoa(rows[j].index)})
+			}
+			nhsSeen[p.NHSNumber] = i
+			nhsList = append(nhsList, p.NHSNumber)
+		}
+		if p.MRN == "" {
+			need++
+		} else {
+			p.MRN = strings.ToUpper(strings.TrimSpace(p.MRN))
+			if j, ok := mrnSeen[p.MRN]; ok {
+				return rowError(r, crs.FieldErrorf("mrn", "hospital number %s is also given to the patient at index %d", p.MRN, rows[j].index))
+			}
+			mrnSeen[p.MRN] = i
+			mrnList = append(mrnList, p.MRN)
+		}
+	}
+	// ... nor already held in the trust.
+	if err := bulk.eachExisting(ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.Actor.OrgID, nhsList, func(n, mrn string) error {
+		r := &rows[nhsSeen[n]]
+		return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
+			Message: "NHS number " + nhs.FormatNumber(n) + " already belongs to the patient with hospital number " + mrn})
+	}); err != nil {
+		return err
+	}
+	if err := bulk.eachExisting(ctx, `mrn, mrn`, `mrn`, tx.Actor.OrgID, mrnList, func(mrn, _ string) error {
+		return rowError(&rows[mrnSeen[mrn]], crs.FieldErrorf("mrn", "hospital number %s is already in use", mrn))
+	}); err != nil {
+		return err
+	}
+
+	// Allocate a block of hospital numbers for those who bring none.
+	if need > 0 {
+		var last int64
+		var prefix string
+		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'mrn' RETURNING value`, need, tx.Actor.OrgID).Scan(&last); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "allocate hospital numbers: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT mrn_prefix FROM organisations WHERE id = $1`, tx.Actor.OrgID).Scan(&prefix); err != nil {
+			return err
+		}
+		next := last - int64(need) + 1
+		for i := range rows {
+			if p := rows[i].p; p.MRN == "" {
+				p.MRN = formatMRN(prefix, next)
+				next++
+			}
+		}
+	}
+
+	// Write the patients.
+	now := formatTime(tx.Now)
+	args := make([]any, 0, len(rows)*31)
+	for i := range rows {
+		r := &rows[i]
+		p := r.p
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.Now, tx.Now
+		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
+			r.birth, p.Gender, r.lines, p.Address.Postcode, p.Phone, p.Mobile, p.Email, r.contacts, p.GPCode, p.GPName, p.GPPracticeCode,
+			p.GPPracticeName, p.EthnicCategory, r.death, p.MergedInto, r.familyNorm, r.familyKey, r.givenNorm, r.postcodeNorm,
+			p.Version, now, now)
+	}
+	if err := bulk.insert(ctx, "patients", importPatientCols, 31, args); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a patient of the batch has a hospital number or ID already in use: %w", err)
+		}
+		return err
+	}
+
+	// Append one registration event and one audit record per patient.
+	evs := make([]*crs.Event, len(rows))
+	var buf []byte
+	for i := range rows {
+		p := rows[i].p
+		buf = appendRegistration(buf[:0], p)
+		evs[i] = &crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID,
+			Summary: "Registered with hospital number " + p.MRN, Data: json.RawMessage(string(buf))}
+	}
+	return bulk.emit(ctx, evs, "registration")
+}
+
+// formatMRN writes a hospital number as the trust's prefix and the
+// number in at least seven digits, as InsertPatient does.
+func formatMRN(prefix string, n int64) string {
+	var b [24]byte
+	s := strconv.AppendInt(b[:0], n, 10)
+	out := make([]byte, 0, len(prefix)+max(7, len(s)))
+	out = append(out, prefix...)
+	for k := len(s); k < 7; k++ {
+		out = append(out, '0')
+	}
+	return string(append(out, s...))
+}
+
+// bulkInserter writes many rows within one command with multi-row INSERT
+// statements prepared once per command: it saves the per-statement cost
+// that dominates a bulk load on both engines.
+type bulkInserter struct {
+	tx    *Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newBulkInserter(tx *Tx) *bulkInserter {
+	return &bulkInserter{tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+func (b *bulkInserter) close() {
+	for _, s := range b.stmts {
+		s.Close()
+	}
+}
+
+// maxParams bounds the parameters of one statement, well within SQLite's
+// limit of 32,766 and PostgreSQL's of 65,535.
+const maxParams = 4000
+
+// stmt returns the prepared statement for query, preparing it once.
+func (b *bulkInserter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := b.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := b.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	b.stmts[query] = s
+	return s, nil
+}
+
+// placeholders writes n groups of ncols parameters: ($1, $2), ($3, $4)...
+// On SQLite they are anonymous (?, ?): SQLite looks a numbered or named
+// parameter up in a list, which makes binding a statement with thousands
+// of them quadratic.
+func (b *bulkInserter) placeholders(n, ncols, first int) string {
+	anon := b.tx.db.dialect.name == "sqlite"
+	var sb strings.Builder
+	sb.Grow(n * ncols * 6)
+	k := first
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := 0; c < ncols; c++ {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			if anon {
+				sb.WriteByte('?')
+			} else {
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(k))
+			}
+			k++
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
+// insert writes rows of ncols values each, laid out one row after another
+// in args.
+func (b *bulkInserter) insert(ctx context.Context, table, cols string, ncols int, args []any) error {
+	per := maxParams / ncols
+	for len(args) > 0 {
+		n := min(per, len(args)/ncols)
+		s, err := b.stmt(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+b.placeholders(n, ncols, 1))
+		if err != nil {
+			return err
+		}
+		if _, err := s.ExecContext(ctx, args[:n*ncols]...); err != nil {
+			return err
+		}
+		args = args[n*ncols:]
+	}
+	return nil
+}
+
+// eachExisting looks for the values among the organisation's patients
+// (SELECT cols FROM patients WHERE org_id = orgID AND cond IN (values)),
+// in chunks, and calls f with the two columns of the first row found.
+func (b *bulkInserter) eachExisting(ctx context.Context, cols, cond, orgID string, values []any, f func(a, b string) error) error {
+	org := b.placeholders(1, 1, 1)
+	for len(values) > 0 {
+		n := min(maxParams-1, len(values))
+		s, err := b.stmt(ctx, `SELECT `+cols+` FROM patients WHERE org_id = `+org[1:len(org)-1]+` AND `+cond+` IN `+b.placeholders(1, n, 2)+` LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		var x, y string
+		err = s.QueryRowContext(ctx, append([]any{orgID}, values[:n]...)...).Scan(&x, &y)
+		if err == nil {
+			return f(x, y)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		values = values[n:]
+	}
+	return nil
+}
+
+// emit appends the events and one audit record for each, and runs the
+// event hooks: Tx.Emit for many events at once, with the same effect as
+// calling it for each. It must stay in step with Tx.Emit.
+func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) error {
+	tx := b.tx
+	a := tx.Actor
+	now := formatTime(tx.Now)
+	role := string(a.Role)
+	evArgs := make([]any, 0, len(evs)*12)
+	auArgs := make([]any, 0, len(evs)*11)
+	for _, ev := range evs {
+		ev.ID = crs.NewID()
+		ev.OrgID = a.OrgID
+		ev.UserID, ev.Username, ev.Role = a.UserID, a.Username, a.Role
+		ev.RecordedAt = tx.Now
+		eff := now
+		if ev.EffectiveAt.IsZero() {
+			ev.EffectiveAt = tx.Now
+		} else {
+			eff = formatTime(ev.EffectiveAt)
+		}
+		if len(ev.Data) == 0 {
+			ev.Data = json.RawMessage("{}")
+		}
+		evArgs = append(evArgs, ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, role,
+			now, eff, ev.Summary, string(ev.Data))
+		auArgs = append(auArgs, crs.NewID(), ev.OrgID, now, ev.UserID, ev.Username, role, ev.PatientID,
+			crs.AuditChange, what, a.Purpose, ev.ID)
+	}
+	if err := b.insert(ctx, "events", importEventCols, 12, evArgs); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append events: %w", err)
+	}
+	if err := b.insert(ctx, "audit", importAuditCols, 11, auArgs); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
+	}
+	tx.db.hooksMu.RLock()
+	hooks := tx.db.hooks
+	tx.db.hooksMu.RUnlock()
+	for _, ev := range evs {
+		for _, h := range hooks {
+			if err := h(tx, ev); err != nil {
+				return err
+			}
+		}
+	}
+	tx.events = append(tx.events, evs...)
+	return nil
+}
+
+// appendRegistration appends the data of a registration event: the same
+// document as patientEventData{Patient: p} encoded by encoding/json, less
+// the fields that hold their zero value, so it decodes to the same
+// patient in about half the bytes.
+func appendRegistration(b []byte, p *crs.Patient) []byte {
+	w := jsonObject{b: append(b, `{"patient":{`...)}
+	w.str("ID", p.ID)
+	w.str("OrgID", p.OrgID)
+	w.str("MRN", p.MRN)
+	w.str("NHSNumber", p.NHSNumber)
+	w.str("NHSNumberStatus", string(p.NHSNumberStatus))
+	w.str("Title", p.Title)
+	w.str("GivenName", p.GivenName)
+	w.str("OtherNames", p.OtherNames)
+	w.str("FamilyName", p.FamilyName)
+	w.time("BirthDate", p.BirthDate.Time)
+	w.str("Gender", p.Gender)
+	if len(p.Address.Lines) > 0 || p.Address.Postcode != "" {
+		w.key("Address")
+		a := jsonObject{b: append(w.b, '{')}
+		if len(p.Address.Lines) > 0 {
+			a.key("Lines")
+			a.b = append(a.b, '[')
+			for i, l := range p.Address.Lines {
+				if i > 0 {
+					a.b = append(a.b, ',')
+				}
+				a.b = appendJSONString(a.b, l)
+			}
+			a.b = append(a.b, ']')
+		}
+		a.str("Postcode", p.Address.Postcode)
+		w.b = append(a.b, '}')
+	}
+	w.str("Phone", p.Phone)
+	w.str("Mobile", p.Mobile)
+	w.str("Email", p.Email)
+	if len(p.Contacts) > 0 {
+		w.key("Contacts")
+		w.b = append(w.b, '[')
+		for i, c := range p.Contacts {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			o := jsonObject{b: append(w.b, '{')}
+			o.str("Name", c.Name)
+			o.str("Relationship", c.Relationship)
+			o.str("Phone", c.Phone)
+			w.b = append(o.b, '}')
+		}
+		w.b = append(w.b, ']')
+	}
+	w.str("GPCode", p.GPCode)
+	w.str("GPName", p.GPName)
+	w.str("GPPracticeCode", p.GPPracticeCode)
+	w.str("GPPracticeName", p.GPPracticeName)
+	w.str("EthnicCategory", p.EthnicCategory)
+	if p.DeathTime != nil {
+		w.key("DeathTime")
+		w.b = appendJSONTime(w.b, *p.DeathTime)
+	}
+	w.str("MergedInto", p.MergedInto)
+	if p.Version != 0 {
+		w.key("Version")
+		w.b = strconv.AppendInt(w.b, int64(p.Version), 10)
+	}
+	w.time("CreatedAt", p.CreatedAt)
+	w.time("UpdatedAt", p.UpdatedAt)
+	return append(w.b, "}}"...)
+}
+
+// jsonObject appends the members of a JSON object, leaving out empty
+// strings and zero times.
+type jsonObject struct {
+	b []byte
+	n int
+}
+
+func (o *jsonObject) key(k string) {
+	if o.n > 0 {
+		o.b = append(o.b, ',')
+	}
+	o.n++
+	o.b = append(o.b, '"')
+	o.b = append(o.b, k...)
+	o.b = append(o.b, '"', ':')
+}
+
+func (o *jsonObject) str(k, v string) {
+	if v == "" {
+		return
+	}
+	o.key(k)
+	o.b = appendJSONString(o.b, v)
+}
+
+func (o *jsonObject) time(k string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	o.key(k)
+	o.b = appendJSONTime(o.b, t)
+}
+
+// appendJSONTime writes t as time.Time's MarshalJSON does.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendJSONString writes s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,385 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+func init() {
+	// Results belong to a patient: a merge moves them with the record.
+	PatientLinks = append(PatientLinks, "results")
+}
+
+// InsertInterface adds an inbound interface to the actor's trust within a
+// command. Its user must be a user of the trust in the interface role.
+func InsertInterface(tx *Tx, i *crs.Interface) error {
+	i.OrgID = tx.Actor.OrgID
+	i.SendingApplication = strings.TrimSpace(i.SendingApplication)
+	i.SendingFacility = strings.TrimSpace(i.SendingFacility)
+	var es crs.Errors
+	if strings.TrimSpace(i.Name) == "" {
+		es = append(es, crs.FieldErrorf("name", "an interface needs a name"))
+	}
+	if i.SendingApplication == "" {
+		es = append(es, crs.FieldErrorf("sending_application", "enter the sending application (MSH-3)"))
+	}
+	if i.SendingFacility == "" {
+		es = append(es, crs.FieldErrorf("sending_facility", "enter the sending facility (MSH-4), the sender's ODS code"))
+	}
+	if err := es.Err(); err != nil {
+		return err
+	}
+	var role string
+	if err := tx.QueryRow(`SELECT role FROM users WHERE id = $1 AND org_id = $2`, i.UserID, i.OrgID).Scan(&role); err != nil {
+		return notFound(err, "the interface user is not a user of this trust")
+	}
+	if crs.Role(role) != crs.RoleInterface {
+		return crs.FieldErrorf("user", "the interface user must have the interface role, not %s", crs.Role(role).Name())
+	}
+	if i.ID == "" {
+		i.ID = crs.NewID()
+	}
+	i.Enabled, i.CreatedAt = true, tx.Now
+	if _, err := tx.Exec(`INSERT INTO hl7_interfaces (id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`, i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.Now)); err != nil {
+		if isUniqueViolation(err) {
+			return crs.FieldErrorf("sending_application", "an interface from %s at %s already exists", i.SendingApplication, i.SendingFacility)
+		}
+		return err
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventInterfaceAdded, SubjectID: i.ID, Summary: "Inbound interface " + i.Name + " added"}, "interface", i)
+}
+
+// InboundInterface is an enabled interface with what the engine needs to
+// act as it: its trust's ODS code and its user's name and role.
+type InboundInterface struct {
+	crs.Interface
+	OrgODS   string
+	Username string
+	Role     crs.Role
+}
+
+// Actor is the interface acting: its user, for the purpose of receiving
+// messages.
+func (i *InboundInterface) Actor() crs.Actor {
+	return crs.Actor{UserID: i.UserID, Username: i.Username, OrgID: i.OrgID, Role: i.Role, Purpose: "interface"}
+}
+
+// FindInterfacesBySender lists the enabled interfaces, across trusts,
+// that send as application app from facility. The integration engine
+// calls it to tell whose message has arrived, before any actor is known.
+func FindInterfacesBySender(ctx context.Context, db *DB, app, facility string) ([]*InboundInterface, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at,
+		o.ods_code, u.username, u.role
+		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
+		WHERE i.sending_application = $1 AND i.sending_facility = $2 AND i.enabled = 1 AND u.disabled = 0`, app, facility)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*InboundInterface
+	for rows.Next() {
+		var i InboundInterface
+		var created, role string
+		if err := rows.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created, &i.OrgODS, &i.Username, &role); err != nil {
+			return nil, err
+		}
+		i.Enabled, i.CreatedAt, i.Role = true, parseTime(created), crs.Role(role)
+		out = append(out, &i)
+	}
+	return out, rows.Err()
+}
+
+// FindInterfaces lists the trust's inbound interfaces.
+func FindInterfaces(ctx context.Context, db *DB, orgID string) ([]*crs.Interface, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at
+		FROM hl7_interfaces WHERE org_id = $1 ORDER BY name`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*crs.Interface
+	for rows.Next() {
+		var i crs.Interface
+		var created string
+		var enabled int
+		if err := rows.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created); err != nil {
+			return nil, err
+		}
+		i.Enabled, i.CreatedAt = enabled == 1, parseTime(created)
+		out = append(out, &i)
+	}
+	return out, rows.Err()
+}
+
+// FindOrganisationIDByODS returns the id of the organisation with the ODS
+// code, or ENOTFOUND.
+func FindOrganisationIDByODS(ctx context.Context, db *DB, ods string) (string, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM organisations WHERE ods_code = $1`, ods).Scan(&id)
+	return id, notFound(err, "no organisation with ODS code %s", ods)
+}
+
+// FindPatientByIdentifierTx finds, within a command, the live patient of
+// the actor's trust holding an NHS number ("nhs") or hospital number
+// ("mrn"), following merges to the surviving record. It returns
+// ENOTFOUND when no patient holds it.
+func FindPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
+	var col string
+	switch kind {
+	case "nhs":
+		col = "nhs_number"
+	case "mrn":
+		col = "mrn"
+	default:
+		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
+	}
+	org := tx.Actor.OrgID
+	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, org, value))
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		p, err = scanPatient(tx.QueryRow(`SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, org, kind, value))
+	}
+	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
+		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
+	}
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		what := map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind]
+		if kind == "nhs" {
+			value = nhs.FormatNumber(value)
+		}
+		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", what, value)
+	}
+	return p, err
+}
+
+// MessageKey is the idempotency key of an inbound message: the trust it
+// was sent to, its sending facility and its MSH-10.
+func MessageKey(orgID, sendingFacility, controlID string) string {
+	return orgID + "|" + sendingFacility + "|" + controlID
+}
+
+// FindInboundACK looks up, within a command, the acknowledgement already
+// sent for the inbound message with the key. found is false when the
+// message has not been seen.
+func FindInboundACK(tx *Tx, key string) (ack string, found bool, err error) {
+	err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	return ack, err == nil, err
+}
+
+const messageColumns = `id, org_id, direction, channel_id, sending_facility, control_id, message_type, status, ack_code, errors, ack,
+	patient_id, nhs_number, mrn, event_id, raw, attempts, next_attempt_at, last_error, created_at, updated_at`
+
+func scanMessage(r scanner) (*crs.Message, error) {
+	var m crs.Message
+	var errs, next, created, updated string
+	if err := r.Scan(&m.ID, &m.OrgID, &m.Direction, &m.ChannelID, &m.SendingFacility, &m.ControlID, &m.Type, &m.Status, &m.ACKCode, &errs, &m.ACK,
+		&m.PatientID, &m.NHSNumber, &m.MRN, &m.EventID, &m.Raw, &m.Attempts, &next, &m.LastError, &created, &updated); err != nil {
+		return nil, notFound(err, "no such message")
+	}
+	_ = json.Unmarshal([]byte(errs), &m.Errors)
+	m.NextAttemptAt, m.CreatedAt, m.UpdatedAt = parseTime(next), parseTime(created), parseTime(updated)
+	return &m, nil
+}
+
+func messageArgs(m *crs.Message, key any, pending int) []any {
+	errs, _ := json.Marshal(m.Errors)
+	if m.Errors == nil {
+		errs = []byte("[]")
+	}
+	return []any{m.ID, m.OrgID, m.Direction, m.ChannelID, key, m.SendingFacility, m.ControlID, m.Type, m.Status, pending, m.ACKCode, string(errs), m.ACK,
+		m.PatientID, m.NHSNumber, m.MRN, m.EventID, m.Raw, m.Attempts, formatTime(m.NextAttemptAt), m.LastError, formatTime(m.CreatedAt), formatTime(m.UpdatedAt)}
+}
+
+const insertMessageSQL = `INSERT INTO hl7_messages (id, org_id, direction, channel_id, idem_key, sending_facility, control_id, message_type, status, pending,
+	ack_code, errors, ack, patient_id, nhs_number, mrn, event_id, raw, attempts, next_attempt_at, last_error, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+
+// ErrDuplicateMessage is returned by InsertInboundMessage when a message
+// with the same key is already logged.
+var ErrDuplicateMessage = crs.Errorf(crs.ECONFLICT, "the message was already received")
+
+// InsertInboundMessage logs an inbound message within a command, under
+// key (see MessageKey; "" for none). When the command has appended no
+// event yet (the message changed no record), it appends an
+// EventMessageReceived so the write is in the history and audited.
+func InsertInboundMessage(tx *Tx, m *crs.Message, key string) error {
+	if m.ID == "" {
+		m.ID = crs.NewID()
+	}
+	m.OrgID, m.Direction = tx.Actor.OrgID, crs.DirectionIn
+	m.CreatedAt, m.UpdatedAt = tx.Now, tx.Now
+	var k any
+	if key != "" {
+		k = key
+	}
+	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, k, 0)...); err != nil {
+		if isUniqueViolation(err) {
+			return ErrDuplicateMessage
+		}
+		return crs.Errorf(crs.EINTERNAL, "log message: %w", err)
+	}
+	if len(tx.events) > 0 {
+		return nil
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventMessageReceived, PatientID: m.PatientID, SubjectID: m.ID,
+		Summary: "HL7 " + m.Type + " " + m.ControlID + " " + m.Status},
+		"hl7 message", map[string]any{"message_id": m.ID, "control_id": m.ControlID, "type": m.Type, "status": m.Status})
+}
+
+// InsertOrphanMessage logs an inbound message that could not be tied to
+// any trust (an unknown sender, an unreadable message), outside the
+// write path: no record is changed and no actor is known. It is written
+// and synced before it returns, so the reject sent after it is true.
+func InsertOrphanMessage(ctx context.Context, db *DB, m *crs.Message) error {
+	if m.ID == "" {
+		m.ID = crs.NewID()
+	}
+	m.Direction = crs.DirectionIn
+	now := db.Clock.Now().UTC()
+	m.CreatedAt, m.UpdatedAt = now, now
+	_, err := db.write.ExecContext(ctx, insertMessageSQL, messageArgs(m, nil, 0)...)
+	return err
+}
+
+// InsertResult files a result to a patient within a command and appends
+// its event.
+func InsertResult(tx *Tx, r *crs.Result) error {
+	if r.ID == "" {
+		r.ID = crs.NewID()
+	}
+	r.OrgID, r.CreatedAt = tx.Actor.OrgID, tx.Now
+	obs, _ := json.Marshal(r.Observations)
+	if r.Observations == nil {
+		obs = []byte("[]")
+	}
+	if _, err := tx.Exec(`INSERT INTO results (id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.ID, r.OrgID, r.PatientID, r.MessageID, r.PlacerOrder, r.FillerOrder,
+		r.ServiceCode, r.ServiceName, formatTime(r.ObservedAt), r.Status, string(obs), formatTime(tx.Now)); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "file result: %w", err)
+	}
+	name := r.ServiceName
+	if name == "" {
+		name = r.ServiceCode
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventResultReceived, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: r.ObservedAt,
+		Summary: "Result received: " + name}, "result", map[string]any{"result_id": r.ID, "service": name, "observations": len(r.Observations)})
+}
+
+// FindResults lists a patient's results, newest first. The caller checks
+// access and audits the read.
+func FindResults(ctx context.Context, db *DB, orgID, patientID string) ([]*crs.Result, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at
+		FROM results WHERE org_id = $1 AND patient_id = $2 ORDER BY observed_at DESC, id DESC`, orgID, patientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*crs.Result
+	for rows.Next() {
+		var r crs.Result
+		var obs, observed, created string
+		if err := rows.Scan(&r.ID, &r.OrgID, &r.PatientID, &r.MessageID, &r.PlacerOrder, &r.FillerOrder, &r.ServiceCode, &r.ServiceName, &observed, &r.Status, &obs, &created); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(obs), &r.Observations)
+		r.ObservedAt, r.CreatedAt = parseTime(observed), parseTime(created)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// SearchMessages lists the trust's logged messages matching q, newest
+// first. The caller checks the actor may manage interfaces.
+func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
+	where := []string{"org_id = $1"}
+	args := []any{orgID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	}
+	if q.Direction != "" {
+		add("direction = ?", q.Direction)
+	}
+	if q.PatientID != "" {
+		add("patient_id = ?", q.PatientID)
+	}
+	if q.NHSNumber != "" {
+		n := strings.NewReplacer(" ", "", "-", "").Replace(q.NHSNumber)
+		add("nhs_number = ?", n)
+	}
+	if q.ControlID != "" {
+		add("control_id = ?", q.ControlID)
+	}
+	if q.Type != "" {
+		if strings.Contains(q.Type, "^") {
+			add("message_type = ?", q.Type)
+		} else {
+			add("message_type LIKE ?", "%"+q.Type)
+		}
+	}
+	if q.Status != "" {
+		add("status = ?", q.Status)
+	}
+	if q.ChannelID != "" {
+		add("channel_id = ?", q.ChannelID)
+	}
+	if !q.From.IsZero() {
+		add("created_at >= ?", formatTime(q.From))
+	}
+	if !q.To.IsZero() {
+		add("created_at < ?", formatTime(q.To))
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, id DESC LIMIT `+itoa(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*crs.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// GetMessage returns one message of the trust's log.
+func GetMessage(ctx context.Context, db *DB, orgID, id string) (*crs.Message, error) {
+	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE id = $1 AND org_id = $2`, id, orgID))
+}
+
+// CountInboundMessages counts the inbound messages logged with each
+// status, across trusts; tests and the crash check use it.
+func CountInboundMessages(ctx context.Context, db *DB) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM hl7_messages WHERE direction = 'in' GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
