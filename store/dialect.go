@@ -49,6 +49,9 @@ func sqliteDSN(path string, write bool) string {
 	q.Add("_pragma", "cache_size(-65536)")
 	if write {
 		q.Set("_txlock", "immediate")
+		// Each command runs in a savepoint; its statement journal stays in
+		// memory instead of a temporary file written for every command.
+		q.Add("_pragma", "temp_store(2)")
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}

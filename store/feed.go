@@ -98,7 +98,7 @@ func FindDestinations(ctx context.Context, db *DB, orgID string) ([]*crs.Destina
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
 func DestinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
-	return queryDestinations(tx.ctx, tx.Tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
+	return queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
 		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.Actor.OrgID, tx.Actor.UserID)
 }
 

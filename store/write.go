@@ -17,6 +17,7 @@ type Tx struct {
 	*sql.Tx
 	db     *DB
 	ctx    context.Context
+	stmts  stmtCache // the batch's prepared statements
 	Actor  crs.Actor
 	Now    time.Time
 	events []*crs.Event
@@ -151,12 +152,14 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		fail(crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err))
 		return
 	}
+	stmts := stmtCache{}
 	errs := make([]error, len(batch))
 	for i, j := range batch {
-		errs[i] = db.runJob(tx, j)
+		errs[i] = db.runJob(tx, stmts, j)
 	}
+	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	for _, r := range audits {
-		if err := insertAudit(tx, r); err != nil {
+		if err := insertAudit(atx, r); err != nil {
 			db.Logger.Error("write audit record", "err", err)
 		}
 	}
@@ -181,14 +184,14 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 }
 
 // runJob applies one command in a savepoint of the batch's transaction.
-func (db *DB) runJob(tx *sql.Tx, j *job) (err error) {
+func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
 	}
-	t := &Tx{Tx: tx, db: db, ctx: j.ctx, Actor: j.actor, Now: db.Clock.Now().UTC()}
+	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, Actor: j.actor, Now: db.Clock.Now().UTC()}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
@@ -240,7 +243,7 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.Now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
 		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.Actor.Purpose, EventID: ev.ID,
 	}
-	if err := insertAudit(tx.Tx, rec); err != nil {
+	if err := insertAudit(tx, rec); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
 	}
 	tx.db.hooksMu.RLock()
@@ -265,7 +268,13 @@ func (tx *Tx) EmitData(ev *crs.Event, what string, v any) error {
 	return tx.Emit(ev, what)
 }
 
-func insertAudit(tx *sql.Tx, r *crs.AuditRecord) error {
+// execer runs a statement: a *Tx (through the statement cache) or a
+// *sql.Tx.
+type execer interface {
+	Exec(query string, args ...any) (sql.Result, error)
+}
+
+func insertAudit(tx execer, r *crs.AuditRecord) error {
 	_, err := tx.Exec(`INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		r.ID, r.OrgID, formatTime(r.At), r.UserID, r.Username, string(r.Role), r.PatientID, r.Action, r.What, r.Purpose, r.EventID)
