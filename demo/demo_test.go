@@ -145,7 +145,7 @@ func TestSeed(t *testing.T) {
 	}
 	var b strings.Builder
 	again.WriteTo(&b)
-	if !strings.Contains(b.String(), "clerk.rxn") || !strings.Contains(b.String(), demo.Password) {
+	if !strings.Contains(b.String(), "clerk.zxn") || !strings.Contains(b.String(), demo.Password) {
 		t.Errorf("result text does not say how to log in:\n%s", b.String())
 	}
 }

@@ -105,13 +105,13 @@ type wardSpec struct {
 
 // ODS codes of the demo trusts. The names are fictional.
 const (
-	NorthgateODS = "RXN"
-	RiversideODS = "RXW"
+	NorthgateODS = "ZXN"
+	RiversideODS = "ZXW"
 )
 
 var trusts = []trustSpec{
 	{
-		ods: NorthgateODS, name: "Northgate University Hospitals NHS Trust", prefix: "N", userSuffix: "rxn", area: EastLondon,
+		ods: NorthgateODS, name: "Northgate University Hospitals NHS Trust", prefix: "N", userSuffix: "zxn", area: EastLondon,
 		sites: []siteSpec{
 			{code: "NGH", name: "Northgate Hospital", clinics: 10, ed: true, wards: []wardSpec{
 				{"WD10", "Alder Ward", "300", 4, 6, 2}, {"WD11", "Beech Ward", "300", 4, 6, 2},
@@ -129,7 +129,7 @@ var trusts = []trustSpec{
 		},
 	},
 	{
-		ods: RiversideODS, name: "Riverside and Weald NHS Foundation Trust", prefix: "W", userSuffix: "rxw", area: KentAndSussex,
+		ods: RiversideODS, name: "Riverside and Weald NHS Foundation Trust", prefix: "W", userSuffix: "zxw", area: KentAndSussex,
 		sites: []siteSpec{
 			{code: "RGH", name: "Riverside General Hospital", clinics: 10, ed: true, wards: []wardSpec{
 				{"WD01", "Medway Ward", "300", 4, 6, 2}, {"WD02", "Darent Ward", "300", 4, 6, 2},

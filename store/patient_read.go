@@ -125,7 +125,9 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		if !q.BirthDate.IsZero() {
 			err = add(sel+`family_key = $2 AND birth_date = $3 LIMIT $4`, a.OrgID, match.Key(q.FamilyName), formatDate(q.BirthDate), candidateLimit)
 			if err == nil {
-				err = add(sel+`birth_date = $2 AND family_norm >= $3 AND family_norm < $4 LIMIT $5`, a.OrgID, formatDate(q.BirthDate), fam, fam+"\uffff", candidateLimit)
+				// substr, not a range, so that the planner keeps to the birth
+				// date index rather than scanning family names.
+				err = add(sel+`birth_date = $2 AND substr(family_norm, 1, length($3)) = $3 LIMIT $4`, a.OrgID, formatDate(q.BirthDate), fam, candidateLimit)
 			}
 		} else {
 			given := match.Normalize(q.GivenName)

@@ -154,8 +154,24 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 	stmts := stmtCache{}
 	errs := make([]error, len(batch))
+	// A command alone in its batch needs no savepoint: if it fails, the
+	// whole transaction is rolled back and a new one written for the audit
+	// records. This spares SQLite a statement journal for every page a big
+	// command (an import batch) changes.
+	alone := len(batch) == 1
 	for i, j := range batch {
-		errs[i] = db.runJob(tx, stmts, j)
+		errs[i] = db.runJob(tx, stmts, j, !alone)
+	}
+	if alone && errs[0] != nil {
+		if err := tx.Rollback(); err != nil {
+			db.Logger.Error("roll back failed command", "err", err)
+		}
+		if tx, err = db.write.BeginTx(context.Background(), nil); err != nil {
+			db.Logger.Error("begin transaction", "err", err)
+			fail(crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err))
+			return
+		}
+		stmts = stmtCache{}
 	}
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	for _, r := range audits {
@@ -183,19 +199,25 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 }
 
-// runJob applies one command in a savepoint of the batch's transaction.
-func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job) (err error) {
+// runJob applies one command in the batch's transaction, in a savepoint
+// of its own when others share the transaction.
+func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
+	if savepoint {
+		if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
+		}
 	}
 	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, Actor: j.actor, Now: db.Clock.Now().UTC()}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
 			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
+		}
+		if !savepoint {
+			return
 		}
 		if err != nil {
 			if _, rbErr := tx.Exec(`ROLLBACK TO SAVEPOINT cmd`); rbErr != nil {
