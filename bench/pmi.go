@@ -71,9 +71,9 @@ const (
 // CommandLine is the crs command that repeats a run with these options.
 func (o PMIOptions) CommandLine() string {
 	o = o.withDefaults()
-	s := fmt.Sprintf("crs bench pmi -patients %d -queries %d -seed %d -batch %d", o.Patients, o.Queries, o.Seed, o.BatchSize)
+	s := fmt.Sprintf("crs bench pmi --patients %d --queries %d --seed %d --batch %d", o.Patients, o.Queries, o.Seed, o.BatchSize)
 	if o.DSN != "" {
-		s += " -dsn '" + o.DSN + "'"
+		s += " --db '" + o.DSN + "'"
 	}
 	return s
 }

@@ -35,7 +35,7 @@ func TestPMI(t *testing.T) {
 	if nhs := res.Queries[0]; nhs.Found != nhs.N {
 		t.Errorf("NHS number lookups found %d of %d", nhs.Found, nhs.N)
 	}
-	for _, want := range []string{"crs bench pmi -patients 3000", "patients/s", "NHS number lookup", "p99"} {
+	for _, want := range []string{"crs bench pmi --patients 3000", "patients/s", "NHS number lookup", "p99"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -45,6 +45,7 @@ func TestPMI(t *testing.T) {
 // fixture is a 100,000-patient database built once for the benchmarks.
 var fixture struct {
 	once   sync.Once
+	dir    string
 	db     *store.DB
 	clerk  crs.Actor
 	sample []*crs.Patient
@@ -61,6 +62,7 @@ func openFixture(b *testing.B) {
 			fixture.err = err
 			return
 		}
+		fixture.dir = dir
 		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "crs.db"))
 		if err != nil {
 			fixture.err = err
@@ -100,6 +102,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if fixture.db != nil {
 		fixture.db.Close()
+	}
+	if fixture.dir != "" {
+		os.RemoveAll(fixture.dir)
 	}
 	os.Exit(code)
 }

@@ -31,6 +31,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Queries, "queries", 10000, "searches of each kind to time")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		fs.Int64Var(&o.Seed, "seed", 0, "chooses the generated patients and searches")
+		fs.IntVar(&o.BatchSize, "batch", 0, "patients per import command (default 2000)")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
