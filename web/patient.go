@@ -9,11 +9,28 @@ import (
 // patientPage is the data of a patient's record page.
 type patientPage struct {
 	pageData
-	Patient *crs.Patient
+	Patient  *crs.Patient
+	Journey  bool // the journey services are set up
+	Pathways []*referralSummary
+	Entries  []*crs.WaitingListEntry
+	Spells   []*crs.Spell
+	Bed      map[string]string // spell id → "WARD bed B01"
+	ED       []*crs.EDAttendance
+}
+
+// referralSummary is a referral on the record page with its pathway's
+// clock and appointments.
+type referralSummary struct {
+	Referral     *crs.Referral
+	Pathway      *crs.Pathway
+	Clock        *crs.PathwayClock
+	Appointments []*crs.Appointment
 }
 
 // handlePatient shows a patient's record: the banner, demographics,
-// contacts, and the actions the user's role allows.
+// contacts, the patient's journey (referrals with their RTT clocks,
+// appointments, waiting list, current spell and A&E attendance) and the
+// actions the user's role allows.
 func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	p, b, err := s.findPatient(r)
 	if err != nil {
@@ -21,5 +38,95 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := &patientPage{Patient: p}
 	page.Title, page.Banner = "Patient record", b
+	if s.needJourney() == nil {
+		page.Journey = true
+		if err := s.loadJourney(r, page); err != nil {
+			return err
+		}
+	}
 	return s.render(w, r, "patient", page)
+}
+
+// loadJourney reads the patient's journey for the record page.
+func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
+	a, ctx, id := actorOf(r), r.Context(), page.Patient.ID
+	refs, err := s.Referrals.FindReferrals(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	today := crs.LocalDate(s.now())
+	for _, ref := range refs {
+		rs := &referralSummary{Referral: ref}
+		if ref.PathwayID != "" {
+			if rs.Clock, err = s.Referrals.PathwayClock(ctx, a, ref.PathwayID, today); err != nil {
+				return err
+			}
+			rs.Pathway = rs.Clock.Pathway
+		}
+		if rs.Appointments, err = s.Outpatients.FindAppointments(ctx, a, ref.ID); err != nil {
+			return err
+		}
+		page.Pathways = append(page.Pathways, rs)
+	}
+	// Waiting list entries, spells and attendances: from the services'
+	// per-patient reads when they have them, otherwise what is current.
+	if l, ok := s.WaitingList.(entryLister); ok {
+		if page.Entries, err = l.FindWaitingListEntries(ctx, a, id); err != nil {
+			return err
+		}
+	} else if a.Can(crs.ActManagePathways) {
+		all, err := s.WaitingList.FindWaitingList(ctx, a, crs.WaitingListFilter{Limit: 5000})
+		if err != nil {
+			return err
+		}
+		for _, e := range all {
+			if e.PatientID == id {
+				page.Entries = append(page.Entries, e)
+			}
+		}
+	}
+	page.Bed = map[string]string{}
+	wards, err := s.Inpatients.BedBoard(ctx, a)
+	if err != nil {
+		return err
+	}
+	current := map[string]bool{}
+	for _, w := range wards {
+		for _, bed := range append(append([]*crs.BedBoardBed(nil), w.Beds...), w.Unbedded...) {
+			if bed.PatientID == id && bed.SpellID != "" {
+				where := w.WardCode + " " + w.WardName
+				if bed.BedCode != "" {
+					where += ", bed " + bed.BedCode
+				}
+				page.Bed[bed.SpellID], current[bed.SpellID] = where, true
+			}
+		}
+	}
+	if l, ok := s.Inpatients.(spellLister); ok {
+		if page.Spells, err = l.FindSpells(ctx, a, id); err != nil {
+			return err
+		}
+	} else {
+		for sid := range current {
+			sp, err := s.Inpatients.FindSpell(ctx, a, sid)
+			if err != nil {
+				return err
+			}
+			page.Spells = append(page.Spells, sp)
+		}
+	}
+	if l, ok := s.ED.(attendanceLister); ok {
+		page.ED, err = l.FindAttendances(ctx, a, id)
+		return err
+	}
+	rows, err := s.ED.TrackingBoard(ctx, a)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if row.Attendance.PatientID == id {
+			page.ED = append(page.ED, row.Attendance)
+		}
+	}
+	return nil
 }

@@ -41,8 +41,18 @@ type Server struct {
 	Users    crs.UserService
 	Audit    crs.AuditService
 	Orgs     crs.OrganisationService
-	Clock    crs.Clock    // the time pages show ages and defaults against; the system clock if nil
-	Logger   *slog.Logger // where request and error logs go; slog.Default if nil
+
+	// The patient journey: referrals and RTT pathways, outpatients, the
+	// waiting list, inpatients and A&E. A page whose service is nil is
+	// not found.
+	Referrals   crs.ReferralService
+	Outpatients crs.OutpatientService
+	WaitingList crs.WaitingListService
+	Inpatients  crs.InpatientService
+	ED          crs.EDService
+
+	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
+	Logger *slog.Logger // where request and error logs go; slog.Default if nil
 
 	// SecureCookies sets the Secure attribute on cookies; set it when the
 	// server is reached over TLS (directly or behind a proxy).
@@ -51,6 +61,7 @@ type Server struct {
 	once  sync.Once
 	pages map[string]*pageTemplate
 	orgs  sync.Map // organisation ID → *crs.Organisation, for the header
+	live  broker   // live boards waiting for a change (see Notify)
 }
 
 // Handler returns the whole user interface: every route, the static files

@@ -20,12 +20,13 @@ import (
 
 // env is a real server over a real SQLite database with two trusts.
 type env struct {
-	t     testing.TB
-	db    *store.DB
-	clock *crs.FixedClock
-	srv   *httptest.Server
-	ps    *store.PatientService
-	a, b  *storetest.Trust // trust A (RAA) and trust B (RBB)
+	t      testing.TB
+	db     *store.DB
+	clock  *crs.FixedClock
+	srv    *httptest.Server
+	server *Server
+	ps     *store.PatientService
+	a, b   *storetest.Trust // trust A (RAA) and trust B (RBB)
 }
 
 func newEnv(t testing.TB) *env {
@@ -37,8 +38,12 @@ func newEnv(t testing.TB) *env {
 	e.b = storetest.NewTrust(t, db, "RBB")
 	s := &Server{
 		Patients: e.ps, Users: store.NewUserService(db), Audit: store.NewAuditService(db), Orgs: store.NewOrganisationService(db),
+		Referrals: store.NewReferralService(db), Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db),
+		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db),
 		Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	db.OnCommit(s.Notify)
+	e.server = s
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -26,6 +26,7 @@ type app struct {
 	patients *store.PatientService
 	audit    *store.AuditService
 	hl7      *interfaces.Engine
+	web      *web.Server
 }
 
 // openApp opens the database and builds the services.
@@ -35,7 +36,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	db.Logger = logger
-	return &app{
+	a := &app{
 		db:       db,
 		logger:   logger,
 		orgs:     store.NewOrganisationService(db),
@@ -43,26 +44,28 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		patients: store.NewPatientService(db),
 		audit:    store.NewAuditService(db),
 		hl7:      interfaces.New(db, logger),
-	}, nil
+	}
+	a.web = &web.Server{
+		Patients:    a.patients,
+		Users:       a.users,
+		Audit:       a.audit,
+		Orgs:        a.orgs,
+		Referrals:   store.NewReferralService(db),
+		Outpatients: store.NewOutpatientService(db),
+		WaitingList: store.NewWaitingListService(db),
+		Inpatients:  store.NewInpatientService(db),
+		ED:          store.NewEDService(db),
+		Clock:       crs.SystemClock{},
+		Logger:      logger,
+	}
+	db.OnCommit(a.web.Notify) // live boards
+	return a, nil
 }
 
 // Close stops the integration engine and closes the database.
 func (a *app) Close() error {
 	a.hl7.Close()
 	return a.db.Close()
-}
-
-// webServer returns the HTML user interface over the app's services.
-func (a *app) webServer(secure bool) *web.Server {
-	return &web.Server{
-		Patients:      a.patients,
-		Users:         a.users,
-		Audit:         a.audit,
-		Orgs:          a.orgs,
-		Clock:         crs.SystemClock{},
-		Logger:        a.logger,
-		SecureCookies: secure,
-	}
 }
 
 // serveOptions says where the app listens.
@@ -95,12 +98,14 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.hl7.Metrics)
-	mux.Handle("/", a.webServer(o.secure).Handler())
+	a.web.SecureCookies = o.secure
+	mux.Handle("/", a.web.Handler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.web.CloseLive) // open live streams end so shutdown need not wait
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.logger.Info("serving HTTP", "addr", ln.Addr().String(), "db", a.db.Dialect())

@@ -1,6 +1,6 @@
 // OpenCRS: small progressive enhancements of our own. Every page works
 // without this script; it adds search as you type, the CSRF header on
-// script requests, and focus on the error summary.
+// script requests, focus on the error summary and live boards.
 (function () {
   "use strict";
 
@@ -107,8 +107,51 @@
     });
   }
 
+  // Live boards: listen on the board's server-sent event stream and,
+  // when told something changed, fetch the board fragment and swap it in,
+  // saying so politely to screen readers. Without the script the page's
+  // Refresh link does the same by hand.
+  function liveBoard(el) {
+    var board = el.querySelector("[data-live-board]");
+    var note = el.querySelector("[data-live-note]");
+    var src = el.getAttribute("data-live-src");
+    if (!board || !src || !window.EventSource) { return; }
+    var timer = null, busy = false, again = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      request(src).then(function (res) {
+        if (!res.ok || res.redirected) { return null; }
+        return res.text();
+      }).then(function (html) {
+        if (html === null) { return; }
+        board.innerHTML = html;
+        el.setAttribute("data-live-updated", String(Date.now()));
+        if (note) {
+          var t = new Date();
+          note.textContent = "Updated at " + ("0" + t.getHours()).slice(-2) + ":" + ("0" + t.getMinutes()).slice(-2) + ":" + ("0" + t.getSeconds()).slice(-2) + ".";
+        }
+      }).catch(function () {
+        // Offline: the next event or the Refresh link tries again.
+      }).finally(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+    }
+    var es = new EventSource("/live?topic=" + encodeURIComponent(el.getAttribute("data-live")));
+    es.addEventListener("refresh", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 200);
+    });
+    es.addEventListener("open", function () { el.setAttribute("data-live-connected", "true"); });
+    var every = parseInt(el.getAttribute("data-live-every") || "0", 10);
+    if (every > 0) { setInterval(refresh, every * 1000); }
+    window.addEventListener("pagehide", function () { es.close(); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-search]").forEach(enhanceSearch);
+    document.querySelectorAll("[data-live]").forEach(liveBoard);
     focusErrors();
     linkErrors();
   });
