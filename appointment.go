@@ -158,6 +158,8 @@ type OutpatientService interface {
 	RecordOutcome(ctx context.Context, a Actor, id string, o *Outcome) error
 	// FindAppointment returns an appointment.
 	FindAppointment(ctx context.Context, a Actor, id string) (*Appointment, error)
+	// FindClinicAppointments lists one clinic's appointments on a day.
+	FindClinicAppointments(ctx context.Context, a Actor, clinicID string, day Date) ([]*Appointment, error)
 	// FindAppointments lists a referral's appointments, earliest first.
 	FindAppointments(ctx context.Context, a Actor, referralID string) ([]*Appointment, error)
 }

@@ -113,6 +113,8 @@ type EDService interface {
 	Depart(ctx context.Context, a Actor, id string, d EDDeparture) error
 	// FindAttendance returns an attendance.
 	FindAttendance(ctx context.Context, a Actor, id string) (*EDAttendance, error)
+	// FindAttendances lists a patient's A&E attendances, latest first.
+	FindAttendances(ctx context.Context, a Actor, patientID string) ([]*EDAttendance, error)
 	// TrackingBoard lists every patient in the department as of the
 	// clock's now, longest waiting first, with breach flags.
 	TrackingBoard(ctx context.Context, a Actor) ([]*TrackingRow, error)

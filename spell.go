@@ -245,6 +245,8 @@ type InpatientService interface {
 	CancelDischarge(ctx context.Context, a Actor, spellID, reason string) error
 	// FindSpell returns a spell with its episodes and stays.
 	FindSpell(ctx context.Context, a Actor, id string) (*Spell, error)
+	// FindSpells lists a patient's spells, latest first.
+	FindSpells(ctx context.Context, a Actor, patientID string) ([]*Spell, error)
 	// BedBoard lists every ward's beds, occupied or free.
 	BedBoard(ctx context.Context, a Actor) ([]*BedBoardWard, error)
 	// RecordCensus takes the midnight census of a night: per ward, the

@@ -192,6 +192,8 @@ type WaitingListService interface {
 	AddToWaitingList(ctx context.Context, a Actor, e *WaitingListEntry) error
 	// FindWaitingListEntry returns an entry with its offers.
 	FindWaitingListEntry(ctx context.Context, a Actor, id string) (*WaitingListEntry, error)
+	// FindWaitingListEntries lists a patient's waiting list entries.
+	FindWaitingListEntries(ctx context.Context, a Actor, patientID string) ([]*WaitingListEntry, error)
 	// FindWaitingList lists entries, longest waiting first.
 	FindWaitingList(ctx context.Context, a Actor, f WaitingListFilter) ([]*WaitingListEntry, error)
 	// OfferTCI records dates offered to come in; it works out whether the

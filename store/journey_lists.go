@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// FindSpells lists a patient's hospital spells, latest admission first,
+// without their episodes and stays (FindSpell gives those).
+func (s *InpatientService) FindSpells(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Spell, error) {
+	var out []*crs.Spell
+	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "spells", func(q Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+spellColumns+` FROM spells WHERE patient_id = $1 AND org_id = $2 ORDER BY admitted_at DESC, id DESC`, patientID, a.OrgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			sp, err := scanSpell(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, sp)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// FindAttendances lists a patient's A&E attendances, latest first.
+func (s *EDService) FindAttendances(ctx context.Context, a crs.Actor, patientID string) ([]*crs.EDAttendance, error) {
+	var out []*crs.EDAttendance
+	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "A&E attendances", func(q Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+edColumns+` FROM ed_attendances WHERE patient_id = $1 AND org_id = $2 ORDER BY arrived_at DESC, id DESC`, patientID, a.OrgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanED(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// FindWaitingListEntries lists a patient's waiting list entries, live and
+// removed, latest decision first.
+func (s *WaitingListService) FindWaitingListEntries(ctx context.Context, a crs.Actor, patientID string) ([]*crs.WaitingListEntry, error) {
+	var out []*crs.WaitingListEntry
+	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "waiting list entries", func(q Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM waiting_list_entries WHERE patient_id = $1 AND org_id = $2 ORDER BY decided_on DESC, id DESC`, patientID, a.OrgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEntry(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// FindClinicAppointments lists the appointments of one clinic on one day
+// (London time), in time order: the clinic list a receptionist works from.
+// The read of the list is audited as one access with no single patient.
+func (s *OutpatientService) FindClinicAppointments(ctx context.Context, a crs.Actor, clinicID string, day crs.Date) ([]*crs.Appointment, error) {
+	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, crs.London)
+	to := from.AddDate(0, 0, 1)
+	var out []*crs.Appointment
+	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "clinic list "+day.String(), func(q Querier) error {
+		rows, err := q.QueryContext(ctx, `SELECT `+appointmentColumns+` FROM appointments WHERE clinic_id = $1 AND org_id = $2 AND start_at >= $3 AND start_at < $4 ORDER BY start_at, id`,
+			clinicID, a.OrgID, formatTime(from), formatTime(to))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			ap, err := scanAppointment(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, ap)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
