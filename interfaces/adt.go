@@ -24,11 +24,13 @@ type handler struct {
 	apply    func(e *Engine, tx *store.Tx, in *inbound) (outcome, error)
 }
 
-// journeyEvents are the ADT events of the patient's journey (admission,
-// transfer, discharge, pre-admission, cancellations, leave, bed swap).
+// journeyEvents are the ADT events of the patient's journey OpenCRS
+// stores but does not apply: pre-admission (A05) and its cancellation
+// (A38). OpenCRS has no pre-admission a message can make: an elective
+// admission is planned as a waiting list entry with a TCI date, which
+// carries the referral, pathway and intended management an A05 does not.
 //
-// OpenCRS does not yet keep inpatient spells through the write path, so
-// for these events the patient part (PID) is applied as a registration
+// For these events the patient part (PID) is applied as a registration
 // or demographic update and the message is stored with status
 // not_applied. It is answered AA, with MSA-3 and a warning ERR (severity
 // W) saying that the event was stored but not applied to the journey:
@@ -36,12 +38,10 @@ type handler struct {
 // differently by sending it again (an AE makes most senders retry or
 // stop their queue, holding up every message behind it, for a fault that
 // is ours, not theirs); the warning, so the sender's log and ours say
-// honestly that the admission, transfer or discharge is not yet on the
-// record. The interface analyst finds these messages by that status.
+// honestly that the pre-admission is not on the record. The interface
+// analyst finds these messages by that status.
 var journeyEvents = map[string]string{
-	"A01": "admission", "A02": "transfer", "A03": "discharge", "A05": "pre-admission",
-	"A11": "cancellation of an admission", "A12": "cancellation of a transfer", "A13": "cancellation of a discharge",
-	"A21": "start of leave of absence", "A22": "return from leave of absence", "A38": "cancellation of a pre-admission",
+	"A05": "pre-admission", "A38": "cancellation of a pre-admission",
 }
 
 // route picks the handler for a message by its type, or says why it
@@ -53,13 +53,23 @@ func route(m *hl7.Message) (handler, error) {
 		switch trig {
 		case "A28", "A04":
 			return handler{crs.ActRegisterPatient, applyRegister}, nil
-		case "A01", "A05":
+		case "A01":
+			return handler{crs.ActManagePathways, applyAdmit}, nil
+		case "A02":
+			return handler{crs.ActManagePathways, applyTransfer}, nil
+		case "A03":
+			return handler{crs.ActManagePathways, applyDischarge}, nil
+		case "A11", "A12", "A13":
+			return handler{crs.ActManagePathways, applyCancel(trig)}, nil
+		case "A21", "A22":
+			return handler{crs.ActManagePathways, applyLeave(trig == "A21")}, nil
+		case "A05":
 			return handler{crs.ActRegisterPatient, applyJourney(true)}, nil
 		case "A08", "A31":
 			return handler{crs.ActAmendDemographics, applyUpdate}, nil
 		case "A40", "A34":
 			return handler{crs.ActMergePatients, applyMerge}, nil
-		case "A02", "A03", "A11", "A12", "A13", "A21", "A22", "A38":
+		case "A38":
 			return handler{crs.ActAmendDemographics, applyJourney(false)}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ADT is not supported by OpenCRS", trig)
@@ -242,7 +252,7 @@ func applyJourney(register bool) func(e *Engine, tx *store.Tx, in *inbound) (out
 		trig := m.Trigger()
 		out.status = crs.MessageNotApplied
 		out.warnings = []hl7.ACKError{{Segment: "MSH", Sequence: 1, Field: 9, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
-			Text: fmt.Sprintf("ADT^%s stored but not applied to the patient journey: OpenCRS does not yet record the %s from messages; the patient's demographics were applied", trig, journeyEvents[trig])}}
+			Text: fmt.Sprintf("ADT^%s stored but not applied to the patient journey: OpenCRS records a planned admission as a waiting list TCI, not from a message, so the %s is not on the record; the patient's demographics were applied", trig, journeyEvents[trig])}}
 		return out, nil
 	}
 }

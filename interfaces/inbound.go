@@ -59,6 +59,8 @@ type outcome struct {
 	status    string
 	patientID string
 	nhs, mrn  string
+	spellID   string // the spell a journey event changed
+	eventID   string // the event of the change, for the log
 	warnings  []hl7.ACKError
 }
 
@@ -163,7 +165,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 			code := hl7.AA
 			a := e.ack(msg, code, tx.Now, res.warnings...)
 			m := &crs.Message{ID: msgID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: res.status, ACKCode: code, ACK: a,
-				PatientID: res.patientID, NHSNumber: res.nhs, MRN: res.mrn, Raw: string(raw), Errors: messageErrors(res.warnings)}
+				PatientID: res.patientID, NHSNumber: res.nhs, MRN: res.mrn, EventID: res.eventID, Raw: string(raw), Errors: messageErrors(res.warnings)}
 			if err := store.InsertInboundMessage(tx, m, key); err != nil {
 				return err
 			}
@@ -187,7 +189,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		code = hl7.AR
 	}
 	errs := ackErrors(err)
-	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && rj == nil {
+	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) && rj == nil {
 		e.Logger.Error("apply inbound message", "interface", iface.ID, "control_id", ctrl, "err", err)
 	}
 	status := crs.MessageFailed
@@ -288,6 +290,10 @@ func ackErrors(err error) []hl7.ACKError {
 	if errors.As(err, &ae) {
 		return []hl7.ACKError{ae.ACKError}
 	}
+	var al ackErrList
+	if errors.As(err, &al) {
+		return al
+	}
 	var es crs.Errors
 	if errors.As(err, &es) {
 		var out []hl7.ACKError
@@ -296,17 +302,7 @@ func ackErrors(err error) []hl7.ACKError {
 		}
 		return out
 	}
-	code := hl7.CodeInternal
-	switch crs.ErrorCode(err) {
-	case crs.ENOTFOUND:
-		code = hl7.CodeUnknownKey
-	case crs.EINVALID:
-		code = hl7.CodeDataType
-	case crs.ECONFLICT:
-		code = hl7.CodeDuplicateKey
-	case crs.EFORBIDDEN, crs.EUNAUTHORIZED:
-		code = hl7.CodeUnsupportedProcessing
-	}
+	code := errCode(err)
 	text := crs.ErrorMessage(err)
 	if crs.ErrorCode(err) == crs.EINTERNAL {
 		text = "the message could not be applied because of a fault in OpenCRS; it is stored and the integration team can reprocess it"

@@ -151,3 +151,6 @@ func (e *Engine) queueDepths(ctx context.Context) map[string]int {
 	}
 	return out
 }
+
+// MessageTree is the package func MessageTree, for the analyst's pages.
+func (e *Engine) MessageTree(m *crs.Message) string { return MessageTree(m) }

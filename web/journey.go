@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -166,19 +165,6 @@ func waited(d time.Duration) string {
 		d = 0
 	}
 	return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-// spellLister and the like are reads the journey pages use when the
-// services offer them (requested of the store); without them the record
-// page finds the current spell and attendance from the boards.
-type spellLister interface {
-	FindSpells(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Spell, error)
-}
-type attendanceLister interface {
-	FindAttendances(ctx context.Context, a crs.Actor, patientID string) ([]*crs.EDAttendance, error)
-}
-type entryLister interface {
-	FindWaitingListEntries(ctx context.Context, a crs.Actor, patientID string) ([]*crs.WaitingListEntry, error)
 }
 
 // needJourney reports errNoJourney when the server lacks a service.

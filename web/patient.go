@@ -68,22 +68,8 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 		}
 		page.Pathways = append(page.Pathways, rs)
 	}
-	// Waiting list entries, spells and attendances: from the services'
-	// per-patient reads when they have them, otherwise what is current.
-	if l, ok := s.WaitingList.(entryLister); ok {
-		if page.Entries, err = l.FindWaitingListEntries(ctx, a, id); err != nil {
-			return err
-		}
-	} else if a.Can(crs.ActManagePathways) {
-		all, err := s.WaitingList.FindWaitingList(ctx, a, crs.WaitingListFilter{Limit: 5000})
-		if err != nil {
-			return err
-		}
-		for _, e := range all {
-			if e.PatientID == id {
-				page.Entries = append(page.Entries, e)
-			}
-		}
+	if page.Entries, err = s.WaitingList.FindWaitingListEntries(ctx, a, id); err != nil {
+		return err
 	}
 	page.Bed = map[string]string{}
 	wards, err := s.Inpatients.BedBoard(ctx, a)
@@ -102,31 +88,9 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 			}
 		}
 	}
-	if l, ok := s.Inpatients.(spellLister); ok {
-		if page.Spells, err = l.FindSpells(ctx, a, id); err != nil {
-			return err
-		}
-	} else {
-		for sid := range current {
-			sp, err := s.Inpatients.FindSpell(ctx, a, sid)
-			if err != nil {
-				return err
-			}
-			page.Spells = append(page.Spells, sp)
-		}
-	}
-	if l, ok := s.ED.(attendanceLister); ok {
-		page.ED, err = l.FindAttendances(ctx, a, id)
+	if page.Spells, err = s.Inpatients.FindSpells(ctx, a, id); err != nil {
 		return err
 	}
-	rows, err := s.ED.TrackingBoard(ctx, a)
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
-		if row.Attendance.PatientID == id {
-			page.ED = append(page.ED, row.Attendance)
-		}
-	}
-	return nil
+	page.ED, err = s.ED.FindAttendances(ctx, a, id)
+	return err
 }

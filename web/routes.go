@@ -66,6 +66,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /ed/{id}/{action}", s.authed(s.handleEDAction))
 	mux.Handle("GET /live", s.authed(s.handleLive))
 
+	s.messageRoutes(mux, s.Messages)
+
 	mux.Handle("/", s.public(s.handleNotFound))
 }
 

@@ -58,6 +58,10 @@ type Server struct {
 	// server is reached over TLS (directly or behind a proxy).
 	SecureCookies bool
 
+	// Messages serves the interface analyst's message log and feeds
+	// pages; nil leaves them out.
+	Messages MessageService
+
 	once  sync.Once
 	pages map[string]*pageTemplate
 	orgs  sync.Map // organisation ID → *crs.Organisation, for the header

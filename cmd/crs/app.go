@@ -55,6 +55,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		WaitingList: store.NewWaitingListService(db),
 		Inpatients:  store.NewInpatientService(db),
 		ED:          store.NewEDService(db),
+		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}

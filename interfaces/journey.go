@@ -1,0 +1,422 @@
+package interfaces
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/nhs"
+	"github.com/opencrs/crs/store"
+)
+
+// The inpatient ADT events (A01 admit, A02 transfer, A03 discharge, A11,
+// A12 and A13 cancellations, A21 and A22 leave) are applied as the
+// commands the ward clerk's pages use, in the transaction that logs the
+// message: the patient part (PID) first, as a registration or an update,
+// then the spell change. The spell is found by the sender's visit number
+// (PV1-19), recorded at admission, or else as the patient's current (for
+// A13, latest) spell.
+
+// pv1Fields says which PV1 field each admission or discharge field the
+// inpatient rules check comes from.
+var pv1Fields = map[string]int{
+	"ward": 3, "bed": 3, "method": 4, "source": 14, "consultant": 7, "admitted_at": 44, "at": 0, "discharged_at": 45,
+}
+
+// dischargeFields locates the fields of a discharge.
+var dischargeFields = map[string]int{"method": 36, "destination": 37, "discharged_at": 45, "at": 45}
+
+// ackErrList is several located problems with one message.
+type ackErrList []hl7.ACKError
+
+func (l ackErrList) Error() string {
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Text
+	}
+	return strings.Join(s, "; ")
+}
+
+// errCode is the HL7 error condition code of an OpenCRS error.
+func errCode(err error) string {
+	switch crs.ErrorCode(err) {
+	case crs.ENOTFOUND:
+		return hl7.CodeUnknownKey
+	case crs.EINVALID:
+		return hl7.CodeDataType
+	case crs.ECONFLICT:
+		return hl7.CodeDuplicateKey
+	case crs.EFORBIDDEN, crs.EUNAUTHORIZED:
+		return hl7.CodeUnsupportedProcessing
+	}
+	return hl7.CodeInternal
+}
+
+// locate turns the field errors of a refused command into ERR contents
+// at the PV1 fields they came from (fields; a field 0 is EVN-6, the time
+// the event occurred). Errors of other fields are left as they are.
+func locate(err error, fields map[string]int) error {
+	if err == nil {
+		return nil
+	}
+	var ae *ackErr
+	if errors.As(err, &ae) {
+		return err
+	}
+	var list []*crs.Error
+	var es crs.Errors
+	var ce *crs.Error
+	switch {
+	case errors.As(err, &es):
+		list = es
+	case errors.As(err, &ce):
+		list = []*crs.Error{ce}
+	default:
+		return err
+	}
+	var out ackErrList
+	for _, fe := range list {
+		f, ok := fields[fe.Field]
+		if !ok {
+			return err
+		}
+		a := hl7.ACKError{Segment: "PV1", Sequence: 1, Field: f, Code: errCode(fe), Severity: hl7.SeverityError, Text: crs.ErrorMessage(fe)}
+		if f == 0 {
+			a.Segment, a.Field = "EVN", 6
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// journeyPatient applies the PID of a journey event: registered (A01) or
+// updated (the others), and returns the outcome for the log.
+func journeyPatient(e *Engine, tx *store.Tx, in *inbound, register bool) (outcome, error) {
+	if register {
+		return registerOrUpdate(tx, in.msg, in.iface, e)
+	}
+	return applyUpdate(e, tx, in)
+}
+
+// pv1Time reads an HL7 time from path ("" gives the zero time: now).
+func (e *Engine) pv1Time(m *hl7.Message, seg string, field int, what string) (time.Time, error) {
+	v := m.Get(fmt.Sprintf("%s-%d.1", seg, field))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := hl7.ParseTimeIn(v, e.Zone)
+	if err != nil {
+		return time.Time{}, fieldErr(seg, field, hl7.CodeDataType, "%s-%d %s %q is not an HL7 date/time", seg, field, what, v)
+	}
+	return t.UTC(), nil
+}
+
+// eventTime is when the event occurred: EVN-6, else now.
+func (e *Engine) eventTime(m *hl7.Message) (time.Time, error) {
+	return e.pv1Time(m, "EVN", 6, "event occurred time")
+}
+
+// place finds the ward and bed of a PL field (ward^room^bed^facility)
+// in the trust's locations; the bed may be left empty.
+func place(tx *store.Tx, m *hl7.Message, field int) (wardID, bedID string, err error) {
+	p := fmt.Sprintf("PV1-%d", field)
+	ward, bay, bed := strings.TrimSpace(m.Get(p+".1")), strings.TrimSpace(m.Get(p+".2")), strings.TrimSpace(m.Get(p+".3"))
+	if ward == "" {
+		return "", "", fieldErr("PV1", field, hl7.CodeRequiredFieldMissing, "%s location holds no ward code (ward^room^bed)", p)
+	}
+	if wardID, err = store.FindWardByCode(tx, ward); err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return "", "", fieldErr("PV1", field, hl7.CodeUnknownKey, "%s: unknown ward code %s", p, ward)
+		}
+		return "", "", err
+	}
+	if bed == "" {
+		return wardID, "", nil
+	}
+	if bedID, err = store.FindBedByCode(tx, wardID, bay, bed); err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			where := ward
+			if bay != "" {
+				where += " room " + bay
+			}
+			return "", "", fieldErr("PV1", field, hl7.CodeUnknownKey, "%s: unknown bed code %s on ward %s", p, bed, where)
+		}
+		return "", "", err
+	}
+	return wardID, bedID, nil
+}
+
+// visitNumber is PV1-19.1, the sender's number of the visit (spell).
+func visitNumber(m *hl7.Message) string { return strings.TrimSpace(m.Get("PV1-19.1")) }
+
+// findSpell finds the spell a journey event is about: by visit number,
+// else the patient's open spell (latest spell when latest is set).
+func findSpell(tx *store.Tx, in *inbound, patientID string, latest bool) (*crs.Spell, error) {
+	if v := visitNumber(in.msg); v != "" {
+		sp, err := store.FindSpellByVisitNumber(tx, patientID, in.iface.SendingFacility, v)
+		if err == nil || crs.ErrorCode(err) != crs.ENOTFOUND {
+			return sp, err
+		}
+		// A visit the sender numbered before we kept its numbers: fall
+		// back to the patient's spell below.
+	}
+	var sp *crs.Spell
+	var err error
+	if latest {
+		sp, err = store.LatestSpell(tx, patientID)
+	} else {
+		sp, err = store.CurrentSpell(tx, patientID)
+	}
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		what := "is not an inpatient"
+		if latest {
+			what = "has no spell"
+		}
+		if v := visitNumber(in.msg); v != "" {
+			return nil, fieldErr("PV1", 19, hl7.CodeUnknownKey, "PV1-19 visit number %s names no spell, and the patient %s", v, what)
+		}
+		return nil, fieldErr("PV1", 19, hl7.CodeUnknownKey, "the patient %s (PV1-19 visit number not given)", what)
+	}
+	return sp, err
+}
+
+// touched completes the outcome of an applied journey event.
+func touched(tx *store.Tx, out outcome, sp *crs.Spell) outcome {
+	out.status = crs.MessageApplied
+	out.spellID = sp.ID
+	out.eventID = store.LastEventID(tx)
+	return out
+}
+
+// patientClasses maps PV1-2 patient class (HL7 table 0004, and the D
+// for day case NHS interfaces send) to the PATIENT CLASSIFICATION;
+// Data Dictionary codes 1-5 are taken as they are.
+var patientClasses = map[string]string{
+	"I": "1", "E": "1", "B": "1", "U": "1", "D": "2", "R": "3",
+	"1": "1", "2": "2", "3": "3", "4": "4", "5": "5",
+}
+
+// admissionTypes maps PV1-4 admission type (HL7 table 0007) to the
+// ADMISSION METHOD; Data Dictionary codes are taken as they are.
+var admissionTypes = map[string]string{
+	"A": "21", // accident: via the emergency department
+	"E": "2D", // emergency, other
+	"U": "2D", // urgent
+	"C": "11", // elective: from the waiting list
+	"R": "11", // routine
+	"L": "31", // labour and delivery: maternity ante partum
+	"N": "82", // newborn: born in this provider
+}
+
+// admitSources maps PV1-14 admit source (HL7 table 0023) to the SOURCE
+// OF ADMISSION; Data Dictionary codes are taken as they are.
+var admitSources = map[string]string{
+	"1": "19", "2": "19", "3": "19", // referrals from home
+	"4": "51", // transfer from a hospital
+	"5": "85", // from a skilled nursing facility: a care home
+	"6": "51", // from another health care facility
+	"7": "19", // through the emergency room, from home
+	"8": "39", // court or law enforcement
+	"9": "99", // not known
+}
+
+// dispositions maps PV1-36 discharge disposition (HL7 table 0112) to the
+// DISCHARGE METHOD and DISCHARGE DESTINATION.
+var dispositions = map[string][2]string{
+	"01": {"1", "19"}, "02": {"1", "51"}, "03": {"1", "85"}, "04": {"1", "85"}, "05": {"1", "51"},
+	"06": {"1", "19"}, "07": {"2", "19"}, "08": {"1", "19"}, "20": {"4", "79"},
+}
+
+// code reads a coded PV1 field: a Data Dictionary code in table is taken
+// as it is, an HL7 code is mapped, and an empty field gives def.
+func code(m *hl7.Message, field int, table []nhs.Code, hl7Codes map[string]string, def, what string) (string, error) {
+	v := strings.ToUpper(strings.TrimSpace(m.Get(fmt.Sprintf("PV1-%d.1", field))))
+	if v == "" {
+		return def, nil
+	}
+	if c, ok := hl7Codes[v]; ok && len(v) == 1 {
+		return c, nil
+	}
+	if _, ok := nhs.Lookup(table, v); ok {
+		return v, nil
+	}
+	if c, ok := hl7Codes[v]; ok {
+		return c, nil
+	}
+	return "", fieldErr("PV1", field, hl7.CodeTableValueNotFound, "PV1-%d %s %q is neither an HL7 nor an NHS Data Dictionary code", field, what, v)
+}
+
+// applyAdmit applies A01: the patient is admitted to the ward and bed of
+// PV1-3 under the consultant of PV1-7, at PV1-44.
+func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m := in.msg
+	if m.Segment("PV1") == nil {
+		return outcome{}, fieldErr("PV1", 0, hl7.CodeSegmentSequence, "the PV1 segment is missing: an admission needs PV1-3 location and PV1-7 consultant")
+	}
+	out, err := journeyPatient(e, tx, in, true)
+	if err != nil {
+		return out, err
+	}
+	ad := &crs.Admission{PatientID: out.patientID, ConsultantCode: strings.ToUpper(strings.TrimSpace(m.Get("PV1-7.1"))),
+		TreatmentFunction: strings.TrimSpace(m.Get("PV1-10.1"))}
+	class := strings.ToUpper(strings.TrimSpace(m.Get("PV1-2.1")))
+	if class != "" {
+		c, ok := patientClasses[class]
+		if !ok {
+			return out, fieldErr("PV1", 2, hl7.CodeTableValueNotFound, "PV1-2 patient class %q is not an inpatient class (I, E, D, R or 1-5)", class)
+		}
+		ad.PatientClass = c
+	}
+	methodDefault := "99"
+	if class == "E" {
+		methodDefault = "21"
+	}
+	if ad.Method, err = code(m, 4, crs.AdmissionMethods, admissionTypes, methodDefault, "admission type"); err != nil {
+		return out, err
+	}
+	if ad.Source, err = code(m, 14, crs.AdmissionSources, admitSources, "99", "admit source"); err != nil {
+		return out, err
+	}
+	if ad.ConsultantCode == "" {
+		return out, fieldErr("PV1", 7, hl7.CodeRequiredFieldMissing, "PV1-7 attending doctor is missing: say which consultant the patient is admitted under")
+	}
+	if ad.At, err = e.pv1Time(m, "PV1", 44, "admit date/time"); err != nil {
+		return out, err
+	}
+	if ad.WardID, ad.BedID, err = place(tx, m, 3); err != nil {
+		return out, err
+	}
+	sp, err := store.AdmitPatient(tx, ad)
+	if err != nil {
+		return out, locate(err, pv1Fields)
+	}
+	out = touched(tx, out, sp)
+	if v := visitNumber(m); v != "" {
+		if err := store.LinkVisitNumber(tx, sp, in.iface.SendingFacility, v); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// applyTransfer applies A02: the patient moves to PV1-3 (PV1-6, the
+// prior location, is what the sender believed; the record knows it).
+func applyTransfer(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	out, err := journeyPatient(e, tx, in, false)
+	if err != nil {
+		return out, err
+	}
+	sp, err := findSpell(tx, in, out.patientID, false)
+	if err != nil {
+		return out, err
+	}
+	var t crs.Transfer
+	if t.At, err = e.eventTime(in.msg); err != nil {
+		return out, err
+	}
+	if t.WardID, t.BedID, err = place(tx, in.msg, 3); err != nil {
+		return out, err
+	}
+	if err := store.TransferPatient(tx, sp.ID, t); err != nil {
+		return out, locate(err, pv1Fields)
+	}
+	return touched(tx, out, sp), nil
+}
+
+// applyDischarge applies A03: the spell ends at PV1-45, with the
+// discharge method and destination of PV1-36 and PV1-37.
+func applyDischarge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	out, err := journeyPatient(e, tx, in, false)
+	if err != nil {
+		return out, err
+	}
+	sp, err := findSpell(tx, in, out.patientID, false)
+	if err != nil {
+		return out, err
+	}
+	m := in.msg
+	d := crs.Discharge{Method: "9", Destination: "99"}
+	disp := strings.TrimSpace(m.Get("PV1-36.1"))
+	switch md, ok := dispositions[disp]; {
+	case disp == "":
+	case ok:
+		d.Method, d.Destination = md[0], md[1]
+	default:
+		if _, ok := nhs.Lookup(crs.DischargeMethods, disp); !ok {
+			return out, fieldErr("PV1", 36, hl7.CodeTableValueNotFound, "PV1-36 discharge disposition %q is neither an HL7 (table 0112) nor a DISCHARGE METHOD code", disp)
+		}
+		d.Method = disp
+	}
+	if v := strings.TrimSpace(m.Get("PV1-37.1")); v != "" {
+		d.Destination = v
+	}
+	if d.Method == "4" {
+		d.Destination = "79"
+	}
+	if d.At, err = e.pv1Time(m, "PV1", 45, "discharge date/time"); err != nil {
+		return out, err
+	}
+	if err := store.DischargePatient(tx, sp.ID, d); err != nil {
+		return out, locate(err, dischargeFields)
+	}
+	return touched(tx, out, sp), nil
+}
+
+// applyCancel applies A11, A12 and A13: the admission, last transfer or
+// discharge entered in error is undone.
+func applyCancel(trig string) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+		out, err := journeyPatient(e, tx, in, false)
+		if err != nil {
+			return out, err
+		}
+		sp, err := findSpell(tx, in, out.patientID, trig == "A13")
+		if err != nil {
+			return out, err
+		}
+		reason := fmt.Sprintf("HL7 ADT^%s %s from %s", trig, in.msg.ControlID(), in.iface.Name)
+		switch trig {
+		case "A11":
+			err = store.CancelPatientAdmission(tx, sp.ID, reason)
+		case "A12":
+			err = store.CancelPatientTransfer(tx, sp.ID, reason)
+		case "A13":
+			err = store.CancelPatientDischarge(tx, sp.ID, reason)
+		}
+		if err != nil {
+			return out, err
+		}
+		return touched(tx, out, sp), nil
+	}
+}
+
+// applyLeave applies A21 (leave of absence starts) and A22 (the patient
+// returns), at EVN-6.
+func applyLeave(start bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+		out, err := journeyPatient(e, tx, in, false)
+		if err != nil {
+			return out, err
+		}
+		sp, err := findSpell(tx, in, out.patientID, false)
+		if err != nil {
+			return out, err
+		}
+		at, err := e.eventTime(in.msg)
+		if err != nil {
+			return out, err
+		}
+		if start {
+			err = store.StartPatientLeave(tx, sp.ID, at)
+		} else {
+			err = store.EndPatientLeave(tx, sp.ID, at)
+		}
+		if err != nil {
+			return out, locate(err, pv1Fields)
+		}
+		return touched(tx, out, sp), nil
+	}
+}
