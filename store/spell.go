@@ -235,45 +235,7 @@ func inSpell(tx *Tx, id string) (*crs.Spell, error) {
 
 // Transfer moves the patient to another ward or bed.
 func (s *InpatientService) Transfer(ctx context.Context, a crs.Actor, spellID string, t crs.Transfer) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		sp, err := inSpell(tx, spellID)
-		if err != nil {
-			return err
-		}
-		at, err := whenOrNow(tx, t.At, "at")
-		if err != nil {
-			return err
-		}
-		if t.WardID == sp.WardID && t.BedID == sp.BedID {
-			return crs.FieldErrorf("bed", "the patient is already there")
-		}
-		stayID, seq, start, _, err := lastStay(tx, sp.ID)
-		if err != nil {
-			return err
-		}
-		if at.Before(start) {
-			return crs.FieldErrorf("at", "the transfer cannot be before the patient arrived in the current bed (%s)", apptTime(start))
-		}
-		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = $1, is_current = 0 WHERE id = $2`, formatTime(at), stayID); err != nil {
-			return err
-		}
-		if err := checkPlace(tx, t.WardID, t.BedID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`INSERT INTO bed_stays (id, org_id, spell_id, patient_id, seq, ward_id, bed_id, start_at, is_current) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`,
-			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, seq+1, t.WardID, t.BedID, formatTime(at)); err != nil {
-			return bedConflict(tx, err, t.BedID)
-		}
-		prevWard, prevBed := sp.WardID, sp.BedID
-		sp.WardID, sp.BedID, sp.UpdatedAt = t.WardID, t.BedID, tx.Now
-		if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, sp.WardID, sp.BedID, formatTime(tx.Now), sp.ID); err != nil {
-			return err
-		}
-		d := spellData(tx, sp, at)
-		d.PriorWardCode, d.PriorBedCode = locationCode(tx, prevWard), locationCode(tx, prevBed)
-		return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferred, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
-			Summary: fmt.Sprintf("Moved from %s %s to %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer", d)
-	})
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return TransferPatient(tx, spellID, t) })
 }
 
 // ChangeConsultant starts a new consultant episode.
@@ -333,32 +295,7 @@ func (s *InpatientService) EndLeave(ctx context.Context, a crs.Actor, spellID st
 }
 
 func (s *InpatientService) leave(ctx context.Context, a crs.Actor, spellID string, at time.Time, start bool) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		sp, err := inSpell(tx, spellID)
-		if err != nil {
-			return err
-		}
-		if at, err = whenOrNow(tx, at, "at"); err != nil {
-			return err
-		}
-		typ, summary := crs.EventSpellLeaveStarted, "Went on leave"
-		if start {
-			if sp.Status == crs.SpellOnLeave {
-				return crs.Errorf(crs.ECONFLICT, "the patient is already on leave")
-			}
-			sp.Status, sp.LeaveStartedAt = crs.SpellOnLeave, at
-		} else {
-			if sp.Status != crs.SpellOnLeave {
-				return crs.Errorf(crs.ECONFLICT, "the patient is not on leave")
-			}
-			typ, summary = crs.EventSpellLeaveEnded, "Returned from leave"
-			sp.Status, sp.LeaveStartedAt = crs.SpellAdmitted, time.Time{}
-		}
-		if _, err := tx.Exec(`UPDATE spells SET status = $1, leave_started_at = $2, updated_at = $3 WHERE id = $4`, sp.Status, formatTime(sp.LeaveStartedAt), formatTime(tx.Now), sp.ID); err != nil {
-			return err
-		}
-		return tx.EmitData(&crs.Event{Type: typ, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at, Summary: summary}, "leave", spellData(tx, sp, at))
-	})
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return patientLeave(tx, spellID, at, start) })
 }
 
 // SetExpectedDischarge records the expected date of discharge.
@@ -441,130 +378,18 @@ func DischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
 
 // CancelAdmission undoes an admission entered in error (A11).
 func (s *InpatientService) CancelAdmission(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		sp, err := inSpell(tx, spellID)
-		if err != nil {
-			return err
-		}
-		if reason == "" {
-			return crs.FieldErrorf("reason", "say why the admission is cancelled")
-		}
-		if _, err := tx.Exec(`UPDATE bed_stays SET is_current = 0, cancelled = 1 WHERE spell_id = $1`, sp.ID); err != nil {
-			return err
-		}
-		sp.Status = crs.SpellCancelled
-		if _, err := tx.Exec(`UPDATE spells SET status = 'cancelled', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), sp.ID); err != nil {
-			return err
-		}
-		if sp.EntryID != "" {
-			if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'waiting', removal_reason = '', removed_on = '', spell_id = '', updated_at = $1 WHERE id = $2`,
-				formatTime(tx.Now), sp.EntryID); err != nil {
-				return err
-			}
-			if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindAdmittedForTreatment, rtt.KindAdmittedDiagnostic); err != nil {
-				return err
-			}
-		}
-		if sp.EDAttendanceID != "" {
-			if _, err := tx.Exec(`UPDATE ed_attendances SET status = 'in_department', departed_at = '', departure = '', spell_id = '' WHERE id = $1`, sp.EDAttendanceID); err != nil {
-				return err
-			}
-		}
-		d := spellData(tx, sp, tx.Now)
-		d.Reason = reason
-		return tx.EmitData(&crs.Event{Type: crs.EventSpellAdmissionCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Admission cancelled: " + reason}, "admission cancelled", d)
-	})
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientAdmission(tx, spellID, reason) })
 }
 
 // CancelTransfer undoes the last transfer (A12).
 func (s *InpatientService) CancelTransfer(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		sp, err := inSpell(tx, spellID)
-		if err != nil {
-			return err
-		}
-		stayID, seq, _, _, err := lastStay(tx, sp.ID)
-		if err != nil {
-			return err
-		}
-		if seq < 2 {
-			return crs.Errorf(crs.ECONFLICT, "the patient has not been transferred in this spell")
-		}
-		var prevID, prevWard, prevBed string
-		if err := tx.QueryRow(`SELECT id, ward_id, bed_id FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 AND seq < $2 ORDER BY seq DESC LIMIT 1`, sp.ID, seq).Scan(&prevID, &prevWard, &prevBed); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`UPDATE bed_stays SET is_current = 0, cancelled = 1 WHERE id = $1`, stayID); err != nil {
-			return err
-		}
-		if err := bedFree(tx, prevBed); err != nil {
-			return crs.Errorf(crs.ECONFLICT, "the transfer cannot be cancelled: bed %s has since been taken", locationCode(tx, prevBed))
-		}
-		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, prevID); err != nil {
-			return bedConflict(tx, err, prevBed)
-		}
-		fromWard, fromBed := sp.WardID, sp.BedID
-		sp.WardID, sp.BedID = prevWard, prevBed
-		if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, prevWard, prevBed, formatTime(tx.Now), sp.ID); err != nil {
-			return err
-		}
-		d := spellData(tx, sp, tx.Now)
-		d.PriorWardCode, d.PriorBedCode, d.Reason = locationCode(tx, fromWard), locationCode(tx, fromBed), reason
-		return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferCancelled, PatientID: sp.PatientID, SubjectID: sp.ID,
-			Summary: fmt.Sprintf("Transfer to %s %s cancelled; back in %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer cancelled", d)
-	})
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientTransfer(tx, spellID, reason) })
 }
 
 // CancelDischarge undoes a discharge (A13): the patient is back in the
 // bed they left, if it is still free.
 func (s *InpatientService) CancelDischarge(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		sp, err := getSpell(tx, spellID)
-		if err != nil {
-			return err
-		}
-		if sp.Status != crs.SpellDischarged {
-			return crs.Errorf(crs.ECONFLICT, "the patient has not been discharged")
-		}
-		var open int
-		tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.Actor.OrgID, sp.PatientID).Scan(&open)
-		if open > 0 {
-			return crs.Errorf(crs.ECONFLICT, "the patient has been admitted again since")
-		}
-		stayID, _, _, bed, err := lastStay(tx, sp.ID)
-		if err != nil {
-			return err
-		}
-		if err := bedFree(tx, bed); err != nil {
-			return crs.Errorf(crs.ECONFLICT, "bed %s has since been taken; cancel the discharge to another bed by admitting again", locationCode(tx, bed))
-		}
-		if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, stayID); err != nil {
-			return bedConflict(tx, err, bed)
-		}
-		if _, err := tx.Exec(`UPDATE episodes SET end_at = '' WHERE spell_id = $1 AND seq = (SELECT MAX(seq) FROM episodes WHERE spell_id = $1)`, sp.ID); err != nil {
-			return err
-		}
-		sp.Status, sp.DischargedAt, sp.DischargeMethod, sp.DischargeDestination = crs.SpellAdmitted, time.Time{}, "", ""
-		if _, err := tx.Exec(`UPDATE spells SET status = 'admitted', discharged_at = '', discharge_method = '', discharge_destination = '', updated_at = $1 WHERE id = $2`,
-			formatTime(tx.Now), sp.ID); err != nil {
-			return err
-		}
-		if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindPatientDied); err != nil {
-			return err
-		}
-		if sp.EntryID != "" {
-			var refID string
-			tx.QueryRow(`SELECT referral_id FROM waiting_list_entries WHERE id = $1`, sp.EntryID).Scan(&refID)
-			if refID != "" {
-				if _, err := tx.Exec(`UPDATE referrals SET status = 'open', worklist = '', follow_up_due = '', closed_on = '', closed_reason = '', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), refID); err != nil {
-					return err
-				}
-			}
-		}
-		d := spellData(tx, sp, tx.Now)
-		d.Reason = reason
-		return tx.EmitData(&crs.Event{Type: crs.EventSpellDischargeCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Discharge cancelled: " + reason}, "discharge cancelled", d)
-	})
+	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientDischarge(tx, spellID, reason) })
 }
 
 // FindSpell returns a spell with its episodes and stays.
