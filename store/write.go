@@ -102,37 +102,31 @@ func (db *DB) commitLoop() {
 			db.drain()
 			return
 		}
-	gather:
-		for len(batch) < maxBatch && len(audits) < 4*maxBatch {
-			select {
-			case j := <-db.jobs:
-				batch = append(batch, j)
-			case r := <-db.auditBuf:
-				audits = append(audits, r)
-			default:
-				break gather
-			}
-		}
+		batch, audits = db.gather(batch, audits)
 		db.commit(batch, audits)
 	}
+}
+
+// gather adds to a batch the commands and audit records already waiting,
+// up to the batch limits, without waiting for more.
+func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
+	for len(batch) < maxBatch && len(audits) < 4*maxBatch {
+		select {
+		case j := <-db.jobs:
+			batch = append(batch, j)
+		case r := <-db.auditBuf:
+			audits = append(audits, r)
+		default:
+			return batch, audits
+		}
+	}
+	return batch, audits
 }
 
 // drain applies what is still queued when the database closes.
 func (db *DB) drain() {
 	for {
-		var batch []*job
-		var audits []*crs.AuditRecord
-	gather:
-		for {
-			select {
-			case j := <-db.jobs:
-				batch = append(batch, j)
-			case r := <-db.auditBuf:
-				audits = append(audits, r)
-			default:
-				break gather
-			}
-		}
+		batch, audits := db.gather(nil, nil)
 		if len(batch) == 0 && len(audits) == 0 {
 			return
 		}
