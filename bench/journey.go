@@ -74,7 +74,7 @@ type JourneyResult struct {
 	SeedRate                  float64       // pathways per second
 	JourneyTime               time.Duration // clinics, 200 referrals at every stage, admissions to the beds, A&E
 
-	PTLRows    int       // pathways on the PTL (clock running)
+	PTLRows    int              // pathways on the PTL (clock running)
 	PTL        []JourneyLatency // first page, by filter
 	BedBoard   JourneyLatency
 	ExportRuns []time.Duration // each full CSV export, in the order run
@@ -85,9 +85,9 @@ type JourneyResult struct {
 
 // Targets on two cores with SQLite.
 const (
-	journeyPTLTarget = 200 * time.Millisecond
-	journeyExportTarget  = 5 * time.Second
-	journeyExportRuns    = 3
+	journeyPTLTarget    = 200 * time.Millisecond
+	journeyExportTarget = 5 * time.Second
+	journeyExportRuns   = 3
 )
 
 // journeyTrust is the trust a journey bench builds and reads.

@@ -54,6 +54,9 @@ func sqliteDSN(path string, write bool) string {
 		q.Add("_pragma", "temp_store(2)")
 	} else {
 		q.Add("_pragma", "query_only(1)")
+		// Reads of large lists (the PTL export) map the file rather than
+		// copying each page through the page cache.
+		q.Add("_pragma", "mmap_size(1073741824)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"io"
 	"strconv"
@@ -13,9 +14,10 @@ import (
 )
 
 // The patient tracking list reads the clock stored on each pathway row:
-// one indexed range scan over pathways_ptl (or its treatment function or
-// consultant variant) in clock start order, joined to patients for the
-// page's rows only. No clock is evaluated per row.
+// one indexed range scan over pathways_ptl_cover (which holds every
+// column read, so the scan never visits the pathways table) or its
+// treatment function or consultant variant, in clock start order, joined
+// to patients for the page's rows only. No clock is evaluated per row.
 
 const ptlSelect = `SELECT pw.id, pw.ppi, pw.patient_id, p.mrn, p.nhs_number, p.family_name, p.given_name, pw.treatment_function,
 	pw.consultant_code, pw.priority, pw.clock_start, pw.decision_to_admit, pw.next_event_at, pw.next_event_kind, pw.dna_review
@@ -160,20 +162,43 @@ func (s *ReferralService) ExportPTL(ctx context.Context, a crs.Actor, w io.Write
 		if err := cw.Write(ptlHeader); err != nil {
 			return "", err
 		}
+		// Each row is scanned straight into the CSV record, as
+		// scanPTLRow and the PTL row would give it; the wait is worked
+		// out once per clock start date, since rows come in that order.
 		rec := make([]string, len(ptlHeader))
+		var id, patientID sql.RawBytes
+		var fam, given, start, next, lastStart string
+		var dta, dna, days int
+		var flags []string
 		for n := 0; rows.Next(); n++ {
-			r, err := scanPTLRow(rows, f.AsOf)
-			if err != nil {
+			if err := rows.Scan(&id, &rec[0], &patientID, &rec[1], &rec[2], &fam, &given, &rec[4],
+				&rec[5], &rec[6], &start, &dta, &next, &rec[11], &dna); err != nil {
 				return "", err
 			}
-			next := ""
-			if !r.NextEventAt.IsZero() {
-				next = r.NextEventAt.In(crs.London).Format("2006-01-02 15:04")
+			if n == 0 || start != lastStart {
+				lastStart = start
+				days = int(f.AsOf.Sub(parseDate(start).Time) / (24 * time.Hour))
+				if days < 0 {
+					days = 0
+				}
+				rec[7], rec[8], rec[9] = parseDate(start).String(), strconv.Itoa(days), strconv.Itoa(rtt.WeekBand(days))
 			}
-			rec[0], rec[1], rec[2], rec[3] = r.PPI, r.MRN, r.NHSNumber, r.Name
-			rec[4], rec[5], rec[6], rec[7] = r.TreatmentFunction, r.ConsultantCode, r.Priority, r.ClockStart.String()
-			rec[8], rec[9], rec[10] = strconv.Itoa(r.Days), strconv.Itoa(r.Weeks), strconv.FormatBool(r.Admitted)
-			rec[11], rec[12], rec[13] = r.NextEventKind, next, strings.Join(r.Flags, "; ")
+			rec[3] = patientName(fam, given)
+			rec[10] = strconv.FormatBool(dta == 1)
+			rec[12] = ""
+			flags = flags[:0]
+			if next == "" {
+				flags = append(flags, crs.FlagNoFutureActivity)
+			} else if t := parseTime(next); !t.IsZero() {
+				rec[12] = t.In(crs.London).Format("2006-01-02 15:04")
+			}
+			if rtt.Breached(days) {
+				flags = append(flags, crs.FlagOver18Weeks)
+			}
+			if dna == 1 {
+				flags = append(flags, crs.FlagDNAToReview)
+			}
+			rec[13] = strings.Join(flags, "; ")
 			if err := cw.Write(rec); err != nil {
 				return "", err
 			}

@@ -52,6 +52,7 @@ Run "crs bench <what> --help" for its flags.`)
 		o := bench.JourneyOptions{Logger: logger}
 		fs.IntVar(&o.Pathways, "pathways", 1000000, "open RTT pathways on the PTL")
 		fs.IntVar(&o.Beds, "beds", 1500, "inpatient beds")
+		fs.IntVar(&o.Patients, "patients", 0, "patients the pathways are shared among (default one per five pathways)")
 		fs.IntVar(&o.Queries, "queries", 200, "times each read is timed")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
@@ -61,5 +62,6 @@ Run "crs bench <what> --help" for its flags.`)
 		_, err := bench.Journey(ctx, stdout, o)
 		return err
 	}
-	return fmt.Errorf("unknown benchmark %q: pmi, hl7 or journey", args[0])
+	fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7 or journey\n", args[0])
+	return errUsage
 }
