@@ -127,7 +127,8 @@ func NewDate(y int, m time.Month, d int) Date {
 // ParseDate reads a date written as YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD.
 func ParseDate(s string) (Date, error) {
 	for _, layout := range []string{"2006-01-02", "02/01/2006", "2/1/2006", "20060102"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		// 0001-01-01 is the zero Date, which means "not known": not a date written.
+		if t, err := time.Parse(layout, s); err == nil && !t.IsZero() {
 			return Date{t}, nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -139,6 +140,9 @@ func hl7Send(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	fmt.Fprintf(stdout, "%d sent, %d accepted, %d failed\n", sent, sent-failed, failed)
+	if sent == 0 {
+		return fmt.Errorf("no HL7 messages in %s", strings.Join(files, ", "))
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d messages were not accepted", failed, sent)
 	}
@@ -154,18 +158,23 @@ func hl7Parse(args []string, stdout io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	data, err := os.ReadFile(fs.Arg(0))
+	file := fs.Arg(0)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
+	msgs := hl7.Split(data)
+	if len(msgs) == 0 {
+		return fmt.Errorf("%s: no HL7 messages in the file", file)
+	}
 	var errs []error
-	for i, raw := range hl7.Split(data) {
+	for i, raw := range msgs {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
 		m, err := hl7.Parse(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("message %d: %w", i+1, err))
+			errs = append(errs, fmt.Errorf("%s message %d: %w", file, i+1, err))
 			fmt.Fprintf(stdout, "message %d cannot be read: %v\n", i+1, err)
 			continue
 		}

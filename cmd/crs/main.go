@@ -144,6 +144,10 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "version\n\nPrints the version of this crs binary.", stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "crs", version)
 	return nil
 }
