@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,11 +59,18 @@ func (m *Metrics) observe(direction string, d time.Duration) {
 
 // inbound counts one inbound message answered with code after d.
 func (m *Metrics) inbound(typ, code string, d time.Duration) {
+	if typ != "unreadable" && !typeLabel.MatchString(typ) {
+		typ = "other" // the label comes from the sender: keep the series bounded
+	}
 	m.mu.Lock()
 	m.in[[2]string{typ, code}]++
 	m.observe("in", d)
 	m.mu.Unlock()
 }
+
+// typeLabel is the shape of a message type the metrics keep as a label,
+// such as ADT^A01; anything else is counted as "other".
+var typeLabel = regexp.MustCompile(`^[A-Z][A-Z0-9]{2}\^[A-Z0-9]{3}$`)
 
 // outbound counts one try at sending a message to a destination.
 func (m *Metrics) outbound(dest, typ, code, status string, d time.Duration) {

@@ -2,7 +2,6 @@ package interfaces
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -144,7 +143,7 @@ func (e *Engine) queueDepths(ctx context.Context) map[string]int {
 	out := map[string]int{}
 	for _, d := range dests {
 		n, err := store.QueueDepth(ctx, e.DB, d.ID)
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil {
 			continue
 		}
 		out[d.Name] = n

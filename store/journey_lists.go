@@ -97,3 +97,11 @@ func (s *OutpatientService) FindClinicAppointments(ctx context.Context, a crs.Ac
 	})
 	return out, err
 }
+
+// CountReferrals counts an organisation's referrals, open and closed; the
+// demo uses it to tell whether a trust's journey has been seeded.
+func CountReferrals(ctx context.Context, db *DB, orgID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals WHERE org_id = $1`, orgID).Scan(&n)
+	return n, err
+}

@@ -22,8 +22,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *patients < 0 {
-		return fmt.Errorf("--patients %d: must be 0 or more", *patients)
+	if *patients < 1 {
+		return fmt.Errorf("--patients %d: a demo trust needs at least 1 patient", *patients)
 	}
 	if err := os.MkdirAll(*dir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
@@ -41,15 +41,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("seed demo data: %w", err)
 	}
 	for _, tr := range res.Trusts {
-		if !tr.Created {
-			continue
-		}
-		sys := crs.SystemActor(tr.Org.ID)
-		if err := store.SeedJourney(ctx, a.db, sys, store.JourneySeedOptions{Seed: 1}); err != nil {
-			return fmt.Errorf("seed the patient journey of %s: %w", tr.Org.ODSCode, err)
-		}
-		if err := addDemoInterface(ctx, a, tr.Org); err != nil {
-			return fmt.Errorf("add the demo HL7 interface of %s: %w", tr.Org.ODSCode, err)
+		if err := completeDemoTrust(ctx, a, tr.Org); err != nil {
+			return err
 		}
 	}
 	if _, err := res.WriteTo(stdout); err != nil {
@@ -61,6 +54,31 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "HL7 v2 over MLLP on %s: messages from application PAS at each trust's ODS code\n", mllp)
 		}
 	}})
+}
+
+// completeDemoTrust gives a demo trust its patient journey and its HL7
+// interface unless it has them already, so a first run that stopped part
+// way is completed by the next.
+func completeDemoTrust(ctx context.Context, a *app, org *crs.Organisation) error {
+	referrals, err := store.CountReferrals(ctx, a.db, org.ID)
+	if err != nil {
+		return err
+	}
+	if referrals == 0 {
+		if err := store.SeedJourney(ctx, a.db, crs.SystemActor(org.ID), store.JourneySeedOptions{Seed: 1}); err != nil {
+			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
+		}
+	}
+	ifaces, err := store.FindInterfaces(ctx, a.db, org.ID)
+	if err != nil {
+		return err
+	}
+	if len(ifaces) == 0 {
+		if err := addDemoInterface(ctx, a, org); err != nil {
+			return fmt.Errorf("add the demo HL7 interface of %s: %w", org.ODSCode, err)
+		}
+	}
+	return nil
 }
 
 // addDemoInterface configures an inbound interface for the trust: messages
