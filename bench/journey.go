@@ -335,7 +335,8 @@ func (tr *journeyTrust) seedJourney(ctx context.Context) error {
 func (tr *journeyTrust) measure(ctx context.Context, res *JourneyResult, queries int, log *slog.Logger) error {
 	refs := store.NewReferralService(tr.db)
 	ip := store.NewInpatientService(tr.db)
-	if err := tr.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM pathways WHERE org_id = $1 AND clock_state = 'running'`, tr.org.ID).Scan(&res.PTLRows); err != nil {
+	var err error
+	if res.PTLRows, err = store.CountOpenPathways(ctx, tr.db, tr.org.ID); err != nil {
 		return err
 	}
 	filters := []struct {

@@ -310,8 +310,8 @@ func timeQueries(ctx context.Context, name string, target time.Duration, ps []*c
 // samplePatients reads n random patients of the organisation, by
 // hospital number (which the load allocates in sequence).
 func samplePatients(ctx context.Context, db *store.DB, orgID string, n int, seed int64) ([]*crs.Patient, error) {
-	var total int
-	if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1`, orgID).Scan(&total); err != nil {
+	total, err := store.CountPatients(ctx, db, orgID)
+	if err != nil {
 		return nil, err
 	}
 	if total == 0 {
@@ -321,18 +321,10 @@ func samplePatients(ctx context.Context, db *store.DB, orgID string, n int, seed
 	out := make([]*crs.Patient, 0, n)
 	for len(out) < n {
 		mrn := fmt.Sprintf("B%07d", 1+r.IntN(total))
-		p := &crs.Patient{MRN: mrn}
-		var birth string
-		err := db.Reader().QueryRowContext(ctx, `SELECT id, nhs_number, family_name, given_name, birth_date FROM patients WHERE org_id = $1 AND mrn = $2`, orgID, mrn).
-			Scan(&p.ID, &p.NHSNumber, &p.FamilyName, &p.GivenName, &birth)
+		p, err := store.SamplePatient(ctx, db, orgID, mrn)
 		if err != nil {
 			return nil, fmt.Errorf("sample patient %s: %w", mrn, err)
 		}
-		d, err := crs.ParseDate(birth)
-		if err != nil {
-			return nil, err
-		}
-		p.BirthDate = d
 		out = append(out, p)
 	}
 	return out, nil

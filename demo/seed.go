@@ -187,7 +187,7 @@ func Seed(ctx context.Context, db *store.DB, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Trusts = append(res.Trusts, tr)
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1`, tr.Org.ID).Scan(&tr.Patients); err != nil {
+		if tr.Patients, err = store.CountPatients(ctx, db, tr.Org.ID); err != nil {
 			return nil, fmt.Errorf("count patients: %w", err)
 		}
 		if tr.Patients > 0 {

@@ -226,7 +226,8 @@ func (e *Engine) odsOf(q store.Querier, ctx context.Context, orgID string) strin
 	if ok {
 		return ods
 	}
-	if err := q.QueryRowContext(ctx, `SELECT ods_code FROM organisations WHERE id = $1`, orgID).Scan(&ods); err != nil {
+	ods, err := store.ODSCode(ctx, q, orgID)
+	if err != nil {
 		return ""
 	}
 	e.mu.Lock()
