@@ -78,7 +78,7 @@ func (c *Clinic) Validate() error {
 	if c.ConsultantCode != "" && !ValidConsultantCode(c.ConsultantCode) {
 		es = append(es, FieldErrorf("consultant", "consultant code %q must be 2 to 10 capital letters or digits", c.ConsultantCode))
 	}
-	if _, ok := nhs.Lookup(TreatmentFunctions, c.TreatmentFunction); !ok {
+	if _, ok := nhs.Lookup(nhs.TreatmentFunctions, c.TreatmentFunction); !ok {
 		es = append(es, FieldErrorf("treatment_function", "treatment function %q is not a current TREATMENT FUNCTION CODE", c.TreatmentFunction))
 	}
 	if c.LocationID == "" {

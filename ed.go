@@ -68,7 +68,7 @@ func (e *EDAttendance) Validate(now time.Time) error {
 	if e.PatientID == "" {
 		es = append(es, FieldErrorf("patient", "say who arrived"))
 	}
-	if _, ok := nhs.Lookup(ArrivalModes, e.ArrivalMode); !ok {
+	if _, ok := nhs.Lookup(nhs.ArrivalModes, e.ArrivalMode); !ok {
 		es = append(es, FieldErrorf("arrival_mode", "arrival mode %q is not an EMERGENCY CARE ARRIVAL MODE code", e.ArrivalMode))
 	}
 	if e.ArrivedAt.After(now.Add(5 * time.Minute)) {

@@ -105,7 +105,7 @@ func (r *Referral) Validate(now time.Time) error {
 	if r.PatientID == "" {
 		es = append(es, FieldErrorf("patient", "a referral needs a patient"))
 	}
-	if _, ok := nhs.Lookup(ReferralSources, r.Source); !ok {
+	if _, ok := nhs.Lookup(nhs.ReferralSources, r.Source); !ok {
 		es = append(es, FieldErrorf("source", "source of referral %q is not a SOURCE OF REFERRAL FOR OUTPATIENTS code (e.g. 03 GP, 05 consultant, 06 self, 04 A&E)", r.Source))
 	}
 	if r.ReceivedOn.IsZero() {
@@ -113,14 +113,14 @@ func (r *Referral) Validate(now time.Time) error {
 	} else if r.ReceivedOn.After(now) {
 		es = append(es, FieldErrorf("received_on", "the referral cannot be received in the future (%s)", r.ReceivedOn.Display()))
 	}
-	if _, ok := nhs.Lookup(PriorityTypes, r.Priority); !ok {
+	if _, ok := nhs.Lookup(nhs.PriorityTypes, r.Priority); !ok {
 		es = append(es, FieldErrorf("priority", "priority %q must be 1 (routine), 2 (urgent) or 3 (two week wait)", r.Priority))
 	}
-	if _, ok := nhs.Lookup(TreatmentFunctions, r.TreatmentFunction); !ok {
+	if _, ok := nhs.Lookup(nhs.TreatmentFunctions, r.TreatmentFunction); !ok {
 		es = append(es, FieldErrorf("treatment_function", "treatment function %q is not a current TREATMENT FUNCTION CODE", r.TreatmentFunction))
 	}
 	if r.Specialty != "" {
-		if _, ok := nhs.Lookup(MainSpecialties, r.Specialty); !ok {
+		if _, ok := nhs.Lookup(nhs.MainSpecialties, r.Specialty); !ok {
 			es = append(es, FieldErrorf("specialty", "specialty %q is not a current MAIN SPECIALTY CODE", r.Specialty))
 		}
 	}

@@ -107,10 +107,10 @@ func (ad *Admission) Validate() error {
 	if ad.PatientID == "" && ad.EntryID == "" {
 		es = append(es, FieldErrorf("patient", "say who is admitted"))
 	}
-	if _, ok := nhs.Lookup(AdmissionMethods, ad.Method); !ok {
+	if _, ok := nhs.Lookup(nhs.AdmissionMethods, ad.Method); !ok {
 		es = append(es, FieldErrorf("method", "admission method %q is not an ADMISSION METHOD code (11 waiting list, 12 booked, 21 via A&E, 31 maternity, 81 transfer)", ad.Method))
 	}
-	if _, ok := nhs.Lookup(AdmissionSources, ad.Source); !ok {
+	if _, ok := nhs.Lookup(nhs.AdmissionSources, ad.Source); !ok {
 		es = append(es, FieldErrorf("source", "source of admission %q is not a SOURCE OF ADMISSION code (19 usual place of residence)", ad.Source))
 	}
 	if ad.EntryID != "" && !IsElectiveMethod(ad.Method) {
@@ -146,10 +146,10 @@ type Discharge struct {
 // Validate checks the discharge codes.
 func (d Discharge) Validate() error {
 	var es Errors
-	if _, ok := nhs.Lookup(DischargeMethods, d.Method); !ok {
+	if _, ok := nhs.Lookup(nhs.DischargeMethods, d.Method); !ok {
 		es = append(es, FieldErrorf("method", "discharge method %q is not a DISCHARGE METHOD code", d.Method))
 	}
-	if _, ok := nhs.Lookup(DischargeDestinations, d.Destination); !ok {
+	if _, ok := nhs.Lookup(nhs.DischargeDestinations, d.Destination); !ok {
 		es = append(es, FieldErrorf("destination", "discharge destination %q is not a DISCHARGE DESTINATION code", d.Destination))
 	}
 	if d.Method == "4" && d.Destination != "79" {

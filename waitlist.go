@@ -83,7 +83,7 @@ func (e *WaitingListEntry) Validate(now time.Time) error {
 	if e.DecidedOn.IsZero() || e.DecidedOn.After(now) {
 		es = append(es, FieldErrorf("decided_on", "say when the decision to admit was made (not in the future)"))
 	}
-	if _, ok := nhs.Lookup(IntendedManagements, e.IntendedManagement); !ok {
+	if _, ok := nhs.Lookup(nhs.IntendedManagements, e.IntendedManagement); !ok {
 		es = append(es, FieldErrorf("intended_management", "intended management %q is not an INTENDED MANAGEMENT code (1 ordinary admission, 2 day case)", e.IntendedManagement))
 	}
 	if !ValidOPCS(e.ProcedureCode) {
@@ -98,7 +98,7 @@ func (e *WaitingListEntry) Validate(now time.Time) error {
 		es = append(es, FieldErrorf("consultant", "the consultant's code %q is not valid", e.ConsultantCode))
 	}
 	if e.TreatmentFunction != "" {
-		if _, ok := nhs.Lookup(TreatmentFunctions, e.TreatmentFunction); !ok {
+		if _, ok := nhs.Lookup(nhs.TreatmentFunctions, e.TreatmentFunction); !ok {
 			es = append(es, FieldErrorf("treatment_function", "treatment function %q is not a current TREATMENT FUNCTION CODE", e.TreatmentFunction))
 		}
 	}

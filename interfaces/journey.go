@@ -274,10 +274,10 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	if class == "E" {
 		methodDefault = "21"
 	}
-	if ad.Method, err = code(m, 4, crs.AdmissionMethods, admissionTypes, methodDefault, "admission type"); err != nil {
+	if ad.Method, err = code(m, 4, nhs.AdmissionMethods, admissionTypes, methodDefault, "admission type"); err != nil {
 		return out, err
 	}
-	if ad.Source, err = code(m, 14, crs.AdmissionSources, admitSources, "99", "admit source"); err != nil {
+	if ad.Source, err = code(m, 14, nhs.AdmissionSources, admitSources, "99", "admit source"); err != nil {
 		return out, err
 	}
 	if ad.ConsultantCode == "" {
@@ -345,7 +345,7 @@ func applyDischarge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	case ok:
 		d.Method, d.Destination = md[0], md[1]
 	default:
-		if _, ok := nhs.Lookup(crs.DischargeMethods, disp); !ok {
+		if _, ok := nhs.Lookup(nhs.DischargeMethods, disp); !ok {
 			return out, fieldErr("PV1", 36, hl7.CodeTableValueNotFound, "PV1-36 discharge disposition %q is neither an HL7 (table 0112) nor a DISCHARGE METHOD code", disp)
 		}
 		d.Method = disp

@@ -60,9 +60,8 @@ func Lines() []Line {
 // function at the time of submission.
 //
 // The X02-X06 group of the codes the guidance does not name follows a
-// third-party implementation of the NHS Digital DCB0028 groups (see
-// /work/shared/reference/codes/README.md); it has not been checked against
-// the DCB0028 code list specification itself.
+// published third-party grouping after NHS Digital's DCB0028; it has not
+// been checked against the DCB0028 code list specification itself.
 //
 // ReportingLine returns two empty strings for a code that is not a current
 // national treatment function (for example the defaults 199 and 499, retired

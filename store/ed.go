@@ -70,7 +70,7 @@ func ArriveED(tx *Tx, e *crs.EDAttendance) error {
 		e.Complaint, e.Location, formatTime(tx.Now)); err != nil {
 		return err
 	}
-	mode, _ := nhs.Lookup(crs.ArrivalModes, e.ArrivalMode)
+	mode, _ := nhs.Lookup(nhs.ArrivalModes, e.ArrivalMode)
 	return tx.EmitData(&crs.Event{Type: crs.EventEDArrived, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: e.ArrivedAt,
 		Summary: "Arrived in A&E: " + strings.ToLower(mode)}, "A&E attendance", e)
 }
@@ -152,7 +152,7 @@ func (s *EDService) RecordSeen(ctx context.Context, a crs.Actor, id, clinician s
 func (s *EDService) DecideToAdmit(ctx context.Context, a crs.Actor, id, specialty string, at time.Time) error {
 	return s.update(ctx, a, id, crs.EventEDDecisionToAdmit, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		if specialty != "" {
-			if _, ok := nhs.Lookup(crs.TreatmentFunctions, specialty); !ok {
+			if _, ok := nhs.Lookup(nhs.TreatmentFunctions, specialty); !ok {
 				return at, "", crs.FieldErrorf("specialty", "specialty %q is not a TREATMENT FUNCTION CODE", specialty)
 			}
 		}
@@ -176,7 +176,7 @@ func (s *EDService) Depart(ctx context.Context, a crs.Actor, id string, d crs.ED
 			return d.At, "", crs.FieldErrorf("kind", "departure %q is not discharged, transferred or left", d.Kind)
 		}
 		if d.Destination != "" || d.Kind != crs.EDLeft {
-			if _, ok := nhs.Lookup(crs.EDDischargeDestinations, d.Destination); !ok {
+			if _, ok := nhs.Lookup(nhs.EDDischargeDestinations, d.Destination); !ok {
 				return d.At, "", crs.FieldErrorf("destination", "discharge destination %q is not an EMERGENCY CARE DISCHARGE DESTINATION code", d.Destination)
 			}
 		}

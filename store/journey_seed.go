@@ -606,9 +606,9 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 			string(r.Worklist), now, now)
 		evArgs = append(evArgs, crs.NewID(), orgID, r.PathwayID, r.PatientID, 1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, now)
 
-		src, _ := nhs.Lookup(crs.ReferralSources, r.Source)
-		pri, _ := nhs.Lookup(crs.PriorityTypes, r.Priority)
-		tf, _ := nhs.Lookup(crs.TreatmentFunctions, r.TreatmentFunction)
+		src, _ := nhs.Lookup(nhs.ReferralSources, r.Source)
+		pri, _ := nhs.Lookup(nhs.PriorityTypes, r.Priority)
+		tf, _ := nhs.Lookup(nhs.TreatmentFunctions, r.TreatmentFunction)
 		data, err := json.Marshal(referralEventData{Referral: r, PPI: r.PPI})
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "encode event data: %w", err)

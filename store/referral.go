@@ -130,9 +130,9 @@ func InsertReferral(tx *Tx, r *crs.Referral) error {
 	if err := addRTTEvent(tx, r.PathwayID, rtt.Event{Date: r.ReceivedOn.Time, Kind: kind, Status: rtt.StatusFirstActivity, Ref: r.ID}, false); err != nil {
 		return err
 	}
-	src, _ := nhs.Lookup(crs.ReferralSources, r.Source)
-	pri, _ := nhs.Lookup(crs.PriorityTypes, r.Priority)
-	tf, _ := nhs.Lookup(crs.TreatmentFunctions, r.TreatmentFunction)
+	src, _ := nhs.Lookup(nhs.ReferralSources, r.Source)
+	pri, _ := nhs.Lookup(nhs.PriorityTypes, r.Priority)
+	tf, _ := nhs.Lookup(nhs.TreatmentFunctions, r.TreatmentFunction)
 	summary := fmt.Sprintf("Referral received (%s) to %s, %s", src, tf, pri)
 	if r.PPI != "" {
 		summary += "; RTT pathway " + r.PPI + " clock started " + r.ReceivedOn.Display()

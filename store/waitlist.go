@@ -99,7 +99,7 @@ func insertWaitingListEntry(tx *Tx, e *crs.WaitingListEntry, r *crs.Referral) er
 	if err := addRTTEvent(tx, e.PathwayID, rtt.Event{Date: e.DecidedOn.Time, Kind: rtt.KindDecisionToAdmit, Status: st, Ref: e.ID}, strict); err != nil {
 		return err
 	}
-	im, _ := nhs.Lookup(crs.IntendedManagements, e.IntendedManagement)
+	im, _ := nhs.Lookup(nhs.IntendedManagements, e.IntendedManagement)
 	return tx.EmitData(&crs.Event{Type: crs.EventWaitingListAdded, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: e.DecidedOn.Time,
 		Summary: fmt.Sprintf("Added to the waiting list for %s (%s), %s, priority %s", e.ProcedureCode, im, e.ConsultantCode, e.Priority)},
 		"waiting list", entryData(e))
@@ -376,7 +376,7 @@ func (s *WaitingListService) RemoveFromWaitingList(ctx context.Context, a crs.Ac
 		if err != nil {
 			return err
 		}
-		desc, ok := nhs.Lookup(crs.RemovalReasons, r.Reason)
+		desc, ok := nhs.Lookup(nhs.RemovalReasons, r.Reason)
 		if !ok || r.Reason == "1" {
 			return crs.FieldErrorf("reason", "removal reason %q must be 2 (emergency admission), 3 (died) or 4 (other); an elective admission removes the entry itself", r.Reason)
 		}

@@ -103,10 +103,10 @@ func codeName(list []nhs.Code, code string) string {
 }
 
 var journeyLists = map[string][]nhs.Code{
-	"sources": crs.ReferralSources, "priorities": crs.PriorityTypes, "tfs": crs.TreatmentFunctions,
-	"specialties": crs.MainSpecialties, "managements": crs.IntendedManagements, "methods": crs.AdmissionMethods,
-	"admsources": crs.AdmissionSources, "dmethods": crs.DischargeMethods, "ddests": crs.DischargeDestinations,
-	"removals": crs.RemovalReasons, "arrivals": crs.ArrivalModes, "eddests": crs.EDDischargeDestinations,
+	"sources": nhs.ReferralSources, "priorities": nhs.PriorityTypes, "tfs": nhs.TreatmentFunctions,
+	"specialties": nhs.MainSpecialties, "managements": nhs.IntendedManagements, "methods": nhs.AdmissionMethods,
+	"admsources": nhs.AdmissionSources, "dmethods": nhs.DischargeMethods, "ddests": nhs.DischargeDestinations,
+	"removals": nhs.RemovalReasons, "arrivals": nhs.ArrivalModes, "eddests": nhs.EDDischargeDestinations,
 	"cancelby": {{Code: "patient", Description: "The patient"}, {Code: "hospital", Description: "The hospital"}},
 	"nextstep": {{Code: "discharge", Description: "Discharge to the GP"}, {Code: "follow_up", Description: "Follow-up"},
 		{Code: "waiting_list", Description: "Add to the waiting list"}, {Code: "refer_on", Description: "Refer on"}},

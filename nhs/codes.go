@@ -1,12 +1,10 @@
-// Code lists of the patient journey, copied from the NHS Data Dictionary
-// lists in /work/shared/reference/codes/*.csv (see its README for sources).
+// Code lists of the patient journey, as the NHS Data Dictionary
+// publishes them.
 
-package crs
-
-import "github.com/opencrs/crs/nhs"
+package nhs
 
 // ReferralSources is the SOURCE OF REFERRAL FOR OUTPATIENTS: who referred the patient to the consultant's outpatient clinic (NHS Data Dictionary).
-var ReferralSources = []nhs.Code{
+var ReferralSources = []Code{
 	{Code: "01", Description: "CONSULTANT initiated following an emergency admission"},
 	{Code: "02", Description: "CONSULTANT initiated following a Domiciliary Consultation"},
 	{Code: "03", Description: "CONSULTANT not initiated following a referral from a GENERAL MEDICAL PRACTITIONER"},
@@ -28,14 +26,14 @@ var ReferralSources = []nhs.Code{
 }
 
 // PriorityTypes is the PRIORITY TYPE of a referral: 1 routine, 2 urgent, 3 two week wait (urgent suspected cancer or breast symptomatic).
-var PriorityTypes = []nhs.Code{
+var PriorityTypes = []Code{
 	{Code: "1", Description: "Routine"},
 	{Code: "2", Description: "Urgent"},
 	{Code: "3", Description: "Two Week Wait"},
 }
 
 // TreatmentFunctions is the ACTIVITY TREATMENT FUNCTION CODE: the specialised service a patient is treated under; current national and default codes (retired codes are left out).
-var TreatmentFunctions = []nhs.Code{
+var TreatmentFunctions = []Code{
 	{Code: "100", Description: "General Surgery Service"},
 	{Code: "101", Description: "Urology Service"},
 	{Code: "102", Description: "Transplant Surgery Service"},
@@ -219,7 +217,7 @@ var TreatmentFunctions = []nhs.Code{
 }
 
 // MainSpecialties is the MAIN SPECIALTY CODE of a consultant (current national and default codes).
-var MainSpecialties = []nhs.Code{
+var MainSpecialties = []Code{
 	{Code: "100", Description: "General Surgery"},
 	{Code: "101", Description: "Urology"},
 	{Code: "107", Description: "Vascular Surgery"},
@@ -312,7 +310,7 @@ var MainSpecialties = []nhs.Code{
 }
 
 // IntendedManagements is the INTENDED MANAGEMENT of a decision to admit: 1 ordinary (at least one night), 2 day case, 3-5 planned sequences.
-var IntendedManagements = []nhs.Code{
+var IntendedManagements = []Code{
 	{Code: "1", Description: "PATIENT to stay in hospital for at least one night"},
 	{Code: "2", Description: "PATIENT not to stay in hospital overnight"},
 	{Code: "3", Description: "PATIENT to be admitted for a planned sequence of admissions each involving at least one overnight stay"},
@@ -323,7 +321,7 @@ var IntendedManagements = []nhs.Code{
 }
 
 // AdmissionMethods is the ADMISSION METHOD of a hospital provider spell: elective (11-13), emergency (21-2D), maternity (31-32), other (81-83).
-var AdmissionMethods = []nhs.Code{
+var AdmissionMethods = []Code{
 	{Code: "11", Description: "Elective Admission: Waiting list"},
 	{Code: "12", Description: "Elective Admission: Booked"},
 	{Code: "13", Description: "Elective Admission: Planned"},
@@ -347,7 +345,7 @@ var AdmissionMethods = []nhs.Code{
 }
 
 // AdmissionSources is the SOURCE OF ADMISSION of a hospital provider spell: where the patient was immediately before admission.
-var AdmissionSources = []nhs.Code{
+var AdmissionSources = []Code{
 	{Code: "19", Description: "Usual place of residence unless listed below, for example, a private dwelling whether owner occupied or owned by Local Authority, housing association or other landlord. This includes wardened accommodation but not residential accommodation where health care is provided. It also includes PATIENTS with no fixed abode."},
 	{Code: "29", Description: "Temporary place of residence when usually resident elsewhere (e.g. hotels, residential Educational Establishments)"},
 	{Code: "39", Description: "Penal establishment, Court, or Police Station / Police Custody Suite"},
@@ -367,7 +365,7 @@ var AdmissionSources = []nhs.Code{
 }
 
 // DischargeMethods is the DISCHARGE METHOD of a hospital provider spell.
-var DischargeMethods = []nhs.Code{
+var DischargeMethods = []Code{
 	{Code: "1", Description: "PATIENT discharged on clinical advice or with clinical consent"},
 	{Code: "2", Description: "PATIENT discharged him/herself or was discharged by a relative or advocate"},
 	{Code: "3", Description: "PATIENT discharged by mental health review tribunal, Home Secretary or Court"},
@@ -380,7 +378,7 @@ var DischargeMethods = []nhs.Code{
 }
 
 // DischargeDestinations is the DISCHARGE DESTINATION of a hospital provider spell.
-var DischargeDestinations = []nhs.Code{
+var DischargeDestinations = []Code{
 	{Code: "19", Description: "Usual place of residence unless listed below, for example, a private dwelling whether owner occupied or owned by Local Authority, housing association or other landlord. This includes wardened accommodation but not residential accommodation where health care is provided. It also includes PATIENTS with no fixed abode."},
 	{Code: "29", Description: "Temporary place of residence when usually resident elsewhere (includes hotel, residential Educational Establishment)"},
 	{Code: "30", Description: "Repatriation from high security psychiatric accommodation in an NHS Hospital Provider (NHS Trust or NHS Foundation Trust)"},
@@ -405,7 +403,7 @@ var DischargeDestinations = []nhs.Code{
 }
 
 // RemovalReasons is the ELECTIVE ADMISSION LIST REMOVAL REASON: why a patient left the waiting list.
-var RemovalReasons = []nhs.Code{
+var RemovalReasons = []Code{
 	{Code: "1", Description: "PATIENT admitted electively"},
 	{Code: "2", Description: "PATIENT admitted as an emergency for the same condition"},
 	{Code: "3", Description: "PATIENT died"},
@@ -413,7 +411,7 @@ var RemovalReasons = []nhs.Code{
 }
 
 // ClinicalPriorities is the Clinical prioritisation of a waiting list entry (Federation of Surgical Specialty Associations codes P1a-P6).
-var ClinicalPriorities = []nhs.Code{
+var ClinicalPriorities = []Code{
 	{Code: "P1a", Description: "Emergency - operation needed within 24 hours"},
 	{Code: "P1b", Description: "Urgent - operation needed within 72 hours"},
 	{Code: "P2", Description: "Surgery that can be deferred for up to 4 weeks"},
@@ -423,7 +421,7 @@ var ClinicalPriorities = []nhs.Code{
 }
 
 // ArrivalModes is the EMERGENCY CARE ARRIVAL MODE (SNOMED CT) of an A&E attendance.
-var ArrivalModes = []nhs.Code{
+var ArrivalModes = []Code{
 	{Code: "1047991000000102", Description: "Arrival by prison transport"},
 	{Code: "1048001000000106", Description: "Arrival by police transport"},
 	{Code: "1048021000000102", Description: "Arrival by non-emergency road ambulance"},
@@ -436,7 +434,7 @@ var ArrivalModes = []nhs.Code{
 }
 
 // EDDischargeDestinations is the EMERGENCY CARE DISCHARGE DESTINATION (SNOMED CT) of an A&E attendance.
-var EDDischargeDestinations = []nhs.Code{
+var EDDischargeDestinations = []Code{
 	{Code: "306689006", Description: "Home"},
 	{Code: "306691003", Description: "Residential Home"},
 	{Code: "306694006", Description: "Nursing Home"},
