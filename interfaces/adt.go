@@ -157,6 +157,20 @@ func findPatient(tx *store.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, er
 }
 
 // patientIDs reads PID-3, requiring at least one usable identifier.
+// namedPatient finds the existing patient PID-3 names; an unknown patient
+// is a content error at PID-3.
+func namedPatient(tx *store.Tx, in *inbound) (*crs.Patient, identifiers, error) {
+	ids, err := patientIDs(in.msg, in.iface.OrgODS)
+	if err != nil {
+		return nil, ids, err
+	}
+	p, err := findPatient(tx, ids, false)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, ids, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
+	}
+	return p, ids, err
+}
+
 func patientIDs(m *hl7.Message, ods string) (identifiers, error) {
 	if m.Segment("PID") == nil {
 		return identifiers{}, fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
@@ -211,16 +225,9 @@ func applyRegister(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 // applyUpdate applies A08 and A31: the named patient's demographics as
 // the message gives them (fields left empty keep their value, "" clears).
 func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i.OrgODS)
+	m := in.msg
+	p, ids, err := namedPatient(tx, in)
 	if err != nil {
-		return outcome{}, err
-	}
-	p, err := findPatient(tx, ids, false)
-	if err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
-		}
 		return outcome{}, err
 	}
 	if err := readPID(m, p, ids, e.Zone); err != nil {
@@ -306,16 +313,9 @@ func applyMerge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 // applyResult files ORU^R01 results: each OBR with the OBX segments that
 // follow it, against the patient PID-3 names.
 func applyResult(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i.OrgODS)
+	m := in.msg
+	p, _, err := namedPatient(tx, in)
 	if err != nil {
-		return outcome{}, err
-	}
-	p, err := findPatient(tx, ids, false)
-	if err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
-		}
 		return outcome{}, err
 	}
 	var results []*crs.Result
