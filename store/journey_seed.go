@@ -85,7 +85,7 @@ func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 	}
 	rng := rand.New(rand.NewSource(o.Seed))
 	if o.BulkPathways > 0 {
-		return seedBulk(ctx, db, a, o, patients, rng)
+		return seedBulk(ctx, db, a, o, patients)
 	}
 	clinics, err := seedClinics(ctx, db, a, o)
 	if err != nil {
@@ -132,41 +132,17 @@ func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 		return s
 	}
 	today := crs.LocalDate(now)
-	jobs := make(chan int)
-	errs := make(chan error, o.Workers)
-	var wg sync.WaitGroup
-	for w := 0; w < o.Workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			r := rand.New(rand.NewSource(o.Seed*1000 + int64(w)))
-			for i := range jobs {
-				if err := seedReferral(ctx, a, sv.ref, sv.op, sv.wl, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
-					errs <- fmt.Errorf("seed referral %d: %w", i, err)
-					return
-				}
-			}
-		}(w)
+	jobs := make([]int, o.Referrals)
+	for i := range jobs {
+		jobs[i] = i
 	}
-	var seedErr error
-feed:
-	for i := 0; i < o.Referrals; i++ {
-		select {
-		case jobs <- i:
-		case seedErr = <-errs:
-			break feed
+	if err := inParallel(o.Workers, o.Seed*1000, jobs, func(r *rand.Rand, i int) error {
+		if err := seedReferral(ctx, a, sv.ref, sv.op, sv.wl, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
+			return fmt.Errorf("seed referral %d: %w", i, err)
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	if seedErr == nil {
-		select {
-		case seedErr = <-errs:
-		default:
-		}
-	}
-	if seedErr != nil {
-		return seedErr
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := seedWards(ctx, db, a, o, sv.ip, patients, rng, now); err != nil {
 		return err
@@ -420,48 +396,60 @@ func seedED(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ed *
 // BatchSize referrals with insertReferrals, each with its own pathway,
 // clock start, event and audit record, as InsertReferral records one,
 // and Workers commands run at once so the committer groups them.
-func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, patients []string, rng *rand.Rand) error {
+func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, patients []string) error {
 	restore, err := db.bulkLoad(ctx)
 	if err != nil {
 		return err
 	}
 	defer restore()
 	today := crs.LocalDate(db.Clock.Now())
-	batches := make(chan int)
-	errs := make(chan error, o.Workers)
+	var batches []int
+	for left := o.BulkPathways; left > 0; left -= o.BatchSize {
+		batches = append(batches, min(left, o.BatchSize))
+	}
+	return inParallel(o.Workers, o.Seed*7919, batches, func(r *rand.Rand, n int) error {
+		// The referrals are made outside the command, so the
+		// committer only writes.
+		refs := make([]*crs.Referral, n)
+		for j := range refs {
+			sp := seedSpecialties[r.Intn(len(seedSpecialties))]
+			refs[j] = &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: "03", Priority: "1", TreatmentFunction: sp.tf,
+				ConsultantCode: sp.consultant, ConsultantLed: true, ReceivedOn: crs.Date{Time: today.AddDate(0, 0, -r.Intn(400))}}
+		}
+		return db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferrals(tx, refs) })
+	})
+}
+
+// inParallel runs work on each job from workers goroutines, each with a
+// random source of its own (seeded seed+worker), and returns the first
+// error, after which no further job starts.
+func inParallel(workers int, seed int64, jobs []int, work func(r *rand.Rand, job int) error) error {
+	ch := make(chan int)
+	errs := make(chan error, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < o.Workers; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			r := rand.New(rand.NewSource(o.Seed*7919 + int64(w)))
-			for n := range batches {
-				// The referrals are made outside the command, so the
-				// committer only writes.
-				refs := make([]*crs.Referral, n)
-				for j := range refs {
-					sp := seedSpecialties[r.Intn(len(seedSpecialties))]
-					refs[j] = &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: "03", Priority: "1", TreatmentFunction: sp.tf,
-						ConsultantCode: sp.consultant, ConsultantLed: true, ReceivedOn: crs.Date{Time: today.AddDate(0, 0, -r.Intn(400))}}
-				}
-				err := db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferrals(tx, refs) })
-				if err != nil {
+			r := rand.New(rand.NewSource(seed + int64(w)))
+			for j := range ch {
+				if err := work(r, j); err != nil {
 					errs <- err
 					return
 				}
 			}
 		}(w)
 	}
-loop:
-	for left := o.BulkPathways; left > 0; left -= o.BatchSize {
-		n := min(left, o.BatchSize)
+	var err error
+feed:
+	for _, j := range jobs {
 		select {
-		case batches <- n:
+		case ch <- j:
 		case err = <-errs:
-			break loop
+			break feed
 		}
 	}
-	close(batches)
+	close(ch)
 	wg.Wait()
 	if err == nil {
 		select {
@@ -469,7 +457,6 @@ loop:
 		default:
 		}
 	}
-	_ = rng
 	return err
 }
 
