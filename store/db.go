@@ -38,6 +38,13 @@ type DB struct {
 	done     chan struct{}
 	closing  sync.Once
 
+	// The committer's own state, touched by no other goroutine.
+	prepared  map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
+	toPrepare []string             // statements the current batch met for the first time
+	destCache map[string][]*crs.Destination
+	destDirty bool              // a command of the batch changed the feeds or interfaces
+	prefixes  map[string]string // hospital number prefix by organisation id; set at creation, never changed
+
 	hooksMu sync.RWMutex
 	hooks   []EventHook
 	notify  []func(*crs.Event)
@@ -58,6 +65,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		auditBuf: make(chan *crs.AuditRecord, 8192),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		prepared: map[string]*sql.Stmt{},
+		destCache: map[string][]*crs.Destination{},
+		prefixes:  map[string]string{},
 	}
 	switch d.name {
 	case "sqlite":

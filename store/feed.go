@@ -32,6 +32,7 @@ func InsertDestination(tx *Tx, d *crs.Destination) error {
 		d.ACKTimeout = 30 * time.Second
 	}
 	d.Enabled, d.CreatedAt = true, tx.Now
+	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_destinations (id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
 		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13)`,
 		d.ID, d.OrgID, d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, strings.Join(d.Triggers, " "), boolInt(d.UseA04), boolInt(d.UseA08),
@@ -97,9 +98,29 @@ func FindDestinations(ctx context.Context, db *DB, orgID string) ([]*crs.Destina
 // DestinationsForEvent lists, within a command, the enabled feeds of the
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
+//
+// The committer keeps the answer per trust and actor: every change asks,
+// and the feeds change rarely. A command that adds a feed or an interface
+// calls feedsChanged, which forgets the answers at once and again after
+// its batch (whose end may roll the change back).
 func DestinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
-	return queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
+	key := tx.Actor.OrgID + "|" + tx.Actor.UserID
+	if ds, ok := tx.db.destCache[key]; ok {
+		return ds, nil
+	}
+	ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
 		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.Actor.OrgID, tx.Actor.UserID)
+	if err == nil && len(tx.db.destCache) < 10000 {
+		tx.db.destCache[key] = ds
+	}
+	return ds, err
+}
+
+// feedsChanged is called by a command that changes the outbound feeds
+// or the inbound interfaces, which say where an event's messages go.
+func feedsChanged(tx *Tx) {
+	clear(tx.db.destCache)
+	tx.db.destDirty = true
 }
 
 // EnqueueMessage puts an outbound message at the tail of its

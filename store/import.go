@@ -242,11 +242,11 @@ func insertImport(tx *Tx, rows []importRow) error {
 	// Allocate a block of hospital numbers for those who bring none.
 	if need > 0 {
 		var last int64
-		var prefix string
 		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'mrn' RETURNING value`, need, tx.Actor.OrgID).Scan(&last); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "allocate hospital numbers: %w", err)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT mrn_prefix FROM organisations WHERE id = $1`, tx.Actor.OrgID).Scan(&prefix); err != nil {
+		prefix, err := mrnPrefix(tx, tx.Actor.OrgID)
+		if err != nil {
 			return err
 		}
 		next := last - int64(need) + 1

@@ -45,6 +45,7 @@ func InsertInterface(tx *Tx, i *crs.Interface) error {
 		i.ID = crs.NewID()
 	}
 	i.Enabled, i.CreatedAt = true, tx.Now
+	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_interfaces (id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`, i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.Now)); err != nil {
 		if isUniqueViolation(err) {

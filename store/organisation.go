@@ -154,3 +154,18 @@ func (s *OrganisationService) FindLocations(ctx context.Context, a crs.Actor, ki
 	}
 	return out, rows.Err()
 }
+
+// mrnPrefix returns, within a command, the prefix of the hospital numbers
+// the trust allocates. It is set when the trust is created and never
+// changes, so the committer remembers it.
+func mrnPrefix(tx *Tx, orgID string) (string, error) {
+	if p, ok := tx.db.prefixes[orgID]; ok {
+		return p, nil
+	}
+	var p string
+	if err := tx.QueryRow(`SELECT mrn_prefix FROM organisations WHERE id = $1`, orgID).Scan(&p); err != nil {
+		return "", notFound(err, "no such organisation")
+	}
+	tx.db.prefixes[orgID] = p
+	return p, nil
+}

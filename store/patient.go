@@ -93,13 +93,14 @@ func InsertPatient(tx *Tx, p *crs.Patient) error {
 	if p.MRN == "" {
 		var n int64
 		var prefix string
+		var err error
 		if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'mrn' RETURNING value`, p.OrgID).Scan(&n); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "allocate hospital number: %w", err)
 		}
-		if err := tx.QueryRow(`SELECT mrn_prefix FROM organisations WHERE id = $1`, p.OrgID).Scan(&prefix); err != nil {
+		if prefix, err = mrnPrefix(tx, p.OrgID); err != nil {
 			return err
 		}
-		p.MRN = fmt.Sprintf("%s%07d", prefix, n)
+		p.MRN = formatMRN(prefix, n)
 	}
 	if p.ID == "" {
 		p.ID = crs.NewID()

@@ -5,14 +5,17 @@ import (
 	"database/sql"
 )
 
-// stmtCache holds the statements prepared in one batch transaction of
-// the committer, by SQL text: a statement that every command of the batch
-// runs is parsed by the database once per batch, not once per command.
-// The statements belong to the transaction and close with it.
+// stmtCache holds the statements of one batch transaction of the
+// committer, by SQL text. They come from the database's prepared
+// statements (DB.prepared), so a statement every command runs is parsed by
+// the database once, not once per command or per batch; a statement met
+// for the first time is prepared in the transaction and, after the batch,
+// on the write pool for the batches that follow. The batch's statements
+// belong to its transaction and close with it.
 type stmtCache map[string]*sql.Stmt
 
-// maxCachedStatements bounds a batch's cache; statements past it run
-// unprepared.
+// maxCachedStatements bounds a batch's cache and the database's prepared
+// statements; statements past it run unprepared.
 const maxCachedStatements = 500
 
 // stmt returns the batch's prepared statement for query, or nil to run it
@@ -27,12 +30,37 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if len(tx.stmts) >= maxCachedStatements {
 		return nil
 	}
-	s, err := tx.Tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil // the unprepared path reports the error
+	var s *sql.Stmt
+	if p := tx.db.prepared[query]; p != nil {
+		s = tx.Tx.StmtContext(ctx, p)
+	} else {
+		var err error
+		if s, err = tx.Tx.PrepareContext(ctx, query); err != nil {
+			return nil // the unprepared path reports the error
+		}
+		if len(tx.db.prepared)+len(tx.db.toPrepare) < maxCachedStatements {
+			tx.db.toPrepare = append(tx.db.toPrepare, query)
+		}
 	}
 	tx.stmts[query] = s
 	return s
+}
+
+// prepareNew prepares on the write pool the statements the last batch met
+// for the first time. The committer calls it between batches, when the
+// write connection is free.
+func (db *DB) prepareNew() {
+	for _, q := range db.toPrepare {
+		if _, ok := db.prepared[q]; ok {
+			continue
+		}
+		s, err := db.write.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // it stays unprepared: each batch prepares it in its transaction
+		}
+		db.prepared[q] = s
+	}
+	db.toPrepare = db.toPrepare[:0]
 }
 
 // ExecContext runs a statement of the command through the statement cache.

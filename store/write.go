@@ -140,6 +140,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 			j.result <- err
 		}
 	}
+	defer db.afterBatch()
 	tx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		db.Logger.Error("begin transaction", "err", err)
@@ -193,18 +194,36 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 }
 
+// afterBatch runs when a batch has committed or failed and the write
+// connection is free: it prepares the statements the batch met first, and
+// forgets the cached feeds if a command of the batch changed them (its
+// change may have been rolled back).
+func (db *DB) afterBatch() {
+	db.prepareNew()
+	if db.destDirty {
+		clear(db.destCache)
+		db.destDirty = false
+	}
+}
+
 // runJob applies one command in the batch's transaction, in a savepoint
 // of its own when others share the transaction.
 func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
+	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, Actor: j.actor, Now: db.Clock.Now().UTC()}
+	// On SQLite the savepoint statements are prepared once like any other;
+	// PostgreSQL runs them as they come.
+	var sp execer = tx
+	if db.dialect.name == "sqlite" {
+		sp = t
+	}
 	if savepoint {
-		if _, err := tx.Exec(`SAVEPOINT cmd`); err != nil {
+		if _, err := sp.Exec(`SAVEPOINT cmd`); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
 		}
 	}
-	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, Actor: j.actor, Now: db.Clock.Now().UTC()}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
@@ -214,11 +233,11 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err e
 			return
 		}
 		if err != nil {
-			if _, rbErr := tx.Exec(`ROLLBACK TO SAVEPOINT cmd`); rbErr != nil {
+			if _, rbErr := sp.Exec(`ROLLBACK TO SAVEPOINT cmd`); rbErr != nil {
 				db.Logger.Error("rollback to savepoint", "err", rbErr)
 			}
 		}
-		if _, relErr := tx.Exec(`RELEASE SAVEPOINT cmd`); relErr != nil && err == nil {
+		if _, relErr := sp.Exec(`RELEASE SAVEPOINT cmd`); relErr != nil && err == nil {
 			err = crs.Errorf(crs.EINTERNAL, "release savepoint: %w", relErr)
 		}
 	}()
