@@ -45,6 +45,9 @@ type DB struct {
 	destDirty bool              // a command of the batch changed the feeds or interfaces
 	prefixes  map[string]string // hospital number prefix by organisation id; set at creation, never changed
 
+	walPath string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
+	toSync  chan committed // batches committed, waiting for the syncer
+
 	hooksMu sync.RWMutex
 	hooks   []EventHook
 	notify  []func(*crs.Event)
@@ -58,14 +61,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, crs.Errorf(crs.EINVALID, "%s", err)
 	}
 	db := &DB{
-		dialect:  d,
-		Clock:    crs.SystemClock{},
-		Logger:   slog.Default(),
-		jobs:     make(chan *job, 1024),
-		auditBuf: make(chan *crs.AuditRecord, 8192),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-		prepared: map[string]*sql.Stmt{},
+		dialect:   d,
+		Clock:     crs.SystemClock{},
+		Logger:    slog.Default(),
+		jobs:      make(chan *job, 1024),
+		auditBuf:  make(chan *crs.AuditRecord, 8192),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+		prepared:  map[string]*sql.Stmt{},
 		destCache: map[string][]*crs.Destination{},
 		prefixes:  map[string]string{},
 	}
@@ -85,6 +88,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.write.Close()
 			return nil, err
 		}
+		db.walPath, db.toSync = conn+"-wal", make(chan committed, 64)
 		db.read.SetMaxOpenConns(8)
 		db.read.SetMaxIdleConns(8)
 	default:

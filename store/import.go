@@ -100,7 +100,8 @@ func ImportPatientsWith(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Pati
 }
 
 // bulkLoadPragmas are the SQLite settings of the write connection while
-// patients are imported. None weakens durability (synchronous stays FULL):
+// patients are imported. None weakens durability (no batch is answered
+// before the syncer has synced it, see sync.go):
 // each batch is one command in a savepoint, whose rollback journal stays
 // in memory rather than in a temporary file; a larger page cache keeps the
 // search indexes' pages; and the WAL is checkpointed less often, so a

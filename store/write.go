@@ -89,7 +89,17 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 // commitLoop is the committer: it gathers the commands and audit records
 // waiting, applies them in one transaction and commits.
 func (db *DB) commitLoop() {
-	defer close(db.done)
+	if db.walPath != "" {
+		synced := make(chan struct{})
+		go db.syncLoop(synced)
+		defer func() {
+			close(db.toSync)
+			<-synced
+			close(db.done)
+		}()
+	} else {
+		defer close(db.done)
+	}
 	for {
 		var batch []*job
 		var audits []*crs.AuditRecord
@@ -179,6 +189,16 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		fail(crs.Errorf(crs.EINTERNAL, "commit: %w", err))
 		return
 	}
+	if db.walPath != "" {
+		db.toSync <- committed{batch, errs}
+		return
+	}
+	db.reply(batch, errs)
+}
+
+// reply tells the commands of a durably committed batch their outcome,
+// and the OnCommit listeners the events of those that succeeded.
+func (db *DB) reply(batch []*job, errs []error) {
 	db.hooksMu.RLock()
 	notify := db.notify
 	db.hooksMu.RUnlock()

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"os"
+
+	"github.com/opencrs/crs"
+)
+
+// On SQLite a commit's disk sync runs beside the next batch, not in it.
+//
+// The write connection runs with synchronous=NORMAL: a commit writes the
+// batch's pages to the write-ahead log and returns without waiting for
+// the disk, while SQLite still syncs the log before every checkpoint
+// copies it into the database, syncs the database after, and syncs the
+// log's header when it starts to reuse the file. The committer then hands
+// the committed batch to the syncer and goes on to apply the next one; the
+// syncer syncs the log file and only then answers the batch's commands and
+// tells the OnCommit listeners (live boards, feed senders). One sync can
+// cover several batches. So a command is acknowledged only once its change
+// is on disk, exactly as with synchronous=FULL, but the disk's latency no
+// longer stops the committer: while one batch waits for the disk, the
+// next is being applied.
+//
+// A change is visible to readers of the database from its commit, up to
+// one disk sync before it is acknowledged; a process crash loses nothing
+// committed (the operating system still holds the log), and a power cut
+// in that window loses only changes nobody was told were made.
+
+// committed is a batch committed and waiting for its disk sync.
+type committed struct {
+	batch []*job
+	errs  []error
+}
+
+// syncLoop is the syncer: it syncs the write-ahead log for the batches
+// committed since its last sync, then answers them.
+func (db *DB) syncLoop(done chan<- struct{}) {
+	defer close(done)
+	for c := range db.toSync {
+		cs := []committed{c}
+	more:
+		for {
+			select {
+			case c, ok := <-db.toSync:
+				if !ok {
+					break more
+				}
+				cs = append(cs, c)
+			default:
+				break more
+			}
+		}
+		err := db.syncWAL()
+		for _, c := range cs {
+			if err != nil {
+				db.Logger.Error("sync the write-ahead log: committed changes may not survive a power cut", "err", err)
+				for i := range c.errs {
+					c.errs[i] = crs.Errorf(crs.EINTERNAL, "the change was committed but the disk did not confirm it was written: %v", err)
+				}
+			}
+			db.reply(c.batch, c.errs)
+		}
+	}
+}
+
+// syncWAL syncs the write-ahead log file to disk. The file is opened for
+// each sync, so the sync always reaches the log SQLite is writing even if
+// it was ever removed and made anew.
+func (db *DB) syncWAL() error {
+	f, err := os.Open(db.walPath)
+	if os.IsNotExist(err) {
+		return nil // no log: every commit is already checkpointed into the database and synced
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
