@@ -30,7 +30,7 @@ const (
 // Statuses of an inbound message.
 const (
 	MessageApplied    = "applied"     // the change it carries is committed (answered AA)
-	MessageNotApplied = "not_applied" // stored, but its event is not applied to the journey (AA with a warning)
+	MessageNotApplied = "not_applied" // stored but not applied (AA with a warning): earlier versions so logged A05 and A38; kept for those logs
 	MessageFailed     = "error"       // stored, the change refused for its content (AE)
 	MessageRejected   = "rejected"    // stored, could not be processed at all (AR)
 )
@@ -138,17 +138,22 @@ type Message struct {
 }
 
 // MessageQuery is a search of the message log by an interface analyst.
-// Empty fields do not narrow the search.
+// Empty fields do not narrow the search. Messages are listed newest
+// first by their time-ordered id; Before and After page through them
+// (keyset paging), each the id of a message listed on the page before.
 type MessageQuery struct {
 	Direction string
 	PatientID string
 	NHSNumber string
 	ControlID string
-	Type      string // e.g. "ADT^A31" or just "A31"
+	Type      string // e.g. "ADT^A31", just the trigger "A31", or just the type "ADT"
 	Status    string
 	ChannelID string // an Interface or Destination id
 	From, To  time.Time
-	Limit     int // 0 means 50
+	// Before lists the messages older than the message with this id;
+	// After lists those newer (still newest first). Set at most one.
+	Before, After string
+	Limit         int // 0 means 50; at most 1000
 }
 
 // FeedStatus is how one outbound destination's queue stands, for the

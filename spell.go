@@ -9,7 +9,8 @@ import (
 
 // Event types of inpatient spells, each named with the HL7 v2 ADT
 // trigger the outbound feed sends for it. The Data of every spell event is
-// a SpellEventData.
+// a SpellEventData. A planned admission before the patient arrives (A05,
+// A38) is a Preadmission, with event types of its own.
 const (
 	EventSpellAdmitted           = "spell.admitted"            // A01 admit
 	EventSpellTransferred        = "spell.transferred"         // A02 transfer (ward or bed)
@@ -21,7 +22,6 @@ const (
 	EventSpellTransferCancelled  = "spell.transfer_cancelled"  // A12 cancel transfer
 	EventSpellDischargeCancelled = "spell.discharge_cancelled" // A13 cancel discharge
 	EventSpellUpdated            = "spell.updated"             // A08 e.g. expected discharge date
-	EventSpellPreadmitted        = "spell.preadmitted"         // A05 pre-admit; the waiting list's TCI uses EventTCIAgreed
 	EventCensusRecorded          = "census.recorded"           // the midnight census of a night was taken
 )
 
@@ -39,6 +39,7 @@ type Spell struct {
 	ID                   string
 	OrgID                string
 	PatientID            string
+	VisitNumber          string // the trust's visit number (HL7 PV1-19), kept from its pre-admission if it had one
 	PathwayID            string // the RTT pathway of an elective admission
 	EntryID              string // the waiting list entry admitted from
 	EDAttendanceID       string // the A&E attendance admitted from
@@ -88,6 +89,7 @@ type BedStay struct {
 type Admission struct {
 	PatientID         string
 	EntryID           string // admitting from the waiting list
+	PreadmissionID    string // admitting a planned admission: the spell keeps its visit number
 	EDAttendanceID    string // admitting from A&E: the attendance departs as admitted
 	Method            string // ADMISSION METHOD
 	Source            string // SOURCE OF ADMISSION
@@ -104,7 +106,7 @@ type Admission struct {
 // Validate checks the admission's codes.
 func (ad *Admission) Validate() error {
 	var es Errors
-	if ad.PatientID == "" && ad.EntryID == "" {
+	if ad.PatientID == "" && ad.EntryID == "" && ad.PreadmissionID == "" {
 		es = append(es, FieldErrorf("patient", "say who is admitted"))
 	}
 	if _, ok := nhs.Lookup(nhs.AdmissionMethods, ad.Method); !ok {
@@ -158,21 +160,26 @@ func (d Discharge) Validate() error {
 	return es.Err()
 }
 
-// SpellEventData is the Data of every spell event: what an HL7 ADT
-// message needs (PID, PV1 and, for transfers, the prior location).
+// SpellEventData is the Data of every spell and pre-admission event: what
+// an HL7 ADT message needs (PID, PV1 and, for transfers, the prior
+// location; for a pre-admission, PV2-8 the expected admission).
 type SpellEventData struct {
 	PatientID         string    `json:"patient_id"`
 	SpellID           string    `json:"spell_id"`
+	PreadmissionID    string    `json:"preadmission_id,omitempty"`
+	VisitNumber       string    `json:"visit_number,omitempty"`
 	Status            string    `json:"status"`
 	AdmissionMethod   string    `json:"admission_method"`
 	AdmissionSource   string    `json:"admission_source"`
 	PatientClass      string    `json:"patient_class"`
 	AdmittedAt        time.Time `json:"admitted_at"`
 	WardCode          string    `json:"ward_code"`
+	BayCode           string    `json:"bay_code,omitempty"` // the bay or side room the bed is in, if any (PV1-3.2)
 	BedCode           string    `json:"bed_code,omitempty"`
 	ConsultantCode    string    `json:"consultant_code"`
 	TreatmentFunction string    `json:"treatment_function,omitempty"`
 	PriorWardCode     string    `json:"prior_ward_code,omitempty"`
+	PriorBayCode      string    `json:"prior_bay_code,omitempty"`
 	PriorBedCode      string    `json:"prior_bed_code,omitempty"`
 	PriorConsultant   string    `json:"prior_consultant_code,omitempty"`
 	DischargedAt      time.Time `json:"discharged_at,omitzero"`
@@ -181,6 +188,8 @@ type SpellEventData struct {
 	At                time.Time `json:"at"` // when the change took effect
 	PathwayID         string    `json:"pathway_id,omitempty"`
 	Reason            string    `json:"reason,omitempty"`
+	ExpectedOn        Date      `json:"expected_on,omitzero"` // a pre-admission's expected admission date
+	ExpectedAt        time.Time `json:"expected_at,omitzero"` // and time, when known
 }
 
 // BedBoardWard is a ward on the bed board with each of its beds.
@@ -247,6 +256,17 @@ type InpatientService interface {
 	FindSpell(ctx context.Context, a Actor, id string) (*Spell, error)
 	// FindSpells lists a patient's spells, latest first.
 	FindSpells(ctx context.Context, a Actor, patientID string) ([]*Spell, error)
+	// RecordPreadmission records a planned admission (pre-admission,
+	// HL7 A05) and gives it the trust's next visit number.
+	RecordPreadmission(ctx context.Context, a Actor, p *Preadmission) error
+	// CancelPreadmission cancels a pending planned admission (A38). One
+	// made from an agreed TCI takes the TCI date off the waiting list entry.
+	CancelPreadmission(ctx context.Context, a Actor, id, reason string) error
+	// FindPreadmission returns a planned admission.
+	FindPreadmission(ctx context.Context, a Actor, id string) (*Preadmission, error)
+	// FindPreadmissions lists a patient's planned admissions, pending
+	// first, then the latest.
+	FindPreadmissions(ctx context.Context, a Actor, patientID string) ([]*Preadmission, error)
 	// BedBoard lists every ward's beds, occupied or free.
 	BedBoard(ctx context.Context, a Actor) ([]*BedBoardWard, error)
 	// RecordCensus takes the midnight census of a night: per ward, the

@@ -12,12 +12,12 @@ import (
 
 // Event types of the elective waiting list.
 const (
-	EventWaitingListAdded = "waitlist.added"        // decision to admit: added to the waiting list
-	EventTCIOffered       = "waitlist.tci_offered"  // TCI dates were offered to the patient
-	EventTCIAgreed        = "waitlist.tci"          // the patient accepted a TCI date (HL7 A05 pre-admission)
-	EventTCIDeclined      = "waitlist.tci_declined" // the patient declined the dates offered
-	EventTCICancelled     = "waitlist.tci_cancelled"
-	EventSuspended        = "waitlist.suspended" // the patient is not available; the RTT clock does not pause
+	EventWaitingListAdded = "waitlist.added"         // decision to admit: added to the waiting list
+	EventTCIOffered       = "waitlist.tci_offered"   // TCI dates were offered to the patient
+	EventTCIAgreed        = "waitlist.tci"           // the patient accepted a TCI date; it records a Preadmission (A05)
+	EventTCIDeclined      = "waitlist.tci_declined"  // the patient declined the dates offered
+	EventTCICancelled     = "waitlist.tci_cancelled" // the agreed TCI date was cancelled with its Preadmission (A38)
+	EventSuspended        = "waitlist.suspended"     // the patient is not available; the RTT clock does not pause
 	EventResumed          = "waitlist.resumed"
 	EventWaitingListLeft  = "waitlist.removed" // removed from the list with a reason
 )

@@ -24,26 +24,6 @@ type handler struct {
 	apply    func(e *Engine, tx *store.Tx, in *inbound) (outcome, error)
 }
 
-// journeyEvents are the ADT events of the patient's journey OpenCRS
-// stores but does not apply: pre-admission (A05) and its cancellation
-// (A38). OpenCRS has no pre-admission a message can make: an elective
-// admission is planned as a waiting list entry with a TCI date, which
-// carries the referral, pathway and intended management an A05 does not.
-//
-// For these events the patient part (PID) is applied as a registration
-// or demographic update and the message is stored with status
-// not_applied. It is answered AA, with MSA-3 and a warning ERR (severity
-// W) saying that the event was stored but not applied to the journey:
-// AA, because the message is safely stored and will not be processed
-// differently by sending it again (an AE makes most senders retry or
-// stop their queue, holding up every message behind it, for a fault that
-// is ours, not theirs); the warning, so the sender's log and ours say
-// honestly that the pre-admission is not on the record. The interface
-// analyst finds these messages by that status.
-var journeyEvents = map[string]string{
-	"A05": "pre-admission", "A38": "cancellation of a pre-admission",
-}
-
 // route picks the handler for a message by its type, or says why it
 // cannot be processed.
 func route(m *hl7.Message) (handler, error) {
@@ -64,13 +44,13 @@ func route(m *hl7.Message) (handler, error) {
 		case "A21", "A22":
 			return handler{crs.ActManagePathways, applyLeave(trig == "A21")}, nil
 		case "A05":
-			return handler{crs.ActRegisterPatient, applyJourney(true)}, nil
+			return handler{crs.ActManagePathways, applyPreadmit}, nil
 		case "A08", "A31":
 			return handler{crs.ActAmendDemographics, applyUpdate}, nil
 		case "A40", "A34":
 			return handler{crs.ActMergePatients, applyMerge}, nil
 		case "A38":
-			return handler{crs.ActAmendDemographics, applyJourney(false)}, nil
+			return handler{crs.ActManagePathways, applyCancelPreadmit}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ADT is not supported by OpenCRS", trig)
 	case "ORU":
@@ -238,30 +218,6 @@ func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 		return outcome{}, err
 	}
 	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
-}
-
-// applyJourney applies the patient part of a journey event (registering
-// the patient for an admission or pre-admission) and stores the event as
-// not applied; see journeyEvents.
-func applyJourney(register bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-		m, i := in.msg, in.iface
-		var out outcome
-		var err error
-		if register {
-			out, err = registerOrUpdate(tx, m, i, e)
-		} else {
-			out, err = applyUpdate(e, tx, in)
-		}
-		if err != nil {
-			return out, err
-		}
-		trig := m.Trigger()
-		out.status = crs.MessageNotApplied
-		out.warnings = []hl7.ACKError{{Segment: "MSH", Sequence: 1, Field: 9, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
-			Text: fmt.Sprintf("ADT^%s stored but not applied to the patient journey: OpenCRS records a planned admission as a waiting list TCI, not from a message, so the %s is not on the record; the patient's demographics were applied", trig, journeyEvents[trig])}}
-		return out, nil
-	}
 }
 
 // applyMerge applies A40 (and A34 from older systems): the patient MRG-1

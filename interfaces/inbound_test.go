@@ -53,14 +53,22 @@ func TestInboundEvents(t *testing.T) {
 						t.Errorf("after A31: family %q", p.FamilyName)
 					}
 				}},
-			{"A05 registers, pre-admission not applied", "A05", adtMsg("A05", "C-A05", "RXX", pidSeg(testNHS(6), "", "RXX", "WHITE", "DAN", "19600101")), hl7.AA, crs.MessageNotApplied, nil},
-		}
-		for _, trig := range []string{"A38"} { // the other journey events: TestInboundJourney
-			tests = append(tests, struct {
-				name, trig, msg string
-				code, status    string
-				check           func(t *testing.T)
-			}{trig + " stored, not applied", trig, adtMsg(trig, "C-"+trig, "RXX", pidSeg(n1, "", "RXX", "", "", "")), hl7.AA, crs.MessageNotApplied, nil})
+			{"A05 registers and records the pre-admission", "A05", strings.Replace(adtMsg("A05", "C-A05", "RXX", pidSeg(testNHS(6), "", "RXX", "WHITE", "DAN", "19600101"), "PV2||||||||20260316"),
+				"PV1|1|I|WD10^^B03", pv1(map[int]string{2: "P", 7: "C1234567^GREY^ANN", 19: "PA-6"}), 1), hl7.AA, crs.MessageApplied,
+				func(t *testing.T) {
+					ps := planned(t, db, f.trust, findByNHS(t, db, f.trust, testNHS(6)).ID)
+					if len(ps) != 1 || ps[0].Status != crs.PreadmissionPending || ps[0].ExpectedOn.String() != "2026-03-16" || ps[0].ConsultantCode != "C1234567" || ps[0].SourceVisit != "PA-6" {
+						t.Errorf("after A05: planned admissions %+v, want one pending on 2026-03-16 under C1234567 for visit PA-6", ps)
+					}
+				}},
+			{"A38 cancels the pre-admission", "A38", strings.Replace(adtMsg("A38", "C-A38", "RXX", pidSeg(testNHS(6), "", "RXX", "", "", "")),
+				"PV1|1|I|WD10^^B03", pv1(map[int]string{2: "P", 19: "PA-6"}), 1), hl7.AA, crs.MessageApplied,
+				func(t *testing.T) {
+					ps := planned(t, db, f.trust, findByNHS(t, db, f.trust, testNHS(6)).ID)
+					if len(ps) != 1 || ps[0].Status != crs.PreadmissionCancelled || !strings.Contains(ps[0].CancelReason, "C-A38") {
+						t.Errorf("after A38: planned admissions %+v, want the one cancelled by C-A38", ps)
+					}
+				}},
 		}
 		tests = append(tests, []struct {
 			name, trig, msg string
@@ -110,10 +118,8 @@ func TestInboundEvents(t *testing.T) {
 				if m.Status != tc.status || m.Raw != tc.msg || m.ACK != raw || m.PatientID == "" {
 					t.Errorf("log: status %q (want %q), raw kept %v, ACK kept %v, patient %q", m.Status, tc.status, m.Raw == tc.msg, m.ACK == raw, m.PatientID)
 				}
-				if tc.status == crs.MessageNotApplied {
-					if !strings.Contains(ack.Text, "stored but not applied") || len(ack.Errors) != 1 || ack.Errors[0].Severity != hl7.SeverityWarning {
-						t.Errorf("not-applied ACK must say so: text %q errors %+v", ack.Text, ack.Errors)
-					}
+				if len(ack.Errors) != 0 {
+					t.Errorf("an applied message is a plain AA; got ERR %+v", ack.Errors)
 				}
 				if tc.check != nil {
 					tc.check(t)

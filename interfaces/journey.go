@@ -12,13 +12,15 @@ import (
 	"github.com/opencrs/crs/store"
 )
 
-// The inpatient ADT events (A01 admit, A02 transfer, A03 discharge, A11,
-// A12 and A13 cancellations, A21 and A22 leave) are applied as the
-// commands the ward clerk's pages use, in the transaction that logs the
-// message: the patient part (PID) first, as a registration or an update,
-// then the spell change. The spell is found by the sender's visit number
+// The inpatient ADT events (A05 pre-admit, A38 cancel pre-admit, A01
+// admit, A02 transfer, A03 discharge, A11, A12 and A13 cancellations, A21
+// and A22 leave) are applied as the commands the ward clerk's pages use,
+// in the transaction that logs the message: the patient part (PID) first,
+// as a registration or an update, then the change to the planned
+// admission or the spell. The spell is found by the sender's visit number
 // (PV1-19), recorded at admission, or else as the patient's current (for
-// A13, latest) spell.
+// A13, latest) spell. A planned admission is found by the same visit
+// number (or the PV1-5 preadmit number), and an A01 for it admits it.
 
 // pv1Fields says which PV1 field each admission or discharge field the
 // inpatient rules check comes from.
@@ -260,8 +262,18 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	pa, _, err := plannedAdmission(tx, in, out.patientID)
+	if err != nil {
+		return out, err
+	}
+	if pa != nil && pa.Status != crs.PreadmissionPending {
+		pa = nil // admitted or cancelled: this is an admission of its own
+	}
 	ad := &crs.Admission{PatientID: out.patientID, ConsultantCode: strings.ToUpper(strings.TrimSpace(m.Get("PV1-7.1"))),
 		TreatmentFunction: strings.TrimSpace(m.Get("PV1-10.1"))}
+	if pa != nil {
+		ad.PreadmissionID = pa.ID
+	}
 	class := strings.ToUpper(strings.TrimSpace(m.Get("PV1-2.1")))
 	if class != "" {
 		c, ok := patientClasses[class]
@@ -271,8 +283,11 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 		ad.PatientClass = c
 	}
 	methodDefault := "99"
-	if class == "E" {
+	switch {
+	case class == "E":
 		methodDefault = "21"
+	case pa != nil:
+		methodDefault = "" // the planned admission's
 	}
 	if ad.Method, err = code(m, 4, nhs.AdmissionMethods, admissionTypes, methodDefault, "admission type"); err != nil {
 		return out, err
@@ -280,14 +295,16 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	if ad.Source, err = code(m, 14, nhs.AdmissionSources, admitSources, "99", "admit source"); err != nil {
 		return out, err
 	}
-	if ad.ConsultantCode == "" {
+	if ad.ConsultantCode == "" && (pa == nil || pa.ConsultantCode == "") {
 		return out, fieldErr("PV1", 7, hl7.CodeRequiredFieldMissing, "PV1-7 attending doctor is missing: say which consultant the patient is admitted under")
 	}
 	if ad.At, err = e.pv1Time(m, "PV1", 44, "admit date/time"); err != nil {
 		return out, err
 	}
-	if ad.WardID, ad.BedID, err = place(tx, m, 3); err != nil {
-		return out, err
+	if pa == nil || pa.WardID == "" || strings.TrimSpace(m.Get("PV1-3.1")) != "" {
+		if ad.WardID, ad.BedID, err = place(tx, m, 3); err != nil {
+			return out, err
+		}
 	}
 	sp, err := store.AdmitPatient(tx, ad)
 	if err != nil {
@@ -419,4 +436,156 @@ func applyLeave(start bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome,
 		}
 		return touched(tx, out, sp), nil
 	}
+}
+
+// preadmitFields says which PV1 field each field of a planned admission
+// the rules check comes from.
+var preadmitFields = map[string]int{
+	"method": 4, "patient_class": 2, "consultant": 7, "treatment_function": 10, "ward": 3, "visit_number": 19,
+}
+
+// preadmitKey is the number a message gives its planned admission: the
+// visit number (PV1-19), or else the preadmit number (PV1-5); field says
+// which (0 when neither is given).
+func preadmitKey(m *hl7.Message) (key string, field int) {
+	if v := visitNumber(m); v != "" {
+		return v, 19
+	}
+	if v := strings.TrimSpace(m.Get("PV1-5.1")); v != "" {
+		return v, 5
+	}
+	return "", 0
+}
+
+// plannedAdmission finds the patient's planned admission the message's
+// visit (or preadmit) number names, of any status; nil when it names none
+// or gives no number.
+func plannedAdmission(tx *store.Tx, in *inbound, patientID string) (*crs.Preadmission, int, error) {
+	key, field := preadmitKey(in.msg)
+	if key == "" {
+		return nil, 0, nil
+	}
+	p, err := store.FindPreadmissionByVisit(tx, patientID, in.iface.SendingFacility, key)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, field, nil
+	}
+	return p, field, err
+}
+
+// applyPreadmit applies A05: the patient (PID) is registered or updated
+// and their planned admission recorded: expected at PV2-8, on the ward
+// of PV1-3, under the consultant of PV1-7, with the admission type of
+// PV1-4 and the treatment function of PV1-10. An A05 again for the same
+// visit number changes the pending planned admission. A ward code the
+// trust does not have is kept as given, with a warning: the pre-admission
+// is on the record, and the ward is chosen at admission.
+func applyPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	m := in.msg
+	if m.Segment("PV1") == nil {
+		return outcome{}, fieldErr("PV1", 0, hl7.CodeSegmentSequence, "the PV1 segment is missing: a pre-admission needs PV1 (PV1-19 visit number, PV1-3 ward, PV1-7 consultant)")
+	}
+	out, err := journeyPatient(e, tx, in, true)
+	if err != nil {
+		return out, err
+	}
+	p := &crs.Preadmission{PatientID: out.patientID, WardCode: strings.TrimSpace(m.Get("PV1-3.1")),
+		ConsultantCode: strings.ToUpper(strings.TrimSpace(m.Get("PV1-7.1"))), TreatmentFunction: strings.TrimSpace(m.Get("PV1-10.1"))}
+	p.SourceVisit, _ = preadmitKey(m)
+	if p.SourceVisit != "" {
+		p.SourceFacility = in.iface.SendingFacility
+	}
+	switch class := strings.ToUpper(strings.TrimSpace(m.Get("PV1-2.1"))); class {
+	case "", "P": // preadmit: the class is known at admission
+	default:
+		c, ok := patientClasses[class]
+		if !ok {
+			return out, fieldErr("PV1", 2, hl7.CodeTableValueNotFound, "PV1-2 patient class %q is not P (preadmit) or an inpatient class (I, D, R or 1-5)", class)
+		}
+		p.PatientClass = c
+	}
+	if p.AdmissionMethod, err = code(m, 4, nhs.AdmissionMethods, admissionTypes, "", "admission type"); err != nil {
+		return out, err
+	}
+	if v := strings.TrimSpace(m.Get("PV2-8.1")); v != "" {
+		t, err := hl7.ParseTimeIn(v, e.Zone)
+		if err != nil {
+			return out, fieldErr("PV2", 8, hl7.CodeDataType, "PV2-8 expected admit date/time %q is not an HL7 date/time", v)
+		}
+		if len(v) <= 8 {
+			p.ExpectedOn = crs.NewDate(t.Date())
+		} else {
+			p.ExpectedAt = t.UTC()
+		}
+	}
+	prev, field, err := plannedAdmission(tx, in, out.patientID)
+	if err != nil {
+		return out, err
+	}
+	switch {
+	case prev != nil && prev.Status == crs.PreadmissionAdmitted:
+		return out, fieldErr("PV1", field, hl7.CodeDuplicateKey, "PV1-%d visit number %s: the patient was already admitted for it (visit %s); send A08 to change the admission", field, p.SourceVisit, prev.VisitNumber)
+	case prev != nil && prev.Status == crs.PreadmissionPending:
+		p.ID, p.EntryID = prev.ID, prev.EntryID
+		if prev.SourceVisit != "" {
+			p.SourceVisit, p.SourceFacility = prev.SourceVisit, prev.SourceFacility
+		}
+		err = store.UpdatePreadmission(tx, p)
+	default: // none yet, or cancelled: a planned admission of its own
+		err = store.RecordPreadmission(tx, p)
+	}
+	if err != nil {
+		return out, locate(err, preadmitFields)
+	}
+	out.status, out.eventID = crs.MessageApplied, store.LastEventID(tx)
+	if p.WardCode != "" && p.WardID == "" {
+		out.warnings = append(out.warnings, hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 3, Code: hl7.CodeUnknownKey, Severity: hl7.SeverityWarning,
+			Text: fmt.Sprintf("PV1-3 ward code %s is not a ward of this trust: the pre-admission is recorded with the code as given, and the ward is chosen at admission", p.WardCode)})
+	}
+	return out, nil
+}
+
+// applyCancelPreadmit applies A38: the pending planned admission PV1-19
+// (or PV1-5) names is cancelled; without a number, the patient's only
+// pending one. EVN-4, the event reason, is kept with the reason.
+func applyCancelPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+	out, err := journeyPatient(e, tx, in, false)
+	if err != nil {
+		return out, err
+	}
+	m := in.msg
+	p, field, err := plannedAdmission(tx, in, out.patientID)
+	if err != nil {
+		return out, err
+	}
+	key, _ := preadmitKey(m)
+	switch {
+	case key != "" && p == nil:
+		return out, fieldErr("PV1", field, hl7.CodeUnknownKey, "PV1-%d visit number %s names no pre-admission of this patient: there is nothing to cancel", field, key)
+	case p != nil && p.Status == crs.PreadmissionCancelled:
+		return out, fieldErr("PV1", field, hl7.CodeUnknownKey, "PV1-%d visit number %s: the pre-admission (visit %s) is already cancelled", field, key, p.VisitNumber)
+	case p != nil && p.Status == crs.PreadmissionAdmitted:
+		return out, fieldErr("PV1", field, hl7.CodeUnknownKey, "PV1-%d visit number %s: the patient has been admitted (visit %s), so the pre-admission cannot be cancelled; send A11 to cancel the admission", field, key, p.VisitNumber)
+	case key == "":
+		pending, err := store.PendingPreadmissions(tx, out.patientID)
+		if err != nil {
+			return out, err
+		}
+		switch len(pending) {
+		case 0:
+			return out, fieldErr("PV1", 19, hl7.CodeUnknownKey, "PV1-19 visit number not given, and the patient has no pending pre-admission to cancel")
+		case 1:
+			p = pending[0]
+		default:
+			return out, fieldErr("PV1", 19, hl7.CodeRequiredFieldMissing, "PV1-19 visit number not given, and the patient has %d pending pre-admissions: say which to cancel", len(pending))
+		}
+	}
+	reason := fmt.Sprintf("HL7 ADT^A38 %s from %s", m.ControlID(), in.iface.Name)
+	if why := strings.TrimSpace(m.Get("EVN-4.1")); why != "" {
+		reason += " (event reason " + why + ")"
+	}
+	if err := store.CancelPreadmission(tx, p.ID, reason); err != nil {
+		return out, err
+	}
+	out.status, out.eventID = crs.MessageApplied, store.LastEventID(tx)
+	return out, nil
 }

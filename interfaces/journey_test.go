@@ -215,40 +215,56 @@ func TestInboundJourney(t *testing.T) {
 				}
 			})
 		}
-		// A05 and A38 are still stored, not applied, and say so.
-		for _, trig := range []string{"A05", "A38"} {
-			ack, _ := f.send(t, journeyMsg(trig, "J-"+trig, pid1, pv1(map[int]string{2: "P", 3: "WD10"}), ""))
-			if ack.Code != hl7.AA || len(ack.Errors) != 1 || ack.Errors[0].Severity != hl7.SeverityWarning || !strings.Contains(ack.Text, "not applied") {
-				t.Errorf("%s: got %s %q %+v, want AA with a warning", trig, ack.Code, ack.Text, ack.Errors)
+		// A05 records a planned admission and A38 cancels it: each is
+		// applied and answered with a plain AA, and the log names the change.
+		for _, c := range []struct{ trig, event string }{{"A05", crs.EventPreadmissionRecorded}, {"A38", crs.EventPreadmissionCancelled}} {
+			ack, _ := f.send(t, journeyMsg(c.trig, "J-"+c.trig, pid1, pv1(map[int]string{2: "P", 3: "WD10", 19: "V200"}), ""))
+			if ack.Code != hl7.AA || len(ack.Errors) != 0 {
+				t.Errorf("%s: got %s %q %+v, want a plain AA", c.trig, ack.Code, ack.Text, ack.Errors)
 			}
-			if m := messageByControlID(t, db, org, "J-"+trig); m.Status != crs.MessageNotApplied {
-				t.Errorf("%s logged %s", trig, m.Status)
+			m := messageByControlID(t, db, org, "J-"+c.trig)
+			var typ string
+			if err := db.Reader().QueryRowContext(ctx, `SELECT type FROM events WHERE id = $1`, m.EventID).Scan(&typ); err != nil || m.Status != crs.MessageApplied || typ != c.event {
+				t.Errorf("%s logged %s with event %q (%v), want applied with %s", c.trig, m.Status, typ, err, c.event)
 			}
 		}
 	})
+}
+
+// wardFeedFixture makes a trust RXX with wards, an outbound feed "RIS"
+// and a registered patient Ada family, for tests of the messages the
+// ward's changes send.
+func wardFeedFixture(t *testing.T, db *store.DB, family string, n int) (*fixture, map[string]*crs.Location, *crs.Destination, crs.Actor, *crs.Patient) {
+	t.Helper()
+	f := newFixture(t, db, "RXX")
+	ctx := context.Background()
+	locs := wards(t, db, f.trust)
+	d := &crs.Destination{Name: "RIS", Addr: "127.0.0.1:9", ReceivingApplication: "RIS", ReceivingFacility: "RXX"}
+	if err := f.e.AddDestination(ctx, f.trust.System, d); err != nil {
+		t.Fatal(err)
+	}
+	clerk := f.trust.Actor(crs.RoleClerk)
+	p := &crs.Patient{GivenName: "Ada", FamilyName: family, BirthDate: crs.NewDate(1950, 1, 1), NHSNumber: testNHS(n)}
+	if err := store.NewPatientService(db).RegisterPatient(ctx, clerk, p); err != nil {
+		t.Fatal(err)
+	}
+	return f, locs, d, clerk, p
 }
 
 // TestOutboundAdmission checks that an admission made on the ward goes
 // out as an A01 with the ward and bed in PV1-3.
 func TestOutboundAdmission(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := newFixture(t, db, "RXX")
+		f, locs, d, clerk, p := wardFeedFixture(t, db, "King", 50)
 		ctx := context.Background()
-		locs := wards(t, db, f.trust)
-		d := &crs.Destination{Name: "RIS", Addr: "127.0.0.1:9", ReceivingApplication: "RIS", ReceivingFacility: "RXX"}
-		if err := f.e.AddDestination(ctx, f.trust.System, d); err != nil {
-			t.Fatal(err)
-		}
-		clerk := f.trust.Actor(crs.RoleClerk)
-		p := &crs.Patient{GivenName: "Ada", FamilyName: "King", BirthDate: crs.NewDate(1950, 1, 1), NHSNumber: testNHS(50)}
-		if err := store.NewPatientService(db).RegisterPatient(ctx, clerk, p); err != nil {
-			t.Fatal(err)
-		}
 		at := storetest.Epoch.Add(-time.Hour)
 		sp, err := store.NewInpatientService(db).Admit(ctx, clerk, &crs.Admission{PatientID: p.ID, Method: "21", Source: "19", WardID: locs["WD20"].ID,
 			BedID: locs["WD20/BAY1/B01"].ID, ConsultantCode: "C1234567", TreatmentFunction: "300", At: at})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if sp.VisitNumber == "" || len(sp.VisitNumber) > 20 {
+			t.Errorf("visit number %q: want one of at most 20 characters (HL7 v2.4 PV1-19)", sp.VisitNumber)
 		}
 		ms, err := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: "A01", Limit: 10})
 		if err != nil || len(ms) != 1 {
@@ -259,8 +275,8 @@ func TestOutboundAdmission(t *testing.T) {
 			t.Fatal(err)
 		}
 		for path, want := range map[string]string{
-			"MSH-9": "ADT^A01^ADT_A01", "EVN-6": hl7.FormatTime(at), "PID-3[1].1": p.NHSNumber, "PV1-2": "I", "PV1-3": "WD20^^B01^RXX",
-			"PV1-4": "21", "PV1-7.1": "C1234567", "PV1-10": "300", "PV1-14": "19", "PV1-19": sp.ID, "PV1-44": hl7.FormatTime(at),
+			"MSH-9": "ADT^A01^ADT_A01", "EVN-6": hl7.FormatTime(at), "PID-3[1].1": p.NHSNumber, "PV1-2": "I", "PV1-3": "WD20^BAY1^B01^RXX",
+			"PV1-4": "21", "PV1-7.1": "C1234567", "PV1-10": "300", "PV1-14": "19", "PV1-19": sp.VisitNumber, "PV1-44": hl7.FormatTime(at),
 		} {
 			if got := m.Get(path); got != want {
 				t.Errorf("%s: got %q, want %q", path, got, want)

@@ -17,13 +17,22 @@ import (
 // out by type and outcome, the time to acknowledge them, and each
 // destination's queue depth. ServeHTTP writes them in the Prometheus
 // text exposition format (version 0.0.4); mount it at /metrics.
+//
+// Labels are bounded and stable: a destination is named by its trust's
+// ODS code and its name, unique within the trust (trust="RXX",
+// destination="RIS"), and a message type the sender made up is counted
+// as "other".
 type Metrics struct {
 	mu      sync.Mutex
 	in      map[[2]string]uint64 // type, outcome
-	out     map[[3]string]uint64 // destination, type, outcome
+	out     map[[4]string]uint64 // trust, destination, type, outcome
 	latency map[string]*histogram
-	depth   func(ctx context.Context) map[string]int
+	depth   func(ctx context.Context) map[feedKey]int
 }
+
+// feedKey names a destination in the metrics: its trust's ODS code and
+// its name.
+type feedKey struct{ Trust, Destination string }
 
 // latencyBuckets are the upper bounds, in seconds, of the ACK latency
 // histogram.
@@ -37,7 +46,7 @@ type histogram struct {
 
 // NewMetrics returns empty counters.
 func NewMetrics() *Metrics {
-	return &Metrics{in: map[[2]string]uint64{}, out: map[[3]string]uint64{}, latency: map[string]*histogram{}}
+	return &Metrics{in: map[[2]string]uint64{}, out: map[[4]string]uint64{}, latency: map[string]*histogram{}}
 }
 
 func (m *Metrics) observe(direction string, d time.Duration) {
@@ -73,13 +82,13 @@ func (m *Metrics) inbound(typ, code string, d time.Duration) {
 var typeLabel = regexp.MustCompile(`^[A-Z][A-Z0-9]{2}\^[A-Z0-9]{3}$`)
 
 // outbound counts one try at sending a message to a destination.
-func (m *Metrics) outbound(dest, typ, code, status string, d time.Duration) {
+func (m *Metrics) outbound(dest feedKey, typ, code, status string, d time.Duration) {
 	outcome := code
 	if outcome == "" {
 		outcome = "no_ack"
 	}
 	m.mu.Lock()
-	m.out[[3]string{dest, typ, outcome}]++
+	m.out[[4]string{dest.Trust, dest.Destination, typ, outcome}]++
 	if code != "" {
 		m.observe("out", d)
 	}
@@ -94,7 +103,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // WriteTo writes the metrics in the text exposition format.
 func (m *Metrics) WriteTo(ctx context.Context, w io.Writer) {
-	var depth map[string]int
+	var depth map[feedKey]int
 	if m.depth != nil {
 		depth = m.depth(ctx)
 	}
@@ -110,14 +119,14 @@ func (m *Metrics) WriteTo(ctx context.Context, w io.Writer) {
 	for _, k := range keys2 {
 		fmt.Fprintf(&b, "crs_hl7_messages_in_total{type=%s,outcome=%s} %d\n", q(k[0]), q(k[1]), m.in[k])
 	}
-	b.WriteString("# HELP crs_hl7_messages_out_total Tries at sending HL7 messages, by destination, message type and acknowledgement code (no_ack when none came).\n# TYPE crs_hl7_messages_out_total counter\n")
-	keys3 := make([][3]string, 0, len(m.out))
+	b.WriteString("# HELP crs_hl7_messages_out_total Tries at sending HL7 messages, by trust, destination, message type and acknowledgement code (no_ack when none came).\n# TYPE crs_hl7_messages_out_total counter\n")
+	keys4 := make([][4]string, 0, len(m.out))
 	for k := range m.out {
-		keys3 = append(keys3, k)
+		keys4 = append(keys4, k)
 	}
-	sort.Slice(keys3, func(i, j int) bool { return strings.Join(keys3[i][:], "\x00") < strings.Join(keys3[j][:], "\x00") })
-	for _, k := range keys3 {
-		fmt.Fprintf(&b, "crs_hl7_messages_out_total{destination=%s,type=%s,outcome=%s} %d\n", q(k[0]), q(k[1]), q(k[2]), m.out[k])
+	sort.Slice(keys4, func(i, j int) bool { return strings.Join(keys4[i][:], "\x00") < strings.Join(keys4[j][:], "\x00") })
+	for _, k := range keys4 {
+		fmt.Fprintf(&b, "crs_hl7_messages_out_total{trust=%s,destination=%s,type=%s,outcome=%s} %d\n", q(k[0]), q(k[1]), q(k[2]), q(k[3]), m.out[k])
 	}
 	b.WriteString("# HELP crs_hl7_ack_latency_seconds Time from receiving a message to sending its ACK (in), or from sending a message to its ACK (out).\n# TYPE crs_hl7_ack_latency_seconds histogram\n")
 	dirs := make([]string, 0, len(m.latency))
@@ -136,14 +145,16 @@ func (m *Metrics) WriteTo(ctx context.Context, w io.Writer) {
 		fmt.Fprintf(&b, "crs_hl7_ack_latency_seconds_sum{direction=%s} %s\n", q(d), strconv.FormatFloat(h.sum, 'g', -1, 64))
 		fmt.Fprintf(&b, "crs_hl7_ack_latency_seconds_count{direction=%s} %d\n", q(d), h.n)
 	}
-	b.WriteString("# HELP crs_hl7_queue_depth Messages waiting in each destination's outbound queue.\n# TYPE crs_hl7_queue_depth gauge\n")
-	names := make([]string, 0, len(depth))
-	for n := range depth {
-		names = append(names, n)
+	b.WriteString("# HELP crs_hl7_queue_depth Messages waiting in each destination's outbound queue, by trust and destination.\n# TYPE crs_hl7_queue_depth gauge\n")
+	feeds := make([]feedKey, 0, len(depth))
+	for k := range depth {
+		feeds = append(feeds, k)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(&b, "crs_hl7_queue_depth{destination=%s} %d\n", q(n), depth[n])
+	sort.Slice(feeds, func(i, j int) bool {
+		return feeds[i].Trust < feeds[j].Trust || feeds[i].Trust == feeds[j].Trust && feeds[i].Destination < feeds[j].Destination
+	})
+	for _, k := range feeds {
+		fmt.Fprintf(&b, "crs_hl7_queue_depth{trust=%s,destination=%s} %d\n", q(k.Trust), q(k.Destination), depth[k])
 	}
 	io.WriteString(w, b.String())
 }

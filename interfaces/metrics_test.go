@@ -130,8 +130,8 @@ func TestMetricsInbound(t *testing.T) {
 	if want == 0 {
 		t.Fatalf("nothing queued for %s after the accepted messages; the test needs some", d.Name)
 	}
-	if got, ok := samples[`crs_hl7_queue_depth{destination="RIS"}`]; !ok || got != float64(want) {
-		t.Errorf(`crs_hl7_queue_depth{destination="RIS"} = %v (present %v); want %d`, got, ok, want)
+	if got, ok := samples[`crs_hl7_queue_depth{trust="RXX",destination="RIS"}`]; !ok || got != float64(want) {
+		t.Errorf(`crs_hl7_queue_depth{trust="RXX",destination="RIS"} = %v (present %v); want %d`, got, ok, want)
 	}
 }
 

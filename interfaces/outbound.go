@@ -22,7 +22,6 @@ var eventTriggers = map[string]string{
 	crs.EventSpellAdmitted:           "A01",
 	crs.EventSpellTransferred:        "A02",
 	crs.EventSpellDischarged:         "A03",
-	crs.EventSpellPreadmitted:        "A05",
 	crs.EventSpellAdmissionCancelled: "A11",
 	crs.EventSpellTransferCancelled:  "A12",
 	crs.EventSpellDischargeCancelled: "A13",
@@ -30,6 +29,9 @@ var eventTriggers = map[string]string{
 	crs.EventSpellLeaveEnded:         "A22",
 	crs.EventSpellUpdated:            "A08",
 	crs.EventSpellConsultantChanged:  "A54",
+	crs.EventPreadmissionRecorded:    "A05",
+	crs.EventPreadmissionUpdated:     "A05",
+	crs.EventPreadmissionCancelled:   "A38",
 }
 
 // structures gives MSH-9.3, the message structure of each trigger in
@@ -39,6 +41,7 @@ var structures = map[string]string{
 	"A05": "ADT_A05", "A28": "ADT_A05", "A31": "ADT_A05",
 	"A02": "ADT_A02", "A03": "ADT_A03", "A11": "ADT_A09", "A12": "ADT_A12",
 	"A21": "ADT_A21", "A22": "ADT_A21", "A40": "ADT_A39", "A54": "ADT_A54",
+	"A38": "ADT_A38",
 }
 
 // Trigger returns the ADT trigger event sent to d for an event of type
@@ -162,7 +165,7 @@ func renderADT(trig, ctrl, ods string, d *crs.Destination, ev *crs.Event, data *
 		set("PD1-4.2", p.GPName)
 	}
 	s := data.SpellEventData
-	if s.SpellID == "" {
+	if s.SpellID == "" && s.PreadmissionID == "" {
 		set("PV1-1", "1")
 		set("PV1-2", "N")
 	} else {
@@ -171,21 +174,22 @@ func renderADT(trig, ctrl, ods string, d *crs.Destination, ev *crs.Event, data *
 		if s.PatientClass == "2" {
 			class = "D" // day case
 		}
-		if s.Status == crs.SpellAdmitted || trig != "A05" {
-			set("PV1-2", class)
-		} else {
-			set("PV1-2", "P")
+		if trig == "A05" || trig == "A38" {
+			class = "P" // preadmit
 		}
+		set("PV1-2", class)
 		set("PV1-3.1", s.WardCode)
+		set("PV1-3.2", s.BayCode)
 		set("PV1-3.3", s.BedCode)
 		set("PV1-3.4", ods)
 		set("PV1-4", s.AdmissionMethod)
 		set("PV1-6.1", s.PriorWardCode)
+		set("PV1-6.2", s.PriorBayCode)
 		set("PV1-6.3", s.PriorBedCode)
 		set("PV1-7.1", s.ConsultantCode)
 		set("PV1-10", s.TreatmentFunction)
 		set("PV1-14", s.AdmissionSource)
-		set("PV1-19", s.SpellID)
+		set("PV1-19", s.VisitNumber) // the trust's short visit number (CX, 20 characters in v2.4), never the spell's id
 		set("PV1-36", s.DischargeMethod)
 		set("PV1-37", s.Destination)
 		if !s.AdmittedAt.IsZero() {
@@ -193,6 +197,12 @@ func renderADT(trig, ctrl, ods string, d *crs.Destination, ev *crs.Event, data *
 		}
 		if !s.DischargedAt.IsZero() {
 			set("PV1-45", hl7.FormatTime(s.DischargedAt))
+		}
+		switch {
+		case !s.ExpectedAt.IsZero():
+			set("PV2-8", hl7.FormatTime(s.ExpectedAt))
+		case !s.ExpectedOn.IsZero():
+			set("PV2-8", hl7.FormatDate(s.ExpectedOn.Time))
 		}
 	}
 	if trig == "A40" && data.Minor != nil {

@@ -113,7 +113,7 @@ func (s *sender) step(ctx context.Context) time.Duration {
 	if ctx.Err() != nil {
 		return 0 // shutting down: the message stays at the head, to be sent again
 	}
-	e.Metrics.outbound(d.Name, head.Type, out.ACKCode, out.Status, time.Since(start))
+	e.Metrics.outbound(e.feedKey(ctx, d), head.Type, out.ACKCode, out.Status, time.Since(start))
 	if err := store.RecordSendOutcome(context.WithoutCancel(ctx), e.DB, head.ID, out); err != nil {
 		e.Logger.Error("record send outcome", "destination", d.ID, "message", head.ID, "err", err)
 		return time.Second

@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -59,6 +60,29 @@ func (e *Engine) ResendMessages(ctx context.Context, a crs.Actor, ids []string) 
 	return store.ResendMessages(ctx, e.DB, a, ids)
 }
 
+// CountMessages counts the trust's logged messages matching q, up to
+// most (see store.CountMessages).
+func (e *Engine) CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return 0, err
+	}
+	return store.CountMessages(ctx, e.DB, a.OrgID, q, most)
+}
+
+// Channels lists the trust's inbound interfaces and outbound
+// destinations, for the analyst to choose one to search by.
+func (e *Engine) Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, []*crs.Destination, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return nil, nil, err
+	}
+	is, err := store.FindInterfaces(ctx, e.DB, a.OrgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := store.FindDestinations(ctx, e.DB, a.OrgID)
+	return is, ds, err
+}
+
 // ResendRange queues again every outbound message to a destination
 // created between from and to (a period the destination lost, say), in
 // their original order, and returns how many.
@@ -66,17 +90,37 @@ func (e *Engine) ResendRange(ctx context.Context, a crs.Actor, destID string, fr
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return 0, err
 	}
-	ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: destID, From: from, To: to, Limit: 1000})
+	if !from.Before(to) {
+		return 0, crs.FieldErrorf("to", "the end of the period must be after its start")
+	}
+	dests, err := store.FindDestinations(ctx, e.DB, a.OrgID)
 	if err != nil {
 		return 0, err
 	}
-	ids := make([]string, 0, len(ms))
-	for i := len(ms) - 1; i >= 0; i-- { // oldest first
-		ids = append(ids, ms[i].ID)
+	if !slices.ContainsFunc(dests, func(d *crs.Destination) bool { return d.ID == destID }) {
+		return 0, crs.Errorf(crs.ENOTFOUND, "no such destination in this trust")
+	}
+	// Every message of the period, a page at a time, newest first;
+	// resent oldest first so the destination gets them in order.
+	q := crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: destID, From: from, To: to, Limit: 1000}
+	var ids []string
+	for {
+		ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+		if err != nil {
+			return 0, err
+		}
+		for _, m := range ms {
+			ids = append(ids, m.ID)
+		}
+		if len(ms) < q.Limit {
+			break
+		}
+		q.Before = ms[len(ms)-1].ID
 	}
 	if len(ids) == 0 {
 		return 0, nil
 	}
+	slices.Reverse(ids)
 	return len(ids), store.ResendMessages(ctx, e.DB, a, ids)
 }
 
@@ -135,20 +179,25 @@ func (e *Engine) FeedStatuses(ctx context.Context, a crs.Actor) ([]*crs.FeedStat
 }
 
 // queueDepths gives each destination's queue depth for the metrics.
-func (e *Engine) queueDepths(ctx context.Context) map[string]int {
+func (e *Engine) queueDepths(ctx context.Context) map[feedKey]int {
 	dests, err := store.FindDestinations(ctx, e.DB, "")
 	if err != nil {
 		return nil
 	}
-	out := map[string]int{}
+	out := map[feedKey]int{}
 	for _, d := range dests {
 		n, err := store.QueueDepth(ctx, e.DB, d.ID)
 		if err != nil {
 			continue
 		}
-		out[d.Name] = n
+		out[e.feedKey(ctx, d)] = n
 	}
 	return out
+}
+
+// feedKey names a destination in the metrics.
+func (e *Engine) feedKey(ctx context.Context, d *crs.Destination) feedKey {
+	return feedKey{Trust: e.odsOf(e.DB.Reader(), ctx, d.OrgID), Destination: d.Name}
 }
 
 // MessageTree is the package func MessageTree, for the analyst's pages.

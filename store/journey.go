@@ -291,3 +291,17 @@ func locationCode(tx *Tx, id string) string {
 	}
 	return code
 }
+
+// bayCode returns the code of the bay or side room the bed is in, or ""
+// when the bed stands on its ward directly (or there is no bed).
+func bayCode(tx *Tx, bedID string) string {
+	if bedID == "" {
+		return ""
+	}
+	var code string
+	if err := tx.QueryRow(`SELECT p.code FROM locations b JOIN locations p ON p.id = b.parent_id
+		WHERE b.id = $1 AND b.org_id = $2 AND p.kind = $3`, bedID, tx.Actor.OrgID, string(crs.LocationBay)).Scan(&code); err != nil {
+		return ""
+	}
+	return code
+}

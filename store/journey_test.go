@@ -255,7 +255,7 @@ func TestWholeJourney(t *testing.T) {
 		}
 		want := []string{crs.EventPatientRegistered, crs.EventReferralReceived, crs.EventAppointmentBooked, crs.EventAppointmentCheckedIn,
 			crs.EventAppointmentAttended, crs.EventWaitingListAdded, crs.EventAppointmentOutcome, crs.EventTCIOffered, crs.EventTCIAgreed,
-			crs.EventSpellAdmitted, crs.EventSpellDischarged}
+			crs.EventPreadmissionRecorded, crs.EventPreadmissionAdmitted, crs.EventSpellAdmitted, crs.EventSpellDischarged}
 		if fmt.Sprint(types) != fmt.Sprint(want) {
 			t.Errorf("history =\n%v\nwant\n%v", types, want)
 		}

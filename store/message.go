@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -298,14 +299,17 @@ func FindResults(ctx context.Context, db *DB, orgID, patientID string) ([]*crs.R
 	return out, rows.Err()
 }
 
-// SearchMessages lists the trust's logged messages matching q, newest
-// first. The caller checks the actor may manage interfaces.
-func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
+// messageWhere builds the WHERE clause and arguments of a message log
+// search of the trust, cursors aside.
+func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	where := []string{"org_id = $1"}
 	args := []any{orgID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	add := func(cond string, vs ...any) {
+		for _, v := range vs {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", "$"+itoa(len(args)), 1)
+		}
+		where = append(where, cond)
 	}
 	if q.Direction != "" {
 		add("direction = ?", q.Direction)
@@ -320,11 +324,12 @@ func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuer
 	if q.ControlID != "" {
 		add("control_id = ?", q.ControlID)
 	}
-	if q.Type != "" {
-		if strings.Contains(q.Type, "^") {
-			add("message_type = ?", q.Type)
+	if t := strings.ToUpper(strings.TrimSpace(q.Type)); t != "" {
+		if strings.Contains(t, "^") {
+			add("message_type = ?", t)
 		} else {
-			add("message_type LIKE ?", "%"+q.Type)
+			// A trigger (A31) or a message type (ADT): either half of MSH-9.
+			add("(message_type = ? OR message_type LIKE ? OR message_type LIKE ?)", t, "%^"+t, t+"^%")
 		}
 	}
 	if q.Status != "" {
@@ -339,12 +344,34 @@ func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuer
 	if !q.To.IsZero() {
 		add("created_at < ?", formatTime(q.To))
 	}
+	return strings.Join(where, " AND "), args
+}
+
+// SearchMessages lists the trust's logged messages matching q, newest
+// first by their time-ordered id, a page of at most q.Limit after or
+// before the cursor of q. The caller checks the actor may manage
+// interfaces.
+func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
+	where, args := messageWhere(orgID, q)
+	order := "DESC"
+	switch {
+	case q.Before != "":
+		args = append(args, q.Before)
+		where += " AND id < $" + itoa(len(args))
+	case q.After != "":
+		// The page just newer than the cursor: the oldest of those
+		// first, turned round below.
+		args = append(args, q.After)
+		where += " AND id > $" + itoa(len(args))
+		order = "ASC"
+	}
 	limit := q.Limit
-	if limit <= 0 || limit > 1000 {
+	if limit <= 0 {
 		limit = 50
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY created_at DESC, id DESC LIMIT `+itoa(limit), args...)
+	limit = min(limit, 1000)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+
+		` ORDER BY id `+order+` LIMIT `+itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +384,21 @@ func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuer
 		}
 		out = append(out, m)
 	}
+	if order == "ASC" {
+		slices.Reverse(out)
+	}
 	return out, rows.Err()
+}
+
+// CountMessages counts the trust's logged messages matching q (its
+// cursors and limit aside), stopping at most: a log of millions is not
+// counted to the end for a page heading. A count of most means "at
+// least most".
+func CountMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery, most int) (int, error) {
+	where, args := messageWhere(orgID, q)
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM hl7_messages WHERE `+where+` LIMIT `+itoa(most)+`) m`, args...).Scan(&n)
+	return n, err
 }
 
 // GetMessage returns one message of the trust's log.

@@ -19,7 +19,7 @@ var _ crs.InpatientService = (*InpatientService)(nil)
 
 const spellColumns = `id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source, patient_class,
 	for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, leave_started_at, expected_discharge,
-	discharged_at, discharge_method, discharge_destination, created_at, updated_at`
+	discharged_at, discharge_method, discharge_destination, created_at, updated_at, visit_number`
 
 func scanSpell(r scanner) (*crs.Spell, error) {
 	var s crs.Spell
@@ -27,7 +27,7 @@ func scanSpell(r scanner) (*crs.Spell, error) {
 	var admitted, leave, expected, discharged, created, updated string
 	if err := r.Scan(&s.ID, &s.OrgID, &s.PatientID, &s.PathwayID, &s.EntryID, &s.EDAttendanceID, &s.AdmissionMethod, &s.AdmissionSource,
 		&s.PatientClass, &forT, &admitted, &s.WardID, &s.BedID, &s.ConsultantCode, &s.TreatmentFunction, &s.Status, &leave, &expected,
-		&discharged, &s.DischargeMethod, &s.DischargeDestination, &created, &updated); err != nil {
+		&discharged, &s.DischargeMethod, &s.DischargeDestination, &created, &updated, &s.VisitNumber); err != nil {
 		return nil, notFound(err, "no such spell")
 	}
 	s.ForTreatment = forT == 1
@@ -42,9 +42,9 @@ func getSpell(tx *Tx, id string) (*crs.Spell, error) {
 
 // spellData builds the Data of a spell event from the spell as it now is.
 func spellData(tx *Tx, s *crs.Spell, at time.Time) crs.SpellEventData {
-	return crs.SpellEventData{PatientID: s.PatientID, SpellID: s.ID, Status: s.Status, AdmissionMethod: s.AdmissionMethod,
+	return crs.SpellEventData{PatientID: s.PatientID, SpellID: s.ID, VisitNumber: s.VisitNumber, Status: s.Status, AdmissionMethod: s.AdmissionMethod,
 		AdmissionSource: s.AdmissionSource, PatientClass: s.PatientClass, AdmittedAt: s.AdmittedAt, WardCode: locationCode(tx, s.WardID),
-		BedCode: locationCode(tx, s.BedID), ConsultantCode: s.ConsultantCode, TreatmentFunction: s.TreatmentFunction,
+		BayCode: bayCode(tx, s.BedID), BedCode: locationCode(tx, s.BedID), ConsultantCode: s.ConsultantCode, TreatmentFunction: s.TreatmentFunction,
 		DischargedAt: s.DischargedAt, DischargeMethod: s.DischargeMethod, Destination: s.DischargeDestination, At: at, PathwayID: s.PathwayID}
 }
 
@@ -109,10 +109,24 @@ func (s *InpatientService) Admit(ctx context.Context, a crs.Actor, ad *crs.Admis
 	return sp, err
 }
 
-// AdmitPatient admits within a command.
+// AdmitPatient admits within a command. Admitting a planned admission
+// (ad.PreadmissionID, or the pending pre-admission of the waiting list
+// entry admitted from) takes what the admission leaves empty from it,
+// marks it admitted and gives the spell its visit number; any other
+// spell takes the trust's next visit number.
 func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	var entry *crs.WaitingListEntry
+	var pa *crs.Preadmission
 	var err error
+	if ad.PreadmissionID != "" {
+		if pa, err = pendingPreadmission(tx, ad.PreadmissionID); err != nil {
+			return nil, err
+		}
+		if ad.PatientID != "" && ad.PatientID != pa.PatientID {
+			return nil, crs.FieldErrorf("patient", "the planned admission is another patient's")
+		}
+		fromPreadmission(tx, ad, pa)
+	}
 	if ad.EntryID != "" {
 		if entry, err = liveEntry(tx, ad.EntryID); err != nil {
 			return nil, err
@@ -126,6 +140,11 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		}
 		if ad.ConsultantCode == "" {
 			ad.ConsultantCode = entry.ConsultantCode
+		}
+	}
+	if pa == nil && entry != nil {
+		if pa, err = entryPreadmission(tx, entry.ID); err != nil {
+			return nil, err
 		}
 	}
 	if err := ad.Validate(); err != nil {
@@ -165,6 +184,11 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	if sp.PatientClass == "" {
 		sp.PatientClass = "1"
 	}
+	if pa != nil {
+		sp.VisitNumber = pa.VisitNumber
+	} else if sp.VisitNumber, err = nextVisitNumber(tx); err != nil {
+		return nil, err
+	}
 	if ad.EDAttendanceID != "" {
 		var pid, status string
 		if err := tx.QueryRow(`SELECT patient_id, status FROM ed_attendances WHERE id = $1 AND org_id = $2`, ad.EDAttendanceID, tx.Actor.OrgID).Scan(&pid, &status); err != nil {
@@ -175,10 +199,10 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		}
 	}
 	if _, err := tx.Exec(`INSERT INTO spells (id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source,
-		patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, expected_discharge, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'admitted', $16, $17, $17)`,
+		patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, expected_discharge, created_at, updated_at, visit_number)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'admitted', $16, $17, $17, $18)`,
 		sp.ID, sp.OrgID, sp.PatientID, sp.PathwayID, sp.EntryID, sp.EDAttendanceID, sp.AdmissionMethod, sp.AdmissionSource, sp.PatientClass,
-		oneIf(sp.ForTreatment), formatTime(at), sp.WardID, sp.BedID, sp.ConsultantCode, sp.TreatmentFunction, dateText(sp.ExpectedDischarge), formatTime(tx.Now)); err != nil {
+		oneIf(sp.ForTreatment), formatTime(at), sp.WardID, sp.BedID, sp.ConsultantCode, sp.TreatmentFunction, dateText(sp.ExpectedDischarge), formatTime(tx.Now), sp.VisitNumber); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)`,
@@ -212,13 +236,21 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 			return nil, err
 		}
 	}
+	if pa != nil {
+		if err := preadmissionAdmitted(tx, pa, sp, at); err != nil {
+			return nil, err
+		}
+	}
 	d := spellData(tx, sp, at)
+	if pa != nil {
+		d.PreadmissionID = pa.ID
+	}
 	where := d.WardCode
 	if d.BedCode != "" {
 		where += " bed " + d.BedCode
 	}
 	return sp, tx.EmitData(&crs.Event{Type: crs.EventSpellAdmitted, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
-		Summary: fmt.Sprintf("Admitted to %s under %s (method %s)", where, sp.ConsultantCode, sp.AdmissionMethod)}, "admission", d)
+		Summary: fmt.Sprintf("Admitted to %s under %s (method %s), visit %s", where, sp.ConsultantCode, sp.AdmissionMethod, sp.VisitNumber)}, "admission", d)
 }
 
 // inSpell reads a spell the patient is still in.

@@ -159,7 +159,7 @@ func TransferPatient(tx *Tx, spellID string, t crs.Transfer) error {
 		return err
 	}
 	d := spellData(tx, sp, at)
-	d.PriorWardCode, d.PriorBedCode = locationCode(tx, prevWard), locationCode(tx, prevBed)
+	d.PriorWardCode, d.PriorBayCode, d.PriorBedCode = locationCode(tx, prevWard), bayCode(tx, prevBed), locationCode(tx, prevBed)
 	return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferred, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,
 		Summary: fmt.Sprintf("Moved from %s %s to %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer", d)
 }
@@ -233,9 +233,18 @@ func CancelPatientAdmission(tx *Tx, spellID, reason string) error {
 			return err
 		}
 	}
+	// A planned admission the spell was admitted from is pending again.
+	planned, err := reopenPreadmission(tx, sp.ID)
+	if err != nil {
+		return err
+	}
 	d := spellData(tx, sp, tx.Now)
 	d.Reason = reason
-	return tx.EmitData(&crs.Event{Type: crs.EventSpellAdmissionCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Admission cancelled: " + reason}, "admission cancelled", d)
+	summary := "Admission cancelled: " + reason
+	if planned != "" {
+		summary += "; the planned admission " + planned + " is pending again"
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventSpellAdmissionCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: summary}, "admission cancelled", d)
 }
 
 // CancelPatientTransfer undoes the last transfer within a command (A12).
@@ -270,7 +279,7 @@ func CancelPatientTransfer(tx *Tx, spellID, reason string) error {
 		return err
 	}
 	d := spellData(tx, sp, tx.Now)
-	d.PriorWardCode, d.PriorBedCode, d.Reason = locationCode(tx, fromWard), locationCode(tx, fromBed), reason
+	d.PriorWardCode, d.PriorBayCode, d.PriorBedCode, d.Reason = locationCode(tx, fromWard), bayCode(tx, fromBed), locationCode(tx, fromBed), reason
 	return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferCancelled, PatientID: sp.PatientID, SubjectID: sp.ID,
 		Summary: fmt.Sprintf("Transfer to %s %s cancelled; back in %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer cancelled", d)
 }

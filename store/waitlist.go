@@ -42,8 +42,9 @@ func getEntry(tx *Tx, id string) (*crs.WaitingListEntry, error) {
 	return scanEntry(tx.QueryRow(`SELECT `+entryColumns+` FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
 }
 
-// entryEventData is the Data of waiting list events; for a TCI (A05) it
-// carries the date to come in, the procedure and the consultant.
+// entryEventData is the Data of waiting list events; for a TCI it
+// carries the date to come in, the procedure and the consultant. (The
+// planned admission an agreed TCI records is what the feeds send, A05.)
 type entryEventData struct {
 	PatientID          string                `json:"patient_id"`
 	Entry              *crs.WaitingListEntry `json:"entry"`
@@ -296,8 +297,11 @@ func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
 		if err := refreshPathwayIf(tx, e.PathwayID); err != nil {
 			return err
 		}
-		return tx.EmitData(&crs.Event{Type: crs.EventTCIAgreed, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: r.On.Time,
-			Summary: "To come in on " + r.Date.Display() + " for " + e.ProcedureCode}, "waiting list", d)
+		if err := tx.EmitData(&crs.Event{Type: crs.EventTCIAgreed, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: r.On.Time,
+			Summary: "To come in on " + r.Date.Display() + " for " + e.ProcedureCode}, "waiting list", d); err != nil {
+			return err
+		}
+		return tciPreadmission(tx, e)
 	}
 	if _, err := tx.Exec(`UPDATE tci_offers SET response = 'declined', responded_on = $1, note = $2 WHERE id = $3`, dateText(r.On), r.Note, o.ID); err != nil {
 		return err
@@ -317,6 +321,28 @@ func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
 		summary += "; two reasonable offers declined: the clinician may discuss active monitoring (RTT guidance s8.3)"
 	}
 	return tx.EmitData(&crs.Event{Type: crs.EventTCIDeclined, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: r.On.Time, Summary: summary}, "waiting list", d)
+}
+
+// tciPreadmission records the agreed TCI date of an entry as its planned
+// admission, a pre-admission in PAS terms (A05 to the feeds): elective
+// from the waiting list (11) under the entry's consultant, as a day case
+// when the entry intends one. Another TCI date agreed for the same entry
+// changes the pending one, which keeps its visit number.
+func tciPreadmission(tx *Tx, e *crs.WaitingListEntry) error {
+	p := &crs.Preadmission{PatientID: e.PatientID, EntryID: e.ID, ExpectedOn: e.TCIDate, ConsultantCode: e.ConsultantCode,
+		AdmissionMethod: "11", PatientClass: "1", TreatmentFunction: e.TreatmentFunction}
+	if e.IntendedManagement == "2" || e.IntendedManagement == "4" {
+		p.PatientClass = "2"
+	}
+	prev, err := entryPreadmission(tx, e.ID)
+	if err != nil {
+		return err
+	}
+	if prev == nil {
+		return RecordPreadmission(tx, p)
+	}
+	p.ID, p.WardID, p.WardCode, p.SourceVisit, p.SourceFacility = prev.ID, prev.WardID, prev.WardCode, prev.SourceVisit, prev.SourceFacility
+	return UpdatePreadmission(tx, p)
 }
 
 // Suspend records that the patient is unavailable; the clock does not pause.
@@ -425,7 +451,16 @@ func (s *WaitingListService) RemoveFromWaitingList(ctx context.Context, a crs.Ac
 		}
 		d := entryData(e)
 		d.Reason = desc
-		return tx.EmitData(&crs.Event{Type: crs.EventWaitingListLeft, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: r.On.Time,
-			Summary: "Removed from the waiting list: " + desc}, "waiting list", d)
+		if err := tx.EmitData(&crs.Event{Type: crs.EventWaitingListLeft, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: r.On.Time,
+			Summary: "Removed from the waiting list: " + desc}, "waiting list", d); err != nil {
+			return err
+		}
+		// The agreed TCI goes with the entry: its planned admission is
+		// cancelled (A38).
+		pa, err := entryPreadmission(tx, e.ID)
+		if err != nil || pa == nil {
+			return err
+		}
+		return cancelPreadmission(tx, pa, "removed from the waiting list: "+desc, false)
 	})
 }

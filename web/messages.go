@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,12 @@ import (
 // engine (interfaces.Engine) is one.
 type MessageService interface {
 	crs.MessageService
+	// CountMessages counts the trust's messages matching q (its cursors
+	// aside), stopping at most.
+	CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error)
+	// Channels lists the trust's inbound interfaces and outbound
+	// destinations.
+	Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, []*crs.Destination, error)
 	// ResendRange queues again every message to a destination created
 	// between from and to, in their order, and returns how many.
 	ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error)
@@ -27,6 +35,10 @@ type MessageService interface {
 
 // messagePageSize is how many messages a page of the log lists.
 const messagePageSize = 50
+
+// messageCountMost is as far as the log page counts the messages a
+// search matches; beyond it the page says "more than".
+const messageCountMost = 10000
 
 // messageRoutes lists the interface analyst's pages, served by m: the
 // message log, one message, resend and skip, and the feeds.
@@ -45,98 +57,214 @@ func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
 // messagesPage is the data of the message log.
 type messagesPage struct {
 	pageData
-	Q        messageSearch
-	Messages []*crs.Message
-	Page     int
-	Prev     string // links to the previous and next pages, "" if none
-	Next     string
+	Q            messageSearch
+	Statuses     []string
+	Interfaces   []*crs.Interface
+	Destinations []*crs.Destination
+	Messages     []*crs.Message
+	Searched     bool   // the search was run (no filter was refused)
+	Total        int    // how many messages match, counted up to messageCountMost
+	More         bool   // more than Total match
+	Newer, Older string // links to the next page each way, "" if none
+	First        string // the link to the newest page, "" on it
 }
+
+// messageStatuses are the statuses a message can have, inbound then
+// outbound, for the search.
+var messageStatuses = []string{crs.MessageApplied, crs.MessageNotApplied, crs.MessageFailed, crs.MessageRejected,
+	crs.MessageQueued, crs.MessageSent, crs.MessageSuspended, crs.MessageSkipped}
 
 // messageSearch is the log search as typed.
 type messageSearch struct {
 	Patient, ControlID, Type, Status, Channel, Direction, From, To string
 }
 
-// query turns the search into a crs.MessageQuery: a patient is an NHS
-// number (10 digits, spaces allowed) or a hospital number.
-func (q messageSearch) query() (crs.MessageQuery, error) {
-	mq := crs.MessageQuery{ControlID: strings.TrimSpace(q.ControlID), Type: strings.TrimSpace(q.Type), Status: q.Status,
-		ChannelID: q.Channel, Direction: q.Direction}
-	if p := strings.ReplaceAll(strings.TrimSpace(q.Patient), " ", ""); p != "" {
-		if _, err := strconv.Atoi(p); err == nil && len(p) == 10 {
-			mq.NHSNumber = p
-		} else {
-			mq.PatientID = "mrn:" + strings.ToUpper(p) // resolved by handleMessages
+// messageSearchOf reads the search from the query string.
+func messageSearchOf(v url.Values) messageSearch {
+	return messageSearch{Patient: v.Get("patient"), ControlID: v.Get("control_id"), Type: v.Get("type"), Status: v.Get("status"),
+		Channel: v.Get("channel"), Direction: v.Get("direction"), From: v.Get("from"), To: v.Get("to")}
+}
+
+// values is the search as a query string, without the paging cursor.
+func (q messageSearch) values() url.Values {
+	v := url.Values{}
+	for _, f := range []struct{ k, v string }{{"patient", q.Patient}, {"control_id", q.ControlID}, {"type", q.Type}, {"status", q.Status},
+		{"channel", q.Channel}, {"direction", q.Direction}, {"from", q.From}, {"to", q.To}} {
+		if f.v != "" {
+			v.Set(f.k, f.v)
 		}
 	}
+	return v
+}
+
+// messageType is what the type filter takes: a message type and trigger
+// (ADT^A01), a trigger (A01) or a message type (ADT).
+var messageType = regexp.MustCompile(`^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$`)
+
+// query turns the search into a crs.MessageQuery, with an error for each
+// filter that cannot be used. A patient is an NHS number (10 digits,
+// spaces or hyphens allowed) or a hospital number; a hospital number is
+// returned in mrn for the caller to find the patient of.
+func (q messageSearch) query() (mq crs.MessageQuery, mrn string, err error) {
+	var es crs.Errors
+	mq = crs.MessageQuery{ControlID: strings.TrimSpace(q.ControlID), Type: strings.ToUpper(strings.TrimSpace(q.Type)),
+		Status: q.Status, ChannelID: q.Channel, Direction: q.Direction}
+	if p := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(q.Patient)); p != "" {
+		if _, err := strconv.ParseUint(p, 10, 64); err == nil && len(p) == 10 {
+			mq.NHSNumber = p
+		} else {
+			mrn = strings.ToUpper(strings.TrimSpace(q.Patient))
+		}
+	}
+	if mq.Type != "" && !messageType.MatchString(mq.Type) {
+		es = append(es, crs.FieldErrorf("type", "enter a message type and trigger such as ADT^A01, a trigger such as A01, or a type such as ADT"))
+	}
+	if mq.Status != "" && !slices.Contains(messageStatuses, mq.Status) {
+		es = append(es, crs.FieldErrorf("status", "choose a status from the list"))
+	}
+	if mq.Direction != "" && mq.Direction != crs.DirectionIn && mq.Direction != crs.DirectionOut {
+		es = append(es, crs.FieldErrorf("direction", "choose in, out or both"))
+	}
 	for _, d := range []struct {
-		v   string
-		dst *time.Time
-		end bool
-	}{{q.From, &mq.From, false}, {q.To, &mq.To, true}} {
-		if d.v == "" {
+		field, label, v string
+		dst             *time.Time
+		end             bool
+	}{{"from", "from", q.From, &mq.From, false}, {"to", "to", q.To, &mq.To, true}} {
+		v := strings.TrimSpace(d.v)
+		if v == "" {
 			continue
 		}
-		t, err := time.ParseInLocation("2006-01-02", d.v, crs.London)
+		t, err := time.ParseInLocation("2006-01-02", v, crs.London)
 		if err != nil {
-			return mq, crs.FieldErrorf("from", "enter dates as YYYY-MM-DD")
+			es = append(es, crs.FieldErrorf(d.field, "enter the %s date as a real date, year-month-day, such as 2026-03-02", d.label))
+			continue
 		}
 		if d.end {
-			t = t.AddDate(0, 0, 1)
+			t = t.AddDate(0, 0, 1) // to the end of the day
 		}
 		*d.dst = t.UTC()
 	}
-	return mq, nil
+	if !mq.From.IsZero() && !mq.To.IsZero() && !mq.From.Before(mq.To) {
+		es = append(es, crs.FieldErrorf("to", "the to date must be the same as or after the from date"))
+	}
+	return mq, mrn, es.Err()
 }
+
+// messageSearchOrder is the order of the search's fields on the page.
+var messageSearchOrder = []string{"patient", "control_id", "type", "status", "direction", "channel", "from", "to"}
 
 func (s *Server) handleMessages(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v := r.URL.Query()
-		page := &messagesPage{Q: messageSearch{Patient: v.Get("patient"), ControlID: v.Get("control_id"), Type: v.Get("type"), Status: v.Get("status"),
-			Channel: v.Get("channel"), Direction: v.Get("direction"), From: v.Get("from"), To: v.Get("to")}}
+		a := actorOf(r)
+		page := &messagesPage{Q: messageSearchOf(v), Statuses: messageStatuses}
 		page.Title, page.Nav = "Message log", "messages"
-		page.Page, _ = strconv.Atoi(v.Get("page"))
-		if page.Page < 1 {
-			page.Page = 1
+		var err error
+		if page.Interfaces, page.Destinations, err = m.Channels(r.Context(), a); err != nil {
+			return err
 		}
-		q, err := page.Q.query()
-		if err != nil {
-			page.Errors.addErr(err, nil)
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
-		}
-		if mrn, ok := strings.CutPrefix(q.PatientID, "mrn:"); ok {
-			p, err := s.Patients.FindPatientByIdentifier(r.Context(), actorOf(r), "mrn", mrn)
-			if err != nil {
+		q, mrn, err := page.Q.query()
+		page.Errors.addErr(err, nil)
+		if mrn != "" {
+			p, err := s.Patients.FindPatientByIdentifier(r.Context(), a, "mrn", mrn)
+			switch {
+			case err == nil:
+				q.PatientID = p.ID
+			case crs.ErrorCode(err) == crs.ENOTFOUND:
+				page.Errors.add("patient", "", "no patient has hospital number "+mrn+"; enter a hospital number or a 10-digit NHS number")
+			default:
 				return err
 			}
-			q.PatientID = p.ID
 		}
-		// The store has no offset: ask for every page up to this one and
-		// one more message, to know whether there is a next page.
-		q.Limit = page.Page*messagePageSize + 1
-		ms, err := m.SearchMessages(r.Context(), actorOf(r), q)
+		if page.Q.Channel != "" && !page.knownChannel(page.Q.Channel) {
+			page.Errors.add("channel", "", "choose an interface or destination from the list")
+		}
+		if page.Errors.Any() {
+			page.Errors.sortBy(messageSearchOrder)
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
+		}
+		page.Searched = true
+		if page.Total, err = m.CountMessages(r.Context(), a, q, messageCountMost+1); err != nil {
+			return err
+		}
+		if page.Total > messageCountMost {
+			page.Total, page.More = messageCountMost, true
+		}
+		// Keyset paging on the time-ordered id: ask for one more than a
+		// page to know whether there is another page that way.
+		q.Before, q.After, q.Limit = v.Get("before"), v.Get("after"), messagePageSize+1
+		if q.Before != "" {
+			q.After = ""
+		}
+		ms, err := m.SearchMessages(r.Context(), a, q)
 		if err != nil {
 			return err
 		}
-		start := min((page.Page-1)*messagePageSize, len(ms))
-		end := min(start+messagePageSize, len(ms))
-		page.Messages = ms[start:end]
-		link := func(n int) string {
-			u := url.Values{}
-			for k, vs := range v {
-				u[k] = vs
+		if q.After != "" && len(ms) <= messagePageSize {
+			// Back at the newest messages: show the first page, full.
+			q.After = ""
+			if ms, err = m.SearchMessages(r.Context(), a, q); err != nil {
+				return err
 			}
-			u.Set("page", strconv.Itoa(n))
-			return "/messages?" + u.Encode()
 		}
-		if page.Page > 1 {
-			page.Prev = link(page.Page - 1)
+		more := len(ms) > messagePageSize
+		if more {
+			if q.After != "" {
+				ms = ms[1:] // the extra is the newest
+			} else {
+				ms = ms[:messagePageSize]
+			}
 		}
-		if len(ms) > end {
-			page.Next = link(page.Page + 1)
+		page.Messages = ms
+		link := func(k, id string) string {
+			u := page.Q.values()
+			if k != "" {
+				u.Set(k, id)
+			}
+			if e := u.Encode(); e != "" {
+				return "/messages?" + e
+			}
+			return "/messages"
+		}
+		paged := q.Before != "" || q.After != ""
+		if paged && (q.After == "" || more) {
+			page.First = link("", "")
+		}
+		if len(ms) > 0 {
+			if (q.After != "" && more) || q.Before != "" {
+				page.Newer = link("after", ms[0].ID)
+			}
+			if (q.After == "" && more) || q.After != "" {
+				page.Older = link("before", ms[len(ms)-1].ID)
+			}
+		} else if q.Before != "" {
+			page.Newer = link("after", q.Before)
 		}
 		return s.render(w, r, "messages", page)
 	}
+}
+
+// knownChannel reports whether id is one of the trust's interfaces or
+// destinations.
+func (p *messagesPage) knownChannel(id string) bool {
+	return slices.ContainsFunc(p.Interfaces, func(i *crs.Interface) bool { return i.ID == id }) ||
+		slices.ContainsFunc(p.Destinations, func(d *crs.Destination) bool { return d.ID == id })
+}
+
+// ChannelName names the interface or destination a message went
+// through, for the log.
+func (p *messagesPage) ChannelName(id string) string {
+	for _, i := range p.Interfaces {
+		if i.ID == id {
+			return i.Name
+		}
+	}
+	for _, d := range p.Destinations {
+		if d.ID == id {
+			return d.Name
+		}
+	}
+	return ""
 }
 
 // messagePage is the data of one message's page.
@@ -181,30 +309,5 @@ func (s *Server) handleSkipMessage(m MessageService) handlerFunc {
 			return err
 		}
 		return s.redirect(w, r, "/feeds", "The message was skipped: "+reason)
-	}
-}
-
-func (s *Server) handleResendRange(m MessageService) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		parse := func(f string) (time.Time, error) {
-			t, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue(f), crs.London)
-			if err != nil {
-				return t, crs.FieldErrorf(f, "Enter the %s time as date and time.", f)
-			}
-			return t.UTC(), nil
-		}
-		from, err := parse("from")
-		if err != nil {
-			return err
-		}
-		to, err := parse("to")
-		if err != nil {
-			return err
-		}
-		n, err := m.ResendRange(r.Context(), actorOf(r), r.PathValue("id"), from, to)
-		if err != nil {
-			return err
-		}
-		return s.redirect(w, r, "/feeds", strconv.Itoa(n)+" messages queued to be sent again.")
 	}
 }

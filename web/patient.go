@@ -14,7 +14,9 @@ type patientPage struct {
 	Pathways []*referralSummary
 	Entries  []*crs.WaitingListEntry
 	Spells   []*crs.Spell
-	Bed      map[string]string // spell id → "WARD bed B01"
+	Planned  []*crs.Preadmission // pending planned admissions (pre-admissions)
+	Wards    map[string]string   // ward id → "CODE Name", for the planned admissions
+	Bed      map[string]string   // spell id → "WARD bed B01"
 	ED       []*crs.EDAttendance
 }
 
@@ -29,7 +31,8 @@ type referralSummary struct {
 
 // handlePatient shows a patient's record: the banner, demographics,
 // contacts, the patient's journey (referrals with their RTT clocks,
-// appointments, waiting list, current spell and A&E attendance) and the
+// appointments, waiting list, planned admissions, current spell and A&E
+// attendance) and the
 // actions the user's role allows.
 func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	p, b, err := s.findPatient(r)
@@ -77,7 +80,9 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 		return err
 	}
 	current := map[string]bool{}
+	page.Wards = map[string]string{}
 	for _, w := range wards {
+		page.Wards[w.WardID] = w.WardCode + " " + w.WardName
 		for _, bed := range append(append([]*crs.BedBoardBed(nil), w.Beds...), w.Unbedded...) {
 			if bed.PatientID == id && bed.SpellID != "" {
 				where := w.WardCode + " " + w.WardName
@@ -90,6 +95,15 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 	}
 	if page.Spells, err = s.Inpatients.FindSpells(ctx, a, id); err != nil {
 		return err
+	}
+	planned, err := s.Inpatients.FindPreadmissions(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	for _, p := range planned {
+		if p.Status == crs.PreadmissionPending {
+			page.Planned = append(page.Planned, p)
+		}
 	}
 	page.ED, err = s.ED.FindAttendances(ctx, a, id)
 	return err

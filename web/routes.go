@@ -56,6 +56,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /ptl.csv", s.authed(s.handlePTLCSV))
 	mux.Handle("GET /patients/{id}/admit", s.authed(s.handleAdmitForm))
 	mux.Handle("POST /patients/{id}/admit", s.authed(s.handleAdmit))
+	mux.Handle("GET /preadmissions/{id}", s.authed(s.handlePreadmission))
+	mux.Handle("POST /preadmissions/{id}/cancel", s.authed(s.handleCancelPreadmission))
 	mux.Handle("GET /spells/{id}", s.authed(s.handleSpell))
 	mux.Handle("POST /spells/{id}/{action}", s.authed(s.handleSpellAction))
 	mux.Handle("GET /beds", s.authed(s.handleBedBoard))

@@ -1,0 +1,165 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// logMessages logs n inbound messages to the trust, one a minute from
+// the clock's time, cycling through types and statuses, and returns
+// their ids, oldest first.
+func logMessages(t *testing.T, db *store.DB, clock *crs.FixedClock, tr *storetest.Trust, channel string, n int) []string {
+	t.Helper()
+	types := []string{"ADT^A28", "ADT^A31", "ORU^R01"}
+	statuses := []string{crs.MessageApplied, crs.MessageFailed, crs.MessageRejected}
+	var ids []string
+	for i := range n {
+		m := &crs.Message{ChannelID: channel, SendingFacility: tr.Org.ODSCode, ControlID: fmt.Sprintf("%s-%s-%04d", tr.Org.ODSCode, channel, i),
+			Type: types[i%3], Status: statuses[i%3], NHSNumber: fmt.Sprintf("99900000%02d", i%7), Raw: "MSH|^~\\&|"}
+		err := db.Write(context.Background(), tr.System, crs.ActReceiveMessages, func(tx *store.Tx) error {
+			return store.InsertInboundMessage(tx, m, store.MessageKey(tr.Org.ID, tr.Org.ODSCode, m.ControlID))
+		})
+		if err != nil {
+			t.Fatalf("log message %d: %v", i, err)
+		}
+		ids = append(ids, m.ID)
+		clock.Advance(time.Minute)
+	}
+	return ids
+}
+
+// TestMessageLogPaging pages through a log longer than a page, older
+// then newer, and checks every message comes once, in order, and that
+// no page reaches into another trust's log.
+func TestMessageLogPaging(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		a := storetest.NewTrust(t, db, "RPA")
+		b := storetest.NewTrust(t, db, "RPB")
+		ids := logMessages(t, db, clock, a, "chan-a", 23)
+		logMessages(t, db, clock, b, "chan-b", 5) // newer, in another trust
+		newestFirst := slices.Clone(ids)
+		slices.Reverse(newestFirst)
+
+		const size = 5
+		var got []string
+		var pages int
+		q := crs.MessageQuery{Limit: size}
+		for {
+			ms, err := store.SearchMessages(ctx, db, a.Org.ID, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				got = append(got, m.ID)
+			}
+			pages++
+			if len(ms) < size || pages > 10 {
+				break
+			}
+			q.Before = ms[len(ms)-1].ID
+		}
+		if !slices.Equal(got, newestFirst) {
+			t.Fatalf("paging older: got %d ids in %d pages\n got %v\nwant %v", len(got), pages, got, newestFirst)
+		}
+
+		// Back again from the oldest, a page newer at a time; each page is
+		// still newest first.
+		got = got[:0]
+		q = crs.MessageQuery{Limit: size, After: ids[0]}
+		got = append(got, ids[0])
+		for pages = 0; pages < 10; pages++ {
+			ms, err := store.SearchMessages(ctx, db, a.Org.ID, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) == 0 {
+				break
+			}
+			for i := len(ms) - 1; i >= 0; i-- {
+				got = append(got, ms[i].ID)
+			}
+			q.After = ms[0].ID
+		}
+		if !slices.Equal(got, ids) {
+			t.Fatalf("paging newer:\n got %v\nwant %v", got, ids)
+		}
+
+		n, err := store.CountMessages(ctx, db, a.Org.ID, crs.MessageQuery{}, 1000)
+		if err != nil || n != len(ids) {
+			t.Errorf("count: %d, %v; want %d", n, err, len(ids))
+		}
+		if n, _ := store.CountMessages(ctx, db, a.Org.ID, crs.MessageQuery{}, 10); n != 10 {
+			t.Errorf("count up to 10: %d; want 10", n)
+		}
+	})
+}
+
+// TestMessageLogFilters checks each filter of the analyst's search.
+func TestMessageLogFilters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		a := storetest.NewTrust(t, db, "RFA")
+		start := clock.Now()
+		ids := logMessages(t, db, clock, a, "chan-1", 12)  // minutes 0-11
+		clock.Advance(48 * time.Hour)                      // two days on
+		later := logMessages(t, db, clock, a, "chan-2", 3) // types A28, A31, R01
+		b := storetest.NewTrust(t, db, "RFB")
+		logMessages(t, db, clock, b, "chan-1", 3) // another trust: never found
+		all := append(slices.Clone(ids), later...)
+		pick := func(idx ...int) []string {
+			var out []string
+			for _, i := range idx {
+				out = append(out, all[i])
+			}
+			slices.Reverse(out)
+			return out
+		}
+		tests := []struct {
+			name string
+			q    crs.MessageQuery
+			want []string
+		}{
+			{"everything", crs.MessageQuery{}, pick(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)},
+			{"control id", crs.MessageQuery{ControlID: "RFA-chan-1-0004"}, pick(4)},
+			{"type and trigger", crs.MessageQuery{Type: "ADT^A31"}, pick(1, 4, 7, 10, 13)},
+			{"trigger", crs.MessageQuery{Type: "A31"}, pick(1, 4, 7, 10, 13)},
+			{"trigger lower case", crs.MessageQuery{Type: "r01"}, pick(2, 5, 8, 11, 14)},
+			{"message type", crs.MessageQuery{Type: "ORU"}, pick(2, 5, 8, 11, 14)},
+			{"status", crs.MessageQuery{Status: crs.MessageFailed}, pick(1, 4, 7, 10, 13)},
+			{"NHS number", crs.MessageQuery{NHSNumber: "9990000003"}, pick(3, 10)},
+			{"NHS number with spaces", crs.MessageQuery{NHSNumber: "999 000 0003"}, pick(3, 10)},
+			{"channel", crs.MessageQuery{ChannelID: "chan-2"}, pick(12, 13, 14)},
+			{"direction", crs.MessageQuery{Direction: crs.DirectionOut}, nil},
+			{"from", crs.MessageQuery{From: start.Add(24 * time.Hour)}, pick(12, 13, 14)},
+			{"to", crs.MessageQuery{To: start.Add(3 * time.Minute)}, pick(0, 1, 2)},
+			{"from and to", crs.MessageQuery{From: start.Add(2 * time.Minute), To: start.Add(4 * time.Minute)}, pick(2, 3)},
+			{"together", crs.MessageQuery{Type: "A28", Status: crs.MessageApplied, ChannelID: "chan-1", To: start.Add(7 * time.Minute)}, pick(0, 3, 6)},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				ms, err := store.SearchMessages(ctx, db, a.Org.ID, tc.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, m := range ms {
+					got = append(got, m.ID)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("got %v\nwant %v", got, tc.want)
+				}
+				if n, err := store.CountMessages(ctx, db, a.Org.ID, tc.q, 1000); err != nil || n != len(tc.want) {
+					t.Errorf("count %d, %v; want %d", n, err, len(tc.want))
+				}
+			})
+		}
+	})
+}
