@@ -76,7 +76,7 @@ func HL7(ctx context.Context, w io.Writer, opts HL7Options) error {
 	}
 	defer e.Close()
 
-	fmt.Fprintf(w, "inbound HL7 ADT over MLLP, SQLite (synchronous=FULL), %d messages per run, ACK after commit\n", opts.Messages)
+	fmt.Fprintf(w, "inbound HL7 ADT over MLLP, SQLite, %d messages per run, each ACK after its commit is synced to disk\n", opts.Messages)
 	fmt.Fprintf(w, "%6s %10s %10s %10s %10s\n", "conns", "msg/s", "p50", "p99", "max")
 	next := 0
 	for _, conns := range opts.Conns {

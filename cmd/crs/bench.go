@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 
 	"github.com/opencrs/crs/bench"
 )
@@ -23,6 +26,26 @@ Run "crs bench <what> --help" for its flags.`)
 		return nil
 	}
 	logger := newLogger(stderr, "warn")
+	// Every benchmark can write a CPU profile of its run, for
+	// `go tool pprof`: where the time of a figure goes.
+	var profile string
+	addProfile := func(fs *flag.FlagSet) {
+		fs.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	}
+	start := func() (stop func(), err error) {
+		if profile == "" {
+			return func() {}, nil
+		}
+		f, err := os.Create(profile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	}
 	switch args[0] {
 	case "pmi":
 		fs := newFlags("bench pmi", "bench pmi [flags]", stdout)
@@ -33,19 +56,31 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
 		fs.Int64Var(&o.Seed, "seed", 0, "chooses the generated patients and searches")
 		fs.IntVar(&o.BatchSize, "batch", 0, "patients per import command (default 2000)")
+		addProfile(fs)
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		_, err := bench.PMI(ctx, stdout, o)
+		stop, err := start()
+		if err != nil {
+			return err
+		}
+		defer stop()
+		_, err = bench.PMI(ctx, stdout, o)
 		return err
 	case "hl7":
 		fs := newFlags("bench hl7", "bench hl7 [flags]", stdout)
 		var o bench.HL7Options
 		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
 		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh database (default: a temporary folder)")
+		addProfile(fs)
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
+		stop, err := start()
+		if err != nil {
+			return err
+		}
+		defer stop()
 		return bench.HL7(ctx, stdout, o)
 	case "journey":
 		fs := newFlags("bench journey", "bench journey [flags]", stdout)
@@ -56,10 +91,16 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Queries, "queries", 200, "times each read is timed")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		addProfile(fs)
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		_, err := bench.Journey(ctx, stdout, o)
+		stop, err := start()
+		if err != nil {
+			return err
+		}
+		defer stop()
+		_, err = bench.Journey(ctx, stdout, o)
 		return err
 	}
 	fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7 or journey\n", args[0])

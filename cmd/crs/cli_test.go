@@ -114,9 +114,9 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout"}},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse", nil},
 		{[]string{"hl7", "interface", "add"}, "Usage: crs hl7 interface add", []string{"db", "ods", "app", "facility", "name"}},
-		{[]string{"bench", "pmi"}, "Usage: crs bench pmi", []string{"patients", "queries", "db", "keep", "seed", "batch"}},
-		{[]string{"bench", "hl7"}, "Usage: crs bench hl7", []string{"messages", "dir"}},
-		{[]string{"bench", "journey"}, "Usage: crs bench journey", []string{"pathways", "beds", "queries", "db", "keep"}},
+		{[]string{"bench", "pmi"}, "Usage: crs bench pmi", []string{"patients", "queries", "db", "keep", "seed", "batch", "cpuprofile"}},
+		{[]string{"bench", "hl7"}, "Usage: crs bench hl7", []string{"messages", "dir", "cpuprofile"}},
+		{[]string{"bench", "journey"}, "Usage: crs bench journey", []string{"pathways", "beds", "queries", "db", "keep", "cpuprofile"}},
 		{[]string{"version"}, "Usage: crs version", nil},
 		{[]string{"hl7"}, "crs hl7 parse FILE", nil},
 		{[]string{"bench"}, "journey", nil},
@@ -140,6 +140,25 @@ func TestSubcommandHelp(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBenchProfile runs a small HL7 benchmark and checks that it reports
+// its figures and writes a CPU profile pprof can read (gzip-compressed).
+func TestBenchProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	code, out, errs := runCLI(t, "bench", "hl7", "--messages", "40", "--dir", t.TempDir(), "--cpuprofile", prof)
+	if code != 0 {
+		t.Fatalf("crs bench hl7: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	for _, want := range []string{"msg/s", "parser:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("crs bench hl7 output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("profile %s: %d bytes, err %v; want a gzip-compressed pprof profile", prof, len(b), err)
 	}
 }
 
