@@ -19,6 +19,10 @@ const (
 	EventInterfaceAdded = "hl7.interface.created"
 	// EventDestinationAdded records that an outbound feed was configured.
 	EventDestinationAdded = "hl7.destination.created"
+	// EventMessageReprocessed records that an interface analyst applied a
+	// refused inbound message again: who, when, which message and what
+	// became of it. The changes it made append their own events.
+	EventMessageReprocessed = "hl7.message.reprocessed"
 )
 
 // Message directions.
@@ -34,6 +38,14 @@ const (
 	MessageFailed     = "error"       // stored, the change refused for its content (AE)
 	MessageRejected   = "rejected"    // stored, could not be processed at all (AR)
 )
+
+// Reprocessable reports whether an inbound message of the status may be
+// applied again by an analyst: it was refused (AE or AR), or stored and
+// not applied by an earlier version. An applied message never is: it
+// would apply its change twice.
+func Reprocessable(status string) bool {
+	return status == MessageFailed || status == MessageRejected || status == MessageNotApplied
+}
 
 // Statuses of an outbound message.
 const (
@@ -130,7 +142,7 @@ type Message struct {
 	MRN             string
 	EventID         string // the event an outbound message renders
 	Raw             string
-	Attempts        int       // outbound: sends tried
+	Attempts        int       // outbound: sends tried; inbound: 1 when received, one more for each reprocess
 	NextAttemptAt   time.Time // outbound: when the next try is due
 	LastError       string    // outbound: why the last try failed
 	CreatedAt       time.Time
@@ -168,6 +180,12 @@ type FeedStatus struct {
 	LastSentAt  time.Time
 	Suspended   bool // the head is suspended: the queue is stuck until an analyst acts
 	Alert       string
+}
+
+// ReprocessReport says what became of the messages of a reprocessed
+// period: how many were tried, applied, and are still refused.
+type ReprocessReport struct {
+	Tried, Applied, Failed int
 }
 
 // Result is one result report filed from an ORU message: one order
@@ -213,6 +231,13 @@ type MessageService interface {
 	// queue, the outbound messages given; a suspended head is released
 	// and retried in place.
 	ResendMessages(ctx context.Context, a Actor, ids []string) error
+	// ReprocessMessage applies again an inbound message that was refused
+	// (status error or rejected), once its cause is put right (the
+	// patient it names registered, the ward code added): as the user of
+	// the interface it came in on, on the one write path, writing what
+	// became of it over the same log entry. It returns the entry as it now
+	// stands; a message already applied is refused with ECONFLICT.
+	ReprocessMessage(ctx context.Context, a Actor, id string) (*Message, error)
 	// SkipMessage takes a suspended or queued outbound message out of its
 	// queue without sending it, so the messages behind it can go.
 	SkipMessage(ctx context.Context, a Actor, id string) error

@@ -6,8 +6,8 @@
 // a transactional outbox and one ordered queue per destination.
 //
 // Every inbound message is logged raw with what became of it, so an
-// interface analyst can search, read and resend; nothing accepted is
-// ever lost.
+// interface analyst can search, read, resend, and reprocess what was
+// refused once its cause is put right; nothing accepted is ever lost.
 package interfaces
 
 import (

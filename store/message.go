@@ -219,6 +219,7 @@ func InsertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	}
 	m.OrgID, m.Direction = tx.Actor.OrgID, crs.DirectionIn
 	m.CreatedAt, m.UpdatedAt = tx.Now, tx.Now
+	m.Attempts = max(m.Attempts, 1) // received once; each reprocess adds one
 	var k any
 	if key != "" {
 		k = key
@@ -246,6 +247,7 @@ func InsertOrphanMessage(ctx context.Context, db *DB, m *crs.Message) error {
 		m.ID = crs.NewID()
 	}
 	m.Direction = crs.DirectionIn
+	m.Attempts = max(m.Attempts, 1)
 	now := db.Clock.Now().UTC()
 	m.CreatedAt, m.UpdatedAt = now, now
 	_, err := db.write.ExecContext(ctx, insertMessageSQL, messageArgs(m, nil, 0)...)
@@ -332,7 +334,13 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 			add("(message_type = ? OR message_type LIKE ? OR message_type LIKE ?)", t, "%^"+t, t+"^%")
 		}
 	}
-	if q.Status != "" {
+	switch q.Status {
+	case "":
+	case crs.MessageFailed:
+		// Written out, not bound, so the partial index of messages in
+		// error (migration 0008) serves the analyst's error worklist.
+		where = append(where, "status = 'error'")
+	default:
 		add("status = ?", q.Status)
 	}
 	if q.ChannelID != "" {

@@ -28,6 +28,13 @@ type MessageService interface {
 	// ResendRange queues again every message to a destination created
 	// between from and to, in their order, and returns how many.
 	ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error)
+	// ReprocessRange reprocesses, oldest first, the messages of an
+	// inbound interface received between from and to that are in error,
+	// and reports what became of them.
+	ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string, from, to time.Time) (crs.ReprocessReport, error)
+	// MessageHistory lists the events about a message (its reprocesses),
+	// newest first.
+	MessageHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error)
 	// MessageTree writes the message for people to read: each segment
 	// and field with its number and HL7 name.
 	MessageTree(m *crs.Message) string
@@ -41,7 +48,7 @@ const messagePageSize = 50
 const messageCountMost = 10000
 
 // messageRoutes lists the interface analyst's pages, served by m: the
-// message log, one message, resend and skip, and the feeds.
+// message log, one message, resend, skip and reprocess, and the feeds.
 func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
 	if m == nil {
 		return
@@ -50,6 +57,8 @@ func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
 	mux.Handle("GET /messages/{id}", s.authed(s.handleMessage(m)))
 	mux.Handle("POST /messages/{id}/resend", s.authed(s.handleResendMessage(m)))
 	mux.Handle("POST /messages/{id}/skip", s.authed(s.handleSkipMessage(m)))
+	mux.Handle("POST /messages/{id}/reprocess", s.authed(s.handleReprocessMessage(m)))
+	mux.Handle("POST /messages/reprocess", s.authed(s.handleReprocessRange(m)))
 	mux.Handle("POST /feeds/{id}/resend", s.authed(s.handleResendRange(m)))
 	mux.Handle("GET /feeds", s.authed(s.handleFeeds(m)))
 }
@@ -67,6 +76,11 @@ type messagesPage struct {
 	More         bool   // more than Total match
 	Newer, Older string // links to the next page each way, "" if none
 	First        string // the link to the newest page, "" on it
+	// Reprocess offers the "Reprocess these" form: the log is filtered to
+	// one inbound interface and status error. ReprocessFrom and
+	// ReprocessTo are its period as shown (datetime-local values).
+	Reprocess                  bool
+	ReprocessFrom, ReprocessTo string
 }
 
 // messageStatuses are the statuses a message can have, inbound then
@@ -155,93 +169,106 @@ var messageSearchOrder = []string{"patient", "control_id", "type", "status", "di
 
 func (s *Server) handleMessages(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		v := r.URL.Query()
-		a := actorOf(r)
-		page := &messagesPage{Q: messageSearchOf(v), Statuses: messageStatuses}
-		page.Title, page.Nav = "Message log", "messages"
-		var err error
-		if page.Interfaces, page.Destinations, err = m.Channels(r.Context(), a); err != nil {
-			return err
-		}
-		q, mrn, err := page.Q.query()
-		page.Errors.addErr(err, nil)
-		if mrn != "" {
-			p, err := s.Patients.FindPatientByIdentifier(r.Context(), a, "mrn", mrn)
-			switch {
-			case err == nil:
-				q.PatientID = p.ID
-			case crs.ErrorCode(err) == crs.ENOTFOUND:
-				page.Errors.add("patient", "", "no patient has hospital number "+mrn+"; enter a hospital number or a 10-digit NHS number")
-			default:
-				return err
-			}
-		}
-		if page.Q.Channel != "" && !page.knownChannel(page.Q.Channel) {
-			page.Errors.add("channel", "", "choose an interface or destination from the list")
-		}
-		if page.Errors.Any() {
-			page.Errors.sortBy(messageSearchOrder)
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
-		}
-		page.Searched = true
-		if page.Total, err = m.CountMessages(r.Context(), a, q, messageCountMost+1); err != nil {
-			return err
-		}
-		if page.Total > messageCountMost {
-			page.Total, page.More = messageCountMost, true
-		}
-		// Keyset paging on the time-ordered id: ask for one more than a
-		// page to know whether there is another page that way.
-		q.Before, q.After, q.Limit = v.Get("before"), v.Get("after"), messagePageSize+1
-		if q.Before != "" {
-			q.After = ""
-		}
-		ms, err := m.SearchMessages(r.Context(), a, q)
+		page, err := s.messageLog(r, m, r.URL.Query())
 		if err != nil {
 			return err
 		}
-		if q.After != "" && len(ms) <= messagePageSize {
-			// Back at the newest messages: show the first page, full.
-			q.After = ""
-			if ms, err = m.SearchMessages(r.Context(), a, q); err != nil {
-				return err
-			}
-		}
-		more := len(ms) > messagePageSize
-		if more {
-			if q.After != "" {
-				ms = ms[1:] // the extra is the newest
-			} else {
-				ms = ms[:messagePageSize]
-			}
-		}
-		page.Messages = ms
-		link := func(k, id string) string {
-			u := page.Q.values()
-			if k != "" {
-				u.Set(k, id)
-			}
-			if e := u.Encode(); e != "" {
-				return "/messages?" + e
-			}
-			return "/messages"
-		}
-		paged := q.Before != "" || q.After != ""
-		if paged && (q.After == "" || more) {
-			page.First = link("", "")
-		}
-		if len(ms) > 0 {
-			if (q.After != "" && more) || q.Before != "" {
-				page.Newer = link("after", ms[0].ID)
-			}
-			if (q.After == "" && more) || q.After != "" {
-				page.Older = link("before", ms[len(ms)-1].ID)
-			}
-		} else if q.Before != "" {
-			page.Newer = link("after", q.Before)
+		if page.Errors.Any() {
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
 		}
 		return s.render(w, r, "messages", page)
 	}
+}
+
+// messageLog builds the message log page of the search in v. A search
+// that cannot be run comes back with its errors and no messages.
+func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*messagesPage, error) {
+	a := actorOf(r)
+	page := &messagesPage{Q: messageSearchOf(v), Statuses: messageStatuses}
+	page.Title, page.Nav = "Message log", "messages"
+	var err error
+	if page.Interfaces, page.Destinations, err = m.Channels(r.Context(), a); err != nil {
+		return nil, err
+	}
+	q, mrn, err := page.Q.query()
+	page.Errors.addErr(err, nil)
+	if mrn != "" {
+		p, err := s.Patients.FindPatientByIdentifier(r.Context(), a, "mrn", mrn)
+		switch {
+		case err == nil:
+			q.PatientID = p.ID
+		case crs.ErrorCode(err) == crs.ENOTFOUND:
+			page.Errors.add("patient", "", "no patient has hospital number "+mrn+"; enter a hospital number or a 10-digit NHS number")
+		default:
+			return nil, err
+		}
+	}
+	if page.Q.Channel != "" && !page.knownChannel(page.Q.Channel) {
+		page.Errors.add("channel", "", "choose an interface or destination from the list")
+	}
+	if page.Errors.Any() {
+		page.Errors.sortBy(messageSearchOrder)
+		return page, nil
+	}
+	page.Searched = true
+	if page.Total, err = m.CountMessages(r.Context(), a, q, messageCountMost+1); err != nil {
+		return nil, err
+	}
+	if page.Total > messageCountMost {
+		page.Total, page.More = messageCountMost, true
+	}
+	// Keyset paging on the time-ordered id: ask for one more than a
+	// page to know whether there is another page that way.
+	q.Before, q.After, q.Limit = v.Get("before"), v.Get("after"), messagePageSize+1
+	if q.Before != "" {
+		q.After = ""
+	}
+	ms, err := m.SearchMessages(r.Context(), a, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.After != "" && len(ms) <= messagePageSize {
+		// Back at the newest messages: show the first page, full.
+		q.After = ""
+		if ms, err = m.SearchMessages(r.Context(), a, q); err != nil {
+			return nil, err
+		}
+	}
+	more := len(ms) > messagePageSize
+	if more {
+		if q.After != "" {
+			ms = ms[1:] // the extra is the newest
+		} else {
+			ms = ms[:messagePageSize]
+		}
+	}
+	page.Messages = ms
+	link := func(k, id string) string {
+		u := page.Q.values()
+		if k != "" {
+			u.Set(k, id)
+		}
+		if e := u.Encode(); e != "" {
+			return "/messages?" + e
+		}
+		return "/messages"
+	}
+	paged := q.Before != "" || q.After != ""
+	if paged && (q.After == "" || more) {
+		page.First = link("", "")
+	}
+	if len(ms) > 0 {
+		if (q.After != "" && more) || q.Before != "" {
+			page.Newer = link("after", ms[0].ID)
+		}
+		if (q.After == "" && more) || q.After != "" {
+			page.Older = link("before", ms[len(ms)-1].ID)
+		}
+	} else if q.Before != "" {
+		page.Newer = link("after", q.Before)
+	}
+	page.offerReprocess(q)
+	return page, nil
 }
 
 // knownChannel reports whether id is one of the trust's interfaces or
@@ -272,6 +299,14 @@ type messagePage struct {
 	pageData
 	Message *crs.Message
 	Tree    string
+	History []*crs.Event // its reprocesses, newest first
+}
+
+// Reprocessable reports whether the page offers to reprocess the
+// message: received, refused, from a configured interface.
+func (p *messagePage) Reprocessable() bool {
+	m := p.Message
+	return m.Direction == crs.DirectionIn && crs.Reprocessable(m.Status) && m.ChannelID != "" && p.Can(string(crs.ActManageInterfaces))
 }
 
 func (s *Server) handleMessage(m MessageService) handlerFunc {
@@ -281,6 +316,9 @@ func (s *Server) handleMessage(m MessageService) handlerFunc {
 			return err
 		}
 		page := &messagePage{Message: msg, Tree: m.MessageTree(msg)}
+		if page.History, err = m.MessageHistory(r.Context(), actorOf(r), msg.ID); err != nil {
+			return err
+		}
 		page.Title, page.Nav = "Message "+msg.ControlID, "messages"
 		return s.render(w, r, "message", page)
 	}

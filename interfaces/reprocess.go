@@ -1,0 +1,270 @@
+package interfaces
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/store"
+)
+
+// refusal is why a reprocess was refused before the message was tried
+// (it is applied already, its interface is gone), as opposed to the
+// message being refused again for its content.
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+// ReprocessMessage applies again an inbound message of the trust's log
+// that was refused (status error or rejected, or not_applied by an
+// earlier version), once the analyst has put its cause right: the
+// patient it names is registered, the ward it names exists.
+//
+// The raw message goes through the same mapping as a fresh one, on the
+// one write path, as the user of the interface it came in on: the
+// changes it makes are that interface's, and the feeds that suppress
+// the interface's own changes do not echo them. The duplicate answer is
+// bypassed for this log entry only, and the entry itself is updated
+// (status, errors, ACK text, patient and event touched, attempts) in the
+// transaction of the change, never a second entry added: a crash leaves
+// both or neither. The reprocess, by the analyst, is an event of its own
+// with its audit record, whatever its outcome. No acknowledgement is
+// sent: the sender had its answer long ago; the new one is stored.
+//
+// The actor needs the manage-interfaces activity. A message of another
+// trust is ENOTFOUND; one applied already is ECONFLICT, as a message is
+// never applied twice. It returns the log entry as it now stands.
+func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (*crs.Message, error) {
+	if err := e.authorize(a); err != nil {
+		return nil, err
+	}
+	m, err := store.GetMessage(ctx, e.DB, a.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkReprocessable(m); err != nil {
+		return nil, err
+	}
+	iface, err := store.FindInboundInterface(ctx, e.DB, a.OrgID, m.ChannelID)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, crs.Errorf(crs.ECONFLICT, "the interface message %s came in on no longer exists; it cannot be reprocessed", m.ControlID)
+	} else if err != nil {
+		return nil, err
+	}
+	actor := iface.Actor()
+	actor.Purpose = "interface: message reprocessed by " + a.Username
+	from := m.Status
+
+	// What a fresh message meets before the write path, in the same order.
+	var h handler
+	msg, rerr := hl7.Parse([]byte(m.Raw))
+	if rerr != nil {
+		rerr = reject("", 0, hl7.CodeSegmentSequence, "the message cannot be read: %s", rerr.Error())
+		msg = nil
+	} else {
+		h, rerr = route(msg)
+		if rerr == nil && msg.ControlID() == "" {
+			rerr = reject("MSH", 10, hl7.CodeRequiredFieldMissing, "MSH-10 message control id is missing; without it a retry cannot be recognised")
+		}
+		if rerr == nil {
+			if err := actor.Authorize(h.activity); err != nil {
+				rerr = reject("MSH", 3, hl7.CodeUnsupportedProcessing, "the interface may not send %s: %s", msg.Type(), crs.ErrorMessage(err))
+			}
+		}
+	}
+	if rerr == nil {
+		var out *crs.Message
+		err = e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx *store.Tx) error {
+			cur, err := reprocessableTx(tx, id)
+			if err != nil {
+				return err
+			}
+			var res outcome
+			if err := store.ActAs(tx, actor, func() error {
+				var err error
+				res, err = h.apply(e, tx, &inbound{id: cur.ID, msg: msg, iface: iface})
+				return err
+			}); err != nil {
+				return err
+			}
+			cur.Status, cur.ACKCode = res.status, hl7.AA
+			cur.ACK = e.ack(msg, hl7.AA, tx.Now, res.warnings...)
+			cur.Errors = messageErrors(res.warnings)
+			cur.PatientID, cur.NHSNumber, cur.MRN, cur.EventID = res.patientID, res.nhs, res.mrn, res.eventID
+			if err := store.UpdateReprocessedMessage(tx, cur); err != nil {
+				return &refusal{err}
+			}
+			out = cur
+			return emitReprocessed(tx, iface, cur, from)
+		})
+		if err == nil {
+			return out, nil
+		}
+		if r := (*refusal)(nil); errors.As(err, &r) {
+			return nil, r.err
+		}
+	} else {
+		err = rerr
+	}
+
+	// Refused again: write the new answer over the entry in a write of
+	// its own, as a fresh message's refusal is logged.
+	code, status := hl7.AE, crs.MessageFailed
+	if errors.As(err, new(*rejectErr)) {
+		code, status = hl7.AR, crs.MessageRejected
+	}
+	errs := ackErrors(err)
+	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) {
+		e.Logger.Error("reprocess inbound message", "interface", iface.ID, "message", id, "err", err)
+	}
+	var out *crs.Message
+	werr := e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx *store.Tx) error {
+		cur, err := reprocessableTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if msg != nil {
+			cur.ACK = e.ack(msg, code, tx.Now, errs...)
+			cur.NHSNumber, cur.MRN = peekIdentifiers(msg, iface.OrgODS)
+		} else {
+			ack := hl7.NewACK(nil, code, controlID(), tx.Now, errs...)
+			_ = ack.Set("MSA-2", roughControlID([]byte(cur.Raw)))
+			cur.ACK = ack.String()
+		}
+		cur.Status, cur.ACKCode, cur.Errors = status, code, messageErrors(errs)
+		if err := store.UpdateReprocessedMessage(tx, cur); err != nil {
+			return err
+		}
+		out = cur
+		return emitReprocessed(tx, iface, cur, from)
+	})
+	if r := (*refusal)(nil); errors.As(werr, &r) {
+		return nil, r.err
+	} else if werr != nil {
+		return nil, werr
+	}
+	return out, nil
+}
+
+// checkReprocessable refuses a message that may not be applied again.
+func checkReprocessable(m *crs.Message) error {
+	switch {
+	case m.Direction != crs.DirectionIn:
+		return crs.Errorf(crs.EINVALID, "message %s was sent, not received; only received messages can be reprocessed (resend it instead)", m.ControlID)
+	case m.Status == crs.MessageApplied:
+		return crs.Errorf(crs.ECONFLICT, "message %s was applied already; it is never applied twice", m.ControlID)
+	case !crs.Reprocessable(m.Status):
+		return crs.Errorf(crs.ECONFLICT, "message %s is %s; only messages in error or rejected can be reprocessed", m.ControlID, m.Status)
+	case m.ChannelID == "":
+		return crs.Errorf(crs.ECONFLICT, "message %s came from no configured interface; configure the interface and have the sender send it again", m.ControlID)
+	}
+	return nil
+}
+
+// reprocessableTx reads the log entry within the command and checks it
+// may still be reprocessed: another analyst may have applied it since.
+func reprocessableTx(tx *store.Tx, id string) (*crs.Message, error) {
+	m, err := store.GetMessageTx(tx, id)
+	if err == nil {
+		err = checkReprocessable(m)
+	}
+	if err != nil {
+		return nil, &refusal{err}
+	}
+	return m, nil
+}
+
+// emitReprocessed appends the event of a reprocess, and its audit
+// record, as the analyst: which message, from which interface, what it
+// was and what it now is.
+func emitReprocessed(tx *store.Tx, iface *store.InboundInterface, m *crs.Message, from string) error {
+	what := "applied"
+	if m.Status != crs.MessageApplied {
+		what = "still " + m.Status
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventMessageReprocessed, PatientID: m.PatientID, SubjectID: m.ID,
+		Summary: "HL7 " + m.Type + " " + m.ControlID + " reprocessed: " + what},
+		"hl7 message reprocess", map[string]any{"message_id": m.ID, "control_id": m.ControlID, "type": m.Type, "interface_id": iface.ID,
+			"interface": iface.Name, "from_status": from, "status": m.Status, "ack_code": m.ACKCode, "attempts": m.Attempts, "errors": m.Errors})
+}
+
+// ReprocessRange reprocesses, oldest first, every message of one of the
+// trust's inbound interfaces received between from and to that is still
+// in error: ADT events must be applied in the order they happened. A
+// message refused again does not stop the rest. It reports how many were
+// tried, applied and are still in error; a message applied meanwhile by
+// someone else is left out.
+func (e *Engine) ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string, from, to time.Time) (crs.ReprocessReport, error) {
+	var rep crs.ReprocessReport
+	if err := e.authorize(a); err != nil {
+		return rep, err
+	}
+	if !from.Before(to) {
+		return rep, crs.FieldErrorf("to", "the end of the period must be after its start")
+	}
+	is, err := store.FindInterfaces(ctx, e.DB, a.OrgID)
+	if err != nil {
+		return rep, err
+	}
+	if !slices.ContainsFunc(is, func(i *crs.Interface) bool { return i.ID == ifaceID }) {
+		return rep, crs.Errorf(crs.ENOTFOUND, "no such inbound interface in this trust")
+	}
+	if _, err := store.FindInboundInterface(ctx, e.DB, a.OrgID, ifaceID); err != nil {
+		return rep, err
+	}
+	q := crs.MessageQuery{Direction: crs.DirectionIn, ChannelID: ifaceID, Status: crs.MessageFailed, From: from, To: to, Limit: 1000}
+	var ids []string
+	for {
+		ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+		if err != nil {
+			return rep, err
+		}
+		for _, m := range ms {
+			ids = append(ids, m.ID)
+		}
+		if len(ms) < q.Limit {
+			break
+		}
+		q.Before = ms[len(ms)-1].ID
+	}
+	slices.Reverse(ids) // oldest first
+	for _, id := range ids {
+		m, err := e.ReprocessMessage(ctx, a, id)
+		switch {
+		case crs.ErrorCode(err) == crs.ECONFLICT:
+			continue // applied meanwhile
+		case err != nil:
+			return rep, err
+		}
+		rep.Tried++
+		if crs.Reprocessable(m.Status) {
+			rep.Failed++
+		} else {
+			rep.Applied++
+		}
+	}
+	return rep, nil
+}
+
+// MessageHistory lists the events about one message of the trust's log,
+// newest first: when it was logged refused, and each reprocess with who
+// did it and what became of it.
+func (e *Engine) MessageHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error) {
+	if err := e.authorize(a); err != nil {
+		return nil, err
+	}
+	return store.FindEvents(ctx, e.DB.Reader(), a.OrgID, "subject_id = $2", id)
+}
+
+// authorize checks the actor may manage interfaces, auditing a refusal.
+func (e *Engine) authorize(a crs.Actor) error {
+	err := a.Authorize(crs.ActManageInterfaces)
+	if err != nil && a.OrgID != "" {
+		e.DB.Audit(a, "", crs.AuditRefused, string(crs.ActManageInterfaces))
+	}
+	return err
+}

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// reprocessTime is how the period of the "Reprocess these" form is
+// typed: a datetime-local value, London time.
+const reprocessTime = "2006-01-02T15:04"
+
+// offerReprocess offers the "Reprocess these" form on a log filtered to
+// one inbound interface's messages in error, for the period searched
+// (the whole of its last day).
+func (p *messagesPage) offerReprocess(q crs.MessageQuery) {
+	if q.Status != crs.MessageFailed || q.Direction == crs.DirectionOut ||
+		!slices.ContainsFunc(p.Interfaces, func(i *crs.Interface) bool { return i.ID == q.ChannelID }) {
+		return
+	}
+	p.Reprocess = true
+	if !q.From.IsZero() {
+		p.ReprocessFrom = q.From.In(crs.London).Format(reprocessTime)
+	}
+	if !q.To.IsZero() {
+		p.ReprocessTo = q.To.In(crs.London).Format(reprocessTime)
+	}
+}
+
+// handleReprocessMessage applies again one inbound message in error, as
+// the interface it came in on, and shows the message as it now stands.
+func (s *Server) handleReprocessMessage(m MessageService) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		msg, err := m.ReprocessMessage(r.Context(), actorOf(r), id)
+		if err != nil {
+			return err
+		}
+		flash := "The message was reprocessed and applied."
+		if msg.Status != crs.MessageApplied {
+			flash = "The message was reprocessed and is still " + msg.Status + ": put right the errors below and reprocess it again."
+		}
+		return s.redirect(w, r, "/messages/"+id, flash)
+	}
+}
+
+// handleReprocessRange reprocesses, oldest first, the messages in error
+// of one inbound interface over a period, from the log filtered to them
+// (the search comes in the form's address). A period that cannot be read
+// is shown beside the form, on the log as it was.
+func (s *Server) handleReprocessRange(m MessageService) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ifaceID := r.PostFormValue("channel")
+		var es crs.Errors
+		parse := func(f, what string) time.Time {
+			v := strings.TrimSpace(r.PostFormValue(f))
+			t, err := time.ParseInLocation(reprocessTime, v, crs.London)
+			if err != nil {
+				es = append(es, crs.FieldErrorf(f, "enter the %s of the period as a date and time, such as 2026-03-02 09:00", what))
+			}
+			return t.UTC()
+		}
+		from, to := parse("reprocess_from", "start"), parse("reprocess_to", "end")
+		err := es.Err()
+		var rep crs.ReprocessReport
+		if err == nil {
+			rep, err = m.ReprocessRange(r.Context(), actorOf(r), ifaceID, from, to)
+		}
+		if onForm(err) {
+			page, perr := s.messageLog(r, m, r.URL.Query())
+			if perr != nil {
+				return perr
+			}
+			for f, msg := range crs.FieldErrors(err) {
+				if !strings.HasPrefix(f, "reprocess_") {
+					f = "reprocess_" + f
+				}
+				page.Errors.add(f, "", msg)
+			}
+			page.Errors.sortBy([]string{"reprocess_from", "reprocess_to"})
+			page.Reprocess, page.ReprocessFrom, page.ReprocessTo = true, r.PostFormValue("reprocess_from"), r.PostFormValue("reprocess_to")
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
+		}
+		if err != nil {
+			return err
+		}
+		back := "/messages"
+		if q := messageSearchOf(r.URL.Query()).values(); len(q) > 0 {
+			back += "?" + q.Encode()
+		}
+		return s.redirect(w, r, back, reprocessSummary(rep))
+	}
+}
+
+// reprocessSummary says what became of a reprocessed period.
+func reprocessSummary(rep crs.ReprocessReport) string {
+	if rep.Tried == 0 {
+		return "No messages in error were found in the period; nothing was reprocessed."
+	}
+	what := "messages"
+	if rep.Tried == 1 {
+		what = "message"
+	}
+	msg := fmt.Sprintf("Reprocessed %d %s, oldest first: %d applied", rep.Tried, what, rep.Applied)
+	if rep.Failed > 0 {
+		msg += fmt.Sprintf(", %d still in error", rep.Failed)
+	}
+	return msg + "."
+}
+
+// ReprocessAction is the address of the "Reprocess these" form: the
+// search it was offered on, kept so a refused period shows the same log.
+func (p *messagesPage) ReprocessAction() string {
+	v := p.Q.values()
+	if len(v) == 0 {
+		return "/messages/reprocess"
+	}
+	return "/messages/reprocess?" + v.Encode()
+}
