@@ -184,7 +184,7 @@ func RecordSendOutcome(ctx context.Context, db *DB, id string, o MessageOutcome)
 		pending = 0
 	}
 	errs := jsonText(o.Errors)
-	_, err := db.write.ExecContext(ctx, `UPDATE hl7_messages SET status = $1, pending = $2, ack_code = $3, ack = $4, errors = $5, last_error = $6,
+	_, err := db.execDurable(ctx, `UPDATE hl7_messages SET status = $1, pending = $2, ack_code = $3, ack = $4, errors = $5, last_error = $6,
 		next_attempt_at = $7, attempts = attempts + $8, updated_at = $9 WHERE id = $10 AND direction = 'out' AND pending = 1`,
 		o.Status, pending, o.ACKCode, o.ACK, errs, o.LastError, formatTime(o.NextAttemptAt), 1-boolInt(o.Unanswered), formatTime(db.Clock.Now()), id)
 	return err

@@ -250,7 +250,7 @@ func InsertOrphanMessage(ctx context.Context, db *DB, m *crs.Message) error {
 	m.Attempts = max(m.Attempts, 1)
 	now := db.Clock.Now().UTC()
 	m.CreatedAt, m.UpdatedAt = now, now
-	_, err := db.write.ExecContext(ctx, insertMessageSQL, messageArgs(m, nil, 0)...)
+	_, err := db.execDurable(ctx, insertMessageSQL, messageArgs(m, nil, 0)...)
 	return err
 }
 

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"os"
 
 	"github.com/opencrs/crs"
@@ -76,4 +79,19 @@ func (db *DB) syncWAL() error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// execDurable runs one statement outside the write path (the few writes
+// that change no record: the log of a message tied to no trust, a feed's
+// delivery state, sessions) and returns once it is on disk, as a commit
+// of the committer is.
+func (db *DB) execDurable(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.write.ExecContext(ctx, query, args...)
+	if err != nil || db.walPath == "" {
+		return res, err
+	}
+	if err := db.syncWAL(); err != nil {
+		return nil, fmt.Errorf("sync the write-ahead log: %w", err)
+	}
+	return res, nil
 }

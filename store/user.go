@@ -168,7 +168,7 @@ func randomToken() string {
 func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Session, error) {
 	now := s.db.Clock.Now().UTC()
 	sess := &crs.Session{ID: randomToken(), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
-	_, err := s.db.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+	_, err := s.db.execDurable(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		tokenHash(sess.ID), sess.UserID, sess.CSRFToken, formatTime(sess.CreatedAt), formatTime(sess.ExpiresAt))
 	if err != nil {
 		return nil, err
@@ -202,6 +202,6 @@ func (s *UserService) FindSession(ctx context.Context, token string) (*crs.Sessi
 
 // DeleteSession ends a session.
 func (s *UserService) DeleteSession(ctx context.Context, token string) error {
-	_, err := s.db.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token))
+	_, err := s.db.execDurable(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token))
 	return err
 }
