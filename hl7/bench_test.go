@@ -80,3 +80,39 @@ func BenchmarkBytes(b *testing.B) {
 		_ = m.Bytes()
 	}
 }
+
+// BenchmarkParseCorpus parses every message of the shared corpus once per
+// iteration, for a mix of senders, sizes and line ends.
+func BenchmarkParseCorpus(b *testing.B) {
+	var msgs [][]byte
+	for _, dir := range []string{"ms", "hapi"} {
+		files, _ := filepath.Glob(filepath.Join(sharedDir, dir, "*"))
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, msg := range Split(data) {
+				if _, err := Parse(msg); err == nil {
+					msgs = append(msgs, msg)
+				}
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		b.Skipf("no shared HL7 corpus at %s", sharedDir)
+	}
+	n := 0
+	for _, msg := range msgs {
+		n += len(msg)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, msg := range msgs {
+			if _, err := Parse(msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ package hl7
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -101,9 +102,50 @@ type Message struct {
 // characters.
 type Segment struct {
 	// Name is the segment ID, such as "MSH", "PID" or "ZU1".
-	Name   string
+	Name string
+
+	// A parsed segment keeps the line it was read from and where each
+	// field ends in it, so that Parse makes no string per field and
+	// allocates nothing the garbage collector must scan per field. A
+	// segment that was built, or changed by Set, keeps its fields as
+	// strings instead. line is "" exactly when fields is in use.
+	line   string   // the segment as read, name included, without its terminator
+	ends   []uint32 // ends[i] is the offset in line just past field i+1
 	fields []string // fields[i] is field i+1, raw
 	d      *Delimiters
+}
+
+// maxLine is the longest line whose field ends fit in Segment.ends; Parse
+// keeps the fields of a longer one (over 4 GiB) as strings. Tests lower it.
+var maxLine int64 = math.MaxUint32
+
+// field returns field i+1 raw, for 0 <= i < Len().
+func (s *Segment) field(i int) string {
+	if s.line == "" {
+		return s.fields[i]
+	}
+	start := 4 // after the name and the field separator
+	if i > 0 {
+		start = int(s.ends[i-1]) + 1
+	}
+	if i < 2 && isHeaderLine(s.line) {
+		// MSH-1 is the separator itself and MSH-2 follows it directly.
+		start = 3 + i
+	}
+	return s.line[start:s.ends[i]]
+}
+
+// isHeaderLine reports whether a parsed line is an MSH segment, whose
+// first two fields are the delimiters. Parse allows MSH only as the first
+// segment.
+func isHeaderLine(line string) bool { return line[:3] == "MSH" }
+
+// edit turns a parsed segment into one that keeps its fields as strings,
+// so that they can be changed.
+func (s *Segment) edit() {
+	if s.line != "" {
+		s.fields, s.line, s.ends = s.Fields(), "", nil
+	}
 }
 
 // NewMessage starts a message written with the delimiters d. It holds only
@@ -204,6 +246,10 @@ func isNameChar(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '
 func (m *Message) Bytes() []byte {
 	n := 0
 	for _, s := range m.segments {
+		if s.line != "" {
+			n += len(s.line) + 1
+			continue
+		}
 		n += 4 + len(s.fields)
 		for _, f := range s.fields {
 			n += len(f)
@@ -222,20 +268,22 @@ func (m *Message) String() string { return string(m.Bytes()) }
 
 // appendTo writes the segment without its terminator.
 func (s *Segment) appendTo(buf []byte, sep byte) []byte {
+	if s.line != "" && s.Name == s.line[:3] {
+		// A parsed segment writes back the line it was read from.
+		return append(buf, s.line...)
+	}
 	buf = append(buf, s.Name...)
-	fields := s.fields
-	if s.isHeader() && len(fields) > 0 {
-		// MSH-1 is the separator written right after the name.
-		buf = append(buf, fields[0]...)
-		fields = fields[1:]
-		if len(fields) > 0 {
-			buf = append(buf, fields[0]...)
-			fields = fields[1:]
+	i, n := 0, s.Len()
+	if s.isHeader() {
+		// MSH-1 is the separator written right after the name, and MSH-2
+		// follows it directly.
+		for ; i < 2 && i < n; i++ {
+			buf = append(buf, s.field(i)...)
 		}
 	}
-	for _, f := range fields {
+	for ; i < n; i++ {
 		buf = append(buf, sep)
-		buf = append(buf, f...)
+		buf = append(buf, s.field(i)...)
 	}
 	return buf
 }
@@ -246,20 +294,34 @@ func (s *Segment) isHeader() bool { return s.Name == "MSH" }
 
 // Len returns the number of fields the segment holds, counting empty ones
 // up to the last field separator.
-func (s *Segment) Len() int { return len(s.fields) }
+func (s *Segment) Len() int {
+	if s.line != "" {
+		return len(s.ends)
+	}
+	return len(s.fields)
+}
 
 // Field returns field n (1-based) raw, or "" when the segment has no such
 // field.
 func (s *Segment) Field(n int) string {
-	if n < 1 || n > len(s.fields) {
+	if n < 1 || n > s.Len() {
 		return ""
 	}
-	return s.fields[n-1]
+	return s.field(n - 1)
 }
 
-// Fields returns the raw fields, field 1 first. The slice is the segment's
-// own; do not modify it.
-func (s *Segment) Fields() []string { return s.fields }
+// Fields returns the raw fields, field 1 first. The slice may be the
+// segment's own; do not modify it.
+func (s *Segment) Fields() []string {
+	if s.line == "" {
+		return s.fields
+	}
+	fields := make([]string, len(s.ends))
+	for i := range fields {
+		fields[i] = s.field(i)
+	}
+	return fields
+}
 
 // Type returns the message type and trigger event from MSH-9, such as
 // "ADT^A01", or just the type when there is no trigger.

@@ -3,6 +3,7 @@ package hl7
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -77,16 +78,32 @@ func Parse(data []byte) (*Message, error) {
 		*slots[i] = c
 	}
 
-	// One copy of the input; every field is a substring of it.
+	// One copy of the input; every segment keeps its line as a substring
+	// of it, and the ends of all fields share one slice of offsets.
 	s := string(data)
-	m := &Message{delims: d}
-	// A segment takes at least 4 bytes ("ABC" and a terminator), which
-	// bounds the count when most lines are blank.
-	nlines := bytes.Count(data[start:], []byte{'\n'}) + bytes.Count(data[start:], []byte{'\r'}) + 1
+	// There are no more segments than lines, and a segment takes at least
+	// 4 bytes ("ABC" and a terminator), which bounds the count when most
+	// lines are blank; so the segments' slices never grow.
+	nlines := bytes.Count(data[start:], []byte{'\n'}) + bytes.Count(data[start:], []byte{'\r'})
+	if c := data[len(data)-1]; c != '\r' && c != '\n' {
+		nlines++
+	}
 	nlines = min(nlines, (len(data)-start)/4+1)
-	chunk := make([]Segment, 0, nlines)
-	m.segments = make([]*Segment, 0, nlines)
-	pool := make([]string, 0, bytes.Count(data[start:], []byte{d.Field})+2)
+	var m *Message
+	var chunk []Segment
+	if nlines <= len(smallMessage{}.segs) {
+		b := &smallMessage{m: Message{delims: d}}
+		m, chunk = &b.m, b.segs[:0]
+		m.segments = b.ptrs[:0]
+	} else {
+		m = &Message{delims: d}
+		chunk = make([]Segment, 0, nlines)
+		m.segments = make([]*Segment, 0, nlines)
+	}
+	// Each field ends at a field separator or at the end of its line, and
+	// MSH-1 ends without one.
+	ends := make([]uint32, 0, bytes.Count(data[start:], []byte{d.Field})+2)
+	encLen := encEnd - enc
 
 	nextCR, nextLF := -1, -1
 	segNo := 0
@@ -118,9 +135,6 @@ func Parse(data []byte) (*Message, error) {
 			continue
 		}
 		segNo++
-		errAt := func(off int, format string, args ...any) (*Message, error) {
-			return nil, &ParseError{Segment: segNo, Line: line, Offset: lineStart + off, Msg: fmt.Sprintf(format, args...)}
-		}
 		if len(ln) < 3 || !validSegmentName(ln[:3]) || (len(ln) > 3 && ln[3] != d.Field) {
 			name := ln
 			if k := strings.IndexByte(ln, d.Field); k >= 0 {
@@ -129,34 +143,90 @@ func Parse(data []byte) (*Message, error) {
 			if len(name) > 20 {
 				name = name[:20] + "..."
 			}
-			return errAt(0, "segment name %q is not 3 upper-case letters or digits", name)
+			return nil, &ParseError{Segment: segNo, Line: line, Offset: lineStart,
+				Msg: fmt.Sprintf("segment name %q is not 3 upper-case letters or digits", name)}
 		}
-		first := len(pool)
-		rest := ln[3:]
+		if segNo > 1 && ln[:3] == "MSH" {
+			return nil, &ParseError{Segment: segNo, Line: line, Offset: lineStart,
+				Msg: "a second MSH segment starts another message (use Split for files of several messages)"}
+		}
+		chunk = chunk[:len(chunk)+1] // within capacity: see nlines
+		seg := &chunk[len(chunk)-1]
+		seg.Name, seg.d = ln[:3], &m.delims
+		m.segments = append(m.segments, seg)
+		line++
+		if int64(len(ln)) > maxLine {
+			seg.fields = splitFields(ln, d.Field, segNo == 1, encLen)
+			continue
+		}
+		first := len(ends)
+		i := 3 // the field separator after the name, if there is one
 		if segNo == 1 {
 			// MSH-1 and MSH-2 are the delimiters themselves.
-			pool = append(pool, ln[3:4], ln[4:4+encEnd-enc])
-			rest = ln[4+encEnd-enc:]
-		} else if ln[:3] == "MSH" {
-			return errAt(0, "a second MSH segment starts another message (use Split for files of several messages)")
+			ends = append(ends, 4, uint32(4+encLen))
+			i = 4 + encLen
 		}
-		// rest is empty or starts with the field separator. Fields are
-		// short, so a plain loop beats IndexByte's call overhead.
-		if len(rest) > 0 {
-			sep, fs := d.Field, 1
-			for i := 1; i < len(rest); i++ {
-				if rest[i] == sep {
-					pool = append(pool, rest[fs:i])
-					fs = i + 1
-				}
-			}
-			pool = append(pool, rest[fs:])
+		// ln[i:] is empty or starts with the field separator.
+		if i < len(ln) {
+			ends = appendFieldEnds(ends, ln, i+1, d.Field)
+			ends = append(ends, uint32(len(ln)))
 		}
-		chunk = append(chunk, Segment{Name: ln[:3], fields: pool[first:len(pool):len(pool)], d: &m.delims})
-		m.segments = append(m.segments, &chunk[len(chunk)-1])
-		line++
+		seg.line, seg.ends = ln, ends[first:len(ends):len(ends)]
 	}
 	return m, nil
+}
+
+// appendFieldEnds appends the offset of each byte sep in ln[i:].
+//
+// Fields are short (five bytes on average in an ADT), so this is the
+// parser's inner loop. It tests eight bytes at a time: x is zero in the
+// bytes that equal sep, and t has the top bit set in exactly those bytes
+// (adding 0x7f to the low seven bits of a byte carries into its top bit
+// unless they are all zero, and the byte's own top bit is or-ed in).
+func appendFieldEnds(ends []uint32, ln string, i int, sep byte) []uint32 {
+	const ones, low7 = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	pattern := uint64(sep) * ones
+	for ; i <= len(ln)-8; i += 8 {
+		b := ln[i : i+8] // one load, with no bounds check per byte
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		x := w ^ pattern
+		t := ^((x&low7 + low7) | x | low7)
+		for t != 0 {
+			ends = append(ends, uint32(i+bits.TrailingZeros64(t)>>3))
+			t &= t - 1
+		}
+	}
+	for ; i < len(ln); i++ {
+		if ln[i] == sep {
+			ends = append(ends, uint32(i))
+		}
+	}
+	return ends
+}
+
+// splitFields cuts a segment's line into its fields as strings, for a line
+// too long to keep as offsets (see maxLine). header says the line is the
+// MSH segment, whose MSH-2 is encLen bytes long.
+func splitFields(ln string, sep byte, header bool, encLen int) []string {
+	fields := []string{}
+	rest := ln[3:]
+	if header {
+		fields = append(fields, ln[3:4], ln[4:4+encLen])
+		rest = ln[4+encLen:]
+	}
+	if rest != "" {
+		fields = append(fields, strings.Split(rest[1:], string(sep))...)
+	}
+	return fields
+}
+
+// smallMessage holds a message of up to eight segments, such as most ADT
+// messages and acknowledgements, so that Parse allocates it in one piece.
+type smallMessage struct {
+	m    Message
+	ptrs [8]*Segment
+	segs [8]Segment
 }
 
 // isBlank reports whether a line holds nothing but spaces and tabs.

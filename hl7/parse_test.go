@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -412,5 +413,77 @@ func TestGolden(t *testing.T) {
 				t.Errorf("Pretty differs from %s:\ngot:\n%s\nwant:\n%s", golden, got, want)
 			}
 		})
+	}
+}
+
+// TestParseLongLines checks that a segment too long to keep as offsets
+// (over 4 GiB, made short here by lowering maxLine) reads and writes as
+// any other.
+func TestParseLongLines(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.hl7"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	var inputs [][]byte
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, data)
+	}
+	inputs = append(inputs, []byte("MSH|^~\\&"), []byte("MSH|^~\\&|\rPID\rPID|\rZZ1||a\r"))
+	paths := []string{"MSH-1", "MSH-2", "MSH-3", "MSH-9.2", "PID-3[2].1", "PID-5", "OBX[2]-5", "ZZ1-2"}
+	defaultMax := maxLine
+	defer func() { maxLine = defaultMax }()
+	for i, data := range inputs {
+		maxLine = defaultMax
+		want, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxLine = 5
+		got, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := got.Segment("MSH"); s.line != "" {
+			t.Fatalf("input %d: MSH kept as offsets with maxLine 5", i)
+		}
+		if g, w := got.Bytes(), want.Bytes(); !bytes.Equal(g, w) {
+			t.Errorf("input %d: Bytes:\ngot  %q\nwant %q", i, g, w)
+		}
+		for j, s := range got.AllSegments() {
+			if g, w := s.Fields(), want.AllSegments()[j].Fields(); !reflect.DeepEqual(g, w) {
+				t.Errorf("input %d segment %d: fields:\ngot  %q\nwant %q", i, j+1, g, w)
+			}
+		}
+		for _, p := range paths {
+			if g, w := got.Get(p), want.Get(p); g != w {
+				t.Errorf("input %d: Get(%q) = %q, want %q", i, p, g, w)
+			}
+		}
+	}
+}
+
+func TestAppendFieldEnds(t *testing.T) {
+	// Each separator falls at every position of an 8-byte word, next to
+	// bytes that differ from it by one bit or in the top bit.
+	tests := []string{"", "|", "||||||||||||||||||", "abcdefgh", "a|b|c|d|e|f|g|h|i|j", "\x7c\xfc\x7d\x3c|\x00\xff|\x7b|x|||y"}
+	for n := 0; n < 20; n++ {
+		tests = append(tests, strings.Repeat("x", n)+"|"+strings.Repeat("\xfc", 20-n)+"|")
+	}
+	for _, s := range tests {
+		for start := 0; start <= len(s); start++ {
+			var want []uint32
+			for i := start; i < len(s); i++ {
+				if s[i] == '|' {
+					want = append(want, uint32(i))
+				}
+			}
+			if got := appendFieldEnds(nil, s, start, '|'); !reflect.DeepEqual(got, want) {
+				t.Errorf("appendFieldEnds(%q, %d) = %v, want %v", s, start, got, want)
+			}
+		}
 	}
 }

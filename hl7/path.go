@@ -364,6 +364,7 @@ func (m *Message) SetPathRaw(p Path, value string) error {
 			return fmt.Errorf("hl7: %s: bad segment name", p)
 		}
 	}
+	s.edit()
 	for len(s.fields) < p.Field {
 		s.fields = append(s.fields, "")
 	}

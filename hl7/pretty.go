@@ -20,7 +20,8 @@ func Pretty(m *Message) string {
 		} else {
 			fmt.Fprintf(&b, "%s\n", s.Name)
 		}
-		for i, f := range s.fields {
+		for i := range s.Len() {
+			f := s.field(i)
 			if f == "" {
 				continue
 			}
