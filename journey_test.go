@@ -78,3 +78,36 @@ func TestDischargeValidate(t *testing.T) {
 		t.Errorf("unknown codes accepted")
 	}
 }
+
+func TestReferralClosureValidate(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		c     crs.ReferralClosure
+		field string // the field refused; "" if accepted
+	}{
+		{"today with no status", crs.ReferralClosure{Reason: "Returned to the GP"}, ""},
+		{"dated today", crs.ReferralClosure{On: crs.NewDate(2026, 3, 2), Reason: "x", RTTStatus: 34}, ""},
+		{"transferred", crs.ReferralClosure{Reason: "x", RTTStatus: 21}, ""},
+		{"not RTT", crs.ReferralClosure{Reason: "x", RTTStatus: 98}, ""},
+		{"no reason", crs.ReferralClosure{Reason: "  "}, "reason"},
+		{"tomorrow", crs.ReferralClosure{On: crs.NewDate(2026, 3, 3), Reason: "x"}, "closed_on"},
+		{"clock keeps running", crs.ReferralClosure{Reason: "x", RTTStatus: 20}, "rtt_status"},
+		{"a DNA is not a closure", crs.ReferralClosure{Reason: "x", RTTStatus: 33}, "rtt_status"},
+		{"clock start", crs.ReferralClosure{Reason: "x", RTTStatus: 10}, "rtt_status"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.c.Validate(now)
+			fe := crs.FieldErrors(err)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if _, ok := fe[tc.field]; !ok || crs.ErrorCode(err) != crs.EINVALID {
+				t.Errorf("Validate() = %v (fields %v), want EINVALID on %s", err, fe, tc.field)
+			}
+		})
+	}
+}

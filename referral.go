@@ -146,6 +146,35 @@ type ReferralClosure struct {
 	RTTStatus rtt.Status
 }
 
+// ClosesReferral reports whether an RTT status may be recorded when a
+// referral is closed: a clock stop other than a DNA (30-32, 34-36), 21
+// care transferred to another provider, or a status outside RTT (90-98).
+func ClosesReferral(s rtt.Status) bool {
+	switch s {
+	case rtt.StatusTransferred, rtt.StatusFirstTreatment, rtt.StatusActiveMonitoringPatient, rtt.StatusActiveMonitoringClinician,
+		rtt.StatusDecisionNotToTreat, rtt.StatusDeclinedTreatment, rtt.StatusDied:
+		return true
+	}
+	return s.Category() == rtt.CategoryNotRTT
+}
+
+// Validate checks the closure as of now: it says why, is not dated in
+// the future and records, if any, an RTT status that ends or hands on
+// the wait. A zero On means today.
+func (c ReferralClosure) Validate(now time.Time) error {
+	var es Errors
+	if strings.TrimSpace(c.Reason) == "" {
+		es = append(es, FieldErrorf("reason", "say why the referral is closed"))
+	}
+	if !c.On.IsZero() && c.On.After(LocalDate(now).Time) {
+		es = append(es, FieldErrorf("closed_on", "the referral cannot be closed in the future (%s)", c.On.Display()))
+	}
+	if c.RTTStatus != 0 && !ClosesReferral(c.RTTStatus) {
+		es = append(es, FieldErrorf("rtt_status", "closing a referral records a clock stop (30-32, 34-36), 21 or a status outside RTT (90-98), not %s", c.RTTStatus))
+	}
+	return es.Err()
+}
+
 // PathwayEvent is a clinical or validation decision recorded on a
 // pathway outside an appointment or admission: active monitoring, a
 // decision not to treat, the patient's death, a validator's correction.

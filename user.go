@@ -5,6 +5,14 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
+)
+
+// Event types of user management.
+const (
+	EventUserDisabled    = "user.disabled"     // a user may no longer log in; their sessions ended
+	EventUserEnabled     = "user.enabled"      // a disabled user may log in again
+	EventUserPasswordSet = "user.password_set" // a user's password was reset; their sessions ended
 )
 
 // Activity is one thing a user may do, after the activities of the NHS
@@ -143,6 +151,33 @@ func (u *User) Validate() error {
 	return es.Err()
 }
 
+// The password policy: long enough to resist guessing (after the NCSC's
+// advice, length rather than composition rules), and not the username.
+const (
+	MinPasswordLength = 10  // characters
+	MaxPasswordLength = 256 // characters; longer is a mistake, not a password
+)
+
+// PasswordPolicy says the password policy as it is shown beside a
+// password field.
+const PasswordPolicy = "At least 10 characters, and it must not contain the username. A few unrelated words make a good password."
+
+// CheckPassword applies the password policy to a password chosen for the
+// user with the username. Its error is an EINVALID field error on
+// "password".
+func CheckPassword(username, password string) error {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < MinPasswordLength:
+		return FieldErrorf("password", "a password needs at least %d characters (this one has %d)", MinPasswordLength, n)
+	case n > MaxPasswordLength:
+		return FieldErrorf("password", "a password can have at most %d characters", MaxPasswordLength)
+	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
+		return FieldErrorf("password", "a password must not contain the username")
+	}
+	return nil
+}
+
 // Actor is who is acting in a request: a logged-in user in the role they
 // hold, working for one organisation, for a stated purpose. Every command
 // and every read of a patient's record is checked against the actor and
@@ -197,6 +232,19 @@ type UserService interface {
 	CreateUser(ctx context.Context, a Actor, u *User, password string) error
 	// FindUsers lists the users of the actor's organisation.
 	FindUsers(ctx context.Context, a Actor) ([]*User, error)
+	// FindUser returns a user of the actor's organisation by id, or
+	// ENOTFOUND (also for another trust's user).
+	FindUser(ctx context.Context, a Actor, id string) (*User, error)
+	// FindUserByUsername returns a user of the actor's organisation by
+	// username, or ENOTFOUND.
+	FindUserByUsername(ctx context.Context, a Actor, username string) (*User, error)
+	// SetUserDisabled disables a user, who can then no longer log in and
+	// whose sessions end, or enables them again. No one can disable
+	// themselves.
+	SetUserDisabled(ctx context.Context, a Actor, id string, disabled bool) error
+	// SetPassword gives a user a new password (under the policy of
+	// CheckPassword) and ends their sessions.
+	SetPassword(ctx context.Context, a Actor, id, password string) error
 	// Authenticate checks a username and password and returns the user.
 	// Every attempt, good or bad, is audited.
 	Authenticate(ctx context.Context, username, password string) (*User, error)

@@ -584,3 +584,43 @@ func TestSeedJourney(t *testing.T) {
 		t.Logf("seeded %v", counts)
 	})
 }
+
+// TestCloseReferral closes referrals: a closure dated in the future or
+// with a status that keeps the clock running is refused beside its field
+// and changes nothing; one with 34 stops the clock on its date.
+func TestCloseReferral(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RCL", 1)
+		today := crs.LocalDate(clock.Now())
+		r := s.referral(t, s.patients[0], crs.Date{Time: today.AddDate(0, 0, -20)})
+		for _, tc := range []struct {
+			name  string
+			c     crs.ReferralClosure
+			field string
+		}{
+			{"tomorrow", crs.ReferralClosure{On: crs.Date{Time: today.AddDate(0, 0, 1)}, Reason: "x"}, "closed_on"},
+			{"no reason", crs.ReferralClosure{RTTStatus: 34}, "reason"},
+			{"clock keeps running", crs.ReferralClosure{Reason: "x", RTTStatus: 20}, "rtt_status"},
+		} {
+			if err := s.refs.CloseReferral(ctx, s.clerk, r.ID, tc.c); crs.ErrorCode(err) != crs.EINVALID || crs.FieldErrors(err)[tc.field] == "" {
+				t.Errorf("close %s: err = %v, want EINVALID on %s", tc.name, err, tc.field)
+			}
+		}
+		if got, _ := s.refs.FindReferral(ctx, s.clerk, r.ID); got.Status != crs.ReferralOpen {
+			t.Fatalf("after refused closures the referral is %s", got.Status)
+		}
+		on := crs.Date{Time: today.AddDate(0, 0, -1)}
+		if err := s.refs.CloseReferral(ctx, s.clerk, r.ID, crs.ReferralClosure{On: on, Reason: "Returned to the GP", RTTStatus: 34}); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		got, _ := s.refs.FindReferral(ctx, s.clerk, r.ID)
+		if got.Status != crs.ReferralClosed || !got.ClosedOn.Equal(on.Time) || got.ClosedReason != "Returned to the GP" || got.Worklist != "" {
+			t.Errorf("closed referral = %s on %s (%q) worklist %q", got.Status, got.ClosedOn, got.ClosedReason, got.Worklist)
+		}
+		checkClock(t, s, r.PathwayID, false, r.ReceivedOn, rtt.StatusDecisionNotToTreat)
+		if err := s.refs.CloseReferral(ctx, s.clerk, r.ID, crs.ReferralClosure{Reason: "again"}); crs.ErrorCode(err) != crs.ECONFLICT {
+			t.Errorf("close again: err = %v, want ECONFLICT", err)
+		}
+	})
+}

@@ -339,7 +339,7 @@ func TestPatientContract(t *testing.T) {
 			if _, err := us.Authenticate(ctx, "clerk.raa", "wrong"); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
 				t.Fatalf("bad password err = %v", err)
 			}
-			u, err := us.Authenticate(ctx, "Clerk.RAA", "password1")
+			u, err := us.Authenticate(ctx, "Clerk.RAA", storetest.Password)
 			if err != nil {
 				t.Fatal(err)
 			}

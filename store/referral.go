@@ -177,8 +177,8 @@ func (s *ReferralService) CloseReferral(ctx context.Context, a crs.Actor, id str
 		if c.On.IsZero() {
 			c.On = localDate(tx.Now)
 		}
-		if c.Reason == "" {
-			return crs.FieldErrorf("reason", "say why the referral is closed")
+		if err := c.Validate(tx.Now); err != nil {
+			return err
 		}
 		if c.RTTStatus != 0 {
 			k, ok := stopKinds[c.RTTStatus]

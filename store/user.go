@@ -73,8 +73,8 @@ func (s *UserService) CreateUser(ctx context.Context, a crs.Actor, u *crs.User, 
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	if len(password) < 8 {
-		return crs.FieldErrorf("password", "a password needs at least 8 characters")
+	if err := crs.CheckPassword(u.Username, password); err != nil {
+		return err
 	}
 	hash := HashPassword(password)
 	if u.ID == "" {
@@ -99,7 +99,7 @@ func (s *UserService) FindUsers(ctx context.Context, a crs.Actor) ([]*crs.User, 
 	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT id, org_id, username, name, role, disabled, created_at FROM users WHERE org_id = $1 ORDER BY username`, a.OrgID)
+	rows, err := s.db.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY username`, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +113,116 @@ func (s *UserService) FindUsers(ctx context.Context, a crs.Actor) ([]*crs.User, 
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `id, org_id, username, name, role, disabled, created_at`
+
+// FindUser returns a user of the actor's organisation by id. Another
+// trust's user is not found, as if there were none.
+func (s *UserService) FindUser(ctx context.Context, a crs.Actor, id string) (*crs.User, error) {
+	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
+		return nil, err
+	}
+	u, _, err := scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND org_id = $2`, id, a.OrgID), false)
+	return u, err
+}
+
+// FindUserByUsername returns a user of the actor's organisation by
+// username (any case).
+func (s *UserService) FindUserByUsername(ctx context.Context, a crs.Actor, username string) (*crs.User, error) {
+	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
+		return nil, err
+	}
+	u, _, err := scanUser(s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE username = $1 AND org_id = $2`,
+		strings.ToLower(strings.TrimSpace(username)), a.OrgID), false)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, crs.Errorf(crs.ENOTFOUND, "no user %s in this trust", username)
+	}
+	return u, err
+}
+
+// findUserTx returns, within a command, a user of the organisation.
+func findUserTx(tx *Tx, orgID, id string) (*crs.User, error) {
+	u, _, err := scanUser(tx.QueryRow(`SELECT `+userColumns+` FROM users WHERE id = $1 AND org_id = $2`, id, orgID), false)
+	return u, err
+}
+
+// SetUserDisabled disables the user (they can no longer log in, and every
+// session of theirs ends in the same transaction) or enables them again.
+// An administrator cannot disable themselves, so a trust is never left
+// without one by a slip. Disabling a user already disabled (or enabling
+// one already enabled) is a conflict that changes nothing.
+func (s *UserService) SetUserDisabled(ctx context.Context, a crs.Actor, id string, disabled bool) error {
+	if disabled && id == a.UserID {
+		return crs.Errorf(crs.ECONFLICT, "you cannot disable your own account; ask another administrator")
+	}
+	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+		u, err := findUserTx(tx, a.OrgID, id)
+		if err != nil {
+			return err
+		}
+		if u.Disabled == disabled {
+			state := "enabled"
+			if disabled {
+				state = "disabled"
+			}
+			return crs.Errorf(crs.ECONFLICT, "user %s is already %s", u.Username, state)
+		}
+		flag, typ, summary := 0, crs.EventUserEnabled, "User "+u.Username+" enabled"
+		if disabled {
+			flag, typ, summary = 1, crs.EventUserDisabled, "User "+u.Username+" disabled"
+		}
+		if _, err := tx.Exec(`UPDATE users SET disabled = $1 WHERE id = $2 AND org_id = $3`, flag, u.ID, a.OrgID); err != nil {
+			return err
+		}
+		if disabled {
+			if err := endSessions(tx, u.ID); err != nil {
+				return err
+			}
+		}
+		return tx.EmitData(&crs.Event{Type: typ, SubjectID: u.ID, Summary: summary}, "user", map[string]any{"username": u.Username, "disabled": disabled})
+	})
+}
+
+// SetPassword gives a user of the actor's organisation a new password
+// under the password policy and ends their sessions: whoever knew the old
+// password is logged out.
+func (s *UserService) SetPassword(ctx context.Context, a crs.Actor, id, password string) error {
+	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
+		s.db.refused(a, crs.ActAdministerUsers)
+		return err
+	}
+	u, err := s.FindUser(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	if err := crs.CheckPassword(u.Username, password); err != nil {
+		return err
+	}
+	hash := HashPassword(password) // slow on purpose: outside the committer
+	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+		res, err := tx.Exec(`UPDATE users SET password_hash = $1 WHERE id = $2 AND org_id = $3`, hash, u.ID, a.OrgID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return crs.Errorf(crs.ENOTFOUND, "no such user")
+		}
+		if err := endSessions(tx, u.ID); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventUserPasswordSet, SubjectID: u.ID, Summary: "Password of user " + u.Username + " reset"},
+			"user", map[string]string{"username": u.Username})
+	})
+}
+
+// endSessions ends every session of a user, within a command.
+func endSessions(tx *Tx, userID string) error {
+	_, err := tx.Exec(`DELETE FROM sessions WHERE user_id = $1`, userID)
+	return err
 }
 
 func scanUser(r scanner, withHash bool) (*crs.User, string, error) {

@@ -101,7 +101,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Navigate(base+"/patients/"+p.ID),
 		chromedp.Click(chromedp.Search(`//a[contains(., "T201")]`)),
 		chromedp.WaitVisible(chromedp.ID("#dates")),
-		chromedp.SendKeys(chromedp.ID("#dates"), "2026-03-30, 2026-04-06"),
+		setValue("dates", "2026-03-30"),
+		setValue("dates-2", "2026-04-06"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Record offer"]`)),
 		waitText(".flash", "a reasonable offer"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Accept 30-Mar-2026"]`)),
@@ -128,7 +129,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//a[normalize-space()="Admit"]`)),
 		chromedp.WaitVisible(chromedp.ID("#place")),
 		setValue("place", st.ward.ID+"/"+st.beds[0].ID),
-		chromedp.SendKeys(chromedp.ID("#expected_discharge"), "2026-03-31"),
+		setValue("expected_discharge", "2026-03-31"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Admit"]`)),
 		waitText(".flash", "Admitted"),
 		chromedp.Navigate(pathwayURL),
@@ -186,4 +187,48 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	run(t, ctx, "A&E board", chromedp.Navigate(base+"/ed"), waitText("#ed-board", "Over 4 hours"), waitText("#ed-board", "Over 3 hours"))
 	screenshot(t, ctx, "/tmp/crs-ed.png")
+}
+
+// TestBrowserSuspension suspends a patient on the waiting list in
+// Chromium, by keyboard where a clerk would type: a missing date is shown
+// beside the field and in the error summary, with the form still open;
+// then the suspension is recorded and ended.
+func TestBrowserSuspension(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	e.setUp(e.a)
+	l := e.listPatient(t, "Away", "9990000077")
+	base := e.srv.URL
+	loginAs(t, ctx, base, e.a.Users[crs.RoleClerk])
+
+	run(t, ctx, "a suspension without a date is refused beside the field",
+		chromedp.Navigate(base+"/waiting-list/"+l.entry.ID),
+		chromedp.Click(chromedp.Search(`//summary[contains(., "Patient unavailable")]`)),
+		chromedp.WaitVisible(chromedp.ID("#until")),
+		chromedp.SendKeys(chromedp.ID("#reason"), "On holiday\r"),
+		waitText("#until-error", "Enter the date until which the patient is unavailable"),
+		waitText(".error-summary", "Enter the date until which"),
+		chromedp.WaitVisible(chromedp.ID("#until")),
+	)
+	if got := value(t, ctx, "reason kept", chromedp.Evaluate[string](`document.getElementById("reason").value`)); got != "On holiday" {
+		t.Errorf("the reason typed was not kept: %q", got)
+	}
+	screenshot(t, ctx, "/tmp/crs-suspend-error.png")
+	run(t, ctx, "suspend",
+		setValue("until", "2026-04-20"),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Suspend"]`)),
+		waitText(".flash", "Suspended until 20-Apr-2026"),
+		waitText("main", "Until 20-Apr-2026: On holiday"),
+	)
+	got, err := e.server.WaitingList.FindWaitingListEntry(context.Background(), e.a.Actor(crs.RoleClerk), l.entry.ID)
+	if err != nil || got.Status != crs.ListSuspended || got.SuspendedUntil.String() != "2026-04-20" {
+		t.Fatalf("after suspending in the browser: %+v, %v", got, err)
+	}
+	run(t, ctx, "resume",
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Resume"]`)),
+		waitText(".flash", "Available for admission again"),
+	)
+	if got, err := e.server.WaitingList.FindWaitingListEntry(context.Background(), e.a.Actor(crs.RoleClerk), l.entry.ID); err != nil || got.Status != crs.ListWaiting {
+		t.Fatalf("after resuming in the browser: %+v, %v", got, err)
+	}
 }

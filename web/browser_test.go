@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // browser starts headless Chromium for a test, or skips the test when
@@ -114,7 +115,7 @@ func loginAs(t *testing.T, ctx context.Context, base string, u *crs.User) {
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.ID("#username")),
 		chromedp.SendKeys(chromedp.ID("#username"), u.Username),
-		chromedp.SendKeys(chromedp.ID("#password"), "password1"),
+		chromedp.SendKeys(chromedp.ID("#password"), storetest.Password),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("#q")),
 		waitText(".header__user", u.Name),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -46,6 +47,7 @@ type clinicPage struct {
 	Day        crs.Date
 	Prev, Next crs.Date
 	Slots      []*clinicSlot
+	From, To   string // the make slots form as typed
 }
 
 // clinicSlot is a slot of the day with its appointment, when known.
@@ -57,6 +59,46 @@ type clinicSlot struct {
 // handleClinic shows a clinic's slots on a day (?date=YYYY-MM-DD, today
 // by default), free or booked.
 func (s *Server) handleClinic(w http.ResponseWriter, r *http.Request) error {
+	page := &clinicPage{}
+	if err := s.loadClinic(r, page); err != nil {
+		return err
+	}
+	page.From, page.To = page.Day.String(), crs.Date{Time: page.Day.AddDate(0, 0, 27)}.String()
+	return s.render(w, r, "clinic", page)
+}
+
+// handleGenerateSlots makes the clinic's bookable slots from its weekly
+// sessions for the dates from..to; slots already made are kept.
+func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) error {
+	page := &clinicPage{From: form(r, "from"), To: form(r, "to")}
+	if err := s.loadClinic(r, page); err != nil {
+		return err
+	}
+	from, ok := parseDay(page.From)
+	if !ok || from.IsZero() {
+		page.Errors.add("from", "", "First date must be a real date, for example 2026-03-02")
+	}
+	to, ok := parseDay(page.To)
+	if !ok || to.IsZero() {
+		page.Errors.add("to", "", "Last date must be a real date, for example 2026-03-29")
+	}
+	if !page.Errors.Any() {
+		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
+		if err == nil {
+			return s.redirect(w, r, "/clinics/"+page.Clinic.ID+"?date="+from.String(),
+				fmt.Sprintf("%d slots made from %s to %s", n, from.Display(), to.Display()))
+		}
+		if !serviceErrors(&page.Errors, err, nil, "from") {
+			return err
+		}
+	}
+	page.Errors.sortBy([]string{"from", "to"})
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "clinic", page)
+}
+
+// loadClinic reads the clinic and its slots on the day of ?date= (today
+// by default).
+func (s *Server) loadClinic(r *http.Request, page *clinicPage) error {
 	if err := s.needJourney(); err != nil {
 		return err
 	}
@@ -81,7 +123,7 @@ func (s *Server) handleClinic(w http.ResponseWriter, r *http.Request) error {
 	if d, ok := parseDay(r.URL.Query().Get("date")); ok && !d.IsZero() {
 		day = d
 	}
-	page := &clinicPage{Clinic: clinic, Day: day, Prev: crs.Date{Time: day.AddDate(0, 0, -1)}, Next: crs.Date{Time: day.AddDate(0, 0, 1)}}
+	page.Clinic, page.Day, page.Prev, page.Next = clinic, day, crs.Date{Time: day.AddDate(0, 0, -1)}, crs.Date{Time: day.AddDate(0, 0, 1)}
 	page.Title, page.Nav = "Clinic "+clinic.Code, "clinics"
 	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, crs.London)
 	slots, err := s.Outpatients.FindSlots(r.Context(), a, crs.SlotQuery{ClinicID: clinic.ID, From: from, To: from.AddDate(0, 0, 1), Limit: 500})
@@ -103,5 +145,5 @@ func (s *Server) handleClinic(w http.ResponseWriter, r *http.Request) error {
 	for _, sl := range slots {
 		page.Slots = append(page.Slots, &clinicSlot{Slot: sl, Appointment: booked[sl.ID]})
 	}
-	return s.render(w, r, "clinic", page)
+	return nil
 }

@@ -45,7 +45,7 @@ func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
 	e := &crs.EDAttendance{PatientID: b.ID, ArrivalMode: page.Mode, Complaint: page.Complaint}
 	at, ok := parseWhen(page.At, s.now())
 	if !ok {
-		page.Errors.add("arrived_at", "", "Write the arrival time as HH:MM or DD/MM/YYYY HH:MM, or leave it empty for now")
+		page.Errors.add("arrived_at", "", "Time of arrival must be a real date and time, for example 2026-03-02 08:30, or empty for now")
 	}
 	e.ArrivedAt = at
 	if e.ArrivedAt.IsZero() {

@@ -28,6 +28,13 @@ func form(r *http.Request, k string) string { return strings.TrimSpace(r.FormVal
 // conflict such as a slot taken a moment ago). Other errors are left to
 // the error page.
 func serviceErrors(errs *formErrors, err error, anchors map[string]string, fallback string) bool {
+	return serviceErrorsAs(errs, err, nil, anchors, fallback)
+}
+
+// serviceErrorsAs is serviceErrors for a form whose inputs are named
+// other than the service's fields, as where two forms of one page each
+// have a time: names maps the service's field to the form's.
+func serviceErrorsAs(errs *formErrors, err error, names, anchors map[string]string, fallback string) bool {
 	switch crs.ErrorCode(err) {
 	case crs.EINVALID, crs.ECONFLICT:
 	default:
@@ -44,7 +51,9 @@ func serviceErrors(errs *formErrors, err error, anchors map[string]string, fallb
 		if f == "" {
 			f = fallback
 		}
-		if alias, ok := fieldAliases[f]; ok {
+		if alias, ok := names[f]; ok {
+			f = alias
+		} else if alias, ok := fieldAliases[f]; ok {
 			f = alias
 		}
 		errs.add(f, anchors[f], msg)
@@ -56,8 +65,9 @@ func serviceErrors(errs *formErrors, err error, anchors map[string]string, fallb
 // ward and bed are chosen together in one "place" select.
 var fieldAliases = map[string]string{"ward": "place", "bed": "place", "kind": "departure"}
 
-// parseDay reads a date typed as YYYY-MM-DD or DD/MM/YYYY; empty gives
-// the zero date.
+// parseDay reads a date as a date input sends it (YYYY-MM-DD) or typed
+// as DD/MM/YYYY where the browser shows a text box; empty gives the zero
+// date.
 func parseDay(s string) (crs.Date, bool) {
 	if s == "" {
 		return crs.Date{}, true
@@ -66,8 +76,10 @@ func parseDay(s string) (crs.Date, bool) {
 	return d, err == nil
 }
 
-// parseWhen reads a time typed as "DD/MM/YYYY HH:MM" or "HH:MM" (today)
-// in UK time; empty gives the zero time, which the services take as now.
+// parseWhen reads a time in UK time as a datetime-local input sends it
+// ("2006-01-02T15:04"), or typed as "DD/MM/YYYY HH:MM" or "HH:MM" (today)
+// where the browser shows a text box; empty gives the zero time, which
+// the services take as now.
 func parseWhen(s string, now time.Time) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true
@@ -120,8 +132,17 @@ var journeyLists = map[string][]nhs.Code{
 
 func init() {
 	funcs["codes"] = func(name string) []nhs.Code {
-		if name == "rtt" {
+		switch name {
+		case "rtt":
 			return rttStatusCodes()
+		case "rttclose":
+			var out []nhs.Code
+			for _, st := range rtt.Statuses() {
+				if crs.ClosesReferral(st) {
+					out = append(out, nhs.Code{Code: st.String(), Description: st.Description()})
+				}
+			}
+			return out
 		}
 		return journeyLists[name]
 	}

@@ -97,11 +97,12 @@ type referralPage struct {
 	Pathway      *crs.Pathway
 	Appointments []*crs.Appointment
 	Clinics      map[string]*crs.Clinic
+	Live         bool // an appointment is booked or checked in: the referral cannot be closed
+
+	ClosedOn, Reason, RTTStatus string // the close form as typed
 }
 
-// handleReferral shows a referral: who referred, its RTT pathway and
-// clock, its appointments and what can be done next.
-func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) loadReferral(r *http.Request, page *referralPage) error {
 	if err := s.needJourney(); err != nil {
 		return err
 	}
@@ -114,8 +115,7 @@ func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &referralPage{Referral: ref}
-	page.Title, page.Banner = "Referral", b
+	page.Referral, page.Title, page.Banner = ref, "Referral", b
 	if ref.PathwayID != "" {
 		if page.Pathway, err = s.Referrals.FindPathway(r.Context(), a, ref.PathwayID); err != nil {
 			return err
@@ -124,8 +124,80 @@ func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) error {
 	if page.Appointments, err = s.Outpatients.FindAppointments(r.Context(), a, ref.ID); err != nil {
 		return err
 	}
+	for _, ap := range page.Appointments {
+		if ap.Status == crs.AppointmentBooked || ap.Status == crs.AppointmentCheckedIn {
+			page.Live = true
+		}
+	}
 	page.Clinics = s.clinicsByID(r)
+	if page.ClosedOn == "" {
+		page.ClosedOn = crs.LocalDate(s.now()).String()
+	}
+	return nil
+}
+
+// handleReferral shows a referral: who referred, its RTT pathway and
+// clock, its appointments and what can be done next.
+func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) error {
+	page := &referralPage{}
+	if err := s.loadReferral(r, page); err != nil {
+		return err
+	}
 	return s.render(w, r, "referral", page)
+}
+
+// closeFields lists the close form's fields in page order.
+var closeFields = []string{"closed_on", "reason", "rtt_status"}
+
+// handleCloseReferral closes (discharges) a referral that needs no
+// further outpatient care, with the reason and, on an RTT pathway, the
+// status of the decision: 34 no treatment needed stops the clock.
+func (s *Server) handleCloseReferral(w http.ResponseWriter, r *http.Request) error {
+	page := &referralPage{ClosedOn: form(r, "closed_on"), Reason: form(r, "reason"), RTTStatus: form(r, "rtt_status")}
+	if err := s.loadReferral(r, page); err != nil {
+		return err
+	}
+	a := actorOf(r)
+	if err := a.Authorize(crs.ActManagePathways); err != nil {
+		return err
+	}
+	switch {
+	case page.Referral.Status != crs.ReferralOpen:
+		return crs.Errorf(crs.ECONFLICT, "The referral is already closed.")
+	case page.Live:
+		return crs.Errorf(crs.ECONFLICT, "The referral has a booked appointment: cancel it first, then close the referral.")
+	}
+	c := crs.ReferralClosure{Reason: page.Reason}
+	if d, ok := parseDay(page.ClosedOn); ok {
+		c.On = d
+	} else {
+		page.Errors.add("closed_on", "", "Date closed must be a real date, for example 2026-03-02")
+	}
+	if page.RTTStatus != "" {
+		st, err := parseRTT(page.RTTStatus)
+		if err != nil {
+			page.Errors.add("rtt_status", "", "Choose an RTT status from the list")
+		}
+		c.RTTStatus = st
+	}
+	if err := c.Validate(s.now()); err != nil {
+		page.Errors.addErr(err, nil)
+	}
+	if !page.Errors.Any() {
+		err := s.Referrals.CloseReferral(r.Context(), a, page.Referral.ID, c)
+		if err == nil {
+			msg := "Referral closed"
+			if c.RTTStatus != 0 {
+				msg += " with RTT status " + c.RTTStatus.String()
+			}
+			return s.redirect(w, r, "/referrals/"+page.Referral.ID, msg)
+		}
+		if !serviceErrors(&page.Errors, err, nil, "reason") {
+			return err
+		}
+	}
+	page.Errors.sortBy(closeFields)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "referral", page)
 }
 
 // clinicsByID returns the trust's clinics by id, for naming them.

@@ -113,7 +113,7 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	if t, ok := parseWhen(f.At, s.now()); ok {
 		ad.At = t
 	} else {
-		page.Errors.add("at", "", "Write the time admitted as DD/MM/YYYY HH:MM, or leave it empty for now")
+		page.Errors.add("at", "", "Time admitted must be a real date and time, for example 2026-03-02 09:15, or empty for now")
 	}
 	if err := ad.Validate(); err != nil {
 		serviceErrors(&page.Errors, err, admitAnchors, "place")
@@ -139,6 +139,8 @@ type spellPage struct {
 	Places                  map[string]string // location id → code
 	Place, Method, Dest, At string
 	Reason                  string
+	Consultant, TF, From    string // the change of consultant form
+	Expected                string // the expected discharge form
 }
 
 func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
@@ -169,27 +171,47 @@ func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
 }
 
 // handleSpell shows a spell: where the patient is, the stays and
-// episodes, and the forms to transfer, send on leave, discharge or undo.
+// episodes, and the forms to transfer, send on leave, change the
+// consultant, set the expected discharge, discharge or undo.
 func (s *Server) handleSpell(w http.ResponseWriter, r *http.Request) error {
 	page := &spellPage{}
 	if err := s.loadSpell(r, page); err != nil {
 		return err
 	}
+	if d := page.Spell.ExpectedDischarge; !d.IsZero() {
+		page.Expected = d.String()
+	}
+	page.TF = page.Spell.TreatmentFunction
 	return s.render(w, r, "spell", page)
 }
 
 // handleSpellAction carries out one of the spell's actions, named in the
-// address: transfer, leave, return, discharge, cancel-admission,
-// cancel-transfer or cancel-discharge.
+// address: transfer, leave, return, discharge, consultant (a change of
+// consultant), expected-discharge, cancel-admission, cancel-transfer or
+// cancel-discharge.
 func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error {
-	page := &spellPage{Place: form(r, "place"), Method: form(r, "method"), Dest: form(r, "destination"), At: form(r, "at"), Reason: form(r, "reason")}
+	page := &spellPage{Place: form(r, "place"), Method: form(r, "method"), Dest: form(r, "destination"), At: form(r, "at"), Reason: form(r, "reason"),
+		Consultant: strings.ToUpper(form(r, "consultant")), TF: form(r, "treatment_function"), From: form(r, "consultant_from"), Expected: form(r, "expected_discharge")}
 	if err := s.loadSpell(r, page); err != nil {
 		return err
 	}
 	a, ctx, id := actorOf(r), r.Context(), page.Spell.ID
+	if err := a.Authorize(crs.ActManagePathways); err != nil {
+		return err
+	}
+	switch action := r.PathValue("action"); action {
+	case "consultant", "expected-discharge":
+		if st := page.Spell.Status; st != crs.SpellAdmitted && st != crs.SpellOnLeave {
+			return crs.Errorf(crs.ECONFLICT, "The spell has ended (%s).", st)
+		}
+		if action == "consultant" {
+			return s.changeConsultant(w, r, page)
+		}
+		return s.setExpectedDischarge(w, r, page)
+	}
 	at, ok := parseWhen(page.At, s.now())
 	if !ok {
-		page.Errors.add("at", "", "Write the time as DD/MM/YYYY HH:MM, or leave it empty for now")
+		page.Errors.add("at", "", "The time must be a real date and time, for example 2026-03-02 09:15, or empty for now")
 		return s.renderStatus(w, r, http.StatusBadRequest, "spell", page)
 	}
 	var err error
@@ -237,6 +259,53 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return s.renderStatus(w, r, http.StatusBadRequest, "spell", page)
+}
+
+// changeConsultant passes the patient's care to another consultant: a
+// new consultant episode from the time given (HL7 A54).
+func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *spellPage) error {
+	if page.Consultant == "" {
+		page.Errors.add("consultant", "", "Enter the code of the consultant taking over, for example C7654321")
+	} else if !crs.ValidConsultantCode(page.Consultant) {
+		page.Errors.add("consultant", "", "Consultant code must be 2 to 10 capital letters or digits, for example C7654321")
+	}
+	from, ok := parseWhen(page.From, s.now())
+	if !ok {
+		page.Errors.add("consultant_from", "", "From must be a real date and time, for example 2026-03-30 14:00, or empty for now")
+	}
+	if !page.Errors.Any() {
+		err := s.Inpatients.ChangeConsultant(r.Context(), actorOf(r), page.Spell.ID, page.Consultant, page.TF, from)
+		if err == nil {
+			return s.redirect(w, r, "/spells/"+page.Spell.ID, "Care passed to "+page.Consultant+": a new consultant episode")
+		}
+		if !serviceErrorsAs(&page.Errors, err, map[string]string{"at": "consultant_from"}, nil, "consultant") {
+			return err
+		}
+	}
+	page.Errors.sortBy([]string{"consultant", "treatment_function", "consultant_from"})
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "spell", page)
+}
+
+// setExpectedDischarge records (or, left empty, clears) the date the
+// patient is expected to go home (HL7 A08).
+func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, page *spellPage) error {
+	d, ok := parseDay(page.Expected)
+	if !ok {
+		page.Errors.add("expected_discharge", "", "Expected discharge must be a real date, for example 2026-04-02")
+	} else {
+		err := s.Inpatients.SetExpectedDischarge(r.Context(), actorOf(r), page.Spell.ID, d)
+		if err == nil {
+			msg := "Expected discharge cleared"
+			if !d.IsZero() {
+				msg = "Expected discharge " + d.Display()
+			}
+			return s.redirect(w, r, "/spells/"+page.Spell.ID, msg)
+		}
+		if !serviceErrors(&page.Errors, err, nil, "expected_discharge") {
+			return err
+		}
+	}
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "spell", page)
 }
 
 // undoForm is the data of a cancel-in-error form of the spell page.

@@ -87,10 +87,12 @@ func (s *Server) handleListing(w http.ResponseWriter, r *http.Request) error {
 type entryPage struct {
 	pageData
 	Entry                *crs.WaitingListEntry
-	OfferedOn, Dates     string // the offer form
-	RemovalReason, Note  string // the removal form
+	OfferedOn            string   // the offer form
+	Dates                []string // the dates offered, as typed, one per input
+	RemovalReason, Note  string   // the removal form
 	RemovalStatus        string
 	DeclineNote          string
+	Until, Reason        string // the suspension form
 	ReasonableNoticeDays int
 }
 
@@ -125,7 +127,17 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) error {
 // handleOfferTCI records dates offered to come in; the page says whether
 // the offer was reasonable (two or more dates with three weeks' notice).
 func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
-	page := &entryPage{OfferedOn: form(r, "offered_on"), Dates: form(r, "dates")}
+	page := &entryPage{OfferedOn: form(r, "offered_on")}
+	if err := r.ParseForm(); err != nil {
+		return crs.Errorf(crs.EINVALID, "the form could not be read")
+	}
+	// Each date has an input of its own; one input may also hold several
+	// dates separated by commas, as typed where date inputs are not shown.
+	var typed []string
+	for _, v := range r.PostForm["dates"] {
+		typed = append(typed, strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == '\n' || c == ' ' })...)
+	}
+	page.Dates = typed
 	if err := s.loadEntry(r, page); err != nil {
 		return err
 	}
@@ -135,10 +147,10 @@ func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		page.Errors.add("offered_on", "", "Date of the offer must be a real date, for example 02/03/2026")
 	}
-	for _, f := range strings.FieldsFunc(page.Dates, func(c rune) bool { return c == ',' || c == ';' || c == '\n' || c == ' ' }) {
+	for _, f := range typed {
 		d, err := crs.ParseDate(f)
 		if err != nil {
-			page.Errors.add("dates", "", "Write each date as YYYY-MM-DD or DD/MM/YYYY, separated by commas")
+			page.Errors.add("dates", "", "Each date offered must be a real date, for example 2026-03-30")
 			break
 		}
 		o.Dates = append(o.Dates, d)
@@ -214,4 +226,63 @@ func (s *Server) handleRemoveEntry(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	return s.renderStatus(w, r, http.StatusBadRequest, "entry", page)
+}
+
+// handleSuspendEntry records that the patient is unavailable for
+// admission until a date, with the reason. The RTT clock does not pause.
+func (s *Server) handleSuspendEntry(w http.ResponseWriter, r *http.Request) error {
+	page := &entryPage{Until: form(r, "until"), Reason: form(r, "reason")}
+	if err := s.loadEntry(r, page); err != nil {
+		return err
+	}
+	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
+		return err
+	}
+	if page.Entry.Status != crs.ListWaiting {
+		return crs.Errorf(crs.ECONFLICT, "Only a patient waiting on the list can be suspended; this entry is %s.", page.Entry.Status)
+	}
+	if page.Reason == "" {
+		page.Errors.add("reason", "", "Say why the patient is unavailable")
+	}
+	until, ok := parseDay(page.Until)
+	switch {
+	case !ok:
+		page.Errors.add("until", "", "Unavailable until must be a real date, for example 2026-04-20")
+	case until.IsZero():
+		page.Errors.add("until", "", "Enter the date until which the patient is unavailable")
+	case !until.After(crs.LocalDate(s.now()).Time):
+		page.Errors.add("until", "", "Unavailable until must be a date after today")
+	}
+	if !page.Errors.Any() {
+		err := s.WaitingList.Suspend(r.Context(), actorOf(r), page.Entry.ID, until, page.Reason)
+		if err == nil {
+			return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, "Suspended until "+until.Display()+"; the RTT clock keeps running")
+		}
+		if !serviceErrors(&page.Errors, err, nil, "reason") {
+			return err
+		}
+	}
+	page.Errors.sortBy([]string{"until", "reason"})
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "entry", page)
+}
+
+// handleResumeEntry ends a suspension: the patient can be offered dates
+// to come in again.
+func (s *Server) handleResumeEntry(w http.ResponseWriter, r *http.Request) error {
+	page := &entryPage{}
+	if err := s.loadEntry(r, page); err != nil {
+		return err
+	}
+	if err := s.WaitingList.Resume(r.Context(), actorOf(r), page.Entry.ID); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, "Available for admission again")
+}
+
+// OfferDate is the i-th date offered as typed, for the i-th date input.
+func (p *entryPage) OfferDate(i int) string {
+	if i < len(p.Dates) {
+		return p.Dates[i]
+	}
+	return ""
 }

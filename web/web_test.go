@@ -125,7 +125,7 @@ func (e *env) login(tr *storetest.Trust, role crs.Role) *client {
 	e.t.Helper()
 	c := e.client()
 	c.get("/login")
-	r := c.post("/login", url.Values{"username": {tr.Users[role].Username}, "password": {"password1"}})
+	r := c.post("/login", url.Values{"username": {tr.Users[role].Username}, "password": {storetest.Password}})
 	if r.status != http.StatusSeeOther || r.loc != "/patients" {
 		e.t.Fatalf("login as %s: status %d to %q, want 303 to /patients\n%s", role, r.status, r.loc, r.body)
 	}
@@ -174,7 +174,7 @@ func TestLogin(t *testing.T) {
 			t.Errorf("redirect to %q", r.loc)
 		}
 		c.get("/login?next=%2Fpatients%3Fq%3Dsmith")
-		r = c.post("/login", url.Values{"username": {clerk}, "password": {"password1"}, "next": {"/patients?q=smith"}})
+		r = c.post("/login", url.Values{"username": {clerk}, "password": {storetest.Password}, "next": {"/patients?q=smith"}})
 		if r.status != http.StatusSeeOther || r.loc != "/patients?q=smith" {
 			t.Errorf("login: %d to %q, want 303 to /patients?q=smith", r.status, r.loc)
 		}
@@ -200,7 +200,7 @@ func TestLogin(t *testing.T) {
 	t.Run("the login form needs its CSRF token", func(t *testing.T) {
 		c := e.client()
 		c.get("/login")
-		r := c.post("/login", url.Values{"username": {clerk}, "password": {"password1"}, "csrf_token": {"forged"}})
+		r := c.post("/login", url.Values{"username": {clerk}, "password": {storetest.Password}, "csrf_token": {"forged"}})
 		wantStatus(t, "login with a forged token", r, http.StatusForbidden)
 		wantBody(t, "login with a forged token", r, "CSRF")
 	})
@@ -208,7 +208,7 @@ func TestLogin(t *testing.T) {
 	t.Run("next never leaves the site", func(t *testing.T) {
 		c := e.client()
 		c.get("/login")
-		r := c.post("/login", url.Values{"username": {clerk}, "password": {"password1"}, "next": {"//evil.example/x"}})
+		r := c.post("/login", url.Values{"username": {clerk}, "password": {storetest.Password}, "next": {"//evil.example/x"}})
 		if r.loc != "/patients" {
 			t.Errorf("login with next=//evil: redirect to %q, want /patients", r.loc)
 		}

@@ -32,6 +32,8 @@ func commands() []command {
 		{"serve", "start OpenCRS on a database, without demo data", runServe},
 		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
 		{"bench", "measure performance: pmi, hl7, journey", runBench},
+		{"trust", "add a trust to a database: add", runTrust},
+		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -63,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, flag.ErrHelp):
 				return 0
 			case errors.Is(err, errUsage):
+				if err != errUsage { // a usage error that says what was wrong
+					fmt.Fprintf(stderr, "crs %s: %v\n", c.name, err)
+				}
 				return 2
 			}
 			fmt.Fprintf(stderr, "crs %s: %v\n", c.name, err)

@@ -102,8 +102,11 @@ func (tr *Trust) Actor(r crs.Role) crs.Actor {
 	return crs.ActorFor(tr.Users[r], "direct care")
 }
 
+// Password is the password of every user NewTrust makes.
+const Password = "test-password-1"
+
 // NewTrust adds an organisation with the ODS code and a user of each role
-// (username "<role>@<ods>" lower-cased, password "password1").
+// (username "<role>.<ods>" lower-cased, password Password).
 func NewTrust(t testing.TB, db *store.DB, ods string) *Trust {
 	t.Helper()
 	ctx := context.Background()
@@ -115,7 +118,7 @@ func NewTrust(t testing.TB, db *store.DB, ods string) *Trust {
 	us := store.NewUserService(db)
 	for _, r := range crs.Roles() {
 		u := &crs.User{Username: string(r) + "." + lower(ods), Name: "Test " + r.Name(), Role: r}
-		if err := us.CreateUser(ctx, tr.System, u, "password1"); err != nil {
+		if err := us.CreateUser(ctx, tr.System, u, Password); err != nil {
 			t.Fatalf("create user: %v", err)
 		}
 		tr.Users[r] = u

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+)
+
+// runTrust sets up the trusts (organisations) of a deployment.
+func runTrust(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = `trust add --db DSN --ods CODE --name NAME [--mrn-prefix P]
+
+  crs trust add   add a trust (an organisation, by its ODS code) to a database
+
+A new deployment starts with "crs trust add", then "crs user add" for its
+first administrator, who adds the rest of the staff on the Staff page.`
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
+		return errUsage
+	}
+	switch args[0] {
+	case "add":
+		return trustAdd(ctx, args[1:], stdout)
+	case "-h", "--help", "help":
+		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
+		return nil
+	}
+	fmt.Fprintf(stderr, "crs trust: unknown subcommand %q\n\nUsage: crs %s\n", args[0], synopsis)
+	return errUsage
+}
+
+func trustAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("trust add", "trust add --db DSN --ods CODE --name NAME [--mrn-prefix P]\n\n"+
+		"Adds a trust to the database (made if it does not exist yet). Its staff are\nadded with crs user add.", stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "the trust's ODS code: 3 to 5 capital letters or digits, e.g. RXX (required)")
+	name := fs.String("name", "", `the trust's name, e.g. "Riverside Hospitals NHS Foundation Trust" (required)`)
+	prefix := fs.String("mrn-prefix", "", "up to 3 capital letters put before the hospital numbers the trust allocates")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("trust add", map[string]string{"ods": *ods, "name": *name}); err != nil {
+		return err
+	}
+	org := &crs.Organisation{ODSCode: strings.ToUpper(strings.TrimSpace(*ods)), Name: strings.TrimSpace(*name), MRNPrefix: strings.ToUpper(strings.TrimSpace(*prefix))}
+	if err := org.Validate(); err != nil {
+		return flagError(err, map[string]string{"ods_code": "--ods", "name": "--name", "mrn_prefix": "--mrn-prefix"})
+	}
+	if err := makeSQLiteDir(*dsn); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	if err := store.NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		return flagError(err, map[string]string{"ods_code": "--ods", "name": "--name", "mrn_prefix": "--mrn-prefix"})
+	}
+	fmt.Fprintf(stdout, "trust %s added: %s", org.ODSCode, org.Name)
+	if org.MRNPrefix != "" {
+		fmt.Fprintf(stdout, ", hospital numbers %s0000001 onwards", org.MRNPrefix)
+	}
+	fmt.Fprintf(stdout, "\nnext: crs user add --db DSN --ods %s --username U --name \"Full Name\" --role admin --password-file FILE\n", org.ODSCode)
+	return nil
+}
+
+// required returns a usage error naming the required flags of the
+// command left empty.
+func required(command string, flags map[string]string) error {
+	var missing []string
+	for name, v := range flags {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, "--"+name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	sort.Strings(missing)
+	verb := "is"
+	if len(missing) > 1 {
+		verb = "are"
+	}
+	return usageError(fmt.Sprintf("%s %s required (see crs %s --help)", strings.Join(missing, " and "), verb, command))
+}
+
+// usageError is a wrong command line with a message saying what was
+// wrong; the command exits 2, like errUsage.
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == errUsage }
+
+// flagError rewrites the field errors of a crs error to name the flags
+// they came from (flags maps a field to its flag), one per line.
+func flagError(err error, flags map[string]string) error {
+	fields := crs.FieldErrors(err)
+	if crs.ErrorCode(err) != crs.EINVALID || len(fields) == 0 {
+		return err
+	}
+	var keys []string
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []string
+	for _, k := range keys {
+		name := flags[k]
+		if name == "" {
+			name = k
+		}
+		if name == "" {
+			lines = append(lines, fields[k])
+			continue
+		}
+		lines = append(lines, name+": "+fields[k])
+	}
+	return errors.New(strings.Join(lines, "\n  "))
+}
+
+// makeSQLiteDir makes the folder of a SQLite database file, so a new
+// deployment can be set up in one command.
+func makeSQLiteDir(dsn string) error {
+	path, ok := sqlitePath(dsn)
+	if !ok {
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("make the database folder: %w", err)
+		}
+	}
+	return nil
+}
+
+// sqlitePath returns the file of a SQLite DSN.
+func sqlitePath(dsn string) (string, bool) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return strings.TrimPrefix(dsn, "sqlite:"), true
+	case strings.HasSuffix(dsn, ".db") && !strings.Contains(dsn, "://"):
+		return dsn, true
+	}
+	return "", false
+}
+
+// openTrust opens an existing database and finds the trust with the ODS
+// code in it. A SQLite file that does not exist is an error, not a new
+// empty database.
+func openTrust(ctx context.Context, dsn, ods string) (*store.DB, *crs.Organisation, error) {
+	ods = strings.ToUpper(strings.TrimSpace(ods))
+	if err := (&crs.Organisation{ODSCode: ods, Name: "x"}).Validate(); err != nil {
+		return nil, nil, flagError(err, map[string]string{"ods_code": "--ods"})
+	}
+	if path, ok := sqlitePath(dsn); ok {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("no database at %s: check --db, or set one up with crs trust add", path)
+		}
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	org, err := store.NewOrganisationService(db).FindOrganisationByODS(ctx, crs.SystemActor(""), ods)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		db.Close()
+		return nil, nil, fmt.Errorf("no trust with ODS code %s in the database: add it with crs trust add", ods)
+	} else if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, org, nil
+}

@@ -1,0 +1,230 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// events returns the types of the organisation's events about a subject,
+// oldest first, and checks each has its audit record.
+func userEvents(t *testing.T, db *store.DB, orgID, subjectID string) []string {
+	t.Helper()
+	rows, err := db.Reader().QueryContext(context.Background(),
+		`SELECT e.type, (SELECT COUNT(*) FROM audit a WHERE a.event_id = e.id AND a.org_id = e.org_id) FROM events e
+		 WHERE e.org_id = $1 AND e.subject_id = $2 ORDER BY e.recorded_at, e.id`, orgID, subjectID)
+	if err != nil {
+		t.Fatalf("events: %v", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var typ string
+		var audits int
+		if err := rows.Scan(&typ, &audits); err != nil {
+			t.Fatal(err)
+		}
+		if audits != 1 {
+			t.Errorf("event %s has %d audit records, want 1", typ, audits)
+		}
+		out = append(out, typ)
+	}
+	return out
+}
+
+func TestPasswordPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name, username, password string
+		ok                       bool
+	}{
+		{"ten characters", "jsmith", "abcdefghij", true},
+		{"nine characters", "jsmith", "abcdefghi", false},
+		{"ten characters counted as letters, not bytes", "jsmith", "ééééééééé", false},
+		{"the username", "jsmith.ward", "jsmith.ward", false},
+		{"contains the username in another case", "jsmith", "JSmith-2026-x", false},
+		{"three words", "jsmith", "kettle orange pylon", true},
+		{"too long", "jsmith", string(make([]byte, 257)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := crs.CheckPassword(tc.username, tc.password)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckPassword(%q, %q) = %v; want ok %v", tc.username, tc.password, err, tc.ok)
+			}
+			if err != nil && (crs.ErrorCode(err) != crs.EINVALID || crs.FieldErrors(err)["password"] == "") {
+				t.Errorf("error %v; want an EINVALID error on the password field", err)
+			}
+		})
+	}
+}
+
+func TestUserContract(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		other := storetest.NewTrust(t, db, "RBB")
+		us := store.NewUserService(db)
+		admin := tr.Actor(crs.RoleAdmin)
+
+		u := &crs.User{Username: "a.nurse", Name: "Alex Nurse", Role: crs.RoleNurse}
+		if err := us.CreateUser(ctx, admin, u, "kettle orange pylon"); err != nil {
+			t.Fatalf("admin creates a user: %v", err)
+		}
+
+		t.Run("create checks the password policy and the role", func(t *testing.T) {
+			for _, tc := range []struct {
+				name     string
+				user     crs.User
+				password string
+				field    string
+			}{
+				{"short password", crs.User{Username: "b.nurse", Name: "B", Role: crs.RoleNurse}, "short", "password"},
+				{"username as password", crs.User{Username: "b.nurse.ward9", Name: "B", Role: crs.RoleNurse}, "b.nurse.ward9", "password"},
+				{"unknown role", crs.User{Username: "b.nurse", Name: "B", Role: "surgeon"}, "kettle orange pylon", "role"},
+				{"system role", crs.User{Username: "b.nurse", Name: "B", Role: crs.RoleSystem}, "kettle orange pylon", "role"},
+				{"taken username", crs.User{Username: "a.nurse", Name: "B", Role: crs.RoleNurse}, "kettle orange pylon", "username"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					u := tc.user
+					err := us.CreateUser(ctx, admin, &u, tc.password)
+					if crs.ErrorCode(err) != crs.EINVALID || crs.FieldErrors(err)[tc.field] == "" {
+						t.Errorf("create: %v; want EINVALID on %s", err, tc.field)
+					}
+				})
+			}
+			if err := us.CreateUser(ctx, tr.Actor(crs.RoleClerk), &crs.User{Username: "c.clerk", Name: "C", Role: crs.RoleClerk}, "kettle orange pylon"); crs.ErrorCode(err) != crs.EFORBIDDEN {
+				t.Errorf("a clerk creates a user: %v; want EFORBIDDEN", err)
+			}
+		})
+
+		t.Run("find is scoped to the trust", func(t *testing.T) {
+			got, err := us.FindUser(ctx, admin, u.ID)
+			if err != nil || got.Username != "a.nurse" || got.Role != crs.RoleNurse || got.Disabled {
+				t.Fatalf("FindUser = %+v, %v; want a.nurse, enabled", got, err)
+			}
+			if got, err := us.FindUserByUsername(ctx, admin, "A.Nurse"); err != nil || got.ID != u.ID {
+				t.Errorf("FindUserByUsername(A.Nurse) = %+v, %v; want %s", got, err, u.ID)
+			}
+			oa := other.Actor(crs.RoleAdmin)
+			if _, err := us.FindUser(ctx, oa, u.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("another trust's admin finds the user: %v; want ENOTFOUND", err)
+			}
+			if _, err := us.FindUserByUsername(ctx, oa, "a.nurse"); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("another trust's admin finds the user by username: %v; want ENOTFOUND", err)
+			}
+			if _, err := us.FindUser(ctx, tr.Actor(crs.RoleClerk), u.ID); crs.ErrorCode(err) != crs.EFORBIDDEN {
+				t.Errorf("a clerk finds a user: %v; want EFORBIDDEN", err)
+			}
+			list, err := us.FindUsers(ctx, oa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range list {
+				if x.OrgID != other.Org.ID {
+					t.Errorf("another trust's list holds %s of org %s", x.Username, x.OrgID)
+				}
+			}
+		})
+
+		t.Run("other trusts cannot change the user", func(t *testing.T) {
+			oa := other.Actor(crs.RoleAdmin)
+			if err := us.SetUserDisabled(ctx, oa, u.ID, true); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("another trust disables the user: %v; want ENOTFOUND", err)
+			}
+			if err := us.SetPassword(ctx, oa, u.ID, "another long password"); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("another trust sets the password: %v; want ENOTFOUND", err)
+			}
+			if _, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon"); err != nil {
+				t.Errorf("after the other trust's attempts the user cannot log in: %v", err)
+			}
+		})
+
+		t.Run("disable ends sessions and stops logins; enable lets them in again", func(t *testing.T) {
+			who, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := us.CreateSession(ctx, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := us.SetUserDisabled(ctx, admin, u.ID, true); err != nil {
+				t.Fatalf("disable: %v", err)
+			}
+			if _, _, err := us.FindSession(ctx, sess.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("the disabled user's session: %v; want ENOTFOUND", err)
+			}
+			if _, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon"); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+				t.Errorf("a disabled user logs in: %v; want EUNAUTHORIZED", err)
+			}
+			if err := us.SetUserDisabled(ctx, admin, u.ID, true); crs.ErrorCode(err) != crs.ECONFLICT {
+				t.Errorf("disable twice: %v; want ECONFLICT", err)
+			}
+			if err := us.SetUserDisabled(ctx, admin, u.ID, false); err != nil {
+				t.Fatalf("enable: %v", err)
+			}
+			if _, _, err := us.FindSession(ctx, sess.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("the session ended by disabling came back on enabling: %v", err)
+			}
+			if _, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon"); err != nil {
+				t.Errorf("the enabled user cannot log in: %v", err)
+			}
+		})
+
+		t.Run("an administrator cannot disable themselves", func(t *testing.T) {
+			if err := us.SetUserDisabled(ctx, admin, admin.UserID, true); crs.ErrorCode(err) != crs.ECONFLICT {
+				t.Errorf("admin disables themselves: %v; want ECONFLICT", err)
+			}
+			if err := us.SetUserDisabled(ctx, tr.Actor(crs.RoleClerk), u.ID, true); crs.ErrorCode(err) != crs.EFORBIDDEN {
+				t.Errorf("a clerk disables a user: %v; want EFORBIDDEN", err)
+			}
+		})
+
+		t.Run("set password under the policy ends sessions", func(t *testing.T) {
+			who, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := us.CreateSession(ctx, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := us.SetPassword(ctx, admin, u.ID, "short"); crs.ErrorCode(err) != crs.EINVALID {
+				t.Errorf("short password: %v; want EINVALID", err)
+			}
+			if err := us.SetPassword(ctx, admin, u.ID, "my-a.nurse-pass"); crs.ErrorCode(err) != crs.EINVALID {
+				t.Errorf("password with the username: %v; want EINVALID", err)
+			}
+			if err := us.SetPassword(ctx, tr.System, u.ID, "violet harbour engine"); err != nil {
+				t.Fatalf("set password as the system: %v", err)
+			}
+			if _, _, err := us.FindSession(ctx, sess.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("the session after a password reset: %v; want ENOTFOUND", err)
+			}
+			if _, err := us.Authenticate(ctx, "a.nurse", "kettle orange pylon"); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+				t.Errorf("the old password still works: %v", err)
+			}
+			if _, err := us.Authenticate(ctx, "a.nurse", "violet harbour engine"); err != nil {
+				t.Errorf("the new password does not work: %v", err)
+			}
+		})
+
+		t.Run("every change is an event with its audit record", func(t *testing.T) {
+			got := userEvents(t, db, tr.Org.ID, u.ID)
+			want := []string{crs.EventUserAdded, crs.EventUserDisabled, crs.EventUserEnabled, crs.EventUserPasswordSet}
+			if len(got) != len(want) {
+				t.Fatalf("events = %v; want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("event %d = %s; want %s", i, got[i], want[i])
+				}
+			}
+			if n := len(userEvents(t, db, other.Org.ID, u.ID)); n != 0 {
+				t.Errorf("%d events of the user in the other trust", n)
+			}
+		})
+	})
+}
