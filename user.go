@@ -251,7 +251,11 @@ type UserService interface {
 	// CreateSession starts a session for the user and returns it with its
 	// token in ID.
 	CreateSession(ctx context.Context, u *User) (*Session, error)
-	// FindSession returns a live session and its user by token, or ENOTFOUND.
+	// FindSession returns a live session and its user by token, and
+	// keeps a session in use alive: it ends after a time without
+	// activity, and after a longest time from login however busy. A
+	// session that has ended is EUNAUTHORIZED with the reason, for the
+	// user; an unknown one ENOTFOUND.
 	FindSession(ctx context.Context, token string) (*Session, *User, error)
 	// DeleteSession ends a session (log out).
 	DeleteSession(ctx context.Context, token string) error

@@ -2,6 +2,7 @@ package crs
 
 import (
 	"context"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -185,6 +186,60 @@ type WaitingListFilter struct {
 	Limit             int
 }
 
+// Waiting list page views: the status a clerk filters the list by. An
+// entry with an agreed TCI date is still "waiting" in the store; the page
+// tells it apart.
+const (
+	ListViewLive      = ""          // waiting or suspended: everyone still on the list
+	ListViewWaiting   = "waiting"   // waiting, no TCI date agreed yet
+	ListViewTCIAgreed = "tci"       // waiting with an agreed date to come in
+	ListViewSuspended = "suspended" // not available for admission for now
+	ListViewAdmitted  = "admitted"
+	ListViewRemoved   = "removed"
+)
+
+// Waiting list page orders.
+const (
+	ListByPriority = ""      // clinical priority, then longest RTT wait first
+	ListByAdded    = "added" // date of the decision to admit, oldest first
+)
+
+// WaitingListQuery selects a page of the trust's waiting list for the
+// admissions clerk. Empty fields do not filter.
+type WaitingListQuery struct {
+	TreatmentFunction  string
+	ConsultantCode     string
+	Priority           string // P1 also finds P1a and P1b
+	IntendedManagement string // 1 ordinary (inpatient), 2 day case, ...
+	Status             string // one of the ListView... values
+	NoTCIDate          bool   // only entries with no TCI date agreed
+	Sort               string // ListByPriority or ListByAdded
+	Cursor             string // where the previous page ended ("" for the first)
+	AsOf               Date   // the day waits are counted to; zero means today
+	Limit              int    // rows a page; 0 means 50
+}
+
+// WaitingListRow is an entry on the waiting list page with its patient
+// and how long the patient has waited on the RTT pathway.
+type WaitingListRow struct {
+	Entry      *WaitingListEntry
+	Name       string // FAMILY, Given
+	NHSNumber  string
+	MRN        string // hospital number
+	ClockStart Date   // the RTT clock start, or the decision to admit when there is no clock
+	Days       int    // days waited to AsOf (to the clock stop once it stopped)
+}
+
+// Weeks is the number of whole weeks waited.
+func (r *WaitingListRow) Weeks() int { return r.Days / 7 }
+
+// WaitingListPage is one page of the waiting list.
+type WaitingListPage struct {
+	Rows []*WaitingListRow
+	Next string // cursor of the next page, "" on the last
+	AsOf Date
+}
+
 // WaitingListService keeps the elective admission list.
 type WaitingListService interface {
 	// AddToWaitingList records a decision to admit for a referral's
@@ -196,6 +251,12 @@ type WaitingListService interface {
 	FindWaitingListEntries(ctx context.Context, a Actor, patientID string) ([]*WaitingListEntry, error)
 	// FindWaitingList lists entries, longest waiting first.
 	FindWaitingList(ctx context.Context, a Actor, f WaitingListFilter) ([]*WaitingListEntry, error)
+	// WaitingList returns a page of the trust's waiting list with each
+	// entry's patient and wait, filtered and ordered as the query says.
+	WaitingList(ctx context.Context, a Actor, q WaitingListQuery) (*WaitingListPage, error)
+	// ExportWaitingList writes the whole waiting list matching the query
+	// (in its order, without paging) as CSV to w.
+	ExportWaitingList(ctx context.Context, a Actor, w io.Writer, q WaitingListQuery) error
 	// OfferTCI records dates offered to come in; it works out whether the
 	// offer is reasonable.
 	OfferTCI(ctx context.Context, a Actor, entryID string, o *TCIOffer) error

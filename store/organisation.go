@@ -85,6 +85,24 @@ func (s *OrganisationService) FindOrganisations(ctx context.Context) ([]*crs.Org
 
 type scanner interface{ Scan(dest ...any) error }
 
+// queryRows runs a query and reads each row of its answer with scan.
+func queryRows[T any](ctx context.Context, q Querier, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanOrganisation(r scanner) (*crs.Organisation, error) {
 	var o crs.Organisation
 	if err := r.Scan(&o.ID, &o.ODSCode, &o.Name, &o.MRNPrefix); err != nil {

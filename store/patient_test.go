@@ -352,8 +352,8 @@ func TestPatientContract(t *testing.T) {
 				t.Fatalf("find session: %v", err)
 			}
 			clock.Advance(9 * time.Hour)
-			if _, _, err := us.FindSession(ctx, s.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
-				t.Fatalf("expired session err = %v", err)
+			if _, _, err := us.FindSession(ctx, s.ID); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+				t.Fatalf("expired session err = %v; want EUNAUTHORIZED", err)
 			}
 			clock.Advance(-9 * time.Hour)
 			if err := us.DeleteSession(ctx, s.ID); err != nil {

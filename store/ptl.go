@@ -112,19 +112,7 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			row, err := scanPTLRow(rows, f.AsOf)
-			if err != nil {
-				return "", err
-			}
-			page.Rows = append(page.Rows, row)
-		}
-		if err := rows.Err(); err != nil {
+		if page.Rows, err = queryRows(ctx, q, sqlText, args, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }); err != nil {
 			return "", err
 		}
 		if len(page.Rows) > f.Limit {

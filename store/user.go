@@ -19,13 +19,25 @@ import (
 // UserService keeps staff users, their password hashes and sessions.
 type UserService struct {
 	db *DB
-	// SessionTTL is how long a session lasts without use.
-	SessionTTL time.Duration
+	// SessionIdle is how long a session lasts without a request: a
+	// terminal left logged in on a ward is not left open for long.
+	SessionIdle time.Duration
+	// SessionMax is the longest a session lasts from login, however busy:
+	// at least once a shift everyone logs in again.
+	SessionMax time.Duration
 }
 
-// NewUserService returns the user service over db with 8-hour sessions
-// (one shift).
-func NewUserService(db *DB) *UserService { return &UserService{db: db, SessionTTL: 8 * time.Hour} }
+// NewUserService returns the user service over db with sessions that end
+// after 30 minutes without activity or 12 hours (a shift) after login,
+// whichever comes first.
+func NewUserService(db *DB) *UserService {
+	return &UserService{db: db, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
+}
+
+// sessionSlide is how often a session in use has its expiry pushed on:
+// at most one write per session a minute, however many requests it makes,
+// so a session may end up to a minute before SessionIdle has passed.
+const sessionSlide = time.Minute
 
 var _ crs.UserService = (*UserService)(nil)
 
@@ -277,7 +289,7 @@ func randomToken() string {
 // session's ID and only its hash is stored.
 func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Session, error) {
 	now := s.db.Clock.Now().UTC()
-	sess := &crs.Session{ID: randomToken(), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}
+	sess := &crs.Session{ID: randomToken(), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, ExpiresAt: s.sessionExpiry(now, now)}
 	_, err := s.db.execDurable(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		tokenHash(sess.ID), sess.UserID, sess.CSRFToken, formatTime(sess.CreatedAt), formatTime(sess.ExpiresAt))
 	if err != nil {
@@ -286,7 +298,22 @@ func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Sess
 	return sess, nil
 }
 
-// FindSession returns a live session and its user.
+// sessionExpiry is when a session created at created and last used at
+// used ends: SessionIdle after its last use, but never later than
+// SessionMax after login.
+func (s *UserService) sessionExpiry(created, used time.Time) time.Time {
+	end := used.Add(s.SessionIdle)
+	if limit := created.Add(s.SessionMax); end.After(limit) {
+		end = limit
+	}
+	return end
+}
+
+// FindSession returns a live session and its user, and slides it: a
+// session in use has its expiry pushed to SessionIdle from now (never past
+// SessionMax from login), written at most once a minute. A session that
+// has ended is EUNAUTHORIZED with the reason (idle or at its limit) for
+// the user; an unknown token, or a disabled user's, is ENOTFOUND.
 func (s *UserService) FindSession(ctx context.Context, token string) (*crs.Session, *crs.User, error) {
 	if token == "" {
 		return nil, nil, crs.Errorf(crs.ENOTFOUND, "no session")
@@ -304,10 +331,40 @@ func (s *UserService) FindSession(ctx context.Context, token string) (*crs.Sessi
 	}
 	sess.ID, sess.UserID, sess.CreatedAt, sess.ExpiresAt = token, u.ID, parseTime(created), parseTime(expires)
 	u.Role, u.Disabled, u.CreatedAt = crs.Role(role), disabled == 1, parseTime(ucreated)
-	if u.Disabled || !s.db.Clock.Now().Before(sess.ExpiresAt) {
-		return nil, nil, crs.Errorf(crs.ENOTFOUND, "the session has expired")
+	if u.Disabled {
+		return nil, nil, crs.Errorf(crs.ENOTFOUND, "no session")
+	}
+	now := s.db.Clock.Now().UTC()
+	if !now.Before(sess.ExpiresAt) {
+		if !sess.ExpiresAt.Before(sess.CreatedAt.Add(s.SessionMax)) {
+			return nil, nil, crs.Errorf(crs.EUNAUTHORIZED, "your session ended %s after you logged in, the longest a session lasts; log in again",
+				durationWords(s.SessionMax))
+		}
+		return nil, nil, crs.Errorf(crs.EUNAUTHORIZED, "your session ended after %s without activity; log in again", durationWords(s.SessionIdle))
+	}
+	if next := s.sessionExpiry(sess.CreatedAt, now); next.Sub(sess.ExpiresAt) >= sessionSlide {
+		// The condition on expires_at keeps two requests at once from
+		// moving the expiry back.
+		if _, err := s.db.execDurable(ctx, `UPDATE sessions SET expires_at = $1 WHERE token_hash = $2 AND expires_at < $1`,
+			formatTime(next), tokenHash(token)); err != nil {
+			return nil, nil, fmt.Errorf("extend session: %w", err)
+		}
+		sess.ExpiresAt = next
 	}
 	return &sess, &u, nil
+}
+
+// durationWords writes a session limit as a user reads it: "30 minutes",
+// "12 hours".
+func durationWords(d time.Duration) string {
+	n, unit := int(d/time.Minute), "minute"
+	if d >= time.Hour && d%time.Hour == 0 {
+		n, unit = int(d/time.Hour), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }
 
 // DeleteSession ends a session.

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -224,6 +226,119 @@ func TestUserContract(t *testing.T) {
 			}
 			if n := len(userEvents(t, db, other.Org.ID, u.ID)); n != 0 {
 				t.Errorf("%d events of the user in the other trust", n)
+			}
+		})
+	})
+}
+
+// TestSessionsSlide checks that a session in use stays alive, an idle one
+// ends after 30 minutes, a busy one ends 12 hours after login, and the
+// expiry is written at most once a minute.
+func TestSessionsSlide(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		us := store.NewUserService(db)
+		if us.SessionIdle != 30*time.Minute || us.SessionMax != 12*time.Hour {
+			t.Fatalf("default limits %v idle, %v in all; want 30m, 12h", us.SessionIdle, us.SessionMax)
+		}
+		u := tr.Users[crs.RoleClerk]
+		// stored reads the expiry the database holds for the user's one
+		// session.
+		stored := func(t *testing.T) time.Time {
+			t.Helper()
+			var s string
+			if err := db.Reader().QueryRowContext(ctx, `SELECT expires_at FROM sessions WHERE user_id = $1`, u.ID).Scan(&s); err != nil {
+				t.Fatalf("stored expiry: %v", err)
+			}
+			got, err := time.Parse("2006-01-02T15:04:05.000000Z", s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		login := func(t *testing.T) (*crs.Session, time.Time) {
+			t.Helper()
+			sess, err := us.CreateSession(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = us.DeleteSession(ctx, sess.ID) })
+			return sess, clock.Now()
+		}
+		use := func(t *testing.T, sess *crs.Session, after time.Duration) error {
+			t.Helper()
+			clock.Advance(after)
+			_, got, err := us.FindSession(ctx, sess.ID)
+			if err == nil && got.ID != u.ID {
+				t.Fatalf("session of %s, want %s", got.ID, u.ID)
+			}
+			return err
+		}
+		wantEnded := func(t *testing.T, err error, why string) {
+			t.Helper()
+			if crs.ErrorCode(err) != crs.EUNAUTHORIZED || !strings.Contains(crs.ErrorMessage(err), why) {
+				t.Fatalf("got %v; want EUNAUTHORIZED saying %q", err, why)
+			}
+		}
+
+		t.Run("activity keeps a session alive past the idle limit", func(t *testing.T) {
+			sess, start := login(t)
+			if got, want := stored(t), start.Add(30*time.Minute); !got.Equal(want) {
+				t.Fatalf("expiry at login %v, want %v", got, want)
+			}
+			for i := 1; i <= 6; i++ {
+				if err := use(t, sess, 20*time.Minute); err != nil {
+					t.Fatalf("request %d, %v after login: %v", i, clock.Now().Sub(start), err)
+				}
+			}
+			if got, want := stored(t), clock.Now().Add(30*time.Minute); !got.Equal(want) {
+				t.Errorf("expiry after two hours of use %v, want %v", got, want)
+			}
+		})
+
+		t.Run("idleness ends a session", func(t *testing.T) {
+			sess, _ := login(t)
+			if err := use(t, sess, 29*time.Minute); err != nil {
+				t.Fatalf("after 29 minutes: %v", err)
+			}
+			if err := use(t, sess, 29*time.Minute+59*time.Second); err != nil {
+				t.Fatalf("29m59s after the last request: %v", err)
+			}
+			wantEnded(t, use(t, sess, 30*time.Minute), "your session ended after 30 minutes without activity; log in again")
+		})
+
+		t.Run("the absolute limit ends a session in use", func(t *testing.T) {
+			sess, start := login(t)
+			for clock.Now().Sub(start) < 12*time.Hour-20*time.Minute {
+				if err := use(t, sess, 20*time.Minute); err != nil {
+					t.Fatalf("%v after login: %v", clock.Now().Sub(start), err)
+				}
+			}
+			if got, want := stored(t), start.Add(12*time.Hour); !got.Equal(want) {
+				t.Errorf("expiry near the limit %v, want %v (12 hours from login)", got, want)
+			}
+			wantEnded(t, use(t, sess, 20*time.Minute), "12 hours after you logged in")
+		})
+
+		t.Run("the expiry is written at most once a minute", func(t *testing.T) {
+			sess, start := login(t)
+			for _, step := range []struct {
+				after time.Duration
+				want  time.Duration // stored expiry, from login
+			}{
+				{30 * time.Second, 30 * time.Minute},                // within a minute of login: no write
+				{29 * time.Second, 30 * time.Minute},                // 59s: still none
+				{1 * time.Second, 31 * time.Minute},                 // a minute: extended
+				{59 * time.Second, 31 * time.Minute},                // within a minute of that: none
+				{10 * time.Second, 31*time.Minute + 69*time.Second}, // over a minute: extended
+			} {
+				if err := use(t, sess, step.after); err != nil {
+					t.Fatal(err)
+				}
+				if got, want := stored(t), start.Add(step.want); !got.Equal(want) {
+					t.Errorf("at %v after login the stored expiry is %v after login, want %v", clock.Now().Sub(start), got.Sub(start), step.want)
+				}
 			}
 		})
 	})

@@ -74,7 +74,7 @@ func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request)
 	if !serviceErrors(&page.Errors, err, map[string]string{"cancelled_by": "cancelled_by-patient"}, "reason") {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "appointment", page)
+	return s.reshow(w, r, "appointment", page, nil)
 }
 
 // handleRescheduleForm shows the free slots the appointment can move to.
@@ -124,7 +124,7 @@ func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) error 
 	if err := s.loadBooking(r, ap.Referral, page); err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "booking", page)
+	return s.reshow(w, r, "booking", page, nil)
 }
 
 // handleCheckIn records that the patient arrived at clinic.

@@ -130,5 +130,5 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) error {
 	if err := s.loadBooking(r, ref, page); err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "booking", page)
+	return s.reshow(w, r, "booking", page, nil)
 }

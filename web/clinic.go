@@ -16,27 +16,41 @@ type clinicAppointmentLister interface {
 	FindClinicAppointments(ctx context.Context, a crs.Actor, clinicID string, day crs.Date) ([]*crs.Appointment, error)
 }
 
-// clinicsPage is the data of the clinic list.
+// clinicsPage is the data of the clinic list and its create a clinic
+// form (shown to those who set up clinics).
 type clinicsPage struct {
 	pageData
 	Clinics []*crs.Clinic
+	Rooms   []*crs.Location // the trust's clinic rooms, for the create form
+	Form    clinicForm
 }
 
-// handleClinics lists the trust's outpatient clinics.
-func (s *Server) handleClinics(w http.ResponseWriter, r *http.Request) error {
+// loadClinics reads the trust's clinics and, for those who set clinics
+// up, its clinic rooms.
+func (s *Server) loadClinics(r *http.Request, page *clinicsPage) error {
 	if err := s.needJourney(); err != nil {
 		return err
 	}
 	a := actorOf(r)
-	if err := a.Authorize(crs.ActManagePathways); err != nil {
+	if err := canSeeClinics(a); err != nil {
 		return err
 	}
 	cs, err := s.Outpatients.FindClinics(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	page := &clinicsPage{Clinics: cs}
+	page.Clinics = cs
 	page.Title, page.Nav = "Clinics", "clinics"
+	page.Rooms, err = s.clinicRooms(r)
+	return err
+}
+
+// handleClinics lists the trust's outpatient clinics.
+func (s *Server) handleClinics(w http.ResponseWriter, r *http.Request) error {
+	page := &clinicsPage{Form: clinicForm{SlotMinutes: "15", SlotType: crs.SlotNew}}
+	if err := s.loadClinics(r, page); err != nil {
+		return err
+	}
 	return s.render(w, r, "clinics", page)
 }
 
@@ -103,7 +117,7 @@ func (s *Server) loadClinic(r *http.Request, page *clinicPage) error {
 		return err
 	}
 	a := actorOf(r)
-	if err := a.Authorize(crs.ActManagePathways); err != nil {
+	if err := canSeeClinics(a); err != nil {
 		return err
 	}
 	var clinic *crs.Clinic
@@ -125,6 +139,9 @@ func (s *Server) loadClinic(r *http.Request, page *clinicPage) error {
 	}
 	page.Clinic, page.Day, page.Prev, page.Next = clinic, day, crs.Date{Time: day.AddDate(0, 0, -1)}, crs.Date{Time: day.AddDate(0, 0, 1)}
 	page.Title, page.Nav = "Clinic "+clinic.Code, "clinics"
+	if !a.Can(crs.ActManagePathways) {
+		return nil // an administrator who set the clinic up sees it, not its bookings
+	}
 	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, crs.London)
 	slots, err := s.Outpatients.FindSlots(r.Context(), a, crs.SlotQuery{ClinicID: clinic.ID, From: from, To: from.AddDate(0, 0, 1), Limit: 500})
 	if err != nil {

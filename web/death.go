@@ -51,7 +51,7 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 		page.Errors.add("death_time", "", "Time of death must be a time on the 24-hour clock, for example 14:30")
 	}
 	if page.Errors.Any() {
-		return s.renderStatus(w, r, http.StatusBadRequest, "death", page)
+		return s.reshow(w, r, "death", page, nil)
 	}
 	at := d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
 	err = s.Patients.RecordDeath(r.Context(), a, b.ID, at)
@@ -62,7 +62,7 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 			}
 			page.Errors.add(field, "death_date-day", msg)
 		}
-		return s.renderStatus(w, r, http.StatusBadRequest, "death", page)
+		return s.reshow(w, r, "death", page, nil)
 	} else if err != nil {
 		return err
 	}

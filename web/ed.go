@@ -63,7 +63,7 @@ func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "ed_arrive", page)
+	return s.reshow(w, r, "ed_arrive", page, nil)
 }
 
 // attendancePage is the data of an A&E attendance's page.
@@ -152,7 +152,7 @@ func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !serviceErrors(&page.Errors, err, map[string]string{"departure": "departure-discharged", "kind": "departure-discharged"}, page.fallbackField(r.PathValue("action"))) {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "ed_attendance", page)
+	return s.reshow(w, r, "ed_attendance", page, nil)
 }
 
 func (p *attendancePage) fallbackField(action string) string {

@@ -50,7 +50,7 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) error {
 	page.Form.apply(&p, &page.Errors)
 	s.check(&p, &page.Errors)
 	if page.Errors.Any() {
-		return s.renderStatus(w, r, http.StatusBadRequest, "edit", page)
+		return s.reshow(w, r, "edit", page, nil)
 	}
 	err = s.Patients.UpdatePatient(r.Context(), a, &p)
 	switch code := crs.ErrorCode(err); {
@@ -58,8 +58,7 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) error {
 		return s.redirect(w, r, "/patients/"+p.ID, "Demographics saved")
 	case code == crs.EINVALID || code == crs.ECONFLICT && crs.ErrorField(err) != "":
 		page.Errors.addErr(err, patientAnchors)
-		page.Errors.sortBy(patientFields)
-		return s.renderStatus(w, r, http.StatusBadRequest, "edit", page)
+		return s.reshow(w, r, "edit", page, patientFields)
 	case code == crs.ECONFLICT:
 		page.Conflict = sentence(crs.ErrorMessage(err))
 		if latest, ferr := s.Patients.FindPatient(r.Context(), a, cur.ID); ferr == nil {

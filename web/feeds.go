@@ -92,9 +92,8 @@ func (s *Server) handleResendRange(m MessageService) handlerFunc {
 				return perr
 			}
 			page.Errors.addErr(err, map[string]string{"from": "from-" + destID, "to": "to-" + destID})
-			page.Errors.sortBy([]string{"from", "to"})
 			page.ResendDest, page.ResendFrom, page.ResendTo = destID, r.PostFormValue("from"), r.PostFormValue("to")
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "feeds", page)
+			return s.reshow(w, r, "feeds", page, []string{"from", "to"})
 		}
 		if err != nil {
 			return err

@@ -10,6 +10,19 @@ import (
 	"github.com/opencrs/crs/nhs"
 )
 
+// reshow answers a form that cannot be accepted as typed: the form's page
+// again with status 422 Unprocessable Entity, what the user typed still in
+// its fields, each problem beside its field and the error summary at the
+// top, in the order of the form's fields (order; nil keeps the order the
+// problems were found). A request no form of ours could send is not this:
+// it is the error page (400), and a failed CSRF check is 403.
+func (s *Server) reshow(w http.ResponseWriter, r *http.Request, name string, page pager, order []string) error {
+	if order != nil {
+		page.page().Errors.sortBy(order)
+	}
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, name, page)
+}
+
 // patientForm is the demographics form of the register and edit pages
 // (templates/_patient_form.html), as typed: it is shown again with the
 // user's input when something is wrong.

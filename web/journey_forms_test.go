@@ -327,7 +327,7 @@ func TestJourneyDateInputs(t *testing.T) {
 	// An offer from three date inputs, and a bad one beside the field.
 	entry := "/waiting-list/" + l.entry.ID
 	r := c.post(entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30", "2026-02-31", ""}})
-	wantStatus(t, "offer with an impossible date", r, http.StatusBadRequest)
+	wantStatus(t, "offer with an impossible date", r, http.StatusUnprocessableEntity)
 	wantBody(t, "offer with an impossible date", r, `id="dates-error"`, `value="2026-03-30"`)
 	wantStatus(t, "offer", c.post(entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30", "2026-04-06", ""}}), http.StatusSeeOther)
 	got, err := e.server.WaitingList.FindWaitingListEntry(context.Background(), e.a.Actor(crs.RoleClerk), l.entry.ID)
@@ -337,7 +337,7 @@ func TestJourneyDateInputs(t *testing.T) {
 
 	// A datetime-local admission time, in UK time.
 	r = c.post("/patients/"+p+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C1234567"}, "at": {"2026-03-02T25:61"}})
-	wantStatus(t, "admit at an impossible time", r, http.StatusBadRequest)
+	wantStatus(t, "admit at an impossible time", r, http.StatusUnprocessableEntity)
 	wantBody(t, "admit at an impossible time", r, `id="at-error"`, "Time admitted must be a real date and time")
 	r = c.post("/patients/"+p+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C1234567"},
 		"at": {"2026-03-02T08:15"}, "expected_discharge": {"2026-03-05"}})

@@ -126,10 +126,10 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 
 	// The RTT status is mandatory, and checked against the next step.
 	r = c.post("/appointments/"+ids.appointment+"/outcome", url.Values{"next_step": {"waiting_list"}, "procedure": {"T201"}, "intended_management": {"2"}, "priority": {"P3"}, "consultant": {"C1234567"}})
-	wantStatus(t, "outcome without status", r, http.StatusBadRequest)
+	wantStatus(t, "outcome without status", r, http.StatusUnprocessableEntity)
 	wantBody(t, "outcome without status", r, `id="rtt_status-error"`, "Choose the RTT status")
 	r = c.post("/appointments/"+ids.appointment+"/outcome", url.Values{"rtt_status": {"30"}, "next_step": {"waiting_list"}, "procedure": {"T201"}, "intended_management": {"2"}, "priority": {"P3"}, "consultant": {"C1234567"}})
-	wantStatus(t, "outcome 30 with waiting list", r, http.StatusBadRequest)
+	wantStatus(t, "outcome 30 with waiting list", r, http.StatusUnprocessableEntity)
 	wantBody(t, "outcome 30 with waiting list", r, `id="rtt_status-error"`, "clock keeps running")
 	r = c.post("/appointments/"+ids.appointment+"/outcome", url.Values{"rtt_status": {"20"}, "next_step": {"waiting_list"}, "procedure": {"T201"}, "procedure_name": {"Hernia repair"}, "intended_management": {"2"}, "priority": {"P3"}, "consultant": {"C1234567"}})
 	wantStatus(t, "outcome 20", r, http.StatusSeeOther)
@@ -144,7 +144,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 	wantBody(t, "PTL after listing", c.get("/ptl"), "Admitted pathway")
 
 	r = c.post("/waiting-list/"+ids.entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"next tuesday"}})
-	wantStatus(t, "offer with a bad date", r, http.StatusBadRequest)
+	wantStatus(t, "offer with a bad date", r, http.StatusUnprocessableEntity)
 	wantBody(t, "offer with a bad date", r, `id="dates-error"`)
 	r = c.post("/waiting-list/"+ids.entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30, 2026-04-06"}})
 	wantStatus(t, "offer", r, http.StatusSeeOther)
@@ -160,7 +160,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 	r = c.get("/patients/" + p.ID + "/admit?entry=" + ids.entry)
 	wantBody(t, "admit form", r, "from the waiting list", "WD10 bed B01 (free)")
 	r = c.post("/patients/"+p.ID+"/admit", url.Values{"entry": {ids.entry}, "method": {"11"}, "source": {"19"}, "consultant": {"C1234567"}, "treatment_function": {"100"}})
-	wantStatus(t, "admit without a ward", r, http.StatusBadRequest)
+	wantStatus(t, "admit without a ward", r, http.StatusUnprocessableEntity)
 	wantBody(t, "admit without a ward", r, `id="place-error"`)
 	r = c.post("/patients/"+p.ID+"/admit", url.Values{"entry": {ids.entry}, "method": {"11"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID},
 		"consultant": {"C1234567"}, "treatment_function": {"100"}, "expected_discharge": {"2026-03-31"}})
@@ -175,7 +175,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 	wantBody(t, "bed board", c.get("/beds"), "WALKER, Alice", "EDD 31-Mar-2026", "1 of 3 beds occupied")
 
 	r = c.post("/spells/"+ids.spell+"/discharge", url.Values{"destination": {"19"}})
-	wantStatus(t, "discharge without method", r, http.StatusBadRequest)
+	wantStatus(t, "discharge without method", r, http.StatusUnprocessableEntity)
 	wantBody(t, "discharge without method", r, `id="method-error"`)
 	r = c.post("/spells/"+ids.spell+"/discharge", url.Values{"method": {"1"}, "destination": {"19"}})
 	wantStatus(t, "discharge", r, http.StatusSeeOther)
@@ -192,16 +192,16 @@ func TestJourney(t *testing.T) {
 
 	t.Run("fields are checked beside each field", func(t *testing.T) {
 		r := c.post("/patients/"+ids.patient+"/referrals/new", url.Values{"source": {"03"}, "received_on": {"31/02/2026"}, "priority": {"1"}, "treatment_function": {"100"}, "ubrn": {"12"}})
-		wantStatus(t, "bad referral", r, http.StatusBadRequest)
-		wantBody(t, "bad referral", r, `id="received_on-error"`, `id="ubrn-error"`, "error-summary")
+		wantStatus(t, "bad referral", r, http.StatusUnprocessableEntity)
+		wantBody(t, "bad referral", r, `id="received_on-error"`, `id="ubrn-error"`, "error-summary", `value="31/02/2026"`, `value="12"`)
 		r = c.post("/referrals/"+ids.referral+"/book", url.Values{})
-		wantStatus(t, "book without slot", r, http.StatusBadRequest)
+		wantStatus(t, "book without slot", r, http.StatusUnprocessableEntity)
 		wantBody(t, "book without slot", r, `id="slot-error"`)
 		r = c.post("/referrals/"+ids.referral+"/book", url.Values{"slot": {"made-up"}})
-		wantStatus(t, "book out of slot", r, http.StatusBadRequest)
+		wantStatus(t, "book out of slot", r, http.StatusUnprocessableEntity)
 		wantBody(t, "book out of slot", r, `id="slot-error"`)
 		r = c.post("/pathways/"+ids.pathway+"/list", url.Values{"decided_on": {"2026-03-02"}, "procedure": {"KNEE"}, "intended_management": {"2"}, "priority": {"P9"}, "consultant": {"C1234567"}})
-		wantStatus(t, "bad listing", r, http.StatusBadRequest)
+		wantStatus(t, "bad listing", r, http.StatusUnprocessableEntity)
 		wantBody(t, "bad listing", r, `id="procedure-error"`, `id="priority-error"`)
 		wantBody(t, "bad as-of date", c.get("/pathways/"+ids.pathway+"?asof=yesterday"), `id="asof-error"`)
 	})
@@ -214,7 +214,7 @@ func TestJourney(t *testing.T) {
 		slots := firstSlot.FindAllStringSubmatch(c.get("/referrals/"+ref+"/book").body, 3)
 		ap := idFrom(t, c.post("/referrals/"+ref+"/book", url.Values{"slot": {slots[0][1]}}).loc, "/appointments/")
 		r = c.post("/appointments/"+ap+"/cancel", url.Values{"cancelled_by": {"patient"}})
-		wantStatus(t, "cancel without reason", r, http.StatusBadRequest)
+		wantStatus(t, "cancel without reason", r, http.StatusUnprocessableEntity)
 		wantBody(t, "cancel without reason", r, `id="reason-error"`)
 		wantBody(t, "reschedule form", c.get("/appointments/"+ap+"/reschedule"), "Reschedule the appointment")
 		r = c.post("/appointments/"+ap+"/reschedule", url.Values{"cancelled_by": {"hospital"}, "reason": {"Clinic moved"}, "slot": {slots[1][1]}})
@@ -230,6 +230,8 @@ func TestJourney(t *testing.T) {
 	t.Run("PTL filters, pages and CSV", func(t *testing.T) {
 		wantBody(t, "PTL by consultant", c.get("/ptl?consultant=C9999999"), "No pathways match")
 		wantBody(t, "PTL shortest first", c.get("/ptl?sort=shortest&tf=100"), "MOVER, Max")
+		// The CSV link keeps the filters as they were given.
+		wantBody(t, "PTL CSV link", c.get("/ptl?sort=shortest&tf=100"), `href="/ptl.csv?sort=shortest&amp;tf=100"`)
 		r := c.get("/ptl.csv?tf=100")
 		wantStatus(t, "CSV", r, 200)
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") || !strings.Contains(r.body, "MOVER") {
@@ -288,13 +290,13 @@ func TestED(t *testing.T) {
 	p := e.register(e.a, "Casualty", "Carl", crs.NewDate(1990, 2, 3), "", "E1 1AA")
 
 	r := c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrived_at": {"08:30"}})
-	wantStatus(t, "arrival without mode", r, http.StatusBadRequest)
-	wantBody(t, "arrival without mode", r, `id="arrival_mode-error"`)
+	wantStatus(t, "arrival without mode", r, http.StatusUnprocessableEntity)
+	wantBody(t, "arrival without mode", r, `id="arrival_mode-error"`, `value="08:30"`)
 	r = c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "arrived_at": {"02/03/2026 08:30"}, "complaint": {"Chest pain"}})
 	wantStatus(t, "arrival", r, http.StatusSeeOther)
 	id := idFrom(t, r.loc, "/ed/")
 	r = c.post("/ed/"+id+"/triage", url.Values{"triage": {"9"}})
-	wantStatus(t, "bad triage", r, http.StatusBadRequest)
+	wantStatus(t, "bad triage", r, http.StatusUnprocessableEntity)
 	wantBody(t, "bad triage", r, `id="triage-error"`)
 	for _, step := range []struct{ action, field, value string }{{"triage", "triage", "2"}, {"move", "location", "MAJ-4"}, {"seen", "clinician", "Dr Who"}} {
 		wantStatus(t, step.action, c.post("/ed/"+id+"/"+step.action, url.Values{step.field: {step.value}}), http.StatusSeeOther)

@@ -60,7 +60,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		p.Errors.add("password", "", "Enter your password")
 	}
 	if p.Errors.Any() {
-		return s.showLogin(w, r, http.StatusBadRequest, p)
+		return s.showLogin(w, r, http.StatusUnprocessableEntity, p)
 	}
 	u, err := s.Users.Authenticate(r.Context(), p.Username, password)
 	if crs.ErrorCode(err) == crs.EUNAUTHORIZED {

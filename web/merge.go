@@ -62,7 +62,7 @@ func (s *Server) handleMergeForm(w http.ResponseWriter, r *http.Request) error {
 		if crs.ErrorCode(err) == crs.EINVALID {
 			page.Error = sentence(crs.FieldErrors(err)[crs.ErrorField(err)])
 			page.Errors.add("find", "", page.Error)
-			return s.renderStatus(w, r, http.StatusBadRequest, "merge", page)
+			return s.reshow(w, r, "merge", page, nil)
 		} else if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) error {
 		page.Errors.add("reason", "", "Enter why these records are the same patient")
 	}
 	if page.Errors.Any() {
-		return s.renderStatus(w, r, http.StatusBadRequest, "merge", page)
+		return s.reshow(w, r, "merge", page, nil)
 	}
 	if err := s.Patients.MergePatients(r.Context(), a, major.ID, minor.ID, page.Reason); err != nil {
 		return err

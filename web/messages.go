@@ -174,7 +174,7 @@ func (s *Server) handleMessages(m MessageService) handlerFunc {
 			return err
 		}
 		if page.Errors.Any() {
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
+			return s.reshow(w, r, "messages", page, nil)
 		}
 		return s.render(w, r, "messages", page)
 	}

@@ -87,6 +87,5 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page.Errors.sortBy(outcomeFields)
-	return s.renderStatus(w, r, http.StatusBadRequest, "appointment", page)
+	return s.reshow(w, r, "appointment", page, outcomeFields)
 }

@@ -71,11 +71,10 @@ func (s *Server) handlePathway(w http.ResponseWriter, r *http.Request) error {
 	if err := s.loadPathway(r, page); err != nil {
 		return err
 	}
-	status := http.StatusOK
 	if page.Errors.Any() {
-		status = http.StatusBadRequest
+		return s.reshow(w, r, "pathway", page, nil)
 	}
-	return s.renderStatus(w, r, status, "pathway", page)
+	return s.render(w, r, "pathway", page)
 }
 
 // loadPathway works out the pathway's clock as of page.AsOf (today if
@@ -158,6 +157,5 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page.Errors.sortBy([]string{"decision", "decision_date", "note"})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "pathway", page)
+	return s.reshow(w, r, "pathway", page, []string{"decision", "decision_date", "note"})
 }

@@ -70,7 +70,7 @@ func (s *Server) handleCancelPreadmission(w http.ResponseWriter, r *http.Request
 	}
 	if page.Reason == "" {
 		page.Errors.add("reason", "", "Say why the planned admission is cancelled")
-		return s.renderStatus(w, r, http.StatusBadRequest, "preadmission", page)
+		return s.reshow(w, r, "preadmission", page, nil)
 	}
 	err := s.Inpatients.CancelPreadmission(r.Context(), actorOf(r), page.Planned.ID, page.Reason)
 	if err == nil {
@@ -79,5 +79,5 @@ func (s *Server) handleCancelPreadmission(w http.ResponseWriter, r *http.Request
 	if !serviceErrors(&page.Errors, err, nil, "reason") {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "preadmission", page)
+	return s.reshow(w, r, "preadmission", page, nil)
 }

@@ -35,7 +35,7 @@ func TestPlannedAdmissions(t *testing.T) {
 		"16-Mar-2026", "WDX", "unknown ward", second.VisitNumber, "/patients/"+p.ID+"/admit?preadmission="+first.ID, "/preadmissions/"+second.ID+"#cancel")
 
 	r = c.post("/preadmissions/"+second.ID+"/cancel", url.Values{"reason": {""}})
-	wantStatus(t, "cancel without a reason", r, http.StatusBadRequest)
+	wantStatus(t, "cancel without a reason", r, http.StatusUnprocessableEntity)
 	wantBody(t, "cancel without a reason", r, `id="reason-error"`, "Say why", second.VisitNumber)
 	r = c.post("/preadmissions/"+second.ID+"/cancel", url.Values{"reason": {"Patient unwell"}})
 	wantStatus(t, "cancel", r, http.StatusSeeOther)
@@ -48,7 +48,7 @@ func TestPlannedAdmissions(t *testing.T) {
 	wantBody(t, "admit form", r, "Admit a planned admission", first.VisitNumber, `name="preadmission" value="`+first.ID+`"`,
 		`value="`+st.ward.ID+`" selected`, `value="C1234567"`)
 	r = c.post("/patients/"+p.ID+"/admit", url.Values{"preadmission": {first.ID}, "method": {"13"}, "source": {"19"}, "consultant": {"C1234567"}})
-	wantStatus(t, "admit without a ward", r, http.StatusBadRequest)
+	wantStatus(t, "admit without a ward", r, http.StatusUnprocessableEntity)
 	wantBody(t, "admit without a ward", r, `id="place-error"`, first.VisitNumber)
 	r = c.post("/patients/"+p.ID+"/admit", url.Values{"preadmission": {first.ID}, "method": {"13"}, "source": {"19"},
 		"place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C1234567"}, "treatment_function": {"100"}})

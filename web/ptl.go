@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -12,7 +13,7 @@ type ptlPage struct {
 	pageData
 	TF, Consultant, Flag, Sort, Cursor string
 	Page                               *crs.PTLPage
-	Query                              string // the filters, for the CSV and next-page links
+	Query                              template.URL // the filters, encoded, for the CSV and next-page links
 }
 
 // ptlFilter reads the PTL's filters from the address.
@@ -25,7 +26,7 @@ func ptlFilter(r *http.Request, page *ptlPage) crs.PTLFilter {
 			v.Set(k, val)
 		}
 	}
-	page.Query = v.Encode()
+	page.Query = template.URL(v.Encode()) // url.Values encodes every key and value
 	return crs.PTLFilter{TreatmentFunction: page.TF, ConsultantCode: page.Consultant, Flag: page.Flag,
 		ShortestFirst: page.Sort == "shortest", Cursor: page.Cursor, Limit: 100}
 }
@@ -45,7 +46,7 @@ func (s *Server) handlePTL(w http.ResponseWriter, r *http.Request) error {
 		if fe := crs.FieldErrors(err); crs.ErrorCode(err) == crs.EINVALID && len(fe) > 0 {
 			page.Errors.addErr(err, nil)
 			page.Page = &crs.PTLPage{}
-			return s.renderStatus(w, r, http.StatusBadRequest, "ptl", page)
+			return s.reshow(w, r, "ptl", page, nil)
 		}
 		return err
 	}

@@ -86,8 +86,7 @@ func (s *Server) handleRecordReferral(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	page.Errors.sortBy(referralFields)
-	return s.renderStatus(w, r, http.StatusBadRequest, "referral_new", page)
+	return s.reshow(w, r, "referral_new", page, referralFields)
 }
 
 // referralPage is the data of a referral's page.
@@ -196,8 +195,7 @@ func (s *Server) handleCloseReferral(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	page.Errors.sortBy(closeFields)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "referral", page)
+	return s.reshow(w, r, "referral", page, closeFields)
 }
 
 // clinicsByID returns the trust's clinics by id, for naming them.

@@ -38,7 +38,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	page.Form.apply(p, &page.Errors)
 	s.check(p, &page.Errors)
 	if page.Errors.Any() {
-		return s.renderStatus(w, r, http.StatusBadRequest, "register", page)
+		return s.reshow(w, r, "register", page, nil)
 	}
 	if r.PostFormValue("confirm") != "1" {
 		dups, err := s.Patients.FindDuplicates(r.Context(), a, p)
@@ -54,8 +54,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	err := s.Patients.RegisterPatient(r.Context(), a, p)
 	if code := crs.ErrorCode(err); code == crs.EINVALID || (code == crs.ECONFLICT && crs.ErrorField(err) != "") {
 		page.Errors.addErr(err, patientAnchors)
-		page.Errors.sortBy(patientFields)
-		return s.renderStatus(w, r, http.StatusBadRequest, "register", page)
+		return s.reshow(w, r, "register", page, patientFields)
 	} else if err != nil {
 		return err
 	}

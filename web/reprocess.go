@@ -81,9 +81,8 @@ func (s *Server) handleReprocessRange(m MessageService) handlerFunc {
 				}
 				page.Errors.add(f, "", msg)
 			}
-			page.Errors.sortBy([]string{"reprocess_from", "reprocess_to"})
 			page.Reprocess, page.ReprocessFrom, page.ReprocessTo = true, r.PostFormValue("reprocess_from"), r.PostFormValue("reprocess_to")
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "messages", page)
+			return s.reshow(w, r, "messages", page, []string{"reprocess_from", "reprocess_to"})
 		}
 		if err != nil {
 			return err

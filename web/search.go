@@ -72,11 +72,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if v.Get("partial") == "1" {
 		return s.renderPartial(w, r, "search", "results", p)
 	}
-	status := http.StatusOK
-	if p.Error != "" {
-		status = http.StatusBadRequest
+	if p.Errors.Any() {
+		return s.reshow(w, r, "search", p, nil)
 	}
-	return s.renderStatus(w, r, status, "search", p)
+	return s.render(w, r, "search", p)
 }
 
 // looksLikeNHSNumber reports whether s is ten digits, perhaps spaced 3-3-4.

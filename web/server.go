@@ -111,13 +111,24 @@ func (s *Server) public(h handlerFunc) http.Handler {
 }
 
 // authed serves h to a logged-in user only: without a live session the
-// browser is sent to the login page, which returns here afterwards. On
+// browser is sent to the login page, which returns here afterwards and,
+// when the session has ended, says why (after 30 minutes without
+// activity, or at the end of a shift). On
 // POST (and other unsafe methods) the session's CSRF token must come in
 // the csrf_token form field or the X-CSRF-Token header.
 func (s *Server) authed(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.findSession(r)
+		switch crs.ErrorCode(err) {
+		case "", crs.EUNAUTHORIZED, crs.ENOTFOUND:
+		default:
+			s.fail(w, r, err) // the store failed: not a reason to log the user out
+			return
+		}
 		if err != nil {
+			if err != errNoLogin && crs.ErrorCode(err) == crs.EUNAUTHORIZED {
+				s.setFlash(w, sentence(crs.ErrorMessage(err)))
+			}
 			s.clearCookie(w, sessionCookie, "/")
 			s.toLogin(w, r)
 			return

@@ -29,11 +29,17 @@ type session struct {
 	actor crs.Actor
 }
 
-// findSession reads the session cookie and returns the live session.
+// errNoLogin is the error of a request with no session cookie at all.
+var errNoLogin = crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+
+// findSession reads the session cookie and returns the live session,
+// which the store keeps alive while it is in use. A session that has
+// ended (idle too long, or at its longest) is EUNAUTHORIZED with the
+// reason to show on the login page.
 func (s *Server) findSession(r *http.Request) (*session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return nil, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+		return nil, errNoLogin
 	}
 	sess, u, err := s.Users.FindSession(r.Context(), c.Value)
 	if err != nil {

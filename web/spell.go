@@ -127,8 +127,7 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page.Errors.sortBy(admitFields)
-	return s.renderStatus(w, r, http.StatusBadRequest, "admit", page)
+	return s.reshow(w, r, "admit", page, admitFields)
 }
 
 // spellPage is the data of an inpatient spell's page.
@@ -212,7 +211,7 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	at, ok := parseWhen(page.At, s.now())
 	if !ok {
 		page.Errors.add("at", "", "The time must be a real date and time, for example 2026-03-02 09:15, or empty for now")
-		return s.renderStatus(w, r, http.StatusBadRequest, "spell", page)
+		return s.reshow(w, r, "spell", page, nil)
 	}
 	var err error
 	var msg string
@@ -258,7 +257,7 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	if err != nil && !serviceErrors(&page.Errors, err, anchors, "at") {
 		return err
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "spell", page)
+	return s.reshow(w, r, "spell", page, nil)
 }
 
 // changeConsultant passes the patient's care to another consultant: a
@@ -282,8 +281,7 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 			return err
 		}
 	}
-	page.Errors.sortBy([]string{"consultant", "treatment_function", "consultant_from"})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "spell", page)
+	return s.reshow(w, r, "spell", page, []string{"consultant", "treatment_function", "consultant_from"})
 }
 
 // setExpectedDischarge records (or, left empty, clears) the date the
@@ -305,7 +303,7 @@ func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, pa
 			return err
 		}
 	}
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "spell", page)
+	return s.reshow(w, r, "spell", page, nil)
 }
 
 // undoForm is the data of a cancel-in-error form of the spell page.

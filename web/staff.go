@@ -101,8 +101,7 @@ func (s *Server) handleStaffNew(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.Errors.Any() {
-		p.Errors.sortBy(staffFields)
-		return s.renderStatus(w, r, http.StatusBadRequest, "staff_new", p)
+		return s.reshow(w, r, "staff_new", p, staffFields)
 	}
 	return s.redirect(w, r, "/staff", "User "+u.Username+" added as "+u.Role.Name()+". They can log in now.")
 }
@@ -185,7 +184,7 @@ func (s *Server) handleStaffPassword(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	if p.Errors.Any() {
-		return s.showStaffUser(w, r, http.StatusBadRequest, p)
+		return s.showStaffUser(w, r, http.StatusUnprocessableEntity, p)
 	}
 	msg := "Password of " + u.Username + " reset. Tell them the new password in person or by phone."
 	if u.ID == actorOf(r).UserID {

@@ -56,7 +56,7 @@ func TestStaffAddUser(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := admin.post("/staff/new", tc.form)
-			wantStatus(t, "POST /staff/new", r, http.StatusBadRequest)
+			wantStatus(t, "POST /staff/new", r, http.StatusUnprocessableEntity)
 			// The message is beside its field and linked from the summary.
 			wantBody(t, "POST /staff/new", r, `id="`+tc.field+`-error"`, tc.msg, `href="#`+tc.field+`"`)
 			if strings.Contains(r.body, "kettle orange pylon") {
@@ -120,10 +120,10 @@ func TestStaffDisableAndPassword(t *testing.T) {
 	t.Run("reset password", func(t *testing.T) {
 		_, before := e.loginAs(nurse.Username, storetest.Password)
 		r := admin.post(page+"/password", url.Values{"password": {"violet harbour engine"}, "password_confirm": {"violet harbour"}})
-		wantStatus(t, "reset with passwords that differ", r, http.StatusBadRequest)
+		wantStatus(t, "reset with passwords that differ", r, http.StatusUnprocessableEntity)
 		wantBody(t, "reset with passwords that differ", r, `id="password_confirm-error"`, "The passwords do not match")
 		r = admin.post(page+"/password", url.Values{"password": {"short"}, "password_confirm": {"short"}})
-		wantStatus(t, "reset with a short password", r, http.StatusBadRequest)
+		wantStatus(t, "reset with a short password", r, http.StatusUnprocessableEntity)
 		wantBody(t, "reset with a short password", r, `id="password-error"`, "at least 10 characters")
 
 		r = admin.post(page+"/password", url.Values{"password": {"violet harbour engine"}, "password_confirm": {"violet harbour engine"}})

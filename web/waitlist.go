@@ -78,8 +78,7 @@ func (s *Server) handleListing(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page.Errors.sortBy(listingFields)
-	return s.renderStatus(w, r, http.StatusBadRequest, "listing", page)
+	return s.reshow(w, r, "listing", page, listingFields)
 }
 
 // entryPage is the data of a waiting list entry's page: the decision,
@@ -171,7 +170,7 @@ func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "entry", page)
+	return s.reshow(w, r, "entry", page, nil)
 }
 
 // handleRespondTCI records the patient's acceptance of one offered date,
@@ -225,7 +224,7 @@ func (s *Server) handleRemoveEntry(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	return s.renderStatus(w, r, http.StatusBadRequest, "entry", page)
+	return s.reshow(w, r, "entry", page, nil)
 }
 
 // handleSuspendEntry records that the patient is unavailable for
@@ -262,8 +261,7 @@ func (s *Server) handleSuspendEntry(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
-	page.Errors.sortBy([]string{"until", "reason"})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "entry", page)
+	return s.reshow(w, r, "entry", page, []string{"until", "reason"})
 }
 
 // handleResumeEntry ends a suspension: the patient can be offered dates

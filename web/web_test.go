@@ -197,6 +197,14 @@ func TestLogin(t *testing.T) {
 		wantBody(t, "bad login", r, "The username or password is not right", "error-summary")
 	})
 
+	t.Run("a missing password is shown beside the field, the username kept", func(t *testing.T) {
+		c := e.client()
+		c.get("/login")
+		r := c.post("/login", url.Values{"username": {clerk}})
+		wantStatus(t, "login without a password", r, http.StatusUnprocessableEntity)
+		wantBody(t, "login without a password", r, `id="password-error"`, "Enter your password", `href="#password"`, `value="`+clerk+`"`)
+	})
+
 	t.Run("the login form needs its CSRF token", func(t *testing.T) {
 		c := e.client()
 		c.get("/login")
@@ -357,7 +365,7 @@ func TestSearch(t *testing.T) {
 	})
 	t.Run("an NHS number failing the check is shown beside the box", func(t *testing.T) {
 		r := c.get("/patients?q=999+000+0019")
-		wantStatus(t, "bad NHS number", r, http.StatusBadRequest)
+		wantStatus(t, "bad NHS number", r, http.StatusUnprocessableEntity)
 		wantBody(t, "bad NHS number", r, "Modulus 11", `id="q-error"`, `aria-invalid="true"`)
 		r = c.get("/patients?q=999+000+0019&partial=1")
 		wantBody(t, "bad NHS number partial", r, `data-error="NHS number`)
@@ -385,7 +393,7 @@ func TestRegister(t *testing.T) {
 		f.Set("birth_date-day", "31")
 		f.Set("birth_date-month", "2")
 		r := c.post("/patients/new", f)
-		wantStatus(t, "register with errors", r, http.StatusBadRequest)
+		wantStatus(t, "register with errors", r, http.StatusUnprocessableEntity)
 		wantBody(t, "register with errors", r, "There is a problem", `href="#given_name"`, `href="#nhs_number"`, `href="#postcode"`,
 			`href="#birth_date-day"`, "Modulus 11 check", "Enter the patient&#39;s given name", `id="nhs_number-error"`,
 			`aria-describedby="nhs_number-hint nhs_number-error"`, `value="NOTAPC"`, "<title>Error: Register a patient")
@@ -408,7 +416,7 @@ func TestRegister(t *testing.T) {
 		wantBody(t, "same NHS number", r, "This patient may already be registered", "same NHS number")
 		f.Set("confirm", "1")
 		r = c.post("/patients/new", f)
-		wantStatus(t, "same NHS number confirmed", r, http.StatusBadRequest)
+		wantStatus(t, "same NHS number confirmed", r, http.StatusUnprocessableEntity)
 		wantBody(t, "same NHS number confirmed", r, "already belongs to the patient with hospital number R0000001")
 	})
 
@@ -460,8 +468,8 @@ func TestEditAndHistory(t *testing.T) {
 		wantStatus(t, "death", r, http.StatusSeeOther)
 		wantBody(t, "deceased record", c.get(id), "Death recorded on 01-Mar-2026 14:30", "Deceased 01-Mar-2026 14:30", "tag--red")
 		r = c.post(id+"/death", url.Values{"death_date-day": {"1"}, "death_date-month": {"3"}, "death_date-year": {"2027"}, "death_time": {"2pm"}})
-		wantStatus(t, "bad death", r, http.StatusBadRequest)
-		wantBody(t, "bad death", r, "Time of death must be a time")
+		wantStatus(t, "bad death", r, http.StatusUnprocessableEntity)
+		wantBody(t, "bad death", r, "Time of death must be a time", `id="death_time-error"`, `value="2pm"`, `value="2027"`)
 	})
 }
 
@@ -475,8 +483,11 @@ func TestMergeAndUnmerge(t *testing.T) {
 
 	t.Run("a reason and a choice are needed", func(t *testing.T) {
 		r := c.post("/patients/"+minor.ID+"/merge", url.Values{"other": {major.ID}})
-		wantStatus(t, "merge without choice", r, http.StatusBadRequest)
+		wantStatus(t, "merge without choice", r, http.StatusUnprocessableEntity)
 		wantBody(t, "merge without choice", r, "Choose which record to keep", "Enter why these records are the same patient")
+		r = c.post("/patients/"+minor.ID+"/merge", url.Values{"other": {major.ID}, "reason": {"registered twice"}})
+		wantStatus(t, "merge without a choice, with a reason", r, http.StatusUnprocessableEntity)
+		wantBody(t, "merge without a choice, with a reason", r, "Choose which record to keep", "registered twice")
 	})
 
 	r = c.post("/patients/"+minor.ID+"/merge", url.Values{"other": {major.ID}, "keep": {major.ID}, "reason": {"registered twice"}})
