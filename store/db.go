@@ -47,6 +47,9 @@ type DB struct {
 
 	walPath string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
 	toSync  chan committed // batches committed, waiting for the syncer
+	// syncBatch makes the batches handed to the syncer durable: syncWAL,
+	// but for tests that watch what waits on it.
+	syncBatch func() error
 
 	hooksMu sync.RWMutex
 	hooks   []EventHook
@@ -89,6 +92,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		db.walPath, db.toSync = conn+"-wal", make(chan committed, 64)
+		db.syncBatch = db.syncWAL
 		db.read.SetMaxOpenConns(8)
 		db.read.SetMaxIdleConns(8)
 	default:

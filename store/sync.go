@@ -53,7 +53,7 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 				break more
 			}
 		}
-		err := db.syncWAL()
+		err := db.syncBatch()
 		for _, c := range cs {
 			if err != nil {
 				db.Logger.Error("sync the write-ahead log: committed changes may not survive a power cut", "err", err)
