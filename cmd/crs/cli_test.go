@@ -81,6 +81,8 @@ func TestUsage(t *testing.T) {
 		want string // in stdout or stderr
 	}{
 		{[]string{"serve", "--nosuch"}, "nosuch"},
+		{[]string{"serve", "--session-idle", "0s"}, "--session-idle 0s"},
+		{[]string{"serve", "--session-idle", "2h", "--session-max", "1h"}, "no longer than the maximum"},
 		{[]string{"hl7"}, "crs hl7 send"},
 		{[]string{"hl7", "nosuch"}, "crs hl7 send"},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse"},
@@ -110,7 +112,7 @@ func TestSubcommandHelp(t *testing.T) {
 		flags []string // each printed as -name
 	}{
 		{[]string{"demo"}, "Usage: crs demo", []string{"data", "http", "mllp", "patients", "log-level"}},
-		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level"}},
+		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max"}},
 		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout"}},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse", nil},
 		{[]string{"hl7", "interface", "add"}, "Usage: crs hl7 interface add", []string{"db", "ods", "app", "facility", "name"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -13,8 +14,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mllpAddr := fs.String("mllp", "127.0.0.1:2575", "address for HL7 v2 over MLLP from inbound interfaces; empty for none")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	idle := fs.Duration("session-idle", 30*time.Minute, "a login ends after this long without a request")
+	most := fs.Duration("session-max", 12*time.Hour, "a login ends this long after it began, however busy")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *idle <= 0 || *most < *idle {
+		return fmt.Errorf("%w: --session-idle %v, --session-max %v: the idle limit must be above zero and no longer than the maximum", errUsage, *idle, *most)
 	}
 	logger := newLogger(stderr, *logLevel)
 	a, err := openApp(ctx, *dsn, logger)
@@ -22,6 +28,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	a.users.SessionIdle, a.users.SessionMax = *idle, *most
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {
 		fmt.Fprintf(stdout, "OpenCRS is running at http://%s/\n", addr)
 		if mllp != "" {
