@@ -295,8 +295,17 @@ func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Sess
 	if err != nil {
 		return nil, err
 	}
+	// Logins clear away the sessions that ended over a day ago; the
+	// newer ones stay, so their owners are told why they must log in
+	// again.
+	if _, err := s.db.execDurable(ctx, `DELETE FROM sessions WHERE expires_at < $1`, formatTime(now.Add(-sessionKept))); err != nil {
+		return nil, err
+	}
 	return sess, nil
 }
+
+// sessionKept is how long an ended session stays recorded.
+const sessionKept = 24 * time.Hour
 
 // sessionExpiry is when a session created at created and last used at
 // used ends: SessionIdle after its last use, but never later than

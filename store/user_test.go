@@ -343,3 +343,33 @@ func TestSessionsSlide(t *testing.T) {
 		})
 	})
 }
+
+// TestEndedSessionsCleared checks that a login clears away the sessions
+// that ended over a day before, and keeps those that ended since, whose
+// owners are still told why they must log in again.
+func TestEndedSessionsCleared(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		us := store.NewUserService(db)
+		old, err := us.CreateSession(ctx, tr.Users[crs.RoleClerk])
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(12 * time.Hour) // old ended 11.5 hours ago
+		recent, err := us.CreateSession(ctx, tr.Users[crs.RoleNurse])
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(14 * time.Hour) // old ended 25.5 hours ago, recent 13.5
+		if _, err := us.CreateSession(ctx, tr.Users[crs.RoleDoctor]); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := us.FindSession(ctx, old.ID); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("a session ended over a day ago: %v; want it cleared away (not found)", err)
+		}
+		if _, _, err := us.FindSession(ctx, recent.ID); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+			t.Errorf("a session ended 13.5 hours ago: %v; want it kept, answered as ended", err)
+		}
+	})
+}
