@@ -56,6 +56,12 @@ func TestSetUpDeployment(t *testing.T) {
 	if !strings.Contains(out, "trust RXX added: Riverside Hospitals NHS Trust") {
 		t.Errorf("crs trust add printed %q; want the trust it added", out)
 	}
+	if out := mustRun(t, "", "trust", "list", "--db", dsn); !regexp.MustCompile(`(?m)^RXX +R +Riverside Hospitals NHS Trust$`).MatchString(out) {
+		t.Errorf("crs trust list printed %q; want RXX, its prefix R and its name", out)
+	}
+	if code, _, errs := withStdin(t, "", "trust", "list", "--db", "sqlite:"+filepath.Join(dir, "none.db")); code != 1 || !strings.Contains(errs, "no database at") {
+		t.Errorf("crs trust list on no database: exit %d, %q; want 1 and \"no database at\"", code, errs)
+	}
 	out = mustRun(t, "", "user", "add", "--db", dsn, "--ods", "RXX", "--username", "j.admin", "--name", "Jo Admin", "--role", "admin", "--password-file", pwFile)
 	if want := "user j.admin added to RXX (Riverside Hospitals NHS Trust): Jo Admin, System administrator\n"; out != want {
 		t.Errorf("crs user add printed %q; want %q", out, want)

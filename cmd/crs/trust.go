@@ -17,8 +17,10 @@ import (
 // runTrust sets up the trusts (organisations) of a deployment.
 func runTrust(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const synopsis = `trust add --db DSN --ods CODE --name NAME [--mrn-prefix P]
+       crs trust list --db DSN
 
   crs trust add   add a trust (an organisation, by its ODS code) to a database
+  crs trust list  list the trusts of a database
 
 A new deployment starts with "crs trust add", then "crs user add" for its
 first administrator, who adds the rest of the staff on the Staff page.`
@@ -29,6 +31,8 @@ first administrator, who adds the rest of the staff on the Staff page.`
 	switch args[0] {
 	case "add":
 		return trustAdd(ctx, args[1:], stdout)
+	case "list":
+		return trustList(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
 		return nil
@@ -70,6 +74,31 @@ func trustAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, ", hospital numbers %s0000001 onwards", org.MRNPrefix)
 	}
 	fmt.Fprintf(stdout, "\nnext: crs user add --db DSN --ods %s --username U --name \"Full Name\" --role admin --password-file FILE\n", org.ODSCode)
+	return nil
+}
+
+func trustList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("trust list", "trust list --db DSN\n\nLists the trusts of the database: ODS code, hospital number prefix and name.", stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openExisting(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orgs, err := store.NewOrganisationService(db).FindOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 0 {
+		fmt.Fprintln(stdout, "no trusts yet: add one with crs trust add")
+		return nil
+	}
+	for _, o := range orgs {
+		fmt.Fprintf(stdout, "%-6s %-4s %s\n", o.ODSCode, o.MRNPrefix, o.Name)
+	}
 	return nil
 }
 
@@ -161,14 +190,9 @@ func openTrust(ctx context.Context, dsn, ods string) (*store.DB, *crs.Organisati
 	if err := (&crs.Organisation{ODSCode: ods, Name: "x"}).Validate(); err != nil {
 		return nil, nil, flagError(err, map[string]string{"ods_code": "--ods"})
 	}
-	if path, ok := sqlitePath(dsn); ok {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("no database at %s: check --db, or set one up with crs trust add", path)
-		}
-	}
-	db, err := store.Open(ctx, dsn)
+	db, err := openExisting(ctx, dsn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open database: %w", err)
+		return nil, nil, err
 	}
 	org, err := store.NewOrganisationService(db).FindOrganisationByODS(ctx, crs.SystemActor(""), ods)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
@@ -179,4 +203,19 @@ func openTrust(ctx context.Context, dsn, ods string) (*store.DB, *crs.Organisati
 		return nil, nil, err
 	}
 	return db, org, nil
+}
+
+// openExisting opens a database that is already set up: a SQLite file
+// that does not exist is an error, not a new empty database.
+func openExisting(ctx context.Context, dsn string) (*store.DB, error) {
+	if path, ok := sqlitePath(dsn); ok {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: check --db, or set one up with crs trust add", path)
+		}
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
 }
