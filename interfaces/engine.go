@@ -12,6 +12,7 @@ package interfaces
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -41,6 +42,10 @@ type Engine struct {
 	// destination answered AE or did not answer; it doubles up to
 	// MaxBackoff. 1 s and 1 min by default.
 	RetryBackoff, MaxBackoff time.Duration
+	// TLSConfig, when set, makes the MLLP listener speak TLS; with
+	// ClientAuth and ClientCAs set, senders must show a certificate the
+	// trust issued (mutual TLS).
+	TLSConfig *tls.Config
 	// ReadTimeout is how long an inbound connection may stay idle; 0 for
 	// no limit.
 	ReadTimeout time.Duration
@@ -131,7 +136,7 @@ func (e *Engine) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &mllp.Server{Handler: e, ReadTimeout: e.ReadTimeout, WriteTimeout: 30 * time.Second, Logger: e.Logger}
+	srv := &mllp.Server{Handler: e, ReadTimeout: e.ReadTimeout, WriteTimeout: 30 * time.Second, TLSConfig: e.TLSConfig, Logger: e.Logger}
 	e.mu.Lock()
 	e.srv = srv
 	e.mu.Unlock()

@@ -82,6 +82,8 @@ func TestUsage(t *testing.T) {
 	}{
 		{[]string{"serve", "--nosuch"}, "nosuch"},
 		{[]string{"serve", "--session-idle", "0s"}, "--session-idle 0s"},
+		{[]string{"serve", "--mllp-tls-cert", "server.crt"}, "needs both --mllp-tls-cert and --mllp-tls-key"},
+		{[]string{"serve", "--mllp-client-ca", "ca.crt"}, "--mllp-client-ca needs --mllp-tls-cert"},
 		{[]string{"serve", "--session-idle", "2h", "--session-max", "1h"}, "no longer than the maximum"},
 		{[]string{"hl7"}, "crs hl7 send"},
 		{[]string{"hl7", "nosuch"}, "crs hl7 send"},
@@ -112,7 +114,7 @@ func TestSubcommandHelp(t *testing.T) {
 		flags []string // each printed as -name
 	}{
 		{[]string{"demo"}, "Usage: crs demo", []string{"data", "http", "mllp", "patients", "log-level"}},
-		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max"}},
+		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max", "mllp-tls-cert", "mllp-tls-key", "mllp-client-ca"}},
 		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout"}},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse", nil},
 		{[]string{"hl7", "interface", "add"}, "Usage: crs hl7 interface add", []string{"db", "ods", "app", "facility", "name"}},

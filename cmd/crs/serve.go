@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -14,6 +17,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mllpAddr := fs.String("mllp", "127.0.0.1:2575", "address for HL7 v2 over MLLP from inbound interfaces; empty for none")
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	tlsCert := fs.String("mllp-tls-cert", "", "PEM certificate (chain) for MLLP over TLS; with --mllp-tls-key")
+	tlsKey := fs.String("mllp-tls-key", "", "PEM private key of --mllp-tls-cert")
+	clientCA := fs.String("mllp-client-ca", "", "PEM CA certificates: MLLP senders must present a certificate they issued (mutual TLS)")
 	idle := fs.Duration("session-idle", 30*time.Minute, "a login ends after this long without a request")
 	most := fs.Duration("session-max", 12*time.Hour, "a login ends this long after it began, however busy")
 	if err := parseFlags(fs, args); err != nil {
@@ -22,6 +28,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *idle <= 0 || *most < *idle {
 		return fmt.Errorf("%w: --session-idle %v, --session-max %v: the idle limit must be above zero and no longer than the maximum", errUsage, *idle, *most)
 	}
+	tlsConfig, err := mllpTLS(*tlsCert, *tlsKey, *clientCA)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(stderr, *logLevel)
 	a, err := openApp(ctx, *dsn, logger)
 	if err != nil {
@@ -29,10 +39,42 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer a.Close()
 	a.users.SessionIdle, a.users.SessionMax = *idle, *most
+	a.hl7.TLSConfig = tlsConfig
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {
 		fmt.Fprintf(stdout, "OpenCRS is running at http://%s/\n", addr)
 		if mllp != "" {
 			fmt.Fprintf(stdout, "HL7 v2 over MLLP on %s\n", mllp)
 		}
 	}})
+}
+
+// mllpTLS reads the MLLP listener's TLS settings: none when no
+// certificate is given; mutual TLS when a client CA is.
+func mllpTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCAFile != "" {
+			return nil, fmt.Errorf("%w: --mllp-client-ca needs --mllp-tls-cert and --mllp-tls-key", errUsage)
+		}
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, fmt.Errorf("%w: MLLP over TLS needs both --mllp-tls-cert and --mllp-tls-key", errUsage)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--mllp-tls-cert %s, --mllp-tls-key %s: %w", certFile, keyFile, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCAFile != "" {
+		pem, err := os.ReadFile(clientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--mllp-client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--mllp-client-ca %s: no PEM certificate in it", clientCAFile)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
 }
