@@ -115,7 +115,7 @@ func TestSubcommandHelp(t *testing.T) {
 	}{
 		{[]string{"demo"}, "Usage: crs demo", []string{"data", "http", "mllp", "patients", "log-level"}},
 		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max", "mllp-tls-cert", "mllp-tls-key", "mllp-client-ca"}},
-		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout"}},
+		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout", "tls-ca", "tls-cert", "tls-key"}},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse", nil},
 		{[]string{"hl7", "interface", "add"}, "Usage: crs hl7 interface add", []string{"db", "ods", "app", "facility", "name"}},
 		{[]string{"bench", "pmi"}, "Usage: crs bench pmi", []string{"patients", "queries", "db", "keep", "seed", "batch", "cpuprofile"}},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -73,7 +75,10 @@ func hl7Send(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("hl7 send", "hl7 send FILE... --to HOST:PORT\n\nSends each message of each file over MLLP, one at a time, and checks each\nacknowledgement: MSA-1 AA (or CA) and MSA-2 equal to the message's MSH-10.\nExits 1 if any message was not accepted.", stdout)
 	to := fs.String("to", "127.0.0.1:2575", "the MLLP listener: HOST:PORT")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for each acknowledgement")
-	flags, files := splitArgs(args, map[string]bool{"to": true, "timeout": true})
+	ca := fs.String("tls-ca", "", "PEM CA certificates that issued the listener's certificate: send over TLS")
+	cert := fs.String("tls-cert", "", "PEM client certificate for mutual TLS; with --tls-key and --tls-ca")
+	key := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	flags, files := splitArgs(args, map[string]bool{"to": true, "timeout": true, "tls-ca": true, "tls-cert": true, "tls-key": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
 	}
@@ -82,7 +87,11 @@ func hl7Send(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errUsage
 	}
-	c := &mllp.Client{Addr: *to, Timeout: *timeout}
+	tlsConfig, err := sendTLS(*ca, *cert, *key)
+	if err != nil {
+		return err
+	}
+	c := &mllp.Client{Addr: *to, Timeout: *timeout, TLSConfig: tlsConfig}
 	defer c.Close()
 	sent, failed := 0, 0
 	for _, file := range files {
@@ -251,3 +260,43 @@ func lowerASCII(s string) string {
 // randomPassword is the password of an interface user, which never logs
 // in to the web UI.
 func randomPassword() string { return crs.NewID() + crs.NewID() }
+
+// sendTLS reads `crs hl7 send`'s TLS settings: none without a CA; a client
+// certificate for mutual TLS when one is given.
+func sendTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
+	if caFile == "" {
+		if certFile != "" || keyFile != "" {
+			return nil, fmt.Errorf("%w: --tls-cert and --tls-key need --tls-ca, the CA that issued the listener's certificate", errUsage)
+		}
+		return nil, nil
+	}
+	pool, err := readCertPool("--tls-ca", caFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if certFile != "" || keyFile != "" {
+		if certFile == "" || keyFile == "" {
+			return nil, fmt.Errorf("%w: mutual TLS needs both --tls-cert and --tls-key", errUsage)
+		}
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", certFile, keyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+// readCertPool reads the PEM certificates of the file a flag names.
+func readCertPool(flagName, file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flagName, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %s: no PEM certificate in it", flagName, file)
+	}
+	return pool, nil
+}

@@ -63,8 +63,12 @@ func TestServeMLLPTLS(t *testing.T) {
 	}
 	dir := t.TempDir()
 	srvCert, srvKey, srvPair := selfSigned(t, dir, "mllp-server", x509.ExtKeyUsageServerAuth)
-	cliCert, _, cliPair := selfSigned(t, dir, "pas-sender", x509.ExtKeyUsageClientAuth)
-	r := start(t, "serve", "--db", "sqlite:"+filepath.Join(dir, "x.db"), "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn",
+	cliCert, cliKey, cliPair := selfSigned(t, dir, "pas-sender", x509.ExtKeyUsageClientAuth)
+	dsn := "sqlite:" + filepath.Join(dir, "x.db")
+	if code, out, errs := runCLI(t, "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "PAS"); code != 0 {
+		t.Fatalf("crs hl7 interface add: exit %d\n%s%s", code, out, errs)
+	}
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn",
 		"--mllp-tls-cert", srvCert, "--mllp-tls-key", srvKey, "--mllp-client-ca", cliCert)
 	r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)
 	addr := r.waitFor(t, `HL7 v2 over MLLP on (127\.0\.0\.1:\d+)\n`, 5*time.Second)[1]
@@ -84,6 +88,20 @@ func TestServeMLLPTLS(t *testing.T) {
 	}
 	if ack, err := hl7.ParseACK(reply); err != nil || ack.ControlID != "T1" || ack.Code != hl7.AR {
 		t.Errorf("ACK %q (%v); want AR for T1 (no interface is set up for LAB)", reply, err)
+	}
+
+	// crs hl7 send speaks TLS too: with the client certificate the
+	// registration is accepted; without it the listener refuses.
+	file := filepath.Join(dir, "a28.hl7")
+	a28 := "MSH|^~\\&|PAS|RXX|OPENCRS|RXX|20260302090000||ADT^A28^ADT_A05|T2|P|2.4\rEVN|A28|20260302090000\rPID|1||9990000018^^^NHS^NH||TLS^TESS||19800101|F\r"
+	if err := os.WriteFile(file, []byte(a28), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "hl7", "send", file, "--to", addr, "--tls-ca", srvCert, "--tls-cert", cliCert, "--tls-key", cliKey); code != 0 {
+		t.Errorf("crs hl7 send over mutual TLS: exit %d; want 0 (accepted)\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "hl7", "send", file, "--to", addr, "--tls-ca", srvCert); code == 0 {
+		t.Errorf("crs hl7 send without a client certificate: exit 0; want the listener to refuse it")
 	}
 
 	anon := &mllp.Client{Addr: addr, Timeout: 10 * time.Second, TLSConfig: &tls.Config{RootCAs: roots}}
