@@ -22,12 +22,16 @@ import (
 // listener and check every acknowledgement, print a message as a tree,
 // or configure an inbound interface.
 func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `hl7 <send|parse|interface> ...
+	const synopsis = `hl7 <send|parse|interface|destination> ...
 
   crs hl7 send FILE... --to HOST:PORT   send each message of each file over MLLP and check its ACK
   crs hl7 parse FILE                    print each message of the file with field names
   crs hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4
-                                        configure an inbound interface (with its trust and user)`
+                                        configure an inbound interface (with its trust and user)
+  crs hl7 destination add --db DSN --ods CODE --name NAME --to HOST:PORT --app MSH-5 [--facility MSH-6]
+                                        configure an outbound feed of the trust's changes
+  crs hl7 destination list --db DSN --ods CODE
+                                        list the trust's outbound feeds`
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
 		return errUsage
@@ -40,6 +44,13 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "interface":
 		if len(args) > 1 && args[1] == "add" {
 			return hl7InterfaceAdd(ctx, args[2:], stdout)
+		}
+	case "destination":
+		if len(args) > 1 && args[1] == "add" {
+			return hl7DestinationAdd(ctx, args[2:], stdout)
+		}
+		if len(args) > 1 && args[1] == "list" {
+			return hl7DestinationList(ctx, args[2:], stdout)
 		}
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
@@ -240,6 +251,101 @@ func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "interface %s added: messages from %s at %s to %s act as user %s\n", i.ID, *app, *facility, *ods, u.Username)
+	return nil
+}
+
+// hl7DestinationAdd configures an outbound feed: the trust's changes go
+// to it as HL7 v2.4 ADT messages once `crs serve` runs.
+func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("hl7 destination add", "hl7 destination add --db DSN --ods CODE --name NAME --to HOST:PORT --app MSH-5 [flags]\n\n"+
+		"Configures an outbound feed of the trust's changes (registrations, demographics,\nadmissions, transfers, discharges, merges...) as HL7 v2.4 ADT over MLLP.", stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust whose changes are sent (required)")
+	name := fs.String("name", "", `the feed's name, e.g. "Radiology RIS" (required)`)
+	to := fs.String("to", "", "the receiving system's MLLP listener: HOST:PORT (required)")
+	app := fs.String("app", "", "receiving application, MSH-5 (required)")
+	facility := fs.String("facility", "", "receiving facility, MSH-6; the trust's ODS code by default")
+	triggers := fs.String("triggers", "", `the trigger events it takes, e.g. "A01 A02 A03"; every one OpenCRS sends if empty`)
+	a04 := fs.Bool("a04", false, "send registrations as A04 instead of A28")
+	a08 := fs.Bool("a08", false, "send demographic changes as A08 instead of A31")
+	suppress := fs.String("suppress-interface", "", "name of an inbound interface whose own changes are not echoed back to this feed")
+	timeout := fs.Duration("ack-timeout", 30*time.Second, "how long to wait for each ACK before closing the connection and sending again")
+	attempts := fs.Int("max-attempts", 5, "AE answers tolerated before the feed's head message is suspended")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("hl7 destination add", map[string]string{"ods": *ods, "name": *name, "to": *to, "app": *app}); err != nil {
+		return err
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *facility == "" {
+		*facility = org.ODSCode
+	}
+	sys := crs.SystemActor(org.ID)
+	e := interfaces.New(db, nil)
+	d := &crs.Destination{Name: *name, Addr: *to, ReceivingApplication: *app, ReceivingFacility: *facility,
+		Triggers: strings.Fields(strings.ToUpper(strings.ReplaceAll(*triggers, ",", " "))), UseA04: *a04, UseA08: *a08,
+		ACKTimeout: *timeout, MaxAttempts: *attempts}
+	if *suppress != "" {
+		is, err := store.FindInterfaces(ctx, db, org.ID)
+		if err != nil {
+			return err
+		}
+		for _, i := range is {
+			if i.Name == *suppress {
+				d.SuppressInterfaceID = i.ID
+			}
+		}
+		if d.SuppressInterfaceID == "" {
+			return fmt.Errorf("--suppress-interface: no inbound interface called %q in trust %s", *suppress, org.ODSCode)
+		}
+	}
+	if err := e.AddDestination(ctx, sys, d); err != nil {
+		return flagError(err, map[string]string{"name": "--name", "addr": "--to"})
+	}
+	fmt.Fprintf(stdout, "outbound feed %s added: %s's changes go to %s^%s at %s\n", d.Name, org.ODSCode, d.ReceivingApplication, d.ReceivingFacility, d.Addr)
+	return nil
+}
+
+// hl7DestinationList lists a trust's outbound feeds.
+func hl7DestinationList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("hl7 destination list", "hl7 destination list --db DSN --ods CODE", stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("hl7 destination list", map[string]string{"ods": *ods}); err != nil {
+		return err
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ds, err := store.FindDestinations(ctx, db, org.ID)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		fmt.Fprintf(stdout, "no outbound feeds in %s yet: add one with crs hl7 destination add\n", org.ODSCode)
+		return nil
+	}
+	for _, d := range ds {
+		triggers := "all"
+		if len(d.Triggers) > 0 {
+			triggers = strings.Join(d.Triggers, " ")
+		}
+		state := "enabled"
+		if !d.Enabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(stdout, "%-20s %-22s %s^%s  triggers: %s  %s\n", d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, triggers, state)
+	}
 	return nil
 }
 
