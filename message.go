@@ -86,6 +86,9 @@ type Destination struct {
 	Triggers []string
 	UseA04   bool // registration is sent as A04 instead of A28
 	UseA08   bool // demographic changes are sent as A08 instead of A31
+	// TLS makes the feed speak MLLP over TLS, trusting and presenting the
+	// deployment's feed certificates (crs serve --feeds-tls-*).
+	TLS bool
 	// SuppressInterfaceID, when set, names an inbound interface whose own
 	// messages' changes are not echoed back to this destination.
 	SuppressInterfaceID string

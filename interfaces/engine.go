@@ -46,6 +46,10 @@ type Engine struct {
 	// ClientAuth and ClientCAs set, senders must show a certificate the
 	// trust issued (mutual TLS).
 	TLSConfig *tls.Config
+	// FeedTLSConfig is what outbound feeds marked TLS trust (RootCAs) and
+	// present (Certificates, for receivers that ask for mutual TLS); nil
+	// trusts the system's CAs and presents nothing.
+	FeedTLSConfig *tls.Config
 	// ReadTimeout is how long an inbound connection may stay idle; 0 for
 	// no limit.
 	ReadTimeout time.Duration

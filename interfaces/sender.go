@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
@@ -146,6 +147,12 @@ func (s *sender) send(ctx context.Context, m *crs.Message) store.MessageOutcome 
 	s.mu.Lock()
 	if s.client == nil {
 		s.client = &mllp.Client{Addr: d.Addr, Timeout: d.ACKTimeout, MaxFrame: maxACK}
+		if d.TLS {
+			s.client.TLSConfig = e.FeedTLSConfig
+			if s.client.TLSConfig == nil {
+				s.client.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12} // the system's trusted CAs
+			}
+		}
 	}
 	c := s.client
 	s.mu.Unlock()

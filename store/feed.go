@@ -34,9 +34,9 @@ func InsertDestination(tx *Tx, d *crs.Destination) error {
 	d.Enabled, d.CreatedAt = true, tx.Now
 	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_destinations (id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
-		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13)`,
+		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)`,
 		d.ID, d.OrgID, d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, strings.Join(d.Triggers, " "), boolInt(d.UseA04), boolInt(d.UseA08),
-		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.Now)); err != nil {
+		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.Now), boolInt(d.TLS)); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("name", "a destination called %s already exists", d.Name)
 		}
@@ -53,19 +53,19 @@ func boolInt(b bool) int {
 }
 
 const destinationColumns = `id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
-	suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at`
+	suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls`
 
 func scanDestination(r scanner) (*crs.Destination, error) {
 	var d crs.Destination
 	var triggers, created string
-	var a04, a08, enabled int
+	var a04, a08, enabled, useTLS int
 	var timeout int64
 	if err := r.Scan(&d.ID, &d.OrgID, &d.Name, &d.Addr, &d.ReceivingApplication, &d.ReceivingFacility, &triggers, &a04, &a08,
-		&d.SuppressInterfaceID, &d.MaxAttempts, &timeout, &enabled, &created); err != nil {
+		&d.SuppressInterfaceID, &d.MaxAttempts, &timeout, &enabled, &created, &useTLS); err != nil {
 		return nil, notFound(err, "no such destination")
 	}
 	d.Triggers = strings.Fields(triggers)
-	d.UseA04, d.UseA08, d.Enabled = a04 == 1, a08 == 1, enabled == 1
+	d.UseA04, d.UseA08, d.Enabled, d.TLS = a04 == 1, a08 == 1, enabled == 1, useTLS == 1
 	d.ACKTimeout, d.CreatedAt = time.Duration(timeout)*time.Millisecond, parseTime(created)
 	return &d, nil
 }

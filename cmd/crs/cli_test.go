@@ -84,6 +84,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"serve", "--session-idle", "0s"}, "--session-idle 0s"},
 		{[]string{"serve", "--mllp-tls-cert", "server.crt"}, "needs both --mllp-tls-cert and --mllp-tls-key"},
 		{[]string{"serve", "--mllp-client-ca", "ca.crt"}, "--mllp-client-ca needs --mllp-tls-cert"},
+		{[]string{"serve", "--feeds-tls-cert", "client.crt"}, "--feeds-tls-cert and --feeds-tls-key need --feeds-tls-ca"},
 		{[]string{"serve", "--session-idle", "2h", "--session-max", "1h"}, "no longer than the maximum"},
 		{[]string{"hl7"}, "crs hl7 send"},
 		{[]string{"hl7", "nosuch"}, "crs hl7 send"},
@@ -114,7 +115,7 @@ func TestSubcommandHelp(t *testing.T) {
 		flags []string // each printed as -name
 	}{
 		{[]string{"demo"}, "Usage: crs demo", []string{"data", "http", "mllp", "patients", "log-level"}},
-		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max", "mllp-tls-cert", "mllp-tls-key", "mllp-client-ca"}},
+		{[]string{"serve"}, "Usage: crs serve", []string{"db", "http", "mllp", "secure-cookies", "log-level", "session-idle", "session-max", "mllp-tls-cert", "mllp-tls-key", "mllp-client-ca", "feeds-tls-ca", "feeds-tls-cert", "feeds-tls-key"}},
 		{[]string{"hl7", "send"}, "Usage: crs hl7 send", []string{"to", "timeout", "tls-ca", "tls-cert", "tls-key"}},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse", nil},
 		{[]string{"hl7", "interface", "add"}, "Usage: crs hl7 interface add", []string{"db", "ods", "app", "facility", "name"}},

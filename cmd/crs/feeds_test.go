@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,11 +18,17 @@ import (
 // TestHL7Destination configures an outbound feed with `crs hl7
 // destination add`, lists it, and checks that `crs serve` then sends it a
 // registration made by an inbound message, as HL7 v2.4 to the receiving
-// application and facility the command named.
+// application and facility the command named: over plain TCP, and over
+// TLS to a receiver whose certificate --feeds-tls-ca names.
 func TestHL7Destination(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the server")
 	}
+	t.Run("plain", func(t *testing.T) { testDestination(t, false) })
+	t.Run("tls", func(t *testing.T) { testDestination(t, true) })
+}
+
+func testDestination(t *testing.T, useTLS bool) {
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "x.db")
 
@@ -32,9 +40,18 @@ func TestHL7Destination(t *testing.T) {
 			t.Errorf("the feed sent an unreadable message: %v", err)
 			return nil
 		}
+		if c.TLS != useTLS {
+			t.Errorf("the feed's connection: TLS %v; want %v", c.TLS, useTLS)
+		}
 		got <- m
 		return hl7.NewACK(m, hl7.AA, "ACK"+m.Get("MSH-10"), time.Now()).Bytes()
 	})}
+	var serveTLS, destTLS []string
+	if useTLS {
+		cert, _, pair := selfSigned(t, dir, "ris", x509.ExtKeyUsageServerAuth)
+		recv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+		serveTLS, destTLS = []string{"--feeds-tls-ca", cert}, []string{"--tls"}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +63,8 @@ func TestHL7Destination(t *testing.T) {
 	if code, out, errs := run("hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "PAS"); code != 0 {
 		t.Fatalf("crs hl7 interface add: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs := run("hl7", "destination", "add", "--db", dsn, "--ods", "RXX", "--name", "Radiology RIS", "--to", l.Addr().String(),
-		"--app", "RIS", "--facility", "RXXRAD", "--triggers", "A28,A31")
+	code, out, errs := run(append([]string{"hl7", "destination", "add", "--db", dsn, "--ods", "RXX", "--name", "Radiology RIS", "--to", l.Addr().String(),
+		"--app", "RIS", "--facility", "RXXRAD", "--triggers", "A28,A31"}, destTLS...)...)
 	if code != 0 || !strings.Contains(out, "outbound feed Radiology RIS added") {
 		t.Fatalf("crs hl7 destination add: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
@@ -70,7 +87,7 @@ func TestHL7Destination(t *testing.T) {
 		}
 	}
 
-	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn")
+	r := start(t, append([]string{"serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn"}, serveTLS...)...)
 	r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)
 	addr := r.waitFor(t, `HL7 v2 over MLLP on (127\.0\.0\.1:\d+)\n`, 5*time.Second)[1]
 	file := filepath.Join(dir, "a28.hl7")

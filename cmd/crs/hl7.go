@@ -98,7 +98,7 @@ func hl7Send(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errUsage
 	}
-	tlsConfig, err := sendTLS(*ca, *cert, *key)
+	tlsConfig, err := clientTLS("tls-", *ca, *cert, *key)
 	if err != nil {
 		return err
 	}
@@ -268,6 +268,7 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 	triggers := fs.String("triggers", "", `the trigger events it takes, e.g. "A01 A02 A03"; every one OpenCRS sends if empty`)
 	a04 := fs.Bool("a04", false, "send registrations as A04 instead of A28")
 	a08 := fs.Bool("a08", false, "send demographic changes as A08 instead of A31")
+	useTLS := fs.Bool("tls", false, "speak MLLP over TLS to the receiver (crs serve --feeds-tls-* say what to trust and present)")
 	suppress := fs.String("suppress-interface", "", "name of an inbound interface whose own changes are not echoed back to this feed")
 	timeout := fs.Duration("ack-timeout", 30*time.Second, "how long to wait for each ACK before closing the connection and sending again")
 	attempts := fs.Int("max-attempts", 5, "AE answers tolerated before the feed's head message is suspended")
@@ -288,7 +289,7 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 	sys := crs.SystemActor(org.ID)
 	e := interfaces.New(db, nil)
 	d := &crs.Destination{Name: *name, Addr: *to, ReceivingApplication: *app, ReceivingFacility: *facility,
-		Triggers: strings.Fields(strings.ToUpper(strings.ReplaceAll(*triggers, ",", " "))), UseA04: *a04, UseA08: *a08,
+		Triggers: strings.Fields(strings.ToUpper(strings.ReplaceAll(*triggers, ",", " "))), UseA04: *a04, UseA08: *a08, TLS: *useTLS,
 		ACKTimeout: *timeout, MaxAttempts: *attempts}
 	if *suppress != "" {
 		is, err := store.FindInterfaces(ctx, db, org.ID)
@@ -344,6 +345,9 @@ func hl7DestinationList(ctx context.Context, args []string, stdout io.Writer) er
 		if !d.Enabled {
 			state = "disabled"
 		}
+		if d.TLS {
+			state += ", TLS"
+		}
 		fmt.Fprintf(stdout, "%-20s %-22s %s^%s  triggers: %s  %s\n", d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, triggers, state)
 	}
 	return nil
@@ -367,27 +371,29 @@ func lowerASCII(s string) string {
 // in to the web UI.
 func randomPassword() string { return crs.NewID() + crs.NewID() }
 
-// sendTLS reads `crs hl7 send`'s TLS settings: none without a CA; a client
-// certificate for mutual TLS when one is given.
-func sendTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
+// clientTLS reads the TLS settings of an MLLP client from the flags
+// --<prefix>ca, --<prefix>cert and --<prefix>key: none without a CA; a
+// client certificate for mutual TLS when one is given.
+func clientTLS(prefix, caFile, certFile, keyFile string) (*tls.Config, error) {
+	ca, cert, key := "--"+prefix+"ca", "--"+prefix+"cert", "--"+prefix+"key"
 	if caFile == "" {
 		if certFile != "" || keyFile != "" {
-			return nil, fmt.Errorf("%w: --tls-cert and --tls-key need --tls-ca, the CA that issued the listener's certificate", errUsage)
+			return nil, fmt.Errorf("%w: %s and %s need %s, the CA that issued the listener's certificate", errUsage, cert, key, ca)
 		}
 		return nil, nil
 	}
-	pool, err := readCertPool("--tls-ca", caFile)
+	pool, err := readCertPool(ca, caFile)
 	if err != nil {
 		return nil, err
 	}
 	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	if certFile != "" || keyFile != "" {
 		if certFile == "" || keyFile == "" {
-			return nil, fmt.Errorf("%w: mutual TLS needs both --tls-cert and --tls-key", errUsage)
+			return nil, fmt.Errorf("%w: mutual TLS needs both %s and %s", errUsage, cert, key)
 		}
 		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("--tls-cert %s, --tls-key %s: %w", certFile, keyFile, err)
+			return nil, fmt.Errorf("%s %s, %s %s: %w", cert, certFile, key, keyFile, err)
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

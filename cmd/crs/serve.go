@@ -18,6 +18,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("mllp-tls-cert", "", "PEM certificate (chain) for MLLP over TLS; with --mllp-tls-key")
 	tlsKey := fs.String("mllp-tls-key", "", "PEM private key of --mllp-tls-cert")
 	clientCA := fs.String("mllp-client-ca", "", "PEM CA certificates: MLLP senders must present a certificate they issued (mutual TLS)")
+	feedCA := fs.String("feeds-tls-ca", "", "PEM CA certificates outbound feeds marked --tls trust (the system's if empty)")
+	feedCert := fs.String("feeds-tls-cert", "", "PEM client certificate outbound TLS feeds present to receivers that ask (mutual TLS)")
+	feedKey := fs.String("feeds-tls-key", "", "PEM private key of --feeds-tls-cert")
 	idle := fs.Duration("session-idle", 30*time.Minute, "a login ends after this long without a request")
 	most := fs.Duration("session-max", 12*time.Hour, "a login ends this long after it began, however busy")
 	if err := parseFlags(fs, args); err != nil {
@@ -30,6 +33,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	feedTLS, err := clientTLS("feeds-tls-", *feedCA, *feedCert, *feedKey)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(stderr, *logLevel)
 	a, err := openApp(ctx, *dsn, logger)
 	if err != nil {
@@ -37,7 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer a.Close()
 	a.users.SessionIdle, a.users.SessionMax = *idle, *most
-	a.hl7.TLSConfig = tlsConfig
+	a.hl7.TLSConfig, a.hl7.FeedTLSConfig = tlsConfig, feedTLS
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {
 		fmt.Fprintf(stdout, "OpenCRS is running at http://%s/\n", addr)
 		if mllp != "" {
