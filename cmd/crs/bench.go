@@ -26,29 +26,11 @@ Run "crs bench <what> --help" for its flags.`)
 		return nil
 	}
 	logger := newLogger(stderr, "warn")
-	// Every benchmark can write a CPU profile of its run, for
-	// `go tool pprof`: where the time of a figure goes.
-	var profile string
-	addProfile := func(fs *flag.FlagSet) {
-		fs.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file")
-	}
-	start := func() (stop func(), err error) {
-		if profile == "" {
-			return func() {}, nil
-		}
-		f, err := os.Create(profile)
-		if err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return nil, err
-		}
-		return func() { pprof.StopCPUProfile(); f.Close() }, nil
-	}
+	var fs *flag.FlagSet
+	var run func() error
 	switch args[0] {
 	case "pmi":
-		fs := newFlags("bench pmi", "bench pmi [flags]", stdout)
+		fs = newFlags("bench pmi", "bench pmi [flags]", stdout)
 		o := bench.PMIOptions{Logger: logger}
 		fs.IntVar(&o.Patients, "patients", 2500000, "patients to load")
 		fs.IntVar(&o.Queries, "queries", 10000, "searches of each kind to time")
@@ -56,34 +38,15 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
 		fs.Int64Var(&o.Seed, "seed", 0, "chooses the generated patients and searches")
 		fs.IntVar(&o.BatchSize, "batch", 0, "patients per import command (default 2000)")
-		addProfile(fs)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		stop, err := start()
-		if err != nil {
-			return err
-		}
-		defer stop()
-		_, err = bench.PMI(ctx, stdout, o)
-		return err
+		run = func() error { _, err := bench.PMI(ctx, stdout, o); return err }
 	case "hl7":
-		fs := newFlags("bench hl7", "bench hl7 [flags]", stdout)
+		fs = newFlags("bench hl7", "bench hl7 [flags]", stdout)
 		var o bench.HL7Options
 		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
 		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh database (default: a temporary folder)")
-		addProfile(fs)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		stop, err := start()
-		if err != nil {
-			return err
-		}
-		defer stop()
-		return bench.HL7(ctx, stdout, o)
+		run = func() error { return bench.HL7(ctx, stdout, o) }
 	case "journey":
-		fs := newFlags("bench journey", "bench journey [flags]", stdout)
+		fs = newFlags("bench journey", "bench journey [flags]", stdout)
 		o := bench.JourneyOptions{Logger: logger}
 		fs.IntVar(&o.Pathways, "pathways", 1000000, "open RTT pathways on the PTL")
 		fs.IntVar(&o.Beds, "beds", 1500, "inpatient beds")
@@ -91,18 +54,28 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Queries, "queries", 200, "times each read is timed")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
-		addProfile(fs)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		stop, err := start()
-		if err != nil {
-			return err
-		}
-		defer stop()
-		_, err = bench.Journey(ctx, stdout, o)
+		run = func() error { _, err := bench.Journey(ctx, stdout, o); return err }
+	default:
+		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7 or journey\n", args[0])
+		return errUsage
+	}
+	// Every benchmark can write a CPU profile of its run, for
+	// `go tool pprof`: where the time of a figure goes.
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7 or journey\n", args[0])
-	return errUsage
+	if *profile == "" {
+		return run()
+	}
+	f, err := os.Create(*profile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return run()
 }
