@@ -16,17 +16,6 @@ import (
 // InpatientService methods of spell.go step for step; those methods can
 // become one-line wrappers of these funcs.
 
-// EventVisitNumberLinked records that another system's visit number
-// (HL7 PV1-19) names a spell, so its later messages find the spell.
-const EventVisitNumberLinked = "spell.visit_number_linked"
-
-// visitData is the Data of an EventVisitNumberLinked.
-type visitData struct {
-	SpellID  string `json:"spell_id"`
-	Facility string `json:"facility"` // the sending facility that numbers its visits
-	Visit    string `json:"visit_number"`
-}
-
 // GetSpell reads one of the trust's spells within a command.
 func GetSpell(tx *Tx, id string) (*crs.Spell, error) { return getSpell(tx, id) }
 
@@ -80,14 +69,14 @@ func LatestSpell(tx *Tx, patientID string) (*crs.Spell, error) {
 
 // LinkVisitNumber records that facility's visit number names the spell.
 func LinkVisitNumber(tx *Tx, sp *crs.Spell, facility, visit string) error {
-	return tx.EmitData(&crs.Event{Type: EventVisitNumberLinked, PatientID: sp.PatientID, SubjectID: sp.ID,
-		Summary: fmt.Sprintf("Visit number %s of %s names this spell", visit, facility)}, "visit number", visitData{SpellID: sp.ID, Facility: facility, Visit: visit})
+	return tx.EmitData(&crs.Event{Type: crs.EventVisitNumberLinked, PatientID: sp.PatientID, SubjectID: sp.ID,
+		Summary: fmt.Sprintf("Visit number %s of %s names this spell", visit, facility)}, "visit number", crs.VisitNumberLink{SpellID: sp.ID, Facility: facility, Visit: visit})
 }
 
 // FindSpellByVisitNumber returns the patient's spell that facility's
 // visit number names.
 func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spell, error) {
-	rows, err := tx.Query(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 ORDER BY id DESC`, tx.Actor.OrgID, patientID, EventVisitNumberLinked)
+	rows, err := tx.Query(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 ORDER BY id DESC`, tx.Actor.OrgID, patientID, crs.EventVisitNumberLinked)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +87,7 @@ func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spe
 			rows.Close()
 			return nil, err
 		}
-		var v visitData
+		var v crs.VisitNumberLink
 		if json.Unmarshal([]byte(data), &v) == nil && v.Visit == visit && v.Facility == facility {
 			spellID = v.SpellID
 			break
@@ -115,7 +104,7 @@ func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spe
 // "" if none.
 func LastEventID(tx *Tx) string {
 	for i := len(tx.events) - 1; i >= 0; i-- {
-		if tx.events[i].Type != EventVisitNumberLinked {
+		if tx.events[i].Type != crs.EventVisitNumberLinked {
 			return tx.events[i].ID
 		}
 	}
