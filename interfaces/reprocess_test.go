@@ -157,7 +157,7 @@ func TestReprocessStillInError(t *testing.T) {
 		if evs := reprocessEvents(t, db, org, m.ID); len(evs) != 2 || !strings.Contains(evs[0].Summary, "still error") {
 			t.Errorf("reprocess events: %d (%v); want 2, still in error", len(evs), evs)
 		}
-		if n, _ := store.CountMessages(ctx, db, org, crs.MessageQuery{ControlID: "SE1"}, 10); n != 1 {
+		if n, _ := db.CountMessages(ctx, org, crs.MessageQuery{ControlID: "SE1"}, 10); n != 1 {
 			t.Errorf("log entries of SE1: %d; want 1", n)
 		}
 	})
