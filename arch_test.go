@@ -76,42 +76,41 @@ func exists(t *testing.T, dir string) bool {
 	return err == nil
 }
 
+// each runs check as a subtest for every package of dirs that exists.
+func each(t *testing.T, dirs []string, check func(t *testing.T, dir string)) {
+	for _, dir := range dirs {
+		if exists(t, dir) {
+			t.Run(dir, func(t *testing.T) { check(t, dir) })
+		}
+	}
+}
+
 // TestEdgesDoNotImportStore keeps the unit of work the only way in: an
 // edge that imported store could write around the one write path.
 func TestEdgesDoNotImportStore(t *testing.T) {
-	for _, edge := range edges {
-		if !exists(t, edge) {
-			continue
-		}
-		t.Run(edge, func(t *testing.T) {
-			chains, _ := deps(t, edge)
-			for path, chain := range chains {
-				if path == module+"/store" || strings.HasPrefix(path, module+"/store/") {
-					t.Errorf("%s imports %s: %s", edge, path, strings.Join(chain, " -> "))
-				}
+	each(t, edges, func(t *testing.T, edge string) {
+		chains, _ := deps(t, edge)
+		for path, chain := range chains {
+			if path == module+"/store" || strings.HasPrefix(path, module+"/store/") {
+				t.Errorf("%s imports %s: %s", edge, path, strings.Join(chain, " -> "))
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestDomainImportsNoEdge keeps package crs and the rule packages free of
 // SQL, HTTP, HL7 and FHIR, so the rules can be read and tested alone.
 func TestDomainImportsNoEdge(t *testing.T) {
-	for _, dir := range domain {
-		if !exists(t, dir) {
-			continue
-		}
-		t.Run(dir, func(t *testing.T) {
-			chains, imports := deps(t, dir)
-			for path, imps := range imports {
-				for _, imp := range imps {
-					for _, bad := range edgeImports {
-						if imp == bad || strings.HasPrefix(imp, bad+"/") {
-							t.Errorf("%s imports %s: %s", dir, imp, strings.Join(append(chains[path], imp), " -> "))
-						}
+	each(t, domain, func(t *testing.T, dir string) {
+		chains, imports := deps(t, dir)
+		for path, imps := range imports {
+			for _, imp := range imps {
+				for _, bad := range edgeImports {
+					if imp == bad || strings.HasPrefix(imp, bad+"/") {
+						t.Errorf("%s imports %s: %s", dir, imp, strings.Join(append(chains[path], imp), " -> "))
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }

@@ -92,6 +92,15 @@ func TestReprocessMessage(t *testing.T) {
 		if len(rev) != 1 || rev[0].UserID != analyst.UserID || rev[0].PatientID != p.ID || !strings.Contains(rev[0].Summary, "applied") {
 			t.Fatalf("reprocess events: %+v; want one by the analyst about the patient, applied", rev)
 		}
+		// The analyst's history of the message: logged refused, then
+		// reprocessed, newest first; a clerk may not read it.
+		hist, err := f.e.MessageHistory(ctx, analyst, m.ID)
+		if err != nil || len(hist) != 2 || hist[0].ID != rev[0].ID || hist[1].Type != crs.EventMessageReceived || hist[1].SubjectID != m.ID {
+			t.Errorf("message history: %d events %v; want the reprocess, then the refused receipt", len(hist), err)
+		}
+		if _, err := f.e.MessageHistory(ctx, f.trust.Actor(crs.RoleClerk), m.ID); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("message history read by a clerk: %v; want EFORBIDDEN", err)
+		}
 		var data map[string]any
 		_ = json.Unmarshal(rev[0].Data, &data)
 		if data["from_status"] != crs.MessageFailed || data["status"] != crs.MessageApplied || data["interface_id"] != f.iface.ID {

@@ -17,6 +17,12 @@ var (
 	_ crs.BulkLoader = (*DB)(nil)
 )
 
+// writeTx is Write for the store's own commands, which work on the
+// *Tx the committer hands every command.
+func (db *DB) writeTx(ctx context.Context, a crs.Actor, act crs.Activity, fn func(*Tx) error) error {
+	return db.Write(ctx, a, act, func(t crs.Tx) error { return fn(t.(*Tx)) })
+}
+
 // Actor is who the command acts for.
 func (tx *Tx) Actor() crs.Actor { return tx.actor }
 

@@ -267,12 +267,6 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err e
 	return nil
 }
 
-// writeTx is Write for the store's own commands, which work on the
-// *Tx the committer hands every command.
-func (db *DB) writeTx(ctx context.Context, a crs.Actor, act crs.Activity, fn func(*Tx) error) error {
-	return db.Write(ctx, a, act, func(t crs.Tx) error { return fn(t.(*Tx)) })
-}
-
 // Context is the context of the command being applied.
 func (tx *Tx) Context() context.Context { return tx.ctx }
 
