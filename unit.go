@@ -39,8 +39,9 @@ type Tx interface {
 	// an analyst reprocessing a refused message applies it as the
 	// interface it came in on. a must be of the same trust.
 	ActAs(a Actor, fn func() error) error
-	// ODSCode is the ODS code of a trust, by its id.
-	ODSCode(orgID string) (string, error)
+	// TrustODS is the ODS code of the actor's trust, the sending facility
+	// of the messages its changes queue.
+	TrustODS() (string, error)
 
 	// The patient index.
 

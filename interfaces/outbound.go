@@ -86,7 +86,7 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 		}
 		data.Patient = p
 	}
-	ods := e.odsOf(tx.Actor().OrgID, tx.ODSCode)
+	ods := e.odsOf(tx.Actor().OrgID, func(string) (string, error) { return tx.TrustODS() })
 	for _, d := range dests {
 		trig := Trigger(ev.Type, d)
 		if !d.Subscribes(trig) && !d.Subscribes(eventTriggers[ev.Type]) {

@@ -36,8 +36,8 @@ func (tx *Tx) LastEventID() string { return lastEventID(tx) }
 // ActAs runs fn with a as the command's actor, then restores its own.
 func (tx *Tx) ActAs(a crs.Actor, fn func() error) error { return actAs(tx, a, fn) }
 
-// ODSCode returns the ODS code of a trust by its id.
-func (tx *Tx) ODSCode(orgID string) (string, error) { return odsCode(tx.ctx, tx, orgID) }
+// TrustODS returns the ODS code of the actor's trust.
+func (tx *Tx) TrustODS() (string, error) { return odsCode(tx.ctx, tx, tx.actor.OrgID) }
 
 // FindPatientByIdentifier finds the live patient holding an NHS number
 // or hospital number, following merges.
