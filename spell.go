@@ -23,7 +23,19 @@ const (
 	EventSpellDischargeCancelled = "spell.discharge_cancelled" // A13 cancel discharge
 	EventSpellUpdated            = "spell.updated"             // A08 e.g. expected discharge date
 	EventCensusRecorded          = "census.recorded"           // the midnight census of a night was taken
+	// EventVisitNumberLinked records that another system's visit number
+	// (HL7 PV1-19) names a spell, so its later messages find the spell.
+	// Its Data is a VisitNumberLink.
+	EventVisitNumberLinked = "spell.visit_number_linked"
 )
+
+// VisitNumberLink is the Data of an EventVisitNumberLinked: the visit
+// number a sending facility gave a spell.
+type VisitNumberLink struct {
+	SpellID  string `json:"spell_id"`
+	Facility string `json:"facility"` // the sending facility that numbers its visits
+	Visit    string `json:"visit_number"`
+}
 
 // Spell statuses.
 const (

@@ -302,7 +302,7 @@ func (tr *journeyTrust) registerPatients(ctx context.Context, n int, log *slog.L
 		ps[i] = gen.Patient()
 	}
 	last := time.Now()
-	_, err := store.ImportPatientsWith(ctx, tr.db, tr.sys, ps, store.ImportOptions{Progress: func(done, total int) {
+	_, err := tr.db.LoadPatients(ctx, tr.sys, ps, crs.LoadOptions{Progress: func(done, total int) {
 		if time.Since(last) > 5*time.Second {
 			last = time.Now()
 			log.Info("journey bench: registering patients", "done", done, "total", total)

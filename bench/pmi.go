@@ -165,7 +165,7 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 	done, lastReport := 0, start
 	for ps := range chunks {
 		base := done
-		_, err := store.ImportPatientsWith(ctx, db, sys, ps, store.ImportOptions{BatchSize: opts.BatchSize, Progress: func(d, _ int) {
+		_, err := db.LoadPatients(ctx, sys, ps, crs.LoadOptions{BatchSize: opts.BatchSize, Progress: func(d, _ int) {
 			if time.Since(lastReport) >= 5*time.Second {
 				lastReport = time.Now()
 				el := time.Since(start)
@@ -310,7 +310,7 @@ func timeQueries(ctx context.Context, name string, target time.Duration, ps []*c
 // samplePatients reads n random patients of the organisation, by
 // hospital number (which the load allocates in sequence).
 func samplePatients(ctx context.Context, db *store.DB, orgID string, n int, seed int64) ([]*crs.Patient, error) {
-	total, err := store.CountPatients(ctx, db, orgID)
+	total, err := db.CountPatients(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

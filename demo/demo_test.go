@@ -16,9 +16,10 @@ import (
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t, crs.NewFixedClock(storetest.Epoch))
+	svc := demo.Services{Organisations: store.NewOrganisationService(db), Users: store.NewUserService(db), Patients: db, Clock: db.Clock}
 	const n = 2000
 	var last, total int
-	res, err := demo.Seed(ctx, db, demo.Options{Patients: n, Seed: 7, Progress: func(d, tot int) { last, total = d, tot }})
+	res, err := demo.Seed(ctx, svc, demo.Options{Patients: n, Seed: 7, Progress: func(d, tot int) { last, total = d, tot }})
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -124,7 +125,7 @@ func TestSeed(t *testing.T) {
 	}
 
 	// A second run reuses everything and adds nothing.
-	again, err := demo.Seed(ctx, db, demo.Options{Patients: n, Seed: 7})
+	again, err := demo.Seed(ctx, svc, demo.Options{Patients: n, Seed: 7})
 	if err != nil {
 		t.Fatalf("second seed: %v", err)
 	}

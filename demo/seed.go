@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/store"
 )
 
 // Password is the password of every demo user.
@@ -34,6 +33,17 @@ type Options struct {
 	// Progress, if set, is told how many patients of both trusts are
 	// registered so far.
 	Progress func(done, total int)
+}
+
+// Services are what the demo seeds a deployment through: the same
+// services and write path as every other edge, so each trust, place,
+// user and patient is checked, validated, and has its event and audit
+// record.
+type Services struct {
+	Organisations crs.OrganisationService
+	Users         crs.UserService
+	Patients      crs.BulkLoader
+	Clock         crs.Clock
 }
 
 // Result says what the demo data holds and how to log in to it.
@@ -168,7 +178,7 @@ var staffNames = map[crs.Role]string{
 // that exists is kept, and a trust that already has patients gets no
 // more. Running it twice on one database therefore changes nothing the
 // second time.
-func Seed(ctx context.Context, db *store.DB, opts Options) (*Result, error) {
+func Seed(ctx context.Context, svc Services, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Patients <= 0 {
 		opts.Patients = 10_000
@@ -178,16 +188,16 @@ func Seed(ctx context.Context, db *store.DB, opts Options) (*Result, error) {
 		log = slog.Default()
 	}
 	gen := NewGenerator(opts.Seed)
-	gen.Today = crs.DateOf(db.Clock.Now())
+	gen.Today = crs.DateOf(svc.Clock.Now())
 	res := &Result{Password: Password}
 	total := opts.Patients * len(trusts)
 	for i, spec := range trusts {
-		tr, err := seedTrust(ctx, db, spec, log)
+		tr, err := seedTrust(ctx, svc, spec, log)
 		if err != nil {
 			return nil, err
 		}
 		res.Trusts = append(res.Trusts, tr)
-		if tr.Patients, err = store.CountPatients(ctx, db, tr.Org.ID); err != nil {
+		if tr.Patients, err = svc.Patients.CountPatients(ctx, tr.Org.ID); err != nil {
 			return nil, fmt.Errorf("count patients: %w", err)
 		}
 		if tr.Patients > 0 {
@@ -201,7 +211,7 @@ func Seed(ctx context.Context, db *store.DB, opts Options) (*Result, error) {
 			ps[k] = gen.Patient()
 		}
 		done := i * opts.Patients
-		n, err := store.ImportPatientsWith(ctx, db, crs.SystemActor(tr.Org.ID), ps, store.ImportOptions{Progress: func(d, _ int) {
+		n, err := svc.Patients.LoadPatients(ctx, crs.SystemActor(tr.Org.ID), ps, crs.LoadOptions{Progress: func(d, _ int) {
 			if opts.Progress != nil {
 				opts.Progress(done+d, total)
 			}
@@ -218,8 +228,8 @@ func Seed(ctx context.Context, db *store.DB, opts Options) (*Result, error) {
 }
 
 // seedTrust makes (or finds) the organisation, its locations and users.
-func seedTrust(ctx context.Context, db *store.DB, spec trustSpec, log *slog.Logger) (*TrustResult, error) {
-	orgs := store.NewOrganisationService(db)
+func seedTrust(ctx context.Context, svc Services, spec trustSpec, log *slog.Logger) (*TrustResult, error) {
+	orgs := svc.Organisations
 	tr := &TrustResult{}
 	org, err := orgs.FindOrganisationByODS(ctx, crs.SystemActor(""), spec.ods)
 	switch crs.ErrorCode(err) {
@@ -239,7 +249,7 @@ func seedTrust(ctx context.Context, db *store.DB, spec trustSpec, log *slog.Logg
 	if tr.Locations, err = seedLocations(ctx, orgs, sys, spec); err != nil {
 		return nil, fmt.Errorf("demo locations of %s: %w", spec.ods, err)
 	}
-	if tr.Users, err = seedUsers(ctx, db, sys, spec); err != nil {
+	if tr.Users, err = seedUsers(ctx, svc.Users, sys, spec); err != nil {
 		return nil, fmt.Errorf("demo users of %s: %w", spec.ods, err)
 	}
 	return tr, nil
@@ -248,7 +258,7 @@ func seedTrust(ctx context.Context, db *store.DB, spec trustSpec, log *slog.Logg
 // seedLocations creates the trust's location tree, level by level, each
 // level's locations at once so the write path commits them together. A
 // location already there (same parent and code) is kept.
-func seedLocations(ctx context.Context, orgs *store.OrganisationService, sys crs.Actor, spec trustSpec) (int, error) {
+func seedLocations(ctx context.Context, orgs crs.OrganisationService, sys crs.Actor, spec trustSpec) (int, error) {
 	existing, err := orgs.FindLocations(ctx, sys, "")
 	if err != nil {
 		return 0, err
@@ -335,8 +345,7 @@ func seedLocations(ctx context.Context, orgs *store.OrganisationService, sys crs
 
 // seedUsers creates a user of every role, named role.suffix, unless one
 // of that name is there.
-func seedUsers(ctx context.Context, db *store.DB, sys crs.Actor, spec trustSpec) ([]*crs.User, error) {
-	us := store.NewUserService(db)
+func seedUsers(ctx context.Context, us crs.UserService, sys crs.Actor, spec trustSpec) ([]*crs.User, error) {
 	existing, err := us.FindUsers(ctx, sys)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/nhs"
-	"github.com/opencrs/crs/store"
 )
 
 // inbound is a message being applied: its log id, the parsed message
@@ -15,13 +14,13 @@ import (
 type inbound struct {
 	id    string
 	msg   *hl7.Message
-	iface *store.InboundInterface
+	iface *crs.InboundInterface
 }
 
 // handler applies one kind of message within its command.
 type handler struct {
 	activity crs.Activity
-	apply    func(e *Engine, tx *store.Tx, in *inbound) (outcome, error)
+	apply    func(e *Engine, tx crs.Tx, in *inbound) (outcome, error)
 }
 
 // route picks the handler for a message by its type, or says why it
@@ -114,7 +113,7 @@ func peekIdentifiers(m *hl7.Message, ods string) (nhsNumber, mrn string) {
 
 // findPatient finds the live patient the identifiers name: by NHS number
 // first, then by hospital number (or the other way round for mrnFirst).
-func findPatient(tx *store.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error) {
+func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error) {
 	order := [][2]string{{"nhs", ids.NHS}, {"mrn", ids.MRN}}
 	if mrnFirst {
 		order[0], order[1] = order[1], order[0]
@@ -124,7 +123,7 @@ func findPatient(tx *store.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, er
 		if o[1] == "" {
 			continue
 		}
-		p, err := store.FindPatientByIdentifierTx(tx, o[0], o[1])
+		p, err := tx.FindPatientByIdentifier(o[0], o[1])
 		if err == nil {
 			return p, nil
 		}
@@ -139,7 +138,7 @@ func findPatient(tx *store.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, er
 // patientIDs reads PID-3, requiring at least one usable identifier.
 // namedPatient finds the existing patient PID-3 names; an unknown patient
 // is a content error at PID-3.
-func namedPatient(tx *store.Tx, in *inbound) (*crs.Patient, identifiers, error) {
+func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
 	ids, err := patientIDs(in.msg, in.iface.OrgODS)
 	if err != nil {
 		return nil, ids, err
@@ -168,7 +167,7 @@ func patientIDs(m *hl7.Message, ods string) (identifiers, error) {
 
 // registerOrUpdate registers the patient PID describes, or updates the
 // demographics of the patient it names when already known.
-func registerOrUpdate(tx *store.Tx, m *hl7.Message, i *store.InboundInterface, z *Engine) (outcome, error) {
+func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Engine) (outcome, error) {
 	ids, err := patientIDs(m, i.OrgODS)
 	if err != nil {
 		return outcome{}, err
@@ -180,7 +179,7 @@ func registerOrUpdate(tx *store.Tx, m *hl7.Message, i *store.InboundInterface, z
 			return outcome{}, err
 		}
 		p.Version = 0
-		if err := store.UpdatePatient(tx, p); err != nil {
+		if err := tx.UpdatePatient(p); err != nil {
 			return outcome{}, err
 		}
 	case crs.ErrorCode(err) == crs.ENOTFOUND:
@@ -188,7 +187,7 @@ func registerOrUpdate(tx *store.Tx, m *hl7.Message, i *store.InboundInterface, z
 		if err := readPID(m, p, ids, z.Zone); err != nil {
 			return outcome{}, err
 		}
-		if err := store.InsertPatient(tx, p); err != nil {
+		if err := tx.InsertPatient(p); err != nil {
 			return outcome{}, err
 		}
 	default:
@@ -197,14 +196,14 @@ func registerOrUpdate(tx *store.Tx, m *hl7.Message, i *store.InboundInterface, z
 	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
 }
 
-func applyRegister(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyRegister(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m, i := in.msg, in.iface
 	return registerOrUpdate(tx, m, i, e)
 }
 
 // applyUpdate applies A08 and A31: the named patient's demographics as
 // the message gives them (fields left empty keep their value, "" clears).
-func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyUpdate(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
 	p, ids, err := namedPatient(tx, in)
 	if err != nil {
@@ -214,7 +213,7 @@ func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 		return outcome{}, err
 	}
 	p.Version = 0
-	if err := store.UpdatePatient(tx, p); err != nil {
+	if err := tx.UpdatePatient(p); err != nil {
 		return outcome{}, err
 	}
 	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
@@ -223,7 +222,7 @@ func applyUpdate(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 // applyMerge applies A40 (and A34 from older systems): the patient MRG-1
 // names (the minor record) is merged into the patient PID-3 names (the
 // major, which survives).
-func applyMerge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m, i := in.msg, in.iface
 	ids, err := patientIDs(m, i.OrgODS)
 	if err != nil {
@@ -260,7 +259,7 @@ func applyMerge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 			Text: "the record to merge is already merged into the record to keep; nothing changed"}}
 		return out, nil
 	}
-	if err := store.MergePatients(tx, major.ID, minor.ID, "HL7 "+m.Type()+" from "+i.Name); err != nil {
+	if err := tx.MergePatients(major.ID, minor.ID, "HL7 "+m.Type()+" from "+i.Name); err != nil {
 		return outcome{}, err
 	}
 	return out, nil
@@ -268,7 +267,7 @@ func applyMerge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 
 // applyResult files ORU^R01 results: each OBR with the OBX segments that
 // follow it, against the patient PID-3 names.
-func applyResult(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
 	p, _, err := namedPatient(tx, in)
 	if err != nil {
@@ -304,7 +303,7 @@ func applyResult(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 		return outcome{}, fieldErr("OBR", 0, hl7.CodeSegmentSequence, "the result holds no OBR segment")
 	}
 	for _, r := range results {
-		if err := store.InsertResult(tx, r); err != nil {
+		if err := tx.InsertResult(r); err != nil {
 			return outcome{}, err
 		}
 	}

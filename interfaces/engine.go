@@ -22,15 +22,14 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/mllp"
-	"github.com/opencrs/crs/store"
 )
 
 // Engine is the integration engine of one OpenCRS deployment: the MLLP
 // listener for inbound interfaces, the outbound feeds and the analyst's
 // view of both. Make one with New.
 type Engine struct {
-	// DB is the database changes are applied to.
-	DB *store.DB
+	// DB is the store changes are applied to, through the one write path.
+	DB crs.Store
 	// Logger receives operational logs (ids only, never patient details).
 	Logger *slog.Logger
 	// Metrics counts messages in and out for /metrics.
@@ -55,9 +54,9 @@ type Engine struct {
 	ReadTimeout time.Duration
 
 	mu      sync.Mutex
-	ifaces  map[string][]*store.InboundInterface // by app|facility
-	orgODS  map[string]string                    // org id -> ODS code
-	senders map[string]*sender                   // by destination id
+	ifaces  map[string][]*crs.InboundInterface // by app|facility
+	orgODS  map[string]string                  // org id -> ODS code
+	senders map[string]*sender                 // by destination id
 	srv     *mllp.Server
 	ctx     context.Context // the senders' context, set by Start
 	cancel  context.CancelFunc
@@ -68,7 +67,7 @@ type Engine struct {
 // renders and queues outbound messages in the transaction of every
 // change, and its commit hook, which wakes the senders. Call it once per
 // database.
-func New(db *store.DB, logger *slog.Logger) *Engine {
+func New(db crs.Store, logger *slog.Logger) *Engine {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -79,7 +78,7 @@ func New(db *store.DB, logger *slog.Logger) *Engine {
 	e := &Engine{
 		DB: db, Logger: logger, Metrics: NewMetrics(), Zone: zone,
 		RetryBackoff: time.Second, MaxBackoff: time.Minute,
-		ifaces: map[string][]*store.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
+		ifaces: map[string][]*crs.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
 	}
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
@@ -90,7 +89,7 @@ func New(db *store.DB, logger *slog.Logger) *Engine {
 // AddInterface configures an inbound interface for the actor's trust.
 // The actor needs the administer-settings activity (or is the system).
 func (e *Engine) AddInterface(ctx context.Context, a crs.Actor, i *crs.Interface) error {
-	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx *store.Tx) error { return store.InsertInterface(tx, i) })
+	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertInterface(i) })
 	if err == nil {
 		e.mu.Lock()
 		delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
@@ -102,7 +101,7 @@ func (e *Engine) AddInterface(ctx context.Context, a crs.Actor, i *crs.Interface
 // AddDestination configures an outbound feed for the actor's trust and,
 // when the engine is started, starts its sender.
 func (e *Engine) AddDestination(ctx context.Context, a crs.Actor, d *crs.Destination) error {
-	if err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx *store.Tx) error { return store.InsertDestination(tx, d) }); err != nil {
+	if err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertDestination(d) }); err != nil {
 		return err
 	}
 	e.mu.Lock()
@@ -117,7 +116,7 @@ func (e *Engine) AddDestination(ctx context.Context, a crs.Actor, d *crs.Destina
 // Start starts a sender for each configured destination of every trust.
 // They run until Close or ctx ends.
 func (e *Engine) Start(ctx context.Context) error {
-	dests, err := store.FindDestinations(ctx, e.DB, "")
+	dests, err := e.DB.FindDestinations(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -206,7 +205,7 @@ func (e *Engine) Close() error {
 // interfacesFor returns the interfaces sending as app from facility,
 // cached; a miss asks the database each time, so an interface added by
 // another process is found.
-func (e *Engine) interfacesFor(ctx context.Context, app, facility string) ([]*store.InboundInterface, error) {
+func (e *Engine) interfacesFor(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
 	key := app + "|" + facility
 	e.mu.Lock()
 	l, ok := e.ifaces[key]
@@ -214,7 +213,7 @@ func (e *Engine) interfacesFor(ctx context.Context, app, facility string) ([]*st
 	if ok {
 		return l, nil
 	}
-	l, err := store.FindInterfacesBySender(ctx, e.DB, app, facility)
+	l, err := e.DB.FindInterfacesBySender(ctx, app, facility)
 	if err != nil || len(l) == 0 {
 		return nil, err
 	}
@@ -227,15 +226,16 @@ func (e *Engine) interfacesFor(ctx context.Context, app, facility string) ([]*st
 	return l, nil
 }
 
-// odsOf returns the ODS code of an organisation, cached.
-func (e *Engine) odsOf(q store.Querier, ctx context.Context, orgID string) string {
+// odsOf returns the ODS code of an organisation, cached; lookup finds
+// one not cached.
+func (e *Engine) odsOf(orgID string, lookup func(orgID string) (string, error)) string {
 	e.mu.Lock()
 	ods, ok := e.orgODS[orgID]
 	e.mu.Unlock()
 	if ok {
 		return ods
 	}
-	ods, err := store.ODSCode(ctx, q, orgID)
+	ods, err := lookup(orgID)
 	if err != nil {
 		return ""
 	}

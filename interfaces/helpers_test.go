@@ -124,7 +124,7 @@ func findByNHS(t *testing.T, db *store.DB, tr *storetest.Trust, n string) *crs.P
 
 func messageByControlID(t *testing.T, db *store.DB, orgID, ctrl string) *crs.Message {
 	t.Helper()
-	ms, err := store.SearchMessages(context.Background(), db, orgID, crs.MessageQuery{ControlID: ctrl, Direction: crs.DirectionIn})
+	ms, err := db.SearchMessages(context.Background(), orgID, crs.MessageQuery{ControlID: ctrl, Direction: crs.DirectionIn})
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("message %s in the log: got %d, err %v", ctrl, len(ms), err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/mllp"
-	"github.com/opencrs/crs/store"
 )
 
 var _ mllp.Handler = (*Engine)(nil)
@@ -84,7 +83,7 @@ func reject(seg string, field int, code, format string, args ...any) error {
 var errDuplicate = errors.New("duplicate message")
 
 func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code string) {
-	now := e.DB.Clock.Now()
+	now := e.DB.Now()
 	msg, err := hl7.Parse(raw)
 	if err != nil {
 		ctrl := roughControlID(raw)
@@ -93,7 +92,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		ackText := a.String()
 		m := &crs.Message{ControlID: ctrl, Status: crs.MessageRejected, ACKCode: hl7.AR, ACK: ackText, Raw: string(raw),
 			Errors: []crs.MessageError{{Code: hl7.CodeSegmentSequence, Text: err.Error()}}}
-		if err := store.InsertOrphanMessage(ctx, e.DB, m); err != nil {
+		if err := e.DB.InsertOrphanMessage(ctx, m); err != nil {
 			e.Logger.Error("log unreadable message", "err", err)
 		}
 		return a.Bytes(), "unreadable", hl7.AR
@@ -106,7 +105,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		e.Logger.Error("find interface", "err", err)
 		return e.answer(msg, hl7.AE, now, hl7.ACKError{Code: hl7.CodeInternal, Text: "the message could not be processed now; send it again"}), typ, hl7.AE
 	}
-	var iface *store.InboundInterface
+	var iface *crs.InboundInterface
 	rcv := msg.ReceivingFacility()
 	for _, i := range ifaces {
 		if rcv == "" || rcv == i.OrgODS {
@@ -125,9 +124,9 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		m := &crs.Message{SendingFacility: fac, ControlID: ctrl, Type: typ, Status: crs.MessageRejected, ACKCode: hl7.AR, ACK: a, Raw: string(raw),
 			Errors: []crs.MessageError{{Segment: "MSH", Sequence: 1, Field: field, Code: hl7.CodeUnknownKey, Text: text}}}
 		if rcv != "" {
-			m.OrgID, _ = store.FindOrganisationIDByODS(ctx, e.DB, rcv)
+			m.OrgID, _ = e.DB.FindOrganisationIDByODS(ctx, rcv)
 		}
-		if err := store.InsertOrphanMessage(ctx, e.DB, m); err != nil {
+		if err := e.DB.InsertOrphanMessage(ctx, m); err != nil {
 			e.Logger.Error("log message from unknown sender", "err", err)
 		}
 		return []byte(a), typ, hl7.AR
@@ -135,7 +134,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	actor := iface.Actor()
 	key := ""
 	if ctrl != "" {
-		key = store.MessageKey(iface.OrgID, fac, ctrl)
+		key = crs.MessageKey(iface.OrgID, fac, ctrl)
 	}
 	h, rerr := route(msg)
 	if rerr == nil && ctrl == "" {
@@ -150,8 +149,8 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	var stored string
 	msgID := crs.NewID()
 	if rerr == nil {
-		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx *store.Tx) error {
-			prev, found, err := store.FindInboundACK(tx, key)
+		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
+			prev, found, err := tx.FindInboundACK(key)
 			if err != nil {
 				return err
 			} else if found {
@@ -163,10 +162,10 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 				return err
 			}
 			code := hl7.AA
-			a := e.ack(msg, code, tx.Now, res.warnings...)
+			a := e.ack(msg, code, tx.Now(), res.warnings...)
 			m := &crs.Message{ID: msgID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: res.status, ACKCode: code, ACK: a,
 				PatientID: res.patientID, NHSNumber: res.nhs, MRN: res.mrn, EventID: res.eventID, Raw: string(raw), Errors: messageErrors(res.warnings)}
-			if err := store.InsertInboundMessage(tx, m, key); err != nil {
+			if err := tx.InsertInboundMessage(m, key); err != nil {
 				return err
 			}
 			stored = a
@@ -175,7 +174,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		if err == nil {
 			return []byte(stored), typ, hl7.AA
 		}
-		if errors.Is(err, errDuplicate) || errors.Is(err, store.ErrDuplicateMessage) {
+		if errors.Is(err, errDuplicate) || errors.Is(err, crs.ErrDuplicateMessage) {
 			return e.duplicate(ctx, stored, key, typ)
 		}
 	} else {
@@ -197,9 +196,9 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		status = crs.MessageRejected
 	}
 	var a string
-	werr := e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx *store.Tx) error {
+	werr := e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
 		if key != "" {
-			prev, found, err := store.FindInboundACK(tx, key)
+			prev, found, err := tx.FindInboundACK(key)
 			if err != nil {
 				return err
 			} else if found {
@@ -207,16 +206,16 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 				return errDuplicate
 			}
 		}
-		a = e.ack(msg, code, tx.Now, errs...)
+		a = e.ack(msg, code, tx.Now(), errs...)
 		m := &crs.Message{ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: status, ACKCode: code, ACK: a,
 			Raw: string(raw), Errors: messageErrors(errs)}
 		m.NHSNumber, m.MRN = peekIdentifiers(msg, iface.OrgODS)
-		return store.InsertInboundMessage(tx, m, key)
+		return tx.InsertInboundMessage(m, key)
 	})
 	switch {
 	case werr == nil:
 		return []byte(a), typ, code
-	case errors.Is(werr, errDuplicate) || errors.Is(werr, store.ErrDuplicateMessage):
+	case errors.Is(werr, errDuplicate) || errors.Is(werr, crs.ErrDuplicateMessage):
 		return e.duplicate(ctx, stored, key, typ)
 	}
 	e.Logger.Error("log refused message", "interface", iface.ID, "control_id", ctrl, "err", werr)

@@ -182,7 +182,7 @@ func TestInboundErrors(t *testing.T) {
 					t.Errorf("ERR: got %s-%d %q, want %s-%d containing %q", e.Segment, e.Field, e.Text, tc.seg, tc.field, tc.text)
 				}
 				// Logged raw with its errors, even when refused.
-				ms, err := store.SearchMessages(context.Background(), db, f.trust.Org.ID, crs.MessageQuery{ControlID: ctrl})
+				ms, err := db.SearchMessages(context.Background(), f.trust.Org.ID, crs.MessageQuery{ControlID: ctrl})
 				if tc.name == "unreadable" {
 					return // logged without a trust (MSH-6 cannot be read)
 				}

@@ -9,7 +9,6 @@ import (
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/nhs"
-	"github.com/opencrs/crs/store"
 )
 
 // The inpatient ADT events (A05 pre-admit, A38 cancel pre-admit, A01
@@ -96,7 +95,7 @@ func locate(err error, fields map[string]int) error {
 
 // journeyPatient applies the PID of a journey event: registered (A01) or
 // updated (the others), and returns the outcome for the log.
-func journeyPatient(e *Engine, tx *store.Tx, in *inbound, register bool) (outcome, error) {
+func journeyPatient(e *Engine, tx crs.Tx, in *inbound, register bool) (outcome, error) {
 	if register {
 		return registerOrUpdate(tx, in.msg, in.iface, e)
 	}
@@ -123,13 +122,13 @@ func (e *Engine) eventTime(m *hl7.Message) (time.Time, error) {
 
 // place finds the ward and bed of a PL field (ward^room^bed^facility)
 // in the trust's locations; the bed may be left empty.
-func place(tx *store.Tx, m *hl7.Message, field int) (wardID, bedID string, err error) {
+func place(tx crs.Tx, m *hl7.Message, field int) (wardID, bedID string, err error) {
 	p := fmt.Sprintf("PV1-%d", field)
 	ward, bay, bed := strings.TrimSpace(m.Get(p+".1")), strings.TrimSpace(m.Get(p+".2")), strings.TrimSpace(m.Get(p+".3"))
 	if ward == "" {
 		return "", "", fieldErr("PV1", field, hl7.CodeRequiredFieldMissing, "%s location holds no ward code (ward^room^bed)", p)
 	}
-	if wardID, err = store.FindWardByCode(tx, ward); err != nil {
+	if wardID, err = tx.FindWardByCode(ward); err != nil {
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
 			return "", "", fieldErr("PV1", field, hl7.CodeUnknownKey, "%s: unknown ward code %s", p, ward)
 		}
@@ -138,7 +137,7 @@ func place(tx *store.Tx, m *hl7.Message, field int) (wardID, bedID string, err e
 	if bed == "" {
 		return wardID, "", nil
 	}
-	if bedID, err = store.FindBedByCode(tx, wardID, bay, bed); err != nil {
+	if bedID, err = tx.FindBedByCode(wardID, bay, bed); err != nil {
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
 			where := ward
 			if bay != "" {
@@ -156,9 +155,9 @@ func visitNumber(m *hl7.Message) string { return strings.TrimSpace(m.Get("PV1-19
 
 // findSpell finds the spell a journey event is about: by visit number,
 // else the patient's open spell (latest spell when latest is set).
-func findSpell(tx *store.Tx, in *inbound, patientID string, latest bool) (*crs.Spell, error) {
+func findSpell(tx crs.Tx, in *inbound, patientID string, latest bool) (*crs.Spell, error) {
 	if v := visitNumber(in.msg); v != "" {
-		sp, err := store.FindSpellByVisitNumber(tx, patientID, in.iface.SendingFacility, v)
+		sp, err := tx.FindSpellByVisitNumber(patientID, in.iface.SendingFacility, v)
 		if err == nil || crs.ErrorCode(err) != crs.ENOTFOUND {
 			return sp, err
 		}
@@ -168,9 +167,9 @@ func findSpell(tx *store.Tx, in *inbound, patientID string, latest bool) (*crs.S
 	var sp *crs.Spell
 	var err error
 	if latest {
-		sp, err = store.LatestSpell(tx, patientID)
+		sp, err = tx.LatestSpell(patientID)
 	} else {
-		sp, err = store.CurrentSpell(tx, patientID)
+		sp, err = tx.CurrentSpell(patientID)
 	}
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		what := "is not an inpatient"
@@ -186,10 +185,10 @@ func findSpell(tx *store.Tx, in *inbound, patientID string, latest bool) (*crs.S
 }
 
 // touched completes the outcome of an applied journey event.
-func touched(tx *store.Tx, out outcome, sp *crs.Spell) outcome {
+func touched(tx crs.Tx, out outcome, sp *crs.Spell) outcome {
 	out.status = crs.MessageApplied
 	out.spellID = sp.ID
-	out.eventID = store.LastEventID(tx)
+	out.eventID = tx.LastEventID()
 	return out
 }
 
@@ -253,7 +252,7 @@ func code(m *hl7.Message, field int, table []nhs.Code, hl7Codes map[string]strin
 
 // applyAdmit applies A01: the patient is admitted to the ward and bed of
 // PV1-3 under the consultant of PV1-7, at PV1-44.
-func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
 	if m.Segment("PV1") == nil {
 		return outcome{}, fieldErr("PV1", 0, hl7.CodeSegmentSequence, "the PV1 segment is missing: an admission needs PV1-3 location and PV1-7 consultant")
@@ -306,13 +305,13 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 			return out, err
 		}
 	}
-	sp, err := store.AdmitPatient(tx, ad)
+	sp, err := tx.AdmitPatient(ad)
 	if err != nil {
 		return out, locate(err, pv1Fields)
 	}
 	out = touched(tx, out, sp)
 	if v := visitNumber(m); v != "" {
-		if err := store.LinkVisitNumber(tx, sp, in.iface.SendingFacility, v); err != nil {
+		if err := tx.LinkVisitNumber(sp, in.iface.SendingFacility, v); err != nil {
 			return out, err
 		}
 	}
@@ -321,7 +320,7 @@ func applyAdmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 
 // applyTransfer applies A02: the patient moves to PV1-3 (PV1-6, the
 // prior location, is what the sender believed; the record knows it).
-func applyTransfer(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyTransfer(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	out, err := journeyPatient(e, tx, in, false)
 	if err != nil {
 		return out, err
@@ -337,7 +336,7 @@ func applyTransfer(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	if t.WardID, t.BedID, err = place(tx, in.msg, 3); err != nil {
 		return out, err
 	}
-	if err := store.TransferPatient(tx, sp.ID, t); err != nil {
+	if err := tx.TransferPatient(sp.ID, t); err != nil {
 		return out, locate(err, pv1Fields)
 	}
 	return touched(tx, out, sp), nil
@@ -345,7 +344,7 @@ func applyTransfer(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 
 // applyDischarge applies A03: the spell ends at PV1-45, with the
 // discharge method and destination of PV1-36 and PV1-37.
-func applyDischarge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyDischarge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	out, err := journeyPatient(e, tx, in, false)
 	if err != nil {
 		return out, err
@@ -376,7 +375,7 @@ func applyDischarge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 	if d.At, err = e.pv1Time(m, "PV1", 45, "discharge date/time"); err != nil {
 		return out, err
 	}
-	if err := store.DischargePatient(tx, sp.ID, d); err != nil {
+	if err := tx.DischargePatient(sp.ID, d); err != nil {
 		return out, locate(err, dischargeFields)
 	}
 	return touched(tx, out, sp), nil
@@ -384,8 +383,8 @@ func applyDischarge(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 
 // applyCancel applies A11, A12 and A13: the admission, last transfer or
 // discharge entered in error is undone.
-func applyCancel(trig string) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyCancel(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
+	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		out, err := journeyPatient(e, tx, in, false)
 		if err != nil {
 			return out, err
@@ -397,11 +396,11 @@ func applyCancel(trig string) func(e *Engine, tx *store.Tx, in *inbound) (outcom
 		reason := fmt.Sprintf("HL7 ADT^%s %s from %s", trig, in.msg.ControlID(), in.iface.Name)
 		switch trig {
 		case "A11":
-			err = store.CancelPatientAdmission(tx, sp.ID, reason)
+			err = tx.CancelPatientAdmission(sp.ID, reason)
 		case "A12":
-			err = store.CancelPatientTransfer(tx, sp.ID, reason)
+			err = tx.CancelPatientTransfer(sp.ID, reason)
 		case "A13":
-			err = store.CancelPatientDischarge(tx, sp.ID, reason)
+			err = tx.CancelPatientDischarge(sp.ID, reason)
 		}
 		if err != nil {
 			return out, err
@@ -412,8 +411,8 @@ func applyCancel(trig string) func(e *Engine, tx *store.Tx, in *inbound) (outcom
 
 // applyLeave applies A21 (leave of absence starts) and A22 (the patient
 // returns), at EVN-6.
-func applyLeave(start bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
-	return func(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyLeave(start bool) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
+	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		out, err := journeyPatient(e, tx, in, false)
 		if err != nil {
 			return out, err
@@ -427,9 +426,9 @@ func applyLeave(start bool) func(e *Engine, tx *store.Tx, in *inbound) (outcome,
 			return out, err
 		}
 		if start {
-			err = store.StartPatientLeave(tx, sp.ID, at)
+			err = tx.StartPatientLeave(sp.ID, at)
 		} else {
-			err = store.EndPatientLeave(tx, sp.ID, at)
+			err = tx.EndPatientLeave(sp.ID, at)
 		}
 		if err != nil {
 			return out, locate(err, pv1Fields)
@@ -460,12 +459,12 @@ func preadmitKey(m *hl7.Message) (key string, field int) {
 // plannedAdmission finds the patient's planned admission the message's
 // visit (or preadmit) number names, of any status; nil when it names none
 // or gives no number.
-func plannedAdmission(tx *store.Tx, in *inbound, patientID string) (*crs.Preadmission, int, error) {
+func plannedAdmission(tx crs.Tx, in *inbound, patientID string) (*crs.Preadmission, int, error) {
 	key, field := preadmitKey(in.msg)
 	if key == "" {
 		return nil, 0, nil
 	}
-	p, err := store.FindPreadmissionByVisit(tx, patientID, in.iface.SendingFacility, key)
+	p, err := tx.FindPreadmissionByVisit(patientID, in.iface.SendingFacility, key)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, field, nil
 	}
@@ -479,7 +478,7 @@ func plannedAdmission(tx *store.Tx, in *inbound, patientID string) (*crs.Preadmi
 // visit number changes the pending planned admission. A ward code the
 // trust does not have is kept as given, with a warning: the pre-admission
 // is on the record, and the ward is chosen at admission.
-func applyPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyPreadmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
 	if m.Segment("PV1") == nil {
 		return outcome{}, fieldErr("PV1", 0, hl7.CodeSegmentSequence, "the PV1 segment is missing: a pre-admission needs PV1 (PV1-19 visit number, PV1-3 ward, PV1-7 consultant)")
@@ -529,14 +528,14 @@ func applyPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 		if prev.SourceVisit != "" {
 			p.SourceVisit, p.SourceFacility = prev.SourceVisit, prev.SourceFacility
 		}
-		err = store.UpdatePreadmission(tx, p)
+		err = tx.UpdatePreadmission(p)
 	default: // none yet, or cancelled: a planned admission of its own
-		err = store.RecordPreadmission(tx, p)
+		err = tx.RecordPreadmission(p)
 	}
 	if err != nil {
 		return out, locate(err, preadmitFields)
 	}
-	out.status, out.eventID = crs.MessageApplied, store.LastEventID(tx)
+	out.status, out.eventID = crs.MessageApplied, tx.LastEventID()
 	if p.WardCode != "" && p.WardID == "" {
 		out.warnings = append(out.warnings, hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 3, Code: hl7.CodeUnknownKey, Severity: hl7.SeverityWarning,
 			Text: fmt.Sprintf("PV1-3 ward code %s is not a ward of this trust: the pre-admission is recorded with the code as given, and the ward is chosen at admission", p.WardCode)})
@@ -547,7 +546,7 @@ func applyPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
 // applyCancelPreadmit applies A38: the pending planned admission PV1-19
 // (or PV1-5) names is cancelled; without a number, the patient's only
 // pending one. EVN-4, the event reason, is kept with the reason.
-func applyCancelPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) {
+func applyCancelPreadmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	out, err := journeyPatient(e, tx, in, false)
 	if err != nil {
 		return out, err
@@ -566,7 +565,7 @@ func applyCancelPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) 
 	case p != nil && p.Status == crs.PreadmissionAdmitted:
 		return out, fieldErr("PV1", field, hl7.CodeUnknownKey, "PV1-%d visit number %s: the patient has been admitted (visit %s), so the pre-admission cannot be cancelled; send A11 to cancel the admission", field, key, p.VisitNumber)
 	case key == "":
-		pending, err := store.PendingPreadmissions(tx, out.patientID)
+		pending, err := tx.PendingPreadmissions(out.patientID)
 		if err != nil {
 			return out, err
 		}
@@ -583,9 +582,9 @@ func applyCancelPreadmit(e *Engine, tx *store.Tx, in *inbound) (outcome, error) 
 	if why := strings.TrimSpace(m.Get("EVN-4.1")); why != "" {
 		reason += " (event reason " + why + ")"
 	}
-	if err := store.CancelPreadmission(tx, p.ID, reason); err != nil {
+	if err := tx.CancelPreadmission(p.ID, reason); err != nil {
 		return out, err
 	}
-	out.status, out.eventID = crs.MessageApplied, store.LastEventID(tx)
+	out.status, out.eventID = crs.MessageApplied, tx.LastEventID()
 	return out, nil
 }

@@ -266,7 +266,7 @@ func TestOutboundAdmission(t *testing.T) {
 		if sp.VisitNumber == "" || len(sp.VisitNumber) > 20 {
 			t.Errorf("visit number %q: want one of at most 20 characters (HL7 v2.4 PV1-19)", sp.VisitNumber)
 		}
-		ms, err := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: "A01", Limit: 10})
+		ms, err := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: "A01", Limit: 10})
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("A01 on the feed: got %d, err %v", len(ms), err)
 		}

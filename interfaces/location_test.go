@@ -42,7 +42,7 @@ func TestOutboundBay(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.trig, func(t *testing.T) {
-				ms, err := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: tc.trig})
+				ms, err := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: tc.trig})
 				if err != nil || len(ms) != 1 {
 					t.Fatalf("%s on the feed: got %d, err %v", tc.trig, len(ms), err)
 				}

@@ -63,7 +63,7 @@ func TestMetricsOverHTTP(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for ods, d := range dests {
 		for {
-			n, err := store.QueueDepth(ctx, db, d.ID)
+			n, err := db.QueueDepth(ctx, d.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

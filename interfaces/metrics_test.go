@@ -11,7 +11,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
 
@@ -123,7 +122,7 @@ func TestMetricsInbound(t *testing.T) {
 	}
 
 	// The queue depth gauge says what the store holds for the destination.
-	want, err := store.QueueDepth(ctx, f.db, d.ID)
+	want, err := f.db.QueueDepth(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/store"
 )
 
 // eventTriggers maps the events of the record to the ADT trigger event
@@ -68,11 +67,11 @@ type eventData struct {
 // transaction of the change, it renders the event for each enabled
 // destination of the trust subscribed to its trigger and queues it, so
 // the change and its messages commit together or not at all.
-func (e *Engine) outbox(tx *store.Tx, ev *crs.Event) error {
+func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 	if eventTriggers[ev.Type] == "" {
 		return nil
 	}
-	dests, err := store.DestinationsForEvent(tx)
+	dests, err := tx.DestinationsForEvent()
 	if err != nil || len(dests) == 0 {
 		return err
 	}
@@ -81,13 +80,13 @@ func (e *Engine) outbox(tx *store.Tx, ev *crs.Event) error {
 		return crs.Errorf(crs.EINTERNAL, "read event data for the HL7 feed: %w", err)
 	}
 	if data.Patient == nil {
-		p, err := store.GetPatient(tx, ev.PatientID)
+		p, err := tx.GetPatient(ev.PatientID)
 		if err != nil {
 			return err
 		}
 		data.Patient = p
 	}
-	ods := e.odsOf(tx, tx.Context(), tx.Actor.OrgID)
+	ods := e.odsOf(tx.Actor().OrgID, func(string) (string, error) { return tx.TrustODS() })
 	for _, d := range dests {
 		trig := Trigger(ev.Type, d)
 		if !d.Subscribes(trig) && !d.Subscribes(eventTriggers[ev.Type]) {
@@ -98,7 +97,7 @@ func (e *Engine) outbox(tx *store.Tx, ev *crs.Event) error {
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "render %s for %s: %w", trig, d.Name, err)
 		}
-		if err := store.EnqueueMessage(tx, &crs.Message{ChannelID: d.ID, SendingFacility: ods, ControlID: ctrl, Type: "ADT^" + trig,
+		if err := tx.EnqueueMessage(&crs.Message{ChannelID: d.ID, SendingFacility: ods, ControlID: ctrl, Type: "ADT^" + trig,
 			PatientID: data.Patient.ID, NHSNumber: data.Patient.NHSNumber, MRN: data.Patient.MRN, EventID: ev.ID, Raw: msg.String()}); err != nil {
 			return err
 		}

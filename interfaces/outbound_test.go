@@ -145,7 +145,7 @@ func TestOutboundFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		out, err := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Limit: 100})
+		out, err := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Limit: 100})
 		if err != nil || len(out) != n {
 			t.Fatalf("queued: %d, err %v; want %d", len(out), err, n)
 		}
@@ -207,7 +207,7 @@ func TestOutboundFaults(t *testing.T) {
 		if strings.Join(p.acked, " ") != strings.Join(want, " ") {
 			t.Errorf("acknowledged:\n%v\nwant\n%v", p.acked, want)
 		}
-		ms, _ := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Status: crs.MessageSent, Limit: 100})
+		ms, _ := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Status: crs.MessageSent, Limit: 100})
 		if len(ms) != n {
 			t.Errorf("sent: %d, want %d", len(ms), n)
 		}
@@ -229,12 +229,12 @@ func TestOutbox(t *testing.T) {
 			}
 		}
 		count := func(dest string) int {
-			ms, _ := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: dest, Limit: 1000})
+			ms, _ := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: dest, Limit: 1000})
 			return len(ms)
 		}
 		// A change that fails after registering queues nothing.
-		err := db.Write(ctx, f.trust.Actor(crs.RoleClerk), crs.ActRegisterPatient, func(tx *store.Tx) error {
-			if err := store.InsertPatient(tx, &crs.Patient{GivenName: "A", FamilyName: "B", BirthDate: crs.NewDate(1990, 1, 1)}); err != nil {
+		err := db.Write(ctx, f.trust.Actor(crs.RoleClerk), crs.ActRegisterPatient, func(tx crs.Tx) error {
+			if err := tx.InsertPatient(&crs.Patient{GivenName: "A", FamilyName: "B", BirthDate: crs.NewDate(1990, 1, 1)}); err != nil {
 				return err
 			}
 			return crs.Errorf(crs.ECONFLICT, "changed my mind")
@@ -263,7 +263,7 @@ func TestOutbox(t *testing.T) {
 		if count(all.ID) != 3 || count(noEcho.ID) != 1 {
 			t.Errorf("clerk's changes: ALL %d (want 3), PAS-BACK %d (want 1)", count(all.ID), count(noEcho.ID))
 		}
-		ms, _ := store.SearchMessages(ctx, db, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: all.ID, Limit: 1})
+		ms, _ := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: all.ID, Limit: 1})
 		m, err := hl7.Parse([]byte(ms[0].Raw))
 		if err != nil {
 			t.Fatal(err)

@@ -25,7 +25,7 @@ func planned(t *testing.T, db *store.DB, tr *storetest.Trust, patientID string) 
 // sent returns the messages of trigger queued for destination d, in order.
 func sent(t *testing.T, db *store.DB, tr *storetest.Trust, d *crs.Destination, trig string) []*hl7.Message {
 	t.Helper()
-	ms, err := store.SearchMessages(context.Background(), db, tr.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: trig, Limit: 100})
+	ms, err := db.SearchMessages(context.Background(), tr.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Type: trig, Limit: 100})
 	if err != nil {
 		t.Fatalf("outbound %s: %v", trig, err)
 	}

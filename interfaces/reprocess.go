@@ -8,7 +8,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/store"
 )
 
 // refusal is why a reprocess was refused before the message was tried
@@ -42,14 +41,14 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 	if err := e.authorize(a); err != nil {
 		return nil, err
 	}
-	m, err := store.GetMessage(ctx, e.DB, a.OrgID, id)
+	m, err := e.DB.GetMessage(ctx, a.OrgID, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkReprocessable(m); err != nil {
 		return nil, err
 	}
-	iface, err := store.FindInboundInterface(ctx, e.DB, a.OrgID, m.ChannelID)
+	iface, err := e.DB.FindInboundInterface(ctx, a.OrgID, m.ChannelID)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.ECONFLICT, "the interface message %s came in on no longer exists; it cannot be reprocessed", m.ControlID)
 	} else if err != nil {
@@ -78,13 +77,13 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 	}
 	if rerr == nil {
 		var out *crs.Message
-		err = e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx *store.Tx) error {
+		err = e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx crs.Tx) error {
 			cur, err := reprocessableTx(tx, id)
 			if err != nil {
 				return err
 			}
 			var res outcome
-			if err := store.ActAs(tx, actor, func() error {
+			if err := tx.ActAs(actor, func() error {
 				var err error
 				res, err = h.apply(e, tx, &inbound{id: cur.ID, msg: msg, iface: iface})
 				return err
@@ -92,10 +91,10 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 				return err
 			}
 			cur.Status, cur.ACKCode = res.status, hl7.AA
-			cur.ACK = e.ack(msg, hl7.AA, tx.Now, res.warnings...)
+			cur.ACK = e.ack(msg, hl7.AA, tx.Now(), res.warnings...)
 			cur.Errors = messageErrors(res.warnings)
 			cur.PatientID, cur.NHSNumber, cur.MRN, cur.EventID = res.patientID, res.nhs, res.mrn, res.eventID
-			if err := store.UpdateReprocessedMessage(tx, cur); err != nil {
+			if err := tx.UpdateReprocessedMessage(cur); err != nil {
 				return &refusal{err}
 			}
 			out = cur
@@ -122,21 +121,21 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 		e.Logger.Error("reprocess inbound message", "interface", iface.ID, "message", id, "err", err)
 	}
 	var out *crs.Message
-	werr := e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx *store.Tx) error {
+	werr := e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx crs.Tx) error {
 		cur, err := reprocessableTx(tx, id)
 		if err != nil {
 			return err
 		}
 		if msg != nil {
-			cur.ACK = e.ack(msg, code, tx.Now, errs...)
+			cur.ACK = e.ack(msg, code, tx.Now(), errs...)
 			cur.NHSNumber, cur.MRN = peekIdentifiers(msg, iface.OrgODS)
 		} else {
-			ack := hl7.NewACK(nil, code, controlID(), tx.Now, errs...)
+			ack := hl7.NewACK(nil, code, controlID(), tx.Now(), errs...)
 			_ = ack.Set("MSA-2", roughControlID([]byte(cur.Raw)))
 			cur.ACK = ack.String()
 		}
 		cur.Status, cur.ACKCode, cur.Errors = status, code, messageErrors(errs)
-		if err := store.UpdateReprocessedMessage(tx, cur); err != nil {
+		if err := tx.UpdateReprocessedMessage(cur); err != nil {
 			return err
 		}
 		out = cur
@@ -167,8 +166,8 @@ func checkReprocessable(m *crs.Message) error {
 
 // reprocessableTx reads the log entry within the command and checks it
 // may still be reprocessed: another analyst may have applied it since.
-func reprocessableTx(tx *store.Tx, id string) (*crs.Message, error) {
-	m, err := store.GetMessageTx(tx, id)
+func reprocessableTx(tx crs.Tx, id string) (*crs.Message, error) {
+	m, err := tx.GetMessage(id)
 	if err == nil {
 		err = checkReprocessable(m)
 	}
@@ -181,7 +180,7 @@ func reprocessableTx(tx *store.Tx, id string) (*crs.Message, error) {
 // emitReprocessed appends the event of a reprocess, and its audit
 // record, as the analyst: which message, from which interface, what it
 // was and what it now is.
-func emitReprocessed(tx *store.Tx, iface *store.InboundInterface, m *crs.Message, from string) error {
+func emitReprocessed(tx crs.Tx, iface *crs.InboundInterface, m *crs.Message, from string) error {
 	what := "applied"
 	if m.Status != crs.MessageApplied {
 		what = "still " + m.Status
@@ -206,20 +205,20 @@ func (e *Engine) ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string
 	if !from.Before(to) {
 		return rep, crs.FieldErrorf("to", "the end of the period must be after its start")
 	}
-	is, err := store.FindInterfaces(ctx, e.DB, a.OrgID)
+	is, err := e.DB.FindInterfaces(ctx, a.OrgID)
 	if err != nil {
 		return rep, err
 	}
 	if !slices.ContainsFunc(is, func(i *crs.Interface) bool { return i.ID == ifaceID }) {
 		return rep, crs.Errorf(crs.ENOTFOUND, "no such inbound interface in this trust")
 	}
-	if _, err := store.FindInboundInterface(ctx, e.DB, a.OrgID, ifaceID); err != nil {
+	if _, err := e.DB.FindInboundInterface(ctx, a.OrgID, ifaceID); err != nil {
 		return rep, err
 	}
 	q := crs.MessageQuery{Direction: crs.DirectionIn, ChannelID: ifaceID, Status: crs.MessageFailed, From: from, To: to, Limit: 1000}
 	var ids []string
 	for {
-		ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+		ms, err := e.DB.SearchMessages(ctx, a.OrgID, q)
 		if err != nil {
 			return rep, err
 		}
@@ -257,7 +256,7 @@ func (e *Engine) MessageHistory(ctx context.Context, a crs.Actor, id string) ([]
 	if err := e.authorize(a); err != nil {
 		return nil, err
 	}
-	return store.FindEvents(ctx, e.DB.Reader(), a.OrgID, "subject_id = $2", id)
+	return e.DB.SubjectEvents(ctx, a.OrgID, id)
 }
 
 // authorize checks the actor may manage interfaces, auditing a refusal.

@@ -92,6 +92,15 @@ func TestReprocessMessage(t *testing.T) {
 		if len(rev) != 1 || rev[0].UserID != analyst.UserID || rev[0].PatientID != p.ID || !strings.Contains(rev[0].Summary, "applied") {
 			t.Fatalf("reprocess events: %+v; want one by the analyst about the patient, applied", rev)
 		}
+		// The analyst's history of the message: logged refused, then
+		// reprocessed, newest first; a clerk may not read it.
+		hist, err := f.e.MessageHistory(ctx, analyst, m.ID)
+		if err != nil || len(hist) != 2 || hist[0].ID != rev[0].ID || hist[1].Type != crs.EventMessageReceived || hist[1].SubjectID != m.ID {
+			t.Errorf("message history: %d events %v; want the reprocess, then the refused receipt", len(hist), err)
+		}
+		if _, err := f.e.MessageHistory(ctx, f.trust.Actor(crs.RoleClerk), m.ID); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("message history read by a clerk: %v; want EFORBIDDEN", err)
+		}
 		var data map[string]any
 		_ = json.Unmarshal(rev[0].Data, &data)
 		if data["from_status"] != crs.MessageFailed || data["status"] != crs.MessageApplied || data["interface_id"] != f.iface.ID {
@@ -157,7 +166,7 @@ func TestReprocessStillInError(t *testing.T) {
 		if evs := reprocessEvents(t, db, org, m.ID); len(evs) != 2 || !strings.Contains(evs[0].Summary, "still error") {
 			t.Errorf("reprocess events: %d (%v); want 2, still in error", len(evs), evs)
 		}
-		if n, _ := store.CountMessages(ctx, db, org, crs.MessageQuery{ControlID: "SE1"}, 10); n != 1 {
+		if n, _ := db.CountMessages(ctx, org, crs.MessageQuery{ControlID: "SE1"}, 10); n != 1 {
 			t.Errorf("log entries of SE1: %d; want 1", n)
 		}
 	})

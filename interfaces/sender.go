@@ -10,7 +10,6 @@ import (
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/mllp"
-	"github.com/opencrs/crs/store"
 )
 
 // sender delivers one destination's queue: one message in flight, in
@@ -90,7 +89,7 @@ func (s *sender) run(ctx context.Context) {
 // to wait before the next step (0 for at once).
 func (s *sender) step(ctx context.Context) time.Duration {
 	e, d := s.e, s.dest
-	head, err := store.QueueHead(ctx, e.DB, d.ID)
+	head, err := e.DB.QueueHead(ctx, d.ID)
 	if err != nil {
 		if crs.ErrorCode(err) != crs.ENOTFOUND && ctx.Err() == nil {
 			e.Logger.Error("read outbound queue", "destination", d.ID, "err", err)
@@ -115,7 +114,7 @@ func (s *sender) step(ctx context.Context) time.Duration {
 		return 0 // shutting down: the message stays at the head, to be sent again
 	}
 	e.Metrics.outbound(e.feedKey(ctx, d), head.Type, out.ACKCode, out.Status, time.Since(start))
-	if err := store.RecordSendOutcome(context.WithoutCancel(ctx), e.DB, head.ID, out); err != nil {
+	if err := e.DB.RecordSendOutcome(context.WithoutCancel(ctx), head.ID, out); err != nil {
 		e.Logger.Error("record send outcome", "destination", d.ID, "message", head.ID, "err", err)
 		return time.Second
 	}
@@ -142,7 +141,7 @@ func (s *sender) closeConn() {
 }
 
 // send tries the message once and says what became of it.
-func (s *sender) send(ctx context.Context, m *crs.Message) store.MessageOutcome {
+func (s *sender) send(ctx context.Context, m *crs.Message) crs.SendOutcome {
 	e, d := s.e, s.dest
 	s.mu.Lock()
 	if s.client == nil {
@@ -156,14 +155,14 @@ func (s *sender) send(ctx context.Context, m *crs.Message) store.MessageOutcome 
 	}
 	c := s.client
 	s.mu.Unlock()
-	retry := func(reason string) store.MessageOutcome {
+	retry := func(reason string) crs.SendOutcome {
 		// No usable answer: drop the connection so a late ACK cannot be
 		// matched to the next message, and send the same message again.
 		s.closeConn()
 		var n int
 		s.set(func() { s.lastErr = reason; s.fails++; n = s.fails })
 		e.Logger.Warn("outbound message not acknowledged", "destination", d.ID, "control_id", m.ControlID, "reason", reason)
-		return store.MessageOutcome{Status: crs.MessageQueued, ACKCode: m.ACKCode, ACK: m.ACK, LastError: reason, Errors: m.Errors,
+		return crs.SendOutcome{Status: crs.MessageQueued, ACKCode: m.ACKCode, ACK: m.ACK, LastError: reason, Errors: m.Errors,
 			NextAttemptAt: time.Now().Add(e.backoff(min(n, 8))), Unanswered: true}
 	}
 	reply, err := c.Send(ctx, []byte(m.Raw))
@@ -186,7 +185,7 @@ func (s *sender) send(ctx context.Context, m *crs.Message) store.MessageOutcome 
 			text = ae.Text
 		}
 	}
-	out := store.MessageOutcome{ACKCode: ack.Code, ACK: string(reply), Errors: errs}
+	out := crs.SendOutcome{ACKCode: ack.Code, ACK: string(reply), Errors: errs}
 	switch ack.Code {
 	case hl7.AA, hl7.CA:
 		out.Status = crs.MessageSent

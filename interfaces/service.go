@@ -7,7 +7,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/store"
 )
 
 var _ crs.MessageService = (*Engine)(nil)
@@ -18,7 +17,7 @@ func (e *Engine) SearchMessages(ctx context.Context, a crs.Actor, q crs.MessageQ
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return nil, err
 	}
-	ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+	ms, err := e.DB.SearchMessages(ctx, a.OrgID, q)
 	if err == nil {
 		e.DB.Audit(a, q.PatientID, crs.AuditSearch, "hl7 message log")
 	}
@@ -31,7 +30,7 @@ func (e *Engine) FindMessage(ctx context.Context, a crs.Actor, id string) (*crs.
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return nil, err
 	}
-	m, err := store.GetMessage(ctx, e.DB, a.OrgID, id)
+	m, err := e.DB.GetMessage(ctx, a.OrgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -57,16 +56,16 @@ func (e *Engine) ResendMessages(ctx context.Context, a crs.Actor, ids []string) 
 	if len(ids) == 0 {
 		return crs.Errorf(crs.EINVALID, "choose the messages to resend")
 	}
-	return store.ResendMessages(ctx, e.DB, a, ids)
+	return e.DB.ResendMessages(ctx, a, ids)
 }
 
 // CountMessages counts the trust's logged messages matching q, up to
-// most (see store.CountMessages).
+// most (see crs.MessageLog.CountMessages).
 func (e *Engine) CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error) {
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return 0, err
 	}
-	return store.CountMessages(ctx, e.DB, a.OrgID, q, most)
+	return e.DB.CountMessages(ctx, a.OrgID, q, most)
 }
 
 // Channels lists the trust's inbound interfaces and outbound
@@ -75,11 +74,11 @@ func (e *Engine) Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, [
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return nil, nil, err
 	}
-	is, err := store.FindInterfaces(ctx, e.DB, a.OrgID)
+	is, err := e.DB.FindInterfaces(ctx, a.OrgID)
 	if err != nil {
 		return nil, nil, err
 	}
-	ds, err := store.FindDestinations(ctx, e.DB, a.OrgID)
+	ds, err := e.DB.FindDestinations(ctx, a.OrgID)
 	return is, ds, err
 }
 
@@ -93,7 +92,7 @@ func (e *Engine) ResendRange(ctx context.Context, a crs.Actor, destID string, fr
 	if !from.Before(to) {
 		return 0, crs.FieldErrorf("to", "the end of the period must be after its start")
 	}
-	dests, err := store.FindDestinations(ctx, e.DB, a.OrgID)
+	dests, err := e.DB.FindDestinations(ctx, a.OrgID)
 	if err != nil {
 		return 0, err
 	}
@@ -105,7 +104,7 @@ func (e *Engine) ResendRange(ctx context.Context, a crs.Actor, destID string, fr
 	q := crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: destID, From: from, To: to, Limit: 1000}
 	var ids []string
 	for {
-		ms, err := store.SearchMessages(ctx, e.DB, a.OrgID, q)
+		ms, err := e.DB.SearchMessages(ctx, a.OrgID, q)
 		if err != nil {
 			return 0, err
 		}
@@ -121,12 +120,12 @@ func (e *Engine) ResendRange(ctx context.Context, a crs.Actor, destID string, fr
 		return 0, nil
 	}
 	slices.Reverse(ids)
-	return len(ids), store.ResendMessages(ctx, e.DB, a, ids)
+	return len(ids), e.DB.ResendMessages(ctx, a, ids)
 }
 
 // SkipMessage takes a waiting outbound message out of its queue unsent.
 func (e *Engine) SkipMessage(ctx context.Context, a crs.Actor, id string) error {
-	return store.SkipMessage(ctx, e.DB, a, id)
+	return e.DB.SkipMessage(ctx, a, id)
 }
 
 // FeedStatuses reports each of the trust's destinations: queue depth,
@@ -136,17 +135,17 @@ func (e *Engine) FeedStatuses(ctx context.Context, a crs.Actor) ([]*crs.FeedStat
 	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
 		return nil, err
 	}
-	dests, err := store.FindDestinations(ctx, e.DB, a.OrgID)
+	dests, err := e.DB.FindDestinations(ctx, a.OrgID)
 	if err != nil {
 		return nil, err
 	}
 	var out []*crs.FeedStatus
 	for _, d := range dests {
 		fs := &crs.FeedStatus{Destination: d}
-		if fs.Depth, err = store.QueueDepth(ctx, e.DB, d.ID); err != nil {
+		if fs.Depth, err = e.DB.QueueDepth(ctx, d.ID); err != nil {
 			return nil, err
 		}
-		head, err := store.QueueHead(ctx, e.DB, d.ID)
+		head, err := e.DB.QueueHead(ctx, d.ID)
 		switch {
 		case err == nil:
 			fs.Oldest, fs.OldestAt = head, head.CreatedAt
@@ -158,7 +157,7 @@ func (e *Engine) FeedStatuses(ctx context.Context, a crs.Actor) ([]*crs.FeedStat
 		case crs.ErrorCode(err) != crs.ENOTFOUND:
 			return nil, err
 		}
-		if fs.LastSentAt, err = store.LastSent(ctx, e.DB, d.ID); err != nil {
+		if fs.LastSentAt, err = e.DB.LastSent(ctx, d.ID); err != nil {
 			return nil, err
 		}
 		e.mu.Lock()
@@ -180,13 +179,13 @@ func (e *Engine) FeedStatuses(ctx context.Context, a crs.Actor) ([]*crs.FeedStat
 
 // queueDepths gives each destination's queue depth for the metrics.
 func (e *Engine) queueDepths(ctx context.Context) map[feedKey]int {
-	dests, err := store.FindDestinations(ctx, e.DB, "")
+	dests, err := e.DB.FindDestinations(ctx, "")
 	if err != nil {
 		return nil
 	}
 	out := map[feedKey]int{}
 	for _, d := range dests {
-		n, err := store.QueueDepth(ctx, e.DB, d.ID)
+		n, err := e.DB.QueueDepth(ctx, d.ID)
 		if err != nil {
 			continue
 		}
@@ -197,7 +196,7 @@ func (e *Engine) queueDepths(ctx context.Context) map[feedKey]int {
 
 // feedKey names a destination in the metrics.
 func (e *Engine) feedKey(ctx context.Context, d *crs.Destination) feedKey {
-	return feedKey{Trust: e.odsOf(e.DB.Reader(), ctx, d.OrgID), Destination: d.Name}
+	return feedKey{Trust: e.odsOf(d.OrgID, func(orgID string) (string, error) { return e.DB.ODSCode(ctx, orgID) }), Destination: d.Name}
 }
 
 // MessageTree is the package func MessageTree, for the analyst's pages.

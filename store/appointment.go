@@ -29,7 +29,7 @@ func scanAppointment(r scanner) (*crs.Appointment, error) {
 }
 
 func getAppointment(tx *Tx, id string) (*crs.Appointment, error) {
-	return scanAppointment(tx.QueryRow(`SELECT `+appointmentColumns+` FROM appointments WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	return scanAppointment(tx.QueryRow(`SELECT `+appointmentColumns+` FROM appointments WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
 // appointmentEventData is the Data of appointment events: enough for an
@@ -45,21 +45,21 @@ type appointmentEventData struct {
 
 func (s *appointmentEventData) fill(tx *Tx) {
 	var locID string
-	tx.QueryRow(`SELECT code, consultant_code, location_id FROM clinics WHERE id = $1 AND org_id = $2`, s.Appointment.ClinicID, tx.Actor.OrgID).Scan(&s.ClinicCode, &s.Consultant, &locID)
+	tx.QueryRow(`SELECT code, consultant_code, location_id FROM clinics WHERE id = $1 AND org_id = $2`, s.Appointment.ClinicID, tx.actor.OrgID).Scan(&s.ClinicCode, &s.Consultant, &locID)
 	s.Location = locationCode(tx, locID)
 	if s.Appointment.PathwayID != "" {
-		tx.QueryRow(`SELECT ppi FROM pathways WHERE id = $1 AND org_id = $2`, s.Appointment.PathwayID, tx.Actor.OrgID).Scan(&s.PPI)
+		tx.QueryRow(`SELECT ppi FROM pathways WHERE id = $1 AND org_id = $2`, s.Appointment.PathwayID, tx.actor.OrgID).Scan(&s.PPI)
 	}
 }
 
 func apptTime(t time.Time) string { return t.In(crs.London).Format("02-Jan-2006 15:04") }
 
-// BookSlot books a referral into a slot within a command. The slot must
+// bookSlot books a referral into a slot within a command. The slot must
 // be the trust's, free, of the right type and in a clinic of the
 // referral's treatment function; the unique index on live appointments
 // per slot makes a double booking impossible even between concurrent
 // commands.
-func BookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
+func bookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 	r, err := getReferral(tx, b.ReferralID)
 	if err != nil {
 		return nil, err
@@ -71,13 +71,13 @@ func BookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 		return nil, err
 	}
 	var held string
-	err = tx.QueryRow(`SELECT start_at FROM appointments WHERE referral_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in') LIMIT 1`, r.ID, tx.Actor.OrgID).Scan(&held)
+	err = tx.QueryRow(`SELECT start_at FROM appointments WHERE referral_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in') LIMIT 1`, r.ID, tx.actor.OrgID).Scan(&held)
 	if err == nil {
 		return nil, crs.Errorf(crs.ECONFLICT, "the referral is already booked for %s; reschedule that appointment instead", apptTime(parseTime(held)))
 	}
 	var clinicID, start, slotType, tf, clinicCode string
 	if err := tx.QueryRow(`SELECT s.clinic_id, s.start_at, s.slot_type, c.treatment_function, c.code FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.id = $1 AND s.org_id = $2`, b.SlotID, tx.Actor.OrgID).Scan(&clinicID, &start, &slotType, &tf, &clinicCode); err != nil {
+		WHERE s.id = $1 AND s.org_id = $2`, b.SlotID, tx.actor.OrgID).Scan(&clinicID, &start, &slotType, &tf, &clinicCode); err != nil {
 		return nil, &crs.Error{Code: crs.ENOTFOUND, Field: "slot", Message: "no such slot in this trust's clinics; an appointment must be booked into a clinic slot"}
 	}
 	if tf != r.TreatmentFunction {
@@ -108,11 +108,11 @@ func BookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 	if taken > 0 {
 		return nil, &crs.Error{Code: crs.ECONFLICT, Field: "slot", Message: fmt.Sprintf("the slot at %s in clinic %s is already booked; choose a free slot", apptTime(parseTime(start)), clinicCode)}
 	}
-	ap := &crs.Appointment{ID: crs.NewID(), OrgID: tx.Actor.OrgID, PatientID: r.PatientID, ReferralID: r.ID, PathwayID: r.PathwayID,
-		SlotID: b.SlotID, ClinicID: clinicID, Start: parseTime(start), Kind: b.Kind, Status: crs.AppointmentBooked, BookedAt: tx.Now}
+	ap := &crs.Appointment{ID: crs.NewID(), OrgID: tx.actor.OrgID, PatientID: r.PatientID, ReferralID: r.ID, PathwayID: r.PathwayID,
+		SlotID: b.SlotID, ClinicID: clinicID, Start: parseTime(start), Kind: b.Kind, Status: crs.AppointmentBooked, BookedAt: tx.now}
 	if _, err := tx.Exec(`INSERT INTO appointments (id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, live, booked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', 1, $10)`,
-		ap.ID, ap.OrgID, ap.PatientID, ap.ReferralID, ap.PathwayID, ap.SlotID, ap.ClinicID, start, ap.Kind, formatTime(tx.Now)); err != nil {
+		ap.ID, ap.OrgID, ap.PatientID, ap.ReferralID, ap.PathwayID, ap.SlotID, ap.ClinicID, start, ap.Kind, formatTime(tx.now)); err != nil {
 		if isUniqueViolation(err) {
 			return nil, &crs.Error{Code: crs.ECONFLICT, Field: "slot", Message: "the slot was booked by someone else a moment ago; choose another"}
 		}
@@ -121,7 +121,7 @@ func BookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 	if err := setWorklist(tx, r.ID, "", crs.Date{}); err != nil {
 		return nil, err
 	}
-	if err := addRTTEvent(tx, r.PathwayID, rtt.Event{Date: localDate(tx.Now).Time, Kind: rtt.KindAppointmentBooked, Ref: ap.ID}, false); err != nil {
+	if err := addRTTEvent(tx, r.PathwayID, rtt.Event{Date: localDate(tx.now).Time, Kind: rtt.KindAppointmentBooked, Ref: ap.ID}, false); err != nil {
 		return nil, err
 	}
 	return ap, nil
@@ -130,9 +130,9 @@ func BookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 // BookAppointment books a referral into a free slot.
 func (s *OutpatientService) BookAppointment(ctx context.Context, a crs.Actor, b crs.Booking) (*crs.Appointment, error) {
 	var ap *crs.Appointment
-	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		var err error
-		if ap, err = BookSlot(tx, b); err != nil {
+		if ap, err = bookSlot(tx, b); err != nil {
 			return err
 		}
 		data := appointmentEventData{Appointment: ap}
@@ -164,10 +164,10 @@ func cancelAppointment(tx *Tx, id string, c crs.Cancellation) (*crs.Appointment,
 		return nil, crs.Errorf(crs.ECONFLICT, "the appointment is %s and cannot be cancelled", ap.Status)
 	}
 	if _, err := tx.Exec(`UPDATE appointments SET status = 'cancelled', live = 0, cancelled_by = $1, cancel_reason = $2, cancelled_at = $3
-		WHERE id = $4 AND org_id = $5`, c.By, c.Reason, formatTime(tx.Now), ap.ID, tx.Actor.OrgID); err != nil {
+		WHERE id = $4 AND org_id = $5`, c.By, c.Reason, formatTime(tx.now), ap.ID, tx.actor.OrgID); err != nil {
 		return nil, err
 	}
-	ap.Status, ap.CancelledBy, ap.Reason, ap.CancelledAt = crs.AppointmentCancelled, c.By, c.Reason, tx.Now
+	ap.Status, ap.CancelledBy, ap.Reason, ap.CancelledAt = crs.AppointmentCancelled, c.By, c.Reason, tx.now
 	wl, due := crs.WorklistToBook, crs.Date{}
 	if ap.Kind == crs.SlotFollowUp {
 		wl, due = crs.WorklistFollowUpDue, localDate(ap.Start)
@@ -178,7 +178,7 @@ func cancelAppointment(tx *Tx, id string, c crs.Cancellation) (*crs.Appointment,
 		}
 	}
 	var status string
-	if err := tx.QueryRow(`SELECT status FROM referrals WHERE id = $1 AND org_id = $2`, ap.ReferralID, tx.Actor.OrgID).Scan(&status); err != nil {
+	if err := tx.QueryRow(`SELECT status FROM referrals WHERE id = $1 AND org_id = $2`, ap.ReferralID, tx.actor.OrgID).Scan(&status); err != nil {
 		return nil, err
 	}
 	if status == crs.ReferralOpen {
@@ -190,7 +190,7 @@ func cancelAppointment(tx *Tx, id string, c crs.Cancellation) (*crs.Appointment,
 	if c.By == crs.CancelledByPatient {
 		kind = rtt.KindCancelledByPatient
 	}
-	if err := addRTTEvent(tx, ap.PathwayID, rtt.Event{Date: localDate(tx.Now).Time, Kind: kind, Ref: ap.ID, Note: c.Reason}, false); err != nil {
+	if err := addRTTEvent(tx, ap.PathwayID, rtt.Event{Date: localDate(tx.now).Time, Kind: kind, Ref: ap.ID, Note: c.Reason}, false); err != nil {
 		return nil, err
 	}
 	return ap, nil
@@ -198,7 +198,7 @@ func cancelAppointment(tx *Tx, id string, c crs.Cancellation) (*crs.Appointment,
 
 // CancelAppointment cancels a booked appointment and frees its slot.
 func (s *OutpatientService) CancelAppointment(ctx context.Context, a crs.Actor, id string, c crs.Cancellation) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		ap, err := cancelAppointment(tx, id, c)
 		if err != nil {
 			return err
@@ -213,12 +213,12 @@ func (s *OutpatientService) CancelAppointment(ctx context.Context, a crs.Actor, 
 // RescheduleAppointment cancels and rebooks in one command.
 func (s *OutpatientService) RescheduleAppointment(ctx context.Context, a crs.Actor, id string, c crs.Cancellation, slotID string) (*crs.Appointment, error) {
 	var ap *crs.Appointment
-	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		old, err := cancelAppointment(tx, id, c)
 		if err != nil {
 			return err
 		}
-		if ap, err = BookSlot(tx, crs.Booking{ReferralID: old.ReferralID, SlotID: slotID, Kind: old.Kind}); err != nil {
+		if ap, err = bookSlot(tx, crs.Booking{ReferralID: old.ReferralID, SlotID: slotID, Kind: old.Kind}); err != nil {
 			return err
 		}
 		data := appointmentEventData{Appointment: ap, Replaces: old.ID}
@@ -231,7 +231,7 @@ func (s *OutpatientService) RescheduleAppointment(ctx context.Context, a crs.Act
 
 // CheckIn records that the patient arrived at clinic.
 func (s *OutpatientService) CheckIn(ctx context.Context, a crs.Actor, id string, at time.Time) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		ap, err := getAppointment(tx, id)
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func (s *OutpatientService) CheckIn(ctx context.Context, a crs.Actor, id string,
 		if at, err = whenOrNow(tx, at, "checked_in_at"); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE appointments SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND org_id = $3`, formatTime(at), id, tx.Actor.OrgID); err != nil {
+		if _, err := tx.Exec(`UPDATE appointments SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND org_id = $3`, formatTime(at), id, tx.actor.OrgID); err != nil {
 			return err
 		}
 		ap.Status, ap.CheckedInAt = crs.AppointmentCheckedIn, at
@@ -255,7 +255,7 @@ func (s *OutpatientService) CheckIn(ctx context.Context, a crs.Actor, id string,
 
 // RecordAttendance records an attendance or a DNA.
 func (s *OutpatientService) RecordAttendance(ctx context.Context, a crs.Actor, id string, attended bool, at time.Time) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		ap, err := getAppointment(tx, id)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *OutpatientService) RecordAttendance(ctx context.Context, a crs.Actor, i
 		if !attended {
 			status, typ, summary = crs.AppointmentDNA, crs.EventAppointmentDNA, "Did not attend clinic"
 		}
-		if _, err := tx.Exec(`UPDATE appointments SET status = $1, attended_at = $2 WHERE id = $3 AND org_id = $4`, status, formatTime(at), id, tx.Actor.OrgID); err != nil {
+		if _, err := tx.Exec(`UPDATE appointments SET status = $1, attended_at = $2 WHERE id = $3 AND org_id = $4`, status, formatTime(at), id, tx.actor.OrgID); err != nil {
 			return err
 		}
 		ap.Status, ap.AttendedAt = status, at
@@ -304,7 +304,7 @@ func refreshPathwayIf(tx *Tx, pathwayID string) error {
 // RecordOutcome records the clinic outcome of an attendance or the
 // review decision after a DNA.
 func (s *OutpatientService) RecordOutcome(ctx context.Context, a crs.Actor, id string, o *crs.Outcome) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		if err := o.Validate(); err != nil {
 			return err
 		}
@@ -320,7 +320,7 @@ func (s *OutpatientService) RecordOutcome(ctx context.Context, a crs.Actor, id s
 			return err
 		}
 		day := localDate(ap.Start)
-		today := localDate(tx.Now)
+		today := localDate(tx.now)
 		switch ap.Status {
 		case crs.AppointmentAttended:
 			if err := attendedOutcome(tx, ap, r, o, day); err != nil {
@@ -334,13 +334,13 @@ func (s *OutpatientService) RecordOutcome(ctx context.Context, a crs.Actor, id s
 			return crs.Errorf(crs.ECONFLICT, "the appointment is %s; record attendance before the outcome", ap.Status)
 		}
 		if _, err := tx.Exec(`UPDATE appointments SET outcomed_at = $1, rtt_status = $2, next_step = $3, follow_up_weeks = $4, outcome_note = $5
-			WHERE id = $6 AND org_id = $7`, formatTime(tx.Now), int(o.RTTStatus), o.NextStep, o.FollowUpWeeks, o.Note, ap.ID, tx.Actor.OrgID); err != nil {
+			WHERE id = $6 AND org_id = $7`, formatTime(tx.now), int(o.RTTStatus), o.NextStep, o.FollowUpWeeks, o.Note, ap.ID, tx.actor.OrgID); err != nil {
 			return err
 		}
 		if err := refreshPathwayIf(tx, ap.PathwayID); err != nil {
 			return err
 		}
-		ap.OutcomedAt = tx.Now
+		ap.OutcomedAt = tx.now
 		ap.Outcome = o
 		data := appointmentEventData{Appointment: ap}
 		data.fill(tx)
@@ -398,7 +398,7 @@ func attendedOutcome(tx *Tx, ap *crs.Appointment, r *crs.Referral, o *crs.Outcom
 func dnaOutcome(tx *Tx, ap *crs.Appointment, r *crs.Referral, o *crs.Outcome, today crs.Date) error {
 	var state string
 	if ap.PathwayID != "" {
-		if err := tx.QueryRow(`SELECT clock_state FROM pathways WHERE id = $1 AND org_id = $2`, ap.PathwayID, tx.Actor.OrgID).Scan(&state); err != nil {
+		if err := tx.QueryRow(`SELECT clock_state FROM pathways WHERE id = $1 AND org_id = $2`, ap.PathwayID, tx.actor.OrgID).Scan(&state); err != nil {
 			return err
 		}
 	}

@@ -51,7 +51,7 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 // Flush waits until every audit record and command queued so far is
 // committed. Tests and shutdown use it.
 func (db *DB) Flush(ctx context.Context) error {
-	err := db.Write(ctx, crs.SystemActor("flush"), crs.ActSearchPatients, func(tx *Tx) error {
+	err := db.writeTx(ctx, crs.SystemActor("flush"), crs.ActSearchPatients, func(tx *Tx) error {
 		return errFlush
 	})
 	if err == errFlush {

@@ -104,29 +104,29 @@ func censusTime(night crs.Date) time.Time {
 	return time.Date(night.Year(), night.Month(), night.Day(), 23, 59, 59, 0, crs.London).UTC()
 }
 
-// RecordCensus takes the midnight census of a night.
+// recordCensus takes the midnight census of a night.
 func (s *InpatientService) RecordCensus(ctx context.Context, a crs.Actor, night crs.Date) ([]*crs.CensusWard, error) {
 	var out []*crs.CensusWard
-	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		var err error
-		out, err = RecordCensus(tx, night)
+		out, err = recordCensus(tx, night)
 		return err
 	})
 	return out, err
 }
 
-// RecordCensus takes the census within a command. It works from the
+// recordCensus takes the census within a command. It works from the
 // effective times of bed stays, so a past night can be taken (or taken
 // again after late entries) and gives the same answer each time.
-func RecordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
+func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	if night.IsZero() {
 		return nil, crs.FieldErrorf("night", "say which night")
 	}
 	at := censusTime(night)
-	if at.After(tx.Now) {
+	if at.After(tx.now) {
 		return nil, crs.FieldErrorf("night", "the night of %s has not reached midnight yet", night.Display())
 	}
-	wards, byID, err := wardBeds(tx.ctx, tx, tx.Actor.OrgID)
+	wards, byID, err := wardBeds(tx.ctx, tx, tx.actor.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +134,13 @@ func RecordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	for _, w := range wards {
 		counts[w.WardID] = &crs.CensusWard{Night: night, WardID: w.WardID, WardCode: w.WardCode, Beds: len(w.Beds)}
 	}
-	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.Actor.OrgID, dateText(night)); err != nil {
+	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.actor.OrgID, dateText(night)); err != nil {
 		return nil, err
 	}
 	t := formatTime(at)
 	rows, err := tx.Query(`SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
 		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
-		ORDER BY bs.ward_id, bs.bed_id`, tx.Actor.OrgID, t)
+		ORDER BY bs.ward_id, bs.bed_id`, tx.actor.OrgID, t)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func RecordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	rows.Close()
 	for _, r := range found {
 		if _, err := tx.Exec(`INSERT INTO census (id, org_id, night, ward_id, bed_id, spell_id, patient_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			crs.NewID(), tx.Actor.OrgID, dateText(night), r.ward, r.bed, r.spell, r.patient); err != nil {
+			crs.NewID(), tx.actor.OrgID, dateText(night), r.ward, r.bed, r.spell, r.patient); err != nil {
 			return nil, err
 		}
 		c := counts[r.ward]

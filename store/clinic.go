@@ -33,9 +33,9 @@ func scanClinic(r scanner) (*crs.Clinic, error) {
 	return &c, nil
 }
 
-// InsertClinic adds a clinic template within a command.
-func InsertClinic(tx *Tx, c *crs.Clinic) error {
-	c.OrgID, c.Active = tx.Actor.OrgID, true
+// insertClinic adds a clinic template within a command.
+func insertClinic(tx *Tx, c *crs.Clinic) error {
+	c.OrgID, c.Active = tx.actor.OrgID, true
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -49,12 +49,12 @@ func InsertClinic(tx *Tx, c *crs.Clinic) error {
 	if c.ID == "" {
 		c.ID = crs.NewID()
 	}
-	c.CreatedAt = tx.Now
+	c.CreatedAt = tx.now
 	sessions, _ := json.Marshal(c.Sessions)
 	if _, err := tx.Exec(`INSERT INTO clinics (id, org_id, code, name, consultant_code, consultant_name, team, treatment_function, specialty,
 		location_id, sessions, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)`,
 		c.ID, c.OrgID, c.Code, c.Name, c.ConsultantCode, c.ConsultantName, c.Team, c.TreatmentFunction, c.Specialty, c.LocationID,
-		string(sessions), formatTime(tx.Now)); err != nil {
+		string(sessions), formatTime(tx.now)); err != nil {
 		if isUniqueViolation(err) {
 			return &crs.Error{Code: crs.ECONFLICT, Field: "code", Message: "a clinic with code " + c.Code + " already exists"}
 		}
@@ -65,7 +65,7 @@ func InsertClinic(tx *Tx, c *crs.Clinic) error {
 
 // CreateClinic adds a clinic template.
 func (s *OutpatientService) CreateClinic(ctx context.Context, a crs.Actor, c *crs.Clinic) error {
-	return s.db.Write(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error { return InsertClinic(tx, c) })
+	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error { return insertClinic(tx, c) })
 }
 
 // FindClinics lists the trust's clinics by code.
@@ -92,11 +92,11 @@ func (s *OutpatientService) FindClinics(ctx context.Context, a crs.Actor) ([]*cr
 // maxSlotDays bounds how far one GenerateSlots call reaches.
 const maxSlotDays = 400
 
-// GenerateClinicSlots makes a clinic's slots for the dates from..to
+// generateClinicSlots makes a clinic's slots for the dates from..to
 // within a command. Slots are keyed by clinic and start time, so running
 // it again adds only what is missing.
-func GenerateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error) {
-	c, err := scanClinic(tx.QueryRow(`SELECT `+clinicColumns+` FROM clinics WHERE id = $1 AND org_id = $2`, clinicID, tx.Actor.OrgID))
+func generateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error) {
+	c, err := scanClinic(tx.QueryRow(`SELECT `+clinicColumns+` FROM clinics WHERE id = $1 AND org_id = $2`, clinicID, tx.actor.OrgID))
 	if err != nil {
 		return 0, err
 	}
@@ -120,7 +120,7 @@ func GenerateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error
 				start := time.Date(d.Year(), d.Month(), d.Day(), m/60, m%60, 0, 0, crs.London)
 				end := start.Add(time.Duration(ses.SlotMinutes) * time.Minute)
 				res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
-					ON CONFLICT (clinic_id, start_at) DO NOTHING`, crs.NewID(), tx.Actor.OrgID, c.ID, formatTime(start), formatTime(end), ses.SlotType)
+					ON CONFLICT (clinic_id, start_at) DO NOTHING`, crs.NewID(), tx.actor.OrgID, c.ID, formatTime(start), formatTime(end), ses.SlotType)
 				if err != nil {
 					return 0, err
 				}
@@ -139,9 +139,9 @@ func GenerateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error
 // GenerateSlots makes the clinic's slots for the dates from..to.
 func (s *OutpatientService) GenerateSlots(ctx context.Context, a crs.Actor, clinicID string, from, to crs.Date) (int, error) {
 	var n int
-	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		var err error
-		n, err = GenerateClinicSlots(tx, clinicID, from, to)
+		n, err = generateClinicSlots(tx, clinicID, from, to)
 		return err
 	})
 	return n, err

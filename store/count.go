@@ -8,7 +8,7 @@ import (
 
 // CountPatients counts an organisation's patient records, merged ones
 // included: for the demo's and benches' reports, not for users.
-func CountPatients(ctx context.Context, db *DB, orgID string) (int, error) {
+func (db *DB) CountPatients(ctx context.Context, orgID string) (int, error) {
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1`, orgID).Scan(&n)
 	return n, err
@@ -22,8 +22,8 @@ func CountOpenPathways(ctx context.Context, db *DB, orgID string) (int, error) {
 	return n, err
 }
 
-// ODSCode returns the ODS code of an organisation by its ID.
-func ODSCode(ctx context.Context, q Querier, orgID string) (string, error) {
+// odsCode returns the ODS code of an organisation by its ID.
+func odsCode(ctx context.Context, q Querier, orgID string) (string, error) {
 	var ods string
 	err := q.QueryRowContext(ctx, `SELECT ods_code FROM organisations WHERE id = $1`, orgID).Scan(&ods)
 	return ods, notFound(err, "no such organisation")

@@ -52,7 +52,7 @@ type DB struct {
 	syncBatch func() error
 
 	hooksMu sync.RWMutex
-	hooks   []EventHook
+	hooks   []crs.EventHook
 	notify  []func(*crs.Event)
 }
 

@@ -34,7 +34,7 @@ func scanED(r scanner) (*crs.EDAttendance, error) {
 }
 
 func inDepartment(tx *Tx, id string) (*crs.EDAttendance, error) {
-	e, err := scanED(tx.QueryRow(`SELECT `+edColumns+` FROM ed_attendances WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	e, err := scanED(tx.QueryRow(`SELECT `+edColumns+` FROM ed_attendances WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +44,14 @@ func inDepartment(tx *Tx, id string) (*crs.EDAttendance, error) {
 	return e, nil
 }
 
-// ArriveED registers an arrival within a command.
-func ArriveED(tx *Tx, e *crs.EDAttendance) error {
-	e.OrgID = tx.Actor.OrgID
+// arriveED registers an arrival within a command.
+func arriveED(tx *Tx, e *crs.EDAttendance) error {
+	e.OrgID = tx.actor.OrgID
 	if e.ArrivedAt.IsZero() {
-		e.ArrivedAt = tx.Now
+		e.ArrivedAt = tx.now
 	}
 	e.ArrivedAt = e.ArrivedAt.UTC()
-	if err := e.Validate(tx.Now); err != nil {
+	if err := e.Validate(tx.now); err != nil {
 		return err
 	}
 	if err := livePatient(tx, e.PatientID); err != nil {
@@ -64,10 +64,10 @@ func ArriveED(tx *Tx, e *crs.EDAttendance) error {
 	if n > 0 {
 		return crs.Errorf(crs.ECONFLICT, "the patient is already in the department")
 	}
-	e.ID, e.Status, e.CreatedAt = crs.NewID(), crs.EDInDepartment, tx.Now
+	e.ID, e.Status, e.CreatedAt = crs.NewID(), crs.EDInDepartment, tx.now
 	if _, err := tx.Exec(`INSERT INTO ed_attendances (id, org_id, patient_id, arrived_at, arrival_mode, complaint, location, status, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_department', $8)`, e.ID, e.OrgID, e.PatientID, formatTime(e.ArrivedAt), e.ArrivalMode,
-		e.Complaint, e.Location, formatTime(tx.Now)); err != nil {
+		e.Complaint, e.Location, formatTime(tx.now)); err != nil {
 		return err
 	}
 	mode, _ := nhs.Lookup(nhs.ArrivalModes, e.ArrivalMode)
@@ -77,12 +77,12 @@ func ArriveED(tx *Tx, e *crs.EDAttendance) error {
 
 // Arrive registers a patient's arrival.
 func (s *EDService) Arrive(ctx context.Context, a crs.Actor, e *crs.EDAttendance) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return ArriveED(tx, e) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return arriveED(tx, e) })
 }
 
 // update applies one change to an attendance still in the department.
 func (s *EDService) update(ctx context.Context, a crs.Actor, id, typ string, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		e, err := inDepartment(tx, id)
 		if err != nil {
 			return err
@@ -94,7 +94,7 @@ func (s *EDService) update(ctx context.Context, a crs.Actor, id, typ string, fn 
 		if _, err := tx.Exec(`UPDATE ed_attendances SET triage_category = $1, triaged_at = $2, location = $3, seen_at = $4, seen_by = $5,
 			decision_to_admit_at = $6, admit_specialty = $7, departed_at = $8, departure = $9, discharge_destination = $10, status = $11
 			WHERE id = $12 AND org_id = $13`, e.TriageCategory, formatTime(e.TriagedAt), e.Location, formatTime(e.SeenAt), e.SeenBy,
-			formatTime(e.DecisionToAdmitAt), e.AdmitSpecialty, formatTime(e.DepartedAt), e.Departure, e.DischargeDestination, e.Status, e.ID, tx.Actor.OrgID); err != nil {
+			formatTime(e.DecisionToAdmitAt), e.AdmitSpecialty, formatTime(e.DepartedAt), e.Departure, e.DischargeDestination, e.Status, e.ID, tx.actor.OrgID); err != nil {
 			return err
 		}
 		return tx.EmitData(&crs.Event{Type: typ, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: at, Summary: summary}, "A&E attendance", e)
@@ -129,10 +129,10 @@ func (s *EDService) Move(ctx context.Context, a crs.Actor, id, location string) 
 	return s.update(ctx, a, id, crs.EventEDMoved, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		location = strings.TrimSpace(location)
 		if location == "" {
-			return tx.Now, "", crs.FieldErrorf("location", "say where in the department")
+			return tx.now, "", crs.FieldErrorf("location", "say where in the department")
 		}
 		e.Location = location
-		return tx.Now, "Moved to " + location, nil
+		return tx.now, "Moved to " + location, nil
 	})
 }
 

@@ -8,10 +8,10 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// InsertDestination adds an outbound feed to the actor's trust within a
+// insertDestination adds an outbound feed to the actor's trust within a
 // command.
-func InsertDestination(tx *Tx, d *crs.Destination) error {
-	d.OrgID = tx.Actor.OrgID
+func insertDestination(tx *Tx, d *crs.Destination) error {
+	d.OrgID = tx.actor.OrgID
 	var es crs.Errors
 	if strings.TrimSpace(d.Name) == "" {
 		es = append(es, crs.FieldErrorf("name", "a destination needs a name"))
@@ -31,12 +31,12 @@ func InsertDestination(tx *Tx, d *crs.Destination) error {
 	if d.ACKTimeout <= 0 {
 		d.ACKTimeout = 30 * time.Second
 	}
-	d.Enabled, d.CreatedAt = true, tx.Now
+	d.Enabled, d.CreatedAt = true, tx.now
 	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_destinations (id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
 		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)`,
 		d.ID, d.OrgID, d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, strings.Join(d.Triggers, " "), boolInt(d.UseA04), boolInt(d.UseA08),
-		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.Now), boolInt(d.TLS)); err != nil {
+		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.now), boolInt(d.TLS)); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("name", "a destination called %s already exists", d.Name)
 		}
@@ -88,14 +88,14 @@ func queryDestinations(ctx context.Context, q Querier, where string, args ...any
 }
 
 // FindDestinations lists the trust's outbound feeds ("" for every trust's).
-func FindDestinations(ctx context.Context, db *DB, orgID string) ([]*crs.Destination, error) {
+func (db *DB) FindDestinations(ctx context.Context, orgID string) ([]*crs.Destination, error) {
 	if orgID == "" {
 		return queryDestinations(ctx, db.read, `1 = 1`)
 	}
 	return queryDestinations(ctx, db.read, `org_id = $1`, orgID)
 }
 
-// DestinationsForEvent lists, within a command, the enabled feeds of the
+// destinationsForEvent lists, within a command, the enabled feeds of the
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
 //
@@ -103,13 +103,13 @@ func FindDestinations(ctx context.Context, db *DB, orgID string) ([]*crs.Destina
 // and the feeds change rarely. A command that adds a feed or an interface
 // calls feedsChanged, which forgets the answers at once and again after
 // its batch (whose end may roll the change back).
-func DestinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
-	key := tx.Actor.OrgID + "|" + tx.Actor.UserID
+func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
+	key := tx.actor.OrgID + "|" + tx.actor.UserID
 	if ds, ok := tx.db.destCache[key]; ok {
 		return ds, nil
 	}
 	ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
-		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.Actor.OrgID, tx.Actor.UserID)
+		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.actor.OrgID, tx.actor.UserID)
 	if err == nil && len(tx.db.destCache) < 10000 {
 		tx.db.destCache[key] = ds
 	}
@@ -123,15 +123,15 @@ func feedsChanged(tx *Tx) {
 	tx.db.destDirty = true
 }
 
-// EnqueueMessage puts an outbound message at the tail of its
+// enqueueMessage puts an outbound message at the tail of its
 // destination's queue within the command that made the change it
 // reports, so the change and the message commit together or not at all.
-func EnqueueMessage(tx *Tx, m *crs.Message) error {
+func enqueueMessage(tx *Tx, m *crs.Message) error {
 	if m.ID == "" {
 		m.ID = crs.NewID()
 	}
-	m.OrgID, m.Direction, m.Status = tx.Actor.OrgID, crs.DirectionOut, crs.MessageQueued
-	m.CreatedAt, m.UpdatedAt = tx.Now, tx.Now
+	m.OrgID, m.Direction, m.Status = tx.actor.OrgID, crs.DirectionOut, crs.MessageQueued
+	m.CreatedAt, m.UpdatedAt = tx.now, tx.now
 	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, nil, 1)...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "queue message: %w", err)
 	}
@@ -140,45 +140,30 @@ func EnqueueMessage(tx *Tx, m *crs.Message) error {
 
 // QueueHead returns the first message waiting in the destination's
 // queue (queued or suspended), or ENOTFOUND when the queue is empty.
-func QueueHead(ctx context.Context, db *DB, destID string) (*crs.Message, error) {
+func (db *DB) QueueHead(ctx context.Context, destID string) (*crs.Message, error) {
 	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages
 		WHERE channel_id = $1 AND pending = 1 ORDER BY id LIMIT 1`, destID))
 }
 
 // QueueDepth counts the messages waiting in the destination's queue.
-func QueueDepth(ctx context.Context, db *DB, destID string) (int, error) {
+func (db *DB) QueueDepth(ctx context.Context, destID string) (int, error) {
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM hl7_messages WHERE channel_id = $1 AND pending = 1`, destID).Scan(&n)
 	return n, err
 }
 
 // LastSent returns when the destination last acknowledged a message.
-func LastSent(ctx context.Context, db *DB, destID string) (time.Time, error) {
+func (db *DB) LastSent(ctx context.Context, destID string) (time.Time, error) {
 	var s string
 	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM hl7_messages WHERE channel_id = $1 AND status = $2`, destID, crs.MessageSent).Scan(&s)
 	return parseTime(s), err
-}
-
-// MessageOutcome is what became of one try at sending an outbound
-// message.
-type MessageOutcome struct {
-	Status        string // MessageSent, MessageQueued (retry) or MessageSuspended
-	ACKCode       string
-	ACK           string
-	Errors        []crs.MessageError
-	LastError     string
-	NextAttemptAt time.Time
-	// Unanswered says the try got no usable answer (a timeout, a dropped
-	// connection, a mismatched ACK); it does not count towards the
-	// destination's MaxAttempts, which counts AE answers.
-	Unanswered bool
 }
 
 // RecordSendOutcome writes what became of a try at sending the outbound
 // message id. It is the sender's bookkeeping, not a change to any
 // record, so it is written directly rather than through the write path;
 // it is synced before it returns.
-func RecordSendOutcome(ctx context.Context, db *DB, id string, o MessageOutcome) error {
+func (db *DB) RecordSendOutcome(ctx context.Context, id string, o crs.SendOutcome) error {
 	pending := 1
 	if o.Status == crs.MessageSent || o.Status == crs.MessageSkipped {
 		pending = 0
@@ -194,8 +179,8 @@ func RecordSendOutcome(ctx context.Context, db *DB, id string, o MessageOutcome)
 // still waiting (a suspended or retrying head) is released to be tried
 // at once in its place; one already sent or skipped is copied to the
 // tail of its destination's queue. The change is appended as an event.
-func ResendMessages(ctx context.Context, db *DB, a crs.Actor, ids []string) error {
-	return db.Write(ctx, a, crs.ActManageInterfaces, func(tx *Tx) error {
+func (db *DB) ResendMessages(ctx context.Context, a crs.Actor, ids []string) error {
+	return db.writeTx(ctx, a, crs.ActManageInterfaces, func(tx *Tx) error {
 		for _, id := range ids {
 			m, err := scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM hl7_messages WHERE id = $1 AND org_id = $2`, id, a.OrgID))
 			if err != nil {
@@ -207,13 +192,13 @@ func ResendMessages(ctx context.Context, db *DB, a crs.Actor, ids []string) erro
 			switch m.Status {
 			case crs.MessageQueued, crs.MessageSuspended:
 				if _, err := tx.Exec(`UPDATE hl7_messages SET status = $1, pending = 1, attempts = 0, next_attempt_at = '', updated_at = $2 WHERE id = $3`,
-					crs.MessageQueued, formatTime(tx.Now), id); err != nil {
+					crs.MessageQueued, formatTime(tx.now), id); err != nil {
 					return err
 				}
 			default:
 				cp := &crs.Message{ChannelID: m.ChannelID, SendingFacility: m.SendingFacility, ControlID: m.ControlID, Type: m.Type,
 					PatientID: m.PatientID, NHSNumber: m.NHSNumber, MRN: m.MRN, EventID: m.EventID, Raw: m.Raw}
-				if err := EnqueueMessage(tx, cp); err != nil {
+				if err := enqueueMessage(tx, cp); err != nil {
 					return err
 				}
 			}
@@ -225,10 +210,10 @@ func ResendMessages(ctx context.Context, db *DB, a crs.Actor, ids []string) erro
 
 // SkipMessage takes a waiting outbound message of the trust out of its
 // queue unsent, so the messages behind it can go.
-func SkipMessage(ctx context.Context, db *DB, a crs.Actor, id string) error {
-	return db.Write(ctx, a, crs.ActManageInterfaces, func(tx *Tx) error {
+func (db *DB) SkipMessage(ctx context.Context, a crs.Actor, id string) error {
+	return db.writeTx(ctx, a, crs.ActManageInterfaces, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE hl7_messages SET status = $1, pending = 0, updated_at = $2 WHERE id = $3 AND org_id = $4 AND direction = 'out' AND pending = 1`,
-			crs.MessageSkipped, formatTime(tx.Now), id, a.OrgID)
+			crs.MessageSkipped, formatTime(tx.now), id, a.OrgID)
 		if err != nil {
 			return err
 		}

@@ -19,25 +19,15 @@ import (
 // otherwise.
 const ImportBatchSize = 2000
 
-// ImportOptions tune a bulk registration of patients.
-type ImportOptions struct {
-	// BatchSize is how many patients go in one command; 0 means
-	// ImportBatchSize.
-	BatchSize int
-	// Progress, if set, is told after each batch commits how many of the
-	// patients are registered so far.
-	Progress func(done, total int)
-}
-
 // ImportPatients registers many patients at once, as a legacy PAS
-// migration or the demo does: it is ImportPatientsWith with the default
+// migration or the demo does: it is LoadPatients with the default
 // options.
 func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient) error {
-	_, err := ImportPatientsWith(ctx, db, a, ps, ImportOptions{})
+	_, err := db.LoadPatients(ctx, a, ps, crs.LoadOptions{})
 	return err
 }
 
-// ImportPatientsWith registers the patients through the one write path,
+// LoadPatients registers the patients through the one write path,
 // in batches of opts.BatchSize patients, each batch one command of
 // activity register_patient. Each patient is tidied and validated as
 // RegisterPatient does, keeps the hospital number it brings (a migrated
@@ -50,12 +40,12 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 // another patient of the import), the whole batch is rejected and the
 // error names the patient by its index in ps. Batches committed before it
 // stay; patients of later batches may have been tidied and given an ID
-// but are not registered. ImportPatientsWith returns how many patients
+// but are not registered. LoadPatients returns how many patients
 // were registered, always the first n of ps.
 //
 // On SQLite the write connection uses bulk load settings (see
 // bulkLoadPragmas) while the import runs.
-func ImportPatientsWith(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient, opts ImportOptions) (int, error) {
+func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (int, error) {
 	size := opts.BatchSize
 	if size <= 0 {
 		size = ImportBatchSize
@@ -87,7 +77,7 @@ func ImportPatientsWith(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Pati
 	}()
 	done := 0
 	for rows := range ready {
-		err := db.Write(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertImport(tx, rows) })
+		err := db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertImport(tx, rows) })
 		if err != nil {
 			return done, err
 		}
@@ -203,8 +193,8 @@ func insertImport(tx *Tx, rows []importRow) error {
 	for i := range rows {
 		r := &rows[i]
 		p := r.p
-		p.OrgID = tx.Actor.OrgID
-		if err := p.Validate(tx.Now); err != nil {
+		p.OrgID = tx.actor.OrgID
+		if err := p.Validate(tx.now); err != nil {
 			return rowError(r, err)
 		}
 		if p.NHSNumber != "" {
@@ -227,14 +217,14 @@ func insertImport(tx *Tx, rows []importRow) error {
 		}
 	}
 	// ... nor already held in the trust.
-	if err := bulk.eachExisting(ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.Actor.OrgID, nhsList, func(n, mrn string) error {
+	if err := bulk.eachExisting(ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.actor.OrgID, nhsList, func(n, mrn string) error {
 		r := &rows[nhsSeen[n]]
 		return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
 			Message: "NHS number " + nhs.FormatNumber(n) + " already belongs to the patient with hospital number " + mrn})
 	}); err != nil {
 		return err
 	}
-	if err := bulk.eachExisting(ctx, `mrn, mrn`, `mrn`, tx.Actor.OrgID, mrnList, func(mrn, _ string) error {
+	if err := bulk.eachExisting(ctx, `mrn, mrn`, `mrn`, tx.actor.OrgID, mrnList, func(mrn, _ string) error {
 		return rowError(&rows[mrnSeen[mrn]], crs.FieldErrorf("mrn", "hospital number %s is already in use", mrn))
 	}); err != nil {
 		return err
@@ -243,10 +233,10 @@ func insertImport(tx *Tx, rows []importRow) error {
 	// Allocate a block of hospital numbers for those who bring none.
 	if need > 0 {
 		var last int64
-		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'mrn' RETURNING value`, need, tx.Actor.OrgID).Scan(&last); err != nil {
+		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'mrn' RETURNING value`, need, tx.actor.OrgID).Scan(&last); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "allocate hospital numbers: %w", err)
 		}
-		prefix, err := mrnPrefix(tx, tx.Actor.OrgID)
+		prefix, err := mrnPrefix(tx, tx.actor.OrgID)
 		if err != nil {
 			return err
 		}
@@ -260,12 +250,12 @@ func insertImport(tx *Tx, rows []importRow) error {
 	}
 
 	// Write the patients.
-	now := formatTime(tx.Now)
+	now := formatTime(tx.now)
 	args := make([]any, 0, len(rows)*31)
 	for i := range rows {
 		r := &rows[i]
 		p := r.p
-		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.Now, tx.Now
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			r.birth, p.Gender, r.lines, p.Address.Postcode, p.Phone, p.Mobile, p.Email, r.contacts, p.GPCode, p.GPName, p.GPPracticeCode,
 			p.GPPracticeName, p.EthnicCategory, r.death, p.MergedInto, r.familyNorm, r.familyKey, r.givenNorm, r.postcodeNorm,
@@ -291,7 +281,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 }
 
 // formatMRN writes a hospital number as the trust's prefix and the
-// number in at least seven digits, as InsertPatient does.
+// number in at least seven digits, as insertPatient does.
 func formatMRN(prefix string, n int64) string {
 	var b [24]byte
 	s := strconv.AppendInt(b[:0], n, 10)
@@ -415,8 +405,8 @@ func (b *bulkInserter) eachExisting(ctx context.Context, cols, cond, orgID strin
 // calling it for each. It must stay in step with Tx.Emit.
 func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) error {
 	tx := b.tx
-	a := tx.Actor
-	now := formatTime(tx.Now)
+	a := tx.actor
+	now := formatTime(tx.now)
 	role := string(a.Role)
 	evArgs := make([]any, 0, len(evs)*12)
 	auArgs := make([]any, 0, len(evs)*11)
@@ -424,10 +414,10 @@ func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) 
 		ev.ID = crs.NewID()
 		ev.OrgID = a.OrgID
 		ev.UserID, ev.Username, ev.Role = a.UserID, a.Username, a.Role
-		ev.RecordedAt = tx.Now
+		ev.RecordedAt = tx.now
 		eff := now
 		if ev.EffectiveAt.IsZero() {
-			ev.EffectiveAt = tx.Now
+			ev.EffectiveAt = tx.now
 		} else {
 			eff = formatTime(ev.EffectiveAt)
 		}

@@ -55,7 +55,7 @@ func TestImportPatientsContract(t *testing.T) {
 			pats := importPatients(2500, 0)
 			pats[7].MRN = "LEG123456" // a migrated record keeps its number
 			var progress []int
-			n, err := store.ImportPatientsWith(ctx, db, clerk, pats, store.ImportOptions{BatchSize: 1000, Progress: func(d, _ int) { progress = append(progress, d) }})
+			n, err := db.LoadPatients(ctx, clerk, pats, crs.LoadOptions{BatchSize: 1000, Progress: func(d, _ int) { progress = append(progress, d) }})
 			if err != nil || n != len(pats) {
 				t.Fatalf("import: %d, %v", n, err)
 			}
@@ -126,7 +126,7 @@ func TestImportPatientsContract(t *testing.T) {
 			pats := importPatients(30, 5000)
 			pats[25].GivenName = ""
 			pats[25].Address.Postcode = "NOTAPC"
-			n, err := store.ImportPatientsWith(ctx, db, clerk, pats, store.ImportOptions{BatchSize: 20})
+			n, err := db.LoadPatients(ctx, clerk, pats, crs.LoadOptions{BatchSize: 20})
 			if n != 20 {
 				t.Errorf("registered %d, want the first batch of 20", n)
 			}

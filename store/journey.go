@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	PatientLinks = append(PatientLinks, "referrals", "pathways", "rtt_events", "appointments",
+	patientLinks = append(patientLinks, "referrals", "pathways", "rtt_events", "appointments",
 		"waiting_list_entries", "tci_offers", "spells", "episodes", "bed_stays", "census", "ed_attendances")
 }
 
@@ -49,7 +49,7 @@ func (db *DB) view(ctx context.Context, a crs.Actor, act crs.Activity, what stri
 // merged into another record.
 func livePatient(tx *Tx, id string) error {
 	var merged string
-	err := tx.QueryRow(`SELECT merged_into FROM patients WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID).Scan(&merged)
+	err := tx.QueryRow(`SELECT merged_into FROM patients WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID).Scan(&merged)
 	if err != nil {
 		return notFound(err, "no such patient")
 	}
@@ -69,10 +69,10 @@ func localDate(t time.Time) crs.Date { return crs.LocalDate(t) }
 // future: the user says when something happened, not when it will.
 func whenOrNow(tx *Tx, t time.Time, field string) (time.Time, error) {
 	if t.IsZero() {
-		return tx.Now, nil
+		return tx.now, nil
 	}
 	t = t.UTC()
-	if t.After(tx.Now.Add(5 * time.Minute)) {
+	if t.After(tx.now.Add(5 * time.Minute)) {
 		return t, crs.FieldErrorf(field, "%s is in the future; record it when it has happened", t.In(crs.London).Format("02-Jan-2006 15:04"))
 	}
 	return t, nil
@@ -115,7 +115,7 @@ func addRTTEvent(tx *Tx, pathwayID string, e rtt.Event, strict bool) error {
 	if pathwayID == "" {
 		return nil
 	}
-	events, err := loadRTTEvents(tx.ctx, tx, tx.Actor.OrgID, pathwayID)
+	events, err := loadRTTEvents(tx.ctx, tx, tx.actor.OrgID, pathwayID)
 	if err != nil {
 		return err
 	}
@@ -132,12 +132,12 @@ func addRTTEvent(tx *Tx, pathwayID string, e rtt.Event, strict bool) error {
 		}
 	}
 	var patientID string
-	if err := tx.QueryRow(`SELECT patient_id FROM pathways WHERE id = $1 AND org_id = $2`, pathwayID, tx.Actor.OrgID).Scan(&patientID); err != nil {
+	if err := tx.QueryRow(`SELECT patient_id FROM pathways WHERE id = $1 AND org_id = $2`, pathwayID, tx.actor.OrgID).Scan(&patientID); err != nil {
 		return notFound(err, "no such pathway")
 	}
 	if _, err := tx.Exec(`INSERT INTO rtt_events (id, org_id, pathway_id, patient_id, seq, event_date, kind, status, ref, note, recorded_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		crs.NewID(), tx.Actor.OrgID, pathwayID, patientID, len(events)+1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, formatTime(tx.Now)); err != nil {
+		crs.NewID(), tx.actor.OrgID, pathwayID, patientID, len(events)+1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, formatTime(tx.now)); err != nil {
 		return err
 	}
 	return refreshPathway(tx, pathwayID, append(events, e))
@@ -172,7 +172,7 @@ func removeRTTEvents(tx *Tx, pathwayID, ref string, kinds ...rtt.Kind) error {
 		return nil
 	}
 	for _, k := range kinds {
-		if _, err := tx.Exec(`DELETE FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 AND ref = $3 AND kind = $4`, tx.Actor.OrgID, pathwayID, ref, k.String()); err != nil {
+		if _, err := tx.Exec(`DELETE FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 AND ref = $3 AND kind = $4`, tx.actor.OrgID, pathwayID, ref, k.String()); err != nil {
 			return err
 		}
 	}
@@ -203,7 +203,7 @@ func clockState(c rtt.Clock) string {
 func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 	var err error
 	if events == nil {
-		if events, err = loadRTTEvents(tx.ctx, tx, tx.Actor.OrgID, pathwayID); err != nil {
+		if events, err = loadRTTEvents(tx.ctx, tx, tx.actor.OrgID, pathwayID); err != nil {
 			return err
 		}
 	}
@@ -215,10 +215,10 @@ func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 		}
 	}
 	var appt, tci string
-	if err := tx.QueryRow(`SELECT COALESCE(MIN(start_at), '') FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in')`, pathwayID, tx.Actor.OrgID).Scan(&appt); err != nil {
+	if err := tx.QueryRow(`SELECT COALESCE(MIN(start_at), '') FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in')`, pathwayID, tx.actor.OrgID).Scan(&appt); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(`SELECT COALESCE(MIN(tci_date), '') FROM waiting_list_entries WHERE pathway_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended') AND tci_date <> ''`, pathwayID, tx.Actor.OrgID).Scan(&tci); err != nil {
+	if err := tx.QueryRow(`SELECT COALESCE(MIN(tci_date), '') FROM waiting_list_entries WHERE pathway_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended') AND tci_date <> ''`, pathwayID, tx.actor.OrgID).Scan(&tci); err != nil {
 		return err
 	}
 	next, kind := appt, ""
@@ -232,7 +232,7 @@ func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 		}
 	}
 	var dna int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status = 'dna' AND outcomed_at = ''`, pathwayID, tx.Actor.OrgID).Scan(&dna); err != nil {
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status = 'dna' AND outcomed_at = ''`, pathwayID, tx.actor.OrgID).Scan(&dna); err != nil {
 		return err
 	}
 	start, stop := "", ""
@@ -246,7 +246,7 @@ func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 		last_status = $6, decision_to_admit = $7, next_event_at = $8, next_event_kind = $9, dna_review = $10, updated_at = $11
 		WHERE id = $12 AND org_id = $13`,
 		clockState(c), start, stop, int(c.StopStatus), c.StopReason, int(last), oneIf(c.DecisionToAdmit), next, kind,
-		oneIf(dna > 0), formatTime(tx.Now), pathwayID, tx.Actor.OrgID)
+		oneIf(dna > 0), formatTime(tx.now), pathwayID, tx.actor.OrgID)
 	return err
 }
 
@@ -286,7 +286,7 @@ func locationCode(tx *Tx, id string) string {
 		return ""
 	}
 	var code string
-	if err := tx.QueryRow(`SELECT code FROM locations WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID).Scan(&code); err != nil && err != sql.ErrNoRows {
+	if err := tx.QueryRow(`SELECT code FROM locations WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID).Scan(&code); err != nil && err != sql.ErrNoRows {
 		return ""
 	}
 	return code
@@ -300,7 +300,7 @@ func bayCode(tx *Tx, bedID string) string {
 	}
 	var code string
 	if err := tx.QueryRow(`SELECT p.code FROM locations b JOIN locations p ON p.id = b.parent_id
-		WHERE b.id = $1 AND b.org_id = $2 AND p.kind = $3`, bedID, tx.Actor.OrgID, string(crs.LocationBay)).Scan(&code); err != nil {
+		WHERE b.id = $1 AND b.org_id = $2 AND p.kind = $3`, bedID, tx.actor.OrgID, string(crs.LocationBay)).Scan(&code); err != nil {
 		return ""
 	}
 	return code

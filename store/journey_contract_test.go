@@ -180,8 +180,8 @@ func TestNoOutOfSlotBooking(t *testing.T) {
 		}
 		// Not even a command that writes the row directly can do it: the
 		// unique index on live appointments per slot refuses it.
-		err = db.Write(ctx, s.clerk, crs.ActManagePathways, func(tx *store.Tx) error {
-			_, err := tx.Exec(`INSERT INTO appointments (id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, live, booked_at)
+		err = db.Write(ctx, s.clerk, crs.ActManagePathways, func(tx crs.Tx) error {
+			_, err := tx.(*store.Tx).Exec(`INSERT INTO appointments (id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, live, booked_at)
 				VALUES ($1, $2, $3, $4, '', $5, $6, '', 'new', 'booked', 1, '')`, crs.NewID(), s.tr.Org.ID, s.patients[1].ID, r2.ID, slot.ID, s.clinic.ID)
 			return err
 		})

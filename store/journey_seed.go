@@ -394,7 +394,7 @@ func seedED(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ed *
 
 // seedBulk adds open pathways in batched commands: each command records
 // BatchSize referrals with insertReferrals, each with its own pathway,
-// clock start, event and audit record, as InsertReferral records one,
+// clock start, event and audit record, as insertReferral records one,
 // and Workers commands run at once so the committer groups them.
 func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, patients []string) error {
 	restore, err := db.bulkLoad(ctx)
@@ -416,7 +416,7 @@ func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, pa
 			refs[j] = &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: "03", Priority: "1", TreatmentFunction: sp.tf,
 				ConsultantCode: sp.consultant, ConsultantLed: true, ReceivedOn: crs.Date{Time: today.AddDate(0, 0, -r.Intn(400))}}
 		}
-		return db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferrals(tx, refs) })
+		return db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferrals(tx, refs) })
 	})
 }
 
@@ -462,24 +462,24 @@ feed:
 
 // insertReferrals records many consultant-led referrals within one
 // command, writing the same rows, events and audit records as
-// InsertReferral does for each (a pathway whose clock starts on the date
+// insertReferral does for each (a pathway whose clock starts on the date
 // received, with its RTT event), but with one multi-row statement per
 // table: the path of the bulk seed. A referral with a UBRN or PPI of its
-// own goes through InsertReferral.
+// own goes through insertReferral.
 func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	ctx := tx.Context()
-	orgID := tx.Actor.OrgID
+	orgID := tx.actor.OrgID
 	var bulkRefs []*crs.Referral
 	for _, r := range refs {
 		r.Normalize()
 		if !r.ConsultantLed || r.UBRN != "" || r.PPI != "" {
-			if err := InsertReferral(tx, r); err != nil {
+			if err := insertReferral(tx, r); err != nil {
 				return err
 			}
 			continue
 		}
 		r.OrgID = orgID
-		if err := r.Validate(tx.Now); err != nil {
+		if err := r.Validate(tx.now); err != nil {
 			return err
 		}
 		bulkRefs = append(bulkRefs, r)
@@ -554,7 +554,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	}
 	next := last - int64(len(refs)) + 1
 
-	now := formatTime(tx.Now)
+	now := formatTime(tx.now)
 	pwArgs := make([]any, 0, len(refs)*22)
 	refArgs := make([]any, 0, len(refs)*20)
 	evArgs := make([]any, 0, len(refs)*11)
@@ -562,7 +562,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	for i, r := range refs {
 		r.ID = crs.NewID()
 		r.Status, r.Worklist = crs.ReferralOpen, crs.WorklistToBook
-		r.CreatedAt, r.UpdatedAt = tx.Now, tx.Now
+		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 		r.PPI = fmt.Sprintf("%s%010d", ods, next)
 		next++
 		r.PathwayID = crs.NewID()

@@ -13,13 +13,13 @@ import (
 
 func init() {
 	// Results belong to a patient: a merge moves them with the record.
-	PatientLinks = append(PatientLinks, "results")
+	patientLinks = append(patientLinks, "results")
 }
 
-// InsertInterface adds an inbound interface to the actor's trust within a
+// insertInterface adds an inbound interface to the actor's trust within a
 // command. Its user must be a user of the trust in the interface role.
-func InsertInterface(tx *Tx, i *crs.Interface) error {
-	i.OrgID = tx.Actor.OrgID
+func insertInterface(tx *Tx, i *crs.Interface) error {
+	i.OrgID = tx.actor.OrgID
 	i.SendingApplication = strings.TrimSpace(i.SendingApplication)
 	i.SendingFacility = strings.TrimSpace(i.SendingFacility)
 	var es crs.Errors
@@ -45,10 +45,10 @@ func InsertInterface(tx *Tx, i *crs.Interface) error {
 	if i.ID == "" {
 		i.ID = crs.NewID()
 	}
-	i.Enabled, i.CreatedAt = true, tx.Now
+	i.Enabled, i.CreatedAt = true, tx.now
 	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_interfaces (id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`, i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.Now)); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`, i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.now)); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("sending_application", "an interface from %s at %s already exists", i.SendingApplication, i.SendingFacility)
 		}
@@ -57,25 +57,10 @@ func InsertInterface(tx *Tx, i *crs.Interface) error {
 	return tx.EmitData(&crs.Event{Type: crs.EventInterfaceAdded, SubjectID: i.ID, Summary: "Inbound interface " + i.Name + " added"}, "interface", i)
 }
 
-// InboundInterface is an enabled interface with what the engine needs to
-// act as it: its trust's ODS code and its user's name and role.
-type InboundInterface struct {
-	crs.Interface
-	OrgODS   string
-	Username string
-	Role     crs.Role
-}
-
-// Actor is the interface acting: its user, for the purpose of receiving
-// messages.
-func (i *InboundInterface) Actor() crs.Actor {
-	return crs.Actor{UserID: i.UserID, Username: i.Username, OrgID: i.OrgID, Role: i.Role, Purpose: "interface"}
-}
-
 // FindInterfacesBySender lists the enabled interfaces, across trusts,
 // that send as application app from facility. The integration engine
 // calls it to tell whose message has arrived, before any actor is known.
-func FindInterfacesBySender(ctx context.Context, db *DB, app, facility string) ([]*InboundInterface, error) {
+func (db *DB) FindInterfacesBySender(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at,
 		o.ods_code, u.username, u.role
 		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
@@ -84,9 +69,9 @@ func FindInterfacesBySender(ctx context.Context, db *DB, app, facility string) (
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*InboundInterface
+	var out []*crs.InboundInterface
 	for rows.Next() {
-		var i InboundInterface
+		var i crs.InboundInterface
 		var created, role string
 		if err := rows.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created, &i.OrgODS, &i.Username, &role); err != nil {
 			return nil, err
@@ -98,7 +83,7 @@ func FindInterfacesBySender(ctx context.Context, db *DB, app, facility string) (
 }
 
 // FindInterfaces lists the trust's inbound interfaces.
-func FindInterfaces(ctx context.Context, db *DB, orgID string) ([]*crs.Interface, error) {
+func (db *DB) FindInterfaces(ctx context.Context, orgID string) ([]*crs.Interface, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at
 		FROM hl7_interfaces WHERE org_id = $1 ORDER BY name`, orgID)
 	if err != nil {
@@ -121,17 +106,17 @@ func FindInterfaces(ctx context.Context, db *DB, orgID string) ([]*crs.Interface
 
 // FindOrganisationIDByODS returns the id of the organisation with the ODS
 // code, or ENOTFOUND.
-func FindOrganisationIDByODS(ctx context.Context, db *DB, ods string) (string, error) {
+func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, error) {
 	var id string
 	err := db.read.QueryRowContext(ctx, `SELECT id FROM organisations WHERE ods_code = $1`, ods).Scan(&id)
 	return id, notFound(err, "no organisation with ODS code %s", ods)
 }
 
-// FindPatientByIdentifierTx finds, within a command, the live patient of
+// findPatientByIdentifierTx finds, within a command, the live patient of
 // the actor's trust holding an NHS number ("nhs") or hospital number
 // ("mrn"), following merges to the surviving record. It returns
 // ENOTFOUND when no patient holds it.
-func FindPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
+func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
 	var col string
 	switch kind {
 	case "nhs":
@@ -141,7 +126,7 @@ func FindPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	default:
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
-	org := tx.Actor.OrgID
+	org := tx.actor.OrgID
 	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, org, value))
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
@@ -160,16 +145,10 @@ func FindPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	return p, err
 }
 
-// MessageKey is the idempotency key of an inbound message: the trust it
-// was sent to, its sending facility and its MSH-10.
-func MessageKey(orgID, sendingFacility, controlID string) string {
-	return orgID + "|" + sendingFacility + "|" + controlID
-}
-
-// FindInboundACK looks up, within a command, the acknowledgement already
+// findInboundACK looks up, within a command, the acknowledgement already
 // sent for the inbound message with the key. found is false when the
 // message has not been seen.
-func FindInboundACK(tx *Tx, key string) (ack string, found bool, err error) {
+func findInboundACK(tx *Tx, key string) (ack string, found bool, err error) {
 	err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
 	if err == sql.ErrNoRows {
 		return "", false, nil
@@ -205,20 +184,16 @@ const insertMessageSQL = `INSERT INTO hl7_messages (id, org_id, direction, chann
 	ack_code, errors, ack, patient_id, nhs_number, mrn, event_id, raw, attempts, next_attempt_at, last_error, created_at, updated_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
 
-// ErrDuplicateMessage is returned by InsertInboundMessage when a message
-// with the same key is already logged.
-var ErrDuplicateMessage = crs.Errorf(crs.ECONFLICT, "the message was already received")
-
-// InsertInboundMessage logs an inbound message within a command, under
-// key (see MessageKey; "" for none). When the command has appended no
+// insertInboundMessage logs an inbound message within a command, under
+// key (see crs.MessageKey; "" for none). When the command has appended no
 // event yet (the message changed no record), it appends an
 // EventMessageReceived so the write is in the history and audited.
-func InsertInboundMessage(tx *Tx, m *crs.Message, key string) error {
+func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if m.ID == "" {
 		m.ID = crs.NewID()
 	}
-	m.OrgID, m.Direction = tx.Actor.OrgID, crs.DirectionIn
-	m.CreatedAt, m.UpdatedAt = tx.Now, tx.Now
+	m.OrgID, m.Direction = tx.actor.OrgID, crs.DirectionIn
+	m.CreatedAt, m.UpdatedAt = tx.now, tx.now
 	m.Attempts = max(m.Attempts, 1) // received once; each reprocess adds one
 	var k any
 	if key != "" {
@@ -226,7 +201,7 @@ func InsertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	}
 	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, k, 0)...); err != nil {
 		if isUniqueViolation(err) {
-			return ErrDuplicateMessage
+			return crs.ErrDuplicateMessage
 		}
 		return crs.Errorf(crs.EINTERNAL, "log message: %w", err)
 	}
@@ -242,7 +217,7 @@ func InsertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 // any trust (an unknown sender, an unreadable message), outside the
 // write path: no record is changed and no actor is known. It is written
 // and synced before it returns, so the reject sent after it is true.
-func InsertOrphanMessage(ctx context.Context, db *DB, m *crs.Message) error {
+func (db *DB) InsertOrphanMessage(ctx context.Context, m *crs.Message) error {
 	if m.ID == "" {
 		m.ID = crs.NewID()
 	}
@@ -254,20 +229,20 @@ func InsertOrphanMessage(ctx context.Context, db *DB, m *crs.Message) error {
 	return err
 }
 
-// InsertResult files a result to a patient within a command and appends
+// insertResult files a result to a patient within a command and appends
 // its event.
-func InsertResult(tx *Tx, r *crs.Result) error {
+func insertResult(tx *Tx, r *crs.Result) error {
 	if r.ID == "" {
 		r.ID = crs.NewID()
 	}
-	r.OrgID, r.CreatedAt = tx.Actor.OrgID, tx.Now
+	r.OrgID, r.CreatedAt = tx.actor.OrgID, tx.now
 	obs, _ := json.Marshal(r.Observations)
 	if r.Observations == nil {
 		obs = []byte("[]")
 	}
 	if _, err := tx.Exec(`INSERT INTO results (id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.ID, r.OrgID, r.PatientID, r.MessageID, r.PlacerOrder, r.FillerOrder,
-		r.ServiceCode, r.ServiceName, formatTime(r.ObservedAt), r.Status, string(obs), formatTime(tx.Now)); err != nil {
+		r.ServiceCode, r.ServiceName, formatTime(r.ObservedAt), r.Status, string(obs), formatTime(tx.now)); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "file result: %w", err)
 	}
 	name := r.ServiceName
@@ -359,7 +334,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 // first by their time-ordered id, a page of at most q.Limit after or
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
-func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
+func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
 	where, args := messageWhere(orgID, q)
 	order := "DESC"
 	switch {
@@ -402,7 +377,7 @@ func SearchMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuer
 // cursors and limit aside), stopping at most: a log of millions is not
 // counted to the end for a page heading. A count of most means "at
 // least most".
-func CountMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery, most int) (int, error) {
+func (db *DB) CountMessages(ctx context.Context, orgID string, q crs.MessageQuery, most int) (int, error) {
 	where, args := messageWhere(orgID, q)
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM hl7_messages WHERE `+where+` LIMIT `+itoa(most)+`) m`, args...).Scan(&n)
@@ -410,7 +385,7 @@ func CountMessages(ctx context.Context, db *DB, orgID string, q crs.MessageQuery
 }
 
 // GetMessage returns one message of the trust's log.
-func GetMessage(ctx context.Context, db *DB, orgID, id string) (*crs.Message, error) {
+func (db *DB) GetMessage(ctx context.Context, orgID, id string) (*crs.Message, error) {
 	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE id = $1 AND org_id = $2`, id, orgID))
 }
 

@@ -12,8 +12,8 @@ import (
 // as it. It is ENOTFOUND for an interface of no one or of another trust,
 // and ECONFLICT when the interface or its user is disabled: the
 // interface may no longer send, so its messages are not applied.
-func FindInboundInterface(ctx context.Context, db *DB, orgID, id string) (*InboundInterface, error) {
-	var i InboundInterface
+func (db *DB) FindInboundInterface(ctx context.Context, orgID, id string) (*crs.InboundInterface, error) {
+	var i crs.InboundInterface
 	var created, role string
 	var enabled, disabled int
 	err := db.read.QueryRowContext(ctx, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.enabled, i.created_at,
@@ -34,20 +34,20 @@ func FindInboundInterface(ctx context.Context, db *DB, orgID, id string) (*Inbou
 	return &i, nil
 }
 
-// GetMessageTx returns, within a command, one message of the actor's
+// getMessageTx returns, within a command, one message of the actor's
 // trust's log as the command sees it.
-func GetMessageTx(tx *Tx, id string) (*crs.Message, error) {
-	return scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM hl7_messages WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+func getMessageTx(tx *Tx, id string) (*crs.Message, error) {
+	return scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM hl7_messages WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
-// UpdateReprocessedMessage writes what became of an inbound message
+// updateReprocessedMessage writes what became of an inbound message
 // applied again (status, ACK code and text, errors, the patient and
 // event it touched) over its own entry in the log, within the command
 // that applied it, and counts the attempt. The entry must still be one
 // that may be reprocessed (crs.Reprocessable): if it was applied in the
 // meantime, nothing is written and the error is ECONFLICT, so a message
 // is never applied twice. m.Attempts is set to the new count.
-func UpdateReprocessedMessage(tx *Tx, m *crs.Message) error {
+func updateReprocessedMessage(tx *Tx, m *crs.Message) error {
 	errs, _ := json.Marshal(m.Errors)
 	if m.Errors == nil {
 		errs = []byte("[]")
@@ -56,30 +56,30 @@ func UpdateReprocessedMessage(tx *Tx, m *crs.Message) error {
 	res, err := tx.Exec(`UPDATE hl7_messages SET status = $1, ack_code = $2, ack = $3, errors = $4, patient_id = $5, nhs_number = $6, mrn = $7,
 		event_id = $8, attempts = $9, updated_at = $10
 		WHERE id = $11 AND org_id = $12 AND direction = 'in' AND status IN ($13, $14, $15) AND attempts = $16`,
-		m.Status, m.ACKCode, m.ACK, string(errs), m.PatientID, m.NHSNumber, m.MRN, m.EventID, attempts, formatTime(tx.Now),
-		m.ID, tx.Actor.OrgID, crs.MessageFailed, crs.MessageRejected, crs.MessageNotApplied, m.Attempts)
+		m.Status, m.ACKCode, m.ACK, string(errs), m.PatientID, m.NHSNumber, m.MRN, m.EventID, attempts, formatTime(tx.now),
+		m.ID, tx.actor.OrgID, crs.MessageFailed, crs.MessageRejected, crs.MessageNotApplied, m.Attempts)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "log reprocessed message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return crs.Errorf(crs.ECONFLICT, "message %s was changed while it was being reprocessed; it is not applied again", m.ControlID)
 	}
-	m.Attempts, m.UpdatedAt = attempts, tx.Now
+	m.Attempts, m.UpdatedAt = attempts, tx.now
 	return nil
 }
 
-// ActAs runs fn within the command with a as its actor, then restores
+// actAs runs fn within the command with a as its actor, then restores
 // the command's own. The integration engine applies a reprocessed
 // message as the interface it came in on, inside the analyst's command,
 // so the changes are the interface's (and its feeds do not echo them
 // back to it) while the reprocess itself is the analyst's. a must be of
 // the same trust.
-func ActAs(tx *Tx, a crs.Actor, fn func() error) error {
-	if a.OrgID != tx.Actor.OrgID {
+func actAs(tx *Tx, a crs.Actor, fn func() error) error {
+	if a.OrgID != tx.actor.OrgID {
 		return crs.Errorf(crs.EFORBIDDEN, "a command cannot act for another trust")
 	}
-	own := tx.Actor
-	tx.Actor = a
-	defer func() { tx.Actor = own }()
+	own := tx.actor
+	tx.actor = a
+	defer func() { tx.actor = own }()
 	return fn()
 }

@@ -23,8 +23,8 @@ func logMessages(t *testing.T, db *store.DB, clock *crs.FixedClock, tr *storetes
 	for i := range n {
 		m := &crs.Message{ChannelID: channel, SendingFacility: tr.Org.ODSCode, ControlID: fmt.Sprintf("%s-%s-%04d", tr.Org.ODSCode, channel, i),
 			Type: types[i%3], Status: statuses[i%3], NHSNumber: fmt.Sprintf("99900000%02d", i%7), Raw: "MSH|^~\\&|"}
-		err := db.Write(context.Background(), tr.System, crs.ActReceiveMessages, func(tx *store.Tx) error {
-			return store.InsertInboundMessage(tx, m, store.MessageKey(tr.Org.ID, tr.Org.ODSCode, m.ControlID))
+		err := db.Write(context.Background(), tr.System, crs.ActReceiveMessages, func(tx crs.Tx) error {
+			return tx.InsertInboundMessage(m, crs.MessageKey(tr.Org.ID, tr.Org.ODSCode, m.ControlID))
 		})
 		if err != nil {
 			t.Fatalf("log message %d: %v", i, err)
@@ -53,7 +53,7 @@ func TestMessageLogPaging(t *testing.T) {
 		var pages int
 		q := crs.MessageQuery{Limit: size}
 		for {
-			ms, err := store.SearchMessages(ctx, db, a.Org.ID, q)
+			ms, err := db.SearchMessages(ctx, a.Org.ID, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestMessageLogPaging(t *testing.T) {
 		q = crs.MessageQuery{Limit: size, After: ids[0]}
 		got = append(got, ids[0])
 		for pages = 0; pages < 10; pages++ {
-			ms, err := store.SearchMessages(ctx, db, a.Org.ID, q)
+			ms, err := db.SearchMessages(ctx, a.Org.ID, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,11 +92,11 @@ func TestMessageLogPaging(t *testing.T) {
 			t.Fatalf("paging newer:\n got %v\nwant %v", got, ids)
 		}
 
-		n, err := store.CountMessages(ctx, db, a.Org.ID, crs.MessageQuery{}, 1000)
+		n, err := db.CountMessages(ctx, a.Org.ID, crs.MessageQuery{}, 1000)
 		if err != nil || n != len(ids) {
 			t.Errorf("count: %d, %v; want %d", n, err, len(ids))
 		}
-		if n, _ := store.CountMessages(ctx, db, a.Org.ID, crs.MessageQuery{}, 10); n != 10 {
+		if n, _ := db.CountMessages(ctx, a.Org.ID, crs.MessageQuery{}, 10); n != 10 {
 			t.Errorf("count up to 10: %d; want 10", n)
 		}
 	})
@@ -145,7 +145,7 @@ func TestMessageLogFilters(t *testing.T) {
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				ms, err := store.SearchMessages(ctx, db, a.Org.ID, tc.q)
+				ms, err := db.SearchMessages(ctx, a.Org.ID, tc.q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -156,7 +156,7 @@ func TestMessageLogFilters(t *testing.T) {
 				if !slices.Equal(got, tc.want) {
 					t.Errorf("got %v\nwant %v", got, tc.want)
 				}
-				if n, err := store.CountMessages(ctx, db, a.Org.ID, tc.q, 1000); err != nil || n != len(tc.want) {
+				if n, err := db.CountMessages(ctx, a.Org.ID, tc.q, 1000); err != nil || n != len(tc.want) {
 					t.Errorf("count %d, %v; want %d", n, err, len(tc.want))
 				}
 			})

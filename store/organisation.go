@@ -28,9 +28,9 @@ func (s *OrganisationService) CreateOrganisation(ctx context.Context, a crs.Acto
 		o.ID = crs.NewID()
 	}
 	a.OrgID = o.ID
-	return s.db.Write(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		if _, err := tx.Exec(`INSERT INTO organisations (id, ods_code, name, mrn_prefix, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			o.ID, o.ODSCode, o.Name, o.MRNPrefix, formatTime(tx.Now)); err != nil {
+			o.ID, o.ODSCode, o.Name, o.MRNPrefix, formatTime(tx.now)); err != nil {
 			if isUniqueViolation(err) {
 				return crs.FieldErrorf("ods_code", "an organisation with ODS code %s already exists", o.ODSCode)
 			}
@@ -121,7 +121,7 @@ func (s *OrganisationService) CreateLocation(ctx context.Context, a crs.Actor, l
 	if l.ID == "" {
 		l.ID = crs.NewID()
 	}
-	return s.db.Write(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		if l.ParentID != "" {
 			var n int
 			if err := tx.QueryRow(`SELECT COUNT(*) FROM locations WHERE id = $1 AND org_id = $2`, l.ParentID, a.OrgID).Scan(&n); err != nil {

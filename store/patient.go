@@ -71,14 +71,14 @@ func patientArgs(p *crs.Patient) []any {
 		match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName), strings.ReplaceAll(p.Address.Postcode, " ", "")}
 }
 
-// InsertPatient writes a new patient within a command: it validates,
+// insertPatient writes a new patient within a command: it validates,
 // checks the NHS number is not already held, allocates the hospital
 // number unless the patient brings one (a migrated record), and appends
 // the registration event.
-func InsertPatient(tx *Tx, p *crs.Patient) error {
+func insertPatient(tx *Tx, p *crs.Patient) error {
 	p.Normalize()
-	p.OrgID = tx.Actor.OrgID
-	if err := p.Validate(tx.Now); err != nil {
+	p.OrgID = tx.actor.OrgID
+	if err := p.Validate(tx.now); err != nil {
 		return err
 	}
 	if p.NHSNumber != "" {
@@ -105,7 +105,7 @@ func InsertPatient(tx *Tx, p *crs.Patient) error {
 	if p.ID == "" {
 		p.ID = crs.NewID()
 	}
-	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.Now, tx.Now
+	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
 	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
 	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
 	if _, err := tx.Exec(`INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
@@ -137,25 +137,25 @@ type patientEventData struct {
 
 // RegisterPatient adds a patient to the index.
 func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
-	return s.db.Write(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return InsertPatient(tx, p) })
+	return s.db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertPatient(tx, p) })
 }
 
-// GetPatient reads a patient of the actor's trust within a command.
-func GetPatient(tx *Tx, id string) (*crs.Patient, error) {
-	return scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+// getPatient reads a patient of the actor's trust within a command.
+func getPatient(tx *Tx, id string) (*crs.Patient, error) {
+	return scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
-// UpdatePatient replaces the patient's demographics, guarding against a
+// updatePatient replaces the patient's demographics, guarding against a
 // lost update with the version.
 func (s *PatientService) UpdatePatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
-	return s.db.Write(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error { return UpdatePatient(tx, p) })
+	return s.db.writeTx(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error { return updatePatient(tx, p) })
 }
 
-// UpdatePatient writes changed demographics within a command. A
+// updatePatient writes changed demographics within a command. A
 // p.Version of 0 skips the lost-update check (a message from another
 // system carries no version).
-func UpdatePatient(tx *Tx, p *crs.Patient) error {
-	old, err := GetPatient(tx, p.ID)
+func updatePatient(tx *Tx, p *crs.Patient) error {
+	old, err := getPatient(tx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func UpdatePatient(tx *Tx, p *crs.Patient) error {
 	}
 	p.Normalize()
 	p.OrgID, p.MRN, p.CreatedAt, p.MergedInto = old.OrgID, old.MRN, old.CreatedAt, old.MergedInto
-	if err := p.Validate(tx.Now); err != nil {
+	if err := p.Validate(tx.now); err != nil {
 		return err
 	}
 	if p.NHSNumber != "" && p.NHSNumber != old.NHSNumber {
@@ -184,7 +184,7 @@ func UpdatePatient(tx *Tx, p *crs.Patient) error {
 		*p = *old
 		return tx.EmitData(&crs.Event{Type: crs.EventPatientUpdated, PatientID: p.ID, SubjectID: p.ID, Summary: "Demographics confirmed, nothing changed"}, "demographics", patientEventData{Patient: p})
 	}
-	p.Version, p.UpdatedAt = old.Version+1, tx.Now
+	p.Version, p.UpdatedAt = old.Version+1, tx.now
 	if err := writePatient(tx, p); err != nil {
 		return err
 	}
@@ -238,8 +238,8 @@ func diffPatients(a, b *crs.Patient) map[string][2]any {
 
 // RecordDeath records the patient's death.
 func (s *PatientService) RecordDeath(ctx context.Context, a crs.Actor, id string, at time.Time) error {
-	return s.db.Write(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error {
-		p, err := GetPatient(tx, id)
+	return s.db.writeTx(ctx, a, crs.ActAmendDemographics, func(tx *Tx) error {
+		p, err := getPatient(tx, id)
 		if err != nil {
 			return err
 		}
@@ -251,10 +251,10 @@ func (s *PatientService) RecordDeath(ctx context.Context, a crs.Actor, id string
 		}
 		at = at.UTC()
 		p.DeathTime = &at
-		if err := p.Validate(tx.Now); err != nil {
+		if err := p.Validate(tx.now); err != nil {
 			return err
 		}
-		p.Version, p.UpdatedAt = p.Version+1, tx.Now
+		p.Version, p.UpdatedAt = p.Version+1, tx.now
 		if err := writePatient(tx, p); err != nil {
 			return err
 		}
@@ -263,33 +263,33 @@ func (s *PatientService) RecordDeath(ctx context.Context, a crs.Actor, id string
 	})
 }
 
-// PatientLinks lists the tables whose rows belong to a patient through a
+// patientLinks lists the tables whose rows belong to a patient through a
 // patient_id column. A merge moves their rows from the minor to the major,
 // and an unmerge moves back exactly the rows the merge moved. Later areas
 // (referrals, spells, results) add their tables here.
-var PatientLinks []string
+var patientLinks []string
 
 type movedRow struct {
 	Table string `json:"table"`
 	ID    string `json:"id"`
 }
 
-// MergePatients merges the minor record into the major.
+// mergePatients merges the minor record into the major.
 func (s *PatientService) MergePatients(ctx context.Context, a crs.Actor, majorID, minorID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActMergePatients, func(tx *Tx) error { return MergePatients(tx, majorID, minorID, reason) })
+	return s.db.writeTx(ctx, a, crs.ActMergePatients, func(tx *Tx) error { return mergePatients(tx, majorID, minorID, reason) })
 }
 
-// MergePatients merges within a command: the minor's identifiers and the
+// mergePatients merges within a command: the minor's identifiers and the
 // rows linked to it move to the major, and the minor points to the major.
-func MergePatients(tx *Tx, majorID, minorID, reason string) error {
+func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 	if majorID == minorID {
 		return crs.Errorf(crs.EINVALID, "a record cannot be merged into itself")
 	}
-	major, err := GetPatient(tx, majorID)
+	major, err := getPatient(tx, majorID)
 	if err != nil {
 		return crs.Errorf(crs.ENOTFOUND, "the record to keep was not found")
 	}
-	minor, err := GetPatient(tx, minorID)
+	minor, err := getPatient(tx, minorID)
 	if err != nil {
 		return crs.Errorf(crs.ENOTFOUND, "the record to merge was not found")
 	}
@@ -310,16 +310,16 @@ func MergePatients(tx *Tx, majorID, minorID, reason string) error {
 	}
 	for _, id := range ids {
 		if _, err := tx.Exec(`INSERT INTO patient_identifiers (org_id, kind, value, patient_id, origin_patient_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-			tx.Actor.OrgID, id[0], id[1], major.ID, minor.ID); err != nil {
+			tx.actor.OrgID, id[0], id[1], major.ID, minor.ID); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.Actor.OrgID); err != nil {
+	if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.actor.OrgID); err != nil {
 		return err
 	}
 	var moved []movedRow
-	for _, table := range PatientLinks {
-		rows, err := tx.Query(`SELECT id FROM `+table+` WHERE patient_id = $1 AND org_id = $2`, minor.ID, tx.Actor.OrgID)
+	for _, table := range patientLinks {
+		rows, err := tx.Query(`SELECT id FROM `+table+` WHERE patient_id = $1 AND org_id = $2`, minor.ID, tx.actor.OrgID)
 		if err != nil {
 			return err
 		}
@@ -332,7 +332,7 @@ func MergePatients(tx *Tx, majorID, minorID, reason string) error {
 			moved = append(moved, movedRow{table, id})
 		}
 		rows.Close()
-		if _, err := tx.Exec(`UPDATE `+table+` SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.Actor.OrgID); err != nil {
+		if _, err := tx.Exec(`UPDATE `+table+` SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.actor.OrgID); err != nil {
 			return err
 		}
 	}
@@ -341,11 +341,11 @@ func MergePatients(tx *Tx, majorID, minorID, reason string) error {
 		major.NHSNumber, major.NHSNumberStatus = minor.NHSNumber, minor.NHSNumberStatus
 	}
 	minor.MergedInto = major.ID
-	minor.Version, minor.UpdatedAt = minor.Version+1, tx.Now
+	minor.Version, minor.UpdatedAt = minor.Version+1, tx.now
 	if err := writePatient(tx, minor); err != nil {
 		return err
 	}
-	major.Version, major.UpdatedAt = major.Version+1, tx.Now
+	major.Version, major.UpdatedAt = major.Version+1, tx.now
 	if err := writePatient(tx, major); err != nil {
 		return err
 	}
@@ -362,22 +362,22 @@ func MergePatients(tx *Tx, majorID, minorID, reason string) error {
 
 // UnmergePatient reverses the merge of the minor record.
 func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActMergePatients, func(tx *Tx) error {
-		minor, err := GetPatient(tx, minorID)
+	return s.db.writeTx(ctx, a, crs.ActMergePatients, func(tx *Tx) error {
+		minor, err := getPatient(tx, minorID)
 		if err != nil {
 			return err
 		}
 		if !minor.Merged() {
 			return crs.Errorf(crs.ECONFLICT, "hospital number %s is not merged", minor.MRN)
 		}
-		major, err := GetPatient(tx, minor.MergedInto)
+		major, err := getPatient(tx, minor.MergedInto)
 		if err != nil {
 			return err
 		}
 		// Find the merge to undo: the latest merge event of this minor.
 		var raw string
 		err = tx.QueryRow(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 AND data LIKE $4 ORDER BY id DESC LIMIT 1`,
-			tx.Actor.OrgID, major.ID, crs.EventPatientMerged, `%"`+minor.ID+`"%`).Scan(&raw)
+			tx.actor.OrgID, major.ID, crs.EventPatientMerged, `%"`+minor.ID+`"%`).Scan(&raw)
 		if err != nil {
 			return notFound(err, "the merge of hospital number %s could not be found in the record's history", minor.MRN)
 		}
@@ -386,26 +386,26 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 			return crs.Errorf(crs.EINTERNAL, "read merge event: %w", err)
 		}
 		for _, m := range merged.Moved {
-			if _, err := tx.Exec(`UPDATE `+m.Table+` SET patient_id = $1 WHERE id = $2 AND patient_id = $3 AND org_id = $4`, minor.ID, m.ID, major.ID, tx.Actor.OrgID); err != nil {
+			if _, err := tx.Exec(`UPDATE `+m.Table+` SET patient_id = $1 WHERE id = $2 AND patient_id = $3 AND org_id = $4`, minor.ID, m.ID, major.ID, tx.actor.OrgID); err != nil {
 				return err
 			}
 		}
 		if _, err := tx.Exec(`DELETE FROM patient_identifiers WHERE org_id = $1 AND origin_patient_id = $2 AND patient_id = $3 AND ((kind = 'mrn' AND value = $4) OR (kind = 'nhs' AND value = $5))`,
-			tx.Actor.OrgID, minor.ID, major.ID, minor.MRN, minor.NHSNumber); err != nil {
+			tx.actor.OrgID, minor.ID, major.ID, minor.MRN, minor.NHSNumber); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE origin_patient_id = $1 AND patient_id = $2 AND org_id = $3`, minor.ID, major.ID, tx.Actor.OrgID); err != nil {
+		if _, err := tx.Exec(`UPDATE patient_identifiers SET patient_id = $1 WHERE origin_patient_id = $1 AND patient_id = $2 AND org_id = $3`, minor.ID, major.ID, tx.actor.OrgID); err != nil {
 			return err
 		}
 		if merged.AdoptedNHS && major.NHSNumber == minor.NHSNumber {
 			major.NHSNumber, major.NHSNumberStatus = "", nhs.NumberTraceRequired
-			major.Version, major.UpdatedAt = major.Version+1, tx.Now
+			major.Version, major.UpdatedAt = major.Version+1, tx.now
 			if err := writePatient(tx, major); err != nil {
 				return err
 			}
 		}
 		minor.MergedInto = ""
-		minor.Version, minor.UpdatedAt = minor.Version+1, tx.Now
+		minor.Version, minor.UpdatedAt = minor.Version+1, tx.now
 		if err := writePatient(tx, minor); err != nil {
 			return err
 		}

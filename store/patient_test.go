@@ -77,9 +77,9 @@ func TestPatientContract(t *testing.T) {
 				t.Errorf("NHS number error %q does not say which check failed", fe["nhs_number"])
 			}
 			// A command that fails inside the transaction, after writing.
-			err = db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx *store.Tx) error {
+			err = db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx crs.Tx) error {
 				p := newPatient("Brown", "Amy", crs.NewDate(1970, 5, 5), "", "", "2")
-				if err := store.InsertPatient(tx, p); err != nil {
+				if err := tx.InsertPatient(p); err != nil {
 					return err
 				}
 				return crs.Errorf(crs.EINVALID, "refused after writing")
@@ -105,8 +105,8 @@ func TestPatientContract(t *testing.T) {
 		})
 
 		t.Run("a command must append an event", func(t *testing.T) {
-			err := db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx *store.Tx) error {
-				_, err := tx.Exec(`UPDATE patients SET phone = 'x' WHERE org_id = $1`, tr.Org.ID)
+			err := db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx crs.Tx) error {
+				_, err := tx.(*store.Tx).Exec(`UPDATE patients SET phone = 'x' WHERE org_id = $1`, tr.Org.ID)
 				return err
 			})
 			if crs.ErrorCode(err) != crs.EINTERNAL {

@@ -15,7 +15,7 @@ import (
 // funcs that take the command's *Tx, for the HL7 inbound interface and the
 // waiting list, with InpatientService methods over them for the pages.
 
-func init() { PatientLinks = append(PatientLinks, "preadmissions") }
+func init() { patientLinks = append(patientLinks, "preadmissions") }
 
 const preadmissionColumns = `id, org_id, patient_id, entry_id, visit_number, expected_on, expected_at, ward_id, ward_code, consultant_code,
 	admission_method, patient_class, treatment_function, source_visit, source_facility, status, spell_id, cancel_reason, created_at, updated_at`
@@ -33,7 +33,7 @@ func scanPreadmission(r scanner) (*crs.Preadmission, error) {
 }
 
 func getPreadmission(tx *Tx, id string) (*crs.Preadmission, error) {
-	return scanPreadmission(tx.QueryRow(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	return scanPreadmission(tx.QueryRow(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
 // pendingPreadmission reads a planned admission the patient has not yet
@@ -53,7 +53,7 @@ func pendingPreadmission(tx *Tx, id string) (*crs.Preadmission, error) {
 // list entry's agreed TCI, or nil if it has none.
 func entryPreadmission(tx *Tx, entryID string) (*crs.Preadmission, error) {
 	p, err := scanPreadmission(tx.QueryRow(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND entry_id = $2 AND status = 'pending'
-		ORDER BY created_at DESC, id DESC LIMIT 1`, tx.Actor.OrgID, entryID))
+		ORDER BY created_at DESC, id DESC LIMIT 1`, tx.actor.OrgID, entryID))
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, nil
 	}
@@ -63,11 +63,11 @@ func entryPreadmission(tx *Tx, entryID string) (*crs.Preadmission, error) {
 // nextVisitNumber allocates the trust's next visit number from the
 // counter 'visit', which only goes up.
 func nextVisitNumber(tx *Tx) (string, error) {
-	if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'visit', 0) ON CONFLICT DO NOTHING`, tx.Actor.OrgID); err != nil {
+	if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'visit', 0) ON CONFLICT DO NOTHING`, tx.actor.OrgID); err != nil {
 		return "", err
 	}
 	var n int64
-	if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'visit' RETURNING value`, tx.Actor.OrgID).Scan(&n); err != nil {
+	if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'visit' RETURNING value`, tx.actor.OrgID).Scan(&n); err != nil {
 		return "", crs.Errorf(crs.EINTERNAL, "allocate visit number: %w", err)
 	}
 	return crs.VisitNumberFormat(n), nil
@@ -77,9 +77,9 @@ func nextVisitNumber(tx *Tx) (string, error) {
 func preadmissionData(tx *Tx, p *crs.Preadmission) crs.SpellEventData {
 	d := crs.SpellEventData{PatientID: p.PatientID, PreadmissionID: p.ID, SpellID: p.SpellID, VisitNumber: p.VisitNumber, Status: p.Status,
 		AdmissionMethod: p.AdmissionMethod, PatientClass: p.PatientClass, WardCode: p.WardCode, ConsultantCode: p.ConsultantCode,
-		TreatmentFunction: p.TreatmentFunction, At: tx.Now, ExpectedOn: p.ExpectedOn, ExpectedAt: p.ExpectedAt, Reason: p.CancelReason}
+		TreatmentFunction: p.TreatmentFunction, At: tx.now, ExpectedOn: p.ExpectedOn, ExpectedAt: p.ExpectedAt, Reason: p.CancelReason}
 	if p.EntryID != "" {
-		_ = tx.QueryRow(`SELECT pathway_id FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, p.EntryID, tx.Actor.OrgID).Scan(&d.PathwayID)
+		_ = tx.QueryRow(`SELECT pathway_id FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, p.EntryID, tx.actor.OrgID).Scan(&d.PathwayID)
 	}
 	return d
 }
@@ -117,7 +117,7 @@ func checkPreadmission(tx *Tx, p *crs.Preadmission) error {
 		}
 		p.WardCode = locationCode(tx, p.WardID)
 	case p.WardCode != "":
-		if id, err := FindWardByCode(tx, p.WardCode); err == nil {
+		if id, err := findWardByCode(tx, p.WardCode); err == nil {
 			p.WardID = id
 		} else if crs.ErrorCode(err) != crs.ENOTFOUND {
 			return err
@@ -135,9 +135,9 @@ func checkPreadmission(tx *Tx, p *crs.Preadmission) error {
 	return nil
 }
 
-// RecordPreadmission records a planned admission within a command and
+// recordPreadmission records a planned admission within a command and
 // gives it the trust's next visit number (HL7 A05 goes to the feeds).
-func RecordPreadmission(tx *Tx, p *crs.Preadmission) error {
+func recordPreadmission(tx *Tx, p *crs.Preadmission) error {
 	if err := checkPreadmission(tx, p); err != nil {
 		return err
 	}
@@ -145,23 +145,23 @@ func RecordPreadmission(tx *Tx, p *crs.Preadmission) error {
 	if err != nil {
 		return err
 	}
-	p.ID, p.OrgID, p.VisitNumber, p.Status, p.SpellID, p.CancelReason = crs.NewID(), tx.Actor.OrgID, n, crs.PreadmissionPending, "", ""
-	p.CreatedAt, p.UpdatedAt = tx.Now, tx.Now
+	p.ID, p.OrgID, p.VisitNumber, p.Status, p.SpellID, p.CancelReason = crs.NewID(), tx.actor.OrgID, n, crs.PreadmissionPending, "", ""
+	p.CreatedAt, p.UpdatedAt = tx.now, tx.now
 	if _, err := tx.Exec(`INSERT INTO preadmissions (id, org_id, patient_id, entry_id, visit_number, expected_on, expected_at, ward_id, ward_code,
 		consultant_code, admission_method, patient_class, treatment_function, source_visit, source_facility, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', $16, $16)`,
 		p.ID, p.OrgID, p.PatientID, p.EntryID, p.VisitNumber, dateText(p.ExpectedOn), formatTime(p.ExpectedAt), p.WardID, p.WardCode,
-		p.ConsultantCode, p.AdmissionMethod, p.PatientClass, p.TreatmentFunction, p.SourceVisit, p.SourceFacility, formatTime(tx.Now)); err != nil {
+		p.ConsultantCode, p.AdmissionMethod, p.PatientClass, p.TreatmentFunction, p.SourceVisit, p.SourceFacility, formatTime(tx.now)); err != nil {
 		return err
 	}
 	return tx.EmitData(&crs.Event{Type: crs.EventPreadmissionRecorded, PatientID: p.PatientID, SubjectID: p.ID,
 		Summary: "Planned admission: " + preadmissionSummary(p)}, "pre-admission", preadmissionData(tx, p))
 }
 
-// UpdatePreadmission records the changed details of a pending planned
+// updatePreadmission records the changed details of a pending planned
 // admission within a command (an A05 sent again for the same visit, or
 // another TCI date agreed); the visit number stays.
-func UpdatePreadmission(tx *Tx, p *crs.Preadmission) error {
+func updatePreadmission(tx *Tx, p *crs.Preadmission) error {
 	prev, err := pendingPreadmission(tx, p.ID)
 	if err != nil {
 		return err
@@ -175,22 +175,22 @@ func UpdatePreadmission(tx *Tx, p *crs.Preadmission) error {
 	if err := checkPreadmission(tx, p); err != nil {
 		return err
 	}
-	p.OrgID, p.VisitNumber, p.Status, p.SpellID, p.CreatedAt, p.UpdatedAt = prev.OrgID, prev.VisitNumber, prev.Status, "", prev.CreatedAt, tx.Now
+	p.OrgID, p.VisitNumber, p.Status, p.SpellID, p.CreatedAt, p.UpdatedAt = prev.OrgID, prev.VisitNumber, prev.Status, "", prev.CreatedAt, tx.now
 	if _, err := tx.Exec(`UPDATE preadmissions SET entry_id = $1, expected_on = $2, expected_at = $3, ward_id = $4, ward_code = $5, consultant_code = $6,
 		admission_method = $7, patient_class = $8, treatment_function = $9, source_visit = $10, source_facility = $11, updated_at = $12
 		WHERE id = $13 AND org_id = $14`,
 		p.EntryID, dateText(p.ExpectedOn), formatTime(p.ExpectedAt), p.WardID, p.WardCode, p.ConsultantCode, p.AdmissionMethod, p.PatientClass,
-		p.TreatmentFunction, p.SourceVisit, p.SourceFacility, formatTime(tx.Now), p.ID, tx.Actor.OrgID); err != nil {
+		p.TreatmentFunction, p.SourceVisit, p.SourceFacility, formatTime(tx.now), p.ID, tx.actor.OrgID); err != nil {
 		return err
 	}
 	return tx.EmitData(&crs.Event{Type: crs.EventPreadmissionUpdated, PatientID: p.PatientID, SubjectID: p.ID,
 		Summary: "Planned admission changed: " + preadmissionSummary(p)}, "pre-admission", preadmissionData(tx, p))
 }
 
-// CancelPreadmission cancels a pending planned admission within a
+// cancelPreadmissionByID cancels a pending planned admission within a
 // command (HL7 A38 goes to the feeds). One made from an agreed TCI
 // takes the TCI date off the waiting list entry, which stays on the list.
-func CancelPreadmission(tx *Tx, id, reason string) error {
+func cancelPreadmissionByID(tx *Tx, id, reason string) error {
 	p, err := pendingPreadmission(tx, id)
 	if err != nil {
 		return err
@@ -203,9 +203,9 @@ func cancelPreadmission(tx *Tx, p *crs.Preadmission, reason string, clearTCI boo
 	if reason == "" {
 		return crs.FieldErrorf("reason", "say why the planned admission is cancelled")
 	}
-	p.Status, p.CancelReason, p.UpdatedAt = crs.PreadmissionCancelled, reason, tx.Now
+	p.Status, p.CancelReason, p.UpdatedAt = crs.PreadmissionCancelled, reason, tx.now
 	if _, err := tx.Exec(`UPDATE preadmissions SET status = 'cancelled', cancel_reason = $1, updated_at = $2 WHERE id = $3 AND org_id = $4`,
-		reason, formatTime(tx.Now), p.ID, tx.Actor.OrgID); err != nil {
+		reason, formatTime(tx.now), p.ID, tx.actor.OrgID); err != nil {
 		return err
 	}
 	if clearTCI && p.EntryID != "" {
@@ -214,7 +214,7 @@ func cancelPreadmission(tx *Tx, p *crs.Preadmission, reason string, clearTCI boo
 			return err
 		}
 		if (e.Status == crs.ListWaiting || e.Status == crs.ListSuspended) && !e.TCIDate.IsZero() {
-			if _, err := tx.Exec(`UPDATE waiting_list_entries SET tci_date = '', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), e.ID); err != nil {
+			if _, err := tx.Exec(`UPDATE waiting_list_entries SET tci_date = '', updated_at = $1 WHERE id = $2`, formatTime(tx.now), e.ID); err != nil {
 				return err
 			}
 			if err := refreshPathwayIf(tx, e.PathwayID); err != nil {
@@ -257,7 +257,7 @@ func fromPreadmission(tx *Tx, ad *crs.Admission, p *crs.Preadmission) {
 	}
 	if ad.EntryID == "" && p.EntryID != "" && crs.IsElectiveMethod(ad.Method) {
 		var status string
-		if err := tx.QueryRow(`SELECT status FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, p.EntryID, tx.Actor.OrgID).Scan(&status); err == nil &&
+		if err := tx.QueryRow(`SELECT status FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, p.EntryID, tx.actor.OrgID).Scan(&status); err == nil &&
 			(status == crs.ListWaiting || status == crs.ListSuspended) {
 			ad.EntryID = p.EntryID
 		}
@@ -266,9 +266,9 @@ func fromPreadmission(tx *Tx, ad *crs.Admission, p *crs.Preadmission) {
 
 // preadmissionAdmitted marks a planned admission admitted as the spell.
 func preadmissionAdmitted(tx *Tx, p *crs.Preadmission, sp *crs.Spell, at time.Time) error {
-	p.Status, p.SpellID, p.UpdatedAt = crs.PreadmissionAdmitted, sp.ID, tx.Now
+	p.Status, p.SpellID, p.UpdatedAt = crs.PreadmissionAdmitted, sp.ID, tx.now
 	if _, err := tx.Exec(`UPDATE preadmissions SET status = 'admitted', spell_id = $1, updated_at = $2 WHERE id = $3 AND org_id = $4`,
-		sp.ID, formatTime(tx.Now), p.ID, tx.Actor.OrgID); err != nil {
+		sp.ID, formatTime(tx.now), p.ID, tx.actor.OrgID); err != nil {
 		return err
 	}
 	return tx.EmitData(&crs.Event{Type: crs.EventPreadmissionAdmitted, PatientID: p.PatientID, SubjectID: p.ID, EffectiveAt: at,
@@ -280,38 +280,38 @@ func preadmissionAdmitted(tx *Tx, p *crs.Preadmission, sp *crs.Spell, at time.Ti
 // the spell had none).
 func reopenPreadmission(tx *Tx, spellID string) (string, error) {
 	var id, visit string
-	err := tx.QueryRow(`SELECT id, visit_number FROM preadmissions WHERE org_id = $1 AND spell_id = $2 AND status = 'admitted'`, tx.Actor.OrgID, spellID).Scan(&id, &visit)
+	err := tx.QueryRow(`SELECT id, visit_number FROM preadmissions WHERE org_id = $1 AND spell_id = $2 AND status = 'admitted'`, tx.actor.OrgID, spellID).Scan(&id, &visit)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	} else if err != nil {
 		return "", err
 	}
-	_, err = tx.Exec(`UPDATE preadmissions SET status = 'pending', spell_id = '', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), id)
+	_, err = tx.Exec(`UPDATE preadmissions SET status = 'pending', spell_id = '', updated_at = $1 WHERE id = $2`, formatTime(tx.now), id)
 	return visit, err
 }
 
-// FindPreadmissionByVisit returns the patient's latest planned admission
+// findPreadmissionByVisit returns the patient's latest planned admission
 // that facility's visit number names, of any status; failing that, the
 // one with the trust's own visit number.
-func FindPreadmissionByVisit(tx *Tx, patientID, facility, visit string) (*crs.Preadmission, error) {
+func findPreadmissionByVisit(tx *Tx, patientID, facility, visit string) (*crs.Preadmission, error) {
 	p, err := scanPreadmission(tx.QueryRow(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND patient_id = $2
-		AND source_facility = $3 AND source_visit = $4 ORDER BY created_at DESC, id DESC LIMIT 1`, tx.Actor.OrgID, patientID, facility, visit))
+		AND source_facility = $3 AND source_visit = $4 ORDER BY created_at DESC, id DESC LIMIT 1`, tx.actor.OrgID, patientID, facility, visit))
 	if crs.ErrorCode(err) != crs.ENOTFOUND {
 		return p, err
 	}
 	p, err = scanPreadmission(tx.QueryRow(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND patient_id = $2 AND visit_number = $3`,
-		tx.Actor.OrgID, patientID, visit))
+		tx.actor.OrgID, patientID, visit))
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.ENOTFOUND, "no planned admission of this patient has visit number %s", visit)
 	}
 	return p, err
 }
 
-// PendingPreadmissions lists the patient's planned admissions not yet
+// pendingPreadmissions lists the patient's planned admissions not yet
 // admitted or cancelled, earliest expected first.
-func PendingPreadmissions(tx *Tx, patientID string) ([]*crs.Preadmission, error) {
+func pendingPreadmissions(tx *Tx, patientID string) ([]*crs.Preadmission, error) {
 	rows, err := tx.Query(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND patient_id = $2 AND status = 'pending'
-		ORDER BY expected_on, id`, tx.Actor.OrgID, patientID)
+		ORDER BY expected_on, id`, tx.actor.OrgID, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -327,14 +327,14 @@ func PendingPreadmissions(tx *Tx, patientID string) ([]*crs.Preadmission, error)
 	return out, rows.Err()
 }
 
-// RecordPreadmission records a planned admission.
+// recordPreadmission records a planned admission.
 func (s *InpatientService) RecordPreadmission(ctx context.Context, a crs.Actor, p *crs.Preadmission) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return RecordPreadmission(tx, p) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return recordPreadmission(tx, p) })
 }
 
-// CancelPreadmission cancels a pending planned admission.
+// cancelPreadmissionByID cancels a pending planned admission.
 func (s *InpatientService) CancelPreadmission(ctx context.Context, a crs.Actor, id, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPreadmission(tx, id, reason) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return cancelPreadmissionByID(tx, id, reason) })
 }
 
 // FindPreadmission returns a planned admission.

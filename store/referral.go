@@ -38,9 +38,9 @@ func scanReferral(r scanner) (*crs.Referral, error) {
 }
 
 func getReferral(tx *Tx, id string) (*crs.Referral, error) {
-	r, err := scanReferral(tx.QueryRow(`SELECT `+referralColumns+` FROM referrals WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	r, err := scanReferral(tx.QueryRow(`SELECT `+referralColumns+` FROM referrals WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 	if err == nil && r.PathwayID != "" {
-		tx.QueryRow(`SELECT ppi FROM pathways WHERE id = $1 AND org_id = $2`, r.PathwayID, tx.Actor.OrgID).Scan(&r.PPI)
+		tx.QueryRow(`SELECT ppi FROM pathways WHERE id = $1 AND org_id = $2`, r.PathwayID, tx.actor.OrgID).Scan(&r.PPI)
 	}
 	return r, err
 }
@@ -48,14 +48,14 @@ func getReferral(tx *Tx, id string) (*crs.Referral, error) {
 // setWorklist puts a referral on a worklist ("" for none).
 func setWorklist(tx *Tx, referralID string, w crs.Worklist, due crs.Date) error {
 	_, err := tx.Exec(`UPDATE referrals SET worklist = $1, follow_up_due = $2, updated_at = $3 WHERE id = $4 AND org_id = $5`,
-		string(w), dateText(due), formatTime(tx.Now), referralID, tx.Actor.OrgID)
+		string(w), dateText(due), formatTime(tx.now), referralID, tx.actor.OrgID)
 	return err
 }
 
 // closeReferral closes a referral.
 func closeReferral(tx *Tx, referralID string, on crs.Date, reason string) error {
 	_, err := tx.Exec(`UPDATE referrals SET status = 'closed', worklist = '', follow_up_due = '', closed_on = $1, closed_reason = $2, updated_at = $3
-		WHERE id = $4 AND org_id = $5`, dateText(on), reason, formatTime(tx.Now), referralID, tx.Actor.OrgID)
+		WHERE id = $4 AND org_id = $5`, dateText(on), reason, formatTime(tx.now), referralID, tx.actor.OrgID)
 	return err
 }
 
@@ -67,13 +67,13 @@ type referralEventData struct {
 	Status   rtt.Status    `json:"rtt_status,omitempty"`
 }
 
-// InsertReferral records a referral within a command: a consultant-led
+// insertReferral records a referral within a command: a consultant-led
 // one opens its RTT pathway, allocating the PPI (or taking the UBRN),
 // and records the clock start (status 10) on the date received.
-func InsertReferral(tx *Tx, r *crs.Referral) error {
+func insertReferral(tx *Tx, r *crs.Referral) error {
 	r.Normalize()
-	r.OrgID = tx.Actor.OrgID
-	if err := r.Validate(tx.Now); err != nil {
+	r.OrgID = tx.actor.OrgID
+	if err := r.Validate(tx.now); err != nil {
 		return err
 	}
 	if err := livePatient(tx, r.PatientID); err != nil {
@@ -81,7 +81,7 @@ func InsertReferral(tx *Tx, r *crs.Referral) error {
 	}
 	r.ID = crs.NewID()
 	r.Status, r.Worklist = crs.ReferralOpen, crs.WorklistToBook
-	r.CreatedAt, r.UpdatedAt = tx.Now, tx.Now
+	r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 	if r.ConsultantLed {
 		issuer := ""
 		switch {
@@ -105,7 +105,7 @@ func InsertReferral(tx *Tx, r *crs.Referral) error {
 		r.PathwayID = crs.NewID()
 		if _, err := tx.Exec(`INSERT INTO pathways (id, org_id, patient_id, ppi, ppi_issuer, referral_id, treatment_function, specialty,
 			consultant_code, priority, clock_state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $11)`,
-			r.PathwayID, r.OrgID, r.PatientID, r.PPI, issuer, r.ID, r.TreatmentFunction, r.Specialty, r.ConsultantCode, r.Priority, formatTime(tx.Now)); err != nil {
+			r.PathwayID, r.OrgID, r.PatientID, r.PPI, issuer, r.ID, r.TreatmentFunction, r.Specialty, r.ConsultantCode, r.Priority, formatTime(tx.now)); err != nil {
 			if isUniqueViolation(err) {
 				return &crs.Error{Code: crs.ECONFLICT, Field: "ppi", Message: fmt.Sprintf("patient pathway identifier %s is already in use", r.PPI)}
 			}
@@ -117,7 +117,7 @@ func InsertReferral(tx *Tx, r *crs.Referral) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
 		r.ID, r.OrgID, r.PatientID, r.PathwayID, r.Source, r.ReferrerCode, r.ReferrerName, r.ReferrerOrg, dateText(r.ReceivedOn),
 		r.Priority, r.Specialty, r.TreatmentFunction, r.ConsultantCode, oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status,
-		string(r.Worklist), formatTime(tx.Now)); err != nil {
+		string(r.Worklist), formatTime(tx.now)); err != nil {
 		if isUniqueViolation(err) {
 			return &crs.Error{Code: crs.ECONFLICT, Field: "ubrn", Message: fmt.Sprintf("a referral with UBRN %s is already recorded", r.UBRN)}
 		}
@@ -143,7 +143,7 @@ func InsertReferral(tx *Tx, r *crs.Referral) error {
 
 // RecordReferral records a received referral.
 func (s *ReferralService) RecordReferral(ctx context.Context, a crs.Actor, r *crs.Referral) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return InsertReferral(tx, r) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferral(tx, r) })
 }
 
 // stopKinds maps a clock stop status to the kind of decision it records.
@@ -159,7 +159,7 @@ var stopKinds = map[rtt.Status]rtt.Kind{
 
 // CloseReferral closes a referral that needs no further appointments.
 func (s *ReferralService) CloseReferral(ctx context.Context, a crs.Actor, id string, c crs.ReferralClosure) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		r, err := getReferral(tx, id)
 		if err != nil {
 			return err
@@ -175,9 +175,9 @@ func (s *ReferralService) CloseReferral(ctx context.Context, a crs.Actor, id str
 			return crs.Errorf(crs.ECONFLICT, "the referral has a booked appointment; cancel it first")
 		}
 		if c.On.IsZero() {
-			c.On = localDate(tx.Now)
+			c.On = localDate(tx.now)
 		}
-		if err := c.Validate(tx.Now); err != nil {
+		if err := c.Validate(tx.now); err != nil {
 			return err
 		}
 		if c.RTTStatus != 0 {
@@ -283,15 +283,15 @@ func (s *ReferralService) PathwayClock(ctx context.Context, a crs.Actor, pathway
 
 // RecordPathwayEvent records a clinical or validation decision.
 func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, pathwayID string, e crs.PathwayEvent) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		p, err := getPathway(tx.ctx, tx, tx.Actor.OrgID, pathwayID)
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		p, err := getPathway(tx.ctx, tx, tx.actor.OrgID, pathwayID)
 		if err != nil {
 			return err
 		}
 		if e.Date.IsZero() {
-			e.Date = localDate(tx.Now)
+			e.Date = localDate(tx.now)
 		}
-		if e.Date.After(tx.Now) {
+		if e.Date.After(tx.now) {
 			return crs.FieldErrorf("date", "the decision cannot be dated in the future")
 		}
 		ev := rtt.Event{Date: e.Date.Time, Kind: e.Kind, Status: e.Status, Ref: "decision", Note: e.Note}

@@ -37,7 +37,7 @@ func scanSpell(r scanner) (*crs.Spell, error) {
 }
 
 func getSpell(tx *Tx, id string) (*crs.Spell, error) {
-	return scanSpell(tx.QueryRow(`SELECT `+spellColumns+` FROM spells WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	return scanSpell(tx.QueryRow(`SELECT `+spellColumns+` FROM spells WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
 // spellData builds the Data of a spell event from the spell as it now is.
@@ -52,7 +52,7 @@ func spellData(tx *Tx, s *crs.Spell, at time.Time) crs.SpellEventData {
 // a bed on that ward (directly or in one of its bays).
 func checkPlace(tx *Tx, wardID, bedID string) error {
 	var kind string
-	if err := tx.QueryRow(`SELECT kind FROM locations WHERE id = $1 AND org_id = $2`, wardID, tx.Actor.OrgID).Scan(&kind); err != nil || kind != string(crs.LocationWard) {
+	if err := tx.QueryRow(`SELECT kind FROM locations WHERE id = $1 AND org_id = $2`, wardID, tx.actor.OrgID).Scan(&kind); err != nil || kind != string(crs.LocationWard) {
 		return crs.FieldErrorf("ward", "no such ward in this trust")
 	}
 	if bedID == "" {
@@ -60,7 +60,7 @@ func checkPlace(tx *Tx, wardID, bedID string) error {
 	}
 	var parent, parentKind, grand string
 	if err := tx.QueryRow(`SELECT b.parent_id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
-		WHERE b.id = $1 AND b.org_id = $2 AND b.kind = 'bed'`, bedID, tx.Actor.OrgID).Scan(&parent, &parentKind, &grand); err != nil {
+		WHERE b.id = $1 AND b.org_id = $2 AND b.kind = 'bed'`, bedID, tx.actor.OrgID).Scan(&parent, &parentKind, &grand); err != nil {
 		return crs.FieldErrorf("bed", "no such bed in this trust")
 	}
 	if parent != wardID && !(parentKind == string(crs.LocationBay) && grand == wardID) {
@@ -101,20 +101,20 @@ func lastStay(tx *Tx, spellID string) (id string, seq int, start time.Time, bed 
 // Admit admits a patient.
 func (s *InpatientService) Admit(ctx context.Context, a crs.Actor, ad *crs.Admission) (*crs.Spell, error) {
 	var sp *crs.Spell
-	err := s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		var err error
-		sp, err = AdmitPatient(tx, ad)
+		sp, err = admitPatient(tx, ad)
 		return err
 	})
 	return sp, err
 }
 
-// AdmitPatient admits within a command. Admitting a planned admission
+// admitPatient admits within a command. Admitting a planned admission
 // (ad.PreadmissionID, or the pending pre-admission of the waiting list
 // entry admitted from) takes what the admission leaves empty from it,
 // marks it admitted and gives the spell its visit number; any other
 // spell takes the trust's next visit number.
-func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
+func admitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	var entry *crs.WaitingListEntry
 	var pa *crs.Preadmission
 	var err error
@@ -158,7 +158,7 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		return nil, err
 	}
 	var open int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.Actor.OrgID, ad.PatientID).Scan(&open); err != nil {
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.actor.OrgID, ad.PatientID).Scan(&open); err != nil {
 		return nil, err
 	}
 	if open > 0 {
@@ -167,10 +167,10 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	if err := checkPlace(tx, ad.WardID, ad.BedID); err != nil {
 		return nil, err
 	}
-	sp := &crs.Spell{ID: crs.NewID(), OrgID: tx.Actor.OrgID, PatientID: ad.PatientID, EntryID: ad.EntryID, EDAttendanceID: ad.EDAttendanceID,
+	sp := &crs.Spell{ID: crs.NewID(), OrgID: tx.actor.OrgID, PatientID: ad.PatientID, EntryID: ad.EntryID, EDAttendanceID: ad.EDAttendanceID,
 		AdmissionMethod: ad.Method, AdmissionSource: ad.Source, PatientClass: ad.PatientClass, AdmittedAt: at, WardID: ad.WardID, BedID: ad.BedID,
 		ConsultantCode: ad.ConsultantCode, TreatmentFunction: ad.TreatmentFunction, Status: crs.SpellAdmitted, ExpectedDischarge: ad.ExpectedDischarge,
-		CreatedAt: tx.Now, UpdatedAt: tx.Now}
+		CreatedAt: tx.now, UpdatedAt: tx.now}
 	if entry != nil {
 		sp.PathwayID = entry.PathwayID
 		sp.ForTreatment = entry.ForTreatment
@@ -191,7 +191,7 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	}
 	if ad.EDAttendanceID != "" {
 		var pid, status string
-		if err := tx.QueryRow(`SELECT patient_id, status FROM ed_attendances WHERE id = $1 AND org_id = $2`, ad.EDAttendanceID, tx.Actor.OrgID).Scan(&pid, &status); err != nil {
+		if err := tx.QueryRow(`SELECT patient_id, status FROM ed_attendances WHERE id = $1 AND org_id = $2`, ad.EDAttendanceID, tx.actor.OrgID).Scan(&pid, &status); err != nil {
 			return nil, notFound(err, "no such A&E attendance")
 		}
 		if pid != sp.PatientID || status != crs.EDInDepartment {
@@ -202,7 +202,7 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, expected_discharge, created_at, updated_at, visit_number)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'admitted', $16, $17, $17, $18)`,
 		sp.ID, sp.OrgID, sp.PatientID, sp.PathwayID, sp.EntryID, sp.EDAttendanceID, sp.AdmissionMethod, sp.AdmissionSource, sp.PatientClass,
-		oneIf(sp.ForTreatment), formatTime(at), sp.WardID, sp.BedID, sp.ConsultantCode, sp.TreatmentFunction, dateText(sp.ExpectedDischarge), formatTime(tx.Now), sp.VisitNumber); err != nil {
+		oneIf(sp.ForTreatment), formatTime(at), sp.WardID, sp.BedID, sp.ConsultantCode, sp.TreatmentFunction, dateText(sp.ExpectedDischarge), formatTime(tx.now), sp.VisitNumber); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)`,
@@ -215,7 +215,7 @@ func AdmitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	}
 	if entry != nil {
 		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
-			dateText(localDate(at)), sp.ID, formatTime(tx.Now), entry.ID); err != nil {
+			dateText(localDate(at)), sp.ID, formatTime(tx.now), entry.ID); err != nil {
 			return nil, err
 		}
 		kind, st := rtt.KindAdmittedDiagnostic, rtt.Status(0)
@@ -267,12 +267,12 @@ func inSpell(tx *Tx, id string) (*crs.Spell, error) {
 
 // Transfer moves the patient to another ward or bed.
 func (s *InpatientService) Transfer(ctx context.Context, a crs.Actor, spellID string, t crs.Transfer) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return TransferPatient(tx, spellID, t) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return transferPatient(tx, spellID, t) })
 }
 
 // ChangeConsultant starts a new consultant episode.
 func (s *InpatientService) ChangeConsultant(ctx context.Context, a crs.Actor, spellID, consultantCode, treatmentFunction string, at time.Time) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		sp, err := inSpell(tx, spellID)
 		if err != nil {
 			return err
@@ -306,7 +306,7 @@ func (s *InpatientService) ChangeConsultant(ctx context.Context, a crs.Actor, sp
 		}
 		prev := sp.ConsultantCode
 		sp.ConsultantCode, sp.TreatmentFunction = consultantCode, treatmentFunction
-		if _, err := tx.Exec(`UPDATE spells SET consultant_code = $1, treatment_function = $2, updated_at = $3 WHERE id = $4`, consultantCode, treatmentFunction, formatTime(tx.Now), sp.ID); err != nil {
+		if _, err := tx.Exec(`UPDATE spells SET consultant_code = $1, treatment_function = $2, updated_at = $3 WHERE id = $4`, consultantCode, treatmentFunction, formatTime(tx.now), sp.ID); err != nil {
 			return err
 		}
 		d := spellData(tx, sp, at)
@@ -327,12 +327,12 @@ func (s *InpatientService) EndLeave(ctx context.Context, a crs.Actor, spellID st
 }
 
 func (s *InpatientService) leave(ctx context.Context, a crs.Actor, spellID string, at time.Time, start bool) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return patientLeave(tx, spellID, at, start) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return patientLeave(tx, spellID, at, start) })
 }
 
 // SetExpectedDischarge records the expected date of discharge.
 func (s *InpatientService) SetExpectedDischarge(ctx context.Context, a crs.Actor, spellID string, d crs.Date) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		sp, err := inSpell(tx, spellID)
 		if err != nil {
 			return err
@@ -341,20 +341,20 @@ func (s *InpatientService) SetExpectedDischarge(ctx context.Context, a crs.Actor
 			return crs.FieldErrorf("expected_discharge", "the expected discharge is before the admission")
 		}
 		sp.ExpectedDischarge = d
-		if _, err := tx.Exec(`UPDATE spells SET expected_discharge = $1, updated_at = $2 WHERE id = $3`, dateText(d), formatTime(tx.Now), sp.ID); err != nil {
+		if _, err := tx.Exec(`UPDATE spells SET expected_discharge = $1, updated_at = $2 WHERE id = $3`, dateText(d), formatTime(tx.now), sp.ID); err != nil {
 			return err
 		}
-		return tx.EmitData(&crs.Event{Type: crs.EventSpellUpdated, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Expected discharge " + d.Display()}, "expected discharge", spellData(tx, sp, tx.Now))
+		return tx.EmitData(&crs.Event{Type: crs.EventSpellUpdated, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Expected discharge " + d.Display()}, "expected discharge", spellData(tx, sp, tx.now))
 	})
 }
 
 // Discharge ends the spell.
 func (s *InpatientService) Discharge(ctx context.Context, a crs.Actor, spellID string, d crs.Discharge) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return DischargePatient(tx, spellID, d) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return dischargePatient(tx, spellID, d) })
 }
 
-// DischargePatient discharges within a command.
-func DischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
+// dischargePatient discharges within a command.
+func dischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ func DischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
 	}
 	sp.Status, sp.DischargedAt, sp.DischargeMethod, sp.DischargeDestination, sp.LeaveStartedAt = crs.SpellDischarged, at, d.Method, d.Destination, time.Time{}
 	if _, err := tx.Exec(`UPDATE spells SET status = 'discharged', discharged_at = $1, discharge_method = $2, discharge_destination = $3, leave_started_at = '', updated_at = $4 WHERE id = $5`,
-		formatTime(at), d.Method, d.Destination, formatTime(tx.Now), sp.ID); err != nil {
+		formatTime(at), d.Method, d.Destination, formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
 	if sp.PathwayID != "" && d.Method == "4" {
@@ -410,18 +410,18 @@ func DischargePatient(tx *Tx, spellID string, d crs.Discharge) error {
 
 // CancelAdmission undoes an admission entered in error (A11).
 func (s *InpatientService) CancelAdmission(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientAdmission(tx, spellID, reason) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return cancelPatientAdmission(tx, spellID, reason) })
 }
 
 // CancelTransfer undoes the last transfer (A12).
 func (s *InpatientService) CancelTransfer(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientTransfer(tx, spellID, reason) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return cancelPatientTransfer(tx, spellID, reason) })
 }
 
 // CancelDischarge undoes a discharge (A13): the patient is back in the
 // bed they left, if it is still free.
 func (s *InpatientService) CancelDischarge(ctx context.Context, a crs.Actor, spellID, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return CancelPatientDischarge(tx, spellID, reason) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return cancelPatientDischarge(tx, spellID, reason) })
 }
 
 // FindSpell returns a spell with its episodes and stays.

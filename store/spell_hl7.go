@@ -12,49 +12,35 @@ import (
 
 // This file holds the inpatient commands as package funcs that take the
 // command's *Tx, for the HL7 inbound interface, which applies an ADT
-// event and logs its message in one transaction. The bodies follow the
+// event and logs its message in one transaction through crs.Tx. The bodies follow the
 // InpatientService methods of spell.go step for step; those methods can
 // become one-line wrappers of these funcs.
 
-// EventVisitNumberLinked records that another system's visit number
-// (HL7 PV1-19) names a spell, so its later messages find the spell.
-const EventVisitNumberLinked = "spell.visit_number_linked"
-
-// visitData is the Data of an EventVisitNumberLinked.
-type visitData struct {
-	SpellID  string `json:"spell_id"`
-	Facility string `json:"facility"` // the sending facility that numbers its visits
-	Visit    string `json:"visit_number"`
-}
-
-// GetSpell reads one of the trust's spells within a command.
-func GetSpell(tx *Tx, id string) (*crs.Spell, error) { return getSpell(tx, id) }
-
-// FindWardByCode returns the id of the trust's ward with the code.
-func FindWardByCode(tx *Tx, code string) (string, error) {
+// findWardByCode returns the id of the trust's ward with the code.
+func findWardByCode(tx *Tx, code string) (string, error) {
 	var id string
 	err := tx.QueryRow(`SELECT id FROM locations WHERE org_id = $1 AND kind = 'ward' AND code = $2 AND active = 1 ORDER BY id LIMIT 1`,
-		tx.Actor.OrgID, strings.TrimSpace(code)).Scan(&id)
+		tx.actor.OrgID, strings.TrimSpace(code)).Scan(&id)
 	if err != nil {
 		return "", &crs.Error{Code: crs.ENOTFOUND, Field: "ward", Message: fmt.Sprintf("no ward with code %s in this trust", code), Err: err}
 	}
 	return id, nil
 }
 
-// FindBedByCode returns the id of the bed with the code on the ward,
+// findBedByCode returns the id of the bed with the code on the ward,
 // directly or in one of its bays; bay, when given, narrows it to that
 // bay (or room).
-func FindBedByCode(tx *Tx, wardID, bay, code string) (string, error) {
+func findBedByCode(tx *Tx, wardID, bay, code string) (string, error) {
 	var id string
 	var err error
 	if bay != "" {
 		err = tx.QueryRow(`SELECT b.id FROM locations b JOIN locations p ON p.id = b.parent_id
 			WHERE b.org_id = $1 AND b.kind = 'bed' AND b.code = $2 AND p.code = $3 AND p.kind = 'bay' AND p.parent_id = $4 ORDER BY b.id LIMIT 1`,
-			tx.Actor.OrgID, code, bay, wardID).Scan(&id)
+			tx.actor.OrgID, code, bay, wardID).Scan(&id)
 	} else {
 		err = tx.QueryRow(`SELECT b.id FROM locations b JOIN locations p ON p.id = b.parent_id
 			WHERE b.org_id = $1 AND b.kind = 'bed' AND b.code = $2 AND (p.id = $3 OR (p.kind = 'bay' AND p.parent_id = $3)) ORDER BY b.id LIMIT 1`,
-			tx.Actor.OrgID, code, wardID).Scan(&id)
+			tx.actor.OrgID, code, wardID).Scan(&id)
 	}
 	if err != nil {
 		where := locationCode(tx, wardID)
@@ -66,28 +52,28 @@ func FindBedByCode(tx *Tx, wardID, bay, code string) (string, error) {
 	return id, nil
 }
 
-// CurrentSpell returns the patient's open spell (admitted or on leave).
-func CurrentSpell(tx *Tx, patientID string) (*crs.Spell, error) {
+// currentSpell returns the patient's open spell (admitted or on leave).
+func currentSpell(tx *Tx, patientID string) (*crs.Spell, error) {
 	return scanSpell(tx.QueryRow(`SELECT `+spellColumns+` FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')
-		ORDER BY admitted_at DESC LIMIT 1`, tx.Actor.OrgID, patientID))
+		ORDER BY admitted_at DESC LIMIT 1`, tx.actor.OrgID, patientID))
 }
 
-// LatestSpell returns the patient's most recent spell of any status.
-func LatestSpell(tx *Tx, patientID string) (*crs.Spell, error) {
+// latestSpell returns the patient's most recent spell of any status.
+func latestSpell(tx *Tx, patientID string) (*crs.Spell, error) {
 	return scanSpell(tx.QueryRow(`SELECT `+spellColumns+` FROM spells WHERE org_id = $1 AND patient_id = $2 AND status <> 'cancelled'
-		ORDER BY admitted_at DESC, id DESC LIMIT 1`, tx.Actor.OrgID, patientID))
+		ORDER BY admitted_at DESC, id DESC LIMIT 1`, tx.actor.OrgID, patientID))
 }
 
-// LinkVisitNumber records that facility's visit number names the spell.
-func LinkVisitNumber(tx *Tx, sp *crs.Spell, facility, visit string) error {
-	return tx.EmitData(&crs.Event{Type: EventVisitNumberLinked, PatientID: sp.PatientID, SubjectID: sp.ID,
-		Summary: fmt.Sprintf("Visit number %s of %s names this spell", visit, facility)}, "visit number", visitData{SpellID: sp.ID, Facility: facility, Visit: visit})
+// linkVisitNumber records that facility's visit number names the spell.
+func linkVisitNumber(tx *Tx, sp *crs.Spell, facility, visit string) error {
+	return tx.EmitData(&crs.Event{Type: crs.EventVisitNumberLinked, PatientID: sp.PatientID, SubjectID: sp.ID,
+		Summary: fmt.Sprintf("Visit number %s of %s names this spell", visit, facility)}, "visit number", crs.VisitNumberLink{SpellID: sp.ID, Facility: facility, Visit: visit})
 }
 
-// FindSpellByVisitNumber returns the patient's spell that facility's
+// findSpellByVisitNumber returns the patient's spell that facility's
 // visit number names.
-func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spell, error) {
-	rows, err := tx.Query(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 ORDER BY id DESC`, tx.Actor.OrgID, patientID, EventVisitNumberLinked)
+func findSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spell, error) {
+	rows, err := tx.Query(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 ORDER BY id DESC`, tx.actor.OrgID, patientID, crs.EventVisitNumberLinked)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +84,7 @@ func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spe
 			rows.Close()
 			return nil, err
 		}
-		var v visitData
+		var v crs.VisitNumberLink
 		if json.Unmarshal([]byte(data), &v) == nil && v.Visit == visit && v.Facility == facility {
 			spellID = v.SpellID
 			break
@@ -111,20 +97,20 @@ func FindSpellByVisitNumber(tx *Tx, patientID, facility, visit string) (*crs.Spe
 	return getSpell(tx, spellID)
 }
 
-// LastEventID returns the id of the last event the command appended, or
+// lastEventID returns the id of the last event the command appended, or
 // "" if none.
-func LastEventID(tx *Tx) string {
+func lastEventID(tx *Tx) string {
 	for i := len(tx.events) - 1; i >= 0; i-- {
-		if tx.events[i].Type != EventVisitNumberLinked {
+		if tx.events[i].Type != crs.EventVisitNumberLinked {
 			return tx.events[i].ID
 		}
 	}
 	return ""
 }
 
-// TransferPatient moves an inpatient to another ward or bed within a
+// transferPatient moves an inpatient to another ward or bed within a
 // command (A02).
-func TransferPatient(tx *Tx, spellID string, t crs.Transfer) error {
+func transferPatient(tx *Tx, spellID string, t crs.Transfer) error {
 	sp, err := inSpell(tx, spellID)
 	if err != nil {
 		return err
@@ -154,8 +140,8 @@ func TransferPatient(tx *Tx, spellID string, t crs.Transfer) error {
 		return bedConflict(tx, err, t.BedID)
 	}
 	prevWard, prevBed := sp.WardID, sp.BedID
-	sp.WardID, sp.BedID, sp.UpdatedAt = t.WardID, t.BedID, tx.Now
-	if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, sp.WardID, sp.BedID, formatTime(tx.Now), sp.ID); err != nil {
+	sp.WardID, sp.BedID, sp.UpdatedAt = t.WardID, t.BedID, tx.now
+	if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, sp.WardID, sp.BedID, formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
 	d := spellData(tx, sp, at)
@@ -164,17 +150,8 @@ func TransferPatient(tx *Tx, spellID string, t crs.Transfer) error {
 		Summary: fmt.Sprintf("Moved from %s %s to %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer", d)
 }
 
-// StartPatientLeave records the start of leave of absence within a
-// command (A21); EndPatientLeave the return (A22). The bed is kept.
-func StartPatientLeave(tx *Tx, spellID string, at time.Time) error {
-	return patientLeave(tx, spellID, at, true)
-}
-
-// EndPatientLeave records the return from leave within a command (A22).
-func EndPatientLeave(tx *Tx, spellID string, at time.Time) error {
-	return patientLeave(tx, spellID, at, false)
-}
-
+// patientLeave records the start of leave of absence within a command
+// (A21), or the return from it (A22). The bed is kept.
 func patientLeave(tx *Tx, spellID string, at time.Time, start bool) error {
 	sp, err := inSpell(tx, spellID)
 	if err != nil {
@@ -196,15 +173,15 @@ func patientLeave(tx *Tx, spellID string, at time.Time, start bool) error {
 		typ, summary = crs.EventSpellLeaveEnded, "Returned from leave"
 		sp.Status, sp.LeaveStartedAt = crs.SpellAdmitted, time.Time{}
 	}
-	if _, err := tx.Exec(`UPDATE spells SET status = $1, leave_started_at = $2, updated_at = $3 WHERE id = $4`, sp.Status, formatTime(sp.LeaveStartedAt), formatTime(tx.Now), sp.ID); err != nil {
+	if _, err := tx.Exec(`UPDATE spells SET status = $1, leave_started_at = $2, updated_at = $3 WHERE id = $4`, sp.Status, formatTime(sp.LeaveStartedAt), formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
 	return tx.EmitData(&crs.Event{Type: typ, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at, Summary: summary}, "leave", spellData(tx, sp, at))
 }
 
-// CancelPatientAdmission undoes an admission entered in error within a
+// cancelPatientAdmission undoes an admission entered in error within a
 // command (A11), as InpatientService.CancelAdmission does.
-func CancelPatientAdmission(tx *Tx, spellID, reason string) error {
+func cancelPatientAdmission(tx *Tx, spellID, reason string) error {
 	sp, err := inSpell(tx, spellID)
 	if err != nil {
 		return err
@@ -216,12 +193,12 @@ func CancelPatientAdmission(tx *Tx, spellID, reason string) error {
 		return err
 	}
 	sp.Status = crs.SpellCancelled
-	if _, err := tx.Exec(`UPDATE spells SET status = 'cancelled', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), sp.ID); err != nil {
+	if _, err := tx.Exec(`UPDATE spells SET status = 'cancelled', updated_at = $1 WHERE id = $2`, formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
 	if sp.EntryID != "" {
 		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'waiting', removal_reason = '', removed_on = '', spell_id = '', updated_at = $1 WHERE id = $2`,
-			formatTime(tx.Now), sp.EntryID); err != nil {
+			formatTime(tx.now), sp.EntryID); err != nil {
 			return err
 		}
 		if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindAdmittedForTreatment, rtt.KindAdmittedDiagnostic); err != nil {
@@ -238,7 +215,7 @@ func CancelPatientAdmission(tx *Tx, spellID, reason string) error {
 	if err != nil {
 		return err
 	}
-	d := spellData(tx, sp, tx.Now)
+	d := spellData(tx, sp, tx.now)
 	d.Reason = reason
 	summary := "Admission cancelled: " + reason
 	if planned != "" {
@@ -247,8 +224,8 @@ func CancelPatientAdmission(tx *Tx, spellID, reason string) error {
 	return tx.EmitData(&crs.Event{Type: crs.EventSpellAdmissionCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: summary}, "admission cancelled", d)
 }
 
-// CancelPatientTransfer undoes the last transfer within a command (A12).
-func CancelPatientTransfer(tx *Tx, spellID, reason string) error {
+// cancelPatientTransfer undoes the last transfer within a command (A12).
+func cancelPatientTransfer(tx *Tx, spellID, reason string) error {
 	sp, err := inSpell(tx, spellID)
 	if err != nil {
 		return err
@@ -275,18 +252,18 @@ func CancelPatientTransfer(tx *Tx, spellID, reason string) error {
 	}
 	fromWard, fromBed := sp.WardID, sp.BedID
 	sp.WardID, sp.BedID = prevWard, prevBed
-	if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, prevWard, prevBed, formatTime(tx.Now), sp.ID); err != nil {
+	if _, err := tx.Exec(`UPDATE spells SET ward_id = $1, bed_id = $2, updated_at = $3 WHERE id = $4`, prevWard, prevBed, formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
-	d := spellData(tx, sp, tx.Now)
+	d := spellData(tx, sp, tx.now)
 	d.PriorWardCode, d.PriorBayCode, d.PriorBedCode, d.Reason = locationCode(tx, fromWard), bayCode(tx, fromBed), locationCode(tx, fromBed), reason
 	return tx.EmitData(&crs.Event{Type: crs.EventSpellTransferCancelled, PatientID: sp.PatientID, SubjectID: sp.ID,
 		Summary: fmt.Sprintf("Transfer to %s %s cancelled; back in %s %s", d.PriorWardCode, d.PriorBedCode, d.WardCode, d.BedCode)}, "transfer cancelled", d)
 }
 
-// CancelPatientDischarge undoes a discharge within a command (A13): the
+// cancelPatientDischarge undoes a discharge within a command (A13): the
 // patient is back in the bed they left, if it is still free.
-func CancelPatientDischarge(tx *Tx, spellID, reason string) error {
+func cancelPatientDischarge(tx *Tx, spellID, reason string) error {
 	sp, err := getSpell(tx, spellID)
 	if err != nil {
 		return err
@@ -295,7 +272,7 @@ func CancelPatientDischarge(tx *Tx, spellID, reason string) error {
 		return crs.Errorf(crs.ECONFLICT, "the patient has not been discharged")
 	}
 	var open int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.Actor.OrgID, sp.PatientID).Scan(&open); err != nil {
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND status IN ('admitted', 'on_leave')`, tx.actor.OrgID, sp.PatientID).Scan(&open); err != nil {
 		return err
 	}
 	if open > 0 {
@@ -316,7 +293,7 @@ func CancelPatientDischarge(tx *Tx, spellID, reason string) error {
 	}
 	sp.Status, sp.DischargedAt, sp.DischargeMethod, sp.DischargeDestination = crs.SpellAdmitted, time.Time{}, "", ""
 	if _, err := tx.Exec(`UPDATE spells SET status = 'admitted', discharged_at = '', discharge_method = '', discharge_destination = '', updated_at = $1 WHERE id = $2`,
-		formatTime(tx.Now), sp.ID); err != nil {
+		formatTime(tx.now), sp.ID); err != nil {
 		return err
 	}
 	if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindPatientDied); err != nil {
@@ -328,12 +305,12 @@ func CancelPatientDischarge(tx *Tx, spellID, reason string) error {
 			return err
 		}
 		if refID != "" {
-			if _, err := tx.Exec(`UPDATE referrals SET status = 'open', worklist = '', follow_up_due = '', closed_on = '', closed_reason = '', updated_at = $1 WHERE id = $2`, formatTime(tx.Now), refID); err != nil {
+			if _, err := tx.Exec(`UPDATE referrals SET status = 'open', worklist = '', follow_up_due = '', closed_on = '', closed_reason = '', updated_at = $1 WHERE id = $2`, formatTime(tx.now), refID); err != nil {
 				return err
 			}
 		}
 	}
-	d := spellData(tx, sp, tx.Now)
+	d := spellData(tx, sp, tx.now)
 	d.Reason = reason
 	return tx.EmitData(&crs.Event{Type: crs.EventSpellDischargeCancelled, PatientID: sp.PatientID, SubjectID: sp.ID, Summary: "Discharge cancelled: " + reason}, "discharge cancelled", d)
 }

@@ -49,9 +49,9 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an argon2id hash of the password in the PHC string
+// hashPassword returns an argon2id hash of the password in the PHC string
 // form, with a random salt.
-func HashPassword(password string) string {
+func hashPassword(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
@@ -88,14 +88,14 @@ func (s *UserService) CreateUser(ctx context.Context, a crs.Actor, u *crs.User, 
 	if err := crs.CheckPassword(u.Username, password); err != nil {
 		return err
 	}
-	hash := HashPassword(password)
+	hash := hashPassword(password)
 	if u.ID == "" {
 		u.ID = crs.NewID()
 	}
-	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
-		u.CreatedAt = tx.Now
+	return s.db.writeTx(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+		u.CreatedAt = tx.now
 		if _, err := tx.Exec(`INSERT INTO users (id, org_id, username, name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)`,
-			u.ID, u.OrgID, u.Username, u.Name, string(u.Role), hash, formatTime(tx.Now)); err != nil {
+			u.ID, u.OrgID, u.Username, u.Name, string(u.Role), hash, formatTime(tx.now)); err != nil {
 			if isUniqueViolation(err) {
 				return crs.FieldErrorf("username", "username %s is taken", u.Username)
 			}
@@ -169,7 +169,7 @@ func (s *UserService) SetUserDisabled(ctx context.Context, a crs.Actor, id strin
 	if disabled && id == a.UserID {
 		return crs.Errorf(crs.ECONFLICT, "you cannot disable your own account; ask another administrator")
 	}
-	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
 		u, err := findUserTx(tx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -212,8 +212,8 @@ func (s *UserService) SetPassword(ctx context.Context, a crs.Actor, id, password
 	if err := crs.CheckPassword(u.Username, password); err != nil {
 		return err
 	}
-	hash := HashPassword(password) // slow on purpose: outside the committer
-	return s.db.Write(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+	hash := hashPassword(password) // slow on purpose: outside the committer
+	return s.db.writeTx(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE users SET password_hash = $1 WHERE id = $2 AND org_id = $3`, hash, u.ID, a.OrgID)
 		if err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *UserService) Authenticate(ctx context.Context, username, password strin
 	bad := crs.Errorf(crs.EUNAUTHORIZED, "the username or password is not right")
 	if err != nil {
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			checkPassword(HashPassword("x"), password) // spend the same time as a real check
+			checkPassword(hashPassword("x"), password) // spend the same time as a real check
 			return nil, bad
 		}
 		return nil, err

@@ -39,7 +39,7 @@ func scanEntry(r scanner) (*crs.WaitingListEntry, error) {
 }
 
 func getEntry(tx *Tx, id string) (*crs.WaitingListEntry, error) {
-	return scanEntry(tx.QueryRow(`SELECT `+entryColumns+` FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, id, tx.Actor.OrgID))
+	return scanEntry(tx.QueryRow(`SELECT `+entryColumns+` FROM waiting_list_entries WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
 }
 
 // entryEventData is the Data of waiting list events; for a TCI it
@@ -65,29 +65,29 @@ func entryData(e *crs.WaitingListEntry) entryEventData {
 // pathway within a command.
 func insertWaitingListEntry(tx *Tx, e *crs.WaitingListEntry, r *crs.Referral) error {
 	e.Normalize()
-	e.OrgID, e.PatientID, e.PathwayID, e.ReferralID = tx.Actor.OrgID, r.PatientID, r.PathwayID, r.ID
+	e.OrgID, e.PatientID, e.PathwayID, e.ReferralID = tx.actor.OrgID, r.PatientID, r.PathwayID, r.ID
 	if e.TreatmentFunction == "" {
 		e.TreatmentFunction = r.TreatmentFunction
 	}
-	if err := e.Validate(tx.Now); err != nil {
+	if err := e.Validate(tx.now); err != nil {
 		return err
 	}
 	if r.Status != crs.ReferralOpen {
 		return crs.Errorf(crs.ECONFLICT, "the referral is closed")
 	}
 	var live int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM waiting_list_entries WHERE referral_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended')`, r.ID, tx.Actor.OrgID).Scan(&live); err != nil {
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM waiting_list_entries WHERE referral_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended')`, r.ID, tx.actor.OrgID).Scan(&live); err != nil {
 		return err
 	}
 	if live > 0 {
 		return crs.Errorf(crs.ECONFLICT, "the patient is already on the waiting list for this referral")
 	}
-	e.ID, e.Status, e.CreatedAt, e.UpdatedAt = crs.NewID(), crs.ListWaiting, tx.Now, tx.Now
+	e.ID, e.Status, e.CreatedAt, e.UpdatedAt = crs.NewID(), crs.ListWaiting, tx.now, tx.now
 	if _, err := tx.Exec(`INSERT INTO waiting_list_entries (id, org_id, patient_id, pathway_id, referral_id, decided_on, intended_management,
 		procedure_code, procedure_name, priority, consultant_code, treatment_function, for_treatment, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'waiting', $14, $14)`,
 		e.ID, e.OrgID, e.PatientID, e.PathwayID, e.ReferralID, dateText(e.DecidedOn), e.IntendedManagement, e.ProcedureCode,
-		e.ProcedureName, e.Priority, e.ConsultantCode, e.TreatmentFunction, oneIf(e.ForTreatment), formatTime(tx.Now)); err != nil {
+		e.ProcedureName, e.Priority, e.ConsultantCode, e.TreatmentFunction, oneIf(e.ForTreatment), formatTime(tx.now)); err != nil {
 		return err
 	}
 	if err := setWorklist(tx, r.ID, "", crs.Date{}); err != nil {
@@ -108,7 +108,7 @@ func insertWaitingListEntry(tx *Tx, e *crs.WaitingListEntry, r *crs.Referral) er
 
 // AddToWaitingList records a decision to admit.
 func (s *WaitingListService) AddToWaitingList(ctx context.Context, a crs.Actor, e *crs.WaitingListEntry) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		if e.ReferralID == "" {
 			return crs.FieldErrorf("referral", "a waiting list entry belongs to a referral and its pathway")
 		}
@@ -210,21 +210,21 @@ func liveEntry(tx *Tx, id string) (*crs.WaitingListEntry, error) {
 	return e, nil
 }
 
-// OfferTCI records dates offered to come in.
+// offerTCI records dates offered to come in.
 func (s *WaitingListService) OfferTCI(ctx context.Context, a crs.Actor, entryID string, o *crs.TCIOffer) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		return OfferTCI(tx, entryID, o)
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		return offerTCI(tx, entryID, o)
 	})
 }
 
-// OfferTCI records a TCI offer within a command.
-func OfferTCI(tx *Tx, entryID string, o *crs.TCIOffer) error {
+// offerTCI records a TCI offer within a command.
+func offerTCI(tx *Tx, entryID string, o *crs.TCIOffer) error {
 	e, err := liveEntry(tx, entryID)
 	if err != nil {
 		return err
 	}
 	if o.OfferedOn.IsZero() {
-		o.OfferedOn = localDate(tx.Now)
+		o.OfferedOn = localDate(tx.now)
 	}
 	if err := o.Validate(); err != nil {
 		return err
@@ -237,7 +237,7 @@ func OfferTCI(tx *Tx, entryID string, o *crs.TCIOffer) error {
 	}
 	dates, _ := json.Marshal(ds)
 	if _, err := tx.Exec(`INSERT INTO tci_offers (id, org_id, entry_id, patient_id, offered_on, dates, reasonable, response, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)`, o.ID, tx.Actor.OrgID, e.ID, e.PatientID, dateText(o.OfferedOn), string(dates), oneIf(o.Reasonable), o.Note); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)`, o.ID, tx.actor.OrgID, e.ID, e.PatientID, dateText(o.OfferedOn), string(dates), oneIf(o.Reasonable), o.Note); err != nil {
 		return err
 	}
 	if err := addRTTEvent(tx, e.PathwayID, rtt.Event{Date: o.OfferedOn.Time, Kind: rtt.KindTCIOffered, Ref: o.ID}, false); err != nil {
@@ -253,14 +253,14 @@ func OfferTCI(tx *Tx, entryID string, o *crs.TCIOffer) error {
 		Summary: fmt.Sprintf("TCI dates offered: %s; %s", strings.Join(ds, ", "), why)}, "waiting list", d)
 }
 
-// RespondToTCI records the patient's answer to an offer.
+// respondToTCI records the patient's answer to an offer.
 func (s *WaitingListService) RespondToTCI(ctx context.Context, a crs.Actor, offerID string, r crs.TCIResponse) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return RespondToTCI(tx, offerID, r) })
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return respondToTCI(tx, offerID, r) })
 }
 
-// RespondToTCI records the answer within a command.
-func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
-	o, err := scanOffer(tx.QueryRow(`SELECT `+offerColumns+` FROM tci_offers WHERE id = $1 AND org_id = $2`, offerID, tx.Actor.OrgID))
+// respondToTCI records the answer within a command.
+func respondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
+	o, err := scanOffer(tx.QueryRow(`SELECT `+offerColumns+` FROM tci_offers WHERE id = $1 AND org_id = $2`, offerID, tx.actor.OrgID))
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
 		return err
 	}
 	if r.On.IsZero() {
-		r.On = localDate(tx.Now)
+		r.On = localDate(tx.now)
 	}
 	d := entryData(e)
 	d.Offer = o
@@ -288,7 +288,7 @@ func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
 			dateText(r.Date), dateText(r.On), r.Note, o.ID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(`UPDATE waiting_list_entries SET tci_date = $1, updated_at = $2 WHERE id = $3`, dateText(r.Date), formatTime(tx.Now), e.ID); err != nil {
+		if _, err := tx.Exec(`UPDATE waiting_list_entries SET tci_date = $1, updated_at = $2 WHERE id = $3`, dateText(r.Date), formatTime(tx.now), e.ID); err != nil {
 			return err
 		}
 		o.Response, o.AcceptedDate, o.RespondedOn = crs.TCIAccepted, r.Date, r.On
@@ -309,7 +309,7 @@ func RespondToTCI(tx *Tx, offerID string, r crs.TCIResponse) error {
 	if o.Reasonable {
 		e.DeclinedReasonable++
 	}
-	if _, err := tx.Exec(`UPDATE waiting_list_entries SET declined_reasonable = $1, updated_at = $2 WHERE id = $3`, e.DeclinedReasonable, formatTime(tx.Now), e.ID); err != nil {
+	if _, err := tx.Exec(`UPDATE waiting_list_entries SET declined_reasonable = $1, updated_at = $2 WHERE id = $3`, e.DeclinedReasonable, formatTime(tx.now), e.ID); err != nil {
 		return err
 	}
 	o.Response, o.RespondedOn = crs.TCIDeclined, r.On
@@ -339,15 +339,15 @@ func tciPreadmission(tx *Tx, e *crs.WaitingListEntry) error {
 		return err
 	}
 	if prev == nil {
-		return RecordPreadmission(tx, p)
+		return recordPreadmission(tx, p)
 	}
 	p.ID, p.WardID, p.WardCode, p.SourceVisit, p.SourceFacility = prev.ID, prev.WardID, prev.WardCode, prev.SourceVisit, prev.SourceFacility
-	return UpdatePreadmission(tx, p)
+	return updatePreadmission(tx, p)
 }
 
 // Suspend records that the patient is unavailable; the clock does not pause.
 func (s *WaitingListService) Suspend(ctx context.Context, a crs.Actor, entryID string, until crs.Date, reason string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		e, err := liveEntry(tx, entryID)
 		if err != nil {
 			return err
@@ -358,15 +358,15 @@ func (s *WaitingListService) Suspend(ctx context.Context, a crs.Actor, entryID s
 		if strings.TrimSpace(reason) == "" {
 			return crs.FieldErrorf("reason", "say why the patient is unavailable")
 		}
-		if until.IsZero() || !until.After(tx.Now) {
+		if until.IsZero() || !until.After(tx.now) {
 			return crs.FieldErrorf("until", "say until when the patient is unavailable")
 		}
 		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'suspended', suspended_until = $1, suspended_reason = $2, updated_at = $3 WHERE id = $4`,
-			dateText(until), reason, formatTime(tx.Now), e.ID); err != nil {
+			dateText(until), reason, formatTime(tx.now), e.ID); err != nil {
 			return err
 		}
 		e.Status, e.SuspendedUntil, e.SuspendedReason = crs.ListSuspended, until, reason
-		if err := addRTTEvent(tx, e.PathwayID, rtt.Event{Date: localDate(tx.Now).Time, Kind: rtt.KindSuspension, Ref: e.ID, Note: reason}, false); err != nil {
+		if err := addRTTEvent(tx, e.PathwayID, rtt.Event{Date: localDate(tx.now).Time, Kind: rtt.KindSuspension, Ref: e.ID, Note: reason}, false); err != nil {
 			return err
 		}
 		d := entryData(e)
@@ -378,7 +378,7 @@ func (s *WaitingListService) Suspend(ctx context.Context, a crs.Actor, entryID s
 
 // Resume ends a suspension.
 func (s *WaitingListService) Resume(ctx context.Context, a crs.Actor, entryID string) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		e, err := liveEntry(tx, entryID)
 		if err != nil {
 			return err
@@ -387,7 +387,7 @@ func (s *WaitingListService) Resume(ctx context.Context, a crs.Actor, entryID st
 			return crs.Errorf(crs.ECONFLICT, "the entry is not suspended")
 		}
 		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'waiting', suspended_until = '', suspended_reason = '', updated_at = $1 WHERE id = $2`,
-			formatTime(tx.Now), e.ID); err != nil {
+			formatTime(tx.now), e.ID); err != nil {
 			return err
 		}
 		e.Status, e.SuspendedUntil, e.SuspendedReason = crs.ListWaiting, crs.Date{}, ""
@@ -397,7 +397,7 @@ func (s *WaitingListService) Resume(ctx context.Context, a crs.Actor, entryID st
 
 // RemoveFromWaitingList takes the patient off the list.
 func (s *WaitingListService) RemoveFromWaitingList(ctx context.Context, a crs.Actor, entryID string, r crs.Removal) error {
-	return s.db.Write(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		e, err := liveEntry(tx, entryID)
 		if err != nil {
 			return err
@@ -407,7 +407,7 @@ func (s *WaitingListService) RemoveFromWaitingList(ctx context.Context, a crs.Ac
 			return crs.FieldErrorf("reason", "removal reason %q must be 2 (emergency admission), 3 (died) or 4 (other); an elective admission removes the entry itself", r.Reason)
 		}
 		if r.On.IsZero() {
-			r.On = localDate(tx.Now)
+			r.On = localDate(tx.now)
 		}
 		if r.Reason == "3" && r.RTTStatus == 0 {
 			r.RTTStatus = rtt.StatusDied
@@ -422,7 +422,7 @@ func (s *WaitingListService) RemoveFromWaitingList(ctx context.Context, a crs.Ac
 			}
 		}
 		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'removed', removal_reason = $1, removal_note = $2, removed_on = $3, updated_at = $4 WHERE id = $5`,
-			r.Reason, r.Note, dateText(r.On), formatTime(tx.Now), e.ID); err != nil {
+			r.Reason, r.Note, dateText(r.On), formatTime(tx.now), e.ID); err != nil {
 			return err
 		}
 		e.Status, e.RemovalReason, e.RemovalNote, e.RemovedOn = crs.ListRemoved, r.Reason, r.Note, r.On

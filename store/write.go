@@ -12,24 +12,20 @@ import (
 
 // Tx is one command's view of the database during the write path: the
 // transaction, the actor and the time the command is applied at. Package
-// funcs that change the record take a *Tx.
+// funcs that change the record take a *Tx; its methods are the unit of
+// work the edges compose (crs.Tx).
 type Tx struct {
 	*sql.Tx
 	db     *DB
 	ctx    context.Context
 	stmts  stmtCache // the batch's prepared statements
-	Actor  crs.Actor
-	Now    time.Time
+	actor  crs.Actor
+	now    time.Time
 	events []*crs.Event
 }
 
-// EventHook runs inside the transaction of every change, after its event
-// is appended: the outbound HL7 feeds queue their messages here, so a
-// change and its messages commit together or not at all.
-type EventHook func(tx *Tx, ev *crs.Event) error
-
 // OnEvent registers a hook that runs in the transaction of every event.
-func (db *DB) OnEvent(h EventHook) {
+func (db *DB) OnEvent(h crs.EventHook) {
 	db.hooksMu.Lock()
 	db.hooks = append(db.hooks, h)
 	db.hooksMu.Unlock()
@@ -48,7 +44,7 @@ type job struct {
 	ctx      context.Context
 	actor    crs.Actor
 	activity crs.Activity
-	fn       func(*Tx) error
+	fn       func(crs.Tx) error
 	result   chan error
 	events   []*crs.Event
 }
@@ -65,7 +61,7 @@ const maxBatch = 256
 // Commands from many callers are group-committed: the committer runs
 // each in its own savepoint within one transaction, so many commands
 // share one fsync while each still succeeds or fails alone.
-func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(*Tx) error) error {
+func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
 	if err := a.Authorize(act); err != nil {
 		db.refused(a, act)
 		return err
@@ -232,7 +228,7 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err e
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
-	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, Actor: j.actor, Now: db.Clock.Now().UTC()}
+	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, actor: j.actor, now: db.Clock.Now().UTC()}
 	// On SQLite the savepoint statements are prepared once like any other;
 	// PostgreSQL runs them as they come.
 	var sp execer = tx
@@ -279,11 +275,11 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // defaults to now). what says what was changed, for the audit trail.
 func (tx *Tx) Emit(ev *crs.Event, what string) error {
 	ev.ID = crs.NewID()
-	ev.OrgID = tx.Actor.OrgID
-	ev.UserID, ev.Username, ev.Role = tx.Actor.UserID, tx.Actor.Username, tx.Actor.Role
-	ev.RecordedAt = tx.Now
+	ev.OrgID = tx.actor.OrgID
+	ev.UserID, ev.Username, ev.Role = tx.actor.UserID, tx.actor.Username, tx.actor.Role
+	ev.RecordedAt = tx.now
 	if ev.EffectiveAt.IsZero() {
-		ev.EffectiveAt = tx.Now
+		ev.EffectiveAt = tx.now
 	}
 	if len(ev.Data) == 0 {
 		ev.Data = json.RawMessage("{}")
@@ -295,8 +291,8 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	rec := &crs.AuditRecord{
-		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.Now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
-		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.Actor.Purpose, EventID: ev.ID,
+		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
+		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.actor.Purpose, EventID: ev.ID,
 	}
 	if err := insertAudit(tx, rec); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)

@@ -28,9 +28,9 @@ func TestGroupCommitIsolatesCommands(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				errs[i] = db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx *store.Tx) error {
+				errs[i] = db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx crs.Tx) error {
 					p := newPatient(fmt.Sprintf("Batch%03d", i), "Test", crs.NewDate(1990, 1, 1), "", "", "1")
-					if err := store.InsertPatient(tx, p); err != nil {
+					if err := tx.InsertPatient(p); err != nil {
 						return err
 					}
 					if i%2 == 1 {

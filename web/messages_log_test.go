@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
 
@@ -30,8 +29,8 @@ func logInbound(t *testing.T, e *env, tr *storetest.Trust, prefix string, n int)
 		}
 		m := &crs.Message{SendingFacility: tr.Org.ODSCode, ControlID: fmt.Sprintf("%s%04d", prefix, i), Type: typ, Status: status,
 			NHSNumber: "9990000026", Raw: "MSH|^~\\&|PAS|" + tr.Org.ODSCode + "|||||" + typ + "|" + fmt.Sprintf("%s%04d", prefix, i) + "|P|2.4"}
-		err := e.db.Write(context.Background(), tr.System, crs.ActReceiveMessages, func(tx *store.Tx) error {
-			return store.InsertInboundMessage(tx, m, store.MessageKey(tr.Org.ID, tr.Org.ODSCode, m.ControlID))
+		err := e.db.Write(context.Background(), tr.System, crs.ActReceiveMessages, func(tx crs.Tx) error {
+			return tx.InsertInboundMessage(m, crs.MessageKey(tr.Org.ID, tr.Org.ODSCode, m.ControlID))
 		})
 		if err != nil {
 			t.Fatalf("log message %d: %v", i, err)
@@ -150,7 +149,7 @@ func TestMessageLogFiltersPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := e.register(e.a, "KING", "Ada", crs.NewDate(1950, 1, 1), "9990000018", "E1 6AN") // an A28 queued for RIS
-	out, err := store.SearchMessages(ctx, e.db, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut})
+	out, err := e.db.SearchMessages(ctx, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut})
 	if err != nil || len(out) != 1 {
 		t.Fatalf("queued: %d, %v", len(out), err)
 	}
@@ -248,7 +247,7 @@ func TestResendRangePage(t *testing.T) {
 		e.register(e.a, "PATIENT", fmt.Sprintf("No%d", i), crs.NewDate(1960, 1, 1), n, "E1 6AN")
 		e.clock.Advance(time.Hour)
 	}
-	sent, err := store.SearchMessages(ctx, e.db, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID})
+	sent, err := e.db.SearchMessages(ctx, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID})
 	if err != nil || len(sent) != len(nhsNos) {
 		t.Fatalf("queued for RIS: %d, %v", len(sent), err)
 	}
@@ -266,7 +265,7 @@ func TestResendRangePage(t *testing.T) {
 	if r := analyst.get("/feeds"); !strings.Contains(r.body, "2 messages queued to be sent again.") {
 		t.Errorf("feeds page after resend does not say 2 messages were queued\n%s", excerpt(r.body))
 	}
-	queued, err := store.SearchMessages(ctx, e.db, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID, Status: crs.MessageQueued})
+	queued, err := e.db.SearchMessages(ctx, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID, Status: crs.MessageQueued})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +276,7 @@ func TestResendRangePage(t *testing.T) {
 	if want := []string{"9990000034", "9990000026"}; !slices.Equal(got, want) { // newest first: 10:00's then 11:00's, in order
 		t.Errorf("queued again for RIS: %v; want %v", got, want)
 	}
-	if n, _ := store.QueueDepth(ctx, e.db, lab.ID); n != len(nhsNos) {
+	if n, _ := e.db.QueueDepth(ctx, lab.ID); n != len(nhsNos) {
 		t.Errorf("LAB queue %d; want %d, untouched", n, len(nhsNos))
 	}
 
@@ -305,7 +304,7 @@ func TestResendRangePage(t *testing.T) {
 			}
 		})
 	}
-	if n, _ := store.CountMessages(ctx, e.db, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID}, 100); n != len(nhsNos)+2 {
+	if n, _ := e.db.CountMessages(ctx, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: ris.ID}, 100); n != len(nhsNos)+2 {
 		t.Errorf("RIS messages after refused resends: %d; want %d", n, len(nhsNos)+2)
 	}
 	// Another trust's destination cannot be resent.

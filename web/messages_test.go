@@ -10,7 +10,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/interfaces"
-	"github.com/opencrs/crs/store"
 )
 
 // newMessagesEnv is newEnv with the analyst's pages served by the
@@ -38,7 +37,7 @@ func TestMessagePages(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := e.register(e.a, "KING", "Ada", crs.NewDate(1950, 1, 1), "9990000018", "E1 6AN")
-	ms, err := store.SearchMessages(ctx, e.db, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, PatientID: p.ID})
+	ms, err := e.db.SearchMessages(ctx, e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, PatientID: p.ID})
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("queued messages: %d, %v", len(ms), err)
 	}
@@ -69,7 +68,7 @@ func TestMessagePages(t *testing.T) {
 	if r := analyst.post("/messages/"+msg.ID+"/skip", url.Values{"reason": {"RIS rebuilt"}}); r.status != http.StatusSeeOther {
 		t.Errorf("skip: status %d", r.status)
 	}
-	if m, _ := store.GetMessage(ctx, e.db, e.a.Org.ID, msg.ID); m.Status != crs.MessageSkipped {
+	if m, _ := e.db.GetMessage(ctx, e.a.Org.ID, msg.ID); m.Status != crs.MessageSkipped {
 		t.Errorf("after skip: status %s", m.Status)
 	}
 	if r := analyst.post("/messages/"+msg.ID+"/resend", nil); r.status != http.StatusSeeOther {

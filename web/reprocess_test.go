@@ -42,7 +42,7 @@ func sendResult(t *testing.T, e *env, eng *interfaces.Engine, ctrl, nhsNo, wantC
 	if err != nil || ack.Code != wantCode {
 		t.Fatalf("send %s: %s %+v (%v); want %s", ctrl, ack.Code, ack.Errors, err, wantCode)
 	}
-	ms, err := store.SearchMessages(context.Background(), e.db, e.a.Org.ID, crs.MessageQuery{ControlID: ctrl})
+	ms, err := e.db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{ControlID: ctrl})
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("log of %s: %d, %v", ctrl, len(ms), err)
 	}
@@ -139,7 +139,7 @@ func TestReprocessRangePage(t *testing.T) {
 	r = analyst.get(r.loc)
 	wantBody(t, "log after reprocessing", r, "Reprocessed 3 messages, oldest first: 2 applied, 1 still in error.", matchCount(1), ">WG3</a>")
 	for ctrl, want := range map[string]string{"WG1": crs.MessageApplied, "WG2": crs.MessageApplied, "WG3": crs.MessageFailed} {
-		ms, _ := store.SearchMessages(context.Background(), e.db, e.a.Org.ID, crs.MessageQuery{ControlID: ctrl})
+		ms, _ := e.db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{ControlID: ctrl})
 		if len(ms) != 1 || ms[0].Status != want || ms[0].Attempts != 2 {
 			t.Errorf("%s after the range: %+v; want one entry, %s, 2 attempts", ctrl, ms, want)
 		}
@@ -162,7 +162,7 @@ func TestReprocessBrowser(t *testing.T) {
 		waitText("main", "reprocessed: applied"),
 	)
 	extraScreenshot(t, ctx, "/tmp/crs-reprocess.png")
-	if got, _ := store.GetMessage(context.Background(), e.db, e.a.Org.ID, m.ID); got.Status != crs.MessageApplied {
+	if got, _ := e.db.GetMessage(context.Background(), e.a.Org.ID, m.ID); got.Status != crs.MessageApplied {
 		t.Errorf("after the click: status %q; want applied", got.Status)
 	}
 }

@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer a.Close()
 
 	fmt.Fprintf(stdout, "Preparing demo data in %s (first run: %d patients per trust) ...\n", *dir, *patients)
-	res, err := demo.Seed(ctx, a.db, demo.Options{Patients: *patients, Seed: 1, Logger: logger})
+	res, err := demo.Seed(ctx, demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock}, demo.Options{Patients: *patients, Seed: 1, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}
@@ -69,7 +69,7 @@ func completeDemoTrust(ctx context.Context, a *app, org *crs.Organisation) error
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}
-	ifaces, err := store.FindInterfaces(ctx, a.db, org.ID)
+	ifaces, err := a.db.FindInterfaces(ctx, org.ID)
 	if err != nil {
 		return err
 	}

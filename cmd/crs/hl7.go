@@ -292,7 +292,7 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 		Triggers: strings.Fields(strings.ToUpper(strings.ReplaceAll(*triggers, ",", " "))), UseA04: *a04, UseA08: *a08, TLS: *useTLS,
 		ACKTimeout: *timeout, MaxAttempts: *attempts}
 	if *suppress != "" {
-		is, err := store.FindInterfaces(ctx, db, org.ID)
+		is, err := db.FindInterfaces(ctx, org.ID)
 		if err != nil {
 			return err
 		}
@@ -328,7 +328,7 @@ func hl7DestinationList(ctx context.Context, args []string, stdout io.Writer) er
 		return err
 	}
 	defer db.Close()
-	ds, err := store.FindDestinations(ctx, db, org.ID)
+	ds, err := db.FindDestinations(ctx, org.ID)
 	if err != nil {
 		return err
 	}
