@@ -77,7 +77,7 @@ var LocationSexes = []nhs.Code{{Code: string(SexMale), Description: "Male"}, {Co
 
 // BedStatuses lists the statuses of a bed, for pick lists.
 var BedStatuses = []nhs.Code{{Code: string(BedAvailable), Description: "Available"}, {Code: string(BedClosed), Description: "Closed"},
-	{Code: string(BedOutOfUse), Description: "Out of use (e.g. cleaning)"}}
+	{Code: string(BedOutOfUse), Description: "Out of use"}}
 
 // Location is a place in the hospital where care happens: a site, ward,
 // bay, bed, clinic room or emergency department. Locations form a tree
