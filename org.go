@@ -2,7 +2,6 @@ package crs
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -165,7 +164,7 @@ func (l *Location) Validate() error {
 func (l *Location) ValidateNew(parentKind LocationKind) error {
 	var es Errors
 	if err := l.Validate(); err != nil {
-		es = append(es, fieldErrorList(err)...)
+		es = append(es, FieldErrorList(err)...)
 	}
 	has := func(f string) bool {
 		for _, e := range es {
@@ -185,19 +184,6 @@ func (l *Location) ValidateNew(parentKind LocationKind) error {
 		es = append(es, FieldErrorf("ed_type", "choose the department's type"))
 	}
 	return es.Err()
-}
-
-// fieldErrorList returns the field errors err holds.
-func fieldErrorList(err error) Errors {
-	var es Errors
-	if errors.As(err, &es) {
-		return es
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return Errors{e}
-	}
-	return nil
 }
 
 // ParentKinds lists the kinds of location a location of kind k may be

@@ -120,15 +120,12 @@ func locationAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	for k, p := range v {
 		row[k] = strings.TrimSpace(*p)
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	est, err := openEstate(ctx, *f.db, *f.ods)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	est, err := loadEstate(ctx, db, org)
-	if err != nil {
-		return err
-	}
+	defer est.db.Close()
+	org := est.org
 	l, errs := est.check(row, nil)
 	if err := errs.Err(); err != nil {
 		return flagError(err, locationFlags)
@@ -220,15 +217,12 @@ func locationImport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	est, err := openEstate(ctx, *f.db, *f.ods)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	est, err := loadEstate(ctx, db, org)
-	if err != nil {
-		return err
-	}
+	defer est.db.Close()
+	org := est.org
 	// Check every row first, with the file's own rows as parents.
 	inFile := map[string]*estateRow{}
 	for _, r := range rows {
@@ -361,6 +355,8 @@ func readLocationCSV(file string) ([]*estateRow, error) {
 
 // estate is a trust's locations as they are in the database, by path.
 type estate struct {
+	db     *store.DB
+	org    *crs.Organisation
 	orgs   *store.OrganisationService
 	actor  crs.Actor
 	byPath map[string]*crs.Location
@@ -375,10 +371,17 @@ type estateLocation struct {
 	row        *estateRow
 }
 
-func loadEstate(ctx context.Context, db *store.DB, org *crs.Organisation) (*estate, error) {
-	e := &estate{orgs: store.NewOrganisationService(db), actor: crs.SystemActor(org.ID), byPath: map[string]*crs.Location{}, wards: map[string]string{}}
+// openEstate opens the database and reads the estate of the trust with
+// the ODS code; the caller closes est.db.
+func openEstate(ctx context.Context, dsn, ods string) (*estate, error) {
+	db, org, err := openTrust(ctx, dsn, ods)
+	if err != nil {
+		return nil, err
+	}
+	e := &estate{db: db, org: org, orgs: store.NewOrganisationService(db), actor: crs.SystemActor(org.ID), byPath: map[string]*crs.Location{}, wards: map[string]string{}}
 	locs, err := e.orgs.FindLocations(ctx, e.actor, "")
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	for _, root := range crs.LocationTree(locs) {
@@ -436,7 +439,7 @@ func (e *estate) check(fields map[string]string, inFile map[string]*estateRow) (
 		}
 	}
 	if err := l.ValidateNew(parentKind); err != nil {
-		for _, fe := range fieldErrors(err) {
+		for _, fe := range crs.FieldErrorList(err) {
 			if fe.Field != "parent" || l.parentPath == "" {
 				es = append(es, fe)
 			}
@@ -459,15 +462,6 @@ func (e *estate) check(fields map[string]string, inFile map[string]*estateRow) (
 		}
 	}
 	return l, es
-}
-
-// fieldErrors lists the field errors of a validation error.
-func fieldErrors(err error) crs.Errors {
-	var es crs.Errors
-	if errors.As(err, &es) {
-		return es
-	}
-	return crs.Errors{crs.FieldErrorf("", "%s", crs.ErrorMessage(err))}
 }
 
 // apply adds a checked location to the estate, or brings one already
