@@ -139,3 +139,17 @@ func FieldErrors(err error) map[string]string {
 	}
 	return m
 }
+
+// FieldErrorList returns the field errors err holds, in the order they
+// were found (FieldErrors gives them by field).
+func FieldErrorList(err error) Errors {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return Errors{e}
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ const (
 	EventPatientUnmerged   = "patient.unmerged"
 	EventOrganisationAdded = "organisation.created"
 	EventLocationAdded     = "location.created"
+	EventLocationChanged   = "location.changed"
 	EventUserAdded         = "user.created"
 )
 

@@ -218,7 +218,8 @@ type BedBoardWard struct {
 type BedBoardBed struct {
 	BedID             string
 	BedCode           string
-	SpellID           string // "" when free
+	Status            BedStatus // available, closed or out of use
+	SpellID           string    // "" when free
 	PatientID         string
 	MRN               string
 	Name              string
@@ -286,3 +287,7 @@ type InpatientService interface {
 	// admissions, transfers and discharges. Taking it again replaces it.
 	RecordCensus(ctx context.Context, a Actor, night Date) ([]*CensusWard, error)
 }
+
+// Open reports whether the bed can take a patient now: it is available
+// and free.
+func (b *BedBoardBed) Open() bool { return b.SpellID == "" && b.Status == BedAvailable }

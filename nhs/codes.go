@@ -3,6 +3,11 @@
 
 package nhs
 
+import (
+	"errors"
+	"fmt"
+)
+
 // ReferralSources is the SOURCE OF REFERRAL FOR OUTPATIENTS: who referred the patient to the consultant's outpatient clinic (NHS Data Dictionary).
 var ReferralSources = []Code{
 	{Code: "01", Description: "CONSULTANT initiated following an emergency admission"},
@@ -453,4 +458,34 @@ var EDDischargeDestinations = []Code{
 	{Code: "19712007", Description: "Patient Transfer"},
 	{Code: "183919006", Description: "Hospice"},
 	{Code: "305398007", Description: "Mortuary"},
+}
+
+// EDDepartmentTypes is the EMERGENCY CARE DEPARTMENT TYPE of an emergency
+// department, as the Emergency Care Data Set records it: 01 to 03 are in
+// use; 04 (NHS walk-in centres) was retired on 1 July 2023, when walk-in
+// centres became type 03, and 05 (same day emergency care) was for a pilot
+// collection only and is no longer in use.
+var EDDepartmentTypes = []Code{
+	{Code: "01", Description: "Major emergency department: consultant-led 24-hour service with full resuscitation facilities"},
+	{Code: "02", Description: "Mono-specialty emergency department: consultant-led (e.g. ophthalmology, dental)"},
+	{Code: "03", Description: "Other type of A&E or minor injury unit, including urgent treatment centres and walk-in centres"},
+}
+
+// retiredEDDepartmentTypes says why a retired department type cannot be
+// given to a department now.
+var retiredEDDepartmentTypes = map[string]string{
+	"04": "emergency care department type 04 (NHS walk-in centres) was retired on 1 July 2023: a walk-in centre is type 03",
+	"05": "emergency care department type 05 (same day emergency care) was for a pilot collection and is no longer in use",
+}
+
+// CheckEDDepartmentType checks an EMERGENCY CARE DEPARTMENT TYPE code is
+// one a department can have now.
+func CheckEDDepartmentType(code string) error {
+	if why, ok := retiredEDDepartmentTypes[code]; ok {
+		return errors.New(why)
+	}
+	if _, ok := Lookup(EDDepartmentTypes, code); !ok {
+		return fmt.Errorf("emergency care department type %q is not 01, 02 or 03", code)
+	}
+	return nil
 }

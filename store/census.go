@@ -27,7 +27,7 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 		byID[w.WardID] = w
 	}
 	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT b.id, b.code, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
+	rows, err = q.QueryContext(ctx, `SELECT b.id, b.code, b.status, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
 		WHERE b.org_id = $1 AND b.kind = 'bed' AND b.active = 1 ORDER BY b.code`, orgID)
 	if err != nil {
 		return nil, nil, err
@@ -35,10 +35,11 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 	defer rows.Close()
 	for rows.Next() {
 		var bed crs.BedBoardBed
-		var parent, kind, grand string
-		if err := rows.Scan(&bed.BedID, &bed.BedCode, &parent, &kind, &grand); err != nil {
+		var parent, kind, grand, status string
+		if err := rows.Scan(&bed.BedID, &bed.BedCode, &status, &parent, &kind, &grand); err != nil {
 			return nil, nil, err
 		}
+		bed.Status = crs.BedStatus(status)
 		ward := parent
 		if kind == string(crs.LocationBay) {
 			ward = grand
@@ -87,7 +88,7 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 			}
 			w.Occupied++
 			if b := beds[bedID]; b != nil {
-				occ.BedID, occ.BedCode = b.BedID, b.BedCode
+				occ.BedID, occ.BedCode, occ.Status = b.BedID, b.BedCode, b.Status
 				*b = occ
 			} else {
 				o := occ

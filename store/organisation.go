@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -111,10 +113,17 @@ func scanOrganisation(r scanner) (*crs.Organisation, error) {
 	return &o, nil
 }
 
-// CreateLocation adds a location to the actor's trust.
+// CreateLocation adds a location to the actor's trust. The parent must be
+// a location of the trust of a kind the new one may be within; a ward's
+// code is unique in the trust (HL7 PV1-3 names a ward by it alone), any
+// other's among its parent's; a bay of a single-sex ward takes the ward's
+// sex. A bed with no status is available.
 func (s *OrganisationService) CreateLocation(ctx context.Context, a crs.Actor, l *crs.Location) error {
 	l.OrgID = a.OrgID
 	l.Active = true
+	if l.Kind == crs.LocationBed && l.Status == "" {
+		l.Status = crs.BedAvailable
+	}
 	if err := l.Validate(); err != nil {
 		return err
 	}
@@ -122,24 +131,126 @@ func (s *OrganisationService) CreateLocation(ctx context.Context, a crs.Actor, l
 		l.ID = crs.NewID()
 	}
 	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
-		if l.ParentID != "" {
+		if err := checkParent(tx, l); err != nil {
+			return err
+		}
+		if l.Kind == crs.LocationWard {
 			var n int
-			if err := tx.QueryRow(`SELECT COUNT(*) FROM locations WHERE id = $1 AND org_id = $2`, l.ParentID, a.OrgID).Scan(&n); err != nil {
+			if err := tx.QueryRow(`SELECT COUNT(*) FROM locations WHERE org_id = $1 AND kind = 'ward' AND code = $2`, a.OrgID, l.Code).Scan(&n); err != nil {
 				return err
 			}
-			if n == 0 {
-				return crs.FieldErrorf("parent", "no such parent location in this trust")
+			if n > 0 {
+				return crs.FieldErrorf("code", "the trust already has a ward with code %s", l.Code)
 			}
 		}
-		if _, err := tx.Exec(`INSERT INTO locations (id, org_id, parent_id, kind, code, name, specialty, active) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)`,
-			l.ID, l.OrgID, l.ParentID, string(l.Kind), l.Code, l.Name, l.Specialty); err != nil {
+		if _, err := tx.Exec(`INSERT INTO locations (id, org_id, parent_id, kind, code, name, specialty, sex, status, ed_type, active)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`,
+			l.ID, l.OrgID, l.ParentID, string(l.Kind), l.Code, l.Name, l.Specialty, string(l.Sex), string(l.Status), l.EDType); err != nil {
 			if isUniqueViolation(err) {
 				return crs.FieldErrorf("code", "a location with code %s already exists there", l.Code)
 			}
 			return err
 		}
-		return tx.EmitData(&crs.Event{Type: crs.EventLocationAdded, SubjectID: l.ID, Summary: string(l.Kind) + " " + l.Code + " added"}, "location", l)
+		return tx.EmitData(&crs.Event{Type: crs.EventLocationAdded, SubjectID: l.ID, Summary: l.Kind.Name() + " " + l.Code + " added"}, "location", l)
 	})
+}
+
+// checkParent checks, within a command, that a location's parent is a
+// location of the trust it may be within, and that a bay's sex fits its
+// ward's.
+func checkParent(tx *Tx, l *crs.Location) error {
+	if l.ParentID == "" {
+		return nil
+	}
+	var kind, sex string
+	if err := tx.QueryRow(`SELECT kind, sex FROM locations WHERE id = $1 AND org_id = $2`, l.ParentID, tx.actor.OrgID).Scan(&kind, &sex); err != nil {
+		return crs.FieldErrorf("parent", "no such parent location in this trust")
+	}
+	pk := crs.LocationKind(kind)
+	if !slices.Contains(crs.ParentKinds(l.Kind), pk) {
+		return crs.FieldErrorf("parent", "a %s cannot be within a %s", l.Kind.Name(), pk.Name())
+	}
+	if l.Kind == crs.LocationED && pk == crs.LocationED && l.EDType != "" {
+		return crs.FieldErrorf("ed_type", "an area within an emergency department has the department's type")
+	}
+	if l.Kind == crs.LocationBay && l.Sex != "" && sex != "" && sex != string(crs.SexMixed) && string(l.Sex) != sex {
+		return crs.FieldErrorf("sex", "a bay of a %s ward must be %s too", sex, sex)
+	}
+	return nil
+}
+
+// UpdateLocation changes a location's name, sex, specialty, bed status or
+// department type. Its kind, code and parent are kept as they are. A
+// location given as it already is changes nothing and appends no event.
+func (s *OrganisationService) UpdateLocation(ctx context.Context, a crs.Actor, l *crs.Location) error {
+	if err := a.Authorize(crs.ActAdministerSettings); err != nil {
+		return err
+	}
+	find := func(q Querier) (*crs.Location, error) {
+		old, err := scanLocation(q.QueryRowContext(ctx, `SELECT `+locationColumns+` FROM locations WHERE id = $1 AND org_id = $2`, l.ID, a.OrgID))
+		if err == nil {
+			l.OrgID, l.ParentID, l.Kind, l.Code, l.Active = old.OrgID, old.ParentID, old.Kind, old.Code, old.Active
+		}
+		return old, err
+	}
+	if old, err := find(s.db.read); err != nil {
+		return err
+	} else if *l == *old {
+		return nil
+	}
+	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
+		old, err := find(tx)
+		if err != nil {
+			return err
+		}
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		if err := checkParent(tx, l); err != nil {
+			return err
+		}
+		if l.Kind == crs.LocationBed && l.Status != crs.BedAvailable {
+			var n int
+			if err := tx.QueryRow(`SELECT COUNT(*) FROM bed_stays WHERE bed_id = $1 AND is_current = 1`, l.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return &crs.Error{Code: crs.ECONFLICT, Field: "status", Message: fmt.Sprintf("bed %s has a patient in it: move them before the bed is closed", l.Code)}
+			}
+		}
+		if l.Kind == crs.LocationWard && l.Sex != old.Sex && l.Sex != crs.SexMixed {
+			var n int
+			if err := tx.QueryRow(`SELECT COUNT(*) FROM locations WHERE parent_id = $1 AND org_id = $2 AND kind = 'bay' AND sex <> '' AND sex <> $3`,
+				l.ID, a.OrgID, string(l.Sex)).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return crs.FieldErrorf("sex", "the ward has bays of another sex: change them first")
+			}
+		}
+		if _, err := tx.Exec(`UPDATE locations SET name = $1, specialty = $2, sex = $3, status = $4, ed_type = $5 WHERE id = $6 AND org_id = $7`,
+			l.Name, l.Specialty, string(l.Sex), string(l.Status), l.EDType, l.ID, a.OrgID); err != nil {
+			return err
+		}
+		summary := l.Kind.Name() + " " + l.Code + " changed"
+		if l.Status != old.Status {
+			summary = "bed " + l.Code + " " + strings.ReplaceAll(string(l.Status), "_", " ")
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventLocationChanged, SubjectID: l.ID, Summary: summary}, "location", l)
+	})
+}
+
+const locationColumns = `id, org_id, parent_id, kind, code, name, specialty, sex, status, ed_type, active`
+
+func scanLocation(r scanner) (*crs.Location, error) {
+	var l crs.Location
+	var kind, sex, status string
+	var active int
+	if err := r.Scan(&l.ID, &l.OrgID, &l.ParentID, &kind, &l.Code, &l.Name, &l.Specialty, &sex, &status, &l.EDType, &active); err != nil {
+		return nil, notFound(err, "no such location in this trust")
+	}
+	l.Kind, l.Sex, l.Status, l.Active = crs.LocationKind(kind), crs.LocationSex(sex), crs.BedStatus(status), active == 1
+	return &l, nil
 }
 
 // FindLocations lists the trust's locations of one kind ("" for all).
@@ -147,30 +258,10 @@ func (s *OrganisationService) FindLocations(ctx context.Context, a crs.Actor, ki
 	if a.OrgID == "" {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
 	}
-	var rows *sql.Rows
-	var err error
-	const cols = `SELECT id, org_id, parent_id, kind, code, name, specialty, active FROM locations`
 	if kind == "" {
-		rows, err = s.db.read.QueryContext(ctx, cols+` WHERE org_id = $1 ORDER BY kind, code`, a.OrgID)
-	} else {
-		rows, err = s.db.read.QueryContext(ctx, cols+` WHERE org_id = $1 AND kind = $2 ORDER BY code`, a.OrgID, string(kind))
+		return queryRows(ctx, s.db.read, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 ORDER BY kind, code`, []any{a.OrgID}, scanLocation)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Location
-	for rows.Next() {
-		var l crs.Location
-		var k string
-		var active int
-		if err := rows.Scan(&l.ID, &l.OrgID, &l.ParentID, &k, &l.Code, &l.Name, &l.Specialty, &active); err != nil {
-			return nil, err
-		}
-		l.Kind, l.Active = crs.LocationKind(k), active == 1
-		out = append(out, &l)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.db.read, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 AND kind = $2 ORDER BY code`, []any{a.OrgID, string(kind)}, scanLocation)
 }
 
 // mrnPrefix returns, within a command, the prefix of the hospital numbers

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -49,7 +50,8 @@ func spellData(tx *Tx, s *crs.Spell, at time.Time) crs.SpellEventData {
 }
 
 // checkPlace checks the ward is a ward of the trust and the bed, if any,
-// a bed on that ward (directly or in one of its bays).
+// a bed on that ward (directly or in one of its bays) that is available
+// and free.
 func checkPlace(tx *Tx, wardID, bedID string) error {
 	var kind string
 	if err := tx.QueryRow(`SELECT kind FROM locations WHERE id = $1 AND org_id = $2`, wardID, tx.actor.OrgID).Scan(&kind); err != nil || kind != string(crs.LocationWard) {
@@ -58,13 +60,17 @@ func checkPlace(tx *Tx, wardID, bedID string) error {
 	if bedID == "" {
 		return nil
 	}
-	var parent, parentKind, grand string
-	if err := tx.QueryRow(`SELECT b.parent_id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
-		WHERE b.id = $1 AND b.org_id = $2 AND b.kind = 'bed'`, bedID, tx.actor.OrgID).Scan(&parent, &parentKind, &grand); err != nil {
+	var parent, parentKind, grand, status string
+	if err := tx.QueryRow(`SELECT b.parent_id, p.kind, p.parent_id, b.status FROM locations b JOIN locations p ON p.id = b.parent_id
+		WHERE b.id = $1 AND b.org_id = $2 AND b.kind = 'bed'`, bedID, tx.actor.OrgID).Scan(&parent, &parentKind, &grand, &status); err != nil {
 		return crs.FieldErrorf("bed", "no such bed in this trust")
 	}
 	if parent != wardID && !(parentKind == string(crs.LocationBay) && grand == wardID) {
 		return crs.FieldErrorf("bed", "bed %s is not on ward %s", locationCode(tx, bedID), locationCode(tx, wardID))
+	}
+	if status != string(crs.BedAvailable) {
+		return &crs.Error{Code: crs.ECONFLICT, Field: "bed", Message: fmt.Sprintf("bed %s is %s: choose an available bed", locationCode(tx, bedID),
+			strings.ReplaceAll(status, "_", " "))}
 	}
 	return bedFree(tx, bedID)
 }

@@ -87,6 +87,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /staff/{id}/enable", s.authed(s.handleStaffEnable))
 	mux.Handle("POST /staff/{id}/password", s.authed(s.handleStaffPassword))
 
+	// Locations: the trust's estate, for its administrators.
+	mux.Handle("GET /locations", s.authed(s.handleLocations))
+	mux.Handle("GET /locations/new", s.authed(s.handleLocationNewForm))
+	mux.Handle("POST /locations/new", s.authed(s.handleLocationNew))
+	mux.Handle("POST /locations/{id}/status", s.authed(s.handleLocationStatus))
+
 	s.messageRoutes(mux, s.Messages)
 
 	mux.Handle("/", s.public(s.handleNotFound))

@@ -34,6 +34,7 @@ func commands() []command {
 		{"bench", "measure performance: pmi, hl7, journey", runBench},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
+		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"version", "print the version", runVersion},
 	}
 }
