@@ -118,10 +118,11 @@ func initial(s string) string {
 func compact(pc string) string { return strings.ReplaceAll(strings.ToUpper(pc), " ", "") }
 
 // Rank scores how well a patient answers a search, from 0 to 100, with the
-// reasons. Exact identifiers rank highest; then exact names, then names
-// that start with what was typed, then names that sound alike; a matching
-// date of birth, postcode or gender lifts a result, a different one drops
-// it.
+// reasons. Exact identifiers rank highest; then exact names; then names
+// that start with what was typed, sound like it or are spelt like it,
+// the closer the spelling (Closeness) the higher, so that "smyth"
+// puts the Smiths above the Snaiths; a matching date of birth, postcode or
+// gender lifts a result, a different one drops it.
 func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 	if q.NHSNumber != "" && q.NHSNumber == p.NHSNumber {
 		return 100, []string{"NHS number"}
@@ -136,23 +137,24 @@ func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 			return
 		}
 		t, h := Normalize(typed), Normalize(have)
+		// A name that is not the one typed scores at most 0.9 of its
+		// weight, by how close its spelling is.
+		near := weight * (0.5 + 0.4*Closeness(t, h))
 		switch {
 		case t == h:
 			score += weight
 			why = append(why, label+" exact")
 		case strings.HasPrefix(h, t):
-			score += weight * 0.8
+			score += near
 			why = append(why, label+" starts with "+typed)
 		case Key(typed) == Key(have):
-			score += weight * 0.6
+			score += near
 			why = append(why, label+" sounds like "+typed)
+		case Similarity(t, h) >= 0.85:
+			score += near
+			why = append(why, label+" spelt like "+typed)
 		default:
-			if s := Similarity(t, h); s >= 0.85 {
-				score += weight * 0.5 * s
-				why = append(why, label+" spelt like "+typed)
-			} else {
-				score -= weight * 0.3
-			}
+			score -= weight * 0.3
 		}
 	}
 	name(q.FamilyName, p.FamilyName, 45, "family name")

@@ -1,0 +1,179 @@
+package match
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/opencrs/crs"
+)
+
+// surnames are the commonest family names in England and Wales.
+var surnames = []string{"Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson",
+	"Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris",
+	"Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee",
+	"King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
+	"Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell",
+	"Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh",
+	"Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain",
+	"Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd", "Butler", "Russell",
+	"Barker", "Fisher", "Stevens", "Jenkins", "Murray", "Dixon", "Harvey"}
+
+// misspellings are what clerks type for each name: swapped, dropped,
+// doubled and changed letters, and the other spellings of the same sound.
+var misspellings = []struct{ typed, want string }{
+	{"smyth", "Smith"}, {"smithe", "Smith"}, {"jonse", "Jones"}, {"joness", "Jones"}, {"wiliams", "Williams"},
+	{"willaims", "Williams"}, {"tayler", "Taylor"}, {"brwon", "Brown"}, {"broun", "Brown"}, {"davis", "Davis"},
+	{"davies", "Davies"}, {"daveis", "Davies"}, {"evens", "Evans"}, {"wilsen", "Wilson"}, {"tomas", "Thomas"},
+	{"jonson", "Johnson"}, {"johnsen", "Johnson"}, {"robets", "Roberts"}, {"robinsin", "Robinson"}, {"thomson", "Thompson"},
+	{"tompson", "Thompson"}, {"wrigth", "Wright"}, {"walkr", "Walker"}, {"whyte", "White"}, {"edwads", "Edwards"},
+	{"hughs", "Hughes"}, {"grene", "Green"}, {"hal", "Hall"}, {"lewes", "Lewis"}, {"haris", "Harris"}, {"clarke", "Clarke"},
+	{"clark", "Clark"}, {"clerk", "Clark"}, {"patal", "Patel"}, {"jakson", "Jackson"}, {"wod", "Wood"}, {"turnor", "Turner"},
+	{"martyn", "Martin"}, {"couper", "Cooper"}, {"hil", "Hill"}, {"wrad", "Ward"}, {"moriss", "Morris"}, {"mooer", "Moore"},
+	{"lea", "Lee"}, {"kign", "King"}, {"bakr", "Baker"}, {"harisson", "Harrison"}, {"morgen", "Morgan"}, {"allan", "Allen"},
+	{"jmaes", "James"}, {"scot", "Scott"}, {"philips", "Phillips"}, {"wattson", "Watson"}, {"parkr", "Parker"},
+	{"prise", "Price"}, {"benett", "Bennett"}, {"yung", "Young"}, {"griffith", "Griffiths"}, {"mitchel", "Mitchell"},
+	{"kelley", "Kelly"}, {"cooke", "Cook"}, {"cartor", "Carter"}, {"richadson", "Richardson"}, {"bayley", "Bailey"},
+	{"colins", "Collins"}, {"bel", "Bell"}, {"shwa", "Shaw"}, {"murphey", "Murphy"}, {"miler", "Miller"}, {"coxe", "Cox"},
+	{"richads", "Richards"}, {"kahn", "Khan"}, {"marshal", "Marshall"}, {"andersen", "Anderson"}, {"simson", "Simpson"},
+	{"elis", "Ellis"}, {"addams", "Adams"}, {"sing", "Singh"}, {"begun", "Begum"}, {"wilkenson", "Wilkinson"},
+	{"fostor", "Foster"}, {"chapmen", "Chapman"}, {"powel", "Powell"}, {"web", "Webb"}, {"rodgers", "Rogers"},
+	{"grey", "Gray"}, {"masen", "Mason"}, {"aly", "Ali"}, {"hnut", "Hunt"}, {"hussein", "Hussain"}, {"cambell", "Campbell"},
+	{"mathews", "Matthews"}, {"owens", "Owen"}, {"plamer", "Palmer"}, {"homes", "Holmes"}, {"mils", "Mills"},
+	{"barns", "Barnes"}, {"night", "Knight"}, {"loyd", "Lloyd"}, {"buttler", "Butler"}, {"russel", "Russell"},
+	{"barkor", "Barker"}, {"fischer", "Fisher"}, {"stephens", "Stevens"}, {"jenkens", "Jenkins"}, {"murry", "Murray"},
+	{"dixen", "Dixon"}, {"harvy", "Harvey"},
+}
+
+func TestRankMisspelt(t *testing.T) {
+	var all []*crs.Patient
+	for i, n := range surnames {
+		all = append(all, &crs.Patient{ID: fmt.Sprintf("p%03d", i), FamilyName: n, GivenName: "Alex"})
+	}
+	for _, tc := range misspellings {
+		q := crs.PatientQuery{FamilyName: tc.typed}
+		var ms []crs.PatientMatch
+		for _, p := range all {
+			s, why := Rank(q, p)
+			ms = append(ms, crs.PatientMatch{Patient: p, Score: s, Reasons: why})
+		}
+		Sort(q, ms)
+		got := ms[0].Patient.FamilyName
+		if got != tc.want {
+			t.Errorf("%s: first %s %d %v, second %s %d; want %s", tc.typed, got, ms[0].Score, ms[0].Reasons, ms[1].Patient.FamilyName, ms[1].Score, tc.want)
+		}
+	}
+}
+
+// TestRankSameKey checks that names sharing the phonetic key of what was
+// typed are listed by how close their spelling is: every Smith before any
+// other name that sounds like "smyth".
+func TestRankSameKey(t *testing.T) {
+	tests := []struct {
+		typed string
+		want  string   // every patient of this family name comes first
+		other []string // names with the same key, listed after
+	}{
+		{"smyth", "Smith", []string{"Snaith", "Sent", "Smeed", "Smit"}},
+		{"jonse", "Jones", []string{"Johns", "Jonas", "Janes", "Jenks"}},
+		{"wiliams", "Williams", []string{"Wellems", "Willimas", "Wilmes"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typed, func(t *testing.T) {
+			for _, o := range tc.other {
+				if Key(o) != Key(tc.typed) {
+					t.Fatalf("Key(%q) = %s, Key(%q) = %s; the test needs them the same", o, Key(o), tc.typed, Key(tc.typed))
+				}
+			}
+			var ms []crs.PatientMatch
+			q := crs.PatientQuery{FamilyName: tc.typed}
+			for i, given := range []string{"Zoe", "Adam", "Mary", "John"} {
+				for j, fam := range append([]string{tc.want}, tc.other...) {
+					p := &crs.Patient{ID: fmt.Sprintf("p%d-%d", j, i), FamilyName: fam, GivenName: given}
+					s, why := Rank(q, p)
+					ms = append(ms, crs.PatientMatch{Patient: p, Score: s, Reasons: why})
+				}
+			}
+			Sort(q, ms)
+			for i, m := range ms[:4] {
+				if m.Patient.FamilyName != tc.want {
+					t.Errorf("result %d is %s (%d %v), want every %s first", i+1, m.Patient.FamilyName, m.Score, m.Reasons, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"JONES", "JONES", 0},
+		{"JONSE", "JONES", 1}, // swapped neighbours are one slip
+		{"SMYTH", "SMITH", 1},
+		{"WILIAMS", "WILLIAMS", 1},
+		{"THOMSON", "THOMPSON", 1},
+		{"CA", "ABC", 3}, // optimal string alignment: a swapped pair is not edited again
+		{"", "LEE", 3},
+		{"KITTEN", "SITTING", 3},
+	}
+	for _, tc := range tests {
+		if got := Distance(tc.a, tc.b); got != tc.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := Distance(tc.b, tc.a); got != tc.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tc.b, tc.a, got, tc.want)
+		}
+	}
+}
+
+func TestCloseness(t *testing.T) {
+	// Each typed name is closer to the first name than to the second.
+	tests := []struct{ typed, closer, further string }{
+		{"smyth", "Smith", "Snaith"},
+		{"jonse", "Jones", "Johns"},
+		{"evens", "Evans", "Stevens"},
+		{"davis", "Davis", "Davies"},
+		{"davies", "Davies", "Davis"},
+		{"clark", "Clark", "Clarke"},
+		{"clarke", "Clarke", "Clark"},
+		{"thomson", "Thompson", "Thomas"},
+	}
+	for _, tc := range tests {
+		c, f := Closeness(tc.typed, tc.closer), Closeness(tc.typed, tc.further)
+		if c <= f {
+			t.Errorf("Closeness(%q, %q) = %.3f, Closeness(%q, %q) = %.3f; want the first higher", tc.typed, tc.closer, c, tc.typed, tc.further, f)
+		}
+	}
+	if got := Closeness("O'Brien", "OBRIEN"); got != 1 {
+		t.Errorf("Closeness of the same normalised name = %.3f, want 1", got)
+	}
+	if got := Closeness("", "Smith"); got != 0 {
+		t.Errorf("Closeness of nothing typed = %.3f, want 0", got)
+	}
+}
+
+func TestSortTieBreaks(t *testing.T) {
+	q := crs.PatientQuery{FamilyName: "smith", GivenName: "jon"}
+	p := func(id, fam, given string, dob crs.Date) crs.PatientMatch {
+		return crs.PatientMatch{Patient: &crs.Patient{ID: id, FamilyName: fam, GivenName: given, BirthDate: dob}, Score: 50}
+	}
+	ms := []crs.PatientMatch{
+		p("5", "Smith", "Jane", crs.NewDate(1990, 1, 1)),
+		p("4", "Smith", "John", crs.NewDate(1990, 1, 1)),
+		p("3", "Smyth", "Jon", crs.NewDate(1990, 1, 1)),
+		p("2", "Smith", "Jon", crs.NewDate(1990, 1, 1)),
+		p("1", "Smith", "Jon", crs.NewDate(1980, 1, 1)),
+	}
+	Sort(q, ms)
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.Patient.ID)
+	}
+	// Same score: closest family name, then closest given name, then
+	// date of birth.
+	want := []string{"1", "2", "4", "5", "3"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("order = %v, want %v", got, want)
+	}
+}
