@@ -223,13 +223,16 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 
 // search runs a clerk's search and reports whether want was found.
 func search(ctx context.Context, ps *store.PatientService, a crs.Actor, text, want string) (bool, error) {
-	ms, err := ps.SearchPatients(ctx, a, crs.PatientQuery{Text: text})
-	for _, m := range ms {
+	res, err := ps.SearchPatients(ctx, a, crs.PatientQuery{Text: text})
+	if err != nil {
+		return false, err
+	}
+	for _, m := range res.Matches {
 		if m.Patient.ID == want {
-			return true, err
+			return true, nil
 		}
 	}
-	return false, err
+	return false, nil
 }
 
 // NameDOBQuery is what a clerk types to find p by name and date of birth:

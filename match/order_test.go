@@ -2,54 +2,45 @@ package match
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
 )
 
-// surnames are the commonest family names in England and Wales.
-var surnames = []string{"Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas", "Johnson",
-	"Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards", "Hughes", "Green", "Hall", "Lewis", "Harris",
-	"Clarke", "Patel", "Jackson", "Wood", "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee",
-	"King", "Baker", "Harrison", "Morgan", "Allen", "James", "Scott", "Phillips", "Watson", "Davis", "Parker", "Price",
-	"Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter", "Richardson", "Bailey", "Collins", "Bell",
-	"Shaw", "Murphy", "Miller", "Cox", "Richards", "Khan", "Marshall", "Anderson", "Simpson", "Ellis", "Adams", "Singh",
-	"Begum", "Wilkinson", "Foster", "Chapman", "Powell", "Webb", "Rogers", "Gray", "Mason", "Ali", "Hunt", "Hussain",
-	"Campbell", "Matthews", "Owen", "Palmer", "Holmes", "Mills", "Barnes", "Knight", "Lloyd", "Butler", "Russell",
-	"Barker", "Fisher", "Stevens", "Jenkins", "Murray", "Dixon", "Harvey"}
-
-// misspellings are what clerks type for each name: swapped, dropped,
-// doubled and changed letters, and the other spellings of the same sound.
-var misspellings = []struct{ typed, want string }{
-	{"smyth", "Smith"}, {"smithe", "Smith"}, {"jonse", "Jones"}, {"joness", "Jones"}, {"wiliams", "Williams"},
-	{"willaims", "Williams"}, {"tayler", "Taylor"}, {"brwon", "Brown"}, {"broun", "Brown"}, {"davis", "Davis"},
-	{"davies", "Davies"}, {"daveis", "Davies"}, {"evens", "Evans"}, {"wilsen", "Wilson"}, {"tomas", "Thomas"},
-	{"jonson", "Johnson"}, {"johnsen", "Johnson"}, {"robets", "Roberts"}, {"robinsin", "Robinson"}, {"thomson", "Thompson"},
-	{"tompson", "Thompson"}, {"wrigth", "Wright"}, {"walkr", "Walker"}, {"whyte", "White"}, {"edwads", "Edwards"},
-	{"hughs", "Hughes"}, {"grene", "Green"}, {"hal", "Hall"}, {"lewes", "Lewis"}, {"haris", "Harris"}, {"clarke", "Clarke"},
-	{"clark", "Clark"}, {"clerk", "Clark"}, {"patal", "Patel"}, {"jakson", "Jackson"}, {"wod", "Wood"}, {"turnor", "Turner"},
-	{"martyn", "Martin"}, {"couper", "Cooper"}, {"hil", "Hill"}, {"wrad", "Ward"}, {"moriss", "Morris"}, {"mooer", "Moore"},
-	{"lea", "Lee"}, {"kign", "King"}, {"bakr", "Baker"}, {"harisson", "Harrison"}, {"morgen", "Morgan"}, {"allan", "Allen"},
-	{"jmaes", "James"}, {"scot", "Scott"}, {"philips", "Phillips"}, {"wattson", "Watson"}, {"parkr", "Parker"},
-	{"prise", "Price"}, {"benett", "Bennett"}, {"yung", "Young"}, {"griffith", "Griffiths"}, {"mitchel", "Mitchell"},
-	{"kelley", "Kelly"}, {"cooke", "Cook"}, {"cartor", "Carter"}, {"richadson", "Richardson"}, {"bayley", "Bailey"},
-	{"colins", "Collins"}, {"bel", "Bell"}, {"shwa", "Shaw"}, {"murphey", "Murphy"}, {"miler", "Miller"}, {"coxe", "Cox"},
-	{"richads", "Richards"}, {"kahn", "Khan"}, {"marshal", "Marshall"}, {"andersen", "Anderson"}, {"simson", "Simpson"},
-	{"elis", "Ellis"}, {"addams", "Adams"}, {"sing", "Singh"}, {"begun", "Begum"}, {"wilkenson", "Wilkinson"},
-	{"fostor", "Foster"}, {"chapmen", "Chapman"}, {"powel", "Powell"}, {"web", "Webb"}, {"rodgers", "Rogers"},
-	{"grey", "Gray"}, {"masen", "Mason"}, {"aly", "Ali"}, {"hnut", "Hunt"}, {"hussein", "Hussain"}, {"cambell", "Campbell"},
-	{"mathews", "Matthews"}, {"owens", "Owen"}, {"plamer", "Palmer"}, {"homes", "Holmes"}, {"mils", "Mills"},
-	{"barns", "Barnes"}, {"night", "Knight"}, {"loyd", "Lloyd"}, {"buttler", "Butler"}, {"russel", "Russell"},
-	{"barkor", "Barker"}, {"fischer", "Fisher"}, {"stephens", "Stevens"}, {"jenkens", "Jenkins"}, {"murry", "Murray"},
-	{"dixen", "Dixon"}, {"harvy", "Harvey"},
+// readLines reads the lines of a testdata file, each split into its
+// words, leaving out blank lines and # comments.
+func readLines(t *testing.T, name string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
+// TestRankMisspelt searches the commonest British family names for
+// misspellings of each and wants the intended name first.
 func TestRankMisspelt(t *testing.T) {
 	var all []*crs.Patient
-	for i, n := range surnames {
+	for i, f := range readLines(t, "surnames.txt") {
+		n := f[0]
 		all = append(all, &crs.Patient{ID: fmt.Sprintf("p%03d", i), FamilyName: n, GivenName: "Alex"})
 	}
-	for _, tc := range misspellings {
+	cases := readLines(t, "misspellings.txt")
+	if len(all) < 100 || len(cases) < 100 {
+		t.Fatalf("testdata holds %d names and %d misspellings, want at least 100 of each", len(all), len(cases))
+	}
+	for _, f := range cases {
+		tc := struct{ typed, want string }{f[0], f[1]}
 		q := crs.PatientQuery{FamilyName: tc.typed}
 		var ms []crs.PatientMatch
 		for _, p := range all {

@@ -100,7 +100,7 @@ func InsertPatient(tx *Tx, p *crs.Patient) error {
 		if prefix, err = mrnPrefix(tx, p.OrgID); err != nil {
 			return err
 		}
-		p.MRN = formatMRN(prefix, n)
+		p.MRN = crs.FormatMRN(prefix, n)
 	}
 	if p.ID == "" {
 		p.ID = crs.NewID()

@@ -1,0 +1,140 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// testLines reads the words of each line of a file of match/testdata,
+// leaving out blank lines and # comments.
+func testLines(t *testing.T, name string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "match", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestSearchPatientsSpelling registers the commonest British family names
+// and searches for misspellings of them: the intended name comes first,
+// all patients of it before other names of the same sound, every match is
+// counted and the pages hold each of them once.
+func TestSearchPatientsSpelling(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		var registered []*crs.Patient
+		register := func(family, given string) {
+			t.Helper()
+			i := len(registered)
+			p := newPatient(family, given, crs.NewDate(1940+i%60, time.Month(1+i%12), 1+i%28), "", "", []string{"1", "2"}[i%2])
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatalf("register %s %s: %v", family, given, err)
+			}
+			registered = append(registered, p)
+		}
+		for _, f := range testLines(t, "surnames.txt") {
+			register(f[0], "Alex")
+		}
+		// More Smiths than one page holds, and names that sound like them.
+		for i := range 54 {
+			register("Smith", fmt.Sprintf("Given%02d", i))
+		}
+		for _, n := range []string{"Snaith", "Smeed", "Sent", "Johns", "Jonas", "Janes"} {
+			register(n, "Alex")
+		}
+
+		t.Run("misspelt names find the intended name first", func(t *testing.T) {
+			cases := testLines(t, "misspellings.txt")
+			if len(cases) < 100 {
+				t.Fatalf("%d misspellings in testdata, want at least 100", len(cases))
+			}
+			for _, f := range cases {
+				typed, want := f[0], f[1]
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: typed})
+				if err != nil {
+					t.Fatalf("search %q: %v", typed, err)
+				}
+				if len(res.Matches) == 0 || res.Matches[0].Patient.FamilyName != want {
+					var got []string
+					for _, m := range res.Matches[:min(3, len(res.Matches))] {
+						got = append(got, fmt.Sprintf("%s %d", m.Patient.FamilyName, m.Score))
+					}
+					t.Errorf("search %q: first %v, want %s", typed, got, want)
+				}
+			}
+		})
+
+		t.Run("every patient of the closest name before other names of the same sound", func(t *testing.T) {
+			for _, tc := range []struct {
+				typed, want string
+				n           int
+			}{{"smyth", "Smith", 55}, {"jonse", "Jones", 1}} {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: tc.typed, Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Matches) <= tc.n {
+					t.Fatalf("search %q found %d, want more than the %d %ss", tc.typed, len(res.Matches), tc.n, tc.want)
+				}
+				for i, m := range res.Matches {
+					if (i < tc.n) != (m.Patient.FamilyName == tc.want) {
+						t.Fatalf("search %q: result %d is %s; want the %d %ss first, then the rest", tc.typed, i+1, m.Patient.FamilyName, tc.n, tc.want)
+					}
+				}
+			}
+		})
+
+		t.Run("all matches are counted and paged", func(t *testing.T) {
+			// What the search must find: every name that sounds like
+			// Smith or starts with it.
+			want := map[string]bool{}
+			for _, p := range registered {
+				if match.Key(p.FamilyName) == match.Key("smith") || strings.HasPrefix(match.Normalize(p.FamilyName), "SMITH") {
+					want[p.ID] = true
+				}
+			}
+			got := map[string]bool{}
+			for offset := 0; offset < len(want)+50; offset += 50 {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "smith", Limit: 50, Offset: offset})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != len(want) || res.Offset != offset {
+					t.Fatalf("offset %d: total %d offset %d, want total %d", offset, res.Total, res.Offset, len(want))
+				}
+				if wantN := max(0, min(50, len(want)-offset)); len(res.Matches) != wantN || res.More() != max(0, len(want)-offset-50) {
+					t.Fatalf("offset %d: %d shown, %d more; want %d shown", offset, len(res.Matches), res.More(), wantN)
+				}
+				for _, m := range res.Matches {
+					if got[m.Patient.ID] || !want[m.Patient.ID] {
+						t.Errorf("offset %d: %s %s shown twice or not a match", offset, m.Patient.FamilyName, m.Patient.GivenName)
+					}
+					got[m.Patient.ID] = true
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("pages held %d patients, want %d", len(got), len(want))
+			}
+		})
+	})
+}
