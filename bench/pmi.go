@@ -121,7 +121,7 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 		file = dsn
 	}
 	fmt.Fprintf(w, "OpenCRS patient index benchmark\n")
-	fmt.Fprintf(w, "machine:  %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(w, "machine:  %s, %s/%s, %s\n", crs.Count(runtime.NumCPU(), "CPU", "CPUs"), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Fprintf(w, "command:  %s\n", opts.CommandLine())
 	db, err := store.Open(ctx, dsn)
 	if err != nil {

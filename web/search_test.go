@@ -76,3 +76,14 @@ func TestSearchHint(t *testing.T) {
 		wantBody(t, tr.Org.ODSCode, r, "999 000 0018, "+want+",")
 	}
 }
+
+func TestWeeksDays(t *testing.T) {
+	for days, want := range map[int]string{
+		0: "0 weeks 0 days", 1: "0 weeks 1 day", 7: "1 week 0 days", 8: "1 week 1 day",
+		190: "27 weeks 1 day", 126: "18 weeks 0 days", 127: "18 weeks 1 day", 15: "2 weeks 1 day",
+	} {
+		if got := weeksDays(days); got != want {
+			t.Errorf("weeksDays(%d) = %q, want %q", days, got, want)
+		}
+	}
+}
