@@ -2,46 +2,25 @@ package match
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match/matchtest"
 )
-
-// readLines reads the lines of a testdata file, each split into its
-// words, leaving out blank lines and # comments.
-func readLines(t *testing.T, name string) [][]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 // TestRankMisspelt searches the commonest British family names for
 // misspellings of each and wants the intended name first.
 func TestRankMisspelt(t *testing.T) {
 	var all []*crs.Patient
-	for i, f := range readLines(t, "surnames.txt") {
-		n := f[0]
+	for i, n := range matchtest.Surnames() {
 		all = append(all, &crs.Patient{ID: fmt.Sprintf("p%03d", i), FamilyName: n, GivenName: "Alex"})
 	}
-	cases := readLines(t, "misspellings.txt")
+	cases := matchtest.Misspellings()
 	if len(all) < 100 || len(cases) < 100 {
 		t.Fatalf("testdata holds %d names and %d misspellings, want at least 100 of each", len(all), len(cases))
 	}
-	for _, f := range cases {
-		tc := struct{ typed, want string }{f[0], f[1]}
-		q := crs.PatientQuery{FamilyName: tc.typed}
+	for _, tc := range cases {
+		q := crs.PatientQuery{FamilyName: tc.Typed}
 		var ms []crs.PatientMatch
 		for _, p := range all {
 			s, why := Rank(q, p)
@@ -49,8 +28,8 @@ func TestRankMisspelt(t *testing.T) {
 		}
 		Sort(q, ms)
 		got := ms[0].Patient.FamilyName
-		if got != tc.want {
-			t.Errorf("%s: first %s %d %v, second %s %d; want %s", tc.typed, got, ms[0].Score, ms[0].Reasons, ms[1].Patient.FamilyName, ms[1].Score, tc.want)
+		if got != tc.Want {
+			t.Errorf("%s: first %s %d %v, second %s %d; want %s", tc.Typed, got, ms[0].Score, ms[0].Reasons, ms[1].Patient.FamilyName, ms[1].Score, tc.Want)
 		}
 	}
 }

@@ -3,34 +3,16 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/match/matchtest"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
-
-// testLines reads the words of each line of a file of match/testdata,
-// leaving out blank lines and # comments.
-func testLines(t *testing.T, name string) [][]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "match", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]string
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 // TestSearchPatientsSpelling registers the commonest British family names
 // and searches for misspellings of them: the intended name comes first,
@@ -52,8 +34,8 @@ func TestSearchPatientsSpelling(t *testing.T) {
 			}
 			registered = append(registered, p)
 		}
-		for _, f := range testLines(t, "surnames.txt") {
-			register(f[0], "Alex")
+		for _, n := range matchtest.Surnames() {
+			register(n, "Alex")
 		}
 		// More Smiths than one page holds, and names that sound like them.
 		for i := range 54 {
@@ -64,12 +46,12 @@ func TestSearchPatientsSpelling(t *testing.T) {
 		}
 
 		t.Run("misspelt names find the intended name first", func(t *testing.T) {
-			cases := testLines(t, "misspellings.txt")
+			cases := matchtest.Misspellings()
 			if len(cases) < 100 {
-				t.Fatalf("%d misspellings in testdata, want at least 100", len(cases))
+				t.Fatalf("%d misspellings, want at least 100", len(cases))
 			}
-			for _, f := range cases {
-				typed, want := f[0], f[1]
+			for _, c := range cases {
+				typed, want := c.Typed, c.Want
 				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: typed})
 				if err != nil {
 					t.Fatalf("search %q: %v", typed, err)

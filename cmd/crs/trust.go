@@ -160,12 +160,9 @@ func flagError(err error, flags map[string]string) error {
 // makeSQLiteDir makes the folder of a SQLite database file, so a new
 // deployment can be set up in one command.
 func makeSQLiteDir(dsn string) error {
-	path, ok := sqlitePath(dsn)
-	if !ok {
-		return nil
-	}
-	if path == "" {
-		return errNoSQLitePath
+	path, ok, err := sqlitePath(dsn)
+	if !ok || err != nil {
+		return err
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -175,15 +172,19 @@ func makeSQLiteDir(dsn string) error {
 	return nil
 }
 
-// sqlitePath returns the file of a SQLite DSN.
-func sqlitePath(dsn string) (string, bool) {
+// sqlitePath returns the file of a SQLite DSN, and false for a DSN of
+// another database; "sqlite:" without a file is an error.
+func sqlitePath(dsn string) (string, bool, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return strings.TrimPrefix(dsn, "sqlite:"), true
+		if dsn == "sqlite:" {
+			return "", true, errNoSQLitePath
+		}
+		return strings.TrimPrefix(dsn, "sqlite:"), true, nil
 	case strings.HasSuffix(dsn, ".db") && !strings.Contains(dsn, "://"):
-		return dsn, true
+		return dsn, true, nil
 	}
-	return "", false
+	return "", false, nil
 }
 
 // openTrust opens an existing database and finds the trust with the ODS
@@ -217,12 +218,9 @@ var errNoSQLitePath = usageError("--db sqlite: needs a file path, e.g. sqlite:cr
 // folder where the file should be, or no file (a new empty database
 // would have no trust and no users). Other databases pass.
 func checkExisting(dsn string) error {
-	path, ok := sqlitePath(dsn)
-	if !ok {
-		return nil
-	}
-	if path == "" {
-		return errNoSQLitePath
+	path, ok, err := sqlitePath(dsn)
+	if !ok || err != nil {
+		return err
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
