@@ -51,16 +51,19 @@ func Closeness(typed, have string) float64 {
 
 // Sort puts the results of a search best first: by score; at the same
 // score, the family name closest to the one typed, then the closest given
-// name; then by family name, given name, date of birth and record id, so
-// that the same search always lists the same patients in the same order.
+// name; then by family name and given name (normalised, as the store
+// indexes them), date of birth and record id, so that the same search
+// always lists the same patients in the same order.
 func Sort(q crs.PatientQuery, ms []crs.PatientMatch) {
 	type keyed struct {
-		m             crs.PatientMatch
-		family, given float64
+		m                     crs.PatientMatch
+		family, given         float64
+		familyNorm, givenNorm string
 	}
 	ks := make([]keyed, len(ms))
 	for i, m := range ms {
-		ks[i] = keyed{m: m, family: Closeness(q.FamilyName, m.Patient.FamilyName), given: Closeness(q.GivenName, m.Patient.GivenName)}
+		ks[i] = keyed{m: m, family: Closeness(q.FamilyName, m.Patient.FamilyName), given: Closeness(q.GivenName, m.Patient.GivenName),
+			familyNorm: Normalize(m.Patient.FamilyName), givenNorm: Normalize(m.Patient.GivenName)}
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int {
 		if c := cmp.Compare(b.m.Score, a.m.Score); c != 0 {
@@ -73,7 +76,7 @@ func Sort(q crs.PatientQuery, ms []crs.PatientMatch) {
 			return c
 		}
 		pa, pb := a.m.Patient, b.m.Patient
-		return cmp.Or(cmp.Compare(pa.FamilyName, pb.FamilyName), cmp.Compare(pa.GivenName, pb.GivenName),
+		return cmp.Or(cmp.Compare(a.familyNorm, b.familyNorm), cmp.Compare(a.givenNorm, b.givenNorm),
 			pa.BirthDate.Compare(pb.BirthDate.Time), cmp.Compare(pa.ID, pb.ID))
 	})
 	for i, k := range ks {

@@ -70,10 +70,9 @@ func prefixed(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// candidateLimit is how many patients a search by name alone reads to rank
-// when more match: the names closest to the one typed are read first, each
-// name whole, until this many are in hand. Every match is counted.
-const candidateLimit = 2000
+// DefaultCandidateLimit is how many patients a search by name alone reads
+// to rank when more match, unless PatientService.CandidateLimit says.
+const DefaultCandidateLimit = 500
 
 // SearchPatients finds patients of the actor's trust, best first. An NHS
 // number or hospital number finds that patient; names find patients by
@@ -139,7 +138,11 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 			}
 			cands = kept
 		} else {
-			total, err = s.searchNames(ctx, a.OrgID, q, max(candidateLimit, q.Offset+q.Limit), add)
+			limit := s.CandidateLimit
+			if limit <= 0 {
+				limit = DefaultCandidateLimit
+			}
+			total, err = s.searchNames(ctx, a.OrgID, q, max(limit, q.Offset+q.Limit), add)
 		}
 	case !q.BirthDate.IsZero():
 		err = add(sel+`birth_date = $2`, a.OrgID, formatDate(q.BirthDate))
@@ -174,7 +177,8 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 // searchNames finds the candidates of a search by name without a date of
 // birth: patients whose family name sounds like the one typed or is spelt
 // like it (match.Alike; spelt alike is looked for among the names that
-// begin with the same letter), and those whose family and given names
+// begin with the same letter, once four letters are typed), and those
+// whose family and given names
 // start with what was typed. It counts them
 // by family name first, then reads the names closest to the one typed
 // until it holds need patients, so that a common name does not crowd the
@@ -214,8 +218,11 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	if err == nil {
 		err = count(true, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_key = $2 GROUP BY family_norm`, orgID, match.Key(fam))
 	}
+	// Names spelt alike are looked for once four letters are typed: the
+	// first letters of a name still being typed find it by prefix and
+	// sound, and a shorter scan answers each key press.
 	first := string([]rune(fam)[:1])
-	if err == nil {
+	if err == nil && len([]rune(fam)) >= 4 {
 		err = count(true, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_norm >= $2 AND family_norm < $3
 			GROUP BY family_norm`, orgID, first, first+"\uffff")
 	}
@@ -239,10 +246,21 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 		}
 		return order[i].norm < order[j].norm
 	})
+	// With a family name alone, every patient of one name ranks the same
+	// but for the tie-breaks, given name first: of a name too common to
+	// read whole, the first by given name are enough.
+	onlyFamily := q.GivenName == "" && q.BirthDate.IsZero() && q.Postcode == "" && q.Gender == ""
 	var whole, starts []any
 	read := 0
 	for _, nm := range order {
 		if read >= need {
+			break
+		}
+		if onlyFamily && read+nm.n > need {
+			if err := add(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2
+				ORDER BY given_norm, birth_date, id LIMIT $3`, orgID, nm.norm, need-read); err != nil {
+				return 0, err
+			}
 			break
 		}
 		read += nm.n

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,62 @@ func TestSearchPatientsSpelling(t *testing.T) {
 				t.Errorf("pages held %d patients, want %d", len(got), len(want))
 			}
 		})
+	})
+}
+
+// TestSearchPatientsMoreThanRead checks a search matching more patients
+// than it reads to rank: the closest names are read first, every match
+// is counted, and a later page reads as far as it needs.
+func TestSearchPatientsMoreThanRead(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		ps.CandidateLimit = 10
+		clerk := tr.Actor(crs.RoleClerk)
+		var ids []string
+		for i, fam := range slices.Concat([]string{"Smyth"}, slices.Repeat([]string{"Snaith"}, 30), slices.Repeat([]string{"Smith"}, 30)) {
+			p := newPatient(fam, fmt.Sprintf("Given%02d", i), crs.NewDate(1950+i, 1, 1), "", "", "1")
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		seen := map[string]bool{}
+		for page := 0; page < 4; page++ {
+			res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "smyth", Limit: 20, Offset: 20 * page})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 61 {
+				t.Fatalf("page %d: total %d, want all 61 counted", page+1, res.Total)
+			}
+			var got []string
+			for _, m := range res.Matches {
+				got = append(got, m.Patient.FamilyName)
+				if seen[m.Patient.ID] {
+					t.Errorf("page %d shows %s %s again", page+1, m.Patient.FamilyName, m.Patient.GivenName)
+				}
+				seen[m.Patient.ID] = true
+			}
+			// Smyth, then every Smith (the closer spelling), then the Snaiths.
+			var want []string
+			for i := 20 * page; i < min(61, 20*page+20); i++ {
+				switch {
+				case i == 0:
+					want = append(want, "Smyth")
+				case i <= 30:
+					want = append(want, "Smith")
+				default:
+					want = append(want, "Snaith")
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("page %d = %v, want %v", page+1, got, want)
+			}
+		}
+		if len(seen) != len(ids) {
+			t.Errorf("the pages showed %d patients, want %d", len(seen), len(ids))
+		}
 	})
 }
