@@ -102,9 +102,9 @@ var subcommands = map[string][][2]string{
 		{"password", "set a user's new password and end their sessions"},
 	},
 	"location": {
-		{"add", "add a ward, clinic or other location to a trust"},
-		{"list", "list a trust's locations"},
-		{"import", "add a trust's locations from a CSV file"},
+		{"add", "add a site, ward, bay, bed, clinic room or A&E to a trust's estate"},
+		{"list", "list a trust's estate as a tree"},
+		{"import", "add (or bring up to date) a trust's estate from a CSV file"},
 	},
 	"bench": {
 		{"pmi", "load a patient index and time NHS number lookups and name searches"},
