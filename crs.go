@@ -12,6 +12,7 @@ package crs
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -162,4 +163,14 @@ func (d Date) AgeOn(on time.Time) int {
 		age--
 	}
 	return age
+}
+
+// Count writes a number of things in words a reader expects, the noun in
+// the singular for one and the plural otherwise: "1 day", "27 weeks",
+// "0 users".
+func Count(n int, one, many string) string {
+	if n == 1 || n == -1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

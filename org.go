@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs/nhs"
@@ -18,6 +19,24 @@ type Organisation struct {
 	Name      string
 	MRNPrefix string // letters put before hospital numbers this trust allocates
 }
+
+// FormatMRN writes the nth hospital number a trust allocates: its prefix,
+// then the number with at least seven digits ("RXX" and 42 make
+// "RXX0000042").
+func FormatMRN(prefix string, n int64) string {
+	var b [24]byte
+	s := strconv.AppendInt(b[:0], n, 10)
+	out := make([]byte, 0, len(prefix)+max(7, len(s)))
+	out = append(out, prefix...)
+	for k := len(s); k < 7; k++ {
+		out = append(out, '0')
+	}
+	return string(append(out, s...))
+}
+
+// FirstMRN is the first hospital number the trust allocates, the example
+// shown to clerks of what a hospital number of theirs looks like.
+func (o *Organisation) FirstMRN() string { return FormatMRN(o.MRNPrefix, 1) }
 
 var odsPattern = regexp.MustCompile(`^[A-Z0-9]{3,5}$`)
 

@@ -217,7 +217,20 @@ type PatientQuery struct {
 	Postcode   string
 	Gender     string
 	Limit      int // at most this many results; 0 means 20
+	Offset     int // how many of the best results to skip: the second page of 50 starts at 50
 }
+
+// PatientResults is one page of a search of the PMI: the patients shown,
+// best first, and how many matched in all, so that a clerk is told when
+// there are more than one page holds ("50 of 54 shown").
+type PatientResults struct {
+	Matches []PatientMatch
+	Total   int // patients that matched the search, on every page
+	Offset  int // how many better matches come before Matches[0]
+}
+
+// More reports how many matches come after this page.
+func (r *PatientResults) More() int { return max(0, r.Total-r.Offset-len(r.Matches)) }
 
 // PatientMatch is one search or duplicate-check result: the patient, how
 // well it matches (0-100) and why.
@@ -252,8 +265,9 @@ type PatientService interface {
 	// FindPatientByIdentifier returns the patient holding an NHS number
 	// ("nhs") or hospital number ("mrn"), following merges to the major.
 	FindPatientByIdentifier(ctx context.Context, a Actor, kind, value string) (*Patient, error)
-	// SearchPatients finds patients, best matches first.
-	SearchPatients(ctx context.Context, a Actor, q PatientQuery) ([]PatientMatch, error)
+	// SearchPatients finds patients, best matches first, and returns the
+	// page of them that q.Offset and q.Limit ask for with the total.
+	SearchPatients(ctx context.Context, a Actor, q PatientQuery) (*PatientResults, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.
 	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)

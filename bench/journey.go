@@ -450,7 +450,7 @@ func (c *journeyCounter) Write(p []byte) (int, error) {
 
 // Print writes the figures as a table.
 func (r *JourneyResult) Print(w io.Writer) {
-	fmt.Fprintf(w, "patient journey at scale: %s, %d CPUs, %s/%s, %s\n", journeyEngine(r.Engine), r.NumCPU, r.GOOS, r.GOARCH, r.GoVersion)
+	fmt.Fprintf(w, "patient journey at scale: %s, %s, %s/%s, %s\n", journeyEngine(r.Engine), crs.Count(r.NumCPU, "CPU", "CPUs"), r.GOOS, r.GOARCH, r.GoVersion)
 	fmt.Fprintf(w, "reproduce: %s\n\n", r.Command)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "set-up\tcount\ttime\tper second\t\n")

@@ -121,7 +121,7 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 		file = dsn
 	}
 	fmt.Fprintf(w, "OpenCRS patient index benchmark\n")
-	fmt.Fprintf(w, "machine:  %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(w, "machine:  %s, %s/%s, %s\n", crs.Count(runtime.NumCPU(), "CPU", "CPUs"), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	fmt.Fprintf(w, "command:  %s\n", opts.CommandLine())
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -223,13 +223,16 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 
 // search runs a clerk's search and reports whether want was found.
 func search(ctx context.Context, ps *store.PatientService, a crs.Actor, text, want string) (bool, error) {
-	ms, err := ps.SearchPatients(ctx, a, crs.PatientQuery{Text: text})
-	for _, m := range ms {
+	res, err := ps.SearchPatients(ctx, a, crs.PatientQuery{Text: text})
+	if err != nil {
+		return false, err
+	}
+	for _, m := range res.Matches {
 		if m.Patient.ID == want {
-			return true, err
+			return true, nil
 		}
 	}
-	return false, err
+	return false, nil
 }
 
 // NameDOBQuery is what a clerk types to find p by name and date of birth:

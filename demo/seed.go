@@ -79,9 +79,9 @@ func (r *Result) WriteTo(w io.Writer) (int64, error) {
 		if !t.Created {
 			state = "already there"
 		}
-		fmt.Fprintf(&b, "%s (%s), %s: %d locations, %d patients", t.Org.Name, t.Org.ODSCode, state, t.Locations, t.Patients)
+		fmt.Fprintf(&b, "%s (%s), %s: %s, %s", t.Org.Name, t.Org.ODSCode, state, crs.Count(t.Locations, "location", "locations"), crs.Count(t.Patients, "patient", "patients"))
 		if t.Added > 0 {
-			fmt.Fprintf(&b, " (%d added, %d likely duplicates among them)", t.Added, len(t.Duplicates))
+			fmt.Fprintf(&b, " (%d added, %s among them)", t.Added, crs.Count(len(t.Duplicates), "likely duplicate", "likely duplicates"))
 		}
 		b.WriteString("\n")
 		for _, u := range t.Users {

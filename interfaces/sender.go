@@ -194,7 +194,7 @@ func (s *sender) send(ctx context.Context, m *crs.Message) crs.SendOutcome {
 		out.LastError = tidy(ack.Code + ": " + text)
 		if m.Attempts+1 >= d.MaxAttempts {
 			out.Status = crs.MessageSuspended
-			out.LastError = tidy(fmt.Sprintf("%s (suspended after %d tries)", out.LastError, m.Attempts+1))
+			out.LastError = tidy(fmt.Sprintf("%s (suspended after %s)", out.LastError, crs.Count(m.Attempts+1, "try", "tries")))
 		} else {
 			out.Status = crs.MessageQueued
 			out.NextAttemptAt = time.Now().Add(e.backoff(m.Attempts + 1))

@@ -117,11 +117,36 @@ func initial(s string) string {
 
 func compact(pc string) string { return strings.ReplaceAll(strings.ToUpper(pc), " ", "") }
 
+// Alike reports whether the name on a record answers the name typed: the
+// same, starting with it, sounding like it (the same Key) or spelt like it
+// (a Jaro-Winkler similarity of 0.85 or more). Search finds these and no
+// others.
+func Alike(typed, have string) bool { return alike(Normalize(typed), Normalize(have)) != "" }
+
+// alike says how the normalised name h answers the normalised t: "exact",
+// "starts with", "sounds like", "spelt like", or "" when it does not.
+func alike(t, h string) string {
+	switch {
+	case t == "" || h == "":
+		return ""
+	case t == h:
+		return "exact"
+	case strings.HasPrefix(h, t):
+		return "starts with"
+	case Key(t) == Key(h):
+		return "sounds like"
+	case Similarity(t, h) >= 0.85:
+		return "spelt like"
+	}
+	return ""
+}
+
 // Rank scores how well a patient answers a search, from 0 to 100, with the
-// reasons. Exact identifiers rank highest; then exact names, then names
-// that start with what was typed, then names that sound alike; a matching
-// date of birth, postcode or gender lifts a result, a different one drops
-// it.
+// reasons. Exact identifiers rank highest; then exact names; then names
+// that start with what was typed, sound like it or are spelt like it,
+// the closer the spelling (Closeness) the higher, so that "smyth"
+// puts the Smiths above the Snaiths; a matching date of birth, postcode or
+// gender lifts a result, a different one drops it.
 func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 	if q.NHSNumber != "" && q.NHSNumber == p.NHSNumber {
 		return 100, []string{"NHS number"}
@@ -136,23 +161,18 @@ func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 			return
 		}
 		t, h := Normalize(typed), Normalize(have)
-		switch {
-		case t == h:
+		// A name that is not the one typed scores at most 0.9 of its
+		// weight, by how close its spelling is.
+		near := weight * (0.5 + 0.4*Closeness(t, h))
+		switch how := alike(t, h); how {
+		case "":
+			score -= weight * 0.3
+		case "exact":
 			score += weight
 			why = append(why, label+" exact")
-		case strings.HasPrefix(h, t):
-			score += weight * 0.8
-			why = append(why, label+" starts with "+typed)
-		case Key(typed) == Key(have):
-			score += weight * 0.6
-			why = append(why, label+" sounds like "+typed)
 		default:
-			if s := Similarity(t, h); s >= 0.85 {
-				score += weight * 0.5 * s
-				why = append(why, label+" spelt like "+typed)
-			} else {
-				score -= weight * 0.3
-			}
+			score += near
+			why = append(why, label+" "+how+" "+typed)
 		}
 	}
 	name(q.FamilyName, p.FamilyName, 45, "family name")

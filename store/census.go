@@ -184,7 +184,7 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 		summary[c.WardCode] = c.Occupied
 	}
 	err = tx.EmitData(&crs.Event{Type: crs.EventCensusRecorded, SubjectID: "census:" + night.String(), EffectiveAt: at,
-		Summary: fmt.Sprintf("Midnight census of %s: %d patients in %d wards", night.Display(), total, len(out))},
+		Summary: fmt.Sprintf("Midnight census of %s: %s in %s", night.Display(), crs.Count(total, "patient", "patients"), crs.Count(len(out), "ward", "wards"))},
 		"midnight census", map[string]any{"night": night.String(), "occupied": summary})
 	return out, err
 }

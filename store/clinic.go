@@ -131,7 +131,7 @@ func generateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error
 		}
 	}
 	err = tx.EmitData(&crs.Event{Type: crs.EventSlotsGenerated, SubjectID: c.ID,
-		Summary: fmt.Sprintf("%d slots generated for clinic %s from %s to %s", added, c.Code, from.Display(), to.Display())},
+		Summary: fmt.Sprintf("%s generated for clinic %s from %s to %s", crs.Count(added, "slot", "slots"), c.Code, from.Display(), to.Display())},
 		"clinic slots", map[string]any{"clinic_id": c.ID, "from": from.String(), "to": to.String(), "added": added})
 	return added, err
 }

@@ -243,7 +243,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 		next := last - int64(need) + 1
 		for i := range rows {
 			if p := rows[i].p; p.MRN == "" {
-				p.MRN = formatMRN(prefix, next)
+				p.MRN = crs.FormatMRN(prefix, next)
 				next++
 			}
 		}
@@ -278,19 +278,6 @@ func insertImport(tx *Tx, rows []importRow) error {
 			Summary: "Registered with hospital number " + p.MRN, Data: json.RawMessage(string(buf))}
 	}
 	return bulk.emit(ctx, evs, "registration")
-}
-
-// formatMRN writes a hospital number as the trust's prefix and the
-// number in at least seven digits, as insertPatient does.
-func formatMRN(prefix string, n int64) string {
-	var b [24]byte
-	s := strconv.AppendInt(b[:0], n, 10)
-	out := make([]byte, 0, len(prefix)+max(7, len(s)))
-	out = append(out, prefix...)
-	for k := len(s); k < 7; k++ {
-		out = append(out, '0')
-	}
-	return string(append(out, s...))
 }
 
 // bulkInserter writes many rows within one command with multi-row INSERT

@@ -15,7 +15,15 @@ import (
 )
 
 // PatientService is the patient master index over SQL.
-type PatientService struct{ db *DB }
+type PatientService struct {
+	db *DB
+	// CandidateLimit is how many patients a search by name alone reads to
+	// rank when more match; 0 means DefaultCandidateLimit. The names
+	// closest to the one typed are read first, each name whole, until this
+	// many are in hand (or as many as the page asked for needs). Every
+	// match is counted whatever the limit.
+	CandidateLimit int
+}
 
 // NewPatientService returns the patient index over db.
 func NewPatientService(db *DB) *PatientService { return &PatientService{db: db} }
@@ -100,7 +108,7 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		if prefix, err = mrnPrefix(tx, p.OrgID); err != nil {
 			return err
 		}
-		p.MRN = formatMRN(prefix, n)
+		p.MRN = crs.FormatMRN(prefix, n)
 	}
 	if p.ID == "" {
 		p.ID = crs.NewID()

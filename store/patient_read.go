@@ -70,14 +70,16 @@ func prefixed(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// candidateLimit bounds how many rows a name search reads before ranking.
-const candidateLimit = 400
+// DefaultCandidateLimit is how many patients a search by name alone reads
+// to rank when more match, unless PatientService.CandidateLimit says.
+const DefaultCandidateLimit = 500
 
 // SearchPatients finds patients of the actor's trust, best first. An NHS
 // number or hospital number finds that patient; names find patients by
 // exact name, by names that start with what was typed and by names that
-// sound alike, narrowed by date of birth, postcode and gender.
-func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.PatientQuery) ([]crs.PatientMatch, error) {
+// sound alike, narrowed by date of birth, postcode and gender. All matches
+// are counted; the page q.Offset, q.Limit of them is returned.
+func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.PatientQuery) (*crs.PatientResults, error) {
 	if err := a.Authorize(crs.ActSearchPatients); err != nil {
 		s.db.refused(a, crs.ActSearchPatients)
 		return nil, err
@@ -86,6 +88,7 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 20
 	}
+	q.Offset = max(0, q.Offset)
 	if q.NHSNumber != "" {
 		n, err := nhs.ParseNumber(q.NHSNumber)
 		if err != nil {
@@ -110,35 +113,39 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		return rows.Err()
 	}
 	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND `
+	total := -1 // -1: every candidate read is a match
 	var err error
 	switch {
 	case q.NHSNumber != "":
-		err = add(sel+`nhs_number = $2 LIMIT 20`, a.OrgID, q.NHSNumber)
+		err = add(sel+`nhs_number = $2`, a.OrgID, q.NHSNumber)
 	case q.MRN != "":
 		q.MRN = strings.ToUpper(q.MRN)
-		err = add(sel+`mrn = $2 LIMIT 20`, a.OrgID, q.MRN)
+		err = add(sel+`mrn = $2`, a.OrgID, q.MRN)
 	case q.FamilyName != "":
 		fam := match.Normalize(q.FamilyName)
 		if fam == "" {
 			break
 		}
 		if !q.BirthDate.IsZero() {
-			err = add(sel+`family_key = $2 AND birth_date = $3 LIMIT $4`, a.OrgID, match.Key(q.FamilyName), formatDate(q.BirthDate), candidateLimit)
-			if err == nil {
-				// substr, not a range, so that the planner keeps to the birth
-				// date index rather than scanning family names.
-				err = add(sel+`birth_date = $2 AND substr(family_norm, 1, length($3)) = $3 LIMIT $4`, a.OrgID, formatDate(q.BirthDate), fam, candidateLimit)
+			// Few patients share a birthday (a hundred in a trust of two
+			// million): read them all and keep the names alike.
+			err = add(sel+`birth_date = $2`, a.OrgID, formatDate(q.BirthDate))
+			kept := cands[:0]
+			for _, p := range cands {
+				if match.Alike(fam, p.FamilyName) {
+					kept = append(kept, p)
+				}
 			}
+			cands = kept
 		} else {
-			given := match.Normalize(q.GivenName)
-			err = add(sel+`family_norm >= $2 AND family_norm < $3 AND given_norm >= $4 AND given_norm < $5 ORDER BY family_norm, given_norm LIMIT $6`,
-				a.OrgID, fam, fam+"\uffff", given, given+"\uffff", candidateLimit)
-			if err == nil {
-				err = add(sel+`family_key = $2 LIMIT $3`, a.OrgID, match.Key(q.FamilyName), candidateLimit)
+			limit := s.CandidateLimit
+			if limit <= 0 {
+				limit = DefaultCandidateLimit
 			}
+			total, err = s.searchNames(ctx, a.OrgID, q, max(limit, q.Offset+q.Limit), add)
 		}
 	case !q.BirthDate.IsZero():
-		err = add(sel+`birth_date = $2 LIMIT $3`, a.OrgID, formatDate(q.BirthDate), candidateLimit)
+		err = add(sel+`birth_date = $2`, a.OrgID, formatDate(q.BirthDate))
 	default:
 		return nil, crs.FieldErrorf("q", "type an NHS number, a hospital number, or a family name (with a date of birth or postcode to narrow it)")
 	}
@@ -153,17 +160,147 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		}
 		seen[p.ID] = true
 		score, why := match.Rank(q, p)
-		if score == 0 && q.NHSNumber == "" && q.MRN == "" {
-			continue
-		}
 		out = append(out, crs.PatientMatch{Patient: p, Score: score, Reasons: why})
 	}
-	sortMatches(out)
-	if len(out) > q.Limit {
-		out = out[:q.Limit]
+	match.Sort(q, out)
+	if total < 0 {
+		total = len(out)
 	}
-	s.db.Audit(a, "", crs.AuditSearch, searchDetail(q, len(out)))
-	return out, nil
+	res := &crs.PatientResults{Total: total, Offset: q.Offset}
+	if q.Offset < len(out) {
+		res.Matches = out[q.Offset:min(len(out), q.Offset+q.Limit)]
+	}
+	s.db.Audit(a, "", crs.AuditSearch, searchDetail(q, total))
+	return res, nil
+}
+
+// searchNames finds the candidates of a search by name without a date of
+// birth: patients whose family name sounds like the one typed or is spelt
+// like it (match.Alike; spelt alike is looked for among the names that
+// begin with the same letter, once four letters are typed), and those
+// whose family and given names
+// start with what was typed. It counts them
+// by family name first, then reads the names closest to the one typed
+// until it holds need patients, so that a common name does not crowd the
+// closest spellings out. It returns how many patients match in all.
+func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.PatientQuery, need int, add func(string, ...any) error) (int, error) {
+	fam, given := match.Normalize(q.FamilyName), match.Normalize(q.GivenName)
+	type name struct {
+		norm  string
+		n     int
+		whole bool // alike whatever the given name, so every patient of it counts
+	}
+	names := map[string]*name{}
+	count := func(whole bool, sqlText string, args ...any) error {
+		rows, err := s.db.read.QueryContext(ctx, sqlText, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var nm name
+			if err := rows.Scan(&nm.norm, &nm.n); err != nil {
+				return err
+			}
+			if whole && !match.Alike(fam, nm.norm) {
+				continue
+			}
+			nm.whole = whole
+			// A name found both ways counts with every given name.
+			if old := names[nm.norm]; old == nil || whole {
+				names[nm.norm] = &nm
+			}
+		}
+		return rows.Err()
+	}
+	err := count(false, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_norm >= $2 AND family_norm < $3
+		AND given_norm >= $4 AND given_norm < $5 GROUP BY family_norm`, orgID, fam, fam+"\uffff", given, given+"\uffff")
+	if err == nil {
+		err = count(true, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_key = $2 GROUP BY family_norm`, orgID, match.Key(fam))
+	}
+	// Names spelt alike are looked for once four letters are typed: the
+	// first letters of a name still being typed find it by prefix and
+	// sound, and a shorter scan answers each key press.
+	first := string([]rune(fam)[:1])
+	if err == nil && len([]rune(fam)) >= 4 {
+		err = count(true, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_norm >= $2 AND family_norm < $3
+			GROUP BY family_norm`, orgID, first, first+"\uffff")
+	}
+	if err != nil {
+		return 0, err
+	}
+	order := make([]*name, 0, len(names))
+	total := 0
+	for _, nm := range names {
+		order = append(order, nm)
+		total += nm.n
+	}
+	closeness := map[string]float64{}
+	for _, nm := range order {
+		closeness[nm.norm] = match.Closeness(fam, nm.norm)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		ci, cj := closeness[order[i].norm], closeness[order[j].norm]
+		if ci != cj {
+			return ci > cj
+		}
+		return order[i].norm < order[j].norm
+	})
+	// With a family name alone, every patient of one name ranks the same
+	// but for the tie-breaks, given name first: of a name too common to
+	// read whole, the first by given name are enough.
+	onlyFamily := q.GivenName == "" && q.BirthDate.IsZero() && q.Postcode == "" && q.Gender == ""
+	var whole, starts []any
+	read := 0
+	for _, nm := range order {
+		if read >= need {
+			break
+		}
+		if onlyFamily && read+nm.n > need {
+			if err := add(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2
+				ORDER BY given_norm, birth_date, id LIMIT $3`, orgID, nm.norm, need-read); err != nil {
+				return 0, err
+			}
+			break
+		}
+		read += nm.n
+		if nm.whole {
+			whole = append(whole, nm.norm)
+		} else {
+			starts = append(starts, nm.norm)
+		}
+	}
+	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND family_norm IN `
+	for len(whole) > 0 {
+		chunk := whole[:min(len(whole), 500)]
+		whole = whole[len(chunk):]
+		if err := add(sel+inList(2, len(chunk)), append([]any{orgID}, chunk...)...); err != nil {
+			return 0, err
+		}
+	}
+	for len(starts) > 0 {
+		chunk := starts[:min(len(starts), 500)]
+		starts = starts[len(chunk):]
+		args := append([]any{orgID, given, given + "\uffff"}, chunk...)
+		if err := add(sel+inList(4, len(chunk))+` AND given_norm >= $2 AND given_norm < $3`, args...); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+// inList writes n numbered placeholders from $first: ($2, $3, $4).
+func inList(first, n int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + itoa(first+i))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // searchDetail describes a search for the audit trail by which fields it
@@ -192,18 +329,6 @@ func itoa(n int) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
-}
-
-func sortMatches(m []crs.PatientMatch) {
-	sort.SliceStable(m, func(i, j int) bool {
-		if m[i].Score != m[j].Score {
-			return m[i].Score > m[j].Score
-		}
-		if m[i].Patient.FamilyName != m[j].Patient.FamilyName {
-			return m[i].Patient.FamilyName < m[j].Patient.FamilyName
-		}
-		return m[i].Patient.GivenName < m[j].Patient.GivenName
-	})
 }
 
 // FindDuplicates scores the trust's live patients against p and returns
@@ -236,7 +361,7 @@ func (s *PatientService) FindDuplicates(ctx context.Context, a crs.Actor, p *crs
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sortMatches(out)
+	match.Sort(crs.PatientQuery{FamilyName: q.FamilyName, GivenName: q.GivenName}, out)
 	if len(out) > 10 {
 		out = out[:10]
 	}

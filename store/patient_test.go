@@ -175,7 +175,7 @@ func TestPatientContract(t *testing.T) {
 				t.Fatal(err)
 			}
 			var names []string
-			for _, m := range res {
+			for _, m := range res.Matches {
 				names = append(names, m.Patient.FamilyName)
 			}
 			if len(names) < 2 || names[0] != "Smith" || names[1] != "Smyth" {
@@ -187,12 +187,12 @@ func TestPatientContract(t *testing.T) {
 				}
 			}
 			res, _ = ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "smi"})
-			if len(res) < 2 {
-				t.Fatalf("prefix search found %d, want Smith and Smithson", len(res))
+			if len(res.Matches) < 2 {
+				t.Fatalf("prefix search found %d, want Smith and Smithson", len(res.Matches))
 			}
 			res, _ = ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "9990000018"})
-			if len(res) != 1 || res[0].Patient.MRN != "R0000001" {
-				t.Fatalf("NHS number search = %v", res)
+			if len(res.Matches) != 1 || res.Matches[0].Patient.MRN != "R0000001" || res.Total != 1 {
+				t.Fatalf("NHS number search = %+v", res)
 			}
 			if _, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "999 000 0019"}); crs.ErrorCode(err) != crs.EINVALID {
 				// 9990000019 parses as not an NHS number, so it is read as text; either a clear
@@ -220,7 +220,7 @@ func TestPatientContract(t *testing.T) {
 			major, _ := ps.FindPatientByIdentifier(ctx, clerk, "nhs", "9990000018")
 			res, _ := ps.SearchPatients(ctx, clerk, crs.PatientQuery{FamilyName: "Smyth"})
 			var minor *crs.Patient
-			for _, m := range res {
+			for _, m := range res.Matches {
 				if m.Patient.FamilyName == "Smyth" {
 					minor = m.Patient
 				}
@@ -301,8 +301,8 @@ func TestPatientContract(t *testing.T) {
 			if _, err := ps.FindPatientByIdentifier(ctx, oc, "mrn", p.MRN); crs.ErrorCode(err) != crs.ENOTFOUND {
 				t.Errorf("FindPatientByIdentifier mrn across trusts: %v", err)
 			}
-			if res, err := ps.SearchPatients(ctx, oc, crs.PatientQuery{Text: "smith"}); err != nil || len(res) != 0 {
-				t.Errorf("search across trusts = %d results, %v", len(res), err)
+			if res, err := ps.SearchPatients(ctx, oc, crs.PatientQuery{Text: "smith"}); err != nil || len(res.Matches) != 0 || res.Total != 0 {
+				t.Errorf("search across trusts = %+v, %v", res, err)
 			}
 			if res, err := ps.FindDuplicates(ctx, oc, p); err != nil || len(res) != 0 {
 				t.Errorf("duplicates across trusts = %d, %v", len(res), err)

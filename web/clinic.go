@@ -100,7 +100,7 @@ func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) err
 		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
 		if err == nil {
 			return s.redirect(w, r, "/clinics/"+page.Clinic.ID+"?date="+from.String(),
-				fmt.Sprintf("%d slots made from %s to %s", n, from.Display(), to.Display()))
+				fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()))
 		}
 		if !serviceErrors(&page.Errors, err, nil, "from") {
 			return err

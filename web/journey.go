@@ -169,7 +169,7 @@ func init() {
 		return t.In(crs.London).Format("15:04")
 	}
 	funcs["waited"] = waited
-	funcs["weeks"] = func(days int) string { return fmt.Sprintf("%d weeks %d days", days/7, days%7) }
+	funcs["weeks"] = weeksDays
 	funcs["dateOf"] = func(t time.Time) crs.Date { return crs.Date{Time: t} }
 	funcs["eq2"] = func(a, b string) bool { return a == b }
 	funcs["str"] = func(v any) string { return fmt.Sprint(v) }
@@ -212,4 +212,9 @@ func parseRTT(s string) (rtt.Status, error) { return rtt.ParseStatus(s) }
 type placeField struct {
 	Name, Label, Value, Error string
 	Wards                     []*crs.BedBoardWard
+}
+
+// weeksDays writes a wait in days as weeks and days: "27 weeks 1 day".
+func weeksDays(days int) string {
+	return crs.Count(days/7, "week", "weeks") + " " + crs.Count(days%7, "day", "days")
 }

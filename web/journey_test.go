@@ -171,7 +171,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 	if strings.Contains(c.get("/ptl").body, "WALKER") {
 		t.Errorf("the PTL still lists the admitted patient")
 	}
-	wantBody(t, "pathway as of before admission", c.get("/pathways/"+ids.pathway+"?asof=2026-03-10"), "Clock running", "5 weeks 1 days")
+	wantBody(t, "pathway as of before admission", c.get("/pathways/"+ids.pathway+"?asof=2026-03-10"), "Clock running", "5 weeks 1 day", "(36 days;")
 	wantBody(t, "bed board", c.get("/beds"), "WALKER, Alice", "EDD 31-Mar-2026", "1 of 3 beds occupied")
 
 	r = c.post("/spells/"+ids.spell+"/discharge", url.Values{"destination": {"19"}})

@@ -15,6 +15,7 @@ type mergePage struct {
 	Patient *crs.Patient
 	Find    string
 	Results []crs.PatientMatch
+	More    int // matches beyond those shown
 	Error   string
 	Other   *crs.Patient // the record to compare with, once chosen
 	Rows    []compareRow
@@ -66,7 +67,8 @@ func (s *Server) handleMergeForm(w http.ResponseWriter, r *http.Request) error {
 		} else if err != nil {
 			return err
 		}
-		for _, m := range res {
+		page.More = res.More()
+		for _, m := range res.Matches {
 			if m.Patient.ID != p.ID {
 				page.Results = append(page.Results, m)
 			}

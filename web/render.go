@@ -298,12 +298,7 @@ var funcs = template.FuncMap{
 	"genders":  func() []nhs.Code { return nhs.Genders },
 	"ethnics":  func() []nhs.Code { return nhs.EthnicCategories },
 	"statuses": numberStatusCodes,
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return fmt.Sprintf("%d %s", n, one)
-		}
-		return fmt.Sprintf("%d %s", n, many)
-	},
+	"plural":   crs.Count,
 }
 
 // field is the data of one labelled form input with its hint and error.

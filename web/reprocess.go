@@ -100,11 +100,7 @@ func reprocessSummary(rep crs.ReprocessReport) string {
 	if rep.Tried == 0 {
 		return "No messages in error were found in the period; nothing was reprocessed."
 	}
-	what := "messages"
-	if rep.Tried == 1 {
-		what = "message"
-	}
-	msg := fmt.Sprintf("Reprocessed %d %s, oldest first: %d applied", rep.Tried, what, rep.Applied)
+	msg := fmt.Sprintf("Reprocessed %s, oldest first: %d applied", crs.Count(rep.Tried, "message", "messages"), rep.Applied)
 	if rep.Failed > 0 {
 		msg += fmt.Sprintf(", %d still in error", rep.Failed)
 	}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -16,6 +18,9 @@ type searchPage struct {
 	Advanced                                       bool // an advanced field was used: show them open
 	Searched                                       bool
 	Results                                        []crs.PatientMatch
+	Total                                          int    // patients matching, on every page
+	First, Last                                    int    // the positions of the results shown, from 1
+	PrevURL, NextURL                               string // the pages before and after this one, with the same search
 	Error                                          string // why the search could not run, shown beside the box
 	ErrorField                                     string
 }
@@ -37,7 +42,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	p.Title, p.Nav = "Find a patient", "search"
 	p.Advanced = p.Family != "" || p.Given != "" || p.BirthDate != "" || p.Postcode != "" || p.GenderCode != ""
 	if p.Q != "" || p.Advanced {
-		q := crs.PatientQuery{Text: p.Q, FamilyName: p.Family, GivenName: p.Given, Postcode: p.Postcode, Gender: p.GenderCode, Limit: 50}
+		q := crs.PatientQuery{Text: p.Q, FamilyName: p.Family, GivenName: p.Given, Postcode: p.Postcode, Gender: p.GenderCode, Limit: searchPageSize}
+		if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+			q.Offset = (n - 1) * searchPageSize
+		}
 		if looksLikeNHSNumber(p.Q) {
 			// Ten digits are an NHS number: one that fails the check is a
 			// mistyped number, not a hospital number.
@@ -50,8 +58,12 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 				err = crs.FieldErrorf("dob", "date of birth %s", crs.ErrorMessage(err))
 			}
 		}
+		var res *crs.PatientResults
 		if err == nil {
-			p.Results, err = s.Patients.SearchPatients(r.Context(), a, q)
+			res, err = s.Patients.SearchPatients(r.Context(), a, q)
+		}
+		if err == nil {
+			p.paginate(v, res)
 		}
 		switch crs.ErrorCode(err) {
 		case "":
@@ -76,6 +88,37 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 		return s.reshow(w, r, "search", p, nil)
 	}
 	return s.render(w, r, "search", p)
+}
+
+// searchPageSize is how many patients one page of search results shows.
+const searchPageSize = 50
+
+// paginate fills in the count and the links to the pages before and after
+// the results, keeping every field of the search.
+func (p *searchPage) paginate(v url.Values, res *crs.PatientResults) {
+	p.Results, p.Total = res.Matches, res.Total
+	if len(res.Matches) > 0 {
+		p.First, p.Last = res.Offset+1, res.Offset+len(res.Matches)
+	}
+	page := res.Offset/searchPageSize + 1
+	link := func(n int) string {
+		u := url.Values{}
+		for k, vs := range v {
+			if k != "page" && k != "partial" {
+				u[k] = vs
+			}
+		}
+		if n > 1 {
+			u.Set("page", strconv.Itoa(n))
+		}
+		return "/patients?" + u.Encode()
+	}
+	if page > 1 {
+		p.PrevURL = link(page - 1)
+	}
+	if res.More() > 0 {
+		p.NextURL = link(page + 1)
+	}
 }
 
 // looksLikeNHSNumber reports whether s is ten digits, perhaps spaced 3-3-4.

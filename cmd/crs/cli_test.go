@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -169,8 +170,9 @@ func TestBenchProfile(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
-	if code != 0 || out != "crs "+version+"\n" {
-		t.Errorf("crs version: exit %d, %q; want 0, %q", code, out, "crs "+version+"\n")
+	info, _ := debug.ReadBuildInfo()
+	if want := versionText(version, info); code != 0 || out != want || !strings.HasPrefix(out, "crs ") {
+		t.Errorf("crs version: exit %d, %q; want 0, %q", code, out, want)
 	}
 }
 
@@ -513,7 +515,11 @@ func TestServe(t *testing.T) {
 		t.Skip("starts the server")
 	}
 	dir := t.TempDir()
-	r := start(t, "serve", "--db", "sqlite:"+filepath.Join(dir, "x.db"), "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn")
+	dsn := "sqlite:" + filepath.Join(dir, "x.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn")
 	base := r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)[1]
 	mllpAddr := r.waitFor(t, `HL7 v2 over MLLP on (127\.0\.0\.1:\d+)\n`, 5*time.Second)[1]
 	c := &http.Client{Timeout: 10 * time.Second}

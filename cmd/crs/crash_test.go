@@ -48,6 +48,9 @@ func TestCrashHL7(t *testing.T) {
 		t.Fatalf("build crs: %v\n%s", err, out)
 	}
 	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
+	if out, err := exec.Command(bin, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust").CombinedOutput(); err != nil {
+		t.Fatalf("crs trust add: %v\n%s", err, out)
+	}
 	if out, err := exec.Command(bin, "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "PAS").CombinedOutput(); err != nil {
 		t.Fatalf("crs hl7 interface add: %v\n%s", err, out)
 	}

@@ -35,7 +35,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer a.Close()
 
-	fmt.Fprintf(stdout, "Preparing demo data in %s (first run: %d patients per trust) ...\n", *dir, *patients)
+	fmt.Fprintf(stdout, "Preparing demo data in %s (first run: %s per trust) ...\n", *dir, crs.Count(*patients, "patient", "patients"))
 	res, err := demo.Seed(ctx, demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock}, demo.Options{Patients: *patients, Seed: 1, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)

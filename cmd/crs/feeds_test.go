@@ -60,6 +60,9 @@ func testDestination(t *testing.T, useTLS bool) {
 	defer recv.Close()
 
 	run := func(args ...string) (int, string, string) { return runCLI(t, args...) }
+	if code, out, errs := run("trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, errs := run("hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "PAS"); code != 0 {
 		t.Fatalf("crs hl7 interface add: exit %d\n%s%s", code, out, errs)
 	}

@@ -42,19 +42,47 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "parse":
 		return hl7Parse(args[1:], stdout)
 	case "interface":
-		if len(args) > 1 && args[1] == "add" {
-			return hl7InterfaceAdd(ctx, args[2:], stdout)
-		}
+		return subcommand("hl7 interface", `hl7 interface add --db DSN --ods CODE --app MSH-3 [--facility MSH-4] [--name NAME]
+
+  crs hl7 interface add   configure an inbound interface: messages from the sending
+                          application (MSH-3) at the facility (MSH-4) are applied to
+                          the trust as a user of the interface role
+
+The trust must exist (crs trust add).`, args[1:], stdout, stderr, map[string]func([]string) error{
+			"add": func(a []string) error { return hl7InterfaceAdd(ctx, a, stdout) },
+		})
 	case "destination":
-		if len(args) > 1 && args[1] == "add" {
-			return hl7DestinationAdd(ctx, args[2:], stdout)
-		}
-		if len(args) > 1 && args[1] == "list" {
-			return hl7DestinationList(ctx, args[2:], stdout)
-		}
+		return subcommand("hl7 destination", `hl7 destination <add|list> --db DSN --ods CODE ...
+
+  crs hl7 destination add --db DSN --ods CODE --name NAME --to HOST:PORT --app MSH-5 [flags]
+                          configure an outbound feed of the trust's changes
+  crs hl7 destination list --db DSN --ods CODE
+                          list the trust's outbound feeds`, args[1:], stdout, stderr, map[string]func([]string) error{
+			"add":  func(a []string) error { return hl7DestinationAdd(ctx, a, stdout) },
+			"list": func(a []string) error { return hl7DestinationList(ctx, a, stdout) },
+		})
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
 		return nil
+	}
+	fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
+	return errUsage
+}
+
+// subcommand runs the subcommand of a command group named by args[0]:
+// with --help it prints the group's usage on stdout; with nothing or an
+// unknown subcommand, on stderr, as a usage error.
+func subcommand(group, synopsis string, args []string, stdout, stderr io.Writer, subs map[string]func([]string) error) error {
+	if len(args) > 0 {
+		if f := subs[args[0]]; f != nil {
+			return f(args[1:])
+		}
+		switch args[0] {
+		case "-h", "--help", "help":
+			fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
+			return nil
+		}
+		fmt.Fprintf(stderr, "crs %s: unknown subcommand %q\n\n", group, args[0])
 	}
 	fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
 	return errUsage
@@ -203,42 +231,32 @@ func hl7Parse(args []string, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// hl7InterfaceAdd configures an inbound interface in a database, making
-// its trust and interface user when they do not exist yet. It lets a
-// deployment (and the crash test) be set up before `crs serve` starts.
+// hl7InterfaceAdd configures an inbound interface of a trust already in
+// the database, with the interface user it acts as. It lets a deployment
+// (and the crash test) be set up before `crs serve` starts.
 func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("hl7 interface add", "hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4 [--name NAME]", stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
-	ods := fs.String("ods", "", "ODS code of the receiving trust (MSH-6); the trust is created if missing")
+	ods := fs.String("ods", "", "ODS code of the receiving trust (MSH-6), added before with crs trust add (required)")
 	app := fs.String("app", "", "sending application (MSH-3)")
 	facility := fs.String("facility", "", "sending facility (MSH-4); the trust's own ODS code by default")
 	name := fs.String("name", "", "the interface's name")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *ods == "" || *app == "" {
-		fs.Usage()
-		return errUsage
+	if err := required("hl7 interface add", map[string]string{"ods": *ods, "app": *app}); err != nil {
+		return err
 	}
-	if *facility == "" {
-		*facility = *ods
-	}
-	if *name == "" {
-		*name = *app + " at " + *facility
-	}
-	db, err := store.Open(ctx, *dsn)
+	db, org, err := openTrust(ctx, *dsn, *ods)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	orgs := store.NewOrganisationService(db)
-	org, err := orgs.FindOrganisationByODS(ctx, crs.SystemActor(""), *ods)
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		org = &crs.Organisation{ODSCode: *ods, Name: "Trust " + *ods}
-		err = orgs.CreateOrganisation(ctx, crs.SystemActor(""), org)
+	if *facility == "" {
+		*facility = org.ODSCode
 	}
-	if err != nil {
-		return err
+	if *name == "" {
+		*name = *app + " at " + *facility
 	}
 	sys := crs.SystemActor(org.ID)
 	u := &crs.User{Username: fmt.Sprintf("hl7.%s.%s", lowerASCII(*app), lowerASCII(*facility)), Name: "Interface " + *name, Role: crs.RoleInterface}
@@ -250,7 +268,7 @@ func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error
 	if err := e.AddInterface(ctx, sys, i); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "interface %s added: messages from %s at %s to %s act as user %s\n", i.ID, *app, *facility, *ods, u.Username)
+	fmt.Fprintf(stdout, "interface %s added: messages from %s at %s to %s act as user %s\n", i.ID, *app, *facility, org.ODSCode, u.Username)
 	return nil
 }
 

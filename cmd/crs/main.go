@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -35,7 +36,7 @@ func commands() []command {
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
-		{"version", "print the version", runVersion},
+		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }
 
@@ -80,14 +81,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// subcommands are the lines usage prints for a command that has
+// subcommands, one for each: its name and what it does.
+var subcommands = map[string][][2]string{
+	"hl7": {
+		{"send", "send files of HL7 v2 messages over MLLP and check every ACK"},
+		{"parse", "print each message of a file with its field names"},
+		{"interface add", "configure an inbound interface of a trust"},
+		{"destination add", "configure an outbound feed of a trust's changes"},
+		{"destination list", "list a trust's outbound feeds"},
+	},
+	"trust": {
+		{"add", "add a trust (an organisation, by ODS code) to a database"},
+		{"list", "list the trusts of a database"},
+	},
+	"user": {
+		{"add", "add a user to a trust (the first administrator of a deployment)"},
+		{"list", "list a trust's users"},
+		{"disable", "stop a user logging in and end their sessions"},
+		{"enable", "let a disabled user log in again"},
+		{"password", "set a user's new password and end their sessions"},
+	},
+	"location": {
+		{"add", "add a site, ward, bay, bed, clinic room or A&E to a trust's estate"},
+		{"list", "list a trust's estate as a tree"},
+		{"import", "add (or bring up to date) a trust's estate from a CSV file"},
+	},
+	"bench": {
+		{"pmi", "load a patient index and time NHS number lookups and name searches"},
+		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
+		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
+	},
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, `OpenCRS: the care records service a hospital trust runs on.
 
-Usage: crs <command> [flags]
+Usage: crs <command> [subcommand] [flags]
 
 Commands:`)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		subs := subcommands[c.name]
+		if len(subs) == 0 {
+			fmt.Fprintf(w, "  %-24s %s\n", c.name, c.summary)
+		}
+		for _, sc := range subs {
+			fmt.Fprintf(w, "  %-24s %s\n", c.name+" "+sc[0], sc[1])
+		}
 	}
 	fmt.Fprintln(w, `
 Run "crs <command> --help" for a command's flags. Every flag can also be set
@@ -150,10 +190,44 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("version", "version\n\nPrints the version of this crs binary.", stdout)
+	fs := newFlags("version", "version\n\nPrints the version of this crs binary, the source revision it was built\nfrom and the Go release that built it.", stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "crs", version)
+	info, _ := debug.ReadBuildInfo()
+	fmt.Fprint(stdout, versionText(version, info))
 	return nil
+}
+
+// versionText says which crs this is: the version set at build time with
+// -ldflags "-X main.version=...", else the module's version; then the
+// version control revision and time it was built from, marked when the
+// working tree had changes; then the Go release.
+func versionText(set string, info *debug.BuildInfo) string {
+	v := set
+	if v == "dev" && info != nil && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	out := "crs " + v + "\n"
+	if info == nil {
+		return out
+	}
+	vcs := map[string]string{}
+	for _, s := range info.Settings {
+		vcs[s.Key] = s.Value
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		out += "revision " + rev
+		if t := vcs["vcs.time"]; t != "" {
+			out += " (" + t + ")"
+		}
+		if vcs["vcs.modified"] == "true" {
+			out += " with uncommitted changes"
+		}
+		out += "\n"
+	}
+	if info.GoVersion != "" {
+		out += "built with " + info.GoVersion + "\n"
+	}
+	return out
 }

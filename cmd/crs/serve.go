@@ -9,11 +9,11 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [flags]\n\nStarts OpenCRS on a database without demo data.", stdout)
+	fs := newFlags("serve", "serve --db DSN [flags]\n\nStarts OpenCRS on a database set up with crs trust add and crs user add,\nwithout demo data.", stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://user:password@host/dbname")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address for the web UI and APIs")
 	mllpAddr := fs.String("mllp", "127.0.0.1:2575", "address for HL7 v2 over MLLP from inbound interfaces; empty for none")
-	secure := fs.Bool("secure-cookies", false, "mark cookies Secure (set when served over HTTPS)")
+	secure := fs.Bool("secure-cookies", false, "mark the login cookie Secure, so browsers send it only over HTTPS: set it when users reach\nOpenCRS over HTTPS (crs serves plain HTTP; put a TLS-terminating proxy in front)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	tlsCert := fs.String("mllp-tls-cert", "", "PEM certificate (chain) for MLLP over TLS; with --mllp-tls-key")
 	tlsKey := fs.String("mllp-tls-key", "", "PEM private key of --mllp-tls-cert")
@@ -37,12 +37,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if err := checkExisting(*dsn); err != nil {
+		return err
+	}
 	logger := newLogger(stderr, *logLevel)
 	a, err := openApp(ctx, *dsn, logger)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if err := requireTrust(ctx, a.orgs, *dsn); err != nil {
+		return err
+	}
 	a.users.SessionIdle, a.users.SessionMax = *idle, *most
 	a.hl7.TLSConfig, a.hl7.FeedTLSConfig = tlsConfig, feedTLS
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {

@@ -65,6 +65,9 @@ func TestServeMLLPTLS(t *testing.T) {
 	srvCert, srvKey, srvPair := selfSigned(t, dir, "mllp-server", x509.ExtKeyUsageServerAuth)
 	cliCert, cliKey, cliPair := selfSigned(t, dir, "pas-sender", x509.ExtKeyUsageClientAuth)
 	dsn := "sqlite:" + filepath.Join(dir, "x.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, errs := runCLI(t, "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "PAS"); code != 0 {
 		t.Fatalf("crs hl7 interface add: exit %d\n%s%s", code, out, errs)
 	}

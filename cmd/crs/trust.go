@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,7 +74,7 @@ func trustAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if org.MRNPrefix != "" {
 		fmt.Fprintf(stdout, ", hospital numbers %s0000001 onwards", org.MRNPrefix)
 	}
-	fmt.Fprintf(stdout, "\nnext: crs user add --db DSN --ods %s --username U --name \"Full Name\" --role admin --password-file FILE\n", org.ODSCode)
+	fmt.Fprintf(stdout, "\nnext: crs user add --db %s --ods %s --username U --name \"Full Name\" --role admin --password-file FILE\n", shellQuote(*dsn), org.ODSCode)
 	return nil
 }
 
@@ -159,9 +160,9 @@ func flagError(err error, flags map[string]string) error {
 // makeSQLiteDir makes the folder of a SQLite database file, so a new
 // deployment can be set up in one command.
 func makeSQLiteDir(dsn string) error {
-	path, ok := sqlitePath(dsn)
-	if !ok {
-		return nil
+	path, ok, err := sqlitePath(dsn)
+	if !ok || err != nil {
+		return err
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -171,15 +172,19 @@ func makeSQLiteDir(dsn string) error {
 	return nil
 }
 
-// sqlitePath returns the file of a SQLite DSN.
-func sqlitePath(dsn string) (string, bool) {
+// sqlitePath returns the file of a SQLite DSN, and false for a DSN of
+// another database; "sqlite:" without a file is an error.
+func sqlitePath(dsn string) (string, bool, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return strings.TrimPrefix(dsn, "sqlite:"), true
+		if dsn == "sqlite:" {
+			return "", true, errNoSQLitePath
+		}
+		return strings.TrimPrefix(dsn, "sqlite:"), true, nil
 	case strings.HasSuffix(dsn, ".db") && !strings.Contains(dsn, "://"):
-		return dsn, true
+		return dsn, true, nil
 	}
-	return "", false
+	return "", false, nil
 }
 
 // openTrust opens an existing database and finds the trust with the ODS
@@ -197,7 +202,7 @@ func openTrust(ctx context.Context, dsn, ods string) (*store.DB, *crs.Organisati
 	org, err := store.NewOrganisationService(db).FindOrganisationByODS(ctx, crs.SystemActor(""), ods)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		db.Close()
-		return nil, nil, fmt.Errorf("no trust with ODS code %s in the database: add it with crs trust add", ods)
+		return nil, nil, fmt.Errorf("no trust with ODS code %s in the database: add it with crs trust add --db %s --ods %s --name NAME", ods, shellQuote(dsn), ods)
 	} else if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -205,13 +210,68 @@ func openTrust(ctx context.Context, dsn, ods string) (*store.DB, *crs.Organisati
 	return db, org, nil
 }
 
+// errNoSQLitePath is the mistake of --db sqlite: without a file.
+var errNoSQLitePath = usageError("--db sqlite: needs a file path, e.g. sqlite:crs-data/crs.db")
+
+// checkExisting says what is wrong with a SQLite database named by --db
+// before it is opened: no file path, a folder that does not exist, a
+// folder where the file should be, or no file (a new empty database
+// would have no trust and no users). Other databases pass.
+func checkExisting(dsn string) error {
+	path, ok, err := sqlitePath(dsn)
+	if !ok || err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("cannot open %s: folder %s does not exist", dsn, dir)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("no database at %s: check --db, or set one up with crs trust add --db %s --ods CODE --name NAME", path, shellQuote(dsn))
+	case err != nil:
+		return fmt.Errorf("cannot open %s: %w", dsn, err)
+	case fi.IsDir():
+		return fmt.Errorf("cannot open %s: %s is a folder, not a database file", dsn, path)
+	}
+	return nil
+}
+
+// requireTrust refuses a database with no trust in it: no one could log
+// in, and nothing received could be filed.
+func requireTrust(ctx context.Context, orgs *store.OrganisationService, dsn string) error {
+	list, err := orgs.FindOrganisations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("the database has no trust: add one with crs trust add --db %s --ods CODE --name NAME, "+
+			"then its first administrator with crs user add", shellQuote(dsn))
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so that a
+// command printed for the user can be pasted back. A password in a
+// database URL is shown as xxxxx: it may have come from a secret file.
+func shellQuote(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			s = u.Redacted()
+		}
+	}
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=+,%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // openExisting opens a database that is already set up: a SQLite file
 // that does not exist is an error, not a new empty database.
 func openExisting(ctx context.Context, dsn string) (*store.DB, error) {
-	if path, ok := sqlitePath(dsn); ok {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no database at %s: check --db, or set one up with crs trust add", path)
-		}
+	if err := checkExisting(dsn); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {

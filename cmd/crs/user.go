@@ -153,7 +153,7 @@ func userList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d users in %s (%s)\n", len(users), org.ODSCode, org.Name)
+	fmt.Fprintf(stdout, "%s in %s (%s)\n", crs.Count(len(users), "user", "users"), org.ODSCode, org.Name)
 	return nil
 }
 

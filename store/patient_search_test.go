@@ -1,0 +1,180 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/match/matchtest"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestSearchPatientsSpelling registers the commonest British family names
+// and searches for misspellings of them: the intended name comes first,
+// all patients of it before other names of the same sound, every match is
+// counted and the pages hold each of them once.
+func TestSearchPatientsSpelling(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		var registered []*crs.Patient
+		register := func(family, given string) {
+			t.Helper()
+			i := len(registered)
+			p := newPatient(family, given, crs.NewDate(1940+i%60, time.Month(1+i%12), 1+i%28), "", "", []string{"1", "2"}[i%2])
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatalf("register %s %s: %v", family, given, err)
+			}
+			registered = append(registered, p)
+		}
+		for _, n := range matchtest.Surnames() {
+			register(n, "Alex")
+		}
+		// More Smiths than one page holds, and names that sound like them.
+		for i := range 54 {
+			register("Smith", fmt.Sprintf("Given%02d", i))
+		}
+		for _, n := range []string{"Snaith", "Smeed", "Sent", "Johns", "Jonas", "Janes"} {
+			register(n, "Alex")
+		}
+
+		t.Run("misspelt names find the intended name first", func(t *testing.T) {
+			cases := matchtest.Misspellings()
+			if len(cases) < 100 {
+				t.Fatalf("%d misspellings, want at least 100", len(cases))
+			}
+			for _, c := range cases {
+				typed, want := c.Typed, c.Want
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: typed})
+				if err != nil {
+					t.Fatalf("search %q: %v", typed, err)
+				}
+				if len(res.Matches) == 0 || res.Matches[0].Patient.FamilyName != want {
+					var got []string
+					for _, m := range res.Matches[:min(3, len(res.Matches))] {
+						got = append(got, fmt.Sprintf("%s %d", m.Patient.FamilyName, m.Score))
+					}
+					t.Errorf("search %q: first %v, want %s", typed, got, want)
+				}
+			}
+		})
+
+		t.Run("every patient of the closest name before other names of the same sound", func(t *testing.T) {
+			for _, tc := range []struct {
+				typed, want string
+				n           int
+			}{{"smyth", "Smith", 55}, {"jonse", "Jones", 1}} {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: tc.typed, Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Matches) <= tc.n {
+					t.Fatalf("search %q found %d, want more than the %d %ss", tc.typed, len(res.Matches), tc.n, tc.want)
+				}
+				for i, m := range res.Matches {
+					if (i < tc.n) != (m.Patient.FamilyName == tc.want) {
+						t.Fatalf("search %q: result %d is %s; want the %d %ss first, then the rest", tc.typed, i+1, m.Patient.FamilyName, tc.n, tc.want)
+					}
+				}
+			}
+		})
+
+		t.Run("all matches are counted and paged", func(t *testing.T) {
+			// What the search must find: every name that sounds like
+			// Smith or starts with it.
+			want := map[string]bool{}
+			for _, p := range registered {
+				if match.Key(p.FamilyName) == match.Key("smith") || strings.HasPrefix(match.Normalize(p.FamilyName), "SMITH") {
+					want[p.ID] = true
+				}
+			}
+			got := map[string]bool{}
+			for offset := 0; offset < len(want)+50; offset += 50 {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "smith", Limit: 50, Offset: offset})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != len(want) || res.Offset != offset {
+					t.Fatalf("offset %d: total %d offset %d, want total %d", offset, res.Total, res.Offset, len(want))
+				}
+				if wantN := max(0, min(50, len(want)-offset)); len(res.Matches) != wantN || res.More() != max(0, len(want)-offset-50) {
+					t.Fatalf("offset %d: %d shown, %d more; want %d shown", offset, len(res.Matches), res.More(), wantN)
+				}
+				for _, m := range res.Matches {
+					if got[m.Patient.ID] || !want[m.Patient.ID] {
+						t.Errorf("offset %d: %s %s shown twice or not a match", offset, m.Patient.FamilyName, m.Patient.GivenName)
+					}
+					got[m.Patient.ID] = true
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("pages held %d patients, want %d", len(got), len(want))
+			}
+		})
+	})
+}
+
+// TestSearchPatientsMoreThanRead checks a search matching more patients
+// than it reads to rank: the closest names are read first, every match
+// is counted, and a later page reads as far as it needs.
+func TestSearchPatientsMoreThanRead(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		ps.CandidateLimit = 10
+		clerk := tr.Actor(crs.RoleClerk)
+		var ids []string
+		for i, fam := range slices.Concat([]string{"Smyth"}, slices.Repeat([]string{"Snaith"}, 30), slices.Repeat([]string{"Smith"}, 30)) {
+			p := newPatient(fam, fmt.Sprintf("Given%02d", i), crs.NewDate(1950+i, 1, 1), "", "", "1")
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		seen := map[string]bool{}
+		for page := 0; page < 4; page++ {
+			res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "smyth", Limit: 20, Offset: 20 * page})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Total != 61 {
+				t.Fatalf("page %d: total %d, want all 61 counted", page+1, res.Total)
+			}
+			var got []string
+			for _, m := range res.Matches {
+				got = append(got, m.Patient.FamilyName)
+				if seen[m.Patient.ID] {
+					t.Errorf("page %d shows %s %s again", page+1, m.Patient.FamilyName, m.Patient.GivenName)
+				}
+				seen[m.Patient.ID] = true
+			}
+			// Smyth, then every Smith (the closer spelling), then the Snaiths.
+			var want []string
+			for i := 20 * page; i < min(61, 20*page+20); i++ {
+				switch {
+				case i == 0:
+					want = append(want, "Smyth")
+				case i <= 30:
+					want = append(want, "Smith")
+				default:
+					want = append(want, "Snaith")
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("page %d = %v, want %v", page+1, got, want)
+			}
+		}
+		if len(seen) != len(ids) {
+			t.Errorf("the pages showed %d patients, want %d", len(seen), len(ids))
+		}
+	})
+}
