@@ -43,7 +43,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs = newFlags("bench hl7", "bench hl7 [flags]", stdout)
 		var o bench.HL7Options
 		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
-		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh database (default: a temporary folder)")
+		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh SQLite database (default: a temporary folder)")
+		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
 		run = func() error { return bench.HL7(ctx, stdout, o) }
 	case "journey":
 		fs = newFlags("bench journey", "bench journey [flags]", stdout)
