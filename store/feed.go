@@ -99,19 +99,21 @@ func FindDestinations(ctx context.Context, db *DB, orgID string) ([]*crs.Destina
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
 //
-// The committer keeps the answer per trust and actor: every change asks,
-// and the feeds change rarely. A command that adds a feed or an interface
-// calls feedsChanged, which forgets the answers at once and again after
-// its batch (whose end may roll the change back).
+// The answer is kept per trust and actor: every change asks, and the
+// feeds change rarely. A command that adds a feed or an interface calls
+// feedsChanged, which forgets the answers at once and again after its
+// batch or transaction (whose end may roll the change back); the command
+// itself reads its own, uncommitted, feeds afresh.
 func DestinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 	key := tx.Actor.OrgID + "|" + tx.Actor.UserID
-	if ds, ok := tx.db.destCache[key]; ok {
+	ds, gen, ok := tx.db.dests.get(key)
+	if ok && !tx.feedsChanged {
 		return ds, nil
 	}
 	ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
 		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.Actor.OrgID, tx.Actor.UserID)
-	if err == nil && len(tx.db.destCache) < 10000 {
-		tx.db.destCache[key] = ds
+	if err == nil && !tx.feedsChanged {
+		tx.db.dests.put(key, gen, ds)
 	}
 	return ds, err
 }
@@ -119,8 +121,11 @@ func DestinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 // feedsChanged is called by a command that changes the outbound feeds
 // or the inbound interfaces, which say where an event's messages go.
 func feedsChanged(tx *Tx) {
-	clear(tx.db.destCache)
-	tx.db.destDirty = true
+	tx.db.dests.forget()
+	tx.feedsChanged = true
+	if !tx.db.pooled() {
+		tx.db.destDirty = true
+	}
 }
 
 // EnqueueMessage puts an outbound message at the tail of its

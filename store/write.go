@@ -21,6 +21,9 @@ type Tx struct {
 	Actor  crs.Actor
 	Now    time.Time
 	events []*crs.Event
+	// feedsChanged says the command changed the outbound feeds or the
+	// inbound interfaces (see feedsChanged in feed.go).
+	feedsChanged bool
 }
 
 // EventHook runs inside the transaction of every change, after its event
@@ -69,6 +72,9 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	if err := a.Authorize(act); err != nil {
 		db.refused(a, act)
 		return err
+	}
+	if db.pooled() {
+		return db.writePooled(ctx, a, fn) // write_pool.go
 	}
 	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1)}
 	select {
@@ -221,7 +227,7 @@ func (db *DB) reply(batch []*job, errs []error) {
 func (db *DB) afterBatch() {
 	db.prepareNew()
 	if db.destDirty {
-		clear(db.destCache)
+		db.dests.forget()
 		db.destDirty = false
 	}
 }
