@@ -60,6 +60,9 @@ type Engine struct {
 	senders map[string]*sender                   // by destination id
 	srv     *mllp.Server
 	ctx     context.Context // the senders' context, set by Start
+	// sequence wakes the sequencer of the outbound feeds (see
+	// store.SequenceFeeds) after a change that may have queued messages.
+	sequence chan struct{}
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -80,6 +83,7 @@ func New(db *store.DB, logger *slog.Logger) *Engine {
 		DB: db, Logger: logger, Metrics: NewMetrics(), Zone: zone,
 		RetryBackoff: time.Second, MaxBackoff: time.Minute,
 		ifaces: map[string][]*store.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
+		sequence: make(chan struct{}, 1),
 	}
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
@@ -123,7 +127,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.ctx, e.cancel = context.WithCancel(ctx)
+	sctx := e.ctx
+	e.wg.Add(1)
 	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		store.SequenceFeeds(sctx, e.DB, e.sequence, e.pokeSenders)
+	}()
 	for _, d := range dests {
 		if d.Enabled {
 			e.startSender(d)

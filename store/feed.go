@@ -137,17 +137,18 @@ func EnqueueMessage(tx *Tx, m *crs.Message) error {
 	}
 	m.OrgID, m.Direction, m.Status = tx.Actor.OrgID, crs.DirectionOut, crs.MessageQueued
 	m.CreatedAt, m.UpdatedAt = tx.Now, tx.Now
-	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, nil, 1)...); err != nil {
+	if _, err := tx.Exec(enqueueSQL[tx.db.dialect.name], messageArgs(m, nil, 1)...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "queue message: %w", err)
 	}
 	return nil
 }
 
 // QueueHead returns the first message waiting in the destination's
-// queue (queued or suspended), or ENOTFOUND when the queue is empty.
+// queue (queued or suspended), in delivery order (see feed_sequence.go),
+// or ENOTFOUND when the queue is empty.
 func QueueHead(ctx context.Context, db *DB, destID string) (*crs.Message, error) {
 	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages
-		WHERE channel_id = $1 AND pending = 1 ORDER BY id LIMIT 1`, destID))
+		WHERE channel_id = $1 AND pending = 1 AND seq IS NOT NULL ORDER BY seq LIMIT 1`, destID))
 }
 
 // QueueDepth counts the messages waiting in the destination's queue.
