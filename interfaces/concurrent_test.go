@@ -2,6 +2,8 @@ package interfaces
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +81,114 @@ func TestConcurrentResends(t *testing.T) {
 					t.Errorf("patient version = %d, want %d (the message applied once)", p.Version, tc.version)
 				}
 			})
+		}
+	})
+}
+
+// TestFeedOrderUnderConcurrentWriters has 16 writers change 50 patients
+// at once while two destinations are fed, and checks each destination
+// receives every patient's messages once each, in the order the changes
+// committed: the patient's version, carried in each message's event,
+// counts up by one from the registration.
+func TestFeedOrderUnderConcurrentWriters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RFO")
+		ctx := context.Background()
+		peers := []*peer{newPeer(t, nil), newPeer(t, nil)}
+		for i, p := range peers {
+			d := &crs.Destination{Name: fmt.Sprintf("FEED%d", i), Addr: p.ln.Addr().String(), ACKTimeout: 10 * time.Second}
+			if err := f.e.AddDestination(ctx, f.trust.System, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ps := store.NewPatientService(db)
+		clerk := f.trust.Actor(crs.RoleClerk)
+		const patients, writers, updates = 50, 16, 30
+		pts := make([]*crs.Patient, patients)
+		for i := range pts {
+			pts[i] = &crs.Patient{GivenName: "Ann", FamilyName: fmt.Sprintf("Order%02d", i), BirthDate: crs.NewDate(1980, 1, 1), NHSNumber: testNHS(200 + i)}
+			if err := ps.RegisterPatient(ctx, clerk, pts[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*updates)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for j := 0; j < updates; j++ {
+					p := *pts[(w*7+j)%patients]
+					p.GivenName, p.Version = fmt.Sprintf("W%dU%d", w, j), 0
+					if err := ps.UpdatePatient(ctx, clerk, &p); err != nil {
+						errs <- err
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("update: %v", err)
+		}
+		total := patients + writers*updates
+		deadline := time.Now().Add(2 * time.Minute)
+		for _, p := range peers {
+			for {
+				p.mu.Lock()
+				n := len(p.acked)
+				p.mu.Unlock()
+				if n >= total || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		// Each message's patient and version, by MSH-10.
+		rows, err := db.Reader().QueryContext(ctx, `SELECT m.control_id, m.patient_id, e.data FROM hl7_messages m JOIN events e ON e.id = m.event_id
+			WHERE m.org_id = $1 AND m.direction = 'out'`, f.trust.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type change struct {
+			patient string
+			version int
+		}
+		changes := map[string]change{}
+		for rows.Next() {
+			var ctrl, pid, data string
+			if err := rows.Scan(&ctrl, &pid, &data); err != nil {
+				t.Fatal(err)
+			}
+			var ev struct{ Patient struct{ Version int } }
+			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+				t.Fatal(err)
+			}
+			changes[ctrl] = change{pid, ev.Patient.Version}
+		}
+		rows.Close()
+		for i, p := range peers {
+			p.mu.Lock()
+			acked := append([]string(nil), p.acked...)
+			p.mu.Unlock()
+			if len(acked) != total {
+				t.Errorf("destination %d received %d messages, want %d", i, len(acked), total)
+			}
+			next := map[string]int{} // the version each patient's next message must carry
+			for _, ctrl := range acked {
+				c, ok := changes[ctrl]
+				if !ok {
+					t.Errorf("destination %d received %s, which was never queued", i, ctrl)
+					continue
+				}
+				if want := next[c.patient] + 1; c.version != want {
+					t.Errorf("destination %d: patient %s: received version %d, want %d", i, c.patient, c.version, want)
+				}
+				next[c.patient] = c.version
+			}
 		}
 	})
 }

@@ -63,8 +63,8 @@ type Engine struct {
 	// sequence wakes the sequencer of the outbound feeds (see
 	// store.SequenceFeeds) after a change that may have queued messages.
 	sequence chan struct{}
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // New returns the engine over db and registers its outbox hook, which
