@@ -142,11 +142,14 @@ func FindPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
 	org := tx.Actor.OrgID
-	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, org, value))
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, org, kind, value))
-	}
+	// The patient holding it now (a live record before a merged one), else
+	// one that held it before, in one round trip.
+	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM (
+		SELECT 0 AS pref, `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1) held
+		UNION ALL
+		SELECT 1, `+patientColumns+` FROM (SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
+		) x ORDER BY pref LIMIT 1`, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}

@@ -294,18 +294,12 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 	if len(ev.Data) == 0 {
 		ev.Data = json.RawMessage("{}")
 	}
-	if _, err := tx.Exec(`INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, string(ev.Role),
-		formatTime(ev.RecordedAt), formatTime(ev.EffectiveAt), ev.Summary, string(ev.Data)); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
-	}
 	rec := &crs.AuditRecord{
 		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.Now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
 		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.Actor.Purpose, EventID: ev.ID,
 	}
-	if err := insertAudit(tx, rec); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	if err := appendEvent(tx, ev, rec); err != nil {
+		return err
 	}
 	tx.db.hooksMu.RLock()
 	hooks := tx.db.hooks
