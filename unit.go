@@ -130,10 +130,14 @@ type Tx interface {
 
 	// The message log and the outbound feeds.
 
-	// FindInboundACK returns the acknowledgement already sent for the
-	// inbound message with the idempotency key (see MessageKey); found is
-	// false when the message has not been seen.
-	FindInboundACK(key string) (ack string, found bool, err error)
+	// ClaimInboundMessage claims, first thing in the command, the
+	// idempotency key of an inbound message (see MessageKey) for the log
+	// entry id the command will write with InsertInboundMessage. found is
+	// true, with the acknowledgement the message got, when a message with
+	// the key was logged before: the command then changes nothing and the
+	// sender gets the same answer. Copies of one message applied at once
+	// wait for each other here, so only one of them is applied.
+	ClaimInboundMessage(id, key string) (ack string, found bool, err error)
 	// InsertInboundMessage logs an inbound message under its idempotency
 	// key ("" for none); ErrDuplicateMessage when the key is logged
 	// already. When the command has appended no event (the message changed
@@ -200,6 +204,10 @@ type MessageLog interface {
 	// that send as application app from facility: whose message has
 	// arrived, before any actor is known.
 	FindInterfacesBySender(ctx context.Context, app, facility string) ([]*InboundInterface, error)
+	// FindInboundACK returns the acknowledgement already sent for the
+	// inbound message with the idempotency key (see MessageKey); found is
+	// false when the message has not been seen.
+	FindInboundACK(ctx context.Context, key string) (ack string, found bool, err error)
 	// FindInboundInterface returns the trust's interface with the id, with
 	// its user; ECONFLICT when it or its user is disabled.
 	FindInboundInterface(ctx context.Context, orgID, id string) (*InboundInterface, error)
@@ -252,6 +260,12 @@ type FeedQueue interface {
 	// SkipMessage takes a waiting outbound message of the trust out of its
 	// queue unsent, so the messages behind it can go.
 	SkipMessage(ctx context.Context, a Actor, id string) error
+	// SequenceFeeds gives queued outbound messages their places in
+	// delivery order, whenever wake receives and at least every second,
+	// and calls placed after a pass that placed some, until ctx ends.
+	// Where commands commit one at a time the messages take their places
+	// as they are queued and it returns at once.
+	SequenceFeeds(ctx context.Context, wake <-chan struct{}, placed func())
 }
 
 // InboundInterface is an enabled inbound interface with what the

@@ -4,11 +4,16 @@ package bench
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,11 +34,18 @@ type HL7Options struct {
 	Conns []int
 	// Dir holds the fresh SQLite database; a temporary folder if "".
 	Dir string
+	// DSN names the database: "sqlite:PATH" for a new SQLite file (one
+	// that does not exist yet) or "postgres://..." for
+	// a PostgreSQL database, in which the run makes a schema of its own
+	// and drops it afterwards, so it can be run again. "" means a new
+	// SQLite file in Dir.
+	DSN string
 }
 
 // HL7 measures inbound HL7: durable ADT messages per second and the ACK
 // latency (p50, p99) at each connection count, against an in-process
-// engine on a fresh SQLite file over real loopback TCP, and the parser's
+// engine on a fresh database (SQLite by default) over real loopback TCP,
+// and the parser's
 // throughput in MB/s. Each message registers a new patient (A28) or
 // updates one (A31), and is acknowledged only after its commit.
 func HL7(ctx context.Context, w io.Writer, opts HL7Options) error {
@@ -43,20 +55,12 @@ func HL7(ctx context.Context, w io.Writer, opts HL7Options) error {
 	if len(opts.Conns) == 0 {
 		opts.Conns = []int{1, 4, 16}
 	}
-	dir := opts.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "crs-bench-hl7-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
-	}
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "bench.db"))
+	bdb, engine, err := openBenchDB(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer bdb.Close()
+	db := bdb.DB
 	org := &crs.Organisation{ODSCode: "RXX", Name: "Bench Trust"}
 	if err := store.NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
 		return err
@@ -76,7 +80,7 @@ func HL7(ctx context.Context, w io.Writer, opts HL7Options) error {
 	}
 	defer e.Close()
 
-	fmt.Fprintf(w, "inbound HL7 ADT over MLLP, SQLite, %d messages per run, each ACK after its commit is synced to disk\n", opts.Messages)
+	fmt.Fprintf(w, "inbound HL7 ADT over MLLP, %s, %d messages per run, each ACK after its commit is durable\n", engine, opts.Messages)
 	fmt.Fprintf(w, "%6s %10s %10s %10s %10s\n", "conns", "msg/s", "p50", "p99", "max")
 	next := 0
 	for _, conns := range opts.Conns {
@@ -155,6 +159,77 @@ func HL7(ctx context.Context, w io.Writer, opts HL7Options) error {
 	el := time.Since(t0)
 	fmt.Fprintf(w, "parser: %.0f MB/s (%d-byte ADT^A01, %.0f messages/s)\n", float64(n*len(sample))/el.Seconds()/1e6, len(sample), float64(n)/el.Seconds())
 	return nil
+}
+
+// benchDB is the database of one `crs bench hl7` run; Close removes what
+// the run made.
+type benchDB struct {
+	*store.DB
+	cleanup func()
+}
+
+func (b *benchDB) Close() {
+	b.DB.Close()
+	b.cleanup()
+}
+
+// openBenchDB opens a fresh database for the run and names its engine:
+// a new SQLite file, or a new schema in the PostgreSQL database opts.DSN
+// names.
+func openBenchDB(ctx context.Context, opts HL7Options) (*benchDB, string, error) {
+	dsn, cleanup := opts.DSN, func() {}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		admin, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, "", err
+		}
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		schema := "crs_bench_" + hex.EncodeToString(b[:])
+		if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+			admin.Close()
+			return nil, "", fmt.Errorf("make the bench schema: %w", err)
+		}
+		cleanup = func() {
+			_, _ = admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`)
+			admin.Close()
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			cleanup()
+			return nil, "", err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	case dsn == "":
+		dir := opts.Dir
+		if dir == "" {
+			d, err := os.MkdirTemp("", "crs-bench-hl7-")
+			if err != nil {
+				return nil, "", err
+			}
+			cleanup = func() { os.RemoveAll(d) }
+			dir = d
+		}
+		dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	default:
+		// The run registers its own trust: a database that has one
+		// already, or a patient's record, is not the bench's to change.
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if _, err := os.Stat(path); err == nil {
+			return nil, "", fmt.Errorf("%s already exists: the bench makes a new SQLite database; name a file that does not exist", path)
+		}
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		cleanup()
+		return nil, "", err
+	}
+	engine := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db.Dialect()]
+	return &benchDB{DB: db, cleanup: cleanup}, engine, nil
 }
 
 // parserSample is the ADT^A01 whose parsing `crs bench hl7` times (and

@@ -59,8 +59,11 @@ type Engine struct {
 	senders map[string]*sender                 // by destination id
 	srv     *mllp.Server
 	ctx     context.Context // the senders' context, set by Start
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// sequence wakes the sequencer of the outbound feeds (see
+	// crs.FeedQueue.SequenceFeeds) after a change that may have queued messages.
+	sequence chan struct{}
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // New returns the engine over db and registers its outbox hook, which
@@ -79,6 +82,7 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 		DB: db, Logger: logger, Metrics: NewMetrics(), Zone: zone,
 		RetryBackoff: time.Second, MaxBackoff: time.Minute,
 		ifaces: map[string][]*crs.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
+		sequence: make(chan struct{}, 1),
 	}
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
@@ -122,7 +126,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.ctx, e.cancel = context.WithCancel(ctx)
+	sctx := e.ctx
+	e.wg.Add(1)
 	e.mu.Unlock()
+	go func() {
+		defer e.wg.Done()
+		e.DB.SequenceFeeds(sctx, e.sequence, e.pokeSenders)
+	}()
 	for _, d := range dests {
 		if d.Enabled {
 			e.startSender(d)

@@ -150,7 +150,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	msgID := crs.NewID()
 	if rerr == nil {
 		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
-			prev, found, err := tx.FindInboundACK(key)
+			prev, found, err := tx.ClaimInboundMessage(msgID, key)
 			if err != nil {
 				return err
 			} else if found {
@@ -196,9 +196,10 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		status = crs.MessageRejected
 	}
 	var a string
+	refusedID := crs.NewID()
 	werr := e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
 		if key != "" {
-			prev, found, err := tx.FindInboundACK(key)
+			prev, found, err := tx.ClaimInboundMessage(refusedID, key)
 			if err != nil {
 				return err
 			} else if found {
@@ -207,7 +208,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 			}
 		}
 		a = e.ack(msg, code, tx.Now(), errs...)
-		m := &crs.Message{ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: status, ACKCode: code, ACK: a,
+		m := &crs.Message{ID: refusedID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: status, ACKCode: code, ACK: a,
 			Raw: string(raw), Errors: messageErrors(errs)}
 		m.NHSNumber, m.MRN = peekIdentifiers(msg, iface.OrgODS)
 		return tx.InsertInboundMessage(m, key)
@@ -225,6 +226,12 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 
 // duplicate answers a message seen before with the answer it got.
 func (e *Engine) duplicate(ctx context.Context, stored, key, typ string) ([]byte, string, string) {
+	if stored == "" {
+		// The first answer committed while this command ran: read it.
+		if prev, found, err := e.DB.FindInboundACK(ctx, key); err == nil && found {
+			stored = prev
+		}
+	}
 	code := hl7.AA
 	if a, err := hl7.ParseACK([]byte(stored)); err == nil {
 		code = a.Code

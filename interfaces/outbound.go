@@ -105,17 +105,30 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 	return nil
 }
 
-// committed wakes the senders after a change that may have queued
-// messages commits.
+// committed wakes the sequencer and the senders after a change that may
+// have queued messages commits.
 func (e *Engine) committed(ev *crs.Event) {
 	if eventTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
 		return
+	}
+	select {
+	case e.sequence <- struct{}{}:
+	default:
 	}
 	e.mu.Lock()
 	for _, s := range e.senders {
 		if s.dest.OrgID == ev.OrgID {
 			s.poke()
 		}
+	}
+	e.mu.Unlock()
+}
+
+// pokeSenders wakes every sender: the sequencer has placed messages.
+func (e *Engine) pokeSenders() {
+	e.mu.Lock()
+	for _, s := range e.senders {
+		s.poke()
 	}
 	e.mu.Unlock()
 }

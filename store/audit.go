@@ -51,6 +51,9 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 // Flush waits until every audit record and command queued so far is
 // committed. Tests and shutdown use it.
 func (db *DB) Flush(ctx context.Context) error {
+	if db.pooled() {
+		return db.flushAudits(ctx)
+	}
 	err := db.writeTx(ctx, crs.SystemActor("flush"), crs.ActSearchPatients, func(tx *Tx) error {
 		return errFlush
 	})

@@ -34,16 +34,25 @@ type DB struct {
 
 	jobs     chan *job
 	auditBuf chan *crs.AuditRecord
-	stop     chan struct{}
-	done     chan struct{}
-	closing  sync.Once
+	// auditFlush asks the audit writer of the pool to write the records
+	// waiting and close the channel it is sent.
+	auditFlush chan chan struct{}
+	stop       chan struct{}
+	done       chan struct{}
+	closing    sync.Once
 
 	// The committer's own state, touched by no other goroutine.
 	prepared  map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
 	toPrepare []string             // statements the current batch met for the first time
-	destCache map[string][]*crs.Destination
-	destDirty bool              // a command of the batch changed the feeds or interfaces
-	prefixes  map[string]string // hospital number prefix by organisation id; set at creation, never changed
+	destDirty bool                 // a command of the batch changed the feeds or interfaces
+
+	dests    destinationCache // the feeds an event may go to, by trust and actor
+	prefixMu sync.Mutex
+	prefixes map[string]string // hospital number prefix by organisation id; set at creation, never changed
+
+	// writing is held shared by each command on the pool (PostgreSQL) and
+	// taken by Close, to wait for the commands in flight.
+	writing sync.RWMutex
 
 	walPath string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
 	toSync  chan committed // batches committed, waiting for the syncer
@@ -64,16 +73,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, crs.Errorf(crs.EINVALID, "%s", err)
 	}
 	db := &DB{
-		dialect:   d,
-		Clock:     crs.SystemClock{},
-		Logger:    slog.Default(),
-		jobs:      make(chan *job, 1024),
-		auditBuf:  make(chan *crs.AuditRecord, 8192),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
-		prepared:  map[string]*sql.Stmt{},
-		destCache: map[string][]*crs.Destination{},
-		prefixes:  map[string]string{},
+		dialect:    d,
+		Clock:      crs.SystemClock{},
+		Logger:     slog.Default(),
+		jobs:       make(chan *job, 1024),
+		auditBuf:   make(chan *crs.AuditRecord, 8192),
+		auditFlush: make(chan chan struct{}),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		prepared:   map[string]*sql.Stmt{},
+		prefixes:   map[string]string{},
 	}
 	switch d.name {
 	case "sqlite":
@@ -111,7 +120,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.read = db.write
 	}
-	go db.commitLoop()
+	if db.pooled() {
+		go db.auditLoop()
+	} else {
+		go db.commitLoop()
+	}
 	return db, nil
 }
 
@@ -125,6 +138,8 @@ func (db *DB) Close() error {
 	db.closing.Do(func() {
 		close(db.stop)
 		<-db.done
+		db.writing.Lock() // wait for the commands on the pool still in flight
+		db.writing.Unlock()
 		if db.read != db.write {
 			db.read.Close()
 		}

@@ -99,19 +99,21 @@ func (db *DB) FindDestinations(ctx context.Context, orgID string) ([]*crs.Destin
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
 //
-// The committer keeps the answer per trust and actor: every change asks,
-// and the feeds change rarely. A command that adds a feed or an interface
-// calls feedsChanged, which forgets the answers at once and again after
-// its batch (whose end may roll the change back).
+// The answer is kept per trust and actor: every change asks, and the
+// feeds change rarely. A command that adds a feed or an interface calls
+// feedsChanged, which forgets the answers at once and again after its
+// batch or transaction (whose end may roll the change back); the command
+// itself reads its own, uncommitted, feeds afresh.
 func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 	key := tx.actor.OrgID + "|" + tx.actor.UserID
-	if ds, ok := tx.db.destCache[key]; ok {
+	ds, gen, ok := tx.db.dests.get(key)
+	if ok && !tx.feedsChanged {
 		return ds, nil
 	}
 	ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
 		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.actor.OrgID, tx.actor.UserID)
-	if err == nil && len(tx.db.destCache) < 10000 {
-		tx.db.destCache[key] = ds
+	if err == nil && !tx.feedsChanged {
+		tx.db.dests.put(key, gen, ds)
 	}
 	return ds, err
 }
@@ -119,8 +121,11 @@ func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 // feedsChanged is called by a command that changes the outbound feeds
 // or the inbound interfaces, which say where an event's messages go.
 func feedsChanged(tx *Tx) {
-	clear(tx.db.destCache)
-	tx.db.destDirty = true
+	tx.db.dests.forget()
+	tx.feedsChanged = true
+	if !tx.db.pooled() {
+		tx.db.destDirty = true
+	}
 }
 
 // enqueueMessage puts an outbound message at the tail of its
@@ -132,17 +137,18 @@ func enqueueMessage(tx *Tx, m *crs.Message) error {
 	}
 	m.OrgID, m.Direction, m.Status = tx.actor.OrgID, crs.DirectionOut, crs.MessageQueued
 	m.CreatedAt, m.UpdatedAt = tx.now, tx.now
-	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, nil, 1)...); err != nil {
+	if _, err := tx.Exec(enqueueSQL[tx.db.dialect.name], messageArgs(m, nil, 1)...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "queue message: %w", err)
 	}
 	return nil
 }
 
 // QueueHead returns the first message waiting in the destination's
-// queue (queued or suspended), or ENOTFOUND when the queue is empty.
+// queue (queued or suspended), in delivery order (see feed_sequence.go),
+// or ENOTFOUND when the queue is empty.
 func (db *DB) QueueHead(ctx context.Context, destID string) (*crs.Message, error) {
 	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages
-		WHERE channel_id = $1 AND pending = 1 ORDER BY id LIMIT 1`, destID))
+		WHERE channel_id = $1 AND pending = 1 AND seq IS NOT NULL ORDER BY seq LIMIT 1`, destID))
 }
 
 // QueueDepth counts the messages waiting in the destination's queue.

@@ -127,11 +127,14 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
 	org := tx.actor.OrgID
-	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, org, value))
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, org, kind, value))
-	}
+	// The patient holding it now (a live record before a merged one), else
+	// one that held it before, in one round trip.
+	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM (
+		SELECT 0 AS pref, `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1) held
+		UNION ALL
+		SELECT 1, `+patientColumns+` FROM (SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
+		) x ORDER BY pref LIMIT 1`, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}
@@ -145,11 +148,36 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	return p, err
 }
 
-// findInboundACK looks up, within a command, the acknowledgement already
-// sent for the inbound message with the key. found is false when the
-// message has not been seen.
-func findInboundACK(tx *Tx, key string) (ack string, found bool, err error) {
+// claimInboundMessage claims, first thing in a command, the key of an
+// inbound message (see crs.MessageKey) for the message id the command
+// will log with insertInboundMessage. found is true, with the
+// acknowledgement the message got, when a message with the key was logged
+// before: the command then changes nothing and the sender gets the same
+// answer.
+//
+// The claim is a row inserted under the key's unique index, not a
+// look-up: when the same message arrives twice at once, the second
+// command's claim waits on PostgreSQL for the first command's
+// uncommitted row and then finds it committed (or, rolled back, takes the
+// key itself), so only one of them applies the message.
+func claimInboundMessage(tx *Tx, id, key string) (ack string, found bool, err error) {
+	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, idem_key, status, raw, created_at, updated_at)
+		VALUES ($1, 'in', $2, 'received', '', $3, $3) ON CONFLICT (idem_key) DO NOTHING`, id, key, formatTime(tx.now))
+	if err != nil {
+		return "", false, crs.Errorf(crs.EINTERNAL, "claim message key: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return "", false, err
+	}
 	err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+	return ack, err == nil, err
+}
+
+// FindInboundACK looks up the acknowledgement already sent for the
+// inbound message with the key. found is false when the message has not
+// been seen.
+func (db *DB) FindInboundACK(ctx context.Context, key string) (ack string, found bool, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
@@ -184,9 +212,18 @@ const insertMessageSQL = `INSERT INTO hl7_messages (id, org_id, direction, chann
 	ack_code, errors, ack, patient_id, nhs_number, mrn, event_id, raw, attempts, next_attempt_at, last_error, created_at, updated_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
 
+// upsertMessageSQL logs a message in the row claimed for it, or a new one.
+const upsertMessageSQL = insertMessageSQL + ` ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, direction = excluded.direction,
+	channel_id = excluded.channel_id, idem_key = excluded.idem_key, sending_facility = excluded.sending_facility, control_id = excluded.control_id,
+	message_type = excluded.message_type, status = excluded.status, pending = excluded.pending, ack_code = excluded.ack_code, errors = excluded.errors,
+	ack = excluded.ack, patient_id = excluded.patient_id, nhs_number = excluded.nhs_number, mrn = excluded.mrn, event_id = excluded.event_id,
+	raw = excluded.raw, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error,
+	created_at = excluded.created_at, updated_at = excluded.updated_at`
+
 // insertInboundMessage logs an inbound message within a command, under
-// key (see crs.MessageKey; "" for none). When the command has appended no
-// event yet (the message changed no record), it appends an
+// key (see crs.MessageKey; "" for none), in the row the command claimed
+// for it with claimInboundMessage, if it did. When the command has
+// appended no event yet (the message changed no record), it appends an
 // EventMessageReceived so the write is in the history and audited.
 func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if m.ID == "" {
@@ -199,7 +236,7 @@ func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if key != "" {
 		k = key
 	}
-	if _, err := tx.Exec(insertMessageSQL, messageArgs(m, k, 0)...); err != nil {
+	if _, err := tx.Exec(upsertMessageSQL, messageArgs(m, k, 0)...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.ErrDuplicateMessage
 		}

@@ -266,15 +266,19 @@ func (s *OrganisationService) FindLocations(ctx context.Context, a crs.Actor, ki
 
 // mrnPrefix returns, within a command, the prefix of the hospital numbers
 // the trust allocates. It is set when the trust is created and never
-// changes, so the committer remembers it.
+// changes, so the database remembers it.
 func mrnPrefix(tx *Tx, orgID string) (string, error) {
-	if p, ok := tx.db.prefixes[orgID]; ok {
+	tx.db.prefixMu.Lock()
+	p, ok := tx.db.prefixes[orgID]
+	tx.db.prefixMu.Unlock()
+	if ok {
 		return p, nil
 	}
-	var p string
 	if err := tx.QueryRow(`SELECT mrn_prefix FROM organisations WHERE id = $1`, orgID).Scan(&p); err != nil {
 		return "", notFound(err, "no such organisation")
 	}
+	tx.db.prefixMu.Lock()
 	tx.db.prefixes[orgID] = p
+	tx.db.prefixMu.Unlock()
 	return p, nil
 }

@@ -143,14 +143,24 @@ type patientEventData struct {
 	AdoptedNHS bool `json:"adopted_nhs,omitempty"`
 }
 
+// getPatientSQL is GetPatient's query on each engine.
+var getPatientSQL = map[string]string{
+	"sqlite":   `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND org_id = $2`,
+	"postgres": `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND org_id = $2 FOR UPDATE`,
+}
+
 // RegisterPatient adds a patient to the index.
 func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
 	return s.db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertPatient(tx, p) })
 }
 
-// getPatient reads a patient of the actor's trust within a command.
+// getPatient reads a patient of the actor's trust within a command. On
+// PostgreSQL, where commands run at once, it locks the patient's row until
+// the command ends: two commands that change one patient run one after
+// the other, so neither loses the other's change, and their outbound
+// messages keep their order (see feed_sequence.go).
 func getPatient(tx *Tx, id string) (*crs.Patient, error) {
-	return scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
+	return scanPatient(tx.QueryRow(getPatientSQL[tx.db.dialect.name], id, tx.actor.OrgID))
 }
 
 // updatePatient replaces the patient's demographics, guarding against a

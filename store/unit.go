@@ -147,9 +147,11 @@ func (tx *Tx) CancelPreadmission(id, reason string) error {
 	return cancelPreadmissionByID(tx, id, reason)
 }
 
-// FindInboundACK returns the acknowledgement already sent for the
-// inbound message with the key.
-func (tx *Tx) FindInboundACK(key string) (string, bool, error) { return findInboundACK(tx, key) }
+// ClaimInboundMessage claims the key of an inbound message for the log
+// entry id (see claimInboundMessage).
+func (tx *Tx) ClaimInboundMessage(id, key string) (string, bool, error) {
+	return claimInboundMessage(tx, id, key)
+}
 
 // InsertInboundMessage logs an inbound message under its key.
 func (tx *Tx) InsertInboundMessage(m *crs.Message, key string) error {

@@ -22,6 +22,9 @@ type Tx struct {
 	actor  crs.Actor
 	now    time.Time
 	events []*crs.Event
+	// feedsChanged says the command changed the outbound feeds or the
+	// inbound interfaces (see feedsChanged in feed.go).
+	feedsChanged bool
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.
@@ -65,6 +68,9 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	if err := a.Authorize(act); err != nil {
 		db.refused(a, act)
 		return err
+	}
+	if db.pooled() {
+		return db.writePooled(ctx, a, fn) // write_pool.go
 	}
 	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1)}
 	select {
@@ -217,7 +223,7 @@ func (db *DB) reply(batch []*job, errs []error) {
 func (db *DB) afterBatch() {
 	db.prepareNew()
 	if db.destDirty {
-		clear(db.destCache)
+		db.dests.forget()
 		db.destDirty = false
 	}
 }
@@ -284,18 +290,12 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 	if len(ev.Data) == 0 {
 		ev.Data = json.RawMessage("{}")
 	}
-	if _, err := tx.Exec(`INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, string(ev.Role),
-		formatTime(ev.RecordedAt), formatTime(ev.EffectiveAt), ev.Summary, string(ev.Data)); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
-	}
 	rec := &crs.AuditRecord{
 		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
 		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.actor.Purpose, EventID: ev.ID,
 	}
-	if err := insertAudit(tx, rec); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	if err := appendEvent(tx, ev, rec); err != nil {
+		return err
 	}
 	tx.db.hooksMu.RLock()
 	hooks := tx.db.hooks

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 
 	"github.com/opencrs/crs/bench"
 )
@@ -43,7 +45,18 @@ Run "crs bench <what> --help" for its flags.`)
 		fs = newFlags("bench hl7", "bench hl7 [flags]", stdout)
 		var o bench.HL7Options
 		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
-		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh database (default: a temporary folder)")
+		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh SQLite database (default: a temporary folder)")
+		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
+		fs.Func("conns", "comma-separated numbers of concurrent connections to measure (default 1,4,16)", func(s string) error {
+			for _, f := range strings.Split(s, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || n < 1 {
+					return fmt.Errorf("--conns %q: want numbers of connections such as 1,4,16", s)
+				}
+				o.Conns = append(o.Conns, n)
+			}
+			return nil
+		})
 		run = func() error { return bench.HL7(ctx, stdout, o) }
 	case "journey":
 		fs = newFlags("bench journey", "bench journey [flags]", stdout)

@@ -1,0 +1,194 @@
+package interfaces
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/mllp"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestConcurrentResends sends the same message on 16 connections at once,
+// as a sender retrying on every link does: it is applied once, and every
+// copy gets the answer the first got.
+func TestConcurrentResends(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RCR")
+		ctx := context.Background()
+		known := testNHS(41)
+		if ack, _ := f.send(t, adtMsg("A28", "CR-SEED", "RCR", pidSeg(known, "CR0001", "RCR", "KNOWN", "KATE", "19700101"))); ack.Code != hl7.AA {
+			t.Fatalf("seed: %s %s", ack.Code, ack.Text)
+		}
+		seeded := findByNHS(t, db, f.trust, known)
+		for _, tc := range []struct {
+			name, ctrl, nhs, msg string
+			version              int // the patient's version after the message
+		}{
+			{"registration", "CR-A28", testNHS(42), adtMsg("A28", "CR-A28", "RCR", pidSeg(testNHS(42), "CR0002", "RCR", "NEW", "NINA", "19800101")), 1},
+			{"update", "CR-A31", known, adtMsg("A31", "CR-A31", "RCR", pidSeg(known, "CR0001", "RCR", "KNOWN", "KATHERINE", "19700101")), seeded.Version + 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				const n = 16
+				codes := make([]string, n)
+				acks := make([]string, n)
+				var wg sync.WaitGroup
+				start := make(chan struct{})
+				for i := 0; i < n; i++ {
+					wg.Add(1)
+					go func(i int) {
+						defer wg.Done()
+						c := &mllp.Client{Addr: f.addr, Timeout: 20 * time.Second}
+						defer c.Close()
+						<-start
+						reply, err := c.Send(ctx, []byte(tc.msg))
+						if err != nil {
+							codes[i] = "send: " + err.Error()
+							return
+						}
+						ack, err := hl7.ParseACK(reply)
+						if err != nil {
+							codes[i] = "parse: " + err.Error()
+							return
+						}
+						codes[i], acks[i] = ack.Code, string(reply)
+					}(i)
+				}
+				close(start)
+				wg.Wait()
+				for i := range codes {
+					if codes[i] != hl7.AA || acks[i] != acks[0] {
+						t.Errorf("copy %d: %s, answer %q; want AA, the first answer %q", i, codes[i], acks[i], acks[0])
+					}
+				}
+				var patients, logged int
+				if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1 AND nhs_number = $2`, f.trust.Org.ID, tc.nhs).Scan(&patients); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM hl7_messages WHERE control_id = $1 AND direction = 'in'`, tc.ctrl).Scan(&logged); err != nil {
+					t.Fatal(err)
+				}
+				if patients != 1 || logged != 1 {
+					t.Errorf("patients with NHS number %s = %d, messages logged = %d; want 1 and 1", tc.nhs, patients, logged)
+				}
+				if p := findByNHS(t, db, f.trust, tc.nhs); p.Version != tc.version {
+					t.Errorf("patient version = %d, want %d (the message applied once)", p.Version, tc.version)
+				}
+			})
+		}
+	})
+}
+
+// TestFeedOrderUnderConcurrentWriters has 16 writers change 50 patients
+// at once while two destinations are fed, and checks each destination
+// receives every patient's messages once each, in the order the changes
+// committed: the patient's version, carried in each message's event,
+// counts up by one from the registration.
+func TestFeedOrderUnderConcurrentWriters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RFO")
+		ctx := context.Background()
+		peers := []*peer{newPeer(t, nil), newPeer(t, nil)}
+		for i, p := range peers {
+			d := &crs.Destination{Name: fmt.Sprintf("FEED%d", i), Addr: p.ln.Addr().String(), ACKTimeout: 10 * time.Second}
+			if err := f.e.AddDestination(ctx, f.trust.System, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ps := store.NewPatientService(db)
+		clerk := f.trust.Actor(crs.RoleClerk)
+		const patients, writers, updates = 50, 16, 30
+		pts := make([]*crs.Patient, patients)
+		for i := range pts {
+			pts[i] = &crs.Patient{GivenName: "Ann", FamilyName: fmt.Sprintf("Order%02d", i), BirthDate: crs.NewDate(1980, 1, 1), NHSNumber: testNHS(200 + i)}
+			if err := ps.RegisterPatient(ctx, clerk, pts[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*updates)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for j := 0; j < updates; j++ {
+					p := *pts[(w*7+j)%patients]
+					p.GivenName, p.Version = fmt.Sprintf("W%dU%d", w, j), 0
+					if err := ps.UpdatePatient(ctx, clerk, &p); err != nil {
+						errs <- err
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("update: %v", err)
+		}
+		total := patients + writers*updates
+		deadline := time.Now().Add(2 * time.Minute)
+		for _, p := range peers {
+			for {
+				p.mu.Lock()
+				n := len(p.acked)
+				p.mu.Unlock()
+				if n >= total || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		// Each message's patient and version, by MSH-10.
+		rows, err := db.Reader().QueryContext(ctx, `SELECT m.control_id, m.patient_id, e.data FROM hl7_messages m JOIN events e ON e.id = m.event_id
+			WHERE m.org_id = $1 AND m.direction = 'out'`, f.trust.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type change struct {
+			patient string
+			version int
+		}
+		changes := map[string]change{}
+		for rows.Next() {
+			var ctrl, pid, data string
+			if err := rows.Scan(&ctrl, &pid, &data); err != nil {
+				t.Fatal(err)
+			}
+			var ev struct{ Patient struct{ Version int } }
+			if err := json.Unmarshal([]byte(data), &ev); err != nil {
+				t.Fatal(err)
+			}
+			changes[ctrl] = change{pid, ev.Patient.Version}
+		}
+		rows.Close()
+		for i, p := range peers {
+			p.mu.Lock()
+			acked := append([]string(nil), p.acked...)
+			p.mu.Unlock()
+			if len(acked) != total {
+				t.Errorf("destination %d received %d messages, want %d", i, len(acked), total)
+			}
+			next := map[string]int{} // the version each patient's next message must carry
+			for _, ctrl := range acked {
+				c, ok := changes[ctrl]
+				if !ok {
+					t.Errorf("destination %d received %s, which was never queued", i, ctrl)
+					continue
+				}
+				if want := next[c.patient] + 1; c.version != want {
+					t.Errorf("destination %d: patient %s: received version %d, want %d", i, c.patient, c.version, want)
+				}
+				next[c.patient] = c.version
+			}
+		}
+	})
+}

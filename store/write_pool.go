@@ -1,0 +1,288 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// On PostgreSQL every command is a transaction of its own on the
+// connection pool, committed on its own: many commands run at once, and
+// PostgreSQL's group commit shares one flush of its write-ahead log among
+// the commits that arrive together. synchronous_commit is left on, so a
+// commit returns only once its change is on disk and a command is
+// answered only after that. SQLite, with one writer, keeps the committer
+// of write.go.
+//
+// What the committer gives each command, the pool gives it too: the
+// access check and the audit of a refusal (in Write), one transaction
+// per command so its error rolls back it alone, a panic answered as
+// EINTERNAL, a command that appended no event refused, and the OnCommit
+// listeners told of its events only after its commit. A command that
+// meets a serialization failure or a deadlock (SQLSTATE 40001, 40P01)
+// is run again from the start, up to maxAttempts times; so is one that
+// loses a race to insert a unique key another command committed first
+// (23505), once, so that its own check now finds the row.
+//
+// Read-audit records (DB.Audit) are not written by the commands: the
+// audit writer gathers them and writes them in transactions of its own,
+// so a read never waits on a commit. Close writes those still waiting.
+
+// maxAttempts is how many times a command is run at most when PostgreSQL
+// asks for it to be run again.
+const maxAttempts = 5
+
+// pooled reports whether commands run concurrently on the connection
+// pool (PostgreSQL) rather than through the committer (SQLite).
+func (db *DB) pooled() bool { return db.dialect.name == "postgres" }
+
+// writePooled applies one command in a transaction of its own, once the
+// actor is known to be allowed to.
+func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error) error {
+	db.writing.RLock()
+	defer db.writing.RUnlock()
+	select {
+	case <-db.stop:
+		return crs.Errorf(crs.EINTERNAL, "the database is closing")
+	default:
+	}
+	uniqueRetried := false
+	for attempt := 1; ; attempt++ {
+		events, err := db.runPooled(ctx, a, fn)
+		if err == nil {
+			db.tell(events)
+			return nil
+		}
+		switch {
+		case attempt < maxAttempts && isRetryable(err):
+		case !uniqueRetried && isUniqueViolation(err):
+			uniqueRetried = true
+		default:
+			return err
+		}
+		// Let the transaction that won go first.
+		select {
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// runPooled runs fn once in a new transaction and commits it, returning
+// the events it appended.
+func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error) (events []*crs.Event, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The transaction is not tied to ctx: a caller gone while its commit
+	// is under way must not leave the outcome unknown to the server.
+	tx, err := db.write.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err)
+	}
+	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC()}
+	defer func() {
+		if p := recover(); p != nil {
+			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
+			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+		if t.feedsChanged {
+			// The change to the feeds is committed or rolled back: forget
+			// what was read while it was under way.
+			db.dests.forget()
+		}
+	}()
+	if err = fn(t); err != nil {
+		return nil, err
+	}
+	if len(t.events) == 0 {
+		return nil, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+	}
+	if err = tx.Commit(); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "commit: %w", err)
+	}
+	return t.events, nil
+}
+
+// isRetryable reports whether PostgreSQL refused a transaction only for
+// meeting another at the same time: a serialization failure or a
+// deadlock, after which the command can be run again from the start.
+func isRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 40001") || strings.Contains(s, "SQLSTATE 40P01")
+}
+
+// Each statement is a round trip to PostgreSQL, which a command waits
+// for while holding its locks: the write path's own statements are as
+// few as they can be.
+
+const insertEventSQL = `INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+// appendEvent appends an event and rec, the audit record Emit made of it
+// (same trust, actor, time and patient): in one statement on PostgreSQL,
+// two on SQLite (which runs no data-modifying WITH, and has no round
+// trips to save).
+func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
+	args := []any{ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, string(ev.Role),
+		formatTime(ev.RecordedAt), formatTime(ev.EffectiveAt), ev.Summary, string(ev.Data)}
+	if tx.db.pooled() {
+		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose)
+		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`)
+			INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
+			VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1)`, args...); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.Exec(insertEventSQL, args...); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
+	}
+	if err := insertAudit(tx, rec); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	}
+	return nil
+}
+
+// tell tells the OnCommit listeners the events of a committed command.
+func (db *DB) tell(events []*crs.Event) {
+	db.hooksMu.RLock()
+	notify := db.notify
+	db.hooksMu.RUnlock()
+	for _, ev := range events {
+		for _, f := range notify {
+			f(ev)
+		}
+	}
+}
+
+// auditLoop is the audit writer of the pool: it writes the read-audit
+// records waiting, in one transaction per gathering, until the database
+// closes, and then those still waiting.
+func (db *DB) auditLoop() {
+	defer close(db.done)
+	for {
+		select {
+		case r := <-db.auditBuf:
+			db.writeAudits(r)
+		case done := <-db.auditFlush:
+			for db.writeAudits(nil) {
+			}
+			close(done)
+		case <-db.stop:
+			for db.writeAudits(nil) {
+			}
+			return
+		}
+	}
+}
+
+// flushAudits waits until the audit records queued so far are written.
+func (db *DB) flushAudits(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case db.auditFlush <- done:
+	case <-db.stop:
+		return crs.Errorf(crs.EINTERNAL, "the database is closing")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writeAudits writes first (if any) and the audit records already
+// waiting, up to a batch, in one transaction, and says whether there
+// were any.
+func (db *DB) writeAudits(first *crs.AuditRecord) bool {
+	var rs []*crs.AuditRecord
+	if first != nil {
+		rs = append(rs, first)
+	}
+more:
+	for len(rs) < 4*maxBatch {
+		select {
+		case r := <-db.auditBuf:
+			rs = append(rs, r)
+		default:
+			break more
+		}
+	}
+	if len(rs) == 0 {
+		return false
+	}
+	tx, err := db.write.Begin()
+	if err != nil {
+		db.Logger.Error("write audit records", "records", len(rs), "err", err)
+		return true
+	}
+	for _, r := range rs {
+		if err := insertAudit(tx, r); err != nil {
+			db.Logger.Error("write audit record", "err", err)
+			_ = tx.Rollback()
+			return true
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		db.Logger.Error("write audit records", "records", len(rs), "err", err)
+	}
+	return true
+}
+
+// destinationCache remembers, per trust and actor, the feeds an event may
+// go to (see DestinationsForEvent). Concurrent commands share it: an
+// answer read before a change to the feeds committed is never kept
+// after it, for every change forgets the answers when it is made and
+// again when it ends, and an answer is kept only if no change was made
+// or ended while it was being read.
+type destinationCache struct {
+	mu  sync.Mutex
+	gen uint64 // counts the forgettings
+	m   map[string][]*crs.Destination
+}
+
+// get returns the answer kept for key and the generation to put a new
+// one under.
+func (c *destinationCache) get(key string) ([]*crs.Destination, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ds, ok := c.m[key]
+	return ds, c.gen, ok
+}
+
+// put keeps the answer read since get returned gen, unless the feeds
+// changed meanwhile.
+func (c *destinationCache) put(key string, gen uint64, ds []*crs.Destination) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || len(c.m) >= 10000 {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string][]*crs.Destination{}
+	}
+	c.m[key] = ds
+}
+
+// forget drops every answer kept.
+func (c *destinationCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.gen++
+}
