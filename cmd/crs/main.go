@@ -31,7 +31,7 @@ func commands() []command {
 		{"demo", "start OpenCRS with demo data on an embedded database", runDemo},
 		{"serve", "start OpenCRS on a database, without demo data", runServe},
 		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
-		{"bench", "measure performance: pmi, hl7, journey", runBench},
+		{"bench", "measure performance: pmi, hl7, journey, day", runBench},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"version", "print the version", runVersion},
