@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
@@ -161,20 +162,33 @@ func TestGeneratorDeterministic(t *testing.T) {
 }
 
 func TestGeneratorPatientsAreValid(t *testing.T) {
-	g := demo.NewGenerator(1)
-	now := g.Today.AddDate(0, 0, 1)
-	ages := map[int]int{}
-	for i := 0; i < 20000; i++ {
-		p := g.Patient()
-		p.Normalize()
-		if err := p.Validate(now); err != nil {
-			t.Fatalf("patient %d invalid: %v\n%+v", i, err, p)
-		}
-		ages[p.BirthDate.AgeOn(g.Today.Time)/20]++
-	}
-	t.Logf("ages by 20 years: %v", ages)
-	if ages[0] < ages[4] || ages[4] == 0 {
-		t.Errorf("age pyramid %v: want more under-20s than 80-99s, and some of both", ages)
+	for _, tc := range []struct {
+		name  string
+		today crs.Date
+	}{
+		{"new year's day", crs.NewDate(2026, time.January, 1)},
+		// Late in the year a baby's day and month of birth swapped by a
+		// deliberate duplicate can fall after today.
+		{"early December", crs.NewDate(2026, time.December, 2)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := demo.NewGenerator(1)
+			g.Today = tc.today
+			now := g.Today.AddDate(0, 0, 1)
+			ages := map[int]int{}
+			for i := 0; i < 20000; i++ {
+				p := g.Patient()
+				p.Normalize()
+				if err := p.Validate(now); err != nil {
+					t.Fatalf("patient %d invalid: %v\n%+v", i, err, p)
+				}
+				ages[p.BirthDate.AgeOn(g.Today.Time)/20]++
+			}
+			t.Logf("ages by 20 years: %v", ages)
+			if ages[0] < ages[4] || ages[4] == 0 {
+				t.Errorf("age pyramid %v: want more under-20s than 80-99s, and some of both", ages)
+			}
+		})
 	}
 }
 

@@ -293,8 +293,10 @@ func (g *Generator) duplicate() *crs.Patient {
 		p.FamilyName = misspell(r, orig.FamilyName)
 		how = "family name misspelt, NHS number missing"
 	case 1:
-		if day <= 12 && day != month {
-			p.BirthDate = crs.NewDate(orig.BirthDate.Year(), time.Month(day), month)
+		// A swap that would put the birth after today (a baby born this
+		// year) misspells the given name instead.
+		if swapped := crs.NewDate(orig.BirthDate.Year(), time.Month(day), month); day <= 12 && day != month && !swapped.After(g.Today.Time) {
+			p.BirthDate = swapped
 			how = "day and month of birth swapped, NHS number missing"
 		} else {
 			p.GivenName = misspell(r, orig.GivenName)
