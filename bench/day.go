@@ -124,17 +124,19 @@ const (
 	PageSpell       = "spell"              // GET /spells/{id}
 	PageTransfer    = "transfer"           // POST /spells/{id}/transfer
 	PageDischarge   = "discharge"          // POST /spells/{id}/discharge
+	PageBedBoard    = "bed board"          // GET /beds
 )
 
 // DayPageKinds lists the kinds of page in the order they are reported.
 var DayPageKinds = []string{PageSearch, PageSearchTyped, PagePatient, PageReferralNew, PageReferralAdd, PageReferral, PageBookForm, PageBook,
-	PageAppointment, PageOutcome, PageAdmitForm, PageAdmit, PageSpell, PageTransfer, PageDischarge}
+	PageAppointment, PageOutcome, PageAdmitForm, PageAdmit, PageSpell, PageTransfer, PageDischarge, PageBedBoard}
 
 // DayLatency is the time one kind of page (or the feed's ACKs) took.
 type DayLatency struct {
 	Kind          string
 	Count         int         // answered as expected, and timed
 	Errors        int         // answered with an error or not at all
+	Refused       int         // forms refused because another user took the bed or slot first (then chosen again)
 	Statuses      map[int]int // error answers by HTTP status (0: no answer)
 	P50, P95, P99 time.Duration
 	Max           time.Duration
@@ -340,17 +342,17 @@ func (d *dayRun) loginOne(ctx context.Context, i int) (*dayUser, time.Duration, 
 	fail := func(what string, p *dayPage) error {
 		return fmt.Errorf("log in as %s: %s answered %d: %s", s.Username, what, p.status, dayExcerpt(p.body))
 	}
-	p := d.fetch(ctx, u, "", "GET", "/login", nil)
+	p := d.fetch(ctx, u, "", "GET", "/login", nil, false)
 	if p.err != nil || p.status != http.StatusOK {
 		return nil, 0, errors.Join(p.err, fail("login page", p))
 	}
 	t0 := time.Now()
-	p = d.fetch(ctx, u, "", "POST", "/login", url.Values{"username": {s.Username}, "password": {s.Password}})
+	p = d.fetch(ctx, u, "", "POST", "/login", url.Values{"username": {s.Username}, "password": {s.Password}}, false)
 	lat := time.Since(t0)
 	if p.err != nil || p.status != http.StatusSeeOther {
 		return nil, 0, errors.Join(p.err, fail("login", p))
 	}
-	if p = d.fetch(ctx, u, "", "GET", p.location, nil); p.err != nil || p.status != http.StatusOK {
+	if p = d.fetch(ctx, u, "", "GET", p.location, nil, false); p.err != nil || p.status != http.StatusOK {
 		return nil, 0, errors.Join(p.err, fail("the page after login", p))
 	}
 	return u, lat, nil
@@ -402,6 +404,7 @@ const (
 	actAdmit     = "admit"
 	actTransfer  = "transfer"
 	actDischarge = "discharge"
+	actBedBoard  = "bed board"
 )
 
 type dayWeight struct {
@@ -411,7 +414,7 @@ type dayWeight struct {
 
 var dayMix = map[crs.Role][]dayWeight{
 	crs.RoleClerk:  {{actSearch, 40}, {actRecord, 25}, {actBook, 30}, {actAdmit, 5}},
-	crs.RoleNurse:  {{actSearch, 25}, {actRecord, 30}, {actAdmit, 15}, {actTransfer, 15}, {actDischarge, 15}},
+	crs.RoleNurse:  {{actSearch, 20}, {actRecord, 25}, {actBedBoard, 10}, {actAdmit, 12}, {actTransfer, 15}, {actDischarge, 18}},
 	crs.RoleDoctor: {{actSearch, 25}, {actRecord, 45}, {actOutcome, 30}},
 }
 
@@ -482,6 +485,9 @@ func (d *dayRun) act(ctx context.Context, u *dayUser, action string) error {
 		return d.admit(ctx, u)
 	case actTransfer, actDischarge:
 		return d.moveOrDischarge(ctx, u, action)
+	case actBedBoard:
+		_, err := d.page(ctx, u, PageBedBoard, "/beds")
+		return err
 	}
 	return fmt.Errorf("unknown action %q", action)
 }
@@ -542,13 +548,18 @@ func (d *dayRun) book(ctx context.Context, u *dayUser) error {
 	if err != nil {
 		return err
 	}
-	slots := dayFreeSlot.FindAllStringSubmatch(body, -1)
-	if len(slots) == 0 {
+	pick := func(body string) string {
+		slots := dayFreeSlot.FindAllStringSubmatch(body, -1)
+		if len(slots) == 0 {
+			return ""
+		}
+		return slots[u.rng.IntN(min(len(slots), 20))][1] // among the earliest, as a clerk offers them
+	}
+	loc, err := d.choose(ctx, u, PageBook, "/referrals/"+ref+"/book", url.Values{}, "slot", pick(body), pick)
+	if err == errDayNoChoice {
 		d.idle(actBook + ": no free slot")
 		return nil
 	}
-	slot := slots[u.rng.IntN(min(len(slots), 20))][1] // among the earliest, as a clerk offers them
-	loc, err := d.post(ctx, u, PageBook, "/referrals/"+ref+"/book", url.Values{"slot": {slot}})
 	if err != nil {
 		return err
 	}
@@ -626,14 +637,14 @@ func (d *dayRun) admit(ctx context.Context, u *dayUser) error {
 	if err != nil {
 		return err
 	}
-	bed := d.freeBed(u, body)
-	if bed == "" {
+	sv := d.trust.Services[u.rng.IntN(len(d.trust.Services))]
+	loc, err := d.choose(ctx, u, PageAdmit, "/patients/"+p.ID+"/admit", url.Values{"method": {"21"}, "source": {"19"},
+		"consultant": {sv.Consultant}, "treatment_function": {sv.TreatmentFunction}, "entry": {""}, "preadmission": {""}, "ed": {""}},
+		"place", d.freeBed(u, body), func(body string) string { return d.freeBed(u, body) })
+	if err == errDayNoChoice {
 		d.idle(actAdmit + ": no free bed")
 		return nil
 	}
-	sv := d.trust.Services[u.rng.IntN(len(d.trust.Services))]
-	loc, err := d.post(ctx, u, PageAdmit, "/patients/"+p.ID+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {bed},
-		"consultant": {sv.Consultant}, "treatment_function": {sv.TreatmentFunction}, "entry": {""}, "preadmission": {""}, "ed": {""}})
 	if err != nil {
 		return err
 	}
@@ -648,11 +659,12 @@ func (d *dayRun) admit(ctx context.Context, u *dayUser) error {
 
 // moveOrDischarge transfers one of the nurse's inpatients to a free bed
 // or discharges them home, from the spell page. A nurse with no
-// inpatient admits one instead.
+// inpatient of their own looks at the bed board instead.
 func (d *dayRun) moveOrDischarge(ctx context.Context, u *dayUser, action string) error {
 	n := len(u.spells)
 	if n == 0 {
-		return d.admit(ctx, u)
+		_, err := d.page(ctx, u, PageBedBoard, "/beds")
+		return err
 	}
 	i := u.rng.IntN(n)
 	spell := u.spells[i]
@@ -666,12 +678,12 @@ func (d *dayRun) moveOrDischarge(ctx context.Context, u *dayUser, action string)
 		u.spells = u.spells[:n-1]
 		loc, err = d.post(ctx, u, PageDischarge, "/spells/"+spell+"/discharge", url.Values{"method": {"1"}, "destination": {"19"}, "at": {""}})
 	} else {
-		bed := d.freeBed(u, body)
-		if bed == "" {
+		loc, err = d.choose(ctx, u, PageTransfer, "/spells/"+spell+"/transfer", url.Values{"at": {""}}, "place", d.freeBed(u, body),
+			func(body string) string { return d.freeBed(u, body) })
+		if err == errDayNoChoice {
 			d.idle(actTransfer + ": no free bed")
 			return nil
 		}
-		loc, err = d.post(ctx, u, PageTransfer, "/spells/"+spell+"/transfer", url.Values{"place": {bed}, "at": {""}})
 	}
 	if err != nil {
 		return err
@@ -707,7 +719,7 @@ var (
 // page loads a page that should answer 200 and returns its body; any
 // other answer is an error of that kind of page.
 func (d *dayRun) page(ctx context.Context, u *dayUser, kind, path string) (string, error) {
-	p := d.fetch(ctx, u, kind, "GET", path, nil)
+	p := d.fetch(ctx, u, kind, "GET", path, nil, false)
 	if p.err != nil {
 		return "", p.err
 	}
@@ -720,7 +732,7 @@ func (d *dayRun) page(ctx context.Context, u *dayUser, kind, path string) (strin
 // post submits a form with the CSRF token of the last page, and returns
 // where its 303 answer leads; any other answer is an error of that kind.
 func (d *dayRun) post(ctx context.Context, u *dayUser, kind, path string, form url.Values) (string, error) {
-	p := d.fetch(ctx, u, kind, "POST", path, form)
+	p := d.fetch(ctx, u, kind, "POST", path, form, false)
 	if p.err != nil {
 		return "", p.err
 	}
@@ -728,6 +740,34 @@ func (d *dayRun) post(ctx context.Context, u *dayUser, kind, path string, form u
 		return "", fmt.Errorf("POST %s: %d %s", path, p.status, dayExcerpt(p.body))
 	}
 	return p.location, nil
+}
+
+// errDayNoChoice is a form with nothing left to choose: no free bed or
+// slot.
+var errDayNoChoice = errors.New("nothing free to choose")
+
+// choose submits a form whose field is a choice (first) of a free bed or
+// slot, which another user may take first. The form then comes back
+// (422) saying so, counted as refused, not as an error; the user makes
+// another choice (pick) from the form shown again and submits once more.
+func (d *dayRun) choose(ctx context.Context, u *dayUser, kind, path string, form url.Values, field, first string, pick func(body string) string) (string, error) {
+	choice := first
+	for try := 0; ; try++ {
+		if choice == "" {
+			return "", errDayNoChoice
+		}
+		form.Set(field, choice)
+		p := d.fetch(ctx, u, kind, "POST", path, form, try == 0)
+		switch {
+		case p.err != nil:
+			return "", p.err
+		case p.status == http.StatusSeeOther:
+			return p.location, nil
+		case p.status != http.StatusUnprocessableEntity || try > 0:
+			return "", fmt.Errorf("POST %s: %d %s", path, p.status, dayExcerpt(p.body))
+		}
+		choice = pick(p.body)
+	}
 }
 
 // dayPage is an answer to one request.
@@ -741,9 +781,10 @@ type dayPage struct {
 // fetch makes one request with the user's cookies, reads the whole
 // answer and, for a kind of page, records how long it took; an answer
 // other than the one expected (200 to GET, 303 to POST) is recorded as
-// an error of that kind. Requests still running when ctx ends stop the
-// action without a record.
-func (d *dayRun) fetch(ctx context.Context, u *dayUser, kind, method, path string, form url.Values) *dayPage {
+// an error of that kind, or as refused if refusable and the answer is a
+// 422 form. Requests still running when ctx ends stop the action without
+// a record.
+func (d *dayRun) fetch(ctx context.Context, u *dayUser, kind, method, path string, form url.Values, refusable bool) *dayPage {
 	var body io.Reader
 	if form != nil {
 		form.Set("csrf_token", u.csrf)
@@ -783,7 +824,7 @@ func (d *dayRun) fetch(ctx context.Context, u *dayUser, kind, method, path strin
 		if method == "POST" {
 			want = http.StatusSeeOther
 		}
-		d.rec.record(kind, lat, p.status, err == nil && p.status == want)
+		d.rec.record(kind, lat, p.status, err == nil && p.status == want, refusable && err == nil && p.status == http.StatusUnprocessableEntity)
 	}
 	return p
 }
@@ -806,19 +847,24 @@ func dayExcerpt(body string) string {
 type dayRecorder struct {
 	mu       sync.Mutex
 	ok       map[string][]time.Duration
+	refused  map[string]int
 	errs     map[string]map[int]int
 	errorLog []string
 }
 
 func newDayRecorder() *dayRecorder {
-	return &dayRecorder{ok: map[string][]time.Duration{}, errs: map[string]map[int]int{}}
+	return &dayRecorder{ok: map[string][]time.Duration{}, refused: map[string]int{}, errs: map[string]map[int]int{}}
 }
 
-func (r *dayRecorder) record(kind string, lat time.Duration, status int, ok bool) {
+func (r *dayRecorder) record(kind string, lat time.Duration, status int, ok, refused bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ok {
 		r.ok[kind] = append(r.ok[kind], lat)
+		return
+	}
+	if refused {
+		r.refused[kind]++
 		return
 	}
 	if r.errs[kind] == nil {
@@ -847,7 +893,7 @@ func (r *dayRecorder) latencies() []DayLatency {
 			continue
 		}
 		l := summarise(lat)
-		l.Kind, l.Statuses = k, errs
+		l.Kind, l.Statuses, l.Refused = k, errs, r.refused[k]
 		for _, n := range errs {
 			l.Errors += n
 		}
@@ -874,13 +920,13 @@ func (r *DayResult) Print(w io.Writer, o DayOptions) {
 		r.Staff, o.LoginConcurrency, r.LoginTime.Round(100*time.Millisecond), dayMS(r.Login.P50), dayMS(r.Login.P95))
 	fmt.Fprintf(w, "measured %s: %.1f actions/s (mean think time %s), %.1f pages/s\n\n", r.Elapsed.Round(100*time.Millisecond), r.Actions, o.Think, r.PagesPerSecond)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "page\tcount\terrors\tp50 ms\tp95 ms\tp99 ms\tmax ms\ttarget p95\t\t\n")
+	fmt.Fprintf(tw, "page\tcount\terrors\trefused\tp50 ms\tp95 ms\tp99 ms\tmax ms\ttarget p95\t\t\n")
 	for _, l := range r.Pages {
 		verdict := journeyMet(l.P95 <= DayPageTarget && l.Errors == 0)
 		if l.Count == 0 {
 			verdict = "MISSED"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t<= %s\t%s\t\n", l.Kind, l.Count, l.Errors, dayMS(l.P50), dayMS(l.P95), dayMS(l.P99), dayMS(l.Max), dayMS(DayPageTarget), verdict)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t<= %s\t%s\t\n", l.Kind, l.Count, l.Errors, l.Refused, dayMS(l.P50), dayMS(l.P95), dayMS(l.P99), dayMS(l.Max), dayMS(DayPageTarget), verdict)
 	}
 	tw.Flush()
 	for _, l := range r.Pages {

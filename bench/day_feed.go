@@ -159,10 +159,7 @@ func (p *dayPAS) next() ([]byte, string) {
 		pt = p.registered[p.rng.IntN(len(p.registered))]
 		pt.Phone = fmt.Sprintf("020 7946 %04d", p.rng.IntN(1000))
 	case "A01":
-		i := p.rng.IntN(len(p.registered))
-		pt = p.registered[i]
-		p.registered[i] = p.registered[len(p.registered)-1]
-		p.registered = p.registered[:len(p.registered)-1]
+		pt = p.take(&p.registered)
 		p.admitted = append(p.admitted, pt)
 		pt.visit, pt.ward = "V"+ctrl, p.ward("")
 		sv := p.trust.Services[p.rng.IntN(len(p.trust.Services))]
@@ -172,10 +169,7 @@ func (p *dayPAS) next() ([]byte, string) {
 		pt.ward = p.ward(pt.ward)
 		pv1 = dayPV1(map[int]string{2: "I", 3: pt.ward, 19: pt.visit})
 	case "A03":
-		i := p.rng.IntN(len(p.admitted))
-		pt = p.admitted[i]
-		p.admitted[i] = p.admitted[len(p.admitted)-1]
-		p.admitted = p.admitted[:len(p.admitted)-1]
+		pt = p.take(&p.admitted)
 		p.registered = append(p.registered, pt)
 		pv1 = dayPV1(map[int]string{2: "I", 3: pt.ward, 19: pt.visit, 36: "01"})
 	}
@@ -189,6 +183,16 @@ func (p *dayPAS) next() ([]byte, string) {
 		pv1,
 	}, "\r") + "\r"
 	return []byte(msg), trig
+}
+
+// take removes a patient chosen at random from a list and returns them.
+func (p *dayPAS) take(list *[]*dayFeedPatient) *dayFeedPatient {
+	l := *list
+	i := p.rng.IntN(len(l))
+	pt := l[i]
+	l[i] = l[len(l)-1]
+	*list = l[:len(l)-1]
+	return pt
 }
 
 // ward picks a ward for an admission or transfer, not the one given.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,6 +24,7 @@ func TestBenchDay(t *testing.T) {
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
+	o.bench.CPUProfile = filepath.Join(t.TempDir(), "day.prof")
 	var out bytes.Buffer
 	if err := benchDay(context.Background(), &out, o); err != nil {
 		t.Fatalf("bench day: %v\n%s", err, out.String())
@@ -50,6 +53,9 @@ func TestBenchDay(t *testing.T) {
 	f := res.Feed
 	if f.Sent == 0 || f.Failed > 0 || f.Codes["AA"] != f.Sent {
 		t.Errorf("feed: sent %d, failed %d, ACK codes %v; want every message sent accepted (AA)\n%s", f.Sent, f.Failed, f.Codes, strings.Join(f.Errors, "\n"))
+	}
+	if b, err := os.ReadFile(o.bench.CPUProfile); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("profile %s: %d bytes, err %v; want a gzip-compressed pprof profile", o.bench.CPUProfile, len(b), err)
 	}
 	for _, want := range []string{"reproduce: crs bench day --staff 12 --patients 600", "search as you type", "inbound ADT feed over MLLP", "target p99 <= 20.0 ms"} {
 		if !strings.Contains(out.String(), want) {
