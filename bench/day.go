@@ -91,6 +91,11 @@ type DayOptions struct {
 	LoginConcurrency int
 	// Seed chooses the actions, patients and think times.
 	Seed int64
+	// FirstRound, for tests, has each member of staff first take every
+	// action of their role in turn that many times, without thinking and
+	// even past Duration, so every kind of page is loaded however slow
+	// the machine.
+	FirstRound int
 	// CPUProfile, if set, is a file to write a CPU profile of the
 	// measured time to (the whole process: server and simulated users).
 	CPUProfile string
@@ -283,6 +288,7 @@ type dayUser struct {
 	client *http.Client
 	csrf   string
 	rng    *rand.Rand
+	booked int // bookings made
 
 	patients  []DayPatient // theirs to admit
 	toBook    []string
@@ -431,15 +437,24 @@ func (d *dayRun) work(ctx context.Context, u *dayUser) {
 		total += m.weight
 	}
 	wait := time.Duration(u.rng.Float64() * float64(d.opts.Think))
-	for {
-		if !d.sleep(ctx, wait) {
-			return
-		}
-		n, action := u.rng.IntN(total), ""
-		for _, m := range mix {
-			if n -= m.weight; n < 0 {
-				action = m.action
-				break
+	for done := 0; ; done++ {
+		var action string
+		if done < d.opts.FirstRound*len(mix) {
+			// Each action of the role in turn, at once, deadline or not.
+			if ctx.Err() != nil {
+				return
+			}
+			action = mix[done%len(mix)].action
+		} else {
+			if !d.sleep(ctx, wait) {
+				return
+			}
+			n := u.rng.IntN(total)
+			for _, m := range mix {
+				if n -= m.weight; n < 0 {
+					action = m.action
+					break
+				}
 			}
 		}
 		d.mu.Lock()
@@ -531,12 +546,13 @@ func (d *dayRun) search(ctx context.Context, u *dayUser) error {
 }
 
 // book books a referral from the clerk's share of the to-book worklist
-// into a free slot chosen from the booking page; one time in four, or
-// with none left, the clerk records a new referral (a GP's letter) for a
+// into a free slot chosen from the booking page; the first time and
+// every fourth time after, or with none left, the clerk records a new referral (a GP's letter) for a
 // patient and books that.
 func (d *dayRun) book(ctx context.Context, u *dayUser) error {
 	var ref string
-	if n := len(u.toBook); n > 0 && u.rng.IntN(4) > 0 {
+	u.booked++
+	if n := len(u.toBook); n > 0 && u.booked%4 != 1 {
 		ref, u.toBook = u.toBook[n-1], u.toBook[:n-1]
 	} else {
 		var err error
