@@ -32,7 +32,7 @@ func commands() []command {
 		{"demo", "start OpenCRS with demo data on an embedded database", runDemo},
 		{"serve", "start OpenCRS on a database, without demo data", runServe},
 		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
-		{"bench", "measure performance: pmi, hl7, journey", runBench},
+		{"bench", "measure performance: pmi, hl7, journey, day", runBench},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
@@ -111,6 +111,7 @@ var subcommands = map[string][][2]string{
 		{"pmi", "load a patient index and time NHS number lookups and name searches"},
 		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
 		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
+		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
 	},
 }
 
