@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -27,7 +28,7 @@ import (
 //
 // The same seed, Area and Today give the same patients in the same order.
 // Each patient is drawn from a random stream of its own, chosen by the
-// seed and its place in the order, so Today changes the dates of the
+// seed, the Area and its place in the order, so Today changes the dates of the
 // patients but not who they are: the n-th patient has the same names and
 // NHS number whatever day it is drawn on. A Generator is not safe for
 // use by several goroutines at once.
@@ -51,6 +52,7 @@ type Generator struct {
 	nhsStep   int
 	practices map[*Area][]Practice
 	area      *Area          // the area recent belongs to
+	areaKey   uint64         // mixed into the patients' streams: a hash of the area's name
 	recent    []*crs.Patient // originals a duplicate may copy
 	pairs     []Duplicate
 	count     int
@@ -183,9 +185,12 @@ func (g *Generator) Practices() []Practice {
 func (g *Generator) Patient() *crs.Patient {
 	if g.area != g.Area {
 		g.area, g.recent = g.Area, g.recent[:0]
+		h := fnv.New64a()
+		h.Write([]byte(g.Area.Name))
+		g.areaKey = h.Sum64()
 	}
 	g.count++
-	g.src.Seed(g.seed, uint64(g.count))
+	g.src.Seed(g.seed^g.areaKey, uint64(g.count))
 	r := g.r
 	if len(g.recent) > 0 && r.Float64() < g.DuplicateRate {
 		return g.duplicate()

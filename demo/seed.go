@@ -259,7 +259,7 @@ func TrustPatients(ods string, seed int64, n int, today crs.Date) ([]*crs.Patien
 // a generator of its own and its own part of the NHS number test range,
 // so its patients do not depend on whether another trust's were drawn.
 func trustPatients(i int, seed int64, n int, today crs.Date) ([]*crs.Patient, []Duplicate) {
-	gen := NewGenerator(seed<<8 | int64(i))
+	gen := NewGenerator(seed)
 	gen.Area, gen.Today = trusts[i].area, today
 	gen.NHSPart(i, len(trusts))
 	ps := make([]*crs.Patient, n)
