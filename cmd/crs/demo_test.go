@@ -1,0 +1,110 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoOnAnyDay runs the demo as if today were each of the days its
+// generated patients once failed on (a birth date swapped into the
+// future), and a leap day, and logs in to each.
+func TestDemoOnAnyDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds and starts the demo")
+	}
+	for _, day := range []string{"2026-07-28", "2026-08-03", "2026-09-05", "2026-10-01", "2026-11-01", "2026-12-02", "2028-02-29"} {
+		t.Run(day, func(t *testing.T) {
+			t.Setenv("CRS_DEMO_TODAY", day)
+			r := start(t, "demo", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--mllp", "", "--patients", "300", "--log-level", "warn")
+			base := r.waitFor(t, `OpenCRS demo is running at (http://127\.0\.0\.1:\d+)/ `, 5*time.Minute)[1]
+			out := r.stdout.String()
+			password := regexp.MustCompile(`Every demo user's password is "([^"]+)"`).FindStringSubmatch(out)
+			user := regexp.MustCompile(`(?m)^  (\S+) +\S`).FindStringSubmatch(out)
+			if password == nil || user == nil {
+				t.Fatalf("the demo did not print a user and the password:\n%s", out)
+			}
+			c := newBrowser(t)
+			if code := login(t, c, base, user[1], password[1]); code != http.StatusOK {
+				t.Fatalf("log in as %s: status %d; want 200", user[1], code)
+			}
+			if resp, _ := get(t, c, base+"/"); resp.StatusCode != 200 || resp.Request.URL.Path == "/login" {
+				t.Errorf("GET / after logging in: %d at %s; want a page of the app", resp.StatusCode, resp.Request.URL)
+			}
+			r.stop(t)
+		})
+	}
+	t.Run("not a date", func(t *testing.T) {
+		t.Setenv("CRS_DEMO_TODAY", "2026-02-30")
+		code, _, errs := runCLI(t, "demo", "--data", t.TempDir(), "--http", "127.0.0.1:0", "--mllp", "")
+		if code != 1 || !strings.Contains(errs, `CRS_DEMO_TODAY="2026-02-30"`) {
+			t.Errorf("exit %d, stderr %q; want 1 and the variable named", code, errs)
+		}
+	})
+}
+
+// TestDemoAddressInUse checks that the demo says an address is in use
+// before it makes any data or prints the passwords.
+func TestDemoAddressInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	tests := []struct{ name, http, mllp, want string }{
+		{"http", addr, "", "listen for HTTP on " + addr},
+		{"mllp", "127.0.0.1:0", addr, "listen for MLLP on " + addr},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			code, out, errs := runCLI(t, "demo", "--data", dir, "--http", tc.http, "--mllp", tc.mllp, "--patients", "50")
+			if code != 1 || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, tc.want)
+			}
+			if strings.Contains(out, "password") || strings.Contains(out, "Preparing") {
+				t.Errorf("the demo prepared data before finding the address in use:\n%s", out)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "crs.db")); !os.IsNotExist(err) {
+				t.Errorf("the demo made its database before finding the address in use (stat: %v)", err)
+			}
+		})
+	}
+}
+
+// TestOneCRSPerDataFolder starts the demo and checks that a second demo
+// or a server on the same folder refuses, naming the folder and the
+// process using it, and that the folder is free once the first stops.
+func TestOneCRSPerDataFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds and starts the demo")
+	}
+	dir := t.TempDir()
+	first := start(t, "demo", "--data", dir, "--http", "127.0.0.1:0", "--mllp", "", "--patients", "50", "--log-level", "warn")
+	first.waitFor(t, `OpenCRS demo is running at (http://127\.0\.0\.1:\d+)/ `, 5*time.Minute)
+	want := "another crs is using " + dir + " (pid " + strconv.Itoa(os.Getpid()) + ")"
+	for _, args := range [][]string{
+		{"demo", "--data", dir, "--http", "127.0.0.1:0", "--mllp", "", "--patients", "50"},
+		{"serve", "--db", "sqlite:" + filepath.Join(dir, "crs.db"), "--http", "127.0.0.1:0", "--mllp", ""},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != 1 || !strings.Contains(errs, want) {
+			t.Errorf("crs %s: exit %d, stderr %q; want 1 and %q", args[0], code, errs, want)
+		}
+		if strings.Contains(out, "password") {
+			t.Errorf("crs %s printed the passwords though it refused:\n%s", args[0], out)
+		}
+	}
+	first.stop(t)
+
+	again := start(t, "serve", "--db", "sqlite:"+filepath.Join(dir, "crs.db"), "--http", "127.0.0.1:0", "--mllp", "", "--log-level", "warn")
+	again.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)
+	again.stop(t)
+}
