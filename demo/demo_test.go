@@ -206,6 +206,18 @@ func TestGeneratorNHSNumbersRunOut(t *testing.T) {
 // registered once: exactly those a single run would have registered.
 func TestSeedFinishesWhatAnEarlierRunLeft(t *testing.T) {
 	const n = 5000
+	stopAfterFirstBatch := func(ctx context.Context, db *store.DB) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		_, err := demo.Seed(ctx, db, demo.Options{Patients: n, Seed: 7, Progress: func(done, _ int) {
+			if done >= store.ImportBatchSize {
+				cancel()
+			}
+		}})
+		if err == nil {
+			t.Fatal("first seed was not stopped")
+		}
+	}
 	tests := []struct {
 		name  string
 		first func(ctx context.Context, db *store.DB) // leaves the demo part way
@@ -216,30 +228,8 @@ func TestSeedFinishesWhatAnEarlierRunLeft(t *testing.T) {
 				t.Fatalf("first seed: %v", err)
 			}
 		}, 0},
-		{"an earlier run was stopped after its first batch, the day before", func(ctx context.Context, db *store.DB) {
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			_, err := demo.Seed(ctx, db, demo.Options{Patients: n, Seed: 7, Progress: func(done, _ int) {
-				if done >= store.ImportBatchSize {
-					cancel()
-				}
-			}})
-			if err == nil {
-				t.Fatal("first seed was not stopped")
-			}
-		}, 1},
-		{"an earlier run was stopped after its first batch, 40 days before", func(ctx context.Context, db *store.DB) {
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			_, err := demo.Seed(ctx, db, demo.Options{Patients: n, Seed: 7, Progress: func(done, _ int) {
-				if done >= store.ImportBatchSize {
-					cancel()
-				}
-			}})
-			if err == nil {
-				t.Fatal("first seed was not stopped")
-			}
-		}, 40},
+		{"an earlier run was stopped after its first batch, the day before", stopAfterFirstBatch, 1},
+		{"an earlier run was stopped after its first batch, 40 days before", stopAfterFirstBatch, 40},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
