@@ -128,12 +128,13 @@ func (g *Generator) NHSNumber() string {
 	for g.nhsPos < g.nhsEnd {
 		x := (g.nhsStart + g.nhsPos*g.nhsStep) % nhsRange
 		g.nhsPos++
-		nine := "999" + pad(x, 6)
-		d, ok := nhs.CheckDigit(nine)
-		if !ok || nine == "999999999" {
+		var b [10]byte
+		nine := appendPadded(append(b[:0], "999"...), x, 6)
+		d, ok := nhs.CheckDigit(string(nine))
+		if !ok || x == 999_999 {
 			continue
 		}
-		return nine + string(rune('0'+d))
+		return string(append(nine, byte('0'+d)))
 	}
 	return ""
 }
@@ -304,19 +305,19 @@ func (g *Generator) person() *crs.Patient {
 	if d.Locality == d.Town {
 		p.Address.Lines = p.Address.Lines[:len(p.Address.Lines)-1]
 	}
-	p.Address.Postcode = d.Outward + " " + inward(r)
+	p.Address.Postcode = postcode(r, d.Outward)
 	if r.IntN(100) < 55 {
-		p.Phone = a.Landline + pad(r.IntN(1000), 3)
+		p.Phone = padded(a.Landline, r.IntN(1000), 3)
 	}
 	if realAge >= 12 && r.IntN(100) < 80 {
-		p.Mobile = "07700 900" + pad(r.IntN(1000), 3)
+		p.Mobile = padded(dramaMobile, r.IntN(1000), 3)
 	}
 	if realAge >= 16 && r.IntN(100) < 15 {
 		p.Email = emailName(p.GivenName) + "." + emailName(p.FamilyName) + strconv.Itoa(r.IntN(100)) + "@" + pick(r, []string{"example.com", "example.org", "example.net"})
 	}
 	if r.IntN(100) < 30 {
 		p.Contacts = []crs.Contact{{Name: givenFrom(r, grp, r.IntN(2) == 0, born.Year()) + " " + p.FamilyName,
-			Relationship: pick(r, contactRelations), Phone: "07700 900" + pad(r.IntN(1000), 3)}}
+			Relationship: pick(r, contactRelations), Phone: padded(dramaMobile, r.IntN(1000), 3)}}
 	}
 	practices := g.Practices()
 	pr := practices[r.IntN(len(practices))]
@@ -494,10 +495,16 @@ func givenFrom(r *rand.Rand, g *nameGroup, male bool, year int) string {
 // inwardLetters are the letters used in the inward code of a postcode.
 const inwardLetters = "ABDEFGHJLNPQRSTUWXYZ"
 
-// inward returns a valid-format inward code: a digit and two letters.
-func inward(r *rand.Rand) string {
-	return string([]byte{byte('0' + r.IntN(10)), inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))]})
+// postcode returns a postcode of the outward code with a valid-format
+// inward code: a digit and two letters.
+func postcode(r *rand.Rand, outward string) string {
+	var b [12]byte
+	return string(append(append(b[:0], outward...), ' ', byte('0'+r.IntN(10)),
+		inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))]))
 }
+
+// dramaMobile begins the mobile numbers Ofcom keeps for drama.
+const dramaMobile = "07700 900"
 
 // emailName folds a name to the letters an e-mail address would use.
 func emailName(s string) string {
@@ -549,10 +556,22 @@ func sum(xs []int) int {
 }
 
 // pad writes n in at least width digits.
-func pad(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
+func pad(n, width int) string { return padded("", n, width) }
+
+// padded writes prefix and then n in at least width digits.
+func padded(prefix string, n, width int) string {
+	var b [32]byte
+	return string(appendPadded(append(b[:0], prefix...), n, width))
+}
+
+// appendPadded appends n, not negative, in at least width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	var d [20]byte
+	i := len(d)
+	for first := true; first || n > 0 || len(d)-i < width; first = false {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
 	}
-	return s
+	return append(b, d[i:]...)
 }

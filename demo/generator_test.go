@@ -113,3 +113,15 @@ func checkTrustPatients(ods string, n int, day crs.Date) (errs []string, got str
 	}
 	return errs, got
 }
+
+// BenchmarkTrustPatients draws a demo trust's patients at the demo's
+// size, as `crs demo` does before registering them.
+func BenchmarkTrustPatients(b *testing.B) {
+	today := crs.NewDate(2026, time.December, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := demo.TrustPatients(demo.NorthgateODS, 1, 10_000, today); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
