@@ -96,6 +96,10 @@ type shiftedClock time.Duration
 // Now returns the system time moved by the clock's duration.
 func (c shiftedClock) Now() time.Time { return crs.SystemClock{}.Now().Add(time.Duration(c)) }
 
+// demoReferrals is how many referrals the patient journey of a demo trust
+// is made with.
+const demoReferrals = 200
+
 // completeDemoTrust gives a demo trust its patient journey and its HL7
 // interface unless it has them already, so a first run that stopped part
 // way is completed by the next, and says so.
@@ -105,11 +109,20 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 	if err != nil {
 		return err
 	}
-	if referrals == 0 {
-		if !tr.Created {
-			fmt.Fprintf(stdout, "%s: an earlier run stopped before the patient journey; making it now\n", org.ODSCode)
-		}
-		if err := store.SeedJourney(ctx, a.db, crs.SystemActor(org.ID), store.JourneySeedOptions{Seed: 1}); err != nil {
+	journey := store.JourneySeedOptions{Referrals: demoReferrals, Seed: 1}
+	switch {
+	case referrals == 0 && !tr.Created:
+		fmt.Fprintf(stdout, "%s: an earlier run stopped before the patient journey; making it now\n", org.ODSCode)
+	case referrals > 0 && referrals < demoReferrals:
+		// The wards and A&E are seeded after every referral is made, so
+		// they are still to do; a seed of its own gives the rest of the
+		// referrals patients and stages other than those made already.
+		fmt.Fprintf(stdout, "%s: found %d of %d referrals of the patient journey from an earlier run that stopped part way; making the remaining %d, then the wards and A&E\n",
+			org.ODSCode, referrals, demoReferrals, demoReferrals-referrals)
+		journey = store.JourneySeedOptions{Referrals: demoReferrals - referrals, Seed: 2}
+	}
+	if referrals < demoReferrals {
+		if err := store.SeedJourney(ctx, a.db, crs.SystemActor(org.ID), journey); err != nil {
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}
@@ -118,7 +131,7 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 		return err
 	}
 	if len(ifaces) == 0 {
-		if !tr.Created && referrals > 0 {
+		if !tr.Created && referrals >= demoReferrals {
 			fmt.Fprintf(stdout, "%s: an earlier run stopped before the HL7 interface; adding it now\n", org.ODSCode)
 		}
 		if err := addDemoInterface(ctx, a, org); err != nil {

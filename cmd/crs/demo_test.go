@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/store"
 )
 
 // TestDemoOnAnyDay runs the demo as if today were each of the days its
@@ -107,4 +113,61 @@ func TestOneCRSPerDataFolder(t *testing.T) {
 	again := start(t, "serve", "--db", "sqlite:"+filepath.Join(dir, "crs.db"), "--http", "127.0.0.1:0", "--mllp", "", "--log-level", "warn")
 	again.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)
 	again.stop(t)
+}
+
+// TestCompleteDemoTrust leaves one demo trust with part of its patient
+// journey and the user of its HL7 interface but not the interface, as a
+// run stopped part way does, and checks that the next run finishes both
+// and says so.
+func TestCompleteDemoTrust(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the demo")
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, "sqlite:"+filepath.Join(t.TempDir(), "crs.db"), newLogger(io.Discard, "warn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	opts := demo.Options{Patients: 300, Seed: 1, Logger: newLogger(io.Discard, "warn")}
+	if _, err := demo.Seed(ctx, a.db, opts); err != nil {
+		t.Fatal(err)
+	}
+	res, err := demo.Seed(ctx, a.db, opts) // the next run finds the trusts there
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := res.Trusts[0].Org
+	sys := crs.SystemActor(part.ID)
+	if err := store.SeedJourney(ctx, a.db, sys, store.JourneySeedOptions{Referrals: 50, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.users.CreateUser(ctx, sys, &crs.User{Username: "hl7.pas." + lowerASCII(part.ODSCode), Name: "PAS interface", Role: crs.RoleInterface}, randomPassword()); err != nil {
+		t.Fatal(err)
+	}
+
+	var out strings.Builder
+	for _, tr := range res.Trusts {
+		if err := completeDemoTrust(ctx, a, tr, &out); err != nil {
+			t.Fatalf("complete %s: %v", tr.Org.ODSCode, err)
+		}
+	}
+	for _, want := range []string{
+		part.ODSCode + ": found 50 of 200 referrals of the patient journey from an earlier run that stopped part way; making the remaining 150",
+		res.Trusts[1].Org.ODSCode + ": an earlier run stopped before the patient journey; making it now",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the run said:\n%s\nwant a line with %q", out.String(), want)
+		}
+	}
+	for _, tr := range res.Trusts {
+		n, err := store.CountReferrals(ctx, a.db, tr.Org.ID)
+		if err != nil || n != demoReferrals {
+			t.Errorf("%s has %d referrals (%v); want %d", tr.Org.ODSCode, n, err, demoReferrals)
+		}
+		ifaces, err := store.FindInterfaces(ctx, a.db, tr.Org.ID)
+		if err != nil || len(ifaces) != 1 {
+			t.Errorf("%s has %d interfaces (%v); want 1", tr.Org.ODSCode, len(ifaces), err)
+		}
+	}
 }
