@@ -30,21 +30,23 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	// The addresses are taken first, so that one in use is said before
-	// the demo data is made and the passwords printed.
-	ls, err := listen(*httpAddr, *mllpAddr)
-	if err != nil {
-		return err
-	}
-	defer ls.Close()
 	if err := os.MkdirAll(*dir, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	// The data folder is locked first, so that a second demo on it says
+	// so rather than that its address is in use; then the addresses are
+	// taken, so that one in use is said before the demo data is made and
+	// the passwords printed.
 	unlock, err := lockDataDir(*dir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	ls, err := listen(*httpAddr, *mllpAddr)
+	if err != nil {
+		return err
+	}
+	defer ls.Close()
 	logger := newLogger(stderr, *logLevel)
 	a, err := openApp(ctx, "sqlite:"+filepath.Join(*dir, "crs.db"), logger)
 	if err != nil {

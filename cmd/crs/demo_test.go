@@ -94,10 +94,11 @@ func TestOneCRSPerDataFolder(t *testing.T) {
 	}
 	dir := t.TempDir()
 	first := start(t, "demo", "--data", dir, "--http", "127.0.0.1:0", "--mllp", "", "--patients", "50", "--log-level", "warn")
-	first.waitFor(t, `OpenCRS demo is running at (http://127\.0\.0\.1:\d+)/ `, 5*time.Minute)
+	addr := first.waitFor(t, `OpenCRS demo is running at http://(127\.0\.0\.1:\d+)/ `, 5*time.Minute)[1]
 	want := "another crs is using " + dir + " (pid " + strconv.Itoa(os.Getpid()) + ")"
 	for _, args := range [][]string{
 		{"demo", "--data", dir, "--http", "127.0.0.1:0", "--mllp", "", "--patients", "50"},
+		{"demo", "--data", dir, "--http", addr, "--mllp", "", "--patients", "50"}, // its address too
 		{"serve", "--db", "sqlite:" + filepath.Join(dir, "crs.db"), "--http", "127.0.0.1:0", "--mllp", ""},
 	} {
 		code, out, errs := runCLI(t, args...)
