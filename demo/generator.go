@@ -55,6 +55,7 @@ type Generator struct {
 	areaKey   uint64         // mixed into the patients' streams: a hash of the area's name
 	recent    []*crs.Patient // originals a duplicate may copy
 	pairs     []Duplicate
+	slab      []crs.Patient // records not yet given out
 	count     int
 }
 
@@ -205,6 +206,18 @@ func (g *Generator) Patient() *crs.Patient {
 	return p
 }
 
+// record returns a new, empty patient record. Records are made a few
+// hundred at a time: the demo and the bench keep every patient drawn, and
+// one allocation for many is much of what drawing them costs.
+func (g *Generator) record() *crs.Patient {
+	if len(g.slab) == 0 {
+		g.slab = make([]crs.Patient, 256)
+	}
+	p := &g.slab[0]
+	g.slab = g.slab[1:]
+	return p
+}
+
 // valid reports whether the patient passes the PMI's rules as on Today.
 func (g *Generator) valid(p *crs.Patient) bool { return p.Validate(g.Today.Time) == nil }
 
@@ -247,7 +260,7 @@ func (g *Generator) nhsNumberFor(n int) (string, nhs.NumberStatus) {
 // number.
 func (g *Generator) person() *crs.Patient {
 	r, a := g.r, g.Area
-	p := &crs.Patient{}
+	p := g.record()
 
 	// Who: ethnicity, age, sex, names.
 	p.EthnicCategory = weighted(r, a.Ethnicity)
@@ -357,7 +370,8 @@ const (
 func (g *Generator) duplicate() *crs.Patient {
 	r := g.r
 	orig := g.recent[r.IntN(len(g.recent))]
-	p := *orig
+	p := g.record()
+	*p = *orig
 	p.Address.Lines = append([]string(nil), orig.Address.Lines...)
 	p.Contacts = append([]crs.Contact(nil), orig.Contacts...)
 	p.NHSNumber, p.NHSNumberStatus = "", nhs.NumberTraceRequired
@@ -370,18 +384,18 @@ func (g *Generator) duplicate() *crs.Patient {
 	case 1:
 		p.BirthDate = crs.NewDate(orig.BirthDate.Year(), time.Month(day), month)
 		how = HowBirthDaySwapped
-		if day > 12 || day == month || !g.valid(&p) {
+		if day > 12 || day == month || !g.valid(p) {
 			p.BirthDate = orig.BirthDate
 			p.GivenName = misspell(r, orig.GivenName)
 			how = HowGivenNameMisspelt
 		}
 	}
-	if how != HowNHSNumberMissing && !g.valid(&p) {
+	if how != HowNHSNumberMissing && !g.valid(p) {
 		p.FamilyName, p.GivenName, p.BirthDate = orig.FamilyName, orig.GivenName, orig.BirthDate
 		how = HowNHSNumberMissing
 	}
-	g.pairs = append(g.pairs, Duplicate{Original: orig, Duplicate: &p, How: how})
-	return &p
+	g.pairs = append(g.pairs, Duplicate{Original: orig, Duplicate: p, How: how})
+	return p
 }
 
 // misspell makes the kind of slip a clerk makes: a doubled letter made
