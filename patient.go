@@ -114,7 +114,67 @@ func NormalizePostcode(s string) string {
 }
 
 // ValidPostcode reports whether s is shaped like a UK postcode.
-func ValidPostcode(s string) bool { return postcodePattern.MatchString(NormalizePostcode(s)) }
+func ValidPostcode(s string) bool {
+	if ok, ascii := validASCIIPostcode(s); ascii {
+		return ok
+	}
+	return postcodePattern.MatchString(NormalizePostcode(s))
+}
+
+// validASCIIPostcode is ValidPostcode for text of ASCII letters, digits
+// and spaces without a copy or a regular expression, since every patient
+// registered or imported is checked: it says whether s is valid, and
+// ascii false when s holds anything else (then it says nothing).
+func validASCIIPostcode(s string) (ok, ascii bool) {
+	var b [7]byte // the postcode without spaces, in capitals
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			continue
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		default:
+			return false, c < 0x80 // other ASCII is never valid
+		}
+		if n == len(b) {
+			return false, asciiOnly(s[i:])
+		}
+		b[n] = c
+		n++
+	}
+	if n < 5 {
+		return false, true
+	}
+	// Outward code: one or two letters, a digit, maybe a letter or digit;
+	// inward code: a digit and two letters.
+	letter := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	out, in := b[:n-3], b[n-3:n]
+	if !digit(in[0]) || !letter(in[1]) || !letter(in[2]) || !letter(out[0]) {
+		return false, true
+	}
+	rest := out[1:]
+	if len(rest) > 0 && letter(rest[0]) {
+		rest = rest[1:]
+	}
+	if len(rest) == 0 || !digit(rest[0]) {
+		return false, true
+	}
+	return len(rest) == 1 || len(rest) == 2 && (letter(rest[1]) || digit(rest[1])), true
+}
+
+// asciiOnly reports whether s holds only ASCII.
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 // Normalize tidies the patient's fields as a clerk would expect: spaces
 // trimmed, NHS number without spaces, postcode in capitals.

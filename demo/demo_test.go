@@ -2,8 +2,12 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
@@ -16,7 +20,7 @@ import (
 func TestSeed(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t, crs.NewFixedClock(storetest.Epoch))
-	svc := demo.Services{Organisations: store.NewOrganisationService(db), Users: store.NewUserService(db), Patients: db, Clock: db.Clock}
+	svc := services(db)
 	const n = 2000
 	var last, total int
 	res, err := demo.Seed(ctx, svc, demo.Options{Patients: n, Seed: 7, Progress: func(d, tot int) { last, total = d, tot }})
@@ -195,4 +199,156 @@ func TestGeneratorNHSNumbersRunOut(t *testing.T) {
 	if len(seen) < 900_000 {
 		t.Errorf("%d NHS numbers, want all the test range's (about 909,000)", len(seen))
 	}
+}
+
+// TestSeedFinishesWhatAnEarlierRunLeft seeds part of the demo, as a run
+// that asked for fewer patients or was stopped part way leaves it, seeds
+// again, and checks that every trust ends with all its patients, each
+// registered once: exactly those a single run would have registered.
+func TestSeedFinishesWhatAnEarlierRunLeft(t *testing.T) {
+	const n = 5000
+	stopAfterFirstBatch := func(ctx context.Context, db *store.DB) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		_, err := demo.Seed(ctx, services(db), demo.Options{Patients: n, Seed: 7, Progress: func(done, _ int) {
+			if done >= store.ImportBatchSize {
+				cancel()
+			}
+		}})
+		if err == nil {
+			t.Fatal("first seed was not stopped")
+		}
+	}
+	tests := []struct {
+		name  string
+		first func(ctx context.Context, db *store.DB) // leaves the demo part way
+		later int                                     // days between the runs
+	}{
+		{"an earlier run asked for fewer", func(ctx context.Context, db *store.DB) {
+			if _, err := demo.Seed(ctx, services(db), demo.Options{Patients: 700, Seed: 7}); err != nil {
+				t.Fatalf("first seed: %v", err)
+			}
+		}, 0},
+		{"an earlier run was stopped after its first batch, the day before", stopAfterFirstBatch, 1},
+		{"an earlier run was stopped after its first batch, 40 days before", stopAfterFirstBatch, 40},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := crs.NewFixedClock(storetest.Epoch)
+			db := storetest.OpenSQLite(t, clock)
+			tc.first(ctx, db)
+			clock.Advance(time.Duration(tc.later) * 24 * time.Hour)
+			before := map[string]int{}
+			for _, ods := range []string{demo.NorthgateODS, demo.RiversideODS} {
+				before[ods] = countPatients(t, db, ods)
+			}
+			if before[demo.NorthgateODS] == 0 || before[demo.NorthgateODS] >= n {
+				t.Fatalf("the first run left %v patients; want part of %d at %s", before, n, demo.NorthgateODS)
+			}
+
+			var said []string
+			res, err := demo.Seed(ctx, services(db), demo.Options{Patients: n, Seed: 7, Say: func(m string) { said = append(said, m) }})
+			if err != nil {
+				t.Fatalf("second seed: %v", err)
+			}
+			allNHS := map[string]string{}
+			for _, tr := range res.Trusts {
+				ods := tr.Org.ODSCode
+				found := before[ods]
+				if found >= n {
+					found = 0
+				}
+				if tr.Patients != n || tr.Found != found || tr.Added != n-before[ods] {
+					t.Errorf("%s: patients %d, found %d, added %d; want %d, %d, %d", ods, tr.Patients, tr.Found, tr.Added, n, found, n-before[ods])
+				}
+				if got := countPatients(t, db, ods); got != n {
+					t.Errorf("%s holds %d patients, want %d", ods, got, n)
+				}
+				if found > 0 {
+					want := fmt.Sprintf("%s: found %s of 5,000 patients from an earlier run", ods, thousands(found))
+					if !containsLine(said, want) {
+						t.Errorf("second run said %q; want a line with %q", said, want)
+					}
+				}
+
+				// The trust holds the patients one run would have drawn,
+				// each once: the same NHS numbers, and on the same day the
+				// same people.
+				ps, _, err := demo.TrustPatients(ods, 7, n, crs.DateOf(clock.Now()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantNHS := map[string]int{}, map[string]int{}
+				for _, p := range ps {
+					want[p.FamilyName+"|"+p.GivenName+"|"+p.BirthDate.String()+"|"+p.NHSNumber]++
+					if p.NHSNumber != "" {
+						wantNHS[p.NHSNumber]++
+					}
+				}
+				got, gotNHS := map[string]int{}, map[string]int{}
+				rows, err := db.Reader().QueryContext(ctx, `SELECT p.family_name, p.given_name, p.birth_date, p.nhs_number FROM patients p JOIN organisations o ON o.id = p.org_id WHERE o.ods_code = $1`, ods)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var family, given, birth, nhs string
+					if err := rows.Scan(&family, &given, &birth, &nhs); err != nil {
+						t.Fatal(err)
+					}
+					got[family+"|"+given+"|"+birth+"|"+nhs]++
+					if nhs == "" {
+						continue
+					}
+					gotNHS[nhs]++
+					if other, ok := allNHS[nhs]; ok && other != ods {
+						t.Errorf("NHS number %s given at %s and %s", nhs, other, ods)
+					}
+					allNHS[nhs] = ods
+				}
+				rows.Close()
+				if diff := cmp.Diff(wantNHS, gotNHS); diff != "" {
+					t.Errorf("%s NHS numbers (-one run +two runs):\n%s", ods, diff)
+				}
+				if tc.later == 0 {
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s patients (-one run +two runs):\n%s", ods, diff)
+					}
+				}
+			}
+		})
+	}
+}
+
+func countPatients(t *testing.T, db *store.DB, ods string) int {
+	t.Helper()
+	var n int
+	err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM patients p JOIN organisations o ON o.id = p.org_id WHERE o.ods_code = $1`, ods).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func containsLine(lines []string, s string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// thousands writes n as the console does, with commas: 2,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n >= 1000 {
+		s = s[:len(s)-3] + "," + s[len(s)-3:]
+	}
+	return s
+}
+
+// services are the demo's services over a test database.
+func services(db *store.DB) demo.Services {
+	return demo.Services{Organisations: store.NewOrganisationService(db), Users: store.NewUserService(db), Patients: db, Clock: db.Clock}
 }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -21,8 +22,16 @@ import (
 // of birth swapped, or the NHS number missing), as happens when a patient
 // is registered again in a hurry; Duplicates lists them.
 //
+// Every patient is valid as on Today (crs.Patient.Validate): a draw
+// that is not, such as a birth date whose day and month swapped fall
+// after Today, is drawn again or varied another way, never dropped.
+//
 // The same seed, Area and Today give the same patients in the same order.
-// A Generator is not safe for use by several goroutines at once.
+// Each patient is drawn from a random stream of its own, chosen by the
+// seed, the Area and its place in the order, so Today changes the dates of the
+// patients but not who they are: the n-th patient has the same names and
+// NHS number whatever day it is drawn on. A Generator is not safe for
+// use by several goroutines at once.
 type Generator struct {
 	// Area is where the patients live; NewGenerator sets EastLondon.
 	Area *Area
@@ -33,14 +42,20 @@ type Generator struct {
 	// one; NewGenerator sets 0.005.
 	DuplicateRate float64
 
-	rng       *rand.Rand
-	nhsPos    int // how many of the test range's base numbers are used
+	rng       *rand.Rand // practices and the order of NHS numbers
+	seed      uint64
+	src       rand.PCG   // the stream of the patient being drawn
+	r         *rand.Rand // draws from src
+	nhsPos    int        // how many of the test range's base numbers are used
+	nhsEnd    int        // where the generator's part of them ends
 	nhsStart  int
 	nhsStep   int
 	practices map[*Area][]Practice
 	area      *Area          // the area recent belongs to
+	areaKey   uint64         // mixed into the patients' streams: a hash of the area's name
 	recent    []*crs.Patient // originals a duplicate may copy
 	pairs     []Duplicate
+	slab      []crs.Patient // records not yet given out
 	count     int
 }
 
@@ -62,6 +77,11 @@ type Duplicate struct {
 	How                 string
 }
 
+// redraws is how many times a patient is drawn again when a draw is not
+// valid before the generator gives up and returns it, so that
+// registration refuses it with its reason.
+const redraws = 100
+
 // nhsRange is how many base numbers (the nine digits before the check
 // digit) the 999 test range holds: 999 000 000 to 999 999 999.
 const nhsRange = 1_000_000
@@ -75,8 +95,11 @@ func NewGenerator(seed int64) *Generator {
 		Today:         crs.NewDate(2026, time.January, 1),
 		DuplicateRate: 0.005,
 		rng:           rng,
+		seed:          uint64(seed),
+		nhsEnd:        nhsRange,
 		practices:     map[*Area][]Practice{},
 	}
+	g.r = rand.New(&g.src)
 	// NHS numbers are taken in an order that looks random but visits each
 	// base number once: start + i*step modulo a million, with a step
 	// prime to a million.
@@ -90,18 +113,29 @@ func NewGenerator(seed int64) *Generator {
 	return g
 }
 
-// NHSNumber returns the next unused NHS number of the 999 test range, or
-// "" when all of its 909,091 valid numbers have been given.
+// NHSPart makes the generator give NHS numbers only from the i-th of n
+// equal parts of the 999 test range, so that generators given different
+// parts never give the same number: each demo trust has its part, and
+// one person's number is never another's at the next trust. Call it
+// before the first patient.
+func (g *Generator) NHSPart(i, n int) {
+	g.nhsPos, g.nhsEnd = i*nhsRange/n, (i+1)*nhsRange/n
+}
+
+// NHSNumber returns the next unused NHS number of the 999 test range (of
+// the generator's part of it), or "" when all of its valid numbers (all
+// 909,091 in the whole range) have been given.
 func (g *Generator) NHSNumber() string {
-	for g.nhsPos < nhsRange {
+	for g.nhsPos < g.nhsEnd {
 		x := (g.nhsStart + g.nhsPos*g.nhsStep) % nhsRange
 		g.nhsPos++
-		nine := "999" + pad(x, 6)
-		d, ok := nhs.CheckDigit(nine)
-		if !ok || nine == "999999999" {
+		var b [10]byte
+		nine := appendPadded(append(b[:0], "999"...), x, 6)
+		d, ok := nhs.CheckDigit(string(nine))
+		if !ok || x == 999_999 {
 			continue
 		}
-		return nine + string(rune('0'+d))
+		return string(append(nine, byte('0'+d)))
 	}
 	return ""
 }
@@ -149,27 +183,84 @@ func (g *Generator) Practices() []Practice {
 }
 
 // Patient returns the next synthetic patient, not yet registered: no ID
-// or hospital number.
+// or hospital number. It is valid as on Today.
 func (g *Generator) Patient() *crs.Patient {
 	if g.area != g.Area {
 		g.area, g.recent = g.Area, g.recent[:0]
+		h := fnv.New64a()
+		h.Write([]byte(g.Area.Name))
+		g.areaKey = h.Sum64()
 	}
 	g.count++
-	if len(g.recent) > 0 && g.rng.Float64() < g.DuplicateRate {
+	g.src.Seed(g.seed^g.areaKey, uint64(g.count))
+	r := g.r
+	if len(g.recent) > 0 && r.Float64() < g.DuplicateRate {
 		return g.duplicate()
 	}
 	p := g.newPatient()
 	if len(g.recent) < 1000 {
 		g.recent = append(g.recent, p)
 	} else {
-		g.recent[g.rng.IntN(len(g.recent))] = p
+		g.recent[r.IntN(len(g.recent))] = p
 	}
 	return p
 }
 
+// record returns a new, empty patient record. Records are made a few
+// hundred at a time: the demo and the bench keep every patient drawn, and
+// one allocation for many is much of what drawing them costs.
+func (g *Generator) record() *crs.Patient {
+	if len(g.slab) == 0 {
+		g.slab = make([]crs.Patient, 256)
+	}
+	p := &g.slab[0]
+	g.slab = g.slab[1:]
+	return p
+}
+
+// valid reports whether the patient passes the PMI's rules as on Today.
+func (g *Generator) valid(p *crs.Patient) bool { return p.Validate(g.Today.Time) == nil }
+
+// newPatient draws a new person, drawing again while the draw is not
+// valid. The NHS number is chosen once, so that a draw again does not
+// use up a number.
 func (g *Generator) newPatient() *crs.Patient {
-	r, a := g.rng, g.Area
-	p := &crs.Patient{}
+	num, status := g.nhsNumberFor(g.r.IntN(1000))
+	var p *crs.Patient
+	for try := 0; try < redraws; try++ {
+		p = g.person()
+		p.NHSNumber, p.NHSNumberStatus = num, status
+		if g.valid(p) {
+			break
+		}
+	}
+	return p
+}
+
+// nhsNumberFor gives a patient an NHS number and its trace status from a
+// draw n of 0 to 999: about 3% without one, 8% not yet traced.
+func (g *Generator) nhsNumberFor(n int) (string, nhs.NumberStatus) {
+	switch {
+	case n < 6:
+		return "", nhs.NumberNotRequired
+	case n < 30:
+		return "", nhs.NumberTraceRequired
+	}
+	num := g.NHSNumber()
+	switch {
+	case num == "":
+		return "", nhs.NumberTraceRequired // the test range is used up
+	case n < 110:
+		return num, nhs.NumberNotTraced
+	}
+	return num, nhs.NumberVerified
+}
+
+// person draws who the patient is and where they live, without an NHS
+// number.
+func (g *Generator) person() *crs.Patient {
+	r, a := g.r, g.Area
+	p := g.record()
 
 	// Who: ethnicity, age, sex, names.
 	p.EthnicCategory = weighted(r, a.Ethnicity)
@@ -227,19 +318,19 @@ func (g *Generator) newPatient() *crs.Patient {
 	if d.Locality == d.Town {
 		p.Address.Lines = p.Address.Lines[:len(p.Address.Lines)-1]
 	}
-	p.Address.Postcode = d.Outward + " " + inward(r)
+	p.Address.Postcode = postcode(r, d.Outward)
 	if r.IntN(100) < 55 {
-		p.Phone = a.Landline + pad(r.IntN(1000), 3)
+		p.Phone = padded(a.Landline, r.IntN(1000), 3)
 	}
 	if realAge >= 12 && r.IntN(100) < 80 {
-		p.Mobile = "07700 900" + pad(r.IntN(1000), 3)
+		p.Mobile = padded(dramaMobile, r.IntN(1000), 3)
 	}
 	if realAge >= 16 && r.IntN(100) < 15 {
 		p.Email = emailName(p.GivenName) + "." + emailName(p.FamilyName) + strconv.Itoa(r.IntN(100)) + "@" + pick(r, []string{"example.com", "example.org", "example.net"})
 	}
 	if r.IntN(100) < 30 {
 		p.Contacts = []crs.Contact{{Name: givenFrom(r, grp, r.IntN(2) == 0, born.Year()) + " " + p.FamilyName,
-			Relationship: pick(r, contactRelations), Phone: "07700 900" + pad(r.IntN(1000), 3)}}
+			Relationship: pick(r, contactRelations), Phone: padded(dramaMobile, r.IntN(1000), 3)}}
 	}
 	practices := g.Practices()
 	pr := practices[r.IntN(len(practices))]
@@ -248,23 +339,6 @@ func (g *Generator) newPatient() *crs.Patient {
 	}
 	gp := pr.GPs[r.IntN(len(pr.GPs))]
 	p.GPPracticeCode, p.GPPracticeName, p.GPCode, p.GPName = pr.Code, pr.Name, gp.Code, gp.Name
-
-	// NHS number: about 3% without one, 8% not yet traced.
-	switch n := r.IntN(1000); {
-	case n < 30:
-		p.NHSNumberStatus = nhs.NumberTraceRequired
-		if n < 6 {
-			p.NHSNumberStatus = nhs.NumberNotRequired
-		}
-	default:
-		if p.NHSNumber = g.NHSNumber(); p.NHSNumber == "" {
-			p.NHSNumberStatus = nhs.NumberTraceRequired // the test range is used up
-		} else if n < 110 {
-			p.NHSNumberStatus = nhs.NumberNotTraced
-		} else {
-			p.NHSNumberStatus = nhs.NumberVerified
-		}
-	}
 
 	// A few have died, most of them old.
 	if realAge >= 60 && r.IntN(1000) < 4+realAge/10*2 {
@@ -276,33 +350,52 @@ func (g *Generator) newPatient() *crs.Patient {
 	return p
 }
 
+// Ways a duplicate registration differs from the original, besides the
+// missing NHS number, as Duplicate.How says them.
+const (
+	HowNHSNumberMissing   = "NHS number missing"
+	HowFamilyNameMisspelt = "family name misspelt, NHS number missing"
+	HowGivenNameMisspelt  = "given name misspelt, NHS number missing"
+	HowBirthDaySwapped    = "day and month of birth swapped, NHS number missing"
+)
+
 // duplicate registers an earlier patient again, a little differently,
 // and always without an NHS number: a second registration with the same
 // number would be refused, and one with another number is another person.
+// A day and month of birth that cannot be swapped (a day after the 12th,
+// the same day and month, or a swapped date after Today) give a misspelt
+// given name instead; a variation that is still not valid gives the
+// original without its NHS number, which always is, so every duplicate
+// drawn is planted.
 func (g *Generator) duplicate() *crs.Patient {
-	r := g.rng
+	r := g.r
 	orig := g.recent[r.IntN(len(g.recent))]
-	p := *orig
+	p := g.record()
+	*p = *orig
 	p.Address.Lines = append([]string(nil), orig.Address.Lines...)
 	p.Contacts = append([]crs.Contact(nil), orig.Contacts...)
 	p.NHSNumber, p.NHSNumberStatus = "", nhs.NumberTraceRequired
-	how := "NHS number missing"
+	how := HowNHSNumberMissing
 	day, month := orig.BirthDate.Day(), int(orig.BirthDate.Month())
 	switch r.IntN(3) {
 	case 0:
 		p.FamilyName = misspell(r, orig.FamilyName)
-		how = "family name misspelt, NHS number missing"
+		how = HowFamilyNameMisspelt
 	case 1:
-		if day <= 12 && day != month {
-			p.BirthDate = crs.NewDate(orig.BirthDate.Year(), time.Month(day), month)
-			how = "day and month of birth swapped, NHS number missing"
-		} else {
+		p.BirthDate = crs.NewDate(orig.BirthDate.Year(), time.Month(day), month)
+		how = HowBirthDaySwapped
+		if day > 12 || day == month || !g.valid(p) {
+			p.BirthDate = orig.BirthDate
 			p.GivenName = misspell(r, orig.GivenName)
-			how = "given name misspelt, NHS number missing"
+			how = HowGivenNameMisspelt
 		}
 	}
-	g.pairs = append(g.pairs, Duplicate{Original: orig, Duplicate: &p, How: how})
-	return &p
+	if how != HowNHSNumberMissing && !g.valid(p) {
+		p.FamilyName, p.GivenName, p.BirthDate = orig.FamilyName, orig.GivenName, orig.BirthDate
+		how = HowNHSNumberMissing
+	}
+	g.pairs = append(g.pairs, Duplicate{Original: orig, Duplicate: p, How: how})
+	return p
 }
 
 // misspell makes the kind of slip a clerk makes: a doubled letter made
@@ -416,20 +509,26 @@ func givenFrom(r *rand.Rand, g *nameGroup, male bool, year int) string {
 // inwardLetters are the letters used in the inward code of a postcode.
 const inwardLetters = "ABDEFGHJLNPQRSTUWXYZ"
 
-// inward returns a valid-format inward code: a digit and two letters.
-func inward(r *rand.Rand) string {
-	return string([]byte{byte('0' + r.IntN(10)), inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))]})
+// postcode returns a postcode of the outward code with a valid-format
+// inward code: a digit and two letters.
+func postcode(r *rand.Rand, outward string) string {
+	var b [12]byte
+	return string(append(append(b[:0], outward...), ' ', byte('0'+r.IntN(10)),
+		inwardLetters[r.IntN(len(inwardLetters))], inwardLetters[r.IntN(len(inwardLetters))]))
 }
+
+// dramaMobile begins the mobile numbers Ofcom keeps for drama.
+const dramaMobile = "07700 900"
 
 // emailName folds a name to the letters an e-mail address would use.
 func emailName(s string) string {
-	var b strings.Builder
+	b := make([]byte, 0, len(s))
 	for _, c := range strings.ToLower(s) {
 		if c >= 'a' && c <= 'z' {
-			b.WriteRune(c)
+			b = append(b, byte(c))
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 func pick(r *rand.Rand, xs []string) string { return xs[r.IntN(len(xs))] }
@@ -471,10 +570,22 @@ func sum(xs []int) int {
 }
 
 // pad writes n in at least width digits.
-func pad(n, width int) string {
-	s := strconv.Itoa(n)
-	for len(s) < width {
-		s = "0" + s
+func pad(n, width int) string { return padded("", n, width) }
+
+// padded writes prefix and then n in at least width digits.
+func padded(prefix string, n, width int) string {
+	var b [32]byte
+	return string(appendPadded(append(b[:0], prefix...), n, width))
+}
+
+// appendPadded appends n, not negative, in at least width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	var d [20]byte
+	i := len(d)
+	for first := true; first || n > 0 || len(d)-i < width; first = false {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
 	}
-	return s
+	return append(b, d[i:]...)
 }

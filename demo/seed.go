@@ -33,6 +33,9 @@ type Options struct {
 	// Progress, if set, is told how many patients of both trusts are
 	// registered so far.
 	Progress func(done, total int)
+	// Say, if set, is told in a sentence for the console when Seed
+	// finishes what an earlier run left part way.
+	Say func(msg string)
 }
 
 // Services are what the demo seeds a deployment through: the same
@@ -65,8 +68,12 @@ type TrustResult struct {
 	// Patients is how many patients the trust's index holds, and Added
 	// how many of them this run registered.
 	Patients, Added int
+	// Found is how many patients an earlier run had registered when this
+	// run registered the rest; 0 when it found none or enough.
+	Found int
 	// Duplicates are the deliberate duplicate registrations this run
-	// made, for trying duplicate detection and merge.
+	// made, for trying duplicate detection and merge. An original an
+	// earlier run registered has no ID here.
 	Duplicates []Duplicate
 }
 
@@ -76,7 +83,10 @@ func (r *Result) WriteTo(w io.Writer) (int64, error) {
 	var b strings.Builder
 	for _, t := range r.Trusts {
 		state := "created"
-		if !t.Created {
+		switch {
+		case t.Found > 0:
+			state = fmt.Sprintf("completed (%d patients were there)", t.Found)
+		case !t.Created:
 			state = "already there"
 		}
 		fmt.Fprintf(&b, "%s (%s), %s: %s, %s", t.Org.Name, t.Org.ODSCode, state, crs.Count(t.Locations, "location", "locations"), crs.Count(t.Patients, "patient", "patients"))
@@ -175,9 +185,11 @@ var staffNames = map[crs.Role]string{
 
 // Seed creates the demo trusts, their places, users and patients, or
 // reuses what an earlier run made: an organisation, location or user
-// that exists is kept, and a trust that already has patients gets no
-// more. Running it twice on one database therefore changes nothing the
-// second time.
+// that exists is kept, and a trust that has fewer patients than asked
+// for (an earlier run stopped part way, or asked for fewer) gets the
+// rest of them, the same patients a first run would have registered
+// after those it finds; one that has enough gets no more. Running it
+// twice on one database therefore changes nothing the second time.
 func Seed(ctx context.Context, svc Services, opts Options) (*Result, error) {
 	start := time.Now()
 	if opts.Patients <= 0 {
@@ -187,8 +199,7 @@ func Seed(ctx context.Context, svc Services, opts Options) (*Result, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	gen := NewGenerator(opts.Seed)
-	gen.Today = crs.DateOf(svc.Clock.Now())
+	today := crs.DateOf(svc.Clock.Now())
 	res := &Result{Password: Password}
 	total := opts.Patients * len(trusts)
 	for i, spec := range trusts {
@@ -197,34 +208,84 @@ func Seed(ctx context.Context, svc Services, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Trusts = append(res.Trusts, tr)
-		if tr.Patients, err = svc.Patients.CountPatients(ctx, tr.Org.ID); err != nil {
+		have, err := svc.Patients.CountPatients(ctx, tr.Org.ID)
+		if err != nil {
 			return nil, fmt.Errorf("count patients: %w", err)
 		}
-		if tr.Patients > 0 {
-			log.Info("demo trust already has patients", "ods", spec.ods, "patients", tr.Patients)
+		tr.Patients = have
+		if have >= opts.Patients {
+			log.Info("demo trust already has its patients", "ods", spec.ods, "patients", have)
 			continue
 		}
-		gen.Area = spec.area
-		before := len(gen.Duplicates())
-		ps := make([]*crs.Patient, opts.Patients)
-		for k := range ps {
-			ps[k] = gen.Patient()
+		ps, pairs := trustPatients(i, opts.Seed, opts.Patients, today)
+		if have > 0 {
+			tr.Found = have
+			log.Info("demo trust has part of its patients; registering the rest", "ods", spec.ods, "patients", have, "want", opts.Patients)
+			if opts.Say != nil {
+				opts.Say(fmt.Sprintf("%s: found %s of %s patients from an earlier run that stopped part way (or asked for fewer); registering the remaining %s",
+					spec.ods, thousands(have), thousands(opts.Patients), thousands(opts.Patients-have)))
+			}
 		}
-		done := i * opts.Patients
-		n, err := svc.Patients.LoadPatients(ctx, crs.SystemActor(tr.Org.ID), ps, crs.LoadOptions{Progress: func(d, _ int) {
+		done := i*opts.Patients + have
+		n, err := svc.Patients.LoadPatients(ctx, crs.SystemActor(tr.Org.ID), ps[have:], crs.LoadOptions{Progress: func(d, _ int) {
 			if opts.Progress != nil {
 				opts.Progress(done+d, total)
 			}
 		}})
-		tr.Patients, tr.Added = n, n
+		tr.Patients, tr.Added = have+n, n
 		if err != nil {
 			return nil, fmt.Errorf("register demo patients of %s: %w", spec.ods, err)
 		}
-		tr.Duplicates = gen.Duplicates()[before:]
-		log.Info("demo patients registered", "ods", spec.ods, "patients", n, "duplicates", len(tr.Duplicates))
+		added := map[*crs.Patient]bool{}
+		for _, p := range ps[have:] {
+			added[p] = true
+		}
+		for _, d := range pairs {
+			if added[d.Duplicate] {
+				tr.Duplicates = append(tr.Duplicates, d)
+			}
+		}
+		log.Info("demo patients registered", "ods", spec.ods, "patients", tr.Patients, "added", n, "duplicates", len(tr.Duplicates))
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// TrustPatients draws the patients Seed registers at the demo trust with
+// the ODS code (NorthgateODS or RiversideODS) from the seed, n of them
+// aged as on today, in the order Seed registers them, and the deliberate
+// duplicates among them. It needs no database.
+func TrustPatients(ods string, seed int64, n int, today crs.Date) ([]*crs.Patient, []Duplicate, error) {
+	for i, spec := range trusts {
+		if spec.ods == ods {
+			ps, pairs := trustPatients(i, seed, n, today)
+			return ps, pairs, nil
+		}
+	}
+	return nil, nil, crs.Errorf(crs.ENOTFOUND, "no demo trust has ODS code %q", ods)
+}
+
+// trustPatients draws the patients of the i-th demo trust. Each trust has
+// a generator of its own and its own part of the NHS number test range,
+// so its patients do not depend on whether another trust's were drawn.
+func trustPatients(i int, seed int64, n int, today crs.Date) ([]*crs.Patient, []Duplicate) {
+	gen := NewGenerator(seed)
+	gen.Area, gen.Today = trusts[i].area, today
+	gen.NHSPart(i, len(trusts))
+	ps := make([]*crs.Patient, n)
+	for k := range ps {
+		ps[k] = gen.Patient()
+	}
+	return ps, gen.Duplicates()
+}
+
+// thousands writes n with commas between thousands, as 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // seedTrust makes (or finds) the organisation, its locations and users.

@@ -149,6 +149,12 @@ func (e *Engine) Listen(addr string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
+	return e.Serve(ln), nil
+}
+
+// Serve serves MLLP on a listener already taken, as Listen does, and
+// returns its address.
+func (e *Engine) Serve(ln net.Listener) net.Addr {
 	srv := &mllp.Server{Handler: e, ReadTimeout: e.ReadTimeout, WriteTimeout: 30 * time.Second, TLSConfig: e.TLSConfig, Logger: e.Logger}
 	e.mu.Lock()
 	e.srv = srv
@@ -159,7 +165,7 @@ func (e *Engine) Listen(addr string) (net.Addr, error) {
 		}
 	}()
 	e.Logger.Info("serving MLLP", "addr", ln.Addr().String())
-	return ln.Addr(), nil
+	return ln.Addr()
 }
 
 // ListenAndServe starts the senders, listens on addr and serves until ctx

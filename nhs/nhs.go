@@ -21,6 +21,7 @@ func (e *NumberError) Error() string { return e.Reason }
 // Modulus 11 algorithm. It returns the 10 digits with no separators.
 func ParseNumber(s string) (string, error) {
 	var b strings.Builder
+	b.Grow(10)
 	digits := 0
 	for i, r := range strings.TrimSpace(s) {
 		switch {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -63,6 +65,20 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	return a, nil
 }
 
+// lockDatabase takes the lock of the folder of an embedded database
+// (sqlite:PATH or PATH.db), so that no two crs processes use one file; a
+// PostgreSQL database needs none.
+func lockDatabase(dsn string) (release func(), err error) {
+	path, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok && !strings.HasSuffix(dsn, ".db") {
+		return func() {}, nil
+	}
+	if !ok {
+		path = dsn
+	}
+	return lockDataDir(filepath.Dir(path))
+}
+
 // Close stops the integration engine and closes the database.
 func (a *app) Close() error {
 	a.hl7.Close()
@@ -75,27 +91,60 @@ type serveOptions struct {
 	mllpAddr string // "" for no MLLP listener
 	secure   bool
 	ready    func(httpAddr, mllpAddr string) // told the bound addresses once listening
+
+	// listeners, when set, are the HTTP and MLLP listeners taken before
+	// (see listen); serve then uses them rather than the addresses.
+	listeners *listeners
+}
+
+// listeners are the sockets the app serves on, taken before anything
+// slow is done so that an address in use is said at once.
+type listeners struct {
+	http, mllp net.Listener // mllp is nil for no MLLP listener
+}
+
+// listen takes the HTTP address and, unless empty, the MLLP address.
+func listen(httpAddr, mllpAddr string) (*listeners, error) {
+	h, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for HTTP on %s: %w", httpAddr, err)
+	}
+	l := &listeners{http: h}
+	if mllpAddr != "" {
+		if l.mllp, err = net.Listen("tcp", mllpAddr); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("listen for MLLP on %s: %w", mllpAddr, err)
+		}
+	}
+	return l, nil
+}
+
+// Close lets the addresses go, when they were never served.
+func (l *listeners) Close() {
+	l.http.Close()
+	if l.mllp != nil {
+		l.mllp.Close()
+	}
 }
 
 // serve runs the app's listeners until ctx is done, then shuts them down
 // gracefully: requests in flight finish, queued audit records are written.
 func (a *app) serve(ctx context.Context, o serveOptions) error {
-	ln, err := net.Listen("tcp", o.httpAddr)
-	if err != nil {
-		return fmt.Errorf("listen for HTTP on %s: %w", o.httpAddr, err)
+	ls := o.listeners
+	if ls == nil {
+		var err error
+		if ls, err = listen(o.httpAddr, o.mllpAddr); err != nil {
+			return err
+		}
 	}
+	ln := ls.http
 	if err := a.hl7.Start(ctx); err != nil {
-		ln.Close()
+		ls.Close()
 		return fmt.Errorf("start HL7 feeds: %w", err)
 	}
 	mllpAddr := ""
-	if o.mllpAddr != "" {
-		addr, err := a.hl7.Listen(o.mllpAddr)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen for MLLP on %s: %w", o.mllpAddr, err)
-		}
-		mllpAddr = addr.String()
+	if ls.mllp != nil {
+		mllpAddr = a.hl7.Serve(ls.mllp).String()
 	}
 	go store.RunNightlyCensus(ctx, a.db, time.Hour)
 	mux := http.NewServeMux()
@@ -124,7 +173,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.logger.Info("shutting down")
-	err = srv.Shutdown(shutdownCtx)
+	err := srv.Shutdown(shutdownCtx)
 	if herr := a.hl7.Shutdown(shutdownCtx); err == nil {
 		err = herr
 	}

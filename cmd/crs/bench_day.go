@@ -74,7 +74,7 @@ func benchDay(ctx context.Context, stdout io.Writer, o *dayOptions) error {
 	}
 	defer a.Close()
 
-	seeded, err := demo.Seed(ctx, demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock}, demo.Options{Patients: o.patients, Seed: 1, Logger: log})
+	seeded, err := demo.Seed(ctx, a.demoServices(), demo.Options{Patients: o.patients, Seed: 1, Logger: log})
 	if err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	}

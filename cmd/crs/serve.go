@@ -49,6 +49,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := requireTrust(ctx, a.orgs, *dsn); err != nil {
 		return err
 	}
+	unlock, err := lockDatabase(*dsn)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	a.users.SessionIdle, a.users.SessionMax = *idle, *most
 	a.hl7.TLSConfig, a.hl7.FeedTLSConfig = tlsConfig, feedTLS
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {
