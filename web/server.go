@@ -4,8 +4,9 @@
 // our own CSS after the NHS design system, with a small script of our own
 // for search as you type; every page works without JavaScript.
 //
-// Each page or action lives in a file of its own (login.go, search.go,
-// register.go, ...). A handler parses the request, calls a service of
+// Each page or action lives in a file of its own named noun_verb for the
+// page it holds (patient_register.go, waitlist_list.go,
+// waitlist_entry.go, ...). A handler parses the request, calls a service of
 // package crs and renders a template; it returns an error to have it shown
 // by the one error page (see fail). To add a page:
 //
@@ -14,7 +15,7 @@
 //     "radios", "date", "patient_form"); the layout adds the header, the
 //     patient banner (when pageData.Banner is set), the flash message and
 //     the error summary (pageData.Errors);
-//  2. write <page>.go with a data type embedding pageData and a
+//  2. write <noun>_<verb>.go with a data type embedding pageData and a
 //     handlerFunc that fills it and calls s.render(w, r, "<page>", data);
 //  3. list its route in routes (routes.go) wrapped in s.authed (logged in,
 //     CSRF checked on POST) or s.public.
