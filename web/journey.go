@@ -218,3 +218,21 @@ type placeField struct {
 func weeksDays(days int) string {
 	return crs.Count(days/7, "week", "weeks") + " " + crs.Count(days%7, "day", "days")
 }
+
+// parseClock reads a time of day written HH:MM (or HHMM).
+func parseClock(s string) (int, int, bool) {
+	s = strings.ReplaceAll(s, ".", ":")
+	if len(s) == 4 && !strings.Contains(s, ":") {
+		s = s[:2] + ":" + s[2:]
+	}
+	h, m, found := strings.Cut(s, ":")
+	if !found {
+		return 0, 0, false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
+		return 0, 0, false
+	}
+	return hh, mm, true
+}

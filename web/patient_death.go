@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,22 +66,4 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.redirect(w, r, "/patients/"+b.ID, "Death recorded on "+at.Format("02-Jan-2006 15:04"))
-}
-
-// parseClock reads a time of day written HH:MM (or HHMM).
-func parseClock(s string) (int, int, bool) {
-	s = strings.ReplaceAll(s, ".", ":")
-	if len(s) == 4 && !strings.Contains(s, ":") {
-		s = s[:2] + ":" + s[2:]
-	}
-	h, m, found := strings.Cut(s, ":")
-	if !found {
-		return 0, 0, false
-	}
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
-		return 0, 0, false
-	}
-	return hh, mm, true
 }

@@ -252,3 +252,30 @@ func purpose(r crs.Role) string {
 		return "administration"
 	}
 }
+
+// MessageService is what the interface analyst's pages use: the message
+// log and the outbound feeds of crs.MessageService, resending a period
+// of a feed, and the message as a tree of named fields. The integration
+// engine (interfaces.Engine) is one.
+type MessageService interface {
+	crs.MessageService
+	// CountMessages counts the trust's messages matching q (its cursors
+	// aside), stopping at most.
+	CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error)
+	// Channels lists the trust's inbound interfaces and outbound
+	// destinations.
+	Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, []*crs.Destination, error)
+	// ResendRange queues again every message to a destination created
+	// between from and to, in their order, and returns how many.
+	ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error)
+	// ReprocessRange reprocesses, oldest first, the messages of an
+	// inbound interface received between from and to that are in error,
+	// and reports what became of them.
+	ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string, from, to time.Time) (crs.ReprocessReport, error)
+	// MessageHistory lists the events about a message (its reprocesses),
+	// newest first.
+	MessageHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error)
+	// MessageTree writes the message for people to read: each segment
+	// and field with its number and HL7 name.
+	MessageTree(m *crs.Message) string
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// decision is a clinical or validation decision the pathway page records
+// outside an appointment or admission: the RTT event and its status.
+type decision struct {
+	Code, Label string
+	Kind        rtt.Kind
+	Status      rtt.Status
+}
+
+// decisions lists the decisions offered, in the order shown.
+var decisions = []decision{
+	{"monitor_clinician", "Start active monitoring, the clinician's decision (32)", rtt.KindActiveMonitoringStarted, rtt.StatusActiveMonitoringClinician},
+	{"monitor_patient", "Start active monitoring, the patient's choice (31)", rtt.KindActiveMonitoringStarted, rtt.StatusActiveMonitoringPatient},
+	{"monitor_ended", "Decision to treat after active monitoring: a new clock starts (11)", rtt.KindActiveMonitoringEnded, rtt.StatusAfterActiveMonitoring},
+	{"not_treat", "Decision not to treat, or no further contact needed (34)", rtt.KindDecisionNotToTreat, rtt.StatusDecisionNotToTreat},
+	{"declined", "The patient declined treatment offered (35)", rtt.KindPatientDeclinedTreatment, rtt.StatusDeclinedTreatment},
+	{"died", "The patient died before treatment (36)", rtt.KindPatientDied, rtt.StatusDied},
+	{"transfer_out", "Care transferred to another provider (21)", rtt.KindTransferOut, rtt.StatusTransferred},
+	{"treated", "First definitive treatment outside an admission (30)", rtt.KindTreatmentStarted, rtt.StatusFirstTreatment},
+}
+
+// decisionCodes lists the decisions for the radios of the form.
+func decisionCodes() []nhs.Code {
+	out := make([]nhs.Code, len(decisions))
+	for i, d := range decisions {
+		out[i] = nhs.Code{Code: d.Code, Description: d.Label}
+	}
+	return out
+}
+
+func init() { funcs["decisions"] = decisionCodes }
+
+// handleDecision records a decision on the pathway outside an appointment
+// or admission (active monitoring, a decision not to treat, the patient's
+// death...), checked against the pathway's events so far.
+func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
+	page := &pathwayPage{Decision: form(r, "decision"), DecisionDate: form(r, "decision_date"), Note: form(r, "note")}
+	if err := s.loadPathway(r, page); err != nil {
+		return err
+	}
+	a := actorOf(r)
+	if err := a.Authorize(crs.ActManagePathways); err != nil {
+		return err
+	}
+	var e crs.PathwayEvent
+	for _, d := range decisions {
+		if d.Code == page.Decision {
+			e.Kind, e.Status = d.Kind, d.Status
+		}
+	}
+	if e.Kind == 0 {
+		page.Errors.add("decision", "decision-"+decisions[0].Code, "Choose the decision")
+	}
+	if d, ok := parseDay(page.DecisionDate); !ok {
+		page.Errors.add("decision_date", "", "Date of the decision must be a real date, for example 2026-03-02")
+	} else if d.After(crs.LocalDate(s.now()).Time) {
+		page.Errors.add("decision_date", "", "The decision cannot be dated in the future")
+	} else {
+		e.Date = d
+	}
+	e.Note = page.Note
+	if !page.Errors.Any() {
+		err := s.Referrals.RecordPathwayEvent(r.Context(), a, page.Clock.Pathway.ID, e)
+		if err == nil {
+			return s.redirect(w, r, "/pathways/"+page.Clock.Pathway.ID, "Recorded: "+e.Kind.String()+", RTT status "+e.Status.String())
+		}
+		names := map[string]string{"rtt_status": "decision", "date": "decision_date"}
+		if !serviceErrorsAs(&page.Errors, err, names, map[string]string{"decision": "decision-" + decisions[0].Code}, "decision") {
+			return err
+		}
+	}
+	return s.reshow(w, r, "pathway", page, []string{"decision", "decision_date", "note"})
+}

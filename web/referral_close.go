@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/opencrs/crs"
+)
+
+// closeFields lists the close form's fields in page order.
+var closeFields = []string{"closed_on", "reason", "rtt_status"}
+
+// handleCloseReferral closes (discharges) a referral that needs no
+// further outpatient care, with the reason and, on an RTT pathway, the
+// status of the decision: 34 no treatment needed stops the clock.
+func (s *Server) handleCloseReferral(w http.ResponseWriter, r *http.Request) error {
+	page := &referralPage{ClosedOn: form(r, "closed_on"), Reason: form(r, "reason"), RTTStatus: form(r, "rtt_status")}
+	if err := s.loadReferral(r, page); err != nil {
+		return err
+	}
+	a := actorOf(r)
+	if err := a.Authorize(crs.ActManagePathways); err != nil {
+		return err
+	}
+	switch {
+	case page.Referral.Status != crs.ReferralOpen:
+		return crs.Errorf(crs.ECONFLICT, "The referral is already closed.")
+	case page.Live:
+		return crs.Errorf(crs.ECONFLICT, "The referral has a booked appointment: cancel it first, then close the referral.")
+	}
+	c := crs.ReferralClosure{Reason: page.Reason}
+	if d, ok := parseDay(page.ClosedOn); ok {
+		c.On = d
+	} else {
+		page.Errors.add("closed_on", "", "Date closed must be a real date, for example 2026-03-02")
+	}
+	if page.RTTStatus != "" {
+		st, err := parseRTT(page.RTTStatus)
+		if err != nil {
+			page.Errors.add("rtt_status", "", "Choose an RTT status from the list")
+		}
+		c.RTTStatus = st
+	}
+	if err := c.Validate(s.now()); err != nil {
+		page.Errors.addErr(err, nil)
+	}
+	if !page.Errors.Any() {
+		err := s.Referrals.CloseReferral(r.Context(), a, page.Referral.ID, c)
+		if err == nil {
+			msg := "Referral closed"
+			if c.RTTStatus != 0 {
+				msg += " with RTT status " + c.RTTStatus.String()
+			}
+			return s.redirect(w, r, "/referrals/"+page.Referral.ID, msg)
+		}
+		if !serviceErrors(&page.Errors, err, nil, "reason") {
+			return err
+		}
+	}
+	return s.reshow(w, r, "referral", page, closeFields)
+}
