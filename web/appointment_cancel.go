@@ -14,15 +14,12 @@ func (s *Server) handleCancelAppointment(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	c := crs.Cancellation{By: page.By, Reason: page.Reason}
-	err := c.Validate()
-	if err == nil {
-		err = s.Outpatients.CancelAppointment(r.Context(), actorOf(r), page.Appointment.ID, c)
+	fp := formPost{name: "appointment", page: page, anchors: map[string]string{"cancelled_by": "cancelled_by-patient"}, fallback: "reason"}
+	return s.submit(w, r, fp, func() (string, string, error) {
+		err := c.Validate()
 		if err == nil {
-			return s.redirect(w, r, "/referrals/"+page.Referral.ID, "Appointment cancelled; the referral is back on its worklist")
+			err = s.Outpatients.CancelAppointment(r.Context(), actorOf(r), page.Appointment.ID, c)
 		}
-	}
-	if !serviceErrors(&page.Errors, err, map[string]string{"cancelled_by": "cancelled_by-patient"}, "reason") {
-		return err
-	}
-	return s.reshow(w, r, "appointment", page, nil)
+		return "/referrals/" + page.Referral.ID, "Appointment cancelled; the referral is back on its worklist", err
+	})
 }

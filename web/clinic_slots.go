@@ -22,16 +22,9 @@ func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) err
 	if !ok || to.IsZero() {
 		page.Errors.add("to", "", "Last date must be a real date, for example 2026-03-29")
 	}
-	if !page.Errors.Any() {
+	return s.submit(w, r, formPost{name: "clinic", page: page, order: []string{"from", "to"}, fallback: "from"}, func() (string, string, error) {
 		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
-		if err == nil {
-			return s.redirect(w, r, "/clinics/"+page.Clinic.ID+"?date="+from.String(),
-				fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()))
-		}
-		if !serviceErrors(&page.Errors, err, nil, "from") {
-			return err
-		}
-	}
-	page.Errors.sortBy([]string{"from", "to"})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "clinic", page)
+		return "/clinics/" + page.Clinic.ID + "?date=" + from.String(),
+			fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()), err
+	})
 }

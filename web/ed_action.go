@@ -16,7 +16,7 @@ func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, ctx, id, now := actorOf(r), r.Context(), page.Attendance.ID, s.now()
-	var err error
+	var save func() error
 	var msg string
 	switch r.PathValue("action") {
 	case "triage":
@@ -25,43 +25,42 @@ func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 			page.Errors.add("triage", "triage-1", "Choose a triage category from 1 to 5")
 			break
 		}
-		err, msg = s.ED.Triage(ctx, a, id, n, now), "Triage category "+page.Triage+" recorded"
+		save, msg = func() error { return s.ED.Triage(ctx, a, id, n, now) }, "Triage category "+page.Triage+" recorded"
 	case "move":
 		if page.Location == "" {
 			page.Errors.add("location", "", "Say where in the department the patient is, for example MAJ-4")
 			break
 		}
-		err, msg = s.ED.Move(ctx, a, id, page.Location), "Moved to "+page.Location
+		save, msg = func() error { return s.ED.Move(ctx, a, id, page.Location) }, "Moved to "+page.Location
 	case "seen":
 		if page.Clinician == "" {
 			page.Errors.add("clinician", "", "Say who saw the patient")
 			break
 		}
-		err, msg = s.ED.RecordSeen(ctx, a, id, page.Clinician, now), "Seen by "+page.Clinician
+		save, msg = func() error { return s.ED.RecordSeen(ctx, a, id, page.Clinician, now) }, "Seen by "+page.Clinician
 	case "dta":
 		if page.Specialty == "" {
 			page.Errors.add("specialty", "", "Choose the specialty the patient is admitted under")
 			break
 		}
-		err, msg = s.ED.DecideToAdmit(ctx, a, id, page.Specialty, now), "Decision to admit recorded: the 12-hour clock runs"
+		save, msg = func() error { return s.ED.DecideToAdmit(ctx, a, id, page.Specialty, now) }, "Decision to admit recorded: the 12-hour clock runs"
 	case "depart":
 		if page.Dep == "" {
 			page.Errors.add("departure", "departure-discharged", "Choose how the patient left")
 			break
 		}
-		err, msg = s.ED.Depart(ctx, a, id, crs.EDDeparture{Kind: page.Dep, Destination: page.Dest}), "Departure recorded"
+		save, msg = func() error { return s.ED.Depart(ctx, a, id, crs.EDDeparture{Kind: page.Dep, Destination: page.Dest}) }, "Departure recorded"
 	default:
 		return errNoPage
 	}
-	if err == nil && !page.Errors.Any() {
-		return s.redirect(w, r, "/ed/"+id, msg)
-	}
-	if err != nil && !serviceErrors(&page.Errors, err, map[string]string{"departure": "departure-discharged", "kind": "departure-discharged"}, page.fallbackField(r.PathValue("action"))) {
-		return err
-	}
-	return s.reshow(w, r, "ed_attendance", page, nil)
+	fp := formPost{name: "ed_attendance", page: page, anchors: map[string]string{"departure": "departure-discharged", "kind": "departure-discharged"},
+		fallback: edActionFields[r.PathValue("action")]}
+	return s.submit(w, r, fp, func() (string, string, error) {
+		err := save()
+		return "/ed/" + id, msg, err
+	})
 }
 
-func (p *attendancePage) fallbackField(action string) string {
-	return map[string]string{"triage": "triage", "move": "location", "seen": "clinician", "dta": "specialty", "depart": "departure"}[action]
-}
+// edActionFields names the field of each step's form, beside which a
+// refusal naming no field stands.
+var edActionFields = map[string]string{"triage": "triage", "move": "location", "seen": "clinician", "dta": "specialty", "depart": "departure"}

@@ -15,14 +15,8 @@ type arrivalPage struct {
 // handleArrivalForm shows the form that registers a patient's arrival
 // in A&E.
 func (s *Server) handleArrivalForm(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
-	_, b, err := s.findPatient(r)
+	b, err := s.journeyPatient(r)
 	if err != nil {
-		return err
-	}
-	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
 	page := &arrivalPage{}
@@ -32,10 +26,7 @@ func (s *Server) handleArrivalForm(w http.ResponseWriter, r *http.Request) error
 
 // handleArrive registers the arrival.
 func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
-	_, b, err := s.findPatient(r)
+	b, err := s.journeyPatient(r)
 	if err != nil {
 		return err
 	}
@@ -50,17 +41,10 @@ func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
 	if e.ArrivedAt.IsZero() {
 		e.ArrivedAt = s.now()
 	}
-	if err := e.Validate(s.now()); err != nil {
-		page.Errors.addErr(err, nil)
-	}
-	if !page.Errors.Any() {
+	fp := formPost{name: "ed_arrive", page: page, fallback: "arrival_mode"}
+	fp.check(e.Validate(s.now()))
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.ED.Arrive(r.Context(), actorOf(r), e)
-		if err == nil {
-			return s.redirect(w, r, "/ed/"+e.ID, "Arrival registered")
-		}
-		if !serviceErrors(&page.Errors, err, nil, "arrival_mode") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "ed_arrive", page, nil)
+		return "/ed/" + e.ID, "Arrival registered", err
+	})
 }

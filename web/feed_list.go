@@ -28,13 +28,12 @@ type feedRow struct {
 	Stuck     bool
 }
 
-// feeds builds the feeds page.
-func (s *Server) feeds(r *http.Request, m MessageService) (*feedsPage, error) {
+// feeds fills the feeds page.
+func (s *Server) feeds(r *http.Request, m MessageService, page *feedsPage) error {
 	fs, err := m.FeedStatuses(r.Context(), actorOf(r))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	page := &feedsPage{}
 	page.Title, page.Nav = "Feeds", "feeds"
 	now := s.now()
 	for _, f := range fs {
@@ -51,13 +50,13 @@ func (s *Server) feeds(r *http.Request, m MessageService) (*feedsPage, error) {
 		}
 		page.Feeds = append(page.Feeds, row)
 	}
-	return page, nil
+	return nil
 }
 
 func (s *Server) handleFeeds(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		page, err := s.feeds(r, m)
-		if err != nil {
+		page := &feedsPage{}
+		if err := s.feeds(r, m, page); err != nil {
 			return err
 		}
 		return s.render(w, r, "feeds", page)

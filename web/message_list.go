@@ -125,8 +125,8 @@ var messageSearchOrder = []string{"patient", "control_id", "type", "status", "di
 
 func (s *Server) handleMessages(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		page, err := s.messageLog(r, m, r.URL.Query())
-		if err != nil {
+		page := &messagesPage{}
+		if err := s.messageLog(r, m, r.URL.Query(), page); err != nil {
 			return err
 		}
 		if page.Errors.Any() {
@@ -136,15 +136,15 @@ func (s *Server) handleMessages(m MessageService) handlerFunc {
 	}
 }
 
-// messageLog builds the message log page of the search in v. A search
-// that cannot be run comes back with its errors and no messages.
-func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*messagesPage, error) {
+// messageLog fills the message log page with the search in v. A search
+// that cannot be run leaves the page with its errors and no messages.
+func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values, page *messagesPage) error {
 	a := actorOf(r)
-	page := &messagesPage{Q: messageSearchOf(v), Statuses: messageStatuses}
+	page.Q, page.Statuses = messageSearchOf(v), messageStatuses
 	page.Title, page.Nav = "Message log", "messages"
 	var err error
 	if page.Interfaces, page.Destinations, err = m.Channels(r.Context(), a); err != nil {
-		return nil, err
+		return err
 	}
 	q, mrn, err := page.Q.query()
 	page.Errors.addErr(err, nil)
@@ -156,19 +156,19 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 		case crs.ErrorCode(err) == crs.ENOTFOUND:
 			page.Errors.add("patient", "", "no patient has hospital number "+mrn+"; enter a hospital number or a 10-digit NHS number")
 		default:
-			return nil, err
+			return err
 		}
 	}
 	if page.Q.Channel != "" && !page.knownChannel(page.Q.Channel) {
 		page.Errors.add("channel", "", "choose an interface or destination from the list")
 	}
-	if page.Errors.Any() {
+	if page.searchRefused() {
 		page.Errors.sortBy(messageSearchOrder)
-		return page, nil
+		return nil
 	}
 	page.Searched = true
 	if page.Total, err = m.CountMessages(r.Context(), a, q, messageCountMost+1); err != nil {
-		return nil, err
+		return err
 	}
 	if page.Total > messageCountMost {
 		page.Total, page.More = messageCountMost, true
@@ -181,13 +181,13 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 	}
 	ms, err := m.SearchMessages(r.Context(), a, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if q.After != "" && len(ms) <= messagePageSize {
 		// Back at the newest messages: show the first page, full.
 		q.After = ""
 		if ms, err = m.SearchMessages(r.Context(), a, q); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	more := len(ms) > messagePageSize
@@ -224,7 +224,13 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 		page.Newer = link("after", q.Before)
 	}
 	page.offerReprocess(q)
-	return page, nil
+	return nil
+}
+
+// searchRefused reports whether a filter of the search was refused (the
+// page may also hold the errors of its reprocess form).
+func (p *messagesPage) searchRefused() bool {
+	return slices.ContainsFunc(p.Errors.List, func(e fieldError) bool { return slices.Contains(messageSearchOrder, e.Field) })
 }
 
 // knownChannel reports whether id is one of the trust's interfaces or

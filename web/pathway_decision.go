@@ -68,15 +68,11 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 		e.Date = d
 	}
 	e.Note = page.Note
-	if !page.Errors.Any() {
+	fp := formPost{name: "pathway", page: page, order: []string{"decision", "decision_date", "note"}, fallback: "decision",
+		names:   map[string]string{"rtt_status": "decision", "date": "decision_date"},
+		anchors: map[string]string{"decision": "decision-" + decisions[0].Code}}
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Referrals.RecordPathwayEvent(r.Context(), a, page.Clock.Pathway.ID, e)
-		if err == nil {
-			return s.redirect(w, r, "/pathways/"+page.Clock.Pathway.ID, "Recorded: "+e.Kind.String()+", RTT status "+e.Status.String())
-		}
-		names := map[string]string{"rtt_status": "decision", "date": "decision_date"}
-		if !serviceErrorsAs(&page.Errors, err, names, map[string]string{"decision": "decision-" + decisions[0].Code}, "decision") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "pathway", page, []string{"decision", "decision_date", "note"})
+		return "/pathways/" + page.Clock.Pathway.ID, "Recorded: " + e.Kind.String() + ", RTT status " + e.Status.String(), err
+	})
 }

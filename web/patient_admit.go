@@ -26,15 +26,9 @@ type admitPage struct {
 }
 
 func (s *Server) loadAdmit(r *http.Request, page *admitPage) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
 	a := actorOf(r)
-	_, b, err := s.findPatient(r)
+	b, err := s.journeyPatient(r)
 	if err != nil {
-		return err
-	}
-	if err := a.Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
 	page.Banner, page.Title = b, "Admit"
@@ -116,17 +110,13 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		page.Errors.add("at", "", "Time admitted must be a real date and time, for example 2026-03-02 09:15, or empty for now")
 	}
-	if err := ad.Validate(); err != nil {
-		serviceErrors(&page.Errors, err, admitAnchors, "place")
-	}
-	if !page.Errors.Any() {
+	fp := formPost{name: "admit", page: page, order: admitFields, anchors: admitAnchors, fallback: "place"}
+	fp.check(ad.Validate())
+	return s.submit(w, r, fp, func() (string, string, error) {
 		sp, err := s.Inpatients.Admit(r.Context(), actorOf(r), ad)
-		if err == nil {
-			return s.redirect(w, r, "/spells/"+sp.ID, "Admitted")
+		if err != nil {
+			return "", "", err
 		}
-		if !serviceErrors(&page.Errors, err, admitAnchors, "place") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "admit", page, admitFields)
+		return "/spells/" + sp.ID, "Admitted", nil
+	})
 }

@@ -49,21 +49,11 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		page.Errors.add("death_time", "", "Time of death must be a time on the 24-hour clock, for example 14:30")
 	}
-	if page.Errors.Any() {
-		return s.reshow(w, r, "death", page, nil)
-	}
 	at := d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
-	err = s.Patients.RecordDeath(r.Context(), a, b.ID, at)
-	if crs.ErrorCode(err) == crs.EINVALID {
-		for field, msg := range crs.FieldErrors(err) {
-			if field == "death_time" || field == "" {
-				field = "death_date"
-			}
-			page.Errors.add(field, "death_date-day", msg)
-		}
-		return s.reshow(w, r, "death", page, nil)
-	} else if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/patients/"+b.ID, "Death recorded on "+at.Format("02-Jan-2006 15:04"))
+	fp := formPost{name: "death", page: page, names: map[string]string{"death_time": "death_date"},
+		anchors: map[string]string{"death_date": "death_date-day"}, fallback: "death_date"}
+	return s.submit(w, r, fp, func() (string, string, error) {
+		err := s.Patients.RecordDeath(r.Context(), a, b.ID, at)
+		return "/patients/" + b.ID, "Death recorded on " + at.Format("02-Jan-2006 15:04"), err
+	})
 }

@@ -13,14 +13,9 @@ func (s *Server) handleCancelPreadmission(w http.ResponseWriter, r *http.Request
 	}
 	if page.Reason == "" {
 		page.Errors.add("reason", "", "Say why the planned admission is cancelled")
-		return s.reshow(w, r, "preadmission", page, nil)
 	}
-	err := s.Inpatients.CancelPreadmission(r.Context(), actorOf(r), page.Planned.ID, page.Reason)
-	if err == nil {
-		return s.redirect(w, r, "/patients/"+page.Planned.PatientID, "Planned admission "+page.Planned.VisitNumber+" cancelled")
-	}
-	if !serviceErrors(&page.Errors, err, nil, "reason") {
-		return err
-	}
-	return s.reshow(w, r, "preadmission", page, nil)
+	return s.submit(w, r, formPost{name: "preadmission", page: page, fallback: "reason"}, func() (string, string, error) {
+		err := s.Inpatients.CancelPreadmission(r.Context(), actorOf(r), page.Planned.ID, page.Reason)
+		return "/patients/" + page.Planned.PatientID, "Planned admission " + page.Planned.VisitNumber + " cancelled", err
+	})
 }

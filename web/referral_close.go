@@ -33,28 +33,15 @@ func (s *Server) handleCloseReferral(w http.ResponseWriter, r *http.Request) err
 	} else {
 		page.Errors.add("closed_on", "", "Date closed must be a real date, for example 2026-03-02")
 	}
-	if page.RTTStatus != "" {
-		st, err := parseRTT(page.RTTStatus)
-		if err != nil {
-			page.Errors.add("rtt_status", "", "Choose an RTT status from the list")
+	c.RTTStatus = readRTT(&page.Errors, "rtt_status", page.RTTStatus)
+	fp := formPost{name: "referral", page: page, order: closeFields, fallback: "reason"}
+	fp.check(c.Validate(s.now()))
+	return s.submit(w, r, fp, func() (string, string, error) {
+		msg := "Referral closed"
+		if c.RTTStatus != 0 {
+			msg += " with RTT status " + c.RTTStatus.String()
 		}
-		c.RTTStatus = st
-	}
-	if err := c.Validate(s.now()); err != nil {
-		page.Errors.addErr(err, nil)
-	}
-	if !page.Errors.Any() {
 		err := s.Referrals.CloseReferral(r.Context(), a, page.Referral.ID, c)
-		if err == nil {
-			msg := "Referral closed"
-			if c.RTTStatus != 0 {
-				msg += " with RTT status " + c.RTTStatus.String()
-			}
-			return s.redirect(w, r, "/referrals/"+page.Referral.ID, msg)
-		}
-		if !serviceErrors(&page.Errors, err, nil, "reason") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "referral", page, closeFields)
+		return "/referrals/" + page.Referral.ID, msg, err
+	})
 }

@@ -25,14 +25,8 @@ type referralFormPage struct {
 // handleReferralForm shows the form to record a referral received for
 // the patient.
 func (s *Server) handleReferralForm(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
-	_, b, err := s.findPatient(r)
+	b, err := s.journeyPatient(r)
 	if err != nil {
-		return err
-	}
-	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
 	page := &referralFormPage{Form: referralForm{Source: "03", Priority: crs.PriorityRoutine, ConsultantLed: true,
@@ -44,15 +38,9 @@ func (s *Server) handleReferralForm(w http.ResponseWriter, r *http.Request) erro
 // handleRecordReferral records the referral; a consultant-led one opens
 // an RTT pathway whose clock starts on the day it was received.
 func (s *Server) handleRecordReferral(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
 	a := actorOf(r)
-	_, b, err := s.findPatient(r)
+	b, err := s.journeyPatient(r)
 	if err != nil {
-		return err
-	}
-	if err := a.Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
 	f := referralForm{Source: form(r, "source"), ReferrerCode: form(r, "referrer_code"), ReferrerName: form(r, "referrer_name"),
@@ -70,21 +58,16 @@ func (s *Server) handleRecordReferral(w http.ResponseWriter, r *http.Request) er
 		page.Errors.add("received_on", "", "Date received must be a real date, for example 02/03/2026")
 	}
 	ref.Normalize()
-	if err := ref.Validate(s.now()); err != nil {
-		page.Errors.addErr(err, nil)
-	}
-	if !page.Errors.Any() {
-		err = s.Referrals.RecordReferral(r.Context(), a, ref)
-		if err == nil {
-			msg := "Referral recorded"
-			if ref.PPI != "" {
-				msg += "; RTT pathway " + ref.PPI + " started, clock from " + ref.ReceivedOn.Display()
-			}
-			return s.redirect(w, r, "/referrals/"+ref.ID, msg)
+	fp := formPost{name: "referral_new", page: page, order: referralFields, fallback: "source"}
+	fp.check(ref.Validate(s.now()))
+	return s.submit(w, r, fp, func() (string, string, error) {
+		if err := s.Referrals.RecordReferral(r.Context(), a, ref); err != nil {
+			return "", "", err
 		}
-		if !serviceErrors(&page.Errors, err, nil, "source") {
-			return err
+		msg := "Referral recorded"
+		if ref.PPI != "" {
+			msg += "; RTT pathway " + ref.PPI + " started, clock from " + ref.ReceivedOn.Display()
 		}
-	}
-	return s.reshow(w, r, "referral_new", page, referralFields)
+		return "/referrals/" + ref.ID, msg, nil
+	})
 }

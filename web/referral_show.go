@@ -19,11 +19,8 @@ type referralPage struct {
 }
 
 func (s *Server) loadReferral(r *http.Request, page *referralPage) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
 	a := actorOf(r)
-	ref, err := s.Referrals.FindReferral(r.Context(), a, r.PathValue("id"))
+	ref, err := s.journeyReferral(r)
 	if err != nil {
 		return err
 	}

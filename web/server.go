@@ -8,7 +8,10 @@
 // page it holds (patient_register.go, waitlist_list.go,
 // waitlist_entry.go, ...). A handler parses the request, calls a service of
 // package crs and renders a template; it returns an error to have it shown
-// by the one error page (see fail). To add a page:
+// by the one error page (see fail). A form's handler reads the form into
+// its page and answers with s.submit (form.go): the page again with 422
+// and each problem beside its field, or a 303 on to the next page. To add
+// a page:
 //
 //  1. write templates/<page>.html defining the block "content", using the
 //     shared partials of templates/_*.html ("csrf", "text", "select",

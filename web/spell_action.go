@@ -36,9 +36,8 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 		page.Errors.add("at", "", "The time must be a real date and time, for example 2026-03-02 09:15, or empty for now")
 		return s.reshow(w, r, "spell", page, nil)
 	}
-	var err error
+	var save func() error
 	var msg string
-	anchors := map[string]string{}
 	switch action := r.PathValue("action"); action {
 	case "transfer":
 		if page.Place == "" {
@@ -47,17 +46,19 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 		}
 		t := crs.Transfer{At: at}
 		t.WardID, t.BedID, _ = strings.Cut(page.Place, "/")
-		err, msg = s.Inpatients.Transfer(ctx, a, id, t), "Transferred"
+		save, msg = func() error { return s.Inpatients.Transfer(ctx, a, id, t) }, "Transferred"
 	case "leave":
-		err, msg = s.Inpatients.StartLeave(ctx, a, id, at), "On leave; the bed is kept"
+		save, msg = func() error { return s.Inpatients.StartLeave(ctx, a, id, at) }, "On leave; the bed is kept"
 	case "return":
-		err, msg = s.Inpatients.EndLeave(ctx, a, id, at), "Back from leave"
+		save, msg = func() error { return s.Inpatients.EndLeave(ctx, a, id, at) }, "Back from leave"
 	case "discharge":
 		d := crs.Discharge{Method: page.Method, Destination: page.Dest, At: at}
-		if err = d.Validate(); err == nil {
-			err = s.Inpatients.Discharge(ctx, a, id, d)
-		}
-		msg = "Discharged"
+		save, msg = func() error {
+			if err := d.Validate(); err != nil {
+				return err
+			}
+			return s.Inpatients.Discharge(ctx, a, id, d)
+		}, "Discharged"
 	case "cancel-admission", "cancel-transfer", "cancel-discharge":
 		if page.Reason == "" {
 			page.Errors.add("reason", "reason-"+action, "Say why it was entered in error")
@@ -65,22 +66,19 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 		}
 		switch action {
 		case "cancel-admission":
-			err, msg = s.Inpatients.CancelAdmission(ctx, a, id, page.Reason), "Admission cancelled"
+			save, msg = func() error { return s.Inpatients.CancelAdmission(ctx, a, id, page.Reason) }, "Admission cancelled"
 		case "cancel-transfer":
-			err, msg = s.Inpatients.CancelTransfer(ctx, a, id, page.Reason), "Transfer cancelled"
+			save, msg = func() error { return s.Inpatients.CancelTransfer(ctx, a, id, page.Reason) }, "Transfer cancelled"
 		default:
-			err, msg = s.Inpatients.CancelDischarge(ctx, a, id, page.Reason), "Discharge cancelled"
+			save, msg = func() error { return s.Inpatients.CancelDischarge(ctx, a, id, page.Reason) }, "Discharge cancelled"
 		}
 	default:
 		return errNoPage
 	}
-	if err == nil && !page.Errors.Any() {
-		return s.redirect(w, r, "/spells/"+id, msg)
-	}
-	if err != nil && !serviceErrors(&page.Errors, err, anchors, "at") {
-		return err
-	}
-	return s.reshow(w, r, "spell", page, nil)
+	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "at"}, func() (string, string, error) {
+		err := save()
+		return "/spells/" + id, msg, err
+	})
 }
 
 // changeConsultant passes the patient's care to another consultant: a
@@ -95,16 +93,12 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 	if !ok {
 		page.Errors.add("consultant_from", "", "From must be a real date and time, for example 2026-03-30 14:00, or empty for now")
 	}
-	if !page.Errors.Any() {
+	fp := formPost{name: "spell", page: page, order: []string{"consultant", "treatment_function", "consultant_from"},
+		names: map[string]string{"at": "consultant_from"}, fallback: "consultant"}
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Inpatients.ChangeConsultant(r.Context(), actorOf(r), page.Spell.ID, page.Consultant, page.TF, from)
-		if err == nil {
-			return s.redirect(w, r, "/spells/"+page.Spell.ID, "Care passed to "+page.Consultant+": a new consultant episode")
-		}
-		if !serviceErrorsAs(&page.Errors, err, map[string]string{"at": "consultant_from"}, nil, "consultant") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "spell", page, []string{"consultant", "treatment_function", "consultant_from"})
+		return "/spells/" + page.Spell.ID, "Care passed to " + page.Consultant + ": a new consultant episode", err
+	})
 }
 
 // setExpectedDischarge records (or, left empty, clears) the date the
@@ -113,18 +107,13 @@ func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, pa
 	d, ok := parseDay(page.Expected)
 	if !ok {
 		page.Errors.add("expected_discharge", "", "Expected discharge must be a real date, for example 2026-04-02")
-	} else {
-		err := s.Inpatients.SetExpectedDischarge(r.Context(), actorOf(r), page.Spell.ID, d)
-		if err == nil {
-			msg := "Expected discharge cleared"
-			if !d.IsZero() {
-				msg = "Expected discharge " + d.Display()
-			}
-			return s.redirect(w, r, "/spells/"+page.Spell.ID, msg)
-		}
-		if !serviceErrors(&page.Errors, err, nil, "expected_discharge") {
-			return err
-		}
 	}
-	return s.reshow(w, r, "spell", page, nil)
+	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge"}, func() (string, string, error) {
+		msg := "Expected discharge cleared"
+		if !d.IsZero() {
+			msg = "Expected discharge " + d.Display()
+		}
+		err := s.Inpatients.SetExpectedDischarge(r.Context(), actorOf(r), page.Spell.ID, d)
+		return "/spells/" + page.Spell.ID, msg, err
+	})
 }

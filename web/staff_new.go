@@ -58,22 +58,13 @@ func (s *Server) handleStaffNew(w http.ResponseWriter, r *http.Request) error {
 	if p.Form.Role == "" {
 		p.Errors.add("role", "", "Choose a role")
 	}
-	if err := u.Validate(); err != nil {
-		p.Errors.addErr(err, nil)
-	}
+	fp := formPost{name: "staff_new", page: p, order: staffFields, fallback: "username"}
+	fp.check(u.Validate())
 	password := readPasswords(r, u.Username, &p.Errors)
-	if !p.Errors.Any() {
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Users.CreateUser(r.Context(), a, u, password)
-		if crs.ErrorCode(err) == crs.EINVALID {
-			p.Errors.addErr(err, nil)
-		} else if err != nil {
-			return err
-		}
-	}
-	if p.Errors.Any() {
-		return s.reshow(w, r, "staff_new", p, staffFields)
-	}
-	return s.redirect(w, r, "/staff", "User "+u.Username+" added as "+u.Role.Name()+". They can log in now.")
+		return "/staff", "User " + u.Username + " added as " + u.Role.Name() + ". They can log in now.", err
+	})
 }
 
 // readPasswords reads a password typed twice, recording in errs what is

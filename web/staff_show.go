@@ -25,11 +25,12 @@ func (s *Server) handleStaffUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.showStaffUser(w, r, http.StatusOK, &staffUserPage{Person: u})
+	return s.render(w, r, "staff_user", newStaffUserPage(r, u))
 }
 
-func (s *Server) showStaffUser(w http.ResponseWriter, r *http.Request, status int, p *staffUserPage) error {
-	p.Title, p.Nav, p.Policy = p.Person.Name, "staff", crs.PasswordPolicy
-	p.Self = p.Person.ID == actorOf(r).UserID
-	return s.renderStatus(w, r, status, "staff_user", p)
+// newStaffUserPage makes the page of user u.
+func newStaffUserPage(r *http.Request, u *crs.User) *staffUserPage {
+	p := &staffUserPage{Person: u, Policy: crs.PasswordPolicy, Self: u.ID == actorOf(r).UserID}
+	p.Title, p.Nav = u.Name, "staff"
+	return p
 }

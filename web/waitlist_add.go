@@ -56,7 +56,7 @@ func (s *Server) handleListing(w http.ResponseWriter, r *http.Request) error {
 	if err := s.loadListing(r, page); err != nil {
 		return err
 	}
-	f := page.Form
+	f, fp := page.Form, formPost{name: "listing", page: page, order: listingFields, anchors: listingAnchors, fallback: "procedure"}
 	e := &crs.WaitingListEntry{ReferralID: page.Pathway.ReferralID, PathwayID: page.Pathway.ID, PatientID: page.Pathway.PatientID,
 		IntendedManagement: f.Management, ProcedureCode: f.Procedure, ProcedureName: f.ProcedureName, Priority: f.Priority,
 		ConsultantCode: f.Consultant, TreatmentFunction: page.Pathway.TreatmentFunction, ForTreatment: true}
@@ -66,17 +66,9 @@ func (s *Server) handleListing(w http.ResponseWriter, r *http.Request) error {
 		page.Errors.add("decided_on", "", "Date of the decision must be a real date, for example 02/03/2026")
 	}
 	e.Normalize()
-	if err := e.Validate(s.now()); err != nil {
-		page.Errors.addErr(err, listingAnchors)
-	}
-	if !page.Errors.Any() {
+	fp.check(e.Validate(s.now()))
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.WaitingList.AddToWaitingList(r.Context(), actorOf(r), e)
-		if err == nil {
-			return s.redirect(w, r, "/waiting-list/"+e.ID, "Added to the waiting list for "+e.ProcedureCode)
-		}
-		if !serviceErrors(&page.Errors, err, listingAnchors, "procedure") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "listing", page, listingFields)
+		return "/waiting-list/" + e.ID, "Added to the waiting list for " + e.ProcedureCode, err
+	})
 }

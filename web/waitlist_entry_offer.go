@@ -38,23 +38,17 @@ func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
 		}
 		o.Dates = append(o.Dates, d)
 	}
-	if !page.Errors.Any() {
+	return s.submit(w, r, formPost{name: "entry", page: page, fallback: "dates"}, func() (string, string, error) {
 		err := o.Validate()
 		if err == nil {
 			err = s.WaitingList.OfferTCI(r.Context(), actorOf(r), page.Entry.ID, o)
 		}
-		if err == nil {
-			msg := "Offer recorded: not a reasonable offer (it needs two dates with 3 weeks' notice)"
-			if o.Reasonable {
-				msg = "Offer recorded: a reasonable offer"
-			}
-			return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, msg)
+		msg := "Offer recorded: not a reasonable offer (it needs two dates with 3 weeks' notice)"
+		if o.Reasonable {
+			msg = "Offer recorded: a reasonable offer"
 		}
-		if !serviceErrors(&page.Errors, err, nil, "dates") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "entry", page, nil)
+		return "/waiting-list/" + page.Entry.ID, msg, err
+	})
 }
 
 // handleRespondTCI records the patient's acceptance of one offered date,

@@ -16,21 +16,10 @@ func (s *Server) handleRemoveEntry(w http.ResponseWriter, r *http.Request) error
 	if page.RemovalReason == "" {
 		page.Errors.add("removal_reason", "removal_reason-1", "Choose why the patient is removed from the list")
 	}
-	if page.RemovalStatus != "" {
-		st, err := parseRTT(page.RemovalStatus)
-		if err != nil {
-			page.Errors.add("rtt_status", "", "Choose an RTT status from the list")
-		}
-		rm.RTTStatus = st
-	}
-	if !page.Errors.Any() {
+	rm.RTTStatus = readRTT(&page.Errors, "rtt_status", page.RemovalStatus)
+	fp := formPost{name: "entry", page: page, anchors: map[string]string{"reason": "removal_reason-1"}, fallback: "removal_reason"}
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.WaitingList.RemoveFromWaitingList(r.Context(), actorOf(r), page.Entry.ID, rm)
-		if err == nil {
-			return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, "Removed from the waiting list")
-		}
-		if !serviceErrors(&page.Errors, err, map[string]string{"reason": "removal_reason-1"}, "removal_reason") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "entry", page, nil)
+		return "/waiting-list/" + page.Entry.ID, "Removed from the waiting list", err
+	})
 }

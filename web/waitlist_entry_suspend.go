@@ -31,16 +31,10 @@ func (s *Server) handleSuspendEntry(w http.ResponseWriter, r *http.Request) erro
 	case !until.After(crs.LocalDate(s.now()).Time):
 		page.Errors.add("until", "", "Unavailable until must be a date after today")
 	}
-	if !page.Errors.Any() {
+	return s.submit(w, r, formPost{name: "entry", page: page, order: []string{"until", "reason"}, fallback: "reason"}, func() (string, string, error) {
 		err := s.WaitingList.Suspend(r.Context(), actorOf(r), page.Entry.ID, until, page.Reason)
-		if err == nil {
-			return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, "Suspended until "+until.Display()+"; the RTT clock keeps running")
-		}
-		if !serviceErrors(&page.Errors, err, nil, "reason") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "entry", page, []string{"until", "reason"})
+		return "/waiting-list/" + page.Entry.ID, "Suspended until " + until.Display() + "; the RTT clock keeps running", err
+	})
 }
 
 // handleResumeEntry ends a suspension: the patient can be offered dates
