@@ -105,19 +105,12 @@ func (s *Server) handleCreateClinic(w http.ResponseWriter, r *http.Request) erro
 		page.Errors.add("location", "", "Choose a clinic room of this trust from the list")
 	}
 	c.Sessions = []crs.ClinicSession{sess}
-	if err := c.Validate(); err != nil {
-		serviceErrorsAs(&page.Errors, err, clinicNames, nil, "code")
-	}
-	if !page.Errors.Any() {
+	fp := formPost{name: "clinics", page: page, order: clinicFields, names: clinicNames, fallback: "code"}
+	fp.check(c.Validate())
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Outpatients.CreateClinic(r.Context(), a, c)
-		if err == nil {
-			return s.redirect(w, r, "/clinics/"+c.ID, "Clinic "+c.Code+" created. Make its slots for the weeks it is held.")
-		}
-		if !serviceErrorsAs(&page.Errors, err, clinicNames, nil, "code") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "clinics", page, clinicFields)
+		return "/clinics/" + c.ID, "Clinic " + c.Code + " created. Make its slots for the weeks it is held.", err
+	})
 }
 
 // hasRoom reports whether id is one of the rooms.

@@ -23,6 +23,151 @@ func (s *Server) reshow(w http.ResponseWriter, r *http.Request, name string, pag
 	return s.renderStatus(w, r, http.StatusUnprocessableEntity, name, page)
 }
 
+// form returns the trimmed value of a submitted form field.
+func form(r *http.Request, k string) string { return strings.TrimSpace(r.FormValue(k)) }
+
+// parseDay reads a date as a date input sends it (YYYY-MM-DD) or typed
+// as DD/MM/YYYY where the browser shows a text box; empty gives the zero
+// date.
+func parseDay(s string) (crs.Date, bool) {
+	if s == "" {
+		return crs.Date{}, true
+	}
+	d, err := crs.ParseDate(s)
+	return d, err == nil
+}
+
+// parseWhen reads a time in UK time as a datetime-local input sends it
+// ("2006-01-02T15:04"), or typed as "DD/MM/YYYY HH:MM" or "HH:MM" (today)
+// where the browser shows a text box; empty gives the zero time, which
+// the services take as now.
+func parseWhen(s string, now time.Time) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	s = strings.Join(strings.Fields(strings.Replace(s, "T", " ", 1)), " ")
+	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, crs.London); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if hh, mm, ok := parseClock(s); ok {
+		y, m, d := now.In(crs.London).Date()
+		return time.Date(y, m, d, hh, mm, 0, 0, crs.London).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+// parseClock reads a time of day written HH:MM (or HHMM).
+func parseClock(s string) (int, int, bool) {
+	s = strings.ReplaceAll(s, ".", ":")
+	if len(s) == 4 && !strings.Contains(s, ":") {
+		s = s[:2] + ":" + s[2:]
+	}
+	h, m, found := strings.Cut(s, ":")
+	if !found {
+		return 0, 0, false
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
+		return 0, 0, false
+	}
+	return hh, mm, true
+}
+
+// formPost is how a page shows the answer to one of its forms: the page
+// (its template and data, with the form as typed), the order of the
+// form's fields for the error summary, and where a service's refusal
+// goes.
+type formPost struct {
+	name    string            // the page's template
+	page    pager             // the page's data; problems found reading the form are in its Errors
+	order   []string          // the form's fields in page order; nil keeps the order found
+	names   map[string]string // a service's field → the form's input, where they differ
+	anchors map[string]string // a form field → the id of its first input, where they differ
+	// fallback is the field a refusal that names no field stands
+	// beside; "" leaves such a refusal to the error page.
+	fallback string
+	// reload reads what the page shows around the form (the free slots
+	// of a booking, the feeds), only when the form is shown again.
+	reload func() error
+}
+
+// submit answers a form: when reading it found problems, or save
+// returns a refusal the form can show, it shows the page again with
+// 422, each problem beside its field and in the error summary (see
+// check); otherwise it sends the user with 303 to the address save
+// returns, with its flash message. Any other error of save is returned
+// for the error page. save is not called when the form has problems.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, f formPost, save func() (to, flash string, err error)) error {
+	if !f.page.page().Errors.Any() {
+		to, flash, err := save()
+		if err == nil {
+			return s.redirect(w, r, to, flash)
+		}
+		if !f.check(err) {
+			return err
+		}
+	}
+	if f.reload != nil {
+		if err := f.reload(); err != nil {
+			return err
+		}
+	}
+	return s.reshow(w, r, f.name, f.page, f.order)
+}
+
+// check puts a refusal of the form beside its fields and reports whether
+// it was one: EINVALID, or ECONFLICT such as a slot taken a moment ago,
+// each field error beside its input (named as f.names says) and one
+// that names no field beside f.fallback. Other errors, and nil, are
+// left alone. It is also how a handler records what the domain's
+// Validate finds in the form before calling the service.
+func (f formPost) check(err error) bool {
+	switch crs.ErrorCode(err) {
+	case crs.EINVALID, crs.ECONFLICT:
+	default:
+		return false
+	}
+	fe := crs.FieldErrors(err)
+	if _, ok := fe[""]; ok && f.fallback == "" {
+		return false
+	}
+	errs := &f.page.page().Errors
+	for field, msg := range fe {
+		if field == "" {
+			field = f.fallback
+		}
+		if alias, ok := f.names[field]; ok {
+			field = alias
+		} else if alias, ok := fieldAliases[field]; ok {
+			field = alias
+		}
+		errs.add(field, f.anchors[field], msg)
+	}
+	return true
+}
+
+// fieldAliases names the form field that holds a service's field: the
+// ward and bed are chosen together in one "place" select.
+var fieldAliases = map[string]string{"ward": "place", "bed": "place", "kind": "departure"}
+
+// readPeriod reads a period typed in two datetime-local inputs, in UK
+// time, with an error for each input that cannot be read.
+func readPeriod(r *http.Request, fromField, toField string) (from, to time.Time, err error) {
+	var es crs.Errors
+	read := func(field, what string) time.Time {
+		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue(field)), crs.London)
+		if err != nil {
+			es = append(es, crs.FieldErrorf(field, "enter the %s of the period as a date and time, such as 2026-03-02 09:00", what))
+		}
+		return t.UTC()
+	}
+	from, to = read(fromField, "start"), read(toField, "end")
+	return from, to, es.Err()
+}
+
 // patientForm is the demographics form of the register and edit pages
 // (templates/_patient_form.html), as typed: it is shown again with the
 // user's input when something is wrong.

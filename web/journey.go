@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -19,83 +18,6 @@ import (
 // errNoJourney is the error of a journey page on a server set up without
 // the journey's services.
 var errNoJourney = crs.Errorf(crs.ENOTFOUND, "The patient journey is not switched on in this service.")
-
-// form returns the trimmed value of a submitted form field.
-func form(r *http.Request, k string) string { return strings.TrimSpace(r.FormValue(k)) }
-
-// serviceErrors puts a service's refusal of a form beside its fields and
-// reports whether it was one (EINVALID with fields, or a field-level
-// conflict such as a slot taken a moment ago). Other errors are left to
-// the error page.
-func serviceErrors(errs *formErrors, err error, anchors map[string]string, fallback string) bool {
-	return serviceErrorsAs(errs, err, nil, anchors, fallback)
-}
-
-// serviceErrorsAs is serviceErrors for a form whose inputs are named
-// other than the service's fields, as where two forms of one page each
-// have a time: names maps the service's field to the form's.
-func serviceErrorsAs(errs *formErrors, err error, names, anchors map[string]string, fallback string) bool {
-	switch crs.ErrorCode(err) {
-	case crs.EINVALID, crs.ECONFLICT:
-	default:
-		return false
-	}
-	fe := crs.FieldErrors(err)
-	if len(fe) == 0 {
-		if crs.ErrorCode(err) == crs.ECONFLICT {
-			return false
-		}
-		fe = map[string]string{fallback: crs.ErrorMessage(err)}
-	}
-	for f, msg := range fe {
-		if f == "" {
-			f = fallback
-		}
-		if alias, ok := names[f]; ok {
-			f = alias
-		} else if alias, ok := fieldAliases[f]; ok {
-			f = alias
-		}
-		errs.add(f, anchors[f], msg)
-	}
-	return true
-}
-
-// fieldAliases names the form field that holds a service's field: the
-// ward and bed are chosen together in one "place" select.
-var fieldAliases = map[string]string{"ward": "place", "bed": "place", "kind": "departure"}
-
-// parseDay reads a date as a date input sends it (YYYY-MM-DD) or typed
-// as DD/MM/YYYY where the browser shows a text box; empty gives the zero
-// date.
-func parseDay(s string) (crs.Date, bool) {
-	if s == "" {
-		return crs.Date{}, true
-	}
-	d, err := crs.ParseDate(s)
-	return d, err == nil
-}
-
-// parseWhen reads a time in UK time as a datetime-local input sends it
-// ("2006-01-02T15:04"), or typed as "DD/MM/YYYY HH:MM" or "HH:MM" (today)
-// where the browser shows a text box; empty gives the zero time, which
-// the services take as now.
-func parseWhen(s string, now time.Time) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, true
-	}
-	s = strings.Join(strings.Fields(strings.Replace(s, "T", " ", 1)), " ")
-	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, crs.London); err == nil {
-			return t.UTC(), true
-		}
-	}
-	if hh, mm, ok := parseClock(s); ok {
-		y, m, d := now.In(crs.London).Date()
-		return time.Date(y, m, d, hh, mm, 0, 0, crs.London).UTC(), true
-	}
-	return time.Time{}, false
-}
 
 // rttStatusCodes lists the national RTT period statuses for a select.
 func rttStatusCodes() []nhs.Code {
@@ -196,6 +118,33 @@ func (s *Server) needJourney() error {
 	return nil
 }
 
+// journeyPatient reads the patient of a journey form under
+// /patients/{id}/ (a referral, an A&E arrival, an admission) for its
+// banner, once the journey is switched on and the user may manage
+// pathways.
+func (s *Server) journeyPatient(r *http.Request) (*banner, error) {
+	if err := s.needJourney(); err != nil {
+		return nil, err
+	}
+	_, b, err := s.findPatient(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// journeyReferral reads the referral of the address's {id}, once the
+// journey is switched on.
+func (s *Server) journeyReferral(r *http.Request) (*crs.Referral, error) {
+	if err := s.needJourney(); err != nil {
+		return nil, err
+	}
+	return s.Referrals.FindReferral(r.Context(), actorOf(r), r.PathValue("id"))
+}
+
 // patientBanner reads a patient by id for the banner of a journey page.
 func (s *Server) patientBanner(r *http.Request, id string) (*banner, error) {
 	p, err := s.Patients.FindPatient(r.Context(), actorOf(r), id)
@@ -205,8 +154,18 @@ func (s *Server) patientBanner(r *http.Request, id string) (*banner, error) {
 	return s.newBanner(r, p), nil
 }
 
-// parseRTT reads an RTT status chosen from a select.
-func parseRTT(s string) (rtt.Status, error) { return rtt.ParseStatus(s) }
+// readRTT reads an RTT status chosen from the select named field, none
+// when empty, recording in errs a choice that is not on the list.
+func readRTT(errs *formErrors, field, value string) rtt.Status {
+	if value == "" {
+		return 0
+	}
+	st, err := rtt.ParseStatus(value)
+	if err != nil {
+		errs.add(field, "", "Choose an RTT status from the list")
+	}
+	return st
+}
 
 // placeField is the data of the ward and bed select (templates/_places.html).
 type placeField struct {

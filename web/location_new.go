@@ -111,17 +111,10 @@ func (s *Server) handleLocationNew(w http.ResponseWriter, r *http.Request) error
 	case crs.LocationED:
 		l.EDType = f.EDType
 	}
-	if err := l.ValidateNew(parentKind); err != nil {
-		p.Errors.addErr(err, locationAnchors)
-	}
-	if !p.Errors.Any() {
+	fp := formPost{name: "location_new", page: p, order: locationFields, anchors: locationAnchors, fallback: "code"}
+	fp.check(l.ValidateNew(parentKind))
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Orgs.CreateLocation(r.Context(), actorOf(r), l)
-		if err == nil {
-			return s.redirect(w, r, "/locations#loc-"+l.ID, sentence(p.Kind.Name())+" "+l.Code+" "+l.Name+" added.")
-		}
-		if !serviceErrors(&p.Errors, err, locationAnchors, "code") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "location_new", p, locationFields)
+		return "/locations#loc-" + l.ID, sentence(p.Kind.Name()) + " " + l.Code + " " + l.Name + " added.", err
+	})
 }

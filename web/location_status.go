@@ -29,14 +29,11 @@ func (s *Server) handleLocationStatus(w http.ResponseWriter, r *http.Request) er
 	field := "status-" + bed.ID
 	l := *bed
 	l.Status = crs.BedStatus(p.Status)
-	err := l.Validate()
-	if err == nil {
-		if err = s.Orgs.UpdateLocation(r.Context(), actorOf(r), &l); err == nil {
-			return s.redirect(w, r, "/locations#loc-"+bed.ID, "Bed "+bed.Code+" is now "+strings.ToLower(bedStatusName(l.Status))+".")
+	return s.submit(w, r, formPost{name: "locations", page: p, names: map[string]string{"status": field}, fallback: field}, func() (string, string, error) {
+		err := l.Validate()
+		if err == nil {
+			err = s.Orgs.UpdateLocation(r.Context(), actorOf(r), &l)
 		}
-	}
-	if !serviceErrorsAs(&p.Errors, err, map[string]string{"status": field}, nil, field) {
-		return err
-	}
-	return s.reshow(w, r, "locations", p, nil)
+		return "/locations#loc-" + bed.ID, "Bed " + bed.Code + " is now " + strings.ToLower(bedStatusName(l.Status)) + ".", err
+	})
 }

@@ -115,19 +115,13 @@ func (s *Server) handleRecordPlanned(w http.ResponseWriter, r *http.Request) err
 	}
 	c := *p
 	c.Normalize()
-	if err := c.Validate(); err != nil {
-		page.Errors.addErr(err, plannedAnchors)
-	}
-	if !page.Errors.Any() {
+	fp := formPost{name: "preadmission_new", page: page, order: plannedFields, names: map[string]string{"ward": "ward"}, anchors: plannedAnchors,
+		fallback: "expected_on"}
+	fp.check(c.Validate())
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Inpatients.RecordPreadmission(r.Context(), actorOf(r), p)
-		if err == nil {
-			return s.redirect(w, r, "/preadmissions/"+p.ID, "Planned admission "+p.VisitNumber+" recorded for "+p.Expected())
-		}
-		if !serviceErrorsAs(&page.Errors, err, map[string]string{"ward": "ward"}, plannedAnchors, "expected_on") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "preadmission_new", page, plannedFields)
+		return "/preadmissions/" + p.ID, "Planned admission " + p.VisitNumber + " recorded for " + p.Expected(), err
+	})
 }
 
 // hasWard reports whether id is one of the wards.

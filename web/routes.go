@@ -1,6 +1,8 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+)
 
 // routes lists every route of the user interface. Later areas (patient
 // journey, HL7 message log, boards) add their lines here, each pointing at
@@ -115,4 +117,20 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 // handleNotFound shows the page-not-found page for any unknown address.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
 	return errNoPage
+}
+
+// messageRoutes lists the interface analyst's pages, served by m: the
+// message log, one message, resend, skip and reprocess, and the feeds.
+func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
+	if m == nil {
+		return
+	}
+	mux.Handle("GET /messages", s.authed(s.handleMessages(m)))
+	mux.Handle("GET /messages/{id}", s.authed(s.handleMessage(m)))
+	mux.Handle("POST /messages/{id}/resend", s.authed(s.handleResendMessage(m)))
+	mux.Handle("POST /messages/{id}/skip", s.authed(s.handleSkipMessage(m)))
+	mux.Handle("POST /messages/{id}/reprocess", s.authed(s.handleReprocessMessage(m)))
+	mux.Handle("POST /messages/reprocess", s.authed(s.handleReprocessRange(m)))
+	mux.Handle("POST /feeds/{id}/resend", s.authed(s.handleResendRange(m)))
+	mux.Handle("GET /feeds", s.authed(s.handleFeeds(m)))
 }

@@ -4,17 +4,21 @@
 // our own CSS after the NHS design system, with a small script of our own
 // for search as you type; every page works without JavaScript.
 //
-// Each page or action lives in a file of its own (login.go, search.go,
-// register.go, ...). A handler parses the request, calls a service of
+// Each page or action lives in a file of its own named noun_verb for the
+// page it holds (patient_register.go, waitlist_list.go,
+// waitlist_entry.go, ...). A handler parses the request, calls a service of
 // package crs and renders a template; it returns an error to have it shown
-// by the one error page (see fail). To add a page:
+// by the one error page (see fail). A form's handler reads the form into
+// its page and answers with s.submit (form.go): the page again with 422
+// and each problem beside its field, or a 303 on to the next page. To add
+// a page:
 //
 //  1. write templates/<page>.html defining the block "content", using the
 //     shared partials of templates/_*.html ("csrf", "text", "select",
 //     "radios", "date", "patient_form"); the layout adds the header, the
 //     patient banner (when pageData.Banner is set), the flash message and
 //     the error summary (pageData.Errors);
-//  2. write <page>.go with a data type embedding pageData and a
+//  2. write <noun>_<verb>.go with a data type embedding pageData and a
 //     handlerFunc that fills it and calls s.render(w, r, "<page>", data);
 //  3. list its route in routes (routes.go) wrapped in s.authed (logged in,
 //     CSRF checked on POST) or s.public.
@@ -250,4 +254,31 @@ func purpose(r crs.Role) string {
 	default:
 		return "administration"
 	}
+}
+
+// MessageService is what the interface analyst's pages use: the message
+// log and the outbound feeds of crs.MessageService, resending a period
+// of a feed, and the message as a tree of named fields. The integration
+// engine (interfaces.Engine) is one.
+type MessageService interface {
+	crs.MessageService
+	// CountMessages counts the trust's messages matching q (its cursors
+	// aside), stopping at most.
+	CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error)
+	// Channels lists the trust's inbound interfaces and outbound
+	// destinations.
+	Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, []*crs.Destination, error)
+	// ResendRange queues again every message to a destination created
+	// between from and to, in their order, and returns how many.
+	ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error)
+	// ReprocessRange reprocesses, oldest first, the messages of an
+	// inbound interface received between from and to that are in error,
+	// and reports what became of them.
+	ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string, from, to time.Time) (crs.ReprocessReport, error)
+	// MessageHistory lists the events about a message (its reprocesses),
+	// newest first.
+	MessageHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error)
+	// MessageTree writes the message for people to read: each segment
+	// and field with its number and HL7 name.
+	MessageTree(m *crs.Message) string
 }

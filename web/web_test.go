@@ -32,7 +32,13 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	clock := crs.NewFixedClock(storetest.Epoch)
-	db := storetest.OpenSQLite(t, clock)
+	return newEnvOn(t, storetest.OpenSQLite(t, clock), clock)
+}
+
+// newEnvOn starts the server on db, a fresh database of either engine
+// whose clock is clock, with two trusts.
+func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
+	t.Helper()
 	e := &env{t: t, db: db, clock: clock, ps: store.NewPatientService(db)}
 	e.a = storetest.NewTrust(t, db, "RAA")
 	e.b = storetest.NewTrust(t, db, "RBB")

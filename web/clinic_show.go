@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -14,44 +13,6 @@ import (
 // a day, with the patient, so the clinic list shows who is booked.
 type clinicAppointmentLister interface {
 	FindClinicAppointments(ctx context.Context, a crs.Actor, clinicID string, day crs.Date) ([]*crs.Appointment, error)
-}
-
-// clinicsPage is the data of the clinic list and its create a clinic
-// form (shown to those who set up clinics).
-type clinicsPage struct {
-	pageData
-	Clinics []*crs.Clinic
-	Rooms   []*crs.Location // the trust's clinic rooms, for the create form
-	Form    clinicForm
-}
-
-// loadClinics reads the trust's clinics and, for those who set clinics
-// up, its clinic rooms.
-func (s *Server) loadClinics(r *http.Request, page *clinicsPage) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
-	a := actorOf(r)
-	if err := canSeeClinics(a); err != nil {
-		return err
-	}
-	cs, err := s.Outpatients.FindClinics(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	page.Clinics = cs
-	page.Title, page.Nav = "Clinics", "clinics"
-	page.Rooms, err = s.clinicRooms(r)
-	return err
-}
-
-// handleClinics lists the trust's outpatient clinics.
-func (s *Server) handleClinics(w http.ResponseWriter, r *http.Request) error {
-	page := &clinicsPage{Form: clinicForm{SlotMinutes: "15", SlotType: crs.SlotNew}}
-	if err := s.loadClinics(r, page); err != nil {
-		return err
-	}
-	return s.render(w, r, "clinics", page)
 }
 
 // clinicPage is the data of one clinic's day.
@@ -79,35 +40,6 @@ func (s *Server) handleClinic(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.From, page.To = page.Day.String(), crs.Date{Time: page.Day.AddDate(0, 0, 27)}.String()
 	return s.render(w, r, "clinic", page)
-}
-
-// handleGenerateSlots makes the clinic's bookable slots from its weekly
-// sessions for the dates from..to; slots already made are kept.
-func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) error {
-	page := &clinicPage{From: form(r, "from"), To: form(r, "to")}
-	if err := s.loadClinic(r, page); err != nil {
-		return err
-	}
-	from, ok := parseDay(page.From)
-	if !ok || from.IsZero() {
-		page.Errors.add("from", "", "First date must be a real date, for example 2026-03-02")
-	}
-	to, ok := parseDay(page.To)
-	if !ok || to.IsZero() {
-		page.Errors.add("to", "", "Last date must be a real date, for example 2026-03-29")
-	}
-	if !page.Errors.Any() {
-		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
-		if err == nil {
-			return s.redirect(w, r, "/clinics/"+page.Clinic.ID+"?date="+from.String(),
-				fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()))
-		}
-		if !serviceErrors(&page.Errors, err, nil, "from") {
-			return err
-		}
-	}
-	page.Errors.sortBy([]string{"from", "to"})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "clinic", page)
 }
 
 // loadClinic reads the clinic and its slots on the day of ?date= (today

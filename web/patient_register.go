@@ -37,10 +37,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	p := &crs.Patient{}
 	page.Form.apply(p, &page.Errors)
 	s.check(p, &page.Errors)
-	if page.Errors.Any() {
-		return s.reshow(w, r, "register", page, nil)
-	}
-	if r.PostFormValue("confirm") != "1" {
+	if !page.Errors.Any() && r.PostFormValue("confirm") != "1" {
 		dups, err := s.Patients.FindDuplicates(r.Context(), a, p)
 		if err != nil {
 			return err
@@ -51,12 +48,8 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 			return s.render(w, r, "register", page)
 		}
 	}
-	err := s.Patients.RegisterPatient(r.Context(), a, p)
-	if code := crs.ErrorCode(err); code == crs.EINVALID || (code == crs.ECONFLICT && crs.ErrorField(err) != "") {
-		page.Errors.addErr(err, patientAnchors)
-		return s.reshow(w, r, "register", page, patientFields)
-	} else if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/patients/"+p.ID, "Registered with hospital number "+p.MRN)
+	return s.submit(w, r, formPost{name: "register", page: page, order: patientFields, anchors: patientAnchors}, func() (string, string, error) {
+		err := s.Patients.RegisterPatient(r.Context(), a, p)
+		return "/patients/" + p.ID, "Registered with hospital number " + p.MRN, err
+	})
 }

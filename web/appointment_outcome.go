@@ -39,6 +39,7 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request) error {
 	if ap.Status == crs.AppointmentDNA {
 		anchors["next_step"] = "next_step-rebook"
 	}
+	fp := formPost{name: "appointment", page: page, order: outcomeFields, anchors: anchors, fallback: "rtt_status"}
 	o := &crs.Outcome{NextStep: f.NextStep, Note: f.Note}
 	if ap.Status == crs.AppointmentAttended {
 		if f.RTTStatus == "" {
@@ -64,28 +65,18 @@ func (s *Server) handleOutcome(w http.ResponseWriter, r *http.Request) error {
 			ProcedureName: f.ProcedureName, Priority: f.Priority, ConsultantCode: f.Consultant, TreatmentFunction: page.Referral.TreatmentFunction,
 			ForTreatment: true}
 		e.Normalize()
-		if err := e.Validate(s.now()); err != nil {
-			page.Errors.addErr(err, anchors)
-		}
+		fp.check(e.Validate(s.now()))
 		o.Listing = e
 	}
 	if !page.Errors.Any() {
-		if err := o.Validate(); err != nil {
-			page.Errors.addErr(err, anchors)
-		}
+		fp.check(o.Validate())
 	}
-	if !page.Errors.Any() {
+	return s.submit(w, r, fp, func() (string, string, error) {
+		msg := "Outcome recorded"
+		if o.RTTStatus != 0 {
+			msg += " with RTT status " + o.RTTStatus.String()
+		}
 		err := s.Outpatients.RecordOutcome(r.Context(), actorOf(r), ap.ID, o)
-		if err == nil {
-			msg := "Outcome recorded"
-			if o.RTTStatus != 0 {
-				msg += " with RTT status " + o.RTTStatus.String()
-			}
-			return s.redirect(w, r, "/referrals/"+page.Referral.ID, msg)
-		}
-		if !serviceErrors(&page.Errors, err, anchors, "rtt_status") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "appointment", page, outcomeFields)
+		return "/referrals/" + page.Referral.ID, msg, err
+	})
 }

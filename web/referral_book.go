@@ -83,14 +83,10 @@ func (s *Server) loadBooking(r *http.Request, ref *crs.Referral, page *bookingPa
 
 // handleBookForm shows the free slots a referral can be booked into.
 func (s *Server) handleBookForm(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
+	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActManagePathways); err != nil {
-		return err
-	}
-	ref, err := s.Referrals.FindReferral(r.Context(), a, r.PathValue("id"))
+	ref, err := s.journeyReferral(r)
 	if err != nil {
 		return err
 	}
@@ -104,11 +100,8 @@ func (s *Server) handleBookForm(w http.ResponseWriter, r *http.Request) error {
 
 // handleBook books the referral into the chosen slot.
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
 	a := actorOf(r)
-	ref, err := s.Referrals.FindReferral(r.Context(), a, r.PathValue("id"))
+	ref, err := s.journeyReferral(r)
 	if err != nil {
 		return err
 	}
@@ -116,19 +109,29 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) error {
 	page.Title = "Book an appointment"
 	if page.Slot == "" {
 		page.Errors.add("slot", "slots", "Choose a free slot")
-	} else {
+	}
+	return s.submit(w, r, s.bookingForm(r, ref, page), func() (string, string, error) {
 		ap, err := s.Outpatients.BookAppointment(r.Context(), a, crs.Booking{ReferralID: ref.ID, SlotID: page.Slot})
-		if err == nil {
-			return s.redirect(w, r, "/appointments/"+ap.ID, "Booked for "+ap.Start.In(crs.London).Format("Monday 02-Jan-2006 15:04"))
+		if err != nil {
+			return "", "", slotRefusal(err)
 		}
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			page.Errors.add("slot", "slots", "That slot is not one of this trust's clinic slots; choose a free slot from the list")
-		} else if !serviceErrors(&page.Errors, err, map[string]string{"slot": "slots"}, "slot") {
-			return err
-		}
+		return "/appointments/" + ap.ID, "Booked for " + ap.Start.In(crs.London).Format("Monday 02-Jan-2006 15:04"), nil
+	})
+}
+
+// bookingForm is the booking page's form (booking or rescheduling into a
+// slot): a refusal stands beside the slot list, and the free slots are
+// read again when the form is shown again.
+func (s *Server) bookingForm(r *http.Request, ref *crs.Referral, page *bookingPage) formPost {
+	return formPost{name: "booking", page: page, anchors: map[string]string{"slot": "slots"}, fallback: "slot",
+		reload: func() error { return s.loadBooking(r, ref, page) }}
+}
+
+// slotRefusal turns a booking into a slot that is not one of the trust's
+// into a refusal beside the slot list.
+func slotRefusal(err error) error {
+	if crs.ErrorCode(err) == crs.ENOTFOUND && crs.ErrorField(err) == "slot" {
+		return crs.FieldErrorf("slot", "That slot is not one of this trust's clinic slots; choose a free slot from the list")
 	}
-	if err := s.loadBooking(r, ref, page); err != nil {
-		return err
-	}
-	return s.reshow(w, r, "booking", page, nil)
+	return err
 }

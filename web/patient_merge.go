@@ -30,23 +30,33 @@ type compareRow struct {
 	Differs     bool
 }
 
-// handleMergeForm shows the merge page of a record. Without ?other= it
-// lets the user find the other record (by hospital number, NHS number or
-// a search); with it, it shows both records side by side, differences
-// marked, and asks which to keep.
-func (s *Server) handleMergeForm(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActMergePatients); err != nil {
+// loadMerge reads the record of the address for the merge page, once
+// the user may merge records.
+func (s *Server) loadMerge(r *http.Request, page *mergePage) error {
+	if err := actorOf(r).Authorize(crs.ActMergePatients); err != nil {
 		return err
 	}
 	p, b, err := s.findPatient(r)
 	if err != nil {
 		return err
 	}
-	page := &mergePage{Patient: p, Find: strings.TrimSpace(r.URL.Query().Get("find"))}
-	page.Title, page.Banner = "Merge records", b
+	page.Patient, page.Title, page.Banner = p, "Merge records", b
+	return nil
+}
+
+// handleMergeForm shows the merge page of a record. Without ?other= it
+// lets the user find the other record (by hospital number, NHS number or
+// a search); with it, it shows both records side by side, differences
+// marked, and asks which to keep.
+func (s *Server) handleMergeForm(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	page := &mergePage{Find: strings.TrimSpace(r.URL.Query().Get("find"))}
+	if err := s.loadMerge(r, page); err != nil {
+		return err
+	}
+	p := page.Patient
 	if p.Merged() {
-		return crs.Errorf(crs.ECONFLICT, "this record is already merged into hospital number %s", b.MergedIntoMRN)
+		return crs.Errorf(crs.ECONFLICT, "this record is already merged into hospital number %s", page.Banner.MergedIntoMRN)
 	}
 	if other := r.URL.Query().Get("other"); other != "" {
 		if err := s.compare(r, page, other); err != nil {
@@ -126,15 +136,11 @@ func (s *Server) compare(r *http.Request, page *mergePage, otherID string) error
 // major, the other the minor, which afterwards points to the major.
 func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
-	if err := a.Authorize(crs.ActMergePatients); err != nil {
+	page := &mergePage{Keep: r.PostFormValue("keep"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if err := s.loadMerge(r, page); err != nil {
 		return err
 	}
-	p, b, err := s.findPatient(r)
-	if err != nil {
-		return err
-	}
-	page := &mergePage{Patient: p, Keep: r.PostFormValue("keep"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	page.Title, page.Banner = "Merge records", b
+	p := page.Patient
 	if err := s.compare(r, page, r.PostFormValue("other")); err != nil {
 		return err
 	}
@@ -150,31 +156,8 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) error {
 	if page.Reason == "" {
 		page.Errors.add("reason", "", "Enter why these records are the same patient")
 	}
-	if page.Errors.Any() {
-		return s.reshow(w, r, "merge", page, nil)
-	}
-	if err := s.Patients.MergePatients(r.Context(), a, major.ID, minor.ID, page.Reason); err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/patients/"+major.ID, "Hospital number "+minor.MRN+" merged into hospital number "+major.MRN)
-}
-
-// handleUnmerge reverses the merge of this (minor) record.
-func (s *Server) handleUnmerge(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActMergePatients); err != nil {
-		return err
-	}
-	p, _, err := s.findPatient(r)
-	if err != nil {
-		return err
-	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if reason == "" {
-		reason = "unmerged from the record page"
-	}
-	if err := s.Patients.UnmergePatient(r.Context(), a, p.ID, reason); err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/patients/"+p.ID, "Hospital number "+p.MRN+" unmerged: it is a record of its own again")
+	return s.submit(w, r, formPost{name: "merge", page: page}, func() (string, string, error) {
+		err := s.Patients.MergePatients(r.Context(), a, major.ID, minor.ID, page.Reason)
+		return "/patients/" + major.ID, "Hospital number " + minor.MRN + " merged into hospital number " + major.MRN, err
+	})
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,55 +12,12 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// MessageService is what the interface analyst's pages use: the message
-// log and the outbound feeds of crs.MessageService, resending a period
-// of a feed, and the message as a tree of named fields. The integration
-// engine (interfaces.Engine) is one.
-type MessageService interface {
-	crs.MessageService
-	// CountMessages counts the trust's messages matching q (its cursors
-	// aside), stopping at most.
-	CountMessages(ctx context.Context, a crs.Actor, q crs.MessageQuery, most int) (int, error)
-	// Channels lists the trust's inbound interfaces and outbound
-	// destinations.
-	Channels(ctx context.Context, a crs.Actor) ([]*crs.Interface, []*crs.Destination, error)
-	// ResendRange queues again every message to a destination created
-	// between from and to, in their order, and returns how many.
-	ResendRange(ctx context.Context, a crs.Actor, destID string, from, to time.Time) (int, error)
-	// ReprocessRange reprocesses, oldest first, the messages of an
-	// inbound interface received between from and to that are in error,
-	// and reports what became of them.
-	ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string, from, to time.Time) (crs.ReprocessReport, error)
-	// MessageHistory lists the events about a message (its reprocesses),
-	// newest first.
-	MessageHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error)
-	// MessageTree writes the message for people to read: each segment
-	// and field with its number and HL7 name.
-	MessageTree(m *crs.Message) string
-}
-
 // messagePageSize is how many messages a page of the log lists.
 const messagePageSize = 50
 
 // messageCountMost is as far as the log page counts the messages a
 // search matches; beyond it the page says "more than".
 const messageCountMost = 10000
-
-// messageRoutes lists the interface analyst's pages, served by m: the
-// message log, one message, resend, skip and reprocess, and the feeds.
-func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
-	if m == nil {
-		return
-	}
-	mux.Handle("GET /messages", s.authed(s.handleMessages(m)))
-	mux.Handle("GET /messages/{id}", s.authed(s.handleMessage(m)))
-	mux.Handle("POST /messages/{id}/resend", s.authed(s.handleResendMessage(m)))
-	mux.Handle("POST /messages/{id}/skip", s.authed(s.handleSkipMessage(m)))
-	mux.Handle("POST /messages/{id}/reprocess", s.authed(s.handleReprocessMessage(m)))
-	mux.Handle("POST /messages/reprocess", s.authed(s.handleReprocessRange(m)))
-	mux.Handle("POST /feeds/{id}/resend", s.authed(s.handleResendRange(m)))
-	mux.Handle("GET /feeds", s.authed(s.handleFeeds(m)))
-}
 
 // messagesPage is the data of the message log.
 type messagesPage struct {
@@ -169,8 +125,8 @@ var messageSearchOrder = []string{"patient", "control_id", "type", "status", "di
 
 func (s *Server) handleMessages(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		page, err := s.messageLog(r, m, r.URL.Query())
-		if err != nil {
+		page := &messagesPage{}
+		if err := s.messageLog(r, m, r.URL.Query(), page); err != nil {
 			return err
 		}
 		if page.Errors.Any() {
@@ -180,15 +136,15 @@ func (s *Server) handleMessages(m MessageService) handlerFunc {
 	}
 }
 
-// messageLog builds the message log page of the search in v. A search
-// that cannot be run comes back with its errors and no messages.
-func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*messagesPage, error) {
+// messageLog fills the message log page with the search in v. A search
+// that cannot be run leaves the page with its errors and no messages.
+func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values, page *messagesPage) error {
 	a := actorOf(r)
-	page := &messagesPage{Q: messageSearchOf(v), Statuses: messageStatuses}
+	page.Q, page.Statuses = messageSearchOf(v), messageStatuses
 	page.Title, page.Nav = "Message log", "messages"
 	var err error
 	if page.Interfaces, page.Destinations, err = m.Channels(r.Context(), a); err != nil {
-		return nil, err
+		return err
 	}
 	q, mrn, err := page.Q.query()
 	page.Errors.addErr(err, nil)
@@ -200,19 +156,19 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 		case crs.ErrorCode(err) == crs.ENOTFOUND:
 			page.Errors.add("patient", "", "no patient has hospital number "+mrn+"; enter a hospital number or a 10-digit NHS number")
 		default:
-			return nil, err
+			return err
 		}
 	}
 	if page.Q.Channel != "" && !page.knownChannel(page.Q.Channel) {
 		page.Errors.add("channel", "", "choose an interface or destination from the list")
 	}
-	if page.Errors.Any() {
+	if page.searchRefused() {
 		page.Errors.sortBy(messageSearchOrder)
-		return page, nil
+		return nil
 	}
 	page.Searched = true
 	if page.Total, err = m.CountMessages(r.Context(), a, q, messageCountMost+1); err != nil {
-		return nil, err
+		return err
 	}
 	if page.Total > messageCountMost {
 		page.Total, page.More = messageCountMost, true
@@ -225,13 +181,13 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 	}
 	ms, err := m.SearchMessages(r.Context(), a, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if q.After != "" && len(ms) <= messagePageSize {
 		// Back at the newest messages: show the first page, full.
 		q.After = ""
 		if ms, err = m.SearchMessages(r.Context(), a, q); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	more := len(ms) > messagePageSize
@@ -268,7 +224,13 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values) (*m
 		page.Newer = link("after", q.Before)
 	}
 	page.offerReprocess(q)
-	return page, nil
+	return nil
+}
+
+// searchRefused reports whether a filter of the search was refused (the
+// page may also hold the errors of its reprocess form).
+func (p *messagesPage) searchRefused() bool {
+	return slices.ContainsFunc(p.Errors.List, func(e fieldError) bool { return slices.Contains(messageSearchOrder, e.Field) })
 }
 
 // knownChannel reports whether id is one of the trust's interfaces or
@@ -292,60 +254,4 @@ func (p *messagesPage) ChannelName(id string) string {
 		}
 	}
 	return ""
-}
-
-// messagePage is the data of one message's page.
-type messagePage struct {
-	pageData
-	Message *crs.Message
-	Tree    string
-	History []*crs.Event // its reprocesses, newest first
-}
-
-// Reprocessable reports whether the page offers to reprocess the
-// message: received, refused, from a configured interface.
-func (p *messagePage) Reprocessable() bool {
-	m := p.Message
-	return m.Direction == crs.DirectionIn && crs.Reprocessable(m.Status) && m.ChannelID != "" && p.Can(string(crs.ActManageInterfaces))
-}
-
-func (s *Server) handleMessage(m MessageService) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		msg, err := m.FindMessage(r.Context(), actorOf(r), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		page := &messagePage{Message: msg, Tree: m.MessageTree(msg)}
-		if page.History, err = m.MessageHistory(r.Context(), actorOf(r), msg.ID); err != nil {
-			return err
-		}
-		page.Title, page.Nav = "Message "+msg.ControlID, "messages"
-		return s.render(w, r, "message", page)
-	}
-}
-
-func (s *Server) handleResendMessage(m MessageService) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("id")
-		if err := m.ResendMessages(r.Context(), actorOf(r), []string{id}); err != nil {
-			return err
-		}
-		return s.redirect(w, r, "/messages/"+id, "The message is queued to be sent again.")
-	}
-}
-
-func (s *Server) handleSkipMessage(m MessageService) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("id")
-		reason := strings.TrimSpace(r.PostFormValue("reason"))
-		if reason == "" {
-			return crs.FieldErrorf("reason", "Say why the message is skipped.")
-		}
-		a := actorOf(r)
-		a.Purpose = "skip: " + reason
-		if err := m.SkipMessage(r.Context(), a, id); err != nil {
-			return err
-		}
-		return s.redirect(w, r, "/feeds", "The message was skipped: "+reason)
-	}
 }

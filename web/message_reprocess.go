@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -55,43 +53,26 @@ func (s *Server) handleReprocessMessage(m MessageService) handlerFunc {
 func (s *Server) handleReprocessRange(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ifaceID := r.PostFormValue("channel")
-		var es crs.Errors
-		parse := func(f, what string) time.Time {
-			v := strings.TrimSpace(r.PostFormValue(f))
-			t, err := time.ParseInLocation(reprocessTime, v, crs.London)
-			if err != nil {
-				es = append(es, crs.FieldErrorf(f, "enter the %s of the period as a date and time, such as 2026-03-02 09:00", what))
-			}
-			return t.UTC()
-		}
-		from, to := parse("reprocess_from", "start"), parse("reprocess_to", "end")
-		err := es.Err()
-		var rep crs.ReprocessReport
-		if err == nil {
-			rep, err = m.ReprocessRange(r.Context(), actorOf(r), ifaceID, from, to)
-		}
-		if onForm(err) {
-			page, perr := s.messageLog(r, m, r.URL.Query())
-			if perr != nil {
-				return perr
-			}
-			for f, msg := range crs.FieldErrors(err) {
-				if !strings.HasPrefix(f, "reprocess_") {
-					f = "reprocess_" + f
+		page := &messagesPage{}
+		fp := formPost{name: "messages", page: page, order: []string{"reprocess_from", "reprocess_to"},
+			names: map[string]string{"from": "reprocess_from", "to": "reprocess_to"},
+			reload: func() error {
+				if err := s.messageLog(r, m, r.URL.Query(), page); err != nil {
+					return err
 				}
-				page.Errors.add(f, "", msg)
+				page.Reprocess, page.ReprocessFrom, page.ReprocessTo = true, r.PostFormValue("reprocess_from"), r.PostFormValue("reprocess_to")
+				return nil
+			}}
+		from, to, err := readPeriod(r, "reprocess_from", "reprocess_to")
+		fp.check(err)
+		return s.submit(w, r, fp, func() (string, string, error) {
+			rep, err := m.ReprocessRange(r.Context(), actorOf(r), ifaceID, from, to)
+			back := "/messages"
+			if q := messageSearchOf(r.URL.Query()).values(); len(q) > 0 {
+				back += "?" + q.Encode()
 			}
-			page.Reprocess, page.ReprocessFrom, page.ReprocessTo = true, r.PostFormValue("reprocess_from"), r.PostFormValue("reprocess_to")
-			return s.reshow(w, r, "messages", page, []string{"reprocess_from", "reprocess_to"})
-		}
-		if err != nil {
-			return err
-		}
-		back := "/messages"
-		if q := messageSearchOf(r.URL.Query()).values(); len(q) > 0 {
-			back += "?" + q.Encode()
-		}
-		return s.redirect(w, r, back, reprocessSummary(rep))
+			return back, reprocessSummary(rep), err
+		})
 	}
 }
 

@@ -49,24 +49,17 @@ func (s *Server) handleEdit(w http.ResponseWriter, r *http.Request) error {
 	p := *cur
 	page.Form.apply(&p, &page.Errors)
 	s.check(&p, &page.Errors)
-	if page.Errors.Any() {
-		return s.reshow(w, r, "edit", page, nil)
-	}
-	err = s.Patients.UpdatePatient(r.Context(), a, &p)
-	switch code := crs.ErrorCode(err); {
-	case err == nil:
-		return s.redirect(w, r, "/patients/"+p.ID, "Demographics saved")
-	case code == crs.EINVALID || code == crs.ECONFLICT && crs.ErrorField(err) != "":
-		page.Errors.addErr(err, patientAnchors)
-		return s.reshow(w, r, "edit", page, patientFields)
-	case code == crs.ECONFLICT:
-		page.Conflict = sentence(crs.ErrorMessage(err))
-		if latest, ferr := s.Patients.FindPatient(r.Context(), a, cur.ID); ferr == nil {
-			page.Form.Version = formOf(latest).Version
-			page.Banner = s.newBanner(r, latest)
-		}
-		return s.renderStatus(w, r, http.StatusConflict, "edit", page)
-	default:
+	err = s.submit(w, r, formPost{name: "edit", page: page, order: patientFields, anchors: patientAnchors}, func() (string, string, error) {
+		err := s.Patients.UpdatePatient(r.Context(), a, &p)
+		return "/patients/" + p.ID, "Demographics saved", err
+	})
+	if crs.ErrorCode(err) != crs.ECONFLICT {
 		return err
 	}
+	page.Conflict = sentence(crs.ErrorMessage(err))
+	if latest, ferr := s.Patients.FindPatient(r.Context(), a, cur.ID); ferr == nil {
+		page.Form.Version = formOf(latest).Version
+		page.Banner = s.newBanner(r, latest)
+	}
+	return s.renderStatus(w, r, http.StatusConflict, "edit", page)
 }

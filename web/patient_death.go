@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,39 +49,11 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		page.Errors.add("death_time", "", "Time of death must be a time on the 24-hour clock, for example 14:30")
 	}
-	if page.Errors.Any() {
-		return s.reshow(w, r, "death", page, nil)
-	}
 	at := d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
-	err = s.Patients.RecordDeath(r.Context(), a, b.ID, at)
-	if crs.ErrorCode(err) == crs.EINVALID {
-		for field, msg := range crs.FieldErrors(err) {
-			if field == "death_time" || field == "" {
-				field = "death_date"
-			}
-			page.Errors.add(field, "death_date-day", msg)
-		}
-		return s.reshow(w, r, "death", page, nil)
-	} else if err != nil {
-		return err
-	}
-	return s.redirect(w, r, "/patients/"+b.ID, "Death recorded on "+at.Format("02-Jan-2006 15:04"))
-}
-
-// parseClock reads a time of day written HH:MM (or HHMM).
-func parseClock(s string) (int, int, bool) {
-	s = strings.ReplaceAll(s, ".", ":")
-	if len(s) == 4 && !strings.Contains(s, ":") {
-		s = s[:2] + ":" + s[2:]
-	}
-	h, m, found := strings.Cut(s, ":")
-	if !found {
-		return 0, 0, false
-	}
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || hh < 0 || hh > 23 || mm < 0 || mm > 59 || len(m) != 2 {
-		return 0, 0, false
-	}
-	return hh, mm, true
+	fp := formPost{name: "death", page: page, names: map[string]string{"death_time": "death_date"},
+		anchors: map[string]string{"death_date": "death_date-day"}, fallback: "death_date"}
+	return s.submit(w, r, fp, func() (string, string, error) {
+		err := s.Patients.RecordDeath(r.Context(), a, b.ID, at)
+		return "/patients/" + b.ID, "Death recorded on " + at.Format("02-Jan-2006 15:04"), err
+	})
 }

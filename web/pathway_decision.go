@@ -8,18 +8,6 @@ import (
 	"github.com/opencrs/crs/rtt"
 )
 
-// pathwayPage is the data of an RTT pathway's page.
-type pathwayPage struct {
-	pageData
-	Clock  *crs.PathwayClock
-	AsOf   string // as typed
-	Today  bool
-	Why    []decisionLine
-	Period rtt.Clock
-
-	Decision, DecisionDate, Note string // the decision form as typed
-}
-
 // decision is a clinical or validation decision the pathway page records
 // outside an appointment or admission: the RTT event and its status.
 type decision struct {
@@ -51,73 +39,6 @@ func decisionCodes() []nhs.Code {
 
 func init() { funcs["decisions"] = decisionCodes }
 
-// decisionLine is one event on the pathway and what it did to the clock.
-type decisionLine struct {
-	Date    crs.Date
-	Kind    string
-	Status  rtt.Status
-	Effect  string
-	Rule    string
-	Stopped bool
-	Started bool
-	Text    string // the rule's whole explanation
-}
-
-// handlePathway shows an RTT pathway's clock as of today or the date in
-// ?asof=YYYY-MM-DD: running or stopped, since when, the weeks and days
-// waited, and why, event by event with the rule of the guidance.
-func (s *Server) handlePathway(w http.ResponseWriter, r *http.Request) error {
-	page := &pathwayPage{AsOf: r.URL.Query().Get("asof")}
-	if err := s.loadPathway(r, page); err != nil {
-		return err
-	}
-	if page.Errors.Any() {
-		return s.reshow(w, r, "pathway", page, nil)
-	}
-	return s.render(w, r, "pathway", page)
-}
-
-// loadPathway works out the pathway's clock as of page.AsOf (today if
-// empty) and the decisions behind it.
-func (s *Server) loadPathway(r *http.Request, page *pathwayPage) error {
-	if err := s.needJourney(); err != nil {
-		return err
-	}
-	a := actorOf(r)
-	asOf := crs.LocalDate(s.now())
-	page.Today = true
-	if page.AsOf != "" {
-		d, err := crs.ParseDate(page.AsOf)
-		if err != nil {
-			page.Errors.add("asof", "", "The date must be a real date, for example 2026-03-02")
-		} else {
-			asOf, page.Today = d, d.Equal(asOf.Time)
-		}
-	}
-	pc, err := s.Referrals.PathwayClock(r.Context(), a, r.PathValue("id"), asOf)
-	if err != nil {
-		return err
-	}
-	b, err := s.patientBanner(r, pc.Pathway.PatientID)
-	if err != nil {
-		return err
-	}
-	page.Clock, page.Title, page.Banner = pc, "RTT pathway "+pc.Pathway.PPI, b
-	if page.AsOf == "" {
-		page.AsOf = asOf.String()
-	}
-	for _, d := range pc.Clock.Decisions {
-		page.Why = append(page.Why, decisionLine{Date: crs.DateOf(d.Date), Kind: d.Kind.String(), Status: d.Status,
-			Effect: d.Effect.String(), Rule: d.Rule.String(), Text: d.String(),
-			Stopped: d.Effect == rtt.EffectStopped || d.Effect == rtt.EffectNullified || d.Effect == rtt.EffectTransferred,
-			Started: d.Effect == rtt.EffectStarted || d.Effect == rtt.EffectReopened})
-	}
-	if page.DecisionDate == "" {
-		page.DecisionDate = crs.LocalDate(s.now()).String()
-	}
-	return nil
-}
-
 // handleDecision records a decision on the pathway outside an appointment
 // or admission (active monitoring, a decision not to treat, the patient's
 // death...), checked against the pathway's events so far.
@@ -147,15 +68,11 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 		e.Date = d
 	}
 	e.Note = page.Note
-	if !page.Errors.Any() {
+	fp := formPost{name: "pathway", page: page, order: []string{"decision", "decision_date", "note"}, fallback: "decision",
+		names:   map[string]string{"rtt_status": "decision", "date": "decision_date"},
+		anchors: map[string]string{"decision": "decision-" + decisions[0].Code}}
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Referrals.RecordPathwayEvent(r.Context(), a, page.Clock.Pathway.ID, e)
-		if err == nil {
-			return s.redirect(w, r, "/pathways/"+page.Clock.Pathway.ID, "Recorded: "+e.Kind.String()+", RTT status "+e.Status.String())
-		}
-		names := map[string]string{"rtt_status": "decision", "date": "decision_date"}
-		if !serviceErrorsAs(&page.Errors, err, names, map[string]string{"decision": "decision-" + decisions[0].Code}, "decision") {
-			return err
-		}
-	}
-	return s.reshow(w, r, "pathway", page, []string{"decision", "decision_date", "note"})
+		return "/pathways/" + page.Clock.Pathway.ID, "Recorded: " + e.Kind.String() + ", RTT status " + e.Status.String(), err
+	})
 }

@@ -1,0 +1,30 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/opencrs/crs"
+)
+
+// handleGenerateSlots makes the clinic's bookable slots from its weekly
+// sessions for the dates from..to; slots already made are kept.
+func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) error {
+	page := &clinicPage{From: form(r, "from"), To: form(r, "to")}
+	if err := s.loadClinic(r, page); err != nil {
+		return err
+	}
+	from, ok := parseDay(page.From)
+	if !ok || from.IsZero() {
+		page.Errors.add("from", "", "First date must be a real date, for example 2026-03-02")
+	}
+	to, ok := parseDay(page.To)
+	if !ok || to.IsZero() {
+		page.Errors.add("to", "", "Last date must be a real date, for example 2026-03-29")
+	}
+	return s.submit(w, r, formPost{name: "clinic", page: page, order: []string{"from", "to"}, fallback: "from"}, func() (string, string, error) {
+		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
+		return "/clinics/" + page.Clinic.ID + "?date=" + from.String(),
+			fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()), err
+	})
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/opencrs/crs"
+)
+
+// attendancePage is the data of an A&E attendance's page.
+type attendancePage struct {
+	pageData
+	Attendance                                  *crs.EDAttendance
+	Triage, Location, Clinician, Specialty, Dep string
+	Dest                                        string
+}
+
+func (s *Server) loadAttendance(r *http.Request, page *attendancePage) error {
+	if err := s.needJourney(); err != nil {
+		return err
+	}
+	e, err := s.ED.FindAttendance(r.Context(), actorOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := s.patientBanner(r, e.PatientID)
+	if err != nil {
+		return err
+	}
+	page.Attendance, page.Banner, page.Title = e, b, "A&E attendance"
+	return nil
+}
+
+// handleEDAttendance shows an A&E attendance with the forms of the steps
+// still to come.
+func (s *Server) handleEDAttendance(w http.ResponseWriter, r *http.Request) error {
+	page := &attendancePage{}
+	if err := s.loadAttendance(r, page); err != nil {
+		return err
+	}
+	return s.render(w, r, "ed_attendance", page)
+}

@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// handleUnmerge reverses the merge of this (minor) record.
+func (s *Server) handleUnmerge(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	if err := a.Authorize(crs.ActMergePatients); err != nil {
+		return err
+	}
+	p, _, err := s.findPatient(r)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if reason == "" {
+		reason = "unmerged from the record page"
+	}
+	if err := s.Patients.UnmergePatient(r.Context(), a, p.ID, reason); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/patients/"+p.ID, "Hospital number "+p.MRN+" unmerged: it is a record of its own again")
+}
