@@ -12,11 +12,6 @@ import (
 	"github.com/opencrs/crs/rtt"
 )
 
-func init() {
-	patientLinks = append(patientLinks, "referrals", "pathways", "rtt_events", "appointments",
-		"waiting_list_entries", "tci_offers", "spells", "episodes", "bed_stays", "census", "ed_attendances")
-}
-
 // rttKinds maps the stored name of an RTT event kind back to the kind.
 var rttKinds = func() map[string]rtt.Kind {
 	m := map[string]rtt.Kind{}

@@ -11,11 +11,6 @@ import (
 	"github.com/opencrs/crs/nhs"
 )
 
-func init() {
-	// Results belong to a patient: a merge moves them with the record.
-	patientLinks = append(patientLinks, "results")
-}
-
 // insertInterface adds an inbound interface to the actor's trust within a
 // command. Its user must be a user of the trust in the interface role.
 func insertInterface(tx *Tx, i *crs.Interface) error {

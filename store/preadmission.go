@@ -15,8 +15,6 @@ import (
 // funcs that take the command's *Tx, for the HL7 inbound interface and the
 // waiting list, with InpatientService methods over them for the pages.
 
-func init() { patientLinks = append(patientLinks, "preadmissions") }
-
 const preadmissionColumns = `id, org_id, patient_id, entry_id, visit_number, expected_on, expected_at, ward_id, ward_code, consultant_code,
 	admission_method, patient_class, treatment_function, source_visit, source_facility, status, spell_id, cancel_reason, created_at, updated_at`
 
