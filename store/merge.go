@@ -82,19 +82,13 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 	}
 	var moved []movedRow
 	for _, table := range patientTables {
-		rows, err := tx.Query(`SELECT id FROM `+table+` WHERE patient_id = $1 AND org_id = $2`, minor.ID, tx.actor.OrgID)
+		ids, err := queryRows(tx.ctx, tx, scanString, `SELECT id FROM `+table+` WHERE patient_id = $1 AND org_id = $2`, minor.ID, tx.actor.OrgID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, id := range ids {
 			moved = append(moved, movedRow{table, id})
 		}
-		rows.Close()
 		if _, err := tx.Exec(`UPDATE `+table+` SET patient_id = $1 WHERE patient_id = $2 AND org_id = $3`, major.ID, minor.ID, tx.actor.OrgID); err != nil {
 			return err
 		}

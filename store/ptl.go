@@ -112,7 +112,7 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		if err != nil {
 			return "", err
 		}
-		if page.Rows, err = queryRows(ctx, q, sqlText, args, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }); err != nil {
+		if page.Rows, err = queryRows(ctx, q, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }, sqlText, args...); err != nil {
 			return "", err
 		}
 		if len(page.Rows) > f.Limit {

@@ -144,7 +144,7 @@ func (s *WaitingListService) WaitingList(ctx context.Context, a crs.Actor, f crs
 		if err != nil {
 			return "", err
 		}
-		if page.Rows, err = queryRows(ctx, q, sqlText, args, func(r scanner) (*crs.WaitingListRow, error) { return scanWaitingListRow(r, f.AsOf) }); err != nil {
+		if page.Rows, err = queryRows(ctx, q, func(r scanner) (*crs.WaitingListRow, error) { return scanWaitingListRow(r, f.AsOf) }, sqlText, args...); err != nil {
 			return "", err
 		}
 		if len(page.Rows) > f.Limit {
