@@ -300,47 +300,40 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
+// messageOrder is the message log's order, newest first by the messages'
+// time-ordered ids.
+var messageOrder = keyset{keys: []string{"id"}, desc: true}
+
 // SearchMessages lists the trust's logged messages matching q, newest
 // first by their time-ordered id, a page of at most q.Limit after or
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
 func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
 	where, args := messageWhere(orgID, q)
-	order := "DESC"
-	switch {
-	case q.Before != "":
-		args = append(args, q.Before)
-		where += " AND id < $" + itoa(len(args))
-	case q.After != "":
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	order, cursor, newer := messageOrder, q.Before, q.Before == "" && q.After != ""
+	if newer {
 		// The page just newer than the cursor: the oldest of those
 		// first, turned round below.
-		args = append(args, q.After)
-		where += " AND id > $" + itoa(len(args))
-		order = "ASC"
+		order, cursor = messageOrder.reversed(), q.After
+	}
+	after, err := order.after(cursor, arg)
+	if err != nil {
+		return nil, err
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 1000)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+
-		` ORDER BY id `+order+` LIMIT `+itoa(limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if order == "ASC" {
+	out, err := queryRows(ctx, db.read, scanMessage, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+after+order.orderBy()+` LIMIT `+itoa(limit), args...)
+	if newer {
 		slices.Reverse(out)
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // CountMessages counts the trust's logged messages matching q (its

@@ -49,18 +49,12 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 	default:
 		return "", nil, crs.FieldErrorf("flag", "validation flag %q is not one of %q, %q, %q", f.Flag, crs.FlagNoFutureActivity, crs.FlagOver18Weeks, crs.FlagDNAToReview)
 	}
-	cmp, dir := ">", ""
-	if f.ShortestFirst {
-		cmp, dir = "<", " DESC"
+	order := keyset{keys: []string{"pw.clock_start", "pw.id"}, desc: f.ShortestFirst}
+	after, err := order.after(f.Cursor, arg)
+	if err != nil {
+		return "", nil, err
 	}
-	if f.Cursor != "" {
-		start, id, ok := strings.Cut(f.Cursor, "|")
-		if !ok {
-			return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
-		}
-		q += ` AND (pw.clock_start, pw.id) ` + cmp + ` (` + arg(start) + `, ` + arg(id) + `)`
-	}
-	q += ` ORDER BY pw.clock_start` + dir + `, pw.id` + dir
+	q += after + order.orderBy()
 	if limit > 0 {
 		q += ` LIMIT ` + arg(limit)
 	}
@@ -112,15 +106,9 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		if err != nil {
 			return "", err
 		}
-		if page.Rows, err = queryRows(ctx, q, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }, sqlText, args...); err != nil {
-			return "", err
-		}
-		if len(page.Rows) > f.Limit {
-			page.Rows = page.Rows[:f.Limit]
-			last := page.Rows[f.Limit-1]
-			page.Next = last.ClockStart.String() + "|" + last.PathwayID
-		}
-		return "", nil
+		rows, err := queryRows(ctx, q, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }, sqlText, args...)
+		page.Rows, page.Next = pageOf(rows, f.Limit, func(r *crs.PTLRow) []string { return []string{r.ClockStart.String(), r.PathwayID} })
+		return "", err
 	})
 	return page, err
 }
