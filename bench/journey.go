@@ -18,6 +18,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 )
 
@@ -333,7 +334,7 @@ func (tr *journeyTrust) seedJourney(ctx context.Context) error {
 
 // measure times the reads.
 func (tr *journeyTrust) measure(ctx context.Context, res *JourneyResult, queries int, log *slog.Logger) error {
-	refs := store.NewReferralService(tr.db)
+	refs, reports := store.NewReferralService(tr.db), report.New(store.NewReportSource(tr.db))
 	ip := store.NewInpatientService(tr.db)
 	var err error
 	if res.PTLRows, err = store.CountOpenPathways(ctx, tr.db, tr.org.ID); err != nil {
@@ -386,7 +387,7 @@ func (tr *journeyTrust) measure(ctx context.Context, res *JourneyResult, queries
 	for i := 0; i < journeyExportRuns; i++ {
 		var cw journeyCounter
 		t0 := time.Now()
-		if err := refs.ExportPTL(ctx, tr.clerk, &cw, crs.PTLFilter{}); err != nil {
+		if err := reports.ExportPTL(ctx, tr.clerk, &cw, crs.PTLFilter{}); err != nil {
 			return fmt.Errorf("export the PTL: %w", err)
 		}
 		res.ExportRuns = append(res.ExportRuns, time.Since(t0))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -65,7 +66,7 @@ func TestPTLCSV(t *testing.T) {
 	db := storetest.OpenSQLite(t, clock)
 	tr := journeyTrust(t, db)
 	var buf bytes.Buffer
-	if err := store.NewReferralService(db).ExportPTL(context.Background(), tr.Actor(crs.RoleClerk), &buf, crs.PTLFilter{}); err != nil {
+	if err := report.New(store.NewReportSource(db)).ExportPTL(context.Background(), tr.Actor(crs.RoleClerk), &buf, crs.PTLFilter{}); err != nil {
 		t.Fatalf("export: %v", err)
 	}
 	golden(t, "ptl.csv", buf.Bytes())

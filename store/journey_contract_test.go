@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -138,7 +139,7 @@ func TestPTLAndWorklistsLeaveNoOneOff(t *testing.T) {
 		}
 		// The export streams the same rows as the pages.
 		var buf bytes.Buffer
-		if err := s.refs.ExportPTL(ctx, s.clerk, &buf, crs.PTLFilter{}); err != nil {
+		if err := report.New(store.NewReportSource(db)).ExportPTL(ctx, s.clerk, &buf, crs.PTLFilter{}); err != nil {
 			t.Fatalf("export: %v", err)
 		}
 		recs, err := csv.NewReader(&buf).ReadAll()

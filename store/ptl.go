@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/csv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -113,13 +110,18 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 	return page, err
 }
 
-// ptlHeader is the first line of the PTL export.
-var ptlHeader = []string{"ppi", "hospital_number", "nhs_number", "name", "treatment_function", "consultant", "priority",
-	"clock_start", "days_waiting", "weeks_waiting", "admitted_pathway", "next_event", "next_event_date", "validation"}
+// ReportSource is the record as the trust's reports read it: its lists
+// streamed row by row, each read checked and audited as the pages' are.
+type ReportSource struct{ db *DB }
 
-// ExportPTL writes the whole PTL as CSV, a row at a time from one query,
-// so a million pathways stream without being held in memory.
-func (s *ReferralService) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs.PTLFilter) error {
+// NewReportSource returns what the reports read, over db.
+func NewReportSource(db *DB) *ReportSource { return &ReportSource{db: db} }
+
+var _ crs.ReportSource = (*ReportSource)(nil)
+
+// EachPTLRow calls fn with each pathway on the PTL, a row at a time from
+// one query, so a million pathways stream without being held in memory.
+func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFilter, fn func(*crs.PTLRow) error) error {
 	if f.AsOf.IsZero() {
 		f.AsOf = localDate(s.db.Clock.Now())
 	}
@@ -129,66 +131,12 @@ func (s *ReferralService) ExportPTL(ctx context.Context, a crs.Actor, w io.Write
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		cw := csv.NewWriter(w)
-		if err := cw.Write(ptlHeader); err != nil {
-			return "", err
-		}
-		// Each row is scanned straight into the CSV record, as
-		// scanPTLRow and the PTL row would give it; the wait is worked
-		// out once per clock start date, since rows come in that order.
-		rec := make([]string, len(ptlHeader))
-		var id, patientID sql.RawBytes
-		var fam, given, start, next, lastStart string
-		var dta, dna, days int
-		var flags []string
-		for n := 0; rows.Next(); n++ {
-			if err := rows.Scan(&id, &rec[0], &patientID, &rec[1], &rec[2], &fam, &given, &rec[4],
-				&rec[5], &rec[6], &start, &dta, &next, &rec[11], &dna); err != nil {
-				return "", err
+		return "", eachRow(ctx, q, func(r scanner) error {
+			row, err := scanPTLRow(r, f.AsOf)
+			if err != nil {
+				return err
 			}
-			if n == 0 || start != lastStart {
-				lastStart = start
-				days = int(f.AsOf.Sub(parseDate(start).Time) / (24 * time.Hour))
-				if days < 0 {
-					days = 0
-				}
-				rec[7], rec[8], rec[9] = parseDate(start).String(), strconv.Itoa(days), strconv.Itoa(rtt.WeekBand(days))
-			}
-			rec[3] = patientName(fam, given)
-			rec[10] = strconv.FormatBool(dta == 1)
-			rec[12] = ""
-			flags = flags[:0]
-			if next == "" {
-				flags = append(flags, crs.FlagNoFutureActivity)
-			} else if t := parseTime(next); !t.IsZero() {
-				rec[12] = t.In(crs.London).Format("2006-01-02 15:04")
-			}
-			if rtt.Breached(days) {
-				flags = append(flags, crs.FlagOver18Weeks)
-			}
-			if dna == 1 {
-				flags = append(flags, crs.FlagDNAToReview)
-			}
-			rec[13] = strings.Join(flags, "; ")
-			if err := cw.Write(rec); err != nil {
-				return "", err
-			}
-			if n%1000 == 999 {
-				cw.Flush()
-				if err := cw.Error(); err != nil {
-					return "", err
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return "", err
-		}
-		cw.Flush()
-		return "", cw.Error()
+			return fn(row)
+		}, sqlText, args...)
 	})
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -153,14 +151,9 @@ func (s *WaitingListService) WaitingList(ctx context.Context, a crs.Actor, f crs
 	return page, err
 }
 
-// waitingListHeader is the first line of the waiting list export.
-var waitingListHeader = []string{"entry_id", "hospital_number", "nhs_number", "name", "procedure_code", "procedure_name", "priority",
-	"intended_management", "consultant", "treatment_function", "status", "decided_on", "clock_start", "days_waited", "weeks_waited",
-	"tci_date", "suspended_until"}
-
-// ExportWaitingList writes the whole waiting list matching the query as
-// CSV, a row at a time from one query.
-func (s *WaitingListService) ExportWaitingList(ctx context.Context, a crs.Actor, w io.Writer, f crs.WaitingListQuery) error {
+// EachWaitingListRow calls fn with each entry of the waiting list
+// matching the query, a row at a time from one query.
+func (s *ReportSource) EachWaitingListRow(ctx context.Context, a crs.Actor, f crs.WaitingListQuery, fn func(*crs.WaitingListRow) error) error {
 	if f.AsOf.IsZero() {
 		f.AsOf = localDate(s.db.Clock.Now())
 	}
@@ -170,34 +163,12 @@ func (s *WaitingListService) ExportWaitingList(ctx context.Context, a crs.Actor,
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		cw := csv.NewWriter(w)
-		if err := cw.Write(waitingListHeader); err != nil {
-			return "", err
-		}
-		for rows.Next() {
-			r, err := scanWaitingListRow(rows, f.AsOf)
+		return "", eachRow(ctx, q, func(r scanner) error {
+			row, err := scanWaitingListRow(r, f.AsOf)
 			if err != nil {
-				return "", err
+				return err
 			}
-			e, status := r.Entry, r.Entry.Status
-			if status == crs.ListWaiting && !e.TCIDate.IsZero() {
-				status = crs.ListViewTCIAgreed
-			}
-			if err := cw.Write([]string{e.ID, r.MRN, r.NHSNumber, r.Name, e.ProcedureCode, e.ProcedureName, e.Priority, e.IntendedManagement,
-				e.ConsultantCode, e.TreatmentFunction, status, e.DecidedOn.String(), r.ClockStart.String(), strconv.Itoa(r.Days),
-				strconv.Itoa(r.Weeks()), e.TCIDate.String(), e.SuspendedUntil.String()}); err != nil {
-				return "", err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return "", err
-		}
-		cw.Flush()
-		return "", cw.Error()
+			return fn(row)
+		}, sqlText, args...)
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/web"
 )
@@ -55,6 +56,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		WaitingList: store.NewWaitingListService(db),
 		Inpatients:  store.NewInpatientService(db),
 		ED:          store.NewEDService(db),
+		Reports:     report.New(store.NewReportSource(db)),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
