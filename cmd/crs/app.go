@@ -99,7 +99,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		}
 		mllpAddr = addr.String()
 	}
-	go store.RunNightlyCensus(ctx, a.db, time.Hour)
+	go runNightlyCensus(ctx, a.db, a.logger, time.Hour)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.hl7.Metrics)
 	a.web.SecureCookies = o.secure
