@@ -60,11 +60,18 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 
 func scanPTLRow(r scanner, asOf crs.Date) (*crs.PTLRow, error) {
 	var row crs.PTLRow
+	return &row, scanPTLRowInto(r, asOf, &row)
+}
+
+// scanPTLRowInto scans a PTL row over row, reusing its flags, for an
+// export that hands on one row at a time.
+func scanPTLRowInto(r scanner, asOf crs.Date, row *crs.PTLRow) error {
 	var fam, given, start, next string
 	var dta, dna int
+	row.Flags = row.Flags[:0]
 	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &fam, &given, &row.TreatmentFunction,
 		&row.ConsultantCode, &row.Priority, &start, &dta, &next, &row.NextEventKind, &dna); err != nil {
-		return nil, err
+		return err
 	}
 	row.Name = patientName(fam, given)
 	row.ClockStart = parseDate(start)
@@ -84,7 +91,7 @@ func scanPTLRow(r scanner, asOf crs.Date) (*crs.PTLRow, error) {
 	if dna == 1 {
 		row.Flags = append(row.Flags, crs.FlagDNAToReview)
 	}
-	return &row, nil
+	return nil
 }
 
 // PTL returns a page of the patient tracking list.
@@ -131,12 +138,12 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 		if err != nil {
 			return "", err
 		}
+		var row crs.PTLRow
 		return "", eachRow(ctx, q, func(r scanner) error {
-			row, err := scanPTLRow(r, f.AsOf)
-			if err != nil {
+			if err := scanPTLRowInto(r, f.AsOf, &row); err != nil {
 				return err
 			}
-			return fn(row)
+			return fn(&row)
 		}, sqlText, args...)
 	})
 }
