@@ -52,7 +52,7 @@ func journeyTrust(t *testing.T, db *store.DB) *storetest.Trust {
 	if _, err := db.LoadPatients(ctx, sys, ps, crs.LoadOptions{}); err != nil {
 		t.Fatalf("register patients: %v", err)
 	}
-	if err := store.SeedJourney(ctx, db, sys, store.JourneySeedOptions{Referrals: 60, Workers: 1, Seed: 3}); err != nil {
+	if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{Referrals: 60, Workers: 1, Seed: 3}); err != nil {
 		t.Fatalf("seed journey: %v", err)
 	}
 	return tr

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
 	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
@@ -549,7 +550,7 @@ func TestSeedJourney(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "RTH", 30)
 		sys := s.tr.System
-		if err := store.SeedJourney(ctx, db, sys, store.JourneySeedOptions{Referrals: 150, EDPatients: 6, Occupancy: 1}); err != nil {
+		if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{Referrals: 150, EDPatients: 6, Occupancy: 1}); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 		counts := map[string]int{}
@@ -576,7 +577,7 @@ func TestSeedJourney(t *testing.T) {
 		}
 		// Bulk: open pathways in batched commands.
 		before := count(t, db, "pathways", s.tr.Org.ID)
-		if err := store.SeedJourney(ctx, db, sys, store.JourneySeedOptions{BulkPathways: 1200, BatchSize: 250, Workers: 4}); err != nil {
+		if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{BulkPathways: 1200, BatchSize: 250, Workers: 4}); err != nil {
 			t.Fatalf("bulk seed: %v", err)
 		}
 		if n := count(t, db, "pathways", s.tr.Org.ID); n != before+1200 {

@@ -65,7 +65,7 @@ func completeDemoTrust(ctx context.Context, a *app, org *crs.Organisation) error
 		return err
 	}
 	if referrals == 0 {
-		if err := store.SeedJourney(ctx, a.db, crs.SystemActor(org.ID), store.JourneySeedOptions{Seed: 1}); err != nil {
+		if err := demo.SeedJourney(ctx, journeyServices(a.db), crs.SystemActor(org.ID), demo.JourneyOptions{Seed: 1}); err != nil {
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}
@@ -91,4 +91,12 @@ func addDemoInterface(ctx context.Context, a *app, org *crs.Organisation) error 
 		return err
 	}
 	return a.hl7.AddInterface(ctx, sys, &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: org.ODSCode, UserID: u.ID})
+}
+
+// journeyServices are the services the demo and the bench seed a trust's
+// patient journey through.
+func journeyServices(db *store.DB) demo.JourneyServices {
+	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
+		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
+		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
 }
