@@ -59,36 +59,42 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 }
 
 func scanPTLRow(r scanner, asOf crs.Date) (*crs.PTLRow, error) {
-	var row crs.PTLRow
-	return &row, scanPTLRowInto(r, asOf, &row)
+	var p ptlScan
+	return &p.row, p.scan(r, asOf)
 }
 
-// scanPTLRowInto scans a PTL row over row, reusing its flags, for an
-// export that hands on one row at a time.
-func scanPTLRowInto(r scanner, asOf crs.Date, row *crs.PTLRow) error {
-	var fam, given, start, next string
-	var dta, dna int
+// ptlScan scans PTL rows; an export reuses one for every row, so the
+// columns read into it are not allocated row by row.
+type ptlScan struct {
+	row                     crs.PTLRow
+	fam, given, start, next string
+	dta, dna                int
+}
+
+// scan reads one row over p.row.
+func (p *ptlScan) scan(r scanner, asOf crs.Date) error {
+	row := &p.row
 	row.Flags = row.Flags[:0]
-	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &fam, &given, &row.TreatmentFunction,
-		&row.ConsultantCode, &row.Priority, &start, &dta, &next, &row.NextEventKind, &dna); err != nil {
+	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &p.fam, &p.given, &row.TreatmentFunction,
+		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna); err != nil {
 		return err
 	}
-	row.Name = patientName(fam, given)
-	row.ClockStart = parseDate(start)
+	row.Name = patientName(p.fam, p.given)
+	row.ClockStart = parseDate(p.start)
 	row.Days = int(asOf.Sub(row.ClockStart.Time) / (24 * time.Hour))
 	if row.Days < 0 {
 		row.Days = 0
 	}
 	row.Weeks = rtt.WeekBand(row.Days)
-	row.Admitted = dta == 1
-	row.NextEventAt = parseTime(next)
-	if next == "" {
+	row.Admitted = p.dta == 1
+	row.NextEventAt = parseTime(p.next)
+	if p.next == "" {
 		row.Flags = append(row.Flags, crs.FlagNoFutureActivity)
 	}
 	if rtt.Breached(row.Days) {
 		row.Flags = append(row.Flags, crs.FlagOver18Weeks)
 	}
-	if dna == 1 {
+	if p.dna == 1 {
 		row.Flags = append(row.Flags, crs.FlagDNAToReview)
 	}
 	return nil
@@ -138,12 +144,12 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 		if err != nil {
 			return "", err
 		}
-		var row crs.PTLRow
+		var p ptlScan
 		return "", eachRow(ctx, q, func(r scanner) error {
-			if err := scanPTLRowInto(r, f.AsOf, &row); err != nil {
+			if err := p.scan(r, f.AsOf); err != nil {
 				return err
 			}
-			return fn(&row)
+			return fn(&p.row)
 		}, sqlText, args...)
 	})
 }
