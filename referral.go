@@ -2,7 +2,6 @@ package crs
 
 import (
 	"context"
-	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -216,9 +215,6 @@ type ReferralService interface {
 	// PTL returns a page of the patient tracking list: every pathway whose
 	// clock runs, with its wait, next event and validation flags.
 	PTL(ctx context.Context, a Actor, f PTLFilter) (*PTLPage, error)
-	// ExportPTL writes the whole patient tracking list matching f as CSV,
-	// streaming row by row.
-	ExportPTL(ctx context.Context, a Actor, w io.Writer, f PTLFilter) error
 }
 
 // WorklistFilter narrows a worklist.

@@ -309,10 +309,11 @@ type SendOutcome struct {
 	Unanswered bool
 }
 
-// BulkLoader registers patients in bulk, as the demo and a legacy PAS
-// migration do, still through the one write path: the actor's access is
-// checked, each patient is validated and gets its own registration event
-// and audit record, in batches of one transaction each.
+// BulkLoader registers patients and records referrals in bulk, as the
+// demo, the bench and a legacy PAS migration do, still through the one
+// write path: the actor's access is checked, each record is validated and
+// gets its own event and audit record, in batches of one transaction
+// each.
 type BulkLoader interface {
 	// LoadPatients registers the patients in batches, each all or
 	// nothing; an invalid patient or a duplicate NHS or hospital number
@@ -322,6 +323,17 @@ type BulkLoader interface {
 	// CountPatients counts a trust's patient records, merged ones
 	// included, for the reports of a load.
 	CountPatients(ctx context.Context, orgID string) (int, error)
+	// LoadReferrals records consultant-led referrals in bulk, in batches
+	// of one transaction each, several at once: each is validated and
+	// gets its RTT pathway (the clock starting on the date received), its
+	// event and audit record, as a referral recorded alone does; a
+	// referral to a merged or another trust's patient refuses its batch.
+	// It returns how many were recorded.
+	LoadReferrals(ctx context.Context, a Actor, refs []*Referral, opts LoadOptions) (int, error)
+	// LivePatientIDs lists the ids of the trust's live patients (neither
+	// merged nor dead), oldest record first, at most limit of them: the
+	// patients a load may be about.
+	LivePatientIDs(ctx context.Context, orgID string, limit int) ([]string, error)
 }
 
 // LoadOptions tune a bulk registration of patients.

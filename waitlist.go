@@ -2,7 +2,6 @@ package crs
 
 import (
 	"context"
-	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -254,9 +253,6 @@ type WaitingListService interface {
 	// WaitingList returns a page of the trust's waiting list with each
 	// entry's patient and wait, filtered and ordered as the query says.
 	WaitingList(ctx context.Context, a Actor, q WaitingListQuery) (*WaitingListPage, error)
-	// ExportWaitingList writes the whole waiting list matching the query
-	// (in its order, without paging) as CSV to w.
-	ExportWaitingList(ctx context.Context, a Actor, w io.Writer, q WaitingListQuery) error
 	// OfferTCI records dates offered to come in; it works out whether the
 	// offer is reasonable.
 	OfferTCI(ctx context.Context, a Actor, entryID string, o *TCIOffer) error

@@ -18,6 +18,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 )
 
@@ -28,7 +29,7 @@ type JourneyOptions struct {
 	Pathways int
 	// Patients is how many patients the pathways are shared among; one
 	// for every five pathways (at least 50, at most 200,000, the most
-	// store.SeedJourney draws on) if 0.
+	// demo.SeedJourney draws on) if 0.
 	Patients int
 	// Beds is how many inpatient beds the trust has, on wards of 30 in
 	// bays of six; 1,500 if 0. About nine in ten are occupied.
@@ -104,7 +105,7 @@ type journeyTrust struct {
 
 // Journey measures the patient journey of a large trust: it builds a
 // trust with Beds beds, registers patients in bulk, seeds Pathways open
-// RTT pathways through store.SeedJourney (timing it), occupies most beds,
+// RTT pathways through demo.SeedJourney (timing it), occupies most beds,
 // and then times the first page of the patient tracking list (PTL)
 // unfiltered and filtered by treatment function and by consultant, the
 // full PTL export as CSV, and the bed board. It prints a table with the
@@ -316,16 +317,25 @@ func (tr *journeyTrust) registerPatients(ctx context.Context, n int, log *slog.L
 
 // seedPathways adds n open pathways, waiting to be booked, in bulk.
 func (tr *journeyTrust) seedPathways(ctx context.Context, n int) error {
-	if err := store.SeedJourney(ctx, tr.db, tr.sys, store.JourneySeedOptions{BulkPathways: n}); err != nil {
+	if err := demo.SeedJourney(ctx, tr.journeyServices(), tr.sys, demo.JourneyOptions{BulkPathways: n}); err != nil {
 		return fmt.Errorf("seed %d pathways: %w", n, err)
 	}
 	return nil
 }
 
+// journeyServices are the services the trust's journey is seeded
+// through.
+func (tr *journeyTrust) journeyServices() demo.JourneyServices {
+	db := tr.db
+	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
+		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
+		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
+}
+
 // seedJourney makes clinics and 200 referrals at every stage, admits
 // patients to about nine in ten beds and puts patients in A&E.
 func (tr *journeyTrust) seedJourney(ctx context.Context) error {
-	if err := store.SeedJourney(ctx, tr.db, tr.sys, store.JourneySeedOptions{Occupancy: 0.9}); err != nil {
+	if err := demo.SeedJourney(ctx, tr.journeyServices(), tr.sys, demo.JourneyOptions{Occupancy: 0.9}); err != nil {
 		return fmt.Errorf("seed the journey: %w", err)
 	}
 	return nil
@@ -333,7 +343,7 @@ func (tr *journeyTrust) seedJourney(ctx context.Context) error {
 
 // measure times the reads.
 func (tr *journeyTrust) measure(ctx context.Context, res *JourneyResult, queries int, log *slog.Logger) error {
-	refs := store.NewReferralService(tr.db)
+	refs, reports := store.NewReferralService(tr.db), report.New(store.NewReportSource(tr.db))
 	ip := store.NewInpatientService(tr.db)
 	var err error
 	if res.PTLRows, err = store.CountOpenPathways(ctx, tr.db, tr.org.ID); err != nil {
@@ -386,7 +396,7 @@ func (tr *journeyTrust) measure(ctx context.Context, res *JourneyResult, queries
 	for i := 0; i < journeyExportRuns; i++ {
 		var cw journeyCounter
 		t0 := time.Now()
-		if err := refs.ExportPTL(ctx, tr.clerk, &cw, crs.PTLFilter{}); err != nil {
+		if err := reports.ExportPTL(ctx, tr.clerk, &cw, crs.PTLFilter{}); err != nil {
 			return fmt.Errorf("export the PTL: %w", err)
 		}
 		res.ExportRuns = append(res.ExportRuns, time.Since(t0))

@@ -446,21 +446,11 @@ func (s *OutpatientService) FindAppointment(ctx context.Context, a crs.Actor, id
 func (s *OutpatientService) FindAppointments(ctx context.Context, a crs.Actor, referralID string) ([]*crs.Appointment, error) {
 	var out []*crs.Appointment
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "appointments", func(q Querier) (string, error) {
-		rows, err := q.QueryContext(ctx, `SELECT `+appointmentColumns+` FROM appointments WHERE referral_id = $1 AND org_id = $2 ORDER BY start_at, id`, referralID, a.OrgID)
-		if err != nil {
+		var err error
+		if out, err = queryRows(ctx, q, scanAppointment, `SELECT `+appointmentColumns+` FROM appointments WHERE referral_id = $1 AND org_id = $2 ORDER BY start_at, id`, referralID, a.OrgID); err != nil || len(out) == 0 {
 			return "", err
 		}
-		defer rows.Close()
-		pid := ""
-		for rows.Next() {
-			ap, err := scanAppointment(rows)
-			if err != nil {
-				return "", err
-			}
-			pid = ap.PatientID
-			out = append(out, ap)
-		}
-		return pid, rows.Err()
+		return out[len(out)-1].PatientID, nil
 	})
 	return out, err
 }

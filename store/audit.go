@@ -27,23 +27,17 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 		if n == 0 {
 			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id
-			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))
-			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryRows(ctx, q, func(row scanner) (*crs.AuditRecord, error) {
 			var r crs.AuditRecord
 			var at, role string
-			if err := rows.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID); err != nil {
-				return err
-			}
+			err := row.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID)
 			r.At, r.Role = parseTime(at), crs.Role(role)
-			out = append(out, &r)
-		}
-		return rows.Err()
+			return &r, err
+		}, `SELECT id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id
+			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))
+			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
+		return err
 	})
 	return out, err
 }

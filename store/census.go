@@ -13,21 +13,16 @@ import (
 // if it is in one), and counts each ward's beds.
 func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoardWard, byID map[string]*crs.BedBoardWard, err error) {
 	byID = map[string]*crs.BedBoardWard{}
-	rows, err := q.QueryContext(ctx, `SELECT id, code, name FROM locations WHERE org_id = $1 AND kind = 'ward' AND active = 1 ORDER BY code`, orgID)
-	if err != nil {
+	if wards, err = queryRows(ctx, q, func(r scanner) (*crs.BedBoardWard, error) {
+		w := &crs.BedBoardWard{}
+		return w, r.Scan(&w.WardID, &w.WardCode, &w.WardName)
+	}, `SELECT id, code, name FROM locations WHERE org_id = $1 AND kind = 'ward' AND active = 1 ORDER BY code`, orgID); err != nil {
 		return nil, nil, err
 	}
-	for rows.Next() {
-		w := &crs.BedBoardWard{}
-		if err := rows.Scan(&w.WardID, &w.WardCode, &w.WardName); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		wards = append(wards, w)
+	for _, w := range wards {
 		byID[w.WardID] = w
 	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT b.id, b.code, b.status, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
+	rows, err := q.QueryContext(ctx, `SELECT b.id, b.code, b.status, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
 		WHERE b.org_id = $1 AND b.kind = 'bed' AND b.active = 1 ORDER BY b.code`, orgID)
 	if err != nil {
 		return nil, nil, err
@@ -139,23 +134,16 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 		return nil, err
 	}
 	t := formatTime(at)
-	rows, err := tx.Query(`SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+	type row struct{ ward, bed, spell, patient string }
+	found, err := queryRows(tx.ctx, tx, func(s scanner) (r row, err error) {
+		err = s.Scan(&r.ward, &r.bed, &r.spell, &r.patient)
+		return r, err
+	}, `SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
 		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
 		ORDER BY bs.ward_id, bs.bed_id`, tx.actor.OrgID, t)
 	if err != nil {
 		return nil, err
 	}
-	type row struct{ ward, bed, spell, patient string }
-	var found []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.ward, &r.bed, &r.spell, &r.patient); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		found = append(found, r)
-	}
-	rows.Close()
 	for _, r := range found {
 		if _, err := tx.Exec(`INSERT INTO census (id, org_id, night, ward_id, bed_id, spell_id, patient_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			crs.NewID(), tx.actor.OrgID, dateText(night), r.ward, r.bed, r.spell, r.patient); err != nil {

@@ -2,16 +2,16 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/opencrs/crs"
 )
 
 // RecordMissingCensuses takes the midnight census of each of the last
 // nights (up to days back) that has passed midnight and has none yet, for
-// every organisation. The server runs it at start and every hour, so a
-// census is taken soon after each midnight even after a restart, and a
-// night is never taken twice by it.
+// every organisation. The server (cmd/crs) runs it at start and every
+// hour, so a census is taken soon after each midnight even after a
+// restart, and a night is never taken twice by it. Each census is taken
+// through the write path, as the trust's system actor.
 func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 	orgs, err := NewOrganisationService(db).FindOrganisations(ctx)
 	if err != nil {
@@ -38,24 +38,4 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 		}
 	}
 	return taken, nil
-}
-
-// RunNightlyCensus calls RecordMissingCensuses for the last three nights at
-// once and then every interval until ctx is done, logging failures.
-func RunNightlyCensus(ctx context.Context, db *DB, interval time.Duration) {
-	for {
-		if n, err := RecordMissingCensuses(ctx, db, 3); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			db.Logger.Error("midnight census", "err", err)
-		} else if n > 0 {
-			db.Logger.Info("midnight census taken", "nights", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
-	}
 }

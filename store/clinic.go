@@ -73,20 +73,7 @@ func (s *OutpatientService) FindClinics(ctx context.Context, a crs.Actor) ([]*cr
 	if err := a.Authorize(crs.ActSearchPatients); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+clinicColumns+` FROM clinics WHERE org_id = $1 ORDER BY code`, a.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Clinic
-	for rows.Next() {
-		c, err := scanClinic(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.db.read, scanClinic, `SELECT `+clinicColumns+` FROM clinics WHERE org_id = $1 ORDER BY code`, a.OrgID)
 }
 
 // maxSlotDays bounds how far one GenerateSlots call reaches.
@@ -177,24 +164,15 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	if q.FreeOnly {
 		where += ` AND NOT EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)`
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT s.id, s.org_id, s.clinic_id, s.start_at, s.end_at, s.slot_type, c.code,
-		EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)
-		FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY s.start_at, c.code LIMIT `+arg(q.Limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Slot
-	for rows.Next() {
+	return queryRows(ctx, s.db.read, func(r scanner) (*crs.Slot, error) {
 		var sl crs.Slot
 		var start, end string
 		var booked bool
-		if err := rows.Scan(&sl.ID, &sl.OrgID, &sl.ClinicID, &start, &end, &sl.Type, &sl.ClinicCode, &booked); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&sl.ID, &sl.OrgID, &sl.ClinicID, &start, &end, &sl.Type, &sl.ClinicCode, &booked)
 		sl.Start, sl.End, sl.Booked = parseTime(start), parseTime(end), booked
-		out = append(out, &sl)
-	}
-	return out, rows.Err()
+		return &sl, err
+	}, `SELECT s.id, s.org_id, s.clinic_id, s.start_at, s.end_at, s.slot_type, c.code,
+		EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)
+		FROM slots s JOIN clinics c ON c.id = s.clinic_id
+		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY s.start_at, c.code LIMIT `+arg(q.Limit), args...)
 }

@@ -205,19 +205,13 @@ func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.Trac
 	now := s.db.Clock.Now().UTC()
 	var out []*crs.TrackingRow
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "A&E tracking board", func(q Querier) (string, error) {
-		rows, err := q.QueryContext(ctx, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name
-			FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
-			WHERE e.org_id = $1 AND e.status = 'in_department' ORDER BY e.arrived_at, e.id`, a.OrgID)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryRows(ctx, q, func(row scanner) (*crs.TrackingRow, error) {
 			var r crs.TrackingRow
 			var fam, given string
-			e, err := scanED(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &r.MRN, &fam, &given)...) }))
+			e, err := scanED(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &r.MRN, &fam, &given)...) }))
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			r.Attendance, r.Name = e, patientName(fam, given)
 			r.Waited = now.Sub(e.ArrivedAt)
@@ -225,9 +219,11 @@ func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.Trac
 				r.SinceDTA = now.Sub(e.DecisionToAdmitAt)
 			}
 			r.Warn, r.Breach4, r.Breach12 = r.Waited >= crs.EDWarnAfter, r.Waited >= crs.EDBreachAfter, r.SinceDTA >= crs.DTABreachAfter
-			out = append(out, &r)
-		}
-		return "", rows.Err()
+			return &r, nil
+		}, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name
+			FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
+			WHERE e.org_id = $1 AND e.status = 'in_department' ORDER BY e.arrived_at, e.id`, a.OrgID)
+		return "", err
 	})
 	return out, err
 }

@@ -71,20 +71,7 @@ func scanDestination(r scanner) (*crs.Destination, error) {
 }
 
 func queryDestinations(ctx context.Context, q Querier, where string, args ...any) ([]*crs.Destination, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+destinationColumns+` FROM hl7_destinations WHERE `+where+` ORDER BY name, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Destination
-	for rows.Next() {
-		d, err := scanDestination(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanDestination, `SELECT `+destinationColumns+` FROM hl7_destinations WHERE `+where+` ORDER BY name, id`, args...)
 }
 
 // FindDestinations lists the trust's outbound feeds ("" for every trust's).

@@ -46,15 +46,7 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 // On SQLite the write connection uses bulk load settings (see
 // bulkLoadPragmas) while the import runs.
 func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (int, error) {
-	size := opts.BatchSize
-	if size <= 0 {
-		size = ImportBatchSize
-	}
-	if err := a.Authorize(crs.ActRegisterPatient); err != nil {
-		db.refused(a, crs.ActRegisterPatient)
-		return 0, err
-	}
-	restore, err := db.bulkLoad(ctx)
+	size, restore, err := db.startLoad(ctx, a, crs.ActRegisterPatient, opts, ImportBatchSize)
 	if err != nil {
 		return 0, err
 	}
@@ -100,6 +92,23 @@ var bulkLoadPragmas = []struct{ name, value string }{
 	{"temp_store", "2"},             // MEMORY
 	{"cache_size", "-524288"},       // 512 MiB
 	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
+}
+
+// startLoad begins a bulk load of activity act: it checks the actor may
+// carry it out and sets the bulk load settings, which restore puts back.
+// size is the batch size the options give, or def.
+func (db *DB) startLoad(ctx context.Context, a crs.Actor, act crs.Activity, opts crs.LoadOptions, def int) (size int, restore func(), err error) {
+	if size = opts.BatchSize; size <= 0 {
+		size = def
+	}
+	if err := a.Authorize(act); err != nil {
+		db.refused(a, act)
+		return 0, nil, err
+	}
+	if restore, err = db.bulkLoad(ctx); err != nil {
+		return 0, nil, err
+	}
+	return size, restore, nil
 }
 
 // bulkLoad sets the bulk load pragmas on SQLite's write connection and

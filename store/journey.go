@@ -12,11 +12,6 @@ import (
 	"github.com/opencrs/crs/rtt"
 )
 
-func init() {
-	patientLinks = append(patientLinks, "referrals", "pathways", "rtt_events", "appointments",
-		"waiting_list_entries", "tci_offers", "spells", "episodes", "bed_stays", "census", "ed_attendances")
-}
-
 // rttKinds maps the stored name of an RTT event kind back to the kind.
 var rttKinds = func() map[string]rtt.Kind {
 	m := map[string]rtt.Kind{}
@@ -87,23 +82,14 @@ func oneIf(b bool) int {
 
 // loadRTTEvents reads a pathway's RTT events in the order recorded.
 func loadRTTEvents(ctx context.Context, q Querier, orgID, pathwayID string) ([]rtt.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT event_date, kind, status, ref, note FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 ORDER BY seq`, orgID, pathwayID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []rtt.Event
-	for rows.Next() {
+	return queryRows(ctx, q, func(r scanner) (rtt.Event, error) {
 		var date, kind string
 		var st int
 		var e rtt.Event
-		if err := rows.Scan(&date, &kind, &st, &e.Ref, &e.Note); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&date, &kind, &st, &e.Ref, &e.Note)
 		e.Date, e.Kind, e.Status = parseDate(date).Time, rttKinds[kind], rtt.Status(st)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, `SELECT event_date, kind, status, ref, note FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 ORDER BY seq`, orgID, pathwayID)
 }
 
 // addRTTEvent records an RTT event on a pathway and rewrites the

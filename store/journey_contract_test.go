@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -138,7 +140,7 @@ func TestPTLAndWorklistsLeaveNoOneOff(t *testing.T) {
 		}
 		// The export streams the same rows as the pages.
 		var buf bytes.Buffer
-		if err := s.refs.ExportPTL(ctx, s.clerk, &buf, crs.PTLFilter{}); err != nil {
+		if err := report.New(store.NewReportSource(db)).ExportPTL(ctx, s.clerk, &buf, crs.PTLFilter{}); err != nil {
 			t.Fatalf("export: %v", err)
 		}
 		recs, err := csv.NewReader(&buf).ReadAll()
@@ -548,7 +550,7 @@ func TestSeedJourney(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "RTH", 30)
 		sys := s.tr.System
-		if err := store.SeedJourney(ctx, db, sys, store.JourneySeedOptions{Referrals: 150, EDPatients: 6, Occupancy: 1}); err != nil {
+		if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{Referrals: 150, EDPatients: 6, Occupancy: 1}); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 		counts := map[string]int{}
@@ -575,7 +577,7 @@ func TestSeedJourney(t *testing.T) {
 		}
 		// Bulk: open pathways in batched commands.
 		before := count(t, db, "pathways", s.tr.Org.ID)
-		if err := store.SeedJourney(ctx, db, sys, store.JourneySeedOptions{BulkPathways: 1200, BatchSize: 250, Workers: 4}); err != nil {
+		if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{BulkPathways: 1200, BatchSize: 250, Workers: 4}); err != nil {
 			t.Fatalf("bulk seed: %v", err)
 		}
 		if n := count(t, db, "pathways", s.tr.Org.ID); n != before+1200 {

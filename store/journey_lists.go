@@ -12,19 +12,9 @@ import (
 func (s *InpatientService) FindSpells(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Spell, error) {
 	var out []*crs.Spell
 	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "spells", func(q Querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+spellColumns+` FROM spells WHERE patient_id = $1 AND org_id = $2 ORDER BY admitted_at DESC, id DESC`, patientID, a.OrgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			sp, err := scanSpell(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, sp)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryRows(ctx, q, scanSpell, `SELECT `+spellColumns+` FROM spells WHERE patient_id = $1 AND org_id = $2 ORDER BY admitted_at DESC, id DESC`, patientID, a.OrgID)
+		return err
 	})
 	return out, err
 }
@@ -33,19 +23,9 @@ func (s *InpatientService) FindSpells(ctx context.Context, a crs.Actor, patientI
 func (s *EDService) FindAttendances(ctx context.Context, a crs.Actor, patientID string) ([]*crs.EDAttendance, error) {
 	var out []*crs.EDAttendance
 	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "A&E attendances", func(q Querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+edColumns+` FROM ed_attendances WHERE patient_id = $1 AND org_id = $2 ORDER BY arrived_at DESC, id DESC`, patientID, a.OrgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanED(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryRows(ctx, q, scanED, `SELECT `+edColumns+` FROM ed_attendances WHERE patient_id = $1 AND org_id = $2 ORDER BY arrived_at DESC, id DESC`, patientID, a.OrgID)
+		return err
 	})
 	return out, err
 }
@@ -55,19 +35,9 @@ func (s *EDService) FindAttendances(ctx context.Context, a crs.Actor, patientID 
 func (s *WaitingListService) FindWaitingListEntries(ctx context.Context, a crs.Actor, patientID string) ([]*crs.WaitingListEntry, error) {
 	var out []*crs.WaitingListEntry
 	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "waiting list entries", func(q Querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM waiting_list_entries WHERE patient_id = $1 AND org_id = $2 ORDER BY decided_on DESC, id DESC`, patientID, a.OrgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEntry(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryRows(ctx, q, scanEntry, `SELECT `+entryColumns+` FROM waiting_list_entries WHERE patient_id = $1 AND org_id = $2 ORDER BY decided_on DESC, id DESC`, patientID, a.OrgID)
+		return err
 	})
 	return out, err
 }
@@ -80,20 +50,10 @@ func (s *OutpatientService) FindClinicAppointments(ctx context.Context, a crs.Ac
 	to := from.AddDate(0, 0, 1)
 	var out []*crs.Appointment
 	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "clinic list "+day.String(), func(q Querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+appointmentColumns+` FROM appointments WHERE clinic_id = $1 AND org_id = $2 AND start_at >= $3 AND start_at < $4 ORDER BY start_at, id`,
+		var err error
+		out, err = queryRows(ctx, q, scanAppointment, `SELECT `+appointmentColumns+` FROM appointments WHERE clinic_id = $1 AND org_id = $2 AND start_at >= $3 AND start_at < $4 ORDER BY start_at, id`,
 			clinicID, a.OrgID, formatTime(from), formatTime(to))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			ap, err := scanAppointment(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, ap)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

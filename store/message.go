@@ -11,11 +11,6 @@ import (
 	"github.com/opencrs/crs/nhs"
 )
 
-func init() {
-	// Results belong to a patient: a merge moves them with the record.
-	patientLinks = append(patientLinks, "results")
-}
-
 // insertInterface adds an inbound interface to the actor's trust within a
 // command. Its user must be a user of the trust in the interface role.
 func insertInterface(tx *Tx, i *crs.Interface) error {
@@ -61,47 +56,29 @@ func insertInterface(tx *Tx, i *crs.Interface) error {
 // that send as application app from facility. The integration engine
 // calls it to tell whose message has arrived, before any actor is known.
 func (db *DB) FindInterfacesBySender(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at,
+	return queryRows(ctx, db.read, func(r scanner) (*crs.InboundInterface, error) {
+		var i crs.InboundInterface
+		var created, role string
+		err := r.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created, &i.OrgODS, &i.Username, &role)
+		i.Enabled, i.CreatedAt, i.Role = true, parseTime(created), crs.Role(role)
+		return &i, err
+	}, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at,
 		o.ods_code, u.username, u.role
 		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
 		WHERE i.sending_application = $1 AND i.sending_facility = $2 AND i.enabled = 1 AND u.disabled = 0`, app, facility)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.InboundInterface
-	for rows.Next() {
-		var i crs.InboundInterface
-		var created, role string
-		if err := rows.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created, &i.OrgODS, &i.Username, &role); err != nil {
-			return nil, err
-		}
-		i.Enabled, i.CreatedAt, i.Role = true, parseTime(created), crs.Role(role)
-		out = append(out, &i)
-	}
-	return out, rows.Err()
 }
 
 // FindInterfaces lists the trust's inbound interfaces.
 func (db *DB) FindInterfaces(ctx context.Context, orgID string) ([]*crs.Interface, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at
-		FROM hl7_interfaces WHERE org_id = $1 ORDER BY name`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Interface
-	for rows.Next() {
+	return queryRows(ctx, db.read, func(r scanner) (*crs.Interface, error) {
 		var i crs.Interface
 		var created string
 		var enabled int
-		if err := rows.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created)
 		i.Enabled, i.CreatedAt = enabled == 1, parseTime(created)
-		out = append(out, &i)
-	}
-	return out, rows.Err()
+		return &i, err
+	}, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at
+		FROM hl7_interfaces WHERE org_id = $1 ORDER BY name`, orgID)
 }
 
 // FindOrganisationIDByODS returns the id of the organisation with the ODS
@@ -293,24 +270,17 @@ func insertResult(tx *Tx, r *crs.Result) error {
 // FindResults lists a patient's results, newest first. The caller checks
 // access and audits the read.
 func FindResults(ctx context.Context, db *DB, orgID, patientID string) ([]*crs.Result, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at
-		FROM results WHERE org_id = $1 AND patient_id = $2 ORDER BY observed_at DESC, id DESC`, orgID, patientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Result
-	for rows.Next() {
+	return queryRows(ctx, db.read, func(row scanner) (*crs.Result, error) {
 		var r crs.Result
 		var obs, observed, created string
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.PatientID, &r.MessageID, &r.PlacerOrder, &r.FillerOrder, &r.ServiceCode, &r.ServiceName, &observed, &r.Status, &obs, &created); err != nil {
+		if err := row.Scan(&r.ID, &r.OrgID, &r.PatientID, &r.MessageID, &r.PlacerOrder, &r.FillerOrder, &r.ServiceCode, &r.ServiceName, &observed, &r.Status, &obs, &created); err != nil {
 			return nil, err
 		}
 		_ = json.Unmarshal([]byte(obs), &r.Observations)
 		r.ObservedAt, r.CreatedAt = parseTime(observed), parseTime(created)
-		out = append(out, &r)
-	}
-	return out, rows.Err()
+		return &r, nil
+	}, `SELECT id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at
+		FROM results WHERE org_id = $1 AND patient_id = $2 ORDER BY observed_at DESC, id DESC`, orgID, patientID)
 }
 
 // messageWhere builds the WHERE clause and arguments of a message log
@@ -367,47 +337,40 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
+// messageOrder is the message log's order, newest first by the messages'
+// time-ordered ids.
+var messageOrder = keyset{keys: []string{"id"}, desc: true}
+
 // SearchMessages lists the trust's logged messages matching q, newest
 // first by their time-ordered id, a page of at most q.Limit after or
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
 func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
 	where, args := messageWhere(orgID, q)
-	order := "DESC"
-	switch {
-	case q.Before != "":
-		args = append(args, q.Before)
-		where += " AND id < $" + itoa(len(args))
-	case q.After != "":
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}
+	order, cursor, newer := messageOrder, q.Before, q.Before == "" && q.After != ""
+	if newer {
 		// The page just newer than the cursor: the oldest of those
 		// first, turned round below.
-		args = append(args, q.After)
-		where += " AND id > $" + itoa(len(args))
-		order = "ASC"
+		order, cursor = messageOrder.reversed(), q.After
+	}
+	after, err := order.after(cursor, arg)
+	if err != nil {
+		return nil, err
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 1000)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+
-		` ORDER BY id `+order+` LIMIT `+itoa(limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if order == "ASC" {
+	out, err := queryRows(ctx, db.read, scanMessage, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+after+order.orderBy()+` LIMIT `+itoa(limit), args...)
+	if newer {
 		slices.Reverse(out)
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // CountMessages counts the trust's logged messages matching q (its

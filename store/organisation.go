@@ -69,40 +69,7 @@ func (s *OrganisationService) FindOrganisationByODS(ctx context.Context, a crs.A
 // FindOrganisations lists every organisation in the deployment, for the
 // system actor that wires interfaces and seeds demo data.
 func (s *OrganisationService) FindOrganisations(ctx context.Context) ([]*crs.Organisation, error) {
-	rows, err := s.db.read.QueryContext(ctx, `SELECT id, ods_code, name, mrn_prefix FROM organisations ORDER BY ods_code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Organisation
-	for rows.Next() {
-		o, err := scanOrganisation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-// queryRows runs a query and reads each row of its answer with scan.
-func queryRows[T any](ctx context.Context, q Querier, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.db.read, scanOrganisation, `SELECT id, ods_code, name, mrn_prefix FROM organisations ORDER BY ods_code`)
 }
 
 func scanOrganisation(r scanner) (*crs.Organisation, error) {
@@ -259,9 +226,9 @@ func (s *OrganisationService) FindLocations(ctx context.Context, a crs.Actor, ki
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
 	}
 	if kind == "" {
-		return queryRows(ctx, s.db.read, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 ORDER BY kind, code`, []any{a.OrgID}, scanLocation)
+		return queryRows(ctx, s.db.read, scanLocation, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 ORDER BY kind, code`, a.OrgID)
 	}
-	return queryRows(ctx, s.db.read, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 AND kind = $2 ORDER BY code`, []any{a.OrgID, string(kind)}, scanLocation)
+	return queryRows(ctx, s.db.read, scanLocation, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 AND kind = $2 ORDER BY code`, a.OrgID, string(kind))
 }
 
 // mrnPrefix returns, within a command, the prefix of the hospital numbers

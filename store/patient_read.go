@@ -98,19 +98,9 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 	}
 	var cands []*crs.Patient
 	add := func(sqlText string, args ...any) error {
-		rows, err := s.db.read.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPatient(rows)
-			if err != nil {
-				return err
-			}
-			cands = append(cands, p)
-		}
-		return rows.Err()
+		ps, err := queryRows(ctx, s.db.read, scanPatient, sqlText, args...)
+		cands = append(cands, ps...)
+		return err
 	}
 	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND `
 	total := -1 // -1: every candidate read is a match
@@ -392,21 +382,12 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 // FindEvents reads events of an organisation matching where (which may use
 // $2 onwards), newest first.
 func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any) ([]*crs.Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
-		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Event
-	for rows.Next() {
+	return queryRows(ctx, q, func(r scanner) (*crs.Event, error) {
 		var e crs.Event
 		var role, rec, eff, data string
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data)
 		e.Role, e.RecordedAt, e.EffectiveAt, e.Data = crs.Role(role), parseTime(rec), parseTime(eff), []byte(data)
-		out = append(out, &e)
-	}
-	return out, rows.Err()
+		return &e, err
+	}, `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
+		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
 }

@@ -15,8 +15,6 @@ import (
 // funcs that take the command's *Tx, for the HL7 inbound interface and the
 // waiting list, with InpatientService methods over them for the pages.
 
-func init() { patientLinks = append(patientLinks, "preadmissions") }
-
 const preadmissionColumns = `id, org_id, patient_id, entry_id, visit_number, expected_on, expected_at, ward_id, ward_code, consultant_code,
 	admission_method, patient_class, treatment_function, source_visit, source_facility, status, spell_id, cancel_reason, created_at, updated_at`
 
@@ -310,21 +308,8 @@ func findPreadmissionByVisit(tx *Tx, patientID, facility, visit string) (*crs.Pr
 // pendingPreadmissions lists the patient's planned admissions not yet
 // admitted or cancelled, earliest expected first.
 func pendingPreadmissions(tx *Tx, patientID string) ([]*crs.Preadmission, error) {
-	rows, err := tx.Query(`SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND patient_id = $2 AND status = 'pending'
+	return queryRows(tx.ctx, tx, scanPreadmission, `SELECT `+preadmissionColumns+` FROM preadmissions WHERE org_id = $1 AND patient_id = $2 AND status = 'pending'
 		ORDER BY expected_on, id`, tx.actor.OrgID, patientID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.Preadmission
-	for rows.Next() {
-		p, err := scanPreadmission(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // recordPreadmission records a planned admission.
@@ -356,20 +341,10 @@ func (s *InpatientService) FindPreadmission(ctx context.Context, a crs.Actor, id
 func (s *InpatientService) FindPreadmissions(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Preadmission, error) {
 	var out []*crs.Preadmission
 	err := s.db.View(ctx, a, crs.ActViewDemographics, patientID, "planned admissions", func(q Querier) error {
-		rows, err := q.QueryContext(ctx, `SELECT `+preadmissionColumns+` FROM preadmissions WHERE patient_id = $1 AND org_id = $2
+		var err error
+		out, err = queryRows(ctx, q, scanPreadmission, `SELECT `+preadmissionColumns+` FROM preadmissions WHERE patient_id = $1 AND org_id = $2
 			ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, CASE WHEN status = 'pending' THEN expected_on ELSE '' END, created_at DESC, id DESC`, patientID, a.OrgID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPreadmission(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, err
 }

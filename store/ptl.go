@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/csv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -49,18 +46,12 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 	default:
 		return "", nil, crs.FieldErrorf("flag", "validation flag %q is not one of %q, %q, %q", f.Flag, crs.FlagNoFutureActivity, crs.FlagOver18Weeks, crs.FlagDNAToReview)
 	}
-	cmp, dir := ">", ""
-	if f.ShortestFirst {
-		cmp, dir = "<", " DESC"
+	order := keyset{keys: []string{"pw.clock_start", "pw.id"}, desc: f.ShortestFirst}
+	after, err := order.after(f.Cursor, arg)
+	if err != nil {
+		return "", nil, err
 	}
-	if f.Cursor != "" {
-		start, id, ok := strings.Cut(f.Cursor, "|")
-		if !ok {
-			return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
-		}
-		q += ` AND (pw.clock_start, pw.id) ` + cmp + ` (` + arg(start) + `, ` + arg(id) + `)`
-	}
-	q += ` ORDER BY pw.clock_start` + dir + `, pw.id` + dir
+	q += after + order.orderBy()
 	if limit > 0 {
 		q += ` LIMIT ` + arg(limit)
 	}
@@ -68,32 +59,45 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 }
 
 func scanPTLRow(r scanner, asOf crs.Date) (*crs.PTLRow, error) {
-	var row crs.PTLRow
-	var fam, given, start, next string
-	var dta, dna int
-	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &fam, &given, &row.TreatmentFunction,
-		&row.ConsultantCode, &row.Priority, &start, &dta, &next, &row.NextEventKind, &dna); err != nil {
-		return nil, err
+	var p ptlScan
+	return &p.row, p.scan(r, asOf)
+}
+
+// ptlScan scans PTL rows; an export reuses one for every row, so the
+// columns read into it are not allocated row by row.
+type ptlScan struct {
+	row                     crs.PTLRow
+	fam, given, start, next string
+	dta, dna                int
+}
+
+// scan reads one row over p.row.
+func (p *ptlScan) scan(r scanner, asOf crs.Date) error {
+	row := &p.row
+	row.Flags = row.Flags[:0]
+	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &p.fam, &p.given, &row.TreatmentFunction,
+		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna); err != nil {
+		return err
 	}
-	row.Name = patientName(fam, given)
-	row.ClockStart = parseDate(start)
+	row.Name = patientName(p.fam, p.given)
+	row.ClockStart = parseDate(p.start)
 	row.Days = int(asOf.Sub(row.ClockStart.Time) / (24 * time.Hour))
 	if row.Days < 0 {
 		row.Days = 0
 	}
 	row.Weeks = rtt.WeekBand(row.Days)
-	row.Admitted = dta == 1
-	row.NextEventAt = parseTime(next)
-	if next == "" {
+	row.Admitted = p.dta == 1
+	row.NextEventAt = parseTime(p.next)
+	if p.next == "" {
 		row.Flags = append(row.Flags, crs.FlagNoFutureActivity)
 	}
 	if rtt.Breached(row.Days) {
 		row.Flags = append(row.Flags, crs.FlagOver18Weeks)
 	}
-	if dna == 1 {
+	if p.dna == 1 {
 		row.Flags = append(row.Flags, crs.FlagDNAToReview)
 	}
-	return &row, nil
+	return nil
 }
 
 // PTL returns a page of the patient tracking list.
@@ -112,26 +116,25 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		if err != nil {
 			return "", err
 		}
-		if page.Rows, err = queryRows(ctx, q, sqlText, args, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }); err != nil {
-			return "", err
-		}
-		if len(page.Rows) > f.Limit {
-			page.Rows = page.Rows[:f.Limit]
-			last := page.Rows[f.Limit-1]
-			page.Next = last.ClockStart.String() + "|" + last.PathwayID
-		}
-		return "", nil
+		rows, err := queryRows(ctx, q, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }, sqlText, args...)
+		page.Rows, page.Next = pageOf(rows, f.Limit, func(r *crs.PTLRow) []string { return []string{r.ClockStart.String(), r.PathwayID} })
+		return "", err
 	})
 	return page, err
 }
 
-// ptlHeader is the first line of the PTL export.
-var ptlHeader = []string{"ppi", "hospital_number", "nhs_number", "name", "treatment_function", "consultant", "priority",
-	"clock_start", "days_waiting", "weeks_waiting", "admitted_pathway", "next_event", "next_event_date", "validation"}
+// ReportSource is the record as the trust's reports read it: its lists
+// streamed row by row, each read checked and audited as the pages' are.
+type ReportSource struct{ db *DB }
 
-// ExportPTL writes the whole PTL as CSV, a row at a time from one query,
-// so a million pathways stream without being held in memory.
-func (s *ReferralService) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs.PTLFilter) error {
+// NewReportSource returns what the reports read, over db.
+func NewReportSource(db *DB) *ReportSource { return &ReportSource{db: db} }
+
+var _ crs.ReportSource = (*ReportSource)(nil)
+
+// EachPTLRow calls fn with each pathway on the PTL, a row at a time from
+// one query, so a million pathways stream without being held in memory.
+func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFilter, fn func(*crs.PTLRow) error) error {
 	if f.AsOf.IsZero() {
 		f.AsOf = localDate(s.db.Clock.Now())
 	}
@@ -141,66 +144,12 @@ func (s *ReferralService) ExportPTL(ctx context.Context, a crs.Actor, w io.Write
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		cw := csv.NewWriter(w)
-		if err := cw.Write(ptlHeader); err != nil {
-			return "", err
-		}
-		// Each row is scanned straight into the CSV record, as
-		// scanPTLRow and the PTL row would give it; the wait is worked
-		// out once per clock start date, since rows come in that order.
-		rec := make([]string, len(ptlHeader))
-		var id, patientID sql.RawBytes
-		var fam, given, start, next, lastStart string
-		var dta, dna, days int
-		var flags []string
-		for n := 0; rows.Next(); n++ {
-			if err := rows.Scan(&id, &rec[0], &patientID, &rec[1], &rec[2], &fam, &given, &rec[4],
-				&rec[5], &rec[6], &start, &dta, &next, &rec[11], &dna); err != nil {
-				return "", err
+		var p ptlScan
+		return "", eachRow(ctx, q, func(r scanner) error {
+			if err := p.scan(r, f.AsOf); err != nil {
+				return err
 			}
-			if n == 0 || start != lastStart {
-				lastStart = start
-				days = int(f.AsOf.Sub(parseDate(start).Time) / (24 * time.Hour))
-				if days < 0 {
-					days = 0
-				}
-				rec[7], rec[8], rec[9] = parseDate(start).String(), strconv.Itoa(days), strconv.Itoa(rtt.WeekBand(days))
-			}
-			rec[3] = patientName(fam, given)
-			rec[10] = strconv.FormatBool(dta == 1)
-			rec[12] = ""
-			flags = flags[:0]
-			if next == "" {
-				flags = append(flags, crs.FlagNoFutureActivity)
-			} else if t := parseTime(next); !t.IsZero() {
-				rec[12] = t.In(crs.London).Format("2006-01-02 15:04")
-			}
-			if rtt.Breached(days) {
-				flags = append(flags, crs.FlagOver18Weeks)
-			}
-			if dna == 1 {
-				flags = append(flags, crs.FlagDNAToReview)
-			}
-			rec[13] = strings.Join(flags, "; ")
-			if err := cw.Write(rec); err != nil {
-				return "", err
-			}
-			if n%1000 == 999 {
-				cw.Flush()
-				if err := cw.Error(); err != nil {
-					return "", err
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return "", err
-		}
-		cw.Flush()
-		return "", cw.Error()
+			return fn(&p.row)
+		}, sqlText, args...)
 	})
 }

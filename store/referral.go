@@ -222,22 +222,18 @@ func (s *ReferralService) FindReferral(ctx context.Context, a crs.Actor, id stri
 func (s *ReferralService) FindReferrals(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Referral, error) {
 	var out []*crs.Referral
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "referrals", func(q Querier) (string, error) {
-		rows, err := q.QueryContext(ctx, `SELECT `+prefixed("r.", referralColumns)+`, COALESCE(p.ppi, '') FROM referrals r
-			LEFT JOIN pathways p ON p.id = r.pathway_id AND p.org_id = r.org_id WHERE r.org_id = $1 AND r.patient_id = $2 ORDER BY r.received_on DESC, r.id DESC`, a.OrgID, patientID)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryRows(ctx, q, func(row scanner) (*crs.Referral, error) {
 			var ppi string
-			r, err := scanReferral(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &ppi)...) }))
+			r, err := scanReferral(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &ppi)...) }))
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			r.PPI = ppi
-			out = append(out, r)
-		}
-		return patientID, rows.Err()
+			return r, nil
+		}, `SELECT `+prefixed("r.", referralColumns)+`, COALESCE(p.ppi, '') FROM referrals r
+			LEFT JOIN pathways p ON p.id = r.pathway_id AND p.org_id = r.org_id WHERE r.org_id = $1 AND r.patient_id = $2 ORDER BY r.received_on DESC, r.id DESC`, a.OrgID, patientID)
+		return patientID, err
 	})
 	return out, err
 }
@@ -329,26 +325,22 @@ func (s *ReferralService) Worklist(ctx context.Context, a crs.Actor, w crs.Workl
 		if w == crs.WorklistFollowUpDue {
 			order = `r.follow_up_due, r.id`
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+prefixed("r.", referralColumns)+`, p.mrn, p.nhs_number, p.family_name, p.given_name
-			FROM referrals r JOIN patients p ON p.id = r.patient_id
-			WHERE r.org_id = $1 AND r.worklist = $2`+where+` ORDER BY `+order+` LIMIT $3`, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = queryRows(ctx, q, func(row scanner) (*crs.WorklistItem, error) {
 			var it crs.WorklistItem
 			var fam, given string
 			r, err := scanReferral(scanFunc(func(dest ...any) error {
-				return rows.Scan(append(dest, &it.MRN, &it.NHSNumber, &fam, &given)...)
+				return row.Scan(append(dest, &it.MRN, &it.NHSNumber, &fam, &given)...)
 			}))
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			it.Referral, it.Name = r, patientName(fam, given)
-			out = append(out, &it)
-		}
-		return "", rows.Err()
+			return &it, nil
+		}, `SELECT `+prefixed("r.", referralColumns)+`, p.mrn, p.nhs_number, p.family_name, p.given_name
+			FROM referrals r JOIN patients p ON p.id = r.patient_id
+			WHERE r.org_id = $1 AND r.worklist = $2`+where+` ORDER BY `+order+` LIMIT $3`, args...)
+		return "", err
 	})
 	return out, err
 }

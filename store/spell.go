@@ -438,36 +438,23 @@ func (s *InpatientService) FindSpell(ctx context.Context, a crs.Actor, id string
 		if sp, err = scanSpell(q.QueryRowContext(ctx, `SELECT `+spellColumns+` FROM spells WHERE id = $1 AND org_id = $2`, id, a.OrgID)); err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id, seq, consultant_code, treatment_function, start_at, end_at FROM episodes WHERE spell_id = $1 ORDER BY seq`, id)
-		if err != nil {
-			return "", err
-		}
-		for rows.Next() {
+		if sp.Episodes, err = queryRows(ctx, q, func(r scanner) (*crs.Episode, error) {
 			var e crs.Episode
 			var st, en string
-			if err := rows.Scan(&e.ID, &e.Seq, &e.ConsultantCode, &e.TreatmentFunction, &st, &en); err != nil {
-				rows.Close()
-				return "", err
-			}
+			err := r.Scan(&e.ID, &e.Seq, &e.ConsultantCode, &e.TreatmentFunction, &st, &en)
 			e.Start, e.End = parseTime(st), parseTime(en)
-			sp.Episodes = append(sp.Episodes, &e)
-		}
-		rows.Close()
-		rows, err = q.QueryContext(ctx, `SELECT id, seq, ward_id, bed_id, start_at, end_at FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq`, id)
-		if err != nil {
+			return &e, err
+		}, `SELECT id, seq, consultant_code, treatment_function, start_at, end_at FROM episodes WHERE spell_id = $1 ORDER BY seq`, id); err != nil {
 			return "", err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		sp.Stays, err = queryRows(ctx, q, func(r scanner) (*crs.BedStay, error) {
 			var b crs.BedStay
 			var st, en string
-			if err := rows.Scan(&b.ID, &b.Seq, &b.WardID, &b.BedID, &st, &en); err != nil {
-				return "", err
-			}
+			err := r.Scan(&b.ID, &b.Seq, &b.WardID, &b.BedID, &st, &en)
 			b.Start, b.End = parseTime(st), parseTime(en)
-			sp.Stays = append(sp.Stays, &b)
-		}
-		return sp.PatientID, rows.Err()
+			return &b, err
+		}, `SELECT id, seq, ward_id, bed_id, start_at, end_at FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq`, id)
+		return sp.PatientID, err
 	})
 	return sp, err
 }

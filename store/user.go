@@ -111,20 +111,10 @@ func (s *UserService) FindUsers(ctx context.Context, a crs.Actor) ([]*crs.User, 
 	if err := a.Authorize(crs.ActAdministerUsers); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY username`, a.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*crs.User
-	for rows.Next() {
-		u, _, err := scanUser(rows, false)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s.db.read, func(r scanner) (*crs.User, error) {
+		u, _, err := scanUser(r, false)
+		return u, err
+	}, `SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY username`, a.OrgID)
 }
 
 // userColumns are the columns scanUser reads, in its order.

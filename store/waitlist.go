@@ -147,19 +147,8 @@ func (s *WaitingListService) FindWaitingListEntry(ctx context.Context, a crs.Act
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+offerColumns+` FROM tci_offers WHERE entry_id = $1 AND org_id = $2 ORDER BY offered_on, id`, id, a.OrgID)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOffer(rows)
-			if err != nil {
-				return "", err
-			}
-			e.Offers = append(e.Offers, o)
-		}
-		return e.PatientID, rows.Err()
+		e.Offers, err = queryRows(ctx, q, scanOffer, `SELECT `+offerColumns+` FROM tci_offers WHERE entry_id = $1 AND org_id = $2 ORDER BY offered_on, id`, id, a.OrgID)
+		return e.PatientID, err
 	})
 	return e, err
 }
@@ -181,19 +170,9 @@ func (s *WaitingListService) FindWaitingList(ctx context.Context, a crs.Actor, f
 			args = append(args, f.TreatmentFunction)
 			where += fmt.Sprintf(` AND treatment_function = $%d`, len(args))
 		}
-		rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM waiting_list_entries WHERE org_id = $1`+where+` ORDER BY decided_on, id LIMIT $2`, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEntry(rows)
-			if err != nil {
-				return "", err
-			}
-			out = append(out, e)
-		}
-		return "", rows.Err()
+		var err error
+		out, err = queryRows(ctx, q, scanEntry, `SELECT `+entryColumns+` FROM waiting_list_entries WHERE org_id = $1`+where+` ORDER BY decided_on, id LIMIT $2`, args...)
+		return "", err
 	})
 	return out, err
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +26,23 @@ var entryColumnsW = func() string {
 // waitStart is when the wait counts from: the pathway's RTT clock start,
 // or the decision to admit when the entry has no clock.
 const waitStart = `COALESCE(NULLIF(pw.clock_start, ''), w.decided_on)`
+
+// waitingListOrders are the orders the waiting list pages in.
+var waitingListOrders = map[string]keyset{
+	crs.ListByPriority: {keys: []string{"w.priority", waitStart, "w.id"}},
+	crs.ListByAdded:    {keys: []string{"w.decided_on", "w.id"}},
+}
+
+// waitingListSortValues are the values of a row in the list's order, the
+// cursor of the page after it.
+func waitingListSortValues(sort string) func(*crs.WaitingListRow) []string {
+	if sort == crs.ListByAdded {
+		return func(r *crs.WaitingListRow) []string { return []string{r.Entry.DecidedOn.String(), r.Entry.ID} }
+	}
+	return func(r *crs.WaitingListRow) []string {
+		return []string{r.Entry.Priority, r.ClockStart.String(), r.Entry.ID}
+	}
+}
 
 // waitingListQuery builds the query of a page; limit is the rows to read,
 // 0 for all.
@@ -73,30 +88,15 @@ func waitingListQuery(orgID string, f crs.WaitingListQuery, limit int) (string, 
 	if f.NoTCIDate {
 		q += ` AND w.tci_date = ''`
 	}
-	var cursor []string
-	if f.Cursor != "" {
-		cursor = strings.Split(f.Cursor, "|")
-	}
-	switch f.Sort {
-	case crs.ListByPriority:
-		if cursor != nil {
-			if len(cursor) != 3 {
-				return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
-			}
-			q += ` AND (w.priority, ` + waitStart + `, w.id) > (` + arg(cursor[0]) + `, ` + arg(cursor[1]) + `, ` + arg(cursor[2]) + `)`
-		}
-		q += ` ORDER BY w.priority, ` + waitStart + `, w.id`
-	case crs.ListByAdded:
-		if cursor != nil {
-			if len(cursor) != 2 {
-				return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
-			}
-			q += ` AND (w.decided_on, w.id) > (` + arg(cursor[0]) + `, ` + arg(cursor[1]) + `)`
-		}
-		q += ` ORDER BY w.decided_on, w.id`
-	default:
+	order, ok := waitingListOrders[f.Sort]
+	if !ok {
 		return "", nil, crs.FieldErrorf("sort", "order %q is not by priority or by date added", f.Sort)
 	}
+	after, err := order.after(f.Cursor, arg)
+	if err != nil {
+		return "", nil, err
+	}
+	q += after + order.orderBy()
 	if limit > 0 {
 		q += ` LIMIT ` + arg(limit)
 	}
@@ -144,31 +144,16 @@ func (s *WaitingListService) WaitingList(ctx context.Context, a crs.Actor, f crs
 		if err != nil {
 			return "", err
 		}
-		if page.Rows, err = queryRows(ctx, q, sqlText, args, func(r scanner) (*crs.WaitingListRow, error) { return scanWaitingListRow(r, f.AsOf) }); err != nil {
-			return "", err
-		}
-		if len(page.Rows) > f.Limit {
-			page.Rows = page.Rows[:f.Limit]
-			last := page.Rows[f.Limit-1]
-			if f.Sort == crs.ListByAdded {
-				page.Next = last.Entry.DecidedOn.String() + "|" + last.Entry.ID
-			} else {
-				page.Next = last.Entry.Priority + "|" + last.ClockStart.String() + "|" + last.Entry.ID
-			}
-		}
-		return "", nil
+		rows, err := queryRows(ctx, q, func(r scanner) (*crs.WaitingListRow, error) { return scanWaitingListRow(r, f.AsOf) }, sqlText, args...)
+		page.Rows, page.Next = pageOf(rows, f.Limit, waitingListSortValues(f.Sort))
+		return "", err
 	})
 	return page, err
 }
 
-// waitingListHeader is the first line of the waiting list export.
-var waitingListHeader = []string{"entry_id", "hospital_number", "nhs_number", "name", "procedure_code", "procedure_name", "priority",
-	"intended_management", "consultant", "treatment_function", "status", "decided_on", "clock_start", "days_waited", "weeks_waited",
-	"tci_date", "suspended_until"}
-
-// ExportWaitingList writes the whole waiting list matching the query as
-// CSV, a row at a time from one query.
-func (s *WaitingListService) ExportWaitingList(ctx context.Context, a crs.Actor, w io.Writer, f crs.WaitingListQuery) error {
+// EachWaitingListRow calls fn with each entry of the waiting list
+// matching the query, a row at a time from one query.
+func (s *ReportSource) EachWaitingListRow(ctx context.Context, a crs.Actor, f crs.WaitingListQuery, fn func(*crs.WaitingListRow) error) error {
 	if f.AsOf.IsZero() {
 		f.AsOf = localDate(s.db.Clock.Now())
 	}
@@ -178,34 +163,12 @@ func (s *WaitingListService) ExportWaitingList(ctx context.Context, a crs.Actor,
 		if err != nil {
 			return "", err
 		}
-		rows, err := q.QueryContext(ctx, sqlText, args...)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		cw := csv.NewWriter(w)
-		if err := cw.Write(waitingListHeader); err != nil {
-			return "", err
-		}
-		for rows.Next() {
-			r, err := scanWaitingListRow(rows, f.AsOf)
+		return "", eachRow(ctx, q, func(r scanner) error {
+			row, err := scanWaitingListRow(r, f.AsOf)
 			if err != nil {
-				return "", err
+				return err
 			}
-			e, status := r.Entry, r.Entry.Status
-			if status == crs.ListWaiting && !e.TCIDate.IsZero() {
-				status = crs.ListViewTCIAgreed
-			}
-			if err := cw.Write([]string{e.ID, r.MRN, r.NHSNumber, r.Name, e.ProcedureCode, e.ProcedureName, e.Priority, e.IntendedManagement,
-				e.ConsultantCode, e.TreatmentFunction, status, e.DecidedOn.String(), r.ClockStart.String(), strconv.Itoa(r.Days),
-				strconv.Itoa(r.Weeks()), e.TCIDate.String(), e.SuspendedUntil.String()}); err != nil {
-				return "", err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return "", err
-		}
-		cw.Flush()
-		return "", cw.Error()
+			return fn(row)
+		}, sqlText, args...)
 	})
 }

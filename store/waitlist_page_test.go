@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -136,7 +137,7 @@ func TestWaitingListPage(t *testing.T) {
 		t.Run("the export holds the list in its order", func(t *testing.T) {
 			for _, q := range []crs.WaitingListQuery{{}, {Sort: crs.ListByAdded}, {Status: crs.ListViewTCIAgreed}, {IntendedManagement: "2"}} {
 				var buf bytes.Buffer
-				if err := s.wl.ExportWaitingList(ctx, s.clerk, &buf, q); err != nil {
+				if err := report.New(store.NewReportSource(db)).ExportWaitingList(ctx, s.clerk, &buf, q); err != nil {
 					t.Fatalf("export %+v: %v", q, err)
 				}
 				recs, err := csv.NewReader(&buf).ReadAll()

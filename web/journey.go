@@ -145,6 +145,15 @@ func (s *Server) journeyReferral(r *http.Request) (*crs.Referral, error) {
 	return s.Referrals.FindReferral(r.Context(), actorOf(r), r.PathValue("id"))
 }
 
+// needReports is needJourney for the pages' extracts, which the reports
+// write.
+func (s *Server) needReports() error {
+	if s.Reports == nil {
+		return errNoJourney
+	}
+	return s.needJourney()
+}
+
 // patientBanner reads a patient by id for the banner of a journey page.
 func (s *Server) patientBanner(r *http.Request, id string) (*banner, error) {
 	p, err := s.Patients.FindPatient(r.Context(), actorOf(r), id)

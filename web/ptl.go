@@ -59,7 +59,7 @@ func (s *Server) handlePTL(w http.ResponseWriter, r *http.Request) error {
 
 // handlePTLCSV streams the whole PTL matching the filters as CSV.
 func (s *Server) handlePTLCSV(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
+	if err := s.needReports(); err != nil {
 		return err
 	}
 	a := actorOf(r)
@@ -69,7 +69,7 @@ func (s *Server) handlePTLCSV(w http.ResponseWriter, r *http.Request) error {
 	f := ptlFilter(r, &ptlPage{})
 	f.Cursor, f.Limit = "", 0
 	cw := &csvWriter{w: w, name: "ptl-" + crs.LocalDate(s.now()).String() + ".csv"}
-	err := s.Referrals.ExportPTL(r.Context(), a, cw, f)
+	err := s.Reports.ExportPTL(r.Context(), a, cw, f)
 	if err != nil && !cw.started {
 		return err
 	}

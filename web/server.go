@@ -54,6 +54,8 @@ type Server struct {
 	WaitingList crs.WaitingListService
 	Inpatients  crs.InpatientService
 	ED          crs.EDService
+	// Reports writes the extracts the PTL and waiting list pages offer.
+	Reports crs.ReportService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

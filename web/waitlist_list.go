@@ -76,7 +76,7 @@ func (s *Server) handleWaitingList(w http.ResponseWriter, r *http.Request) error
 // handleWaitingListCSV streams the whole waiting list matching the
 // filters as CSV, in the page's order.
 func (s *Server) handleWaitingListCSV(w http.ResponseWriter, r *http.Request) error {
-	if err := s.needJourney(); err != nil {
+	if err := s.needReports(); err != nil {
 		return err
 	}
 	a := actorOf(r)
@@ -86,7 +86,7 @@ func (s *Server) handleWaitingListCSV(w http.ResponseWriter, r *http.Request) er
 	q := waitingListQuery(r, &waitingListPage{})
 	q.Cursor, q.Limit = "", 0
 	cw := &csvWriter{w: w, name: "waiting-list-" + crs.LocalDate(s.now()).String() + ".csv"}
-	err := s.WaitingList.ExportWaitingList(r.Context(), a, cw, q)
+	err := s.Reports.ExportWaitingList(r.Context(), a, cw, q)
 	if err != nil && !cw.started {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/web"
 )
@@ -57,6 +58,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		WaitingList: store.NewWaitingListService(db),
 		Inpatients:  store.NewInpatientService(db),
 		ED:          store.NewEDService(db),
+		Reports:     report.New(store.NewReportSource(db)),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
@@ -146,7 +148,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if ls.mllp != nil {
 		mllpAddr = a.hl7.Serve(ls.mllp).String()
 	}
-	go store.RunNightlyCensus(ctx, a.db, time.Hour)
+	go runNightlyCensus(ctx, a.db, a.logger, time.Hour)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.hl7.Metrics)
 	a.web.SecureCookies = o.secure

@@ -85,8 +85,8 @@ func benchDay(ctx context.Context, stdout io.Writer, o *dayOptions) error {
 		return err
 	} else if n == 0 {
 		// Enough of every stage of the journey for the staff's hour.
-		jo := store.JourneySeedOptions{Seed: 1, Referrals: max(200, 3*o.staff), ClinicWeeks: 16}
-		if err := store.SeedJourney(ctx, a.db, sys, jo); err != nil {
+		jo := demo.JourneyOptions{Seed: 1, Referrals: max(200, 3*o.staff), ClinicWeeks: 16}
+		if err := demo.SeedJourney(ctx, journeyServices(a.db), sys, jo); err != nil {
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}

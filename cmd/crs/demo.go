@@ -111,7 +111,7 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 	if err != nil {
 		return err
 	}
-	journey := store.JourneySeedOptions{Referrals: demoReferrals, Seed: 1}
+	journey := demo.JourneyOptions{Referrals: demoReferrals, Seed: 1}
 	switch {
 	case referrals == 0 && !tr.Created:
 		fmt.Fprintf(stdout, "%s: an earlier run stopped before the patient journey; making it now\n", org.ODSCode)
@@ -121,10 +121,10 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 		// referrals patients and stages other than those made already.
 		fmt.Fprintf(stdout, "%s: found %d of %d referrals of the patient journey from an earlier run that stopped part way; making the remaining %d, then the wards and A&E\n",
 			org.ODSCode, referrals, demoReferrals, demoReferrals-referrals)
-		journey = store.JourneySeedOptions{Referrals: demoReferrals - referrals, Seed: 2}
+		journey = demo.JourneyOptions{Referrals: demoReferrals - referrals, Seed: 2}
 	}
 	if referrals < demoReferrals {
-		if err := store.SeedJourney(ctx, a.db, crs.SystemActor(org.ID), journey); err != nil {
+		if err := demo.SeedJourney(ctx, journeyServices(a.db), crs.SystemActor(org.ID), journey); err != nil {
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}
@@ -172,4 +172,12 @@ func addDemoInterface(ctx context.Context, a *app, org *crs.Organisation) error 
 // demoServices are the services the demo seeds a trust through.
 func (a *app) demoServices() demo.Services {
 	return demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock}
+}
+
+// journeyServices are the services the demo and the bench seed a trust's
+// patient journey through.
+func journeyServices(db *store.DB) demo.JourneyServices {
+	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
+		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
+		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
 }

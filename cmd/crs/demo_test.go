@@ -140,7 +140,7 @@ func TestCompleteDemoTrust(t *testing.T) {
 	}
 	part := res.Trusts[0].Org
 	sys := crs.SystemActor(part.ID)
-	if err := store.SeedJourney(ctx, a.db, sys, store.JourneySeedOptions{Referrals: 50, Seed: 1}); err != nil {
+	if err := demo.SeedJourney(ctx, journeyServices(a.db), sys, demo.JourneyOptions{Referrals: 50, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.users.CreateUser(ctx, sys, &crs.User{Username: "hl7.pas." + lowerASCII(part.ODSCode), Name: "PAS interface", Role: crs.RoleInterface}, randomPassword()); err != nil {

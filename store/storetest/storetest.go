@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
 	"github.com/opencrs/crs/store"
 )
 
@@ -134,4 +135,12 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// Journey returns the services demo.SeedJourney seeds a trust's patient
+// journey through, over db.
+func Journey(db *store.DB) demo.JourneyServices {
+	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
+		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
+		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
 }

@@ -1,28 +1,42 @@
-package store
+package demo
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand"
 	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/nhs"
 	"github.com/opencrs/crs/rtt"
 )
 
-// JourneySeedOptions says how much of the patient journey SeedJourney
+// The patient journey of a demo or bench trust: synthetic referrals,
+// appointments, waiting list entries, admissions and A&E attendances,
+// made from the trust's patients through the same services and write
+// path as every other change.
+
+// JourneyServices are what SeedJourney works through.
+type JourneyServices struct {
+	Organisations crs.OrganisationService
+	Referrals     crs.ReferralService
+	Outpatients   crs.OutpatientService
+	WaitingList   crs.WaitingListService
+	Inpatients    crs.InpatientService
+	ED            crs.EDService
+	Loader        crs.BulkLoader
+	Clock         crs.Clock
+}
+
+// JourneyOptions says how much of the patient journey SeedJourney
 // makes. Zero values take the defaults shown.
-type JourneySeedOptions struct {
+type JourneyOptions struct {
 	Referrals   int     // referrals at every stage (200)
 	ClinicWeeks int     // weeks of clinic slots ahead of today (4); as many behind
 	Occupancy   float64 // share of beds occupied (0.85)
 	EDPatients  int     // patients in A&E now (20)
 	Seed        int64   // random seed (1)
-	Workers     int     // concurrent commands (8)
+	Workers     int     // referrals taken through their stages at once (8)
 
 	// BulkPathways, when set, adds that many open pathways (referrals
 	// waiting to be booked, received over the last 400 days) in batched
@@ -54,7 +68,7 @@ var procedures = map[string][]string{
 // occupied to about 85% by spells, and patients in A&E. Every change goes
 // through the write path. With BulkPathways it instead adds that many
 // open pathways in batched commands, for the bench.
-func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions) error {
+func SeedJourney(ctx context.Context, sv JourneyServices, a crs.Actor, o JourneyOptions) error {
 	if o.Referrals == 0 {
 		o.Referrals = 200
 	}
@@ -76,7 +90,7 @@ func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
 	}
-	patients, err := seedPatients(ctx, db, a.OrgID, 200000)
+	patients, err := sv.Loader.LivePatientIDs(ctx, a.OrgID, 200000)
 	if err != nil {
 		return err
 	}
@@ -85,24 +99,17 @@ func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 	}
 	rng := rand.New(rand.NewSource(o.Seed))
 	if o.BulkPathways > 0 {
-		return seedBulk(ctx, db, a, o, patients)
+		return seedBulk(ctx, sv, a, o, patients)
 	}
-	clinics, err := seedClinics(ctx, db, a, o)
+	clinics, err := seedClinics(ctx, sv, a, o)
 	if err != nil {
 		return err
 	}
-	sv := struct {
-		op  *OutpatientService
-		wl  *WaitingListService
-		ip  *InpatientService
-		ed  *EDService
-		ref *ReferralService
-	}{NewOutpatientService(db), NewWaitingListService(db), NewInpatientService(db), NewEDService(db), NewReferralService(db)}
-	now := db.Clock.Now()
+	now := sv.Clock.Now()
 	past, future := map[string][]*crs.Slot{}, map[string][]*crs.Slot{}
 	fuFuture := map[string][]*crs.Slot{}
 	for _, c := range clinics {
-		slots, err := sv.op.FindSlots(ctx, a, crs.SlotQuery{ClinicID: c.ID, FreeOnly: true, From: now.AddDate(0, 0, -7*o.ClinicWeeks), To: now.AddDate(0, 0, 7*o.ClinicWeeks), Limit: 5000})
+		slots, err := sv.Outpatients.FindSlots(ctx, a, crs.SlotQuery{ClinicID: c.ID, FreeOnly: true, From: now.AddDate(0, 0, -7*o.ClinicWeeks), To: now.AddDate(0, 0, 7*o.ClinicWeeks), Limit: 5000})
 		if err != nil {
 			return err
 		}
@@ -137,46 +144,29 @@ func SeedJourney(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 		jobs[i] = i
 	}
 	if err := inParallel(o.Workers, o.Seed*1000, jobs, func(r *rand.Rand, i int) error {
-		if err := seedReferral(ctx, a, sv.ref, sv.op, sv.wl, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
+		if err := seedReferral(ctx, a, sv.Referrals, sv.Outpatients, sv.WaitingList, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
 			return fmt.Errorf("seed referral %d: %w", i, err)
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
-	if err := seedWards(ctx, db, a, o, sv.ip, patients, rng, now); err != nil {
+	if err := seedWards(ctx, a, o, sv.Inpatients, patients, rng, now); err != nil {
 		return err
 	}
-	return seedED(ctx, db, a, o, sv.ed, patients, rng, now)
-}
-
-func seedPatients(ctx context.Context, db *DB, orgID string, limit int) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = '' AND death_time = '' ORDER BY id LIMIT $2`, orgID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return seedED(ctx, a, o, sv.ED, patients, rng, now)
 }
 
 // seedClinics returns the trust's clinics, creating a clinic room and a
 // clinic per seed specialty when there are none, and makes their slots.
-func seedClinics(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions) ([]*crs.Clinic, error) {
-	op := NewOutpatientService(db)
+func seedClinics(ctx context.Context, sv JourneyServices, a crs.Actor, o JourneyOptions) ([]*crs.Clinic, error) {
+	op := sv.Outpatients
 	clinics, err := op.FindClinics(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	if len(clinics) == 0 {
-		orgs := NewOrganisationService(db)
+		orgs := sv.Organisations
 		rooms, err := orgs.FindLocations(ctx, a, crs.LocationClinicRoom)
 		if err != nil {
 			return nil, err
@@ -217,7 +207,7 @@ func seedClinics(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 			clinics = append(clinics, c)
 		}
 	}
-	today := crs.LocalDate(db.Clock.Now())
+	today := crs.LocalDate(sv.Clock.Now())
 	for _, c := range clinics {
 		if _, err := op.GenerateSlots(ctx, a, c.ID, crs.Date{Time: today.AddDate(0, 0, -7*o.ClinicWeeks)}, crs.Date{Time: today.AddDate(0, 0, 7*o.ClinicWeeks)}); err != nil {
 			return nil, err
@@ -227,7 +217,7 @@ func seedClinics(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions)
 }
 
 // seedReferral makes one referral and takes it to a random stage.
-func seedReferral(ctx context.Context, a crs.Actor, refs *ReferralService, op *OutpatientService, wl *WaitingListService, clinics []*crs.Clinic,
+func seedReferral(ctx context.Context, a crs.Actor, refs crs.ReferralService, op crs.OutpatientService, wl crs.WaitingListService, clinics []*crs.Clinic,
 	patients []string, i int, r *rand.Rand, today crs.Date, now time.Time, past, future, fuFuture map[string][]*crs.Slot,
 	take func(map[string][]*crs.Slot, string, *rand.Rand) *crs.Slot) error {
 	c := clinics[i%len(clinics)]
@@ -310,22 +300,20 @@ func seedReferral(ctx context.Context, a crs.Actor, refs *ReferralService, op *O
 
 // seedWards fills about Occupancy of the beds with inpatients admitted
 // over the last ten days.
-func seedWards(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ip *InpatientService, patients []string, rng *rand.Rand, now time.Time) error {
-	wards, _, err := wardBeds(ctx, db.read, a.OrgID)
+func seedWards(ctx context.Context, a crs.Actor, o JourneyOptions, ip crs.InpatientService, patients []string, rng *rand.Rand, now time.Time) error {
+	wards, err := ip.BedBoard(ctx, a)
 	if err != nil {
 		return err
 	}
+	// The patients in a bed (admitted or on leave) are not admitted again.
 	busy := map[string]bool{}
-	rows, err := db.read.QueryContext(ctx, `SELECT patient_id FROM spells WHERE org_id = $1 AND status IN ('admitted', 'on_leave')`, a.OrgID)
-	if err != nil {
-		return err
+	for _, w := range wards {
+		for _, b := range w.Beds {
+			if b.PatientID != "" {
+				busy[b.PatientID] = true
+			}
+		}
 	}
-	for rows.Next() {
-		var id string
-		rows.Scan(&id)
-		busy[id] = true
-	}
-	rows.Close()
 	next := rng.Intn(len(patients))
 	for _, w := range wards {
 		for _, b := range w.Beds {
@@ -359,7 +347,7 @@ func seedWards(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, i
 
 // seedED puts patients in A&E, arrived over the last 13 hours, some
 // triaged, seen and awaiting admission.
-func seedED(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ed *EDService, patients []string, rng *rand.Rand, now time.Time) error {
+func seedED(ctx context.Context, a crs.Actor, o JourneyOptions, ed crs.EDService, patients []string, rng *rand.Rand, now time.Time) error {
 	modes := []string{"1048031000000100", "1048071000000103", "1048071000000103", "1048061000000105"}
 	for i := 0; i < o.EDPatients; i++ {
 		e := &crs.EDAttendance{PatientID: patients[rng.Intn(len(patients))], ArrivalMode: modes[rng.Intn(len(modes))],
@@ -392,33 +380,32 @@ func seedED(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, ed *
 	return nil
 }
 
-// seedBulk adds open pathways in batched commands: each command records
-// BatchSize referrals with insertReferrals, each with its own pathway,
-// clock start, event and audit record, as insertReferral records one,
-// and Workers commands run at once so the committer groups them.
-func seedBulk(ctx context.Context, db *DB, a crs.Actor, o JourneySeedOptions, patients []string) error {
-	restore, err := db.bulkLoad(ctx)
-	if err != nil {
-		return err
-	}
-	defer restore()
-	today := crs.LocalDate(db.Clock.Now())
-	var batches []int
-	for left := o.BulkPathways; left > 0; left -= o.BatchSize {
-		batches = append(batches, min(left, o.BatchSize))
-	}
-	return inParallel(o.Workers, o.Seed*7919, batches, func(r *rand.Rand, n int) error {
-		// The referrals are made outside the command, so the
-		// committer only writes.
-		refs := make([]*crs.Referral, n)
+// seedBulk adds open pathways: referrals waiting to be booked, received
+// over the last 400 days, made here and recorded through the bulk
+// loader in commands of BatchSize referrals.
+func seedBulk(ctx context.Context, sv JourneyServices, a crs.Actor, o JourneyOptions, patients []string) error {
+	today := crs.LocalDate(sv.Clock.Now())
+	r := rand.New(rand.NewSource(o.Seed * 7919))
+	// A chunk of referrals is made, then loaded while it is held, so a
+	// million pathways never sit in memory at once.
+	chunk := o.BatchSize * bulkChunkBatches
+	for left := o.BulkPathways; left > 0; left -= chunk {
+		refs := make([]*crs.Referral, min(left, chunk))
 		for j := range refs {
 			sp := seedSpecialties[r.Intn(len(seedSpecialties))]
 			refs[j] = &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: "03", Priority: "1", TreatmentFunction: sp.tf,
 				ConsultantCode: sp.consultant, ConsultantLed: true, ReceivedOn: crs.Date{Time: today.AddDate(0, 0, -r.Intn(400))}}
 		}
-		return db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferrals(tx, refs) })
-	})
+		if _, err := sv.Loader.LoadReferrals(ctx, a, refs, crs.LoadOptions{BatchSize: o.BatchSize}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// bulkChunkBatches is how many batches of referrals seedBulk makes before
+// it loads them.
+const bulkChunkBatches = 100
 
 // inParallel runs work on each job from workers goroutines, each with a
 // random source of its own (seeded seed+worker), and returns the first
@@ -458,165 +445,4 @@ feed:
 		}
 	}
 	return err
-}
-
-// insertReferrals records many consultant-led referrals within one
-// command, writing the same rows, events and audit records as
-// insertReferral does for each (a pathway whose clock starts on the date
-// received, with its RTT event), but with one multi-row statement per
-// table: the path of the bulk seed. A referral with a UBRN or PPI of its
-// own goes through insertReferral.
-func insertReferrals(tx *Tx, refs []*crs.Referral) error {
-	ctx := tx.Context()
-	orgID := tx.actor.OrgID
-	var bulkRefs []*crs.Referral
-	for _, r := range refs {
-		r.Normalize()
-		if !r.ConsultantLed || r.UBRN != "" || r.PPI != "" {
-			if err := insertReferral(tx, r); err != nil {
-				return err
-			}
-			continue
-		}
-		r.OrgID = orgID
-		if err := r.Validate(tx.now); err != nil {
-			return err
-		}
-		bulkRefs = append(bulkRefs, r)
-	}
-	refs = bulkRefs
-	if len(refs) == 0 {
-		return nil
-	}
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
-
-	// Every patient belongs to the trust and was not merged (livePatient).
-	live := make(map[string]bool, len(refs))
-	var ids []any
-	for _, r := range refs {
-		if _, ok := live[r.PatientID]; !ok {
-			live[r.PatientID] = false
-			ids = append(ids, r.PatientID)
-		}
-	}
-	// By id alone: a patient of another trust is not found, as by
-	// livePatient. (With org_id in the WHERE clause SQLite walks an
-	// org_id index rather than the primary key.)
-	for len(ids) > 0 {
-		n := min(maxParams, len(ids))
-		s, err := bulk.stmt(ctx, `SELECT id, org_id, merged_into FROM patients WHERE id IN `+bulk.placeholders(1, n, 1))
-		if err != nil {
-			return err
-		}
-		rows, err := s.QueryContext(ctx, ids[:n]...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, org, merged string
-			if err := rows.Scan(&id, &org, &merged); err != nil {
-				rows.Close()
-				return err
-			}
-			if org != orgID {
-				continue
-			}
-			if merged != "" {
-				rows.Close()
-				return crs.Errorf(crs.ECONFLICT, "this patient's record was merged into another; use that record")
-			}
-			live[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		ids = ids[n:]
-	}
-	for _, ok := range live {
-		if !ok {
-			return crs.Errorf(crs.ENOTFOUND, "no such patient")
-		}
-	}
-
-	// Allocate a block of pathway identifiers.
-	var ods string
-	var last int64
-	if err := tx.QueryRow(`SELECT ods_code FROM organisations WHERE id = $1`, orgID).Scan(&ods); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'ppi', 0) ON CONFLICT DO NOTHING`, orgID); err != nil {
-		return err
-	}
-	if err := tx.QueryRow(`UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'ppi' RETURNING value`, len(refs), orgID).Scan(&last); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "allocate pathway identifier: %w", err)
-	}
-	next := last - int64(len(refs)) + 1
-
-	now := formatTime(tx.now)
-	pwArgs := make([]any, 0, len(refs)*22)
-	refArgs := make([]any, 0, len(refs)*20)
-	evArgs := make([]any, 0, len(refs)*11)
-	evs := make([]*crs.Event, len(refs))
-	for i, r := range refs {
-		r.ID = crs.NewID()
-		r.Status, r.Worklist = crs.ReferralOpen, crs.WorklistToBook
-		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
-		r.PPI = fmt.Sprintf("%s%010d", ods, next)
-		next++
-		r.PathwayID = crs.NewID()
-
-		// The clock start, and the clock refreshPathway stores from it: a
-		// new pathway has nothing booked and no DNA.
-		e := rtt.Event{Date: r.ReceivedOn.Time, Kind: rtt.KindReferralReceived, Status: rtt.StatusFirstActivity, Ref: r.ID}
-		if err := rtt.ValidateEvent(e); err != nil {
-			var ee *rtt.EventError
-			if errors.As(err, &ee) {
-				return crs.FieldErrorf("rtt_status", "%s", ee.Reason)
-			}
-			return crs.FieldErrorf("rtt_status", "%s", err)
-		}
-		c := rtt.Evaluate([]rtt.Event{e}, farFuture)
-		start, stop := "", ""
-		if !c.Start.IsZero() {
-			start = crs.DateOf(c.Start).String()
-		}
-		if !c.Stop.IsZero() {
-			stop = crs.DateOf(c.Stop).String()
-		}
-		pwArgs = append(pwArgs, r.PathwayID, orgID, r.PatientID, r.PPI, ods, r.ID, r.TreatmentFunction, r.Specialty, r.ConsultantCode, r.Priority,
-			clockState(c), start, stop, int(c.StopStatus), c.StopReason, int(e.Status), oneIf(c.DecisionToAdmit), "", "",
-			0, now, now)
-		refArgs = append(refArgs, r.ID, orgID, r.PatientID, r.PathwayID, r.Source, r.ReferrerCode, r.ReferrerName, r.ReferrerOrg, dateText(r.ReceivedOn),
-			r.Priority, r.Specialty, r.TreatmentFunction, r.ConsultantCode, oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status,
-			string(r.Worklist), now, now)
-		evArgs = append(evArgs, crs.NewID(), orgID, r.PathwayID, r.PatientID, 1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, now)
-
-		src, _ := nhs.Lookup(nhs.ReferralSources, r.Source)
-		pri, _ := nhs.Lookup(nhs.PriorityTypes, r.Priority)
-		tf, _ := nhs.Lookup(nhs.TreatmentFunctions, r.TreatmentFunction)
-		data, err := json.Marshal(referralEventData{Referral: r, PPI: r.PPI})
-		if err != nil {
-			return crs.Errorf(crs.EINTERNAL, "encode event data: %w", err)
-		}
-		evs[i] = &crs.Event{Type: crs.EventReferralReceived, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: r.ReceivedOn.Time,
-			Summary: fmt.Sprintf("Referral received (%s) to %s, %s; RTT pathway %s clock started %s", src, tf, pri, r.PPI, r.ReceivedOn.Display()),
-			Data:    data}
-	}
-	if err := bulk.insert(ctx, "pathways", pathwayColumns, 22, pwArgs); err != nil {
-		if isUniqueViolation(err) {
-			return &crs.Error{Code: crs.ECONFLICT, Field: "ppi", Message: "a patient pathway identifier of the batch is already in use"}
-		}
-		return err
-	}
-	if err := bulk.insert(ctx, "referrals", `id, org_id, patient_id, pathway_id, source, referrer_code, referrer_name, referrer_org,
-		received_on, priority, specialty, treatment_function, consultant_code, consultant_led, ubrn, reason, status, worklist, created_at, updated_at`,
-		20, refArgs); err != nil {
-		return err
-	}
-	if err := bulk.insert(ctx, "rtt_events", `id, org_id, pathway_id, patient_id, seq, event_date, kind, status, ref, note, recorded_at`, 11, evArgs); err != nil {
-		return err
-	}
-	return bulk.emit(ctx, evs, "referral")
 }
