@@ -70,29 +70,30 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	if b.err != nil {
 		return b.err
 	}
-	for b.wroteEvents < len(b.events) {
-		n := chunk(len(b.events) - b.wroteEvents)
-		args := make([]any, 0, n*eventColumns)
-		for _, ev := range b.events[b.wroteEvents : b.wroteEvents+n] {
-			args = append(args, eventArgs(ev)...)
-		}
-		if _, err := tx.exec(context.Background(), insertEventsSQL[n], args...); err != nil {
-			b.err = crs.Errorf(crs.EINTERNAL, "append events: %w", err)
-			return b.err
-		}
-		b.wroteEvents += n
+	if err := writeRows(tx, b.events, &b.wroteEvents, eventColumns, insertEventsSQL, eventArgs); err != nil {
+		b.err = crs.Errorf(crs.EINTERNAL, "append events: %w", err)
+		return b.err
 	}
-	for b.wroteAudits < len(b.audits) {
-		n := chunk(len(b.audits) - b.wroteAudits)
-		args := make([]any, 0, n*auditColumns)
-		for _, r := range b.audits[b.wroteAudits : b.wroteAudits+n] {
-			args = append(args, auditArgs(r)...)
+	if err := writeRows(tx, b.audits, &b.wroteAudits, auditColumns, insertAuditsSQL, auditArgs); err != nil {
+		b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
+		return b.err
+	}
+	return nil
+}
+
+// writeRows writes rows[*wrote:] in chunks with the INSERTs of inserts,
+// counting in wrote the rows written.
+func writeRows[T any](tx *Tx, rows []T, wrote *int, cols int, inserts map[int]string, rowArgs func(T) []any) error {
+	for *wrote < len(rows) {
+		n := chunk(len(rows) - *wrote)
+		args := make([]any, 0, n*cols)
+		for _, r := range rows[*wrote : *wrote+n] {
+			args = append(args, rowArgs(r)...)
 		}
-		if _, err := tx.exec(context.Background(), insertAuditsSQL[n], args...); err != nil {
-			b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
-			return b.err
+		if _, err := tx.exec(context.Background(), inserts[n], args...); err != nil {
+			return err
 		}
-		b.wroteAudits += n
+		*wrote += n
 	}
 	return nil
 }
