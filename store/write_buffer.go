@@ -59,9 +59,29 @@ func (b *appendBuffer) pending() bool {
 }
 
 // readsAppended says whether a statement may read the tables the buffer
-// writes (a false yes only writes the buffer early).
+// writes: whether it names events or audit as a word (rtt_events is
+// another table). A false yes only writes the buffer early.
 func readsAppended(query string) bool {
-	return strings.Contains(query, "events") || strings.Contains(query, "audit")
+	return namesWord(query, "events") || namesWord(query, "audit")
+}
+
+// namesWord says whether w occurs in s other than as part of a longer
+// name.
+func namesWord(s, w string) bool {
+	isName := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !isName(s[start-1])) && (end == len(s) || !isName(s[end])) {
+			return true
+		}
+		i = end
+	}
 }
 
 // flush writes the rows of the buffer not yet written, in the

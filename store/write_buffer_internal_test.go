@@ -103,3 +103,23 @@ func waitQueued(t *testing.T, db *DB, n int) {
 		}
 	}
 }
+
+func TestReadsAppended(t *testing.T) {
+	tests := []struct {
+		query string
+		want  bool
+	}{
+		{`SELECT data FROM events WHERE org_id = $1`, true},
+		{`SELECT COUNT(*) FROM audit`, true},
+		{"UPDATE events\nSET patient_id = $1", true},
+		{`SELECT a.id FROM audit a JOIN x ON x.id = a.event_id`, true},
+		{`INSERT INTO rtt_events (id) VALUES ($1)`, false},
+		{`SELECT id FROM patients WHERE id = $1`, false},
+		{`SELECT audit_user FROM events_new`, false},
+	}
+	for _, tt := range tests {
+		if got := readsAppended(tt.query); got != tt.want {
+			t.Errorf("readsAppended(%q) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+}
