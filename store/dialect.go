@@ -68,10 +68,24 @@ func sqliteDSN(path string, write bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// migrationSQL adapts a migration's text to the dialect.
+// migrationSQL adapts a migration's text to the dialect. Lines from
+// "-- begin sqlite" to "-- end sqlite" (or postgres) apply to that
+// dialect alone.
 func (d dialect) migrationSQL(s string) string {
 	if d.name == "postgres" {
 		s = strings.ReplaceAll(s, " BLOB", " BYTEA")
 	}
-	return s
+	var out []string
+	keep := true
+	for _, line := range strings.Split(s, "\n") {
+		switch trim := strings.TrimSpace(line); {
+		case strings.HasPrefix(trim, "-- begin "):
+			keep = strings.TrimPrefix(trim, "-- begin ") == d.name
+		case trim == "-- end sqlite" || trim == "-- end postgres":
+			keep = true
+		case keep:
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

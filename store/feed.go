@@ -135,20 +135,20 @@ func enqueueMessage(tx *Tx, m *crs.Message) error {
 // or ENOTFOUND when the queue is empty.
 func (db *DB) QueueHead(ctx context.Context, destID string) (*crs.Message, error) {
 	return scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM hl7_messages
-		WHERE channel_id = $1 AND pending = 1 AND seq IS NOT NULL ORDER BY seq LIMIT 1`, destID))
+		WHERE channel_id = $1 AND direction = 'out' AND pending = 1 AND seq IS NOT NULL ORDER BY seq LIMIT 1`, destID))
 }
 
 // QueueDepth counts the messages waiting in the destination's queue.
 func (db *DB) QueueDepth(ctx context.Context, destID string) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM hl7_messages WHERE channel_id = $1 AND pending = 1`, destID).Scan(&n)
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM hl7_messages WHERE channel_id = $1 AND direction = 'out' AND pending = 1`, destID).Scan(&n)
 	return n, err
 }
 
 // LastSent returns when the destination last acknowledged a message.
 func (db *DB) LastSent(ctx context.Context, destID string) (time.Time, error) {
 	var s string
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM hl7_messages WHERE channel_id = $1 AND status = $2`, destID, crs.MessageSent).Scan(&s)
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), '') FROM hl7_messages WHERE channel_id = $1 AND direction = 'out' AND status = $2`, destID, crs.MessageSent).Scan(&s)
 	return parseTime(s), err
 }
 

@@ -329,7 +329,12 @@ func (b *bulkInserter) stmt(ctx context.Context, query string) (*sql.Stmt, error
 // parameter up in a list, which makes binding a statement with thousands
 // of them quadratic.
 func (b *bulkInserter) placeholders(n, ncols, first int) string {
-	anon := b.tx.db.dialect.name == "sqlite"
+	return placeholderRows(n, ncols, first, b.tx.db.dialect.name == "sqlite")
+}
+
+// placeholderRows writes n groups of ncols parameters numbered from
+// first, or anonymous (anon) for SQLite.
+func placeholderRows(n, ncols, first int, anon bool) string {
 	var sb strings.Builder
 	sb.Grow(n * ncols * 6)
 	k := first

@@ -137,7 +137,19 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // command's claim waits on PostgreSQL for the first command's
 // uncommitted row and then finds it committed (or, rolled back, takes the
 // key itself), so only one of them applies the message.
+//
+// SQLite's single writer applies one command at a time, so there no other
+// command can hold the key uncommitted: the claim is a look-up, and the
+// message's one log row, inserted at the end of the command, holds the
+// key (the row is not written twice).
 func claimInboundMessage(tx *Tx, id, key string) (ack string, found bool, err error) {
+	if !tx.db.pooled() {
+		err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+		if err == sql.ErrNoRows {
+			return "", false, nil
+		}
+		return ack, err == nil, err
+	}
 	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, idem_key, status, raw, created_at, updated_at)
 		VALUES ($1, 'in', $2, 'received', '', $3, $3) ON CONFLICT (idem_key) DO NOTHING`, id, key, formatTime(tx.now))
 	if err != nil {

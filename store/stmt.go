@@ -65,6 +65,16 @@ func (db *DB) prepareNew() {
 
 // ExecContext runs a statement of the command through the statement cache.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
+		if err := tx.buf.flush(tx); err != nil {
+			return nil, err
+		}
+	}
+	return tx.exec(ctx, query, args...)
+}
+
+// exec runs a statement through the statement cache.
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -78,6 +88,11 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 
 // QueryContext runs a query of the command through the statement cache.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
+		if err := tx.buf.flush(tx); err != nil {
+			return nil, err
+		}
+	}
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -92,6 +107,10 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // QueryRowContext runs a one-row query of the command through the
 // statement cache.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
+		// A failed write of the buffer fails the batch's commit.
+		_ = tx.buf.flush(tx)
+	}
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

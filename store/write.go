@@ -22,6 +22,9 @@ type Tx struct {
 	actor  crs.Actor
 	now    time.Time
 	events []*crs.Event
+	// buf holds the batch's events and audit records until they are
+	// written together (write_buffer.go); nil on PostgreSQL.
+	buf *appendBuffer
 	// feedsChanged says the command changed the outbound feeds or the
 	// inbound interfaces (see feedsChanged in feed.go).
 	feedsChanged bool
@@ -160,6 +163,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		return
 	}
 	stmts := stmtCache{}
+	buf := &appendBuffer{}
 	errs := make([]error, len(batch))
 	// A command alone in its batch needs no savepoint: if it fails, the
 	// whole transaction is rolled back and a new one written for the audit
@@ -167,7 +171,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	// command (an import batch) changes.
 	alone := len(batch) == 1
 	for i, j := range batch {
-		errs[i] = db.runJob(tx, stmts, j, !alone)
+		errs[i] = db.runJob(tx, stmts, buf, j, !alone)
 	}
 	if alone && errs[0] != nil {
 		if err := tx.Rollback(); err != nil {
@@ -179,12 +183,17 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 			return
 		}
 		stmts = stmtCache{}
+		buf.reset()
 	}
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
-	for _, r := range audits {
-		if err := insertAudit(atx, r); err != nil {
-			db.Logger.Error("write audit record", "err", err)
+	buf.audits = append(buf.audits, audits...)
+	if err := buf.flush(atx); err != nil {
+		db.Logger.Error("write events and audit records", "err", err)
+		if rbErr := tx.Rollback(); rbErr != nil {
+			db.Logger.Error("roll back batch", "err", rbErr)
 		}
+		fail(err)
+		return
 	}
 	if err := tx.Commit(); err != nil {
 		db.Logger.Error("commit", "err", err)
@@ -230,11 +239,12 @@ func (db *DB) afterBatch() {
 
 // runJob applies one command in the batch's transaction, in a savepoint
 // of its own when others share the transaction.
-func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err error) {
+func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, savepoint bool) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
-	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, actor: j.actor, now: db.Clock.Now().UTC()}
+	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, buf: buf, actor: j.actor, now: db.Clock.Now().UTC()}
+	buf.begin()
 	// On SQLite the savepoint statements are prepared once like any other;
 	// PostgreSQL runs them as they come.
 	var sp execer = tx
@@ -258,10 +268,12 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, j *job, savepoint bool) (err e
 			if _, rbErr := sp.Exec(`ROLLBACK TO SAVEPOINT cmd`); rbErr != nil {
 				db.Logger.Error("rollback to savepoint", "err", rbErr)
 			}
+			buf.rollback()
 		}
-		if _, relErr := sp.Exec(`RELEASE SAVEPOINT cmd`); relErr != nil && err == nil {
-			err = crs.Errorf(crs.EINTERNAL, "release savepoint: %w", relErr)
-		}
+		// The savepoint is not released: the commit releases the batch's
+		// savepoints together, one statement fewer per command. A later
+		// command's ROLLBACK TO finds its own savepoint, the newest of the
+		// name, and undoes only what came after it.
 	}()
 	if err = j.fn(t); err != nil {
 		return err
@@ -327,8 +339,7 @@ type execer interface {
 
 func insertAudit(tx execer, r *crs.AuditRecord) error {
 	_, err := tx.Exec(`INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		r.ID, r.OrgID, formatTime(r.At), r.UserID, r.Username, string(r.Role), r.PatientID, r.Action, r.What, r.Purpose, r.EventID)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, auditArgs(r)...)
 	return err
 }
 

@@ -135,8 +135,12 @@ const insertEventSQL = `INSERT INTO events (id, org_id, type, patient_id, subjec
 // two on SQLite (which runs no data-modifying WITH, and has no round
 // trips to save).
 func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
-	args := []any{ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, string(ev.Role),
-		formatTime(ev.RecordedAt), formatTime(ev.EffectiveAt), ev.Summary, string(ev.Data)}
+	if tx.buf != nil {
+		tx.buf.events = append(tx.buf.events, ev)
+		tx.buf.audits = append(tx.buf.audits, rec)
+		return nil
+	}
+	args := eventArgs(ev)
 	if tx.db.pooled() {
 		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose)
 		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`)
