@@ -115,12 +115,7 @@ func (s *Server) namePlaces(r *http.Request, page *patientPage) error {
 	if err != nil {
 		return err
 	}
-	ward := func(id string) string {
-		if w := locs[id]; w != nil && w.Kind == crs.LocationWard && w.Active {
-			return w.Code + " " + w.Name
-		}
-		return ""
-	}
+	ward := func(id string) string { return wardName(locs[id]) }
 	for _, p := range page.Planned {
 		if name := ward(p.WardID); name != "" {
 			page.Wards[p.WardID] = name
@@ -140,4 +135,13 @@ func (s *Server) namePlaces(r *http.Request, page *patientPage) error {
 		page.Bed[sp.ID] = where
 	}
 	return nil
+}
+
+// wardName writes a ward as pages name it, "CODE Name"; "" for anything
+// but an active ward (nil included).
+func wardName(w *crs.Location) string {
+	if w == nil || w.Kind != crs.LocationWard || !w.Active {
+		return ""
+	}
+	return w.Code + " " + w.Name
 }
