@@ -319,4 +319,8 @@ type OrganisationService interface {
 	UpdateLocation(ctx context.Context, a Actor, l *Location) error
 	// FindLocations lists the actor's trust's locations of one kind ("" for all).
 	FindLocations(ctx context.Context, a Actor, kind LocationKind) ([]*Location, error)
+	// FindLocationsByID returns the actor's trust's locations with the ids
+	// given, by id, so that a page can name the few wards and beds it
+	// shows; an id of no location of the trust is left out.
+	FindLocationsByID(ctx context.Context, a Actor, ids []string) (map[string]*Location, error)
 }

@@ -326,7 +326,10 @@ type PatientService interface {
 	// ("nhs") or hospital number ("mrn"), following merges to the major.
 	FindPatientByIdentifier(ctx context.Context, a Actor, kind, value string) (*Patient, error)
 	// SearchPatients finds patients, best matches first, and returns the
-	// page of them that q.Offset and q.Limit ask for with the total.
+	// page of them that q.Offset and q.Limit ask for with the total. Each
+	// match carries what a result list shows and ranks by (identifiers,
+	// names, date of birth, gender, postcode, death and merge); the whole
+	// record is read with FindPatient.
 	SearchPatients(ctx context.Context, a Actor, q PatientQuery) (*PatientResults, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.

@@ -282,6 +282,10 @@ type InpatientService interface {
 	FindPreadmissions(ctx context.Context, a Actor, patientID string) ([]*Preadmission, error)
 	// BedBoard lists every ward's beds, occupied or free.
 	BedBoard(ctx context.Context, a Actor) ([]*BedBoardWard, error)
+	// WardBeds lists every ward's beds as BedBoard does, an occupied bed
+	// with its spell alone and no patient's details, for choosing where
+	// to admit or move a patient.
+	WardBeds(ctx context.Context, a Actor) ([]*BedBoardWard, error)
 	// RecordCensus takes the midnight census of a night: per ward, the
 	// patients in a bed at 23:59:59 UK time, from the effective times of
 	// admissions, transfers and discharges. Taking it again replaces it.

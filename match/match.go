@@ -14,6 +14,15 @@ import (
 // Normalize folds a name for comparison: accents removed, upper case,
 // letters only ("O'Brien-Smith" becomes "OBRIENSMITH").
 func Normalize(name string) string {
+	if s, ok := normalizeASCII(name); ok {
+		return s
+	}
+	return normalizeUnicode(name)
+}
+
+// normalizeUnicode is Normalize of any name: decomposed, so that an
+// accent is dropped and its letter kept.
+func normalizeUnicode(name string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(name) {
 		if unicode.Is(unicode.Mn, r) {
@@ -24,6 +33,34 @@ func Normalize(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// normalizeASCII is Normalize of a name written in ASCII alone, as most
+// are, without decomposing it; ok is false for any other name.
+func normalizeASCII(name string) (s string, ok bool) {
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 {
+			return "", false
+		}
+		if c < 'A' || c > 'Z' {
+			upper = false
+		}
+	}
+	if upper {
+		return name, true
+	}
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c)
+		case c >= 'a' && c <= 'z':
+			b = append(b, c-'a'+'A')
+		}
+	}
+	return string(b), true
 }
 
 // Key returns the phonetic key of a name: names that sound alike share a
@@ -81,6 +118,10 @@ var foldings = []struct{ from, to string }{
 	{"KN", "N"}, {"WR", "R"}, {"TH", "T"}, {"Y", "I"}, {"EE", "I"}, {"EI", "I"},
 }
 
+// soundFolds are the spellings within a name that sound the same as a
+// shorter one.
+var soundFolds = strings.NewReplacer("PH", "F", "CK", "K", "DG", "G", "TCH", "CH", "MPS", "MS")
+
 func fold(s string) string {
 	for _, f := range foldings {
 		if strings.HasPrefix(s, f.from) {
@@ -88,7 +129,7 @@ func fold(s string) string {
 			break
 		}
 	}
-	s = strings.NewReplacer("PH", "F", "CK", "K", "DG", "G", "TCH", "CH", "MPS", "MS").Replace(s)
+	s = soundFolds.Replace(s)
 	// Vowels at the start all sound much alike in names (Ellis, Allis).
 	if s[0] == 'A' || s[0] == 'E' || s[0] == 'I' || s[0] == 'O' || s[0] == 'U' || s[0] == 'Y' {
 		s = "A" + s[1:]

@@ -1,9 +1,11 @@
 package match
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match/matchtest"
 )
 
 func TestKey(t *testing.T) {
@@ -115,4 +117,56 @@ func TestRankOrder(t *testing.T) {
 	if got, _ := Rank(crs.PatientQuery{NHSNumber: "9990000018"}, pt("X", "Y", crs.Date{}, "9990000018", "", "")); got != 100 {
 		t.Errorf("NHS number rank = %d, want 100", got)
 	}
+}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"SMITH", "SMITH"},
+		{"smith", "SMITH"},
+		{"O'Brien-Smith", "OBRIENSMITH"},
+		{"van der Berg", "VANDERBERG"},
+		{"Smith 2nd", "SMITHND"},
+		{"Müller", "MULLER"},
+		{"Zoë Ní Bhriain", "ZOENIBHRIAIN"},
+		{"", ""},
+		{"'-", ""},
+	} {
+		if got := Normalize(tc.name); got != tc.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	// The quick way for names in ASCII gives what decomposing them gives.
+	for _, n := range matchtest.Surnames() {
+		for _, v := range []string{n, strings.ToLower(n), strings.ToUpper(n), "O'" + n + "-Jones", " " + n + " 3"} {
+			if got, want := Normalize(v), normalizeUnicode(v); got != want {
+				t.Errorf("Normalize(%q) = %q, want %q", v, got, want)
+			}
+		}
+	}
+}
+
+// TestAlikeTo tests the typed misspellings against every surname one by
+// one and through AlikeTo, which must agree.
+func TestAlikeTo(t *testing.T) {
+	names := matchtest.Surnames()
+	found := 0
+	for _, m := range matchtest.Misspellings() {
+		alike := AlikeTo(m.Typed)
+		for _, n := range names {
+			want := Alike(m.Typed, n)
+			if got := alike(n); got != want {
+				t.Errorf("AlikeTo(%q)(%q) = %v, Alike = %v", m.Typed, n, got, want)
+			}
+			if want {
+				found++
+			}
+		}
+		if !alike(m.Want) {
+			t.Errorf("AlikeTo(%q)(%q) = false, want true", m.Typed, m.Want)
+		}
+	}
+	if AlikeTo("")("SMITH") || AlikeTo("SMITH")("") {
+		t.Errorf("an empty name is alike to another")
+	}
+	t.Logf("%d alike pairs", found)
 }

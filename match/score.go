@@ -123,9 +123,22 @@ func compact(pc string) string { return strings.ReplaceAll(strings.ToUpper(pc), 
 // others.
 func Alike(typed, have string) bool { return alike(Normalize(typed), Normalize(have)) != "" }
 
+// AlikeTo returns Alike for one typed name, normalised and keyed once, to
+// test many names against it.
+func AlikeTo(typed string) func(have string) bool {
+	t := Normalize(typed)
+	tk := Key(t)
+	return func(have string) bool { return t != "" && alikeKeyed(t, tk, Normalize(have)) != "" }
+}
+
 // alike says how the normalised name h answers the normalised t: "exact",
 // "starts with", "sounds like", "spelt like", or "" when it does not.
-func alike(t, h string) string {
+func alike(t, h string) string { return alikeKeyed(t, "", h) }
+
+// alikeKeyed is alike with the phonetic key tk of t already worked out
+// (or "" to work it out only if needed), for testing many names against
+// one typed.
+func alikeKeyed(t, tk, h string) string {
 	switch {
 	case t == "" || h == "":
 		return ""
@@ -133,12 +146,21 @@ func alike(t, h string) string {
 		return "exact"
 	case strings.HasPrefix(h, t):
 		return "starts with"
-	case Key(t) == Key(h):
+	case soundsAlike(t, tk, h):
 		return "sounds like"
 	case Similarity(t, h) >= 0.85:
 		return "spelt like"
 	}
 	return ""
+}
+
+// soundsAlike reports whether t (of key tk, "" if not yet known) and h
+// share a phonetic key.
+func soundsAlike(t, tk, h string) bool {
+	if tk == "" {
+		tk = Key(t)
+	}
+	return tk == Key(h)
 }
 
 // Rank scores how well a patient answers a search, from 0 to 100, with the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -51,48 +52,77 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.BedBoardWard, error) {
 	var wards []*crs.BedBoardWard
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "bed board", func(q Querier) (string, error) {
-		var byID map[string]*crs.BedBoardWard
 		var err error
-		if wards, byID, err = wardBeds(ctx, q, a.OrgID); err != nil {
-			return "", err
-		}
-		beds := map[string]*crs.BedBoardBed{}
-		for _, w := range wards {
-			for _, b := range w.Beds {
-				beds[b.BedID] = b
-			}
-		}
-		rows, err := q.QueryContext(ctx, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
+		wards, err = boardStays(ctx, q, a.OrgID, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
 			s.admitted_at, s.expected_discharge, s.status
 			FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id JOIN patients p ON p.id = s.patient_id
-			WHERE bs.org_id = $1 AND bs.is_current = 1`, a.OrgID)
-		if err != nil {
-			return "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var ward, bedID, fam, given, admitted, expected, status string
-			var occ crs.BedBoardBed
-			if err := rows.Scan(&ward, &bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status); err != nil {
-				return "", err
+			WHERE bs.org_id = $1 AND bs.is_current = 1`, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
+			var fam, given, admitted, expected, status string
+			if err := rows.Scan(ward, bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status); err != nil {
+				return err
 			}
 			occ.Name, occ.AdmittedAt, occ.ExpectedDischarge, occ.OnLeave = patientName(fam, given), parseTime(admitted), parseDate(expected), status == crs.SpellOnLeave
-			w := byID[ward]
-			if w == nil {
-				continue
-			}
-			w.Occupied++
-			if b := beds[bedID]; b != nil {
-				occ.BedID, occ.BedCode, occ.Status = b.BedID, b.BedCode, b.Status
-				*b = occ
-			} else {
-				o := occ
-				w.Unbedded = append(w.Unbedded, &o)
-			}
-		}
-		return "", rows.Err()
+			return nil
+		})
+		return "", err
 	})
 	return wards, err
+}
+
+// WardBeds lists every ward's beds as the bed board does, each occupied
+// one with its spell alone: no patient's details are read.
+func (s *InpatientService) WardBeds(ctx context.Context, a crs.Actor) ([]*crs.BedBoardWard, error) {
+	var wards []*crs.BedBoardWard
+	err := s.db.view(ctx, a, crs.ActViewDemographics, "ward beds", func(q Querier) (string, error) {
+		var err error
+		wards, err = boardStays(ctx, q, a.OrgID, `SELECT ward_id, bed_id, spell_id FROM bed_stays WHERE org_id = $1 AND is_current = 1`,
+			func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
+				return rows.Scan(ward, bedID, &occ.SpellID)
+			})
+		return "", err
+	})
+	return wards, err
+}
+
+// boardStays reads the trust's wards and beds and puts each current stay
+// that query finds (scanned by scan, with its ward and bed) in its bed,
+// or among its ward's patients without a bed.
+func boardStays(ctx context.Context, q Querier, orgID, query string, scan func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error) ([]*crs.BedBoardWard, error) {
+	wards, byID, err := wardBeds(ctx, q, orgID)
+	if err != nil {
+		return nil, err
+	}
+	beds := map[string]*crs.BedBoardBed{}
+	for _, w := range wards {
+		for _, b := range w.Beds {
+			beds[b.BedID] = b
+		}
+	}
+	rows, err := q.QueryContext(ctx, query, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ward, bedID string
+		var occ crs.BedBoardBed
+		if err := scan(rows, &ward, &bedID, &occ); err != nil {
+			return nil, err
+		}
+		w := byID[ward]
+		if w == nil {
+			continue
+		}
+		w.Occupied++
+		if b := beds[bedID]; b != nil {
+			occ.BedID, occ.BedCode, occ.Status = b.BedID, b.BedCode, b.Status
+			*b = occ
+		} else {
+			o := occ
+			w.Unbedded = append(w.Unbedded, &o)
+		}
+	}
+	return wards, rows.Err()
 }
 
 // censusTime is 23:59:59 UK time on the night's date.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
 	"github.com/opencrs/crs/report"
@@ -289,7 +291,8 @@ func TestJourneyTenancy(t *testing.T) {
 			}
 		}
 		board, _ := b.ip.BedBoard(ctx, other)
-		for _, w := range board {
+		picker, _ := b.ip.WardBeds(ctx, other)
+		for _, w := range append(board, picker...) {
 			if w.Occupied != 0 {
 				t.Errorf("other trust's bed board shows a patient on %s", w.WardCode)
 			}
@@ -379,6 +382,26 @@ func TestInpatientContract(t *testing.T) {
 		}
 		if board[1].Occupied != 1 || board[1].Beds[0].SpellID != sp0.ID {
 			t.Fatalf("ward 2 on the board = %+v", board[1])
+		}
+		// The ward and bed pickers' beds are the board's without the patients.
+		picker, err := s.ip.WardBeds(ctx, s.clerk)
+		if err != nil {
+			t.Fatalf("ward beds: %v", err)
+		}
+		noPatients := func(bs []*crs.BedBoardBed) []*crs.BedBoardBed {
+			var out []*crs.BedBoardBed
+			for _, b := range bs {
+				out = append(out, &crs.BedBoardBed{BedID: b.BedID, BedCode: b.BedCode, Status: b.Status, SpellID: b.SpellID})
+			}
+			return out
+		}
+		var want []*crs.BedBoardWard
+		for _, w := range board {
+			want = append(want, &crs.BedBoardWard{WardID: w.WardID, WardCode: w.WardCode, WardName: w.WardName, Occupied: w.Occupied,
+				Beds: noPatients(w.Beds), Unbedded: noPatients(w.Unbedded)})
+		}
+		if diff := cmp.Diff(want, picker); diff != "" {
+			t.Errorf("ward beds (-want +got):\n%s", diff)
 		}
 		// Discharge, cancel it, discharge again.
 		if err := s.ip.Discharge(ctx, s.clerk, sp1.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {

@@ -231,6 +231,29 @@ func (s *OrganisationService) FindLocations(ctx context.Context, a crs.Actor, ki
 	return queryRows(ctx, s.db.read, scanLocation, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 AND kind = $2 ORDER BY code`, a.OrgID, string(kind))
 }
 
+// FindLocationsByID returns the trust's locations with the ids given, by
+// id, looked up by their primary key.
+func (s *OrganisationService) FindLocationsByID(ctx context.Context, a crs.Actor, ids []string) (map[string]*crs.Location, error) {
+	if a.OrgID == "" {
+		return nil, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+	}
+	out := map[string]*crs.Location{}
+	ids = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(ids))), func(id string) bool { return id == "" })
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, a.OrgID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	locs, err := queryRows(ctx, s.db.read, scanLocation, `SELECT `+locationColumns+` FROM locations WHERE org_id = $1 AND id IN `+inList(2, len(ids)), args...)
+	for _, l := range locs {
+		out[l.ID] = l
+	}
+	return out, err
+}
+
 // mrnPrefix returns, within a command, the prefix of the hospital numbers
 // the trust allocates. It is set when the trust is created and never
 // changes, so the database remembers it.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -63,6 +64,39 @@ func TestLocations(t *testing.T) {
 		}
 		if l, _ := orgs.FindLocations(ctx, other.Actor(crs.RoleAdmin), ""); len(l) != 0 {
 			t.Errorf("trust RBB sees %d of RAA's locations", len(l))
+		}
+		for _, tc := range []struct {
+			name  string
+			actor crs.Actor
+			ids   []string
+			want  []string // codes found
+		}{
+			{"a ward and a bed", admin, []string{ward.ID, b1.ID}, []string{"B01", "WD10"}},
+			{"repeated and empty ids", admin, []string{ward.ID, "", ward.ID, b2.ID}, []string{"SR1", "WD10"}},
+			{"an unknown id", admin, []string{"no-such-location", bay.ID}, []string{"BAYA"}},
+			{"none", admin, nil, nil},
+			{"another trust's ids", other.Actor(crs.RoleAdmin), []string{ward.ID, b1.ID}, nil},
+		} {
+			t.Run("by id: "+tc.name, func(t *testing.T) {
+				got, err := orgs.FindLocationsByID(ctx, tc.actor, tc.ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var codes []string
+				for id, l := range got {
+					if l.ID != id {
+						t.Errorf("location %s found under id %s", l.ID, id)
+					}
+					if diff := cmp.Diff(want[l.Code], *l); diff != "" {
+						t.Errorf("location %s (-want +got):\n%s", l.Code, diff)
+					}
+					codes = append(codes, l.Code)
+				}
+				slices.Sort(codes)
+				if diff := cmp.Diff(tc.want, codes); diff != "" {
+					t.Errorf("codes found (-want +got):\n%s", diff)
+				}
+			})
 		}
 
 		for _, tc := range []struct {

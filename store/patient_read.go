@@ -70,6 +70,29 @@ func prefixed(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
+// listedPatientColumns are the columns of a patient a search reads: what
+// the result list shows and match.Rank weighs, not the contacts, GP and
+// address lines only the record page shows.
+const listedPatientColumns = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+	birth_date, gender, postcode, death_time, merged_into`
+
+// scanListedPatient reads a row of listedPatientColumns.
+func scanListedPatient(r scanner) (*crs.Patient, error) {
+	var p crs.Patient
+	var status, birth, death string
+	if err := r.Scan(&p.ID, &p.OrgID, &p.MRN, &p.NHSNumber, &status, &p.Title, &p.GivenName, &p.OtherNames, &p.FamilyName,
+		&birth, &p.Gender, &p.Address.Postcode, &death, &p.MergedInto); err != nil {
+		return nil, notFound(err, "no such patient")
+	}
+	p.NHSNumberStatus = nhs.NumberStatus(status)
+	p.BirthDate = parseDate(birth)
+	if death != "" {
+		t := parseTime(death)
+		p.DeathTime = &t
+	}
+	return &p, nil
+}
+
 // DefaultCandidateLimit is how many patients a search by name alone reads
 // to rank when more match, unless PatientService.CandidateLimit says.
 const DefaultCandidateLimit = 500
@@ -98,11 +121,11 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 	}
 	var cands []*crs.Patient
 	add := func(sqlText string, args ...any) error {
-		ps, err := queryRows(ctx, s.db.read, scanPatient, sqlText, args...)
+		ps, err := queryRows(ctx, s.db.read, scanListedPatient, sqlText, args...)
 		cands = append(cands, ps...)
 		return err
 	}
-	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND `
+	sel := `SELECT ` + listedPatientColumns + ` FROM patients WHERE org_id = $1 AND `
 	total := -1 // -1: every candidate read is a match
 	var err error
 	switch {
@@ -181,6 +204,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 		whole bool // alike whatever the given name, so every patient of it counts
 	}
 	names := map[string]*name{}
+	alike := match.AlikeTo(fam)
 	count := func(whole bool, sqlText string, args ...any) error {
 		rows, err := s.db.read.QueryContext(ctx, sqlText, args...)
 		if err != nil {
@@ -192,7 +216,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 			if err := rows.Scan(&nm.norm, &nm.n); err != nil {
 				return err
 			}
-			if whole && !match.Alike(fam, nm.norm) {
+			if whole && !alike(nm.norm) {
 				continue
 			}
 			nm.whole = whole
@@ -247,7 +271,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 			break
 		}
 		if onlyFamily && read+nm.n > need {
-			if err := add(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2
+			if err := add(`SELECT `+listedPatientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2
 				ORDER BY given_norm, birth_date, id LIMIT $3`, orgID, nm.norm, need-read); err != nil {
 				return 0, err
 			}
@@ -260,7 +284,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 			starts = append(starts, nm.norm)
 		}
 	}
-	sel := `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND family_norm IN `
+	sel := `SELECT ` + listedPatientColumns + ` FROM patients WHERE org_id = $1 AND family_norm IN `
 	for len(whole) > 0 {
 		chunk := whole[:min(len(whole), 500)]
 		whole = whole[len(chunk):]

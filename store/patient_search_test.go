@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
 	"github.com/opencrs/crs/match/matchtest"
@@ -175,6 +177,51 @@ func TestSearchPatientsMoreThanRead(t *testing.T) {
 		}
 		if len(seen) != len(ids) {
 			t.Errorf("the pages showed %d patients, want %d", len(seen), len(ids))
+		}
+	})
+}
+
+// TestSearchPatientsListed checks that every kind of search gives each
+// match the fields the result list shows and ranking weighs, as the
+// record holds them.
+func TestSearchPatientsListed(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		p := newPatient("Okafor", "Adaeze", crs.NewDate(1971, time.March, 4), "9990000018", "E1 6AN", "2")
+		p.Title, p.OtherNames, p.Phone, p.Email = "Dr", "Ngozi", "020 7946 0000", "a.okafor@example.nhs.uk"
+		if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := ps.FindPatient(ctx, clerk, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &crs.Patient{ID: rec.ID, OrgID: rec.OrgID, MRN: rec.MRN, NHSNumber: rec.NHSNumber, NHSNumberStatus: rec.NHSNumberStatus,
+			Title: "Dr", GivenName: "Adaeze", OtherNames: "Ngozi", FamilyName: "Okafor", BirthDate: rec.BirthDate, Gender: "2",
+			Address: crs.Address{Postcode: "E1 6AN"}}
+		for _, tc := range []struct{ name, text string }{
+			{"NHS number", "999 000 0018"},
+			{"hospital number", rec.MRN},
+			{"family name", "okafor"},
+			{"family name begun", "oka"},
+			{"family and given name", "okafor adaeze"},
+			{"name and date of birth", "okafor 04/03/1971"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: tc.text})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Matches) != 1 {
+					t.Fatalf("%d matches, want 1", len(res.Matches))
+				}
+				if diff := cmp.Diff(want, res.Matches[0].Patient); diff != "" {
+					t.Errorf("match (-want +got):\n%s", diff)
+				}
+			})
 		}
 	})
 }

@@ -97,7 +97,7 @@ func init() {
 	funcs["str"] = func(v any) string { return fmt.Sprint(v) }
 	funcs["itoa"] = strconv.Itoa
 	funcs["placeField"] = func(p pager, name, label, value string, wards []*crs.BedBoardWard) placeField {
-		return placeField{Name: name, Label: label, Value: value, Error: p.page().Err(name), Wards: wards}
+		return newPlaceField(name, label, value, p.page().Err(name), wards)
 	}
 	funcs["list3"] = func(a, b, c string) []string { return []string{a, b, c} }
 }
@@ -176,10 +176,42 @@ func readRTT(errs *formErrors, field, value string) rtt.Status {
 	return st
 }
 
-// placeField is the data of the ward and bed select (templates/_places.html).
+// placeField is the data of the ward and bed select (templates/_places.html):
+// a group of choices for each ward, its free available beds and then the
+// ward without a bed. The choices are written here rather than in the
+// template, as a trust has hundreds of beds.
 type placeField struct {
 	Name, Label, Value, Error string
-	Wards                     []*crs.BedBoardWard
+	Wards                     []placeGroup
+}
+
+// placeGroup is one ward's choices in the ward and bed select.
+type placeGroup struct {
+	Label   string // "WD10 Nightingale (3 of 12 beds occupied)"
+	Options []placeOption
+}
+
+// placeOption is one choice of the ward and bed select: "WARDID/BEDID"
+// for a bed, "WARDID" for the ward without a bed.
+type placeOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+func newPlaceField(name, label, value, err string, wards []*crs.BedBoardWard) placeField {
+	f := placeField{Name: name, Label: label, Value: value, Error: err, Wards: make([]placeGroup, 0, len(wards))}
+	for _, w := range wards {
+		g := placeGroup{Label: w.WardCode + " " + w.WardName + " (" + strconv.Itoa(w.Occupied) + " of " + crs.Count(len(w.Beds), "bed", "beds") + " occupied)"}
+		for _, b := range w.Beds {
+			if b.Open() {
+				v := w.WardID + "/" + b.BedID
+				g.Options = append(g.Options, placeOption{Value: v, Label: w.WardCode + " bed " + b.BedCode + " (free)", Selected: v == value})
+			}
+		}
+		g.Options = append(g.Options, placeOption{Value: w.WardID, Label: w.WardCode + ", no bed yet", Selected: w.WardID == value})
+		f.Wards = append(f.Wards, g)
+	}
+	return f
 }
 
 // weeksDays writes a wait in days as weeks and days: "27 weeks 1 day".

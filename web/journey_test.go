@@ -166,6 +166,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 		"consultant": {"C1234567"}, "treatment_function": {"100"}, "expected_discharge": {"2026-03-31"}})
 	wantStatus(t, "admit", r, http.StatusSeeOther)
 	ids.spell = idFrom(t, r.loc, "/spells/")
+	wantBody(t, "record while admitted", c.get("/patients/"+p.ID), "to WD10 Nightingale Ward, bed B01 under C1234567", `href="/spells/`+ids.spell+`"`)
 	r = c.get("/pathways/" + ids.pathway)
 	wantBody(t, "pathway after admission", r, "Clock stopped", "8 weeks 0 days", "clock stopped")
 	if strings.Contains(c.get("/ptl").body, "WALKER") {

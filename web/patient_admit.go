@@ -60,7 +60,7 @@ func (s *Server) loadAdmit(r *http.Request, page *admitPage) error {
 			return crs.Errorf(crs.ENOTFOUND, "That A&E attendance is not this patient's.")
 		}
 	}
-	page.Wards, err = s.Inpatients.BedBoard(r.Context(), a)
+	page.Wards, err = s.Inpatients.WardBeds(r.Context(), a)
 	return err
 }
 

@@ -74,25 +74,6 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 	if page.Entries, err = s.WaitingList.FindWaitingListEntries(ctx, a, id); err != nil {
 		return err
 	}
-	page.Bed = map[string]string{}
-	wards, err := s.Inpatients.BedBoard(ctx, a)
-	if err != nil {
-		return err
-	}
-	current := map[string]bool{}
-	page.Wards = map[string]string{}
-	for _, w := range wards {
-		page.Wards[w.WardID] = w.WardCode + " " + w.WardName
-		for _, bed := range append(append([]*crs.BedBoardBed(nil), w.Beds...), w.Unbedded...) {
-			if bed.PatientID == id && bed.SpellID != "" {
-				where := w.WardCode + " " + w.WardName
-				if bed.BedCode != "" {
-					where += ", bed " + bed.BedCode
-				}
-				page.Bed[bed.SpellID], current[bed.SpellID] = where, true
-			}
-		}
-	}
 	if page.Spells, err = s.Inpatients.FindSpells(ctx, a, id); err != nil {
 		return err
 	}
@@ -105,6 +86,62 @@ func (s *Server) loadJourney(r *http.Request, page *patientPage) error {
 			page.Planned = append(page.Planned, p)
 		}
 	}
+	if err := s.namePlaces(r, page); err != nil {
+		return err
+	}
 	page.ED, err = s.ED.FindAttendances(ctx, a, id)
 	return err
+}
+
+// namePlaces names the ward and bed of each current spell of the record
+// page ("AMU Acute Medical Unit, bed B01") and the ward of each planned
+// admission, reading only those locations. Only active wards and beds
+// are named, as on the bed board.
+func (s *Server) namePlaces(r *http.Request, page *patientPage) error {
+	var ids []string
+	for _, sp := range page.Spells {
+		if sp.Status == crs.SpellAdmitted || sp.Status == crs.SpellOnLeave {
+			ids = append(ids, sp.WardID, sp.BedID)
+		}
+	}
+	for _, p := range page.Planned {
+		ids = append(ids, p.WardID)
+	}
+	page.Bed, page.Wards = map[string]string{}, map[string]string{}
+	if len(ids) == 0 {
+		return nil
+	}
+	locs, err := s.Orgs.FindLocationsByID(r.Context(), actorOf(r), ids)
+	if err != nil {
+		return err
+	}
+	ward := func(id string) string { return wardName(locs[id]) }
+	for _, p := range page.Planned {
+		if name := ward(p.WardID); name != "" {
+			page.Wards[p.WardID] = name
+		}
+	}
+	for _, sp := range page.Spells {
+		if sp.Status != crs.SpellAdmitted && sp.Status != crs.SpellOnLeave {
+			continue
+		}
+		where := ward(sp.WardID)
+		if where == "" {
+			continue
+		}
+		if b := locs[sp.BedID]; b != nil && b.Kind == crs.LocationBed && b.Active {
+			where += ", bed " + b.Code
+		}
+		page.Bed[sp.ID] = where
+	}
+	return nil
+}
+
+// wardName writes a ward as pages name it, "CODE Name"; "" for anything
+// but an active ward (nil included).
+func wardName(w *crs.Location) string {
+	if w == nil || w.Kind != crs.LocationWard || !w.Active {
+		return ""
+	}
+	return w.Code + " " + w.Name
 }

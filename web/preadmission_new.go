@@ -53,7 +53,7 @@ func (s *Server) loadPlanned(r *http.Request, page *plannedPage) error {
 	if err := actorOf(r).Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
-	page.Wards, err = s.Inpatients.BedBoard(r.Context(), actorOf(r))
+	page.Wards, err = s.Inpatients.WardBeds(r.Context(), actorOf(r))
 	return err
 }
 

@@ -38,14 +38,12 @@ func (s *Server) wardNames(r *http.Request, p *crs.Preadmission) (string, error)
 	if p.WardID == "" {
 		return p.WardCode, nil
 	}
-	wards, err := s.Inpatients.BedBoard(r.Context(), actorOf(r))
+	locs, err := s.Orgs.FindLocationsByID(r.Context(), actorOf(r), []string{p.WardID})
 	if err != nil {
 		return "", err
 	}
-	for _, w := range wards {
-		if w.WardID == p.WardID {
-			return w.WardCode + " " + w.WardName, nil
-		}
+	if name := wardName(locs[p.WardID]); name != "" {
+		return name, nil
 	}
 	return p.WardCode, nil
 }

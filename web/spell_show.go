@@ -32,7 +32,7 @@ func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
 		return err
 	}
 	page.Spell, page.Banner, page.Title = sp, b, "Inpatient spell"
-	if page.Wards, err = s.Inpatients.BedBoard(r.Context(), a); err != nil {
+	if page.Wards, err = s.Inpatients.WardBeds(r.Context(), a); err != nil {
 		return err
 	}
 	page.Places = map[string]string{}
