@@ -203,23 +203,37 @@ type Result struct {
 	ServiceCode  string // OBR-4.1
 	ServiceName  string // OBR-4.2
 	ObservedAt   time.Time
-	Status       string // OBR-25 result status
+	Status       string    // OBR-25 result status: P preliminary, F final, C corrected, X cancelled
+	ReportedAt   time.Time // OBR-22, when the laboratory reported it
+	OrderedBy    string    // OBR-16, the clinician who ordered it: code and name
+	Section      string    // OBR-24 diagnostic service section, e.g. HM haematology
+	Comments     []string  // NTE after the OBR: the laboratory's comments on the report
 	Observations []Observation
 	CreatedAt    time.Time
+	// Version counts the reports of the order: 1 for the first; a final
+	// after a preliminary, or a correction, is the next. Replaces is the
+	// version it replaced and SupersededBy the one that replaced it ("" for
+	// the current version).
+	Version      int
+	Replaces     string
+	SupersededBy string
 }
 
 // Observation is one OBX of a result.
 type Observation struct {
 	SetID    string `json:"set_id,omitempty"`
-	Type     string `json:"type,omitempty"` // OBX-2 value type, e.g. NM, ST, TX
-	Code     string `json:"code,omitempty"` // OBX-3.1
-	Name     string `json:"name,omitempty"` // OBX-3.2
-	Value    string `json:"value"`          // OBX-5
+	SubID    string `json:"sub_id,omitempty"` // OBX-4, tells apart observations of one test
+	Type     string `json:"type,omitempty"`   // OBX-2 value type, e.g. NM, ST, TX
+	Code     string `json:"code,omitempty"`   // OBX-3.1
+	Name     string `json:"name,omitempty"`   // OBX-3.2
+	Value    string `json:"value"`            // OBX-5
 	Units    string `json:"units,omitempty"`
 	Range    string `json:"range,omitempty"`
 	Flags    string `json:"flags,omitempty"`  // OBX-8 abnormal flags
 	Status   string `json:"status,omitempty"` // OBX-11
 	Observed string `json:"observed,omitempty"`
+	// Comments are the NTE segments after the OBX.
+	Comments []string `json:"comments,omitempty"`
 }
 
 // MessageService is what the interface analyst works with: the message

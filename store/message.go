@@ -255,46 +255,6 @@ func (db *DB) InsertOrphanMessage(ctx context.Context, m *crs.Message) error {
 	return err
 }
 
-// insertResult files a result to a patient within a command and appends
-// its event.
-func insertResult(tx *Tx, r *crs.Result) error {
-	if r.ID == "" {
-		r.ID = crs.NewID()
-	}
-	r.OrgID, r.CreatedAt = tx.actor.OrgID, tx.now
-	obs, _ := json.Marshal(r.Observations)
-	if r.Observations == nil {
-		obs = []byte("[]")
-	}
-	if _, err := tx.Exec(`INSERT INTO results (id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, r.ID, r.OrgID, r.PatientID, r.MessageID, r.PlacerOrder, r.FillerOrder,
-		r.ServiceCode, r.ServiceName, formatTime(r.ObservedAt), r.Status, string(obs), formatTime(tx.now)); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "file result: %w", err)
-	}
-	name := r.ServiceName
-	if name == "" {
-		name = r.ServiceCode
-	}
-	return tx.EmitData(&crs.Event{Type: crs.EventResultReceived, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: r.ObservedAt,
-		Summary: "Result received: " + name}, "result", map[string]any{"result_id": r.ID, "service": name, "observations": len(r.Observations)})
-}
-
-// FindResults lists a patient's results, newest first. The caller checks
-// access and audits the read.
-func FindResults(ctx context.Context, db *DB, orgID, patientID string) ([]*crs.Result, error) {
-	return queryRows(ctx, db.read, func(row scanner) (*crs.Result, error) {
-		var r crs.Result
-		var obs, observed, created string
-		if err := row.Scan(&r.ID, &r.OrgID, &r.PatientID, &r.MessageID, &r.PlacerOrder, &r.FillerOrder, &r.ServiceCode, &r.ServiceName, &observed, &r.Status, &obs, &created); err != nil {
-			return nil, err
-		}
-		_ = json.Unmarshal([]byte(obs), &r.Observations)
-		r.ObservedAt, r.CreatedAt = parseTime(observed), parseTime(created)
-		return &r, nil
-	}, `SELECT id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at
-		FROM results WHERE org_id = $1 AND patient_id = $2 ORDER BY observed_at DESC, id DESC`, orgID, patientID)
-}
-
 // messageWhere builds the WHERE clause and arguments of a message log
 // search of the trust, cursors aside.
 func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {

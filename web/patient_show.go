@@ -18,6 +18,7 @@ type patientPage struct {
 	Wards    map[string]string   // ward id → "CODE Name", for the planned admissions
 	Bed      map[string]string   // spell id → "WARD bed B01"
 	ED       []*crs.EDAttendance
+	Clinical bool // results and documents are switched on
 }
 
 // referralSummary is a referral on the record page with its pathway's
@@ -41,6 +42,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := &patientPage{Patient: p}
 	page.Title, page.Banner = "Patient record", b
+	page.Clinical = s.Results != nil
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {

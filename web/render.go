@@ -299,6 +299,8 @@ var funcs = template.FuncMap{
 	"ethnics":  func() []nhs.Code { return nhs.EthnicCategories },
 	"statuses": numberStatusCodes,
 	"plural":   crs.Count,
+	// resultStatus names a result status code (F → Final).
+	"resultStatus": crs.ResultStatusName,
 }
 
 // field is the data of one labelled form input with its hint and error.

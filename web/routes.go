@@ -30,6 +30,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /patients/{id}/unmerge", s.authed(s.handleUnmerge))
 	mux.Handle("GET /patients/{id}/history", s.authed(s.handleHistory))
 	mux.Handle("GET /patients/{id}/audit", s.authed(s.handleAudit))
+	mux.Handle("GET /patients/{id}/results", s.authed(s.handleResults))
+	mux.Handle("GET /patients/{id}/results/{result}", s.authed(s.handleResult))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

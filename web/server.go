@@ -56,6 +56,9 @@ type Server struct {
 	ED          crs.EDService
 	// Reports writes the extracts the PTL and waiting list pages offer.
 	Reports crs.ReportService
+	// Results are the results other systems file to the record; nil
+	// leaves their pages out.
+	Results crs.ResultService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

@@ -1,0 +1,99 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// labEngine is the integration engine over the env's database with trust
+// A's laboratory system configured as an inbound interface.
+func labEngine(t *testing.T, e *env) *interfaces.Engine {
+	t.Helper()
+	eng := interfaces.New(e.db, e.server.Logger)
+	i := &crs.Interface{Name: "Laboratory", SendingApplication: "LIMS", SendingFacility: "RAALAB", UserID: e.a.Users[crs.RoleInterface].ID}
+	if err := eng.AddInterface(context.Background(), e.a.System, i); err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// handle hands the engine one message from the laboratory and wants AA.
+func handle(t *testing.T, eng *interfaces.Engine, segs ...string) {
+	t.Helper()
+	ack, err := hl7.ParseACK(eng.Handle(context.Background(), []byte(strings.Join(segs, "\r")+"\r")))
+	if err != nil || ack.Code != hl7.AA {
+		t.Fatalf("message %s: %s %+v (%v), want AA", strings.Split(segs[0], "|")[9], ack.Code, ack.Errors, err)
+	}
+}
+
+// TestResultPages files a result and its correction from the laboratory
+// and reads them in the record as a doctor: the list, one result with its
+// history, the checks of who may, and the audit of the reads.
+func TestResultPages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		e := newEnvOn(t, db, clock)
+		eng := labEngine(t, e)
+		p := e.register(e.a, "KING", "Ada", crs.NewDate(1950, 1, 1), "9990000018", "E1 6AN")
+		msh := func(ctrl string) string {
+			return "MSH|^~\\&|LIMS|RAALAB|OPENCRS|RAA|20260302100000||ORU^R01^ORU_R01|" + ctrl + "|P|2.5.1|||AL|NE|GBR"
+		}
+		handle(t, eng, msh("L1"), "PID|1||9990000018^^^NHS^NH", "OBR|1|PL1|FL1|UE^Urea and electrolytes|||20260302080000||||||||||||||||||F",
+			"NTE|1||Sample received <late>", "OBX|1|NM|NA^Sodium||128|mmol/L|133-146|L|||F", "OBX|2|NM|K^Potassium||4.1|mmol/L|3.5-5.3|N|||F")
+		handle(t, eng, msh("L2"), "PID|1||9990000018^^^NHS^NH", "OBR|1|PL1|FL1|UE^Urea and electrolytes|||20260302080000||||||||||||||||||C",
+			"OBX|1|NM|NA^Sodium||138|mmol/L|133-146|N|||C")
+
+		doctor := e.login(e.a, crs.RoleDoctor)
+		rec := doctor.get("/patients/" + p.ID)
+		wantBody(t, "record", rec, `href="/patients/`+p.ID+`/results"`)
+		list := doctor.get("/patients/" + p.ID + "/results")
+		wantBody(t, "results", list, "Urea and electrolytes", "Corrected", "138", "4.1", "133-146", "version 2")
+		if strings.Contains(list.body, ">128<") {
+			t.Errorf("the list shows the corrected value 128")
+		}
+		rs, err := store.NewClinicalService(db).FindResults(context.Background(), e.a.Actor(crs.RoleDoctor), p.ID)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("results: %d %v", len(rs), err)
+		}
+		one := doctor.get("/patients/" + p.ID + "/results/" + rs[0].ID)
+		wantBody(t, "result", one, "Current version", "Version 1, replaced", "128", "138", "Sample received &lt;late&gt;", "Corrected", "Final")
+		if strings.Contains(one.body, "<late>") {
+			t.Errorf("a comment's markup reached the page unescaped")
+		}
+
+		// Who may: a clerk is refused, another trust finds nothing.
+		if r := e.login(e.a, crs.RoleClerk).get("/patients/" + p.ID + "/results"); r.status != http.StatusForbidden {
+			t.Errorf("clerk: status %d, want 403", r.status)
+		}
+		if r := e.login(e.b, crs.RoleDoctor).get("/patients/" + p.ID + "/results/" + rs[0].ID); r.status != http.StatusNotFound {
+			t.Errorf("trust B's doctor: status %d, want 404", r.status)
+		}
+		if r := doctor.get("/patients/" + p.ID + "/results/" + crs.NewID()); r.status != http.StatusNotFound {
+			t.Errorf("an unknown result: status %d, want 404", r.status)
+		}
+		// The reads are audited.
+		if err := db.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := store.NewAuditService(db).PatientAccess(context.Background(), e.a.Actor(crs.RolePrivacyOfficer), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			if r.Role == crs.RoleDoctor && r.Action == crs.AuditView {
+				seen[strings.Fields(r.What)[0]] = true
+			}
+		}
+		if !seen["results"] || !seen["result"] {
+			t.Errorf("audit of the doctor's reads: %v, want results and result", seen)
+		}
+	})
+}
