@@ -67,6 +67,7 @@ type Tx interface {
 	// InsertResult files a result report (one order and its observations)
 	// to a patient's record.
 	InsertResult(r *Result) error
+	DocumentTx
 
 	// Inpatient spells: admission, transfer, leave and discharge.
 

@@ -57,10 +57,16 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActRecordClinical, applyResult}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
+	case "MDM":
+		switch trig {
+		case "T02", "T04", "T08", "T10", "T11":
+			return handler{crs.ActRecordClinical, applyDocument(trig)}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of MDM is not supported; send T02, T04, T08, T10 or T11 with the document", trig)
 	case "":
 		return handler{}, reject("MSH", 9, hl7.CodeRequiredFieldMissing, "MSH-9 message type is missing")
 	}
-	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT and ORU are)", typ)
+	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU and MDM are)", typ)
 }
 
 // identifiers are the patient identifiers a PID-3 or MRG-1 holds.

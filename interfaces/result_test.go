@@ -20,6 +20,20 @@ func labORU(ctrl, nhsNo string, segs ...string) string {
 	return strings.Join(append(head, segs...), "\r") + "\r"
 }
 
+// senderFixture is a running engine with trust RXX, its PAS and the
+// sending system app at facility configured, and one patient, SMITH Anne,
+// registered by the PAS with the n-th test NHS number, which it returns.
+func senderFixture(t *testing.T, db *store.DB, app, facility string, n int) (*fixture, string) {
+	t.Helper()
+	f := newFixture(t, db, "RXX")
+	f.addInterface(t, f.trust, app, facility)
+	nhsNo := testNHS(n)
+	if ack, _ := f.send(t, adtMsg("A28", "REG-"+nhsNo, "RXX", pidSeg(nhsNo, "", "RXX", "SMITH", "ANNE", "19800101"))); ack.Code != hl7.AA {
+		t.Fatalf("register: %+v", ack)
+	}
+	return f, nhsNo
+}
+
 // segment writes a segment with the fields given by number.
 func segment(name string, fields map[int]string) string {
 	n := 0
@@ -39,12 +53,7 @@ func segment(name string, fields map[int]string) string {
 // a clinician, the history kept.
 func TestResultsAsLabsSendThem(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := newFixture(t, db, "RXX")
-		f.addInterface(t, f.trust, "WINPATH", "RXXLAB")
-		n := testNHS(21)
-		if ack, _ := f.send(t, adtMsg("A28", "R-REG", "RXX", pidSeg(n, "", "RXX", "SMITH", "ANNE", "19800101"))); ack.Code != hl7.AA {
-			t.Fatalf("register: %+v", ack)
-		}
+		f, n := senderFixture(t, db, "WINPATH", "RXXLAB", 21)
 		p := findByNHS(t, db, f.trust, n)
 		svc := store.NewClinicalService(db)
 		doctor := f.trust.Actor(crs.RoleDoctor)
@@ -139,12 +148,7 @@ func TestResultsAsLabsSendThem(t *testing.T) {
 // TestResultRefusals checks what a result that cannot be filed gets.
 func TestResultRefusals(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := newFixture(t, db, "RXX")
-		f.addInterface(t, f.trust, "WINPATH", "RXXLAB")
-		n := testNHS(22)
-		if ack, _ := f.send(t, adtMsg("A28", "R-REG", "RXX", pidSeg(n, "", "RXX", "SMITH", "ANNE", "19800101"))); ack.Code != hl7.AA {
-			t.Fatalf("register: %+v", ack)
-		}
+		f, n := senderFixture(t, db, "WINPATH", "RXXLAB", 22)
 		for _, tc := range []struct {
 			name, msg  string
 			seg        string

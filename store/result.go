@@ -122,24 +122,9 @@ func (s *ClinicalService) ResultHistory(ctx context.Context, a crs.Actor, patien
 			}
 			return rs[0], nil
 		}
-		r, err := one(id)
-		if err != nil {
-			return err
-		}
-		// Up to the current version, then down to the first.
-		for r.SupersededBy != "" && len(out) < 1000 {
-			if r, err = one(r.SupersededBy); err != nil {
-				return err
-			}
-		}
-		out = append(out, r)
-		for r.Replaces != "" && len(out) < 1000 {
-			if r, err = one(r.Replaces); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
+		var err error
+		out, err = versions(id, one, func(r *crs.Result) (string, string) { return r.SupersededBy, r.Replaces })
+		return err
 	})
 	return out, err
 }

@@ -42,7 +42,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := &patientPage{Patient: p}
 	page.Title, page.Banner = "Patient record", b
-	page.Clinical = s.Results != nil
+	page.Clinical = s.Results != nil && s.Documents != nil
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {

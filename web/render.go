@@ -301,6 +301,8 @@ var funcs = template.FuncMap{
 	"plural":   crs.Count,
 	// resultStatus names a result status code (F → Final).
 	"resultStatus": crs.ResultStatusName,
+	// documentStatus names a document's completion status (AU → Authenticated).
+	"documentStatus": crs.DocumentStatusName,
 }
 
 // field is the data of one labelled form input with its hint and error.

@@ -32,6 +32,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/audit", s.authed(s.handleAudit))
 	mux.Handle("GET /patients/{id}/results", s.authed(s.handleResults))
 	mux.Handle("GET /patients/{id}/results/{result}", s.authed(s.handleResult))
+	mux.Handle("GET /patients/{id}/documents", s.authed(s.handleDocuments))
+	mux.Handle("GET /patients/{id}/documents/{doc}", s.authed(s.handleDocument))
+	mux.Handle("GET /patients/{id}/documents/{doc}/content", s.authed(s.handleDocumentContent))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

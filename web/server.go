@@ -59,6 +59,9 @@ type Server struct {
 	// Results are the results other systems file to the record; nil
 	// leaves their pages out.
 	Results crs.ResultService
+	// Documents are the clinical documents other systems file to the
+	// record; nil leaves their pages out.
+	Documents crs.DocumentService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

@@ -60,6 +60,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		ED:          store.NewEDService(db),
 		Reports:     report.New(store.NewReportSource(db)),
 		Results:     store.NewClinicalService(db),
+		Documents:   store.NewClinicalService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
