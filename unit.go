@@ -68,6 +68,7 @@ type Tx interface {
 	// to a patient's record.
 	InsertResult(r *Result) error
 	DocumentTx
+	SchedulingTx
 
 	// Inpatient spells: admission, transfer, leave and discharge.
 

@@ -63,10 +63,16 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActRecordClinical, applyDocument(trig)}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of MDM is not supported; send T02, T04, T08, T10 or T11 with the document", trig)
+	case "SIU":
+		switch trig {
+		case "S12", "S13", "S14", "S15", "S26":
+			return handler{crs.ActManagePathways, applySchedule(trig)}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of SIU is not supported; send S12, S13, S14, S15 or S26", trig)
 	case "":
 		return handler{}, reject("MSH", 9, hl7.CodeRequiredFieldMissing, "MSH-9 message type is missing")
 	}
-	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU and MDM are)", typ)
+	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU, MDM and SIU are)", typ)
 }
 
 // identifiers are the patient identifiers a PID-3 or MRG-1 holds.

@@ -24,7 +24,7 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 		if err != nil {
 			return outcome{}, err
 		}
-		out := outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}
+		out := appliedTo(p)
 		txa := m.Segment("TXA")
 		if txa == nil {
 			return outcome{}, fieldErr("TXA", 0, hl7.CodeSegmentSequence, "the TXA segment is missing: a document message needs TXA to say which document it is")
@@ -33,10 +33,6 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 		parent := firstOf(strings.TrimSpace(txa.Get("13.1")), strings.TrimSpace(txa.Get("13.3")))
 		if number == "" && (trig == "T02" || parent == "") {
 			return outcome{}, fieldErr("TXA", 12, hl7.CodeRequiredFieldMissing, "TXA-12 unique document number is missing")
-		}
-		warn := func(field int, format string, args ...any) {
-			out.warnings = append(out.warnings, hl7.ACKError{Segment: "TXA", Sequence: 1, Field: field, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
-				Text: fmt.Sprintf(format, args...)})
 		}
 		reason := fmt.Sprintf("%s^%s %s from %s", m.Type(), trig, m.ControlID(), in.iface.Name)
 
@@ -49,7 +45,7 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 				return outcome{}, err
 			}
 			if d.State == crs.DocumentCancelled {
-				warn(12, "document %s is already cancelled; nothing changed", key)
+				out.warn("TXA", 12, "document %s is already cancelled; nothing changed", key)
 				return out, nil
 			}
 			return out, tx.CancelDocument(d.ID, "cancelled by "+reason)
@@ -95,14 +91,14 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 				if parent != "" {
 					field = 13
 				}
-				warn(field, "no document numbered %s is filed for the patient; this one is filed as a new document", key)
+				out.warn("TXA", field, "no document numbered %s is filed for the patient; this one is filed as a new document", key)
 			}
 		case err != nil:
 			return outcome{}, err
 		case prev.State == crs.DocumentCancelled:
 			return outcome{}, fieldErr("TXA", 12, hl7.CodeUnsupportedProcessing, "document %s is cancelled; a cancelled document is not replaced: send it with a new number", key)
 		case trig == "T02":
-			warn(12, "document %s is already filed; this version replaces it", key)
+			out.warn("TXA", 12, "document %s is already filed; this version replaces it", key)
 		}
 		if prev != nil {
 			d.Replaces = prev.ID

@@ -94,7 +94,19 @@ func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 			return outcome{}, err
 		}
 	}
-	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+	return appliedTo(p), nil
+}
+
+// appliedTo is the outcome of a message applied to the patient's record.
+func appliedTo(p *crs.Patient) outcome {
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}
+}
+
+// warn adds a warning ERR to an applied message's AA: what was applied
+// differently from what was sent, and why.
+func (o *outcome) warn(seg string, field int, format string, args ...any) {
+	o.warnings = append(o.warnings, hl7.ACKError{Segment: seg, Sequence: 1, Field: field, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
+		Text: fmt.Sprintf(format, args...)})
 }
 
 // obxValue reads OBX-5 as text by its value type (OBX-2): coded values

@@ -132,15 +132,23 @@ func (s *OutpatientService) BookAppointment(ctx context.Context, a crs.Actor, b 
 	var ap *crs.Appointment
 	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
 		var err error
-		if ap, err = bookSlot(tx, b); err != nil {
-			return err
-		}
-		data := appointmentEventData{Appointment: ap}
-		data.fill(tx)
-		return tx.EmitData(&crs.Event{Type: crs.EventAppointmentBooked, PatientID: ap.PatientID, SubjectID: ap.ID,
-			Summary: fmt.Sprintf("%s appointment booked in clinic %s for %s", kindName(ap.Kind), data.ClinicCode, apptTime(ap.Start))}, "appointment", data)
+		ap, err = tx.BookAppointment(b)
+		return err
 	})
 	return ap, err
+}
+
+// BookAppointment books a referral into a free slot within a command
+// and appends its event.
+func (tx *Tx) BookAppointment(b crs.Booking) (*crs.Appointment, error) {
+	ap, err := bookSlot(tx, b)
+	if err != nil {
+		return nil, err
+	}
+	data := appointmentEventData{Appointment: ap}
+	data.fill(tx)
+	return ap, tx.EmitData(&crs.Event{Type: crs.EventAppointmentBooked, PatientID: ap.PatientID, SubjectID: ap.ID,
+		Summary: fmt.Sprintf("%s appointment booked in clinic %s for %s", kindName(ap.Kind), data.ClinicCode, apptTime(ap.Start))}, "appointment", data)
 }
 
 func kindName(k string) string {
@@ -198,35 +206,48 @@ func cancelAppointment(tx *Tx, id string, c crs.Cancellation) (*crs.Appointment,
 
 // CancelAppointment cancels a booked appointment and frees its slot.
 func (s *OutpatientService) CancelAppointment(ctx context.Context, a crs.Actor, id string, c crs.Cancellation) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		ap, err := cancelAppointment(tx, id, c)
-		if err != nil {
-			return err
-		}
-		data := appointmentEventData{Appointment: ap}
-		data.fill(tx)
-		return tx.EmitData(&crs.Event{Type: crs.EventAppointmentCancelled, PatientID: ap.PatientID, SubjectID: ap.ID,
-			Summary: fmt.Sprintf("Appointment of %s cancelled by the %s: %s", apptTime(ap.Start), c.By, c.Reason)}, "appointment", data)
-	})
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return tx.CancelAppointment(id, c) })
+}
+
+// CancelAppointment cancels a booked appointment within a command and
+// appends its event.
+func (tx *Tx) CancelAppointment(id string, c crs.Cancellation) error {
+	ap, err := cancelAppointment(tx, id, c)
+	if err != nil {
+		return err
+	}
+	data := appointmentEventData{Appointment: ap}
+	data.fill(tx)
+	return tx.EmitData(&crs.Event{Type: crs.EventAppointmentCancelled, PatientID: ap.PatientID, SubjectID: ap.ID,
+		Summary: fmt.Sprintf("Appointment of %s cancelled by the %s: %s", apptTime(ap.Start), c.By, c.Reason)}, "appointment", data)
 }
 
 // RescheduleAppointment cancels and rebooks in one command.
 func (s *OutpatientService) RescheduleAppointment(ctx context.Context, a crs.Actor, id string, c crs.Cancellation, slotID string) (*crs.Appointment, error) {
 	var ap *crs.Appointment
 	err := s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		old, err := cancelAppointment(tx, id, c)
-		if err != nil {
-			return err
-		}
-		if ap, err = bookSlot(tx, crs.Booking{ReferralID: old.ReferralID, SlotID: slotID, Kind: old.Kind}); err != nil {
-			return err
-		}
-		data := appointmentEventData{Appointment: ap, Replaces: old.ID}
-		data.fill(tx)
-		return tx.EmitData(&crs.Event{Type: crs.EventAppointmentRescheduled, PatientID: ap.PatientID, SubjectID: ap.ID,
-			Summary: fmt.Sprintf("Appointment moved from %s to %s (%s cancelled: %s)", apptTime(old.Start), apptTime(ap.Start), c.By, c.Reason)}, "appointment", data)
+		var err error
+		ap, err = tx.RescheduleAppointment(id, c, slotID)
+		return err
 	})
 	return ap, err
+}
+
+// RescheduleAppointment cancels an appointment and books its referral
+// into another slot within a command, and appends the event.
+func (tx *Tx) RescheduleAppointment(id string, c crs.Cancellation, slotID string) (*crs.Appointment, error) {
+	old, err := cancelAppointment(tx, id, c)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := bookSlot(tx, crs.Booking{ReferralID: old.ReferralID, SlotID: slotID, Kind: old.Kind})
+	if err != nil {
+		return nil, err
+	}
+	data := appointmentEventData{Appointment: ap, Replaces: old.ID}
+	data.fill(tx)
+	return ap, tx.EmitData(&crs.Event{Type: crs.EventAppointmentRescheduled, PatientID: ap.PatientID, SubjectID: ap.ID,
+		Summary: fmt.Sprintf("Appointment moved from %s to %s (%s cancelled: %s)", apptTime(old.Start), apptTime(ap.Start), c.By, c.Reason)}, "appointment", data)
 }
 
 // CheckIn records that the patient arrived at clinic.
@@ -255,43 +276,47 @@ func (s *OutpatientService) CheckIn(ctx context.Context, a crs.Actor, id string,
 
 // RecordAttendance records an attendance or a DNA.
 func (s *OutpatientService) RecordAttendance(ctx context.Context, a crs.Actor, id string, attended bool, at time.Time) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		ap, err := getAppointment(tx, id)
-		if err != nil {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return tx.RecordAttendance(id, attended, at) })
+}
+
+// RecordAttendance records an attendance or a DNA within a command and
+// appends its event.
+func (tx *Tx) RecordAttendance(id string, attended bool, at time.Time) error {
+	ap, err := getAppointment(tx, id)
+	if err != nil {
+		return err
+	}
+	if ap.Status != crs.AppointmentBooked && ap.Status != crs.AppointmentCheckedIn {
+		return crs.Errorf(crs.ECONFLICT, "the appointment is %s; attendance is recorded once", ap.Status)
+	}
+	if at, err = whenOrNow(tx, at, "attended_at"); err != nil {
+		return err
+	}
+	if localDate(at).Before(localDate(ap.Start).Time) {
+		return crs.FieldErrorf("attended_at", "the appointment is on %s; record attendance on the day", apptTime(ap.Start))
+	}
+	status, typ, summary := crs.AppointmentAttended, crs.EventAppointmentAttended, "Attended clinic"
+	if !attended {
+		status, typ, summary = crs.AppointmentDNA, crs.EventAppointmentDNA, "Did not attend clinic"
+	}
+	if _, err := tx.Exec(`UPDATE appointments SET status = $1, attended_at = $2 WHERE id = $3 AND org_id = $4`, status, formatTime(at), id, tx.actor.OrgID); err != nil {
+		return err
+	}
+	ap.Status, ap.AttendedAt = status, at
+	if err := setWorklist(tx, ap.ReferralID, crs.WorklistToOutcome, crs.Date{}); err != nil {
+		return err
+	}
+	if attended {
+		if err := refreshPathwayIf(tx, ap.PathwayID); err != nil {
 			return err
 		}
-		if ap.Status != crs.AppointmentBooked && ap.Status != crs.AppointmentCheckedIn {
-			return crs.Errorf(crs.ECONFLICT, "the appointment is %s; attendance is recorded once", ap.Status)
-		}
-		if at, err = whenOrNow(tx, at, "attended_at"); err != nil {
-			return err
-		}
-		if localDate(at).Before(localDate(ap.Start).Time) {
-			return crs.FieldErrorf("attended_at", "the appointment is on %s; record attendance on the day", apptTime(ap.Start))
-		}
-		status, typ, summary := crs.AppointmentAttended, crs.EventAppointmentAttended, "Attended clinic"
-		if !attended {
-			status, typ, summary = crs.AppointmentDNA, crs.EventAppointmentDNA, "Did not attend clinic"
-		}
-		if _, err := tx.Exec(`UPDATE appointments SET status = $1, attended_at = $2 WHERE id = $3 AND org_id = $4`, status, formatTime(at), id, tx.actor.OrgID); err != nil {
-			return err
-		}
-		ap.Status, ap.AttendedAt = status, at
-		if err := setWorklist(tx, ap.ReferralID, crs.WorklistToOutcome, crs.Date{}); err != nil {
-			return err
-		}
-		if attended {
-			if err := refreshPathwayIf(tx, ap.PathwayID); err != nil {
-				return err
-			}
-		} else if err := addRTTEvent(tx, ap.PathwayID, rtt.Event{Date: localDate(ap.Start).Time, Kind: rtt.KindDidNotAttend, Ref: ap.ID}, false); err != nil {
-			return err
-		}
-		data := appointmentEventData{Appointment: ap}
-		data.fill(tx)
-		return tx.EmitData(&crs.Event{Type: typ, PatientID: ap.PatientID, SubjectID: ap.ID, EffectiveAt: at,
-			Summary: fmt.Sprintf("%s %s (%s)", summary, data.ClinicCode, apptTime(ap.Start))}, "appointment", data)
-	})
+	} else if err := addRTTEvent(tx, ap.PathwayID, rtt.Event{Date: localDate(ap.Start).Time, Kind: rtt.KindDidNotAttend, Ref: ap.ID}, false); err != nil {
+		return err
+	}
+	data := appointmentEventData{Appointment: ap}
+	data.fill(tx)
+	return tx.EmitData(&crs.Event{Type: typ, PatientID: ap.PatientID, SubjectID: ap.ID, EffectiveAt: at,
+		Summary: fmt.Sprintf("%s %s (%s)", summary, data.ClinicCode, apptTime(ap.Start))}, "appointment", data)
 }
 
 func refreshPathwayIf(tx *Tx, pathwayID string) error {
