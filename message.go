@@ -111,6 +111,16 @@ type Destination struct {
 	// SuppressInterfaceID, when set, names an inbound interface whose own
 	// messages' changes are not echoed back to this destination.
 	SuppressInterfaceID string
+	// XrefSystem, when set, is the system (MSH-3@MSH-4 of its inbound
+	// interface) whose own patient numbers go back to it in PID-3, as
+	// number^^^XrefID.Authority^XrefID.Type: a destination that wants
+	// its own numbers.
+	XrefSystem string
+	XrefID     IDConvention
+	// MapInterfaceID, when set, names the inbound interface whose code
+	// maps the feed applies in reverse: the destination gets its own
+	// codes for wards, consultants, specialties and the rest.
+	MapInterfaceID      string
 	MaxAttempts         int           // AE answers tolerated before the head is suspended; 0 means 5
 	ACKTimeout          time.Duration // how long to wait for an ACK; 0 means 30 s
 	Enabled             bool

@@ -82,6 +82,13 @@ func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error
 		}
 		last = err
 	}
+	if ids.Local != "" {
+		p, err := tx.FindPatientByXref(ids.System, ids.Local)
+		if err == nil || crs.ErrorCode(err) != crs.ENOTFOUND {
+			return p, err
+		}
+		last = err
+	}
 	return nil, last
 }
 
@@ -111,6 +118,9 @@ func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Eng
 			return outcome{}, err
 		}
 	default:
+		return outcome{}, err
+	}
+	if err := keepXref(tx, &ids, p.ID); err != nil {
 		return outcome{}, err
 	}
 	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}, nil

@@ -14,6 +14,8 @@ type identifiers struct {
 	NHS   string // validated, 10 digits
 	MRN   string // the trust's hospital number
 	Local string // the sender's own patient number (Interface.LocalIDs)
+	// System is the sender, MSH-3@MSH-4 of its interface: whose number Local is.
+	System string
 	// warnings say what was not taken: an NHS number failing its check
 	// digit is never stored as one.
 	warnings []hl7.ACKError
@@ -38,7 +40,7 @@ func (ids identifiers) empty() bool { return ids.NHS == "" && ids.MRN == "" && i
 // An NHS number that fails its check is an error only when the field
 // holds nothing else usable.
 func readIdentifiers(m *hl7.Message, seg string, field int, i *crs.InboundInterface) (identifiers, error) {
-	var ids identifiers
+	ids := identifiers{System: i.Sender()}
 	path := fmt.Sprintf("%s-%d", seg, field)
 	n := m.Count(path)
 	for r := 1; r <= n; r++ {
@@ -136,6 +138,26 @@ func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
 	p, err := findPatient(tx, ids, false)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, ids, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
+	} else if err != nil {
+		return nil, ids, err
 	}
-	return p, ids, err
+	return p, ids, keepXref(tx, &ids, p.ID)
+}
+
+// keepXref keeps the sender's own number for the patient as a
+// cross-reference, so its later messages find them by it alone. A
+// number that already names another patient is left there, with a
+// warning for the interface analyst: the message is still applied to the
+// patient its other identifiers name.
+func keepXref(tx crs.Tx, ids *identifiers, patientID string) error {
+	if ids.Local == "" {
+		return nil
+	}
+	err := tx.LinkPatientXref(patientID, ids.System, ids.Local)
+	if crs.ErrorCode(err) == crs.ECONFLICT {
+		ids.warnings = append(ids.warnings, hl7.ACKError{Segment: "PID", Sequence: 1, Field: 3, Code: hl7.CodeDuplicateKey, Severity: hl7.SeverityWarning,
+			Text: "PID-3 " + crs.ErrorMessage(err) + ": it is not linked to this patient"})
+		return nil
+	}
+	return err
 }

@@ -243,6 +243,8 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 	suppress := fs.String("suppress-interface", "", "name of an inbound interface whose own changes are not echoed back to this feed")
 	timeout := fs.Duration("ack-timeout", 30*time.Second, "how long to wait for each ACK before closing the connection and sending again")
 	attempts := fs.Int("max-attempts", 5, "AE answers tolerated before the feed's head message is suspended")
+	xrefIface := fs.String("xref-interface", "", "an inbound interface (name or MSH-3@MSH-4) of the same system: its own patient numbers go back to it in PID-3")
+	mapIface := fs.String("map-interface", "", "an inbound interface (name or MSH-3@MSH-4) whose code maps the feed applies in reverse")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -275,6 +277,9 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 		if d.SuppressInterfaceID == "" {
 			return fmt.Errorf("--suppress-interface: no inbound interface called %q in trust %s", *suppress, org.ODSCode)
 		}
+	}
+	if err := destinationCounterparts(ctx, db, org.ID, d, *xrefIface, *mapIface); err != nil {
+		return err
 	}
 	if err := e.AddDestination(ctx, sys, d); err != nil {
 		return flagError(err, map[string]string{"name": "--name", "addr": "--to"})

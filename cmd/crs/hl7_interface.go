@@ -162,3 +162,35 @@ func interfaceLine(i *crs.Interface) string {
 	b.WriteString("\n")
 	return b.String()
 }
+
+// destinationCounterparts sets the options of an outbound feed that name
+// an inbound interface of the same system: whose own patient numbers go
+// back (--xref-interface) and whose code maps apply in reverse
+// (--map-interface).
+func destinationCounterparts(ctx context.Context, db *store.DB, orgID string, d *crs.Destination, xrefIface, mapIface string) error {
+	if xrefIface == "" && mapIface == "" {
+		return nil
+	}
+	is, err := db.FindInterfaces(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if xrefIface != "" {
+		i, err := crs.FindInterface(is, xrefIface)
+		if err != nil {
+			return fmt.Errorf("--xref-interface: %s", crs.ErrorMessage(err))
+		}
+		if len(i.LocalIDs) == 0 {
+			return fmt.Errorf("--xref-interface: interface %s has no --local-id: it keeps no numbers of its own to carry back", i.Name)
+		}
+		d.XrefSystem, d.XrefID = i.Sender(), i.LocalIDs[0]
+	}
+	if mapIface != "" {
+		i, err := crs.FindInterface(is, mapIface)
+		if err != nil {
+			return fmt.Errorf("--map-interface: %s", crs.ErrorMessage(err))
+		}
+		d.MapInterfaceID = i.ID
+	}
+	return nil
+}
