@@ -120,11 +120,11 @@ type Destination struct {
 	// MapInterfaceID, when set, names the inbound interface whose code
 	// maps the feed applies in reverse: the destination gets its own
 	// codes for wards, consultants, specialties and the rest.
-	MapInterfaceID      string
-	MaxAttempts         int           // AE answers tolerated before the head is suspended; 0 means 5
-	ACKTimeout          time.Duration // how long to wait for an ACK; 0 means 30 s
-	Enabled             bool
-	CreatedAt           time.Time
+	MapInterfaceID string
+	MaxAttempts    int           // AE answers tolerated before the head is suspended; 0 means 5
+	ACKTimeout     time.Duration // how long to wait for an ACK; 0 means 30 s
+	Enabled        bool
+	CreatedAt      time.Time
 }
 
 // Subscribes reports whether the destination takes messages of trigger.
