@@ -195,6 +195,7 @@ type Store interface {
 
 	MessageLog
 	FeedQueue
+	CodeMapStore
 }
 
 // MessageLog is the integration engine's record of its inbound
