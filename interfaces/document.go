@@ -20,11 +20,11 @@ import (
 func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		m := in.msg
-		p, _, err := namedPatient(tx, in)
+		p, ids, err := namedPatient(tx, in)
 		if err != nil {
 			return outcome{}, err
 		}
-		out := appliedTo(p)
+		out := appliedTo(p, ids)
 		txa := m.Segment("TXA")
 		if txa == nil {
 			return outcome{}, fieldErr("TXA", 0, hl7.CodeSegmentSequence, "the TXA segment is missing: a document message needs TXA to say which document it is")

@@ -163,7 +163,7 @@ func TestInboundErrors(t *testing.T) {
 			{"ORU unknown patient", strings.Join([]string{msh("PAS", "RXX", "RXX", "ORU^R01", "E6"), pidSeg(testNHS(14), "", "RXX", "", "", ""), "OBR|1|||FBC", "OBX|1|NM|HB||1"}, "\r"), hl7.AE, "PID", 3, "unknown patient"},
 			{"merge minor unknown", adtMsg("A40", "E7", "RXX", pidSeg(good, "", "RXX", "", "", ""), "MRG|Z999^^^RXX^MR"), hl7.AE, "MRG", 1, "record to merge"},
 			{"unknown sender", strings.Replace(adtMsg("A28", "R1", "RXX", pidSeg(testNHS(15), "", "RXX", "A", "B", "19800101")), "|PAS|", "|LAB|", 1), hl7.AR, "MSH", 3, "unknown sender"},
-			{"unknown message type", strings.Replace(adtMsg("A28", "R2", "RXX", "PID|1"), "ADT^A28^ADT_A01", "SIU^S12", 1), hl7.AR, "MSH", 9, "not supported"},
+			{"unknown message type", strings.Replace(adtMsg("A28", "R2", "RXX", "PID|1"), "ADT^A28^ADT_A01", "RDE^O11", 1), hl7.AR, "MSH", 9, "not supported"},
 			{"unknown trigger", strings.Replace(adtMsg("A28", "R3", "RXX", "PID|1"), "ADT^A28^ADT_A01", "ADT^A99", 1), hl7.AR, "MSH", 9, "A99"},
 			{"unreadable", "MSH|^~\\&|PAS|RXX|OPENCRS|RXX|20260302||ADT^A28|R4|P|2.4\rP@D|1\r", hl7.AR, "", 0, "cannot be read"},
 		}

@@ -18,7 +18,7 @@ import (
 // nothing the result needs and are kept with the raw message.
 func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
-	p, _, err := namedPatient(tx, in)
+	p, ids, err := namedPatient(tx, in)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -94,12 +94,13 @@ func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 			return outcome{}, err
 		}
 	}
-	return appliedTo(p), nil
+	return appliedTo(p, ids), nil
 }
 
-// appliedTo is the outcome of a message applied to the patient's record.
-func appliedTo(p *crs.Patient) outcome {
-	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}
+// appliedTo is the outcome of a message applied to the patient's record,
+// with the warnings reading the patient's identifiers gave.
+func appliedTo(p *crs.Patient, ids identifiers) outcome {
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}
 }
 
 // warn adds a warning ERR to an applied message's AA: what was applied

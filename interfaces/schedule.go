@@ -22,11 +22,11 @@ import (
 func applySchedule(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		m := in.msg
-		p, _, err := namedPatient(tx, in)
+		p, ids, err := namedPatient(tx, in)
 		if err != nil {
 			return outcome{}, err
 		}
-		out := appliedTo(p)
+		out := appliedTo(p, ids)
 		sch := m.Segment("SCH")
 		if sch == nil {
 			return outcome{}, fieldErr("SCH", 0, hl7.CodeSegmentSequence, "the SCH segment is missing: a scheduling message needs SCH to say which appointment it is")
