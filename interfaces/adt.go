@@ -1,7 +1,6 @@
 package interfaces
 
 import (
-
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 )
