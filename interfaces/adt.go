@@ -10,9 +10,9 @@ import (
 // inbound is a message being applied: its log id, the parsed message
 // and the interface it came from.
 type inbound struct {
-	id    string
-	msg   *hl7.Message
-	iface *crs.InboundInterface
+	id     string
+	msg    *hl7.Message
+	iface  *crs.InboundInterface
 	codes  *coder // the interface's code maps, within the command
 	engine *Engine
 	// newPatient says an analyst reprocesses a message held as a likely
