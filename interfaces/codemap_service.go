@@ -153,7 +153,7 @@ func (e *Engine) ReprocessHeld(ctx context.Context, a crs.Actor, interfaceID str
 		return rep, err
 	}
 	for _, id := range ids {
-		m, err := e.ReprocessMessage(ctx, a, id)
+		m, err := e.reprocess(ctx, a, id, false)
 		switch {
 		case crs.ErrorCode(err) == crs.ECONFLICT:
 			continue // applied meanwhile
