@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
@@ -139,6 +140,38 @@ func TestDocuments(t *testing.T) {
 		}
 		if ds, _ := svc.FindDocuments(ctx, doctor, p.ID); len(ds) != 4 {
 			t.Errorf("documents after the refusals: %d, want 4", len(ds))
+		}
+	})
+}
+
+// TestDocumentsOfAnUnknownPatientHeld holds a document and its edit for a
+// patient not yet known on an interface set to hold them, and files both,
+// in order, when the patient is registered and the analyst reprocesses.
+func TestDocumentsOfAnUnknownPatientHeld(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := newFixture(t, db, "RXX")
+		docs := f.addConfigured(t, &crs.Interface{SendingApplication: "DOCSTORE", SendingFacility: "RXXEPR", UnknownPatient: crs.UnknownPatientHold})
+		n := testNHS(35)
+		for _, c := range []struct{ trig, ctrl, text string }{{"T02", "H1", "First draft"}, {"T08", "H2", "Final text"}} {
+			ack, _ := f.send(t, mdm(c.trig, c.ctrl, n, map[int]string{2: "CL", 12: "DOC-7", 17: "AU"}, "OBX|1|TX|||"+c.text+"||||||F"))
+			if ack.Code != hl7.AE || messageByControlID(t, db, f.trust.Org.ID, c.ctrl).Status != crs.MessageHeld {
+				t.Fatalf("%s for an unknown patient: %s %+v, want AE and held", c.trig, ack.Code, ack.Errors)
+			}
+		}
+		if ack, _ := f.send(t, adtMsg("A28", "H-REG", "RXX", pidSeg(n, "", "RXX", "SMITH", "ANNE", "19800101"))); ack.Code != hl7.AA {
+			t.Fatal(ack)
+		}
+		clock.Advance(time.Minute)
+		rep, err := f.e.ReprocessHeld(ctx, f.trust.Actor(crs.RoleInterfaceAnalyst), docs.ID, time.Time{})
+		if err != nil || rep.Applied != 2 {
+			t.Fatalf("reprocess: %+v, %v; want both applied", rep, err)
+		}
+		p := findByNHS(t, db, f.trust, n)
+		svc := store.NewClinicalService(db)
+		ds, err := svc.FindDocuments(ctx, f.trust.Actor(crs.RoleDoctor), p.ID)
+		if err != nil || len(ds) != 1 || ds[0].Version != 2 || ds[0].Text != "Final text" {
+			t.Fatalf("documents after reprocessing: %+v, %v; want DOC-7 version 2 with the final text", ds, err)
 		}
 	})
 }
