@@ -87,10 +87,7 @@ func (d *Document) Validate() error {
 	case d.ContentType != ContentText && d.ContentType != ContentReference && len(d.Content) == 0:
 		errs = append(errs, FieldErrorf("content", "the document holds no content"))
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	return errs.Err()
 }
 
 // Name is what a page calls the document: its title, its type, or its

@@ -115,6 +115,12 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 			d.At = tx.Now()
 		}
 		if err := tx.InsertDocument(d); err != nil {
+			if crs.ErrorCode(err) == crs.EINVALID {
+				if _, ok := crs.FieldErrors(err)["content"]; ok {
+					return outcome{}, fieldErr("OBX", 5, hl7.CodeRequiredFieldMissing, "OBX-5: %s", crs.ErrorMessage(err))
+				}
+				return outcome{}, fieldErr("TXA", 12, hl7.CodeRequiredFieldMissing, "TXA-12: %s", crs.ErrorMessage(err))
+			}
 			return outcome{}, err
 		}
 		return out, nil
