@@ -64,11 +64,10 @@ func route(m *hl7.Message) (handler, error) {
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
 	case "MDM":
-		switch trig {
-		case "T02", "T04", "T08", "T10", "T11":
+		if documentTriggers[trig] != "" {
 			return handler{crs.ActRecordClinical, applyDocument(trig)}, nil
 		}
-		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of MDM is not supported; send T02, T04, T08, T10 or T11 with the document", trig)
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of MDM is not supported; send T01 to T11", trig)
 	case "SIU":
 		switch trig {
 		case "S12", "S13", "S14", "S15", "S26":

@@ -10,14 +10,31 @@ import (
 	"github.com/opencrs/crs/hl7"
 )
 
+// The MDM triggers by what they do to a document; the even ones carry
+// the content, the odd ones notify without it.
+var documentTriggers = map[string]string{
+	"T01": "original", "T02": "original",
+	"T03": "status", "T04": "status",
+	"T05": "addendum", "T06": "addendum",
+	"T07": "edit", "T08": "edit",
+	"T09": "replace", "T10": "replace",
+	"T11": "cancel",
+}
+
 // applyDocument files MDM documents to the patient PID-3 names: T02 an
 // original document, T04 a change of its status (authenticated, say),
-// T08 an edit and T10 a replacement of it, each a new version that
+// T06 an addendum (a document of its own, whose parent is TXA-13), T08
+// an edit and T10 a replacement of it, each a new version that
 // supersedes the one before (kept as history), and T11 its cancellation.
 // The TXA segment says what the document is; its content is the text of
 // the OBX segments (TX, FT, ST), a file in them (ED, such as a
-// base64-encoded PDF) or a reference to it in its own system (RP).
+// base64-encoded PDF) or a reference to it in its own system (RP, HD).
+// The notifications without content (T01, T03, T05, T07, T09) file the
+// document as a reference to the sender's system, or keep the content of
+// the version they replace.
 func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
+	kind := documentTriggers[trig]
+	withContent := trig[len(trig)-1]%2 == 0 && kind != "cancel"
 	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		m := in.msg
 		p, ids, err := namedPatient(tx, in)
@@ -31,12 +48,12 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 		}
 		number := firstOf(strings.TrimSpace(txa.Get("12.1")), strings.TrimSpace(txa.Get("12.3")))
 		parent := firstOf(strings.TrimSpace(txa.Get("13.1")), strings.TrimSpace(txa.Get("13.3")))
-		if number == "" && (trig == "T02" || parent == "") {
+		if number == "" && (kind == "original" || kind == "addendum" || parent == "") {
 			return outcome{}, fieldErr("TXA", 12, hl7.CodeRequiredFieldMissing, "TXA-12 unique document number is missing")
 		}
 		reason := fmt.Sprintf("%s^%s %s from %s", m.Type(), trig, m.ControlID(), in.iface.Name)
 
-		if trig == "T11" {
+		if kind == "cancel" {
 			key := firstOf(number, parent)
 			d, err := tx.FindDocumentByNumber(p.ID, key)
 			if crs.ErrorCode(err) == crs.ENOTFOUND {
@@ -52,7 +69,7 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 		}
 
 		d := &crs.Document{PatientID: p.ID, MessageID: in.id, Number: number, ParentNumber: parent, TypeCode: txa.Get("2.1"), TypeName: txa.Get("2.2"),
-			Status: strings.ToUpper(txa.Get("17")), Availability: strings.ToUpper(txa.Get("19")), Author: personName(txa, 9),
+			Status: strings.ToUpper(txa.Get("17")), Availability: strings.ToUpper(txa.Get("19")), Author: firstOf(personName(txa, 9), personName(txa, 5)),
 			Authenticator: firstOf(personName(txa, 22), personName(txa, 10))}
 		if d.Number == "" {
 			d.Number = parent
@@ -70,25 +87,25 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 				d.At = t.UTC()
 			}
 		}
-		if err := readContent(m, d); err != nil {
+		if err := readContent(m, d, &out); err != nil {
 			return outcome{}, err
 		}
 
-		// Which document this one replaces: T02 is an original, unless its
-		// number is filed already (a sender that resends to update);
-		// T04, T08 and T10 replace the document TXA-13 names, or TXA-12.
-		var prev *crs.Document
+		// Which document this one replaces: an original or an addendum is
+		// a document of its own, unless its number is filed already (a
+		// sender that resends to update); a status change, an edit and a
+		// replacement replace the document TXA-13 names, or TXA-12.
 		key := number
-		if trig != "T02" && parent != "" {
+		if (kind == "status" || kind == "edit" || kind == "replace") && parent != "" {
 			key = parent
 		}
-		prev, err = tx.FindDocumentByNumber(p.ID, key)
+		prev, err := tx.FindDocumentByNumber(p.ID, key)
 		switch {
 		case crs.ErrorCode(err) == crs.ENOTFOUND:
 			prev = nil
-			if trig != "T02" {
+			if key != number || (kind != "original" && kind != "addendum") {
 				field := 12
-				if parent != "" {
+				if key != number {
 					field = 13
 				}
 				out.warn("TXA", field, "no document numbered %s is filed for the patient; this one is filed as a new document", key)
@@ -97,18 +114,24 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 			return outcome{}, err
 		case prev.State == crs.DocumentCancelled:
 			return outcome{}, fieldErr("TXA", 12, hl7.CodeUnsupportedProcessing, "document %s is cancelled; a cancelled document is not replaced: send it with a new number", key)
-		case trig == "T02":
+		case kind == "original" || kind == "addendum":
 			out.warn("TXA", 12, "document %s is already filed; this version replaces it", key)
 		}
-		if prev != nil {
+		switch {
+		case prev != nil:
+			// A new version without content keeps the content it replaces.
 			d.Replaces = prev.ID
 			d.Inherit(prev)
-			if d.ContentType == "" { // a status change without content keeps the content
-				if trig != "T04" {
-					return outcome{}, fieldErr("OBX", 5, hl7.CodeRequiredFieldMissing, "the document has no content: OBX-5 is missing")
-				}
+		case d.ContentType == "" && withContent:
+			return outcome{}, fieldErr("OBX", 5, hl7.CodeRequiredFieldMissing, "the document has no content: OBX-5 is missing")
+		case d.ContentType == "":
+			d.ContentType = crs.ContentReference
+			d.Reference = "held by " + firstOf(m.SendingApplication(), in.iface.Name) + " as document " + d.Number
+			if f := strings.TrimSpace(txa.Get("16.1")); f != "" {
+				d.Reference += ", file " + f
 			}
-		} else if d.ContentType == "" {
+		}
+		if d.ContentType == "" && withContent && kind != "status" {
 			return outcome{}, fieldErr("OBX", 5, hl7.CodeRequiredFieldMissing, "the document has no content: OBX-5 is missing")
 		}
 		if d.At.IsZero() {
@@ -129,9 +152,10 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 
 // readContent reads a document's content from the OBX segments: text
 // (one line per OBX and per repetition), a file (ED, possibly split over
-// several OBX) or a reference (RP). A file that cannot be decoded is an
-// error at its OBX-5.
-func readContent(m *hl7.Message, d *crs.Document) error {
+// several OBX) or a reference (RP, or HD, an identifier such as a DICOM
+// study's). A file that cannot be decoded is an error at its OBX-5; an
+// ED without data is left out, with a warning.
+func readContent(m *hl7.Message, d *crs.Document, out *outcome) error {
 	var lines []string
 	var data strings.Builder
 	edAt, n := 0, 0
@@ -146,14 +170,21 @@ func readContent(m *hl7.Message, d *crs.Document) error {
 		}
 		switch vt := strings.ToUpper(s.Get("2")); vt {
 		case "ED":
+			if strings.TrimSpace(s.Get("5.5")) == "" {
+				out.warn("OBX", 5, "OBX %d holds an ED value without data; it is left out", n)
+				continue
+			}
 			if edAt == 0 {
 				edAt = n
 				typ, sub, enc = s.Get("5.2"), s.Get("5.3"), strings.ToUpper(s.Get("5.4"))
 			}
 			data.WriteString(s.Get("5.5"))
-		case "RP":
+		case "RP", "HD":
+			if strings.TrimSpace(s.Get("5.1")) == "" {
+				continue
+			}
 			d.ContentType, d.Reference = crs.ContentReference, strings.TrimSpace(s.Get("5.1"))
-			if app := s.Get("5.2.1"); app != "" {
+			if app := s.Get("5.2.1"); app != "" && vt == "RP" {
 				d.Reference += " (" + app + ")"
 			}
 		default:

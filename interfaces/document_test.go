@@ -123,7 +123,7 @@ func TestDocuments(t *testing.T) {
 			{"no content", mdm("T02", "E4", n, map[int]string{12: "DOC-2002"}), hl7.AE, "OBX", 5, "no content"},
 			{"no number", mdm("T02", "E5", n, map[int]string{2: "CL"}, "OBX|1|TX|||Text||||||F"), hl7.AE, "TXA", 12, "TXA-12"},
 			{"no TXA", strings.Replace(mdm("T02", "E6", n, map[int]string{}), "TXA|1\r", "", 1), hl7.AE, "TXA", 0, "TXA segment is missing"},
-			{"notification without content", mdm("T01", "E7", n, map[int]string{12: "DOC-2003"}), hl7.AR, "MSH", 9, "T01"},
+			{"an event MDM does not have", mdm("T12", "E7", n, map[int]string{12: "DOC-2003"}), hl7.AR, "MSH", 9, "T12"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				ack := send(tc.msg, tc.code)
@@ -138,8 +138,28 @@ func TestDocuments(t *testing.T) {
 		if len(ack.Errors) != 1 || ack.Errors[0].Severity != hl7.SeverityWarning || ack.Errors[0].Field != 13 {
 			t.Errorf("replacement of an unknown document: %+v, want one warning on TXA-13", ack.Errors)
 		}
-		if ds, _ := svc.FindDocuments(ctx, doctor, p.ID); len(ds) != 4 {
-			t.Errorf("documents after the refusals: %d, want 4", len(ds))
+		// A notification without content (T01) files the document as held
+		// by its sender; an addendum (T06) is a document of its own with
+		// its parent named; an empty ED is left out with a warning.
+		send(mdm("T01", "N1", n, map[int]string{2: "OP^Operation note", 12: "DOC-4001", 16: "op-4001.rtf", 17: "AU"}), hl7.AA)
+		ack = send(mdm("T06", "N2", n, map[int]string{2: "OP^Operation note", 12: "DOC-4002", 13: "DOC-4001", 17: "AU"},
+			"OBX|1|ED|PDF||^application^pdf^Base64^||||||F", "OBX|2|TX|||Addendum: drain removed day 2.||||||F"), hl7.AA)
+		if len(ack.Errors) != 1 || ack.Errors[0].Segment != "OBX" || ack.Errors[0].Severity != hl7.SeverityWarning {
+			t.Errorf("addendum with an empty ED: %+v, want one warning on the OBX", ack.Errors)
+		}
+		ds, _ = svc.FindDocuments(ctx, doctor, p.ID)
+		by = map[string]*crs.Document{}
+		for _, d := range ds {
+			by[d.Number] = d
+		}
+		if note := by["DOC-4001"]; note == nil || note.ContentType != crs.ContentReference || note.Reference != "held by DOCSTORE as document DOC-4001, file op-4001.rtf" {
+			t.Errorf("notified document: %+v", note)
+		}
+		if add := by["DOC-4002"]; add == nil || add.ParentNumber != "DOC-4001" || add.Version != 1 || add.Text != "Addendum: drain removed day 2." {
+			t.Errorf("addendum: %+v", add)
+		}
+		if len(ds) != 6 {
+			t.Errorf("documents: %d, want 6", len(ds))
 		}
 	})
 }

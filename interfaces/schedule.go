@@ -14,7 +14,7 @@ import (
 // records that the patient did not attend. The appointment is known by
 // the booking system's id (SCH-2, else SCH-1); the slot by the clinic or
 // clinic room (AIL-3, else PV1-3), narrowed by the clinician (AIP-3) and
-// service (AIS-3), and the start time (AIS-4, AIL-6, AIP-6, else
+// service (AIS-3), and the start time (AIS-4, AIL-6, AIP-6, TQ1-7, else
 // SCH-11.4). A request that fits no slot (no session at that time, the
 // slot already taken, a slot of the wrong type) is refused with an ERR
 // naming the field and saying why: there are no out-of-slot
@@ -152,7 +152,7 @@ func findSlot(tx crs.Tx, m *hl7.Message, own string) (*crs.Slot, fieldAt, error)
 		seg   string
 		field int
 		path  string
-	}{{"AIS", 4, "AIS-4.1"}, {"AIL", 6, "AIL-6.1"}, {"AIP", 6, "AIP-6.1"}, {"SCH", 11, "SCH-11.4.1"}} {
+	}{{"AIS", 4, "AIS-4.1"}, {"AIL", 6, "AIL-6.1"}, {"AIP", 6, "AIP-6.1"}, {"TQ1", 7, "TQ1-7.1"}, {"SCH", 11, "SCH-11.4.1"}} {
 		if v := strings.TrimSpace(m.Get(c.path)); v != "" {
 			at, start = fieldAt{c.seg, c.field}, v
 			break
@@ -160,7 +160,7 @@ func findSlot(tx crs.Tx, m *hl7.Message, own string) (*crs.Slot, fieldAt, error)
 	}
 	if start == "" {
 		return nil, fieldAt{"SCH", 11}, errMissing{&ackErr{hl7.ACKError{Segment: "SCH", Sequence: 1, Field: 11, Code: hl7.CodeRequiredFieldMissing, Severity: hl7.SeverityError,
-			Text: "the appointment has no start time: send it in AIS-4 (or AIL-6, AIP-6, SCH-11.4)"}}}
+			Text: "the appointment has no start time: send it in AIS-4 (or AIL-6, AIP-6, TQ1-7, SCH-11.4)"}}}
 	}
 	when, err := hl7.ParseTimeIn(start, crs.London)
 	if err != nil {

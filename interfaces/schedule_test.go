@@ -141,6 +141,12 @@ func TestSchedulingFromABookingSystem(t *testing.T) {
 					t.Errorf("cancelled by %q for %q, want the patient for Patient request", last.CancelledBy, last.Reason)
 				}
 			}},
+			{"S12 with its time in TQ1 alone (v2.5 and later)", strings.Replace(strings.ReplaceAll(siu("S12", "S11b", n1, "BK-5", "202603091100", "GS-MON"), "20260309110000", ""),
+				"\rPID|", "\rTQ1|||||||20260309110000|20260309112000\rPID|", 1), hl7.AA, "", 0, "", func(t *testing.T) {
+				if a := live(n1); a == nil || !a.Start.Equal(at("202603091100")) {
+					t.Errorf("after S12 with TQ1: %+v, want booked at 11:00", appts(n1))
+				}
+			}},
 			{"S13 of an unknown appointment", siu("S13", "S12", n1, "BK-9", "202603091000", "GS-MON"), hl7.AE, "SCH", 2, "no appointment is known by RXXBK's id BK-9", nil},
 			{"S26 before the day", siu("S26", "S13", n2, "BK-2", "202603090920", "GS-MON"), hl7.AE, "SCH", 2, "record attendance on the day", nil},
 		}
