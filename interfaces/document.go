@@ -37,14 +37,9 @@ func applyDocument(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 	withContent := trig[len(trig)-1]%2 == 0 && kind != "cancel"
 	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		m := in.msg
-		p, ids, err := namedPatient(tx, in)
+		p, out, txa, err := patientWith(tx, in, "TXA", "a document message needs TXA to say which document it is")
 		if err != nil {
 			return outcome{}, err
-		}
-		out := appliedTo(p, ids)
-		txa := m.Segment("TXA")
-		if txa == nil {
-			return outcome{}, fieldErr("TXA", 0, hl7.CodeSegmentSequence, "the TXA segment is missing: a document message needs TXA to say which document it is")
 		}
 		number := firstOf(strings.TrimSpace(txa.Get("12.1")), strings.TrimSpace(txa.Get("12.3")))
 		parent := firstOf(strings.TrimSpace(txa.Get("13.1")), strings.TrimSpace(txa.Get("13.3")))

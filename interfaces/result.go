@@ -103,6 +103,21 @@ func appliedTo(p *crs.Patient, ids identifiers) outcome {
 	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}
 }
 
+// patientWith finds the patient a message names, with the outcome of
+// applying it to their record, and the segment the message cannot do
+// without (why says what it is for).
+func patientWith(tx crs.Tx, in *inbound, seg, why string) (*crs.Patient, outcome, *hl7.Segment, error) {
+	p, ids, err := namedPatient(tx, in)
+	if err != nil {
+		return nil, outcome{}, nil, err
+	}
+	s := in.msg.Segment(seg)
+	if s == nil {
+		return nil, outcome{}, nil, fieldErr(seg, 0, hl7.CodeSegmentSequence, "the %s segment is missing: %s", seg, why)
+	}
+	return p, appliedTo(p, ids), s, nil
+}
+
 // warn adds a warning ERR to an applied message's AA: what was applied
 // differently from what was sent, and why.
 func (o *outcome) warn(seg string, field int, format string, args ...any) {

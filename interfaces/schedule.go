@@ -22,14 +22,9 @@ import (
 func applySchedule(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	return func(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		m := in.msg
-		p, ids, err := namedPatient(tx, in)
+		p, out, sch, err := patientWith(tx, in, "SCH", "a scheduling message needs SCH to say which appointment it is")
 		if err != nil {
 			return outcome{}, err
-		}
-		out := appliedTo(p, ids)
-		sch := m.Segment("SCH")
-		if sch == nil {
-			return outcome{}, fieldErr("SCH", 0, hl7.CodeSegmentSequence, "the SCH segment is missing: a scheduling message needs SCH to say which appointment it is")
 		}
 		extField, ext := 2, strings.TrimSpace(sch.Get("2.1"))
 		if ext == "" {
