@@ -13,7 +13,9 @@ import (
 // change of time or clinic moves the appointment), S15 cancels and S26
 // records that the patient did not attend. The appointment is known by
 // the booking system's id (SCH-2, else SCH-1); the slot by the clinic or
-// clinic room (AIL-3, else PV1-3), narrowed by the clinician (AIP-3) and
+// clinic room (AIL-3, else PV1-3; the booking system's own codes by the
+// interface's location map, an unmapped one held until it is mapped),
+// narrowed by the clinician (AIP-3) and
 // service (AIS-3), and the start time (AIS-4, AIL-6, AIP-6, TQ1-7, else
 // SCH-11.4). A request that fits no slot (no session at that time, the
 // slot already taken, a slot of the wrong type) is refused with an ERR
@@ -55,7 +57,7 @@ func applySchedule(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 			if live {
 				return outcome{}, fieldErr("SCH", extField, hl7.CodeDuplicateKey, "appointment %s is already booked for %s; send S13 or S14 to change it", ext, localTime(linked.Start))
 			}
-			slot, at, err := findSlot(tx, m, "")
+			slot, at, err := findSlot(tx, m, in.codes, "")
 			if err != nil {
 				return outcome{}, err
 			}
@@ -72,7 +74,7 @@ func applySchedule(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome
 			if !live {
 				return outcome{}, fieldErr("SCH", extField, hl7.CodeUnsupportedProcessing, "appointment %s is %s and cannot be moved; book a new one with S12", ext, linked.Status)
 			}
-			slot, at, err := findSlot(tx, m, linked.SlotID)
+			slot, at, err := findSlot(tx, m, in.codes, linked.SlotID)
 			if err != nil {
 				if trig == "S14" && isMissing(err) {
 					return out, nil // a modification that names no time changes nothing OpenCRS keeps
@@ -137,10 +139,12 @@ type errMissing struct{ *ackErr }
 func isMissing(err error) bool { _, ok := err.(errMissing); return ok }
 
 // findSlot finds the clinic slot the message asks for: the clinics AIL-3
-// (or PV1-3) names, narrowed by the clinician and service, and the slot
+// (or PV1-3) names, directly or by the interface's location map (a code
+// neither knows holds the message until it is mapped), narrowed by the
+// clinician (mapped by the consultant map) and service, and the slot
 // of one of them at the start time, free or the slot own (the
 // appointment's own, when it is being moved). It says why none fits.
-func findSlot(tx crs.Tx, m *hl7.Message, own string) (*crs.Slot, fieldAt, error) {
+func findSlot(tx crs.Tx, m *hl7.Message, codes *coder, own string) (*crs.Slot, fieldAt, error) {
 	var at fieldAt
 	var start string
 	for _, c := range []struct {
@@ -170,15 +174,30 @@ func findSlot(tx crs.Tx, m *hl7.Message, own string) (*crs.Slot, fieldAt, error)
 		return nil, at, errMissing{&ackErr{hl7.ACKError{Segment: "AIL", Sequence: 1, Field: 3, Code: hl7.CodeRequiredFieldMissing, Severity: hl7.SeverityError,
 			Text: "the appointment names no clinic: send the clinic or clinic room code in AIL-3"}}}
 	}
+	// The booking system's own clinic codes map onto the trust's clinics
+	// and clinic rooms by the interface's location map.
+	sent := code
+	if to, ok, err := codes.mapped(crs.MapLocation, code); err != nil {
+		return nil, at, err
+	} else if ok {
+		code, _, _ = strings.Cut(to, "^")
+	}
 	clinics, err := tx.FindClinicsByCode(code)
 	if err != nil {
 		return nil, at, err
 	}
 	if len(clinics) == 0 {
-		return nil, at, fieldErr(where.seg, where.field, hl7.CodeUnknownKey, "no active clinic or clinic room has code %s", code)
+		return nil, at, holdFor(where.seg, where.field, crs.MapLocation, sent,
+			"no active clinic or clinic room has code %s: map it to one of the trust's clinics (location table) and reprocess", sent)
 	}
 	// The clinician and the service narrow the clinics of a shared room.
-	if c := strings.ToUpper(strings.TrimSpace(m.Get("AIP-3.1"))); c != "" && len(clinics) > 1 {
+	consultant := strings.ToUpper(strings.TrimSpace(m.Get("AIP-3.1")))
+	if to, ok, err := codes.mapped(crs.MapConsultant, consultant); err != nil {
+		return nil, at, err
+	} else if ok {
+		consultant = to
+	}
+	if c := consultant; c != "" && len(clinics) > 1 {
 		clinics = narrow(clinics, func(k *crs.Clinic) bool { return strings.EqualFold(k.ConsultantCode, c) })
 	}
 	if s := strings.TrimSpace(m.Get("AIS-3.1")); s != "" && len(clinics) > 1 {

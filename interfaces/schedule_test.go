@@ -115,7 +115,32 @@ func TestSchedulingFromABookingSystem(t *testing.T) {
 			{"S12 into a taken slot", siu("S12", "S2", n2, "BK-2", "202603090920", "OPD1"), hl7.AE, "AIS", 4, "already booked: the clinic is full", nil},
 			{"S12 between slots", siu("S12", "S3", n2, "BK-2", "202603090925", "GS-MON"), hl7.AE, "AIS", 4, "no slot starting at 09-Mar-2026 09:25; its slots that day start at 09:00, 09:20, 09:40", nil},
 			{"S12 on a day without a session", siu("S12", "S4", n2, "BK-2", "202603100920", "GS-MON"), hl7.AE, "AIS", 4, "no session on Tue 10-Mar-2026", nil},
-			{"S12 to an unknown clinic", siu("S12", "S5", n2, "BK-2", "202603090940", "ENT-TUE"), hl7.AE, "AIL", 3, "no active clinic or clinic room has code ENT-TUE", nil},
+			{"S12 to an unknown clinic is held until it is mapped", siu("S12", "S5", n2, "BK-5", "202603090940", "SURG1"), hl7.AE, "AIL", 3, "no active clinic or clinic room has code SURG1", func(t *testing.T) {
+				if m := messageByControlID(t, db, f.trust.Org.ID, "S5"); m.Status != crs.MessageHeld {
+					t.Errorf("status %s, want held", m.Status)
+				}
+				// The analyst maps the booking system's clinic code and
+				// reprocesses: the booking is made in the 09:40 slot.
+				analyst := f.trust.Actor(crs.RoleInterfaceAnalyst)
+				ifs, err := db.FindInterfacesBySender(ctx, "BOOKIT", "RXXBK")
+				if err != nil || len(ifs) != 1 {
+					t.Fatalf("the booking system's interface: %v", err)
+				}
+				if err := f.e.SetCodeMap(ctx, analyst, &crs.CodeMap{InterfaceID: ifs[0].ID, Table: crs.MapLocation, From: "SURG1", To: "GS-MON"}); err != nil {
+					t.Fatalf("map SURG1: %v", err)
+				}
+				clock.Advance(time.Minute)
+				if rep, err := f.e.ReprocessHeld(ctx, analyst, ifs[0].ID, time.Time{}); err != nil || rep.Applied != 1 {
+					t.Fatalf("reprocess after mapping: %+v, %v", rep, err)
+				}
+				if a := live(n2); a == nil || !a.Start.Equal(at("202603090940")) {
+					t.Fatalf("after reprocessing: %+v, want booked at 09:40", appts(n2))
+				}
+				// The booking system cancels it again.
+				if ack, _ := f.send(t, siu("S15", "S5c", n2, "BK-5", "202603090940", "SURG1")); ack.Code != hl7.AA {
+					t.Fatalf("cancel BK-5: %s %+v", ack.Code, ack.Errors)
+				}
+			}},
 			{"S12 without a referral", siu("S12", "S6", n3, "BK-3", "202603090940", "GS-MON"), hl7.AE, "PID", 3, "no open referral for treatment function 100", nil},
 			{"S12 without a time", strings.Replace(strings.Replace(strings.Replace(siu("S12", "S7", n2, "BK-2", "", "GS-MON"), "^^20^00^", "", 1), "|00|", "||", 2), "|00", "|", 1), hl7.AE, "SCH", 11, "no start time", nil},
 			{"S13 reschedules", siu("S13", "S8", n1, "BK-1", "202603091000", "GS-MON"), hl7.AA, "", 0, "", func(t *testing.T) {
@@ -141,7 +166,7 @@ func TestSchedulingFromABookingSystem(t *testing.T) {
 					t.Errorf("cancelled by %q for %q, want the patient for Patient request", last.CancelledBy, last.Reason)
 				}
 			}},
-			{"S12 with its time in TQ1 alone (v2.5 and later)", strings.Replace(strings.ReplaceAll(siu("S12", "S11b", n1, "BK-5", "202603091100", "GS-MON"), "20260309110000", ""),
+			{"S12 with its time in TQ1 alone (v2.5 and later)", strings.Replace(strings.ReplaceAll(siu("S12", "S11b", n1, "BK-6", "202603091100", "GS-MON"), "20260309110000", ""),
 				"\rPID|", "\rTQ1|||||||20260309110000|20260309112000\rPID|", 1), hl7.AA, "", 0, "", func(t *testing.T) {
 				if a := live(n1); a == nil || !a.Start.Equal(at("202603091100")) {
 					t.Errorf("after S12 with TQ1: %+v, want booked at 11:00", appts(n1))
