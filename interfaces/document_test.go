@@ -195,3 +195,31 @@ func TestDocumentsOfAnUnknownPatientHeld(t *testing.T) {
 		}
 	})
 }
+
+// TestLargePDFOverMLLP files a discharge summary with a 3 MB PDF (4 MB
+// base64-encoded, as scanned letters are) over MLLP, whole.
+func TestLargePDFOverMLLP(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f, n := senderFixture(t, db, "DOCSTORE", "RXXEPR", 36)
+		pdf := make([]byte, 3<<20)
+		copy(pdf, "%PDF-1.4\n")
+		for i := 9; i < len(pdf); i++ {
+			pdf[i] = byte(i * 7)
+		}
+		msg := mdm("T02", "BIG1", n, map[int]string{2: "DS^Discharge summary", 12: "DOC-BIG", 17: "AU"},
+			"OBX|1|ED|PDF^Discharge summary||^application^pdf^Base64^"+base64.StdEncoding.EncodeToString(pdf)+"||||||F")
+		if ack, _ := f.send(t, msg); ack.Code != hl7.AA {
+			t.Fatalf("large PDF: %s %+v", ack.Code, ack.Errors)
+		}
+		p := findByNHS(t, db, f.trust, n)
+		svc := store.NewClinicalService(db)
+		ds, err := svc.FindDocuments(context.Background(), f.trust.Actor(crs.RoleDoctor), p.ID)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("documents: %d, %v", len(ds), err)
+		}
+		d, err := svc.GetDocument(context.Background(), f.trust.Actor(crs.RoleDoctor), p.ID, ds[0].ID)
+		if err != nil || !bytes.Equal(d.Content, pdf) || d.ContentType != crs.ContentPDF {
+			t.Errorf("content: %d bytes of %s, err %v; want the %d bytes sent", len(d.Content), d.ContentType, err, len(pdf))
+		}
+	})
+}
