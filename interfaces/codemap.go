@@ -163,6 +163,17 @@ func (c *coder) consultant(m *hl7.Message) (string, error) {
 	return stored, c.unknown(crs.MapConsultant, "PV1", f, v, "consultant", "stored as "+stored)
 }
 
+// missingConsultant is the consultant of an admission whose message
+// names none (PV1-7 and PV1-17 empty): the consultant is not a key field,
+// so the patient is admitted under the code for a consultant not known,
+// with a warning and a data-quality entry for the ward clerk to put right.
+func (c *coder) missingConsultant() string {
+	text := "PV1-7 attending doctor is missing: the patient is admitted under " + consultantNotKnown + " (consultant not known) until the ward says who"
+	c.warnings = append(c.warnings, hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 7, Code: hl7.CodeRequiredFieldMissing, Severity: hl7.SeverityWarning, Text: text})
+	c.issues = append(c.issues, crs.DataQualityIssue{InterfaceID: c.iface.ID, Table: crs.MapConsultant, Field: "PV1-7", What: text})
+	return consultantNotKnown
+}
+
 // treatmentFunction reads PV1-10: mapped or a TREATMENT FUNCTION CODE;
 // the sender's own code is left not known (the record holds national
 // codes only), with a warning and the code in the data-quality list.

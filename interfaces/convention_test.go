@@ -137,3 +137,16 @@ func TestIDConvention(t *testing.T) {
 		}
 	}
 }
+
+// TestUnconfiguredIdentifiers checks that a PID-3 holding only
+// identifiers of conventions the interface does not know is refused with
+// the conventions it holds named, for the analyst to configure.
+func TestUnconfiguredIdentifiers(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RXX")
+		ack, _ := f.send(t, vendorMsg("PAS", "RXX", "", "RXX", "ADT^A28", "UC1", "2.4", "EVN|A28", "PID|1||E123^^^EPI^MR~77^^^&1.2.3&ISO^PN||X^Y||19800101|F"))
+		if ack.Code != hl7.AE || len(ack.Errors) != 1 || !strings.Contains(ack.Errors[0].Text, "marked EPI^MR, 1.2.3^PN") {
+			t.Fatalf("got %s %+v, want AE naming EPI^MR and 1.2.3^PN", ack.Code, ack.Errors)
+		}
+	})
+}
