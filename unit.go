@@ -194,6 +194,7 @@ type Store interface {
 
 	MessageLog
 	FeedQueue
+	DryRunner
 }
 
 // MessageLog is the integration engine's record of its inbound
