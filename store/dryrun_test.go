@@ -13,41 +13,6 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// tableCounts counts the rows of every table of the database.
-func tableCounts(t *testing.T, db *store.DB) map[string]int {
-	t.Helper()
-	ctx := context.Background()
-	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	if db.Dialect() == "postgres" {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
-	}
-	rows, err := db.Reader().QueryContext(ctx, q)
-	if err != nil {
-		t.Fatalf("list tables: %v", err)
-	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		tables = append(tables, n)
-	}
-	rows.Close()
-	if len(tables) < 10 {
-		t.Fatalf("only %d tables found: %v", len(tables), tables)
-	}
-	counts := map[string]int{}
-	for _, tb := range tables {
-		var n int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tb).Scan(&n); err != nil {
-			t.Fatalf("count %s: %v", tb, err)
-		}
-		counts[tb] = n
-	}
-	return counts
-}
-
 // TestDryRunLeavesNothing applies commands that build on each other in a
 // dry run, one of them failing, and checks that each saw what it should
 // while the dry run lasted and that afterwards no table of the database
@@ -62,7 +27,7 @@ func TestDryRunLeavesNothing(t *testing.T) {
 		db.OnEvent(func(tx crs.Tx, ev *crs.Event) error { hooked.Add(1); return nil })
 		db.OnCommit(func(*crs.Event) { told.Add(1) })
 		db.Flush(ctx)
-		before := tableCounts(t, db)
+		before := storetest.TableCounts(t, db)
 
 		var first *crs.Patient
 		err := db.DryRun(ctx, func(w crs.Writer) error {
@@ -124,7 +89,7 @@ func TestDryRunLeavesNothing(t *testing.T) {
 			t.Errorf("commit listeners told of %d events of a dry run", n)
 		}
 		db.Flush(ctx)
-		if diff := cmp.Diff(before, tableCounts(t, db)); diff != "" {
+		if diff := cmp.Diff(before, storetest.TableCounts(t, db)); diff != "" {
 			t.Errorf("rows after the dry run (-before +after):\n%s", diff)
 		}
 		if _, err := db.Reader().ExecContext(ctx, `SELECT 1`); err != nil {
@@ -144,7 +109,7 @@ func TestDryRunLeavesNothing(t *testing.T) {
 			t.Errorf("dry run returning an error: got %v", err)
 		}
 		db.Flush(ctx)
-		if diff := cmp.Diff(before, tableCounts(t, db)); diff != "" {
+		if diff := cmp.Diff(before, storetest.TableCounts(t, db)); diff != "" {
 			t.Errorf("rows after a failed dry run (-before +after):\n%s", diff)
 		}
 

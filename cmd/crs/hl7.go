@@ -22,10 +22,12 @@ import (
 // listener and check every acknowledgement, print a message as a tree,
 // or configure an inbound interface.
 func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `hl7 <send|parse|interface|destination> ...
+	const synopsis = `hl7 <send|parse|check|interface|destination> ...
 
   crs hl7 send FILE... --to HOST:PORT   send each message of each file over MLLP and check its ACK
   crs hl7 parse FILE                    print each message of the file with field names
+  crs hl7 check --db DSN --ods CODE --interface NAME FILE... [--json]
+                                        dry run: what the interface would make of the files
   crs hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4
                                         configure an inbound interface (with its trust and user)
   crs hl7 destination add --db DSN --ods CODE --name NAME --to HOST:PORT --app MSH-5 [--facility MSH-6]
@@ -41,6 +43,8 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return hl7Send(ctx, args[1:], stdout, stderr)
 	case "parse":
 		return hl7Parse(args[1:], stdout)
+	case "check":
+		return hl7Check(ctx, args[1:], stdout)
 	case "interface":
 		return subcommand("hl7 interface", `hl7 interface add --db DSN --ods CODE --app MSH-3 [--facility MSH-4] [--name NAME]
 

@@ -144,3 +144,40 @@ func Journey(db *store.DB) demo.JourneyServices {
 		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
 		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
 }
+
+// TableCounts counts the rows of every table of the database, by table:
+// what a test compares before and after something that must leave no
+// trace.
+func TableCounts(t testing.TB, db *store.DB) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if db.Dialect() == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := db.Reader().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables found: %v", len(tables), tables)
+	}
+	counts := map[string]int{}
+	for _, tb := range tables {
+		var n int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tb).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", tb, err)
+		}
+		counts[tb] = n
+	}
+	return counts
+}

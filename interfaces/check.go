@@ -1,0 +1,405 @@
+package interfaces
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+)
+
+// A check is the interface analyst's rehearsal of a feed: a file of the
+// traffic another system sends (captured off the wire, exported from its
+// engine) is replayed through one inbound interface's configuration in a
+// dry run (crs.DryRunner), message after message as if it had arrived,
+// and the report says what would have been applied, applied with
+// warnings, held or refused and why, and which of the sender's codes
+// still need a mapping. Nothing is written and nothing is sent.
+
+// TrafficFile is one file of another system's messages, in any line
+// ends, framed for MLLP or not, several messages to a file.
+type TrafficFile struct {
+	Name string
+	Data []byte
+}
+
+// Outcomes of a message in a check.
+const (
+	CheckApplied   = "applied"   // the change would be committed and answered AA
+	CheckWarned    = "warned"    // applied, answered AA with warnings (ERR severity W)
+	CheckHeld      = "held"      // stored until an analyst puts its cause right (a mapping, a clerk's decision)
+	CheckRefused   = "refused"   // answered AE or AR: the change is refused
+	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
+)
+
+// CheckReport is what replaying a file of traffic through an interface
+// would do. Its JSON form is what `crs hl7 check --json` prints.
+type CheckReport struct {
+	// Interface names the interface replayed through; Sender is its
+	// MSH-3@MSH-4.
+	Interface string `json:"interface"`
+	Sender    string `json:"sender"`
+	// Files are the files replayed, in order.
+	Files []string `json:"files"`
+	// Total counts the messages of all files by outcome.
+	Total CheckCounts `json:"total"`
+	// Types counts them per message type and trigger (MSH-9, e.g.
+	// "ADT^A01"), in order of type.
+	Types []*CheckType `json:"types"`
+	// Unmapped lists the sender's codes that need a mapping before the
+	// messages that carry them can be applied as they should, most seen
+	// first.
+	Unmapped []UnmappedCode `json:"unmapped"`
+	// Messages says what became of each message, in the order replayed.
+	Messages []*CheckMessage `json:"messages"`
+}
+
+// CheckCounts counts messages by outcome.
+type CheckCounts struct {
+	Messages  int `json:"messages"`
+	Applied   int `json:"applied"`
+	Warned    int `json:"applied_with_warnings"`
+	Held      int `json:"held"`
+	Refused   int `json:"refused"`
+	Duplicate int `json:"duplicate"`
+}
+
+func (c *CheckCounts) add(outcome string) {
+	c.Messages++
+	switch outcome {
+	case CheckApplied:
+		c.Applied++
+	case CheckWarned:
+		c.Warned++
+	case CheckHeld:
+		c.Held++
+	case CheckRefused:
+		c.Refused++
+	case CheckDuplicate:
+		c.Duplicate++
+	}
+}
+
+// CheckType is the report of one message type and trigger.
+type CheckType struct {
+	Type string `json:"type"`
+	CheckCounts
+	// WarningReasons, HeldReasons and RefusedReasons count the reasons given, most seen first.
+	WarningReasons []ReasonCount `json:"warnings"`
+	HeldReasons    []ReasonCount `json:"held_reasons"`
+	RefusedReasons []ReasonCount `json:"refused_reasons"`
+}
+
+// ReasonCount is one reason a message was held, refused or warned about,
+// with how many messages gave it and where the first of them is.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+	First  string `json:"first"` // FILE:LINE of the first message that gave it
+}
+
+// UnmappedCode is a code a sender used that none of the interface's maps
+// translates, with how many messages carried it.
+type UnmappedCode struct {
+	Table string `json:"table"` // e.g. "location", "treatment_function"
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+}
+
+// CheckMessage is what became of one message of the traffic.
+type CheckMessage struct {
+	File      string   `json:"file"`
+	N         int      `json:"n"`    // its number in the file, from 1
+	Line      int      `json:"line"` // the line of the file it starts on
+	ControlID string   `json:"control_id"`
+	Type      string   `json:"type"`
+	Outcome   string   `json:"outcome"`
+	ACKCode   string   `json:"ack_code"`
+	Reasons   []string `json:"reasons,omitempty"`
+}
+
+// Where is the message's place in its file, FILE:LINE.
+func (m *CheckMessage) Where() string { return fmt.Sprintf("%s:%d", m.File, m.Line) }
+
+// FindInterface returns the trust's inbound interface that ref names:
+// its name, or its sender as MSH-3@MSH-4.
+func (e *Engine) FindInterface(ctx context.Context, orgID, ref string) (*crs.Interface, error) {
+	is, err := e.DB.FindInterfaces(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, i := range is {
+		if i.Name == ref || i.SendingApplication+"@"+i.SendingFacility == ref {
+			return i, nil
+		}
+		names = append(names, fmt.Sprintf("%q (%s@%s)", i.Name, i.SendingApplication, i.SendingFacility))
+	}
+	if len(names) == 0 {
+		return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has none yet", ref)
+	}
+	return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has %s", ref, strings.Join(names, ", "))
+}
+
+// Check replays the messages of the files through the interface in a dry
+// run and reports what each would have become. Every message is taken as
+// sent on the interface, whatever its MSH-3 and MSH-4; a message that
+// cannot be read is refused, with its file and line. Nothing is written
+// or sent.
+func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFile) (*CheckReport, error) {
+	var inbound *crs.InboundInterface
+	senders, err := e.DB.FindInterfacesBySender(ctx, i.SendingApplication, i.SendingFacility)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range senders {
+		if s.ID == i.ID {
+			inbound = s
+		}
+	}
+	if inbound == nil {
+		return nil, crs.Errorf(crs.ECONFLICT, "interface %q is disabled, or its user is: enable it to check traffic through it", i.Name)
+	}
+	rep := &CheckReport{Interface: i.Name, Sender: i.SendingApplication + "@" + i.SendingFacility}
+	types := map[string]*CheckType{}
+	unmapped := map[[2]string]int{}
+	err = e.DB.DryRun(ctx, func(w crs.Writer) error {
+		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
+		de := &Engine{DB: ds, Logger: e.Logger, Metrics: NewMetrics(), Zone: e.Zone,
+			ifaces: map[string][]*crs.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
+			sequence: make(chan struct{}, 1)}
+		for _, f := range files {
+			rep.Files = append(rep.Files, f.Name)
+			for n, part := range hl7.SplitParts(f.Data) {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				ds.seen, ds.unmapped = nil, nil
+				ack := de.Handle(ctx, part.Data)
+				m := &CheckMessage{File: f.Name, N: n + 1, Line: part.Line}
+				classify(m, part.Data, ack, ds.seen)
+				rep.Messages = append(rep.Messages, m)
+				rep.Total.add(m.Outcome)
+				t := types[m.Type]
+				if t == nil {
+					t = &CheckType{Type: m.Type}
+					types[m.Type] = t
+				}
+				t.add(m.Outcome)
+				switch m.Outcome {
+				case CheckWarned:
+					t.WarningReasons = countReasons(t.WarningReasons, m)
+				case CheckHeld:
+					t.HeldReasons = countReasons(t.HeldReasons, m)
+				case CheckRefused:
+					t.RefusedReasons = countReasons(t.RefusedReasons, m)
+				}
+				for _, u := range ds.unmapped {
+					unmapped[[2]string{u.Table, u.Code}]++
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range types {
+		rep.Types = append(rep.Types, t)
+	}
+	sort.Slice(rep.Types, func(a, b int) bool { return rep.Types[a].Type < rep.Types[b].Type })
+	for k, n := range unmapped {
+		rep.Unmapped = append(rep.Unmapped, UnmappedCode{Table: k[0], Code: k[1], Count: n})
+	}
+	sort.Slice(rep.Unmapped, func(a, b int) bool {
+		x, y := rep.Unmapped[a], rep.Unmapped[b]
+		if x.Count != y.Count {
+			return x.Count > y.Count
+		}
+		if x.Table != y.Table {
+			return x.Table < y.Table
+		}
+		return x.Code < y.Code
+	})
+	return rep, nil
+}
+
+// classify reads what became of one message from the acknowledgement it
+// got and the log entry the dry run wrote for it (nil when it wrote none:
+// a duplicate).
+func classify(m *CheckMessage, raw, ack []byte, logged *crs.Message) {
+	if msg, err := hl7.Parse(raw); err == nil {
+		m.ControlID, m.Type = msg.ControlID(), msg.Type()
+	}
+	if m.Type == "" {
+		m.Type = "unreadable"
+	}
+	a, err := hl7.ParseACK(ack)
+	if err != nil {
+		m.Outcome, m.Reasons = CheckRefused, []string{"the acknowledgement cannot be read: " + err.Error()}
+		return
+	}
+	m.ACKCode = a.Code
+	for _, e := range a.Errors {
+		m.Reasons = append(m.Reasons, reasonOf(e))
+	}
+	switch {
+	case logged == nil:
+		m.Outcome, m.Reasons = CheckDuplicate, nil
+	case logged.Status == crs.MessageApplied:
+		m.Outcome = CheckApplied
+		for _, e := range a.Errors {
+			if e.Severity == hl7.SeverityWarning {
+				m.Outcome = CheckWarned
+			}
+		}
+	case logged.Status == crs.MessageFailed || logged.Status == crs.MessageRejected:
+		m.Outcome = CheckRefused
+	default:
+		m.Outcome = CheckHeld
+	}
+	if len(m.Reasons) == 0 && a.Text != "" && m.Outcome != CheckApplied && m.Outcome != CheckDuplicate {
+		m.Reasons = []string{a.Text}
+	}
+}
+
+// reasonOf says one ERR of an acknowledgement as a line of the report:
+// where in the message, what, and the HL7 error code.
+func reasonOf(e hl7.ACKError) string {
+	var b strings.Builder
+	if loc := fmt.Sprintf("%s-%d", e.Segment, e.Field); e.Segment != "" && !strings.HasPrefix(e.Text, loc) {
+		b.WriteString(loc + ": ")
+	}
+	b.WriteString(e.Text)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (code %s)", e.Code)
+	}
+	return b.String()
+}
+
+// countReasons adds the reasons of a message to a list of counts, most
+// seen first and, among equals, in the order first seen.
+func countReasons(l []ReasonCount, m *CheckMessage) []ReasonCount {
+	reasons := m.Reasons
+	if len(reasons) == 0 {
+		reasons = []string{"no reason given (" + m.ACKCode + ")"}
+	}
+next:
+	for _, r := range reasons {
+		for i := range l {
+			if l[i].Reason == r {
+				l[i].Count++
+				continue next
+			}
+		}
+		l = append(l, ReasonCount{Reason: r, Count: 1, First: m.Where()})
+	}
+	sort.SliceStable(l, func(a, b int) bool { return l[a].Count > l[b].Count })
+	return l
+}
+
+// dryStore is the store as a check's engine sees it: every write goes to
+// the dry run, the message log entries it writes are kept for the report
+// instead, and every message is taken as sent on the interface checked.
+type dryStore struct {
+	crs.Store
+	w     crs.Writer
+	iface *crs.InboundInterface
+
+	mu       sync.Mutex
+	seen     *crs.Message   // the last log entry written for the message being replayed
+	unmapped []UnmappedCode // codes of the message that need a mapping
+}
+
+func (d *dryStore) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
+	return d.w.Write(ctx, a, act, func(tx crs.Tx) error { return fn(&dryTx{Tx: tx, d: d}) })
+}
+
+// FindInterfacesBySender answers with the interface checked, whoever the
+// message says sent it.
+func (d *dryStore) FindInterfacesBySender(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
+	return []*crs.InboundInterface{d.iface}, nil
+}
+
+// InsertOrphanMessage keeps the entry for the report: an unreadable
+// message is not logged by a dry run.
+func (d *dryStore) InsertOrphanMessage(ctx context.Context, m *crs.Message) error {
+	d.logged(m)
+	return nil
+}
+
+// Audit records nothing: a dry run reads only what it wrote itself.
+func (d *dryStore) Audit(crs.Actor, string, string, string) {}
+
+// OnEvent and OnCommit register nothing: the check's engine has no feeds
+// of its own, and the store's hooks already run in the dry run.
+func (d *dryStore) OnEvent(crs.EventHook)     {}
+func (d *dryStore) OnCommit(func(*crs.Event)) {}
+
+func (d *dryStore) logged(m *crs.Message) {
+	d.mu.Lock()
+	c := *m
+	d.seen = &c
+	d.mu.Unlock()
+}
+
+// dryTx is a command's unit of work in a check: as the dry run's, but it
+// tells the report what the message log entry of the message says.
+type dryTx struct {
+	crs.Tx
+	d *dryStore
+}
+
+func (t *dryTx) InsertInboundMessage(m *crs.Message, key string) error {
+	if err := t.Tx.InsertInboundMessage(m, key); err != nil {
+		return err
+	}
+	t.d.logged(m)
+	return nil
+}
+
+// WriteText writes the report for a person: a table of outcomes per
+// message type and trigger, then the reasons messages were held, refused
+// or warned about, and the codes that need a mapping.
+func (r *CheckReport) WriteText(w io.Writer) error {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "Dry run of %d messages from %d files through interface %q (%s); nothing was written or sent.\n\n",
+		r.Total.Messages, len(r.Files), r.Interface, r.Sender)
+	fmt.Fprintf(b, "%-14s %8s %8s %9s %6s %8s %9s\n", "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
+	row := func(name string, c CheckCounts) {
+		fmt.Fprintf(b, "%-14s %8d %8d %9d %6d %8d %9d\n", name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
+	}
+	for _, t := range r.Types {
+		row(t.Type, t.CheckCounts)
+	}
+	row("total", r.Total)
+	section := func(title string, reasons func(*CheckType) []ReasonCount) {
+		var lines []string
+		for _, t := range r.Types {
+			for _, rc := range reasons(t) {
+				lines = append(lines, fmt.Sprintf("  %-12s %5d  %s  (first at %s)", t.Type, rc.Count, rc.Reason, rc.First))
+			}
+		}
+		if len(lines) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "\n%s:\n%s\n", title, strings.Join(lines, "\n"))
+	}
+	section("Held, by reason", func(t *CheckType) []ReasonCount { return t.HeldReasons })
+	section("Refused, by reason", func(t *CheckType) []ReasonCount { return t.RefusedReasons })
+	section("Applied with warnings, by warning", func(t *CheckType) []ReasonCount { return t.WarningReasons })
+	if len(r.Unmapped) > 0 {
+		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %s\n", "table", "code", "messages")
+		for _, u := range r.Unmapped {
+			fmt.Fprintf(b, "  %-22s %-20s %d\n", u.Table, u.Code, u.Count)
+		}
+	} else {
+		fmt.Fprintf(b, "\nNo code needs a mapping.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,143 @@
+package interfaces
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestCheckReplaysInOneDryRun replays three files of traffic (CRLF, MLLP
+// framed with CR, LF) in which each message builds on those before it: a
+// registration, a change of name, an admission, a transfer and a
+// discharge of the one patient, among an admission to a ward the trust
+// does not have, a copy of a message already sent and a line that is no
+// message. It checks the report message by message and per type, and
+// that afterwards no table has a row more or less: no patient, spell,
+// log entry, event, audit record or queued outbound message, though the
+// trust has an outbound feed the changes would go to.
+func TestCheckReplaysInOneDryRun(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f, _, _, _, _ := wardFeedFixture(t, db, "Check", 70)
+		ctx := context.Background()
+		n := testNHS(71)
+		pid := pidSeg(n, "", "", "DRYRUN", "ADA", "19800501")
+		renamed := pidSeg(n, "", "", "DRYRUN-SMITH", "ADA", "19800501")
+		admit := pv1(map[int]string{2: "I", 3: "WD10^^B01^RXX", 4: "C", 7: "C1234567^SMITH^JOHN^^^DR", 10: "100", 14: "1", 19: "V900", 44: "20260302080000"})
+		crlf := func(m string) string { return strings.ReplaceAll(m, "\r", "\r\n") }
+		file1 := crlf(adtMsg("A28", "CK1", "RXX", pid)) + crlf(adtMsg("A31", "CK2", "RXX", renamed)) + crlf(journeyMsg("A01", "CK3", renamed, admit, ""))
+		file2 := "\x0b" + journeyMsg("A02", "CK4", renamed, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 19: "V900"}), "") + "\x1c\r" +
+			"\x0b" + journeyMsg("A01", "CK5", pidSeg(testNHS(72), "", "", "OTHER", "BO", "19700101"), strings.Replace(admit, "WD10^^B01", "WDX^^B01", 1), "") + "\x1c\r" +
+			"\x0b" + adtMsg("A28", "CK1", "RXX", pid) + "\x1c\r"
+		file3 := strings.ReplaceAll(journeyMsg("A03", "CK6", renamed, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 19: "V900", 45: "20260302090000"}), ""), "\r", "\n") +
+			"MSH|^~\\&|PAS|RXX|OPENCRS|RXX|20260302090000||ADT^A08|CK7|P|2.4\nP@D|1\n"
+		db.Flush(ctx)
+		before := storetest.TableCounts(t, db)
+		i, err := f.e.FindInterface(ctx, f.trust.Org.ID, "PAS@RXX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := f.e.Check(ctx, i, []TrafficFile{{"day1.hl7", []byte(file1)}, {"day2.mllp", []byte(file2)}, {"day3.txt", []byte(file3)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			Where, Control, Type, Outcome, Reason string
+		}
+		var got []row
+		for _, m := range rep.Messages {
+			r := row{m.Where(), m.ControlID, m.Type, m.Outcome, ""}
+			if len(m.Reasons) > 0 {
+				r.Reason = m.Reasons[0]
+			}
+			got = append(got, r)
+		}
+		want := []row{
+			{"day1.hl7:1", "CK1", "ADT^A28", CheckApplied, ""},
+			{"day1.hl7:5", "CK2", "ADT^A31", CheckApplied, ""},
+			{"day1.hl7:9", "CK3", "ADT^A01", CheckApplied, ""},
+			{"day2.mllp:1", "CK4", "ADT^A02", CheckApplied, ""},
+			{"day2.mllp:6", "CK5", "ADT^A01", CheckRefused, "PV1-3: unknown ward code WDX (code 204)"},
+			{"day2.mllp:11", "CK1", "ADT^A28", CheckDuplicate, ""},
+			{"day3.txt:1", "CK6", "ADT^A03", CheckApplied, ""},
+			{"day3.txt:5", "", "unreadable", CheckRefused, ""},
+		}
+		if len(got) == len(want) {
+			// The reason a message cannot be read is the parser's; its
+			// place is checked, not its words.
+			if !strings.Contains(got[7].Reason, "P@D") {
+				t.Errorf("unreadable message's reason %q does not name the bad segment", got[7].Reason)
+			}
+			got[7].Reason = ""
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("messages (-want +got):\n%s", diff)
+		}
+		wantTotal := CheckCounts{Messages: 8, Applied: 5, Refused: 2, Duplicate: 1}
+		if rep.Total != wantTotal {
+			t.Errorf("total: got %+v, want %+v", rep.Total, wantTotal)
+		}
+		var a01 *CheckType
+		for _, ty := range rep.Types {
+			if ty.Type == "ADT^A01" {
+				a01 = ty
+			}
+		}
+		if a01 == nil || a01.Messages != 2 || a01.Applied != 1 || a01.Refused != 1 || len(a01.RefusedReasons) != 1 || a01.RefusedReasons[0].First != "day2.mllp:6" {
+			t.Errorf("ADT^A01 in the report: %+v", a01)
+		}
+		db.Flush(ctx)
+		if diff := cmp.Diff(before, storetest.TableCounts(t, db)); diff != "" {
+			t.Errorf("rows after the check (-before +after):\n%s", diff)
+		}
+		if _, err := store.NewPatientService(db).FindPatientByIdentifier(ctx, f.trust.Actor(crs.RoleClerk), "nhs", n); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("patient of the dry run found afterwards: err = %v", err)
+		}
+
+		// The text and JSON forms say the same.
+		var text bytes.Buffer
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"Dry run of 8 messages from 3 files", "ADT^A01               2        1         0      0        1         0", "unknown ward code WDX", "(first at day2.mllp:6)"} {
+			if !strings.Contains(text.String(), s) {
+				t.Errorf("text report lacks %q:\n%s", s, text.String())
+			}
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back CheckReport
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(rep, &back); diff != "" {
+			t.Errorf("report through JSON (-before +after):\n%s", diff)
+		}
+	})
+}
+
+// TestFindInterface checks that an interface is named by its name or by
+// its sender, and that a wrong name lists the trust's interfaces.
+func TestFindInterface(t *testing.T) {
+	db := storetest.OpenSQLite(t, nil)
+	f := newFixture(t, db, "RXX")
+	ctx := context.Background()
+	for _, ref := range []string{"PAS at RXX", "PAS@RXX"} {
+		i, err := f.e.FindInterface(ctx, f.trust.Org.ID, ref)
+		if err != nil || i.ID != f.iface.ID {
+			t.Errorf("FindInterface(%q) = %v, %v; want %s", ref, i, err, f.iface.ID)
+		}
+	}
+	_, err := f.e.FindInterface(ctx, f.trust.Org.ID, "LIMS@RXX")
+	if crs.ErrorCode(err) != crs.ENOTFOUND || !strings.Contains(err.Error(), `"PAS at RXX" (PAS@RXX)`) {
+		t.Errorf("unknown interface: err = %v", err)
+	}
+}
