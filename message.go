@@ -67,8 +67,27 @@ type Interface struct {
 	SendingApplication string // MSH-3.1, e.g. "LIMS"
 	SendingFacility    string // MSH-4.1, the ODS code of the sender, e.g. "RXX" or "RXX01"
 	UserID             string // the user (role interface) whose access its messages carry
-	Enabled            bool
-	CreatedAt          time.Time
+	// ReceivingFacilities are the values of MSH-6 (or MSH-5) the sender
+	// uses for this trust besides its ODS code, which is always accepted:
+	// its own name for us, such as "RXX01" or "OPENCRS".
+	ReceivingFacilities []string
+	// NHSIDs are the sender's ways of marking the NHS number in PID-3,
+	// besides those of UK feeds every interface knows (see IsNHSNumberID).
+	NHSIDs []IDConvention
+	// LocalIDs are the ways the sender marks its own patient number in
+	// PID-3, kept as the patient's cross-reference for this sender.
+	LocalIDs []IDConvention
+	// UnknownPatient says what becomes of a message about a patient the
+	// trust does not know: UnknownPatientRegister or UnknownPatientHold;
+	// "" registers from registrations and admissions only, and refuses
+	// the rest (AE), as interfaces did before.
+	UnknownPatient string
+	// Strict refuses a message holding a code with no mapping in any
+	// coded field, instead of storing the value as received with a
+	// warning.
+	Strict    bool
+	Enabled   bool
+	CreatedAt time.Time
 }
 
 // Destination is an outbound HL7 feed: a system that receives ADT
@@ -92,10 +111,20 @@ type Destination struct {
 	// SuppressInterfaceID, when set, names an inbound interface whose own
 	// messages' changes are not echoed back to this destination.
 	SuppressInterfaceID string
-	MaxAttempts         int           // AE answers tolerated before the head is suspended; 0 means 5
-	ACKTimeout          time.Duration // how long to wait for an ACK; 0 means 30 s
-	Enabled             bool
-	CreatedAt           time.Time
+	// XrefSystem, when set, is the system (MSH-3@MSH-4 of its inbound
+	// interface) whose own patient numbers go back to it in PID-3, as
+	// number^^^XrefID.Authority^XrefID.Type: a destination that wants
+	// its own numbers.
+	XrefSystem string
+	XrefID     IDConvention
+	// MapInterfaceID, when set, names the inbound interface whose code
+	// maps the feed applies in reverse: the destination gets its own
+	// codes for wards, consultants, specialties and the rest.
+	MapInterfaceID string
+	MaxAttempts    int           // AE answers tolerated before the head is suspended; 0 means 5
+	ACKTimeout     time.Duration // how long to wait for an ACK; 0 means 30 s
+	Enabled        bool
+	CreatedAt      time.Time
 }
 
 // Subscribes reports whether the destination takes messages of trigger.

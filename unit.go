@@ -42,6 +42,7 @@ type Tx interface {
 	// TrustODS is the ODS code of the actor's trust, the sending facility
 	// of the messages its changes queue.
 	TrustODS() (string, error)
+	IntegrationTx
 
 	// The patient index.
 

@@ -2,11 +2,9 @@ package interfaces
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/nhs"
 )
 
 // inbound is a message being applied: its log id, the parsed message
@@ -63,54 +61,6 @@ func route(m *hl7.Message) (handler, error) {
 	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT and ORU are)", typ)
 }
 
-// identifiers are the patient identifiers a PID-3 or MRG-1 holds.
-type identifiers struct {
-	NHS string // validated, 10 digits
-	MRN string // the trust's hospital number
-}
-
-func (ids identifiers) empty() bool { return ids.NHS == "" && ids.MRN == "" }
-
-// readIdentifiers reads the NHS number (CX.4 NHS, CX.5 NH) and the
-// hospital number (CX.5 MR or PI, assigned by the trust or by no one)
-// from the repetitions of a CX field such as PID-3 or MRG-1. An NHS
-// number that fails the Modulus 11 check is an error naming the field.
-func readIdentifiers(m *hl7.Message, seg string, field int, ods string) (identifiers, error) {
-	var ids identifiers
-	path := fmt.Sprintf("%s-%d", seg, field)
-	n := m.Count(path)
-	for r := 1; r <= n; r++ {
-		p := fmt.Sprintf("%s[%d]", path, r)
-		id := strings.TrimSpace(m.Get(p + ".1"))
-		if id == "" {
-			continue
-		}
-		aa, typ := strings.ToUpper(m.Get(p+".4.1")), strings.ToUpper(m.Get(p+".5"))
-		switch {
-		case typ == "NH" || aa == "NHS":
-			num, err := nhs.ParseNumber(id)
-			if err != nil {
-				return ids, fieldErr(seg, field, hl7.CodeDataType, "%s NHS number %s %s", path, id, err)
-			}
-			if ids.NHS == "" {
-				ids.NHS = num
-			}
-		case (typ == "MR" || typ == "PI" || typ == "PT" || typ == "") && (aa == "" || aa == ods):
-			if ids.MRN == "" {
-				ids.MRN = strings.ToUpper(id)
-			}
-		}
-	}
-	return ids, nil
-}
-
-// peekIdentifiers reads what identifiers it can for the log of a
-// refused message.
-func peekIdentifiers(m *hl7.Message, ods string) (nhsNumber, mrn string) {
-	ids, _ := readIdentifiers(m, "PID", 3, ods)
-	return ids.NHS, ids.MRN
-}
-
 // findPatient finds the live patient the identifiers name: by NHS number
 // first, then by hospital number (or the other way round for mrnFirst).
 func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error) {
@@ -132,43 +82,20 @@ func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error
 		}
 		last = err
 	}
+	if ids.Local != "" {
+		p, err := tx.FindPatientByXref(ids.System, ids.Local)
+		if err == nil || crs.ErrorCode(err) != crs.ENOTFOUND {
+			return p, err
+		}
+		last = err
+	}
 	return nil, last
-}
-
-// patientIDs reads PID-3, requiring at least one usable identifier.
-// namedPatient finds the existing patient PID-3 names; an unknown patient
-// is a content error at PID-3.
-func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
-	ids, err := patientIDs(in.msg, in.iface.OrgODS)
-	if err != nil {
-		return nil, ids, err
-	}
-	p, err := findPatient(tx, ids, false)
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		return nil, ids, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
-	}
-	return p, ids, err
-}
-
-func patientIDs(m *hl7.Message, ods string) (identifiers, error) {
-	if m.Segment("PID") == nil {
-		return identifiers{}, fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
-	}
-	ids, err := readIdentifiers(m, "PID", 3, ods)
-	if err != nil {
-		return ids, err
-	}
-	if ids.empty() {
-		return ids, fieldErr("PID", 3, hl7.CodeRequiredFieldMissing,
-			"PID-3 holds no NHS number (id^^^NHS^NH) or hospital number of trust %s (id^^^%s^MR)", ods, ods)
-	}
-	return ids, nil
 }
 
 // registerOrUpdate registers the patient PID describes, or updates the
 // demographics of the patient it names when already known.
 func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Engine) (outcome, error) {
-	ids, err := patientIDs(m, i.OrgODS)
+	ids, err := patientIDs(m, i)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -193,7 +120,10 @@ func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Eng
 	default:
 		return outcome{}, err
 	}
-	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+	if err := keepXref(tx, &ids, p.ID); err != nil {
+		return outcome{}, err
+	}
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}, nil
 }
 
 func applyRegister(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
@@ -216,7 +146,7 @@ func applyUpdate(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if err := tx.UpdatePatient(p); err != nil {
 		return outcome{}, err
 	}
-	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}, nil
 }
 
 // applyMerge applies A40 (and A34 from older systems): the patient MRG-1
@@ -224,14 +154,14 @@ func applyUpdate(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 // major, which survives).
 func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i.OrgODS)
+	ids, err := patientIDs(m, i)
 	if err != nil {
 		return outcome{}, err
 	}
 	if m.Segment("MRG") == nil {
 		return outcome{}, fieldErr("MRG", 0, hl7.CodeSegmentSequence, "the MRG segment is missing: a merge needs MRG-1, the identifiers of the record to merge")
 	}
-	minorIDs, err := readIdentifiers(m, "MRG", 1, i.OrgODS)
+	minorIDs, err := readIdentifiers(m, "MRG", 1, i)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -252,11 +182,12 @@ func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		}
 		return outcome{}, err
 	}
-	out := outcome{status: crs.MessageApplied, patientID: major.ID, nhs: major.NHSNumber, mrn: major.MRN}
+	out := outcome{status: crs.MessageApplied, patientID: major.ID, nhs: major.NHSNumber, mrn: major.MRN,
+		warnings: append(ids.warnings, minorIDs.warnings...)}
 	if minor.ID == major.ID {
 		// Already merged: nothing to do, and saying so is not an error.
-		out.warnings = []hl7.ACKError{{Segment: "MRG", Sequence: 1, Field: 1, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
-			Text: "the record to merge is already merged into the record to keep; nothing changed"}}
+		out.warnings = append(out.warnings, hl7.ACKError{Segment: "MRG", Sequence: 1, Field: 1, Code: hl7.CodeAccepted, Severity: hl7.SeverityWarning,
+			Text: "the record to merge is already merged into the record to keep; nothing changed"})
 		return out, nil
 	}
 	if err := tx.MergePatients(major.ID, minor.ID, "HL7 "+m.Type()+" from "+i.Name); err != nil {
@@ -269,7 +200,7 @@ func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 // follow it, against the patient PID-3 names.
 func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m := in.msg
-	p, _, err := namedPatient(tx, in)
+	p, ids, err := namedPatient(tx, in)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -307,5 +238,5 @@ func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 			return outcome{}, err
 		}
 	}
-	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN}, nil
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}, nil
 }

@@ -105,14 +105,8 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		e.Logger.Error("find interface", "err", err)
 		return e.answer(msg, hl7.AE, now, hl7.ACKError{Code: hl7.CodeInternal, Text: "the message could not be processed now; send it again"}), typ, hl7.AE
 	}
-	var iface *crs.InboundInterface
 	rcv := msg.ReceivingFacility()
-	for _, i := range ifaces {
-		if rcv == "" || rcv == i.OrgODS {
-			iface = i
-			break
-		}
-	}
+	iface := e.addressee(ctx, ifaces, msg.ReceivingApplication(), rcv)
 	if iface == nil {
 		text := fmt.Sprintf("unknown sender: application %q at facility %q is not a configured interface", app, fac)
 		field := 3
@@ -210,7 +204,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		a = e.ack(msg, code, tx.Now(), errs...)
 		m := &crs.Message{ID: refusedID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: status, ACKCode: code, ACK: a,
 			Raw: string(raw), Errors: messageErrors(errs)}
-		m.NHSNumber, m.MRN = peekIdentifiers(msg, iface.OrgODS)
+		m.NHSNumber, m.MRN = peekIdentifiers(msg, iface)
 		return tx.InsertInboundMessage(m, key)
 	})
 	switch {
@@ -321,4 +315,29 @@ func ackErrors(err error) []hl7.ACKError {
 		}
 	}
 	return []hl7.ACKError{a}
+}
+
+// addressee picks, among the interfaces of the sender (one per trust it
+// sends to), the one the message is addressed to by MSH-6 (or MSH-5):
+// the trust's ODS code or a value the interface is configured with. A
+// sender configured for exactly one trust is that trust's whatever
+// MSH-6 holds (its own name for us), unless MSH-6 is the ODS code of
+// another trust of the deployment: a message is never applied to a trust
+// it was not sent to. nil when none takes it.
+func (e *Engine) addressee(ctx context.Context, ifaces []*crs.InboundInterface, rcvApp, rcv string) *crs.InboundInterface {
+	for _, i := range ifaces {
+		if i.AcceptsReceiver(i.OrgODS, rcvApp, rcv) {
+			return i
+		}
+	}
+	if len(ifaces) != 1 {
+		return nil
+	}
+	switch org, err := e.DB.FindOrganisationIDByODS(ctx, rcv); {
+	case err == nil && org != ifaces[0].OrgID:
+		return nil
+	case err != nil && crs.ErrorCode(err) != crs.ENOTFOUND:
+		return nil // cannot tell: refused, and the sender sends again
+	}
+	return ifaces[0]
 }

@@ -94,6 +94,9 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 		}
 		ctrl := controlID()
 		msg, err := renderADT(trig, ctrl, ods, d, ev, &data)
+		if err == nil {
+			err = carryXref(tx, msg, d, data.Patient.ID)
+		}
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "render %s for %s: %w", trig, d.Name, err)
 		}

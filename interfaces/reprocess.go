@@ -128,7 +128,7 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 		}
 		if msg != nil {
 			cur.ACK = e.ack(msg, code, tx.Now(), errs...)
-			cur.NHSNumber, cur.MRN = peekIdentifiers(msg, iface.OrgODS)
+			cur.NHSNumber, cur.MRN = peekIdentifiers(msg, iface)
 		} else {
 			ack := hl7.NewACK(nil, code, controlID(), tx.Now(), errs...)
 			_ = ack.Set("MSA-2", roughControlID([]byte(cur.Raw)))

@@ -34,9 +34,11 @@ func insertDestination(tx *Tx, d *crs.Destination) error {
 	d.Enabled, d.CreatedAt = true, tx.now
 	feedsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_destinations (id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
-		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)`,
+		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls, xref_system, xref_authority, xref_type, map_interface_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $17, $18)`,
 		d.ID, d.OrgID, d.Name, d.Addr, d.ReceivingApplication, d.ReceivingFacility, strings.Join(d.Triggers, " "), boolInt(d.UseA04), boolInt(d.UseA08),
-		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.now), boolInt(d.TLS)); err != nil {
+		d.SuppressInterfaceID, d.MaxAttempts, d.ACKTimeout.Milliseconds(), formatTime(tx.now), boolInt(d.TLS),
+		d.XrefSystem, d.XrefID.Authority, d.XrefID.Type, d.MapInterfaceID); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("name", "a destination called %s already exists", d.Name)
 		}
@@ -53,7 +55,7 @@ func boolInt(b bool) int {
 }
 
 const destinationColumns = `id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
-	suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls`
+	suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls, xref_system, xref_authority, xref_type, map_interface_id`
 
 func scanDestination(r scanner) (*crs.Destination, error) {
 	var d crs.Destination
@@ -61,7 +63,7 @@ func scanDestination(r scanner) (*crs.Destination, error) {
 	var a04, a08, enabled, useTLS int
 	var timeout int64
 	if err := r.Scan(&d.ID, &d.OrgID, &d.Name, &d.Addr, &d.ReceivingApplication, &d.ReceivingFacility, &triggers, &a04, &a08,
-		&d.SuppressInterfaceID, &d.MaxAttempts, &timeout, &enabled, &created, &useTLS); err != nil {
+		&d.SuppressInterfaceID, &d.MaxAttempts, &timeout, &enabled, &created, &useTLS, &d.XrefSystem, &d.XrefID.Authority, &d.XrefID.Type, &d.MapInterfaceID); err != nil {
 		return nil, notFound(err, "no such destination")
 	}
 	d.Triggers = strings.Fields(triggers)

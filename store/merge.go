@@ -21,6 +21,7 @@ import (
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
 	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results",
+	"patient_xrefs",
 }
 
 // patientTablesLeftOut are the tables with a patient_id column that a

@@ -27,6 +27,7 @@ func insertInterface(tx *Tx, i *crs.Interface) error {
 	if i.SendingFacility == "" {
 		es = append(es, crs.FieldErrorf("sending_facility", "enter the sending facility (MSH-4), the sender's ODS code"))
 	}
+	es = append(es, validateConventions(i)...)
 	if err := es.Err(); err != nil {
 		return err
 	}
@@ -42,8 +43,10 @@ func insertInterface(tx *Tx, i *crs.Interface) error {
 	}
 	i.Enabled, i.CreatedAt = true, tx.now
 	feedsChanged(tx)
-	if _, err := tx.Exec(`INSERT INTO hl7_interfaces (id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`, i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.now)); err != nil {
+	conv := interfaceConventionArgs(i)
+	if _, err := tx.Exec(`INSERT INTO hl7_interfaces (id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at,
+		receiving_facilities, nhs_ids, local_ids, unknown_patient, strict)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12)`, append([]any{i.ID, i.OrgID, i.Name, i.SendingApplication, i.SendingFacility, i.UserID, formatTime(tx.now)}, conv...)...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("sending_application", "an interface from %s at %s already exists", i.SendingApplication, i.SendingFacility)
 		}
@@ -59,10 +62,12 @@ func (db *DB) FindInterfacesBySender(ctx context.Context, app, facility string) 
 	return queryRows(ctx, db.read, func(r scanner) (*crs.InboundInterface, error) {
 		var i crs.InboundInterface
 		var created, role string
-		err := r.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created, &i.OrgODS, &i.Username, &role)
+		var c conventionCols
+		err := r.Scan(append(append([]any{&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &created}, c.dest()...), &i.OrgODS, &i.Username, &role)...)
 		i.Enabled, i.CreatedAt, i.Role = true, parseTime(created), crs.Role(role)
+		c.fill(&i.Interface)
 		return &i, err
-	}, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at,
+	}, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at, `+prefixed("i.", conventionColumns)+`,
 		o.ods_code, u.username, u.role
 		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
 		WHERE i.sending_application = $1 AND i.sending_facility = $2 AND i.enabled = 1 AND u.disabled = 0`, app, facility)
@@ -74,10 +79,12 @@ func (db *DB) FindInterfaces(ctx context.Context, orgID string) ([]*crs.Interfac
 		var i crs.Interface
 		var created string
 		var enabled int
-		err := r.Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created)
+		var c conventionCols
+		err := r.Scan(append([]any{&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created}, c.dest()...)...)
 		i.Enabled, i.CreatedAt = enabled == 1, parseTime(created)
+		c.fill(&i)
 		return &i, err
-	}, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at
+	}, `SELECT id, org_id, name, sending_application, sending_facility, user_id, enabled, created_at, `+conventionColumns+`
 		FROM hl7_interfaces WHERE org_id = $1 ORDER BY name`, orgID)
 }
 

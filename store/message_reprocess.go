@@ -16,14 +16,16 @@ func (db *DB) FindInboundInterface(ctx context.Context, orgID, id string) (*crs.
 	var i crs.InboundInterface
 	var created, role string
 	var enabled, disabled int
+	var c conventionCols
 	err := db.read.QueryRowContext(ctx, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.enabled, i.created_at,
-		o.ods_code, u.username, u.role, u.disabled
+		`+prefixed("i.", conventionColumns)+`, o.ods_code, u.username, u.role, u.disabled
 		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
-		WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created,
-		&i.OrgODS, &i.Username, &role, &disabled)
+		WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(append(append([]any{&i.ID, &i.OrgID, &i.Name, &i.SendingApplication, &i.SendingFacility, &i.UserID, &enabled, &created},
+		c.dest()...), &i.OrgODS, &i.Username, &role, &disabled)...)
 	if err != nil {
 		return nil, notFound(err, "no inbound interface %s in this trust", id)
 	}
+	c.fill(&i.Interface)
 	i.Enabled, i.CreatedAt, i.Role = enabled == 1, parseTime(created), crs.Role(role)
 	switch {
 	case !i.Enabled:

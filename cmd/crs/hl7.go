@@ -15,7 +15,6 @@ import (
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/mllp"
-	"github.com/opencrs/crs/store"
 )
 
 // runHL7 works with HL7 v2 messages: send files of messages to an MLLP
@@ -46,14 +45,9 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "check":
 		return hl7Check(ctx, args[1:], stdout)
 	case "interface":
-		return subcommand("hl7 interface", `hl7 interface add --db DSN --ods CODE --app MSH-3 [--facility MSH-4] [--name NAME]
-
-  crs hl7 interface add   configure an inbound interface: messages from the sending
-                          application (MSH-3) at the facility (MSH-4) are applied to
-                          the trust as a user of the interface role
-
-The trust must exist (crs trust add).`, args[1:], stdout, stderr, map[string]func([]string) error{
-			"add": func(a []string) error { return hl7InterfaceAdd(ctx, a, stdout) },
+		return subcommand("hl7 interface", interfaceSynopsis, args[1:], stdout, stderr, map[string]func([]string) error{
+			"add":  func(a []string) error { return hl7InterfaceAdd(ctx, a, stdout) },
+			"list": func(a []string) error { return hl7InterfaceList(ctx, a, stdout) },
 		})
 	case "destination":
 		return subcommand("hl7 destination", `hl7 destination <add|list> --db DSN --ods CODE ...
@@ -235,47 +229,6 @@ func hl7Parse(args []string, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// hl7InterfaceAdd configures an inbound interface of a trust already in
-// the database, with the interface user it acts as. It lets a deployment
-// (and the crash test) be set up before `crs serve` starts.
-func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("hl7 interface add", "hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4 [--name NAME]", stdout)
-	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
-	ods := fs.String("ods", "", "ODS code of the receiving trust (MSH-6), added before with crs trust add (required)")
-	app := fs.String("app", "", "sending application (MSH-3)")
-	facility := fs.String("facility", "", "sending facility (MSH-4); the trust's own ODS code by default")
-	name := fs.String("name", "", "the interface's name")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := required("hl7 interface add", map[string]string{"ods": *ods, "app": *app}); err != nil {
-		return err
-	}
-	db, org, err := openTrust(ctx, *dsn, *ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if *facility == "" {
-		*facility = org.ODSCode
-	}
-	if *name == "" {
-		*name = *app + " at " + *facility
-	}
-	sys := crs.SystemActor(org.ID)
-	u := &crs.User{Username: fmt.Sprintf("hl7.%s.%s", lowerASCII(*app), lowerASCII(*facility)), Name: "Interface " + *name, Role: crs.RoleInterface}
-	if err := store.NewUserService(db).CreateUser(ctx, sys, u, randomPassword()); err != nil {
-		return err
-	}
-	e := interfaces.New(db, nil)
-	i := &crs.Interface{Name: *name, SendingApplication: *app, SendingFacility: *facility, UserID: u.ID}
-	if err := e.AddInterface(ctx, sys, i); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "interface %s added: messages from %s at %s to %s act as user %s\n", i.ID, *app, *facility, org.ODSCode, u.Username)
-	return nil
-}
-
 // hl7DestinationAdd configures an outbound feed: the trust's changes go
 // to it as HL7 v2.4 ADT messages once `crs serve` runs.
 func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -294,6 +247,8 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 	suppress := fs.String("suppress-interface", "", "name of an inbound interface whose own changes are not echoed back to this feed")
 	timeout := fs.Duration("ack-timeout", 30*time.Second, "how long to wait for each ACK before closing the connection and sending again")
 	attempts := fs.Int("max-attempts", 5, "AE answers tolerated before the feed's head message is suspended")
+	xrefIface := fs.String("xref-interface", "", "an inbound interface (name or MSH-3@MSH-4) of the same system: its own patient numbers go back to it in PID-3")
+	mapIface := fs.String("map-interface", "", "an inbound interface (name or MSH-3@MSH-4) whose code maps the feed applies in reverse")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -326,6 +281,9 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 		if d.SuppressInterfaceID == "" {
 			return fmt.Errorf("--suppress-interface: no inbound interface called %q in trust %s", *suppress, org.ODSCode)
 		}
+	}
+	if err := destinationCounterparts(ctx, db, org.ID, d, *xrefIface, *mapIface); err != nil {
+		return err
 	}
 	if err := e.AddDestination(ctx, sys, d); err != nil {
 		return flagError(err, map[string]string{"name": "--name", "addr": "--to"})

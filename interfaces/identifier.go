@@ -1,0 +1,163 @@
+package interfaces
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+	"github.com/opencrs/crs/nhs"
+)
+
+// identifiers are the patient identifiers a PID-3 or MRG-1 holds.
+type identifiers struct {
+	NHS   string // validated, 10 digits
+	MRN   string // the trust's hospital number
+	Local string // the sender's own patient number (Interface.LocalIDs)
+	// System is the sender, MSH-3@MSH-4 of its interface: whose number Local is.
+	System string
+	// warnings say what was not taken: an NHS number failing its check
+	// digit is never stored as one.
+	warnings []hl7.ACKError
+	// badNHS is why an NHS number was not taken, for the error when no
+	// other identifier is usable.
+	badNHS string
+}
+
+func (ids identifiers) empty() bool { return ids.NHS == "" && ids.MRN == "" && ids.Local == "" }
+
+// readIdentifiers reads the identifiers of the repetitions of a CX field
+// such as PID-3 or MRG-1, by the interface's conventions:
+//
+//   - the NHS number, marked as UK feeds do (^^^NHS^NH, NHS^NHS,
+//     NHSNBR^NHSNMBR, the NHS number OID as authority) or as the
+//     interface says (NHSIDs); one failing the Modulus 11 check is not
+//     taken, with a warning;
+//   - the sender's own patient number (LocalIDs), its cross-reference;
+//   - the trust's hospital number: type MR, PI, PT or none, assigned by
+//     the trust or by no one.
+//
+// An NHS number that fails its check is an error only when the field
+// holds nothing else usable.
+func readIdentifiers(m *hl7.Message, seg string, field int, i *crs.InboundInterface) (identifiers, error) {
+	ids := identifiers{System: i.Sender()}
+	path := fmt.Sprintf("%s-%d", seg, field)
+	n := m.Count(path)
+	for r := 1; r <= n; r++ {
+		p := fmt.Sprintf("%s[%d]", path, r)
+		id := strings.TrimSpace(m.Get(p + ".1"))
+		if id == "" || id == nullValue {
+			continue
+		}
+		auth := []string{strings.ToUpper(m.Get(p + ".4.1")), m.Get(p + ".4.2")}
+		typ := strings.ToUpper(m.Get(p + ".5"))
+		switch {
+		case crs.IsNHSNumberID(auth, typ, i.NHSIDs):
+			num, err := nhs.ParseNumber(id)
+			if err != nil {
+				text := fmt.Sprintf("%s NHS number %s %s: it is not stored as the patient's NHS number", path, id, err)
+				ids.warnings = append(ids.warnings, hl7.ACKError{Segment: seg, Sequence: 1, Field: field, Code: hl7.CodeDataType, Severity: hl7.SeverityWarning, Text: text})
+				if ids.badNHS == "" {
+					ids.badNHS = fmt.Sprintf("%s NHS number %s %s", path, id, err)
+				}
+				continue
+			}
+			if ids.NHS == "" {
+				ids.NHS = num
+			}
+		case isLocalID(auth, typ, i.LocalIDs):
+			if ids.Local == "" {
+				ids.Local = strings.ToUpper(id)
+			}
+		case (typ == "MR" || typ == "PI" || typ == "PT" || typ == "") && (auth[0] == "" || auth[0] == i.OrgODS):
+			if ids.MRN == "" {
+				ids.MRN = strings.ToUpper(id)
+			}
+		}
+	}
+	if ids.empty() && ids.badNHS != "" {
+		return ids, fieldErr(seg, field, hl7.CodeDataType, "%s", ids.badNHS)
+	}
+	return ids, nil
+}
+
+// isLocalID reports whether an identifier follows one of the sender's
+// conventions for its own patient number.
+func isLocalID(auth []string, typ string, cs []crs.IDConvention) bool {
+	for _, c := range cs {
+		if c.Matches(auth, typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// peekIdentifiers reads what identifiers it can for the log of a
+// refused message.
+func peekIdentifiers(m *hl7.Message, i *crs.InboundInterface) (nhsNumber, mrn string) {
+	ids, _ := readIdentifiers(m, "PID", 3, i)
+	return ids.NHS, ids.MRN
+}
+
+// patientIDs reads PID-3, requiring at least one usable identifier.
+func patientIDs(m *hl7.Message, i *crs.InboundInterface) (identifiers, error) {
+	if m.Segment("PID") == nil {
+		return identifiers{}, fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
+	}
+	ids, err := readIdentifiers(m, "PID", 3, i)
+	if err != nil {
+		return ids, err
+	}
+	if ids.empty() {
+		ods := i.OrgODS
+		return ids, fieldErr("PID", 3, hl7.CodeRequiredFieldMissing,
+			"PID-3 holds no NHS number (id^^^NHS^NH) or hospital number of trust %s (id^^^%s^MR)%s", ods, ods, localHint(i))
+	}
+	return ids, nil
+}
+
+// localHint says which conventions of the sender's own number were looked for.
+func localHint(i *crs.InboundInterface) string {
+	if len(i.LocalIDs) == 0 {
+		return ""
+	}
+	var cs []string
+	for _, c := range i.LocalIDs {
+		cs = append(cs, c.String())
+	}
+	return " or a patient number of the sender (" + strings.Join(cs, ", ") + ")"
+}
+
+// namedPatient finds the existing patient PID-3 names; an unknown patient
+// is a content error at PID-3.
+func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
+	ids, err := patientIDs(in.msg, in.iface)
+	if err != nil {
+		return nil, ids, err
+	}
+	p, err := findPatient(tx, ids, false)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, ids, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
+	} else if err != nil {
+		return nil, ids, err
+	}
+	return p, ids, keepXref(tx, &ids, p.ID)
+}
+
+// keepXref keeps the sender's own number for the patient as a
+// cross-reference, so its later messages find them by it alone. A
+// number that already names another patient is left there, with a
+// warning for the interface analyst: the message is still applied to the
+// patient its other identifiers name.
+func keepXref(tx crs.Tx, ids *identifiers, patientID string) error {
+	if ids.Local == "" {
+		return nil
+	}
+	err := tx.LinkPatientXref(patientID, ids.System, ids.Local)
+	if crs.ErrorCode(err) == crs.ECONFLICT {
+		ids.warnings = append(ids.warnings, hl7.ACKError{Segment: "PID", Sequence: 1, Field: 3, Code: hl7.CodeDuplicateKey, Severity: hl7.SeverityWarning,
+			Text: "PID-3 " + crs.ErrorMessage(err) + ": it is not linked to this patient"})
+		return nil
+	}
+	return err
+}
