@@ -145,12 +145,21 @@ func (e *Engine) FindInterface(ctx context.Context, orgID, ref string) (*crs.Int
 	return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has %s", ref, strings.Join(names, ", "))
 }
 
+// CheckOptions are the choices of a check.
+type CheckOptions struct {
+	// FreshControlIDs takes every message as new: one whose MSH-10 was
+	// seen before is applied under an MSH-10 of its own instead of being
+	// answered as a duplicate. For collections of example messages that
+	// share control ids, not for traffic as it was sent.
+	FreshControlIDs bool
+}
+
 // Check replays the messages of the files through the interface in a dry
 // run and reports what each would have become. Every message is taken as
 // sent on the interface, whatever its MSH-3 and MSH-4; a message that
 // cannot be read is refused, with its file and line. Nothing is written
 // or sent.
-func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFile) (*CheckReport, error) {
+func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFile, opt CheckOptions) (*CheckReport, error) {
 	var inbound *crs.InboundInterface
 	senders, err := e.DB.FindInterfacesBySender(ctx, i.SendingApplication, i.SendingFacility)
 	if err != nil {
@@ -179,7 +188,11 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFil
 					return err
 				}
 				ds.seen, ds.unmapped = nil, nil
-				ack := de.Handle(ctx, part.Data)
+				raw := part.Data
+				if opt.FreshControlIDs {
+					raw = freshControlID(raw, len(rep.Messages)+1)
+				}
+				ack := de.Handle(ctx, raw)
 				m := &CheckMessage{File: f.Name, N: n + 1, Line: part.Line}
 				classify(m, part.Data, ack, ds.seen)
 				rep.Messages = append(rep.Messages, m)
@@ -226,6 +239,19 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFil
 		return x.Code < y.Code
 	})
 	return rep, nil
+}
+
+// freshControlID gives a message an MSH-10 no other message of the check
+// has: its own with the message's number in the check after it.
+func freshControlID(raw []byte, n int) []byte {
+	msg, err := hl7.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if err := msg.Set("MSH-10", fmt.Sprintf("%s-%d", msg.ControlID(), n)); err != nil {
+		return raw
+	}
+	return msg.Bytes()
 }
 
 // classify reads what became of one message from the acknowledgement it

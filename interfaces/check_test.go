@@ -43,7 +43,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := f.e.Check(ctx, i, []TrafficFile{{"day1.hl7", []byte(file1)}, {"day2.mllp", []byte(file2)}, {"day3.txt", []byte(file3)}})
+		rep, err := f.e.Check(ctx, i, []TrafficFile{{"day1.hl7", []byte(file1)}, {"day2.mllp", []byte(file2)}, {"day3.txt", []byte(file3)}}, CheckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

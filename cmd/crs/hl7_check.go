@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/interfaces"
 )
 
-const hl7CheckSynopsis = `hl7 check --db DSN --ods CODE --interface NAME FILE... [--json]
+const hl7CheckSynopsis = `hl7 check --db DSN --ods CODE --interface NAME FILE... [--json] [--fresh-ids] [--at TIME]
 
 Replays the messages of each file (any line ends, MLLP-framed or not, several
 messages to a file) through the inbound interface's configuration in a dry
@@ -21,7 +23,10 @@ applied with warnings, held and refused (by reason), and the codes that need
 a mapping with how many messages carry them.
 
 --interface is the interface's name or its sender as MSH-3@MSH-4. Every
-message is taken as sent on it, whatever its own MSH-3 and MSH-4.
+message is taken as sent on it, whatever its own MSH-3 and MSH-4. A message
+whose MSH-10 came before (in the log or earlier in the files) is reported as a
+duplicate, as the live interface would answer it; --fresh-ids takes it as new,
+for collections of example messages that share control ids.
 
 --json prints the report as one JSON object:
   {"interface": NAME, "sender": "MSH-3@MSH-4", "files": [FILE...],
@@ -43,7 +48,9 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 	ods := fs.String("ods", "", "ODS code of the trust (required)")
 	ref := fs.String("interface", "", "the inbound interface: its name or MSH-3@MSH-4 (required)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	flags, files := splitArgs(args, map[string]bool{"db": true, "ods": true, "interface": true})
+	at := fs.String("at", "", "apply the messages as at this time (RFC 3339, e.g. 2026-03-02T09:00:00Z), as when they were sent; now by default")
+	fresh := fs.Bool("fresh-ids", false, "take every message as new, even one whose MSH-10 came before (for collections of examples)")
+	flags, files := splitArgs(args, map[string]bool{"db": true, "ods": true, "interface": true, "at": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
 	}
@@ -54,6 +61,14 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(files) == 0 {
 		fs.Usage()
 		return fmt.Errorf("%w: name at least one FILE of HL7 messages", errUsage)
+	}
+	var clock crs.Clock
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fmt.Errorf("%w: --at %q is not a time such as 2026-03-02T09:00:00Z", errUsage, *at)
+		}
+		clock = crs.NewFixedClock(t)
 	}
 	traffic := make([]interfaces.TrafficFile, 0, len(files))
 	for _, f := range files {
@@ -68,12 +83,15 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if clock != nil {
+		db.Clock = clock
+	}
 	e := interfaces.New(db, nil)
 	i, err := e.FindInterface(ctx, org.ID, *ref)
 	if err != nil {
 		return fmt.Errorf("--interface: %w", err)
 	}
-	rep, err := e.Check(ctx, i, traffic)
+	rep, err := e.Check(ctx, i, traffic, interfaces.CheckOptions{FreshControlIDs: *fresh})
 	if err != nil {
 		return err
 	}

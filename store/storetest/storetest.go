@@ -54,6 +54,23 @@ func OpenSQLite(t testing.TB, clock crs.Clock) *store.DB {
 // CRS_TEST_POSTGRES, or skips the test when it is not set.
 func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 	t.Helper()
+	db, err := store.Open(context.Background(), PostgresDSN(t))
+	if err != nil {
+		t.Fatalf("open postgres schema: %v", err)
+	}
+	if clock != nil {
+		db.Clock = clock
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresDSN makes a new schema in the PostgreSQL database named by
+// CRS_TEST_POSTGRES, dropped when the test ends, and returns the DSN
+// that opens it (for a test of the crs command); it skips the test when
+// CRS_TEST_POSTGRES is not set.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv("CRS_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("CRS_TEST_POSTGRES is not set: PostgreSQL contract tests skipped (.ci/run sets it)")
@@ -69,6 +86,12 @@ func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
 	}
+	// Cleanups run last added first: the schema is dropped after the
+	// test's databases on it are closed.
+	t.Cleanup(func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatalf("CRS_TEST_POSTGRES: %v", err)
@@ -76,19 +99,7 @@ func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatalf("open postgres schema: %v", err)
-	}
-	if clock != nil {
-		db.Clock = clock
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	return db
+	return u.String()
 }
 
 // Trust is an organisation made for a test, with an actor of each role.
