@@ -20,110 +20,26 @@ import (
 // warnings, held or refused and why, and which of the sender's codes
 // still need a mapping. Nothing is written and nothing is sent.
 
-// TrafficFile is one file of another system's messages, in any line
-// ends, framed for MLLP or not, several messages to a file.
-type TrafficFile struct {
-	Name string
-	Data []byte
-}
-
-// Outcomes of a message in a check.
-const (
-	CheckApplied   = "applied"   // the change would be committed and answered AA
-	CheckWarned    = "warned"    // applied, answered AA with warnings (ERR severity W)
-	CheckHeld      = "held"      // stored until an analyst puts its cause right (a mapping, a clerk's decision)
-	CheckRefused   = "refused"   // answered AE or AR: the change is refused
-	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
-)
-
-// CheckReport is what replaying a file of traffic through an interface
-// would do. Its JSON form is what `crs hl7 check --json` prints.
-type CheckReport struct {
-	// Interface names the interface replayed through; Sender is its
-	// MSH-3@MSH-4.
-	Interface string `json:"interface"`
-	Sender    string `json:"sender"`
-	// Files are the files replayed, in order.
-	Files []string `json:"files"`
-	// Total counts the messages of all files by outcome.
-	Total CheckCounts `json:"total"`
-	// Types counts them per message type and trigger (MSH-9, e.g.
-	// "ADT^A01"), in order of type.
-	Types []*CheckType `json:"types"`
-	// Unmapped lists the sender's codes that need a mapping before the
-	// messages that carry them can be applied as they should, most seen
-	// first.
-	Unmapped []UnmappedCode `json:"unmapped"`
-	// Messages says what became of each message, in the order replayed.
-	Messages []*CheckMessage `json:"messages"`
-}
-
-// CheckCounts counts messages by outcome.
-type CheckCounts struct {
-	Messages  int `json:"messages"`
-	Applied   int `json:"applied"`
-	Warned    int `json:"applied_with_warnings"`
-	Held      int `json:"held"`
-	Refused   int `json:"refused"`
-	Duplicate int `json:"duplicate"`
-}
-
-func (c *CheckCounts) add(outcome string) {
-	c.Messages++
-	switch outcome {
-	case CheckApplied:
-		c.Applied++
-	case CheckWarned:
-		c.Warned++
-	case CheckHeld:
-		c.Held++
-	case CheckRefused:
-		c.Refused++
-	case CheckDuplicate:
-		c.Duplicate++
+// CheckTraffic replays files of traffic through the trust's interface
+// with the id in a dry run, for an interface analyst (see
+// crs.TrafficChecker).
+func (e *Engine) CheckTraffic(ctx context.Context, a crs.Actor, interfaceID string, files []crs.TrafficFile, opt crs.CheckOptions) (*crs.CheckReport, error) {
+	if err := a.Authorize(crs.ActManageInterfaces); err != nil {
+		return nil, err
 	}
+	is, err := e.DB.FindInterfaces(ctx, a.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range is {
+		if i.ID == interfaceID {
+			return e.Check(ctx, i, files, opt)
+		}
+	}
+	return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %s in the trust", interfaceID)
 }
 
-// CheckType is the report of one message type and trigger.
-type CheckType struct {
-	Type string `json:"type"`
-	CheckCounts
-	// WarningReasons, HeldReasons and RefusedReasons count the reasons given, most seen first.
-	WarningReasons []ReasonCount `json:"warnings"`
-	HeldReasons    []ReasonCount `json:"held_reasons"`
-	RefusedReasons []ReasonCount `json:"refused_reasons"`
-}
-
-// ReasonCount is one reason a message was held, refused or warned about,
-// with how many messages gave it and where the first of them is.
-type ReasonCount struct {
-	Reason string `json:"reason"`
-	Count  int    `json:"count"`
-	First  string `json:"first"` // FILE:LINE of the first message that gave it
-}
-
-// UnmappedCode is a code a sender used that none of the interface's maps
-// translates, with how many messages carried it.
-type UnmappedCode struct {
-	Table string `json:"table"` // e.g. "location", "treatment_function"
-	Code  string `json:"code"`
-	Count int    `json:"count"`
-}
-
-// CheckMessage is what became of one message of the traffic.
-type CheckMessage struct {
-	File      string   `json:"file"`
-	N         int      `json:"n"`    // its number in the file, from 1
-	Line      int      `json:"line"` // the line of the file it starts on
-	ControlID string   `json:"control_id"`
-	Type      string   `json:"type"`
-	Outcome   string   `json:"outcome"`
-	ACKCode   string   `json:"ack_code"`
-	Reasons   []string `json:"reasons,omitempty"`
-}
-
-// Where is the message's place in its file, FILE:LINE.
-func (m *CheckMessage) Where() string { return fmt.Sprintf("%s:%d", m.File, m.Line) }
+var _ crs.TrafficChecker = (*Engine)(nil)
 
 // FindInterface returns the trust's inbound interface that ref names:
 // its name, or its sender as MSH-3@MSH-4.
@@ -145,21 +61,12 @@ func (e *Engine) FindInterface(ctx context.Context, orgID, ref string) (*crs.Int
 	return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has %s", ref, strings.Join(names, ", "))
 }
 
-// CheckOptions are the choices of a check.
-type CheckOptions struct {
-	// FreshControlIDs takes every message as new: one whose MSH-10 was
-	// seen before is applied under an MSH-10 of its own instead of being
-	// answered as a duplicate. For collections of example messages that
-	// share control ids, not for traffic as it was sent.
-	FreshControlIDs bool
-}
-
 // Check replays the messages of the files through the interface in a dry
 // run and reports what each would have become. Every message is taken as
 // sent on the interface, whatever its MSH-3 and MSH-4; a message that
 // cannot be read is refused, with its file and line. Nothing is written
 // or sent.
-func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFile, opt CheckOptions) (*CheckReport, error) {
+func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.TrafficFile, opt crs.CheckOptions) (*crs.CheckReport, error) {
 	var inbound *crs.InboundInterface
 	senders, err := e.DB.FindInterfacesBySender(ctx, i.SendingApplication, i.SendingFacility)
 	if err != nil {
@@ -173,8 +80,8 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFil
 	if inbound == nil {
 		return nil, crs.Errorf(crs.ECONFLICT, "interface %q is disabled, or its user is: enable it to check traffic through it", i.Name)
 	}
-	rep := &CheckReport{Interface: i.Name, Sender: i.SendingApplication + "@" + i.SendingFacility}
-	types := map[string]*CheckType{}
+	rep := &crs.CheckReport{Interface: i.Name, Sender: i.SendingApplication + "@" + i.SendingFacility}
+	types := map[string]*crs.CheckType{}
 	unmapped := map[[2]string]int{}
 	err = e.DB.DryRun(ctx, func(w crs.Writer) error {
 		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
@@ -193,22 +100,22 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFil
 					raw = freshControlID(raw, len(rep.Messages)+1)
 				}
 				ack := de.Handle(ctx, raw)
-				m := &CheckMessage{File: f.Name, N: n + 1, Line: part.Line}
+				m := &crs.CheckMessage{File: f.Name, N: n + 1, Line: part.Line}
 				classify(m, part.Data, ack, ds.seen)
 				rep.Messages = append(rep.Messages, m)
-				rep.Total.add(m.Outcome)
+				rep.Total.Add(m.Outcome)
 				t := types[m.Type]
 				if t == nil {
-					t = &CheckType{Type: m.Type}
+					t = &crs.CheckType{Type: m.Type}
 					types[m.Type] = t
 				}
-				t.add(m.Outcome)
+				t.Add(m.Outcome)
 				switch m.Outcome {
-				case CheckWarned:
+				case crs.CheckWarned:
 					t.WarningReasons = countReasons(t.WarningReasons, m)
-				case CheckHeld:
+				case crs.CheckHeld:
 					t.HeldReasons = countReasons(t.HeldReasons, m)
-				case CheckRefused:
+				case crs.CheckRefused:
 					t.RefusedReasons = countReasons(t.RefusedReasons, m)
 				}
 				for _, u := range ds.unmapped {
@@ -226,7 +133,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []TrafficFil
 	}
 	sort.Slice(rep.Types, func(a, b int) bool { return rep.Types[a].Type < rep.Types[b].Type })
 	for k, n := range unmapped {
-		rep.Unmapped = append(rep.Unmapped, UnmappedCode{Table: k[0], Code: k[1], Count: n})
+		rep.Unmapped = append(rep.Unmapped, crs.UnmappedCode{Table: k[0], Code: k[1], Count: n})
 	}
 	sort.Slice(rep.Unmapped, func(a, b int) bool {
 		x, y := rep.Unmapped[a], rep.Unmapped[b]
@@ -257,7 +164,7 @@ func freshControlID(raw []byte, n int) []byte {
 // classify reads what became of one message from the acknowledgement it
 // got and the log entry the dry run wrote for it (nil when it wrote none:
 // a duplicate).
-func classify(m *CheckMessage, raw, ack []byte, logged *crs.Message) {
+func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 	if msg, err := hl7.Parse(raw); err == nil {
 		m.ControlID, m.Type = msg.ControlID(), msg.Type()
 	}
@@ -266,7 +173,7 @@ func classify(m *CheckMessage, raw, ack []byte, logged *crs.Message) {
 	}
 	a, err := hl7.ParseACK(ack)
 	if err != nil {
-		m.Outcome, m.Reasons = CheckRefused, []string{"the acknowledgement cannot be read: " + err.Error()}
+		m.Outcome, m.Reasons = crs.CheckRefused, []string{"the acknowledgement cannot be read: " + err.Error()}
 		return
 	}
 	m.ACKCode = a.Code
@@ -275,20 +182,20 @@ func classify(m *CheckMessage, raw, ack []byte, logged *crs.Message) {
 	}
 	switch {
 	case logged == nil:
-		m.Outcome, m.Reasons = CheckDuplicate, nil
+		m.Outcome, m.Reasons = crs.CheckDuplicate, nil
 	case logged.Status == crs.MessageApplied:
-		m.Outcome = CheckApplied
+		m.Outcome = crs.CheckApplied
 		for _, e := range a.Errors {
 			if e.Severity == hl7.SeverityWarning {
-				m.Outcome = CheckWarned
+				m.Outcome = crs.CheckWarned
 			}
 		}
 	case logged.Status == crs.MessageFailed || logged.Status == crs.MessageRejected:
-		m.Outcome = CheckRefused
+		m.Outcome = crs.CheckRefused
 	default:
-		m.Outcome = CheckHeld
+		m.Outcome = crs.CheckHeld
 	}
-	if len(m.Reasons) == 0 && a.Text != "" && m.Outcome != CheckApplied && m.Outcome != CheckDuplicate {
+	if len(m.Reasons) == 0 && a.Text != "" && m.Outcome != crs.CheckApplied && m.Outcome != crs.CheckDuplicate {
 		m.Reasons = []string{a.Text}
 	}
 }
@@ -309,7 +216,7 @@ func reasonOf(e hl7.ACKError) string {
 
 // countReasons adds the reasons of a message to a list of counts, most
 // seen first and, among equals, in the order first seen.
-func countReasons(l []ReasonCount, m *CheckMessage) []ReasonCount {
+func countReasons(l []crs.ReasonCount, m *crs.CheckMessage) []crs.ReasonCount {
 	reasons := m.Reasons
 	if len(reasons) == 0 {
 		reasons = []string{"no reason given (" + m.ACKCode + ")"}
@@ -322,7 +229,7 @@ next:
 				continue next
 			}
 		}
-		l = append(l, ReasonCount{Reason: r, Count: 1, First: m.Where()})
+		l = append(l, crs.ReasonCount{Reason: r, Count: 1, First: m.Where()})
 	}
 	sort.SliceStable(l, func(a, b int) bool { return l[a].Count > l[b].Count })
 	return l
@@ -337,8 +244,8 @@ type dryStore struct {
 	iface *crs.InboundInterface
 
 	mu       sync.Mutex
-	seen     *crs.Message   // the last log entry written for the message being replayed
-	unmapped []UnmappedCode // codes of the message that need a mapping
+	seen     *crs.Message       // the last log entry written for the message being replayed
+	unmapped []crs.UnmappedCode // codes of the message that need a mapping
 }
 
 func (d *dryStore) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
@@ -388,22 +295,22 @@ func (t *dryTx) InsertInboundMessage(m *crs.Message, key string) error {
 	return nil
 }
 
-// WriteText writes the report for a person: a table of outcomes per
+// WriteCheckReport writes a check's report for a person: a table of outcomes per
 // message type and trigger, then the reasons messages were held, refused
 // or warned about, and the codes that need a mapping.
-func (r *CheckReport) WriteText(w io.Writer) error {
+func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "Dry run of %d messages from %d files through interface %q (%s); nothing was written or sent.\n\n",
 		r.Total.Messages, len(r.Files), r.Interface, r.Sender)
 	fmt.Fprintf(b, "%-14s %8s %8s %9s %6s %8s %9s\n", "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
-	row := func(name string, c CheckCounts) {
+	row := func(name string, c crs.CheckCounts) {
 		fmt.Fprintf(b, "%-14s %8d %8d %9d %6d %8d %9d\n", name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
 	}
 	for _, t := range r.Types {
 		row(t.Type, t.CheckCounts)
 	}
 	row("total", r.Total)
-	section := func(title string, reasons func(*CheckType) []ReasonCount) {
+	section := func(title string, reasons func(*crs.CheckType) []crs.ReasonCount) {
 		var lines []string
 		for _, t := range r.Types {
 			for _, rc := range reasons(t) {
@@ -415,9 +322,9 @@ func (r *CheckReport) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(b, "\n%s:\n%s\n", title, strings.Join(lines, "\n"))
 	}
-	section("Held, by reason", func(t *CheckType) []ReasonCount { return t.HeldReasons })
-	section("Refused, by reason", func(t *CheckType) []ReasonCount { return t.RefusedReasons })
-	section("Applied with warnings, by warning", func(t *CheckType) []ReasonCount { return t.WarningReasons })
+	section("Held, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.HeldReasons })
+	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
+	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %s\n", "table", "code", "messages")
 		for _, u := range r.Unmapped {

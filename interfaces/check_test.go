@@ -43,7 +43,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := f.e.Check(ctx, i, []TrafficFile{{"day1.hl7", []byte(file1)}, {"day2.mllp", []byte(file2)}, {"day3.txt", []byte(file3)}}, CheckOptions{})
+		rep, err := f.e.Check(ctx, i, []crs.TrafficFile{{Name: "day1.hl7", Data: []byte(file1)}, {Name: "day2.mllp", Data: []byte(file2)}, {Name: "day3.txt", Data: []byte(file3)}}, crs.CheckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,14 +59,14 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			got = append(got, r)
 		}
 		want := []row{
-			{"day1.hl7:1", "CK1", "ADT^A28", CheckApplied, ""},
-			{"day1.hl7:5", "CK2", "ADT^A31", CheckApplied, ""},
-			{"day1.hl7:9", "CK3", "ADT^A01", CheckApplied, ""},
-			{"day2.mllp:1", "CK4", "ADT^A02", CheckApplied, ""},
-			{"day2.mllp:6", "CK5", "ADT^A01", CheckRefused, "PV1-3: unknown ward code WDX (code 204)"},
-			{"day2.mllp:11", "CK1", "ADT^A28", CheckDuplicate, ""},
-			{"day3.txt:1", "CK6", "ADT^A03", CheckApplied, ""},
-			{"day3.txt:5", "", "unreadable", CheckRefused, ""},
+			{"day1.hl7:1", "CK1", "ADT^A28", crs.CheckApplied, ""},
+			{"day1.hl7:5", "CK2", "ADT^A31", crs.CheckApplied, ""},
+			{"day1.hl7:9", "CK3", "ADT^A01", crs.CheckApplied, ""},
+			{"day2.mllp:1", "CK4", "ADT^A02", crs.CheckApplied, ""},
+			{"day2.mllp:6", "CK5", "ADT^A01", crs.CheckRefused, "PV1-3: unknown ward code WDX (code 204)"},
+			{"day2.mllp:11", "CK1", "ADT^A28", crs.CheckDuplicate, ""},
+			{"day3.txt:1", "CK6", "ADT^A03", crs.CheckApplied, ""},
+			{"day3.txt:5", "", "unreadable", crs.CheckRefused, ""},
 		}
 		if len(got) == len(want) {
 			// The reason a message cannot be read is the parser's; its
@@ -79,11 +79,11 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("messages (-want +got):\n%s", diff)
 		}
-		wantTotal := CheckCounts{Messages: 8, Applied: 5, Refused: 2, Duplicate: 1}
+		wantTotal := crs.CheckCounts{Messages: 8, Applied: 5, Refused: 2, Duplicate: 1}
 		if rep.Total != wantTotal {
 			t.Errorf("total: got %+v, want %+v", rep.Total, wantTotal)
 		}
-		var a01 *CheckType
+		var a01 *crs.CheckType
 		for _, ty := range rep.Types {
 			if ty.Type == "ADT^A01" {
 				a01 = ty
@@ -102,7 +102,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 
 		// The text and JSON forms say the same.
 		var text bytes.Buffer
-		if err := rep.WriteText(&text); err != nil {
+		if err := WriteCheckReport(&text, rep); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range []string{"Dry run of 8 messages from 3 files", "ADT^A01               2        1         0      0        1         0", "unknown ward code WDX", "(first at day2.mllp:6)"} {
@@ -114,7 +114,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back CheckReport
+		var back crs.CheckReport
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}

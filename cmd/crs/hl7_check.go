@@ -70,13 +70,13 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		clock = crs.NewFixedClock(t)
 	}
-	traffic := make([]interfaces.TrafficFile, 0, len(files))
+	traffic := make([]crs.TrafficFile, 0, len(files))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return fmt.Errorf("%s: cannot be read: %w", f, err)
 		}
-		traffic = append(traffic, interfaces.TrafficFile{Name: f, Data: data})
+		traffic = append(traffic, crs.TrafficFile{Name: f, Data: data})
 	}
 	db, org, err := openTrust(ctx, *dsn, *ods)
 	if err != nil {
@@ -91,7 +91,7 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--interface: %w", err)
 	}
-	rep, err := e.Check(ctx, i, traffic, interfaces.CheckOptions{FreshControlIDs: *fresh})
+	rep, err := e.Check(ctx, i, traffic, crs.CheckOptions{FreshControlIDs: *fresh})
 	if err != nil {
 		return err
 	}
@@ -103,5 +103,5 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	return rep.WriteText(stdout)
+	return interfaces.WriteCheckReport(stdout, rep)
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store/storetest"
 )
 
@@ -80,7 +80,7 @@ func TestHL7CheckCorpus(t *testing.T) {
 		if diff := cmp.Diff(string(want), text); diff != "" {
 			t.Errorf("crs hl7 check report differs from %s (-want +got):\n%s", golden, diff)
 		}
-		var rep interfaces.CheckReport
+		var rep crs.CheckReport
 		if err := json.Unmarshal([]byte(mustCLI(t, append(args, "--json")...)), &rep); err != nil {
 			t.Fatalf("--json: %v", err)
 		}
@@ -95,7 +95,7 @@ func TestHL7CheckCorpus(t *testing.T) {
 		for _, o := range strings.Fields(outcomes.String()) {
 			counts[o]++
 		}
-		if counts[interfaces.CheckApplied] != rep.Total.Applied || counts[interfaces.CheckRefused] != rep.Total.Refused || counts[interfaces.CheckHeld] != rep.Total.Held {
+		if counts[crs.CheckApplied] != rep.Total.Applied || counts[crs.CheckRefused] != rep.Total.Refused || counts[crs.CheckHeld] != rep.Total.Held {
 			t.Errorf("--json: outcomes per message %v do not add up to the totals %+v", counts, rep.Total)
 		}
 	})
