@@ -40,11 +40,11 @@ const (
 )
 
 // Reprocessable reports whether an inbound message of the status may be
-// applied again by an analyst: it was refused (AE or AR), or stored and
-// not applied by an earlier version. An applied message never is: it
+// applied again by an analyst: it was refused (AE or AR) or held, or
+// stored and not applied by an earlier version. An applied message never is: it
 // would apply its change twice.
 func Reprocessable(status string) bool {
-	return status == MessageFailed || status == MessageRejected || status == MessageNotApplied
+	return status == MessageFailed || status == MessageRejected || status == MessageNotApplied || status == MessageHeld
 }
 
 // Statuses of an outbound message.

@@ -53,9 +53,10 @@ type CheckReport struct {
 	// Types counts them per message type and trigger (MSH-9, e.g.
 	// "ADT^A01"), in order of type.
 	Types []*CheckType `json:"types"`
-	// Unmapped lists the sender's codes that need a mapping before the
-	// messages that carry them can be applied as they should, most seen
-	// first.
+	// Unmapped lists the sender's codes that need a mapping: those that
+	// held messages (a key code, such as the ward of an admission) and
+	// those stored as received (a non-key code), with how many messages
+	// each did so to, most first.
 	Unmapped []UnmappedCode `json:"unmapped"`
 	// Messages says what became of each message, in the order replayed.
 	Messages []*CheckMessage `json:"messages"`
@@ -104,14 +105,6 @@ type ReasonCount struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
 	First  string `json:"first"` // FILE:LINE of the first message that gave it
-}
-
-// UnmappedCode is a code a sender used that none of the interface's maps
-// translates, with how many messages carried it.
-type UnmappedCode struct {
-	Table string `json:"table"` // e.g. "location", "treatment_function"
-	Code  string `json:"code"`
-	Count int    `json:"count"`
 }
 
 // CheckMessage is what became of one message of the traffic.

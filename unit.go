@@ -196,6 +196,7 @@ type Store interface {
 	MessageLog
 	FeedQueue
 	DryRunner
+	CodeMapStore
 }
 
 // MessageLog is the integration engine's record of its inbound

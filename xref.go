@@ -20,7 +20,8 @@ type PatientXref struct {
 
 // IntegrationTx is what a command applying another system's message may
 // do besides the patient and journey changes of Tx: the systems'
-// cross-reference numbers of patients.
+// cross-reference numbers of patients, the interfaces' code maps, and
+// the messages held until what they need is there.
 type IntegrationTx interface {
 	// FindPatientByXref finds the live patient system's number names,
 	// following merges; ENOTFOUND when no patient holds it.
@@ -32,4 +33,6 @@ type IntegrationTx interface {
 	LinkPatientXref(patientID, system, value string) error
 	// PatientXrefs lists the patient's cross-references, oldest first.
 	PatientXrefs(patientID string) ([]PatientXref, error)
+	// The code maps, data-quality issues and held messages.
+	CodeMapTx
 }

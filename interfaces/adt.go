@@ -13,6 +13,12 @@ type inbound struct {
 	id    string
 	msg   *hl7.Message
 	iface *crs.InboundInterface
+	codes *coder // the interface's code maps, within the command
+}
+
+// newInbound makes the message being applied within tx.
+func newInbound(tx crs.Tx, id string, msg *hl7.Message, iface *crs.InboundInterface) *inbound {
+	return &inbound{id: id, msg: msg, iface: iface, codes: &coder{tx: tx, iface: iface}}
 }
 
 // handler applies one kind of message within its command.
@@ -94,7 +100,8 @@ func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error
 
 // registerOrUpdate registers the patient PID describes, or updates the
 // demographics of the patient it names when already known.
-func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Engine) (outcome, error) {
+func registerOrUpdate(tx crs.Tx, in *inbound, z *Engine) (outcome, error) {
+	m, i := in.msg, in.iface
 	ids, err := patientIDs(m, i)
 	if err != nil {
 		return outcome{}, err
@@ -102,7 +109,7 @@ func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Eng
 	p, err := findPatient(tx, ids, false)
 	switch {
 	case err == nil:
-		if err := readPID(m, p, ids, z.Zone); err != nil {
+		if err := readPID(m, p, ids, z.Zone, in.codes); err != nil {
 			return outcome{}, err
 		}
 		p.Version = 0
@@ -111,7 +118,7 @@ func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Eng
 		}
 	case crs.ErrorCode(err) == crs.ENOTFOUND:
 		p = &crs.Patient{MRN: ids.MRN}
-		if err := readPID(m, p, ids, z.Zone); err != nil {
+		if err := readPID(m, p, ids, z.Zone, in.codes); err != nil {
 			return outcome{}, err
 		}
 		if err := tx.InsertPatient(p); err != nil {
@@ -127,8 +134,7 @@ func registerOrUpdate(tx crs.Tx, m *hl7.Message, i *crs.InboundInterface, z *Eng
 }
 
 func applyRegister(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
-	m, i := in.msg, in.iface
-	return registerOrUpdate(tx, m, i, e)
+	return registerOrUpdate(tx, in, e)
 }
 
 // applyUpdate applies A08 and A31: the named patient's demographics as
@@ -139,7 +145,7 @@ func applyUpdate(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	if err := readPID(m, p, ids, e.Zone); err != nil {
+	if err := readPID(m, p, ids, e.Zone, in.codes); err != nil {
 		return outcome{}, err
 	}
 	p.Version = 0

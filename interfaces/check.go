@@ -82,7 +82,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	}
 	rep := &crs.CheckReport{Interface: i.Name, Sender: i.SendingApplication + "@" + i.SendingFacility}
 	types := map[string]*crs.CheckType{}
-	unmapped := map[[2]string]int{}
+	unmapped := map[[2]string]*crs.UnmappedCode{}
 	err = e.DB.DryRun(ctx, func(w crs.Writer) error {
 		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
 		de := &Engine{DB: ds, Logger: e.Logger, Metrics: NewMetrics(), Zone: e.Zone,
@@ -94,7 +94,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				ds.seen, ds.unmapped = nil, nil
+				ds.seen, ds.unmapped = nil, map[[2]string]bool{}
 				raw := part.Data
 				if opt.FreshControlIDs {
 					raw = freshControlID(raw, len(rep.Messages)+1)
@@ -118,8 +118,17 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 				case crs.CheckRefused:
 					t.RefusedReasons = countReasons(t.RefusedReasons, m)
 				}
-				for _, u := range ds.unmapped {
-					unmapped[[2]string{u.Table, u.Code}]++
+				for k, held := range ds.unmapped {
+					u := unmapped[k]
+					if u == nil {
+						u = &crs.UnmappedCode{Table: k[0], Code: k[1]}
+						unmapped[k] = u
+					}
+					if held {
+						u.Held++
+					} else {
+						u.Received++
+					}
 				}
 			}
 		}
@@ -132,13 +141,13 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 		rep.Types = append(rep.Types, t)
 	}
 	sort.Slice(rep.Types, func(a, b int) bool { return rep.Types[a].Type < rep.Types[b].Type })
-	for k, n := range unmapped {
-		rep.Unmapped = append(rep.Unmapped, crs.UnmappedCode{Table: k[0], Code: k[1], Count: n})
+	for _, u := range unmapped {
+		rep.Unmapped = append(rep.Unmapped, *u)
 	}
 	sort.Slice(rep.Unmapped, func(a, b int) bool {
 		x, y := rep.Unmapped[a], rep.Unmapped[b]
-		if x.Count != y.Count {
-			return x.Count > y.Count
+		if x.Held+x.Received != y.Held+y.Received {
+			return x.Held+x.Received > y.Held+y.Received
 		}
 		if x.Table != y.Table {
 			return x.Table < y.Table
@@ -245,7 +254,10 @@ type dryStore struct {
 
 	mu       sync.Mutex
 	seen     *crs.Message       // the last log entry written for the message being replayed
-	unmapped []crs.UnmappedCode // codes of the message that need a mapping
+	// unmapped are the codes of the message being replayed that no map
+	// knew, by table and code: true when one held it, false when it was
+	// stored as received.
+	unmapped map[[2]string]bool
 }
 
 func (d *dryStore) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
@@ -273,6 +285,13 @@ func (d *dryStore) Audit(crs.Actor, string, string, string) {}
 func (d *dryStore) OnEvent(crs.EventHook)     {}
 func (d *dryStore) OnCommit(func(*crs.Event)) {}
 
+func (d *dryStore) sawUnmapped(table, code string, held bool) {
+	d.mu.Lock()
+	k := [2]string{table, code}
+	d.unmapped[k] = d.unmapped[k] || held
+	d.mu.Unlock()
+}
+
 func (d *dryStore) logged(m *crs.Message) {
 	d.mu.Lock()
 	c := *m
@@ -285,6 +304,30 @@ func (d *dryStore) logged(m *crs.Message) {
 type dryTx struct {
 	crs.Tx
 	d *dryStore
+}
+
+// RecordDataQuality records the issue in the dry run and tells the
+// report of a code stored as received.
+func (t *dryTx) RecordDataQuality(d *crs.DataQualityIssue) error {
+	if err := t.Tx.RecordDataQuality(d); err != nil {
+		return err
+	}
+	if d.Table != "" && d.Code != "" {
+		t.d.sawUnmapped(d.Table, d.Code, false)
+	}
+	return nil
+}
+
+// HoldMessage records the hold in the dry run and tells the report of a
+// code that held the message.
+func (t *dryTx) HoldMessage(h *crs.MessageHold) error {
+	if err := t.Tx.HoldMessage(h); err != nil {
+		return err
+	}
+	if h.Code != "" && crs.ValidCodeMapTable(h.Table) {
+		t.d.sawUnmapped(h.Table, h.Code, true)
+	}
+	return nil
 }
 
 func (t *dryTx) InsertInboundMessage(m *crs.Message, key string) error {
@@ -326,9 +369,9 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
 	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
 	if len(r.Unmapped) > 0 {
-		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %s\n", "table", "code", "messages")
+		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %6s %9s\n", "table", "code", "held", "received")
 		for _, u := range r.Unmapped {
-			fmt.Fprintf(b, "  %-22s %-20s %d\n", u.Table, u.Code, u.Count)
+			fmt.Fprintf(b, "  %-22s %-20s %6d %9d\n", u.Table, u.Code, u.Held, u.Received)
 		}
 	} else {
 		fmt.Fprintf(b, "\nNo code needs a mapping.\n")

@@ -151,8 +151,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 				stored = prev
 				return errDuplicate
 			}
-			res, err = h.apply(e, tx, &inbound{id: msgID, msg: msg, iface: iface})
-			if err != nil {
+			if res, err = applyHeldInOrder(e, tx, h, newInbound(tx, msgID, msg, iface), ""); err != nil {
 				return err
 			}
 			code := hl7.AA
@@ -182,12 +181,16 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		code = hl7.AR
 	}
 	errs := ackErrors(err)
-	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) && rj == nil {
+	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) && !errors.As(err, new(*holdErr)) && rj == nil {
 		e.Logger.Error("apply inbound message", "interface", iface.ID, "control_id", ctrl, "err", err)
 	}
 	status := crs.MessageFailed
-	if code == hl7.AR {
+	var held *holdErr
+	switch {
+	case code == hl7.AR:
 		status = crs.MessageRejected
+	case errors.As(err, &held):
+		status = crs.MessageHeld
 	}
 	var a string
 	refusedID := crs.NewID()
@@ -205,7 +208,13 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		m := &crs.Message{ID: refusedID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: status, ACKCode: code, ACK: a,
 			Raw: string(raw), Errors: messageErrors(errs)}
 		m.NHSNumber, m.MRN = peekIdentifiers(msg, iface)
-		return tx.InsertInboundMessage(m, key)
+		if err := tx.InsertInboundMessage(m, key); err != nil {
+			return err
+		}
+		if held != nil {
+			return tx.HoldMessage(holdOf(msg, iface, refusedID, held))
+		}
+		return nil
 	})
 	switch {
 	case werr == nil:
@@ -285,6 +294,10 @@ func ackErrors(err error) []hl7.ACKError {
 	var rj *rejectErr
 	if errors.As(err, &rj) {
 		return []hl7.ACKError{rj.ACKError}
+	}
+	var he *holdErr
+	if errors.As(err, &he) {
+		return []hl7.ACKError{he.ACKError}
 	}
 	var ae *ackErr
 	if errors.As(err, &ae) {

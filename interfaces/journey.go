@@ -97,7 +97,7 @@ func locate(err error, fields map[string]int) error {
 // updated (the others), and returns the outcome for the log.
 func journeyPatient(e *Engine, tx crs.Tx, in *inbound, register bool) (outcome, error) {
 	if register {
-		return registerOrUpdate(tx, in.msg, in.iface, e)
+		return registerOrUpdate(tx, in, e)
 	}
 	return applyUpdate(e, tx, in)
 }
@@ -118,36 +118,6 @@ func (e *Engine) pv1Time(m *hl7.Message, seg string, field int, what string) (ti
 // eventTime is when the event occurred: EVN-6, else now.
 func (e *Engine) eventTime(m *hl7.Message) (time.Time, error) {
 	return e.pv1Time(m, "EVN", 6, "event occurred time")
-}
-
-// place finds the ward and bed of a PL field (ward^room^bed^facility)
-// in the trust's locations; the bed may be left empty.
-func place(tx crs.Tx, m *hl7.Message, field int) (wardID, bedID string, err error) {
-	p := fmt.Sprintf("PV1-%d", field)
-	ward, bay, bed := strings.TrimSpace(m.Get(p+".1")), strings.TrimSpace(m.Get(p+".2")), strings.TrimSpace(m.Get(p+".3"))
-	if ward == "" {
-		return "", "", fieldErr("PV1", field, hl7.CodeRequiredFieldMissing, "%s location holds no ward code (ward^room^bed)", p)
-	}
-	if wardID, err = tx.FindWardByCode(ward); err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			return "", "", fieldErr("PV1", field, hl7.CodeUnknownKey, "%s: unknown ward code %s", p, ward)
-		}
-		return "", "", err
-	}
-	if bed == "" {
-		return wardID, "", nil
-	}
-	if bedID, err = tx.FindBedByCode(wardID, bay, bed); err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			where := ward
-			if bay != "" {
-				where += " room " + bay
-			}
-			return "", "", fieldErr("PV1", field, hl7.CodeUnknownKey, "%s: unknown bed code %s on ward %s", p, bed, where)
-		}
-		return "", "", err
-	}
-	return wardID, bedID, nil
 }
 
 // visitNumber is PV1-19.1, the sender's number of the visit (spell).
@@ -231,25 +201,6 @@ var dispositions = map[string][2]string{
 	"06": {"1", "19"}, "07": {"2", "19"}, "08": {"1", "19"}, "20": {"4", "79"},
 }
 
-// code reads a coded PV1 field: a Data Dictionary code in table is taken
-// as it is, an HL7 code is mapped, and an empty field gives def.
-func code(m *hl7.Message, field int, table []nhs.Code, hl7Codes map[string]string, def, what string) (string, error) {
-	v := strings.ToUpper(strings.TrimSpace(m.Get(fmt.Sprintf("PV1-%d.1", field))))
-	if v == "" {
-		return def, nil
-	}
-	if c, ok := hl7Codes[v]; ok && len(v) == 1 {
-		return c, nil
-	}
-	if _, ok := nhs.Lookup(table, v); ok {
-		return v, nil
-	}
-	if c, ok := hl7Codes[v]; ok {
-		return c, nil
-	}
-	return "", fieldErr("PV1", field, hl7.CodeTableValueNotFound, "PV1-%d %s %q is neither an HL7 nor an NHS Data Dictionary code", field, what, v)
-}
-
 // applyAdmit applies A01: the patient is admitted to the ward and bed of
 // PV1-3 under the consultant of PV1-7, at PV1-44.
 func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
@@ -268,18 +219,19 @@ func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if pa != nil && pa.Status != crs.PreadmissionPending {
 		pa = nil // admitted or cancelled: this is an admission of its own
 	}
-	ad := &crs.Admission{PatientID: out.patientID, ConsultantCode: strings.ToUpper(strings.TrimSpace(m.Get("PV1-7.1"))),
-		TreatmentFunction: strings.TrimSpace(m.Get("PV1-10.1"))}
+	ad := &crs.Admission{PatientID: out.patientID}
 	if pa != nil {
 		ad.PreadmissionID = pa.ID
 	}
-	class := strings.ToUpper(strings.TrimSpace(m.Get("PV1-2.1")))
-	if class != "" {
-		c, ok := patientClasses[class]
-		if !ok {
-			return out, fieldErr("PV1", 2, hl7.CodeTableValueNotFound, "PV1-2 patient class %q is not an inpatient class (I, E, D, R or 1-5)", class)
-		}
-		ad.PatientClass = c
+	if ad.ConsultantCode, err = in.codes.consultant(m); err != nil {
+		return out, err
+	}
+	if ad.TreatmentFunction, err = in.codes.treatmentFunction(m); err != nil {
+		return out, err
+	}
+	class := field(m, "PV1", 2)
+	if ad.PatientClass, err = in.codes.patientClass(m); err != nil {
+		return out, err
 	}
 	methodDefault := "99"
 	switch {
@@ -288,10 +240,10 @@ func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	case pa != nil:
 		methodDefault = "" // the planned admission's
 	}
-	if ad.Method, err = code(m, 4, nhs.AdmissionMethods, admissionTypes, methodDefault, "admission type"); err != nil {
+	if ad.Method, err = in.codes.admissionMethod(m, methodDefault); err != nil {
 		return out, err
 	}
-	if ad.Source, err = code(m, 14, nhs.AdmissionSources, admitSources, "99", "admit source"); err != nil {
+	if ad.Source, err = in.codes.coded(m, "PV1", 14, crs.MapAdmissionSource, nhs.AdmissionSources, admitSources, "99", "99", "admit source"); err != nil {
 		return out, err
 	}
 	if ad.ConsultantCode == "" && (pa == nil || pa.ConsultantCode == "") {
@@ -301,11 +253,15 @@ func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		return out, err
 	}
 	if pa == nil || pa.WardID == "" || strings.TrimSpace(m.Get("PV1-3.1")) != "" {
-		if ad.WardID, ad.BedID, err = place(tx, m, 3); err != nil {
+		if ad.WardID, ad.BedID, err = in.codes.place(m, 3); err != nil {
 			return out, err
 		}
 	}
 	sp, err := tx.AdmitPatient(ad)
+	if err != nil && ad.BedID != "" && in.codes.bedTaken(err, 3) {
+		ad.BedID = ""
+		sp, err = tx.AdmitPatient(ad)
+	}
 	if err != nil {
 		return out, locate(err, pv1Fields)
 	}
@@ -333,10 +289,15 @@ func applyTransfer(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if t.At, err = e.eventTime(in.msg); err != nil {
 		return out, err
 	}
-	if t.WardID, t.BedID, err = place(tx, in.msg, 3); err != nil {
+	if t.WardID, t.BedID, err = in.codes.place(in.msg, 3); err != nil {
 		return out, err
 	}
-	if err := tx.TransferPatient(sp.ID, t); err != nil {
+	err = tx.TransferPatient(sp.ID, t)
+	if err != nil && t.BedID != "" && in.codes.bedTaken(err, 3) {
+		t.BedID = ""
+		err = tx.TransferPatient(sp.ID, t)
+	}
+	if err != nil {
 		return out, locate(err, pv1Fields)
 	}
 	return touched(tx, out, sp), nil
@@ -355,22 +316,8 @@ func applyDischarge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	}
 	m := in.msg
 	d := crs.Discharge{Method: "9", Destination: "99"}
-	disp := strings.TrimSpace(m.Get("PV1-36.1"))
-	switch md, ok := dispositions[disp]; {
-	case disp == "":
-	case ok:
-		d.Method, d.Destination = md[0], md[1]
-	default:
-		if _, ok := nhs.Lookup(nhs.DischargeMethods, disp); !ok {
-			return out, fieldErr("PV1", 36, hl7.CodeTableValueNotFound, "PV1-36 discharge disposition %q is neither an HL7 (table 0112) nor a DISCHARGE METHOD code", disp)
-		}
-		d.Method = disp
-	}
-	if v := strings.TrimSpace(m.Get("PV1-37.1")); v != "" {
-		d.Destination = v
-	}
-	if d.Method == "4" {
-		d.Destination = "79"
+	if err := in.codes.discharge(m, &d); err != nil {
+		return out, err
 	}
 	if d.At, err = e.pv1Time(m, "PV1", 45, "discharge date/time"); err != nil {
 		return out, err
@@ -487,8 +434,18 @@ func applyPreadmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	p := &crs.Preadmission{PatientID: out.patientID, WardCode: strings.TrimSpace(m.Get("PV1-3.1")),
-		ConsultantCode: strings.ToUpper(strings.TrimSpace(m.Get("PV1-7.1"))), TreatmentFunction: strings.TrimSpace(m.Get("PV1-10.1"))}
+	p := &crs.Preadmission{PatientID: out.patientID, WardCode: strings.TrimSpace(m.Get("PV1-3.1"))}
+	if to, ok, err := in.codes.mapped(crs.MapLocation, field(m, "PV1", 3)); err != nil {
+		return out, err
+	} else if ok {
+		p.WardCode, _, _ = strings.Cut(to, "^")
+	}
+	if p.ConsultantCode, err = in.codes.consultant(m); err != nil {
+		return out, err
+	}
+	if p.TreatmentFunction, err = in.codes.treatmentFunction(m); err != nil {
+		return out, err
+	}
 	p.SourceVisit, _ = preadmitKey(m)
 	if p.SourceVisit != "" {
 		p.SourceFacility = in.iface.SendingFacility
@@ -496,13 +453,11 @@ func applyPreadmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	switch class := strings.ToUpper(strings.TrimSpace(m.Get("PV1-2.1"))); class {
 	case "", "P": // preadmit: the class is known at admission
 	default:
-		c, ok := patientClasses[class]
-		if !ok {
-			return out, fieldErr("PV1", 2, hl7.CodeTableValueNotFound, "PV1-2 patient class %q is not P (preadmit) or an inpatient class (I, D, R or 1-5)", class)
+		if p.PatientClass, err = in.codes.patientClass(m); err != nil {
+			return out, err
 		}
-		p.PatientClass = c
 	}
-	if p.AdmissionMethod, err = code(m, 4, nhs.AdmissionMethods, admissionTypes, "", "admission type"); err != nil {
+	if p.AdmissionMethod, err = in.codes.admissionMethod(m, ""); err != nil {
 		return out, err
 	}
 	if v := strings.TrimSpace(m.Get("PV2-8.1")); v != "" {

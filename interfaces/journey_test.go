@@ -68,6 +68,7 @@ func TestInboundJourney(t *testing.T) {
 		n1, n2 := testNHS(40), testNHS(41)
 		pid1 := pidSeg(n1, "J0000001", "RXX", "GREEN", "CARL", "19600101")
 		pid2 := pidSeg(n2, "J0000002", "RXX", "BLACK", "DORA", "19700101")
+		pid3 := pidSeg(testNHS(42), "", "RXX", "WHITE", "EDNA", "19800101")
 		if ack, _ := f.send(t, adtMsg("A28", "J-REG2", "RXX", pid2)); ack.Code != hl7.AA {
 			t.Fatalf("register patient 2: %+v", ack)
 		}
@@ -103,6 +104,9 @@ func TestInboundJourney(t *testing.T) {
 			seg             string // of the first ERR, for AE
 			field           int
 			text            string
+			status          string // of the log for AE: error unless held
+			warn            string // the one warning of an AA
+			other           bool   // about patient 2's spell, not patient 1's
 			check           func(t *testing.T)
 		}{
 			{name: "A01 admits", msg: journeyMsg("A01", "J1", pid1, admit, ""), code: hl7.AA, check: func(t *testing.T) {
@@ -116,9 +120,11 @@ func TestInboundJourney(t *testing.T) {
 					t.Errorf("bed board WD10 B01: got spell %q, want %q", got, spellID)
 				}
 			}},
-			{name: "A01 to an occupied bed", msg: journeyMsg("A01", "J2", pid2, admit, ""), code: hl7.AE, seg: "PV1", field: 3, text: "bed B01 is occupied"},
-			{name: "A01 to an unknown ward", msg: journeyMsg("A01", "J3", pid2, strings.Replace(admit, "WD10^^B01", "WDX^^B01", 1), ""), code: hl7.AE, seg: "PV1", field: 3, text: "unknown ward code WDX"},
-			{name: "A01 to an unknown bed", msg: journeyMsg("A01", "J4", pid2, strings.Replace(admit, "WD10^^B01", "WD10^^B99", 1), ""), code: hl7.AE, seg: "PV1", field: 3, text: "unknown bed code B99"},
+			{name: "A01 to an occupied bed admits to the ward", msg: journeyMsg("A01", "J2", pid2, strings.Replace(admit, "V100", "V200", 1), ""), code: hl7.AA, warn: "bed B01 is occupied", other: true},
+			{name: "A11 cancels patient 2's admission", msg: journeyMsg("A11", "J2-A11", pid2, pv1(map[int]string{2: "I", 19: "V200"}), ""), code: hl7.AA, other: true},
+			{name: "A01 to an unknown ward is held", msg: journeyMsg("A01", "J3", pid3, strings.Replace(admit, "WD10^^B01", "WDX^^B01", 1), ""), code: hl7.AE, seg: "PV1", field: 3, text: "point of care WDX is not a ward", status: crs.MessageHeld},
+			{name: "A01 to an unknown bed admits to the ward", msg: journeyMsg("A01", "J4", pid2, strings.Replace(strings.Replace(admit, "WD10^^B01", "WD10^^B99", 1), "V100", "V201", 1), ""), code: hl7.AA, warn: "has no bed B99", other: true},
+			{name: "A11 cancels patient 2's admission again", msg: journeyMsg("A11", "J4-A11", pid2, pv1(map[int]string{2: "I", 19: "V201"}), ""), code: hl7.AA, other: true},
 			{name: "A01 without a consultant", msg: journeyMsg("A01", "J5", pid2, strings.Replace(admit, "C1234567^SMITH^JOHN^^^DR", "", 1), ""), code: hl7.AE, seg: "PV1", field: 7, text: "attending doctor"},
 			{name: "A02 for a patient not in hospital", msg: journeyMsg("A02", "J6", pid2, pv1(map[int]string{2: "I", 3: "WD10^^B02"}), ""), code: hl7.AE, seg: "PV1", field: 19, text: "not an inpatient"},
 			{name: "A02 transfers into a bay", msg: journeyMsg("A02", "J7", pid1, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 6: "WD10^^B01^RXX", 19: "V100"}), "20260302083000"), code: hl7.AA, check: func(t *testing.T) {
@@ -146,7 +152,6 @@ func TestInboundJourney(t *testing.T) {
 					t.Errorf("after A22: status %s", sp.Status)
 				}
 			}},
-			{name: "A03 with an unknown disposition", msg: journeyMsg("A03", "J12", pid1, pv1(map[int]string{2: "I", 19: "V100", 36: "XX"}), ""), code: hl7.AE, seg: "PV1", field: 36, text: "discharge disposition"},
 			{name: "A03 discharges", msg: journeyMsg("A03", "J13", pid1, pv1(map[int]string{2: "I", 3: "WD10^^B01", 19: "V100", 36: "01", 45: "20260302085000"}), ""), code: hl7.AA, check: func(t *testing.T) {
 				sp := spell(t)
 				if sp.Status != crs.SpellDischarged || sp.DischargeMethod != "1" || sp.DischargeDestination != "19" || !sp.DischargedAt.Equal(time.Date(2026, 3, 2, 8, 50, 0, 0, time.UTC)) {
@@ -191,13 +196,26 @@ func TestInboundJourney(t *testing.T) {
 					if e.Segment != tc.seg || e.Field != tc.field || !strings.Contains(e.Text, tc.text) {
 						t.Errorf("ERR: got %s-%d %q, want %s-%d containing %q", e.Segment, e.Field, e.Text, tc.seg, tc.field, tc.text)
 					}
-					if m.Status != crs.MessageFailed {
-						t.Errorf("log status %q, want %q", m.Status, crs.MessageFailed)
+					want := crs.MessageFailed
+					if tc.status != "" {
+						want = tc.status
+					}
+					if m.Status != want {
+						t.Errorf("log status %q, want %q", m.Status, want)
 					}
 					return
 				}
-				if m.Status != crs.MessageApplied || len(ack.Errors) != 0 {
-					t.Errorf("log status %q (want applied), ACK errors %+v", m.Status, ack.Errors)
+				if m.Status != crs.MessageApplied {
+					t.Errorf("log status %q, want applied", m.Status)
+				}
+				switch {
+				case tc.warn == "" && len(ack.Errors) != 0:
+					t.Errorf("ACK errors %+v, want none", ack.Errors)
+				case tc.warn != "" && (len(ack.Errors) != 1 || ack.Errors[0].Severity != hl7.SeverityWarning || !strings.Contains(ack.Errors[0].Text, tc.warn)):
+					t.Errorf("ACK errors %+v, want one warning containing %q", ack.Errors, tc.warn)
+				}
+				if tc.other {
+					return
 				}
 				// The log names the change, and through it the spell.
 				var typ, subject string

@@ -17,7 +17,7 @@ const nullValue = `""`
 // p. A field left empty keeps p's value, so a partial update changes only
 // what it carries; a field holding "" clears the value. Identifiers come
 // from ids (PID-3): the NHS number replaces p's when the message has one.
-func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Location) error {
+func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Location, codes *coder) error {
 	pid := m.Segment("PID")
 	if pid == nil {
 		return fieldErr("PID", 0, hl7.CodeSegmentSequence, "the PID segment is missing")
@@ -67,11 +67,13 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 		p.BirthDate = crs.DateOf(t)
 	}
 	if v := pid.Get("8"); v != "" {
-		g, ok := genders[strings.ToUpper(v)]
-		if !ok {
-			return fieldErr("PID", 8, hl7.CodeTableValueNotFound, "PID-8 administrative sex %q is not one of M, F, U, O, A, N", v)
+		g, ok, err := codes.sex(v)
+		if err != nil {
+			return err
 		}
-		p.Gender = g
+		if ok {
+			p.Gender = g
+		}
 	}
 	// PID-11 address: the home address (type H) if given, else the first.
 	if n := m.Count("PID-11"); n > 0 {
@@ -107,8 +109,16 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 			set(&p.Phone, p13(1))
 		}
 	}
-	if v := pid.Get("22.1"); v != "" {
-		set(&p.EthnicCategory, v)
+	if v := pid.Get("22.1"); v == nullValue {
+		p.EthnicCategory = ""
+	} else if v != "" {
+		c, ok, err := codes.ethnicCategory(v)
+		if err != nil {
+			return err
+		}
+		if ok {
+			p.EthnicCategory = c
+		}
 	}
 	if v := pid.Get("29.1"); v == nullValue {
 		p.DeathTime = nil

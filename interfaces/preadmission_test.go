@@ -90,8 +90,8 @@ func TestInboundPreadmission(t *testing.T) {
 				t.Fatalf("got ERR %+v and log status %s, want %d warnings and applied", ack.Errors, logged.Status, warnings)
 			}
 			for _, e := range ack.Errors {
-				if e.Severity != hl7.SeverityWarning || e.Segment != "PV1" || e.Field != 3 {
-					t.Errorf("warning %+v, want severity W at PV1-3", e)
+				if e.Severity != hl7.SeverityWarning || e.Segment != "PV1" {
+					t.Errorf("warning %+v, want severity W in PV1", e)
 				}
 			}
 			return ack
@@ -162,14 +162,25 @@ func TestInboundPreadmission(t *testing.T) {
 
 		t.Run("bad content is refused at its field", func(t *testing.T) {
 			expect(t, msg("A05", "P3", map[int]string{2: "P", 19: "PA300"}, "PV2||||||||2026-03-10"), hl7.AE, 0, errWant{"PV2", 8, "expected admit date/time"})
-			expect(t, msg("A05", "P4", map[int]string{2: "P", 10: "XYZ", 19: "PA300"}, ""), hl7.AE, 0, errWant{"PV1", 10, "TREATMENT FUNCTION"})
-			expect(t, msg("A05", "P5", map[int]string{2: "Q", 19: "PA300"}, ""), hl7.AE, 0, errWant{"PV1", 2, "patient class"})
-			expect(t, msg("A05", "P6", map[int]string{2: "P", 4: "ZZ", 19: "PA300"}, ""), hl7.AE, 0, errWant{"PV1", 4, "admission type"})
 			for _, p := range planned(t, db, f.trust, patientID) {
 				if p.SourceVisit == "PA300" {
 					t.Errorf("a refused A05 recorded %+v", p)
 				}
 			}
+		})
+
+		t.Run("unknown codes of non-key fields are applied with warnings", func(t *testing.T) {
+			ack := expect(t, msg("A05", "P4", map[int]string{2: "Q", 4: "ZZ", 10: "XYZ", 19: "PA300"}, ""), hl7.AA, 3, errWant{})
+			for i, want := range []string{"PV1-10", "PV1-2", "PV1-4"} {
+				if e := ack.Errors[i]; e.Severity != hl7.SeverityWarning || !strings.HasPrefix(e.Text, want) {
+					t.Errorf("warning %d: %+v, want a W on %s", i, e, want)
+				}
+			}
+			p := only(t, "PA300")
+			if p.TreatmentFunction != "" || p.PatientClass != "1" || p.AdmissionMethod != "99" {
+				t.Errorf("pre-admission with unknown codes: %+v, want them not known (class 1 by default)", p)
+			}
+			expect(t, msg("A38", "P5", map[int]string{2: "P", 19: "PA300"}, ""), hl7.AA, 0, errWant{})
 		})
 
 		t.Run("an unknown ward is kept with a warning; A38 cancels", func(t *testing.T) {
@@ -185,7 +196,7 @@ func TestInboundPreadmission(t *testing.T) {
 			if p = only(t, "PA200"); p.Status != crs.PreadmissionCancelled {
 				t.Errorf("after A38: %s, want cancelled", p.Status)
 			}
-			out := sent(t, db, f.trust, d, "A38")
+			out := sent(t, db, f.trust, d, "A38")[1:] // the first cancelled PA300
 			if len(out) != 1 || out[0].Get("MSH-9") != "ADT^A38^ADT_A38" || out[0].Get("PV1-2") != "P" || out[0].Get("PV1-19") != p.VisitNumber {
 				t.Fatalf("A38 on the feed: %d, %v", len(out), out)
 			}

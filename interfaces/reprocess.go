@@ -85,9 +85,12 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 			var res outcome
 			if err := tx.ActAs(actor, func() error {
 				var err error
-				res, err = h.apply(e, tx, &inbound{id: cur.ID, msg: msg, iface: iface})
+				res, err = applyHeldInOrder(e, tx, h, newInbound(tx, cur.ID, msg, iface), cur.ID)
 				return err
 			}); err != nil {
+				return err
+			}
+			if err := tx.ReleaseHold(cur.ID); err != nil {
 				return err
 			}
 			cur.Status, cur.ACKCode = res.status, hl7.AA
@@ -113,11 +116,17 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 	// Refused again: write the new answer over the entry in a write of
 	// its own, as a fresh message's refusal is logged.
 	code, status := hl7.AE, crs.MessageFailed
-	if errors.As(err, new(*rejectErr)) {
+	var held *holdErr
+	switch {
+	case errors.As(err, new(*rejectErr)):
 		code, status = hl7.AR, crs.MessageRejected
+	case errors.As(err, &held) && msg != nil:
+		status = crs.MessageHeld
+	default:
+		held = nil
 	}
 	errs := ackErrors(err)
-	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) {
+	if crs.ErrorCode(err) == crs.EINTERNAL && !errors.As(err, new(*ackErr)) && !errors.As(err, new(ackErrList)) && !errors.As(err, new(*holdErr)) {
 		e.Logger.Error("reprocess inbound message", "interface", iface.ID, "message", id, "err", err)
 	}
 	var out *crs.Message
@@ -136,6 +145,13 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 		}
 		cur.Status, cur.ACKCode, cur.Errors = status, code, messageErrors(errs)
 		if err := tx.UpdateReprocessedMessage(cur); err != nil {
+			return err
+		}
+		if held != nil {
+			if err := tx.HoldMessage(holdOf(msg, iface, cur.ID, held)); err != nil {
+				return err
+			}
+		} else if err := tx.ReleaseHold(cur.ID); err != nil {
 			return err
 		}
 		out = cur

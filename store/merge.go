@@ -21,7 +21,7 @@ import (
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
 	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results",
-	"patient_xrefs",
+	"patient_xrefs", "data_quality_issues",
 }
 
 // patientTablesLeftOut are the tables with a patient_id column that a
@@ -31,6 +31,7 @@ var patientTablesLeftOut = map[string]string{
 	"events":              "an event stays with the record it was written about; the merge appends its own events to both records",
 	"audit":               "an audit record says whose record was accessed at the time and is never rewritten",
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
+	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
 }
 
 type movedRow struct {

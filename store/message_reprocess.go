@@ -57,9 +57,9 @@ func updateReprocessedMessage(tx *Tx, m *crs.Message) error {
 	attempts := max(m.Attempts, 1) + 1
 	res, err := tx.Exec(`UPDATE hl7_messages SET status = $1, ack_code = $2, ack = $3, errors = $4, patient_id = $5, nhs_number = $6, mrn = $7,
 		event_id = $8, attempts = $9, updated_at = $10
-		WHERE id = $11 AND org_id = $12 AND direction = 'in' AND status IN ($13, $14, $15) AND attempts = $16`,
+		WHERE id = $11 AND org_id = $12 AND direction = 'in' AND status IN ($13, $14, $15, $17) AND attempts = $16`,
 		m.Status, m.ACKCode, m.ACK, string(errs), m.PatientID, m.NHSNumber, m.MRN, m.EventID, attempts, formatTime(tx.now),
-		m.ID, tx.actor.OrgID, crs.MessageFailed, crs.MessageRejected, crs.MessageNotApplied, m.Attempts)
+		m.ID, tx.actor.OrgID, crs.MessageFailed, crs.MessageRejected, crs.MessageNotApplied, m.Attempts, crs.MessageHeld)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "log reprocessed message: %w", err)
 	}

@@ -353,31 +353,9 @@ func (s *PatientService) FindDuplicates(ctx context.Context, a crs.Actor, p *crs
 	if err := a.Authorize(crs.ActSearchPatients); err != nil {
 		return nil, err
 	}
-	q := *p
-	q.Normalize()
-	rows, err := s.db.read.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND merged_into = '' AND id <> $2 AND (
-		(nhs_number <> '' AND nhs_number = $3) OR birth_date = $4 OR (family_key = $5 AND postcode_norm <> '' AND postcode_norm = $6)) LIMIT 2000`,
-		a.OrgID, q.ID, q.NHSNumber, formatDate(q.BirthDate), match.Key(q.FamilyName), strings.ReplaceAll(q.Address.Postcode, " ", ""))
+	out, err := findDuplicates(ctx, s.db.read, a.OrgID, p)
 	if err != nil {
 		return nil, err
-	}
-	defer rows.Close()
-	var out []crs.PatientMatch
-	for rows.Next() {
-		c, err := scanPatient(rows)
-		if err != nil {
-			return nil, err
-		}
-		if score, why := match.Duplicate(&q, c); score >= match.Likely {
-			out = append(out, crs.PatientMatch{Patient: c, Score: score, Reasons: why})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	match.Sort(crs.PatientQuery{FamilyName: q.FamilyName, GivenName: q.GivenName}, out)
-	if len(out) > 10 {
-		out = out[:10]
 	}
 	for _, m := range out {
 		s.db.Audit(a, m.Patient.ID, crs.AuditView, "shown as a possible duplicate")

@@ -1,0 +1,51 @@
+package interfaces
+
+import (
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
+)
+
+// applyHeldInOrder applies a message within its command, keeping the
+// order of a patient's messages: a message of a patient who has an
+// earlier message of the same interface still held is held behind it
+// (reprocessing applies them in arrival order). self is the message's
+// own log id when it is reprocessed ("" when new). The coder's warnings
+// and data-quality issues complete the outcome.
+func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, self string) (outcome, error) {
+	keys := holdKeys(in.msg, in.iface)
+	earlier, err := tx.EarlierHold(in.iface.ID, self, keys)
+	if err != nil {
+		return outcome{}, err
+	}
+	if earlier != "" {
+		what := earlier
+		if m, err := tx.GetMessage(earlier); err == nil {
+			what = m.ControlID + " (" + m.Type + ")"
+		}
+		return outcome{}, &holdErr{ackErr: ackErr{hl7.ACKError{Segment: "PID", Sequence: 1, Field: 3, Code: hl7.CodeUnknownKey, Severity: hl7.SeverityError,
+			Text: "held behind message " + what + " of the same patient, itself held: it is applied in order once that one is"}}, behind: earlier}
+	}
+	res, err := h.apply(e, tx, in)
+	if err != nil {
+		return res, err
+	}
+	return res, in.codes.finish(in.id, &res)
+}
+
+// holdKeys are the patient identifiers a message gives, that keep later
+// messages of the same patient behind it while it is held.
+func holdKeys(m *hl7.Message, i *crs.InboundInterface) *crs.MessageHold {
+	ids, _ := readIdentifiers(m, "PID", 3, i)
+	h := &crs.MessageHold{InterfaceID: i.ID, NHSNumber: ids.NHS, MRN: ids.MRN}
+	if ids.Local != "" {
+		h.Xref = ids.System + "|" + ids.Local
+	}
+	return h
+}
+
+// holdOf is the hold of a message logged as held for the reason given.
+func holdOf(m *hl7.Message, i *crs.InboundInterface, msgID string, why *holdErr) *crs.MessageHold {
+	h := holdKeys(m, i)
+	h.MessageID, h.Table, h.Code, h.Behind = msgID, why.table, why.code, why.behind
+	return h
+}
