@@ -252,8 +252,8 @@ type dryStore struct {
 	w     crs.Writer
 	iface *crs.InboundInterface
 
-	mu       sync.Mutex
-	seen     *crs.Message       // the last log entry written for the message being replayed
+	mu   sync.Mutex
+	seen *crs.Message // the last log entry written for the message being replayed
 	// unmapped are the codes of the message being replayed that no map
 	// knew, by table and code: true when one held it, false when it was
 	// stored as received.
