@@ -17,8 +17,8 @@ import (
 // framed with CR, LF) in which each message builds on those before it: a
 // registration, a change of name, an admission, a transfer and a
 // discharge of the one patient, among an admission to a ward the trust
-// does not have, a copy of a message already sent and a line that is no
-// message. It checks the report message by message and per type, and
+// does not have (held until it is mapped), a copy of a message already
+// sent and a line that is no message. It checks the report message by message and per type, and
 // that afterwards no table has a row more or less: no patient, spell,
 // log entry, event, audit record or queued outbound message, though the
 // trust has an outbound feed the changes would go to.
@@ -63,7 +63,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			{"day1.hl7:5", "CK2", "ADT^A31", crs.CheckApplied, ""},
 			{"day1.hl7:9", "CK3", "ADT^A01", crs.CheckApplied, ""},
 			{"day2.mllp:1", "CK4", "ADT^A02", crs.CheckApplied, ""},
-			{"day2.mllp:6", "CK5", "ADT^A01", crs.CheckRefused, "PV1-3: unknown ward code WDX (code 204)"},
+			{"day2.mllp:6", "CK5", "ADT^A01", crs.CheckHeld, "PV1-3: point of care WDX is not a ward of this trust and has no mapping in table location: map it (crs hl7 map set --table location --from WDX --to WARD) and reprocess (code 103)"},
 			{"day2.mllp:11", "CK1", "ADT^A28", crs.CheckDuplicate, ""},
 			{"day3.txt:1", "CK6", "ADT^A03", crs.CheckApplied, ""},
 			{"day3.txt:5", "", "unreadable", crs.CheckRefused, ""},
@@ -79,7 +79,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("messages (-want +got):\n%s", diff)
 		}
-		wantTotal := crs.CheckCounts{Messages: 8, Applied: 5, Refused: 2, Duplicate: 1}
+		wantTotal := crs.CheckCounts{Messages: 8, Applied: 5, Held: 1, Refused: 1, Duplicate: 1}
 		if rep.Total != wantTotal {
 			t.Errorf("total: got %+v, want %+v", rep.Total, wantTotal)
 		}
@@ -89,8 +89,11 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 				a01 = ty
 			}
 		}
-		if a01 == nil || a01.Messages != 2 || a01.Applied != 1 || a01.Refused != 1 || len(a01.RefusedReasons) != 1 || a01.RefusedReasons[0].First != "day2.mllp:6" {
+		if a01 == nil || a01.Messages != 2 || a01.Applied != 1 || a01.Held != 1 || len(a01.HeldReasons) != 1 || a01.HeldReasons[0].First != "day2.mllp:6" {
 			t.Errorf("ADT^A01 in the report: %+v", a01)
+		}
+		if diff := cmp.Diff([]crs.UnmappedCode{{Table: "location", Code: "WDX", Held: 1}}, rep.Unmapped); diff != "" {
+			t.Errorf("unmapped codes (-want +got):\n%s", diff)
 		}
 		db.Flush(ctx)
 		if diff := cmp.Diff(before, storetest.TableCounts(t, db)); diff != "" {
@@ -105,7 +108,8 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err := WriteCheckReport(&text, rep); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"Dry run of 8 messages from 3 files", "ADT^A01               2        1         0      0        1         0", "unknown ward code WDX", "(first at day2.mllp:6)"} {
+		for _, s := range []string{"Dry run of 8 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
+			"  location               WDX                       1         0"} {
 			if !strings.Contains(text.String(), s) {
 				t.Errorf("text report lacks %q:\n%s", s, text.String())
 			}
