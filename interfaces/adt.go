@@ -10,15 +10,19 @@ import (
 // inbound is a message being applied: its log id, the parsed message
 // and the interface it came from.
 type inbound struct {
-	id    string
-	msg   *hl7.Message
-	iface *crs.InboundInterface
-	codes *coder // the interface's code maps, within the command
+	id     string
+	msg    *hl7.Message
+	iface  *crs.InboundInterface
+	codes  *coder // the interface's code maps, within the command
+	engine *Engine
+	// newPatient says an analyst reprocesses a message held as a likely
+	// duplicate after a clerk decided: the patient is registered.
+	newPatient bool
 }
 
 // newInbound makes the message being applied within tx.
-func newInbound(tx crs.Tx, id string, msg *hl7.Message, iface *crs.InboundInterface) *inbound {
-	return &inbound{id: id, msg: msg, iface: iface, codes: &coder{tx: tx, iface: iface}}
+func (e *Engine) newInbound(tx crs.Tx, id string, msg *hl7.Message, iface *crs.InboundInterface) *inbound {
+	return &inbound{id: id, msg: msg, iface: iface, codes: &coder{tx: tx, iface: iface}, engine: e}
 }
 
 // handler applies one kind of message within its command.
@@ -117,11 +121,7 @@ func registerOrUpdate(tx crs.Tx, in *inbound, z *Engine) (outcome, error) {
 			return outcome{}, err
 		}
 	case crs.ErrorCode(err) == crs.ENOTFOUND:
-		p = &crs.Patient{MRN: ids.MRN}
-		if err := readPID(m, p, ids, z.Zone, in.codes); err != nil {
-			return outcome{}, err
-		}
-		if err := tx.InsertPatient(p); err != nil {
+		if p, err = registerNew(tx, in, &ids); err != nil {
 			return outcome{}, err
 		}
 	default:

@@ -137,11 +137,57 @@ func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
 	}
 	p, err := findPatient(tx, ids, false)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		switch in.iface.UnknownPatient {
+		case crs.UnknownPatientHold:
+			return nil, ids, holdFor("PID", 3, "patient", patientKey(ids), "unknown patient: %s; interface %s holds the messages of patients not yet known: register the patient and reprocess",
+				crs.ErrorMessage(err), in.iface.Name)
+		case crs.UnknownPatientRegister:
+			p, err := registerNew(tx, in, &ids)
+			return p, ids, err
+		}
 		return nil, ids, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient: %s", crs.ErrorMessage(err))
 	} else if err != nil {
 		return nil, ids, err
 	}
 	return p, ids, keepXref(tx, &ids, p.ID)
+}
+
+// patientKey is the identifier a hold for an unknown patient names.
+func patientKey(ids identifiers) string {
+	switch {
+	case ids.NHS != "":
+		return "NHS " + ids.NHS
+	case ids.MRN != "":
+		return "MRN " + ids.MRN
+	}
+	return ids.System + " " + ids.Local
+}
+
+// registerNew registers the patient a message's PID and PD1 describe,
+// as an interface set to register unknown patients does: after the
+// duplicate check, so a likely duplicate of a patient already known is
+// held for a clerk to resolve, never guessed. A message an analyst
+// reprocesses after the clerk decided (in.newPatient) skips the check.
+func registerNew(tx crs.Tx, in *inbound, ids *identifiers) (*crs.Patient, error) {
+	p := &crs.Patient{MRN: ids.MRN}
+	if err := readPID(in.msg, p, *ids, in.engine.Zone, in.codes); err != nil {
+		return nil, err
+	}
+	if in.iface.UnknownPatient == crs.UnknownPatientRegister && !in.newPatient {
+		dups, err := tx.LikelyDuplicates(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(dups) > 0 {
+			d := dups[0].Patient
+			return nil, holdFor("PID", 3, "duplicate", patientKey(*ids), "the patient is not known by PID-3 but is likely the same person as hospital number %s (%s): held for a clerk to resolve; reprocess the message to register a new patient once they have decided",
+				d.MRN, strings.Join(dups[0].Reasons, ", "))
+		}
+	}
+	if err := tx.InsertPatient(p); err != nil {
+		return nil, err
+	}
+	return p, keepXref(tx, ids, p.ID)
 }
 
 // keepXref keeps the sender's own number for the patient as a

@@ -151,7 +151,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 				stored = prev
 				return errDuplicate
 			}
-			if res, err = applyHeldInOrder(e, tx, h, newInbound(tx, msgID, msg, iface), ""); err != nil {
+			if res, err = applyHeldInOrder(e, tx, h, e.newInbound(tx, msgID, msg, iface), ""); err != nil {
 				return err
 			}
 			code := hl7.AA

@@ -37,7 +37,17 @@ func (r *refusal) Unwrap() error { return r.err }
 // The actor needs the manage-interfaces activity. A message of another
 // trust is ENOTFOUND; one applied already is ECONFLICT, as a message is
 // never applied twice. It returns the log entry as it now stands.
+//
+// A message held as a likely duplicate of a known patient is applied
+// registering a new patient: reprocessing it one by one is the analyst
+// saying the clerk has decided (ReprocessHeld holds it again).
 func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (*crs.Message, error) {
+	return e.reprocess(ctx, a, id, true)
+}
+
+// reprocess is ReprocessMessage; decided says whether a message held as
+// a likely duplicate registers a new patient.
+func (e *Engine) reprocess(ctx context.Context, a crs.Actor, id string, decided bool) (*crs.Message, error) {
 	if err := e.authorize(a); err != nil {
 		return nil, err
 	}
@@ -57,6 +67,14 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 	actor := iface.Actor()
 	actor.Purpose = "interface: message reprocessed by " + a.Username
 	from := m.Status
+	newPatient := false
+	if decided && m.Status == crs.MessageHeld {
+		dups, err := e.DB.HeldMessageIDs(ctx, a.OrgID, iface.ID, time.Time{}, "duplicate", "")
+		if err != nil {
+			return nil, err
+		}
+		newPatient = slices.Contains(dups, id)
+	}
 
 	// What a fresh message meets before the write path, in the same order.
 	var h handler
@@ -85,7 +103,9 @@ func (e *Engine) ReprocessMessage(ctx context.Context, a crs.Actor, id string) (
 			var res outcome
 			if err := tx.ActAs(actor, func() error {
 				var err error
-				res, err = applyHeldInOrder(e, tx, h, newInbound(tx, cur.ID, msg, iface), cur.ID)
+				in := e.newInbound(tx, cur.ID, msg, iface)
+				in.newPatient = newPatient
+				res, err = applyHeldInOrder(e, tx, h, in, cur.ID)
 				return err
 			}); err != nil {
 				return err

@@ -21,14 +21,18 @@ import (
 // listener and check every acknowledgement, print a message as a tree,
 // or configure an inbound interface.
 func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `hl7 <send|parse|check|interface|destination> ...
+	const synopsis = `hl7 <send|parse|check|interface|map|reprocess|destination> ...
 
   crs hl7 send FILE... --to HOST:PORT   send each message of each file over MLLP and check its ACK
   crs hl7 parse FILE                    print each message of the file with field names
   crs hl7 check --db DSN --ods CODE --interface NAME FILE... [--json]
                                         dry run: what the interface would make of the files
-  crs hl7 interface add --db DSN --ods CODE --app MSH-3 --facility MSH-4
-                                        configure an inbound interface (with its trust and user)
+  crs hl7 interface add|list --db DSN --ods CODE ...
+                                        configure inbound interfaces (with their conventions)
+  crs hl7 map set|import|list --db DSN --ods CODE --interface NAME ...
+                                        the interface's code maps and its unmapped codes
+  crs hl7 reprocess --db DSN --ods CODE --interface NAME [--since TIME]
+                                        apply the interface's held messages in arrival order
   crs hl7 destination add --db DSN --ods CODE --name NAME --to HOST:PORT --app MSH-5 [--facility MSH-6]
                                         configure an outbound feed of the trust's changes
   crs hl7 destination list --db DSN --ods CODE
@@ -49,6 +53,10 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"add":  func(a []string) error { return hl7InterfaceAdd(ctx, a, stdout) },
 			"list": func(a []string) error { return hl7InterfaceList(ctx, a, stdout) },
 		})
+	case "map":
+		return runHL7Map(ctx, args[1:], stdout, stderr)
+	case "reprocess":
+		return hl7Reprocess(ctx, args[1:], stdout)
 	case "destination":
 		return subcommand("hl7 destination", `hl7 destination <add|list> --db DSN --ods CODE ...
 
