@@ -41,26 +41,6 @@ func (e *Engine) CheckTraffic(ctx context.Context, a crs.Actor, interfaceID stri
 
 var _ crs.TrafficChecker = (*Engine)(nil)
 
-// FindInterface returns the trust's inbound interface that ref names:
-// its name, or its sender as MSH-3@MSH-4.
-func (e *Engine) FindInterface(ctx context.Context, orgID, ref string) (*crs.Interface, error) {
-	is, err := e.DB.FindInterfaces(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, i := range is {
-		if i.Name == ref || i.SendingApplication+"@"+i.SendingFacility == ref {
-			return i, nil
-		}
-		names = append(names, fmt.Sprintf("%q (%s@%s)", i.Name, i.SendingApplication, i.SendingFacility))
-	}
-	if len(names) == 0 {
-		return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has none yet", ref)
-	}
-	return nil, crs.Errorf(crs.ENOTFOUND, "no inbound interface %q: the trust has %s", ref, strings.Join(names, ", "))
-}
-
 // Check replays the messages of the files through the interface in a dry
 // run and reports what each would have become. Every message is taken as
 // sent on the interface, whatever its MSH-3 and MSH-4; a message that

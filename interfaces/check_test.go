@@ -39,11 +39,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			"MSH|^~\\&|PAS|RXX|OPENCRS|RXX|20260302090000||ADT^A08|CK7|P|2.4\nP@D|1\n"
 		db.Flush(ctx)
 		before := storetest.TableCounts(t, db)
-		i, err := f.e.FindInterface(ctx, f.trust.Org.ID, "PAS@RXX")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := f.e.Check(ctx, i, []crs.TrafficFile{{Name: "day1.hl7", Data: []byte(file1)}, {Name: "day2.mllp", Data: []byte(file2)}, {Name: "day3.txt", Data: []byte(file3)}}, crs.CheckOptions{})
+		rep, err := f.e.Check(ctx, f.iface, []crs.TrafficFile{{Name: "day1.hl7", Data: []byte(file1)}, {Name: "day2.mllp", Data: []byte(file2)}, {Name: "day3.txt", Data: []byte(file3)}}, crs.CheckOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,22 +122,4 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			t.Errorf("report through JSON (-before +after):\n%s", diff)
 		}
 	})
-}
-
-// TestFindInterface checks that an interface is named by its name or by
-// its sender, and that a wrong name lists the trust's interfaces.
-func TestFindInterface(t *testing.T) {
-	db := storetest.OpenSQLite(t, nil)
-	f := newFixture(t, db, "RXX")
-	ctx := context.Background()
-	for _, ref := range []string{"PAS at RXX", "PAS@RXX"} {
-		i, err := f.e.FindInterface(ctx, f.trust.Org.ID, ref)
-		if err != nil || i.ID != f.iface.ID {
-			t.Errorf("FindInterface(%q) = %v, %v; want %s", ref, i, err, f.iface.ID)
-		}
-	}
-	_, err := f.e.FindInterface(ctx, f.trust.Org.ID, "LIMS@RXX")
-	if crs.ErrorCode(err) != crs.ENOTFOUND || !strings.Contains(err.Error(), `"PAS at RXX" (PAS@RXX)`) {
-		t.Errorf("unknown interface: err = %v", err)
-	}
 }

@@ -46,9 +46,7 @@ for collections of example messages that share control ids.
 // interface in a dry run and reports what would become of each message.
 func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("hl7 check", hl7CheckSynopsis, stdout)
-	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
-	ods := fs.String("ods", "", "ODS code of the trust (required)")
-	ref := fs.String("interface", "", "the inbound interface: its name or MSH-3@MSH-4 (required)")
+	dsn, ods, ref := interfaceFlags(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	at := fs.String("at", "", "apply the messages as at this time (RFC 3339, e.g. 2026-03-02T09:00:00Z), as when they were sent; now by default")
 	fresh := fs.Bool("fresh-ids", false, "take every message as new, even one whose MSH-10 came before (for collections of examples)")
@@ -80,20 +78,15 @@ func hl7Check(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		traffic = append(traffic, crs.TrafficFile{Name: f, Data: data})
 	}
-	db, org, err := openTrust(ctx, *dsn, *ods)
+	c, err := openInterface(ctx, "hl7 check", *dsn, *ods, *ref)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer c.db.Close()
 	if clock != nil {
-		db.Clock = clock
+		c.db.Clock = clock
 	}
-	e := interfaces.New(db, nil)
-	i, err := e.FindInterface(ctx, org.ID, *ref)
-	if err != nil {
-		return fmt.Errorf("--interface: %w", err)
-	}
-	rep, err := e.Check(ctx, i, traffic, crs.CheckOptions{FreshControlIDs: *fresh})
+	rep, err := c.e.Check(ctx, c.iface, traffic, crs.CheckOptions{FreshControlIDs: *fresh})
 	if err != nil {
 		return err
 	}

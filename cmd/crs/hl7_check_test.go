@@ -120,7 +120,7 @@ func TestHL7CheckErrors(t *testing.T) {
 		want string
 	}{
 		{"missing file", []string{"--interface", "PAS@RXX", filepath.Join(dir, "nope.hl7")}, 1, "nope.hl7: cannot be read"},
-		{"unknown interface", []string{"--interface", "LIMS", empty}, 1, `--interface: no inbound interface "LIMS": the trust has "PAS at RXX" (PAS@RXX)`},
+		{"unknown interface", []string{"--interface", "LIMS", empty}, 1, `--interface: no inbound interface "LIMS"; the trust has PAS at RXX (PAS@RXX)`},
 		{"bad time", []string{"--interface", "PAS@RXX", "--at", "yesterday", empty}, 2, `--at "yesterday" is not a time`},
 		{"no file", []string{"--interface", "PAS@RXX"}, 2, "name at least one FILE"},
 		{"no interface", []string{empty}, 2, "--interface"},

@@ -192,28 +192,12 @@ func dryACK(outcome string) string {
 	return "AE or AR"
 }
 
-// setMaps adds the interface's mappings, as the analyst's tools do.
+// setMaps adds the interface's mappings with crs hl7 map set, as the
+// trust's go-live scripts do.
 func setMaps(t *testing.T, dsn, ref string, maps []crs.CodeMap) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	org, err := db.FindOrganisationIDByODS(ctx, "RXX")
-	if err != nil {
-		t.Fatal(err)
-	}
-	i, err := interfaces.New(db, nil).FindInterface(ctx, org, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, m := range maps {
-		m.InterfaceID = i.ID
-		if err := db.Write(ctx, crs.SystemActor(org), crs.ActManageInterfaces, func(tx crs.Tx) error { return tx.SetCodeMap(&m) }); err != nil {
-			t.Fatalf("map %s %s to %s: %v", m.Table, m.From, m.To, err)
-		}
+		mustCLI(t, "hl7", "map", "set", "--db", dsn, "--ods", "RXX", "--interface", ref, "--table", m.Table, "--from", m.From, "--to", m.To)
 	}
 }
 
