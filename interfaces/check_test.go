@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -122,4 +123,39 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			t.Errorf("report through JSON (-before +after):\n%s", diff)
 		}
 	})
+}
+
+// BenchmarkCheck measures a dry run of a file of traffic on SQLite: b.N
+// messages, a registration and a change of name for each of b.N/2
+// patients, replayed in one rolled-back transaction. It reports the
+// messages checked per second.
+func BenchmarkCheck(b *testing.B) {
+	db := storetest.OpenSQLite(b, nil)
+	e := New(db, nil)
+	defer e.Close()
+	tr := storetest.NewTrust(b, db, "RBN")
+	i := &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: "RBN", UserID: tr.Users[crs.RoleInterface].ID}
+	if err := e.AddInterface(context.Background(), tr.System, i); err != nil {
+		b.Fatal(err)
+	}
+	var file strings.Builder
+	for k := 0; k < b.N; k++ {
+		family := "SMITH"
+		if k%2 == 1 {
+			family = "SMITH-JONES"
+		}
+		file.WriteString(adtMsg(map[bool]string{false: "A28", true: "A31"}[k%2 == 1], fmt.Sprint("BC", k), "RBN",
+			pidSeg(testNHS(k/2), "", "", family, "ANNE", "19800101")))
+	}
+	data := []byte(file.String())
+	b.ResetTimer()
+	rep, err := e.Check(context.Background(), i, []crs.TrafficFile{{Name: "bench.hl7", Data: data}}, crs.CheckOptions{})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rep.Total.Applied != b.N {
+		b.Fatalf("%d of %d applied: %+v", rep.Total.Applied, b.N, rep.Types)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
