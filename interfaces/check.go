@@ -74,7 +74,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				ds.seen, ds.unmapped = nil, map[[2]string]bool{}
+				ds.seen, ds.behind, ds.unmapped = nil, false, map[[2]string]bool{}
 				raw := part.Data
 				if opt.FreshControlIDs {
 					raw = freshControlID(raw, len(rep.Messages)+1)
@@ -82,6 +82,10 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 				ack := de.Handle(ctx, raw)
 				m := &crs.CheckMessage{File: f.Name, N: n + 1, Line: part.Line}
 				classify(m, part.Data, ack, ds.seen)
+				if ds.behind && m.Outcome == crs.CheckHeld {
+					// One reason for them all, not one per message waited on.
+					m.Reasons = []string{heldBehind}
+				}
 				rep.Messages = append(rep.Messages, m)
 				rep.Total.Add(m.Outcome)
 				t := types[m.Type]
@@ -149,6 +153,10 @@ func freshControlID(raw []byte, n int) []byte {
 	}
 	return msg.Bytes()
 }
+
+// heldBehind is the reason of a message held behind an earlier held
+// message of the same patient: it is applied, in order, once that one is.
+const heldBehind = "held behind an earlier held message of the same patient: applied in order once that one is"
 
 // classify reads what became of one message from the acknowledgement it
 // got and the log entry the dry run wrote for it (nil when it wrote none:
@@ -234,6 +242,9 @@ type dryStore struct {
 
 	mu   sync.Mutex
 	seen *crs.Message // the last log entry written for the message being replayed
+	// behind says the message is held behind an earlier held message of
+	// the same patient.
+	behind bool
 	// unmapped are the codes of the message being replayed that no map
 	// knew, by table and code: true when one held it, false when it was
 	// stored as received.
@@ -306,6 +317,11 @@ func (t *dryTx) HoldMessage(h *crs.MessageHold) error {
 	}
 	if h.Code != "" && crs.ValidCodeMapTable(h.Table) {
 		t.d.sawUnmapped(h.Table, h.Code, true)
+	}
+	if h.Behind != "" {
+		t.d.mu.Lock()
+		t.d.behind = true
+		t.d.mu.Unlock()
 	}
 	return nil
 }

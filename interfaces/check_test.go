@@ -18,8 +18,9 @@ import (
 // framed with CR, LF) in which each message builds on those before it: a
 // registration, a change of name, an admission, a transfer and a
 // discharge of the one patient, among an admission to a ward the trust
-// does not have (held until it is mapped), a copy of a message already
-// sent and a line that is no message. It checks the report message by message and per type, and
+// does not have (held until it is mapped) and a change of that patient's
+// name (held behind it), a copy of a message already sent and a line
+// that is no message. It checks the report message by message and per type, and
 // that afterwards no table has a row more or less: no patient, spell,
 // log entry, event, audit record or queued outbound message, though the
 // trust has an outbound feed the changes would go to.
@@ -35,6 +36,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		file1 := crlf(adtMsg("A28", "CK1", "RXX", pid)) + crlf(adtMsg("A31", "CK2", "RXX", renamed)) + crlf(journeyMsg("A01", "CK3", renamed, admit, ""))
 		file2 := "\x0b" + journeyMsg("A02", "CK4", renamed, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 19: "V900"}), "") + "\x1c\r" +
 			"\x0b" + journeyMsg("A01", "CK5", pidSeg(testNHS(72), "", "", "OTHER", "BO", "19700101"), strings.Replace(admit, "WD10^^B01", "WDX^^B01", 1), "") + "\x1c\r" +
+			"\x0b" + adtMsg("A31", "CK8", "RXX", pidSeg(testNHS(72), "", "", "OTHER-GREY", "BO", "19700101")) + "\x1c\r" +
 			"\x0b" + adtMsg("A28", "CK1", "RXX", pid) + "\x1c\r"
 		file3 := strings.ReplaceAll(journeyMsg("A03", "CK6", renamed, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 19: "V900", 45: "20260302090000"}), ""), "\r", "\n") +
 			"MSH|^~\\&|PAS|RXX|OPENCRS|RXX|20260302090000||ADT^A08|CK7|P|2.4\nP@D|1\n"
@@ -61,22 +63,23 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			{"day1.hl7:9", "CK3", "ADT^A01", crs.CheckApplied, ""},
 			{"day2.mllp:1", "CK4", "ADT^A02", crs.CheckApplied, ""},
 			{"day2.mllp:6", "CK5", "ADT^A01", crs.CheckHeld, "PV1-3: point of care WDX is not a ward of this trust and has no mapping in table location: map it (crs hl7 map set --table location --from WDX --to WARD) and reprocess (code 103)"},
-			{"day2.mllp:11", "CK1", "ADT^A28", crs.CheckDuplicate, ""},
+			{"day2.mllp:11", "CK8", "ADT^A31", crs.CheckHeld, heldBehind},
+			{"day2.mllp:16", "CK1", "ADT^A28", crs.CheckDuplicate, ""},
 			{"day3.txt:1", "CK6", "ADT^A03", crs.CheckApplied, ""},
 			{"day3.txt:5", "", "unreadable", crs.CheckRefused, ""},
 		}
 		if len(got) == len(want) {
 			// The reason a message cannot be read is the parser's; its
 			// place is checked, not its words.
-			if !strings.Contains(got[7].Reason, "P@D") {
-				t.Errorf("unreadable message's reason %q does not name the bad segment", got[7].Reason)
+			if !strings.Contains(got[8].Reason, "P@D") {
+				t.Errorf("unreadable message's reason %q does not name the bad segment", got[8].Reason)
 			}
-			got[7].Reason = ""
+			got[8].Reason = ""
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("messages (-want +got):\n%s", diff)
 		}
-		wantTotal := crs.CheckCounts{Messages: 8, Applied: 5, Held: 1, Refused: 1, Duplicate: 1}
+		wantTotal := crs.CheckCounts{Messages: 9, Applied: 5, Held: 2, Refused: 1, Duplicate: 1}
 		if rep.Total != wantTotal {
 			t.Errorf("total: got %+v, want %+v", rep.Total, wantTotal)
 		}
@@ -105,7 +108,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err := WriteCheckReport(&text, rep); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"Dry run of 8 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
+		for _, s := range []string{"Dry run of 9 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
 			"  location               WDX                       1         0"} {
 			if !strings.Contains(text.String(), s) {
 				t.Errorf("text report lacks %q:\n%s", s, text.String())
