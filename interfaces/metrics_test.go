@@ -34,7 +34,7 @@ func TestMetricsInbound(t *testing.T) {
 		{"register", adtMsg("A28", "M1", "RXX", pidSeg(n0, "R100", "RXX", "SMITH", "ANNE", "19800101")), hl7.AA},
 		{"register another", adtMsg("A28", "M2", "RXX", pidSeg(n1, "R101", "RXX", "JONES", "MARY", "19700101")), hl7.AA},
 		{"update", adtMsg("A31", "M3", "RXX", pidSeg(n0, "R100", "RXX", "SMYTHE", "ANNE", "19800101")), hl7.AA},
-		{"bad NHS number", adtMsg("A28", "M4", "RXX", pidSeg("9990000019", "R102", "RXX", "BROWN", "JO", "19900101")), hl7.AE},
+		{"bad NHS number", adtMsg("A28", "M4", "RXX", pidSeg("9990000019", "", "RXX", "BROWN", "JO", "19900101")), hl7.AE},
 		{"unknown sender", strings.Replace(adtMsg("A28", "M5", "RXX", pidSeg(testNHS(2), "R103", "RXX", "GREEN", "AL", "19900101")), "|PAS|RXX|", "|LAB|ZZZ|", 1), hl7.AR},
 		{"unknown type with a quote", msh("PAS", "RXX", "RXX", `ZZ"Q^Z01`, "M6") + "\r", hl7.AR},
 		{"unreadable", "this is not HL7\r", hl7.AR},

@@ -97,6 +97,9 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 		if err == nil {
 			err = carryXref(tx, msg, d, data.Patient.ID)
 		}
+		if err == nil {
+			err = reverseMap(tx, msg, d)
+		}
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "render %s for %s: %w", trig, d.Name, err)
 		}

@@ -37,10 +37,17 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 	if st := pid.Get("32.1"); st != "" && st != nullValue {
 		code := strings.TrimPrefix(strings.ToUpper(st), "NSTS")
 		s := nhs.NumberStatus(code)
-		if !s.Valid() {
+		switch {
+		case !s.Valid():
 			return fieldErr("PID", 32, hl7.CodeTableValueNotFound, "PID-32 NHS number status %q is not one of NSTS01 to NSTS08", st)
+		case p.NHSNumber == "" && s.NumberPresent():
+			// A status of a number the message does not give (or that failed
+			// its check): the record keeps no NHS number, so no status of one.
+			codes.warnings = append(codes.warnings, hl7.ACKError{Segment: "PID", Sequence: 1, Field: 32, Code: hl7.CodeDataType, Severity: hl7.SeverityWarning,
+				Text: fmt.Sprintf("PID-32 NHS number status %s is of an NHS number the message does not give: not recorded", st)})
+		default:
+			p.NHSNumberStatus = s
 		}
-		p.NHSNumberStatus = s
 	} else if ids.NHS != "" && p.NHSNumberStatus == "" {
 		p.NHSNumberStatus = nhs.NumberNotTraced
 	}

@@ -90,3 +90,47 @@ func TestCrossReferences(t *testing.T) {
 		}
 	})
 }
+
+// TestReverseMaps checks an outbound feed that wants its own codes: the
+// code maps of its system's inbound interface are read in reverse, so an
+// admission to WD20 BAY1 B01 under C1234567 goes out as the system's
+// POC1^R1^B1 under DRX.
+func TestReverseMaps(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := newFixture(t, db, "RXX")
+		wards(t, db, f.trust)
+		analyst := f.trust.Actor(crs.RoleInterfaceAnalyst)
+		epr := f.addConfigured(t, &crs.Interface{SendingApplication: "EPR", SendingFacility: "SITE1"})
+		for _, m := range []crs.CodeMap{{Table: crs.MapLocation, From: "POC1^R1^B1", To: "WD20^BAY1^B01"}, {Table: crs.MapLocation, From: "POC9", To: "WD10"},
+			{Table: crs.MapConsultant, From: "DRX", To: "C1234567"}, {Table: crs.MapTreatmentFunction, From: "GM", To: "300"}} {
+			m.InterfaceID = epr.ID
+			if err := f.e.SetCodeMap(ctx, analyst, &m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := &crs.Destination{Name: "EPR-BACK", Addr: "127.0.0.1:9", MapInterfaceID: epr.ID, Triggers: []string{"A01", "A02"}}
+		if err := f.e.AddDestination(ctx, f.trust.System, d); err != nil {
+			t.Fatal(err)
+		}
+		pid := pidSeg(testNHS(65), "", "RXX", "BACK", "BEN", "19700101")
+		if ack, _ := f.send(t, journeyMsg("A01", "R1", pid, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01", 7: "C1234567", 10: "300", 44: "20260302080000"}), "")); ack.Code != hl7.AA {
+			t.Fatal(ack)
+		}
+		if ack, _ := f.send(t, journeyMsg("A02", "R2", pid, pv1(map[int]string{2: "I", 3: "WD10"}), "20260302090000")); ack.Code != hl7.AA {
+			t.Fatal(ack)
+		}
+		ms, err := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: d.ID, Limit: 10})
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("outbound to EPR-BACK: %d, %v", len(ms), err)
+		}
+		a02, _ := hl7.Parse([]byte(ms[0].Raw))
+		a01, _ := hl7.Parse([]byte(ms[1].Raw))
+		if a01.Get("PV1-3.1") != "POC1" || a01.Get("PV1-3.2") != "R1" || a01.Get("PV1-3.3") != "B1" || a01.Get("PV1-7.1") != "DRX" || a01.Get("PV1-10") != "GM" {
+			t.Errorf("A01 to EPR-BACK, want POC1^R1^B1 under DRX in GM:\n%s", hl7.Pretty(a01))
+		}
+		if a02.Get("PV1-3.1") != "POC9" {
+			t.Errorf("A02 to EPR-BACK: ward %q, want POC9", a02.Get("PV1-3.1"))
+		}
+	})
+}
