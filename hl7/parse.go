@@ -242,10 +242,11 @@ func isBlank(s string) bool {
 // Split cuts a file or stream holding several messages into one slice per
 // message, each starting at a line that begins with MSH. It drops what is
 // not part of any message: a byte-order mark, blank lines, comment lines
-// (starting with //, /*, * or #), batch envelope segments (FHS, BHS, BTS,
-// FTS) and MLLP framing (a start block byte before a message, an end
-// block byte after it). Line ends are kept as they were, so each slice
-// can be given to Parse. Lines before the first MSH that are not dropped
+// (starting with //, /*, * or #), lines of control characters alone (an
+// end-of-file mark), batch envelope segments (FHS, BHS, BTS, FTS) and
+// MLLP framing (a start block byte before a message, an end block byte
+// after it). Line ends are kept as they were, so each slice can be given
+// to Parse. Lines before the first MSH that are not dropped
 // start the first slice, so that Parse reports them.
 func Split(data []byte) [][]byte {
 	parts := SplitParts(data)
@@ -296,8 +297,8 @@ func SplitParts(data []byte) []Part {
 		}
 		t := bytes.TrimLeft(ln, " \t")
 		switch {
-		case len(t) == 0, isComment(t), isBatchSegment(t):
-			continue
+		case len(bytes.TrimFunc(t, isControl)) == 0, isComment(t), isBatchSegment(t):
+			continue // blank, or control characters alone, such as an end-of-file mark
 		case bytes.HasPrefix(t, []byte("MSH")):
 			flush()
 			start = line
@@ -315,6 +316,9 @@ func SplitParts(data []byte) []Part {
 	flush()
 	return out
 }
+
+// isControl reports whether r is white space or a control character.
+func isControl(r rune) bool { return r <= ' ' || r == 0x7f }
 
 // The bytes that frame a message in MLLP, which files captured off the
 // wire keep.

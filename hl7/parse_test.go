@@ -329,6 +329,7 @@ func TestSplitParts(t *testing.T) {
 		{"CRLF", "MSH|^~\\&|A\r\nPID|1\r\n\r\nMSH|^~\\&|B\r\n", []part{{"MSH|^~\\&|A\r\nPID|1\r\n", 1}, {"MSH|^~\\&|B\r\n", 4}}},
 		{"MLLP framed", "\x0bMSH|^~\\&|A\rPID|1\r\x1c\r\x0bMSH|^~\\&|B\rPV1|1\r\x1c\r", []part{{"MSH|^~\\&|A\rPID|1\r", 1}, {"MSH|^~\\&|B\rPV1|1\r", 4}}},
 		{"MLLP frames back to back", "\x0bMSH|^~\\&|A\rPID|1\x1c\x0bMSH|^~\\&|B\x1c\r", []part{{"MSH|^~\\&|A\rPID|1\r", 1}, {"MSH|^~\\&|B\r", 3}}},
+		{"end-of-file mark", "MSH|^~\\&|A\r\nPID|1\r\n\x1a", []part{{"MSH|^~\\&|A\r\nPID|1\r\n", 1}}},
 		{"junk before the first MSH", "EVN|A01\nMSH|^~\\&|A\n", []part{{"EVN|A01\n", 1}, {"MSH|^~\\&|A\n", 2}}},
 	}
 	for _, tc := range tests {

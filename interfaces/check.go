@@ -361,6 +361,9 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 		}
 		fmt.Fprintf(b, "\n%s:\n%s\n", title, strings.Join(lines, "\n"))
 	}
+	if r.Total.Duplicate > 0 {
+		fmt.Fprintf(b, "\n%d messages were not applied because a message with the same MSH-10 came before (a retry): if the file's control ids are not unique, check it with --fresh-ids.\n", r.Total.Duplicate)
+	}
 	section("Held, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.HeldReasons })
 	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
 	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
