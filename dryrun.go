@@ -22,6 +22,7 @@ type DryRunner interface {
 	// record, event, audit record, message log entry or queued outbound
 	// message. Event hooks run inside the transaction as for any change;
 	// the listeners told of commits (OnCommit) are never told. Other
-	// writers may wait while a dry run holds the database's writer.
+	// writers may wait while a dry run lasts: all of them on SQLite, with
+	// its one writer; on PostgreSQL those that need a row it changed.
 	DryRun(ctx context.Context, fn func(w Writer) error) error
 }

@@ -13,7 +13,10 @@ import (
 // as long as it lasts and rolls it back at the end. On SQLite that is the
 // database's one writer: the committer waits for it, so commands arriving
 // meanwhile are applied once the dry run ends. On PostgreSQL it is one
-// connection of the pool, and other commands go on beside it.
+// connection of the pool, and other commands go on beside it, but for
+// those that need a row the dry run changed and still holds locked (the
+// trust's next hospital or visit number, a patient it updated), which
+// wait for it to end.
 //
 // Its commands run as the committer runs them (the access check, a
 // savepoint each so a failure undoes that command alone, a panic
