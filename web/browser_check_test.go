@@ -13,7 +13,7 @@ import (
 )
 
 // TestBrowserInterfaceCheck has an interface analyst, in headless
-// Chromium, go from the message log to an interface's check page, choose
+// Chromium, go from the interfaces page to an interface's check page, choose
 // a file of traffic and read the report, and checks that the patient the
 // file registers was not kept.
 func TestBrowserInterfaceCheck(t *testing.T) {
@@ -26,8 +26,8 @@ func TestBrowserInterfaceCheck(t *testing.T) {
 	}
 	base := e.srv.URL
 	loginAs(t, ctx, base, e.a.Users[crs.RoleInterfaceAnalyst])
-	run(t, ctx, "open the interface's check page from the message log",
-		chromedp.Navigate(base+"/messages"),
+	run(t, ctx, "open the interface's check page from the interfaces page",
+		chromedp.Navigate(base+"/interfaces"),
 		chromedp.Click(chromedp.CSS(`a[href="/interfaces/`+i.ID+`/check"]`)),
 		chromedp.WaitVisible(chromedp.ID("file")),
 		waitText("h1", "Check traffic through PAS"),

@@ -77,7 +77,7 @@ func (s *Server) loadInterfaceCheck(r *http.Request, m MessageService, p *interf
 	if p.Interface == nil {
 		return crs.Errorf(crs.ENOTFOUND, "There is no inbound interface %s in your trust.", id)
 	}
-	p.Title, p.Nav = "Check traffic: "+p.Interface.Name, "messages"
+	p.Title, p.Nav = "Check traffic: "+p.Interface.Name, "interfaces"
 	return nil
 }
 

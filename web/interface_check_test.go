@@ -26,9 +26,9 @@ func checkEnv(t *testing.T, db *store.DB, clock *crs.FixedClock) (*env, *crs.Int
 	return e, i
 }
 
-// upload posts a multipart form with the files (name to content) and the
+// uploadFiles posts a multipart form with the files (name to content) and the
 // fields, adding the CSRF token the client last saw.
-func (c *client) upload(path string, fields map[string]string, files map[string]string) resp {
+func (c *client) uploadFiles(path string, fields map[string]string, files map[string]string) resp {
 	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -76,15 +76,15 @@ func TestInterfaceCheckPage(t *testing.T) {
 		ctx := context.Background()
 		path := "/interfaces/" + i.ID + "/check"
 		analyst := e.login(e.a, crs.RoleInterfaceAnalyst)
-		r := analyst.get("/messages")
-		wantBody(t, "message log", r, `<a href="`+path+`">PAS</a>`)
+		r := analyst.get("/interfaces")
+		wantBody(t, "interfaces page", r, `<a href="`+path+`">Check traffic`)
 		r = analyst.get(path)
 		wantStatus(t, "check page", r, http.StatusOK)
 		wantBody(t, "check page", r, `enctype="multipart/form-data"`, `type="file" id="file" name="file"`, "nothing is written and nothing is sent")
 
 		db.Flush(ctx)
 		before := storetest.TableCounts(t, db)
-		r = analyst.upload(path, nil, map[string]string{"monday.hl7": checkTraffic})
+		r = analyst.uploadFiles(path, nil, map[string]string{"monday.hl7": checkTraffic})
 		wantStatus(t, "upload", r, http.StatusOK)
 		wantBody(t, "report", r,
 			`id="report-summary">2 applied, 0 applied with warnings, 0 held, 1 refused, 0 duplicates.`,
@@ -98,23 +98,23 @@ func TestInterfaceCheckPage(t *testing.T) {
 		}
 
 		// No file: the form again with the problem beside the field.
-		r = analyst.upload(path, map[string]string{"fresh": "1"}, nil)
+		r = analyst.uploadFiles(path, map[string]string{"fresh": "1"}, nil)
 		wantStatus(t, "no file", r, http.StatusUnprocessableEntity)
 		wantBody(t, "no file", r, `id="file-error"`, "Choose a file of HL7 messages to check", `id="fresh" name="fresh" value="1" checked`)
-		r = analyst.upload(path, nil, map[string]string{"empty.hl7": "\n# nothing yet\n"})
+		r = analyst.uploadFiles(path, nil, map[string]string{"empty.hl7": "\n# nothing yet\n"})
 		wantStatus(t, "no message", r, http.StatusUnprocessableEntity)
 		wantBody(t, "no message", r, "There are no HL7 messages in the file")
 		// A file that is not HL7: refused, saying where and why.
-		r = analyst.upload(path, nil, map[string]string{"notes.txt": "just notes\n"})
+		r = analyst.uploadFiles(path, nil, map[string]string{"notes.txt": "just notes\n"})
 		wantStatus(t, "not HL7", r, http.StatusOK)
 		wantBody(t, "not HL7", r, "message does not start with an MSH segment", "notes.txt:1")
 
 		// Only the interface analysts of the interface's trust.
 		clerk := e.login(e.a, crs.RoleClerk)
 		wantStatus(t, "clerk", clerk.get(path), http.StatusForbidden)
-		wantStatus(t, "clerk uploads", clerk.upload(path, nil, map[string]string{"x.hl7": checkTraffic}), http.StatusForbidden)
+		wantStatus(t, "clerk uploads", clerk.uploadFiles(path, nil, map[string]string{"x.hl7": checkTraffic}), http.StatusForbidden)
 		other := e.login(e.b, crs.RoleInterfaceAnalyst)
 		wantStatus(t, "another trust's analyst", other.get(path), http.StatusNotFound)
-		wantStatus(t, "without the form's token", analyst.upload(path, map[string]string{"csrf_token": "forged"}, map[string]string{"x.hl7": checkTraffic}), http.StatusForbidden)
+		wantStatus(t, "without the form's token", analyst.uploadFiles(path, map[string]string{"csrf_token": "forged"}, map[string]string{"x.hl7": checkTraffic}), http.StatusForbidden)
 	})
 }

@@ -41,7 +41,7 @@ type messagesPage struct {
 
 // messageStatuses are the statuses a message can have, inbound then
 // outbound, for the search.
-var messageStatuses = []string{crs.MessageApplied, crs.MessageNotApplied, crs.MessageFailed, crs.MessageRejected,
+var messageStatuses = []string{crs.MessageApplied, crs.MessageNotApplied, crs.MessageFailed, crs.MessageRejected, crs.MessageHeld,
 	crs.MessageQueued, crs.MessageSent, crs.MessageSuspended, crs.MessageSkipped}
 
 // messageSearch is the log search as typed.

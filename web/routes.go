@@ -134,4 +134,5 @@ func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
 	mux.Handle("POST /feeds/{id}/resend", s.authed(s.handleResendRange(m)))
 	mux.Handle("GET /feeds", s.authed(s.handleFeeds(m)))
 	s.interfaceCheckRoutes(mux, m)
+	s.codeMapRoutes(mux, m)
 }
