@@ -133,14 +133,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 // patients, replayed in one rolled-back transaction. It reports the
 // messages checked per second.
 func BenchmarkCheck(b *testing.B) {
-	db := storetest.OpenSQLite(b, nil)
-	e := New(db, nil)
-	defer e.Close()
-	tr := storetest.NewTrust(b, db, "RBN")
-	i := &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: "RBN", UserID: tr.Users[crs.RoleInterface].ID}
-	if err := e.AddInterface(context.Background(), tr.System, i); err != nil {
-		b.Fatal(err)
-	}
+	e, i := benchEngine(b)
 	var file strings.Builder
 	for k := 0; k < b.N; k++ {
 		family := "SMITH"
