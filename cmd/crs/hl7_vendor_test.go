@@ -69,7 +69,14 @@ func TestVendorFeedsApplyOnceMapped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			estate := filepath.Join("testdata", "vendors", "estate.csv")
+			estate, err := filepath.Abs(filepath.Join("testdata", "vendors", "estate.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden, err := filepath.Abs(filepath.Join("testdata", "vendors", v.name+".check.golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
 			want := readMaps(t, filepath.Join("testdata", "vendors", v.name+".maps.csv"))
 			// Rooms and beds are mapped after the dry run warns of them.
 			var beds []crs.CodeMap
@@ -94,6 +101,11 @@ func TestVendorFeedsApplyOnceMapped(t *testing.T) {
 					}
 					return &rep
 				}
+				// What the analyst reads first, before any mapping.
+				t.Chdir(filepath.Dir(file))
+				first := mustCLI(t, "hl7", "check", "--db", dsn, "--ods", "RXX", "--interface", ref, "--at", vendorAt, filepath.Base(file))
+				compareGolden(t, golden, first)
+
 				listed := map[[2]string]bool{}
 				var rep *crs.CheckReport
 				for round := 1; ; round++ {
