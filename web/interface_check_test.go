@@ -97,6 +97,19 @@ func TestInterfaceCheckPage(t *testing.T) {
 			t.Errorf("rows after the check (-before +after):\n%s", diff)
 		}
 
+		// An admission to a ward the trust does not know: held, and its
+		// code listed to map, with the way to the code maps.
+		admit := checkTraffic + strings.Join([]string{
+			"MSH|^~\\&|PAS|RAA|OPENCRS|RAA|20260302083000||ADT^A01^ADT_A01|WC4|P|2.4",
+			"EVN|A01|20260302083000",
+			"PID|1||9990000018^^^NHS^NH||UPLOAD-SMITH^ADA||19800501|F|||1 High Street^^London^^E1 6AN",
+			"PV1|1|I|WD99^^B01||||C1234567^SMITH^JOHN^^^DR|||100||||19|||||V77",
+		}, "\n") + "\n"
+		r = analyst.uploadFiles(path, nil, map[string]string{"tuesday.hl7": admit})
+		wantStatus(t, "upload with an unknown ward", r, http.StatusOK)
+		wantBody(t, "unknown ward", r, `id="report-held"`, "point of care WD99", "tuesday.hl7:11",
+			`id="report-unmapped"`, "<td>location</td><td><code>WD99</code></td><td>1</td><td>0</td>", `href="/interfaces/`+i.ID+`/maps"`)
+
 		// No file: the form again with the problem beside the field.
 		r = analyst.uploadFiles(path, map[string]string{"fresh": "1"}, nil)
 		wantStatus(t, "no file", r, http.StatusUnprocessableEntity)
