@@ -251,6 +251,8 @@ type dryStore struct {
 	unmapped map[[2]string]bool
 }
 
+// Write applies the command in the dry run, its unit of work telling the
+// report what the command logs.
 func (d *dryStore) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
 	return d.w.Write(ctx, a, act, func(tx crs.Tx) error { return fn(&dryTx{Tx: tx, d: d}) })
 }
@@ -271,9 +273,11 @@ func (d *dryStore) InsertOrphanMessage(ctx context.Context, m *crs.Message) erro
 // Audit records nothing: a dry run reads only what it wrote itself.
 func (d *dryStore) Audit(crs.Actor, string, string, string) {}
 
-// OnEvent and OnCommit register nothing: the check's engine has no feeds
-// of its own, and the store's hooks already run in the dry run.
-func (d *dryStore) OnEvent(crs.EventHook)     {}
+// OnEvent registers nothing: the check's engine has no feeds of its own,
+// and the store's hooks already run in the dry run.
+func (d *dryStore) OnEvent(crs.EventHook) {}
+
+// OnCommit registers nothing: a dry run never commits.
 func (d *dryStore) OnCommit(func(*crs.Event)) {}
 
 func (d *dryStore) sawUnmapped(table, code string, held bool) {
@@ -326,6 +330,8 @@ func (t *dryTx) HoldMessage(h *crs.MessageHold) error {
 	return nil
 }
 
+// InsertInboundMessage logs the message in the dry run and keeps the
+// entry for the report.
 func (t *dryTx) InsertInboundMessage(m *crs.Message, key string) error {
 	if err := t.Tx.InsertInboundMessage(m, key); err != nil {
 		return err
