@@ -17,6 +17,9 @@ const (
 	EventResultReceived = "result.received"
 	// EventInterfaceAdded records that an inbound interface was configured.
 	EventInterfaceAdded = "hl7.interface.created"
+	// EventInterfaceUpdated records that an inbound interface's
+	// conventions were changed.
+	EventInterfaceUpdated = "hl7.interface.updated"
 	// EventDestinationAdded records that an outbound feed was configured.
 	EventDestinationAdded = "hl7.destination.created"
 	// EventMessageReprocessed records that an interface analyst applied a

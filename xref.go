@@ -33,6 +33,10 @@ type IntegrationTx interface {
 	LinkPatientXref(patientID, system, value string) error
 	// PatientXrefs lists the patient's cross-references, oldest first.
 	PatientXrefs(patientID string) ([]PatientXref, error)
+	// UpdateInterface changes the conventions of one of the trust's
+	// inbound interfaces (by i.ID): name, receiving facilities, identifier
+	// conventions, unknown patients and strict; its sender and user stay.
+	UpdateInterface(i *Interface) error
 	// The code maps, data-quality issues and held messages.
 	CodeMapTx
 }

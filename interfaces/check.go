@@ -65,9 +65,8 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	unmapped := map[[2]string]*crs.UnmappedCode{}
 	err = e.DB.DryRun(ctx, func(w crs.Writer) error {
 		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
-		de := &Engine{DB: ds, Logger: e.Logger, Metrics: NewMetrics(), Zone: e.Zone,
-			ifaces: map[string][]*crs.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
-			sequence: make(chan struct{}, 1)}
+		de := newEngine(ds, e.Logger)
+		de.Zone = e.Zone
 		for _, f := range files {
 			rep.Files = append(rep.Files, f.Name)
 			for n, part := range hl7.SplitParts(f.Data) {

@@ -69,9 +69,11 @@ func (c *coder) unknown(table, seg string, field int, code, what, stored string)
 	return nil
 }
 
-// field reads a coded field of the message, upper case and trimmed.
+// field reads a coded field of the message (its first component, or the
+// first subcomponent of that, as a v2.5 point of care sent as a
+// namespace&id&type), upper case and trimmed.
 func field(m *hl7.Message, seg string, f int) string {
-	return strings.ToUpper(strings.TrimSpace(m.Get(fmt.Sprintf("%s-%d.1", seg, f))))
+	return strings.ToUpper(strings.TrimSpace(m.Get(fmt.Sprintf("%s-%d.1.1", seg, f))))
 }
 
 // admissionMethod reads PV1-4: the interface's admission_method map (to
@@ -163,6 +165,24 @@ func (c *coder) consultant(m *hl7.Message) (string, error) {
 	return stored, c.unknown(crs.MapConsultant, "PV1", f, v, "consultant", "stored as "+stored)
 }
 
+// note records a warning about a value kept in another form than sent,
+// with a data-quality entry (table "" when no code map applies).
+func (c *coder) note(seg string, field int, table, code, text string) {
+	c.warnings = append(c.warnings, hl7.ACKError{Segment: seg, Sequence: 1, Field: field, Code: hl7.CodeDataType, Severity: hl7.SeverityWarning, Text: text})
+	c.issues = append(c.issues, crs.DataQualityIssue{InterfaceID: c.iface.ID, Table: table, Field: fmt.Sprintf("%s-%d", seg, field), Code: code, What: text})
+}
+
+// missingConsultant is the consultant of an admission whose message
+// names none (PV1-7 and PV1-17 empty): the consultant is not a key field,
+// so the patient is admitted under the code for a consultant not known,
+// with a warning and a data-quality entry for the ward clerk to put right.
+func (c *coder) missingConsultant() string {
+	text := "PV1-7 attending doctor is missing: the patient is admitted under " + consultantNotKnown + " (consultant not known) until the ward says who"
+	c.warnings = append(c.warnings, hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 7, Code: hl7.CodeRequiredFieldMissing, Severity: hl7.SeverityWarning, Text: text})
+	c.issues = append(c.issues, crs.DataQualityIssue{InterfaceID: c.iface.ID, Table: crs.MapConsultant, Field: "PV1-7", What: text})
+	return consultantNotKnown
+}
+
 // treatmentFunction reads PV1-10: mapped or a TREATMENT FUNCTION CODE;
 // the sender's own code is left not known (the record holds national
 // codes only), with a warning and the code in the data-quality list.
@@ -207,7 +227,7 @@ func (c *coder) patientClass(m *hl7.Message) (string, error) {
 // no bed, with a warning, for the bed manager to allocate.
 func (c *coder) place(m *hl7.Message, f int) (wardID, bedID string, err error) {
 	p := fmt.Sprintf("PV1-%d", f)
-	poc, room, bed := field(m, "PV1", f), strings.ToUpper(strings.TrimSpace(m.Get(p+".2"))), strings.ToUpper(strings.TrimSpace(m.Get(p+".3")))
+	poc, room, bed := field(m, "PV1", f), strings.ToUpper(strings.TrimSpace(m.Get(p+".2.1"))), strings.ToUpper(strings.TrimSpace(m.Get(p+".3.1")))
 	if poc == "" {
 		return "", "", fieldErr("PV1", f, hl7.CodeRequiredFieldMissing, "%s location holds no ward code (ward^room^bed)", p)
 	}

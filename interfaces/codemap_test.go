@@ -129,3 +129,29 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// TestForeignShapes checks shapes of fields seen in feeds from systems
+// built elsewhere: a legal name with no given name beside a whole one, a
+// surname with subcomponents, an address abroad, and a point of care
+// sent as namespace&id&type. The message is applied, the postcode kept
+// in the address with a warning.
+func TestForeignShapes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RXX")
+		locs := wards(t, db, f.trust)
+		msg := vendorMsg("PAS", "RXX", "", "RXX", "ADT^A01", "F1", "2.5", "EVN|A01",
+			"PID|1||"+testNHS(85)+"^^^NHS^NH||EVERYMAN&&&&Aniston^ADAM^A^III^Dr.^^D~Josh&&&&Bing^^stanley^^^^L||19241012|M|||1 Main St^^Greensboro^NC^27401-1020^USA^H",
+			pv1(map[int]string{2: "I", 3: "WD10&9.8&ISO^^B01", 7: "C1234567", 44: "20260302080000"}))
+		ack, raw := f.send(t, msg)
+		if ack.Code != hl7.AA || len(ack.Errors) != 1 || ack.Errors[0].Field != 11 || ack.Errors[0].Severity != hl7.SeverityWarning {
+			t.Fatalf("got %s %+v, want AA with one warning on PID-11\n%s", ack.Code, ack.Errors, raw)
+		}
+		p := findByNHS(t, db, f.trust, testNHS(85))
+		if p.FamilyName != "EVERYMAN" || p.GivenName != "ADAM" || p.Address.Postcode != "" || p.Address.Lines[len(p.Address.Lines)-1] != "27401-1020" {
+			t.Errorf("patient %+v", p)
+		}
+		if sp := onlySpell(t, db, f.trust, p.ID); sp.BedID != locs["WD10/B01"].ID {
+			t.Errorf("spell in bed %s, want WD10 B01", sp.BedID)
+		}
+	})
+}

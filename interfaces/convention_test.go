@@ -137,3 +137,47 @@ func TestIDConvention(t *testing.T) {
 		}
 	}
 }
+
+// TestUnconfiguredIdentifiers checks that a PID-3 holding only
+// identifiers of conventions the interface does not know is refused with
+// the conventions it holds named, for the analyst to configure.
+func TestUnconfiguredIdentifiers(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RXX")
+		ack, _ := f.send(t, vendorMsg("PAS", "RXX", "", "RXX", "ADT^A28", "UC1", "2.4", "EVN|A28", "PID|1||E123^^^EPI^MR~77^^^&1.2.3&ISO^PN||X^Y||19800101|F"))
+		if ack.Code != hl7.AE || len(ack.Errors) != 1 || !strings.Contains(ack.Errors[0].Text, "marked EPI^MR, 1.2.3^PN") {
+			t.Fatalf("got %s %+v, want AE naming EPI^MR and 1.2.3^PN", ack.Code, ack.Errors)
+		}
+	})
+}
+
+// TestUpdateInterface checks that an interface's conventions can be
+// changed, and that its next message is read by the new ones.
+func TestUpdateInterface(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := newFixture(t, db, "RXX")
+		i := f.addConfigured(t, &crs.Interface{SendingApplication: "LAB", SendingFacility: "RXX"})
+		msg := func(ctrl string) string {
+			return vendorMsg("LAB", "RXX", "", "RXX", "ADT^A28", ctrl, "2.4", "EVN|A28", "PID|1||L77^^^LABSYS^PN||UP^DATE||19800101|F")
+		}
+		if ack, _ := f.send(t, msg("UP1")); ack.Code != hl7.AE {
+			t.Fatalf("before: %s, want AE (PID-3 holds nothing known)", ack.Code)
+		}
+		upd := &crs.Interface{ID: i.ID, Name: "Lab system", LocalIDs: []crs.IDConvention{{Authority: "LABSYS", Type: "PN"}}, Strict: true}
+		if err := f.e.UpdateInterface(ctx, f.trust.System, upd); err != nil {
+			t.Fatal(err)
+		}
+		if ack, raw := f.send(t, msg("UP2")); ack.Code != hl7.AA {
+			t.Fatalf("after the update: %s, want AA\n%s", raw, ack.Code)
+		}
+		is, _ := db.FindInterfaces(ctx, f.trust.Org.ID)
+		got, _ := crs.FindInterface(is, "LAB@RXX")
+		if got.Name != "Lab system" || !got.Strict || len(got.LocalIDs) != 1 || got.SendingApplication != "LAB" {
+			t.Errorf("read back %+v", got)
+		}
+		if err := f.e.UpdateInterface(ctx, f.trust.System, &crs.Interface{ID: i.ID, Name: "x", UnknownPatient: "perhaps"}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("a bad unknown-patient: %v, want EINVALID", err)
+		}
+	})
+}

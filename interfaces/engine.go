@@ -54,9 +54,9 @@ type Engine struct {
 	ReadTimeout time.Duration
 
 	mu      sync.Mutex
-	ifaces  map[string][]*crs.InboundInterface // by app|facility
-	orgODS  map[string]string                  // org id -> ODS code
-	senders map[string]*sender                 // by destination id
+	ifaces  map[string]cachedInterfaces // by app|facility
+	orgODS  map[string]string           // org id -> ODS code
+	senders map[string]*sender          // by destination id
 	srv     *mllp.Server
 	ctx     context.Context // the senders' context, set by Start
 	// sequence wakes the sequencer of the outbound feeds (see
@@ -71,6 +71,16 @@ type Engine struct {
 // change, and its commit hook, which wakes the senders. Call it once per
 // database.
 func New(db crs.Store, logger *slog.Logger) *Engine {
+	e := newEngine(db, logger)
+	e.Metrics.depth = e.queueDepths
+	db.OnEvent(e.outbox)
+	db.OnCommit(e.committed)
+	return e
+}
+
+// newEngine is an engine over db with its defaults and none of its hooks
+// registered: New's, and a check's engine over its dry run.
+func newEngine(db crs.Store, logger *slog.Logger) *Engine {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -81,12 +91,9 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 	e := &Engine{
 		DB: db, Logger: logger, Metrics: NewMetrics(), Zone: zone,
 		RetryBackoff: time.Second, MaxBackoff: time.Minute,
-		ifaces: map[string][]*crs.InboundInterface{}, orgODS: map[string]string{}, senders: map[string]*sender{},
+		ifaces: map[string]cachedInterfaces{}, orgODS: map[string]string{}, senders: map[string]*sender{},
 		sequence: make(chan struct{}, 1),
 	}
-	e.Metrics.depth = e.queueDepths
-	db.OnEvent(e.outbox)
-	db.OnCommit(e.committed)
 	return e
 }
 
@@ -94,6 +101,20 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 // The actor needs the administer-settings activity (or is the system).
 func (e *Engine) AddInterface(ctx context.Context, a crs.Actor, i *crs.Interface) error {
 	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertInterface(i) })
+	if err == nil {
+		e.mu.Lock()
+		delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// UpdateInterface changes the conventions of one of the trust's inbound
+// interfaces (its name, receiving facilities, identifier conventions,
+// unknown patients, strict), found by its id. The actor needs the
+// administer-settings activity (or is the system).
+func (e *Engine) UpdateInterface(ctx context.Context, a crs.Actor, i *crs.Interface) error {
+	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.UpdateInterface(i) })
 	if err == nil {
 		e.mu.Lock()
 		delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
@@ -218,23 +239,35 @@ func (e *Engine) Close() error {
 	return nil
 }
 
+// interfaceCacheLife is how long the engine keeps an interface's
+// configuration before reading it again: conventions changed by another
+// process (crs hl7 interface add on a running deployment) apply within it.
+const interfaceCacheLife = 10 * time.Second
+
+// cachedInterfaces are a sender's interfaces as read at a time.
+type cachedInterfaces struct {
+	l  []*crs.InboundInterface
+	at time.Time
+}
+
 // interfacesFor returns the interfaces sending as app from facility,
-// cached; a miss asks the database each time, so an interface added by
-// another process is found.
+// cached for interfaceCacheLife; a miss asks the database each time, so
+// an interface added by another process is found.
 func (e *Engine) interfacesFor(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
 	key := app + "|" + facility
+	now := time.Now()
 	e.mu.Lock()
-	l, ok := e.ifaces[key]
+	c, ok := e.ifaces[key]
 	e.mu.Unlock()
-	if ok {
-		return l, nil
+	if ok && now.Sub(c.at) < interfaceCacheLife {
+		return c.l, nil
 	}
 	l, err := e.DB.FindInterfacesBySender(ctx, app, facility)
 	if err != nil || len(l) == 0 {
 		return nil, err
 	}
 	e.mu.Lock()
-	e.ifaces[key] = l
+	e.ifaces[key] = cachedInterfaces{l, now}
 	for _, i := range l {
 		e.orgODS[i.OrgID] = i.OrgODS
 	}

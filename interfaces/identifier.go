@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -111,9 +112,33 @@ func patientIDs(m *hl7.Message, i *crs.InboundInterface) (identifiers, error) {
 	if ids.empty() {
 		ods := i.OrgODS
 		return ids, fieldErr("PID", 3, hl7.CodeRequiredFieldMissing,
-			"PID-3 holds no NHS number (id^^^NHS^NH) or hospital number of trust %s (id^^^%s^MR)%s", ods, ods, localHint(i))
+			"PID-3 holds no NHS number (id^^^NHS^NH) or hospital number of trust %s (id^^^%s^MR)%s%s", ods, ods, localHint(i), heldConventions(m))
 	}
 	return ids, nil
+}
+
+// heldConventions says which AUTHORITY^TYPE the identifiers of PID-3
+// carry, for the analyst to configure (--nhs-id, --local-id).
+func heldConventions(m *hl7.Message) string {
+	var seen []string
+	for r := 1; r <= m.Count("PID-3"); r++ {
+		p := fmt.Sprintf("PID-3[%d]", r)
+		if strings.TrimSpace(m.Get(p+".1")) == "" {
+			continue
+		}
+		auth := m.Get(p + ".4.1")
+		if auth == "" {
+			auth = m.Get(p + ".4.2")
+		}
+		c := auth + "^" + m.Get(p+".5")
+		if c != "^" && !slices.Contains(seen, c) {
+			seen = append(seen, c)
+		}
+	}
+	if len(seen) == 0 {
+		return ""
+	}
+	return "; it holds identifiers marked " + strings.Join(seen, ", ") + ": configure the interface's --nhs-id or --local-id for them"
 }
 
 // localHint says which conventions of the sender's own number were looked for.

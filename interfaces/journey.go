@@ -247,7 +247,10 @@ func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		return out, err
 	}
 	if ad.ConsultantCode == "" && (pa == nil || pa.ConsultantCode == "") {
-		return out, fieldErr("PV1", 7, hl7.CodeRequiredFieldMissing, "PV1-7 attending doctor is missing: say which consultant the patient is admitted under")
+		if in.iface.Strict {
+			return out, fieldErr("PV1", 7, hl7.CodeRequiredFieldMissing, "PV1-7 attending doctor is missing: say which consultant the patient is admitted under")
+		}
+		ad.ConsultantCode = in.codes.missingConsultant()
 	}
 	if ad.At, err = e.pv1Time(m, "PV1", 44, "admit date/time"); err != nil {
 		return out, err

@@ -125,7 +125,9 @@ func TestInboundJourney(t *testing.T) {
 			{name: "A01 to an unknown ward is held", msg: journeyMsg("A01", "J3", pid3, strings.Replace(admit, "WD10^^B01", "WDX^^B01", 1), ""), code: hl7.AE, seg: "PV1", field: 3, text: "point of care WDX is not a ward", status: crs.MessageHeld},
 			{name: "A01 to an unknown bed admits to the ward", msg: journeyMsg("A01", "J4", pid2, strings.Replace(strings.Replace(admit, "WD10^^B01", "WD10^^B99", 1), "V100", "V201", 1), ""), code: hl7.AA, warn: "has no bed B99", other: true},
 			{name: "A11 cancels patient 2's admission again", msg: journeyMsg("A11", "J4-A11", pid2, pv1(map[int]string{2: "I", 19: "V201"}), ""), code: hl7.AA, other: true},
-			{name: "A01 without a consultant", msg: journeyMsg("A01", "J5", pid2, strings.Replace(admit, "C1234567^SMITH^JOHN^^^DR", "", 1), ""), code: hl7.AE, seg: "PV1", field: 7, text: "attending doctor"},
+			{name: "A01 without a consultant admits under one not known", msg: journeyMsg("A01", "J5", pid2, strings.NewReplacer("C1234567^SMITH^JOHN^^^DR", "", "WD10^^B01", "WD10^^B02", "V100", "V202").Replace(admit), ""),
+				code: hl7.AA, warn: "attending doctor is missing", other: true},
+			{name: "A11 cancels patient 2's admission a third time", msg: journeyMsg("A11", "J5-A11", pid2, pv1(map[int]string{2: "I"}), ""), code: hl7.AA, other: true},
 			{name: "A02 for a patient not in hospital", msg: journeyMsg("A02", "J6", pid2, pv1(map[int]string{2: "I", 3: "WD10^^B02"}), ""), code: hl7.AE, seg: "PV1", field: 19, text: "not an inpatient"},
 			{name: "A02 transfers into a bay", msg: journeyMsg("A02", "J7", pid1, pv1(map[int]string{2: "I", 3: "WD20^BAY1^B01^RXX", 6: "WD10^^B01^RXX", 19: "V100"}), "20260302083000"), code: hl7.AA, check: func(t *testing.T) {
 				sp := spell(t)

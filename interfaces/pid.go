@@ -51,16 +51,12 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 	} else if ids.NHS != "" && p.NHSNumberStatus == "" {
 		p.NHSNumberStatus = nhs.NumberNotTraced
 	}
-	// PID-5 name: the legal name (type L) if given, else the first.
-	rep := 1
-	for r := 1; r <= m.Count("PID-5"); r++ {
-		if m.Get(fmt.Sprintf("PID-5[%d].7", r)) == "L" {
-			rep = r
-			break
-		}
-	}
+	// PID-5 name: the legal name (type L) if it is whole, else the first
+	// whole name (family and given), else the first. The family name is
+	// the surname, the first subcomponent of XPN-1.
+	rep := pickName(m)
 	name := func(c int) string { return m.Get(fmt.Sprintf("PID-5[%d].%d", rep, c)) }
-	set(&p.FamilyName, name(1))
+	set(&p.FamilyName, m.Get(fmt.Sprintf("PID-5[%d].1.1", rep)))
 	set(&p.GivenName, name(2))
 	set(&p.OtherNames, name(3))
 	set(&p.Title, name(5))
@@ -100,7 +96,13 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 					lines = append(lines, v)
 				}
 			}
-			p.Address = crs.Address{Lines: lines, Postcode: m.Get(fmt.Sprintf("PID-11[%d].5", rep))}
+			p.Address = crs.Address{Lines: lines, Postcode: strings.TrimSpace(m.Get(fmt.Sprintf("PID-11[%d].5", rep)))}
+			if pc := p.Address.Postcode; pc != "" && !crs.ValidPostcode(pc) {
+				// Not a UK postcode (an address abroad, a mistyped code): the
+				// address keeps it as its last line, with a warning.
+				p.Address.Lines, p.Address.Postcode = append(p.Address.Lines, pc), ""
+				codes.note("PID", 11, "", pc, fmt.Sprintf("PID-11 postcode %q is not a UK postcode: kept as the last line of the address, with no postcode", pc))
+			}
 		}
 	}
 	// PID-13 home phone numbers: a CP equipment type is the mobile, an
@@ -174,4 +176,25 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 var genders = map[string]string{
 	"M": "1", "F": "2", "U": "X", "O": "9", "A": "9", "N": "X",
 	"1": "1", "2": "2", "9": "9", "X": "X", "0": "X",
+}
+
+// pickName chooses the repetition of PID-5 to read: the legal name (type
+// L) when it has a family and a given name, else the first that has both,
+// else the first.
+func pickName(m *hl7.Message) int {
+	n := m.Count("PID-5")
+	whole := func(r int) bool {
+		return m.Get(fmt.Sprintf("PID-5[%d].1.1", r)) != "" && m.Get(fmt.Sprintf("PID-5[%d].2", r)) != ""
+	}
+	for r := 1; r <= n; r++ {
+		if m.Get(fmt.Sprintf("PID-5[%d].7", r)) == "L" && whole(r) {
+			return r
+		}
+	}
+	for r := 1; r <= n; r++ {
+		if whole(r) {
+			return r
+		}
+	}
+	return 1
 }

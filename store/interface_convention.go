@@ -83,3 +83,28 @@ func validateConventions(i *crs.Interface) crs.Errors {
 	}
 	return nil
 }
+
+// updateInterface changes the conventions of an interface of the trust.
+func updateInterface(tx *Tx, i *crs.Interface) error {
+	var es crs.Errors
+	if strings.TrimSpace(i.Name) == "" {
+		es = append(es, crs.FieldErrorf("name", "an interface needs a name"))
+	}
+	es = append(es, validateConventions(i)...)
+	if err := es.Err(); err != nil {
+		return err
+	}
+	var app, fac string
+	if err := tx.QueryRow(`SELECT sending_application, sending_facility FROM hl7_interfaces WHERE id = $1 AND org_id = $2`, i.ID, tx.actor.OrgID).Scan(&app, &fac); err != nil {
+		return notFound(err, "no inbound interface %s in this trust", i.ID)
+	}
+	i.OrgID, i.SendingApplication, i.SendingFacility = tx.actor.OrgID, app, fac
+	if _, err := tx.Exec(`UPDATE hl7_interfaces SET name = $1, receiving_facilities = $2, nhs_ids = $3, local_ids = $4, unknown_patient = $5, strict = $6
+		WHERE id = $7 AND org_id = $8`, append(append([]any{i.Name}, interfaceConventionArgs(i)...), i.ID, i.OrgID)...); err != nil {
+		return err
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventInterfaceUpdated, SubjectID: i.ID, Summary: "Inbound interface " + i.Name + " changed"}, "interface", i)
+}
+
+// UpdateInterface changes the conventions of an interface of the trust.
+func (tx *Tx) UpdateInterface(i *crs.Interface) error { return updateInterface(tx, i) }

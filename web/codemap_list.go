@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -24,6 +25,9 @@ type CodeMapService interface {
 	// UnmappedCodes lists the codes an interface sent that no mapping
 	// knows, with the messages they hold and those applied with them.
 	UnmappedCodes(ctx context.Context, a crs.Actor, interfaceID string) ([]crs.UnmappedCode, error)
+	// ReprocessHeld applies an interface's held messages received since
+	// a time, in the order they arrived.
+	ReprocessHeld(ctx context.Context, a crs.Actor, interfaceID string, since time.Time) (crs.ReprocessReport, error)
 }
 
 // codeMapRoutes lists the code map pages, when the message service also
@@ -37,6 +41,7 @@ func (s *Server) codeMapRoutes(mux *http.ServeMux, m MessageService) {
 	mux.Handle("GET /interfaces/{id}/maps", s.authed(s.handleCodeMaps(m, cm)))
 	mux.Handle("POST /interfaces/{id}/maps", s.authed(s.handleCodeMapSave(m, cm)))
 	mux.Handle("POST /interfaces/{id}/maps/import", s.authed(s.handleCodeMapImport(m, cm)))
+	mux.Handle("POST /interfaces/{id}/reprocess", s.authed(s.handleReprocessHeld(m, cm)))
 }
 
 // codeMapsPage is the data of an interface's code map page.

@@ -79,6 +79,12 @@ func TestCodeMapPages(t *testing.T) {
 		wantStatus(t, "add", r, http.StatusSeeOther)
 		r = analyst.get(r.loc)
 		wantBody(t, "after add", r, "<td>NEO</td><td>WD10</td>", "Every code this interface sent has a mapping")
+		r = analyst.post("/interfaces/"+iface.ID+"/reprocess", nil)
+		wantStatus(t, "reprocess held", r, http.StatusSeeOther)
+		wantBody(t, "after reprocess", analyst.get(r.loc), "Reprocessed 1 held message in the order they arrived: 0 applied, 1 still held")
+		if m, err := e.db.SearchMessages(ctx, e.a.Org.ID, crs.MessageQuery{ControlID: "W1"}); err != nil || len(m) != 1 || m[0].Status != crs.MessageHeld {
+			t.Errorf("W1 after reprocess: %+v, %v; want still held (the trust has no ward WD10)", m, err)
+		}
 		r = analyst.post(page+"?table=location", url.Values{"table": {"location"}, "from": {"NEO"}, "to": {"WD20"}})
 		wantStatus(t, "edit", r, http.StatusSeeOther)
 		wantBody(t, "search", analyst.get(page+"?q=wd2"), "<td>NEO</td><td>WD20</td>")

@@ -37,7 +37,8 @@ func (m *multiFlag) Set(v string) error {
 
 // hl7InterfaceAdd configures an inbound interface of a trust already in
 // the database, with the interface user it acts as and the conventions
-// of its sender. It lets a deployment (and the crash test) be set up
+// of its sender. Adding a sender (MSH-3 and MSH-4) again sets its
+// conventions to those given, so a go-live script may run it again. It lets a deployment (and the crash test) be set up
 // before `crs serve` starts.
 func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("hl7 interface add", strings.TrimPrefix(strings.SplitN(interfaceSynopsis, "\n  crs hl7 interface list", 2)[0], "hl7 interface <add|list> --db DSN --ods CODE ...\n\n  crs "), stdout)
@@ -81,10 +82,28 @@ func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error
 	if i.SendingFacility == "" {
 		i.SendingFacility = org.ODSCode
 	}
+	sys := crs.SystemActor(org.ID)
+	is, err := db.FindInterfaces(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	for _, old := range is {
+		if old.SendingApplication == i.SendingApplication && old.SendingFacility == i.SendingFacility {
+			// Added before: the conventions given replace its own.
+			i.ID = old.ID
+			if i.Name == "" {
+				i.Name = old.Name
+			}
+			if err := interfaces.New(db, nil).UpdateInterface(ctx, sys, i); err != nil {
+				return flagError(err, map[string]string{"name": "--name", "unknown_patient": "--unknown-patient", "nhs_ids": "--nhs-id", "local_ids": "--local-id"})
+			}
+			fmt.Fprintf(stdout, "interface %s updated: messages from %s at %s to %s take the conventions given\n", i.Name, i.SendingApplication, i.SendingFacility, org.ODSCode)
+			return nil
+		}
+	}
 	if i.Name == "" {
 		i.Name = i.SendingApplication + " at " + i.SendingFacility
 	}
-	sys := crs.SystemActor(org.ID)
 	u := &crs.User{Username: fmt.Sprintf("hl7.%s.%s", lowerASCII(i.SendingApplication), lowerASCII(i.SendingFacility)), Name: "Interface " + i.Name, Role: crs.RoleInterface}
 	if err := store.NewUserService(db).CreateUser(ctx, sys, u, randomPassword()); err != nil {
 		return err

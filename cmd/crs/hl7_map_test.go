@@ -41,6 +41,15 @@ func TestHL7MapCLI(t *testing.T) {
 	if code, _, errs := runCLI(t, "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "X", "--unknown-patient", "maybe"); code == 0 || !strings.Contains(errs, "--unknown-patient") {
 		t.Errorf("a bad --unknown-patient: exit %d, %s", code, errs)
 	}
+	// Added again: the conventions given replace the old ones.
+	must("updated", "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "EPR", "--facility", "SITE1", "--local-id", "EPR^PI", "--local-id", "EPR^MR",
+		"--unknown-patient", "register", "--strict")
+	out = must("Vendor EPR", "hl7", "interface", "list", "--db", dsn, "--ods", "RXX")
+	if !strings.Contains(out, "local-id=EPR^PI,EPR^MR") || !strings.Contains(out, "strict") || strings.Contains(out, "MAINHOSP") {
+		t.Errorf("interface list after the second add: %q", out)
+	}
+	must("updated", "hl7", "interface", "add", "--db", dsn, "--ods", "RXX", "--app", "EPR", "--facility", "SITE1", "--receiving-facility", "MAINHOSP",
+		"--local-id", "EPR^PI", "--unknown-patient", "register")
 
 	// A message to an unmapped point of care is held.
 	ctx := context.Background()
