@@ -197,6 +197,7 @@ type Store interface {
 
 	MessageLog
 	FeedQueue
+	DryRunner
 	CodeMapStore
 }
 

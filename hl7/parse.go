@@ -242,45 +242,90 @@ func isBlank(s string) bool {
 // Split cuts a file or stream holding several messages into one slice per
 // message, each starting at a line that begins with MSH. It drops what is
 // not part of any message: a byte-order mark, blank lines, comment lines
-// (starting with //, /*, * or #) and batch envelope segments (FHS, BHS,
-// BTS, FTS). Line ends are kept as they were, so each slice can be given
-// to Parse. Lines before the first MSH that are not dropped start the
-// first slice, so that Parse reports them.
+// (starting with //, /*, * or #), lines of control characters alone (an
+// end-of-file mark), batch envelope segments (FHS, BHS, BTS, FTS) and
+// MLLP framing (a start block byte before a message, an end block byte
+// after it). Line ends are kept as they were, so each slice can be given
+// to Parse. Lines before the first MSH that are not dropped
+// start the first slice, so that Parse reports them.
 func Split(data []byte) [][]byte {
+	parts := SplitParts(data)
+	out := make([][]byte, len(parts))
+	for i, p := range parts {
+		out[i] = p.Data
+	}
+	return out
+}
+
+// A Part is one message of a file, as Split cuts it, with the line of
+// the file it starts on, so a problem with it can be found in the file.
+type Part struct {
+	Data []byte
+	Line int // 1-based; CR, LF and CRLF each end one line
+}
+
+// SplitParts is Split, saying where in the file each message starts.
+func SplitParts(data []byte) []Part {
 	data = bytes.TrimPrefix(data, bom)
-	var out [][]byte
+	var out []Part
 	var cur []byte
+	start := 0
 	flush := func() {
 		if len(cur) > 0 {
-			out = append(out, cur)
+			out = append(out, Part{Data: cur, Line: start})
 			cur = nil
 		}
 	}
-	for len(data) > 0 {
-		end := bytes.IndexAny(data, "\r\n")
+	for line := 1; len(data) > 0; line++ {
+		end := bytes.IndexAny(data, "\r\n\x1c")
 		next := len(data)
 		if end < 0 {
 			end = len(data)
 		} else {
 			next = end + 1
-			if data[end] == '\r' && next < len(data) && data[next] == '\n' {
+			if data[end] == mllpEnd && next < len(data) && data[next] == '\r' {
+				next++ // the end block and the CR that follows it end one line
+			}
+			if data[next-1] == '\r' && next < len(data) && data[next] == '\n' {
 				next++
 			}
 		}
 		ln, full := data[:end], data[:next]
 		data = data[next:]
+		if len(ln) > 0 && ln[0] == mllpStart {
+			ln = ln[1:]
+		}
 		t := bytes.TrimLeft(ln, " \t")
 		switch {
-		case len(t) == 0, isComment(t), isBatchSegment(t):
-			continue
+		case len(bytes.TrimFunc(t, isControl)) == 0, isComment(t), isBatchSegment(t):
+			continue // blank, or control characters alone, such as an end-of-file mark
 		case bytes.HasPrefix(t, []byte("MSH")):
 			flush()
+			start = line
+		case len(cur) == 0:
+			start = line
+		}
+		if full[0] == mllpStart {
+			full = full[1:]
+		}
+		if i := bytes.IndexByte(full, mllpEnd); i >= 0 {
+			full = append(full[:i:i], '\r')
 		}
 		cur = append(cur, full...)
 	}
 	flush()
 	return out
 }
+
+// isControl reports whether r is white space or a control character.
+func isControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// The bytes that frame a message in MLLP, which files captured off the
+// wire keep.
+const (
+	mllpStart = 0x0b
+	mllpEnd   = 0x1c
+)
 
 // isComment reports whether a line is a comment some files put between
 // messages.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -308,6 +309,39 @@ func TestSplit(t *testing.T) {
 		if string(got[i]) != want[i] {
 			t.Errorf("message %d: got %q, want %q", i, got[i], want[i])
 		}
+	}
+}
+
+// TestSplitParts checks where each message of a file starts, whatever
+// its line ends, and that MLLP framing captured off the wire is dropped.
+func TestSplitParts(t *testing.T) {
+	type part struct {
+		data string
+		line int
+	}
+	tests := []struct {
+		name string
+		in   string
+		want []part
+	}{
+		{"LF", "# two\nMSH|^~\\&|A\nPID|1\n\nMSH|^~\\&|B\n", []part{{"MSH|^~\\&|A\nPID|1\n", 2}, {"MSH|^~\\&|B\n", 5}}},
+		{"CR", "MSH|^~\\&|A\rPID|1\rMSH|^~\\&|B\r", []part{{"MSH|^~\\&|A\rPID|1\r", 1}, {"MSH|^~\\&|B\r", 3}}},
+		{"CRLF", "MSH|^~\\&|A\r\nPID|1\r\n\r\nMSH|^~\\&|B\r\n", []part{{"MSH|^~\\&|A\r\nPID|1\r\n", 1}, {"MSH|^~\\&|B\r\n", 4}}},
+		{"MLLP framed", "\x0bMSH|^~\\&|A\rPID|1\r\x1c\r\x0bMSH|^~\\&|B\rPV1|1\r\x1c\r", []part{{"MSH|^~\\&|A\rPID|1\r", 1}, {"MSH|^~\\&|B\rPV1|1\r", 4}}},
+		{"MLLP frames back to back", "\x0bMSH|^~\\&|A\rPID|1\x1c\x0bMSH|^~\\&|B\x1c\r", []part{{"MSH|^~\\&|A\rPID|1\r", 1}, {"MSH|^~\\&|B\r", 3}}},
+		{"end-of-file mark", "MSH|^~\\&|A\r\nPID|1\r\n\x1a", []part{{"MSH|^~\\&|A\r\nPID|1\r\n", 1}}},
+		{"junk before the first MSH", "EVN|A01\nMSH|^~\\&|A\n", []part{{"EVN|A01\n", 1}, {"MSH|^~\\&|A\n", 2}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []part
+			for _, p := range SplitParts([]byte(tc.in)) {
+				got = append(got, part{string(p.Data), p.Line})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("SplitParts(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 

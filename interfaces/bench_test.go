@@ -17,14 +17,7 @@ import (
 // acknowledged through the one write path on SQLite, from as many
 // goroutines as -cpu says times 8, so group commit gathers them.
 func BenchmarkHandleA28(b *testing.B) {
-	db := storetest.OpenSQLite(b, nil)
-	e := New(db, nil)
-	defer e.Close()
-	tr := storetest.NewTrust(b, db, "RBN")
-	i := &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: "RBN", UserID: tr.Users[crs.RoleInterface].ID}
-	if err := e.AddInterface(context.Background(), tr.System, i); err != nil {
-		b.Fatal(err)
-	}
+	e, _ := benchEngine(b)
 	nhsNumbers := make([]string, 0, b.N+1)
 	for i, nine := 0, 999000000; len(nhsNumbers) <= b.N; i++ {
 		if d, ok := nhs.CheckDigit(fmt.Sprint(nine + i)); ok {
@@ -50,4 +43,19 @@ func BenchmarkHandleA28(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchEngine is an engine on SQLite with trust RBN and its PAS interface
+// (PAS at RBN), for benchmarks.
+func benchEngine(b *testing.B) (*Engine, *crs.Interface) {
+	b.Helper()
+	db := storetest.OpenSQLite(b, nil)
+	e := New(db, nil)
+	b.Cleanup(func() { e.Close() })
+	tr := storetest.NewTrust(b, db, "RBN")
+	i := &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: "RBN", UserID: tr.Users[crs.RoleInterface].ID}
+	if err := e.AddInterface(context.Background(), tr.System, i); err != nil {
+		b.Fatal(err)
+	}
+	return e, i
 }

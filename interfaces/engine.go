@@ -71,6 +71,16 @@ type Engine struct {
 // change, and its commit hook, which wakes the senders. Call it once per
 // database.
 func New(db crs.Store, logger *slog.Logger) *Engine {
+	e := newEngine(db, logger)
+	e.Metrics.depth = e.queueDepths
+	db.OnEvent(e.outbox)
+	db.OnCommit(e.committed)
+	return e
+}
+
+// newEngine is an engine over db with its defaults and none of its hooks
+// registered: New's, and a check's engine over its dry run.
+func newEngine(db crs.Store, logger *slog.Logger) *Engine {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -84,9 +94,6 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 		ifaces: map[string]cachedInterfaces{}, orgODS: map[string]string{}, senders: map[string]*sender{},
 		sequence: make(chan struct{}, 1),
 	}
-	e.Metrics.depth = e.queueDepths
-	db.OnEvent(e.outbox)
-	db.OnCommit(e.committed)
 	return e
 }
 

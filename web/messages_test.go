@@ -10,13 +10,23 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/interfaces"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // newMessagesEnv is newEnv with the analyst's pages served by the
 // integration engine, mounted through messageRoutes.
 func newMessagesEnv(t *testing.T) (*env, *interfaces.Engine) {
 	t.Helper()
-	e := newEnv(t)
+	clock := crs.NewFixedClock(storetest.Epoch)
+	return newMessagesEnvOn(t, storetest.OpenSQLite(t, clock), clock)
+}
+
+// newMessagesEnvOn is newMessagesEnv on db, a fresh database of either
+// engine whose clock is clock.
+func newMessagesEnvOn(t *testing.T, db *store.DB, clock *crs.FixedClock) (*env, *interfaces.Engine) {
+	t.Helper()
+	e := newEnvOn(t, db, clock)
 	eng := interfaces.New(e.db, e.server.Logger)
 	e.server.once.Do(func() { e.server.pages = mustParseTemplates() })
 	mux := http.NewServeMux()

@@ -138,5 +138,6 @@ func (s *Server) messageRoutes(mux *http.ServeMux, m MessageService) {
 	mux.Handle("POST /messages/reprocess", s.authed(s.handleReprocessRange(m)))
 	mux.Handle("POST /feeds/{id}/resend", s.authed(s.handleResendRange(m)))
 	mux.Handle("GET /feeds", s.authed(s.handleFeeds(m)))
+	s.interfaceCheckRoutes(mux, m)
 	s.codeMapRoutes(mux, m)
 }

@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,7 +148,11 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			limit := int64(maxForm)
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				limit = maxUpload // a form with files, such as traffic to check
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !validToken(sess.csrf, submittedToken(r)) {
 				s.fail(w, r, errCSRF)
 				return

@@ -21,10 +21,12 @@ import (
 // listener and check every acknowledgement, print a message as a tree,
 // or configure an inbound interface.
 func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `hl7 <send|parse|interface|map|reprocess|destination> ...
+	const synopsis = `hl7 <send|parse|check|interface|map|reprocess|destination> ...
 
   crs hl7 send FILE... --to HOST:PORT   send each message of each file over MLLP and check its ACK
   crs hl7 parse FILE                    print each message of the file with field names
+  crs hl7 check --db DSN --ods CODE --interface NAME FILE... [--json]
+                                        dry run: what the interface would make of the files
   crs hl7 interface add|list --db DSN --ods CODE ...
                                         configure inbound interfaces (with their conventions)
   crs hl7 map set|import|list --db DSN --ods CODE --interface NAME ...
@@ -44,6 +46,8 @@ func runHL7(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return hl7Send(ctx, args[1:], stdout, stderr)
 	case "parse":
 		return hl7Parse(args[1:], stdout)
+	case "check":
+		return hl7Check(ctx, args[1:], stdout)
 	case "interface":
 		return subcommand("hl7 interface", interfaceSynopsis, args[1:], stdout, stderr, map[string]func([]string) error{
 			"add":  func(a []string) error { return hl7InterfaceAdd(ctx, a, stdout) },

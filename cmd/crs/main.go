@@ -87,6 +87,7 @@ var subcommands = map[string][][2]string{
 	"hl7": {
 		{"send", "send files of HL7 v2 messages over MLLP and check every ACK"},
 		{"parse", "print each message of a file with its field names"},
+		{"check", "dry run: what an interface would make of files of traffic"},
 		{"interface add", "configure an inbound interface of a trust"},
 		{"interface list", "list a trust's inbound interfaces and their conventions"},
 		{"map set", "map an interface's code to ours"},

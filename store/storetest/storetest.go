@@ -54,6 +54,23 @@ func OpenSQLite(t testing.TB, clock crs.Clock) *store.DB {
 // CRS_TEST_POSTGRES, or skips the test when it is not set.
 func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 	t.Helper()
+	db, err := store.Open(context.Background(), PostgresDSN(t))
+	if err != nil {
+		t.Fatalf("open postgres schema: %v", err)
+	}
+	if clock != nil {
+		db.Clock = clock
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresDSN makes a new schema in the PostgreSQL database named by
+// CRS_TEST_POSTGRES, dropped when the test ends, and returns the DSN
+// that opens it (for a test of the crs command); it skips the test when
+// CRS_TEST_POSTGRES is not set.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
 	dsn := os.Getenv("CRS_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("CRS_TEST_POSTGRES is not set: PostgreSQL contract tests skipped (.ci/run sets it)")
@@ -69,6 +86,12 @@ func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
 	}
+	// Cleanups run last added first: the schema is dropped after the
+	// test's databases on it are closed.
+	t.Cleanup(func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatalf("CRS_TEST_POSTGRES: %v", err)
@@ -76,19 +99,7 @@ func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := store.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatalf("open postgres schema: %v", err)
-	}
-	if clock != nil {
-		db.Clock = clock
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	return db
+	return u.String()
 }
 
 // Trust is an organisation made for a test, with an actor of each role.
@@ -143,4 +154,41 @@ func Journey(db *store.DB) demo.JourneyServices {
 	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
 		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
 		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
+}
+
+// TableCounts counts the rows of every table of the database, by table:
+// what a test compares before and after something that must leave no
+// trace.
+func TableCounts(t testing.TB, db *store.DB) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if db.Dialect() == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := db.Reader().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables found: %v", len(tables), tables)
+	}
+	counts := map[string]int{}
+	for _, tb := range tables {
+		var n int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tb).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", tb, err)
+		}
+		counts[tb] = n
+	}
+	return counts
 }
