@@ -3,6 +3,7 @@ package crs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -21,7 +22,13 @@ type PathwayHistory struct {
 	PPI               string
 	PatientID         string
 	TreatmentFunction string
+	GPPracticeCode    string // the patient's registered GP practice, whose commissioner pays
 	Events            []rtt.Event
+	// ActivityTreatmentFunctions holds, for each event that may stop a
+	// clock (status 30-36), the treatment function of the activity it
+	// was recorded at (the clinic of an appointment, the spell of an
+	// admission); "" for other events and where none is known.
+	ActivityTreatmentFunctions []string
 }
 
 // ReportBasis says which of the record's events a report is computed from.
@@ -88,6 +95,30 @@ func (c BandCounts) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads counts written by MarshalJSON, refusing a band
+// label that is not one of the return's.
+func (c *BandCounts) UnmarshalJSON(b []byte) error {
+	var m map[string]int
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*c = BandCounts{}
+	for label, n := range m {
+		i := -1
+		for b := range c {
+			if BandLabel(b) == label {
+				i = b
+				break
+			}
+		}
+		if i < 0 {
+			return Errorf(EINVALID, "%q is not a weekly band of the RTT return (0-1 to 104+)", label)
+		}
+		c[i] = n
+	}
+	return nil
 }
 
 // WaitGroup is the waits of one line of a return (a treatment function,
@@ -171,4 +202,129 @@ type IncompletePathway struct {
 	PathwayID         string `json:"-"`
 	PatientID         string `json:"-"`
 	DecisionToAdmit   bool   `json:"-"`
+}
+
+// Centile is the wait in weeks below which the share p (0 to 1) of the
+// group's pathways fall, read from the weekly bands by linear
+// interpolation within the band that holds it, as NHS England works out
+// the median and 92nd centile of a return from its bands: a band b runs
+// from b to b+1 weeks (the 104+ band is taken as 104 to 105). 0 when the
+// group is empty. Rounded to 2 places.
+func (g *WaitGroup) Centile(p float64) float64 {
+	if g.Total == 0 {
+		return 0
+	}
+	target := p * float64(g.Total)
+	cum := 0
+	for b, n := range g.Bands {
+		if n == 0 {
+			continue
+		}
+		if float64(cum+n) >= target {
+			w := float64(b) + (target-float64(cum))/float64(n)
+			return float64(int64(w*100+0.5)) / 100
+		}
+		cum += n
+	}
+	return TopBand + 1
+}
+
+// Commissioner codes a return uses when the commissioner is not known.
+const UnknownCommissioner = "unknown"
+
+// Parts of the monthly RTT return (guidance s10.1.1.2).
+const (
+	RTTCompletedAdmitted    = "completed_admitted"     // Part 1a: completed with an admission for treatment in the month
+	RTTCompletedNonAdmitted = "completed_non_admitted" // Part 1b: completed in the month for any other reason
+	RTTIncompletePart       = "incomplete"             // Part 2: still waiting at the month's end
+	RTTIncompleteDTA        = "incomplete_dta"         // Part 2a: still waiting with a decision to admit
+	RTTNewPeriodsPart       = "new_periods"            // Part 3: clocks that started in the month
+)
+
+// RTTParts are the waits parts of the return in the template's order.
+var RTTParts = []string{RTTCompletedAdmitted, RTTCompletedNonAdmitted, RTTIncompletePart, RTTIncompleteDTA}
+
+// RTTReturnLine is one line of the monthly RTT return: one part for one
+// commissioner and one treatment function line, with its waits.
+type RTTReturnLine struct {
+	Part         string `json:"part"`
+	Commissioner string `json:"commissioner"`
+	RTTLine      string `json:"rtt_line"`
+	WaitGroup
+}
+
+// RTTPartSummary is one part of the return for the whole trust: its waits,
+// median and 92nd centile wait in weeks, and the share within 18 weeks,
+// by return line and by commissioner.
+type RTTPartSummary struct {
+	Total              int                   `json:"total"`
+	Within18Weeks      int                   `json:"within_18_weeks"`
+	ShareWithin18Weeks float64               `json:"share_within_18_weeks"`
+	MedianWeeks        float64               `json:"median_weeks"`
+	Centile92Weeks     float64               `json:"centile_92_weeks"`
+	Over52Weeks        int                   `json:"over_52_weeks"`
+	Over104Weeks       int                   `json:"over_104_weeks"`
+	Bands              BandCounts            `json:"bands"`
+	ByRTTLine          map[string]*WaitGroup `json:"by_rtt_line"`
+	ByCommissioner     map[string]*WaitGroup `json:"by_commissioner"`
+}
+
+// RTTReturn is the monthly RTT return of a trust to NHS England
+// (guidance s10.1.1.2): completed pathways in the month, admitted (Part
+// 1a) and non-admitted (1b); pathways still waiting at its end (Part 2)
+// and those with a decision to admit (2a); and the new RTT periods that
+// started in it (Part 3), by commissioner and treatment function line.
+// Nullified periods are left out of every part.
+type RTTReturn struct {
+	Month      string `json:"month"` // YYYY-MM
+	PeriodEnd  string `json:"period_end"`
+	RecordedBy string `json:"as_recorded_at,omitempty"` // set when only what was recorded by then counts
+	// Parts holds each waits part for the whole trust.
+	Parts map[string]*RTTPartSummary `json:"parts"`
+	// NewPeriods is Part 3: the RTT periods that started in the month,
+	// by return line and by commissioner.
+	NewPeriods NewPeriods `json:"new_periods"`
+	// Lines is every part by commissioner and return line, in that order.
+	Lines []*RTTReturnLine `json:"lines"`
+	// Patients lists, for each part and line, who is counted in it, so
+	// every figure can be traced to its patients; left out of the JSON.
+	Patients []RTTCounted `json:"-"`
+}
+
+// NewPeriods counts new RTT periods (Part 3 of the return).
+type NewPeriods struct {
+	Total          int              `json:"total"`
+	ByRTTLine      map[string]int   `json:"by_rtt_line"`
+	ByCommissioner map[string]int   `json:"by_commissioner"`
+	Lines          []NewPeriodsLine `json:"lines"`
+}
+
+// NewPeriodsLine is the new RTT periods of one commissioner and return
+// line.
+type NewPeriodsLine struct {
+	Commissioner string `json:"commissioner"`
+	RTTLine      string `json:"rtt_line"`
+	Total        int    `json:"total"`
+}
+
+// RTTCounted is one pathway counted in a part of the return.
+type RTTCounted struct {
+	Part         string // one of RTTParts, or RTTNewPeriodsPart
+	Commissioner string
+	RTTLine      string
+	PathwayID    string
+	PatientID    string
+	PPI          string
+	Days         int
+}
+
+// Merge adds another group's waits to g.
+func (g *WaitGroup) Merge(o *WaitGroup) {
+	g.Total += o.Total
+	g.Within18Weeks += o.Within18Weeks
+	g.Over52Weeks += o.Over52Weeks
+	g.Over104Weeks += o.Over104Weeks
+	for i, n := range o.Bands {
+		g.Bands[i] += n
+	}
 }

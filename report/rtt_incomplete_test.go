@@ -40,8 +40,15 @@ func newRTTWorld(t *testing.T, db *store.DB) *rttWorld {
 	tr := storetest.NewTrust(t, db, "RHM")
 	gen := demo.NewGenerator(11)
 	w := &rttWorld{tr: tr, refs: store.NewReferralService(db), clerk: tr.Actor(crs.RoleClerk), pathway: map[string]*crs.Referral{}}
-	for range 12 {
-		w.patients = append(w.patients, gen.Patient())
+	// The first six patients are registered with practice Y00001, whose
+	// commissioner the monthly return test names; the rest with Y00002.
+	for i := range 14 {
+		p := gen.Patient()
+		p.GPPracticeCode = "Y00001"
+		if i >= 6 {
+			p.GPPracticeCode = "Y00002"
+		}
+		w.patients = append(w.patients, p)
 	}
 	if _, err := db.LoadPatients(ctx, tr.System, w.patients, crs.LoadOptions{}); err != nil {
 		t.Fatalf("register patients: %v", err)

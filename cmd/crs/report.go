@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,6 +24,7 @@ var reportKinds = []struct {
 	name, period, summary string
 	run                   func(ctx context.Context, args []string, stdout io.Writer) error
 }{
+	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
 	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
 }
 
@@ -145,7 +149,88 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 	if *f.format == "csv" {
 		return report.WriteRTTIncompleteCSV(stdout, r)
 	}
-	enc := json.NewEncoder(stdout)
+	return writeJSON(stdout, r)
+}
+
+func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME]\n\n"+
+		"Prints the monthly RTT return of the month, worked out from the pathways'\nRTT events: completed pathways admitted (Part 1a) and non-admitted (1b),\n"+
+		"incomplete pathways (2) and those with a decision to admit (2a), by\ncommissioner and treatment function line, in weekly bands with the median,\n"+
+		"92nd centile and share within 18 weeks; and new RTT periods (3).", stdout)
+	f := newReportFlags(fs)
+	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	comms := fs.String("commissioners", "", "a CSV file of practice_code,commissioner_code: who commissions each GP practice's patients (else \"unknown\")")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report rtt", map[string]string{"ods": *f.ods, "month": *month}); err != nil {
+		return err
+	}
+	if err := f.checkFormat(); err != nil {
+		return err
+	}
+	m, err := report.ParseMonth(*month)
+	if err != nil {
+		return usageError(flagError(err, map[string]string{"month": "--month"}).Error())
+	}
+	basis, err := f.basis()
+	if err != nil {
+		return err
+	}
+	o := report.RTTReturnOptions{Basis: basis}
+	if *comms != "" {
+		if o.Commissioners, err = readCommissioners(*comms); err != nil {
+			return err
+		}
+	}
+	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := report.New(store.NewReportSource(db)).RTTReturn(ctx, crs.SystemActor(org.ID), m, o)
+	if err != nil {
+		return err
+	}
+	if *f.format == "csv" {
+		return report.WriteRTTReturnCSV(stdout, r)
+	}
+	return writeJSON(stdout, r)
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
-	return enc.Encode(r)
+	return enc.Encode(v)
+}
+
+// readCommissioners reads a CSV file of practice_code,commissioner_code
+// (a header line first), saying FILE:LINE of any bad line.
+func readCommissioners(path string) (map[string]string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--commissioners: %w", err)
+	}
+	defer file.Close()
+	r := csv.NewReader(file)
+	r.FieldsPerRecord = 2
+	out := map[string]string{}
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v; each line is practice_code,commissioner_code", path, line, err)
+		}
+		if line == 1 && strings.EqualFold(rec[0], "practice_code") {
+			continue
+		}
+		p, c := strings.ToUpper(strings.TrimSpace(rec[0])), strings.ToUpper(strings.TrimSpace(rec[1]))
+		if p == "" || c == "" {
+			return nil, fmt.Errorf("%s:%d: a practice code and a commissioner code are both needed", path, line)
+		}
+		out[p] = c
+	}
 }

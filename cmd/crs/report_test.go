@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,6 +77,28 @@ func TestReportRTTIncomplete(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, tc.want) {
 			t.Errorf("crs report rtt-incomplete %v: exit %d, %q; want an error saying %q", tc.args, code, errs, tc.want)
 		}
+	}
+	// The January return: the pathway received on 1 January is a new
+	// period and still waiting at the month's end; the patient's practice
+	// is commissioned by QKK.
+	dir := t.TempDir()
+	comms := filepath.Join(dir, "commissioners.csv")
+	os.WriteFile(comms, []byte("practice_code,commissioner_code\n"+ps[0].GPPracticeCode+",QKK\n"), 0o600)
+	code, out, errs = runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--commissioners", comms)
+	var ret crs.RTTReturn
+	if err := json.Unmarshal([]byte(out), &ret); code != 0 || err != nil {
+		t.Fatalf("report rtt: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	if ret.NewPeriods.Total != 1 || ret.Parts[crs.RTTIncompletePart].Total != 1 || ret.Parts[crs.RTTIncompletePart].ByCommissioner["QKK"] == nil {
+		t.Errorf("January return: new periods %d, incomplete %+v; want 1 and 1 under QKK", ret.NewPeriods.Total, ret.Parts[crs.RTTIncompletePart])
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("practice_code,commissioner_code\nY00001\n"), 0o600)
+	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--commissioners", bad); code == 0 || !strings.Contains(errs, "bad.csv:2:") {
+		t.Errorf("a bad commissioners file: exit %d, %q; want an error naming bad.csv:2", code, errs)
+	}
+	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "Jan"); code == 0 || !strings.Contains(errs, "--month: \"Jan\" is not a month") {
+		t.Errorf("--month Jan: exit %d, %q", code, errs)
 	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
