@@ -153,12 +153,15 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 }
 
 func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME]\n\n"+
+	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME [--compare]]\n\n"+
 		"Prints the monthly RTT return of the month, worked out from the pathways'\nRTT events: completed pathways admitted (Part 1a) and non-admitted (1b),\n"+
 		"incomplete pathways (2) and those with a decision to admit (2a), by\ncommissioner and treatment function line, in weekly bands with the median,\n"+
-		"92nd centile and share within 18 weeks; and new RTT periods (3).", stdout)
+		"92nd centile and share within 18 weeks; and new RTT periods (3).\n\n"+
+		"By default every event known now counts, late entries included (as at).\nWith --as-recorded-at only the events recorded by then count: the return\n"+
+		"as it was submitted. --compare prints both, the lines that differ and\nthe events recorded or removed since that explain each difference.", stdout)
 	f := newReportFlags(fs)
 	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	compare := fs.Bool("compare", false, "with --as-recorded-at: the return known now beside the return as recorded then, the lines that differ and the events that explain them")
 	comms := fs.String("commissioners", "", "a CSV file of practice_code,commissioner_code: who commissions each GP practice's patients (else \"unknown\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -183,12 +186,26 @@ func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if *compare && basis.RecordedBy.IsZero() {
+		return usageError("--compare needs --as-recorded-at TIME: the time the return was submitted")
+	}
 	db, org, err := openTrust(ctx, *f.db, *f.ods)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	r, err := report.New(store.NewReportSource(db)).RTTReturn(ctx, crs.SystemActor(org.ID), m, o)
+	svc := report.New(store.NewReportSource(db))
+	if *compare {
+		c, err := svc.RTTReturnCompare(ctx, crs.SystemActor(org.ID), m, basis.RecordedBy, o)
+		if err != nil {
+			return err
+		}
+		if *f.format == "csv" {
+			return report.WriteRTTComparisonCSV(stdout, c)
+		}
+		return writeJSON(stdout, c)
+	}
+	r, err := svc.RTTReturn(ctx, crs.SystemActor(org.ID), m, o)
 	if err != nil {
 		return err
 	}

@@ -100,6 +100,20 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "Jan"); code == 0 || !strings.Contains(errs, "--month: \"Jan\" is not a month") {
 		t.Errorf("--month Jan: exit %d, %q", code, errs)
 	}
+	// Before anything was recorded the return was empty; the comparison
+	// explains the difference with the referral recorded since.
+	code, out, errs = runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--as-recorded-at", "2026-03-01T12:00", "--compare")
+	var c crs.RTTReturnComparison
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil {
+		t.Fatalf("report rtt --compare: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	if c.AsRecorded.Parts[crs.RTTIncompletePart].Total != 0 || c.AsAt.Parts[crs.RTTIncompletePart].Total != 1 || len(c.Pathways) != 1 || len(c.Pathways[0].Events) != 1 {
+		t.Errorf("comparison: as recorded %d, as at %d, %d pathways changed; want 0, 1 and one explained by its referral",
+			c.AsRecorded.Parts[crs.RTTIncompletePart].Total, c.AsAt.Parts[crs.RTTIncompletePart].Total, len(c.Pathways))
+	}
+	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--compare"); code != 2 || !strings.Contains(errs, "--compare needs --as-recorded-at") {
+		t.Errorf("--compare alone: exit %d, %q", code, errs)
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}
