@@ -11,6 +11,7 @@ import (
 // report reads through it and writes nothing to the record.
 type ReportSource interface {
 	RTTReportSource
+	AEReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

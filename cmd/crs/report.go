@@ -25,6 +25,7 @@ var reportKinds = []struct {
 	run                   func(ctx context.Context, args []string, stdout io.Writer) error
 }{
 	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
+	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
 	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
 }
 
@@ -166,15 +167,9 @@ func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := required("report rtt", map[string]string{"ods": *f.ods, "month": *month}); err != nil {
-		return err
-	}
-	if err := f.checkFormat(); err != nil {
-		return err
-	}
-	m, err := report.ParseMonth(*month)
+	m, err := monthFlag("report rtt", f, *month)
 	if err != nil {
-		return usageError(flagError(err, map[string]string{"month": "--month"}).Error())
+		return err
 	}
 	basis, err := f.basis()
 	if err != nil {
@@ -250,4 +245,48 @@ func readCommissioners(path string) (map[string]string, error) {
 		}
 		out[p] = c
 	}
+}
+
+func reportAE(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report ae", "report ae --db DSN --ods CODE --month YYYY-MM [--format json|csv]\n\n"+
+		"Prints the monthly A&E return: attendances that arrived in the month by\nemergency care department type, the share that left within 4 hours of\n"+
+		"arrival (standard 95%), and 12-hour waits from arrival and from the\ndecision to admit. Worked out from the attendances' recorded times.", stdout)
+	f := newReportFlags(fs)
+	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := monthFlag("report ae", f, *month)
+	if err != nil {
+		return err
+	}
+	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := report.New(store.NewReportSource(db)).AEReturn(ctx, crs.SystemActor(org.ID), m, db.Clock.Now(), false)
+	if err != nil {
+		return err
+	}
+	if *f.format == "csv" {
+		return report.WriteAEReturnCSV(stdout, r)
+	}
+	return writeJSON(stdout, r)
+}
+
+// monthFlag checks the flags every monthly report needs and reads
+// --month.
+func monthFlag(command string, f reportFlags, month string) (crs.Date, error) {
+	if err := required(command, map[string]string{"ods": *f.ods, "month": month}); err != nil {
+		return crs.Date{}, err
+	}
+	if err := f.checkFormat(); err != nil {
+		return crs.Date{}, err
+	}
+	m, err := report.ParseMonth(month)
+	if err != nil {
+		return crs.Date{}, usageError(flagError(err, map[string]string{"month": "--month"}).Error())
+	}
+	return m, nil
 }

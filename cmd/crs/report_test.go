@@ -114,6 +114,10 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--compare"); code != 2 || !strings.Contains(errs, "--compare needs --as-recorded-at") {
 		t.Errorf("--compare alone: exit %d, %q", code, errs)
 	}
+	code, out, errs = runCLI(t, "report", "ae", "--db", dsn, "--ods", "RCL", "--month", "2026-02", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2026-02,all,0,0,0,0.0000,false,0,0,0\n") {
+		t.Errorf("report ae on a trust with no attendances: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}
