@@ -12,6 +12,7 @@ import (
 type ReportSource interface {
 	RTTReportSource
 	AEReportSource
+	KH03ReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -21,19 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to write it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what was written; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
+	storetest.Golden(t, name, got, *update)
 }
 
 // journeyTrust makes a trust with patients and a seeded patient journey:

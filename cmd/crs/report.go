@@ -26,6 +26,8 @@ var reportKinds = []struct {
 }{
 	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
 	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
+	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", reportKH03},
+	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", reportKH03DayOnly},
 	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
 }
 
@@ -138,19 +140,9 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	r, err := report.New(store.NewReportSource(db)).RTTIncomplete(ctx, crs.SystemActor(org.ID), day, report.RTTIncompleteOptions{Basis: basis, Pathways: *pathways})
-	if err != nil {
-		return err
-	}
-	if *f.format == "csv" {
-		return report.WriteRTTIncompleteCSV(stdout, r)
-	}
-	return writeJSON(stdout, r)
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTIncomplete, error) {
+		return svc.RTTIncomplete(ctx, a, day, report.RTTIncompleteOptions{Basis: basis, Pathways: *pathways})
+	}, report.WriteRTTIncompleteCSV)
 }
 
 func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
@@ -184,30 +176,14 @@ func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
 	if *compare && basis.RecordedBy.IsZero() {
 		return usageError("--compare needs --as-recorded-at TIME: the time the return was submitted")
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	svc := report.New(store.NewReportSource(db))
 	if *compare {
-		c, err := svc.RTTReturnCompare(ctx, crs.SystemActor(org.ID), m, basis.RecordedBy, o)
-		if err != nil {
-			return err
-		}
-		if *f.format == "csv" {
-			return report.WriteRTTComparisonCSV(stdout, c)
-		}
-		return writeJSON(stdout, c)
+		return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTReturnComparison, error) {
+			return svc.RTTReturnCompare(ctx, a, m, basis.RecordedBy, o)
+		}, report.WriteRTTComparisonCSV)
 	}
-	r, err := svc.RTTReturn(ctx, crs.SystemActor(org.ID), m, o)
-	if err != nil {
-		return err
-	}
-	if *f.format == "csv" {
-		return report.WriteRTTReturnCSV(stdout, r)
-	}
-	return writeJSON(stdout, r)
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTReturn, error) {
+		return svc.RTTReturn(ctx, a, m, o)
+	}, report.WriteRTTReturnCSV)
 }
 
 // writeJSON writes v as indented JSON.
@@ -260,19 +236,9 @@ func reportAE(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	r, err := report.New(store.NewReportSource(db)).AEReturn(ctx, crs.SystemActor(org.ID), m, db.Clock.Now(), false)
-	if err != nil {
-		return err
-	}
-	if *f.format == "csv" {
-		return report.WriteAEReturnCSV(stdout, r)
-	}
-	return writeJSON(stdout, r)
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.AEReturn, error) {
+		return svc.AEReturn(ctx, a, m, db.Clock.Now(), false)
+	}, report.WriteAEReturnCSV)
 }
 
 // monthFlag checks the flags every monthly report needs and reads
@@ -289,4 +255,77 @@ func monthFlag(command string, f reportFlags, month string) (crs.Date, error) {
 		return crs.Date{}, usageError(flagError(err, map[string]string{"month": "--month"}).Error())
 	}
 	return m, nil
+}
+
+func reportKH03(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report kh03", "report kh03 --db DSN --ods CODE --quarter YYYY-Qn [--format json|csv]\n\n"+
+		"Prints the KH03 return of the quarter (of the financial year starting in\nApril of YYYY: 2026-Q3 is October to December 2026): the average available\n"+
+		"and occupied beds by sector, overnight from the midnight census of each\nnight (a patient on leave keeps the bed and counts as occupied), and the\n"+
+		"beds of day-only wards apart (occupied: patients in them per weekday).", stdout)
+	f := newReportFlags(fs)
+	quarter := fs.String("quarter", "", "the quarter, YYYY-Qn (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report kh03", map[string]string{"ods": *f.ods, "quarter": *quarter}); err != nil {
+		return err
+	}
+	if err := f.checkFormat(); err != nil {
+		return err
+	}
+	first, last, err := report.ParseQuarter(strings.TrimSpace(*quarter))
+	if err != nil {
+		return usageError(flagError(err, map[string]string{"quarter": "--quarter"}).Error())
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.KH03Return, error) {
+		return svc.KH03Return(ctx, a, strings.TrimSpace(*quarter), first, last)
+	}, report.WriteKH03CSV)
+}
+
+func reportKH03DayOnly(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report kh03-day-only", "report kh03-day-only --db DSN --ods CODE --ward CODE [--overnight]\n\n"+
+		"Marks a ward as open for day cases only, so KH03 counts its beds apart\nfrom the overnight beds; --overnight marks it open overnight again.", stdout)
+	db := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust (required)")
+	ward := fs.String("ward", "", "the ward's code (required)")
+	overnight := fs.Bool("overnight", false, "open overnight, not day-only")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report kh03-day-only", map[string]string{"ods": *ods, "ward": *ward}); err != nil {
+		return err
+	}
+	d, org, err := openTrust(ctx, *db, *ods)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := store.NewKH03Setup(d).SetWardDayOnly(ctx, crs.SystemActor(org.ID), *ward, !*overnight); err != nil {
+		return err
+	}
+	state := "day-only"
+	if *overnight {
+		state = "open overnight"
+	}
+	fmt.Fprintf(stdout, "ward %s is %s\n", strings.TrimSpace(*ward), state)
+	return nil
+}
+
+// produce opens the trust named by the flags, works a report out with fn
+// as the system and writes it as JSON or, with --format csv, with
+// writeCSV.
+func produce[T any](ctx context.Context, f reportFlags, stdout io.Writer, fn func(svc *report.Service, a crs.Actor, db *store.DB) (T, error), writeCSV func(io.Writer, T) error) error {
+	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := fn(report.New(store.NewReportSource(db)), crs.SystemActor(org.ID), db)
+	if err != nil {
+		return err
+	}
+	if *f.format == "csv" {
+		return writeCSV(stdout, r)
+	}
+	return writeJSON(stdout, r)
 }

@@ -118,6 +118,16 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "\n2026-02,all,0,0,0,0.0000,false,0,0,0\n") {
 		t.Errorf("report ae on a trust with no attendances: exit %d\n%s%s", code, out, errs)
 	}
+	code, out, errs = runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-Q4", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2025-Q4,2026-01-01,2026-03-31,0,overnight,General & Acute,0.00,0.00,0.0000\n") {
+		t.Errorf("report kh03 on a trust with no wards: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-3"); code != 2 || !strings.Contains(errs, "--quarter: \"2025-3\" is not a quarter") {
+		t.Errorf("--quarter 2025-3: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "report", "kh03-day-only", "--db", dsn, "--ods", "RCL", "--ward", "NOPE"); code != 1 || !strings.Contains(errs, "no ward with code NOPE") {
+		t.Errorf("kh03-day-only of an unknown ward: exit %d, %q", code, errs)
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}
