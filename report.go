@@ -13,6 +13,7 @@ type ReportSource interface {
 	RTTReportSource
 	AEReportSource
 	KH03ReportSource
+	DQReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

@@ -26,6 +26,7 @@ var reportKinds = []struct {
 }{
 	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
 	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
+	{"dq", "[--as-of DATE]", "data quality: untraced or invalid NHS numbers, missing ethnicity, GP, postcode, unoutcomed attendances, open pathways without status, referrals on no worklist, overdue follow-ups, admissions not coded; each record with its page", reportDQ},
 	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", reportKH03},
 	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", reportKH03DayOnly},
 	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
@@ -328,4 +329,36 @@ func produce[T any](ctx context.Context, f reportFlags, stdout io.Writer, fn fun
 		return writeCSV(stdout, r)
 	}
 	return writeJSON(stdout, r)
+}
+
+func reportDQ(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report dq", "report dq --db DSN --ods CODE [--as-of DATE] [--format json|csv]\n\n"+
+		"Lists the records to fix before the returns: untraced or invalid NHS\nnumbers; missing ethnicity, GP practice or postcode; attendances without an\n"+
+		"outcome; running clocks without a known status; open referrals on no\nworklist; overdue follow-ups; admissions discharged over 30 days ago not\n"+
+		"coded. Each line names the record and the page to fix it on.", stdout)
+	f := newReportFlags(fs)
+	asOf := fs.String("as-of", "", "the date the checks are made on, YYYY-MM-DD (default today)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report dq", map[string]string{"ods": *f.ods}); err != nil {
+		return err
+	}
+	if err := f.checkFormat(); err != nil {
+		return err
+	}
+	var day crs.Date
+	if *asOf != "" {
+		d, err := crs.ParseDate(strings.TrimSpace(*asOf))
+		if err != nil {
+			return usageError("--as-of: " + crs.ErrorMessage(err))
+		}
+		day = d
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.DQReport, error) {
+		if day.IsZero() {
+			day = crs.LocalDate(db.Clock.Now())
+		}
+		return svc.DataQuality(ctx, a, day)
+	}, report.WriteDQCSV)
 }

@@ -128,6 +128,18 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code, _, errs := runCLI(t, "report", "kh03-day-only", "--db", dsn, "--ods", "RCL", "--ward", "NOPE"); code != 1 || !strings.Contains(errs, "no ward with code NOPE") {
 		t.Errorf("kh03-day-only of an unknown ward: exit %d, %q", code, errs)
 	}
+	// The two patients the demo generator made are checked; every line
+	// links to a page.
+	code, out, errs = runCLI(t, "report", "dq", "--db", dsn, "--ods", "RCL", "--as-of", "2026-03-02")
+	var dq crs.DQReport
+	if err := json.Unmarshal([]byte(out), &dq); code != 0 || err != nil || dq.AsOf != "2026-03-02" || len(dq.Counts) != len(crs.DQChecks) {
+		t.Errorf("report dq: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	for _, it := range dq.Items {
+		if !strings.HasPrefix(it.Link, "/") || it.RecordID == "" {
+			t.Errorf("data quality item without a page: %+v", it)
+		}
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}
