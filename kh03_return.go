@@ -8,7 +8,7 @@ import (
 // KH03: the quarterly return of available and occupied beds, by ward
 // sector, from the midnight census.
 
-// KH03 bed sectors (kh03_bed_sectors.csv).
+// KH03 bed sectors, the codes of nhs.KH03Sectors.
 const (
 	SectorGeneralAcute         = "General & Acute"
 	SectorMentalIllness        = "Mental illness"

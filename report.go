@@ -14,6 +14,7 @@ type ReportSource interface {
 	AEReportSource
 	KH03ReportSource
 	DQReportSource
+	DM01ReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

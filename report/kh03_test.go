@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 	"github.com/opencrs/crs/report"
 )
 
@@ -34,6 +35,19 @@ func TestKH03Sector(t *testing.T) {
 		"502": crs.SectorGeneralAcute, "": crs.SectorGeneralAcute} {
 		if got := crs.KH03Sector(spec); got != want {
 			t.Errorf("KH03Sector(%q) = %q, want %q", spec, got, want)
+		}
+	}
+}
+
+// TestKH03SectorsAreTheCodeList checks the sectors the return uses are the
+// embedded code list, in its order.
+func TestKH03SectorsAreTheCodeList(t *testing.T) {
+	if len(nhs.KH03Sectors) != len(crs.KH03Sectors) {
+		t.Fatalf("%d sectors, code list %d", len(crs.KH03Sectors), len(nhs.KH03Sectors))
+	}
+	for i, c := range nhs.KH03Sectors {
+		if crs.KH03Sectors[i] != c.Code {
+			t.Errorf("sector %d: %q, code list %q", i, crs.KH03Sectors[i], c.Code)
 		}
 	}
 }

@@ -104,3 +104,17 @@ func uncodedAdmissions(ctx context.Context, q Querier, orgID string, before time
 func codedSpells(ctx context.Context, q Querier, orgID string) (map[string]bool, error) {
 	return map[string]bool{}, nil
 }
+
+// EachDiagnosticRequest calls fn with each diagnostic request requested on
+// or before last, by test and date.
+func (s *ReportSource) EachDiagnosticRequest(ctx context.Context, a crs.Actor, last crs.Date, fn func(*crs.DiagnosticRequest) error) error {
+	return s.db.view(ctx, a, crs.ActViewReports, "diagnostic requests for DM01", func(q Querier) (string, error) {
+		return "", eachRow(ctx, q, func(r scanner) error {
+			d, err := scanDiagnostic(r)
+			if err != nil {
+				return err
+			}
+			return fn(d)
+		}, `SELECT `+diagnosticColumns+` FROM diagnostic_requests WHERE org_id = $1 AND requested_on <= $2 ORDER BY test, requested_on, id`, a.OrgID, last.String())
+	})
+}

@@ -26,6 +26,7 @@ var reportKinds = []struct {
 }{
 	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
 	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
+	{"dm01", "--month YYYY-MM", "DM01: diagnostic waiting list at the month's end by test and weeks waited (6-week standard), and the month's activity", reportDM01},
 	{"dq", "[--as-of DATE]", "data quality: untraced or invalid NHS numbers, missing ethnicity, GP, postcode, unoutcomed attendances, open pathways without status, referrals on no worklist, overdue follow-ups, admissions not coded; each record with its page", reportDQ},
 	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", reportKH03},
 	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", reportKH03DayOnly},
@@ -361,4 +362,22 @@ func reportDQ(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return svc.DataQuality(ctx, a, day)
 	}, report.WriteDQCSV)
+}
+
+func reportDM01(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report dm01", "report dm01 --db DSN --ods CODE --month YYYY-MM [--format json|csv]\n\n"+
+		"Prints the DM01 return of the month: for each diagnostic test, the waiting\nlist at the month's end by completed weeks waited, those waiting 6 weeks or\n"+
+		"more (the standard), and the tests done in the month, from the waiting\nlist and planned.", stdout)
+	f := newReportFlags(fs)
+	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := monthFlag("report dm01", f, *month)
+	if err != nil {
+		return err
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.DM01Return, error) {
+		return svc.DM01Return(ctx, a, m)
+	}, report.WriteDM01CSV)
 }

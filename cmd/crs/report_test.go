@@ -140,6 +140,17 @@ func TestReportRTTIncomplete(t *testing.T) {
 			t.Errorf("data quality item without a page: %+v", it)
 		}
 	}
+	// A diagnostic request recorded by hand is on the DM01 waiting list.
+	if code, out, errs := runCLI(t, "diagnostic", "add", "--db", dsn, "--ods", "RCL", "--mrn", ps[0].MRN, "--test", "MRI", "--requested", "2026-01-10"); code != 0 || !strings.Contains(out, "MRI requested for") {
+		t.Fatalf("diagnostic add: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "diagnostic", "add", "--db", dsn, "--ods", "RCL", "--mrn", ps[0].MRN, "--test", "XRAY", "--requested", "2026-01-10"); code == 0 || !strings.Contains(errs, `--test: test "XRAY" is not one of the DM01 tests`) {
+		t.Errorf("diagnostic add of an unknown test: exit %d, %q", code, errs)
+	}
+	code, out, errs = runCLI(t, "report", "dm01", "--db", dsn, "--ods", "RCL", "--month", "2026-02", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2026-02,MRI,Magnetic Resonance Imaging,1,1,1.0000,") {
+		t.Errorf("report dm01: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}
