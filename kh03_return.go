@@ -2,6 +2,8 @@ package crs
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -127,4 +129,22 @@ type KH03Setup interface {
 	// only (or, with dayOnly false, open overnight): KH03 counts its beds
 	// apart from the overnight beds.
 	SetWardDayOnly(ctx context.Context, a Actor, wardCode string, dayOnly bool) error
+}
+
+var quarterPattern = regexp.MustCompile(`^(\d{4})-Q([1-4])$`)
+
+// ParseQuarter reads a KH03 quarter written YYYY-Qn, n the quarter of the
+// NHS financial year that starts in April of YYYY: 2026-Q1 is April to
+// June 2026, 2026-Q3 October to December 2026, 2026-Q4 January to March
+// 2027. It returns the quarter's first and last days.
+func ParseQuarter(s string) (first, last Date, err error) {
+	m := quarterPattern.FindStringSubmatch(s)
+	if m == nil {
+		return first, last, FieldErrorf("quarter", "%q is not a quarter; write it as YYYY-Qn, e.g. 2026-Q3 (October to December 2026, the financial year 2026-27)", s)
+	}
+	y, _ := strconv.Atoi(m[1])
+	q, _ := strconv.Atoi(m[2])
+	first = NewDate(y, time.April, 1)
+	first = Date{Time: first.AddDate(0, 3*(q-1), 0)}
+	return first, Date{Time: first.AddDate(0, 3, -1)}, nil
 }

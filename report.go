@@ -30,6 +30,7 @@ type ReportSource interface {
 // ReportService produces the trust's reports and extracts: the files
 // managers and commissioners load into their own tools.
 type ReportService interface {
+	StatutoryReports
 	// ExportPTL writes the whole patient tracking list matching f as CSV
 	// to w, streaming row by row.
 	ExportPTL(ctx context.Context, a Actor, w io.Writer, f PTLFilter) error

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -23,23 +22,8 @@ import (
 // are counted apart: their available beds, and their occupied beds as the
 // average number of patients in one of their beds on each weekday.
 
-var quarterPattern = regexp.MustCompile(`^(\d{4})-Q([1-4])$`)
-
-// ParseQuarter reads a KH03 quarter written YYYY-Qn, n the quarter of the
-// NHS financial year that starts in April of YYYY: 2026-Q1 is April to
-// June 2026, 2026-Q3 October to December 2026, 2026-Q4 January to March
-// 2027. It returns the quarter's first and last days.
-func ParseQuarter(s string) (first, last crs.Date, err error) {
-	m := quarterPattern.FindStringSubmatch(s)
-	if m == nil {
-		return first, last, crs.FieldErrorf("quarter", "%q is not a quarter; write it as YYYY-Qn, e.g. 2026-Q3 (October to December 2026, the financial year 2026-27)", s)
-	}
-	y, _ := strconv.Atoi(m[1])
-	q, _ := strconv.Atoi(m[2])
-	first = crs.NewDate(y, time.April, 1)
-	first = crs.Date{Time: first.AddDate(0, 3*(q-1), 0)}
-	return first, crs.Date{Time: first.AddDate(0, 3, -1)}, nil
-}
+// ParseQuarter reads a KH03 quarter written YYYY-Qn (see crs.ParseQuarter).
+func ParseQuarter(s string) (first, last crs.Date, err error) { return crs.ParseQuarter(s) }
 
 // KH03Return works out the KH03 return of the quarter from first to last.
 func (s *Service) KH03Return(ctx context.Context, a crs.Actor, quarter string, first, last crs.Date) (*crs.KH03Return, error) {

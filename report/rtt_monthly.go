@@ -18,16 +18,7 @@ import (
 // as the events known (or recorded by a time) say.
 
 // RTTReturnOptions choose how the monthly return is worked out.
-type RTTReturnOptions struct {
-	Basis crs.ReportBasis
-	// Commissioners maps a GP practice's ODS code to the code of the
-	// commissioner (sub-ICB location) that pays for its patients' care;
-	// a patient whose practice is not in it is reported under
-	// crs.UnknownCommissioner.
-	Commissioners map[string]string
-	// Patients keeps who is counted in each part and line.
-	Patients bool
-}
+type RTTReturnOptions = crs.RTTReturnOptions
 
 // ParseMonth reads a reporting month written YYYY-MM.
 func ParseMonth(s string) (crs.Date, error) {

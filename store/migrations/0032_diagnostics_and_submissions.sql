@@ -17,3 +17,19 @@ CREATE TABLE diagnostic_requests (
 );
 CREATE INDEX diagnostic_requests_test ON diagnostic_requests (org_id, test, requested_on);
 CREATE INDEX diagnostic_requests_patient ON diagnostic_requests (org_id, patient_id);
+
+-- Each return generated for submission: what, for which period, in which
+-- format, when and by whom, and the SHA-256 of the file.
+CREATE TABLE report_submissions (
+	id            TEXT PRIMARY KEY,
+	org_id        TEXT NOT NULL REFERENCES organisations (id),
+	report        TEXT NOT NULL,
+	period        TEXT NOT NULL,
+	format        TEXT NOT NULL,
+	generated_at  TEXT NOT NULL,
+	user_id       TEXT NOT NULL,
+	username      TEXT NOT NULL,
+	checksum      TEXT NOT NULL,
+	bytes         INTEGER NOT NULL
+);
+CREATE INDEX report_submissions_org ON report_submissions (org_id, generated_at);
