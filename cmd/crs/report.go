@@ -124,9 +124,13 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 		"within 18 weeks, the share (4 places, half up), over 52 and 104 weeks, by\nweek band, treatment function and RTT return line.", stdout)
 	f := newReportFlags(fs)
 	census := fs.String("census", "", "the census date, YYYY-MM-DD (required)")
+	asAt := fs.String("as-at", "", "the same as --census: the figures for that date with everything known now")
 	pathways := fs.Bool("pathways", false, "list every incomplete pathway as well (json only)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *census == "" {
+		census = asAt
 	}
 	if err := required("report rtt-incomplete", map[string]string{"ods": *f.ods, "census": *census}); err != nil {
 		return err

@@ -59,7 +59,7 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if got.Census != "2026-01-31" || got.Total != 1 || got.Share != 1 || got.ByBand["4-5"] != 1 || len(got.Pathways) != 1 || got.Pathways[0].Days != 30 {
 		t.Errorf("figures at 2026-01-31: %+v; want one pathway of 30 days in band 4-5", got)
 	}
-	code, out, errs = runCLI(t, "report", "rtt-incomplete", "--db", dsn, "--ods", "RCL", "--census", "2026-02-28", "--format", "csv")
+	code, out, errs = runCLI(t, "report", "rtt-incomplete", "--db", dsn, "--ods", "RCL", "--as-at", "2026-02-28", "--format", "csv")
 	if code != 0 || !strings.HasPrefix(out, "census_date,group,code,total,") || !strings.Contains(out, "\n2026-02-28,trust,,2,2,1.0000,0,0,") {
 		t.Errorf("csv at 2026-02-28: exit %d\n%s%s", code, out, errs)
 	}
