@@ -21,7 +21,7 @@ import (
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
 	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results", "clinical_documents",
-	"patient_xrefs", "data_quality_issues",
+	"patient_xrefs", "data_quality_issues", "diagnostic_requests",
 }
 
 // patientTablesLeftOut are the tables with a patient_id column that a

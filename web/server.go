@@ -63,6 +63,10 @@ type Server struct {
 	// Documents are the clinical documents other systems file to the
 	// record; nil leaves their pages out.
 	Documents crs.DocumentService
+	// Submissions and Diagnostics serve the information analyst's area
+	// (/reports) and the diagnostic requests; nil leaves them out.
+	Submissions crs.SubmissionService
+	Diagnostics crs.DiagnosticService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

@@ -61,6 +61,8 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Reports:     report.New(store.NewReportSource(db)),
 		Results:     store.NewClinicalService(db),
 		Documents:   store.NewClinicalService(db),
+		Submissions: store.NewSubmissionService(db),
+		Diagnostics: store.NewDiagnosticService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
