@@ -1,6 +1,7 @@
 package golive
 
 import (
+	"github.com/opencrs/crs/match"
 	"sort"
 	"strconv"
 	"time"
@@ -471,23 +472,7 @@ func (x *Extract) findDuplicates() {
 // the extract's specification defines it; "" when the name has no ASCII
 // letter.
 func Soundex(name string) string {
-	code := func(c byte) byte {
-		switch c {
-		case 'B', 'F', 'P', 'V':
-			return '1'
-		case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
-			return '2'
-		case 'D', 'T':
-			return '3'
-		case 'L':
-			return '4'
-		case 'M', 'N':
-			return '5'
-		case 'R':
-			return '6'
-		}
-		return 0 // vowels, H, W
-	}
+	code := match.SoundexDigit
 	out := make([]byte, 0, 4)
 	var prev byte
 	for i := 0; i < len(name) && len(out) < 4; i++ {

@@ -1,4 +1,4 @@
-package golive
+package golive_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/opencrs/crs/golive"
 )
 
 // sampleDir is the shared sample extract, or the test is skipped.
@@ -38,7 +40,7 @@ func expected(t testing.TB, dir string) map[string]any {
 
 // CompareReport fails t with every difference between a report and the
 // sample's expected.json, entry by entry.
-func compareReport(t testing.TB, rep *Report, want map[string]any) {
+func compareReport(t testing.TB, rep *golive.Report, want map[string]any) {
 	t.Helper()
 	b, err := rep.JSON()
 	if err != nil {
@@ -64,18 +66,18 @@ func compareReport(t testing.TB, rep *Report, want map[string]any) {
 
 func TestReadSampleMatchesExpected(t *testing.T) {
 	dir := sampleDir(t)
-	x, err := Read(dir)
+	x, err := golive.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareReport(t, NewReport(x, nil), expected(t, dir))
+	compareReport(t, golive.NewReport(x, nil), expected(t, dir))
 }
 
 func TestSoundex(t *testing.T) {
 	for name, want := range map[string]string{"Robert": "R163", "Rupert": "R163", "Ashcraft": "A261",
 		"Tymczak": "T522", "Pfister": "P236", "Honeyman": "H555", "O'Brien": "O165", "Smith": "S530",
 		"Smyth": "S530", "Müller": "M460", "": "", "Ü": "", "Lee": "L000"} {
-		if got := Soundex(name); got != want {
+		if got := golive.Soundex(name); got != want {
 			t.Errorf("Soundex(%q) = %q, want %q", name, got, want)
 		}
 	}
@@ -84,7 +86,7 @@ func TestSoundex(t *testing.T) {
 func TestBandName(t *testing.T) {
 	for days, want := range map[int]string{0: "0-1", 7: "0-1", 8: "1-2", 14: "1-2", 126: "17-18", 127: "18-19",
 		722: "103-104", 728: "103-104", 729: "104+", 5000: "104+"} {
-		if got := BandName(days); got != want {
+		if got := golive.BandName(days); got != want {
 			t.Errorf("BandName(%d) = %q, want %q", days, got, want)
 		}
 	}

@@ -2,11 +2,13 @@ package golive
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/rtt"
 )
 
@@ -113,16 +115,6 @@ type RTTIncompletePathway struct {
 	Band              string `json:"band"`
 }
 
-// OpenPathway is a pathway whose RTT clock OpenCRS holds as not stopped
-// at the census date: its PPI, treatment function, clock start, and
-// whether a first-appointment DNA nullified it.
-type OpenPathway struct {
-	PPID              string
-	TreatmentFunction string
-	ClockStart        string // YYYY-MM-DD
-	Nullified         bool
-}
-
 // Ordered is a JSON object whose keys keep the order they were added in.
 type Ordered[V any] struct {
 	Keys   []string
@@ -178,7 +170,7 @@ func sortedCounts(m map[string]int) Ordered[int] {
 // NewReport builds the report of a checked extract. open are the
 // pathways OpenCRS holds as open after loading it (nil for a dry run,
 // which counts the extract's accepted rows instead).
-func NewReport(x *Extract, open []OpenPathway) *Report {
+func NewReport(x *Extract, open []crs.OpenPathway) *Report {
 	rep := &Report{Extract: ExtractInfo{x.TrustODS, x.ExtractDatetime, x.CensusDate, x.SystemName}}
 	rep.Rejections = []Rejection{}
 	for _, name := range Files {
@@ -257,17 +249,18 @@ func NewReport(x *Extract, open []OpenPathway) *Report {
 
 // OpenPathways are the extract's accepted open pathways as the legacy
 // system states them: what a dry run reports, since it loads nothing.
-func (x *Extract) OpenPathways() []OpenPathway {
+func (x *Extract) OpenPathways() []crs.OpenPathway {
 	f, refs := x.files[FilePathways], x.files[FileReferrals]
-	out := []OpenPathway{}
+	out := []crs.OpenPathway{}
 	for i := range f.Rows {
 		r := &f.Rows[i]
 		if !r.Accepted() || f.get(r, "status") != "open" {
 			continue
 		}
 		ref := refs.lookup(f.get(r, "referral_id"))
-		out = append(out, OpenPathway{PPID: r.Fields[0], TreatmentFunction: refs.get(ref, "treatment_function_code"),
-			ClockStart: f.get(r, "clock_start_date"), Nullified: f.get(r, "rtt_status_code") == "33"})
+		start, _ := crs.ParseDate(f.get(r, "clock_start_date"))
+		out = append(out, crs.OpenPathway{PPI: r.Fields[0], TreatmentFunction: refs.get(ref, "treatment_function_code"),
+			ClockStart: start, Nullified: f.get(r, "rtt_status_code") == "33"})
 	}
 	return out
 }
@@ -288,7 +281,7 @@ func BandName(days int) string {
 // NewRTTIncomplete counts the incomplete pathways among open at the
 // census date (YYYY-MM-DD): those not nullified, with their waits by week
 // band, treatment function and line of the monthly return.
-func NewRTTIncomplete(census string, open []OpenPathway) *RTTIncomplete {
+func NewRTTIncomplete(census string, open []crs.OpenPathway) *RTTIncomplete {
 	c, _ := time.Parse("2006-01-02", census)
 	out := &RTTIncomplete{CensusDate: census, Pathways: []RTTIncompletePathway{}}
 	band := map[string]int{}
@@ -314,8 +307,7 @@ func NewRTTIncomplete(census string, open []OpenPathway) *RTTIncomplete {
 			out.OpenNullifiedExcluded++
 			continue
 		}
-		s, _ := time.Parse("2006-01-02", p.ClockStart)
-		days := int(c.Sub(s).Hours()+0.5) / 24
+		days := int(c.Sub(p.ClockStart.Time).Hours()) / 24
 		b := BandName(days)
 		line, _ := rtt.ReportingLine(p.TreatmentFunction)
 		out.Total++
@@ -332,8 +324,8 @@ func NewRTTIncomplete(census string, open []OpenPathway) *RTTIncomplete {
 		band[b]++
 		add(byTF, p.TreatmentFunction, b, within)
 		add(byLine, line, b, within)
-		out.Pathways = append(out.Pathways, RTTIncompletePathway{PPID: p.PPID, TreatmentFunction: p.TreatmentFunction,
-			RTTLine: line, ClockStart: p.ClockStart, Days: days, Band: b})
+		out.Pathways = append(out.Pathways, RTTIncompletePathway{PPID: p.PPI, TreatmentFunction: p.TreatmentFunction,
+			RTTLine: line, ClockStart: p.ClockStart.String(), Days: days, Band: b})
 	}
 	if out.Total > 0 {
 		n := (out.Within18Weeks*20000 + out.Total) / (2 * out.Total)
@@ -383,4 +375,18 @@ func (r *Report) JSON() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// ReportAfterLoad is the report of an extract loaded into the trust: its
+// RTT figures come from the clocks OpenCRS now holds, not from the
+// extract's columns.
+func ReportAfterLoad(ctx context.Context, x *Extract, log crs.MigrationLog, orgID string) (*Report, error) {
+	open, err := log.OpenPathways(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if open == nil {
+		open = []crs.OpenPathway{}
+	}
+	return NewReport(x, open), nil
 }

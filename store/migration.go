@@ -1,0 +1,396 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+)
+
+var (
+	_ crs.MigrationTx  = (*Tx)(nil)
+	_ crs.MigrationLog = (*DB)(nil)
+)
+
+// RecordMigratedRows records the rows the command loaded, each with its
+// event and audit record; a row already recorded is an ECONFLICT.
+func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ctx := tx.Context()
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	evs := make([]*crs.Event, len(rows))
+	for i, r := range rows {
+		data, _ := json.Marshal(map[string]any{"file": r.File, "key": r.Key, "line": r.Line})
+		what := r.File + " line " + strconv.Itoa(r.Line)
+		if r.Key != "" && !strings.HasPrefix(r.Key, "line ") {
+			what += " (" + r.Key + ")"
+		}
+		evs[i] = &crs.Event{Type: crs.EventRecordMigrated, PatientID: r.PatientID, SubjectID: r.RecordID,
+			Summary: "Loaded from the legacy PAS: " + what, Data: data}
+	}
+	if err := bulk.emit(ctx, evs, "legacy PAS migration"); err != nil {
+		return err
+	}
+	args := make([]any, 0, len(rows)*7)
+	for i, r := range rows {
+		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, evs[i].ID)
+	}
+	if err := bulk.insert(ctx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a row of %s was loaded already: %w", rows[0].File, err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "record migrated rows: %w", err)
+	}
+	return nil
+}
+
+// MigrateGPPractices records GP practices, replacing the name and
+// postcode of one already known.
+func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
+	for _, p := range ps {
+		if _, err := tx.Exec(`INSERT INTO gp_practices (org_id, code, name, postcode) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (org_id, code) DO UPDATE SET name = excluded.name, postcode = excluded.postcode`,
+			tx.actor.OrgID, p.Code, p.Name, p.Postcode); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "record GP practice %s: %w", p.Code, err)
+		}
+	}
+	return nil
+}
+
+// MigratePatients writes live patient records as they stand, with the
+// hospital numbers they bring.
+func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
+	ctx := tx.Context()
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(ps)*31)
+	for _, p := range ps {
+		p.OrgID = tx.actor.OrgID
+		if p.ID == "" {
+			p.ID = crs.NewID()
+		}
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
+		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
+			formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email, jsonText(p.Contacts),
+			p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory, deathText(p.DeathTime), p.MergedInto,
+			match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName),
+			strings.ReplaceAll(p.Address.Postcode, " ", ""), p.Version, now, now)
+	}
+	if err := bulk.insert(ctx, "patients", importPatientCols, 31, args); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write patients: %w", err)
+	}
+	return nil
+}
+
+// AddPatientIdentifiers gives patients further identifiers.
+func (tx *Tx) AddPatientIdentifiers(ids []crs.PatientIdentifier) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	args := make([]any, 0, len(ids)*5)
+	for _, id := range ids {
+		args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
+	}
+	if err := bulk.insert(tx.Context(), "patient_identifiers", "org_id, kind, value, patient_id, origin_patient_id", 5, args); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
+	}
+	return nil
+}
+
+// ensureLocation returns the id of the trust's location of the kind with
+// the code under parent, writing it if there is none.
+func (tx *Tx) ensureLocation(parentID string, kind crs.LocationKind, code, name string) (string, error) {
+	var id string
+	err := tx.QueryRow(`SELECT id FROM locations WHERE org_id = $1 AND parent_id = $2 AND code = $3`, tx.actor.OrgID, parentID, code).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if err = notFound(err, "no location"); crs.ErrorCode(err) != crs.ENOTFOUND {
+		return "", err
+	}
+	id = crs.NewID()
+	status := ""
+	if kind == crs.LocationBed {
+		status = string(crs.BedAvailable)
+	}
+	if _, err := tx.Exec(`INSERT INTO locations (id, org_id, parent_id, kind, code, name, specialty, sex, status, ed_type, active)
+		VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, '', 1)`, id, tx.actor.OrgID, parentID, string(kind), code, name, status); err != nil {
+		return "", crs.Errorf(crs.EINTERNAL, "write %s %s: %w", kind, code, err)
+	}
+	return id, nil
+}
+
+// MigrateWards writes wards and their beds, under the site with the
+// ward's site code, reusing a ward of that code the site already has.
+func (tx *Tx) MigrateWards(ws []*crs.MigratedWard) error {
+	for _, w := range ws {
+		site, err := tx.ensureLocation("", crs.LocationSite, w.SiteCode, "Site "+w.SiteCode)
+		if err != nil {
+			return err
+		}
+		if w.ID, err = tx.ensureLocation(site, crs.LocationWard, w.Code, w.Name); err != nil {
+			return err
+		}
+		for n := 1; n <= w.Beds; n++ {
+			code := fmt.Sprintf("B%02d", n)
+			if _, err := tx.ensureLocation(w.ID, crs.LocationBed, code, "Bed "+code); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MigrateClinics writes clinic templates, each held in a clinic room of
+// its own code on its site.
+func (tx *Tx) MigrateClinics(cs []*crs.Clinic, siteCodes []string) error {
+	for i, c := range cs {
+		site, err := tx.ensureLocation("", crs.LocationSite, siteCodes[i], "Site "+siteCodes[i])
+		if err != nil {
+			return err
+		}
+		if c.LocationID, err = tx.ensureLocation(site, crs.LocationClinicRoom, c.Code, c.Name); err != nil {
+			return err
+		}
+		if c.ID == "" {
+			c.ID = crs.NewID()
+		}
+		c.OrgID, c.CreatedAt, c.Active = tx.actor.OrgID, tx.now, true
+		sessions, _ := json.Marshal(c.Sessions)
+		if _, err := tx.Exec(`INSERT INTO clinics (id, org_id, code, name, consultant_code, consultant_name, team, treatment_function, specialty,
+			location_id, sessions, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)`,
+			c.ID, c.OrgID, c.Code, c.Name, c.ConsultantCode, c.ConsultantName, c.Team, c.TreatmentFunction, c.Specialty, c.LocationID,
+			string(sessions), formatTime(tx.now)); err != nil {
+			if isUniqueViolation(err) {
+				return crs.Errorf(crs.ECONFLICT, "the trust already has a clinic with code %s", c.Code)
+			}
+			return crs.Errorf(crs.EINTERNAL, "write clinic %s: %w", c.Code, err)
+		}
+	}
+	return nil
+}
+
+// MigrateReferrals writes referrals.
+func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(rs)*14)
+	for _, r := range rs {
+		r.OrgID = tx.actor.OrgID
+		if r.ID == "" {
+			r.ID = crs.NewID()
+		}
+		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
+		args = append(args, r.ID, r.OrgID, r.PatientID, r.Source, dateText(r.ReceivedOn), r.Priority, r.TreatmentFunction,
+			oneIf(r.ConsultantLed), r.UBRN, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
+	}
+	if err := bulk.insert(tx.Context(), "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
+		consultant_led, ubrn, status, closed_on, closed_reason, created_at, updated_at`, 14, args); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated referral's UBRN is already held by another referral: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write referrals: %w", err)
+	}
+	return nil
+}
+
+// MigratePathways writes RTT pathways with their events; each referral's
+// pathway becomes the last of its pathways given.
+func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent) error {
+	ctx := tx.Context()
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(ps)*17)
+	var evArgs []any
+	for i, p := range ps {
+		p.OrgID = tx.actor.OrgID
+		if p.ID == "" {
+			p.ID = crs.NewID()
+		}
+		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+		args = append(args, p.ID, p.OrgID, p.PatientID, p.PPI, p.PPIIssuer, p.ReferralID, p.TreatmentFunction, p.Priority,
+			p.ClockState, dateText(p.ClockStart), dateText(p.ClockStop), int(p.StopStatus), p.StopReason, int(p.LastStatus),
+			oneIf(p.DecisionToAdmit), now, now)
+		for j, e := range events[i] {
+			evArgs = append(evArgs, crs.NewID(), p.OrgID, p.ID, p.PatientID, j+1, dateText(e.Date), e.Kind.String(), int(e.Status), e.Note, now)
+		}
+	}
+	if err := bulk.insert(ctx, "pathways", `id, org_id, patient_id, ppi, ppi_issuer, referral_id, treatment_function, priority,
+		clock_state, clock_start, clock_stop, stop_status, stop_reason, last_status, decision_to_admit, created_at, updated_at`, 17, args); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated pathway's PPI is already in use: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write pathways: %w", err)
+	}
+	if err := bulk.insert(ctx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write RTT events: %w", err)
+	}
+	for _, p := range ps {
+		if _, err := tx.Exec(`UPDATE referrals SET pathway_id = $1 WHERE id = $2 AND org_id = $3`, p.ID, p.ReferralID, p.OrgID); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "link pathway %s to its referral: %w", p.PPI, err)
+		}
+	}
+	return nil
+}
+
+// MigrateAppointments writes appointments into their slots, making the
+// slot when the clinic has none at that time. A live appointment whose
+// slot already holds one is overbooked, as the legacy PAS allowed.
+func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	now := formatTime(tx.now)
+	type slotKey struct{ clinic, start string }
+	slots := map[slotKey]string{}
+	held := map[string]bool{} // slots given a live appointment in this command
+	args := make([]any, 0, len(as)*18)
+	for _, m := range as {
+		a := m.Appointment
+		a.OrgID = tx.actor.OrgID
+		if a.ID == "" {
+			a.ID = crs.NewID()
+		}
+		k := slotKey{a.ClinicID, formatTime(a.Start)}
+		slot, ok := slots[k]
+		if !ok {
+			if _, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (clinic_id, start_at) DO NOTHING`, crs.NewID(), a.OrgID, a.ClinicID, k.start, formatTime(m.SlotEnd), m.SlotType); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "write slot: %w", err)
+			}
+			if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, a.ClinicID, k.start).Scan(&slot); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+			}
+			slots[k] = slot
+		}
+		a.SlotID = slot
+		live := a.Status != crs.AppointmentCancelled
+		over := 0
+		if live {
+			if held[slot] {
+				over = 1
+			} else {
+				var n int
+				if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE slot_id = $1 AND live = 1 AND overbooked = 0`, slot).Scan(&n); err != nil {
+					return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+				}
+				if n > 0 {
+					over = 1
+				}
+			}
+			held[slot] = true
+		}
+		rttStatus := 0
+		if a.Outcome != nil {
+			rttStatus = int(a.Outcome.RTTStatus)
+		}
+		args = append(args, a.ID, a.OrgID, a.PatientID, a.ReferralID, a.PathwayID, a.SlotID, a.ClinicID, formatTime(a.Start), a.Kind,
+			a.Status, oneIf(live), over, now, a.CancelledBy, a.Reason, formatTime(a.CancelledAt), formatTime(a.AttendedAt), rttStatus)
+	}
+	if err := bulk.insert(tx.Context(), "appointments", `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind,
+		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status`, 18, args); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write appointments: %w", err)
+	}
+	return nil
+}
+
+// MigrateWaitingList writes elective waiting list entries.
+func (tx *Tx) MigrateWaitingList(es []*crs.WaitingListEntry) error {
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(es)*18)
+	for _, e := range es {
+		e.OrgID = tx.actor.OrgID
+		if e.ID == "" {
+			e.ID = crs.NewID()
+		}
+		args = append(args, e.ID, e.OrgID, e.PatientID, e.PathwayID, e.ReferralID, dateText(e.DecidedOn), e.IntendedManagement,
+			e.ProcedureCode, e.Priority, e.ConsultantCode, e.TreatmentFunction, oneIf(e.ForTreatment), e.Status, dateText(e.TCIDate),
+			e.RemovalReason, dateText(e.RemovedOn), now, now)
+	}
+	if err := bulk.insert(tx.Context(), "waiting_list_entries", `id, org_id, patient_id, pathway_id, referral_id, decided_on,
+		intended_management, procedure_code, priority, consultant_code, treatment_function, for_treatment, status, tci_date,
+		removal_reason, removed_on, created_at, updated_at`, 18, args); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write waiting list entries: %w", err)
+	}
+	return nil
+}
+
+// MigrateSpells writes the current inpatients' spells, each with its
+// first episode and its stay in its bed.
+func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
+	for _, sp := range ss {
+		sp.OrgID = tx.actor.OrgID
+		if sp.ID == "" {
+			sp.ID = crs.NewID()
+		}
+		sp.Status = crs.SpellAdmitted
+		if sp.PatientClass == "" {
+			sp.PatientClass = "1"
+		}
+		at, now := formatTime(sp.AdmittedAt), formatTime(tx.now)
+		if _, err := tx.Exec(`INSERT INTO spells (id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source,
+			patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, created_at, updated_at, visit_number)
+			VALUES ($1, $2, $3, '', '', '', $4, $5, $6, 0, $7, $8, $9, $10, $11, 'admitted', $12, $12, $13)`,
+			sp.ID, sp.OrgID, sp.PatientID, sp.AdmissionMethod, sp.AdmissionSource, sp.PatientClass, at, sp.WardID, sp.BedID,
+			sp.ConsultantCode, sp.TreatmentFunction, now, sp.VisitNumber); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write spell: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.ConsultantCode, sp.TreatmentFunction, at); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write episode: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO bed_stays (id, org_id, spell_id, patient_id, seq, ward_id, bed_id, start_at, is_current) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, 1)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.WardID, sp.BedID, at); err != nil {
+			return bedConflict(tx, err, sp.BedID)
+		}
+	}
+	return nil
+}
+
+// MigratedRows lists the rows of legacy extracts loaded into the trust,
+// keyed by file and key joined with a NUL byte.
+func (db *DB) MigratedRows(ctx context.Context, orgID string) (map[string]crs.MigratedRow, error) {
+	out := map[string]crs.MigratedRow{}
+	err := eachRow(ctx, db.read, func(s scanner) error {
+		var r crs.MigratedRow
+		if err := s.Scan(&r.File, &r.Key, &r.Line, &r.RecordID, &r.PatientID); err != nil {
+			return err
+		}
+		out[r.File+"\x00"+r.Key] = r
+		return nil
+	}, `SELECT file, row_key, line, record_id, patient_id FROM migrated_rows WHERE org_id = $1`, orgID)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read migrated rows: %w", err)
+	}
+	return out, nil
+}
+
+// OpenPathways lists the trust's pathways whose clock is running, or
+// nullified without a stop, with the treatment function of the referral.
+func (db *DB) OpenPathways(ctx context.Context, orgID string) ([]crs.OpenPathway, error) {
+	return queryRows(ctx, db.read, func(s scanner) (crs.OpenPathway, error) {
+		var p crs.OpenPathway
+		var start, state string
+		err := s.Scan(&p.PPI, &p.TreatmentFunction, &start, &state)
+		p.ClockStart, p.Nullified = parseDate(start), state == crs.ClockNullified
+		return p, err
+	}, `SELECT p.ppi, r.treatment_function, p.clock_start, p.clock_state FROM pathways p JOIN referrals r ON r.id = p.referral_id
+		WHERE p.org_id = $1 AND (p.clock_state = 'running' OR (p.clock_state = 'nullified' AND p.clock_stop = ''))
+		ORDER BY p.ppi`, orgID)
+}
