@@ -10,6 +10,7 @@ import (
 // access, as the pages' reads are. Package store implements it; package
 // report reads through it and writes nothing to the record.
 type ReportSource interface {
+	RTTReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

@@ -33,6 +33,7 @@ func commands() []command {
 		{"serve", "start OpenCRS on a database, without demo data", runServe},
 		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
 		{"bench", "measure performance: pmi, hl7, journey, day", runBench},
+		{"report", "statutory returns of a trust: list, rtt, rtt-incomplete", runReport},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},

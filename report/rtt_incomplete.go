@@ -1,0 +1,133 @@
+package report
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// Part 2 of the monthly RTT return, the incomplete pathways at a census
+// date: every pathway whose clock, worked out from its RTT events as of
+// the end of that date, is still running.
+
+// RTTIncompleteOptions choose what the incomplete figures hold.
+type RTTIncompleteOptions struct {
+	Basis    crs.ReportBasis // which events count; zero is everything known now
+	Pathways bool            // list every incomplete pathway as well
+}
+
+// RTTIncomplete works out the incomplete RTT pathway figures of the trust
+// at the end of the census date. A pathway counts when its clock runs at
+// the census date: waits are census date minus clock start in calendar
+// days, banded as the guidance does (s10.1.7); nullified clocks (33) are
+// left out and counted apart; a pathway is reported under its treatment
+// function and that function's line of the return.
+func (s *Service) RTTIncomplete(ctx context.Context, a crs.Actor, census crs.Date, o RTTIncompleteOptions) (*crs.RTTIncomplete, error) {
+	if census.IsZero() {
+		return nil, crs.FieldErrorf("census", "give the census date")
+	}
+	out := &crs.RTTIncomplete{CensusDate: census.String(), ByTreatmentFunction: map[string]*crs.WaitGroup{}, ByRTTLine: map[string]*crs.WaitGroup{}}
+	var all crs.WaitGroup
+	group := func(m map[string]*crs.WaitGroup, k string) *crs.WaitGroup {
+		g := m[k]
+		if g == nil {
+			g = &crs.WaitGroup{}
+			m[k] = g
+		}
+		return g
+	}
+	err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
+		c := rtt.Evaluate(h.Events, census.Time)
+		if c.Nullified {
+			out.OpenNullifiedExcluded++
+			return nil
+		}
+		if !c.Running {
+			return nil
+		}
+		line := rttLine(h.TreatmentFunction)
+		all.Add(c.Days)
+		group(out.ByTreatmentFunction, h.TreatmentFunction).Add(c.Days)
+		group(out.ByRTTLine, line).Add(c.Days)
+		if c.DecisionToAdmit {
+			out.WithDecisionToAdmit++
+		}
+		if o.Pathways {
+			out.Pathways = append(out.Pathways, crs.IncompletePathway{PPI: h.PPI, TreatmentFunction: h.TreatmentFunction, RTTLine: line,
+				ClockStart: crs.DateOf(c.Start).String(), Days: c.Days, Band: crs.BandLabel(c.Weeks), PathwayID: h.PathwayID,
+				PatientID: h.PatientID, DecisionToAdmit: c.DecisionToAdmit})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Total, out.Within18Weeks, out.Over52Weeks, out.Over104Weeks = all.Total, all.Within18Weeks, all.Over52Weeks, all.Over104Weeks
+	out.ShareWithin18Weeks, out.ByBand = all.ShareWithin18Weeks(), all.Bands
+	slices.SortFunc(out.Pathways, func(x, y crs.IncompletePathway) int { return strings.Compare(x.PPI, y.PPI) })
+	return out, nil
+}
+
+// rttLine is the line of the return a treatment function is reported on.
+func rttLine(tfc string) string {
+	if line, _ := rtt.ReportingLine(tfc); line != "" {
+		return line
+	}
+	return crs.UnmappedRTTLine
+}
+
+// bandHeader is the weekly band columns of a CSV return, "0-1" to "104+".
+var bandHeader = func() []string {
+	h := make([]string, crs.TopBand+1)
+	for i := range h {
+		h[i] = crs.BandLabel(i)
+	}
+	return h
+}()
+
+// WriteRTTIncompleteCSV writes the incomplete figures as CSV: a line for
+// the trust, then one per treatment function and one per return line, each
+// with its total, within 18 weeks, the share, over 52 and 104 weeks and the
+// count in every weekly band.
+func WriteRTTIncompleteCSV(w io.Writer, r *crs.RTTIncomplete) error {
+	cw := csv.NewWriter(w)
+	head := append([]string{"census_date", "group", "code", "total", "within_18_weeks", "share_within_18_weeks", "over_52_weeks", "over_104_weeks"}, bandHeader...)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	all := crs.WaitGroup{Total: r.Total, Within18Weeks: r.Within18Weeks, Over52Weeks: r.Over52Weeks, Over104Weeks: r.Over104Weeks, Bands: r.ByBand}
+	write := func(group, code string, g *crs.WaitGroup) error {
+		rec := []string{r.CensusDate, group, code, strconv.Itoa(g.Total), strconv.Itoa(g.Within18Weeks),
+			strconv.FormatFloat(g.ShareWithin18Weeks(), 'f', 4, 64), strconv.Itoa(g.Over52Weeks), strconv.Itoa(g.Over104Weeks)}
+		for _, n := range g.Bands {
+			rec = append(rec, strconv.Itoa(n))
+		}
+		return cw.Write(rec)
+	}
+	if err := write("trust", "", &all); err != nil {
+		return err
+	}
+	for _, part := range []struct {
+		name string
+		m    map[string]*crs.WaitGroup
+	}{{"treatment_function", r.ByTreatmentFunction}, {"rtt_line", r.ByRTTLine}} {
+		codes := make([]string, 0, len(part.m))
+		for c := range part.m {
+			codes = append(codes, c)
+		}
+		slices.Sort(codes)
+		for _, c := range codes {
+			if err := write(part.name, c, part.m[c]); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

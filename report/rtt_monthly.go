@@ -1,0 +1,221 @@
+package report
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
+)
+
+// The monthly RTT return to NHS England (guidance s10.1.1.2), worked out
+// from the pathways' RTT events: every RTT period up to the month's end,
+// as the events known (or recorded by a time) say.
+
+// RTTReturnOptions choose how the monthly return is worked out.
+type RTTReturnOptions struct {
+	Basis crs.ReportBasis
+	// Commissioners maps a GP practice's ODS code to the code of the
+	// commissioner (sub-ICB location) that pays for its patients' care;
+	// a patient whose practice is not in it is reported under
+	// crs.UnknownCommissioner.
+	Commissioners map[string]string
+	// Patients keeps who is counted in each part and line.
+	Patients bool
+}
+
+// ParseMonth reads a reporting month written YYYY-MM.
+func ParseMonth(s string) (crs.Date, error) {
+	t, err := time.Parse("2006-01", strings.TrimSpace(s))
+	if err != nil {
+		return crs.Date{}, crs.FieldErrorf("month", "%q is not a month; write it as YYYY-MM, e.g. 2026-10", s)
+	}
+	return crs.Date{Time: t}, nil
+}
+
+// RTTReturn works out the monthly RTT return of the month that starts on
+// month (its first day):
+//
+//   - completed pathways: RTT periods whose clock stopped in the month,
+//     for treatment or a decision that ended the wait; admitted when the
+//     stop was an admission for treatment (Part 1a), else non-admitted
+//     (1b). Reported under the treatment function of the activity that
+//     stopped the clock (the clinic of the appointment, the spell of the
+//     admission), or the pathway's where the stop was a decision recorded
+//     on the pathway. Periods handed to another provider (21) are theirs
+//     to report.
+//   - incomplete pathways: periods still running at the end of the month's
+//     last day (Part 2), and those with a decision to admit (2a), under
+//     the pathway's treatment function.
+//   - new periods: clocks that started in the month (Part 3).
+//
+// Nullified periods (a first-appointment DNA, 33) are in no part. Waits
+// are in calendar days from clock start to stop or to the month's end.
+func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o RTTReturnOptions) (*crs.RTTReturn, error) {
+	if month.IsZero() {
+		return nil, crs.FieldErrorf("month", "give the month")
+	}
+	first := crs.NewDate(month.Year(), month.Month(), 1)
+	last := crs.Date{Time: first.AddDate(0, 1, -1)}
+	out := &crs.RTTReturn{Month: first.Format("2006-01"), PeriodEnd: last.String(), Parts: map[string]*crs.RTTPartSummary{},
+		NewPeriods: crs.NewPeriods{ByRTTLine: map[string]int{}, ByCommissioner: map[string]int{}}}
+	if !o.Basis.RecordedBy.IsZero() {
+		out.RecordedBy = o.Basis.RecordedBy.UTC().Format(time.RFC3339)
+	}
+	type key struct{ part, comm, line string }
+	lines := map[key]*crs.RTTReturnLine{}
+	newLines := map[key]int{}
+	count := func(part, comm, line string, days int, h *crs.PathwayHistory) {
+		k := key{part, comm, line}
+		l := lines[k]
+		if l == nil {
+			l = &crs.RTTReturnLine{Part: part, Commissioner: comm, RTTLine: line}
+			lines[k] = l
+		}
+		l.Add(days)
+		if o.Patients {
+			out.Patients = append(out.Patients, crs.RTTCounted{Part: part, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI, Days: days})
+		}
+	}
+	err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
+		comm := o.Commissioners[h.GPPracticeCode]
+		if comm == "" {
+			comm = crs.UnknownCommissioner
+		}
+		for _, c := range rtt.Periods(h.Events, last.Time) {
+			if c.Nullified {
+				continue
+			}
+			if !c.Start.Before(first.Time) {
+				line := rttLine(h.TreatmentFunction)
+				out.NewPeriods.Total++
+				out.NewPeriods.ByRTTLine[line]++
+				out.NewPeriods.ByCommissioner[comm]++
+				newLines[key{crs.RTTNewPeriodsPart, comm, line}]++
+				if o.Patients {
+					out.Patients = append(out.Patients, crs.RTTCounted{Part: crs.RTTNewPeriodsPart, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI})
+				}
+			}
+			switch {
+			case c.Running:
+				line := rttLine(h.TreatmentFunction)
+				count(crs.RTTIncompletePart, comm, line, c.Days, h)
+				if c.DecisionToAdmit {
+					count(crs.RTTIncompleteDTA, comm, line, c.Days, h)
+				}
+			case c.TransferredOut || c.Stop.Before(first.Time):
+			default:
+				part := crs.RTTCompletedNonAdmitted
+				if c.StopKind == rtt.KindAdmittedForTreatment {
+					part = crs.RTTCompletedAdmitted
+				}
+				count(part, comm, rttLine(stoppedUnder(h, c)), c.Days, h)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		out.Lines = append(out.Lines, l)
+	}
+	order := func(part string) int { return slices.Index(crs.RTTParts, part) }
+	slices.SortFunc(out.Lines, func(x, y *crs.RTTReturnLine) int {
+		if c := order(x.Part) - order(y.Part); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Commissioner, y.Commissioner); c != 0 {
+			return c
+		}
+		return strings.Compare(x.RTTLine, y.RTTLine)
+	})
+	for k, n := range newLines {
+		out.NewPeriods.Lines = append(out.NewPeriods.Lines, crs.NewPeriodsLine{Commissioner: k.comm, RTTLine: k.line, Total: n})
+	}
+	slices.SortFunc(out.NewPeriods.Lines, func(x, y crs.NewPeriodsLine) int {
+		return strings.Compare(x.Commissioner+"/"+x.RTTLine, y.Commissioner+"/"+y.RTTLine)
+	})
+	for _, part := range crs.RTTParts {
+		out.Parts[part] = summarise(out.Lines, part)
+	}
+	return out, nil
+}
+
+// stoppedUnder is the treatment function of the activity that stopped the
+// period's clock, or the pathway's when none is known.
+func stoppedUnder(h *crs.PathwayHistory, c rtt.Clock) string {
+	for i := len(c.Decisions) - 1; i >= 0; i-- {
+		d := c.Decisions[i]
+		if (d.Effect == rtt.EffectStopped || d.Effect == rtt.EffectCorrected) && d.Kind == c.StopKind {
+			if d.Index < len(h.ActivityTreatmentFunctions) && h.ActivityTreatmentFunctions[d.Index] != "" {
+				return h.ActivityTreatmentFunctions[d.Index]
+			}
+			break
+		}
+	}
+	return h.TreatmentFunction
+}
+
+// summarise adds up a part's lines for the trust.
+func summarise(lines []*crs.RTTReturnLine, part string) *crs.RTTPartSummary {
+	s := &crs.RTTPartSummary{ByRTTLine: map[string]*crs.WaitGroup{}, ByCommissioner: map[string]*crs.WaitGroup{}}
+	var all crs.WaitGroup
+	for _, l := range lines {
+		if l.Part != part {
+			continue
+		}
+		all.Merge(&l.WaitGroup)
+		for _, g := range []struct {
+			m map[string]*crs.WaitGroup
+			k string
+		}{{s.ByRTTLine, l.RTTLine}, {s.ByCommissioner, l.Commissioner}} {
+			if g.m[g.k] == nil {
+				g.m[g.k] = &crs.WaitGroup{}
+			}
+			g.m[g.k].Merge(&l.WaitGroup)
+		}
+	}
+	s.Total, s.Within18Weeks, s.Over52Weeks, s.Over104Weeks, s.Bands = all.Total, all.Within18Weeks, all.Over52Weeks, all.Over104Weeks, all.Bands
+	s.ShareWithin18Weeks, s.MedianWeeks, s.Centile92Weeks = all.ShareWithin18Weeks(), all.Centile(0.5), all.Centile(0.92)
+	return s
+}
+
+// WriteRTTReturnCSV writes the return as CSV, one line per part,
+// commissioner and treatment function line, as the collection template
+// lays it out: total, within 18 weeks, the share, median and 92nd centile
+// weeks, over 52 and 104 weeks and the count in every weekly band; then a
+// line per commissioner and return line of new RTT periods (Part 3).
+func WriteRTTReturnCSV(w io.Writer, r *crs.RTTReturn) error {
+	cw := csv.NewWriter(w)
+	head := append([]string{"month", "part", "commissioner", "rtt_line", "total", "within_18_weeks", "share_within_18_weeks",
+		"median_weeks", "centile_92_weeks", "over_52_weeks", "over_104_weeks"}, bandHeader...)
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	f := func(x float64, places int) string { return strconv.FormatFloat(x, 'f', places, 64) }
+	for _, l := range r.Lines {
+		rec := []string{r.Month, l.Part, l.Commissioner, l.RTTLine, strconv.Itoa(l.Total), strconv.Itoa(l.Within18Weeks),
+			f(l.ShareWithin18Weeks(), 4), f(l.Centile(0.5), 2), f(l.Centile(0.92), 2), strconv.Itoa(l.Over52Weeks), strconv.Itoa(l.Over104Weeks)}
+		for _, n := range l.Bands {
+			rec = append(rec, strconv.Itoa(n))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	for _, l := range r.NewPeriods.Lines {
+		rec := make([]string, len(head))
+		rec[0], rec[1], rec[2], rec[3], rec[4] = r.Month, crs.RTTNewPeriodsPart, l.Commissioner, l.RTTLine, strconv.Itoa(l.Total)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
