@@ -120,17 +120,8 @@ type MigrationLog interface {
 	// MigratedRows lists the rows of legacy extracts loaded into the
 	// trust, keyed by file and key joined with a NUL byte.
 	MigratedRows(ctx context.Context, orgID string) (map[string]MigratedRow, error)
-	// OpenPathways lists the trust's pathways whose clock is running, or
-	// nullified without a stop, as OpenCRS holds them.
-	OpenPathways(ctx context.Context, orgID string) ([]OpenPathway, error)
-}
-
-// OpenPathway is a pathway whose RTT clock OpenCRS holds as not stopped:
-// its PPI, the treatment function of its referral, its clock start, and
-// whether a first-appointment DNA nullified it.
-type OpenPathway struct {
-	PPI               string
-	TreatmentFunction string
-	ClockStart        Date
-	Nullified         bool
+	// OpenNullifiedPathways counts the trust's pathways whose clock a
+	// first-appointment DNA nullified and which the legacy PAS left open:
+	// nullified with no stop date.
+	OpenNullifiedPathways(ctx context.Context, orgID string) (int, error)
 }

@@ -82,12 +82,3 @@ func TestSoundex(t *testing.T) {
 		}
 	}
 }
-
-func TestBandName(t *testing.T) {
-	for days, want := range map[int]string{0: "0-1", 7: "0-1", 8: "1-2", 14: "1-2", 126: "17-18", 127: "18-19",
-		722: "103-104", 728: "103-104", 729: "104+", 5000: "104+"} {
-		if got := golive.BandName(days); got != want {
-			t.Errorf("BandName(%d) = %q, want %q", days, got, want)
-		}
-	}
-}

@@ -5,10 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strconv"
-	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/rtt"
 )
 
@@ -26,7 +25,7 @@ type Report struct {
 	Inpatients       struct {
 		Accepted int `json:"accepted"`
 	} `json:"inpatients"`
-	RTTIncomplete *RTTIncomplete `json:"rtt_incomplete"`
+	RTTIncomplete *crs.RTTIncomplete `json:"rtt_incomplete"`
 }
 
 // ExtractInfo is the extract's own row: which trust, when it was taken and
@@ -78,41 +77,6 @@ type AppointmentCounts struct {
 type StatusCounts struct {
 	Accepted         int          `json:"accepted"`
 	AcceptedByStatus Ordered[int] `json:"accepted_by_status"`
-}
-
-// RTTIncomplete are the incomplete RTT pathways at the census date, as
-// Part 2 of the monthly RTT return counts them.
-type RTTIncomplete struct {
-	CensusDate            string                 `json:"census_date"`
-	Total                 int                    `json:"total"`
-	Within18Weeks         int                    `json:"within_18_weeks"`
-	ShareWithin18Weeks    float64                `json:"share_within_18_weeks"`
-	Over52Weeks           int                    `json:"over_52_weeks"`
-	Over104Weeks          int                    `json:"over_104_weeks"`
-	OpenNullifiedExcluded int                    `json:"open_nullified_excluded"`
-	ByBand                Ordered[int]           `json:"by_band"`
-	ByTreatmentFunction   Ordered[RTTBreakdown]  `json:"by_treatment_function"`
-	ByRTTLine             Ordered[RTTBreakdown]  `json:"by_rtt_line"`
-	Pathways              []RTTIncompletePathway `json:"pathways"`
-}
-
-// RTTBreakdown is one treatment function's (or return line's) incomplete
-// pathways.
-type RTTBreakdown struct {
-	Total         int          `json:"total"`
-	Within18Weeks int          `json:"within_18_weeks"`
-	Bands         Ordered[int] `json:"bands"`
-}
-
-// RTTIncompletePathway is one incomplete pathway with its wait at the
-// census date.
-type RTTIncompletePathway struct {
-	PPID              string `json:"ppid"`
-	TreatmentFunction string `json:"treatment_function_code"`
-	RTTLine           string `json:"rtt_line"`
-	ClockStart        string `json:"clock_start_date"`
-	Days              int    `json:"days"`
-	Band              string `json:"band"`
 }
 
 // Ordered is a JSON object whose keys keep the order they were added in.
@@ -167,10 +131,9 @@ func sortedCounts(m map[string]int) Ordered[int] {
 	return o
 }
 
-// NewReport builds the report of a checked extract. open are the
-// pathways OpenCRS holds as open after loading it (nil for a dry run,
-// which counts the extract's accepted rows instead).
-func NewReport(x *Extract, open []crs.OpenPathway) *Report {
+// NewReport builds the report of a checked extract with the RTT figures
+// given, or (nil, for a dry run) those the extract's rows state.
+func NewReport(x *Extract, rttFigures *crs.RTTIncomplete) *Report {
 	rep := &Report{Extract: ExtractInfo{x.TrustODS, x.ExtractDatetime, x.CensusDate, x.SystemName}}
 	rep.Rejections = []Rejection{}
 	for _, name := range Files {
@@ -240,131 +203,54 @@ func NewReport(x *Extract, open []crs.OpenPathway) *Report {
 			rep.Inpatients.Accepted++
 		}
 	}
-	if open == nil {
-		open = x.OpenPathways()
+	if rttFigures == nil {
+		rttFigures = x.RTTFromExtract()
 	}
-	rep.RTTIncomplete = NewRTTIncomplete(x.CensusDate, open)
+	rep.RTTIncomplete = rttFigures
 	return rep
 }
 
-// OpenPathways are the extract's accepted open pathways as the legacy
-// system states them: what a dry run reports, since it loads nothing.
-func (x *Extract) OpenPathways() []crs.OpenPathway {
+// RTTFromExtract works out the incomplete RTT pathway figures at the
+// census date from the extract's accepted pathways as the legacy system
+// states them (section 5): what a dry run reports, since it loads
+// nothing. After a load the figures come from OpenCRS's own clocks.
+func (x *Extract) RTTFromExtract() *crs.RTTIncomplete {
 	f, refs := x.files[FilePathways], x.files[FileReferrals]
-	out := []crs.OpenPathway{}
+	census, _ := crs.ParseDate(x.CensusDate)
+	out := &crs.RTTIncomplete{CensusDate: x.CensusDate, ByTreatmentFunction: map[string]*crs.WaitGroup{},
+		ByRTTLine: map[string]*crs.WaitGroup{}, Pathways: []crs.IncompletePathway{}}
+	var all crs.WaitGroup
+	add := func(m map[string]*crs.WaitGroup, k string, days int) {
+		if m[k] == nil {
+			m[k] = &crs.WaitGroup{}
+		}
+		m[k].Add(days)
+	}
 	for i := range f.Rows {
 		r := &f.Rows[i]
 		if !r.Accepted() || f.get(r, "status") != "open" {
 			continue
 		}
-		ref := refs.lookup(f.get(r, "referral_id"))
-		start, _ := crs.ParseDate(f.get(r, "clock_start_date"))
-		out = append(out, crs.OpenPathway{PPI: r.Fields[0], TreatmentFunction: refs.get(ref, "treatment_function_code"),
-			ClockStart: start, Nullified: f.get(r, "rtt_status_code") == "33"})
-	}
-	return out
-}
-
-// BandName is the name of the week band a wait of days falls in (RTT
-// guidance 10.1.7): "0-1" for 0-7 days up to "103-104", then "104+".
-func BandName(days int) string {
-	b := (days+6)/7 - 1
-	if b < 0 {
-		b = 0
-	}
-	if b >= 104 {
-		return "104+"
-	}
-	return strconv.Itoa(b) + "-" + strconv.Itoa(b+1)
-}
-
-// NewRTTIncomplete counts the incomplete pathways among open at the
-// census date (YYYY-MM-DD): those not nullified, with their waits by week
-// band, treatment function and line of the monthly return.
-func NewRTTIncomplete(census string, open []crs.OpenPathway) *RTTIncomplete {
-	c, _ := time.Parse("2006-01-02", census)
-	out := &RTTIncomplete{CensusDate: census, Pathways: []RTTIncompletePathway{}}
-	band := map[string]int{}
-	type acc struct {
-		total, within int
-		bands         map[string]int
-	}
-	byTF, byLine := map[string]*acc{}, map[string]*acc{}
-	add := func(m map[string]*acc, k, b string, within bool) {
-		a := m[k]
-		if a == nil {
-			a = &acc{bands: map[string]int{}}
-			m[k] = a
-		}
-		a.total++
-		a.bands[b]++
-		if within {
-			a.within++
-		}
-	}
-	for _, p := range open {
-		if p.Nullified {
+		if f.get(r, "rtt_status_code") == "33" {
 			out.OpenNullifiedExcluded++
 			continue
 		}
-		days := int(c.Sub(p.ClockStart.Time).Hours()) / 24
-		b := BandName(days)
-		line, _ := rtt.ReportingLine(p.TreatmentFunction)
-		out.Total++
-		within := days <= 126
-		if within {
-			out.Within18Weeks++
+		tf := refs.get(refs.lookup(f.get(r, "referral_id")), "treatment_function_code")
+		start, _ := crs.ParseDate(f.get(r, "clock_start_date"))
+		days := int(census.Sub(start.Time).Hours()) / 24
+		line, _ := rtt.ReportingLine(tf)
+		if line == "" {
+			line = crs.UnmappedRTTLine
 		}
-		if days >= 365 {
-			out.Over52Weeks++
-		}
-		if days >= 729 {
-			out.Over104Weeks++
-		}
-		band[b]++
-		add(byTF, p.TreatmentFunction, b, within)
-		add(byLine, line, b, within)
-		out.Pathways = append(out.Pathways, RTTIncompletePathway{PPID: p.PPI, TreatmentFunction: p.TreatmentFunction,
-			RTTLine: line, ClockStart: p.ClockStart.String(), Days: days, Band: b})
+		all.Add(days)
+		add(out.ByTreatmentFunction, tf, days)
+		add(out.ByRTTLine, line, days)
+		out.Pathways = append(out.Pathways, crs.IncompletePathway{PPI: r.Fields[0], TreatmentFunction: tf, RTTLine: line,
+			ClockStart: start.String(), Days: days, Band: crs.BandLabel(rtt.WeekBand(days))})
 	}
-	if out.Total > 0 {
-		n := (out.Within18Weeks*20000 + out.Total) / (2 * out.Total)
-		out.ShareWithin18Weeks = float64(n) / 10000
-	}
-	bands := func(m map[string]int) Ordered[int] {
-		var o Ordered[int]
-		o.Values = map[string]int{}
-		for i := 0; i <= 104; i++ {
-			name := BandName(i*7 + 1)
-			if i == 0 {
-				name = BandName(0)
-			}
-			if v, ok := m[name]; ok {
-				o.Set(name, v)
-			}
-		}
-		return o
-	}
-	out.ByBand = bands(band)
-	breakdown := func(m map[string]*acc) Ordered[RTTBreakdown] {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var o Ordered[RTTBreakdown]
-		for _, k := range keys {
-			a := m[k]
-			o.Set(k, RTTBreakdown{Total: a.total, Within18Weeks: a.within, Bands: bands(a.bands)})
-		}
-		if o.Values == nil {
-			o.Values = map[string]RTTBreakdown{}
-		}
-		return o
-	}
-	out.ByTreatmentFunction = breakdown(byTF)
-	out.ByRTTLine = breakdown(byLine)
-	sort.Slice(out.Pathways, func(i, j int) bool { return out.Pathways[i].PPID < out.Pathways[j].PPID })
+	out.Total, out.Within18Weeks, out.Over52Weeks, out.Over104Weeks = all.Total, all.Within18Weeks, all.Over52Weeks, all.Over104Weeks
+	out.ShareWithin18Weeks, out.ByBand = all.ShareWithin18Weeks(), all.Bands
+	sort.Slice(out.Pathways, func(i, j int) bool { return out.Pathways[i].PPI < out.Pathways[j].PPI })
 	return out
 }
 
@@ -377,16 +263,27 @@ func (r *Report) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ReportAfterLoad is the report of an extract loaded into the trust: its
-// RTT figures come from the clocks OpenCRS now holds, not from the
-// extract's columns.
-func ReportAfterLoad(ctx context.Context, x *Extract, log crs.MigrationLog, orgID string) (*Report, error) {
-	open, err := log.OpenPathways(ctx, orgID)
+// ReportAfterLoad is the report of an extract loaded into the trust. Its
+// RTT figures come from the clocks OpenCRS now holds, worked out from the
+// migrated pathways' events as the monthly return does (report
+// RTTIncomplete), not from the extract's columns. Only the open
+// nullified pathways are counted from the pathways' own state: OpenCRS
+// holds a nullified clock the same whether the legacy system left its
+// period open or closed it, and the extract's figure counts the open ones.
+func ReportAfterLoad(ctx context.Context, x *Extract, src crs.ReportSource, log crs.MigrationLog, orgID string) (*Report, error) {
+	census, err := crs.ParseDate(x.CensusDate)
 	if err != nil {
 		return nil, err
 	}
-	if open == nil {
-		open = []crs.OpenPathway{}
+	r, err := report.New(src).RTTIncomplete(ctx, crs.MigrationActor(orgID), census, report.RTTIncompleteOptions{Pathways: true})
+	if err != nil {
+		return nil, err
 	}
-	return NewReport(x, open), nil
+	if r.OpenNullifiedExcluded, err = log.OpenNullifiedPathways(ctx, orgID); err != nil {
+		return nil, err
+	}
+	if r.Pathways == nil {
+		r.Pathways = []crs.IncompletePathway{}
+	}
+	return NewReport(x, r), nil
 }

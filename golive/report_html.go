@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"sort"
+
+	"github.com/opencrs/crs"
 )
 
 //go:embed templates/report.html
@@ -87,7 +89,7 @@ func (r *Report) HTML() ([]byte, error) {
 		Files      []fileRow
 		Groups     []group
 		Rejected   int
-		RTT        *RTTIncomplete
+		RTT        *crs.RTTIncomplete
 		Share      string
 		Lines      []line
 		Inpatients int
@@ -104,10 +106,10 @@ func (r *Report) HTML() ([]byte, error) {
 	}
 	sort.Slice(data.Groups, func(i, j int) bool { return data.Groups[i].Reason < data.Groups[j].Reason })
 	data.Share = fmt.Sprintf("%.2f%%", 100*r.RTTIncomplete.ShareWithin18Weeks)
-	for _, k := range r.RTTIncomplete.ByRTTLine.Keys {
-		v := r.RTTIncomplete.ByRTTLine.Values[k]
+	for k, v := range r.RTTIncomplete.ByRTTLine {
 		data.Lines = append(data.Lines, line{k, v.Total, v.Within18Weeks})
 	}
+	sort.Slice(data.Lines, func(i, j int) bool { return data.Lines[i].Name < data.Lines[j].Name })
 	var b bytes.Buffer
 	if err := reportPage.Execute(&b, data); err != nil {
 		return nil, err

@@ -381,16 +381,14 @@ func (db *DB) MigratedRows(ctx context.Context, orgID string) (map[string]crs.Mi
 	return out, nil
 }
 
-// OpenPathways lists the trust's pathways whose clock is running, or
-// nullified without a stop, with the treatment function of the referral.
-func (db *DB) OpenPathways(ctx context.Context, orgID string) ([]crs.OpenPathway, error) {
-	return queryRows(ctx, db.read, func(s scanner) (crs.OpenPathway, error) {
-		var p crs.OpenPathway
-		var start, state string
-		err := s.Scan(&p.PPI, &p.TreatmentFunction, &start, &state)
-		p.ClockStart, p.Nullified = parseDate(start), state == crs.ClockNullified
-		return p, err
-	}, `SELECT p.ppi, r.treatment_function, p.clock_start, p.clock_state FROM pathways p JOIN referrals r ON r.id = p.referral_id
-		WHERE p.org_id = $1 AND (p.clock_state = 'running' OR (p.clock_state = 'nullified' AND p.clock_stop = ''))
-		ORDER BY p.ppi`, orgID)
+// OpenNullifiedPathways counts the trust's pathways whose clock is
+// nullified with no stop date.
+func (db *DB) OpenNullifiedPathways(ctx context.Context, orgID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pathways WHERE org_id = $1 AND clock_state = $2 AND clock_stop = ''`,
+		orgID, crs.ClockNullified).Scan(&n)
+	if err != nil {
+		return 0, crs.Errorf(crs.EINTERNAL, "count open nullified pathways: %w", err)
+	}
+	return n, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs/golive"
+	"github.com/opencrs/crs/store"
 )
 
 // runImport runs `crs import legacy`: a legacy PAS extract into a trust.
@@ -56,7 +57,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if _, err := im.Load(ctx, x); err != nil {
 			return fmt.Errorf("import stopped (run the same command again to carry on): %w", err)
 		}
-		if rep, err = golive.ReportAfterLoad(ctx, x, db, org.ID); err != nil {
+		if rep, err = golive.ReportAfterLoad(ctx, x, store.NewReportSource(db), db, org.ID); err != nil {
 			return err
 		}
 	}
