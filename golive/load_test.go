@@ -2,6 +2,8 @@ package golive_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +100,15 @@ func TestImportSampleReproducesExpected(t *testing.T) {
 			t.Errorf("after a second run %d migrated rows, want %d", got, accepted(x))
 		}
 	})
+}
+
+// firstLineDiff shows the first line where two texts differ.
+func firstLineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n got %s\nwant %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
 }
