@@ -103,8 +103,8 @@ type MigrationTx interface {
 	// MigratePathways.
 	MigrateReferrals(rs []*Referral) error
 	// MigratePathways writes RTT pathways (one per clock period) with
-	// their events; the referral's pathway becomes the latest one.
-	MigratePathways(ps []*Pathway, events [][]PathwayEvent) error
+	// their events; those marked current become their referral's pathway.
+	MigratePathways(ps []*Pathway, events [][]PathwayEvent, current []bool) error
 	// MigrateAppointments writes appointments into their slots.
 	MigrateAppointments(as []MigratedAppointment) error
 	// MigrateWaitingList writes elective waiting list entries.
@@ -124,4 +124,7 @@ type MigrationLog interface {
 	// first-appointment DNA nullified and which the legacy PAS left open:
 	// nullified with no stop date.
 	OpenNullifiedPathways(ctx context.Context, orgID string) (int, error)
+	// BulkLoad puts the store in its settings for loading many records
+	// until restore is called. Durability is not weakened.
+	BulkLoad(ctx context.Context) (restore func(), err error)
 }

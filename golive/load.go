@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -35,6 +36,7 @@ type Importer struct {
 // loadState is what a load knows as it goes: the records the rows of the
 // extract became, by file and key.
 type loadState struct {
+	mu    sync.RWMutex // guards ids and done while batches are loaded at once
 	im    *Importer
 	x     *Extract
 	ids   map[string]string // file NUL key -> record id
@@ -53,7 +55,24 @@ func rowKey(file string, r *Row) string {
 	return r.Fields[0]
 }
 
-func (s *loadState) id(file, key string) string { return s.ids[file+"\x00"+key] }
+// loaded reports whether an accepted row was loaded: a row of a file
+// without a key (an RTT event, a clinic session) is loaded with its
+// pathway or clinic, in the same command, and has no key of its own.
+func (s *loadState) loaded(file string, r *Row) bool {
+	switch file {
+	case FileEvents:
+		return s.id(FilePathways, r.Fields[0]) != ""
+	case FileSessions:
+		return s.id(FileClinics, r.Fields[0]) != ""
+	}
+	return s.id(file, rowKey(file, r)) != ""
+}
+
+func (s *loadState) id(file, key string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ids[file+"\x00"+key]
+}
 
 // Load loads every accepted row of x not loaded before and returns how
 // many rows it loaded.
@@ -75,11 +94,16 @@ func (im *Importer) Load(ctx context.Context, x *Extract) (int, error) {
 	for _, name := range Files[1:] {
 		f := x.files[name]
 		for i := range f.Rows {
-			if r := &f.Rows[i]; r.Accepted() && s.id(name, rowKey(name, r)) == "" {
+			if r := &f.Rows[i]; r.Accepted() && !s.loaded(name, r) {
 				s.total++
 			}
 		}
 	}
+	restore, err := im.Log.BulkLoad(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer restore()
 	s.start = im.Now()
 	steps := []func(context.Context) error{s.gpPractices, s.livePatients, s.mergedPatients, s.wards, s.clinics,
 		s.referrals, s.pathways, s.appointments, s.waitingList, s.inpatients}
@@ -99,39 +123,80 @@ func (s *loadState) pending(file string, keep func(*Row) bool) []*Row {
 	var out []*Row
 	for i := range f.Rows {
 		r := &f.Rows[i]
-		if r.Accepted() && s.id(file, rowKey(file, r)) == "" && (keep == nil || keep(r)) {
+		if r.Accepted() && !s.loaded(file, r) && (keep == nil || keep(r)) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
+// Concurrent is how many commands of one file a load has in the write
+// path at once: while one waits for its disk sync the next is applied.
+const Concurrent = 3
+
 // batches runs fn over rows in batches, each one command of activity
-// act; fn returns the rows it loaded, which are recorded in the same
-// command.
-func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, fn func(tx crs.Tx, batch []*Row) ([]crs.MigratedRow, error)) error {
+// act, a few at once; fn returns the rows it loaded, which are recorded
+// in the same command. A batch reads only records of earlier files.
+func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, fn func(tx crs.Tx, batch []*Row) ([]crs.MigratedRow, int, error)) error {
 	a := crs.MigrationActor(s.im.OrgID)
-	for start := 0; start < len(rows); start += s.im.BatchSize {
-		batch := rows[start:min(start+s.im.BatchSize, len(rows))]
-		var loaded []crs.MigratedRow
-		err := s.im.Store.Write(ctx, a, act, func(tx crs.Tx) error {
-			var err error
-			if loaded, err = fn(tx, batch); err != nil {
-				return err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan []*Row)
+	errs := make(chan error, Concurrent)
+	var wg sync.WaitGroup
+	for w := 0; w < Concurrent; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range next {
+				var loaded []crs.MigratedRow
+				var with int // rows without a key loaded with them
+				err := s.im.Store.Write(ctx, a, act, func(tx crs.Tx) error {
+					var err error
+					if loaded, with, err = fn(tx, batch); err != nil {
+						return err
+					}
+					return tx.RecordMigratedRows(loaded)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("load %s from line %d: %w", loadedFile(loaded, batch), batch[0].Line, err)
+					cancel()
+					return
+				}
+				s.mu.Lock()
+				for _, m := range loaded {
+					s.ids[m.File+"\x00"+m.Key] = m.RecordID
+				}
+				s.done += len(loaded) + with
+				s.report(false)
+				s.mu.Unlock()
 			}
-			return tx.RecordMigratedRows(loaded)
-		})
-		if err != nil {
-			first := batch[0]
-			return fmt.Errorf("load from line %d: %w", first.Line, err)
-		}
-		for _, m := range loaded {
-			s.ids[m.File+"\x00"+m.Key] = m.RecordID
-		}
-		s.done += len(loaded)
-		s.report(false)
+		}()
 	}
-	return nil
+feed:
+	for start := 0; start < len(rows); start += s.im.BatchSize {
+		select {
+		case next <- rows[start:min(start+s.im.BatchSize, len(rows))]:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return ctx.Err()
+	}
+}
+
+// loadedFile names the file of a batch for an error message.
+func loadedFile(loaded []crs.MigratedRow, batch []*Row) string {
+	if len(loaded) > 0 {
+		return loaded[0].File
+	}
+	return fmt.Sprintf("the batch of %d rows", len(batch))
 }
 
 // report writes the progress line, at most once a second unless final.
@@ -167,14 +232,14 @@ func (s *loadState) row(file string, r *Row, recordID, patientID string) crs.Mig
 
 func (s *loadState) gpPractices(ctx context.Context) error {
 	f := s.x.files[FileGPPractices]
-	return s.batches(ctx, s.pending(FileGPPractices, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileGPPractices, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]crs.GPPractice, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
 			ps[i] = crs.GPPractice{Code: r.Fields[0], Name: f.get(r, "name"), Postcode: f.get(r, "postcode")}
 			rows[i] = s.row(FileGPPractices, r, r.Fields[0], "")
 		}
-		return rows, tx.MigrateGPPractices(ps)
+		return rows, 0, tx.MigrateGPPractices(ps)
 	})
 }
 
@@ -225,7 +290,7 @@ func (s *loadState) patientOf(r *Row) *crs.Patient {
 func (s *loadState) livePatients(ctx context.Context) error {
 	f := s.x.files[FilePatients]
 	rows := s.pending(FilePatients, func(r *Row) bool { return !isMerged(f, r) })
-	return s.batches(ctx, rows, crs.ActRegisterPatient, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, rows, crs.ActRegisterPatient, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]*crs.Patient, len(b))
 		ids := make([]crs.PatientIdentifier, len(b))
 		rows := make([]crs.MigratedRow, len(b))
@@ -235,9 +300,9 @@ func (s *loadState) livePatients(ctx context.Context) error {
 			rows[i] = s.row(FilePatients, r, ps[i].ID, ps[i].ID)
 		}
 		if err := tx.MigratePatients(ps); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return rows, tx.AddPatientIdentifiers(ids)
+		return rows, 0, tx.AddPatientIdentifiers(ids)
 	})
 }
 
@@ -246,14 +311,14 @@ func (s *loadState) livePatients(ctx context.Context) error {
 func (s *loadState) mergedPatients(ctx context.Context) error {
 	f := s.x.files[FilePatients]
 	rows := s.pending(FilePatients, func(r *Row) bool { return isMerged(f, r) })
-	return s.batches(ctx, rows, crs.ActMergePatients, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, rows, crs.ActMergePatients, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		var ids []crs.PatientIdentifier
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
 			target := f.lookup(f.get(r, "merged_into_legacy_patient_id"))
 			pid := s.id(FilePatients, target.Fields[0])
 			if pid == "" {
-				return nil, crs.Errorf(crs.EINTERNAL, "%s line %d: the record it was merged into was not loaded", FilePatients, r.Line)
+				return nil, 0, crs.Errorf(crs.EINTERNAL, "%s line %d: the record it was merged into was not loaded", FilePatients, r.Line)
 			}
 			ids = append(ids, crs.PatientIdentifier{PatientID: pid, Kind: crs.IdentifierLegacy, Value: r.Fields[0]})
 			if mrn := f.get(r, "hospital_number"); mrn != f.get(target, "hospital_number") {
@@ -264,26 +329,26 @@ func (s *loadState) mergedPatients(ctx context.Context) error {
 			}
 			rows[i] = s.row(FilePatients, r, pid, pid)
 		}
-		return rows, tx.AddPatientIdentifiers(ids)
+		return rows, 0, tx.AddPatientIdentifiers(ids)
 	})
 }
 
 func (s *loadState) wards(ctx context.Context) error {
 	f := s.x.files[FileWards]
-	return s.batches(ctx, s.pending(FileWards, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileWards, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ws := make([]*crs.MigratedWard, len(b))
 		for i, r := range b {
 			beds, _ := strconv.Atoi(f.get(r, "beds"))
 			ws[i] = &crs.MigratedWard{SiteCode: f.get(r, "site_code"), Code: r.Fields[0], Name: f.get(r, "name"), Beds: beds, Sector: f.get(r, "sector")}
 		}
 		if err := tx.MigrateWards(ws); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
 			rows[i] = s.row(FileWards, r, ws[i].ID, "")
 		}
-		return rows, nil
+		return rows, 0, nil
 	})
 }
 
@@ -305,10 +370,11 @@ func (s *loadState) clinics(ctx context.Context) error {
 			byClinic[sf.get(r, "clinic_code")] = append(byClinic[sf.get(r, "clinic_code")], r)
 		}
 	}
-	return s.batches(ctx, s.pending(FileClinics, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileClinics, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		cs := make([]*crs.Clinic, len(b))
 		sites := make([]string, len(b))
 		var rows []crs.MigratedRow
+		with := 0
 		for i, r := range b {
 			c := &crs.Clinic{ID: crs.NewID(), Code: r.Fields[0], Name: f.get(r, "name"), ConsultantCode: f.get(r, "consultant_code"),
 				TreatmentFunction: f.get(r, "treatment_function_code"), Sessions: []crs.ClinicSession{}}
@@ -322,11 +388,9 @@ func (s *loadState) clinics(ctx context.Context) error {
 			}
 			cs[i], sites[i] = c, f.get(r, "site_code")
 			rows = append(rows, s.row(FileClinics, r, c.ID, ""))
-			for _, sr := range byClinic[c.Code] {
-				rows = append(rows, s.row(FileSessions, sr, c.ID, ""))
-			}
+			with += len(byClinic[c.Code])
 		}
-		return rows, tx.MigrateClinics(cs, sites)
+		return rows, with, tx.MigrateClinics(cs, sites)
 	})
 }
 
@@ -349,7 +413,7 @@ func (s *loadState) referralPathways() map[string][]*Row {
 func (s *loadState) referrals(ctx context.Context) error {
 	f, pf := s.x.files[FileReferrals], s.x.files[FilePathways]
 	paths := s.referralPathways()
-	return s.batches(ctx, s.pending(FileReferrals, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileReferrals, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		rs := make([]*crs.Referral, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -375,7 +439,7 @@ func (s *loadState) referrals(ctx context.Context) error {
 			rs[i] = ref
 			rows[i] = s.row(FileReferrals, r, ref.ID, pid)
 		}
-		return rows, tx.MigrateReferrals(rs)
+		return rows, 0, tx.MigrateReferrals(rs)
 	})
 }
 
@@ -413,12 +477,17 @@ func (s *loadState) pathways(ctx context.Context) error {
 			events[ef.get(r, "ppid")] = append(events[ef.get(r, "ppid")], r)
 		}
 	}
+	// A referral's pathway is its latest RTT period.
+	current := map[*Row]bool{}
+	for _, ps := range s.referralPathways() {
+		current[ps[len(ps)-1]] = true
+	}
 	rows := s.pending(FilePathways, nil)
-	// Latest clock start last, so a referral's pathway is its latest.
-	sort.SliceStable(rows, func(i, j int) bool { return f.get(rows[i], "clock_start_date") < f.get(rows[j], "clock_start_date") })
-	return s.batches(ctx, rows, crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, rows, crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]*crs.Pathway, len(b))
 		evs := make([][]crs.PathwayEvent, len(b))
+		cur := make([]bool, len(b))
+		with := 0
 		var loaded []crs.MigratedRow
 		for i, r := range b {
 			ref := refs.lookup(f.get(r, "referral_id"))
@@ -440,11 +509,11 @@ func (s *loadState) pathways(ctx context.Context) error {
 					p.DecisionToAdmit = true
 				}
 				evs[i] = append(evs[i], crs.PathwayEvent{Date: date(ef.get(e, "event_date")), Kind: eventKinds[kind], Status: rtt.Status(c)})
-				loaded = append(loaded, s.row(FileEvents, e, p.ID, p.PatientID))
+				with++
 			}
-			ps[i] = p
+			ps[i], cur[i] = p, current[r]
 		}
-		return loaded, tx.MigratePathways(ps, evs)
+		return loaded, with, tx.MigratePathways(ps, evs, cur)
 	})
 }
 
@@ -452,7 +521,7 @@ func (s *loadState) appointments(ctx context.Context) error {
 	f := s.x.files[FileAppts]
 	sessions := s.x.sessionsByClinic()
 	paths := s.referralPathways()
-	return s.batches(ctx, s.pending(FileAppts, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileAppts, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		as := make([]crs.MigratedAppointment, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -483,13 +552,13 @@ func (s *loadState) appointments(ctx context.Context) error {
 			as[i] = crs.MigratedAppointment{Appointment: a, SlotEnd: start.Add(time.Duration(dur) * time.Minute), SlotType: slotType(ses.slotType)}
 			rows[i] = s.row(FileAppts, r, a.ID, a.PatientID)
 		}
-		return rows, tx.MigrateAppointments(as)
+		return rows, 0, tx.MigrateAppointments(as)
 	})
 }
 
 func (s *loadState) waitingList(ctx context.Context) error {
 	f, pf, refs := s.x.files[FileWaitingList], s.x.files[FilePathways], s.x.files[FileReferrals]
-	return s.batches(ctx, s.pending(FileWaitingList, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileWaitingList, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		es := make([]*crs.WaitingListEntry, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -507,20 +576,20 @@ func (s *loadState) waitingList(ctx context.Context) error {
 			es[i] = e
 			rows[i] = s.row(FileWaitingList, r, e.ID, e.PatientID)
 		}
-		return rows, tx.MigrateWaitingList(es)
+		return rows, 0, tx.MigrateWaitingList(es)
 	})
 }
 
 func (s *loadState) inpatients(ctx context.Context) error {
 	f := s.x.files[FileInpatients]
-	return s.batches(ctx, s.pending(FileInpatients, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, error) {
+	return s.batches(ctx, s.pending(FileInpatients, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ss := make([]*crs.Spell, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
 			ward := s.id(FileWards, f.get(r, "ward_code"))
 			bed, err := tx.FindBedByCode(ward, "", f.get(r, "bed_code"))
 			if err != nil {
-				return nil, fmt.Errorf("%s line %d: bed %s of ward %s: %w", FileInpatients, r.Line, f.get(r, "bed_code"), f.get(r, "ward_code"), err)
+				return nil, 0, fmt.Errorf("%s line %d: bed %s of ward %s: %w", FileInpatients, r.Line, f.get(r, "bed_code"), f.get(r, "ward_code"), err)
 			}
 			sp := &crs.Spell{ID: crs.NewID(), PatientID: s.id(FilePatients, f.get(r, "legacy_patient_id")), VisitNumber: r.Fields[0],
 				AdmissionMethod: f.get(r, "admission_method"), AdmittedAt: localTime(f.get(r, "admitted")),
@@ -528,6 +597,6 @@ func (s *loadState) inpatients(ctx context.Context) error {
 			ss[i] = sp
 			rows[i] = s.row(FileInpatients, r, sp.ID, sp.PatientID)
 		}
-		return rows, tx.MigrateSpells(ss)
+		return rows, 0, tx.MigrateSpells(ss)
 	})
 }

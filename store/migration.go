@@ -208,9 +208,9 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 	return nil
 }
 
-// MigratePathways writes RTT pathways with their events; each referral's
-// pathway becomes the last of its pathways given.
-func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent) error {
+// MigratePathways writes RTT pathways with their events; those marked
+// current become their referral's pathway.
+func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, current []bool) error {
 	ctx := tx.Context()
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
@@ -240,7 +240,10 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent) er
 	if err := bulk.insert(ctx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write RTT events: %w", err)
 	}
-	for _, p := range ps {
+	for i, p := range ps {
+		if !current[i] {
+			continue
+		}
 		if _, err := tx.Exec(`UPDATE referrals SET pathway_id = $1 WHERE id = $2 AND org_id = $3`, p.ID, p.ReferralID, p.OrgID); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "link pathway %s to its referral: %w", p.PPI, err)
 		}
@@ -362,6 +365,10 @@ func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
 	}
 	return nil
 }
+
+// BulkLoad sets the bulk load settings of SQLite's write connection
+// (see bulkLoadPragmas) until restore is called.
+func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) { return db.bulkLoad(ctx) }
 
 // MigratedRows lists the rows of legacy extracts loaded into the trust,
 // keyed by file and key joined with a NUL byte.
