@@ -128,3 +128,69 @@ type MigrationLog interface {
 	// until restore is called. Durability is not weakened.
 	BulkLoad(ctx context.Context) (restore func(), err error)
 }
+
+// MigrationHoldings is what OpenCRS holds now of the records migrations
+// loaded into a trust, read in one go for a reconciliation against the
+// extract, with the changes staff made to them since.
+type MigrationHoldings struct {
+	// Patients by legacy patient number (the cross-reference identifier):
+	// the patient record holding it.
+	Patients map[string]HeldPatient
+	// Pathways by PPI.
+	Pathways map[string]HeldPathway
+	// Appointments, waiting list entries and spells by record id.
+	Appointments map[string]HeldAppointment
+	WaitingList  map[string]HeldEntry
+	Spells       map[string]HeldSpell
+	// ImportedAt is when the first migrated row was loaded.
+	ImportedAt time.Time
+	// Changes are, by record id, the latest change made to the record
+	// since ImportedAt by anyone but the migration; PatientChanges are
+	// all such changes about each patient, oldest first.
+	Changes        map[string]HeldChange
+	PatientChanges map[string][]HeldChange
+}
+
+// HeldPatient is a patient record's identity as OpenCRS holds it.
+type HeldPatient struct {
+	ID, MRN, NHSNumber, FamilyName, GivenName, OtherNames, MergedInto string
+	BirthDate                                                         Date
+}
+
+// HeldPathway is an RTT pathway's clock as OpenCRS holds it.
+type HeldPathway struct {
+	ID, ClockState  string
+	ClockStart      Date
+	ClockStop       Date
+	ReferralPatient string // id of the patient of its referral
+}
+
+// HeldAppointment is an appointment and the slot it is in.
+type HeldAppointment struct {
+	ClinicCode string
+	Start      time.Time
+	SlotStart  time.Time
+	Status     string
+}
+
+// HeldEntry is a waiting list entry's status and pathway.
+type HeldEntry struct {
+	Status, PPI string
+}
+
+// HeldSpell is a spell's status and the ward and bed the patient is in.
+type HeldSpell struct {
+	Status, WardCode, BedCode string
+}
+
+// HeldChange is a change made to a record after the import.
+type HeldChange struct {
+	Type, Username string
+	At             time.Time
+}
+
+// MigrationHoldingsReader reads what OpenCRS holds of a trust's migrated
+// records.
+type MigrationHoldingsReader interface {
+	MigrationHoldings(ctx context.Context, orgID string) (*MigrationHoldings, error)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -398,4 +399,101 @@ func (db *DB) OpenNullifiedPathways(ctx context.Context, orgID string) (int, err
 		return 0, crs.Errorf(crs.EINTERNAL, "count open nullified pathways: %w", err)
 	}
 	return n, nil
+}
+
+var _ crs.MigrationHoldingsReader = (*DB)(nil)
+
+// MigrationHoldings reads what the trust holds of the records migrations
+// loaded into it, with the latest change made to each since by anyone but
+// the migration.
+func (db *DB) MigrationHoldings(ctx context.Context, orgID string) (*crs.MigrationHoldings, error) {
+	h := &crs.MigrationHoldings{Patients: map[string]crs.HeldPatient{}, Pathways: map[string]crs.HeldPathway{},
+		Appointments: map[string]crs.HeldAppointment{}, WaitingList: map[string]crs.HeldEntry{}, Spells: map[string]crs.HeldSpell{},
+		Changes: map[string]crs.HeldChange{}, PatientChanges: map[string][]crs.HeldChange{}}
+	q := db.read
+	var first sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT MIN(recorded_at) FROM events WHERE org_id = $1 AND user_id = $2`, orgID, crs.MigrationUserID).Scan(&first); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read the import time: %w", err)
+	}
+	h.ImportedAt = parseTime(first.String)
+	reads := []struct {
+		query string
+		scan  func(scanner) error
+	}{
+		{`SELECT i.value, p.id, p.mrn, p.nhs_number, p.family_name, p.given_name, p.other_names, p.birth_date, p.merged_into
+			FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id WHERE i.org_id = $1 AND i.kind = 'legacy'`,
+			func(s scanner) error {
+				var legacy, dob string
+				var p crs.HeldPatient
+				err := s.Scan(&legacy, &p.ID, &p.MRN, &p.NHSNumber, &p.FamilyName, &p.GivenName, &p.OtherNames, &dob, &p.MergedInto)
+				p.BirthDate = parseDate(dob)
+				h.Patients[legacy] = p
+				return err
+			}},
+		{`SELECT pw.ppi, pw.id, pw.clock_state, pw.clock_start, pw.clock_stop, COALESCE(r.patient_id, '')
+			FROM pathways pw LEFT JOIN referrals r ON r.id = pw.referral_id WHERE pw.org_id = $1`,
+			func(s scanner) error {
+				var ppi, start, stop string
+				var p crs.HeldPathway
+				err := s.Scan(&ppi, &p.ID, &p.ClockState, &start, &stop, &p.ReferralPatient)
+				p.ClockStart, p.ClockStop = parseDate(start), parseDate(stop)
+				h.Pathways[ppi] = p
+				return err
+			}},
+		{`SELECT a.id, COALESCE(c.code, ''), a.start_at, COALESCE(s.start_at, ''), a.status FROM appointments a
+			LEFT JOIN slots s ON s.id = a.slot_id LEFT JOIN clinics c ON c.id = a.clinic_id WHERE a.org_id = $1`,
+			func(s scanner) error {
+				var id, start, slot string
+				var a crs.HeldAppointment
+				err := s.Scan(&id, &a.ClinicCode, &start, &slot, &a.Status)
+				a.Start, a.SlotStart = parseTime(start), parseTime(slot)
+				h.Appointments[id] = a
+				return err
+			}},
+		{`SELECT w.id, w.status, COALESCE(pw.ppi, '') FROM waiting_list_entries w LEFT JOIN pathways pw ON pw.id = w.pathway_id WHERE w.org_id = $1`,
+			func(s scanner) error {
+				var id string
+				var e crs.HeldEntry
+				err := s.Scan(&id, &e.Status, &e.PPI)
+				h.WaitingList[id] = e
+				return err
+			}},
+		{`SELECT sp.id, sp.status, COALESCE(w.code, ''), COALESCE(b.code, '') FROM spells sp
+			LEFT JOIN locations w ON w.id = sp.ward_id LEFT JOIN locations b ON b.id = sp.bed_id WHERE sp.org_id = $1`,
+			func(s scanner) error {
+				var id string
+				var sp crs.HeldSpell
+				err := s.Scan(&id, &sp.Status, &sp.WardCode, &sp.BedCode)
+				h.Spells[id] = sp
+				return err
+			}},
+	}
+	for _, r := range reads {
+		if err := eachRow(ctx, q, r.scan, r.query, orgID); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "read migrated records: %w", err)
+		}
+	}
+	if first.String == "" {
+		return h, nil
+	}
+	err := eachRow(ctx, q, func(s scanner) error {
+		var subject, patient, at string
+		var c crs.HeldChange
+		if err := s.Scan(&subject, &patient, &c.Type, &c.Username, &at); err != nil {
+			return err
+		}
+		c.At = parseTime(at)
+		if subject != "" {
+			h.Changes[subject] = c
+		}
+		if patient != "" {
+			h.PatientChanges[patient] = append(h.PatientChanges[patient], c)
+		}
+		return nil
+	}, `SELECT subject_id, patient_id, type, username, recorded_at FROM events
+		WHERE org_id = $1 AND user_id <> $2 AND recorded_at >= $3 ORDER BY recorded_at, id`, orgID, crs.MigrationUserID, first.String)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read changes since the import: %w", err)
+	}
+	return h, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -131,8 +130,6 @@ func printSummary(w io.Writer, rep *golive.Report, dry bool) {
 		len(rep.LikelyDuplicates), rep.RTTIncomplete.CensusDate, rep.RTTIncomplete.Total)
 }
 
-var _ = errors.Is
-
 // runGolive runs `crs golive`: the checks of a cutover.
 func runGolive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "reconcile" {
@@ -144,5 +141,42 @@ func runGolive(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return errUsage
 	}
-	return errors.New("not built yet")
+	fs := newFlags("golive reconcile", "golive reconcile DIR --db DSN --ods CODE [--report FILE.json]", stdout)
+	dsn := fs.String("db", "", "database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust the extract was imported into")
+	reportFile := fs.String("report", "", "also write the reconciliation as JSON to this file")
+	dir, err := parseWithDir(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if *dsn == "" || *ods == "" {
+		return fmt.Errorf("%w: give the database (--db) and the trust (--ods)", errUsage)
+	}
+	x, err := golive.Read(dir)
+	if err != nil {
+		return err
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rec, err := golive.Reconcile(ctx, x, db, db, org.ID)
+	if err != nil {
+		return err
+	}
+	if *reportFile != "" {
+		b, err := rec.JSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*reportFile, b, 0o644); err != nil {
+			return fmt.Errorf("write the reconciliation: %w", err)
+		}
+	}
+	rec.WriteText(stdout)
+	if n := rec.Unaccounted(); n > 0 {
+		return fmt.Errorf("%d records of the extract are unaccounted for in OpenCRS", n)
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
 )
 
@@ -228,4 +229,77 @@ func migratedRows(t *testing.T, dsn string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestImportAndReconcileCLI runs crs import legacy (dry run, then for
+// real with both reports) and crs golive reconcile, whose exit status is
+// 0 while everything is accounted for and 1 once a record is lost.
+func TestImportAndReconcileCLI(t *testing.T) {
+	dir := legacySample(t)
+	engineDSNs(t, func(t *testing.T, newDSN func() string) {
+		ctx := context.Background()
+		work := t.TempDir()
+		dsn := newDSN()
+		call := func(args ...string) (int, string) {
+			var out, errs bytes.Buffer
+			code := run(ctx, args, &out, &errs)
+			return code, out.String() + errs.String()
+		}
+		if code, out := call("trust", "add", "--db", dsn, "--ods", "R9V", "--name", "Test Trust"); code != 0 {
+			t.Fatal(out)
+		}
+		code, out := call("import", "legacy", dir, "--dry-run", "--report", filepath.Join(work, "dry.json"))
+		if code != 0 || !strings.Contains(out, "would load (dry run): 301 live patients (2 merged records), 422 appointments (2 out of slot)") {
+			t.Fatalf("dry run: exit %d\n%s", code, out)
+		}
+		if code, out := call("import", "legacy", dir, "--db", dsn, "--ods", "R9X"); code != 1 || !strings.Contains(out, "the extract in "+dir+" is of trust R9V, not R9X") {
+			t.Errorf("import into another trust: exit %d\n%s", code, out)
+		}
+		code, out = call("import", "legacy", dir, "--db", dsn, "--ods", "R9V", "--report", filepath.Join(work, "r.json"), "--html", filepath.Join(work, "r.html"))
+		if code != 0 || !strings.Contains(out, "import: 2044 of 2044 rows (100%)") {
+			t.Fatalf("import: exit %d\n%s", code, out)
+		}
+		dry, _ := os.ReadFile(filepath.Join(work, "dry.json"))
+		loaded, _ := os.ReadFile(filepath.Join(work, "r.json"))
+		if !bytes.Equal(dry, loaded) {
+			t.Errorf("the report of the import differs from the dry run's")
+		}
+		page, _ := os.ReadFile(filepath.Join(work, "r.html"))
+		for _, want := range []string{`<h3 id="bed_double_occupied">bed_double_occupied (2)</h3>`, `<td>patients.csv</td><td class="n">42</td>`,
+			`<code>1000055,9995794283,01,N9408519,Dean,Barbara,Ms,2001-08-16,,2,99,70 Hill View,,Sandcombe,ST15 6LZ,07700 900360,B80910,</code>`, `OP200000062`} {
+			if !bytes.Contains(page, []byte(want)) {
+				t.Errorf("the HTML report has no %q", want)
+			}
+		}
+		code, out = call("golive", "reconcile", dir, "--db", dsn, "--ods", "R9V")
+		if code != 0 || !strings.Contains(out, "appointments                  422      422                     0            0") {
+			t.Fatalf("reconcile after the import: exit %d\n%s", code, out)
+		}
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var orgID string
+		db.Reader().QueryRowContext(ctx, `SELECT id FROM organisations WHERE ods_code = 'R9V'`).Scan(&orgID)
+		err = db.Write(ctx, crs.SystemActor(orgID), crs.ActAdministerSettings, func(tx crs.Tx) error {
+			if _, err := tx.(*store.Tx).Exec(`DELETE FROM bed_stays WHERE spell_id IN (SELECT record_id FROM migrated_rows WHERE row_key = 'IP4000002')`); err != nil {
+				return err
+			}
+			if _, err := tx.(*store.Tx).Exec(`DELETE FROM episodes WHERE spell_id IN (SELECT record_id FROM migrated_rows WHERE row_key = 'IP4000002')`); err != nil {
+				return err
+			}
+			if _, err := tx.(*store.Tx).Exec(`DELETE FROM spells WHERE id IN (SELECT record_id FROM migrated_rows WHERE row_key = 'IP4000002')`); err != nil {
+				return err
+			}
+			return tx.Emit(&crs.Event{Type: "test.fault", Summary: "a spell lost"}, "test")
+		})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out = call("golive", "reconcile", dir, "--db", dsn, "--ods", "R9V")
+		if code != 1 || !strings.Contains(out, "inpatients.csv line 2 (IP4000002): missing") || !strings.Contains(out, "1 records of the extract are unaccounted for") {
+			t.Errorf("reconcile after losing a spell: exit %d\n%s", code, out)
+		}
+	})
 }
