@@ -23,15 +23,6 @@ type Row struct {
 // Accepted reports whether the row is to be loaded.
 func (r *Row) Accepted() bool { return r.Reason == "" }
 
-// Key is the row's key as the report names it: its first value, or ""
-// for a file without a key column or a line with the wrong column count.
-func (r *Row) key(file string) string {
-	if r.Fields == nil || (file == FileEvents || file == FileSessions) {
-		return ""
-	}
-	return r.Fields[0]
-}
-
 func (r *Row) reject(reason, column string) {
 	if r.Reason == "" {
 		r.Reason, r.Column = reason, column

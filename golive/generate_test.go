@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,15 @@ func TestGeneratedExtract(t *testing.T) {
 		b, _ := rep.JSON()
 		if string(a) != string(b) {
 			t.Errorf("the report after loading differs from the dry run's:\n%s", firstLineDiff(string(a), string(b)))
+		}
+		rec, err := golive.Reconcile(context.Background(), x, db, db, store.NewReportSource(db), tr.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rec.Unaccounted(); n != 0 {
+			var b strings.Builder
+			rec.WriteText(&b)
+			t.Errorf("%d records unaccounted for after loading the generated extract:\n%s", n, b.String())
 		}
 		// OG000002 shares the slot of OG000001, an earlier line.
 		if n := count(t, db, `SELECT a.overbooked FROM appointments a JOIN migrated_rows m ON m.record_id = a.id WHERE m.row_key = 'OG000002'`); n != 1 {

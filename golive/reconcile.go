@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
 )
 
 // Reconciliation compares a legacy extract, record by record, with what
@@ -64,7 +65,12 @@ func (r *Reconciliation) Unaccounted() int {
 // nullified as the extract says), every appointment in its slot with its
 // status, every waiting list entry on its pathway with its status, and
 // every inpatient in the same bed.
-func Reconcile(ctx context.Context, x *Extract, log crs.MigrationLog, hr crs.MigrationHoldingsReader, orgID string) (*Reconciliation, error) {
+//
+// The clock of each pathway is worked out from its RTT events at the
+// census date, as the monthly return does: an open period of the extract
+// must have a running clock (or a nullified one, code 33) started on its
+// clock start date, a closed one a stopped clock.
+func Reconcile(ctx context.Context, x *Extract, log crs.MigrationLog, hr crs.MigrationHoldingsReader, src crs.RTTReportSource, orgID string) (*Reconciliation, error) {
 	rows, err := log.MigratedRows(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -73,7 +79,19 @@ func Reconcile(ctx context.Context, x *Extract, log crs.MigrationLog, hr crs.Mig
 	if err != nil {
 		return nil, err
 	}
-	rc := &reconciler{x: x, rows: rows, h: h, out: &Reconciliation{ImportedAt: h.ImportedAt, Differences: []Difference{}}}
+	census, err := crs.ParseDate(x.CensusDate)
+	if err != nil {
+		return nil, err
+	}
+	clocks := map[string]rtt.Clock{}
+	err = src.EachPathwayHistory(ctx, crs.MigrationActor(orgID), crs.ReportBasis{}, func(ph *crs.PathwayHistory) error {
+		clocks[ph.PPI] = rtt.Evaluate(ph.Events, census.Time)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rc := &reconciler{x: x, rows: rows, h: h, clocks: clocks, out: &Reconciliation{ImportedAt: h.ImportedAt, Differences: []Difference{}}}
 	rc.patients()
 	rc.pathways()
 	rc.appointments()
@@ -87,6 +105,8 @@ type reconciler struct {
 	rows map[string]crs.MigratedRow
 	h    *crs.MigrationHoldings
 	out  *Reconciliation
+	// clocks are the pathways' clocks at the census date, by PPI.
+	clocks map[string]rtt.Clock
 	sum  *ReconcileSum
 }
 
@@ -219,15 +239,35 @@ func (rc *reconciler) pathways() {
 			rc.check(FilePathways, r, missing("pathway "+r.Fields[0]), rc.explained(rc.record(FilePathways, r), "", nil))
 			continue
 		}
-		d := differ("clock start", f.get(r, "clock_start_date"), p.ClockStart.String())
-		if f.get(r, "status") == "open" {
-			want := clockState("open", f.get(r, "rtt_status_code"))
-			d = append(d, differ("clock", want, p.ClockState)...)
-		} else {
-			d = append(d, differ("clock stop", f.get(r, "clock_stop_date"), p.ClockStop.String())...)
-		}
+		c := rc.clocks[r.Fields[0]]
+		d := differ("clock start", f.get(r, "clock_start_date"), crs.DateOf(c.Start).String())
+		d = append(d, differ("clock at the census date", legacyClock(f.get(r, "status"), f.get(r, "rtt_status_code")), clockName(c))...)
 		rc.check(FilePathways, r, d, rc.explained(p.ID, p.ReferralPatient, journey))
 	}
+}
+
+// legacyClock names the clock a legacy RTT period has at the census date.
+func legacyClock(status, code string) string {
+	switch {
+	case code == "33":
+		return "nullified"
+	case status == "open":
+		return "running"
+	}
+	return "stopped"
+}
+
+// clockName names an OpenCRS clock as legacyClock does.
+func clockName(c rtt.Clock) string {
+	switch {
+	case c.Nullified:
+		return "nullified"
+	case c.Running:
+		return "running"
+	case c.Start.IsZero():
+		return "no clock"
+	}
+	return "stopped"
 }
 
 // appointmentStatus is OpenCRS's status for a legacy appointment status.

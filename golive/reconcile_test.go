@@ -27,7 +27,7 @@ func TestReconcile(t *testing.T) {
 		if err := db.Reader().QueryRowContext(ctx, `SELECT id FROM organisations WHERE ods_code = 'R9V'`).Scan(&orgID); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := golive.Reconcile(ctx, x, db, db, orgID)
+		rec, err := golive.Reconcile(ctx, x, db, db, store.NewReportSource(db), orgID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestReconcile(t *testing.T) {
 		err = db.Write(ctx, crs.SystemActor(orgID), crs.ActAdministerSettings, func(tx crs.Tx) error {
 			for _, q := range []string{
 				`DELETE FROM waiting_list_entries WHERE id = (SELECT record_id FROM migrated_rows WHERE row_key = 'WL3000001')`,
-				`UPDATE pathways SET clock_start = '2020-01-01' WHERE ppi = '` + ppi + `'`,
+				`UPDATE rtt_events SET event_date = '2020-01-01' WHERE seq = 1 AND pathway_id = (SELECT id FROM pathways WHERE ppi = '` + ppi + `')`,
 			} {
 				if _, err := tx.(*store.Tx).Exec(q); err != nil {
 					return err
@@ -101,7 +101,7 @@ func TestReconcile(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		rec, err = golive.Reconcile(ctx, x, db, db, orgID)
+		rec, err = golive.Reconcile(ctx, x, db, db, store.NewReportSource(db), orgID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -148,7 +148,8 @@ func NewReport(x *Extract, rttFigures *crs.RTTIncomplete) *Report {
 			}
 			by[r.Reason]++
 			rj := Rejection{File: name, Line: r.Line, Reason: r.Reason, Raw: r.Raw}
-			if k := r.key(name); r.Fields != nil && k != "" {
+			if r.Fields != nil && keyed[name] {
+				k := r.Fields[0]
 				rj.Key = &k
 			}
 			if r.Column != "" {

@@ -161,7 +161,7 @@ func runGolive(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
-	rec, err := golive.Reconcile(ctx, x, db, db, org.ID)
+	rec, err := golive.Reconcile(ctx, x, db, db, store.NewReportSource(db), org.ID)
 	if err != nil {
 		return err
 	}
