@@ -107,7 +107,7 @@ type reconciler struct {
 	out  *Reconciliation
 	// clocks are the pathways' clocks at the census date, by PPI.
 	clocks map[string]rtt.Clock
-	sum  *ReconcileSum
+	sum    *ReconcileSum
 }
 
 func (rc *reconciler) begin(kind string) {
