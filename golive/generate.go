@@ -315,6 +315,10 @@ func (g *generator) plantAll(o GenerateOptions, patients []genPatient, refs []ge
 	g.plant(ReasonMergeTargetNotFound, "merged_into_legacy_patient_id", FilePatients, pat("X0000016", "", "07", "X16", "Gone", "1970-01-01", "", "1", "", "", "Y0000001")...)
 	g.plant(ReasonMergeTargetInvalid, "merged_into_legacy_patient_id", FilePatients, pat("X0000017", "", "07", "X17", "Self", "1970-01-01", "", "1", "", "", "X0000017")...)
 	g.plant(ReasonMergeTargetInvalid, "merged_into_legacy_patient_id", FilePatients, pat("X0000018", "", "07", "X18", "Chain", "1970-01-01", "", "1", "", "", merged)...)
+	// Two merged records of one patient with the same NHS number.
+	twice := g.nhsNumber()
+	g.add(FilePatients, pat("M0000002", twice, "02", "H9000002", "Smyth", "1970-01-01", "", "1", "", "", p0.id)...)
+	g.add(FilePatients, pat("M0000003", twice, "02", "H9000003", "Smyth", "1970-01-01", "", "1", "", "", p0.id)...)
 	// A patient who died, and a likely duplicate pair.
 	g.add(FilePatients, pat("D0000001", "", "07", "D1", "Dead", "1950-01-01", "2026-03-01", "2", "", "", "")...)
 	g.add(FilePatients, pat("L0000001", "", "07", "L1", "Phillips", "1980-05-05", "", "2", "LS1 1AA", "", "")...)
@@ -338,6 +342,9 @@ func (g *generator) plantAll(o GenerateOptions, patients []genPatient, refs []ge
 	g.add(FileReferrals, "RG000001", p1.id, "2026-01-05", "03", "1", "100", "", "Y")
 	g.add(FileReferrals, "RG000002", p1.id, "2026-01-05", "03", "1", "100", "", "N")
 	g.add(FileReferrals, "RD000001", "D0000001", "2025-10-05", "03", "1", "100", "", "Y")
+	// Two referrals with one e-RS UBRN, both accepted.
+	g.add(FileReferrals, "RU000001", p1.id, "2026-01-05", "03", "1", "100", "123456789012", "N")
+	g.add(FileReferrals, "RU000002", p1.id, "2026-01-06", "03", "1", "100", "123456789012", "N")
 
 	// RTT periods and events.
 	ev := func(ppid, date, code, kind string) { g.add(FileEvents, ppid, date, code, kind) }

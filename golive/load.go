@@ -413,6 +413,14 @@ func (s *loadState) referralPathways() map[string][]*Row {
 func (s *loadState) referrals(ctx context.Context) error {
 	f, pf := s.x.files[FileReferrals], s.x.files[FilePathways]
 	paths := s.referralPathways()
+	// An e-RS UBRN names one referral in OpenCRS: a later referral of the
+	// extract with the same UBRN keeps it in its note.
+	firstUBRN := map[string]*Row{}
+	for i := range f.Rows {
+		if r := &f.Rows[i]; r.Accepted() && f.get(r, "ubrn") != "" && firstUBRN[f.get(r, "ubrn")] == nil {
+			firstUBRN[f.get(r, "ubrn")] = r
+		}
+	}
 	return s.batches(ctx, s.pending(FileReferrals, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		rs := make([]*crs.Referral, len(b))
 		rows := make([]crs.MigratedRow, len(b))
@@ -422,6 +430,10 @@ func (s *loadState) referrals(ctx context.Context) error {
 				ReceivedOn: date(f.get(r, "received_date")), Priority: f.get(r, "priority"),
 				TreatmentFunction: f.get(r, "treatment_function_code"), UBRN: f.get(r, "ubrn"),
 				ConsultantLed: f.get(r, "consultant_led") == "Y", Status: crs.ReferralOpen}
+			if first := firstUBRN[ref.UBRN]; ref.UBRN != "" && first != r {
+				ref.Reason = "e-RS UBRN " + ref.UBRN + ", also the UBRN of legacy referral " + first.Fields[0]
+				ref.UBRN = ""
+			}
 			// A referral whose RTT periods are all closed is closed on the
 			// last stop; any other stays open.
 			if ps := paths[r.Fields[0]]; len(ps) > 0 {

@@ -94,19 +94,31 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 	return nil
 }
 
-// AddPatientIdentifiers gives patients further identifiers.
+// AddPatientIdentifiers gives patients further identifiers; one a
+// patient holds already is left as it is.
 func (tx *Tx) AddPatientIdentifiers(ids []crs.PatientIdentifier) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
-	args := make([]any, 0, len(ids)*5)
-	for _, id := range ids {
-		args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
-	}
-	if err := bulk.insert(tx.Context(), "patient_identifiers", "org_id, kind, value, patient_id, origin_patient_id", 5, args); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
+	ctx := tx.Context()
+	const ncols = 5
+	for len(ids) > 0 {
+		n := min(maxParams/ncols, len(ids))
+		args := make([]any, 0, n*ncols)
+		for _, id := range ids[:n] {
+			args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
+		}
+		s, err := bulk.stmt(ctx, `INSERT INTO patient_identifiers (org_id, kind, value, patient_id, origin_patient_id) VALUES `+
+			bulk.placeholders(n, ncols, 1)+` ON CONFLICT DO NOTHING`)
+		if err == nil {
+			_, err = s.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
@@ -189,7 +201,7 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
 	now := formatTime(tx.now)
-	args := make([]any, 0, len(rs)*14)
+	args := make([]any, 0, len(rs)*15)
 	for _, r := range rs {
 		r.OrgID = tx.actor.OrgID
 		if r.ID == "" {
@@ -197,10 +209,10 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 		}
 		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 		args = append(args, r.ID, r.OrgID, r.PatientID, r.Source, dateText(r.ReceivedOn), r.Priority, r.TreatmentFunction,
-			oneIf(r.ConsultantLed), r.UBRN, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
+			oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
 	}
 	if err := bulk.insert(tx.Context(), "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
-		consultant_led, ubrn, status, closed_on, closed_reason, created_at, updated_at`, 14, args); err != nil {
+		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at`, 15, args); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated referral's UBRN is already held by another referral: %w", err)
 		}
