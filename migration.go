@@ -68,11 +68,14 @@ type MigratedWard struct {
 
 // MigratedAppointment is an outpatient appointment of the legacy PAS that
 // fits a slot of its clinic: the appointment, and the slot it takes
-// (made if the clinic has none at that time).
+// (made if the clinic has none at that time). Overbooked is set on every
+// live appointment of a slot but the first: the legacy PAS allowed more
+// than one.
 type MigratedAppointment struct {
 	Appointment *Appointment
 	SlotEnd     time.Time
 	SlotType    string
+	Overbooked  bool
 }
 
 // MigrationTx is what a legacy PAS migration does inside one command of
@@ -105,7 +108,8 @@ type MigrationTx interface {
 	// MigratePathways writes RTT pathways (one per clock period) with
 	// their events; those marked current become their referral's pathway.
 	MigratePathways(ps []*Pathway, events [][]PathwayEvent, current []bool) error
-	// MigrateAppointments writes appointments into their slots.
+	// MigrateAppointments writes appointments into their slots, making
+	// the slots the clinic does not have.
 	MigrateAppointments(as []MigratedAppointment) error
 	// MigrateWaitingList writes elective waiting list entries.
 	MigrateWaitingList(es []*WaitingListEntry) error

@@ -130,21 +130,25 @@ func (s *loadState) pending(file string, keep func(*Row) bool) []*Row {
 	return out
 }
 
-// Concurrent is how many commands of one file a load has in the write
-// path at once: while one waits for its disk sync the next is applied.
-const Concurrent = 3
+// concurrent is how many commands of one file a load has in the write
+// path at once, for files whose rows touch no shared record: while one
+// waits for its disk sync the next is applied. Sites and clinic rooms
+// are shared, so wards and clinics load one command at a time; slots are
+// made if absent, and which appointment holds a slot is decided before
+// loading, so appointments load a few at once.
+const concurrent = 3
 
 // batches runs fn over rows in batches, each one command of activity
-// act, a few at once; fn returns the rows it loaded, which are recorded
-// in the same command. A batch reads only records of earlier files.
-func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, fn func(tx crs.Tx, batch []*Row) ([]crs.MigratedRow, int, error)) error {
+// act, conc at once; fn returns the rows it loaded, which are recorded in
+// the same command. A batch reads only records of earlier files.
+func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, conc int, fn func(tx crs.Tx, batch []*Row) ([]crs.MigratedRow, int, error)) error {
 	a := crs.MigrationActor(s.im.OrgID)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan []*Row)
-	errs := make(chan error, Concurrent)
+	errs := make(chan error, conc)
 	var wg sync.WaitGroup
-	for w := 0; w < Concurrent; w++ {
+	for w := 0; w < conc; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -232,7 +236,7 @@ func (s *loadState) row(file string, r *Row, recordID, patientID string) crs.Mig
 
 func (s *loadState) gpPractices(ctx context.Context) error {
 	f := s.x.files[FileGPPractices]
-	return s.batches(ctx, s.pending(FileGPPractices, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileGPPractices, nil), crs.ActAdministerSettings, 1, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]crs.GPPractice, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -290,7 +294,7 @@ func (s *loadState) patientOf(r *Row) *crs.Patient {
 func (s *loadState) livePatients(ctx context.Context) error {
 	f := s.x.files[FilePatients]
 	rows := s.pending(FilePatients, func(r *Row) bool { return !isMerged(f, r) })
-	return s.batches(ctx, rows, crs.ActRegisterPatient, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, rows, crs.ActRegisterPatient, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]*crs.Patient, len(b))
 		ids := make([]crs.PatientIdentifier, len(b))
 		rows := make([]crs.MigratedRow, len(b))
@@ -311,7 +315,7 @@ func (s *loadState) livePatients(ctx context.Context) error {
 func (s *loadState) mergedPatients(ctx context.Context) error {
 	f := s.x.files[FilePatients]
 	rows := s.pending(FilePatients, func(r *Row) bool { return isMerged(f, r) })
-	return s.batches(ctx, rows, crs.ActMergePatients, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, rows, crs.ActMergePatients, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		var ids []crs.PatientIdentifier
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -335,7 +339,7 @@ func (s *loadState) mergedPatients(ctx context.Context) error {
 
 func (s *loadState) wards(ctx context.Context) error {
 	f := s.x.files[FileWards]
-	return s.batches(ctx, s.pending(FileWards, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileWards, nil), crs.ActAdministerSettings, 1, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ws := make([]*crs.MigratedWard, len(b))
 		for i, r := range b {
 			beds, _ := strconv.Atoi(f.get(r, "beds"))
@@ -370,7 +374,7 @@ func (s *loadState) clinics(ctx context.Context) error {
 			byClinic[sf.get(r, "clinic_code")] = append(byClinic[sf.get(r, "clinic_code")], r)
 		}
 	}
-	return s.batches(ctx, s.pending(FileClinics, nil), crs.ActAdministerSettings, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileClinics, nil), crs.ActAdministerSettings, 1, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		cs := make([]*crs.Clinic, len(b))
 		sites := make([]string, len(b))
 		var rows []crs.MigratedRow
@@ -421,7 +425,7 @@ func (s *loadState) referrals(ctx context.Context) error {
 			firstUBRN[f.get(r, "ubrn")] = r
 		}
 	}
-	return s.batches(ctx, s.pending(FileReferrals, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileReferrals, nil), crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		rs := make([]*crs.Referral, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -495,7 +499,7 @@ func (s *loadState) pathways(ctx context.Context) error {
 		current[ps[len(ps)-1]] = true
 	}
 	rows := s.pending(FilePathways, nil)
-	return s.batches(ctx, rows, crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, rows, crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]*crs.Pathway, len(b))
 		evs := make([][]crs.PathwayEvent, len(b))
 		cur := make([]bool, len(b))
@@ -533,7 +537,21 @@ func (s *loadState) appointments(ctx context.Context) error {
 	f := s.x.files[FileAppts]
 	sessions := s.x.sessionsByClinic()
 	paths := s.referralPathways()
-	return s.batches(ctx, s.pending(FileAppts, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	// The first live appointment of a slot holds it; any other is
+	// overbooked.
+	holder := map[string]*Row{}
+	for i := range f.Rows {
+		r := &f.Rows[i]
+		if !r.Accepted() {
+			continue
+		}
+		if st := f.get(r, "status"); st != "cancelled_patient" && st != "cancelled_provider" {
+			if k := f.get(r, "clinic_code") + " " + f.get(r, "start"); holder[k] == nil {
+				holder[k] = r
+			}
+		}
+	}
+	return s.batches(ctx, s.pending(FileAppts, nil), crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		as := make([]crs.MigratedAppointment, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -561,7 +579,8 @@ func (s *loadState) appointments(ctx context.Context) error {
 				n, _ := strconv.Atoi(c)
 				a.Outcome = &crs.Outcome{RTTStatus: rtt.Status(n)}
 			}
-			as[i] = crs.MigratedAppointment{Appointment: a, SlotEnd: start.Add(time.Duration(dur) * time.Minute), SlotType: slotType(ses.slotType)}
+			as[i] = crs.MigratedAppointment{Appointment: a, SlotEnd: start.Add(time.Duration(dur) * time.Minute), SlotType: slotType(ses.slotType),
+				Overbooked: holder[f.get(r, "clinic_code")+" "+f.get(r, "start")] != r}
 			rows[i] = s.row(FileAppts, r, a.ID, a.PatientID)
 		}
 		return rows, 0, tx.MigrateAppointments(as)
@@ -570,7 +589,7 @@ func (s *loadState) appointments(ctx context.Context) error {
 
 func (s *loadState) waitingList(ctx context.Context) error {
 	f, pf, refs := s.x.files[FileWaitingList], s.x.files[FilePathways], s.x.files[FileReferrals]
-	return s.batches(ctx, s.pending(FileWaitingList, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileWaitingList, nil), crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		es := make([]*crs.WaitingListEntry, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
@@ -594,7 +613,7 @@ func (s *loadState) waitingList(ctx context.Context) error {
 
 func (s *loadState) inpatients(ctx context.Context) error {
 	f := s.x.files[FileInpatients]
-	return s.batches(ctx, s.pending(FileInpatients, nil), crs.ActManagePathways, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	return s.batches(ctx, s.pending(FileInpatients, nil), crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ss := make([]*crs.Spell, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {

@@ -265,15 +265,13 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 }
 
 // MigrateAppointments writes appointments into their slots, making the
-// slot when the clinic has none at that time. A live appointment whose
-// slot already holds one is overbooked, as the legacy PAS allowed.
+// slot when the clinic has none at that time.
 func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
 	now := formatTime(tx.now)
 	type slotKey struct{ clinic, start string }
 	slots := map[slotKey]string{}
-	held := map[string]bool{} // slots given a live appointment in this command
 	args := make([]any, 0, len(as)*18)
 	for _, m := range as {
 		a := m.Appointment
@@ -284,32 +282,22 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 		k := slotKey{a.ClinicID, formatTime(a.Start)}
 		slot, ok := slots[k]
 		if !ok {
-			if _, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
-				ON CONFLICT (clinic_id, start_at) DO NOTHING`, crs.NewID(), a.OrgID, a.ClinicID, k.start, formatTime(m.SlotEnd), m.SlotType); err != nil {
+			slot = crs.NewID()
+			res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (clinic_id, start_at) DO NOTHING`, slot, a.OrgID, a.ClinicID, k.start, formatTime(m.SlotEnd), m.SlotType)
+			if err != nil {
 				return crs.Errorf(crs.EINTERNAL, "write slot: %w", err)
 			}
-			if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, a.ClinicID, k.start).Scan(&slot); err != nil {
-				return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+			if n, _ := res.RowsAffected(); n == 0 {
+				if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, a.ClinicID, k.start).Scan(&slot); err != nil {
+					return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+				}
 			}
 			slots[k] = slot
 		}
 		a.SlotID = slot
 		live := a.Status != crs.AppointmentCancelled
-		over := 0
-		if live {
-			if held[slot] {
-				over = 1
-			} else {
-				var n int
-				if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE slot_id = $1 AND live = 1 AND overbooked = 0`, slot).Scan(&n); err != nil {
-					return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
-				}
-				if n > 0 {
-					over = 1
-				}
-			}
-			held[slot] = true
-		}
+		over := oneIf(live && m.Overbooked)
 		rttStatus := 0
 		if a.Outcome != nil {
 			rttStatus = int(a.Outcome.RTTStatus)

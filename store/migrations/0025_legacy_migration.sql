@@ -14,7 +14,6 @@ CREATE TABLE migrated_rows (
 	event_id    TEXT NOT NULL,
 	PRIMARY KEY (org_id, file, row_key)
 );
-CREATE INDEX migrated_rows_record ON migrated_rows (org_id, record_id);
 
 CREATE TABLE gp_practices (
 	org_id    TEXT NOT NULL,
