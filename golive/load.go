@@ -551,7 +551,15 @@ func (s *loadState) appointments(ctx context.Context) error {
 			}
 		}
 	}
-	return s.batches(ctx, s.pending(FileAppts, nil), crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
+	// By clinic and time, so that commands share few slots.
+	rows := s.pending(FileAppts, nil)
+	sort.SliceStable(rows, func(i, j int) bool {
+		if ca, cb := f.get(rows[i], "clinic_code"), f.get(rows[j], "clinic_code"); ca != cb {
+			return ca < cb
+		}
+		return f.get(rows[i], "start") < f.get(rows[j], "start")
+	})
+	return s.batches(ctx, rows, crs.ActManagePathways, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		as := make([]crs.MigratedAppointment, len(b))
 		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -100,6 +101,19 @@ func (tx *Tx) AddPatientIdentifiers(ids []crs.PatientIdentifier) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	// In one order for every command, so that commands adding the same
+	// identifier at once wait for each other, never deadlock.
+	ids = append([]crs.PatientIdentifier(nil), ids...)
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := ids[i], ids[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Value != b.Value {
+			return a.Value < b.Value
+		}
+		return a.PatientID < b.PatientID
+	})
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
 	ctx := tx.Context()
@@ -270,8 +284,40 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 	bulk := newBulkInserter(tx)
 	defer bulk.close()
 	now := formatTime(tx.now)
+	// The slots first, in one order for every command, so that commands
+	// making the same slots at once wait for each other, never deadlock.
 	type slotKey struct{ clinic, start string }
 	slots := map[slotKey]string{}
+	var keys []slotKey
+	ends := map[slotKey]crs.MigratedAppointment{}
+	for _, m := range as {
+		k := slotKey{m.Appointment.ClinicID, formatTime(m.Appointment.Start)}
+		if _, ok := ends[k]; !ok {
+			ends[k] = m
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].clinic != keys[j].clinic {
+			return keys[i].clinic < keys[j].clinic
+		}
+		return keys[i].start < keys[j].start
+	})
+	for _, k := range keys {
+		m := ends[k]
+		slot := crs.NewID()
+		res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (clinic_id, start_at) DO NOTHING`, slot, tx.actor.OrgID, k.clinic, k.start, formatTime(m.SlotEnd), m.SlotType)
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write slot: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, k.clinic, k.start).Scan(&slot); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+			}
+		}
+		slots[k] = slot
+	}
 	args := make([]any, 0, len(as)*18)
 	for _, m := range as {
 		a := m.Appointment
@@ -279,23 +325,7 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 		if a.ID == "" {
 			a.ID = crs.NewID()
 		}
-		k := slotKey{a.ClinicID, formatTime(a.Start)}
-		slot, ok := slots[k]
-		if !ok {
-			slot = crs.NewID()
-			res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
-				ON CONFLICT (clinic_id, start_at) DO NOTHING`, slot, a.OrgID, a.ClinicID, k.start, formatTime(m.SlotEnd), m.SlotType)
-			if err != nil {
-				return crs.Errorf(crs.EINTERNAL, "write slot: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, a.ClinicID, k.start).Scan(&slot); err != nil {
-					return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
-				}
-			}
-			slots[k] = slot
-		}
-		a.SlotID = slot
+		a.SlotID = slots[slotKey{a.ClinicID, formatTime(a.Start)}]
 		live := a.Status != crs.AppointmentCancelled
 		over := oneIf(live && m.Overbooked)
 		rttStatus := 0
