@@ -29,13 +29,12 @@ func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	defer bulk.close()
 	evs := make([]*crs.Event, len(rows))
 	for i, r := range rows {
-		data, _ := json.Marshal(map[string]any{"file": r.File, "key": r.Key, "line": r.Line})
 		what := r.File + " line " + strconv.Itoa(r.Line)
 		if r.Key != "" && !strings.HasPrefix(r.Key, "line ") {
 			what += " (" + r.Key + ")"
 		}
 		evs[i] = &crs.Event{Type: crs.EventRecordMigrated, PatientID: r.PatientID, SubjectID: r.RecordID,
-			Summary: "Loaded from the legacy PAS: " + what, Data: data}
+			Summary: "Loaded from the legacy PAS: " + what}
 	}
 	if err := bulk.emit(ctx, evs, "legacy PAS migration"); err != nil {
 		return err
@@ -44,11 +43,37 @@ func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	for i, r := range rows {
 		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, evs[i].ID)
 	}
-	if err := bulk.insert(ctx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args); err != nil {
+	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a row of %s was loaded already: %w", rows[0].File, err)
 		}
 		return crs.Errorf(crs.EINTERNAL, "record migrated rows: %w", err)
+	}
+	return nil
+}
+
+// insertRows writes rows of ncols values each, laid out one after another
+// in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
+// NOTHING). A statement of the full size goes through the statement
+// cache, so a load of many commands prepares it once; the last, shorter
+// one of each call runs unprepared rather than fill the cache with sizes
+// met once.
+func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
+	anon := tx.db.dialect.name == "sqlite"
+	per := maxParams / ncols
+	for len(args) > 0 {
+		n := min(per, len(args)/ncols)
+		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
+		var err error
+		if n == per {
+			_, err = tx.exec(tx.ctx, q, args[:n*ncols]...)
+		} else {
+			_, err = tx.Tx.ExecContext(tx.ctx, q, args[:n*ncols]...)
+		}
+		if err != nil {
+			return err
+		}
+		args = args[n*ncols:]
 	}
 	return nil
 }
@@ -69,9 +94,6 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 // MigratePatients writes live patient records as they stand, with the
 // hospital numbers they bring.
 func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
-	ctx := tx.Context()
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*31)
 	for _, p := range ps {
@@ -86,7 +108,7 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 			match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName),
 			strings.ReplaceAll(p.Address.Postcode, " ", ""), p.Version, now, now)
 	}
-	if err := bulk.insert(ctx, "patients", importPatientCols, 31, args); err != nil {
+	if err := insertRows(tx, "patients", importPatientCols, 31, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
 		}
@@ -114,25 +136,12 @@ func (tx *Tx) AddPatientIdentifiers(ids []crs.PatientIdentifier) error {
 		}
 		return a.PatientID < b.PatientID
 	})
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
-	ctx := tx.Context()
-	const ncols = 5
-	for len(ids) > 0 {
-		n := min(maxParams/ncols, len(ids))
-		args := make([]any, 0, n*ncols)
-		for _, id := range ids[:n] {
-			args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
-		}
-		s, err := bulk.stmt(ctx, `INSERT INTO patient_identifiers (org_id, kind, value, patient_id, origin_patient_id) VALUES `+
-			bulk.placeholders(n, ncols, 1)+` ON CONFLICT DO NOTHING`)
-		if err == nil {
-			_, err = s.ExecContext(ctx, args...)
-		}
-		if err != nil {
-			return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
-		}
-		ids = ids[n:]
+	args := make([]any, 0, len(ids)*5)
+	for _, id := range ids {
+		args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
+	}
+	if err := insertRows(tx, "patient_identifiers", "org_id, kind, value, patient_id, origin_patient_id", 5, args, " ON CONFLICT DO NOTHING"); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
 	}
 	return nil
 }
@@ -212,8 +221,6 @@ func (tx *Tx) MigrateClinics(cs []*crs.Clinic, siteCodes []string) error {
 
 // MigrateReferrals writes referrals.
 func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(rs)*15)
 	for _, r := range rs {
@@ -225,8 +232,8 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 		args = append(args, r.ID, r.OrgID, r.PatientID, r.Source, dateText(r.ReceivedOn), r.Priority, r.TreatmentFunction,
 			oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
 	}
-	if err := bulk.insert(tx.Context(), "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
-		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at`, 15, args); err != nil {
+	if err := insertRows(tx, "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
+		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at`, 15, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated referral's UBRN is already held by another referral: %w", err)
 		}
@@ -238,9 +245,6 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 // MigratePathways writes RTT pathways with their events; those marked
 // current become their referral's pathway.
 func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, current []bool) error {
-	ctx := tx.Context()
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*17)
 	var evArgs []any
@@ -257,14 +261,14 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 			evArgs = append(evArgs, crs.NewID(), p.OrgID, p.ID, p.PatientID, j+1, dateText(e.Date), e.Kind.String(), int(e.Status), e.Note, now)
 		}
 	}
-	if err := bulk.insert(ctx, "pathways", `id, org_id, patient_id, ppi, ppi_issuer, referral_id, treatment_function, priority,
-		clock_state, clock_start, clock_stop, stop_status, stop_reason, last_status, decision_to_admit, created_at, updated_at`, 17, args); err != nil {
+	if err := insertRows(tx, "pathways", `id, org_id, patient_id, ppi, ppi_issuer, referral_id, treatment_function, priority,
+		clock_state, clock_start, clock_stop, stop_status, stop_reason, last_status, decision_to_admit, created_at, updated_at`, 17, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated pathway's PPI is already in use: %w", err)
 		}
 		return crs.Errorf(crs.EINTERNAL, "write pathways: %w", err)
 	}
-	if err := bulk.insert(ctx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs); err != nil {
+	if err := insertRows(tx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write RTT events: %w", err)
 	}
 	for i, p := range ps {
@@ -281,8 +285,6 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 // MigrateAppointments writes appointments into their slots, making the
 // slot when the clinic has none at that time.
 func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
 	now := formatTime(tx.now)
 	// The slots first, in one order for every command, so that commands
 	// making the same slots at once wait for each other, never deadlock.
@@ -335,8 +337,8 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 		args = append(args, a.ID, a.OrgID, a.PatientID, a.ReferralID, a.PathwayID, a.SlotID, a.ClinicID, formatTime(a.Start), a.Kind,
 			a.Status, oneIf(live), over, now, a.CancelledBy, a.Reason, formatTime(a.CancelledAt), formatTime(a.AttendedAt), rttStatus)
 	}
-	if err := bulk.insert(tx.Context(), "appointments", `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind,
-		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status`, 18, args); err != nil {
+	if err := insertRows(tx, "appointments", `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind,
+		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status`, 18, args, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write appointments: %w", err)
 	}
 	return nil
@@ -344,8 +346,6 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 
 // MigrateWaitingList writes elective waiting list entries.
 func (tx *Tx) MigrateWaitingList(es []*crs.WaitingListEntry) error {
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(es)*18)
 	for _, e := range es {
@@ -357,9 +357,9 @@ func (tx *Tx) MigrateWaitingList(es []*crs.WaitingListEntry) error {
 			e.ProcedureCode, e.Priority, e.ConsultantCode, e.TreatmentFunction, oneIf(e.ForTreatment), e.Status, dateText(e.TCIDate),
 			e.RemovalReason, dateText(e.RemovedOn), now, now)
 	}
-	if err := bulk.insert(tx.Context(), "waiting_list_entries", `id, org_id, patient_id, pathway_id, referral_id, decided_on,
+	if err := insertRows(tx, "waiting_list_entries", `id, org_id, patient_id, pathway_id, referral_id, decided_on,
 		intended_management, procedure_code, priority, consultant_code, treatment_function, for_treatment, status, tci_date,
-		removal_reason, removed_on, created_at, updated_at`, 18, args); err != nil {
+		removal_reason, removed_on, created_at, updated_at`, 18, args, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write waiting list entries: %w", err)
 	}
 	return nil

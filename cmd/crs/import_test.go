@@ -118,7 +118,7 @@ func fingerprint(t *testing.T, dsn string) string {
 		`SELECT s.visit_number || '|' || b.code || '|' || p.mrn FROM spells s JOIN locations b ON b.id = s.bed_id JOIN patients p ON p.id = s.patient_id`,
 		`SELECT file || '|' || row_key || '|' || line FROM migrated_rows`,
 		`SELECT type || '|' || user_id || '|' || summary FROM events`,
-		`SELECT COUNT(*) FROM audit WHERE user_id = 'migration'`,
+		`SELECT COUNT(*) FROM audit WHERE user_id = 'migration' AND event_id <> ''`,
 	} {
 		rows, err := db.Reader().QueryContext(context.Background(), q)
 		if err != nil {
