@@ -279,20 +279,30 @@ func appointmentStatus(s string) string {
 	return s
 }
 
-func (rc *reconciler) appointments() {
-	f := rc.x.files[FileAppts]
-	rc.begin("appointments")
+// byRecord compares each accepted row of a file with the record it became,
+// found by its record id: compare returns the differences, and false when
+// OpenCRS holds no such record. A difference is explained by a change to
+// the record since the import, or by a merge of its patient.
+func (rc *reconciler) byRecord(file, kind, what string, compare func(f *File, r *Row, id string) ([]Difference, bool)) {
+	f := rc.x.files[file]
+	rc.begin(kind)
 	for i := range f.Rows {
 		r := &f.Rows[i]
 		if !r.Accepted() {
 			continue
 		}
-		id := rc.record(FileAppts, r)
-		a, ok := rc.h.Appointments[id]
+		id := rc.record(file, r)
+		d, ok := compare(f, r, id)
 		if id == "" || !ok {
-			rc.check(FileAppts, r, missing("appointment "+r.Fields[0]), rc.explained(id, rc.patientOf(f, r), journey[5:]))
-			continue
+			d = missing(what + " " + r.Fields[0])
 		}
+		rc.check(file, r, d, rc.explained(id, rc.patientOf(f, r), journey[5:]))
+	}
+}
+
+func (rc *reconciler) appointments() {
+	rc.byRecord(FileAppts, "appointments", "appointment", func(f *File, r *Row, id string) ([]Difference, bool) {
+		a, ok := rc.h.Appointments[id]
 		start := localTime(f.get(r, "start"))
 		d := differ("clinic", f.get(r, "clinic_code"), a.ClinicCode)
 		d = append(d, differ("start", f.get(r, "start"), a.Start.In(crs.London).Format("2006-01-02T15:04"))...)
@@ -303,9 +313,8 @@ func (rc *reconciler) appointments() {
 			}
 			d = append(d, Difference{What: "slot", Extract: "the slot at " + f.get(r, "start"), OpenCRS: held})
 		}
-		d = append(d, differ("status", appointmentStatus(f.get(r, "status")), a.Status)...)
-		rc.check(FileAppts, r, d, rc.explained(id, rc.patientOf(f, r), journey[5:]))
-	}
+		return append(d, differ("status", appointmentStatus(f.get(r, "status")), a.Status)...), ok
+	})
 }
 
 // patientOf is the OpenCRS patient a row's legacy_patient_id names.
@@ -314,43 +323,19 @@ func (rc *reconciler) patientOf(f *File, r *Row) string {
 }
 
 func (rc *reconciler) waitingList() {
-	f := rc.x.files[FileWaitingList]
-	rc.begin("waiting list entries")
-	for i := range f.Rows {
-		r := &f.Rows[i]
-		if !r.Accepted() {
-			continue
-		}
-		id := rc.record(FileWaitingList, r)
+	rc.byRecord(FileWaitingList, "waiting list entries", "waiting list entry", func(f *File, r *Row, id string) ([]Difference, bool) {
 		e, ok := rc.h.WaitingList[id]
-		if id == "" || !ok {
-			rc.check(FileWaitingList, r, missing("waiting list entry "+r.Fields[0]), rc.explained(id, rc.patientOf(f, r), journey[5:]))
-			continue
-		}
 		d := differ("status", f.get(r, "status"), e.Status)
-		d = append(d, differ("pathway", f.get(r, "ppid"), e.PPI)...)
-		rc.check(FileWaitingList, r, d, rc.explained(id, rc.patientOf(f, r), journey[5:]))
-	}
+		return append(d, differ("pathway", f.get(r, "ppid"), e.PPI)...), ok
+	})
 }
 
 func (rc *reconciler) inpatients() {
-	f := rc.x.files[FileInpatients]
-	rc.begin("inpatients")
-	for i := range f.Rows {
-		r := &f.Rows[i]
-		if !r.Accepted() {
-			continue
-		}
-		id := rc.record(FileInpatients, r)
+	rc.byRecord(FileInpatients, "inpatients", "inpatient spell", func(f *File, r *Row, id string) ([]Difference, bool) {
 		sp, ok := rc.h.Spells[id]
-		if id == "" || !ok {
-			rc.check(FileInpatients, r, missing("inpatient spell "+r.Fields[0]), rc.explained(id, rc.patientOf(f, r), journey[5:]))
-			continue
-		}
 		d := differ("status", crs.SpellAdmitted, sp.Status)
-		d = append(d, differ("bed", f.get(r, "ward_code")+" "+f.get(r, "bed_code"), sp.WardCode+" "+sp.BedCode)...)
-		rc.check(FileInpatients, r, d, rc.explained(id, rc.patientOf(f, r), journey[5:]))
-	}
+		return append(d, differ("bed", f.get(r, "ward_code")+" "+f.get(r, "bed_code"), sp.WardCode+" "+sp.BedCode)...), ok
+	})
 }
 
 // WriteText writes the reconciliation for people: the totals, then the
