@@ -11,6 +11,10 @@ import (
 // report reads through it and writes nothing to the record.
 type ReportSource interface {
 	RTTReportSource
+	AEReportSource
+	KH03ReportSource
+	DQReportSource
+	DM01ReportSource
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The
@@ -26,6 +30,7 @@ type ReportSource interface {
 // ReportService produces the trust's reports and extracts: the files
 // managers and commissioners load into their own tools.
 type ReportService interface {
+	StatutoryReports
 	// ExportPTL writes the whole patient tracking list matching f as CSV
 	// to w, streaming row by row.
 	ExportPTL(ctx context.Context, a Actor, w io.Writer, f PTLFilter) error

@@ -29,6 +29,12 @@ type PathwayHistory struct {
 	// was recorded at (the clinic of an appointment, the spell of an
 	// admission); "" for other events and where none is known.
 	ActivityTreatmentFunctions []string
+	// RecordedAt and RemovedAt hold, for each event, when it was recorded
+	// and when it was removed (its source record entered in error; zero if
+	// it stands); filled, and removed events read, only for
+	// ReportBasis.AllVersions.
+	RecordedAt []time.Time
+	RemovedAt  []time.Time
 }
 
 // ReportBasis says which of the record's events a report is computed from.
@@ -38,13 +44,37 @@ type PathwayHistory struct {
 // trust submitted (`--as-recorded-at`).
 type ReportBasis struct {
 	RecordedBy time.Time
+	// AllVersions reads every event ever recorded, removed ones included,
+	// each with its recorded and removed times, so that a report can
+	// work out both the figures known now and those recorded by
+	// RecordedBy from one reading and show what changed between them.
+	AllVersions bool
+}
+
+// AsRecordedBy returns the history as it stood at time t: the events
+// recorded by then and not removed by then. The result shares nothing
+// with h.
+func (h *PathwayHistory) AsRecordedBy(t time.Time) *PathwayHistory {
+	out := *h
+	out.Events, out.ActivityTreatmentFunctions, out.RecordedAt, out.RemovedAt = nil, nil, nil, nil
+	for i := range h.Events {
+		if h.RecordedAt[i].After(t) || (!h.RemovedAt[i].IsZero() && !h.RemovedAt[i].After(t)) {
+			continue
+		}
+		out.Events = append(out.Events, h.Events[i])
+		out.ActivityTreatmentFunctions = append(out.ActivityTreatmentFunctions, h.ActivityTreatmentFunctions[i])
+		out.RecordedAt = append(out.RecordedAt, h.RecordedAt[i])
+		out.RemovedAt = append(out.RemovedAt, h.RemovedAt[i])
+	}
+	return &out
 }
 
 // RTTReportSource is what the RTT returns read from the record.
 type RTTReportSource interface {
 	// EachPathwayHistory calls fn with every RTT pathway of the actor's
-	// trust that has an RTT event recorded (by basis.RecordedBy when set),
-	// with those events, in pathway id order. The history is valid only
+	// trust that has an RTT event recorded (by basis.RecordedBy when set,
+	// and not removed by then), with those events, in pathway id order;
+	// with basis.AllVersions, every event ever recorded with its times. The history is valid only
 	// during the call. The read is checked for the reports activity and
 	// audited once.
 	EachPathwayHistory(ctx context.Context, a Actor, basis ReportBasis, fn func(*PathwayHistory) error) error
@@ -327,4 +357,48 @@ func (g *WaitGroup) Merge(o *WaitGroup) {
 	for i, n := range o.Bands {
 		g.Bands[i] += n
 	}
+}
+
+// RTTReturnComparison sets the monthly return as the record holds it now
+// (`--as-at`, late entries and corrections included) beside the return as
+// the record stood at a past time (`--as-recorded-at`, what was
+// submitted), with the lines whose figures differ and, pathway by pathway,
+// the events recorded or removed since that explain the difference.
+type RTTReturnComparison struct {
+	Month       string              `json:"month"`
+	RecordedBy  string              `json:"as_recorded_at"`
+	AsAt        *RTTReturn          `json:"as_at"`
+	AsRecorded  *RTTReturn          `json:"as_recorded"`
+	Differences []RTTLineDifference `json:"differences"`
+	Pathways    []RTTPathwayChange  `json:"pathways"`
+}
+
+// RTTLineDifference is a line of the return whose count differs.
+type RTTLineDifference struct {
+	Part         string `json:"part"`
+	Commissioner string `json:"commissioner"`
+	RTTLine      string `json:"rtt_line"`
+	AsAt         int    `json:"as_at"`
+	AsRecorded   int    `json:"as_recorded"`
+}
+
+// RTTPathwayChange is a pathway counted differently now from how it was
+// counted at the past time, with the events that explain why.
+type RTTPathwayChange struct {
+	PPI        string      `json:"ppid"`
+	PathwayID  string      `json:"pathway_id"`
+	PatientID  string      `json:"patient_id"`
+	AsAt       []string    `json:"as_at"`       // where it is counted now, e.g. "incomplete QKK 100 (31 days)"
+	AsRecorded []string    `json:"as_recorded"` // where it was counted then
+	Events     []LateEvent `json:"events"`
+}
+
+// LateEvent is an RTT event recorded, or removed, after the time a return
+// was recorded at.
+type LateEvent struct {
+	Date       string `json:"date"`
+	Kind       string `json:"kind"`
+	Status     int    `json:"status,omitempty"`
+	RecordedAt string `json:"recorded_at"`
+	RemovedAt  string `json:"removed_at,omitempty"`
 }

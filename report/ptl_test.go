@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -21,38 +19,31 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to write it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what was written; run go test -update and review the diff\ngot:\n%s", path, got)
-	}
+	storetest.Golden(t, name, got, *update)
 }
 
 // journeyTrust makes a trust with patients and a seeded patient journey:
 // pathways at every stage, from one seed, so the PTL reads the same each
 // time.
 func journeyTrust(t *testing.T, db *store.DB) *storetest.Trust {
+	return seededTrust(t, db, "RPT", 7, 120, 3, 60)
+}
+
+// seededTrust makes a trust with patients drawn from patientSeed and a
+// patient journey of referrals seeded from journeySeed.
+func seededTrust(t *testing.T, db *store.DB, ods string, patientSeed int64, patients int, journeySeed int64, referrals int) *storetest.Trust {
 	t.Helper()
 	ctx := context.Background()
-	tr := storetest.NewTrust(t, db, "RPT")
-	gen := demo.NewGenerator(7)
-	ps := make([]*crs.Patient, 120)
+	tr := storetest.NewTrust(t, db, ods)
+	gen := demo.NewGenerator(patientSeed)
+	ps := make([]*crs.Patient, patients)
 	for i := range ps {
 		ps[i] = gen.Patient()
 	}
-	sys := crs.SystemActor(tr.Org.ID)
-	if _, err := db.LoadPatients(ctx, sys, ps, crs.LoadOptions{}); err != nil {
+	if _, err := db.LoadPatients(ctx, tr.System, ps, crs.LoadOptions{}); err != nil {
 		t.Fatalf("register patients: %v", err)
 	}
-	if err := demo.SeedJourney(ctx, storetest.Journey(db), sys, demo.JourneyOptions{Referrals: 60, Workers: 1, Seed: 3}); err != nil {
+	if err := demo.SeedJourney(ctx, storetest.Journey(db), tr.System, demo.JourneyOptions{Referrals: referrals, Workers: 1, Seed: journeySeed}); err != nil {
 		t.Fatalf("seed journey: %v", err)
 	}
 	return tr

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/rtt"
@@ -17,10 +18,7 @@ import (
 // the end of that date, is still running.
 
 // RTTIncompleteOptions choose what the incomplete figures hold.
-type RTTIncompleteOptions struct {
-	Basis    crs.ReportBasis // which events count; zero is everything known now
-	Pathways bool            // list every incomplete pathway as well
-}
+type RTTIncompleteOptions = crs.RTTIncompleteOptions
 
 // RTTIncomplete works out the incomplete RTT pathway figures of the trust
 // at the end of the census date. A pathway counts when its clock runs at
@@ -130,4 +128,35 @@ func WriteRTTIncompleteCSV(w io.Writer, r *crs.RTTIncomplete) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// RTTStandardByMonth works out, from one reading of the pathways, the
+// share of incomplete pathways within 18 weeks at the end of each of the
+// n months up to and including month, oldest first.
+func (s *Service) RTTStandardByMonth(ctx context.Context, a crs.Actor, month crs.Date, n int) ([]crs.RTTMonthShare, error) {
+	if n < 1 || n > 120 {
+		return nil, crs.FieldErrorf("months", "give 1 to 120 months")
+	}
+	first := crs.NewDate(month.Year(), month.Month(), 1)
+	out := make([]crs.RTTMonthShare, n)
+	ends := make([]time.Time, n)
+	for i := range out {
+		m := first.AddDate(0, i-n+1, 0)
+		out[i].Month, ends[i] = m.Format("2006-01"), m.AddDate(0, 1, -1)
+	}
+	err := s.src.EachPathwayHistory(ctx, a, crs.ReportBasis{}, func(h *crs.PathwayHistory) error {
+		for i, end := range ends {
+			if c := rtt.Evaluate(h.Events, end); c.Running {
+				out[i].Total++
+				if !rtt.Breached(c.Days) {
+					out[i].Within++
+				}
+			}
+		}
+		return nil
+	})
+	for i := range out {
+		out[i].Share = crs.Share4(out[i].Within, out[i].Total)
+	}
+	return out, err
 }

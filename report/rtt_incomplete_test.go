@@ -207,18 +207,7 @@ func TestRTTIncompleteEqualsPTL(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		for _, seed := range []int64{3, 19} {
-			tr := storetest.NewTrust(t, db, "RP"+string(rune('A'+seed%26)))
-			gen := demo.NewGenerator(seed)
-			ps := make([]*crs.Patient, 150)
-			for i := range ps {
-				ps[i] = gen.Patient()
-			}
-			if _, err := db.LoadPatients(ctx, tr.System, ps, crs.LoadOptions{}); err != nil {
-				t.Fatalf("register patients: %v", err)
-			}
-			if err := demo.SeedJourney(ctx, storetest.Journey(db), tr.System, demo.JourneyOptions{Referrals: 120, Workers: 1, Seed: seed}); err != nil {
-				t.Fatalf("seed journey: %v", err)
-			}
+			tr := seededTrust(t, db, "RP"+string(rune('A'+seed%26)), seed, 150, seed, 120)
 			today := crs.LocalDate(clock.Now())
 			svc := report.New(store.NewReportSource(db))
 			ptl := map[string]int{}

@@ -18,16 +18,7 @@ import (
 // as the events known (or recorded by a time) say.
 
 // RTTReturnOptions choose how the monthly return is worked out.
-type RTTReturnOptions struct {
-	Basis crs.ReportBasis
-	// Commissioners maps a GP practice's ODS code to the code of the
-	// commissioner (sub-ICB location) that pays for its patients' care;
-	// a patient whose practice is not in it is reported under
-	// crs.UnknownCommissioner.
-	Commissioners map[string]string
-	// Patients keeps who is counted in each part and line.
-	Patients bool
-}
+type RTTReturnOptions = crs.RTTReturnOptions
 
 // ParseMonth reads a reporting month written YYYY-MM.
 func ParseMonth(s string) (crs.Date, error) {
@@ -57,6 +48,31 @@ func ParseMonth(s string) (crs.Date, error) {
 // Nullified periods (a first-appointment DNA, 33) are in no part. Waits
 // are in calendar days from clock start to stop or to the month's end.
 func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o RTTReturnOptions) (*crs.RTTReturn, error) {
+	t, err := newRTTTally(month, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
+		t.add(h)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return t.finish(), nil
+}
+
+// rttTally adds pathways up into a monthly return.
+type rttTally struct {
+	first, last crs.Date
+	o           RTTReturnOptions
+	out         *crs.RTTReturn
+	lines       map[rttKey]*crs.RTTReturnLine
+	newLines    map[rttKey]int
+}
+
+type rttKey struct{ part, comm, line string }
+
+func newRTTTally(month crs.Date, o RTTReturnOptions) (*rttTally, error) {
 	if month.IsZero() {
 		return nil, crs.FieldErrorf("month", "give the month")
 	}
@@ -67,62 +83,66 @@ func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o 
 	if !o.Basis.RecordedBy.IsZero() {
 		out.RecordedBy = o.Basis.RecordedBy.UTC().Format(time.RFC3339)
 	}
-	type key struct{ part, comm, line string }
-	lines := map[key]*crs.RTTReturnLine{}
-	newLines := map[key]int{}
-	count := func(part, comm, line string, days int, h *crs.PathwayHistory) {
-		k := key{part, comm, line}
-		l := lines[k]
-		if l == nil {
-			l = &crs.RTTReturnLine{Part: part, Commissioner: comm, RTTLine: line}
-			lines[k] = l
+	return &rttTally{first: first, last: last, o: o, out: out, lines: map[rttKey]*crs.RTTReturnLine{}, newLines: map[rttKey]int{}}, nil
+}
+
+// add counts one pathway's RTT periods up to the month's end.
+func (t *rttTally) add(h *crs.PathwayHistory) {
+	comm := t.o.Commissioners[h.GPPracticeCode]
+	if comm == "" {
+		comm = crs.UnknownCommissioner
+	}
+	for _, c := range rtt.Periods(h.Events, t.last.Time) {
+		if c.Nullified {
+			continue
 		}
-		l.Add(days)
-		if o.Patients {
-			out.Patients = append(out.Patients, crs.RTTCounted{Part: part, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI, Days: days})
+		if !c.Start.Before(t.first.Time) {
+			line := rttLine(h.TreatmentFunction)
+			t.out.NewPeriods.Total++
+			t.out.NewPeriods.ByRTTLine[line]++
+			t.out.NewPeriods.ByCommissioner[comm]++
+			t.newLines[rttKey{crs.RTTNewPeriodsPart, comm, line}]++
+			t.patient(crs.RTTNewPeriodsPart, comm, line, 0, h)
+		}
+		switch {
+		case c.Running:
+			line := rttLine(h.TreatmentFunction)
+			t.count(crs.RTTIncompletePart, comm, line, c.Days, h)
+			if c.DecisionToAdmit {
+				t.count(crs.RTTIncompleteDTA, comm, line, c.Days, h)
+			}
+		case c.TransferredOut || c.Stop.Before(t.first.Time):
+		default:
+			part := crs.RTTCompletedNonAdmitted
+			if c.StopKind == rtt.KindAdmittedForTreatment {
+				part = crs.RTTCompletedAdmitted
+			}
+			t.count(part, comm, rttLine(stoppedUnder(h, c)), c.Days, h)
 		}
 	}
-	err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
-		comm := o.Commissioners[h.GPPracticeCode]
-		if comm == "" {
-			comm = crs.UnknownCommissioner
-		}
-		for _, c := range rtt.Periods(h.Events, last.Time) {
-			if c.Nullified {
-				continue
-			}
-			if !c.Start.Before(first.Time) {
-				line := rttLine(h.TreatmentFunction)
-				out.NewPeriods.Total++
-				out.NewPeriods.ByRTTLine[line]++
-				out.NewPeriods.ByCommissioner[comm]++
-				newLines[key{crs.RTTNewPeriodsPart, comm, line}]++
-				if o.Patients {
-					out.Patients = append(out.Patients, crs.RTTCounted{Part: crs.RTTNewPeriodsPart, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI})
-				}
-			}
-			switch {
-			case c.Running:
-				line := rttLine(h.TreatmentFunction)
-				count(crs.RTTIncompletePart, comm, line, c.Days, h)
-				if c.DecisionToAdmit {
-					count(crs.RTTIncompleteDTA, comm, line, c.Days, h)
-				}
-			case c.TransferredOut || c.Stop.Before(first.Time):
-			default:
-				part := crs.RTTCompletedNonAdmitted
-				if c.StopKind == rtt.KindAdmittedForTreatment {
-					part = crs.RTTCompletedAdmitted
-				}
-				count(part, comm, rttLine(stoppedUnder(h, c)), c.Days, h)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+}
+
+func (t *rttTally) count(part, comm, line string, days int, h *crs.PathwayHistory) {
+	k := rttKey{part, comm, line}
+	l := t.lines[k]
+	if l == nil {
+		l = &crs.RTTReturnLine{Part: part, Commissioner: comm, RTTLine: line}
+		t.lines[k] = l
 	}
-	for _, l := range lines {
+	l.Add(days)
+	t.patient(part, comm, line, days, h)
+}
+
+func (t *rttTally) patient(part, comm, line string, days int, h *crs.PathwayHistory) {
+	if t.o.Patients {
+		t.out.Patients = append(t.out.Patients, crs.RTTCounted{Part: part, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI, Days: days})
+	}
+}
+
+// finish orders the lines and adds up each part for the trust.
+func (t *rttTally) finish() *crs.RTTReturn {
+	out := t.out
+	for _, l := range t.lines {
 		out.Lines = append(out.Lines, l)
 	}
 	order := func(part string) int { return slices.Index(crs.RTTParts, part) }
@@ -135,7 +155,7 @@ func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o 
 		}
 		return strings.Compare(x.RTTLine, y.RTTLine)
 	})
-	for k, n := range newLines {
+	for k, n := range t.newLines {
 		out.NewPeriods.Lines = append(out.NewPeriods.Lines, crs.NewPeriodsLine{Commissioner: k.comm, RTTLine: k.line, Total: n})
 	}
 	slices.SortFunc(out.NewPeriods.Lines, func(x, y crs.NewPeriodsLine) int {
@@ -144,7 +164,7 @@ func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o 
 	for _, part := range crs.RTTParts {
 		out.Parts[part] = summarise(out.Lines, part)
 	}
-	return out, nil
+	return out
 }
 
 // stoppedUnder is the treatment function of the activity that stopped the

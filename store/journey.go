@@ -89,7 +89,7 @@ func loadRTTEvents(ctx context.Context, q Querier, orgID, pathwayID string) ([]r
 		err := r.Scan(&date, &kind, &st, &e.Ref, &e.Note)
 		e.Date, e.Kind, e.Status = parseDate(date).Time, rttKinds[kind], rtt.Status(st)
 		return e, err
-	}, `SELECT event_date, kind, status, ref, note FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 ORDER BY seq`, orgID, pathwayID)
+	}, `SELECT event_date, kind, status, ref, note FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 AND removed_at = '' ORDER BY seq`, orgID, pathwayID)
 }
 
 // addRTTEvent records an RTT event on a pathway and rewrites the
@@ -122,8 +122,8 @@ func addRTTEvent(tx *Tx, pathwayID string, e rtt.Event, strict bool) error {
 		return notFound(err, "no such pathway")
 	}
 	if _, err := tx.Exec(`INSERT INTO rtt_events (id, org_id, pathway_id, patient_id, seq, event_date, kind, status, ref, note, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		crs.NewID(), tx.actor.OrgID, pathwayID, patientID, len(events)+1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, formatTime(tx.now)); err != nil {
+		VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rtt_events WHERE pathway_id = $3), $5, $6, $7, $8, $9, $10)`,
+		crs.NewID(), tx.actor.OrgID, pathwayID, patientID, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, formatTime(tx.now)); err != nil {
 		return err
 	}
 	return refreshPathway(tx, pathwayID, append(events, e))
@@ -151,14 +151,17 @@ func problemWith(events []rtt.Event, i int) string {
 	return ""
 }
 
-// removeRTTEvents deletes the RTT events recorded for a source record
-// entered in error (a cancelled admission) and rewrites the clock.
+// removeRTTEvents marks removed the RTT events recorded for a source
+// record entered in error (a cancelled admission) and rewrites the clock.
+// They stay in the table, so reports as recorded at a past time still
+// see them.
 func removeRTTEvents(tx *Tx, pathwayID, ref string, kinds ...rtt.Kind) error {
 	if pathwayID == "" {
 		return nil
 	}
 	for _, k := range kinds {
-		if _, err := tx.Exec(`DELETE FROM rtt_events WHERE org_id = $1 AND pathway_id = $2 AND ref = $3 AND kind = $4`, tx.actor.OrgID, pathwayID, ref, k.String()); err != nil {
+		if _, err := tx.Exec(`UPDATE rtt_events SET removed_at = $5 WHERE org_id = $1 AND pathway_id = $2 AND ref = $3 AND kind = $4 AND removed_at = ''`,
+			tx.actor.OrgID, pathwayID, ref, k.String(), formatTime(tx.now)); err != nil {
 			return err
 		}
 	}

@@ -20,7 +20,7 @@ import (
 // patientTablesLeftOut; TestPatientTablesListed fails on one in neither.
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
-	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results",
+	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results", "diagnostic_requests",
 }
 
 // patientTablesLeftOut are the tables with a patient_id column that a

@@ -97,6 +97,16 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	s.messageRoutes(mux, s.Messages)
 
+	// The information analyst's area and diagnostic requests.
+	mux.Handle("GET /reports", s.authed(s.handleReports))
+	mux.Handle("GET /reports/rtt", s.authed(s.handleReportRTT))
+	mux.Handle("GET /reports/rtt/patients", s.authed(s.handleReportRTTPatients))
+	mux.Handle("GET /reports/kh03", s.authed(s.handleReportKH03))
+	mux.Handle("GET /reports/download", s.authed(s.handleReportDownload))
+	mux.Handle("GET /patients/{id}/diagnostics", s.authed(s.handleDiagnostics))
+	mux.Handle("POST /patients/{id}/diagnostics", s.authed(s.handleRequestDiagnostic))
+	mux.Handle("POST /diagnostics/{id}/done", s.authed(s.handleDiagnosticDone))
+
 	mux.Handle("/", s.public(s.handleNotFound))
 }
 

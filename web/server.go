@@ -56,6 +56,10 @@ type Server struct {
 	ED          crs.EDService
 	// Reports writes the extracts the PTL and waiting list pages offer.
 	Reports crs.ReportService
+	// Submissions and Diagnostics serve the information analyst's area
+	// (/reports) and the diagnostic requests; nil leaves them out.
+	Submissions crs.SubmissionService
+	Diagnostics crs.DiagnosticService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

@@ -47,6 +47,7 @@ func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
 		Patients: e.ps, Users: store.NewUserService(db), Audit: store.NewAuditService(db), Orgs: store.NewOrganisationService(db),
 		Referrals: store.NewReferralService(db), Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db),
 		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)),
+		Submissions: store.NewSubmissionService(db), Diagnostics: store.NewDiagnosticService(db),
 		Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	db.OnCommit(s.Notify)

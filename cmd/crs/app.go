@@ -59,6 +59,8 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Inpatients:  store.NewInpatientService(db),
 		ED:          store.NewEDService(db),
 		Reports:     report.New(store.NewReportSource(db)),
+		Submissions: store.NewSubmissionService(db),
+		Diagnostics: store.NewDiagnosticService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,

@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   hl7      inbound HL7 messages per second and ACK latency over MLLP
   journey  PTL page and export time, and the bed board, at a large trust's scale
   import   generate a legacy PAS extract and time crs import legacy
+  reports  the monthly RTT return and incomplete figures at a million pathways
   day      a large trust's busy hour: thousands of staff on the web pages and an HL7 feed at once
 
 Run "crs bench <what> --help" for its flags.`)
@@ -73,13 +74,22 @@ Run "crs bench <what> --help" for its flags.`)
 		run = func() error { _, err := bench.Journey(ctx, stdout, o); return err }
 	case "import":
 		fs, run = benchImportFlags(ctx, stdout, stderr)
+	case "reports":
+		fs = newFlags("bench reports", "bench reports [flags]", stdout)
+		o := bench.ReportsOptions{Logger: logger}
+		fs.IntVar(&o.Pathways, "pathways", 1000000, "RTT pathways")
+		fs.IntVar(&o.Activity, "activity", 0, "pathways stopped over the past year through the write path (default a quarter)")
+		fs.IntVar(&o.Runs, "runs", 3, "times each return is worked out")
+		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
+		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		run = func() error { _, err := bench.Reports(ctx, stdout, o); return err }
 	case "day":
 		fs = newFlags("bench day", "bench day [flags]", stdout)
 		o := dayFlags(fs, logger)
 		ownProfile = &o.bench.CPUProfile
 		run = func() error { return benchDay(ctx, stdout, o) }
 	default:
-		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey or day\n", args[0])
+		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, reports or day\n", args[0])
 		return errUsage
 	}
 	// Every benchmark can write a CPU profile of its run, for

@@ -25,6 +25,11 @@ var reportKinds = []struct {
 	run                   func(ctx context.Context, args []string, stdout io.Writer) error
 }{
 	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
+	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
+	{"dm01", "--month YYYY-MM", "DM01: diagnostic waiting list at the month's end by test and weeks waited (6-week standard), and the month's activity", reportDM01},
+	{"dq", "[--as-of DATE]", "data quality: untraced or invalid NHS numbers, missing ethnicity, GP, postcode, unoutcomed attendances, open pathways without status, referrals on no worklist, overdue follow-ups, admissions not coded; each record with its page", reportDQ},
+	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", reportKH03},
+	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", reportKH03DayOnly},
 	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
 }
 
@@ -137,41 +142,28 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	r, err := report.New(store.NewReportSource(db)).RTTIncomplete(ctx, crs.SystemActor(org.ID), day, report.RTTIncompleteOptions{Basis: basis, Pathways: *pathways})
-	if err != nil {
-		return err
-	}
-	if *f.format == "csv" {
-		return report.WriteRTTIncompleteCSV(stdout, r)
-	}
-	return writeJSON(stdout, r)
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTIncomplete, error) {
+		return svc.RTTIncomplete(ctx, a, day, report.RTTIncompleteOptions{Basis: basis, Pathways: *pathways})
+	}, report.WriteRTTIncompleteCSV)
 }
 
 func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME]\n\n"+
+	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME [--compare]]\n\n"+
 		"Prints the monthly RTT return of the month, worked out from the pathways'\nRTT events: completed pathways admitted (Part 1a) and non-admitted (1b),\n"+
 		"incomplete pathways (2) and those with a decision to admit (2a), by\ncommissioner and treatment function line, in weekly bands with the median,\n"+
-		"92nd centile and share within 18 weeks; and new RTT periods (3).", stdout)
+		"92nd centile and share within 18 weeks; and new RTT periods (3).\n\n"+
+		"By default every event known now counts, late entries included (as at).\nWith --as-recorded-at only the events recorded by then count: the return\n"+
+		"as it was submitted. --compare prints both, the lines that differ and\nthe events recorded or removed since that explain each difference.", stdout)
 	f := newReportFlags(fs)
 	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	compare := fs.Bool("compare", false, "with --as-recorded-at: the return known now beside the return as recorded then, the lines that differ and the events that explain them")
 	comms := fs.String("commissioners", "", "a CSV file of practice_code,commissioner_code: who commissions each GP practice's patients (else \"unknown\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := required("report rtt", map[string]string{"ods": *f.ods, "month": *month}); err != nil {
-		return err
-	}
-	if err := f.checkFormat(); err != nil {
-		return err
-	}
-	m, err := report.ParseMonth(*month)
+	m, err := monthFlag("report rtt", f, *month)
 	if err != nil {
-		return usageError(flagError(err, map[string]string{"month": "--month"}).Error())
+		return err
 	}
 	basis, err := f.basis()
 	if err != nil {
@@ -183,19 +175,17 @@ func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	db, org, err := openTrust(ctx, *f.db, *f.ods)
-	if err != nil {
-		return err
+	if *compare && basis.RecordedBy.IsZero() {
+		return usageError("--compare needs --as-recorded-at TIME: the time the return was submitted")
 	}
-	defer db.Close()
-	r, err := report.New(store.NewReportSource(db)).RTTReturn(ctx, crs.SystemActor(org.ID), m, o)
-	if err != nil {
-		return err
+	if *compare {
+		return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTReturnComparison, error) {
+			return svc.RTTReturnCompare(ctx, a, m, basis.RecordedBy, o)
+		}, report.WriteRTTComparisonCSV)
 	}
-	if *f.format == "csv" {
-		return report.WriteRTTReturnCSV(stdout, r)
-	}
-	return writeJSON(stdout, r)
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTReturn, error) {
+		return svc.RTTReturn(ctx, a, m, o)
+	}, report.WriteRTTReturnCSV)
 }
 
 // writeJSON writes v as indented JSON.
@@ -233,4 +223,161 @@ func readCommissioners(path string) (map[string]string, error) {
 		}
 		out[p] = c
 	}
+}
+
+func reportAE(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report ae", "report ae --db DSN --ods CODE --month YYYY-MM [--format json|csv]\n\n"+
+		"Prints the monthly A&E return: attendances that arrived in the month by\nemergency care department type, the share that left within 4 hours of\n"+
+		"arrival (standard 95%), and 12-hour waits from arrival and from the\ndecision to admit. Worked out from the attendances' recorded times.", stdout)
+	f := newReportFlags(fs)
+	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := monthFlag("report ae", f, *month)
+	if err != nil {
+		return err
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.AEReturn, error) {
+		return svc.AEReturn(ctx, a, m, db.Clock.Now(), false)
+	}, report.WriteAEReturnCSV)
+}
+
+// monthFlag checks the flags every monthly report needs and reads
+// --month.
+func monthFlag(command string, f reportFlags, month string) (crs.Date, error) {
+	if err := required(command, map[string]string{"ods": *f.ods, "month": month}); err != nil {
+		return crs.Date{}, err
+	}
+	if err := f.checkFormat(); err != nil {
+		return crs.Date{}, err
+	}
+	m, err := report.ParseMonth(month)
+	if err != nil {
+		return crs.Date{}, usageError(flagError(err, map[string]string{"month": "--month"}).Error())
+	}
+	return m, nil
+}
+
+func reportKH03(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report kh03", "report kh03 --db DSN --ods CODE --quarter YYYY-Qn [--format json|csv]\n\n"+
+		"Prints the KH03 return of the quarter (of the financial year starting in\nApril of YYYY: 2026-Q3 is October to December 2026): the average available\n"+
+		"and occupied beds by sector, overnight from the midnight census of each\nnight (a patient on leave keeps the bed and counts as occupied), and the\n"+
+		"beds of day-only wards apart (occupied: patients in them per weekday).", stdout)
+	f := newReportFlags(fs)
+	quarter := fs.String("quarter", "", "the quarter, YYYY-Qn (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report kh03", map[string]string{"ods": *f.ods, "quarter": *quarter}); err != nil {
+		return err
+	}
+	if err := f.checkFormat(); err != nil {
+		return err
+	}
+	first, last, err := report.ParseQuarter(strings.TrimSpace(*quarter))
+	if err != nil {
+		return usageError(flagError(err, map[string]string{"quarter": "--quarter"}).Error())
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.KH03Return, error) {
+		return svc.KH03Return(ctx, a, strings.TrimSpace(*quarter), first, last)
+	}, report.WriteKH03CSV)
+}
+
+func reportKH03DayOnly(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report kh03-day-only", "report kh03-day-only --db DSN --ods CODE --ward CODE [--overnight]\n\n"+
+		"Marks a ward as open for day cases only, so KH03 counts its beds apart\nfrom the overnight beds; --overnight marks it open overnight again.", stdout)
+	db := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust (required)")
+	ward := fs.String("ward", "", "the ward's code (required)")
+	overnight := fs.Bool("overnight", false, "open overnight, not day-only")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report kh03-day-only", map[string]string{"ods": *ods, "ward": *ward}); err != nil {
+		return err
+	}
+	d, org, err := openTrust(ctx, *db, *ods)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := store.NewKH03Setup(d).SetWardDayOnly(ctx, crs.SystemActor(org.ID), *ward, !*overnight); err != nil {
+		return err
+	}
+	state := "day-only"
+	if *overnight {
+		state = "open overnight"
+	}
+	fmt.Fprintf(stdout, "ward %s is %s\n", strings.TrimSpace(*ward), state)
+	return nil
+}
+
+// produce opens the trust named by the flags, works a report out with fn
+// as the system and writes it as JSON or, with --format csv, with
+// writeCSV.
+func produce[T any](ctx context.Context, f reportFlags, stdout io.Writer, fn func(svc *report.Service, a crs.Actor, db *store.DB) (T, error), writeCSV func(io.Writer, T) error) error {
+	db, org, err := openTrust(ctx, *f.db, *f.ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := fn(report.New(store.NewReportSource(db)), crs.SystemActor(org.ID), db)
+	if err != nil {
+		return err
+	}
+	if *f.format == "csv" {
+		return writeCSV(stdout, r)
+	}
+	return writeJSON(stdout, r)
+}
+
+func reportDQ(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report dq", "report dq --db DSN --ods CODE [--as-of DATE] [--format json|csv]\n\n"+
+		"Lists the records to fix before the returns: untraced or invalid NHS\nnumbers; missing ethnicity, GP practice or postcode; attendances without an\n"+
+		"outcome; running clocks without a known status; open referrals on no\nworklist; overdue follow-ups; admissions discharged over 30 days ago not\n"+
+		"coded. Each line names the record and the page to fix it on.", stdout)
+	f := newReportFlags(fs)
+	asOf := fs.String("as-of", "", "the date the checks are made on, YYYY-MM-DD (default today)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("report dq", map[string]string{"ods": *f.ods}); err != nil {
+		return err
+	}
+	if err := f.checkFormat(); err != nil {
+		return err
+	}
+	var day crs.Date
+	if *asOf != "" {
+		d, err := crs.ParseDate(strings.TrimSpace(*asOf))
+		if err != nil {
+			return usageError("--as-of: " + crs.ErrorMessage(err))
+		}
+		day = d
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.DQReport, error) {
+		if day.IsZero() {
+			day = crs.LocalDate(db.Clock.Now())
+		}
+		return svc.DataQuality(ctx, a, day)
+	}, report.WriteDQCSV)
+}
+
+func reportDM01(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("report dm01", "report dm01 --db DSN --ods CODE --month YYYY-MM [--format json|csv]\n\n"+
+		"Prints the DM01 return of the month: for each diagnostic test, the waiting\nlist at the month's end by completed weeks waited, those waiting 6 weeks or\n"+
+		"more (the standard), and the tests done in the month, from the waiting\nlist and planned.", stdout)
+	f := newReportFlags(fs)
+	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, err := monthFlag("report dm01", f, *month)
+	if err != nil {
+		return err
+	}
+	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.DM01Return, error) {
+		return svc.DM01Return(ctx, a, m)
+	}, report.WriteDM01CSV)
 }

@@ -100,6 +100,57 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "Jan"); code == 0 || !strings.Contains(errs, "--month: \"Jan\" is not a month") {
 		t.Errorf("--month Jan: exit %d, %q", code, errs)
 	}
+	// Before anything was recorded the return was empty; the comparison
+	// explains the difference with the referral recorded since.
+	code, out, errs = runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--as-recorded-at", "2026-03-01T12:00", "--compare")
+	var c crs.RTTReturnComparison
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil {
+		t.Fatalf("report rtt --compare: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	if c.AsRecorded.Parts[crs.RTTIncompletePart].Total != 0 || c.AsAt.Parts[crs.RTTIncompletePart].Total != 1 || len(c.Pathways) != 1 || len(c.Pathways[0].Events) != 1 {
+		t.Errorf("comparison: as recorded %d, as at %d, %d pathways changed; want 0, 1 and one explained by its referral",
+			c.AsRecorded.Parts[crs.RTTIncompletePart].Total, c.AsAt.Parts[crs.RTTIncompletePart].Total, len(c.Pathways))
+	}
+	if code, _, errs := runCLI(t, "report", "rtt", "--db", dsn, "--ods", "RCL", "--month", "2026-01", "--compare"); code != 2 || !strings.Contains(errs, "--compare needs --as-recorded-at") {
+		t.Errorf("--compare alone: exit %d, %q", code, errs)
+	}
+	code, out, errs = runCLI(t, "report", "ae", "--db", dsn, "--ods", "RCL", "--month", "2026-02", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2026-02,all,0,0,0,0.0000,false,0,0,0\n") {
+		t.Errorf("report ae on a trust with no attendances: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-Q4", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2025-Q4,2026-01-01,2026-03-31,0,overnight,General & Acute,0.00,0.00,0.0000\n") {
+		t.Errorf("report kh03 on a trust with no wards: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-3"); code != 2 || !strings.Contains(errs, "--quarter: \"2025-3\" is not a quarter") {
+		t.Errorf("--quarter 2025-3: exit %d, %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "report", "kh03-day-only", "--db", dsn, "--ods", "RCL", "--ward", "NOPE"); code != 1 || !strings.Contains(errs, "no ward with code NOPE") {
+		t.Errorf("kh03-day-only of an unknown ward: exit %d, %q", code, errs)
+	}
+	// The two patients the demo generator made are checked; every line
+	// links to a page.
+	code, out, errs = runCLI(t, "report", "dq", "--db", dsn, "--ods", "RCL", "--as-of", "2026-03-02")
+	var dq crs.DQReport
+	if err := json.Unmarshal([]byte(out), &dq); code != 0 || err != nil || dq.AsOf != "2026-03-02" || len(dq.Counts) != len(crs.DQChecks) {
+		t.Errorf("report dq: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	for _, it := range dq.Items {
+		if !strings.HasPrefix(it.Link, "/") || it.RecordID == "" {
+			t.Errorf("data quality item without a page: %+v", it)
+		}
+	}
+	// A diagnostic request recorded by hand is on the DM01 waiting list.
+	if code, out, errs := runCLI(t, "diagnostic", "add", "--db", dsn, "--ods", "RCL", "--mrn", ps[0].MRN, "--test", "MRI", "--requested", "2026-01-10"); code != 0 || !strings.Contains(out, "MRI requested for") {
+		t.Fatalf("diagnostic add: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "diagnostic", "add", "--db", dsn, "--ods", "RCL", "--mrn", ps[0].MRN, "--test", "XRAY", "--requested", "2026-01-10"); code == 0 || !strings.Contains(errs, `--test: test "XRAY" is not one of the DM01 tests`) {
+		t.Errorf("diagnostic add of an unknown test: exit %d, %q", code, errs)
+	}
+	code, out, errs = runCLI(t, "report", "dm01", "--db", dsn, "--ods", "RCL", "--month", "2026-02", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "\n2026-02,MRI,Magnetic Resonance Imaging,1,1,1.0000,") {
+		t.Errorf("report dm01: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, _ := runCLI(t, "report", "list"); code != 0 || !strings.Contains(out, "rtt-incomplete") {
 		t.Errorf("crs report list: exit %d\n%s", code, out)
 	}

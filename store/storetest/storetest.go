@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -143,4 +144,26 @@ func Journey(db *store.DB) demo.JourneyServices {
 	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
 		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
 		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
+}
+
+// Golden compares got with the file testdata/name of the package under
+// test or, with update (the package's -update flag), rewrites the file.
+func Golden(t testing.TB, name string, got []byte, update bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to write it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from what was written; run go test -update and review the diff\ngot:\n%s", path, got)
+	}
 }
