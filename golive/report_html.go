@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
 )
 
 //go:embed templates/report.html
@@ -106,10 +107,11 @@ func (r *Report) HTML() ([]byte, error) {
 	}
 	sort.Slice(data.Groups, func(i, j int) bool { return data.Groups[i].Reason < data.Groups[j].Reason })
 	data.Share = fmt.Sprintf("%.2f%%", 100*r.RTTIncomplete.ShareWithin18Weeks)
-	for k, v := range r.RTTIncomplete.ByRTTLine {
-		data.Lines = append(data.Lines, line{k, v.Total, v.Within18Weeks})
+	for _, l := range rtt.Lines() {
+		if v := r.RTTIncomplete.ByRTTLine[l.Code]; v != nil {
+			data.Lines = append(data.Lines, line{l.Code + " " + l.Name, v.Total, v.Within18Weeks})
+		}
 	}
-	sort.Slice(data.Lines, func(i, j int) bool { return data.Lines[i].Name < data.Lines[j].Name })
 	var b bytes.Buffer
 	if err := reportPage.Execute(&b, data); err != nil {
 		return nil, err
