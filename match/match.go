@@ -63,6 +63,27 @@ func normalizeASCII(name string) (s string, ok bool) {
 	return string(b), true
 }
 
+// SoundexDigit is the Soundex digit of a capital letter: 1 for B F P V,
+// 2 for C G J K Q S X Z, 3 for D T, 4 for L, 5 for M N, 6 for R, and 0
+// for the vowels, H, W and Y, which write none.
+func SoundexDigit(c byte) byte {
+	switch c {
+	case 'B', 'F', 'P', 'V':
+		return '1'
+	case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
+		return '2'
+	case 'D', 'T':
+		return '3'
+	case 'L':
+		return '4'
+	case 'M', 'N':
+		return '5'
+	case 'R':
+		return '6'
+	}
+	return 0
+}
+
 // Key returns the phonetic key of a name: names that sound alike share a
 // key ("Smith", "Smyth", "Smithe"). It is a Soundex refined for British
 // names: common spelling variants (PH/F, CK/K, MAC/MC, silent
@@ -74,23 +95,7 @@ func Key(name string) string {
 		return ""
 	}
 	s = fold(s)
-	code := func(c byte) byte {
-		switch c {
-		case 'B', 'F', 'P', 'V':
-			return '1'
-		case 'C', 'G', 'J', 'K', 'Q', 'S', 'X', 'Z':
-			return '2'
-		case 'D', 'T':
-			return '3'
-		case 'L':
-			return '4'
-		case 'M', 'N':
-			return '5'
-		case 'R':
-			return '6'
-		}
-		return 0 // vowels, H, W, Y
-	}
+	code := SoundexDigit
 	out := []byte{s[0]}
 	last := code(s[0])
 	for i := 1; i < len(s) && len(out) < 5; i++ {

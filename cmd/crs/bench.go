@@ -20,6 +20,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   pmi      load a patient index and time NHS-number lookups and name searches
   hl7      inbound HL7 messages per second and ACK latency over MLLP
   journey  PTL page and export time, and the bed board, at a large trust's scale
+  import   generate a legacy PAS extract and time crs import legacy
   reports  the monthly RTT return and incomplete figures at a million pathways
   day      a large trust's busy hour: thousands of staff on the web pages and an HL7 feed at once
 
@@ -71,6 +72,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
 		run = func() error { _, err := bench.Journey(ctx, stdout, o); return err }
+	case "import":
+		fs, run = benchImportFlags(ctx, stdout, stderr)
 	case "reports":
 		fs = newFlags("bench reports", "bench reports [flags]", stdout)
 		o := bench.ReportsOptions{Logger: logger}

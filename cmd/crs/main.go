@@ -38,6 +38,8 @@ func commands() []command {
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
+		{"import", "load a legacy PAS migration extract: legacy", runImport},
+		{"golive", "check a migration against its extract: reconcile", runGolive},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }

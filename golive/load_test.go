@@ -1,0 +1,129 @@
+package golive_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/golive"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// importSample loads the shared sample extract into a new trust of db and
+// returns the extract, the importer and the report made after loading.
+func importSample(t *testing.T, db *store.DB, batch int) (*golive.Extract, *golive.Importer, *golive.Report) {
+	t.Helper()
+	dir := sampleDir(t)
+	tr := storetest.NewTrust(t, db, "R9V")
+	x, err := golive.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := &golive.Importer{Store: db, Log: db, OrgID: tr.Org.ID, BatchSize: batch}
+	n, err := im.Load(context.Background(), x)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if want := accepted(x); n != want {
+		t.Errorf("loaded %d rows, want the %d accepted rows", n, want)
+	}
+	rep, err := golive.ReportAfterLoad(context.Background(), x, store.NewReportSource(db), db, tr.Org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, im, rep
+}
+
+// accepted counts the accepted rows of an extract, its own row aside.
+func accepted(x *golive.Extract) int {
+	n := 0
+	for _, f := range golive.Files[1:] {
+		for _, r := range x.File(f).Rows {
+			if r.Accepted() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// records counts the accepted rows of an extract that became records of
+// their own: all but its own row, the RTT events and the clinic sessions,
+// which are loaded with their pathway or clinic.
+func records(x *golive.Extract) int {
+	n := accepted(x)
+	for _, f := range []string{golive.FileEvents, golive.FileSessions} {
+		for _, r := range x.File(f).Rows {
+			if r.Accepted() {
+				n--
+			}
+		}
+	}
+	return n
+}
+
+func count(t *testing.T, db *store.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Reader().QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func TestImportSampleReproducesExpected(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		clock.Set(time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC))
+		x, im, rep := importSample(t, db, 50)
+		compareReport(t, rep, expected(t, sampleDir(t)))
+
+		// What OpenCRS holds is what the report says was accepted.
+		for _, c := range []struct {
+			query string
+			want  int
+		}{
+			{`SELECT COUNT(*) FROM patients`, rep.Patients.Live},
+			{`SELECT COUNT(*) FROM patient_identifiers WHERE kind = 'legacy'`, rep.Patients.Accepted},
+			{`SELECT COUNT(*) FROM gp_practices`, rep.Files.Values[golive.FileGPPractices].Accepted},
+			{`SELECT COUNT(*) FROM referrals`, rep.Files.Values[golive.FileReferrals].Accepted},
+			{`SELECT COUNT(*) FROM pathways`, rep.Files.Values[golive.FilePathways].Accepted},
+			{`SELECT COUNT(*) FROM rtt_events`, rep.Files.Values[golive.FileEvents].Accepted},
+			{`SELECT COUNT(*) FROM clinics`, rep.Files.Values[golive.FileClinics].Accepted},
+			{`SELECT COUNT(*) FROM appointments`, rep.Appointments.Accepted},
+			{`SELECT COUNT(*) FROM waiting_list_entries`, rep.WaitingList.Accepted},
+			{`SELECT COUNT(*) FROM spells WHERE status = 'admitted'`, rep.Inpatients.Accepted},
+			{`SELECT COUNT(*) FROM bed_stays WHERE is_current = 1`, rep.Inpatients.Accepted},
+			{`SELECT COUNT(*) FROM migrated_rows`, records(x)},
+			{`SELECT COUNT(*) FROM events WHERE type = 'migration.loaded' AND user_id = 'migration'`, records(x)},
+			{`SELECT COUNT(*) FROM audit WHERE user_id = 'migration' AND event_id <> ''`, records(x)},
+		} {
+			if got := count(t, db, c.query); got != c.want {
+				t.Errorf("%s = %d, want %d", c.query, got, c.want)
+			}
+		}
+
+		// Run again, it loads nothing more.
+		n, err := im.Load(context.Background(), x)
+		if err != nil || n != 0 {
+			t.Errorf("second load = %d rows, %v; want 0", n, err)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM migrated_rows`); got != records(x) {
+			t.Errorf("after a second run %d migrated rows, want %d", got, records(x))
+		}
+	})
+}
+
+// firstLineDiff shows the first line where two texts differ.
+func firstLineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n got %s\nwant %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
+}

@@ -1,0 +1,529 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
+)
+
+var (
+	_ crs.MigrationTx  = (*Tx)(nil)
+	_ crs.MigrationLog = (*DB)(nil)
+)
+
+// RecordMigratedRows records the rows the command loaded, each with its
+// event and audit record; a row already recorded is an ECONFLICT.
+func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ctx := tx.Context()
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	evs := make([]*crs.Event, len(rows))
+	for i, r := range rows {
+		what := r.File + " line " + strconv.Itoa(r.Line)
+		if r.Key != "" && !strings.HasPrefix(r.Key, "line ") {
+			what += " (" + r.Key + ")"
+		}
+		evs[i] = &crs.Event{Type: crs.EventRecordMigrated, PatientID: r.PatientID, SubjectID: r.RecordID,
+			Summary: "Loaded from the legacy PAS: " + what}
+	}
+	if err := bulk.emit(ctx, evs, "legacy PAS migration"); err != nil {
+		return err
+	}
+	args := make([]any, 0, len(rows)*7)
+	for i, r := range rows {
+		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, evs[i].ID)
+	}
+	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args, ""); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a row of %s was loaded already: %w", rows[0].File, err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "record migrated rows: %w", err)
+	}
+	return nil
+}
+
+// insertRows writes rows of ncols values each, laid out one after another
+// in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
+// NOTHING). A statement of the full size goes through the statement
+// cache, so a load of many commands prepares it once; the last, shorter
+// one of each call runs unprepared rather than fill the cache with sizes
+// met once.
+func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
+	anon := tx.db.dialect.name == "sqlite"
+	per := maxParams / ncols
+	for len(args) > 0 {
+		n := min(per, len(args)/ncols)
+		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
+		var err error
+		if n == per {
+			_, err = tx.exec(tx.ctx, q, args[:n*ncols]...)
+		} else {
+			_, err = tx.Tx.ExecContext(tx.ctx, q, args[:n*ncols]...)
+		}
+		if err != nil {
+			return err
+		}
+		args = args[n*ncols:]
+	}
+	return nil
+}
+
+// MigrateGPPractices records GP practices, replacing the name and
+// postcode of one already known.
+func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
+	for _, p := range ps {
+		if _, err := tx.Exec(`INSERT INTO gp_practices (org_id, code, name, postcode) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (org_id, code) DO UPDATE SET name = excluded.name, postcode = excluded.postcode`,
+			tx.actor.OrgID, p.Code, p.Name, p.Postcode); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "record GP practice %s: %w", p.Code, err)
+		}
+	}
+	return nil
+}
+
+// MigratePatients writes live patient records as they stand, with the
+// hospital numbers they bring.
+func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(ps)*31)
+	for _, p := range ps {
+		p.OrgID = tx.actor.OrgID
+		if p.ID == "" {
+			p.ID = crs.NewID()
+		}
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
+		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
+			formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email, jsonText(p.Contacts),
+			p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory, deathText(p.DeathTime), p.MergedInto,
+			match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName),
+			strings.ReplaceAll(p.Address.Postcode, " ", ""), p.Version, now, now)
+	}
+	if err := insertRows(tx, "patients", importPatientCols, 31, args, ""); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write patients: %w", err)
+	}
+	return nil
+}
+
+// AddPatientIdentifiers gives patients further identifiers; one a
+// patient holds already is left as it is.
+func (tx *Tx) AddPatientIdentifiers(ids []crs.PatientIdentifier) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	// In one order for every command, so that commands adding the same
+	// identifier at once wait for each other, never deadlock.
+	ids = append([]crs.PatientIdentifier(nil), ids...)
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := ids[i], ids[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Value != b.Value {
+			return a.Value < b.Value
+		}
+		return a.PatientID < b.PatientID
+	})
+	args := make([]any, 0, len(ids)*5)
+	for _, id := range ids {
+		args = append(args, tx.actor.OrgID, id.Kind, id.Value, id.PatientID, id.PatientID)
+	}
+	if err := insertRows(tx, "patient_identifiers", "org_id, kind, value, patient_id, origin_patient_id", 5, args, " ON CONFLICT DO NOTHING"); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "add patient identifiers: %w", err)
+	}
+	return nil
+}
+
+// ensureLocation returns the id of the trust's location of the kind with
+// the code under parent, writing it if there is none.
+func (tx *Tx) ensureLocation(parentID string, kind crs.LocationKind, code, name string) (string, error) {
+	var id string
+	err := tx.QueryRow(`SELECT id FROM locations WHERE org_id = $1 AND parent_id = $2 AND code = $3`, tx.actor.OrgID, parentID, code).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if err = notFound(err, "no location"); crs.ErrorCode(err) != crs.ENOTFOUND {
+		return "", err
+	}
+	id = crs.NewID()
+	status := ""
+	if kind == crs.LocationBed {
+		status = string(crs.BedAvailable)
+	}
+	if _, err := tx.Exec(`INSERT INTO locations (id, org_id, parent_id, kind, code, name, specialty, sex, status, ed_type, active)
+		VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, '', 1)`, id, tx.actor.OrgID, parentID, string(kind), code, name, status); err != nil {
+		return "", crs.Errorf(crs.EINTERNAL, "write %s %s: %w", kind, code, err)
+	}
+	return id, nil
+}
+
+// MigrateWards writes wards and their beds, under the site with the
+// ward's site code, reusing a ward of that code the site already has.
+func (tx *Tx) MigrateWards(ws []*crs.MigratedWard) error {
+	for _, w := range ws {
+		site, err := tx.ensureLocation("", crs.LocationSite, w.SiteCode, "Site "+w.SiteCode)
+		if err != nil {
+			return err
+		}
+		if w.ID, err = tx.ensureLocation(site, crs.LocationWard, w.Code, w.Name); err != nil {
+			return err
+		}
+		for n := 1; n <= w.Beds; n++ {
+			code := fmt.Sprintf("B%02d", n)
+			if _, err := tx.ensureLocation(w.ID, crs.LocationBed, code, "Bed "+code); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MigrateClinics writes clinic templates, each held in a clinic room of
+// its own code on its site.
+func (tx *Tx) MigrateClinics(cs []*crs.Clinic, siteCodes []string) error {
+	for i, c := range cs {
+		site, err := tx.ensureLocation("", crs.LocationSite, siteCodes[i], "Site "+siteCodes[i])
+		if err != nil {
+			return err
+		}
+		if c.LocationID, err = tx.ensureLocation(site, crs.LocationClinicRoom, c.Code, c.Name); err != nil {
+			return err
+		}
+		if c.ID == "" {
+			c.ID = crs.NewID()
+		}
+		c.OrgID, c.CreatedAt, c.Active = tx.actor.OrgID, tx.now, true
+		sessions, _ := json.Marshal(c.Sessions)
+		if _, err := tx.Exec(`INSERT INTO clinics (id, org_id, code, name, consultant_code, consultant_name, team, treatment_function, specialty,
+			location_id, sessions, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)`,
+			c.ID, c.OrgID, c.Code, c.Name, c.ConsultantCode, c.ConsultantName, c.Team, c.TreatmentFunction, c.Specialty, c.LocationID,
+			string(sessions), formatTime(tx.now)); err != nil {
+			if isUniqueViolation(err) {
+				return crs.Errorf(crs.ECONFLICT, "the trust already has a clinic with code %s", c.Code)
+			}
+			return crs.Errorf(crs.EINTERNAL, "write clinic %s: %w", c.Code, err)
+		}
+	}
+	return nil
+}
+
+// MigrateReferrals writes referrals.
+func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(rs)*15)
+	for _, r := range rs {
+		r.OrgID = tx.actor.OrgID
+		if r.ID == "" {
+			r.ID = crs.NewID()
+		}
+		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
+		args = append(args, r.ID, r.OrgID, r.PatientID, r.Source, dateText(r.ReceivedOn), r.Priority, r.TreatmentFunction,
+			oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
+	}
+	if err := insertRows(tx, "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
+		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at`, 15, args, ""); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated referral's UBRN is already held by another referral: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write referrals: %w", err)
+	}
+	return nil
+}
+
+// MigratePathways writes RTT pathways with their events; those marked
+// current become their referral's pathway.
+func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, current []bool) error {
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(ps)*17)
+	var evArgs []any
+	for i, p := range ps {
+		p.OrgID = tx.actor.OrgID
+		if p.ID == "" {
+			p.ID = crs.NewID()
+		}
+		p.CreatedAt, p.UpdatedAt = tx.now, tx.now
+		args = append(args, p.ID, p.OrgID, p.PatientID, p.PPI, p.PPIIssuer, p.ReferralID, p.TreatmentFunction, p.Priority,
+			p.ClockState, dateText(p.ClockStart), dateText(p.ClockStop), int(p.StopStatus), p.StopReason, int(p.LastStatus),
+			oneIf(p.DecisionToAdmit), now, now)
+		for j, e := range events[i] {
+			evArgs = append(evArgs, crs.NewID(), p.OrgID, p.ID, p.PatientID, j+1, dateText(e.Date), e.Kind.String(), int(e.Status), e.Note, now)
+		}
+	}
+	if err := insertRows(tx, "pathways", `id, org_id, patient_id, ppi, ppi_issuer, referral_id, treatment_function, priority,
+		clock_state, clock_start, clock_stop, stop_status, stop_reason, last_status, decision_to_admit, created_at, updated_at`, 17, args, ""); err != nil {
+		if isUniqueViolation(err) {
+			return crs.Errorf(crs.ECONFLICT, "a migrated pathway's PPI is already in use: %w", err)
+		}
+		return crs.Errorf(crs.EINTERNAL, "write pathways: %w", err)
+	}
+	if err := insertRows(tx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs, ""); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write RTT events: %w", err)
+	}
+	for i, p := range ps {
+		if !current[i] {
+			continue
+		}
+		if _, err := tx.Exec(`UPDATE referrals SET pathway_id = $1 WHERE id = $2 AND org_id = $3`, p.ID, p.ReferralID, p.OrgID); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "link pathway %s to its referral: %w", p.PPI, err)
+		}
+	}
+	return nil
+}
+
+// MigrateAppointments writes appointments into their slots, making the
+// slot when the clinic has none at that time.
+func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
+	now := formatTime(tx.now)
+	// The slots first, in one order for every command, so that commands
+	// making the same slots at once wait for each other, never deadlock.
+	type slotKey struct{ clinic, start string }
+	slots := map[slotKey]string{}
+	var keys []slotKey
+	ends := map[slotKey]crs.MigratedAppointment{}
+	for _, m := range as {
+		k := slotKey{m.Appointment.ClinicID, formatTime(m.Appointment.Start)}
+		if _, ok := ends[k]; !ok {
+			ends[k] = m
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].clinic != keys[j].clinic {
+			return keys[i].clinic < keys[j].clinic
+		}
+		return keys[i].start < keys[j].start
+	})
+	for _, k := range keys {
+		m := ends[k]
+		slot := crs.NewID()
+		res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (clinic_id, start_at) DO NOTHING`, slot, tx.actor.OrgID, k.clinic, k.start, formatTime(m.SlotEnd), m.SlotType)
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write slot: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if err := tx.QueryRow(`SELECT id FROM slots WHERE clinic_id = $1 AND start_at = $2`, k.clinic, k.start).Scan(&slot); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "read slot: %w", err)
+			}
+		}
+		slots[k] = slot
+	}
+	args := make([]any, 0, len(as)*18)
+	for _, m := range as {
+		a := m.Appointment
+		a.OrgID = tx.actor.OrgID
+		if a.ID == "" {
+			a.ID = crs.NewID()
+		}
+		a.SlotID = slots[slotKey{a.ClinicID, formatTime(a.Start)}]
+		live := a.Status != crs.AppointmentCancelled
+		over := oneIf(live && m.Overbooked)
+		rttStatus := 0
+		if a.Outcome != nil {
+			rttStatus = int(a.Outcome.RTTStatus)
+		}
+		args = append(args, a.ID, a.OrgID, a.PatientID, a.ReferralID, a.PathwayID, a.SlotID, a.ClinicID, formatTime(a.Start), a.Kind,
+			a.Status, oneIf(live), over, now, a.CancelledBy, a.Reason, formatTime(a.CancelledAt), formatTime(a.AttendedAt), rttStatus)
+	}
+	if err := insertRows(tx, "appointments", `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind,
+		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status`, 18, args, ""); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write appointments: %w", err)
+	}
+	return nil
+}
+
+// MigrateWaitingList writes elective waiting list entries.
+func (tx *Tx) MigrateWaitingList(es []*crs.WaitingListEntry) error {
+	now := formatTime(tx.now)
+	args := make([]any, 0, len(es)*18)
+	for _, e := range es {
+		e.OrgID = tx.actor.OrgID
+		if e.ID == "" {
+			e.ID = crs.NewID()
+		}
+		args = append(args, e.ID, e.OrgID, e.PatientID, e.PathwayID, e.ReferralID, dateText(e.DecidedOn), e.IntendedManagement,
+			e.ProcedureCode, e.Priority, e.ConsultantCode, e.TreatmentFunction, oneIf(e.ForTreatment), e.Status, dateText(e.TCIDate),
+			e.RemovalReason, dateText(e.RemovedOn), now, now)
+	}
+	if err := insertRows(tx, "waiting_list_entries", `id, org_id, patient_id, pathway_id, referral_id, decided_on,
+		intended_management, procedure_code, priority, consultant_code, treatment_function, for_treatment, status, tci_date,
+		removal_reason, removed_on, created_at, updated_at`, 18, args, ""); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write waiting list entries: %w", err)
+	}
+	return nil
+}
+
+// MigrateSpells writes the current inpatients' spells, each with its
+// first episode and its stay in its bed.
+func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
+	for _, sp := range ss {
+		sp.OrgID = tx.actor.OrgID
+		if sp.ID == "" {
+			sp.ID = crs.NewID()
+		}
+		sp.Status = crs.SpellAdmitted
+		if sp.PatientClass == "" {
+			sp.PatientClass = "1"
+		}
+		at, now := formatTime(sp.AdmittedAt), formatTime(tx.now)
+		if _, err := tx.Exec(`INSERT INTO spells (id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source,
+			patient_class, for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, created_at, updated_at, visit_number)
+			VALUES ($1, $2, $3, '', '', '', $4, $5, $6, 0, $7, $8, $9, $10, $11, 'admitted', $12, $12, $13)`,
+			sp.ID, sp.OrgID, sp.PatientID, sp.AdmissionMethod, sp.AdmissionSource, sp.PatientClass, at, sp.WardID, sp.BedID,
+			sp.ConsultantCode, sp.TreatmentFunction, now, sp.VisitNumber); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write spell: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO episodes (id, org_id, spell_id, patient_id, seq, consultant_code, treatment_function, start_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.ConsultantCode, sp.TreatmentFunction, at); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write episode: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO bed_stays (id, org_id, spell_id, patient_id, seq, ward_id, bed_id, start_at, is_current) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, 1)`,
+			crs.NewID(), sp.OrgID, sp.ID, sp.PatientID, sp.WardID, sp.BedID, at); err != nil {
+			return bedConflict(tx, err, sp.BedID)
+		}
+	}
+	return nil
+}
+
+// BulkLoad sets the bulk load settings of SQLite's write connection
+// (see bulkLoadPragmas) until restore is called.
+func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) { return db.bulkLoad(ctx) }
+
+// MigratedRows lists the rows of legacy extracts loaded into the trust,
+// keyed by file and key joined with a NUL byte.
+func (db *DB) MigratedRows(ctx context.Context, orgID string) (map[string]crs.MigratedRow, error) {
+	out := map[string]crs.MigratedRow{}
+	err := eachRow(ctx, db.read, func(s scanner) error {
+		var r crs.MigratedRow
+		if err := s.Scan(&r.File, &r.Key, &r.Line, &r.RecordID, &r.PatientID); err != nil {
+			return err
+		}
+		out[r.File+"\x00"+r.Key] = r
+		return nil
+	}, `SELECT file, row_key, line, record_id, patient_id FROM migrated_rows WHERE org_id = $1`, orgID)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read migrated rows: %w", err)
+	}
+	return out, nil
+}
+
+// OpenNullifiedPathways counts the trust's pathways whose clock is
+// nullified with no stop date.
+func (db *DB) OpenNullifiedPathways(ctx context.Context, orgID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pathways WHERE org_id = $1 AND clock_state = $2 AND clock_stop = ''`,
+		orgID, crs.ClockNullified).Scan(&n)
+	if err != nil {
+		return 0, crs.Errorf(crs.EINTERNAL, "count open nullified pathways: %w", err)
+	}
+	return n, nil
+}
+
+var _ crs.MigrationHoldingsReader = (*DB)(nil)
+
+// MigrationHoldings reads what the trust holds of the records migrations
+// loaded into it, with the latest change made to each since by anyone but
+// the migration.
+func (db *DB) MigrationHoldings(ctx context.Context, orgID string) (*crs.MigrationHoldings, error) {
+	h := &crs.MigrationHoldings{Patients: map[string]crs.HeldPatient{}, Pathways: map[string]crs.HeldPathway{},
+		Appointments: map[string]crs.HeldAppointment{}, WaitingList: map[string]crs.HeldEntry{}, Spells: map[string]crs.HeldSpell{},
+		Changes: map[string]crs.HeldChange{}, PatientChanges: map[string][]crs.HeldChange{}}
+	q := db.read
+	var first sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT MIN(recorded_at) FROM events WHERE org_id = $1 AND user_id = $2`, orgID, crs.MigrationUserID).Scan(&first); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read the import time: %w", err)
+	}
+	h.ImportedAt = parseTime(first.String)
+	reads := []struct {
+		query string
+		scan  func(scanner) error
+	}{
+		{`SELECT i.value, p.id, p.mrn, p.nhs_number, p.family_name, p.given_name, p.other_names, p.birth_date, p.merged_into
+			FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id WHERE i.org_id = $1 AND i.kind = 'legacy'`,
+			func(s scanner) error {
+				var legacy, dob string
+				var p crs.HeldPatient
+				err := s.Scan(&legacy, &p.ID, &p.MRN, &p.NHSNumber, &p.FamilyName, &p.GivenName, &p.OtherNames, &dob, &p.MergedInto)
+				p.BirthDate = parseDate(dob)
+				h.Patients[legacy] = p
+				return err
+			}},
+		{`SELECT pw.ppi, pw.id, pw.clock_state, pw.clock_start, pw.clock_stop, COALESCE(r.patient_id, '')
+			FROM pathways pw LEFT JOIN referrals r ON r.id = pw.referral_id WHERE pw.org_id = $1`,
+			func(s scanner) error {
+				var ppi, start, stop string
+				var p crs.HeldPathway
+				err := s.Scan(&ppi, &p.ID, &p.ClockState, &start, &stop, &p.ReferralPatient)
+				p.ClockStart, p.ClockStop = parseDate(start), parseDate(stop)
+				h.Pathways[ppi] = p
+				return err
+			}},
+		{`SELECT a.id, COALESCE(c.code, ''), a.start_at, COALESCE(s.start_at, ''), a.status FROM appointments a
+			LEFT JOIN slots s ON s.id = a.slot_id LEFT JOIN clinics c ON c.id = a.clinic_id WHERE a.org_id = $1`,
+			func(s scanner) error {
+				var id, start, slot string
+				var a crs.HeldAppointment
+				err := s.Scan(&id, &a.ClinicCode, &start, &slot, &a.Status)
+				a.Start, a.SlotStart = parseTime(start), parseTime(slot)
+				h.Appointments[id] = a
+				return err
+			}},
+		{`SELECT w.id, w.status, COALESCE(pw.ppi, '') FROM waiting_list_entries w LEFT JOIN pathways pw ON pw.id = w.pathway_id WHERE w.org_id = $1`,
+			func(s scanner) error {
+				var id string
+				var e crs.HeldEntry
+				err := s.Scan(&id, &e.Status, &e.PPI)
+				h.WaitingList[id] = e
+				return err
+			}},
+		{`SELECT sp.id, sp.status, COALESCE(w.code, ''), COALESCE(b.code, '') FROM spells sp
+			LEFT JOIN locations w ON w.id = sp.ward_id LEFT JOIN locations b ON b.id = sp.bed_id WHERE sp.org_id = $1`,
+			func(s scanner) error {
+				var id string
+				var sp crs.HeldSpell
+				err := s.Scan(&id, &sp.Status, &sp.WardCode, &sp.BedCode)
+				h.Spells[id] = sp
+				return err
+			}},
+	}
+	for _, r := range reads {
+		if err := eachRow(ctx, q, r.scan, r.query, orgID); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "read migrated records: %w", err)
+		}
+	}
+	if first.String == "" {
+		return h, nil
+	}
+	err := eachRow(ctx, q, func(s scanner) error {
+		var subject, patient, at string
+		var c crs.HeldChange
+		if err := s.Scan(&subject, &patient, &c.Type, &c.Username, &at); err != nil {
+			return err
+		}
+		c.At = parseTime(at)
+		if subject != "" {
+			h.Changes[subject] = c
+		}
+		if patient != "" {
+			h.PatientChanges[patient] = append(h.PatientChanges[patient], c)
+		}
+		return nil
+	}, `SELECT subject_id, patient_id, type, username, recorded_at FROM events
+		WHERE org_id = $1 AND user_id <> $2 AND recorded_at >= $3 ORDER BY recorded_at, id`, orgID, crs.MigrationUserID, first.String)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read changes since the import: %w", err)
+	}
+	return h, nil
+}
