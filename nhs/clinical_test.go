@@ -5,57 +5,39 @@ import (
 	"testing"
 )
 
-func TestNormaliseICD10(t *testing.T) {
-	tests := []struct{ in, want, wantErr string }{
-		{"A00.0", "A000", ""},
-		{"a000", "A000", ""},
-		{" J18.9 ", "J189", ""},
-		{"I10", "I10X", ""},
-		{"I10X", "I10X", ""},
-		{"M25.56", "M2556", ""},
-		{"A0.00", "", "dot in the wrong place"},
-		{"100.0", "", "not a letter and two digits"},
-		{"A00.Q", "", "fourth character"},
-		{"", "", "empty"},
-		{"A00000000", "", "not a letter"},
+func TestNormalise(t *testing.T) {
+	tests := []struct{ system, in, want, wantErr string }{
+		{ICD10, "A00.0", "A000", ""},
+		{ICD10, "a000", "A000", ""},
+		{ICD10, " J18.9 ", "J189", ""},
+		{ICD10, "I10", "I10X", ""},
+		{ICD10, "I10X", "I10X", ""},
+		{ICD10, "M25.56", "M2556", ""},
+		{ICD10, "A0.00", "", "dot in the wrong place"},
+		{ICD10, "100.0", "", "not a letter and two digits"},
+		{ICD10, "A00.Q", "", "fourth character"},
+		{ICD10, "", "", "empty"},
+		{ICD10, "A00000000", "", "not a letter"},
+		{OPCS4, "A01.1", "A011", ""},
+		{OPCS4, "a011", "A011", ""},
+		{OPCS4, "W37.1", "W371", ""},
+		{OPCS4, "A01", "", "three digits"},
+		{OPCS4, "A01.11", "", "three digits"},
+		{OPCS4, "AA1.1", "", "three digits"},
+		{OPCS4, "", "", "empty"},
+		{"read", "A01.1", "", "not icd10 or opcs4"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := NormaliseICD10(tc.in)
+		t.Run(tc.system+" "+tc.in, func(t *testing.T) {
+			got, err := Normalise(tc.system, tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("NormaliseICD10(%q) = %q, %v; want error with %q", tc.in, got, err, tc.wantErr)
+					t.Fatalf("Normalise(%s, %q) = %q, %v; want error with %q", tc.system, tc.in, got, err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Fatalf("NormaliseICD10(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-			}
-		})
-	}
-}
-
-func TestNormaliseOPCS4(t *testing.T) {
-	tests := []struct{ in, want, wantErr string }{
-		{"A01.1", "A011", ""},
-		{"a011", "A011", ""},
-		{"W37.1", "W371", ""},
-		{"A01", "", "three digits"},
-		{"A01.11", "", "three digits"},
-		{"AA1.1", "", "three digits"},
-		{"", "", "empty"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			got, err := NormaliseOPCS4(tc.in)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("NormaliseOPCS4(%q) = %q, %v; want error with %q", tc.in, got, err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("NormaliseOPCS4(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+				t.Fatalf("Normalise(%s, %q) = %q, %v; want %q", tc.system, tc.in, got, err, tc.want)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
 	"github.com/opencrs/crs/nhs"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -123,6 +124,29 @@ func TestClinicalCoding(t *testing.T) {
 		other := storetest.NewTrust(t, db, "RQD")
 		if _, err := cs.FindEpisode(ctx, other.Actor(crs.RoleCoder), ep.EpisodeID); crs.ErrorCode(err) != crs.ENOTFOUND {
 			t.Fatalf("other trust finds the episode: err = %v", err)
+		}
+	})
+}
+
+// TestDemoCodeLists loads the demo's sample code lists once: a second
+// seeding keeps the lists a trust has.
+func TestDemoCodeLists(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RQE")
+		cs := store.NewCodingService(db)
+		for i := 0; i < 2; i++ {
+			if err := demo.SeedCodeLists(ctx, cs, tr.System); err != nil {
+				t.Fatalf("seed %d: %v", i, err)
+			}
+		}
+		for system, code := range map[string]string{nhs.ICD10: "J189", nhs.OPCS4: "W371"} {
+			if d, err := cs.LookupCode(ctx, tr.Actor(crs.RoleCoder), system, code); err != nil || d == "" {
+				t.Errorf("%s %s: %q, %v", system, code, d, err)
+			}
+		}
+		if _, err := cs.LookupCode(ctx, tr.Actor(crs.RoleCoder), nhs.ICD10, "Z999"); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("Z99.9: err = %v, want ENOTFOUND", err)
 		}
 	})
 }

@@ -36,6 +36,8 @@ func commands() []command {
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
+		{"report", "produce the statutory reports and extracts: coding, cds", runReport},
+		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes: load", runTerminology},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }
