@@ -275,3 +275,132 @@ func TestCDSEmergencyCare(t *testing.T) {
 		golden(t, "cds_ecds_bulk.xml", stableIDs(xml))
 	})
 }
+
+// standardRecordsXSD defines the outpatient and admitted patient care
+// records of cds.md from the standard data structures of CDS-XML 6-2-2:
+// the official schemas of these types are not in the reference folder,
+// so their records are validated structure by structure.
+const standardRecordsXSD = `<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns="http://www.nhsia.nhs.uk/DataStandards/XMLschema/CDS/ns"
+  xmlns:ns="http://www.nhsia.nhs.uk/DataStandards/XMLschema/CDS/ns" targetNamespace="http://www.nhsia.nhs.uk/DataStandards/XMLschema/CDS/ns"
+  elementFormDefault="qualified" attributeFormDefault="unqualified">
+  <xs:include schemaLocation="DIR/CDS-XML_Standard_Data_Elements-V6-2-2.xsd"/>
+  <xs:include schemaLocation="DIR/CDS-XML_Standard_Data_Structures-V6-2-2.xsd"/>
+  <xs:element name="Records">
+    <xs:complexType>
+      <xs:choice maxOccurs="unbounded">
+        <xs:element name="Outpatient">
+          <xs:complexType><xs:sequence>
+            <xs:element name="PatientPathway" type="ns:PatientPathway_Structure" minOccurs="0"/>
+            <xs:element name="PersonGroupPatient" type="ns:PersonGroupPatient_Outpatient_Structure"/>
+            <xs:element name="GPRegistration" type="ns:GPRegistration_Structure" minOccurs="0"/>
+            <xs:element name="CareEpisode" type="ns:CareEpisode_Structure"/>
+            <xs:element name="CareAttendance" type="ns:CareAttendance_Structure"/>
+            <xs:element name="OutpatientReferral" type="ns:OutpatientReferral_Structure" minOccurs="0"/>
+          </xs:sequence></xs:complexType>
+        </xs:element>
+        <xs:element name="FinishedGeneralEpisode">
+          <xs:complexType><xs:sequence>
+            <xs:element name="PatientPathway" type="ns:PatientPathway_Structure" minOccurs="0"/>
+            <xs:element name="PersonGroupPatient" type="ns:PersonGroupPatient_General_Structure"/>
+            <xs:element name="GPRegistration" type="ns:GPRegistration_Structure" minOccurs="0"/>
+            <xs:element name="HospitalProviderSpell" type="ns:HospitalProviderSpell_GeneralEpisode_Structure"/>
+            <xs:element name="Episode" type="ns:FinishedGeneralEpisode_Structure"/>
+          </xs:sequence></xs:complexType>
+        </xs:element>
+      </xs:choice>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+`
+
+// validateStandard checks an outpatient or admitted patient care
+// interchange is well-formed and each of its records valid against the
+// standard structures it is made of, with xmllint.
+func validateStandard(t *testing.T, xml []byte, element string) {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "reference", "cds-xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("the CDS-XML schemas are not at %s (the shared reference folder is absent): %v", dir, err)
+	}
+	lint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint is not installed (Debian package libxml2-utils): the schema check is skipped")
+	}
+	tmp := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	whole := write("interchange.xml", xml)
+	if out, err := exec.Command(lint, "--noout", whole).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint (well-formed): %v\n%s", err, out)
+	}
+	recs := regexp.MustCompile(`(?s)<`+element+`>.*?</`+element+`>`).FindAll(xml, -1)
+	if len(recs) == 0 {
+		t.Fatalf("no %s records in the interchange", element)
+	}
+	doc := []byte(`<Records xmlns="http://www.nhsia.nhs.uk/DataStandards/XMLschema/CDS/ns">` + "\n")
+	for _, r := range recs {
+		doc = append(append(doc, r...), '\n')
+	}
+	doc = append(doc, "</Records>\n"...)
+	xsd := write("records.xsd", []byte(strings.ReplaceAll(standardRecordsXSD, "DIR", dir)))
+	if out, err := exec.Command(lint, "--noout", "--schema", xsd, write("records.xml", doc)).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint: %v\n%s", err, out)
+	}
+}
+
+// TestCDSOutpatient writes the outpatient extract of the hand-made day:
+// O1 attended with its pathway (RTT period 2 February to 2 March, status
+// 30), O2 a DNA, O3 cancelled by the patient.
+func TestCDSOutpatient(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := newCDSTrust(t, db, clock)
+		xml, res := c.extract(t, crs.CDSOutpatient, false)
+		if res.Records != 3 || res.Sent != 3 || len(res.Rejected) != 0 {
+			t.Fatalf("result = %+v, want 3 sent", res)
+		}
+		validateStandard(t, xml, "Outpatient")
+		golden(t, "cds_outpatient.xml", stableIDs(xml))
+	})
+}
+
+// TestCDSAdmitted writes the admitted patient care extract of the
+// hand-made day: S1's two episodes and S2's first sent, S3's rejected as
+// not coded. When S2's admission is cancelled the next net change deletes
+// its episode; when S3's is coded it is sent.
+func TestCDSAdmitted(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		c := newCDSTrust(t, db, clock)
+		xml, res := c.extract(t, crs.CDSAdmitted, false)
+		if res.Records != 4 || res.Sent != 3 || len(res.Rejected) != 1 || res.Rejected[0].Field != "PrimaryDiagnosis_ICD" {
+			t.Fatalf("result = %+v, want 3 sent and S3 rejected as not coded", res)
+		}
+		validateStandard(t, xml, "FinishedGeneralEpisode")
+		golden(t, "cds_apc.xml", stableIDs(xml))
+
+		if err := c.ip.CancelAdmission(ctx, c.tr.Actor(crs.RoleClerk), c.s[1].ID, "admitted in error"); err != nil {
+			t.Fatalf("cancel S2: %v", err)
+		}
+		sp, _ := c.ip.FindSpell(ctx, c.tr.Actor(crs.RoleClerk), c.s[2].ID)
+		if err := c.cs.CodeEpisode(ctx, c.tr.Actor(crs.RoleCoder), &crs.EpisodeCoding{EpisodeID: sp.Episodes[0].ID, Diagnoses: []string{"J18.9"}}); err != nil {
+			t.Fatal(err)
+		}
+		xml, res = c.extract(t, crs.CDSAdmitted, false)
+		if res.Sent != 1 || res.Deleted != 1 || res.Unchanged != 2 || len(res.Rejected) != 0 {
+			t.Fatalf("net change = %+v, want S3 sent, S2 deleted, S1 unchanged", res)
+		}
+		if !bytes.Contains(xml, []byte("<CDSUpdateType>1</CDSUpdateType>")) || !bytes.Contains(xml, []byte("<DeleteTransaction/>")) {
+			t.Fatalf("no deletion in\n%s", xml)
+		}
+		golden(t, "cds_apc_netchange.xml", stableIDs(xml))
+	})
+}
