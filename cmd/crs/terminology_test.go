@@ -64,3 +64,37 @@ func TestTerminologyLoad(t *testing.T) {
 		t.Fatalf("report coding: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestReportCDSCommand runs crs report cds on a trust with no activity
+// (nothing to send, no file) and with wrong flags.
+func TestReportCDSCommand(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("trust add: %d %s %s", code, out, errs)
+	}
+	out := filepath.Join(dir, "ecds.xml")
+	args := func(extra ...string) []string {
+		return append([]string{"report", "cds", "--db", dsn, "--ods", "RXX", "--from", "2026-03-01", "--to", "2026-03-31", "--out", out}, extra...)
+	}
+	code, stdout, errs := runCLI(t, args("--type", "ecds", "--commissioner", "15N")...)
+	if code != 0 || !strings.Contains(stdout, "nothing to send") {
+		t.Fatalf("empty extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a file was written with nothing to send: %v", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{args("--type", "xyz", "--commissioner", "15N"), `--type: CDS type "xyz" is not ecds, outpatient or apc`},
+		{args("--type", "ecds"), "--commissioner is required"},
+		{args("--type", "apc", "--commissioner", "15N", "--from", "March"), `--from "March": a date is YYYY-MM-DD`},
+	} {
+		code, _, errs := runCLI(t, tc.args...)
+		if code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("crs %s: exit %d, stderr %q; want %q", strings.Join(tc.args, " "), code, errs, tc.want)
+		}
+	}
+}
