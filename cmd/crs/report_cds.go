@@ -134,7 +134,10 @@ func reportCDS(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer os.Remove(tmp)
 	opts := report.CDSOptions{Type: *typ, From: days[0], To: days[1], Bulk: *bulk, Provider: org.ODSCode, Commissioner: strings.ToUpper(*commissioner),
 		Site: strings.ToUpper(*site), Now: db.Clock.Now(), Test: *test,
-		Progress: func(done, total int) { fmt.Fprintf(stderr, "\r%d of %d records written", done, total); progressed = true }}
+		Progress: func(done, total int) {
+			fmt.Fprintf(stderr, "\r%d of %d records written", done, total)
+			progressed = true
+		}}
 	res, err := report.WriteCDS(ctx, store.NewCDSSource(db), crs.SystemActor(org.ID), opts, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
