@@ -29,6 +29,19 @@ func record(rj *rejects, uid string, activity crs.Date, element string, body fun
 	return cdsRecord{uid: uid, activity: activity, body: x.b.Bytes(), checksum: checksum(x.b.Bytes())}, true
 }
 
+// collect checks and writes the records of rows, each by fn, keeping
+// those that break no rule.
+func collect[T any](res *CDSResult, rows []T, fn func(T) (cdsRecord, bool)) []cdsRecord {
+	res.Records = len(rows)
+	out := make([]cdsRecord, 0, len(rows))
+	for _, row := range rows {
+		if r, ok := fn(row); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // checkCode checks a code is one of its Data Dictionary list.
 func checkCode(rj *rejects, field, name, code string, list []nhs.Code, required bool) {
 	if code == "" {
@@ -48,9 +61,7 @@ func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o
 		return nil, err
 	}
 	t := cdsTypes[crs.CDSEmergencyCare]
-	res.Records = len(rows)
-	out := make([]cdsRecord, 0, len(rows))
-	for _, row := range rows {
+	return collect(res, rows, func(row *crs.CDSEmergencyCareRecord) (cdsRecord, bool) {
 		e, p := row.Attendance, row.Patient
 		day := dayOf(e.ArrivedAt)
 		rj := &rejects{res: res, uid: uniqueID(t, e.ID), record: fmt.Sprintf("A&E attendance %s %s, MRN %s", localDay(e.ArrivedAt), localTime(e.ArrivedAt)[:5], p.MRN)}
@@ -72,7 +83,7 @@ func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o
 		if !e.DepartedAt.IsZero() && e.DepartedAt.Before(e.ArrivedAt) {
 			rj.add("EmergencyCareDepartureTime", "the departure is before the arrival")
 		}
-		r, ok := record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
 			x.start("PersonGroupPatient")
 			x.start("PatientIdentity")
 			ecPatientIdentity(x, p, o.Provider)
@@ -131,11 +142,7 @@ func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o
 			}
 			x.end()
 		})
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	}), nil
 }
 
 // ecPatientIdentity writes the patient's identity as the emergency care
@@ -306,9 +313,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CD
 		return nil, err
 	}
 	t := cdsTypes[crs.CDSOutpatient]
-	res.Records = len(rows)
-	out := make([]cdsRecord, 0, len(rows))
-	for _, row := range rows {
+	return collect(res, rows, func(row *crs.CDSOutpatientRecord) (cdsRecord, bool) {
 		p := row.Patient
 		day := dayOf(row.At)
 		rj := &rejects{res: res, uid: uniqueID(t, row.AppointmentID), record: fmt.Sprintf("outpatient appointment %s %s clinic %s, MRN %s", localDay(row.At), localTime(row.At)[:5], row.ClinicCode, p.MRN)}
@@ -322,7 +327,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CD
 			rj.add("ConsultantCode", "CONSULTANT CODE %q is not 8 characters", row.ConsultantCode)
 		}
 		attended := attendedCode(row)
-		r, ok := record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
 			patientPathway(x, row.Pathway)
 			x.start("PersonGroupPatient")
 			patientIdentity(x, p, o.Provider)
@@ -375,11 +380,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CD
 			}
 			x.end()
 		})
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	}), nil
 }
 
 // characteristics writes the patient's gender and ethnic category in the
@@ -419,9 +420,7 @@ func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOp
 		return nil, err
 	}
 	t := cdsTypes[crs.CDSAdmitted]
-	res.Records = len(rows)
-	out := make([]cdsRecord, 0, len(rows))
-	for _, row := range rows {
+	return collect(res, rows, func(row *crs.CDSEpisodeRecord) (cdsRecord, bool) {
 		p := row.Patient
 		day := dayOf(row.End)
 		rj := &rejects{res: res, uid: uniqueID(t, row.EpisodeID), record: fmt.Sprintf("consultant episode %d of the admission of %s, MRN %s", row.Seq, localDay(row.AdmittedAt), p.MRN)}
@@ -458,7 +457,7 @@ func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOp
 		if visit == "" || len(visit) > 12 {
 			visit = shortID(row.SpellID)
 		}
-		r, ok := record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
 			patientPathway(x, row.Pathway)
 			x.start("PersonGroupPatient")
 			patientIdentity(x, p, o.Provider)
@@ -535,9 +534,5 @@ func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOp
 			}
 			x.end()
 		})
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	}), nil
 }

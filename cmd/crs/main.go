@@ -114,6 +114,7 @@ var subcommands = map[string][][2]string{
 		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
 		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
 		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
+		{"cds", "time a month's CDS XML extracts at a large trust's scale"},
 	},
 }
 
