@@ -104,6 +104,13 @@ var subcommands = map[string][][2]string{
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
 	},
+	"report": {
+		{"coding", "clinical coding completeness of a month, by treatment function"},
+		{"cds", "a CDS XML extract for SUS (ecds, outpatient, apc), net change or bulk replacement"},
+	},
+	"terminology": {
+		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file"},
+	},
 	"location": {
 		{"add", "add a site, ward, bay, bed, clinic room or A&E to a trust's estate"},
 		{"list", "list a trust's estate as a tree"},
