@@ -13,10 +13,10 @@ import (
 	"github.com/opencrs/crs/store"
 )
 
-// TestCodingWorklist codes a discharged patient's episode as a clinical
-// coder would: from the worklist, with a bad format and a code off the
-// trust's list shown beside their boxes, then saved.
-func TestCodingWorklist(t *testing.T) {
+// codingEnv is a trust with code lists loaded and one discharged
+// patient whose episode waits on the coding worklist.
+func codingEnv(t *testing.T) (*env, *crs.Patient, string) {
+	t.Helper()
 	e := newEnv(t)
 	st := e.setUp(e.a)
 	ctx := context.Background()
@@ -40,11 +40,21 @@ func TestCodingWorklist(t *testing.T) {
 	if err := ip.Discharge(ctx, e.a.Actor(crs.RoleClerk), sp.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {
 		t.Fatal(err)
 	}
+	got, err := ip.FindSpell(ctx, e.a.Actor(crs.RoleClerk), sp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, p, got.Episodes[0].ID
+}
+
+// TestCodingWorklist codes a discharged patient's episode as a clinical
+// coder would: from the worklist, with a bad format and a code off the
+// trust's list shown beside their boxes, then saved.
+func TestCodingWorklist(t *testing.T) {
+	e, p, ep := codingEnv(t)
 	c := e.login(e.a, crs.RoleCoder)
 	r := c.get("/coding")
 	wantBody(t, "worklist", r, "Clinical coding", "CODED, Cara", "0 of 1 episode", "0.0%")
-	sp2, _ := ip.FindSpell(ctx, e.a.Actor(crs.RoleClerk), sp.ID)
-	ep := sp2.Episodes[0].ID
 	wantBody(t, "form", c.get("/coding/episodes/"+ep), "Primary diagnosis (ICD-10)", `name="procedure_1_date"`)
 	r = c.post("/coding/episodes/"+ep, url.Values{"diagnosis_1": {"J1"}, "diagnosis_2": {"Z99.9"}, "procedure_1": {"E85.1"}, "procedure_1_date": {"31/02/2026"}})
 	wantStatus(t, "bad coding", r, http.StatusUnprocessableEntity)
