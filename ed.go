@@ -15,6 +15,7 @@ const (
 	EventEDSeen            = "ed.seen"              // seen by a decision-making clinician
 	EventEDDecisionToAdmit = "ed.decision_to_admit" // decided to admit: the 12-hour clock starts
 	EventEDDeparted        = "ed.departed"          // left the department (HL7 A03)
+	EventEDCoded           = "ed.coded"             // ECDS details recorded or corrected
 )
 
 // Departure kinds of an A&E attendance.
@@ -40,8 +41,11 @@ type EDAttendance struct {
 	PatientID            string
 	ArrivedAt            time.Time
 	ArrivalMode          string // EMERGENCY CARE ARRIVAL MODE (SNOMED CT)
-	Complaint            string
-	TriageCategory       int // 1 immediate ... 5 non-urgent (Manchester triage)
+	AttendanceCategory   string // EMERGENCY CARE ATTENDANCE CATEGORY: 1-4 or X
+	Complaint            string // presenting complaint in the patient's words
+	ChiefComplaint       string // EMERGENCY CARE CHIEF COMPLAINT (SNOMED CT)
+	TriageCategory       int    // 1 immediate ... 5 non-urgent (Manchester triage)
+	Acuity               string // EMERGENCY CARE ACUITY (SNOMED CT), from the triage category
 	TriagedAt            time.Time
 	Location             string // area in the department, e.g. "RESUS", "MAJ-4"
 	SeenAt               time.Time
@@ -50,6 +54,7 @@ type EDAttendance struct {
 	AdmitSpecialty       string
 	DepartedAt           time.Time
 	Departure            string // admitted, discharged, transferred, left
+	DischargeStatus      string // EMERGENCY CARE DISCHARGE STATUS (SNOMED CT)
 	DischargeDestination string // EMERGENCY CARE DISCHARGE DESTINATION (SNOMED CT)
 	SpellID              string
 	Status               string // in_department, departed
@@ -71,6 +76,14 @@ func (e *EDAttendance) Validate(now time.Time) error {
 	if _, ok := nhs.Lookup(nhs.ArrivalModes, e.ArrivalMode); !ok {
 		es = append(es, FieldErrorf("arrival_mode", "arrival mode %q is not an EMERGENCY CARE ARRIVAL MODE code", e.ArrivalMode))
 	}
+	if _, ok := nhs.Lookup(nhs.EDAttendanceCategories, e.AttendanceCategory); !ok {
+		es = append(es, FieldErrorf("attendance_category", "attendance category %q is not an EMERGENCY CARE ATTENDANCE CATEGORY (1 to 4 or X)", e.AttendanceCategory))
+	}
+	if e.ChiefComplaint != "" {
+		if _, ok := nhs.Lookup(nhs.EDChiefComplaints, e.ChiefComplaint); !ok {
+			es = append(es, FieldErrorf("chief_complaint", "chief complaint %q is not an EMERGENCY CARE CHIEF COMPLAINT code of the list", e.ChiefComplaint))
+		}
+	}
 	if e.ArrivedAt.After(now.Add(5 * time.Minute)) {
 		es = append(es, FieldErrorf("arrived_at", "arrival cannot be in the future"))
 	}
@@ -81,8 +94,41 @@ func (e *EDAttendance) Validate(now time.Time) error {
 // admitted, which InpatientService.Admit records).
 type EDDeparture struct {
 	Kind        string    // discharged, transferred or left
+	Status      string    // EMERGENCY CARE DISCHARGE STATUS
 	Destination string    // EMERGENCY CARE DISCHARGE DESTINATION
 	At          time.Time // zero means now
+}
+
+// ECDSDetails are the Emergency Care Data Set items of an attendance
+// that can be recorded or corrected at any time, also after the patient
+// left: attendance category, chief complaint, discharge status and
+// destination. An empty field keeps what is recorded.
+type ECDSDetails struct {
+	AttendanceCategory   string
+	ChiefComplaint       string
+	DischargeStatus      string
+	DischargeDestination string
+}
+
+// Validate checks each given code is of its ECDS list.
+func (d ECDSDetails) Validate() error {
+	var es Errors
+	check := func(field, value string, list []nhs.Code, name string) {
+		if value == "" {
+			return
+		}
+		if _, ok := nhs.Lookup(list, value); !ok {
+			es = append(es, FieldErrorf(field, "%q is not an %s code", value, name))
+		}
+	}
+	check("attendance_category", d.AttendanceCategory, nhs.EDAttendanceCategories, "EMERGENCY CARE ATTENDANCE CATEGORY")
+	check("chief_complaint", d.ChiefComplaint, nhs.EDChiefComplaints, "EMERGENCY CARE CHIEF COMPLAINT")
+	check("discharge_status", d.DischargeStatus, nhs.EDDischargeStatuses, "EMERGENCY CARE DISCHARGE STATUS")
+	check("destination", d.DischargeDestination, nhs.EDDischargeDestinations, "EMERGENCY CARE DISCHARGE DESTINATION")
+	if d == (ECDSDetails{}) {
+		es = append(es, FieldErrorf("attendance_category", "give at least one item to record"))
+	}
+	return es.Err()
 }
 
 // TrackingRow is one patient on the A&E tracking board.
@@ -111,6 +157,9 @@ type EDService interface {
 	DecideToAdmit(ctx context.Context, a Actor, id, specialty string, at time.Time) error
 	// Depart records that the patient left the department, not admitted.
 	Depart(ctx context.Context, a Actor, id string, d EDDeparture) error
+	// RecordECDS records or corrects the ECDS items of an attendance, in
+	// the department or after it.
+	RecordECDS(ctx context.Context, a Actor, id string, d ECDSDetails) error
 	// FindAttendance returns an attendance.
 	FindAttendance(ctx context.Context, a Actor, id string) (*EDAttendance, error)
 	// FindAttendances lists a patient's A&E attendances, latest first.

@@ -92,7 +92,7 @@ var roleNames = map[Role]string{
 
 // Roles lists the role profiles a user can be given.
 func Roles() []Role {
-	return []Role{RoleClerk, RoleNurse, RoleDoctor, RoleAnalyst, RoleInterfaceAnalyst, RoleInterface, RolePrivacyOfficer, RoleAdmin}
+	return []Role{RoleClerk, RoleNurse, RoleDoctor, RoleAnalyst, RoleCoder, RoleInterfaceAnalyst, RoleInterface, RolePrivacyOfficer, RoleAdmin}
 }
 
 // Valid reports whether r is a known role a user can hold.

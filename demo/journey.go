@@ -351,7 +351,7 @@ func seedED(ctx context.Context, a crs.Actor, o JourneyOptions, ed crs.EDService
 	modes := []string{"1048031000000100", "1048071000000103", "1048071000000103", "1048061000000105"}
 	for i := 0; i < o.EDPatients; i++ {
 		e := &crs.EDAttendance{PatientID: patients[rng.Intn(len(patients))], ArrivalMode: modes[rng.Intn(len(modes))],
-			Complaint: []string{"chest pain", "fall", "shortness of breath", "abdominal pain", "head injury"}[rng.Intn(5)],
+			Complaint: []string{"chest pain", "fall", "shortness of breath", "abdominal pain", "head injury"}[rng.Intn(5)], AttendanceCategory: "1",
 			ArrivedAt: now.Add(-time.Duration(rng.Intn(13*60)) * time.Minute)}
 		if err := ed.Arrive(ctx, a, e); err != nil {
 			if crs.ErrorCode(err) == crs.ECONFLICT {

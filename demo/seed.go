@@ -173,7 +173,7 @@ var trusts = []trustSpec{
 var usernames = map[crs.Role]string{
 	crs.RoleClerk: "clerk", crs.RoleNurse: "nurse", crs.RoleDoctor: "doctor", crs.RoleAnalyst: "analyst",
 	crs.RoleInterfaceAnalyst: "interface-analyst", crs.RoleInterface: "interface", crs.RolePrivacyOfficer: "privacy",
-	crs.RoleAdmin: "admin",
+	crs.RoleAdmin: "admin", crs.RoleCoder: "coder",
 }
 
 // staffNames are the demo users' names, one per role.
@@ -181,6 +181,7 @@ var staffNames = map[crs.Role]string{
 	crs.RoleClerk: "Sam Clerk (demo)", crs.RoleNurse: "Nia Nurse (demo)", crs.RoleDoctor: "Dev Doctor (demo)",
 	crs.RoleAnalyst: "Ana Analyst (demo)", crs.RoleInterfaceAnalyst: "Ira Integration (demo)",
 	crs.RoleInterface: "Interface engine (demo)", crs.RolePrivacyOfficer: "Pat Privacy (demo)", crs.RoleAdmin: "Alex Admin (demo)",
+	crs.RoleCoder: "Cory Coder (demo)",
 }
 
 // Seed creates the demo trusts, their places, users and patients, or

@@ -19,13 +19,15 @@ func NewEDService(db *DB) *EDService { return &EDService{db: db} }
 var _ crs.EDService = (*EDService)(nil)
 
 const edColumns = `id, org_id, patient_id, arrived_at, arrival_mode, complaint, triage_category, triaged_at, location, seen_at, seen_by,
-	decision_to_admit_at, admit_specialty, departed_at, departure, discharge_destination, spell_id, status, created_at`
+	decision_to_admit_at, admit_specialty, departed_at, departure, discharge_destination, spell_id, status, created_at,
+	attendance_category, chief_complaint, acuity, discharge_status`
 
 func scanED(r scanner) (*crs.EDAttendance, error) {
 	var e crs.EDAttendance
 	var arrived, triaged, seen, dta, departed, created string
 	if err := r.Scan(&e.ID, &e.OrgID, &e.PatientID, &arrived, &e.ArrivalMode, &e.Complaint, &e.TriageCategory, &triaged, &e.Location,
-		&seen, &e.SeenBy, &dta, &e.AdmitSpecialty, &departed, &e.Departure, &e.DischargeDestination, &e.SpellID, &e.Status, &created); err != nil {
+		&seen, &e.SeenBy, &dta, &e.AdmitSpecialty, &departed, &e.Departure, &e.DischargeDestination, &e.SpellID, &e.Status, &created,
+		&e.AttendanceCategory, &e.ChiefComplaint, &e.Acuity, &e.DischargeStatus); err != nil {
 		return nil, notFound(err, "no such A&E attendance")
 	}
 	e.ArrivedAt, e.TriagedAt, e.SeenAt, e.DecisionToAdmitAt = parseTime(arrived), parseTime(triaged), parseTime(seen), parseTime(dta)
@@ -65,9 +67,9 @@ func arriveED(tx *Tx, e *crs.EDAttendance) error {
 		return crs.Errorf(crs.ECONFLICT, "the patient is already in the department")
 	}
 	e.ID, e.Status, e.CreatedAt = crs.NewID(), crs.EDInDepartment, tx.now
-	if _, err := tx.Exec(`INSERT INTO ed_attendances (id, org_id, patient_id, arrived_at, arrival_mode, complaint, location, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_department', $8)`, e.ID, e.OrgID, e.PatientID, formatTime(e.ArrivedAt), e.ArrivalMode,
-		e.Complaint, e.Location, formatTime(tx.now)); err != nil {
+	if _, err := tx.Exec(`INSERT INTO ed_attendances (id, org_id, patient_id, arrived_at, arrival_mode, complaint, location, status, created_at,
+		attendance_category, chief_complaint) VALUES ($1, $2, $3, $4, $5, $6, $7, 'in_department', $8, $9, $10)`, e.ID, e.OrgID, e.PatientID,
+		formatTime(e.ArrivedAt), e.ArrivalMode, e.Complaint, e.Location, formatTime(tx.now), e.AttendanceCategory, e.ChiefComplaint); err != nil {
 		return err
 	}
 	mode, _ := nhs.Lookup(nhs.ArrivalModes, e.ArrivalMode)
@@ -82,8 +84,20 @@ func (s *EDService) Arrive(ctx context.Context, a crs.Actor, e *crs.EDAttendance
 
 // update applies one change to an attendance still in the department.
 func (s *EDService) update(ctx context.Context, a crs.Actor, id, typ string, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
+	return s.change(ctx, a, id, typ, true, fn)
+}
+
+// change applies one change to an attendance, in the department only when
+// inDept is true.
+func (s *EDService) change(ctx context.Context, a crs.Actor, id, typ string, inDept bool, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
 	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		e, err := inDepartment(tx, id)
+		var e *crs.EDAttendance
+		var err error
+		if inDept {
+			e, err = inDepartment(tx, id)
+		} else {
+			e, err = scanED(tx.QueryRow(`SELECT `+edColumns+` FROM ed_attendances WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
+		}
 		if err != nil {
 			return err
 		}
@@ -92,12 +106,34 @@ func (s *EDService) update(ctx context.Context, a crs.Actor, id, typ string, fn 
 			return err
 		}
 		if _, err := tx.Exec(`UPDATE ed_attendances SET triage_category = $1, triaged_at = $2, location = $3, seen_at = $4, seen_by = $5,
-			decision_to_admit_at = $6, admit_specialty = $7, departed_at = $8, departure = $9, discharge_destination = $10, status = $11
-			WHERE id = $12 AND org_id = $13`, e.TriageCategory, formatTime(e.TriagedAt), e.Location, formatTime(e.SeenAt), e.SeenBy,
-			formatTime(e.DecisionToAdmitAt), e.AdmitSpecialty, formatTime(e.DepartedAt), e.Departure, e.DischargeDestination, e.Status, e.ID, tx.actor.OrgID); err != nil {
+			decision_to_admit_at = $6, admit_specialty = $7, departed_at = $8, departure = $9, discharge_destination = $10, status = $11,
+			attendance_category = $12, chief_complaint = $13, acuity = $14, discharge_status = $15
+			WHERE id = $16 AND org_id = $17`, e.TriageCategory, formatTime(e.TriagedAt), e.Location, formatTime(e.SeenAt), e.SeenBy,
+			formatTime(e.DecisionToAdmitAt), e.AdmitSpecialty, formatTime(e.DepartedAt), e.Departure, e.DischargeDestination, e.Status,
+			e.AttendanceCategory, e.ChiefComplaint, e.Acuity, e.DischargeStatus, e.ID, tx.actor.OrgID); err != nil {
 			return err
 		}
 		return tx.EmitData(&crs.Event{Type: typ, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: at, Summary: summary}, "A&E attendance", e)
+	})
+}
+
+// RecordECDS records or corrects the ECDS items of an attendance, in the
+// department or after it.
+func (s *EDService) RecordECDS(ctx context.Context, a crs.Actor, id string, d crs.ECDSDetails) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.change(ctx, a, id, crs.EventEDCoded, false, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+		set := func(dst *string, v string) {
+			if v != "" {
+				*dst = v
+			}
+		}
+		set(&e.AttendanceCategory, d.AttendanceCategory)
+		set(&e.ChiefComplaint, d.ChiefComplaint)
+		set(&e.DischargeStatus, d.DischargeStatus)
+		set(&e.DischargeDestination, d.DischargeDestination)
+		return tx.now, "ECDS details recorded", nil
 	})
 }
 
@@ -119,7 +155,7 @@ func (s *EDService) Triage(ctx context.Context, a crs.Actor, id string, category
 			return at, "", crs.FieldErrorf("category", "triage category is 1 (immediate) to 5 (non-urgent)")
 		}
 		at, err := afterArrival(tx, e, at, "triaged_at")
-		e.TriageCategory, e.TriagedAt = category, at
+		e.TriageCategory, e.TriagedAt, e.Acuity = category, at, nhs.EDAcuityForTriage(category)
 		return at, fmt.Sprintf("Triaged: category %d", category), err
 	})
 }
@@ -175,13 +211,16 @@ func (s *EDService) Depart(ctx context.Context, a crs.Actor, id string, d crs.ED
 		default:
 			return d.At, "", crs.FieldErrorf("kind", "departure %q is not discharged, transferred or left", d.Kind)
 		}
+		if _, ok := nhs.Lookup(nhs.EDDischargeStatuses, d.Status); !ok {
+			return d.At, "", crs.FieldErrorf("discharge_status", "discharge status %q is not an EMERGENCY CARE DISCHARGE STATUS code", d.Status)
+		}
 		if d.Destination != "" || d.Kind != crs.EDLeft {
 			if _, ok := nhs.Lookup(nhs.EDDischargeDestinations, d.Destination); !ok {
 				return d.At, "", crs.FieldErrorf("destination", "discharge destination %q is not an EMERGENCY CARE DISCHARGE DESTINATION code", d.Destination)
 			}
 		}
 		at, err := afterArrival(tx, e, d.At, "departed_at")
-		e.DepartedAt, e.Departure, e.DischargeDestination, e.Status = at, d.Kind, d.Destination, crs.EDDeparted
+		e.DepartedAt, e.Departure, e.DischargeDestination, e.DischargeStatus, e.Status = at, d.Kind, d.Destination, d.Status, crs.EDDeparted
 		return at, "Left A&E: " + d.Kind + fmt.Sprintf(" after %s", at.Sub(e.ArrivedAt).Round(time.Minute)), err
 	})
 }

@@ -456,14 +456,18 @@ func TestEDTrackingBoard(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "RQF", 2)
 		nurse := s.tr.Actor(crs.RoleNurse)
-		e := &crs.EDAttendance{PatientID: s.patients[0].ID, ArrivalMode: "1048031000000100", Complaint: "chest pain", ArrivedAt: clock.Now().Add(-5 * time.Hour)}
+		if err := s.ed.Arrive(ctx, nurse, &crs.EDAttendance{PatientID: s.patients[0].ID, ArrivalMode: "1048031000000100"}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Fatalf("arrival without attendance category: err = %v, want EINVALID", err)
+		}
+		e := &crs.EDAttendance{PatientID: s.patients[0].ID, ArrivalMode: "1048031000000100", AttendanceCategory: "1", Complaint: "chest pain",
+			ChiefComplaint: "29857009", ArrivedAt: clock.Now().Add(-5 * time.Hour)}
 		if err := s.ed.Arrive(ctx, nurse, e); err != nil {
 			t.Fatalf("arrive: %v", err)
 		}
-		if err := s.ed.Arrive(ctx, nurse, &crs.EDAttendance{PatientID: s.patients[0].ID, ArrivalMode: "1048071000000103"}); crs.ErrorCode(err) != crs.ECONFLICT {
+		if err := s.ed.Arrive(ctx, nurse, &crs.EDAttendance{PatientID: s.patients[0].ID, ArrivalMode: "1048071000000103", AttendanceCategory: "1"}); crs.ErrorCode(err) != crs.ECONFLICT {
 			t.Fatalf("second arrival: err = %v, want ECONFLICT", err)
 		}
-		e2 := &crs.EDAttendance{PatientID: s.patients[1].ID, ArrivalMode: "1048071000000103", ArrivedAt: clock.Now().Add(-30 * time.Minute)}
+		e2 := &crs.EDAttendance{PatientID: s.patients[1].ID, ArrivalMode: "1048071000000103", AttendanceCategory: "2", ArrivedAt: clock.Now().Add(-30 * time.Minute)}
 		if err := s.ed.Arrive(ctx, nurse, e2); err != nil {
 			t.Fatalf("arrive: %v", err)
 		}
@@ -505,8 +509,23 @@ func TestEDTrackingBoard(t *testing.T) {
 		if got.Status != crs.EDDeparted || got.Departure != crs.EDAdmitted || got.SpellID != sp.ID {
 			t.Fatalf("attendance after admission = %+v", got)
 		}
-		if err := s.ed.Depart(ctx, nurse, e2.ID, crs.EDDeparture{Kind: crs.EDDischarged, Destination: "306689006"}); err != nil {
+		if err := s.ed.Depart(ctx, nurse, e2.ID, crs.EDDeparture{Kind: crs.EDDischarged, Destination: "306689006"}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Fatalf("depart without discharge status: err = %v, want EINVALID", err)
+		}
+		if err := s.ed.Depart(ctx, nurse, e2.ID, crs.EDDeparture{Kind: crs.EDDischarged, Status: "182992009", Destination: "306689006"}); err != nil {
 			t.Fatalf("depart: %v", err)
+		}
+		if err := s.ed.RecordECDS(ctx, nurse, e.ID, crs.ECDSDetails{DischargeStatus: "182992009", DischargeDestination: "306706006"}); err != nil {
+			t.Fatalf("ECDS after admission: %v", err)
+		}
+		if err := s.ed.RecordECDS(ctx, nurse, e.ID, crs.ECDSDetails{ChiefComplaint: "1"}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Fatalf("ECDS with a bad chief complaint: err = %v, want EINVALID", err)
+		}
+		got, _ = s.ed.FindAttendance(ctx, nurse, e.ID)
+		want := crs.EDAttendance{AttendanceCategory: "1", ChiefComplaint: "29857009", Acuity: "1064911000000105", DischargeStatus: "182992009", DischargeDestination: "306706006"}
+		if g := (crs.EDAttendance{AttendanceCategory: got.AttendanceCategory, ChiefComplaint: got.ChiefComplaint, Acuity: got.Acuity,
+			DischargeStatus: got.DischargeStatus, DischargeDestination: got.DischargeDestination}); g != want {
+			t.Fatalf("ECDS items = %+v, want %+v", g, want)
 		}
 		if board, _ := s.ed.TrackingBoard(ctx, nurse); len(board) != 0 {
 			t.Fatalf("board after departures has %d patients", len(board))

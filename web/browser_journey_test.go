@@ -177,7 +177,7 @@ func TestBrowserJourney(t *testing.T) {
 		pp := e.register(e.a, name, "Pat", crs.NewDate(1980+i, 1, 1), "", "")
 		c.get("/patients/" + pp.ID + "/ed/new")
 		at := e.clock.Now().Add(-time.Duration(190+60*i) * time.Minute).In(crs.London).Format("02/01/2006 15:04")
-		r := c.post("/patients/"+pp.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "arrived_at": {at}, "complaint": {"Fall"}})
+		r := c.post("/patients/"+pp.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "attendance_category": {"1"}, "arrived_at": {at}, "complaint": {"Fall"}})
 		if r.status != 303 {
 			t.Fatalf("arrival: %d\n%s", r.status, excerpt(r.body))
 		}

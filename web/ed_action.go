@@ -11,7 +11,8 @@ import (
 // address: triage, move, seen, dta or depart.
 func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 	page := &attendancePage{Triage: form(r, "triage"), Location: form(r, "location"), Clinician: form(r, "clinician"),
-		Specialty: form(r, "specialty"), Dep: form(r, "departure"), Dest: form(r, "destination")}
+		Specialty: form(r, "specialty"), Dep: form(r, "departure"), Dest: form(r, "destination"),
+		Status: form(r, "discharge_status"), Category: form(r, "attendance_category"), Chief: form(r, "chief_complaint")}
 	if err := s.loadAttendance(r, page); err != nil {
 		return err
 	}
@@ -49,7 +50,16 @@ func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 			page.Errors.add("departure", "departure-discharged", "Choose how the patient left")
 			break
 		}
-		save, msg = func() error { return s.ED.Depart(ctx, a, id, crs.EDDeparture{Kind: page.Dep, Destination: page.Dest}) }, "Departure recorded"
+		if page.Status == "" {
+			page.Errors.add("discharge_status", "", "Choose the discharge status")
+			break
+		}
+		save, msg = func() error {
+			return s.ED.Depart(ctx, a, id, crs.EDDeparture{Kind: page.Dep, Status: page.Status, Destination: page.Dest})
+		}, "Departure recorded"
+	case "ecds":
+		d := crs.ECDSDetails{AttendanceCategory: page.Category, ChiefComplaint: page.Chief, DischargeStatus: page.Status, DischargeDestination: page.Dest}
+		save, msg = func() error { return s.ED.RecordECDS(ctx, a, id, d) }, "ECDS details recorded"
 	default:
 		return errNoPage
 	}
@@ -63,4 +73,4 @@ func (s *Server) handleEDAction(w http.ResponseWriter, r *http.Request) error {
 
 // edActionFields names the field of each step's form, beside which a
 // refusal naming no field stands.
-var edActionFields = map[string]string{"triage": "triage", "move": "location", "seen": "clinician", "dta": "specialty", "depart": "departure"}
+var edActionFields = map[string]string{"triage": "triage", "move": "location", "seen": "clinician", "dta": "specialty", "depart": "departure", "ecds": "attendance_category"}

@@ -10,6 +10,7 @@ import (
 type arrivalPage struct {
 	pageData
 	Mode, At, Complaint string
+	Category, Chief     string
 }
 
 // handleArrivalForm shows the form that registers a patient's arrival
@@ -30,9 +31,10 @@ func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &arrivalPage{Mode: form(r, "arrival_mode"), At: form(r, "arrived_at"), Complaint: form(r, "complaint")}
+	page := &arrivalPage{Mode: form(r, "arrival_mode"), At: form(r, "arrived_at"), Complaint: form(r, "complaint"),
+		Category: form(r, "attendance_category"), Chief: form(r, "chief_complaint")}
 	page.Title, page.Banner = "A&E arrival", b
-	e := &crs.EDAttendance{PatientID: b.ID, ArrivalMode: page.Mode, Complaint: page.Complaint}
+	e := &crs.EDAttendance{PatientID: b.ID, ArrivalMode: page.Mode, Complaint: page.Complaint, AttendanceCategory: page.Category, ChiefComplaint: page.Chief}
 	at, ok := parseWhen(page.At, s.now())
 	if !ok {
 		page.Errors.add("arrived_at", "", "Time of arrival must be a real date and time, for example 2026-03-02 08:30, or empty for now")

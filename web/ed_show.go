@@ -11,7 +11,7 @@ type attendancePage struct {
 	pageData
 	Attendance                                  *crs.EDAttendance
 	Triage, Location, Clinician, Specialty, Dep string
-	Dest                                        string
+	Dest, Status, Category, Chief               string
 }
 
 func (s *Server) loadAttendance(r *http.Request, page *attendancePage) error {

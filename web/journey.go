@@ -41,6 +41,7 @@ var journeyLists = map[string][]nhs.Code{
 	"specialties": nhs.MainSpecialties, "managements": nhs.IntendedManagements, "methods": nhs.AdmissionMethods,
 	"admsources": nhs.AdmissionSources, "dmethods": nhs.DischargeMethods, "ddests": nhs.DischargeDestinations,
 	"removals": nhs.RemovalReasons, "arrivals": nhs.ArrivalModes, "eddests": nhs.EDDischargeDestinations,
+	"edcats": nhs.EDAttendanceCategories, "edcomplaints": nhs.EDChiefComplaints, "edstatuses": nhs.EDDischargeStatuses, "edacuities": nhs.EDAcuities,
 	"cancelby": {{Code: "patient", Description: "The patient"}, {Code: "hospital", Description: "The hospital"}},
 	"nextstep": {{Code: "discharge", Description: "Discharge to the GP"}, {Code: "follow_up", Description: "Follow-up"},
 		{Code: "waiting_list", Description: "Add to the waiting list"}, {Code: "refer_on", Description: "Refer on"}},

@@ -293,9 +293,14 @@ func TestED(t *testing.T) {
 	r := c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrived_at": {"08:30"}})
 	wantStatus(t, "arrival without mode", r, http.StatusUnprocessableEntity)
 	wantBody(t, "arrival without mode", r, `id="arrival_mode-error"`, `value="08:30"`)
-	r = c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "arrived_at": {"02/03/2026 08:30"}, "complaint": {"Chest pain"}})
+	r = c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "attendance_category": {"7"}, "chief_complaint": {"123"}})
+	wantStatus(t, "arrival with bad ECDS codes", r, http.StatusUnprocessableEntity)
+	wantBody(t, "arrival with bad ECDS codes", r, `id="attendance_category-error"`, `id="chief_complaint-error"`, "EMERGENCY CARE ATTENDANCE CATEGORY")
+	r = c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "attendance_category": {"1"}, "arrived_at": {"02/03/2026 08:30"},
+		"complaint": {"Chest pain"}, "chief_complaint": {"29857009"}})
 	wantStatus(t, "arrival", r, http.StatusSeeOther)
 	id := idFrom(t, r.loc, "/ed/")
+	wantBody(t, "attendance shows ECDS words", c.get("/ed/"+id), "Arrival by emergency road ambulance", "Unplanned first attendance", "Chest pain (29857009)")
 	r = c.post("/ed/"+id+"/triage", url.Values{"triage": {"9"}})
 	wantStatus(t, "bad triage", r, http.StatusUnprocessableEntity)
 	wantBody(t, "bad triage", r, `id="triage-error"`)
@@ -304,6 +309,7 @@ func TestED(t *testing.T) {
 	}
 	r = c.get("/ed")
 	wantBody(t, "board", r, "CASUALTY, Carl", "0h 30m", "MAJ-4", "Very urgent")
+	wantBody(t, "acuity from triage", c.get("/ed/"+id), "acuity: Very urgent level emergency care")
 	e.clock.Advance(3 * time.Hour)
 	c = e.login(e.a, crs.RoleNurse)
 	wantBody(t, "board at 3h30", c.get("/ed?partial=1"), "Over 3 hours", "row--amber")
@@ -316,6 +322,12 @@ func TestED(t *testing.T) {
 	wantStatus(t, "admit from A&E", r, http.StatusSeeOther)
 	wantBody(t, "board after admission", c.get("/ed"), "No patients are in the department")
 	wantBody(t, "record shows the spell", c.get("/patients/"+p.ID), "Inpatient now", "WD10 Nightingale Ward, bed B02")
+	// After the admission the ECDS discharge items are completed.
+	r = c.post("/ed/"+id+"/ecds", url.Values{"discharge_status": {"999"}})
+	wantStatus(t, "bad discharge status", r, http.StatusUnprocessableEntity)
+	wantBody(t, "bad discharge status", r, `id="discharge_status-error"`)
+	wantStatus(t, "ECDS after admission", c.post("/ed/"+id+"/ecds", url.Values{"discharge_status": {"182992009"}, "destination": {"306706006"}}), http.StatusSeeOther)
+	wantBody(t, "ECDS recorded", c.get("/ed/"+id), "Treatment completed", "Discharge destination</dt><dd>Ward")
 
 	other := e.login(e.b, crs.RoleNurse)
 	wantStatus(t, "other trust attendance", other.get("/ed/"+id), http.StatusNotFound)

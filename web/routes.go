@@ -83,6 +83,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /ed", s.authed(s.handleTrackingBoard))
 	mux.Handle("GET /ed/{id}", s.authed(s.handleEDAttendance))
 	mux.Handle("POST /ed/{id}/{action}", s.authed(s.handleEDAction))
+	mux.Handle("GET /coding", s.authed(s.handleCodingWorklist))
+	mux.Handle("GET /coding/episodes/{id}", s.authed(s.handleCodingEpisode))
+	mux.Handle("POST /coding/episodes/{id}", s.authed(s.handleCodeEpisode))
 	mux.Handle("GET /live", s.authed(s.handleLive))
 
 	// Staff: the trust's users, for its administrators.

@@ -55,6 +55,7 @@ type Server struct {
 	WaitingList crs.WaitingListService
 	Inpatients  crs.InpatientService
 	ED          crs.EDService
+	Coding      crs.CodingService // clinical coding of finished episodes; nil leaves its pages out
 	// Reports writes the extracts the PTL and waiting list pages offer.
 	Reports crs.ReportService
 	// Results are the results other systems file to the record; nil

@@ -46,7 +46,7 @@ func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
 	s := &Server{
 		Patients: e.ps, Users: store.NewUserService(db), Audit: store.NewAuditService(db), Orgs: store.NewOrganisationService(db),
 		Referrals: store.NewReferralService(db), Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db),
-		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)),
+		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)), Coding: store.NewCodingService(db),
 		Results: store.NewClinicalService(db), Documents: store.NewClinicalService(db),
 		Submissions: store.NewSubmissionService(db), Diagnostics: store.NewDiagnosticService(db),
 		Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

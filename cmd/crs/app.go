@@ -58,6 +58,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		WaitingList: store.NewWaitingListService(db),
 		Inpatients:  store.NewInpatientService(db),
 		ED:          store.NewEDService(db),
+		Coding:      store.NewCodingService(db),
 		Reports:     report.New(store.NewReportSource(db)),
 		Results:     store.NewClinicalService(db),
 		Documents:   store.NewClinicalService(db),

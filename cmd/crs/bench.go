@@ -23,6 +23,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   import   generate a legacy PAS extract and time crs import legacy
   reports  the monthly RTT return and incomplete figures at a million pathways
   day      a large trust's busy hour: thousands of staff on the web pages and an HL7 feed at once
+  cds      a month's CDS XML extracts (emergency care, outpatient, admitted patient care) at a large trust's scale
 
 Run "crs bench <what> --help" for its flags.`)
 		if len(args) == 0 {
@@ -83,13 +84,23 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
 		run = func() error { _, err := bench.Reports(ctx, stdout, o); return err }
+	case "cds":
+		fs = newFlags("bench cds", "bench cds [flags]", stdout)
+		o := bench.CDSOptions{Logger: logger}
+		fs.IntVar(&o.EDAttendances, "ed", 42000, "A&E attendances of the month")
+		fs.IntVar(&o.Appointments, "appointments", 125000, "attended outpatient appointments of the month")
+		fs.IntVar(&o.Episodes, "episodes", 17000, "finished, coded consultant episodes of the month")
+		fs.IntVar(&o.Patients, "patients", 100000, "patients the activity is shared among")
+		fs.IntVar(&o.Workers, "workers", 32, "commands seeding at once")
+		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
+		run = func() error { _, err := bench.CDS(ctx, stdout, o); return err }
 	case "day":
 		fs = newFlags("bench day", "bench day [flags]", stdout)
 		o := dayFlags(fs, logger)
 		ownProfile = &o.bench.CPUProfile
 		run = func() error { return benchDay(ctx, stdout, o) }
 	default:
-		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, reports or day\n", args[0])
+		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, import, reports, cds or day\n", args[0])
 		return errUsage
 	}
 	// Every benchmark can write a CPU profile of its run, for

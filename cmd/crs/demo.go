@@ -128,6 +128,9 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 			return fmt.Errorf("seed the patient journey of %s: %w", org.ODSCode, err)
 		}
 	}
+	if err := demo.SeedCodeLists(ctx, store.NewCodingService(a.db), crs.SystemActor(org.ID)); err != nil {
+		return fmt.Errorf("load the demo code lists of %s: %w", org.ODSCode, err)
+	}
 	ifaces, err := a.db.FindInterfaces(ctx, org.ID)
 	if err != nil {
 		return err

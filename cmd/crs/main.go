@@ -33,13 +33,14 @@ func commands() []command {
 		{"serve", "start OpenCRS on a database, without demo data", runServe},
 		{"hl7", "work with HL7 v2 messages: send, parse", runHL7},
 		{"bench", "measure performance: pmi, hl7, journey, day", runBench},
-		{"report", "statutory returns of a trust: list, rtt, rtt-incomplete, ae, kh03, dm01, dq", runReport},
+		{"report", "statutory returns and extracts of a trust: list, rtt, rtt-incomplete, ae, kh03, dm01, dq, coding, cds", runReport},
 		{"diagnostic", "record diagnostic test requests by hand: add, done, cancel", runDiagnostic},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "check a migration against its extract: reconcile", runGolive},
+		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes: load", runTerminology},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }
@@ -112,6 +113,13 @@ var subcommands = map[string][][2]string{
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
 	},
+	"report": {
+		{"coding", "clinical coding completeness of a month, by treatment function"},
+		{"cds", "a CDS XML extract for SUS (ecds, outpatient, apc), net change or bulk replacement"},
+	},
+	"terminology": {
+		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file"},
+	},
 	"location": {
 		{"add", "add a site, ward, bay, bed, clinic room or A&E to a trust's estate"},
 		{"list", "list a trust's estate as a tree"},
@@ -122,6 +130,7 @@ var subcommands = map[string][][2]string{
 		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
 		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
 		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
+		{"cds", "time a month's CDS XML extracts at a large trust's scale"},
 	},
 }
 

@@ -22,15 +22,23 @@ import (
 // order `crs report list` names them.
 var reportKinds = []struct {
 	name, period, summary string
-	run                   func(ctx context.Context, args []string, stdout io.Writer) error
+	run                   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }{
-	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", reportRTT},
-	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", reportAE},
-	{"dm01", "--month YYYY-MM", "DM01: diagnostic waiting list at the month's end by test and weeks waited (6-week standard), and the month's activity", reportDM01},
-	{"dq", "[--as-of DATE]", "data quality: untraced or invalid NHS numbers, missing ethnicity, GP, postcode, unoutcomed attendances, open pathways without status, referrals on no worklist, overdue follow-ups, admissions not coded; each record with its page", reportDQ},
-	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", reportKH03},
-	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", reportKH03DayOnly},
-	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", reportRTTIncomplete},
+	{"rtt", "--month YYYY-MM", "monthly RTT return: completed admitted and non-admitted, incomplete with and without a decision to admit, new periods, by commissioner and return line", quiet(reportRTT)},
+	{"ae", "--month YYYY-MM", "monthly A&E return: attendances by department type, share within 4 hours (95% standard), 12-hour waits from arrival and from decision to admit", quiet(reportAE)},
+	{"dm01", "--month YYYY-MM", "DM01: diagnostic waiting list at the month's end by test and weeks waited (6-week standard), and the month's activity", quiet(reportDM01)},
+	{"dq", "[--as-of DATE]", "data quality: untraced or invalid NHS numbers, missing ethnicity, GP, postcode, unoutcomed attendances, open pathways without status, referrals on no worklist, overdue follow-ups, admissions not coded; each record with its page", quiet(reportDQ)},
+	{"kh03", "--quarter YYYY-Qn", "KH03: average available and occupied beds by sector, overnight from the midnight census and day-only apart", quiet(reportKH03)},
+	{"kh03-day-only", "--ward CODE [--overnight]", "mark a ward day-only for KH03 (or, with --overnight, open overnight again)", quiet(reportKH03DayOnly)},
+	{"rtt-incomplete", "--census DATE", "RTT incomplete pathways at a census date (Part 2 of the RTT return), by week band, treatment function and return line", quiet(reportRTTIncomplete)},
+	{"coding", "--month YYYY-MM", "clinical coding completeness of a month: episodes finished and coded, by treatment function", reportCoding},
+	{"cds", "--type ecds|outpatient|apc --from DATE --to DATE", "CDS XML extract for SUS: emergency care, outpatient or admitted patient care, by net change or bulk replacement", reportCDS},
+}
+
+// quiet adapts a report that writes only to stdout to the signature of
+// those that also tell their progress on stderr.
+func quiet(f func(ctx context.Context, args []string, stdout io.Writer) error) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, _ io.Writer) error { return f(ctx, args, stdout) }
 }
 
 // runReport produces a statutory return or extract of a trust.
@@ -57,7 +65,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	for _, k := range reportKinds {
 		if k.name == args[0] {
-			return k.run(ctx, args[1:], stdout)
+			return k.run(ctx, args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "crs report: unknown report %q\n\nUsage: crs %s", args[0], synopsis)

@@ -1,0 +1,476 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// CDS XML: the Commissioning Data Set interchanges a trust sends the
+// Secondary Uses Service, in the CDS-XML schema version 6-2-2. An
+// interchange holds either net change messages (each record sent with
+// its CDS UNIQUE IDENTIFIER as an original or replacement, or a
+// deletion of one sent before) or bulk replacement messages (every
+// record of the period, replacing all the trust sent for it). The
+// element mapping followed is in cds.md beside this file.
+
+// cdsNamespace is the namespace of every CDS-XML element.
+const cdsNamespace = "http://www.nhsia.nhs.uk/DataStandards/XMLschema/CDS/ns"
+
+// cdsType is what differs between the CDS types an extract writes.
+type cdsType struct {
+	code      string // CDS TYPE CODE
+	bulkGroup string // CDS BULK REPLACEMENT GROUP CODE
+	element   string // the element of one record
+	prefix    string // the letter the type's unique identifiers start with
+}
+
+var cdsTypes = map[string]cdsType{
+	crs.CDSEmergencyCare: {code: "011", bulkGroup: "160", element: "EmergencyCare", prefix: "E"},
+	crs.CDSOutpatient:    {code: "020", bulkGroup: "060", element: "Outpatient", prefix: "O"},
+	crs.CDSAdmitted:      {code: "130", bulkGroup: "010", element: "FinishedGeneralEpisode", prefix: "A"},
+}
+
+// CDSOptions says which extract to write.
+type CDSOptions struct {
+	Type         string   // crs.CDSEmergencyCare, crs.CDSOutpatient or crs.CDSAdmitted
+	From, To     crs.Date // the period, both days included
+	Bulk         bool     // bulk replacement of the period; otherwise net change
+	Provider     string   // the trust's ODS code: sender and provider
+	Commissioner string   // ORGANISATION IDENTIFIER (CODE OF COMMISSIONER), also the prime recipient
+	Site         string   // ORGANISATION SITE IDENTIFIER (OF TREATMENT); the provider with 01 when empty
+	Receiver     string   // the interchange's receiver identity; SUS's when empty
+	Now          time.Time
+	Test         bool // mark the interchange as a test
+	// Progress, when set, is told how many records are done of how many.
+	Progress func(done, total int)
+}
+
+// CDSReject is a record an extract left out because it broke a rule of
+// the NHS Data Dictionary: which record, which field and which rule.
+type CDSReject struct {
+	UniqueID string `json:"unique_id"`
+	Record   string `json:"record"` // what the record is, e.g. "A&E attendance 2026-03-02 08:30, MRN R000123"
+	Field    string `json:"field"`  // the CDS data element
+	Rule     string `json:"rule"`
+}
+
+// CDSResult says what an extract wrote.
+type CDSResult struct {
+	Type      string      `json:"type"`
+	Bulk      bool        `json:"bulk"`
+	Records   int         `json:"records"`   // records of the period found
+	Sent      int         `json:"sent"`      // messages written: originals and replacements
+	Deleted   int         `json:"deleted"`   // deletions written
+	Unchanged int         `json:"unchanged"` // records already sent as they are (net change)
+	Rejected  []CDSReject `json:"rejected"`
+	Control   string      `json:"control_reference"`
+	Written   bool        `json:"written"` // false when there was nothing to send
+}
+
+// cdsRecord is one record of an extract, checked and ready to write.
+type cdsRecord struct {
+	uid      string
+	activity crs.Date
+	body     []byte // the record's element, written
+	checksum string
+}
+
+// WriteCDS writes the CDS extract o asks for to w, reading the period's
+// activity from src as actor a, and records what it sent. Records that
+// break a rule are left out and listed in the result. When there is
+// nothing to send nothing is written to w (an interchange holds at least
+// one message) and Written is false.
+func WriteCDS(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, w io.Writer) (*CDSResult, error) {
+	t, ok := cdsTypes[o.Type]
+	if !ok {
+		return nil, crs.FieldErrorf("type", "CDS type %q is not ecds, outpatient or apc", o.Type)
+	}
+	if err := checkCDSOptions(&o); err != nil {
+		return nil, err
+	}
+	res := &CDSResult{Type: o.Type, Bulk: o.Bulk}
+	var recs []cdsRecord
+	var err error
+	switch o.Type {
+	case crs.CDSEmergencyCare:
+		recs, err = emergencyCareRecords(ctx, src, a, o, res)
+	case crs.CDSOutpatient:
+		recs, err = outpatientRecords(ctx, src, a, o, res)
+	case crs.CDSAdmitted:
+		recs, err = episodeRecords(ctx, src, a, o, res)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sent, err := src.SentCDS(ctx, a, o.Type, o.From, o.To)
+	if err != nil {
+		return nil, err
+	}
+	// What to send: in bulk every record; by net change those not sent
+	// as they are now, and a deletion of each sent before and gone since.
+	var send []cdsRecord
+	var deletes []crs.CDSSent
+	present := map[string]bool{}
+	for _, r := range recs {
+		present[r.uid] = true
+		if s, ok := sent[r.uid]; !o.Bulk && ok && !s.Deleted && s.Checksum == r.checksum {
+			res.Unchanged++
+			continue
+		}
+		send = append(send, r)
+	}
+	for _, rj := range res.Rejected {
+		present[rj.UniqueID] = true // a rejected record is not deleted: it is to be fixed
+	}
+	if !o.Bulk {
+		for uid, s := range sent {
+			if !present[uid] && !s.Deleted {
+				deletes = append(deletes, crs.CDSSent{UniqueID: uid, ActivityDate: s.ActivityDate, Checksum: "deleted", Deleted: true})
+			}
+		}
+		sortSent(deletes)
+	}
+	res.Control = controlReference(o.Now)
+	if len(send)+len(deletes) == 0 {
+		return res, nil
+	}
+	iw := newInterchange(w, t, o, res.Control)
+	for i, r := range send {
+		iw.message(r, false)
+		if o.Progress != nil && (i+1)%1000 == 0 {
+			o.Progress(i+1, len(send))
+		}
+	}
+	for _, d := range deletes {
+		iw.message(cdsRecord{uid: d.UniqueID, activity: d.ActivityDate}, true)
+	}
+	if err := iw.close(); err != nil {
+		return nil, err
+	}
+	res.Sent, res.Deleted, res.Written = len(send), len(deletes), true
+	record := make([]crs.CDSSent, 0, len(send)+len(deletes))
+	for _, r := range send {
+		record = append(record, crs.CDSSent{UniqueID: r.uid, ActivityDate: r.activity, Checksum: r.checksum})
+	}
+	record = append(record, deletes...)
+	kind := "net change"
+	if o.Bulk {
+		kind = "bulk replacement"
+	}
+	summary := fmt.Sprintf("CDS %s %s %s to %s (%s): %d sent, %d deleted, %d rejected", t.code, kind, o.From, o.To, res.Control, res.Sent, res.Deleted, len(res.Rejected))
+	if err := src.RecordCDSSent(ctx, a, o.Type, record, summary); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func checkCDSOptions(o *CDSOptions) error {
+	var es crs.Errors
+	if o.From.IsZero() || o.To.IsZero() || o.To.Before(o.From.Time) {
+		es = append(es, crs.FieldErrorf("from", "give the period: --from on or before --to"))
+	}
+	if n := len(o.Provider); n < 3 || n > 5 {
+		es = append(es, crs.FieldErrorf("provider", "the provider's ODS code %q is not 3 to 5 characters", o.Provider))
+	}
+	if n := len(o.Commissioner); n < 3 || n > 5 {
+		es = append(es, crs.FieldErrorf("commissioner", "ORGANISATION IDENTIFIER (CODE OF COMMISSIONER) %q is not 3 to 5 characters", o.Commissioner))
+	}
+	if o.Site == "" {
+		o.Site = o.Provider + "01"
+	}
+	if n := len(o.Site); n < 5 || n > 9 {
+		es = append(es, crs.FieldErrorf("site", "ORGANISATION SITE IDENTIFIER (OF TREATMENT) %q is not 5 to 9 characters", o.Site))
+	}
+	if o.Receiver == "" {
+		o.Receiver = "X26" // the Secondary Uses Service
+	}
+	if o.Now.IsZero() {
+		return crs.Errorf(crs.EINTERNAL, "the extract has no clock")
+	}
+	return es.Err()
+}
+
+// controlReference numbers an interchange by its time of preparation.
+func controlReference(now time.Time) string {
+	return now.In(crs.London).Format("060102150405")
+}
+
+func sortSent(s []crs.CDSSent) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].UniqueID < s[j-1].UniqueID; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// uniqueID is a record's CDS UNIQUE IDENTIFIER: the type's letter and
+// the record's id without hyphens (33 characters of the 35 allowed).
+func uniqueID(t cdsType, id string) string {
+	return t.prefix + strings.ReplaceAll(id, "-", "")
+}
+
+// shortID is an identifier of at most 12 characters for the data
+// elements that allow no more (EMERGENCY CARE ATTENDANCE IDENTIFIER,
+// ATTENDANCE IDENTIFIER): 62 bits of the SHA-1 of the record's id in
+// base 36, the same every time for the same record.
+func shortID(id string) string {
+	h := sha1.Sum([]byte(id))
+	n := new(big.Int).SetBytes(h[:8])
+	n.Rsh(n, 2)
+	s := strings.ToUpper(n.Text(36))
+	for len(s) < 12 {
+		s = "0" + s
+	}
+	return s
+}
+
+// rejects collects the broken rules of one record.
+type rejects struct {
+	res    *CDSResult
+	uid    string
+	record string
+	n      int
+}
+
+func (r *rejects) add(field, rule string, args ...any) {
+	r.res.Rejected = append(r.res.Rejected, CDSReject{UniqueID: r.uid, Record: r.record, Field: field, Rule: fmt.Sprintf(rule, args...)})
+	r.n++
+}
+
+// ppi is the PATIENT PATHWAY IDENTIFIER as the schema takes it: 20
+// characters, a shorter identifier right-aligned with leading zeros.
+func ppi(id string) string {
+	if len(id) >= 20 {
+		return id
+	}
+	return strings.Repeat("0", 20-len(id)) + id
+}
+
+// checkPatient checks the patient's identity as every CDS type carries it.
+func checkPatient(rj *rejects, p crs.CDSPatient, activity crs.Date) {
+	if p.NHSNumber != "" && !nhsValid(p.NHSNumber) {
+		rj.add("NHSNumber", "NHS NUMBER %s fails the Modulus 11 check", p.NHSNumber)
+	}
+	switch {
+	case p.NHSNumberStatus == "01" && p.NHSNumber == "":
+		rj.add("NHSNumberStatusIndicatorCode", "status 01 (verified) needs an NHS NUMBER")
+	case p.NHSNumberStatus == "01" && p.Postcode == "":
+		rj.add("PostcodeOfUsualAddress", "POSTCODE OF USUAL ADDRESS is required with a verified NHS NUMBER (use ZZ99 3VZ for no fixed abode)")
+	case p.NHSNumberStatus < "01" || p.NHSNumberStatus > "08":
+		rj.add("NHSNumberStatusIndicatorCode", "NHS NUMBER STATUS INDICATOR CODE %q is not 01 to 08", p.NHSNumberStatus)
+	}
+	if p.BirthDate.IsZero() {
+		rj.add("PersonBirthDate", "PERSON BIRTH DATE is required to derive AGE AT CDS ACTIVITY DATE")
+	} else if p.BirthDate.After(activity.Time) {
+		rj.add("PersonBirthDate", "PERSON BIRTH DATE %s is after the CDS ACTIVITY DATE %s", p.BirthDate, activity)
+	}
+	if n := len(p.MRN); n == 0 || n > 10 {
+		rj.add("LocalPatientIdentifier", "LOCAL PATIENT IDENTIFIER %q is not 1 to 10 characters", p.MRN)
+	}
+}
+
+// ageAt is a patient's age in whole years on a day.
+func ageAt(birth, day crs.Date) int {
+	y := day.Year() - birth.Year()
+	if day.Month() < birth.Month() || (day.Month() == birth.Month() && day.Day() < birth.Day()) {
+		y--
+	}
+	return y
+}
+
+// checksum is a short digest of a record's element as written.
+func checksum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:12])
+}
+
+// localDay and localTime write a moment as the schema's date and time in
+// London.
+func localDay(t time.Time) string  { return t.In(crs.London).Format("2006-01-02") }
+func localTime(t time.Time) string { return t.In(crs.London).Format("15:04:05") }
+
+func dayOf(t time.Time) crs.Date { return crs.LocalDate(t) }
+
+// xmlw writes indented XML elements, leaving out empty leaves.
+type xmlw struct {
+	b     *bytes.Buffer
+	depth int
+	open  []string
+}
+
+func (x *xmlw) indent() {
+	for i := 0; i < x.depth; i++ {
+		x.b.WriteString("  ")
+	}
+}
+
+// start opens an element, with attributes as name, value pairs.
+func (x *xmlw) start(name string, attrs ...string) {
+	x.indent()
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		x.b.WriteString(" " + attrs[i] + `="`)
+		escape(x.b, attrs[i+1])
+		x.b.WriteByte('"')
+	}
+	x.b.WriteString(">\n")
+	x.open = append(x.open, name)
+	x.depth++
+}
+
+// end closes the element opened last.
+func (x *xmlw) end() {
+	x.depth--
+	name := x.open[len(x.open)-1]
+	x.open = x.open[:len(x.open)-1]
+	x.indent()
+	x.b.WriteString("</" + name + ">\n")
+}
+
+// leaf writes an element holding text; an empty value writes nothing.
+func (x *xmlw) leaf(name, value string) {
+	if value == "" {
+		return
+	}
+	x.indent()
+	x.b.WriteString("<" + name + ">")
+	escape(x.b, value)
+	x.b.WriteString("</" + name + ">\n")
+}
+
+func escape(b *bytes.Buffer, s string) {
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+}
+
+// interchange writes one CDS-XML interchange: header, messages, trailer.
+type interchange struct {
+	w       io.Writer
+	x       xmlw
+	t       cdsType
+	o       CDSOptions
+	control string
+	n       int
+	err     error
+}
+
+func newInterchange(w io.Writer, t cdsType, o CDSOptions, control string) *interchange {
+	iw := &interchange{w: w, x: xmlw{b: &bytes.Buffer{}}, t: t, o: o, control: control}
+	iw.x.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	iw.x.start("CDS-XMLInterchange", "xmlns", cdsNamespace, "SchemaVersion", "6-2-2", "SchemaDate", "2012-05-11")
+	iw.x.start("CDSInterchangeHeader")
+	iw.x.leaf("CDSInterchangeSenderIdentity", o.Provider)
+	iw.x.leaf("CDSInterchangeReceiverIdentity", o.Receiver)
+	iw.x.leaf("CDSInterchangeControlReference", control)
+	iw.x.leaf("CDSInterchangeDateOfPreparation", localDay(o.Now))
+	iw.x.leaf("CDSInterchangeTimeOfPreparation", localTime(o.Now))
+	iw.x.leaf("CDSInterchangeApplicationReference", "NHSCDS")
+	if o.Test {
+		iw.x.leaf("CDSInterchangeTestIndicator", "Y")
+	}
+	iw.x.end()
+	return iw
+}
+
+// message writes one record (or a deletion of one) in its message.
+func (iw *interchange) message(r cdsRecord, deletion bool) {
+	iw.n++
+	ref := strconv.Itoa(iw.n)
+	x := &iw.x
+	if iw.o.Bulk {
+		x.start("CDSBulkGroup-"+iw.t.bulkGroup+"-Message", "CDSProtocolIdentifierCode", "020", "CDSBulkReplacementGroupCode", iw.t.bulkGroup, "CDSTypeCode", iw.t.code)
+	} else {
+		x.start("CDSNetChange-All-MessageTypes", "CDSProtocolIdentifierCode", "010", "CDSTypeCode", iw.t.code)
+	}
+	x.start("CDSMessageHeader")
+	x.leaf("CDSMessageType", "NHSCDS")
+	x.leaf("CDSMessageVersionNumber", "CDS062")
+	x.leaf("CDSMessageReferenceNumber", ref)
+	x.end()
+	if iw.o.Bulk {
+		x.start("CDSTransactionHeader_BulkUpdate")
+		x.leaf("CDSTypeCode", iw.t.code)
+		x.leaf("CDSProtocolIdentifierCode", "020")
+		x.leaf("CDSUniqueIdentifier", r.uid)
+		x.leaf("CDSBulkReplacementGroupCode", iw.t.bulkGroup)
+		x.leaf("CDSExtractDate", localDay(iw.o.Now))
+		x.leaf("CDSExtractTime", localTime(iw.o.Now))
+		x.leaf("CDSReportPeriodStartDate", iw.o.From.String())
+		x.leaf("CDSReportPeriodEndDate", iw.o.To.String())
+	} else {
+		x.start("CDSTransactionHeader_NetChange")
+		x.leaf("CDSTypeCode", iw.t.code)
+		x.leaf("CDSProtocolIdentifierCode", "010")
+		x.leaf("CDSUniqueIdentifier", r.uid)
+		if deletion {
+			x.leaf("CDSUpdateType", "1")
+		} else {
+			x.leaf("CDSUpdateType", "9")
+		}
+		x.leaf("CDSApplicableDate", localDay(iw.o.Now))
+		x.leaf("CDSApplicableTime", localTime(iw.o.Now))
+	}
+	x.leaf("CDSActivityDate", r.activity.String())
+	x.leaf("OrganisationCode_CDSSenderIdentity", iw.o.Provider)
+	x.leaf("OrganisationCode_CDSPrimeRecipientIdentity", iw.o.Commissioner)
+	x.end()
+	if deletion {
+		x.indent()
+		x.b.WriteString("<DeleteTransaction/>\n")
+	} else {
+		for _, line := range bytes.SplitAfter(r.body, []byte("\n")) {
+			if len(line) > 0 {
+				x.indent()
+				x.b.Write(line)
+			}
+		}
+	}
+	x.start("CDSMessageTrailer")
+	x.leaf("CDSMessageReferenceNumber", ref)
+	x.end()
+	x.end()
+	iw.flush(false)
+}
+
+func (iw *interchange) flush(force bool) {
+	if iw.err != nil || (!force && iw.x.b.Len() < 64<<10) {
+		return
+	}
+	_, iw.err = iw.w.Write(iw.x.b.Bytes())
+	iw.x.b.Reset()
+}
+
+// close writes the trailer and what is buffered.
+func (iw *interchange) close() error {
+	iw.x.start("CDSInterchangeTrailer")
+	iw.x.leaf("CDSInterchangeControlReference", iw.control)
+	iw.x.leaf("CDSInterchangeControlCount", strconv.Itoa(iw.n))
+	iw.x.end()
+	iw.x.end()
+	iw.flush(true)
+	return iw.err
+}

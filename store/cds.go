@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// CDSSource reads a period's activity for the Commissioning Data Set
+// extracts and keeps what each extract sent.
+type CDSSource struct{ db *DB }
+
+// NewCDSSource returns the CDS extracts' source over db.
+func NewCDSSource(db *DB) *CDSSource { return &CDSSource{db: db} }
+
+var _ crs.CDSSource = (*CDSSource)(nil)
+
+// cdsPatientColumns are the patient's columns every CDS record carries.
+const cdsPatientColumns = `p.id, p.mrn, p.nhs_number, p.nhs_status, p.postcode, p.birth_date, p.gender, p.ethnic_category, p.gp_practice_code`
+
+func (p *cdsPatientScan) dest() []any {
+	return []any{&p.ID, &p.MRN, &p.NHSNumber, &p.status, &p.Postcode, &p.birth, &p.Gender, &p.EthnicCategory, &p.GPPracticeCode}
+}
+
+type cdsPatientScan struct {
+	crs.CDSPatient
+	status, birth string
+}
+
+func (p *cdsPatientScan) patient() crs.CDSPatient {
+	p.NHSNumberStatus = nhs.NumberStatus(p.status)
+	p.BirthDate, _ = crs.ParseDate(p.birth)
+	return p.CDSPatient
+}
+
+// dayBounds returns the first moment of from and of the day after to, in
+// London, as stored times.
+func dayBounds(from, to crs.Date) (string, string) {
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, crs.London)
+	end := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, crs.London).AddDate(0, 0, 1)
+	return formatTime(start), formatTime(end)
+}
+
+// cdsView is a read of a period's records for an extract: access checked
+// and audited as a report.
+func (s *CDSSource) cdsView(ctx context.Context, a crs.Actor, what string, fn func(q Querier) error) error {
+	return s.db.view(ctx, a, crs.ActViewReports, what, func(q Querier) (string, error) { return "", fn(q) })
+}
+
+// EmergencyCareRecords lists the A&E attendances that arrived on the days.
+func (s *CDSSource) EmergencyCareRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSEmergencyCareRecord, error) {
+	lo, hi := dayBounds(from, to)
+	var out []*crs.CDSEmergencyCareRecord
+	err := s.cdsView(ctx, a, "emergency care CDS extract", func(q Querier) error {
+		var deptType string
+		err := q.QueryRowContext(ctx, `SELECT ed_type FROM locations WHERE org_id = $1 AND kind = 'ed' AND ed_type <> '' AND active = 1 ORDER BY ed_type, code LIMIT 1`,
+			a.OrgID).Scan(&deptType)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSEmergencyCareRecord, error) {
+			var p cdsPatientScan
+			e, err := scanED(scanFunc(func(dest ...any) error { return r.Scan(append(dest, p.dest()...)...) }))
+			if err != nil {
+				return nil, err
+			}
+			return &crs.CDSEmergencyCareRecord{Attendance: e, Patient: p.patient(), DepartmentType: deptType}, nil
+		}, `SELECT `+prefixed("e.", edColumns)+`, `+cdsPatientColumns+` FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
+			WHERE e.org_id = $1 AND e.arrived_at >= $2 AND e.arrived_at < $3 ORDER BY e.arrived_at, e.id`, a.OrgID, lo, hi)
+		return err
+	})
+	return out, err
+}
+
+// rttStatusText writes a stored RTT status as its two digits, "" for none.
+func rttStatusText(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%02d", n)
+}
+
+// cdsPathway makes the pathway data of a record from its columns; nil
+// when the activity is on no pathway.
+func cdsPathway(ppi, issuer, start, stop string, status, last int) *crs.CDSPathway {
+	if ppi == "" {
+		return nil
+	}
+	pw := &crs.CDSPathway{PPI: ppi, PPIIssuer: issuer, Status: rttStatusText(status), Measurement: "01"}
+	if pw.Status == "" {
+		pw.Status = rttStatusText(last)
+	}
+	if pw.Status == "" {
+		pw.Status = "99" // not yet known
+	}
+	pw.Start, _ = crs.ParseDate(start)
+	pw.End, _ = crs.ParseDate(stop)
+	return pw
+}
+
+// OutpatientRecords lists the outpatient appointments of the days that
+// were attended, missed or cancelled.
+func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSOutpatientRecord, error) {
+	lo, hi := dayBounds(from, to)
+	var out []*crs.CDSOutpatientRecord
+	err := s.cdsView(ctx, a, "outpatient CDS extract", func(q Querier) error {
+		var err error
+		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSOutpatientRecord, error) {
+			var o crs.CDSOutpatientRecord
+			var p cdsPatientScan
+			var at, received, ppi, issuer, start, stop string
+			var status, last int
+			if err := r.Scan(append([]any{&o.AppointmentID, &at, &o.Status, &o.CancelledBy, &o.Kind, &o.NextStep, &o.ClinicCode, &o.ConsultantCode,
+				&o.TreatmentFunction, &o.Specialty, &o.Priority, &o.ReferralSource, &received, &o.ReferrerCode, &o.ReferrerOrg,
+				&ppi, &issuer, &start, &stop, &status, &last}, p.dest()...)...); err != nil {
+				return nil, err
+			}
+			o.At, o.Patient, o.Pathway = parseTime(at), p.patient(), cdsPathway(ppi, issuer, start, stop, status, last)
+			o.ReferralReceived, _ = crs.ParseDate(received)
+			return &o, nil
+		}, `SELECT a.id, a.start_at, a.status, a.cancelled_by, a.kind, a.next_step, c.code, c.consultant_code, c.treatment_function, c.specialty,
+				r.priority, r.source, r.received_on, r.referrer_code, r.referrer_org,
+				COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), a.rtt_status,
+				COALESCE(pw.last_status, 0), `+cdsPatientColumns+`
+			FROM appointments a JOIN clinics c ON c.id = a.clinic_id JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = a.patient_id
+			LEFT JOIN pathways pw ON pw.id = a.pathway_id
+			WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3 AND a.status IN ('attended', 'dna', 'cancelled')
+			ORDER BY a.start_at, a.id`, a.OrgID, lo, hi)
+		return err
+	})
+	return out, err
+}
+
+// EpisodeRecords lists the consultant episodes that finished on the days,
+// with their coding.
+func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSEpisodeRecord, error) {
+	lo, hi := dayBounds(from, to)
+	var out []*crs.CDSEpisodeRecord
+	err := s.cdsView(ctx, a, "admitted patient care CDS extract", func(q Querier) error {
+		byID := map[string]*crs.CDSEpisodeRecord{}
+		var err error
+		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSEpisodeRecord, error) {
+			var e crs.CDSEpisodeRecord
+			var p cdsPatientScan
+			var admitted, discharged, start, end, codedAt, codedBy, ppi, issuer, cstart, cstop string
+			var last int
+			if err := r.Scan(append([]any{&e.EpisodeID, &e.Seq, &start, &end, &e.ConsultantCode, &e.TreatmentFunction, &codedAt, &codedBy,
+				&e.SpellID, &e.VisitNumber, &admitted, &e.AdmissionMethod, &e.AdmissionSource, &e.PatientClass, &discharged, &e.DischargeMethod,
+				&e.DischargeDestination, &ppi, &issuer, &cstart, &cstop, &last}, p.dest()...)...); err != nil {
+				return nil, err
+			}
+			e.Start, e.End, e.AdmittedAt, e.DischargedAt = parseTime(start), parseTime(end), parseTime(admitted), parseTime(discharged)
+			e.Patient, e.Pathway = p.patient(), cdsPathway(ppi, issuer, cstart, cstop, 0, last)
+			e.LastInSpell = !e.DischargedAt.IsZero() && e.End.Equal(e.DischargedAt)
+			if codedAt != "" {
+				e.Coding = &crs.EpisodeCoding{EpisodeID: e.EpisodeID, CodedAt: parseTime(codedAt), CodedBy: codedBy}
+				byID[e.EpisodeID] = &e
+			}
+			return &e, nil
+		}, `SELECT e.id, e.seq, e.start_at, e.end_at, e.consultant_code, e.treatment_function, e.coded_at, e.coded_by,
+				s.id, s.visit_number, s.admitted_at, s.admission_method, s.admission_source, s.patient_class, s.discharged_at,
+				s.discharge_method, s.discharge_destination,
+				COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), COALESCE(pw.last_status, 0),
+				`+cdsPatientColumns+`
+			FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled' JOIN patients p ON p.id = e.patient_id
+			LEFT JOIN pathways pw ON pw.id = s.pathway_id
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 ORDER BY e.end_at, e.id`, a.OrgID, lo, hi)
+		if err != nil || len(byID) == 0 {
+			return err
+		}
+		return eachRow(ctx, q, func(r scanner) error {
+			var id, system, code, date string
+			if err := r.Scan(&id, &system, &code, &date); err != nil {
+				return err
+			}
+			e := byID[id]
+			if e == nil {
+				return nil
+			}
+			if system == nhs.ICD10 {
+				e.Coding.Diagnoses = append(e.Coding.Diagnoses, code)
+			} else {
+				d, _ := crs.ParseDate(date)
+				e.Coding.Procedures = append(e.Coding.Procedures, crs.ProcedureCode{Code: code, Date: d})
+			}
+			return nil
+		}, `SELECT c.episode_id, c.classification, c.code, c.procedure_date FROM episode_codes c JOIN episodes e ON e.id = c.episode_id
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 ORDER BY c.episode_id, c.classification, c.seq`, a.OrgID, lo, hi)
+	})
+	return out, err
+}
+
+// SentCDS lists what was last sent of a CDS type for the period.
+func (s *CDSSource) SentCDS(ctx context.Context, a crs.Actor, cdsType string, from, to crs.Date) (map[string]crs.CDSSent, error) {
+	out := map[string]crs.CDSSent{}
+	err := s.cdsView(ctx, a, "CDS submissions", func(q Querier) error {
+		return eachRow(ctx, q, func(r scanner) error {
+			var c crs.CDSSent
+			var day string
+			var deleted int
+			if err := r.Scan(&c.UniqueID, &day, &c.Checksum, &deleted); err != nil {
+				return err
+			}
+			c.ActivityDate, _ = crs.ParseDate(day)
+			c.Deleted = deleted == 1
+			out[c.UniqueID] = c
+			return nil
+		}, `SELECT unique_id, activity_date, checksum, deleted FROM cds_sent WHERE org_id = $1 AND cds_type = $2 AND activity_date >= $3 AND activity_date <= $4`,
+			a.OrgID, cdsType, from.String(), to.String())
+	})
+	return out, err
+}
+
+// RecordCDSSent records what an extract sent.
+func (s *CDSSource) RecordCDSSent(ctx context.Context, a crs.Actor, cdsType string, sent []crs.CDSSent, summary string) error {
+	return s.db.writeTx(ctx, a, crs.ActViewReports, func(tx *Tx) error {
+		for _, c := range sent {
+			deleted := 0
+			if c.Deleted {
+				deleted = 1
+			}
+			if _, err := tx.Exec(`INSERT INTO cds_sent (org_id, cds_type, unique_id, activity_date, checksum, deleted, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (org_id, cds_type, unique_id) DO UPDATE SET activity_date = excluded.activity_date, checksum = excluded.checksum,
+				deleted = excluded.deleted, sent_at = excluded.sent_at`,
+				tx.actor.OrgID, cdsType, c.UniqueID, c.ActivityDate.String(), c.Checksum, deleted, formatTime(tx.now)); err != nil {
+				return err
+			}
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventCDSExtracted, SubjectID: cdsType, Summary: summary}, "CDS extract",
+			map[string]any{"cds_type": cdsType, "records": len(sent), "summary": summary})
+	})
+}
