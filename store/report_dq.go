@@ -96,13 +96,19 @@ func uncodedAdmissions(ctx context.Context, q Querier, orgID string, before time
 		orgID, formatTime(before))
 }
 
-// codedSpells returns the spells with at least one clinically coded
-// consultant episode. Clinical coding (primary diagnosis and procedures
-// entered by a coder) is not yet recorded here, so no spell is coded and
-// every admission discharged over 30 days ago is reported uncoded; this
-// reads the coded episodes once coding is recorded.
+// codedSpells returns the spells with at least one consultant episode a
+// clinical coder has coded.
 func codedSpells(ctx context.Context, q Querier, orgID string) (map[string]bool, error) {
-	return map[string]bool{}, nil
+	coded := map[string]bool{}
+	err := eachRow(ctx, q, func(r scanner) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		coded[id] = true
+		return nil
+	}, `SELECT DISTINCT spell_id FROM episodes WHERE org_id = $1 AND coded_at <> ''`, orgID)
+	return coded, err
 }
 
 // EachDiagnosticRequest calls fn with each diagnostic request requested on

@@ -96,5 +96,34 @@ func TestDataQualityHandMade(t *testing.T) {
 				t.Errorf("%s links to %q, want %q", c, links[c], link)
 			}
 		}
+
+		// Once a clinical coder codes the spell's episode, the admission is
+		// off the list.
+		cs := store.NewCodingService(db)
+		loadSampleCodes(t, cs, s.tr.Actor(crs.RoleAdmin))
+		coder := s.tr.Actor(crs.RoleCoder)
+		work, err := cs.Worklist(ctx, coder, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coded := 0
+		for _, ep := range work {
+			if ep.SpellID == sp.ID {
+				if err := cs.CodeEpisode(ctx, coder, &crs.EpisodeCoding{EpisodeID: ep.EpisodeID, Diagnoses: []string{"J18.9"}}); err != nil {
+					t.Fatal(err)
+				}
+				coded++
+			}
+		}
+		if coded == 0 {
+			t.Fatalf("the discharged spell's episode is not on the coding worklist (%d episodes)", len(work))
+		}
+		got, err = report.New(store.NewReportSource(db)).DataQuality(ctx, s.tr.Actor(crs.RoleAnalyst), asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := got.Counts[crs.DQAdmissionUncoded]; n != 0 {
+			t.Errorf("%s after coding: %d, want 0", crs.DQAdmissionUncoded, n)
+		}
 	})
 }
