@@ -81,7 +81,7 @@ func TestAEReturnHandMade(t *testing.T) {
 			{"MAJ", at(30, 9, 23, 30), time.Time{}, at(1, 10, 1, 0)},
 			{"", at(10, 10, 12, 0), time.Time{}, at(10, 10, 12, 30)},
 		} {
-			e := &crs.EDAttendance{PatientID: ps[i].ID, ArrivedAt: a.arrived, ArrivalMode: "1048021000000102"}
+			e := &crs.EDAttendance{PatientID: ps[i].ID, ArrivedAt: a.arrived, ArrivalMode: "1048021000000102", AttendanceCategory: "1"}
 			if err := ed.Arrive(ctx, nurse, e); err != nil {
 				t.Fatalf("arrival %d: %v", i+1, err)
 			}
@@ -95,7 +95,7 @@ func TestAEReturnHandMade(t *testing.T) {
 					t.Fatalf("decision to admit %d: %v", i+1, err)
 				}
 			}
-			if err := ed.Depart(ctx, nurse, e.ID, crs.EDDeparture{Kind: crs.EDDischarged, Destination: "306689006", At: a.left}); err != nil {
+			if err := ed.Depart(ctx, nurse, e.ID, crs.EDDeparture{Kind: crs.EDDischarged, Status: "182992009", Destination: "306689006", At: a.left}); err != nil {
 				t.Fatalf("departure %d: %v", i+1, err)
 			}
 		}
