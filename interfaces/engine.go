@@ -55,8 +55,8 @@ type Engine struct {
 
 	mu      sync.Mutex
 	ifaces  map[string]cachedInterfaces // by app|facility
-	orgODS  map[string]string                  // org id -> ODS code
-	senders map[string]*sender                 // by destination id
+	orgODS  map[string]string           // org id -> ODS code
+	senders map[string]*sender          // by destination id
 	srv     *mllp.Server
 	ctx     context.Context // the senders' context, set by Start
 	// sequence wakes the sequencer of the outbound feeds (see
