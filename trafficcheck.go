@@ -35,7 +35,7 @@ const (
 	CheckApplied   = "applied"   // the change would be committed and answered AA
 	CheckWarned    = "warned"    // applied, answered AA with warnings (ERR severity W)
 	CheckHeld      = "held"      // stored until an analyst puts its cause right (a mapping, a clerk's decision)
-	CheckRefused   = "refused"   // answered AE or AR: the change is refused
+	CheckRefused   = "refused"   // answered AE or AR, or stored without being applied: the change is not made
 	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
 )
 

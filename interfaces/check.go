@@ -188,6 +188,12 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 		}
 	case logged.Status == crs.MessageFailed || logged.Status == crs.MessageRejected:
 		m.Outcome = crs.CheckRefused
+	case logged.Status == crs.MessageNotApplied:
+		// Answered AA, stored, and not applied: the change is not made.
+		m.Outcome = crs.CheckRefused
+		for i, r := range m.Reasons {
+			m.Reasons[i] = "stored, not applied: " + r
+		}
 	default:
 		m.Outcome = crs.CheckHeld
 	}
