@@ -57,7 +57,7 @@ type CheckReport struct {
 	// held messages (a key code, such as the ward of an admission) and
 	// those stored as received (a non-key code), with how many messages
 	// each did so to, most first.
-	Unmapped []UnmappedCode `json:"unmapped"`
+	Unmapped []CheckUnmapped `json:"unmapped"`
 	// Messages says what became of each message, in the order replayed.
 	Messages []*CheckMessage `json:"messages"`
 }
@@ -105,6 +105,16 @@ type ReasonCount struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
 	First  string `json:"first"` // FILE:LINE of the first message that gave it
+}
+
+// CheckUnmapped is a code of the sender that a check found no mapping
+// for: an UnmappedCode (the same fields, so one converts to the other) as
+// the check's JSON names it.
+type CheckUnmapped struct {
+	Table    string `json:"table"`
+	Code     string `json:"code"`
+	Held     int    `json:"held"`     // messages it held
+	Received int    `json:"received"` // messages applied with it stored as received
 }
 
 // CheckMessage is what became of one message of the traffic.

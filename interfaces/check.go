@@ -125,7 +125,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	}
 	sort.Slice(rep.Types, func(a, b int) bool { return rep.Types[a].Type < rep.Types[b].Type })
 	for _, u := range unmapped {
-		rep.Unmapped = append(rep.Unmapped, *u)
+		rep.Unmapped = append(rep.Unmapped, crs.CheckUnmapped(*u))
 	}
 	sort.Slice(rep.Unmapped, func(a, b int) bool {
 		x, y := rep.Unmapped[a], rep.Unmapped[b]

@@ -93,7 +93,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if a01 == nil || a01.Messages != 2 || a01.Applied != 1 || a01.Held != 1 || len(a01.HeldReasons) != 1 || a01.HeldReasons[0].First != "day2.mllp:6" {
 			t.Errorf("ADT^A01 in the report: %+v", a01)
 		}
-		if diff := cmp.Diff([]crs.UnmappedCode{{Table: "location", Code: "WDX", Held: 1}}, rep.Unmapped); diff != "" {
+		if diff := cmp.Diff([]crs.CheckUnmapped{{Table: "location", Code: "WDX", Held: 1}}, rep.Unmapped); diff != "" {
 			t.Errorf("unmapped codes (-want +got):\n%s", diff)
 		}
 		db.Flush(ctx)
