@@ -6,14 +6,11 @@ import (
 	"time"
 )
 
-// Events of the code maps and of messages held.
+// Events of the code maps.
 const (
 	// EventCodeMapSet records that an interface analyst added or changed
 	// a code mapping of an inbound interface.
 	EventCodeMapSet = "hl7.codemap.set"
-	// EventDataQuality records a data-quality issue found in a message:
-	// a value stored as received because no mapping knew it.
-	EventDataQuality = "hl7.data_quality"
 )
 
 // MessageHeld is the status of an inbound message stored and not

@@ -205,7 +205,8 @@ type Store interface {
 type MessageLog interface {
 	// FindInterfacesBySender lists the enabled interfaces, across trusts,
 	// that send as application app from facility: whose message has
-	// arrived, before any actor is known.
+	// arrived, before any actor is known. An empty facility (no MSH-4)
+	// matches the application's interfaces from any facility.
 	FindInterfacesBySender(ctx context.Context, app, facility string) ([]*InboundInterface, error)
 	// FindInboundACK returns the acknowledgement already sent for the
 	// inbound message with the idempotency key (see MessageKey); found is

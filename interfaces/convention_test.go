@@ -70,6 +70,7 @@ func TestInterfaceConventions(t *testing.T) {
 		}{
 			{"configured receiving facility", vendorMsg("EPR", "SITE1", "PAS", "MAINHOSP", "ADT^A28", "C1", "2.4", "EVN|A28", pid(testNHS(40)+"^^^NHS^NH")), hl7.AA, testNHS(40), false},
 			{"sender of one trust, its own name for us", vendorMsg("PAS", "RXX", "X", "WHATEVER", "ADT^A28", "C2", "2.4", "EVN|A28", pid(testNHS(41)+"^^^NHS^NH")), hl7.AA, testNHS(41), false},
+			{"no MSH-4: found by MSH-3", vendorMsg("PAS", "", "X", "RXX", "ADT^A28", "C2B", "2.4", "EVN|A28", pid(testNHS(47)+"^^^NHS^NH")), hl7.AA, testNHS(47), false},
 			{"another trust's ODS code", vendorMsg("PAS", "RXX", "X", "ROO", "ADT^A28", "C3", "2.4", "EVN|A28", pid(testNHS(42)+"^^^NHS^NH")), hl7.AR, "", false},
 			{"NHS^NHS", vendorMsg("EPR", "SITE1", "", "RXX", "ADT^A28", "C4", "2.3", "EVN|A28", pid(testNHS(43)+"^^^NHS^NHS")), hl7.AA, testNHS(43), false},
 			{"NHSNBR^NHSNMBR", vendorMsg("EPR", "SITE1", "", "RXX", "ADT^A28", "C5", "2.4", "EVN|A28", pid(testNHS(44)+"^^^NHSNBR^NHSNMBR")), hl7.AA, testNHS(44), false},
@@ -178,6 +179,21 @@ func TestUpdateInterface(t *testing.T) {
 		}
 		if err := f.e.UpdateInterface(ctx, f.trust.System, &crs.Interface{ID: i.ID, Name: "x", UnknownPatient: "perhaps"}); crs.ErrorCode(err) != crs.EINVALID {
 			t.Errorf("a bad unknown-patient: %v, want EINVALID", err)
+		}
+	})
+}
+
+// TestAmbiguousReceiver checks that a message with neither MSH-4 nor
+// MSH-6 from an application two trusts have configured is applied to
+// neither.
+func TestAmbiguousReceiver(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RAA")
+		trB := storetest.NewTrust(t, db, "RBB")
+		f.addInterface(t, trB, "PAS", "RBB")
+		ack, _ := f.send(t, vendorMsg("PAS", "", "", "", "ADT^A28", "AMB1", "2.4", "EVN|A28", "PID|1||"+testNHS(48)+"^^^NHS^NH||AMB^IG||19800101|F"))
+		if ack.Code != hl7.AR {
+			t.Fatalf("got %s %+v, want AR: the message could be either trust's", ack.Code, ack.Errors)
 		}
 	})
 }

@@ -336,8 +336,17 @@ func ackErrors(err error) []hl7.ACKError {
 // sender configured for exactly one trust is that trust's whatever
 // MSH-6 holds (its own name for us), unless MSH-6 is the ODS code of
 // another trust of the deployment: a message is never applied to a trust
-// it was not sent to. nil when none takes it.
+// it was not sent to. A message with no MSH-6 from a sender of several
+// trusts is no one's. nil when none takes it.
 func (e *Engine) addressee(ctx context.Context, ifaces []*crs.InboundInterface, rcvApp, rcv string) *crs.InboundInterface {
+	if rcv == "" {
+		// No MSH-6: the sender's only trust, or no one's.
+		for _, i := range ifaces[min(1, len(ifaces)):] {
+			if i.OrgID != ifaces[0].OrgID {
+				return nil
+			}
+		}
+	}
 	for _, i := range ifaces {
 		if i.AcceptsReceiver(i.OrgODS, rcvApp, rcv) {
 			return i

@@ -58,6 +58,8 @@ func insertInterface(tx *Tx, i *crs.Interface) error {
 // FindInterfacesBySender lists the enabled interfaces, across trusts,
 // that send as application app from facility. The integration engine
 // calls it to tell whose message has arrived, before any actor is known.
+// A message with no MSH-4 (facility "") is the application's from any
+// facility: senders that leave MSH-4 empty are found by MSH-3 alone.
 func (db *DB) FindInterfacesBySender(ctx context.Context, app, facility string) ([]*crs.InboundInterface, error) {
 	return queryRows(ctx, db.read, func(r scanner) (*crs.InboundInterface, error) {
 		var i crs.InboundInterface
@@ -70,7 +72,8 @@ func (db *DB) FindInterfacesBySender(ctx context.Context, app, facility string) 
 	}, `SELECT i.id, i.org_id, i.name, i.sending_application, i.sending_facility, i.user_id, i.created_at, `+prefixed("i.", conventionColumns)+`,
 		o.ods_code, u.username, u.role
 		FROM hl7_interfaces i JOIN organisations o ON o.id = i.org_id JOIN users u ON u.id = i.user_id
-		WHERE i.sending_application = $1 AND i.sending_facility = $2 AND i.enabled = 1 AND u.disabled = 0`, app, facility)
+		WHERE i.sending_application = $1 AND (i.sending_facility = $2 OR $2 = '') AND i.enabled = 1 AND u.disabled = 0
+		ORDER BY i.created_at, i.id`, app, facility)
 }
 
 // FindInterfaces lists the trust's inbound interfaces.

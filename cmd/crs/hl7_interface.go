@@ -27,6 +27,7 @@ The trust must exist (crs trust add).`
 // multiFlag is a flag that may be given many times.
 type multiFlag []string
 
+// String lists the values given.
 func (m *multiFlag) String() string { return strings.Join(*m, ",") }
 
 // Set adds one value.
