@@ -39,6 +39,10 @@ const (
 	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
 )
 
+// CheckUnreadable is the type a check gives a message that cannot be
+// read, in place of its MSH-9.
+const CheckUnreadable = "unreadable"
+
 // CheckReport is what replaying a file of traffic through an interface
 // would do. Its JSON form is what `crs hl7 check --json` prints.
 type CheckReport struct {

@@ -165,7 +165,7 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 		m.ControlID, m.Type = msg.ControlID(), msg.Type()
 	}
 	if m.Type == "" {
-		m.Type = "unreadable"
+		m.Type = crs.CheckUnreadable
 	}
 	a, err := hl7.ParseACK(ack)
 	if err != nil {
@@ -378,6 +378,15 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	section("Held, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.HeldReasons })
 	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
 	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
+	var unreadable []string
+	for _, m := range r.Messages {
+		if m.Type == crs.CheckUnreadable {
+			unreadable = append(unreadable, fmt.Sprintf("  %s (message %d of the file): %s", m.Where(), m.N, strings.Join(m.Reasons, "; ")))
+		}
+	}
+	if len(unreadable) > 0 {
+		fmt.Fprintf(b, "\nMessages that cannot be read:\n%s\n", strings.Join(unreadable, "\n"))
+	}
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %6s %9s\n", "table", "code", "held", "received")
 		for _, u := range r.Unmapped {

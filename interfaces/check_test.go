@@ -110,6 +110,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range []string{"Dry run of 9 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
+			"Messages that cannot be read:\n  day3.txt:5 (message 2 of the file): the message cannot be read: segment 2 (line 2)",
 			"  location               WDX                       1         0"} {
 			if !strings.Contains(text.String(), s) {
 				t.Errorf("text report lacks %q:\n%s", s, text.String())

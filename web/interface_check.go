@@ -22,6 +22,8 @@ type interfaceCheckPage struct {
 	Report    *crs.CheckReport // nil until files are checked
 	// Sections are the report's reasons: held, refused, warned.
 	Sections []reasonSection
+	// Unreadable are the messages that cannot be read, each with its place.
+	Unreadable []*crs.CheckMessage
 }
 
 // reasonSection is one list of reasons of the report, every message type's.
@@ -134,6 +136,11 @@ func (s *Server) handleInterfaceCheck(m MessageService, c crs.TrafficChecker) ha
 			return s.reshow(w, r, "interface_check", p, nil)
 		}
 		p.Report, p.Sections = rep, sections(rep)
+		for _, m := range rep.Messages {
+			if m.Type == crs.CheckUnreadable {
+				p.Unreadable = append(p.Unreadable, m)
+			}
+		}
 		return s.render(w, r, "interface_check", p)
 	}
 }
