@@ -152,20 +152,5 @@ func (e *Engine) ReprocessHeld(ctx context.Context, a crs.Actor, interfaceID str
 	if err != nil {
 		return rep, err
 	}
-	for _, id := range ids {
-		m, err := e.reprocess(ctx, a, id, false)
-		switch {
-		case crs.ErrorCode(err) == crs.ECONFLICT:
-			continue // applied meanwhile
-		case err != nil:
-			return rep, fmt.Errorf("reprocess message %s: %w", id, err)
-		}
-		rep.Tried++
-		if crs.Reprocessable(m.Status) {
-			rep.Failed++
-		} else {
-			rep.Applied++
-		}
-	}
-	return rep, nil
+	return e.reprocessAll(ctx, a, ids, false)
 }

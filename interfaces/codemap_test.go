@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestTolerantCodes(t *testing.T) {
 			if e.Severity != hl7.SeverityWarning {
 				t.Errorf("ERR %+v, want severity W", e)
 			}
-			fields = append(fields, e.Segment+"-"+itoa(e.Field))
+			fields = append(fields, e.Segment+"-"+strconv.Itoa(e.Field))
 		}
 		if got := strings.Join(fields, " "); got != "PID-8 PID-22 PV1-7 PV1-10 PV1-4" {
 			t.Errorf("warnings on %s, want PID-8 PID-22 PV1-7 PV1-10 PV1-4\n%s", got, raw)
@@ -115,43 +116,6 @@ func TestCodeMapImport(t *testing.T) {
 		}
 		if _, err := f.e.ListCodeMaps(ctx, f.trust.Actor(crs.RoleClerk), f.iface.ID, "", ""); crs.ErrorCode(err) != crs.EFORBIDDEN && crs.ErrorCode(err) != crs.EUNAUTHORIZED {
 			t.Errorf("a clerk lists code maps: %v, want refused", err)
-		}
-	})
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
-
-// TestForeignShapes checks shapes of fields seen in feeds from systems
-// built elsewhere: a legal name with no given name beside a whole one, a
-// surname with subcomponents, an address abroad, and a point of care
-// sent as namespace&id&type. The message is applied, the postcode kept
-// in the address with a warning.
-func TestForeignShapes(t *testing.T) {
-	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := newFixture(t, db, "RXX")
-		locs := wards(t, db, f.trust)
-		msg := vendorMsg("PAS", "RXX", "", "RXX", "ADT^A01", "F1", "2.5", "EVN|A01",
-			"PID|1||"+testNHS(85)+"^^^NHS^NH||EVERYMAN&&&&Aniston^ADAM^A^III^Dr.^^D~Josh&&&&Bing^^stanley^^^^L||19241012|M|||1 Main St^^Greensboro^NC^27401-1020^USA^H",
-			pv1(map[int]string{2: "I", 3: "WD10&9.8&ISO^^B01", 7: "C1234567", 44: "20260302080000"}))
-		ack, raw := f.send(t, msg)
-		if ack.Code != hl7.AA || len(ack.Errors) != 1 || ack.Errors[0].Field != 11 || ack.Errors[0].Severity != hl7.SeverityWarning {
-			t.Fatalf("got %s %+v, want AA with one warning on PID-11\n%s", ack.Code, ack.Errors, raw)
-		}
-		p := findByNHS(t, db, f.trust, testNHS(85))
-		if p.FamilyName != "EVERYMAN" || p.GivenName != "ADAM" || p.Address.Postcode != "" || p.Address.Lines[len(p.Address.Lines)-1] != "27401-1020" {
-			t.Errorf("patient %+v", p)
-		}
-		if sp := onlySpell(t, db, f.trust, p.ID); sp.BedID != locs["WD10/B01"].ID {
-			t.Errorf("spell in bed %s, want WD10 B01", sp.BedID)
 		}
 	})
 }

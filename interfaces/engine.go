@@ -101,12 +101,20 @@ func newEngine(db crs.Store, logger *slog.Logger) *Engine {
 // The actor needs the administer-settings activity (or is the system).
 func (e *Engine) AddInterface(ctx context.Context, a crs.Actor, i *crs.Interface) error {
 	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertInterface(i) })
-	if err == nil {
-		e.mu.Lock()
-		delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
-		e.mu.Unlock()
-	}
+	e.forget(i, err)
 	return err
+}
+
+// forget drops the cached interfaces of i's sender once a change to them
+// is committed (err nil), so the next message reads them afresh.
+func (e *Engine) forget(i *crs.Interface, err error) {
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
+	delete(e.ifaces, i.SendingApplication+"|")
+	e.mu.Unlock()
 }
 
 // UpdateInterface changes the conventions of one of the trust's inbound
@@ -115,11 +123,7 @@ func (e *Engine) AddInterface(ctx context.Context, a crs.Actor, i *crs.Interface
 // administer-settings activity (or is the system).
 func (e *Engine) UpdateInterface(ctx context.Context, a crs.Actor, i *crs.Interface) error {
 	err := e.DB.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.UpdateInterface(i) })
-	if err == nil {
-		e.mu.Lock()
-		delete(e.ifaces, i.SendingApplication+"|"+i.SendingFacility)
-		e.mu.Unlock()
-	}
+	e.forget(i, err)
 	return err
 }
 

@@ -267,8 +267,16 @@ func (e *Engine) ReprocessRange(ctx context.Context, a crs.Actor, ifaceID string
 		q.Before = ms[len(ms)-1].ID
 	}
 	slices.Reverse(ids) // oldest first
+	return e.reprocessAll(ctx, a, ids, true)
+}
+
+// reprocessAll reprocesses the messages in the order given and reports
+// how many were tried, applied and are still not applied; one applied
+// meanwhile by someone else is left out. decided is as for reprocess.
+func (e *Engine) reprocessAll(ctx context.Context, a crs.Actor, ids []string, decided bool) (crs.ReprocessReport, error) {
+	var rep crs.ReprocessReport
 	for _, id := range ids {
-		m, err := e.ReprocessMessage(ctx, a, id)
+		m, err := e.reprocess(ctx, a, id, decided)
 		switch {
 		case crs.ErrorCode(err) == crs.ECONFLICT:
 			continue // applied meanwhile

@@ -60,6 +60,9 @@ func TestUnknownPatient(t *testing.T) {
 		if ack.Code != hl7.AE || !strings.Contains(ack.Errors[0].Text, "likely the same person") || messageByControlID(t, db, org, "U4").Status != crs.MessageHeld {
 			t.Fatalf("likely duplicate: %s %+v, want AE held for a clerk", ack.Code, ack.Errors)
 		}
+		if un, err := f.e.UnmappedCodes(ctx, analyst, reg.ID); err != nil || len(un) != 0 {
+			t.Errorf("unmapped codes of a registering interface with a likely duplicate held: %+v, %v; want none", un, err)
+		}
 		clock.Advance(time.Minute)
 		if rep, err := f.e.ReprocessHeld(ctx, analyst, reg.ID, time.Time{}); err != nil || rep != (crs.ReprocessReport{Tried: 1, Failed: 1}) {
 			t.Fatalf("bulk reprocess of a duplicate: %+v, %v; want still held", rep, err)

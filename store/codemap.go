@@ -189,7 +189,7 @@ func (db *DB) UnmappedCodes(ctx context.Context, orgID, interfaceID string) ([]c
 		return u, err
 	}, `SELECT code_table, code, SUM(held), SUM(received) FROM (
 			SELECT code_table, code, 1 AS held, 0 AS received FROM hl7_holds
-				WHERE org_id = $1 AND interface_id = $2 AND code <> '' AND code_table <> 'patient' AND behind = ''
+				WHERE org_id = $1 AND interface_id = $2 AND code <> '' AND code_table NOT IN ('patient', 'duplicate') AND behind = ''
 			UNION ALL
 			SELECT code_table, code, 0, 1 FROM data_quality_issues WHERE org_id = $1 AND interface_id = $2 AND code <> '' AND code_table <> ''
 		) u
