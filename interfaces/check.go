@@ -392,6 +392,7 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 		for _, u := range r.Unmapped {
 			fmt.Fprintf(b, "  %-22s %-20s %6d %9d\n", u.Table, u.Code, u.Held, u.Received)
 		}
+		fmt.Fprintf(b, "Map each with crs hl7 map set --interface %s --table TABLE --from CODE --to OURS (or many with crs hl7 map import), then check again.\n", r.Sender)
 	} else {
 		fmt.Fprintf(b, "\nNo code needs a mapping.\n")
 	}
