@@ -12,6 +12,11 @@ import (
 // rest of its form); a larger one is checked with crs hl7 check.
 const maxUpload = 32 << 20
 
+// errTooLarge is the error of a form bigger than the server takes.
+func errTooLarge(limit int64) error {
+	return crs.Errorf(crs.EINVALID, "What was sent is larger than the %d MB a form may be. Check a larger file of traffic with crs hl7 check.", limit>>20)
+}
+
 // interfaceCheckPage is the data of an inbound interface's check page:
 // the form to upload files of the traffic its sender sends and, once
 // they are checked, the report of what the interface would make of them.
