@@ -35,9 +35,13 @@ const (
 	CheckApplied   = "applied"   // the change would be committed and answered AA
 	CheckWarned    = "warned"    // applied, answered AA with warnings (ERR severity W)
 	CheckHeld      = "held"      // stored until an analyst puts its cause right (a mapping, a clerk's decision)
-	CheckRefused   = "refused"   // answered AE or AR: the change is refused
+	CheckRefused   = "refused"   // answered AE or AR, or stored without being applied: the change is not made
 	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
 )
+
+// CheckUnreadable is the type a check gives a message that cannot be
+// read, in place of its MSH-9.
+const CheckUnreadable = "unreadable"
 
 // CheckReport is what replaying a file of traffic through an interface
 // would do. Its JSON form is what `crs hl7 check --json` prints.
@@ -57,7 +61,7 @@ type CheckReport struct {
 	// held messages (a key code, such as the ward of an admission) and
 	// those stored as received (a non-key code), with how many messages
 	// each did so to, most first.
-	Unmapped []UnmappedCode `json:"unmapped"`
+	Unmapped []CheckUnmapped `json:"unmapped"`
 	// Messages says what became of each message, in the order replayed.
 	Messages []*CheckMessage `json:"messages"`
 }
@@ -105,6 +109,16 @@ type ReasonCount struct {
 	Reason string `json:"reason"`
 	Count  int    `json:"count"`
 	First  string `json:"first"` // FILE:LINE of the first message that gave it
+}
+
+// CheckUnmapped is a code of the sender that a check found no mapping
+// for: an UnmappedCode (the same fields, so one converts to the other) as
+// the check's JSON names it.
+type CheckUnmapped struct {
+	Table    string `json:"table"`
+	Code     string `json:"code"`
+	Held     int    `json:"held"`     // messages it held
+	Received int    `json:"received"` // messages applied with it stored as received
 }
 
 // CheckMessage is what became of one message of the traffic.

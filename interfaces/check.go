@@ -125,7 +125,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	}
 	sort.Slice(rep.Types, func(a, b int) bool { return rep.Types[a].Type < rep.Types[b].Type })
 	for _, u := range unmapped {
-		rep.Unmapped = append(rep.Unmapped, *u)
+		rep.Unmapped = append(rep.Unmapped, crs.CheckUnmapped(*u))
 	}
 	sort.Slice(rep.Unmapped, func(a, b int) bool {
 		x, y := rep.Unmapped[a], rep.Unmapped[b]
@@ -165,7 +165,7 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 		m.ControlID, m.Type = msg.ControlID(), msg.Type()
 	}
 	if m.Type == "" {
-		m.Type = "unreadable"
+		m.Type = crs.CheckUnreadable
 	}
 	a, err := hl7.ParseACK(ack)
 	if err != nil {
@@ -188,6 +188,12 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 		}
 	case logged.Status == crs.MessageFailed || logged.Status == crs.MessageRejected:
 		m.Outcome = crs.CheckRefused
+	case logged.Status == crs.MessageNotApplied:
+		// Answered AA, stored, and not applied: the change is not made.
+		m.Outcome = crs.CheckRefused
+		for i, r := range m.Reasons {
+			m.Reasons[i] = "stored, not applied: " + r
+		}
 	default:
 		m.Outcome = crs.CheckHeld
 	}
@@ -372,11 +378,21 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	section("Held, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.HeldReasons })
 	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
 	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
+	var unreadable []string
+	for _, m := range r.Messages {
+		if m.Type == crs.CheckUnreadable {
+			unreadable = append(unreadable, fmt.Sprintf("  %s (message %d of the file): %s", m.Where(), m.N, strings.Join(m.Reasons, "; ")))
+		}
+	}
+	if len(unreadable) > 0 {
+		fmt.Fprintf(b, "\nMessages that cannot be read:\n%s\n", strings.Join(unreadable, "\n"))
+	}
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %6s %9s\n", "table", "code", "held", "received")
 		for _, u := range r.Unmapped {
 			fmt.Fprintf(b, "  %-22s %-20s %6d %9d\n", u.Table, u.Code, u.Held, u.Received)
 		}
+		fmt.Fprintf(b, "Map each with crs hl7 map set --interface %s --table TABLE --from CODE --to OURS (or many with crs hl7 map import), then check again.\n", r.Sender)
 	} else {
 		fmt.Fprintf(b, "\nNo code needs a mapping.\n")
 	}

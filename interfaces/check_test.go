@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -92,7 +93,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if a01 == nil || a01.Messages != 2 || a01.Applied != 1 || a01.Held != 1 || len(a01.HeldReasons) != 1 || a01.HeldReasons[0].First != "day2.mllp:6" {
 			t.Errorf("ADT^A01 in the report: %+v", a01)
 		}
-		if diff := cmp.Diff([]crs.UnmappedCode{{Table: "location", Code: "WDX", Held: 1}}, rep.Unmapped); diff != "" {
+		if diff := cmp.Diff([]crs.CheckUnmapped{{Table: "location", Code: "WDX", Held: 1}}, rep.Unmapped); diff != "" {
 			t.Errorf("unmapped codes (-want +got):\n%s", diff)
 		}
 		db.Flush(ctx)
@@ -109,6 +110,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range []string{"Dry run of 9 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
+			"Messages that cannot be read:\n  day3.txt:5 (message 2 of the file): the message cannot be read: segment 2 (line 2)",
 			"  location               WDX                       1         0"} {
 			if !strings.Contains(text.String(), s) {
 				t.Errorf("text report lacks %q:\n%s", s, text.String())
@@ -154,4 +156,49 @@ func BenchmarkCheck(b *testing.B) {
 		b.Fatalf("%d of %d applied: %+v", rep.Total.Applied, b.N, rep.Types)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// TestClassify checks how the report reads a message's outcome from its
+// acknowledgement and the log entry the dry run wrote for it.
+func TestClassify(t *testing.T) {
+	raw := []byte(adtMsg("A01", "CL1", "RXX", pidSeg(testNHS(1), "", "", "GREEN", "ANN", "19700101")))
+	msg, err := hl7.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warn := hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 10, Code: hl7.CodeTableValueNotFound, Severity: hl7.SeverityWarning, Text: "PV1-10 hospital service \"GEN\" has no mapping"}
+	bad := hl7.ACKError{Segment: "PV1", Sequence: 1, Field: 3, Code: hl7.CodeUnknownKey, Severity: hl7.SeverityError, Text: "point of care X has no mapping"}
+	ack := func(code string, errs ...hl7.ACKError) []byte {
+		return hl7.NewACK(msg, code, "A1", storetest.Epoch, errs...).Bytes()
+	}
+	tests := []struct {
+		name    string
+		ack     []byte
+		logged  *crs.Message
+		outcome string
+		reasons []string
+	}{
+		{"applied", ack(hl7.AA), &crs.Message{Status: crs.MessageApplied}, crs.CheckApplied, nil},
+		{"applied with a warning", ack(hl7.AA, warn), &crs.Message{Status: crs.MessageApplied}, crs.CheckWarned, []string{`PV1-10 hospital service "GEN" has no mapping (code 103)`}},
+		{"held", ack(hl7.AE, bad), &crs.Message{Status: crs.MessageHeld}, crs.CheckHeld, []string{"PV1-3: point of care X has no mapping (code 204)"}},
+		{"refused", ack(hl7.AE, bad), &crs.Message{Status: crs.MessageFailed}, crs.CheckRefused, []string{"PV1-3: point of care X has no mapping (code 204)"}},
+		{"rejected", ack(hl7.AR, bad), &crs.Message{Status: crs.MessageRejected}, crs.CheckRefused, []string{"PV1-3: point of care X has no mapping (code 204)"}},
+		{"stored, not applied", ack(hl7.AA, warn), &crs.Message{Status: crs.MessageNotApplied}, crs.CheckRefused, []string{`stored, not applied: PV1-10 hospital service "GEN" has no mapping (code 103)`}},
+		{"duplicate", ack(hl7.AA), nil, crs.CheckDuplicate, nil},
+		{"no acknowledgement", []byte("garbage"), nil, crs.CheckRefused, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &crs.CheckMessage{File: "f.hl7", N: 1, Line: 1}
+			classify(m, raw, tc.ack, tc.logged)
+			if m.Outcome != tc.outcome || m.ControlID != "CL1" || m.Type != "ADT^A01" {
+				t.Errorf("got %s %s %s, want %s CL1 ADT^A01", m.Outcome, m.ControlID, m.Type, tc.outcome)
+			}
+			if tc.reasons != nil {
+				if diff := cmp.Diff(tc.reasons, m.Reasons); diff != "" {
+					t.Errorf("reasons (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
 }

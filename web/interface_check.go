@@ -12,6 +12,11 @@ import (
 // rest of its form); a larger one is checked with crs hl7 check.
 const maxUpload = 32 << 20
 
+// errTooLarge is the error of a form bigger than the server takes.
+func errTooLarge(limit int64) error {
+	return crs.Errorf(crs.EINVALID, "What was sent is larger than the %d MB a form may be. Check a larger file of traffic with crs hl7 check.", limit>>20)
+}
+
 // interfaceCheckPage is the data of an inbound interface's check page:
 // the form to upload files of the traffic its sender sends and, once
 // they are checked, the report of what the interface would make of them.
@@ -22,6 +27,8 @@ type interfaceCheckPage struct {
 	Report    *crs.CheckReport // nil until files are checked
 	// Sections are the report's reasons: held, refused, warned.
 	Sections []reasonSection
+	// Unreadable are the messages that cannot be read, each with its place.
+	Unreadable []*crs.CheckMessage
 }
 
 // reasonSection is one list of reasons of the report, every message type's.
@@ -134,6 +141,11 @@ func (s *Server) handleInterfaceCheck(m MessageService, c crs.TrafficChecker) ha
 			return s.reshow(w, r, "interface_check", p, nil)
 		}
 		p.Report, p.Sections = rep, sections(rep)
+		for _, m := range rep.Messages {
+			if m.Type == crs.CheckUnreadable {
+				p.Unreadable = append(p.Unreadable, m)
+			}
+		}
 		return s.render(w, r, "interface_check", p)
 	}
 }

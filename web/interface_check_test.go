@@ -120,7 +120,12 @@ func TestInterfaceCheckPage(t *testing.T) {
 		// A file that is not HL7: refused, saying where and why.
 		r = analyst.uploadFiles(path, nil, map[string]string{"notes.txt": "just notes\n"})
 		wantStatus(t, "not HL7", r, http.StatusOK)
-		wantBody(t, "not HL7", r, "message does not start with an MSH segment", "notes.txt:1")
+		wantBody(t, "not HL7", r, "message does not start with an MSH segment", `<ul class="list" id="report-unreadable"><li>notes.txt:1 (message 1 of the file): the message cannot be read`)
+
+		// A file larger than a form may be: said so, not taken for a forgery.
+		r = analyst.uploadFiles(path, nil, map[string]string{"huge.hl7": strings.Repeat("x", maxUpload+1)})
+		wantStatus(t, "too large", r, http.StatusBadRequest)
+		wantBody(t, "too large", r, "larger than the 32 MB a form may be")
 
 		// Only the interface analysts of the interface's trust.
 		clerk := e.login(e.a, crs.RoleClerk)

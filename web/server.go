@@ -157,6 +157,10 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 				limit = maxUpload // a form with files, such as traffic to check
 			}
+			if r.ContentLength > limit {
+				s.fail(w, r, errTooLarge(limit))
+				return
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !validToken(sess.csrf, submittedToken(r)) {
 				s.fail(w, r, errCSRF)

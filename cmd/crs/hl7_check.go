@@ -33,14 +33,14 @@ for collections of example messages that share control ids.
    "total": COUNTS,
    "types": [{"type": "ADT^A01", COUNTS...,
               "warnings": [REASON...], "held_reasons": [REASON...], "refused_reasons": [REASON...]}...],
-   "unmapped": [{"Table": "location", "Code": "W07", "Held": 3, "Received": 0}...],
+   "unmapped": [{"table": "location", "code": "W07", "held": 3, "received": 0}...],
    "messages": [{"file": FILE, "n": 1, "line": 1, "control_id": MSH-10, "type": "ADT^A01",
                  "outcome": "applied|warned|held|refused|duplicate", "ack_code": "AA",
                  "reasons": [TEXT...]}...]}
   COUNTS is "messages", "applied", "applied_with_warnings", "held", "refused",
   "duplicate"; REASON is {"reason": TEXT, "count": N, "first": "FILE:LINE"}.
-  An unmapped code's Held counts the messages it held (a key code: the ward
-  of an admission), Received those applied with it stored as received.`
+  An unmapped code's "held" counts the messages it held (a key code: the
+  ward of an admission), "received" those applied with it stored as received.`
 
 // hl7Check replays files of another system's traffic through an inbound
 // interface in a dry run and reports what would become of each message.
