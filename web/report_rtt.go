@@ -89,7 +89,11 @@ type rttPatientsPage struct {
 	pageData
 	Month, Part, Name string
 	Rows              []rttPatientRow
+	Total             int // pathways counted; Rows holds the first maxFigurePatients
 }
+
+// maxFigurePatients is how many patients behind a figure one page shows.
+const maxFigurePatients = 500
 
 type rttPatientRow struct {
 	Patient *crs.Patient
@@ -123,6 +127,9 @@ func (s *Server) handleReportRTTPatients(w http.ResponseWriter, r *http.Request)
 	page.Title, page.Nav = fmt.Sprintf("RTT return %s: %s", m, page.Name), "reports"
 	for _, c := range ret.Patients {
 		if c.Part != part {
+			continue
+		}
+		if page.Total++; page.Total > maxFigurePatients {
 			continue
 		}
 		p, err := s.Patients.FindPatient(r.Context(), a, c.PatientID)

@@ -22,7 +22,7 @@ func usageLines(t *testing.T) []string {
 		t.Fatalf("crs: exit %d; want 2", code)
 	}
 	var lines []string
-	for _, m := range regexp.MustCompile(`(?m)^  ([a-z0-9]+(?: [a-z0-9]+)*)  +\S`).FindAllStringSubmatch(out, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^  ([a-z0-9]+(?: [a-z0-9][a-z0-9-]*)*)  +\S`).FindAllStringSubmatch(out, -1) {
 		lines = append(lines, m[1])
 	}
 	return lines
@@ -48,7 +48,7 @@ func readmeCommands(t *testing.T) []string {
 	for _, m := range regexp.MustCompile(`(?m)^    crs +([a-z0-9]+)(.*)$`).FindAllStringSubmatch(s[i:j], -1) {
 		var words []string
 		for _, w := range strings.Fields(m[2]) {
-			if w != "|" && !regexp.MustCompile(`^[a-z0-9]+$`).MatchString(w) {
+			if w != "|" && !regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`).MatchString(w) {
 				break // a flag or an argument: the subcommand is before it
 			}
 			words = append(words, w)

@@ -129,8 +129,24 @@ var subcommands = map[string][][2]string{
 		{"pmi", "load a patient index and time NHS number lookups and name searches"},
 		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
 		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
+		{"reports", "time the monthly RTT return and incomplete figures at a million pathways"},
 		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
 		{"cds", "time a month's CDS XML extracts at a large trust's scale"},
+	},
+	"report": {
+		{"list", "list the statutory returns this crs produces"},
+		{"rtt", "the monthly RTT return, as known now or as recorded at a time"},
+		{"rtt-incomplete", "the incomplete RTT pathways at a census date"},
+		{"ae", "the monthly A&E return"},
+		{"kh03", "the quarterly KH03 beds return"},
+		{"kh03-day-only", "mark a ward day-only (or open overnight) for KH03"},
+		{"dm01", "the monthly DM01 diagnostic waits and activity"},
+		{"dq", "the data quality checks, each record with its page"},
+	},
+	"diagnostic": {
+		{"add", "record a request for a DM01 diagnostic test"},
+		{"done", "record that a requested test was done"},
+		{"cancel", "cancel a request not yet done"},
 	},
 }
 

@@ -53,6 +53,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch args[0] {
 	case "list":
+		if len(args) > 1 && (args[1] == "-h" || args[1] == "--help") {
+			fmt.Fprintf(stdout, "Usage: crs report list\n\nLists the statutory returns this crs produces, with the period each asks for.\n")
+			return nil
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REPORT\tPERIOD\tWHAT IT HOLDS")
 		for _, k := range reportKinds {
