@@ -30,6 +30,7 @@ var patientTablesLeftOut = map[string]string{
 	"events":              "an event stays with the record it was written about; the merge appends its own events to both records",
 	"audit":               "an audit record says whose record was accessed at the time and is never rewritten",
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
+	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
 }
 
 type movedRow struct {
