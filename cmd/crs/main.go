@@ -116,7 +116,10 @@ var subcommands = map[string][][2]string{
 		{"hl7", "time inbound HL7 messages per second and ACK latency over MLLP"},
 		{"journey", "time PTL pages, exports and the bed board at a large trust's scale"},
 		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
+		{"import", "generate a legacy PAS extract and time its import"},
 	},
+	"import": {{"legacy", "load a legacy PAS migration extract, every row accepted or rejected with its reason"}},
+	"golive": {{"reconcile", "compare a legacy extract, record by record, with what OpenCRS holds"}},
 }
 
 func usage(w io.Writer) {
