@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -72,17 +73,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// parseWithDir parses flags given before or after the one folder
-// argument, and returns the folder.
-func parseWithDir(fs interface {
-	Parse([]string) error
-	Args() []string
-}, args []string) (string, error) {
+// parseWithDir parses flags (each also from its CRS_<FLAG> variable)
+// given before or after the one folder argument, and returns the folder.
+func parseWithDir(fs *flag.FlagSet, args []string) (string, error) {
 	var dir string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		dir, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", err
 	}
 	if rest := fs.Args(); dir == "" && len(rest) > 0 {

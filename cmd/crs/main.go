@@ -113,10 +113,6 @@ var subcommands = map[string][][2]string{
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
 	},
-	"report": {
-		{"coding", "clinical coding completeness of a month, by treatment function"},
-		{"cds", "a CDS XML extract for SUS (ecds, outpatient, apc), net change or bulk replacement"},
-	},
 	"terminology": {
 		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file"},
 	},
@@ -132,6 +128,7 @@ var subcommands = map[string][][2]string{
 		{"reports", "time the monthly RTT return and incomplete figures at a million pathways"},
 		{"day", "simulate a large trust's busiest hour: staff on the web pages and inbound feeds at once"},
 		{"cds", "time a month's CDS XML extracts at a large trust's scale"},
+		{"import", "generate a legacy PAS extract and time its import"},
 	},
 	"report": {
 		{"list", "list the statutory returns this crs produces"},
@@ -142,12 +139,16 @@ var subcommands = map[string][][2]string{
 		{"kh03-day-only", "mark a ward day-only (or open overnight) for KH03"},
 		{"dm01", "the monthly DM01 diagnostic waits and activity"},
 		{"dq", "the data quality checks, each record with its page"},
+		{"coding", "clinical coding completeness of a month, by treatment function"},
+		{"cds", "a CDS XML extract for SUS (ecds, outpatient, apc), net change or bulk replacement"},
 	},
 	"diagnostic": {
 		{"add", "record a request for a DM01 diagnostic test"},
 		{"done", "record that a requested test was done"},
 		{"cancel", "cancel a request not yet done"},
 	},
+	"import": {{"legacy", "load a legacy PAS migration extract, every row accepted or rejected with its reason"}},
+	"golive": {{"reconcile", "compare a legacy extract, record by record, with what OpenCRS holds"}},
 }
 
 func usage(w io.Writer) {
