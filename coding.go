@@ -2,6 +2,7 @@ package crs
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/opencrs/crs/nhs"
@@ -94,14 +95,7 @@ func (c *EpisodeCoding) Normalise() error {
 	return es.Err()
 }
 
-func fieldN(name string, i int) string { return name + "_" + itoa(i+1) }
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
+func fieldN(name string, i int) string { return name + "_" + strconv.Itoa(i+1) }
 
 // CodingEpisode is a finished consultant episode as the coder sees it:
 // whose, when, under whom, and what it is coded with so far.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,11 +208,7 @@ func controlReference(now time.Time) string {
 }
 
 func sortSent(s []crs.CDSSent) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].UniqueID < s[j-1].UniqueID; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	slices.SortFunc(s, func(a, b crs.CDSSent) int { return strings.Compare(a.UniqueID, b.UniqueID) })
 }
 
 // uniqueID is a record's CDS UNIQUE IDENTIFIER: the type's letter and

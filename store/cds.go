@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -216,18 +217,44 @@ func (s *CDSSource) SentCDS(ctx context.Context, a crs.Actor, cdsType string, fr
 	return out, err
 }
 
-// RecordCDSSent records what an extract sent.
+// cdsSentBatches are how many records one statement of RecordCDSSent
+// writes: the largest that fits what is left, seven parameters each, well
+// under either engine's limit. A few fixed sizes keep the statements the
+// database prepares few.
+var cdsSentBatches = []int{500, 100, 10, 1}
+
+// RecordCDSSent records what an extract sent, many records a statement.
 func (s *CDSSource) RecordCDSSent(ctx context.Context, a crs.Actor, cdsType string, sent []crs.CDSSent, summary string) error {
 	return s.db.writeTx(ctx, a, crs.ActViewReports, func(tx *Tx) error {
-		for _, c := range sent {
-			deleted := 0
-			if c.Deleted {
-				deleted = 1
+		now := formatTime(tx.now)
+		for left := sent; len(left) > 0; {
+			size := cdsSentBatches[len(cdsSentBatches)-1]
+			for _, n := range cdsSentBatches {
+				if n <= len(left) {
+					size = n
+					break
+				}
 			}
-			if _, err := tx.Exec(`INSERT INTO cds_sent (org_id, cds_type, unique_id, activity_date, checksum, deleted, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (org_id, cds_type, unique_id) DO UPDATE SET activity_date = excluded.activity_date, checksum = excluded.checksum,
-				deleted = excluded.deleted, sent_at = excluded.sent_at`,
-				tx.actor.OrgID, cdsType, c.UniqueID, c.ActivityDate.String(), c.Checksum, deleted, formatTime(tx.now)); err != nil {
+			batch := left[:size]
+			left = left[size:]
+			var q strings.Builder
+			args := make([]any, 0, 7*len(batch))
+			q.WriteString(`INSERT INTO cds_sent (org_id, cds_type, unique_id, activity_date, checksum, deleted, sent_at) VALUES `)
+			for i, c := range batch {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+				deleted := 0
+				if c.Deleted {
+					deleted = 1
+				}
+				args = append(args, tx.actor.OrgID, cdsType, c.UniqueID, c.ActivityDate.String(), c.Checksum, deleted, now)
+			}
+			q.WriteString(` ON CONFLICT (org_id, cds_type, unique_id) DO UPDATE SET activity_date = excluded.activity_date, checksum = excluded.checksum,
+				deleted = excluded.deleted, sent_at = excluded.sent_at`)
+			if _, err := tx.Exec(q.String(), args...); err != nil {
 				return err
 			}
 		}
