@@ -244,28 +244,19 @@ func statusConsistent(status, stop, start, code string) bool {
 func (x *Extract) checkAppointments() {
 	f, refs, clinics := x.files[FileAppts], x.files[FileReferrals], x.files[FileClinics]
 	sessions := x.sessionsByClinic()
-	for i := range f.Rows {
-		r := &f.Rows[i]
-		if !r.Accepted() {
-			continue
-		}
-		p, reason := x.livePatient(f.get(r, "legacy_patient_id"))
-		if reason != "" {
-			r.reject(reason, "legacy_patient_id")
-			continue
-		}
+	x.eachWithPatient(f, func(r, p *Row) {
 		ref := refs.lookup(f.get(r, "referral_id"))
 		if reason := refReason(ref, "referral"); reason != "" {
 			r.reject(reason, "referral_id")
-			continue
+			return
 		}
 		if refs.get(ref, "legacy_patient_id") != f.get(r, "legacy_patient_id") {
 			r.reject(ReasonReferralMismatch, "referral_id")
-			continue
+			return
 		}
 		if reason := refReason(clinics.lookup(f.get(r, "clinic_code")), "clinic"); reason != "" {
 			r.reject(reason, "clinic_code")
-			continue
+			return
 		}
 		start, status := f.get(r, "start"), f.get(r, "status")
 		dod := x.files[FilePatients].get(p, "date_of_death")
@@ -280,6 +271,24 @@ func (x *Extract) checkAppointments() {
 		case !fitsSlot(sessions[f.get(r, "clinic_code")], start, dur):
 			r.reject(ReasonOutOfSlot, "start")
 		}
+	})
+}
+
+// eachWithPatient calls fn with each row of f that has passed every check
+// so far and whose legacy_patient_id names an accepted live patient, with
+// that patient's row; a row naming any other is rejected for it.
+func (x *Extract) eachWithPatient(f *File, fn func(r, patient *Row)) {
+	for i := range f.Rows {
+		r := &f.Rows[i]
+		if !r.Accepted() {
+			continue
+		}
+		p, reason := x.livePatient(f.get(r, "legacy_patient_id"))
+		if reason != "" {
+			r.reject(reason, "legacy_patient_id")
+			continue
+		}
+		fn(r, p)
 	}
 }
 
@@ -377,17 +386,8 @@ func (x *Extract) checkWaitingList() {
 
 func (x *Extract) checkInpatients() {
 	f, wards, pats := x.files[FileInpatients], x.files[FileWards], x.files[FilePatients]
-	var passed []int
-	for i := range f.Rows {
-		r := &f.Rows[i]
-		if !r.Accepted() {
-			continue
-		}
-		p, reason := x.livePatient(f.get(r, "legacy_patient_id"))
-		if reason != "" {
-			r.reject(reason, "legacy_patient_id")
-			continue
-		}
+	var passed []*Row
+	x.eachWithPatient(f, func(r, p *Row) {
 		w := wards.lookup(f.get(r, "ward_code"))
 		switch {
 		case pats.get(p, "date_of_death") != "":
@@ -402,21 +402,21 @@ func (x *Extract) checkInpatients() {
 			if n < 1 || n > beds {
 				r.reject(ReasonBedNotInWard, "bed_code")
 			} else {
-				passed = append(passed, i)
+				passed = append(passed, r)
 			}
 		}
-	}
-	rejectShared := func(rows []int, keyOf func(*Row) string, reason, column string) []int {
+	})
+	rejectShared := func(rows []*Row, keyOf func(*Row) string, reason, column string) []*Row {
 		count := map[string]int{}
-		for _, i := range rows {
-			count[keyOf(&f.Rows[i])]++
+		for _, r := range rows {
+			count[keyOf(r)]++
 		}
-		var still []int
-		for _, i := range rows {
-			if count[keyOf(&f.Rows[i])] > 1 {
-				f.Rows[i].reject(reason, column)
+		var still []*Row
+		for _, r := range rows {
+			if count[keyOf(r)] > 1 {
+				r.reject(reason, column)
 			} else {
-				still = append(still, i)
+				still = append(still, r)
 			}
 		}
 		return still

@@ -92,6 +92,7 @@ var bulkLoadPragmas = []struct{ name, value string }{
 	{"temp_store", "2"},             // MEMORY
 	{"cache_size", "-524288"},       // 512 MiB
 	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
+	{"mmap_size", "2147483648"},     // read the database through 2 GiB of mapped memory, not a system call a page
 }
 
 // startLoad begins a bulk load of activity act: it checks the actor may
