@@ -163,6 +163,8 @@ type Tx interface {
 	// EnqueueMessage puts an outbound message at the tail of its
 	// destination's queue, in the transaction of the change it reports.
 	EnqueueMessage(m *Message) error
+
+	ResourceTx // the FHIR resource store (resource.go)
 }
 
 // EventHook runs inside the transaction of every change, after its event
