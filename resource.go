@@ -46,7 +46,7 @@ const (
 	MatchLe       = "le"
 	MatchSa       = "sa"
 	MatchEb       = "eb"
-	MatchAp       = "ap" // date: overlaps the range, widened by the query
+	MatchAp       = "ap"       // date: overlaps the range, widened by the query
 	MatchStarts   = "starts"   // string: starts with, ignoring case and accents
 	MatchExact    = "exact"    // string: equal as sent
 	MatchContains = "contains" // string: contains, ignoring case
