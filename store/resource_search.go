@@ -148,60 +148,86 @@ func (s *resourceSearch) cond(c crs.ResourceCondition) string {
 // dateCond matches a value covering lo..hi (hi exclusive) to the query's
 // range by the condition's prefix.
 func (s *resourceSearch) dateCond(c crs.ResourceCondition, lo, hi string) string {
-	qlo, qhi := s.arg(formatIndexTime(c.Lo)), s.arg(formatIndexTime(c.Hi))
+	// Each bound becomes an argument only if used: PostgreSQL refuses an
+	// argument the statement never reads.
+	var loArg, hiArg string
+	qlo := func() string {
+		if loArg == "" {
+			loArg = s.arg(formatIndexTime(c.Lo))
+		}
+		return loArg
+	}
+	qhi := func() string {
+		if hiArg == "" {
+			hiArg = s.arg(formatIndexTime(c.Hi))
+		}
+		return hiArg
+	}
 	if lo == hi { // an instant, as _lastUpdated is
 		switch c.Op {
 		case crs.MatchGt, crs.MatchSa:
-			return lo + " >= " + qhi
+			return lo + " >= " + qhi()
 		case crs.MatchLt, crs.MatchEb:
-			return lo + " < " + qlo
+			return lo + " < " + qlo()
 		case crs.MatchGe:
-			return lo + " >= " + qlo
+			return lo + " >= " + qlo()
 		case crs.MatchLe:
-			return lo + " < " + qhi
+			return lo + " < " + qhi()
 		case crs.MatchNe:
-			return "NOT (" + lo + " >= " + qlo + " AND " + lo + " < " + qhi + ")"
+			return "NOT (" + lo + " >= " + qlo() + " AND " + lo + " < " + qhi() + ")"
 		}
-		return "(" + lo + " >= " + qlo + " AND " + lo + " < " + qhi + ")"
+		return "(" + lo + " >= " + qlo() + " AND " + lo + " < " + qhi() + ")"
 	}
 	switch c.Op {
 	case crs.MatchNe:
-		return "NOT (" + lo + " >= " + qlo + " AND " + hi + " <= " + qhi + ")"
+		return "NOT (" + lo + " >= " + qlo() + " AND " + hi + " <= " + qhi() + ")"
 	case crs.MatchGt:
-		return hi + " > " + qhi
+		return hi + " > " + qhi()
 	case crs.MatchLt:
-		return lo + " < " + qlo
+		return lo + " < " + qlo()
 	case crs.MatchGe:
-		return hi + " > " + qlo
+		return hi + " > " + qlo()
 	case crs.MatchLe:
-		return lo + " < " + qhi
+		return lo + " < " + qhi()
 	case crs.MatchSa:
-		return lo + " >= " + qhi
+		return lo + " >= " + qhi()
 	case crs.MatchEb:
-		return hi + " <= " + qlo
+		return hi + " <= " + qlo()
 	case crs.MatchAp:
-		return "(" + lo + " < " + qhi + " AND " + hi + " > " + qlo + ")"
+		return "(" + lo + " < " + qhi() + " AND " + hi + " > " + qlo() + ")"
 	}
-	return "(" + lo + " >= " + qlo + " AND " + hi + " <= " + qhi + ")"
+	return "(" + lo + " >= " + qlo() + " AND " + hi + " <= " + qhi() + ")"
 }
 
 // numCond matches a number to the query's value; an equal value is one
 // within the precision the query gave (NumLo..NumHi).
 func (s *resourceSearch) numCond(c crs.ResourceCondition) string {
-	lo, hi := s.arg(c.NumLo), s.arg(c.NumHi)
+	var loArg, hiArg string
+	lo := func() string {
+		if loArg == "" {
+			loArg = s.arg(c.NumLo)
+		}
+		return loArg
+	}
+	hi := func() string {
+		if hiArg == "" {
+			hiArg = s.arg(c.NumHi)
+		}
+		return hiArg
+	}
 	switch c.Op {
 	case crs.MatchNe:
-		return "NOT (x.num >= " + lo + " AND x.num < " + hi + ")"
+		return "NOT (x.num >= " + lo() + " AND x.num < " + hi() + ")"
 	case crs.MatchGt, crs.MatchSa:
-		return "x.num >= " + hi
+		return "x.num >= " + hi()
 	case crs.MatchLt, crs.MatchEb:
-		return "x.num < " + lo
+		return "x.num < " + lo()
 	case crs.MatchGe:
-		return "x.num >= " + lo
+		return "x.num >= " + lo()
 	case crs.MatchLe:
-		return "x.num < " + hi
+		return "x.num < " + hi()
 	}
-	return "(x.num >= " + lo + " AND x.num < " + hi + ")"
+	return "(x.num >= " + lo() + " AND x.num < " + hi() + ")"
 }
 
 // likeSafe drops the LIKE wildcards from a value searched for.
