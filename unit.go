@@ -164,7 +164,8 @@ type Tx interface {
 	// destination's queue, in the transaction of the change it reports.
 	EnqueueMessage(m *Message) error
 
-	ResourceTx // the FHIR resource store (resource.go)
+	ResourceTx  // the FHIR resource store (resource.go)
+	APIClientTx // the FHIR API's clients and tokens (apiclient.go)
 }
 
 // EventHook runs inside the transaction of every change, after its event

@@ -80,8 +80,18 @@ func (s Scopes) Within(limit Scopes) Scopes {
 				got.Write = got.Write || (sc.Write && l.Write)
 			}
 		}
-		if got.Read || got.Write {
-			got.Type = sc.Type
+		if !got.Read && !got.Write {
+			continue
+		}
+		got.Type = sc.Type
+		merged := false
+		for i := range out {
+			if out[i].Type == got.Type {
+				out[i].Read, out[i].Write = out[i].Read || got.Read, out[i].Write || got.Write
+				merged = true
+			}
+		}
+		if !merged {
 			out = append(out, got)
 		}
 	}

@@ -19,6 +19,19 @@ func (s *resourceSearch) arg(v any) string {
 	return fmt.Sprintf("$%d", len(s.args))
 }
 
+// lazy returns a function that adds v as an argument the first time it
+// is called and its placeholder each time: PostgreSQL refuses an
+// argument the statement never reads.
+func (s *resourceSearch) lazy(v any) func() string {
+	var ph string
+	return func() string {
+		if ph == "" {
+			ph = s.arg(v)
+		}
+		return ph
+	}
+}
+
 // resourceSearchSQL returns the query and its arguments; count asks for
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
@@ -148,21 +161,7 @@ func (s *resourceSearch) cond(c crs.ResourceCondition) string {
 // dateCond matches a value covering lo..hi (hi exclusive) to the query's
 // range by the condition's prefix.
 func (s *resourceSearch) dateCond(c crs.ResourceCondition, lo, hi string) string {
-	// Each bound becomes an argument only if used: PostgreSQL refuses an
-	// argument the statement never reads.
-	var loArg, hiArg string
-	qlo := func() string {
-		if loArg == "" {
-			loArg = s.arg(formatIndexTime(c.Lo))
-		}
-		return loArg
-	}
-	qhi := func() string {
-		if hiArg == "" {
-			hiArg = s.arg(formatIndexTime(c.Hi))
-		}
-		return hiArg
-	}
+	qlo, qhi := s.lazy(formatIndexTime(c.Lo)), s.lazy(formatIndexTime(c.Hi))
 	if lo == hi { // an instant, as _lastUpdated is
 		switch c.Op {
 		case crs.MatchGt, crs.MatchSa:
@@ -202,19 +201,7 @@ func (s *resourceSearch) dateCond(c crs.ResourceCondition, lo, hi string) string
 // numCond matches a number to the query's value; an equal value is one
 // within the precision the query gave (NumLo..NumHi).
 func (s *resourceSearch) numCond(c crs.ResourceCondition) string {
-	var loArg, hiArg string
-	lo := func() string {
-		if loArg == "" {
-			loArg = s.arg(c.NumLo)
-		}
-		return loArg
-	}
-	hi := func() string {
-		if hiArg == "" {
-			hiArg = s.arg(c.NumHi)
-		}
-		return hiArg
-	}
+	lo, hi := s.lazy(c.NumLo), s.lazy(c.NumHi)
 	switch c.Op {
 	case crs.MatchNe:
 		return "NOT (x.num >= " + lo() + " AND x.num < " + hi() + ")"
