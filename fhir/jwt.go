@@ -48,7 +48,9 @@ func ParseJWKS(b []byte) ([]JWK, error) {
 	return set.Keys, nil
 }
 
-func b64(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "=")) }
+func b64(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
 
 // public is the key as a Go public key.
 func (k JWK) public() (crypto.PublicKey, error) {

@@ -36,6 +36,7 @@ func commands() []command {
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
+		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }
