@@ -38,9 +38,11 @@ type entryRequest struct {
 }
 
 type entryResponse struct {
-	Status       string `json:"status"`
-	Etag         string `json:"etag,omitempty"`
-	LastModified string `json:"lastModified,omitempty"`
+	Status       string          `json:"status"`
+	Location     string          `json:"location,omitempty"`
+	Outcome      json.RawMessage `json:"outcome,omitempty"`
+	Etag         string          `json:"etag,omitempty"`
+	LastModified string          `json:"lastModified,omitempty"`
 }
 
 // historyEntry is the entry of a version in a history Bundle.

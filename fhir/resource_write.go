@@ -90,25 +90,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	var stored, existing *crs.Resource
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		if cond != nil {
-			if err := tx.LockResourceKey("create " + typ); err != nil {
-				return err
-			}
-			found, err := tx.SearchResources(*cond)
-			if err != nil {
-				return err
-			}
-			switch len(found) {
-			case 0:
-			case 1:
-				existing = found[0]
-				return errUnchanged
-			default:
-				return outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches If-None-Exist: %s", typ, criteria)
-			}
-		}
 		var err error
-		stored, err = putVersion(tx, res, typ, crs.NewID(), 1)
+		stored, existing, err = createIn(tx, res, typ, cond, criteria)
+		if err == nil && existing != nil {
+			return errUnchanged
+		}
 		return err
 	})
 	if errors.Is(err, errUnchanged) {
@@ -122,6 +108,64 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+stored.ID+"/_history/1")
 	writeResource(w, http.StatusCreated, stored)
 	return nil
+}
+
+// createIn creates res as a new resource of typ inside the command;
+// with cond (If-None-Exist) it first looks for a match, and answers the
+// one it finds as existing, creating nothing.
+func createIn(tx crs.Tx, res Resource, typ string, cond *crs.ResourceQuery, criteria string) (stored, existing *crs.Resource, err error) {
+	if cond != nil {
+		if err := tx.LockResourceKey("create " + typ); err != nil {
+			return nil, nil, err
+		}
+		found, err := tx.SearchResources(*cond)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch len(found) {
+		case 0:
+		case 1:
+			return nil, found[0], nil
+		default:
+			return nil, nil, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches If-None-Exist: %s", typ, criteria)
+		}
+	}
+	stored, err = putVersion(tx, res, typ, crs.NewID(), 1)
+	return stored, nil, err
+}
+
+// updateIn writes res as the next version of typ/id inside the command,
+// or its first; want, unless 0, is the version If-Match names.
+func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource, error) {
+	version := 1
+	cur, err := tx.GetResource(typ, id)
+	switch {
+	case err == nil:
+		version = cur.Version + 1
+	case crs.ErrorCode(err) != crs.ENOTFOUND:
+		return nil, err
+	}
+	if want != 0 && (cur == nil || cur.Version != want) {
+		have := 0
+		if cur != nil {
+			have = cur.Version
+		}
+		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, have, want)
+	}
+	return putVersion(tx, res, typ, id, version)
+}
+
+// deleteIn deletes typ/id inside the command; errUnchanged when it is
+// deleted already.
+func deleteIn(tx crs.Tx, typ, id string) error {
+	cur, err := tx.GetResource(typ, id)
+	if err != nil {
+		return err
+	}
+	if cur.Deleted {
+		return errUnchanged
+	}
+	return tx.PutResource(&crs.Resource{Type: typ, ID: id, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
 }
 
 // handleUpdate answers update (PUT [type]/[id]): the next version of the
@@ -153,22 +197,8 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	var stored *crs.Resource
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		version := 1
-		cur, err := tx.GetResource(typ, id)
-		switch {
-		case err == nil:
-			version = cur.Version + 1
-		case crs.ErrorCode(err) != crs.ENOTFOUND:
-			return err
-		}
-		if want != 0 && (cur == nil || cur.Version != want) {
-			have := 0
-			if cur != nil {
-				have = cur.Version
-			}
-			return outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, have, want)
-		}
-		stored, err = putVersion(tx, res, typ, id, version)
+		var err error
+		stored, err = updateIn(tx, res, typ, id, want)
 		return err
 	})
 	if err != nil {
@@ -190,16 +220,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
-	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		cur, err := tx.GetResource(typ, id)
-		if err != nil {
-			return err
-		}
-		if cur.Deleted {
-			return errUnchanged
-		}
-		return tx.PutResource(&crs.Resource{Type: typ, ID: id, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
-	})
+	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error { return deleteIn(tx, typ, id) })
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}

@@ -49,6 +49,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST /fhir/token", t)
 	}
 	mux.Handle("GET /fhir/_history", s.authed(s.handleHistory))
+	mux.Handle("POST /fhir", s.authed(s.handleBundle))
+	mux.Handle("POST /fhir/{$}", s.authed(s.handleBundle))
 	mux.Handle("GET /fhir/{type}", s.authed(s.handleSearch))
 	mux.Handle("POST /fhir/{type}/_search", s.authed(s.handleSearch))
 	mux.Handle("POST /fhir/{type}", s.authed(s.handleCreate))
