@@ -18,13 +18,13 @@ import (
 // EC on P-384 (x, y).
 type JWK struct {
 	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
+	Kid string `json:"kid,omitempty"`
+	Alg string `json:"alg,omitempty"`
+	N   string `json:"n,omitempty"`
+	E   string `json:"e,omitempty"`
+	Crv string `json:"crv,omitempty"`
+	X   string `json:"x,omitempty"`
+	Y   string `json:"y,omitempty"`
 }
 
 // ParseJWKS reads a JSON Web Key Set and checks each key is one this
@@ -161,4 +161,13 @@ func verifyJWT(token string, keys []JWK) (*jwtClaims, error) {
 		return nil, errors.New("the assertion's claims are not JSON")
 	}
 	return &c, nil
+}
+
+// ECJWKS writes a JSON Web Key Set holding one P-384 public key: what a
+// system registers so its ES384 assertions can be checked.
+func ECJWKS(pub *ecdsa.PublicKey, kid string) []byte {
+	b, _ := json.Marshal(map[string]any{"keys": []JWK{{Kty: "EC", Kid: kid, Crv: "P-384",
+		X: base64.RawURLEncoding.EncodeToString(pub.X.FillBytes(make([]byte, 48))),
+		Y: base64.RawURLEncoding.EncodeToString(pub.Y.FillBytes(make([]byte, 48)))}}})
+	return b
 }

@@ -32,10 +32,7 @@ func rsaJWKS(k *rsa.PrivateKey) string {
 		enc.EncodeToString(k.N.Bytes()), enc.EncodeToString(big.NewInt(int64(k.E)).Bytes()))
 }
 
-func ecJWKS(k *ecdsa.PrivateKey) string {
-	return fmt.Sprintf(`{"keys":[{"kty":"EC","kid":"e1","crv":"P-384","x":%q,"y":%q}]}`,
-		enc.EncodeToString(k.X.FillBytes(make([]byte, 48))), enc.EncodeToString(k.Y.FillBytes(make([]byte, 48))))
-}
+func ecJWKS(k *ecdsa.PrivateKey) string { return string(fhir.ECJWKS(&k.PublicKey, "e1")) }
 
 // assertion signs a client's JWT assertion for the token endpoint aud.
 func assertion(t *testing.T, key crypto.Signer, clientID, aud, jti string, exp time.Time) string {

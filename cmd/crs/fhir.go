@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -136,10 +135,7 @@ func demoFHIRClient(ctx context.Context, a *app, org *crs.Organisation) (string,
 		if err != nil {
 			return "", err
 		}
-		enc := base64.RawURLEncoding
-		jwks := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-384","kid":"demo","x":%q,"y":%q}]}`,
-			enc.EncodeToString(key.X.FillBytes(make([]byte, 48))), enc.EncodeToString(key.Y.FillBytes(make([]byte, 48))))
-		c := &crs.APIClient{Name: "demo", Scopes: "system/*.*", JWKS: []byte(jwks)}
+		c := &crs.APIClient{Name: "demo", Scopes: "system/*.*", JWKS: fhir.ECJWKS(&key.PublicKey, "demo")}
 		if err := a.db.Write(ctx, crs.SystemActor(org.ID), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertAPIClient(c) }); err != nil {
 			return "", fmt.Errorf("register the demo FHIR client: %w", err)
 		}

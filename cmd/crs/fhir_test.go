@@ -4,8 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencrs/crs/fhir"
 )
 
 // TestFHIRCommands registers a FHIR client and mints it a token from the
@@ -27,10 +27,8 @@ func TestFHIRCommands(t *testing.T) {
 		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	enc := base64.RawURLEncoding
 	jwks := filepath.Join(dir, "lab.jwks")
-	os.WriteFile(jwks, []byte(fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-384","x":%q,"y":%q}]}`,
-		enc.EncodeToString(key.X.FillBytes(make([]byte, 48))), enc.EncodeToString(key.Y.FillBytes(make([]byte, 48))))), 0o600)
+	os.WriteFile(jwks, fhir.ECJWKS(&key.PublicKey, "lab"), 0o600)
 	bad := filepath.Join(dir, "bad.jwks")
 	os.WriteFile(bad, []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}`), 0o600)
 
