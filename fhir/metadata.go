@@ -78,7 +78,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}},
 			},
 			"resource":    resources,
-			"interaction": []any{map[string]any{"code": "history-system"}},
+			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
 			"searchParam": []any{
 				map[string]any{"name": "_id", "type": "token"},
 				map[string]any{"name": "_lastUpdated", "type": "date"},

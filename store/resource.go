@@ -115,9 +115,13 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		if x.Num != nil {
 			num = *x.Num
 		}
+		lo, hi := "", "" // only a date has a range (an open start is the least time)
+		if !x.Hi.IsZero() {
+			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
+		}
 		if _, err := tx.Exec(`INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, formatIndexTime(x.Lo), formatIndexTime(x.Hi), num); err != nil {
+			org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 		}
 	}

@@ -119,8 +119,33 @@ func (s *resourceSearch) group(g []crs.ResourceCondition) string {
 	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
-// cond is the SQL matching one index row to one condition.
+// cond is the SQL matching one index row to one condition. Each says
+// the column of its kind is not empty, so the partial index of the kind
+// serves it.
 func (s *resourceSearch) cond(c crs.ResourceCondition) string {
+	e := s.kindCond(c)
+	switch c.Kind {
+	case "reference":
+		if !strings.Contains(c.Code, "/") {
+			return "x.text <> '' AND " + e
+		}
+		return "x.code <> '' AND " + e
+	case "token", "uri", "quantity":
+		if c.Code != "" {
+			return "x.code <> '' AND " + e
+		}
+	case "string":
+		if c.Op == crs.MatchExact {
+			return "x.code <> '' AND " + e
+		}
+		return "x.text <> '' AND " + e
+	case "date":
+		return "x.lo <> '' AND " + e
+	}
+	return e
+}
+
+func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 	system := func(e string) string {
 		if c.System == nil {
 			return e

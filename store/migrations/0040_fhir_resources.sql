@@ -53,8 +53,9 @@ CREATE TABLE fhir_index (
 	hi      TEXT NOT NULL DEFAULT '',
 	num     DOUBLE PRECISION
 );
+-- Each row is in the index of its kind only: a row's kind leaves the
+-- other columns empty, so a partial index skips it.
 CREATE INDEX fhir_index_resource ON fhir_index (org_id, type, id);
-CREATE INDEX fhir_index_code ON fhir_index (org_id, type, param, code, system);
-CREATE INDEX fhir_index_text ON fhir_index (org_id, type, param, text);
-CREATE INDEX fhir_index_date ON fhir_index (org_id, type, param, lo, hi);
-CREATE INDEX fhir_index_ref ON fhir_index (org_id, param, code);
+CREATE INDEX fhir_index_code ON fhir_index (org_id, type, param, code, system) WHERE code <> '';
+CREATE INDEX fhir_index_text ON fhir_index (org_id, type, param, text) WHERE text <> '';
+CREATE INDEX fhir_index_date ON fhir_index (org_id, type, param, lo, hi) WHERE lo <> '';
