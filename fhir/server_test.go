@@ -281,6 +281,8 @@ func TestSearch(t *testing.T) {
 			{"Patient?family:exact=Zoë", p1},
 			{"Patient?family:exact=zoë", ""},
 			{"Patient?name:contains=mit", p2},
+			{"Patient?name:contains=m_th", ""},
+			{"Patient?name=%25", ""},
 			{"Patient?birthdate=1970", p1},
 			{"Patient?birthdate=lt1980-01-01", p1},
 			{"Patient?birthdate=ge1985-11-20", p2},

@@ -168,9 +168,9 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 		case crs.MatchExact:
 			return "x.code = " + s.arg(c.Code)
 		case crs.MatchContains:
-			return "x.text LIKE " + s.arg("%"+likeSafe(c.Text)+"%")
+			return "x.text LIKE " + s.arg("%"+likeEscape(c.Text)+"%") + ` ESCAPE '\'`
 		}
-		return "x.text LIKE " + s.arg(likeSafe(c.Text)+"%")
+		return "x.text LIKE " + s.arg(likeEscape(c.Text)+"%") + ` ESCAPE '\'`
 	case "date":
 		return s.dateCond(c, "x.lo", "x.hi")
 	case "number", "quantity":
@@ -242,5 +242,8 @@ func (s *resourceSearch) numCond(c crs.ResourceCondition) string {
 	return "(x.num >= " + lo() + " AND x.num < " + hi() + ")"
 }
 
-// likeSafe drops the LIKE wildcards from a value searched for.
-func likeSafe(s string) string { return strings.NewReplacer("%", "", "_", "").Replace(s) }
+// likeEscape escapes the LIKE wildcards of a value searched for, so
+// "a_b" matches itself only.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
