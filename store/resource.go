@@ -76,7 +76,7 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	case current > 0:
 		summary = "updated"
 	}
-	ev := &crs.Event{Type: crs.EventResourceWritten, PatientID: "", SubjectID: r.Type + "/" + r.ID,
+	ev := &crs.Event{Type: crs.EventResourceWritten, PatientID: r.PatientID, SubjectID: r.Type + "/" + r.ID,
 		Summary: fmt.Sprintf("%s/%s %s (version %d)", r.Type, r.ID, summary, r.Version)}
 	if err := tx.EmitData(ev, "fhir "+r.Type, map[string]any{"type": r.Type, "id": r.ID, "version": r.Version, "deleted": r.Deleted, "patient": r.PatientID}); err != nil {
 		return err
@@ -151,22 +151,28 @@ func (tx *Tx) LockResourceKey(key string) error {
 	return nil
 }
 
-// ReadResource returns one version of a resource, 0 for the current.
+// ReadResource returns one version of a resource, 0 for the current,
+// and audits the read against the patient the resource is about.
 func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id string, version int) (*crs.Resource, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		s.db.refused(a, crs.ActViewClinical)
+		return nil, err
+	}
 	var r *crs.Resource
-	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir "+typ, func(q Querier) error {
-		var err error
-		if version == 0 {
-			r, err = scanResource(q.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, typ, id))
-		} else {
-			r, err = scanResource(q.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_versions WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, a.OrgID, typ, id, version))
-		}
-		if err != nil && version > 0 {
-			return notFound(err, "%s/%s has no version %d", typ, id, version)
-		}
-		return notFound(err, "%s/%s is not in the record", typ, id)
-	})
-	return r, err
+	var err error
+	if version == 0 {
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, typ, id))
+	} else {
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_versions WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, a.OrgID, typ, id, version))
+	}
+	if err != nil && version > 0 {
+		return nil, notFound(err, "%s/%s has no version %d", typ, id, version)
+	}
+	if err != nil {
+		return nil, notFound(err, "%s/%s is not in the record", typ, id)
+	}
+	s.db.Audit(a, r.PatientID, crs.AuditView, "fhir "+typ+"/"+id)
+	return r, nil
 }
 
 // ResourceHistory lists versions, newest first.
