@@ -168,6 +168,8 @@ type Tx interface {
 	EnqueueMessage(m *Message) error
 
 	MigrationTx
+	ResourceTx  // the FHIR resource store (resource.go)
+	APIClientTx // the FHIR API's clients and tokens (apiclient.go)
 }
 
 // EventHook runs inside the transaction of every change, after its event

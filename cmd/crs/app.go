@@ -158,6 +158,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	mux.Handle("GET /metrics", a.hl7.Metrics)
 	a.web.SecureCookies = o.secure
 	mux.Handle("/", a.web.Handler())
+	mux.Handle("/fhir/", fhirServer(a).Handler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

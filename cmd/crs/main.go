@@ -41,6 +41,7 @@ func commands() []command {
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "check a migration against its extract: reconcile", runGolive},
 		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes: load", runTerminology},
+		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+)
+
+// runFHIR manages the systems that use the FHIR API: registering them
+// and minting tokens for operators and tests.
+func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = `fhir <client add|token> --db DSN --ods CODE ...
+
+  crs fhir client add --db DSN --ods CODE --name NAME --scopes "system/Patient.read ..." --jwks FILE
+                      register a system that gets tokens with SMART Backend Services
+  crs fhir token --db DSN --ods CODE --client NAME [--ttl 15m] [--scopes "..."]
+                      print a bearer token for a registered system
+`
+	switch {
+	case len(args) >= 2 && args[0] == "client" && args[1] == "add":
+		return fhirClientAdd(ctx, args[2:], stdout)
+	case len(args) >= 1 && args[0] == "token":
+		return fhirToken(ctx, args[1:], stdout)
+	case len(args) >= 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprintf(stdout, "Usage: crs %s", synopsis)
+		return nil
+	}
+	fmt.Fprintf(stderr, "Usage: crs %s", synopsis)
+	return errUsage
+}
+
+func fhirClientAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fhir client add", `fhir client add --db DSN --ods CODE --name NAME --scopes "..." --jwks FILE`, stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the client's trust (required)")
+	name := fs.String("name", "", "what the trust calls the system, e.g. lab-system (required)")
+	scopes := fs.String("scopes", "", `the SMART scopes it may be given, e.g. "system/Patient.read system/Observation.*" (required)`)
+	jwksFile := fs.String("jwks", "", "a file holding the system's public keys as a JSON Web Key Set (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("fhir client add", map[string]string{"ods": *ods, "name": *name, "scopes": *scopes, "jwks": *jwksFile}); err != nil {
+		return err
+	}
+	if _, err := fhir.ParseScopes(*scopes); err != nil {
+		return fmt.Errorf("--scopes: %v", err)
+	}
+	jwks, err := os.ReadFile(*jwksFile)
+	if err != nil {
+		return fmt.Errorf("--jwks: %v", err)
+	}
+	if _, err := fhir.ParseJWKS(jwks); err != nil {
+		return fmt.Errorf("--jwks %s: %v", *jwksFile, err)
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c := &crs.APIClient{Name: strings.TrimSpace(*name), Scopes: strings.Join(strings.Fields(*scopes), " "), JWKS: jwks}
+	if err := db.Write(ctx, crs.SystemActor(org.ID), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertAPIClient(c) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "registered FHIR client %s of %s\nclient_id: %s\n", c.Name, org.ODSCode, c.ID)
+	return nil
+}
+
+func fhirToken(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fhir token", `fhir token --db DSN --ods CODE --client NAME [--ttl 15m] [--scopes "..."]`, stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the client's trust (required)")
+	name := fs.String("client", "", "the registered client's name (required)")
+	ttl := fs.Duration("ttl", 15*time.Minute, "how long the token lasts")
+	scopes := fs.String("scopes", "", "the scopes wanted; all the client's when not given")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("fhir token", map[string]string{"ods": *ods, "client": *name}); err != nil {
+		return err
+	}
+	if *ttl <= 0 || *ttl > 24*time.Hour {
+		return fmt.Errorf("--ttl %s: a token lasts more than nothing and at most 24h", *ttl)
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tok, err := mintFHIRToken(ctx, db, org.ID, *name, *scopes, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// mintFHIRToken gives the trust's client with the name a token.
+func mintFHIRToken(ctx context.Context, db *store.DB, orgID, name, scopes string, ttl time.Duration) (string, error) {
+	clients := store.NewAPIClientService(db)
+	c, err := clients.FindAPIClientByName(ctx, orgID, name)
+	if err != nil {
+		return "", err
+	}
+	if c.Disabled {
+		return "", fmt.Errorf("FHIR client %s is disabled", name)
+	}
+	smart := &fhir.SMART{Store: db, Clients: clients}
+	tok, _, err := smart.MintToken(ctx, c, scopes, "", ttl)
+	return tok, err
+}
+
+// fhirServer is the FHIR API over the database, for crs serve and demo.
+func fhirServer(a *app) *fhir.Server {
+	clients := store.NewAPIClientService(a.db)
+	return &fhir.Server{Store: a.db, Resources: store.NewResourceService(a.db), Auth: &fhir.SMART{Store: a.db, Clients: clients}, Logger: a.logger}
+}
+
+// demoFHIRClient registers the demo trust's FHIR client "demo" (all
+// scopes, a key made for it and not kept) unless it exists, and mints it
+// a token lasting the day: the curl line the demo prints works at once.
+func demoFHIRClient(ctx context.Context, a *app, org *crs.Organisation) (string, error) {
+	clients := store.NewAPIClientService(a.db)
+	if _, err := clients.FindAPIClientByName(ctx, org.ID, "demo"); crs.ErrorCode(err) == crs.ENOTFOUND {
+		key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		if err != nil {
+			return "", err
+		}
+		c := &crs.APIClient{Name: "demo", Scopes: "system/*.*", JWKS: fhir.ECJWKS(&key.PublicKey, "demo")}
+		if err := a.db.Write(ctx, crs.SystemActor(org.ID), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertAPIClient(c) }); err != nil {
+			return "", fmt.Errorf("register the demo FHIR client: %w", err)
+		}
+	} else if err != nil {
+		return "", err
+	}
+	return mintFHIRToken(ctx, a.db, org.ID, "demo", "", 24*time.Hour)
+}

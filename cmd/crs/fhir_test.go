@@ -1,0 +1,79 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs/fhir"
+)
+
+// TestFHIRCommands registers a FHIR client and mints it a token from the
+// command line, then uses the token against crs serve's /fhir.
+func TestFHIRCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server")
+	}
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "x.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXF", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	jwks := filepath.Join(dir, "lab.jwks")
+	os.WriteFile(jwks, fhir.ECJWKS(&key.PublicKey, "lab"), 0o600)
+	bad := filepath.Join(dir, "bad.jwks")
+	os.WriteFile(bad, []byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}`), 0o600)
+
+	if code, _, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Patient.read", "--jwks", bad); code == 0 || !strings.Contains(errs, "P-384") {
+		t.Errorf("a P-256 key was accepted: exit %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Patients.read", "--jwks", jwks); code == 0 || !strings.Contains(errs, "Patients") {
+		t.Errorf("an unknown type in a scope was accepted: exit %d %s", code, errs)
+	}
+	if code, out, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Observation.read", "--jwks", jwks); code != 0 || !strings.Contains(out, "client_id: ") {
+		t.Fatalf("crs fhir client add: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "fhir", "token", "--db", dsn, "--ods", "RXF", "--client", "lab", "--ttl", "10m")
+	if code != 0 {
+		t.Fatalf("crs fhir token: exit %d\n%s%s", code, out, errs)
+	}
+	token := strings.TrimSpace(out)
+	if code, _, errs := runCLI(t, "fhir", "token", "--db", dsn, "--ods", "RXF", "--client", "nobody"); code == 0 || !strings.Contains(errs, "nobody") {
+		t.Errorf("a token for an unknown client: exit %d %s", code, errs)
+	}
+
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "", "--log-level", "warn")
+	base := r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)[1]
+	get := func(path, tok string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, body := get("/fhir/Observation?_summary=count", token); st != 200 || !strings.Contains(body, `"total":0`) {
+		t.Errorf("search with the minted token: %d %s", st, body)
+	}
+	if st, _ := get("/fhir/Patient?_summary=count", token); st != 403 {
+		t.Errorf("search beyond the token's scopes: %d", st)
+	}
+	if st, _ := get("/fhir/Observation", "not-a-token"); st != 401 {
+		t.Errorf("search with a bad token: %d", st)
+	}
+	if st, body := get("/fhir/metadata", ""); st != 200 || !strings.Contains(body, `"CapabilityStatement"`) {
+		t.Errorf("metadata: %d", st)
+	}
+	r.stop(t)
+}

@@ -1,0 +1,101 @@
+package fhir_test
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// benchServer is the API over a new SQLite database, or PostgreSQL with
+// CRS_BENCH_POSTGRES=1, and a token of a trust's system with every scope.
+func benchServer(b *testing.B) (*httptest.Server, string) {
+	var db *store.DB
+	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
+		db = storetest.OpenPostgres(b, nil)
+	} else {
+		db = storetest.OpenSQLite(b, nil)
+	}
+	tr := storetest.NewTrust(b, db, "RBN")
+	all, _ := fhir.ParseScopes("system/*.*")
+	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: bearerAuth{"t": {Actor: tr.Actor(crs.RoleInterface), Scopes: all}}}
+	srv := httptest.NewServer(s.Handler())
+	b.Cleanup(srv.Close)
+	return srv, "t"
+}
+
+func post(b *testing.B, url, token, body string) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", fhir.ContentType)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b.Fatalf("POST %s: %d", url, resp.StatusCode)
+	}
+}
+
+// BenchmarkSyntheaIngest posts Synthea transaction Bundles, one at a
+// time, and reports resources stored per second.
+func BenchmarkSyntheaIngest(b *testing.B) {
+	files, _ := filepath.Glob("../../shared/data/fhir/synthea/*.json.gz")
+	if len(files) == 0 {
+		b.Skip("../shared/data/fhir/synthea is absent")
+	}
+	var bodies []string
+	resources := 0
+	for _, f := range files[:20] {
+		fh, _ := os.Open(f)
+		z, _ := gzip.NewReader(fh)
+		raw, _ := io.ReadAll(z)
+		fh.Close()
+		bodies = append(bodies, string(raw))
+		resources += strings.Count(string(raw), `"request"`)
+	}
+	srv, tok := benchServer(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, body := range bodies {
+			post(b, srv.URL+"/fhir", tok, body)
+		}
+	}
+	b.ReportMetric(float64(resources*b.N)/b.Elapsed().Seconds(), "resources/s")
+}
+
+// BenchmarkRead reads one resource over HTTP from parallel clients.
+func BenchmarkRead(b *testing.B) {
+	srv, tok := benchServer(b)
+	post(b, srv.URL+"/fhir/Patient", tok, `{"resourceType":"Patient","id":"x"}`)
+	req, _ := http.NewRequest("PUT", srv.URL+"/fhir/Patient/p1", strings.NewReader(`{"resourceType":"Patient","id":"p1","birthDate":"1970-01-01"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		b.Fatalf("PUT: %v", err)
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", srv.URL+"/fhir/Patient/p1", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+}

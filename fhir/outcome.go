@@ -1,0 +1,98 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Issue is one issue of an OperationOutcome: how bad, what kind (an R4
+// issue-type code such as "structure", "not-found"), in words, and the
+// element it is about.
+type Issue struct {
+	Severity    string
+	Code        string
+	Diagnostics string
+	Expression  string
+}
+
+// Outcome is an error answered as an OperationOutcome with its HTTP
+// status.
+type Outcome struct {
+	Status int
+	Issues []Issue
+}
+
+func (o *Outcome) Error() string {
+	var parts []string
+	for _, i := range o.Issues {
+		if i.Expression != "" {
+			parts = append(parts, i.Expression+": "+i.Diagnostics)
+		} else {
+			parts = append(parts, i.Diagnostics)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func invalid(code, expr, format string, args ...any) *Outcome {
+	return &Outcome{Status: http.StatusBadRequest, Issues: []Issue{{Severity: "error", Code: code, Diagnostics: fmt.Sprintf(format, args...), Expression: expr}}}
+}
+
+func outcomeOf(status int, code, format string, args ...any) *Outcome {
+	return &Outcome{Status: status, Issues: []Issue{{Severity: "error", Code: code, Diagnostics: fmt.Sprintf(format, args...)}}}
+}
+
+// asOutcome maps any error to the OperationOutcome it is answered with:
+// the codes of crs.Error once, here.
+func asOutcome(err error) *Outcome {
+	var o *Outcome
+	if errors.As(err, &o) {
+		return o
+	}
+	var ce *crs.Error
+	if !errors.As(err, &ce) {
+		return outcomeOf(http.StatusInternalServerError, "exception", "the request could not be completed")
+	}
+	msg := ce.Message
+	switch ce.Code {
+	case crs.ENOTFOUND:
+		return outcomeOf(http.StatusNotFound, "not-found", "%s", msg)
+	case crs.EINVALID:
+		return outcomeOf(http.StatusBadRequest, "invalid", "%s", msg)
+	case crs.ECONFLICT:
+		return outcomeOf(http.StatusConflict, "conflict", "%s", msg)
+	case crs.EUNAUTHORIZED:
+		return outcomeOf(http.StatusUnauthorized, "login", "%s", msg)
+	case crs.EFORBIDDEN:
+		return outcomeOf(http.StatusForbidden, "forbidden", "%s", msg)
+	}
+	return outcomeOf(http.StatusInternalServerError, "exception", "the request could not be completed")
+}
+
+// JSON is the OperationOutcome resource.
+func (o *Outcome) JSON() []byte {
+	type issue struct {
+		Severity    string   `json:"severity"`
+		Code        string   `json:"code"`
+		Diagnostics string   `json:"diagnostics,omitempty"`
+		Expression  []string `json:"expression,omitempty"`
+	}
+	out := struct {
+		ResourceType string  `json:"resourceType"`
+		Issue        []issue `json:"issue"`
+	}{ResourceType: "OperationOutcome"}
+	for _, i := range o.Issues {
+		is := issue{Severity: i.Severity, Code: i.Code, Diagnostics: i.Diagnostics}
+		if i.Expression != "" {
+			is.Expression = []string{i.Expression}
+		}
+		out.Issue = append(out.Issue, is)
+	}
+	b, _ := json.Marshal(out)
+	return b
+}

@@ -1,0 +1,242 @@
+package fhir
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/opencrs/crs"
+)
+
+// errUnchanged ends a command that finds it has nothing to change (a
+// conditional create whose resource exists, a delete of a deleted
+// resource): the write is rolled back and the request answered without
+// it.
+var errUnchanged = errors.New("nothing to change")
+
+// instant is how lastUpdated is written.
+const instant = "2006-01-02T15:04:05.000Z07:00"
+
+// putVersion writes res as version of the resource typ/id inside the
+// command, with its meta and search index.
+func putVersion(tx crs.Tx, res Resource, typ, id string, version int) (*crs.Resource, error) {
+	body, err := withMeta(res, id, version, tx.Now().UTC().Format(instant))
+	if err != nil {
+		return nil, err
+	}
+	rows := IndexRows(res)
+	stored := &crs.Resource{Type: typ, ID: id, Version: version, Body: body, PatientID: patientOf(typ, id, rows)}
+	if err := tx.PutResource(stored, rows); err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// patientOf is the id of the Patient a resource is about, from its
+// patient or subject reference.
+func patientOf(typ, id string, rows []crs.ResourceIndexRow) string {
+	if typ == "Patient" {
+		return id
+	}
+	for _, name := range []string{"patient", "subject"} {
+		for _, r := range rows {
+			if r.Param == name && r.System == "Patient" {
+				return r.Text
+			}
+		}
+	}
+	return ""
+}
+
+// decodeFor reads the request's resource and checks it is of the type
+// the URL names.
+func decodeFor(r *http.Request, typ string) (Resource, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	if res.Type() != typ {
+		return nil, invalid("invalid", "resourceType", "the resource is a %s but was sent to %s", res.Type(), typ)
+	}
+	return res, nil
+}
+
+// handleCreate answers create (POST [type]), conditional with
+// If-None-Exist: when one resource matches its query that one is
+// answered and none created; concurrent creates with the query wait for
+// each other, so they never create two.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ := r.PathValue("type")
+	if err := p.allow(typ, true); err != nil {
+		return err
+	}
+	res, err := decodeFor(r, typ)
+	if err != nil {
+		return err
+	}
+	var cond *crs.ResourceQuery
+	criteria := r.Header.Get("If-None-Exist")
+	if criteria != "" {
+		q, err := parseSearch(typ, criteria, s.Store.Now())
+		if err != nil {
+			return err
+		}
+		q.query.Count = 2
+		cond = &q.query
+	}
+	var stored, existing *crs.Resource
+	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+		var err error
+		stored, existing, err = createIn(tx, res, typ, cond, criteria)
+		if err == nil && existing != nil {
+			return errUnchanged
+		}
+		return err
+	})
+	if errors.Is(err, errUnchanged) {
+		w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+existing.ID+"/_history/"+strconv.Itoa(existing.Version))
+		writeResource(w, http.StatusOK, existing)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+stored.ID+"/_history/1")
+	writeResource(w, http.StatusCreated, stored)
+	return nil
+}
+
+// createIn creates res as a new resource of typ inside the command;
+// with cond (If-None-Exist) it first looks for a match, and answers the
+// one it finds as existing, creating nothing.
+func createIn(tx crs.Tx, res Resource, typ string, cond *crs.ResourceQuery, criteria string) (stored, existing *crs.Resource, err error) {
+	if cond != nil {
+		if err := tx.LockResourceKey("create " + typ); err != nil {
+			return nil, nil, err
+		}
+		found, err := tx.SearchResources(*cond)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch len(found) {
+		case 0:
+		case 1:
+			return nil, found[0], nil
+		default:
+			return nil, nil, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches If-None-Exist: %s", typ, criteria)
+		}
+	}
+	stored, err = putVersion(tx, res, typ, crs.NewID(), 1)
+	return stored, nil, err
+}
+
+// updateIn writes res as the next version of typ/id inside the command,
+// or its first; want, unless 0, is the version If-Match names.
+func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource, error) {
+	version := 1
+	cur, err := tx.GetResource(typ, id)
+	switch {
+	case err == nil:
+		version = cur.Version + 1
+	case crs.ErrorCode(err) != crs.ENOTFOUND:
+		return nil, err
+	}
+	if want != 0 && (cur == nil || cur.Version != want) {
+		have := 0
+		if cur != nil {
+			have = cur.Version
+		}
+		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, have, want)
+	}
+	return putVersion(tx, res, typ, id, version)
+}
+
+// deleteIn deletes typ/id inside the command; errUnchanged when it is
+// deleted already.
+func deleteIn(tx crs.Tx, typ, id string) error {
+	cur, err := tx.GetResource(typ, id)
+	if err != nil {
+		return err
+	}
+	if cur.Deleted {
+		return errUnchanged
+	}
+	return tx.PutResource(&crs.Resource{Type: typ, ID: id, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
+}
+
+// handleUpdate answers update (PUT [type]/[id]): the next version of the
+// resource, or its first when it does not exist (update as create).
+// If-Match with the weak ETag of the current version guards against
+// lost updates: another version answers 412.
+func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ, id := r.PathValue("type"), r.PathValue("id")
+	if err := p.allow(typ, true); err != nil {
+		return err
+	}
+	res, err := decodeFor(r, typ)
+	if err != nil {
+		return err
+	}
+	if res.ID() != id {
+		return invalid("invalid", typ+".id", "the resource's id %q is not the id %q in the URL", res.ID(), id)
+	}
+	if !validID(id) {
+		return invalid("invalid", typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
+	}
+	want := 0
+	if m := r.Header.Get("If-Match"); m != "" {
+		v, ok := parseETag(m)
+		if !ok {
+			return invalid("invalid", "", "If-Match %q is not an ETag such as W/\"3\"", m)
+		}
+		want = v
+	}
+	var stored *crs.Resource
+	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+		var err error
+		stored, err = updateIn(tx, res, typ, id, want)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if stored.Version == 1 {
+		status = http.StatusCreated
+		w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+id+"/_history/1")
+	}
+	writeResource(w, status, stored)
+	return nil
+}
+
+// handleDelete answers delete (DELETE [type]/[id]): a version that
+// deletes the resource; its history stays.
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ, id := r.PathValue("type"), r.PathValue("id")
+	if err := p.allow(typ, true); err != nil {
+		return err
+	}
+	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error { return deleteIn(tx, typ, id) })
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// validID reports whether s is a FHIR logical id.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

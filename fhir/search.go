@@ -1,0 +1,316 @@
+package fhir
+
+import (
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// defaultCount and maxCount bound a search's page.
+const (
+	defaultCount = 50
+	maxCount     = 1000
+)
+
+// search is a parsed search request: the query of the resource store and
+// what the answer adds to its matches.
+type search struct {
+	query      crs.ResourceQuery
+	countOnly  bool        // _summary=count
+	includes   [][2]string // _include: the param of the matched type to follow, and the target type ("" for any)
+	revinclude [][2]string // _revinclude: type and param of resources pointing at the matches
+	params     url.Values  // the parameters to repeat in paging links
+}
+
+// parseSearch reads the search parameters of a search of typ, from a
+// query string or form body. An unknown parameter or modifier, or a
+// value it cannot read, is refused with an OperationOutcome naming it.
+func parseSearch(typ, raw string, now time.Time) (*search, error) {
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, invalid("invalid", "", "the search parameters cannot be read: %v", err)
+	}
+	return parseSearchValues(typ, vals, now)
+}
+
+func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, error) {
+	s := &search{query: crs.ResourceQuery{Type: typ, Count: defaultCount, Missing: map[string]bool{}}, params: url.Values{}}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		for _, v := range vals[key] {
+			if err := s.add(typ, key, v, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *search) add(typ, key, value string, now time.Time) error {
+	bad := func(format string, args ...any) error {
+		return invalid("invalid", key, "search parameter %s: "+format, append([]any{key}, args...)...)
+	}
+	keep := true
+	defer func() {
+		if keep {
+			s.params.Add(key, value)
+		}
+	}()
+	switch key {
+	case "_format", "_pretty":
+		keep = false
+		return nil
+	case "_count":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return bad("%q is not a count", value)
+		}
+		s.query.Count = min(n, maxCount)
+		keep = false
+		return nil
+	case "_cursor":
+		s.query.After = value
+		keep = false
+		return nil
+	case "_offset":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return bad("%q is not an offset", value)
+		}
+		s.query.Offset = n
+		keep = false
+		return nil
+	case "_summary":
+		if value != "count" {
+			return bad("only _summary=count is supported")
+		}
+		s.countOnly = true
+		return nil
+	case "_total":
+		return nil
+	case "_sort":
+		for _, f := range strings.Split(value, ",") {
+			desc := strings.HasPrefix(f, "-")
+			name := strings.TrimPrefix(f, "-")
+			kind := ""
+			if name != "_id" && name != "_lastUpdated" {
+				p, ok := SearchParamOf(typ, name)
+				if !ok {
+					return bad("%s is not a search parameter of %s", name, typ)
+				}
+				kind = p.Type
+			}
+			s.query.SortBy = append(s.query.SortBy, crs.ResourceSort{Param: name, Kind: kind, Desc: desc})
+		}
+		return nil
+	case "_include", "_revinclude":
+		parts := strings.Split(value, ":")
+		if len(parts) < 2 || len(parts) > 3 || !isResource[parts[0]] {
+			return bad("%q is not Type:param or Type:param:Target", value)
+		}
+		p, ok := SearchParamOf(parts[0], parts[1])
+		if !ok || p.Type != "reference" {
+			return bad("%s is not a reference search parameter of %s", parts[1], parts[0])
+		}
+		target := ""
+		if len(parts) == 3 {
+			target = parts[2]
+		}
+		if key == "_include" {
+			if parts[0] != typ {
+				return bad("%s does not search %s", value, typ)
+			}
+			s.includes = append(s.includes, [2]string{parts[1], target})
+		} else {
+			s.revinclude = append(s.revinclude, [2]string{parts[0], parts[1]})
+		}
+		return nil
+	case "_id":
+		s.query.IDs = append(s.query.IDs, strings.Split(value, ",")...)
+		return nil
+	}
+	name, modifier, _ := strings.Cut(key, ":")
+	if strings.Contains(name, ".") {
+		return bad("chained parameters are not supported")
+	}
+	kind := "date"
+	if name != "_lastUpdated" {
+		p, ok := SearchParamOf(typ, name)
+		if !ok {
+			return invalid("not-supported", key, "%s is not a search parameter of %s", name, typ)
+		}
+		kind = p.Type
+		if kind == "composite" || kind == "special" || len(p.Paths) == 0 {
+			return invalid("not-supported", key, "search parameter %s of %s is not supported", name, typ)
+		}
+	}
+	if modifier == "missing" {
+		switch value {
+		case "true", "false":
+			s.query.Missing[name] = value == "true"
+			return nil
+		}
+		return bad("%q is not true or false", value)
+	}
+	var group []crs.ResourceCondition
+	for _, v := range splitValues(value) {
+		c, err := condition(name, kind, modifier, v, now)
+		if err != nil {
+			return invalid("invalid", key, "search parameter %s: %v", key, err)
+		}
+		group = append(group, c)
+	}
+	if modifier == "not" {
+		s.query.Not = append(s.query.Not, group)
+	} else {
+		s.query.All = append(s.query.All, group)
+	}
+	return nil
+}
+
+// splitValues splits a parameter's value at the commas not escaped.
+func splitValues(v string) []string {
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] == '\\' && i+1 < len(v):
+			i++
+			b.WriteByte(v[i])
+		case v[i] == ',':
+			out = append(out, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return append(out, b.String())
+}
+
+// condition reads one value of a parameter.
+func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondition, error) {
+	c := crs.ResourceCondition{Param: name, Kind: kind, Op: crs.MatchEq}
+	switch kind {
+	case "token":
+		switch modifier {
+		case "", "not":
+		case "text":
+			c.Param, c.Kind, c.Op, c.Text = name+":text", "string", crs.MatchStarts, Fold(v)
+			return c, nil
+		default:
+			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a token", modifier)
+		}
+		if sys, code, ok := strings.Cut(v, "|"); ok {
+			c.System, c.Code = &sys, code
+		} else {
+			c.Code = v
+		}
+	case "uri":
+		if modifier != "" {
+			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a uri", modifier)
+		}
+		c.Code = v
+	case "string":
+		switch modifier {
+		case "":
+			c.Op, c.Text = crs.MatchStarts, Fold(v)
+		case "exact":
+			c.Op, c.Code = crs.MatchExact, v
+		case "contains":
+			c.Op, c.Text = crs.MatchContains, Fold(v)
+		default:
+			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a string", modifier)
+		}
+	case "reference":
+		switch {
+		case modifier == "":
+		case isResource[modifier]:
+			c.System = &modifier
+		default:
+			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a reference", modifier)
+		}
+		if typ, id, ok := splitReference(v); ok {
+			c.Code = typ + "/" + id
+		} else if strings.Contains(v, "/") {
+			c.Code = v
+		} else {
+			c.Code = v
+		}
+	case "date", "number", "quantity":
+		if modifier != "" {
+			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a %s", modifier, kind)
+		}
+		if len(v) >= 2 {
+			switch p := v[:2]; p {
+			case "eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap":
+				c.Op, v = p, v[2:]
+			}
+		}
+		if kind == "date" {
+			lo, hi, ok := ParseDateRange(v)
+			if !ok {
+				return c, crs.Errorf(crs.EINVALID, "%q is not a date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime)", v)
+			}
+			if c.Op == "ap" {
+				// Approximately: the range widened by a tenth of its
+				// distance from now, at least a day each side.
+				d := now.Sub(lo)
+				if d < 0 {
+					d = -d
+				}
+				w := max(d/10, 24*time.Hour)
+				lo, hi = lo.Add(-w), hi.Add(w)
+			}
+			c.Lo, c.Hi = lo, hi
+			return c, nil
+		}
+		num := v
+		if kind == "quantity" {
+			parts := strings.SplitN(v, "|", 3)
+			num = parts[0]
+			if len(parts) == 3 {
+				if parts[1] != "" {
+					c.System = &parts[1]
+				}
+				c.Code = parts[2]
+			}
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return c, crs.Errorf(crs.EINVALID, "%q is not a number", num)
+		}
+		half := 0.5 * math.Pow10(-decimals(num))
+		switch c.Op {
+		case "ap":
+			c.Op, c.NumLo, c.NumHi = crs.MatchEq, f-math.Abs(f)*0.1, f+math.Abs(f)*0.1
+		case crs.MatchEq, crs.MatchNe:
+			c.NumLo, c.NumHi = f-half, f+half
+		case crs.MatchLe, crs.MatchGt, crs.MatchSa:
+			c.NumLo, c.NumHi = f, math.Nextafter(f, math.Inf(1))
+		default:
+			c.NumLo, c.NumHi = f, f
+		}
+	default:
+		return c, crs.Errorf(crs.EINVALID, "%s parameters are not supported", kind)
+	}
+	return c, nil
+}
+
+// decimals counts the digits after the decimal point of a number as
+// written: the precision an equal value is matched to.
+func decimals(s string) int {
+	s, _, _ = strings.Cut(strings.ToLower(s), "e")
+	if _, frac, ok := strings.Cut(s, "."); ok {
+		return len(frac)
+	}
+	return 0
+}

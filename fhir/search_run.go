@@ -1,0 +1,152 @@
+package fhir
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// handleSearch answers search (GET [type]?..., POST [type]/_search with
+// a form body): a searchset Bundle of one page of the matches, with the
+// resources _include and _revinclude ask for, and a next link that
+// stays true while resources are added.
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ := r.PathValue("type")
+	if err := p.allow(typ, false); err != nil {
+		return err
+	}
+	vals := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return invalid("invalid", "", "the search form cannot be read: %v", err)
+		}
+		for k, vs := range r.PostForm {
+			vals[k] = append(vals[k], vs...)
+		}
+	}
+	q, err := parseSearchValues(typ, vals, s.Store.Now())
+	if err != nil {
+		return err
+	}
+	base := baseURL(r)
+	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
+	self := base + "/" + typ + "?" + q.params.Encode()
+	b.Link = append(b.Link, bundleLink{"self", self})
+	if q.countOnly {
+		cq := q.query
+		cq.Count = 0
+		_, total, err := s.Resources.SearchResources(r.Context(), p.Actor, cq)
+		if err != nil {
+			return err
+		}
+		b.Total = intPtr(total)
+		writeJSON(w, http.StatusOK, b.json())
+		return nil
+	}
+	page := q.query
+	page.Count++ // one more, to know whether there is a next page
+	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, page)
+	if err != nil {
+		return err
+	}
+	if len(found) > q.query.Count {
+		found = found[:q.query.Count]
+		next := url.Values{}
+		for k, v := range q.params {
+			next[k] = v
+		}
+		next.Set("_count", strconv.Itoa(q.query.Count))
+		if len(q.query.SortBy) == 0 {
+			next.Set("_cursor", found[len(found)-1].ID)
+		} else {
+			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
+		}
+		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
+	}
+	for _, res := range found {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+	}
+	included, err := s.included(r, p, q, found)
+	if err != nil {
+		return err
+	}
+	for _, res := range included {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "include"}})
+	}
+	writeJSON(w, http.StatusOK, b.json())
+	return nil
+}
+
+// included reads what _include and _revinclude add to the matches:
+// each resource once, none of the matches again, only types the token
+// may read.
+func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs.Resource) ([]*crs.Resource, error) {
+	if len(q.includes) == 0 && len(q.revinclude) == 0 || len(found) == 0 {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, f := range found {
+		seen[f.Type+"/"+f.ID] = true
+	}
+	var out []*crs.Resource
+	add := func(res *crs.Resource) {
+		if k := res.Type + "/" + res.ID; !seen[k] && !res.Deleted {
+			seen[k] = true
+			out = append(out, res)
+		}
+	}
+	for _, inc := range q.includes {
+		targets := map[string]bool{}
+		for _, f := range found {
+			res, err := Decode(f.Body)
+			if err != nil {
+				continue
+			}
+			for _, row := range IndexRows(res) {
+				if row.Param == inc[0] && row.System != "" && (inc[1] == "" || row.System == inc[1]) {
+					targets[row.Code] = true
+				}
+			}
+		}
+		keys := make([]string, 0, len(targets))
+		for k := range targets {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			typ, id, _ := strings.Cut(k, "/")
+			if !p.Scopes.Allows(typ, false) {
+				continue
+			}
+			res, err := s.Resources.ReadResource(r.Context(), p.Actor, typ, id, 0)
+			if crs.ErrorCode(err) == crs.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			add(res)
+		}
+	}
+	for _, rev := range q.revinclude {
+		if !p.Scopes.Allows(rev[0], false) {
+			continue
+		}
+		var group []crs.ResourceCondition
+		for _, f := range found {
+			group = append(group, crs.ResourceCondition{Param: rev[1], Kind: "reference", Code: f.Type + "/" + f.ID})
+		}
+		res, _, err := s.Resources.SearchResources(r.Context(), p.Actor, crs.ResourceQuery{Type: rev[0], All: [][]crs.ResourceCondition{group}, Count: maxCount})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range res {
+			add(x)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,167 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// ContentType is the media type of FHIR JSON.
+const ContentType = "application/fhir+json"
+
+// maxBody is the largest request body read.
+const maxBody = 16 << 20
+
+// Server is the FHIR R4 API of a trust's record, served under /fhir.
+type Server struct {
+	Store     crs.Store         // the one write path
+	Resources crs.ResourceStore // reads of the resource store
+	Auth      Authenticator     // who a request acts for, with its scopes
+	Logger    *slog.Logger
+}
+
+// Principal is who a FHIR request acts for: the actor its changes and
+// reads are checked, audited and scoped as, and the SMART scopes its
+// token was given.
+type Principal struct {
+	Actor  crs.Actor
+	Scopes Scopes
+}
+
+// Authenticator says who a request acts for, from its bearer token;
+// EUNAUTHORIZED when it carries none that is valid.
+type Authenticator interface {
+	Authenticate(r *http.Request) (*Principal, error)
+}
+
+// Handler returns the API's routes, under /fhir.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /fhir/metadata", s.handleMetadata)
+	mux.HandleFunc("GET /fhir/.well-known/smart-configuration", s.handleSMARTConfiguration)
+	if t, ok := s.Auth.(http.Handler); ok {
+		mux.Handle("POST /fhir/token", t)
+	}
+	mux.Handle("GET /fhir/_history", s.authed(s.handleHistory))
+	mux.Handle("POST /fhir", s.authed(s.handleBundle))
+	mux.Handle("POST /fhir/{$}", s.authed(s.handleBundle))
+	mux.Handle("GET /fhir/{type}", s.authed(s.handleSearch))
+	mux.Handle("POST /fhir/{type}/_search", s.authed(s.handleSearch))
+	mux.Handle("POST /fhir/{type}", s.authed(s.handleCreate))
+	mux.Handle("GET /fhir/{type}/_history", s.authed(s.handleHistory))
+	mux.Handle("GET /fhir/{type}/{id}", s.authed(s.handleRead))
+	mux.Handle("PUT /fhir/{type}/{id}", s.authed(s.handleUpdate))
+	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
+	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
+	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
+	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
+		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// handler is a FHIR handler of an authenticated request.
+type handler func(w http.ResponseWriter, r *http.Request, p *Principal) error
+
+// authed authenticates the request, checks its resource type, and
+// answers the handler's error as an OperationOutcome.
+func (s *Server) authed(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Auth == nil {
+			writeOutcome(w, outcomeOf(http.StatusUnauthorized, "login", "this server has no way to authenticate requests"))
+			return
+		}
+		p, err := s.Auth.Authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fhir"`)
+			writeOutcome(w, asOutcome(err))
+			return
+		}
+		if t := r.PathValue("type"); t != "" && !isResource[t] {
+			writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			o := asOutcome(err)
+			if o.Status >= 500 && s.Logger != nil {
+				s.Logger.Error("fhir request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeOutcome(w, o)
+		}
+	})
+}
+
+func writeOutcome(w http.ResponseWriter, o *Outcome) {
+	w.Header().Set("Content-Type", ContentType+"; charset=utf-8")
+	w.WriteHeader(o.Status)
+	w.Write(o.JSON())
+}
+
+// writeJSON answers with a FHIR resource.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", ContentType+"; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// readBody reads a request body holding a FHIR resource.
+func readBody(r *http.Request) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.Contains(ct, "json") {
+		return nil, &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported", Diagnostics: "send FHIR JSON (" + ContentType + "), not " + ct}}}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, invalid("structure", "", "the body could not be read: %v", err)
+	}
+	if len(b) > maxBody {
+		return nil, outcomeOf(http.StatusRequestEntityTooLarge, "too-costly", "the body is larger than %d bytes", maxBody)
+	}
+	return b, nil
+}
+
+// baseURL is the service base URL the request came to, for fullUrl and
+// links.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/fhir"
+}
+
+// etag is the weak ETag of a version.
+func etag(version int) string { return `W/"` + strconv.Itoa(version) + `"` }
+
+// parseETag reads a version from an If-Match value (W/"3" or "3").
+func parseETag(s string) (int, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "W/")
+	n, err := strconv.Atoi(strings.Trim(s, `"`))
+	return n, err == nil && n > 0
+}
+
+// withMeta returns the resource's JSON with its id and meta set for the
+// version: versionId and lastUpdated, the rest of meta as sent.
+func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
+	r["id"] = id
+	meta, _ := r["meta"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	meta["versionId"] = strconv.Itoa(version)
+	meta["lastUpdated"] = at
+	r["meta"] = meta
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any(r)); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}

@@ -1,0 +1,90 @@
+package fhir
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidateRefusesUnknownElements(t *testing.T) {
+	tests := []struct {
+		name, body, wantExpr string
+	}{
+		{"unknown top-level element", `{"resourceType":"Patient","nickname":"Bob"}`, "Patient.nickname"},
+		{"unknown nested element", `{"resourceType":"Patient","name":[{"family":"Smith","middle":"X"}]}`, "Patient.name[0].middle"},
+		{"unknown backbone element", `{"resourceType":"Patient","contact":[{"name":{"family":"A"},"mood":"calm"}]}`, "Patient.contact[0].mood"},
+		{"repeating element not an array", `{"resourceType":"Patient","name":{"family":"Smith"}}`, "Patient.name"},
+		{"single element as array", `{"resourceType":"Patient","birthDate":["2000-01-01"]}`, "Patient.birthDate"},
+		{"wrong primitive kind", `{"resourceType":"Patient","active":"yes"}`, "Patient.active"},
+		{"unknown choice type", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueMoney":{"value":1}}`, "Observation.valueMoney"},
+		{"extension on a non-primitive", `{"resourceType":"Patient","_name":{"extension":[]}}`, "Patient._name"},
+		{"unknown resource type", `{"resourceType":"Patience"}`, "resourceType"},
+		{"contained resource checked", `{"resourceType":"Patient","contained":[{"resourceType":"Organization","nom":"x"}]}`, "Patient.contained[0].nom"},
+		{"integer with a fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, "Patient.multipleBirthInteger"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.body))
+			o, ok := err.(*Outcome)
+			if !ok {
+				t.Fatalf("Decode(%s) = %v, want an *Outcome", tc.body, err)
+			}
+			if o.Issues[0].Expression != tc.wantExpr || o.Issues[0].Severity != "error" {
+				t.Errorf("issue = %+v, want expression %q", o.Issues[0], tc.wantExpr)
+			}
+		})
+	}
+}
+
+func TestDecodeKeepsWhatWasSent(t *testing.T) {
+	body := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"},{"system":"http://snomed.info/sct","code":"364075005"}]},"valueQuantity":{"value":72.50,"unit":"/min"}}`
+	r, err := Decode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), `"value":72.50`) {
+		t.Errorf("decimal not kept exactly: %s", b)
+	}
+	if i, j := strings.Index(string(b), "8867-4"), strings.Index(string(b), "364075005"); i < 0 || j < i {
+		t.Errorf("coding order not kept: %s", b)
+	}
+	p := `{"resourceType":"Patient","birthDate":"1970-01-01","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-01-01T10:30:00Z"}]},"name":[{"given":["Ann",null],"_given":[null,{"extension":[{"url":"http://example.org/x","valueString":"y"}]}]}]}`
+	if _, err := Decode([]byte(p)); err != nil {
+		t.Errorf("primitive extensions refused: %v", err)
+	}
+}
+
+// TestValidateSynthea checks that every resource of the Synthea bundles
+// is valid R4 by the generated tables.
+func TestValidateSynthea(t *testing.T) {
+	files, _ := filepath.Glob("../../shared/data/fhir/synthea/*.json.gz")
+	if len(files) == 0 {
+		t.Skip("../shared/data/fhir/synthea is absent")
+	}
+	if len(files) > 10 {
+		files = files[:10]
+	}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, err := gzip.NewReader(fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(z)
+		fh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Decode(b); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package crs
+
+import (
+	"context"
+	"time"
+)
+
+// EventResourceWritten is the event of a change to the resource store:
+// a FHIR resource created, updated or deleted by a system or a user.
+const EventResourceWritten = "resource.written"
+
+// Resource is one version of a FHIR resource in the resource store: the
+// clinical content (conditions, observations, documents, ...) a trust's
+// systems write through the FHIR API. Every version is kept; a delete is
+// a version of its own with Deleted set.
+type Resource struct {
+	Type        string    // the FHIR resource type, e.g. "Observation"
+	ID          string    // its logical id
+	Version     int       // its version id, from 1
+	LastUpdated time.Time // when this version was written
+	Deleted     bool      // this version deletes the resource
+	PatientID   string    // the resource id of the Patient it is about, if any, for the audit trail
+	Body        []byte    // the resource's JSON, with its id and meta
+	Seq         string    // the version's time-ordered key: history pages by it
+}
+
+// ResourceIndexRow is one value a search parameter takes in a resource:
+// what a search of the resource store matches. Kind says which fields
+// hold it.
+type ResourceIndexRow struct {
+	Param  string    // the search parameter's name, e.g. "code"
+	System string    // token: the code system or identifier namespace; reference: the target type; quantity: the unit system
+	Code   string    // token, uri, reference (Type/id) and quantity code; string: the value as sent
+	Text   string    // string: the value folded for matching; reference: the target id
+	Lo, Hi time.Time // date: the time range the value covers, Hi exclusive
+	Num    *float64  // number and quantity
+}
+
+// Search condition kinds and operators of a ResourceCondition.
+const (
+	MatchEq       = "eq"
+	MatchNe       = "ne"
+	MatchGt       = "gt"
+	MatchLt       = "lt"
+	MatchGe       = "ge"
+	MatchLe       = "le"
+	MatchSa       = "sa"
+	MatchEb       = "eb"
+	MatchAp       = "ap"       // date: overlaps the range, widened by the query
+	MatchStarts   = "starts"   // string: starts with, ignoring case and accents
+	MatchExact    = "exact"    // string: equal as sent
+	MatchContains = "contains" // string: contains, ignoring case
+)
+
+// ResourceCondition is one value of a search parameter in a query:
+// identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018 is the token
+// condition on "identifier" with that system and code.
+type ResourceCondition struct {
+	Param  string // the search parameter; "_lastUpdated" is the version's time
+	Kind   string // token, string, date, reference, number, quantity, uri
+	Op     string // one of the Match constants
+	System *string
+	Code   string
+	Text   string
+	Lo, Hi time.Time // date: the range the query value covers; number: Num ± the precision in NumLo, NumHi
+	NumLo  float64
+	NumHi  float64
+}
+
+// ResourceQuery is a search of one type of the resource store: every
+// group must match, each by any one of its conditions.
+type ResourceQuery struct {
+	Type    string
+	IDs     []string              // _id: any of these
+	All     [][]ResourceCondition // AND of ORs
+	Not     [][]ResourceCondition // each group excludes what any of its conditions match (:not, ne)
+	Missing map[string]bool       // param: true for no value, false for some value
+	SortBy  []ResourceSort
+	After   string // keyset: only ids after this one (default order only)
+	Offset  int    // with SortBy, how many to skip
+	Count   int    // page size; 0 counts only
+}
+
+// ResourceSort orders a search by a parameter's least value (string,
+// date, token, number) or by _id or _lastUpdated.
+type ResourceSort struct {
+	Param string
+	Kind  string
+	Desc  bool
+}
+
+// ResourceTx is what a command may do to the resource store inside its
+// transaction.
+type ResourceTx interface {
+	// GetResource returns the current version of a resource of the trust,
+	// a deleted one included; ENOTFOUND when it never existed.
+	GetResource(typ, id string) (*Resource, error)
+	// PutResource writes r as the resource's next version with the index
+	// rows of its search parameters, and appends its event and audit
+	// record. r.Version must be one more than the current version (1 for
+	// a new resource), else ECONFLICT.
+	PutResource(r *Resource, index []ResourceIndexRow) error
+	// SearchResources runs a search inside the command, seeing its
+	// changes: conditional create and update.
+	SearchResources(q ResourceQuery) ([]*Resource, error)
+	// LockResourceKey makes commands that give the same key wait for each
+	// other until they commit: two conditional creates of one resource
+	// never both create it.
+	LockResourceKey(key string) error
+}
+
+// ResourceStore reads the resource store of a trust. Each call checks
+// that the actor may view clinical records and audits the read.
+type ResourceStore interface {
+	// ReadResource returns one version of a resource (0 for the current),
+	// deleted versions included; ENOTFOUND when there is none.
+	ReadResource(ctx context.Context, a Actor, typ, id string, version int) (*Resource, error)
+	// ResourceHistory lists the versions of the trust's resources, newest
+	// first: of one resource when id is given, of a type when typ is, else
+	// of all; changed at or after since, with a Seq before before ("" for
+	// the newest), at most count.
+	ResourceHistory(ctx context.Context, a Actor, typ, id string, since time.Time, before string, count int) ([]*Resource, error)
+	// SearchResources returns the current, not deleted, resources that
+	// match q, and how many match in all when q.Count is 0.
+	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)
+}

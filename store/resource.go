@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// ResourceService reads the FHIR resource store; changes go through the
+// write path (crs.ResourceTx).
+type ResourceService struct{ db *DB }
+
+// NewResourceService returns the resource store's reads on db.
+func NewResourceService(db *DB) *ResourceService { return &ResourceService{db: db} }
+
+const resourceColumns = `type, id, version, seq, last_updated, deleted, patient_id, body`
+
+func scanResource(rows interface{ Scan(...any) error }) (*crs.Resource, error) {
+	var r crs.Resource
+	var updated, body string
+	var deleted int
+	if err := rows.Scan(&r.Type, &r.ID, &r.Version, &r.Seq, &updated, &deleted, &r.PatientID, &body); err != nil {
+		return nil, err
+	}
+	r.LastUpdated, r.Deleted, r.Body = parseTime(updated), deleted != 0, []byte(body)
+	return &r, nil
+}
+
+func queryResources(ctx context.Context, q Querier, query string, args ...any) ([]*crs.Resource, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read resources: %w", err)
+	}
+	defer rows.Close()
+	var out []*crs.Resource
+	for rows.Next() {
+		r, err := scanResource(rows)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "read resources: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// GetResource returns the current version of a resource of the trust.
+func (tx *Tx) GetResource(typ, id string) (*crs.Resource, error) {
+	r, err := scanResource(tx.QueryRow(`SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`,
+		tx.actor.OrgID, typ, id))
+	if err != nil {
+		return nil, notFound(err, "%s/%s is not in the record", typ, id)
+	}
+	return r, nil
+}
+
+// PutResource writes the resource's next version and its index rows and
+// appends its event and audit record.
+func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	org := tx.actor.OrgID
+	var current int
+	err := tx.QueryRow(`SELECT version FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current)
+	if err != nil && err != sql.ErrNoRows {
+		return crs.Errorf(crs.EINTERNAL, "read current version: %w", err)
+	}
+	if r.Version != current+1 {
+		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d, not %d", r.Type, r.ID, current, r.Version-1)
+	}
+	summary := "created"
+	switch {
+	case r.Deleted:
+		summary = "deleted"
+	case current > 0:
+		summary = "updated"
+	}
+	ev := &crs.Event{Type: crs.EventResourceWritten, PatientID: r.PatientID, SubjectID: r.Type + "/" + r.ID,
+		Summary: fmt.Sprintf("%s/%s %s (version %d)", r.Type, r.ID, summary, r.Version)}
+	if err := tx.EmitData(ev, "fhir "+r.Type, map[string]any{"type": r.Type, "id": r.ID, "version": r.Version, "deleted": r.Deleted, "patient": r.PatientID}); err != nil {
+		return err
+	}
+	r.LastUpdated = tx.now
+	r.Seq = crs.NewID()
+	deleted := 0
+	if r.Deleted {
+		deleted = 1
+	}
+	if _, err := tx.Exec(`INSERT INTO fhir_versions (seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body), ev.ID); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
+	}
+	if current == 0 {
+		_, err = tx.Exec(`INSERT INTO fhir_current (org_id, type, id, version, seq, last_updated, deleted, patient_id, body)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body))
+	} else {
+		_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
+			WHERE org_id = $1 AND type = $2 AND id = $3`,
+			org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body))
+		if err == nil {
+			_, err = tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID)
+		}
+	}
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
+	}
+	if r.Deleted {
+		return nil
+	}
+	for _, x := range index {
+		var num any
+		if x.Num != nil {
+			num = *x.Num
+		}
+		lo, hi := "", "" // only a date has a range (an open start is the least time)
+		if !x.Hi.IsZero() {
+			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
+		}
+		if _, err := tx.Exec(`INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
+		}
+	}
+	return nil
+}
+
+// formatIndexTime writes an index date; the zero time (an open end) is
+// the least time there is, and the ends of a range beyond any real date
+// stay in order with the rest.
+func formatIndexTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// SearchResources runs a search inside the command.
+func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
+	query, args := resourceSearchSQL(tx.actor.OrgID, q, false)
+	return queryResources(tx.ctx, tx, query, args...)
+}
+
+// LockResourceKey serialises the commands that give the same key. On
+// SQLite commands are applied one at a time already.
+func (tx *Tx) LockResourceKey(key string) error {
+	if !tx.db.pooled() {
+		return nil
+	}
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext($1))`, tx.actor.OrgID+"|"+key); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
+	}
+	return nil
+}
+
+// ReadResource returns one version of a resource, 0 for the current,
+// and audits the read against the patient the resource is about.
+func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id string, version int) (*crs.Resource, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		s.db.refused(a, crs.ActViewClinical)
+		return nil, err
+	}
+	var r *crs.Resource
+	var err error
+	if version == 0 {
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, typ, id))
+	} else {
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_versions WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, a.OrgID, typ, id, version))
+	}
+	if err != nil && version > 0 {
+		return nil, notFound(err, "%s/%s has no version %d", typ, id, version)
+	}
+	if err != nil {
+		return nil, notFound(err, "%s/%s is not in the record", typ, id)
+	}
+	s.db.Audit(a, r.PatientID, crs.AuditView, "fhir "+typ+"/"+id)
+	return r, nil
+}
+
+// ResourceHistory lists versions, newest first.
+func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
+	var out []*crs.Resource
+	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
+		where := []string{"org_id = $1"}
+		args := []any{a.OrgID}
+		add := func(cond string, v any) {
+			args = append(args, v)
+			where = append(where, fmt.Sprintf(cond, len(args)))
+		}
+		if typ != "" {
+			add("type = $%d", typ)
+		}
+		if id != "" {
+			add("id = $%d", id)
+		}
+		if !since.IsZero() {
+			add("last_updated >= $%d", formatTime(since))
+		}
+		if before != "" {
+			add("seq < $%d", before)
+		}
+		var err error
+		out, err = queryResources(ctx, q, `SELECT `+resourceColumns+` FROM fhir_versions WHERE `+strings.Join(where, " AND ")+
+			fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, count), args...)
+		return err
+	})
+	return out, err
+}
+
+// SearchResources returns the current resources that match q.
+func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q crs.ResourceQuery) ([]*crs.Resource, int, error) {
+	var out []*crs.Resource
+	total := 0
+	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir search "+q.Type, func(db Querier) error {
+		query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
+		if q.Count == 0 {
+			return db.QueryRowContext(ctx, query, args...).Scan(&total)
+		}
+		var err error
+		out, err = queryResources(ctx, db, query, args...)
+		return err
+	})
+	return out, total, err
+}
