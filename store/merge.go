@@ -32,6 +32,8 @@ var patientTablesLeftOut = map[string]string{
 	"audit":               "an audit record says whose record was accessed at the time and is never rewritten",
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
 	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
+	"fhir_versions":       "a resource's past versions are history and are never rewritten",
+	"fhir_current":        "a resource's JSON names the patient it was written for; a merge does not rewrite another system's resource, and the minor record's resources are reached from the major through the merge",
 	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
 }
 
