@@ -64,6 +64,10 @@ type CheckReport struct {
 	Unmapped []CheckUnmapped `json:"unmapped"`
 	// Messages says what became of each message, in the order replayed.
 	Messages []*CheckMessage `json:"messages"`
+	// Outbound counts the messages the replayed traffic queued for the
+	// trust's destinations, per destination and type: what each system
+	// fed by OpenCRS would have been sent.
+	Outbound []OutboundCount `json:"outbound"`
 }
 
 // CheckCounts counts messages by outcome.

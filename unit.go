@@ -168,6 +168,7 @@ type Tx interface {
 	EnqueueMessage(m *Message) error
 
 	MigrationTx
+	OutboxTx
 }
 
 // EventHook runs inside the transaction of every change, after its event
