@@ -95,20 +95,16 @@ func (r *Rehearsal) WriteText(w io.Writer) error {
 		r.Total.Messages, len(r.Systems))
 	for _, s := range r.Systems {
 		fmt.Fprintf(b, "\n%s (%s), %d messages from %s\n", s.Interface, s.Sender, s.Total.Messages, strings.Join(s.Files, ", "))
-		fmt.Fprintf(b, "  %-14s %8s %8s %9s %6s %8s %9s\n", "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
-		row := func(name string, c crs.CheckCounts) {
-			fmt.Fprintf(b, "  %-14s %8d %8d %9d %6d %8d %9d\n", name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
-		}
-		for _, t := range s.Types {
-			row(t.Type, t.CheckCounts)
-		}
-		row("total", s.Total)
+		crs.WriteCheckTable(b, "  ", s)
 		for _, t := range s.Types {
 			for _, rc := range t.HeldReasons {
 				fmt.Fprintf(b, "  held     %-12s %5d  %s  (first at %s)\n", t.Type, rc.Count, rc.Reason, rc.First)
 			}
 			for _, rc := range t.RefusedReasons {
 				fmt.Fprintf(b, "  refused  %-12s %5d  %s  (first at %s)\n", t.Type, rc.Count, rc.Reason, rc.First)
+			}
+			for _, rc := range t.WarningReasons {
+				fmt.Fprintf(b, "  warning  %-12s %5d  %s  (first at %s)\n", t.Type, rc.Count, rc.Reason, rc.First)
 			}
 		}
 		for _, u := range s.Unmapped {

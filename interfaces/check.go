@@ -400,14 +400,7 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "Dry run of %d messages from %d files through interface %q (%s); nothing was written or sent.\n\n",
 		r.Total.Messages, len(r.Files), r.Interface, r.Sender)
-	fmt.Fprintf(b, "%-14s %8s %8s %9s %6s %8s %9s\n", "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
-	row := func(name string, c crs.CheckCounts) {
-		fmt.Fprintf(b, "%-14s %8d %8d %9d %6d %8d %9d\n", name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
-	}
-	for _, t := range r.Types {
-		row(t.Type, t.CheckCounts)
-	}
-	row("total", r.Total)
+	crs.WriteCheckTable(b, "", r)
 	section := func(title string, reasons func(*crs.CheckType) []crs.ReasonCount) {
 		var lines []string
 		for _, t := range r.Types {
