@@ -3,6 +3,7 @@ package crs
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // A traffic check is the interface analyst's rehearsal of a feed: a file
@@ -64,6 +65,10 @@ type CheckReport struct {
 	Unmapped []CheckUnmapped `json:"unmapped"`
 	// Messages says what became of each message, in the order replayed.
 	Messages []*CheckMessage `json:"messages"`
+	// Outbound counts the messages the replayed traffic queued for the
+	// trust's destinations, per destination and type: what each system
+	// fed by OpenCRS would have been sent.
+	Outbound []OutboundCount `json:"outbound"`
 }
 
 // CheckCounts counts messages by outcome.
@@ -91,6 +96,19 @@ func (c *CheckCounts) Add(outcome string) {
 	case CheckDuplicate:
 		c.Duplicate++
 	}
+}
+
+// WriteCheckTable writes the report's counts per message type and in
+// total as a table, each line after indent.
+func WriteCheckTable(b *strings.Builder, indent string, r *CheckReport) {
+	fmt.Fprintf(b, "%s%-14s %8s %8s %9s %6s %8s %9s\n", indent, "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
+	row := func(name string, c CheckCounts) {
+		fmt.Fprintf(b, "%s%-14s %8d %8d %9d %6d %8d %9d\n", indent, name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
+	}
+	for _, t := range r.Types {
+		row(t.Type, t.CheckCounts)
+	}
+	row("total", r.Total)
 }
 
 // CheckType is the report of one message type and trigger.

@@ -170,6 +170,7 @@ type Tx interface {
 	MigrationTx
 	ResourceTx  // the FHIR resource store (resource.go)
 	APIClientTx // the FHIR API's clients and tokens (apiclient.go)
+	OutboxTx
 }
 
 // EventHook runs inside the transaction of every change, after its event

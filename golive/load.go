@@ -46,6 +46,38 @@ type loadState struct {
 	last  time.Time
 }
 
+// newLoadState reads which rows of x are loaded into the trust already
+// and counts those still to load.
+func newLoadState(ctx context.Context, im *Importer, x *Extract, log crs.MigrationLog, orgID string) (*loadState, error) {
+	done, err := log.MigratedRows(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	s := &loadState{im: im, x: x, ids: make(map[string]string, len(done))}
+	for k, r := range done {
+		s.ids[k] = r.RecordID
+	}
+	for _, name := range Files[1:] {
+		f := x.files[name]
+		for i := range f.Rows {
+			if r := &f.Rows[i]; r.Accepted() && !s.loaded(name, r) {
+				s.total++
+			}
+		}
+	}
+	return s, nil
+}
+
+// NotLoaded counts the accepted rows of x that no import has loaded into
+// the trust yet: none once an import has run to its end.
+func NotLoaded(ctx context.Context, x *Extract, log crs.MigrationLog, orgID string) (int, error) {
+	s, err := newLoadState(ctx, nil, x, log, orgID)
+	if err != nil {
+		return 0, err
+	}
+	return s.total, nil
+}
+
 // rowKey is the idempotency key of an accepted row: its key, or its line
 // for a file without a key.
 func rowKey(file string, r *Row) string {
@@ -83,21 +115,9 @@ func (im *Importer) Load(ctx context.Context, x *Extract) (int, error) {
 	if im.Now == nil {
 		im.Now = time.Now
 	}
-	done, err := im.Log.MigratedRows(ctx, im.OrgID)
+	s, err := newLoadState(ctx, im, x, im.Log, im.OrgID)
 	if err != nil {
 		return 0, err
-	}
-	s := &loadState{im: im, x: x, ids: make(map[string]string, len(done))}
-	for k, r := range done {
-		s.ids[k] = r.RecordID
-	}
-	for _, name := range Files[1:] {
-		f := x.files[name]
-		for i := range f.Rows {
-			if r := &f.Rows[i]; r.Accepted() && !s.loaded(name, r) {
-				s.total++
-			}
-		}
 	}
 	restore, err := im.Log.BulkLoad(ctx)
 	if err != nil {

@@ -63,10 +63,20 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	rep := &crs.CheckReport{Interface: i.Name, Sender: i.SendingApplication + "@" + i.SendingFacility}
 	types := map[string]*crs.CheckType{}
 	unmapped := map[[2]string]*crs.UnmappedCode{}
-	err = e.DB.DryRun(ctx, func(w crs.Writer) error {
+	err = e.DB.DryRun(ctx, func(w crs.Writer) (err error) {
 		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
 		de := newEngine(ds, e.Logger)
 		de.Zone = e.Zone
+		before, err := pendingOutbound(ctx, w, inbound.Actor())
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				after, aerr := pendingOutbound(ctx, w, inbound.Actor())
+				rep.Outbound, err = queuedSince(before, after), aerr
+			}
+		}()
 		for _, f := range files {
 			rep.Files = append(rep.Files, f.Name)
 			for n, part := range hl7.SplitParts(f.Data) {
@@ -138,6 +148,44 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 		return x.Code < y.Code
 	})
 	return rep, nil
+}
+
+// errRead ends a command of a dry run that only read: it appended no
+// event, so it is undone, and there was nothing to undo.
+var errRead = crs.Errorf(crs.EINVALID, "read only")
+
+// pendingOutbound counts, in the dry run, the messages waiting in the
+// trust's destinations' queues.
+func pendingOutbound(ctx context.Context, w crs.Writer, a crs.Actor) ([]crs.OutboundCount, error) {
+	var out []crs.OutboundCount
+	err := w.Write(ctx, a, crs.ActReceiveMessages, func(tx crs.Tx) error {
+		var err error
+		if out, err = tx.PendingOutbound(); err != nil {
+			return err
+		}
+		return errRead
+	})
+	if err != errRead {
+		return nil, err
+	}
+	return out, nil
+}
+
+// queuedSince is what was queued between two counts of the queues: the
+// counts of after less those of before, the ones that grew alone.
+func queuedSince(before, after []crs.OutboundCount) []crs.OutboundCount {
+	had := map[[2]string]int{}
+	for _, c := range before {
+		had[[2]string{c.DestinationID, c.Type}] = c.Count
+	}
+	out := []crs.OutboundCount{}
+	for _, c := range after {
+		if n := c.Count - had[[2]string{c.DestinationID, c.Type}]; n > 0 {
+			c.Count = n
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // freshControlID gives a message an MSH-10 no other message of the check
@@ -352,14 +400,7 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "Dry run of %d messages from %d files through interface %q (%s); nothing was written or sent.\n\n",
 		r.Total.Messages, len(r.Files), r.Interface, r.Sender)
-	fmt.Fprintf(b, "%-14s %8s %8s %9s %6s %8s %9s\n", "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
-	row := func(name string, c crs.CheckCounts) {
-		fmt.Fprintf(b, "%-14s %8d %8d %9d %6d %8d %9d\n", name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
-	}
-	for _, t := range r.Types {
-		row(t.Type, t.CheckCounts)
-	}
-	row("total", r.Total)
+	crs.WriteCheckTable(b, "", r)
 	section := func(title string, reasons func(*crs.CheckType) []crs.ReasonCount) {
 		var lines []string
 		for _, t := range r.Types {
@@ -387,6 +428,7 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	if len(unreadable) > 0 {
 		fmt.Fprintf(b, "\nMessages that cannot be read:\n%s\n", strings.Join(unreadable, "\n"))
 	}
+	writeOutbound(b, r.Outbound)
 	if len(r.Unmapped) > 0 {
 		fmt.Fprintf(b, "\nCodes that need a mapping:\n  %-22s %-20s %6s %9s\n", "table", "code", "held", "received")
 		for _, u := range r.Unmapped {
@@ -398,4 +440,16 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeOutbound says what each destination would have been sent.
+func writeOutbound(b *strings.Builder, out []crs.OutboundCount) {
+	if len(out) == 0 {
+		fmt.Fprintf(b, "\nNo outbound message would be sent.\n")
+		return
+	}
+	fmt.Fprintf(b, "\nOutbound messages each destination would be sent:\n  %-24s %-14s %6s\n", "destination", "type", "count")
+	for _, c := range out {
+		fmt.Fprintf(b, "  %-24s %-14s %6d\n", c.Destination, c.Type, c.Count)
+	}
 }

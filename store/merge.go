@@ -33,7 +33,7 @@ var patientTablesLeftOut = map[string]string{
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
 	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
 	"fhir_versions":       "a resource's past versions are history and are never rewritten",
-	"fhir_current":        "a resource's JSON names the patient it was written for; a merge does not rewrite another system's resource, and the minor record's resources are reached from the major through the merge",
+	"fhir_current":        "a resource's JSON names the patient it was written for and a merge does not rewrite what another system wrote; its subject still names the merged-away record, which points to the survivor",
 	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
 }
 

@@ -130,10 +130,20 @@ func printSummary(w io.Writer, rep *golive.Report, dry bool) {
 
 // runGolive runs `crs golive`: the checks of a cutover.
 func runGolive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rehearse" {
+		return goliveRehearse(ctx, args[1:], stdout)
+	}
+	if len(args) > 0 && args[0] == "check" {
+		return goliveCheck(ctx, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "reconcile" {
 		fmt.Fprintln(stdout, `Usage: crs golive reconcile DIR --db DSN --ods CODE [--report FILE.json]
+       crs golive rehearse --db DSN --ods CODE --interface NAME FILE... [--interface NAME FILE...] [--json]
+       crs golive check --db DSN --ods CODE --extract DIR [--interface NAME FILE...] [--threshold NAME=VALUE]... [--html FILE] [--json]
 
-  reconcile   compare a legacy extract, record by record, with what OpenCRS holds`)
+  reconcile   compare a legacy extract, record by record, with what OpenCRS holds
+  rehearse    run the recorded traffic of the systems that stay against the migrated record, in a dry run
+  check       gather import, reconciliation, rehearsal and data quality into a go / no-go summary`)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

@@ -36,11 +36,14 @@ for collections of example messages that share control ids.
    "unmapped": [{"table": "location", "code": "W07", "held": 3, "received": 0}...],
    "messages": [{"file": FILE, "n": 1, "line": 1, "control_id": MSH-10, "type": "ADT^A01",
                  "outcome": "applied|warned|held|refused|duplicate", "ack_code": "AA",
-                 "reasons": [TEXT...]}...]}
+                 "reasons": [TEXT...]}...],
+   "outbound": [{"destination_id": ID, "destination": NAME, "type": "ADT^A31", "count": N}...]}
   COUNTS is "messages", "applied", "applied_with_warnings", "held", "refused",
   "duplicate"; REASON is {"reason": TEXT, "count": N, "first": "FILE:LINE"}.
   An unmapped code's "held" counts the messages it held (a key code: the
-  ward of an admission), "received" those applied with it stored as received.`
+  ward of an admission), "received" those applied with it stored as received.
+  "outbound" counts the messages the traffic would have queued for each of the
+  trust's destinations, per destination and type (none is sent).`
 
 // hl7Check replays files of another system's traffic through an inbound
 // interface in a dry run and reports what would become of each message.

@@ -39,7 +39,7 @@ func commands() []command {
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
-		{"golive", "check a migration against its extract: reconcile", runGolive},
+		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
 		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes: load", runTerminology},
 		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
@@ -149,7 +149,9 @@ var subcommands = map[string][][2]string{
 		{"cancel", "cancel a request not yet done"},
 	},
 	"import": {{"legacy", "load a legacy PAS migration extract, every row accepted or rejected with its reason"}},
-	"golive": {{"reconcile", "compare a legacy extract, record by record, with what OpenCRS holds"}},
+	"golive": {{"reconcile", "compare a legacy extract, record by record, with what OpenCRS holds"},
+		{"rehearse", "run the traffic of the systems that stay against the migrated record, in a dry run"},
+		{"check", "go / no-go: import, reconciliation, rehearsal and data quality against thresholds"}},
 }
 
 func usage(w io.Writer) {
