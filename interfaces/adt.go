@@ -56,6 +56,11 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActMergePatients, applyMerge}, nil
 		case "A38":
 			return handler{crs.ActManagePathways, applyCancelPreadmit}, nil
+		case "A47":
+			return handler{crs.ActAmendDemographics, applyChangeIdentifiers}, nil
+		}
+		if storedEvents[trig] != "" {
+			return handler{crs.ActManagePathways, applyStored(trig)}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ADT is not supported by OpenCRS", trig)
 	case "ORU":
