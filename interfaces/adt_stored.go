@@ -58,15 +58,9 @@ func applyChangeIdentifiers(e *Engine, tx crs.Tx, in *inbound) (outcome, error) 
 	if err != nil {
 		return outcome{}, err
 	}
-	if m.Segment("MRG") == nil {
-		return outcome{}, fieldErr("MRG", 0, hl7.CodeSegmentSequence, "the MRG segment is missing: A47 needs MRG-1, the identifiers the patient had")
-	}
-	old, err := readIdentifiers(m, "MRG", 1, i)
+	old, err := mrgIdentifiers(m, i, "A47", "the patient before the change")
 	if err != nil {
 		return outcome{}, err
-	}
-	if old.empty() {
-		return outcome{}, fieldErr("MRG", 1, hl7.CodeRequiredFieldMissing, "MRG-1 holds no NHS number, hospital number or number of the sender: A47 needs the identifier the patient had")
 	}
 	p, err := findPatient(tx, old, true)
 	if err != nil {
