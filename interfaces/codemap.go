@@ -165,6 +165,25 @@ func (c *coder) consultant(m *hl7.Message) (string, error) {
 	return stored, c.unknown(crs.MapConsultant, "PV1", f, v, "consultant", "stored as "+stored)
 }
 
+// referrer reads PV1-8, the referring doctor: the interface's referrer
+// map (to a GP or consultant code), else a national code as sent. The
+// spell keeps no referrer, so the code is only checked: one no map knows
+// is a warning and a data-quality entry that keeps the code as received
+// (held when the interface is strict), and it joins the unmapped codes.
+func (c *coder) referrer(m *hl7.Message) (string, error) {
+	v := field(m, "PV1", 8)
+	if v == "" || v == nullValue {
+		return "", nil
+	}
+	if to, ok, err := c.mapped(crs.MapReferrer, v); err != nil || ok {
+		return to, err
+	}
+	if nationalConsultant.MatchString(v) {
+		return v, nil
+	}
+	return "", c.unknown(crs.MapReferrer, "PV1", 8, v, "referring doctor", "kept as received on this data-quality entry (the spell holds no referrer)")
+}
+
 // note records a warning about a value kept in another form than sent,
 // with a data-quality entry (table "" when no code map applies).
 func (c *coder) note(seg string, field int, table, code, text string) {
