@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -72,6 +73,35 @@ func TestReferrerMap(t *testing.T) {
 		ack, raw = f.send(t, a01("STRICT", "R4", testNHS(95), "OTHERDOC"))
 		if ack.Code != hl7.AE || messageByControlID(t, db, org, "R4").Status != crs.MessageHeld {
 			t.Fatalf("strict, unknown referrer: %s %+v, want AE held\n%s", ack.Code, ack.Errors, raw)
+		}
+	})
+}
+
+// TestUnknownCodeKeptWithSpell checks that a sender's own code in a
+// non-key field the record holds as a national code (here the admission
+// source, stored as 99 not known) is kept as received on a data-quality
+// entry that names the spell of the admission, and the warning says so.
+func TestUnknownCodeKeptWithSpell(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := newFixture(t, db, "RXX")
+		wards(t, db, f.trust)
+		org := f.trust.Org.ID
+		ack, raw := f.send(t, vendorMsg("PAS", "RXX", "", "RXX", "ADT^A01", "U1", "2.4", "EVN|A01|20260302090000",
+			"PID|1||"+testNHS(96)+"^^^NHS^NH||SOURCE^SAL||19800101|F",
+			pv1(map[int]string{2: "I", 3: "WD10", 4: "21", 7: "C1234567", 10: "300", 14: "HOMEX", 44: "20260302080000"})))
+		if ack.Code != hl7.AA || len(ack.Errors) != 1 || ack.Errors[0].Field != 14 || ack.Errors[0].Severity != hl7.SeverityWarning ||
+			!strings.Contains(ack.Errors[0].Text, "kept on the data-quality entry") {
+			t.Fatalf("unknown admission source: %s %+v, want AA with one W on PV1-14 saying the code is kept\n%s", ack.Code, ack.Errors, raw)
+		}
+		p := findByNHS(t, db, f.trust, testNHS(96))
+		sps, err := store.NewInpatientService(db).FindSpells(ctx, f.trust.Actor(crs.RoleClerk), p.ID)
+		if err != nil || len(sps) != 1 || sps[0].AdmissionSource != "99" {
+			t.Fatalf("spells %+v, %v; want one with source 99 (not known)", sps, err)
+		}
+		var code, table string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT code, code_table FROM data_quality_issues WHERE org_id = $1 AND spell_id = $2`, org, sps[0].ID).Scan(&code, &table); err != nil || code != "HOMEX" || table != crs.MapAdmissionSource {
+			t.Fatalf("data-quality entry of the spell: %q in %q, %v; want HOMEX in %s", code, table, err, crs.MapAdmissionSource)
 		}
 	})
 }
