@@ -106,9 +106,10 @@ type DataQualityIssue struct {
 	InterfaceID string
 	MessageID   string // the message log entry
 	PatientID   string
+	SpellID     string // the hospital spell the message changed, if any
 	Table       string // the code table that had no mapping, e.g. "admission_method"
 	Field       string // where in the message, e.g. "PV1-4"
-	Code        string // the value as received
+	Code        string // the value as received, kept here when the record holds a national code
 	What        string // what was done, for the analyst
 	CreatedAt   time.Time
 }

@@ -56,6 +56,11 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActMergePatients, applyMerge}, nil
 		case "A38":
 			return handler{crs.ActManagePathways, applyCancelPreadmit}, nil
+		case "A47":
+			return handler{crs.ActAmendDemographics, applyChangeIdentifiers}, nil
+		}
+		if storedEvents[trig] != "" {
+			return handler{crs.ActManagePathways, applyStored(trig)}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ADT is not supported by OpenCRS", trig)
 	case "ORU":
@@ -173,15 +178,9 @@ func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	if m.Segment("MRG") == nil {
-		return outcome{}, fieldErr("MRG", 0, hl7.CodeSegmentSequence, "the MRG segment is missing: a merge needs MRG-1, the identifiers of the record to merge")
-	}
-	minorIDs, err := readIdentifiers(m, "MRG", 1, i)
+	minorIDs, err := mrgIdentifiers(m, i, "a merge", "the record to merge")
 	if err != nil {
 		return outcome{}, err
-	}
-	if minorIDs.empty() {
-		return outcome{}, fieldErr("MRG", 1, hl7.CodeRequiredFieldMissing, "MRG-1 holds no NHS number or hospital number of the record to merge")
 	}
 	major, err := findPatient(tx, ids, true)
 	if err != nil {
@@ -209,4 +208,21 @@ func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		return outcome{}, err
 	}
 	return out, nil
+}
+
+// mrgIdentifiers reads MRG-1, the identifiers a patient had, which the
+// event (such as "a merge") needs to name what (such as "the record to
+// merge").
+func mrgIdentifiers(m *hl7.Message, i *crs.InboundInterface, event, what string) (identifiers, error) {
+	if m.Segment("MRG") == nil {
+		return identifiers{}, fieldErr("MRG", 0, hl7.CodeSegmentSequence, "the MRG segment is missing: %s needs MRG-1, the identifiers of %s", event, what)
+	}
+	ids, err := readIdentifiers(m, "MRG", 1, i)
+	if err != nil {
+		return ids, err
+	}
+	if ids.empty() {
+		return ids, fieldErr("MRG", 1, hl7.CodeRequiredFieldMissing, "MRG-1 holds no NHS number or hospital number of %s", what)
+	}
+	return ids, nil
 }

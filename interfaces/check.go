@@ -240,7 +240,9 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 		// Answered AA, stored, and not applied: the change is not made.
 		m.Outcome = crs.CheckRefused
 		for i, r := range m.Reasons {
-			m.Reasons[i] = "stored, not applied: " + r
+			if !strings.Contains(r, "stored, not applied") {
+				m.Reasons[i] = "stored, not applied: " + r
+			}
 		}
 	default:
 		m.Outcome = crs.CheckHeld

@@ -63,7 +63,7 @@ func (c *coder) unknown(table, seg string, field int, code, what, stored string)
 	if c.iface.Strict {
 		return holdFor(seg, field, table, code, "%s %s %q has no mapping in table %s of interface %s (strict): map it and reprocess", loc, what, code, table, c.iface.Name)
 	}
-	text := fmt.Sprintf("%s %s %q has no mapping in table %s: %s", loc, what, code, table, stored)
+	text := fmt.Sprintf("%s %s %q has no mapping in table %s: %s; the code as received is kept on the data-quality entry", loc, what, code, table, stored)
 	c.warnings = append(c.warnings, hl7.ACKError{Segment: seg, Sequence: 1, Field: field, Code: hl7.CodeTableValueNotFound, Severity: hl7.SeverityWarning, Text: text})
 	c.issues = append(c.issues, crs.DataQualityIssue{InterfaceID: c.iface.ID, Table: table, Field: loc, Code: code, What: text})
 	return nil
@@ -163,6 +163,25 @@ func (c *coder) consultant(m *hl7.Message) (string, error) {
 		stored = consultantNotKnown
 	}
 	return stored, c.unknown(crs.MapConsultant, "PV1", f, v, "consultant", "stored as "+stored)
+}
+
+// referrer reads PV1-8, the referring doctor: the interface's referrer
+// map (to a GP or consultant code), else a national code as sent. The
+// spell keeps no referrer, so the code is only checked: one no map knows
+// is a warning and a data-quality entry that keeps the code as received
+// (held when the interface is strict), and it joins the unmapped codes.
+func (c *coder) referrer(m *hl7.Message) (string, error) {
+	v := field(m, "PV1", 8)
+	if v == "" || v == nullValue {
+		return "", nil
+	}
+	if to, ok, err := c.mapped(crs.MapReferrer, v); err != nil || ok {
+		return to, err
+	}
+	if nationalConsultant.MatchString(v) {
+		return v, nil
+	}
+	return "", c.unknown(crs.MapReferrer, "PV1", 8, v, "referring doctor", "not kept in the record (the spell holds no referrer)")
 }
 
 // note records a warning about a value kept in another form than sent,
@@ -382,7 +401,7 @@ func (c *coder) finish(msgID string, out *outcome) error {
 	out.warnings = append(out.warnings, c.warnings...)
 	for i := range c.issues {
 		d := c.issues[i]
-		d.MessageID, d.PatientID = msgID, out.patientID
+		d.MessageID, d.PatientID, d.SpellID = msgID, out.patientID, out.spellID
 		if err := c.tx.RecordDataQuality(&d); err != nil {
 			return err
 		}

@@ -12,10 +12,12 @@ import (
 // own log id when it is reprocessed ("" when new). The coder's warnings
 // and data-quality issues complete the outcome.
 func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, self string) (outcome, error) {
-	keys := holdKeys(in.msg, in.iface)
-	earlier, err := tx.EarlierHold(in.iface.ID, self, keys)
-	if err != nil {
-		return outcome{}, err
+	earlier := ""
+	if !storedOnly(in.msg) {
+		var err error
+		if earlier, err = tx.EarlierHold(in.iface.ID, self, holdKeys(in.msg, in.iface)); err != nil {
+			return outcome{}, err
+		}
 	}
 	if earlier != "" {
 		what := earlier

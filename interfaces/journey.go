@@ -229,6 +229,9 @@ func applyAdmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if ad.TreatmentFunction, err = in.codes.treatmentFunction(m); err != nil {
 		return out, err
 	}
+	if _, err = in.codes.referrer(m); err != nil {
+		return out, err
+	}
 	class := field(m, "PV1", 2)
 	if ad.PatientClass, err = in.codes.patientClass(m); err != nil {
 		return out, err
@@ -447,6 +450,9 @@ func applyPreadmit(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		return out, err
 	}
 	if p.TreatmentFunction, err = in.codes.treatmentFunction(m); err != nil {
+		return out, err
+	}
+	if _, err = in.codes.referrer(m); err != nil {
 		return out, err
 	}
 	p.SourceVisit, _ = preadmitKey(m)

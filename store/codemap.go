@@ -73,8 +73,8 @@ func setCodeMap(tx *Tx, m *crs.CodeMap) error {
 // recordDataQuality records a data-quality issue of a message.
 func recordDataQuality(tx *Tx, d *crs.DataQualityIssue) error {
 	d.ID, d.OrgID, d.CreatedAt = crs.NewID(), tx.actor.OrgID, tx.now
-	_, err := tx.Exec(`INSERT INTO data_quality_issues (id, org_id, interface_id, message_id, patient_id, code_table, field, code, what, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, d.ID, d.OrgID, d.InterfaceID, d.MessageID, d.PatientID, d.Table, d.Field, d.Code, d.What, formatTime(tx.now))
+	_, err := tx.Exec(`INSERT INTO data_quality_issues (id, org_id, interface_id, message_id, patient_id, spell_id, code_table, field, code, what, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, d.ID, d.OrgID, d.InterfaceID, d.MessageID, d.PatientID, d.SpellID, d.Table, d.Field, d.Code, d.What, formatTime(tx.now))
 	return err
 }
 
