@@ -36,7 +36,8 @@ const (
 	CheckApplied   = "applied"   // the change would be committed and answered AA
 	CheckWarned    = "warned"    // applied, answered AA with warnings (ERR severity W)
 	CheckHeld      = "held"      // stored until an analyst puts its cause right (a mapping, a clerk's decision)
-	CheckRefused   = "refused"   // answered AE or AR, or stored without being applied: the change is not made
+	CheckRefused   = "refused"   // answered AE or AR: the change is not made
+	CheckStored    = "stored"    // answered AA and stored, but an event OpenCRS does not apply: the record is not changed
 	CheckDuplicate = "duplicate" // a message with its MSH-10 was received before: answered as then, nothing applied
 )
 
@@ -78,6 +79,7 @@ type CheckCounts struct {
 	Warned    int `json:"applied_with_warnings"`
 	Held      int `json:"held"`
 	Refused   int `json:"refused"`
+	Stored    int `json:"stored_not_applied"`
 	Duplicate int `json:"duplicate"`
 }
 
@@ -93,6 +95,8 @@ func (c *CheckCounts) Add(outcome string) {
 		c.Held++
 	case CheckRefused:
 		c.Refused++
+	case CheckStored:
+		c.Stored++
 	case CheckDuplicate:
 		c.Duplicate++
 	}
@@ -101,9 +105,9 @@ func (c *CheckCounts) Add(outcome string) {
 // WriteCheckTable writes the report's counts per message type and in
 // total as a table, each line after indent.
 func WriteCheckTable(b *strings.Builder, indent string, r *CheckReport) {
-	fmt.Fprintf(b, "%s%-14s %8s %8s %9s %6s %8s %9s\n", indent, "type", "messages", "applied", "warnings", "held", "refused", "duplicate")
+	fmt.Fprintf(b, "%s%-14s %8s %8s %9s %6s %8s %7s %9s\n", indent, "type", "messages", "applied", "warnings", "held", "refused", "stored", "duplicate")
 	row := func(name string, c CheckCounts) {
-		fmt.Fprintf(b, "%s%-14s %8d %8d %9d %6d %8d %9d\n", indent, name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Duplicate)
+		fmt.Fprintf(b, "%s%-14s %8d %8d %9d %6d %8d %7d %9d\n", indent, name, c.Messages, c.Applied, c.Warned, c.Held, c.Refused, c.Stored, c.Duplicate)
 	}
 	for _, t := range r.Types {
 		row(t.Type, t.CheckCounts)
@@ -115,10 +119,12 @@ func WriteCheckTable(b *strings.Builder, indent string, r *CheckReport) {
 type CheckType struct {
 	Type string `json:"type"`
 	CheckCounts
-	// WarningReasons, HeldReasons and RefusedReasons count the reasons given, most seen first.
+	// WarningReasons, HeldReasons, RefusedReasons and StoredReasons
+	// count the reasons given, most seen first.
 	WarningReasons []ReasonCount `json:"warnings"`
 	HeldReasons    []ReasonCount `json:"held_reasons"`
 	RefusedReasons []ReasonCount `json:"refused_reasons"`
+	StoredReasons  []ReasonCount `json:"stored_reasons"`
 }
 
 // ReasonCount is one reason a message was held, refused or warned about,

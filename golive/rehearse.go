@@ -60,6 +60,7 @@ func Rehearse(ctx context.Context, c crs.TrafficChecker, a crs.Actor, find func(
 		r.Total.Warned += rep.Total.Warned
 		r.Total.Held += rep.Total.Held
 		r.Total.Refused += rep.Total.Refused
+		r.Total.Stored += rep.Total.Stored
 		r.Total.Duplicate += rep.Total.Duplicate
 		r.Unmapped += len(rep.Unmapped)
 		for _, o := range rep.Outbound {

@@ -110,6 +110,8 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 					t.HeldReasons = countReasons(t.HeldReasons, m)
 				case crs.CheckRefused:
 					t.RefusedReasons = countReasons(t.RefusedReasons, m)
+				case crs.CheckStored:
+					t.StoredReasons = countReasons(t.StoredReasons, m)
 				}
 				for k, held := range ds.unmapped {
 					u := unmapped[k]
@@ -237,8 +239,8 @@ func classify(m *crs.CheckMessage, raw, ack []byte, logged *crs.Message) {
 	case logged.Status == crs.MessageFailed || logged.Status == crs.MessageRejected:
 		m.Outcome = crs.CheckRefused
 	case logged.Status == crs.MessageNotApplied:
-		// Answered AA, stored, and not applied: the change is not made.
-		m.Outcome = crs.CheckRefused
+		// Answered AA, stored, and not applied: the record is not changed.
+		m.Outcome = crs.CheckStored
 		for i, r := range m.Reasons {
 			if !strings.Contains(r, "stored, not applied") {
 				m.Reasons[i] = "stored, not applied: " + r
@@ -420,6 +422,7 @@ func WriteCheckReport(w io.Writer, r *crs.CheckReport) error {
 	}
 	section("Held, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.HeldReasons })
 	section("Refused, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.RefusedReasons })
+	section("Stored, not applied, by reason", func(t *crs.CheckType) []crs.ReasonCount { return t.StoredReasons })
 	section("Applied with warnings, by warning", func(t *crs.CheckType) []crs.ReasonCount { return t.WarningReasons })
 	var unreadable []string
 	for _, m := range r.Messages {

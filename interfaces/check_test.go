@@ -109,7 +109,7 @@ func TestCheckReplaysInOneDryRun(t *testing.T) {
 		if err := WriteCheckReport(&text, rep); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []string{"Dry run of 9 messages from 3 files", "ADT^A01               2        1         0      1        0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
+		for _, s := range []string{"Dry run of 9 messages from 3 files", "ADT^A01               2        1         0      1        0       0         0", "point of care WDX is not a ward", "(first at day2.mllp:6)",
 			"Messages that cannot be read:\n  day3.txt:5 (message 2 of the file): the message cannot be read: segment 2 (line 2)",
 			"  location               WDX                       1         0"} {
 			if !strings.Contains(text.String(), s) {
@@ -183,7 +183,7 @@ func TestClassify(t *testing.T) {
 		{"held", ack(hl7.AE, bad), &crs.Message{Status: crs.MessageHeld}, crs.CheckHeld, []string{"PV1-3: point of care X has no mapping (code 204)"}},
 		{"refused", ack(hl7.AE, bad), &crs.Message{Status: crs.MessageFailed}, crs.CheckRefused, []string{"PV1-3: point of care X has no mapping (code 204)"}},
 		{"rejected", ack(hl7.AR, bad), &crs.Message{Status: crs.MessageRejected}, crs.CheckRefused, []string{"PV1-3: point of care X has no mapping (code 204)"}},
-		{"stored, not applied", ack(hl7.AA, warn), &crs.Message{Status: crs.MessageNotApplied}, crs.CheckRefused, []string{`stored, not applied: PV1-10 hospital service "GEN" has no mapping (code 103)`}},
+		{"stored, not applied", ack(hl7.AA, warn), &crs.Message{Status: crs.MessageNotApplied}, crs.CheckStored, []string{`stored, not applied: PV1-10 hospital service "GEN" has no mapping (code 103)`}},
 		{"duplicate", ack(hl7.AA), nil, crs.CheckDuplicate, nil},
 		{"no acknowledgement", []byte("garbage"), nil, crs.CheckRefused, nil},
 	}

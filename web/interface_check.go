@@ -25,7 +25,7 @@ type interfaceCheckPage struct {
 	Interface *crs.Interface
 	Fresh     bool             // the form's "take every message as new"
 	Report    *crs.CheckReport // nil until files are checked
-	// Sections are the report's reasons: held, refused, warned.
+	// Sections are the report's reasons: held, refused, stored, warned.
 	Sections []reasonSection
 	// Unreadable are the messages that cannot be read, each with its place.
 	Unreadable []*crs.CheckMessage
@@ -45,9 +45,9 @@ type reasonRow struct {
 
 // sections lists the reasons of the report by outcome.
 func sections(rep *crs.CheckReport) []reasonSection {
-	out := []reasonSection{{Title: "Held, by reason", ID: "held"}, {Title: "Refused, by reason", ID: "refused"}, {Title: "Applied with warnings, by warning", ID: "warned"}}
+	out := []reasonSection{{Title: "Held, by reason", ID: "held"}, {Title: "Refused, by reason", ID: "refused"}, {Title: "Stored, not applied, by reason", ID: "stored"}, {Title: "Applied with warnings, by warning", ID: "warned"}}
 	for _, t := range rep.Types {
-		for i, rs := range [][]crs.ReasonCount{t.HeldReasons, t.RefusedReasons, t.WarningReasons} {
+		for i, rs := range [][]crs.ReasonCount{t.HeldReasons, t.RefusedReasons, t.StoredReasons, t.WarningReasons} {
 			for _, rc := range rs {
 				out[i].Rows = append(out[i].Rows, reasonRow{Type: t.Type, ReasonCount: rc})
 			}

@@ -87,7 +87,7 @@ func TestInterfaceCheckPage(t *testing.T) {
 		r = analyst.uploadFiles(path, nil, map[string]string{"monday.hl7": checkTraffic})
 		wantStatus(t, "upload", r, http.StatusOK)
 		wantBody(t, "report", r,
-			`id="report-summary">2 applied, 0 applied with warnings, 0 held, 1 refused, 0 duplicates.`,
+			`id="report-summary">2 applied, 0 applied with warnings, 0 held, 1 refused, 0 stored but not applied, 0 duplicates.`,
 			`<th scope="row">ADT^A28</th><td>1</td><td>1</td>`,
 			`<th scope="row">ORU^R01</th><td>1</td><td>0</td><td>0</td><td>0</td><td>1</td>`,
 			`id="report-refused"`, "unknown patient", "monday.hl7:7",

@@ -19,8 +19,9 @@ messages to a file) through the inbound interface's configuration in a dry
 run: each is applied as if it had arrived, later messages seeing what earlier
 ones did, and then everything is rolled back. Nothing is written, nothing is
 sent. Prints, per message type and trigger, how many would be applied,
-applied with warnings, held and refused (by reason), and the codes that need
-a mapping with how many messages carry them.
+applied with warnings, held, refused and stored but not applied (events
+OpenCRS keeps without changing the record), by reason, and the codes that
+need a mapping with how many messages carry them.
 
 --interface is the interface's name or its sender as MSH-3@MSH-4. Every
 message is taken as sent on it, whatever its own MSH-3 and MSH-4. A message
@@ -32,14 +33,15 @@ for collections of example messages that share control ids.
   {"interface": NAME, "sender": "MSH-3@MSH-4", "files": [FILE...],
    "total": COUNTS,
    "types": [{"type": "ADT^A01", COUNTS...,
-              "warnings": [REASON...], "held_reasons": [REASON...], "refused_reasons": [REASON...]}...],
+              "warnings": [REASON...], "held_reasons": [REASON...], "refused_reasons": [REASON...],
+              "stored_reasons": [REASON...]}...],
    "unmapped": [{"table": "location", "code": "W07", "held": 3, "received": 0}...],
    "messages": [{"file": FILE, "n": 1, "line": 1, "control_id": MSH-10, "type": "ADT^A01",
-                 "outcome": "applied|warned|held|refused|duplicate", "ack_code": "AA",
+                 "outcome": "applied|warned|held|refused|stored|duplicate", "ack_code": "AA",
                  "reasons": [TEXT...]}...],
    "outbound": [{"destination_id": ID, "destination": NAME, "type": "ADT^A31", "count": N}...]}
   COUNTS is "messages", "applied", "applied_with_warnings", "held", "refused",
-  "duplicate"; REASON is {"reason": TEXT, "count": N, "first": "FILE:LINE"}.
+  "stored_not_applied", "duplicate"; REASON is {"reason": TEXT, "count": N, "first": "FILE:LINE"}.
   An unmapped code's "held" counts the messages it held (a key code: the
   ward of an admission), "received" those applied with it stored as received.
   "outbound" counts the messages the traffic would have queued for each of the
