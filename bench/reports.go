@@ -158,26 +158,8 @@ func Reports(ctx context.Context, w io.Writer, o ReportsOptions) (*ReportsResult
 // write path (three in four first treatment, the rest a decision not to
 // treat), sixteen at once.
 func (tr *journeyTrust) stopPathways(ctx context.Context, n int, log *slog.Logger) error {
-	type open struct {
-		id    string
-		start time.Time
-	}
-	rows, err := tr.db.Reader().QueryContext(ctx, `SELECT id, clock_start FROM pathways WHERE org_id = $1 AND clock_state = 'running' LIMIT $2`, tr.org.ID, n)
+	todo, err := tr.db.RunningClocks(ctx, tr.org.ID, n)
 	if err != nil {
-		return err
-	}
-	var todo []open
-	for rows.Next() {
-		var id, start string
-		if err := rows.Scan(&id, &start); err != nil {
-			rows.Close()
-			return err
-		}
-		t, _ := time.Parse("2006-01-02", start)
-		todo = append(todo, open{id, t})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	refs := store.NewReferralService(tr.db)
@@ -198,13 +180,13 @@ func (tr *journeyTrust) stopPathways(ctx context.Context, n int, log *slog.Logge
 					return
 				}
 				p := todo[i]
-				span := int(today.Sub(p.start).Hours()/24) + 1
-				day := crs.Date{Time: p.start.AddDate(0, 0, rng.Intn(max(span, 1)))}
+				span := int(today.Sub(p.ClockStart).Hours()/24) + 1
+				day := crs.Date{Time: p.ClockStart.AddDate(0, 0, rng.Intn(max(span, 1)))}
 				e := crs.PathwayEvent{Date: day, Kind: rtt.KindTreatmentStarted, Status: rtt.StatusFirstTreatment}
 				if rng.Intn(4) == 0 {
 					e.Kind, e.Status = rtt.KindDecisionNotToTreat, rtt.StatusDecisionNotToTreat
 				}
-				if err := refs.RecordPathwayEvent(ctx, tr.sys, p.id, e); err != nil {
+				if err := refs.RecordPathwayEvent(ctx, tr.sys, p.PathwayID, e); err != nil {
 					select {
 					case errs <- fmt.Errorf("stop pathway: %w", err):
 					default:
