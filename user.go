@@ -130,6 +130,7 @@ type User struct {
 	Username  string
 	Name      string
 	Role      Role
+	Roles     []Role // every role profile the user holds; Role is the one they act in
 	Disabled  bool
 	CreatedAt time.Time
 }

@@ -83,14 +83,16 @@ func (s *EDService) Arrive(ctx context.Context, a crs.Actor, e *crs.EDAttendance
 }
 
 // update applies one change to an attendance still in the department.
-func (s *EDService) update(ctx context.Context, a crs.Actor, id, typ string, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
-	return s.change(ctx, a, id, typ, true, fn)
+// Clinical steps (triage, seen, decision to admit) need ActRecordClinical:
+// a receptionist books the patient in and out, a clinician assesses.
+func (s *EDService) update(ctx context.Context, a crs.Actor, act crs.Activity, id, typ string, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
+	return s.change(ctx, a, act, id, typ, true, fn)
 }
 
 // change applies one change to an attendance, in the department only when
 // inDept is true.
-func (s *EDService) change(ctx context.Context, a crs.Actor, id, typ string, inDept bool, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+func (s *EDService) change(ctx context.Context, a crs.Actor, act crs.Activity, id, typ string, inDept bool, fn func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error)) error {
+	return s.db.writeTx(ctx, a, act, func(tx *Tx) error {
 		var e *crs.EDAttendance
 		var err error
 		if inDept {
@@ -123,7 +125,7 @@ func (s *EDService) RecordECDS(ctx context.Context, a crs.Actor, id string, d cr
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	return s.change(ctx, a, id, crs.EventEDCoded, false, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.change(ctx, a, crs.ActManagePathways, id, crs.EventEDCoded, false, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		set := func(dst *string, v string) {
 			if v != "" {
 				*dst = v
@@ -150,7 +152,7 @@ func afterArrival(tx *Tx, e *crs.EDAttendance, at time.Time, field string) (time
 
 // Triage records the triage category.
 func (s *EDService) Triage(ctx context.Context, a crs.Actor, id string, category int, at time.Time) error {
-	return s.update(ctx, a, id, crs.EventEDTriaged, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.update(ctx, a, crs.ActRecordClinical, id, crs.EventEDTriaged, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		if category < 1 || category > 5 {
 			return at, "", crs.FieldErrorf("category", "triage category is 1 (immediate) to 5 (non-urgent)")
 		}
@@ -162,7 +164,7 @@ func (s *EDService) Triage(ctx context.Context, a crs.Actor, id string, category
 
 // Move records where in the department the patient is.
 func (s *EDService) Move(ctx context.Context, a crs.Actor, id, location string) error {
-	return s.update(ctx, a, id, crs.EventEDMoved, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.update(ctx, a, crs.ActManagePathways, id, crs.EventEDMoved, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		location = strings.TrimSpace(location)
 		if location == "" {
 			return tx.now, "", crs.FieldErrorf("location", "say where in the department")
@@ -174,7 +176,7 @@ func (s *EDService) Move(ctx context.Context, a crs.Actor, id, location string) 
 
 // RecordSeen records the clinician who saw the patient.
 func (s *EDService) RecordSeen(ctx context.Context, a crs.Actor, id, clinician string, at time.Time) error {
-	return s.update(ctx, a, id, crs.EventEDSeen, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.update(ctx, a, crs.ActRecordClinical, id, crs.EventEDSeen, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		if strings.TrimSpace(clinician) == "" {
 			return at, "", crs.FieldErrorf("clinician", "say who saw the patient")
 		}
@@ -186,7 +188,7 @@ func (s *EDService) RecordSeen(ctx context.Context, a crs.Actor, id, clinician s
 
 // DecideToAdmit records a decision to admit.
 func (s *EDService) DecideToAdmit(ctx context.Context, a crs.Actor, id, specialty string, at time.Time) error {
-	return s.update(ctx, a, id, crs.EventEDDecisionToAdmit, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.update(ctx, a, crs.ActRecordClinical, id, crs.EventEDDecisionToAdmit, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		if specialty != "" {
 			if _, ok := nhs.Lookup(nhs.TreatmentFunctions, specialty); !ok {
 				return at, "", crs.FieldErrorf("specialty", "specialty %q is not a TREATMENT FUNCTION CODE", specialty)
@@ -203,7 +205,7 @@ func (s *EDService) DecideToAdmit(ctx context.Context, a crs.Actor, id, specialt
 
 // Depart records that the patient left the department, not admitted.
 func (s *EDService) Depart(ctx context.Context, a crs.Actor, id string, d crs.EDDeparture) error {
-	return s.update(ctx, a, id, crs.EventEDDeparted, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
+	return s.update(ctx, a, crs.ActManagePathways, id, crs.EventEDDeparted, func(tx *Tx, e *crs.EDAttendance) (time.Time, string, error) {
 		switch d.Kind {
 		case crs.EDDischarged, crs.EDTransferred, crs.EDLeft:
 		case crs.EDAdmitted:
@@ -228,7 +230,7 @@ func (s *EDService) Depart(ctx context.Context, a crs.Actor, id string, d crs.ED
 // FindAttendance returns an attendance.
 func (s *EDService) FindAttendance(ctx context.Context, a crs.Actor, id string) (*crs.EDAttendance, error) {
 	var e *crs.EDAttendance
-	err := s.db.view(ctx, a, crs.ActViewDemographics, "A&E attendance", func(q Querier) (string, error) {
+	err := s.db.view(ctx, a, crs.ActManagePathways, "A&E attendance", func(q Querier) (string, error) {
 		var err error
 		if e, err = scanED(q.QueryRowContext(ctx, `SELECT `+edColumns+` FROM ed_attendances WHERE id = $1 AND org_id = $2`, id, a.OrgID)); err != nil {
 			return "", err
@@ -243,7 +245,7 @@ func (s *EDService) FindAttendance(ctx context.Context, a crs.Actor, id string) 
 func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.TrackingRow, error) {
 	now := s.db.Clock.Now().UTC()
 	var out []*crs.TrackingRow
-	err := s.db.view(ctx, a, crs.ActViewDemographics, "A&E tracking board", func(q Querier) (string, error) {
+	err := s.db.view(ctx, a, crs.ActManagePathways, "A&E tracking board", func(q Querier) (string, error) {
 		var err error
 		out, err = queryRows(ctx, q, func(row scanner) (*crs.TrackingRow, error) {
 			var r crs.TrackingRow

@@ -36,6 +36,11 @@ func (db *DB) view(ctx context.Context, a crs.Actor, act crs.Activity, what stri
 	if err != nil {
 		return err
 	}
+	if act == crs.ActViewClinical { // the patient is known only now: the one clinical check
+		if err := db.checkClinical(ctx, a, pid); err != nil {
+			return err
+		}
+	}
 	db.Audit(a, pid, crs.AuditView, what)
 	return nil
 }

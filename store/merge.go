@@ -21,7 +21,7 @@ import (
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
 	"spells", "episodes", "bed_stays", "census", "ed_attendances", "preadmissions", "results", "clinical_documents",
-	"patient_xrefs", "data_quality_issues", "diagnostic_requests",
+	"patient_xrefs", "data_quality_issues", "diagnostic_requests", "patient_seals",
 }
 
 // patientTablesLeftOut are the tables with a patient_id column that a
@@ -34,6 +34,8 @@ var patientTablesLeftOut = map[string]string{
 	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
 	"fhir_versions":       "a resource's past versions are history and are never rewritten",
 	"fhir_current":        "a resource's JSON names the patient it was written for and a merge does not rewrite what another system wrote; its subject still names the merged-away record, which points to the survivor",
+	"access_grants":       "access given with a reason was given to the record as it was, and is audit: it is never rewritten",
+	"privacy_alerts":      "an alert says whose record was opened at the time, as the audit does",
 	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
 }
 

@@ -278,8 +278,14 @@ func (s *ReferralService) PathwayClock(ctx context.Context, a crs.Actor, pathway
 }
 
 // RecordPathwayEvent records a clinical or validation decision.
+// A clinical decision (not to treat; active monitoring on the
+// clinician's decision) needs ActRecordClinical, not only the pathway.
 func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, pathwayID string, e crs.PathwayEvent) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+	act := crs.ActManagePathways
+	if e.Kind == rtt.KindDecisionNotToTreat || e.Status == rtt.StatusActiveMonitoringClinician {
+		act = crs.ActRecordClinical
+	}
+	return s.db.writeTx(ctx, a, act, func(tx *Tx) error {
 		p, err := getPathway(tx.ctx, tx, tx.actor.OrgID, pathwayID)
 		if err != nil {
 			return err

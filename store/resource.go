@@ -171,6 +171,9 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 	if err != nil {
 		return nil, notFound(err, "%s/%s is not in the record", typ, id)
 	}
+	if err := s.db.checkClinical(ctx, a, r.PatientID); err != nil {
+		return nil, err
+	}
 	s.db.Audit(a, r.PatientID, crs.AuditView, "fhir "+typ+"/"+id)
 	return r, nil
 }
@@ -202,7 +205,10 @@ func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ,
 			fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, count), args...)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return s.db.accessibleResources(ctx, a, out, "fhir history")
 }
 
 // SearchResources returns the current resources that match q.
@@ -218,5 +224,41 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 		out, err = queryResources(ctx, db, query, args...)
 		return err
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err = s.db.accessibleResources(ctx, a, out, "fhir search "+q.Type)
 	return out, total, err
+}
+
+// accessibleResources keeps, of resources read for a list, those about
+// patients the actor may see (a person needs a legitimate relationship
+// with each; a system client sees all), and audits each patient listed.
+func (db *DB) accessibleResources(ctx context.Context, a crs.Actor, rs []*crs.Resource, what string) ([]*crs.Resource, error) {
+	allowed := map[string]bool{}
+	var out []*crs.Resource
+	var ids []string
+	for _, r := range rs {
+		if r.PatientID != "" {
+			ok, seen := allowed[r.PatientID]
+			if !seen {
+				err := db.checkClinical(ctx, a, r.PatientID)
+				switch crs.ErrorCode(err) {
+				case "":
+					ok = true
+					ids = append(ids, r.PatientID)
+				case crs.ENORELATIONSHIP, crs.ESEALED:
+				default:
+					return nil, err
+				}
+				allowed[r.PatientID] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	db.recordListed(a, ids, what)
+	return out, nil
 }

@@ -64,15 +64,23 @@ func TestResourceStore(t *testing.T) {
 			t.Errorf("a clerk read clinical content: err = %v", err)
 		}
 		// The reads are audited against the patient the resource is about.
-		if err := put(&crs.Resource{Type: "Observation", ID: "o2", Version: 1, PatientID: "p9", Body: []byte(`{}`)}); err != nil {
+		p9 := newPatient("Nine", "Pat", crs.NewDate(1970, 1, 1), "", "", "1")
+		if err := store.NewPatientService(db).RegisterPatient(ctx, tr.Actor(crs.RoleClerk), p9); err != nil {
 			t.Fatal(err)
 		}
+		if err := put(&crs.Resource{Type: "Observation", ID: "o2", Version: 1, PatientID: p9.ID, Body: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ReadResource(ctx, doctor, "Observation", "o2", 0); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
+			t.Errorf("a doctor with no relationship read p9's observation: err = %v", err)
+		}
+		storetest.Relate(t, db, doctor, p9.ID)
 		if _, err := svc.ReadResource(ctx, doctor, "Observation", "o2", 0); err != nil {
 			t.Fatal(err)
 		}
 		db.Flush(ctx)
 		var views int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = 'p9' AND action = 'view' AND user_id = $2`, tr.Org.ID, doctor.UserID).Scan(&views); err != nil || views != 1 {
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $3 AND action = 'view' AND user_id = $2`, tr.Org.ID, doctor.UserID, p9.ID).Scan(&views); err != nil || views != 1 {
 			t.Errorf("audited views of p9's observation = %d, %v; want 1", views, err)
 		}
 	})

@@ -85,6 +85,9 @@ func (s *UserService) CreateUser(ctx context.Context, a crs.Actor, u *crs.User, 
 	if err := u.Validate(); err != nil {
 		return err
 	}
+	if !u.Role.PersonRole() && a.Role != crs.RoleSystem {
+		return crs.FieldErrorf("role", "the %s role is a system's and cannot be given to a person", u.Role.Name())
+	}
 	if err := crs.CheckPassword(u.Username, password); err != nil {
 		return err
 	}
@@ -99,6 +102,9 @@ func (s *UserService) CreateUser(ctx context.Context, a crs.Actor, u *crs.User, 
 			if isUniqueViolation(err) {
 				return crs.FieldErrorf("username", "username %s is taken", u.Username)
 			}
+			return err
+		}
+		if err := setRoles(tx, u.ID, append([]crs.Role{u.Role}, u.Roles...)); err != nil {
 			return err
 		}
 		return tx.EmitData(&crs.Event{Type: crs.EventUserAdded, SubjectID: u.ID, Summary: "User " + u.Username + " added as " + u.Role.Name()},
@@ -256,9 +262,15 @@ func (s *UserService) Authenticate(ctx context.Context, username, password strin
 		}
 		return nil, err
 	}
-	if !checkPassword(hash, password) || u.Disabled {
+	if !checkPassword(hash, password) || u.Disabled || !u.Role.PersonRole() {
 		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, "login")
-		return nil, bad
+		return nil, bad // a system (the interface role) never logs in to the web
+	}
+	if u.Roles, err = userRoles(ctx, s.db.read, u.ID); err != nil {
+		return nil, err
+	}
+	if len(u.Roles) > 1 {
+		u.Role = "" // the user chooses the role of the session (ChooseSessionRole)
 	}
 	s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditLogin, "login")
 	return u, nil
@@ -280,8 +292,8 @@ func randomToken() string {
 func (s *UserService) CreateSession(ctx context.Context, u *crs.User) (*crs.Session, error) {
 	now := s.db.Clock.Now().UTC()
 	sess := &crs.Session{ID: randomToken(), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, ExpiresAt: s.sessionExpiry(now, now)}
-	_, err := s.db.execDurable(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		tokenHash(sess.ID), sess.UserID, sess.CSRFToken, formatTime(sess.CreatedAt), formatTime(sess.ExpiresAt))
+	_, err := s.db.execDurable(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, role) VALUES ($1, $2, $3, $4, $5, $6)`,
+		tokenHash(sess.ID), sess.UserID, sess.CSRFToken, formatTime(sess.CreatedAt), formatTime(sess.ExpiresAt), string(u.Role))
 	if err != nil {
 		return nil, err
 	}
@@ -317,16 +329,22 @@ func (s *UserService) FindSession(ctx context.Context, token string) (*crs.Sessi
 	if token == "" {
 		return nil, nil, crs.Errorf(crs.ENOTFOUND, "no session")
 	}
-	row := s.db.read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.expires_at,
+	row := s.db.read.QueryRowContext(ctx, `SELECT s.csrf_token, s.created_at, s.expires_at, s.role,
+		(SELECT COUNT(*) FROM user_roles r WHERE r.user_id = u.id AND r.role = s.role),
 		u.id, u.org_id, u.username, u.name, u.role, u.disabled, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash(token))
 	var sess crs.Session
-	var created, expires string
+	var created, expires, sessRole string
 	var u crs.User
 	var role, ucreated string
-	var disabled int
-	if err := row.Scan(&sess.CSRFToken, &created, &expires, &u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &ucreated); err != nil {
+	var disabled, holds int
+	if err := row.Scan(&sess.CSRFToken, &created, &expires, &sessRole, &holds, &u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &ucreated); err != nil {
 		return nil, nil, notFound(err, "no session")
+	}
+	// The session acts in the role chosen at login, while the user still
+	// holds it; a session with none chosen yet acts in no role.
+	if role = ""; holds > 0 {
+		role = sessRole
 	}
 	sess.ID, sess.UserID, sess.CreatedAt, sess.ExpiresAt = token, u.ID, parseTime(created), parseTime(expires)
 	u.Role, u.Disabled, u.CreatedAt = crs.Role(role), disabled == 1, parseTime(ucreated)

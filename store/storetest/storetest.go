@@ -215,3 +215,13 @@ func Golden(t testing.TB, name string, got []byte, update bool) {
 		t.Errorf("%s differs from what was written; run go test -update and review the diff\ngot:\n%s", path, got)
 	}
 }
+
+// Relate gives the actor a legitimate relationship with the registered
+// patient for a day, by a self-claim (which raises its alert), so a test
+// of clinical content can read it.
+func Relate(t testing.TB, db *store.DB, a crs.Actor, patientID string) {
+	t.Helper()
+	if _, err := store.NewAccessService(db).GrantAccess(context.Background(), a, patientID, crs.GrantClaim, "relationship for a test"); err != nil {
+		t.Fatalf("relate %s to patient %s: %v", a.Username, patientID, err)
+	}
+}

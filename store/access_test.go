@@ -1,0 +1,223 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestClinicalAccess checks the one clinical access check on both
+// engines: each kind of legitimate relationship, its start and end,
+// claims and break-glass that run out, seals, and the alerts raised.
+func TestClinicalAccess(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RAC", 5)
+		acc := store.NewAccessService(db)
+		admin, doctor, nurse := s.tr.Actor(crs.RoleAdmin), s.doctor, s.tr.Actor(crs.RoleNurse)
+		p := s.patients
+		today := crs.LocalDate(clock.Now())
+		check := func(what string, a crs.Actor, patient *crs.Patient, want string) {
+			t.Helper()
+			if got := crs.ErrorCode(acc.CheckClinical(ctx, a, patient.ID)); got != want {
+				t.Errorf("%s: code %q, want %q", what, got, want)
+			}
+		}
+		assign := func(a crs.Actor, kind crs.AssignmentKind, value string, from, to crs.Date) *crs.Assignment {
+			t.Helper()
+			as := &crs.Assignment{UserID: a.UserID, Kind: kind, Value: value, StartsOn: from, EndsOn: to}
+			if err := acc.Assign(ctx, admin, as); err != nil {
+				t.Fatalf("assign %s %s: %v", kind, value, err)
+			}
+			return as
+		}
+
+		check("doctor with no assignment", doctor, p[0], crs.ENORELATIONSHIP)
+		check("clerk (no clinical role)", s.clerk, p[0], crs.EFORBIDDEN)
+		check("interface (a system)", crs.Actor{UserID: "x", OrgID: s.tr.Org.ID, Role: crs.RoleInterface}, p[0], "")
+
+		// Ward: the patient in a bed on the doctor's ward, from admission.
+		assign(doctor, crs.AssignWard, "wd1", today, crs.Date{})
+		check("doctor's ward, patient not admitted", doctor, p[0], crs.ENORELATIONSHIP)
+		if _, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: p[0].ID, Method: "21", Source: "19", WardID: s.ward.ID, BedID: s.beds[0].ID, ConsultantCode: "C7654321"}); err != nil {
+			t.Fatalf("admit: %v", err)
+		}
+		check("patient on the doctor's ward", doctor, p[0], "")
+		check("nurse not assigned", nurse, p[0], crs.ENORELATIONSHIP)
+		why, err := acc.Relationship(ctx, doctor, p[0].ID)
+		if err != nil || why != "in a bed on your ward WD1" {
+			t.Errorf("relationship = %q, %v", why, err)
+		}
+		// An assignment that ended yesterday or starts tomorrow gives none.
+		assign(nurse, crs.AssignWard, "WD1", crs.Date{Time: today.AddDate(0, 0, -30)}, crs.Date{Time: today.AddDate(0, 0, -1)})
+		assign(nurse, crs.AssignWard, "WD1", crs.Date{Time: today.AddDate(0, 0, 1)}, crs.Date{})
+		check("nurse's ward assignment ended or not begun", nurse, p[0], crs.ENORELATIONSHIP)
+
+		// Team (consultant), specialty and department.
+		assign(nurse, crs.AssignTeam, "C7654321", today, crs.Date{})
+		check("patient under the nurse's consultant", nurse, p[0], "")
+		s.referral(t, p[1], today)
+		check("doctor, patient referred elsewhere", doctor, p[1], crs.ENORELATIONSHIP)
+		assign(doctor, crs.AssignSpecialty, "100", today, crs.Date{})
+		check("patient referred to the doctor's specialty", doctor, p[1], "")
+		e := &crs.EDAttendance{PatientID: p[2].ID, ArrivalMode: "1048071000000103", AttendanceCategory: "1", ArrivedAt: clock.Now().Add(-time.Hour)}
+		if err := s.ed.Arrive(ctx, s.clerk, e); err != nil {
+			t.Fatalf("arrive: %v", err)
+		}
+		check("doctor not in A&E", doctor, p[2], crs.ENORELATIONSHIP)
+		edNurse := assign(nurse, crs.AssignDepartment, "ED", today, crs.Date{})
+		check("patient in the nurse's department", nurse, p[2], "")
+		if err := acc.EndAssignment(ctx, admin, edNurse.ID, crs.Date{Time: today.AddDate(0, 0, -1)}); err != nil {
+			t.Fatalf("end assignment: %v", err)
+		}
+		check("department assignment ended", nurse, p[2], crs.ENORELATIONSHIP)
+
+		// The one check guards the clinical services: results.
+		if _, err := store.NewClinicalService(db).FindResults(ctx, doctor, p[3].ID); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
+			t.Errorf("results without a relationship: %v, want %s", err, crs.ENORELATIONSHIP)
+		}
+
+		// Break-glass: a reason, 8 hours, an alert.
+		if _, err := acc.GrantAccess(ctx, doctor, p[3].ID, crs.GrantBreakGlass, "short"); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("break-glass with a short reason: %v, want EINVALID", err)
+		}
+		g, err := acc.GrantAccess(ctx, doctor, p[3].ID, crs.GrantBreakGlass, "Collapsed in the car park, unconscious")
+		if err != nil {
+			t.Fatalf("break glass: %v", err)
+		}
+		if got := g.EndsAt.Sub(g.StartedAt); got != 8*time.Hour {
+			t.Errorf("break-glass lasts %v, want 8h", got)
+		}
+		check("after breaking the glass", doctor, p[3], "")
+		if _, err := acc.GrantAccess(ctx, nurse, p[4].ID, crs.GrantClaim, "Asked to review by the patient's GP"); err != nil {
+			t.Fatalf("claim: %v", err)
+		}
+		check("after a self-claim", nurse, p[4], "")
+
+		// Seals: nobody without the override; the doctor with a reason.
+		po := s.tr.Actor(crs.RolePrivacyOfficer)
+		if err := acc.SealRecord(ctx, doctor, p[0].ID, crs.SealSexualHealth, "patient asked"); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("doctor seals: %v, want EFORBIDDEN", err)
+		}
+		if err := acc.SealRecord(ctx, po, p[0].ID, crs.SealSexualHealth, "Sexual health clinic record"); err != nil {
+			t.Fatalf("seal: %v", err)
+		}
+		check("sealed, doctor on the ward", doctor, p[0], crs.ESEALED)
+		check("sealed, nurse in the team (no override)", nurse, p[0], crs.EFORBIDDEN)
+		if _, err := acc.GrantAccess(ctx, nurse, p[0].ID, crs.GrantSealed, "I want to see the whole record"); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("nurse opens a sealed record: %v, want EFORBIDDEN", err)
+		}
+		if _, err := acc.GrantAccess(ctx, doctor, p[0].ID, crs.GrantSealed, "Prescribing: need to check interactions"); err != nil {
+			t.Fatalf("open sealed: %v", err)
+		}
+		check("sealed, opened with a reason", doctor, p[0], "")
+
+		// Identity: a doctor opening a record at their surname and postcode.
+		if err := acc.SetStaffIdentity(ctx, admin, doctor.UserID, crs.StaffIdentity{NHSNumber: "123"}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("identity with a bad NHS number: %v", err)
+		}
+		if err := acc.SetStaffIdentity(ctx, admin, doctor.UserID, crs.StaffIdentity{FamilyName: "Harker", Postcode: "ls1 4ab"}); err != nil {
+			t.Fatalf("identity: %v", err)
+		}
+		rel := newPatient("HARKER", "Mina", crs.NewDate(1960, 5, 5), "", "LS1 4AB", "2")
+		if err := store.NewPatientService(db).RegisterPatient(ctx, s.clerk, rel); err != nil {
+			t.Fatal(err)
+		}
+		s.referral(t, rel, today)
+		check("doctor opens a record at their surname and postcode", doctor, rel, "")
+
+		alerts, err := acc.Alerts(ctx, po)
+		if err != nil {
+			t.Fatalf("alerts: %v", err)
+		}
+		kinds := map[string]int{}
+		for _, al := range alerts {
+			kinds[al.Kind]++
+		}
+		want := map[string]int{crs.AlertBreakGlass: 1, crs.AlertClaim: 1, crs.AlertSealed: 1, crs.AlertSameAddress: 1}
+		for k, n := range want {
+			if kinds[k] != n {
+				t.Errorf("alerts of kind %s: %d, want %d (all: %v)", k, kinds[k], n, kinds)
+			}
+		}
+		if _, err := acc.Alerts(ctx, doctor); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("doctor reads the alerts: %v", err)
+		}
+
+		// Claims and break-glass run out.
+		clock.Advance(9 * time.Hour)
+		check("break-glass after 9 hours", doctor, p[3], crs.ENORELATIONSHIP)
+		check("claim after 9 hours", nurse, p[4], "")
+		clock.Advance(16 * time.Hour)
+		check("claim after 25 hours", nurse, p[4], crs.ENORELATIONSHIP)
+
+		// Who accessed p0, visit by visit.
+		visits, err := acc.AccessReport(ctx, po, p[0].ID)
+		if err != nil {
+			t.Fatalf("access report: %v", err)
+		}
+		if len(visits) == 0 {
+			t.Fatalf("no visits")
+		}
+		for _, v := range visits {
+			if v.Name == "" || len(v.Records) == 0 || v.To.Before(v.From) {
+				t.Errorf("visit %+v", v)
+			}
+		}
+	})
+}
+
+// TestRoleProfiles checks multiple roles, the role chosen for a session
+// and that the interface role never belongs to a person.
+func TestRoleProfiles(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RRP")
+		acc, us := store.NewAccessService(db), store.NewUserService(db)
+		admin := tr.Actor(crs.RoleAdmin)
+		if err := us.CreateUser(ctx, admin, &crs.User{Username: "robot", Name: "Robot", Role: crs.RoleInterface}, storetest.Password); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("administrator creates an interface user: %v, want EINVALID", err)
+		}
+		if _, err := us.Authenticate(ctx, tr.Users[crs.RoleInterface].Username, storetest.Password); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+			t.Errorf("interface user logs in: %v, want EUNAUTHORIZED", err)
+		}
+		doc := tr.Users[crs.RoleDoctor]
+		if err := acc.SetUserRoles(ctx, admin, doc.ID, []crs.Role{crs.RoleDoctor, crs.RoleInterface}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("give a person the interface role: %v, want EINVALID", err)
+		}
+		if err := acc.SetUserRoles(ctx, admin, doc.ID, []crs.Role{crs.RoleDoctor, crs.RoleClerk}); err != nil {
+			t.Fatalf("set roles: %v", err)
+		}
+		u, err := us.Authenticate(ctx, doc.Username, storetest.Password)
+		if err != nil {
+			t.Fatalf("authenticate: %v", err)
+		}
+		if u.Role != "" || len(u.Roles) != 2 {
+			t.Fatalf("user with two roles: role %q roles %v, want none chosen of two", u.Role, u.Roles)
+		}
+		sess, err := us.CreateSession(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, su, err := us.FindSession(ctx, sess.ID); err != nil || su.Role != "" {
+			t.Fatalf("session before choosing: role %q, %v", su.Role, err)
+		}
+		if err := acc.ChooseSessionRole(ctx, sess.ID, crs.RoleAnalyst); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("choose a role not held: %v, want EINVALID", err)
+		}
+		if err := acc.ChooseSessionRole(ctx, sess.ID, crs.RoleClerk); err != nil {
+			t.Fatalf("choose clerk: %v", err)
+		}
+		_, su, err := us.FindSession(ctx, sess.ID)
+		if err != nil || su.Role != crs.RoleClerk {
+			t.Fatalf("session role = %q, %v; want clerk", su.Role, err)
+		}
+		if crs.ActorFor(su, "").Can(crs.ActViewClinical) {
+			t.Errorf("a doctor acting as clerk can view the clinical record")
+		}
+	})
+}
