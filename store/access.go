@@ -74,6 +74,13 @@ func (db *DB) checkClinical(ctx context.Context, a crs.Actor, patientID string) 
 			return err
 		}
 		if why == "" {
+			var n int
+			if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 { // another trust's patient, or none: nothing to claim
+				return crs.Errorf(crs.ENOTFOUND, "no such patient")
+			}
 			db.Audit(a, patientID, crs.AuditRefused, "no legitimate relationship")
 			return crs.Errorf(crs.ENORELATIONSHIP, "you have no legitimate relationship with this patient: they are not on your ward, in your clinic today, on your team's list, referred to your specialty or in your department")
 		}

@@ -44,6 +44,12 @@ func TestDocumentPages(t *testing.T) {
 			"OBX|1|ED|PDF^Discharge summary||^application^pdf^Base64^"+base64.StdEncoding.EncodeToString([]byte(pdf))+"||||||F")
 
 		doctor := e.login(e.a, crs.RoleDoctor)
+		// With no legitimate relationship the doctor is offered a claim or
+		// break-glass instead of the record; with one, they read it.
+		refused := doctor.get("/patients/" + p.ID + "/documents")
+		wantStatus(t, "documents without a relationship", refused, http.StatusForbidden)
+		wantBody(t, "documents without a relationship", refused, "break the glass")
+		storetest.Relate(t, db, e.a.Actor(crs.RoleDoctor), p.ID)
 		wantBody(t, "record", doctor.get("/patients/"+p.ID), `href="/patients/`+p.ID+`/documents"`)
 		list := doctor.get("/patients/" + p.ID + "/documents")
 		wantBody(t, "documents", list, "Clinic letter", "version 2", "Discharge summary", "PDF", "Authenticated")

@@ -32,6 +32,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = sentence(ce.Message)
 	}
 	switch crs.ErrorCode(err) {
+	case crs.ENORELATIONSHIP, crs.ESEALED: // a reason can open it: access_choice.go
+		s.showAccessChoice(w, r, err)
+		return
 	case crs.EUNAUTHORIZED:
 		s.clearCookie(w, sessionCookie, "/")
 		s.toLogin(w, r)

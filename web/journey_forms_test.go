@@ -388,7 +388,14 @@ func TestPathwayDecision(t *testing.T) {
 	wantStatus(t, "analyst records", an.post(page+"/decision", url.Values{"decision": {"not_treat"}}), http.StatusForbidden)
 	wantStatus(t, "other trust records", e.login(e.b, crs.RoleClerk).post(page+"/decision", url.Values{"decision": {"not_treat"}}), http.StatusNotFound)
 
+	// Active monitoring on the clinician's decision is a clinical
+	// decision: a clerk cannot record it, a doctor can.
 	r = c.post(page+"/decision", url.Values{"decision": {"monitor_clinician"}, "decision_date": {"2026-02-23"}, "note": {"Review in 6 months"}})
+	wantStatus(t, "clerk records active monitoring", r, http.StatusForbidden)
+	wantStatus(t, "clerk records not to treat", c.post(page+"/decision", url.Values{"decision": {"not_treat"}}), http.StatusForbidden)
+	doc := e.login(e.a, crs.RoleDoctor)
+	doc.get(page)
+	r = doc.post(page+"/decision", url.Values{"decision": {"monitor_clinician"}, "decision_date": {"2026-02-23"}, "note": {"Review in 6 months"}})
 	wantStatus(t, "active monitoring", r, http.StatusSeeOther)
 	pc := clock()
 	if pc.Clock.Running || pc.Pathway.ClockState != crs.ClockMonitoring || !pc.Clock.Stop.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
@@ -397,7 +404,7 @@ func TestPathwayDecision(t *testing.T) {
 	if last := pc.Events[len(pc.Events)-1]; last.Status != rtt.StatusActiveMonitoringClinician || last.Note != "Review in 6 months" {
 		t.Errorf("last event %s %s %q, want status 32 with the note", last.Kind, last.Status, last.Note)
 	}
-	wantBody(t, "pathway after the decision", c.get(page), "Recorded: active monitoring started, RTT status 32", "Clock stopped")
+	wantBody(t, "pathway after the decision", doc.get(page), "Recorded: active monitoring started, RTT status 32", "Clock stopped")
 }
 
 func TestGenerateSlots(t *testing.T) {

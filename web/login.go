@@ -75,6 +75,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.setCookie(w, sessionCookie, sess.ID, "/", 0)
 	s.clearCookie(w, loginCSRF, "/login")
+	if u.Role == "" { // several roles: the user chooses one (login_role.go)
+		http.Redirect(w, r, roleChoiceURL(p.Next), http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, safeNext(p.Next), http.StatusSeeOther)
 	return nil
 }

@@ -51,6 +51,12 @@ func TestResultPages(t *testing.T) {
 			"OBX|1|NM|NA^Sodium||138|mmol/L|133-146|N|||C")
 
 		doctor := e.login(e.a, crs.RoleDoctor)
+		// With no legitimate relationship the doctor is offered a claim or
+		// break-glass instead of the record; with one, they read it.
+		refused := doctor.get("/patients/" + p.ID + "/results")
+		wantStatus(t, "results without a relationship", refused, http.StatusForbidden)
+		wantBody(t, "results without a relationship", refused, "break the glass")
+		storetest.Relate(t, db, e.a.Actor(crs.RoleDoctor), p.ID)
 		rec := doctor.get("/patients/" + p.ID)
 		wantBody(t, "record", rec, `href="/patients/`+p.ID+`/results"`)
 		list := doctor.get("/patients/" + p.ID + "/results")

@@ -115,6 +115,22 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /patients/{id}/diagnostics", s.authed(s.handleRequestDiagnostic))
 	mux.Handle("POST /diagnostics/{id}/done", s.authed(s.handleDiagnosticDone))
 
+	// Record access: role choice, claims and break-glass, seals, staff
+	// assignments and the privacy officer (access.go declares who may use
+	// every route).
+	mux.Handle("GET /login/role", s.authed(s.handleRoleForm))
+	mux.Handle("POST /login/role", s.authed(s.handleChooseRole))
+	mux.Handle("POST /patients/{id}/access", s.authed(s.handleGrantAccess))
+	mux.Handle("GET /patients/{id}/audit/letter", s.authed(s.handleAuditLetter))
+	mux.Handle("POST /patients/{id}/seal", s.authed(s.handleSeal))
+	mux.Handle("POST /patients/{id}/unseal", s.authed(s.handleUnseal))
+	mux.Handle("POST /staff/{id}/roles", s.authed(s.handleStaffRoles))
+	mux.Handle("POST /staff/{id}/identity", s.authed(s.handleStaffIdentity))
+	mux.Handle("POST /staff/{id}/assignments", s.authed(s.handleStaffAssign))
+	mux.Handle("POST /staff/{id}/assignments/{assignment}/end", s.authed(s.handleStaffUnassign))
+	mux.Handle("GET /privacy/alerts", s.authed(s.handleAlerts))
+	mux.Handle("POST /privacy/alerts/{id}/close", s.authed(s.handleCloseAlert))
+
 	mux.Handle("/", s.public(s.handleNotFound))
 }
 

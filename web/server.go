@@ -68,6 +68,9 @@ type Server struct {
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService
 	Diagnostics crs.DiagnosticService
+	// Access checks legitimate relationships and keeps grants, seals,
+	// staff assignments and the privacy officer's alerts.
+	Access crs.AccessService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil
@@ -166,6 +169,9 @@ func (s *Server) authed(h handlerFunc) http.Handler {
 				s.fail(w, r, errCSRF)
 				return
 			}
+		}
+		if !s.allowRoute(w, r, sess) { // access.go: the route's activity and relationship
+			return
 		}
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)

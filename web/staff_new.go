@@ -26,10 +26,14 @@ type staffNewPage struct {
 // summary.
 var staffFields = []string{"username", "name", "role", "password", "password_confirm"}
 
-// roleOptions are the role profiles as options of a select field.
+// roleOptions are the role profiles a person can be given, as options
+// of a select field: not the interface role, which is a system's.
 func roleOptions() []nhs.Code {
 	var out []nhs.Code
 	for _, r := range crs.Roles() {
+		if !r.PersonRole() {
+			continue
+		}
 		out = append(out, nhs.Code{Code: string(r), Description: r.Name()})
 	}
 	return out

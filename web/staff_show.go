@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // staffUserPage is the data of one user's page.
@@ -12,6 +13,14 @@ type staffUserPage struct {
 	Person *crs.User
 	Self   bool // the user is the administrator looking at the page
 	Policy string
+
+	// Access: the roles held, the identity for the privacy checks and
+	// the assignments that give legitimate relationships (staff_assign.go).
+	Held        map[string]bool
+	AllRoles    []nhs.Code
+	Identity    crs.StaffIdentity
+	Assignments []*crs.Assignment
+	Assign      assignForm
 }
 
 // findStaff returns the user the address names, of the actor's trust.
@@ -25,7 +34,11 @@ func (s *Server) handleStaffUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "staff_user", newStaffUserPage(r, u))
+	p := newStaffUserPage(r, u)
+	if err := s.loadStaffAccess(r, p); err != nil {
+		return err
+	}
+	return s.render(w, r, "staff_user", p)
 }
 
 // newStaffUserPage makes the page of user u.

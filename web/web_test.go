@@ -49,7 +49,8 @@ func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
 		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)), Coding: store.NewCodingService(db),
 		Results: store.NewClinicalService(db), Documents: store.NewClinicalService(db),
 		Submissions: store.NewSubmissionService(db), Diagnostics: store.NewDiagnosticService(db),
-		Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Access: store.NewAccessService(db),
+		Clock:  clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	db.OnCommit(s.Notify)
 	e.server = s

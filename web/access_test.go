@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+)
+
+// registeredRoutes reads the patterns of every mux.Handle and
+// mux.HandleFunc call in the package's source: the routes it registers.
+func registeredRoutes(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob("*.go")
+	fset := token.NewFileSet()
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "mux" {
+				return true
+			}
+			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				p, _ := strconv.Unquote(lit.Value)
+				out = append(out, p)
+			}
+			return true
+		})
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestRouteAccessMatrix walks every route in every role that can log in,
+// for a patient the user has a legitimate relationship with (on their
+// ward) and one they have none with, and checks each answer is allowed
+// or refused exactly as routeAccess declares; and that every registered
+// route is declared.
+func TestRouteAccessMatrix(t *testing.T) {
+	e := newEnv(t)
+	e.server.Messages = labEngine(t, e) // the interface analyst's pages too
+	e.srv.Close()
+	e.srv = httptest.NewServer(e.server.Handler())
+	t.Cleanup(e.srv.Close)
+	routes := registeredRoutes(t)
+	if len(routes) < 100 {
+		t.Fatalf("found only %d routes in the source", len(routes))
+	}
+	for _, p := range routes {
+		if _, ok := routeAccess[p]; !ok {
+			t.Errorf("route %q is not in routeAccess", p)
+		}
+	}
+	for p := range routeAccess {
+		if i := sort.SearchStrings(routes, p); i == len(routes) || routes[i] != p {
+			t.Errorf("routeAccess declares %q, which is not registered", p)
+		}
+	}
+
+	ctx := context.Background()
+	st := e.setUp(e.a)
+	related := e.register(e.a, "Matrix", "Related", crs.NewDate(1950, 1, 1), "", "N1 1AA")
+	stranger := e.register(e.a, "Matrix", "Stranger", crs.NewDate(1951, 1, 1), "", "N1 1AB")
+	if _, err := store.NewInpatientService(e.db).Admit(ctx, e.a.Actor(crs.RoleClerk), &crs.Admission{PatientID: related.ID, Method: "21", Source: "19",
+		WardID: st.ward.ID, BedID: st.beds[0].ID, ConsultantCode: "C1234567"}); err != nil {
+		t.Fatalf("admit: %v", err)
+	}
+	acc := store.NewAccessService(e.db)
+	for _, u := range e.a.Users {
+		if err := acc.Assign(ctx, e.a.Actor(crs.RoleAdmin), &crs.Assignment{UserID: u.ID, Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
+			t.Fatalf("assign: %v", err)
+		}
+	}
+
+	for _, role := range crs.Roles() {
+		if !role.PersonRole() {
+			continue
+		}
+		c := e.login(e.a, role)
+		actor := e.a.Actor(role)
+		for _, pattern := range routes {
+			rule := routeAccess[pattern]
+			method, path, ok := strings.Cut(pattern, " ")
+			if !ok || rule.public || pattern == "POST /logout" {
+				continue
+			}
+			for _, withRel := range []bool{true, false} {
+				patient := related
+				if !withRel {
+					patient = stranger
+				}
+				target := strings.NewReplacer("{$}", "", "{id}", patient.ID, "{action}", "discharge").Replace(path)
+				if !strings.HasPrefix(path, "/patients/{id}") {
+					target = strings.ReplaceAll(path, "{id}", "00000000-0000-7000-8000-000000000000")
+					target = strings.ReplaceAll(target, "{action}", "discharge")
+				}
+				for _, name := range []string{"{result}", "{doc}", "{offer}", "{assignment}"} {
+					target = strings.ReplaceAll(target, name, "00000000-0000-7000-8000-000000000001")
+				}
+				var r resp
+				if method == http.MethodGet {
+					r = c.get(target)
+				} else {
+					r = c.post(target, url.Values{})
+				}
+				want := true
+				if len(rule.acts) > 0 {
+					want = false
+					for _, act := range rule.acts {
+						want = want || actor.Can(act)
+					}
+				}
+				if rule.rel && !withRel && role.NeedsRelationship() {
+					want = false
+				}
+				refused := r.status == http.StatusForbidden
+				if r.status == http.StatusSeeOther && strings.HasPrefix(r.loc, "/login") {
+					t.Errorf("%s as %s: sent to log in (%s)", pattern, role, r.loc)
+					continue
+				}
+				if refused == want {
+					t.Errorf("%s %s as %s (relationship %v): status %d, want %s\n%s", method, target, role, withRel, r.status,
+						map[bool]string{true: "allowed", false: "refused"}[want], excerpt(r.body))
+				}
+				if rule.rel && !withRel && role.NeedsRelationship() && !strings.Contains(r.body, "break the glass") {
+					t.Errorf("%s as %s without a relationship: the page offers no break-glass", pattern, role)
+				}
+			}
+		}
+	}
+}
