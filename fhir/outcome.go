@@ -70,6 +70,8 @@ func asOutcome(err error) *Outcome {
 		return outcomeOf(http.StatusUnauthorized, "login", "%s", msg)
 	case crs.EFORBIDDEN:
 		return outcomeOf(http.StatusForbidden, "forbidden", "%s", msg)
+	case crs.ENORELATIONSHIP, crs.ESEALED: // a person without a legitimate relationship, or a sealed record
+		return outcomeOf(http.StatusForbidden, "suppressed", "%s", msg)
 	}
 	return outcomeOf(http.StatusInternalServerError, "exception", "the request could not be completed")
 }

@@ -221,3 +221,49 @@ func TestRoleProfiles(t *testing.T) {
 		}
 	})
 }
+
+// TestListedPatientsAudited checks that every patient shown in a list is
+// audited against their own record, with the list they appeared in.
+func TestListedPatientsAudited(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RLA", 3)
+		p := s.patients
+		if _, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: p[0].ID, Method: "21", Source: "19", WardID: s.ward.ID, BedID: s.beds[0].ID, ConsultantCode: "C1234567"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ed.Arrive(ctx, s.clerk, &crs.EDAttendance{PatientID: p[1].ID, ArrivalMode: "1048071000000103", AttendanceCategory: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		s.referral(t, p[2], crs.LocalDate(clock.Now()))
+		if _, err := s.ip.BedBoard(ctx, s.clerk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ed.TrackingBoard(ctx, s.clerk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.refs.PTL(ctx, s.clerk, crs.PTLFilter{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.NewReportSource(db).EachPTLRow(ctx, s.clerk, crs.PTLFilter{}, func(*crs.PTLRow) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.NewPatientService(db).SearchPatients(ctx, s.clerk, crs.PatientQuery{MRN: p[1].MRN}); err != nil {
+			t.Fatal(err)
+		}
+		db.Flush(ctx)
+		for _, tc := range []struct {
+			patient *crs.Patient
+			what    string
+		}{
+			{p[0], "bed board"}, {p[1], "A&E tracking board"}, {p[1], "search result"},
+			{p[2], "patient tracking list"}, {p[2], "patient tracking list export"},
+		} {
+			var n int
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $2 AND action = 'listed' AND what = $3 AND user_id = $4`,
+				s.tr.Org.ID, tc.patient.ID, tc.what, s.clerk.UserID).Scan(&n); err != nil || n != 1 {
+				t.Errorf("%s listed on the %s: %d audit records, %v; want 1", tc.patient.FamilyName, tc.what, n, err)
+			}
+		}
+	})
+}

@@ -66,6 +66,15 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 		})
 		return "", err
 	})
+	if err == nil {
+		var ids []string
+		for _, w := range wards {
+			for _, b := range append(w.Beds, w.Unbedded...) {
+				ids = append(ids, b.PatientID)
+			}
+		}
+		s.db.recordListed(a, ids, "bed board")
+	}
 	return wards, err
 }
 

@@ -266,5 +266,12 @@ func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.Trac
 			WHERE e.org_id = $1 AND e.status = 'in_department' ORDER BY e.arrived_at, e.id`, a.OrgID)
 		return "", err
 	})
+	if err == nil {
+		ids := make([]string, len(out))
+		for i, r := range out {
+			ids[i] = r.Attendance.PatientID
+		}
+		s.db.recordListed(a, ids, "A&E tracking board")
+	}
 	return out, err
 }

@@ -184,6 +184,11 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		res.Matches = out[q.Offset:min(len(out), q.Offset+q.Limit)]
 	}
 	s.db.Audit(a, "", crs.AuditSearch, searchDetail(q, total))
+	ids := make([]string, len(res.Matches))
+	for i, m := range res.Matches {
+		ids[i] = m.Patient.ID
+	}
+	s.db.recordListed(a, ids, "search result")
 	return res, nil
 }
 

@@ -120,6 +120,13 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		page.Rows, page.Next = pageOf(rows, f.Limit, func(r *crs.PTLRow) []string { return []string{r.ClockStart.String(), r.PathwayID} })
 		return "", err
 	})
+	if err == nil {
+		ids := make([]string, len(page.Rows))
+		for i, r := range page.Rows {
+			ids[i] = r.PatientID
+		}
+		s.db.recordListed(a, ids, "patient tracking list")
+	}
 	return page, err
 }
 
@@ -149,6 +156,7 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 			if err := p.scan(r, f.AsOf); err != nil {
 				return err
 			}
+			s.db.recordListed(a, []string{p.row.PatientID}, "patient tracking list export")
 			return fn(&p.row)
 		}, sqlText, args...)
 	})

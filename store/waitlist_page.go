@@ -148,6 +148,13 @@ func (s *WaitingListService) WaitingList(ctx context.Context, a crs.Actor, f crs
 		page.Rows, page.Next = pageOf(rows, f.Limit, waitingListSortValues(f.Sort))
 		return "", err
 	})
+	if err == nil {
+		ids := make([]string, len(page.Rows))
+		for i, r := range page.Rows {
+			ids[i] = r.Entry.PatientID
+		}
+		s.db.recordListed(a, ids, "waiting list")
+	}
 	return page, err
 }
 
@@ -168,6 +175,7 @@ func (s *ReportSource) EachWaitingListRow(ctx context.Context, a crs.Actor, f cr
 			if err != nil {
 				return err
 			}
+			s.db.recordListed(a, []string{row.Entry.PatientID}, "waiting list export")
 			return fn(row)
 		}, sqlText, args...)
 	})
