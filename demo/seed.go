@@ -47,6 +47,9 @@ type Services struct {
 	Users         crs.UserService
 	Patients      crs.BulkLoader
 	Clock         crs.Clock
+	// Access gives the demo staff their wards, specialties and A&E, so
+	// they have legitimate relationships; nil leaves them with none.
+	Access crs.AccessService
 }
 
 // Result says what the demo data holds and how to log in to it.
@@ -65,6 +68,9 @@ type TrustResult struct {
 	// and emergency department areas.
 	Locations int
 	Users     []*crs.User
+	// Access says, by username, where the user works and the roles they
+	// choose from at login (see seedAccess).
+	Access map[string]string
 	// Patients is how many patients the trust's index holds, and Added
 	// how many of them this run registered.
 	Patients, Added int
@@ -95,7 +101,14 @@ func (r *Result) WriteTo(w io.Writer) (int64, error) {
 		}
 		b.WriteString("\n")
 		for _, u := range t.Users {
-			fmt.Fprintf(&b, "  %-28s %s\n", u.Username, u.Role.Name())
+			what := u.Role.Name()
+			if !u.Role.PersonRole() {
+				what += " (a system: cannot log in to the web)"
+			}
+			if a := t.Access[u.Username]; a != "" {
+				what += ": " + a
+			}
+			fmt.Fprintf(&b, "  %-28s %s\n", u.Username, what)
 		}
 	}
 	fmt.Fprintf(&b, "Every demo user's password is %q.\n", r.Password)
@@ -314,6 +327,11 @@ func seedTrust(ctx context.Context, svc Services, spec trustSpec, log *slog.Logg
 	if tr.Users, err = seedUsers(ctx, svc.Users, sys, spec); err != nil {
 		return nil, fmt.Errorf("demo users of %s: %w", spec.ods, err)
 	}
+	if svc.Access != nil {
+		if err := seedAccess(ctx, svc, sys, spec, tr); err != nil {
+			return nil, fmt.Errorf("demo staff access of %s: %w", spec.ods, err)
+		}
+	}
 	return tr, nil
 }
 
@@ -440,4 +458,64 @@ func seedUsers(ctx context.Context, us crs.UserService, sys crs.Actor, spec trus
 		}
 	}
 	return out, nil
+}
+
+// seedAccess gives the demo staff legitimate relationships: the doctor
+// works on the trust's first ward, in its specialty and in A&E; the nurse
+// on the first ward and in A&E. A duty manager holds two roles (nurse and
+// ward clerk) and chooses one at login. Assignments already there are
+// kept, so a second run adds none.
+func seedAccess(ctx context.Context, svc Services, sys crs.Actor, spec trustSpec, tr *TrustResult) error {
+	ward := spec.sites[0].wards[0]
+	plan := map[crs.Role][]crs.Assignment{
+		crs.RoleDoctor: {{Kind: crs.AssignWard, Value: ward.code}, {Kind: crs.AssignSpecialty, Value: ward.specialty}, {Kind: crs.AssignDepartment, Value: "ED"}},
+		crs.RoleNurse:  {{Kind: crs.AssignWard, Value: ward.code}, {Kind: crs.AssignDepartment, Value: "ED"}},
+	}
+	duty := "duty." + spec.userSuffix
+	found := false
+	for _, u := range tr.Users {
+		found = found || u.Username == duty
+	}
+	if !found {
+		u := &crs.User{Username: duty, Name: "Dana Duty (demo)", Role: crs.RoleNurse, Roles: []crs.Role{crs.RoleClerk}}
+		if existing, err := svc.Users.FindUserByUsername(ctx, sys, duty); err == nil {
+			u = existing
+		} else if err := svc.Users.CreateUser(ctx, sys, u, Password); err != nil {
+			return err
+		}
+		tr.Users = append(tr.Users, u)
+	}
+	plan[crs.Role("duty")] = plan[crs.RoleNurse]
+	tr.Access = map[string]string{duty: "chooses Nurse or Receptionist / clerk at login"}
+	from := crs.LocalDate(svc.Clock.Now()).AddDate(0, 0, -1)
+	for _, u := range tr.Users {
+		want := plan[u.Role]
+		if u.Username == duty {
+			want = plan[crs.Role("duty")]
+		}
+		if len(want) == 0 {
+			continue
+		}
+		have, err := svc.Access.Assignments(ctx, sys, u.ID)
+		if err != nil {
+			return err
+		}
+		var where []string
+		for _, as := range want {
+			where = append(where, string(as.Kind)+" "+as.Value)
+			if len(have) > 0 {
+				continue
+			}
+			as.UserID, as.StartsOn = u.ID, crs.Date{Time: from}
+			if err := svc.Access.Assign(ctx, sys, &as); err != nil {
+				return err
+			}
+		}
+		note := "sees the patients of " + strings.Join(where, ", ")
+		if tr.Access[u.Username] != "" {
+			note = tr.Access[u.Username] + "; " + note
+		}
+		tr.Access[u.Username] = note
+	}
+	return nil
 }

@@ -154,3 +154,32 @@ func TestRouteAccessMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestClinicalActivities checks the activities the A&E and pathway pages
+// need beyond their route: a clerk books a patient in and moves them but
+// cannot triage, record them seen or decide to admit; an analyst and a
+// privacy officer cannot open an attendance and its presenting complaint.
+func TestClinicalActivities(t *testing.T) {
+	e := newEnv(t)
+	p := e.register(e.a, "Casualty", "Cora", crs.NewDate(1990, 2, 3), "", "E1 1AA")
+	att := &crs.EDAttendance{PatientID: p.ID, ArrivalMode: "1048031000000100", AttendanceCategory: "1", Complaint: "Chest pain"}
+	if err := store.NewEDService(e.db).Arrive(context.Background(), e.a.Actor(crs.RoleClerk), att); err != nil {
+		t.Fatal(err)
+	}
+	clerk := e.login(e.a, crs.RoleClerk)
+	wantBody(t, "clerk opens the attendance", clerk.get("/ed/"+att.ID), "Chest pain")
+	for _, step := range []struct{ action, field, value string }{{"triage", "triage", "2"}, {"seen", "clinician", "Dr Who"}, {"dta", "specialty", "300"}} {
+		wantStatus(t, "clerk records "+step.action, clerk.post("/ed/"+att.ID+"/"+step.action, url.Values{step.field: {step.value}}), http.StatusForbidden)
+	}
+	wantStatus(t, "clerk moves the patient", clerk.post("/ed/"+att.ID+"/move", url.Values{"location": {"MAJ-4"}}), http.StatusSeeOther)
+	nurse := e.login(e.a, crs.RoleNurse)
+	nurse.get("/ed/" + att.ID)
+	wantStatus(t, "nurse triages", nurse.post("/ed/"+att.ID+"/triage", url.Values{"triage": {"2"}}), http.StatusSeeOther)
+	for _, role := range []crs.Role{crs.RoleAnalyst, crs.RolePrivacyOfficer} {
+		r := e.login(e.a, role).get("/ed/" + att.ID)
+		wantStatus(t, string(role)+" opens the attendance", r, http.StatusForbidden)
+		if strings.Contains(r.body, "Chest pain") {
+			t.Errorf("%s sees the presenting complaint", role)
+		}
+	}
+}

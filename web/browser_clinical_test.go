@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // TestBrowserClinicalRecord reads a patient's results and documents as a
@@ -32,6 +33,7 @@ func TestBrowserClinicalRecord(t *testing.T) {
 	handle(t, eng, msh("MDM^T02", "B4"), pid, txa(map[int]string{2: "DS^Discharge summary", 4: "20260302103000", 12: "DOC-2", 17: "AU"}),
 		"OBX|1|ED|PDF||^application^pdf^Base64^"+base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n%%EOF\n"))+"||||||F")
 
+	storetest.Relate(t, e.db, e.a.Actor(crs.RoleDoctor), p.ID) // break-glass itself: TestBrowserBreakGlass
 	loginAs(t, ctx, e.srv.URL, e.a.Users[crs.RoleDoctor])
 	run(t, ctx, "results from the record",
 		chromedp.Navigate(e.srv.URL+"/patients/"+p.ID),

@@ -179,7 +179,7 @@ func addDemoInterface(ctx context.Context, a *app, org *crs.Organisation) error 
 
 // demoServices are the services the demo seeds a trust through.
 func (a *app) demoServices() demo.Services {
-	return demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock}
+	return demo.Services{Organisations: a.orgs, Users: a.users, Patients: a.db, Clock: a.db.Clock, Access: store.NewAccessService(a.db)}
 }
 
 // journeyServices are the services the demo and the bench seed a trust's
