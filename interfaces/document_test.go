@@ -39,6 +39,7 @@ func TestDocuments(t *testing.T) {
 		p := findByNHS(t, db, f.trust, n)
 		svc := store.NewClinicalService(db)
 		doctor := f.trust.Actor(crs.RoleDoctor)
+		storetest.Relate(t, db, doctor, p.ID) // the doctor caring for the patient reads what was filed
 		ctx := context.Background()
 		pdf64 := base64.StdEncoding.EncodeToString([]byte(testPDF))
 		send := func(msg, want string) hl7.ACK {
@@ -189,6 +190,7 @@ func TestDocumentsOfAnUnknownPatientHeld(t *testing.T) {
 		}
 		p := findByNHS(t, db, f.trust, n)
 		svc := store.NewClinicalService(db)
+		storetest.Relate(t, db, f.trust.Actor(crs.RoleDoctor), p.ID)
 		ds, err := svc.FindDocuments(ctx, f.trust.Actor(crs.RoleDoctor), p.ID)
 		if err != nil || len(ds) != 1 || ds[0].Version != 2 || ds[0].Text != "Final text" {
 			t.Fatalf("documents after reprocessing: %+v, %v; want DOC-7 version 2 with the final text", ds, err)
@@ -213,6 +215,7 @@ func TestLargePDFOverMLLP(t *testing.T) {
 		}
 		p := findByNHS(t, db, f.trust, n)
 		svc := store.NewClinicalService(db)
+		storetest.Relate(t, db, f.trust.Actor(crs.RoleDoctor), p.ID)
 		ds, err := svc.FindDocuments(context.Background(), f.trust.Actor(crs.RoleDoctor), p.ID)
 		if err != nil || len(ds) != 1 {
 			t.Fatalf("documents: %d, %v", len(ds), err)

@@ -57,6 +57,7 @@ func TestResultsAsLabsSendThem(t *testing.T) {
 		p := findByNHS(t, db, f.trust, n)
 		svc := store.NewClinicalService(db)
 		doctor := f.trust.Actor(crs.RoleDoctor)
+		storetest.Relate(t, db, doctor, p.ID) // the doctor caring for the patient reads what was filed
 		ctx := context.Background()
 
 		ack, _ := f.send(t, labORU("LAB1", n,

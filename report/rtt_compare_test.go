@@ -59,7 +59,7 @@ func TestLateEventsChangeAsAtNotAsRecorded(t *testing.T) {
 			if rng.Intn(2) == 0 {
 				e.Kind, e.Status = rtt.KindDecisionNotToTreat, rtt.StatusDecisionNotToTreat
 			}
-			if err := refs.RecordPathwayEvent(ctx, tr.Actor(crs.RoleClerk), c.PathwayID, e); err != nil {
+			if err := refs.RecordPathwayEvent(ctx, tr.Actor(crs.RoleDoctor), c.PathwayID, e); err != nil { // a clinical decision
 				if crs.ErrorCode(err) == crs.EINVALID {
 					continue // the pathway's later events rule this decision out
 				}
