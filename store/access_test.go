@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -264,6 +265,59 @@ func TestListedPatientsAudited(t *testing.T) {
 				s.tr.Org.ID, tc.patient.ID, tc.what, s.clerk.UserID).Scan(&n); err != nil || n != 1 {
 				t.Errorf("%s listed on the %s: %d audit records, %v; want 1", tc.patient.FamilyName, tc.what, n, err)
 			}
+		}
+	})
+}
+
+// TestHighVolumeAlert checks the computed alert of a user who viewed far
+// more patients than the users of their role.
+func TestHighVolumeAlert(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RHV")
+		us := store.NewUserService(db)
+		nurses := []crs.Actor{tr.Actor(crs.RoleNurse)}
+		for _, name := range []string{"nurse2", "nurse3", "nurse4"} {
+			u := &crs.User{Username: name, Name: name, Role: crs.RoleNurse}
+			if err := us.CreateUser(ctx, tr.System, u, storetest.Password); err != nil {
+				t.Fatal(err)
+			}
+			nurses = append(nurses, crs.ActorFor(u, "direct care"))
+		}
+		for i, n := range nurses {
+			views := 5
+			if i == 0 {
+				views = 30
+			}
+			for j := 0; j < views; j++ {
+				db.Audit(n, fmt.Sprintf("patient-%d-%d", i, j), crs.AuditView, "demographics")
+			}
+		}
+		clock.Advance(8 * 24 * time.Hour) // out of the 7 days: an old burst is not flagged
+		db.Audit(nurses[1], "patient-late", crs.AuditView, "demographics")
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		alerts, err := store.NewAccessService(db).Alerts(ctx, tr.Actor(crs.RolePrivacyOfficer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(alerts) != 0 {
+			t.Errorf("alerts after the 7 days: %+v, want none", alerts[0])
+		}
+		clock.Advance(-8 * 24 * time.Hour)
+		alerts, err = store.NewAccessService(db).Alerts(ctx, tr.Actor(crs.RolePrivacyOfficer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flagged []string
+		for _, a := range alerts {
+			if a.Kind == crs.AlertHighVolume {
+				flagged = append(flagged, a.Username)
+			}
+		}
+		if len(flagged) != 1 || flagged[0] != nurses[0].Username {
+			t.Errorf("flagged %v, want only %s (30 patients against a median of 5)", flagged, nurses[0].Username)
 		}
 	})
 }
