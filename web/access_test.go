@@ -183,3 +183,39 @@ func TestClinicalActivities(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginRoleChoice checks role selection at login: a user with two
+// roles chooses one and acts with its activities only; the interface
+// role cannot log in.
+func TestLoginRoleChoice(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	doc := e.a.Users[crs.RoleDoctor]
+	if err := store.NewAccessService(e.db).SetUserRoles(ctx, e.a.Actor(crs.RoleAdmin), doc.ID, []crs.Role{crs.RoleDoctor, crs.RoleClerk}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.get("/login")
+	r := c.post("/login", url.Values{"username": {doc.Username}, "password": {"test-password-1"}, "next": {"/patients/new"}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login/role?next=") {
+		t.Fatalf("login with two roles: %d to %q, want the role choice", r.status, r.loc)
+	}
+	if r := c.get("/patients"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login/role") {
+		t.Errorf("a page before choosing: %d to %q, want the role choice", r.status, r.loc)
+	}
+	r = c.get("/login/role")
+	wantBody(t, "role choice", r, "Choose your role", "Doctor", "Receptionist / clerk")
+	wantStatus(t, "no role chosen", c.post("/login/role", url.Values{}), http.StatusUnprocessableEntity)
+	wantStatus(t, "a role not held", c.post("/login/role", url.Values{"role": {"admin"}}), http.StatusUnprocessableEntity)
+	r = c.post("/login/role", url.Values{"role": {"clerk"}, "next": {"/patients/new"}})
+	if r.status != http.StatusSeeOther || r.loc != "/patients/new" {
+		t.Fatalf("choose clerk: %d to %q", r.status, r.loc)
+	}
+	wantStatus(t, "clerk registers", c.get("/patients/new"), http.StatusOK)
+	p := e.register(e.a, "Chosen", "Role", crs.NewDate(1970, 1, 1), "", "N1 1AA")
+	wantStatus(t, "clerk reads results", c.get("/patients/"+p.ID+"/results"), http.StatusForbidden)
+
+	ic := e.client()
+	ic.get("/login")
+	wantStatus(t, "interface logs in", ic.post("/login", url.Values{"username": {e.a.Users[crs.RoleInterface].Username}, "password": {"test-password-1"}}), http.StatusUnauthorized)
+}
