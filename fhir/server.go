@@ -83,6 +83,10 @@ func (s *Server) authed(h handler) http.Handler {
 			writeOutcome(w, asOutcome(err))
 			return
 		}
+		if err := allowInteraction(r, p); err != nil { // access.go
+			writeOutcome(w, asOutcome(err))
+			return
+		}
 		if t := r.PathValue("type"); t != "" && !isResource[t] {
 			writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
 			return
