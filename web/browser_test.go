@@ -279,7 +279,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.Search(`//a[contains(., "Access audit")]`)),
 		waitText("h1", "Access audit"),
 	)
-	audit := value(t, ctx, "audit table", chromedp.Text(chromedp.CSS("main table")))
+	audit := value(t, ctx, "audit visits", chromedp.Text(chromedp.CSS("main"))) // one table per visit
 	extraScreenshot(t, ctx, "/tmp/crs-audit.png")
 	for _, want := range []string{user(crs.RoleClerk), user(crs.RoleAnalyst), "Receptionist / clerk", "Information analyst", "direct care", "administration"} {
 		if !strings.Contains(audit, want) {
