@@ -257,6 +257,7 @@ type PatientAlerts struct {
 	NoKnownAllergies  *time.Time // when no known allergies was recorded, if that is what stands
 	Allergies         []*Allergy // current allergies, the most critical first
 	Alerts            []*Problem // current problems marked as alerts
+	Unreadable        bool       // the record could not be read: say so, never "not recorded"
 }
 
 // ProblemService is a patient's problem list and diagnoses. Reads need
@@ -274,6 +275,8 @@ type ProblemService interface {
 	RecordProblem(ctx context.Context, a Actor, p *Problem) error
 	// EnterProblemInError marks a problem entered in error, with why.
 	EnterProblemInError(ctx context.Context, a Actor, patientID, id, reason string) error
+	// ProblemHistory returns every version of a problem, newest first.
+	ProblemHistory(ctx context.Context, a Actor, patientID, id string) ([]*Problem, error)
 }
 
 // AllergyService is a patient's allergies and adverse reactions, with
@@ -293,6 +296,8 @@ type AllergyService interface {
 	RecordAllergy(ctx context.Context, a Actor, al *Allergy) error
 	// EnterAllergyInError marks an allergy entered in error, with why.
 	EnterAllergyInError(ctx context.Context, a Actor, patientID, id, reason string) error
+	// AllergyHistory returns every version of an allergy, newest first.
+	AllergyHistory(ctx context.Context, a Actor, patientID, id string) ([]*Allergy, error)
 	// Alerts returns what the patient banner warns of.
 	Alerts(ctx context.Context, a Actor, patientID string) (*PatientAlerts, error)
 }

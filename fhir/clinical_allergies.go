@@ -111,6 +111,12 @@ func allergyOf(r *crs.Resource) (*crs.Allergy, *allergyJSON, error) {
 	return al, &j, nil
 }
 
+// allergyEntry reads an allergy from a stored AllergyIntolerance.
+func allergyEntry(r *crs.Resource) (*crs.Allergy, error) {
+	al, _, err := allergyOf(r)
+	return al, err
+}
+
 // changeNotes are the notes of a stored version that record changes
 // (superseded, entered in error): every version keeps them.
 func changeNotes(j *allergyJSON) []annotation {
@@ -133,13 +139,9 @@ func (s *AllergyService) ListAllergies(ctx context.Context, a crs.Actor, patient
 }
 
 func allergiesOf(rs []*crs.Resource) ([]*crs.Allergy, error) {
-	var out []*crs.Allergy
-	for _, r := range rs {
-		al, _, err := allergyOf(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, al)
+	out, err := entriesOf(rs, allergyEntry)
+	if err != nil {
+		return nil, err
 	}
 	rank := func(al *crs.Allergy) int {
 		switch {
@@ -349,4 +351,13 @@ func (s *AllergyService) Alerts(ctx context.Context, a crs.Actor, patientID stri
 		out.NoKnownAllergies = nil
 	}
 	return out, nil
+}
+
+// AllergyHistory returns every version of an allergy, newest first.
+func (s *AllergyService) AllergyHistory(ctx context.Context, a crs.Actor, patientID, id string) ([]*crs.Allergy, error) {
+	versions, err := entryHistory(ctx, s.Resources, a, patientID, "AllergyIntolerance", id)
+	if err != nil {
+		return nil, err
+	}
+	return entriesOf(versions, allergyEntry)
 }

@@ -222,3 +222,29 @@ func clinicianNote(notes []annotation) string {
 	}
 	return ""
 }
+
+// entryHistory reads every version of one entry of the patient, newest
+// first, audited.
+func entryHistory(ctx context.Context, rs crs.ResourceStore, a crs.Actor, patientID, typ, id string) ([]*crs.Resource, error) {
+	versions, err := rs.ResourceHistory(ctx, a, typ, id, time.Time{}, "", 1000)
+	if err != nil {
+		return nil, err
+	}
+	if len(versions) == 0 || versions[0].PatientID != patientID {
+		return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is not in this patient's record", typ, id)
+	}
+	return versions, nil
+}
+
+// entriesOf reads each stored version as a domain entry.
+func entriesOf[T any](rs []*crs.Resource, read func(*crs.Resource) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(rs))
+	for _, r := range rs {
+		e, err := read(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

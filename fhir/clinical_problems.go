@@ -93,13 +93,9 @@ func (s *ProblemService) ListProblems(ctx context.Context, a crs.Actor, patientI
 	if err != nil {
 		return nil, err
 	}
-	var out []*crs.Problem
-	for _, r := range rs {
-		p, err := problemOf(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	out, err := entriesOf(rs, problemOf)
+	if err != nil {
+		return nil, err
 	}
 	rank := func(p *crs.Problem) int {
 		switch {
@@ -200,4 +196,13 @@ func (s *ProblemService) EnterProblemInError(ctx context.Context, a crs.Actor, p
 		_, err = putVersion(tx, res, "Condition", id, version)
 		return err
 	})
+}
+
+// ProblemHistory returns every version of a problem, newest first.
+func (s *ProblemService) ProblemHistory(ctx context.Context, a crs.Actor, patientID, id string) ([]*crs.Problem, error) {
+	versions, err := entryHistory(ctx, s.Resources, a, patientID, "Condition", id)
+	if err != nil {
+		return nil, err
+	}
+	return entriesOf(versions, problemOf)
 }

@@ -27,6 +27,9 @@ type banner struct {
 	DeathTime       *time.Time
 	MergedInto      string // the ID of the record this one was merged into
 	MergedIntoMRN   string
+	// Alerts are the allergies and alerts the banner warns of, for users
+	// who may view the clinical record; nil for others.
+	Alerts *crs.PatientAlerts
 }
 
 // newBanner makes the banner of a patient. When the record was merged,
@@ -54,6 +57,7 @@ func (s *Server) newBanner(r *http.Request, p *crs.Patient) *banner {
 			b.MergedIntoMRN = major.MRN
 		}
 	}
+	b.Alerts = s.bannerAlerts(r, p.ID)
 	return b
 }
 
@@ -65,4 +69,21 @@ func (s *Server) findPatient(r *http.Request) (*crs.Patient, *banner, error) {
 		return nil, nil, err
 	}
 	return p, s.newBanner(r, p), nil
+}
+
+// bannerAlerts reads what the banner warns of (allergies, or that there
+// are none known or none recorded, and alerts), for a user who may view
+// the clinical record; nil for others or when it cannot be read, which is
+// logged: the banner then says the allergies could not be read.
+func (s *Server) bannerAlerts(r *http.Request, patientID string) *crs.PatientAlerts {
+	a := actorOf(r)
+	if s.Allergies == nil || !a.Can(crs.ActViewClinical) {
+		return nil
+	}
+	alerts, err := s.Allergies.Alerts(r.Context(), a, patientID)
+	if err != nil {
+		s.logger().Error("read the banner's alerts", "patient", patientID, "err", err)
+		return &crs.PatientAlerts{Unreadable: true}
+	}
+	return alerts
 }

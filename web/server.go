@@ -68,6 +68,13 @@ type Server struct {
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService
 	Diagnostics crs.DiagnosticService
+	// Problems, Allergies, Terminology and Timeline serve the clinical
+	// record's problem list, allergies, banner alerts and timeline; a nil
+	// Problems leaves them out.
+	Problems    crs.ProblemService
+	Allergies   crs.AllergyService
+	Terminology crs.TerminologyService
+	Timeline    crs.TimelineService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil
