@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,4 +288,48 @@ func mustScopes(t *testing.T, s string) fhir.Scopes {
 		t.Fatal(err)
 	}
 	return sc
+}
+
+// TestSNOMEDCodesOverFHIR refuses a Condition or AllergyIntolerance
+// coded with a SNOMED CT concept the trust's loaded release lacks, with
+// an OperationOutcome naming the coding; a trust with no release loaded
+// is not checked.
+func TestSNOMEDCodesOverFHIR(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		f.server.Terminology = store.NewTerminologyService(db)
+		ta := storetest.NewTrust(t, db, "RPA")
+		clinicalLists(t, db, ta)
+		f.server.Auth.(bearerAuth)["rpa"] = &fhir.Principal{Actor: ta.Actor(crs.RoleInterface), Scopes: mustScopes(t, "system/*.*")}
+		c := &client{t, f.base, "rpa"}
+		cond := func(code string) string {
+			return `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"` + code + `"}]}}`
+		}
+		for _, tc := range []struct {
+			name, path, body string
+			client           *client
+			status           int
+			expression       string
+		}{
+			{"known concept", "/fhir/Condition", cond("195967001"), c, 201, ""},
+			{"unknown concept", "/fhir/Condition", cond("10509002"), c, 400, "Condition.code.coding[0].code"},
+			{"unknown reaction", "/fhir/AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p1"},
+				"code":{"coding":[{"system":"http://snomed.info/sct","code":"764146007"}]},
+				"reaction":[{"manifestation":[{"coding":[{"system":"http://snomed.info/sct","code":"39579001"},{"system":"http://snomed.info/sct","code":"10509002"}]}]}]}`,
+				c, 400, "AllergyIntolerance.reaction[0].manifestation[0].coding[1].code"},
+			{"in a transaction", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + cond("10509002") + `,"request":{"method":"POST","url":"Condition"}}]}`,
+				c, 400, "Bundle.entry[0].resource.code.coding[0].code"},
+			{"another coding system", "/fhir/Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://example.org/x","code":"1"}]}}`, c, 201, ""},
+			{"a trust with no release", "/fhir/Condition", cond("10509002"), f.a, 201, ""},
+		} {
+			r := tc.client.do("POST", tc.path, tc.body)
+			if r.status != tc.status {
+				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
+				continue
+			}
+			if tc.expression != "" && !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
+				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
+			}
+		}
+	})
 }
