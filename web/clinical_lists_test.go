@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -150,6 +152,39 @@ func TestProblemsAndAllergiesPages(t *testing.T) {
 			t.Errorf("concepts as JSON: %d %s", r.status, r.body)
 		}
 
+		// What the forms wrote is read and searched over /fhir.
+		api := httptest.NewServer((&fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: fhirAs(e.a.Actor(crs.RoleInterface))}).Handler())
+		t.Cleanup(api.Close)
+		day := crs.LocalDate(clock.Now()).String()
+		for _, tc := range []struct {
+			query string
+			want  int
+		}{
+			{"Condition?patient=" + p.ID, 2},
+			{"Condition?code=http://snomed.info/sct|195967001", 1},
+			{"Condition?onset-date=2001-05-01", 1},
+			{"Condition?recorded-date=" + day + "&patient=" + p.ID, 2},
+			{"AllergyIntolerance?patient=Patient/" + p.ID, 2},
+			{"AllergyIntolerance?code=764146007", 1},
+			{"AllergyIntolerance?code=716186003&clinical-status=inactive", 1},
+			{"AllergyIntolerance?date=" + day + "&patient=" + p.ID, 2},
+		} {
+			res, err := http.Get(api.URL + "/fhir/" + tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var bundle struct {
+				Entry []struct {
+					Resource map[string]any `json:"resource"`
+				} `json:"entry"`
+			}
+			err = json.NewDecoder(res.Body).Decode(&bundle)
+			res.Body.Close()
+			if err != nil || res.StatusCode != 200 || len(bundle.Entry) != tc.want {
+				t.Errorf("GET /fhir/%s: status %d, %d entries, want %d (%v)", tc.query, res.StatusCode, len(bundle.Entry), tc.want, err)
+			}
+		}
+
 		// A clerk sees no clinical page and no alert tags.
 		clerk := e.login(e.a, crs.RoleClerk)
 		for _, path := range []string{base + "/problems", base + "/allergies", base + "/allergies/new", base + "/timeline", "/terminology/concepts?q=asth"} {
@@ -162,4 +197,13 @@ func TestProblemsAndAllergiesPages(t *testing.T) {
 			t.Errorf("a clerk's banner shows clinical alerts")
 		}
 	})
+}
+
+// fhirAs is a FHIR authenticator that takes every request as the actor,
+// with every scope.
+type fhirAs crs.Actor
+
+func (f fhirAs) Authenticate(*http.Request) (*fhir.Principal, error) {
+	all, err := fhir.ParseScopes("system/*.*")
+	return &fhir.Principal{Actor: crs.Actor(f), Scopes: all}, err
 }
