@@ -21,6 +21,9 @@ type allergyPage struct {
 	Statuses, Verifications               []string
 }
 
+// substanceHint says how to find the substance.
+const substanceHint = "Type part of the name, such as “pen” or “peanut”, and choose from the list"
+
 // allergyFields lists the form's fields in page order.
 var allergyFields = []string{"substance", "category", "reaction", "severity", "criticality", "clinical_status", "verification", "onset", "note", "reason"}
 
@@ -54,7 +57,7 @@ func (s *Server) allergyPage(r *http.Request, page *allergyPage) error {
 
 // fillAllergy puts an allergy as recorded into the form.
 func (page *allergyPage) fill(al *crs.Allergy) {
-	page.Substance = conceptOf(page, "substance", "Substance or product", "", crs.ConceptSubstance, al.Substance, al.SubstanceDisplay)
+	page.Substance = conceptOf(page, "substance", "Substance or product", substanceHint, crs.ConceptSubstance, al.Substance, al.SubstanceDisplay)
 	page.Reaction = conceptOf(page, "reaction", "Reaction (how it showed)", "Optional: type part of the term, such as “rash”", crs.ConceptReaction, al.Reaction, al.ReactionDisplay)
 	page.Reaction.Optional = true
 	page.Version, page.Category, page.Severity, page.Criticality = strconv.Itoa(al.Version), al.Category, al.Severity, al.Criticality
@@ -91,7 +94,7 @@ func (s *Server) handleRecordAllergy(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var err error
-	if page.Substance, err = s.readConcept(r, page, "substance", "Substance or product", "", crs.ConceptSubstance); err != nil {
+	if page.Substance, err = s.readConcept(r, page, "substance", "Substance or product", substanceHint, crs.ConceptSubstance); err != nil {
 		return err
 	}
 	if page.Reaction, err = s.readConcept(r, page, "reaction", "Reaction (how it showed)", "Optional: type part of the term, such as “rash”", crs.ConceptReaction); err != nil {

@@ -37,10 +37,14 @@ func TestBrowserRecordAllergy(t *testing.T) {
 		chromedp.Click(chromedp.ID("#reaction-39579001")),
 		chromedp.Click(chromedp.ID("#severity-severe")),
 		chromedp.Click(chromedp.ID("#criticality-high")),
+	)
+	extraScreenshot(t, ctx, "/tmp/crs-allergy-form.png")
+	run(t, ctx, "record the allergy",
 		chromedp.Click(chromedp.Search(`//main//button[normalize-space(.)="Record allergy"]`)),
 		waitText("h1", "Allergies and adverse reactions"),
 		waitText("[data-banner-alerts]", "Penicillin: Anaphylaxis (high risk)"),
 	)
+	extraScreenshot(t, ctx, "/tmp/crs-allergies.png")
 	if txt := value(t, ctx, "banner", chromedp.Text(chromedp.CSS("[data-banner-alerts]"))); strings.Contains(txt, "not recorded") {
 		t.Errorf("the banner still says allergies are not recorded: %q", txt)
 	}
