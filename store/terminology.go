@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -17,6 +19,9 @@ type TerminologyService struct{ db *DB }
 func NewTerminologyService(db *DB) *TerminologyService { return &TerminologyService{db: db} }
 
 var _ crs.TerminologyService = (*TerminologyService)(nil)
+
+// searchCandidates bounds the concepts one search ranks.
+const searchCandidates = 2000
 
 // snomedBatch is how many rows one INSERT of a release carries.
 const snomedBatch = 200
@@ -115,7 +120,7 @@ func termWords(term string) []string {
 	return strings.FieldsFunc(strings.ToLower(term), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-const conceptColumns = `concept_id, term, fsn, synonyms`
+const conceptColumns = `c.concept_id, c.term, c.fsn, c.synonyms`
 
 func scanConcept(r scanner) (*nhs.Concept, error) {
 	var c nhs.Concept
@@ -134,7 +139,7 @@ func (s *TerminologyService) FindConcept(ctx context.Context, a crs.Actor, id st
 	if err := a.Authorize(crs.ActViewClinical); err != nil {
 		return nil, err
 	}
-	c, err := scanConcept(s.db.read.QueryRowContext(ctx, `SELECT `+conceptColumns+` FROM snomed_concepts WHERE org_id = $1 AND concept_id = $2`, a.OrgID, id))
+	c, err := scanConcept(s.db.read.QueryRowContext(ctx, `SELECT `+conceptColumns+` FROM snomed_concepts c WHERE c.org_id = $1 AND c.concept_id = $2`, a.OrgID, id))
 	if err != nil {
 		return nil, notFound(err, "SNOMED CT concept %s is not in the trust's loaded release", id)
 	}
@@ -159,12 +164,24 @@ func (s *TerminologyService) SearchConcepts(ctx context.Context, a crs.Actor, te
 	}
 	args := []any{a.OrgID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	var where []string
+	// Every word starting with w sorts from w up to w followed by the
+	// greatest code point, in byte order: a range of the words' index.
+	matching := func(w string) string {
+		return `SELECT concept_id FROM snomed_words WHERE org_id = $1 AND word >= ` + arg(w) + ` AND word < ` + arg(w+"\U0010FFFF")
+	}
+	from, where := "snomed_concepts c", []string{"c.org_id = $1"}
 	if text = strings.TrimSpace(text); nhs.CheckSCTID(text) == nil {
 		where = append(where, "c.concept_id = "+arg(text))
 	} else {
-		for _, w := range words {
-			where = append(where, `c.concept_id IN (SELECT concept_id FROM snomed_words WHERE org_id = $1 AND word LIKE `+arg(likeEscape(w)+"%")+` ESCAPE '\')`)
+		// The longest word, likely the rarest, drives; the others filter.
+		// The driver takes the first searchCandidates words of the index
+		// in order (an exact word first): what a few letters of a common
+		// start match is bounded, and more letters narrow it.
+		sort.SliceStable(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+		from = `(SELECT DISTINCT concept_id FROM (` + matching(words[0]) + ` ORDER BY word LIMIT ` + strconv.Itoa(searchCandidates) +
+			`) w) m JOIN snomed_concepts c ON c.org_id = $1 AND c.concept_id = m.concept_id`
+		for _, w := range words[1:] {
+			where = append(where, `c.concept_id IN (`+matching(w)+`)`)
 		}
 	}
 	if tags := kind.SemanticTags(); len(tags) > 0 {
@@ -174,7 +191,7 @@ func (s *TerminologyService) SearchConcepts(ctx context.Context, a crs.Actor, te
 		}
 		where = append(where, "c.semantic_tag IN ("+strings.Join(in, ", ")+")")
 	}
-	q := `SELECT ` + conceptColumns + ` FROM snomed_concepts c WHERE c.org_id = $1 AND ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + conceptColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY LENGTH(c.term), c.term, c.concept_id LIMIT ` + arg(limit)
 	return queryRows(ctx, s.db.read, scanConcept, q, args...)
 }
