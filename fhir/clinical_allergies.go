@@ -341,8 +341,9 @@ func (s *AllergyService) Alerts(ctx context.Context, a crs.Actor, patientID stri
 		}
 		out.AllergiesRecorded = true
 		if al.NoKnownAllergies {
-			t := al.RecordedAt
-			out.NoKnownAllergies = &t
+			if t := al.RecordedAt; out.NoKnownAllergies == nil || t.After(*out.NoKnownAllergies) {
+				out.NoKnownAllergies = &t // the latest statement
+			}
 			continue
 		}
 		out.Allergies = append(out.Allergies, al)
