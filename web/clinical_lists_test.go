@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
@@ -131,14 +132,29 @@ func TestProblemsAndAllergiesPages(t *testing.T) {
 		wantStatus(t, "nka beside an allergy", r, http.StatusUnprocessableEntity)
 		wantBody(t, "nka beside an allergy", r, "active allergy to Penicillin")
 
-		// The timeline lists it all, newest first, and filters by kind.
+		// The timeline lists it all, with the typed encounters, newest
+		// first, and filters by kind.
+		ed := &crs.EDAttendance{PatientID: p.ID, ArrivalMode: "1048031000000100", AttendanceCategory: "1", Complaint: "wheezy since last night",
+			ArrivedAt: clock.Now().Add(-2 * time.Hour)}
+		if err := e.server.ED.Arrive(context.Background(), e.a.Actor(crs.RoleNurse), ed); err != nil {
+			t.Fatalf("A&E arrival: %v", err)
+		}
 		r = doc.get(base + "/timeline")
 		wantStatus(t, "timeline", r, 200)
-		wantBody(t, "timeline", r, "Penicillin", "At risk of falls", "Asthma", `data-kind="allergy"`, `data-kind="problem"`)
+		wantBody(t, "timeline", r, "Penicillin", "At risk of falls", "Asthma", `data-kind="allergy"`, `data-kind="problem"`,
+			`data-kind="encounter"`, "A&amp;E attendance", "wheezy since last night")
+		if i, j := strings.Index(r.body, "Penicillin"), strings.Index(r.body, "Asthma"); i < 0 || j < i {
+			t.Errorf("the timeline is not newest first: the allergy recorded today comes after asthma (onset 2001)")
+		}
 		r = doc.get(base + "/timeline?kind=allergy")
 		wantBody(t, "allergies on the timeline", r, "Penicillin", `id="kind-allergy" name="kind" type="checkbox" value="allergy" checked`)
-		if strings.Contains(r.body, `data-kind="problem"`) {
-			t.Errorf("timeline?kind=allergy shows problems")
+		if strings.Contains(r.body, `data-kind="problem"`) || strings.Contains(r.body, `data-kind="encounter"`) {
+			t.Errorf("timeline?kind=allergy shows other kinds")
+		}
+		r = doc.get(base + "/timeline?kind=encounter")
+		wantBody(t, "encounters on the timeline", r, "wheezy since last night")
+		if strings.Contains(r.body, `data-kind="allergy"`) {
+			t.Errorf("timeline?kind=encounter shows allergies")
 		}
 		wantStatus(t, "bad kind", doc.get(base+"/timeline?kind=gossip"), http.StatusBadRequest)
 
