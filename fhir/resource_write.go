@@ -78,6 +78,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
+	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+		return err
+	}
 	var cond *crs.ResourceQuery
 	criteria := r.Header.Get("If-None-Exist")
 	if criteria != "" {
@@ -179,6 +182,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	res, err := decodeFor(r, typ)
 	if err != nil {
+		return err
+	}
+	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if res.ID() != id {

@@ -23,7 +23,11 @@ type Server struct {
 	Store     crs.Store         // the one write path
 	Resources crs.ResourceStore // reads of the resource store
 	Auth      Authenticator     // who a request acts for, with its scopes
-	Logger    *slog.Logger
+	// Terminology is the trusts' SNOMED CT releases: a Condition or
+	// AllergyIntolerance coded with a concept unknown to the trust's
+	// loaded release is refused. nil checks nothing.
+	Terminology crs.TerminologyService
+	Logger      *slog.Logger
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and

@@ -22,6 +22,10 @@ func need(acts ...crs.Activity) routeRule { return routeRule{acts: acts} }
 // clinical is the rule of a page of patient {id}'s clinical record.
 var clinical = routeRule{acts: []crs.Activity{crs.ActViewClinical}, rel: true}
 
+// recording is the rule of a form that writes to patient {id}'s clinical
+// record (it shows the record too).
+var recording = routeRule{acts: []crs.Activity{crs.ActRecordClinical}, rel: true}
+
 var public = routeRule{public: true}
 
 // routeAccess declares, for every route of the user interface, the
@@ -54,11 +58,26 @@ var routeAccess = map[string]routeRule{
 	"POST /patients/{id}/access":      need(crs.ActViewClinical),
 
 	// The clinical record.
-	"GET /patients/{id}/results":                 clinical,
-	"GET /patients/{id}/results/{result}":        clinical,
-	"GET /patients/{id}/documents":               clinical,
-	"GET /patients/{id}/documents/{doc}":         clinical,
-	"GET /patients/{id}/documents/{doc}/content": clinical,
+	"GET /patients/{id}/results":                    clinical,
+	"GET /patients/{id}/results/{result}":           clinical,
+	"GET /patients/{id}/documents":                  clinical,
+	"GET /patients/{id}/documents/{doc}":            clinical,
+	"GET /patients/{id}/documents/{doc}/content":    clinical,
+	"GET /patients/{id}/problems":                   clinical,
+	"GET /patients/{id}/problems/new":               recording,
+	"POST /patients/{id}/problems/new":              recording,
+	"GET /patients/{id}/problems/{problem}":         recording,
+	"POST /patients/{id}/problems/{problem}":        recording,
+	"POST /patients/{id}/problems/{problem}/error":  recording,
+	"GET /patients/{id}/allergies":                  clinical,
+	"POST /patients/{id}/allergies/none":            recording,
+	"GET /patients/{id}/allergies/new":              recording,
+	"POST /patients/{id}/allergies/new":             recording,
+	"GET /patients/{id}/allergies/{allergy}":        recording,
+	"POST /patients/{id}/allergies/{allergy}":       recording,
+	"POST /patients/{id}/allergies/{allergy}/error": recording,
+	"GET /patients/{id}/timeline":                   clinical,
+	"GET /terminology/concepts":                     need(crs.ActRecordClinical),
 
 	// The patient journey.
 	"GET /patients/{id}/referrals/new":               need(crs.ActManagePathways),

@@ -27,6 +27,9 @@ type banner struct {
 	DeathTime       *time.Time
 	MergedInto      string // the ID of the record this one was merged into
 	MergedIntoMRN   string
+	// Alerts are the allergies and alerts the banner warns of, for users
+	// who may view the clinical record; nil for others.
+	Alerts *crs.PatientAlerts
 }
 
 // newBanner makes the banner of a patient. When the record was merged,
@@ -54,6 +57,7 @@ func (s *Server) newBanner(r *http.Request, p *crs.Patient) *banner {
 			b.MergedIntoMRN = major.MRN
 		}
 	}
+	b.Alerts = s.bannerAlerts(r, p.ID)
 	return b
 }
 
@@ -65,4 +69,31 @@ func (s *Server) findPatient(r *http.Request) (*crs.Patient, *banner, error) {
 		return nil, nil, err
 	}
 	return p, s.newBanner(r, p), nil
+}
+
+// bannerAlerts reads what the banner warns of (allergies, or that there
+// are none known or none recorded, and alerts), for a user who may view
+// the clinical record and has a legitimate relationship with the patient
+// (nil for others: their banner keeps to demographics). When they cannot
+// be read it is logged and the banner says so.
+func (s *Server) bannerAlerts(r *http.Request, patientID string) *crs.PatientAlerts {
+	a := actorOf(r)
+	if s.Allergies == nil || !a.Can(crs.ActViewClinical) {
+		return nil
+	}
+	if s.Access != nil { // without a relationship the banner keeps to demographics
+		if _, err := s.Access.Relationship(r.Context(), a, patientID); crs.ErrorCode(err) == crs.ENORELATIONSHIP {
+			return nil
+		}
+	}
+	alerts, err := s.Allergies.Alerts(r.Context(), a, patientID)
+	switch crs.ErrorCode(err) {
+	case crs.ENORELATIONSHIP, crs.ESEALED:
+		return nil
+	}
+	if err != nil {
+		s.logger().Error("read the banner's alerts", "patient", patientID, "err", err)
+		return &crs.PatientAlerts{Unreadable: true}
+	}
+	return alerts
 }

@@ -35,6 +35,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/documents", s.authed(s.handleDocuments))
 	mux.Handle("GET /patients/{id}/documents/{doc}", s.authed(s.handleDocument))
 	mux.Handle("GET /patients/{id}/documents/{doc}/content", s.authed(s.handleDocumentContent))
+	s.clinicalListRoutes(mux)
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

@@ -71,6 +71,13 @@ type Server struct {
 	// Access checks legitimate relationships and keeps grants, seals,
 	// staff assignments and the privacy officer's alerts.
 	Access crs.AccessService
+	// Problems, Allergies, Terminology and Timeline serve the clinical
+	// record's problem list, allergies, banner alerts and timeline; a nil
+	// Problems leaves them out.
+	Problems    crs.ProblemService
+	Allergies   crs.AllergyService
+	Terminology crs.TerminologyService
+	Timeline    crs.TimelineService
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

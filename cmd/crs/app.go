@@ -69,6 +69,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}
+	wireClinicalLists(a.web, db)
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }

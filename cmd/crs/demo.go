@@ -136,6 +136,13 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 	if err := demo.SeedCodeLists(ctx, store.NewCodingService(a.db), crs.SystemActor(org.ID)); err != nil {
 		return fmt.Errorf("load the demo code lists of %s: %w", org.ODSCode, err)
 	}
+	if err := demo.SeedSNOMED(ctx, store.NewTerminologyService(a.db), crs.SystemActor(org.ID)); err != nil {
+		return fmt.Errorf("load the demo SNOMED CT release of %s: %w", org.ODSCode, err)
+	}
+	lists := demo.ClinicalListServices{Patients: a.patients, Problems: a.web.Problems, Allergies: a.web.Allergies}
+	if err := demo.SeedClinicalLists(ctx, lists, crs.SystemActor(org.ID), org.MRNPrefix); err != nil {
+		return fmt.Errorf("record the demo problems and allergies of %s: %w", org.ODSCode, err)
+	}
 	ifaces, err := a.db.FindInterfaces(ctx, org.ID)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ func commands() []command {
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
-		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes: load", runTerminology},
+		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes, or its SNOMED CT release: load", runTerminology},
 		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
@@ -115,7 +115,7 @@ var subcommands = map[string][][2]string{
 		{"password", "set a user's new password and end their sessions"},
 	},
 	"terminology": {
-		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file"},
+		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file, or its SNOMED CT release from RF2 files"},
 	},
 	"location": {
 		{"add", "add a site, ward, bay, bed, clinic room or A&E to a trust's estate"},

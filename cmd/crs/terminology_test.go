@@ -49,7 +49,9 @@ func TestTerminologyLoad(t *testing.T) {
 		want string
 	}{
 		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", icd}, "--system is required"},
-		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", icd}, "icd10 or opcs4"},
+		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "read", icd}, "icd10, opcs4 or snomed"},
+		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", icd}, icd + ": not a file of a SNOMED CT RF2 release"},
+		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed"}, "give the RF2 files"},
 		{[]string{"terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "icd10"}, "give one FILE"},
 		{[]string{"terminology", "load", "--db", dsn, "--ods", "RZZ", "--system", "icd10", icd}, "no trust with ODS code RZZ"},
 		{[]string{"report", "coding", "--db", dsn, "--ods", "RXX", "--month", "March"}, "--month: month \"March\" is not YYYY-MM"},
@@ -62,6 +64,40 @@ func TestTerminologyLoad(t *testing.T) {
 	code, out, errs = runCLI(t, "report", "coding", "--db", dsn, "--ods", "RXX", "--month", "2026-03")
 	if code != 0 || !strings.Contains(out, "Coding completeness RXX, 2026-03: 0 of 0 finished episodes coded") {
 		t.Fatalf("report coding: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestTerminologyLoadSNOMED loads the demo's sample SNOMED CT release
+// from its folder, and refuses a release with bad lines, each reported as
+// FILE:LINE, loading nothing.
+func TestTerminologyLoadSNOMED(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("trust add: %d %s %s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", filepath.Join("..", "..", "demo", "snomed"))
+	if code != 0 || !strings.Contains(out, "54 SNOMED CT concepts loaded for RXX from 3 files") {
+		t.Fatalf("load the sample release: exit %d\n%s%s", code, out, errs)
+	}
+	concepts := filepath.Join(dir, "sct2_Concept_Snapshot_INT_20260101.txt")
+	descs := filepath.Join(dir, "sct2_Description_Snapshot-en_INT_20260101.txt")
+	os.WriteFile(concepts, []byte("id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n"+
+		"195967001\t20020131\t1\t900000000000207008\t900000000000074008\n"+
+		"195967002\t20020131\t1\t900000000000207008\t900000000000074008\n"+
+		"22298006\t2002-01-31\t1\t900000000000207008\t900000000000074008\n"), 0o600)
+	os.WriteFile(descs, []byte("id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\n"+
+		"301480018\t20020131\t1\t900000000000207008\t195967001\ten\t900000000000013009\tAsthma\t900000000000448009\n"+
+		"301480018\t20020131\t1\t900000000000207008\t195967001\ten\n"), 0o600)
+	code, _, errs = runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", concepts, descs)
+	if code != 1 {
+		t.Fatalf("bad release: exit %d, want 1", code)
+	}
+	for _, want := range []string{concepts + ":3: id: SNOMED CT identifier 195967002 fails its check digit",
+		concepts + ":4: effectiveTime \"2002-01-31\" is not YYYYMMDD", descs + ":3: 6 fields, not the 9 of the header"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q lacks %q", errs, want)
+		}
 	}
 }
 

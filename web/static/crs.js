@@ -149,7 +149,50 @@
     window.addEventListener("pagehide", function () { es.close(); });
   }
 
+  // Concept fields of clinical forms (problems, allergies): after a
+  // pause in typing, fetch the matching SNOMED CT concepts as radio
+  // buttons and swap them in, keeping the one chosen. Without the script
+  // the field's Search button posts the form for the same list.
+  function enhanceConcept(group) {
+    var box = group.querySelector("[data-concept-q]");
+    var matches = group.querySelector("[data-concept-matches]");
+    if (!box || !matches) { return; }
+    var name = group.getAttribute("data-concept");
+    var kind = group.getAttribute("data-concept-kind") || "";
+    var timer = null, seq = 0, last = box.value;
+    function run() {
+      var q = box.value.trim();
+      if (q.length < 2) { return; }
+      var chosen = group.querySelector('input[name="' + name + '"]:checked');
+      var params = new URLSearchParams({ q: q, kind: kind, name: name, selected: chosen ? chosen.value : "" });
+      var mine = ++seq;
+      matches.setAttribute("aria-busy", "true");
+      request("/terminology/concepts?" + params.toString()).then(function (res) {
+        if (!res.ok || res.redirected) { return null; }
+        return res.text();
+      }).then(function (html) {
+        if (html === null || mine !== seq) { return; }
+        matches.innerHTML = html;
+      }).catch(function () {
+        // Offline: the Search button still works.
+      }).finally(function () {
+        if (mine === seq) { matches.removeAttribute("aria-busy"); }
+      });
+    }
+    box.addEventListener("input", function () {
+      if (box.value === last) { return; }
+      last = box.value;
+      clearTimeout(timer);
+      timer = setTimeout(run, 250);
+    });
+    // Enter in the search box searches, rather than saving the form.
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); clearTimeout(timer); run(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-concept]").forEach(enhanceConcept);
     document.querySelectorAll("form[data-search]").forEach(enhanceSearch);
     document.querySelectorAll("[data-live]").forEach(liveBoard);
     focusErrors();

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// TerminologyService is a trust's SNOMED CT release over SQL.
+type TerminologyService struct{ db *DB }
+
+// NewTerminologyService returns the terminology service over db.
+func NewTerminologyService(db *DB) *TerminologyService { return &TerminologyService{db: db} }
+
+var _ crs.TerminologyService = (*TerminologyService)(nil)
+
+// searchCandidates bounds the concepts one search ranks.
+const searchCandidates = 2000
+
+// snomedBatch is how many rows one INSERT of a release carries.
+const snomedBatch = 200
+
+// LoadSNOMED replaces the trust's SNOMED CT concepts with those of a
+// release.
+func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concepts []nhs.Concept) (int, error) {
+	if len(concepts) == 0 {
+		return 0, crs.FieldErrorf("file", "the release has no active concept")
+	}
+	err := s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
+		org := tx.actor.OrgID
+		for _, table := range []string{"snomed_words", "snomed_concepts"} {
+			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE org_id = $1`, org); err != nil {
+				return err
+			}
+		}
+		concept := newBatchInsert(tx, `INSERT INTO snomed_concepts (org_id, concept_id, term, fsn, semantic_tag, synonyms) VALUES `, 6)
+		word := newBatchInsert(tx, `INSERT INTO snomed_words (org_id, word, concept_id) VALUES `, 3)
+		for _, c := range concepts {
+			if err := concept.add(org, c.ID, c.Term, c.FSN, c.SemanticTag(), strings.Join(c.Synonyms, "\n")); err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			for _, term := range append([]string{c.Term, c.FSN}, c.Synonyms...) {
+				for _, w := range termWords(term) {
+					if !seen[w] {
+						seen[w] = true
+						if err := word.add(org, w, c.ID); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		if err := concept.flush(); err != nil {
+			return err
+		}
+		if err := word.flush(); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventTerminologyLoaded, SubjectID: nhs.SNOMED,
+			Summary: fmt.Sprintf("SNOMED CT release loaded: %d concepts", len(concepts))}, "terminology release",
+			map[string]any{"classification": nhs.SNOMED, "concepts": len(concepts)})
+	})
+	return len(concepts), err
+}
+
+// batchInsert gathers rows of one table and writes them many to an
+// INSERT.
+type batchInsert struct {
+	tx     *Tx
+	prefix string
+	width  int
+	args   []any
+}
+
+func newBatchInsert(tx *Tx, prefix string, width int) *batchInsert {
+	return &batchInsert{tx: tx, prefix: prefix, width: width}
+}
+
+func (b *batchInsert) add(vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) >= snomedBatch*b.width {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *batchInsert) flush() error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString(b.prefix)
+	for i := 0; i < len(b.args); i++ {
+		switch {
+		case i%b.width == 0 && i > 0:
+			sb.WriteString("), (")
+		case i%b.width == 0:
+			sb.WriteString("(")
+		default:
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "$%d", i+1)
+	}
+	sb.WriteString(")")
+	_, err := b.tx.Exec(sb.String(), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+// termWords are the words of a term as search matches them: lower case,
+// letters and digits only.
+func termWords(term string) []string {
+	return strings.FieldsFunc(strings.ToLower(term), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+const conceptColumns = `c.concept_id, c.term, c.fsn, c.synonyms`
+
+func scanConcept(r scanner) (*nhs.Concept, error) {
+	var c nhs.Concept
+	var syn string
+	if err := r.Scan(&c.ID, &c.Term, &c.FSN, &syn); err != nil {
+		return nil, err
+	}
+	if syn != "" {
+		c.Synonyms = strings.Split(syn, "\n")
+	}
+	return &c, nil
+}
+
+// FindConcept returns one concept of the trust's release.
+func (s *TerminologyService) FindConcept(ctx context.Context, a crs.Actor, id string) (*nhs.Concept, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	c, err := scanConcept(s.db.read.QueryRowContext(ctx, `SELECT `+conceptColumns+` FROM snomed_concepts c WHERE c.org_id = $1 AND c.concept_id = $2`, a.OrgID, id))
+	if err != nil {
+		return nil, notFound(err, "SNOMED CT concept %s is not in the trust's loaded release", id)
+	}
+	return c, nil
+}
+
+// SearchConcepts returns concepts of a kind whose terms have words
+// starting with each word given.
+func (s *TerminologyService) SearchConcepts(ctx context.Context, a crs.Actor, text string, kind crs.ConceptKind, limit int) ([]*nhs.Concept, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	words := termWords(text)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	if len(words) > 6 {
+		words = words[:6]
+	}
+	args := []any{a.OrgID}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	// Every word starting with w sorts from w up to w followed by the
+	// greatest code point, in byte order: a range of the words' index.
+	matching := func(w string) string {
+		return `SELECT concept_id FROM snomed_words WHERE org_id = $1 AND word >= ` + arg(w) + ` AND word < ` + arg(w+"\U0010FFFF")
+	}
+	from, where := "snomed_concepts c", []string{"c.org_id = $1"}
+	if text = strings.TrimSpace(text); nhs.CheckSCTID(text) == nil {
+		where = append(where, "c.concept_id = "+arg(text))
+	} else {
+		// The longest word, likely the rarest, drives; the others filter.
+		// The driver takes the first searchCandidates words of the index
+		// in order (an exact word first): what a few letters of a common
+		// start match is bounded, and more letters narrow it.
+		sort.SliceStable(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+		from = `(SELECT DISTINCT concept_id FROM (` + matching(words[0]) + ` ORDER BY word LIMIT ` + strconv.Itoa(searchCandidates) +
+			`) w) m JOIN snomed_concepts c ON c.org_id = $1 AND c.concept_id = m.concept_id`
+		for _, w := range words[1:] {
+			where = append(where, `c.concept_id IN (`+matching(w)+`)`)
+		}
+	}
+	if tags := kind.SemanticTags(); len(tags) > 0 {
+		var in []string
+		for _, t := range tags {
+			in = append(in, arg(t))
+		}
+		where = append(where, "c.semantic_tag IN ("+strings.Join(in, ", ")+")")
+	}
+	q := `SELECT ` + conceptColumns + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY LENGTH(c.term), c.term, c.concept_id LIMIT ` + arg(limit)
+	return queryRows(ctx, s.db.read, scanConcept, q, args...)
+}
+
+// SNOMEDLoaded says whether the trust has loaded a release.
+func (s *TerminologyService) SNOMEDLoaded(ctx context.Context, a crs.Actor) (bool, error) {
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM snomed_concepts WHERE org_id = $1 LIMIT 1) x`, a.OrgID).Scan(&n)
+	return n > 0, err
+}

@@ -1,0 +1,52 @@
+package crs
+
+import (
+	"context"
+
+	"github.com/opencrs/crs/nhs"
+)
+
+// ConceptKind narrows a search of the terminology to the concepts that
+// fit a field of a form: a problem is a disorder or finding, an allergen
+// a substance, a reaction a disorder or finding.
+type ConceptKind string
+
+// Kinds of concept the clinical record's forms search.
+const (
+	ConceptAny       ConceptKind = ""
+	ConceptProblem   ConceptKind = "problem"   // disorders, findings, situations, events
+	ConceptSubstance ConceptKind = "substance" // substances and products an allergy is to
+	ConceptReaction  ConceptKind = "reaction"  // disorders and findings a reaction shows as
+)
+
+// SemanticTags are the SNOMED CT semantic tags of the concepts of a kind.
+func (k ConceptKind) SemanticTags() []string {
+	switch k {
+	case ConceptProblem:
+		return []string{"disorder", "finding", "situation", "event", "morphologic abnormality"}
+	case ConceptSubstance:
+		return []string{"substance", "product", "medicinal product", "organism"}
+	case ConceptReaction:
+		return []string{"disorder", "finding"}
+	}
+	return nil
+}
+
+// TerminologyService is a trust's loaded release of SNOMED CT: the
+// concepts its clinicians record problems, diagnoses, allergies and
+// reactions with, and the search as they type a term.
+type TerminologyService interface {
+	// LoadSNOMED replaces the trust's SNOMED CT concepts with those of a
+	// release (see nhs.ReadRF2); it returns how many it holds.
+	LoadSNOMED(ctx context.Context, a Actor, concepts []nhs.Concept) (int, error)
+	// FindConcept returns one concept of the trust's release; ENOTFOUND
+	// when the release has no active concept with the id.
+	FindConcept(ctx context.Context, a Actor, id string) (*nhs.Concept, error)
+	// SearchConcepts returns concepts of a kind with a term (preferred or
+	// synonym) whose words start with the words given, in any order,
+	// shortest term first, at most limit; an identifier finds its concept.
+	SearchConcepts(ctx context.Context, a Actor, text string, kind ConceptKind, limit int) ([]*nhs.Concept, error)
+	// SNOMEDLoaded says whether the trust has loaded a release: only then
+	// is a code unknown to it refused.
+	SNOMEDLoaded(ctx context.Context, a Actor) (bool, error)
+}
