@@ -40,6 +40,7 @@ func TestProblemList(t *testing.T) {
 		if err := store.NewPatientService(db).RegisterPatient(ctx, ta.Actor(crs.RoleClerk), p); err != nil {
 			t.Fatal(err)
 		}
+		storetest.Relate(t, db, doctor, p.ID)
 
 		bad := []struct {
 			name  string
@@ -76,6 +77,7 @@ func TestProblemList(t *testing.T) {
 
 		// An edit is the next version; an edit of an old version is refused.
 		clock.Advance(24 * time.Hour)
+		storetest.Relate(t, db, doctor, p.ID) // the day's claim has run out
 		edit := *asthma
 		edit.ClinicalStatus, edit.Abatement = crs.ProblemResolved, crs.LocalDate(clock.Now())
 		if err := problems.RecordProblem(ctx, doctor, &edit); err != nil {
@@ -167,6 +169,7 @@ func TestAllergyList(t *testing.T) {
 		if err := store.NewPatientService(db).RegisterPatient(ctx, ta.Actor(crs.RoleClerk), p); err != nil {
 			t.Fatal(err)
 		}
+		storetest.Relate(t, db, nurse, p.ID)
 		alerts := func() *crs.PatientAlerts {
 			t.Helper()
 			a, err := allergies.Alerts(ctx, nurse, p.ID)

@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // TestBrowserRecordAllergy records an allergy as a nurse in a real
@@ -19,6 +20,7 @@ func TestBrowserRecordAllergy(t *testing.T) {
 	e := newEnv(t)
 	e.withClinicalLists()
 	p := e.register(e.a, "OKAFOR", "Grace", crs.NewDate(1972, 8, 30), "9990000042", "N1 9GU")
+	storetest.Relate(t, e.db, e.a.Actor(crs.RoleNurse), p.ID)
 	loginAs(t, ctx, e.srv.URL, e.a.Users[crs.RoleNurse])
 	run(t, ctx, "the allergy form from the record",
 		chromedp.Navigate(e.srv.URL+"/patients/"+p.ID),

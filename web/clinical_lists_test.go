@@ -42,6 +42,7 @@ func TestProblemsAndAllergiesPages(t *testing.T) {
 		e.withClinicalLists()
 		p := e.register(e.a, "Carter", "Ruth", crs.NewDate(1948, 3, 12), "9990000034", "SW1A 1AA")
 		base := "/patients/" + p.ID
+		storetest.Relate(t, db, e.a.Actor(crs.RoleDoctor), p.ID)
 		doc := e.login(e.a, crs.RoleDoctor)
 
 		// Before anything is recorded the banner says so.
