@@ -74,6 +74,7 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 	e := newEngine(db, logger)
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
+	db.OnEvent(e.orderOutbox)
 	db.OnCommit(e.committed)
 	return e
 }
