@@ -35,6 +35,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/documents", s.authed(s.handleDocuments))
 	mux.Handle("GET /patients/{id}/documents/{doc}", s.authed(s.handleDocument))
 	mux.Handle("GET /patients/{id}/documents/{doc}/content", s.authed(s.handleDocumentContent))
+	mux.Handle("GET /patients/{id}/orders", s.authed(s.handleOrders))
+	mux.Handle("POST /patients/{id}/orders", s.authed(s.handlePlaceOrder))
+	mux.Handle("POST /orders/{id}/cancel", s.authed(s.handleCancelOrder))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

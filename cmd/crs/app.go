@@ -64,6 +64,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Documents:   store.NewClinicalService(db),
 		Submissions: store.NewSubmissionService(db),
 		Diagnostics: store.NewDiagnosticService(db),
+		Orders:      orderService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
