@@ -68,6 +68,11 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActRecordClinical, applyResult}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
+	case "ORR", "ORM":
+		if (typ == "ORR" && trig == "O02") || (typ == "ORM" && trig == "O01") {
+			return handler{crs.ActRecordClinical, applyOrderStatus}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of %s is not supported; send ORR^O02 or ORM^O01", trig, typ)
 	case "MDM":
 		if documentTriggers[trig] != "" {
 			return handler{crs.ActRecordClinical, applyDocument(trig)}, nil
@@ -82,7 +87,7 @@ func route(m *hl7.Message) (handler, error) {
 	case "":
 		return handler{}, reject("MSH", 9, hl7.CodeRequiredFieldMissing, "MSH-9 message type is missing")
 	}
-	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU, MDM and SIU are)", typ)
+	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU, ORR, ORM, MDM and SIU are)", typ)
 }
 
 // findPatient finds the live patient the identifiers name: by NHS number

@@ -52,6 +52,12 @@ type Engine struct {
 	// ReadTimeout is how long an inbound connection may stay idle; 0 for
 	// no limit.
 	ReadTimeout time.Duration
+	// Orders tracks orders against the status messages (ORR^O02, ORM^O01
+	// from the filler) and results that name them; Results files results
+	// to the resource store. nil leaves orders untracked and results in
+	// the typed tables only.
+	Orders  crs.OrderTracker
+	Results crs.ResultFiler
 
 	mu      sync.Mutex
 	ifaces  map[string]cachedInterfaces // by app|facility

@@ -2,6 +2,7 @@ package interfaces
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -119,4 +120,65 @@ func renderORM(control, ctrl, ods string, d *crs.Destination, ev *crs.Event, dat
 	set("OBR-24", map[string]string{crs.TestPathology: "LAB", crs.TestRadiology: "RAD"}[o.Test.Kind])
 	set("OBR-27.6", orderPriorities[o.Priority])
 	return m, errs()
+}
+
+// fillerStatuses maps what a performing system says of an order (ORC-5
+// order status, else ORC-1 order control) to its status in the record.
+var fillerStatuses = map[string]string{
+	"OK": crs.OrderReceived, "NA": crs.OrderReceived, "SC": crs.OrderReceived, // ORC-1: accepted, number assigned, status changed
+	"UA": "", // ORC-1: unable to accept (the order stays placed; the AE says why)
+	"CA": crs.OrderCancelled, "OC": crs.OrderCancelled, "CR": crs.OrderCancelled, "DC": crs.OrderCancelled, "OD": crs.OrderCancelled,
+	"IP": crs.OrderInProgress, "A": crs.OrderInProgress, // ORC-5: in process, some results available
+	"CM": crs.OrderResulted, // ORC-5: completed
+}
+
+// applyOrderStatus applies an order response (ORR^O02) or a filler's
+// status update (ORM^O01 with ORC-1 SC, OC...) to the orders its ORC
+// segments name by placer (ORC-2) or filler (ORC-3) number: the order
+// is received, in progress, resulted or cancelled, and takes the filler
+// number. An ORC naming no order of the trust is refused (AE) with the
+// field; ORC-1 UA is refused too, so the analyst sees the order the
+// performing system could not accept.
+func applyOrderStatus(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
+	if e.Orders == nil {
+		return outcome{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "orders are not tracked by this OpenCRS")
+	}
+	p, out, _, err := patientWith(tx, in, "ORC", "it says which order the status is about")
+	if err != nil {
+		return outcome{}, err
+	}
+	for i, s := range in.msg.Segments("ORC") {
+		placer, filler := s.Get("2.1"), s.Get("3.1")
+		if placer == "" && filler == "" {
+			return outcome{}, orcErr(i+1, 2, hl7.CodeRequiredFieldMissing, "ORC-2 placer and ORC-3 filler order numbers are both empty: one must name the order")
+		}
+		o, err := e.Orders.FindOrderByNumber(tx, placer, filler)
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, orcErr(i+1, 2, hl7.CodeUnknownKey, "no order of the trust has placer number %q or filler number %q", placer, filler)
+		} else if err != nil {
+			return outcome{}, err
+		}
+		if o.PatientID != p.ID {
+			return outcome{}, orcErr(i+1, 2, hl7.CodeUnknownKey, "order %s is for another patient than PID names", o.PlacerNumber)
+		}
+		control, status := strings.ToUpper(s.Get("1")), strings.ToUpper(s.Get("5"))
+		if control == "UA" {
+			return outcome{}, orcErr(i+1, 1, hl7.CodeUnsupportedProcessing, "the performing system could not accept order %s (ORC-1 UA)", o.PlacerNumber)
+		}
+		next, ok := fillerStatuses[status]
+		if !ok || next == "" {
+			if next, ok = fillerStatuses[control]; !ok {
+				return outcome{}, orcErr(i+1, 1, hl7.CodeTableValueNotFound, "ORC-1 %q and ORC-5 %q say nothing OpenCRS knows of the order's status", control, status)
+			}
+		}
+		if err := e.Orders.TrackOrder(tx, o, next, filler); err != nil {
+			return outcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// orcErr refuses a message for field of its seq-th ORC segment.
+func orcErr(seq, field int, code, format string, args ...any) error {
+	return &ackErr{hl7.ACKError{Segment: "ORC", Sequence: seq, Field: field, Code: code, Severity: hl7.SeverityError, Text: fmt.Sprintf(format, args...)}}
 }

@@ -38,6 +38,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/orders", s.authed(s.handleOrders))
 	mux.Handle("POST /patients/{id}/orders", s.authed(s.handlePlaceOrder))
 	mux.Handle("POST /orders/{id}/cancel", s.authed(s.handleCancelOrder))
+	mux.Handle("GET /results/worklist", s.authed(s.handleResultWorklist))
+	mux.Handle("POST /results/{report}/acknowledge", s.authed(s.handleAcknowledgeResult))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

@@ -65,10 +65,14 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Submissions: store.NewSubmissionService(db),
 		Diagnostics: store.NewDiagnosticService(db),
 		Orders:      orderService(db),
+		Reviews:     resultService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}
+	// Orders tracked, results filed to the resource store.
+	a.hl7.Orders, a.hl7.Results = orderService(db), resultService(db)
+
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }

@@ -67,3 +67,9 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func orderService(db *store.DB) *fhir.OrderService {
 	return &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
 }
+
+// resultService files results to the resource store, matched to orders,
+// and keeps their acknowledgement worklist.
+func resultService(db *store.DB) *fhir.ResultService {
+	return &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orderService(db)}
+}
