@@ -81,6 +81,7 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
 	db.OnEvent(e.orderOutbox)
+	db.OnEvent(e.summaryOutbox)
 	db.OnCommit(e.committed)
 	return e
 }

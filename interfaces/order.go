@@ -3,6 +3,7 @@ package interfaces
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -23,14 +24,7 @@ var orderControls = map[string]string{crs.EventOrderPlaced: "NW", crs.EventOrder
 var orderPriorities = map[string]string{crs.OrderStat: "S", crs.OrderASAP: "A", crs.OrderUrgent: "U", crs.OrderRoutine: "R"}
 
 // TakesOrders reports whether the destination is marked for orders.
-func TakesOrders(d *crs.Destination) bool {
-	for _, t := range d.Triggers {
-		if t == OrderTrigger {
-			return true
-		}
-	}
-	return false
-}
+func TakesOrders(d *crs.Destination) bool { return slices.Contains(d.Triggers, OrderTrigger) }
 
 // orderOutbox is the event hook that queues an order, or its
 // cancellation, as an HL7 v2.4 ORM^O01 to the feed the test's catalogue

@@ -114,7 +114,7 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 // committed wakes the sequencer and the senders after a change that may
 // have queued messages commits.
 func (e *Engine) committed(ev *crs.Event) {
-	if eventTriggers[ev.Type] == "" && orderControls[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
+	if eventTriggers[ev.Type] == "" && orderControls[ev.Type] == "" && summaryTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
 		return
 	}
 	select {

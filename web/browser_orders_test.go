@@ -87,3 +87,38 @@ func TestBrowserAcknowledgeResult(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserSignSummary: a doctor finds a discharge without a sent
+// summary on the ward's list, writes the summary, signs it, and its
+// MDM^T02 is queued to the GPs' feed.
+func TestBrowserSignSummary(t *testing.T) {
+	ctx := browser(t)
+	e := newEnv(t)
+	f := startSummaries(t, e)
+	loginAs(t, ctx, e.srv.URL, e.a.Users[crs.RoleDoctor])
+	run(t, ctx, "the ward's list",
+		chromedp.Navigate(e.srv.URL+"/patients"),
+		chromedp.Click(chromedp.Search(`//nav//a[normalize-space(.)="Summaries not sent"]`)),
+		waitText("h1", "Discharge summaries not sent"),
+		chromedp.SendKeys(chromedp.ID("#ward"), "WD10"),
+		chromedp.Click(chromedp.Search(`//main//button[normalize-space(.)="Show"]`)),
+		waitText("#overdue-summaries", "Summary, Sam"),
+		chromedp.Click(chromedp.Search(`//table[@id="overdue-summaries"]//a[normalize-space(.)="Write the summary"]`)),
+		waitText("h1", "Discharge summary"),
+		chromedp.SendKeys(chromedp.ID("#diagnoses"), "Community-acquired pneumonia"),
+		chromedp.SendKeys(chromedp.ID("#procedures"), "None"),
+		chromedp.SendKeys(chromedp.ID("#medications"), "Amoxicillin 500 mg oral three times a day for 5 days"),
+		chromedp.SendKeys(chromedp.ID("#follow_up"), "Chest X-ray in 6 weeks"),
+		chromedp.SendKeys(chromedp.ID("#gp_information"), "Please check the chest X-ray result"),
+		chromedp.Click(chromedp.Search(`//main//button[normalize-space(.)="Sign and send"]`)),
+		waitText("#summary-status", "Signed and sent"),
+	)
+	out, err := e.db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Limit: 10})
+	if err != nil || len(out) != 1 || out[0].Type != "MDM^T02" || !strings.Contains(out[0].Raw, "Amoxicillin 500 mg oral three times a day for 5 days") ||
+		!strings.Contains(out[0].Raw, "TXA|1|DS^Discharge summary") || !strings.Contains(out[0].Raw, e.a.Users[crs.RoleDoctor].Username) {
+		t.Fatalf("queued MDM: %+v, %v", out, err)
+	}
+	if s, err := f.sums.SpellSummary(context.Background(), e.a.Actor(crs.RoleDoctor), f.spell.ID); err != nil || s.Status != crs.SummarySigned {
+		t.Errorf("summary after signing: %+v, %v", s, err)
+	}
+}

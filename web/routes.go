@@ -40,6 +40,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /orders/{id}/cancel", s.authed(s.handleCancelOrder))
 	mux.Handle("GET /results/worklist", s.authed(s.handleResultWorklist))
 	mux.Handle("POST /results/{report}/acknowledge", s.authed(s.handleAcknowledgeResult))
+	mux.Handle("GET /spells/{id}/summary", s.authed(s.handleSummary))
+	mux.Handle("POST /spells/{id}/summary", s.authed(s.handleSaveSummary))
+	mux.Handle("GET /discharges/summaries", s.authed(s.handleOverdueSummaries))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

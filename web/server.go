@@ -68,8 +68,9 @@ type Server struct {
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService
 	Diagnostics crs.DiagnosticService
-	Orders      crs.OrderService        // tests ordered for patients; nil leaves the orders pages out
-	Reviews     crs.ResultReviewService // the results worklist; nil leaves it out
+	Orders      crs.OrderService            // tests ordered for patients; nil leaves the orders pages out
+	Reviews     crs.ResultReviewService     // the results worklist; nil leaves it out
+	Summaries   crs.DischargeSummaryService // discharge summaries; nil leaves their pages out
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

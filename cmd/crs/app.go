@@ -66,12 +66,14 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Diagnostics: store.NewDiagnosticService(db),
 		Orders:      orderService(db),
 		Reviews:     resultService(db),
+		Summaries:   summaryService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}
 	// Orders tracked, results filed to the resource store.
 	a.hl7.Orders, a.hl7.Results = orderService(db), resultService(db)
+	db.OnEvent(summaryService(db).Discharged) // a discharge starts its summary's draft
 
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil

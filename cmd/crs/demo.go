@@ -185,8 +185,8 @@ func addDemoInterface(ctx context.Context, a *app, org *crs.Organisation) error 
 }
 
 // addDemoOrderFeeds configures the outbound feeds the demo's test
-// catalogue sends orders to, marked for orders (trigger O01), unless the
-// trust has them. No laboratory or radiology system listens at their
+// catalogue sends orders to, marked for orders (trigger O01), and the
+// GPs' feed of discharge summaries (T02, T08), unless the trust has them. No laboratory or radiology system listens at their
 // addresses: orders wait in their queues, to be seen on the feeds page.
 func addDemoOrderFeeds(ctx context.Context, a *app, org *crs.Organisation) error {
 	have, err := a.db.FindDestinations(ctx, org.ID)
@@ -200,11 +200,14 @@ func addDemoOrderFeeds(ctx context.Context, a *app, org *crs.Organisation) error
 	for _, d := range []*crs.Destination{
 		{Name: "Pathology LIMS", Addr: "127.0.0.1:2581", ReceivingApplication: "LIMS", ReceivingFacility: org.ODSCode},
 		{Name: "Radiology RIS", Addr: "127.0.0.1:2582", ReceivingApplication: "RIS", ReceivingFacility: org.ODSCode},
+		{Name: "GP documents", Addr: "127.0.0.1:2583", ReceivingApplication: "DOCMAN", ReceivingFacility: "GP", Triggers: []string{"T02", "T08"}},
 	} {
 		if names[d.Name] {
 			continue
 		}
-		d.Triggers = []string{interfaces.OrderTrigger}
+		if d.Triggers == nil {
+			d.Triggers = []string{interfaces.OrderTrigger}
+		}
 		if err := a.hl7.AddDestination(ctx, crs.SystemActor(org.ID), d); err != nil {
 			return err
 		}

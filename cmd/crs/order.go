@@ -73,3 +73,8 @@ func orderService(db *store.DB) *fhir.OrderService {
 func resultService(db *store.DB) *fhir.ResultService {
 	return &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orderService(db)}
 }
+
+// summaryService keeps the discharge summaries in the resource store.
+func summaryService(db *store.DB) *fhir.SummaryService {
+	return &fhir.SummaryService{Store: db, Resources: store.NewResourceService(db)}
+}
