@@ -42,6 +42,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /results/{report}/acknowledge", s.authed(s.handleAcknowledgeResult))
 	mux.Handle("GET /spells/{id}/summary", s.authed(s.handleSummary))
 	mux.Handle("POST /spells/{id}/summary", s.authed(s.handleSaveSummary))
+	mux.Handle("GET /spells/{id}/summary.pdf", s.authed(s.handleSummaryPDF))
 	mux.Handle("GET /discharges/summaries", s.authed(s.handleOverdueSummaries))
 
 	// The patient journey.

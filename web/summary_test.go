@@ -86,6 +86,7 @@ func TestDischargeSummaries(t *testing.T) {
 		r = nurse.post(path, with(summaryForm, "action", "save"))
 		wantStatus(t, "nurse saves the draft", r, http.StatusSeeOther)
 		wantStatus(t, "nurse signs", nurse.post(path, with(summaryForm, "action", "sign")), http.StatusForbidden)
+		wantStatus(t, "letter of a draft", doc.get(path+".pdf"), http.StatusConflict)
 		r = doc.post(path, with(with(summaryForm, "medications", ""), "action", "sign"))
 		wantStatus(t, "sign without medications", r, http.StatusUnprocessableEntity)
 		wantBody(t, "sign without medications", r, `id="medications-error"`)
@@ -97,6 +98,13 @@ func TestDischargeSummaries(t *testing.T) {
 		}
 		wantBody(t, "redraft a signed summary", doc.post(path, with(summaryForm, "action", "save")), "a signed summary is amended, not redrafted")
 
+		for who, want := range map[string]string{"gp": "Dear Doctor", "patient": "copy of the summary"} {
+			r := doc.get(path + ".pdf?for=" + who)
+			wantStatus(t, "letter to the "+who, r, 200)
+			if text := checkPDF(t, []byte(r.body)); !strings.Contains(text, want) || !strings.Contains(text, "Amoxicillin 500 mg") || !strings.Contains(text, "999 000 0018") {
+				t.Errorf("letter to the %s:\n%s", who, text)
+			}
+		}
 		out, err := db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Limit: 10})
 		if err != nil || len(out) != 1 || out[0].Type != "MDM^T02" {
 			t.Fatalf("queued when signed: %+v, %v", out, err)
