@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,83 @@ func TestResultsMatchedToOrders(t *testing.T) {
 			if r := f.api.do("GET", q.path, ""); r.status != 200 || entries(t, r) != q.want {
 				t.Errorf("GET %s: %d, %d found, want %d", q.path, r.status, entries(t, r), q.want)
 			}
+		}
+	})
+}
+
+// answerAA listens on 127.0.0.1:0 as a laboratory system that accepts
+// (AA) every message, and returns its address.
+func answerAA(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				rd := mllp.NewReader(c, 0)
+				for {
+					b, err := rd.ReadFrame()
+					if err != nil {
+						return
+					}
+					m, err := hl7.Parse(b)
+					if err != nil {
+						return
+					}
+					ack := hl7.NewACK(m, hl7.AA, "A"+m.ControlID(), time.Now()).Bytes()
+					c.Write(append(append([]byte{mllp.StartBlock}, ack...), mllp.EndBlock, mllp.CarriageRet))
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestOrderAcknowledged: when the laboratory system accepts (AA) the
+// ORM^O01 of a new order, the order is received.
+func TestOrderAcknowledged(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startClinical(t, db)
+		ctx := context.Background()
+		e := interfaces.New(db, nil)
+		e.Orders = f.orders
+		t.Cleanup(func() { e.Close() })
+		if err := e.AddDestination(ctx, f.trust.System, &crs.Destination{Name: "Pathology LIMS", Addr: answerAA(t), ReceivingApplication: "LIMS",
+			ReceivingFacility: "RCL", Triggers: []string{interfaces.OrderTrigger}, ACKTimeout: 5 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.orders.LoadCatalogue(ctx, f.trust.System, testCatalogue); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		doctor := f.trust.Actor(crs.RoleDoctor)
+		o := &crs.Order{PatientID: f.patient.ID, Test: crs.OrderableTest{Code: "FBC"}, ClinicalDetails: "Pale", Priority: crs.OrderStat}
+		if err := f.orders.PlaceOrder(ctx, doctor, o); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			got, err := f.orders.GetOrder(ctx, doctor, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status == crs.OrderReceived {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("order still %s after its ORM^O01 was accepted", got.Status)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

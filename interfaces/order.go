@@ -1,7 +1,9 @@
 package interfaces
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -176,3 +178,35 @@ func applyOrderStatus(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 func orcErr(seq, field int, code, format string, args ...any) error {
 	return &ackErr{hl7.ACKError{Segment: "ORC", Sequence: seq, Field: field, Code: code, Severity: hl7.SeverityError, Text: fmt.Sprintf(format, args...)}}
 }
+
+// orderAccepted records that the performing system acknowledged (AA) a
+// new order's ORM^O01: the order is received. It is the feed's
+// bookkeeping, done as OpenCRS itself; a failure is logged, the order
+// staying placed until the system's own status messages move it.
+func (e *Engine) orderAccepted(ctx context.Context, d *crs.Destination, m *crs.Message) {
+	if e.Orders == nil {
+		return
+	}
+	msg, err := hl7.Parse([]byte(m.Raw))
+	if err != nil || msg.Get("ORC-1") != "NW" {
+		return
+	}
+	placer := msg.Get("ORC-2.1")
+	err = e.DB.Write(ctx, crs.SystemActor(d.OrgID), crs.ActRecordClinical, func(tx crs.Tx) error {
+		o, err := e.Orders.FindOrderByNumber(tx, placer, "")
+		if err != nil {
+			return err
+		}
+		if o.Status != crs.OrderPlaced {
+			return errUnchangedOrder
+		}
+		return e.Orders.TrackOrder(tx, o, crs.OrderReceived, "")
+	})
+	if err != nil && err != errUnchangedOrder {
+		e.Logger.Warn("order acknowledged but not marked received", "destination", d.ID, "message", m.ID, "err", err)
+	}
+}
+
+// errUnchangedOrder ends the command of an acknowledgement that finds
+// the order moved on already.
+var errUnchangedOrder = errors.New("order moved on already")
