@@ -1,6 +1,8 @@
 package interfaces
 
 import (
+	"strings"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 )
@@ -69,6 +71,9 @@ func route(m *hl7.Message) (handler, error) {
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
 	case "ORR", "ORM":
+		if typ == "ORM" && strings.EqualFold(m.Get("ORC-1"), "NW") {
+			return handler{}, reject("ORC", 1, hl7.CodeUnsupportedProcessing, "ORM with ORC-1 NW is a new order from another system, which OpenCRS does not take: it takes the status of the orders placed in it (ORR^O02, ORM^O01 with ORC-1 OK, SC, OC, CA or UA)")
+		}
 		if (typ == "ORR" && trig == "O02") || (typ == "ORM" && trig == "O01") {
 			return handler{crs.ActRecordClinical, applyOrderStatus}, nil
 		}

@@ -145,6 +145,10 @@ func applyOrderStatus(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	}
 	for i, s := range in.msg.Segments("ORC") {
 		placer, filler := s.Get("2.1"), s.Get("3.1")
+		control, status := strings.ToUpper(s.Get("1")), strings.ToUpper(s.Get("5"))
+		if control == "NW" {
+			return outcome{}, orcErr(i+1, 1, hl7.CodeUnsupportedProcessing, "ORC-1 NW: an order placed by another system is not taken; OpenCRS takes the status of its own orders (OK, SC, OC, CA, UA and ORC-5)")
+		}
 		if placer == "" && filler == "" {
 			return outcome{}, orcErr(i+1, 2, hl7.CodeRequiredFieldMissing, "ORC-2 placer and ORC-3 filler order numbers are both empty: one must name the order")
 		}
@@ -157,7 +161,6 @@ func applyOrderStatus(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		if o.PatientID != p.ID {
 			return outcome{}, orcErr(i+1, 2, hl7.CodeUnknownKey, "order %s is for another patient than PID names", o.PlacerNumber)
 		}
-		control, status := strings.ToUpper(s.Get("1")), strings.ToUpper(s.Get("5"))
 		if control == "UA" {
 			return outcome{}, orcErr(i+1, 1, hl7.CodeUnsupportedProcessing, "the performing system could not accept order %s (ORC-1 UA)", o.PlacerNumber)
 		}

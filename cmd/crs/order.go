@@ -25,8 +25,11 @@ reported as FILE:LINE: what is wrong.`
 
 // runOrder sets up what ordering tests needs.
 func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "catalogue" || args[1] != "load" {
+	if len(args) == 0 || args[0] != "catalogue" {
 		return helpOrUsage(args, orderCatalogueHelp, stdout, stderr)
+	}
+	if len(args) < 2 || args[1] != "load" {
+		return helpOrUsage(args[1:], orderCatalogueHelp, stdout, stderr)
 	}
 	fs := newFlags("order catalogue load", orderCatalogueHelp, stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
