@@ -13,20 +13,13 @@ import (
 // to the patient's GP (for=gp, the default) or to the patient
 // (for=patient). A draft is not printed: only what was signed and sent.
 func (s *Server) handleSummaryPDF(w http.ResponseWriter, r *http.Request) error {
-	if s.Summaries == nil {
-		return errNoResults
-	}
 	a := actorOf(r)
-	sum, err := s.Summaries.SpellSummary(r.Context(), a, r.PathValue("id"))
+	sum, p, err := s.spellSummary(r)
 	if err != nil {
 		return err
 	}
 	if !sum.Signed() {
 		return crs.Errorf(crs.ECONFLICT, "the discharge summary is not signed yet: only a signed summary is printed")
-	}
-	p, err := s.Patients.FindPatient(r.Context(), a, sum.PatientID)
-	if err != nil {
-		return err
 	}
 	to := r.URL.Query().Get("for")
 	org, _ := s.Orgs.FindOrganisation(r.Context(), a)

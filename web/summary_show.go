@@ -27,16 +27,23 @@ type summaryPage struct {
 // summaryFields lists the summary form's fields in page order.
 var summaryFields = []string{"diagnoses", "procedures", "medications", "follow_up", "gp_information", "reason"}
 
-func (s *Server) summaryPage(r *http.Request, page *summaryPage) error {
+// spellSummary reads the summary of the spell the path names, and its
+// patient.
+func (s *Server) spellSummary(r *http.Request) (*crs.DischargeSummary, *crs.Patient, error) {
 	if s.Summaries == nil {
-		return errNoResults
+		return nil, nil, errNoResults
 	}
-	a := actorOf(r)
-	sum, err := s.Summaries.SpellSummary(r.Context(), a, r.PathValue("id"))
+	sum, err := s.Summaries.SpellSummary(r.Context(), actorOf(r), r.PathValue("id"))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	p, err := s.Patients.FindPatient(r.Context(), a, sum.PatientID)
+	p, err := s.Patients.FindPatient(r.Context(), actorOf(r), sum.PatientID)
+	return sum, p, err
+}
+
+func (s *Server) summaryPage(r *http.Request, page *summaryPage) error {
+	a := actorOf(r)
+	sum, p, err := s.spellSummary(r)
 	if err != nil {
 		return err
 	}
