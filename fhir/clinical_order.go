@@ -383,11 +383,10 @@ func (s *OrderService) PlaceOrder(ctx context.Context, a crs.Actor, o *crs.Order
 		if err != nil {
 			return err
 		}
-		have, err := catalogueIn(tx)
+		def, err := findByIdentifier(tx, "ActivityDefinition", TestCatalogueSystem, strings.ToUpper(o.Test.Code))
 		if err != nil {
 			return err
 		}
-		def := have[strings.ToUpper(o.Test.Code)]
 		var ad activityDefinition
 		if def != nil {
 			_ = json.Unmarshal(def.Body, &ad)

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
@@ -182,5 +183,31 @@ func TestReadOrderCatalogue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkPlaceOrder places orders on SQLite: the ServiceRequest, its
+// index rows, event and audit record in one transaction (no feed hook).
+func BenchmarkPlaceOrder(b *testing.B) {
+	clock := crs.NewFixedClock(storetest.Epoch)
+	db := storetest.OpenSQLite(b, clock)
+	tr := storetest.NewTrust(b, db, "RBO")
+	ctx := context.Background()
+	p := &crs.Patient{GivenName: "Ben", FamilyName: "Mark", BirthDate: crs.NewDate(1970, 1, 1), NHSNumber: "9990000018"}
+	if err := store.NewPatientService(db).RegisterPatient(ctx, tr.Actor(crs.RoleClerk), p); err != nil {
+		b.Fatal(err)
+	}
+	orders := &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
+	if _, err := orders.LoadCatalogue(ctx, tr.System, testCatalogue); err != nil {
+		b.Fatal(err)
+	}
+	doctor := tr.Actor(crs.RoleDoctor)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		clock.Advance(time.Millisecond)
+		o := &crs.Order{PatientID: p.ID, Test: crs.OrderableTest{Code: "FBC"}, ClinicalDetails: "Pale", Priority: crs.OrderRoutine}
+		if err := orders.PlaceOrder(ctx, doctor, o); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
