@@ -1,6 +1,8 @@
 package interfaces
 
 import (
+	"strings"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 )
@@ -68,6 +70,14 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActRecordClinical, applyResult}, nil
 		}
 		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of ORU is not supported; send ORU^R01", trig)
+	case "ORR", "ORM":
+		if typ == "ORM" && strings.EqualFold(m.Get("ORC-1"), "NW") {
+			return handler{}, reject("ORC", 1, hl7.CodeUnsupportedProcessing, "ORM with ORC-1 NW is a new order from another system, which OpenCRS does not take: it takes the status of the orders placed in it (ORR^O02, ORM^O01 with ORC-1 OK, SC, OC, CA or UA)")
+		}
+		if (typ == "ORR" && trig == "O02") || (typ == "ORM" && trig == "O01") {
+			return handler{crs.ActRecordClinical, applyOrderStatus}, nil
+		}
+		return handler{}, reject("MSH", 9, hl7.CodeUnsupportedEvent, "trigger event %s of %s is not supported; send ORR^O02 or ORM^O01", trig, typ)
 	case "MDM":
 		if documentTriggers[trig] != "" {
 			return handler{crs.ActRecordClinical, applyDocument(trig)}, nil
@@ -82,7 +92,7 @@ func route(m *hl7.Message) (handler, error) {
 	case "":
 		return handler{}, reject("MSH", 9, hl7.CodeRequiredFieldMissing, "MSH-9 message type is missing")
 	}
-	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU, MDM and SIU are)", typ)
+	return handler{}, reject("MSH", 9, hl7.CodeUnsupportedMessage, "message type %s is not supported by OpenCRS (ADT, ORU, ORR, ORM, MDM and SIU are)", typ)
 }
 
 // findPatient finds the live patient the identifiers name: by NHS number

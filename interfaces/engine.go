@@ -52,6 +52,12 @@ type Engine struct {
 	// ReadTimeout is how long an inbound connection may stay idle; 0 for
 	// no limit.
 	ReadTimeout time.Duration
+	// Orders tracks orders against the status messages (ORR^O02, ORM^O01
+	// from the filler) and results that name them; Results files results
+	// to the resource store. nil leaves orders untracked and results in
+	// the typed tables only.
+	Orders  crs.OrderTracker
+	Results crs.ResultFiler
 
 	mu      sync.Mutex
 	ifaces  map[string]cachedInterfaces // by app|facility
@@ -74,6 +80,8 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 	e := newEngine(db, logger)
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
+	db.OnEvent(e.orderOutbox)
+	db.OnEvent(e.summaryOutbox)
 	db.OnCommit(e.committed)
 	return e
 }

@@ -114,7 +114,7 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 // committed wakes the sequencer and the senders after a change that may
 // have queued messages commits.
 func (e *Engine) committed(ev *crs.Event) {
-	if eventTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
+	if eventTriggers[ev.Type] == "" && orderControls[ev.Type] == "" && summaryTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
 		return
 	}
 	select {
@@ -142,34 +142,10 @@ func (e *Engine) pokeSenders() {
 // renderADT writes the HL7 v2.4 ADT message, in the NHS ITK style, that
 // tells destination d of event ev.
 func renderADT(trig, ctrl, ods string, d *crs.Destination, ev *crs.Event, data *eventData) (*hl7.Message, error) {
-	m, err := hl7.NewMessage(hl7.DefaultDelimiters)
+	m, set, errs, err := outboundMessage(ctrl, ods, d, ev.RecordedAt, "ADT", trig, structures[trig])
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	set := func(path, v string) {
-		if v != "" {
-			if err := m.Set(path, v); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	set("MSH-3", "OPENCRS")
-	set("MSH-4", ods)
-	set("MSH-5", d.ReceivingApplication)
-	set("MSH-6", d.ReceivingFacility)
-	set("MSH-7", hl7.FormatTime(ev.RecordedAt))
-	set("MSH-9.1", "ADT")
-	set("MSH-9.2", trig)
-	set("MSH-9.3", structures[trig])
-	set("MSH-10", ctrl)
-	set("MSH-11", "P")
-	set("MSH-12", "2.4")
-	set("MSH-15", "AL")
-	set("MSH-16", "NE")
-	set("MSH-17", "GBR")
-	set("MSH-18", "UNICODE UTF-8")
-	set("MSH-19", "EN")
 	set("EVN-1", trig)
 	set("EVN-2", hl7.FormatTime(ev.RecordedAt))
 	set("EVN-5.1", ev.Username)
@@ -239,10 +215,46 @@ func renderADT(trig, ctrl, ods string, d *crs.Destination, ev *crs.Event, data *
 		set("MRG-7.1", data.Minor.FamilyName)
 		set("MRG-7.2", data.Minor.GivenName)
 	}
-	if len(errs) > 0 {
-		return nil, errs[0]
+	return m, errs()
+}
+
+// outboundMessage starts an HL7 v2.4 message to destination d, in the
+// NHS ITK style: its MSH, and a setter of fields that skips empty values
+// and keeps the first error, which errs returns.
+func outboundMessage(ctrl, ods string, d *crs.Destination, at time.Time, typ, trig, structure string) (m *hl7.Message, set func(path, v string), errs func() error, err error) {
+	if m, err = hl7.NewMessage(hl7.DefaultDelimiters); err != nil {
+		return nil, nil, nil, err
 	}
-	return m, nil
+	var first error
+	set = func(path, v string) {
+		if v != "" {
+			if err := m.Set(path, v); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	set("MSH-3", "OPENCRS")
+	set("MSH-4", ods)
+	set("MSH-5", d.ReceivingApplication)
+	set("MSH-6", d.ReceivingFacility)
+	set("MSH-7", hl7.FormatTime(at))
+	set("MSH-9.1", typ)
+	set("MSH-9.2", trig)
+	set("MSH-9.3", structure)
+	set("MSH-10", ctrl)
+	set("MSH-11", "P")
+	set("MSH-12", "2.4")
+	set("MSH-15", "AL")
+	set("MSH-16", "NE")
+	set("MSH-17", "GBR")
+	set("MSH-18", "UNICODE UTF-8")
+	set("MSH-19", "EN")
+	return m, set, func() error {
+		if first != nil {
+			return first
+		}
+		return nil
+	}, nil
 }
 
 // writePID writes a patient as a PID segment: NHS number and hospital

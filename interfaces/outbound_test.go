@@ -155,63 +155,72 @@ func TestOutboundFaults(t *testing.T) {
 				t.Errorf("queued %s, want ADT^A28", out[i].Type)
 			}
 		}
-		analyst := f.trust.Actor(crs.RoleInterfaceAnalyst)
-		deadline := time.Now().Add(60 * time.Second)
-		resent := false
-		for {
-			st, err := f.e.FeedStatuses(ctx, analyst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st[0].Suspended {
-				if resent {
-					t.Fatalf("suspended twice: %+v", st[0])
-				}
-				if !strings.Contains(st[0].Alert, "suspended") || !strings.Contains(st[0].LastError, "AR") {
-					t.Errorf("suspended feed: alert %q, last error %q", st[0].Alert, st[0].LastError)
-				}
-				// The queue is stuck behind the AR: later messages wait.
-				time.Sleep(100 * time.Millisecond)
-				if st2, _ := f.e.FeedStatuses(ctx, analyst); st2[0].Depth != st[0].Depth {
-					t.Errorf("queue moved past a suspended head: %d -> %d", st[0].Depth, st2[0].Depth)
-				}
-				if err := f.e.ResendMessages(ctx, analyst, []string{st[0].Oldest.ID}); err != nil {
-					t.Fatal(err)
-				}
-				resent = true
-			}
-			if st[0].Depth == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("queue not drained: %+v; peer got %v", st[0], p.got)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if !resent {
-			t.Error("the AR never suspended the queue")
-		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		// Collapsing repeats, the peer saw each message in order.
-		var seen []string
-		for _, c := range p.got {
-			if len(seen) == 0 || seen[len(seen)-1] != c {
-				seen = append(seen, c)
-			}
-		}
-		if strings.Join(seen, " ") != strings.Join(want, " ") {
-			t.Errorf("order received:\n%v\nwant\n%v", seen, want)
-		}
-		// De-duplicated by MSH-10, each message acknowledged exactly once, in order.
-		if strings.Join(p.acked, " ") != strings.Join(want, " ") {
-			t.Errorf("acknowledged:\n%v\nwant\n%v", p.acked, want)
-		}
+		drainFaultyFeed(t, f, p, want)
 		ms, _ := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, Status: crs.MessageSent, Limit: 100})
 		if len(ms) != n {
 			t.Errorf("sent: %d, want %d", len(ms), n)
 		}
 	})
+}
+
+// drainFaultyFeed waits until the feed's queue is empty, releasing the
+// head once when an AR suspends it, and checks the peer saw every
+// message of want in order and acknowledged each exactly once.
+func drainFaultyFeed(t *testing.T, f *fixture, p *peer, want []string) {
+	t.Helper()
+	ctx := context.Background()
+	analyst := f.trust.Actor(crs.RoleInterfaceAnalyst)
+	deadline := time.Now().Add(60 * time.Second)
+	resent := false
+	for {
+		st, err := f.e.FeedStatuses(ctx, analyst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st[0].Suspended {
+			if resent {
+				t.Fatalf("suspended twice: %+v", st[0])
+			}
+			if !strings.Contains(st[0].Alert, "suspended") || !strings.Contains(st[0].LastError, "AR") {
+				t.Errorf("suspended feed: alert %q, last error %q", st[0].Alert, st[0].LastError)
+			}
+			// The queue is stuck behind the AR: later messages wait.
+			time.Sleep(100 * time.Millisecond)
+			if st2, _ := f.e.FeedStatuses(ctx, analyst); st2[0].Depth != st[0].Depth {
+				t.Errorf("queue moved past a suspended head: %d -> %d", st[0].Depth, st2[0].Depth)
+			}
+			if err := f.e.ResendMessages(ctx, analyst, []string{st[0].Oldest.ID}); err != nil {
+				t.Fatal(err)
+			}
+			resent = true
+		}
+		if st[0].Depth == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue not drained: %+v; peer got %v", st[0], p.got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !resent {
+		t.Error("the AR never suspended the queue")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Collapsing repeats, the peer saw each message in order.
+	var seen []string
+	for _, c := range p.got {
+		if len(seen) == 0 || seen[len(seen)-1] != c {
+			seen = append(seen, c)
+		}
+	}
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Errorf("order received:\n%v\nwant\n%v", seen, want)
+	}
+	// De-duplicated by MSH-10, each message acknowledged exactly once, in order.
+	if strings.Join(p.acked, " ") != strings.Join(want, " ") {
+		t.Errorf("acknowledged:\n%v\nwant\n%v", p.acked, want)
+	}
 }
 
 // TestOutbox checks a change and its messages commit together, that an

@@ -93,6 +93,11 @@ func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		if err := tx.InsertResult(r); err != nil {
 			return outcome{}, err
 		}
+		if e.Results != nil {
+			if err := e.Results.FileResult(tx, r); err != nil {
+				return outcome{}, err
+			}
+		}
 	}
 	return appliedTo(p, ids), nil
 }

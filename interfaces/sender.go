@@ -118,6 +118,9 @@ func (s *sender) step(ctx context.Context) time.Duration {
 		e.Logger.Error("record send outcome", "destination", d.ID, "message", head.ID, "err", err)
 		return time.Second
 	}
+	if out.Status == crs.MessageSent && head.Type == "ORM^O01" {
+		e.orderAccepted(context.WithoutCancel(ctx), d, head)
+	}
 	if out.Status == crs.MessageSuspended {
 		e.Logger.Warn("outbound queue suspended", "destination", d.ID, "message", head.ID, "control_id", head.ControlID, "reason", out.LastError)
 	}

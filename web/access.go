@@ -78,6 +78,15 @@ var routeAccess = map[string]routeRule{
 	"POST /patients/{id}/allergies/{allergy}/error": recording,
 	"GET /patients/{id}/timeline":                   clinical,
 	"GET /terminology/concepts":                     need(crs.ActRecordClinical),
+	"GET /patients/{id}/orders":                     clinical,
+	"POST /patients/{id}/orders":                    recording,
+	"POST /orders/{id}/cancel":                      need(crs.ActRecordClinical),
+	"GET /results/worklist":                         need(crs.ActViewClinical),
+	"POST /results/{report}/acknowledge":            need(crs.ActRecordClinical),
+	"GET /spells/{id}/summary":                      need(crs.ActViewClinical),
+	"POST /spells/{id}/summary":                     need(crs.ActRecordClinical),
+	"GET /spells/{id}/summary.pdf":                  need(crs.ActViewClinical),
+	"GET /discharges/summaries":                     need(crs.ActViewClinical),
 
 	// The patient journey.
 	"GET /patients/{id}/referrals/new":               need(crs.ActManagePathways),

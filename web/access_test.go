@@ -119,7 +119,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 					target = strings.ReplaceAll(path, "{id}", "00000000-0000-7000-8000-000000000000")
 					target = strings.ReplaceAll(target, "{action}", "discharge")
 				}
-				for _, name := range []string{"{result}", "{doc}", "{offer}", "{assignment}", "{problem}", "{allergy}"} {
+				for _, name := range []string{"{result}", "{doc}", "{offer}", "{assignment}", "{problem}", "{allergy}", "{report}"} {
 					target = strings.ReplaceAll(target, name, "00000000-0000-7000-8000-000000000001")
 				}
 				var r resp

@@ -20,6 +20,7 @@ type patientPage struct {
 	ED       []*crs.EDAttendance
 	Clinical bool // results and documents are switched on
 	Lists    bool // the problem list, allergies and timeline are switched on
+	Orders   bool // ordering tests is switched on
 }
 
 // referralSummary is a referral on the record page with its pathway's
@@ -45,6 +46,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	page.Title, page.Banner = "Patient record", b
 	page.Clinical = s.Results != nil && s.Documents != nil
 	page.Lists = s.Problems != nil && s.Allergies != nil && s.Terminology != nil
+	page.Orders = s.Orders != nil
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {

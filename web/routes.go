@@ -36,6 +36,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/documents/{doc}", s.authed(s.handleDocument))
 	mux.Handle("GET /patients/{id}/documents/{doc}/content", s.authed(s.handleDocumentContent))
 	s.clinicalListRoutes(mux)
+	mux.Handle("GET /patients/{id}/orders", s.authed(s.handleOrders))
+	mux.Handle("POST /patients/{id}/orders", s.authed(s.handlePlaceOrder))
+	mux.Handle("POST /orders/{id}/cancel", s.authed(s.handleCancelOrder))
+	mux.Handle("GET /results/worklist", s.authed(s.handleResultWorklist))
+	mux.Handle("POST /results/{report}/acknowledge", s.authed(s.handleAcknowledgeResult))
+	mux.Handle("GET /spells/{id}/summary", s.authed(s.handleSummary))
+	mux.Handle("POST /spells/{id}/summary", s.authed(s.handleSaveSummary))
+	mux.Handle("GET /spells/{id}/summary.pdf", s.authed(s.handleSummaryPDF))
+	mux.Handle("GET /discharges/summaries", s.authed(s.handleOverdueSummaries))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

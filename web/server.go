@@ -78,6 +78,9 @@ type Server struct {
 	Allergies   crs.AllergyService
 	Terminology crs.TerminologyService
 	Timeline    crs.TimelineService
+	Orders      crs.OrderService            // tests ordered for patients; nil leaves the orders pages out
+	Reviews     crs.ResultReviewService     // the results worklist; nil leaves it out
+	Summaries   crs.DischargeSummaryService // discharge summaries; nil leaves their pages out
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

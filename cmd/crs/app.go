@@ -65,11 +65,19 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Submissions: store.NewSubmissionService(db),
 		Diagnostics: store.NewDiagnosticService(db),
 		Access:      store.NewAccessService(db),
+		Orders:      orderService(db),
+		Reviews:     resultService(db),
+		Summaries:   summaryService(db),
 		Messages:    a.hl7,
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}
 	wireClinicalLists(a.web, db)
+
+	// Orders tracked, results filed to the resource store.
+	a.hl7.Orders, a.hl7.Results = orderService(db), resultService(db)
+	db.OnEvent(summaryService(db).Discharged) // a discharge starts its summary's draft
+
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 )
 
@@ -143,6 +144,12 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 	if err := demo.SeedClinicalLists(ctx, lists, crs.SystemActor(org.ID), org.MRNPrefix); err != nil {
 		return fmt.Errorf("record the demo problems and allergies of %s: %w", org.ODSCode, err)
 	}
+	if err := demo.SeedOrderCatalogue(ctx, orderService(a.db), crs.SystemActor(org.ID)); err != nil {
+		return fmt.Errorf("load the demo test catalogue of %s: %w", org.ODSCode, err)
+	}
+	if err := addDemoOrderFeeds(ctx, a, org); err != nil {
+		return fmt.Errorf("add the demo order feeds of %s: %w", org.ODSCode, err)
+	}
 	ifaces, err := a.db.FindInterfaces(ctx, org.ID)
 	if err != nil {
 		return err
@@ -182,6 +189,37 @@ func addDemoInterface(ctx context.Context, a *app, org *crs.Organisation) error 
 		}
 	}
 	return a.hl7.AddInterface(ctx, sys, &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: org.ODSCode, UserID: u.ID})
+}
+
+// addDemoOrderFeeds configures the outbound feeds the demo's test
+// catalogue sends orders to, marked for orders (trigger O01), and the
+// GPs' feed of discharge summaries (T02, T08), unless the trust has them. No laboratory or radiology system listens at their
+// addresses: orders wait in their queues, to be seen on the feeds page.
+func addDemoOrderFeeds(ctx context.Context, a *app, org *crs.Organisation) error {
+	have, err := a.db.FindDestinations(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for _, d := range have {
+		names[d.Name] = true
+	}
+	for _, d := range []*crs.Destination{
+		{Name: "Pathology LIMS", Addr: "127.0.0.1:2581", ReceivingApplication: "LIMS", ReceivingFacility: org.ODSCode},
+		{Name: "Radiology RIS", Addr: "127.0.0.1:2582", ReceivingApplication: "RIS", ReceivingFacility: org.ODSCode},
+		{Name: "GP documents", Addr: "127.0.0.1:2583", ReceivingApplication: "DOCMAN", ReceivingFacility: "GP", Triggers: []string{"T02", "T08"}},
+	} {
+		if names[d.Name] {
+			continue
+		}
+		if d.Triggers == nil {
+			d.Triggers = []string{interfaces.OrderTrigger}
+		}
+		if err := a.hl7.AddDestination(ctx, crs.SystemActor(org.ID), d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoServices are the services the demo seeds a trust through.

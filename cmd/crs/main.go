@@ -41,6 +41,7 @@ func commands() []command {
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
 		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes, or its SNOMED CT release: load", runTerminology},
+		{"order", "the test catalogue clinicians order from: catalogue load", runOrder},
 		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
@@ -113,6 +114,9 @@ var subcommands = map[string][][2]string{
 		{"disable", "stop a user logging in and end their sessions"},
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
+	},
+	"order": {
+		{"catalogue load", "make a CSV file the trust's catalogue of orderable pathology and radiology tests"},
 	},
 	"terminology": {
 		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file, or its SNOMED CT release from RF2 files"},

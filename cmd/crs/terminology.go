@@ -13,6 +13,18 @@ import (
 	"github.com/opencrs/crs/store"
 )
 
+// helpOrUsage answers a command given no subcommand it knows: its
+// synopsis on stdout when help was asked for, else on stderr and
+// errUsage.
+func helpOrUsage(args []string, synopsis string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
+		return nil
+	}
+	fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
+	return errUsage
+}
+
 // runTerminology loads a trust's code lists of the clinical
 // classifications its coders code episodes with.
 func runTerminology(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,12 +46,7 @@ says the preferred term; a folder given stands for the RF2 files in it.
 A file with a bad line loads nothing, and each bad line is reported as
 FILE:LINE: what is wrong.`
 	if len(args) == 0 || args[0] != "load" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
-			return nil
-		}
-		fmt.Fprintf(stderr, "Usage: crs %s\n", synopsis)
-		return errUsage
+		return helpOrUsage(args, synopsis, stdout, stderr)
 	}
 	fs := newFlags("terminology load", synopsis, stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+)
+
+// orderCatalogueHelp says what a test catalogue file holds.
+const orderCatalogueHelp = `order catalogue load --db DSN --ods CODE FILE
+
+Makes FILE the trust's catalogue of the pathology and radiology tests its
+clinicians may order: new codes are added, known ones updated, and codes
+not in the file withdrawn (orders placed stay). FILE is CSV (UTF-8) with
+the header code,name,kind,specimen,destination: kind is pathology or
+radiology, specimen is required for pathology, and destination is the
+name of the outbound feed that takes the test's orders (a feed listing
+trigger O01). A file with a bad line loads nothing, and each bad line is
+reported as FILE:LINE: what is wrong.`
+
+// runOrder sets up what ordering tests needs.
+func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "catalogue" {
+		return helpOrUsage(args, orderCatalogueHelp, stdout, stderr)
+	}
+	if len(args) < 2 || args[1] != "load" {
+		return helpOrUsage(args[1:], orderCatalogueHelp, stdout, stderr)
+	}
+	fs := newFlags("order catalogue load", orderCatalogueHelp, stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust (required)")
+	if err := parseFlags(fs, args[2:]); err != nil {
+		return err
+	}
+	if err := required("order catalogue load", map[string]string{"ods": *ods}); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("give one FILE to load (see crs order catalogue load --help)")
+	}
+	name := fs.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tests, err := crs.ReadOrderCatalogue(f, name)
+	if err != nil {
+		return err
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := orderService(db).LoadCatalogue(ctx, crs.SystemActor(org.ID), tests)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d tests in the catalogue of %s, %d added or changed\n", name, len(tests), org.ODSCode, n)
+	return nil
+}
+
+// orderService is the orders and test catalogue over db.
+func orderService(db *store.DB) *fhir.OrderService {
+	return &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
+}
+
+// resultService files results to the resource store, matched to orders,
+// and keeps their acknowledgement worklist.
+func resultService(db *store.DB) *fhir.ResultService {
+	return &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orderService(db)}
+}
+
+// summaryService keeps the discharge summaries in the resource store.
+func summaryService(db *store.DB) *fhir.SummaryService {
+	return &fhir.SummaryService{Store: db, Resources: store.NewResourceService(db)}
+}

@@ -1,0 +1,511 @@
+package fhir
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Identifier systems and extensions of orders and the test catalogue.
+const (
+	// PlacerOrderSystem is the namespace of the trust's placer order
+	// numbers (ORC-2); FillerOrderSystem of the performing systems'
+	// filler order numbers (ORC-3).
+	PlacerOrderSystem = "https://opencrs.org/Id/placer-order-number"
+	FillerOrderSystem = "https://opencrs.org/Id/filler-order-number"
+	// TestCatalogueSystem is the code system of the trust's test codes.
+	TestCatalogueSystem = "https://opencrs.org/fhir/CodeSystem/test-catalogue"
+	userSystem          = "https://opencrs.org/Id/user"
+	extOrderStatus      = "https://opencrs.org/fhir/StructureDefinition/order-status"
+	extCancelReason     = "https://opencrs.org/fhir/StructureDefinition/order-cancel-reason"
+	extSpecimen         = "https://opencrs.org/fhir/StructureDefinition/test-specimen"
+	extDestination      = "https://opencrs.org/fhir/StructureDefinition/test-destination"
+	extTestKind         = "https://opencrs.org/fhir/StructureDefinition/test-kind"
+	v20203              = "http://terminology.hl7.org/CodeSystem/v2-0203"
+	snomed              = "http://snomed.info/sct"
+)
+
+// testCategories are the SNOMED CT categories of a ServiceRequest by the
+// kind of test.
+var testCategories = map[string][2]string{
+	crs.TestPathology: {"108252007", "Laboratory procedure"},
+	crs.TestRadiology: {"363679005", "Imaging"},
+}
+
+// OrderService keeps orders as R4 ServiceRequests, and the trust's test
+// catalogue as ActivityDefinitions, in the resource store. It implements
+// crs.OrderService and crs.OrderTracker.
+type OrderService struct {
+	Store     crs.Store
+	Resources crs.ResourceStore
+}
+
+var (
+	_ crs.OrderService = (*OrderService)(nil)
+	_ crs.OrderTracker = (*OrderService)(nil)
+)
+
+// Small R4 datatypes as the clinical mappings write and read them.
+type (
+	jsonCoding struct {
+		System  string `json:"system,omitempty"`
+		Code    string `json:"code,omitempty"`
+		Display string `json:"display,omitempty"`
+	}
+	jsonConcept struct {
+		Coding []jsonCoding `json:"coding,omitempty"`
+		Text   string       `json:"text,omitempty"`
+	}
+	jsonIdentifier struct {
+		Type   *jsonConcept `json:"type,omitempty"`
+		System string       `json:"system,omitempty"`
+		Value  string       `json:"value,omitempty"`
+	}
+	jsonReference struct {
+		Reference  string          `json:"reference,omitempty"`
+		Identifier *jsonIdentifier `json:"identifier,omitempty"`
+		Display    string          `json:"display,omitempty"`
+	}
+	jsonExtension struct {
+		URL         string `json:"url"`
+		ValueString string `json:"valueString,omitempty"`
+		ValueCode   string `json:"valueCode,omitempty"`
+	}
+	jsonMeta struct {
+		VersionID string `json:"versionId,omitempty"`
+	}
+	// jsonResource is what the clinical mappings' resources begin with.
+	jsonResource struct {
+		ResourceType string           `json:"resourceType"`
+		ID           string           `json:"id,omitempty"`
+		Meta         *jsonMeta        `json:"meta,omitempty"`
+		Extension    []jsonExtension  `json:"extension,omitempty"`
+		Identifier   []jsonIdentifier `json:"identifier,omitempty"`
+	}
+)
+
+// extension returns the value of the extension with url, or "".
+func extension(exts []jsonExtension, url string) string {
+	for _, e := range exts {
+		if e.URL == url {
+			return e.ValueString + e.ValueCode
+		}
+	}
+	return ""
+}
+
+// putTyped validates v, an R4 resource as a Go value, and writes it as
+// version of typ/id with its search index.
+func putTyped(tx crs.Tx, v any, typ, id string, version int) (*crs.Resource, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", typ, err)
+	}
+	res, err := Decode(b)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "the %s written is not valid R4: %w", typ, err)
+	}
+	return putVersion(tx, res, typ, id, version)
+}
+
+// activityDefinition is the R4 ActivityDefinition of one catalogue test.
+type activityDefinition struct {
+	jsonResource
+	Title  string      `json:"title"`
+	Status string      `json:"status"`
+	Kind   string      `json:"kind"`
+	Code   jsonConcept `json:"code"`
+}
+
+func catalogueEntry(t crs.OrderableTest, status string) *activityDefinition {
+	ad := &activityDefinition{jsonResource: jsonResource{ResourceType: "ActivityDefinition", Identifier: []jsonIdentifier{{System: TestCatalogueSystem, Value: t.Code}}},
+		Title: t.Name, Status: status, Kind: "ServiceRequest", Code: jsonConcept{Coding: []jsonCoding{{System: TestCatalogueSystem, Code: t.Code, Display: t.Name}}, Text: t.Name}}
+	ad.Extension = append(ad.Extension, jsonExtension{URL: extTestKind, ValueCode: t.Kind}, jsonExtension{URL: extDestination, ValueString: t.Destination})
+	if t.Specimen != "" {
+		ad.Extension = append(ad.Extension, jsonExtension{URL: extSpecimen, ValueString: t.Specimen})
+	}
+	return ad
+}
+
+func (ad *activityDefinition) test() crs.OrderableTest {
+	t := crs.OrderableTest{Name: ad.Title, Kind: extension(ad.Extension, extTestKind), Specimen: extension(ad.Extension, extSpecimen), Destination: extension(ad.Extension, extDestination)}
+	for _, id := range ad.Identifier {
+		if id.System == TestCatalogueSystem {
+			t.Code = id.Value
+		}
+	}
+	return t
+}
+
+// catalogueIn reads the trust's whole catalogue inside a command, by code.
+func catalogueIn(tx crs.Tx) (map[string]*crs.Resource, error) {
+	found, err := tx.SearchResources(crs.ResourceQuery{Type: "ActivityDefinition", Count: 100000,
+		All: [][]crs.ResourceCondition{{{Param: "url", Kind: "uri", Op: crs.MatchEq, Code: TestCatalogueSystem}}}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*crs.Resource{}
+	for _, r := range found {
+		var ad activityDefinition
+		if err := json.Unmarshal(r.Body, &ad); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "read catalogue entry %s: %w", r.ID, err)
+		}
+		out[ad.test().Code] = r
+	}
+	return out, nil
+}
+
+// LoadCatalogue makes tests the trust's catalogue.
+func (s *OrderService) LoadCatalogue(ctx context.Context, a crs.Actor, tests []crs.OrderableTest) (int, error) {
+	for i := range tests {
+		if err := tests[i].Validate(); err != nil {
+			return 0, crs.Errorf(crs.EINVALID, "test %d (%s): %v", i+1, tests[i].Code, err)
+		}
+	}
+	changed := 0
+	err := s.Store.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error {
+		changed = 0
+		have, err := catalogueIn(tx)
+		if err != nil {
+			return err
+		}
+		put := func(ad *activityDefinition, cur *crs.Resource) error {
+			// The catalogue entries are found by their url, the catalogue's.
+			body := map[string]any{}
+			b, _ := json.Marshal(ad)
+			_ = json.Unmarshal(b, &body)
+			body["url"] = TestCatalogueSystem
+			id, version := crs.NewID(), 1
+			if cur != nil {
+				var old map[string]any
+				_ = json.Unmarshal(cur.Body, &old)
+				delete(old, "id")
+				delete(old, "meta")
+				if sameJSON(old, body) {
+					return nil
+				}
+				id, version = cur.ID, cur.Version+1
+			}
+			changed++
+			_, err := putTyped(tx, body, "ActivityDefinition", id, version)
+			return err
+		}
+		given := map[string]bool{}
+		for _, t := range tests {
+			given[t.Code] = true
+			if err := put(catalogueEntry(t, "active"), have[t.Code]); err != nil {
+				return err
+			}
+		}
+		for code, cur := range have {
+			if given[code] {
+				continue
+			}
+			var ad activityDefinition
+			_ = json.Unmarshal(cur.Body, &ad)
+			if err := put(catalogueEntry(ad.test(), "retired"), cur); err != nil {
+				return err
+			}
+		}
+		if changed == 0 {
+			return tx.Emit(&crs.Event{Type: "order.catalogue.loaded", Summary: "Test catalogue loaded unchanged"}, "test catalogue")
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// sameJSON reports whether two decoded JSON values are equal.
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// Catalogue lists the tests that may be ordered, by name.
+func (s *OrderService) Catalogue(ctx context.Context, a crs.Actor) ([]crs.OrderableTest, error) {
+	found, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "ActivityDefinition", Count: 10000,
+		All: [][]crs.ResourceCondition{
+			{{Param: "url", Kind: "uri", Op: crs.MatchEq, Code: TestCatalogueSystem}},
+			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "active"}}}})
+	if err != nil {
+		return nil, err
+	}
+	var out []crs.OrderableTest
+	for _, r := range found {
+		var ad activityDefinition
+		if err := json.Unmarshal(r.Body, &ad); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "read catalogue entry %s: %w", r.ID, err)
+		}
+		out = append(out, ad.test())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// serviceRequest is the R4 ServiceRequest of an order.
+type serviceRequest struct {
+	jsonResource
+	Status     string          `json:"status"`
+	Intent     string          `json:"intent"`
+	Category   []jsonConcept   `json:"category,omitempty"`
+	Priority   string          `json:"priority"`
+	Code       jsonConcept     `json:"code"`
+	Subject    jsonReference   `json:"subject"`
+	AuthoredOn string          `json:"authoredOn"`
+	Requester  *jsonReference  `json:"requester,omitempty"`
+	Performer  []jsonReference `json:"performer,omitempty"`
+	ReasonCode []jsonConcept   `json:"reasonCode,omitempty"`
+}
+
+// requestStatus is the R4 request status of an order's status.
+var requestStatus = map[string]string{crs.OrderPlaced: "active", crs.OrderReceived: "active", crs.OrderInProgress: "active",
+	crs.OrderResulted: "completed", crs.OrderCancelled: "revoked"}
+
+// orderResource maps an order to its ServiceRequest.
+func orderResource(o *crs.Order) *serviceRequest {
+	cat := testCategories[o.Test.Kind]
+	sr := &serviceRequest{jsonResource: jsonResource{ResourceType: "ServiceRequest", Identifier: []jsonIdentifier{{Type: &jsonConcept{Coding: []jsonCoding{{System: v20203, Code: "PLAC", Display: "Placer Identifier"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber}}},
+		Status: requestStatus[o.Status], Intent: "order", Priority: o.Priority,
+		Category:   []jsonConcept{{Coding: []jsonCoding{{System: snomed, Code: cat[0], Display: cat[1]}}}},
+		Code:       jsonConcept{Coding: []jsonCoding{{System: TestCatalogueSystem, Code: o.Test.Code, Display: o.Test.Name}}, Text: o.Test.Name},
+		Subject:    jsonReference{Reference: "Patient/" + o.PatientID},
+		AuthoredOn: o.OrderedAt.UTC().Format(instant),
+		Requester:  &jsonReference{Identifier: &jsonIdentifier{System: userSystem, Value: o.RequesterID}, Display: o.Requester},
+		Performer:  []jsonReference{{Display: o.Test.Destination}},
+		ReasonCode: []jsonConcept{{Text: o.ClinicalDetails}},
+	}
+	if o.FillerNumber != "" {
+		sr.Identifier = append(sr.Identifier, jsonIdentifier{Type: &jsonConcept{Coding: []jsonCoding{{System: v20203, Code: "FILL", Display: "Filler Identifier"}}}, System: FillerOrderSystem, Value: o.FillerNumber})
+	}
+	sr.Extension = []jsonExtension{{URL: extOrderStatus, ValueCode: o.Status}, {URL: extTestKind, ValueCode: o.Test.Kind}}
+	if o.Test.Specimen != "" {
+		sr.Extension = append(sr.Extension, jsonExtension{URL: extSpecimen, ValueString: o.Test.Specimen})
+	}
+	if o.CancelReason != "" {
+		sr.Extension = append(sr.Extension, jsonExtension{URL: extCancelReason, ValueString: o.CancelReason})
+	}
+	return sr
+}
+
+// orderOf reads an order back from its stored ServiceRequest.
+func orderOf(r *crs.Resource) (*crs.Order, error) {
+	var sr serviceRequest
+	if err := json.Unmarshal(r.Body, &sr); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read ServiceRequest/%s: %w", r.ID, err)
+	}
+	o := &crs.Order{ID: r.ID, Version: r.Version, PatientID: strings.TrimPrefix(sr.Subject.Reference, "Patient/"), Priority: sr.Priority,
+		Status: extension(sr.Extension, extOrderStatus), CancelReason: extension(sr.Extension, extCancelReason)}
+	for _, id := range sr.Identifier {
+		switch id.System {
+		case PlacerOrderSystem:
+			o.PlacerNumber = id.Value
+		case FillerOrderSystem:
+			o.FillerNumber = id.Value
+		}
+	}
+	if len(sr.Code.Coding) > 0 {
+		o.Test.Code, o.Test.Name = sr.Code.Coding[0].Code, sr.Code.Coding[0].Display
+	}
+	o.Test.Kind, o.Test.Specimen = extension(sr.Extension, extTestKind), extension(sr.Extension, extSpecimen)
+	if len(sr.Performer) > 0 {
+		o.Test.Destination = sr.Performer[0].Display
+	}
+	if len(sr.ReasonCode) > 0 {
+		o.ClinicalDetails = sr.ReasonCode[0].Text
+	}
+	if sr.Requester != nil {
+		o.Requester = sr.Requester.Display
+		if sr.Requester.Identifier != nil {
+			o.RequesterID = sr.Requester.Identifier.Value
+		}
+	}
+	o.OrderedAt, _ = parseInstant(sr.AuthoredOn)
+	return o, nil
+}
+
+// putOrder writes the order as its next ServiceRequest version.
+func putOrder(tx crs.Tx, o *crs.Order) error {
+	_, err := putTyped(tx, orderResource(o), "ServiceRequest", o.ID, o.Version)
+	return err
+}
+
+// orderByIdentifier finds the trust's order with the identifier.
+func orderByIdentifier(tx crs.Tx, system, value string) (*crs.Order, error) {
+	sys := system
+	found, err := tx.SearchResources(crs.ResourceQuery{Type: "ServiceRequest", Count: 2,
+		All: [][]crs.ResourceCondition{{{Param: "identifier", Kind: "token", Op: crs.MatchEq, System: &sys, Code: value}}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, crs.Errorf(crs.ENOTFOUND, "no order has the number %s", value)
+	}
+	return orderOf(found[0])
+}
+
+// nextPlacerNumber gives a new order the trust's next placer order
+// number: "OC" and the time it is placed in milliseconds, base 36, moved
+// on past any number already given; at most 16 characters (EI.1).
+func nextPlacerNumber(tx crs.Tx) (string, error) {
+	if err := tx.LockResourceKey("placer order number"); err != nil {
+		return "", err
+	}
+	for n := tx.Now().UnixMilli(); ; n++ {
+		num := "OC" + strings.ToUpper(strconv.FormatInt(n, 36))
+		_, err := orderByIdentifier(tx, PlacerOrderSystem, num)
+		switch crs.ErrorCode(err) {
+		case crs.ENOTFOUND:
+			return num, nil
+		case "":
+			continue
+		default:
+			return "", err
+		}
+	}
+}
+
+// PlaceOrder records the order and queues its ORM^O01.
+func (s *OrderService) PlaceOrder(ctx context.Context, a crs.Actor, o *crs.Order) error {
+	if err := a.Authorize(crs.ActRecordClinical); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return s.Store.Write(ctx, a, crs.ActRecordClinical, func(tx crs.Tx) error {
+		p, err := tx.GetPatient(o.PatientID)
+		if err != nil {
+			return err
+		}
+		def, err := findByIdentifier(tx, "ActivityDefinition", TestCatalogueSystem, strings.ToUpper(o.Test.Code))
+		if err != nil {
+			return err
+		}
+		var ad activityDefinition
+		if def != nil {
+			_ = json.Unmarshal(def.Body, &ad)
+		}
+		if def == nil || ad.Status != "active" {
+			return crs.FieldErrorf("test", "Test %s is not in the trust's test catalogue", o.Test.Code)
+		}
+		o.Test = ad.test()
+		if o.PlacerNumber, err = nextPlacerNumber(tx); err != nil {
+			return err
+		}
+		o.ID, o.Version, o.Status, o.FillerNumber, o.CancelReason = crs.NewID(), 1, crs.OrderPlaced, "", ""
+		o.Requester, o.RequesterID, o.OrderedAt = a.Username, a.UserID, tx.Now()
+		if err := putOrder(tx, o); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventOrderPlaced, PatientID: p.ID, SubjectID: o.ID, Summary: o.Test.Name + " ordered (" + o.Priority + ")"},
+			"order "+o.PlacerNumber, crs.OrderEventData{Order: o, Patient: p})
+	})
+}
+
+// CancelOrder withdraws an open order and queues the ORM^O01 CA.
+func (s *OrderService) CancelOrder(ctx context.Context, a crs.Actor, id, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return crs.FieldErrorf("reason", "Enter why the order is cancelled")
+	}
+	return s.Store.Write(ctx, a, crs.ActRecordClinical, func(tx crs.Tx) error {
+		cur, err := tx.GetResource("ServiceRequest", id)
+		if err != nil {
+			return err
+		}
+		o, err := orderOf(cur)
+		if err != nil {
+			return err
+		}
+		if !o.Open() {
+			return crs.Errorf(crs.ECONFLICT, "order %s is %s and cannot be cancelled", o.PlacerNumber, o.Status)
+		}
+		p, err := tx.GetPatient(o.PatientID)
+		if err != nil {
+			return err
+		}
+		o.Version, o.Status, o.CancelReason = o.Version+1, crs.OrderCancelled, strings.TrimSpace(reason)
+		if err := putOrder(tx, o); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventOrderCancelled, PatientID: p.ID, SubjectID: o.ID, Summary: o.Test.Name + " order cancelled"},
+			"order "+o.PlacerNumber+" cancelled", crs.OrderEventData{Order: o, Patient: p})
+	})
+}
+
+// GetOrder reads one order.
+func (s *OrderService) GetOrder(ctx context.Context, a crs.Actor, id string) (*crs.Order, error) {
+	r, err := s.Resources.ReadResource(ctx, a, "ServiceRequest", id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if r.Deleted {
+		return nil, crs.Errorf(crs.ENOTFOUND, "order %s was deleted", id)
+	}
+	return orderOf(r)
+}
+
+// PatientOrders lists the patient's orders, newest first.
+func (s *OrderService) PatientOrders(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Order, error) {
+	found, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "ServiceRequest", Count: 500,
+		All:    [][]crs.ResourceCondition{{{Param: "subject", Kind: "reference", Op: crs.MatchEq, Code: "Patient/" + patientID}}},
+		SortBy: []crs.ResourceSort{{Param: "authored", Kind: "date", Desc: true}}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*crs.Order, 0, len(found))
+	for _, r := range found {
+		o, err := orderOf(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// FindOrderByNumber finds the order a performing system's message names.
+func (s *OrderService) FindOrderByNumber(tx crs.Tx, placer, filler string) (*crs.Order, error) {
+	if placer != "" {
+		o, err := orderByIdentifier(tx, PlacerOrderSystem, placer)
+		if crs.ErrorCode(err) != crs.ENOTFOUND {
+			return o, err
+		}
+	}
+	if filler != "" {
+		return orderByIdentifier(tx, FillerOrderSystem, filler)
+	}
+	return nil, crs.Errorf(crs.ENOTFOUND, "no order has placer number %q or filler number %q", placer, filler)
+}
+
+// statusRank orders the statuses an order moves through: a report of an
+// earlier one than the order has reached changes nothing.
+var statusRank = map[string]int{crs.OrderPlaced: 0, crs.OrderReceived: 1, crs.OrderInProgress: 2, crs.OrderResulted: 3, crs.OrderCancelled: 4}
+
+// TrackOrder records progress the performing system reported.
+func (s *OrderService) TrackOrder(tx crs.Tx, o *crs.Order, status, filler string) error {
+	if _, ok := statusRank[status]; !ok {
+		return crs.Errorf(crs.EINVALID, "order status %q is not one of placed, received, in-progress, resulted, cancelled", status)
+	}
+	moved := statusRank[status] > statusRank[o.Status] || (status == crs.OrderResulted && o.Status == crs.OrderResulted)
+	newFiller := filler != "" && filler != o.FillerNumber
+	if o.Status == crs.OrderCancelled || (!moved && !newFiller) {
+		return nil
+	}
+	if moved {
+		o.Status = status
+	}
+	if newFiller {
+		o.FillerNumber = filler
+	}
+	o.Version++
+	if err := putOrder(tx, o); err != nil {
+		return err
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventOrderStatus, PatientID: o.PatientID, SubjectID: o.ID, Summary: o.Test.Name + " order " + o.Status},
+		"order "+o.PlacerNumber+" "+o.Status, crs.OrderEventData{Order: o})
+}
