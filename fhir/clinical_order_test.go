@@ -29,6 +29,8 @@ func startClinical(t *testing.T, db *store.DB) *clinicalFixture {
 	if err := store.NewPatientService(db).RegisterPatient(context.Background(), tr.Actor(crs.RoleClerk), p); err != nil {
 		t.Fatal(err)
 	}
+	storetest.Relate(t, db, tr.Actor(crs.RoleDoctor), p.ID)
+	storetest.Relate(t, db, tr.Actor(crs.RoleNurse), p.ID)
 	all, _ := fhir.ParseScopes("system/*.*")
 	res := store.NewResourceService(db)
 	s := &fhir.Server{Store: db, Resources: res, Auth: bearerAuth{"c": {Actor: tr.Actor(crs.RoleInterface), Scopes: all}}}

@@ -39,6 +39,7 @@ func TestBrowserAcknowledgeResult(t *testing.T) {
 	eng := labEngine(t, e)
 	rs := e.withReviews(eng, orders)
 	p := e.register(e.a, "KING", "Ada", crs.NewDate(1950, 1, 1), "9990000018", "E1 6AN")
+	e.relate(p.ID, crs.RoleDoctor, crs.RoleNurse)
 	o := &crs.Order{PatientID: p.ID, Test: crs.OrderableTest{Code: "FBC"}, ClinicalDetails: "Tired", Priority: crs.OrderUrgent}
 	if err := orders.PlaceOrder(context.Background(), e.a.Actor(crs.RoleDoctor), o); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ func TestOrderPages(t *testing.T) {
 	e := newEnv(t)
 	orders := e.withOrders()
 	p := e.register(e.a, "Order", "Olive", crs.NewDate(1960, 2, 3), "9990000018", "SW1A 1AA")
+	e.relate(p.ID, crs.RoleDoctor, crs.RoleNurse)
 	doc := e.login(e.a, crs.RoleDoctor)
 	wantBody(t, "record", doc.get("/patients/"+p.ID), "/patients/"+p.ID+"/orders")
 	r := doc.get("/patients/" + p.ID + "/orders")

@@ -42,6 +42,7 @@ func startSummaries(t *testing.T, e *env) *summaryFixture {
 	}
 	st := e.setUp(e.a)
 	p := e.register(e.a, "Summary", "Sam", crs.NewDate(1948, 3, 4), "9990000018", "E1 1AA")
+	e.relate(p.ID, crs.RoleDoctor, crs.RoleNurse)
 	ip := store.NewInpatientService(e.db)
 	sp, err := ip.Admit(ctx, e.a.Actor(crs.RoleClerk), &crs.Admission{PatientID: p.ID, Method: "21", Source: "19", WardID: st.ward.ID, BedID: st.beds[0].ID,
 		ConsultantCode: "C1234567", TreatmentFunction: "300", At: e.clock.Now().Add(-72 * time.Hour)})

@@ -70,6 +70,15 @@ func (e *env) register(tr *storetest.Trust, family, given string, dob crs.Date, 
 	return p
 }
 
+// relate gives trust A's users of the roles a legitimate relationship
+// with the patient (a day's claim), so they may open the clinical record.
+func (e *env) relate(patientID string, roles ...crs.Role) {
+	e.t.Helper()
+	for _, role := range roles {
+		storetest.Relate(e.t, e.db, e.a.Actor(role), patientID)
+	}
+}
+
 // client is a browser-like HTTP client with its own cookies. It does not
 // follow redirects, so tests see them.
 type client struct {
