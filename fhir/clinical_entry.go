@@ -23,8 +23,9 @@ type (
 		Text   string   `json:"text,omitempty"`
 	}
 	reference struct {
-		Reference string `json:"reference,omitempty"`
-		Display   string `json:"display,omitempty"`
+		Reference  string          `json:"reference,omitempty"`
+		Identifier *jsonIdentifier `json:"identifier,omitempty"`
+		Display    string          `json:"display,omitempty"`
 	}
 	annotation struct {
 		AuthorString string `json:"authorString,omitempty"`
@@ -236,7 +237,7 @@ func entryHistory(ctx context.Context, rs crs.ResourceStore, a crs.Actor, patien
 	return versions, nil
 }
 
-// entriesOf reads each stored version as a domain entry.
+// entriesOf reads each stored resource (or version) as its domain type.
 func entriesOf[T any](rs []*crs.Resource, read func(*crs.Resource) (T, error)) ([]T, error) {
 	out := make([]T, 0, len(rs))
 	for _, r := range rs {

@@ -51,24 +51,10 @@ var (
 
 // Small R4 datatypes as the clinical mappings write and read them.
 type (
-	jsonCoding struct {
-		System  string `json:"system,omitempty"`
-		Code    string `json:"code,omitempty"`
-		Display string `json:"display,omitempty"`
-	}
-	jsonConcept struct {
-		Coding []jsonCoding `json:"coding,omitempty"`
-		Text   string       `json:"text,omitempty"`
-	}
 	jsonIdentifier struct {
-		Type   *jsonConcept `json:"type,omitempty"`
-		System string       `json:"system,omitempty"`
-		Value  string       `json:"value,omitempty"`
-	}
-	jsonReference struct {
-		Reference  string          `json:"reference,omitempty"`
-		Identifier *jsonIdentifier `json:"identifier,omitempty"`
-		Display    string          `json:"display,omitempty"`
+		Type   *codeableConcept `json:"type,omitempty"`
+		System string           `json:"system,omitempty"`
+		Value  string           `json:"value,omitempty"`
 	}
 	jsonExtension struct {
 		URL         string `json:"url"`
@@ -115,15 +101,15 @@ func putTyped(tx crs.Tx, v any, typ, id string, version int) (*crs.Resource, err
 // activityDefinition is the R4 ActivityDefinition of one catalogue test.
 type activityDefinition struct {
 	jsonResource
-	Title  string      `json:"title"`
-	Status string      `json:"status"`
-	Kind   string      `json:"kind"`
-	Code   jsonConcept `json:"code"`
+	Title  string          `json:"title"`
+	Status string          `json:"status"`
+	Kind   string          `json:"kind"`
+	Code   codeableConcept `json:"code"`
 }
 
 func catalogueEntry(t crs.OrderableTest, status string) *activityDefinition {
 	ad := &activityDefinition{jsonResource: jsonResource{ResourceType: "ActivityDefinition", Identifier: []jsonIdentifier{{System: TestCatalogueSystem, Value: t.Code}}},
-		Title: t.Name, Status: status, Kind: "ServiceRequest", Code: jsonConcept{Coding: []jsonCoding{{System: TestCatalogueSystem, Code: t.Code, Display: t.Name}}, Text: t.Name}}
+		Title: t.Name, Status: status, Kind: "ServiceRequest", Code: codeableConcept{Coding: []coding{{System: TestCatalogueSystem, Code: t.Code, Display: t.Name}}, Text: t.Name}}
 	ad.Extension = append(ad.Extension, jsonExtension{URL: extTestKind, ValueCode: t.Kind}, jsonExtension{URL: extDestination, ValueString: t.Destination})
 	if t.Specimen != "" {
 		ad.Extension = append(ad.Extension, jsonExtension{URL: extSpecimen, ValueString: t.Specimen})
@@ -250,16 +236,16 @@ func (s *OrderService) Catalogue(ctx context.Context, a crs.Actor) ([]crs.Ordera
 // serviceRequest is the R4 ServiceRequest of an order.
 type serviceRequest struct {
 	jsonResource
-	Status     string          `json:"status"`
-	Intent     string          `json:"intent"`
-	Category   []jsonConcept   `json:"category,omitempty"`
-	Priority   string          `json:"priority"`
-	Code       jsonConcept     `json:"code"`
-	Subject    jsonReference   `json:"subject"`
-	AuthoredOn string          `json:"authoredOn"`
-	Requester  *jsonReference  `json:"requester,omitempty"`
-	Performer  []jsonReference `json:"performer,omitempty"`
-	ReasonCode []jsonConcept   `json:"reasonCode,omitempty"`
+	Status     string            `json:"status"`
+	Intent     string            `json:"intent"`
+	Category   []codeableConcept `json:"category,omitempty"`
+	Priority   string            `json:"priority"`
+	Code       codeableConcept   `json:"code"`
+	Subject    reference         `json:"subject"`
+	AuthoredOn string            `json:"authoredOn"`
+	Requester  *reference        `json:"requester,omitempty"`
+	Performer  []reference       `json:"performer,omitempty"`
+	ReasonCode []codeableConcept `json:"reasonCode,omitempty"`
 }
 
 // requestStatus is the R4 request status of an order's status.
@@ -269,18 +255,18 @@ var requestStatus = map[string]string{crs.OrderPlaced: "active", crs.OrderReceiv
 // orderResource maps an order to its ServiceRequest.
 func orderResource(o *crs.Order) *serviceRequest {
 	cat := testCategories[o.Test.Kind]
-	sr := &serviceRequest{jsonResource: jsonResource{ResourceType: "ServiceRequest", Identifier: []jsonIdentifier{{Type: &jsonConcept{Coding: []jsonCoding{{System: v20203, Code: "PLAC", Display: "Placer Identifier"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber}}},
+	sr := &serviceRequest{jsonResource: jsonResource{ResourceType: "ServiceRequest", Identifier: []jsonIdentifier{{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "PLAC", Display: "Placer Identifier"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber}}},
 		Status: requestStatus[o.Status], Intent: "order", Priority: o.Priority,
-		Category:   []jsonConcept{{Coding: []jsonCoding{{System: snomed, Code: cat[0], Display: cat[1]}}}},
-		Code:       jsonConcept{Coding: []jsonCoding{{System: TestCatalogueSystem, Code: o.Test.Code, Display: o.Test.Name}}, Text: o.Test.Name},
-		Subject:    jsonReference{Reference: "Patient/" + o.PatientID},
+		Category:   []codeableConcept{{Coding: []coding{{System: snomed, Code: cat[0], Display: cat[1]}}}},
+		Code:       codeableConcept{Coding: []coding{{System: TestCatalogueSystem, Code: o.Test.Code, Display: o.Test.Name}}, Text: o.Test.Name},
+		Subject:    reference{Reference: "Patient/" + o.PatientID},
 		AuthoredOn: o.OrderedAt.UTC().Format(instant),
-		Requester:  &jsonReference{Identifier: &jsonIdentifier{System: userSystem, Value: o.RequesterID}, Display: o.Requester},
-		Performer:  []jsonReference{{Display: o.Test.Destination}},
-		ReasonCode: []jsonConcept{{Text: o.ClinicalDetails}},
+		Requester:  &reference{Identifier: &jsonIdentifier{System: userSystem, Value: o.RequesterID}, Display: o.Requester},
+		Performer:  []reference{{Display: o.Test.Destination}},
+		ReasonCode: []codeableConcept{{Text: o.ClinicalDetails}},
 	}
 	if o.FillerNumber != "" {
-		sr.Identifier = append(sr.Identifier, jsonIdentifier{Type: &jsonConcept{Coding: []jsonCoding{{System: v20203, Code: "FILL", Display: "Filler Identifier"}}}, System: FillerOrderSystem, Value: o.FillerNumber})
+		sr.Identifier = append(sr.Identifier, jsonIdentifier{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "FILL", Display: "Filler Identifier"}}}, System: FillerOrderSystem, Value: o.FillerNumber})
 	}
 	sr.Extension = []jsonExtension{{URL: extOrderStatus, ValueCode: o.Status}, {URL: extTestKind, ValueCode: o.Test.Kind}}
 	if o.Test.Specimen != "" {
@@ -457,15 +443,7 @@ func (s *OrderService) PatientOrders(ctx context.Context, a crs.Actor, patientID
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*crs.Order, 0, len(found))
-	for _, r := range found {
-		o, err := orderOf(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return entriesOf(found, orderOf)
 }
 
 // FindOrderByNumber finds the order a performing system's message names.

@@ -82,34 +82,34 @@ type (
 	}
 	// diagnosticReport is the R4 DiagnosticReport of a filed result.
 	diagnosticReport struct {
-		ResourceType      string           `json:"resourceType"`
-		ID                string           `json:"id,omitempty"`
-		Meta              jsonTagMeta      `json:"meta"`
-		Extension         []jsonExtension  `json:"extension,omitempty"`
-		Identifier        []jsonIdentifier `json:"identifier"`
-		BasedOn           []jsonReference  `json:"basedOn,omitempty"`
-		Status            string           `json:"status"`
-		Category          []jsonConcept    `json:"category,omitempty"`
-		Code              jsonConcept      `json:"code"`
-		Subject           jsonReference    `json:"subject"`
-		EffectiveDateTime string           `json:"effectiveDateTime,omitempty"`
-		Issued            string           `json:"issued,omitempty"`
-		Result            []jsonReference  `json:"result,omitempty"`
-		Conclusion        string           `json:"conclusion,omitempty"`
+		ResourceType      string            `json:"resourceType"`
+		ID                string            `json:"id,omitempty"`
+		Meta              jsonTagMeta       `json:"meta"`
+		Extension         []jsonExtension   `json:"extension,omitempty"`
+		Identifier        []jsonIdentifier  `json:"identifier"`
+		BasedOn           []reference       `json:"basedOn,omitempty"`
+		Status            string            `json:"status"`
+		Category          []codeableConcept `json:"category,omitempty"`
+		Code              codeableConcept   `json:"code"`
+		Subject           reference         `json:"subject"`
+		EffectiveDateTime string            `json:"effectiveDateTime,omitempty"`
+		Issued            string            `json:"issued,omitempty"`
+		Result            []reference       `json:"result,omitempty"`
+		Conclusion        string            `json:"conclusion,omitempty"`
 	}
 	// observationResource is the R4 Observation of one OBX.
 	observationResource struct {
 		jsonResource
-		Status            string           `json:"status"`
-		Category          []jsonConcept    `json:"category"`
-		Code              jsonConcept      `json:"code"`
-		Subject           jsonReference    `json:"subject"`
-		EffectiveDateTime string           `json:"effectiveDateTime,omitempty"`
-		ValueQuantity     *jsonQuantity    `json:"valueQuantity,omitempty"`
-		ValueString       string           `json:"valueString,omitempty"`
-		Interpretation    []jsonConcept    `json:"interpretation,omitempty"`
-		ReferenceRange    []jsonRange      `json:"referenceRange,omitempty"`
-		Note              []jsonAnnotation `json:"note,omitempty"`
+		Status            string            `json:"status"`
+		Category          []codeableConcept `json:"category"`
+		Code              codeableConcept   `json:"code"`
+		Subject           reference         `json:"subject"`
+		EffectiveDateTime string            `json:"effectiveDateTime,omitempty"`
+		ValueQuantity     *jsonQuantity     `json:"valueQuantity,omitempty"`
+		ValueString       string            `json:"valueString,omitempty"`
+		Interpretation    []codeableConcept `json:"interpretation,omitempty"`
+		ReferenceRange    []jsonRange       `json:"referenceRange,omitempty"`
+		Note              []jsonAnnotation  `json:"note,omitempty"`
 	}
 )
 
@@ -153,18 +153,18 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 	if cur != nil {
 		reportID = cur.ID
 	}
-	subject := jsonReference{Reference: "Patient/" + p.ID, Display: p.FamilyName + ", " + p.GivenName}
+	subject := reference{Reference: "Patient/" + p.ID, Display: p.FamilyName + ", " + p.GivenName}
 	dr := &diagnosticReport{ResourceType: "DiagnosticReport", Status: statusOr(reportStatus, r.Status),
 		Meta:       jsonTagMeta{Tag: []jsonTag{{System: ReviewTagSystem, Code: "unacknowledged"}}},
 		Identifier: []jsonIdentifier{{System: ResultOrderSystem, Value: key}, {System: ResultVersionSystem, Value: r.ID}},
-		Code:       jsonConcept{Coding: []jsonCoding{{System: labTestSystem, Code: r.ServiceCode, Display: r.ServiceName}}, Text: firstNonEmpty(r.ServiceName, r.ServiceCode)},
+		Code:       codeableConcept{Coding: []coding{{System: labTestSystem, Code: r.ServiceCode, Display: r.ServiceName}}, Text: firstNonEmpty(r.ServiceName, r.ServiceCode)},
 		Subject:    subject, EffectiveDateTime: r.ObservedAt.UTC().Format(instant), Conclusion: strings.Join(r.Comments, "\n"),
 		Extension: []jsonExtension{{URL: extHL7Status, ValueCode: r.Status}}}
 	if dr.Code.Coding[0].Code == "" {
 		dr.Code.Coding = nil
 	}
 	if r.Section != "" {
-		dr.Category = []jsonConcept{{Coding: []jsonCoding{{System: v20074, Code: r.Section}}}}
+		dr.Category = []codeableConcept{{Coding: []coding{{System: v20074, Code: r.Section}}}}
 	}
 	if !r.ReportedAt.IsZero() {
 		dr.Issued = r.ReportedAt.UTC().Format(instant)
@@ -181,8 +181,8 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 		}
 		obs := &observationResource{jsonResource: jsonResource{ResourceType: "Observation", Identifier: []jsonIdentifier{{System: observationSystem, Value: obsKey}}},
 			Status:   statusOr(observationStatus, firstNonEmpty(o.Status, r.Status)),
-			Category: []jsonConcept{{Coding: []jsonCoding{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "laboratory"}}}},
-			Code:     jsonConcept{Coding: []jsonCoding{{System: labTestSystem, Code: o.Code, Display: o.Name}}, Text: firstNonEmpty(o.Name, o.Code)},
+			Category: []codeableConcept{{Coding: []coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "laboratory"}}}},
+			Code:     codeableConcept{Coding: []coding{{System: labTestSystem, Code: o.Code, Display: o.Name}}, Text: firstNonEmpty(o.Name, o.Code)},
 			Subject:  subject, EffectiveDateTime: dr.EffectiveDateTime}
 		if o.Code == "" {
 			obs.Code.Coding = nil
@@ -199,7 +199,7 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 			abnormal++
 			for _, f := range strings.Split(o.Flags, "~") {
 				if f = strings.TrimSpace(f); f != "" {
-					obs.Interpretation = append(obs.Interpretation, jsonConcept{Coding: []jsonCoding{{System: v3Interpretation, Code: f}}})
+					obs.Interpretation = append(obs.Interpretation, codeableConcept{Coding: []coding{{System: v3Interpretation, Code: f}}})
 				}
 			}
 		}
@@ -210,16 +210,16 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 		if err != nil {
 			return err
 		}
-		dr.Result = append(dr.Result, jsonReference{Reference: "Observation/" + id})
+		dr.Result = append(dr.Result, reference{Reference: "Observation/" + id})
 	}
 	dr.Extension = append(dr.Extension, jsonExtension{URL: extAbnormalCount, ValueString: strconv.Itoa(abnormal)})
 	if s.Orders != nil {
 		o, err := s.Orders.FindOrderByNumber(tx, r.PlacerOrder, r.FillerOrder)
 		switch crs.ErrorCode(err) {
 		case "":
-			dr.BasedOn = []jsonReference{{Reference: "ServiceRequest/" + o.ID}}
+			dr.BasedOn = []reference{{Reference: "ServiceRequest/" + o.ID}}
 			dr.Extension = append(dr.Extension, jsonExtension{URL: extRequesterID, ValueString: o.RequesterID})
-			dr.Identifier = append(dr.Identifier, jsonIdentifier{Type: &jsonConcept{Coding: []jsonCoding{{System: v20203, Code: "PLAC"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber})
+			dr.Identifier = append(dr.Identifier, jsonIdentifier{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "PLAC"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber})
 			if err := s.Orders.TrackOrder(tx, o, crs.OrderResulted, r.FillerOrder); err != nil {
 				return err
 			}

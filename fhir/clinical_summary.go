@@ -59,9 +59,9 @@ type (
 		Text      jsonNarrative   `json:"text"`
 	}
 	compositionAttester struct {
-		Mode  string        `json:"mode"`
-		Time  string        `json:"time,omitempty"`
-		Party jsonReference `json:"party"`
+		Mode  string    `json:"mode"`
+		Time  string    `json:"time,omitempty"`
+		Party reference `json:"party"`
 	}
 	compositionEvent struct {
 		Period jsonPeriod `json:"period"`
@@ -73,11 +73,11 @@ type (
 		Extension    []jsonExtension       `json:"extension,omitempty"`
 		Identifier   jsonIdentifier        `json:"identifier"`
 		Status       string                `json:"status"`
-		Type         jsonConcept           `json:"type"`
-		Subject      jsonReference         `json:"subject"`
-		Encounter    jsonReference         `json:"encounter"`
+		Type         codeableConcept       `json:"type"`
+		Subject      reference             `json:"subject"`
+		Encounter    reference             `json:"encounter"`
 		Date         string                `json:"date"`
-		Author       []jsonReference       `json:"author"`
+		Author       []reference           `json:"author"`
 		Title        string                `json:"title"`
 		Attester     []compositionAttester `json:"attester,omitempty"`
 		Event        []compositionEvent    `json:"event,omitempty"`
@@ -89,17 +89,17 @@ type (
 func compose(s *crs.DischargeSummary, at time.Time) *composition {
 	c := &composition{ResourceType: "Composition", Status: compositionStatus[s.Status], Title: "Discharge summary",
 		Identifier: jsonIdentifier{System: SummarySpellSystem, Value: s.SpellID},
-		Type:       jsonConcept{Coding: []jsonCoding{{System: snomed, Code: DischargeSummaryCode, Display: "Discharge summary"}}},
-		Subject:    jsonReference{Reference: "Patient/" + s.PatientID, Display: s.PatientName},
-		Encounter:  jsonReference{Reference: "Encounter/" + s.SpellID},
+		Type:       codeableConcept{Coding: []coding{{System: snomed, Code: DischargeSummaryCode, Display: "Discharge summary"}}},
+		Subject:    reference{Reference: "Patient/" + s.PatientID, Display: s.PatientName},
+		Encounter:  reference{Reference: "Encounter/" + s.SpellID},
 		Date:       at.UTC().Format(instant),
-		Author:     []jsonReference{{Display: firstNonEmpty(s.SignedBy, s.Author, "OpenCRS")}},
+		Author:     []reference{{Display: firstNonEmpty(s.SignedBy, s.Author, "OpenCRS")}},
 		Event:      []compositionEvent{{Period: jsonPeriod{Start: s.AdmittedAt.UTC().Format(instant), End: s.DischargedAt.UTC().Format(instant)}}},
 		Extension: []jsonExtension{{URL: extSummaryStatus, ValueCode: s.Status}, {URL: extWard, ValueString: s.WardCode},
 			{URL: extConsultant, ValueString: s.ConsultantCode}, {URL: extVisitNumber, ValueString: s.VisitNumber}, {URL: extAmendReason, ValueString: s.AmendReason}},
 	}
 	if s.Signed() {
-		c.Attester = []compositionAttester{{Mode: "legal", Time: s.SignedAt.UTC().Format(instant), Party: jsonReference{Display: s.SignedBy}}}
+		c.Attester = []compositionAttester{{Mode: "legal", Time: s.SignedAt.UTC().Format(instant), Party: reference{Display: s.SignedBy}}}
 	}
 	for _, sec := range s.Sections() {
 		var div strings.Builder
@@ -238,15 +238,7 @@ func (s *SummaryService) SummaryHistory(ctx context.Context, a crs.Actor, id str
 	if err != nil {
 		return nil, err
 	}
-	var out []*crs.DischargeSummary
-	for _, r := range rs {
-		sum, err := summaryOf(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sum)
-	}
-	return out, nil
+	return entriesOf(rs, summaryOf)
 }
 
 // currentSummary reads the summary s names inside a command, checking the
