@@ -187,13 +187,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if !validID(id) {
 		return invalid("invalid", typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
 	}
-	want := 0
-	if m := r.Header.Get("If-Match"); m != "" {
-		v, ok := parseETag(m)
-		if !ok {
-			return invalid("invalid", "", "If-Match %q is not an ETag such as W/\"3\"", m)
-		}
-		want = v
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
 	var stored *crs.Resource
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
@@ -204,12 +200,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if stored.Version == 1 {
-		status = http.StatusCreated
-		w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+id+"/_history/1")
-	}
-	writeResource(w, status, stored)
+	writeUpdated(w, r, stored)
 	return nil
 }
 
@@ -239,4 +230,15 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// writeUpdated answers an update with the version written: 201 with its
+// Location when the update created the resource, else 200.
+func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource) {
+	status := http.StatusOK
+	if stored.Version == 1 {
+		status = http.StatusCreated
+		w.Header().Set("Location", baseURL(r)+"/"+stored.Type+"/"+stored.ID+"/_history/1")
+	}
+	writeResource(w, status, stored)
 }

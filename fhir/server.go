@@ -58,6 +58,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/{type}/{id}", s.authed(s.handleRead))
 	mux.Handle("PUT /fhir/{type}/{id}", s.authed(s.handleUpdate))
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
+	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
+	mux.Handle("PUT /fhir/{type}", s.authed(s.handleConditionalUpdate))
+	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
