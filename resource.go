@@ -65,6 +65,14 @@ type ResourceCondition struct {
 	Lo, Hi time.Time // date: the range the query value covers; number: Num ± the precision in NumLo, NumHi
 	NumLo  float64
 	NumHi  float64
+	// Target, on a reference condition, matches references to the
+	// resources of Target.Type that Target matches: a chained search
+	// (subject:Patient.identifier=...).
+	Target *ResourceQuery
+	// Has, on a condition of kind "has", matches resources that a
+	// resource Has matches refers to through its parameter Param: a
+	// reverse chain (_has:Observation:patient:code=...).
+	Has *ResourceQuery
 }
 
 // ResourceQuery is a search of one type of the resource store: every

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -36,27 +37,7 @@ func (s *resourceSearch) lazy(v any) func() string {
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
 	s := &resourceSearch{}
-	where := []string{"c.org_id = " + s.arg(orgID), "c.type = " + s.arg(q.Type), "c.deleted = 0"}
-	if len(q.IDs) > 0 {
-		var ps []string
-		for _, id := range q.IDs {
-			ps = append(ps, s.arg(id))
-		}
-		where = append(where, "c.id IN ("+strings.Join(ps, ", ")+")")
-	}
-	for _, g := range q.All {
-		where = append(where, s.group(g))
-	}
-	for _, g := range q.Not {
-		where = append(where, "NOT "+s.group(g))
-	}
-	for p, missing := range q.Missing {
-		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = " + s.arg(p) + ")"
-		if missing {
-			e = "NOT " + e
-		}
-		where = append(where, e)
-	}
+	where := append([]string{"c.org_id = " + s.arg(orgID)}, s.where(q, "c")...)
 	if count {
 		return "SELECT COUNT(*) FROM fhir_current c WHERE " + strings.Join(where, " AND "), s.args
 	}
@@ -105,16 +86,65 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 	return query, s.args
 }
 
+// where is the conditions of q on the current versions aliased c; a
+// chained or reverse-chained condition nests another search, aliased
+// one deeper.
+func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
+	where := []string{c + ".type = " + s.arg(q.Type), c + ".deleted = 0"}
+	if len(q.IDs) > 0 {
+		var ps []string
+		for _, id := range q.IDs {
+			ps = append(ps, s.arg(id))
+		}
+		where = append(where, c+".id IN ("+strings.Join(ps, ", ")+")")
+	}
+	for _, g := range q.All {
+		where = append(where, s.group(g, c))
+	}
+	for _, g := range q.Not {
+		where = append(where, "NOT "+s.group(g, c))
+	}
+	params := make([]string, 0, len(q.Missing))
+	for p := range q.Missing {
+		params = append(params, p)
+	}
+	sort.Strings(params)
+	for _, p := range params {
+		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = " + c + ".org_id AND x.type = " + c + ".type AND x.id = " + c + ".id AND x.param = " + s.arg(p) + ")"
+		if q.Missing[p] {
+			e = "NOT " + e
+		}
+		where = append(where, e)
+	}
+	return where
+}
+
+// nested is the alias of a search nested in the one aliased c.
+func nested(c string) string { return c + "n" }
+
 // group is the SQL of one group of conditions, any of which matches.
-func (s *resourceSearch) group(g []crs.ResourceCondition) string {
+func (s *resourceSearch) group(g []crs.ResourceCondition, a string) string {
 	var ors []string
 	for _, c := range g {
-		if c.Param == "_lastUpdated" {
-			ors = append(ors, s.dateCond(c, "c.last_updated", "c.last_updated"))
-			continue
+		switch {
+		case c.Param == "_lastUpdated":
+			ors = append(ors, s.dateCond(c, a+".last_updated", a+".last_updated"))
+		case c.Has != nil:
+			// Some resource the nested search matches refers to this one.
+			n := nested(a)
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
+				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.org_id = "+n+".org_id AND y.type = "+n+
+				".type AND y.id = "+n+".id AND y.param = "+s.arg(c.Param)+" AND y.code = "+a+".type || '/' || "+a+".id))")
+		case c.Target != nil:
+			// This one refers to some resource the nested search matches.
+			n := nested(a)
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
+				strings.Join(s.where(*c.Target, n), " AND ")+"))")
+		default:
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+				s.arg(c.Param)+" AND "+s.cond(c)+")")
 		}
-		ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = "+
-			s.arg(c.Param)+" AND "+s.cond(c)+")")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
 }
