@@ -78,7 +78,7 @@ type ResourceCondition struct {
 // ResourceQuery is a search of one type of the resource store: every
 // group must match, each by any one of its conditions.
 type ResourceQuery struct {
-	Type    string
+	Type    string                // "" for every type, ordered by type then id
 	IDs     []string              // _id: any of these
 	All     [][]ResourceCondition // AND of ORs
 	Not     [][]ResourceCondition // each group excludes what any of its conditions match (:not, ne)
@@ -87,6 +87,11 @@ type ResourceQuery struct {
 	After   string // keyset: only ids after this one (default order only)
 	Offset  int    // with SortBy, how many to skip
 	Count   int    // page size; 0 counts only
+	// RefersTo keeps only resources with a reference to one of these
+	// ("Patient/123"), or to any resource of a type named alone
+	// ("Patient"): a patient's compartment for $everything and export.
+	// A search that refers to one patient is audited as a read of them.
+	RefersTo []string
 }
 
 // ResourceSort orders a search by a parameter's least value (string,

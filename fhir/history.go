@@ -19,13 +19,9 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 	}
 	q := r.URL.Query()
-	count := defaultCount
-	if c := q.Get("_count"); c != "" {
-		n, err := strconv.Atoi(c)
-		if err != nil || n < 1 {
-			return invalid("invalid", "_count", "_count %q is not a positive count", c)
-		}
-		count = min(n, maxCount)
+	count, err := pageCount(q)
+	if err != nil {
+		return err
 	}
 	var since time.Time
 	if v := q.Get("_since"); v != "" {
@@ -77,4 +73,18 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	}
 	writeJSON(w, http.StatusOK, b.json())
 	return nil
+}
+
+// pageCount reads the _count of a paged answer: the default when
+// absent, at most maxCount.
+func pageCount(q url.Values) (int, error) {
+	c := q.Get("_count")
+	if c == "" {
+		return defaultCount, nil
+	}
+	n, err := strconv.Atoi(c)
+	if err != nil || n < 1 {
+		return 0, invalid("invalid", "_count", "_count %q is not a positive count", c)
+	}
+	return min(n, maxCount), nil
 }

@@ -17,14 +17,7 @@ func TestSearchChaining(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		c := f.a
-		mk := func(typ, body string) string {
-			t.Helper()
-			r := c.do("POST", "/fhir/"+typ, body)
-			if r.status != 201 {
-				t.Fatalf("create %s: %d %s", typ, r.status, r.body)
-			}
-			return r.json(t)["id"].(string)
-		}
+		mk := func(typ, body string) string { t.Helper(); return create(t, c, typ, body) }
 		org := mk("Organization", `{"resourceType":"Organization","name":"St Elsewhere Hospital"}`)
 		p1 := mk("Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Zoë"}],"birthDate":"1970-05-01","managingOrganization":{"reference":"Organization/`+org+`"}}`)
 		p2 := mk("Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Smith"}],"birthDate":"1985-11-20"}`)

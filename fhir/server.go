@@ -2,12 +2,14 @@ package fhir
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/opencrs/crs"
 )
@@ -24,6 +26,11 @@ type Server struct {
 	Resources crs.ResourceStore // reads of the resource store
 	Auth      Authenticator     // who a request acts for, with its scopes
 	Logger    *slog.Logger
+	Exports   crs.ExportStore // bulk export jobs and their files; nil for none
+
+	exportMu  sync.Mutex
+	exporting map[string]context.CancelFunc // the exports running, by job
+	exportWG  sync.WaitGroup
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -59,6 +66,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PUT /fhir/{type}/{id}", s.authed(s.handleUpdate))
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
 	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
+	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
+	mux.Handle("GET /fhir/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/Patient/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/Group/{id}/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/$export-poll-status", s.authed(s.handleExportStatus))
+	mux.Handle("DELETE /fhir/$export-poll-status", s.authed(s.handleExportCancel))
+	mux.Handle("GET /fhir/$export-file", s.authed(s.handleExportFile))
 	mux.Handle("PUT /fhir/{type}", s.authed(s.handleConditionalUpdate))
 	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))

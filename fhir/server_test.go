@@ -105,9 +105,10 @@ func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenti
 	if auth == nil {
 		auth = tokens
 	}
-	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth}
+	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth, Exports: store.NewExportService(db)}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(s.Close)
 	return &fixture{db: db, clock: clock, base: srv.URL, server: s,
 		a: &client{t, srv.URL, "a"}, b: &client{t, srv.URL, "b"}}
 }
@@ -223,6 +224,16 @@ func TestRESTCore(t *testing.T) {
 			t.Errorf("metadata: %v", r["resourceType"])
 		}
 	})
+}
+
+// create posts a resource of typ and answers its id.
+func create(t *testing.T, c *client, typ, body string) string {
+	t.Helper()
+	r := c.do("POST", "/fhir/"+typ, body)
+	if r.status != 201 {
+		t.Fatalf("create %s: %d %s", typ, r.status, r.body)
+	}
+	return r.json(t)["id"].(string)
 }
 
 func isOutcome(r response) bool {

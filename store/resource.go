@@ -209,7 +209,12 @@ func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ,
 func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q crs.ResourceQuery) ([]*crs.Resource, int, error) {
 	var out []*crs.Resource
 	total := 0
-	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir search "+q.Type, func(db Querier) error {
+	patientID, what := "", "fhir search "+q.Type
+	if len(q.RefersTo) == 1 && strings.HasPrefix(q.RefersTo[0], "Patient/") {
+		patientID = strings.TrimPrefix(q.RefersTo[0], "Patient/")
+		what = "fhir search " + q.Type + " of " + q.RefersTo[0]
+	}
+	err := s.db.View(ctx, a, crs.ActViewClinical, patientID, what, func(db Querier) error {
 		query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
 		if q.Count == 0 {
 			return db.QueryRowContext(ctx, query, args...).Scan(&total)

@@ -42,8 +42,16 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		return "SELECT COUNT(*) FROM fhir_current c WHERE " + strings.Join(where, " AND "), s.args
 	}
 	order := "c.id"
+	if q.Type == "" {
+		order = "c.type, c.id"
+	}
 	if len(q.SortBy) == 0 && q.After != "" {
-		where = append(where, "c.id > "+s.arg(q.After))
+		if typ, id, ok := strings.Cut(q.After, "/"); ok && q.Type == "" {
+			t := s.arg(typ)
+			where = append(where, "(c.type > "+t+" OR (c.type = "+t+" AND c.id > "+s.arg(id)+"))")
+		} else {
+			where = append(where, "c.id > "+s.arg(q.After))
+		}
 	}
 	if len(q.SortBy) > 0 {
 		var keys []string
@@ -90,7 +98,22 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 // chained or reverse-chained condition nests another search, aliased
 // one deeper.
 func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
-	where := []string{c + ".type = " + s.arg(q.Type), c + ".deleted = 0"}
+	where := []string{c + ".deleted = 0"}
+	if q.Type != "" {
+		where = append(where, c+".type = "+s.arg(q.Type))
+	}
+	if len(q.RefersTo) > 0 {
+		var ors []string
+		for _, ref := range q.RefersTo {
+			if strings.Contains(ref, "/") {
+				ors = append(ors, "x.code = "+s.arg(ref))
+			} else {
+				ors = append(ors, "(x.system = "+s.arg(ref)+" AND x.code LIKE "+s.arg(likeEscape(ref)+"/%")+` ESCAPE '\')`)
+			}
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+c+".org_id AND x.type = "+c+".type AND x.id = "+c+".id AND x.code <> '' AND ("+
+			strings.Join(ors, " OR ")+"))")
+	}
 	if len(q.IDs) > 0 {
 		var ps []string
 		for _, id := range q.IDs {

@@ -158,7 +158,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	mux.Handle("GET /metrics", a.hl7.Metrics)
 	a.web.SecureCookies = o.secure
 	mux.Handle("/", a.web.Handler())
-	mux.Handle("/fhir/", fhirServer(a).Handler())
+	fhirAPI := fhirServer(a)
+	mux.Handle("/fhir/", fhirAPI.Handler())
+	if err := fhirAPI.ResumeExports(ctx); err != nil {
+		a.logger.Error("bulk exports left unfinished were not resumed", "err", err)
+	}
+	defer fhirAPI.Close()
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
