@@ -11,6 +11,9 @@ import (
 // (GET [type]/[id]/_history/[vid]).
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
+	if typ == "AuditEvent" {
+		return s.handleAuditEventRead(w, r, p)
+	}
 	if err := p.allow(typ, false); err != nil {
 		return err
 	}

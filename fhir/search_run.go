@@ -21,14 +21,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, false); err != nil {
 		return err
 	}
-	vals := r.URL.Query()
-	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err != nil {
-			return invalid("invalid", "", "the search form cannot be read: %v", err)
-		}
-		for k, vs := range r.PostForm {
-			vals[k] = append(vals[k], vs...)
-		}
+	vals, err := searchValues(r)
+	if err != nil {
+		return err
 	}
 	q, err := parseSearchValues(typ, vals, s.Store.Now())
 	if err != nil {
@@ -218,4 +213,19 @@ func subsetted(body []byte, elements []string) ([]byte, error) {
 		return nil, crs.Errorf(crs.EINTERNAL, "write a subsetted resource: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// searchValues is a search's parameters: of the URL, and of the form
+// body of POST _search.
+func searchValues(r *http.Request) (url.Values, error) {
+	vals := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return nil, invalid("invalid", "", "the search form cannot be read: %v", err)
+		}
+		for k, vs := range r.PostForm {
+			vals[k] = append(vals[k], vs...)
+		}
+	}
+	return vals, nil
 }

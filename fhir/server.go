@@ -27,6 +27,7 @@ type Server struct {
 	Auth      Authenticator     // who a request acts for, with its scopes
 	Logger    *slog.Logger
 	Exports   crs.ExportStore // bulk export jobs and their files; nil for none
+	Audit     crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
 
 	exportMu  sync.Mutex
 	exporting map[string]context.CancelFunc // the exports running, by job
@@ -67,6 +68,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
 	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
 	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
+	mux.Handle("GET /fhir/AuditEvent", s.authed(s.handleAuditEventSearch))
+	mux.Handle("POST /fhir/AuditEvent/_search", s.authed(s.handleAuditEventSearch))
+	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {
+		mux.HandleFunc(m, refuseAuditWrite)
+	}
 	mux.Handle("GET /fhir/$export", s.authed(s.handleExportKickOff))
 	mux.Handle("GET /fhir/Patient/$export", s.authed(s.handleExportKickOff))
 	mux.Handle("GET /fhir/Group/{id}/$export", s.authed(s.handleExportKickOff))

@@ -105,7 +105,7 @@ func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenti
 	if auth == nil {
 		auth = tokens
 	}
-	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth, Exports: store.NewExportService(db)}
+	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth, Exports: store.NewExportService(db), Audit: store.NewAuditService(db)}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.Close)
