@@ -12,6 +12,7 @@ import (
 // current versions of one type, each group of conditions an EXISTS over
 // the search index.
 type resourceSearch struct {
+	org  string // the trust searched
 	args []any
 }
 
@@ -36,7 +37,7 @@ func (s *resourceSearch) lazy(v any) func() string {
 // resourceSearchSQL returns the query and its arguments; count asks for
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
-	s := &resourceSearch{}
+	s := &resourceSearch{org: orgID}
 	where := append([]string{"c.org_id = " + s.arg(orgID)}, s.where(q, "c")...)
 	if count {
 		return "SELECT COUNT(*) FROM fhir_current c WHERE " + strings.Join(where, " AND "), s.args
@@ -103,15 +104,19 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 		where = append(where, c+".type = "+s.arg(q.Type))
 	}
 	if len(q.RefersTo) > 0 {
+		// Driven from the index of what refers to what (fhir_index_refers):
+		// a reference's row holds the target type in system, Type/id in
+		// code.
 		var ors []string
 		for _, ref := range q.RefersTo {
-			if strings.Contains(ref, "/") {
-				ors = append(ors, "x.code = "+s.arg(ref))
+			typ, _, one := strings.Cut(ref, "/")
+			if one {
+				ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
 			} else {
-				ors = append(ors, "(x.system = "+s.arg(ref)+" AND x.code LIKE "+s.arg(likeEscape(ref)+"/%")+` ESCAPE '\')`)
+				ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code LIKE "+s.arg(likeEscape(typ)+"/%")+` ESCAPE '\')`)
 			}
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+c+".org_id AND x.type = "+c+".type AND x.id = "+c+".id AND x.code <> '' AND ("+
+		where = append(where, "("+c+".type, "+c+".id) IN (SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.code <> '' AND ("+
 			strings.Join(ors, " OR ")+"))")
 	}
 	if len(q.IDs) > 0 {
