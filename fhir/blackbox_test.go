@@ -25,15 +25,11 @@ var blackboxInstall struct {
 	skip string
 }
 
-// TestBlackBox runs the Node.js suite in blackbox/ (fhir-kit-client for
-// the interactions, @medplum/core validating every response) against
-// the real server listening on loopback, with a token minted for a
-// registered system. It skips, saying why, when node or npm is missing
-// or the npm registry cannot be reached.
-func TestBlackBox(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the black-box suite installs npm packages; not with -short")
-	}
+// blackboxNode answers the node command once the black-box suite's npm
+// packages are installed (once for the run); it skips the test, saying
+// why, when node or npm is missing or the registry cannot be reached.
+func blackboxNode(t *testing.T) string {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed (Debian package nodejs)")
@@ -54,6 +50,19 @@ func TestBlackBox(t *testing.T) {
 	if blackboxInstall.skip != "" {
 		t.Skip(blackboxInstall.skip)
 	}
+	return node
+}
+
+// TestBlackBox runs the Node.js suite in blackbox/ (fhir-kit-client for
+// the interactions, @medplum/core validating every response) against
+// the real server listening on loopback, with a token minted for a
+// registered system. It skips, saying why, when node or npm is missing
+// or the npm registry cannot be reached.
+func TestBlackBox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the black-box suite installs npm packages; not with -short")
+	}
+	node := blackboxNode(t)
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		clock.Set(time.Now().UTC())
 		tr := storetest.NewTrust(t, db, "RBX")
