@@ -20,6 +20,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	type interaction struct {
 		Code string `json:"code"`
 	}
+	type operation struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+	}
+	export := operation{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
 	type resource struct {
 		Type              string        `json:"type"`
 		Interaction       []interaction `json:"interaction"`
@@ -27,15 +32,27 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		ReadHistory       bool          `json:"readHistory"`
 		UpdateCreate      bool          `json:"updateCreate"`
 		ConditionalCreate bool          `json:"conditionalCreate"`
+		ConditionalUpdate bool          `json:"conditionalUpdate"`
 		ConditionalDelete string        `json:"conditionalDelete"`
 		SearchInclude     []string      `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string      `json:"searchRevInclude,omitempty"`
 		SearchParam       []param       `json:"searchParam"`
+		Operation         []operation   `json:"operation,omitempty"`
 	}
 	var resources []resource
 	for _, t := range resourceTypes {
-		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalDelete: "not-supported"}
-		for _, c := range []string{"read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"} {
+		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
+		codes := []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
+		switch t {
+		case "AuditEvent": // the audit trail: read only
+			codes = []string{"read", "search-type"}
+			res = resource{Type: t, Versioning: "no-version", ConditionalDelete: "not-supported"}
+		case "Patient":
+			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
+		case "Group":
+			res.Operation = []operation{export}
+		}
+		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})
 		}
 		names := make([]string, 0, len(searchParams[t]))
@@ -79,6 +96,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			},
 			"resource":    resources,
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
+			"operation":   []operation{export},
 			"searchParam": []any{
 				map[string]any{"name": "_id", "type": "token"},
 				map[string]any{"name": "_lastUpdated", "type": "date"},
