@@ -168,3 +168,34 @@ func TestHistoryPaging(t *testing.T) {
 		}
 	})
 }
+
+// TestConditionalUpdateConcurrent puts one conditional update many
+// times at once: the first creates the patient, the rest update it, and
+// there is never a second.
+func TestConditionalUpdateConcurrent(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		body := `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034"}]}`
+		const n = 12
+		statuses := make(chan int, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				statuses <- f.a.do("PUT", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000034", body).status
+			}()
+		}
+		created := 0
+		for i := 0; i < n; i++ {
+			switch s := <-statuses; s {
+			case 201:
+				created++
+			case 200:
+			default:
+				t.Errorf("status %d", s)
+			}
+		}
+		total := f.a.do("GET", "/fhir/Patient?identifier=9990000034&_summary=count", "").json(t)["total"]
+		if created != 1 || fmt.Sprint(total) != "1" {
+			t.Errorf("created %d times, %v stored; want 1", created, total)
+		}
+	})
+}
