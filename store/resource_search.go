@@ -38,9 +38,13 @@ func (s *resourceSearch) lazy(v any) func() string {
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
 	s := &resourceSearch{org: orgID}
+	from := "fhir_current c"
+	if len(q.RefersTo) > 0 {
+		from = s.refersTo(q)
+	}
 	where := append([]string{"c.org_id = " + s.arg(orgID)}, s.where(q, "c")...)
 	if count {
-		return "SELECT COUNT(*) FROM fhir_current c WHERE " + strings.Join(where, " AND "), s.args
+		return "SELECT COUNT(*) FROM " + from + " WHERE " + strings.Join(where, " AND "), s.args
 	}
 	order := "c.id"
 	if q.Type == "" {
@@ -87,12 +91,35 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		}
 		order = strings.Join(append(keys, "c.id"), ", ")
 	}
-	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM fhir_current c WHERE " +
+	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM " + from + " WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY " + order + fmt.Sprintf(" LIMIT %d", q.Count)
 	if len(q.SortBy) > 0 && q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}
 	return query, s.args
+}
+
+// refersTo is what a search of the resources referring to q.RefersTo
+// reads from: the references found in the index (fhir_index_refers,
+// whose rows hold a reference's target type in system and Type/id in
+// code), joined to the current versions, so that a patient's
+// compartment costs what it holds, not what the trust holds.
+func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
+	var ors []string
+	for _, ref := range q.RefersTo {
+		typ, _, one := strings.Cut(ref, "/")
+		if one {
+			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
+		} else {
+			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code LIKE "+s.arg(likeEscape(typ)+"/%")+` ESCAPE '\')`)
+		}
+	}
+	org := s.arg(s.org)
+	refs := "SELECT DISTINCT x.type AS rtype, x.id AS rid FROM fhir_index x WHERE x.org_id = " + org + " AND x.code <> '' AND (" + strings.Join(ors, " OR ") + ")"
+	if q.Type != "" {
+		refs += " AND x.type = " + s.arg(q.Type)
+	}
+	return "(" + refs + ") r JOIN fhir_current c ON c.org_id = " + org + " AND c.type = r.rtype AND c.id = r.rid"
 }
 
 // where is the conditions of q on the current versions aliased c; a
@@ -103,22 +130,6 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 	if q.Type != "" {
 		where = append(where, c+".type = "+s.arg(q.Type))
 	}
-	if len(q.RefersTo) > 0 {
-		// Driven from the index of what refers to what (fhir_index_refers):
-		// a reference's row holds the target type in system, Type/id in
-		// code.
-		var ors []string
-		for _, ref := range q.RefersTo {
-			typ, _, one := strings.Cut(ref, "/")
-			if one {
-				ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
-			} else {
-				ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code LIKE "+s.arg(likeEscape(typ)+"/%")+` ESCAPE '\')`)
-			}
-		}
-		where = append(where, "("+c+".type, "+c+".id) IN (SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.code <> '' AND ("+
-			strings.Join(ors, " OR ")+"))")
-	}
 	if len(q.IDs) > 0 {
 		var ps []string
 		for _, id := range q.IDs {
@@ -127,10 +138,10 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 		where = append(where, c+".id IN ("+strings.Join(ps, ", ")+")")
 	}
 	for _, g := range q.All {
-		where = append(where, s.group(g, c))
+		where = append(where, s.group(g, c, q.Type))
 	}
 	for _, g := range q.Not {
-		where = append(where, "NOT "+s.group(g, c))
+		where = append(where, "NOT "+s.group(g, c, q.Type))
 	}
 	params := make([]string, 0, len(q.Missing))
 	for p := range q.Missing {
@@ -151,7 +162,7 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 func nested(c string) string { return c + "n" }
 
 // group is the SQL of one group of conditions, any of which matches.
-func (s *resourceSearch) group(g []crs.ResourceCondition, a string) string {
+func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string {
 	var ors []string
 	for _, c := range g {
 		switch {
@@ -169,6 +180,11 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a string) string {
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
 				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
+		case typ != "":
+			// Driven from the index: a selective value reads only its
+			// matches, not every resource of the type.
+			ors = append(ors, a+".id IN (SELECT x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
+				s.arg(c.Param)+" AND "+s.cond(c)+")")
 		default:
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
 				s.arg(c.Param)+" AND "+s.cond(c)+")")
