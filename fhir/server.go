@@ -1,8 +1,6 @@
 package fhir
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,6 +22,13 @@ type Server struct {
 	Resources crs.ResourceStore // reads of the resource store
 	Auth      Authenticator     // who a request acts for, with its scopes
 	Logger    *slog.Logger
+
+	// Patients, when set, serves Patient from the patient master index
+	// (patient_rest.go); without it Patient is a resource like any other.
+	Patients crs.PatientService
+	// Core, when set, serves the typed administrative core read only
+	// (core.go).
+	Core *Core
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -157,11 +162,5 @@ func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = at
 	r["meta"] = meta
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(r)); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return encodeResource(r)
 }

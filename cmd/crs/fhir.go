@@ -122,7 +122,8 @@ func mintFHIRToken(ctx context.Context, db *store.DB, orgID, name, scopes string
 // fhirServer is the FHIR API over the database, for crs serve and demo.
 func fhirServer(a *app) *fhir.Server {
 	clients := store.NewAPIClientService(a.db)
-	return &fhir.Server{Store: a.db, Resources: store.NewResourceService(a.db), Auth: &fhir.SMART{Store: a.db, Clients: clients}, Logger: a.logger}
+	return &fhir.Server{Store: a.db, Resources: store.NewResourceService(a.db), Auth: &fhir.SMART{Store: a.db, Clients: clients}, Logger: a.logger,
+		Patients: a.patients}
 }
 
 // demoFHIRClient registers the demo trust's FHIR client "demo" (all
