@@ -16,11 +16,10 @@ import (
 // Identifier systems, extensions and profiles of UK Core that the typed
 // core is served with.
 const (
-	SystemNHSNumber      = "https://fhir.nhs.uk/Id/nhs-number"
-	SystemODSCode        = "https://fhir.nhs.uk/Id/ods-organization-code"
-	SystemODSSiteCode    = "https://fhir.nhs.uk/Id/ods-site-code"
-	SystemGMPNumber      = "https://fhir.hl7.org.uk/Id/gmp-number"
-	SystemConsultantCode = "https://fhir.hl7.org.uk/Id/gmc-number"
+	SystemNHSNumber   = "https://fhir.nhs.uk/Id/nhs-number"
+	SystemODSCode     = "https://fhir.nhs.uk/Id/ods-organization-code"
+	SystemODSSiteCode = "https://fhir.nhs.uk/Id/ods-site-code"
+	SystemGMPNumber   = "https://fhir.hl7.org.uk/Id/gmp-number"
 	// SystemHospitalNumber is the namespace of a trust's hospital numbers
 	// (MRN); the assigner says which trust's.
 	SystemHospitalNumber = "https://opencrs.org/Id/hospital-number"

@@ -415,7 +415,7 @@ func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]b
 }
 
 // rowMatches reports whether one index row matches a condition of a
-// token, string or date parameter.
+// token, string, reference, uri or date parameter.
 func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 	switch c.Kind {
 	case "token":
@@ -428,6 +428,8 @@ func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 			return strings.Contains(row.Text, c.Text)
 		}
 		return strings.HasPrefix(row.Text, c.Text)
+	case "reference", "uri":
+		return row.Code == c.Code || row.Text == c.Code
 	case "date":
 		lo, hi := row.Lo, row.Hi
 		eq := !lo.Before(c.Lo) && !hi.After(c.Hi)
