@@ -41,7 +41,7 @@ func init() {
 	coreMappings["ServiceRequest"] = &coreMapping{prefixes: []string{prefixReferral}, external: true,
 		read: readReferral, search: patientSearch(referralsOf), params: patientScoped}
 	coreMappings["Location"] = &coreMapping{prefixes: []string{""},
-		read: readLocation, search: searchLocations, params: []string{"_id", "identifier", "name", "partof", "type", "status"}}
+		read: readLocation, search: searchLocations, params: []string{"_id", "identifier", "name", "partof", "status"}}
 	coreMappings["Organization"] = &coreMapping{prefixes: []string{trustID, prefixGP}, external: true,
 		read: readOrganization, search: searchOrganizations, params: []string{"_id", "identifier"}}
 	coreMappings["Practitioner"] = &coreMapping{prefixes: []string{prefixConsultant}, external: true,

@@ -373,3 +373,49 @@ func TestTypedCore(t *testing.T) {
 		}
 	})
 }
+
+// TestCapabilityStatementTyped checks the CapabilityStatement says what
+// is served from the typed core and how.
+func TestCapabilityStatementTyped(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		cs := f.a.do("GET", "/fhir/metadata", "").json(t)
+		byType := map[string]map[string]any{}
+		for _, r := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+			m := r.(map[string]any)
+			byType[m["type"].(string)] = m
+		}
+		codes := func(typ string) string {
+			var out []string
+			for _, i := range byType[typ]["interaction"].([]any) {
+				out = append(out, i.(map[string]any)["code"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		params := func(typ string) string {
+			var out []string
+			for _, p := range byType[typ]["searchParam"].([]any) {
+				out = append(out, p.(map[string]any)["name"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		for _, tc := range []struct{ typ, codes, params string }{
+			{"Patient", "read,vread,update,history-instance,create,search-type", "_id,identifier,family,given,name,birthdate,gender,address-postalcode"},
+			{"EpisodeOfCare", "read,search-type", "patient,date,status,identifier,_id"},
+			{"Location", "read,search-type", "_id,identifier,name,partof,status"},
+		} {
+			if got := codes(tc.typ); got != tc.codes {
+				t.Errorf("%s interactions %s, want %s", tc.typ, got, tc.codes)
+			}
+			if got := params(tc.typ); got != tc.params {
+				t.Errorf("%s search parameters %s, want %s", tc.typ, got, tc.params)
+			}
+			if byType[tc.typ]["profile"] != "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"+tc.typ {
+				t.Errorf("%s profile %v", tc.typ, byType[tc.typ]["profile"])
+			}
+		}
+		if doc, _ := byType["Encounter"]["documentation"].(string); !strings.Contains(doc, "ip-*") || !strings.Contains(codes("Encounter"), "create") {
+			t.Errorf("Encounter: %s; %s", codes("Encounter"), doc)
+		}
+	})
+}
