@@ -50,10 +50,16 @@ func init() {
 
 // served makes a version 1 resource of a record of the typed core, with
 // its UK Core profile; the PAS keeps no versions of these as the API
-// serves them, so each is its current state.
+// serves them, so each is its current state. updated is when the record
+// last changed, zero when the PAS does not record it (locations,
+// organisations).
 func served(r Resource, updated time.Time, patientID string) (*crs.Resource, error) {
 	typ := r.Type()
-	r["meta"] = map[string]any{"versionId": "1", "lastUpdated": updated.UTC().Format(instant), "profile": []any{profileBase + typ}}
+	meta := map[string]any{"versionId": "1", "profile": []any{profileBase + typ}}
+	if !updated.IsZero() {
+		meta["lastUpdated"] = updated.UTC().Format(instant)
+	}
+	r["meta"] = meta
 	body, err := encodeResource(r)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,8 @@ func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, vers
 // Last-Modified.
 func writeResource(w http.ResponseWriter, status int, res *crs.Resource) {
 	w.Header().Set("ETag", etag(res.Version))
-	w.Header().Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+	if !res.LastUpdated.IsZero() {
+		w.Header().Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+	}
 	writeJSON(w, status, res.Body)
 }
