@@ -207,6 +207,9 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			q.query.Count = 2
 			found, err := tx.SearchResources(q.query)
 			if e.pmi {
+				if err := tx.LockResourceKey("create Patient " + e.criteria); err != nil {
+					return err
+				}
 				found, err = foundPatients(tx, e.criteria)
 			}
 			if err != nil {

@@ -528,8 +528,17 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 	if a, ok := r["active"].(bool); ok && !a && !p.Merged() {
 		bad("Patient.active", "a record is made inactive by merging it into another in the PAS")
 	}
-	if _, ok := r["link"]; ok && !p.Merged() {
-		bad("Patient.link", "records are linked by merging them in the PAS, not by a link")
+	// Links follow merges in the PAS: the replaces links a record is
+	// served with are taken as read, a new link is refused.
+	for i, x := range array(r["link"]) {
+		l, _ := x.(map[string]any)
+		other, _ := l["other"].(map[string]any)
+		switch {
+		case l["type"] == "replaces":
+		case l["type"] == "replaced-by" && p.Merged() && other["reference"] == "Patient/"+p.MergedInto:
+		default:
+			bad(fmt.Sprintf("Patient.link[%d]", i), "records are linked by merging them in the PAS, not by a link")
+		}
 	}
 	if len(issues) > 0 {
 		sort.Slice(issues, func(i, j int) bool { return issues[i].Expression < issues[j].Expression })

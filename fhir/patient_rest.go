@@ -37,9 +37,13 @@ func encodeResource(r Resource) ([]byte, error) {
 }
 
 // servedPatient is a patient of the PMI as the resource the API answers
-// with.
-func servedPatient(p *crs.Patient, kept Resource) (*crs.Resource, error) {
-	body, err := encodeResource(patientResource(p, kept))
+// with; replaces are the records merged into it.
+func servedPatient(p *crs.Patient, kept Resource, replaces ...string) (*crs.Resource, error) {
+	r := patientResource(p, kept)
+	for _, id := range replaces {
+		r["link"] = append(array(r["link"]), map[string]any{"other": map[string]any{"reference": "Patient/" + id}, "type": "replaces"})
+	}
+	body, err := encodeResource(r)
 	if err != nil {
 		return nil, err
 	}
@@ -73,13 +77,19 @@ func (s *Server) readPatient(ctx context.Context, p *Principal, id string) (*crs
 	if err != nil {
 		return nil, err
 	}
+	var minors []string
+	if f, ok := s.Patients.(crs.MergedRecordFinder); ok && !pat.Merged() {
+		if minors, err = f.MergedRecords(ctx, p.Actor, id); err != nil {
+			return nil, err
+		}
+	}
 	var kept Resource
 	if s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
 		if res, err := s.Resources.ReadResource(ctx, p.Actor, "Patient", id, 0); err == nil {
 			kept = keptOf(res)
 		}
 	}
-	return servedPatient(pat, kept)
+	return servedPatient(pat, kept, minors...)
 }
 
 // patientVersions are the versions of a patient's record, newest first,

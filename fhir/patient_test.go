@@ -140,6 +140,14 @@ func TestPatientFromPMI(t *testing.T) {
 		if r := c.do("GET", "/fhir/Patient/"+bob, ""); !strings.Contains(string(r.body), `"link":[{"other":{"reference":"Patient/`+id+`"},"type":"replaced-by"}]`) || !strings.Contains(string(r.body), `"active":false`) {
 			t.Errorf("merged patient: %s", r.body)
 		}
+		major := c.do("GET", "/fhir/Patient/"+id, "")
+		if !strings.Contains(string(major.body), `"link":[{"other":{"reference":"Patient/`+bob+`"},"type":"replaces"}]`) || !strings.Contains(string(major.body), `"active":true`) {
+			t.Errorf("the record that stays: %s", major.body)
+		}
+		// What is read can be written back unchanged.
+		if r := c.do("PUT", "/fhir/Patient/"+id, string(major.body), "If-Match", major.header.Get("ETag")); r.status != 200 {
+			t.Errorf("update with the record as read: %d %s", r.status, r.body)
+		}
 		// Tenancy: trust B reaches nothing of trust A's patients.
 		if r := f.b.do("GET", "/fhir/Patient/"+id, ""); r.status != 404 {
 			t.Errorf("trust B read trust A's patient: %d", r.status)
