@@ -19,6 +19,13 @@ import (
 // benchServer is the API over a new SQLite database, or PostgreSQL with
 // CRS_BENCH_POSTGRES=1, and a token of a trust's system with every scope.
 func benchServer(b *testing.B) (*httptest.Server, string) {
+	srv, _, _ := benchServerWith(b, func(*fhir.Server, *store.DB) {})
+	return srv, "t"
+}
+
+// benchServerWith is benchServer with the server set up by setup first,
+// and its database and trust.
+func benchServerWith(b *testing.B, setup func(*fhir.Server, *store.DB)) (*httptest.Server, *store.DB, *storetest.Trust) {
 	var db *store.DB
 	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
 		db = storetest.OpenPostgres(b, nil)
@@ -28,9 +35,10 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 	tr := storetest.NewTrust(b, db, "RBN")
 	all, _ := fhir.ParseScopes("system/*.*")
 	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: bearerAuth{"t": {Actor: tr.Actor(crs.RoleInterface), Scopes: all}}}
+	setup(s, db)
 	srv := httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
-	return srv, "t"
+	return srv, db, tr
 }
 
 func post(b *testing.B, url, token, body string) {

@@ -93,7 +93,8 @@ func (s *Server) typedSearch(typ string) func(ctx context.Context, p *Principal,
 
 // writeTypedSearch answers a search of a type of the typed core: every
 // match of the typed records, then for a type the resource store also
-// holds, the resource store's matches, paged together by _offset.
+// holds, the resource store's matches, paged together by _offset. A
+// typed match without a Body is read whole when it is on the page.
 func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
 	typ := q.query.Type
 	found, err := typed(r.Context(), p, q)
@@ -127,5 +128,13 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		next.Set("_offset", strconv.Itoa(to))
 		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + typ + "?" + next.Encode()})
 	}
-	return s.writeSearchset(w, r, p, q, b, found[from:to])
+	page := found[from:to]
+	for i, res := range page {
+		if res.Body == nil { // a match to read whole, now it is on the page
+			if page[i], err = s.readAny(r.Context(), p, res.Type, res.ID, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return s.writeSearchset(w, r, p, q, b, page)
 }

@@ -297,6 +297,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	}
 	ids := map[string]bool{}
 	var order []string
+	listed := map[string]*crs.Patient{} // what the PMI's search shows of a candidate
 	add := func(id string) {
 		if !ids[id] {
 			ids[id] = true
@@ -323,6 +324,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		}
 		for _, m := range res.Matches {
 			add(m.Patient.ID)
+			listed[m.Patient.ID] = m.Patient
 		}
 		return nil
 	}
@@ -372,8 +374,18 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	default:
 		return nil, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day) or _id; given, gender and address-postalcode narrow such a search")
 	}
+	// A candidate of the PMI's search is matched on what the search shows
+	// of it (its identifiers, names, birth date, gender and postcode) and
+	// read whole only if it is on the page answered (a match without a
+	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
+		if l := listed[id]; l != nil && !other[id] {
+			if matchesAll(patientResource(l, nil), q.query.All, nil) {
+				out = append(out, &crs.Resource{Type: "Patient", ID: id})
+			}
+			continue
+		}
 		res, err := s.readPatient(ctx, p, id)
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
 			continue

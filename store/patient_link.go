@@ -17,5 +17,5 @@ func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id stri
 		var id string
 		err := r.Scan(&id)
 		return id, err
-	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 ORDER BY created_at, id`, a.OrgID, id)
+	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> '' ORDER BY created_at, id`, a.OrgID, id)
 }
