@@ -174,6 +174,8 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 					meta[mk] = mv
 				}
 			}
+		case "name":
+			r[k] = withKeptNames(r[k].([]any), array(v))
 		default:
 			if arr, ok := v.([]any); ok {
 				have, _ := r[k].([]any)
@@ -184,6 +186,28 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 		}
 	}
 	return r
+}
+
+// withKeptNames adds the names kept beside a record to the PMI's name:
+// a kept copy of the PMI's name (with a suffix or period the PMI does
+// not hold) takes its place while it agrees with it, and is left out
+// once the name was changed in the PAS; other names follow.
+func withKeptNames(names []any, kept []any) []any {
+	held, _ := names[0].(map[string]any)
+	key := func(n map[string]any) string {
+		return fmt.Sprint(n["family"], "|", strings.Join(strings.Fields(strings.Join(strs(n["given"]), " ")), " "), "|", strings.Join(strs(n["prefix"]), " "))
+	}
+	for _, x := range kept {
+		n, _ := x.(map[string]any)
+		switch {
+		case key(n) == key(held):
+			names[0] = n
+		case n["use"] == held["use"] || n["use"] == nil:
+		default:
+			names = append(names, x)
+		}
+	}
+	return names
 }
 
 // appendNew appends the values of v (an array) not in have.
@@ -326,6 +350,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		}
 	}
 	p.Title, p.GivenName, p.OtherNames, p.FamilyName = "", "", "", ""
+	keptName := false
 	for i, x := range names {
 		if i != held {
 			keep("name", []any{x})
@@ -341,9 +366,16 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		if pre := strs(n["prefix"]); len(pre) > 0 {
 			p.Title = strings.Join(pre, " ")
 		}
+		// A suffix or period the PMI does not hold is kept with a copy of
+		// the name, served in its place while the PMI's name agrees.
 		for k := range n {
 			switch k {
 			case "use", "family", "given", "prefix", "text":
+			case "suffix", "period", "extension":
+				if !keptName {
+					keep("name", []any{x})
+					keptName = true
+				}
 			default:
 				bad(at+"."+k, "the PMI holds a name's family, given names and title, not its %s", k)
 			}

@@ -120,7 +120,7 @@ func TestPatientFromPMI(t *testing.T) {
 		}
 		// What the PMI cannot take is refused, naming the element.
 		for _, tc := range []struct{ body, expr string }{
-			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"],"period":{"start":"2000"}}],"birthDate":"1990-01-01"}`, "Patient.name[0].period"},
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","contact":[{"name":{"text":"Z"},"address":{"line":["1 Road"]}}]}`, "Patient.contact[0].address"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990"}`, "Patient.birthDate"},
 			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"1990-01-01"}`, "Patient.name[0].given"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000019"}]}`, "Patient.identifier[0].value"},
@@ -129,6 +129,12 @@ func TestPatientFromPMI(t *testing.T) {
 			if r.status != 422 || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) {
 				t.Errorf("refusal naming %s: %d %s", tc.expr, r.status, r.body)
 			}
+		}
+		// A name's suffix, which the PMI does not hold, is kept with the
+		// name and served while the PMI's name agrees.
+		suffixed := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","name":[{"use":"official","family":"Moss","given":["Kay"],"suffix":["PhD"]}],"birthDate":"1990-01-01"}`)
+		if suffixed.status != 201 || !strings.Contains(string(suffixed.body), `"name":[{"family":"Moss","given":["Kay"],"suffix":["PhD"],"use":"official"}]`) {
+			t.Errorf("a name with a suffix: %d %s", suffixed.status, suffixed.body)
 		}
 		if r := c.do("DELETE", "/fhir/Patient/"+id, ""); r.status != 405 || !isOutcome(r) {
 			t.Errorf("delete a patient: %d %s", r.status, r.body)
