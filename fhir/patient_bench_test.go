@@ -3,8 +3,6 @@ package fhir_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -28,20 +26,7 @@ func BenchmarkPatientPMI(b *testing.B) {
 	if _, err := db.LoadPatients(context.Background(), tr.System, ps, crs.LoadOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	get := func(b *testing.B, path string) {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer t")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Errorf("GET %s: %d", path, resp.StatusCode)
-		}
-	}
+	get := func(b *testing.B, path string) { benchGet(b, srv.URL+path, "t") }
 	var n atomic.Int64
 	b.Run("read", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
