@@ -101,34 +101,47 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
+	typedTotal := len(found)
+	from := min(q.query.Offset, typedTotal)
+	to := min(from+q.query.Count, typedTotal)
+	page := found[from:to]
+	total := typedTotal
 	if m := s.coreType(typ); m != nil && m.external {
-		all := q.query
-		all.Count, all.Offset, all.After = maxCount, 0, ""
-		more, _, err := s.Resources.SearchResources(r.Context(), p.Actor, all)
-		if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+		// The resource store's matches follow the typed ones, in id order
+		// so that an offset pages through them.
+		store := q.query
+		store.Count, store.After = 0, ""
+		_, n, err := s.Resources.SearchResources(r.Context(), p.Actor, store)
+		if err != nil {
 			return err
 		}
-		found = append(found, more...)
+		total += n
+		if want := q.query.Count - len(page); want > 0 && !q.countOnly && n > 0 {
+			if len(store.SortBy) == 0 {
+				store.SortBy = []crs.ResourceSort{{Param: "_id"}}
+			}
+			store.Count, store.Offset = want, max(0, q.query.Offset-typedTotal)
+			more, _, err := s.Resources.SearchResources(r.Context(), p.Actor, store)
+			if err != nil {
+				return err
+			}
+			page = append(page, more...)
+		}
 	}
+	b.Total = intPtr(total)
 	if q.countOnly {
-		b.Total = intPtr(len(found))
 		writeJSON(w, http.StatusOK, b.json())
 		return nil
 	}
-	total := len(found)
-	b.Total = intPtr(total)
-	from := min(q.query.Offset, total)
-	to := min(from+q.query.Count, total)
-	if to < total {
+	if end := q.query.Offset + q.query.Count; end < total {
 		next := url.Values{}
 		for k, v := range q.params {
 			next[k] = v
 		}
 		next.Set("_count", strconv.Itoa(q.query.Count))
-		next.Set("_offset", strconv.Itoa(to))
+		next.Set("_offset", strconv.Itoa(end))
 		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + typ + "?" + next.Encode()})
 	}
-	page := found[from:to]
 	for i, res := range page {
 		if res.Body == nil { // a match to read whole, now it is on the page
 			if page[i], err = s.readAny(r.Context(), p, res.Type, res.ID, 0); err != nil {

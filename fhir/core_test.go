@@ -371,6 +371,32 @@ func TestTypedCore(t *testing.T) {
 		if !found {
 			t.Errorf("the external encounter is not found beside the PAS's")
 		}
+		// Paged one by one, the PAS's encounters and the resource store's
+		// come each once.
+		for _, pid := range pats[:4] {
+			all := entries("Encounter?patient=Patient/" + pid)
+			var paged []string
+			for next := f.base + "/fhir/Encounter?_count=1&patient=Patient/" + pid; next != ""; {
+				page := c.do("GET", next, "").json(t)
+				es, _ := page["entry"].([]any)
+				for _, e := range es {
+					paged = append(paged, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+				}
+				next = ""
+				for _, l := range page["link"].([]any) {
+					if l.(map[string]any)["relation"] == "next" {
+						next = l.(map[string]any)["url"].(string)
+					}
+				}
+			}
+			var want []string
+			for _, r := range all {
+				want = append(want, r["id"].(string))
+			}
+			if strings.Join(paged, ",") != strings.Join(want, ",") {
+				t.Errorf("Patient/%s's encounters paged %v, want %v", pid, paged, want)
+			}
+		}
 	})
 }
 
