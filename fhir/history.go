@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/opencrs/crs"
 )
 
 // handleHistory answers history of an instance ([type]/[id]/_history),
@@ -38,7 +40,18 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 			return invalid("not-supported", k, "history does not support the parameter %s", k)
 		}
 	}
-	versions, err := s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+	var versions []*crs.Resource
+	switch {
+	case s.pmi(typ) && id != "":
+		versions, err = s.patientVersions(r.Context(), p, id)
+		if q.Get("_before") != "" || !since.IsZero() {
+			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
+		}
+	case s.pmi(typ) || s.coreType(typ) != nil && (id == "" || s.coreType(typ).owns(id)):
+		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records (a patient's own history is, at Patient/[id]/_history)", typ)
+	default:
+		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+	}
 	if err != nil {
 		return err
 	}

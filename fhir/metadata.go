@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 )
 
 // SoftwareVersion is the version the CapabilityStatement names.
@@ -37,6 +38,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		SearchInclude     []string      `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string      `json:"searchRevInclude,omitempty"`
 		SearchParam       []param       `json:"searchParam"`
+		Profile           string        `json:"profile,omitempty"`
+		Documentation     string        `json:"documentation,omitempty"`
 		Operation         []operation   `json:"operation,omitempty"`
 	}
 	var resources []resource
@@ -68,6 +71,31 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.SearchParam = append(res.SearchParam, param{n, p.Type})
 			if p.Type == "reference" {
 				res.SearchInclude = append(res.SearchInclude, t+":"+n)
+			}
+		}
+		if typed := s.typedCapability(t); typed != nil {
+			res.Profile, res.Documentation = profileBase+t, typed.doc
+			if typed.codes != nil {
+				res.Interaction = nil
+				for _, c := range typed.codes {
+					res.Interaction = append(res.Interaction, interaction{c})
+				}
+				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
+				res.SearchInclude = nil
+				res.SearchParam = nil
+				for _, n := range typed.params {
+					if p, ok := searchParams[t][n]; ok {
+						res.SearchParam = append(res.SearchParam, param{n, p.Type})
+						if p.Type == "reference" {
+							res.SearchInclude = append(res.SearchInclude, t+":"+n)
+						}
+					} else if n == "_id" {
+						res.SearchParam = append(res.SearchParam, param{n, "token"})
+					}
+				}
+				if !typed.readHistory {
+					res.Versioning = "no-version"
+				}
 			}
 		}
 		resources = append(resources, res)
@@ -105,6 +133,36 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(cs)
 	writeJSON(w, http.StatusOK, b)
+}
+
+// typedCapability says how a type served from the typed core differs
+// from the resource store's: its interactions and search parameters
+// when they are all it has (codes nil when the resource store still
+// serves other systems' resources of the type), and what the
+// CapabilityStatement's documentation says.
+type typedCapability struct {
+	codes             []string
+	params            []string
+	conditionalCreate bool
+	readHistory       bool
+	doc               string
+}
+
+func (s *Server) typedCapability(t string) *typedCapability {
+	if s.pmi(t) {
+		return &typedCapability{codes: []string{"read", "vread", "update", "history-instance", "create", "search-type"},
+			params: []string{"_id", "identifier", "family", "given", "name", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, readHistory: true,
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update changes demographics (If-Match on the record's version), delete is refused (merge duplicates in the PAS). Search needs identifier, family, name, a birthdate of one day or _id; given, gender and address-postalcode narrow it. What the index does not hold is kept beside the record and served with it."}
+	}
+	m := s.coreType(t)
+	if m == nil {
+		return nil
+	}
+	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
+	if m.external {
+		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
+	}
+	return &typedCapability{codes: []string{"read", "search-type"}, params: m.params, doc: doc + "."}
 }
 
 // handleSMARTConfiguration answers .well-known/smart-configuration: how

@@ -71,7 +71,7 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	writeUpdated(w, r, stored)
+	writeUpdated(w, r, stored, true)
 	return nil
 }
 

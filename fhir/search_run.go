@@ -33,6 +33,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	self := base + "/" + typ + "?" + q.params.Encode()
 	b.Link = append(b.Link, bundleLink{"self", self})
+	if typed := s.typedSearch(typ); typed != nil {
+		return s.writeTypedSearch(w, r, p, q, b, typed)
+	}
 	if q.countOnly {
 		cq := q.query
 		cq.Count = 0
@@ -64,9 +67,17 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
 	}
+	return s.writeSearchset(w, r, p, q, b, found)
+}
+
+// writeSearchset answers a page of matches with what _include and
+// _revinclude add to them.
+func (s *Server) writeSearchset(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, found []*crs.Resource) error {
+	base := baseURL(r)
 	for _, res := range found {
 		body := res.Body
 		if len(q.elements) > 0 {
+			var err error
 			if body, err = subsetted(body, q.elements); err != nil {
 				return err
 			}
@@ -139,7 +150,7 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 				if !p.Scopes.Allows(typ, false) {
 					continue
 				}
-				res, err := s.Resources.ReadResource(r.Context(), p.Actor, typ, id, 0)
+				res, err := s.readAny(r.Context(), p, typ, id, 0)
 				if crs.ErrorCode(err) == crs.ENOTFOUND {
 					continue
 				}

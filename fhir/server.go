@@ -1,9 +1,7 @@
 package fhir
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +26,13 @@ type Server struct {
 	Logger    *slog.Logger
 	Exports   crs.ExportStore // bulk export jobs and their files; nil for none
 	Audit     crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
+
+	// Patients, when set, serves Patient from the patient master index
+	// (patient_rest.go); without it Patient is a resource like any other.
+	Patients crs.PatientService
+	// Core, when set, serves the typed administrative core read only
+	// (core.go).
+	Core *Core
 
 	exportMu  sync.Mutex
 	exporting map[string]context.CancelFunc // the exports running, by job
@@ -180,11 +185,5 @@ func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = at
 	r["meta"] = meta
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(r)); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return encodeResource(r)
 }
