@@ -289,15 +289,8 @@ func news2Resource(s news2.Score, at Resource, refs []string) Resource {
 
 // riskText says the clinical risk of a score as the chart does.
 func riskText(s news2.Score) string {
-	switch s.Risk {
-	case news2.RiskHigh:
-		return "High clinical risk: emergency response"
-	case news2.RiskMedium:
-		return "Medium clinical risk: urgent response"
-	case news2.RiskLowMedium:
-		return "Low-medium clinical risk: a score of 3 in a single parameter, urgent ward-based response"
-	}
-	return "Low clinical risk: ward-based response"
+	d := s.Risk.Describe()
+	return strings.ToUpper(d[:1]) + d[1:]
 }
 
 // codes lists the system|code of a CodeableConcept.

@@ -102,6 +102,20 @@ const (
 	RiskHigh      Risk = "high"       // aggregate 7 or more: emergency response
 )
 
+// Describe names the risk and the response it calls for, as a nurse
+// says it: "medium clinical risk, urgent response".
+func (r Risk) Describe() string {
+	switch r {
+	case RiskHigh:
+		return "high clinical risk, emergency response"
+	case RiskMedium:
+		return "medium clinical risk, urgent response"
+	case RiskLowMedium:
+		return "low-medium clinical risk (3 in a single parameter), urgent ward-based response"
+	}
+	return "low clinical risk"
+}
+
 // Response is what the chart says must happen at the risk.
 func (r Risk) Response() string {
 	switch r {
