@@ -252,6 +252,12 @@ func setCells(v *crs.VitalSigns) []chartCell {
 
 func init() {
 	funcs["add"] = func(a, b int) int { return a + b }
+	funcs["celsius"] = func(t *float64) string {
+		if t == nil {
+			return ""
+		}
+		return fmt.Sprintf("%.1f", *t)
+	}
 	funcs["news2Risk"] = func(s *news2.Score) string { return sentence(riskName(s)) }
 	funcs["news2Frequency"] = func(s *news2.Score) string { return (&wardPatient{Latest: &crs.VitalSigns{Score: s}}).Frequency() }
 	funcs["scaleName"] = func(scale2 bool) string {
