@@ -517,12 +517,26 @@ func (s *ObservationService) VitalSigns(ctx context.Context, a crs.Actor, patien
 	return sets, nil
 }
 
-// LatestNEWS2 finds each patient's latest NEWS2 score.
+// LatestNEWS2 finds each patient's latest NEWS2 score in two searches
+// whatever the number of patients: the scores of the last two days of
+// them all, then, for those with none there, their older scores.
 func (s *ObservationService) LatestNEWS2(ctx context.Context, a crs.Actor, patientIDs []string) (map[string]*crs.VitalSigns, error) {
 	out := map[string]*crs.VitalSigns{}
-	for _, id := range patientIDs {
-		found, err := s.search(ctx, a, "Observation", url.Values{"subject": {"Patient/" + id},
-			"code": {sct + "|" + CodeNEWS2Total}, "_sort": {"-date"}, "_count": {"5"}})
+	if len(patientIDs) == 0 {
+		return out, a.Authorize(crs.ActViewClinical)
+	}
+	missing := patientIDs
+	for _, since := range []time.Time{s.Store.Now().Add(-48 * time.Hour), {}} {
+		refs := make([]string, len(missing))
+		for i, id := range missing {
+			refs[i] = "Patient/" + id
+		}
+		vals := url.Values{"subject": {strings.Join(refs, ",")}, "code": {sct + "|" + CodeNEWS2Total},
+			"_sort": {"-date"}, "_count": {strconv.Itoa(maxCount)}}
+		if !since.IsZero() {
+			vals.Set("date", "ge"+since.UTC().Format(time.RFC3339))
+		}
+		found, err := s.search(ctx, a, "Observation", vals)
 		if err != nil {
 			return nil, err
 		}
@@ -532,11 +546,22 @@ func (s *ObservationService) LatestNEWS2(ctx context.Context, a crs.Actor, patie
 				continue
 			}
 			v := setOf(r)
+			if out[v.PatientID] != nil {
+				continue
+			}
 			if v.Score = readScore(r); v.Score == nil {
 				continue
 			}
-			v.PatientID, v.Scale = id, v.Score.Scale
-			out[id] = v
+			v.Scale = v.Score.Scale
+			out[v.PatientID] = v
+		}
+		var still []string
+		for _, id := range missing {
+			if out[id] == nil {
+				still = append(still, id)
+			}
+		}
+		if missing = still; len(missing) == 0 {
 			break
 		}
 	}

@@ -195,7 +195,15 @@ func TestObservationService(t *testing.T) {
 		if sets[0].Score != nil || *sets[0].Pulse != 88 || sets[0].SpO2 != nil {
 			t.Errorf("partial set read back: %+v", sets[0])
 		}
-		latest, err := s.LatestNEWS2(ctx, nurse, []string{p.ID})
+		other := &crs.Patient{FamilyName: "NONE", GivenName: "Yet", BirthDate: crs.NewDate(1960, 2, 3), NHSNumber: "9990000034", Gender: "1",
+			Address: crs.Address{Lines: []string{"2 High Street"}, Postcode: "E1 6AN"}}
+		if err := store.NewPatientService(db).RegisterPatient(ctx, tr.Actor(crs.RoleClerk), other); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := s.LatestNEWS2(ctx, nurse, []string{other.ID, p.ID})
+		if len(latest) != 1 || latest[other.ID] != nil {
+			t.Errorf("latest of two patients, one with no observations: %d found", len(latest))
+		}
 		if err != nil || latest[p.ID] == nil || latest[p.ID].Score.Total != 3 || !latest[p.ID].Due().Equal(v.EffectiveAt.Add(time.Hour)) {
 			t.Fatalf("latest = %+v, %v", latest[p.ID], err)
 		}
