@@ -166,3 +166,12 @@ func FuzzParseConsciousness(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkCompute(b *testing.B) {
+	v := Vitals{RespirationRate: 22, SpO2: 93, Scale: Scale2, OnOxygen: true, Systolic: 105, Pulse: 95, Consciousness: Alert, Temperature: 38.4}
+	for i := 0; i < b.N; i++ {
+		if s := Compute(v); s.Total < 0 {
+			b.Fatal(s)
+		}
+	}
+}
