@@ -29,11 +29,33 @@ func (s *Server) handleRecordObservations(w http.ResponseWriter, r *http.Request
 		fp.check(v.Validate(s.now()))
 	}
 	return s.submit(w, r, fp, func() (string, string, error) {
+		if err := s.currentSpell(r, v); err != nil {
+			return "", "", err
+		}
 		if err := s.Observations.RecordVitalSigns(r.Context(), a, v); err != nil {
 			return "", "", err
 		}
 		return "/patients/" + page.Banner.ID + "/observations", scoreFlash(v), nil
 	})
+}
+
+// currentSpell puts the set in the patient's current inpatient stay, if
+// they are in hospital and the user may see their stays.
+func (s *Server) currentSpell(r *http.Request, v *crs.VitalSigns) error {
+	a := actorOf(r)
+	if s.Inpatients == nil || !a.Can(crs.ActManagePathways) {
+		return nil
+	}
+	spells, err := s.Inpatients.FindSpells(r.Context(), a, v.PatientID)
+	if err != nil {
+		return err
+	}
+	for _, sp := range spells {
+		if sp.Status == "admitted" || sp.Status == "on_leave" {
+			v.SpellID = sp.ID
+		}
+	}
+	return nil
 }
 
 // readVitals reads the form into a set, noting in the page each field

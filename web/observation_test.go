@@ -29,7 +29,7 @@ func TestObservationsPage(t *testing.T) {
 	e := newEnv(t).withObservations()
 	st := e.setUp(e.a)
 	l := e.listPatient(t, "Vitals", "9990000069")
-	e.admitted(t, st, l)
+	sp := e.admitted(t, st, l)
 	page := "/patients/" + l.patient.ID + "/observations"
 	nurse := e.login(e.a, crs.RoleNurse)
 	wantBody(t, "record page", nurse.get("/patients/"+l.patient.ID), `href="`+page+`"`)
@@ -61,6 +61,10 @@ func TestObservationsPage(t *testing.T) {
 		// 22 (2), 95 (1), air, 105 (1), 95 (1), alert, 38.4 (1): 6, medium.
 		r := nurse.post(page, vitals("22", "95", "air", "105", "95", "A", "38.4"))
 		wantStatus(t, "record", r, http.StatusSeeOther)
+		sets, _ := e.server.Observations.VitalSigns(t.Context(), e.a.Actor(crs.RoleNurse), l.patient.ID, e.clock.Now().Add(-time.Hour), 1)
+		if len(sets) != 1 || sets[0].SpellID != sp.ID {
+			t.Errorf("the set is not in the patient's stay: %+v", sets)
+		}
 		r = nurse.get(page)
 		wantBody(t, "after saving", r, "Observations recorded. NEWS2 6: medium clinical risk, urgent response", `id="news2-latest"`,
 			"news2-score--medium", `id="news2-chart"`, "<svg", "NEWS2 6 at 02-Mar 08:45: medium clinical risk", "observe hourly")
