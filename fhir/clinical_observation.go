@@ -118,7 +118,7 @@ func (s *ObservationService) RecordVitalSigns(ctx context.Context, a crs.Actor, 
 		}
 		score := news2.Compute(v.Vitals(scale))
 		v.Score = &score
-		total := news2Resource(score, Resource{"subject": ref("Patient/" + v.PatientID),
+		total := news2Resource(score, Resource{"subject": reference("Patient/" + v.PatientID),
 			"effectiveDateTime": v.EffectiveAt.UTC().Format(time.RFC3339)}, refs)
 		common(total, v)
 		_, err = putVersion(tx, total, "Observation", crs.NewID(), 1)
@@ -160,7 +160,8 @@ func decodeStored(r *crs.Resource) Resource {
 	return m
 }
 
-func ref(s string) map[string]any { return map[string]any{"reference": s} }
+// reference is a Reference element to "Type/id".
+func reference(s string) map[string]any { return map[string]any{"reference": s} }
 
 func coding(system, code, display string) map[string]any {
 	return map[string]any{"system": system, "code": code, "display": display}
@@ -186,9 +187,9 @@ func common(r Resource, v *crs.VitalSigns) {
 	r["resourceType"] = "Observation"
 	r["status"] = "final"
 	r["identifier"] = []any{map[string]any{"system": VitalSignsSetSystem, "value": v.ID}}
-	r["subject"] = ref("Patient/" + v.PatientID)
+	r["subject"] = reference("Patient/" + v.PatientID)
 	if v.SpellID != "" {
-		r["encounter"] = ref("Encounter/" + v.SpellID)
+		r["encounter"] = reference("Encounter/" + v.SpellID)
 	}
 	r["effectiveDateTime"] = v.EffectiveAt.UTC().Format(time.RFC3339)
 	r["issued"] = v.RecordedAt.UTC().Format(instant)
@@ -269,7 +270,7 @@ func news2Resource(s news2.Score, at Resource, refs []string) Resource {
 	}
 	derived := make([]any, len(refs))
 	for i, r := range refs {
-		derived[i] = ref(r)
+		derived[i] = reference(r)
 	}
 	r := Resource{
 		"resourceType": "Observation",
@@ -695,7 +696,7 @@ func (s *ObservationService) SetSpO2Scale2(ctx context.Context, a crs.Actor, pat
 			"category":     []any{concept("Clinical", coding("http://terminology.hl7.org/CodeSystem/flag-category", "clinical", "Clinical"))},
 			"code": concept("NEWS2 SpO2 scale 2: target oxygen saturation 88-92%",
 				coding(SpO2ScaleSystem, spo2Scale2Code, "NEWS2 SpO2 scale 2 (target saturation 88-92%)")),
-			"subject": ref("Patient/" + patientID),
+			"subject": reference("Patient/" + patientID),
 			"period":  period,
 			"author":  map[string]any{"display": a.Username},
 		}
@@ -779,7 +780,7 @@ func scoreTransaction(tx crs.Tx, entries []*txEntry) error {
 			return err
 		}
 		total := news2Resource(news2.Compute(g.set.Vitals(scale)),
-			Resource{"subject": ref(g.subject), "effectiveDateTime": g.effective}, g.refs)
+			Resource{"subject": reference(g.subject), "effectiveDateTime": g.effective}, g.refs)
 		if _, err := putVersion(tx, total, "Observation", crs.NewID(), 1); err != nil {
 			return err
 		}
