@@ -65,12 +65,20 @@ type ResourceCondition struct {
 	Lo, Hi time.Time // date: the range the query value covers; number: Num ± the precision in NumLo, NumHi
 	NumLo  float64
 	NumHi  float64
+	// Target, on a reference condition, matches references to the
+	// resources of Target.Type that Target matches: a chained search
+	// (subject:Patient.identifier=...).
+	Target *ResourceQuery
+	// Has, on a condition of kind "has", matches resources that a
+	// resource Has matches refers to through its parameter Param: a
+	// reverse chain (_has:Observation:patient:code=...).
+	Has *ResourceQuery
 }
 
 // ResourceQuery is a search of one type of the resource store: every
 // group must match, each by any one of its conditions.
 type ResourceQuery struct {
-	Type    string
+	Type    string                // "" for every type, ordered by type then id
 	IDs     []string              // _id: any of these
 	All     [][]ResourceCondition // AND of ORs
 	Not     [][]ResourceCondition // each group excludes what any of its conditions match (:not, ne)
@@ -79,6 +87,11 @@ type ResourceQuery struct {
 	After   string // keyset: only ids after this one (default order only)
 	Offset  int    // with SortBy, how many to skip
 	Count   int    // page size; 0 counts only
+	// RefersTo keeps only resources with a reference to one of these
+	// ("Patient/123"), or to any resource of a type named alone
+	// ("Patient"): a patient's compartment for $everything and export.
+	// A search that refers to one patient is audited as a read of them.
+	RefersTo []string
 }
 
 // ResourceSort orders a search by a parameter's least value (string,

@@ -19,6 +19,13 @@ import (
 // benchServer is the API over a new SQLite database, or PostgreSQL with
 // CRS_BENCH_POSTGRES=1, and a token of a trust's system with every scope.
 func benchServer(b *testing.B) (*httptest.Server, string) {
+	srv, _, _ := benchServerWith(b, func(*fhir.Server, *store.DB) {})
+	return srv, "t"
+}
+
+// benchServerWith is benchServer with the server set up by setup first,
+// and its database and trust.
+func benchServerWith(b *testing.B, setup func(*fhir.Server, *store.DB)) (*httptest.Server, *store.DB, *storetest.Trust) {
 	var db *store.DB
 	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
 		db = storetest.OpenPostgres(b, nil)
@@ -28,9 +35,10 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 	tr := storetest.NewTrust(b, db, "RBN")
 	all, _ := fhir.ParseScopes("system/*.*")
 	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: bearerAuth{"t": {Actor: tr.Actor(crs.RoleInterface), Scopes: all}}}
+	setup(s, db)
 	srv := httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
-	return srv, "t"
+	return srv, db, tr
 }
 
 func post(b *testing.B, url, token, body string) {
@@ -87,15 +95,24 @@ func BenchmarkRead(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest("GET", srv.URL+"/fhir/Patient/p1", nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			benchGet(b, srv.URL+"/fhir/Patient/p1", tok)
 		}
 	})
+}
+
+// benchGet reads url with the token, failing the benchmark unless it
+// answers 200.
+func benchGet(b *testing.B, url, tok string) {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Errorf("GET %s: %d", url, resp.StatusCode)
+	}
 }

@@ -23,6 +23,8 @@ type txEntry struct {
 	outcome     *Outcome
 	newID       string
 	resolvedRef string // what a reference to fullURL becomes
+	pmi         bool   // a Patient of the patient index
+	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -55,7 +57,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te = &txEntry{index: i, outcome: asOutcome(err)}
-		} else if err := p.allow(te.typ, te.method != "GET"); err != nil {
+		} else if err := s.allowEntry(p, te); err != nil {
 			if kind == "transaction" {
 				return err
 			}
@@ -73,6 +75,9 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			if err := applyTransaction(tx, entries, base); err != nil {
 				return err
+			}
+			if err := scoreTransaction(tx, entries); err != nil {
+				return err // a complete set of vital signs is scored by NEWS2 in the same command
 			}
 			if tx.LastEventID() == "" {
 				return errUnchanged // conditional creates that all matched: nothing to write
@@ -110,6 +115,26 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		out.Entry = append(out.Entry, e.response)
 	}
 	writeJSON(w, http.StatusOK, out.json())
+	return nil
+}
+
+// allowEntry checks the token may make the entry's request and that it
+// does not write a record of the typed core, and marks a Patient of the
+// patient index.
+func (s *Server) allowEntry(p *Principal, te *txEntry) error {
+	if err := p.allow(te.typ, te.method != "GET"); err != nil {
+		return err
+	}
+	te.pmi, te.patientsPMI = s.pmi(te.typ), s.pmi("Patient")
+	switch {
+	case te.method == "GET":
+	case te.pmi && te.method == "DELETE":
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
+	default:
+		if err := s.refuseCoreWrite(te.typ, te.id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -189,8 +214,14 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			}
 			q.query.Count = 2
 			found, err := tx.SearchResources(q.query)
+			if e.pmi {
+				if err := tx.LockResourceKey("create Patient " + e.criteria); err != nil {
+					return err
+				}
+				found, err = foundPatients(tx, e.criteria)
+			}
 			if err != nil {
-				return err
+				return inEntry(e, err)
 			}
 			if len(found) > 1 {
 				return inEntry(e, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches %s", e.typ, e.criteria))
@@ -240,9 +271,12 @@ func inEntry(e *txEntry, err error) error {
 // fullUrls of the transaction's new resources to their references.
 func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) error {
 	if e.resource != nil {
-		if err := resolveReferences(tx, map[string]any(e.resource), refs); err != nil {
+		if err := resolveReferences(tx, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			return err
 		}
+	}
+	if e.pmi {
+		return applyPatientEntry(tx, e, base)
 	}
 	switch e.method {
 	case "POST":
@@ -265,11 +299,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		if err != nil {
 			return err
 		}
-		if existing != nil {
-			e.response = bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(existing.Version)}}
-			return nil
-		}
-		e.response = created(base, stored, "201")
+		e.response = createResponse(base, stored, existing)
 	case "PUT":
 		stored, err := updateIn(tx, e.resource, e.typ, e.id, e.ifMatch)
 		if err != nil {
@@ -294,10 +324,24 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		if cur.Deleted {
 			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted", e.typ, e.id)
 		}
-		e.response = bundleEntry{FullURL: base + "/" + cur.Type + "/" + cur.ID, Resource: cur.Body,
-			Response: &entryResponse{Status: "200", Etag: etag(cur.Version), LastModified: cur.LastUpdated.UTC().Format(instant)}}
+		e.response = readResponse(base, cur)
 	}
 	return nil
+}
+
+// readResponse is the response of a read entry.
+func readResponse(base string, cur *crs.Resource) bundleEntry {
+	return bundleEntry{FullURL: base + "/" + cur.Type + "/" + cur.ID, Resource: cur.Body,
+		Response: &entryResponse{Status: "200", Etag: etag(cur.Version), LastModified: cur.LastUpdated.UTC().Format(instant)}}
+}
+
+// createResponse is the response of a create entry: the new resource,
+// or the existing one a conditional create found.
+func createResponse(base string, stored, existing *crs.Resource) bundleEntry {
+	if existing != nil {
+		return bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(existing.Version)}}
+	}
+	return created(base, stored, "201")
 }
 
 func created(base string, r *crs.Resource, status string) bundleEntry {
@@ -309,7 +353,7 @@ func created(base string, r *crs.Resource, status string) bundleEntry {
 // (or other fullUrl) of an entry of the transaction to the entry's
 // resource, a conditional reference (Type?params) to the one resource
 // that matches it.
-func resolveReferences(tx crs.Tx, v any, refs map[string]string) error {
+func resolveReferences(tx crs.Tx, v any, refs map[string]string, pmi bool) error {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
@@ -329,6 +373,9 @@ func resolveReferences(tx crs.Tx, v any, refs map[string]string) error {
 					}
 					q.query.Count = 2
 					found, err := tx.SearchResources(q.query)
+					if typ == "Patient" && pmi {
+						found, err = foundPatients(tx, query)
+					}
 					if err != nil {
 						return err
 					}
@@ -339,13 +386,13 @@ func resolveReferences(tx crs.Tx, v any, refs map[string]string) error {
 				}
 				continue
 			}
-			if err := resolveReferences(tx, val, refs); err != nil {
+			if err := resolveReferences(tx, val, refs, pmi); err != nil {
 				return err
 			}
 		}
 	case []any:
 		for _, item := range x {
-			if err := resolveReferences(tx, item, refs); err != nil {
+			if err := resolveReferences(tx, item, refs, pmi); err != nil {
 				return err
 			}
 		}

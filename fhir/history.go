@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/opencrs/crs"
 )
 
 // handleHistory answers history of an instance ([type]/[id]/_history),
@@ -19,13 +21,9 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 	}
 	q := r.URL.Query()
-	count := defaultCount
-	if c := q.Get("_count"); c != "" {
-		n, err := strconv.Atoi(c)
-		if err != nil || n < 1 {
-			return invalid("invalid", "_count", "_count %q is not a positive count", c)
-		}
-		count = min(n, maxCount)
+	count, err := pageCount(q)
+	if err != nil {
+		return err
 	}
 	var since time.Time
 	if v := q.Get("_since"); v != "" {
@@ -42,7 +40,18 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 			return invalid("not-supported", k, "history does not support the parameter %s", k)
 		}
 	}
-	versions, err := s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+	var versions []*crs.Resource
+	switch {
+	case s.pmi(typ) && id != "":
+		versions, err = s.patientVersions(r.Context(), p, id)
+		if q.Get("_before") != "" || !since.IsZero() {
+			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
+		}
+	case s.pmi(typ) || s.coreType(typ) != nil && (id == "" || s.coreType(typ).owns(id)):
+		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records (a patient's own history is, at Patient/[id]/_history)", typ)
+	default:
+		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+	}
 	if err != nil {
 		return err
 	}
@@ -77,4 +86,18 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	}
 	writeJSON(w, http.StatusOK, b.json())
 	return nil
+}
+
+// pageCount reads the _count of a paged answer: the default when
+// absent, at most maxCount.
+func pageCount(q url.Values) (int, error) {
+	c := q.Get("_count")
+	if c == "" {
+		return defaultCount, nil
+	}
+	n, err := strconv.Atoi(c)
+	if err != nil || n < 1 {
+		return 0, invalid("invalid", "_count", "_count %q is not a positive count", c)
+	}
+	return min(n, maxCount), nil
 }

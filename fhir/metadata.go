@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 )
 
 // SoftwareVersion is the version the CapabilityStatement names.
@@ -20,6 +21,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	type interaction struct {
 		Code string `json:"code"`
 	}
+	type operation struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+	}
+	export := operation{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
 	type resource struct {
 		Type              string        `json:"type"`
 		Interaction       []interaction `json:"interaction"`
@@ -27,15 +33,29 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		ReadHistory       bool          `json:"readHistory"`
 		UpdateCreate      bool          `json:"updateCreate"`
 		ConditionalCreate bool          `json:"conditionalCreate"`
+		ConditionalUpdate bool          `json:"conditionalUpdate"`
 		ConditionalDelete string        `json:"conditionalDelete"`
 		SearchInclude     []string      `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string      `json:"searchRevInclude,omitempty"`
 		SearchParam       []param       `json:"searchParam"`
+		Profile           string        `json:"profile,omitempty"`
+		Documentation     string        `json:"documentation,omitempty"`
+		Operation         []operation   `json:"operation,omitempty"`
 	}
 	var resources []resource
 	for _, t := range resourceTypes {
-		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalDelete: "not-supported"}
-		for _, c := range []string{"read", "vread", "update", "delete", "history-instance", "history-type", "create", "search-type"} {
+		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
+		codes := []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
+		switch t {
+		case "AuditEvent": // the audit trail: read only
+			codes = []string{"read", "search-type"}
+			res = resource{Type: t, Versioning: "no-version", ConditionalDelete: "not-supported"}
+		case "Patient":
+			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
+		case "Group":
+			res.Operation = []operation{export}
+		}
+		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})
 		}
 		names := make([]string, 0, len(searchParams[t]))
@@ -51,6 +71,32 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.SearchParam = append(res.SearchParam, param{n, p.Type})
 			if p.Type == "reference" {
 				res.SearchInclude = append(res.SearchInclude, t+":"+n)
+			}
+		}
+		if typed := s.typedCapability(t); typed != nil {
+			res.Profile, res.Documentation = profileBase+t, typed.doc
+			if typed.codes != nil {
+				res.Interaction = nil
+				for _, c := range typed.codes {
+					res.Interaction = append(res.Interaction, interaction{c})
+				}
+				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
+				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, "not-supported"
+				res.SearchInclude = nil
+				res.SearchParam = nil
+				for _, n := range typed.params {
+					if p, ok := searchParams[t][n]; ok {
+						res.SearchParam = append(res.SearchParam, param{n, p.Type})
+						if p.Type == "reference" {
+							res.SearchInclude = append(res.SearchInclude, t+":"+n)
+						}
+					} else if n == "_id" {
+						res.SearchParam = append(res.SearchParam, param{n, "token"})
+					}
+				}
+				if !typed.readHistory {
+					res.Versioning = "no-version"
+				}
 			}
 		}
 		resources = append(resources, res)
@@ -79,6 +125,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			},
 			"resource":    resources,
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
+			"operation":   []operation{export},
 			"searchParam": []any{
 				map[string]any{"name": "_id", "type": "token"},
 				map[string]any{"name": "_lastUpdated", "type": "date"},
@@ -87,6 +134,37 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(cs)
 	writeJSON(w, http.StatusOK, b)
+}
+
+// typedCapability says how a type served from the typed core differs
+// from the resource store's: its interactions and search parameters
+// when they are all it has (codes nil when the resource store still
+// serves other systems' resources of the type), and what the
+// CapabilityStatement's documentation says.
+type typedCapability struct {
+	codes             []string
+	params            []string
+	conditionalCreate bool
+	conditionalUpdate bool
+	readHistory       bool
+	doc               string
+}
+
+func (s *Server) typedCapability(t string) *typedCapability {
+	if s.pmi(t) {
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
+			params: []string{"_id", "identifier", "family", "given", "name", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, name, a birthdate of one day, _id or _has (a reverse chain from the resource store); given, gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. What the index does not hold is kept beside the record and served with it."}
+	}
+	m := s.coreType(t)
+	if m == nil {
+		return nil
+	}
+	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
+	if m.external {
+		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
+	}
+	return &typedCapability{codes: []string{"read", "search-type"}, params: m.params, doc: doc + "."}
 }
 
 // handleSMARTConfiguration answers .well-known/smart-configuration: how

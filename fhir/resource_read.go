@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -11,6 +12,9 @@ import (
 // (GET [type]/[id]/_history/[vid]).
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
+	if typ == "AuditEvent" {
+		return s.handleAuditEventRead(w, r, p)
+	}
 	if err := p.allow(typ, false); err != nil {
 		return err
 	}
@@ -22,7 +26,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 		}
 		version = n
 	}
-	res, err := s.Resources.ReadResource(r.Context(), p.Actor, typ, id, version)
+	res, err := s.readAny(r.Context(), p, typ, id, version)
 	if err != nil {
 		return err
 	}
@@ -33,10 +37,40 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 	return nil
 }
 
+// readAny reads a version (0 for the current) of a resource of the
+// typed core or of the resource store.
+func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, version int) (*crs.Resource, error) {
+	if s.pmi(typ) {
+		res, err := s.readPatient(ctx, p, id)
+		if err != nil || version == 0 || version == res.Version {
+			return res, err
+		}
+		versions, err := s.patientVersions(ctx, p, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range versions {
+			if v.Version == version {
+				return v, nil
+			}
+		}
+		return nil, crs.Errorf(crs.ENOTFOUND, "Patient/%s has no version %d", id, version)
+	}
+	if m := s.coreType(typ); m != nil && m.owns(id) {
+		if version > 1 {
+			return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is served from the PAS as it stands now (version 1); it has no version %d", typ, id, version)
+		}
+		return m.read(s, ctx, p, id)
+	}
+	return s.Resources.ReadResource(ctx, p.Actor, typ, id, version)
+}
+
 // writeResource answers with a version of a resource, its ETag and
 // Last-Modified.
 func writeResource(w http.ResponseWriter, status int, res *crs.Resource) {
 	w.Header().Set("ETag", etag(res.Version))
-	w.Header().Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+	if !res.LastUpdated.IsZero() {
+		w.Header().Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+	}
 	writeJSON(w, status, res.Body)
 }

@@ -74,12 +74,18 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	if err := s.refuseCoreWrite(typ, ""); err != nil {
+		return err
+	}
 	res, err := decodeFor(r, typ)
 	if err != nil {
 		return err
 	}
 	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
 		return err
+	}
+	if s.pmi(typ) {
+		return s.createPatient(w, r, p, res)
 	}
 	var cond *crs.ResourceQuery
 	criteria := r.Header.Get("If-None-Exist")
@@ -110,6 +116,33 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+stored.ID+"/_history/1")
 	writeResource(w, http.StatusCreated, stored)
+	return nil
+}
+
+// createPatient answers a create of a Patient: a registration in the
+// PMI, conditional with If-None-Exist on an identifier.
+func (s *Server) createPatient(w http.ResponseWriter, r *http.Request, p *Principal, res Resource) error {
+	criteria := r.Header.Get("If-None-Exist")
+	var stored, existing *crs.Resource
+	err := s.Store.Write(r.Context(), p.Actor, crs.ActRegisterPatient, func(tx crs.Tx) error {
+		var err error
+		stored, existing, err = createPatientIn(tx, res, "", criteria)
+		if err == nil && existing != nil {
+			return errUnchanged
+		}
+		return err
+	})
+	if errors.Is(err, errUnchanged) {
+		stored = existing
+	} else if err != nil {
+		return err
+	}
+	w.Header().Set("Location", baseURL(r)+"/Patient/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
+	status := http.StatusCreated
+	if existing != nil {
+		status = http.StatusOK
+	}
+	writeResource(w, status, stored)
 	return nil
 }
 
@@ -180,6 +213,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	if err := s.refuseCoreWrite(typ, id); err != nil {
+		return err
+	}
 	res, err := decodeFor(r, typ)
 	if err != nil {
 		return err
@@ -193,29 +229,26 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if !validID(id) {
 		return invalid("invalid", typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
 	}
-	want := 0
-	if m := r.Header.Get("If-Match"); m != "" {
-		v, ok := parseETag(m)
-		if !ok {
-			return invalid("invalid", "", "If-Match %q is not an ETag such as W/\"3\"", m)
-		}
-		want = v
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
 	var stored *crs.Resource
-	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+	act, update := crs.ActRecordClinical, updateIn
+	if s.pmi(typ) {
+		act, update = crs.ActAmendDemographics, func(tx crs.Tx, res Resource, _, id string, want int) (*crs.Resource, error) {
+			return updatePatientIn(tx, res, id, want)
+		}
+	}
+	err = s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
 		var err error
-		stored, err = updateIn(tx, res, typ, id, want)
+		stored, err = update(tx, res, typ, id, want)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if stored.Version == 1 {
-		status = http.StatusCreated
-		w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+id+"/_history/1")
-	}
-	writeResource(w, status, stored)
+	writeUpdated(w, r, stored, !s.pmi(typ))
 	return nil
 }
 
@@ -224,6 +257,12 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
 	if err := p.allow(typ, true); err != nil {
+		return err
+	}
+	if s.pmi(typ) {
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
+	}
+	if err := s.refuseCoreWrite(typ, id); err != nil {
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error { return deleteIn(tx, typ, id) })
@@ -245,4 +284,15 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// writeUpdated answers an update with the version written: 201 with its
+// Location when the update created the resource, else 200.
+func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource, mayCreate bool) {
+	status := http.StatusOK
+	if stored.Version == 1 && mayCreate {
+		status = http.StatusCreated
+		w.Header().Set("Location", baseURL(r)+"/"+stored.Type+"/"+stored.ID+"/_history/1")
+	}
+	writeResource(w, status, stored)
 }

@@ -21,10 +21,20 @@ const (
 // what the answer adds to its matches.
 type search struct {
 	query      crs.ResourceQuery
-	countOnly  bool        // _summary=count
-	includes   [][2]string // _include: the param of the matched type to follow, and the target type ("" for any)
-	revinclude [][2]string // _revinclude: type and param of resources pointing at the matches
-	params     url.Values  // the parameters to repeat in paging links
+	countOnly  bool       // _summary=count
+	includes   []include  // _include: references of the matches to follow
+	revinclude []include  // _revinclude: resources whose references point at the matches
+	elements   []string   // _elements: the top-level elements each match is cut to
+	params     url.Values // the parameters to repeat in paging links
+}
+
+// include is one _include (Type:param:target, the resources the
+// references of param point at) or _revinclude (the resources of Type
+// whose param points at a result); iterate applies it again to what it
+// added.
+type include struct {
+	typ, param, target string
+	iterate            bool
 }
 
 // parseSearch reads the search parameters of a search of typ, from a
@@ -112,7 +122,7 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			s.query.SortBy = append(s.query.SortBy, crs.ResourceSort{Param: name, Kind: kind, Desc: desc})
 		}
 		return nil
-	case "_include", "_revinclude":
+	case "_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
 		parts := strings.Split(value, ":")
 		if len(parts) < 2 || len(parts) > 3 || !isResource[parts[0]] {
 			return bad("%q is not Type:param or Type:param:Target", value)
@@ -121,27 +131,87 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if !ok || p.Type != "reference" {
 			return bad("%s is not a reference search parameter of %s", parts[1], parts[0])
 		}
-		target := ""
+		inc := include{typ: parts[0], param: parts[1], iterate: strings.HasSuffix(key, ":iterate")}
 		if len(parts) == 3 {
-			target = parts[2]
+			if !isResource[parts[2]] {
+				return bad("%s is not a resource type", parts[2])
+			}
+			inc.target = parts[2]
 		}
-		if key == "_include" {
-			if parts[0] != typ {
+		if strings.HasPrefix(key, "_include") {
+			if parts[0] != typ && !inc.iterate {
 				return bad("%s does not search %s", value, typ)
 			}
-			s.includes = append(s.includes, [2]string{parts[1], target})
+			s.includes = append(s.includes, inc)
 		} else {
-			s.revinclude = append(s.revinclude, [2]string{parts[0], parts[1]})
+			s.revinclude = append(s.revinclude, inc)
+		}
+		return nil
+	case "_elements":
+		for _, e := range strings.Split(value, ",") {
+			if !isElementOf(typ, e) {
+				return bad("%s is not an element of %s", e, typ)
+			}
+			s.elements = append(s.elements, e)
 		}
 		return nil
 	case "_id":
 		s.query.IDs = append(s.query.IDs, strings.Split(value, ",")...)
 		return nil
 	}
-	name, modifier, _ := strings.Cut(key, ":")
-	if strings.Contains(name, ".") {
-		return bad("chained parameters are not supported")
+	if strings.HasPrefix(key, "_has:") {
+		// _has:Type:param:rest: resources some Type matching rest refers
+		// to through param.
+		parts := strings.SplitN(key, ":", 4)
+		if len(parts) < 4 || !isResource[parts[1]] {
+			return bad("write _has:Type:reference:parameter")
+		}
+		if p, ok := SearchParamOf(parts[1], parts[2]); !ok || p.Type != "reference" {
+			return bad("%s is not a reference search parameter of %s", parts[2], parts[1])
+		}
+		sub, err := subSearch(parts[1], parts[3], value, now)
+		if err != nil {
+			return bad("%v", err)
+		}
+		s.query.All = append(s.query.All, []crs.ResourceCondition{{Param: parts[2], Kind: "has", Has: sub}})
+		return nil
 	}
+	if ref, rest, ok := strings.Cut(key, "."); ok {
+		// ref.rest or ref:Type.rest: resources whose reference ref
+		// points at one that rest matches.
+		name, target, _ := strings.Cut(ref, ":")
+		p, ok := SearchParamOf(typ, name)
+		if !ok || p.Type != "reference" {
+			return invalid("not-supported", key, "%s is not a reference search parameter of %s to chain from", name, typ)
+		}
+		targets := []string{target}
+		if target == "" {
+			targets = nil
+			param, _, _ := strings.Cut(rest, ".")
+			param, _, _ = strings.Cut(param, ":")
+			for _, t := range p.Targets {
+				if _, ok := SearchParamOf(t, param); ok || strings.HasPrefix(param, "_") {
+					targets = append(targets, t)
+				}
+			}
+			if len(targets) == 0 {
+				return bad("no resource type %s refers to has a search parameter %s", name, param)
+			}
+		} else if !isResource[target] {
+			return bad("%s is not a resource type", target)
+		}
+		var group []crs.ResourceCondition
+		for _, t := range targets {
+			sub, err := subSearch(t, rest, value, now)
+			if err != nil {
+				return bad("%v", err)
+			}
+			group = append(group, crs.ResourceCondition{Param: name, Kind: "reference", Target: sub})
+		}
+		s.query.All = append(s.query.All, group)
+		return nil
+	}
+	name, modifier, _ := strings.Cut(key, ":")
 	kind := "date"
 	if name != "_lastUpdated" {
 		p, ok := SearchParamOf(typ, name)
@@ -313,4 +383,39 @@ func decimals(s string) int {
 		return len(frac)
 	}
 	return 0
+}
+
+// subSearch is the search of typ by one parameter that a chained or
+// reverse-chained parameter nests.
+func subSearch(typ, key, value string, now time.Time) (*crs.ResourceQuery, error) {
+	switch key {
+	case "_count", "_sort", "_summary", "_elements", "_cursor", "_offset", "_total", "_format", "_pretty":
+		return nil, crs.Errorf(crs.EINVALID, "%s cannot be chained", key)
+	}
+	if strings.HasPrefix(key, "_include") || strings.HasPrefix(key, "_revinclude") {
+		return nil, crs.Errorf(crs.EINVALID, "%s cannot be chained", key)
+	}
+	sub := &search{query: crs.ResourceQuery{Type: typ, Missing: map[string]bool{}}, params: url.Values{}}
+	if err := sub.add(typ, key, value, now); err != nil {
+		return nil, err
+	}
+	return &sub.query, nil
+}
+
+// isElementOf reports whether name is a top-level element of typ, a
+// choice element (value for valueQuantity) included.
+func isElementOf(typ, name string) bool {
+	if name == "" {
+		return false
+	}
+	if elementsByPath[typ+"."+name] != nil {
+		return true
+	}
+	prefix := typ + "." + name
+	for path, el := range elementsByPath {
+		if rest, ok := strings.CutPrefix(path, prefix); ok && el.Choice && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z' && !strings.Contains(rest, ".") {
+			return true
+		}
+	}
+	return false
 }

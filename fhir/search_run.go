@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
@@ -19,23 +21,24 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, false); err != nil {
 		return err
 	}
-	vals := r.URL.Query()
-	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err != nil {
-			return invalid("invalid", "", "the search form cannot be read: %v", err)
-		}
-		for k, vs := range r.PostForm {
-			vals[k] = append(vals[k], vs...)
-		}
+	vals, err := searchValues(r)
+	if err != nil {
+		return err
 	}
 	q, err := parseSearchValues(typ, vals, s.Store.Now())
 	if err != nil {
+		return err
+	}
+	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
 		return err
 	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	self := base + "/" + typ + "?" + q.params.Encode()
 	b.Link = append(b.Link, bundleLink{"self", self})
+	if typed := s.typedSearch(typ); typed != nil {
+		return s.writeTypedSearch(w, r, p, q, b, typed)
+	}
 	if q.countOnly {
 		cq := q.query
 		cq.Count = 0
@@ -67,8 +70,22 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
 	}
+	return s.writeSearchset(w, r, p, q, b, found)
+}
+
+// writeSearchset answers a page of matches with what _include and
+// _revinclude add to them.
+func (s *Server) writeSearchset(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, found []*crs.Resource) error {
+	base := baseURL(r)
 	for _, res := range found {
-		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+		body := res.Body
+		if len(q.elements) > 0 {
+			var err error
+			if body, err = subsetted(body, q.elements); err != nil {
+				return err
+			}
+		}
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: body, Search: &entrySearch{Mode: "match"}})
 	}
 	included, err := s.included(r, p, q, found)
 	if err != nil {
@@ -81,9 +98,14 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	return nil
 }
 
+// maxIterate bounds how many times :iterate applies an _include or
+// _revinclude to what the one before added.
+const maxIterate = 4
+
 // included reads what _include and _revinclude add to the matches:
 // each resource once, none of the matches again, only types the token
-// may read.
+// may read. Those marked :iterate apply again to what was added, until
+// nothing new is found.
 func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs.Resource) ([]*crs.Resource, error) {
 	if len(q.includes) == 0 && len(q.revinclude) == 0 || len(found) == 0 {
 		return nil, nil
@@ -93,60 +115,131 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 		seen[f.Type+"/"+f.ID] = true
 	}
 	var out []*crs.Resource
-	add := func(res *crs.Resource) {
-		if k := res.Type + "/" + res.ID; !seen[k] && !res.Deleted {
-			seen[k] = true
-			out = append(out, res)
+	frontier := found
+	for round := 0; round <= maxIterate && len(frontier) > 0; round++ {
+		var added []*crs.Resource
+		add := func(res *crs.Resource) {
+			if k := res.Type + "/" + res.ID; !seen[k] && !res.Deleted {
+				seen[k] = true
+				added = append(added, res)
+			}
 		}
-	}
-	for _, inc := range q.includes {
-		targets := map[string]bool{}
-		for _, f := range found {
-			res, err := Decode(f.Body)
-			if err != nil {
+		for _, inc := range q.includes {
+			if round > 0 && !inc.iterate {
 				continue
 			}
-			for _, row := range IndexRows(res) {
-				if row.Param == inc[0] && row.System != "" && (inc[1] == "" || row.System == inc[1]) {
-					targets[row.Code] = true
+			targets := map[string]bool{}
+			for _, f := range frontier {
+				if f.Type != inc.typ {
+					continue
+				}
+				res, err := Decode(f.Body)
+				if err != nil {
+					continue
+				}
+				for _, row := range IndexRows(res) {
+					if row.Param == inc.param && row.System != "" && (inc.target == "" || row.System == inc.target) {
+						targets[row.Code] = true
+					}
 				}
 			}
+			keys := make([]string, 0, len(targets))
+			for k := range targets {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				typ, id, _ := strings.Cut(k, "/")
+				if !p.Scopes.Allows(typ, false) {
+					continue
+				}
+				res, err := s.readAny(r.Context(), p, typ, id, 0)
+				if crs.ErrorCode(err) == crs.ENOTFOUND {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				add(res)
+			}
 		}
-		keys := make([]string, 0, len(targets))
-		for k := range targets {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			typ, id, _ := strings.Cut(k, "/")
-			if !p.Scopes.Allows(typ, false) {
+		for _, rev := range q.revinclude {
+			if round > 0 && !rev.iterate || !p.Scopes.Allows(rev.typ, false) {
 				continue
 			}
-			res, err := s.Resources.ReadResource(r.Context(), p.Actor, typ, id, 0)
-			if crs.ErrorCode(err) == crs.ENOTFOUND {
-				continue
+			var group []crs.ResourceCondition
+			for _, f := range frontier {
+				group = append(group, crs.ResourceCondition{Param: rev.param, Kind: "reference", Code: f.Type + "/" + f.ID})
 			}
+			res, _, err := s.Resources.SearchResources(r.Context(), p.Actor, crs.ResourceQuery{Type: rev.typ, All: [][]crs.ResourceCondition{group}, Count: maxCount})
 			if err != nil {
 				return nil, err
 			}
-			add(res)
+			for _, x := range res {
+				add(x)
+			}
 		}
-	}
-	for _, rev := range q.revinclude {
-		if !p.Scopes.Allows(rev[0], false) {
-			continue
-		}
-		var group []crs.ResourceCondition
-		for _, f := range found {
-			group = append(group, crs.ResourceCondition{Param: rev[1], Kind: "reference", Code: f.Type + "/" + f.ID})
-		}
-		res, _, err := s.Resources.SearchResources(r.Context(), p.Actor, crs.ResourceQuery{Type: rev[0], All: [][]crs.ResourceCondition{group}, Count: maxCount})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range res {
-			add(x)
-		}
+		out = append(out, added...)
+		frontier = added
 	}
 	return out, nil
+}
+
+// subsetted cuts a resource to the elements _elements asks for, with its
+// resourceType, id and meta, and tags it SUBSETTED so that no one takes
+// it for the whole resource.
+func subsetted(body []byte, elements []string) ([]byte, error) {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read a stored resource: %w", err)
+	}
+	keep := func(k string) bool {
+		k = strings.TrimPrefix(k, "_")
+		switch k {
+		case "resourceType", "id", "meta":
+			return true
+		}
+		for _, e := range elements {
+			if rest, ok := strings.CutPrefix(k, e); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z') {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range m {
+		if !keep(k) {
+			delete(m, k)
+		}
+	}
+	meta, _ := m["meta"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	tags, _ := meta["tag"].([]any)
+	meta["tag"] = append(tags, map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"})
+	m["meta"] = meta
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "write a subsetted resource: %w", err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// searchValues is a search's parameters: of the URL, and of the form
+// body of POST _search.
+func searchValues(r *http.Request) (url.Values, error) {
+	vals := r.URL.Query()
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return nil, invalid("invalid", "", "the search form cannot be read: %v", err)
+		}
+		for k, vs := range r.PostForm {
+			vals[k] = append(vals[k], vs...)
+		}
+	}
+	return vals, nil
 }

@@ -1,13 +1,13 @@
 package fhir
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/opencrs/crs"
 )
@@ -28,6 +28,19 @@ type Server struct {
 	// loaded release is refused. nil checks nothing.
 	Terminology crs.TerminologyService
 	Logger      *slog.Logger
+	Exports     crs.ExportStore // bulk export jobs and their files; nil for none
+	Audit       crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
+
+	// Patients, when set, serves Patient from the patient master index
+	// (patient_rest.go); without it Patient is a resource like any other.
+	Patients crs.PatientService
+	// Core, when set, serves the typed administrative core read only
+	// (core.go).
+	Core *Core
+
+	exportMu  sync.Mutex
+	exporting map[string]context.CancelFunc // the exports running, by job
+	exportWG  sync.WaitGroup
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -62,6 +75,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/{type}/{id}", s.authed(s.handleRead))
 	mux.Handle("PUT /fhir/{type}/{id}", s.authed(s.handleUpdate))
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
+	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
+	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
+	mux.Handle("GET /fhir/AuditEvent", s.authed(s.handleAuditEventSearch))
+	mux.Handle("POST /fhir/AuditEvent/_search", s.authed(s.handleAuditEventSearch))
+	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {
+		mux.HandleFunc(m, refuseAuditWrite)
+	}
+	mux.Handle("GET /fhir/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/Patient/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/Group/{id}/$export", s.authed(s.handleExportKickOff))
+	mux.Handle("GET /fhir/$export-poll-status", s.authed(s.handleExportStatus))
+	mux.Handle("DELETE /fhir/$export-poll-status", s.authed(s.handleExportCancel))
+	mux.Handle("GET /fhir/$export-file", s.authed(s.handleExportFile))
+	mux.Handle("PUT /fhir/{type}", s.authed(s.handleConditionalUpdate))
+	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
@@ -165,11 +193,5 @@ func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = at
 	r["meta"] = meta
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(r)); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return encodeResource(r)
 }

@@ -2,7 +2,6 @@ package fhir_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -90,6 +89,7 @@ type fixture struct {
 	base   string
 	a, b   *client // full access to trust A and trust B
 	server *fhir.Server
+	trustA *storetest.Trust // the trust of client a
 }
 
 func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenticator) *fixture {
@@ -105,10 +105,11 @@ func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenti
 	if auth == nil {
 		auth = tokens
 	}
-	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth}
+	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: auth, Exports: store.NewExportService(db), Audit: store.NewAuditService(db)}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &fixture{db: db, clock: clock, base: srv.URL, server: s,
+	t.Cleanup(s.Close)
+	return &fixture{db: db, clock: clock, base: srv.URL, server: s, trustA: ta,
 		a: &client{t, srv.URL, "a"}, b: &client{t, srv.URL, "b"}}
 }
 
@@ -223,6 +224,16 @@ func TestRESTCore(t *testing.T) {
 			t.Errorf("metadata: %v", r["resourceType"])
 		}
 	})
+}
+
+// create posts a resource of typ and answers its id.
+func create(t *testing.T, c *client, typ, body string) string {
+	t.Helper()
+	r := c.do("POST", "/fhir/"+typ, body)
+	if r.status != 201 {
+		t.Fatalf("create %s: %d %s", typ, r.status, r.body)
+	}
+	return r.json(t)["id"].(string)
 }
 
 func isOutcome(r response) bool {
@@ -362,31 +373,46 @@ func TestConditionalCreateConcurrent(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		body := `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034"}]}`
-		const n = 12
-		var wg sync.WaitGroup
-		statuses := make([]int, n)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				statuses[i] = f.a.do("POST", "/fhir/Patient", body, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000034").status
-			}(i)
-		}
-		wg.Wait()
-		created := 0
-		for _, s := range statuses {
-			switch s {
-			case 201:
-				created++
-			case 200:
-			default:
-				t.Errorf("status %d", s)
-			}
-		}
-		total := f.a.do("GET", "/fhir/Patient?identifier=9990000034&_summary=count", "").json(t)["total"]
-		if created != 1 || fmt.Sprint(total) != "1" {
-			t.Errorf("created %d times, %v stored; want 1", created, total)
-		}
-		_ = context.Background()
+		postConcurrently(t, f, body, "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000034")
 	})
+}
+
+// postConcurrently posts one conditional create of a Patient many times
+// at once and checks exactly one is created and one is found.
+func postConcurrently(t *testing.T, f *fixture, body, criteria string) {
+	const n = 12
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			statuses[i] = f.a.do("POST", "/fhir/Patient", body, "If-None-Exist", criteria).status
+		}(i)
+	}
+	wg.Wait()
+	created := 0
+	for _, s := range statuses {
+		switch s {
+		case 201:
+			created++
+		case 200:
+		default:
+			t.Errorf("status %d", s)
+		}
+	}
+	total := f.a.do("GET", "/fhir/Patient?"+criteria+"&_summary=count", "").json(t)["total"]
+	if created != 1 || fmt.Sprint(total) != "1" {
+		t.Errorf("created %d times, %v found; want 1", created, total)
+	}
+}
+
+// startPAS is start with the server as crs serve runs it: Patient from
+// the patient index and the typed core served read only.
+func startPAS(t *testing.T, db *store.DB, clock *crs.FixedClock) *fixture {
+	f := start(t, db, clock, nil)
+	f.server.Patients = store.NewPatientService(db)
+	f.server.Core = &fhir.Core{Referrals: store.NewReferralService(db), Inpatients: store.NewInpatientService(db),
+		ED: store.NewEDService(db), Outpatients: store.NewOutpatientService(db), Orgs: store.NewOrganisationService(db)}
+	return f
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -27,6 +28,19 @@ const TokenTTL = 5 * time.Minute
 type SMART struct {
 	Store   crs.Store
 	Clients crs.APIClientStore
+
+	mu     sync.Mutex
+	recent map[string]recentToken // tokens found in the last tokenRecall, by hash
+}
+
+// tokenRecall is how long a token found is trusted without looking it
+// up again: a disabled client's token stops working within it.
+const tokenRecall = 5 * time.Second
+
+// recentToken is a token found lately: who it acts for, until when.
+type recentToken struct {
+	p     *Principal
+	until time.Time
 }
 
 // Authenticate finds the request's bearer token: the client it was
@@ -36,7 +50,14 @@ func (s *SMART) Authenticate(r *http.Request) (*Principal, error) {
 	if !ok || tok == "" {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "send an access token from the token endpoint as Authorization: Bearer")
 	}
-	t, c, err := s.Clients.FindAPIToken(r.Context(), hashToken(tok))
+	hash, now := hashToken(tok), s.Store.Now()
+	s.mu.Lock()
+	rt, ok := s.recent[hash]
+	s.mu.Unlock()
+	if ok && now.Before(rt.until) {
+		return rt.p, nil
+	}
+	t, c, err := s.Clients.FindAPIToken(r.Context(), hash)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "the access token is not known")
 	}
@@ -50,7 +71,18 @@ func (s *SMART) Authenticate(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "the access token's scopes are not valid")
 	}
-	return &Principal{Actor: c.Actor(), Scopes: scopes}, nil
+	p := &Principal{Actor: c.Actor(), Scopes: scopes}
+	s.mu.Lock()
+	if s.recent == nil || len(s.recent) > 10000 {
+		s.recent = map[string]recentToken{}
+	}
+	until := now.Add(tokenRecall)
+	if t.ExpiresAt.Before(until) {
+		until = t.ExpiresAt
+	}
+	s.recent[hash] = recentToken{p: p, until: until}
+	s.mu.Unlock()
+	return p, nil
 }
 
 func hashToken(tok string) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -12,7 +13,15 @@ import (
 
 // ResourceService reads the FHIR resource store; changes go through the
 // write path (crs.ResourceTx).
-type ResourceService struct{ db *DB }
+type ResourceService struct {
+	db *DB
+
+	prepare sync.Once
+	current *sql.Stmt // the read of a current version, parsed once; nil if it could not be
+}
+
+// readCurrentSQL reads the current version of one resource.
+const readCurrentSQL = `SELECT ` + resourceColumns + ` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`
 
 // NewResourceService returns the resource store's reads on db.
 func NewResourceService(db *DB) *ResourceService { return &ResourceService{db: db} }
@@ -49,8 +58,7 @@ func queryResources(ctx context.Context, q Querier, query string, args ...any) (
 
 // GetResource returns the current version of a resource of the trust.
 func (tx *Tx) GetResource(typ, id string) (*crs.Resource, error) {
-	r, err := scanResource(tx.QueryRow(`SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`,
-		tx.actor.OrgID, typ, id))
+	r, err := scanResource(tx.QueryRow(readCurrentSQL, tx.actor.OrgID, typ, id))
 	if err != nil {
 		return nil, notFound(err, "%s/%s is not in the record", typ, id)
 	}
@@ -161,7 +169,13 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 	var r *crs.Resource
 	var err error
 	if version == 0 {
-		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, typ, id))
+		// The read every client makes most: its statement is parsed once.
+		s.prepare.Do(func() { s.current, _ = s.db.read.PrepareContext(context.Background(), readCurrentSQL) })
+		if s.current != nil {
+			r, err = scanResource(s.current.QueryRowContext(ctx, a.OrgID, typ, id))
+		} else {
+			r, err = scanResource(s.db.read.QueryRowContext(ctx, readCurrentSQL, a.OrgID, typ, id))
+		}
 	} else {
 		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_versions WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, a.OrgID, typ, id, version))
 	}
@@ -215,7 +229,12 @@ func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ,
 func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q crs.ResourceQuery) ([]*crs.Resource, int, error) {
 	var out []*crs.Resource
 	total := 0
-	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir search "+q.Type, func(db Querier) error {
+	patientID, what := "", "fhir search "+q.Type
+	if len(q.RefersTo) == 1 && strings.HasPrefix(q.RefersTo[0], "Patient/") {
+		patientID = strings.TrimPrefix(q.RefersTo[0], "Patient/")
+		what = "fhir search " + q.Type + " of " + q.RefersTo[0]
+	}
+	err := s.db.View(ctx, a, crs.ActViewClinical, patientID, what, func(db Querier) error {
 		query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
 		if q.Count == 0 {
 			return db.QueryRowContext(ctx, query, args...).Scan(&total)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -11,6 +12,7 @@ import (
 // current versions of one type, each group of conditions an EXISTS over
 // the search index.
 type resourceSearch struct {
+	org  string // the trust searched
 	args []any
 }
 
@@ -35,34 +37,26 @@ func (s *resourceSearch) lazy(v any) func() string {
 // resourceSearchSQL returns the query and its arguments; count asks for
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
-	s := &resourceSearch{}
-	where := []string{"c.org_id = " + s.arg(orgID), "c.type = " + s.arg(q.Type), "c.deleted = 0"}
-	if len(q.IDs) > 0 {
-		var ps []string
-		for _, id := range q.IDs {
-			ps = append(ps, s.arg(id))
-		}
-		where = append(where, "c.id IN ("+strings.Join(ps, ", ")+")")
+	s := &resourceSearch{org: orgID}
+	from := "fhir_current c"
+	if len(q.RefersTo) > 0 {
+		from = s.refersTo(q)
 	}
-	for _, g := range q.All {
-		where = append(where, s.group(g))
-	}
-	for _, g := range q.Not {
-		where = append(where, "NOT "+s.group(g))
-	}
-	for p, missing := range q.Missing {
-		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = " + s.arg(p) + ")"
-		if missing {
-			e = "NOT " + e
-		}
-		where = append(where, e)
-	}
+	where := append([]string{"c.org_id = " + s.arg(orgID)}, s.where(q, "c")...)
 	if count {
-		return "SELECT COUNT(*) FROM fhir_current c WHERE " + strings.Join(where, " AND "), s.args
+		return "SELECT COUNT(*) FROM " + from + " WHERE " + strings.Join(where, " AND "), s.args
 	}
 	order := "c.id"
+	if q.Type == "" {
+		order = "c.type, c.id"
+	}
 	if len(q.SortBy) == 0 && q.After != "" {
-		where = append(where, "c.id > "+s.arg(q.After))
+		if typ, id, ok := strings.Cut(q.After, "/"); ok && q.Type == "" {
+			t := s.arg(typ)
+			where = append(where, "(c.type > "+t+" OR (c.type = "+t+" AND c.id > "+s.arg(id)+"))")
+		} else {
+			where = append(where, "c.id > "+s.arg(q.After))
+		}
 	}
 	if len(q.SortBy) > 0 {
 		var keys []string
@@ -97,7 +91,7 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		}
 		order = strings.Join(append(keys, "c.id"), ", ")
 	}
-	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM fhir_current c WHERE " +
+	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM " + from + " WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY " + order + fmt.Sprintf(" LIMIT %d", q.Count)
 	if len(q.SortBy) > 0 && q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
@@ -105,16 +99,101 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 	return query, s.args
 }
 
+// refersTo is what a search of the resources referring to q.RefersTo
+// reads from: the references found in the index (fhir_index_refers,
+// whose rows hold a reference's target type in system and Type/id in
+// code), joined to the current versions, so that a patient's
+// compartment costs what it holds, not what the trust holds.
+func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
+	var ors []string
+	for _, ref := range q.RefersTo {
+		typ, _, one := strings.Cut(ref, "/")
+		if one {
+			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
+		} else {
+			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code LIKE "+s.arg(likeEscape(typ)+"/%")+` ESCAPE '\')`)
+		}
+	}
+	org := s.arg(s.org)
+	refs := "SELECT DISTINCT x.type AS rtype, x.id AS rid FROM fhir_index x WHERE x.org_id = " + org + " AND x.code <> '' AND (" + strings.Join(ors, " OR ") + ")"
+	if q.Type != "" {
+		refs += " AND x.type = " + s.arg(q.Type)
+	}
+	return "(" + refs + ") r JOIN fhir_current c ON c.org_id = " + org + " AND c.type = r.rtype AND c.id = r.rid"
+}
+
+// where is the conditions of q on the current versions aliased c; a
+// chained or reverse-chained condition nests another search, aliased
+// one deeper.
+func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
+	where := []string{c + ".deleted = 0"}
+	if q.Type != "" {
+		where = append(where, c+".type = "+s.arg(q.Type))
+	}
+	if len(q.IDs) > 0 {
+		var ps []string
+		for _, id := range q.IDs {
+			ps = append(ps, s.arg(id))
+		}
+		where = append(where, c+".id IN ("+strings.Join(ps, ", ")+")")
+	}
+	for _, g := range q.All {
+		where = append(where, s.group(g, c, q.Type))
+	}
+	for _, g := range q.Not {
+		where = append(where, "NOT "+s.group(g, c, q.Type))
+	}
+	params := make([]string, 0, len(q.Missing))
+	for p := range q.Missing {
+		params = append(params, p)
+	}
+	sort.Strings(params)
+	for _, p := range params {
+		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = " + c + ".org_id AND x.type = " + c + ".type AND x.id = " + c + ".id AND x.param = " + s.arg(p) + ")"
+		if q.Missing[p] {
+			e = "NOT " + e
+		}
+		where = append(where, e)
+	}
+	return where
+}
+
+// nested is the alias of a search nested in the one aliased c.
+func nested(c string) string { return c + "n" }
+
 // group is the SQL of one group of conditions, any of which matches.
-func (s *resourceSearch) group(g []crs.ResourceCondition) string {
+// A plain condition of a search of one type is the ids whose index rows
+// match it, a subquery that does not depend on the resource: the
+// database reads the index once for it, where a correlated EXISTS would
+// read every row of a common code (all the NEWS2 scores of the trust)
+// once per resource.
+func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string {
 	var ors []string
 	for _, c := range g {
-		if c.Param == "_lastUpdated" {
-			ors = append(ors, s.dateCond(c, "c.last_updated", "c.last_updated"))
-			continue
+		switch {
+		case c.Param == "_lastUpdated":
+			ors = append(ors, s.dateCond(c, a+".last_updated", a+".last_updated"))
+		case c.Has != nil:
+			// Some resource the nested search matches refers to this one.
+			n := nested(a)
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
+				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.org_id = "+n+".org_id AND y.type = "+n+
+				".type AND y.id = "+n+".id AND y.param = "+s.arg(c.Param)+" AND y.code = "+a+".type || '/' || "+a+".id))")
+		case c.Target != nil:
+			// This one refers to some resource the nested search matches.
+			n := nested(a)
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
+				strings.Join(s.where(*c.Target, n), " AND ")+"))")
+		case typ != "":
+			// Driven from the index: a selective value reads only its
+			// matches, not every resource of the type.
+			ors = append(ors, a+".id IN (SELECT x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
+				s.arg(c.Param)+" AND "+s.cond(c)+")")
+		default:
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+				s.arg(c.Param)+" AND "+s.cond(c)+")")
 		}
-		ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = "+
-			s.arg(c.Param)+" AND "+s.cond(c)+")")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
 }

@@ -21,6 +21,8 @@ type patientPage struct {
 	Clinical bool // results and documents are switched on
 	Lists    bool // the problem list, allergies and timeline are switched on
 	Orders   bool // ordering tests is switched on
+
+	Observations bool // observations and NEWS2 are switched on
 }
 
 // referralSummary is a referral on the record page with its pathway's
@@ -47,6 +49,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	page.Clinical = s.Results != nil && s.Documents != nil
 	page.Lists = s.Problems != nil && s.Allergies != nil && s.Terminology != nil
 	page.Orders = s.Orders != nil
+	page.Observations = s.Observations != nil
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {

@@ -45,6 +45,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /spells/{id}/summary", s.authed(s.handleSaveSummary))
 	mux.Handle("GET /spells/{id}/summary.pdf", s.authed(s.handleSummaryPDF))
 	mux.Handle("GET /discharges/summaries", s.authed(s.handleOverdueSummaries))
+	mux.Handle("GET /patients/{id}/observations", s.authed(s.handleObservations))
+	mux.Handle("POST /patients/{id}/observations", s.authed(s.handleRecordObservations))
+	mux.Handle("POST /patients/{id}/observations/scale", s.authed(s.handleObservationsScale))
+	mux.Handle("POST /patients/{id}/observations/{set}/error", s.authed(s.handleObservationsInError))
+	mux.Handle("GET /wards/{id}/clinical", s.authed(s.handleWardClinical))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

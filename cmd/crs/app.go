@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
@@ -78,6 +79,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	a.hl7.Orders, a.hl7.Results = orderService(db), resultService(db)
 	db.OnEvent(summaryService(db).Discharged) // a discharge starts its summary's draft
 
+	a.web.Observations = &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }
@@ -168,7 +170,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	mux.Handle("GET /metrics", a.hl7.Metrics)
 	a.web.SecureCookies = o.secure
 	mux.Handle("/", a.web.Handler())
-	mux.Handle("/fhir/", fhirServer(a).Handler())
+	fhirAPI := fhirServer(a)
+	mux.Handle("/fhir/", fhirAPI.Handler())
+	if err := fhirAPI.ResumeExports(ctx); err != nil {
+		a.logger.Error("bulk exports left unfinished were not resumed", "err", err)
+	}
+	defer fhirAPI.Close()
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -24,6 +24,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
   reports  the monthly RTT return and incomplete figures at a million pathways
   day      a large trust's busy hour: thousands of staff on the web pages and an HL7 feed at once
   cds      a month's CDS XML extracts (emergency care, outpatient, admitted patient care) at a large trust's scale
+  fhir     FHIR API over HTTP: reads at 1, 16, 64 clients, transactions, searches, $everything, Synthea ingest
 
 Run "crs bench <what> --help" for its flags.`)
 		if len(args) == 0 {
@@ -52,16 +53,7 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Messages, "messages", 20000, "ADT messages to send at each number of connections")
 		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh SQLite database (default: a temporary folder)")
 		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
-		fs.Func("conns", "comma-separated numbers of concurrent connections to measure (default 1,4,16)", func(s string) error {
-			for _, f := range strings.Split(s, ",") {
-				n, err := strconv.Atoi(strings.TrimSpace(f))
-				if err != nil || n < 1 {
-					return fmt.Errorf("--conns %q: want numbers of connections such as 1,4,16", s)
-				}
-				o.Conns = append(o.Conns, n)
-			}
-			return nil
-		})
+		countsFlag(fs, "conns", "comma-separated numbers of concurrent connections to measure (default 1,4,16)", "connections such as 1,4,16", &o.Conns)
 		run = func() error { return bench.HL7(ctx, stdout, o) }
 	case "journey":
 		fs = newFlags("bench journey", "bench journey [flags]", stdout)
@@ -99,8 +91,20 @@ Run "crs bench <what> --help" for its flags.`)
 		o := dayFlags(fs, logger)
 		ownProfile = &o.bench.CPUProfile
 		run = func() error { return benchDay(ctx, stdout, o) }
+	case "fhir":
+		fs = newFlags("bench fhir", "bench fhir [flags]", stdout)
+		o := bench.FHIROptions{}
+		fs.IntVar(&o.Patients, "patients", 5000, "Patient+Observation transactions to post")
+		fs.IntVar(&o.Reads, "reads", 20000, "single-patient reads to time at each number of clients")
+		fs.IntVar(&o.Searches, "searches", 2000, "searches and $everything calls to time")
+		fs.StringVar(&o.Synthea, "synthea", "../shared/data/fhir/synthea", "folder of Synthea Bundles (*.json.gz) to ingest; skipped when absent")
+		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh SQLite database (default: a temporary folder)")
+		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
+		countsFlag(fs, "clients", "comma-separated numbers of concurrent HTTP clients the reads are timed at (default 1,16,64)", "clients such as 1,16,64", &o.Clients)
+		ownProfile = &o.CPUProfile
+		run = func() error { _, err := bench.FHIR(ctx, stdout, o); return err }
 	default:
-		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, import, reports, cds or day\n", args[0])
+		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, import, reports, cds, day or fhir\n", args[0])
 		return errUsage
 	}
 	// Every benchmark can write a CPU profile of its run, for
@@ -126,4 +130,19 @@ Run "crs bench <what> --help" for its flags.`)
 	}
 	defer pprof.StopCPUProfile()
 	return run()
+}
+
+// countsFlag defines a flag of comma-separated positive counts, such as
+// the numbers of concurrent clients a benchmark is run at.
+func countsFlag(fs *flag.FlagSet, name, usage, example string, dst *[]int) {
+	fs.Func(name, usage, func(s string) error {
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--%s %q: want numbers of %s", name, s, example)
+			}
+			*dst = append(*dst, n)
+		}
+		return nil
+	})
 }

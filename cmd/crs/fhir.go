@@ -123,7 +123,10 @@ func mintFHIRToken(ctx context.Context, db *store.DB, orgID, name, scopes string
 func fhirServer(a *app) *fhir.Server {
 	clients := store.NewAPIClientService(a.db)
 	return &fhir.Server{Store: a.db, Resources: store.NewResourceService(a.db), Auth: &fhir.SMART{Store: a.db, Clients: clients}, Logger: a.logger,
-		Terminology: store.NewTerminologyService(a.db)}
+		Terminology: store.NewTerminologyService(a.db),
+		Exports:     store.NewExportService(a.db), Audit: store.NewAuditService(a.db),
+		Patients: a.patients, Core: &fhir.Core{Referrals: store.NewReferralService(a.db), Inpatients: store.NewInpatientService(a.db),
+			ED: store.NewEDService(a.db), Outpatients: store.NewOutpatientService(a.db), Orgs: a.orgs}}
 }
 
 // demoFHIRClient registers the demo trust's FHIR client "demo" (all

@@ -1,0 +1,347 @@
+package bench
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+)
+
+// FHIROptions says what `crs bench fhir` measures.
+type FHIROptions struct {
+	// Patients is how many Patient+Observation transactions to post (the
+	// transaction figure, and the patients the reads choose among);
+	// 5,000 if 0.
+	Patients int
+	// Reads is how many single-patient reads to time at each number of
+	// clients; 20,000 if 0.
+	Reads int
+	// Clients lists the numbers of concurrent HTTP clients the reads are
+	// timed at; 1, 16 and 64 if empty.
+	Clients []int
+	// Searches is how many token searches and $everything calls to time;
+	// 2,000 if 0.
+	Searches int
+	// Synthea is a folder of Synthea transaction Bundles (*.json.gz) to
+	// ingest; "" or a missing folder skips the ingest.
+	Synthea string
+	// Dir and DSN name the database as for HL7Options.
+	Dir, DSN string
+	// CPUProfile, when set, is a file the CPU profile of the timed reads
+	// is written to.
+	CPUProfile string
+}
+
+// FHIRFigure is one measured figure: how many operations a second and
+// their latency.
+type FHIRFigure struct {
+	Name     string
+	Clients  int
+	N        int
+	PerSec   float64
+	P50, P99 time.Duration
+}
+
+// FHIR measures the FHIR API over real HTTP on loopback against an
+// in-process server on a fresh database: Patient+Observation
+// transactions, single-patient reads at each number of clients, token
+// searches with _count=20, Patient/$everything, and the ingest of
+// Synthea Bundles. Every request carries a SMART bearer token checked as
+// in production, and every read is access-checked and audited.
+func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error) {
+	if o.Patients <= 0 {
+		o.Patients = 5000
+	}
+	if o.Reads <= 0 {
+		o.Reads = 20000
+	}
+	if len(o.Clients) == 0 {
+		o.Clients = []int{1, 16, 64}
+	}
+	if o.Searches <= 0 {
+		o.Searches = 2000
+	}
+	bdb, engine, err := openBenchDB(ctx, HL7Options{DSN: o.DSN, Dir: o.Dir})
+	if err != nil {
+		return nil, err
+	}
+	defer bdb.Close()
+	db := bdb.DB
+	org := &crs.Organisation{ODSCode: "RXX", Name: "Bench Trust"}
+	if err := store.NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	client := &crs.APIClient{Name: "bench", Scopes: "system/*.*", JWKS: fhir.ECJWKS(&key.PublicKey, "bench")}
+	if err := db.Write(ctx, crs.SystemActor(org.ID), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertAPIClient(client) }); err != nil {
+		return nil, err
+	}
+	smart := &fhir.SMART{Store: db, Clients: store.NewAPIClientService(db)}
+	token, _, err := smart.MintToken(ctx, client, "system/*.*", "", 24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	// Patient is served from the patient index and the PAS's records as
+	// the typed core, as crs serve wires them.
+	srv := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: smart, Exports: store.NewExportService(db), Audit: store.NewAuditService(db),
+		Patients: store.NewPatientService(db), Core: &fhir.Core{Referrals: store.NewReferralService(db), Inpatients: store.NewInpatientService(db),
+			ED: store.NewEDService(db), Outpatients: store.NewOutpatientService(db), Orgs: store.NewOrganisationService(db)}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	defer hs.Close()
+	defer srv.Close()
+	maxClients := 64
+	for _, c := range o.Clients {
+		maxClients = max(maxClients, c)
+	}
+	b := &fhirBench{base: "http://" + ln.Addr().String() + "/fhir", token: token,
+		http: &http.Client{Transport: &http.Transport{MaxIdleConns: maxClients * 2, MaxIdleConnsPerHost: maxClients * 2}}}
+
+	fmt.Fprintf(w, "FHIR API over HTTP on loopback, %s, %d CPUs, SMART token on every request, reads audited\n", engine, runtime.NumCPU())
+	fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s\n", "", "clients", "n", "per s", "p50", "p99")
+	var figs []FHIRFigure
+	report := func(f FHIRFigure) {
+		figs = append(figs, f)
+		fmt.Fprintf(w, "%-36s %7d %8d %10.0f %10s %10s\n", f.Name, f.Clients, f.N, f.PerSec, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond))
+	}
+
+	// Patient+Observation transactions.
+	patients := make([]string, o.Patients)
+	f, err := b.measure(ctx, "Patient+Observation transaction", 16, o.Patients, func(i int) error {
+		body := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[`+
+			`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"},"request":{"method":"POST","url":"Patient"}},`+
+			`{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"urn:uuid:p"},"effectiveDateTime":"2024-03-01T10:00:00Z","valueQuantity":{"value":%d,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}},"request":{"method":"POST","url":"Observation"}}]}`,
+			benchNHSNumber(i), i, 60+i%40)
+		resp, err := b.do("POST", "/", body)
+		if err != nil {
+			return err
+		}
+		var r struct {
+			Entry []struct{ Response struct{ Location string } }
+		}
+		if err := json.Unmarshal(resp, &r); err != nil || len(r.Entry) != 2 {
+			return fmt.Errorf("transaction %d answered %.300s", i, resp)
+		}
+		patients[i] = strings.Split(r.Entry[0].Response.Location, "/")[1]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	report(f)
+
+	// Single-patient reads.
+	var stop func()
+	if o.CPUProfile != "" {
+		pf, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return nil, err
+		}
+		stop = func() { pprof.StopCPUProfile(); pf.Close() }
+	}
+	for _, c := range o.Clients {
+		f, err := b.measure(ctx, "read Patient/[id]", c, o.Reads, func(i int) error {
+			_, err := b.do("GET", "/Patient/"+patients[(i*7919)%len(patients)], "")
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		report(f)
+	}
+	if stop != nil {
+		stop()
+	}
+
+	// Token searches, one page of 20.
+	f, err = b.measure(ctx, "search Observation?code=...&_count=20", 16, o.Searches, func(i int) error {
+		_, err := b.do("GET", "/Observation?code=http://loinc.org|8867-4&_count=20", "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	report(f)
+	f, err = b.measure(ctx, "search Patient?identifier=nhs|...", 16, o.Searches, func(i int) error {
+		_, err := b.do("GET", "/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+benchNHSNumber((i*7919)%o.Patients), "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	report(f)
+	f, err = b.measure(ctx, "Patient/[id]/$everything", 16, o.Searches, func(i int) error {
+		_, err := b.do("GET", "/Patient/"+patients[(i*7919)%len(patients)]+"/$everything", "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	report(f)
+
+	// Synthea ingest.
+	files, _ := filepath.Glob(filepath.Join(o.Synthea, "*.json.gz"))
+	if o.Synthea == "" || len(files) == 0 {
+		fmt.Fprintf(w, "Synthea ingest skipped: no Bundles in %q (--synthea)\n", o.Synthea)
+		return figs, nil
+	}
+	bundles := make([][]byte, len(files))
+	resources := 0
+	for i, file := range files {
+		if bundles[i], err = gunzipFile(file); err != nil {
+			return nil, err
+		}
+		resources += bytes.Count(bundles[i], []byte(`"request"`))
+	}
+	t0 := time.Now()
+	f, err = b.measure(ctx, "Synthea Bundles ingested", 4, len(bundles), func(i int) error {
+		_, err := b.do("POST", "/", string(bundles[i]))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	report(f)
+	rate := float64(resources) / time.Since(t0).Seconds()
+	fmt.Fprintf(w, "Synthea ingest: %d Bundles, %d resources, %.0f resources/s\n", len(bundles), resources, rate)
+	figs = append(figs, FHIRFigure{Name: "Synthea resources ingested", Clients: 4, N: resources, PerSec: rate})
+	return figs, nil
+}
+
+// fhirBench is the HTTP client side of the FHIR benchmark.
+type fhirBench struct {
+	base, token string
+	http        *http.Client
+}
+
+// do sends one request and returns the body of a 2xx answer.
+func (b *fhirBench) do(method, path, body string) ([]byte, error) {
+	u := b.base + path
+	if path == "/" {
+		u = b.base
+	}
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	if body != "" {
+		req.Header.Set("Content-Type", fhir.ContentType)
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: HTTP %d: %.500s", method, path, resp.StatusCode, out)
+	}
+	return out, nil
+}
+
+// measure runs n calls of fn over clients goroutines and times each.
+func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn func(i int) error) (FHIRFigure, error) {
+	lat := make([]time.Duration, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var firstErr error
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := fn(i); err != nil {
+					once.Do(func() { firstErr = err })
+					next.Store(int64(n))
+					return
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return FHIRFigure{}, fmt.Errorf("%s: %w", name, firstErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return FHIRFigure{}, err
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return FHIRFigure{Name: name, Clients: clients, N: n, PerSec: float64(n) / elapsed.Seconds(),
+		P50: journeyPercentile(lat, 50), P99: journeyPercentile(lat, 99)}, nil
+}
+
+// benchNHSNumber is the i-th NHS number of the 999 test range with a
+// valid Modulus 11 check digit.
+func benchNHSNumber(i int) string {
+	for n := 999000000 + i*11; ; n++ {
+		s := fmt.Sprintf("%09d", n)
+		sum := 0
+		for k := 0; k < 9; k++ {
+			sum += int(s[k]-'0') * (10 - k)
+		}
+		check := 11 - sum%11
+		if check == 11 {
+			check = 0
+		}
+		if check != 10 {
+			return s + fmt.Sprint(check)
+		}
+	}
+}
+
+func gunzipFile(file string) ([]byte, error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	z, err := gzip.NewReader(fh)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return io.ReadAll(z)
+}

@@ -1,0 +1,196 @@
+package fhir
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/opencrs/crs"
+)
+
+// handleAuditEventRead answers read of AuditEvent/[id]: one record of
+// the trust's audit trail, which has one version only.
+func (s *Server) handleAuditEventRead(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := s.allowAudit(p); err != nil {
+		return err
+	}
+	rec, err := s.Audit.AuditRecordByID(r.Context(), p.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(auditEvent(rec))
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write AuditEvent: %w", err)
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
+
+// handleAuditEventSearch answers search of AuditEvent by patient (or
+// entity Patient/[id]), agent (a user's id or username) and date, newest
+// first, paged by _count with a next link keyed on the last record.
+func (s *Server) handleAuditEventSearch(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := s.allowAudit(p); err != nil {
+		return err
+	}
+	vals, err := searchValues(r)
+	if err != nil {
+		return err
+	}
+	count, err := pageCount(vals)
+	if err != nil {
+		return err
+	}
+	q := crs.AuditQuery{Count: count + 1, Before: vals.Get("_cursor")}
+	params := url.Values{}
+	for k, vs := range vals {
+		for _, v := range vs {
+			switch k {
+			case "_count", "_cursor", "_format", "_pretty":
+				continue
+			case "patient", "entity":
+				id := v
+				if typ, rid, ok := splitReference(v); ok {
+					if typ != "Patient" {
+						return invalid("not-supported", k, "the audit trail is kept by patient: %s must name a Patient, not %s", k, v)
+					}
+					id = rid
+				}
+				q.PatientID = id
+			case "agent":
+				if _, id, ok := splitReference(v); ok {
+					v = id
+				}
+				q.Agent = v
+			case "date":
+				c, err := condition("date", "date", "", v, s.Store.Now())
+				if err != nil {
+					return invalid("invalid", k, "search parameter date: %v", err)
+				}
+				switch c.Op {
+				case crs.MatchEq:
+					q.From, q.To = c.Lo, c.Hi
+				case crs.MatchGe:
+					q.From = c.Lo
+				case crs.MatchGt, crs.MatchSa:
+					q.From = c.Hi
+				case crs.MatchLt, crs.MatchEb:
+					q.To = c.Lo
+				case crs.MatchLe:
+					q.To = c.Hi
+				default:
+					return invalid("not-supported", k, "date %s: use eq, ge, gt, le or lt", v)
+				}
+			default:
+				return invalid("not-supported", k, "AuditEvent is searched by patient, entity, agent and date, not %s", k)
+			}
+			params.Add(k, v)
+		}
+	}
+	recs, err := s.Audit.SearchAudit(r.Context(), p.Actor, q)
+	if err != nil {
+		return err
+	}
+	base := baseURL(r)
+	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
+	b.Link = append(b.Link, bundleLink{"self", base + "/AuditEvent?" + params.Encode()})
+	if len(recs) > count {
+		recs = recs[:count]
+		next := url.Values{}
+		for k, v := range params {
+			next[k] = v
+		}
+		next.Set("_count", strconv.Itoa(count))
+		next.Set("_cursor", recs[len(recs)-1].ID)
+		b.Link = append(b.Link, bundleLink{"next", base + "/AuditEvent?" + next.Encode()})
+	}
+	for _, rec := range recs {
+		body, err := json.Marshal(auditEvent(rec))
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write AuditEvent: %w", err)
+		}
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/AuditEvent/" + rec.ID, Resource: body, Search: &entrySearch{Mode: "match"}})
+	}
+	writeJSON(w, http.StatusOK, b.json())
+	return nil
+}
+
+// allowAudit checks the server keeps an audit trail to read and the
+// token may read AuditEvent.
+func (s *Server) allowAudit(p *Principal) error {
+	if s.Audit == nil {
+		return outcomeOf(http.StatusNotFound, "not-supported", "this server does not serve its audit trail")
+	}
+	return p.allow("AuditEvent", false)
+}
+
+// refuseAuditWrite answers any write of AuditEvent: the audit trail is
+// written by the accesses it records, never through the API.
+func refuseAuditWrite(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET")
+	writeOutcome(w, auditWriteRefused())
+}
+
+// auditWriteRefused is the answer to a write of AuditEvent.
+func auditWriteRefused() *Outcome {
+	return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "AuditEvent is the audit trail: it is never created, changed or deleted through the API")
+}
+
+// auditActions maps an audit record's action to AuditEvent.action.
+var auditActions = map[string]string{
+	crs.AuditView: "R", crs.AuditSearch: "E", crs.AuditChange: "U",
+}
+
+// auditEvent is an audit record as an R4 AuditEvent.
+func auditEvent(rec *crs.AuditRecord) map[string]any {
+	action := auditActions[rec.Action]
+	if action == "" {
+		action = "E"
+	}
+	typ := map[string]any{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110110", "display": "Patient Record"}
+	switch rec.Action {
+	case crs.AuditLogin, crs.AuditLogout:
+		typ = map[string]any{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110114", "display": "User Authentication"}
+	}
+	outcome := "0"
+	if rec.Action == crs.AuditRefused {
+		outcome = "4"
+	}
+	at := rec.At.UTC().Format(instant)
+	agent := map[string]any{
+		"who":       map[string]any{"identifier": map[string]any{"system": "https://opencrs.org/Id/user", "value": rec.UserID}, "display": rec.Username},
+		"role":      []any{map[string]any{"text": string(rec.Role)}},
+		"requestor": true,
+	}
+	ev := map[string]any{
+		"resourceType": "AuditEvent",
+		"id":           rec.ID,
+		"meta":         map[string]any{"versionId": "1", "lastUpdated": at},
+		"type":         typ,
+		"subtype":      []any{map[string]any{"system": "https://opencrs.org/CodeSystem/audit-action", "code": rec.Action}},
+		"action":       action,
+		"recorded":     at,
+		"outcome":      outcome,
+		"agent":        []any{agent},
+		"source":       map[string]any{"observer": map[string]any{"display": "OpenCRS"}, "site": rec.OrgID},
+	}
+	if rec.Purpose != "" {
+		ev["purposeOfEvent"] = []any{map[string]any{"text": rec.Purpose}}
+	}
+	entity := map[string]any{}
+	if rec.What != "" {
+		entity["description"] = rec.What
+	}
+	if rec.PatientID != "" {
+		entity["what"] = map[string]any{"reference": "Patient/" + rec.PatientID}
+		entity["role"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1", "display": "Patient"}
+	}
+	if rec.EventID != "" {
+		entity["detail"] = []any{map[string]any{"type": "event", "valueString": rec.EventID}}
+	}
+	if len(entity) > 0 {
+		ev["entity"] = []any{entity}
+	}
+	return ev
+}

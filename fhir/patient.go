@@ -1,0 +1,656 @@
+package fhir
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// Identifier systems, extensions and profiles of UK Core that the typed
+// core is served with.
+const (
+	SystemNHSNumber   = "https://fhir.nhs.uk/Id/nhs-number"
+	SystemODSCode     = "https://fhir.nhs.uk/Id/ods-organization-code"
+	SystemODSSiteCode = "https://fhir.nhs.uk/Id/ods-site-code"
+	SystemGMPNumber   = "https://fhir.hl7.org.uk/Id/gmp-number"
+	// SystemHospitalNumber is the namespace of a trust's hospital numbers
+	// (MRN); the assigner says which trust's.
+	SystemHospitalNumber = "https://opencrs.org/Id/hospital-number"
+
+	extNHSNumberVerification = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+	csNHSNumberVerification  = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"
+	extEthnicCategory        = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
+	csEthnicCategory         = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland"
+	profileBase              = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
+)
+
+// patientElements are the elements of a Patient the PMI holds: on a
+// write they are read into the typed record, on a read they are written
+// from it. Everything else a system sends is kept beside the record (see
+// patientExtras).
+var patientElements = map[string]bool{
+	"resourceType": true, "id": true, "meta": true, "identifier": true, "active": true, "name": true,
+	"telecom": true, "gender": true, "birthDate": true, "deceasedDateTime": true, "deceasedBoolean": true,
+	"address": true, "contact": true, "generalPractitioner": true, "extension": true, "link": true,
+}
+
+// patientResource writes a patient of the PMI as a UK Core Patient. kept
+// is what a system sent that the PMI does not hold (nil for none): its
+// elements are served after the PMI's own.
+func patientResource(p *crs.Patient, kept Resource) Resource {
+	r := Resource{"resourceType": "Patient", "id": p.ID}
+	meta := map[string]any{"versionId": strconv.Itoa(p.Version), "lastUpdated": p.UpdatedAt.UTC().Format(instant),
+		"profile": []any{profileBase + "Patient"}}
+	r["meta"] = meta
+	var ids []any
+	if p.NHSNumber != "" {
+		id := map[string]any{"system": SystemNHSNumber, "value": p.NHSNumber}
+		if p.NHSNumberStatus != "" {
+			id["extension"] = []any{map[string]any{"url": extNHSNumberVerification, "valueCodeableConcept": codeable(csNHSNumberVerification, string(p.NHSNumberStatus), p.NHSNumberStatus.Description())}}
+		}
+		ids = append(ids, id)
+	}
+	if p.MRN != "" {
+		ids = append(ids, map[string]any{"system": SystemHospitalNumber, "value": p.MRN,
+			"type": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}}}})
+	}
+	r["identifier"] = ids
+	r["active"] = !p.Merged()
+	name := map[string]any{"use": "official", "family": p.FamilyName}
+	given := []any{}
+	if p.GivenName != "" {
+		given = append(given, p.GivenName)
+	}
+	for _, n := range strings.Fields(p.OtherNames) {
+		given = append(given, n)
+	}
+	if len(given) > 0 {
+		name["given"] = given
+	}
+	if p.Title != "" {
+		name["prefix"] = []any{p.Title}
+	}
+	r["name"] = []any{name}
+	var telecom []any
+	for _, t := range [][3]string{{"phone", "home", p.Phone}, {"phone", "mobile", p.Mobile}, {"email", "home", p.Email}} {
+		if t[2] != "" {
+			telecom = append(telecom, map[string]any{"system": t[0], "use": t[1], "value": t[2]})
+		}
+	}
+	if telecom != nil {
+		r["telecom"] = telecom
+	}
+	r["gender"] = fhirGender[p.Gender]
+	if !p.BirthDate.IsZero() {
+		r["birthDate"] = p.BirthDate.String()
+	}
+	if p.DeathTime != nil {
+		r["deceasedDateTime"] = p.DeathTime.UTC().Format(time.RFC3339)
+	}
+	if len(p.Address.Lines) > 0 || p.Address.Postcode != "" {
+		a := map[string]any{"use": "home"}
+		if len(p.Address.Lines) > 0 {
+			lines := make([]any, len(p.Address.Lines))
+			for i, l := range p.Address.Lines {
+				lines[i] = l
+			}
+			a["line"] = lines
+		}
+		if p.Address.Postcode != "" {
+			a["postalCode"] = p.Address.Postcode
+		}
+		r["address"] = []any{a}
+	}
+	var contacts []any
+	for i, c := range p.Contacts {
+		rel := map[string]any{}
+		if i == 0 {
+			rel["coding"] = []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "N", "display": "Next-of-Kin"}}
+		}
+		if c.Relationship != "" {
+			rel["text"] = c.Relationship
+		}
+		ct := map[string]any{}
+		if len(rel) > 0 {
+			ct["relationship"] = []any{rel}
+		}
+		if c.Name != "" {
+			ct["name"] = map[string]any{"text": c.Name}
+		}
+		if c.Phone != "" {
+			ct["telecom"] = []any{map[string]any{"system": "phone", "value": c.Phone}}
+		}
+		if len(ct) > 0 {
+			contacts = append(contacts, ct)
+		}
+	}
+	if contacts != nil {
+		r["contact"] = contacts
+	}
+	var gp []any
+	if p.GPPracticeCode != "" {
+		ref := map[string]any{"type": "Organization", "reference": "Organization/" + gpOrganizationID(p.GPPracticeCode),
+			"identifier": map[string]any{"system": SystemODSCode, "value": p.GPPracticeCode}}
+		if p.GPPracticeName != "" {
+			ref["display"] = p.GPPracticeName
+		}
+		gp = append(gp, ref)
+	}
+	if p.GPCode != "" {
+		ref := map[string]any{"type": "Practitioner", "identifier": map[string]any{"system": SystemGMPNumber, "value": p.GPCode}}
+		if p.GPName != "" {
+			ref["display"] = p.GPName
+		}
+		gp = append(gp, ref)
+	}
+	if gp != nil {
+		r["generalPractitioner"] = gp
+	}
+	if p.EthnicCategory != "" {
+		desc, _ := nhs.Lookup(nhs.EthnicCategories, p.EthnicCategory)
+		r["extension"] = []any{map[string]any{"url": extEthnicCategory, "valueCodeableConcept": codeable(csEthnicCategory, p.EthnicCategory, desc)}}
+	}
+	if p.MergedInto != "" {
+		r["link"] = []any{map[string]any{"other": map[string]any{"reference": "Patient/" + p.MergedInto}, "type": "replaced-by"}}
+	}
+	for k, v := range kept {
+		switch k {
+		case "resourceType", "id":
+		case "meta":
+			km, _ := v.(map[string]any)
+			for mk, mv := range km {
+				switch mk {
+				case "versionId", "lastUpdated":
+				case "profile":
+					meta["profile"] = appendNew(meta["profile"].([]any), mv)
+				default:
+					meta[mk] = mv
+				}
+			}
+		case "name":
+			r[k] = withKeptNames(r[k].([]any), array(v))
+		default:
+			if arr, ok := v.([]any); ok {
+				have, _ := r[k].([]any)
+				r[k] = append(have, arr...)
+			} else if _, held := r[k]; !held {
+				r[k] = v
+			}
+		}
+	}
+	return r
+}
+
+// withKeptNames adds the names kept beside a record to the PMI's name:
+// a kept copy of the PMI's name (with a suffix or period the PMI does
+// not hold) takes its place while it agrees with it, and is left out
+// once the name was changed in the PAS; other names follow.
+func withKeptNames(names []any, kept []any) []any {
+	held, _ := names[0].(map[string]any)
+	key := func(n map[string]any) string {
+		return fmt.Sprint(n["family"], "|", strings.Join(strings.Fields(strings.Join(strs(n["given"]), " ")), " "), "|", strings.Join(strs(n["prefix"]), " "))
+	}
+	for _, x := range kept {
+		n, _ := x.(map[string]any)
+		switch {
+		case key(n) == key(held):
+			names[0] = n
+		case n["use"] == held["use"] || n["use"] == nil:
+		default:
+			names = append(names, x)
+		}
+	}
+	return names
+}
+
+// appendNew appends the values of v (an array) not in have.
+func appendNew(have []any, v any) []any {
+	arr, _ := v.([]any)
+	for _, x := range arr {
+		dup := false
+		for _, h := range have {
+			dup = dup || h == x
+		}
+		if !dup {
+			have = append(have, x)
+		}
+	}
+	return have
+}
+
+func codeable(system, code, display string) map[string]any {
+	c := map[string]any{"system": system, "code": code}
+	if display != "" {
+		c["display"] = display
+	}
+	return map[string]any{"coding": []any{c}}
+}
+
+// gpOrganizationID is the id a GP practice is served with as an
+// Organization: its ODS code.
+func gpOrganizationID(code string) string { return "gp-" + code }
+
+var fhirGender = map[string]string{"1": "male", "2": "female", "9": "other", "X": "unknown", "": "unknown"}
+var pmiGender = map[string]string{"male": "1", "female": "2", "other": "9", "unknown": "X"}
+
+// patientFromResource reads a Patient into the PMI's record p (a new one,
+// or a copy of the record being updated) and returns what the PMI does
+// not hold, to be kept beside the record (nil when nothing is). What it
+// cannot take is refused with an *Outcome naming each element.
+func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
+	var issues []Issue
+	bad := func(at, format string, args ...any) {
+		issues = append(issues, Issue{Severity: "error", Code: "not-supported", Diagnostics: fmt.Sprintf(format, args...), Expression: at})
+	}
+	kept := Resource{}
+	keep := func(k string, v any) {
+		if arr, ok := v.([]any); ok {
+			have, _ := kept[k].([]any)
+			kept[k] = append(have, arr...)
+			return
+		}
+		kept[k] = v
+	}
+	for k, v := range r {
+		if !patientElements[k] {
+			keep(k, v)
+		}
+	}
+	if m, ok := r["meta"].(map[string]any); ok {
+		km := map[string]any{}
+		for k, v := range m {
+			if k != "versionId" && k != "lastUpdated" && k != "source" {
+				km[k] = v
+			}
+		}
+		if prof, ok := km["profile"].([]any); ok {
+			var others []any
+			for _, x := range prof {
+				if x != profileBase+"Patient" {
+					others = append(others, x)
+				}
+			}
+			if others == nil {
+				delete(km, "profile")
+			} else {
+				km["profile"] = others
+			}
+		}
+		if len(km) > 0 {
+			kept["meta"] = km
+		}
+	}
+
+	// Identifiers: the NHS number with its verification status and the
+	// hospital number are held; others are kept.
+	p.NHSNumber, p.NHSNumberStatus = "", ""
+	nhsSeen := false
+	for i, x := range array(r["identifier"]) {
+		id, _ := x.(map[string]any)
+		at := fmt.Sprintf("Patient.identifier[%d]", i)
+		system, _ := id["system"].(string)
+		value, _ := id["value"].(string)
+		switch system {
+		case SystemNHSNumber:
+			if nhsSeen {
+				bad(at, "a patient has one NHS number; this is a second")
+				continue
+			}
+			nhsSeen = true
+			n, err := nhs.ParseNumber(value)
+			if err != nil {
+				bad(at+".value", "NHS number %q %v", value, err)
+				continue
+			}
+			p.NHSNumber = n
+			for j, e := range array(id["extension"]) {
+				ext, _ := e.(map[string]any)
+				if ext["url"] != extNHSNumberVerification {
+					bad(fmt.Sprintf("%s.extension[%d]", at, j), "the PMI holds only the NHS number verification status on an NHS number")
+					continue
+				}
+				code := codingCode(ext["valueCodeableConcept"], csNHSNumberVerification)
+				if !nhs.NumberStatus(code).Valid() {
+					bad(fmt.Sprintf("%s.extension[%d].valueCodeableConcept", at, j), "NHS number verification status %q is not a code of %s (01 to 08)", code, csNHSNumberVerification)
+					continue
+				}
+				p.NHSNumberStatus = nhs.NumberStatus(code)
+			}
+		case SystemHospitalNumber:
+			if p.MRN != "" && !strings.EqualFold(p.MRN, value) {
+				bad(at+".value", "the hospital number is %s; a hospital number is never changed", p.MRN)
+				continue
+			}
+			p.MRN = strings.ToUpper(value)
+		default:
+			keep("identifier", []any{x})
+		}
+	}
+
+	// Names: the official name (else the first usual one) is held; other
+	// names are kept.
+	names := array(r["name"])
+	held := -1
+	for i, x := range names {
+		n, _ := x.(map[string]any)
+		use, _ := n["use"].(string)
+		if use == "official" {
+			held = i
+			break
+		}
+		if held < 0 && use != "old" && use != "maiden" && use != "nickname" && use != "anonymous" {
+			held = i
+		}
+	}
+	p.Title, p.GivenName, p.OtherNames, p.FamilyName = "", "", "", ""
+	keptName := false
+	for i, x := range names {
+		if i != held {
+			keep("name", []any{x})
+			continue
+		}
+		n, _ := x.(map[string]any)
+		at := fmt.Sprintf("Patient.name[%d]", i)
+		p.FamilyName, _ = n["family"].(string)
+		given := strings.Fields(strings.Join(strs(n["given"]), " "))
+		if len(given) > 0 {
+			p.GivenName, p.OtherNames = given[0], strings.Join(given[1:], " ")
+		}
+		if pre := strs(n["prefix"]); len(pre) > 0 {
+			p.Title = strings.Join(pre, " ")
+		}
+		// A suffix or period the PMI does not hold is kept with a copy of
+		// the name, served in its place while the PMI's name agrees.
+		for k := range n {
+			switch k {
+			case "use", "family", "given", "prefix", "text":
+			case "suffix", "period", "extension":
+				if !keptName {
+					keep("name", []any{x})
+					keptName = true
+				}
+			default:
+				bad(at+"."+k, "the PMI holds a name's family, given names and title, not its %s", k)
+			}
+		}
+	}
+
+	// Telecom: the home phone, the mobile and the email are held.
+	p.Phone, p.Mobile, p.Email = "", "", ""
+	for _, x := range array(r["telecom"]) {
+		t, _ := x.(map[string]any)
+		system, _ := t["system"].(string)
+		use, _ := t["use"].(string)
+		value, _ := t["value"].(string)
+		switch {
+		case system == "phone" && use == "mobile" && p.Mobile == "":
+			p.Mobile = value
+		case system == "phone" && use != "mobile" && use != "work" && use != "old" && p.Phone == "":
+			p.Phone = value
+		case system == "email" && use != "work" && use != "old" && p.Email == "":
+			p.Email = value
+		default:
+			keep("telecom", []any{x})
+		}
+	}
+
+	if g, ok := r["gender"].(string); ok {
+		code, known := pmiGender[g]
+		if !known {
+			bad("Patient.gender", "%q is not an administrative gender (male, female, other, unknown)", g)
+		}
+		p.Gender = code
+	} else {
+		p.Gender = "X"
+	}
+	p.BirthDate = crs.Date{}
+	if b, ok := r["birthDate"].(string); ok {
+		d, err := time.Parse("2006-01-02", b)
+		if err != nil {
+			bad("Patient.birthDate", "the PMI holds a whole date of birth (YYYY-MM-DD), not %q", b)
+		} else {
+			p.BirthDate = crs.DateOf(d)
+		}
+	}
+	if v, ok := r["deceasedBoolean"].(bool); ok && v && p.DeathTime == nil {
+		bad("Patient.deceasedBoolean", "the PMI records when a patient died: send deceasedDateTime")
+	}
+	if s, ok := r["deceasedDateTime"].(string); ok {
+		lo, _, ok := ParseDateRange(s)
+		if !ok {
+			bad("Patient.deceasedDateTime", "%q is not a date and time", s)
+		} else {
+			lo = lo.UTC()
+			p.DeathTime = &lo
+		}
+	}
+
+	// Address: the home address is held as lines and a UK postcode; the
+	// town, county and an address outside the UK (with its own postal
+	// code and country) become lines.
+	addrs := array(r["address"])
+	heldAddr := -1
+	for i, x := range addrs {
+		a, _ := x.(map[string]any)
+		use, _ := a["use"].(string)
+		if use != "old" && use != "work" && use != "billing" && a["period"] == nil {
+			heldAddr = i
+			break
+		}
+	}
+	p.Address = crs.Address{}
+	for i, x := range addrs {
+		if i != heldAddr {
+			keep("address", []any{x})
+			continue
+		}
+		a, _ := x.(map[string]any)
+		at := fmt.Sprintf("Patient.address[%d]", i)
+		lines := strs(a["line"])
+		for _, k := range []string{"city", "district", "state"} {
+			if s, ok := a[k].(string); ok && s != "" {
+				lines = append(lines, s)
+			}
+		}
+		pc, _ := a["postalCode"].(string)
+		country, _ := a["country"].(string)
+		uk := country == "" || strings.EqualFold(country, "GB") || strings.EqualFold(country, "GBR") || strings.EqualFold(country, "United Kingdom") || strings.EqualFold(country, "UK")
+		if pc != "" && uk && crs.ValidPostcode(pc) {
+			p.Address.Postcode = pc
+		} else if last := strings.TrimSpace(pc + " " + country); last != "" {
+			lines = append(lines, last)
+		}
+		if len(lines) > 5 {
+			bad(at, "the PMI holds an address of at most 5 lines (with town, county, and a postal code and country outside the UK); this makes %d", len(lines))
+		}
+		p.Address.Lines = lines
+		for k := range a {
+			switch k {
+			case "use", "type", "line", "city", "district", "state", "postalCode", "country", "text", "extension":
+			default:
+				bad(at+"."+k, "the PMI does not hold an address's %s", k)
+			}
+		}
+	}
+
+	// Contacts: name, relationship and phone.
+	p.Contacts = nil
+	for i, x := range array(r["contact"]) {
+		c, _ := x.(map[string]any)
+		at := fmt.Sprintf("Patient.contact[%d]", i)
+		var ct crs.Contact
+		if n, ok := c["name"].(map[string]any); ok {
+			ct.Name, _ = n["text"].(string)
+			if ct.Name == "" {
+				ct.Name = strings.TrimSpace(strings.Join(append(strs(n["given"]), fmt.Sprint(orEmpty(n["family"]))), " "))
+			}
+		}
+		for _, rel := range array(c["relationship"]) {
+			rm, _ := rel.(map[string]any)
+			if t, ok := rm["text"].(string); ok && ct.Relationship == "" {
+				ct.Relationship = t
+			}
+			for _, cd := range array(rm["coding"]) {
+				cm, _ := cd.(map[string]any)
+				if d, ok := cm["display"].(string); ok && ct.Relationship == "" && cm["code"] != "N" {
+					ct.Relationship = d
+				}
+			}
+		}
+		for _, t := range array(c["telecom"]) {
+			tm, _ := t.(map[string]any)
+			if v, ok := tm["value"].(string); ok && tm["system"] == "phone" && ct.Phone == "" {
+				ct.Phone = v
+			}
+		}
+		for k := range c {
+			switch k {
+			case "name", "relationship", "telecom":
+			default:
+				bad(at+"."+k, "the PMI holds a contact's name, relationship and phone, not its %s", k)
+			}
+		}
+		p.Contacts = append(p.Contacts, ct)
+	}
+
+	// The registered GP practice and GP, by their national codes.
+	p.GPPracticeCode, p.GPPracticeName, p.GPCode, p.GPName = "", "", "", ""
+	for i, x := range array(r["generalPractitioner"]) {
+		ref, _ := x.(map[string]any)
+		at := fmt.Sprintf("Patient.generalPractitioner[%d]", i)
+		id, _ := ref["identifier"].(map[string]any)
+		system, _ := id["system"].(string)
+		value, _ := id["value"].(string)
+		display, _ := ref["display"].(string)
+		reference, _ := ref["reference"].(string)
+		switch {
+		case system == SystemODSCode && p.GPPracticeCode == "":
+			p.GPPracticeCode, p.GPPracticeName = value, display
+		case system == SystemGMPNumber && p.GPCode == "":
+			p.GPCode, p.GPName = value, display
+		case strings.HasPrefix(reference, "Organization/gp-") && p.GPPracticeCode == "":
+			p.GPPracticeCode, p.GPPracticeName = strings.TrimPrefix(reference, "Organization/gp-"), display
+		default:
+			bad(at, "the PMI holds the registered GP practice by its ODS code (identifier %s) and the GP by national code (%s)", SystemODSCode, SystemGMPNumber)
+		}
+	}
+
+	// Extensions: the ethnic category is held, others kept.
+	p.EthnicCategory = ""
+	for i, x := range array(r["extension"]) {
+		e, _ := x.(map[string]any)
+		if e["url"] != extEthnicCategory {
+			keep("extension", []any{x})
+			continue
+		}
+		code := codingCode(e["valueCodeableConcept"], csEthnicCategory)
+		if _, ok := nhs.Lookup(nhs.EthnicCategories, code); !ok {
+			bad(fmt.Sprintf("Patient.extension[%d].valueCodeableConcept", i), "ethnic category %q is not an ETHNIC CATEGORY code of %s", code, csEthnicCategory)
+			continue
+		}
+		p.EthnicCategory = code
+	}
+	if a, ok := r["active"].(bool); ok && !a && !p.Merged() {
+		bad("Patient.active", "a record is made inactive by merging it into another in the PAS")
+	}
+	// Links follow merges in the PAS: the replaces links a record is
+	// served with are taken as read, a new link is refused.
+	for i, x := range array(r["link"]) {
+		l, _ := x.(map[string]any)
+		other, _ := l["other"].(map[string]any)
+		switch {
+		case l["type"] == "replaces":
+		case l["type"] == "replaced-by" && p.Merged() && other["reference"] == "Patient/"+p.MergedInto:
+		default:
+			bad(fmt.Sprintf("Patient.link[%d]", i), "records are linked by merging them in the PAS, not by a link")
+		}
+	}
+	if len(issues) > 0 {
+		sort.Slice(issues, func(i, j int) bool { return issues[i].Expression < issues[j].Expression })
+		return nil, &Outcome{Status: http.StatusUnprocessableEntity, Issues: issues}
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	return kept, nil
+}
+
+func array(v any) []any { a, _ := v.([]any); return a }
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range array(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// codingCode is the code of the coding of system in a CodeableConcept,
+// else of its first coding.
+func codingCode(v any, system string) string {
+	cc, _ := v.(map[string]any)
+	first := ""
+	for i, c := range array(cc["coding"]) {
+		m, _ := c.(map[string]any)
+		code, _ := m["code"].(string)
+		if m["system"] == system {
+			return code
+		}
+		if i == 0 {
+			first = code
+		}
+	}
+	return first
+}
+
+// patientFieldPaths names the element of a Patient each field of a PMI
+// validation error is about.
+var patientFieldPaths = map[string]string{
+	"family_name": "Patient.name[0].family", "given_name": "Patient.name[0].given", "birth_date": "Patient.birthDate",
+	"gender": "Patient.gender", "nhs_number": "Patient.identifier", "nhs_number_status": "Patient.identifier.extension",
+	"postcode": "Patient.address[0].postalCode", "address": "Patient.address[0].line", "ethnic_category": "Patient.extension",
+	"death_time": "Patient.deceasedDateTime", "mrn": "Patient.identifier",
+}
+
+// pmiOutcome answers a refusal of the PMI as an OperationOutcome naming
+// the Patient's elements: a record that breaks the PMI's rules is 422.
+func pmiOutcome(err error) error {
+	var ce *crs.Error
+	if !errors.As(err, &ce) || ce.Code != crs.EINVALID {
+		return err
+	}
+	o := &Outcome{Status: http.StatusUnprocessableEntity}
+	fields := crs.FieldErrors(err)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		at := patientFieldPaths[k]
+		if at == "" && k != "" {
+			at = "Patient"
+		}
+		o.Issues = append(o.Issues, Issue{Severity: "error", Code: "business-rule", Diagnostics: fields[k], Expression: at})
+	}
+	if len(o.Issues) == 0 {
+		o.Issues = []Issue{{Severity: "error", Code: "business-rule", Diagnostics: ce.Error()}}
+	}
+	return o
+}

@@ -1,0 +1,57 @@
+package fhir_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+)
+
+// BenchmarkPatientPMI measures Patient served from the patient index
+// over HTTP, on a trust of 20,000 patients: reads and searches by
+// family name from parallel clients, and registrations.
+func BenchmarkPatientPMI(b *testing.B) {
+	srv, db, tr := benchServerWith(b, func(s *fhir.Server, db *store.DB) { s.Patients = store.NewPatientService(db) })
+	gen := demo.NewGenerator(11)
+	ps := make([]*crs.Patient, 20000)
+	for i := range ps {
+		ps[i] = gen.Patient()
+	}
+	if _, err := db.LoadPatients(context.Background(), tr.System, ps, crs.LoadOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	get := func(b *testing.B, path string) { benchGet(b, srv.URL+path, "t") }
+	var n atomic.Int64
+	b.Run("read", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				get(b, "/fhir/Patient/"+ps[int(n.Add(1))%len(ps)].ID)
+			}
+		})
+	})
+	b.Run("search-family", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				get(b, "/fhir/Patient?_count=20&family="+url.QueryEscape(ps[int(n.Add(1))%len(ps)].FamilyName))
+			}
+		})
+	})
+	b.Run("search-nhs-number", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				get(b, "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+ps[int(n.Add(1))%len(ps)].NHSNumber)
+			}
+		})
+	})
+	b.Run("register", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			post(b, srv.URL+"/fhir/Patient", "t", fmt.Sprintf(`{"resourceType":"Patient","name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`, i))
+		}
+	})
+}

@@ -1,0 +1,125 @@
+package fhir
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/opencrs/crs"
+)
+
+// handleEverything answers Patient/[id]/$everything: the patient and
+// every resource of the record that refers to them, as a searchset
+// Bundle paged by _count, each page's next link keyed on the last
+// resource so that resources added meanwhile never shift a page. The
+// reads are audited as reads of the patient's record; types the token
+// may not read are left out.
+func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id := r.PathValue("id")
+	if err := p.allow("Patient", false); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	count, err := pageCount(q)
+	if err != nil {
+		return err
+	}
+	query := crs.ResourceQuery{RefersTo: []string{"Patient/" + id}, Count: count + 1, After: q.Get("_cursor")}
+	if v := q.Get("_since"); v != "" {
+		lo, hi, ok := ParseDateRange(v)
+		if !ok {
+			return invalid("invalid", "_since", "_since %q is not an instant", v)
+		}
+		query.All = [][]crs.ResourceCondition{{{Param: "_lastUpdated", Kind: "date", Op: crs.MatchGe, Lo: lo, Hi: hi}}}
+	}
+	for k := range q {
+		switch k {
+		case "_count", "_cursor", "_since", "_format", "_pretty":
+		default:
+			return invalid("not-supported", k, "$everything does not support the parameter %s", k)
+		}
+	}
+	base := baseURL(r)
+	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
+	b.Link = append(b.Link, bundleLink{"self", base + "/Patient/" + id + "/$everything?" + r.URL.RawQuery})
+	if query.After == "" {
+		pat, err := s.readAny(r.Context(), p, "Patient", id, 0)
+		if err != nil {
+			return err
+		}
+		if pat.Deleted {
+			return outcomeOf(http.StatusGone, "deleted", "Patient/%s was deleted (version %d)", id, pat.Version)
+		}
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
+		// The records of the PAS about the patient (spells, attendances,
+		// pathways, referrals, appointments) come with the first page.
+		core, err := s.coreOfPatient(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		for _, res := range core {
+			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+		}
+	}
+	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, query)
+	if err != nil {
+		return err
+	}
+	if len(found) > count {
+		found = found[:count]
+		last := found[len(found)-1]
+		next := url.Values{"_count": {strconv.Itoa(count)}, "_cursor": {last.Type + "/" + last.ID}}
+		if v := q.Get("_since"); v != "" {
+			next.Set("_since", v)
+		}
+		b.Link = append(b.Link, bundleLink{"next", base + "/Patient/" + id + "/$everything?" + next.Encode()})
+	}
+	for _, res := range found {
+		if res.Type == "Patient" && res.ID == id || !p.Scopes.Allows(res.Type, false) {
+			continue
+		}
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+	}
+	writeJSON(w, http.StatusOK, b.json())
+	return nil
+}
+
+// coreOfPatient lists the typed core's records of a patient, whole, for
+// $everything: each mapped type the token may read that is searched by
+// patient. The resource store's resources of those types come through
+// the compartment search as any other.
+func (s *Server) coreOfPatient(ctx context.Context, p *Principal, id string) ([]*crs.Resource, error) {
+	if s.Core == nil {
+		return nil, nil
+	}
+	types := make([]string, 0, len(coreMappings))
+	for typ, m := range coreMappings {
+		if slices.Contains(m.params, "patient") && p.Scopes.Allows(typ, false) {
+			types = append(types, typ)
+		}
+	}
+	sort.Strings(types)
+	var out []*crs.Resource
+	for _, typ := range types {
+		q, err := parseSearch(typ, "patient=Patient/"+url.QueryEscape(id), s.Store.Now())
+		if err != nil {
+			return nil, err
+		}
+		found, err := coreMappings[typ].search(s, ctx, p, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range found {
+			if res.Body == nil {
+				if res, err = s.readAny(ctx, p, typ, res.ID, 0); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}

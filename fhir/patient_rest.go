@@ -1,0 +1,563 @@
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// A Patient is served from the patient master index (PMI) when the
+// server has one (Server.Patients): Patient/<id> is the PMI's patient,
+// its versionId the record's version, a create a registration and an
+// update a demographics change through the same commands as the PAS
+// screens. What a system sends that the PMI does not hold (other
+// identifiers and names, extensions, marital status, language...) is
+// kept beside the record in the resource store under the same id and
+// served back with it; what the PMI cannot take in the elements it does
+// hold is refused, naming the element.
+
+// pmi reports whether typ is served from the PMI.
+func (s *Server) pmi(typ string) bool { return typ == "Patient" && s.Patients != nil }
+
+// encodeResource writes a resource as JSON, its text as sent.
+func encodeResource(r Resource) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any(r)); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// servedPatient is a patient of the PMI as the resource the API answers
+// with; replaces are the records merged into it.
+func servedPatient(p *crs.Patient, kept Resource, replaces ...string) (*crs.Resource, error) {
+	r := patientResource(p, kept)
+	for _, id := range replaces {
+		r["link"] = append(array(r["link"]), map[string]any{"other": map[string]any{"reference": "Patient/" + id}, "type": "replaces"})
+	}
+	body, err := encodeResource(r)
+	if err != nil {
+		return nil, err
+	}
+	return &crs.Resource{Type: "Patient", ID: p.ID, Version: p.Version, LastUpdated: p.UpdatedAt, Body: body, PatientID: p.ID}, nil
+}
+
+// keptOf reads what is kept beside a patient's record from its version
+// in the resource store.
+func keptOf(res *crs.Resource) Resource {
+	if res == nil || res.Deleted {
+		return nil
+	}
+	var r Resource
+	d := json.NewDecoder(bytes.NewReader(res.Body))
+	d.UseNumber()
+	if d.Decode(&r) != nil {
+		return nil
+	}
+	delete(r, "resourceType")
+	delete(r, "id")
+	if len(r) == 0 {
+		return nil
+	}
+	return r
+}
+
+// readPatient reads a patient of the PMI, an audited view, with what is
+// kept beside it.
+func (s *Server) readPatient(ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	pat, err := s.Patients.FindPatient(ctx, p.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	var minors []string
+	if f, ok := s.Patients.(crs.MergedRecordFinder); ok && !pat.Merged() {
+		if minors, err = f.MergedRecords(ctx, p.Actor, id); err != nil {
+			return nil, err
+		}
+	}
+	var kept Resource
+	if s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+		if res, err := s.Resources.ReadResource(ctx, p.Actor, "Patient", id, 0); err == nil {
+			kept = keptOf(res)
+		}
+	}
+	return servedPatient(pat, kept, minors...)
+}
+
+// patientVersions are the versions of a patient's record, newest first,
+// from the events of its history: each registration, change, death,
+// merge and unmerge carries the record as it stood after it.
+func (s *Server) patientVersions(ctx context.Context, p *Principal, id string) ([]*crs.Resource, error) {
+	events, err := s.Patients.PatientHistory(ctx, p.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.Resource
+	seen := map[int]bool{}
+	for _, ev := range events {
+		if !strings.HasPrefix(ev.Type, "patient.") || len(ev.Data) == 0 {
+			continue
+		}
+		var d struct{ Patient *crs.Patient }
+		if json.Unmarshal(ev.Data, &d) != nil || d.Patient == nil || d.Patient.ID != id || seen[d.Patient.Version] {
+			continue
+		}
+		seen[d.Patient.Version] = true
+		res, err := servedPatient(d.Patient, nil)
+		if err != nil {
+			return nil, err
+		}
+		res.Seq = ev.ID
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// findPatientsIn finds the patients an If-None-Exist or a conditional
+// reference names, inside a command: by NHS number, hospital number or,
+// for another system's identifier, the identifiers kept beside the
+// record.
+func findPatientsIn(tx crs.Tx, criteria string) ([]*crs.Patient, error) {
+	q, err := parseSearch("Patient", criteria, tx.Now())
+	if err != nil {
+		return nil, err
+	}
+	if len(q.query.All) != 1 || len(q.query.All[0]) != 1 || q.query.All[0][0].Param != "identifier" || len(q.query.IDs) > 0 {
+		return nil, invalid("not-supported", "", "a patient is found for a conditional create or reference by one identifier (identifier=%s|NHS number), not by %s", SystemNHSNumber, criteria)
+	}
+	c := q.query.All[0][0]
+	system := ""
+	if c.System != nil {
+		system = *c.System
+	}
+	var kinds []string
+	switch {
+	case system == SystemNHSNumber:
+		kinds = []string{"nhs"}
+	case system == SystemHospitalNumber:
+		kinds = []string{"mrn"}
+	case system == "":
+		kinds = []string{"nhs", "mrn"}
+	}
+	for _, kind := range kinds {
+		value := c.Code
+		if kind == "nhs" {
+			n, err := nhs.ParseNumber(value)
+			if err != nil {
+				continue
+			}
+			value = n
+		}
+		pat, err := tx.FindPatientByIdentifier(kind, value)
+		if err == nil {
+			return []*crs.Patient{pat}, nil
+		}
+		if crs.ErrorCode(err) != crs.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if system == SystemNHSNumber || system == SystemHospitalNumber {
+		return nil, nil
+	}
+	found, err := tx.SearchResources(crs.ResourceQuery{Type: "Patient", All: q.query.All, Count: 2})
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.Patient
+	for _, f := range found {
+		pat, err := tx.GetPatient(f.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pat)
+	}
+	return out, nil
+}
+
+// keepBeside writes what is kept beside a patient's record as the next
+// version of Patient/<id> in the resource store, indexed as the whole
+// Patient is served (so its kept identifiers are found); nothing when
+// nothing is kept and nothing was.
+func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
+	version := 1
+	cur, err := tx.GetResource("Patient", pat.ID)
+	switch {
+	case err == nil:
+		version = cur.Version + 1
+	case crs.ErrorCode(err) != crs.ENOTFOUND:
+		return err
+	case kept == nil:
+		return nil
+	}
+	body := Resource{"resourceType": "Patient", "id": pat.ID}
+	for k, v := range kept {
+		body[k] = v
+	}
+	b, err := encodeResource(body)
+	if err != nil {
+		return err
+	}
+	return tx.PutResource(&crs.Resource{Type: "Patient", ID: pat.ID, Version: version, Body: b, PatientID: pat.ID}, IndexRows(patientResource(pat, kept)))
+}
+
+// createPatientIn registers the patient a Patient resource describes
+// inside the command, with id when given (a transaction names it
+// first). With criteria (If-None-Exist) it first looks for the patient
+// and answers the one it finds as existing, registering no one;
+// concurrent creates with the criteria wait for each other.
+func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (stored *crs.Resource, existing *crs.Resource, err error) {
+	if criteria != "" {
+		if err := tx.LockResourceKey("create Patient " + criteria); err != nil {
+			return nil, nil, err
+		}
+		found, err := findPatientsIn(tx, criteria)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch len(found) {
+		case 0:
+		case 1:
+			kept, _ := tx.GetResource("Patient", found[0].ID)
+			existing, err := servedPatient(found[0], keptOf(kept))
+			return nil, existing, err
+		default:
+			return nil, nil, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one patient matches If-None-Exist: %s", criteria)
+		}
+	}
+	pat := &crs.Patient{ID: id}
+	kept, err := patientFromResource(res, pat)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.InsertPatient(pat); err != nil {
+		return nil, nil, pmiOutcome(err)
+	}
+	if err := keepBeside(tx, pat, kept); err != nil {
+		return nil, nil, err
+	}
+	stored, err = servedPatient(pat, kept)
+	return stored, nil, err
+}
+
+// updatePatientIn changes the demographics of the patient id to those
+// of a Patient resource inside the command; want, unless 0, is the
+// version If-Match names. The PMI allocates patients' ids, so an update
+// never creates one.
+func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resource, error) {
+	old, err := tx.GetPatient(id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, outcomeOf(http.StatusNotFound, "not-found", "Patient/%s is not in the patient index; register a patient with POST Patient (the index gives it its id)", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if want != 0 && old.Version != want {
+		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "Patient/%s is at version %d, not the version %d of If-Match", id, old.Version, want)
+	}
+	pat := *old
+	kept, err := patientFromResource(res, &pat)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.UpdatePatient(&pat); err != nil {
+		return nil, pmiOutcome(err)
+	}
+	if err := keepBeside(tx, &pat, kept); err != nil {
+		return nil, err
+	}
+	return servedPatient(&pat, kept)
+}
+
+// currentPatientIn is a patient of the PMI as the API serves it now,
+// with what is kept beside the record, inside a command.
+func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
+	pat, err := tx.GetPatient(id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, outcomeOf(http.StatusNotFound, "not-found", "Patient/%s is not in the patient index", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	kept, err := tx.GetResource("Patient", id)
+	if err != nil && crs.ErrorCode(err) != crs.ENOTFOUND {
+		return nil, err
+	}
+	return servedPatient(pat, keptOf(kept))
+}
+
+// searchPatients finds the patients a search names through the PMI's
+// own search, then keeps those that match every parameter as FHIR
+// defines it. The PMI's search is driven by an identifier, a family name
+// (or name, taken as a family name as PAS users type it) or a date of
+// birth; given, gender and address-postalcode narrow it. It returns every
+// match, up to the PMI's page of 200 candidates.
+func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
+	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
+		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
+	}
+	// A reverse chain names the patients it finds as _id does.
+	q = &search{query: q.query}
+	q.query.All = slices.Clone(q.query.All)
+	if referred, ok, err := s.patientsReferred(ctx, p, &q.query); err != nil {
+		return nil, err
+	} else if ok {
+		if len(q.query.IDs) > 0 {
+			referred = slices.DeleteFunc(referred, func(id string) bool { return !slices.Contains(q.query.IDs, id) })
+		}
+		if len(referred) == 0 {
+			return nil, nil
+		}
+		q.query.IDs = referred
+	}
+	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "birthdate": true, "gender": true, "address-postalcode": true}
+	groups := map[string][]crs.ResourceCondition{}
+	for _, g := range q.query.All {
+		param := g[0].Param
+		if !supported[param] {
+			return nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, birthdate, gender, address-postalcode or _id", param)
+		}
+		groups[param] = append(groups[param], g...)
+	}
+	ids := map[string]bool{}
+	var order []string
+	listed := map[string]*crs.Patient{} // what the PMI's search shows of a candidate
+	add := func(id string) {
+		if !ids[id] {
+			ids[id] = true
+			order = append(order, id)
+		}
+	}
+	// Patients found by identifiers of other systems, kept beside their
+	// record and indexed in the resource store.
+	other := map[string]bool{}
+	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			other[f.ID] = true
+		}
+	}
+	pmiSearch := func(pq crs.PatientQuery) error {
+		pq.Limit = 200
+		res, err := s.Patients.SearchPatients(ctx, p.Actor, pq)
+		if err != nil {
+			return pmiSearchOutcome(err)
+		}
+		for _, m := range res.Matches {
+			add(m.Patient.ID)
+			listed[m.Patient.ID] = m.Patient
+		}
+		return nil
+	}
+	switch {
+	case len(q.query.IDs) > 0:
+		for _, id := range q.query.IDs {
+			add(id)
+		}
+	case len(groups["identifier"]) > 0:
+		for _, c := range groups["identifier"] {
+			system := ""
+			if c.System != nil {
+				system = *c.System
+			}
+			if system == SystemNHSNumber || system == "" {
+				if n, err := nhs.ParseNumber(c.Code); err == nil {
+					if err := pmiSearch(crs.PatientQuery{NHSNumber: n}); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if system == SystemHospitalNumber || system == "" {
+				if err := pmiSearch(crs.PatientQuery{MRN: c.Code}); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for id := range other {
+			add(id)
+		}
+	case len(groups["family"]) > 0 || len(groups["name"]) > 0:
+		for _, c := range append(groups["family"], groups["name"]...) {
+			text := c.Text
+			if text == "" {
+				text = c.Code
+			}
+			if err := pmiSearch(crs.PatientQuery{FamilyName: text}); err != nil {
+				return nil, err
+			}
+		}
+	case len(groups["birthdate"]) > 0 && groups["birthdate"][0].Op == crs.MatchEq && groups["birthdate"][0].Hi.Sub(groups["birthdate"][0].Lo) <= 25*time.Hour:
+		for _, c := range groups["birthdate"] {
+			if err := pmiSearch(crs.PatientQuery{BirthDate: crs.DateOf(c.Lo.In(london).Add(12 * time.Hour))}); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day), _id or _has; given, gender and address-postalcode narrow such a search")
+	}
+	// A candidate of the PMI's search is matched on what the search shows
+	// of it (its identifiers, names, birth date, gender and postcode) and
+	// read whole only if it is on the page answered (a match without a
+	// Body; see writeTypedSearch); one found otherwise is read to match.
+	var out []*crs.Resource
+	for _, id := range order {
+		if l := listed[id]; l != nil && !other[id] {
+			if matchesAll(patientResource(l, nil), q.query.All, nil) {
+				out = append(out, &crs.Resource{Type: "Patient", ID: id})
+			}
+			continue
+		}
+		res, err := s.readPatient(ctx, p, id)
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		pat, err := Decode(res.Body)
+		if err != nil {
+			return nil, err
+		}
+		if matchesAll(pat, q.query.All, other) {
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
+
+// pmiSearchOutcome names the parameter a refused PMI search was about.
+func pmiSearchOutcome(err error) error {
+	if crs.ErrorCode(err) != crs.EINVALID {
+		return err
+	}
+	return invalid("invalid", "", "%s", crs.ErrorMessage(err))
+}
+
+// matchesAll reports whether a served Patient matches every group of
+// conditions (any one of each) as the resource store would match it:
+// through the index rows of its search parameters.
+func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]bool) bool {
+	rows := IndexRows(r)
+	for _, g := range groups {
+		ok := false
+		for _, c := range g {
+			if c.Param == "identifier" && other[r.ID()] {
+				ok = true
+			}
+			for _, row := range rows {
+				if row.Param == c.Param && rowMatches(row, c) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// rowMatches reports whether one index row matches a condition of a
+// token, string, reference, uri or date parameter.
+func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
+	switch c.Kind {
+	case "token":
+		return row.Code == c.Code && (c.System == nil || row.System == *c.System)
+	case "string":
+		switch c.Op {
+		case crs.MatchExact:
+			return row.Code == c.Code
+		case crs.MatchContains:
+			return strings.Contains(row.Text, c.Text)
+		}
+		return strings.HasPrefix(row.Text, c.Text)
+	case "reference", "uri":
+		return row.Code == c.Code || row.Text == c.Code
+	case "date":
+		lo, hi := row.Lo, row.Hi
+		eq := !lo.Before(c.Lo) && !hi.After(c.Hi)
+		switch c.Op {
+		case crs.MatchEq:
+			return eq
+		case crs.MatchNe:
+			return !eq
+		case crs.MatchGt:
+			return hi.After(c.Hi)
+		case crs.MatchLt:
+			return lo.Before(c.Lo)
+		case crs.MatchGe:
+			return hi.After(c.Hi) || eq
+		case crs.MatchLe:
+			return lo.Before(c.Lo) || eq
+		case crs.MatchSa:
+			return !lo.Before(c.Hi)
+		case crs.MatchEb:
+			return !hi.After(c.Lo)
+		case "ap":
+			return lo.Before(c.Hi) && hi.After(c.Lo)
+		}
+	}
+	return false
+}
+
+// foundPatients is findPatientsIn with each patient as its resource:
+// what a transaction's conditional create or reference resolves to.
+func foundPatients(tx crs.Tx, criteria string) ([]*crs.Resource, error) {
+	pats, err := findPatientsIn(tx, criteria)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*crs.Resource, 0, len(pats))
+	for _, pat := range pats {
+		res, err := servedPatient(pat, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// applyPatientEntry applies an entry of a batch or transaction about a
+// Patient of the patient index inside the command.
+func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
+	switch e.method {
+	case "POST":
+		stored, existing, err := createPatientIn(tx, e.resource, e.newID, e.criteria)
+		if err != nil {
+			return err
+		}
+		e.response = createResponse(base, stored, existing)
+	case "PUT":
+		stored, err := updatePatientIn(tx, e.resource, e.id, e.ifMatch)
+		if err != nil {
+			return err
+		}
+		e.response = created(base, stored, "200")
+	case "GET":
+		pat, err := tx.GetPatient(e.id)
+		if err != nil {
+			return err
+		}
+		kept, _ := tx.GetResource("Patient", e.id)
+		cur, err := servedPatient(pat, keptOf(kept))
+		if err != nil {
+			return err
+		}
+		e.response = readResponse(base, cur)
+	default:
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "%s of a Patient is not supported", e.method)
+	}
+	return nil
+}

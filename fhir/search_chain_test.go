@@ -1,0 +1,94 @@
+package fhir_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestSearchChaining: chained and reverse-chained parameters,
+// _include and _revinclude with :iterate, and _elements.
+func TestSearchChaining(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		mk := func(typ, body string) string { t.Helper(); return create(t, c, typ, body) }
+		org := mk("Organization", `{"resourceType":"Organization","name":"St Elsewhere Hospital"}`)
+		p1 := mk("Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Zoë"}],"birthDate":"1970-05-01","managingOrganization":{"reference":"Organization/`+org+`"}}`)
+		p2 := mk("Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Smith"}],"birthDate":"1985-11-20"}`)
+		o1 := mk("Observation", fmt.Sprintf(observation, p1, "2024-03-01T10:00:00Z", "72"))
+		o2 := mk("Observation", fmt.Sprintf(observation, p2, "2024-03-02T10:00:00Z", "60"))
+		loc := mk("Location", `{"resourceType":"Location","name":"Smith Ward"}`)
+		o3 := mk("Observation", `{"resourceType":"Observation","status":"final","code":{"text":"room temperature"},"subject":{"reference":"Location/`+loc+`"}}`)
+
+		ids := func(q string) string {
+			t.Helper()
+			r := c.do("GET", "/fhir/"+q, "")
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", q, r.status, r.body)
+			}
+			var out []string
+			es, _ := r.json(t)["entry"].([]any)
+			for _, e := range es {
+				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+			}
+			sort.Strings(out)
+			return strings.Join(out, ",")
+		}
+		j := func(s ...string) string { sort.Strings(s); return strings.Join(s, ",") }
+		tests := []struct{ q, want string }{
+			{"Observation?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", o1},
+			{"Observation?subject:Patient.identifier=9990000099", ""},
+			{"Observation?subject.name=smith", j(o2, o3)},
+			{"Observation?subject:Patient.name=smith", o2},
+			{"Observation?patient.birthdate=1970", o1},
+			{"Observation?subject:Patient.organization.name=st%20else", o1},
+			{"Observation?subject:Patient.organization:Organization._id=" + org, o1},
+			{"Patient?_has:Observation:patient:code=8867-4", j(p1, p2)},
+			{"Patient?_has:Observation:patient:value-quantity=gt70", p1},
+			{"Patient?_has:Observation:subject:value-quantity=gt100", ""},
+			{"Organization?_has:Patient:organization:_has:Observation:patient:code=8867-4", org},
+			{"Observation?_id=" + o1 + "&_include=Observation:subject&_include:iterate=Patient:organization", j(o1, p1, org)},
+			{"Observation?_id=" + o1 + "&_include=Observation:subject&_include=Patient:organization", ""},
+			{"Organization?_id=" + org + "&_revinclude=Patient:organization&_revinclude:iterate=Observation:subject", j(org, p1, o1)},
+			{"Organization?_id=" + org + "&_revinclude=Patient:organization&_revinclude=Observation:subject", j(org, p1)},
+		}
+		for _, tc := range tests {
+			if tc.want == "" && strings.Contains(tc.q, "_include=Patient") {
+				// _include of another type without :iterate is refused.
+				if r := c.do("GET", "/fhir/"+tc.q, ""); r.status != 400 || !isOutcome(r) {
+					t.Errorf("%s: %d, want 400", tc.q, r.status)
+				}
+				continue
+			}
+			if got := ids(tc.q); got != tc.want {
+				t.Errorf("%s = [%s], want [%s]", tc.q, got, tc.want)
+			}
+		}
+		// _elements cuts the matches and marks them SUBSETTED.
+		r := c.do("GET", "/fhir/Observation?_id="+o1+"&_elements=status,value", "")
+		body := string(r.body)
+		if r.status != 200 || !strings.Contains(body, `"valueQuantity"`) || !strings.Contains(body, `"status"`) || strings.Contains(body, `"code":{`) || !strings.Contains(body, "SUBSETTED") {
+			t.Errorf("_elements: %d %s", r.status, body)
+		}
+		for _, bad := range []string{
+			"Observation?subject.colour=red",
+			"Observation?subject:Nope.name=x",
+			"Observation?code.name=x",
+			"Patient?_has:Nope:patient:code=x",
+			"Patient?_has:Observation:code:code=x",
+			"Patient?_has:Observation:patient",
+			"Observation?subject._count=3",
+			"Observation?_elements=colour",
+		} {
+			if r := c.do("GET", "/fhir/"+bad, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400 OperationOutcome", bad, r.status, r.body)
+			}
+		}
+	})
+}
