@@ -19,6 +19,7 @@ func TestBrowserObservations(t *testing.T) {
 	st := e.setUp(e.a)
 	l := e.listPatient(t, "Breathless", "9990000077")
 	e.admitted(t, st, l)
+	e.relate(l.patient.ID, crs.RoleNurse)
 
 	loginAs(t, ctx, e.srv.URL, e.a.Users[crs.RoleNurse])
 	run(t, ctx, "observations from the record",

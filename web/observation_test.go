@@ -30,6 +30,7 @@ func TestObservationsPage(t *testing.T) {
 	st := e.setUp(e.a)
 	l := e.listPatient(t, "Vitals", "9990000069")
 	sp := e.admitted(t, st, l)
+	e.relate(l.patient.ID, crs.RoleNurse, crs.RoleDoctor)
 	page := "/patients/" + l.patient.ID + "/observations"
 	nurse := e.login(e.a, crs.RoleNurse)
 	wantBody(t, "record page", nurse.get("/patients/"+l.patient.ID), `href="`+page+`"`)
