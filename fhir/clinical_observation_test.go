@@ -155,6 +155,7 @@ func TestObservationService(t *testing.T) {
 		}
 		s := &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
 		nurse := tr.Actor(crs.RoleNurse)
+		storetest.Relate(t, db, nurse, p.ID)
 		i := func(n int) *int { return &n }
 		b := func(v bool) *bool { return &v }
 		fl := func(v float64) *float64 { return &v }
@@ -239,6 +240,7 @@ func TestObservationService(t *testing.T) {
 			t.Errorf("scale before any decision: %v", err)
 		}
 		doctor := tr.Actor(crs.RoleDoctor)
+		storetest.Relate(t, db, doctor, p.ID)
 		if err := s.SetSpO2Scale2(ctx, doctor, p.ID, true, "COPD, target 88-92%"); err != nil {
 			t.Fatal(err)
 		}
