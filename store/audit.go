@@ -28,13 +28,7 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
 		var err error
-		out, err = queryRows(ctx, q, func(row scanner) (*crs.AuditRecord, error) {
-			var r crs.AuditRecord
-			var at, role string
-			err := row.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID)
-			r.At, r.Role = parseTime(at), crs.Role(role)
-			return &r, err
-		}, `SELECT id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id
+		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
 			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))
 			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
 		return err

@@ -37,6 +37,7 @@ func commands() []command {
 		{"diagnostic", "record diagnostic test requests by hand: add, done, cancel", runDiagnostic},
 		{"trust", "add a trust to a database: add", runTrust},
 		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
+		{"audit", "check the audit trail has not been tampered with: verify", runAudit},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
@@ -102,6 +103,9 @@ var subcommands = map[string][][2]string{
 		{"reprocess", "apply an interface's held messages in arrival order"},
 		{"destination add", "configure an outbound feed of a trust's changes"},
 		{"destination list", "list a trust's outbound feeds"},
+	},
+	"audit": {
+		{"verify", "check a trust's audit chain and say where it breaks"},
 	},
 	"trust": {
 		{"add", "add a trust (an organisation, by ODS code) to a database"},
