@@ -36,7 +36,7 @@ func commands() []command {
 		{"report", "statutory returns and extracts of a trust: list, rtt, rtt-incomplete, ae, kh03, dm01, dq, coding, cds", runReport},
 		{"diagnostic", "record diagnostic test requests by hand: add, done, cancel", runDiagnostic},
 		{"trust", "add a trust to a database: add", runTrust},
-		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
+		{"user", "manage a trust's staff: add, list, disable, enable, password, unlock", runUser},
 		{"audit", "check the audit trail has not been tampered with: verify", runAudit},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
@@ -117,6 +117,7 @@ var subcommands = map[string][][2]string{
 		{"disable", "stop a user logging in and end their sessions"},
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
+		{"unlock", "unlock an account locked after too many failed logins"},
 	},
 	"terminology": {
 		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file"},
