@@ -87,6 +87,7 @@ func (e *EDAttendance) Validate(now time.Time) error {
 	if e.ArrivedAt.After(now.Add(5 * time.Minute)) {
 		es = append(es, FieldErrorf("arrived_at", "arrival cannot be in the future"))
 	}
+	e.validateText(&es)
 	return es.Err()
 }
 

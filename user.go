@@ -154,6 +154,7 @@ func (u *User) Validate() error {
 	if !u.Role.Valid() {
 		es = append(es, FieldErrorf("role", "role %q is not a known role profile", u.Role))
 	}
+	es.addText("name", "the name", u.Name, MaxNameLength)
 	return es.Err()
 }
 

@@ -248,7 +248,6 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			b.Problem = "it does not follow the record before it (prev_hash differs): a record before it was changed, deleted or inserted"
 			add(b)
 		}
-		r.Role = crs.Role(role)
 		if auditHash(prevHash, seq, []any{r.ID, r.OrgID, at, r.UserID, r.Username, role, r.PatientID, r.Action, r.What, r.Purpose, r.EventID}) != hash {
 			b.Problem = "its content was altered: its hash no longer matches what it holds"
 			add(b)

@@ -219,3 +219,29 @@ func TestAttackFlashEcho(t *testing.T) {
 		t.Logf("message shown once only")
 	}
 }
+
+// TestAttackFormText registers patients with control characters, a
+// direction override, an overlong name and contact details in no known
+// format: each is refused beside its field, and no record is made.
+func TestAttackFormText(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(e.a, crs.RoleClerk)
+	c.get("/patients/new")
+	for _, tc := range []struct{ field, value, says string }{
+		{"family_name", "Smith\x1b[31m", "control character"},
+		{"given_name", "Ann\u202etxt.exe", "reorders"},
+		{"family_name", strings.Repeat("x", 101), "longer than 100"},
+		{"phone", "=HYPERLINK(\"http://evil.example\")", "not a phone number"},
+		{"email", "ann@example.com\r\nBcc: all@example.com", "not an email address"},
+		{"gp_practice_code", "<script>", "ODS code"},
+		{"contact_phone", "ring the ward", "not a phone number"},
+	} {
+		form := url.Values{"given_name": {"John"}, "family_name": {"Smith"}, "birth_date-day": {"12"}, "birth_date-month": {"3"},
+			"birth_date-year": {"1980"}, "gender": {"1"}, "address_line1": {"1 High Street"}, "postcode": {"E1 6AN"},
+			"contact_name": {"Mary Smith"}, "contact_relationship": {"Wife"}}
+		form.Set(tc.field, tc.value)
+		r := c.post("/patients/new", form)
+		wantStatus(t, tc.field+" "+tc.says, r, http.StatusUnprocessableEntity)
+		wantBody(t, tc.field+" "+tc.says, r, `id="`+tc.field+`-error"`, tc.says)
+	}
+}
