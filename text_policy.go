@@ -86,27 +86,20 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// CheckText returns an EINVALID field error naming label when s breaks
-// the text policy for a one-line field of at most max characters, or nil.
-func CheckText(field, label, s string, max int) error {
-	if p := textProblem(s, max, false); p != "" {
-		return FieldErrorf(field, "%s %s", label, p)
-	}
-	return nil
-}
-
-// CheckNote is CheckText for a field of several lines.
-func CheckNote(field, label, s string, max int) error {
-	if p := textProblem(s, max, true); p != "" {
-		return FieldErrorf(field, "%s %s", label, p)
-	}
-	return nil
-}
-
 // addText appends to es the error of a one-line field, if any.
 func (es *Errors) addText(field, label, s string, max int) {
-	if p := textProblem(s, max, false); p != "" {
-		*es = append(*es, FieldErrorf(field, "%s %s", label, p))
+	es.addProblem(field, label, textProblem(s, max, false))
+}
+
+// addNote appends to es the error of a multi-line field, if any.
+func (es *Errors) addNote(field, label, s string, max int) {
+	es.addProblem(field, label, textProblem(s, max, true))
+}
+
+// addProblem appends to es what textProblem found wrong, if anything.
+func (es *Errors) addProblem(field, label, problem string) {
+	if problem != "" {
+		*es = append(*es, FieldErrorf(field, "%s %s", label, problem))
 	}
 }
 
@@ -222,13 +215,6 @@ func truncate(s string) string {
 		}
 	}
 	return ""
-}
-
-// addNote appends to es the error of a multi-line field, if any.
-func (es *Errors) addNote(field, label, s string, max int) {
-	if p := textProblem(s, max, true); p != "" {
-		*es = append(*es, FieldErrorf(field, "%s %s", label, p))
-	}
 }
 
 // MaxDocumentText is the most characters a text document holds.
