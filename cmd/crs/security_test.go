@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
 )
 
 // TestServeHTTPSAndMetricsToken starts `crs serve` over HTTPS with the
@@ -75,5 +79,54 @@ func TestServeRefusesHalfTLS(t *testing.T) {
 	code, _, errOut := runCLI(t, "serve", "--db", "sqlite:"+filepath.Join(t.TempDir(), "x.db"), "--tls-cert", "x.crt")
 	if code != 2 || !strings.Contains(errOut, "--tls-key") {
 		t.Errorf("serve --tls-cert alone: exit %d, %q; want 2 naming --tls-key", code, errOut)
+	}
+}
+
+// TestUserUnlock locks an account with failed logins and unlocks it from
+// the command line, as an administrator would when the web UI cannot be
+// reached.
+func TestUserUnlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crs.db")
+	dsn := "sqlite:" + path
+	if code, _, errOut := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RUL", "--name", "Unlock Test Trust"); code != 0 {
+		t.Fatalf("trust add: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := withStdin(t, "kettle orange pylon", "user", "add", "--db", dsn, "--ods", "RUL",
+		"--username", "a.clerk", "--name", "Ann Clerk", "--role", "clerk"); code != 0 {
+		t.Fatalf("user add: exit %d: %s", code, errOut)
+	}
+	ctx := context.Background()
+	clock := crs.NewFixedClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	login := func(password string) error {
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.Clock = clock
+		_, err = store.NewUserService(db).Authenticate(ctx, "a.clerk", password)
+		return err
+	}
+	for i := 0; i < crs.LoginFailuresLockout; i++ {
+		clock.Advance(time.Hour)
+		if err := login("wrong password!"); crs.ErrorCode(err) != crs.EUNAUTHORIZED {
+			t.Fatalf("failed login %d: %v", i+1, err)
+		}
+	}
+	clock.Advance(time.Hour)
+	if err := login("kettle orange pylon"); err != crs.ErrAccountLocked {
+		t.Fatalf("login to a locked account: %v, want it locked", err)
+	}
+	if _, out, _ := runCLI(t, "user", "list", "--db", dsn, "--ods", "RUL"); !strings.Contains(out, "locked") {
+		t.Errorf("user list does not show the account locked:\n%s", out)
+	}
+	if code, out, errOut := runCLI(t, "user", "unlock", "--db", dsn, "--ods", "RUL", "--username", "a.clerk"); code != 0 || !strings.Contains(out, "unlocked") {
+		t.Fatalf("user unlock: exit %d\n%s%s", code, out, errOut)
+	}
+	if err := login("kettle orange pylon"); err != nil {
+		t.Errorf("login after unlock: %v", err)
+	}
+	if code, _, errOut := runCLI(t, "user", "unlock", "--db", dsn, "--ods", "RUL", "--username", "a.clerk"); code != 1 || !strings.Contains(errOut, "not locked") {
+		t.Errorf("unlock of an account not locked: exit %d %q; want 1 saying it is not locked", code, errOut)
 	}
 }

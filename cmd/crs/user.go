@@ -149,8 +149,11 @@ func userList(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tENABLED")
 	for _, u := range users {
 		enabled := "yes"
-		if u.Disabled {
+		switch {
+		case u.Disabled:
 			enabled = "no"
+		case u.Locked:
+			enabled = "locked" // after failed logins: crs user unlock
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Name, u.Role, enabled)
 	}
