@@ -58,13 +58,21 @@ const auditChainCols = `id, org_id, at, user_id, username, role, patient_id, act
 // prev, over the record's columns as stored (auditArgs). Each value is
 // written with its length, so no two records hash the same text.
 func auditHash(prev string, seq int64, cols []any) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "crs-audit-v1\n%s\n%d\n", prev, seq)
+	b := make([]byte, 0, 512)
+	b = append(b, "crs-audit-v1\n"...)
+	b = append(b, prev...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, '\n')
 	for _, c := range cols {
 		s, _ := c.(string)
-		fmt.Fprintf(h, "%d:%s\n", len(s), s)
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, '\n')
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // chainExecer runs the chain's statements: a *Tx or a *sql.Tx.
