@@ -12,15 +12,7 @@ import (
 // append-only trigger as the file's owner could) and finds it named,
 // with exit code 1.
 func TestAuditVerify(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "crs.db")
-	dsn := "sqlite:" + path
-	if code, _, errOut := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RAV", "--name", "Audit Test Trust"); code != 0 {
-		t.Fatalf("trust add: exit %d: %s", code, errOut)
-	}
-	if code, _, errOut := withStdin(t, "a long and unusual passphrase", "user", "add", "--db", dsn, "--ods", "RAV",
-		"--username", "admin", "--name", "Ada Admin", "--role", "admin"); code != 0 {
-		t.Fatalf("user add: exit %d: %s", code, errOut)
-	}
+	path, dsn := trustWithUser(t, "RAV", "admin", "admin", "a long and unusual passphrase")
 	code, out, errOut := runCLI(t, "audit", "verify", "--db", dsn, "--ods", "RAV")
 	if code != 0 || !strings.Contains(out, "intact") {
 		t.Fatalf("verify of an untouched trail: exit %d\n%s%s", code, out, errOut)
@@ -51,4 +43,20 @@ func TestAuditVerify(t *testing.T) {
 	if !strings.Contains(out, "BROKEN seq 1 record "+id) || !strings.Contains(out, "altered") || !strings.Contains(errOut, "broken") {
 		t.Errorf("verify does not name the altered record %s:\n%s%s", id, out, errOut)
 	}
+}
+
+// trustWithUser makes a database with a trust and one user of the role,
+// from the command line, and returns its file and DSN.
+func trustWithUser(t *testing.T, ods, username, role, password string) (path, dsn string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "crs.db")
+	dsn = "sqlite:" + path
+	if code, _, errOut := runCLI(t, "trust", "add", "--db", dsn, "--ods", ods, "--name", "Test Trust "+ods); code != 0 {
+		t.Fatalf("trust add: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := withStdin(t, password, "user", "add", "--db", dsn, "--ods", ods,
+		"--username", username, "--name", "Test User", "--role", role); code != 0 {
+		t.Fatalf("user add: exit %d: %s", code, errOut)
+	}
+	return path, dsn
 }

@@ -86,15 +86,7 @@ func TestServeRefusesHalfTLS(t *testing.T) {
 // the command line, as an administrator would when the web UI cannot be
 // reached.
 func TestUserUnlock(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "crs.db")
-	dsn := "sqlite:" + path
-	if code, _, errOut := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RUL", "--name", "Unlock Test Trust"); code != 0 {
-		t.Fatalf("trust add: exit %d: %s", code, errOut)
-	}
-	if code, _, errOut := withStdin(t, "kettle orange pylon", "user", "add", "--db", dsn, "--ods", "RUL",
-		"--username", "a.clerk", "--name", "Ann Clerk", "--role", "clerk"); code != 0 {
-		t.Fatalf("user add: exit %d: %s", code, errOut)
-	}
+	_, dsn := trustWithUser(t, "RUL", "a.clerk", "clerk", "kettle orange pylon")
 	ctx := context.Background()
 	clock := crs.NewFixedClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	login := func(password string) error {
