@@ -46,6 +46,11 @@ func demoScreens(t *testing.T, e *env) []screen {
 	c := e.login(e.a, crs.RoleClerk)
 	ids := e.walkJourney(t, c, st) // the clock is now 30 March 2026
 
+	bone := &crs.Clinic{Code: "TO-TUE", Name: "Fracture clinic", ConsultantCode: "C7654321", ConsultantName: "Ms Rosalind Bone-Fitzgerald", TreatmentFunction: "110",
+		LocationID: st.clinic.LocationID, Sessions: []crs.ClinicSession{{Weekday: time.Tuesday, Start: "09:00", End: "12:00", SlotMinutes: 20, SlotType: crs.SlotNew}}}
+	if err := e.server.Outpatients.CreateClinic(context.Background(), e.a.Actor(crs.RoleAdmin), bone); err != nil {
+		t.Fatal(err)
+	}
 	c = e.login(e.a, crs.RoleNurse)
 	in := e.register(e.a, "Inbed", "Isobel Margaret-Anne", crs.NewDate(1941, 9, 14), "9990000042", "LS2 7EW")
 	c.get("/patients/" + in.ID + "/admit")
