@@ -247,19 +247,19 @@ func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.Trac
 		var err error
 		out, err = queryRows(ctx, q, func(row scanner) (*crs.TrackingRow, error) {
 			var r crs.TrackingRow
-			var fam, given string
-			e, err := scanED(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &r.MRN, &fam, &given)...) }))
+			var fam, given, born string
+			e, err := scanED(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &r.MRN, &fam, &given, &born)...) }))
 			if err != nil {
 				return nil, err
 			}
-			r.Attendance, r.Name = e, patientName(fam, given)
+			r.Attendance, r.Name, r.BirthDate = e, patientName(fam, given), parseDate(born)
 			r.Waited = now.Sub(e.ArrivedAt)
 			if !e.DecisionToAdmitAt.IsZero() {
 				r.SinceDTA = now.Sub(e.DecisionToAdmitAt)
 			}
 			r.Warn, r.Breach4, r.Breach12 = r.Waited >= crs.EDWarnAfter, r.Waited >= crs.EDBreachAfter, r.SinceDTA >= crs.DTABreachAfter
 			return &r, nil
-		}, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name
+		}, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name, p.birth_date
 			FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
 			WHERE e.org_id = $1 AND e.status = 'in_department' ORDER BY e.arrived_at, e.id`, a.OrgID)
 		return "", err
