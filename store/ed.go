@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -65,6 +66,16 @@ func arriveED(tx *Tx, e *crs.EDAttendance) error {
 	}
 	if n > 0 {
 		return crs.Errorf(crs.ECONFLICT, "the patient is already in the department")
+	}
+	// An inpatient on the ward cannot also be in A&E: the staff are told
+	// why, and what to record first (on leave, they may come in).
+	var admitted string
+	switch err := tx.QueryRow(`SELECT admitted_at FROM spells WHERE org_id = $1 AND patient_id = $2 AND status = $3`, e.OrgID, e.PatientID, crs.SpellAdmitted).Scan(&admitted); {
+	case err == nil:
+		return crs.Errorf(crs.ECONFLICT, "the patient is an inpatient now, admitted %s; a patient on a ward is not registered in A&E. "+
+			"If they have left the ward, record their leave or discharge on the spell first", parseTime(admitted).In(crs.London).Format("02-Jan-2006 15:04"))
+	case err != sql.ErrNoRows:
+		return err
 	}
 	e.ID, e.Status, e.CreatedAt = crs.NewID(), crs.EDInDepartment, tx.now
 	if _, err := tx.Exec(`INSERT INTO ed_attendances (id, org_id, patient_id, arrived_at, arrival_mode, complaint, location, status, created_at,

@@ -24,3 +24,17 @@ func TestEDBoardFacts(t *testing.T) {
 	wantBody(t, "board", c.get("/ed"), "Dr Amara Okafor")
 	wantBody(t, "attendance forms", c.get("/ed/"+id), `id="triage-2" name="triage" type="radio" value="2" checked`, `name="clinician" type="text" value="Dr Amara Okafor"`)
 }
+
+// TestArriveWhileAdmitted checks that an inpatient cannot be registered
+// in A&E without the staff being told why and what to do.
+func TestArriveWhileAdmitted(t *testing.T) {
+	e := newEnv(t)
+	st := e.setUp(e.a)
+	l := e.listPatient(t, "Inward", "")
+	e.admitted(t, st, l)
+	c := e.login(e.a, crs.RoleNurse)
+	c.get("/patients/" + l.patient.ID + "/ed/new")
+	r := c.post("/patients/"+l.patient.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "attendance_category": {"1"}, "complaint": {"Fall"}})
+	wantStatus(t, "arrival of an inpatient", r, 422)
+	wantBody(t, "arrival of an inpatient", r, "The patient is an inpatient now, admitted", "record their leave or discharge on the spell first")
+}
