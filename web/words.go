@@ -127,6 +127,7 @@ func init() {
 	funcs["service"] = serviceName
 	funcs["rttStatus"] = rttStatusWords
 	funcs["notKnown"] = func() string { return notKnown }
+	funcs["lower"] = strings.ToLower
 	funcs["consultant"] = func(p pager, code string) template.HTML { return p.page().consultantName(code) }
 	funcs["consultantField"] = func(p pager, value string) consultantField {
 		return consultantField{Page: p.page(), Value: strings.ToUpper(value)}
