@@ -137,6 +137,7 @@ type TrackingRow struct {
 	Attendance *EDAttendance
 	MRN        string
 	Name       string
+	BirthDate  Date          // the patient's date of birth, for the age
 	Waited     time.Duration // since arrival
 	SinceDTA   time.Duration // since the decision to admit; 0 if none
 	Warn       bool          // 3 hours or more since arrival
