@@ -90,6 +90,7 @@ func (c Cancellation) Validate() error {
 	if strings.TrimSpace(c.Reason) == "" {
 		es = append(es, FieldErrorf("reason", "say why the appointment was cancelled"))
 	}
+	es.addNote("reason", "the reason", c.Reason, MaxCommentLength)
 	return es.Err()
 }
 
@@ -122,6 +123,7 @@ func (o *Outcome) Validate() error {
 	default:
 		es = append(es, FieldErrorf("next_step", "next step %q is not discharge, follow_up, waiting_list, refer_on or rebook", o.NextStep))
 	}
+	es.addNote("note", "the note", o.Note, MaxCommentLength)
 	return es.Err()
 }
 

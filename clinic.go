@@ -104,6 +104,7 @@ func (c *Clinic) Validate() error {
 			es = append(es, FieldErrorf("sessions", "slot type %q is not new, follow_up or urgent", s.SlotType))
 		}
 	}
+	c.validateText(&es)
 	return es.Err()
 }
 

@@ -93,6 +93,7 @@ func (m *CodeMap) Validate() error {
 	if m.Table == MapLocation && strings.Count(m.From, "^") != strings.Count(m.To, "^") {
 		es = append(es, FieldErrorf("to", "map POC to WARD, or POC^ROOM^BED to WARD^BAY^BED: %s and %s have different parts", m.From, m.To))
 	}
+	m.validateText(&es)
 	return es.Err()
 }
 

@@ -87,6 +87,7 @@ func (d *Document) Validate() error {
 	case d.ContentType != ContentText && d.ContentType != ContentReference && len(d.Content) == 0:
 		errs = append(errs, FieldErrorf("content", "the document holds no content"))
 	}
+	d.validateText(&errs)
 	return errs.Err()
 }
 

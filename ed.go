@@ -87,6 +87,7 @@ func (e *EDAttendance) Validate(now time.Time) error {
 	if e.ArrivedAt.After(now.Add(5 * time.Minute)) {
 		es = append(es, FieldErrorf("arrived_at", "arrival cannot be in the future"))
 	}
+	e.validateText(&es)
 	return es.Err()
 }
 
@@ -136,6 +137,7 @@ type TrackingRow struct {
 	Attendance *EDAttendance
 	MRN        string
 	Name       string
+	BirthDate  Date          // the patient's date of birth, for the age
 	Waited     time.Duration // since arrival
 	SinceDTA   time.Duration // since the decision to admit; 0 if none
 	Warn       bool          // 3 hours or more since arrival

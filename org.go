@@ -52,6 +52,7 @@ func (o *Organisation) Validate() error {
 	if !regexp.MustCompile(`^[A-Z]{0,3}$`).MatchString(o.MRNPrefix) {
 		es = append(es, FieldErrorf("mrn_prefix", "hospital number prefix %q must be up to 3 capital letters", o.MRNPrefix))
 	}
+	es.addText("name", "the name", o.Name, MaxLineLength)
 	return es.Err()
 }
 
@@ -172,6 +173,7 @@ func (l *Location) Validate() error {
 			es = append(es, FieldErrorf("ed_type", "%v", err))
 		}
 	}
+	es.addText("name", "the name", l.Name, MaxLineLength)
 	return es.Err()
 }
 

@@ -254,6 +254,7 @@ func (p *Patient) Validate(now time.Time) error {
 			es = append(es, FieldErrorf("ethnic_category", "ethnic category %q is not a Data Dictionary code", p.EthnicCategory))
 		}
 	}
+	p.validateText(&es)
 	if p.DeathTime != nil {
 		if p.DeathTime.After(now) {
 			es = append(es, FieldErrorf("death_time", "date of death is in the future"))

@@ -92,6 +92,7 @@ func (p *Preadmission) Validate() error {
 	if len(p.SourceVisit) > 50 {
 		es = append(es, FieldErrorf("visit_number", "visit number %q is longer than 50 characters", p.SourceVisit))
 	}
+	p.validateText(&es)
 	return es.Err()
 }
 

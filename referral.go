@@ -132,6 +132,7 @@ func (r *Referral) Validate(now time.Time) error {
 	if r.PPI != "" && !ppiPattern.MatchString(r.PPI) {
 		es = append(es, FieldErrorf("ppi", "patient pathway identifier %q must be up to 20 letters or digits", r.PPI))
 	}
+	r.validateText(&es)
 	return es.Err()
 }
 
@@ -171,6 +172,7 @@ func (c ReferralClosure) Validate(now time.Time) error {
 	if c.RTTStatus != 0 && !ClosesReferral(c.RTTStatus) {
 		es = append(es, FieldErrorf("rtt_status", "closing a referral records a clock stop (30-32, 34-36), 21 or a status outside RTT (90-98), not %s", c.RTTStatus))
 	}
+	es.addNote("reason", "the reason", c.Reason, MaxCommentLength)
 	return es.Err()
 }
 

@@ -212,6 +212,8 @@ type BedBoardWard struct {
 	Beds     []*BedBoardBed
 	Occupied int
 	Unbedded []*BedBoardBed // patients on the ward without a bed
+	SiteID   string         // the hospital site the ward is on
+	SiteName string
 }
 
 // BedBoardBed is a bed, free or with its patient.
@@ -227,6 +229,9 @@ type BedBoardBed struct {
 	AdmittedAt        time.Time
 	ExpectedDischarge Date
 	OnLeave           bool
+	BayID, BayCode    string // the bay or side room the bed is in; "" for a bed in the open ward
+	Gender            string // the patient's stated gender (NHS Data Dictionary code)
+	BirthDate         Date   // the patient's date of birth, for the age
 }
 
 // CensusWard is one ward's count at the midnight census of a night.

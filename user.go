@@ -133,6 +133,12 @@ type User struct {
 	Roles     []Role // every role profile the user holds; Role is the one they act in
 	Disabled  bool
 	CreatedAt time.Time
+	// Locked says the account was locked after too many failed logins
+	// in a row; an administrator unlocks it.
+	Locked bool
+	// FailedLogins counts the failed logins since the last one that
+	// succeeded.
+	FailedLogins int
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
@@ -149,11 +155,13 @@ func (u *User) Validate() error {
 	if !u.Role.Valid() {
 		es = append(es, FieldErrorf("role", "role %q is not a known role profile", u.Role))
 	}
+	es.addText("name", "the name", u.Name, MaxNameLength)
 	return es.Err()
 }
 
 // The password policy: long enough to resist guessing (after the NCSC's
-// advice, length rather than composition rules), and not the username.
+// advice, length rather than composition rules), not the username, and
+// not on the list of common passwords (password_policy.go).
 const (
 	MinPasswordLength = 10  // characters
 	MaxPasswordLength = 256 // characters; longer is a mistake, not a password
@@ -161,7 +169,7 @@ const (
 
 // PasswordPolicy says the password policy as it is shown beside a
 // password field.
-const PasswordPolicy = "At least 10 characters, and it must not contain the username. A few unrelated words make a good password."
+const PasswordPolicy = "At least 10 characters, not the username, and not a common or easily guessed password (such as Password123! or qwertyuiop). A few unrelated words make a good password."
 
 // CheckPassword applies the password policy to a password chosen for the
 // user with the username. Its error is an EINVALID field error on
@@ -175,6 +183,8 @@ func CheckPassword(username, password string) error {
 		return FieldErrorf("password", "a password can have at most %d characters", MaxPasswordLength)
 	case username != "" && strings.Contains(strings.ToLower(password), strings.ToLower(username)):
 		return FieldErrorf("password", "a password must not contain the username")
+	case guessablePassword(password) != "":
+		return FieldErrorf("password", "choose another password: %s. A few unrelated words make a good password", guessablePassword(password))
 	}
 	return nil
 }
@@ -246,6 +256,9 @@ type UserService interface {
 	// SetPassword gives a user a new password (under the policy of
 	// CheckPassword) and ends their sessions.
 	SetPassword(ctx context.Context, a Actor, id, password string) error
+	// UnlockUser unlocks an account locked after too many failed logins
+	// and starts its count of failures again.
+	UnlockUser(ctx context.Context, a Actor, id string) error
 	// Authenticate checks a username and password and returns the user.
 	// Every attempt, good or bad, is audited.
 	Authenticate(ctx context.Context, username, password string) (*User, error)

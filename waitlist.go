@@ -105,6 +105,7 @@ func (e *WaitingListEntry) Validate(now time.Time) error {
 	if e.RTTStatus != 0 && !e.RTTStatus.Valid() {
 		es = append(es, FieldErrorf("rtt_status", "RTT status %s is not a national RTT period status", e.RTTStatus))
 	}
+	e.validateText(&es)
 	return es.Err()
 }
 
@@ -159,6 +160,7 @@ func (o *TCIOffer) Validate() error {
 			es = append(es, FieldErrorf("dates", "the date %s is not after the offer was made", d.Display()))
 		}
 	}
+	es.addNote("note", "the note", o.Note, MaxCommentLength)
 	return es.Err()
 }
 

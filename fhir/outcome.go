@@ -63,6 +63,9 @@ func asOutcome(err error) *Outcome {
 	case crs.ENOTFOUND:
 		return outcomeOf(http.StatusNotFound, "not-found", "%s", msg)
 	case crs.EINVALID:
+		if f := ce.Field; f != "" && f[0] >= 'A' && f[0] <= 'Z' { // a FHIR expression
+			return invalid("invalid", f, "%s", msg)
+		}
 		return outcomeOf(http.StatusBadRequest, "invalid", "%s", msg)
 	case crs.ECONFLICT:
 		return outcomeOf(http.StatusConflict, "conflict", "%s", msg)

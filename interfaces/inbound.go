@@ -287,6 +287,7 @@ func messageErrors(errs []hl7.ACKError) []crs.MessageError {
 var pidFields = map[string]int{
 	"nhs_number": 3, "mrn": 3, "family_name": 5, "given_name": 5, "title": 5, "birth_date": 7, "gender": 8,
 	"postcode": 11, "address": 11, "ethnic_category": 22, "death_time": 29, "nhs_number_status": 32,
+	"other_names": 5, "phone": 13, "mobile": 13, "email": 13,
 }
 
 // ackErrors turns the error that refused a message into ERR contents.

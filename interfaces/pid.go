@@ -140,17 +140,23 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 		p.DeathTime = &t
 	}
 	// PD1-3 registered practice (name^^code) and PD1-4 registered GP
-	// (code^family^given^^^title).
+	// (code^family^given^^^title). The codes are not key fields: a sender's
+	// own code, not in the national format, is not recorded (the practice
+	// or GP is kept by name, with no code), and the message is applied
+	// with a warning and a data-quality entry keeping the code as received.
 	if pd1 := m.Segment("PD1"); pd1 != nil {
 		if v := pd1.Get("3"); v == nullValue {
 			p.GPPracticeCode, p.GPPracticeName = "", ""
 		} else if v != "" {
-			p.GPPracticeName, p.GPPracticeCode = pd1.Get("3.1"), pd1.Get("3.3")
+			p.GPPracticeName = pd1.Get("3.1")
+			p.GPPracticeCode = gpCode(codes, 3, "practice", pd1.Get("3.3"), crs.ValidPracticeCode,
+				"a practice's ODS code (a letter and 5 digits, e.g. A81001)")
 		}
 		if v := pd1.Get("4"); v == nullValue {
 			p.GPCode, p.GPName = "", ""
 		} else if v != "" {
-			p.GPCode = pd1.Get("4.1")
+			p.GPCode = gpCode(codes, 4, "GP", pd1.Get("4.1"), crs.ValidGPCode,
+				"a GP's national code (G and 7 digits, e.g. G1234567)")
 			p.GPName = strings.TrimSpace(strings.Join([]string{pd1.Get("4.6"), pd1.Get("4.3"), pd1.Get("4.2")}, " "))
 		}
 	}
@@ -169,6 +175,19 @@ func readPID(m *hl7.Message, p *crs.Patient, ids identifiers, zone *time.Locatio
 		p.Contacts = cs
 	}
 	return nil
+}
+
+// gpCode reads the code of PD1-3 (the practice) or PD1-4 (the GP): a
+// code in its national format is recorded; another (a sender's local
+// code) is left out of the record, with a warning and a data-quality
+// entry keeping it as received.
+func gpCode(codes *coder, field int, who, v string, valid func(string) bool, format string) string {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	if v == "" || valid(v) {
+		return v
+	}
+	codes.note("PD1", field, "", v, fmt.Sprintf("PD1-%d %s code %q is not %s: the %s is recorded with no code; the code as received is kept on the data-quality entry", field, who, v, format, who))
+	return ""
 }
 
 // genders maps HL7 administrative sex (table 0001) to the PERSON STATED

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -104,7 +103,7 @@ func mapValues[V any](m map[string]V) []V {
 // WriteAEReturnCSV writes the A&E return as CSV: a line for the trust,
 // then one per department type.
 func WriteAEReturnCSV(w io.Writer, r *crs.AEReturn) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	_ = cw.Write([]string{"month", "department_type", "attendances", "within_4_hours", "over_4_hours", "share_within_4_hours",
 		"meets_95_percent_standard", "over_12_hours_from_arrival", "over_12_hours_from_decision_to_admit", "still_in_department"})
 	line := func(typ string, g *crs.AEGroup) {

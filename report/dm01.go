@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"strconv"
 
@@ -85,7 +84,7 @@ func (s *Service) DM01Return(ctx context.Context, a crs.Actor, month crs.Date) (
 // total: the waiting list by week band, those waiting 6 weeks or more and
 // the month's activity.
 func WriteDM01CSV(w io.Writer, r *crs.DM01Return) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	head := []string{"month", "test", "description", "waiting", "waiting_6_weeks_or_more", "share_waiting_6_weeks_or_more"}
 	for b := range crs.DM01Bands {
 		head = append(head, dm01BandLabel(b))

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 
 	"github.com/opencrs/crs"
@@ -29,7 +28,7 @@ func (s *Service) DataQuality(ctx context.Context, a crs.Actor, today crs.Date) 
 // WriteDQCSV writes the data quality items as CSV, one line per record to
 // fix, check by check.
 func WriteDQCSV(w io.Writer, r *crs.DQReport) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	_ = cw.Write([]string{"as_of", "check", "record", "record_id", "patient_id", "detail", "link"})
 	for _, it := range r.Items {
 		_ = cw.Write([]string{r.AsOf, it.Check, it.RecordKind, it.RecordID, it.PatientID, it.Detail, it.Link})

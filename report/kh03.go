@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"math"
 	"strconv"
@@ -112,7 +111,7 @@ func (s *Service) KH03Return(ctx context.Context, a crs.Actor, quarter string, f
 // WriteKH03CSV writes the KH03 return as CSV: a line per sector, overnight
 // then day-only, with the average available and occupied beds.
 func WriteKH03CSV(w io.Writer, r *crs.KH03Return) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	_ = cw.Write([]string{"quarter", "from", "to", "nights_counted", "beds", "sector", "available", "occupied", "occupancy"})
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 	for _, part := range []struct {

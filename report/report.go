@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 
 	"github.com/opencrs/crs"
@@ -26,13 +25,13 @@ const flushEvery = 1000
 // close when there is none), so a read refused before any row leaves the
 // writer untouched and the error can still be shown as a page.
 type csvExtract struct {
-	w      *csv.Writer
+	w      *csvWriter
 	header []string
 	n      int
 }
 
 func newCSVExtract(w io.Writer, header []string) *csvExtract {
-	return &csvExtract{w: csv.NewWriter(w), header: header}
+	return &csvExtract{w: newCSVWriter(w), header: header}
 }
 
 // write writes one record.

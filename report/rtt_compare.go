@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -121,7 +120,7 @@ func lineDifferences(now, then *crs.RTTReturn) []crs.RTTLineDifference {
 // differ, as known now and as recorded, then each pathway counted
 // differently with the events that explain it, a line per event.
 func WriteRTTComparisonCSV(w io.Writer, c *crs.RTTReturnComparison) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	write := func(rec ...string) {
 		if cw.Error() == nil {
 			_ = cw.Write(rec)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -94,7 +93,7 @@ var bandHeader = func() []string {
 // with its total, within 18 weeks, the share, over 52 and 104 weeks and the
 // count in every weekly band.
 func WriteRTTIncompleteCSV(w io.Writer, r *crs.RTTIncomplete) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	head := append([]string{"census_date", "group", "code", "total", "within_18_weeks", "share_within_18_weeks", "over_52_weeks", "over_104_weeks"}, bandHeader...)
 	if err := cw.Write(head); err != nil {
 		return err

@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"slices"
 	"strconv"
@@ -212,7 +211,7 @@ func summarise(lines []*crs.RTTReturnLine, part string) *crs.RTTPartSummary {
 // weeks, over 52 and 104 weeks and the count in every weekly band; then a
 // line per commissioner and return line of new RTT periods (Part 3).
 func WriteRTTReturnCSV(w io.Writer, r *crs.RTTReturn) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	head := append([]string{"month", "part", "commissioner", "rtt_line", "total", "within_18_weeks", "share_within_18_weeks",
 		"median_weeks", "centile_92_weeks", "over_52_weeks", "over_104_weeks"}, bandHeader...)
 	if err := cw.Write(head); err != nil {

@@ -10,16 +10,6 @@ import (
 
 var _ crs.AuditTrail = (*AuditService)(nil)
 
-const auditRecordColumns = `id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id`
-
-func scanAudit(row scanner) (*crs.AuditRecord, error) {
-	var r crs.AuditRecord
-	var at, role string
-	err := row.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID)
-	r.At, r.Role = parseTime(at), crs.Role(role)
-	return &r, err
-}
-
 // auditReader checks that a may read the audit trail: a privacy
 // officer, or a system (the FHIR edge has checked its token allows
 // AuditEvent).
@@ -68,7 +58,7 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	if count <= 0 {
 		count = 100
 	}
-	out, err := queryRows(ctx, s.db.read, scanAudit, `SELECT `+auditRecordColumns+` FROM audit WHERE `+strings.Join(where, " AND ")+
+	out, err := queryRows(ctx, s.db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE `+strings.Join(where, " AND ")+
 		fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, count), args...)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read the audit trail: %w", err)
@@ -82,7 +72,7 @@ func (s *AuditService) AuditRecordByID(ctx context.Context, a crs.Actor, id stri
 	if err := s.auditReader(a); err != nil {
 		return nil, err
 	}
-	r, err := scanAudit(s.db.read.QueryRowContext(ctx, `SELECT `+auditRecordColumns+` FROM audit WHERE org_id = $1 AND id = $2`, a.OrgID, id))
+	r, err := scanAuditRow(s.db.read.QueryRowContext(ctx, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND id = $2`, a.OrgID, id))
 	if err != nil {
 		return nil, notFound(err, "the audit trail has no record %s", id)
 	}

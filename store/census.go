@@ -16,14 +16,15 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 	byID = map[string]*crs.BedBoardWard{}
 	if wards, err = queryRows(ctx, q, func(r scanner) (*crs.BedBoardWard, error) {
 		w := &crs.BedBoardWard{}
-		return w, r.Scan(&w.WardID, &w.WardCode, &w.WardName)
-	}, `SELECT id, code, name FROM locations WHERE org_id = $1 AND kind = 'ward' AND active = 1 ORDER BY code`, orgID); err != nil {
+		return w, r.Scan(&w.WardID, &w.WardCode, &w.WardName, &w.SiteID, &w.SiteName)
+	}, `SELECT w.id, w.code, w.name, COALESCE(s.id, ''), COALESCE(s.name, '') FROM locations w LEFT JOIN locations s ON s.id = w.parent_id
+		WHERE w.org_id = $1 AND w.kind = 'ward' AND w.active = 1 ORDER BY w.code`, orgID); err != nil {
 		return nil, nil, err
 	}
 	for _, w := range wards {
 		byID[w.WardID] = w
 	}
-	rows, err := q.QueryContext(ctx, `SELECT b.id, b.code, b.status, p.id, p.kind, p.parent_id FROM locations b JOIN locations p ON p.id = b.parent_id
+	rows, err := q.QueryContext(ctx, `SELECT b.id, b.code, b.status, p.id, p.kind, p.parent_id, p.code FROM locations b JOIN locations p ON p.id = b.parent_id
 		WHERE b.org_id = $1 AND b.kind = 'bed' AND b.active = 1 ORDER BY b.code`, orgID)
 	if err != nil {
 		return nil, nil, err
@@ -31,14 +32,14 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 	defer rows.Close()
 	for rows.Next() {
 		var bed crs.BedBoardBed
-		var parent, kind, grand, status string
-		if err := rows.Scan(&bed.BedID, &bed.BedCode, &status, &parent, &kind, &grand); err != nil {
+		var parent, kind, grand, status, parentCode string
+		if err := rows.Scan(&bed.BedID, &bed.BedCode, &status, &parent, &kind, &grand, &parentCode); err != nil {
 			return nil, nil, err
 		}
 		bed.Status = crs.BedStatus(status)
 		ward := parent
 		if kind == string(crs.LocationBay) {
-			ward = grand
+			ward, bed.BayID, bed.BayCode = grand, parent, parentCode
 		}
 		if w := byID[ward]; w != nil {
 			w.Beds = append(w.Beds, &bed)
@@ -54,13 +55,14 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "bed board", func(q Querier) (string, error) {
 		var err error
 		wards, err = boardStays(ctx, q, a.OrgID, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
-			s.admitted_at, s.expected_discharge, s.status
+			s.admitted_at, s.expected_discharge, s.status, p.gender, p.birth_date
 			FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id JOIN patients p ON p.id = s.patient_id
 			WHERE bs.org_id = $1 AND bs.is_current = 1`, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
-			var fam, given, admitted, expected, status string
-			if err := rows.Scan(ward, bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status); err != nil {
+			var fam, given, admitted, expected, status, born string
+			if err := rows.Scan(ward, bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status, &occ.Gender, &born); err != nil {
 				return err
 			}
+			occ.BirthDate = parseDate(born)
 			occ.Name, occ.AdmittedAt, occ.ExpectedDischarge, occ.OnLeave = patientName(fam, given), parseTime(admitted), parseDate(expected), status == crs.SpellOnLeave
 			return nil
 		})
@@ -124,7 +126,7 @@ func boardStays(ctx context.Context, q Querier, orgID, query string, scan func(r
 		}
 		w.Occupied++
 		if b := beds[bedID]; b != nil {
-			occ.BedID, occ.BedCode, occ.Status = b.BedID, b.BedCode, b.Status
+			occ.BedID, occ.BedCode, occ.Status, occ.BayID, occ.BayCode = b.BedID, b.BedCode, b.Status, b.BayID, b.BayCode
 			*b = occ
 		} else {
 			o := occ

@@ -186,6 +186,12 @@ func (db *DB) migrate(ctx context.Context) error {
 				return fmt.Errorf("migration %s, statement %d: %w", base, i+1, err)
 			}
 		}
+		if hook := migrationHooks[num]; hook != nil {
+			if err := hook(ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", base, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, num, base, formatTime(time.Now())); err != nil {
 			tx.Rollback()
 			return err

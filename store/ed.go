@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -65,6 +66,16 @@ func arriveED(tx *Tx, e *crs.EDAttendance) error {
 	}
 	if n > 0 {
 		return crs.Errorf(crs.ECONFLICT, "the patient is already in the department")
+	}
+	// An inpatient on the ward cannot also be in A&E: the staff are told
+	// why, and what to record first (on leave, they may come in).
+	var admitted string
+	switch err := tx.QueryRow(`SELECT admitted_at FROM spells WHERE org_id = $1 AND patient_id = $2 AND status = $3`, e.OrgID, e.PatientID, crs.SpellAdmitted).Scan(&admitted); {
+	case err == nil:
+		return crs.Errorf(crs.ECONFLICT, "the patient is an inpatient now, admitted %s; a patient on a ward is not registered in A&E. "+
+			"If they have left the ward, record their leave or discharge on the spell first", parseTime(admitted).In(crs.London).Format("02-Jan-2006 15:04"))
+	case err != sql.ErrNoRows:
+		return err
 	}
 	e.ID, e.Status, e.CreatedAt = crs.NewID(), crs.EDInDepartment, tx.now
 	if _, err := tx.Exec(`INSERT INTO ed_attendances (id, org_id, patient_id, arrived_at, arrival_mode, complaint, location, status, created_at,
@@ -249,19 +260,19 @@ func (s *EDService) TrackingBoard(ctx context.Context, a crs.Actor) ([]*crs.Trac
 		var err error
 		out, err = queryRows(ctx, q, func(row scanner) (*crs.TrackingRow, error) {
 			var r crs.TrackingRow
-			var fam, given string
-			e, err := scanED(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &r.MRN, &fam, &given)...) }))
+			var fam, given, born string
+			e, err := scanED(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &r.MRN, &fam, &given, &born)...) }))
 			if err != nil {
 				return nil, err
 			}
-			r.Attendance, r.Name = e, patientName(fam, given)
+			r.Attendance, r.Name, r.BirthDate = e, patientName(fam, given), parseDate(born)
 			r.Waited = now.Sub(e.ArrivedAt)
 			if !e.DecisionToAdmitAt.IsZero() {
 				r.SinceDTA = now.Sub(e.DecisionToAdmitAt)
 			}
 			r.Warn, r.Breach4, r.Breach12 = r.Waited >= crs.EDWarnAfter, r.Waited >= crs.EDBreachAfter, r.SinceDTA >= crs.DTABreachAfter
 			return &r, nil
-		}, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name
+		}, `SELECT `+prefixed("e.", edColumns)+`, p.mrn, p.family_name, p.given_name, p.birth_date
 			FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
 			WHERE e.org_id = $1 AND e.status = 'in_department' ORDER BY e.arrived_at, e.id`, a.OrgID)
 		return "", err

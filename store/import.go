@@ -183,7 +183,6 @@ const (
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
 		version, created_at, updated_at`
 	importEventCols = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
-	importAuditCols = `id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id`
 )
 
 // insertImport is the command of one batch: validate, check identifiers,
@@ -411,7 +410,7 @@ func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) 
 	now := formatTime(tx.now)
 	role := string(a.Role)
 	evArgs := make([]any, 0, len(evs)*12)
-	auArgs := make([]any, 0, len(evs)*11)
+	audits := make([]*crs.AuditRecord, 0, len(evs))
 	for _, ev := range evs {
 		ev.ID = crs.NewID()
 		ev.OrgID = a.OrgID
@@ -428,13 +427,21 @@ func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) 
 		}
 		evArgs = append(evArgs, ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, role,
 			now, eff, ev.Summary, string(ev.Data))
-		auArgs = append(auArgs, crs.NewID(), ev.OrgID, now, ev.UserID, ev.Username, role, ev.PatientID,
-			crs.AuditChange, what, a.Purpose, ev.ID)
+		audits = append(audits, &crs.AuditRecord{ID: crs.NewID(), OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username,
+			Role: a.Role, PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: a.Purpose, EventID: ev.ID})
 	}
 	if err := b.insert(ctx, "events", importEventCols, 12, evArgs); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append events: %w", err)
 	}
-	if err := b.insert(ctx, "audit", importAuditCols, 11, auArgs); err != nil {
+	chained, err := linkAudits(ctx, tx, audits, tx.heads)
+	if err != nil {
+		return err
+	}
+	auArgs := make([]any, 0, len(chained)*auditColumns)
+	for _, c := range chained {
+		auArgs = append(auArgs, chainArgs(c)...)
+	}
+	if err := b.insert(ctx, "audit", auditChainCols, auditColumns, auArgs); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
 	}
 	tx.db.hooksMu.RLock()

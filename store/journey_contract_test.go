@@ -391,14 +391,14 @@ func TestInpatientContract(t *testing.T) {
 		noPatients := func(bs []*crs.BedBoardBed) []*crs.BedBoardBed {
 			var out []*crs.BedBoardBed
 			for _, b := range bs {
-				out = append(out, &crs.BedBoardBed{BedID: b.BedID, BedCode: b.BedCode, Status: b.Status, SpellID: b.SpellID})
+				out = append(out, &crs.BedBoardBed{BedID: b.BedID, BedCode: b.BedCode, Status: b.Status, SpellID: b.SpellID, BayID: b.BayID, BayCode: b.BayCode})
 			}
 			return out
 		}
 		var want []*crs.BedBoardWard
 		for _, w := range board {
 			want = append(want, &crs.BedBoardWard{WardID: w.WardID, WardCode: w.WardCode, WardName: w.WardName, Occupied: w.Occupied,
-				Beds: noPatients(w.Beds), Unbedded: noPatients(w.Unbedded)})
+				Beds: noPatients(w.Beds), Unbedded: noPatients(w.Unbedded), SiteID: w.SiteID, SiteName: w.SiteName})
 		}
 		if diff := cmp.Diff(want, picker); diff != "" {
 			t.Errorf("ward beds (-want +got):\n%s", diff)

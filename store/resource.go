@@ -68,6 +68,9 @@ func (tx *Tx) GetResource(typ, id string) (*crs.Resource, error) {
 // PutResource writes the resource's next version and its index rows and
 // appends its event and audit record.
 func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	if err := r.CheckText(); err != nil {
+		return err
+	}
 	org := tx.actor.OrgID
 	var current int
 	err := tx.QueryRow(`SELECT version FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current)

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -19,6 +20,8 @@ import (
 // UserService keeps staff users, their password hashes and sessions.
 type UserService struct {
 	db *DB
+	// unknown counts the failed logins of usernames that are no one's.
+	unknown *crs.LoginFailures
 	// SessionIdle is how long a session lasts without a request: a
 	// terminal left logged in on a ward is not left open for long.
 	SessionIdle time.Duration
@@ -31,7 +34,8 @@ type UserService struct {
 // after 30 minutes without activity or 12 hours (a shift) after login,
 // whichever comes first.
 func NewUserService(db *DB) *UserService {
-	return &UserService{db: db, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour}
+	return &UserService{db: db, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour,
+		unknown: &crs.LoginFailures{Free: crs.LoginFailuresFree, Lockout: crs.LoginFailuresLockout}}
 }
 
 // sessionSlide is how often a session in use has its expiry pushed on:
@@ -49,12 +53,16 @@ const (
 	argonKeyLen  = 32
 )
 
+// deriveKey is argon2id's key derivation, the slow part of a login; a
+// test counts its calls.
+var deriveKey = argon2.IDKey
+
 // hashPassword returns an argon2id hash of the password in the PHC string
 // form, with a random salt.
 func hashPassword(password string) string {
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := deriveKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
@@ -75,7 +83,7 @@ func checkPassword(hash, password string) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := deriveKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -124,7 +132,7 @@ func (s *UserService) FindUsers(ctx context.Context, a crs.Actor) ([]*crs.User, 
 }
 
 // userColumns are the columns scanUser reads, in its order.
-const userColumns = `id, org_id, username, name, role, disabled, created_at`
+const userColumns = `id, org_id, username, name, role, disabled, created_at, failed_logins, locked`
 
 // FindUser returns a user of the actor's organisation by id. Another
 // trust's user is not found, as if there were none.
@@ -236,35 +244,72 @@ func endSessions(tx *Tx, userID string) error {
 func scanUser(r scanner, withHash bool) (*crs.User, string, error) {
 	var u crs.User
 	var role, created, hash string
-	var disabled int
-	dest := []any{&u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &created}
+	var disabled, locked int
+	dest := []any{&u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &created, &u.FailedLogins, &locked}
 	if withHash {
 		dest = append(dest, &hash)
 	}
 	if err := r.Scan(dest...); err != nil {
 		return nil, "", notFound(err, "no such user")
 	}
-	u.Role, u.Disabled, u.CreatedAt = crs.Role(role), disabled == 1, parseTime(created)
+	u.Role, u.Disabled, u.CreatedAt, u.Locked = crs.Role(role), disabled == 1, parseTime(created), locked == 1
 	return &u, hash, nil
 }
 
 // Authenticate checks a username and password. A failed attempt is
 // audited as refused and answers EUNAUTHORIZED without saying which part
-// was wrong.
+// was wrong; an unknown username takes as long as a wrong password (the
+// password is checked against a dummy hash).
+//
+// Failed logins in a row are counted per account: after
+// crs.LoginFailuresFree each next attempt must wait crs.LoginDelay
+// (EFORBIDDEN, saying how long), and crs.LoginFailuresLockout lock the
+// account until an administrator unlocks it (crs.ErrAccountLocked).
+// Usernames that are no one's are counted the same way, in memory, so
+// the answers do not tell a guesser which usernames exist.
 func (s *UserService) Authenticate(ctx context.Context, username, password string) (*crs.User, error) {
-	u, hash, err := scanUser(s.db.read.QueryRowContext(ctx,
-		`SELECT id, org_id, username, name, role, disabled, created_at, password_hash FROM users WHERE username = $1`, strings.ToLower(strings.TrimSpace(username))), true)
+	username = strings.ToLower(strings.TrimSpace(username))
+	now := s.db.Clock.Now().UTC()
+	var lastFailed string
+	row := s.db.read.QueryRowContext(ctx, `SELECT `+userColumns+`, password_hash, last_failed_at FROM users WHERE username = $1`, username)
+	u, hash, err := scanUserFailures(row, &lastFailed)
 	bad := crs.Errorf(crs.EUNAUTHORIZED, "the username or password is not right")
 	if err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			checkPassword(hashPassword("x"), password) // spend the same time as a real check
-			return nil, bad
+		if crs.ErrorCode(err) != crs.ENOTFOUND {
+			return nil, err
 		}
-		return nil, err
+		if err := s.unknown.Check(username, now); err != nil {
+			return nil, err
+		}
+		checkPassword(dummyHash(), password) // spend the same time as a real check
+		s.unknown.Fail(username, now)
+		return nil, bad
+	}
+	if u.Locked {
+		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, "login: account locked")
+		return nil, crs.ErrAccountLocked
+	}
+	if wait := parseTime(lastFailed).Add(crs.LoginDelay(u.FailedLogins, crs.LoginFailuresFree)).Sub(now); lastFailed != "" && wait > 0 {
+		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, "login: too soon after failed logins")
+		return nil, crs.LoginWaitError(wait)
 	}
 	if !checkPassword(hash, password) || u.Disabled || !u.Role.PersonRole() {
-		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, "login")
+		if _, err := s.db.execDurable(ctx, `UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = $1,
+			locked = CASE WHEN failed_logins + 1 >= $2 THEN 1 ELSE locked END WHERE id = $3`, formatTime(now), crs.LoginFailuresLockout, u.ID); err != nil {
+			return nil, fmt.Errorf("count a failed login: %w", err)
+		}
+		what := "login"
+		if u.FailedLogins+1 >= crs.LoginFailuresLockout {
+			what = "login: account locked after failed logins"
+		}
+		s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditRefused, what)
 		return nil, bad // a system (the interface role) never logs in to the web
+	}
+	if u.FailedLogins > 0 {
+		if _, err := s.db.execDurable(ctx, `UPDATE users SET failed_logins = 0, last_failed_at = '' WHERE id = $1`, u.ID); err != nil {
+			return nil, fmt.Errorf("clear failed logins: %w", err)
+		}
+		u.FailedLogins = 0
 	}
 	if u.Roles, err = userRoles(ctx, s.db.read, u.ID); err != nil {
 		return nil, err
@@ -274,6 +319,43 @@ func (s *UserService) Authenticate(ctx context.Context, username, password strin
 	}
 	s.db.Audit(crs.ActorFor(u, "login"), "", crs.AuditLogin, "login")
 	return u, nil
+}
+
+// scanUserFailures scans a user with their password hash and the time of
+// their last failed login.
+func scanUserFailures(r scanner, lastFailed *string) (*crs.User, string, error) {
+	var u crs.User
+	var role, created, hash string
+	var disabled, locked int
+	if err := r.Scan(&u.ID, &u.OrgID, &u.Username, &u.Name, &role, &disabled, &created, &u.FailedLogins, &locked, &hash, lastFailed); err != nil {
+		return nil, "", notFound(err, "no such user")
+	}
+	u.Role, u.Disabled, u.CreatedAt, u.Locked = crs.Role(role), disabled == 1, parseTime(created), locked == 1
+	return &u, hash, nil
+}
+
+// dummyHash is the hash an unknown username's password is checked
+// against, made once, so the check costs what a real one does.
+var dummyHash = sync.OnceValue(func() string { return hashPassword("no such user: " + randomToken()) })
+
+// UnlockUser unlocks an account locked after too many failed logins (or
+// clears the count of one not yet locked). Unlocking an account neither
+// locked nor with failures is a conflict that changes nothing.
+func (s *UserService) UnlockUser(ctx context.Context, a crs.Actor, id string) error {
+	return s.db.writeTx(ctx, a, crs.ActAdministerUsers, func(tx *Tx) error {
+		u, err := findUserTx(tx, a.OrgID, id)
+		if err != nil {
+			return err
+		}
+		if !u.Locked && u.FailedLogins == 0 {
+			return crs.Errorf(crs.ECONFLICT, "user %s is not locked", u.Username)
+		}
+		if _, err := tx.Exec(`UPDATE users SET locked = 0, failed_logins = 0, last_failed_at = '' WHERE id = $1 AND org_id = $2`, u.ID, a.OrgID); err != nil {
+			return err
+		}
+		return tx.EmitData(&crs.Event{Type: crs.EventUserUnlocked, SubjectID: u.ID, Summary: "User " + u.Username + " unlocked"},
+			"user", map[string]any{"username": u.Username, "failed_logins": u.FailedLogins})
+	})
 }
 
 func tokenHash(token string) string {

@@ -42,7 +42,21 @@ func TestPasswordPolicy(t *testing.T) {
 		name, username, password string
 		ok                       bool
 	}{
-		{"ten characters", "jsmith", "abcdefghij", true},
+		{"ten characters", "jsmith", "kettle-run", true},
+		{"the alphabet in order", "jsmith", "abcdefghij", false},
+		{"a keyboard row", "jsmith", "qwertyuiop", false},
+		{"a keyboard walk", "jsmith", "1qaz2wsx3edc", false},
+		{"digits in order", "jsmith", "0123456789", false},
+		{"a common password", "jsmith", "password123", false},
+		{"a common stem with a year and a symbol", "jsmith", "Summer2026!", false},
+		{"a common stem with look-alike letters", "jsmith", "P@ssw0rd2026", false},
+		{"look-alike letters at the start", "jsmith", "@dmin123456", false},
+		{"the hospital's own words", "jsmith", "Hospital123", false},
+		{"the product's name", "jsmith", "OpenCRS2026!", false},
+		{"one character repeated", "jsmith", "aaaaaaaaaaaa", false},
+		{"two characters repeated", "jsmith", "abababababab", false},
+		{"the demo's password", "jsmith", "demo-password", true},
+		{"the tests' password", "jsmith", "test-password-1", true},
 		{"nine characters", "jsmith", "abcdefghi", false},
 		{"ten characters counted as letters, not bytes", "jsmith", "ééééééééé", false},
 		{"the username", "jsmith.ward", "jsmith.ward", false},

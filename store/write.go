@@ -28,6 +28,9 @@ type Tx struct {
 	// feedsChanged says the command changed the outbound feeds or the
 	// inbound interfaces (see feedsChanged in feed.go).
 	feedsChanged bool
+	// heads are the audit chain heads the transaction has locked, by
+	// trust (PostgreSQL; see audit_chain.go).
+	heads map[string]*auditHead
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.
@@ -335,12 +338,6 @@ func (tx *Tx) EmitData(ev *crs.Event, what string, v any) error {
 // *sql.Tx.
 type execer interface {
 	Exec(query string, args ...any) (sql.Result, error)
-}
-
-func insertAudit(tx execer, r *crs.AuditRecord) error {
-	_, err := tx.Exec(`INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, auditArgs(r)...)
-	return err
 }
 
 // Audit records a read or other access that changed nothing. The record

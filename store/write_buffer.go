@@ -94,7 +94,19 @@ func (b *appendBuffer) flush(tx *Tx) error {
 		b.err = crs.Errorf(crs.EINTERNAL, "append events: %w", err)
 		return b.err
 	}
-	if err := writeRows(tx, b.audits, &b.wroteAudits, auditColumns, insertAuditsSQL, auditArgs); err != nil {
+	if b.wroteAudits == len(b.audits) {
+		return nil
+	}
+	// The records are chained as they are written, from the heads as the
+	// transaction has them now: records a rolled-back savepoint took away
+	// are chained again when they are written again.
+	cs, err := linkAudits(context.Background(), tx, b.audits[b.wroteAudits:], nil)
+	if err == nil {
+		wrote := 0
+		err = writeRows(tx, cs, &wrote, auditColumns, insertAuditsSQL, chainArgs)
+		b.wroteAudits += wrote
+	}
+	if err != nil {
 		b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
 		return b.err
 	}
@@ -134,13 +146,13 @@ func chunk(n int) int {
 
 const (
 	eventColumns = 12
-	auditColumns = 11
+	auditColumns = 14 // with the chain's seq, prev_hash and hash
 )
 
 // insertEventsSQL and insertAuditsSQL hold the INSERT of each chunk size.
 var insertEventsSQL, insertAuditsSQL = multiRowInserts(
 	`INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data) VALUES `, eventColumns),
-	multiRowInserts(`INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id) VALUES `, auditColumns)
+	multiRowInserts(`INSERT INTO audit (`+auditChainCols+`) VALUES `, auditColumns)
 
 // multiRowInserts makes the INSERT of 1, 2, 4 ... maxChunk rows of cols
 // columns, by row count. The buffer is SQLite's alone, so its parameters

@@ -142,10 +142,21 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 	}
 	args := eventArgs(ev)
 	if tx.db.pooled() {
-		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose)
-		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`)
-			INSERT INTO audit (id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id)
-			VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1)`, args...); err != nil {
+		// The trust's audit chain head is locked by the command's first
+		// event and kept for the rest: the event, its chained audit
+		// record and the head's move are one statement.
+		if tx.heads == nil {
+			tx.heads = map[string]*auditHead{}
+		}
+		c, err := linkAuditsDeferred(tx, rec)
+		if err != nil {
+			return err
+		}
+		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
+		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`),
+			h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
+			INSERT INTO audit (`+auditChainCols+`)
+			VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 		}
 		return nil
@@ -153,10 +164,28 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 	if _, err := tx.Exec(insertEventSQL, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
-	if err := insertAudit(tx, rec); err != nil {
+	if err := insertAudits(tx.ctx, tx, []*crs.AuditRecord{rec}); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
 	}
 	return nil
+}
+
+// linkAuditsDeferred gives one record its place in its trust's chain from
+// the head the transaction holds (locking it the first time), leaving the
+// head's write to the caller's statement.
+func linkAuditsDeferred(tx *Tx, rec *crs.AuditRecord) (chainedAudit, error) {
+	h := tx.heads[rec.OrgID]
+	if h == nil {
+		var err error
+		if h, err = lockAuditHead(tx.ctx, tx, rec.OrgID); err != nil {
+			return chainedAudit{}, err
+		}
+		tx.heads[rec.OrgID] = h
+	}
+	c := chainedAudit{r: rec, seq: h.seq + 1, prev: h.hash}
+	c.hash = auditHash(c.prev, c.seq, auditArgs(rec))
+	h.seq, h.hash = c.seq, c.hash
+	return c, nil
 }
 
 // tell tells the OnCommit listeners the events of a committed command.
@@ -235,12 +264,10 @@ more:
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		return true
 	}
-	for _, r := range rs {
-		if err := insertAudit(tx, r); err != nil {
-			db.Logger.Error("write audit record", "err", err)
-			_ = tx.Rollback()
-			return true
-		}
+	if err := insertAudits(context.Background(), tx, rs); err != nil {
+		db.Logger.Error("write audit records", "records", len(rs), "err", err)
+		_ = tx.Rollback()
+		return true
 	}
 	if err := tx.Commit(); err != nil {
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/opencrs/crs"
 )
@@ -37,5 +38,11 @@ func (s *Server) handleEDAttendance(w http.ResponseWriter, r *http.Request) erro
 	if err := s.loadAttendance(r, page); err != nil {
 		return err
 	}
+	// The forms show what is recorded now: the triage category chosen, the
+	// location and the clinician assigned.
+	if e := page.Attendance; e.TriageCategory > 0 {
+		page.Triage = strconv.Itoa(e.TriageCategory)
+	}
+	page.Location, page.Clinician = page.Attendance.Location, page.Attendance.SeenBy
 	return s.render(w, r, "ed_attendance", page)
 }

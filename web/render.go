@@ -38,6 +38,9 @@ type pageData struct {
 	Errors    formErrors        // problems with the submitted form, summarised at the top
 	Nav       string            // which header link is current: "search", "register"
 	Now       time.Time         // the time the page was made (for ages)
+
+	consultants     consultants        // the trust's consultants' names, read on first use
+	loadConsultants func() consultants // reads them (set by fill)
 }
 
 // page returns the pageData of any page type that embeds it.
@@ -194,6 +197,7 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *pageData) {
 	if sess := sessionOf(r); sess != nil {
 		p.User, p.Actor, p.CSRFToken = sess.user, sess.actor, sess.csrf
 		p.Org = s.organisation(r, sess.actor)
+		p.loadConsultants = func() consultants { return s.consultantNames(r.Context(), sess.actor) }
 	}
 	if p.Flash == "" {
 		p.Flash = s.takeFlash(w, r)

@@ -111,6 +111,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /staff/{id}/disable", s.authed(s.handleStaffDisable))
 	mux.Handle("POST /staff/{id}/enable", s.authed(s.handleStaffEnable))
 	mux.Handle("POST /staff/{id}/password", s.authed(s.handleStaffPassword))
+	mux.Handle("POST /staff/{id}/unlock", s.authed(s.handleStaffUnlock))
 
 	// Locations: the trust's estate, for its administrators.
 	mux.Handle("GET /locations", s.authed(s.handleLocations))

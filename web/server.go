@@ -91,6 +91,11 @@ type Server struct {
 	// SecureCookies sets the Secure attribute on cookies; set it when the
 	// server is reached over TLS (directly or behind a proxy).
 	SecureCookies bool
+	// TrustProxy believes a proxy in front of the server: its
+	// X-Forwarded-Proto (TLS or not) and X-Forwarded-For (the user's
+	// address, for login throttling). Leave it off when browsers reach
+	// the server directly, or anyone could claim any address.
+	TrustProxy bool
 
 	// Messages serves the interface analyst's message log and feeds
 	// pages; nil leaves them out.
@@ -100,15 +105,20 @@ type Server struct {
 	pages map[string]*pageTemplate
 	orgs  sync.Map // organisation ID → *crs.Organisation, for the header
 	live  broker   // live boards waiting for a change (see Notify)
+
+	flashes      flashStore         // one-time messages waiting to be shown
+	addresses    *crs.LoginFailures // failed logins by network address
+	throttleOnce sync.Once          // makes addresses
 }
 
 // Handler returns the whole user interface: every route, the static files
 // and the middleware (security headers, request log, panic recovery).
 func (s *Server) Handler() http.Handler {
 	s.once.Do(func() { s.pages = mustParseTemplates() })
+	s.throttleOnce.Do(func() { s.addresses = &crs.LoginFailures{Free: crs.AddressFailuresFree} })
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.recoverPanics(s.logRequests(securityHeaders(mux)))
+	return s.recoverPanics(s.logRequests(securityHeaders(s.transportSecurity(mux))))
 }
 
 func (s *Server) now() time.Time {

@@ -2,10 +2,10 @@ package web
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -85,16 +85,34 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 
 // safeNext returns next if it is a path on this site, otherwise the
 // patient search: the login page never sends a user to another site.
+// Browsers read "//host", "/\\host" and paths with tabs or line breaks
+// (which they drop) as other sites, so any of those, a backslash
+// anywhere, a control character or a scheme is refused.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/patients"
+	const home = "/patients"
+	if len(next) == 0 || next[0] != '/' || len(next) > 2048 {
+		return home
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return home
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' || c == 0x85 || c == 0x2028 || c == 0x2029 {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return home
 	}
 	return next
 }
 
+// setCookie sets a cookie scripts cannot read, sent only to this site
+// and, over TLS, only over TLS.
 func (s *Server) setCookie(w http.ResponseWriter, name, value, path string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
-		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.SecureCookies || overTLS(w), SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter, name, path string) {
@@ -121,9 +139,10 @@ func validToken(want, got string) bool {
 }
 
 // setFlash keeps a one-time message, such as "Registered with hospital
-// number R0000001", to show on the next page the browser loads.
+// number R0000001", to show on the next page the browser loads. The
+// message stays on the server; the cookie holds only its random key.
 func (s *Server) setFlash(w http.ResponseWriter, msg string) {
-	s.setCookie(w, flashCookie, base64.RawURLEncoding.EncodeToString([]byte(msg)), "/", 60)
+	s.setCookie(w, flashCookie, s.flashes.put(msg, s.now()), "/", int(flashLife/time.Second))
 }
 
 // takeFlash returns the one-time message, if any, and clears it.
@@ -133,11 +152,7 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
 		return ""
 	}
 	s.clearCookie(w, flashCookie, "/")
-	b, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil {
-		return ""
-	}
-	return string(b)
+	return s.flashes.take(c.Value, s.now())
 }
 
 // redirect sends the browser to url after a successful POST, with a

@@ -64,6 +64,12 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 			page.Errors.add("reason", "reason-"+action, "Say why it was entered in error")
 			break
 		}
+		what := map[string]string{"cancel-admission": "admission", "cancel-transfer": "last transfer", "cancel-discharge": "discharge"}[action]
+		if ok, err := s.confirmed(w, r, page.Banner, &confirmPage{Question: "Cancel the " + what + "?",
+			Detail: "The " + what + " will be recorded as entered in error (" + page.Reason + ") and removed from the bed board, the census and the feeds to other systems.",
+			Action: r.URL.Path, Yes: "Yes, cancel the " + what, Back: "/spells/" + id}); !ok {
+			return err
+		}
 		switch action {
 		case "cancel-admission":
 			save, msg = func() error { return s.Inpatients.CancelAdmission(ctx, a, id, page.Reason) }, "Admission cancelled"

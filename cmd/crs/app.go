@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,6 +112,18 @@ type serveOptions struct {
 	secure   bool
 	ready    func(httpAddr, mllpAddr string) // told the bound addresses once listening
 
+	// HTTPS: the web UI and APIs over TLS with this certificate and key
+	// (PEM files); plain HTTP when empty.
+	tlsCert, tlsKey string
+	// trustProxy believes the X-Forwarded-Proto and X-Forwarded-For of
+	// a proxy in front.
+	trustProxy bool
+	// metricsAddr serves /metrics on a listener of its own; else
+	// metricsToken, if set, serves it on the main listener to requests
+	// bearing the token; else it is not served.
+	metricsAddr, metricsToken string
+	metricsReady              func(addr string) // told the metrics address once listening
+
 	// listeners, when set, are the HTTP and MLLP listeners taken before
 	// (see listen); serve then uses them rather than the addresses.
 	listeners *listeners
@@ -167,8 +180,16 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	go runNightlyCensus(ctx, a.db, a.logger, time.Hour)
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", a.hl7.Metrics)
+	metrics, merr := a.serveMetrics(mux, o)
+	if merr != nil {
+		ls.Close()
+		return merr
+	}
+	if metrics != nil {
+		defer metrics.Close()
+	}
 	a.web.SecureCookies = o.secure
+	a.web.TrustProxy = o.trustProxy
 	mux.Handle("/", a.web.Handler())
 	fhirAPI := fhirServer(a)
 	mux.Handle("/fhir/", fhirAPI.Handler())
@@ -183,7 +204,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	srv.RegisterOnShutdown(a.web.CloseLive) // open live streams end so shutdown need not wait
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if o.tlsCert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { errc <- srv.ServeTLS(ln, o.tlsCert, o.tlsKey) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	a.logger.Info("serving HTTP", "addr", ln.Addr().String(), "db", a.db.Dialect())
 	if o.ready != nil {
 		o.ready(ln.Addr().String(), mllpAddr)

@@ -520,9 +520,10 @@ func TestServe(t *testing.T) {
 	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
 		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
 	}
-	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--log-level", "warn")
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "warn")
 	base := r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)[1]
 	mllpAddr := r.waitFor(t, `HL7 v2 over MLLP on (127\.0\.0\.1:\d+)\n`, 5*time.Second)[1]
+	metricsBase := r.waitFor(t, `Metrics for Prometheus at (http://127\.0\.0\.1:\d+)/metrics\n`, 5*time.Second)[1]
 	c := &http.Client{Timeout: 10 * time.Second}
 
 	resp, body := get(t, c, base+"/healthz")
@@ -542,7 +543,10 @@ func TestServe(t *testing.T) {
 		t.Errorf("ACK %q (%v); want AR for S1", reply, err)
 	}
 
-	resp, body = get(t, c, base+"/metrics")
+	if resp, _ := get(t, c, base+"/metrics"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the main address: %d; want 404 (served on --metrics-addr alone)", resp.StatusCode)
+	}
+	resp, body = get(t, c, metricsBase+"/metrics")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Errorf("GET /metrics: %d, Content-Type %q; want 200 and the Prometheus text format", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

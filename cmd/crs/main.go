@@ -36,7 +36,8 @@ func commands() []command {
 		{"report", "statutory returns and extracts of a trust: list, rtt, rtt-incomplete, ae, kh03, dm01, dq, coding, cds", runReport},
 		{"diagnostic", "record diagnostic test requests by hand: add, done, cancel", runDiagnostic},
 		{"trust", "add a trust to a database: add", runTrust},
-		{"user", "manage a trust's staff: add, list, disable, enable, password", runUser},
+		{"user", "manage a trust's staff: add, list, disable, enable, password, unlock", runUser},
+		{"audit", "check the audit trail has not been tampered with: verify", runAudit},
 		{"location", "set up a trust's estate: add, list, import", runLocation},
 		{"import", "load a legacy PAS migration extract: legacy", runImport},
 		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
@@ -104,6 +105,9 @@ var subcommands = map[string][][2]string{
 		{"destination add", "configure an outbound feed of a trust's changes"},
 		{"destination list", "list a trust's outbound feeds"},
 	},
+	"audit": {
+		{"verify", "check a trust's audit chain and say where it breaks"},
+	},
 	"trust": {
 		{"add", "add a trust (an organisation, by ODS code) to a database"},
 		{"list", "list the trusts of a database"},
@@ -114,6 +118,7 @@ var subcommands = map[string][][2]string{
 		{"disable", "stop a user logging in and end their sessions"},
 		{"enable", "let a disabled user log in again"},
 		{"password", "set a user's new password and end their sessions"},
+		{"unlock", "unlock an account locked after too many failed logins"},
 	},
 	"order": {
 		{"catalogue load", "make a CSV file the trust's catalogue of orderable pathology and radiology tests"},

@@ -13,7 +13,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://user:password@host/dbname")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address for the web UI and APIs")
 	mllpAddr := fs.String("mllp", "127.0.0.1:2575", "address for HL7 v2 over MLLP from inbound interfaces; empty for none")
-	secure := fs.Bool("secure-cookies", false, "mark the login cookie Secure, so browsers send it only over HTTPS: set it when users reach\nOpenCRS over HTTPS (crs serves plain HTTP; put a TLS-terminating proxy in front)")
+	secure := fs.Bool("secure-cookies", false, "mark cookies Secure and send HSTS on every request: set it when users reach OpenCRS over HTTPS\nthrough a proxy that does not say so (with --tls-cert, or --trust-proxy and X-Forwarded-Proto, it is automatic)")
+	httpsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve the web UI and APIs over HTTPS; with --tls-key")
+	httpsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	trustProxy := fs.Bool("trust-proxy", false, "believe the X-Forwarded-Proto and X-Forwarded-For of the TLS-terminating proxy in front\n(only when browsers cannot reach crs but through it)")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this address of its own, e.g. a monitoring network's")
+	metricsToken := fs.String("metrics-token", "", "serve /metrics on the main address to requests with Authorization: Bearer TOKEN\n(set it with CRS_METRICS_TOKEN or CRS_METRICS_TOKEN_FILE, not on the command line)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	tlsCert := fs.String("mllp-tls-cert", "", "PEM certificate (chain) for MLLP over TLS; with --mllp-tls-key")
 	tlsKey := fs.String("mllp-tls-key", "", "PEM private key of --mllp-tls-cert")
@@ -28,6 +33,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *idle <= 0 || *most < *idle {
 		return fmt.Errorf("%w: --session-idle %v, --session-max %v: the idle limit must be above zero and no longer than the maximum", errUsage, *idle, *most)
+	}
+	if (*httpsCert == "") != (*httpsKey == "") {
+		return fmt.Errorf("%w: HTTPS needs both --tls-cert and --tls-key", errUsage)
+	}
+	if *httpsCert != "" {
+		if _, err := tls.LoadX509KeyPair(*httpsCert, *httpsKey); err != nil {
+			return fmt.Errorf("--tls-cert %s, --tls-key %s: %w", *httpsCert, *httpsKey, err)
+		}
 	}
 	tlsConfig, err := mllpTLS(*tlsCert, *tlsKey, *clientCA)
 	if err != nil {
@@ -56,12 +69,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer unlock()
 	a.users.SessionIdle, a.users.SessionMax = *idle, *most
 	a.hl7.TLSConfig, a.hl7.FeedTLSConfig = tlsConfig, feedTLS
-	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure, ready: func(addr, mllp string) {
-		fmt.Fprintf(stdout, "OpenCRS is running at http://%s/\n", addr)
-		if mllp != "" {
-			fmt.Fprintf(stdout, "HL7 v2 over MLLP on %s\n", mllp)
-		}
-	}})
+	scheme := "http"
+	if *httpsCert != "" {
+		scheme = "https"
+	}
+	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure,
+		tlsCert: *httpsCert, tlsKey: *httpsKey, trustProxy: *trustProxy, metricsAddr: *metricsAddr, metricsToken: *metricsToken,
+		metricsReady: func(addr string) { fmt.Fprintf(stdout, "Metrics for Prometheus at http://%s/metrics\n", addr) },
+		ready: func(addr, mllp string) {
+			fmt.Fprintf(stdout, "OpenCRS is running at %s://%s/\n", scheme, addr)
+			if mllp != "" {
+				fmt.Fprintf(stdout, "HL7 v2 over MLLP on %s\n", mllp)
+			}
+		}})
 }
 
 // mllpTLS reads the MLLP listener's TLS settings: none when no

@@ -23,7 +23,7 @@ var stdin io.Reader = os.Stdin
 // first administrator of a new deployment, and any user when the web UI
 // cannot be reached.
 func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var synopsis = `user <add|list|disable|enable|password> --db DSN --ods CODE ...
+	var synopsis = `user <add|list|disable|enable|password|unlock> --db DSN --ods CODE ...
 
   crs user add --ods CODE --username U --name "Full Name" --role ROLE [--password-file FILE]
                                       add a user; the password from the file or standard input
@@ -34,6 +34,8 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
                                       let a disabled user log in again
   crs user password --ods CODE --username U [--password-file FILE]
                                       set a new password and end the user's sessions
+  crs user unlock --ods CODE --username U
+                                      unlock an account locked after failed logins
 
 A password is never given on the command line: it is read from the file
 named by --password-file, or from standard input when that is not a
@@ -54,6 +56,8 @@ terminal (printf '%s' "$PW" | crs user add ...).
 		return userSetDisabled(ctx, "enable", args[1:], stdout)
 	case "password":
 		return userPassword(ctx, args[1:], stdout)
+	case "unlock":
+		return userUnlock(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: crs %s\n", synopsis)
 		return nil
@@ -145,8 +149,11 @@ func userList(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "USERNAME\tNAME\tROLE\tENABLED")
 	for _, u := range users {
 		enabled := "yes"
-		if u.Disabled {
+		switch {
+		case u.Disabled:
 			enabled = "no"
+		case u.Locked:
+			enabled = "locked" // after failed logins: crs user unlock
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Username, u.Name, u.Role, enabled)
 	}
@@ -282,4 +289,26 @@ func openUser(ctx context.Context, dsn, ods, username string) (*namedUser, error
 		return nil, fmt.Errorf("--username: %v (list them with crs user list)", crs.ErrorMessage(err))
 	}
 	return t, nil
+}
+
+// userUnlock unlocks an account locked after too many failed logins.
+func userUnlock(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newUserFlags("unlock", "user unlock --db DSN --ods CODE --username U\n\nUnlocks an account locked after too many failed logins in a row.", stdout)
+	username := f.fs.String("username", "", "the user's login name (required)")
+	if err := parseFlags(f.fs, args); err != nil {
+		return err
+	}
+	if err := required("user unlock", map[string]string{"ods": *f.ods, "username": *username}); err != nil {
+		return err
+	}
+	t, err := openUser(ctx, *f.db, *f.ods, *username)
+	if err != nil {
+		return err
+	}
+	defer t.db.Close()
+	if err := t.users.UnlockUser(ctx, t.sys, t.user.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s of %s unlocked\n", t.user.Username, t.org.ODSCode)
+	return nil
 }

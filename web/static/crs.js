@@ -199,3 +199,34 @@
     linkErrors();
   });
 })();
+
+// Wide tables: a table wider than the screen scrolls inside its box, and
+// that box takes the keyboard focus (named after the table's caption or
+// heading) so it can be scrolled with the arrow keys.
+(function () {
+  "use strict";
+  function nameOf(wrap) {
+    var cap = wrap.querySelector("caption");
+    if (cap) { return cap.textContent.trim(); }
+    for (var el = wrap.previousElementSibling; el; el = el.previousElementSibling) {
+      if (/^H[1-6]$/.test(el.tagName)) { return el.textContent.trim(); }
+    }
+    return "Table";
+  }
+  function mark() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", nameOf(wrap) + " (scrolls sideways)");
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+  new MutationObserver(function () { mark(); }).observe(document.documentElement, { childList: true, subtree: true });
+})();

@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/opencrs/crs"
+)
+
+// The audit trail is tamper-evident. Each trust's audit records form a
+// chain: record n holds seq n, the hash of record n-1 (prev_hash) and its
+// own hash, SHA-256 over prev_hash, seq and every field of the record. The
+// trust's head (audit_heads) holds the last seq and hash. Altering a
+// record changes its hash; deleting one leaves a gap in seq and a
+// prev_hash that matches nothing; slipping one in without chaining it
+// leaves it outside the chain, and chaining it breaks the next record's
+// prev_hash or the head. VerifyAuditChain finds each.
+//
+// Records are chained as they are written, inside the transaction that
+// writes them: a writer reads its trust's head with a statement that
+// locks the head row (an upsert that changes nothing), so on PostgreSQL
+// concurrent writers of one trust are chained one after another, and the
+// unique index on (org_id, seq) refuses a fork should two ever meet. On
+// SQLite the single writer chains them in turn.
+//
+// Records written before the chain existed are chained by the migration
+// that added it (0059), in the order they were written.
+
+// auditHead is a trust's place in its chain: the last seq and hash.
+type auditHead struct {
+	seq  int64
+	hash string
+}
+
+// chainedAudit is an audit record with its place in the chain.
+type chainedAudit struct {
+	r    *crs.AuditRecord
+	seq  int64
+	prev string
+	hash string
+}
+
+// chainArgs are the INSERT values of a chained record: the record's
+// columns, then seq, prev_hash and hash.
+func chainArgs(c chainedAudit) []any {
+	return append(auditArgs(c.r), c.seq, c.prev, c.hash)
+}
+
+// auditChainCols are the columns chainArgs fills.
+const auditChainCols = `id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id, seq, prev_hash, hash`
+
+// auditHash is the hash of a record at seq after the record with hash
+// prev, over the record's columns as stored (auditArgs). Each value is
+// written with its length, so no two records hash the same text.
+func auditHash(prev string, seq int64, cols []any) string {
+	b := make([]byte, 0, 512)
+	b = append(b, "crs-audit-v1\n"...)
+	b = append(b, prev...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, '\n')
+	for _, c := range cols {
+		s, _ := c.(string)
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, '\n')
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// chainExecer runs the chain's statements: a *Tx or a *sql.Tx.
+type chainExecer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// lockAuditHead reads a trust's head, creating it at the start of the
+// chain if there is none, and locks it until the transaction ends.
+func lockAuditHead(ctx context.Context, q chainExecer, orgID string) (*auditHead, error) {
+	h := &auditHead{}
+	err := q.QueryRowContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '')
+		ON CONFLICT (org_id) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash`, orgID).Scan(&h.seq, &h.hash)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "lock the audit chain: %w", err)
+	}
+	return h, nil
+}
+
+// saveAuditHead writes a trust's head after records were chained.
+func saveAuditHead(ctx context.Context, q chainExecer, orgID string, h *auditHead) error {
+	if _, err := q.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, h.seq, h.hash, orgID); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "move the audit chain on: %w", err)
+	}
+	return nil
+}
+
+// linkAudits gives each record its place in its trust's chain and moves
+// the heads on, in q's transaction. The heads are locked in trust order,
+// so two transactions that chain records of several trusts never wait on
+// each other in a circle. cache, when not nil, keeps the heads locked by
+// earlier calls in the same transaction (PostgreSQL, where each command
+// is its own transaction and saves the round trip).
+func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache map[string]*auditHead) ([]chainedAudit, error) {
+	var orgs []string
+	heads := map[string]*auditHead{}
+	for _, r := range rs {
+		if _, ok := heads[r.OrgID]; !ok {
+			heads[r.OrgID] = nil
+			orgs = append(orgs, r.OrgID)
+		}
+	}
+	sort.Strings(orgs)
+	for _, org := range orgs {
+		h := cache[org]
+		if h == nil {
+			var err error
+			if h, err = lockAuditHead(ctx, q, org); err != nil {
+				return nil, err
+			}
+			if cache != nil {
+				cache[org] = h
+			}
+		}
+		heads[org] = h
+	}
+	out := make([]chainedAudit, len(rs))
+	for i, r := range rs {
+		h := heads[r.OrgID]
+		c := chainedAudit{r: r, seq: h.seq + 1, prev: h.hash}
+		c.hash = auditHash(c.prev, c.seq, auditArgs(r))
+		h.seq, h.hash = c.seq, c.hash
+		out[i] = c
+	}
+	for _, org := range orgs {
+		if err := saveAuditHead(ctx, q, org, heads[org]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// insertAudits chains and writes audit records, in q's transaction.
+func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
+	cs, err := linkAudits(ctx, q, rs, nil)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, err := q.ExecContext(ctx, `INSERT INTO audit (`+auditChainCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, chainArgs(c)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrationHooks run in a migration's transaction after its statements:
+// the work of a migration SQL cannot do.
+var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	59: chainExistingAudit,
+}
+
+// chainExistingAudit chains the audit records written before the chain
+// existed, trust by trust, in the order they were written (time, then
+// id). It runs once, in the migration that adds the chain.
+func chainExistingAudit(ctx context.Context, tx *sql.Tx) error {
+	orgs, err := queryRows(ctx, tx, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `SELECT DISTINCT org_id FROM audit WHERE seq IS NULL`)
+	if err != nil {
+		return err
+	}
+	for _, org := range orgs {
+		rs, err := queryRows(ctx, tx, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND seq IS NULL ORDER BY at, id`, org)
+		if err != nil {
+			return err
+		}
+		cs, err := linkAudits(ctx, tx, rs, nil)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if _, err := tx.ExecContext(ctx, `UPDATE audit SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4`, c.seq, c.prev, c.hash, c.r.ID); err != nil {
+				return fmt.Errorf("chain audit record %s: %w", c.r.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// auditColumnNames are the columns of an audit record scanAuditRow reads.
+const auditColumnNames = `id, org_id, at, user_id, username, role, patient_id, action, what, purpose, event_id`
+
+func scanAuditRow(row scanner) (*crs.AuditRecord, error) {
+	var r crs.AuditRecord
+	var at, role string
+	err := row.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID)
+	r.At, r.Role = parseTime(at), crs.Role(role)
+	return &r, err
+}
+
+// VerifyAuditChain checks a trust's audit chain from its first record to
+// its head and says where it breaks: a record whose content no longer
+// matches its hash (altered), a gap in seq or a prev_hash that does not
+// match the record before (a record deleted or slipped in), a record
+// outside the chain (inserted without it), or a head past the last
+// record (records deleted from the end). It reads; it changes nothing.
+func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditChainCheck, error) {
+	c := &crs.AuditChainCheck{OrgID: orgID}
+	add := func(b crs.AuditChainBreak) {
+		if len(c.Breaks) >= crs.MaxAuditBreaks {
+			c.MoreBreaks = true
+			return
+		}
+		c.Breaks = append(c.Breaks, b)
+	}
+	err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`, orgID).Scan(&c.HeadSeq, &c.HeadHash)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+auditColumnNames+`, seq, prev_hash, hash FROM audit
+		WHERE org_id = $1 AND seq IS NOT NULL ORDER BY seq`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var want int64 = 1
+	prev := ""
+	for rows.Next() {
+		var r crs.AuditRecord
+		var at, role, prevHash, hash string
+		var seq int64
+		if err := rows.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID,
+			&seq, &prevHash, &hash); err != nil {
+			return nil, err
+		}
+		r.At, r.Role = parseTime(at), crs.Role(role)
+		c.Records++
+		b := crs.AuditChainBreak{RecordID: r.ID, Seq: seq, At: r.At}
+		switch {
+		case seq > want:
+			b.Problem = fmt.Sprintf("records %s missing before it: deleted", seqRange(want, seq-1))
+			add(b)
+		case seq < want:
+			b.Problem = "it repeats a place in the chain already taken"
+			add(b)
+		case prevHash != prev:
+			b.Problem = "it does not follow the record before it (prev_hash differs): a record before it was changed, deleted or inserted"
+			add(b)
+		}
+		if auditHash(prevHash, seq, []any{r.ID, r.OrgID, at, r.UserID, r.Username, role, r.PatientID, r.Action, r.What, r.Purpose, r.EventID}) != hash {
+			b.Problem = "its content was altered: its hash no longer matches what it holds"
+			add(b)
+		}
+		want, prev = seq+1, hash
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	last := want - 1
+	switch {
+	case c.HeadSeq > last:
+		add(crs.AuditChainBreak{Seq: c.HeadSeq, Problem: fmt.Sprintf("records %s are missing from the end of the chain: deleted", seqRange(last+1, c.HeadSeq))})
+	case c.HeadSeq < last:
+		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the chain runs past its head (%d): records were added outside the write path", c.HeadSeq)})
+	case c.HeadHash != prev:
+		add(crs.AuditChainBreak{Seq: last, Problem: "the last record does not match the trust's head hash: it was changed or replaced"})
+	}
+	outside, err := queryRows(ctx, db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND seq IS NULL ORDER BY at, id LIMIT $2`,
+		orgID, crs.MaxAuditBreaks+1)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range outside {
+		add(crs.AuditChainBreak{RecordID: r.ID, At: r.At, Problem: "it is outside the chain: inserted without being chained"})
+	}
+	return c, nil
+}
+
+// seqRange writes a run of places in the chain: "7" or "7 to 9".
+func seqRange(from, to int64) string {
+	if from == to {
+		return strconv.FormatInt(from, 10)
+	}
+	return strconv.FormatInt(from, 10) + " to " + strconv.FormatInt(to, 10)
+}
