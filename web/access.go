@@ -153,6 +153,7 @@ var routeAccess = map[string]routeRule{
 	"POST /staff/{id}/disable":                      need(crs.ActAdministerUsers),
 	"POST /staff/{id}/enable":                       need(crs.ActAdministerUsers),
 	"POST /staff/{id}/password":                     need(crs.ActAdministerUsers),
+	"POST /staff/{id}/unlock":                       need(crs.ActAdministerUsers),
 	"POST /staff/{id}/roles":                        need(crs.ActAdministerUsers),
 	"POST /staff/{id}/identity":                     need(crs.ActAdministerUsers),
 	"POST /staff/{id}/assignments":                  need(crs.ActAdministerUsers),
