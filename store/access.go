@@ -103,21 +103,30 @@ func activeGrants(ctx context.Context, q Querier, a crs.Actor, patientID string,
 	return out, err
 }
 
+// recentDischarge is how long a ward's staff keep their relationship with
+// a patient discharged from the ward: long enough to write, sign and send
+// the discharge summary and act on results that come back after.
+const recentDischarge = 7 * 24 * time.Hour
+
 // relationshipQueries says, for each kind of assignment, whether the
 // patient ($2) is related to an assignment of value $3 of the trust ($1);
-// $4 and $5 bound today.
+// $4 and $5 bound today, or $4 alone the start of the recent-discharge
+// window.
 var relationshipQueries = map[crs.AssignmentKind]struct {
 	sql, why string
 	today    bool // the query bounds today with $4 and $5
+	recent   bool // the query takes the start of the recent-discharge window as $4
 }{
-	crs.AssignWard: {`SELECT COUNT(*) FROM spells s JOIN locations l ON l.id = s.ward_id
-		WHERE s.org_id = $1 AND s.patient_id = $2 AND s.status IN ('admitted', 'on_leave') AND l.code = $3`, "in a bed on your ward %s", false},
+	crs.AssignWard: {sql: `SELECT COUNT(*) FROM spells s JOIN locations l ON l.id = s.ward_id
+		WHERE s.org_id = $1 AND s.patient_id = $2 AND l.code = $3
+		AND (s.status IN ('admitted', 'on_leave') OR (s.status = 'discharged' AND s.discharged_at >= $4))`,
+		why: "in a bed on your ward %s, or discharged from it in the last 7 days", recent: true},
 	crs.AssignClinic: {`SELECT COUNT(*) FROM appointments ap JOIN clinics c ON c.id = ap.clinic_id
-		WHERE ap.org_id = $1 AND ap.patient_id = $2 AND ap.live = 1 AND c.code = $3 AND ap.start_at >= $4 AND ap.start_at < $5`, "booked into your clinic %s today", true},
+		WHERE ap.org_id = $1 AND ap.patient_id = $2 AND ap.live = 1 AND c.code = $3 AND ap.start_at >= $4 AND ap.start_at < $5`, "booked into your clinic %s today", true, false},
 	crs.AssignTeam: {`SELECT (SELECT COUNT(*) FROM waiting_list_entries WHERE org_id = $1 AND patient_id = $2 AND consultant_code = $3 AND status IN ('waiting', 'suspended'))
-		+ (SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND consultant_code = $3 AND status IN ('admitted', 'on_leave'))`, "on the list or ward of your team (%s)", false},
-	crs.AssignSpecialty:  {`SELECT COUNT(*) FROM referrals WHERE org_id = $1 AND patient_id = $2 AND treatment_function = $3 AND status = 'open'`, "referred to your specialty %s", false},
-	crs.AssignDepartment: {`SELECT COUNT(*) FROM ed_attendances WHERE org_id = $1 AND patient_id = $2 AND status = 'in_department' AND $3 <> ''`, "in your department %s now", false},
+		+ (SELECT COUNT(*) FROM spells WHERE org_id = $1 AND patient_id = $2 AND consultant_code = $3 AND status IN ('admitted', 'on_leave'))`, "on the list or ward of your team (%s)", false, false},
+	crs.AssignSpecialty:  {`SELECT COUNT(*) FROM referrals WHERE org_id = $1 AND patient_id = $2 AND treatment_function = $3 AND status = 'open'`, "referred to your specialty %s", false, false},
+	crs.AssignDepartment: {`SELECT COUNT(*) FROM ed_attendances WHERE org_id = $1 AND patient_id = $2 AND status = 'in_department' AND $3 <> ''`, "in your department %s now", false, false},
 }
 
 // relationship says why the actor is related to the patient through a
@@ -143,6 +152,9 @@ func relationship(ctx context.Context, q Querier, a crs.Actor, patientID string,
 		args := []any{a.OrgID, patientID, as[1]}
 		if rq.today {
 			args = append(args, formatTime(dayStart), formatTime(dayStart.Add(24*time.Hour)))
+		}
+		if rq.recent {
+			args = append(args, formatTime(now.Add(-recentDischarge)))
 		}
 		if err := q.QueryRowContext(ctx, rq.sql, args...).Scan(&n); err != nil {
 			return "", crs.Errorf(crs.EINTERNAL, "check relationship: %w", err)

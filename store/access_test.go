@@ -50,7 +50,7 @@ func TestClinicalAccess(t *testing.T) {
 		check("patient on the doctor's ward", doctor, p[0], "")
 		check("nurse not assigned", nurse, p[0], crs.ENORELATIONSHIP)
 		why, err := acc.Relationship(ctx, doctor, p[0].ID)
-		if err != nil || why != "in a bed on your ward WD1" {
+		if err != nil || why != "in a bed on your ward WD1, or discharged from it in the last 7 days" {
 			t.Errorf("relationship = %q, %v", why, err)
 		}
 		// An assignment that ended yesterday or starts tomorrow gives none.
@@ -318,6 +318,39 @@ func TestHighVolumeAlert(t *testing.T) {
 		}
 		if len(flagged) != 1 || flagged[0] != nurses[0].Username {
 			t.Errorf("flagged %v, want only %s (30 patients against a median of 5)", flagged, nurses[0].Username)
+		}
+	})
+}
+
+// TestWardRelationshipAfterDischarge checks that a ward's staff keep
+// their relationship with a patient discharged from the ward for seven
+// days (the discharge summary, results that come back), and lose it after.
+func TestWardRelationshipAfterDischarge(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RAW", 1)
+		acc := store.NewAccessService(db)
+		nurse := s.tr.Actor(crs.RoleNurse)
+		today := crs.LocalDate(clock.Now())
+		if err := acc.Assign(ctx, s.tr.Actor(crs.RoleAdmin), &crs.Assignment{UserID: nurse.UserID, Kind: crs.AssignWard, Value: "WD1", StartsOn: crs.Date{Time: today.AddDate(0, 0, -30)}}); err != nil {
+			t.Fatal(err)
+		}
+		p := s.patients[0]
+		sp, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: p.ID, Method: "21", Source: "19", WardID: s.ward.ID, BedID: s.beds[0].ID, ConsultantCode: "C7654321"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(24 * time.Hour)
+		if err := s.ip.Discharge(ctx, s.clerk, sp.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(6 * 24 * time.Hour)
+		if err := acc.CheckClinical(ctx, nurse, p.ID); err != nil {
+			t.Errorf("six days after discharge from the nurse's ward: %v, want related", err)
+		}
+		clock.Advance(2 * 24 * time.Hour)
+		if got := crs.ErrorCode(acc.CheckClinical(ctx, nurse, p.ID)); got != crs.ENORELATIONSHIP {
+			t.Errorf("eight days after discharge: code %q, want %q", got, crs.ENORELATIONSHIP)
 		}
 	})
 }
