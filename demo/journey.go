@@ -24,6 +24,7 @@ type JourneyServices struct {
 	WaitingList   crs.WaitingListService
 	Inpatients    crs.InpatientService
 	ED            crs.EDService
+	Observations  crs.ObservationService // nil seeds no observations
 	Loader        crs.BulkLoader
 	Clock         crs.Clock
 }
@@ -65,7 +66,8 @@ var procedures = map[string][]string{
 // has none) with slots a month either side of today, referrals at every
 // stage (to book, booked, attended awaiting outcome, follow-up due or
 // booked, on the waiting list with TCIs, DNA to review, treated), wards
-// occupied to about 85% by spells, and patients in A&E. Every change goes
+// occupied to about 85% by spells, observations with NEWS2 scores for
+// the first inpatients of each ward, and patients in A&E. Every change goes
 // through the write path. With BulkPathways it instead adds that many
 // open pathways in batched commands, for the bench.
 func SeedJourney(ctx context.Context, sv JourneyServices, a crs.Actor, o JourneyOptions) error {
@@ -152,6 +154,9 @@ func SeedJourney(ctx context.Context, sv JourneyServices, a crs.Actor, o Journey
 		return err
 	}
 	if err := seedWards(ctx, a, o, sv.Inpatients, patients, rng, now); err != nil {
+		return err
+	}
+	if err := seedObservations(ctx, a, sv, now); err != nil {
 		return err
 	}
 	return seedED(ctx, a, o, sv.ED, patients, rng, now)

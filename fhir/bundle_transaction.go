@@ -71,6 +71,9 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			if err := applyTransaction(tx, entries, base); err != nil {
 				return err
 			}
+			if err := scoreTransaction(tx, entries); err != nil {
+				return err // a complete set of vital signs is scored by NEWS2 in the same command
+			}
 			if tx.LastEventID() == "" {
 				return errUnchanged // conditional creates that all matched: nothing to write
 			}

@@ -67,7 +67,8 @@ func served(r Resource, updated time.Time, patientID string) (*crs.Resource, err
 	return &crs.Resource{Type: typ, ID: r.ID(), Version: 1, LastUpdated: updated, Body: body, PatientID: patientID}, nil
 }
 
-func ref(typ, id string) map[string]any { return map[string]any{"reference": typ + "/" + id} }
+// ref is a Reference element to typ/id.
+func ref(typ, id string) map[string]any { return reference(typ + "/" + id) }
 
 // identifierRef is a reference by identifier alone, with a display.
 func identifierRef(typ, system, value, display string) map[string]any {

@@ -19,6 +19,8 @@ type patientPage struct {
 	Bed      map[string]string   // spell id → "WARD bed B01"
 	ED       []*crs.EDAttendance
 	Clinical bool // results and documents are switched on
+
+	Observations bool // observations and NEWS2 are switched on
 }
 
 // referralSummary is a referral on the record page with its pathway's
@@ -43,6 +45,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	page := &patientPage{Patient: p}
 	page.Title, page.Banner = "Patient record", b
 	page.Clinical = s.Results != nil && s.Documents != nil
+	page.Observations = s.Observations != nil
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {

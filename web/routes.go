@@ -35,6 +35,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/documents", s.authed(s.handleDocuments))
 	mux.Handle("GET /patients/{id}/documents/{doc}", s.authed(s.handleDocument))
 	mux.Handle("GET /patients/{id}/documents/{doc}/content", s.authed(s.handleDocumentContent))
+	mux.Handle("GET /patients/{id}/observations", s.authed(s.handleObservations))
+	mux.Handle("POST /patients/{id}/observations", s.authed(s.handleRecordObservations))
+	mux.Handle("POST /patients/{id}/observations/scale", s.authed(s.handleObservationsScale))
+	mux.Handle("POST /patients/{id}/observations/{set}/error", s.authed(s.handleObservationsInError))
+	mux.Handle("GET /wards/{id}/clinical", s.authed(s.handleWardClinical))
 
 	// The patient journey.
 	mux.Handle("GET /patients/{id}/referrals/new", s.authed(s.handleReferralForm))

@@ -64,6 +64,9 @@ type Server struct {
 	// Documents are the clinical documents other systems file to the
 	// record; nil leaves their pages out.
 	Documents crs.DocumentService
+	// Observations are the vital signs and NEWS2 charts and the ward
+	// clinical boards; nil leaves their pages out.
+	Observations crs.ObservationService
 	// Submissions and Diagnostics serve the information analyst's area
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService

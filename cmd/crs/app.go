@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
@@ -68,6 +69,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Clock:       crs.SystemClock{},
 		Logger:      logger,
 	}
+	a.web.Observations = &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }

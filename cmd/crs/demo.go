@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 )
 
@@ -187,5 +188,6 @@ func (a *app) demoServices() demo.Services {
 func journeyServices(db *store.DB) demo.JourneyServices {
 	return demo.JourneyServices{Organisations: store.NewOrganisationService(db), Referrals: store.NewReferralService(db),
 		Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db), Inpatients: store.NewInpatientService(db),
-		ED: store.NewEDService(db), Loader: db, Clock: db.Clock}
+		ED: store.NewEDService(db), Loader: db, Clock: db.Clock,
+		Observations: &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}}
 }
