@@ -11,3 +11,12 @@ type MergedRecordFinder interface {
 	// record, whose read is audited, and is not audited again.
 	MergedRecords(ctx context.Context, a Actor, id string) ([]string, error)
 }
+
+// PatientLister lists the trust's patients, for a bulk export of every
+// patient's record.
+type PatientLister interface {
+	// PatientIDs returns the ids of the trust's patients after the id
+	// after, in id order, up to limit; records merged into another are
+	// left out (they are served as the record that stays).
+	PatientIDs(ctx context.Context, a Actor, after string, limit int) ([]string, error)
+}

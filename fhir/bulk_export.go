@@ -214,7 +214,47 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 			n = 0
 			return err
 		}
-		for {
+		for s.pmi(typ) {
+			// Patients come from the PMI: a group's members, else every
+			// patient of the trust, each read as the API serves it.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ids := members
+			if j.Level != "group" {
+				lister, ok := s.Patients.(crs.PatientLister)
+				if !ok {
+					return crs.Errorf(crs.EINTERNAL, "the patient index cannot list its patients for an export")
+				}
+				if ids, err = lister.PatientIDs(ctx, j.Actor, q.After, q.Count); err != nil {
+					return err
+				}
+			}
+			for _, id := range ids {
+				res, err := s.readPatient(ctx, &Principal{Actor: j.Actor, Scopes: scopes}, id)
+				if crs.ErrorCode(err) == crs.ENOTFOUND {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if !j.Since.IsZero() && res.LastUpdated.Before(j.Since) {
+					continue
+				}
+				buf.Write(res.Body)
+				buf.WriteByte('\n')
+				if n++; n == exportFileSize {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if j.Level == "group" || len(ids) < q.Count {
+				break
+			}
+			q.After = ids[len(ids)-1]
+		}
+		for !s.pmi(typ) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

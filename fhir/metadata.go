@@ -81,6 +81,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 					res.Interaction = append(res.Interaction, interaction{c})
 				}
 				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
+				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, "not-supported"
 				res.SearchInclude = nil
 				res.SearchParam = nil
 				for _, n := range typed.params {
@@ -144,15 +145,16 @@ type typedCapability struct {
 	codes             []string
 	params            []string
 	conditionalCreate bool
+	conditionalUpdate bool
 	readHistory       bool
 	doc               string
 }
 
 func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
-		return &typedCapability{codes: []string{"read", "vread", "update", "history-instance", "create", "search-type"},
-			params: []string{"_id", "identifier", "family", "given", "name", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update changes demographics (If-Match on the record's version), delete is refused (merge duplicates in the PAS). Search needs identifier, family, name, a birthdate of one day or _id; given, gender and address-postalcode narrow it. What the index does not hold is kept beside the record and served with it."}
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
+			params: []string{"_id", "identifier", "family", "given", "name", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, name, a birthdate of one day, _id or _has (a reverse chain from the resource store); given, gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {

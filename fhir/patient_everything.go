@@ -1,8 +1,11 @@
 package fhir
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/opencrs/crs"
@@ -43,7 +46,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	b.Link = append(b.Link, bundleLink{"self", base + "/Patient/" + id + "/$everything?" + r.URL.RawQuery})
 	if query.After == "" {
-		pat, err := s.Resources.ReadResource(r.Context(), p.Actor, "Patient", id, 0)
+		pat, err := s.readAny(r.Context(), p, "Patient", id, 0)
 		if err != nil {
 			return err
 		}
@@ -51,6 +54,15 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 			return outcomeOf(http.StatusGone, "deleted", "Patient/%s was deleted (version %d)", id, pat.Version)
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
+		// The records of the PAS about the patient (spells, attendances,
+		// pathways, referrals, appointments) come with the first page.
+		core, err := s.coreOfPatient(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		for _, res := range core {
+			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+		}
 	}
 	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, query)
 	if err != nil {
@@ -73,4 +85,41 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 	}
 	writeJSON(w, http.StatusOK, b.json())
 	return nil
+}
+
+// coreOfPatient lists the typed core's records of a patient, whole, for
+// $everything: each mapped type the token may read that is searched by
+// patient. The resource store's resources of those types come through
+// the compartment search as any other.
+func (s *Server) coreOfPatient(ctx context.Context, p *Principal, id string) ([]*crs.Resource, error) {
+	if s.Core == nil {
+		return nil, nil
+	}
+	types := make([]string, 0, len(coreMappings))
+	for typ, m := range coreMappings {
+		if slices.Contains(m.params, "patient") && p.Scopes.Allows(typ, false) {
+			types = append(types, typ)
+		}
+	}
+	sort.Strings(types)
+	var out []*crs.Resource
+	for _, typ := range types {
+		q, err := parseSearch(typ, "patient=Patient/"+url.QueryEscape(id), s.Store.Now())
+		if err != nil {
+			return nil, err
+		}
+		found, err := coreMappings[typ].search(s, ctx, p, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range found {
+			if res.Body == nil {
+				if res, err = s.readAny(ctx, p, typ, res.ID, 0); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, res)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -276,6 +277,23 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 	return servedPatient(&pat, kept)
 }
 
+// currentPatientIn is a patient of the PMI as the API serves it now,
+// with what is kept beside the record, inside a command.
+func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
+	pat, err := tx.GetPatient(id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, outcomeOf(http.StatusNotFound, "not-found", "Patient/%s is not in the patient index", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	kept, err := tx.GetResource("Patient", id)
+	if err != nil && crs.ErrorCode(err) != crs.ENOTFOUND {
+		return nil, err
+	}
+	return servedPatient(pat, keptOf(kept))
+}
+
 // searchPatients finds the patients a search names through the PMI's
 // own search, then keeps those that match every parameter as FHIR
 // defines it. The PMI's search is driven by an identifier, a family name
@@ -284,7 +302,21 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 // match, up to the PMI's page of 200 candidates.
 func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
 	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, birthdate, gender, address-postalcode and _id; not :not, :missing or _sort")
+		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
+	}
+	// A reverse chain names the patients it finds as _id does.
+	q = &search{query: q.query}
+	q.query.All = slices.Clone(q.query.All)
+	if referred, ok, err := s.patientsReferred(ctx, p, &q.query); err != nil {
+		return nil, err
+	} else if ok {
+		if len(q.query.IDs) > 0 {
+			referred = slices.DeleteFunc(referred, func(id string) bool { return !slices.Contains(q.query.IDs, id) })
+		}
+		if len(referred) == 0 {
+			return nil, nil
+		}
+		q.query.IDs = referred
 	}
 	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "birthdate": true, "gender": true, "address-postalcode": true}
 	groups := map[string][]crs.ResourceCondition{}
@@ -372,7 +404,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			}
 		}
 	default:
-		return nil, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day) or _id; given, gender and address-postalcode narrow such a search")
+		return nil, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day), _id or _has; given, gender and address-postalcode narrow such a search")
 	}
 	// A candidate of the PMI's search is matched on what the search shows
 	// of it (its identifiers, names, birth date, gender and postcode) and

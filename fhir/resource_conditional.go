@@ -3,6 +3,7 @@ package fhir
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/opencrs/crs"
 )
@@ -45,6 +46,12 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if id := res.ID(); id != "" && !validID(id) {
 		return invalid("invalid", typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
 	}
+	if err := s.refuseCoreWrite(typ, res.ID()); err != nil {
+		return err
+	}
+	if s.pmi(typ) {
+		return s.conditionalUpdatePatient(w, r, p, res, want)
+	}
 	var stored *crs.Resource
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 		found, err := conditionalMatches(tx, r, typ)
@@ -75,12 +82,78 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	return nil
 }
 
+// conditionalUpdatePatient answers a conditional update of a Patient of
+// the PMI, found by one identifier as a conditional create finds it: no
+// match registers the patient (the PMI gives the id), one match changes
+// its demographics, more than one answers 412.
+func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request, p *Principal, res Resource, want int) error {
+	if r.URL.RawQuery == "" {
+		return invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+	}
+	var stored *crs.Resource
+	created := false
+	// Registering needs ActRegisterPatient and changing ActAmendDemographics:
+	// the command is checked for one, and for the other once it is known
+	// which the query leads to.
+	act := crs.ActAmendDemographics
+	if !p.Actor.Can(act) {
+		act = crs.ActRegisterPatient
+	}
+	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
+		if err := tx.LockResourceKey("create Patient " + r.URL.RawQuery); err != nil {
+			return err
+		}
+		found, err := findPatientsIn(tx, r.URL.RawQuery)
+		if err != nil {
+			return err
+		}
+		switch len(found) {
+		case 0:
+			if err := p.Actor.Authorize(crs.ActRegisterPatient); err != nil {
+				return err
+			}
+			if res.ID() != "" {
+				return invalid("invalid", "Patient.id", "no patient matches %s and the patient index gives a new patient its id: send the Patient without an id", r.URL.RawQuery)
+			}
+			created = true
+			stored, _, err = createPatientIn(tx, res, "", "")
+			return err
+		case 1:
+			if err := p.Actor.Authorize(crs.ActAmendDemographics); err != nil {
+				return err
+			}
+			if id := res.ID(); id != "" && id != found[0].ID {
+				return invalid("invalid", "Patient.id", "the resource's id %q is not the id %q of the patient the query matches", id, found[0].ID)
+			}
+			stored, err = updatePatientIn(tx, res, found[0].ID, want)
+			return err
+		}
+		return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", r.URL.RawQuery)
+	})
+	if err != nil {
+		return err
+	}
+	if created {
+		w.Header().Set("Location", baseURL(r)+"/Patient/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
+		writeResource(w, http.StatusCreated, stored)
+		return nil
+	}
+	writeResource(w, http.StatusOK, stored)
+	return nil
+}
+
 // handleConditionalDelete answers conditional delete (DELETE
 // [type]?query): the one resource the query matches is deleted; none
 // is no change; more than one answers 412 and deletes nothing.
 func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ := r.PathValue("type")
 	if err := p.allow(typ, true); err != nil {
+		return err
+	}
+	if s.pmi(typ) {
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
+	}
+	if err := s.refuseCoreWrite(typ, ""); err != nil {
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {

@@ -48,9 +48,18 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
+	if err := s.refuseCoreWrite(typ, id); err != nil {
+		return err
+	}
+	act, current := crs.ActRecordClinical, func(tx crs.Tx) (*crs.Resource, error) { return tx.GetResource(typ, id) }
+	if s.pmi(typ) {
+		// A patient of the PMI is patched as it is served, and the result
+		// goes through the same demographics change as an update.
+		act, current = crs.ActAmendDemographics, func(tx crs.Tx) (*crs.Resource, error) { return currentPatientIn(tx, id) }
+	}
 	var stored *crs.Resource
-	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		cur, err := tx.GetResource(typ, id)
+	err = s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
+		cur, err := current(tx)
 		if err != nil {
 			return err
 		}
@@ -75,6 +84,10 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 			return invalid("processing", typ, "the patch must keep the resource a %s with id %s", typ, id)
 		}
 		if err := Validate(Resource(res)); err != nil {
+			return err
+		}
+		if s.pmi(typ) {
+			stored, err = updatePatientIn(tx, Resource(res), id, cur.Version)
 			return err
 		}
 		stored, err = putVersion(tx, Resource(res), typ, id, cur.Version+1)

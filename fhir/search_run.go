@@ -29,6 +29,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
+	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
+		return err
+	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	self := base + "/" + typ + "?" + q.params.Encode()

@@ -19,3 +19,19 @@ func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id stri
 		return id, err
 	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> '' ORDER BY created_at, id`, a.OrgID, id)
 }
+
+// PatientIDs returns the ids of the trust's patients after the id
+// after, in id order, up to limit, leaving out records merged into
+// another. It lists who is registered; each record's read is audited
+// where it is read.
+func (s *PatientService) PatientIDs(ctx context.Context, a crs.Actor, after string, limit int) ([]string, error) {
+	if err := a.Authorize(crs.ActViewDemographics); err != nil {
+		s.db.refused(a, crs.ActViewDemographics)
+		return nil, err
+	}
+	return queryRows(ctx, s.db.read, func(r scanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = '' AND id > $2 ORDER BY id LIMIT $3`, a.OrgID, after, limit)
+}

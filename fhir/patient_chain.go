@@ -1,0 +1,127 @@
+package fhir
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Chained searches (subject:Patient.identifier=...) and reverse chains
+// (Patient?_has:Observation:subject:code=...) cross between the resource
+// store and the PMI when Patient is served from the PMI: the patients a
+// chain names are found by the PMI's search and the chain becomes the
+// references to them; the patients a reverse chain names are those the
+// resource store's matches refer to.
+
+// maxHasMatches bounds how many resources a reverse chain on Patient
+// reads to find the patients they refer to.
+const maxHasMatches = 1000
+
+// resolvePMIChains turns each chain into Patient of q (and of the
+// searches nested in it) into references to the patients of the PMI the
+// chain's search finds. A chain that finds no one matches nothing.
+func (s *Server) resolvePMIChains(ctx context.Context, p *Principal, q *crs.ResourceQuery) error {
+	if !s.pmi("Patient") {
+		return nil
+	}
+	resolve := func(groups [][]crs.ResourceCondition) error {
+		for i, g := range groups {
+			var out []crs.ResourceCondition
+			for _, c := range g {
+				if c.Has != nil {
+					if err := s.resolvePMIChains(ctx, p, c.Has); err != nil {
+						return err
+					}
+				}
+				if c.Target == nil {
+					out = append(out, c)
+					continue
+				}
+				if c.Target.Type != "Patient" {
+					if err := s.resolvePMIChains(ctx, p, c.Target); err != nil {
+						return err
+					}
+					out = append(out, c)
+					continue
+				}
+				if err := s.resolvePMIChains(ctx, p, c.Target); err != nil {
+					return err
+				}
+				found, err := s.searchPatients(ctx, p, &search{query: *c.Target})
+				if err != nil {
+					return err
+				}
+				if len(found) == 0 {
+					// No patient: a reference no resource holds.
+					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: "Patient/"})
+				}
+				for _, f := range found {
+					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: "Patient/" + f.ID})
+				}
+			}
+			groups[i] = out
+		}
+		return nil
+	}
+	if err := resolve(q.All); err != nil {
+		return err
+	}
+	return resolve(q.Not)
+}
+
+// patientsReferred takes the reverse chains (_has) out of a search of
+// Patient and returns the ids of the patients they name: in each chain,
+// the patients the resource store's matches refer to through its
+// parameter; across chains, those every chain names. ok is false when
+// the search has no reverse chain.
+func (s *Server) patientsReferred(ctx context.Context, p *Principal, q *crs.ResourceQuery) (ids []string, ok bool, err error) {
+	var rest [][]crs.ResourceCondition
+	var sets []map[string]bool
+	for _, g := range q.All {
+		if len(g) == 0 || g[0].Has == nil {
+			rest = append(rest, g)
+			continue
+		}
+		set := map[string]bool{}
+		for _, c := range g {
+			if !p.Scopes.Allows(c.Has.Type, false) {
+				continue
+			}
+			sub := *c.Has
+			sub.Count = maxHasMatches
+			found, _, err := s.Resources.SearchResources(ctx, p.Actor, sub)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, f := range found {
+				res, err := Decode(f.Body)
+				if err != nil {
+					continue
+				}
+				for _, row := range IndexRows(res) {
+					if id, isPatient := strings.CutPrefix(row.Code, "Patient/"); isPatient && row.Param == c.Param && id != "" {
+						set[id] = true
+					}
+				}
+			}
+		}
+		sets = append(sets, set)
+	}
+	if len(sets) == 0 {
+		return nil, false, nil
+	}
+	q.All = rest
+	for id := range sets[0] {
+		every := true
+		for _, set := range sets[1:] {
+			every = every && set[id]
+		}
+		if every {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids, true, nil
+}
