@@ -104,7 +104,11 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if err != nil {
 		return nil, err
 	}
-	srv := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: smart, Exports: store.NewExportService(db), Audit: store.NewAuditService(db)}
+	// Patient is served from the patient index and the PAS's records as
+	// the typed core, as crs serve wires them.
+	srv := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: smart, Exports: store.NewExportService(db), Audit: store.NewAuditService(db),
+		Patients: store.NewPatientService(db), Core: &fhir.Core{Referrals: store.NewReferralService(db), Inpatients: store.NewInpatientService(db),
+			ED: store.NewEDService(db), Outpatients: store.NewOutpatientService(db), Orgs: store.NewOrganisationService(db)}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
