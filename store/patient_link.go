@@ -9,6 +9,12 @@ import (
 // MergedRecords returns the ids of the trust's records merged into the
 // patient's, oldest first.
 func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id string) ([]string, error) {
+	return s.patientIDs(ctx, a, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> '' ORDER BY created_at, id`, a.OrgID, id)
+}
+
+// patientIDs runs a query of patients' ids for an actor who may view
+// demographics.
+func (s *PatientService) patientIDs(ctx context.Context, a crs.Actor, query string, args ...any) ([]string, error) {
 	if err := a.Authorize(crs.ActViewDemographics); err != nil {
 		s.db.refused(a, crs.ActViewDemographics)
 		return nil, err
@@ -17,7 +23,7 @@ func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id stri
 		var id string
 		err := r.Scan(&id)
 		return id, err
-	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> '' ORDER BY created_at, id`, a.OrgID, id)
+	}, query, args...)
 }
 
 // PatientIDs returns the ids of the trust's patients after the id
@@ -25,13 +31,5 @@ func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id stri
 // another. It lists who is registered; each record's read is audited
 // where it is read.
 func (s *PatientService) PatientIDs(ctx context.Context, a crs.Actor, after string, limit int) ([]string, error) {
-	if err := a.Authorize(crs.ActViewDemographics); err != nil {
-		s.db.refused(a, crs.ActViewDemographics)
-		return nil, err
-	}
-	return queryRows(ctx, s.db.read, func(r scanner) (string, error) {
-		var id string
-		err := r.Scan(&id)
-		return id, err
-	}, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = '' AND id > $2 ORDER BY id LIMIT $3`, a.OrgID, after, limit)
+	return s.patientIDs(ctx, a, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = '' AND id > $2 ORDER BY id LIMIT $3`, a.OrgID, after, limit)
 }
