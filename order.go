@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/opencrs/crs/nhs"
 )
 
 // Events of orders: the outbound feeds send each as an HL7 ORM^O01 to
@@ -201,22 +203,10 @@ func ReadOrderCatalogue(r io.Reader, name string) ([]OrderableTest, error) {
 	}
 	var tests []OrderableTest
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	nhs.CSVLines(cr, func(rec []string, line int, err error) bool {
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
 			problems = append(problems, fmt.Sprintf("%s:%d: %v", name, line, err))
-			continue
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
+			return true
 		}
 		t := OrderableTest{Code: strings.ToUpper(get(rec, "code")), Name: get(rec, "name"), Kind: strings.ToLower(get(rec, "kind")),
 			Specimen: get(rec, "specimen"), Destination: get(rec, "destination")}
@@ -227,15 +217,16 @@ func ReadOrderCatalogue(r io.Reader, name string) ([]OrderableTest, error) {
 					problems = append(problems, fmt.Sprintf("%s:%d: %s: %s", name, line, f.Field, f.Message))
 				}
 			}
-			continue
+			return true
 		}
 		if prev, ok := seen[t.Code]; ok {
 			problems = append(problems, fmt.Sprintf("%s:%d: code %s is already on line %d", name, line, t.Code, prev))
-			continue
+			return true
 		}
 		seen[t.Code] = line
 		tests = append(tests, t)
-	}
+		return true
+	})
 	if len(problems) > 0 {
 		return nil, Errorf(EINVALID, "%s", strings.Join(problems, "\n"))
 	}

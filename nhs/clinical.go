@@ -125,42 +125,31 @@ func ReadCodeList(r io.Reader, name, system string) ([]Code, error) {
 	var out []Code
 	var errs []string
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	CSVLines(cr, func(rec []string, line int, err error) bool {
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
+			return false
 		}
 		if len(out) == 0 && len(errs) == 0 && strings.EqualFold(strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")), "code") {
-			continue // the header
+			return true // the header
 		}
 		if len(rec) < 2 || strings.TrimSpace(rec[1]) == "" {
 			errs = append(errs, fmt.Sprintf("%s:%d: a line is a code and its description; this one has no description", name, line))
-			continue
+			return true
 		}
 		code, err := Normalise(system, strings.TrimPrefix(rec[0], "\ufeff"))
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s:%d: %v", name, line, err))
-			continue
+			return true
 		}
 		if prev, dup := seen[code]; dup {
 			errs = append(errs, fmt.Sprintf("%s:%d: code %s is already on line %d", name, line, DisplayCode(code), prev))
-			continue
+			return true
 		}
 		seen[code] = line
 		out = append(out, Code{Code: code, Description: strings.TrimSpace(rec[1])})
-	}
+		return true
+	})
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))
 	}
