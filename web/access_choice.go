@@ -71,7 +71,7 @@ func (s *Server) handleGrantAccess(w http.ResponseWriter, r *http.Request) error
 	if !page.Errors.Any() {
 		g, err := s.Access.GrantAccess(r.Context(), actorOf(r), page.PatientID, kind, page.Reason)
 		if err == nil {
-			return s.redirect(w, r, page.Next, "Access recorded until "+g.EndsAt.In(crs.London).Format("02-Jan-2006 15:04")+". The privacy officer has been told.")
+			return s.redirect(w, r, page.Next, "Access recorded until "+showDateTime(g.EndsAt)+". The privacy officer has been told.")
 		}
 		if !(formPost{page: page, fallback: "reason"}).check(err) {
 			return err

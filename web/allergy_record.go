@@ -107,11 +107,9 @@ func (s *Server) handleRecordAllergy(w http.ResponseWriter, r *http.Request) err
 	al := &crs.Allergy{Entry: crs.Entry{ID: page.ID, PatientID: page.Banner.ID}, Substance: page.Substance.Code, Reaction: page.Reaction.Code,
 		Category: page.Category, Severity: page.Severity, Criticality: page.Criticality, ClinicalStatus: page.Status, Verification: page.Verif, Note: page.Note}
 	al.Version, _ = strconv.Atoi(page.Version)
-	if d, ok := parseDay(page.Onset); ok {
-		al.Onset = d
-	} else {
-		page.Errors.add("onset", "", "Onset must be a real date, for example 2026-03-02")
-	}
+	d, msg := readDate(r, "onset", "Onset")
+	al.Onset = d
+	page.Errors.dateError("onset", msg)
 	fp := formPost{name: "allergy", page: page, order: allergyFields, anchors: allergyAnchors, fallback: "substance"}
 	if !page.Errors.Any() {
 		fp.check(al.Validate(crs.LocalDate(s.now())))

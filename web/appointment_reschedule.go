@@ -44,6 +44,6 @@ func (s *Server) handleReschedule(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return "", "", slotRefusal(err)
 		}
-		return "/appointments/" + nap.ID, "Rescheduled to " + nap.Start.In(crs.London).Format("Monday 02-Jan-2006 15:04"), nil
+		return "/appointments/" + nap.ID, "Rescheduled to " + nap.Start.In(crs.London).Weekday().String() + " " + showDateTime(nap.Start), nil
 	})
 }

@@ -66,7 +66,7 @@ func (s *Server) loadClinic(r *http.Request, page *clinicPage) error {
 		return crs.Errorf(crs.ENOTFOUND, "There is no such clinic in this trust.")
 	}
 	day := crs.LocalDate(s.now())
-	if d, ok := parseDay(r.URL.Query().Get("date")); ok && !d.IsZero() {
+	if d, msg := readDate(r, "date", "Date"); msg == "" && !d.IsZero() {
 		day = d
 	}
 	page.Clinic, page.Day, page.Prev, page.Next = clinic, day, crs.Date{Time: day.AddDate(0, 0, -1)}, crs.Date{Time: day.AddDate(0, 0, 1)}

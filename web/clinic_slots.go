@@ -14,14 +14,16 @@ func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) err
 	if err := s.loadClinic(r, page); err != nil {
 		return err
 	}
-	from, ok := parseDay(page.From)
-	if !ok || from.IsZero() {
-		page.Errors.add("from", "", "First date must be a real date, for example 2026-03-02")
+	from, msg := readDate(r, "from", "First date")
+	if msg == "" && from.IsZero() {
+		msg = "Enter the first date"
 	}
-	to, ok := parseDay(page.To)
-	if !ok || to.IsZero() {
-		page.Errors.add("to", "", "Last date must be a real date, for example 2026-03-29")
+	page.Errors.dateError("from", msg)
+	to, msg := readDate(r, "to", "Last date")
+	if msg == "" && to.IsZero() {
+		msg = "Enter the last date"
 	}
+	page.Errors.dateError("to", msg)
 	return s.submit(w, r, formPost{name: "clinic", page: page, order: []string{"from", "to"}, fallback: "from"}, func() (string, string, error) {
 		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
 		return "/clinics/" + page.Clinic.ID + "?date=" + from.String(),

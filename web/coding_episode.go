@@ -36,7 +36,7 @@ func (p *codingEpisodePage) loadForm(r *http.Request) {
 	}
 	for i := range p.Procedures {
 		p.Procedures[i] = form(r, fmt.Sprintf("procedure_%d", i+1))
-		p.Dates[i] = form(r, fmt.Sprintf("procedure_%d_date", i+1))
+		p.Dates[i] = typedDateText(r, fmt.Sprintf("procedure_%d_date", i+1))
 	}
 }
 
@@ -100,10 +100,9 @@ func (s *Server) handleCodeEpisode(w http.ResponseWriter, r *http.Request) error
 			}
 			continue
 		}
-		d, ok := parseDay(page.Dates[i])
-		if !ok {
-			page.Errors.add(fmt.Sprintf("procedure_%d_date", i+1), "", "The procedure date must be a real date, for example 2026-03-02, or empty for the first day of the episode")
-		}
+		name := fmt.Sprintf("procedure_%d_date", i+1)
+		d, msg := readDate(r, name, "The procedure date")
+		page.Errors.dateError(name, msg)
 		c.Procedures = append(c.Procedures, crs.ProcedureCode{Code: code, Date: d})
 	}
 	fp := formPost{name: "coding_episode", page: page, fallback: "diagnosis_1"}

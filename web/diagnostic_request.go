@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/nhs"
@@ -57,18 +56,11 @@ func (s *Server) handleRequestDiagnostic(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	d := &crs.DiagnosticRequest{PatientID: page.Banner.ID, Test: page.Test, Planned: page.Planned == "yes"}
-	if day, ok := parseDay(page.RequestedOn); ok {
-		d.RequestedOn = day
-	} else {
-		page.Errors.add("requested_on", "", "Date requested must be a real date, for example 2026-03-02")
-	}
-	if strings.TrimSpace(page.DueOn) != "" {
-		if day, ok := parseDay(page.DueOn); ok {
-			d.DueOn = day
-		} else {
-			page.Errors.add("due_on", "", "Date due must be a real date, for example 2026-04-02")
-		}
-	}
+	var msg string
+	d.RequestedOn, msg = readDate(r, "requested_on", "Date requested")
+	page.Errors.dateError("requested_on", msg)
+	d.DueOn, msg = readDate(r, "due_on", "Date due")
+	page.Errors.dateError("due_on", msg)
 	fp := formPost{name: "diagnostics", page: page, order: diagnosticFields, fallback: "test"}
 	fp.check(d.Validate(s.now()))
 	return s.submit(w, r, fp, func() (string, string, error) {

@@ -35,10 +35,8 @@ func (s *Server) handleArrive(w http.ResponseWriter, r *http.Request) error {
 		Category: form(r, "attendance_category"), Chief: form(r, "chief_complaint")}
 	page.Title, page.Banner = "A&E arrival", b
 	e := &crs.EDAttendance{PatientID: b.ID, ArrivalMode: page.Mode, Complaint: page.Complaint, AttendanceCategory: page.Category, ChiefComplaint: page.Chief}
-	at, ok := parseWhen(page.At, s.now())
-	if !ok {
-		page.Errors.add("arrived_at", "", "Time of arrival must be a real date and time, for example 2026-03-02 08:30, or empty for now")
-	}
+	at, msg := readDateTime(r, "arrived_at", "Time of arrival", s.now())
+	page.Errors.dateError("arrived_at", msg)
 	e.ArrivedAt = at
 	if e.ArrivedAt.IsZero() {
 		e.ArrivedAt = s.now()

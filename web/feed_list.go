@@ -16,9 +16,9 @@ type feedsPage struct {
 	pageData
 	Feeds  []*feedRow
 	Alerts []string
-	// ResendDest is the destination whose resend form was refused, with
-	// the period as typed, for the form errors to stand beside.
-	ResendDest, ResendFrom, ResendTo string
+	// ResendDest is the destination whose resend form was refused, for
+	// the form errors (and the period as typed) to stand beside.
+	ResendDest string
 }
 
 // feedRow is one destination's queue as shown.

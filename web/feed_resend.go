@@ -10,11 +10,11 @@ import (
 func (s *Server) handleResendRange(m MessageService) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		destID := r.PathValue("id")
-		page := &feedsPage{ResendDest: destID, ResendFrom: r.PostFormValue("from"), ResendTo: r.PostFormValue("to")}
+		page := &feedsPage{ResendDest: destID}
 		fp := formPost{name: "feeds", page: page, order: []string{"from", "to"},
-			anchors: map[string]string{"from": "from-" + destID, "to": "to-" + destID},
+			anchors: map[string]string{"from": "from-" + destID + "-day", "to": "to-" + destID + "-day"},
 			reload:  func() error { return s.feeds(r, m, page) }}
-		from, to, err := readPeriod(r, "from", "to")
+		from, to, err := readPeriod(r, "from", "to", s.now())
 		fp.check(err)
 		return s.submit(w, r, fp, func() (string, string, error) {
 			n, err := m.ResendRange(r.Context(), actorOf(r), destID, from, to)

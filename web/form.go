@@ -26,38 +26,6 @@ func (s *Server) reshow(w http.ResponseWriter, r *http.Request, name string, pag
 // form returns the trimmed value of a submitted form field.
 func form(r *http.Request, k string) string { return strings.TrimSpace(r.FormValue(k)) }
 
-// parseDay reads a date as a date input sends it (YYYY-MM-DD) or typed
-// as DD/MM/YYYY where the browser shows a text box; empty gives the zero
-// date.
-func parseDay(s string) (crs.Date, bool) {
-	if s == "" {
-		return crs.Date{}, true
-	}
-	d, err := crs.ParseDate(s)
-	return d, err == nil
-}
-
-// parseWhen reads a time in UK time as a datetime-local input sends it
-// ("2006-01-02T15:04"), or typed as "DD/MM/YYYY HH:MM" or "HH:MM" (today)
-// where the browser shows a text box; empty gives the zero time, which
-// the services take as now.
-func parseWhen(s string, now time.Time) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, true
-	}
-	s = strings.Join(strings.Fields(strings.Replace(s, "T", " ", 1)), " ")
-	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, crs.London); err == nil {
-			return t.UTC(), true
-		}
-	}
-	if hh, mm, ok := parseClock(s); ok {
-		y, m, d := now.In(crs.London).Date()
-		return time.Date(y, m, d, hh, mm, 0, 0, crs.London).UTC(), true
-	}
-	return time.Time{}, false
-}
-
 // parseClock reads a time of day written HH:MM (or HHMM).
 func parseClock(s string) (int, int, bool) {
 	s = strings.ReplaceAll(s, ".", ":")
@@ -153,18 +121,21 @@ func (f formPost) check(err error) bool {
 // ward and bed are chosen together in one "place" select.
 var fieldAliases = map[string]string{"ward": "place", "bed": "place", "kind": "departure"}
 
-// readPeriod reads a period typed in two datetime-local inputs, in UK
-// time, with an error for each input that cannot be read.
-func readPeriod(r *http.Request, fromField, toField string) (from, to time.Time, err error) {
+// readPeriod reads a period typed in two date and time inputs, in UK
+// time, with an error for each input that is empty or cannot be read.
+func readPeriod(r *http.Request, fromField, toField string, now time.Time) (from, to time.Time, err error) {
 	var es crs.Errors
-	read := func(field, what string) time.Time {
-		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue(field)), crs.London)
-		if err != nil {
-			es = append(es, crs.FieldErrorf(field, "enter the %s of the period as a date and time, such as 2026-03-02 09:00", what))
+	read := func(field, label, what string) time.Time {
+		t, msg := readDateTime(r, field, label, now)
+		if msg == "" && t.IsZero() {
+			msg = "Enter the " + what + " of the period"
 		}
-		return t.UTC()
+		if msg != "" {
+			es = append(es, crs.FieldErrorf(field, "%s", msg))
+		}
+		return t
 	}
-	from, to = read(fromField, "start"), read(toField, "end")
+	from, to = read(fromField, "From", "start"), read(toField, "To", "end")
 	return from, to, es.Err()
 }
 
@@ -173,7 +144,7 @@ func readPeriod(r *http.Request, fromField, toField string) (from, to time.Time,
 // user's input when something is wrong.
 type patientForm struct {
 	Title, GivenName, OtherNames, FamilyName string
-	BirthDay, BirthMonth, BirthYear          string
+	Birth                                    typedDate
 	Gender                                   string
 	NHSNumber, NHSNumberStatus               string
 	AddressLines                             [5]string
@@ -198,7 +169,7 @@ func readPatientForm(r *http.Request) patientForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := patientForm{
 		Title: v("title"), GivenName: v("given_name"), OtherNames: v("other_names"), FamilyName: v("family_name"),
-		BirthDay: v("birth_date-day"), BirthMonth: v("birth_date-month"), BirthYear: v("birth_date-year"),
+		Birth:  typedDateIn(r.PostForm, "birth_date"),
 		Gender: v("gender"), NHSNumber: v("nhs_number"), NHSNumberStatus: v("nhs_number_status"),
 		Postcode: v("postcode"), Phone: v("phone"), Mobile: v("mobile"), Email: v("email"),
 		GPPracticeCode: v("gp_practice_code"), GPPracticeName: v("gp_practice_name"), EthnicCategory: v("ethnic_category"),
@@ -211,6 +182,9 @@ func readPatientForm(r *http.Request) patientForm {
 	return f
 }
 
+// BirthDate is the date of birth for the date input, in one piece.
+func (f patientForm) BirthDate() string { return f.Birth.text() }
+
 // formOf fills the form from a patient's record.
 func formOf(p *crs.Patient) patientForm {
 	f := patientForm{
@@ -221,7 +195,7 @@ func formOf(p *crs.Patient) patientForm {
 		Version: strconv.Itoa(p.Version),
 	}
 	if !p.BirthDate.IsZero() {
-		f.BirthDay, f.BirthMonth, f.BirthYear = strconv.Itoa(p.BirthDate.Day()), strconv.Itoa(int(p.BirthDate.Month())), strconv.Itoa(p.BirthDate.Year())
+		f.Birth = splitDate(p.BirthDate.String())
 	}
 	copy(f.AddressLines[:], p.Address.Lines)
 	if len(p.Contacts) > 0 {
@@ -252,13 +226,9 @@ func (f patientForm) apply(p *crs.Patient, errs *formErrors) {
 	}
 	p.Contacts = append(p.Contacts, rest...)
 	p.BirthDate = crs.Date{}
-	if f.BirthDay != "" || f.BirthMonth != "" || f.BirthYear != "" {
-		d, ok := parseDateParts(f.BirthDay, f.BirthMonth, f.BirthYear)
-		if !ok {
-			errs.add("birth_date", "birth_date-day", "Date of birth must be a real date, for example 27 3 1980")
-		}
-		p.BirthDate = d
-	}
+	d, msg := parseTypedDate(f.Birth, "Date of birth")
+	errs.dateError("birth_date", msg)
+	p.BirthDate = d
 	if f.Version != "" {
 		p.Version, _ = strconv.Atoi(f.Version)
 	}
@@ -275,21 +245,6 @@ func (s *Server) check(p *crs.Patient, errs *formErrors) {
 		errs.addErr(err, patientAnchors)
 	}
 	errs.sortBy(patientFields)
-}
-
-// parseDateParts reads a date typed as day, month and year boxes.
-func parseDateParts(day, month, year string) (crs.Date, bool) {
-	d, err1 := strconv.Atoi(day)
-	m, err2 := strconv.Atoi(month)
-	y, err3 := strconv.Atoi(year)
-	if err1 != nil || err2 != nil || err3 != nil || y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
-		return crs.Date{}, false
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d {
-		return crs.Date{}, false
-	}
-	return crs.Date{Time: t}, true
 }
 
 func nonEmpty(lines []string) []string {

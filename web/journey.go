@@ -76,21 +76,7 @@ func init() {
 		}
 		return s.String() + " – " + s.Description()
 	}
-	funcs["day"] = func(d crs.Date) string { return d.Display() }
 	funcs["ymd"] = func(d crs.Date) string { return d.String() }
-	// local writes a time in UK time as 02-Mar-2026 09:15.
-	funcs["local"] = func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(crs.London).Format("02-Jan-2006 15:04")
-	}
-	funcs["hhmm"] = func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(crs.London).Format("15:04")
-	}
 	funcs["waited"] = waited
 	funcs["weeks"] = weeksDays
 	funcs["dateOf"] = func(t time.Time) crs.Date { return crs.Date{Time: t} }

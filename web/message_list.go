@@ -34,7 +34,7 @@ type messagesPage struct {
 	First        string // the link to the newest page, "" on it
 	// Reprocess offers the "Reprocess these" form: the log is filtered to
 	// one inbound interface and status error. ReprocessFrom and
-	// ReprocessTo are its period as shown (datetime-local values).
+	// ReprocessTo are its period as shown (2026-03-02T09:15, UK time).
 	Reprocess                  bool
 	ReprocessFrom, ReprocessTo string
 }
@@ -52,7 +52,7 @@ type messageSearch struct {
 // messageSearchOf reads the search from the query string.
 func messageSearchOf(v url.Values) messageSearch {
 	return messageSearch{Patient: v.Get("patient"), ControlID: v.Get("control_id"), Type: v.Get("type"), Status: v.Get("status"),
-		Channel: v.Get("channel"), Direction: v.Get("direction"), From: v.Get("from"), To: v.Get("to")}
+		Channel: v.Get("channel"), Direction: v.Get("direction"), From: typedDateIn(v, "from").text(), To: typedDateIn(v, "to").text()}
 }
 
 // values is the search as a query string, without the paging cursor.
@@ -99,16 +99,16 @@ func (q messageSearch) query() (mq crs.MessageQuery, mrn string, err error) {
 		field, label, v string
 		dst             *time.Time
 		end             bool
-	}{{"from", "from", q.From, &mq.From, false}, {"to", "to", q.To, &mq.To, true}} {
-		v := strings.TrimSpace(d.v)
-		if v == "" {
+	}{{"from", "From", q.From, &mq.From, false}, {"to", "To", q.To, &mq.To, true}} {
+		day, msg := parseTypedDate(splitDate(strings.TrimSpace(d.v)), d.label)
+		if msg != "" {
+			es = append(es, crs.FieldErrorf(d.field, "%s", msg))
 			continue
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, crs.London)
-		if err != nil {
-			es = append(es, crs.FieldErrorf(d.field, "enter the %s date as a real date, year-month-day, such as 2026-03-02", d.label))
+		if day.IsZero() {
 			continue
 		}
+		t := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, crs.London)
 		if d.end {
 			t = t.AddDate(0, 0, 1) // to the end of the day
 		}
@@ -147,7 +147,7 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values, pag
 		return err
 	}
 	q, mrn, err := page.Q.query()
-	page.Errors.addErr(err, nil)
+	page.Errors.addErr(err, map[string]string{"from": "from-day", "to": "to-day"})
 	if mrn != "" {
 		p, err := s.Patients.FindPatientByIdentifier(r.Context(), a, "mrn", mrn)
 		switch {

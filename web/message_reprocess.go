@@ -8,10 +8,6 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// reprocessTime is how the period of the "Reprocess these" form is
-// typed: a datetime-local value, London time.
-const reprocessTime = "2006-01-02T15:04"
-
 // offerReprocess offers the "Reprocess these" form on a log filtered to
 // one inbound interface's messages in error, for the period searched
 // (the whole of its last day).
@@ -22,10 +18,10 @@ func (p *messagesPage) offerReprocess(q crs.MessageQuery) {
 	}
 	p.Reprocess = true
 	if !q.From.IsZero() {
-		p.ReprocessFrom = q.From.In(crs.London).Format(reprocessTime)
+		p.ReprocessFrom = dateTimeValue(q.From)
 	}
 	if !q.To.IsZero() {
-		p.ReprocessTo = q.To.In(crs.London).Format(reprocessTime)
+		p.ReprocessTo = dateTimeValue(q.To)
 	}
 }
 
@@ -55,15 +51,16 @@ func (s *Server) handleReprocessRange(m MessageService) handlerFunc {
 		ifaceID := r.PostFormValue("channel")
 		page := &messagesPage{}
 		fp := formPost{name: "messages", page: page, order: []string{"reprocess_from", "reprocess_to"},
-			names: map[string]string{"from": "reprocess_from", "to": "reprocess_to"},
+			names:   map[string]string{"from": "reprocess_from", "to": "reprocess_to"},
+			anchors: map[string]string{"reprocess_from": "reprocess_from-day", "reprocess_to": "reprocess_to-day"},
 			reload: func() error {
 				if err := s.messageLog(r, m, r.URL.Query(), page); err != nil {
 					return err
 				}
-				page.Reprocess, page.ReprocessFrom, page.ReprocessTo = true, r.PostFormValue("reprocess_from"), r.PostFormValue("reprocess_to")
+				page.Reprocess = true
 				return nil
 			}}
-		from, to, err := readPeriod(r, "reprocess_from", "reprocess_to")
+		from, to, err := readPeriod(r, "reprocess_from", "reprocess_to", s.now())
 		fp.check(err)
 		return s.submit(w, r, fp, func() (string, string, error) {
 			rep, err := m.ReprocessRange(r.Context(), actorOf(r), ifaceID, from, to)

@@ -81,7 +81,7 @@ func (s *Server) observationsPage(r *http.Request, page *observationsPage) error
 	}
 	page.Chart = newObsChart(charted, page.OnScale2())
 	if page.Form.TakenAt == "" {
-		page.Form.TakenAt = s.now().In(crs.London).Format("2006-01-02T15:04")
+		page.Form.TakenAt = dateTimeValue(s.now())
 	}
 	return nil
 }
@@ -176,9 +176,9 @@ func newObsChart(sets []*crs.VitalSigns, scale2 bool) *obsChart {
 		c.Cols = append(c.Cols, chartLabel{X: x + chartColW/2, Y: 18, Text: t.Format("02-Jan"), Sub: t.Format("15:04")})
 		for row, cell := range setCells(v) {
 			cell.X, cell.Y, cell.W, cell.H = x, chartHeadH+row*chartRowH, chartColW, chartRowH
-			cell.Title = fmt.Sprintf("%s %s at %s: %s", rows[row], cell.Text, t.Format("02-Jan 15:04"), scoreWord(cell.Score))
+			cell.Title = fmt.Sprintf("%s %s at %s: %s", rows[row], cell.Text, showDateTime(t), scoreWord(cell.Score))
 			if row == len(rows)-1 && v.Score != nil {
-				cell.Title = fmt.Sprintf("NEWS2 %d at %s: %s clinical risk", v.Score.Total, t.Format("02-Jan 15:04"), v.Score.Risk)
+				cell.Title = fmt.Sprintf("NEWS2 %d at %s: %s clinical risk", v.Score.Total, showDateTime(t), v.Score.Risk)
 			}
 			c.Cells = append(c.Cells, cell)
 		}

@@ -23,7 +23,7 @@ func (s *Server) handleRecordObservations(w http.ResponseWriter, r *http.Request
 	if err := s.observationsPage(r, page); err != nil {
 		return err
 	}
-	v := readVitals(page, s)
+	v := readVitals(r, page, s)
 	fp := formPost{name: "observations", page: page, order: vitalsFields, fallback: "respiration_rate"}
 	if !page.Errors.Any() {
 		fp.check(v.Validate(s.now()))
@@ -60,11 +60,11 @@ func (s *Server) currentSpell(r *http.Request, v *crs.VitalSigns) error {
 
 // readVitals reads the form into a set, noting in the page each field
 // that is not a number.
-func readVitals(page *observationsPage, s *Server) *crs.VitalSigns {
+func readVitals(r *http.Request, page *observationsPage, s *Server) *crs.VitalSigns {
 	f := page.Form
 	v := &crs.VitalSigns{PatientID: page.Banner.ID}
-	if at, ok := parseWhen(f.TakenAt, s.now()); !ok {
-		page.Errors.add("taken_at", "", "Time taken must be a date and time, for example 02/03/2026 09:15")
+	if at, msg := readDateTime(r, "taken_at", "Time taken", s.now()); msg != "" {
+		page.Errors.dateError("taken_at", msg)
 	} else if at.IsZero() {
 		v.EffectiveAt = s.now()
 	} else {

@@ -60,10 +60,10 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 	if e.Kind == 0 {
 		page.Errors.add("decision", "decision-"+decisions[0].Code, "Choose the decision")
 	}
-	if d, ok := parseDay(page.DecisionDate); !ok {
-		page.Errors.add("decision_date", "", "Date of the decision must be a real date, for example 2026-03-02")
+	if d, msg := readDate(r, "decision_date", "Date of the decision"); msg != "" {
+		page.Errors.dateError("decision_date", msg)
 	} else if d.After(crs.LocalDate(s.now()).Time) {
-		page.Errors.add("decision_date", "", "The decision cannot be dated in the future")
+		page.Errors.dateError("decision_date", "Date of the decision must be today or in the past")
 	} else {
 		e.Date = d
 	}

@@ -54,13 +54,10 @@ func (s *Server) loadPathway(r *http.Request, page *pathwayPage) error {
 	a := actorOf(r)
 	asOf := crs.LocalDate(s.now())
 	page.Today = true
-	if page.AsOf != "" {
-		d, err := crs.ParseDate(page.AsOf)
-		if err != nil {
-			page.Errors.add("asof", "", "The date must be a real date, for example 2026-03-02")
-		} else {
-			asOf, page.Today = d, d.Equal(asOf.Time)
-		}
+	if d, msg := readDate(r, "asof", "The date"); msg != "" {
+		page.Errors.dateError("asof", msg)
+	} else if !d.IsZero() {
+		asOf, page.Today = d, d.Equal(asOf.Time)
 	}
 	pc, err := s.Referrals.PathwayClock(r.Context(), a, r.PathValue("id"), asOf)
 	if err != nil {

@@ -100,16 +100,11 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	ad := &crs.Admission{PatientID: page.Banner.ID, EntryID: f.EntryID, PreadmissionID: f.PreadmissionID, EDAttendanceID: f.EDID, Method: f.Method, Source: f.Source,
 		ConsultantCode: f.Consultant, TreatmentFunction: f.TF}
 	ad.WardID, ad.BedID, _ = strings.Cut(f.Place, "/")
-	if d, ok := parseDay(f.Expected); ok {
-		ad.ExpectedDischarge = d
-	} else {
-		page.Errors.add("expected_discharge", "", "Expected discharge must be a real date, for example 2026-03-09")
-	}
-	if t, ok := parseWhen(f.At, s.now()); ok {
-		ad.At = t
-	} else {
-		page.Errors.add("at", "", "Time admitted must be a real date and time, for example 2026-03-02 09:15, or empty for now")
-	}
+	var msg string
+	ad.ExpectedDischarge, msg = readDate(r, "expected_discharge", "Expected discharge date")
+	page.Errors.dateError("expected_discharge", msg)
+	ad.At, msg = readDateTime(r, "at", "Time admitted", s.now())
+	page.Errors.dateError("at", msg)
 	fp := formPost{name: "admit", page: page, order: admitFields, anchors: admitAnchors, fallback: "place"}
 	fp.check(ad.Validate())
 	return s.submit(w, r, fp, func() (string, string, error) {

@@ -30,7 +30,6 @@ func init() {
 	funcs["sealCategories"] = sealCategories
 	funcs["alertName"] = func(k string) string { return crs.AlertNames[k] }
 	funcs["sealName"] = func(c string) string { return crs.SealCategories[c] }
-	funcs["timeSec"] = func(t interface{ Format(string) string }) string { return t.Format("02-Jan-2006 15:04:05") }
 }
 
 // handleAudit shows a privacy officer who accessed a patient's record,

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -11,7 +10,6 @@ import (
 // deathPage is the data of the record death page.
 type deathPage struct {
 	pageData
-	Day, Month, Year, Time string
 }
 
 // handleDeathForm shows the form to record a patient's death.
@@ -38,22 +36,27 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Authorize(crs.ActAmendDemographics); err != nil {
 		return err
 	}
-	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	page := &deathPage{Day: v("death_date-day"), Month: v("death_date-month"), Year: v("death_date-year"), Time: v("death_time")}
+	page := &deathPage{}
 	page.Title, page.Banner = "Record death", b
-	d, ok := parseDateParts(page.Day, page.Month, page.Year)
-	if !ok {
-		page.Errors.add("death_date", "death_date-day", "Date of death must be a real date, for example 2 3 2026")
+	d, msg := readDate(r, "death_date", "Date of death")
+	if msg == "" && d.IsZero() {
+		msg = "Enter the date of death"
+	} else if msg == "" && d.After(crs.LocalDate(s.now()).Time) {
+		msg = "Date of death must be today or in the past"
 	}
-	hh, mm, ok := parseClock(page.Time)
-	if !ok {
-		page.Errors.add("death_time", "", "Time of death must be a time on the 24-hour clock, for example 14:30")
+	page.Errors.dateError("death_date", msg)
+	hh, mm, set, msg := readClock(r, "death_time", "Time of death")
+	if msg == "" && !set {
+		msg = "Enter the time of death"
 	}
-	at := d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+	if msg != "" {
+		page.Errors.add("death_time", "", msg)
+	}
+	at := time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, crs.London).UTC()
 	fp := formPost{name: "death", page: page, names: map[string]string{"death_time": "death_date"},
 		anchors: map[string]string{"death_date": "death_date-day"}, fallback: "death_date"}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Patients.RecordDeath(r.Context(), a, b.ID, at)
-		return "/patients/" + b.ID, "Death recorded on " + at.Format("02-Jan-2006 15:04"), err
+		return "/patients/" + b.ID, "Death recorded on " + showDateTime(at), err
 	})
 }

@@ -125,10 +125,10 @@ func (s *Server) compare(r *http.Request, page *mergePage, otherID string) error
 		if p.DeathTime == nil {
 			return ""
 		}
-		return p.DeathTime.UTC().Format("02-Jan-2006 15:04")
+		return showDateTime(*p.DeathTime)
 	}
 	row("Date of death", dead(x), dead(y))
-	row("Registered", x.CreatedAt.UTC().Format("02-Jan-2006"), y.CreatedAt.UTC().Format("02-Jan-2006"))
+	row("Registered", showDate(crs.LocalDate(x.CreatedAt)), showDate(crs.LocalDate(y.CreatedAt)))
 	return nil
 }
 

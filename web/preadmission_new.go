@@ -79,25 +79,21 @@ func (s *Server) handleRecordPlanned(w http.ResponseWriter, r *http.Request) err
 	f := page.Form
 	p := &crs.Preadmission{PatientID: page.PatientID, WardID: f.Ward, ConsultantCode: strings.ToUpper(f.Consultant), AdmissionMethod: f.Method,
 		PatientClass: f.PatientClass, TreatmentFunction: f.TreatmentFunction}
-	day, ok := parseDay(f.ExpectedOn)
+	day, msg := readDate(r, "expected_on", "Expected date")
 	switch {
-	case !ok:
-		page.Errors.add("expected_on", "", "Expected date must be a real date, for example 2026-03-30")
+	case msg != "":
+		page.Errors.dateError("expected_on", msg)
 	case day.IsZero():
-		page.Errors.add("expected_on", "", "Enter the date the patient is expected")
+		page.Errors.dateError("expected_on", "Enter the date the patient is expected")
 	case day.Before(crs.LocalDate(s.now()).Time):
-		page.Errors.add("expected_on", "", "Expected date must be today or later")
+		page.Errors.dateError("expected_on", "Expected date must be today or in the future")
 	default:
 		p.ExpectedOn = day
 	}
-	if f.ExpectedTime != "" {
-		hh, mm, ok := parseClock(f.ExpectedTime)
-		switch {
-		case !ok:
-			page.Errors.add("expected_time", "", "Expected time must be a time of day, for example 07:30")
-		case !p.ExpectedOn.IsZero():
-			p.ExpectedAt = time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, crs.London).UTC()
-		}
+	if hh, mm, set, msg := readClock(r, "expected_time", "Expected time"); msg != "" {
+		page.Errors.add("expected_time", "", msg)
+	} else if set && !p.ExpectedOn.IsZero() {
+		p.ExpectedAt = time.Date(day.Year(), day.Month(), day.Day(), hh, mm, 0, 0, crs.London).UTC()
 	}
 	if f.Ward != "" && !hasWard(page.Wards, f.Ward) {
 		page.Errors.add("ward", "", "Choose a ward of this trust from the list")

@@ -89,14 +89,12 @@ func (s *Server) handleRecordProblem(w http.ResponseWriter, r *http.Request) err
 	p := &crs.Problem{Entry: crs.Entry{ID: page.ID, PatientID: page.Banner.ID}, Category: page.Category, Code: page.Code.Code,
 		ClinicalStatus: page.Status, Verification: page.Verif, Alert: page.Alert, Note: page.Note}
 	p.Version, _ = strconv.Atoi(page.Version)
-	readDay := func(field, label, value string) crs.Date {
-		d, ok := parseDay(value)
-		if !ok {
-			page.Errors.add(field, "", label+" must be a real date, for example 2026-03-02")
-		}
+	readDay := func(field, label string) crs.Date {
+		d, msg := readDate(r, field, label)
+		page.Errors.dateError(field, msg)
 		return d
 	}
-	p.Onset, p.Abatement = readDay("onset", "Onset", page.Onset), readDay("abatement", "Resolved on", page.Abatement)
+	p.Onset, p.Abatement = readDay("onset", "Onset"), readDay("abatement", "Resolved on")
 	fp := formPost{name: "problem", page: page, order: problemFields, anchors: problemAnchors, fallback: "code"}
 	if !page.Errors.Any() {
 		fp.check(p.Validate(crs.LocalDate(s.now())))

@@ -69,10 +69,10 @@ func (s *Server) loadBooking(r *http.Request, ref *crs.Referral, page *bookingPa
 		return err
 	}
 	from := s.now()
-	if d, ok := parseDay(page.From); ok && !d.IsZero() && d.After(from) {
+	if d, msg := readDate(r, "from", "The date"); msg != "" {
+		page.Errors.dateError("from", msg)
+	} else if !d.IsZero() && d.After(from) {
 		from = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, crs.London)
-	} else if !ok {
-		page.Errors.add("from", "", "The date must be a real date, for example 2026-03-02")
 	}
 	if page.Slots, err = s.freeSlots(r, ref, page.Kind, from); err != nil {
 		return err
@@ -115,7 +115,7 @@ func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return "", "", slotRefusal(err)
 		}
-		return "/appointments/" + ap.ID, "Booked for " + ap.Start.In(crs.London).Format("Monday 02-Jan-2006 15:04"), nil
+		return "/appointments/" + ap.ID, "Booked for " + ap.Start.In(crs.London).Weekday().String() + " " + showDateTime(ap.Start), nil
 	})
 }
 

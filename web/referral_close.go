@@ -28,11 +28,9 @@ func (s *Server) handleCloseReferral(w http.ResponseWriter, r *http.Request) err
 		return crs.Errorf(crs.ECONFLICT, "The referral has a booked appointment: cancel it first, then close the referral.")
 	}
 	c := crs.ReferralClosure{Reason: page.Reason}
-	if d, ok := parseDay(page.ClosedOn); ok {
-		c.On = d
-	} else {
-		page.Errors.add("closed_on", "", "Date closed must be a real date, for example 2026-03-02")
-	}
+	var msg string
+	c.On, msg = readDate(r, "closed_on", "Date closed")
+	page.Errors.dateError("closed_on", msg)
 	c.RTTStatus = readRTT(&page.Errors, "rtt_status", page.RTTStatus)
 	fp := formPost{name: "referral", page: page, order: closeFields, fallback: "reason"}
 	fp.check(c.Validate(s.now()))

@@ -52,11 +52,9 @@ func (s *Server) handleRecordReferral(w http.ResponseWriter, r *http.Request) er
 	ref := &crs.Referral{PatientID: b.ID, Source: f.Source, ReferrerCode: f.ReferrerCode, ReferrerName: f.ReferrerName,
 		ReferrerOrg: f.ReferrerOrg, Priority: f.Priority, Specialty: f.Specialty, TreatmentFunction: f.TreatmentFunction,
 		ConsultantCode: f.ConsultantCode, ConsultantLed: f.ConsultantLed, UBRN: f.UBRN, PPI: f.PPI, Reason: f.Reason}
-	if d, ok := parseDay(f.ReceivedOn); ok {
-		ref.ReceivedOn = d
-	} else {
-		page.Errors.add("received_on", "", "Date received must be a real date, for example 02/03/2026")
-	}
+	var msg string
+	ref.ReceivedOn, msg = readDate(r, "received_on", "Date received")
+	page.Errors.dateError("received_on", msg)
 	ref.Normalize()
 	fp := formPost{name: "referral_new", page: page, order: referralFields, fallback: "source"}
 	fp.check(ref.Validate(s.now()))

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -38,6 +39,8 @@ type pageData struct {
 	Errors    formErrors        // problems with the submitted form, summarised at the top
 	Nav       string            // which header link is current: "search", "register"
 	Now       time.Time         // the time the page was made (for ages)
+
+	form url.Values // what the request submitted, so date inputs show it again as typed
 
 	consultants     consultants        // the trust's consultants' names, read on first use
 	loadConsultants func() consultants // reads them (set by fill)
@@ -194,6 +197,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, pag
 // fill sets the common pageData of a request.
 func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *pageData) {
 	p.Now = s.now()
+	if r.ParseForm() == nil {
+		p.form = r.Form
+	}
 	if sess := sessionOf(r); sess != nil {
 		p.User, p.Actor, p.CSRFToken = sess.user, sess.actor, sess.csrf
 		p.Org = s.organisation(r, sess.actor)
@@ -263,17 +269,14 @@ var funcs = template.FuncMap{
 	"nhsNumber": nhs.FormatNumber,
 	// nhsStatus describes an NHS number status code.
 	"nhsStatus": func(s nhs.NumberStatus) string { return s.Description() },
-	// date writes a date as the NHS does: 03-Feb-1961.
-	"date": func(d crs.Date) string { return d.Display() },
-	// age writes the age on a day: "45y", or months and days for babies.
-	"age": age,
-	// dateTime writes a time as 02-Mar-2026 09:15 (UTC).
-	"dateTime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("02-Jan-2006 15:04")
-	},
+	// date, datetime, datetimeSec and clock are how every page shows a
+	// date and a time (web/date_show.go).
+	"date":        showDate,
+	"isoDate":     showISODate,
+	"datetime":    showDateTime,
+	"datetimeSec": showDateTimeSec,
+	"clock":       showClock,
+	"age":         age,
 	// isoTime writes a time for a <time datetime> attribute.
 	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"gender":   func(code string) string { n, _ := nhs.Lookup(nhs.Genders, code); return n },
@@ -285,18 +288,12 @@ var funcs = template.FuncMap{
 	// the page, the field name (also the input id), its label and value.
 	"field": newField,
 	// hint, width, kind, auto, options and describe add to a field.
-	"hint":    func(h string, f field) field { f.Hint = h; return f },
-	"width":   func(n int, f field) field { f.Width = n; return f },
-	"kind":    func(t string, f field) field { f.Type = t; return f },
-	"auto":    func(a string, f field) field { f.Autocomplete = a; return f },
-	"options": func(o []nhs.Code, f field) field { f.Options = o; return f },
-	"empty":   func(e string, f field) field { f.Empty = e; return f },
-	// dateField makes the data of a day/month/year date partial ("date").
-	"dateField": func(p pager, name, label, day, month, year string) field {
-		f := newField(p, name, label, "")
-		f.Day, f.Month, f.Year = day, month, year
-		return f
-	},
+	"hint":     func(h string, f field) field { f.Hint = h; return f },
+	"width":    func(n int, f field) field { f.Width = n; return f },
+	"kind":     func(t string, f field) field { f.Type = t; return f },
+	"auto":     func(a string, f field) field { f.Autocomplete = a; return f },
+	"options":  func(o []nhs.Code, f field) field { f.Options = o; return f },
+	"empty":    func(e string, f field) field { f.Empty = e; return f },
 	"inc":      func(i int) int { return i + 1 },
 	"sentence": sentence,
 	"genders":  func() []nhs.Code { return nhs.Genders },
@@ -313,9 +310,19 @@ var funcs = template.FuncMap{
 type field struct {
 	Name, Label, Value, Hint, Error, Type, Autocomplete string
 	Empty                                               string // the text of a select's empty choice
-	Day, Month, Year                                    string // the parts of a date field
+	Day, Month, Year, Time                              string // the parts of a date and time input
+	ID                                                  string // the input's id where it is not Name
 	Width                                               int
 	Options                                             []nhs.Code
+}
+
+// InputID is the id of the field's input (of a date input, the prefix of
+// its boxes' ids).
+func (f field) InputID() string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return f.Name
 }
 
 func newField(p pager, name, label, value string) field {

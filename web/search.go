@@ -37,9 +37,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	p := &searchPage{
 		Q: strings.TrimSpace(v.Get("q")), Family: strings.TrimSpace(v.Get("family")), Given: strings.TrimSpace(v.Get("given")),
-		BirthDate: strings.TrimSpace(v.Get("dob")), Postcode: strings.TrimSpace(v.Get("postcode")), GenderCode: v.Get("gender"),
+		Postcode: strings.TrimSpace(v.Get("postcode")), GenderCode: v.Get("gender"),
 	}
 	p.Title, p.Nav = "Find a patient", "search"
+	dob := typedDateIn(v, "dob")
+	p.BirthDate = typedDateText(r, "dob")
 	p.Advanced = p.Family != "" || p.Given != "" || p.BirthDate != "" || p.Postcode != "" || p.GenderCode != ""
 	if p.Q != "" || p.Advanced {
 		q := crs.PatientQuery{Text: p.Q, FamilyName: p.Family, GivenName: p.Given, Postcode: p.Postcode, Gender: p.GenderCode, Limit: searchPageSize}
@@ -52,11 +54,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			q.Text, q.NHSNumber = "", p.Q
 		}
 		var err error
-		if p.BirthDate != "" {
-			q.BirthDate, err = crs.ParseDate(p.BirthDate)
-			if err != nil {
-				err = crs.FieldErrorf("dob", "date of birth %s", crs.ErrorMessage(err))
-			}
+		var msg string
+		if q.BirthDate, msg = parseTypedDate(dob, "Date of birth"); msg != "" {
+			err = crs.FieldErrorf("dob", "%s", msg)
 		}
 		var res *crs.PatientResults
 		if err == nil {
@@ -76,7 +76,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			if p.Error == "" {
 				p.Error = sentence(crs.ErrorMessage(err))
 			}
-			p.Errors.add(p.ErrorField, p.ErrorField, p.Error)
+			anchor := p.ErrorField
+			if anchor == "dob" {
+				anchor = "dob-day"
+			}
+			p.Errors.add(p.ErrorField, anchor, p.Error)
 		default:
 			return err
 		}

@@ -31,9 +31,9 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 		}
 		return s.setExpectedDischarge(w, r, page)
 	}
-	at, ok := parseWhen(page.At, s.now())
-	if !ok {
-		page.Errors.add("at", "", "The time must be a real date and time, for example 2026-03-02 09:15, or empty for now")
+	at, atMsg := readDateTime(r, "at", "Time", s.now())
+	if atMsg != "" {
+		page.Errors.dateError("at", atMsg)
 		return s.reshow(w, r, "spell", page, nil)
 	}
 	var save func() error
@@ -95,10 +95,8 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 	} else if !crs.ValidConsultantCode(page.Consultant) {
 		page.Errors.add("consultant", "", "Consultant code must be 2 to 10 capital letters or digits, for example C7654321")
 	}
-	from, ok := parseWhen(page.From, s.now())
-	if !ok {
-		page.Errors.add("consultant_from", "", "From must be a real date and time, for example 2026-03-30 14:00, or empty for now")
-	}
+	from, msg := readDateTime(r, "consultant_from", "From", s.now())
+	page.Errors.dateError("consultant_from", msg)
 	fp := formPost{name: "spell", page: page, order: []string{"consultant", "treatment_function", "consultant_from"},
 		names: map[string]string{"at": "consultant_from"}, fallback: "consultant"}
 	return s.submit(w, r, fp, func() (string, string, error) {
@@ -110,10 +108,8 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 // setExpectedDischarge records (or, left empty, clears) the date the
 // patient is expected to go home (HL7 A08).
 func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, page *spellPage) error {
-	d, ok := parseDay(page.Expected)
-	if !ok {
-		page.Errors.add("expected_discharge", "", "Expected discharge must be a real date, for example 2026-04-02")
-	}
+	d, msg := readDate(r, "expected_discharge", "Expected date of discharge")
+	page.Errors.dateError("expected_discharge", msg)
 	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge"}, func() (string, string, error) {
 		msg := "Expected discharge cleared"
 		if !d.IsZero() {

@@ -66,16 +66,14 @@ func (s *Server) handleStaffAssign(w http.ResponseWriter, r *http.Request) error
 	}
 	p.Assign = assignForm{Kind: form(r, "kind"), Value: form(r, "value"), StartsOn: form(r, "starts_on"), EndsOn: form(r, "ends_on")}
 	as := &crs.Assignment{UserID: p.Person.ID, Kind: crs.AssignmentKind(p.Assign.Kind), Value: p.Assign.Value}
-	var ok bool
-	if as.StartsOn, ok = parseDay(p.Assign.StartsOn); !ok {
-		p.Errors.add("starts_on", "", "Enter the first day as a date, such as 2026-03-02")
-	}
+	var msg string
+	as.StartsOn, msg = readDate(r, "starts_on", "From")
+	p.Errors.dateError("starts_on", msg)
 	if as.StartsOn.IsZero() {
 		as.StartsOn = crs.LocalDate(s.now())
 	}
-	if as.EndsOn, ok = parseDay(p.Assign.EndsOn); !ok {
-		p.Errors.add("ends_on", "", "Enter the last day as a date, or leave it empty")
-	}
+	as.EndsOn, msg = readDate(r, "ends_on", "To (last day)")
+	p.Errors.dateError("ends_on", msg)
 	fp := formPost{name: "staff_user", page: p, order: []string{"kind", "value", "starts_on", "ends_on"}, fallback: "value"}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Access.Assign(r.Context(), actorOf(r), as)

@@ -49,11 +49,11 @@ func summaryLetter(sum *crs.DischargeSummary, p *crs.Patient, org *crs.Organisat
 	}
 	b = append(b, pdfBlock{Text: fmt.Sprintf("Patient: %s, born %s, NHS number %s", name, p.BirthDate.Display(), nhs.FormatNumber(p.NHSNumber)), Bold: true, Gap: 10},
 		pdfBlock{Text: fmt.Sprintf("Admitted %s, discharged %s from ward %s under consultant %s.",
-			sum.AdmittedAt.UTC().Format("02-Jan-2006"), sum.DischargedAt.UTC().Format("02-Jan-2006"), sum.WardCode, sum.ConsultantCode)})
+			showDate(crs.LocalDate(sum.AdmittedAt)), showDate(crs.LocalDate(sum.DischargedAt)), sum.WardCode, sum.ConsultantCode)})
 	for _, sec := range sum.Sections() {
 		b = append(b, pdfBlock{Text: sec[0], Bold: true, Size: 12, Gap: 10}, pdfBlock{Text: sec[1]})
 	}
-	signed := "Signed by " + sum.SignedBy + " on " + sum.SignedAt.UTC().Format("02-Jan-2006 15:04")
+	signed := "Signed by " + sum.SignedBy + " on " + showDateTime(sum.SignedAt)
 	if sum.AmendReason != "" {
 		signed += ". Amended: " + sum.AmendReason
 	}

@@ -60,11 +60,9 @@ func (s *Server) handleListing(w http.ResponseWriter, r *http.Request) error {
 	e := &crs.WaitingListEntry{ReferralID: page.Pathway.ReferralID, PathwayID: page.Pathway.ID, PatientID: page.Pathway.PatientID,
 		IntendedManagement: f.Management, ProcedureCode: f.Procedure, ProcedureName: f.ProcedureName, Priority: f.Priority,
 		ConsultantCode: f.Consultant, TreatmentFunction: page.Pathway.TreatmentFunction, ForTreatment: true}
-	if d, ok := parseDay(f.DecidedOn); ok {
-		e.DecidedOn = d
-	} else {
-		page.Errors.add("decided_on", "", "Date of the decision must be a real date, for example 02/03/2026")
-	}
+	var msg string
+	e.DecidedOn, msg = readDate(r, "decided_on", "Date of the decision")
+	page.Errors.dateError("decided_on", msg)
 	e.Normalize()
 	fp.check(e.Validate(s.now()))
 	return s.submit(w, r, fp, func() (string, string, error) {

@@ -11,9 +11,8 @@ import (
 type entryPage struct {
 	pageData
 	Entry                *crs.WaitingListEntry
-	OfferedOn            string   // the offer form
-	Dates                []string // the dates offered, as typed, one per input
-	RemovalReason, Note  string   // the removal form
+	OfferedOn            string // the offer form
+	RemovalReason, Note  string // the removal form
 	RemovalStatus        string
 	DeclineNote          string
 	Until, Reason        string // the suspension form
@@ -48,10 +47,6 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "entry", page)
 }
 
-// OfferDate is the i-th date offered as typed, for the i-th date input.
-func (p *entryPage) OfferDate(i int) string {
-	if i < len(p.Dates) {
-		return p.Dates[i]
-	}
-	return ""
-}
+// offerDateLabels are the legends of the date inputs of an offer to come
+// in, date1 to date3.
+var offerDateLabels = []string{"First date offered", "Second date offered", "Third date offered"}

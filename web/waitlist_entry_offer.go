@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -10,35 +11,40 @@ import (
 // handleOfferTCI records dates offered to come in; the page says whether
 // the offer was reasonable (two or more dates with three weeks' notice).
 func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
-	page := &entryPage{OfferedOn: form(r, "offered_on")}
+	page := &entryPage{}
 	if err := r.ParseForm(); err != nil {
 		return crs.Errorf(crs.EINVALID, "the form could not be read")
 	}
-	// Each date has an input of its own; one input may also hold several
-	// dates separated by commas, as typed where date inputs are not shown.
-	var typed []string
-	for _, v := range r.PostForm["dates"] {
-		typed = append(typed, strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == '\n' || c == ' ' })...)
-	}
-	page.Dates = typed
 	if err := s.loadEntry(r, page); err != nil {
 		return err
 	}
 	o := &crs.TCIOffer{}
-	if d, ok := parseDay(page.OfferedOn); ok {
-		o.OfferedOn = d
-	} else {
-		page.Errors.add("offered_on", "", "Date of the offer must be a real date, for example 02/03/2026")
-	}
-	for _, f := range typed {
-		d, err := crs.ParseDate(f)
-		if err != nil {
-			page.Errors.add("dates", "", "Each date offered must be a real date, for example 2026-03-30")
-			break
+	var msg string
+	o.OfferedOn, msg = readDate(r, "offered_on", "Date of the offer")
+	page.Errors.dateError("offered_on", msg)
+	// Each date offered has a date input of its own (date1..date3); a
+	// form or link of the older shape sends them as "dates", YYYY-MM-DD,
+	// one a value or several separated by commas.
+	for i, label := range offerDateLabels {
+		name := "date" + strconv.Itoa(i+1)
+		d, msg := readDate(r, name, label)
+		page.Errors.dateError(name, msg)
+		if !d.IsZero() {
+			o.Dates = append(o.Dates, d)
 		}
-		o.Dates = append(o.Dates, d)
 	}
-	return s.submit(w, r, formPost{name: "entry", page: page, fallback: "dates"}, func() (string, string, error) {
+	for _, v := range r.PostForm["dates"] {
+		for _, f := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == '\n' || c == ' ' }) {
+			d, msg := parseTypedDate(splitDate(f), "Each date offered")
+			if msg != "" {
+				page.Errors.dateError("date1", msg)
+				break
+			}
+			o.Dates = append(o.Dates, d)
+		}
+	}
+	fp := formPost{name: "entry", page: page, fallback: "date1", names: map[string]string{"dates": "date1"}, anchors: map[string]string{"date1": "date1-day"}}
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := o.Validate()
 		if err == nil {
 			err = s.WaitingList.OfferTCI(r.Context(), actorOf(r), page.Entry.ID, o)

@@ -22,14 +22,14 @@ func (s *Server) handleSuspendEntry(w http.ResponseWriter, r *http.Request) erro
 	if page.Reason == "" {
 		page.Errors.add("reason", "", "Say why the patient is unavailable")
 	}
-	until, ok := parseDay(page.Until)
+	until, msg := readDate(r, "until", "Unavailable until")
 	switch {
-	case !ok:
-		page.Errors.add("until", "", "Unavailable until must be a real date, for example 2026-04-20")
+	case msg != "":
+		page.Errors.dateError("until", msg)
 	case until.IsZero():
-		page.Errors.add("until", "", "Enter the date until which the patient is unavailable")
+		page.Errors.dateError("until", "Enter the date until which the patient is unavailable")
 	case !until.After(crs.LocalDate(s.now()).Time):
-		page.Errors.add("until", "", "Unavailable until must be a date after today")
+		page.Errors.dateError("until", "Unavailable until must be in the future")
 	}
 	return s.submit(w, r, formPost{name: "entry", page: page, order: []string{"until", "reason"}, fallback: "reason"}, func() (string, string, error) {
 		err := s.WaitingList.Suspend(r.Context(), actorOf(r), page.Entry.ID, until, page.Reason)
