@@ -35,7 +35,7 @@ func TestCreateClinic(t *testing.T) {
 	r := admin.get("/clinics")
 	wantStatus(t, "clinic list for the administrator", r, http.StatusOK)
 	wantBody(t, "clinic list for the administrator", r, `href="/clinics" aria-current="page"`, "Create a clinic", `value="`+room+`"`, "OPD1 Outpatients 1",
-		`<legend class="fieldset__legend">Weekly session</legend>`, `id="start" name="start" type="time"`, "GS-MON")
+		`<legend class="fieldset__legend">Weekly session</legend>`, `id="start" name="start" type="text" maxlength="5"`, "GS-MON")
 
 	valid := func() url.Values {
 		return url.Values{"code": {"ortho-tue"}, "name": {"Orthopaedics Tuesday"}, "treatment_function": {"110"}, "specialty": {"110"},

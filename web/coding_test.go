@@ -55,7 +55,7 @@ func TestCodingWorklist(t *testing.T) {
 	c := e.login(e.a, crs.RoleCoder)
 	r := c.get("/coding")
 	wantBody(t, "worklist", r, "Clinical coding", "CODED, Cara", "0 of 1 episode", "0.0%")
-	wantBody(t, "form", c.get("/coding/episodes/"+ep), "Primary diagnosis (ICD-10)", `name="procedure_1_date"`)
+	wantBody(t, "form", c.get("/coding/episodes/"+ep), "Primary diagnosis (ICD-10)", `name="procedure_1_date-day"`)
 	r = c.post("/coding/episodes/"+ep, url.Values{"diagnosis_1": {"J1"}, "diagnosis_2": {"Z99.9"}, "procedure_1": {"E85.1"}, "procedure_1_date": {"31/02/2026"}})
 	wantStatus(t, "bad coding", r, http.StatusUnprocessableEntity)
 	wantBody(t, "bad format", r, `id="diagnosis_1-error"`, "not a letter and two digits", `id="procedure_1_date-error"`)

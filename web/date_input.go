@@ -40,15 +40,18 @@ const timeHint = "24-hour clock, for example 14:05"
 
 // typedDate is a date as the user typed it in the three boxes of a date
 // input, each trimmed.
-type typedDate struct{ Day, Month, Year string }
+type typedDate struct {
+	Day, Month, Year string
+	whole            bool // one piece that is no date (a link's "next week"), kept in Day
+}
 
 func (t typedDate) empty() bool { return t == typedDate{} }
 
 // text writes the typed date in one piece, year-month-day as typed (""
 // when empty), which splitDate reads back.
 func (t typedDate) text() string {
-	if t.empty() {
-		return ""
+	if t.empty() || t.whole {
+		return t.Day
 	}
 	return t.Year + "-" + t.Month + "-" + t.Day
 }
@@ -83,7 +86,7 @@ func splitDate(s string) typedDate {
 		m, y, _ := strings.Cut(rest, "/")
 		return typedDate{Day: d, Month: m, Year: y}
 	}
-	return typedDate{Day: s}
+	return typedDate{Day: s, whole: true}
 }
 
 // timeOf returns the time part of a date and time written in one piece
@@ -104,6 +107,9 @@ func timeOf(s string) string {
 func parseTypedDate(t typedDate, label string) (crs.Date, string) {
 	if t.empty() {
 		return crs.Date{}, ""
+	}
+	if t.whole {
+		return crs.Date{}, label + " must be a real date"
 	}
 	var missing []string
 	for _, p := range []struct{ v, name string }{{t.Day, "day"}, {t.Month, "month"}, {t.Year, "year"}} {
@@ -206,11 +212,12 @@ func readClock(r *http.Request, name, label string) (hh, mm int, set bool, msg s
 	return hh, mm, true, ""
 }
 
-// dateError puts a date input's message beside its fieldset, the error
-// summary linking to its Day box.
+// dateError puts a date input's message beside its fieldset, which the
+// error summary links to (the group's id is the input's name, as for a
+// refusal of the service about the same field).
 func (fe *formErrors) dateError(name, msg string) {
 	if msg != "" {
-		fe.add(name, name+"-day", msg)
+		fe.add(name, "", msg)
 	}
 }
 
@@ -221,6 +228,10 @@ func dateInput(p pager, name, label, value string) field {
 	f := newField(p, name, label, value)
 	f.Type = "date"
 	t := splitDate(value)
+	if !t.whole {
+		// 2026-03-02 is shown as 2 3 2026, as a person types it.
+		t.Day, t.Month = unpadded(t.Day), unpadded(t.Month)
+	}
 	if v := p.page().form; v != nil {
 		if typed := typedDateIn(v, name); !typed.empty() {
 			t = typed
@@ -228,6 +239,14 @@ func dateInput(p pager, name, label, value string) field {
 	}
 	f.Day, f.Month, f.Year = t.Day, t.Month, t.Year
 	return f
+}
+
+// unpadded drops the leading zero of a day or month.
+func unpadded(s string) string {
+	if len(s) == 2 && s[0] == '0' {
+		return s[1:]
+	}
+	return s
 }
 
 // dateTimeInput makes the data of the "datetime" partial: as dateInput,

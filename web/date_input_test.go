@@ -68,7 +68,7 @@ func TestParseTypedDate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, msg := parseTypedDate(typedDate{tc.day, tc.month, tc.year}, label)
+			got, msg := parseTypedDate(typedDate{Day: tc.day, Month: tc.month, Year: tc.year}, label)
 			if msg != tc.msg || !got.Equal(tc.want.Time) {
 				t.Errorf("parseTypedDate(%q, %q, %q) = %v, %q; want %v, %q", tc.day, tc.month, tc.year, got, msg, tc.want, tc.msg)
 			}
@@ -92,7 +92,7 @@ func TestTypedDateIn(t *testing.T) {
 		{"a link's DD/MM/YYYY", url.Values{"d": {"02/03/2026"}}, crs.NewDate(2026, 3, 2), ""},
 		{"a link's date and time", url.Values{"d": {"2026-03-02T09:15"}}, crs.NewDate(2026, 3, 2), ""},
 		{"a link's 31 April", url.Values{"d": {"2026-04-31"}}, crs.Date{}, "Date must be a real date"},
-		{"a link's words", url.Values{"d": {"tomorrow"}}, crs.Date{}, "Date must include a month and year"},
+		{"a link's words", url.Values{"d": {"tomorrow"}}, crs.Date{}, "Date must be a real date"},
 		{"the boxes win over a single value", url.Values{"d": {"2026-03-02"}, "d-day": {"9"}, "d-month": {"3"}, "d-year": {"2026"}}, crs.NewDate(2026, 3, 9), ""},
 	}
 	for _, tc := range tests {
@@ -117,14 +117,14 @@ func TestParseTypedDateTime(t *testing.T) {
 		msg   string
 	}{
 		{"empty is none (now)", typedDate{}, "", time.Time{}, ""},
-		{"winter, GMT", typedDate{"2", "3", "2026"}, "09:15", time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
-		{"summer, BST", typedDate{"2", "7", "2026"}, "09:15", time.Date(2026, 7, 2, 8, 15, 0, 0, time.UTC), ""},
-		{"hhmm without a colon", typedDate{"2", "3", "2026"}, "0915", time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
+		{"winter, GMT", typedDate{Day: "2", Month: "3", Year: "2026"}, "09:15", time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
+		{"summer, BST", typedDate{Day: "2", Month: "7", Year: "2026"}, "09:15", time.Date(2026, 7, 2, 8, 15, 0, 0, time.UTC), ""},
+		{"hhmm without a colon", typedDate{Day: "2", Month: "3", Year: "2026"}, "0915", time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC), ""},
 		{"a time alone is today", typedDate{}, "14:05", time.Date(2026, 7, 10, 13, 5, 0, 0, time.UTC), ""},
-		{"no time", typedDate{"2", "3", "2026"}, "", time.Time{}, "Time admitted must include a time"},
-		{"25 o'clock", typedDate{"2", "3", "2026"}, "25:00", time.Time{}, "Time admitted must include a real time on the 24-hour clock, for example 14:05"},
-		{"12-hour clock", typedDate{"2", "3", "2026"}, "2:05pm", time.Time{}, "Time admitted must include a real time on the 24-hour clock, for example 14:05"},
-		{"no month", typedDate{"2", "", "2026"}, "09:15", time.Time{}, "Time admitted must include a month"},
+		{"no time", typedDate{Day: "2", Month: "3", Year: "2026"}, "", time.Time{}, "Time admitted must include a time"},
+		{"25 o'clock", typedDate{Day: "2", Month: "3", Year: "2026"}, "25:00", time.Time{}, "Time admitted must include a real time on the 24-hour clock, for example 14:05"},
+		{"12-hour clock", typedDate{Day: "2", Month: "3", Year: "2026"}, "2:05pm", time.Time{}, "Time admitted must include a real time on the 24-hour clock, for example 14:05"},
+		{"no month", typedDate{Day: "2", Month: "", Year: "2026"}, "09:15", time.Time{}, "Time admitted must include a month"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ func (s *Server) handleResendRange(m MessageService) handlerFunc {
 		destID := r.PathValue("id")
 		page := &feedsPage{ResendDest: destID}
 		fp := formPost{name: "feeds", page: page, order: []string{"from", "to"},
-			anchors: map[string]string{"from": "from-" + destID + "-day", "to": "to-" + destID + "-day"},
+			anchors: map[string]string{"from": "from-" + destID, "to": "to-" + destID},
 			reload:  func() error { return s.feeds(r, m, page) }}
 		from, to, err := readPeriod(r, "from", "to", s.now())
 		fp.check(err)

@@ -162,7 +162,7 @@ var patientFields = []string{"title", "given_name", "other_names", "family_name"
 	"nhs_number_status", "address", "postcode", "phone", "mobile", "email", "gp_practice_code", "gp_practice_name", "ethnic_category", "contact_name"}
 
 // patientAnchors maps the fields whose first input has another id.
-var patientAnchors = map[string]string{"birth_date": "birth_date-day", "gender": "gender-1", "address": "address_line1"}
+var patientAnchors = map[string]string{"gender": "gender-1", "address": "address_line1"}
 
 // readPatientForm reads the submitted demographics form.
 func readPatientForm(r *http.Request) patientForm {

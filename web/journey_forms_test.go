@@ -41,6 +41,17 @@ func (e *env) listPatient(t *testing.T, family, nhsNo string) listed {
 
 // wantField checks that a refused form answers 422 with the message beside
 // the field and the error summary linking to it.
+// dayBox is the Day box of date input name showing day, as the page
+// writes it.
+func dayBox(name, day string) string {
+	return `id="` + name + `-day" name="` + name + `-day" type="text" inputmode="numeric" maxlength="2" value="` + day + `"`
+}
+
+// timeBox is the time box of date and time input name showing hhmm.
+func timeBox(name, hhmm string) string {
+	return `id="` + name + `-time" name="` + name + `-time" type="text" maxlength="5" value="` + hhmm + `"`
+}
+
 func wantField(t *testing.T, what string, r resp, field, msg string) {
 	t.Helper()
 	wantStatus(t, what, r, http.StatusUnprocessableEntity)
@@ -63,13 +74,13 @@ func TestWaitingListSuspension(t *testing.T) {
 	c := e.login(e.a, crs.RoleClerk)
 	page := "/waiting-list/" + l.entry.ID
 	r := c.get(page)
-	wantBody(t, "entry page", r, "Patient unavailable (suspend)", `id="until" name="until" type="date"`, `type="date"`)
+	wantBody(t, "entry page", r, "Patient unavailable (suspend)", dayBox("until", ""), `name="until-month"`, `name="until-year"`)
 
 	t.Run("bad input is shown beside each field", func(t *testing.T) {
-		r := c.post(page+"/suspend", url.Values{"until": {"31/02/2026"}})
+		r := c.post(page+"/suspend", url.Values{"until-day": {"31"}, "until-month": {"2"}, "until-year": {"2026"}})
 		wantField(t, "impossible date", r, "until", "Unavailable until must be a real date")
 		wantField(t, "no reason", r, "reason", "Say why the patient is unavailable")
-		wantField(t, "date in the past", c.post(page+"/suspend", url.Values{"until": {"2026-03-01"}, "reason": {"On holiday"}}), "until", "a date after today")
+		wantField(t, "date in the past", c.post(page+"/suspend", url.Values{"until": {"2026-03-01"}, "reason": {"On holiday"}}), "until", "Unavailable until must be in the future")
 		wantField(t, "no date", c.post(page+"/suspend", url.Values{"reason": {"On holiday"}}), "until", "Enter the date")
 		if got := find().Status; got != crs.ListWaiting {
 			t.Errorf("after refused suspensions the entry is %q, want %q", got, crs.ListWaiting)
@@ -148,20 +159,23 @@ func TestSpellConsultantAndExpectedDischarge(t *testing.T) {
 	e.clock.Advance(5 * time.Hour) // 14:00
 	c := e.login(e.a, crs.RoleNurse)
 	page := "/spells/" + sp.ID
-	wantBody(t, "spell page", c.get(page), "Change of consultant", `id="consultant_from" name="consultant_from" type="datetime-local"`,
-		`id="expected_discharge" name="expected_discharge" type="date"`, `id="at" name="at" type="datetime-local"`)
+	wantBody(t, "spell page", c.get(page), "Change of consultant", dayBox("consultant_from", ""), timeBox("consultant_from", ""),
+		dayBox("expected_discharge", ""), timeBox("at", ""))
 
 	t.Run("change of consultant", func(t *testing.T) {
 		wantField(t, "no consultant", c.post(page+"/consultant", url.Values{}), "consultant", "Enter the code of the consultant")
 		wantField(t, "bad code", c.post(page+"/consultant", url.Values{"consultant": {"dr who?"}}), "consultant", "2 to 10 capital letters")
-		wantField(t, "bad time", c.post(page+"/consultant", url.Values{"consultant": {"C7654321"}, "consultant_from": {"2026-03-02T25:00"}}), "consultant_from", "real date and time")
+		wantField(t, "bad time", c.post(page+"/consultant", url.Values{"consultant": {"C7654321"}, "consultant_from": {"2026-03-02T25:00"}}), "consultant_from", "From must include a real time on the 24-hour clock")
+		wantField(t, "no month", c.post(page+"/consultant", url.Values{"consultant": {"C7654321"}, "consultant_from-day": {"2"}, "consultant_from-year": {"2026"}, "consultant_from-time": {"13:30"}}),
+			"consultant_from", "From must include a month")
 		wantField(t, "before the episode", c.post(page+"/consultant", url.Values{"consultant": {"C7654321"}, "consultant_from": {"2026-03-01T10:00"}}), "consultant_from", "cannot start before")
 		wantField(t, "same consultant", c.post(page+"/consultant", url.Values{"consultant": {"C1234567"}}), "consultant", "already under C1234567")
 		if n := len(find().Episodes); n != 1 {
 			t.Fatalf("after refused changes the spell has %d episodes, want 1", n)
 		}
 
-		r := c.post(page+"/consultant", url.Values{"consultant": {"c7654321"}, "treatment_function": {"101"}, "consultant_from": {"2026-03-02T13:30"}})
+		r := c.post(page+"/consultant", url.Values{"consultant": {"c7654321"}, "treatment_function": {"101"},
+			"consultant_from-day": {"2"}, "consultant_from-month": {"3"}, "consultant_from-year": {"2026"}, "consultant_from-time": {"13:30"}})
 		wantStatus(t, "change consultant", r, http.StatusSeeOther)
 		got := find()
 		if got.ConsultantCode != "C7654321" || got.TreatmentFunction != "101" || len(got.Episodes) != 2 {
@@ -177,12 +191,12 @@ func TestSpellConsultantAndExpectedDischarge(t *testing.T) {
 	t.Run("expected discharge", func(t *testing.T) {
 		wantField(t, "not a date", c.post(page+"/expected-discharge", url.Values{"expected_discharge": {"next week"}}), "expected_discharge", "must be a real date")
 		wantField(t, "before admission", c.post(page+"/expected-discharge", url.Values{"expected_discharge": {"2026-03-01"}}), "expected_discharge", "before the admission")
-		r := c.post(page+"/expected-discharge", url.Values{"expected_discharge": {"2026-03-06"}})
+		r := c.post(page+"/expected-discharge", url.Values{"expected_discharge-day": {"6"}, "expected_discharge-month": {"3"}, "expected_discharge-year": {"2026"}})
 		wantStatus(t, "set expected discharge", r, http.StatusSeeOther)
 		if got := find().ExpectedDischarge.String(); got != "2026-03-06" {
 			t.Errorf("expected discharge %s, want 2026-03-06", got)
 		}
-		wantBody(t, "spell page", c.get(page), "Expected discharge 06-Mar-2026", `value="2026-03-06"`)
+		wantBody(t, "spell page", c.get(page), "Expected discharge 06-Mar-2026", dayBox("expected_discharge", "6"))
 		wantStatus(t, "clear expected discharge", c.post(page+"/expected-discharge", url.Values{"expected_discharge": {""}}), http.StatusSeeOther)
 		if got := find().ExpectedDischarge; !got.IsZero() {
 			t.Errorf("expected discharge %s after clearing, want none", got)
@@ -237,7 +251,7 @@ func TestCloseReferral(t *testing.T) {
 		return got
 	}
 	page := "/referrals/" + ref.ID
-	wantBody(t, "referral page", c.get(page), "Close the referral (discharge)", `id="closed_on" name="closed_on" type="date" value="2026-03-02"`)
+	wantBody(t, "referral page", c.get(page), "Close the referral (discharge)", dayBox("closed_on", "2"))
 
 	t.Run("bad input", func(t *testing.T) {
 		r := c.post(page+"/close", url.Values{"closed_on": {"2026-02-30"}, "rtt_status": {"34"}})
@@ -300,10 +314,10 @@ func TestCloseReferral(t *testing.T) {
 	})
 }
 
-// TestJourneyDateInputs checks that the journey's forms ask for dates and
-// times with the browser's date pickers, and that the server still reads
-// what they send (and what a text box would), refusing bad input beside
-// the field.
+// TestJourneyDateInputs checks that the journey's forms ask for dates in
+// the day / month / year boxes and times in the 24-hour time box, that
+// the server reads them (and the single values older links send),
+// refusing bad input beside the field with what was typed kept.
 func TestJourneyDateInputs(t *testing.T) {
 	e := newEnv(t)
 	st := e.setUp(e.a)
@@ -311,24 +325,27 @@ func TestJourneyDateInputs(t *testing.T) {
 	c := e.login(e.a, crs.RoleClerk)
 	p := l.patient.ID
 	for _, tc := range []struct{ path, input string }{
-		{"/patients/" + p + "/referrals/new", `id="received_on" name="received_on" type="date"`},
-		{"/pathways/" + l.referral.PathwayID + "/list", `id="decided_on" name="decided_on" type="date"`},
-		{"/pathways/" + l.referral.PathwayID, `id="asof" name="asof" type="date"`},
-		{"/waiting-list/" + l.entry.ID, `id="offered_on" name="offered_on" type="date"`},
-		{"/waiting-list/" + l.entry.ID, `id="dates-2" name="dates" type="date"`},
-		{"/patients/" + p + "/admit", `id="expected_discharge" name="expected_discharge" type="date"`},
-		{"/patients/" + p + "/admit", `id="at" name="at" type="datetime-local"`},
-		{"/patients/" + p + "/ed/new", `id="arrived_at" name="arrived_at" type="datetime-local"`},
-		{"/referrals/" + l.referral.ID + "/book", `id="from" name="from" type="date"`},
+		{"/patients/" + p + "/referrals/new", dayBox("received_on", "2")},
+		{"/pathways/" + l.referral.PathwayID + "/list", `id="decided_on-day" name="decided_on-day" type="text" inputmode="numeric"`},
+		{"/pathways/" + l.referral.PathwayID, `id="asof-day" name="asof-day" type="text" inputmode="numeric"`},
+		{"/waiting-list/" + l.entry.ID, `id="offered_on-day" name="offered_on-day" type="text" inputmode="numeric"`},
+		{"/waiting-list/" + l.entry.ID, dayBox("date2", "")},
+		{"/patients/" + p + "/admit", dayBox("expected_discharge", "")},
+		{"/patients/" + p + "/admit", timeBox("at", "")},
+		{"/patients/" + p + "/ed/new", timeBox("arrived_at", "")},
+		{"/referrals/" + l.referral.ID + "/book", dayBox("from", "")},
+		{"/pathways/" + l.referral.PathwayID + "?asof=2026-02-20", dayBox("asof", "20")},
 	} {
 		wantBody(t, "GET "+tc.path, c.get(tc.path), tc.input)
 	}
 
-	// An offer from three date inputs, and a bad one beside the field.
+	// An offer from three date inputs, and a bad one beside its input
+	// with what was typed kept.
 	entry := "/waiting-list/" + l.entry.ID
-	r := c.post(entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30", "2026-02-31", ""}})
+	r := c.post(entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "date1-day": {"30"}, "date1-month": {"3"}, "date1-year": {"2026"},
+		"date2-day": {"31"}, "date2-month": {"2"}, "date2-year": {"2026"}})
 	wantStatus(t, "offer with an impossible date", r, http.StatusUnprocessableEntity)
-	wantBody(t, "offer with an impossible date", r, `id="dates-error"`, `value="2026-03-30"`)
+	wantBody(t, "offer with an impossible date", r, `id="date2-error"`, "Second date offered must be a real date", dayBox("date1", "30"), dayBox("date2", "31"))
 	wantStatus(t, "offer", c.post(entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30", "2026-04-06", ""}}), http.StatusSeeOther)
 	got, err := e.server.WaitingList.FindWaitingListEntry(context.Background(), e.a.Actor(crs.RoleClerk), l.entry.ID)
 	if err != nil || len(got.Offers) != 1 || len(got.Offers[0].Dates) != 2 || !got.Offers[0].Reasonable {
@@ -338,7 +355,7 @@ func TestJourneyDateInputs(t *testing.T) {
 	// A datetime-local admission time, in UK time.
 	r = c.post("/patients/"+p+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C1234567"}, "at": {"2026-03-02T25:61"}})
 	wantStatus(t, "admit at an impossible time", r, http.StatusUnprocessableEntity)
-	wantBody(t, "admit at an impossible time", r, `id="at-error"`, "Time admitted must be a real date and time")
+	wantBody(t, "admit at an impossible time", r, `id="at-error"`, "Time admitted must include a real time on the 24-hour clock")
 	r = c.post("/patients/"+p+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C1234567"},
 		"at": {"2026-03-02T08:15"}, "expected_discharge": {"2026-03-05"}})
 	wantStatus(t, "admit", r, http.StatusSeeOther)
@@ -370,12 +387,12 @@ func TestPathwayDecision(t *testing.T) {
 		return pc
 	}
 	page := "/pathways/" + ref.PathwayID
-	wantBody(t, "pathway page", c.get(page), "Record a decision on the pathway", `id="decision_date" name="decision_date" type="date" value="2026-03-02"`)
+	wantBody(t, "pathway page", c.get(page), "Record a decision on the pathway", dayBox("decision_date", "2"))
 
 	r := c.post(page+"/decision", url.Values{"decision_date": {"2026-02-30"}})
 	wantStatus(t, "no decision", r, http.StatusUnprocessableEntity)
 	wantBody(t, "no decision", r, `id="decision-error"`, `href="#decision-monitor_clinician"`, "Choose the decision", `id="decision_date-error"`, "must be a real date")
-	wantField(t, "future", c.post(page+"/decision", url.Values{"decision": {"not_treat"}, "decision_date": {"2026-03-03"}}), "decision_date", "cannot be dated in the future")
+	wantField(t, "future", c.post(page+"/decision", url.Values{"decision": {"not_treat"}, "decision_date": {"2026-03-03"}}), "decision_date", "Date of the decision must be today or in the past")
 	r = c.post(page+"/decision", url.Values{"decision": {"monitor_ended"}, "decision_date": {"2026-03-02"}})
 	wantStatus(t, "end monitoring never started", r, http.StatusUnprocessableEntity)
 	wantBody(t, "end monitoring never started", r, `id="decision-error"`)
@@ -412,7 +429,7 @@ func TestGenerateSlots(t *testing.T) {
 	st := e.setUp(e.a)
 	c := e.login(e.a, crs.RoleClerk)
 	page := "/clinics/" + st.clinic.ID
-	wantBody(t, "clinic page", c.get(page), "Make slots", `id="from" name="from" type="date" value="2026-03-02"`, `id="to" name="to" type="date" value="2026-03-29"`)
+	wantBody(t, "clinic page", c.get(page), "Make slots", dayBox("from", "2"), dayBox("to", "29"))
 	slots := func() []*crs.Slot {
 		t.Helper()
 		from := time.Date(2026, 5, 4, 0, 0, 0, 0, crs.London)
@@ -427,7 +444,7 @@ func TestGenerateSlots(t *testing.T) {
 	}
 
 	r := c.post(page+"/slots", url.Values{"from": {""}, "to": {"2026-05-32"}})
-	wantField(t, "no dates", r, "from", "First date must be a real date")
+	wantField(t, "no dates", r, "from", "Enter the first date")
 	wantField(t, "no dates", r, "to", "Last date must be a real date")
 	wantField(t, "backwards", c.post(page+"/slots", url.Values{"from": {"2026-05-10"}, "to": {"2026-05-04"}}), "to", "before the first")
 

@@ -145,7 +145,7 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 
 	r = c.post("/waiting-list/"+ids.entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"next tuesday"}})
 	wantStatus(t, "offer with a bad date", r, http.StatusUnprocessableEntity)
-	wantBody(t, "offer with a bad date", r, `id="dates-error"`)
+	wantBody(t, "offer with a bad date", r, `id="date1-error"`)
 	r = c.post("/waiting-list/"+ids.entry+"/offer", url.Values{"offered_on": {"2026-03-02"}, "dates": {"2026-03-30, 2026-04-06"}})
 	wantStatus(t, "offer", r, http.StatusSeeOther)
 	r = c.get("/waiting-list/" + ids.entry)
@@ -194,7 +194,7 @@ func TestJourney(t *testing.T) {
 	t.Run("fields are checked beside each field", func(t *testing.T) {
 		r := c.post("/patients/"+ids.patient+"/referrals/new", url.Values{"source": {"03"}, "received_on": {"31/02/2026"}, "priority": {"1"}, "treatment_function": {"100"}, "ubrn": {"12"}})
 		wantStatus(t, "bad referral", r, http.StatusUnprocessableEntity)
-		wantBody(t, "bad referral", r, `id="received_on-error"`, `id="ubrn-error"`, "error-summary", `value="31/02/2026"`, `value="12"`)
+		wantBody(t, "bad referral", r, `id="received_on-error"`, `id="ubrn-error"`, "error-summary", dayBox("received_on", "31"), `value="12"`)
 		r = c.post("/referrals/"+ids.referral+"/book", url.Values{})
 		wantStatus(t, "book without slot", r, http.StatusUnprocessableEntity)
 		wantBody(t, "book without slot", r, `id="slot-error"`)

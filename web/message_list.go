@@ -147,7 +147,7 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values, pag
 		return err
 	}
 	q, mrn, err := page.Q.query()
-	page.Errors.addErr(err, map[string]string{"from": "from-day", "to": "to-day"})
+	page.Errors.addErr(err, nil)
 	if mrn != "" {
 		p, err := s.Patients.FindPatientByIdentifier(r.Context(), a, "mrn", mrn)
 		switch {

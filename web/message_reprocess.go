@@ -51,8 +51,7 @@ func (s *Server) handleReprocessRange(m MessageService) handlerFunc {
 		ifaceID := r.PostFormValue("channel")
 		page := &messagesPage{}
 		fp := formPost{name: "messages", page: page, order: []string{"reprocess_from", "reprocess_to"},
-			names:   map[string]string{"from": "reprocess_from", "to": "reprocess_to"},
-			anchors: map[string]string{"reprocess_from": "reprocess_from-day", "reprocess_to": "reprocess_to-day"},
+			names: map[string]string{"from": "reprocess_from", "to": "reprocess_to"},
 			reload: func() error {
 				if err := s.messageLog(r, m, r.URL.Query(), page); err != nil {
 					return err

@@ -116,12 +116,13 @@ func TestReprocessRangePage(t *testing.T) {
 	}
 	search := "channel=" + pas.ID + "&status=error&from=2026-03-02&to=2026-03-02"
 	r := analyst.get("/messages?" + search)
-	wantBody(t, "log of errors", r, `id="reprocess-form"`, "Reprocess these", `value="2026-03-02T00:00"`, `value="2026-03-03T00:00"`, matchCount(3))
+	wantBody(t, "log of errors", r, `id="reprocess-form"`, "Reprocess these", dayBox("reprocess_from", "2"), timeBox("reprocess_from", "00:00"),
+		dayBox("reprocess_to", "3"), timeBox("reprocess_to", "00:00"), matchCount(3))
 
 	// A period that cannot be read is shown beside the form.
 	r = analyst.post("/messages/reprocess?"+search, url.Values{"channel": {pas.ID}, "reprocess_from": {"yesterday"}, "reprocess_to": {"2026-03-03T00:00"}})
 	wantStatus(t, "unreadable period", r, http.StatusUnprocessableEntity)
-	wantBody(t, "unreadable period", r, `id="reprocess_from-error"`, `href="#reprocess_from"`, "Enter the start of the period", matchCount(3))
+	wantBody(t, "unreadable period", r, `id="reprocess_from-error"`, `href="#reprocess_from"`, "From must be a real date", matchCount(3))
 	r = analyst.post("/messages/reprocess?"+search, url.Values{"channel": {pas.ID}, "reprocess_from": {"2026-03-03T00:00"}, "reprocess_to": {"2026-03-02T00:00"}})
 	wantStatus(t, "period ending before it starts", r, http.StatusUnprocessableEntity)
 	wantBody(t, "period ending before it starts", r, `id="reprocess_to-error"`, "after its start")

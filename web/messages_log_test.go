@@ -286,7 +286,8 @@ func TestResendRangePage(t *testing.T) {
 		field    string
 		wantText string
 	}{
-		{"start not a time", url.Values{"from": {"yesterday"}, "to": {"2026-03-02T11:30"}}, "from", "Enter the start of the period"},
+		{"start not a time", url.Values{"from": {"yesterday"}, "to": {"2026-03-02T11:30"}}, "from", "From must be a real date"},
+		{"start with no time", url.Values{"from-day": {"2"}, "from-month": {"3"}, "from-year": {"2026"}, "to": {"2026-03-02T11:30"}}, "from", "From must include a time"},
 		{"no end", url.Values{"from": {"2026-03-02T10:00"}}, "to", "Enter the end of the period"},
 		{"end before start", url.Values{"from": {"2026-03-02T10:00"}, "to": {"2026-03-02T09:00"}}, "to", "after its start"},
 	}

@@ -38,7 +38,7 @@ func TestObservationsPage(t *testing.T) {
 
 	t.Run("bad input beside each field", func(t *testing.T) {
 		r := nurse.post(page, url.Values{"taken_at": {"yesterday"}, "respiration_rate": {"fast"}, "spo2": {"140"}, "temperature": {"3x"}})
-		wantField(t, "time", r, "taken_at", "Time taken must be a date and time")
+		wantField(t, "time", r, "taken_at", "Time taken must be a real date")
 		wantField(t, "words", r, "respiration_rate", "Respiration rate must be a whole number")
 		wantField(t, "decimal", r, "temperature", "Temperature must be a number of degrees Celsius")
 		r = nurse.post(page, url.Values{"taken_at": {"2026-03-02T08:45"}, "spo2": {"140"}, "systolic": {"90"}, "diastolic": {"95"}, "temperature": {"52"}})
@@ -68,7 +68,7 @@ func TestObservationsPage(t *testing.T) {
 		}
 		r = nurse.get(page)
 		wantBody(t, "after saving", r, "Observations recorded. NEWS2 6: medium clinical risk, urgent response", `id="news2-latest"`,
-			"news2-score--medium", `id="news2-chart"`, "<svg", "NEWS2 6 at 02-Mar 08:45: medium clinical risk", "observe hourly")
+			"news2-score--medium", `id="news2-chart"`, "<svg", "NEWS2 6 at 02-Mar-2026 08:45: medium clinical risk", "observe hourly")
 		board := nurse.get("/wards/" + st.ward.ID + "/clinical")
 		wantBody(t, "board", board, "VITALS", `class="news2-total">6<`, "Urgent: NEWS2 5-6", "(hourly)")
 		wantBody(t, "bed board links to it", nurse.get("/beds"), `href="/wards/`+st.ward.ID+`/clinical"`)

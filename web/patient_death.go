@@ -53,8 +53,7 @@ func (s *Server) handleDeath(w http.ResponseWriter, r *http.Request) error {
 		page.Errors.add("death_time", "", msg)
 	}
 	at := time.Date(d.Year(), d.Month(), d.Day(), hh, mm, 0, 0, crs.London).UTC()
-	fp := formPost{name: "death", page: page, names: map[string]string{"death_time": "death_date"},
-		anchors: map[string]string{"death_date": "death_date-day"}, fallback: "death_date"}
+	fp := formPost{name: "death", page: page, names: map[string]string{"death_time": "death_date"}, fallback: "death_date"}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Patients.RecordDeath(r.Context(), a, b.ID, at)
 		return "/patients/" + b.ID, "Death recorded on " + showDateTime(at), err

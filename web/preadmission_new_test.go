@@ -36,19 +36,19 @@ func TestRecordPlannedAdmission(t *testing.T) {
 	wantBody(t, "record page", c.get("/patients/"+p.ID), `href="`+page+`"`, "Record a planned admission")
 	r := c.get(page)
 	wantStatus(t, "form", r, http.StatusOK)
-	wantBody(t, "form", r, `id="expected_on" name="expected_on" type="date"`, `value="`+st.ward.ID+`"`, "WD10 Nightingale Ward",
+	wantBody(t, "form", r, dayBox("expected_on", ""), `value="`+st.ward.ID+`"`, "WD10 Nightingale Ward",
 		`<legend class="fieldset__legend">Patient class</legend>`, `id="patient_class-2"`, `label class="label" for="method"`, "Elective Admission: Booked")
 
 	t.Run("bad input is shown beside each field", func(t *testing.T) {
 		r := c.post(page, url.Values{"expected_on": {"31/02/2026"}, "expected_time": {"25:00"}, "method": {"21"}, "treatment_function": {"999"}})
 		wantField(t, "impossible date", r, "expected_on", "Expected date must be a real date")
-		wantField(t, "bad time", r, "expected_time", "Expected time must be a time of day")
+		wantField(t, "bad time", r, "expected_time", "Expected time must be a real time on the 24-hour clock")
 		wantField(t, "no consultant", r, "consultant", "Enter the consultant")
 		wantField(t, "emergency method", r, "method", "A planned admission is elective")
 		wantField(t, "bad treatment function", r, "treatment_function", "not a current TREATMENT FUNCTION CODE")
 		wantBody(t, "no class", r, `id="patient_class-error"`, `href="#patient_class-1"`, "Choose an ordinary admission or a day case", `value="25:00"`)
 		r = c.post(page, url.Values{"expected_on": {"2026-03-01"}, "ward": {other.ward.ID}, "consultant": {"C1234567"}, "method": {"11"}, "patient_class": {"1"}})
-		wantField(t, "date in the past", r, "expected_on", "today or later")
+		wantField(t, "date in the past", r, "expected_on", "Expected date must be today or in the future")
 		wantField(t, "another trust's ward", r, "ward", "Choose a ward of this trust")
 		wantField(t, "no date", c.post(page, url.Values{"consultant": {"C1234567"}, "method": {"11"}, "patient_class": {"1"}}), "expected_on", "Enter the date")
 		wantField(t, "bad consultant", c.post(page, url.Values{"expected_on": {"2026-03-16"}, "consultant": {"not a code"}, "method": {"11"}, "patient_class": {"1"}}),

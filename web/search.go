@@ -76,11 +76,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			if p.Error == "" {
 				p.Error = sentence(crs.ErrorMessage(err))
 			}
-			anchor := p.ErrorField
-			if anchor == "dob" {
-				anchor = "dob-day"
-			}
-			p.Errors.add(p.ErrorField, anchor, p.Error)
+			p.Errors.add(p.ErrorField, p.ErrorField, p.Error)
 		default:
 			return err
 		}

@@ -43,7 +43,7 @@ func (s *Server) handleOfferTCI(w http.ResponseWriter, r *http.Request) error {
 			o.Dates = append(o.Dates, d)
 		}
 	}
-	fp := formPost{name: "entry", page: page, fallback: "date1", names: map[string]string{"dates": "date1"}, anchors: map[string]string{"date1": "date1-day"}}
+	fp := formPost{name: "entry", page: page, fallback: "date1", names: map[string]string{"dates": "date1"}}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := o.Validate()
 		if err == nil {

@@ -488,7 +488,7 @@ func TestEditAndHistory(t *testing.T) {
 		wantBody(t, "deceased record", c.get(id), "Death recorded on 01-Mar-2026 14:30", "Deceased 01-Mar-2026 14:30", "tag--red")
 		r = c.post(id+"/death", url.Values{"death_date-day": {"1"}, "death_date-month": {"3"}, "death_date-year": {"2027"}, "death_time": {"2pm"}})
 		wantStatus(t, "bad death", r, http.StatusUnprocessableEntity)
-		wantBody(t, "bad death", r, "Time of death must be a time", `id="death_time-error"`, `value="2pm"`, `value="2027"`)
+		wantBody(t, "bad death", r, "Time of death must be a real time on the 24-hour clock", `id="death_time-error"`, `value="2pm"`, `value="2027"`)
 	})
 }
 
