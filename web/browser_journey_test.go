@@ -18,6 +18,16 @@ func setValue(id, v string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error { _, err := e(ctx, t); return err })
 }
 
+// typeDate types a date into the day / month / year boxes of date input
+// name, as a clerk would, over whatever they held.
+func typeDate(name, day, month, year string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		clear(name+"-day"), chromedp.SendKeys(chromedp.ID("#"+name+"-day"), day),
+		clear(name+"-month"), chromedp.SendKeys(chromedp.ID("#"+name+"-month"), month),
+		clear(name+"-year"), chromedp.SendKeys(chromedp.ID("#"+name+"-year"), year),
+	)
+}
+
 // js runs a statement in the page.
 func js(stmt string) chromedp.Action[chromedp.Void] {
 	e := chromedp.Evaluate[bool](`(() => { ` + stmt + `; return true; })()`)
@@ -40,9 +50,8 @@ func TestBrowserJourney(t *testing.T) {
 	run(t, ctx, "record a GP referral",
 		chromedp.Navigate(base+"/patients/"+p.ID),
 		chromedp.Click(chromedp.Search(`//a[contains(., "Record a referral")]`)),
-		chromedp.WaitVisible(chromedp.ID("#received_on")),
-		clear("received_on"),
-		chromedp.SendKeys(chromedp.ID("#received_on"), "02/02/2026"),
+		chromedp.WaitVisible(chromedp.ID("#received_on-day")),
+		typeDate("received_on", "2", "2", "2026"),
 		chromedp.SendKeys(chromedp.ID("#referrer_name"), "Dr Green"),
 		setValue("treatment_function", "100"),
 		chromedp.SendKeys(chromedp.ID("#consultant"), "C1234567"),
@@ -100,9 +109,9 @@ func TestBrowserJourney(t *testing.T) {
 	run(t, ctx, "offer a TCI and accept",
 		chromedp.Navigate(base+"/patients/"+p.ID),
 		chromedp.Click(chromedp.Search(`//a[contains(., "T201")]`)),
-		chromedp.WaitVisible(chromedp.ID("#dates")),
-		setValue("dates", "2026-03-30"),
-		setValue("dates-2", "2026-04-06"),
+		chromedp.WaitVisible(chromedp.ID("#date1-day")),
+		typeDate("date1", "30", "3", "2026"),
+		typeDate("date2", "6", "4", "2026"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Record offer"]`)),
 		waitText(".flash", "a reasonable offer"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Accept 30-Mar-2026"]`)),
@@ -215,7 +224,7 @@ func TestBrowserSuspension(t *testing.T) {
 	}
 	screenshot(t, ctx, "/tmp/crs-suspend-error.png")
 	run(t, ctx, "suspend",
-		setValue("until", "2026-04-20"),
+		typeDate("until", "20", "4", "2026"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Suspend"]`)),
 		waitText(".flash", "Suspended until 20-Apr-2026"),
 		waitText("main", "Until 20-Apr-2026: On holiday"),

@@ -414,7 +414,7 @@ func TestRegister(t *testing.T) {
 		r := c.post("/patients/new", f)
 		wantStatus(t, "register with errors", r, http.StatusUnprocessableEntity)
 		wantBody(t, "register with errors", r, "There is a problem", `href="#given_name"`, `href="#nhs_number"`, `href="#postcode"`,
-			`href="#birth_date-day"`, "Modulus 11 check", "Enter the patient&#39;s given name", `id="nhs_number-error"`,
+			`href="#birth_date"`, "Modulus 11 check", "Enter the patient&#39;s given name", `id="nhs_number-error"`,
 			`aria-describedby="nhs_number-hint nhs_number-error"`, `value="NOTAPC"`, "<title>Error: Register a patient")
 	})
 
