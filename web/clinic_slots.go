@@ -27,6 +27,6 @@ func (s *Server) handleGenerateSlots(w http.ResponseWriter, r *http.Request) err
 	return s.submit(w, r, formPost{name: "clinic", page: page, order: []string{"from", "to"}, fallback: "from"}, func() (string, string, error) {
 		n, err := s.Outpatients.GenerateSlots(r.Context(), actorOf(r), page.Clinic.ID, from, to)
 		return "/clinics/" + page.Clinic.ID + "?date=" + from.String(),
-			fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), from.Display(), to.Display()), err
+			fmt.Sprintf("%s made from %s to %s", crs.Count(n, "slot", "slots"), showDate(from), showDate(to)), err
 	})
 }

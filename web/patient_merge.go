@@ -114,7 +114,7 @@ func (s *Server) compare(r *http.Request, page *mergePage, otherID string) error
 	row("NHS number", nhsText(x), nhsText(y))
 	row("Name", x.DisplayName(), y.DisplayName())
 	row("Other names", x.OtherNames, y.OtherNames)
-	row("Date of birth", x.BirthDate.Display(), y.BirthDate.Display())
+	row("Date of birth", showDate(x.BirthDate), showDate(y.BirthDate))
 	row("Gender", x.GenderName(), y.GenderName())
 	row("Address", x.Address.String(), y.Address.String())
 	row("Phone", x.Phone, y.Phone)

@@ -64,7 +64,7 @@ func (s *Server) handleRecordReferral(w http.ResponseWriter, r *http.Request) er
 		}
 		msg := "Referral recorded"
 		if ref.PPI != "" {
-			msg += "; RTT pathway " + ref.PPI + " started, clock from " + ref.ReceivedOn.Display()
+			msg += "; RTT pathway " + ref.PPI + " started, clock from " + showDate(ref.ReceivedOn)
 		}
 		return "/referrals/" + ref.ID, msg, nil
 	})

@@ -113,7 +113,7 @@ func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, pa
 	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge"}, func() (string, string, error) {
 		msg := "Expected discharge cleared"
 		if !d.IsZero() {
-			msg = "Expected discharge " + d.Display()
+			msg = "Expected discharge " + showDate(d)
 		}
 		err := s.Inpatients.SetExpectedDischarge(r.Context(), actorOf(r), page.Spell.ID, d)
 		return "/spells/" + page.Spell.ID, msg, err

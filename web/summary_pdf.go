@@ -47,7 +47,7 @@ func summaryLetter(sum *crs.DischargeSummary, p *crs.Patient, org *crs.Organisat
 		gp := strings.TrimSpace(p.GPName)
 		b = append(b, pdfBlock{Text: strings.TrimSpace(gp + "\n" + p.GPPracticeName + " (" + p.GPPracticeCode + ")"), Gap: 12}, pdfBlock{Text: "Dear Doctor,", Gap: 12})
 	}
-	b = append(b, pdfBlock{Text: fmt.Sprintf("Patient: %s, born %s, NHS number %s", name, p.BirthDate.Display(), nhs.FormatNumber(p.NHSNumber)), Bold: true, Gap: 10},
+	b = append(b, pdfBlock{Text: fmt.Sprintf("Patient: %s, born %s, NHS number %s", name, showDate(p.BirthDate), nhs.FormatNumber(p.NHSNumber)), Bold: true, Gap: 10},
 		pdfBlock{Text: fmt.Sprintf("Admitted %s, discharged %s from ward %s under consultant %s.",
 			showDate(crs.LocalDate(sum.AdmittedAt)), showDate(crs.LocalDate(sum.DischargedAt)), sum.WardCode, sum.ConsultantCode)})
 	for _, sec := range sum.Sections() {

@@ -77,7 +77,7 @@ func (s *Server) handleRespondTCI(w http.ResponseWriter, r *http.Request) error 
 	}
 	msg := "The patient declined the offer"
 	if resp.Accept {
-		msg = "TCI agreed for " + resp.Date.Display()
+		msg = "TCI agreed for " + showDate(resp.Date)
 	}
 	return s.redirect(w, r, "/waiting-list/"+page.Entry.ID, msg)
 }

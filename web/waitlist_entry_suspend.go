@@ -33,7 +33,7 @@ func (s *Server) handleSuspendEntry(w http.ResponseWriter, r *http.Request) erro
 	}
 	return s.submit(w, r, formPost{name: "entry", page: page, order: []string{"until", "reason"}, fallback: "reason"}, func() (string, string, error) {
 		err := s.WaitingList.Suspend(r.Context(), actorOf(r), page.Entry.ID, until, page.Reason)
-		return "/waiting-list/" + page.Entry.ID, "Suspended until " + until.Display() + "; the RTT clock keeps running", err
+		return "/waiting-list/" + page.Entry.ID, "Suspended until " + showDate(until) + "; the RTT clock keeps running", err
 	})
 }
 
