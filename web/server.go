@@ -15,7 +15,9 @@
 //
 //  1. write templates/<page>.html defining the block "content", using the
 //     shared partials of templates/_*.html ("csrf", "text", "select",
-//     "radios", "date", "patient_form"); the layout adds the header, the
+//     "radios", "date", "datetime", "time", "patient_form"; dates and
+//     times only ever through "date", "datetime" and "time", read with
+//     readDate, readDateTime and readClock, date_input.go); the layout adds the header, the
 //     patient banner (when pageData.Banner is set), the flash message and
 //     the error summary (pageData.Errors);
 //  2. write <noun>_<verb>.go with a data type embedding pageData and a
