@@ -279,15 +279,6 @@ func timeInput(p pager, name, label, value string) field {
 	return f
 }
 
-// dateValue writes a date for a form's initial value (YYYY-MM-DD), ""
-// for none.
-func dateValue(d crs.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 // dateTimeValue writes a time in UK time for a form's initial value
 // (2026-03-02T09:15), "" for none.
 func dateTimeValue(t time.Time) string {
