@@ -271,18 +271,26 @@ func (s *ReferralService) PathwayClock(ctx context.Context, a crs.Actor, pathway
 		if asOf.IsZero() {
 			asOf = localDate(s.db.Clock.Now())
 		}
-		pc = &crs.PathwayClock{Pathway: p, AsOf: asOf, Clock: rtt.Evaluate(events, asOf.Time), Events: events}
+		pc = &crs.PathwayClock{Pathway: p, AsOf: asOf, Events: events, Periods: rtt.Periods(events, asOf.Time)}
+		if n := len(pc.Periods); n > 0 {
+			pc.Clock = pc.Periods[n-1]
+		} else {
+			pc.Clock = rtt.Evaluate(events, asOf.Time)
+		}
 		return p.PatientID, nil
 	})
 	return pc, err
 }
 
-// RecordPathwayEvent records a clinical or validation decision.
-// A clinical decision (not to treat; active monitoring on the
-// clinician's decision) needs ActRecordClinical, not only the pathway.
+// RecordPathwayEvent records a clinical or validation decision. A
+// clinical decision (crs.IsClinicalDecision) needs ActRecordClinical, not
+// only the pathway. A discharge with a DNA date is rule 5f: the DNA is
+// recorded too if the pathway does not hold it yet, and must not be the
+// first appointment after the referral (that DNA nullified the clock,
+// rule 5e, and leaves none to stop).
 func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, pathwayID string, e crs.PathwayEvent) error {
 	act := crs.ActManagePathways
-	if e.Kind == rtt.KindDecisionNotToTreat || e.Status == rtt.StatusActiveMonitoringClinician {
+	if crs.IsClinicalDecision(e.Kind, e.Status) {
 		act = crs.ActRecordClinical
 	}
 	return s.db.writeTx(ctx, a, act, func(tx *Tx) error {
@@ -296,6 +304,11 @@ func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, p
 		if e.Date.After(tx.now) {
 			return crs.FieldErrorf("date", "the decision cannot be dated in the future")
 		}
+		if !e.DNADate.IsZero() {
+			if err := recordDNABeforeDischarge(tx, p.ID, e); err != nil {
+				return err
+			}
+		}
 		ev := rtt.Event{Date: e.Date.Time, Kind: e.Kind, Status: e.Status, Ref: "decision", Note: e.Note}
 		if err := addRTTEvent(tx, pathwayID, ev, true); err != nil {
 			return err
@@ -304,9 +317,53 @@ func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, p
 		if e.Status != 0 {
 			summary += fmt.Sprintf(", status %s", e.Status)
 		}
+		data := map[string]any{"pathway_id": p.ID, "ppi": p.PPI, "kind": e.Kind.String(), "rtt_status": int(e.Status), "date": e.Date.String(), "note": e.Note}
+		if !e.DNADate.IsZero() {
+			summary += fmt.Sprintf(" after a DNA on %s", e.DNADate.Display())
+			data["dna_date"] = e.DNADate.String()
+		}
 		return tx.EmitData(&crs.Event{Type: crs.EventPathwayActivity, PatientID: p.PatientID, SubjectID: p.ID, EffectiveAt: e.Date.Time, Summary: summary},
-			"RTT pathway", map[string]any{"pathway_id": p.ID, "ppi": p.PPI, "kind": e.Kind.String(), "rtt_status": int(e.Status), "date": e.Date.String(), "note": e.Note})
+			"RTT pathway", data)
 	})
+}
+
+// recordDNABeforeDischarge checks the DNA date of a rule 5f discharge and
+// records the DNA on the pathway when none is recorded on that date.
+func recordDNABeforeDischarge(tx *Tx, pathwayID string, e crs.PathwayEvent) error {
+	if e.Kind != rtt.KindDischargedToGP {
+		return crs.FieldErrorf("dna_date", "a DNA date goes only with a discharge back to the GP (rule 5f)")
+	}
+	if e.DNADate.After(e.Date.Time) {
+		return crs.FieldErrorf("dna_date", "the DNA (%s) must be on or before the decision to discharge (%s)", e.DNADate.Display(), e.Date.Display())
+	}
+	events, err := loadRTTEvents(tx.ctx, tx, tx.actor.OrgID, pathwayID)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if ev.Kind == rtt.KindDidNotAttend && crs.DateOf(ev.Date).Equal(e.DNADate.Time) {
+			return dnaLeftClock(events, e.DNADate)
+		}
+	}
+	dna := rtt.Event{Date: e.DNADate.Time, Kind: rtt.KindDidNotAttend, Ref: "decision", Note: "recorded with the decision to discharge"}
+	if err := addRTTEvent(tx, pathwayID, dna, false); err != nil {
+		return err
+	}
+	return dnaLeftClock(append(events, dna), e.DNADate)
+}
+
+// dnaLeftClock refuses a DNA that stopped the clock: a DNA of the first
+// appointment after the referral nullifies it (rule 5e), so there is no
+// running clock for a discharge to stop.
+func dnaLeftClock(events []rtt.Event, dna crs.Date) error {
+	c := rtt.Evaluate(events, dna.Time)
+	switch {
+	case c.Nullified && crs.DateOf(c.Stop).Equal(dna.Time):
+		return crs.FieldErrorf("dna_date", "the DNA on %s was of the first appointment after the referral: it nullified the clock (rule 5e), so there is no clock for a discharge to stop", dna.Display())
+	case !c.Running:
+		return crs.FieldErrorf("dna_date", "no RTT clock was running on %s, the date of the DNA", dna.Display())
+	}
+	return nil
 }
 
 // Worklist lists the open referrals on a worklist, oldest first.
