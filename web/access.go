@@ -134,6 +134,7 @@ var routeAccess = map[string]routeRule{
 	"POST /preadmissions/{id}/cancel":                need(crs.ActManagePathways),
 	"GET /spells/{id}":                               need(crs.ActManagePathways),
 	"POST /spells/{id}/{action}":                     need(crs.ActManagePathways),
+	"POST /spells/{id}/not-done":                     need(crs.ActManagePathways),
 	"GET /beds":                                      need(crs.ActManagePathways),
 	"GET /patients/{id}/ed/new":                      need(crs.ActManagePathways),
 	"POST /patients/{id}/ed/new":                     need(crs.ActManagePathways),
