@@ -126,6 +126,7 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 		case purposeTreatment, purposeDiagnostic:
 			forTreatment := f.Purpose == purposeTreatment
 			ad.ForTreatment = &forTreatment
+		case "": // not sent: the entry's intention
 		default:
 			page.Errors.add("purpose", "purpose-"+purposeTreatment, "Say whether the patient is admitted for treatment or for diagnostics only")
 		}
