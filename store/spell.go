@@ -220,9 +220,14 @@ func admitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		return nil, bedConflict(tx, err, sp.BedID)
 	}
 	if entry != nil {
-		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
-			dateText(localDate(at)), sp.ID, formatTime(tx.now), entry.ID); err != nil {
-			return nil, err
+		// An entry listed for treatment from which the patient is admitted
+		// for diagnostics only stays waiting: the treatment is still to
+		// come and the clock runs on (s4.3.2.3).
+		if !entry.ForTreatment || sp.ForTreatment {
+			if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
+				dateText(localDate(at)), sp.ID, formatTime(tx.now), entry.ID); err != nil {
+				return nil, err
+			}
 		}
 		kind, st := rtt.KindAdmittedDiagnostic, rtt.Status(0)
 		if sp.ForTreatment {
