@@ -313,6 +313,9 @@ func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, p
 		if err := addRTTEvent(tx, pathwayID, ev, true); err != nil {
 			return err
 		}
+		if err := reopenForNewPeriod(tx, p, e); err != nil {
+			return err
+		}
 		summary := fmt.Sprintf("RTT: %s", e.Kind)
 		if e.Status != 0 {
 			summary += fmt.Sprintf(", status %s", e.Status)
@@ -325,6 +328,27 @@ func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, p
 		return tx.EmitData(&crs.Event{Type: crs.EventPathwayActivity, PatientID: p.PatientID, SubjectID: p.ID, EffectiveAt: e.Date.Time, Summary: summary},
 			"RTT pathway", data)
 	})
+}
+
+// reopenForNewPeriod reopens the pathway's referral, closed when the
+// earlier period ended, when a decision starts a new RTT period on the
+// pathway (the second side of a bilateral procedure, a new treatment, a
+// decision to treat after active monitoring; rule 3): the patient is
+// under the consultant's care again. It goes on the follow-up worklist,
+// due on the decision date, until a booking or waiting list entry holds
+// it, so the new period is never left with nothing to act on.
+func reopenForNewPeriod(tx *Tx, p *crs.Pathway, e crs.PathwayEvent) error {
+	switch e.Kind {
+	case rtt.KindBilateralSecondSide, rtt.KindNewTreatmentDecision, rtt.KindActiveMonitoringEnded:
+	default:
+		return nil
+	}
+	if p.ReferralID == "" {
+		return nil
+	}
+	_, err := tx.Exec(`UPDATE referrals SET status = 'open', closed_on = '', closed_reason = '', worklist = $1, follow_up_due = $2, updated_at = $3
+		WHERE id = $4 AND org_id = $5 AND status = 'closed'`, string(crs.WorklistFollowUpDue), dateText(e.Date), formatTime(tx.now), p.ReferralID, tx.actor.OrgID)
+	return err
 }
 
 // recordDNABeforeDischarge checks the DNA date of a rule 5f discharge and

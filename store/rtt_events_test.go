@@ -198,9 +198,38 @@ func TestBilateralSecondPeriod(t *testing.T) {
 		if row := ptlRow(t, s, r.PathwayID); row == nil || row.PPI != r.PPI || !row.ClockStart.Equal(fit.Time) || row.Days != 0 {
 			t.Fatalf("PTL row = %+v, want PPI %s from %s", row, r.PPI, fit)
 		}
+		if ref, err := s.refs.FindReferral(ctx, s.clerk, r.ID); err != nil || ref.Status != crs.ReferralOpen || ref.Worklist != crs.WorklistFollowUpDue {
+			t.Fatalf("referral after the second side = %s on %q, %v; want open on the follow-up worklist", ref.Status, ref.Worklist, err)
+		}
 		// A second side recorded again while the new clock runs is refused.
 		if err := s.refs.RecordPathwayEvent(ctx, s.doctor, r.PathwayID, second); crs.ErrorCode(err) != crs.EINVALID {
 			t.Fatalf("second side twice: err = %v, want EINVALID", err)
+		}
+
+		// The second side is listed and treated: the admitted patient care
+		// CDS carries each episode with the period of its own admission,
+		// on the one PPI (Annex C).
+		e2 := &crs.WaitingListEntry{ReferralID: r.ID, DecidedOn: fit, IntendedManagement: "1", ProcedureCode: "W401", Priority: "P4", ConsultantCode: "C1234567", ForTreatment: true}
+		if err := s.wl.AddToWaitingList(ctx, s.clerk, e2); err != nil {
+			t.Fatalf("list the second side: %v", err)
+		}
+		clock.Advance(14 * 24 * time.Hour)
+		treated := crs.LocalDate(clock.Now())
+		sp2 := s.admit(t, e2.ID, true, 1)
+		clock.Advance(4 * time.Hour)
+		if err := s.ip.Discharge(ctx, s.clerk, sp2.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {
+			t.Fatalf("discharge: %v", err)
+		}
+		recs, err := store.NewCDSSource(db).EpisodeRecords(ctx, s.tr.Actor(crs.RoleAnalyst), start, treated)
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("episode records = %d, %v; want the two admissions", len(recs), err)
+		}
+		firstAdmitted := crs.LocalDate(sp.AdmittedAt)
+		for i, want := range []struct{ start, end crs.Date }{{start, firstAdmitted}, {fit, treated}} {
+			pw := recs[i].Pathway
+			if pw == nil || pw.PPI != r.PPI || !pw.Start.Equal(want.start.Time) || !pw.End.Equal(want.end.Time) {
+				t.Errorf("episode %d pathway = %+v, want PPI %s period %s to %s", i, pw, r.PPI, want.start, want.end)
+			}
 		}
 	})
 }
