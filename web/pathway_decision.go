@@ -62,8 +62,6 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 	}
 	if e.Kind == 0 {
 		page.Errors.add("decision", "decision-"+decisions[0].Code, "Choose the decision")
-	} else if crs.IsClinicalDecision(e.Kind, e.Status) && a.Authorize(crs.ActRecordClinical) != nil {
-		page.Errors.add("decision", "decision-"+page.Decision, "Only a clinician can record this decision: it is a clinical decision (record_clinical)")
 	}
 	if d, ok := parseDay(page.DecisionDate); !ok {
 		page.Errors.add("decision_date", "", "Date of the decision must be a real date, for example 2026-03-02")
