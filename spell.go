@@ -291,7 +291,8 @@ func (p ProcedureNotDone) Validate() error {
 type InpatientService interface {
 	// Admit admits a patient to a ward and bed under a consultant. An
 	// elective admission from the waiting list for treatment stops the RTT
-	// clock (status 30); one for diagnostics only does not. From A&E, the
+	// clock (status 30); one for diagnostics only does not, and leaves an
+	// entry listed for treatment on the waiting list. From A&E, the
 	// attendance departs as admitted.
 	Admit(ctx context.Context, a Actor, ad *Admission) (*Spell, error)
 	// ProcedureNotCarriedOut records that the intended procedure of an

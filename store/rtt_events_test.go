@@ -12,9 +12,9 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// listed refers a patient received days ago and puts them on the
-// waiting list for a treatment.
-func (s *site) listed(t *testing.T, clock *crs.FixedClock, p *crs.Patient, days int) (*crs.Referral, *crs.WaitingListEntry) {
+// listed refers a patient received days ago (the clock start it
+// returns) and puts them on the waiting list for a treatment.
+func (s *site) listed(t *testing.T, clock *crs.FixedClock, p *crs.Patient, days int) (*crs.Referral, *crs.WaitingListEntry, crs.Date) {
 	t.Helper()
 	today := crs.LocalDate(clock.Now())
 	r := s.referral(t, p, crs.Date{Time: today.AddDate(0, 0, -days)})
@@ -23,7 +23,7 @@ func (s *site) listed(t *testing.T, clock *crs.FixedClock, p *crs.Patient, days 
 	if err := s.wl.AddToWaitingList(context.Background(), s.clerk, e); err != nil {
 		t.Fatalf("add to waiting list: %v", err)
 	}
-	return r, e
+	return r, e, r.ReceivedOn
 }
 
 func (s *site) admit(t *testing.T, entryID string, forTreatment bool, bed int) *crs.Spell {
@@ -40,8 +40,7 @@ func TestProcedureNotCarriedOut(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		s := newSite(t, db, "RNC", 1)
-		r, e := s.listed(t, clock, s.patients[0], 60)
-		start := crs.Date{Time: crs.LocalDate(clock.Now()).AddDate(0, 0, -60)}
+		r, e, start := s.listed(t, clock, s.patients[0], 60)
 		sp := s.admit(t, e.ID, true, 0)
 		checkClock(t, s, r.PathwayID, false, start, rtt.StatusFirstTreatment)
 
@@ -89,8 +88,7 @@ func TestDiagnosticAdmissionFromWaitingList(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		s := newSite(t, db, "RDX", 1)
-		r, e := s.listed(t, clock, s.patients[0], 30)
-		start := crs.Date{Time: crs.LocalDate(clock.Now()).AddDate(0, 0, -30)}
+		r, e, start := s.listed(t, clock, s.patients[0], 30)
 		sp := s.admit(t, e.ID, false, 0)
 		if sp.ForTreatment {
 			t.Fatalf("spell for treatment, want diagnostics only")
@@ -172,8 +170,7 @@ func TestBilateralSecondPeriod(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		s := newSite(t, db, "RBL", 1)
-		r, e := s.listed(t, clock, s.patients[0], 90)
-		start := crs.Date{Time: crs.LocalDate(clock.Now()).AddDate(0, 0, -90)}
+		r, e, start := s.listed(t, clock, s.patients[0], 90)
 		sp := s.admit(t, e.ID, true, 0)
 		if err := s.ip.Discharge(ctx, s.clerk, sp.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {
 			t.Fatalf("discharge: %v", err)

@@ -24,6 +24,24 @@ func (e *env) rttClock(t *testing.T, pathwayID string) *crs.PathwayClock {
 	return pc
 }
 
+// referredOn registers a patient of trust A with a consultant-led
+// referral received on 2026-01-05, and records one more event on its
+// pathway as the clerk.
+func (e *env) referredOn(t *testing.T, family, nhsNo string, ev crs.PathwayEvent) *crs.Referral {
+	t.Helper()
+	ctx, clerk := context.Background(), e.a.Actor(crs.RoleClerk)
+	refs := store.NewReferralService(e.db)
+	p := e.register(e.a, family, "Pat", crs.NewDate(1960, 1, 9), nhsNo, "LS3 1AA")
+	ref := &crs.Referral{PatientID: p.ID, Source: "03", ReceivedOn: crs.NewDate(2026, 1, 5), Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true}
+	if err := refs.RecordReferral(ctx, clerk, ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := refs.RecordPathwayEvent(ctx, clerk, ref.PathwayID, ev); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // TestAdmitForDiagnosticsOnly admits a listed patient for diagnostics
@@ -119,16 +137,7 @@ func TestDischargeAfterDNAForm(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		e := newEnvOn(t, db, clock)
 		e.setUp(e.a)
-		ctx := context.Background()
-		refs := store.NewReferralService(e.db)
-		p := e.register(e.a, "Missed", "Mo", crs.NewDate(1960, 1, 9), "9990000123", "LS3 1AA")
-		ref := &crs.Referral{PatientID: p.ID, Source: "03", ReceivedOn: crs.NewDate(2026, 1, 5), Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true}
-		if err := refs.RecordReferral(ctx, e.a.Actor(crs.RoleClerk), ref); err != nil {
-			t.Fatal(err)
-		}
-		if err := refs.RecordPathwayEvent(ctx, e.a.Actor(crs.RoleClerk), ref.PathwayID, crs.PathwayEvent{Date: crs.NewDate(2026, 1, 19), Kind: rtt.KindAttended, Status: rtt.StatusSubsequentActivity}); err != nil {
-			t.Fatal(err)
-		}
+		ref := e.referredOn(t, "Missed", "9990000123", crs.PathwayEvent{Date: crs.NewDate(2026, 1, 19), Kind: rtt.KindAttended, Status: rtt.StatusSubsequentActivity})
 		page := "/pathways/" + ref.PathwayID
 		doc := e.login(e.a, crs.RoleDoctor)
 		wantBody(t, "pathway page", doc.get(page), `id="dna_date"`, `id="decision-discharged"`, `id="decision-bilateral"`, `id="decision-new_treatment"`)
@@ -165,19 +174,10 @@ func TestNullifiedShownRemoved(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		e := newEnvOn(t, db, clock)
 		e.setUp(e.a)
-		ctx := context.Background()
-		refs := store.NewReferralService(e.db)
-		p := e.register(e.a, "Absent", "Al", crs.NewDate(1970, 6, 1), "9990000131", "LS3 1AA")
-		ref := &crs.Referral{PatientID: p.ID, Source: "03", ReceivedOn: crs.NewDate(2026, 1, 5), Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true}
-		if err := refs.RecordReferral(ctx, e.a.Actor(crs.RoleClerk), ref); err != nil {
-			t.Fatal(err)
-		}
-		if err := refs.RecordPathwayEvent(ctx, e.a.Actor(crs.RoleClerk), ref.PathwayID, crs.PathwayEvent{Date: crs.NewDate(2026, 2, 2), Kind: rtt.KindDidNotAttend}); err != nil {
-			t.Fatal(err)
-		}
+		ref := e.referredOn(t, "Absent", "9990000131", crs.PathwayEvent{Date: crs.NewDate(2026, 2, 2), Kind: rtt.KindDidNotAttend})
 		c := e.login(e.a, crs.RoleClerk)
 		note := "Removed from measurement: nullified on 02-Feb-2026, reason did not attend the first appointment after referral: clock nullified (33)"
-		for _, pg := range []string{"/pathways/" + ref.PathwayID, "/ptl", "/patients/" + p.ID} {
+		for _, pg := range []string{"/pathways/" + ref.PathwayID, "/ptl", "/patients/" + ref.PatientID} {
 			r := c.get(pg)
 			wantBody(t, pg, r, note)
 			if strings.Contains(r.body, "reported in the week band") || strings.Contains(r.body, "stopped 02-Feb-2026 after") {
