@@ -69,6 +69,23 @@ func TestProcedureNotCarriedOut(t *testing.T) {
 		if err := s.ip.ProcedureNotCarriedOut(ctx, s.clerk, sp.ID, crs.ProcedureNotDone{Reason: crs.NotDoneUnfit}); crs.ErrorCode(err) != crs.ECONFLICT {
 			t.Fatalf("twice: err = %v, want ECONFLICT", err)
 		}
+		// Cancelled as entered in error, the admission leaves no RTT event.
+		if err := s.ip.CancelAdmission(ctx, s.clerk, sp.ID, "wrong patient"); err != nil {
+			t.Fatalf("cancel admission: %v", err)
+		}
+		pc, err := s.refs.PathwayClock(ctx, s.clerk, r.PathwayID, crs.Date{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range pc.Events {
+			if ev.Ref == sp.ID {
+				t.Errorf("event %s of the cancelled admission is still on the pathway", ev.Kind)
+			}
+		}
+		sp = s.admit(t, e.ID, true, 0)
+		if err := s.ip.ProcedureNotCarriedOut(ctx, s.clerk, sp.ID, crs.ProcedureNotDone{Reason: crs.NotDoneHospital}); err != nil {
+			t.Fatalf("procedure not carried out at the second admission: %v", err)
+		}
 
 		// Sent home; readmitted a week later from the same entry, the
 		// procedure done: the clock stops at the second admission.
@@ -77,7 +94,7 @@ func TestProcedureNotCarriedOut(t *testing.T) {
 		}
 		clock.Advance(7 * 24 * time.Hour)
 		s.admit(t, e.ID, true, 1)
-		pc, err := s.refs.PathwayClock(ctx, s.clerk, r.PathwayID, crs.Date{})
+		pc, err = s.refs.PathwayClock(ctx, s.clerk, r.PathwayID, crs.Date{})
 		if err != nil || pc.Clock.Running || pc.Clock.Days != 67 || len(pc.Periods) != 1 {
 			t.Fatalf("clock after readmission = %+v, %v; want stopped after 67 days in one period", pc.Clock, err)
 		}
