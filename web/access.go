@@ -124,6 +124,7 @@ var routeAccess = map[string]routeRule{
 	"POST /waiting-list/{id}/remove":                 need(crs.ActManagePathways),
 	"POST /waiting-list/{id}/suspend":                need(crs.ActManagePathways),
 	"POST /waiting-list/{id}/resume":                 need(crs.ActManagePathways),
+	"POST /waiting-list/{id}/dna":                    need(crs.ActManagePathways),
 	"GET /ptl":                                       need(crs.ActManagePathways),
 	"GET /ptl.csv":                                   need(crs.ActManagePathways),
 	"GET /patients/{id}/admit":                       need(crs.ActManagePathways),

@@ -82,6 +82,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /waiting-list/{id}/remove", s.authed(s.handleRemoveEntry))
 	mux.Handle("POST /waiting-list/{id}/suspend", s.authed(s.handleSuspendEntry))
 	mux.Handle("POST /waiting-list/{id}/resume", s.authed(s.handleResumeEntry))
+	mux.Handle("POST /waiting-list/{id}/dna", s.authed(s.handleEntryDNA))
 	mux.Handle("GET /ptl", s.authed(s.handlePTL))
 	mux.Handle("GET /ptl.csv", s.authed(s.handlePTLCSV))
 	mux.Handle("GET /patients/{id}/admit", s.authed(s.handleAdmitForm))

@@ -220,3 +220,60 @@ func TestBilateralSecondSideForm(t *testing.T) {
 		wantBody(t, "second side twice", r, `id="decision-error"`, "bilateral second side starts a new clock, but the clock has been running since 2026-03-23")
 	})
 }
+
+// TestTCIDidNotAttend records from the waiting list entry that the patient
+// did not come in on the agreed date: the clock keeps running; a
+// clinician's later decision to discharge back to the GP stops it on the
+// decision date (rule 5f).
+func TestTCIDidNotAttend(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		e := newEnvOn(t, db, clock)
+		e.setUp(e.a)
+		l := e.listPatient(t, "Noshow", "9990000174")
+		ctx, clerk := context.Background(), e.a.Actor(crs.RoleClerk)
+		if err := store.NewReferralService(e.db).RecordPathwayEvent(ctx, clerk, l.referral.PathwayID,
+			crs.PathwayEvent{Date: crs.NewDate(2026, 2, 16), Kind: rtt.KindAttended, Status: rtt.StatusSubsequentActivity}); err != nil {
+			t.Fatal(err)
+		}
+		wl := store.NewWaitingListService(e.db)
+		offer := &crs.TCIOffer{Dates: []crs.Date{crs.NewDate(2026, 3, 25), crs.NewDate(2026, 4, 1)}}
+		if err := wl.OfferTCI(ctx, clerk, l.entry.ID, offer); err != nil {
+			t.Fatal(err)
+		}
+		if err := wl.RespondToTCI(ctx, clerk, offer.ID, crs.TCIResponse{Accept: true, Date: crs.NewDate(2026, 3, 25)}); err != nil {
+			t.Fatal(err)
+		}
+		page := "/waiting-list/" + l.entry.ID
+		c := e.login(e.a, crs.RoleClerk)
+		if strings.Contains(c.get(page).body, `id="tci-dna"`) {
+			t.Errorf("a DNA is offered before the date to come in")
+		}
+		wantStatus(t, "DNA before the date", c.post(page+"/dna", nil), http.StatusConflict)
+
+		clock.Set(time.Date(2026, 3, 25, 15, 0, 0, 0, time.UTC))
+		c = e.login(e.a, crs.RoleClerk)
+		wantBody(t, "entry on the day", c.get(page), `id="tci-dna"`, "Did not come in on 25-Mar-2026")
+		an := e.login(e.a, crs.RoleAnalyst)
+		an.get("/patients/" + l.patient.ID)
+		wantStatus(t, "analyst", an.post(page+"/dna", nil), http.StatusForbidden)
+		r := c.post(page+"/dna", nil)
+		wantStatus(t, "DNA", r, http.StatusSeeOther)
+		pc := e.rttClock(t, l.referral.PathwayID)
+		if last := pc.Events[len(pc.Events)-1]; !pc.Clock.Running || last.Kind != rtt.KindDidNotAttend || !last.Date.Equal(day(2026, 3, 25)) {
+			t.Fatalf("after the DNA: running %v, last event %s on %s; want running with a DNA on 2026-03-25", pc.Clock.Running, last.Kind, last.Date)
+		}
+		wantBody(t, "entry after", c.get(page), "Recorded: did not come in on 25-Mar-2026; the RTT clock keeps running", "Waiting")
+		wantStatus(t, "DNA twice", c.post(page+"/dna", nil), http.StatusConflict)
+
+		clock.Set(time.Date(2026, 3, 27, 11, 0, 0, 0, time.UTC))
+		doc := e.login(e.a, crs.RoleDoctor)
+		path := "/pathways/" + l.referral.PathwayID
+		doc.get(path)
+		r = doc.post(path+"/decision", url.Values{"decision": {"discharged"}, "decision_date": {"2026-03-27"}, "dna_date": {"2026-03-25"}})
+		wantStatus(t, "discharge", r, http.StatusSeeOther)
+		if pc := e.rttClock(t, l.referral.PathwayID); pc.Clock.Running || !pc.Clock.Stop.Equal(day(2026, 3, 27)) {
+			t.Fatalf("after the discharge: running %v stop %s, want stopped 2026-03-27", pc.Clock.Running, pc.Clock.Stop)
+		}
+		wantBody(t, "pathway", doc.get(path), "Did not attend on 25-Mar-2026; decision to discharge back to the GP on 27-Mar-2026")
+	})
+}
