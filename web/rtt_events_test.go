@@ -263,6 +263,10 @@ func TestTCIDidNotAttend(t *testing.T) {
 			t.Fatalf("after the DNA: running %v, last event %s on %s; want running with a DNA on 2026-03-25", pc.Clock.Running, last.Kind, last.Date)
 		}
 		wantBody(t, "entry after", c.get(page), "Recorded: did not come in on 25-Mar-2026; the RTT clock keeps running", "Waiting")
+		pas, err := store.NewInpatientService(e.db).FindPreadmissions(ctx, clerk, l.patient.ID)
+		if err != nil || len(pas) != 1 || pas[0].Status != crs.PreadmissionCancelled {
+			t.Fatalf("planned admissions after the DNA = %d, %v; want the TCI's one cancelled", len(pas), err)
+		}
 		wantStatus(t, "DNA twice", c.post(page+"/dna", nil), http.StatusConflict)
 
 		clock.Set(time.Date(2026, 3, 27, 11, 0, 0, 0, time.UTC))
