@@ -55,6 +55,40 @@ type PathwayClock struct {
 	AsOf    Date
 	Clock   rtt.Clock
 	Events  []rtt.Event
+	// Periods are every RTT period of the pathway by AsOf, oldest first
+	// (Annex C: one pathway, one PPI, periods one after another); the
+	// last is Clock. Nil if no clock has started.
+	Periods []rtt.Clock
+}
+
+// MeasurementNote says why a stopped period is outside RTT measurement,
+// e.g. "Removed from measurement: nullified on 02-Mar-2026, reason did
+// not attend the first appointment after referral (33)"; "" for a period
+// that is measured. A nullified period is never reported in a week band
+// (rule 5e, s4.4.1.3).
+func MeasurementNote(c rtt.Clock) string {
+	if !c.Nullified {
+		return ""
+	}
+	return "Removed from measurement: nullified on " + DateOf(c.Stop).Display() + ", reason " + c.StopReason
+}
+
+// DNAThenDischarge finds, for a period stopped by a discharge back to the
+// GP after a later-appointment DNA (rule 5f), the date of the last DNA
+// before the discharge; ok is false for any other period.
+func DNAThenDischarge(c rtt.Clock) (dna Date, ok bool) {
+	if c.Running || c.StopKind != rtt.KindDischargedToGP {
+		return Date{}, false
+	}
+	for _, d := range c.Decisions {
+		if d.Kind == rtt.KindDidNotAttend && d.Effect == rtt.EffectContinued {
+			dna, ok = DateOf(d.Date), true
+		}
+		if d.Kind == rtt.KindDischargedToGP && d.Rule == rtt.RuleDischargedAfterDNA {
+			return dna, ok
+		}
+	}
+	return Date{}, false
 }
 
 // Validation flags of a PTL row: what a waiting list validator must look
@@ -101,4 +135,29 @@ type PTLPage struct {
 	Rows []*PTLRow
 	Next string // cursor of the next page; "" on the last
 	AsOf Date
+	// Removed are the latest pathways (at most PTLRemovedShown) of the
+	// filter's service and consultant whose clock was nullified by a DNA
+	// of the first appointment (rule 5e): removed from measurement, so
+	// never on the list, shown apart so that no one takes them for lost.
+	Removed      []*PTLRemoved
+	RemovedTotal int // how many such pathways there are in all
+}
+
+// PTLRemovedShown is how many nullified pathways a PTL page shows.
+const PTLRemovedShown = 20
+
+// PTLRemoved is a pathway removed from RTT measurement: its last clock
+// was nullified.
+type PTLRemoved struct {
+	PathwayID  string
+	PPI        string
+	PatientID  string
+	Name       string
+	Nullified  Date   // the date of the DNA that nullified the clock
+	StopReason string // why, e.g. "did not attend the first appointment after referral: clock nullified (33)"
+}
+
+// Note says "Removed from measurement: nullified on DATE, reason ...".
+func (r *PTLRemoved) Note() string {
+	return "Removed from measurement: nullified on " + r.Nullified.Display() + ", reason " + r.StopReason
 }

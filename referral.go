@@ -180,10 +180,30 @@ func (c ReferralClosure) Validate(now time.Time) error {
 // pathway outside an appointment or admission: active monitoring, a
 // decision not to treat, the patient's death, a validator's correction.
 type PathwayEvent struct {
-	Date   Date
+	Date   Date // the date the decision was made and told to the patient
 	Kind   rtt.Kind
 	Status rtt.Status
 	Note   string
+	// DNADate is, for a discharge back to the GP after the patient did
+	// not attend a later appointment (rule 5f, s4.4.1.3), the date of the
+	// appointment missed. The clock stops on Date, the decision to
+	// discharge, which may be later; a DNA not yet recorded on the
+	// pathway on that date is recorded with it.
+	DNADate Date
+}
+
+// IsClinicalDecision reports whether recording an RTT event of kind k
+// with status s is a clinician's decision (record_clinical), not an
+// administrative one (manage_pathways): a decision not to treat, active
+// monitoring on the clinician's decision, a discharge to the GP, a new
+// treatment decision and fitness for the second side of a bilateral
+// procedure.
+func IsClinicalDecision(k rtt.Kind, s rtt.Status) bool {
+	switch k {
+	case rtt.KindDecisionNotToTreat, rtt.KindDischargedToGP, rtt.KindNewTreatmentDecision, rtt.KindBilateralSecondSide:
+		return true
+	}
+	return s == rtt.StatusActiveMonitoringClinician
 }
 
 // ReferralService records referrals and keeps their RTT pathways, the

@@ -59,6 +59,8 @@ type Spell struct {
 	AdmissionSource      string // SOURCE OF ADMISSION, e.g. 19 usual place of residence
 	PatientClass         string // PATIENT CLASSIFICATION: 1 ordinary, 2 day case
 	ForTreatment         bool   // elective admission for first definitive treatment (stops the clock)
+	NotDoneReason        string // why the intended procedure was not carried out (NotDoneReasons); "" if it was, or none was intended
+	NotDoneNote          string
 	AdmittedAt           time.Time
 	WardID               string // current (or last) ward
 	BedID                string // current (or last) bed; "" if none
@@ -244,14 +246,63 @@ type CensusWard struct {
 	SpellIDs []string
 }
 
+// Reasons the procedure of an admission for first definitive treatment
+// was not carried out (RTT guidance s4.3.2.3 and its examples).
+const (
+	NotDoneHospital = "hospital" // cancelled by the hospital on the day, e.g. no theatre time
+	NotDoneUnfit    = "unfit"    // the patient was found temporarily unfit, e.g. a chest infection
+	NotDonePatient  = "patient"  // the patient cancelled or left before the procedure
+	NotDoneOther    = "other"    // another reason, said in the note
+)
+
+// NotDoneReasons names each reason a procedure was not carried out.
+var NotDoneReasons = map[string]string{
+	NotDoneHospital: "cancelled by the hospital on the day (e.g. no theatre time)",
+	NotDoneUnfit:    "the patient was temporarily unfit",
+	NotDonePatient:  "the patient cancelled or left before the procedure",
+	NotDoneOther:    "another reason",
+}
+
+// ProcedureNotDone records that a patient admitted from the waiting list
+// for first definitive treatment went home without the intended
+// procedure (RTT guidance s4.3.2.3): the spell stays recorded, the RTT
+// clock does not stop at this admission, and the waiting list entry the
+// patient was admitted from is open again for a new date to come in.
+type ProcedureNotDone struct {
+	Reason string // one of NotDoneReasons
+	Note   string // what happened; required for NotDoneOther
+}
+
+// Validate checks the reason is known and, for another reason, said.
+func (p ProcedureNotDone) Validate() error {
+	var es Errors
+	if _, ok := NotDoneReasons[p.Reason]; !ok {
+		es = append(es, FieldErrorf("not_done_reason", "say why the procedure was not carried out"))
+	}
+	if p.Reason == NotDoneOther && p.Note == "" {
+		es = append(es, FieldErrorf("not_done_note", "say what the other reason was"))
+	}
+	es.addNote("not_done_note", "the note", p.Note, MaxCommentLength)
+	return es.Err()
+}
+
 // InpatientService admits, moves and discharges inpatients and keeps the
 // bed board and the midnight census.
 type InpatientService interface {
 	// Admit admits a patient to a ward and bed under a consultant. An
 	// elective admission from the waiting list for treatment stops the RTT
-	// clock (status 30); one for diagnostics only does not. From A&E, the
+	// clock (status 30); one for diagnostics only does not, and leaves an
+	// entry listed for treatment on the waiting list. From A&E, the
 	// attendance departs as admitted.
 	Admit(ctx context.Context, a Actor, ad *Admission) (*Spell, error)
+	// ProcedureNotCarriedOut records that the intended procedure of an
+	// admission for first definitive treatment was not carried out (RTT
+	// guidance s4.3.2.3): the admission's clock stop is withdrawn (its RTT
+	// event becomes "admitted, treatment not carried out"), the clock runs
+	// on from its original start, and the waiting list entry admitted from
+	// is restored to waiting with its original decision date, its TCI
+	// cleared.
+	ProcedureNotCarriedOut(ctx context.Context, a Actor, spellID string, p ProcedureNotDone) error
 	// Transfer moves the patient to another ward or bed; a bed holds one
 	// patient.
 	Transfer(ctx context.Context, a Actor, spellID string, t Transfer) error

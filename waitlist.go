@@ -19,6 +19,7 @@ const (
 	EventTCICancelled     = "waitlist.tci_cancelled" // the agreed TCI date was cancelled with its Preadmission (A38)
 	EventSuspended        = "waitlist.suspended"     // the patient is not available; the RTT clock does not pause
 	EventResumed          = "waitlist.resumed"
+	EventTCIDNA           = "waitlist.tci_dna" // the patient did not come in on the agreed TCI date, without notice
 	EventWaitingListLeft  = "waitlist.removed" // removed from the list with a reason
 )
 
@@ -266,6 +267,13 @@ type WaitingListService interface {
 	Suspend(ctx context.Context, a Actor, entryID string, until Date, reason string) error
 	// Resume ends a suspension.
 	Resume(ctx context.Context, a Actor, entryID string) error
+	// RecordTCIDNA records that the patient did not come in on the agreed
+	// TCI date without notice (a DNA of an admission, s4.4.1.3): a DNA on
+	// the pathway dated the TCI date, which does not stop the clock by
+	// itself (only a clinical decision to discharge back to the GP does,
+	// rule 5f); the TCI and its planned admission are cleared, and the
+	// patient stays on the list for a new offer.
+	RecordTCIDNA(ctx context.Context, a Actor, entryID string) error
 	// RemoveFromWaitingList takes the patient off the list.
 	RemoveFromWaitingList(ctx context.Context, a Actor, entryID string, r Removal) error
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/nhs"
+	"github.com/opencrs/crs/rtt"
 )
 
 // CDSSource reads a period's activity for the Commissioning Data Set
@@ -104,6 +105,58 @@ func cdsPathway(ppi, issuer, start, stop string, status, last int) *crs.CDSPathw
 	return pw
 }
 
+// cdsPeriods gives each record the RTT period its activity belongs to. A
+// pathway can hold several periods one after another on one PPI (the
+// second side of a bilateral procedure, a new treatment decision; Annex
+// C): a record carries the start and end dates of the period of its own
+// activity, not the pathway's latest.
+type cdsPeriods struct {
+	recs []cdsPeriodRec
+}
+
+type cdsPeriodRec struct {
+	pw        *crs.CDSPathway
+	pathwayID string
+	on        crs.Date
+}
+
+func (c *cdsPeriods) add(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
+	if pw != nil && pathwayID != "" {
+		c.recs = append(c.recs, cdsPeriodRec{pw, pathwayID, on})
+	}
+}
+
+// resolve works out each pathway's periods once and sets every record's
+// period dates: the last period that started on or before the activity.
+func (c *cdsPeriods) resolve(ctx context.Context, q Querier, orgID string) error {
+	byPathway := map[string][]rtt.Clock{}
+	for _, r := range c.recs {
+		periods, ok := byPathway[r.pathwayID]
+		if !ok {
+			events, err := loadRTTEvents(ctx, q, orgID, r.pathwayID)
+			if err != nil {
+				return err
+			}
+			periods = rtt.Periods(events, farFuture)
+			byPathway[r.pathwayID] = periods
+		}
+		if len(periods) == 0 {
+			continue
+		}
+		p := periods[0]
+		for _, x := range periods[1:] {
+			if !x.Start.After(r.on.Time) {
+				p = x
+			}
+		}
+		r.pw.Start, r.pw.End = crs.DateOf(p.Start), crs.Date{}
+		if !p.Running {
+			r.pw.End = crs.DateOf(p.Stop)
+		}
+	}
+	return nil
+}
+
 // OutpatientRecords lists the outpatient appointments of the days that
 // were attended, missed or cancelled.
 func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSOutpatientRecord, error) {
@@ -111,28 +164,33 @@ func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to
 	var out []*crs.CDSOutpatientRecord
 	err := s.cdsView(ctx, a, "outpatient CDS extract", func(q Querier) error {
 		var err error
+		var periods cdsPeriods
 		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSOutpatientRecord, error) {
 			var o crs.CDSOutpatientRecord
 			var p cdsPatientScan
-			var at, received, ppi, issuer, start, stop string
+			var at, received, pwID, ppi, issuer, start, stop string
 			var status, last int
 			if err := r.Scan(append([]any{&o.AppointmentID, &at, &o.Status, &o.CancelledBy, &o.Kind, &o.NextStep, &o.ClinicCode, &o.ConsultantCode,
 				&o.TreatmentFunction, &o.Specialty, &o.Priority, &o.ReferralSource, &received, &o.ReferrerCode, &o.ReferrerOrg,
-				&ppi, &issuer, &start, &stop, &status, &last}, p.dest()...)...); err != nil {
+				&pwID, &ppi, &issuer, &start, &stop, &status, &last}, p.dest()...)...); err != nil {
 				return nil, err
 			}
 			o.At, o.Patient, o.Pathway = parseTime(at), p.patient(), cdsPathway(ppi, issuer, start, stop, status, last)
+			periods.add(o.Pathway, pwID, localDate(o.At))
 			o.ReferralReceived, _ = crs.ParseDate(received)
 			return &o, nil
 		}, `SELECT a.id, a.start_at, a.status, a.cancelled_by, a.kind, a.next_step, c.code, c.consultant_code, c.treatment_function, c.specialty,
 				r.priority, r.source, r.received_on, r.referrer_code, r.referrer_org,
-				COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), a.rtt_status,
+				COALESCE(pw.id, ''), COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), a.rtt_status,
 				COALESCE(pw.last_status, 0), `+cdsPatientColumns+`
 			FROM appointments a JOIN clinics c ON c.id = a.clinic_id JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = a.patient_id
 			LEFT JOIN pathways pw ON pw.id = a.pathway_id
 			WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3 AND a.status IN ('attended', 'dna', 'cancelled')
 			ORDER BY a.start_at, a.id`, a.OrgID, lo, hi)
-		return err
+		if err != nil {
+			return err
+		}
+		return periods.resolve(ctx, q, a.OrgID)
 	})
 	return out, err
 }
@@ -144,19 +202,21 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 	var out []*crs.CDSEpisodeRecord
 	err := s.cdsView(ctx, a, "admitted patient care CDS extract", func(q Querier) error {
 		byID := map[string]*crs.CDSEpisodeRecord{}
+		var periods cdsPeriods
 		var err error
 		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSEpisodeRecord, error) {
 			var e crs.CDSEpisodeRecord
 			var p cdsPatientScan
-			var admitted, discharged, start, end, codedAt, codedBy, ppi, issuer, cstart, cstop string
+			var admitted, discharged, start, end, codedAt, codedBy, pwID, ppi, issuer, cstart, cstop string
 			var last int
 			if err := r.Scan(append([]any{&e.EpisodeID, &e.Seq, &start, &end, &e.ConsultantCode, &e.TreatmentFunction, &codedAt, &codedBy,
 				&e.SpellID, &e.VisitNumber, &admitted, &e.AdmissionMethod, &e.AdmissionSource, &e.PatientClass, &discharged, &e.DischargeMethod,
-				&e.DischargeDestination, &ppi, &issuer, &cstart, &cstop, &last}, p.dest()...)...); err != nil {
+				&e.DischargeDestination, &pwID, &ppi, &issuer, &cstart, &cstop, &last}, p.dest()...)...); err != nil {
 				return nil, err
 			}
 			e.Start, e.End, e.AdmittedAt, e.DischargedAt = parseTime(start), parseTime(end), parseTime(admitted), parseTime(discharged)
 			e.Patient, e.Pathway = p.patient(), cdsPathway(ppi, issuer, cstart, cstop, 0, last)
+			periods.add(e.Pathway, pwID, localDate(e.AdmittedAt))
 			e.LastInSpell = !e.DischargedAt.IsZero() && e.End.Equal(e.DischargedAt)
 			if codedAt != "" {
 				e.Coding = &crs.EpisodeCoding{EpisodeID: e.EpisodeID, CodedAt: parseTime(codedAt), CodedBy: codedBy}
@@ -166,12 +226,15 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 		}, `SELECT e.id, e.seq, e.start_at, e.end_at, e.consultant_code, e.treatment_function, e.coded_at, e.coded_by,
 				s.id, s.visit_number, s.admitted_at, s.admission_method, s.admission_source, s.patient_class, s.discharged_at,
 				s.discharge_method, s.discharge_destination,
-				COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), COALESCE(pw.last_status, 0),
+				COALESCE(pw.id, ''), COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), COALESCE(pw.last_status, 0),
 				`+cdsPatientColumns+`
 			FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled' JOIN patients p ON p.id = e.patient_id
 			LEFT JOIN pathways pw ON pw.id = s.pathway_id
 			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 ORDER BY e.end_at, e.id`, a.OrgID, lo, hi)
-		if err != nil || len(byID) == 0 {
+		if err != nil {
+			return err
+		}
+		if err := periods.resolve(ctx, q, a.OrgID); err != nil || len(byID) == 0 {
 			return err
 		}
 		return eachRow(ctx, q, func(r scanner) error {

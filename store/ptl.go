@@ -117,7 +117,11 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 			return "", err
 		}
 		rows, err := queryRows(ctx, q, func(r scanner) (*crs.PTLRow, error) { return scanPTLRow(r, f.AsOf) }, sqlText, args...)
+		if err != nil {
+			return "", err
+		}
 		page.Rows, page.Next = pageOf(rows, f.Limit, func(r *crs.PTLRow) []string { return []string{r.ClockStart.String(), r.PathwayID} })
+		page.Removed, page.RemovedTotal, err = ptlRemoved(ctx, q, a.OrgID, f)
 		return "", err
 	})
 	if err == nil {
@@ -125,9 +129,40 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		for i, r := range page.Rows {
 			ids[i] = r.PatientID
 		}
+		for _, r := range page.Removed {
+			ids = append(ids, r.PatientID)
+		}
 		s.db.recordListed(a, ids, "patient tracking list")
 	}
 	return page, err
+}
+
+// ptlRemoved reads the latest nullified pathways of the filter's service
+// and consultant, and how many there are.
+func ptlRemoved(ctx context.Context, q Querier, orgID string, f crs.PTLFilter) ([]*crs.PTLRemoved, int, error) {
+	where := ` WHERE pw.org_id = $1 AND pw.clock_state = 'nullified'`
+	args := []any{orgID}
+	if f.TreatmentFunction != "" {
+		args = append(args, f.TreatmentFunction)
+		where += ` AND pw.treatment_function = $` + strconv.Itoa(len(args))
+	}
+	if f.ConsultantCode != "" {
+		args = append(args, strings.ToUpper(f.ConsultantCode))
+		where += ` AND pw.consultant_code = $` + strconv.Itoa(len(args))
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pathways pw`+where, args...).Scan(&n); err != nil || n == 0 {
+		return nil, n, err
+	}
+	rows, err := queryRows(ctx, q, func(r scanner) (*crs.PTLRemoved, error) {
+		var x crs.PTLRemoved
+		var fam, given, stop string
+		err := r.Scan(&x.PathwayID, &x.PPI, &x.PatientID, &fam, &given, &stop, &x.StopReason)
+		x.Name, x.Nullified = patientName(fam, given), parseDate(stop)
+		return &x, err
+	}, `SELECT pw.id, pw.ppi, pw.patient_id, p.family_name, p.given_name, pw.clock_stop, pw.stop_reason
+		FROM pathways pw JOIN patients p ON p.id = pw.patient_id`+where+` ORDER BY pw.clock_stop DESC, pw.id DESC LIMIT `+strconv.Itoa(crs.PTLRemovedShown), args...)
+	return rows, n, err
 }
 
 // ReportSource is the record as the trust's reports read it: its lists

@@ -271,18 +271,26 @@ func (s *ReferralService) PathwayClock(ctx context.Context, a crs.Actor, pathway
 		if asOf.IsZero() {
 			asOf = localDate(s.db.Clock.Now())
 		}
-		pc = &crs.PathwayClock{Pathway: p, AsOf: asOf, Clock: rtt.Evaluate(events, asOf.Time), Events: events}
+		pc = &crs.PathwayClock{Pathway: p, AsOf: asOf, Events: events, Periods: rtt.Periods(events, asOf.Time)}
+		if n := len(pc.Periods); n > 0 {
+			pc.Clock = pc.Periods[n-1]
+		} else {
+			pc.Clock = rtt.Evaluate(events, asOf.Time)
+		}
 		return p.PatientID, nil
 	})
 	return pc, err
 }
 
-// RecordPathwayEvent records a clinical or validation decision.
-// A clinical decision (not to treat; active monitoring on the
-// clinician's decision) needs ActRecordClinical, not only the pathway.
+// RecordPathwayEvent records a clinical or validation decision. A
+// clinical decision (crs.IsClinicalDecision) needs ActRecordClinical, not
+// only the pathway. A discharge with a DNA date is rule 5f: the DNA is
+// recorded too if the pathway does not hold it yet, and must not be the
+// first appointment after the referral (that DNA nullified the clock,
+// rule 5e, and leaves none to stop).
 func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, pathwayID string, e crs.PathwayEvent) error {
 	act := crs.ActManagePathways
-	if e.Kind == rtt.KindDecisionNotToTreat || e.Status == rtt.StatusActiveMonitoringClinician {
+	if crs.IsClinicalDecision(e.Kind, e.Status) {
 		act = crs.ActRecordClinical
 	}
 	return s.db.writeTx(ctx, a, act, func(tx *Tx) error {
@@ -296,17 +304,90 @@ func (s *ReferralService) RecordPathwayEvent(ctx context.Context, a crs.Actor, p
 		if e.Date.After(tx.now) {
 			return crs.FieldErrorf("date", "the decision cannot be dated in the future")
 		}
+		if !e.DNADate.IsZero() {
+			if err := recordDNABeforeDischarge(tx, p.ID, e); err != nil {
+				return err
+			}
+		}
 		ev := rtt.Event{Date: e.Date.Time, Kind: e.Kind, Status: e.Status, Ref: "decision", Note: e.Note}
 		if err := addRTTEvent(tx, pathwayID, ev, true); err != nil {
+			return err
+		}
+		if err := reopenForNewPeriod(tx, p, e); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("RTT: %s", e.Kind)
 		if e.Status != 0 {
 			summary += fmt.Sprintf(", status %s", e.Status)
 		}
+		data := map[string]any{"pathway_id": p.ID, "ppi": p.PPI, "kind": e.Kind.String(), "rtt_status": int(e.Status), "date": e.Date.String(), "note": e.Note}
+		if !e.DNADate.IsZero() {
+			summary += fmt.Sprintf(" after a DNA on %s", e.DNADate.Display())
+			data["dna_date"] = e.DNADate.String()
+		}
 		return tx.EmitData(&crs.Event{Type: crs.EventPathwayActivity, PatientID: p.PatientID, SubjectID: p.ID, EffectiveAt: e.Date.Time, Summary: summary},
-			"RTT pathway", map[string]any{"pathway_id": p.ID, "ppi": p.PPI, "kind": e.Kind.String(), "rtt_status": int(e.Status), "date": e.Date.String(), "note": e.Note})
+			"RTT pathway", data)
 	})
+}
+
+// reopenForNewPeriod reopens the pathway's referral, closed when the
+// earlier period ended, when a decision starts a new RTT period on the
+// pathway (the second side of a bilateral procedure, a new treatment, a
+// decision to treat after active monitoring; rule 3): the patient is
+// under the consultant's care again. It goes on the follow-up worklist,
+// due on the decision date, until a booking or waiting list entry holds
+// it, so the new period is never left with nothing to act on.
+func reopenForNewPeriod(tx *Tx, p *crs.Pathway, e crs.PathwayEvent) error {
+	switch e.Kind {
+	case rtt.KindBilateralSecondSide, rtt.KindNewTreatmentDecision, rtt.KindActiveMonitoringEnded:
+	default:
+		return nil
+	}
+	if p.ReferralID == "" {
+		return nil
+	}
+	_, err := tx.Exec(`UPDATE referrals SET status = 'open', closed_on = '', closed_reason = '', worklist = $1, follow_up_due = $2, updated_at = $3
+		WHERE id = $4 AND org_id = $5 AND status = 'closed'`, string(crs.WorklistFollowUpDue), dateText(e.Date), formatTime(tx.now), p.ReferralID, tx.actor.OrgID)
+	return err
+}
+
+// recordDNABeforeDischarge checks the DNA date of a rule 5f discharge and
+// records the DNA on the pathway when none is recorded on that date.
+func recordDNABeforeDischarge(tx *Tx, pathwayID string, e crs.PathwayEvent) error {
+	if e.Kind != rtt.KindDischargedToGP {
+		return crs.FieldErrorf("dna_date", "a DNA date goes only with a discharge back to the GP (rule 5f)")
+	}
+	if e.DNADate.After(e.Date.Time) {
+		return crs.FieldErrorf("dna_date", "the DNA (%s) must be on or before the decision to discharge (%s)", e.DNADate.Display(), e.Date.Display())
+	}
+	events, err := loadRTTEvents(tx.ctx, tx, tx.actor.OrgID, pathwayID)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if ev.Kind == rtt.KindDidNotAttend && crs.DateOf(ev.Date).Equal(e.DNADate.Time) {
+			return dnaLeftClock(events, e.DNADate)
+		}
+	}
+	dna := rtt.Event{Date: e.DNADate.Time, Kind: rtt.KindDidNotAttend, Ref: "decision", Note: "recorded with the decision to discharge"}
+	if err := addRTTEvent(tx, pathwayID, dna, false); err != nil {
+		return err
+	}
+	return dnaLeftClock(append(events, dna), e.DNADate)
+}
+
+// dnaLeftClock refuses a DNA that stopped the clock: a DNA of the first
+// appointment after the referral nullifies it (rule 5e), so there is no
+// running clock for a discharge to stop.
+func dnaLeftClock(events []rtt.Event, dna crs.Date) error {
+	c := rtt.Evaluate(events, dna.Time)
+	switch {
+	case c.Nullified && crs.DateOf(c.Stop).Equal(dna.Time):
+		return crs.FieldErrorf("dna_date", "the DNA on %s was of the first appointment after the referral: it nullified the clock (rule 5e), so there is no clock for a discharge to stop", dna.Display())
+	case !c.Running:
+		return crs.FieldErrorf("dna_date", "no RTT clock was running on %s, the date of the DNA", dna.Display())
+	}
+	return nil
 }
 
 // Worklist lists the open referrals on a worklist, oldest first.

@@ -20,7 +20,7 @@ var _ crs.InpatientService = (*InpatientService)(nil)
 
 const spellColumns = `id, org_id, patient_id, pathway_id, entry_id, ed_attendance_id, admission_method, admission_source, patient_class,
 	for_treatment, admitted_at, ward_id, bed_id, consultant_code, treatment_function, status, leave_started_at, expected_discharge,
-	discharged_at, discharge_method, discharge_destination, created_at, updated_at, visit_number`
+	discharged_at, discharge_method, discharge_destination, created_at, updated_at, visit_number, not_done_reason, not_done_note`
 
 func scanSpell(r scanner) (*crs.Spell, error) {
 	var s crs.Spell
@@ -28,7 +28,7 @@ func scanSpell(r scanner) (*crs.Spell, error) {
 	var admitted, leave, expected, discharged, created, updated string
 	if err := r.Scan(&s.ID, &s.OrgID, &s.PatientID, &s.PathwayID, &s.EntryID, &s.EDAttendanceID, &s.AdmissionMethod, &s.AdmissionSource,
 		&s.PatientClass, &forT, &admitted, &s.WardID, &s.BedID, &s.ConsultantCode, &s.TreatmentFunction, &s.Status, &leave, &expected,
-		&discharged, &s.DischargeMethod, &s.DischargeDestination, &created, &updated, &s.VisitNumber); err != nil {
+		&discharged, &s.DischargeMethod, &s.DischargeDestination, &created, &updated, &s.VisitNumber, &s.NotDoneReason, &s.NotDoneNote); err != nil {
 		return nil, notFound(err, "no such spell")
 	}
 	s.ForTreatment = forT == 1
@@ -220,9 +220,14 @@ func admitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 		return nil, bedConflict(tx, err, sp.BedID)
 	}
 	if entry != nil {
-		if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
-			dateText(localDate(at)), sp.ID, formatTime(tx.now), entry.ID); err != nil {
-			return nil, err
+		// An entry listed for treatment from which the patient is admitted
+		// for diagnostics only stays waiting: the treatment is still to
+		// come and the clock runs on (s4.3.2.3).
+		if !entry.ForTreatment || sp.ForTreatment {
+			if _, err := tx.Exec(`UPDATE waiting_list_entries SET status = 'admitted', removal_reason = '1', removed_on = $1, spell_id = $2, updated_at = $3 WHERE id = $4`,
+				dateText(localDate(at)), sp.ID, formatTime(tx.now), entry.ID); err != nil {
+				return nil, err
+			}
 		}
 		kind, st := rtt.KindAdmittedDiagnostic, rtt.Status(0)
 		if sp.ForTreatment {

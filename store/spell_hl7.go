@@ -201,7 +201,7 @@ func cancelPatientAdmission(tx *Tx, spellID, reason string) error {
 			formatTime(tx.now), sp.EntryID); err != nil {
 			return err
 		}
-		if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindAdmittedForTreatment, rtt.KindAdmittedDiagnostic); err != nil {
+		if err := removeRTTEvents(tx, sp.PathwayID, sp.ID, rtt.KindAdmittedForTreatment, rtt.KindAdmittedDiagnostic, rtt.KindAdmittedNotTreated); err != nil {
 			return err
 		}
 	}

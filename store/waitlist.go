@@ -355,6 +355,41 @@ func (s *WaitingListService) Suspend(ctx context.Context, a crs.Actor, entryID s
 	})
 }
 
+// RecordTCIDNA records that the patient did not come in on the agreed
+// TCI date.
+func (s *WaitingListService) RecordTCIDNA(ctx context.Context, a crs.Actor, entryID string) error {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		e, err := liveEntry(tx, entryID)
+		if err != nil {
+			return err
+		}
+		tci := e.TCIDate
+		switch {
+		case tci.IsZero():
+			return crs.Errorf(crs.ECONFLICT, "the patient has no agreed date to come in")
+		case tci.After(localDate(tx.now).Time):
+			return crs.Errorf(crs.ECONFLICT, "the date to come in (%s) has not come yet", tci.Display())
+		}
+		if pa, err := entryPreadmission(tx, e.ID); err != nil {
+			return err
+		} else if pa != nil {
+			if err := cancelPreadmission(tx, pa, "did not attend", false); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`UPDATE waiting_list_entries SET tci_date = '', updated_at = $1 WHERE id = $2`, formatTime(tx.now), e.ID); err != nil {
+			return err
+		}
+		dna := rtt.Event{Date: tci.Time, Kind: rtt.KindDidNotAttend, Ref: e.ID, Note: "did not come in on the agreed TCI date"}
+		if err := addRTTEvent(tx, e.PathwayID, dna, false); err != nil {
+			return err
+		}
+		e.TCIDate = crs.Date{}
+		return tx.EmitData(&crs.Event{Type: crs.EventTCIDNA, PatientID: e.PatientID, SubjectID: e.ID, EffectiveAt: tci.Time,
+			Summary: "Did not come in on " + tci.Display() + "; still on the waiting list, the RTT clock keeps running"}, "waiting list", entryData(e))
+	})
+}
+
 // Resume ends a suspension.
 func (s *WaitingListService) Resume(ctx context.Context, a crs.Actor, entryID string) error {
 	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {

@@ -26,6 +26,9 @@ var decisions = []decision{
 	{"died", "The patient died before treatment (36)", rtt.KindPatientDied, rtt.StatusDied},
 	{"transfer_out", "Care transferred to another provider (21)", rtt.KindTransferOut, rtt.StatusTransferred},
 	{"treated", "First definitive treatment outside an admission (30)", rtt.KindTreatmentStarted, rtt.StatusFirstTreatment},
+	{"discharged", "Discharged back to the GP (34); after a DNA of a later appointment give its date below (rule 5f)", rtt.KindDischargedToGP, rtt.StatusDecisionNotToTreat},
+	{"bilateral", "Fit and ready for the second side of a bilateral procedure: a new RTT period starts (10)", rtt.KindBilateralSecondSide, rtt.StatusFirstActivity},
+	{"new_treatment", "Decision to start substantively new or different treatment: a new RTT period starts (10)", rtt.KindNewTreatmentDecision, rtt.StatusFirstActivity},
 }
 
 // decisionCodes lists the decisions for the radios of the form.
@@ -43,7 +46,7 @@ func init() { funcs["decisions"] = decisionCodes }
 // or admission (active monitoring, a decision not to treat, the patient's
 // death...), checked against the pathway's events so far.
 func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
-	page := &pathwayPage{Decision: form(r, "decision"), DecisionDate: form(r, "decision_date"), Note: form(r, "note")}
+	page := &pathwayPage{Decision: form(r, "decision"), DecisionDate: form(r, "decision_date"), Note: form(r, "note"), DNADate: typedDateText(r, "dna_date")}
 	if err := s.loadPathway(r, page); err != nil {
 		return err
 	}
@@ -67,12 +70,28 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		e.Date = d
 	}
+	if d, msg := readDate(r, "dna_date", "Date of the missed appointment"); msg != "" {
+		page.Errors.dateError("dna_date", msg)
+	} else if !d.IsZero() {
+		switch {
+		case e.Kind != rtt.KindDischargedToGP:
+			page.Errors.add("dna_date", "", "Give the date of a missed appointment only with a discharge back to the GP (rule 5f)")
+		case !e.Date.IsZero() && d.After(e.Date.Time):
+			page.Errors.add("dna_date", "", "The missed appointment must be on or before the decision to discharge")
+		default:
+			e.DNADate = d
+		}
+	}
 	e.Note = page.Note
-	fp := formPost{name: "pathway", page: page, order: []string{"decision", "decision_date", "note"}, fallback: "decision",
+	fp := formPost{name: "pathway", page: page, order: []string{"decision", "decision_date", "dna_date", "note"}, fallback: "decision",
 		names:   map[string]string{"rtt_status": "decision", "date": "decision_date"},
 		anchors: map[string]string{"decision": "decision-" + decisions[0].Code}}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Referrals.RecordPathwayEvent(r.Context(), a, page.Clock.Pathway.ID, e)
-		return "/pathways/" + page.Clock.Pathway.ID, "Recorded: " + e.Kind.String() + ", RTT status " + e.Status.String(), err
+		msg := "Recorded: " + e.Kind.String() + ", RTT status " + e.Status.String()
+		if !e.DNADate.IsZero() && !e.DNADate.Equal(e.Date.Time) {
+			msg += "; the clock stops on " + e.Date.Display() + ", the decision to discharge, not on " + e.DNADate.Display() + ", the DNA"
+		}
+		return "/pathways/" + page.Clock.Pathway.ID, msg, err
 	})
 }

@@ -16,8 +16,27 @@ type pathwayPage struct {
 	Why    []decisionLine
 	Period rtt.Clock
 
-	Decision, DecisionDate, Note string // the decision form as typed
+	Decision, DecisionDate, Note, DNADate string // the decision form as typed
+
+	// Earlier are the pathway's RTT periods before the one shown in the
+	// clock panel, oldest first (Annex C: periods one after another on
+	// one PPI).
+	Earlier []periodLine
+	// DNA is the date of the DNA before a rule 5f discharge that stopped
+	// the clock shown; zero otherwise.
+	DNA crs.Date
 }
+
+// periodLine is one earlier RTT period of the pathway.
+type periodLine struct {
+	N           int
+	Start, Stop crs.Date
+	StopReason  string
+	Days, Weeks int
+	Removed     string // "Removed from measurement: ..." for a nullified period
+}
+
+func init() { funcs["measurement"] = crs.MeasurementNote }
 
 // decisionLine is one event on the pathway and what it did to the clock.
 type decisionLine struct {
@@ -76,6 +95,13 @@ func (s *Server) loadPathway(r *http.Request, page *pathwayPage) error {
 			Effect: d.Effect.String(), Rule: d.Rule.String(), Text: d.String(),
 			Stopped: d.Effect == rtt.EffectStopped || d.Effect == rtt.EffectNullified || d.Effect == rtt.EffectTransferred,
 			Started: d.Effect == rtt.EffectStarted || d.Effect == rtt.EffectReopened})
+	}
+	for i, c := range pc.Periods[:max(len(pc.Periods)-1, 0)] {
+		page.Earlier = append(page.Earlier, periodLine{N: i + 1, Start: crs.DateOf(c.Start), Stop: crs.DateOf(c.Stop), StopReason: c.StopReason,
+			Days: c.Days, Weeks: c.Weeks, Removed: crs.MeasurementNote(c)})
+	}
+	if d, ok := crs.DNAThenDischarge(pc.Clock); ok {
+		page.DNA = d
 	}
 	if page.DecisionDate == "" {
 		page.DecisionDate = crs.LocalDate(s.now()).String()

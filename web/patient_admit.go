@@ -5,14 +5,31 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // admitForm is the admission form as typed.
 type admitForm struct {
 	EntryID, PreadmissionID, EDID, Method, Source, Place, Consultant, TF, Expected, At string
+	Purpose                                                                            string // from the waiting list: treatment or diagnostic
 }
 
-var admitFields = []string{"method", "source", "place", "consultant", "treatment_function", "expected_discharge", "at"}
+// Purposes of an admission from the waiting list.
+const (
+	purposeTreatment  = "treatment"
+	purposeDiagnostic = "diagnostic"
+)
+
+func init() {
+	funcs["admitPurposes"] = func() []nhs.Code {
+		return []nhs.Code{
+			{Code: purposeTreatment, Description: "First definitive treatment: the RTT clock stops (30)"},
+			{Code: purposeDiagnostic, Description: "Diagnostics only (test, pre-treatment or pre-operative assessment): the clock runs on"},
+		}
+	}
+}
+
+var admitFields = []string{"purpose", "method", "source", "place", "consultant", "treatment_function", "expected_discharge", "at"}
 
 var admitAnchors = map[string]string{"patient": "method"}
 
@@ -75,6 +92,10 @@ func (s *Server) handleAdmitForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if e := page.Entry; e != nil {
 		page.Form.Method, page.Form.Consultant, page.Form.TF = "11", e.ConsultantCode, e.TreatmentFunction
+		page.Form.Purpose = purposeDiagnostic
+		if e.ForTreatment {
+			page.Form.Purpose = purposeTreatment
+		}
 	}
 	if p := page.Planned; p != nil {
 		page.Form.Method, page.Form.Place = p.AdmissionMethod, p.WardID
@@ -92,7 +113,7 @@ func (s *Server) handleAdmitForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	f := admitForm{EntryID: form(r, "entry"), PreadmissionID: form(r, "preadmission"), EDID: form(r, "ed"), Method: form(r, "method"), Source: form(r, "source"),
 		Place: form(r, "place"), Consultant: strings.ToUpper(form(r, "consultant")), TF: form(r, "treatment_function"),
-		Expected: form(r, "expected_discharge"), At: form(r, "at")}
+		Expected: form(r, "expected_discharge"), At: form(r, "at"), Purpose: form(r, "purpose")}
 	page := &admitPage{Form: f}
 	if err := s.loadAdmit(r, page); err != nil {
 		return err
@@ -100,6 +121,16 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	ad := &crs.Admission{PatientID: page.Banner.ID, EntryID: f.EntryID, PreadmissionID: f.PreadmissionID, EDAttendanceID: f.EDID, Method: f.Method, Source: f.Source,
 		ConsultantCode: f.Consultant, TreatmentFunction: f.TF}
 	ad.WardID, ad.BedID, _ = strings.Cut(f.Place, "/")
+	if page.Entry != nil {
+		switch f.Purpose {
+		case purposeTreatment, purposeDiagnostic:
+			forTreatment := f.Purpose == purposeTreatment
+			ad.ForTreatment = &forTreatment
+		case "": // not sent: the entry's intention
+		default:
+			page.Errors.add("purpose", "purpose-"+purposeTreatment, "Say whether the patient is admitted for treatment or for diagnostics only")
+		}
+	}
 	var msg string
 	ad.ExpectedDischarge, msg = readDate(r, "expected_discharge", "Expected discharge date")
 	page.Errors.dateError("expected_discharge", msg)

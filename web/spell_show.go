@@ -16,6 +16,8 @@ type spellPage struct {
 	Reason                  string
 	Consultant, TF, From    string // the change of consultant form
 	Expected                string // the expected discharge form
+
+	NotDoneReason, NotDoneNote string // the procedure not carried out form
 }
 
 func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
