@@ -126,12 +126,12 @@ func sameStage(a, b Stage) bool {
 	return a == b
 }
 
-// CourseAt calls fn with each RTT period of the course as of the day
+// CourseAt calls fn with the index of each RTT period of the course as of the day
 // asOf (days since 1970-01-01), oldest first: the periods Periods
 // returns for that date, each as its last stage by then, with its wait in
 // calendar days (to asOf while running). It calls fn not at all if no
 // clock had started by then.
-func CourseAt(stages []Stage, asOf int64, fn func(s Stage, days int)) {
+func CourseAt(stages []Stage, asOf int64, fn func(i int, days int)) {
 	for i, s := range stages {
 		if int64(s.From) > asOf {
 			return
@@ -143,28 +143,29 @@ func CourseAt(stages []Stage, asOf int64, fn func(s Stage, days int)) {
 		if s.Flags&StageRunning != 0 {
 			days = clampDays(asOf - int64(s.Start))
 		}
-		fn(s, days)
+		fn(i, days)
 	}
 }
 
-// LastAt is the latest period of the course as of day asOf, as Evaluate
-// gives it, with its wait; ok is false when no clock had started by then.
-func LastAt(stages []Stage, asOf int64) (s Stage, days int, ok bool) {
-	i, _ := slices.BinarySearchFunc(stages, asOf, func(s Stage, d int64) int {
+// LastAt is the index of the latest period of the course as of day
+// asOf, as Evaluate gives it, with its wait; -1 when no clock had started
+// by then.
+func LastAt(stages []Stage, asOf int64) (i int, days int) {
+	i, _ = slices.BinarySearchFunc(stages, asOf, func(s Stage, d int64) int {
 		if int64(s.From) <= d {
 			return -1
 		}
 		return 1
 	})
 	if i == 0 {
-		return Stage{}, 0, false
+		return -1, 0
 	}
-	s = stages[i-1]
+	s := stages[i-1]
 	days = int(s.Days)
 	if s.Flags&StageRunning != 0 {
 		days = clampDays(asOf - int64(s.Start))
 	}
-	return s, days, true
+	return i - 1, days
 }
 
 // DayNumber is the day of t's calendar date (in its own location) as
