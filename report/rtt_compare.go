@@ -27,7 +27,7 @@ func (s *Service) RTTReturnCompare(ctx context.Context, a crs.Actor, month crs.D
 	if recordedBy.IsZero() {
 		return nil, crs.FieldErrorf("as_recorded_at", "give the time the return was recorded at")
 	}
-	keep := o.Patients
+	keep, fromEvents := o.Patients, o.Basis.FromEvents
 	o.Patients, o.Basis = true, crs.ReportBasis{}
 	now, err := newRTTTally(month, o)
 	if err != nil {
@@ -53,7 +53,7 @@ func (s *Service) RTTReturnCompare(ctx context.Context, a crs.Actor, month crs.D
 		return true
 	}
 	basis := crs.ReportBasis{RecordedBy: recordedBy, AllVersions: true}
-	if o.Basis.FromEvents {
+	if fromEvents {
 		basis.FromEvents = true
 		err = s.src.EachPathwayHistory(ctx, a, basis, func(h *crs.PathwayHistory) error {
 			p := &crs.PathwayCourse{PathwayID: h.PathwayID, PPI: h.PPI, PatientID: h.PatientID}
