@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -130,14 +131,9 @@ func decodeCourse(b []byte, dst *crs.ClockCourse, intern map[string]string) erro
 			return errCourse
 		}
 		tf := b[:v[6]]
-		s, ok := intern[string(tf)]
-		if !ok {
-			s = string(tf)
-			intern[s] = s
-		}
 		b = b[v[6]+1:]
 		dst.Stages = append(dst.Stages, rtt.Stage{From: v[0], Period: v[1], Start: v[2], Stop: v[3], Days: v[4], Flags: rtt.StageFlags(v[5]), StopEvent: -1})
-		dst.StopTreatmentFunctions = append(dst.StopTreatmentFunctions, s)
+		dst.StopTreatmentFunctions = append(dst.StopTreatmentFunctions, intern1(intern, tf))
 	}
 	return nil
 }
@@ -272,7 +268,7 @@ func backfillCourses(ctx context.Context, tx *sql.Tx) error {
 
 // courseSelect reads each pathway's course with what the returns report
 // it under.
-const courseSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_function, p.gp_practice_code, s.course, s.recorded_at, s.superseded_at
+const courseSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_function, p.gp_practice_code, s.course, %s
 	FROM rtt_clock_courses s JOIN pathways pw ON pw.id = s.pathway_id JOIN patients p ON p.id = pw.patient_id
 	WHERE s.org_id = $1`
 
@@ -282,7 +278,12 @@ const courseSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_function
 // events of the pathways fn asked about.
 func (s *ReportSource) EachPathwayCourse(ctx context.Context, a crs.Actor, basis crs.ReportBasis, fn func(*crs.PathwayCourse) (bool, error), explain func(*crs.PathwayHistory) error) error {
 	return s.db.view(ctx, a, crs.ActViewReports, "RTT pathways for a return", func(q Querier) (string, error) {
-		query, args := courseSelect, []any{a.OrgID}
+		// Only the comparison needs each row's times.
+		versions := "'', ''"
+		if basis.AllVersions {
+			versions = "s.recorded_at, s.superseded_at"
+		}
+		query, args := fmt.Sprintf(courseSelect, versions), []any{a.OrgID}
 		at := formatTime(basis.RecordedBy)
 		switch {
 		case basis.AllVersions:
@@ -299,8 +300,8 @@ func (s *ReportSource) EachPathwayCourse(ctx context.Context, a crs.Actor, basis
 		var hasThen bool
 		var asked []string
 		intern := map[string]string{}
-		var id, ppi, patient, tf, gp, rec, sup string
-		var course sql.RawBytes
+		var id, ppi, patient, rec, sup string
+		var course, tf, gp sql.RawBytes
 		flush := func() error {
 			c.Now, c.Then = now, nil
 			if hasThen {
@@ -355,11 +356,13 @@ func (s *ReportSource) EachPathwayCourse(ctx context.Context, a crs.Actor, basis
 	})
 }
 
-// intern1 returns s as held in intern, adding it the first time.
-func intern1(intern map[string]string, s string) string {
-	if v, ok := intern[s]; ok {
+// intern1 returns b as a string held in intern, adding it the first
+// time.
+func intern1(intern map[string]string, b []byte) string {
+	if v, ok := intern[string(b)]; ok {
 		return v
 	}
+	s := string(b)
 	intern[s] = s
 	return s
 }
