@@ -50,20 +50,11 @@ func Course(events []Event) []Stage {
 	if n == 0 {
 		return nil
 	}
-	order := make([]int, n)
 	days := make([]int64, n)
 	for i := range events {
-		order[i], days[i] = i, dayNum(events[i].Date)
+		days[i] = dayNum(events[i].Date)
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		switch {
-		case days[a] < days[b]:
-			return -1
-		case days[a] > days[b]:
-			return 1
-		}
-		return 0
-	})
+	order := dayOrder(days)
 	w := walker{events: events, decisions: make([]Decision, 0, n), seen: -1, keepAll: true}
 	var out []Stage
 	add := func(s Stage) {
