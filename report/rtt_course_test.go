@@ -144,8 +144,12 @@ func TestRTTCoursesEqualEvents(t *testing.T) {
 			for _, at := range times[:len(times)-1] {
 				bases = append(bases, crs.ReportBasis{RecordedBy: at}, crs.ReportBasis{RecordedBy: at.Add(30 * time.Minute)})
 			}
+			standard, err := svc.RTTStandardByMonth(ctx, analyst, months[len(months)-1], len(months))
+			if err != nil {
+				t.Fatal(err)
+			}
 			differ := 0
-			for _, month := range months {
+			for m, month := range months {
 				for _, b := range bases {
 					fromEvents := b
 					fromEvents.FromEvents = true
@@ -171,6 +175,9 @@ func TestRTTCoursesEqualEvents(t *testing.T) {
 					}
 					if diff := cmp.Diff(wantInc, gotInc); diff != "" {
 						t.Fatalf("round %d, incomplete at %s recorded by %v: from the courses differs from the events (-events +courses):\n%s", round, end, b.RecordedBy, diff)
+					}
+					if st := standard[m]; b.RecordedBy.IsZero() && (st.Total != wantInc.Total || st.Within != wantInc.Within18Weeks) {
+						t.Fatalf("round %d, standard at %s: %d of %d within 18 weeks; from the events %d of %d", round, end, st.Within, st.Total, wantInc.Within18Weeks, wantInc.Total)
 					}
 					if b.RecordedBy.IsZero() {
 						continue
