@@ -17,5 +17,6 @@ CREATE TABLE rtt_clock_courses (
 	course         TEXT NOT NULL,
 	PRIMARY KEY (pathway_id, recorded_at)
 );
-CREATE INDEX rtt_clock_courses_standing ON rtt_clock_courses (org_id, pathway_id) WHERE superseded_at = '';
-CREATE INDEX rtt_clock_courses_org ON rtt_clock_courses (org_id, pathway_id, recorded_at);
+-- The returns read the courses standing now, and the comparison every
+-- version, from this index alone, in pathway order.
+CREATE INDEX rtt_clock_courses_versions ON rtt_clock_courses (org_id, pathway_id, recorded_at, superseded_at, course);
