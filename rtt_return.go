@@ -49,6 +49,11 @@ type ReportBasis struct {
 	// work out both the figures known now and those recorded by
 	// RecordedBy from one reading and show what changed between them.
 	AllVersions bool
+	// FromEvents works every clock out from the pathways' RTT events
+	// rather than reading the clock courses the write path keeps with
+	// each pathway: slower, and the reference the courses are checked
+	// against.
+	FromEvents bool
 }
 
 // AsRecordedBy returns the history as it stood at time t: the events
@@ -78,6 +83,43 @@ type RTTReportSource interface {
 	// during the call. The read is checked for the reports activity and
 	// audited once.
 	EachPathwayHistory(ctx context.Context, a Actor, basis ReportBasis, fn func(*PathwayHistory) error) error
+	// EachPathwayCourse calls fn with every RTT pathway of the actor's
+	// trust that has an RTT event recorded (by basis.RecordedBy when
+	// set), with its clock course, in pathway id order. With
+	// basis.AllVersions it gives the course now and as recorded by
+	// basis.RecordedBy, and, after the last pathway, calls explain with
+	// every version of the events of each pathway fn returned true for.
+	// What fn and explain are given is valid only during the call. The
+	// read is checked for the reports activity and audited once.
+	EachPathwayCourse(ctx context.Context, a Actor, basis ReportBasis, fn func(*PathwayCourse) (bool, error), explain func(*PathwayHistory) error) error
+}
+
+// ClockCourse is the course of an RTT pathway's clock: its stages
+// (rtt.Course), from which its periods as of any date are read, and,
+// stage by stage, the treatment function a completed period is reported
+// under, that of the clinic or spell whose activity stopped the clock
+// ("" for the pathway's own).
+type ClockCourse struct {
+	Stages                 []rtt.Stage
+	StopTreatmentFunctions []string
+}
+
+// PathwayCourse is one RTT pathway as the returns read it from the clock
+// courses kept with each pathway: what its clock said, period by period,
+// as of any date, from one row rather than from its events.
+type PathwayCourse struct {
+	PathwayID         string
+	PPI               string
+	PatientID         string
+	TreatmentFunction string
+	GPPracticeCode    string
+	// Now is the course as the events stand now, or as recorded by
+	// ReportBasis.RecordedBy when set without AllVersions.
+	Now ClockCourse
+	// Then is, with ReportBasis.AllVersions, the course as the events
+	// stood at ReportBasis.RecordedBy (Now being the course now); nil
+	// when none of them had been recorded by then.
+	Then *ClockCourse
 }
 
 // TopBand is the last weekly time band of the RTT return, 104 weeks and

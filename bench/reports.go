@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -53,6 +54,11 @@ type ReportsResult struct {
 	Incomplete, Completed      int             // pathways in Part 2, and in Parts 1a and 1b, of the month's return
 	Return, IncompleteRuns     []time.Duration // each run of the monthly return and of the incomplete figures
 	Compare                    time.Duration   // the return now beside the return as recorded an hour before the activity ended
+	// The same three worked out once from every pathway's events rather
+	// than from the clock courses, the reference; Equal says whether
+	// both gave the same figures.
+	EventsReturn, EventsIncomplete, EventsCompare time.Duration
+	Equal                                         bool
 }
 
 // reportsTarget is the time the monthly RTT return should take at a
@@ -144,11 +150,41 @@ func Reports(ctx context.Context, w io.Writer, o ReportsOptions) (*ReportsResult
 		}
 		res.IncompleteRuns = append(res.IncompleteRuns, time.Since(t0))
 	}
+	recordedBy := db.Clock.Now().Add(-time.Second)
 	t0 = time.Now()
-	if _, err := svc.RTTReturnCompare(ctx, analyst, crs.Date{Time: month}, db.Clock.Now().Add(-time.Second), crs.RTTReturnOptions{}); err != nil {
+	if _, err := svc.RTTReturnCompare(ctx, analyst, crs.Date{Time: month}, recordedBy, crs.RTTReturnOptions{}); err != nil {
 		return nil, err
 	}
 	res.Compare = time.Since(t0)
+
+	fromEvents := crs.ReportBasis{FromEvents: true}
+	var figures [2][3]any
+	var times [3]time.Duration
+	for i, basis := range []crs.ReportBasis{fromEvents, {}} {
+		t0 = time.Now()
+		r, err := svc.RTTReturn(ctx, analyst, crs.Date{Time: month}, crs.RTTReturnOptions{Basis: basis})
+		if err != nil {
+			return nil, err
+		}
+		times[0] = time.Since(t0)
+		t0 = time.Now()
+		inc, err := svc.RTTIncomplete(ctx, analyst, crs.Date{Time: month.AddDate(0, 1, -1)}, crs.RTTIncompleteOptions{Basis: basis})
+		if err != nil {
+			return nil, err
+		}
+		times[1] = time.Since(t0)
+		t0 = time.Now()
+		c, err := svc.RTTReturnCompare(ctx, analyst, crs.Date{Time: month}, recordedBy, crs.RTTReturnOptions{Basis: basis})
+		if err != nil {
+			return nil, err
+		}
+		times[2] = time.Since(t0)
+		figures[i] = [3]any{r, inc, c}
+		if i == 0 {
+			res.EventsReturn, res.EventsIncomplete, res.EventsCompare = times[0], times[1], times[2]
+		}
+	}
+	res.Equal = reflect.DeepEqual(figures[0], figures[1])
 	res.Print(w)
 	return res, nil
 }
@@ -228,5 +264,14 @@ func (r *ReportsResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "monthly RTT return: median %s of %d runs %v; target <= %s: %s\n", journeyRound(med(r.Return)), len(r.Return), r.Return,
 		reportsTarget, journeyMet(med(r.Return) <= reportsTarget))
 	fmt.Fprintf(w, "incomplete figures at the month's end: median %s of %d runs\n", journeyRound(med(r.IncompleteRuns)), len(r.IncompleteRuns))
-	fmt.Fprintf(w, "return now beside the return as recorded (every version of every event): %s\n", journeyRound(r.Compare))
+	fmt.Fprintf(w, "return now beside the return as recorded (every version of every course): %s\n", journeyRound(r.Compare))
+	ratio := func(ref, d time.Duration) string {
+		if d <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1fx", ref.Seconds()/d.Seconds())
+	}
+	fmt.Fprintf(w, "\nthe same from every pathway's events (the reference), once each: return %s (%s slower), incomplete %s (%s), comparison %s (%s); same figures: %s\n",
+		journeyRound(r.EventsReturn), ratio(r.EventsReturn, med(r.Return)), journeyRound(r.EventsIncomplete), ratio(r.EventsIncomplete, med(r.IncompleteRuns)),
+		journeyRound(r.EventsCompare), ratio(r.EventsCompare, r.Compare), map[bool]string{true: "yes", false: "NO"}[r.Equal])
 }

@@ -27,7 +27,7 @@ func (s *Service) RTTReturnCompare(ctx context.Context, a crs.Actor, month crs.D
 	if recordedBy.IsZero() {
 		return nil, crs.FieldErrorf("as_recorded_at", "give the time the return was recorded at")
 	}
-	keep := o.Patients
+	keep, fromEvents := o.Patients, o.Basis.FromEvents
 	o.Patients, o.Basis = true, crs.ReportBasis{}
 	now, err := newRTTTally(month, o)
 	if err != nil {
@@ -36,32 +36,51 @@ func (s *Service) RTTReturnCompare(ctx context.Context, a crs.Actor, month crs.D
 	o.Basis.RecordedBy = recordedBy
 	then, _ := newRTTTally(month, o)
 	cmp := &crs.RTTReturnComparison{Month: now.out.Month, RecordedBy: then.out.RecordedBy}
-	err = s.src.EachPathwayHistory(ctx, a, crs.ReportBasis{RecordedBy: recordedBy, AllVersions: true}, func(h *crs.PathwayHistory) error {
+	// counted adds a pathway up both ways and, when it is counted
+	// differently, lists it.
+	counted := func(h *crs.PathwayCourse, addNow, addThen func()) bool {
 		n0, t0 := len(now.out.Patients), len(then.out.Patients)
-		now.add(h.AsRecordedBy(farFuture))
-		then.add(h.AsRecordedBy(recordedBy))
+		addNow()
+		addThen()
 		nowAt, thenAt := countedAs(now.out.Patients[n0:]), countedAs(then.out.Patients[t0:])
 		if !keep {
 			now.out.Patients, then.out.Patients = now.out.Patients[:n0], then.out.Patients[:t0]
 		}
 		if slices.Equal(nowAt, thenAt) {
+			return false
+		}
+		cmp.Pathways = append(cmp.Pathways, crs.RTTPathwayChange{PPI: h.PPI, PathwayID: h.PathwayID, PatientID: h.PatientID, AsAt: nowAt, AsRecorded: thenAt})
+		return true
+	}
+	basis := crs.ReportBasis{RecordedBy: recordedBy, AllVersions: true}
+	if fromEvents {
+		basis.FromEvents = true
+		err = s.src.EachPathwayHistory(ctx, a, basis, func(h *crs.PathwayHistory) error {
+			p := &crs.PathwayCourse{PathwayID: h.PathwayID, PPI: h.PPI, PatientID: h.PatientID}
+			if counted(p, func() { now.add(h.AsRecordedBy(farFuture)) }, func() { then.add(h.AsRecordedBy(recordedBy)) }) {
+				cmp.Pathways[len(cmp.Pathways)-1].Events = lateEvents(h, recordedBy)
+			}
 			return nil
-		}
-		ch := crs.RTTPathwayChange{PPI: h.PPI, PathwayID: h.PathwayID, PatientID: h.PatientID, AsAt: nowAt, AsRecorded: thenAt}
-		for i, e := range h.Events {
-			rec, rem := h.RecordedAt[i], h.RemovedAt[i]
-			if !rec.After(recordedBy) && (rem.IsZero() || !rem.After(recordedBy)) {
-				continue
+		})
+	} else {
+		at := map[string]int{}
+		err = s.src.EachPathwayCourse(ctx, a, basis, func(h *crs.PathwayCourse) (bool, error) {
+			ok := counted(h, func() { now.addCourse(h, &h.Now) }, func() {
+				if h.Then != nil {
+					then.addCourse(h, h.Then)
+				}
+			})
+			if ok {
+				at[h.PathwayID] = len(cmp.Pathways) - 1
 			}
-			le := crs.LateEvent{Date: crs.DateOf(e.Date).String(), Kind: e.Kind.String(), Status: int(e.Status), RecordedAt: rec.UTC().Format(time.RFC3339)}
-			if !rem.IsZero() {
-				le.RemovedAt = rem.UTC().Format(time.RFC3339)
+			return ok, nil
+		}, func(h *crs.PathwayHistory) error {
+			if i, ok := at[h.PathwayID]; ok {
+				cmp.Pathways[i].Events = lateEvents(h, recordedBy)
 			}
-			ch.Events = append(ch.Events, le)
-		}
-		cmp.Pathways = append(cmp.Pathways, ch)
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +88,24 @@ func (s *Service) RTTReturnCompare(ctx context.Context, a crs.Actor, month crs.D
 	cmp.Differences = lineDifferences(cmp.AsAt, cmp.AsRecorded)
 	slices.SortFunc(cmp.Pathways, func(x, y crs.RTTPathwayChange) int { return strings.Compare(x.PPI, y.PPI) })
 	return cmp, nil
+}
+
+// lateEvents lists the events of a pathway recorded or removed after
+// recordedBy.
+func lateEvents(h *crs.PathwayHistory, recordedBy time.Time) []crs.LateEvent {
+	var out []crs.LateEvent
+	for i, e := range h.Events {
+		rec, rem := h.RecordedAt[i], h.RemovedAt[i]
+		if !rec.After(recordedBy) && (rem.IsZero() || !rem.After(recordedBy)) {
+			continue
+		}
+		le := crs.LateEvent{Date: crs.DateOf(e.Date).String(), Kind: e.Kind.String(), Status: int(e.Status), RecordedAt: rec.UTC().Format(time.RFC3339)}
+		if !rem.IsZero() {
+			le.RemovedAt = rem.UTC().Format(time.RFC3339)
+		}
+		out = append(out, le)
+	}
+	return out
 }
 
 // countedAs says where a pathway is counted, one entry per part.

@@ -39,29 +39,46 @@ func (s *Service) RTTIncomplete(ctx context.Context, a crs.Actor, census crs.Dat
 		}
 		return g
 	}
-	err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
-		c := rtt.Evaluate(h.Events, census.Time)
-		if c.Nullified {
+	count := func(h *crs.PathwayCourse, c rttPeriod) {
+		if c.flags&rtt.StageNullified != 0 {
 			out.OpenNullifiedExcluded++
-			return nil
+			return
 		}
-		if !c.Running {
-			return nil
+		if c.flags&rtt.StageRunning == 0 {
+			return
 		}
 		line := rttLine(h.TreatmentFunction)
-		all.Add(c.Days)
-		group(out.ByTreatmentFunction, h.TreatmentFunction).Add(c.Days)
-		group(out.ByRTTLine, line).Add(c.Days)
-		if c.DecisionToAdmit {
+		all.Add(c.days)
+		group(out.ByTreatmentFunction, h.TreatmentFunction).Add(c.days)
+		group(out.ByRTTLine, line).Add(c.days)
+		dta := c.flags&rtt.StageDecisionToAdmit != 0
+		if dta {
 			out.WithDecisionToAdmit++
 		}
 		if o.Pathways {
 			out.Pathways = append(out.Pathways, crs.IncompletePathway{PPI: h.PPI, TreatmentFunction: h.TreatmentFunction, RTTLine: line,
-				ClockStart: crs.DateOf(c.Start).String(), Days: c.Days, Band: crs.BandLabel(c.Weeks), PathwayID: h.PathwayID,
-				PatientID: h.PatientID, DecisionToAdmit: c.DecisionToAdmit})
+				ClockStart: crs.DateOf(rtt.DayDate(c.start)).String(), Days: c.days, Band: crs.BandLabel(rtt.WeekBand(c.days)), PathwayID: h.PathwayID,
+				PatientID: h.PatientID, DecisionToAdmit: dta})
 		}
-		return nil
-	})
+	}
+	var err error
+	if o.Basis.FromEvents {
+		err = s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
+			if c := rtt.Evaluate(h.Events, census.Time); !c.Start.IsZero() {
+				count(&crs.PathwayCourse{PathwayID: h.PathwayID, PPI: h.PPI, PatientID: h.PatientID, TreatmentFunction: h.TreatmentFunction}, clockPeriod(c, ""))
+			}
+			return nil
+		})
+	} else {
+		day := rtt.DayNumber(census.Time)
+		err = s.src.EachPathwayCourse(ctx, a, o.Basis, func(h *crs.PathwayCourse) (bool, error) {
+			if i, days := rtt.LastAt(h.Now.Stages, day); i >= 0 {
+				st := &h.Now.Stages[i]
+				count(h, rttPeriod{start: int64(st.Start), stop: int64(st.Stop), days: days, flags: st.Flags})
+			}
+			return false, nil
+		}, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -143,17 +160,21 @@ func (s *Service) RTTStandardByMonth(ctx context.Context, a crs.Actor, month crs
 		m := first.AddDate(0, i-n+1, 0)
 		out[i].Month, ends[i] = m.Format("2006-01"), m.AddDate(0, 1, -1)
 	}
-	err := s.src.EachPathwayHistory(ctx, a, crs.ReportBasis{}, func(h *crs.PathwayHistory) error {
-		for i, end := range ends {
-			if c := rtt.Evaluate(h.Events, end); c.Running {
+	days := make([]int64, n)
+	for i, end := range ends {
+		days[i] = rtt.DayNumber(end)
+	}
+	err := s.src.EachPathwayCourse(ctx, a, crs.ReportBasis{}, func(h *crs.PathwayCourse) (bool, error) {
+		for i, day := range days {
+			if j, d := rtt.LastAt(h.Now.Stages, day); j >= 0 && h.Now.Stages[j].Flags&rtt.StageRunning != 0 {
 				out[i].Total++
-				if !rtt.Breached(c.Days) {
+				if !rtt.Breached(d) {
 					out[i].Within++
 				}
 			}
 		}
-		return nil
-	})
+		return false, nil
+	}, nil)
 	for i := range out {
 		out[i].Share = crs.Share4(out[i].Within, out[i].Total)
 	}

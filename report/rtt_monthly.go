@@ -51,10 +51,18 @@ func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
-		t.add(h)
-		return nil
-	}); err != nil {
+	if o.Basis.FromEvents {
+		err = s.src.EachPathwayHistory(ctx, a, o.Basis, func(h *crs.PathwayHistory) error {
+			t.add(h)
+			return nil
+		})
+	} else {
+		err = s.src.EachPathwayCourse(ctx, a, o.Basis, func(p *crs.PathwayCourse) (bool, error) {
+			t.addCourse(p, &p.Now)
+			return false, nil
+		}, nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return t.finish(), nil
@@ -63,6 +71,8 @@ func (s *Service) RTTReturn(ctx context.Context, a crs.Actor, month crs.Date, o 
 // rttTally adds pathways up into a monthly return.
 type rttTally struct {
 	first, last crs.Date
+	firstDay    int64 // first and last as rtt day numbers
+	lastDay     int64
 	o           RTTReturnOptions
 	out         *crs.RTTReturn
 	lines       map[rttKey]*crs.RTTReturnLine
@@ -82,46 +92,95 @@ func newRTTTally(month crs.Date, o RTTReturnOptions) (*rttTally, error) {
 	if !o.Basis.RecordedBy.IsZero() {
 		out.RecordedBy = o.Basis.RecordedBy.UTC().Format(time.RFC3339)
 	}
-	return &rttTally{first: first, last: last, o: o, out: out, lines: map[rttKey]*crs.RTTReturnLine{}, newLines: map[rttKey]int{}}, nil
+	return &rttTally{first: first, last: last, firstDay: rtt.DayNumber(first.Time), lastDay: rtt.DayNumber(last.Time), o: o, out: out, lines: map[rttKey]*crs.RTTReturnLine{}, newLines: map[rttKey]int{}}, nil
 }
 
-// add counts one pathway's RTT periods up to the month's end.
+// rttPeriod is one RTT period of a pathway as the return counts it.
+type rttPeriod struct {
+	start, stop int64 // rtt day numbers of the clock start and stop
+	days        int   // the wait, to the stop or to the month's end
+	flags       rtt.StageFlags
+	// stoppedUnder is the treatment function of the activity that
+	// stopped the clock, "" for the pathway's.
+	stoppedUnder string
+}
+
+// add counts one pathway's RTT periods up to the month's end, worked
+// out from its events.
 func (t *rttTally) add(h *crs.PathwayHistory) {
+	p := crs.PathwayCourse{PathwayID: h.PathwayID, PPI: h.PPI, PatientID: h.PatientID, TreatmentFunction: h.TreatmentFunction, GPPracticeCode: h.GPPracticeCode}
+	for _, c := range rtt.Periods(h.Events, t.last.Time) {
+		t.period(&p, clockPeriod(c, stoppedUnder(h, c)))
+	}
+}
+
+// addCourse counts one pathway's RTT periods up to the month's end, read
+// from its clock course c.
+func (t *rttTally) addCourse(p *crs.PathwayCourse, c *crs.ClockCourse) {
+	rtt.CourseAt(c.Stages, t.lastDay, func(i, days int) {
+		s := &c.Stages[i]
+		t.period(p, rttPeriod{start: int64(s.Start), stop: int64(s.Stop), days: days, flags: s.Flags, stoppedUnder: c.StopTreatmentFunctions[i]})
+	})
+}
+
+// clockPeriod is a clock worked out from the events as the return
+// counts it.
+func clockPeriod(c rtt.Clock, stoppedUnder string) rttPeriod {
+	p := rttPeriod{start: rtt.DayNumber(c.Start), days: c.Days, stoppedUnder: stoppedUnder}
+	if !c.Stop.IsZero() {
+		p.stop = rtt.DayNumber(c.Stop)
+	}
+	for _, f := range []struct {
+		on   bool
+		flag rtt.StageFlags
+	}{{c.Running, rtt.StageRunning}, {c.Nullified, rtt.StageNullified}, {c.TransferredOut, rtt.StageTransferredOut},
+		{c.DecisionToAdmit, rtt.StageDecisionToAdmit}, {c.StopKind == rtt.KindAdmittedForTreatment, rtt.StageAdmitted}} {
+		if f.on {
+			p.flags |= f.flag
+		}
+	}
+	return p
+}
+
+// period counts one RTT period of pathway h.
+func (t *rttTally) period(h *crs.PathwayCourse, c rttPeriod) {
+	if c.flags&rtt.StageNullified != 0 {
+		return
+	}
 	comm := t.o.Commissioners[h.GPPracticeCode]
 	if comm == "" {
 		comm = crs.UnknownCommissioner
 	}
-	for _, c := range rtt.Periods(h.Events, t.last.Time) {
-		if c.Nullified {
-			continue
+	if c.start >= t.firstDay {
+		line := rttLine(h.TreatmentFunction)
+		t.out.NewPeriods.Total++
+		t.out.NewPeriods.ByRTTLine[line]++
+		t.out.NewPeriods.ByCommissioner[comm]++
+		t.newLines[rttKey{crs.RTTNewPeriodsPart, comm, line}]++
+		t.patient(crs.RTTNewPeriodsPart, comm, line, 0, h)
+	}
+	switch {
+	case c.flags&rtt.StageRunning != 0:
+		line := rttLine(h.TreatmentFunction)
+		t.count(crs.RTTIncompletePart, comm, line, c.days, h)
+		if c.flags&rtt.StageDecisionToAdmit != 0 {
+			t.count(crs.RTTIncompleteDTA, comm, line, c.days, h)
 		}
-		if !c.Start.Before(t.first.Time) {
-			line := rttLine(h.TreatmentFunction)
-			t.out.NewPeriods.Total++
-			t.out.NewPeriods.ByRTTLine[line]++
-			t.out.NewPeriods.ByCommissioner[comm]++
-			t.newLines[rttKey{crs.RTTNewPeriodsPart, comm, line}]++
-			t.patient(crs.RTTNewPeriodsPart, comm, line, 0, h)
+	case c.flags&rtt.StageTransferredOut != 0 || c.stop < t.firstDay:
+	default:
+		part := crs.RTTCompletedNonAdmitted
+		if c.flags&rtt.StageAdmitted != 0 {
+			part = crs.RTTCompletedAdmitted
 		}
-		switch {
-		case c.Running:
-			line := rttLine(h.TreatmentFunction)
-			t.count(crs.RTTIncompletePart, comm, line, c.Days, h)
-			if c.DecisionToAdmit {
-				t.count(crs.RTTIncompleteDTA, comm, line, c.Days, h)
-			}
-		case c.TransferredOut || c.Stop.Before(t.first.Time):
-		default:
-			part := crs.RTTCompletedNonAdmitted
-			if c.StopKind == rtt.KindAdmittedForTreatment {
-				part = crs.RTTCompletedAdmitted
-			}
-			t.count(part, comm, rttLine(stoppedUnder(h, c)), c.Days, h)
+		tf := c.stoppedUnder
+		if tf == "" {
+			tf = h.TreatmentFunction
 		}
+		t.count(part, comm, rttLine(tf), c.days, h)
 	}
 }
 
-func (t *rttTally) count(part, comm, line string, days int, h *crs.PathwayHistory) {
+func (t *rttTally) count(part, comm, line string, days int, h *crs.PathwayCourse) {
 	k := rttKey{part, comm, line}
 	l := t.lines[k]
 	if l == nil {
@@ -132,7 +191,7 @@ func (t *rttTally) count(part, comm, line string, days int, h *crs.PathwayHistor
 	t.patient(part, comm, line, days, h)
 }
 
-func (t *rttTally) patient(part, comm, line string, days int, h *crs.PathwayHistory) {
+func (t *rttTally) patient(part, comm, line string, days int, h *crs.PathwayCourse) {
 	if t.o.Patients {
 		t.out.Patients = append(t.out.Patients, crs.RTTCounted{Part: part, Commissioner: comm, RTTLine: line, PathwayID: h.PathwayID, PatientID: h.PatientID, PPI: h.PPI, Days: days})
 	}
@@ -167,7 +226,7 @@ func (t *rttTally) finish() *crs.RTTReturn {
 }
 
 // stoppedUnder is the treatment function of the activity that stopped the
-// period's clock, or the pathway's when none is known.
+// period's clock, "" when none is known (the pathway's counts).
 func stoppedUnder(h *crs.PathwayHistory, c rtt.Clock) string {
 	for i := len(c.Decisions) - 1; i >= 0; i-- {
 		d := c.Decisions[i]
@@ -178,7 +237,7 @@ func stoppedUnder(h *crs.PathwayHistory, c rtt.Clock) string {
 			break
 		}
 	}
-	return h.TreatmentFunction
+	return ""
 }
 
 // summarise adds up a part's lines for the trust.

@@ -244,20 +244,7 @@ func (w *walker) run(asOf int64) {
 			w.event(i, days[i], asOf)
 		}
 	} else {
-		order := make([]int, n)
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			switch {
-			case days[a] < days[b]:
-				return -1
-			case days[a] > days[b]:
-				return 1
-			}
-			return 0
-		})
-		for _, i := range order {
+		for _, i := range dayOrder(days) {
 			w.event(i, days[i], asOf)
 		}
 	}
@@ -269,6 +256,25 @@ func (w *walker) run(asOf int64) {
 		w.cur.Days = clampDays(asOf - w.startDay)
 		w.cur.Weeks = WeekBand(w.cur.Days)
 	}
+}
+
+// dayOrder is the order of the events whose day numbers are days: by
+// day, events of one day in the order given.
+func dayOrder(days []int64) []int {
+	order := make([]int, len(days))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case days[a] < days[b]:
+			return -1
+		case days[a] > days[b]:
+			return 1
+		}
+		return 0
+	})
+	return order
 }
 
 func (w *walker) finish(c *Clock, to int) {

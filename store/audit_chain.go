@@ -165,6 +165,7 @@ func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) err
 // the work of a migration SQL cannot do.
 var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	59: chainExistingAudit,
+	73: backfillCourses,
 }
 
 // chainExistingAudit chains the audit records written before the chain

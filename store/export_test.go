@@ -14,3 +14,17 @@ func (db *DB) ExecSchema(ctx context.Context, query string) error {
 	_, err := db.write.ExecContext(ctx, query)
 	return err
 }
+
+// BackfillCourses runs the Go step of migration 0073 again, in a
+// transaction of its own.
+func (db *DB) BackfillCourses(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := backfillCourses(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

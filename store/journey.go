@@ -131,6 +131,9 @@ func addRTTEvent(tx *Tx, pathwayID string, e rtt.Event, strict bool) error {
 		crs.NewID(), tx.actor.OrgID, pathwayID, patientID, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, formatTime(tx.now)); err != nil {
 		return err
 	}
+	if err := refreshCourse(tx, pathwayID); err != nil {
+		return err
+	}
 	return refreshPathway(tx, pathwayID, append(events, e))
 }
 
@@ -169,6 +172,9 @@ func removeRTTEvents(tx *Tx, pathwayID, ref string, kinds ...rtt.Kind) error {
 			tx.actor.OrgID, pathwayID, ref, k.String(), formatTime(tx.now)); err != nil {
 			return err
 		}
+	}
+	if err := refreshCourse(tx, pathwayID); err != nil {
+		return err
 	}
 	return refreshPathway(tx, pathwayID, nil)
 }

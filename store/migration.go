@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
+	"github.com/opencrs/crs/rtt"
 )
 
 var (
@@ -270,6 +271,17 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 	}
 	if err := insertRows(tx, "rtt_events", "id, org_id, pathway_id, patient_id, seq, event_date, kind, status, note, recorded_at", 10, evArgs, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write RTT events: %w", err)
+	}
+	var courseRows []any
+	for i, p := range ps {
+		evs := make([]rtt.Event, len(events[i]))
+		for j, e := range events[i] {
+			evs[j] = rtt.Event{Date: e.Date.Time, Kind: e.Kind, Status: e.Status}
+		}
+		courseRows = courseArgs(courseRows, p.OrgID, p.ID, now, evs)
+	}
+	if err := insertRows(tx, "rtt_clock_courses", courseColumns, 5, courseRows, ""); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write RTT clock courses: %w", err)
 	}
 	for i, p := range ps {
 		if !current[i] {

@@ -193,6 +193,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	pwArgs := make([]any, 0, len(refs)*22)
 	refArgs := make([]any, 0, len(refs)*20)
 	evArgs := make([]any, 0, len(refs)*11)
+	courseRows := make([]any, 0, len(refs)*5)
 	evs := make([]*crs.Event, len(refs))
 	for i, r := range refs {
 		r.ID = crs.NewID()
@@ -227,6 +228,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 			r.Priority, r.Specialty, r.TreatmentFunction, r.ConsultantCode, oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status,
 			string(r.Worklist), now, now)
 		evArgs = append(evArgs, crs.NewID(), orgID, r.PathwayID, r.PatientID, 1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, now)
+		courseRows = courseArgs(courseRows, orgID, r.PathwayID, now, []rtt.Event{e})
 
 		src, _ := nhs.Lookup(nhs.ReferralSources, r.Source)
 		pri, _ := nhs.Lookup(nhs.PriorityTypes, r.Priority)
@@ -251,6 +253,9 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 		return err
 	}
 	if err := bulk.insert(ctx, "rtt_events", `id, org_id, pathway_id, patient_id, seq, event_date, kind, status, ref, note, recorded_at`, 11, evArgs); err != nil {
+		return err
+	}
+	if err := bulk.insert(ctx, "rtt_clock_courses", courseColumns, 5, courseRows); err != nil {
 		return err
 	}
 	return bulk.emit(ctx, evs, "referral")

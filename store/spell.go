@@ -320,6 +320,9 @@ func (s *InpatientService) ChangeConsultant(ctx context.Context, a crs.Actor, sp
 		if _, err := tx.Exec(`UPDATE spells SET consultant_code = $1, treatment_function = $2, updated_at = $3 WHERE id = $4`, consultantCode, treatmentFunction, formatTime(tx.now), sp.ID); err != nil {
 			return err
 		}
+		if err := refreshCoursesStoppedAt(tx, sp.ID); err != nil {
+			return err
+		}
 		d := spellData(tx, sp, at)
 		d.PriorConsultant = prev
 		return tx.EmitData(&crs.Event{Type: crs.EventSpellConsultantChanged, PatientID: sp.PatientID, SubjectID: sp.ID, EffectiveAt: at,

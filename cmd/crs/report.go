@@ -79,6 +79,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // reportFlags are the flags every report has.
 type reportFlags struct {
 	db, ods, format, recordedAt *string
+	fromEvents                  *bool // the RTT returns only
 }
 
 func newReportFlags(fs *flag.FlagSet) reportFlags {
@@ -90,17 +91,23 @@ func newReportFlags(fs *flag.FlagSet) reportFlags {
 	}
 }
 
-// basis reads --as-recorded-at.
+// rttBasis adds --from-events to the flags of an RTT return.
+func (f *reportFlags) rttBasis(fs *flag.FlagSet) {
+	f.fromEvents = fs.Bool("from-events", false, "work every clock out from the pathways' RTT events rather than from the clock courses kept with them: slower, the reference they are checked against")
+}
+
+// basis reads --as-recorded-at and --from-events.
 func (f reportFlags) basis() (crs.ReportBasis, error) {
 	s := strings.TrimSpace(*f.recordedAt)
+	fromEvents := f.fromEvents != nil && *f.fromEvents
 	if s == "" {
-		return crs.ReportBasis{}, nil
+		return crs.ReportBasis{FromEvents: fromEvents}, nil
 	}
 	t, err := parseRecordedAt(s)
 	if err != nil {
 		return crs.ReportBasis{}, usageError(fmt.Sprintf("--as-recorded-at: %q is not a time; write it as YYYY-MM-DDTHH:MM (London time) or RFC 3339", s))
 	}
-	return crs.ReportBasis{RecordedBy: t}, nil
+	return crs.ReportBasis{RecordedBy: t, FromEvents: fromEvents}, nil
 }
 
 // parseRecordedAt reads a time as RFC 3339, or as a London wall-clock time
@@ -131,10 +138,11 @@ func (f reportFlags) checkFormat() error {
 }
 
 func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report rtt-incomplete", "report rtt-incomplete --db DSN --ods CODE --census DATE [--format json|csv] [--pathways] [--as-recorded-at TIME]\n\n"+
+	fs := newFlags("report rtt-incomplete", "report rtt-incomplete --db DSN --ods CODE --census DATE [--format json|csv] [--pathways] [--as-recorded-at TIME] [--from-events]\n\n"+
 		"Prints the incomplete RTT pathways at the end of the census date (Part 2 of\nthe monthly RTT return), worked out from the pathways' RTT events: total,\n"+
 		"within 18 weeks, the share (4 places, half up), over 52 and 104 weeks, by\nweek band, treatment function and RTT return line.", stdout)
 	f := newReportFlags(fs)
+	f.rttBasis(fs)
 	census := fs.String("census", "", "the census date, YYYY-MM-DD (required)")
 	asAt := fs.String("as-at", "", "the same as --census: the figures for that date with everything known now")
 	pathways := fs.Bool("pathways", false, "list every incomplete pathway as well (json only)")
@@ -164,13 +172,14 @@ func reportRTTIncomplete(ctx context.Context, args []string, stdout io.Writer) e
 }
 
 func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME [--compare]]\n\n"+
-		"Prints the monthly RTT return of the month, worked out from the pathways'\nRTT events: completed pathways admitted (Part 1a) and non-admitted (1b),\n"+
+	fs := newFlags("report rtt", "report rtt --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--commissioners FILE] [--as-recorded-at TIME [--compare]] [--from-events]\n\n"+
+		"Prints the monthly RTT return of the month, worked out from the pathways'\nRTT events (through the clock courses kept with them): completed pathways admitted (Part 1a) and non-admitted (1b),\n"+
 		"incomplete pathways (2) and those with a decision to admit (2a), by\ncommissioner and treatment function line, in weekly bands with the median,\n"+
 		"92nd centile and share within 18 weeks; and new RTT periods (3).\n\n"+
 		"By default every event known now counts, late entries included (as at).\nWith --as-recorded-at only the events recorded by then count: the return\n"+
 		"as it was submitted. --compare prints both, the lines that differ and\nthe events recorded or removed since that explain each difference.", stdout)
 	f := newReportFlags(fs)
+	f.rttBasis(fs)
 	month := fs.String("month", "", "the month, YYYY-MM (required)")
 	compare := fs.Bool("compare", false, "with --as-recorded-at: the return known now beside the return as recorded then, the lines that differ and the events that explain them")
 	comms := fs.String("commissioners", "", "a CSV file of practice_code,commissioner_code: who commissions each GP practice's patients (else \"unknown\")")

@@ -1,0 +1,81 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// courseRows reads every clock course row, in key order.
+func courseRows(t *testing.T, db *store.DB) [][4]string {
+	t.Helper()
+	rows, err := db.Reader().QueryContext(context.Background(), `SELECT pathway_id, recorded_at, superseded_at, course FROM rtt_clock_courses ORDER BY pathway_id, recorded_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][4]string
+	for rows.Next() {
+		var r [4]string
+		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestCourseBackfillEqualsWritePath records pathways through the write
+// path (referrals, a late decision an hour later, an admission for
+// treatment cancelled as entered in error), then throws their clock
+// courses away and works them out again as migration 0073 does for a
+// database that had none: the rows are the same, version for version,
+// and a second run changes nothing.
+func TestCourseBackfillEqualsWritePath(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RBF", 3)
+		today := crs.LocalDate(clock.Now())
+		_, e := s.listedForTreatment(t, today, 40)
+		sp, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{EntryID: e.ID, Method: "11", Source: "19", WardID: s.ward.ID, BedID: s.beds[0].ID, TreatmentFunction: "101"})
+		if err != nil {
+			t.Fatalf("admit: %v", err)
+		}
+		r := s.referral(t, s.patients[1], crs.Date{Time: today.AddDate(0, 0, -90)})
+		s.referral(t, s.patients[2], crs.Date{Time: today.AddDate(0, 0, -20)})
+		clock.Set(clock.Now().Add(time.Hour))
+		if err := s.refs.RecordPathwayEvent(ctx, s.doctor, r.PathwayID, crs.PathwayEvent{Date: crs.Date{Time: today.AddDate(0, 0, -10)}, Kind: rtt.KindDecisionNotToTreat, Status: rtt.StatusDecisionNotToTreat}); err != nil {
+			t.Fatalf("late decision: %v", err)
+		}
+		clock.Set(clock.Now().Add(time.Hour))
+		if err := s.ip.CancelAdmission(ctx, s.clerk, sp.ID, "entered in error"); err != nil {
+			t.Fatalf("cancel: %v", err)
+		}
+		want := courseRows(t, db)
+		versions := map[string]int{}
+		for _, row := range want {
+			versions[row[0]]++
+		}
+		if len(versions) != 3 || versions[r.PathwayID] != 2 || versions[e.PathwayID] != 2 {
+			t.Fatalf("course versions by pathway %v; want 3 pathways, 2 versions of the late decision's and of the cancelled admission's (recorded at one time, then cancelled)", versions)
+		}
+		if err := db.ExecSchema(ctx, `DELETE FROM rtt_clock_courses`); err != nil {
+			t.Fatal(err)
+		}
+		for run := 1; run <= 2; run++ {
+			if err := db.BackfillCourses(ctx); err != nil {
+				t.Fatalf("backfill, run %d: %v", run, err)
+			}
+			if diff := cmp.Diff(want, courseRows(t, db)); diff != "" {
+				t.Fatalf("backfill, run %d, differs from the write path (-write path +backfill):\n%s", run, diff)
+			}
+		}
+	})
+}
