@@ -414,6 +414,11 @@ func (s *NoteService) DraftLetter(ctx context.Context, a crs.Actor, appointmentI
 	if s.Outpatients == nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "clinic letters need the outpatient service")
 	}
+	if n, err := s.AppointmentLetter(ctx, a, appointmentID); err == nil {
+		return n, nil
+	} else if crs.ErrorCode(err) != crs.ENOTFOUND {
+		return nil, err
+	}
 	clinics, err := s.Outpatients.FindClinics(ctx, a)
 	if err != nil {
 		return nil, err
@@ -431,8 +436,7 @@ func (s *NoteService) DraftLetter(ctx context.Context, a crs.Actor, appointmentI
 		if r, err := findByIdentifier(tx, "Composition", LetterAppointmentSystem, appointmentID); err != nil {
 			return err
 		} else if r != nil {
-			out, err = noteOf(r)
-			return err
+			return crs.Errorf(crs.ECONFLICT, "the letter of this appointment was started a moment ago: open it from the appointment")
 		}
 		if ap.Status != crs.AppointmentAttended || ap.Outcome == nil {
 			return crs.Errorf(crs.EINVALID, "a clinic letter is written after the patient was seen and the outcome recorded: this appointment is %s%s",

@@ -30,7 +30,7 @@ const (
 )
 
 // compositionStatus maps a summary's status to R4.
-var compositionStatus = map[string]string{crs.SummaryDraft: "preliminary", crs.SummarySigned: "final", crs.SummaryAmended: "amended", crs.SummaryVoid: "entered-in-error"}
+var compositionStatus = map[string]string{crs.SummaryDraft: "preliminary", crs.SummarySigned: "final", crs.SummaryAmended: "amended", crs.SummaryVoid: "entered-in-error", crs.EnteredInError: "entered-in-error"}
 
 // SummaryService keeps discharge summaries as R4 Compositions in the
 // resource store, a draft started by the discharge itself, and sends the
