@@ -628,6 +628,9 @@ func (s *NoteService) LoadTemplates(ctx context.Context, a crs.Actor, ts []crs.N
 				}
 			}
 		}
+		if changed == 0 {
+			return tx.Emit(&crs.Event{Type: "note.templates.loaded", Summary: "Note templates loaded unchanged"}, "note templates")
+		}
 		return nil
 	})
 	return changed, err

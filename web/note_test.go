@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/interfaces"
@@ -431,4 +433,54 @@ func TestNoteForms(t *testing.T) {
 	wantStatus(t, "nurse signs the note", r, http.StatusSeeOther)
 	wantBody(t, "signed note", nurse.get(path), "As signed", "Amend the note")
 	wantBody(t, "notes list", nurse.get(base), "Ward round note", "Signed")
+}
+
+// TestBrowserClinicLetter has a doctor write a clinic letter from the
+// clinic's template after an attendance in headless Chromium, sign it,
+// download the letter to the GP and find its MDM^T02 on the GP feed.
+func TestBrowserClinicLetter(t *testing.T) {
+	ctx := browser(t)
+	e := newEnv(t)
+	f := startNotes(t, e)
+	f.attend(t)
+	loginAs(t, ctx, e.srv.URL, e.a.Users[crs.RoleDoctor])
+	run(t, ctx, "write and sign the letter",
+		chromedp.Navigate(e.srv.URL+"/appointments/"+f.appointment.ID),
+		waitText("#clinic-letter", "Clinic letter"),
+		chromedp.Click(chromedp.ID("#write-letter")),
+		waitText("h1", "General surgery clinic letter"),
+		waitText("#letter-outcome", "Follow-up in clinic in 6 weeks"),
+		chromedp.SendKeys(chromedp.ID("#section_0"), "Symptomatic gallstones"),
+		chromedp.SendKeys(chromedp.ID("#section_1"), "Laparoscopic cholecystectomy"),
+		chromedp.SendKeys(chromedp.ID("#section_2"), "Please continue omeprazole 20 mg daily"),
+		chromedp.Click(chromedp.ID("#sign")),
+		waitText("#note-status", "Signed"),
+		waitText("#signed-note", "As sent"),
+	)
+	// The GP's letter, fetched as the link's download in the user's session.
+	pdf := value(t, ctx, "download the letter to the GP", chromedp.Evaluate[string](`(() => {
+		const x = new XMLHttpRequest();
+		x.open("GET", document.getElementById("letter-gp").href, false);
+		x.overrideMimeType("text/plain; charset=x-user-defined");
+		x.send();
+		let s = "";
+		for (let i = 0; i < x.responseText.length; i++) s += String.fromCharCode(x.responseText.charCodeAt(i) & 0xff);
+		return x.status + " " + x.getResponseHeader("Content-Type") + " " + btoa(s);
+	})()`))
+	parts := strings.SplitN(pdf, " ", 3)
+	if len(parts) != 3 || parts[0] != "200" || parts[1] != "application/pdf" {
+		t.Fatalf("download: %.80s", pdf)
+	}
+	b, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := checkPDF(t, b); !strings.Contains(text, "Millbrook Surgery") || !strings.Contains(text, "Lena Letterby") || !strings.Contains(text, "Symptomatic gallstones") {
+		t.Errorf("the letter to the GP:\n%s", text)
+	}
+	out := e.outbound(t)
+	if len(out) != 1 || out[0].Type != "MDM^T02" || !strings.Contains(out[0].Raw, "TXA|1|CL^Clinic letter") ||
+		!strings.Contains(out[0].Raw, "Please continue omeprazole 20 mg daily") || !strings.Contains(out[0].Raw, e.a.Users[crs.RoleDoctor].Username) {
+		t.Fatalf("queued MDM: %+v", out)
+	}
 }
