@@ -2,8 +2,6 @@ package crs
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -223,66 +221,29 @@ func CheckSigning(what, status string, amend bool) error {
 // template's sections on consecutive lines in order. Every bad line is
 // reported as FILE:LINE: what is wrong, and then nothing is read.
 func ReadNoteTemplates(r io.Reader, name string) ([]NoteTemplate, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
-	if err != nil {
-		return nil, Errorf(EINVALID, "%s:1: cannot read the header: %v", name, err)
-	}
-	cols := map[string]int{}
-	for i, h := range head {
-		cols[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var problems []string
-	for _, c := range []string{"specialty", "kind", "title", "heading", "prompt"} {
-		if _, ok := cols[c]; !ok {
-			problems = append(problems, fmt.Sprintf("%s:1: the header has no %q column (want specialty,kind,title,heading,prompt)", name, c))
-		}
-	}
-	if len(problems) > 0 {
-		return nil, Errorf(EINVALID, "%s", strings.Join(problems, "\n"))
-	}
-	get := func(rec []string, c string) string {
-		if i := cols[c]; i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
 	var out []NoteTemplate
 	first := map[string]int{} // the line each template starts on
 	last := ""
-	nhs.CSVLines(cr, func(rec []string, line int, err error) bool {
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s:%d: %v", name, line, err))
-			return true
-		}
-		t := NoteTemplate{Specialty: get(rec, "specialty"), Kind: strings.ToLower(get(rec, "kind")), Title: get(rec, "title"),
-			Sections: []NoteSection{{Heading: get(rec, "heading"), Prompt: get(rec, "prompt")}}}
+	err := readCSVFile(r, name, []string{"specialty", "kind", "title", "heading", "prompt"}, func(get func(string) string, line int) []string {
+		t := NoteTemplate{Specialty: get("specialty"), Kind: strings.ToLower(get("kind")), Title: get("title"),
+			Sections: []NoteSection{{Heading: get("heading"), Prompt: get("prompt")}}}
 		if err := t.Validate(); err != nil {
-			var fe Errors
-			if errors.As(err, &fe) {
-				for _, f := range fe {
-					problems = append(problems, fmt.Sprintf("%s:%d: %s: %s", name, line, f.Field, f.Message))
-				}
-			}
-			return true
+			return fieldProblems(err)
 		}
 		key := t.Specialty + "|" + t.Kind + "|" + strings.ToLower(t.Title)
 		if key == last {
 			out[len(out)-1].Sections = append(out[len(out)-1].Sections, t.Sections...)
-			return true
+			return nil
 		}
 		if at, ok := first[key]; ok {
-			problems = append(problems, fmt.Sprintf("%s:%d: template %q (%s %s) began on line %d: give a template's sections on consecutive lines", name, line, t.Title, t.Specialty, t.Kind, at))
-			return true
+			return []string{fmt.Sprintf("template %q (%s %s) began on line %d: give a template's sections on consecutive lines", t.Title, t.Specialty, t.Kind, at)}
 		}
 		first[key], last = line, key
 		out = append(out, t)
-		return true
+		return nil
 	})
-	if len(problems) > 0 {
-		return nil, Errorf(EINVALID, "%s", strings.Join(problems, "\n"))
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, Errorf(EINVALID, "%s: the file holds no templates", name)

@@ -593,20 +593,10 @@ func (s *NoteService) LoadTemplates(ctx context.Context, a crs.Actor, ts []crs.N
 			return err
 		}
 		put := func(q *questionnaire, cur *crs.Resource) error {
-			body := map[string]any{}
-			b, _ := json.Marshal(q)
-			_ = json.Unmarshal(b, &body)
-			if cur != nil {
-				var old map[string]any
-				_ = json.Unmarshal(cur.Body, &old)
-				delete(old, "id")
-				delete(old, "meta")
-				if sameJSON(old, body) {
-					return nil
-				}
+			wrote, err := putChanged(tx, asJSONObject(q), "Questionnaire", cur)
+			if wrote {
+				changed++
 			}
-			changed++
-			_, err := putNext(tx, body, "Questionnaire", cur)
 			return err
 		}
 		given := map[string]bool{}

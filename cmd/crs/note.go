@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
 )
 
 // noteTemplateHelp says what a file of note templates holds.
@@ -32,37 +31,9 @@ func runNote(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(args) < 2 || args[1] != "load" {
 		return helpOrUsage(args[1:], noteTemplateHelp, stdout, stderr)
 	}
-	fs := newFlags("note template load", noteTemplateHelp, stdout)
-	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
-	ods := fs.String("ods", "", "ODS code of the trust (required)")
-	if err := parseFlags(fs, args[2:]); err != nil {
-		return err
-	}
-	if err := required("note template load", map[string]string{"ods": *ods}); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError("give one FILE to load (see crs note template load --help)")
-	}
-	name := fs.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	ts, err := crs.ReadNoteTemplates(f, name)
-	if err != nil {
-		return err
-	}
-	db, org, err := openTrust(ctx, *dsn, *ods)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := noteService(db).LoadTemplates(ctx, crs.SystemActor(org.ID), ts)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %d templates of %s, %d added or changed\n", name, len(ts), org.ODSCode, n)
-	return nil
+	return loadTrustFile(ctx, args[2:], "note template load", noteTemplateHelp, stdout, crs.ReadNoteTemplates,
+		func(db *store.DB, a crs.Actor, ts []crs.NoteTemplate) (int, error) {
+			return noteService(db).LoadTemplates(ctx, a, ts)
+		},
+		"%[1]s: %[2]d templates of %[3]s, %[4]d added or changed\n")
 }
