@@ -485,11 +485,7 @@ func (s *NoteService) DraftLetter(ctx context.Context, a crs.Actor, appointmentI
 // UnsignedLetters lists the clinic letters of a clinic not yet signed
 // longer than age after the attendance.
 func (s *NoteService) UnsignedLetters(ctx context.Context, a crs.Actor, clinicCode string, age time.Duration) ([]*crs.ClinicalNote, error) {
-	sys := snomed
-	found, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "Composition", Count: 5000,
-		All: [][]crs.ResourceCondition{
-			{{Param: "type", Kind: "token", Op: crs.MatchEq, System: &sys, Code: ClinicLetterCode}},
-			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "preliminary"}}}})
+	found, err := unsigned(ctx, s.Resources, a, ClinicLetterCode)
 	if err != nil {
 		return nil, err
 	}

@@ -408,11 +408,7 @@ func putDocumentBundle(tx crs.Tx, comp *composition, p *crs.Patient, d sentDocum
 
 // OverdueSummaries lists discharges whose summary is not yet sent.
 func (s *SummaryService) OverdueSummaries(ctx context.Context, a crs.Actor, ward string, age time.Duration) ([]*crs.DischargeSummary, error) {
-	sys := snomed
-	found, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "Composition", Count: 5000,
-		All: [][]crs.ResourceCondition{
-			{{Param: "type", Kind: "token", Op: crs.MatchEq, System: &sys, Code: DischargeSummaryCode}},
-			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "preliminary"}}}})
+	found, err := unsigned(ctx, s.Resources, a, DischargeSummaryCode)
 	if err != nil {
 		return nil, err
 	}
@@ -429,4 +425,15 @@ func (s *SummaryService) OverdueSummaries(ctx context.Context, a crs.Actor, ward
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].DischargedAt.Before(out[j].DischargedAt) })
 	return out, nil
+}
+
+// unsigned finds the trust's Compositions of a SNOMED CT document type
+// still drafts (preliminary): the summaries and letters not yet signed.
+func unsigned(ctx context.Context, rs crs.ResourceStore, a crs.Actor, code string) ([]*crs.Resource, error) {
+	sys := snomed
+	found, _, err := rs.SearchResources(ctx, a, crs.ResourceQuery{Type: "Composition", Count: 5000,
+		All: [][]crs.ResourceCondition{
+			{{Param: "type", Kind: "token", Op: crs.MatchEq, System: &sys, Code: code}},
+			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "preliminary"}}}})
+	return found, err
 }

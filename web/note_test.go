@@ -3,11 +3,8 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -345,24 +342,7 @@ func TestClinicLetters(t *testing.T) {
 		wantBody(t, "timeline", doc.get("/patients/"+f.p.ID+"/timeline"), "Clinic letter")
 
 		// Over /fhir: the Composition and its versions, the document.
-		all, _ := fhir.ParseScopes("system/*.*")
-		api := httptest.NewServer((&fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
-		t.Cleanup(api.Close)
-		get := func(path string) map[string]any {
-			t.Helper()
-			res, err := http.Get(api.URL + "/fhir/" + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil || res.StatusCode != 200 {
-				t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-			}
-			return m
-		}
-		count := func(m map[string]any) int { e, _ := m["entry"].([]any); return len(e) }
+		get := e.fhirAPI(t)
 		day := clock.Now().Format("2006-01-02")
 		for _, q := range []struct {
 			path string
@@ -383,18 +363,9 @@ func TestClinicLetters(t *testing.T) {
 		if n := count(get("Composition/" + id + "/_history")); n != 4 {
 			t.Errorf("Composition history: %d versions, want the draft, saved, signed and amended", n)
 		}
-		docs := get("DocumentReference?patient=" + f.p.ID)["entry"].([]any)
-		att := docs[0].(map[string]any)["resource"].(map[string]any)["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)
-		raw, _ := base64.StdEncoding.DecodeString(att["data"].(string))
-		var bundle struct {
-			Type  string `json:"type"`
-			Entry []struct {
-				Resource map[string]any `json:"resource"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" ||
-			!strings.Contains(string(raw), "stop omeprazole") {
-			t.Errorf("the stored document Bundle: %v %s", err, raw)
+		raw, bundle := documentBundle(t, get("DocumentReference?patient="+f.p.ID))
+		if bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" || !strings.Contains(string(raw), "stop omeprazole") {
+			t.Errorf("the stored document Bundle: %s", raw)
 		}
 
 		// A letter entered in error withdraws its document.
