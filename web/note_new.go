@@ -41,12 +41,8 @@ func (s *Server) handleNoteForm(w http.ResponseWriter, r *http.Request) error {
 
 // handleNewNote saves a new note as a draft and shows it, to be signed.
 func (s *Server) handleNewNote(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActRecordClinical); err != nil {
-		return err
-	}
-	page := &notePage{}
-	if err := s.notePageOf(r, page); err != nil {
+	a, page, err := s.notePost(r)
+	if err != nil {
 		return err
 	}
 	if err := s.newNoteForm(r, page); err != nil {

@@ -101,15 +101,22 @@ func (s *Server) handleNote(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, "note", page)
 }
 
+// notePost reads the note a form posted to writes, for a user who may
+// record in the clinical record, with the reason the form gives.
+func (s *Server) notePost(r *http.Request) (crs.Actor, *notePage, error) {
+	a := actorOf(r)
+	if err := a.Authorize(crs.ActRecordClinical); err != nil {
+		return a, nil, err
+	}
+	page := &notePage{Reason: form(r, "reason")}
+	return a, page, s.notePageOf(r, page)
+}
+
 // handleSaveNote saves the draft (action "save"), signs it ("sign"), or
 // signs an amendment of a signed note ("amend").
 func (s *Server) handleSaveNote(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActRecordClinical); err != nil {
-		return err
-	}
-	page := &notePage{Reason: form(r, "reason")}
-	if err := s.notePageOf(r, page); err != nil {
+	a, page, err := s.notePost(r)
+	if err != nil {
 		return err
 	}
 	f := &page.Form
@@ -137,12 +144,8 @@ func (s *Server) handleSaveNote(w http.ResponseWriter, r *http.Request) error {
 
 // handleNoteInError marks a note entered in error, with the reason.
 func (s *Server) handleNoteInError(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	if err := a.Authorize(crs.ActRecordClinical); err != nil {
-		return err
-	}
-	page := &notePage{Reason: form(r, "reason")}
-	if err := s.notePageOf(r, page); err != nil {
+	a, page, err := s.notePost(r)
+	if err != nil {
 		return err
 	}
 	fp := formPost{name: "note", page: page, fallback: "reason"}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -11,19 +9,7 @@ import (
 // command line, again without change, and refuses a bad file with each
 // bad line as FILE:LINE and nothing loaded.
 func TestNoteTemplateLoad(t *testing.T) {
-	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
-	write := func(name, text string) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
-		t.Fatalf("trust add: %d %s %s", code, out, errs)
-	}
+	dsn, write := trustToLoad(t)
 	good := write("templates.csv", "specialty,kind,title,heading,prompt\n"+
 		"320,letter,Cardiology clinic letter,Diagnosis,\n320,letter,Cardiology clinic letter,Plan,What happens next\n"+
 		"110,note,Post-operative review,Wound and limb,\"Wound, neurovascular status\"\n")
