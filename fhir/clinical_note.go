@@ -206,6 +206,9 @@ func (s *NoteService) SaveNote(ctx context.Context, a crs.Actor, in *crs.Clinica
 		if err != nil {
 			return err
 		}
+		if in.EffectiveAt.After(tx.Now().Add(5 * time.Minute)) {
+			return crs.FieldErrorf("effective", "The time the note is about cannot be in the future")
+		}
 		if in.ID == "" {
 			n := &crs.ClinicalNote{Entry: crs.Entry{ID: crs.NewID(), PatientID: p.ID, RecordedAt: tx.Now(), RecordedBy: a.Username},
 				PatientName: p.FamilyName + ", " + p.GivenName, Kind: crs.NoteKindNote, Title: in.Title, Status: crs.SummaryDraft,

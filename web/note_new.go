@@ -50,6 +50,7 @@ func (s *Server) handleNewNote(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := &page.Form
 	readSections(r, f)
+	s.readEffective(r, page)
 	f.PatientID = page.Banner.ID
 	fp := formPost{name: "note", page: page, fallback: "title"}
 	return s.submit(w, r, fp, func() (string, string, error) {

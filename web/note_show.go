@@ -33,6 +33,18 @@ type notePage struct {
 	Template  string              // the template chosen for a new note
 	Form      crs.ClinicalNote    // what the form shows
 	Reason    string              // the amendment's or the error's reason
+	Effective string              // when the note is about, as typed
+}
+
+// readEffective reads when the note is about (empty: now), beside its
+// field when it is no time.
+func (s *Server) readEffective(r *http.Request, page *notePage) {
+	page.Effective = form(r, "effective")
+	t, ok := parseWhen(page.Effective, s.now())
+	if !ok {
+		page.Errors.add("effective", "", "Enter the time the note is about, for example 02/03/2026 09:30, or leave it empty for now")
+	}
+	page.Form.EffectiveAt = t
 }
 
 // notePath is the address of a note of the patient.
@@ -67,6 +79,7 @@ func (s *Server) notePageOf(r *http.Request, page *notePage) error {
 		return err
 	}
 	page.Title, page.Form = page.Note.Title, *page.Note
+	page.Effective = page.Note.EffectiveAt.In(crs.London).Format("2006-01-02T15:04")
 	return nil
 }
 
@@ -121,6 +134,9 @@ func (s *Server) handleSaveNote(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := &page.Form
 	readSections(r, f)
+	if !f.Letter() {
+		s.readEffective(r, page)
+	}
 	action, to := form(r, "action"), notePath(page.Banner.ID, page.Note.ID)
 	fp := formPost{name: "note", page: page, fallback: "title"}
 	what := "Note"

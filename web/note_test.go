@@ -396,10 +396,16 @@ func TestNoteForms(t *testing.T) {
 	r = nurse.post(base+"/new", form)
 	wantStatus(t, "empty note", r, http.StatusUnprocessableEntity)
 	wantBody(t, "empty note", r, `id="section_0-error"`, "Write at least one section")
-	r = nurse.post(base+"/new", with(form, "section_1", "Bloods in the morning"))
+	for _, bad := range []string{"yesterday", e.clock.Now().Add(48 * time.Hour).In(crs.London).Format("02/01/2006 15:04")} {
+		r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", bad))
+		wantStatus(t, "effective "+bad, r, http.StatusUnprocessableEntity)
+		wantBody(t, "effective "+bad, r, `id="effective-error"`)
+	}
+	seen := e.clock.Now().Add(-3 * time.Hour).In(crs.London)
+	r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", seen.Format("2006-01-02T15:04")))
 	wantStatus(t, "save the draft", r, http.StatusSeeOther)
 	path := r.loc
-	wantBody(t, "draft", nurse.get(path), "Draft, not signed", "Bloods in the morning", `value="sign"`)
+	wantBody(t, "draft", nurse.get(path), "Draft, not signed", "Bloods in the morning", `value="sign"`, seen.Format("2006-01-02T15:04"))
 	r = nurse.post(path, with(with(with(form, "version", "1"), "section_1", "Bloods in the morning"), "action", "sign"))
 	wantStatus(t, "nurse signs the note", r, http.StatusSeeOther)
 	wantBody(t, "signed note", nurse.get(path), "As signed", "Amend the note")
