@@ -213,6 +213,20 @@ func TestClinicalNotes(t *testing.T) {
 			t.Errorf("list: %+v, %v", list, err)
 		}
 
+		// Over /fhir: the note by patient, type and date, and its versions.
+		get := e.fhirAPI(t)
+		for q, want := range map[string]int{
+			"Composition?patient=" + f.p.ID + "&type=" + fhir.ProgressNoteCode:                                               1,
+			"Composition?type=http://snomed.info/sct|" + fhir.ProgressNoteCode + "&date=" + clock.Now().Format("2006-01-02"): 1,
+			"Composition?patient=" + f.p.ID + "&status=entered-in-error":                                                     1,
+			"Composition?patient=" + f.p.ID + "&type=" + fhir.ProgressNoteCode + "&date=2020-01-01":                          0,
+			"Composition/" + id + "/_history":                                                                                5,
+		} {
+			if n := count(get(q)); n != want {
+				t.Errorf("GET %s: %d found, want %d", q, n, want)
+			}
+		}
+
 		// An administrative clerk sees none of it.
 		if _, err := f.notes.ListNotes(ctx, clerk, f.p.ID); crs.ErrorCode(err) != crs.EFORBIDDEN {
 			t.Errorf("a clerk lists notes: %v, want EFORBIDDEN", err)
