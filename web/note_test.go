@@ -353,7 +353,7 @@ func TestClinicLetters(t *testing.T) {
 			t.Errorf("queued when amended: %d, newest %s; want MDM^T08 with the reason", len(out), out[0].Type)
 		}
 		wantBody(t, "notes list", doc.get("/patients/"+f.p.ID+"/notes"), "General surgery clinic letter", "Amended and signed")
-		wantBody(t, "timeline", doc.get("/patients/"+f.p.ID+"/timeline"), "Clinic letter")
+		wantBody(t, "timeline", doc.get("/patients/"+f.p.ID+"/timeline"), "Clinic letter", `href="`+path+`"`)
 
 		// Over /fhir: the Composition and its versions, the document.
 		get := e.fhirAPI(t)
