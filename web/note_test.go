@@ -398,32 +398,34 @@ func TestClinicLetters(t *testing.T) {
 // template's sections and prompts are the form, an empty note is refused
 // beside its first section.
 func TestNoteForms(t *testing.T) {
-	e := newEnv(t)
-	f := startNotes(t, e)
-	nurse := e.login(e.a, crs.RoleNurse)
-	base := "/patients/" + f.p.ID + "/notes"
-	wantBody(t, "record page", nurse.get("/patients/"+f.p.ID), base)
-	tmpl := f.template(crs.NoteKindNote)
-	r := nurse.get(base + "/new?template=" + tmpl.ID)
-	wantBody(t, "form from the template", r, "Ward round note", "Jobs for the team today", `id="section_1"`)
-	form := url.Values{"template": {tmpl.ID}, "title": {"Ward round note"}, "sections": {"2"}, "heading_0": {"Assessment"}, "heading_1": {"Plan"}}
-	r = nurse.post(base+"/new", form)
-	wantStatus(t, "empty note", r, http.StatusUnprocessableEntity)
-	wantBody(t, "empty note", r, `id="section_0-error"`, "Write at least one section")
-	for _, bad := range []string{"yesterday", e.clock.Now().Add(48 * time.Hour).In(crs.London).Format("02/01/2006 15:04")} {
-		r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", bad))
-		wantStatus(t, "effective "+bad, r, http.StatusUnprocessableEntity)
-		wantBody(t, "effective "+bad, r, `id="effective-error"`)
-	}
-	seen := e.clock.Now().Add(-3 * time.Hour).In(crs.London)
-	r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", seen.Format("2006-01-02T15:04")))
-	wantStatus(t, "save the draft", r, http.StatusSeeOther)
-	path := r.loc
-	wantBody(t, "draft", nurse.get(path), "Draft, not signed", "Bloods in the morning", `value="sign"`, seen.Format("2006-01-02T15:04"))
-	r = nurse.post(path, with(with(with(form, "version", "1"), "section_1", "Bloods in the morning"), "action", "sign"))
-	wantStatus(t, "nurse signs the note", r, http.StatusSeeOther)
-	wantBody(t, "signed note", nurse.get(path), "As signed", "Amend the note")
-	wantBody(t, "notes list", nurse.get(base), "Ward round note", "Signed")
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		e := newEnvOn(t, db, clock)
+		f := startNotes(t, e)
+		nurse := e.login(e.a, crs.RoleNurse)
+		base := "/patients/" + f.p.ID + "/notes"
+		wantBody(t, "record page", nurse.get("/patients/"+f.p.ID), base)
+		tmpl := f.template(crs.NoteKindNote)
+		r := nurse.get(base + "/new?template=" + tmpl.ID)
+		wantBody(t, "form from the template", r, "Ward round note", "Jobs for the team today", `id="section_1"`)
+		form := url.Values{"template": {tmpl.ID}, "title": {"Ward round note"}, "sections": {"2"}, "heading_0": {"Assessment"}, "heading_1": {"Plan"}}
+		r = nurse.post(base+"/new", form)
+		wantStatus(t, "empty note", r, http.StatusUnprocessableEntity)
+		wantBody(t, "empty note", r, `id="section_0-error"`, "Write at least one section")
+		for _, bad := range []string{"yesterday", e.clock.Now().Add(48 * time.Hour).In(crs.London).Format("02/01/2006 15:04")} {
+			r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", bad))
+			wantStatus(t, "effective "+bad, r, http.StatusUnprocessableEntity)
+			wantBody(t, "effective "+bad, r, `id="effective-error"`)
+		}
+		seen := e.clock.Now().Add(-3 * time.Hour).In(crs.London)
+		r = nurse.post(base+"/new", with(with(form, "section_1", "Bloods in the morning"), "effective", seen.Format("2006-01-02T15:04")))
+		wantStatus(t, "save the draft", r, http.StatusSeeOther)
+		path := r.loc
+		wantBody(t, "draft", nurse.get(path), "Draft, not signed", "Bloods in the morning", `value="sign"`, seen.Format("2006-01-02T15:04"))
+		r = nurse.post(path, with(with(with(form, "version", "1"), "section_1", "Bloods in the morning"), "action", "sign"))
+		wantStatus(t, "nurse signs the note", r, http.StatusSeeOther)
+		wantBody(t, "signed note", nurse.get(path), "As signed", "Amend the note")
+		wantBody(t, "notes list", nurse.get(base), "Ward round note", "Signed")
+	})
 }
 
 // TestBrowserClinicLetter has a doctor write a clinic letter from the
