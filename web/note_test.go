@@ -44,7 +44,7 @@ func startNotes(t *testing.T, e *env) *noteFixture {
 	t.Helper()
 	ctx := context.Background()
 	rs := store.NewResourceService(e.db)
-	notes := &fhir.NoteService{Store: e.db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(e.db)}
+	notes := &fhir.NoteService{Store: e.db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(e.db), Access: store.NewAccessService(e.db)}
 	e.server.Notes = notes
 	e.withClinicalLists()
 	eng := interfaces.New(e.db, e.server.Logger)
@@ -233,6 +233,14 @@ func TestClinicalNotes(t *testing.T) {
 		}
 		if _, err := f.notes.FindNote(ctx, clerk, f.p.ID, id); crs.ErrorCode(err) != crs.EFORBIDDEN {
 			t.Errorf("a clerk reads a note: %v, want EFORBIDDEN", err)
+		}
+		// Nor does a doctor once their relationship with the patient ends.
+		clock.Advance(48 * time.Hour)
+		if _, err := f.notes.ListNotes(ctx, doctor, f.p.ID); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
+			t.Errorf("a doctor without a relationship lists notes: %v, want ENORELATIONSHIP", err)
+		}
+		if err := f.notes.SaveNote(ctx, doctor, &crs.ClinicalNote{Entry: crs.Entry{PatientID: f.p.ID}, Title: "Note", Sections: []crs.NoteSection{{Heading: "Note", Text: "x"}}}); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
+			t.Errorf("a doctor without a relationship writes a note: %v, want ENORELATIONSHIP", err)
 		}
 		c := e.login(e.a, crs.RoleClerk)
 		wantStatus(t, "a clerk opens the notes", c.get("/patients/"+f.p.ID+"/notes"), http.StatusForbidden)
