@@ -2,14 +2,10 @@ package crs
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/opencrs/crs/nhs"
 )
 
 // Events of orders: the outbound feeds send each as an HL7 ORM^O01 to
@@ -175,60 +171,23 @@ type OrderTracker interface {
 // code,name,kind,specimen,destination. Every problem is reported as
 // name:LINE: what is wrong, all at once.
 func ReadOrderCatalogue(r io.Reader, name string) ([]OrderableTest, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
-	if err != nil {
-		return nil, Errorf(EINVALID, "%s:1: cannot read the header: %v", name, err)
-	}
-	cols := map[string]int{}
-	for i, h := range head {
-		cols[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var problems []string
-	for _, c := range []string{"code", "name", "kind", "specimen", "destination"} {
-		if _, ok := cols[c]; !ok {
-			problems = append(problems, fmt.Sprintf("%s:1: the header has no %q column (want code,name,kind,specimen,destination)", name, c))
-		}
-	}
-	if len(problems) > 0 {
-		return nil, Errorf(EINVALID, "%s", strings.Join(problems, "\n"))
-	}
-	get := func(rec []string, c string) string {
-		if i := cols[c]; i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
 	var tests []OrderableTest
 	seen := map[string]int{}
-	nhs.CSVLines(cr, func(rec []string, line int, err error) bool {
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s:%d: %v", name, line, err))
-			return true
-		}
-		t := OrderableTest{Code: strings.ToUpper(get(rec, "code")), Name: get(rec, "name"), Kind: strings.ToLower(get(rec, "kind")),
-			Specimen: get(rec, "specimen"), Destination: get(rec, "destination")}
+	err := readCSVFile(r, name, []string{"code", "name", "kind", "specimen", "destination"}, func(get func(string) string, line int) []string {
+		t := OrderableTest{Code: strings.ToUpper(get("code")), Name: get("name"), Kind: strings.ToLower(get("kind")),
+			Specimen: get("specimen"), Destination: get("destination")}
 		if err := t.Validate(); err != nil {
-			var fe Errors
-			if errors.As(err, &fe) {
-				for _, f := range fe {
-					problems = append(problems, fmt.Sprintf("%s:%d: %s: %s", name, line, f.Field, f.Message))
-				}
-			}
-			return true
+			return fieldProblems(err)
 		}
 		if prev, ok := seen[t.Code]; ok {
-			problems = append(problems, fmt.Sprintf("%s:%d: code %s is already on line %d", name, line, t.Code, prev))
-			return true
+			return []string{fmt.Sprintf("code %s is already on line %d", t.Code, prev)}
 		}
 		seen[t.Code] = line
 		tests = append(tests, t)
-		return true
+		return nil
 	})
-	if len(problems) > 0 {
-		return nil, Errorf(EINVALID, "%s", strings.Join(problems, "\n"))
+	if err != nil {
+		return nil, err
 	}
 	if len(tests) == 0 {
 		return nil, Errorf(EINVALID, "%s: the catalogue has no tests", name)

@@ -161,23 +161,12 @@ func (s *OrderService) LoadCatalogue(ctx context.Context, a crs.Actor, tests []c
 		}
 		put := func(ad *activityDefinition, cur *crs.Resource) error {
 			// The catalogue entries are found by their url, the catalogue's.
-			body := map[string]any{}
-			b, _ := json.Marshal(ad)
-			_ = json.Unmarshal(b, &body)
+			body := asJSONObject(ad)
 			body["url"] = TestCatalogueSystem
-			id, version := crs.NewID(), 1
-			if cur != nil {
-				var old map[string]any
-				_ = json.Unmarshal(cur.Body, &old)
-				delete(old, "id")
-				delete(old, "meta")
-				if sameJSON(old, body) {
-					return nil
-				}
-				id, version = cur.ID, cur.Version+1
+			wrote, err := putChanged(tx, body, "ActivityDefinition", cur)
+			if wrote {
+				changed++
 			}
-			changed++
-			_, err := putTyped(tx, body, "ActivityDefinition", id, version)
 			return err
 		}
 		given := map[string]bool{}
@@ -203,6 +192,31 @@ func (s *OrderService) LoadCatalogue(ctx context.Context, a crs.Actor, tests []c
 		return nil
 	})
 	return changed, err
+}
+
+// asJSONObject is v, an R4 resource as a Go value, as a JSON object.
+func asJSONObject(v any) map[string]any {
+	body := map[string]any{}
+	b, _ := json.Marshal(v)
+	_ = json.Unmarshal(b, &body)
+	return body
+}
+
+// putChanged writes body as the next version of cur, or as a new
+// resource, unless cur holds it already: a load run again writes nothing.
+// It reports whether it wrote.
+func putChanged(tx crs.Tx, body map[string]any, typ string, cur *crs.Resource) (bool, error) {
+	if cur != nil {
+		var old map[string]any
+		_ = json.Unmarshal(cur.Body, &old)
+		delete(old, "id")
+		delete(old, "meta")
+		if sameJSON(old, body) {
+			return false, nil
+		}
+	}
+	_, err := putNext(tx, body, typ, cur)
+	return true, err
 }
 
 // sameJSON reports whether two decoded JSON values are equal.

@@ -30,7 +30,7 @@ const (
 )
 
 // compositionStatus maps a summary's status to R4.
-var compositionStatus = map[string]string{crs.SummaryDraft: "preliminary", crs.SummarySigned: "final", crs.SummaryAmended: "amended", crs.SummaryVoid: "entered-in-error"}
+var compositionStatus = map[string]string{crs.SummaryDraft: "preliminary", crs.SummarySigned: "final", crs.SummaryAmended: "amended", crs.SummaryVoid: "entered-in-error", crs.EnteredInError: "entered-in-error"}
 
 // SummaryService keeps discharge summaries as R4 Compositions in the
 // resource store, a draft started by the discharge itself, and sends the
@@ -75,7 +75,8 @@ type (
 		Status       string                `json:"status"`
 		Type         codeableConcept       `json:"type"`
 		Subject      reference             `json:"subject"`
-		Encounter    reference             `json:"encounter"`
+		Category     []codeableConcept     `json:"category,omitempty"`
+		Encounter    *reference            `json:"encounter,omitempty"`
 		Date         string                `json:"date"`
 		Author       []reference           `json:"author"`
 		Title        string                `json:"title"`
@@ -91,7 +92,7 @@ func compose(s *crs.DischargeSummary, at time.Time) *composition {
 		Identifier: jsonIdentifier{System: SummarySpellSystem, Value: s.SpellID},
 		Type:       codeableConcept{Coding: []coding{{System: snomed, Code: DischargeSummaryCode, Display: "Discharge summary"}}},
 		Subject:    reference{Reference: "Patient/" + s.PatientID, Display: s.PatientName},
-		Encounter:  reference{Reference: "Encounter/" + s.SpellID},
+		Encounter:  &reference{Reference: "Encounter/" + s.SpellID},
 		Date:       at.UTC().Format(instant),
 		Author:     []reference{{Display: firstNonEmpty(s.SignedBy, s.Author, "OpenCRS")}},
 		Event:      []compositionEvent{{Period: jsonPeriod{Start: s.AdmittedAt.UTC().Format(instant), End: s.DischargedAt.UTC().Format(instant)}}},
@@ -101,17 +102,26 @@ func compose(s *crs.DischargeSummary, at time.Time) *composition {
 	if s.Signed() {
 		c.Attester = []compositionAttester{{Mode: "legal", Time: s.SignedAt.UTC().Format(instant), Party: reference{Display: s.SignedBy}}}
 	}
-	for _, sec := range s.Sections() {
+	c.Section = compositionSections(s.Sections())
+	return c
+}
+
+// compositionSections writes a document's sections (title and text) as
+// Composition sections: the text as narrative, a paragraph a line, and
+// as written, in an extension, so that it reads back unchanged.
+func compositionSections(secs [][2]string) []compositionSection {
+	var out []compositionSection
+	for _, sec := range secs {
 		var div strings.Builder
 		div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
 		for _, line := range strings.Split(strings.TrimSpace(sec[1]), "\n") {
 			div.WriteString("<p>" + html.EscapeString(strings.TrimSpace(line)) + "</p>")
 		}
 		div.WriteString("</div>")
-		c.Section = append(c.Section, compositionSection{Title: sec[0], Text: jsonNarrative{Status: "generated", Div: div.String()},
+		out = append(out, compositionSection{Title: sec[0], Text: jsonNarrative{Status: "generated", Div: div.String()},
 			Extension: []jsonExtension{{URL: extSectionText, ValueString: sec[1]}}})
 	}
-	return c
+	return out
 }
 
 // summaryOf reads a summary back from its stored Composition.
@@ -309,11 +319,8 @@ func (s *SummaryService) sign(ctx context.Context, a crs.Actor, in *crs.Discharg
 		if err != nil {
 			return err
 		}
-		switch {
-		case event == crs.EventSummarySigned && cur.Status != crs.SummaryDraft:
-			return crs.Errorf(crs.ECONFLICT, "the summary is %s already: amend it instead", cur.Status)
-		case event == crs.EventSummaryAmended && !cur.Signed():
-			return crs.Errorf(crs.ECONFLICT, "the summary is %s: only a signed summary is amended", cur.Status)
+		if err := crs.CheckSigning("summary", cur.Status, event == crs.EventSummaryAmended); err != nil {
+			return err
 		}
 		p, err := tx.GetPatient(cur.PatientID)
 		if err != nil {
@@ -337,39 +344,63 @@ func (s *SummaryService) sign(ctx context.Context, a crs.Actor, in *crs.Discharg
 }
 
 // putDocument stores the signed summary as the FHIR document Bundle sent
-// to the GP (the Composition and the Patient), in a DocumentReference
-// that replaces the one of the version before.
+// to the GP, in a DocumentReference that replaces the one of the
+// version before.
 func putDocument(tx crs.Tx, s *crs.DischargeSummary, p *crs.Patient) error {
 	comp := compose(s, tx.Now())
 	comp.ID = s.ID
+	return putDocumentBundle(tx, comp, p, sentDocument{system: summaryDocSystem, id: s.ID, version: s.Version, code: DischargeSummaryCode,
+		display: "Discharge summary", signedBy: s.SignedBy, context: map[string]any{
+			"encounter": []any{map[string]any{"reference": "Encounter/" + s.SpellID}},
+			"period":    map[string]any{"start": s.AdmittedAt.UTC().Format(instant), "end": s.DischargedAt.UTC().Format(instant)}}})
+}
+
+// sentDocument says what a signed document sent to the GP is: the
+// identifier system of its DocumentReference, its Composition's id and
+// version, its SNOMED CT document type, who signed it and the context
+// (encounter, period) its DocumentReference gives.
+type sentDocument struct {
+	system, id    string
+	version       int
+	code, display string
+	signedBy      string
+	context       map[string]any
+}
+
+// putDocumentBundle stores a signed Composition as the FHIR document
+// Bundle sent to the GP (the Composition and the Patient), in a
+// DocumentReference that replaces the one of the version before.
+func putDocumentBundle(tx crs.Tx, comp *composition, p *crs.Patient, d sentDocument) error {
 	patient := map[string]any{"resourceType": "Patient", "id": p.ID,
 		"name": []any{map[string]any{"family": p.FamilyName, "given": []any{p.GivenName}}}}
 	if p.NHSNumber != "" {
 		patient["identifier"] = []any{map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": p.NHSNumber}}
 	}
 	bundle := map[string]any{"resourceType": "Bundle", "type": "document", "timestamp": tx.Now().UTC().Format(instant),
-		"identifier": map[string]any{"system": summaryDocSystem, "value": s.ID + "-" + strconv.Itoa(s.Version)},
-		"entry":      []any{map[string]any{"fullUrl": "Composition/" + s.ID, "resource": comp}, map[string]any{"fullUrl": "Patient/" + p.ID, "resource": patient}}}
+		"identifier": map[string]any{"system": d.system, "value": d.id + "-" + strconv.Itoa(d.version)},
+		"entry":      []any{map[string]any{"fullUrl": "Composition/" + d.id, "resource": comp}, map[string]any{"fullUrl": "Patient/" + p.ID, "resource": patient}}}
 	b, err := json.Marshal(bundle)
 	if err != nil {
-		return crs.Errorf(crs.EINTERNAL, "encode the summary's document: %w", err)
+		return crs.Errorf(crs.EINTERNAL, "encode the %s's document: %w", strings.ToLower(d.display), err)
 	}
-	prev, err := findByIdentifier(tx, "DocumentReference", summaryDocSystem, s.ID)
+	prev, err := findByIdentifier(tx, "DocumentReference", d.system, d.id)
 	if err != nil {
 		return err
 	}
+	ctx := map[string]any{"related": []any{map[string]any{"reference": "Composition/" + d.id}}}
+	for k, v := range d.context {
+		ctx[k] = v
+	}
 	doc := map[string]any{"resourceType": "DocumentReference", "status": "current",
-		"identifier":  []any{map[string]any{"system": summaryDocSystem, "value": s.ID}},
-		"type":        map[string]any{"coding": []any{map[string]any{"system": snomed, "code": DischargeSummaryCode, "display": "Discharge summary"}}},
-		"subject":     map[string]any{"reference": "Patient/" + p.ID, "display": s.PatientName},
+		"identifier":  []any{map[string]any{"system": d.system, "value": d.id}},
+		"type":        map[string]any{"coding": []any{map[string]any{"system": snomed, "code": d.code, "display": d.display}}},
+		"subject":     map[string]any{"reference": "Patient/" + p.ID, "display": comp.Subject.Display},
 		"date":        tx.Now().UTC().Format(instant),
-		"author":      []any{map[string]any{"display": s.SignedBy}},
-		"description": "Discharge summary, version " + strconv.Itoa(s.Version),
-		"content": []any{map[string]any{"attachment": map[string]any{"contentType": "application/fhir+json", "title": "Discharge summary",
+		"author":      []any{map[string]any{"display": d.signedBy}},
+		"description": d.display + ", version " + strconv.Itoa(d.version),
+		"content": []any{map[string]any{"attachment": map[string]any{"contentType": "application/fhir+json", "title": d.display,
 			"data": base64.StdEncoding.EncodeToString(b)}, "format": map[string]any{"system": "urn:oid:1.3.6.1.4.1.19376.1.2.3", "code": "urn:hl7-org:fhir:document"}}},
-		"context": map[string]any{"encounter": []any{map[string]any{"reference": "Encounter/" + s.SpellID}},
-			"period":  map[string]any{"start": s.AdmittedAt.UTC().Format(instant), "end": s.DischargedAt.UTC().Format(instant)},
-			"related": []any{map[string]any{"reference": "Composition/" + s.ID}}},
+		"context": ctx,
 	}
 	_, err = putNext(tx, doc, "DocumentReference", prev)
 	return err
@@ -377,11 +408,7 @@ func putDocument(tx crs.Tx, s *crs.DischargeSummary, p *crs.Patient) error {
 
 // OverdueSummaries lists discharges whose summary is not yet sent.
 func (s *SummaryService) OverdueSummaries(ctx context.Context, a crs.Actor, ward string, age time.Duration) ([]*crs.DischargeSummary, error) {
-	sys := snomed
-	found, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "Composition", Count: 5000,
-		All: [][]crs.ResourceCondition{
-			{{Param: "type", Kind: "token", Op: crs.MatchEq, System: &sys, Code: DischargeSummaryCode}},
-			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "preliminary"}}}})
+	found, err := unsigned(ctx, s.Resources, a, DischargeSummaryCode)
 	if err != nil {
 		return nil, err
 	}
@@ -398,4 +425,15 @@ func (s *SummaryService) OverdueSummaries(ctx context.Context, a crs.Actor, ward
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].DischargedAt.Before(out[j].DischargedAt) })
 	return out, nil
+}
+
+// unsigned finds the trust's Compositions of a SNOMED CT document type
+// still drafts (preliminary): the summaries and letters not yet signed.
+func unsigned(ctx context.Context, rs crs.ResourceStore, a crs.Actor, code string) ([]*crs.Resource, error) {
+	sys := snomed
+	found, _, err := rs.SearchResources(ctx, a, crs.ResourceQuery{Type: "Composition", Count: 5000,
+		All: [][]crs.ResourceCondition{
+			{{Param: "type", Kind: "token", Op: crs.MatchEq, System: &sys, Code: code}},
+			{{Param: "status", Kind: "token", Op: crs.MatchEq, Code: "preliminary"}}}})
+	return found, err
 }

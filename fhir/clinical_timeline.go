@@ -131,6 +131,14 @@ func timelineEntry(r *crs.Resource) *crs.TimelineEntry {
 		e.Link = fmt.Sprintf("/patients/%s/problems/%s", r.PatientID, r.ID)
 	case "AllergyIntolerance":
 		e.Link = fmt.Sprintf("/patients/%s/allergies/%s", r.PatientID, r.ID)
+	case "Composition":
+		if isNote(r) {
+			// A note is placed at the time it is about, and opens on its page.
+			e.Link = fmt.Sprintf("/patients/%s/notes/%s", r.PatientID, r.ID)
+			if n, err := noteOf(r); err == nil && !n.EffectiveAt.IsZero() {
+				e.At = n.EffectiveAt
+			}
+		}
 	}
 	return e
 }

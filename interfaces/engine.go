@@ -81,7 +81,7 @@ func New(db crs.Store, logger *slog.Logger) *Engine {
 	e.Metrics.depth = e.queueDepths
 	db.OnEvent(e.outbox)
 	db.OnEvent(e.orderOutbox)
-	db.OnEvent(e.summaryOutbox)
+	db.OnEvent(e.documentOutbox)
 	db.OnCommit(e.committed)
 	return e
 }

@@ -16,6 +16,11 @@ type appointmentPage struct {
 	Clinic      *crs.Clinic
 	Outcome     outcomeForm
 	By, Reason  string // the cancel form
+	// Letters shows the clinic letter part to a clinician: the letter
+	// (Letter), or the templates to start it from.
+	Letters         bool
+	Letter          *crs.ClinicalNote
+	LetterTemplates []*crs.NoteTemplate
 }
 
 // loadAppointment reads the appointment of {id} with its referral,
@@ -53,5 +58,6 @@ func (s *Server) handleAppointment(w http.ResponseWriter, r *http.Request) error
 	if err := s.loadAppointment(r, page); err != nil {
 		return err
 	}
+	s.appointmentLetter(r, page)
 	return s.render(w, r, "appointment", page)
 }

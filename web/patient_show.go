@@ -20,6 +20,7 @@ type patientPage struct {
 	ED       []*crs.EDAttendance
 	Clinical bool // results and documents are switched on
 	Lists    bool // the problem list, allergies and timeline are switched on
+	Notes    bool // clinical notes and clinic letters are switched on
 	Orders   bool // ordering tests is switched on
 
 	Observations bool // observations and NEWS2 are switched on
@@ -48,6 +49,7 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	page.Title, page.Banner = "Patient record", b
 	page.Clinical = s.Results != nil && s.Documents != nil
 	page.Lists = s.Problems != nil && s.Allergies != nil && s.Terminology != nil
+	page.Notes = s.Notes != nil
 	page.Orders = s.Orders != nil
 	page.Observations = s.Observations != nil
 	if s.needJourney() == nil {

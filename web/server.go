@@ -86,6 +86,7 @@ type Server struct {
 	Orders      crs.OrderService            // tests ordered for patients; nil leaves the orders pages out
 	Reviews     crs.ResultReviewService     // the results worklist; nil leaves it out
 	Summaries   crs.DischargeSummaryService // discharge summaries; nil leaves their pages out
+	Notes       crs.NoteService             // clinical notes and clinic letters; nil leaves their pages out
 
 	Clock  crs.Clock    // the time pages show ages and defaults against; the system clock if nil
 	Logger *slog.Logger // where request and error logs go; slog.Default if nil

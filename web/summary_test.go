@@ -128,24 +128,7 @@ func TestDischargeSummaries(t *testing.T) {
 		}
 
 		// Over /fhir: the Composition with its versions, the document.
-		all, _ := fhir.ParseScopes("system/*.*")
-		api := httptest.NewServer((&fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
-		t.Cleanup(api.Close)
-		get := func(path string) map[string]any {
-			t.Helper()
-			res, err := http.Get(api.URL + "/fhir/" + path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil || res.StatusCode != 200 {
-				t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
-			}
-			return m
-		}
-		count := func(m map[string]any) int { e, _ := m["entry"].([]any); return len(e) }
+		get := e.fhirAPI(t)
 		day := clock.Now().Format("2006-01-02")
 		for _, q := range []struct {
 			path string
@@ -161,22 +144,62 @@ func TestDischargeSummaries(t *testing.T) {
 				t.Errorf("GET %s: %d found, want %d", q.path, n, q.want)
 			}
 		}
-		docs := get("DocumentReference?patient=" + f.p.ID)["entry"].([]any)
-		att := docs[0].(map[string]any)["resource"].(map[string]any)["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)
-		raw, _ := base64.StdEncoding.DecodeString(att["data"].(string))
-		var bundle struct {
-			Type  string `json:"type"`
-			Entry []struct {
-				Resource map[string]any `json:"resource"`
-			} `json:"entry"`
-		}
-		if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" {
-			t.Errorf("the stored document Bundle: %v %s", err, raw)
+		raw, bundle := documentBundle(t, get("DocumentReference?patient="+f.p.ID))
+		if bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" {
+			t.Errorf("the stored document Bundle: %s", raw)
 		}
 		if n := count(get("Composition/" + f.e.mustSummaryID(t, f) + "/_history")); n < 4 {
 			t.Errorf("Composition history: %d versions, want the draft, saved, signed and amended", n)
 		}
 	})
+}
+
+// fhirAPI starts the FHIR API over the env's database for a system of
+// trust A allowed everything, and returns how to GET one of its
+// addresses (below /fhir/) as decoded JSON, failing the test on any
+// status but 200.
+func (e *env) fhirAPI(t *testing.T) func(path string) map[string]any {
+	all, _ := fhir.ParseScopes("system/*.*")
+	api := httptest.NewServer((&fhir.Server{Store: e.db, Resources: store.NewResourceService(e.db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
+	t.Cleanup(api.Close)
+	return func(path string) map[string]any {
+		t.Helper()
+		res, err := http.Get(api.URL + "/fhir/" + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+		}
+		return m
+	}
+}
+
+// count is how many entries a search Bundle holds.
+func count(m map[string]any) int { e, _ := m["entry"].([]any); return len(e) }
+
+// documentBundle decodes the FHIR document Bundle a DocumentReference
+// found by a search holds.
+func documentBundle(t *testing.T, search map[string]any) (raw []byte, bundle struct {
+	Type  string `json:"type"`
+	Entry []struct {
+		Resource map[string]any `json:"resource"`
+	} `json:"entry"`
+}) {
+	t.Helper()
+	docs, _ := search["entry"].([]any)
+	if len(docs) == 0 {
+		t.Fatal("no DocumentReference found")
+	}
+	att := docs[0].(map[string]any)["resource"].(map[string]any)["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)
+	raw, _ = base64.StdEncoding.DecodeString(att["data"].(string))
+	if err := json.Unmarshal(raw, &bundle); err != nil {
+		t.Errorf("the stored document Bundle: %v %s", err, raw)
+	}
+	return raw, bundle
 }
 
 // mustSummaryID returns the id of the fixture spell's summary.

@@ -148,6 +148,9 @@ func completeDemoTrust(ctx context.Context, a *app, tr *demo.TrustResult, stdout
 	if err := demo.SeedOrderCatalogue(ctx, orderService(a.db), crs.SystemActor(org.ID)); err != nil {
 		return fmt.Errorf("load the demo test catalogue of %s: %w", org.ODSCode, err)
 	}
+	if err := demo.SeedNoteTemplates(ctx, noteService(a.db), crs.SystemActor(org.ID)); err != nil {
+		return fmt.Errorf("load the demo note templates of %s: %w", org.ODSCode, err)
+	}
 	if err := addDemoOrderFeeds(ctx, a, org); err != nil {
 		return fmt.Errorf("add the demo order feeds of %s: %w", org.ODSCode, err)
 	}

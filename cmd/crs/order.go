@@ -31,17 +31,31 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) < 2 || args[1] != "load" {
 		return helpOrUsage(args[1:], orderCatalogueHelp, stdout, stderr)
 	}
-	fs := newFlags("order catalogue load", orderCatalogueHelp, stdout)
+	return loadTrustFile(ctx, args[2:], "order catalogue load", orderCatalogueHelp, stdout, crs.ReadOrderCatalogue,
+		func(db *store.DB, a crs.Actor, tests []crs.OrderableTest) (int, error) {
+			return orderService(db).LoadCatalogue(ctx, a, tests)
+		},
+		"%[1]s: %[2]d tests in the catalogue of %[3]s, %[4]d added or changed\n")
+}
+
+// loadTrustFile runs a command that loads one file into a trust
+// ("crs ... load --db DSN --ods CODE FILE"): it reads FILE with read (a
+// bad file refused before the database is opened), hands what it read to
+// load as the trust's system actor and prints report with the file's
+// name, how many it held, the trust's ODS code and how many changed.
+func loadTrustFile[T any](ctx context.Context, args []string, cmd, help string, stdout io.Writer, read func(io.Reader, string) ([]T, error),
+	load func(db *store.DB, a crs.Actor, items []T) (int, error), report string) error {
+	fs := newFlags(cmd, help, stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
 	ods := fs.String("ods", "", "ODS code of the trust (required)")
-	if err := parseFlags(fs, args[2:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := required("order catalogue load", map[string]string{"ods": *ods}); err != nil {
+	if err := required(cmd, map[string]string{"ods": *ods}); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError("give one FILE to load (see crs order catalogue load --help)")
+		return usageError(fmt.Sprintf("give one FILE to load (see crs %s --help)", cmd))
 	}
 	name := fs.Arg(0)
 	f, err := os.Open(name)
@@ -49,7 +63,7 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer f.Close()
-	tests, err := crs.ReadOrderCatalogue(f, name)
+	items, err := read(f, name)
 	if err != nil {
 		return err
 	}
@@ -58,11 +72,11 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	n, err := orderService(db).LoadCatalogue(ctx, crs.SystemActor(org.ID), tests)
+	n, err := load(db, crs.SystemActor(org.ID), items)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d tests in the catalogue of %s, %d added or changed\n", name, len(tests), org.ODSCode, n)
+	fmt.Fprintf(stdout, report, name, len(items), org.ODSCode, n)
 	return nil
 }
 

@@ -11,19 +11,7 @@ import (
 // line, and refuses a bad file with each bad line as FILE:LINE and
 // nothing loaded.
 func TestOrderCatalogueLoad(t *testing.T) {
-	dir := t.TempDir()
-	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
-	write := func(name, text string) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
-		t.Fatalf("trust add: %d %s %s", code, out, errs)
-	}
+	dsn, write := trustToLoad(t)
 	good := write("tests.csv", "code,name,kind,specimen,destination\nFBC,Full blood count,pathology,Blood (EDTA),Pathology LIMS\nCXR,Chest X-ray,radiology,,Radiology RIS\n")
 	code, out, errs := runCLI(t, "order", "catalogue", "load", "--db", dsn, "--ods", "RXX", good)
 	if code != 0 || !strings.Contains(out, "2 tests in the catalogue of RXX, 2 added or changed") {
@@ -47,5 +35,24 @@ func TestOrderCatalogueLoad(t *testing.T) {
 		if code, _, errs := runCLI(t, tc.args...); code == 0 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: %d %q, want %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// trustToLoad makes a database in a folder of the test's with trust RXX,
+// and returns its DSN and how to write a file to load into the folder.
+func trustToLoad(t *testing.T) (dsn string, write func(name, text string) string) {
+	t.Helper()
+	dir := t.TempDir()
+	dsn = "sqlite:" + filepath.Join(dir, "crs.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("trust add: %d %s %s", code, out, errs)
+	}
+	return dsn, func(name, text string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 }
