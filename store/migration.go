@@ -18,30 +18,23 @@ var (
 	_ crs.MigrationLog = (*DB)(nil)
 )
 
-// RecordMigratedRows records the rows the command loaded, each with its
-// event and audit record; a row already recorded is an ECONFLICT.
+// RecordMigratedRows records the rows the command loaded with one event
+// and one audit record for them all: the event names the batch (each
+// file's rows, their lines and keys) and every row's record of its load
+// points at it, so the audit still answers who created a migrated record,
+// when and from which row. A row already recorded is an ECONFLICT.
 func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	ctx := tx.Context()
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
-	evs := make([]*crs.Event, len(rows))
-	for i, r := range rows {
-		what := r.File + " line " + strconv.Itoa(r.Line)
-		if r.Key != "" && !strings.HasPrefix(r.Key, "line ") {
-			what += " (" + r.Key + ")"
-		}
-		evs[i] = &crs.Event{Type: crs.EventRecordMigrated, PatientID: r.PatientID, SubjectID: r.RecordID,
-			Summary: "Loaded from the legacy PAS: " + what}
-	}
-	if err := bulk.emit(ctx, evs, "legacy PAS migration"); err != nil {
+	batch := migratedBatchOf(rows)
+	ev := &crs.Event{Type: crs.EventRecordMigrated, Summary: "Loaded from the legacy PAS: " + batch.String()}
+	if err := tx.EmitData(ev, "legacy PAS migration: "+batch.String(), batch); err != nil {
 		return err
 	}
 	args := make([]any, 0, len(rows)*7)
-	for i, r := range rows {
-		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, evs[i].ID)
+	for _, r := range rows {
+		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, ev.ID)
 	}
 	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args, ""); err != nil {
 		if isUniqueViolation(err) {
@@ -50,6 +43,58 @@ func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 		return crs.Errorf(crs.EINTERNAL, "record migrated rows: %w", err)
 	}
 	return nil
+}
+
+// migratedBatch is the data of the event of one command of a migration:
+// the rows of each file it loaded.
+type migratedBatch struct {
+	Files []migratedFile `json:"files"`
+}
+
+// migratedFile is the rows of one file of the extract a command loaded:
+// how many, their first and last line and their keys in the order loaded.
+type migratedFile struct {
+	File      string   `json:"file"`
+	Rows      int      `json:"rows"`
+	FirstLine int      `json:"first_line"`
+	LastLine  int      `json:"last_line"`
+	Keys      []string `json:"keys"`
+}
+
+func migratedBatchOf(rows []crs.MigratedRow) migratedBatch {
+	var b migratedBatch
+	at := map[string]int{}
+	for _, r := range rows {
+		i, ok := at[r.File]
+		if !ok {
+			i = len(b.Files)
+			at[r.File] = i
+			b.Files = append(b.Files, migratedFile{File: r.File, FirstLine: r.Line, LastLine: r.Line})
+		}
+		f := &b.Files[i]
+		f.Rows++
+		f.FirstLine, f.LastLine = min(f.FirstLine, r.Line), max(f.LastLine, r.Line)
+		f.Keys = append(f.Keys, r.Key)
+	}
+	return b
+}
+
+// String names the batch for its event's summary and audit record, as
+// "2000 rows of patients.csv (lines 2-2001)".
+func (b migratedBatch) String() string {
+	parts := make([]string, len(b.Files))
+	for i, f := range b.Files {
+		rows := "rows"
+		if f.Rows == 1 {
+			rows = "row"
+		}
+		lines := "line " + strconv.Itoa(f.FirstLine)
+		if f.LastLine != f.FirstLine {
+			lines = "lines " + strconv.Itoa(f.FirstLine) + "-" + strconv.Itoa(f.LastLine)
+		}
+		parts[i] = strconv.Itoa(f.Rows) + " " + rows + " of " + f.File + " (" + lines + ")"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // insertRows writes rows of ncols values each, laid out one after another
