@@ -93,6 +93,7 @@ var bulkLoadPragmas = []struct{ name, value string }{
 	{"cache_size", "-524288"},       // 512 MiB
 	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
 	{"mmap_size", "2147483648"},     // read the database through 2 GiB of mapped memory, not a system call a page
+	{"foreign_keys", "0"},
 }
 
 // startLoad begins a bulk load of activity act: it checks the actor may
@@ -307,9 +308,11 @@ func (b *bulkInserter) close() {
 	}
 }
 
-// maxParams bounds the parameters of one statement, well within SQLite's
-// limit of 32,766 and PostgreSQL's of 65,535.
-const maxParams = 4000
+// maxParams bounds the parameters of one statement, within SQLite's
+// limit of 32,766 and PostgreSQL's of 65,535. A bulk load writes a batch
+// of records in few statements: each statement has its own journal of the
+// pages it changes (SQLite) and its own round trip (PostgreSQL).
+const maxParams = 32000
 
 // stmt returns the prepared statement for query, preparing it once.
 func (b *bulkInserter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -361,21 +364,9 @@ func placeholderRows(n, ncols, first int, anon bool) string {
 }
 
 // insert writes rows of ncols values each, laid out one row after another
-// in args.
+// in args, with insertRows.
 func (b *bulkInserter) insert(ctx context.Context, table, cols string, ncols int, args []any) error {
-	per := maxParams / ncols
-	for len(args) > 0 {
-		n := min(per, len(args)/ncols)
-		s, err := b.stmt(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+b.placeholders(n, ncols, 1))
-		if err != nil {
-			return err
-		}
-		if _, err := s.ExecContext(ctx, args[:n*ncols]...); err != nil {
-			return err
-		}
-		args = args[n*ncols:]
-	}
-	return nil
+	return insertRows(b.tx, table, cols, ncols, args, "")
 }
 
 // eachExisting looks for the values among the organisation's patients

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,23 +100,24 @@ func (b migratedBatch) String() string {
 
 // insertRows writes rows of ncols values each, laid out one after another
 // in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
-// NOTHING). A statement of the full size goes through the statement
-// cache, so a load of many commands prepares it once; the last, shorter
-// one of each call runs unprepared rather than fill the cache with sizes
-// met once.
+// NOTHING). Statements hold as many rows as maxParams allows; what is
+// left is written in statements of halving sizes (512, 256, ... rows), so
+// that every statement comes from a handful of sizes, each prepared once
+// through the statement cache and reused by every command of a load.
 func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
 	anon := tx.db.dialect.name == "sqlite"
+	verb := tx.db.dialect.bulkInsert()
+	if suffix != "" {
+		verb = "INSERT INTO " // an upsert decides its own conflicts
+	}
 	per := maxParams / ncols
 	for len(args) > 0 {
 		n := min(per, len(args)/ncols)
-		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
-		var err error
-		if n == per {
-			_, err = tx.exec(tx.ctx, q, args[:n*ncols]...)
-		} else {
-			_, err = tx.Tx.ExecContext(tx.ctx, q, args[:n*ncols]...)
+		if n < per {
+			n = 1 << (bits.Len(uint(n)) - 1) // the largest power of two not above it
 		}
-		if err != nil {
+		q := verb + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
+		if _, err := tx.exec(tx.ctx, q, args[:n*ncols]...); err != nil {
 			return err
 		}
 		args = args[n*ncols:]
