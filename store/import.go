@@ -44,13 +44,24 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 // were registered, always the first n of ps.
 //
 // On SQLite the write connection uses bulk load settings (see
-// bulkLoadPragmas) while the import runs.
-func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (int, error) {
+// bulkLoadPragmas) while the import runs. A load into an empty patient
+// index builds the search indexes after the patients are written (see
+// deferSearchIndexes).
+func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (done int, err error) {
 	size, restore, err := db.startLoad(ctx, a, crs.ActRegisterPatient, opts, ImportBatchSize)
 	if err != nil {
 		return 0, err
 	}
 	defer restore()
+	build, err := db.deferSearchIndexes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if berr := build(); err == nil {
+			err = berr
+		}
+	}()
 	// Tidying and deriving the search keys needs no database, so it is done
 	// for the next batch while the committer writes this one.
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,7 +78,6 @@ func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, 
 			}
 		}
 	}()
-	done := 0
 	for rows := range ready {
 		err := db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertImport(tx, rows) })
 		if err != nil {

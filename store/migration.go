@@ -445,8 +445,26 @@ func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
 }
 
 // BulkLoad sets the bulk load settings of SQLite's write connection
-// (see bulkLoadPragmas) until restore is called.
-func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) { return db.bulkLoad(ctx) }
+// (see bulkLoadPragmas) until restore is called; a load into an empty
+// patient index has its search indexes built by restore (see
+// deferSearchIndexes).
+func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) {
+	settings, err := db.bulkLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+	build, err := db.deferSearchIndexes(ctx)
+	if err != nil {
+		settings()
+		return nil, err
+	}
+	return func() {
+		if err := build(); err != nil {
+			db.Logger.Error("build the patient search indexes after a load; the next start builds them", "err", err)
+		}
+		settings()
+	}, nil
+}
 
 // MigratedRows lists the rows of legacy extracts loaded into the trust,
 // keyed by file and key joined with a NUL byte.
