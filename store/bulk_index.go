@@ -39,7 +39,20 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 		}
 	}
 	db.Logger.Info("patient search indexes dropped for a load into an empty patient index")
-	return func() error { return db.ensureSearchIndexes(context.WithoutCancel(ctx)) }, nil
+	return func() error {
+		ctx := context.WithoutCancel(ctx)
+		if err := db.ensureSearchIndexes(ctx); err != nil {
+			return err
+		}
+		// PostgreSQL plans the searches from the table's statistics,
+		// which a load into an empty table has left empty.
+		if db.dialect.name == "postgres" {
+			if _, err := db.write.ExecContext(ctx, `ANALYZE patients`); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "analyze patients after the load: %w", err)
+			}
+		}
+		return nil
+	}, nil
 }
 
 // ensureSearchIndexes builds the patient search indexes that are missing.
