@@ -5,8 +5,11 @@ import (
 	"time"
 )
 
-// EventRecordMigrated is appended for every row of a legacy PAS extract
-// loaded into OpenCRS: the record it became is its subject. It is not
+// EventRecordMigrated is appended for every command of a legacy PAS
+// migration: it names the rows of the extract the command loaded (each
+// row's record of its load names the event and the record the row
+// became), so one event and one audit record stand for a batch of
+// migrated rows rather than one for each. It is not
 // sent on any feed: the systems that stay learn of migrated records from
 // their own copy of the legacy data, not from the cutover.
 const EventRecordMigrated = "migration.loaded"
@@ -83,8 +86,9 @@ type MigratedAppointment struct {
 // already checked against the extract's specification, and records the
 // rows they came from. Package store implements it on its Tx.
 type MigrationTx interface {
-	// RecordMigratedRows records the rows the command loaded, each with
-	// its event and audit record. A row already recorded is an ECONFLICT:
+	// RecordMigratedRows records the rows the command loaded, with one
+	// event and one audit record naming them all (each row's record names
+	// the event). A row already recorded is an ECONFLICT:
 	// nothing of the command remains, so no row is ever loaded twice.
 	RecordMigratedRows(rows []MigratedRow) error
 	// MigrateGPPractices records GP practices, replacing the name and

@@ -2,6 +2,7 @@ package golive_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,13 +99,17 @@ func TestImportSampleReproducesExpected(t *testing.T) {
 			{`SELECT COUNT(*) FROM spells WHERE status = 'admitted'`, rep.Inpatients.Accepted},
 			{`SELECT COUNT(*) FROM bed_stays WHERE is_current = 1`, rep.Inpatients.Accepted},
 			{`SELECT COUNT(*) FROM migrated_rows`, records(x)},
-			{`SELECT COUNT(*) FROM events WHERE type = 'migration.loaded' AND user_id = 'migration'`, records(x)},
-			{`SELECT COUNT(*) FROM audit WHERE user_id = 'migration' AND event_id <> ''`, records(x)},
+			// Each row's record of its load names its command's event,
+			// which has its one audit record.
+			{`SELECT COUNT(*) FROM migrated_rows m JOIN events e ON e.id = m.event_id AND e.type = 'migration.loaded' AND e.user_id = 'migration'
+				JOIN audit a ON a.event_id = e.id AND a.user_id = 'migration'`, records(x)},
 		} {
 			if got := count(t, db, c.query); got != c.want {
 				t.Errorf("%s = %d, want %d", c.query, got, c.want)
 			}
 		}
+
+		checkMigrationEvents(t, db, records(x))
 
 		// Run again, it loads nothing more.
 		n, err := im.Load(context.Background(), x)
@@ -126,4 +131,76 @@ func firstLineDiff(a, b string) string {
 		}
 	}
 	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
+}
+
+// checkMigrationEvents checks that a migration appended one event and one
+// audit record for each command, not for each row, and that each event
+// names exactly the rows of its command by file and key.
+func checkMigrationEvents(t *testing.T, db *store.DB, rows int) {
+	t.Helper()
+	ctx := context.Background()
+	want := map[string]map[string]bool{} // event id -> file NUL key
+	q, err := db.Reader().QueryContext(ctx, `SELECT event_id, file, row_key FROM migrated_rows`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q.Next() {
+		var ev, file, key string
+		if err := q.Scan(&ev, &file, &key); err != nil {
+			t.Fatal(err)
+		}
+		if want[ev] == nil {
+			want[ev] = map[string]bool{}
+		}
+		want[ev][file+"\x00"+key] = true
+	}
+	q.Close()
+	q, err = db.Reader().QueryContext(ctx, `SELECT e.id, e.data, (SELECT COUNT(*) FROM audit a WHERE a.event_id = e.id)
+		FROM events e WHERE e.type = 'migration.loaded'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	events := 0
+	for q.Next() {
+		var id, data string
+		var audits int
+		if err := q.Scan(&id, &data, &audits); err != nil {
+			t.Fatal(err)
+		}
+		events++
+		if audits != 1 {
+			t.Errorf("migration event %s has %d audit records, want 1", id, audits)
+		}
+		var batch struct {
+			Files []struct {
+				File string
+				Rows int
+				Keys []string
+			}
+		}
+		if err := json.Unmarshal([]byte(data), &batch); err != nil {
+			t.Fatalf("event %s data %s: %v", id, data, err)
+		}
+		got := map[string]bool{}
+		for _, f := range batch.Files {
+			if f.Rows != len(f.Keys) {
+				t.Errorf("event %s: %s has %d rows and %d keys", id, f.File, f.Rows, len(f.Keys))
+			}
+			for _, k := range f.Keys {
+				got[f.File+"\x00"+k] = true
+			}
+		}
+		if len(got) != len(want[id]) {
+			t.Errorf("event %s names %d rows, %d rows name it", id, len(got), len(want[id]))
+		}
+		for k := range got {
+			if !want[id][k] {
+				t.Errorf("event %s names row %q, whose record names another event", id, k)
+			}
+		}
+	}
+	if events != len(want) || events == 0 || events >= rows {
+		t.Errorf("%d migration events for %d rows in %d commands; want one a command", events, rows, len(want))
+	}
 }

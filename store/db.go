@@ -96,6 +96,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.write.Close()
 			return nil, err
 		}
+		if err := db.ensureSearchIndexes(ctx); err != nil {
+			db.write.Close()
+			return nil, err
+		}
 		if db.read, err = sql.Open(d.driver, sqliteDSN(conn, false)); err != nil {
 			db.write.Close()
 			return nil, err
@@ -115,6 +119,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 		}
 		if err := db.migrate(ctx); err != nil {
+			db.write.Close()
+			return nil, err
+		}
+		if err := db.ensureSearchIndexes(ctx); err != nil {
 			db.write.Close()
 			return nil, err
 		}

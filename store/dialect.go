@@ -68,6 +68,19 @@ func sqliteDSN(path string, write bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// bulkInsert is how a multi-row INSERT of a bulk load begins. On SQLite
+// it is INSERT OR FAIL: a statement that stops at a conflict keeps the
+// rows it wrote before it, so SQLite needs no statement journal of the
+// pages it changes (for a big INSERT, a copy of every page); the command
+// fails on the error and the whole command is undone, by its savepoint or
+// its transaction. PostgreSQL keeps no such journal.
+func (d dialect) bulkInsert() string {
+	if d.name == "sqlite" {
+		return "INSERT OR FAIL INTO "
+	}
+	return "INSERT INTO "
+}
+
 // migrationSQL adapts a migration's text to the dialect. Lines from
 // "-- begin sqlite" to "-- end sqlite" (or postgres) apply to that
 // dialect alone.

@@ -44,13 +44,24 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 // were registered, always the first n of ps.
 //
 // On SQLite the write connection uses bulk load settings (see
-// bulkLoadPragmas) while the import runs.
-func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (int, error) {
+// bulkLoadPragmas) while the import runs. A load into an empty patient
+// index builds the search indexes after the patients are written (see
+// deferSearchIndexes).
+func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (done int, err error) {
 	size, restore, err := db.startLoad(ctx, a, crs.ActRegisterPatient, opts, ImportBatchSize)
 	if err != nil {
 		return 0, err
 	}
 	defer restore()
+	build, err := db.deferSearchIndexes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if berr := build(); err == nil {
+			err = berr
+		}
+	}()
 	// Tidying and deriving the search keys needs no database, so it is done
 	// for the next batch while the committer writes this one.
 	ctx, cancel := context.WithCancel(ctx)
@@ -67,7 +78,6 @@ func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, 
 			}
 		}
 	}()
-	done := 0
 	for rows := range ready {
 		err := db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertImport(tx, rows) })
 		if err != nil {
@@ -93,6 +103,7 @@ var bulkLoadPragmas = []struct{ name, value string }{
 	{"cache_size", "-524288"},       // 512 MiB
 	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
 	{"mmap_size", "2147483648"},     // read the database through 2 GiB of mapped memory, not a system call a page
+	{"foreign_keys", "0"},
 }
 
 // startLoad begins a bulk load of activity act: it checks the actor may
@@ -307,9 +318,11 @@ func (b *bulkInserter) close() {
 	}
 }
 
-// maxParams bounds the parameters of one statement, well within SQLite's
-// limit of 32,766 and PostgreSQL's of 65,535.
-const maxParams = 4000
+// maxParams bounds the parameters of one statement, within SQLite's
+// limit of 32,766 and PostgreSQL's of 65,535. A bulk load writes a batch
+// of records in few statements: each statement has its own journal of the
+// pages it changes (SQLite) and its own round trip (PostgreSQL).
+const maxParams = 32000
 
 // stmt returns the prepared statement for query, preparing it once.
 func (b *bulkInserter) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -361,21 +374,9 @@ func placeholderRows(n, ncols, first int, anon bool) string {
 }
 
 // insert writes rows of ncols values each, laid out one row after another
-// in args.
+// in args, with insertRows.
 func (b *bulkInserter) insert(ctx context.Context, table, cols string, ncols int, args []any) error {
-	per := maxParams / ncols
-	for len(args) > 0 {
-		n := min(per, len(args)/ncols)
-		s, err := b.stmt(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+b.placeholders(n, ncols, 1))
-		if err != nil {
-			return err
-		}
-		if _, err := s.ExecContext(ctx, args[:n*ncols]...); err != nil {
-			return err
-		}
-		args = args[n*ncols:]
-	}
-	return nil
+	return insertRows(b.tx, table, cols, ncols, args, "")
 }
 
 // eachExisting looks for the values among the organisation's patients

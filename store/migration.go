@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,30 +20,23 @@ var (
 	_ crs.MigrationLog = (*DB)(nil)
 )
 
-// RecordMigratedRows records the rows the command loaded, each with its
-// event and audit record; a row already recorded is an ECONFLICT.
+// RecordMigratedRows records the rows the command loaded with one event
+// and one audit record for them all: the event names the batch (each
+// file's rows, their lines and keys) and every row's record of its load
+// points at it, so the audit still answers who created a migrated record,
+// when and from which row. A row already recorded is an ECONFLICT.
 func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	ctx := tx.Context()
-	bulk := newBulkInserter(tx)
-	defer bulk.close()
-	evs := make([]*crs.Event, len(rows))
-	for i, r := range rows {
-		what := r.File + " line " + strconv.Itoa(r.Line)
-		if r.Key != "" && !strings.HasPrefix(r.Key, "line ") {
-			what += " (" + r.Key + ")"
-		}
-		evs[i] = &crs.Event{Type: crs.EventRecordMigrated, PatientID: r.PatientID, SubjectID: r.RecordID,
-			Summary: "Loaded from the legacy PAS: " + what}
-	}
-	if err := bulk.emit(ctx, evs, "legacy PAS migration"); err != nil {
+	batch := migratedBatchOf(rows)
+	ev := &crs.Event{Type: crs.EventRecordMigrated, Summary: "Loaded from the legacy PAS: " + batch.String()}
+	if err := tx.EmitData(ev, "legacy PAS migration: "+batch.String(), batch); err != nil {
 		return err
 	}
 	args := make([]any, 0, len(rows)*7)
-	for i, r := range rows {
-		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, evs[i].ID)
+	for _, r := range rows {
+		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, ev.ID)
 	}
 	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args, ""); err != nil {
 		if isUniqueViolation(err) {
@@ -53,25 +47,78 @@ func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	return nil
 }
 
+// migratedBatch is the data of the event of one command of a migration:
+// the rows of each file it loaded.
+type migratedBatch struct {
+	Files []migratedFile `json:"files"`
+}
+
+// migratedFile is the rows of one file of the extract a command loaded:
+// how many, their first and last line and their keys in the order loaded.
+type migratedFile struct {
+	File      string   `json:"file"`
+	Rows      int      `json:"rows"`
+	FirstLine int      `json:"first_line"`
+	LastLine  int      `json:"last_line"`
+	Keys      []string `json:"keys"`
+}
+
+func migratedBatchOf(rows []crs.MigratedRow) migratedBatch {
+	var b migratedBatch
+	at := map[string]int{}
+	for _, r := range rows {
+		i, ok := at[r.File]
+		if !ok {
+			i = len(b.Files)
+			at[r.File] = i
+			b.Files = append(b.Files, migratedFile{File: r.File, FirstLine: r.Line, LastLine: r.Line})
+		}
+		f := &b.Files[i]
+		f.Rows++
+		f.FirstLine, f.LastLine = min(f.FirstLine, r.Line), max(f.LastLine, r.Line)
+		f.Keys = append(f.Keys, r.Key)
+	}
+	return b
+}
+
+// String names the batch for its event's summary and audit record, as
+// "2000 rows of patients.csv (lines 2-2001)".
+func (b migratedBatch) String() string {
+	parts := make([]string, len(b.Files))
+	for i, f := range b.Files {
+		rows := "rows"
+		if f.Rows == 1 {
+			rows = "row"
+		}
+		lines := "line " + strconv.Itoa(f.FirstLine)
+		if f.LastLine != f.FirstLine {
+			lines = "lines " + strconv.Itoa(f.FirstLine) + "-" + strconv.Itoa(f.LastLine)
+		}
+		parts[i] = strconv.Itoa(f.Rows) + " " + rows + " of " + f.File + " (" + lines + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // insertRows writes rows of ncols values each, laid out one after another
 // in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
-// NOTHING). A statement of the full size goes through the statement
-// cache, so a load of many commands prepares it once; the last, shorter
-// one of each call runs unprepared rather than fill the cache with sizes
-// met once.
+// NOTHING). Statements hold as many rows as maxParams allows; what is
+// left is written in statements of halving sizes (512, 256, ... rows), so
+// that every statement comes from a handful of sizes, each prepared once
+// through the statement cache and reused by every command of a load.
 func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
 	anon := tx.db.dialect.name == "sqlite"
+	verb := tx.db.dialect.bulkInsert()
+	if suffix != "" {
+		verb = "INSERT INTO " // an upsert decides its own conflicts
+	}
 	per := maxParams / ncols
 	for len(args) > 0 {
 		n := min(per, len(args)/ncols)
-		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
-		var err error
-		if n == per {
-			_, err = tx.exec(tx.ctx, q, args[:n*ncols]...)
-		} else {
-			_, err = tx.Tx.ExecContext(tx.ctx, q, args[:n*ncols]...)
+		if n < per {
+			n = 1 << (bits.Len(uint(n)) - 1) // the largest power of two not above it
 		}
-		if err != nil {
+		q := verb + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
+		if _, err := tx.exec(tx.ctx, q, args[:n*ncols]...); err != nil {
 			return err
 		}
 		args = args[n*ncols:]
@@ -410,8 +457,26 @@ func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
 }
 
 // BulkLoad sets the bulk load settings of SQLite's write connection
-// (see bulkLoadPragmas) until restore is called.
-func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) { return db.bulkLoad(ctx) }
+// (see bulkLoadPragmas) until restore is called; a load into an empty
+// patient index has its search indexes built by restore (see
+// deferSearchIndexes).
+func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) {
+	settings, err := db.bulkLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+	build, err := db.deferSearchIndexes(ctx)
+	if err != nil {
+		settings()
+		return nil, err
+	}
+	return func() {
+		if err := build(); err != nil {
+			db.Logger.Error("build the patient search indexes after a load; the next start builds them", "err", err)
+		}
+		settings()
+	}, nil
+}
 
 // MigratedRows lists the rows of legacy extracts loaded into the trust,
 // keyed by file and key joined with a NUL byte.

@@ -117,8 +117,11 @@ func fingerprint(t *testing.T, dsn string) string {
 		`SELECT pw.ppi || '|' || w.status || '|' || w.decided_on FROM waiting_list_entries w JOIN pathways pw ON pw.id = w.pathway_id`,
 		`SELECT s.visit_number || '|' || b.code || '|' || p.mrn FROM spells s JOIN locations b ON b.id = s.bed_id JOIN patients p ON p.id = s.patient_id`,
 		`SELECT file || '|' || row_key || '|' || line FROM migrated_rows`,
-		`SELECT type || '|' || user_id || '|' || summary FROM events`,
-		`SELECT COUNT(*) FROM audit WHERE user_id = 'migration' AND event_id <> ''`,
+		// A migration appends one event a command, whose batches a crash
+		// moves: each row names an event of the migration with its audit.
+		`SELECT type || '|' || user_id || '|' || summary FROM events WHERE type <> 'migration.loaded'`,
+		`SELECT m.file || '|' || m.row_key || '|' || e.type || '|' || e.user_id || '|' || (SELECT COUNT(*) FROM audit a WHERE a.event_id = e.id AND a.user_id = 'migration')
+			FROM migrated_rows m JOIN events e ON e.id = m.event_id`,
 	} {
 		rows, err := db.Reader().QueryContext(context.Background(), q)
 		if err != nil {

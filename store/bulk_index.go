@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+
+	"github.com/opencrs/crs"
+)
+
+// patientSearchIndexes are the indexes of the patient index that serve
+// the clerks' searches by name and date of birth, as the migrations made
+// them. Nothing a command checks relies on them (duplicate NHS and
+// hospital numbers are found by patients_nhs and the unique hospital
+// number, which stay), so a bulk load into an empty patient index drops
+// them and builds each in one sorted pass when the load ends, instead of
+// inserting every patient into each at a random place.
+var patientSearchIndexes = []struct{ name, columns string }{
+	{"patients_family_key", "(org_id, family_key, birth_date)"},
+	{"patients_family_norm", "(org_id, family_norm, given_norm)"},
+	{"patients_birth_date", "(org_id, birth_date)"},
+	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
+}
+
+// deferSearchIndexes drops the patient search indexes if no trust holds
+// a patient yet, and returns the function that builds them again. A load
+// that dies before building them (a crash, a kill) leaves them to the
+// next Open, which builds any that are missing (ensureSearchIndexes).
+func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err error) {
+	build = func() error { return nil }
+	var any int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM patients LIMIT 1) p`).Scan(&any); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "look for patients: %w", err)
+	}
+	if any > 0 {
+		return build, nil
+	}
+	for _, ix := range patientSearchIndexes {
+		if _, err := db.write.ExecContext(ctx, `DROP INDEX IF EXISTS `+ix.name); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "drop index %s for the load: %w", ix.name, err)
+		}
+	}
+	db.Logger.Info("patient search indexes dropped for a load into an empty patient index")
+	return func() error {
+		ctx := context.WithoutCancel(ctx)
+		if err := db.ensureSearchIndexes(ctx); err != nil {
+			return err
+		}
+		// PostgreSQL plans the searches from the table's statistics,
+		// which a load into an empty table has left empty.
+		if db.dialect.name == "postgres" {
+			if _, err := db.write.ExecContext(ctx, `ANALYZE patients`); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "analyze patients after the load: %w", err)
+			}
+		}
+		return nil
+	}, nil
+}
+
+// ensureSearchIndexes builds the patient search indexes that are missing.
+func (db *DB) ensureSearchIndexes(ctx context.Context) error {
+	for _, ix := range patientSearchIndexes {
+		if _, err := db.write.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON patients `+ix.columns); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "build index %s: %w", ix.name, err)
+		}
+	}
+	return nil
+}
