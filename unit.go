@@ -69,6 +69,7 @@ type Tx interface {
 	// to a patient's record.
 	InsertResult(r *Result) error
 	DocumentTx
+	DiagnosticTx
 	SchedulingTx
 
 	// Inpatient spells: admission, transfer, leave and discharge.

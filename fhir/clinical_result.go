@@ -220,6 +220,9 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 			dr.BasedOn = []reference{{Reference: "ServiceRequest/" + o.ID}}
 			dr.Extension = append(dr.Extension, jsonExtension{URL: extRequesterID, ValueString: o.RequesterID})
 			dr.Identifier = append(dr.Identifier, jsonIdentifier{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "PLAC"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber})
+			if err := diagnosticDone(tx, o, r.ObservedAt); err != nil {
+				return err
+			}
 			if err := s.Orders.TrackOrder(tx, o, crs.OrderResulted, r.FillerOrder); err != nil {
 				return err
 			}

@@ -2,22 +2,34 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
 
 // handlePlaceOrder orders a test for the patient: the order is recorded
-// and sent to the system that carries the test out.
+// and sent to the system that carries the test out. A planned test
+// (surveillance or repeat, due on a date) is marked so: for a DM01 test
+// it is then not on the diagnostic waiting list.
 func (s *Server) handlePlaceOrder(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
 	if err := a.Authorize(crs.ActRecordClinical); err != nil {
 		return err
 	}
-	page := &ordersPage{Test: form(r, "test"), ClinicalDetails: form(r, "clinical_details"), Priority: form(r, "priority")}
+	page := &ordersPage{Test: form(r, "test"), ClinicalDetails: form(r, "clinical_details"), Priority: form(r, "priority"),
+		Planned: form(r, "planned"), DueOn: form(r, "due_on")}
 	if err := s.ordersPage(r, page); err != nil {
 		return err
 	}
-	o := &crs.Order{PatientID: page.Banner.ID, Test: crs.OrderableTest{Code: page.Test}, ClinicalDetails: page.ClinicalDetails, Priority: page.Priority}
+	o := &crs.Order{PatientID: page.Banner.ID, Test: crs.OrderableTest{Code: page.Test}, ClinicalDetails: page.ClinicalDetails, Priority: page.Priority,
+		Planned: page.Planned == "yes"}
+	if strings.TrimSpace(page.DueOn) != "" {
+		if day, ok := parseDay(page.DueOn); ok {
+			o.DueOn = day
+		} else {
+			page.Errors.add("due_on", "", "Date due must be a real date, for example 2026-04-02")
+		}
+	}
 	fp := formPost{name: "orders", page: page, order: orderFields, fallback: "test"}
 	fp.check(o.Validate())
 	return s.submit(w, r, fp, func() (string, string, error) {
