@@ -43,6 +43,7 @@ func commands() []command {
 		{"golive", "the cutover: reconcile, rehearse, check (go / no-go)", runGolive},
 		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes, or its SNOMED CT release: load", runTerminology},
 		{"order", "the test catalogue clinicians order from: catalogue load", runOrder},
+		{"result", "carry results received before they were kept only in the resource store: migrate", runResult},
 		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
@@ -122,6 +123,9 @@ var subcommands = map[string][][2]string{
 	},
 	"order": {
 		{"catalogue load", "make a CSV file the trust's catalogue of orderable pathology and radiology tests"},
+	},
+	"result": {
+		{"migrate", "carry a trust's results from the typed results table into the resource store, once"},
 	},
 	"terminology": {
 		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file, or its SNOMED CT release from RF2 files"},
