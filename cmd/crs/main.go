@@ -191,6 +191,24 @@ read from a file named by CRS_<FLAG>_FILE.`)
 // errUsage says the command line was wrong and the usage was printed.
 var errUsage = errors.New("usage")
 
+// readOneFile reads the one FILE a load command is given, with read
+// (which names each bad line FILE:LINE), and returns what it read and
+// the file's name.
+func readOneFile[T any](fs *flag.FlagSet, command string, read func(r io.Reader, name string) (T, error)) (T, string, error) {
+	var zero T
+	if fs.NArg() != 1 {
+		return zero, "", usageError("give one FILE to load (see crs " + command + " --help)")
+	}
+	name := fs.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		return zero, name, err
+	}
+	defer f.Close()
+	v, err := read(f, name)
+	return v, name, err
+}
+
 // newFlags returns a flag set for a subcommand that prints its usage to
 // stdout on --help.
 func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
@@ -44,16 +43,7 @@ func runOrder(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := required("order catalogue load", map[string]string{"ods": *ods}); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError("give one FILE to load (see crs order catalogue load --help)")
-	}
-	name := fs.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	tests, err := crs.ReadOrderCatalogue(f, name)
+	tests, name, err := readOneFile(fs, "order catalogue load", crs.ReadOrderCatalogue)
 	if err != nil {
 		return err
 	}
