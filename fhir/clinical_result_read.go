@@ -116,11 +116,15 @@ func observationFrom(res *crs.Resource) (crs.Observation, error) {
 
 // isFiledResult says whether a DiagnosticReport records a result filed
 // from a message (or carried from before), not one written over /fhir.
-func isFiledResult(res *crs.Resource) bool {
-	var dr diagnosticReport
-	_ = json.Unmarshal(res.Body, &dr)
-	for _, id := range dr.Identifier {
-		if id.System == ResultVersionSystem {
+func isFiledResult(res *crs.Resource) bool { return hasIdentifierOf(res, ResultVersionSystem) }
+
+// hasIdentifierOf says whether the resource has an identifier of the
+// system.
+func hasIdentifierOf(res *crs.Resource, system string) bool {
+	var v jsonResource
+	_ = json.Unmarshal(res.Body, &v)
+	for _, id := range v.Identifier {
+		if id.System == system {
 			return true
 		}
 	}

@@ -88,13 +88,7 @@ func filedResultPart(r *crs.Resource) bool {
 	case "DiagnosticReport":
 		return isFiledResult(r)
 	case "Observation":
-		var v jsonResource
-		_ = json.Unmarshal(r.Body, &v)
-		for _, id := range v.Identifier {
-			if id.System == observationSystem {
-				return true
-			}
-		}
+		return hasIdentifierOf(r, observationSystem)
 	}
 	return false
 }
