@@ -74,6 +74,17 @@ func TestResultPages(t *testing.T) {
 		if strings.Contains(one.body, "<late>") {
 			t.Errorf("a comment's markup reached the page unescaped")
 		}
+		// The timeline lists the result once, linked to its page, not its
+		// DiagnosticReport and Observations again.
+		e.server.Timeline = &fhir.TimelineService{Records: store.NewResourceService(db)}
+		tl := doctor.get("/patients/" + p.ID + "/timeline")
+		wantStatus(t, "timeline", tl, http.StatusOK)
+		if n := strings.Count(tl.body, "Urea and electrolytes"); n != 1 || !strings.Contains(tl.body, `href="/patients/`+p.ID+`/results/`+rs[0].ID+`"`) {
+			t.Errorf("timeline: the result %d times (want once), linked %v", n, strings.Contains(tl.body, "/results/"+rs[0].ID))
+		}
+		if strings.Contains(tl.body, "Sodium") {
+			t.Errorf("timeline lists the result's observations apart")
+		}
 
 		// Who may: a clerk is refused, another trust finds nothing.
 		if r := e.login(e.a, crs.RoleClerk).get("/patients/" + p.ID + "/results"); r.status != http.StatusForbidden {
