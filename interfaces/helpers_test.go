@@ -57,11 +57,11 @@ func newFixture(t *testing.T, db *store.DB, ods string) *fixture {
 	return f
 }
 
-// withResults makes e track orders and file results to the resource
-// store, as cmd/crs wires it.
+// withResults makes e file results to the resource store, matched to
+// orders, as cmd/crs wires it.
 func withResults(e *Engine, db *store.DB) *Engine {
-	e.Orders = &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
-	e.Results = &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: e.Orders.(*fhir.OrderService)}
+	orders := &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
+	e.Results = &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orders}
 	return e
 }
 
