@@ -43,7 +43,7 @@ func readCSVFile(r io.Reader, name string, columns []string, row func(get func(c
 			return true
 		}
 		get := func(c string) string {
-			if i := cols[c]; i < len(rec) {
+			if i, ok := cols[c]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""

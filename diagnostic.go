@@ -19,8 +19,8 @@ const (
 // DM01 return (an MRI, an echocardiogram, a colonoscopy ...): the patient
 // waits for it from the date requested until it is done. A planned test
 // (a surveillance or repeat test due on a set date) is not on the waiting
-// list. Recorded by hand now; the orders of the clinical record will
-// record them later.
+// list. Recorded by hand, or by an order for a test the catalogue names
+// a DM01 test (OrderID is then the order's).
 type DiagnosticRequest struct {
 	ID           string
 	OrgID        string
@@ -32,8 +32,12 @@ type DiagnosticRequest struct {
 	PerformedOn  Date // zero until done
 	CancelledOn  Date // zero unless cancelled
 	CancelReason string
+	OrderID      string // the order that requested the test, "" if recorded by hand
 	CreatedAt    time.Time
 }
+
+// Open says the test is neither done nor cancelled.
+func (d *DiagnosticRequest) Open() bool { return d.PerformedOn.IsZero() && d.CancelledOn.IsZero() }
 
 // Validate checks the request as of now.
 func (d *DiagnosticRequest) Validate(now time.Time) error {
@@ -66,4 +70,22 @@ type DiagnosticService interface {
 	CancelDiagnostic(ctx context.Context, a Actor, id string, on Date, reason string) error
 	// FindDiagnosticRequests lists a patient's requests, latest first.
 	FindDiagnosticRequests(ctx context.Context, a Actor, patientID string) ([]*DiagnosticRequest, error)
+}
+
+// DiagnosticTx is what a command may do with diagnostic requests inside
+// its transaction: an order for a DM01 test requests one, its
+// cancellation cancels it and its first result records the test done.
+type DiagnosticTx interface {
+	// InsertDiagnosticRequest validates and records a request and
+	// appends its event; it fills in d.ID.
+	InsertDiagnosticRequest(d *DiagnosticRequest) error
+	// FindDiagnosticRequestByOrder returns the request the order made;
+	// ENOTFOUND when it made none.
+	FindDiagnosticRequestByOrder(orderID string) (*DiagnosticRequest, error)
+	// RecordDiagnosticDone records an open request's test done on the
+	// date (not before it was requested, not in the future).
+	RecordDiagnosticDone(id string, on Date) error
+	// CancelDiagnosticRequest cancels an open request on the date, with
+	// the reason.
+	CancelDiagnosticRequest(id string, on Date, reason string) error
 }

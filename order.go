@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/opencrs/crs/nhs"
 )
 
 // Events of orders: the outbound feeds send each as an HL7 ORM^O01 to
@@ -51,6 +53,10 @@ type OrderableTest struct {
 	Kind        string `json:"kind"`               // TestPathology or TestRadiology
 	Specimen    string `json:"specimen,omitempty"` // e.g. "Blood (EDTA)"; none for imaging
 	Destination string `json:"destination"`        // the name of the feed that takes its orders, e.g. "Pathology LIMS"
+	// DM01Test is the diagnostic test of the DM01 return the entry is
+	// (nhs.DM01Tests, e.g. "MRI"), or "" for a test DM01 does not count:
+	// ordering it puts the patient on the diagnostic waiting list.
+	DM01Test string `json:"dm01_test,omitempty"`
 }
 
 // Validate checks a catalogue entry, naming the field at fault.
@@ -72,6 +78,10 @@ func (t *OrderableTest) Validate() error {
 	}
 	if strings.TrimSpace(t.Destination) == "" {
 		errs = append(errs, FieldErrorf("destination", "Enter the system that carries the test out"))
+	}
+	t.DM01Test = strings.ToUpper(strings.TrimSpace(t.DM01Test))
+	if _, ok := nhs.Lookup(nhs.DM01Tests, t.DM01Test); t.DM01Test != "" && !ok {
+		errs = append(errs, FieldErrorf("dm01_test", "DM01 test %q is not one of the DM01 tests (MRI, CT, NON_OBSTETRIC_ULTRASOUND, ..., GASTROSCOPY)", t.DM01Test))
 	}
 	return errs.Err()
 }
@@ -95,6 +105,11 @@ type Order struct {
 	RequesterID  string    `json:"requester_id"`
 	OrderedAt    time.Time `json:"ordered_at"`
 	CancelReason string    `json:"cancel_reason,omitempty"`
+	// Planned says the test is a planned one (a surveillance or repeat
+	// test due on DueOn), not a patient waiting: a DM01 test ordered
+	// planned is not on the diagnostic waiting list.
+	Planned bool `json:"planned,omitempty"`
+	DueOn   Date `json:"due_on,omitzero"`
 }
 
 // Validate checks what a requester gives, naming the field at fault.
@@ -114,6 +129,12 @@ func (o *Order) Validate() error {
 	}
 	if !ok {
 		errs = append(errs, FieldErrorf("priority", "Choose the priority: routine, urgent, asap or stat"))
+	}
+	if o.Planned && o.DueOn.IsZero() {
+		errs = append(errs, FieldErrorf("due_on", "Enter the date a planned test is due"))
+	}
+	if !o.Planned {
+		o.DueOn = Date{}
 	}
 	return errs.Err()
 }
@@ -142,10 +163,12 @@ type OrderService interface {
 	Catalogue(ctx context.Context, a Actor) ([]OrderableTest, error)
 	// PlaceOrder records the order, gives it a placer order number and
 	// queues its ORM^O01 to the system named by the test's catalogue
-	// entry, in the one transaction.
+	// entry, in the one transaction. A test the catalogue names a DM01
+	// test also records the diagnostic request, linked to the order.
 	PlaceOrder(ctx context.Context, a Actor, o *Order) error
 	// CancelOrder withdraws an open order and queues the ORM^O01 with
-	// ORC-1 CA that tells the performing system.
+	// ORC-1 CA that tells the performing system; the order's diagnostic
+	// request, if still open, is cancelled with it.
 	CancelOrder(ctx context.Context, a Actor, id, reason string) error
 	// GetOrder reads one order.
 	GetOrder(ctx context.Context, a Actor, id string) (*Order, error)
@@ -168,14 +191,15 @@ type OrderTracker interface {
 }
 
 // ReadOrderCatalogue reads a test catalogue as CSV with the header
-// code,name,kind,specimen,destination. Every problem is reported as
-// name:LINE: what is wrong, all at once.
+// code,name,kind,specimen,destination and, optionally, dm01_test (the
+// DM01 test code of an entry DM01 counts, blank for others). Every
+// problem is reported as name:LINE: what is wrong, all at once.
 func ReadOrderCatalogue(r io.Reader, name string) ([]OrderableTest, error) {
 	var tests []OrderableTest
 	seen := map[string]int{}
 	err := readCSVFile(r, name, []string{"code", "name", "kind", "specimen", "destination"}, func(get func(string) string, line int) []string {
 		t := OrderableTest{Code: strings.ToUpper(get("code")), Name: get("name"), Kind: strings.ToLower(get("kind")),
-			Specimen: get("specimen"), Destination: get("destination")}
+			Specimen: get("specimen"), Destination: get("destination"), DM01Test: get("dm01_test")}
 		if err := t.Validate(); err != nil {
 			return fieldProblems(err)
 		}

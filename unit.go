@@ -65,10 +65,8 @@ type Tx interface {
 	// identifiers and the records linked to it move to the major, and the
 	// minor points to the major.
 	MergePatients(majorID, minorID, reason string) error
-	// InsertResult files a result report (one order and its observations)
-	// to a patient's record.
-	InsertResult(r *Result) error
 	DocumentTx
+	DiagnosticTx
 	SchedulingTx
 
 	// Inpatient spells: admission, transfer, leave and discharge.

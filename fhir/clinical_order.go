@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -25,6 +26,8 @@ const (
 	extSpecimen         = "https://opencrs.org/fhir/StructureDefinition/test-specimen"
 	extDestination      = "https://opencrs.org/fhir/StructureDefinition/test-destination"
 	extTestKind         = "https://opencrs.org/fhir/StructureDefinition/test-kind"
+	extDM01Test         = "https://opencrs.org/fhir/StructureDefinition/dm01-test"
+	extPlannedDue       = "https://opencrs.org/fhir/StructureDefinition/planned-due-date"
 	v20203              = "http://terminology.hl7.org/CodeSystem/v2-0203"
 	snomed              = "http://snomed.info/sct"
 )
@@ -114,11 +117,15 @@ func catalogueEntry(t crs.OrderableTest, status string) *activityDefinition {
 	if t.Specimen != "" {
 		ad.Extension = append(ad.Extension, jsonExtension{URL: extSpecimen, ValueString: t.Specimen})
 	}
+	if t.DM01Test != "" {
+		ad.Extension = append(ad.Extension, jsonExtension{URL: extDM01Test, ValueCode: t.DM01Test})
+	}
 	return ad
 }
 
 func (ad *activityDefinition) test() crs.OrderableTest {
-	t := crs.OrderableTest{Name: ad.Title, Kind: extension(ad.Extension, extTestKind), Specimen: extension(ad.Extension, extSpecimen), Destination: extension(ad.Extension, extDestination)}
+	t := crs.OrderableTest{Name: ad.Title, Kind: extension(ad.Extension, extTestKind), Specimen: extension(ad.Extension, extSpecimen), Destination: extension(ad.Extension, extDestination),
+		DM01Test: extension(ad.Extension, extDM01Test)}
 	for _, id := range ad.Identifier {
 		if id.System == TestCatalogueSystem {
 			t.Code = id.Value
@@ -289,6 +296,12 @@ func orderResource(o *crs.Order) *serviceRequest {
 	if o.CancelReason != "" {
 		sr.Extension = append(sr.Extension, jsonExtension{URL: extCancelReason, ValueString: o.CancelReason})
 	}
+	if o.Test.DM01Test != "" {
+		sr.Extension = append(sr.Extension, jsonExtension{URL: extDM01Test, ValueCode: o.Test.DM01Test})
+	}
+	if o.Planned {
+		sr.Extension = append(sr.Extension, jsonExtension{URL: extPlannedDue, ValueString: o.DueOn.String()})
+	}
 	return sr
 }
 
@@ -311,7 +324,11 @@ func orderOf(r *crs.Resource) (*crs.Order, error) {
 	if len(sr.Code.Coding) > 0 {
 		o.Test.Code, o.Test.Name = sr.Code.Coding[0].Code, sr.Code.Coding[0].Display
 	}
-	o.Test.Kind, o.Test.Specimen = extension(sr.Extension, extTestKind), extension(sr.Extension, extSpecimen)
+	o.Test.Kind, o.Test.Specimen, o.Test.DM01Test = extension(sr.Extension, extTestKind), extension(sr.Extension, extSpecimen), extension(sr.Extension, extDM01Test)
+	if due := extension(sr.Extension, extPlannedDue); due != "" {
+		o.Planned = true
+		o.DueOn, _ = crs.ParseDate(due)
+	}
 	if len(sr.Performer) > 0 {
 		o.Test.Destination = sr.Performer[0].Display
 	}
@@ -402,6 +419,12 @@ func (s *OrderService) PlaceOrder(ctx context.Context, a crs.Actor, o *crs.Order
 		if err := putOrder(tx, o); err != nil {
 			return err
 		}
+		if o.Test.DM01Test != "" {
+			d := &crs.DiagnosticRequest{PatientID: p.ID, Test: o.Test.DM01Test, RequestedOn: crs.LocalDate(o.OrderedAt), Planned: o.Planned, DueOn: o.DueOn, OrderID: o.ID}
+			if err := tx.InsertDiagnosticRequest(d); err != nil {
+				return err
+			}
+		}
 		return tx.EmitData(&crs.Event{Type: crs.EventOrderPlaced, PatientID: p.ID, SubjectID: o.ID, Summary: o.Test.Name + " ordered (" + o.Priority + ")"},
 			"order "+o.PlacerNumber, crs.OrderEventData{Order: o, Patient: p})
 	})
@@ -430,6 +453,9 @@ func (s *OrderService) CancelOrder(ctx context.Context, a crs.Actor, id, reason 
 		}
 		o.Version, o.Status, o.CancelReason = o.Version+1, crs.OrderCancelled, strings.TrimSpace(reason)
 		if err := putOrder(tx, o); err != nil {
+			return err
+		}
+		if err := cancelDiagnostic(tx, o); err != nil {
 			return err
 		}
 		return tx.EmitData(&crs.Event{Type: crs.EventOrderCancelled, PatientID: p.ID, SubjectID: o.ID, Summary: o.Test.Name + " order cancelled"},
@@ -500,4 +526,53 @@ func (s *OrderService) TrackOrder(tx crs.Tx, o *crs.Order, status, filler string
 	}
 	return tx.EmitData(&crs.Event{Type: crs.EventOrderStatus, PatientID: o.PatientID, SubjectID: o.ID, Summary: o.Test.Name + " order " + o.Status},
 		"order "+o.PlacerNumber+" "+o.Status, crs.OrderEventData{Order: o})
+}
+
+// cancelDiagnostic cancels the diagnostic request a cancelled order for a
+// DM01 test made, if it is still open: the patient no longer waits.
+func cancelDiagnostic(tx crs.Tx, o *crs.Order) error {
+	return withOpenDiagnostic(tx, o, func(d *crs.DiagnosticRequest) error {
+		return tx.CancelDiagnosticRequest(d.ID, crs.LocalDate(tx.Now()), "order "+o.PlacerNumber+" cancelled: "+o.CancelReason)
+	})
+}
+
+// diagnosticDone records the diagnostic request of an order for a DM01
+// test done on the date of its first result's observation (OBR-7, when
+// the examination was carried out), if it is still open. The DM01 wait
+// ends when the test is performed; a result's observation date is that
+// date by definition, where an order status "in progress" (ORC-5 IP) may
+// be sent when the patient is booked or arrives, so it does not end the
+// wait. A date before the request (a clock out of step) is taken as the
+// request date, one in the future as today: the result is never refused
+// for it.
+func diagnosticDone(tx crs.Tx, o *crs.Order, observed time.Time) error {
+	return withOpenDiagnostic(tx, o, func(d *crs.DiagnosticRequest) error {
+		on, today := crs.LocalDate(observed), crs.LocalDate(tx.Now())
+		if observed.IsZero() || on.After(today.Time) {
+			on = today
+		}
+		if on.Before(d.RequestedOn.Time) {
+			on = d.RequestedOn
+		}
+		return tx.RecordDiagnosticDone(d.ID, on)
+	})
+}
+
+// withOpenDiagnostic calls fn with the diagnostic request the order made
+// when the order is for a DM01 test and its request is neither done nor
+// cancelled.
+func withOpenDiagnostic(tx crs.Tx, o *crs.Order, fn func(d *crs.DiagnosticRequest) error) error {
+	if o.Test.DM01Test == "" {
+		return nil
+	}
+	d, err := tx.FindDiagnosticRequestByOrder(o.ID)
+	switch {
+	case crs.ErrorCode(err) == crs.ENOTFOUND:
+		return nil // ordered before the catalogue named its DM01 test
+	case err != nil:
+		return err
+	case !d.Open():
+		return nil
+	}
+	return fn(d)
 }

@@ -163,17 +163,24 @@ func TestReadOrderCatalogue(t *testing.T) {
 		name, csv string
 		want      int
 		errs      []string
+		dm01      string // the DM01 test of the first entry read
 	}{
-		{"good", "code,name,kind,specimen,destination\nFBC,Full blood count,pathology,Blood (EDTA),Pathology LIMS\ncxr,Chest X-ray,Radiology,,Radiology RIS\n", 2, nil},
-		{"no destination column", "code,name,kind,specimen\nFBC,Full blood count,pathology,Blood,\n", 0, []string{`cat.csv:1: the header has no "destination" column`}},
+		{"good", "code,name,kind,specimen,destination\nFBC,Full blood count,pathology,Blood (EDTA),Pathology LIMS\ncxr,Chest X-ray,Radiology,,Radiology RIS\n", 2, nil, ""},
+		{"no destination column", "code,name,kind,specimen\nFBC,Full blood count,pathology,Blood,\n", 0, []string{`cat.csv:1: the header has no "destination" column`}, ""},
 		{"bad rows", "code,name,kind,specimen,destination\nFBC,Full blood count,pathology,Blood,LIMS\nXR,,imaging,,RIS\nFBC,Again,pathology,Blood,LIMS\nUE,U and E,pathology,,LIMS\n", 0,
-			[]string{"cat.csv:3: name:", "cat.csv:3: kind:", "cat.csv:4: code FBC is already on line 2", "cat.csv:5: specimen:"}},
+			[]string{"cat.csv:3: name:", "cat.csv:3: kind:", "cat.csv:4: code FBC is already on line 2", "cat.csv:5: specimen:"}, ""},
+		{"dm01 tests named", "code,name,kind,specimen,destination,dm01_test\nMRIH,MRI head,radiology,,Radiology RIS,mri\nFBC,Full blood count,pathology,Blood,LIMS,\n", 2, nil, "MRI"},
+		{"dm01 test unknown", "code,name,kind,specimen,destination,dm01_test\nMRIH,MRI head,radiology,,Radiology RIS,MRI\nXR,Knee X-ray,radiology,,RIS,XRAY\n", 0,
+			[]string{`cat.csv:3: dm01_test: DM01 test "XRAY" is not one of the DM01 tests`}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := crs.ReadOrderCatalogue(strings.NewReader(tc.csv), "cat.csv")
 			if len(got) != tc.want {
 				t.Errorf("read %d tests, want %d", len(got), tc.want)
+			}
+			if len(got) > 0 && got[0].DM01Test != tc.dm01 {
+				t.Errorf("first entry's DM01 test %q, want %q", got[0].DM01Test, tc.dm01)
 			}
 			if (err != nil) != (len(tc.errs) > 0) {
 				t.Fatalf("error %v, want %v", err, tc.errs)

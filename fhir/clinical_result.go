@@ -17,7 +17,11 @@ const (
 	// ResultVersionSystem by the filed result version it was made from.
 	ResultOrderSystem   = "https://opencrs.org/Id/result-order"
 	ResultVersionSystem = "https://opencrs.org/Id/result"
-	observationSystem   = "https://opencrs.org/Id/result-observation"
+	// ResultReplacedSystem identifies a DiagnosticReport by the filed
+	// result versions its current one replaced, so a link to an earlier
+	// version finds the report.
+	ResultReplacedSystem = "https://opencrs.org/Id/result-replaced"
+	observationSystem    = "https://opencrs.org/Id/result-observation"
 	// ReviewTagSystem tags a DiagnosticReport "unacknowledged" until a
 	// clinician acknowledges it, then "acknowledged": the results
 	// worklist is the search _tag=ReviewTagSystem|unacknowledged.
@@ -28,13 +32,24 @@ const (
 	extAcknowledgedBy = "https://opencrs.org/fhir/StructureDefinition/acknowledged-by"
 	extAcknowledgedAt = "https://opencrs.org/fhir/StructureDefinition/acknowledged-at"
 	extRequesterID    = "https://opencrs.org/fhir/StructureDefinition/requester-id"
+	extResultVersion  = "https://opencrs.org/fhir/StructureDefinition/result-version"
+	extResultFiled    = "https://opencrs.org/fhir/StructureDefinition/result-filed-at"
+	extPlacerOrder    = "https://opencrs.org/fhir/StructureDefinition/result-placer-order"
+	extOrderedBy      = "https://opencrs.org/fhir/StructureDefinition/result-ordered-by"
+	extMessageID      = "https://opencrs.org/fhir/StructureDefinition/result-message"
+	extOBXSetID       = "https://opencrs.org/fhir/StructureDefinition/obx-set-id"
+	extOBXSubID       = "https://opencrs.org/fhir/StructureDefinition/obx-sub-id"
+	extOBXValueType   = "https://opencrs.org/fhir/StructureDefinition/obx-value-type"
+	extOBXObserved    = "https://opencrs.org/fhir/StructureDefinition/obx-observed"
+	extOBXUnits       = "https://opencrs.org/fhir/StructureDefinition/obx-units"
 	v20074            = "http://terminology.hl7.org/CodeSystem/v2-0074"
 	v3Interpretation  = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 )
 
 // ResultService files results to the resource store as DiagnosticReports
-// and Observations and keeps the worklist of their acknowledgement. It
-// implements crs.ResultFiler and crs.ResultReviewService.
+// and Observations, their one record, reads them back for the result
+// pages and keeps the worklist of their acknowledgement. It implements
+// crs.ResultFiler, crs.ResultService and crs.ResultReviewService.
 type ResultService struct {
 	Store     crs.Store
 	Resources crs.ResourceStore
@@ -44,6 +59,7 @@ type ResultService struct {
 var (
 	_ crs.ResultFiler         = (*ResultService)(nil)
 	_ crs.ResultReviewService = (*ResultService)(nil)
+	_ crs.ResultService       = (*ResultService)(nil)
 )
 
 // reportStatus and observationStatus map HL7 result statuses (table
@@ -135,11 +151,29 @@ func putNext(tx crs.Tx, v any, typ string, cur *crs.Resource) (string, error) {
 	return id, err
 }
 
-// FileResult files the result as a DiagnosticReport and its Observations.
+// FileResult files the result as a DiagnosticReport and its
+// Observations, the one record of it: a later report of the same order
+// is the report's next version (a correction that resends some
+// observations keeps the others), the order it answers is resulted and,
+// for a DM01 test, its diagnostic request done.
 func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
+	return s.fileResult(tx, r, false)
+}
+
+// fileResult files r; carried says it is a result received before
+// results were kept only here, filed again as it was: it waits on no
+// worklist, moves no order and appends no result event.
+func (s *ResultService) fileResult(tx crs.Tx, r *crs.Result, carried bool) error {
 	p, err := tx.GetPatient(r.PatientID)
 	if err != nil {
 		return err
+	}
+	if r.ID == "" {
+		r.ID = crs.NewID()
+	}
+	r.OrgID, r.Version, r.Replaces = tx.Actor().OrgID, 1, ""
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = tx.Now()
 	}
 	key := r.OrderKey()
 	if key == "" {
@@ -150,16 +184,42 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 		return err
 	}
 	reportID := crs.NewID()
+	var earlier []string // the ids of the versions r replaces
 	if cur != nil {
 		reportID = cur.ID
+		prev, err := filedResult(cur, func(ref string) (*crs.Resource, error) {
+			typ, id, _ := splitReference(ref)
+			return tx.GetResource(typ, id)
+		})
+		if err != nil {
+			return err
+		}
+		r.Replace(prev.Result)
+		earlier = append(prev.earlier, prev.ID)
+	}
+	review := "unacknowledged"
+	if carried {
+		review = "carried"
 	}
 	subject := reference{Reference: "Patient/" + p.ID, Display: p.FamilyName + ", " + p.GivenName}
 	dr := &diagnosticReport{ResourceType: "DiagnosticReport", Status: statusOr(reportStatus, r.Status),
-		Meta:       jsonTagMeta{Tag: []jsonTag{{System: ReviewTagSystem, Code: "unacknowledged"}}},
+		Meta:       jsonTagMeta{Tag: []jsonTag{{System: ReviewTagSystem, Code: review}}},
 		Identifier: []jsonIdentifier{{System: ResultOrderSystem, Value: key}, {System: ResultVersionSystem, Value: r.ID}},
 		Code:       codeableConcept{Coding: []coding{{System: labTestSystem, Code: r.ServiceCode, Display: r.ServiceName}}, Text: firstNonEmpty(r.ServiceName, r.ServiceCode)},
 		Subject:    subject, EffectiveDateTime: r.ObservedAt.UTC().Format(instant), Conclusion: strings.Join(r.Comments, "\n"),
-		Extension: []jsonExtension{{URL: extHL7Status, ValueCode: r.Status}}}
+		Extension: []jsonExtension{{URL: extHL7Status, ValueCode: r.Status}, {URL: extResultVersion, ValueString: strconv.Itoa(r.Version)}}}
+	for _, id := range earlier {
+		dr.Identifier = append(dr.Identifier, jsonIdentifier{System: ResultReplacedSystem, Value: id})
+	}
+	if r.FillerOrder != "" {
+		dr.Identifier = append(dr.Identifier, jsonIdentifier{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "FILL"}}}, System: FillerOrderSystem, Value: r.FillerOrder})
+	}
+	for _, x := range []jsonExtension{{URL: extPlacerOrder, ValueString: r.PlacerOrder}, {URL: extOrderedBy, ValueString: r.OrderedBy},
+		{URL: extMessageID, ValueString: r.MessageID}, {URL: extResultFiled, ValueString: r.CreatedAt.UTC().Format(instant)}} {
+		if x.ValueString != "" {
+			dr.Extension = append(dr.Extension, x)
+		}
+	}
 	if dr.Code.Coding[0].Code == "" {
 		dr.Code.Coding = nil
 	}
@@ -179,38 +239,17 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 		if err != nil {
 			return err
 		}
-		obs := &observationResource{jsonResource: jsonResource{ResourceType: "Observation", Identifier: []jsonIdentifier{{System: observationSystem, Value: obsKey}}},
-			Status:   statusOr(observationStatus, firstNonEmpty(o.Status, r.Status)),
-			Category: []codeableConcept{{Coding: []coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "laboratory"}}}},
-			Code:     codeableConcept{Coding: []coding{{System: labTestSystem, Code: o.Code, Display: o.Name}}, Text: firstNonEmpty(o.Name, o.Code)},
-			Subject:  subject, EffectiveDateTime: dr.EffectiveDateTime}
-		if o.Code == "" {
-			obs.Code.Coding = nil
-		}
-		if _, err := strconv.ParseFloat(o.Value, 64); err == nil && strings.EqualFold(o.Type, "NM") {
-			obs.ValueQuantity = &jsonQuantity{Value: json.Number(strings.TrimSpace(o.Value)), Unit: o.Units}
-		} else if o.Value != "" {
-			obs.ValueString = o.Value
-		}
-		if o.Range != "" {
-			obs.ReferenceRange = []jsonRange{{Text: o.Range}}
-		}
+		obs := observationOf(o, r, subject, dr.EffectiveDateTime, obsKey)
 		if o.Abnormal() {
 			abnormal++
-			for _, f := range strings.Split(o.Flags, "~") {
-				if f = strings.TrimSpace(f); f != "" {
-					obs.Interpretation = append(obs.Interpretation, codeableConcept{Coding: []coding{{System: v3Interpretation, Code: f}}})
-				}
-			}
-		}
-		for _, c := range o.Comments {
-			obs.Note = append(obs.Note, jsonAnnotation{Text: c})
 		}
 		id, err := putNext(tx, obs, "Observation", prev)
 		if err != nil {
 			return err
 		}
-		dr.Result = append(dr.Result, reference{Reference: "Observation/" + id})
+		// Each version of the report names the versions of its
+		// observations it was filed with, so its history reads as sent.
+		dr.Result = append(dr.Result, reference{Reference: "Observation/" + id + "/_history/" + strconv.Itoa(versionAfter(prev))})
 	}
 	dr.Extension = append(dr.Extension, jsonExtension{URL: extAbnormalCount, ValueString: strconv.Itoa(abnormal)})
 	if s.Orders != nil {
@@ -220,8 +259,13 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 			dr.BasedOn = []reference{{Reference: "ServiceRequest/" + o.ID}}
 			dr.Extension = append(dr.Extension, jsonExtension{URL: extRequesterID, ValueString: o.RequesterID})
 			dr.Identifier = append(dr.Identifier, jsonIdentifier{Type: &codeableConcept{Coding: []coding{{System: v20203, Code: "PLAC"}}}, System: PlacerOrderSystem, Value: o.PlacerNumber})
-			if err := s.Orders.TrackOrder(tx, o, crs.OrderResulted, r.FillerOrder); err != nil {
-				return err
+			if !carried {
+				if err := diagnosticDone(tx, o, r.ObservedAt); err != nil {
+					return err
+				}
+				if err := s.Orders.TrackOrder(tx, o, crs.OrderResulted, r.FillerOrder); err != nil {
+					return err
+				}
 			}
 		case crs.ENOTFOUND: // unsolicited: filed without an order
 		default:
@@ -229,8 +273,58 @@ func (s *ResultService) FileResult(tx crs.Tx, r *crs.Result) error {
 		}
 	}
 	dr.ID = reportID
-	_, err = putTyped(tx, dr, "DiagnosticReport", reportID, versionAfter(cur))
-	return err
+	if _, err = putTyped(tx, dr, "DiagnosticReport", reportID, versionAfter(cur)); err != nil || carried {
+		return err
+	}
+	name := firstNonEmpty(r.ServiceName, r.ServiceCode)
+	summary := "Result received: " + name
+	if cur != nil {
+		summary = "Result updated: " + name
+		if r.Corrected() {
+			summary = "Result corrected: " + name
+		}
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventResultReceived, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: r.ObservedAt, Summary: summary},
+		"result", map[string]any{"result_id": r.ID, "report_id": reportID, "service": name, "observations": len(r.Observations), "version": r.Version, "replaces": r.Replaces})
+}
+
+// observationOf is the R4 Observation of one OBX of r.
+func observationOf(o crs.Observation, r *crs.Result, subject reference, effective, key string) *observationResource {
+	obs := &observationResource{jsonResource: jsonResource{ResourceType: "Observation", Identifier: []jsonIdentifier{{System: observationSystem, Value: key}}},
+		Status:   statusOr(observationStatus, firstNonEmpty(o.Status, r.Status)),
+		Category: []codeableConcept{{Coding: []coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "laboratory"}}}},
+		Code:     codeableConcept{Coding: []coding{{System: labTestSystem, Code: o.Code, Display: o.Name}}, Text: firstNonEmpty(o.Name, o.Code)},
+		Subject:  subject, EffectiveDateTime: effective}
+	if o.Code == "" {
+		obs.Code.Coding = nil
+	}
+	if _, err := strconv.ParseFloat(o.Value, 64); err == nil && strings.EqualFold(o.Type, "NM") {
+		obs.ValueQuantity = &jsonQuantity{Value: json.Number(strings.TrimSpace(o.Value)), Unit: o.Units}
+	} else if o.Value != "" {
+		obs.ValueString = o.Value
+	}
+	if o.Range != "" {
+		obs.ReferenceRange = []jsonRange{{Text: o.Range}}
+	}
+	for _, f := range strings.Split(o.Flags, "~") {
+		if f = strings.TrimSpace(f); f != "" {
+			obs.Interpretation = append(obs.Interpretation, codeableConcept{Coding: []coding{{System: v3Interpretation, Code: f}}})
+		}
+	}
+	for _, c := range o.Comments {
+		obs.Note = append(obs.Note, jsonAnnotation{Text: c})
+	}
+	// What R4 has no place for, as the OBX gave it.
+	for _, x := range []jsonExtension{{URL: extHL7Status, ValueCode: o.Status}, {URL: extOBXSetID, ValueString: o.SetID}, {URL: extOBXSubID, ValueString: o.SubID},
+		{URL: extOBXValueType, ValueCode: o.Type}, {URL: extOBXObserved, ValueString: o.Observed}} {
+		if x.ValueString+x.ValueCode != "" {
+			obs.Extension = append(obs.Extension, x)
+		}
+	}
+	if o.Units != "" && obs.ValueQuantity == nil {
+		obs.Extension = append(obs.Extension, jsonExtension{URL: extOBXUnits, ValueString: o.Units})
+	}
+	return obs
 }
 
 // versionAfter is the version that follows cur, 1 when there is none.

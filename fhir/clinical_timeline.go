@@ -67,6 +67,9 @@ func (s *TimelineService) ClinicalTimeline(ctx context.Context, a crs.Actor, pat
 	}
 	var out []*crs.TimelineEntry
 	for _, r := range rs {
+		if filedResultPart(r) {
+			continue // the result pages' timeline entry shows it, through the results
+		}
 		e := timelineEntry(r)
 		if len(want) > 0 && !want[e.Kind] {
 			continue
@@ -75,6 +78,19 @@ func (s *TimelineService) ClinicalTimeline(ctx context.Context, a crs.Actor, pat
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, nil
+}
+
+// filedResultPart says whether a resource is a filed result's
+// DiagnosticReport or one of its Observations: the timeline lists the
+// result once, as the result service reads it.
+func filedResultPart(r *crs.Resource) bool {
+	switch r.Type {
+	case "DiagnosticReport":
+		return isFiledResult(r)
+	case "Observation":
+		return hasIdentifierOf(r, observationSystem)
+	}
+	return false
 }
 
 // timelineEntry summarises one resource of any type: what it is (its

@@ -66,7 +66,7 @@ func (e *Engine) Check(ctx context.Context, i *crs.Interface, files []crs.Traffi
 	err = e.DB.DryRun(ctx, func(w crs.Writer) (err error) {
 		ds := &dryStore{Store: e.DB, w: w, iface: inbound}
 		de := newEngine(ds, e.Logger)
-		de.Zone = e.Zone
+		de.Zone, de.Orders, de.Results = e.Zone, e.Orders, e.Results
 		before, err := pendingOutbound(ctx, w, inbound.Actor())
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ import (
 // the engine on SQLite from 8 goroutines per -cpu; msg writes the k-th.
 func benchClinical(b *testing.B, msg func(k int64) string) {
 	db := storetest.OpenSQLite(b, nil)
-	e := New(db, nil)
+	e := withResults(New(db, nil), db)
 	defer e.Close()
 	tr := storetest.NewTrust(b, db, "RBN")
 	for _, app := range []string{"PAS", "LIMS"} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/mllp"
 	"github.com/opencrs/crs/nhs"
@@ -41,7 +42,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, db *store.DB, ods string) *fixture {
 	t.Helper()
-	f := &fixture{db: db, e: New(db, nil)}
+	f := &fixture{db: db, e: withResults(New(db, nil), db)}
 	f.e.RetryBackoff, f.e.MaxBackoff = 5*time.Millisecond, 50*time.Millisecond
 	f.trust = storetest.NewTrust(t, db, ods)
 	f.iface = f.addInterface(t, f.trust, "PAS", ods)
@@ -54,6 +55,20 @@ func newFixture(t *testing.T, db *store.DB, ods string) *fixture {
 	f.c = &mllp.Client{Addr: f.addr, Timeout: 20 * time.Second}
 	t.Cleanup(func() { f.c.Close() })
 	return f
+}
+
+// withResults makes e file results to the resource store, matched to
+// orders, as cmd/crs wires it.
+func withResults(e *Engine, db *store.DB) *Engine {
+	orders := &fhir.OrderService{Store: db, Resources: store.NewResourceService(db)}
+	e.Results = &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orders}
+	return e
+}
+
+// findResults lists a patient's current results as the result pages read
+// them, as the trust's system (no relationship needed).
+func findResults(ctx context.Context, db *store.DB, orgID, patientID string) ([]*crs.Result, error) {
+	return (&fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}).FindResults(ctx, crs.SystemActor(orgID), patientID)
 }
 
 func (f *fixture) addInterface(t *testing.T, tr *storetest.Trust, app, facility string) *crs.Interface {

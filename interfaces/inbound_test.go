@@ -92,7 +92,7 @@ func TestInboundEvents(t *testing.T) {
 				"OBX|1|NM|HB^Haemoglobin||135|g/L|120-150|N|||F", "OBX|2|NM|WBC^White cells||11.2|10*9/L|4-11|H|||F",
 				"OBR|2|PL2|FL2|UE^Urea and electrolytes|||20260302080000||||||||||||||||||F", "OBX|1|NM|NA^Sodium||140|mmol/L|||||F"}, "\r"), hl7.AA, crs.MessageApplied,
 				func(t *testing.T) {
-					rs, err := store.FindResults(context.Background(), db, org, p1.ID)
+					rs, err := findResults(context.Background(), db, org, p1.ID)
 					if err != nil || len(rs) != 2 {
 						t.Fatalf("results: got %d, err %v; want 2", len(rs), err)
 					}

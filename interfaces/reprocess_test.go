@@ -79,7 +79,7 @@ func TestReprocessMessage(t *testing.T) {
 			after.Attempts != 2 || after.PatientID != p.ID || after.NHSNumber != n || !after.UpdatedAt.Equal(clock.Now()) || !after.CreatedAt.Equal(m.CreatedAt) {
 			t.Errorf("log entry after reprocess: %+v; ACK %s MSA-2 %s", after, a.Code, a.ControlID)
 		}
-		rs, err := store.FindResults(ctx, db, org, p.ID)
+		rs, err := findResults(ctx, db, org, p.ID)
 		if err != nil || len(rs) != 1 || rs[0].MessageID != m.ID || rs[0].ServiceCode != "FBC" {
 			t.Fatalf("results of the patient: %d %v; want the FBC of message %s", len(rs), err, m.ID)
 		}
@@ -129,7 +129,7 @@ func TestReprocessMessage(t *testing.T) {
 		if _, raw := f.send(t, oru); raw != after.ACK {
 			t.Errorf("the message sent again was answered\n%q\nwant the stored\n%q", raw, after.ACK)
 		}
-		if rs, _ := store.FindResults(ctx, db, org, p.ID); len(rs) != 1 {
+		if rs, _ := findResults(ctx, db, org, p.ID); len(rs) != 1 {
 			t.Errorf("results after a second reprocess and a resend: %d; want 1", len(rs))
 		}
 		if got := reprocessEvents(t, db, org, m.ID); len(got) != 1 {

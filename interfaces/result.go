@@ -89,14 +89,12 @@ func applyResult(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	if len(results) == 0 {
 		return outcome{}, fieldErr("OBR", 0, hl7.CodeSegmentSequence, "the result holds no OBR segment")
 	}
+	if e.Results == nil {
+		return outcome{}, crs.Errorf(crs.ECONFLICT, "results cannot be filed: this service has no result filing set up")
+	}
 	for _, r := range results {
-		if err := tx.InsertResult(r); err != nil {
+		if err := e.Results.FileResult(tx, r); err != nil {
 			return outcome{}, err
-		}
-		if e.Results != nil {
-			if err := e.Results.FileResult(tx, r); err != nil {
-				return outcome{}, err
-			}
 		}
 	}
 	return appliedTo(p, ids), nil

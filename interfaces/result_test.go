@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -55,7 +56,7 @@ func TestResultsAsLabsSendThem(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f, n := senderFixture(t, db, "WINPATH", "RXXLAB", 21)
 		p := findByNHS(t, db, f.trust, n)
-		svc := store.NewClinicalService(db)
+		svc := &fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}
 		doctor := f.trust.Actor(crs.RoleDoctor)
 		storetest.Relate(t, db, doctor, p.ID) // the doctor caring for the patient reads what was filed
 		ctx := context.Background()
@@ -172,7 +173,13 @@ func TestResultRefusals(t *testing.T) {
 				}
 			})
 		}
-		if rs, _ := store.FindResults(context.Background(), db, f.trust.Org.ID, findByNHS(t, db, f.trust, n).ID); len(rs) != 0 {
+		// An engine with no result filing set up refuses results, never
+		// drops them.
+		ack, _ := hl7.ParseACK(New(db, nil).Handle(context.Background(), []byte(labORU("BAD5", n, "OBR|1||F5|UE", "OBX|1|NM|NA||140"))))
+		if ack.Code != hl7.AE || len(ack.Errors) == 0 || !strings.Contains(ack.Errors[0].Text, "no result filing") {
+			t.Errorf("no result filing: got %s %+v, want AE saying so", ack.Code, ack.Errors)
+		}
+		if rs, _ := findResults(context.Background(), db, f.trust.Org.ID, findByNHS(t, db, f.trust, n).ID); len(rs) != 0 {
 			t.Errorf("refused reports filed %d results", len(rs))
 		}
 	})

@@ -42,7 +42,7 @@ func TestUnknownPatient(t *testing.T) {
 		if rep, err := f.e.ReprocessHeld(ctx, analyst, hold.ID, time.Time{}); err != nil || rep.Applied != 1 {
 			t.Fatalf("reprocess once registered: %+v, %v", rep, err)
 		}
-		if rs, _ := store.FindResults(ctx, db, org, findByNHS(t, db, f.trust, n1).ID); len(rs) != 1 {
+		if rs, _ := findResults(ctx, db, org, findByNHS(t, db, f.trust, n1).ID); len(rs) != 1 {
 			t.Errorf("results filed: %d, want 1", len(rs))
 		}
 

@@ -59,7 +59,7 @@ func TestVendorFeeds(t *testing.T) {
 					sp.AdmissionMethod != "11" || sp.DischargeMethod != "1" {
 					t.Errorf("vendor A: patient %s, spell %+v", p.FamilyName, sp)
 				}
-				if rs, _ := store.FindResults(context.Background(), db, tr.Org.ID, p.ID); len(rs) != 1 || len(rs[0].Observations) != 2 {
+				if rs, _ := findResults(context.Background(), db, tr.Org.ID, p.ID); len(rs) != 1 || len(rs[0].Observations) != 2 {
 					t.Errorf("vendor A results: %+v", rs)
 				}
 			}},
@@ -89,7 +89,7 @@ func TestVendorFeeds(t *testing.T) {
 					sp.AdmissionMethod != "2D" || sp.Status != crs.SpellDischarged {
 					t.Errorf("vendor C: patient %+v, spell %+v", p, sp)
 				}
-				if rs, _ := store.FindResults(context.Background(), db, tr.Org.ID, p.ID); len(rs) != 2 {
+				if rs, _ := findResults(context.Background(), db, tr.Org.ID, p.ID); len(rs) != 2 {
 					t.Errorf("vendor C results: %d, want 2 OBR groups", len(rs))
 				}
 			}},

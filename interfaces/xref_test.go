@@ -45,7 +45,7 @@ func TestCrossReferences(t *testing.T) {
 			t.Fatalf("A31 by the sender's number alone: family name %q, want PARKER", p.FamilyName)
 		}
 		mustAA(matMsg("ORU^R01", "X3", "MAT001^^^MATSYS^PI", "", "OBR|1|P1|F1|US^Scan|||20260302080000", "OBX|1|ST|FH^Fetal heart||present"))
-		rs, err := store.FindResults(ctx, db, f.trust.Org.ID, p1.ID)
+		rs, err := findResults(ctx, db, f.trust.Org.ID, p1.ID)
 		if err != nil || len(rs) != 1 {
 			t.Fatalf("result by the sender's number: %d results, %v", len(rs), err)
 		}

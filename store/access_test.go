@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -78,7 +79,7 @@ func TestClinicalAccess(t *testing.T) {
 		check("department assignment ended", nurse, p[2], crs.ENORELATIONSHIP)
 
 		// The one check guards the clinical services: results.
-		if _, err := store.NewClinicalService(db).FindResults(ctx, doctor, p[3].ID); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
+		if _, err := (&fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}).FindResults(ctx, doctor, p[3].ID); crs.ErrorCode(err) != crs.ENORELATIONSHIP {
 			t.Errorf("results without a relationship: %v, want %s", err, crs.ENORELATIONSHIP)
 		}
 

@@ -16,13 +16,13 @@ func NewDiagnosticService(db *DB) *DiagnosticService { return &DiagnosticService
 
 var _ crs.DiagnosticService = (*DiagnosticService)(nil)
 
-const diagnosticColumns = `id, org_id, patient_id, test, requested_on, planned, due_on, performed_on, cancelled_on, cancel_reason, created_at`
+const diagnosticColumns = `id, org_id, patient_id, test, requested_on, planned, due_on, performed_on, cancelled_on, cancel_reason, order_id, created_at`
 
 func scanDiagnostic(r scanner) (*crs.DiagnosticRequest, error) {
 	d := &crs.DiagnosticRequest{}
 	var requested, due, performed, cancelled, created string
 	var planned int
-	err := r.Scan(&d.ID, &d.OrgID, &d.PatientID, &d.Test, &requested, &planned, &due, &performed, &cancelled, &d.CancelReason, &created)
+	err := r.Scan(&d.ID, &d.OrgID, &d.PatientID, &d.Test, &requested, &planned, &due, &performed, &cancelled, &d.CancelReason, &d.OrderID, &created)
 	d.RequestedOn, d.DueOn, d.PerformedOn, d.CancelledOn = parseDate(requested), parseDate(due), parseDate(performed), parseDate(cancelled)
 	d.Planned, d.CreatedAt = planned == 1, parseTime(created)
 	return d, err
@@ -30,33 +30,43 @@ func scanDiagnostic(r scanner) (*crs.DiagnosticRequest, error) {
 
 // RequestDiagnostic records a request for a diagnostic test.
 func (s *DiagnosticService) RequestDiagnostic(ctx context.Context, a crs.Actor, d *crs.DiagnosticRequest) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		if err := d.Validate(tx.now); err != nil {
-			return err
-		}
-		if err := livePatient(tx, d.PatientID); err != nil {
-			return err
-		}
-		if !d.Planned {
-			d.DueOn = crs.Date{}
-		}
-		d.ID, d.OrgID, d.CreatedAt = crs.NewID(), tx.actor.OrgID, tx.now
-		if _, err := tx.Exec(`INSERT INTO diagnostic_requests (id, org_id, patient_id, test, requested_on, planned, due_on, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, d.OrgID, d.PatientID, d.Test, d.RequestedOn.String(), oneIf(d.Planned), d.DueOn.String(), formatTime(tx.now)); err != nil {
-			return err
-		}
-		summary := "diagnostic test requested: " + d.Test
-		if d.Planned {
-			summary += " (planned, due " + d.DueOn.String() + ")"
-		}
-		return tx.EmitData(&crs.Event{Type: crs.EventDiagnosticRequested, PatientID: d.PatientID, SubjectID: d.ID, EffectiveAt: d.RequestedOn.Time, Summary: summary},
-			"diagnostic request", d)
-	})
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertDiagnostic(tx, d) })
+}
+
+// insertDiagnostic records a request within a command and appends its
+// event.
+func insertDiagnostic(tx *Tx, d *crs.DiagnosticRequest) error {
+	if err := d.Validate(tx.now); err != nil {
+		return err
+	}
+	if err := livePatient(tx, d.PatientID); err != nil {
+		return err
+	}
+	if !d.Planned {
+		d.DueOn = crs.Date{}
+	}
+	d.ID, d.OrgID, d.CreatedAt = crs.NewID(), tx.actor.OrgID, tx.now
+	if _, err := tx.Exec(`INSERT INTO diagnostic_requests (id, org_id, patient_id, test, requested_on, planned, due_on, order_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d.ID, d.OrgID, d.PatientID, d.Test, d.RequestedOn.String(), oneIf(d.Planned), d.DueOn.String(), d.OrderID, formatTime(tx.now)); err != nil {
+		return err
+	}
+	summary := "diagnostic test requested: " + d.Test
+	if d.Planned {
+		summary += " (planned, due " + d.DueOn.String() + ")"
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventDiagnosticRequested, PatientID: d.PatientID, SubjectID: d.ID, EffectiveAt: d.RequestedOn.Time, Summary: summary},
+		"diagnostic request", d)
 }
 
 // RecordDiagnosticDone records the date the test was done.
 func (s *DiagnosticService) RecordDiagnosticDone(ctx context.Context, a crs.Actor, id string, on crs.Date) error {
-	return s.change(ctx, a, id, crs.EventDiagnosticDone, func(tx *Tx, d *crs.DiagnosticRequest) (string, error) {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return recordDiagnosticDone(tx, id, on) })
+}
+
+// recordDiagnosticDone records an open request's test done within a
+// command.
+func recordDiagnosticDone(tx *Tx, id string, on crs.Date) error {
+	return changeDiagnostic(tx, id, crs.EventDiagnosticDone, func(d *crs.DiagnosticRequest) (string, error) {
 		if on.IsZero() {
 			on = localDate(tx.now)
 		}
@@ -74,7 +84,12 @@ func (s *DiagnosticService) RecordDiagnosticDone(ctx context.Context, a crs.Acto
 
 // CancelDiagnostic cancels a request not yet done.
 func (s *DiagnosticService) CancelDiagnostic(ctx context.Context, a crs.Actor, id string, on crs.Date, reason string) error {
-	return s.change(ctx, a, id, crs.EventDiagnosticCancelled, func(tx *Tx, d *crs.DiagnosticRequest) (string, error) {
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return cancelDiagnostic(tx, id, on, reason) })
+}
+
+// cancelDiagnostic cancels an open request within a command.
+func cancelDiagnostic(tx *Tx, id string, on crs.Date, reason string) error {
+	return changeDiagnostic(tx, id, crs.EventDiagnosticCancelled, func(d *crs.DiagnosticRequest) (string, error) {
 		if strings.TrimSpace(reason) == "" {
 			return "", crs.FieldErrorf("reason", "say why the request is cancelled")
 		}
@@ -87,22 +102,48 @@ func (s *DiagnosticService) CancelDiagnostic(ctx context.Context, a crs.Actor, i
 	})
 }
 
-// change applies one change to a request still open.
-func (s *DiagnosticService) change(ctx context.Context, a crs.Actor, id, typ string, fn func(tx *Tx, d *crs.DiagnosticRequest) (string, error)) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		d, err := scanDiagnostic(tx.QueryRow(`SELECT `+diagnosticColumns+` FROM diagnostic_requests WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
-		if err != nil {
-			return notFound(err, "no such diagnostic request")
-		}
-		if !d.PerformedOn.IsZero() || !d.CancelledOn.IsZero() {
-			return crs.Errorf(crs.ECONFLICT, "the %s request is already done or cancelled", d.Test)
-		}
-		summary, err := fn(tx, d)
-		if err != nil {
-			return err
-		}
-		return tx.EmitData(&crs.Event{Type: typ, PatientID: d.PatientID, SubjectID: d.ID, EffectiveAt: tx.now, Summary: summary}, "diagnostic request", d)
-	})
+// changeDiagnostic applies one change to a request still open and
+// appends its event.
+func changeDiagnostic(tx *Tx, id, typ string, fn func(d *crs.DiagnosticRequest) (string, error)) error {
+	d, err := scanDiagnostic(tx.QueryRow(`SELECT `+diagnosticColumns+` FROM diagnostic_requests WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID))
+	if err != nil {
+		return notFound(err, "no such diagnostic request")
+	}
+	if !d.Open() {
+		return crs.Errorf(crs.ECONFLICT, "the %s request is already done or cancelled", d.Test)
+	}
+	summary, err := fn(d)
+	if err != nil {
+		return err
+	}
+	return tx.EmitData(&crs.Event{Type: typ, PatientID: d.PatientID, SubjectID: d.ID, EffectiveAt: tx.now, Summary: summary}, "diagnostic request", d)
+}
+
+// findDiagnosticByOrder returns the request an order made.
+func findDiagnosticByOrder(tx *Tx, orderID string) (*crs.DiagnosticRequest, error) {
+	d, err := scanDiagnostic(tx.QueryRow(`SELECT `+diagnosticColumns+` FROM diagnostic_requests WHERE org_id = $1 AND order_id = $2`, tx.actor.OrgID, orderID))
+	if err != nil {
+		return nil, notFound(err, "the order made no diagnostic request")
+	}
+	return d, nil
+}
+
+// InsertDiagnosticRequest records a diagnostic request within a command.
+func (tx *Tx) InsertDiagnosticRequest(d *crs.DiagnosticRequest) error { return insertDiagnostic(tx, d) }
+
+// FindDiagnosticRequestByOrder returns the request the order made.
+func (tx *Tx) FindDiagnosticRequestByOrder(orderID string) (*crs.DiagnosticRequest, error) {
+	return findDiagnosticByOrder(tx, orderID)
+}
+
+// RecordDiagnosticDone records an open request's test done.
+func (tx *Tx) RecordDiagnosticDone(id string, on crs.Date) error {
+	return recordDiagnosticDone(tx, id, on)
+}
+
+// CancelDiagnosticRequest cancels an open request.
+func (tx *Tx) CancelDiagnosticRequest(id string, on crs.Date, reason string) error {
+	return cancelDiagnostic(tx, id, on, reason)
 }
 
 // FindDiagnosticRequests lists a patient's requests, latest first.

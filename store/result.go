@@ -8,14 +8,13 @@ import (
 )
 
 // ClinicalService reads the clinical content other systems send to a
-// patient's record: results and documents. Every read checks the actor
-// may view the clinical record and is audited.
+// patient's record that is kept in typed tables: documents. Every read
+// checks the actor may view the clinical record and is audited. Results
+// are kept in the resource store (package fhir reads them).
 type ClinicalService struct{ db *DB }
 
 // NewClinicalService returns the clinical record's reads over db.
 func NewClinicalService(db *DB) *ClinicalService { return &ClinicalService{db: db} }
-
-var _ crs.ResultService = (*ClinicalService)(nil)
 
 const resultColumns = `id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at,
 	reported_at, ordered_by, section, comments, version, replaces, superseded_by`
@@ -33,98 +32,30 @@ func scanResult(row scanner) (*crs.Result, error) {
 	return &r, nil
 }
 
-// insertResult files a result to a patient within a command and appends
-// its event. A report of an order already filed replaces the current
-// report of it, which is kept as a superseded version.
-func insertResult(tx *Tx, r *crs.Result) error {
-	if r.ID == "" {
-		r.ID = crs.NewID()
+// TypedResults lists the results a trust received before results were
+// kept only in the resource store, from the typed results table (which
+// nothing writes any more): every version, grouped by the order they
+// report (a result of no order alone), each group oldest version first.
+// It checks no access: the carrying of results into the resource store
+// reads it, and writes what it carries through the one write path.
+func TypedResults(ctx context.Context, db *DB, orgID string) ([][]*crs.Result, error) {
+	rs, err := queryRows(ctx, db.read, scanResult, `SELECT `+resultColumns+` FROM results WHERE org_id = $1
+		ORDER BY patient_id, CASE WHEN order_key = '' THEN id ELSE order_key END, version, id`, orgID)
+	if err != nil {
+		return nil, err
 	}
-	r.OrgID, r.CreatedAt, r.Version = tx.actor.OrgID, tx.now, 1
-	key := r.OrderKey()
-	var prev *crs.Result
-	if key != "" {
-		ps, err := queryRows(tx.ctx, tx, scanResult, `SELECT `+resultColumns+` FROM results
-			WHERE org_id = $1 AND patient_id = $2 AND order_key = $3 AND superseded_by = '' ORDER BY version DESC LIMIT 1`, r.OrgID, r.PatientID, key)
-		if err != nil {
-			return crs.Errorf(crs.EINTERNAL, "find the earlier report of the order: %w", err)
+	var out [][]*crs.Result
+	last := ""
+	for _, r := range rs {
+		key := r.PatientID + "\x00" + r.OrderKey()
+		if r.OrderKey() == "" {
+			key += r.ID
 		}
-		if len(ps) == 1 {
-			prev = ps[0]
-			r.Replace(prev)
+		if key != last || len(out) == 0 {
+			out = append(out, nil)
+			last = key
 		}
+		out[len(out)-1] = append(out[len(out)-1], r)
 	}
-	obs, _ := json.Marshal(r.Observations)
-	if r.Observations == nil {
-		obs = []byte("[]")
-	}
-	comments, _ := json.Marshal(r.Comments)
-	if r.Comments == nil {
-		comments = []byte("[]")
-	}
-	if _, err := tx.Exec(`INSERT INTO results (id, org_id, patient_id, message_id, placer_order, filler_order, service_code, service_name, observed_at, status, observations, created_at,
-		reported_at, ordered_by, section, comments, order_key, version, replaces)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, r.ID, r.OrgID, r.PatientID, r.MessageID, r.PlacerOrder, r.FillerOrder,
-		r.ServiceCode, r.ServiceName, formatTime(r.ObservedAt), r.Status, string(obs), formatTime(tx.now),
-		formatTime(r.ReportedAt), r.OrderedBy, r.Section, string(comments), key, r.Version, r.Replaces); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "file result: %w", err)
-	}
-	name := r.ServiceName
-	if name == "" {
-		name = r.ServiceCode
-	}
-	summary := "Result received: " + name
-	if prev != nil {
-		if _, err := tx.Exec(`UPDATE results SET superseded_by = $1 WHERE id = $2 AND org_id = $3`, r.ID, prev.ID, r.OrgID); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "supersede the earlier report: %w", err)
-		}
-		summary = "Result updated: " + name
-		if r.Corrected() {
-			summary = "Result corrected: " + name
-		}
-	}
-	return tx.EmitData(&crs.Event{Type: crs.EventResultReceived, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: r.ObservedAt,
-		Summary: summary}, "result", map[string]any{"result_id": r.ID, "service": name, "observations": len(r.Observations), "version": r.Version, "replaces": r.Replaces})
-}
-
-// FindResults lists a patient's current results, newest first, without
-// access checks: for tests and the store's own reads. Clinicians read
-// through ClinicalService.
-func FindResults(ctx context.Context, db *DB, orgID, patientID string) ([]*crs.Result, error) {
-	return queryRows(ctx, db.read, scanResult, `SELECT `+resultColumns+`
-		FROM results WHERE org_id = $1 AND patient_id = $2 AND superseded_by = '' ORDER BY observed_at DESC, id DESC`, orgID, patientID)
-}
-
-// FindResults lists the patient's current results, newest first.
-func (s *ClinicalService) FindResults(ctx context.Context, a crs.Actor, patientID string) ([]*crs.Result, error) {
-	var out []*crs.Result
-	err := s.db.View(ctx, a, crs.ActViewClinical, patientID, "results", func(q Querier) error {
-		var err error
-		out, err = queryRows(ctx, q, scanResult, `SELECT `+resultColumns+`
-			FROM results WHERE org_id = $1 AND patient_id = $2 AND superseded_by = '' ORDER BY observed_at DESC, id DESC`, a.OrgID, patientID)
-		return err
-	})
-	return out, err
-}
-
-// ResultHistory returns every version of the result id belongs to, the
-// current one first.
-func (s *ClinicalService) ResultHistory(ctx context.Context, a crs.Actor, patientID, id string) ([]*crs.Result, error) {
-	var out []*crs.Result
-	err := s.db.View(ctx, a, crs.ActViewClinical, patientID, "result "+id, func(q Querier) error {
-		one := func(id string) (*crs.Result, error) {
-			rs, err := queryRows(ctx, q, scanResult, `SELECT `+resultColumns+` FROM results WHERE id = $1 AND org_id = $2 AND patient_id = $3`, id, a.OrgID, patientID)
-			if err != nil {
-				return nil, err
-			}
-			if len(rs) == 0 {
-				return nil, crs.Errorf(crs.ENOTFOUND, "no such result in the patient's record")
-			}
-			return rs[0], nil
-		}
-		var err error
-		out, err = versions(id, one, func(r *crs.Result) (string, string) { return r.SupersededBy, r.Replaces })
-		return err
-	})
-	return out, err
+	return out, nil
 }

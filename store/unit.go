@@ -59,9 +59,6 @@ func (tx *Tx) MergePatients(majorID, minorID, reason string) error {
 	return mergePatients(tx, majorID, minorID, reason)
 }
 
-// InsertResult files a result report to a patient's record.
-func (tx *Tx) InsertResult(r *crs.Result) error { return insertResult(tx, r) }
-
 // FindWardByCode returns the id of the trust's ward with the code.
 func (tx *Tx) FindWardByCode(code string) (string, error) { return findWardByCode(tx, code) }
 

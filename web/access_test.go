@@ -2,57 +2,25 @@ package web
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/internal/routes"
 	"github.com/opencrs/crs/store"
 )
 
-// registeredRoutes reads the patterns of every mux.Handle and
-// mux.HandleFunc call in the package's source: the routes it registers.
+// registeredRoutes lists the routes the package registers.
 func registeredRoutes(t *testing.T) []string {
 	t.Helper()
-	files, _ := filepath.Glob("*.go")
-	fset := token.NewFileSet()
-	var out []string
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
-				return true
-			}
-			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "mux" {
-				return true
-			}
-			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				p, _ := strconv.Unquote(lit.Value)
-				out = append(out, p)
-			}
-			return true
-		})
+	out, err := routes.Registered(".")
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Strings(out)
 	return out
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -47,7 +46,7 @@ func TestCodeMapPages(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		e := newEnvOn(t, db, clock)
-		eng := interfaces.New(e.db, e.server.Logger)
+		eng := newEngine(e)
 		e.server.once.Do(func() { e.server.pages = mustParseTemplates() })
 		mux := http.NewServeMux()
 		e.server.routes(mux)

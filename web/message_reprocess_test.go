@@ -13,7 +13,6 @@ import (
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/interfaces"
-	"github.com/opencrs/crs/store"
 )
 
 // reprocessEnv is the analyst's pages with trust A's PAS interface
@@ -88,13 +87,13 @@ func TestReprocessPage(t *testing.T) {
 	if strings.Contains(r.body, ">Reprocess</button>") {
 		t.Errorf("an applied message still offers Reprocess")
 	}
-	if rs, err := store.FindResults(ctx, e.db, e.a.Org.ID, p.ID); err != nil || len(rs) != 1 {
+	if rs, err := findResults(ctx, e, p.ID); err != nil || len(rs) != 1 {
 		t.Errorf("results filed: %d, %v; want 1", len(rs), err)
 	}
 	r = analyst.post(path+"/reprocess", nil)
 	wantStatus(t, "reprocess of an applied message", r, http.StatusConflict)
 	wantBody(t, "reprocess of an applied message", r, "applied already")
-	if rs, _ := store.FindResults(ctx, e.db, e.a.Org.ID, p.ID); len(rs) != 1 {
+	if rs, _ := findResults(ctx, e, p.ID); len(rs) != 1 {
 		t.Errorf("results after a second reprocess: %d; want 1", len(rs))
 	}
 }

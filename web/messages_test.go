@@ -27,7 +27,7 @@ func newMessagesEnv(t *testing.T) (*env, *interfaces.Engine) {
 func newMessagesEnvOn(t *testing.T, db *store.DB, clock *crs.FixedClock) (*env, *interfaces.Engine) {
 	t.Helper()
 	e := newEnvOn(t, db, clock)
-	eng := interfaces.New(e.db, e.server.Logger)
+	eng := newEngine(e)
 	e.server.once.Do(func() { e.server.pages = mustParseTemplates() })
 	mux := http.NewServeMux()
 	e.server.routes(mux)

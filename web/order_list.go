@@ -15,10 +15,11 @@ type ordersPage struct {
 	Tests                           []nhs.Code // the trust's catalogue, code and name
 	Priorities                      []nhs.Code
 	Test, ClinicalDetails, Priority string
+	Planned, DueOn                  string // "yes" for a planned (surveillance or repeat) test, and its due date
 }
 
 // orderFields lists the order form's fields in page order.
-var orderFields = []string{"test", "clinical_details", "priority"}
+var orderFields = []string{"test", "clinical_details", "priority", "due_on"}
 
 // orderPriorities are the priority choices of the order form.
 var orderPriorities = []nhs.Code{{Code: crs.OrderRoutine, Description: "Routine"}, {Code: crs.OrderUrgent, Description: "Urgent"},

@@ -55,6 +55,18 @@ func TestOrderPages(t *testing.T) {
 	wantStatus(t, "cancel order", doc.post("/orders/"+list[0].ID+"/cancel", url.Values{"reason": {"Duplicate request"}}), http.StatusSeeOther)
 	wantBody(t, "orders after cancelling", doc.get("/patients/"+p.ID+"/orders"), "Cancelled", "Duplicate request")
 
+	// A planned test needs its due date, beside the field; with one it is
+	// shown planned.
+	r = doc.post("/patients/"+p.ID+"/orders", url.Values{"test": {"CXR"}, "clinical_details": {"Surveillance"}, "priority": {"routine"}, "planned": {"yes"}, "due_on": {"31/02/2026"}})
+	wantStatus(t, "planned, bad due date", r, http.StatusUnprocessableEntity)
+	wantBody(t, "planned, bad due date", r, `id="due_on-error"`, "Date due must be a real date")
+	r = doc.post("/patients/"+p.ID+"/orders", url.Values{"test": {"CXR"}, "clinical_details": {"Surveillance"}, "priority": {"routine"}, "planned": {"yes"}})
+	wantStatus(t, "planned, no due date", r, http.StatusUnprocessableEntity)
+	wantBody(t, "planned, no due date", r, `id="due_on-error"`, "Enter the date a planned test is due")
+	r = doc.post("/patients/"+p.ID+"/orders", url.Values{"test": {"CXR"}, "clinical_details": {"Surveillance"}, "priority": {"routine"}, "planned": {"yes"}, "due_on": {"2026-04-02"}})
+	wantStatus(t, "planned order", r, http.StatusSeeOther)
+	wantBody(t, "orders after a planned one", doc.get(r.loc), "Planned, due 02-Apr-2026")
+
 	clerk := e.login(e.a, crs.RoleClerk)
 	wantStatus(t, "clerk's orders page", clerk.get("/patients/"+p.ID+"/orders"), http.StatusForbidden)
 }

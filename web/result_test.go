@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/hl7"
 	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
@@ -17,7 +18,7 @@ import (
 // A's laboratory system configured as an inbound interface.
 func labEngine(t *testing.T, e *env) *interfaces.Engine {
 	t.Helper()
-	eng := interfaces.New(e.db, e.server.Logger)
+	eng := newEngine(e)
 	i := &crs.Interface{Name: "Laboratory", SendingApplication: "LIMS", SendingFacility: "RAALAB", UserID: e.a.Users[crs.RoleInterface].ID}
 	if err := eng.AddInterface(context.Background(), e.a.System, i); err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func TestResultPages(t *testing.T) {
 		if strings.Contains(list.body, ">128<") {
 			t.Errorf("the list shows the corrected value 128")
 		}
-		rs, err := store.NewClinicalService(db).FindResults(context.Background(), e.a.Actor(crs.RoleDoctor), p.ID)
+		rs, err := e.server.Results.FindResults(context.Background(), e.a.Actor(crs.RoleDoctor), p.ID)
 		if err != nil || len(rs) != 1 {
 			t.Fatalf("results: %d %v", len(rs), err)
 		}
@@ -72,6 +73,17 @@ func TestResultPages(t *testing.T) {
 		wantBody(t, "result", one, "Current version", "Version 1, replaced", "128", "138", "Sample received &lt;late&gt;", "Corrected", "Final")
 		if strings.Contains(one.body, "<late>") {
 			t.Errorf("a comment's markup reached the page unescaped")
+		}
+		// The timeline lists the result once, linked to its page, not its
+		// DiagnosticReport and Observations again.
+		e.server.Timeline = &fhir.TimelineService{Records: store.NewResourceService(db)}
+		tl := doctor.get("/patients/" + p.ID + "/timeline")
+		wantStatus(t, "timeline", tl, http.StatusOK)
+		if n := strings.Count(tl.body, "Urea and electrolytes"); n != 1 || !strings.Contains(tl.body, `href="/patients/`+p.ID+`/results/`+rs[0].ID+`"`) {
+			t.Errorf("timeline: the result %d times (want once), linked %v", n, strings.Contains(tl.body, "/results/"+rs[0].ID))
+		}
+		if strings.Contains(tl.body, "Sodium") {
+			t.Errorf("timeline lists the result's observations apart")
 		}
 
 		// Who may: a clerk is refused, another trust finds nothing.
@@ -117,4 +129,19 @@ func doctorReads(t *testing.T, db *store.DB, e *env, patientID string) map[strin
 		}
 	}
 	return seen
+}
+
+// newEngine is the integration engine over the env's database, tracking
+// orders and filing results to the resource store as cmd/crs wires it.
+func newEngine(e *env) *interfaces.Engine {
+	eng := interfaces.New(e.db, e.server.Logger)
+	orders := &fhir.OrderService{Store: e.db, Resources: store.NewResourceService(e.db)}
+	eng.Orders, eng.Results = orders, &fhir.ResultService{Store: e.db, Resources: store.NewResourceService(e.db), Orders: orders}
+	return eng
+}
+
+// findResults lists a patient's current results as the trust's system
+// reads them (no relationship needed).
+func findResults(ctx context.Context, e *env, patientID string) ([]*crs.Result, error) {
+	return e.server.Results.FindResults(ctx, crs.SystemActor(e.a.Org.ID), patientID)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -35,7 +34,7 @@ func startSummaries(t *testing.T, e *env) *summaryFixture {
 	sums := &fhir.SummaryService{Store: e.db, Resources: store.NewResourceService(e.db)}
 	e.db.OnEvent(sums.Discharged)
 	e.server.Summaries = sums
-	eng := interfaces.New(e.db, e.server.Logger)
+	eng := newEngine(e)
 	if err := eng.AddDestination(ctx, e.a.System, &crs.Destination{Name: "GP documents", Addr: "127.0.0.1:9", ReceivingApplication: "DOCMAN",
 		ReceivingFacility: "GP", Triggers: []string{"T02", "T08"}}); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/report"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -47,7 +48,7 @@ func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
 		Patients: e.ps, Users: store.NewUserService(db), Audit: store.NewAuditService(db), Orgs: store.NewOrganisationService(db),
 		Referrals: store.NewReferralService(db), Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db),
 		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)), Coding: store.NewCodingService(db),
-		Results: store.NewClinicalService(db), Documents: store.NewClinicalService(db),
+		Results: &fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}, Documents: store.NewClinicalService(db),
 		Submissions: store.NewSubmissionService(db), Diagnostics: store.NewDiagnosticService(db),
 		Access: store.NewAccessService(db),
 		Clock:  clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

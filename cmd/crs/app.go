@@ -48,7 +48,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		users:    store.NewUserService(db),
 		patients: store.NewPatientService(db),
 		audit:    store.NewAuditService(db),
-		hl7:      interfaces.New(db, logger),
+		hl7:      hl7Engine(db, logger),
 	}
 	a.web = &web.Server{
 		Patients:    a.patients,
@@ -62,7 +62,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		ED:          store.NewEDService(db),
 		Coding:      store.NewCodingService(db),
 		Reports:     report.New(store.NewReportSource(db)),
-		Results:     store.NewClinicalService(db),
+		Results:     resultService(db),
 		Documents:   store.NewClinicalService(db),
 		Submissions: store.NewSubmissionService(db),
 		Diagnostics: store.NewDiagnosticService(db),
@@ -77,7 +77,6 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	wireClinicalLists(a.web, db)
 
 	// Orders tracked, results filed to the resource store.
-	a.hl7.Orders, a.hl7.Results = orderService(db), resultService(db)
 	db.OnEvent(summaryService(db).Discharged) // a discharge starts its summary's draft
 
 	a.web.Observations = &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/mllp"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -319,7 +318,7 @@ func TestHL7Send(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t, nil)
 	tr := storetest.NewTrust(t, db, "RXX")
-	e := interfaces.New(db, nil)
+	e := hl7Engine(db, nil)
 	t.Cleanup(func() { e.Close() })
 	if err := e.AddInterface(ctx, tr.System, &crs.Interface{Name: "PAS", SendingApplication: "PAS", SendingFacility: "RXX", UserID: tr.Users[crs.RoleInterface].ID}); err != nil {
 		t.Fatal(err)
@@ -407,7 +406,7 @@ func TestHL7Send(t *testing.T) {
 // the time of asking.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	e := interfaces.New(storetest.OpenSQLite(t, nil), nil)
+	e := hl7Engine(storetest.OpenSQLite(t, nil), nil)
 	addr, err := e.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/golive"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 )
 
@@ -94,7 +93,7 @@ func rehearse(ctx context.Context, db *store.DB, org *crs.Organisation, runs []g
 		}
 		return i.ID, nil
 	}
-	return golive.Rehearse(ctx, interfaces.New(db, nil), crs.SystemActor(org.ID), find, runs, crs.CheckOptions{FreshControlIDs: *f.fresh})
+	return golive.Rehearse(ctx, hl7Engine(db, nil), crs.SystemActor(org.ID), find, runs, crs.CheckOptions{FreshControlIDs: *f.fresh})
 }
 
 // goliveRehearse runs `crs golive rehearse`.

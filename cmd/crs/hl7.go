@@ -13,7 +13,6 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/mllp"
 )
 
@@ -272,7 +271,7 @@ func hl7DestinationAdd(ctx context.Context, args []string, stdout io.Writer) err
 		*facility = org.ODSCode
 	}
 	sys := crs.SystemActor(org.ID)
-	e := interfaces.New(db, nil)
+	e := hl7Engine(db, nil)
 	d := &crs.Destination{Name: *name, Addr: *to, ReceivingApplication: *app, ReceivingFacility: *facility,
 		Triggers: strings.Fields(strings.ToUpper(strings.ReplaceAll(*triggers, ",", " "))), UseA04: *a04, UseA08: *a08, TLS: *useTLS,
 		ACKTimeout: *timeout, MaxAttempts: *attempts}

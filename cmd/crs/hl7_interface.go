@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 )
 
@@ -95,7 +94,7 @@ func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error
 			if i.Name == "" {
 				i.Name = old.Name
 			}
-			if err := interfaces.New(db, nil).UpdateInterface(ctx, sys, i); err != nil {
+			if err := hl7Engine(db, nil).UpdateInterface(ctx, sys, i); err != nil {
 				return flagError(err, map[string]string{"name": "--name", "unknown_patient": "--unknown-patient", "nhs_ids": "--nhs-id", "local_ids": "--local-id"})
 			}
 			fmt.Fprintf(stdout, "interface %s updated: messages from %s at %s to %s take the conventions given\n", i.Name, i.SendingApplication, i.SendingFacility, org.ODSCode)
@@ -110,7 +109,7 @@ func hl7InterfaceAdd(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	i.UserID = u.ID
-	e := interfaces.New(db, nil)
+	e := hl7Engine(db, nil)
 	if err := e.AddInterface(ctx, sys, i); err != nil {
 		return flagError(err, map[string]string{"name": "--name", "sending_application": "--app", "sending_facility": "--facility",
 			"unknown_patient": "--unknown-patient", "nhs_ids": "--nhs-id", "local_ids": "--local-id"})

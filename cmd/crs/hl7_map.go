@@ -57,7 +57,7 @@ func openInterface(ctx context.Context, command, dsn, ods, name string) (*interf
 		db.Close()
 		return nil, fmt.Errorf("--interface: %s", crs.ErrorMessage(err))
 	}
-	return &interfaceCommand{db: db, org: org, iface: i, e: interfaces.New(db, nil), actor: crs.SystemActor(org.ID)}, nil
+	return &interfaceCommand{db: db, org: org, iface: i, e: hl7Engine(db, nil), actor: crs.SystemActor(org.ID)}, nil
 }
 
 // interfaceFlags defines the flags naming the database, the trust and

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs/hl7"
-	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 )
 
@@ -57,7 +56,7 @@ func TestHL7MapCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := interfaces.New(db, nil)
+	e := hl7Engine(db, nil)
 	raw := "MSH|^~\\&|EPR|SITE1|PAS|MAINHOSP|20260302090000||ADT^A01|M1|P|2.3\rEVN|A01\rPID|1||E123^^^EPR^PI||MAPP^MAY||19800101|F\rPV1|1|I|NEO^^COT1||||C1234567\r"
 	ack, err := hl7.ParseACK(e.Handle(ctx, []byte(raw)))
 	db.Close()

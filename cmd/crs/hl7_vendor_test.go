@@ -173,7 +173,7 @@ func TestVendorFeedsApplyOnceMapped(t *testing.T) {
 				}
 				defer db.Close()
 				db.Clock = crs.NewFixedClock(mustTime(t, vendorAt))
-				e := interfaces.New(db, nil)
+				e := hl7Engine(db, nil)
 				data, err := os.ReadFile(file)
 				if err != nil {
 					t.Fatal(err)

@@ -44,6 +44,7 @@ func commands() []command {
 		{"terminology", "load a trust's code list of ICD-10 or OPCS-4 codes, or its SNOMED CT release: load", runTerminology},
 		{"order", "the test catalogue clinicians order from: catalogue load", runOrder},
 		{"note", "the templates of clinical notes and clinic letters: template load", runNote},
+		{"result", "carry results received before they were kept only in the resource store: migrate", runResult},
 		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
@@ -127,6 +128,9 @@ var subcommands = map[string][][2]string{
 	"note": {
 		{"template load", "make a CSV file the trust's templates of clinical notes and clinic letters, per specialty"},
 	},
+	"result": {
+		{"migrate", "carry a trust's results from the typed results table into the resource store, once"},
+	},
 	"terminology": {
 		{"load", "load a trust's code list of ICD-10 or OPCS-4 codes from a CSV or TSV file, or its SNOMED CT release from RF2 files"},
 	},
@@ -190,6 +194,24 @@ read from a file named by CRS_<FLAG>_FILE.`)
 
 // errUsage says the command line was wrong and the usage was printed.
 var errUsage = errors.New("usage")
+
+// readOneFile reads the one FILE a load command is given, with read
+// (which names each bad line FILE:LINE), and returns what it read and
+// the file's name.
+func readOneFile[T any](fs *flag.FlagSet, command string, read func(r io.Reader, name string) (T, error)) (T, string, error) {
+	var zero T
+	if fs.NArg() != 1 {
+		return zero, "", usageError("give one FILE to load (see crs " + command + " --help)")
+	}
+	name := fs.Arg(0)
+	f, err := os.Open(name)
+	if err != nil {
+		return zero, name, err
+	}
+	defer f.Close()
+	v, err := read(f, name)
+	return v, name, err
+}
 
 // newFlags returns a flag set for a subcommand that prints its usage to
 // stdout on --help.

@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"log/slog"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/interfaces"
 	"github.com/opencrs/crs/store"
 )
 
@@ -17,10 +18,12 @@ const orderCatalogueHelp = `order catalogue load --db DSN --ods CODE FILE
 Makes FILE the trust's catalogue of the pathology and radiology tests its
 clinicians may order: new codes are added, known ones updated, and codes
 not in the file withdrawn (orders placed stay). FILE is CSV (UTF-8) with
-the header code,name,kind,specimen,destination: kind is pathology or
-radiology, specimen is required for pathology, and destination is the
-name of the outbound feed that takes the test's orders (a feed listing
-trigger O01). A file with a bad line loads nothing, and each bad line is
+the header code,name,kind,specimen,destination and, optionally,
+dm01_test: kind is pathology or radiology, specimen is required for
+pathology, destination is the name of the outbound feed that takes the
+test's orders (a feed listing trigger O01), and dm01_test is the DM01
+test an entry is (MRI, CT, ...; blank for others): ordering it puts the
+patient on the DM01 diagnostic waiting list. A file with a bad line loads nothing, and each bad line is
 reported as FILE:LINE: what is wrong.`
 
 // runOrder sets up what ordering tests needs.
@@ -54,16 +57,7 @@ func loadTrustFile[T any](ctx context.Context, args []string, cmd, help string, 
 	if err := required(cmd, map[string]string{"ods": *ods}); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError(fmt.Sprintf("give one FILE to load (see crs %s --help)", cmd))
-	}
-	name := fs.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	items, err := read(f, name)
+	items, name, err := readOneFile(fs, cmd, read)
 	if err != nil {
 		return err
 	}
@@ -89,6 +83,14 @@ func orderService(db *store.DB) *fhir.OrderService {
 // and keeps their acknowledgement worklist.
 func resultService(db *store.DB) *fhir.ResultService {
 	return &fhir.ResultService{Store: db, Resources: store.NewResourceService(db), Orders: orderService(db)}
+}
+
+// hl7Engine is the integration engine over db, tracking orders and
+// filing results as every command that applies messages needs it.
+func hl7Engine(db *store.DB, logger *slog.Logger) *interfaces.Engine {
+	e := interfaces.New(db, logger)
+	e.Orders, e.Results = orderService(db), resultService(db)
+	return e
 }
 
 // summaryService keeps the discharge summaries in the resource store.

@@ -65,16 +65,7 @@ FILE:LINE: what is wrong.`
 	if *system == nhs.SNOMED {
 		return loadSNOMED(ctx, *dsn, *ods, fs.Args(), stdout)
 	}
-	if fs.NArg() != 1 {
-		return usageError("give one FILE to load (see crs terminology load --help)")
-	}
-	name := fs.Arg(0)
-	f, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	codes, err := nhs.ReadCodeList(f, name, *system)
+	codes, name, err := readOneFile(fs, "terminology load", func(r io.Reader, name string) ([]nhs.Code, error) { return nhs.ReadCodeList(r, name, *system) })
 	if err != nil {
 		return err
 	}
