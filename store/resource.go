@@ -121,23 +121,49 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if r.Deleted {
 		return nil
 	}
+	// The index rows go in with a few multi-row INSERTs; a row repeated
+	// (one coding given twice) is written once, so a search reading
+	// the rows of a code meets each resource once.
+	rows := make([][]any, 0, len(index))
+	seen := make(map[crs.ResourceIndexRow]bool, len(index))
 	for _, x := range index {
 		var num any
 		if x.Num != nil {
 			num = *x.Num
 		}
+		key := x
+		key.Num = nil
+		if x.Num == nil && seen[key] {
+			continue
+		}
+		if x.Num == nil {
+			seen[key] = true
+		}
 		lo, hi := "", "" // only a date has a range (an open start is the least time)
 		if !x.Hi.IsZero() {
 			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
 		}
-		if _, err := tx.Exec(`INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
-		}
+		rows = append(rows, []any{org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num})
+	}
+	wrote := 0
+	if err := writeRows(tx, rows, &wrote, indexColumns, insertIndexSQL, func(row []any) []any { return row }); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
 }
+
+// indexColumns is the columns of a row of the search index.
+const indexColumns = 10
+
+// insertIndexSQL holds the INSERT of each chunk size of index rows, with
+// numbered parameters, as both engines take them.
+var insertIndexSQL = func() map[int]string {
+	out := map[int]string{}
+	for n := 1; n <= maxChunk; n *= 2 {
+		out[n] = `INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES ` + placeholderRows(n, indexColumns, 1, false)
+	}
+	return out
+}()
 
 // formatIndexTime writes an index date; the zero time (an open end) is
 // the least time there is, and the ends of a range beyond any real date
