@@ -27,7 +27,7 @@ var migrationFS embed.FS
 // DB is an open OpenCRS database.
 type DB struct {
 	dialect dialect
-	write   *sql.DB // the connection the committer writes through
+	write   *sql.DB   // the connection the committer writes through
 	read    *readPool // connections for reads; the same pool on PostgreSQL
 	Clock   crs.Clock
 	Logger  *slog.Logger
