@@ -146,7 +146,11 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		rows = append(rows, []any{org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num})
 	}
 	wrote := 0
-	if err := writeRows(tx, rows, &wrote, indexColumns, insertIndexSQL, func(row []any) []any { return row }); err != nil {
+	inserts := insertIndexSQL
+	if !tx.db.pooled() {
+		inserts = insertIndexSQLite
+	}
+	if err := writeRows(tx, rows, &wrote, indexColumns, inserts, func(row []any) []any { return row }); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
@@ -156,14 +160,11 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 const indexColumns = 10
 
 // insertIndexSQL holds the INSERT of each chunk size of index rows, with
-// numbered parameters, as both engines take them.
-var insertIndexSQL = func() map[int]string {
-	out := map[int]string{}
-	for n := 1; n <= maxChunk; n *= 2 {
-		out[n] = `INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES ` + placeholderRows(n, indexColumns, 1, false)
-	}
-	return out
-}()
+// numbered parameters for PostgreSQL; insertIndexSQLite with anonymous
+// ones, which SQLite binds in linear time.
+var insertIndexSQL, insertIndexSQLite = chunkInserts(insertIndexHead, indexColumns, false), chunkInserts(insertIndexHead, indexColumns, true)
+
+const insertIndexHead = `INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES `
 
 // formatIndexTime writes an index date; the zero time (an open end) is
 // the least time there is, and the ends of a range beyond any real date
