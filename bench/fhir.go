@@ -48,7 +48,9 @@ type FHIROptions struct {
 	// Dir and DSN name the database as for HL7Options.
 	Dir, DSN string
 	// CPUProfile, when set, is a file the CPU profile of the timed reads
-	// is written to.
+	// is written to; the profiles of the transactions, the searches and
+	// the ingest go beside it, named with .transaction, .search and
+	// .ingest added.
 	CPUProfile string
 }
 
@@ -134,6 +136,10 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 
 	// Patient+Observation transactions.
 	patients := make([]string, o.Patients)
+	stop, err := profile(o.CPUProfile, ".transaction")
+	if err != nil {
+		return nil, err
+	}
 	f, err := b.measure(ctx, "Patient+Observation transaction", 16, o.Patients, func(i int) error {
 		body := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[`+
 			`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"},"request":{"method":"POST","url":"Patient"}},`+
@@ -152,23 +158,15 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		patients[i] = strings.Split(r.Entry[0].Response.Location, "/")[1]
 		return nil
 	})
+	stop()
 	if err != nil {
 		return nil, err
 	}
 	report(f)
 
 	// Single-patient reads.
-	var stop func()
-	if o.CPUProfile != "" {
-		pf, err := os.Create(o.CPUProfile)
-		if err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			pf.Close()
-			return nil, err
-		}
-		stop = func() { pprof.StopCPUProfile(); pf.Close() }
+	if stop, err = profile(o.CPUProfile, ""); err != nil {
+		return nil, err
 	}
 	for _, c := range o.Clients {
 		f, err := b.measure(ctx, "read Patient/[id]", c, o.Reads, func(i int) error {
@@ -180,11 +178,12 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		}
 		report(f)
 	}
-	if stop != nil {
-		stop()
-	}
+	stop()
 
 	// Token searches, one page of 20.
+	if stop, err = profile(o.CPUProfile, ".search"); err != nil {
+		return nil, err
+	}
 	f, err = b.measure(ctx, "search Observation?code=...&_count=20", 16, o.Searches, func(i int) error {
 		_, err := b.do("GET", "/Observation?code=http://loinc.org|8867-4&_count=20", "")
 		return err
@@ -209,6 +208,7 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		return nil, err
 	}
 	report(f)
+	stop()
 
 	// Synthea ingest.
 	files, _ := filepath.Glob(filepath.Join(o.Synthea, "*.json.gz"))
@@ -224,11 +224,15 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		}
 		resources += bytes.Count(bundles[i], []byte(`"request"`))
 	}
+	if stop, err = profile(o.CPUProfile, ".ingest"); err != nil {
+		return nil, err
+	}
 	t0 := time.Now()
 	f, err = b.measure(ctx, "Synthea Bundles ingested", 4, len(bundles), func(i int) error {
 		_, err := b.do("POST", "/", string(bundles[i]))
 		return err
 	})
+	stop()
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +241,23 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	fmt.Fprintf(w, "Synthea ingest: %d Bundles, %d resources, %.0f resources/s\n", len(bundles), resources, rate)
 	figs = append(figs, FHIRFigure{Name: "Synthea resources ingested", Clients: 4, N: resources, PerSec: rate})
 	return figs, nil
+}
+
+// profile starts a CPU profile written to file+suffix, and returns the
+// function that stops it; with no file it profiles nothing.
+func profile(file, suffix string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(file + suffix)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
 // fhirBench is the HTTP client side of the FHIR benchmark.

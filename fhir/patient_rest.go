@@ -74,23 +74,52 @@ func keptOf(res *crs.Resource) Resource {
 // readPatient reads a patient of the PMI, an audited view, with what is
 // kept beside it.
 func (s *Server) readPatient(ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	a := p.Actor
+	clinical := s.Resources != nil && a.Can(crs.ActViewClinical)
+	c := s.cache()
+	if c == nil || !cacheable(a) || !a.Can(crs.ActViewDemographics) {
+		res, _, err := s.readPatientRecord(ctx, p, id, clinical)
+		return res, err
+	}
+	// The read audits what the reads of the store below audit.
+	k := readKey{OrgID: a.OrgID, Type: "Patient", ID: id, PMI: true, Clinical: clinical}
+	if e, ok := c.get(k); ok {
+		s.Store.Audit(a, id, crs.AuditView, "demographics")
+		if e.kept {
+			s.Store.Audit(a, id, crs.AuditView, "fhir Patient/"+id)
+		}
+		return e.res, nil
+	}
+	gen := c.begin()
+	res, kept, err := s.readPatientRecord(ctx, p, id, clinical)
+	if err == nil {
+		c.put(gen, k, &servedEntry{res: res, kept: kept})
+	}
+	return res, err
+}
+
+// readPatientRecord reads a patient's record from the PMI, with the
+// records merged into it and, for an actor who sees the clinical record,
+// the resource kept beside it (kept says whether there was one).
+func (s *Server) readPatientRecord(ctx context.Context, p *Principal, id string, clinical bool) (res *crs.Resource, kept bool, err error) {
 	pat, err := s.Patients.FindPatient(ctx, p.Actor, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var minors []string
 	if f, ok := s.Patients.(crs.MergedRecordFinder); ok && !pat.Merged() {
 		if minors, err = f.MergedRecords(ctx, p.Actor, id); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	var kept Resource
-	if s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
-		if res, err := s.Resources.ReadResource(ctx, p.Actor, "Patient", id, 0); err == nil {
-			kept = keptOf(res)
+	var extras Resource
+	if clinical {
+		if r, err := s.Resources.ReadResource(ctx, p.Actor, "Patient", id, 0); err == nil {
+			extras, kept = keptOf(r), true
 		}
 	}
-	return servedPatient(pat, kept, minors...)
+	res, err = servedPatient(pat, extras, minors...)
+	return res, kept, err
 }
 
 // patientVersions are the versions of a patient's record, newest first,

@@ -62,7 +62,31 @@ func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, vers
 		}
 		return m.read(s, ctx, p, id)
 	}
-	return s.Resources.ReadResource(ctx, p.Actor, typ, id, version)
+	if version != 0 {
+		return s.Resources.ReadResource(ctx, p.Actor, typ, id, version)
+	}
+	return s.readCurrent(ctx, p.Actor, typ, id)
+}
+
+// readCurrent reads the current version of a resource of the resource
+// store, from the read cache when the actor's access allows.
+func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (*crs.Resource, error) {
+	c := s.cache()
+	if c == nil || !cacheable(a) || !a.Can(crs.ActViewClinical) {
+		return s.Resources.ReadResource(ctx, a, typ, id, 0)
+	}
+	// The read audits what the store's read audits.
+	k := readKey{OrgID: a.OrgID, Type: typ, ID: id, Clinical: true}
+	if e, ok := c.get(k); ok {
+		s.Store.Audit(a, e.res.PatientID, crs.AuditView, "fhir "+typ+"/"+id)
+		return e.res, nil
+	}
+	gen := c.begin()
+	res, err := s.Resources.ReadResource(ctx, a, typ, id, 0)
+	if err == nil {
+		c.put(gen, k, &servedEntry{res: res})
+	}
+	return res, err
 }
 
 // writeResource answers with a version of a resource, its ETag and

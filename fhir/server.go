@@ -41,6 +41,9 @@ type Server struct {
 	exportMu  sync.Mutex
 	exporting map[string]context.CancelFunc // the exports running, by job
 	exportWG  sync.WaitGroup
+
+	cacheOnce sync.Once
+	readCache *readCache // read_cache.go; nil without a Store
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and

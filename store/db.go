@@ -27,8 +27,8 @@ var migrationFS embed.FS
 // DB is an open OpenCRS database.
 type DB struct {
 	dialect dialect
-	write   *sql.DB // the connection the committer writes through
-	read    *sql.DB // connections for reads; the same pool on PostgreSQL
+	write   *sql.DB   // the connection the committer writes through
+	read    *readPool // connections for reads; the same pool on PostgreSQL
 	Clock   crs.Clock
 	Logger  *slog.Logger
 
@@ -100,10 +100,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.write.Close()
 			return nil, err
 		}
-		if db.read, err = sql.Open(d.driver, sqliteDSN(conn, false)); err != nil {
+		rdb, err := sql.Open(d.driver, sqliteDSN(conn, false))
+		if err != nil {
 			db.write.Close()
 			return nil, err
 		}
+		db.read = &readPool{DB: rdb, cache: true, stmts: map[string]*sql.Stmt{}}
 		db.walPath, db.toSync = conn+"-wal", make(chan committed, 64)
 		db.syncBatch = db.syncWAL
 		db.read.SetMaxOpenConns(8)
@@ -126,7 +128,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.write.Close()
 			return nil, err
 		}
-		db.read = db.write
+		db.read = &readPool{DB: db.write}
 	}
 	if db.pooled() {
 		go db.auditLoop()
@@ -148,7 +150,7 @@ func (db *DB) Close() error {
 		<-db.done
 		db.writing.Lock() // wait for the commands on the pool still in flight
 		db.writing.Unlock()
-		if db.read != db.write {
+		if db.read.DB != db.write {
 			db.read.Close()
 		}
 		err = db.write.Close()

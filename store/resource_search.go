@@ -38,24 +38,37 @@ func (s *resourceSearch) lazy(v any) func() string {
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
 	s := &resourceSearch{org: orgID}
-	from := "fhir_current c"
+	from, id := "fhir_current c", "c.id"
+	var where []string
 	if len(q.RefersTo) > 0 {
 		from = s.refersTo(q)
+	} else if d := drivingToken(q); d >= 0 {
+		// The resources are read in id order from the index rows of
+		// the code (fhir_index_token), so a page of a code every
+		// resource has stops at the page, and a rare code reads its
+		// own rows only. A token's rows are never repeated for one
+		// resource (PutResource), so the join repeats none.
+		c := q.All[d][0]
+		from, id = "fhir_index d JOIN fhir_current c ON c.org_id = d.org_id AND c.type = d.type AND c.id = d.id", "d.id"
+		where = append(where, "d.org_id = "+s.arg(orgID), "d.type = "+s.arg(q.Type), "d.param = "+s.arg(c.Param),
+			"d.code <> ''", "d.code = "+s.arg(c.Code), "d.system = "+s.arg(*c.System))
+		q.All = append(q.All[:d:d], q.All[d+1:]...)
 	}
-	where := append([]string{"c.org_id = " + s.arg(orgID)}, s.where(q, "c")...)
+	where = append(where, "c.org_id = "+s.arg(orgID))
+	where = append(where, s.where(q, "c")...)
 	if count {
 		return "SELECT COUNT(*) FROM " + from + " WHERE " + strings.Join(where, " AND "), s.args
 	}
-	order := "c.id"
+	order := id
 	if q.Type == "" {
 		order = "c.type, c.id"
 	}
 	if len(q.SortBy) == 0 && q.After != "" {
-		if typ, id, ok := strings.Cut(q.After, "/"); ok && q.Type == "" {
+		if typ, after, ok := strings.Cut(q.After, "/"); ok && q.Type == "" {
 			t := s.arg(typ)
-			where = append(where, "(c.type > "+t+" OR (c.type = "+t+" AND c.id > "+s.arg(id)+"))")
+			where = append(where, "(c.type > "+t+" OR (c.type = "+t+" AND c.id > "+s.arg(after)+"))")
 		} else {
-			where = append(where, "c.id > "+s.arg(q.After))
+			where = append(where, id+" > "+s.arg(q.After))
 		}
 	}
 	if len(q.SortBy) > 0 {
@@ -97,6 +110,25 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}
 	return query, s.args
+}
+
+// drivingToken returns the group of q that reads its resources from the
+// index in id order, or -1 for none: a search of one type in id order
+// whose group is one code of one system (Observation?code=system|code).
+func drivingToken(q crs.ResourceQuery) int {
+	if q.Type == "" || len(q.SortBy) > 0 {
+		return -1
+	}
+	for i, g := range q.All {
+		if len(g) != 1 {
+			continue
+		}
+		c := g[0]
+		if (c.Kind == "token" || c.Kind == "uri") && c.Code != "" && c.System != nil && c.Target == nil && c.Has == nil && c.Param != "_lastUpdated" {
+			return i
+		}
+	}
+	return -1
 }
 
 // refersTo is what a search of the resources referring to q.RefersTo

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 )
 
 // stmtCache holds the statements of one batch transaction of the
@@ -121,4 +122,61 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 // cache.
 func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
 	return tx.QueryRowContext(context.Background(), query, args...)
+}
+
+// readPool is the connections reads go through. On SQLite it keeps the
+// statements it has run prepared, by SQL text, so a read every request
+// makes (a patient by id, a page of a search) is parsed once per
+// connection, not once per read; on PostgreSQL the driver keeps its own.
+type readPool struct {
+	*sql.DB
+	cache bool
+
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns the prepared statement of query, or nil to run it
+// unprepared.
+func (p *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
+	if !p.cache {
+		return nil
+	}
+	p.mu.RLock()
+	s, ok := p.stmts[query]
+	p.mu.RUnlock()
+	if ok {
+		return s
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.stmts[query]; ok {
+		return s
+	}
+	if len(p.stmts) >= maxCachedStatements {
+		return nil
+	}
+	s, err := p.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the unprepared path reports the error
+	}
+	p.stmts[query] = s
+	return s
+}
+
+// QueryContext runs a read through the pool's prepared statements.
+func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a one-row read through the pool's prepared
+// statements.
+func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
 }

@@ -159,9 +159,15 @@ var insertEventsSQL, insertAuditsSQL = multiRowInserts(
 // are anonymous, which SQLite binds in linear time (see placeholders in
 // import.go).
 func multiRowInserts(head string, cols int) map[int]string {
+	return chunkInserts(head, cols, true)
+}
+
+// chunkInserts makes the INSERT of 1, 2, 4 ... maxChunk rows of cols
+// columns, with anonymous parameters or numbered ones ($1...).
+func chunkInserts(head string, cols int, anon bool) map[int]string {
 	out := map[int]string{}
 	for n := 1; n <= maxChunk; n *= 2 {
-		out[n] = head + placeholderRows(n, cols, 1, true)
+		out[n] = head + placeholderRows(n, cols, 1, anon)
 	}
 	return out
 }
