@@ -16,7 +16,8 @@ import (
 // patientTables are the tables whose rows belong to a patient through a
 // patient_id column and go with the record: a merge moves their rows from
 // the minor to the major, and an unmerge moves back exactly the rows the
-// merge moved. Every table with a patient_id column is here or in
+// merge moved. The resource store's resources move by new versions
+// (merge_resources.go). Every table with a patient_id column is here or in
 // patientTablesLeftOut; TestPatientTablesListed fails on one in neither.
 var patientTables = []string{
 	"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers",
@@ -33,7 +34,7 @@ var patientTablesLeftOut = map[string]string{
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
 	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
 	"fhir_versions":       "a resource's past versions are history and are never rewritten",
-	"fhir_current":        "a resource's JSON names the patient it was written for and a merge does not rewrite what another system wrote; its subject still names the merged-away record, which points to the survivor",
+	"fhir_current":        "a resource of the clinical record is not moved by its row: the merge gives each resource naming the minor a new version naming the major through the write path (merge_resources.go), its history keeping the old",
 	"access_grants":       "access given with a reason was given to the record as it was, and is audit: it is never rewritten",
 	"privacy_alerts":      "an alert says whose record was opened at the time, as the audit does",
 	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
@@ -100,6 +101,16 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 			return err
 		}
 	}
+	// The clinical record in the resource store follows: each resource
+	// naming the minor gets a new version naming the major.
+	refer, err := resourcesReferring(tx, minor.ID)
+	if err != nil {
+		return err
+	}
+	resources, err := moveResources(tx, refer, minor.ID, major.ID)
+	if err != nil {
+		return err
+	}
 	adopted := major.NHSNumber == "" && minor.NHSNumber != ""
 	if adopted {
 		major.NHSNumber, major.NHSNumberStatus = minor.NHSNumber, minor.NHSNumberStatus
@@ -114,8 +125,12 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 		return err
 	}
 	data := patientEventData{Patient: major, Minor: minor, Moved: moved, Reason: reason, AdoptedNHS: adopted}
-	if err := tx.EmitData(&crs.Event{Type: crs.EventPatientMerged, PatientID: major.ID, SubjectID: major.ID,
-		Summary: fmt.Sprintf("Hospital number %s merged into this record", minor.MRN)}, "merge", data); err != nil {
+	ev := &crs.Event{Type: crs.EventPatientMerged, PatientID: major.ID, SubjectID: major.ID,
+		Summary: fmt.Sprintf("Hospital number %s merged into this record", minor.MRN)}
+	if err := tx.EmitData(ev, "merge", data); err != nil {
+		return err
+	}
+	if err := recordMergedResources(tx, ev.ID, resources); err != nil {
 		return err
 	}
 	// The minor's own history records the merge too, without repeating
@@ -139,9 +154,9 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 			return err
 		}
 		// Find the merge to undo: the latest merge event of this minor.
-		var raw string
-		err = tx.QueryRow(`SELECT data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 AND data LIKE $4 ORDER BY id DESC LIMIT 1`,
-			tx.actor.OrgID, major.ID, crs.EventPatientMerged, `%"`+minor.ID+`"%`).Scan(&raw)
+		var mergeID, raw string
+		err = tx.QueryRow(`SELECT id, data FROM events WHERE org_id = $1 AND patient_id = $2 AND type = $3 AND data LIKE $4 ORDER BY id DESC LIMIT 1`,
+			tx.actor.OrgID, major.ID, crs.EventPatientMerged, `%"`+minor.ID+`"%`).Scan(&mergeID, &raw)
 		if err != nil {
 			return notFound(err, "the merge of hospital number %s could not be found in the record's history", minor.MRN)
 		}
@@ -153,6 +168,15 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 			if _, err := tx.Exec(`UPDATE `+m.Table+` SET patient_id = $1 WHERE id = $2 AND patient_id = $3 AND org_id = $4`, minor.ID, m.ID, major.ID, tx.actor.OrgID); err != nil {
 				return err
 			}
+		}
+		// The resources the merge moved go back; what was recorded on
+		// the major since stays.
+		resources, err := mergedResources(tx, mergeID)
+		if err != nil {
+			return err
+		}
+		if _, err := moveResources(tx, resources, major.ID, minor.ID); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(`DELETE FROM patient_identifiers WHERE org_id = $1 AND origin_patient_id = $2 AND patient_id = $3 AND ((kind = 'mrn' AND value = $4) OR (kind = 'nhs' AND value = $5))`,
 			tx.actor.OrgID, minor.ID, major.ID, minor.MRN, minor.NHSNumber); err != nil {
