@@ -26,25 +26,25 @@ const resourceInstant = "2006-01-02T15:04:05.000Z07:00"
 // to the patient or are about them, but for the patient's own Patient
 // resource (what the PMI keeps beside the record, which stays with it).
 func resourcesReferring(tx *Tx, patientID string) ([]resourceKey, error) {
-	rows, err := tx.Query(`SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = $1 AND x.code <> '' AND x.system = 'Patient' AND x.code = $2
+	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = $1 AND x.code <> '' AND x.system = 'Patient' AND x.code = $2
 		UNION SELECT c.type, c.id FROM fhir_current c WHERE c.org_id = $1 AND c.patient_id = $3 AND c.deleted = 0
 		ORDER BY 1, 2`, tx.actor.OrgID, "Patient/"+patientID, patientID)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "find resources of the record: %w", err)
 	}
-	defer rows.Close()
-	var out []resourceKey
-	for rows.Next() {
-		var k resourceKey
-		if err := rows.Scan(&k.Type, &k.ID); err != nil {
-			return nil, crs.Errorf(crs.EINTERNAL, "find resources of the record: %w", err)
+	out := keys[:0]
+	for _, k := range keys {
+		if k.Type != "Patient" || k.ID != patientID {
+			out = append(out, k)
 		}
-		if k.Type == "Patient" && k.ID == patientID {
-			continue
-		}
-		out = append(out, k)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func scanResourceKey(r scanner) (resourceKey, error) {
+	var k resourceKey
+	err := r.Scan(&k.Type, &k.ID)
+	return k, err
 }
 
 // moveResources gives each resource a new version in which every
@@ -184,18 +184,9 @@ func recordMergedResources(tx *Tx, mergeID string, keys []resourceKey) error {
 
 // mergedResources lists the resources the merge (its event) moved.
 func mergedResources(tx *Tx, mergeID string) ([]resourceKey, error) {
-	rows, err := tx.Query(`SELECT type, id FROM merged_resources WHERE org_id = $1 AND merge_id = $2 ORDER BY type, id`, tx.actor.OrgID, mergeID)
+	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT type, id FROM merged_resources WHERE org_id = $1 AND merge_id = $2 ORDER BY type, id`, tx.actor.OrgID, mergeID)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read the resources merged: %w", err)
 	}
-	defer rows.Close()
-	var out []resourceKey
-	for rows.Next() {
-		var k resourceKey
-		if err := rows.Scan(&k.Type, &k.ID); err != nil {
-			return nil, crs.Errorf(crs.EINTERNAL, "read the resources merged: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return keys, nil
 }
