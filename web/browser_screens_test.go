@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -42,6 +43,14 @@ var widths = []struct {
 // a member of staff opens, with a role that may open it.
 func demoScreens(t *testing.T, e *env) []screen {
 	t.Helper()
+	eng := labEngine(t, e) // the interface analyst's pages too
+	e.server.Messages = eng
+	e.srv.Close()
+	e.srv = httptest.NewServer(e.server.Handler())
+	t.Cleanup(e.srv.Close)
+	if err := eng.AddDestination(context.Background(), e.a.System, &crs.Destination{Name: "Radiology information system", Addr: "127.0.0.1:9"}); err != nil {
+		t.Fatal(err)
+	}
 	st := e.setUp(e.a)
 	c := e.login(e.a, crs.RoleClerk)
 	ids := e.walkJourney(t, c, st) // the clock is now 30 March 2026
@@ -76,9 +85,37 @@ func demoScreens(t *testing.T, e *env) []screen {
 	referral := idFrom(t, r.loc, "/referrals/")
 	pathway := regexp.MustCompile(`href="/pathways/([^"/]+)"`).FindStringSubmatch(c.get("/referrals/" + referral).body)[1]
 
+	// The laboratory sends a result for the patient in a bed, and one for a
+	// patient the trust does not know (refused, with its error).
+	msh := func(ctrl string) string {
+		return "MSH|^~\\&|LIMS|RAALAB|OPENCRS|RAA|20260330100000||ORU^R01^ORU_R01|" + ctrl + "|P|2.5.1|||AL|NE|GBR"
+	}
+	handle(t, eng, msh("SCREEN1"), "PID|1||9990000042^^^NHS^NH", "OBR|1|PL1|FL1|UE^Urea and electrolytes|||20260330080000||||||||||||||||||F",
+		"OBX|1|NM|NA^Sodium||139|mmol/L|133-146|N|||F", "OBX|2|NM|K^Potassium||4.2|mmol/L|3.5-5.3|N|||F")
+	eng.Handle(context.Background(), []byte(strings.Join([]string{msh("SCREEN2"), "PID|1||9990000999^^^NHS^NH",
+		"OBR|1|PL2|FL2|FBC^Full blood count|||20260330080000||||||||||||||||||F", "OBX|1|NM|HB^Haemoglobin||135|g/L|120-150|N|||F"}, "\r")+"\r"))
+	msgs, err := e.db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionIn})
+	if err != nil || len(msgs) < 2 {
+		t.Fatalf("messages in: %d, %v", len(msgs), err)
+	}
+	var applied, refused string
+	for _, m := range msgs {
+		if m.ControlID == "SCREEN1" {
+			applied = m.ID
+		} else if m.ControlID == "SCREEN2" {
+			refused = m.ID
+		}
+	}
+	ifaClient := e.login(e.a, crs.RoleInterfaceAnalyst)
+	check := regexp.MustCompile(`href="(/interfaces/[^"/]+/check)"`).FindStringSubmatch(ifaClient.get("/interfaces").body)
+	if applied == "" || refused == "" || check == nil {
+		t.Fatalf("the laboratory's messages (%q, %q) or its interface's check page (%v) are missing", applied, refused, check)
+	}
+
 	staff := e.a.Users[crs.RoleClerk].ID
 	p := ids.patient
 	clerk, nurse, analyst, admin, privacy := crs.RoleClerk, crs.RoleNurse, crs.RoleAnalyst, crs.RoleAdmin, crs.RolePrivacyOfficer
+	ifa := crs.RoleInterfaceAnalyst
 	return []screen{
 		{clerk, "/patients"},
 		{clerk, "/patients?q=walker"},
@@ -123,6 +160,12 @@ func demoScreens(t *testing.T, e *env) []screen {
 		{admin, "/staff/" + staff},
 		{admin, "/locations"},
 		{admin, "/locations/new"},
+		{ifa, "/messages"},
+		{ifa, "/messages/" + applied},
+		{ifa, "/messages/" + refused},
+		{ifa, "/feeds"},
+		{ifa, "/interfaces"},
+		{ifa, check[1]},
 		{clerk, "/patients/" + p + "/death"},
 		{clerk, "/no-such-page"},
 	}
