@@ -96,5 +96,7 @@ func init() {
 	// procedure writes an OPCS-4 code in words from the trust's code list
 	// (see procedureName), with the name given on the record as a
 	// fallback: {{procedure $ .ProcedureCode .ProcedureName}}.
-	funcs["procedure"] = func(p pager, code string, given ...string) template.HTML { return p.page().procedureName(code, given...) }
+	funcs["procedure"] = func(p pager, code string, given ...string) template.HTML {
+		return p.page().procedureName(code, given...)
+	}
 }
