@@ -102,7 +102,7 @@ func TestBrowserJourney(t *testing.T) {
 		waitText(".flash", "RTT status 20"),
 		chromedp.Navigate(pathwayURL),
 		waitText("#clock", "Clock running"),
-		waitText(".decisions", "status 20"),
+		waitText(".decisions", "RTT 20"),
 	)
 	run(t, ctx, "the PTL shows an admitted pathway", chromedp.Navigate(base+"/ptl"), waitText("#ptl", "Admitted pathway"))
 
