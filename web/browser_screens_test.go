@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // screen is one page as a member of staff opens it: who, and where.
@@ -45,6 +47,7 @@ func demoScreens(t *testing.T, e *env) []screen {
 	t.Helper()
 	eng := labEngine(t, e) // the interface analyst's pages too
 	e.server.Messages = eng
+	e.withClinicalLists()
 	e.srv.Close()
 	e.srv = httptest.NewServer(e.server.Handler())
 	t.Cleanup(e.srv.Close)
@@ -67,6 +70,20 @@ func demoScreens(t *testing.T, e *env) []screen {
 		"consultant": {"C7654321"}, "treatment_function": {"300"}, "expected_discharge": {"2026-04-02"}})
 	wantStatus(t, "admit a second patient", r, 303)
 	spell := idFrom(t, r.loc, "/spells/")
+	// The patient in a bed is at risk of falls and carries MRSA: the
+	// board flags the bed for the ward's nurse.
+	ctx := context.Background()
+	storetest.Relate(t, e.db, e.a.Actor(crs.RoleDoctor), in.ID)
+	for _, code := range []string{"129839007", "266096002"} {
+		if err := e.server.Problems.RecordProblem(ctx, e.a.Actor(crs.RoleDoctor), &crs.Problem{Entry: crs.Entry{PatientID: in.ID}, Code: code,
+			ClinicalStatus: crs.ProblemActive, Verification: crs.VerificationConfirmed, Alert: true}); err != nil {
+			t.Fatalf("record %s: %v", code, err)
+		}
+	}
+	if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), &crs.Assignment{UserID: e.a.Users[crs.RoleNurse].ID,
+		Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
+		t.Fatalf("assign the nurse: %v", err)
+	}
 
 	ed := e.register(e.a, "Casualty", "Carl", crs.NewDate(2024, 2, 3), "", "E1 1AA")
 	c.get("/patients/" + ed.ID + "/ed/new")
@@ -143,6 +160,8 @@ func demoScreens(t *testing.T, e *env) []screen {
 		{clerk, "/spells/" + ids.spell},
 		{clerk, "/spells/" + spell},
 		{clerk, "/beds"},
+		{nurse, "/beds?site=&ward=&compact=yes"},
+		{nurse, "/beds?site=&ward=" + st.ward.ID},
 		{nurse, "/ed"},
 		{nurse, "/ed/" + att},
 		{nurse, "/patients/" + wait.ID + "/ed/new"},
