@@ -20,7 +20,7 @@ func TestProcedureWords(t *testing.T) {
 		st := e.setUp(e.a)
 		c := e.login(e.a, crs.RoleClerk)
 		ids := e.walkJourney(t, c, st)
-		pages := []string{"/waiting-list?status=" + crs.ListViewAdmitted, "/waiting-list/" + ids.entry, "/patients/" + ids.patient}
+		pages := []string{"/waiting-list?status=" + crs.ListViewAdmitted, "/waiting-list/" + ids.entry, "/patients/" + ids.patient, "/spells/" + ids.spell}
 		for _, path := range pages {
 			r := c.get(path)
 			wantBody(t, path+" without the list", r, `Hernia repair <small class="code">T201</small>`)
