@@ -23,8 +23,9 @@ import (
 
 // screen is one page as a member of staff opens it: who, and where.
 type screen struct {
-	role crs.Role
-	path string
+	role   crs.Role
+	path   string
+	upload string // a file the page's form uploads, its answer the page checked
 }
 
 // widths are the screens every page is checked at: a phone (390 CSS px),
@@ -123,6 +124,13 @@ func demoScreens(t *testing.T, e *env) []screen {
 			refused = m.ID
 		}
 	}
+	traffic := filepath.Join(t.TempDir(), "laboratory.hl7")
+	if err := os.WriteFile(traffic, []byte(strings.Join([]string{msh("CHECK1"), "PID|1||9990000042^^^NHS^NH",
+		"OBR|1|PL3|FL3|UE^Urea and electrolytes|||20260330080000||||||||||||||||||F", "OBX|1|NM|NA^Sodium||141|mmol/L|133-146|N|||F",
+		msh("CHECK2"), "PID|1||9990000999^^^NHS^NH", "OBR|1|PL4|FL4|FBC^Full blood count|||20260330080000||||||||||||||||||F",
+		"OBX|1|NM|HB^Haemoglobin||135|g/L|120-150|N|||F"}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ifaClient := e.login(e.a, crs.RoleInterfaceAnalyst)
 	check := regexp.MustCompile(`href="(/interfaces/[^"/]+/check)"`).FindStringSubmatch(ifaClient.get("/interfaces").body)
 	if applied == "" || refused == "" || check == nil {
@@ -134,59 +142,60 @@ func demoScreens(t *testing.T, e *env) []screen {
 	clerk, nurse, analyst, admin, privacy := crs.RoleClerk, crs.RoleNurse, crs.RoleAnalyst, crs.RoleAdmin, crs.RolePrivacyOfficer
 	ifa := crs.RoleInterfaceAnalyst
 	return []screen{
-		{clerk, "/patients"},
-		{clerk, "/patients?q=walker"},
-		{clerk, "/patients/new"},
-		{clerk, "/patients/" + p},
-		{clerk, "/patients/" + p + "/edit"},
-		{clerk, "/patients/" + p + "/history"},
-		{clerk, "/patients/" + p + "/referrals/new"},
-		{clerk, "/patients/" + in.ID},
-		{clerk, "/referrals/" + ids.referral},
-		{clerk, "/referrals/" + referral},
-		{clerk, "/referrals/" + referral + "/book"},
-		{clerk, "/pathways/" + ids.pathway},
-		{clerk, "/pathways/" + pathway},
-		{clerk, "/pathways/" + pathway + "/list"},
-		{clerk, "/clinics"},
-		{clerk, "/clinics/" + st.clinic.ID},
-		{clerk, "/appointments/" + ids.appointment},
-		{clerk, "/worklists"},
-		{clerk, "/waiting-list"},
-		{clerk, "/waiting-list/" + ids.entry},
-		{clerk, "/ptl"},
-		{clerk, "/patients/" + wait.ID + "/admit"},
-		{clerk, "/patients/" + wait.ID + "/preadmissions/new"},
-		{clerk, "/spells/" + ids.spell},
-		{clerk, "/spells/" + spell},
-		{clerk, "/beds"},
-		{nurse, "/beds?site=&ward=&compact=yes"},
-		{nurse, "/beds?site=&ward=" + st.ward.ID},
-		{nurse, "/ed"},
-		{nurse, "/ed/" + att},
-		{nurse, "/patients/" + wait.ID + "/ed/new"},
-		{nurse, "/patients/" + p + "/results"},
-		{nurse, "/patients/" + p + "/documents"},
-		{nurse, "/patients/" + p + "/diagnostics"},
-		{analyst, "/patients/" + p + "/merge"},
-		{analyst, "/reports"},
-		{analyst, "/reports/rtt"},
-		{analyst, "/reports/kh03"},
-		{analyst, "/coding"},
-		{privacy, "/patients/" + p + "/audit"},
-		{admin, "/staff"},
-		{admin, "/staff/new"},
-		{admin, "/staff/" + staff},
-		{admin, "/locations"},
-		{admin, "/locations/new"},
-		{ifa, "/messages"},
-		{ifa, "/messages/" + applied},
-		{ifa, "/messages/" + refused},
-		{ifa, "/feeds"},
-		{ifa, "/interfaces"},
-		{ifa, check[1]},
-		{clerk, "/patients/" + p + "/death"},
-		{clerk, "/no-such-page"},
+		{role: clerk, path: "/patients"},
+		{role: clerk, path: "/patients?q=walker"},
+		{role: clerk, path: "/patients/new"},
+		{role: clerk, path: "/patients/" + p},
+		{role: clerk, path: "/patients/" + p + "/edit"},
+		{role: clerk, path: "/patients/" + p + "/history"},
+		{role: clerk, path: "/patients/" + p + "/referrals/new"},
+		{role: clerk, path: "/patients/" + in.ID},
+		{role: clerk, path: "/referrals/" + ids.referral},
+		{role: clerk, path: "/referrals/" + referral},
+		{role: clerk, path: "/referrals/" + referral + "/book"},
+		{role: clerk, path: "/pathways/" + ids.pathway},
+		{role: clerk, path: "/pathways/" + pathway},
+		{role: clerk, path: "/pathways/" + pathway + "/list"},
+		{role: clerk, path: "/clinics"},
+		{role: clerk, path: "/clinics/" + st.clinic.ID},
+		{role: clerk, path: "/appointments/" + ids.appointment},
+		{role: clerk, path: "/worklists"},
+		{role: clerk, path: "/waiting-list"},
+		{role: clerk, path: "/waiting-list/" + ids.entry},
+		{role: clerk, path: "/ptl"},
+		{role: clerk, path: "/patients/" + wait.ID + "/admit"},
+		{role: clerk, path: "/patients/" + wait.ID + "/preadmissions/new"},
+		{role: clerk, path: "/spells/" + ids.spell},
+		{role: clerk, path: "/spells/" + spell},
+		{role: clerk, path: "/beds"},
+		{role: nurse, path: "/beds?site=&ward=&compact=yes"},
+		{role: nurse, path: "/beds?site=&ward=" + st.ward.ID},
+		{role: nurse, path: "/ed"},
+		{role: nurse, path: "/ed/" + att},
+		{role: nurse, path: "/patients/" + wait.ID + "/ed/new"},
+		{role: nurse, path: "/patients/" + p + "/results"},
+		{role: nurse, path: "/patients/" + p + "/documents"},
+		{role: nurse, path: "/patients/" + p + "/diagnostics"},
+		{role: analyst, path: "/patients/" + p + "/merge"},
+		{role: analyst, path: "/reports"},
+		{role: analyst, path: "/reports/rtt"},
+		{role: analyst, path: "/reports/kh03"},
+		{role: analyst, path: "/coding"},
+		{role: privacy, path: "/patients/" + p + "/audit"},
+		{role: admin, path: "/staff"},
+		{role: admin, path: "/staff/new"},
+		{role: admin, path: "/staff/" + staff},
+		{role: admin, path: "/locations"},
+		{role: admin, path: "/locations/new"},
+		{role: ifa, path: "/messages"},
+		{role: ifa, path: "/messages/" + applied},
+		{role: ifa, path: "/messages/" + refused},
+		{role: ifa, path: "/feeds"},
+		{role: ifa, path: "/interfaces"},
+		{role: ifa, path: check[1]},
+		{role: ifa, path: check[1], upload: traffic},
+		{role: clerk, path: "/patients/" + p + "/death"},
+		{role: clerk, path: "/no-such-page"},
 	}
 }
 
@@ -221,7 +230,13 @@ func TestBrowserScreens(t *testing.T) {
 				role = sc.role
 			}
 			run(t, ctx, "open "+sc.path, chromedp.Navigate(e.srv.URL+sc.path), chromedp.WaitVisible(chromedp.CSS("footer")))
-			name := w.name + strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(sc.path) + ".png"
+			name := w.name + strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(sc.path)
+			if sc.upload != "" {
+				run(t, ctx, "upload "+filepath.Base(sc.upload)+" on "+sc.path, chromedp.SetUploadFiles(chromedp.ID("file"), []string{sc.upload}),
+					chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("report-summary")))
+				name += "_" + filepath.Base(sc.upload)
+			}
+			name += ".png"
 			shot(t, ctx, filepath.Join(dir, name))
 			over := value(t, ctx, "measure "+sc.path, chromedp.Evaluate[string](`(() => {
 				const doc = document.documentElement;
