@@ -144,7 +144,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Navigate(pathwayURL),
 		waitText("#clock", "Clock stopped"),
 		waitText("#clock", "8 weeks 0 days"),
-		waitText(".decisions", "status 30"),
+		waitText(".decisions", "RTT 30"),
 	)
 	screenshot(t, ctx, "/tmp/crs-pathway.png")
 	run(t, ctx, "the PTL no longer lists the treated patient", chromedp.Navigate(base+"/ptl"), chromedp.WaitVisible(chromedp.CSS("main")))
