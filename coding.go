@@ -138,6 +138,10 @@ type CodingService interface {
 	// LookupCode returns the description of a code on the trust's list,
 	// ENOTFOUND when it is not on it.
 	LookupCode(ctx context.Context, a Actor, system, code string) (string, error)
+	// CodeNames returns the trust's whole code list of a classification,
+	// description by code, in one read (empty when none is loaded), for
+	// pages that write many codes in words.
+	CodeNames(ctx context.Context, a Actor, system string) (map[string]string, error)
 	// Worklist lists the trust's finished consultant episodes not yet
 	// coded, those that ended longest ago first, at most limit.
 	Worklist(ctx context.Context, a Actor, limit int) ([]*CodingEpisode, error)

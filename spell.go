@@ -234,6 +234,10 @@ type BedBoardBed struct {
 	BayID, BayCode    string // the bay or side room the bed is in; "" for a bed in the open ward
 	Gender            string // the patient's stated gender (NHS Data Dictionary code)
 	BirthDate         Date   // the patient's date of birth, for the age
+	// Flags are what the clinical record warns the ward of (BedFlags
+	// order), read only for staff who may see the patient's clinical
+	// record; nil for others.
+	Flags []string
 }
 
 // CensusWard is one ward's count at the midnight census of a night.

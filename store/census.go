@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -66,18 +67,86 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 			occ.Name, occ.AdmittedAt, occ.ExpectedDischarge, occ.OnLeave = patientName(fam, given), parseTime(admitted), parseDate(expected), status == crs.SpellOnLeave
 			return nil
 		})
-		return "", err
+		if err != nil || !a.Can(crs.ActViewClinical) {
+			return "", err
+		}
+		return "", s.readBedFlags(ctx, q, a, wards)
 	})
 	if err == nil {
-		var ids []string
+		var ids, flagged []string
 		for _, w := range wards {
 			for _, b := range append(w.Beds, w.Unbedded...) {
 				ids = append(ids, b.PatientID)
+				if len(b.Flags) > 0 {
+					flagged = append(flagged, b.PatientID)
+				}
 			}
 		}
 		s.db.recordListed(a, ids, "bed board")
+		s.db.recordListed(a, flagged, "bed board flags")
 	}
 	return wards, err
+}
+
+// readBedFlags puts on each occupied bed of the board the flags its
+// patient's current problems raise (crs.BedFlagConcepts), in one query
+// for the whole board. A flag is clinical content: it is read only for
+// patients the actor may see the clinical record of without opening it
+// on purpose, that is not sealed and, for a role that needs a
+// relationship, on a ward or consultant team the actor is assigned to
+// today or under a current claim of a relationship or break glass.
+func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Actor, wards []*crs.BedBoardWard) error {
+	now := s.db.Clock.Now().UTC()
+	args := []any{a.OrgID}
+	var codes []string
+	for c := range crs.BedFlagConcepts {
+		args = append(args, c)
+		codes = append(codes, fmt.Sprintf("$%d", len(args)))
+	}
+	query := `SELECT DISTINCT s.patient_id, i.code FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+		JOIN fhir_current c ON c.org_id = bs.org_id AND c.type = 'Condition' AND c.patient_id = s.patient_id AND c.deleted = 0
+		JOIN fhir_index i ON i.org_id = c.org_id AND i.type = c.type AND i.id = c.id AND i.param = 'code'
+			AND i.system = 'http://snomed.info/sct' AND i.code IN (` + strings.Join(codes, ", ") + `)
+		WHERE bs.org_id = $1 AND bs.is_current = 1
+		AND EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
+			AND v.param = 'clinical-status' AND v.code IN ('active', 'recurrence', 'relapse'))
+		AND NOT EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
+			AND v.param = 'verification-status' AND v.code IN ('refuted', 'entered-in-error'))
+		AND NOT EXISTS (SELECT 1 FROM patient_seals ps WHERE ps.org_id = bs.org_id AND ps.patient_id = s.patient_id AND ps.lifted_at = '')`
+	if a.Role.NeedsRelationship() {
+		args = append(args, a.UserID, crs.DateOf(now).String(), formatTime(now))
+		n := len(args)
+		query += fmt.Sprintf(`
+		AND (EXISTS (SELECT 1 FROM staff_assignments sa JOIN locations l ON l.id = bs.ward_id
+			WHERE sa.org_id = bs.org_id AND sa.user_id = $%[1]d AND sa.starts_on <= $%[2]d AND (sa.ends_on = '' OR sa.ends_on >= $%[2]d)
+			AND ((sa.kind = 'ward' AND sa.value = l.code) OR (sa.kind = 'team' AND sa.value = s.consultant_code)))
+		OR EXISTS (SELECT 1 FROM access_grants g WHERE g.org_id = bs.org_id AND g.user_id = $%[1]d AND g.patient_id = s.patient_id
+			AND g.kind IN ('claim', 'break_glass') AND g.ends_at > $%[3]d))`, n-2, n-1, n)
+	}
+	flags := map[string]map[string]bool{}
+	if err := eachRow(ctx, q, func(r scanner) error {
+		var pid, code string
+		if err := r.Scan(&pid, &code); err != nil {
+			return err
+		}
+		if flags[pid] == nil {
+			flags[pid] = map[string]bool{}
+		}
+		flags[pid][crs.BedFlagConcepts[code]] = true
+		return nil
+	}, query, args...); err != nil {
+		return err
+	}
+	for _, w := range wards {
+		for _, b := range append(w.Beds, w.Unbedded...) {
+			for _, f := range crs.BedFlags {
+				if b.SpellID != "" && flags[b.PatientID][f.Flag] {
+					b.Flags = append(b.Flags, f.Flag)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // WardBeds lists every ward's beds as the bed board does, each occupied

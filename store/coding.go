@@ -55,6 +55,22 @@ func (s *CodingService) LookupCode(ctx context.Context, a crs.Actor, system, cod
 	return lookupCode(ctx, s.db.read, a.OrgID, system, code)
 }
 
+// CodeNames returns the trust's code list of a classification, description
+// by code.
+func (s *CodingService) CodeNames(ctx context.Context, a crs.Actor, system string) (map[string]string, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	err := eachRow(ctx, s.db.read, func(r scanner) error {
+		var c, d string
+		err := r.Scan(&c, &d)
+		out[c] = d
+		return err
+	}, `SELECT code, description FROM terminology_codes WHERE org_id = $1 AND classification = $2`, a.OrgID, system)
+	return out, err
+}
+
 func lookupCode(ctx context.Context, q Querier, orgID, system, code string) (string, error) {
 	var d string
 	err := q.QueryRowContext(ctx, `SELECT description FROM terminology_codes WHERE org_id = $1 AND classification = $2 AND code = $3`,

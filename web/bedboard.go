@@ -114,6 +114,8 @@ func bays(beds []*crs.BedBoardBed) []*bay {
 
 func init() {
 	funcs["bays"] = bays
+	// bedFlag names a flag of the clinical record on a bed (Isolation).
+	funcs["bedFlag"] = crs.BedFlagName
 	// daysIn counts the nights a patient has been in, as the board shows it.
 	funcs["daysIn"] = func(p pager, b *crs.BedBoardBed) int {
 		return int(crs.LocalDate(p.page().Now).Sub(crs.LocalDate(b.AdmittedAt).Time).Hours() / 24)

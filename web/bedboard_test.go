@@ -9,6 +9,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // TestBedBoardFilter checks the bed board's facts about each patient,
@@ -58,4 +59,83 @@ func TestBedBoardFilter(t *testing.T) {
 	if strings.Contains(r.body, "Willow") && strings.Contains(r.body, `id="ward-`+west.ID+`"`) {
 		t.Errorf("the ward filter shows another ward")
 	}
+}
+
+// TestBedBoardFlags checks the flags of the clinical record on the bed
+// board: isolation and falls risk from current problems, none from a
+// resolved or mistaken one, read only for clinical staff related to the
+// patient (a nurse of the ward), never for a clerk, in the full and the
+// compact view.
+func TestBedBoardFlags(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		e := newEnvOn(t, db, clock)
+		e.withClinicalLists()
+		st := e.setUp(e.a)
+		ctx := context.Background()
+		flagged := e.register(e.a, "Flagg", "Fiona", crs.NewDate(1940, 2, 3), "", "N1 1AA")
+		cleared := e.register(e.a, "Clearwater", "Colin", crs.NewDate(1945, 4, 5), "", "N1 1AB")
+		ip := store.NewInpatientService(e.db)
+		for i, p := range []*crs.Patient{flagged, cleared} {
+			if _, err := ip.Admit(ctx, e.a.Actor(crs.RoleClerk), &crs.Admission{PatientID: p.ID, Method: "21", Source: "19",
+				WardID: st.ward.ID, BedID: st.beds[i].ID, ConsultantCode: "C1234567"}); err != nil {
+				t.Fatalf("admit: %v", err)
+			}
+		}
+		doc := e.a.Actor(crs.RoleDoctor)
+		record := func(p *crs.Patient, code, status string) *crs.Problem {
+			storetest.Relate(t, db, doc, p.ID)
+			pr := &crs.Problem{Entry: crs.Entry{PatientID: p.ID}, Code: code, ClinicalStatus: status, Verification: "confirmed", Alert: true}
+			if status == crs.ProblemResolved {
+				pr.Abatement = crs.LocalDate(e.clock.Now())
+			}
+			if err := e.server.Problems.RecordProblem(ctx, doc, pr); err != nil {
+				t.Fatalf("record %s: %v", code, err)
+			}
+			return pr
+		}
+		record(flagged, "266096002", crs.ProblemActive)   // MRSA carrier
+		record(flagged, "129839007", crs.ProblemActive)   // at risk for falls
+		record(cleared, "266096002", crs.ProblemResolved) // MRSA carrier, cleared
+		mistake := record(cleared, "129839007", crs.ProblemActive)
+		if err := e.server.Problems.EnterProblemInError(ctx, doc, cleared.ID, mistake.ID, "recorded on the wrong patient"); err != nil {
+			t.Fatal(err)
+		}
+		bed := func(body, code string) string { // the list item of a bed
+			i := strings.Index(body, `<span class="bed__code">`+code+`</span>`)
+			if i < 0 {
+				t.Fatalf("bed %s is not on the board", code)
+			}
+			j := strings.Index(body[i:], "</li>")
+			return body[i : i+j]
+		}
+
+		nurse := e.login(e.a, crs.RoleNurse)
+		r := nurse.get("/beds")
+		wantStatus(t, "board", r, 200)
+		if strings.Contains(r.body, "data-bed-flag") {
+			t.Errorf("a nurse not assigned to the ward sees clinical flags")
+		}
+		if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), &crs.Assignment{UserID: e.a.Actor(crs.RoleNurse).UserID,
+			Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
+			t.Fatalf("assign: %v", err)
+		}
+		for _, path := range []string{"/beds?site=&ward=", "/beds?site=&ward=&compact=yes"} {
+			r = nurse.get(path)
+			got := bed(r.body, st.beds[0].Code)
+			if !strings.Contains(got, `data-bed-flag="isolation">Isolation</strong>`) || !strings.Contains(got, `data-bed-flag="falls">Falls risk</strong>`) ||
+				strings.Index(got, "Isolation") > strings.Index(got, "Falls risk") {
+				t.Errorf("%s: the flagged bed shows %q, want Isolation then Falls risk", path, got)
+			}
+			if got := bed(r.body, st.beds[1].Code); strings.Contains(got, "data-bed-flag") {
+				t.Errorf("%s: a resolved or mistaken problem flags the bed: %q", path, got)
+			}
+		}
+		clerk := e.login(e.a, crs.RoleClerk)
+		r = clerk.get("/beds")
+		wantStatus(t, "clerk's board", r, 200)
+		wantBody(t, "clerk's board", r, "FLAGG, Fiona")
+		if strings.Contains(r.body, "data-bed-flag") || strings.Contains(r.body, "Isolation") {
+			t.Errorf("a clerk sees clinical flags on the bed board")
+		}
+	})
 }

@@ -102,7 +102,7 @@ func TestBrowserJourney(t *testing.T) {
 		waitText(".flash", "RTT status 20"),
 		chromedp.Navigate(pathwayURL),
 		waitText("#clock", "Clock running"),
-		waitText(".decisions", "status 20"),
+		waitText(".decisions", "RTT 20"),
 	)
 	run(t, ctx, "the PTL shows an admitted pathway", chromedp.Navigate(base+"/ptl"), waitText("#ptl", "Admitted pathway"))
 
@@ -144,7 +144,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Navigate(pathwayURL),
 		waitText("#clock", "Clock stopped"),
 		waitText("#clock", "8 weeks 0 days"),
-		waitText(".decisions", "status 30"),
+		waitText(".decisions", "RTT 30"),
 	)
 	screenshot(t, ctx, "/tmp/crs-pathway.png")
 	run(t, ctx, "the PTL no longer lists the treated patient", chromedp.Navigate(base+"/ptl"), chromedp.WaitVisible(chromedp.CSS("main")))

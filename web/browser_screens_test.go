@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,12 +17,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // screen is one page as a member of staff opens it: who, and where.
 type screen struct {
-	role crs.Role
-	path string
+	role   crs.Role
+	path   string
+	upload string // a file the page's form uploads, its answer the page checked
 }
 
 // widths are the screens every page is checked at: a phone (390 CSS px),
@@ -42,6 +46,15 @@ var widths = []struct {
 // a member of staff opens, with a role that may open it.
 func demoScreens(t *testing.T, e *env) []screen {
 	t.Helper()
+	eng := labEngine(t, e) // the interface analyst's pages too
+	e.server.Messages = eng
+	e.withClinicalLists()
+	e.srv.Close()
+	e.srv = httptest.NewServer(e.server.Handler())
+	t.Cleanup(e.srv.Close)
+	if err := eng.AddDestination(context.Background(), e.a.System, &crs.Destination{Name: "Radiology information system", Addr: "127.0.0.1:9"}); err != nil {
+		t.Fatal(err)
+	}
 	st := e.setUp(e.a)
 	c := e.login(e.a, crs.RoleClerk)
 	ids := e.walkJourney(t, c, st) // the clock is now 30 March 2026
@@ -58,6 +71,20 @@ func demoScreens(t *testing.T, e *env) []screen {
 		"consultant": {"C7654321"}, "treatment_function": {"300"}, "expected_discharge": {"2026-04-02"}})
 	wantStatus(t, "admit a second patient", r, 303)
 	spell := idFrom(t, r.loc, "/spells/")
+	// The patient in a bed is at risk of falls and carries MRSA: the
+	// board flags the bed for the ward's nurse.
+	ctx := context.Background()
+	storetest.Relate(t, e.db, e.a.Actor(crs.RoleDoctor), in.ID)
+	for _, code := range []string{"129839007", "266096002"} {
+		if err := e.server.Problems.RecordProblem(ctx, e.a.Actor(crs.RoleDoctor), &crs.Problem{Entry: crs.Entry{PatientID: in.ID}, Code: code,
+			ClinicalStatus: crs.ProblemActive, Verification: crs.VerificationConfirmed, Alert: true}); err != nil {
+			t.Fatalf("record %s: %v", code, err)
+		}
+	}
+	if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), &crs.Assignment{UserID: e.a.Users[crs.RoleNurse].ID,
+		Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
+		t.Fatalf("assign the nurse: %v", err)
+	}
 
 	ed := e.register(e.a, "Casualty", "Carl", crs.NewDate(2024, 2, 3), "", "E1 1AA")
 	c.get("/patients/" + ed.ID + "/ed/new")
@@ -76,55 +103,99 @@ func demoScreens(t *testing.T, e *env) []screen {
 	referral := idFrom(t, r.loc, "/referrals/")
 	pathway := regexp.MustCompile(`href="/pathways/([^"/]+)"`).FindStringSubmatch(c.get("/referrals/" + referral).body)[1]
 
+	// The laboratory sends a result for the patient in a bed, and one for a
+	// patient the trust does not know (refused, with its error).
+	msh := func(ctrl string) string {
+		return "MSH|^~\\&|LIMS|RAALAB|OPENCRS|RAA|20260330100000||ORU^R01^ORU_R01|" + ctrl + "|P|2.5.1|||AL|NE|GBR"
+	}
+	handle(t, eng, msh("SCREEN1"), "PID|1||9990000042^^^NHS^NH", "OBR|1|PL1|FL1|UE^Urea and electrolytes|||20260330080000||||||||||||||||||F",
+		"OBX|1|NM|NA^Sodium||139|mmol/L|133-146|N|||F", "OBX|2|NM|K^Potassium||4.2|mmol/L|3.5-5.3|N|||F")
+	eng.Handle(context.Background(), []byte(strings.Join([]string{msh("SCREEN2"), "PID|1||9990000999^^^NHS^NH",
+		"OBR|1|PL2|FL2|FBC^Full blood count|||20260330080000||||||||||||||||||F", "OBX|1|NM|HB^Haemoglobin||135|g/L|120-150|N|||F"}, "\r")+"\r"))
+	msgs, err := e.db.SearchMessages(context.Background(), e.a.Org.ID, crs.MessageQuery{Direction: crs.DirectionIn})
+	if err != nil || len(msgs) < 2 {
+		t.Fatalf("messages in: %d, %v", len(msgs), err)
+	}
+	var applied, refused string
+	for _, m := range msgs {
+		if m.ControlID == "SCREEN1" {
+			applied = m.ID
+		} else if m.ControlID == "SCREEN2" {
+			refused = m.ID
+		}
+	}
+	traffic := filepath.Join(t.TempDir(), "laboratory.hl7")
+	if err := os.WriteFile(traffic, []byte(strings.Join([]string{msh("CHECK1"), "PID|1||9990000042^^^NHS^NH",
+		"OBR|1|PL3|FL3|UE^Urea and electrolytes|||20260330080000||||||||||||||||||F", "OBX|1|NM|NA^Sodium||141|mmol/L|133-146|N|||F",
+		msh("CHECK2"), "PID|1||9990000999^^^NHS^NH", "OBR|1|PL4|FL4|FBC^Full blood count|||20260330080000||||||||||||||||||F",
+		"OBX|1|NM|HB^Haemoglobin||135|g/L|120-150|N|||F"}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ifaClient := e.login(e.a, crs.RoleInterfaceAnalyst)
+	check := regexp.MustCompile(`href="(/interfaces/[^"/]+/check)"`).FindStringSubmatch(ifaClient.get("/interfaces").body)
+	if applied == "" || refused == "" || check == nil {
+		t.Fatalf("the laboratory's messages (%q, %q) or its interface's check page (%v) are missing", applied, refused, check)
+	}
+
 	staff := e.a.Users[crs.RoleClerk].ID
 	p := ids.patient
 	clerk, nurse, analyst, admin, privacy := crs.RoleClerk, crs.RoleNurse, crs.RoleAnalyst, crs.RoleAdmin, crs.RolePrivacyOfficer
+	ifa := crs.RoleInterfaceAnalyst
 	return []screen{
-		{clerk, "/patients"},
-		{clerk, "/patients?q=walker"},
-		{clerk, "/patients/new"},
-		{clerk, "/patients/" + p},
-		{clerk, "/patients/" + p + "/edit"},
-		{clerk, "/patients/" + p + "/history"},
-		{clerk, "/patients/" + p + "/referrals/new"},
-		{clerk, "/patients/" + in.ID},
-		{clerk, "/referrals/" + ids.referral},
-		{clerk, "/referrals/" + referral},
-		{clerk, "/referrals/" + referral + "/book"},
-		{clerk, "/pathways/" + ids.pathway},
-		{clerk, "/pathways/" + pathway},
-		{clerk, "/pathways/" + pathway + "/list"},
-		{clerk, "/clinics"},
-		{clerk, "/clinics/" + st.clinic.ID},
-		{clerk, "/appointments/" + ids.appointment},
-		{clerk, "/worklists"},
-		{clerk, "/waiting-list"},
-		{clerk, "/waiting-list/" + ids.entry},
-		{clerk, "/ptl"},
-		{clerk, "/patients/" + wait.ID + "/admit"},
-		{clerk, "/patients/" + wait.ID + "/preadmissions/new"},
-		{clerk, "/spells/" + ids.spell},
-		{clerk, "/spells/" + spell},
-		{clerk, "/beds"},
-		{nurse, "/ed"},
-		{nurse, "/ed/" + att},
-		{nurse, "/patients/" + wait.ID + "/ed/new"},
-		{nurse, "/patients/" + p + "/results"},
-		{nurse, "/patients/" + p + "/documents"},
-		{nurse, "/patients/" + p + "/diagnostics"},
-		{analyst, "/patients/" + p + "/merge"},
-		{analyst, "/reports"},
-		{analyst, "/reports/rtt"},
-		{analyst, "/reports/kh03"},
-		{analyst, "/coding"},
-		{privacy, "/patients/" + p + "/audit"},
-		{admin, "/staff"},
-		{admin, "/staff/new"},
-		{admin, "/staff/" + staff},
-		{admin, "/locations"},
-		{admin, "/locations/new"},
-		{clerk, "/patients/" + p + "/death"},
-		{clerk, "/no-such-page"},
+		{role: clerk, path: "/patients"},
+		{role: clerk, path: "/patients?q=walker"},
+		{role: clerk, path: "/patients/new"},
+		{role: clerk, path: "/patients/" + p},
+		{role: clerk, path: "/patients/" + p + "/edit"},
+		{role: clerk, path: "/patients/" + p + "/history"},
+		{role: clerk, path: "/patients/" + p + "/referrals/new"},
+		{role: clerk, path: "/patients/" + in.ID},
+		{role: clerk, path: "/referrals/" + ids.referral},
+		{role: clerk, path: "/referrals/" + referral},
+		{role: clerk, path: "/referrals/" + referral + "/book"},
+		{role: clerk, path: "/pathways/" + ids.pathway},
+		{role: clerk, path: "/pathways/" + pathway},
+		{role: clerk, path: "/pathways/" + pathway + "/list"},
+		{role: clerk, path: "/clinics"},
+		{role: clerk, path: "/clinics/" + st.clinic.ID},
+		{role: clerk, path: "/appointments/" + ids.appointment},
+		{role: clerk, path: "/worklists"},
+		{role: clerk, path: "/waiting-list"},
+		{role: clerk, path: "/waiting-list/" + ids.entry},
+		{role: clerk, path: "/ptl"},
+		{role: clerk, path: "/patients/" + wait.ID + "/admit"},
+		{role: clerk, path: "/patients/" + wait.ID + "/preadmissions/new"},
+		{role: clerk, path: "/spells/" + ids.spell},
+		{role: clerk, path: "/spells/" + spell},
+		{role: clerk, path: "/beds"},
+		{role: nurse, path: "/beds?site=&ward=&compact=yes"},
+		{role: nurse, path: "/beds?site=&ward=" + st.ward.ID},
+		{role: nurse, path: "/ed"},
+		{role: nurse, path: "/ed/" + att},
+		{role: nurse, path: "/patients/" + wait.ID + "/ed/new"},
+		{role: nurse, path: "/patients/" + p + "/results"},
+		{role: nurse, path: "/patients/" + p + "/documents"},
+		{role: nurse, path: "/patients/" + p + "/diagnostics"},
+		{role: analyst, path: "/patients/" + p + "/merge"},
+		{role: analyst, path: "/reports"},
+		{role: analyst, path: "/reports/rtt"},
+		{role: analyst, path: "/reports/kh03"},
+		{role: analyst, path: "/coding"},
+		{role: privacy, path: "/patients/" + p + "/audit"},
+		{role: admin, path: "/staff"},
+		{role: admin, path: "/staff/new"},
+		{role: admin, path: "/staff/" + staff},
+		{role: admin, path: "/locations"},
+		{role: admin, path: "/locations/new"},
+		{role: ifa, path: "/messages"},
+		{role: ifa, path: "/messages/" + applied},
+		{role: ifa, path: "/messages/" + refused},
+		{role: ifa, path: "/feeds"},
+		{role: ifa, path: "/interfaces"},
+		{role: ifa, path: check[1]},
+		{role: ifa, path: check[1], upload: traffic},
+		{role: clerk, path: "/patients/" + p + "/death"},
+		{role: clerk, path: "/no-such-page"},
 	}
 }
 
@@ -159,7 +230,13 @@ func TestBrowserScreens(t *testing.T) {
 				role = sc.role
 			}
 			run(t, ctx, "open "+sc.path, chromedp.Navigate(e.srv.URL+sc.path), chromedp.WaitVisible(chromedp.CSS("footer")))
-			name := w.name + strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(sc.path) + ".png"
+			name := w.name + strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(sc.path)
+			if sc.upload != "" {
+				run(t, ctx, "upload "+filepath.Base(sc.upload)+" on "+sc.path, chromedp.SetUploadFiles(chromedp.ID("file"), []string{sc.upload}),
+					chromedp.Click(chromedp.CSS(`form[enctype="multipart/form-data"] button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("report-summary")))
+				name += "_" + filepath.Base(sc.upload)
+			}
+			name += ".png"
 			shot(t, ctx, filepath.Join(dir, name))
 			over := value(t, ctx, "measure "+sc.path, chromedp.Evaluate[string](`(() => {
 				const doc = document.documentElement;

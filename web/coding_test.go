@@ -65,7 +65,7 @@ func TestCodingWorklist(t *testing.T) {
 	r = c.post("/coding/episodes/"+ep, url.Values{"diagnosis_1": {"j189"}, "diagnosis_2": {"I10"}, "procedure_1": {"E851"}})
 	wantStatus(t, "coded", r, http.StatusSeeOther)
 	wantBody(t, "worklist after", c.get("/coding"), "Every finished episode is coded", "1 of 1 episode", "100.0%")
-	wantBody(t, "coded episode", c.get("/coding/episodes/"+ep), "J18.9, I10.X; E85.1", `value="J18.9"`)
+	wantBody(t, "coded episode", c.get("/coding/episodes/"+ep), `J18.9, I10.X; <span class="procedure">E85.1 Non-invasive ventilation</span>`, `value="J18.9"`)
 	wantBody(t, "history", e.login(e.a, crs.RoleDoctor).get("/patients/"+p.ID+"/history"), "Episode coded: J18.9, E85.1")
 
 	wantStatus(t, "clerk", e.login(e.a, crs.RoleClerk).get("/coding"), http.StatusForbidden)

@@ -70,6 +70,16 @@ func init() {
 		return journeyLists[name]
 	}
 	funcs["codeName"] = func(name, code string) string { return codeName(journeyLists[name], code) }
+	// priority writes a clinical priority with its meaning: "P2 within 1 month".
+	funcs["priority"] = func(code string) string {
+		if code == "" {
+			return notKnown
+		}
+		if n, ok := nhs.Lookup(journeyLists["clinpri"], code); ok {
+			return code + " " + n
+		}
+		return code
+	}
 	funcs["rttName"] = func(s rtt.Status) string {
 		if s == 0 {
 			return "none"

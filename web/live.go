@@ -121,6 +121,9 @@ func (s *Server) Notify(ev *crs.Event) {
 	if ev == nil || ev.OrgID == "" {
 		return
 	}
+	if ev.Type == crs.EventTerminologyLoaded {
+		s.procs.forget(ev.OrgID)
+	}
 	if topics := topicsOf(ev.Type); len(topics) > 0 {
 		s.live.publish(ev.OrgID, topics)
 	}

@@ -255,3 +255,21 @@ func (p *messagesPage) ChannelName(id string) string {
 	}
 	return ""
 }
+
+// messageStatusWords are a message's statuses in plain words, with the
+// acknowledgement code the sender got where it says more.
+var messageStatusWords = map[string]string{
+	crs.MessageApplied: "Applied", crs.MessageNotApplied: "Stored, not applied", crs.MessageFailed: "Refused for its content (AE)",
+	crs.MessageRejected: "Rejected (AR)", crs.MessageHeld: "Held for a code mapping", crs.MessageQueued: "Queued",
+	crs.MessageSent: "Sent", crs.MessageSuspended: "Suspended", crs.MessageSkipped: "Skipped",
+}
+
+func init() {
+	// messageStatus writes a message's status in plain words.
+	funcs["messageStatus"] = func(s string) string {
+		if w, ok := messageStatusWords[s]; ok {
+			return w
+		}
+		return sentence(s)
+	}
+}

@@ -75,14 +75,14 @@ func TestReprocessPage(t *testing.T) {
 		t.Fatalf("reprocess: status %d to %q\n%s", r.status, r.loc, excerpt(r.body))
 	}
 	r = analyst.get(path)
-	wantBody(t, "after a reprocess still in error", r, "still error", "<dd>error</dd>", "<dt>Attempts</dt><dd>2</dd>", ">Reprocess</button>")
+	wantBody(t, "after a reprocess still in error", r, "still error", "<dd>Refused for its content (AE)</dd>", "<dt>Attempts</dt><dd>2</dd>", ">Reprocess</button>")
 
 	p := e.register(e.a, "KING", "Ada", crs.NewDate(1950, 1, 1), "9990000018", "E1 6AN")
 	e.clock.Advance(time.Minute)
 	r = analyst.post(path+"/reprocess", nil)
 	wantStatus(t, "reprocess", r, http.StatusSeeOther)
 	r = analyst.get(path)
-	wantBody(t, "after the reprocess", r, "The message was reprocessed and applied.", "<dd>applied</dd>", "<dd>AA</dd>",
+	wantBody(t, "after the reprocess", r, "The message was reprocessed and applied.", "<dd>Applied</dd>", "<dd>AA</dd>",
 		"<dt>Attempts</dt><dd>3</dd>", "reprocessed: applied", e.a.Users[crs.RoleInterfaceAnalyst].Username, `href="/patients/`+p.ID+`"`)
 	if strings.Contains(r.body, ">Reprocess</button>") {
 		t.Errorf("an applied message still offers Reprocess")

@@ -44,6 +44,8 @@ type pageData struct {
 
 	consultants     consultants        // the trust's consultants' names, read on first use
 	loadConsultants func() consultants // reads them (set by fill)
+	procedures      map[string]string  // the trust's OPCS-4 descriptions by code, read on first use
+	loadProcedures  func() map[string]string
 }
 
 // page returns the pageData of any page type that embeds it.
@@ -204,6 +206,7 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *pageData) {
 		p.User, p.Actor, p.CSRFToken = sess.user, sess.actor, sess.csrf
 		p.Org = s.organisation(r, sess.actor)
 		p.loadConsultants = func() consultants { return s.consultantNames(r.Context(), sess.actor) }
+		p.loadProcedures = func() map[string]string { return s.procedureNames(r.Context(), sess.actor) }
 	}
 	if p.Flash == "" {
 		p.Flash = s.takeFlash(w, r)

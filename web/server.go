@@ -106,8 +106,9 @@ type Server struct {
 
 	once  sync.Once
 	pages map[string]*pageTemplate
-	orgs  sync.Map // organisation ID → *crs.Organisation, for the header
-	live  broker   // live boards waiting for a change (see Notify)
+	orgs  sync.Map  // organisation ID → *crs.Organisation, for the header
+	live  broker    // live boards waiting for a change (see Notify)
+	procs codeLists // each trust's OPCS-4 list, for the procedure func
 
 	flashes      flashStore         // one-time messages waiting to be shown
 	addresses    *crs.LoginFailures // failed logins by network address

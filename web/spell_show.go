@@ -10,6 +10,7 @@ import (
 type spellPage struct {
 	pageData
 	Spell                   *crs.Spell
+	Entry                   *crs.WaitingListEntry // the waiting list entry admitted from, if any
 	Wards                   []*crs.BedBoardWard
 	Places                  map[string]string // location id → code
 	Place, Method, Dest, At string
@@ -34,6 +35,12 @@ func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
 		return err
 	}
 	page.Spell, page.Banner, page.Title = sp, b, "Inpatient spell"
+	if sp.EntryID != "" && s.WaitingList != nil {
+		// a role that may not read the waiting list sees the spell without it
+		if page.Entry, err = s.WaitingList.FindWaitingListEntry(r.Context(), a, sp.EntryID); err != nil && crs.ErrorCode(err) != crs.EFORBIDDEN {
+			return err
+		}
+	}
 	if page.Wards, err = s.Inpatients.WardBeds(r.Context(), a); err != nil {
 		return err
 	}

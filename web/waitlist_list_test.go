@@ -84,7 +84,7 @@ func TestWaitingListPage(t *testing.T) {
 		if !slices.Equal(fromService, want) {
 			t.Errorf("service order %q, want %q", fromService, want)
 		}
-		wantBody(t, "waiting list", r, `href="/waiting-list" aria-current="page"`, "ALPHA, Pat", "999 500 0008", "T201 Hernia repair",
+		wantBody(t, "waiting list", r, `href="/waiting-list" aria-current="page"`, "ALPHA, Pat", "999 500 0008", `Hernia repair <small class="code">T201</small>`,
 			"TCI agreed", tci.Display(), "Suspended", "until "+crs.Date{Time: today.AddDate(0, 0, 14)}.Display())
 		alphaRow := entryRow(r.body, alpha.ID)
 		weeks := int(today.Sub(crs.NewDate(2026, 1, 5).Time).Hours()/24) / 7
