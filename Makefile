@@ -7,12 +7,17 @@ GO ?= go
 ## test: every test against SQLite (and PostgreSQL and headless Chromium
 ## where CRS_TEST_POSTGRES and chromium are present): the packages with the
 ## race detector; cmd/crs and demo, which drive whole trusts through the
-## binary and its seeding (15 minutes under the detector), without it: the
-## code they run is raced by the packages' own tests
-WHOLE = ./cmd/crs/ ./demo/
+## binary and its seeding (15 minutes under the detector), and fhir, whose
+## black-box, Synthea and UK Core suites load thousands of resources (16
+## minutes under the detector), without it: the code they run is raced by
+## the packages' own tests, and fhir's concurrent tests (the read cache,
+## concurrent conditional writes, Bulk export) run raced on their own
+WHOLE = ./cmd/crs/ ./demo/ ./fhir/
+RACED_FHIR = TestReadCache|Concurrent|TestBulkExport
 test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e '/cmd/crs$$' -e '/demo$$')
+	$(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e '/cmd/crs$$' -e '/demo$$' -e '/fhir$$')
+	$(GO) test -race -count=1 -timeout 25m -run '$(RACED_FHIR)' ./fhir/
 	$(GO) test -count=1 -timeout 25m $(WHOLE)
 
 ## test-short: the fast tests only
