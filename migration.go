@@ -120,6 +120,12 @@ type MigrationTx interface {
 	// MigrateSpells writes the current inpatients' spells, each with its
 	// first episode and its stay in its bed.
 	MigrateSpells(ss []*Spell) error
+	// MigrateEDAttendances writes past A&E attendances, arrival to
+	// departure.
+	MigrateEDAttendances(es []*EDAttendance) error
+	// MigrateDischargedSpells writes past spells that ended in
+	// discharge, with their episodes, bed stays and the episodes' coding.
+	MigrateDischargedSpells(ss []*Spell, codings []*EpisodeCoding) error
 }
 
 // MigrationLog is what is known of the migrations into a trust, outside

@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/nhs"
 	"github.com/opencrs/crs/report"
+	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
 )
 
@@ -28,13 +29,11 @@ type CDSOptions struct {
 	// large trust (500,000 attendances, 1.5 million appointments and
 	// 200,000 admissions a year).
 	EDAttendances, Appointments, Episodes int
-	// Patients is how many patients the activity is shared among; 100,000
+	// Patients is how many patients the activity is shared among; 200,000
 	// if 0.
 	Patients int
 	// Beds is how many inpatient beds the trust has; 1,500 if 0.
 	Beds int
-	// Workers is how many commands seed at once; 8 if 0.
-	Workers int
 	// DSN names the database; a fresh SQLite file in a temporary folder if "".
 	DSN string
 	// Logger is told how the set-up progresses; slog.Default() if nil.
@@ -66,7 +65,7 @@ type CDSBenchResult struct {
 // cdsTarget is what a month's extract of one type should take.
 const cdsTarget = 30 * time.Second
 
-// CDS builds a trust with a month of activity through the write path,
+// CDS builds a trust with a month of activity through the bulk load path,
 // from the journey bench's trust and patients, and times the month's
 // CDS extract of each type: a first net change (everything sent), a
 // second (nothing changed, nothing sent) and a bulk replacement.
@@ -79,15 +78,14 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	def(&o.EDAttendances, 42_000)
 	def(&o.Appointments, 125_000)
 	def(&o.Episodes, 17_000)
-	def(&o.Patients, 100_000)
+	def(&o.Patients, 200_000)
 	def(&o.Beds, 1500)
-	def(&o.Workers, 8)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	log := o.Logger
-	res := &CDSBenchResult{NumCPU: runtime.NumCPU(), Command: fmt.Sprintf("crs bench cds --ed %d --appointments %d --episodes %d --patients %d --workers %d",
-		o.EDAttendances, o.Appointments, o.Episodes, o.Patients, o.Workers)}
+	res := &CDSBenchResult{NumCPU: runtime.NumCPU(), Command: fmt.Sprintf("crs bench cds --ed %d --appointments %d --episodes %d --patients %d",
+		o.EDAttendances, o.Appointments, o.Episodes, o.Patients)}
 	dsn := o.DSN
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "crs-bench-cds-")
@@ -110,7 +108,7 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	first := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, crs.London)
 	last := first.AddDate(0, 1, -1)
 	res.Month = first.Format("2006-01")
-	clock := crs.NewFixedClock(first.Add(-12 * time.Hour))
+	clock := crs.NewFixedClock(last.AddDate(0, 0, 1).Add(20 * time.Hour))
 	db.Clock = clock
 
 	t0 := time.Now()
@@ -128,16 +126,18 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	if err := demo.SeedCodeLists(ctx, store.NewCodingService(db), tr.sys); err != nil {
 		return nil, err
 	}
-	s := &cdsSeed{db: db, tr: tr, clock: clock, o: o, patients: patients, first: first, last: last, log: log}
-	if err := s.outpatients(ctx); err != nil {
+	restore, err := db.BulkLoad(ctx)
+	if err != nil {
 		return nil, err
 	}
-	clock.Set(last.AddDate(0, 0, 1).Add(20 * time.Hour))
-	for _, step := range []func(context.Context) error{s.attend, s.ed, s.inpatients} {
+	s := &cdsSeed{db: db, tr: tr, o: o, patients: patients, first: first, last: last, log: log}
+	for _, step := range []func(context.Context) error{s.outpatients, s.ed, s.inpatients} {
 		if err := step(ctx); err != nil {
+			restore()
 			return nil, err
 		}
 	}
+	restore()
 	res.SeedTime = time.Since(t0)
 	log.Info("cds bench: month seeded", "elapsed", res.SeedTime.Round(time.Second))
 
@@ -175,61 +175,60 @@ func (r *CDSBenchResult) Print(w io.Writer) {
 	tw.Flush()
 }
 
-// cdsSeed seeds the month's activity through the services, Workers
-// commands at once, each worker with patients, clinics and beds of its
-// own so that its commands follow one another in time.
+// cdsSeed seeds the month's activity through the bulk load path of a
+// legacy migration (many records a statement, a few thousand records a
+// command): clinics, referrals on RTT pathways, attended and outcomed
+// appointments, A&E attendances and discharged, coded spells.
 type cdsSeed struct {
 	db       *store.DB
 	tr       *journeyTrust
-	clock    *crs.FixedClock
 	o        CDSOptions
 	patients []string
 	first    time.Time
 	last     time.Time
 	log      *slog.Logger
-	booked   [][]*crs.Appointment // by worker
 }
 
-// each runs fn for workers 0..n-1 at once and returns the first error.
-func (s *cdsSeed) each(n int, fn func(w int) error) error {
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = fn(i) }()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+// cdsSeedBatch is how many records one command of the seed writes.
+const cdsSeedBatch = 5000
+
+// write runs fn over [0, n) in commands of cdsSeedBatch records.
+func (s *cdsSeed) write(ctx context.Context, what string, n int, fn func(tx crs.Tx, lo, hi int) error) error {
+	for lo := 0; lo < n; lo += cdsSeedBatch {
+		hi := min(lo+cdsSeedBatch, n)
+		if err := s.db.Write(ctx, s.tr.sys, crs.ActManagePathways, func(tx crs.Tx) error {
+			if err := fn(tx, lo, hi); err != nil {
+				return err
+			}
+			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: fmt.Sprintf("Loaded %s %d to %d of %d", what, lo+1, hi, n)}, what)
+		}); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
+	s.log.Info("cds bench: seeded", "what", what, "records", n)
 	return nil
 }
 
-// patient is the k-th patient of worker w.
-func (s *cdsSeed) patient(w, k int) string {
-	per := len(s.patients) / s.o.Workers
-	return s.patients[w*per+k%per]
-}
+// patient is the patient of the k-th record of a kind that starts at
+// the off-th patient.
+func (s *cdsSeed) patient(off, k int) string { return s.patients[(off+k)%len(s.patients)] }
 
-// days is how many days the month has.
-func (s *cdsSeed) days() int { return s.last.Day() }
-
-// outpatients makes clinics with slots every weekday of the month,
-// referrals in bulk and books one into each slot, as the clock stands
-// before the month.
+// outpatients makes clinics with sessions every weekday and fills their
+// slots of the month, one referral on its own RTT pathway per
+// appointment, received in the 40 days before the month: three in four
+// attended and discharged (clock stopped, RTT status 30), one in four
+// attended and to follow up in 6 weeks (clock running, status 20).
 func (s *cdsSeed) outpatients(ctx context.Context) error {
 	op := store.NewOutpatientService(s.db)
 	const perDay = 32 // 09:00 to 17:00 in 15 minutes
-	weekdays := 0
+	var weekdays []time.Time
 	for d := s.first; !d.After(s.last); d = d.AddDate(0, 0, 1) {
 		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
-			weekdays++
+			weekdays = append(weekdays, d)
 		}
 	}
-	clinics := (s.o.Appointments + perDay*weekdays - 1) / (perDay * weekdays)
-	clinics = ((clinics + s.o.Workers - 1) / s.o.Workers) * s.o.Workers
+	perClinic := perDay * len(weekdays)
+	clinics := (s.o.Appointments + perClinic - 1) / perClinic
 	room := &crs.Location{ParentID: "", Kind: crs.LocationSite, Code: "OPD", Name: "Outpatients"}
 	orgs := store.NewOrganisationService(s.db)
 	if err := orgs.CreateLocation(ctx, s.tr.sys, room); err != nil {
@@ -244,93 +243,58 @@ func (s *cdsSeed) outpatients(ctx context.Context) error {
 	for wd := time.Monday; wd <= time.Friday; wd++ {
 		sessions = append(sessions, crs.ClinicSession{Weekday: wd, Start: "09:00", End: "17:00", SlotMinutes: 15, SlotType: crs.SlotNew})
 	}
-	ids := make([]string, clinics)
-	tfOf := func(c int) string { return tfs[c%len(tfs)] }
-	consultantOf := func(c int) string { return fmt.Sprintf("C%07d", 1000000+c%97) }
-	if err := s.each(s.o.Workers, func(w int) error {
-		for c := w; c < clinics; c += s.o.Workers {
-			cl := &crs.Clinic{Code: fmt.Sprintf("BC%04d", c), Name: "Bench clinic " + strconv.Itoa(c), ConsultantCode: consultantOf(c),
-				TreatmentFunction: tfOf(c), LocationID: clinicRoom.ID, Sessions: sessions}
-			if err := op.CreateClinic(ctx, s.tr.sys, cl); err != nil {
-				return err
-			}
-			if _, err := op.GenerateSlots(ctx, s.tr.sys, cl.ID, crs.LocalDate(s.first), crs.LocalDate(s.last)); err != nil {
-				return err
-			}
-			ids[c] = cl.ID
+	cls := make([]*crs.Clinic, clinics)
+	for c := range cls {
+		cls[c] = &crs.Clinic{Code: fmt.Sprintf("BC%04d", c), Name: "Bench clinic " + strconv.Itoa(c), ConsultantCode: fmt.Sprintf("C%07d", 1000000+c%97),
+			TreatmentFunction: tfs[c%len(tfs)], LocationID: clinicRoom.ID, Sessions: sessions}
+		if err := op.CreateClinic(ctx, s.tr.sys, cls[c]); err != nil {
+			return fmt.Errorf("clinic: %w", err)
 		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("clinics: %w", err)
 	}
 	s.log.Info("cds bench: clinics made", "clinics", clinics)
-	// One referral per appointment, received in the month before. Worker
-	// w books its referrals w, w+Workers, ... into its clinics w,
-	// w+Workers, ... in turn, each clinic's slots filled before the next:
-	// a referral is to the service of the clinic it will be booked in.
-	perClinic := perDay * weekdays
-	refs := make([]*crs.Referral, s.o.Appointments)
-	for i := range refs {
-		w, n := i%s.o.Workers, i/s.o.Workers
-		c := w + s.o.Workers*(n/perClinic)
-		refs[i] = &crs.Referral{PatientID: s.patient(w, n), Source: "03", ReferrerCode: "G1234567", ReferrerOrg: "A81001",
-			ReceivedOn: crs.LocalDate(s.first.AddDate(0, 0, -1-i%40)), Priority: crs.PriorityRoutine, TreatmentFunction: tfOf(c),
-			ConsultantCode: consultantOf(c), ConsultantLed: true}
-	}
-	if _, err := s.db.LoadReferrals(ctx, s.tr.sys, refs, crs.LoadOptions{}); err != nil {
-		return fmt.Errorf("referrals: %w", err)
-	}
-	s.log.Info("cds bench: referrals loaded", "referrals", len(refs))
-	s.booked = make([][]*crs.Appointment, s.o.Workers)
-	return s.each(s.o.Workers, func(w int) error {
-		next := 0 // the worker's referrals are w, w+Workers, ...
-		for c := w; c < clinics && w+next*s.o.Workers < len(refs); c += s.o.Workers {
-			slots, err := op.FindSlots(ctx, s.tr.sys, crs.SlotQuery{ClinicID: ids[c], FreeOnly: true, From: s.first, To: s.last.AddDate(0, 0, 1), Limit: 5000})
-			if err != nil {
-				return err
-			}
-			for _, sl := range slots {
-				i := w + next*s.o.Workers
-				if i >= len(refs) {
-					break
-				}
-				next++
-				ap, err := op.BookAppointment(ctx, s.tr.sys, crs.Booking{ReferralID: refs[i].ID, SlotID: sl.ID})
-				if err != nil {
-					return fmt.Errorf("book: %w", err)
-				}
-				s.booked[w] = append(s.booked[w], ap)
-			}
-		}
-		return nil
-	})
-}
-
-// attend records each booked appointment attended and outcomed: most
-// discharged (the clock stops), some to follow up.
-func (s *cdsSeed) attend(ctx context.Context) error {
-	op := store.NewOutpatientService(s.db)
-	return s.each(s.o.Workers, func(w int) error {
-		for k, ap := range s.booked[w] {
-			id := ap.ID
-			if err := op.RecordAttendance(ctx, s.tr.sys, id, true, ap.Start.Add(5*time.Minute)); err != nil {
-				return fmt.Errorf("attend: %w", err)
-			}
+	ods := s.tr.org.ODSCode
+	return s.write(ctx, "outpatient appointments", s.o.Appointments, func(tx crs.Tx, lo, hi int) error {
+		refs := make([]*crs.Referral, 0, hi-lo)
+		pws := make([]*crs.Pathway, 0, hi-lo)
+		events := make([][]crs.PathwayEvent, 0, hi-lo)
+		aps := make([]crs.MigratedAppointment, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			cl := cls[i/perClinic]
+			j := i % perClinic
+			start := weekdays[j/perDay].Add(9*time.Hour + time.Duration(j%perDay)*15*time.Minute)
+			received := crs.LocalDate(s.first.AddDate(0, 0, -1-i%40))
+			seen := crs.LocalDate(start)
+			r := &crs.Referral{ID: crs.NewID(), PathwayID: crs.NewID(), PatientID: s.patient(0, i), Source: "03", ReferrerCode: "G1234567",
+				ReferrerOrg: "A81001", ReceivedOn: received, Priority: crs.PriorityRoutine, TreatmentFunction: cl.TreatmentFunction,
+				ConsultantCode: cl.ConsultantCode, ConsultantLed: true, Status: crs.ReferralOpen}
 			out := &crs.Outcome{RTTStatus: 30, NextStep: crs.NextDischarge}
-			if k%4 == 0 {
+			pw := &crs.Pathway{ID: r.PathwayID, PatientID: r.PatientID, PPI: fmt.Sprintf("%s9%09d", ods, i), PPIIssuer: ods, ReferralID: r.ID,
+				TreatmentFunction: r.TreatmentFunction, Priority: r.Priority, ClockState: crs.ClockStopped, ClockStart: received, ClockStop: seen,
+				StopStatus: 30, LastStatus: 30}
+			if i%4 == 0 {
 				out = &crs.Outcome{RTTStatus: 20, NextStep: crs.NextFollowUp, FollowUpWeeks: 6}
+				pw.ClockState, pw.ClockStop, pw.StopStatus, pw.LastStatus = crs.ClockRunning, crs.Date{}, 0, 20
 			}
-			if err := op.RecordOutcome(ctx, s.tr.sys, id, out); err != nil {
-				return fmt.Errorf("outcome: %w", err)
-			}
+			refs, pws = append(refs, r), append(pws, pw)
+			events = append(events, []crs.PathwayEvent{{Date: received, Kind: rtt.KindReferralReceived, Status: rtt.StatusFirstActivity},
+				{Date: seen, Kind: rtt.KindAttended, Status: out.RTTStatus}})
+			aps = append(aps, crs.MigratedAppointment{SlotEnd: start.Add(15 * time.Minute), SlotType: crs.SlotNew,
+				Appointment: &crs.Appointment{PatientID: r.PatientID, ReferralID: r.ID, PathwayID: pw.ID, ClinicID: cl.ID, Start: start,
+					Kind: crs.SlotNew, Status: crs.AppointmentAttended, AttendedAt: start.Add(5 * time.Minute), Outcome: out}})
 		}
-		return nil
+		if err := tx.MigrateReferrals(refs); err != nil {
+			return err
+		}
+		if err := tx.MigratePathways(pws, events, make([]bool, len(pws))); err != nil {
+			return err
+		}
+		return tx.MigrateAppointments(aps)
 	})
 }
 
-// ed records the month's A&E attendances: arrival, triage and departure.
+// ed records the month's A&E attendances, spread evenly over it: each
+// triaged 10 minutes after arrival and discharged home 3 hours after.
 func (s *cdsSeed) ed(ctx context.Context) error {
-	ed := store.NewEDService(s.db)
 	orgs := store.NewOrganisationService(s.db)
 	site := &crs.Location{Kind: crs.LocationSite, Code: "EDSITE", Name: "Emergency site"}
 	if err := orgs.CreateLocation(ctx, s.tr.sys, site); err != nil {
@@ -339,30 +303,26 @@ func (s *cdsSeed) ed(ctx context.Context) error {
 	if err := orgs.CreateLocation(ctx, s.tr.sys, &crs.Location{ParentID: site.ID, Kind: crs.LocationED, Code: "ED", Name: "Emergency department", EDType: "01"}); err != nil {
 		return err
 	}
-	per := s.o.EDAttendances / s.o.Workers
+	n := s.o.EDAttendances
 	span := s.last.AddDate(0, 0, 1).Sub(s.first) - 6*time.Hour
-	return s.each(s.o.Workers, func(w int) error {
-		for k := 0; k < per; k++ {
-			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(per)))
-			e := &crs.EDAttendance{PatientID: s.patient(w, k), ArrivedAt: at, ArrivalMode: "1048071000000103", AttendanceCategory: "1", ChiefComplaint: "21522001"}
-			if err := ed.Arrive(ctx, s.tr.sys, e); err != nil {
-				return fmt.Errorf("arrive: %w", err)
-			}
-			if err := ed.Triage(ctx, s.tr.sys, e.ID, 1+k%5, at.Add(10*time.Minute)); err != nil {
-				return err
-			}
-			if err := ed.Depart(ctx, s.tr.sys, e.ID, crs.EDDeparture{Kind: crs.EDDischarged, Status: "182992009", Destination: "306689006", At: at.Add(3 * time.Hour)}); err != nil {
-				return err
-			}
+	return s.write(ctx, "A&E attendances", n, func(tx crs.Tx, lo, hi int) error {
+		es := make([]*crs.EDAttendance, 0, hi-lo)
+		for k := lo; k < hi; k++ {
+			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(n)))
+			triage := 1 + k%5
+			es = append(es, &crs.EDAttendance{PatientID: s.patient(s.o.Appointments, k), ArrivedAt: at, ArrivalMode: "1048071000000103",
+				AttendanceCategory: "1", ChiefComplaint: "21522001", TriageCategory: triage, Acuity: nhs.EDAcuityForTriage(triage),
+				TriagedAt: at.Add(10 * time.Minute), DepartedAt: at.Add(3 * time.Hour), Departure: crs.EDDischarged,
+				DischargeStatus: "182992009", DischargeDestination: "306689006", Status: crs.EDDeparted})
 		}
-		return nil
+		return tx.MigrateEDAttendances(es)
 	})
 }
 
-// inpatients admits, discharges and codes the month's episodes, each
-// worker on beds of its own, one stay after another.
+// inpatients records the month's stays: admitted via A&E, two days in a
+// bed (each bed's stays one after another), discharged home, the one
+// episode coded (pneumonia and hypertension, an endoscopic procedure).
 func (s *cdsSeed) inpatients(ctx context.Context) error {
-	ip, cs := store.NewInpatientService(s.db), store.NewCodingService(s.db)
 	wards, err := store.NewOrganisationService(s.db).FindLocations(ctx, s.tr.sys, "")
 	if err != nil {
 		return err
@@ -385,35 +345,26 @@ func (s *cdsSeed) inpatients(ctx context.Context) error {
 			beds = append(beds, place{wardOf[l.ParentID], l.ID})
 		}
 	}
-	if len(beds) < s.o.Workers {
-		return fmt.Errorf("the bench trust has %d beds for %d workers", len(beds), s.o.Workers)
+	if len(beds) == 0 {
+		return fmt.Errorf("the bench trust has no beds")
 	}
-	per := s.o.Episodes / s.o.Workers
+	n := s.o.Episodes
 	span := s.last.AddDate(0, 0, 1).Sub(s.first) - 50*time.Hour
-	return s.each(s.o.Workers, func(w int) error {
-		mine := beds[w*len(beds)/s.o.Workers : (w+1)*len(beds)/s.o.Workers]
-		for k := 0; k < per; k++ {
-			// The worker's k-th stay starts at an even share of the month
-			// and lasts two days, on the bed freed longest ago.
-			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(per)))
-			b := mine[k%len(mine)]
-			sp, err := ip.Admit(ctx, s.tr.sys, &crs.Admission{PatientID: s.patient(w, s.o.Patients+k), Method: "21", Source: "19", WardID: b.ward, BedID: b.bed,
-				ConsultantCode: "C1000001", TreatmentFunction: "300", At: at})
-			if err != nil {
-				return fmt.Errorf("admit: %w", err)
-			}
-			if err := ip.Discharge(ctx, s.tr.sys, sp.ID, crs.Discharge{Method: "1", Destination: "19", At: at.Add(48 * time.Hour)}); err != nil {
-				return fmt.Errorf("discharge: %w", err)
-			}
-			got, err := ip.FindSpell(ctx, s.tr.sys, sp.ID)
-			if err != nil {
-				return err
-			}
-			if err := cs.CodeEpisode(ctx, s.tr.sys, &crs.EpisodeCoding{EpisodeID: got.Episodes[0].ID, Diagnoses: []string{"J18.9", "I10"},
-				Procedures: []crs.ProcedureCode{{Code: "E85.1"}}}); err != nil {
-				return fmt.Errorf("code: %w", err)
-			}
+	return s.write(ctx, "discharged spells", n, func(tx crs.Tx, lo, hi int) error {
+		ss := make([]*crs.Spell, 0, hi-lo)
+		cs := make([]*crs.EpisodeCoding, 0, hi-lo)
+		for k := lo; k < hi; k++ {
+			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(n)))
+			out := at.Add(48 * time.Hour)
+			b := beds[k%len(beds)]
+			ep := &crs.Episode{ID: crs.NewID(), Seq: 1, ConsultantCode: "C1000001", TreatmentFunction: "300", Start: at, End: out}
+			ss = append(ss, &crs.Spell{PatientID: s.patient(s.o.Appointments+s.o.EDAttendances, k), VisitNumber: crs.VisitNumberFormat(int64(900000000 + k)),
+				AdmissionMethod: "21", AdmissionSource: "19", AdmittedAt: at, WardID: b.ward, BedID: b.bed, ConsultantCode: ep.ConsultantCode,
+				TreatmentFunction: ep.TreatmentFunction, DischargedAt: out, DischargeMethod: "1", DischargeDestination: "19",
+				Episodes: []*crs.Episode{ep}, Stays: []*crs.BedStay{{Seq: 1, WardID: b.ward, BedID: b.bed, Start: at, End: out}}})
+			cs = append(cs, &crs.EpisodeCoding{EpisodeID: ep.ID, Diagnoses: []string{"J189", "I10"},
+				Procedures: []crs.ProcedureCode{{Code: "E851", Date: crs.LocalDate(at)}}, CodedAt: out.Add(24 * time.Hour)})
 		}
-		return nil
+		return tx.MigrateDischargedSpells(ss, cs)
 	})
 }

@@ -10,7 +10,7 @@ import (
 // record once, sent nothing the second time and everything in bulk.
 func TestCDSBench(t *testing.T) {
 	var out bytes.Buffer
-	res, err := CDS(context.Background(), &out, CDSOptions{EDAttendances: 16, Appointments: 40, Episodes: 16, Patients: 400, Beds: 60, Workers: 4, Logger: quietLogger()})
+	res, err := CDS(context.Background(), &out, CDSOptions{EDAttendances: 16, Appointments: 40, Episodes: 16, Patients: 400, Beds: 60, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("CDS: %v", err)
 	}

@@ -270,7 +270,7 @@ func (tx *Tx) MigrateClinics(cs []*crs.Clinic, siteCodes []string) error {
 // MigrateReferrals writes referrals.
 func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 	now := formatTime(tx.now)
-	args := make([]any, 0, len(rs)*15)
+	args := make([]any, 0, len(rs)*19)
 	for _, r := range rs {
 		r.OrgID = tx.actor.OrgID
 		if r.ID == "" {
@@ -278,10 +278,12 @@ func (tx *Tx) MigrateReferrals(rs []*crs.Referral) error {
 		}
 		r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 		args = append(args, r.ID, r.OrgID, r.PatientID, r.Source, dateText(r.ReceivedOn), r.Priority, r.TreatmentFunction,
-			oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now)
+			oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status, dateText(r.ClosedOn), r.ClosedReason, now, now,
+			r.PathwayID, r.ReferrerCode, r.ReferrerOrg, r.ConsultantCode)
 	}
 	if err := insertRows(tx, "referrals", `id, org_id, patient_id, source, received_on, priority, treatment_function,
-		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at`, 15, args, ""); err != nil {
+		consultant_led, ubrn, reason, status, closed_on, closed_reason, created_at, updated_at,
+		pathway_id, referrer_code, referrer_org, consultant_code`, 19, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated referral's UBRN is already held by another referral: %w", err)
 		}
@@ -379,7 +381,7 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 		}
 		slots[k] = slot
 	}
-	args := make([]any, 0, len(as)*18)
+	args := make([]any, 0, len(as)*21)
 	for _, m := range as {
 		a := m.Appointment
 		a.OrgID = tx.actor.OrgID
@@ -389,15 +391,22 @@ func (tx *Tx) MigrateAppointments(as []crs.MigratedAppointment) error {
 		a.SlotID = slots[slotKey{a.ClinicID, formatTime(a.Start)}]
 		live := a.Status != crs.AppointmentCancelled
 		over := oneIf(live && m.Overbooked)
-		rttStatus := 0
-		if a.Outcome != nil {
-			rttStatus = int(a.Outcome.RTTStatus)
+		// An outcome with its next step was recorded when the patient
+		// was seen; one with only an RTT status carries no time.
+		rttStatus, nextStep, weeks, outcomed := 0, "", 0, ""
+		if o := a.Outcome; o != nil {
+			rttStatus, nextStep, weeks = int(o.RTTStatus), o.NextStep, o.FollowUpWeeks
+			if o.NextStep != "" {
+				outcomed = formatTime(a.AttendedAt)
+			}
 		}
 		args = append(args, a.ID, a.OrgID, a.PatientID, a.ReferralID, a.PathwayID, a.SlotID, a.ClinicID, formatTime(a.Start), a.Kind,
-			a.Status, oneIf(live), over, now, a.CancelledBy, a.Reason, formatTime(a.CancelledAt), formatTime(a.AttendedAt), rttStatus)
+			a.Status, oneIf(live), over, now, a.CancelledBy, a.Reason, formatTime(a.CancelledAt), formatTime(a.AttendedAt), rttStatus,
+			nextStep, weeks, outcomed)
 	}
 	if err := insertRows(tx, "appointments", `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind,
-		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status`, 18, args, ""); err != nil {
+		status, live, overbooked, booked_at, cancelled_by, cancel_reason, cancelled_at, attended_at, rtt_status,
+		next_step, follow_up_weeks, outcomed_at`, 21, args, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write appointments: %w", err)
 	}
 	return nil

@@ -82,8 +82,7 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.EDAttendances, "ed", 42000, "A&E attendances of the month")
 		fs.IntVar(&o.Appointments, "appointments", 125000, "attended outpatient appointments of the month")
 		fs.IntVar(&o.Episodes, "episodes", 17000, "finished, coded consultant episodes of the month")
-		fs.IntVar(&o.Patients, "patients", 100000, "patients the activity is shared among")
-		fs.IntVar(&o.Workers, "workers", 32, "commands seeding at once")
+		fs.IntVar(&o.Patients, "patients", 200000, "patients the activity is shared among")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		run = func() error { _, err := bench.CDS(ctx, stdout, o); return err }
 	case "day":
