@@ -84,6 +84,7 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Episodes, "episodes", 17000, "finished, coded consultant episodes of the month")
 		fs.IntVar(&o.Patients, "patients", 200000, "patients the activity is shared among")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
+		ownProfile = &o.CPUProfile
 		run = func() error { _, err := bench.CDS(ctx, stdout, o); return err }
 	case "day":
 		fs = newFlags("bench day", "bench day [flags]", stdout)
