@@ -111,7 +111,9 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	first := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, crs.London)
 	last := first.AddDate(0, 1, -1)
 	res.Month = first.Format("2006-01")
-	clock := crs.NewFixedClock(last.AddDate(0, 0, 1).Add(20 * time.Hour))
+	// The patients are registered before the month (none born in it),
+	// its activity recorded the day after it.
+	clock := crs.NewFixedClock(first.Add(-12 * time.Hour))
 	db.Clock = clock
 
 	t0 := time.Now()
@@ -129,6 +131,7 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	if err := demo.SeedCodeLists(ctx, store.NewCodingService(db), tr.sys); err != nil {
 		return nil, err
 	}
+	clock.Set(last.AddDate(0, 0, 1).Add(20 * time.Hour))
 	restore, err := db.BulkLoad(ctx)
 	if err != nil {
 		return nil, err
@@ -163,6 +166,9 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 			}
 			run := CDSRun{Type: typ, Kind: kind, Records: r.Records, Sent: r.Sent, Rejected: len(r.Rejected), Bytes: cw.n, Time: time.Since(t1), CPU: processCPU() - c1}
 			res.Runs = append(res.Runs, run)
+			for _, rj := range r.Rejected[:min(len(r.Rejected), 3)] {
+				log.Warn("cds bench: record rejected", "type", typ, "record", rj.Record, "field", rj.Field, "rule", rj.Rule)
+			}
 			log.Info("cds bench: timed", "type", typ, "kind", kind, "records", r.Records, "elapsed", run.Time.Round(time.Millisecond))
 		}
 	}
@@ -316,7 +322,7 @@ func (s *cdsSeed) ed(ctx context.Context) error {
 	return s.write(ctx, "A&E attendances", n, func(tx crs.Tx, lo, hi int) error {
 		es := make([]*crs.EDAttendance, 0, hi-lo)
 		for k := lo; k < hi; k++ {
-			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(n)))
+			at := s.first.Add(span / time.Duration(n) * time.Duration(k))
 			triage := 1 + k%5
 			es = append(es, &crs.EDAttendance{PatientID: s.patient(s.o.Appointments, k), ArrivedAt: at, ArrivalMode: "1048071000000103",
 				AttendanceCategory: "1", ChiefComplaint: "21522001", TriageCategory: triage, Acuity: nhs.EDAcuityForTriage(triage),
@@ -362,7 +368,7 @@ func (s *cdsSeed) inpatients(ctx context.Context) error {
 		ss := make([]*crs.Spell, 0, hi-lo)
 		cs := make([]*crs.EpisodeCoding, 0, hi-lo)
 		for k := lo; k < hi; k++ {
-			at := s.first.Add(time.Duration(int64(span) * int64(k) / int64(n)))
+			at := s.first.Add(span / time.Duration(n) * time.Duration(k))
 			out := at.Add(48 * time.Hour)
 			b := beds[k%len(beds)]
 			ep := &crs.Episode{ID: crs.NewID(), Seq: 1, ConsultantCode: "C1000001", TreatmentFunction: "300", Start: at, End: out}

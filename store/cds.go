@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -128,18 +127,43 @@ func (c *cdsPeriods) add(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
 
 // resolve works out each pathway's periods once and sets every record's
 // period dates: the last period that started on or before the activity.
-func (c *cdsPeriods) resolve(ctx context.Context, q Querier, orgID string) error {
+// The events of every pathway the records are on come in one query, in
+// pathway and recorded order: pathways selects those pathways' ids, with
+// args.
+func (c *cdsPeriods) resolve(ctx context.Context, q Querier, pathways string, args ...any) error {
+	if len(c.recs) == 0 {
+		return nil
+	}
 	byPathway := map[string][]rtt.Clock{}
-	for _, r := range c.recs {
-		periods, ok := byPathway[r.pathwayID]
-		if !ok {
-			events, err := loadRTTEvents(ctx, q, orgID, r.pathwayID)
-			if err != nil {
-				return err
-			}
-			periods = rtt.Periods(events, farFuture)
-			byPathway[r.pathwayID] = periods
+	var cur string
+	var events []rtt.Event
+	done := func() {
+		if cur != "" {
+			byPathway[cur] = rtt.Periods(events, farFuture)
 		}
+	}
+	err := eachRow(ctx, q, func(r scanner) error {
+		var id, date, kind string
+		var st int
+		var e rtt.Event
+		if err := r.Scan(&id, &date, &kind, &st, &e.Ref, &e.Note); err != nil {
+			return err
+		}
+		if id != cur {
+			done()
+			cur, events = id, nil
+		}
+		e.Date, e.Kind, e.Status = parseDate(date).Time, rttKinds[kind], rtt.Status(st)
+		events = append(events, e)
+		return nil
+	}, `SELECT pathway_id, event_date, kind, status, ref, note FROM rtt_events
+		WHERE pathway_id IN (`+pathways+`) AND org_id = $1 AND removed_at = '' ORDER BY pathway_id, seq`, args...)
+	if err != nil {
+		return err
+	}
+	done()
+	for _, r := range c.recs {
+		periods := byPathway[r.pathwayID]
 		if len(periods) == 0 {
 			continue
 		}
@@ -190,7 +214,8 @@ func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to
 		if err != nil {
 			return err
 		}
-		return periods.resolve(ctx, q, a.OrgID)
+		return periods.resolve(ctx, q, `SELECT a.pathway_id FROM appointments a WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3
+			AND a.status IN ('attended', 'dna', 'cancelled') AND a.pathway_id <> ''`, a.OrgID, lo, hi)
 	})
 	return out, err
 }
@@ -234,7 +259,8 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 		if err != nil {
 			return err
 		}
-		if err := periods.resolve(ctx, q, a.OrgID); err != nil || len(byID) == 0 {
+		if err := periods.resolve(ctx, q, `SELECT s.pathway_id FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled'
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 AND s.pathway_id <> ''`, a.OrgID, lo, hi); err != nil || len(byID) == 0 {
 			return err
 		}
 		return eachRow(ctx, q, func(r scanner) error {
@@ -280,46 +306,20 @@ func (s *CDSSource) SentCDS(ctx context.Context, a crs.Actor, cdsType string, fr
 	return out, err
 }
 
-// cdsSentBatches are how many records one statement of RecordCDSSent
-// writes: the largest that fits what is left, seven parameters each, well
-// under either engine's limit. A few fixed sizes keep the statements the
-// database prepares few.
-var cdsSentBatches = []int{500, 100, 10, 1}
-
-// RecordCDSSent records what an extract sent, many records a statement.
+// RecordCDSSent records what an extract sent, many records a statement
+// (insertRows: anonymous parameters on SQLite, whose named ones cost a
+// search of the statement's names each).
 func (s *CDSSource) RecordCDSSent(ctx context.Context, a crs.Actor, cdsType string, sent []crs.CDSSent, summary string) error {
 	return s.db.writeTx(ctx, a, crs.ActViewReports, func(tx *Tx) error {
 		now := formatTime(tx.now)
-		for left := sent; len(left) > 0; {
-			size := cdsSentBatches[len(cdsSentBatches)-1]
-			for _, n := range cdsSentBatches {
-				if n <= len(left) {
-					size = n
-					break
-				}
-			}
-			batch := left[:size]
-			left = left[size:]
-			var q strings.Builder
-			args := make([]any, 0, 7*len(batch))
-			q.WriteString(`INSERT INTO cds_sent (org_id, cds_type, unique_id, activity_date, checksum, deleted, sent_at) VALUES `)
-			for i, c := range batch {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				n := len(args)
-				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-				deleted := 0
-				if c.Deleted {
-					deleted = 1
-				}
-				args = append(args, tx.actor.OrgID, cdsType, c.UniqueID, c.ActivityDate.String(), c.Checksum, deleted, now)
-			}
-			q.WriteString(` ON CONFLICT (org_id, cds_type, unique_id) DO UPDATE SET activity_date = excluded.activity_date, checksum = excluded.checksum,
-				deleted = excluded.deleted, sent_at = excluded.sent_at`)
-			if _, err := tx.Exec(q.String(), args...); err != nil {
-				return err
-			}
+		args := make([]any, 0, 7*len(sent))
+		for _, c := range sent {
+			args = append(args, tx.actor.OrgID, cdsType, c.UniqueID, c.ActivityDate.String(), c.Checksum, oneIf(c.Deleted), now)
+		}
+		if err := insertRows(tx, "cds_sent", `org_id, cds_type, unique_id, activity_date, checksum, deleted, sent_at`, 7, args,
+			` ON CONFLICT (org_id, cds_type, unique_id) DO UPDATE SET activity_date = excluded.activity_date, checksum = excluded.checksum,
+				deleted = excluded.deleted, sent_at = excluded.sent_at`); err != nil {
+			return err
 		}
 		return tx.EmitData(&crs.Event{Type: crs.EventCDSExtracted, SubjectID: cdsType, Summary: summary}, "CDS extract",
 			map[string]any{"cds_type": cdsType, "records": len(sent), "summary": summary})
