@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"text/tabwriter"
@@ -34,7 +32,9 @@ type CDSOptions struct {
 	Patients int
 	// Beds is how many inpatient beds the trust has; 1,500 if 0.
 	Beds int
-	// DSN names the database; a fresh SQLite file in a temporary folder if "".
+	// DSN names the database: sqlite:PATH (a new file), postgres://...
+	// (the run makes and drops a schema of its own), or a fresh SQLite
+	// file in a temporary folder if "".
 	DSN string
 	// Logger is told how the set-up progresses; slog.Default() if nil.
 	Logger *slog.Logger
@@ -89,20 +89,12 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	log := o.Logger
 	res := &CDSBenchResult{NumCPU: runtime.NumCPU(), Command: fmt.Sprintf("crs bench cds --ed %d --appointments %d --episodes %d --patients %d",
 		o.EDAttendances, o.Appointments, o.Episodes, o.Patients)}
-	dsn := o.DSN
-	if dsn == "" {
-		dir, err := os.MkdirTemp("", "crs-bench-cds-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		dsn = "sqlite:" + filepath.Join(dir, "cds.db")
-	}
-	db, err := store.Open(ctx, dsn)
+	bdb, _, err := openBenchDB(ctx, HL7Options{DSN: o.DSN})
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer bdb.Close()
+	db := bdb.DB
 	db.Logger = log
 	res.Engine = db.Dialect()
 	// The month before this one, seeded with the clock at its start

@@ -3,14 +3,27 @@ package bench
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 )
 
 // TestCDSBench seeds a tiny month and checks every extract sent every
 // record once, sent nothing the second time and everything in bulk.
+// On PostgreSQL too when CRS_TEST_POSTGRES names a database.
 func TestCDSBench(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testCDSBench(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("CRS_TEST_POSTGRES")
+		if dsn == "" {
+			t.Skip("CRS_TEST_POSTGRES is not set")
+		}
+		testCDSBench(t, dsn)
+	})
+}
+
+func testCDSBench(t *testing.T, dsn string) {
 	var out bytes.Buffer
-	res, err := CDS(context.Background(), &out, CDSOptions{EDAttendances: 16, Appointments: 40, Episodes: 16, Patients: 400, Beds: 60, Logger: quietLogger()})
+	res, err := CDS(context.Background(), &out, CDSOptions{EDAttendances: 16, Appointments: 40, Episodes: 16, Patients: 400, Beds: 60, DSN: dsn, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("CDS: %v", err)
 	}
