@@ -77,6 +77,8 @@ type CDSResult struct {
 	Rejected  []CDSReject `json:"rejected"`
 	Control   string      `json:"control_reference"`
 	Written   bool        `json:"written"` // false when there was nothing to send
+
+	scratch *bytes.Buffer // where each record's element is written before it is kept
 }
 
 // cdsRecord is one record of an extract, checked and ready to write.
@@ -306,10 +308,16 @@ type xmlw struct {
 	open  []string
 }
 
+// indentation is the spaces of the deepest indent written in one go.
+const indentation = "                                                                "
+
 func (x *xmlw) indent() {
-	for i := 0; i < x.depth; i++ {
-		x.b.WriteString("  ")
+	n := 2 * x.depth
+	for n > len(indentation) {
+		x.b.WriteString(indentation)
+		n -= len(indentation)
 	}
+	x.b.WriteString(indentation[:n])
 }
 
 // start opens an element, with attributes as name, value pairs.
@@ -318,7 +326,9 @@ func (x *xmlw) start(name string, attrs ...string) {
 	x.b.WriteByte('<')
 	x.b.WriteString(name)
 	for i := 0; i+1 < len(attrs); i += 2 {
-		x.b.WriteString(" " + attrs[i] + `="`)
+		x.b.WriteByte(' ')
+		x.b.WriteString(attrs[i])
+		x.b.WriteString(`="`)
 		escape(x.b, attrs[i+1])
 		x.b.WriteByte('"')
 	}
@@ -333,7 +343,9 @@ func (x *xmlw) end() {
 	name := x.open[len(x.open)-1]
 	x.open = x.open[:len(x.open)-1]
 	x.indent()
-	x.b.WriteString("</" + name + ">\n")
+	x.b.WriteString("</")
+	x.b.WriteString(name)
+	x.b.WriteString(">\n")
 }
 
 // leaf writes an element holding text; an empty value writes nothing.
@@ -342,12 +354,20 @@ func (x *xmlw) leaf(name, value string) {
 		return
 	}
 	x.indent()
-	x.b.WriteString("<" + name + ">")
+	x.b.WriteByte('<')
+	x.b.WriteString(name)
+	x.b.WriteByte('>')
 	escape(x.b, value)
-	x.b.WriteString("</" + name + ">\n")
+	x.b.WriteString("</")
+	x.b.WriteString(name)
+	x.b.WriteString(">\n")
 }
 
 func escape(b *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, `<>&"`) {
+		b.WriteString(s)
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '<':
@@ -439,11 +459,14 @@ func (iw *interchange) message(r cdsRecord, deletion bool) {
 		x.indent()
 		x.b.WriteString("<DeleteTransaction/>\n")
 	} else {
-		for _, line := range bytes.SplitAfter(r.body, []byte("\n")) {
-			if len(line) > 0 {
-				x.indent()
-				x.b.Write(line)
+		for body := r.body; len(body) > 0; {
+			n := bytes.IndexByte(body, '\n') + 1
+			if n == 0 {
+				n = len(body)
 			}
+			x.indent()
+			x.b.Write(body[:n])
+			body = body[n:]
 		}
 	}
 	x.start("CDSMessageTrailer")

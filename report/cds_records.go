@@ -17,16 +17,23 @@ import (
 func nhsValid(n string) bool { return nhs.ValidNumber(n) }
 
 // record finishes a record: its element written by body, unless rules
-// were broken.
+// were broken. The element is written in rj's scratch buffer and kept in
+// a slice of its own size.
 func record(rj *rejects, uid string, activity crs.Date, element string, body func(x *xmlw)) (cdsRecord, bool) {
 	if rj.n > 0 {
 		return cdsRecord{}, false
 	}
-	x := xmlw{b: &bytes.Buffer{}}
+	b := rj.res.scratch
+	if b == nil {
+		b = &bytes.Buffer{}
+		rj.res.scratch = b
+	}
+	b.Reset()
+	x := xmlw{b: b, open: make([]string, 0, 8)}
 	x.start(element)
 	body(&x)
 	x.end()
-	return cdsRecord{uid: uid, activity: activity, body: x.b.Bytes(), checksum: checksum(x.b.Bytes())}, true
+	return cdsRecord{uid: uid, activity: activity, body: bytes.Clone(b.Bytes()), checksum: checksum(b.Bytes())}, true
 }
 
 // collect checks and writes the records of rows, each by fn, keeping
