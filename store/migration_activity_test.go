@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -67,6 +69,73 @@ func TestMigratePastActivity(t *testing.T) {
 		if _, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: s.patients[1].ID, Method: "21", Source: "19", WardID: s.ward.ID,
 			BedID: s.beds[0].ID, ConsultantCode: "C1111111"}); err != nil {
 			t.Errorf("admit to the bed freed: %v", err)
+		}
+	})
+}
+
+// TestCDSOutpatientPeriods reads the outpatient CDS records of two
+// pathways loaded with their RTT events: one with two periods one after
+// the other (treated 2 March, a new clock started 16 March), one with a
+// single running period. Each record carries the period of its own
+// activity, the events of all the pathways read in one query.
+func TestCDSOutpatientPeriods(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RCP", 2)
+		day := func(d int) crs.Date { return crs.NewDate(2026, 3, d) }
+		at := func(d int) time.Time { return time.Date(2026, 3, d, 10, 0, 0, 0, crs.London) }
+		var refs []*crs.Referral
+		var pws []*crs.Pathway
+		var aps []crs.MigratedAppointment
+		events := [][]crs.PathwayEvent{
+			{{Date: day(1), Kind: rtt.KindReferralReceived, Status: 10}, {Date: day(2), Kind: rtt.KindAttended, Status: 30},
+				{Date: day(16), Kind: rtt.KindAttended, Status: 10}, {Date: day(23), Kind: rtt.KindAttended, Status: 20}},
+			{{Date: day(4), Kind: rtt.KindReferralReceived, Status: 10}, {Date: day(9), Kind: rtt.KindAttended, Status: 20}},
+		}
+		seen := [][]int{{2, 23}, {9}}
+		for i, p := range s.patients {
+			r := &crs.Referral{ID: crs.NewID(), PathwayID: crs.NewID(), PatientID: p.ID, Source: "03", ReceivedOn: events[i][0].Date,
+				Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true, Status: crs.ReferralOpen}
+			refs = append(refs, r)
+			pws = append(pws, &crs.Pathway{ID: r.PathwayID, PatientID: p.ID, PPI: fmt.Sprintf("RCP%010d", i+1), PPIIssuer: "RCP", ReferralID: r.ID,
+				TreatmentFunction: "100", Priority: r.Priority, ClockState: crs.ClockRunning, ClockStart: events[i][len(events[i])-2].Date, LastStatus: 20})
+			for _, d := range seen[i] {
+				aps = append(aps, crs.MigratedAppointment{SlotEnd: at(d).Add(20 * time.Minute), SlotType: crs.SlotNew,
+					Appointment: &crs.Appointment{PatientID: p.ID, ReferralID: r.ID, PathwayID: r.PathwayID, ClinicID: s.clinic.ID, Start: at(d),
+						Kind: crs.SlotNew, Status: crs.AppointmentAttended, AttendedAt: at(d), Outcome: &crs.Outcome{RTTStatus: 20, NextStep: crs.NextFollowUp, FollowUpWeeks: 2}}})
+			}
+		}
+		err := db.Write(ctx, s.clerk, crs.ActManagePathways, func(tx crs.Tx) error {
+			if err := tx.MigrateReferrals(refs); err != nil {
+				return err
+			}
+			if err := tx.MigratePathways(pws, events, make([]bool, len(pws))); err != nil {
+				return err
+			}
+			if err := tx.MigrateAppointments(aps); err != nil {
+				return err
+			}
+			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "pathways"}, "pathways")
+		})
+		if err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		recs, err := store.NewCDSSource(db).OutpatientRecords(ctx, s.tr.Actor(crs.RoleAnalyst), day(1), day(31))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int]string{2: "2026-03-01 to 2026-03-02", 9: "2026-03-04 to ", 23: "2026-03-16 to "}
+		if len(recs) != len(want) {
+			t.Fatalf("%d records, want %d", len(recs), len(want))
+		}
+		for _, r := range recs {
+			if r.Pathway == nil {
+				t.Fatalf("record of %s has no pathway", r.At)
+			}
+			got := r.Pathway.Start.String() + " to " + r.Pathway.End.String()
+			if w := want[r.At.In(crs.London).Day()]; got != w || r.NextStep != crs.NextFollowUp {
+				t.Errorf("record of %s: period %s, next step %q; want %s", r.At.In(crs.London).Format("2 Jan"), got, r.NextStep, w)
+			}
 		}
 	})
 }
