@@ -8,7 +8,11 @@ import (
 
 // RecordMissingCensuses takes the midnight census of each of the last
 // nights (up to days back) that has passed midnight and has none yet, for
-// every organisation. The server (cmd/crs) runs it at start and every
+// every organisation, and takes again the census of each of those nights
+// already taken whose patients in a bed late entries have changed (a
+// discharge or transfer backdated, an admission cancelled), so the census
+// of a night is what is known of it now while each census taken stays in
+// the events, as recorded. It returns the censuses taken or taken again. The server (cmd/crs) runs it at start and every
 // hour, so a census is taken soon after each midnight even after a
 // restart, and a night is never taken twice by it. Each census is taken
 // through the write path, as the trust's system actor.
@@ -17,7 +21,6 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	s := NewInpatientService(db)
 	today := crs.DateOf(db.Clock.Now().In(crs.London))
 	taken := 0
 	for _, o := range orgs {
@@ -28,13 +31,17 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 				o.ID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&n); err != nil {
 				return taken, err
 			}
-			if n > 0 {
-				continue
-			}
-			if _, err := s.RecordCensus(ctx, crs.SystemActor(o.ID), night); err != nil {
+			changed := true
+			if err := db.writeTx(ctx, crs.SystemActor(o.ID), crs.ActManagePathways, func(tx *Tx) error {
+				var err error
+				_, changed, err = takeCensus(tx, night, n > 0)
+				return err
+			}); err != nil {
 				return taken, err
 			}
-			taken++
+			if changed {
+				taken++
+			}
 		}
 	}
 	return taken, nil

@@ -41,7 +41,7 @@ func (s *Server) handleReportKH03(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ret, err := s.Reports.KH03Return(r.Context(), actorOf(r), q, first, last)
+	ret, err := s.Reports.KH03Return(r.Context(), actorOf(r), q, first, last, crs.ReportBasis{})
 	if err != nil {
 		return err
 	}
