@@ -103,17 +103,17 @@ type KH03Return struct {
 	Nights  int    `json:"nights_in_quarter"`
 	// NightsCounted is the nights whose census was taken; the averages
 	// are over them. NightsMissing lists the others.
-	NightsCounted int                  `json:"nights_counted"`
-	NightsMissing []string             `json:"nights_missing,omitempty"`
+	NightsCounted int      `json:"nights_counted"`
+	NightsMissing []string `json:"nights_missing,omitempty"`
 	// NightsBedsFromNow lists the nights counted whose census was taken
 	// before the beds were kept night by night: their available beds are
 	// the beds as they stand now.
 	NightsBedsFromNow []string `json:"nights_beds_from_current,omitempty"`
 	// RecordedBy is, for the return as recorded, the time it was worked
 	// out as of (RFC 3339); empty for the return known now.
-	RecordedBy string `json:"as_recorded_at,omitempty"`
-	Overnight     map[string]*KH03Beds `json:"overnight"`
-	DayOnly       map[string]*KH03Beds `json:"day_only"`
+	RecordedBy string               `json:"as_recorded_at,omitempty"`
+	Overnight  map[string]*KH03Beds `json:"overnight"`
+	DayOnly    map[string]*KH03Beds `json:"day_only"`
 	// ByNight is the overnight beds occupied each night counted, for the
 	// trust: what the census said.
 	ByNight []KH03Night `json:"by_night"`

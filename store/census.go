@@ -228,52 +228,24 @@ func (s *InpatientService) RecordCensus(ctx context.Context, a crs.Actor, night 
 // wards' beds are kept with the night's first census (census_beds) and
 // not changed when it is taken again.
 func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
-	out, _, err := takeCensus(tx, night, false)
-	return out, err
-}
-
-// censusRow is one patient in a bed in a census.
-type censusRow struct{ ward, bed, spell, patient string }
-
-// takeCensus takes the census of a night; with onlyIfChanged, when the
-// census already taken finds the same patients in the same beds, it
-// changes nothing and says so (taken false).
-func takeCensus(tx *Tx, night crs.Date, onlyIfChanged bool) (out []*crs.CensusWard, taken bool, err error) {
 	if night.IsZero() {
-		return nil, false, crs.FieldErrorf("night", "say which night")
+		return nil, crs.FieldErrorf("night", "say which night")
 	}
 	at := censusTime(night)
 	if at.After(tx.now) {
-		return nil, false, crs.FieldErrorf("night", "the night of %s has not reached midnight yet", night.Display())
+		return nil, crs.FieldErrorf("night", "the night of %s has not reached midnight yet", night.Display())
 	}
-	t := formatTime(at)
-	scan := func(s scanner) (r censusRow, err error) {
-		err = s.Scan(&r.ward, &r.bed, &r.spell, &r.patient)
-		return r, err
-	}
-	found, err := queryRows(tx.ctx, tx, scan, `SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
-		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
-		ORDER BY bs.ward_id, bs.bed_id, bs.spell_id`, tx.actor.OrgID, t)
+	found, err := censusFound(tx.ctx, tx, tx.actor.OrgID, night)
 	if err != nil {
-		return nil, false, err
-	}
-	if onlyIfChanged {
-		was, err := queryRows(tx.ctx, tx, scan, `SELECT ward_id, bed_id, spell_id, patient_id FROM census WHERE org_id = $1 AND night = $2
-			ORDER BY ward_id, bed_id, spell_id`, tx.actor.OrgID, dateText(night))
-		if err != nil {
-			return nil, false, err
-		}
-		if slices.Equal(was, found) {
-			return nil, false, nil
-		}
+		return nil, err
 	}
 	wards, byID, err := wardBeds(tx.ctx, tx, tx.actor.OrgID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	beds, err := nightBeds(tx, night, wards)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	counts := map[string]*crs.CensusWard{}
 	for _, w := range wards {
@@ -282,15 +254,15 @@ func takeCensus(tx *Tx, night crs.Date, onlyIfChanged bool) (out []*crs.CensusWa
 	var again int
 	if err := tx.QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND subject_id = $2 AND type = $3`,
 		tx.actor.OrgID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&again); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.actor.OrgID, dateText(night)); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	for _, r := range found {
 		if _, err := tx.Exec(`INSERT INTO census (id, org_id, night, ward_id, bed_id, spell_id, patient_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			crs.NewID(), tx.actor.OrgID, dateText(night), r.ward, r.bed, r.spell, r.patient); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		c := counts[r.ward]
 		if c == nil {
@@ -300,7 +272,7 @@ func takeCensus(tx *Tx, night crs.Date, onlyIfChanged bool) (out []*crs.CensusWa
 		c.Occupied++
 		c.SpellIDs = append(c.SpellIDs, r.spell)
 	}
-	out = make([]*crs.CensusWard, 0, len(counts))
+	out := make([]*crs.CensusWard, 0, len(counts))
 	total := 0
 	for _, c := range counts {
 		if c.WardCode == "" && byID[c.WardID] != nil {
@@ -328,7 +300,35 @@ func takeCensus(tx *Tx, night crs.Date, onlyIfChanged bool) (out []*crs.CensusWa
 	err = tx.EmitData(&crs.Event{Type: crs.EventCensusRecorded, SubjectID: "census:" + night.String(), EffectiveAt: at,
 		Summary: fmt.Sprintf("%s of %s: %s in %s", verb, night.Display(), crs.Count(total, "patient", "patients"), crs.Count(len(out), "ward", "wards"))},
 		"midnight census", data)
-	return out, true, err
+	return out, err
+}
+
+// censusRow is one patient in a bed in a census.
+type censusRow struct{ ward, bed, spell, patient string }
+
+func scanCensusRow(s scanner) (r censusRow, err error) {
+	err = s.Scan(&r.ward, &r.bed, &r.spell, &r.patient)
+	return r, err
+}
+
+// censusFound finds the patients in a bed at the census time of the night
+// from the bed stays' effective times, in ward, bed and spell order.
+func censusFound(ctx context.Context, q Querier, orgID string, night crs.Date) ([]censusRow, error) {
+	return queryRows(ctx, q, scanCensusRow, `SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
+		ORDER BY bs.ward_id, bs.bed_id, bs.spell_id`, orgID, formatTime(censusTime(night)))
+}
+
+// censusChanged says whether the census of the night taken now would find
+// other patients in bed than the census taken already did.
+func censusChanged(ctx context.Context, q Querier, orgID string, night crs.Date) (bool, error) {
+	found, err := censusFound(ctx, q, orgID, night)
+	if err != nil {
+		return false, err
+	}
+	was, err := queryRows(ctx, q, scanCensusRow, `SELECT ward_id, bed_id, spell_id, patient_id FROM census WHERE org_id = $1 AND night = $2
+		ORDER BY ward_id, bed_id, spell_id`, orgID, dateText(night))
+	return err == nil && !slices.Equal(was, found), err
 }
 
 // censusData is the data of a census event: per ward code, the patients

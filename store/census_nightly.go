@@ -21,6 +21,7 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s := NewInpatientService(db)
 	today := crs.DateOf(db.Clock.Now().In(crs.London))
 	taken := 0
 	for _, o := range orgs {
@@ -31,17 +32,18 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 				o.ID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&n); err != nil {
 				return taken, err
 			}
-			changed := true
-			if err := db.writeTx(ctx, crs.SystemActor(o.ID), crs.ActManagePathways, func(tx *Tx) error {
-				var err error
-				_, changed, err = takeCensus(tx, night, n > 0)
-				return err
-			}); err != nil {
+			if n > 0 {
+				if changed, err := censusChanged(ctx, db.read, o.ID, night); err != nil || !changed {
+					if err != nil {
+						return taken, err
+					}
+					continue
+				}
+			}
+			if _, err := s.RecordCensus(ctx, crs.SystemActor(o.ID), night); err != nil {
 				return taken, err
 			}
-			if changed {
-				taken++
-			}
+			taken++
 		}
 	}
 	return taken, nil
