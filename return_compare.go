@@ -1,5 +1,7 @@
 package crs
 
+import "time"
+
 // A return known now beside the same return as recorded at a past time
 // (what the trust submitted), with the figures that differ and the
 // records counted differently, each with the events recorded since that
@@ -43,4 +45,23 @@ type RecordedEvent struct {
 	Summary     string `json:"summary"`
 	EffectiveAt string `json:"effective_at"`
 	RecordedAt  string `json:"recorded_at"`
+}
+
+// ParseRecordedAt reads the time a return was recorded at: RFC 3339, or a
+// UK wall-clock time to the minute or second (2026-11-03T09:00, or with a
+// space), or a date, meaning its end.
+func ParseRecordedAt(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, London); err == nil {
+			return t, nil
+		}
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, London)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.AddDate(0, 0, 1).Add(-time.Microsecond), nil
 }

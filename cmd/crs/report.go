@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/report"
@@ -103,29 +102,11 @@ func (f reportFlags) basis() (crs.ReportBasis, error) {
 	if s == "" {
 		return crs.ReportBasis{FromEvents: fromEvents}, nil
 	}
-	t, err := parseRecordedAt(s)
+	t, err := crs.ParseRecordedAt(s)
 	if err != nil {
 		return crs.ReportBasis{}, usageError(fmt.Sprintf("--as-recorded-at: %q is not a time; write it as YYYY-MM-DDTHH:MM (London time) or RFC 3339", s))
 	}
 	return crs.ReportBasis{RecordedBy: t, FromEvents: fromEvents}, nil
-}
-
-// parseRecordedAt reads a time as RFC 3339, or as a London wall-clock time
-// to the minute or second, or a date (its end).
-func parseRecordedAt(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, crs.London); err == nil {
-			return t, nil
-		}
-	}
-	d, err := time.ParseInLocation("2006-01-02", s, crs.London)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.AddDate(0, 0, 1).Add(-time.Microsecond), nil
 }
 
 // checkFormat refuses a format other than json or csv.
