@@ -29,7 +29,11 @@ import (
 //
 // With basis.RecordedBy the census and beds of each night are those of the
 // last census of the night taken by then (a census is taken again when
-// late entries change who was in a bed): the return as submitted.
+// late entries change who was in a bed): the return as submitted. The
+// census job takes again only the nights it looks after (the last three):
+// a correction older than that changes the return known now once that
+// night's census is taken again by hand (RecordCensus). Day-only
+// occupancy is read from the bed stays as they stand, as recorded too.
 
 // ParseQuarter reads a KH03 quarter written YYYY-Qn (see crs.ParseQuarter).
 func ParseQuarter(s string) (first, last crs.Date, err error) { return crs.ParseQuarter(s) }
