@@ -167,14 +167,14 @@ func TestKH03AsRecorded(t *testing.T) {
 func TestAEAsRecorded(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
-		s := newSite(t, db, "RAR", 2)
+		s := newSite(t, db, "RAR", 3)
 		at := func(day, h int) time.Time { return time.Date(2026, time.March, day, h, 0, 0, 0, crs.London) }
 		analyst := s.tr.Actor(crs.RoleAnalyst)
 		svc := report.New(store.NewReportSource(db))
 		month := crs.NewDate(2026, 3, 1)
 		clock.Set(at(3, 10))
 		var ids []string
-		for _, p := range s.patients {
+		for _, p := range s.patients[:2] {
 			e := &crs.EDAttendance{PatientID: p.ID, ArrivedAt: at(3, 10), ArrivalMode: "1048021000000102", AttendanceCategory: "1"}
 			if err := s.ed.Arrive(ctx, s.clerk, e); err != nil {
 				t.Fatal(err)
@@ -241,6 +241,31 @@ func TestAEAsRecorded(t *testing.T) {
 		for _, f := range []string{"within_4_hours", report.AEOver4Hours, report.AEOver12HoursArrival, "still_in_department", "share_within_4_hours"} {
 			if !found[f] {
 				t.Errorf("difference of %s not listed: %+v", f, cmp.Differences)
+			}
+		}
+		// An admission from A&E cancelled in error puts the attendance
+		// back in the department, in its events too: the return as
+		// recorded after the cancellation says so, as the return now does.
+		s.ed.Arrive(ctx, s.clerk, &crs.EDAttendance{PatientID: s.patients[2].ID, ArrivedAt: at(4, 9), ArrivalMode: "1048021000000102", AttendanceCategory: "1"})
+		var third string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT id FROM ed_attendances WHERE org_id = $1 AND patient_id = $2`, s.tr.Org.ID, s.patients[2].ID).Scan(&third); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(at(4, 10))
+		sp, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: s.patients[2].ID, Method: "21", Source: "19", WardID: s.ward.ID, BedID: s.beds[0].ID,
+			ConsultantCode: "C1234567", EDAttendanceID: third})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(at(4, 11))
+		if err := s.ip.CancelAdmission(ctx, s.clerk, sp.ID, "entered in error"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(at(4, 12))
+		for _, basis := range []crs.ReportBasis{{}, {RecordedBy: clock.Now()}} {
+			r, err := svc.AEReturn(ctx, analyst, month, clock.Now(), crs.AEReturnOptions{Basis: basis})
+			if err != nil || r.Total.Attendances != 3 || r.Total.StillInDepartment != 1 {
+				t.Errorf("after the admission from A&E was cancelled (%v): %+v, %v; want 3 attendances, 1 still in the department", basis.RecordedBy, r, err)
 			}
 		}
 	})
