@@ -32,8 +32,10 @@ type EDReportRow struct {
 type AEReportSource interface {
 	// EachEDAttendance calls fn with every A&E attendance of the trust
 	// that arrived in [from, to), in arrival order. Checked for the
-	// reports activity and audited once.
-	EachEDAttendance(ctx context.Context, a Actor, from, to time.Time, fn func(*EDReportRow) error) error
+	// reports activity and audited once. With basis.RecordedBy set, each
+	// attendance is as its events recorded by then left it, and one
+	// recorded later is not there.
+	EachEDAttendance(ctx context.Context, a Actor, from, to time.Time, basis ReportBasis, fn func(*EDReportRow) error) error
 }
 
 // AEGroup is the A&E figures of one department type, or of the trust.
@@ -56,7 +58,10 @@ type AEGroup struct {
 
 // AEReturn is the monthly A&E return of a trust.
 type AEReturn struct {
-	Month            string              `json:"month"`
+	Month string `json:"month"`
+	// RecordedBy is, for the return as recorded, the time it was worked
+	// out as of (RFC 3339); empty for the return known now.
+	RecordedBy       string              `json:"as_recorded_at,omitempty"`
 	Standard         float64             `json:"standard"`
 	Total            AEGroup             `json:"total"`
 	ByDepartmentType map[string]*AEGroup `json:"by_department_type"`
@@ -73,4 +78,14 @@ type AEBreach struct {
 	AttendanceID   string
 	PatientID      string
 	Minutes        int
+}
+
+// AEReturnOptions choose how the A&E return is worked out.
+type AEReturnOptions struct {
+	// Basis says which events count: zero is everything known now; with
+	// RecordedBy, the attendances as recorded by then, a patient still in
+	// the department then counting with the time to then.
+	Basis ReportBasis
+	// Breaches lists the attendances behind each breach figure.
+	Breaches bool
 }

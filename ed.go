@@ -16,6 +16,10 @@ const (
 	EventEDDecisionToAdmit = "ed.decision_to_admit" // decided to admit: the 12-hour clock starts
 	EventEDDeparted        = "ed.departed"          // left the department (HL7 A03)
 	EventEDCoded           = "ed.coded"             // ECDS details recorded or corrected
+	// EventEDAdmissionCancelled: the admission the patient left A&E by was
+	// cancelled in error (A11), so the attendance is in the department
+	// again; its data is the attendance after it.
+	EventEDAdmissionCancelled = "ed.admission_cancelled"
 )
 
 // Departure kinds of an A&E attendance.

@@ -50,6 +50,15 @@ type KH03Ward struct {
 	Available int  // of them, available (not closed or out of use) now
 }
 
+// KH03NightBeds is a ward's beds as the midnight census of a night found
+// them: kept night by night, so a bed closed or opened later changes only
+// the nights after it.
+type KH03NightBeds struct {
+	Beds      int
+	Available int
+	DayOnly   bool
+}
+
 // KH03Source is the record's wards, the midnight census of each night
 // from first to last, and the bed stays on day-only wards.
 type KH03Source struct {
@@ -57,6 +66,10 @@ type KH03Source struct {
 	// Census holds, per night (YYYY-MM-DD) the census was taken, the
 	// patients in a bed per ward id at 23:59:59.
 	Census map[string]map[string]int
+	// NightBeds holds, per night the census was taken, each ward's beds
+	// that night by ward id; a night taken before the beds were kept
+	// night by night has none.
+	NightBeds map[string]map[string]KH03NightBeds
 	// DayStays are the bed stays on day-only wards that overlap the
 	// period.
 	DayStays []BedStaySpan
@@ -74,8 +87,10 @@ type BedStaySpan struct {
 // KH03ReportSource is what the KH03 return reads from the record.
 type KH03ReportSource interface {
 	// KH03Data reads the wards, the census nights from first to last and
-	// the day-only bed stays of those days. Checked and audited once.
-	KH03Data(ctx context.Context, a Actor, first, last Date) (*KH03Source, error)
+	// the day-only bed stays of those days. With basis.RecordedBy set,
+	// each night's census is the last taken by then (what was submitted),
+	// not the one that stands now. Checked and audited once.
+	KH03Data(ctx context.Context, a Actor, first, last Date, basis ReportBasis) (*KH03Source, error)
 }
 
 // KH03Return is the quarterly KH03 return: the average daily number of
@@ -88,10 +103,17 @@ type KH03Return struct {
 	Nights  int    `json:"nights_in_quarter"`
 	// NightsCounted is the nights whose census was taken; the averages
 	// are over them. NightsMissing lists the others.
-	NightsCounted int                  `json:"nights_counted"`
-	NightsMissing []string             `json:"nights_missing,omitempty"`
-	Overnight     map[string]*KH03Beds `json:"overnight"`
-	DayOnly       map[string]*KH03Beds `json:"day_only"`
+	NightsCounted int      `json:"nights_counted"`
+	NightsMissing []string `json:"nights_missing,omitempty"`
+	// NightsBedsFromNow lists the nights counted whose census was taken
+	// before the beds were kept night by night: their available beds are
+	// the beds as they stand now.
+	NightsBedsFromNow []string `json:"nights_beds_from_current,omitempty"`
+	// RecordedBy is, for the return as recorded, the time it was worked
+	// out as of (RFC 3339); empty for the return known now.
+	RecordedBy string               `json:"as_recorded_at,omitempty"`
+	Overnight  map[string]*KH03Beds `json:"overnight"`
+	DayOnly    map[string]*KH03Beds `json:"day_only"`
 	// ByNight is the overnight beds occupied each night counted, for the
 	// trust: what the census said.
 	ByNight []KH03Night `json:"by_night"`
@@ -108,8 +130,9 @@ type KH03Beds struct {
 
 // KH03Night is the overnight beds occupied one night.
 type KH03Night struct {
-	Night    string `json:"night"`
-	Occupied int    `json:"occupied"`
+	Night     string `json:"night"`
+	Occupied  int    `json:"occupied"`
+	Available int    `json:"available"` // overnight beds available that night
 }
 
 // KH03WardFigures is one ward's line of the KH03 workings.
@@ -118,7 +141,7 @@ type KH03WardFigures struct {
 	Code      string  `json:"code"`
 	Sector    string  `json:"sector"`
 	DayOnly   bool    `json:"day_only"`
-	Available int     `json:"available"`
+	Available float64 `json:"average_available"`
 	Occupied  float64 `json:"average_occupied"`
 }
 

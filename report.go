@@ -3,6 +3,7 @@ package crs
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // ReportSource is what the trust's reports read from the record: its
@@ -15,6 +16,10 @@ type ReportSource interface {
 	KH03ReportSource
 	DQReportSource
 	DM01ReportSource
+	// EventsRecordedAfter lists the trust's events of the types beginning
+	// with one of prefixes (ed., spell., census.) recorded after t, in the
+	// order recorded: what a return as recorded at t did not know.
+	EventsRecordedAfter(ctx context.Context, a Actor, t time.Time, prefixes ...string) ([]Event, error)
 	// EachPTLRow calls fn with each pathway on the patient tracking list
 	// matching f (its cursor and limit aside), in the list's order, read
 	// from one query so the whole list need not be held in memory. The

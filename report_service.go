@@ -45,10 +45,17 @@ type StatutoryReports interface {
 	// RTTStandardByMonth is the share within 18 weeks at the end of each
 	// of the n months up to and including month, oldest first.
 	RTTStandardByMonth(ctx context.Context, a Actor, month Date, n int) ([]RTTMonthShare, error)
-	// AEReturn is the monthly A&E return; with breaches, who breached.
-	AEReturn(ctx context.Context, a Actor, month Date, now time.Time, breaches bool) (*AEReturn, error)
-	// KH03Return is the KH03 return of the days from first to last.
-	KH03Return(ctx context.Context, a Actor, quarter string, first, last Date) (*KH03Return, error)
+	// AEReturn is the monthly A&E return; with o.Breaches, who breached.
+	AEReturn(ctx context.Context, a Actor, month Date, now time.Time, o AEReturnOptions) (*AEReturn, error)
+	// AEReturnCompare sets the A&E return known now beside the return as
+	// recorded at recordedBy.
+	AEReturnCompare(ctx context.Context, a Actor, month Date, now, recordedBy time.Time) (*ReturnComparison[*AEReturn], error)
+	// KH03Return is the KH03 return of the days from first to last, from
+	// the census of each night as basis says.
+	KH03Return(ctx context.Context, a Actor, quarter string, first, last Date, basis ReportBasis) (*KH03Return, error)
+	// KH03ReturnCompare sets the KH03 return known now beside the return
+	// as recorded at recordedBy.
+	KH03ReturnCompare(ctx context.Context, a Actor, quarter string, first, last Date, recordedBy time.Time) (*ReturnComparison[*KH03Return], error)
 	// DM01Return is the DM01 return of the month.
 	DM01Return(ctx context.Context, a Actor, month Date) (*DM01Return, error)
 	// DataQuality is the data quality report as of today.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -24,15 +25,27 @@ const (
 
 // AEReturn works out the A&E return of the month that month falls in. A
 // patient still in the department at now counts with the time so far.
-// With breaches, the attendances behind each breach figure are listed.
-func (s *Service) AEReturn(ctx context.Context, a crs.Actor, month crs.Date, now time.Time, breaches bool) (*crs.AEReturn, error) {
+// With o.Breaches, the attendances behind each breach figure are listed.
+// With o.Basis.RecordedBy, the attendances are as recorded by then and
+// the time so far runs to then: what the return said at that time.
+func (s *Service) AEReturn(ctx context.Context, a crs.Actor, month crs.Date, now time.Time, o crs.AEReturnOptions) (*crs.AEReturn, error) {
+	return s.aeReturn(ctx, a, month, now, o, nil)
+}
+
+// aeReturn works the return out, telling counted, when given, how each
+// attendance was counted.
+func (s *Service) aeReturn(ctx context.Context, a crs.Actor, month crs.Date, now time.Time, o crs.AEReturnOptions, counted func(r *crs.EDReportRow, how string)) (*crs.AEReturn, error) {
 	if month.IsZero() {
 		return nil, crs.FieldErrorf("month", "give the month")
 	}
 	from := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, crs.London)
 	to := from.AddDate(0, 1, 0)
 	out := &crs.AEReturn{Month: from.Format("2006-01"), Standard: crs.AEStandard, ByDepartmentType: map[string]*crs.AEGroup{}}
-	err := s.src.EachEDAttendance(ctx, a, from, to, func(r *crs.EDReportRow) error {
+	if t := o.Basis.RecordedBy; !t.IsZero() {
+		now, out.RecordedBy = t, t.UTC().Format(time.RFC3339)
+	}
+	breaches := o.Breaches
+	err := s.src.EachEDAttendance(ctx, a, from, to, o.Basis, func(r *crs.EDReportRow) error {
 		g := out.ByDepartmentType[r.DepartmentType]
 		if g == nil {
 			g = &crs.AEGroup{}
@@ -43,6 +56,9 @@ func (s *Service) AEReturn(ctx context.Context, a crs.Actor, month crs.Date, now
 			left = now
 		}
 		stay := left.Sub(r.ArrivedAt)
+		if counted != nil {
+			counted(r, aeCounted(r, stay))
+		}
 		breach := func(figure string, d time.Duration) {
 			if breaches {
 				out.Breaches = append(out.Breaches, crs.AEBreach{Figure: figure, DepartmentType: r.DepartmentType, AttendanceID: r.AttendanceID,
@@ -85,6 +101,20 @@ func (s *Service) AEReturn(ctx context.Context, a crs.Actor, month crs.Date, now
 		g.MeetsStandard = g.Attendances > 0 && g.ShareWithin4 >= crs.AEStandard
 	}
 	return out, nil
+}
+
+// aeCounted says how an attendance counts in the return: its department
+// type, its time in the department and whether it had left.
+func aeCounted(r *crs.EDReportRow, stay time.Duration) string {
+	how := "within 4 hours"
+	if stay > 4*time.Hour {
+		how = "over 4 hours"
+	}
+	left := "left"
+	if r.DepartedAt.IsZero() {
+		left = "still in the department"
+	}
+	return fmt.Sprintf("type %s, %s in the department, %s, %s", r.DepartmentType, stay.Round(time.Minute), how, left)
 }
 
 func mapValues[V any](m map[string]V) []V {

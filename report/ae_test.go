@@ -99,7 +99,7 @@ func TestAEReturnHandMade(t *testing.T) {
 				t.Fatalf("departure %d: %v", i+1, err)
 			}
 		}
-		got, err := report.New(store.NewReportSource(db)).AEReturn(ctx, tr.Actor(crs.RoleAnalyst), crs.NewDate(2026, 10, 1), clock.Now(), true)
+		got, err := report.New(store.NewReportSource(db)).AEReturn(ctx, tr.Actor(crs.RoleAnalyst), crs.NewDate(2026, 10, 1), clock.Now(), crs.AEReturnOptions{Breaches: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,7 +59,7 @@ func (s *Service) WriteReturn(ctx context.Context, a crs.Actor, kind, period, fo
 		if err != nil {
 			return err
 		}
-		r, err := s.AEReturn(ctx, a, m, now, false)
+		r, err := s.AEReturn(ctx, a, m, now, crs.AEReturnOptions{})
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (s *Service) WriteReturn(ctx context.Context, a crs.Actor, kind, period, fo
 		if err != nil {
 			return err
 		}
-		r, err := s.KH03Return(ctx, a, period, first, last)
+		r, err := s.KH03Return(ctx, a, period, first, last, crs.ReportBasis{})
 		if err != nil {
 			return err
 		}

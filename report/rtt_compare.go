@@ -124,32 +124,23 @@ func countedAs(cs []crs.RTTCounted) []string {
 // lineDifferences lists the lines, of every part and of the new periods,
 // whose totals differ between the two returns.
 func lineDifferences(now, then *crs.RTTReturn) []crs.RTTLineDifference {
-	totals := map[rttKey][2]int{}
-	put := func(r *crs.RTTReturn, i int) {
+	totals := func(r *crs.RTTReturn) map[rttKey]int {
+		out := map[rttKey]int{}
 		for _, l := range r.Lines {
-			k := rttKey{l.Part, l.Commissioner, l.RTTLine}
-			v := totals[k]
-			v[i] = l.Total
-			totals[k] = v
+			out[rttKey{l.Part, l.Commissioner, l.RTTLine}] = l.Total
 		}
 		for _, l := range r.NewPeriods.Lines {
-			k := rttKey{crs.RTTNewPeriodsPart, l.Commissioner, l.RTTLine}
-			v := totals[k]
-			v[i] = l.Total
-			totals[k] = v
+			out[rttKey{crs.RTTNewPeriodsPart, l.Commissioner, l.RTTLine}] = l.Total
 		}
+		return out
 	}
-	put(now, 0)
-	put(then, 1)
+	n, t := totals(now), totals(then)
 	var out []crs.RTTLineDifference
-	for k, v := range totals {
-		if v[0] != v[1] {
-			out = append(out, crs.RTTLineDifference{Part: k.part, Commissioner: k.comm, RTTLine: k.line, AsAt: v[0], AsRecorded: v[1]})
-		}
+	for _, k := range differing(n, t, func(x, y rttKey) int {
+		return strings.Compare(x.part+"/"+x.comm+"/"+x.line, y.part+"/"+y.comm+"/"+y.line)
+	}) {
+		out = append(out, crs.RTTLineDifference{Part: k.part, Commissioner: k.comm, RTTLine: k.line, AsAt: n[k], AsRecorded: t[k]})
 	}
-	slices.SortFunc(out, func(x, y crs.RTTLineDifference) int {
-		return strings.Compare(x.Part+"/"+x.Commissioner+"/"+x.RTTLine, y.Part+"/"+y.Commissioner+"/"+y.RTTLine)
-	})
 	return out
 }
 

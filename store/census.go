@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -223,7 +224,9 @@ func (s *InpatientService) RecordCensus(ctx context.Context, a crs.Actor, night 
 
 // recordCensus takes the census within a command. It works from the
 // effective times of bed stays, so a past night can be taken (or taken
-// again after late entries) and gives the same answer each time.
+// again after late entries) and gives the same answer each time. The
+// wards' beds are kept with the night's first census (census_beds) and
+// not changed when it is taken again.
 func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	if night.IsZero() {
 		return nil, crs.FieldErrorf("night", "say which night")
@@ -232,7 +235,15 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	if at.After(tx.now) {
 		return nil, crs.FieldErrorf("night", "the night of %s has not reached midnight yet", night.Display())
 	}
+	found, err := censusFound(tx.ctx, tx, tx.actor.OrgID, night)
+	if err != nil {
+		return nil, err
+	}
 	wards, byID, err := wardBeds(tx.ctx, tx, tx.actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	beds, err := nightBeds(tx, night, wards)
 	if err != nil {
 		return nil, err
 	}
@@ -240,18 +251,12 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 	for _, w := range wards {
 		counts[w.WardID] = &crs.CensusWard{Night: night, WardID: w.WardID, WardCode: w.WardCode, Beds: len(w.Beds)}
 	}
-	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.actor.OrgID, dateText(night)); err != nil {
+	var again int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND subject_id = $2 AND type = $3`,
+		tx.actor.OrgID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&again); err != nil {
 		return nil, err
 	}
-	t := formatTime(at)
-	type row struct{ ward, bed, spell, patient string }
-	found, err := queryRows(tx.ctx, tx, func(s scanner) (r row, err error) {
-		err = s.Scan(&r.ward, &r.bed, &r.spell, &r.patient)
-		return r, err
-	}, `SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
-		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
-		ORDER BY bs.ward_id, bs.bed_id`, tx.actor.OrgID, t)
-	if err != nil {
+	if _, err := tx.Exec(`DELETE FROM census WHERE org_id = $1 AND night = $2`, tx.actor.OrgID, dateText(night)); err != nil {
 		return nil, err
 	}
 	for _, r := range found {
@@ -277,12 +282,109 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].WardCode < out[j].WardCode })
-	summary := make(map[string]int, len(out))
+	data := censusData{Night: night.String(), Occupied: make(map[string]int, len(out)), Beds: map[string]int{}, Available: map[string]int{}}
 	for _, c := range out {
-		summary[c.WardCode] = c.Occupied
+		data.Occupied[c.WardCode] = c.Occupied
+	}
+	for _, w := range wards {
+		b := beds[w.WardID]
+		data.Beds[w.WardCode], data.Available[w.WardCode] = b.Beds, b.Available
+		if b.DayOnly {
+			data.DayOnly = append(data.DayOnly, w.WardCode)
+		}
+	}
+	verb := "Midnight census"
+	if again > 0 {
+		verb = "Midnight census taken again"
 	}
 	err = tx.EmitData(&crs.Event{Type: crs.EventCensusRecorded, SubjectID: "census:" + night.String(), EffectiveAt: at,
-		Summary: fmt.Sprintf("Midnight census of %s: %s in %s", night.Display(), crs.Count(total, "patient", "patients"), crs.Count(len(out), "ward", "wards"))},
-		"midnight census", map[string]any{"night": night.String(), "occupied": summary})
+		Summary: fmt.Sprintf("%s of %s: %s in %s", verb, night.Display(), crs.Count(total, "patient", "patients"), crs.Count(len(out), "ward", "wards"))},
+		"midnight census", data)
 	return out, err
+}
+
+// censusRow is one patient in a bed in a census.
+type censusRow struct{ ward, bed, spell, patient string }
+
+func scanCensusRow(s scanner) (r censusRow, err error) {
+	err = s.Scan(&r.ward, &r.bed, &r.spell, &r.patient)
+	return r, err
+}
+
+// censusFound finds the patients in a bed at the census time of the night
+// from the bed stays' effective times, in ward, bed and spell order.
+func censusFound(ctx context.Context, q Querier, orgID string, night crs.Date) ([]censusRow, error) {
+	return queryRows(ctx, q, scanCensusRow, `SELECT bs.ward_id, bs.bed_id, bs.spell_id, bs.patient_id FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+		WHERE bs.org_id = $1 AND bs.cancelled = 0 AND s.status <> 'cancelled' AND bs.start_at <= $2 AND (bs.end_at = '' OR bs.end_at > $2)
+		ORDER BY bs.ward_id, bs.bed_id, bs.spell_id`, orgID, formatTime(censusTime(night)))
+}
+
+// censusChanged says whether the census of the night taken now would find
+// other patients in bed than the census taken already did.
+func censusChanged(ctx context.Context, q Querier, orgID string, night crs.Date) (bool, error) {
+	found, err := censusFound(ctx, q, orgID, night)
+	if err != nil {
+		return false, err
+	}
+	was, err := queryRows(ctx, q, scanCensusRow, `SELECT ward_id, bed_id, spell_id, patient_id FROM census WHERE org_id = $1 AND night = $2
+		ORDER BY ward_id, bed_id, spell_id`, orgID, dateText(night))
+	return err == nil && !slices.Equal(was, found), err
+}
+
+// censusData is the data of a census event: per ward code, the patients
+// in a bed, the beds and the beds available, and the day-only wards.
+// Events of censuses taken before the beds were kept hold only Occupied.
+type censusData struct {
+	Night     string         `json:"night"`
+	Occupied  map[string]int `json:"occupied"`
+	Beds      map[string]int `json:"beds,omitempty"`
+	Available map[string]int `json:"available,omitempty"`
+	DayOnly   []string       `json:"day_only,omitempty"`
+}
+
+// nightBeds returns each ward's beds on the night: those kept with the
+// night's census when it was first taken, or else the wards' beds as they
+// stand now, which it keeps for the night.
+func nightBeds(tx *Tx, night crs.Date, wards []*crs.BedBoardWard) (map[string]crs.KH03NightBeds, error) {
+	out := map[string]crs.KH03NightBeds{}
+	if err := eachRow(tx.ctx, tx, func(r scanner) error {
+		var ward string
+		var b crs.KH03NightBeds
+		var dayOnly int
+		if err := r.Scan(&ward, &b.Beds, &b.Available, &dayOnly); err != nil {
+			return err
+		}
+		b.DayOnly = dayOnly == 1
+		out[ward] = b
+		return nil
+	}, `SELECT ward_id, beds, available, day_only FROM census_beds WHERE org_id = $1 AND night = $2`, tx.actor.OrgID, dateText(night)); err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	dayOnly := map[string]bool{}
+	if err := eachRow(tx.ctx, tx, func(r scanner) error {
+		var id string
+		var d int
+		err := r.Scan(&id, &d)
+		dayOnly[id] = d == 1
+		return err
+	}, `SELECT id, day_only FROM locations WHERE org_id = $1 AND kind = 'ward' AND active = 1`, tx.actor.OrgID); err != nil {
+		return nil, err
+	}
+	for _, w := range wards {
+		b := crs.KH03NightBeds{Beds: len(w.Beds), DayOnly: dayOnly[w.WardID]}
+		for _, bed := range w.Beds {
+			if bed.Status == crs.BedAvailable {
+				b.Available++
+			}
+		}
+		out[w.WardID] = b
+		if _, err := tx.Exec(`INSERT INTO census_beds (org_id, night, ward_id, beds, available, day_only) VALUES ($1, $2, $3, $4, $5, $6)`,
+			tx.actor.OrgID, dateText(night), w.WardID, b.Beds, b.Available, oneIf(b.DayOnly)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

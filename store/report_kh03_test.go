@@ -72,7 +72,7 @@ func TestKH03HandMade(t *testing.T) {
 				census[night.String()] += w.Occupied
 			}
 		}
-		got, err := report.New(store.NewReportSource(db)).KH03Return(ctx, s.tr.Actor(crs.RoleAnalyst), "test", crs.NewDate(2026, 2, 26), crs.NewDate(2026, 2, 28))
+		got, err := report.New(store.NewReportSource(db)).KH03Return(ctx, s.tr.Actor(crs.RoleAnalyst), "test", crs.NewDate(2026, 2, 26), crs.NewDate(2026, 2, 28), crs.ReportBasis{})
 		if err != nil {
 			t.Fatal(err)
 		}

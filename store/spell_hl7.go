@@ -209,6 +209,16 @@ func cancelPatientAdmission(tx *Tx, spellID, reason string) error {
 		if _, err := tx.Exec(`UPDATE ed_attendances SET status = 'in_department', departed_at = '', departure = '', spell_id = '' WHERE id = $1`, sp.EDAttendanceID); err != nil {
 			return err
 		}
+		// The attendance's events say it is in the department again, so
+		// the A&E return as recorded (replayed from them) says so too.
+		e, err := scanED(tx.QueryRow(`SELECT `+edColumns+` FROM ed_attendances WHERE id = $1 AND org_id = $2`, sp.EDAttendanceID, tx.actor.OrgID))
+		if err != nil {
+			return err
+		}
+		if err := tx.EmitData(&crs.Event{Type: crs.EventEDAdmissionCancelled, PatientID: e.PatientID, SubjectID: e.ID,
+			Summary: "Back in A&E: the admission was cancelled"}, "A&E attendance", e); err != nil {
+			return err
+		}
 	}
 	// A planned admission the spell was admitted from is pending again.
 	planned, err := reopenPreadmission(tx, sp.ID)

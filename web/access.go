@@ -200,6 +200,7 @@ var routeAccess = map[string]routeRule{
 	"GET /reports/rtt":                need(crs.ActViewReports),
 	"GET /reports/rtt/patients":       need(crs.ActViewReports),
 	"GET /reports/kh03":               need(crs.ActViewReports),
+	"GET /reports/ae":                 need(crs.ActViewReports),
 	"GET /reports/download":           need(crs.ActViewReports),
 	"GET /patients/{id}/diagnostics":  need(crs.ActManagePathways),
 	"POST /patients/{id}/diagnostics": need(crs.ActManagePathways),

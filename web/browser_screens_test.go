@@ -180,6 +180,7 @@ func demoScreens(t *testing.T, e *env) []screen {
 		{role: analyst, path: "/reports"},
 		{role: analyst, path: "/reports/rtt"},
 		{role: analyst, path: "/reports/kh03"},
+		{role: analyst, path: "/reports/ae"},
 		{role: analyst, path: "/coding"},
 		{role: privacy, path: "/patients/" + p + "/audit"},
 		{role: admin, path: "/staff"},

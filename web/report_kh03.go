@@ -16,6 +16,14 @@ type kh03ReportPage struct {
 	Return  *crs.KH03Return
 	Sectors []string
 	Nights  svgChart // overnight beds occupied, night by night
+	Form    asRecordedForm
+}
+
+// asRecordedForm is the data of the "as recorded at" form of a return's
+// page.
+type asRecordedForm struct {
+	Action, PeriodName, Period string
+	Choice                     asRecordedChoice
 }
 
 // quarterOf names the financial-year quarter a date falls in, YYYY-Qn.
@@ -41,11 +49,24 @@ func (s *Server) handleReportKH03(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ret, err := s.Reports.KH03Return(r.Context(), actorOf(r), q, first, last)
+	recordedBy, choice, err := asRecordedParam(r)
 	if err != nil {
 		return err
 	}
-	page := &kh03ReportPage{Quarter: q, Return: ret, Sectors: crs.KH03Sectors}
+	var ret *crs.KH03Return
+	if recordedBy.IsZero() {
+		ret, err = s.Reports.KH03Return(r.Context(), actorOf(r), q, first, last, crs.ReportBasis{})
+	} else {
+		var cmp *crs.ReturnComparison[*crs.KH03Return]
+		if cmp, err = s.Reports.KH03ReturnCompare(r.Context(), actorOf(r), q, first, last, recordedBy); err == nil {
+			ret, choice.Differences, choice.Changes = cmp.AsRecorded, cmp.Differences, cmp.Changes
+		}
+	}
+	if err != nil {
+		return err
+	}
+	page := &kh03ReportPage{Quarter: q, Return: ret, Sectors: crs.KH03Sectors,
+		Form: asRecordedForm{Action: "/reports/kh03", PeriodName: "quarter", Period: q, Choice: choice}}
 	page.Title, page.Nav = "KH03 "+q, "reports"
 	var bars []svgBar
 	for _, n := range ret.ByNight {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -52,6 +53,28 @@ func TestAnalystArea(t *testing.T) {
 		wantBody(t, "submission history", an.get("/reports"), sum, "rtt", "2026-02")
 		wantStatus(t, "unknown return", an.get("/reports/download?report=nope&period=2026-02&format=csv"), http.StatusNotFound)
 		wantBody(t, "KH03", an.get("/reports/kh03?quarter=2025-Q4"), "KH03 beds, 2025-Q4", "General &amp; Acute", `<svg`)
+		wantBody(t, "KH03 as recorded", an.get("/reports/kh03?quarter=2025-Q4&as_recorded_at=2026-01-01"), `id="as-recorded"`, "No figure differs")
+		// The A&E return as recorded before a departure was entered late,
+		// beside the return known now: the attendance and its departure.
+		ed := store.NewEDService(db)
+		att := &crs.EDAttendance{PatientID: p.ID, ArrivedAt: clock.Now().Add(-time.Hour), ArrivalMode: "1048021000000102", AttendanceCategory: "1"}
+		if err := ed.Arrive(ctx, e.a.Actor(crs.RoleNurse), att); err != nil {
+			t.Fatal(err)
+		}
+		said := clock.Now().Add(5 * time.Minute)
+		left := clock.Now().Add(-20 * time.Minute)
+		clock.Advance(10 * time.Minute)
+		if err := ed.Depart(ctx, e.a.Actor(crs.RoleNurse), att.ID, crs.EDDeparture{Kind: crs.EDDischarged, Status: "182992009", Destination: "306689006", At: left}); err != nil {
+			t.Fatal(err)
+		}
+		wantBody(t, "A&E return", an.get("/reports/ae?month=2026-03"), "A&amp;E return, 2026-03", "All types", `name="as_recorded_at"`)
+		asRec := an.get("/reports/ae?month=2026-03&as_recorded_at=" + url.QueryEscape(said.In(crs.London).Format("2006-01-02 15:04")))
+		wantStatus(t, "A&E as recorded", asRec, http.StatusOK)
+		wantBody(t, "A&E as recorded", asRec, `id="as-recorded"`, `id="differences"`, "still_in_department", `id="changes"`, att.ID, "Left A&amp;E: discharged")
+		badTime := an.get("/reports/ae?month=2026-03&as_recorded_at=nope")
+		if badTime.status == http.StatusOK || !strings.Contains(badTime.body, "is not a time") {
+			t.Errorf("a bad time: %d\n%s", badTime.status, badTime.body)
+		}
 		// A clerk may not see the returns.
 		clerk := e.login(e.a, crs.RoleClerk)
 		wantStatus(t, "clerk on returns", clerk.get("/reports"), http.StatusForbidden)

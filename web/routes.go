@@ -128,6 +128,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /reports/rtt", s.authed(s.handleReportRTT))
 	mux.Handle("GET /reports/rtt/patients", s.authed(s.handleReportRTTPatients))
 	mux.Handle("GET /reports/kh03", s.authed(s.handleReportKH03))
+	mux.Handle("GET /reports/ae", s.authed(s.handleReportAE))
 	mux.Handle("GET /reports/download", s.authed(s.handleReportDownload))
 	mux.Handle("GET /patients/{id}/diagnostics", s.authed(s.handleDiagnostics))
 	mux.Handle("POST /patients/{id}/diagnostics", s.authed(s.handleRequestDiagnostic))

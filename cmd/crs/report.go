@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/report"
@@ -103,29 +102,11 @@ func (f reportFlags) basis() (crs.ReportBasis, error) {
 	if s == "" {
 		return crs.ReportBasis{FromEvents: fromEvents}, nil
 	}
-	t, err := parseRecordedAt(s)
+	t, err := crs.ParseRecordedAt(s)
 	if err != nil {
 		return crs.ReportBasis{}, usageError(fmt.Sprintf("--as-recorded-at: %q is not a time; write it as YYYY-MM-DDTHH:MM (London time) or RFC 3339", s))
 	}
 	return crs.ReportBasis{RecordedBy: t, FromEvents: fromEvents}, nil
-}
-
-// parseRecordedAt reads a time as RFC 3339, or as a London wall-clock time
-// to the minute or second, or a date (its end).
-func parseRecordedAt(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, crs.London); err == nil {
-			return t, nil
-		}
-	}
-	d, err := time.ParseInLocation("2006-01-02", s, crs.London)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.AddDate(0, 0, 1).Add(-time.Microsecond), nil
 }
 
 // checkFormat refuses a format other than json or csv.
@@ -200,8 +181,8 @@ func reportRTT(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if *compare && basis.RecordedBy.IsZero() {
-		return usageError("--compare needs --as-recorded-at TIME: the time the return was submitted")
+	if _, err := f.comparable(*compare); err != nil {
+		return err
 	}
 	if *compare {
 		return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.RTTReturnComparison, error) {
@@ -251,11 +232,15 @@ func readCommissioners(path string) (map[string]string, error) {
 }
 
 func reportAE(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report ae", "report ae --db DSN --ods CODE --month YYYY-MM [--format json|csv]\n\n"+
+	fs := newFlags("report ae", "report ae --db DSN --ods CODE --month YYYY-MM [--format json|csv] [--as-recorded-at TIME [--compare]]\n\n"+
 		"Prints the monthly A&E return: attendances that arrived in the month by\nemergency care department type, the share that left within 4 hours of\n"+
-		"arrival (standard 95%), and 12-hour waits from arrival and from the\ndecision to admit. Worked out from the attendances' recorded times.", stdout)
+		"arrival (standard 95%), and 12-hour waits from arrival and from the\ndecision to admit. Worked out from the attendances' recorded times.\n\n"+
+		"By default everything known now counts, late entries included (as at).\nWith --as-recorded-at each attendance is as its events recorded by then\n"+
+		"left it, a patient still in the department then counting to then: the\nreturn as it was submitted. --compare prints both, the figures that differ\n"+
+		"and each attendance counted differently with the events recorded since.", stdout)
 	f := newReportFlags(fs)
 	month := fs.String("month", "", "the month, YYYY-MM (required)")
+	compare := fs.Bool("compare", false, "with --as-recorded-at: the return known now beside the return as recorded then, the figures that differ and the events that explain them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -263,9 +248,30 @@ func reportAE(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	basis, err := f.comparable(*compare)
+	if err != nil {
+		return err
+	}
+	if *compare {
+		return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.ReturnComparison[*crs.AEReturn], error) {
+			return svc.AEReturnCompare(ctx, a, m, db.Clock.Now(), basis.RecordedBy)
+		}, report.WriteComparisonCSV)
+	}
 	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, db *store.DB) (*crs.AEReturn, error) {
-		return svc.AEReturn(ctx, a, m, db.Clock.Now(), false)
+		return svc.AEReturn(ctx, a, m, db.Clock.Now(), crs.AEReturnOptions{Basis: basis})
 	}, report.WriteAEReturnCSV)
+}
+
+// comparable reads --as-recorded-at, which --compare needs.
+func (f reportFlags) comparable(compare bool) (crs.ReportBasis, error) {
+	basis, err := f.basis()
+	if err != nil {
+		return basis, err
+	}
+	if compare && basis.RecordedBy.IsZero() {
+		return basis, usageError("--compare needs --as-recorded-at TIME: the time the return was submitted")
+	}
+	return basis, nil
 }
 
 // monthFlag checks the flags every monthly report needs and reads
@@ -285,12 +291,15 @@ func monthFlag(command string, f reportFlags, month string) (crs.Date, error) {
 }
 
 func reportKH03(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("report kh03", "report kh03 --db DSN --ods CODE --quarter YYYY-Qn [--format json|csv]\n\n"+
+	fs := newFlags("report kh03", "report kh03 --db DSN --ods CODE --quarter YYYY-Qn [--format json|csv] [--as-recorded-at TIME [--compare]]\n\n"+
 		"Prints the KH03 return of the quarter (of the financial year starting in\nApril of YYYY: 2026-Q3 is October to December 2026): the average available\n"+
 		"and occupied beds by sector, overnight from the midnight census of each\nnight (a patient on leave keeps the bed and counts as occupied), and the\n"+
-		"beds of day-only wards apart (occupied: patients in them per weekday).", stdout)
+		"beds of day-only wards apart (occupied: patients in them per weekday).\nAvailable beds are those the census of each night found.\n\n"+
+		"By default each night's census as it stands now counts (taken again when\nlate entries changed it). With --as-recorded-at each night's census is\n"+
+		"the last taken by then: the return as it was submitted. --compare prints\nboth, the figures that differ and each night counted differently with\nthe events recorded since.", stdout)
 	f := newReportFlags(fs)
 	quarter := fs.String("quarter", "", "the quarter, YYYY-Qn (required)")
+	compare := fs.Bool("compare", false, "with --as-recorded-at: the return known now beside the return as recorded then, the figures that differ and the events that explain them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -300,12 +309,22 @@ func reportKH03(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.checkFormat(); err != nil {
 		return err
 	}
-	first, last, err := report.ParseQuarter(strings.TrimSpace(*quarter))
+	q := strings.TrimSpace(*quarter)
+	first, last, err := report.ParseQuarter(q)
 	if err != nil {
 		return usageError(flagError(err, map[string]string{"quarter": "--quarter"}).Error())
 	}
+	basis, err := f.comparable(*compare)
+	if err != nil {
+		return err
+	}
+	if *compare {
+		return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.ReturnComparison[*crs.KH03Return], error) {
+			return svc.KH03ReturnCompare(ctx, a, q, first, last, basis.RecordedBy)
+		}, report.WriteComparisonCSV)
+	}
 	return produce(ctx, f, stdout, func(svc *report.Service, a crs.Actor, _ *store.DB) (*crs.KH03Return, error) {
-		return svc.KH03Return(ctx, a, strings.TrimSpace(*quarter), first, last)
+		return svc.KH03Return(ctx, a, q, first, last, basis)
 	}, report.WriteKH03CSV)
 }
 

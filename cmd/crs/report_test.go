@@ -127,6 +127,30 @@ func TestReportRTTIncomplete(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "\n2025-Q4,2026-01-01,2026-03-31,0,overnight,General & Acute,0.00,0.00,0.0000\n") {
 		t.Errorf("report kh03 on a trust with no wards: exit %d\n%s%s", code, out, errs)
 	}
+	// As recorded, and compared: the command reads the time and the
+	// comparison names its period and time.
+	code, out, errs = runCLI(t, "report", "ae", "--db", dsn, "--ods", "RCL", "--month", "2026-02", "--as-recorded-at", "2026-03-01T12:00", "--compare")
+	var ac crs.ReturnComparison[*crs.AEReturn]
+	if err := json.Unmarshal([]byte(out), &ac); code != 0 || err != nil || ac.Report != "ae" || ac.Period != "2026-02" || ac.RecordedBy != "2026-03-01T12:00:00Z" || ac.AsRecorded == nil {
+		t.Errorf("report ae --compare: exit %d, %v, %+v\n%s", code, err, ac, errs)
+	}
+	code, out, errs = runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-Q4", "--as-recorded-at", "2026-03-01", "--compare", "--format", "csv")
+	if code != 0 || !strings.HasPrefix(out, "period,as_recorded_at,line,figure,as_at,as_recorded,difference\n") {
+		t.Errorf("report kh03 --compare as CSV: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-Q4", "--as-recorded-at", "2026-03-01T12:00")
+	var kr crs.KH03Return
+	if err := json.Unmarshal([]byte(out), &kr); code != 0 || err != nil || kr.RecordedBy != "2026-03-01T12:00:00Z" {
+		t.Errorf("report kh03 --as-recorded-at: exit %d, %v, %q\n%s", code, err, kr.RecordedBy, errs)
+	}
+	for _, kind := range [][]string{{"ae", "--month", "2026-02"}, {"kh03", "--quarter", "2025-Q4"}} {
+		if code, _, errs := runCLI(t, append([]string{"report", kind[0], "--db", dsn, "--ods", "RCL", "--compare"}, kind[1:]...)...); code != 2 || !strings.Contains(errs, "--compare needs --as-recorded-at") {
+			t.Errorf("%s --compare alone: exit %d, %q", kind[0], code, errs)
+		}
+		if code, _, errs := runCLI(t, append([]string{"report", kind[0], "--db", dsn, "--ods", "RCL", "--as-recorded-at", "soon"}, kind[1:]...)...); code != 2 || !strings.Contains(errs, "--as-recorded-at: \"soon\" is not a time") {
+			t.Errorf("%s --as-recorded-at soon: exit %d, %q", kind[0], code, errs)
+		}
+	}
 	if code, _, errs := runCLI(t, "report", "kh03", "--db", dsn, "--ods", "RCL", "--quarter", "2025-3"); code != 2 || !strings.Contains(errs, "--quarter: \"2025-3\" is not a quarter") {
 		t.Errorf("--quarter 2025-3: exit %d, %q", code, errs)
 	}
