@@ -185,6 +185,7 @@ type Ranker struct {
 // answers it.
 type typedName struct {
 	typed, norm, key string
+	label            string                 // "family name", the start of each reason
 	seen             map[string]*nameAnswer // by the name as the record holds it
 }
 
@@ -193,18 +194,19 @@ type nameAnswer struct {
 	norm      string  // the record's name normalised
 	how       string  // alike's answer
 	closeness float64 // Closeness
+	reason    string  // why it ranks as it does: "family name sounds like smyth"
 }
 
 // NewRanker returns the ranker of a search.
 func NewRanker(q crs.PatientQuery) *Ranker {
 	r := &Ranker{q: q, postcode: compact(q.Postcode)}
-	r.family.init(q.FamilyName)
-	r.given.init(q.GivenName)
+	r.family.init(q.FamilyName, "family name")
+	r.given.init(q.GivenName, "given name")
 	return r
 }
 
-func (t *typedName) init(typed string) {
-	t.typed, t.norm = typed, Normalize(typed)
+func (t *typedName) init(typed, label string) {
+	t.typed, t.norm, t.label = typed, Normalize(typed), label
 	if t.norm != "" {
 		t.key = Key(t.norm)
 	}
@@ -220,6 +222,13 @@ func (t *typedName) answer(have string) *nameAnswer {
 	if t.norm != "" && a.norm != "" {
 		a.how = alikeKeyed(t.norm, t.key, a.norm)
 		a.closeness = closeness(t.norm, a.norm)
+		switch a.how {
+		case "":
+		case "exact":
+			a.reason = t.label + " exact"
+		default:
+			a.reason = t.label + " " + a.how + " " + t.typed
+		}
 	}
 	t.seen[have] = a
 	return a
@@ -236,7 +245,7 @@ func (r *Ranker) Rank(p *crs.Patient) (int, []string) {
 	}
 	var score float64
 	var why []string
-	name := func(t *typedName, have string, weight float64, label string) {
+	name := func(t *typedName, have string, weight float64) {
 		if t.typed == "" {
 			return
 		}
@@ -246,16 +255,16 @@ func (r *Ranker) Rank(p *crs.Patient) (int, []string) {
 			score -= weight * 0.3
 		case "exact":
 			score += weight
-			why = append(why, label+" exact")
+			why = append(why, a.reason)
 		default:
 			// A name that is not the one typed scores at most 0.9 of
 			// its weight, by how close its spelling is.
 			score += weight * (0.5 + 0.4*a.closeness)
-			why = append(why, label+" "+a.how+" "+t.typed)
+			why = append(why, a.reason)
 		}
 	}
-	name(&r.family, p.FamilyName, 45, "family name")
-	name(&r.given, p.GivenName, 25, "given name")
+	name(&r.family, p.FamilyName, 45)
+	name(&r.given, p.GivenName, 25)
 	if !q.BirthDate.IsZero() {
 		if q.BirthDate.Equal(p.BirthDate.Time) {
 			score += 20
