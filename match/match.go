@@ -159,8 +159,14 @@ func Similarity(a, b string) float64 {
 	if window < 0 {
 		window = 0
 	}
-	ma := make([]bool, la)
-	mb := make([]bool, lb)
+	// Which letters matched, on the stack for the names of people.
+	var bufA, bufB [48]bool
+	ma, mb := bufA[:0], bufB[:0]
+	if la <= len(bufA) && lb <= len(bufB) {
+		ma, mb = bufA[:la], bufB[:lb]
+	} else {
+		ma, mb = make([]bool, la), make([]bool, lb)
+	}
 	matches := 0
 	for i := 0; i < la; i++ {
 		lo, hi := max(0, i-window), min(lb, i+window+1)

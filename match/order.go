@@ -13,8 +13,16 @@ import (
 // other. "JONSE" is one from "JONES".
 func Distance(a, b string) int {
 	la, lb := len(a), len(b)
-	// Three rows of the dynamic programme: two back, one back, this one.
-	prev2, prev, cur := make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
+	// Three rows of the dynamic programme: two back, one back, this one,
+	// on the stack for the names of people.
+	var buf [3 * 48]int
+	var rows []int
+	if 3*(lb+1) <= len(buf) {
+		rows = buf[:3*(lb+1)]
+	} else {
+		rows = make([]int, 3*(lb+1))
+	}
+	prev2, prev, cur := rows[:lb+1], rows[lb+1:2*(lb+1)], rows[2*(lb+1):]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -42,7 +50,11 @@ func Distance(a, b string) int {
 // length), which counts the letters a clerk got wrong. Either alone misleads:
 // Jaro-Winkler puts "Stevens" nearer to "evens" than "Evans" is.
 func Closeness(typed, have string) float64 {
-	t, h := Normalize(typed), Normalize(have)
+	return closeness(Normalize(typed), Normalize(have))
+}
+
+// closeness is Closeness of two normalised names.
+func closeness(t, h string) float64 {
 	if t == "" || h == "" {
 		return 0
 	}
@@ -54,7 +66,10 @@ func Closeness(typed, have string) float64 {
 // name; then by family name and given name (normalised, as the store
 // indexes them), date of birth and record id, so that the same search
 // always lists the same patients in the same order.
-func Sort(q crs.PatientQuery, ms []crs.PatientMatch) {
+func Sort(q crs.PatientQuery, ms []crs.PatientMatch) { NewRanker(q).Sort(ms) }
+
+// Sort puts the results of the ranker's search best first, as Sort does.
+func (r *Ranker) Sort(ms []crs.PatientMatch) {
 	type keyed struct {
 		m                     crs.PatientMatch
 		family, given         float64
@@ -62,8 +77,8 @@ func Sort(q crs.PatientQuery, ms []crs.PatientMatch) {
 	}
 	ks := make([]keyed, len(ms))
 	for i, m := range ms {
-		ks[i] = keyed{m: m, family: Closeness(q.FamilyName, m.Patient.FamilyName), given: Closeness(q.GivenName, m.Patient.GivenName),
-			familyNorm: Normalize(m.Patient.FamilyName), givenNorm: Normalize(m.Patient.GivenName)}
+		f, g := r.family.answer(m.Patient.FamilyName), r.given.answer(m.Patient.GivenName)
+		ks[i] = keyed{m: m, family: f.closeness, given: g.closeness, familyNorm: f.norm, givenNorm: g.norm}
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int {
 		if c := cmp.Compare(b.m.Score, a.m.Score); c != 0 {

@@ -147,3 +147,26 @@ func TestSortTieBreaks(t *testing.T) {
 		t.Errorf("order = %v, want %v", got, want)
 	}
 }
+
+// BenchmarkRankSort ranks and sorts 500 candidates of a search by family
+// and given name, as a search of a common name does: a handful of family
+// names, many given names.
+func BenchmarkRankSort(b *testing.B) {
+	fams := []string{"Smith", "Smyth", "Smithson", "Smit", "Snaith"}
+	givens := matchtest.Surnames()
+	var ps []*crs.Patient
+	for i := range 500 {
+		ps = append(ps, &crs.Patient{ID: fmt.Sprintf("p%03d", i), FamilyName: fams[i%len(fams)], GivenName: givens[i%len(givens)]})
+	}
+	q := crs.PatientQuery{FamilyName: "smith", GivenName: "john"}
+	ms := make([]crs.PatientMatch, len(ps))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewRanker(q)
+		for i, p := range ps {
+			s, why := r.Rank(p)
+			ms[i] = crs.PatientMatch{Patient: p, Score: s, Reasons: why}
+		}
+		r.Sort(ms)
+	}
+}

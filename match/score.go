@@ -169,7 +169,74 @@ func soundsAlike(t, tk, h string) bool {
 // the closer the spelling (Closeness) the higher, so that "smyth"
 // puts the Smiths above the Snaiths; a matching date of birth, postcode or
 // gender lifts a result, a different one drops it.
-func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
+func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) { return NewRanker(q).Rank(p) }
+
+// Ranker ranks the patients a search found against it: the names typed
+// are normalised and keyed once, and each name on the records is weighed
+// against them once however many patients bear it (a search reads
+// hundreds of patients of a handful of family names).
+type Ranker struct {
+	q             crs.PatientQuery
+	family, given typedName
+	postcode      string // compacted
+}
+
+// typedName is a name typed in a search, with how each name on a record
+// answers it.
+type typedName struct {
+	typed, norm, key string
+	label            string                 // "family name", the start of each reason
+	seen             map[string]*nameAnswer // by the name as the record holds it
+}
+
+// nameAnswer is how a record's name answers a typed one.
+type nameAnswer struct {
+	norm      string  // the record's name normalised
+	how       string  // alike's answer
+	closeness float64 // Closeness
+	reason    string  // why it ranks as it does: "family name sounds like smyth"
+}
+
+// NewRanker returns the ranker of a search.
+func NewRanker(q crs.PatientQuery) *Ranker {
+	r := &Ranker{q: q, postcode: compact(q.Postcode)}
+	r.family.init(q.FamilyName, "family name")
+	r.given.init(q.GivenName, "given name")
+	return r
+}
+
+func (t *typedName) init(typed, label string) {
+	t.typed, t.norm, t.label = typed, Normalize(typed), label
+	if t.norm != "" {
+		t.key = Key(t.norm)
+	}
+	t.seen = map[string]*nameAnswer{}
+}
+
+// answer weighs the record's name have against the typed name.
+func (t *typedName) answer(have string) *nameAnswer {
+	if a := t.seen[have]; a != nil {
+		return a
+	}
+	a := &nameAnswer{norm: Normalize(have)}
+	if t.norm != "" && a.norm != "" {
+		a.how = alikeKeyed(t.norm, t.key, a.norm)
+		a.closeness = closeness(t.norm, a.norm)
+		switch a.how {
+		case "":
+		case "exact":
+			a.reason = t.label + " exact"
+		default:
+			a.reason = t.label + " " + a.how + " " + t.typed
+		}
+	}
+	t.seen[have] = a
+	return a
+}
+
+// Rank scores how well p answers the search, as Rank does.
+func (r *Ranker) Rank(p *crs.Patient) (int, []string) {
+	q := r.q
 	if q.NHSNumber != "" && q.NHSNumber == p.NHSNumber {
 		return 100, []string{"NHS number"}
 	}
@@ -178,27 +245,26 @@ func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 	}
 	var score float64
 	var why []string
-	name := func(typed, have string, weight float64, label string) {
-		if typed == "" {
+	name := func(t *typedName, have string, weight float64) {
+		if t.typed == "" {
 			return
 		}
-		t, h := Normalize(typed), Normalize(have)
-		// A name that is not the one typed scores at most 0.9 of its
-		// weight, by how close its spelling is.
-		near := weight * (0.5 + 0.4*Closeness(t, h))
-		switch how := alike(t, h); how {
+		a := t.answer(have)
+		switch a.how {
 		case "":
 			score -= weight * 0.3
 		case "exact":
 			score += weight
-			why = append(why, label+" exact")
+			why = append(why, a.reason)
 		default:
-			score += near
-			why = append(why, label+" "+how+" "+typed)
+			// A name that is not the one typed scores at most 0.9 of
+			// its weight, by how close its spelling is.
+			score += weight * (0.5 + 0.4*a.closeness)
+			why = append(why, a.reason)
 		}
 	}
-	name(q.FamilyName, p.FamilyName, 45, "family name")
-	name(q.GivenName, p.GivenName, 25, "given name")
+	name(&r.family, p.FamilyName, 45)
+	name(&r.given, p.GivenName, 25)
 	if !q.BirthDate.IsZero() {
 		if q.BirthDate.Equal(p.BirthDate.Time) {
 			score += 20
@@ -208,7 +274,7 @@ func Rank(q crs.PatientQuery, p *crs.Patient) (int, []string) {
 		}
 	}
 	if q.Postcode != "" {
-		qp, pp := compact(q.Postcode), compact(p.Address.Postcode)
+		qp, pp := r.postcode, compact(p.Address.Postcode)
 		if qp == pp {
 			score += 10
 			why = append(why, "postcode")

@@ -120,9 +120,14 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		q.NHSNumber = n
 	}
 	var cands []*crs.Patient
-	add := func(sqlText string, args ...any) error {
+	// addN reads candidates and says how many it read.
+	addN := func(sqlText string, args ...any) (int, error) {
 		ps, err := queryRows(ctx, s.db.read, scanListedPatient, sqlText, args...)
 		cands = append(cands, ps...)
+		return len(ps), err
+	}
+	add := func(sqlText string, args ...any) error {
+		_, err := addN(sqlText, args...)
 		return err
 	}
 	sel := `SELECT ` + listedPatientColumns + ` FROM patients WHERE org_id = $1 AND `
@@ -151,11 +156,17 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 			}
 			cands = kept
 		} else {
-			limit := s.CandidateLimit
-			if limit <= 0 {
-				limit = DefaultCandidateLimit
+			need := s.CandidateLimit
+			if need <= 0 {
+				need = DefaultCandidateLimit
 			}
-			total, err = s.searchNames(ctx, a.OrgID, q, max(limit, q.Offset+q.Limit), add)
+			if onlyFamily(q) {
+				// Every patient of one family name ranks the same but for
+				// the tie-breaks, which the read's order follows: the page
+				// asked for is the first patients of the closest names.
+				need = 0
+			}
+			total, err = s.searchNames(ctx, a.OrgID, q, max(need, q.Offset+q.Limit), addN)
 		}
 	case !q.BirthDate.IsZero():
 		err = add(sel+`birth_date = $2`, a.OrgID, formatDate(q.BirthDate))
@@ -165,17 +176,18 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	var out []crs.PatientMatch
+	seen := make(map[string]bool, len(cands))
+	out := make([]crs.PatientMatch, 0, len(cands))
+	rank := match.NewRanker(q)
 	for _, p := range cands {
 		if seen[p.ID] {
 			continue
 		}
 		seen[p.ID] = true
-		score, why := match.Rank(q, p)
+		score, why := rank.Rank(p)
 		out = append(out, crs.PatientMatch{Patient: p, Score: score, Reasons: why})
 	}
-	match.Sort(q, out)
+	rank.Sort(out)
 	if total < 0 {
 		total = len(out)
 	}
@@ -201,7 +213,7 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 // by family name first, then reads the names closest to the one typed
 // until it holds need patients, so that a common name does not crowd the
 // closest spellings out. It returns how many patients match in all.
-func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.PatientQuery, need int, add func(string, ...any) error) (int, error) {
+func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.PatientQuery, need int, add func(string, ...any) (int, error)) (int, error) {
 	fam, given := match.Normalize(q.FamilyName), match.Normalize(q.GivenName)
 	type name struct {
 		norm  string
@@ -268,7 +280,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	// With a family name alone, every patient of one name ranks the same
 	// but for the tie-breaks, given name first: of a name too common to
 	// read whole, the first by given name are enough.
-	onlyFamily := q.GivenName == "" && q.BirthDate.IsZero() && q.Postcode == "" && q.Gender == ""
+	onlyFamily := onlyFamily(q)
 	var whole, starts []any
 	read := 0
 	for _, nm := range order {
@@ -276,9 +288,16 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 			break
 		}
 		if onlyFamily && read+nm.n > need {
-			if err := add(`SELECT `+listedPatientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2
-				ORDER BY given_norm, birth_date, id LIMIT $3`, orgID, nm.norm, need-read); err != nil {
-				return 0, err
+			// The live records first: a merged one ranks below them.
+			for _, merged := range []string{"=", "<>"} {
+				n, err := add(`SELECT `+listedPatientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2 AND merged_into `+merged+` ''
+					ORDER BY given_norm, birth_date, id LIMIT $3`, orgID, nm.norm, need-read)
+				if err != nil {
+					return 0, err
+				}
+				if read += n; read >= need {
+					break
+				}
 			}
 			break
 		}
@@ -293,7 +312,7 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	for len(whole) > 0 {
 		chunk := whole[:min(len(whole), 500)]
 		whole = whole[len(chunk):]
-		if err := add(sel+inList(2, len(chunk)), append([]any{orgID}, chunk...)...); err != nil {
+		if _, err := add(sel+inList(2, len(chunk)), append([]any{orgID}, chunk...)...); err != nil {
 			return 0, err
 		}
 	}
@@ -301,11 +320,17 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 		chunk := starts[:min(len(starts), 500)]
 		starts = starts[len(chunk):]
 		args := append([]any{orgID, given, given + "\uffff"}, chunk...)
-		if err := add(sel+inList(4, len(chunk))+` AND given_norm >= $2 AND given_norm < $3`, args...); err != nil {
+		if _, err := add(sel+inList(4, len(chunk))+` AND given_norm >= $2 AND given_norm < $3`, args...); err != nil {
 			return 0, err
 		}
 	}
 	return total, nil
+}
+
+// onlyFamily reports whether a search by name gives the family name
+// alone, so that its ranking is by family name and the tie-breaks.
+func onlyFamily(q crs.PatientQuery) bool {
+	return q.GivenName == "" && q.BirthDate.IsZero() && q.Postcode == "" && q.Gender == ""
 }
 
 // inList writes n numbered placeholders from $first: ($2, $3, $4).

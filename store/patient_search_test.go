@@ -121,6 +121,45 @@ func TestSearchPatientsSpelling(t *testing.T) {
 				t.Errorf("pages held %d patients, want %d", len(got), len(want))
 			}
 		})
+
+		// A family name shared by more patients than a page holds lists
+		// the live records first and a merged record after them all,
+		// though it sorts first by given name, on every page.
+		t.Run("a merged record after the live ones of its name", func(t *testing.T) {
+			var ps25 []*crs.Patient
+			for i := range 25 {
+				p := newPatient("Okonjo", fmt.Sprintf("Given%02d", i), crs.NewDate(1950+i, 1, 1), "", "", "1")
+				if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+					t.Fatal(err)
+				}
+				ps25 = append(ps25, p)
+			}
+			// Given00 merged into Given24.
+			if err := ps.MergePatients(ctx, tr.Actor(crs.RoleAnalyst), ps25[24].ID, ps25[0].ID, "same person"); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for page := range 2 {
+				res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: "okonjo", Limit: 20, Offset: 20 * page})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != 25 {
+					t.Errorf("page %d: total %d, want 25", page+1, res.Total)
+				}
+				for _, m := range res.Matches {
+					got = append(got, m.Patient.GivenName)
+				}
+			}
+			var want []string
+			for i := 1; i < 25; i++ {
+				want = append(want, fmt.Sprintf("Given%02d", i))
+			}
+			want = append(want, "Given00")
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("given names of the pages (-want +got):\n%s", diff)
+			}
+		})
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -183,8 +184,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, pag
 		return crs.Errorf(crs.EINTERNAL, "no template for page %q", page)
 	}
 	s.fill(w, r, data.page())
-	var buf bytes.Buffer
-	if err := pt.t.ExecuteTemplate(&buf, name, data); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := pt.t.ExecuteTemplate(buf, name, data); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -194,6 +196,20 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, pag
 		s.logger().Debug("write page", "path", r.URL.Path, "err", err)
 	}
 	return nil
+}
+
+// pageBuffers are the buffers pages are rendered into, kept between
+// requests so that a busy ward does not grow a new one for every page.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuffer returns a buffer to pageBuffers, unless an unusually long
+// page (a whole trust's bed board) grew it past what is worth keeping.
+func putPageBuffer(b *bytes.Buffer) {
+	if b.Cap() > 4<<20 {
+		return
+	}
+	b.Reset()
+	pageBuffers.Put(b)
 }
 
 // fill sets the common pageData of a request.
