@@ -28,3 +28,17 @@ func (db *DB) BackfillCourses(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// BackfillCourseHeads runs the Go step of migration 0078 again, in a
+// transaction of its own.
+func (db *DB) BackfillCourseHeads(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := backfillCourseHeads(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

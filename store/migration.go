@@ -330,6 +330,13 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 	if err := insertRows(tx, "rtt_clock_courses", courseColumns, 5, courseRows, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write RTT clock courses: %w", err)
 	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	if err := syncCourseHeadsOf(tx.ctx, tx, tx.actor.OrgID, ids); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write RTT clock courses: %w", err)
+	}
 	for i, p := range ps {
 		if !current[i] {
 			continue

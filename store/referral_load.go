@@ -194,6 +194,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	refArgs := make([]any, 0, len(refs)*20)
 	evArgs := make([]any, 0, len(refs)*11)
 	courseRows := make([]any, 0, len(refs)*5)
+	pathwayIDs := make([]string, len(refs))
 	evs := make([]*crs.Event, len(refs))
 	for i, r := range refs {
 		r.ID = crs.NewID()
@@ -202,6 +203,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 		r.PPI = fmt.Sprintf("%s%010d", ods, next)
 		next++
 		r.PathwayID = crs.NewID()
+		pathwayIDs[i] = r.PathwayID
 
 		// The clock start, and the clock refreshPathway stores from it: a
 		// new pathway has nothing booked and no DNA.
@@ -256,6 +258,9 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 		return err
 	}
 	if err := bulk.insert(ctx, "rtt_clock_courses", courseColumns, 5, courseRows); err != nil {
+		return err
+	}
+	if err := syncCourseHeadsOf(ctx, tx, orgID, pathwayIDs); err != nil {
 		return err
 	}
 	return bulk.emit(ctx, evs, "referral")
