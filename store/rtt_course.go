@@ -273,22 +273,30 @@ func refreshCoursesStoppedAt(tx *Tx, ref string) error {
 	return nil
 }
 
+// courseHead is what a pathway's course rows say it is reported under:
+// its PPI, patient and treatment function, and the patient's GP practice.
+type courseHead struct {
+	ppi, patient, treatmentFunction, gpPractice string
+}
+
 // courseArgs are the rows of rtt_clock_courses for pathways recorded
-// whole at one time, such as a bulk load: pathway_id, org_id,
-// recorded_at, superseded_at, course, with what the pathway is reported
-// under left to syncCourseHeadsOf.
-func courseArgs(args []any, orgID, pathwayID, recorded string, events []rtt.Event) []any {
+// whole at one time, such as a bulk load: courseColumns, courseWidth
+// values a row.
+func courseArgs(args []any, orgID, pathwayID, recorded string, h courseHead, events []rtt.Event) []any {
 	evs := make([]courseEvent, len(events))
 	for i, e := range events {
 		evs[i] = courseEvent{event: e, recorded: recorded}
 	}
 	for _, v := range courseVersions(evs) {
-		args = append(args, pathwayID, orgID, v.recorded, v.superseded, v.course)
+		args = append(args, pathwayID, orgID, v.recorded, v.superseded, v.course, h.ppi, h.patient, h.treatmentFunction, h.gpPractice)
 	}
 	return args
 }
 
-const courseColumns = `pathway_id, org_id, recorded_at, superseded_at, course`
+const (
+	courseColumns = `pathway_id, org_id, recorded_at, superseded_at, course, ppi, patient_id, treatment_function, gp_practice_code`
+	courseWidth   = 9
+)
 
 // backfillCourses works out the course of every pathway that has RTT
 // events and no course yet, a few thousand pathways at a time: the Go
