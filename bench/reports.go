@@ -304,8 +304,12 @@ func (r *ReportsResult) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "RTT returns at scale: %s, %s, %s\n", journeyEngine(r.Engine), crs.Count(r.NumCPU, "CPU", "CPUs"), r.GoVersion)
 	fmt.Fprintf(w, "reproduce: %s\n\n", r.Command)
-	fmt.Fprintf(w, "set-up: %d pathways seeded in %s; %d stopped over the past year through the write path in %s (%.0f a second)\n",
-		r.Pathways, journeyRound(r.SeedTime), r.Activity, journeyRound(r.ActivityTime), float64(r.Activity)/r.ActivityTime.Seconds())
+	if r.SeedTime == 0 {
+		fmt.Fprintf(w, "set-up: the trust seeded by an earlier run (--reuse)\n")
+	} else {
+		fmt.Fprintf(w, "set-up: %d pathways seeded in %s; %d stopped over the past year through the write path in %s (%.0f a second)\n",
+			r.Pathways, journeyRound(r.SeedTime), r.Activity, journeyRound(r.ActivityTime), float64(r.Activity)/r.ActivityTime.Seconds())
+	}
 	fmt.Fprintf(w, "return for %s: %d incomplete, %d completed in the month\n\n", r.Month, r.Incomplete, r.Completed)
 	fmt.Fprintf(w, "monthly RTT return: median %s of %d runs %v; target <= %s: %s\n", journeyRound(med(r.Return)), len(r.Return), r.Return,
 		reportsTarget, journeyMet(med(r.Return) <= reportsTarget))
