@@ -15,28 +15,14 @@ func (db *DB) ExecSchema(ctx context.Context, query string) error {
 	return err
 }
 
-// BackfillCourses runs the Go step of migration 0073 again, in a
-// transaction of its own.
-func (db *DB) BackfillCourses(ctx context.Context) error {
+// RunMigrationStep runs the Go step of migration n (migrationHooks)
+// again, in a transaction of its own.
+func (db *DB) RunMigrationStep(ctx context.Context, n int) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := backfillCourses(ctx, tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// BackfillCourseHeads runs the Go step of migration 0078 again, in a
-// transaction of its own.
-func (db *DB) BackfillCourseHeads(ctx context.Context) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := backfillCourseHeads(ctx, tx); err != nil {
+	if err := migrationHooks[n](ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -76,10 +76,10 @@ func TestCourseBackfillEqualsWritePath(t *testing.T) {
 			t.Fatal(err)
 		}
 		for run := 1; run <= 2; run++ {
-			if err := db.BackfillCourses(ctx); err != nil {
+			if err := db.RunMigrationStep(ctx, 73); err != nil {
 				t.Fatalf("backfill, run %d: %v", run, err)
 			}
-			if err := db.BackfillCourseHeads(ctx); err != nil {
+			if err := db.RunMigrationStep(ctx, 78); err != nil {
 				t.Fatalf("backfill of what the courses are reported under, run %d: %v", run, err)
 			}
 			if diff := cmp.Diff(want, courseRows(t, db)); diff != "" {
