@@ -205,6 +205,9 @@ func journeyCommand(o JourneyOptions) string {
 	return c
 }
 
+// journeyTrustName names the trust the journey and reports benches seed.
+const journeyTrustName = "Journey Bench NHS Trust"
+
 // newJourneyTrust creates the trust, a clerk to read as, and its sites,
 // wards (30 beds each, in bays of six), bays and beds, each level's
 // locations at once so that the write path commits them together.
@@ -213,7 +216,7 @@ func newJourneyTrust(ctx context.Context, db *store.DB, beds int) (*journeyTrust
 	// A fresh ODS code for each run, so that a bench can run again on the
 	// same database.
 	ods := "B" + strconv.FormatInt(time.Now().UnixNano()%1_000_000, 36)
-	org := &crs.Organisation{ODSCode: strings.ToUpper(ods), Name: "Journey Bench NHS Trust", MRNPrefix: "J"}
+	org := &crs.Organisation{ODSCode: strings.ToUpper(ods), Name: journeyTrustName, MRNPrefix: "J"}
 	if err := orgs.CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
 		return nil, fmt.Errorf("create the bench trust: %w", err)
 	}

@@ -166,6 +166,7 @@ func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) err
 var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	59: chainExistingAudit,
 	73: backfillCourses,
+	78: backfillCourseHeads,
 }
 
 // chainExistingAudit chains the audit records written before the chain

@@ -15,14 +15,14 @@ func (db *DB) ExecSchema(ctx context.Context, query string) error {
 	return err
 }
 
-// BackfillCourses runs the Go step of migration 0073 again, in a
-// transaction of its own.
-func (db *DB) BackfillCourses(ctx context.Context) error {
+// RunMigrationStep runs the Go step of migration n (migrationHooks)
+// again, in a transaction of its own.
+func (db *DB) RunMigrationStep(ctx context.Context, n int) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := backfillCourses(ctx, tx); err != nil {
+	if err := migrationHooks[n](ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -37,6 +37,7 @@ var patientTablesLeftOut = map[string]string{
 	"fhir_current":        "a resource of the clinical record is not moved by its row: the merge gives each resource naming the minor a new version naming the major through the write path (merge_resources.go), its history keeping the old",
 	"access_grants":       "access given with a reason was given to the record as it was, and is audit: it is never rewritten",
 	"privacy_alerts":      "an alert says whose record was opened at the time, as the audit does",
+	"rtt_clock_courses":   "a clock course row follows its pathway: writing each merged or unmerged record sets its pathways' courses from the pathways (syncCourseHeads)",
 	"migrated_rows":       "a legacy row's record of its load names the patient it was loaded for; a reconciliation finds patients by their legacy number, which a merge moves",
 }
 

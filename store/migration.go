@@ -327,9 +327,17 @@ func (tx *Tx) MigratePathways(ps []*crs.Pathway, events [][]crs.PathwayEvent, cu
 		for j, e := range events[i] {
 			evs[j] = rtt.Event{Date: e.Date.Time, Kind: e.Kind, Status: e.Status}
 		}
-		courseRows = courseArgs(courseRows, p.OrgID, p.ID, now, evs)
+		courseRows = courseArgs(courseRows, p.OrgID, p.ID, now, courseHead{p.PPI, p.PatientID, p.TreatmentFunction, ""}, evs)
 	}
-	if err := insertRows(tx, "rtt_clock_courses", courseColumns, 5, courseRows, ""); err != nil {
+	if err := insertRows(tx, "rtt_clock_courses", courseColumns, courseWidth, courseRows, ""); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write RTT clock courses: %w", err)
+	}
+	// The patients' GP practices, from the patient index.
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	if err := syncCourseHeadsOf(tx.ctx, tx, tx.actor.OrgID, ids); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write RTT clock courses: %w", err)
 	}
 	for i, p := range ps {

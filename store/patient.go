@@ -223,7 +223,12 @@ func writePatient(tx *Tx, p *crs.Patient) error {
 		ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
 		postcode_norm = $25, version = $26, updated_at = $27
 		WHERE id = $28 AND org_id = $29`, args...)
-	return err
+	if err != nil {
+		return err
+	}
+	// The RTT courses of the patient's pathways carry the GP practice,
+	// and after a merge or unmerge the patient they now belong to.
+	return syncCourseHeads(tx.ctx, tx, p.OrgID, `pw.patient_id = $2`, p.ID)
 }
 
 // diffPatients lists the fields that differ, each as [old, new].

@@ -128,6 +128,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 
 	// Every patient belongs to the trust and was not merged (livePatient).
 	live := make(map[string]bool, len(refs))
+	gp := make(map[string]string, len(refs)) // each patient's GP practice, for the courses
 	var ids []any
 	for _, r := range refs {
 		if _, ok := live[r.PatientID]; !ok {
@@ -140,7 +141,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	// org_id index rather than the primary key.)
 	for len(ids) > 0 {
 		n := min(maxParams, len(ids))
-		s, err := bulk.stmt(ctx, `SELECT id, org_id, merged_into FROM patients WHERE id IN `+bulk.placeholders(1, n, 1))
+		s, err := bulk.stmt(ctx, `SELECT id, org_id, merged_into, gp_practice_code FROM patients WHERE id IN `+bulk.placeholders(1, n, 1))
 		if err != nil {
 			return err
 		}
@@ -149,8 +150,8 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 			return err
 		}
 		for rows.Next() {
-			var id, org, merged string
-			if err := rows.Scan(&id, &org, &merged); err != nil {
+			var id, org, merged, practice string
+			if err := rows.Scan(&id, &org, &merged, &practice); err != nil {
 				rows.Close()
 				return err
 			}
@@ -162,6 +163,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 				return crs.Errorf(crs.ECONFLICT, "this patient's record was merged into another; use that record")
 			}
 			live[id] = true
+			gp[id] = practice
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -193,7 +195,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	pwArgs := make([]any, 0, len(refs)*22)
 	refArgs := make([]any, 0, len(refs)*20)
 	evArgs := make([]any, 0, len(refs)*11)
-	courseRows := make([]any, 0, len(refs)*5)
+	courseRows := make([]any, 0, len(refs)*courseWidth)
 	evs := make([]*crs.Event, len(refs))
 	for i, r := range refs {
 		r.ID = crs.NewID()
@@ -228,7 +230,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 			r.Priority, r.Specialty, r.TreatmentFunction, r.ConsultantCode, oneIf(r.ConsultantLed), r.UBRN, r.Reason, r.Status,
 			string(r.Worklist), now, now)
 		evArgs = append(evArgs, crs.NewID(), orgID, r.PathwayID, r.PatientID, 1, crs.DateOf(e.Date).String(), e.Kind.String(), int(e.Status), e.Ref, e.Note, now)
-		courseRows = courseArgs(courseRows, orgID, r.PathwayID, now, []rtt.Event{e})
+		courseRows = courseArgs(courseRows, orgID, r.PathwayID, now, courseHead{r.PPI, r.PatientID, r.TreatmentFunction, gp[r.PatientID]}, []rtt.Event{e})
 
 		src, _ := nhs.Lookup(nhs.ReferralSources, r.Source)
 		pri, _ := nhs.Lookup(nhs.PriorityTypes, r.Priority)
@@ -255,7 +257,7 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 	if err := bulk.insert(ctx, "rtt_events", `id, org_id, pathway_id, patient_id, seq, event_date, kind, status, ref, note, recorded_at`, 11, evArgs); err != nil {
 		return err
 	}
-	if err := bulk.insert(ctx, "rtt_clock_courses", courseColumns, 5, courseRows); err != nil {
+	if err := bulk.insert(ctx, "rtt_clock_courses", courseColumns, courseWidth, courseRows); err != nil {
 		return err
 	}
 	return bulk.emit(ctx, evs, "referral")

@@ -11,7 +11,8 @@ import (
 )
 
 // TestLoadReferrals records referrals in bulk through the write path:
-// each gets its pathway, event and audit record; a batch naming a merged
+// each gets its pathway, event, audit record and clock course carrying
+// what it is reported under; a batch naming a merged
 // patient is refused whole; an actor who may not manage pathways loads
 // nothing.
 func TestLoadReferrals(t *testing.T) {
@@ -48,6 +49,15 @@ func TestLoadReferrals(t *testing.T) {
 		}
 		if page, err := s.refs.PTL(ctx, s.clerk, crs.PTLFilter{Limit: 1000}); err != nil || len(page.Rows) != 130 {
 			t.Errorf("PTL rows = %d, %v; want the 130 loaded pathways", len(page.Rows), err)
+		}
+		// Each pathway's clock course carries what the returns report it
+		// under, as its pathway and patient say.
+		var courses, wrong int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN s.ppi = pw.ppi AND s.patient_id = pw.patient_id
+			AND s.treatment_function = pw.treatment_function AND s.gp_practice_code = p.gp_practice_code AND s.ppi <> '' THEN 0 ELSE 1 END), 0)
+			FROM rtt_clock_courses s JOIN pathways pw ON pw.id = s.pathway_id JOIN patients p ON p.id = pw.patient_id WHERE s.org_id = $1`,
+			s.tr.Org.ID).Scan(&courses, &wrong); err != nil || courses < 130 || wrong != 0 {
+			t.Errorf("clock courses = %d, of which %d not as their pathway and patient say (%v); want at least 130, none", courses, wrong, err)
 		}
 
 		t.Run("a merged patient refuses the batch", func(t *testing.T) {

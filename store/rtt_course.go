@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/rtt"
@@ -166,7 +167,8 @@ func readCourseEvents(ctx context.Context, q Querier, query string, args ...any)
 }
 
 // writeCourses replaces the course rows of the pathways with the
-// versions of their events.
+// versions of their events (what each is reported under is set by
+// syncCourseHeads).
 func writeCourses(ctx context.Context, q Querier, orgID string, ids []string, evs [][]courseEvent) error {
 	for i, id := range ids {
 		if _, err := q.ExecContext(ctx, `DELETE FROM rtt_clock_courses WHERE pathway_id = $1`, id); err != nil {
@@ -182,6 +184,63 @@ func writeCourses(ctx context.Context, q Querier, orgID string, ids []string, ev
 	return nil
 }
 
+// courseHeadsUpdate sets, on the course rows of the pathways the
+// condition names (on pw, from $2), what the returns report each under:
+// the pathway's PPI, patient and treatment function and the patient's GP
+// practice, as they stand.
+const courseHeadsUpdate = `UPDATE rtt_clock_courses SET ppi = pw.ppi, patient_id = pw.patient_id, treatment_function = pw.treatment_function,
+	gp_practice_code = p.gp_practice_code
+	FROM pathways pw JOIN patients p ON p.id = pw.patient_id
+	WHERE rtt_clock_courses.pathway_id = pw.id AND rtt_clock_courses.org_id = $1 AND pw.org_id = $1 AND `
+
+// syncCourseHeads keeps the course rows of the pathways cond names (on
+// pw, with args from $2) true to their pathway and patient, in the
+// transaction that changed them.
+func syncCourseHeads(ctx context.Context, q Querier, orgID, cond string, args ...any) error {
+	_, err := q.ExecContext(ctx, courseHeadsUpdate+cond, append([]any{orgID}, args...)...)
+	return err
+}
+
+// backfillCourseHeads sets what every course row is reported under,
+// the Go step of migration 0078, which may be run again without harm.
+func backfillCourseHeads(ctx context.Context, tx *sql.Tx) error {
+	orgs, err := queryRows(ctx, tx, scanString, `SELECT DISTINCT org_id FROM rtt_clock_courses`)
+	if err != nil {
+		return err
+	}
+	for _, org := range orgs {
+		if err := syncCourseHeads(ctx, tx, org, `1 = 1`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncCourseHeadsOf keeps the course rows of the pathways true, a few
+// hundred pathways a statement, after a bulk load wrote them.
+func syncCourseHeadsOf(ctx context.Context, q Querier, orgID string, ids []string) error {
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		var b strings.Builder
+		args := make([]any, n)
+		b.WriteString("pw.id IN (")
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(i+2))
+			args[i] = id
+		}
+		b.WriteByte(')')
+		if err := syncCourseHeads(ctx, q, orgID, b.String(), args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
 // refreshCourse rewrites the clock course of a pathway from every
 // version of its events, in the transaction that changed them.
 func refreshCourse(tx *Tx, pathwayID string) error {
@@ -192,7 +251,10 @@ func refreshCourse(tx *Tx, pathwayID string) error {
 	if len(ids) == 0 {
 		ids, evs = []string{pathwayID}, [][]courseEvent{nil}
 	}
-	return writeCourses(tx.ctx, tx, tx.actor.OrgID, ids, evs)
+	if err := writeCourses(tx.ctx, tx, tx.actor.OrgID, ids, evs); err != nil {
+		return err
+	}
+	return syncCourseHeads(tx.ctx, tx, tx.actor.OrgID, `pw.id = $2`, pathwayID)
 }
 
 // refreshCoursesStoppedAt rewrites the courses of the pathways whose
@@ -211,21 +273,30 @@ func refreshCoursesStoppedAt(tx *Tx, ref string) error {
 	return nil
 }
 
+// courseHead is what a pathway's course rows say it is reported under:
+// its PPI, patient and treatment function, and the patient's GP practice.
+type courseHead struct {
+	ppi, patient, treatmentFunction, gpPractice string
+}
+
 // courseArgs are the rows of rtt_clock_courses for pathways recorded
-// whole at one time, such as a bulk load: pathway_id, org_id,
-// recorded_at, superseded_at, course.
-func courseArgs(args []any, orgID, pathwayID, recorded string, events []rtt.Event) []any {
+// whole at one time, such as a bulk load: courseColumns, courseWidth
+// values a row.
+func courseArgs(args []any, orgID, pathwayID, recorded string, h courseHead, events []rtt.Event) []any {
 	evs := make([]courseEvent, len(events))
 	for i, e := range events {
 		evs[i] = courseEvent{event: e, recorded: recorded}
 	}
 	for _, v := range courseVersions(evs) {
-		args = append(args, pathwayID, orgID, v.recorded, v.superseded, v.course)
+		args = append(args, pathwayID, orgID, v.recorded, v.superseded, v.course, h.ppi, h.patient, h.treatmentFunction, h.gpPractice)
 	}
 	return args
 }
 
-const courseColumns = `pathway_id, org_id, recorded_at, superseded_at, course`
+const (
+	courseColumns = `pathway_id, org_id, recorded_at, superseded_at, course, ppi, patient_id, treatment_function, gp_practice_code`
+	courseWidth   = 9
+)
 
 // backfillCourses works out the course of every pathway that has RTT
 // events and no course yet, a few thousand pathways at a time: the Go
@@ -267,9 +338,9 @@ func backfillCourses(ctx context.Context, tx *sql.Tx) error {
 }
 
 // courseSelect reads each pathway's course with what the returns report
-// it under.
-const courseSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_function, p.gp_practice_code, s.course, %s
-	FROM rtt_clock_courses s JOIN pathways pw ON pw.id = s.pathway_id JOIN patients p ON p.id = pw.patient_id
+// it under, from the course rows alone (rtt_clock_courses_heads).
+const courseSelect = `SELECT s.pathway_id, s.ppi, s.patient_id, s.treatment_function, s.gp_practice_code, s.course, %s
+	FROM rtt_clock_courses s
 	WHERE s.org_id = $1`
 
 // EachPathwayCourse calls fn with each RTT pathway of the trust and its

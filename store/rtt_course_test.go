@@ -13,18 +13,20 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// courseRows reads every clock course row, in key order.
-func courseRows(t *testing.T, db *store.DB) [][4]string {
+// courseRows reads every clock course row, with what it is reported
+// under, in key order.
+func courseRows(t *testing.T, db *store.DB) [][8]string {
 	t.Helper()
-	rows, err := db.Reader().QueryContext(context.Background(), `SELECT pathway_id, recorded_at, superseded_at, course FROM rtt_clock_courses ORDER BY pathway_id, recorded_at`)
+	rows, err := db.Reader().QueryContext(context.Background(), `SELECT pathway_id, recorded_at, superseded_at, course, ppi, patient_id, treatment_function, gp_practice_code
+		FROM rtt_clock_courses ORDER BY pathway_id, recorded_at`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out [][4]string
+	var out [][8]string
 	for rows.Next() {
-		var r [4]string
-		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3]); err != nil {
+		var r [8]string
+		if err := rows.Scan(&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)
@@ -35,9 +37,10 @@ func courseRows(t *testing.T, db *store.DB) [][4]string {
 // TestCourseBackfillEqualsWritePath records pathways through the write
 // path (referrals, a late decision an hour later, an admission for
 // treatment cancelled as entered in error), then throws their clock
-// courses away and works them out again as migration 0073 does for a
-// database that had none: the rows are the same, version for version,
-// and a second run changes nothing.
+// courses away and works them out again as migrations 0073 and 0078 do
+// for a database that had none: the rows are the same, version for
+// version, with the pathway's PPI, patient, treatment function and GP
+// practice, and a second run changes nothing.
 func TestCourseBackfillEqualsWritePath(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
@@ -62,6 +65,9 @@ func TestCourseBackfillEqualsWritePath(t *testing.T) {
 		versions := map[string]int{}
 		for _, row := range want {
 			versions[row[0]]++
+			if row[4] == "" || row[5] == "" || row[6] == "" {
+				t.Fatalf("course row %v lacks what its pathway is reported under", row)
+			}
 		}
 		if len(versions) != 3 || versions[r.PathwayID] != 2 || versions[e.PathwayID] != 2 {
 			t.Fatalf("course versions by pathway %v; want 3 pathways, 2 versions of the late decision's and of the cancelled admission's (recorded at one time, then cancelled)", versions)
@@ -70,8 +76,11 @@ func TestCourseBackfillEqualsWritePath(t *testing.T) {
 			t.Fatal(err)
 		}
 		for run := 1; run <= 2; run++ {
-			if err := db.BackfillCourses(ctx); err != nil {
+			if err := db.RunMigrationStep(ctx, 73); err != nil {
 				t.Fatalf("backfill, run %d: %v", run, err)
+			}
+			if err := db.RunMigrationStep(ctx, 78); err != nil {
+				t.Fatalf("backfill of what the courses are reported under, run %d: %v", run, err)
 			}
 			if diff := cmp.Diff(want, courseRows(t, db)); diff != "" {
 				t.Fatalf("backfill, run %d, differs from the write path (-write path +backfill):\n%s", run, diff)

@@ -74,7 +74,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Activity, "activity", 0, "pathways stopped over the past year through the write path (default a quarter)")
 		fs.IntVar(&o.Runs, "runs", 3, "times each return is worked out")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
-		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database (its path is logged), for --reuse")
+		fs.BoolVar(&o.Reuse, "reuse", false, "time the returns of the trust a run before seeded in --db instead of seeding one")
 		run = func() error { _, err := bench.Reports(ctx, stdout, o); return err }
 	case "cds":
 		fs = newFlags("bench cds", "bench cds [flags]", stdout)
