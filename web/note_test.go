@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,7 +175,7 @@ func TestClinicalNotes(t *testing.T) {
 		if err := f.notes.SignNote(ctx, doctor, a); crs.ErrorCode(err) != crs.ECONFLICT {
 			t.Errorf("sign a signed note again: %v, want ECONFLICT", err)
 		}
-		if err := f.notes.AmendNote(ctx, doctor, a, " "); !hasFieldError(err, "reason") {
+		if err := f.notes.AmendNote(ctx, doctor, a, " "); !crs.HasFieldError(err, "reason") {
 			t.Errorf("amend without a reason: %v, want an error on reason", err)
 		}
 		if err := f.notes.AmendNote(ctx, doctor, a, "Plan changed on the evening review"); err != nil {
@@ -199,7 +198,7 @@ func TestClinicalNotes(t *testing.T) {
 		}
 
 		// Entered in error: with a reason, then nothing more changes.
-		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, ""); !hasFieldError(err, "reason") {
+		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, ""); !crs.HasFieldError(err, "reason") {
 			t.Errorf("in error without a reason: %v", err)
 		}
 		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, "Written on the wrong patient"); err != nil {
@@ -250,20 +249,6 @@ func TestClinicalNotes(t *testing.T) {
 	})
 }
 
-func hasFieldError(err error, field string) bool {
-	if crs.ErrorField(err) == field {
-		return true
-	}
-	var es crs.Errors
-	if errors.As(err, &es) {
-		for _, e := range es {
-			if e.Field == field {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // TestClinicLetters writes a clinic letter after an attendance through
 // its pages on both engines: prefilled from the clinic's template, on the
