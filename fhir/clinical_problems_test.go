@@ -264,7 +264,6 @@ func TestAllergyList(t *testing.T) {
 	})
 }
 
-
 func entries(bundle map[string]any) []any {
 	e, _ := bundle["entry"].([]any)
 	return e

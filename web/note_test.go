@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -249,7 +251,6 @@ func TestClinicalNotes(t *testing.T) {
 	})
 }
 
-
 // TestClinicLetters writes a clinic letter after an attendance through
 // its pages on both engines: prefilled from the clinic's template, on the
 // unsigned list after 7 days, signed by a doctor only, printed to the GP
@@ -369,6 +370,37 @@ func TestClinicLetters(t *testing.T) {
 		}
 		if n := count(get("Composition/" + id + "/_history")); n != 4 {
 			t.Errorf("Composition history: %d versions, want the draft, saved, signed and amended", n)
+		}
+		// A raw write of the signed letter over /fhir is refused, saying
+		// how to amend it; the letter stays as signed and amended.
+		api := e.fhirServer(t)
+		letter := get("Composition/" + id)
+		letter["status"], letter["title"] = "final", "Rewritten outside the note rules"
+		body, _ := json.Marshal(letter)
+		delete(letter, "id")
+		created, _ := json.Marshal(letter)
+		for _, w := range []struct{ method, path, ctype, body string }{
+			{"PUT", "Composition/" + id, "application/fhir+json", string(body)},
+			{"PATCH", "Composition/" + id, "application/json-patch+json", `[{"op":"replace","path":"/status","value":"final"}]`},
+			{"POST", "Composition", "application/fhir+json", string(created)},
+			{"DELETE", "Composition/" + id, "", ""},
+		} {
+			req, _ := http.NewRequest(w.method, api.URL+"/fhir/"+w.path, strings.NewReader(w.body))
+			if w.ctype != "" {
+				req.Header.Set("Content-Type", w.ctype)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "OperationOutcome") || !strings.Contains(string(b), "amend it (with the reason) on the patient's notes page") {
+				t.Errorf("raw %s of the signed letter: %d %s; want 422 with an OperationOutcome saying how to amend", w.method, res.StatusCode, b)
+			}
+		}
+		if n := count(get("Composition/" + id + "/_history")); n != 4 {
+			t.Errorf("after the raw writes: %d versions, want still 4", n)
 		}
 		raw, bundle := documentBundle(t, get("DocumentReference?patient="+f.p.ID))
 		if bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" || !strings.Contains(string(raw), "stop omeprazole") {
