@@ -153,3 +153,14 @@ func FieldErrorList(err error) Errors {
 	}
 	return nil
 }
+
+// HasFieldError reports whether err is, or holds, an error about the
+// named field of a form or resource.
+func HasFieldError(err error, field string) bool {
+	for _, e := range FieldErrorList(err) {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}

@@ -187,14 +187,7 @@ func (l *Location) ValidateNew(parentKind LocationKind) error {
 	if err := l.Validate(); err != nil {
 		es = append(es, FieldErrorList(err)...)
 	}
-	has := func(f string) bool {
-		for _, e := range es {
-			if e.Field == f {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(f string) bool { return HasFieldError(es, f) }
 	if (l.Kind == LocationWard || l.Kind == LocationBay) && l.Sex == "" && !has("sex") {
 		es = append(es, FieldErrorf("sex", "say whom the %s takes: male, female or mixed", l.Kind))
 	}

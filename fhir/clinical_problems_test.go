@@ -2,7 +2,6 @@ package fhir_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -58,7 +57,7 @@ func TestProblemList(t *testing.T) {
 		for _, tc := range bad {
 			tc.p.PatientID = p.ID
 			err := problems.RecordProblem(ctx, doctor, &tc.p)
-			if !hasField(err, tc.field) {
+			if !crs.HasFieldError(err, tc.field) {
 				t.Errorf("%s: got %v, want an error on %s", tc.name, err, tc.field)
 			}
 		}
@@ -96,7 +95,7 @@ func TestProblemList(t *testing.T) {
 		}
 
 		// Entered in error keeps the entry with its reason.
-		if err := problems.EnterProblemInError(ctx, doctor, p.ID, falls.ID, ""); !hasField(err, "reason") {
+		if err := problems.EnterProblemInError(ctx, doctor, p.ID, falls.ID, ""); !crs.HasFieldError(err, "reason") {
 			t.Errorf("in error without a reason: got %v", err)
 		}
 		if err := problems.EnterProblemInError(ctx, doctor, p.ID, falls.ID, "wrong patient"); err != nil {
@@ -196,7 +195,7 @@ func TestAllergyList(t *testing.T) {
 		}
 		for _, tc := range bad {
 			tc.al.PatientID = p.ID
-			if err := allergies.RecordAllergy(ctx, nurse, &tc.al); !hasField(err, tc.field) {
+			if err := allergies.RecordAllergy(ctx, nurse, &tc.al); !crs.HasFieldError(err, tc.field) {
 				t.Errorf("%s: got %v, want an error on %s", tc.name, err, tc.field)
 			}
 		}
@@ -224,7 +223,7 @@ func TestAllergyList(t *testing.T) {
 		if old.Version != 2 || old.ClinicalStatus != crs.AllergyInactive {
 			t.Errorf("no known allergies after an allergy: %+v, want version 2 inactive", old)
 		}
-		if err := allergies.RecordAllergy(ctx, nurse, &crs.Allergy{Entry: crs.Entry{PatientID: p.ID}, NoKnownAllergies: true}); !hasField(err, "no_known_allergies") {
+		if err := allergies.RecordAllergy(ctx, nurse, &crs.Allergy{Entry: crs.Entry{PatientID: p.ID}, NoKnownAllergies: true}); !crs.HasFieldError(err, "no_known_allergies") {
 			t.Errorf("no known allergies beside penicillin: got %v", err)
 		}
 		if err := allergies.EnterAllergyInError(ctx, nurse, p.ID, pen.ID, "another patient's allergy"); err != nil {
@@ -263,21 +262,6 @@ func TestAllergyList(t *testing.T) {
 			}
 		}
 	})
-}
-
-func hasField(err error, field string) bool {
-	if crs.ErrorField(err) == field {
-		return true
-	}
-	var es crs.Errors
-	if errors.As(err, &es) {
-		for _, e := range es {
-			if e.Field == field {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func entries(bundle map[string]any) []any {

@@ -144,13 +144,37 @@ func (s *ResultService) FindResults(ctx context.Context, a crs.Actor, patientID 
 		s.Store.Audit(a, patientID, crs.AuditView, "results")
 		return out, nil
 	}
-	observations, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "Observation", Count: 100000, RefersTo: []string{"Patient/" + patientID}})
-	if err != nil {
-		return nil, err
+	// Only the Observations the filed reports name, not every one of the
+	// patient's (vital signs and the like are Observations too).
+	var filed []*crs.Resource
+	var ids []string
+	for _, res := range reports {
+		if !isFiledResult(res) || strings.TrimPrefix(subjectOf(res), "Patient/") != patientID {
+			continue
+		}
+		filed = append(filed, res)
+		var dr struct {
+			Result []reference `json:"result"`
+		}
+		_ = json.Unmarshal(res.Body, &dr)
+		for _, ref := range dr.Result {
+			if typ, id, _ := splitReference(ref.Reference); typ == "Observation" {
+				ids = append(ids, id)
+			}
+		}
 	}
 	byID := map[string]*crs.Resource{}
-	for _, o := range observations {
-		byID[o.ID] = o
+	const chunk = 500 // ids a search names at once
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		observations, _, err := s.Resources.SearchResources(ctx, a, crs.ResourceQuery{Type: "Observation", IDs: part, Count: len(part),
+			RefersTo: []string{"Patient/" + patientID}})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range observations {
+			byID[o.ID] = o
+		}
 	}
 	current := func(ref string) (*crs.Resource, error) {
 		_, id, _ := splitReference(ref)
@@ -159,10 +183,7 @@ func (s *ResultService) FindResults(ctx context.Context, a crs.Actor, patientID 
 		}
 		return nil, crs.Errorf(crs.EINTERNAL, "the result's %s is not in the record", ref)
 	}
-	for _, res := range reports {
-		if !isFiledResult(res) || strings.TrimPrefix(subjectOf(res), "Patient/") != patientID {
-			continue
-		}
+	for _, res := range filed {
 		f, err := filedResult(res, current)
 		if err != nil {
 			return nil, err

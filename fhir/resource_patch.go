@@ -66,6 +66,9 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 		if cur.Deleted {
 			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, cur.Version)
 		}
+		if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
+			return err
+		}
 		if want != 0 && cur.Version != want {
 			return outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
 		}

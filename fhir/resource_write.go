@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -166,8 +167,33 @@ func createIn(tx crs.Tx, res Resource, typ string, cond *crs.ResourceQuery, crit
 			return nil, nil, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one %s matches If-None-Exist: %s", typ, criteria)
 		}
 	}
-	stored, err = putVersion(tx, res, typ, crs.NewID(), 1)
+	id := crs.NewID()
+	if err := refuseNoteWrite(typ, id, nil, res); err != nil {
+		return nil, nil, err
+	}
+	stored, err = putVersion(tx, res, typ, id, 1)
 	return stored, nil, err
+}
+
+// refuseNoteWrite refuses a raw write (create, update, patch or delete)
+// of a clinical note or clinic letter, the stored version cur (nil when
+// new) or the one written, res (nil for a delete): a note changes only
+// by the note rules, which keep a signed note as it was signed, amend it
+// with a reason and let only a doctor sign a clinic letter.
+func refuseNoteWrite(typ, id string, cur *crs.Resource, res Resource) error {
+	if typ != "Composition" {
+		return nil
+	}
+	note := cur != nil && !cur.Deleted && isNote(cur)
+	if !note && res != nil {
+		b, _ := json.Marshal(res)
+		note = isNote(&crs.Resource{Body: b})
+	}
+	if !note {
+		return nil
+	}
+	return outcomeOf(http.StatusUnprocessableEntity, "business-rule",
+		"Composition/%s is a clinical note or clinic letter, which changes only by the note rules: write or amend it (with the reason) on the patient's notes page, where a signed note stays as signed and only a doctor signs a clinic letter, or mark it entered in error there", id)
 }
 
 // updateIn writes res as the next version of typ/id inside the command,
@@ -179,6 +205,9 @@ func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource,
 	case err == nil:
 		version = cur.Version + 1
 	case crs.ErrorCode(err) != crs.ENOTFOUND:
+		return nil, err
+	}
+	if err := refuseNoteWrite(typ, id, cur, res); err != nil {
 		return nil, err
 	}
 	if want != 0 && (cur == nil || cur.Version != want) {
@@ -200,6 +229,9 @@ func deleteIn(tx crs.Tx, typ, id string) error {
 	}
 	if cur.Deleted {
 		return errUnchanged
+	}
+	if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
+		return err
 	}
 	return tx.PutResource(&crs.Resource{Type: typ, ID: id, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
 }

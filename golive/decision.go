@@ -22,14 +22,7 @@ import (
 // Criterion is one measure of the decision: its figure must not exceed
 // its threshold. A criterion without a threshold is shown for
 // information and never makes the decision no-go.
-type Criterion struct {
-	Name        string   `json:"name"`        // e.g. "reconcile_unaccounted", as --threshold names it
-	Description string   `json:"description"` // what it measures, for the board
-	Figure      float64  `json:"figure"`
-	Threshold   *float64 `json:"threshold"` // the most allowed; null: for information
-	Pass        bool     `json:"pass"`
-	Detail      string   `json:"detail"` // the command or page with the records behind the figure
-}
+type Criterion = crs.GoLiveCriterion
 
 // Decision is the go / no-go summary of a cutover.
 type Decision struct {

@@ -96,13 +96,17 @@ func readFile(path, name string) (*File, error) {
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		return nil, crs.Errorf(crs.EINVALID, "%s line 1: the file starts with a byte-order mark, which the extract format does not allow", path)
 	}
+	if len(b) == 0 {
+		return nil, crs.Errorf(crs.EINVALID, "%s: the file is empty; it must hold at least its header line: %s", path, Header(name))
+	}
 	text := string(b)
 	text = strings.TrimSuffix(text, "\n")
 	text = strings.TrimSuffix(text, "\r")
 	lines := strings.Split(text, "\n")
 	header := strings.TrimSuffix(lines[0], "\r")
-	if want := Header(name); header != want {
-		return nil, crs.Errorf(crs.EINVALID, "%s line 1: the header is %q, the format says %q", path, header, want)
+	// RFC 4180 lets any field be quoted, the header's names too.
+	if names, ok := splitLine(header); !ok || strings.Join(names, ",") != Header(name) {
+		return nil, crs.Errorf(crs.EINVALID, "%s line 1: the header is %q, the format says %q (the same names in that order, no other)", path, header, Header(name))
 	}
 	cols := layouts[name]
 	f := &File{Name: name, cols: map[string]int{}, first: map[string]int{}}

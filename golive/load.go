@@ -39,12 +39,17 @@ type loadState struct {
 	mu    sync.RWMutex // guards ids and done while batches are loaded at once
 	im    *Importer
 	x     *Extract
-	ids   map[string]string // file NUL key -> record id
+	ids   map[rowRef]string // the record id of each loaded row
 	total int
 	done  int
 	start time.Time
 	last  time.Time
 }
+
+// rowRef names a row of the extract by file and key. Its key is the
+// row's own field, not a new string, so the map of a large extract's
+// rows costs no copy of their keys.
+type rowRef struct{ file, key string }
 
 // newLoadState reads which rows of x are loaded into the trust already
 // and counts those still to load.
@@ -53,9 +58,9 @@ func newLoadState(ctx context.Context, im *Importer, x *Extract, log crs.Migrati
 	if err != nil {
 		return nil, err
 	}
-	s := &loadState{im: im, x: x, ids: make(map[string]string, len(done))}
-	for k, r := range done {
-		s.ids[k] = r.RecordID
+	s := &loadState{im: im, x: x, ids: make(map[rowRef]string, len(done))}
+	for _, r := range done {
+		s.ids[rowRef{r.File, r.Key}] = r.RecordID
 	}
 	for _, name := range Files[1:] {
 		f := x.files[name]
@@ -103,7 +108,7 @@ func (s *loadState) loaded(file string, r *Row) bool {
 func (s *loadState) id(file, key string) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.ids[file+"\x00"+key]
+	return s.ids[rowRef{file, key}]
 }
 
 // Load loads every accepted row of x not loaded before and returns how
@@ -189,7 +194,7 @@ func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, 
 				}
 				s.mu.Lock()
 				for _, m := range loaded {
-					s.ids[m.File+"\x00"+m.Key] = m.RecordID
+					s.ids[rowRef{m.File, m.Key}] = m.RecordID
 				}
 				s.done += len(loaded) + with
 				s.report(false)

@@ -56,7 +56,8 @@ func TestResultsAsLabsSendThem(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f, n := senderFixture(t, db, "WINPATH", "RXXLAB", 21)
 		p := findByNHS(t, db, f.trust, n)
-		svc := &fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}
+		searches := &searchLog{ResourceStore: store.NewResourceService(db)}
+		svc := &fhir.ResultService{Store: db, Resources: searches}
 		doctor := f.trust.Actor(crs.RoleDoctor)
 		storetest.Relate(t, db, doctor, p.ID) // the doctor caring for the patient reads what was filed
 		ctx := context.Background()
@@ -81,6 +82,13 @@ func TestResultsAsLabsSendThem(t *testing.T) {
 		rs, err := svc.FindResults(ctx, doctor, p.ID)
 		if err != nil || len(rs) != 2 {
 			t.Fatalf("results: got %d, err %v; want 2", len(rs), err)
+		}
+		// The results page reads the 5 Observations the reports name, not
+		// all of the patient's.
+		for _, q := range searches.queries {
+			if q.Type == "Observation" && (len(q.IDs) == 0 || q.Count > len(q.IDs)) {
+				t.Errorf("results read Observations with %+v, not by the ids the reports name", q)
+			}
 		}
 		by := map[string]*crs.Result{}
 		for _, r := range rs {
@@ -183,4 +191,16 @@ func TestResultRefusals(t *testing.T) {
 			t.Errorf("refused reports filed %d results", len(rs))
 		}
 	})
+}
+
+// searchLog is the resource store with a record of the searches run on
+// it, to see what a reader asks for.
+type searchLog struct {
+	crs.ResourceStore
+	queries []crs.ResourceQuery
+}
+
+func (l *searchLog) SearchResources(ctx context.Context, a crs.Actor, q crs.ResourceQuery) ([]*crs.Resource, int, error) {
+	l.queries = append(l.queries, q)
+	return l.ResourceStore.SearchResources(ctx, a, q)
 }

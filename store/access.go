@@ -68,25 +68,36 @@ func (db *DB) checkClinical(ctx context.Context, a crs.Actor, patientID string) 
 		}
 		return crs.Errorf(crs.ESEALED, "this record is sealed (%s): give your reason to open it", strings.Join(seals, ", "))
 	}
-	if !grants[crs.GrantClaim] && !grants[crs.GrantBreakGlass] {
-		why, err := relationship(ctx, db.read, a, patientID, now)
-		if err != nil {
+	related, err := legitimate(ctx, db.read, a, patientID, now, grants)
+	if err != nil {
+		return err
+	}
+	if !related {
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
 			return err
 		}
-		if why == "" {
-			var n int
-			if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 { // another trust's patient, or none: nothing to claim
-				return crs.Errorf(crs.ENOTFOUND, "no such patient")
-			}
-			db.Audit(a, patientID, crs.AuditRefused, "no legitimate relationship")
-			return crs.Errorf(crs.ENORELATIONSHIP, "you have no legitimate relationship with this patient: they are not on your ward, in your clinic today, on your team's list, referred to your specialty or in your department")
+		if n == 0 { // another trust's patient, or none: nothing to claim
+			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
+		db.Audit(a, patientID, crs.AuditRefused, "no legitimate relationship")
+		return crs.Errorf(crs.ENORELATIONSHIP, "you have no legitimate relationship with this patient: they are not on your ward, in your clinic today, on your team's list, referred to your specialty or in your department")
 	}
 	db.watchIdentity(ctx, a, patientID)
 	return nil
+}
+
+// legitimate is the rule of a legitimate relationship: the actor holds a
+// current claim or break glass on the patient (grants, as activeGrants
+// reads them), or is related to them through a current assignment. A
+// role that needs no relationship always has one. Seals are not its
+// concern.
+func legitimate(ctx context.Context, q Querier, a crs.Actor, patientID string, now time.Time, grants map[crs.GrantKind]bool) (bool, error) {
+	if !a.Role.NeedsRelationship() || grants[crs.GrantClaim] || grants[crs.GrantBreakGlass] {
+		return true, nil
+	}
+	why, err := relationship(ctx, q, a, patientID, now)
+	return why != "", err
 }
 
 // activeGrants returns the kinds of grant the actor holds on the patient

@@ -93,9 +93,8 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 // patient's current problems raise (crs.BedFlagConcepts), in one query
 // for the whole board. A flag is clinical content: it is read only for
 // patients the actor may see the clinical record of without opening it
-// on purpose, that is not sealed and, for a role that needs a
-// relationship, on a ward or consultant team the actor is assigned to
-// today or under a current claim of a relationship or break glass.
+// on purpose, that is not sealed and with whom the actor has a
+// legitimate relationship (store/access.go's rule, one place).
 func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Actor, wards []*crs.BedBoardWard) error {
 	now := s.db.Clock.Now().UTC()
 	args := []any{a.OrgID}
@@ -114,16 +113,6 @@ func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Ac
 		AND NOT EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
 			AND v.param = 'verification-status' AND v.code IN ('refuted', 'entered-in-error'))
 		AND NOT EXISTS (SELECT 1 FROM patient_seals ps WHERE ps.org_id = bs.org_id AND ps.patient_id = s.patient_id AND ps.lifted_at = '')`
-	if a.Role.NeedsRelationship() {
-		args = append(args, a.UserID, crs.DateOf(now).String(), formatTime(now))
-		n := len(args)
-		query += fmt.Sprintf(`
-		AND (EXISTS (SELECT 1 FROM staff_assignments sa JOIN locations l ON l.id = bs.ward_id
-			WHERE sa.org_id = bs.org_id AND sa.user_id = $%[1]d AND sa.starts_on <= $%[2]d AND (sa.ends_on = '' OR sa.ends_on >= $%[2]d)
-			AND ((sa.kind = 'ward' AND sa.value = l.code) OR (sa.kind = 'team' AND sa.value = s.consultant_code)))
-		OR EXISTS (SELECT 1 FROM access_grants g WHERE g.org_id = bs.org_id AND g.user_id = $%[1]d AND g.patient_id = s.patient_id
-			AND g.kind IN ('claim', 'break_glass') AND g.ends_at > $%[3]d))`, n-2, n-1, n)
-	}
 	flags := map[string]map[string]bool{}
 	if err := eachRow(ctx, q, func(r scanner) error {
 		var pid, code string
@@ -137,6 +126,21 @@ func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Ac
 		return nil
 	}, query, args...); err != nil {
 		return err
+	}
+	// Only for the patients the rule of a legitimate relationship lets
+	// the actor see (store/access.go).
+	for pid := range flags {
+		grants, err := activeGrants(ctx, q, a, pid, now)
+		if err != nil {
+			return err
+		}
+		ok, err := legitimate(ctx, q, a, pid, now, grants)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			delete(flags, pid)
+		}
 	}
 	for _, w := range wards {
 		for _, b := range append(w.Beds, w.Unbedded...) {

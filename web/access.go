@@ -197,6 +197,7 @@ var routeAccess = map[string]routeRule{
 
 	// The information analyst's area and diagnostic requests.
 	"GET /reports":                    need(crs.ActViewReports),
+	"GET /golive":                     need(crs.ActViewReports, crs.ActAdministerSettings),
 	"GET /reports/rtt":                need(crs.ActViewReports),
 	"GET /reports/rtt/patients":       need(crs.ActViewReports),
 	"GET /reports/kh03":               need(crs.ActViewReports),

@@ -115,6 +115,27 @@ func TestBedBoardFlags(t *testing.T) {
 		if strings.Contains(r.body, "data-bed-flag") {
 			t.Errorf("a nurse not assigned to the ward sees clinical flags")
 		}
+		// A nurse of the specialty the patient is referred to is related to
+		// them by the same rule as everywhere else: the flags show.
+		ref := &crs.Referral{PatientID: flagged.ID, Source: "03", ReferrerCode: "G1234567", ReceivedOn: crs.LocalDate(e.clock.Now()), Priority: crs.PriorityRoutine,
+			Specialty: "110", TreatmentFunction: "110", ConsultantCode: "C7654321", ConsultantLed: true}
+		if err := store.NewReferralService(e.db).RecordReferral(ctx, e.a.Actor(crs.RoleClerk), ref); err != nil {
+			t.Fatal(err)
+		}
+		specialty := &crs.Assignment{UserID: e.a.Actor(crs.RoleNurse).UserID, Kind: crs.AssignSpecialty, Value: "110", StartsOn: crs.LocalDate(e.clock.Now())}
+		if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), specialty); err != nil {
+			t.Fatalf("assign: %v", err)
+		}
+		r = nurse.get("/beds")
+		if got := bed(r.body, st.beds[0].Code); !strings.Contains(got, `data-bed-flag="isolation"`) {
+			t.Errorf("a nurse of the specialty the patient is referred to does not see the flags: %q", got)
+		}
+		if got := bed(r.body, st.beds[1].Code); strings.Contains(got, "data-bed-flag") {
+			t.Errorf("flags on the bed of a patient not referred to the nurse's specialty: %q", got)
+		}
+		if err := store.NewAccessService(e.db).EndAssignment(ctx, e.a.Actor(crs.RoleAdmin), specialty.ID, crs.DateOf(e.clock.Now().AddDate(0, 0, -1))); err != nil {
+			t.Fatal(err)
+		}
 		if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), &crs.Assignment{UserID: e.a.Actor(crs.RoleNurse).UserID,
 			Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
 			t.Fatalf("assign: %v", err)

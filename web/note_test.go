@@ -3,7 +3,8 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"errors"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,7 +177,7 @@ func TestClinicalNotes(t *testing.T) {
 		if err := f.notes.SignNote(ctx, doctor, a); crs.ErrorCode(err) != crs.ECONFLICT {
 			t.Errorf("sign a signed note again: %v, want ECONFLICT", err)
 		}
-		if err := f.notes.AmendNote(ctx, doctor, a, " "); !hasFieldError(err, "reason") {
+		if err := f.notes.AmendNote(ctx, doctor, a, " "); !crs.HasFieldError(err, "reason") {
 			t.Errorf("amend without a reason: %v, want an error on reason", err)
 		}
 		if err := f.notes.AmendNote(ctx, doctor, a, "Plan changed on the evening review"); err != nil {
@@ -199,7 +200,7 @@ func TestClinicalNotes(t *testing.T) {
 		}
 
 		// Entered in error: with a reason, then nothing more changes.
-		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, ""); !hasFieldError(err, "reason") {
+		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, ""); !crs.HasFieldError(err, "reason") {
 			t.Errorf("in error without a reason: %v", err)
 		}
 		if err := f.notes.EnterNoteInError(ctx, doctor, f.p.ID, id, "Written on the wrong patient"); err != nil {
@@ -248,21 +249,6 @@ func TestClinicalNotes(t *testing.T) {
 			t.Errorf("the clerk's record page links to the notes")
 		}
 	})
-}
-
-func hasFieldError(err error, field string) bool {
-	if crs.ErrorField(err) == field {
-		return true
-	}
-	var es crs.Errors
-	if errors.As(err, &es) {
-		for _, e := range es {
-			if e.Field == field {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // TestClinicLetters writes a clinic letter after an attendance through
@@ -384,6 +370,37 @@ func TestClinicLetters(t *testing.T) {
 		}
 		if n := count(get("Composition/" + id + "/_history")); n != 4 {
 			t.Errorf("Composition history: %d versions, want the draft, saved, signed and amended", n)
+		}
+		// A raw write of the signed letter over /fhir is refused, saying
+		// how to amend it; the letter stays as signed and amended.
+		api := e.fhirServer(t)
+		letter := get("Composition/" + id)
+		letter["status"], letter["title"] = "final", "Rewritten outside the note rules"
+		body, _ := json.Marshal(letter)
+		delete(letter, "id")
+		created, _ := json.Marshal(letter)
+		for _, w := range []struct{ method, path, ctype, body string }{
+			{"PUT", "Composition/" + id, "application/fhir+json", string(body)},
+			{"PATCH", "Composition/" + id, "application/json-patch+json", `[{"op":"replace","path":"/status","value":"final"}]`},
+			{"POST", "Composition", "application/fhir+json", string(created)},
+			{"DELETE", "Composition/" + id, "", ""},
+		} {
+			req, _ := http.NewRequest(w.method, api.URL+"/fhir/"+w.path, strings.NewReader(w.body))
+			if w.ctype != "" {
+				req.Header.Set("Content-Type", w.ctype)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "OperationOutcome") || !strings.Contains(string(b), "amend it (with the reason) on the patient's notes page") {
+				t.Errorf("raw %s of the signed letter: %d %s; want 422 with an OperationOutcome saying how to amend", w.method, res.StatusCode, b)
+			}
+		}
+		if n := count(get("Composition/" + id + "/_history")); n != 4 {
+			t.Errorf("after the raw writes: %d versions, want still 4", n)
 		}
 		raw, bundle := documentBundle(t, get("DocumentReference?patient="+f.p.ID))
 		if bundle.Type != "document" || len(bundle.Entry) != 2 || bundle.Entry[0].Resource["resourceType"] != "Composition" || !strings.Contains(string(raw), "stop omeprazole") {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -303,6 +304,10 @@ var funcs = template.FuncMap{
 	"roleName": func(r crs.Role) string { return r.Name() },
 	"upper":    strings.ToUpper,
 	"join":     strings.Join,
+	// figure, deref and hasPrefix show a go / no-go criterion.
+	"figure":    func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+	"deref":     func(p *float64) float64 { return *p },
+	"hasPrefix": strings.HasPrefix,
 	// field makes the data of a form field partial ("text", "select"...):
 	// the page, the field name (also the input id), its label and value.
 	"field": newField,

@@ -125,6 +125,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// The information analyst's area and diagnostic requests.
 	mux.Handle("GET /reports", s.authed(s.handleReports))
+	mux.Handle("GET /golive", s.authed(s.handleGoLive))
 	mux.Handle("GET /reports/rtt", s.authed(s.handleReportRTT))
 	mux.Handle("GET /reports/rtt/patients", s.authed(s.handleReportRTTPatients))
 	mux.Handle("GET /reports/kh03", s.authed(s.handleReportKH03))

@@ -72,6 +72,9 @@ type Server struct {
 	// Submissions and Diagnostics serve the information analyst's area
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService
+	// GoLive keeps the runs of the go / no-go check of the cutover, for
+	// the programme board's page; nil leaves it out.
+	GoLive      crs.GoLiveCheckService
 	Diagnostics crs.DiagnosticService
 	// Access checks legitimate relationships and keeps grants, seals,
 	// staff assignments and the privacy officer's alerts.

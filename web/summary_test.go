@@ -158,9 +158,7 @@ func TestDischargeSummaries(t *testing.T) {
 // addresses (below /fhir/) as decoded JSON, failing the test on any
 // status but 200.
 func (e *env) fhirAPI(t *testing.T) func(path string) map[string]any {
-	all, _ := fhir.ParseScopes("system/*.*")
-	api := httptest.NewServer((&fhir.Server{Store: e.db, Resources: store.NewResourceService(e.db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
-	t.Cleanup(api.Close)
+	api := e.fhirServer(t)
 	return func(path string) map[string]any {
 		t.Helper()
 		res, err := http.Get(api.URL + "/fhir/" + path)
@@ -217,4 +215,13 @@ type fixedAuth fhir.Principal
 func (f fixedAuth) Authenticate(*http.Request) (*fhir.Principal, error) {
 	p := fhir.Principal(f)
 	return &p, nil
+}
+
+// fhirServer serves trust A's FHIR API to a system client with every
+// scope.
+func (e *env) fhirServer(t *testing.T) *httptest.Server {
+	all, _ := fhir.ParseScopes("system/*.*")
+	api := httptest.NewServer((&fhir.Server{Store: e.db, Resources: store.NewResourceService(e.db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
+	t.Cleanup(api.Close)
+	return api
 }

@@ -49,7 +49,7 @@ func newEnvOn(t testing.TB, db *store.DB, clock *crs.FixedClock) *env {
 		Referrals: store.NewReferralService(db), Outpatients: store.NewOutpatientService(db), WaitingList: store.NewWaitingListService(db),
 		Inpatients: store.NewInpatientService(db), ED: store.NewEDService(db), Reports: report.New(store.NewReportSource(db)), Coding: store.NewCodingService(db),
 		Results: &fhir.ResultService{Store: db, Resources: store.NewResourceService(db)}, Documents: store.NewClinicalService(db),
-		Submissions: store.NewSubmissionService(db), Diagnostics: store.NewDiagnosticService(db),
+		Submissions: store.NewSubmissionService(db), GoLive: store.NewGoLiveCheckService(db), Diagnostics: store.NewDiagnosticService(db),
 		Access: store.NewAccessService(db),
 		Clock:  clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

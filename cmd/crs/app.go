@@ -64,7 +64,7 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 		Reports:     report.New(store.NewReportSource(db)),
 		Results:     resultService(db),
 		Documents:   store.NewClinicalService(db),
-		Submissions: store.NewSubmissionService(db),
+		Submissions: store.NewSubmissionService(db), GoLive: store.NewGoLiveCheckService(db),
 		Diagnostics: store.NewDiagnosticService(db),
 		Access:      store.NewAccessService(db),
 		Orders:      orderService(db),

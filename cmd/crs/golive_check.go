@@ -34,6 +34,9 @@ likely_duplicate_pairs, reconcile_changed_since_import, rehearsal_messages,
 rehearsal_outbound, dq_CHECK for each data quality check) is for information
 unless given a threshold.
 
+Every run is kept in the database, with who ran it (--by), for the
+programme board's page /golive in the server.
+
 --html FILE also writes the summary as a page; --json prints
 {"go": BOOL, "failed": [NAME...], "criteria": [{"name", "description",
 "figure", "threshold" (null: information), "pass", "detail"}...]}.`
@@ -77,6 +80,7 @@ func goliveCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(thresholds, "threshold", "NAME=VALUE: the most a criterion's figure may be (repeatable; none: for information)")
 	htmlFile := fs.String("html", "", "also write the summary as a page to this file")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	by := fs.String("by", os.Getenv("USER"), "who runs the check, as the board's page shows it")
 	asOf := fs.String("as-of", "", "the date of the data quality checks (YYYY-MM-DD); today by default")
 	runs, rest, err := splitRuns(args)
 	if err != nil {
@@ -119,6 +123,7 @@ func goliveCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	if in.DQ, err = report.New(store.NewReportSource(db)).DataQuality(ctx, crs.SystemActor(org.ID), day); err != nil {
 		return err
 	}
+	clock := db.Clock
 	if len(runs) > 0 {
 		// Last: the rehearsal may set the clock to the traffic's time.
 		if in.Rehearsal, err = rehearse(ctx, db, org, runs, f); err != nil {
@@ -128,6 +133,12 @@ func goliveCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	d, err := golive.Decide(in)
 	if err != nil {
 		return fmt.Errorf("--threshold: %s", crs.ErrorMessage(err))
+	}
+	// Kept at the time it ran, not the rehearsed traffic's.
+	db.Clock = clock
+	run := &crs.GoLiveCheck{CheckedBy: *by, Extract: *dir, Go: d.Go, Failed: d.Failed, Criteria: d.Criteria}
+	if err := store.NewGoLiveCheckService(db).RecordGoLiveCheck(ctx, crs.SystemActor(org.ID), run); err != nil {
+		return fmt.Errorf("keep the check: %w", err)
 	}
 	if *htmlFile != "" {
 		b, err := d.HTML()

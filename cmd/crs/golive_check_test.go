@@ -83,7 +83,7 @@ func TestGoliveRehearseAndCheck(t *testing.T) {
 			args := append([]string{"golive", "check", "--db", dsn, "--ods", "R9V", "--extract", dir, "--as-of", "2026-09-01"}, extra...)
 			return runCLI(t, args...)
 		}
-		code, out, errs := check("--interface", "EDSYS@R9V01", clean, "--at", at, "--html", page)
+		code, out, errs := check("--interface", "EDSYS@R9V01", clean, "--at", at, "--html", page, "--by", "Ada Board")
 		if code != 0 || !strings.HasPrefix(out, "GO:") {
 			t.Fatalf("check of the clean migration: exit %d\n%s%s", code, out, errs)
 		}
@@ -139,6 +139,34 @@ func TestGoliveRehearseAndCheck(t *testing.T) {
 		if code == 0 || !strings.Contains(out, "NO-GO: 1 criteria over their threshold: reconcile_unaccounted") ||
 			!strings.Contains(out, "FAIL   reconcile_unaccounted                                   1         0  crs golive reconcile") {
 			t.Errorf("check after a record was lost: exit %d\n%s", code, out)
+		}
+
+		// Every run that reached a decision is kept for the board's page,
+		// latest first, at the time it ran rather than the traffic's.
+		db, err = store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checks, err := store.NewGoLiveCheckService(db).GoLiveChecks(ctx, crs.SystemActor(orgID), 10)
+		if err != nil || len(checks) != 4 {
+			t.Fatalf("kept checks: %d, %v; want the 4 that reached a decision", len(checks), err)
+		}
+		if c := checks[0]; c.Go || strings.Join(c.Failed, ",") != "reconcile_unaccounted" || c.Extract != dir {
+			t.Errorf("latest kept check: go %v, failed %v, extract %q", c.Go, c.Failed, c.Extract)
+		}
+		first, err := store.NewGoLiveCheckService(db).GoLiveCheck(ctx, crs.SystemActor(orgID), checks[3].ID)
+		if err != nil || !first.Go || first.CheckedBy != "Ada Board" || first.CheckedAt.Format("2006-01-02") == "2026-09-01" {
+			t.Fatalf("first kept check: %+v, %v", first, err)
+		}
+		found := false
+		for _, k := range first.Criteria {
+			if k.Name == "import_rejected_pct" && k.Figure == 1.59 && k.Threshold != nil && *k.Threshold == 2 && k.Pass {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("first kept check lacks import_rejected_pct 1.59 of 2, pass: %+v", first.Criteria)
 		}
 	})
 }
