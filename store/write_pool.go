@@ -94,10 +94,10 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 		if err != nil {
 			_ = tx.Rollback()
 		}
-		if t.feedsChanged {
-			// The change to the feeds is committed or rolled back: forget
-			// what was read while it was under way.
-			db.dests.forget()
+		if t.settingsChanged {
+			// The change to the settings is committed or rolled back:
+			// forget what was read while it was under way.
+			db.settings.forget()
 		}
 	}()
 	if err = fn(t); err != nil {
@@ -275,45 +275,63 @@ more:
 	return true
 }
 
-// destinationCache remembers, per trust and actor, the feeds an event may
-// go to (see DestinationsForEvent). Concurrent commands share it: an
-// answer read before a change to the feeds committed is never kept
-// after it, for every change forgets the answers when it is made and
-// again when it ends, and an answer is kept only if no change was made
-// or ended while it was being read.
-type destinationCache struct {
+// settingsCache remembers answers about a trust's interface settings
+// that every message asks and that change rarely: the feeds an event may
+// go to (see destinationsForEvent), an interface's code maps (mapCode)
+// and whether it has any message held (earlierHold). Concurrent commands
+// share it: an answer read before a change to the settings committed is
+// never kept after it, for every change forgets the answers when it is
+// made and again when it ends (see settingsChanged), and an answer is
+// kept only if no change was made or ended while it was being read.
+type settingsCache struct {
 	mu  sync.Mutex
 	gen uint64 // counts the forgettings
-	m   map[string][]*crs.Destination
+	m   map[string]any
 }
 
 // get returns the answer kept for key and the generation to put a new
 // one under.
-func (c *destinationCache) get(key string) ([]*crs.Destination, uint64, bool) {
+func (c *settingsCache) get(key string) (any, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ds, ok := c.m[key]
-	return ds, c.gen, ok
+	v, ok := c.m[key]
+	return v, c.gen, ok
 }
 
-// put keeps the answer read since get returned gen, unless the feeds
+// put keeps the answer read since get returned gen, unless the settings
 // changed meanwhile.
-func (c *destinationCache) put(key string, gen uint64, ds []*crs.Destination) {
+func (c *settingsCache) put(key string, gen uint64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen || len(c.m) >= 10000 {
 		return
 	}
 	if c.m == nil {
-		c.m = map[string][]*crs.Destination{}
+		c.m = map[string]any{}
 	}
-	c.m[key] = ds
+	c.m[key] = v
 }
 
 // forget drops every answer kept.
-func (c *destinationCache) forget() {
+func (c *settingsCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.m)
 	c.gen++
+}
+
+// cachedSetting answers key from the settings cache, or reads it with
+// read within the command and keeps the answer. A command that changed
+// the settings reads its own, uncommitted, settings afresh and keeps
+// nothing.
+func cachedSetting[V any](tx *Tx, key string, read func() (V, bool, error)) (V, error) {
+	v, gen, ok := tx.db.settings.get(key)
+	if ok && !tx.settingsChanged {
+		return v.(V), nil
+	}
+	got, keep, err := read()
+	if err == nil && keep && !tx.settingsChanged {
+		tx.db.settings.put(key, gen, got)
+	}
+	return got, err
 }
