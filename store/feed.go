@@ -106,7 +106,7 @@ func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 func settingsChanged(tx *Tx) {
 	tx.db.settings.forget()
 	tx.settingsChanged = true
-	if tx.buf != nil {
+	if tx.buf != nil && !tx.db.pooled() {
 		// A command of the committer (SQLite): the batch forgets again
 		// when it ends. A dry run's or the pool's command forgets when it
 		// ends itself.

@@ -85,7 +85,12 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err)
 	}
-	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC()}
+	// The command's events and audit records wait in its append buffer
+	// until just before its commit (or a statement that reads them): the
+	// trust's audit chain head, which the first of them locks, is then
+	// held for two round trips and the commit, not for the rest of the
+	// command too, since every command of the trust waits for it.
+	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
@@ -105,6 +110,9 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 	}
 	if len(t.events) == 0 {
 		return nil, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+	}
+	if err = t.buf.flush(t); err != nil {
+		return nil, err
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "commit: %w", err)
@@ -140,32 +148,37 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 		tx.buf.audits = append(tx.buf.audits, rec)
 		return nil
 	}
-	args := eventArgs(ev)
 	if tx.db.pooled() {
-		// The trust's audit chain head is locked by the command's first
-		// event and kept for the rest: the event, its chained audit
-		// record and the head's move are one statement.
-		if tx.heads == nil {
-			tx.heads = map[string]*auditHead{}
-		}
-		c, err := linkAuditsDeferred(tx, rec)
-		if err != nil {
-			return err
-		}
-		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
-		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`),
-			h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
-			INSERT INTO audit (`+auditChainCols+`)
-			VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
-		}
-		return nil
+		return writeEventPooled(tx, ev, rec)
 	}
+	args := eventArgs(ev)
 	if _, err := tx.Exec(insertEventSQL, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	if err := insertAudits(tx.ctx, tx, []*crs.AuditRecord{rec}); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	}
+	return nil
+}
+
+// writeEventPooled writes an event and its audit record on PostgreSQL.
+// The trust's audit chain head is locked by the command's first event and
+// kept for the rest: the event, its chained audit record and the head's
+// move are one statement.
+func writeEventPooled(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
+	if tx.heads == nil {
+		tx.heads = map[string]*auditHead{}
+	}
+	c, err := linkAuditsDeferred(tx, rec)
+	if err != nil {
+		return err
+	}
+	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
+	if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`),
+		h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
+		INSERT INTO audit (`+auditChainCols+`)
+		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	return nil
 }
