@@ -174,7 +174,7 @@ func writeEventPooled(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 		return err
 	}
 	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
-	if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`),
+	if _, err := tx.exec(context.Background(), `WITH e AS (`+insertEventSQL+`),
 		h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
 		INSERT INTO audit (`+auditChainCols+`)
 		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
