@@ -126,7 +126,15 @@ func TestInboundEvents(t *testing.T) {
 				}
 				// Idempotent: the same message again gets the same answer
 				// and changes nothing.
+				countEvents := func() int {
+					var n int
+					if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM events`).Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					return n
+				}
 				before, _ := store.CountInboundMessages(context.Background(), db)
+				eventsBefore := countEvents()
 				_, raw2 := f.send(t, tc.msg)
 				after, _ := store.CountInboundMessages(context.Background(), db)
 				if raw2 != raw {
@@ -134,6 +142,9 @@ func TestInboundEvents(t *testing.T) {
 				}
 				if before[tc.status] != after[tc.status] {
 					t.Errorf("resend logged a new message: %v -> %v", before, after)
+				}
+				if n := countEvents(); n != eventsBefore {
+					t.Errorf("resend appended %d events", n-eventsBefore)
 				}
 			})
 		}

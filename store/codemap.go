@@ -11,15 +11,55 @@ import (
 	"github.com/opencrs/crs/match"
 )
 
-// mapCode translates a sender's code by an interface's table.
+// mapCode translates a sender's code by an interface's table. The
+// interface's maps are read whole once and kept in the settings cache
+// (every message asks, and maps change rarely); an interface with more
+// than maxCachedMaps maps is asked code by code.
 func mapCode(tx *Tx, interfaceID, table, from string) (string, bool, error) {
+	from = strings.ToUpper(strings.TrimSpace(from))
+	maps, err := cachedSetting(tx, "codes|"+tx.actor.OrgID+"|"+interfaceID, func() (map[string]string, bool, error) {
+		return readCodeMaps(tx, interfaceID)
+	})
+	if err != nil {
+		return "", false, err
+	}
+	if maps != nil {
+		to, ok := maps[table+"|"+from]
+		return to, ok, nil
+	}
 	var to string
-	err := tx.QueryRow(`SELECT to_code FROM hl7_code_maps WHERE org_id = $1 AND interface_id = $2 AND code_table = $3 AND from_code = $4`,
-		tx.actor.OrgID, interfaceID, table, strings.ToUpper(strings.TrimSpace(from))).Scan(&to)
+	err = tx.QueryRow(`SELECT to_code FROM hl7_code_maps WHERE org_id = $1 AND interface_id = $2 AND code_table = $3 AND from_code = $4`,
+		tx.actor.OrgID, interfaceID, table, from).Scan(&to)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
 	return to, err == nil, err
+}
+
+// maxCachedMaps is the most code maps of an interface kept in memory.
+const maxCachedMaps = 5000
+
+// readCodeMaps reads the interface's code maps by table and code
+// ("table|FROM"), or nil when it has more than maxCachedMaps.
+func readCodeMaps(tx *Tx, interfaceID string) (map[string]string, bool, error) {
+	rows, err := tx.Query(`SELECT code_table, from_code, to_code FROM hl7_code_maps WHERE org_id = $1 AND interface_id = $2 LIMIT $3`,
+		tx.actor.OrgID, interfaceID, maxCachedMaps+1)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	maps := map[string]string{}
+	for rows.Next() {
+		var table, from, to string
+		if err := rows.Scan(&table, &from, &to); err != nil {
+			return nil, false, err
+		}
+		maps[table+"|"+from] = to
+	}
+	if len(maps) > maxCachedMaps {
+		maps = nil
+	}
+	return maps, true, rows.Err()
 }
 
 // reverseMapCode finds the sender's code for our code.
@@ -41,6 +81,7 @@ func setCodeMap(tx *Tx, m *crs.CodeMap) error {
 		return err
 	}
 	m.OrgID = tx.actor.OrgID
+	settingsChanged(tx)
 	var name string
 	if err := tx.QueryRow(`SELECT name FROM hl7_interfaces WHERE id = $1 AND org_id = $2`, m.InterfaceID, m.OrgID).Scan(&name); err != nil {
 		return notFound(err, "no inbound interface %s in this trust", m.InterfaceID)
@@ -82,6 +123,7 @@ func recordDataQuality(tx *Tx, d *crs.DataQualityIssue) error {
 // of the same message.
 func holdMessage(tx *Tx, h *crs.MessageHold) error {
 	h.OrgID, h.CreatedAt = tx.actor.OrgID, tx.now
+	settingsChanged(tx)
 	if _, err := tx.Exec(`DELETE FROM hl7_holds WHERE message_id = $1 AND org_id = $2`, h.MessageID, h.OrgID); err != nil {
 		return err
 	}
@@ -93,6 +135,7 @@ func holdMessage(tx *Tx, h *crs.MessageHold) error {
 
 // releaseHold forgets the hold of a message applied at last.
 func releaseHold(tx *Tx, messageID string) error {
+	settingsChanged(tx)
 	_, err := tx.Exec(`DELETE FROM hl7_holds WHERE message_id = $1 AND org_id = $2`, messageID, tx.actor.OrgID)
 	return err
 }
@@ -112,13 +155,26 @@ func earlierHold(tx *Tx, interfaceID, messageID string, h *crs.MessageHold) (str
 	if len(conds) == 0 {
 		return "", nil
 	}
+	// Most interfaces hold nothing most of the time: whether this one
+	// holds any message is kept in the settings cache.
+	held, err := cachedSetting(tx, "holds|"+tx.actor.OrgID+"|"+interfaceID, func() (bool, bool, error) {
+		var one int
+		err := tx.QueryRow(`SELECT 1 FROM hl7_holds WHERE org_id = $1 AND interface_id = $2 LIMIT 1`, tx.actor.OrgID, interfaceID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, true, nil
+		}
+		return err == nil, true, err
+	})
+	if err != nil || !held {
+		return "", err
+	}
 	q := `SELECT message_id FROM hl7_holds WHERE org_id = $1 AND interface_id = $2 AND (` + strings.Join(conds, " OR ") + `)`
 	if messageID != "" {
 		args = append(args, messageID)
 		q += ` AND message_id < $` + itoa(len(args))
 	}
 	var id string
-	err := tx.QueryRow(q+` ORDER BY message_id LIMIT 1`, args...).Scan(&id)
+	err = tx.QueryRow(q+` ORDER BY message_id LIMIT 1`, args...).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -42,11 +42,11 @@ type DB struct {
 	closing    sync.Once
 
 	// The committer's own state, touched by no other goroutine.
-	prepared  map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
-	toPrepare []string             // statements the current batch met for the first time
-	destDirty bool                 // a command of the batch changed the feeds or interfaces
+	prepared      map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
+	toPrepare     []string             // statements the current batch met for the first time
+	settingsDirty bool                 // a command of the batch changed the interface settings
 
-	dests    destinationCache // the feeds an event may go to, by trust and actor
+	settings settingsCache // interface settings every message asks about
 	prefixMu sync.Mutex
 	prefixes map[string]string // hospital number prefix by organisation id; set at creation, never changed
 

@@ -48,9 +48,9 @@ func (db *DB) DryRun(ctx context.Context, fn func(crs.Writer) error) (err error)
 		if rbErr := tx.Rollback(); rbErr != nil && err == nil {
 			err = crs.Errorf(crs.EINTERNAL, "roll back the dry run: %w", rbErr)
 		}
-		if d.feedsChanged {
-			// The feeds read while the dry run changed them are gone with it.
-			db.dests.forget()
+		if d.settingsChanged {
+			// The settings read while the dry run changed them are gone with it.
+			db.settings.forget()
 		}
 	}()
 	return fn(d)
@@ -59,10 +59,10 @@ func (db *DB) DryRun(ctx context.Context, fn func(crs.Writer) error) (err error)
 // dryRun is the writer of one dry run: its commands share the dry run's
 // transaction, one at a time.
 type dryRun struct {
-	db           *DB
-	tx           *sql.Tx
-	mu           sync.Mutex
-	feedsChanged bool
+	db              *DB
+	tx              *sql.Tx
+	mu              sync.Mutex
+	settingsChanged bool
 }
 
 // Write applies one command of the dry run in a savepoint of its own: if
@@ -87,8 +87,8 @@ func (d *dryRun) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn fu
 			d.db.Logger.Error("command panicked in a dry run", "panic", fmt.Sprint(p))
 			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
 		}
-		if t.feedsChanged {
-			d.feedsChanged = true
+		if t.settingsChanged {
+			d.settingsChanged = true
 		}
 		if err != nil {
 			if _, rbErr := d.tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT dry_cmd`); rbErr != nil {

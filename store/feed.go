@@ -32,7 +32,7 @@ func insertDestination(tx *Tx, d *crs.Destination) error {
 		d.ACKTimeout = 30 * time.Second
 	}
 	d.Enabled, d.CreatedAt = true, tx.now
-	feedsChanged(tx)
+	settingsChanged(tx)
 	if _, err := tx.Exec(`INSERT INTO hl7_destinations (id, org_id, name, addr, receiving_application, receiving_facility, triggers, use_a04, use_a08,
 		suppress_interface_id, max_attempts, ack_timeout_ms, enabled, created_at, use_tls, xref_system, xref_authority, xref_type, map_interface_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $17, $18)`,
@@ -88,32 +88,29 @@ func (db *DB) FindDestinations(ctx context.Context, orgID string) ([]*crs.Destin
 // actor's trust that an event of the command may go to: all of them but
 // those that suppress echoes of the inbound interface the actor is.
 //
-// The answer is kept per trust and actor: every change asks, and the
-// feeds change rarely. A command that adds a feed or an interface calls
-// feedsChanged, which forgets the answers at once and again after its
-// batch or transaction (whose end may roll the change back); the command
-// itself reads its own, uncommitted, feeds afresh.
+// The answer is kept per trust and actor in the settings cache: every
+// change asks, and the feeds change rarely.
 func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
-	key := tx.actor.OrgID + "|" + tx.actor.UserID
-	ds, gen, ok := tx.db.dests.get(key)
-	if ok && !tx.feedsChanged {
-		return ds, nil
-	}
-	ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
+	return cachedSetting(tx, "dest|"+tx.actor.OrgID+"|"+tx.actor.UserID, func() ([]*crs.Destination, bool, error) {
+		ds, err := queryDestinations(tx.ctx, tx, `org_id = $1 AND enabled = 1 AND (suppress_interface_id = ''
 		OR suppress_interface_id NOT IN (SELECT id FROM hl7_interfaces WHERE user_id = $2))`, tx.actor.OrgID, tx.actor.UserID)
-	if err == nil && !tx.feedsChanged {
-		tx.db.dests.put(key, gen, ds)
-	}
-	return ds, err
+		return ds, true, err
+	})
 }
 
-// feedsChanged is called by a command that changes the outbound feeds
-// or the inbound interfaces, which say where an event's messages go.
-func feedsChanged(tx *Tx) {
-	tx.db.dests.forget()
-	tx.feedsChanged = true
-	if !tx.db.pooled() {
-		tx.db.destDirty = true
+// settingsChanged is called by a command that changes what the settings
+// cache keeps: the outbound feeds, the inbound interfaces, their code
+// maps or their held messages. It forgets the answers at once and again
+// after the command's batch or transaction (whose end may roll the
+// change back).
+func settingsChanged(tx *Tx) {
+	tx.db.settings.forget()
+	tx.settingsChanged = true
+	if tx.buf != nil && !tx.db.pooled() {
+		// A command of the committer (SQLite): the batch forgets again
+		// when it ends. A dry run's or the pool's command forgets when it
+		// ends itself.
+		tx.db.settingsDirty = true
 	}
 }
 

@@ -25,9 +25,9 @@ type Tx struct {
 	// buf holds the batch's events and audit records until they are
 	// written together (write_buffer.go); nil on PostgreSQL.
 	buf *appendBuffer
-	// feedsChanged says the command changed the outbound feeds or the
-	// inbound interfaces (see feedsChanged in feed.go).
-	feedsChanged bool
+	// settingsChanged says the command changed the interface settings
+	// the settings cache keeps (see settingsChanged in feed.go).
+	settingsChanged bool
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead
@@ -230,13 +230,13 @@ func (db *DB) reply(batch []*job, errs []error) {
 
 // afterBatch runs when a batch has committed or failed and the write
 // connection is free: it prepares the statements the batch met first, and
-// forgets the cached feeds if a command of the batch changed them (its
+// forgets the cached settings if a command of the batch changed them (its
 // change may have been rolled back).
 func (db *DB) afterBatch() {
 	db.prepareNew()
-	if db.destDirty {
-		db.dests.forget()
-		db.destDirty = false
+	if db.settingsDirty {
+		db.settings.forget()
+		db.settingsDirty = false
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 )
 
 // On SQLite the committer writes the events and audit records of a batch
-// together: Emit adds them to the batch's appendBuffer, and the buffer is
+// together (on PostgreSQL a command's own are written just before its
+// commit, see runPooled): Emit adds them to the batch's appendBuffer, and the buffer is
 // written with one multi-row INSERT per table (in chunks) just before the
 // batch commits, not with two statements for every event. Each statement
 // costs the single writer more than the rows it adds, so this takes two
@@ -89,6 +90,18 @@ func namesWord(s, w string) bool {
 func (b *appendBuffer) flush(tx *Tx) error {
 	if b.err != nil {
 		return b.err
+	}
+	if tx.db.pooled() {
+		// PostgreSQL: one command's rows, an audit record for each event,
+		// each pair written with its chain head's move in one statement.
+		for ; b.wroteEvents < len(b.events); b.wroteEvents++ {
+			if err := writeEventPooled(tx, b.events[b.wroteEvents], b.audits[b.wroteEvents]); err != nil {
+				b.err = err
+				return err
+			}
+		}
+		b.wroteAudits = b.wroteEvents
+		return nil
 	}
 	if err := writeRows(tx, b.events, &b.wroteEvents, eventColumns, insertEventsSQL, eventArgs); err != nil {
 		b.err = crs.Errorf(crs.EINTERNAL, "append events: %w", err)

@@ -85,7 +85,12 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err)
 	}
-	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC()}
+	// The command's events and audit records wait in its append buffer
+	// until just before its commit (or a statement that reads them): the
+	// trust's audit chain head, which the first of them locks, is then
+	// held for two round trips and the commit, not for the rest of the
+	// command too, since every command of the trust waits for it.
+	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
@@ -94,10 +99,10 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 		if err != nil {
 			_ = tx.Rollback()
 		}
-		if t.feedsChanged {
-			// The change to the feeds is committed or rolled back: forget
-			// what was read while it was under way.
-			db.dests.forget()
+		if t.settingsChanged {
+			// The change to the settings is committed or rolled back:
+			// forget what was read while it was under way.
+			db.settings.forget()
 		}
 	}()
 	if err = fn(t); err != nil {
@@ -105,6 +110,9 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 	}
 	if len(t.events) == 0 {
 		return nil, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+	}
+	if err = t.buf.flush(t); err != nil {
+		return nil, err
 	}
 	if err = tx.Commit(); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "commit: %w", err)
@@ -140,32 +148,37 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 		tx.buf.audits = append(tx.buf.audits, rec)
 		return nil
 	}
-	args := eventArgs(ev)
 	if tx.db.pooled() {
-		// The trust's audit chain head is locked by the command's first
-		// event and kept for the rest: the event, its chained audit
-		// record and the head's move are one statement.
-		if tx.heads == nil {
-			tx.heads = map[string]*auditHead{}
-		}
-		c, err := linkAuditsDeferred(tx, rec)
-		if err != nil {
-			return err
-		}
-		args = append(args, rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
-		if _, err := tx.Exec(`WITH e AS (`+insertEventSQL+`),
-			h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
-			INSERT INTO audit (`+auditChainCols+`)
-			VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
-		}
-		return nil
+		return writeEventPooled(tx, ev, rec)
 	}
+	args := eventArgs(ev)
 	if _, err := tx.Exec(insertEventSQL, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	if err := insertAudits(tx.ctx, tx, []*crs.AuditRecord{rec}); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
+	}
+	return nil
+}
+
+// writeEventPooled writes an event and its audit record on PostgreSQL.
+// The trust's audit chain head is locked by the command's first event and
+// kept for the rest: the event, its chained audit record and the head's
+// move are one statement.
+func writeEventPooled(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
+	if tx.heads == nil {
+		tx.heads = map[string]*auditHead{}
+	}
+	c, err := linkAuditsDeferred(tx, rec)
+	if err != nil {
+		return err
+	}
+	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
+	if _, err := tx.exec(context.Background(), `WITH e AS (`+insertEventSQL+`),
+		h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
+		INSERT INTO audit (`+auditChainCols+`)
+		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	return nil
 }
@@ -275,45 +288,63 @@ more:
 	return true
 }
 
-// destinationCache remembers, per trust and actor, the feeds an event may
-// go to (see DestinationsForEvent). Concurrent commands share it: an
-// answer read before a change to the feeds committed is never kept
-// after it, for every change forgets the answers when it is made and
-// again when it ends, and an answer is kept only if no change was made
-// or ended while it was being read.
-type destinationCache struct {
+// settingsCache remembers answers about a trust's interface settings
+// that every message asks and that change rarely: the feeds an event may
+// go to (see destinationsForEvent), an interface's code maps (mapCode)
+// and whether it has any message held (earlierHold). Concurrent commands
+// share it: an answer read before a change to the settings committed is
+// never kept after it, for every change forgets the answers when it is
+// made and again when it ends (see settingsChanged), and an answer is
+// kept only if no change was made or ended while it was being read.
+type settingsCache struct {
 	mu  sync.Mutex
 	gen uint64 // counts the forgettings
-	m   map[string][]*crs.Destination
+	m   map[string]any
 }
 
 // get returns the answer kept for key and the generation to put a new
 // one under.
-func (c *destinationCache) get(key string) ([]*crs.Destination, uint64, bool) {
+func (c *settingsCache) get(key string) (any, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ds, ok := c.m[key]
-	return ds, c.gen, ok
+	v, ok := c.m[key]
+	return v, c.gen, ok
 }
 
-// put keeps the answer read since get returned gen, unless the feeds
+// put keeps the answer read since get returned gen, unless the settings
 // changed meanwhile.
-func (c *destinationCache) put(key string, gen uint64, ds []*crs.Destination) {
+func (c *settingsCache) put(key string, gen uint64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen || len(c.m) >= 10000 {
 		return
 	}
 	if c.m == nil {
-		c.m = map[string][]*crs.Destination{}
+		c.m = map[string]any{}
 	}
-	c.m[key] = ds
+	c.m[key] = v
 }
 
 // forget drops every answer kept.
-func (c *destinationCache) forget() {
+func (c *settingsCache) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.m)
 	c.gen++
+}
+
+// cachedSetting answers key from the settings cache, or reads it with
+// read within the command and keeps the answer. A command that changed
+// the settings reads its own, uncommitted, settings afresh and keeps
+// nothing.
+func cachedSetting[V any](tx *Tx, key string, read func() (V, bool, error)) (V, error) {
+	v, gen, ok := tx.db.settings.get(key)
+	if ok && !tx.settingsChanged {
+		return v.(V), nil
+	}
+	got, keep, err := read()
+	if err == nil && keep && !tx.settingsChanged {
+		tx.db.settings.put(key, gen, got)
+	}
+	return got, err
 }
