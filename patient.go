@@ -323,6 +323,12 @@ type PatientService interface {
 
 	// FindPatient returns a patient's record by ID (an audited view).
 	FindPatient(ctx context.Context, a Actor, id string) (*Patient, error)
+	// ReadPatientRecord returns a patient's record with the records
+	// merged into it and, when clinical is true and the actor may see the
+	// patient's clinical record, the resource kept beside it (what a FHIR
+	// Patient read serves). The read is audited as one record naming all
+	// it read.
+	ReadPatientRecord(ctx context.Context, a Actor, id string, clinical bool) (*PatientRecord, error)
 	// FindPatientByIdentifier returns the patient holding an NHS number
 	// ("nhs") or hospital number ("mrn"), following merges to the major.
 	FindPatientByIdentifier(ctx context.Context, a Actor, kind, value string) (*Patient, error)

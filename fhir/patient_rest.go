@@ -84,42 +84,28 @@ func (s *Server) readPatient(ctx context.Context, p *Principal, id string) (*crs
 	// The read audits what the reads of the store below audit.
 	k := readKey{OrgID: a.OrgID, Type: "Patient", ID: id, PMI: true, Clinical: clinical}
 	if e, ok := c.get(k); ok {
-		s.Store.Audit(a, id, crs.AuditView, "demographics")
-		if e.kept {
-			s.Store.Audit(a, id, crs.AuditView, "fhir Patient/"+id)
-		}
+		s.Store.Audit(a, id, crs.AuditView, e.what)
 		return e.res, nil
 	}
 	gen := c.begin()
-	res, kept, err := s.readPatientRecord(ctx, p, id, clinical)
+	res, what, err := s.readPatientRecord(ctx, p, id, clinical)
 	if err == nil {
-		c.put(gen, k, &servedEntry{res: res, kept: kept})
+		c.put(gen, k, &servedEntry{res: res, what: what})
 	}
 	return res, err
 }
 
 // readPatientRecord reads a patient's record from the PMI, with the
 // records merged into it and, for an actor who sees the clinical record,
-// the resource kept beside it (kept says whether there was one).
-func (s *Server) readPatientRecord(ctx context.Context, p *Principal, id string, clinical bool) (res *crs.Resource, kept bool, err error) {
-	pat, err := s.Patients.FindPatient(ctx, p.Actor, id)
+// the resource kept beside it; what is what its audit record says was
+// read.
+func (s *Server) readPatientRecord(ctx context.Context, p *Principal, id string, clinical bool) (res *crs.Resource, what string, err error) {
+	rec, err := s.Patients.ReadPatientRecord(ctx, p.Actor, id, clinical)
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	var minors []string
-	if f, ok := s.Patients.(crs.MergedRecordFinder); ok && !pat.Merged() {
-		if minors, err = f.MergedRecords(ctx, p.Actor, id); err != nil {
-			return nil, false, err
-		}
-	}
-	var extras Resource
-	if clinical {
-		if r, err := s.Resources.ReadResource(ctx, p.Actor, "Patient", id, 0); err == nil {
-			extras, kept = keptOf(r), true
-		}
-	}
-	res, err = servedPatient(pat, extras, minors...)
-	return res, kept, err
+	res, err = servedPatient(rec.Patient, keptOf(rec.Kept), rec.Merged...)
+	return res, rec.What(), err
 }
 
 // patientVersions are the versions of a patient's record, newest first,

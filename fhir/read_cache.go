@@ -52,9 +52,8 @@ type readKey struct {
 // servedEntry is a representation and what its read audits.
 type servedEntry struct {
 	res *crs.Resource
-	// kept says whether a PMI Patient's read found the resource kept
-	// beside the record (its read is audited too).
-	kept bool
+	// what is what the read's one audit record says was read.
+	what string
 }
 
 // cache returns the server's read cache, told of every commit from its

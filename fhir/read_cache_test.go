@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
@@ -126,6 +127,73 @@ func TestReadCache(t *testing.T) {
 		}
 		if r := sys.do("GET", "/fhir/Observation/"+id, ""); r.status != 410 {
 			t.Errorf("read of a deleted observation: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestPatientReadAuditedOnce checks that a read of a Patient with what
+// is kept beside its PMI record leaves one audit record, first read or
+// served again, and that the record names both what was read, as the
+// privacy officer's view of the patient's accesses shows it; the records
+// merged into it are served as its "replaces" links, oldest first.
+func TestPatientReadAuditedOnce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := startPAS(t, db, clock)
+		r := f.a.do("POST", "/fhir/Patient", ukPatient)
+		if r.status != 201 {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		id := r.json(t)["id"].(string)
+		pmi := store.NewPatientService(db)
+		clerk := f.trustA.Actor(crs.RoleClerk)
+		var minors []string
+		for _, given := range []string{"Ann", "Anne"} {
+			m := &crs.Patient{FamilyName: "Zoë", GivenName: given, BirthDate: crs.NewDate(1970, 1, 1), Gender: "2"}
+			if err := pmi.RegisterPatient(ctx, clerk, m); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Minute)
+			if err := pmi.MergePatients(ctx, f.trustA.Actor(crs.RoleAnalyst), id, m.ID, "duplicate"); err != nil {
+				t.Fatal(err)
+			}
+			minors = append(minors, m.ID)
+		}
+		officer := f.trustA.Actor(crs.RolePrivacyOfficer)
+		audit := store.NewAuditService(db)
+		for i := 1; i <= 2; i++ {
+			if err := db.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before, err := audit.PatientAccess(ctx, officer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Minute)
+			got := f.a.do("GET", "/fhir/Patient/"+id, "")
+			body := string(got.body)
+			if got.status != 200 || !strings.Contains(body, `"maritalStatus":{"text":"Married"}`) ||
+				strings.Index(body, minors[0]) < 0 || strings.Index(body, minors[0]) > strings.Index(body, minors[1]) {
+				t.Fatalf("read %d: %d %s", i, got.status, body)
+			}
+			if err := db.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			after, err := audit.PatientAccess(ctx, officer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The officer's own earlier look is among the new records.
+			var views []*crs.AuditRecord
+			for _, rec := range after[:len(after)-len(before)] {
+				if rec.Action == crs.AuditView && rec.Role == crs.RoleInterface {
+					views = append(views, rec)
+				}
+			}
+			want := "demographics and fhir Patient/" + id
+			if len(views) != 1 || views[0].What != want || views[0].PatientID != id {
+				t.Errorf("read %d left %d view records, want one saying %q: %+v", i, len(views), want, views)
+			}
 		}
 	})
 }

@@ -78,13 +78,13 @@ func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (
 	// The read audits what the store's read audits.
 	k := readKey{OrgID: a.OrgID, Type: typ, ID: id, Clinical: true}
 	if e, ok := c.get(k); ok {
-		s.Store.Audit(a, e.res.PatientID, crs.AuditView, "fhir "+typ+"/"+id)
+		s.Store.Audit(a, e.res.PatientID, crs.AuditView, e.what)
 		return e.res, nil
 	}
 	gen := c.begin()
 	res, err := s.Resources.ReadResource(ctx, a, typ, id, 0)
 	if err == nil {
-		c.put(gen, k, &servedEntry{res: res})
+		c.put(gen, k, &servedEntry{res: res, what: "fhir " + typ + "/" + id})
 	}
 	return res, err
 }

@@ -6,12 +6,6 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// MergedRecords returns the ids of the trust's records merged into the
-// patient's, oldest first.
-func (s *PatientService) MergedRecords(ctx context.Context, a crs.Actor, id string) ([]string, error) {
-	return s.patientIDs(ctx, a, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> '' ORDER BY created_at, id`, a.OrgID, id)
-}
-
 // patientIDs runs a query of patients' ids for an actor who may view
 // demographics.
 func (s *PatientService) patientIDs(ctx context.Context, a crs.Actor, query string, args ...any) ([]string, error) {

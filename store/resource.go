@@ -145,21 +145,8 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		}
 		rows = append(rows, []any{org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num})
 	}
-	if !tx.db.pooled() {
-		// On SQLite a row at a time: a statement of several rows inside
-		// a command's savepoint keeps a statement journal, and its
-		// truncation after each statement grows with the batch (the
-		// profile of a Synthea ingest spent three quarters of its time
-		// there).
-		for _, row := range rows {
-			if _, err := tx.Exec(insertIndexSQL[1], row...); err != nil {
-				return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
-			}
-		}
-		return nil
-	}
 	wrote := 0
-	if err := writeRows(tx, rows, &wrote, indexColumns, insertIndexSQL, func(row []any) []any { return row }); err != nil {
+	if err := writeRows(tx, rows, &wrote, indexColumns, insertIndexSQL[tx.db.dialect.name], func(row []any) []any { return row }); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
@@ -168,10 +155,18 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 // indexColumns is the columns of a row of the search index.
 const indexColumns = 10
 
-// insertIndexSQL holds the INSERT of each chunk size of index rows.
-var insertIndexSQL = chunkInserts(insertIndexHead, indexColumns, false)
+// insertIndexSQL holds the INSERT of each chunk size of index rows, by
+// engine. On SQLite it is INSERT OR FAIL (see bulkInsert): a multi-row
+// INSERT inside a command's savepoint would otherwise keep a statement
+// journal, whose truncation after each statement grew with the batch (it
+// took three quarters of a Synthea ingest when index rows went in a row
+// at a time to avoid it).
+var insertIndexSQL = map[string]map[int]string{
+	sqlite.name:   chunkInserts(sqlite.bulkInsert()+indexTable, indexColumns, true),
+	postgres.name: chunkInserts(postgres.bulkInsert()+indexTable, indexColumns, false),
+}
 
-const insertIndexHead = `INSERT INTO fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES `
+const indexTable = `fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES `
 
 // formatIndexTime writes an index date; the zero time (an open end) is
 // the least time there is, and the ends of a range beyond any real date
