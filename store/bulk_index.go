@@ -26,6 +26,9 @@ var patientSearchIndexes = []struct{ name, columns string }{
 // next Open, which builds any that are missing (ensureSearchIndexes).
 func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err error) {
 	build = func() error { return nil }
+	if db.searchDeferred.Load() {
+		return build, nil // a load in parts: its end builds them
+	}
 	var any int
 	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM patients LIMIT 1) p`).Scan(&any); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "look for patients: %w", err)
@@ -39,7 +42,9 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 		}
 	}
 	db.Logger.Info("patient search indexes dropped for a load into an empty patient index")
+	db.searchDeferred.Store(true)
 	return func() error {
+		defer db.searchDeferred.Store(false)
 		ctx := context.WithoutCancel(ctx)
 		if err := db.ensureSearchIndexes(ctx); err != nil {
 			return err
@@ -53,6 +58,16 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 		}
 		return nil
 	}, nil
+}
+
+// DeferPatientSearchIndexes is for a load of the patient index in parts
+// (several calls of LoadPatients, each given a part of the patients so
+// not all are held in memory at once): into an empty patient index, it
+// drops the search indexes until the returned build is called once the
+// last part is loaded, as one LoadPatients does for its own patients.
+// Into a patient index that holds patients it changes nothing.
+func (db *DB) DeferPatientSearchIndexes(ctx context.Context) (build func() error, err error) {
+	return db.deferSearchIndexes(ctx)
 }
 
 // ensureSearchIndexes builds the patient search indexes that are missing.
