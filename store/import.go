@@ -312,7 +312,11 @@ func loadSummary(l crs.PatientsLoaded) string {
 	if len(l.Patients) == 1 {
 		return "Registered by the PMI load with hospital number " + l.FirstMRN
 	}
-	return "Registered by the PMI load with " + strconv.Itoa(len(l.Patients)-1) + " other patients (hospital numbers " + l.FirstMRN + " to " + l.LastMRN + ")"
+	others := strconv.Itoa(len(l.Patients)-1) + " other patients"
+	if len(l.Patients) == 2 {
+		others = "1 other patient"
+	}
+	return "Registered by the PMI load with " + others + " (hospital numbers " + l.FirstMRN + " to " + l.LastMRN + ")"
 }
 
 // bulkInserter writes many rows within one command with multi-row INSERT
