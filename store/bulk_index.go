@@ -70,8 +70,32 @@ func (db *DB) DeferPatientSearchIndexes(ctx context.Context) (build func() error
 	return db.deferSearchIndexes(ctx)
 }
 
+// sorterCacheSize is SQLite's page cache while it builds the search
+// indexes, in KiB as PRAGMA cache_size takes it when negative. SQLite
+// sorts an index's keys in memory up to the page cache's size: with the
+// 512 MiB of a bulk load it sorts one list of millions of keys, whose
+// merging misses the processor's cache at every step; with 16 MiB it
+// sorts runs that fit and merges them, about a fifth faster (one index
+// of 500,000 patients: 12.0 and 16.0 s against 16.0 and 19.1 s, in turn
+// on the shared machine).
+const sorterCacheSize = "-16384"
+
 // ensureSearchIndexes builds the patient search indexes that are missing.
 func (db *DB) ensureSearchIndexes(ctx context.Context) error {
+	if db.dialect.name == "sqlite" {
+		var old string
+		if err := db.write.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&old); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read pragma cache_size: %w", err)
+		}
+		if _, err := db.write.ExecContext(ctx, `PRAGMA cache_size = `+sorterCacheSize); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "set pragma cache_size: %w", err)
+		}
+		defer func() {
+			if _, err := db.write.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+old); err != nil {
+				db.Logger.Error("restore pragma", "pragma", "cache_size", "err", err)
+			}
+		}()
+	}
 	for _, ix := range patientSearchIndexes {
 		if _, err := db.write.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON patients `+ix.columns); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "build index %s: %w", ix.name, err)
