@@ -13,11 +13,27 @@ const (
 	EventPatientDied       = "patient.died"
 	EventPatientMerged     = "patient.merged"
 	EventPatientUnmerged   = "patient.unmerged"
+	// EventPatientsLoaded is appended once for each batch of a bulk load
+	// of the patient index (the PMI load): it registers every patient its
+	// data names (PatientsLoaded), in place of one registration event
+	// each. Each loaded patient's record points at the batch's audit
+	// record, so their history and audit trail start from it, and an
+	// outbound feed sends each of them an A28 as for a registration.
+	EventPatientsLoaded    = "patient.loaded"
 	EventOrganisationAdded = "organisation.created"
 	EventLocationAdded     = "location.created"
 	EventLocationChanged   = "location.changed"
 	EventUserAdded         = "user.created"
 )
+
+// PatientsLoaded is the data of an EventPatientsLoaded event: the ids of
+// the patients the batch registered, in the order loaded, and the range
+// of hospital numbers they were given.
+type PatientsLoaded struct {
+	Patients []string `json:"patients"`
+	FirstMRN string   `json:"first_mrn"`
+	LastMRN  string   `json:"last_mrn"`
+}
 
 // Event is one change to the record, appended and never altered. It says
 // what changed, to whom, by whom, when it was recorded and when it took

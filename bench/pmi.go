@@ -163,6 +163,12 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 	sys := crs.SystemActor(org.ID)
 	start := time.Now()
 	done, lastReport := 0, start
+	// The load comes in parts; the search indexes are built once, when
+	// the last part is in.
+	build, err := db.DeferPatientSearchIndexes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for ps := range chunks {
 		base := done
 		_, err := db.LoadPatients(ctx, sys, ps, crs.LoadOptions{BatchSize: opts.BatchSize, Progress: func(d, _ int) {
@@ -176,6 +182,9 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 			return nil, err
 		}
 		done += len(ps)
+	}
+	if err := build(); err != nil {
+		return nil, err
 	}
 	if err := db.Flush(ctx); err != nil {
 		return nil, err

@@ -68,6 +68,9 @@ type eventData struct {
 // destination of the trust subscribed to its trigger and queues it, so
 // the change and its messages commit together or not at all.
 func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
+	if ev.Type == crs.EventPatientsLoaded {
+		return e.outboxLoaded(tx, ev)
+	}
 	if eventTriggers[ev.Type] == "" {
 		return nil
 	}
@@ -111,10 +114,32 @@ func (e *Engine) outbox(tx crs.Tx, ev *crs.Event) error {
 	return nil
 }
 
+// outboxLoaded queues the registration of each patient a batch of the
+// PMI load registered, as if each had been registered alone: the batch's
+// one event stands for them all, so each message names that event.
+func (e *Engine) outboxLoaded(tx crs.Tx, ev *crs.Event) error {
+	dests, err := tx.DestinationsForEvent()
+	if err != nil || len(dests) == 0 {
+		return err
+	}
+	var data crs.PatientsLoaded
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "read the load's event for the HL7 feed: %w", err)
+	}
+	for _, id := range data.Patients {
+		one := *ev
+		one.Type, one.PatientID, one.SubjectID, one.Data = crs.EventPatientRegistered, id, id, json.RawMessage("{}")
+		if err := e.outbox(tx, &one); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // committed wakes the sequencer and the senders after a change that may
 // have queued messages commits.
 func (e *Engine) committed(ev *crs.Event) {
-	if eventTriggers[ev.Type] == "" && orderControls[ev.Type] == "" && summaryTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
+	if eventTriggers[ev.Type] == "" && ev.Type != crs.EventPatientsLoaded && orderControls[ev.Type] == "" && summaryTriggers[ev.Type] == "" && ev.Type != "hl7.message.resent" && ev.Type != "hl7.message.skipped" {
 		return
 	}
 	select {

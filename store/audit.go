@@ -15,8 +15,8 @@ func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 var _ crs.AuditService = (*AuditService)(nil)
 
 // PatientAccess lists every access to a patient's record, newest first,
-// including accesses to records merged into it. The request itself is
-// audited.
+// including accesses to records merged into it and the record of the
+// bulk load that registered either. The request itself is audited.
 func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID string) ([]*crs.AuditRecord, error) {
 	var out []*crs.AuditRecord
 	err := s.db.View(ctx, a, crs.ActViewAudit, patientID, "access audit", func(q Querier) error {
@@ -29,7 +29,8 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 		}
 		var err error
 		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
-			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))
+			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2)
+				OR id IN (SELECT load_audit_id FROM patients WHERE org_id = $1 AND (id = $2 OR merged_into = $2) AND load_audit_id <> ''))
 			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
 		return err
 	})

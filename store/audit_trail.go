@@ -40,7 +40,9 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 		where = append(where, fmt.Sprintf(cond, ph...))
 	}
 	if q.PatientID != "" {
-		add("patient_id = $%d", q.PatientID)
+		// A patient registered by a bulk load is in the load's record,
+		// which names the batch rather than one patient.
+		add(`(patient_id = $%d OR id = (SELECT load_audit_id FROM patients WHERE org_id = $1 AND id = $%d AND load_audit_id <> ''))`, q.PatientID, q.PatientID)
 	}
 	if q.Agent != "" {
 		add("(user_id = $%d OR username = $%d)", q.Agent, q.Agent)

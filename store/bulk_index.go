@@ -26,6 +26,9 @@ var patientSearchIndexes = []struct{ name, columns string }{
 // next Open, which builds any that are missing (ensureSearchIndexes).
 func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err error) {
 	build = func() error { return nil }
+	if db.searchDeferred.Load() {
+		return build, nil // a load in parts: its end builds them
+	}
 	var any int
 	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM patients LIMIT 1) p`).Scan(&any); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "look for patients: %w", err)
@@ -39,7 +42,9 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 		}
 	}
 	db.Logger.Info("patient search indexes dropped for a load into an empty patient index")
+	db.searchDeferred.Store(true)
 	return func() error {
+		defer db.searchDeferred.Store(false)
 		ctx := context.WithoutCancel(ctx)
 		if err := db.ensureSearchIndexes(ctx); err != nil {
 			return err
@@ -55,8 +60,42 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 	}, nil
 }
 
+// DeferPatientSearchIndexes is for a load of the patient index in parts
+// (several calls of LoadPatients, each given a part of the patients so
+// not all are held in memory at once): into an empty patient index, it
+// drops the search indexes until the returned build is called once the
+// last part is loaded, as one LoadPatients does for its own patients.
+// Into a patient index that holds patients it changes nothing.
+func (db *DB) DeferPatientSearchIndexes(ctx context.Context) (build func() error, err error) {
+	return db.deferSearchIndexes(ctx)
+}
+
+// sorterCacheSize is SQLite's page cache while it builds the search
+// indexes, in KiB as PRAGMA cache_size takes it when negative. SQLite
+// sorts an index's keys in memory up to the page cache's size: with the
+// 512 MiB of a bulk load it sorts one list of millions of keys, whose
+// merging misses the processor's cache at every step; with 16 MiB it
+// sorts runs that fit and merges them, about a fifth faster (one index
+// of 500,000 patients: 12.0 and 16.0 s against 16.0 and 19.1 s, in turn
+// on the shared machine).
+const sorterCacheSize = "-16384"
+
 // ensureSearchIndexes builds the patient search indexes that are missing.
 func (db *DB) ensureSearchIndexes(ctx context.Context) error {
+	if db.dialect.name == "sqlite" {
+		var old string
+		if err := db.write.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&old); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read pragma cache_size: %w", err)
+		}
+		if _, err := db.write.ExecContext(ctx, `PRAGMA cache_size = `+sorterCacheSize); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "set pragma cache_size: %w", err)
+		}
+		defer func() {
+			if _, err := db.write.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+old); err != nil {
+				db.Logger.Error("restore pragma", "pragma", "cache_size", "err", err)
+			}
+		}()
+	}
 	for _, ix := range patientSearchIndexes {
 		if _, err := db.write.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON patients `+ix.columns); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "build index %s: %w", ix.name, err)

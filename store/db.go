@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -54,8 +55,11 @@ type DB struct {
 	// taken by Close, to wait for the commands in flight.
 	writing sync.RWMutex
 
-	walPath string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
-	toSync  chan committed // batches committed, waiting for the syncer
+	// searchDeferred says a load has dropped the patient search indexes
+	// and will build them when it ends (bulk_index.go).
+	searchDeferred atomic.Bool
+	walPath        string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
+	toSync         chan committed // batches committed, waiting for the syncer
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
@@ -16,8 +14,12 @@ import (
 
 // ImportBatchSize is how many patients ImportPatients registers in one
 // command (one call of the write path, one transaction) unless told
-// otherwise.
-const ImportBatchSize = 2000
+// otherwise. A commit writes every page its batch changed, and the
+// patients' NHS numbers fall at random places in their index, dirtying
+// one of its pages for almost every patient: the more patients a batch
+// holds, the more of them share each page written. SQLite also walks its
+// page cache once a commit. 10,000 patients are about 13 MB of pages.
+const ImportBatchSize = 10000
 
 // ImportPatients registers many patients at once, as a legacy PAS
 // migration or the demo does: it is LoadPatients with the default
@@ -31,9 +33,12 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 // in batches of opts.BatchSize patients, each batch one command of
 // activity register_patient. Each patient is tidied and validated as
 // RegisterPatient does, keeps the hospital number it brings (a migrated
-// record) or is given the next one the trust allocates, and gets its own
-// registration event and audit record. ID, MRN, Version and the times are
-// filled in on the patients given.
+// record) or is given the next one the trust allocates. Each batch
+// appends one event (EventPatientsLoaded, naming its patients) and one
+// audit record, which every patient of the batch points at
+// (load_audit_id): their history and audit trail start from it, and the
+// outbound feeds send each patient's registration from it. ID, MRN,
+// Version and the times are filled in on the patients given.
 //
 // A batch is all or nothing: if any patient in it is invalid, or brings
 // an NHS number or hospital number already held by a live record (or by
@@ -101,7 +106,7 @@ func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, 
 var bulkLoadPragmas = []struct{ name, value string }{
 	{"temp_store", "2"},             // MEMORY
 	{"cache_size", "-524288"},       // 512 MiB
-	{"wal_autocheckpoint", "16384"}, // pages: 64 MiB of WAL
+	{"wal_autocheckpoint", "65536"}, // pages: 256 MiB of WAL
 	{"mmap_size", "2147483648"},     // read the database through 2 GiB of mapped memory, not a system call a page
 	{"foreign_keys", "0"},
 }
@@ -192,7 +197,7 @@ const (
 	importPatientCols = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		version, created_at, updated_at`
+		version, created_at, updated_at, load_audit_id`
 	importEventCols = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
 )
 
@@ -269,9 +274,11 @@ func insertImport(tx *Tx, rows []importRow) error {
 		}
 	}
 
-	// Write the patients.
+	// Write the patients, each pointing at the batch's audit record.
+	auditID := crs.NewID()
 	now := formatTime(tx.now)
-	args := make([]any, 0, len(rows)*31)
+	args := make([]any, 0, len(rows)*32)
+	loaded := crs.PatientsLoaded{Patients: make([]string, len(rows))}
 	for i := range rows {
 		r := &rows[i]
 		p := r.p
@@ -279,25 +286,37 @@ func insertImport(tx *Tx, rows []importRow) error {
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			r.birth, p.Gender, r.lines, p.Address.Postcode, p.Phone, p.Mobile, p.Email, r.contacts, p.GPCode, p.GPName, p.GPPracticeCode,
 			p.GPPracticeName, p.EthnicCategory, r.death, p.MergedInto, r.familyNorm, r.familyKey, r.givenNorm, r.postcodeNorm,
-			p.Version, now, now)
+			p.Version, now, now, auditID)
+		loaded.Patients[i] = p.ID
 	}
-	if err := bulk.insert(ctx, "patients", importPatientCols, 31, args); err != nil {
+	if err := bulk.insert(ctx, "patients", importPatientCols, 32, args); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a patient of the batch has a hospital number or ID already in use: %w", err)
 		}
 		return err
 	}
 
-	// Append one registration event and one audit record per patient.
-	evs := make([]*crs.Event, len(rows))
-	var buf []byte
-	for i := range rows {
-		p := rows[i].p
-		buf = appendRegistration(buf[:0], p)
-		evs[i] = &crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID,
-			Summary: "Registered with hospital number " + p.MRN, Data: json.RawMessage(string(buf))}
+	// Append one event and one audit record for the batch: the event names
+	// its patients, and each patient's record names the audit record.
+	loaded.FirstMRN, loaded.LastMRN = rows[0].p.MRN, rows[len(rows)-1].p.MRN
+	data, err := json.Marshal(loaded)
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "encode the load's event: %w", err)
 	}
-	return bulk.emit(ctx, evs, "registration")
+	ev := &crs.Event{Type: crs.EventPatientsLoaded, Summary: loadSummary(loaded), Data: data}
+	return bulk.emitAudited(ctx, []*crs.Event{ev}, []string{auditID}, "PMI load: "+strconv.Itoa(len(rows))+" patients registered")
+}
+
+// loadSummary is the history's line for a batch of the PMI load.
+func loadSummary(l crs.PatientsLoaded) string {
+	if len(l.Patients) == 1 {
+		return "Registered by the PMI load with hospital number " + l.FirstMRN
+	}
+	others := strconv.Itoa(len(l.Patients)-1) + " other patients"
+	if len(l.Patients) == 2 {
+		others = "1 other patient"
+	}
+	return "Registered by the PMI load with " + others + " (hospital numbers " + l.FirstMRN + " to " + l.LastMRN + ")"
 }
 
 // bulkInserter writes many rows within one command with multi-row INSERT
@@ -406,13 +425,20 @@ func (b *bulkInserter) eachExisting(ctx context.Context, cols, cond, orgID strin
 // event hooks: Tx.Emit for many events at once, with the same effect as
 // calling it for each. It must stay in step with Tx.Emit.
 func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) error {
+	return b.emitAudited(ctx, evs, nil, what)
+}
+
+// emitAudited is emit with the ids of the events' audit records given
+// (one for each event), for records that point at them; nil ids makes
+// new ones.
+func (b *bulkInserter) emitAudited(ctx context.Context, evs []*crs.Event, auditIDs []string, what string) error {
 	tx := b.tx
 	a := tx.actor
 	now := formatTime(tx.now)
 	role := string(a.Role)
 	evArgs := make([]any, 0, len(evs)*12)
 	audits := make([]*crs.AuditRecord, 0, len(evs))
-	for _, ev := range evs {
+	for i, ev := range evs {
 		ev.ID = crs.NewID()
 		ev.OrgID = a.OrgID
 		ev.UserID, ev.Username, ev.Role = a.UserID, a.Username, a.Role
@@ -428,7 +454,11 @@ func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) 
 		}
 		evArgs = append(evArgs, ev.ID, ev.OrgID, ev.Type, ev.PatientID, ev.SubjectID, ev.UserID, ev.Username, role,
 			now, eff, ev.Summary, string(ev.Data))
-		audits = append(audits, &crs.AuditRecord{ID: crs.NewID(), OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username,
+		id := crs.NewID()
+		if auditIDs != nil {
+			id = auditIDs[i]
+		}
+		audits = append(audits, &crs.AuditRecord{ID: id, OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username,
 			Role: a.Role, PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: a.Purpose, EventID: ev.ID})
 	}
 	if err := b.insert(ctx, "events", importEventCols, 12, evArgs); err != nil {
@@ -457,159 +487,4 @@ func (b *bulkInserter) emit(ctx context.Context, evs []*crs.Event, what string) 
 	}
 	tx.events = append(tx.events, evs...)
 	return nil
-}
-
-// appendRegistration appends the data of a registration event: the same
-// document as patientEventData{Patient: p} encoded by encoding/json, less
-// the fields that hold their zero value, so it decodes to the same
-// patient in about half the bytes.
-func appendRegistration(b []byte, p *crs.Patient) []byte {
-	w := jsonObject{b: append(b, `{"patient":{`...)}
-	w.str("ID", p.ID)
-	w.str("OrgID", p.OrgID)
-	w.str("MRN", p.MRN)
-	w.str("NHSNumber", p.NHSNumber)
-	w.str("NHSNumberStatus", string(p.NHSNumberStatus))
-	w.str("Title", p.Title)
-	w.str("GivenName", p.GivenName)
-	w.str("OtherNames", p.OtherNames)
-	w.str("FamilyName", p.FamilyName)
-	w.time("BirthDate", p.BirthDate.Time)
-	w.str("Gender", p.Gender)
-	if len(p.Address.Lines) > 0 || p.Address.Postcode != "" {
-		w.key("Address")
-		a := jsonObject{b: append(w.b, '{')}
-		if len(p.Address.Lines) > 0 {
-			a.key("Lines")
-			a.b = append(a.b, '[')
-			for i, l := range p.Address.Lines {
-				if i > 0 {
-					a.b = append(a.b, ',')
-				}
-				a.b = appendJSONString(a.b, l)
-			}
-			a.b = append(a.b, ']')
-		}
-		a.str("Postcode", p.Address.Postcode)
-		w.b = append(a.b, '}')
-	}
-	w.str("Phone", p.Phone)
-	w.str("Mobile", p.Mobile)
-	w.str("Email", p.Email)
-	if len(p.Contacts) > 0 {
-		w.key("Contacts")
-		w.b = append(w.b, '[')
-		for i, c := range p.Contacts {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			o := jsonObject{b: append(w.b, '{')}
-			o.str("Name", c.Name)
-			o.str("Relationship", c.Relationship)
-			o.str("Phone", c.Phone)
-			w.b = append(o.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
-	w.str("GPCode", p.GPCode)
-	w.str("GPName", p.GPName)
-	w.str("GPPracticeCode", p.GPPracticeCode)
-	w.str("GPPracticeName", p.GPPracticeName)
-	w.str("EthnicCategory", p.EthnicCategory)
-	if p.DeathTime != nil {
-		w.key("DeathTime")
-		w.b = appendJSONTime(w.b, *p.DeathTime)
-	}
-	w.str("MergedInto", p.MergedInto)
-	if p.Version != 0 {
-		w.key("Version")
-		w.b = strconv.AppendInt(w.b, int64(p.Version), 10)
-	}
-	w.time("CreatedAt", p.CreatedAt)
-	w.time("UpdatedAt", p.UpdatedAt)
-	return append(w.b, "}}"...)
-}
-
-// jsonObject appends the members of a JSON object, leaving out empty
-// strings and zero times.
-type jsonObject struct {
-	b []byte
-	n int
-}
-
-func (o *jsonObject) key(k string) {
-	if o.n > 0 {
-		o.b = append(o.b, ',')
-	}
-	o.n++
-	o.b = append(o.b, '"')
-	o.b = append(o.b, k...)
-	o.b = append(o.b, '"', ':')
-}
-
-func (o *jsonObject) str(k, v string) {
-	if v == "" {
-		return
-	}
-	o.key(k)
-	o.b = appendJSONString(o.b, v)
-}
-
-func (o *jsonObject) time(k string, t time.Time) {
-	if t.IsZero() {
-		return
-	}
-	o.key(k)
-	o.b = appendJSONTime(o.b, t)
-}
-
-// appendJSONTime writes t as time.Time's MarshalJSON does.
-func appendJSONTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
-}
-
-// appendJSONString writes s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

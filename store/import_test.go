@@ -49,7 +49,7 @@ func TestImportPatientsContract(t *testing.T) {
 		clerk := tr.Actor(crs.RoleClerk)
 		ps := store.NewPatientService(db)
 
-		t.Run("registers in batches with sequential hospital numbers, one event and audit record each", func(t *testing.T) {
+		t.Run("registers in batches with sequential hospital numbers, one event and audit record a batch", func(t *testing.T) {
 			db.Flush(ctx)
 			events, audits := count(t, db, "events", tr.Org.ID), count(t, db, "audit", tr.Org.ID)
 			pats := importPatients(2500, 0)
@@ -84,11 +84,11 @@ func TestImportPatientsContract(t *testing.T) {
 			if got := count(t, db, "patients", tr.Org.ID); got != len(pats) {
 				t.Errorf("patients = %d, want %d", got, len(pats))
 			}
-			if got := count(t, db, "events", tr.Org.ID) - events; got != len(pats) {
-				t.Errorf("events appended = %d, want %d", got, len(pats))
+			if got := count(t, db, "events", tr.Org.ID) - events; got != 3 {
+				t.Errorf("events appended = %d, want 3 (one a batch)", got)
 			}
-			if got := count(t, db, "audit", tr.Org.ID) - audits; got != len(pats) {
-				t.Errorf("audit records appended = %d, want %d", got, len(pats))
+			if got := count(t, db, "audit", tr.Org.ID) - audits; got != 3 {
+				t.Errorf("audit records appended = %d, want 3 (one a batch)", got)
 			}
 
 			// The imported record reads back as registered, and its event
@@ -102,15 +102,71 @@ func TestImportPatientsContract(t *testing.T) {
 				t.Errorf("read back (-imported +read):\n%s", diff)
 			}
 			hist, err := ps.PatientHistory(ctx, clerk, p.ID)
-			if err != nil || len(hist) != 1 || hist[0].Type != crs.EventPatientRegistered || hist[0].Username != clerk.Username {
+			if err != nil || len(hist) != 1 || hist[0].Type != crs.EventPatientsLoaded || hist[0].Username != clerk.Username ||
+				hist[0].Summary != "Registered by the PMI load with 999 other patients (hospital numbers R0000001 to R0000999)" {
 				t.Fatalf("history = %+v, %v", hist, err)
 			}
-			var data struct{ Patient *crs.Patient }
+			var data crs.PatientsLoaded
 			if err := json.Unmarshal(hist[0].Data, &data); err != nil {
 				t.Fatalf("event data %s: %v", hist[0].Data, err)
 			}
-			if diff := cmp.Diff(p, data.Patient); diff != "" {
-				t.Errorf("event data (-imported +event):\n%s", diff)
+			var want []string
+			for _, q := range pats[:1000] {
+				want = append(want, q.ID)
+			}
+			if diff := cmp.Diff(want, data.Patients); diff != "" {
+				t.Errorf("the batch's event names (-first batch +event):\n%s", diff)
+			}
+			// A later change comes before the load in the history.
+			p.Phone = "020 7946 0000"
+			if err := ps.UpdatePatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+			if hist, err = ps.PatientHistory(ctx, clerk, p.ID); err != nil || len(hist) != 2 ||
+				hist[0].Type != crs.EventPatientUpdated || hist[1].Type != crs.EventPatientsLoaded {
+				t.Fatalf("history after a change = %+v, %v", hist, err)
+			}
+			// The patient's audit trail reaches the load's record, and the
+			// record its event; another batch's patient reaches their own.
+			po := tr.Actor(crs.RolePrivacyOfficer)
+			for _, c := range []struct {
+				p     *crs.Patient
+				first string
+			}{{p, "R0000001"}, {pats[2400], "R0002000"}} {
+				db.Flush(ctx)
+				recs, err := store.NewAuditService(db).PatientAccess(ctx, po, c.p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var load *crs.AuditRecord
+				for _, r := range recs {
+					if r.PatientID == "" {
+						if load != nil {
+							t.Fatalf("two load records in %s's trail", c.p.MRN)
+						}
+						load = r
+					}
+				}
+				if load == nil || load.Action != crs.AuditChange || load.What != "PMI load: 1000 patients registered" && load.What != "PMI load: 500 patients registered" {
+					t.Fatalf("%s's audit trail has no load record: %+v", c.p.MRN, recs)
+				}
+				trail, err := store.NewAuditService(db).SearchAudit(ctx, po, crs.AuditQuery{PatientID: c.p.ID})
+				if err != nil || len(trail) == 0 || trail[len(trail)-1].ID != load.ID {
+					t.Fatalf("searched audit trail of %s ends %+v, %v; want the load %s", c.p.MRN, trail, err, load.ID)
+				}
+				evs, err := db.SubjectEvents(ctx, tr.Org.ID, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, ev := range evs {
+					if ev.ID == load.EventID {
+						found = strings.Contains(ev.Summary, c.first) && strings.Contains(string(ev.Data), `"`+c.p.ID+`"`)
+					}
+				}
+				if !found {
+					t.Errorf("the load record's event %s does not name %s", load.EventID, c.p.MRN)
+				}
 			}
 			// The next single registration continues the sequence.
 			one := newPatient("After", "Import", crs.NewDate(1990, 1, 1), "", "", "1")
@@ -140,8 +196,8 @@ func TestImportPatientsContract(t *testing.T) {
 			if got := count(t, db, "patients", tr.Org.ID) - before; got != 20 {
 				t.Errorf("patients added = %d, want 20", got)
 			}
-			if got := count(t, db, "events", tr.Org.ID) - events; got != 20 {
-				t.Errorf("events added = %d, want 20", got)
+			if got := count(t, db, "events", tr.Org.ID) - events; got != 1 {
+				t.Errorf("events added = %d, want 1 (the first batch's)", got)
 			}
 		})
 

@@ -393,7 +393,8 @@ func (s *PatientService) FindDuplicates(ctx context.Context, a crs.Actor, p *crs
 	return out, nil
 }
 
-// PatientHistory lists the events of the patient's record, newest first.
+// PatientHistory lists the events of the patient's record, newest first,
+// ending with the bulk load's event for a patient the PMI load registered.
 func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id string) ([]*crs.Event, error) {
 	var out []*crs.Event
 	err := s.db.View(ctx, a, crs.ActViewDemographics, id, "history", func(q Querier) error {
@@ -405,7 +406,14 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
 		var err error
-		out, err = FindEvents(ctx, q, a.OrgID, "patient_id = $2", id)
+		if out, err = FindEvents(ctx, q, a.OrgID, "patient_id = $2", id); err != nil {
+			return err
+		}
+		// A patient registered by a bulk load starts from the load's
+		// event, which names the batch rather than one patient.
+		loaded, err := FindEvents(ctx, q, a.OrgID, `id IN (SELECT au.event_id FROM patients p
+			JOIN audit au ON au.org_id = p.org_id AND au.id = p.load_audit_id WHERE p.org_id = $1 AND p.id = $2 AND p.load_audit_id <> '')`, id)
+		out = append(out, loaded...)
 		return err
 	})
 	return out, err
