@@ -195,21 +195,10 @@ type cdsSeed struct {
 	log      *slog.Logger
 }
 
-// cdsSeedBatch is how many records one command of the seed writes.
-const cdsSeedBatch = 5000
-
-// write runs fn over [0, n) in commands of cdsSeedBatch records.
+// write runs fn over [0, n) in commands of seedBatch records.
 func (s *cdsSeed) write(ctx context.Context, what string, n int, fn func(tx crs.Tx, lo, hi int) error) error {
-	for lo := 0; lo < n; lo += cdsSeedBatch {
-		hi := min(lo+cdsSeedBatch, n)
-		if err := s.db.Write(ctx, s.tr.sys, crs.ActManagePathways, func(tx crs.Tx) error {
-			if err := fn(tx, lo, hi); err != nil {
-				return err
-			}
-			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: fmt.Sprintf("Loaded %s %d to %d of %d", what, lo+1, hi, n)}, what)
-		}); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
+	if err := s.tr.writeInBatches(ctx, what, n, fn); err != nil {
+		return err
 	}
 	s.log.Info("cds bench: seeded", "what", what, "records", n)
 	return nil

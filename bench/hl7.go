@@ -180,30 +180,10 @@ func openBenchDB(ctx context.Context, opts HL7Options) (*benchDB, string, error)
 	dsn, cleanup := opts.DSN, func() {}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
+		var err error
+		if dsn, cleanup, err = benchSchema(ctx, dsn); err != nil {
 			return nil, "", err
 		}
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "crs_bench_" + hex.EncodeToString(b[:])
-		if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-			admin.Close()
-			return nil, "", fmt.Errorf("make the bench schema: %w", err)
-		}
-		cleanup = func() {
-			_, _ = admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`)
-			admin.Close()
-		}
-		u, err := url.Parse(dsn)
-		if err != nil {
-			cleanup()
-			return nil, "", err
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
 	case dsn == "":
 		dir := opts.Dir
 		if dir == "" {
@@ -230,6 +210,35 @@ func openBenchDB(ctx context.Context, opts HL7Options) (*benchDB, string, error)
 	}
 	engine := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db.Dialect()]
 	return &benchDB{DB: db, cleanup: cleanup}, engine, nil
+}
+
+// benchSchema makes a new schema in the PostgreSQL database dsn names
+// and returns the DSN that uses it and what drops it.
+func benchSchema(ctx context.Context, dsn string) (string, func(), error) {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "crs_bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("make the bench schema: %w", err)
+	}
+	cleanup := func() {
+		_, _ = admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`)
+		admin.Close()
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), cleanup, nil
 }
 
 // parserSample is the ADT^A01 whose parsing `crs bench hl7` times (and

@@ -326,6 +326,27 @@ func (tr *journeyTrust) seedPathways(ctx context.Context, n int) error {
 	return nil
 }
 
+// seedBatch is how many records one command of a bulk seed writes.
+const seedBatch = 5000
+
+// writeInBatches runs fn over [0, n) in commands of seedBatch records
+// through the bulk load path of a legacy migration (many records a
+// statement), each command recorded by one event naming what it loaded.
+func (tr *journeyTrust) writeInBatches(ctx context.Context, what string, n int, fn func(tx crs.Tx, lo, hi int) error) error {
+	for lo := 0; lo < n; lo += seedBatch {
+		hi := min(lo+seedBatch, n)
+		if err := tr.db.Write(ctx, tr.sys, crs.ActManagePathways, func(tx crs.Tx) error {
+			if err := fn(tx, lo, hi); err != nil {
+				return err
+			}
+			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: fmt.Sprintf("Loaded %s %d to %d of %d", what, lo+1, hi, n)}, what)
+		}); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return nil
+}
+
 // journeyServices are the services the trust's journey is seeded
 // through.
 func (tr *journeyTrust) journeyServices() demo.JourneyServices {

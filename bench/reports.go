@@ -12,8 +12,6 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -26,9 +24,9 @@ import (
 type ReportsOptions struct {
 	// Pathways is how many RTT pathways the trust holds; 1,000,000 if 0.
 	Pathways int
-	// Activity is how many of them are stopped over the last year by a
-	// decision through the write path (treatment, or a decision not to
-	// treat), the completed pathways of the returns; Pathways/4 if 0.
+	// Activity is how many of them stopped over the last year (treatment
+	// admitted or not, a decision not to treat, a nullifying DNA), the
+	// completed pathways of the returns; Pathways/4 if 0.
 	Activity int
 	// Patients is how many patients the pathways are shared among, as in
 	// JourneyOptions.
@@ -54,7 +52,7 @@ type ReportsResult struct {
 	Engine, Command, GoVersion string
 	NumCPU                     int
 	Pathways, Activity         int
-	SeedTime, ActivityTime     time.Duration
+	SeedTime                   time.Duration // seeding the patients, pathways, events and courses
 	Month                      string
 	Incomplete, Completed      int             // pathways in Part 2, and in Parts 1a and 1b, of the month's return
 	Return, IncompleteRuns     []time.Duration // each run of the monthly return and of the incomplete figures
@@ -71,8 +69,8 @@ type ReportsResult struct {
 const reportsTarget = 5 * time.Second
 
 // Reports measures the RTT returns of a large trust: it seeds Pathways
-// open pathways in bulk, stops Activity of them on days over the past
-// year through the write path, then times the monthly RTT return of the
+// pathways with their RTT events and clock courses in bulk, Activity of
+// them stopped on days over the past year, then times the monthly RTT return of the
 // last full month, the incomplete figures at its end, and the comparison
 // of the return known now with the return as recorded earlier.
 func Reports(ctx context.Context, w io.Writer, o ReportsOptions) (*ReportsResult, error) {
@@ -189,10 +187,14 @@ func Reports(ctx context.Context, w io.Writer, o ReportsOptions) (*ReportsResult
 	return res, nil
 }
 
-// seedReports builds the bench trust: patients and Pathways open
-// pathways in bulk, then Activity of them stopped through the write path.
+// seedReports builds the bench trust: patients, then Pathways
+// referrals on RTT pathways with their events and clock courses through
+// the bulk load path of a legacy migration, seedBatch pathways a
+// command. Each clock started on a day in the last 400; Activity of them
+// stopped on a day between their start and today (see reportsPathway).
 func seedReports(ctx context.Context, db *store.DB, o ReportsOptions, res *ReportsResult) (*journeyTrust, error) {
 	log := o.Logger
+	t0 := time.Now()
 	tr, err := newJourneyTrust(ctx, db, 30)
 	if err != nil {
 		return nil, err
@@ -200,20 +202,123 @@ func seedReports(ctx context.Context, db *store.DB, o ReportsOptions, res *Repor
 	if err := tr.registerPatients(ctx, o.Patients, log); err != nil {
 		return nil, err
 	}
-	t0 := time.Now()
-	if err := tr.seedPathways(ctx, o.Pathways); err != nil {
+	patients, err := db.LivePatientIDs(ctx, tr.org.ID, o.Patients)
+	if err != nil {
 		return nil, err
 	}
+	if len(patients) == 0 {
+		return nil, fmt.Errorf("the bench trust has no patients")
+	}
+	log.Info("reports bench: patients registered", "patients", len(patients), "elapsed", time.Since(t0).Round(time.Millisecond))
+	restore, err := db.BulkLoad(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { restore() }()
+	today := crs.LocalDate(db.Clock.Now())
+	ods := tr.org.ODSCode
+	last := time.Now()
+	err = tr.writeInBatches(ctx, "RTT pathways", o.Pathways, func(tx crs.Tx, lo, hi int) error {
+		refs := make([]*crs.Referral, 0, hi-lo)
+		pws := make([]*crs.Pathway, 0, hi-lo)
+		events := make([][]crs.PathwayEvent, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			// Each pathway drawn from a source of its own, so that the
+			// trust is the same whatever the batches.
+			rng := rand.New(rand.NewSource(int64(i) + 1))
+			stopped := (i+1)*o.Activity/o.Pathways > i*o.Activity/o.Pathways
+			evs := reportsPathway(rng, today, stopped)
+			if err := rtt.ValidateEvents(evs); err != nil {
+				return fmt.Errorf("bench pathway %d: %w", i, err)
+			}
+			c := rtt.Evaluate(evs, today.Time)
+			tf := reportsTreatmentFunctions[i%len(reportsTreatmentFunctions)]
+			r := &crs.Referral{ID: crs.NewID(), PathwayID: crs.NewID(), PatientID: patients[rng.Intn(len(patients))], Source: "03",
+				ReferrerCode: "G1234567", ReferrerOrg: "A81001", ReceivedOn: crs.DateOf(evs[0].Date), Priority: crs.PriorityRoutine,
+				TreatmentFunction: tf, ConsultantCode: fmt.Sprintf("C%07d", 1000000+i%97), ConsultantLed: true, Status: crs.ReferralOpen}
+			pw := &crs.Pathway{ID: r.PathwayID, PatientID: r.PatientID, PPI: fmt.Sprintf("%s%010d", ods, i), PPIIssuer: ods, ReferralID: r.ID,
+				TreatmentFunction: tf, Priority: r.Priority, ClockState: crs.ClockRunning, ClockStart: crs.DateOf(c.Start),
+				StopStatus: c.StopStatus, StopReason: c.StopReason, DecisionToAdmit: c.DecisionToAdmit}
+			switch {
+			case c.Nullified:
+				pw.ClockState = crs.ClockNullified
+			case !c.Running:
+				pw.ClockState = crs.ClockStopped
+			}
+			if !c.Stop.IsZero() {
+				pw.ClockStop = crs.DateOf(c.Stop)
+			}
+			pes := make([]crs.PathwayEvent, len(evs))
+			for j, e := range evs {
+				pes[j] = crs.PathwayEvent{Date: crs.DateOf(e.Date), Kind: e.Kind, Status: e.Status}
+				if e.Status != 0 {
+					pw.LastStatus = e.Status
+				}
+			}
+			refs, pws, events = append(refs, r), append(pws, pw), append(events, pes)
+		}
+		if err := tx.MigrateReferrals(refs); err != nil {
+			return err
+		}
+		if err := tx.MigratePathways(pws, events, make([]bool, len(pws))); err != nil {
+			return err
+		}
+		if time.Since(last) > 5*time.Second {
+			last = time.Now()
+			log.Info("reports bench: seeding pathways", "done", hi, "total", o.Pathways)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	restore()
+	restore = func() {}
 	res.SeedTime = time.Since(t0)
-	log.Info("reports bench: pathways seeded", "pathways", o.Pathways, "elapsed", res.SeedTime.Round(time.Millisecond))
-
-	t0 = time.Now()
-	if err := tr.stopPathways(ctx, o.Activity, log); err != nil {
-		return nil, err
-	}
-	res.ActivityTime = time.Since(t0)
-	log.Info("reports bench: activity recorded", "stops", o.Activity, "elapsed", res.ActivityTime.Round(time.Millisecond))
+	log.Info("reports bench: trust seeded", "pathways", o.Pathways, "stopped", o.Activity, "elapsed", res.SeedTime.Round(time.Millisecond))
 	return tr, nil
+}
+
+// reportsTreatmentFunctions are the treatment functions the bench
+// pathways are shared among, in turn.
+var reportsTreatmentFunctions = []string{"100", "101", "110", "120", "130", "300", "320", "330", "340", "502"}
+
+// reportsPathway makes the events of one bench pathway: the referral
+// that starts its clock on one of the last 400 days, then, for one that
+// stopped, on days between then and today, one of: a decision to admit
+// and the admission for treatment (four in ten, Part 1a), treatment
+// started in outpatients (three in ten, Part 1b), a decision not to
+// treat (two in ten, Part 1b), or a booking and a DNA of the first
+// appointment that nullifies the clock (one in ten, reported nowhere).
+// One open pathway in five has a decision to admit (Part 2a).
+func reportsPathway(rng *rand.Rand, today crs.Date, stopped bool) []rtt.Event {
+	start := today.AddDate(0, 0, -rng.Intn(400))
+	span := int(today.Sub(start).Hours()/24) + 1
+	// The stop on a day between the start and today, a decision or
+	// booking before it on a day between the start and the stop.
+	d2 := rng.Intn(span)
+	d1 := rng.Intn(d2 + 1)
+	day := func(d int) time.Time { return start.AddDate(0, 0, d) }
+	evs := []rtt.Event{{Date: start, Kind: rtt.KindReferralReceived, Status: rtt.StatusFirstActivity}}
+	if !stopped {
+		if rng.Intn(5) == 0 {
+			evs = append(evs, rtt.Event{Date: day(d1), Kind: rtt.KindDecisionToAdmit, Status: rtt.StatusSubsequentActivity})
+		}
+		return evs
+	}
+	switch k := rng.Intn(10); {
+	case k < 4:
+		evs = append(evs, rtt.Event{Date: day(d1), Kind: rtt.KindDecisionToAdmit, Status: rtt.StatusSubsequentActivity},
+			rtt.Event{Date: day(d2), Kind: rtt.KindAdmittedForTreatment, Status: rtt.StatusFirstTreatment})
+	case k < 7:
+		evs = append(evs, rtt.Event{Date: day(d2), Kind: rtt.KindTreatmentStarted, Status: rtt.StatusFirstTreatment})
+	case k < 9:
+		evs = append(evs, rtt.Event{Date: day(d2), Kind: rtt.KindDecisionNotToTreat, Status: rtt.StatusDecisionNotToTreat})
+	default:
+		evs = append(evs, rtt.Event{Date: day(d1), Kind: rtt.KindAppointmentBooked},
+			rtt.Event{Date: day(d2), Kind: rtt.KindDidNotAttend, Status: rtt.StatusDidNotAttendFirst})
+	}
+	return evs
 }
 
 // seededJourneyTrust finds the bench trust seeded last in the database.
@@ -235,66 +340,6 @@ func seededJourneyTrust(ctx context.Context, db *store.DB) (*journeyTrust, error
 	return &journeyTrust{db: db, org: org, sys: crs.SystemActor(org.ID)}, nil
 }
 
-// stopPathways stops n of the trust's open pathways, each on a day
-// between its clock start and today, by a decision recorded through the
-// write path (three in four first treatment, the rest a decision not to
-// treat), sixteen at once.
-func (tr *journeyTrust) stopPathways(ctx context.Context, n int, log *slog.Logger) error {
-	todo, err := tr.db.RunningClocks(ctx, tr.org.ID, n)
-	if err != nil {
-		return err
-	}
-	refs := store.NewReferralService(tr.db)
-	today := crs.LocalDate(tr.db.Clock.Now())
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	last := time.Now()
-	var mu sync.Mutex
-	for w := range 16 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(w)))
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(todo) || ctx.Err() != nil {
-					return
-				}
-				p := todo[i]
-				span := int(today.Sub(p.ClockStart).Hours()/24) + 1
-				day := crs.Date{Time: p.ClockStart.AddDate(0, 0, rng.Intn(max(span, 1)))}
-				e := crs.PathwayEvent{Date: day, Kind: rtt.KindTreatmentStarted, Status: rtt.StatusFirstTreatment}
-				if rng.Intn(4) == 0 {
-					e.Kind, e.Status = rtt.KindDecisionNotToTreat, rtt.StatusDecisionNotToTreat
-				}
-				if err := refs.RecordPathwayEvent(ctx, tr.sys, p.PathwayID, e); err != nil {
-					select {
-					case errs <- fmt.Errorf("stop pathway: %w", err):
-					default:
-					}
-					return
-				}
-				if d := done.Add(1); d%10000 == 0 {
-					mu.Lock()
-					if time.Since(last) > 5*time.Second {
-						last = time.Now()
-						log.Info("reports bench: stopping pathways", "done", d, "total", len(todo))
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-	}
-	return nil
-}
-
 // Print writes the figures with the command that reproduces them.
 func (r *ReportsResult) Print(w io.Writer) {
 	med := func(ds []time.Duration) time.Duration {
@@ -307,8 +352,8 @@ func (r *ReportsResult) Print(w io.Writer) {
 	if r.SeedTime == 0 {
 		fmt.Fprintf(w, "set-up: the trust seeded by an earlier run (--reuse)\n")
 	} else {
-		fmt.Fprintf(w, "set-up: %d pathways seeded in %s; %d stopped over the past year through the write path in %s (%.0f a second)\n",
-			r.Pathways, journeyRound(r.SeedTime), r.Activity, journeyRound(r.ActivityTime), float64(r.Activity)/r.ActivityTime.Seconds())
+		fmt.Fprintf(w, "set-up: %d pathways, %d of them stopped over the past year, seeded with their patients, events and clock courses in bulk in %s (%.0f pathways a second)\n",
+			r.Pathways, r.Activity, journeyRound(r.SeedTime), float64(r.Pathways)/r.SeedTime.Seconds())
 	}
 	fmt.Fprintf(w, "return for %s: %d incomplete, %d completed in the month\n\n", r.Month, r.Incomplete, r.Completed)
 	fmt.Fprintf(w, "monthly RTT return: median %s of %d runs %v; target <= %s: %s\n", journeyRound(med(r.Return)), len(r.Return), r.Return,

@@ -71,7 +71,7 @@ Run "crs bench <what> --help" for its flags.`)
 		fs = newFlags("bench reports", "bench reports [flags]", stdout)
 		o := bench.ReportsOptions{Logger: logger}
 		fs.IntVar(&o.Pathways, "pathways", 1000000, "RTT pathways")
-		fs.IntVar(&o.Activity, "activity", 0, "pathways stopped over the past year through the write path (default a quarter)")
+		fs.IntVar(&o.Activity, "activity", 0, "pathways stopped over the past year (default a quarter)")
 		fs.IntVar(&o.Runs, "runs", 3, "times each return is worked out")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database (its path is logged), for --reuse")
