@@ -4,7 +4,8 @@
 -- with the SHA-256 of the sorted ids of the patients it listed, so the
 -- hash chain commits to them. Each listed patient is one row here, so
 -- "who saw this patient" still finds the list. Lists audited before this
--- table are one audit record per patient and stay as they are.
+-- table are one audit record per patient and stay as they are. Like the
+-- audit trail, the table is append-only.
 -- begin sqlite
 CREATE TABLE audit_listed (
 	org_id     TEXT NOT NULL,
@@ -12,6 +13,8 @@ CREATE TABLE audit_listed (
 	audit_id   TEXT NOT NULL,
 	PRIMARY KEY (org_id, patient_id, audit_id)
 ) WITHOUT ROWID;
+CREATE TRIGGER audit_listed_no_update BEFORE UPDATE ON audit_listed BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: a listed patient is never changed'); END;
+CREATE TRIGGER audit_listed_no_delete BEFORE DELETE ON audit_listed BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: a listed patient is never deleted'); END;
 -- end sqlite
 -- begin postgres
 CREATE TABLE audit_listed (
@@ -20,4 +23,6 @@ CREATE TABLE audit_listed (
 	audit_id   TEXT NOT NULL,
 	PRIMARY KEY (org_id, patient_id, audit_id)
 );
+CREATE TRIGGER audit_listed_append_only BEFORE UPDATE OR DELETE ON audit_listed FOR EACH ROW EXECUTE FUNCTION crs_append_only();
+CREATE TRIGGER audit_listed_no_truncate BEFORE TRUNCATE ON audit_listed FOR EACH STATEMENT EXECUTE FUNCTION crs_append_only();
 -- end postgres
