@@ -147,20 +147,27 @@ func TestPTLExportIsOneAuditRecord(t *testing.T) {
 	})
 }
 
+// dropTriggers drops the append-only triggers named, the SQLite or the
+// PostgreSQL ones, as the database's owner could.
+func dropTriggers(t *testing.T, db *store.DB, sqlite, postgres []string) {
+	t.Helper()
+	drops := sqlite
+	if db.Dialect() == "postgres" {
+		drops = postgres
+	}
+	for _, d := range drops {
+		if err := db.ExecSchema(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestAuditChainFindsListTampering changes the patients of a list behind
 // the write path and finds the chain check names the list record.
 func TestAuditChainFindsListTampering(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
-		drops := []string{`DROP TRIGGER audit_listed_no_delete`}
-		if db.Dialect() == "postgres" {
-			drops = []string{`DROP TRIGGER audit_listed_append_only ON audit_listed`}
-		}
-		for _, d := range drops {
-			if err := db.ExecSchema(ctx, d); err != nil {
-				t.Fatal(err)
-			}
-		}
+		dropTriggers(t, db, []string{`DROP TRIGGER audit_listed_no_delete`}, []string{`DROP TRIGGER audit_listed_append_only ON audit_listed`})
 		tests := []struct {
 			name, tamper, problem string // tamper: %[1]s the trust, %[2]s the list record, %[3]s a patient listed
 		}{
