@@ -80,6 +80,9 @@ type AuditRecord struct {
 	What      string // what was viewed or done, e.g. "demographics", "history"
 	Purpose   string
 	EventID   string // the event a change appended
+	// Listed are the patients a list shown or exported listed (action
+	// listed), sorted: one row each beside the record, not a column.
+	Listed []string
 }
 
 // AuditService lets a privacy officer see who accessed a record.

@@ -122,3 +122,35 @@ func TestAuditEvent(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditEventOfListedPatient: a FHIR search listing two patients'
+// observations is one audit record, and AuditEvent searched by either
+// patient shows it against that patient.
+func TestAuditEventOfListedPatient(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		var ids []string
+		for _, fam := range []string{"Listone", "Listtwo"} {
+			id := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"`+fam+`"}]}`)
+			create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/`+id+`"},"valueQuantity":{"value":72,"unit":"/min"}}`)
+			ids = append(ids, id)
+		}
+		if r := c.do("GET", "/fhir/Observation?code=http://loinc.org|8867-4", ""); r.status != 200 {
+			t.Fatalf("search: %d %s", r.status, r.body)
+		}
+		if err := db.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit WHERE action = 'listed' AND what LIKE 'fhir search Observation: 2 patients;%'`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d audit records of the search, %v; want 1", n, err)
+		}
+		for _, id := range ids {
+			r := c.do("GET", "/fhir/AuditEvent?patient=Patient/"+id, "")
+			if r.status != 200 || !strings.Contains(string(r.body), "fhir search Observation: 2 patients") || !strings.Contains(string(r.body), "Patient/"+id) {
+				t.Errorf("AuditEvent?patient=%s does not show the search that listed them: %d %s", id, r.status, r.body)
+			}
+		}
+	})
+}

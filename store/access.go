@@ -509,26 +509,31 @@ func (s *AccessService) ChooseSessionRole(ctx context.Context, token string, rol
 	return crs.FieldErrorf("role", "you do not hold the role %q", role.Name())
 }
 
-// RecordListed audits each patient shown to the actor in a list.
+// RecordListed audits a list of patients shown to the actor: one record
+// for the list, naming each patient it listed.
 func (s *AccessService) RecordListed(ctx context.Context, a crs.Actor, patientIDs []string, what string) {
 	s.db.recordListed(a, patientIDs, what)
 }
 
-// AuditListed is the audit action of a patient shown in a list.
+// AuditListed is the audit action of a list of patients shown or
+// exported.
 const AuditListed = "listed"
 
+// recordListed audits a list shown or exported as one record whose what
+// says which list, how many patients and the hash of their ids (see
+// listedWhat); the patients are rows of audit_listed beside it.
 func (db *DB) recordListed(a crs.Actor, patientIDs []string, what string) {
 	if a.OrgID == "" {
 		return
 	}
-	seen := map[string]bool{}
-	for _, id := range patientIDs {
-		if id == "" || seen[id] {
-			continue
-		}
-		seen[id] = true
-		db.Audit(a, id, AuditListed, what)
+	ids := listedIDs(patientIDs)
+	if len(ids) == 0 {
+		return
 	}
+	db.queueAudit(&crs.AuditRecord{
+		ID: crs.NewID(), OrgID: a.OrgID, At: db.Clock.Now().UTC(), UserID: a.UserID, Username: a.Username,
+		Role: a.Role, Action: AuditListed, What: listedWhat(what, ids), Purpose: a.Purpose, Listed: ids,
+	})
 }
 
 // Alerts lists the privacy officer's alerts, open first then newest,

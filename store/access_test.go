@@ -254,6 +254,7 @@ func TestListedPatientsAudited(t *testing.T) {
 			t.Fatal(err)
 		}
 		db.Flush(ctx)
+		officer := s.tr.Actor(crs.RolePrivacyOfficer)
 		for _, tc := range []struct {
 			patient *crs.Patient
 			what    string
@@ -261,10 +262,11 @@ func TestListedPatientsAudited(t *testing.T) {
 			{p[0], "bed board"}, {p[1], "A&E tracking board"}, {p[1], "search result"},
 			{p[2], "patient tracking list"}, {p[2], "patient tracking list export"},
 		} {
-			var n int
-			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $2 AND action = 'listed' AND what = $3 AND user_id = $4`,
-				s.tr.Org.ID, tc.patient.ID, tc.what, s.clerk.UserID).Scan(&n); err != nil || n != 1 {
-				t.Errorf("%s listed on the %s: %d audit records, %v; want 1", tc.patient.FamilyName, tc.what, n, err)
+			if n := listRecords(t, db, s.tr.Org.ID, tc.what); n != 1 {
+				t.Errorf("%d audit records of the %s, want 1", n, tc.what)
+			}
+			if !trailShows(t, db, officer, tc.patient.ID, s.clerk.UserID, tc.what) {
+				t.Errorf("%s's access trail does not show the %s that listed them", tc.patient.FamilyName, tc.what)
 			}
 		}
 	})

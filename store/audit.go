@@ -29,8 +29,7 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 		}
 		var err error
 		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
-			FROM audit WHERE org_id = $1 AND (patient_id = $2 OR patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2)
-				OR id IN (SELECT load_audit_id FROM patients WHERE org_id = $1 AND (id = $2 OR merged_into = $2) AND load_audit_id <> ''))
+			FROM `+patientAuditFrom(`(%[1]s = $2 OR %[1]s IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))`)+`
 			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
 		return err
 	})

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -158,7 +160,10 @@ func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) err
 			return err
 		}
 	}
-	return nil
+	return writeListed(func(query string, args ...any) error {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	}, rs, insertListedNumbered)
 }
 
 // migrationHooks run in a migration's transaction after its statements:
@@ -228,6 +233,10 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	if err != nil && err != sql.ErrNoRows {
 		return nil, err
 	}
+	listed, err := db.listedHashes(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+auditColumnNames+`, seq, prev_hash, hash FROM audit
 		WHERE org_id = $1 AND seq IS NOT NULL ORDER BY seq`, orgID)
 	if err != nil {
@@ -262,6 +271,12 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			b.Problem = "its content was altered: its hash no longer matches what it holds"
 			add(b)
 		}
+		got, ok := listed[r.ID]
+		delete(listed, r.ID)
+		if p := listedProblem(r.What, got, ok); p != "" {
+			b.Problem = p
+			add(b)
+		}
 		want, prev = seq+1, hash
 	}
 	if err := rows.Err(); err != nil {
@@ -283,6 +298,10 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	}
 	for _, r := range outside {
 		add(crs.AuditChainBreak{RecordID: r.ID, At: r.At, Problem: "it is outside the chain: inserted without being chained"})
+		delete(listed, r.ID)
+	}
+	for _, id := range slices.Sorted(maps.Keys(listed)) {
+		add(crs.AuditChainBreak{RecordID: id, Problem: fmt.Sprintf("%d listed patients name a list record the trail does not hold: inserted or the record deleted", listed[id].n)})
 	}
 	return c, nil
 }

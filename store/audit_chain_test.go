@@ -96,15 +96,7 @@ func TestAuditAndEventsAreAppendOnly(t *testing.T) {
 func TestAuditChainFindsTampering(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
-		drops := []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`}
-		if db.Dialect() == "postgres" {
-			drops = []string{`DROP TRIGGER audit_append_only ON audit`}
-		}
-		for _, d := range drops {
-			if err := db.ExecSchema(ctx, d); err != nil {
-				t.Fatal(err)
-			}
-		}
+		dropTriggers(t, db, []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`}, []string{`DROP TRIGGER audit_append_only ON audit`})
 		tests := []struct {
 			name    string
 			tamper  string // %[1]s is the trust's id, %[2]d the seq tampered with

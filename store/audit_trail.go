@@ -39,10 +39,11 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 		}
 		where = append(where, fmt.Sprintf(cond, ph...))
 	}
+	from := "audit"
 	if q.PatientID != "" {
-		// A patient registered by a bulk load is in the load's record,
-		// which names the batch rather than one patient.
-		add(`(patient_id = $%d OR id = (SELECT load_audit_id FROM patients WHERE org_id = $1 AND id = $%d AND load_audit_id <> ''))`, q.PatientID, q.PatientID)
+		// $2: the patient's own records and the lists that named them.
+		args = append(args, q.PatientID)
+		from = patientAuditFrom("%s = $2")
 	}
 	if q.Agent != "" {
 		add("(user_id = $%d OR username = $%d)", q.Agent, q.Agent)
@@ -60,7 +61,7 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	if count <= 0 {
 		count = 100
 	}
-	out, err := queryRows(ctx, s.db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE `+strings.Join(where, " AND ")+
+	out, err := queryRows(ctx, s.db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM `+from+` WHERE `+strings.Join(where, " AND ")+
 		fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, count), args...)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read the audit trail: %w", err)

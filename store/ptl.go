@@ -132,7 +132,7 @@ func (s *ReferralService) PTL(ctx context.Context, a crs.Actor, f crs.PTLFilter)
 		for _, r := range page.Removed {
 			ids = append(ids, r.PatientID)
 		}
-		s.db.recordListed(a, ids, "patient tracking list")
+		s.db.recordListed(a, ids, "patient tracking list"+ptlFilterText(f))
 	}
 	return page, err
 }
@@ -187,12 +187,30 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 			return "", err
 		}
 		var p ptlScan
+		var ids []string // the patients exported: one audit record for the export
+		defer func() { s.db.recordListed(a, ids, "patient tracking list export"+ptlFilterText(f)) }()
 		return "", eachRow(ctx, q, func(r scanner) error {
 			if err := p.scan(r, f.AsOf); err != nil {
 				return err
 			}
-			s.db.recordListed(a, []string{p.row.PatientID}, "patient tracking list export")
+			ids = append(ids, p.row.PatientID)
 			return fn(&p.row)
 		}, sqlText, args...)
 	})
+}
+
+// ptlFilterText says which part of the PTL a filter selects, for the
+// audit record of the list: "" for the whole list.
+func ptlFilterText(f crs.PTLFilter) string {
+	var parts []string
+	if f.TreatmentFunction != "" {
+		parts = append(parts, "treatment function "+f.TreatmentFunction)
+	}
+	if f.ConsultantCode != "" {
+		parts = append(parts, "consultant "+strings.ToUpper(f.ConsultantCode))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

@@ -284,7 +284,8 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 
 // accessibleResources keeps, of resources read for a list, those about
 // patients the actor may see (a person needs a legitimate relationship
-// with each; a system client sees all), and audits each patient listed.
+// with each; a system client sees all), and audits the list: one record
+// naming each patient on it.
 func (db *DB) accessibleResources(ctx context.Context, a crs.Actor, rs []*crs.Resource, what string) ([]*crs.Resource, error) {
 	allowed := map[string]bool{}
 	var out []*crs.Resource

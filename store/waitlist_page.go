@@ -170,12 +170,14 @@ func (s *ReportSource) EachWaitingListRow(ctx context.Context, a crs.Actor, f cr
 		if err != nil {
 			return "", err
 		}
+		var ids []string // the patients exported: one audit record for the export
+		defer func() { s.db.recordListed(a, ids, "waiting list export") }()
 		return "", eachRow(ctx, q, func(r scanner) error {
 			row, err := scanWaitingListRow(r, f.AsOf)
 			if err != nil {
 				return err
 			}
-			s.db.recordListed(a, []string{row.Entry.PatientID}, "waiting list export")
+			ids = append(ids, row.Entry.PatientID)
 			return fn(row)
 		}, sqlText, args...)
 	})

@@ -348,10 +348,15 @@ func (db *DB) Audit(a crs.Actor, patientID, action, what string) {
 		ID: crs.NewID(), OrgID: a.OrgID, At: db.Clock.Now().UTC(), UserID: a.UserID, Username: a.Username,
 		Role: a.Role, PatientID: patientID, Action: action, What: what, Purpose: a.Purpose,
 	}
+	db.queueAudit(r)
+}
+
+// queueAudit hands a record to the writer that group-commits it.
+func (db *DB) queueAudit(r *crs.AuditRecord) {
 	select {
 	case db.auditBuf <- r:
 	case <-db.stop:
-		db.Logger.Error("audit record after close", "user", a.UserID, "patient", patientID)
+		db.Logger.Error("audit record after close", "user", r.UserID, "patient", r.PatientID, "action", r.Action)
 	}
 }
 

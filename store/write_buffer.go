@@ -113,11 +113,18 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	// The records are chained as they are written, from the heads as the
 	// transaction has them now: records a rolled-back savepoint took away
 	// are chained again when they are written again.
-	cs, err := linkAudits(context.Background(), tx, b.audits[b.wroteAudits:], nil)
+	start := b.wroteAudits
+	cs, err := linkAudits(context.Background(), tx, b.audits[start:], nil)
 	if err == nil {
 		wrote := 0
 		err = writeRows(tx, cs, &wrote, auditColumns, insertAuditsSQL, chainArgs)
 		b.wroteAudits += wrote
+	}
+	if err == nil {
+		err = writeListed(func(q string, args ...any) error {
+			_, err := tx.exec(context.Background(), q, args...)
+			return err
+		}, b.audits[start:b.wroteAudits], insertListedAnon)
 	}
 	if err != nil {
 		b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
