@@ -45,7 +45,7 @@ type DB struct {
 	chainWake chan struct{}
 	chainDone chan struct{}
 	chainMu   sync.Mutex
-	closing    sync.Once
+	closing   sync.Once
 
 	// The committer's own state, touched by no other goroutine.
 	prepared      map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
