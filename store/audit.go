@@ -40,7 +40,10 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 // committed. Tests and shutdown use it.
 func (db *DB) Flush(ctx context.Context) error {
 	if db.pooled() {
-		return db.flushAudits(ctx)
+		if err := db.flushAudits(ctx); err != nil {
+			return err
+		}
+		return db.chainCommitted(ctx)
 	}
 	err := db.writeTx(ctx, crs.SystemActor("flush"), crs.ActSearchPatients, func(tx *Tx) error {
 		return errFlush

@@ -23,12 +23,13 @@ import (
 // leaves it outside the chain, and chaining it breaks the next record's
 // prev_hash or the head. VerifyAuditChain finds each.
 //
-// Records are chained as they are written, inside the transaction that
-// writes them: a writer reads its trust's head with a statement that
-// locks the head row (an upsert that changes nothing), so on PostgreSQL
-// concurrent writers of one trust are chained one after another, and the
-// unique index on (org_id, seq) refuses a fork should two ever meet. On
-// SQLite the single writer chains them in turn.
+// On SQLite records are chained as they are written, inside the
+// transaction that writes them: the single writer chains them in turn.
+// On PostgreSQL commands write them unchained and the chainer
+// (audit_chainer.go) chains them once committed. Whoever chains reads
+// its trust's head with a statement that locks the head row (an upsert
+// that changes nothing), and the unique index on (org_id, seq) refuses a
+// fork should two chainers ever meet.
 //
 // Records written before the chain existed are chained by the migration
 // that added it (0059), in the order they were written.
@@ -215,12 +216,16 @@ func scanAuditRow(row scanner) (*crs.AuditRecord, error) {
 }
 
 // VerifyAuditChain checks a trust's audit chain from its first record to
-// its head and says where it breaks: a record whose content no longer
+// its head, once the records committed before it was called are chained,
+// and says where it breaks: a record whose content no longer
 // matches its hash (altered), a gap in seq or a prev_hash that does not
 // match the record before (a record deleted or slipped in), a record
 // outside the chain (inserted without it), or a head past the last
 // record (records deleted from the end). It reads; it changes nothing.
 func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditChainCheck, error) {
+	if err := db.chainCommitted(ctx); err != nil {
+		return nil, err
+	}
 	c := &crs.AuditChainCheck{OrgID: orgID}
 	add := func(b crs.AuditChainBreak) {
 		if len(c.Breaks) >= crs.MaxAuditBreaks {

@@ -40,7 +40,12 @@ type DB struct {
 	auditFlush chan chan struct{}
 	stop       chan struct{}
 	done       chan struct{}
-	closing    sync.Once
+	// chainWake wakes the chainer of the pool (audit_chainer.go), which
+	// closes chainDone when it ends; chainMu makes it one at a time.
+	chainWake chan struct{}
+	chainDone chan struct{}
+	chainMu   sync.Mutex
+	closing   sync.Once
 
 	// The committer's own state, touched by no other goroutine.
 	prepared      map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
@@ -85,6 +90,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		auditFlush: make(chan chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
+		chainWake:  make(chan struct{}, 1),
+		chainDone:  make(chan struct{}),
 		prepared:   map[string]*sql.Stmt{},
 		prefixes:   map[string]string{},
 	}
@@ -136,6 +143,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	if db.pooled() {
 		go db.auditLoop()
+		go db.chainLoop()
 	} else {
 		go db.commitLoop()
 	}
@@ -154,6 +162,14 @@ func (db *DB) Close() error {
 		<-db.done
 		db.writing.Lock() // wait for the commands on the pool still in flight
 		db.writing.Unlock()
+		if db.pooled() {
+			<-db.chainDone
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if cerr := db.chainCommitted(ctx); cerr != nil {
+				db.Logger.Error("chain audit records", "err", cerr)
+			}
+			cancel()
+		}
 		if db.read.DB != db.write {
 			db.read.Close()
 		}

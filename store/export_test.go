@@ -28,3 +28,10 @@ func (db *DB) RunMigrationStep(ctx context.Context, n int) error {
 	}
 	return tx.Commit()
 }
+
+// QueryCount runs a query of one number directly against the database.
+func (db *DB) QueryCount(ctx context.Context, query string) (int64, error) {
+	var n int64
+	err := db.write.QueryRowContext(ctx, query).Scan(&n)
+	return n, err
+}

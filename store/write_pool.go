@@ -54,6 +54,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 	for attempt := 1; ; attempt++ {
 		events, err := db.runPooled(ctx, a, fn)
 		if err == nil {
+			db.wakeChainer()
 			db.tell(events)
 			return nil
 		}
@@ -86,10 +87,9 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 		return nil, crs.Errorf(crs.EINTERNAL, "begin transaction: %w", err)
 	}
 	// The command's events and audit records wait in its append buffer
-	// until just before its commit (or a statement that reads them): the
-	// trust's audit chain head, which the first of them locks, is then
-	// held for two round trips and the commit, not for the rest of the
-	// command too, since every command of the trust waits for it.
+	// until just before its commit (or a statement that reads them), and
+	// are then written one statement a pair; the audit records unchained,
+	// for the chainer to chain after the commit (audit_chainer.go).
 	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}}
 	defer func() {
 		if p := recover(); p != nil {
@@ -161,44 +161,16 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 	return nil
 }
 
-// writeEventPooled writes an event and its audit record on PostgreSQL.
-// The trust's audit chain head is locked by the command's first event and
-// kept for the rest: the event, its chained audit record and the head's
-// move are one statement.
+// writeEventPooled writes an event and its audit record, unchained (see
+// audit_chainer.go), in one statement on PostgreSQL.
 func writeEventPooled(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
-	if tx.heads == nil {
-		tx.heads = map[string]*auditHead{}
-	}
-	c, err := linkAuditsDeferred(tx, rec)
-	if err != nil {
-		return err
-	}
-	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose, c.seq, c.prev, c.hash)
-	if _, err := tx.exec(context.Background(), `WITH e AS (`+insertEventSQL+`),
-		h AS (UPDATE audit_heads SET seq = $17, hash = $19 WHERE org_id = $2)
-		INSERT INTO audit (`+auditChainCols+`)
-		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, $17, $18, $19)`, args...); err != nil {
+	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose)
+	if _, err := tx.exec(context.Background(), `WITH e AS (`+insertEventSQL+`)
+		INSERT INTO audit (`+auditColumnNames+`, xid)
+		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, pg_current_xact_id())`, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	return nil
-}
-
-// linkAuditsDeferred gives one record its place in its trust's chain from
-// the head the transaction holds (locking it the first time), leaving the
-// head's write to the caller's statement.
-func linkAuditsDeferred(tx *Tx, rec *crs.AuditRecord) (chainedAudit, error) {
-	h := tx.heads[rec.OrgID]
-	if h == nil {
-		var err error
-		if h, err = lockAuditHead(tx.ctx, tx, rec.OrgID); err != nil {
-			return chainedAudit{}, err
-		}
-		tx.heads[rec.OrgID] = h
-	}
-	c := chainedAudit{r: rec, seq: h.seq + 1, prev: h.hash}
-	c.hash = auditHash(c.prev, c.seq, auditArgs(rec))
-	h.seq, h.hash = c.seq, c.hash
-	return c, nil
 }
 
 // tell tells the OnCommit listeners the events of a committed command.
@@ -277,14 +249,16 @@ more:
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		return true
 	}
-	if err := insertAudits(context.Background(), tx, rs); err != nil {
+	if err := insertUnchainedAudits(context.Background(), tx, rs); err != nil {
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		_ = tx.Rollback()
 		return true
 	}
 	if err := tx.Commit(); err != nil {
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
+		return true
 	}
+	db.wakeChainer()
 	return true
 }
 
