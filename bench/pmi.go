@@ -183,9 +183,11 @@ func PMI(ctx context.Context, w io.Writer, opts PMIOptions) (*PMIResult, error) 
 		}
 		done += len(ps)
 	}
+	written := time.Since(start)
 	if err := build(); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(w, "  written in %s, search indexes built in %s\n", written.Round(100*time.Millisecond), (time.Since(start) - written).Round(100*time.Millisecond))
 	if err := db.Flush(ctx); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func TestPMI(t *testing.T) {
 	if nhs := res.Queries[0]; nhs.Found != nhs.N {
 		t.Errorf("NHS number lookups found %d of %d", nhs.Found, nhs.N)
 	}
-	for _, want := range []string{"crs bench pmi --patients 3000", "patients/s", "NHS number lookup", "p99"} {
+	for _, want := range []string{"crs bench pmi --patients 3000", "patients/s", "NHS number lookup", "p99", "search indexes built in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
