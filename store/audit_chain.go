@@ -226,6 +226,18 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	if err := db.chainCommitted(ctx); err != nil {
 		return nil, err
 	}
+	// One snapshot for the head, the records and the listed patients, so
+	// records committed while the check reads are neither half seen nor
+	// taken for a break.
+	opts := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	if db.dialect.name == "sqlite" {
+		opts = nil // a read transaction is one snapshot from its first read
+	}
+	snap, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Rollback()
 	c := &crs.AuditChainCheck{OrgID: orgID}
 	add := func(b crs.AuditChainBreak) {
 		if len(c.Breaks) >= crs.MaxAuditBreaks {
@@ -234,15 +246,15 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 		}
 		c.Breaks = append(c.Breaks, b)
 	}
-	err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`, orgID).Scan(&c.HeadSeq, &c.HeadHash)
+	err = snap.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`, orgID).Scan(&c.HeadSeq, &c.HeadHash)
 	if err != nil && err != sql.ErrNoRows {
 		return nil, err
 	}
-	listed, err := db.listedHashes(ctx, orgID)
+	listed, err := listedHashes(ctx, snap, orgID)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+auditColumnNames+`, seq, prev_hash, hash FROM audit
+	rows, err := snap.QueryContext(ctx, `SELECT `+auditColumnNames+`, seq, prev_hash, hash FROM audit
 		WHERE org_id = $1 AND seq IS NOT NULL ORDER BY seq`, orgID)
 	if err != nil {
 		return nil, err
@@ -296,7 +308,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	case c.HeadHash != prev:
 		add(crs.AuditChainBreak{Seq: last, Problem: "the last record does not match the trust's head hash: it was changed or replaced"})
 	}
-	outside, err := queryRows(ctx, db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND seq IS NULL ORDER BY at, id LIMIT $2`,
+	outside, err := queryRows(ctx, snap, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND seq IS NULL ORDER BY at, id LIMIT $2`,
 		orgID, crs.MaxAuditBreaks+1)
 	if err != nil {
 		return nil, err

@@ -41,14 +41,18 @@ const insertUnchainedSQL = `INSERT INTO audit (` + auditColumnNames + `, xid)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, pg_current_xact_id())`
 
 // insertUnchainedAudits writes records unchained, in q's transaction, for
-// the chainer to chain once they are committed.
+// the chainer to chain once they are committed, and the patients of the
+// list records among them.
 func insertUnchainedAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
 	for _, r := range rs {
 		if _, err := q.ExecContext(ctx, insertUnchainedSQL, auditArgs(r)...); err != nil {
 			return err
 		}
 	}
-	return nil
+	return writeListed(func(query string, args ...any) error {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	}, rs, insertListedNumbered)
 }
 
 // wakeChainer tells the chainer records were committed.

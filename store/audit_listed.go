@@ -111,8 +111,8 @@ func patientAuditFrom(cond string) string {
 
 // listedHashes reads the hash and count of the patients audit_listed
 // holds for each list record of a trust, for VerifyAuditChain.
-func (db *DB) listedHashes(ctx context.Context, orgID string) (map[string]listedSum, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT audit_id, patient_id FROM audit_listed WHERE org_id = $1 ORDER BY audit_id, patient_id`, orgID)
+func listedHashes(ctx context.Context, q Querier, orgID string) (map[string]listedSum, error) {
+	rows, err := q.QueryContext(ctx, `SELECT audit_id, patient_id FROM audit_listed WHERE org_id = $1 ORDER BY audit_id, patient_id`, orgID)
 	if err != nil {
 		return nil, err
 	}
