@@ -213,7 +213,7 @@ func TestGeneratorNHSNumbersRunOut(t *testing.T) {
 // again, and checks that every trust ends with all its patients, each
 // registered once: exactly those a single run would have registered.
 func TestSeedFinishesWhatAnEarlierRunLeft(t *testing.T) {
-	const n = 5000
+	n := store.ImportBatchSize * 3 / 2 // more than one batch, so a stop leaves part
 	stopAfterFirstBatch := func(ctx context.Context, db *store.DB) {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
