@@ -53,8 +53,9 @@ type CDSOptions struct {
 	Receiver     string   // the interchange's receiver identity; SUS's when empty
 	Now          time.Time
 	Test         bool // mark the interchange as a test
-	// Progress, when set, is told how many records are done of how many.
-	Progress func(done, total int)
+	// Progress, when set, is told every thousand records written how
+	// many are.
+	Progress func(done int)
 }
 
 // CDSReject is a record an extract left out because it broke a rule of
@@ -77,8 +78,6 @@ type CDSResult struct {
 	Rejected  []CDSReject `json:"rejected"`
 	Control   string      `json:"control_reference"`
 	Written   bool        `json:"written"` // false when there was nothing to send
-
-	scratch *bytes.Buffer // where each record's element is written before it is kept
 }
 
 // cdsRecord is one record of an extract, checked and ready to write.
@@ -93,7 +92,9 @@ type cdsRecord struct {
 // activity from src as actor a, and records what it sent. Records that
 // break a rule are left out and listed in the result. When there is
 // nothing to send nothing is written to w (an interchange holds at least
-// one message) and Written is false.
+// one message) and Written is false. Each record is checked and written
+// as it is read: the extract holds what was sent before and what it
+// sends (identifiers and checksums), not the records.
 func WriteCDS(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, w io.Writer) (*CDSResult, error) {
 	t, ok := cdsTypes[o.Type]
 	if !ok {
@@ -102,80 +103,76 @@ func WriteCDS(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions,
 	if err := checkCDSOptions(&o); err != nil {
 		return nil, err
 	}
-	res := &CDSResult{Type: o.Type, Bulk: o.Bulk}
-	var recs []cdsRecord
-	var err error
-	switch o.Type {
-	case crs.CDSEmergencyCare:
-		recs, err = emergencyCareRecords(ctx, src, a, o, res)
-	case crs.CDSOutpatient:
-		recs, err = outpatientRecords(ctx, src, a, o, res)
-	case crs.CDSAdmitted:
-		recs, err = episodeRecords(ctx, src, a, o, res)
-	}
-	if err != nil {
-		return nil, err
-	}
 	sent, err := src.SentCDS(ctx, a, o.Type, o.From, o.To)
 	if err != nil {
 		return nil, err
 	}
-	// What to send: in bulk every record; by net change those not sent
-	// as they are now, and a deletion of each sent before and gone since.
-	var send []cdsRecord
+	ex := &extract{o: o, t: t, w: w, sent: sent, res: &CDSResult{Type: o.Type, Bulk: o.Bulk, Control: controlReference(o.Now)}}
+	switch o.Type {
+	case crs.CDSEmergencyCare:
+		err = emergencyCareRecords(ctx, src, a, ex)
+	case crs.CDSOutpatient:
+		err = outpatientRecords(ctx, src, a, ex)
+	case crs.CDSAdmitted:
+		err = episodeRecords(ctx, src, a, ex)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := ex.res
+	// By net change, a deletion of each record sent before and gone
+	// since: those of what was sent that no record of the period named.
 	var deletes []crs.CDSSent
-	present := map[string]bool{}
-	for _, r := range recs {
-		present[r.uid] = true
-		if s, ok := sent[r.uid]; !o.Bulk && ok && !s.Deleted && s.Checksum == r.checksum {
-			res.Unchanged++
-			continue
-		}
-		send = append(send, r)
-	}
-	for _, rj := range res.Rejected {
-		present[rj.UniqueID] = true // a rejected record is not deleted: it is to be fixed
-	}
 	if !o.Bulk {
-		for uid, s := range sent {
-			if !present[uid] && !s.Deleted {
+		for uid, s := range ex.sent {
+			if !s.Deleted {
 				deletes = append(deletes, crs.CDSSent{UniqueID: uid, ActivityDate: s.ActivityDate, Checksum: "deleted", Deleted: true})
 			}
 		}
 		sortSent(deletes)
 	}
-	res.Control = controlReference(o.Now)
-	if len(send)+len(deletes) == 0 {
+	for _, d := range deletes {
+		ex.interchange().message(cdsRecord{uid: d.UniqueID, activity: d.ActivityDate}, true)
+	}
+	if ex.iw == nil {
 		return res, nil
 	}
-	iw := newInterchange(w, t, o, res.Control)
-	for i, r := range send {
-		iw.message(r, false)
-		if o.Progress != nil && (i+1)%1000 == 0 {
-			o.Progress(i+1, len(send))
-		}
-	}
-	for _, d := range deletes {
-		iw.message(cdsRecord{uid: d.UniqueID, activity: d.ActivityDate}, true)
-	}
-	if err := iw.close(); err != nil {
+	if err := ex.iw.close(); err != nil {
 		return nil, err
 	}
-	res.Sent, res.Deleted, res.Written = len(send), len(deletes), true
-	record := make([]crs.CDSSent, 0, len(send)+len(deletes))
-	for _, r := range send {
-		record = append(record, crs.CDSSent{UniqueID: r.uid, ActivityDate: r.activity, Checksum: r.checksum})
-	}
-	record = append(record, deletes...)
+	res.Deleted, res.Written = len(deletes), true
 	kind := "net change"
 	if o.Bulk {
 		kind = "bulk replacement"
 	}
 	summary := fmt.Sprintf("CDS %s %s %s to %s (%s): %d sent, %d deleted, %d rejected", t.code, kind, o.From, o.To, res.Control, res.Sent, res.Deleted, len(res.Rejected))
-	if err := src.RecordCDSSent(ctx, a, o.Type, record, summary); err != nil {
+	if err := src.RecordCDSSent(ctx, a, o.Type, append(ex.record, deletes...), summary); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// extract is an extract being written, record by record as they are read.
+type extract struct {
+	o   CDSOptions
+	t   cdsType
+	w   io.Writer
+	res *CDSResult
+	// sent is what was sent before of the period and not yet met among
+	// its records: what is left at the end was deleted since.
+	sent    map[string]crs.CDSSent
+	iw      *interchange  // nil until the first message
+	record  []crs.CDSSent // what the extract sends, to record once written
+	scratch bytes.Buffer  // where each record's element is written
+}
+
+// interchange returns the extract's interchange, writing its header the
+// first time.
+func (ex *extract) interchange() *interchange {
+	if ex.iw == nil {
+		ex.iw = newInterchange(ex.w, ex.t, ex.o, ex.res.Control)
+	}
+	return ex.iw
 }
 
 func checkCDSOptions(o *CDSOptions) error {
@@ -236,13 +233,17 @@ func shortID(id string) string {
 
 // rejects collects the broken rules of one record.
 type rejects struct {
-	res    *CDSResult
-	uid    string
-	record string
-	n      int
+	res      *CDSResult
+	uid      string
+	describe func() string // what the record is, worked out at its first broken rule
+	record   string
+	n        int
 }
 
 func (r *rejects) add(field, rule string, args ...any) {
+	if r.n == 0 {
+		r.record = r.describe()
+	}
 	r.res.Rejected = append(r.res.Rejected, CDSReject{UniqueID: r.uid, Record: r.record, Field: field, Rule: fmt.Sprintf(rule, args...)})
 	r.n++
 }

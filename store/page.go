@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -65,4 +67,53 @@ func pageOf[T any](rows []T, limit int, sortValues func(T) []string) ([]T, strin
 	}
 	rows = rows[:limit]
 	return rows, strings.Join(sortValues(rows[limit-1]), "|")
+}
+
+// eachPage reads the rows of query in the order k a page of size rows at
+// a time and hands each page to fn, for lists too long to hold (a month's
+// CDS extract): no statement stays open while fn works, so fn may query
+// again. query ends with its conditions; args[low] is the lower bound
+// (>=) of k's first column in them, raised at each page to the cursor's
+// value so that each page's index range starts where the last ended.
+// scan returns a row's value and its sort values.
+func eachPage[T any](ctx context.Context, q Querier, k keyset, query string, args []any, low, size int,
+	scan func(scanner) (T, []string, error), fn func([]T) error) error {
+	type keyed struct {
+		v    T
+		keys []string
+	}
+	args = slices.Clone(args)
+	page := make([]T, 0, size)
+	cursor := ""
+	for {
+		pargs := slices.Clone(args)
+		cond, err := k.after(cursor, func(v any) string {
+			pargs = append(pargs, v)
+			return "$" + itoa(len(pargs))
+		})
+		if err != nil {
+			return err
+		}
+		rows, err := queryRows(ctx, q, func(r scanner) (keyed, error) {
+			v, keys, err := scan(r)
+			return keyed{v, keys}, err
+		}, query+cond+k.orderBy()+" LIMIT "+itoa(size+1), pargs...)
+		if err != nil {
+			return err
+		}
+		rows, cursor = pageOf(rows, size, func(r keyed) []string { return r.keys })
+		page = page[:0]
+		for _, r := range rows {
+			page = append(page, r.v)
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if cursor == "" {
+			return nil
+		}
+		args[low] = rows[len(rows)-1].keys[0]
+	}
 }
