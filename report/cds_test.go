@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -428,7 +429,27 @@ func TestCDSPages(t *testing.T) {
 			src.PageSize = n
 			return src
 		}
+		// A reader that stops at the second record: the reading ahead
+		// stops with it and the error is returned.
+		errStop, n := errors.New("stop"), 0
+		day := crs.NewDate(2026, 3, 2)
+		err := paged(1).OutpatientRecords(context.Background(), c.tr.Actor(crs.RoleAnalyst), day, day, func(*crs.CDSOutpatientRecord) error {
+			if n++; n == 2 {
+				return errStop
+			}
+			return nil
+		})
+		if err != errStop || n != 2 {
+			t.Fatalf("records read until the second says stop: %d read, %v; want 2, %v", n, err, errStop)
+		}
 		for typ, records := range map[string]int{crs.CDSEmergencyCare: 4, crs.CDSOutpatient: 3, crs.CDSAdmitted: 4} {
+			// A file that fills up part way: the extract fails with the
+			// file's error and records nothing as sent.
+			_, err := report.WriteCDS(context.Background(), paged(1), c.tr.Actor(crs.RoleAnalyst), report.CDSOptions{Type: typ,
+				From: crs.NewDate(2026, 3, 2), To: crs.NewDate(2026, 3, 2), Provider: "RCD", Commissioner: "15N", Now: clock.Now()}, &fullFile{room: 100})
+			if !errors.Is(err, errFull) {
+				t.Fatalf("%s: extract to a full file = %v, want %v", typ, err, errFull)
+			}
 			first, res := c.extractFrom(t, paged(1), typ, false)
 			if len(first) == 0 || res.Sent == 0 || res.Records != records {
 				t.Fatalf("%s: first net change read a record a page = %+v; want %d records, some sent", typ, res, records)
@@ -447,4 +468,19 @@ func TestCDSPages(t *testing.T) {
 			}
 		}
 	})
+}
+
+var errFull = errors.New("no space left on device")
+
+// fullFile takes room bytes and then fails.
+type fullFile struct{ room int }
+
+func (f *fullFile) Write(b []byte) (int, error) {
+	if len(b) > f.room {
+		n := f.room
+		f.room = 0
+		return n, errFull
+	}
+	f.room -= len(b)
+	return len(b), nil
 }

@@ -93,7 +93,7 @@ func (s *CDSSource) EmergencyCareRecords(ctx context.Context, a crs.Actor, from,
 					return nil, nil, err
 				}
 				return &crs.CDSEmergencyCareRecord{Attendance: e, Patient: p.patient(), DepartmentType: deptType}, []string{arrived, e.ID}, nil
-			}, func(page []*crs.CDSEmergencyCareRecord) error { return eachOf(page, each) })
+			}, nil, func(page []*crs.CDSEmergencyCareRecord) error { return eachOf(page, each) })
 	})
 }
 
@@ -246,12 +246,9 @@ func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to
 				periods.add(o.Pathway, pwID, localDate(o.At))
 				o.ReferralReceived, _ = crs.ParseDate(received)
 				return &o, []string{at, o.AppointmentID}, nil
-			}, func(page []*crs.CDSOutpatientRecord) error {
-				if err := periods.resolve(ctx, q, a.OrgID); err != nil {
-					return err
-				}
-				return eachOf(page, each)
-			})
+			}, func([]*crs.CDSOutpatientRecord) error {
+				return periods.resolve(ctx, q, a.OrgID)
+			}, func(page []*crs.CDSOutpatientRecord) error { return eachOf(page, each) })
 	})
 }
 
@@ -289,16 +286,13 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 					byID[e.EpisodeID] = &e
 				}
 				return &e, []string{end, e.EpisodeID}, nil
-			}, func(page []*crs.CDSEpisodeRecord) error {
+			}, func([]*crs.CDSEpisodeRecord) error {
 				if err := periods.resolve(ctx, q, a.OrgID); err != nil {
 					return err
 				}
-				if err := episodeCodes(ctx, q, byID); err != nil {
-					return err
-				}
-				clear(byID)
-				return eachOf(page, each)
-			})
+				defer clear(byID)
+				return episodeCodes(ctx, q, byID)
+			}, func(page []*crs.CDSEpisodeRecord) error { return eachOf(page, each) })
 	})
 }
 
