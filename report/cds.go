@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -222,11 +222,9 @@ func uniqueID(t cdsType, id string) string {
 // base 36, the same every time for the same record.
 func shortID(id string) string {
 	h := sha1.Sum([]byte(id))
-	n := new(big.Int).SetBytes(h[:8])
-	n.Rsh(n, 2)
-	s := strings.ToUpper(n.Text(36))
-	for len(s) < 12 {
-		s = "0" + s
+	s := strings.ToUpper(strconv.FormatUint(binary.BigEndian.Uint64(h[:8])>>2, 36))
+	if len(s) < 12 {
+		s = strings.Repeat("0", 12-len(s)) + s
 	}
 	return s
 }
@@ -365,7 +363,7 @@ func (x *xmlw) leaf(name, value string) {
 }
 
 func escape(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, `<>&"`) {
+	if !needsEscape(s) {
 		b.WriteString(s)
 		return
 	}
@@ -385,6 +383,18 @@ func escape(b *bytes.Buffer, s string) {
 	}
 }
 
+// needsEscape reports whether s holds a character escape writes as an
+// entity.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '"':
+			return true
+		}
+	}
+	return false
+}
+
 // interchange writes one CDS-XML interchange: header, messages, trailer.
 type interchange struct {
 	w       io.Writer
@@ -394,10 +404,13 @@ type interchange struct {
 	control string
 	n       int
 	err     error
+	// the dates and time every message repeats, written once
+	day, time, from, to string
 }
 
 func newInterchange(w io.Writer, t cdsType, o CDSOptions, control string) *interchange {
-	iw := &interchange{w: w, x: xmlw{b: &bytes.Buffer{}}, t: t, o: o, control: control}
+	iw := &interchange{w: w, x: xmlw{b: &bytes.Buffer{}}, t: t, o: o, control: control,
+		day: localDay(o.Now), time: localTime(o.Now), from: o.From.String(), to: o.To.String()}
 	iw.x.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	iw.x.start("CDS-XMLInterchange", "xmlns", cdsNamespace, "SchemaVersion", "6-2-2", "SchemaDate", "2012-05-11")
 	iw.x.start("CDSInterchangeHeader")
@@ -435,10 +448,10 @@ func (iw *interchange) message(r cdsRecord, deletion bool) {
 		x.leaf("CDSProtocolIdentifierCode", "020")
 		x.leaf("CDSUniqueIdentifier", r.uid)
 		x.leaf("CDSBulkReplacementGroupCode", iw.t.bulkGroup)
-		x.leaf("CDSExtractDate", localDay(iw.o.Now))
-		x.leaf("CDSExtractTime", localTime(iw.o.Now))
-		x.leaf("CDSReportPeriodStartDate", iw.o.From.String())
-		x.leaf("CDSReportPeriodEndDate", iw.o.To.String())
+		x.leaf("CDSExtractDate", iw.day)
+		x.leaf("CDSExtractTime", iw.time)
+		x.leaf("CDSReportPeriodStartDate", iw.from)
+		x.leaf("CDSReportPeriodEndDate", iw.to)
 	} else {
 		x.start("CDSTransactionHeader_NetChange")
 		x.leaf("CDSTypeCode", iw.t.code)
@@ -449,8 +462,8 @@ func (iw *interchange) message(r cdsRecord, deletion bool) {
 		} else {
 			x.leaf("CDSUpdateType", "9")
 		}
-		x.leaf("CDSApplicableDate", localDay(iw.o.Now))
-		x.leaf("CDSApplicableTime", localTime(iw.o.Now))
+		x.leaf("CDSApplicableDate", iw.day)
+		x.leaf("CDSApplicableTime", iw.time)
 	}
 	x.leaf("CDSActivityDate", r.activity.String())
 	x.leaf("OrganisationCode_CDSSenderIdentity", iw.o.Provider)
