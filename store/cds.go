@@ -312,15 +312,8 @@ func episodeCodes(ctx context.Context, q Querier, byID map[string]*crs.CDSEpisod
 		if err := r.Scan(&id, &system, &code, &date); err != nil {
 			return err
 		}
-		e := byID[id]
-		if e == nil {
-			return nil
-		}
-		if system == nhs.ICD10 {
-			e.Coding.Diagnoses = append(e.Coding.Diagnoses, code)
-		} else {
-			d, _ := crs.ParseDate(date)
-			e.Coding.Procedures = append(e.Coding.Procedures, crs.ProcedureCode{Code: code, Date: d})
+		if e := byID[id]; e != nil {
+			addEpisodeCode(e.Coding, system, code, date)
 		}
 		return nil
 	}, `SELECT episode_id, classification, code, procedure_date FROM episode_codes WHERE episode_id IN `+in+` ORDER BY episode_id, classification, seq`, args...)
