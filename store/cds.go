@@ -133,52 +133,39 @@ func cdsPathway(ppi, issuer, start, stop string, status, last int) *crs.CDSPathw
 	return pw
 }
 
-// cdsPeriods gives each record the RTT period its activity belongs to. A
-// pathway can hold several periods one after another on one PPI (the
-// second side of a bilateral procedure, a new treatment decision; Annex
-// C): a record carries the start and end dates of the period of its own
-// activity, not the pathway's latest.
-type cdsPeriods struct {
-	recs []cdsPeriodRec
-}
+// cdsPeriods are the RTT periods of the pathways a period's records are
+// on, by pathway id, each period's start and end (zero while the clock
+// runs). A pathway can hold several periods one after another on one PPI
+// (the second side of a bilateral procedure, a new treatment decision;
+// Annex C): a record carries the start and end dates of the period of
+// its own activity, not the pathway's latest. They are read once for the
+// extract, before its pages: a page's own query of the events of its
+// pathways would have PostgreSQL scan all the events for every page when
+// it judges a scan cheaper than a thousand look-ups.
+type cdsPeriods map[string][]cdsPeriod
 
-type cdsPeriodRec struct {
-	pw        *crs.CDSPathway
-	pathwayID string
-	on        crs.Date
-}
+type cdsPeriod struct{ start, end crs.Date }
 
-func (c *cdsPeriods) add(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
-	if pw != nil && pathwayID != "" {
-		c.recs = append(c.recs, cdsPeriodRec{pw, pathwayID, on})
-	}
-}
-
-// resolve works out the periods of the pathways of the records added
-// since the last resolve and sets every record's period dates: the last
-// period that started on or before the activity. The events of those
-// pathways come in one query, in pathway and recorded order.
-func (c *cdsPeriods) resolve(ctx context.Context, q Querier, orgID string) error {
-	defer func() { c.recs = c.recs[:0] }()
-	if len(c.recs) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(c.recs))
-	seen := make(map[string]bool, len(c.recs))
-	for _, r := range c.recs {
-		if !seen[r.pathwayID] {
-			seen[r.pathwayID] = true
-			ids = append(ids, r.pathwayID)
-		}
-	}
-	args, in := withIDs([]any{orgID}, ids)
-	byPathway := map[string][]rtt.Clock{}
+// readPeriods works out the periods of the pathways pathways selects
+// (SQL, with args; $1 the trust) from their events, read in one query in
+// pathway and recorded order.
+func readPeriods(ctx context.Context, q Querier, pathways string, args ...any) (cdsPeriods, error) {
+	out := cdsPeriods{}
 	var cur string
 	var events []rtt.Event
 	done := func() {
-		if cur != "" {
-			byPathway[cur] = rtt.Periods(events, farFuture)
+		if cur == "" {
+			return
 		}
+		clocks := rtt.Periods(events, farFuture)
+		ps := make([]cdsPeriod, len(clocks))
+		for i, c := range clocks {
+			ps[i].start = crs.DateOf(c.Start)
+			if !c.Running {
+				ps[i].end = crs.DateOf(c.Stop)
+			}
+		}
+		out[cur] = ps
 	}
 	err := eachRow(ctx, q, func(r scanner) error {
 		var id, date, kind string
@@ -189,34 +176,37 @@ func (c *cdsPeriods) resolve(ctx context.Context, q Querier, orgID string) error
 		}
 		if id != cur {
 			done()
-			cur, events = id, nil
+			cur, events = id, events[:0]
 		}
 		e.Date, e.Kind, e.Status = parseDate(date).Time, rttKinds[kind], rtt.Status(st)
 		events = append(events, e)
 		return nil
 	}, `SELECT pathway_id, event_date, kind, status, ref, note FROM rtt_events
-		WHERE pathway_id IN `+in+` AND org_id = $1 AND removed_at = '' ORDER BY pathway_id, seq`, args...)
+		WHERE pathway_id IN (`+pathways+`) AND org_id = $1 AND removed_at = '' ORDER BY pathway_id, seq`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	done()
-	for _, r := range c.recs {
-		periods := byPathway[r.pathwayID]
-		if len(periods) == 0 {
-			continue
-		}
-		p := periods[0]
-		for _, x := range periods[1:] {
-			if !x.Start.After(r.on.Time) {
-				p = x
-			}
-		}
-		r.pw.Start, r.pw.End = crs.DateOf(p.Start), crs.Date{}
-		if !p.Running {
-			r.pw.End = crs.DateOf(p.Stop)
+	return out, nil
+}
+
+// set sets the period dates of a record's pathway data: the last period
+// of its pathway that started on or before the activity.
+func (c cdsPeriods) set(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
+	if pw == nil {
+		return
+	}
+	periods := c[pathwayID]
+	if len(periods) == 0 {
+		return
+	}
+	p := periods[0]
+	for _, x := range periods[1:] {
+		if !x.start.After(on.Time) {
+			p = x
 		}
 	}
-	return nil
+	pw.Start, pw.End = p.start, p.end
 }
 
 // OutpatientRecords hands each outpatient appointment of the days that
@@ -224,7 +214,11 @@ func (c *cdsPeriods) resolve(ctx context.Context, q Querier, orgID string) error
 func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to crs.Date, each func(*crs.CDSOutpatientRecord) error) error {
 	lo, hi := dayBounds(from, to)
 	return s.cdsView(ctx, a, "outpatient CDS extract", func(q Querier) error {
-		var periods cdsPeriods
+		periods, err := readPeriods(ctx, q, `SELECT a.pathway_id FROM appointments a WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3
+			AND a.status IN ('attended', 'dna', 'cancelled') AND a.pathway_id <> ''`, a.OrgID, lo, hi)
+		if err != nil {
+			return err
+		}
 		return eachPage(ctx, q, keyset{keys: []string{"a.start_at", "a.id"}}, `SELECT a.id, a.start_at, a.status, a.cancelled_by, a.kind, a.next_step,
 				c.code, c.consultant_code, c.treatment_function, c.specialty, r.priority, r.source, r.received_on, r.referrer_code, r.referrer_org,
 				COALESCE(pw.id, ''), COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), a.rtt_status,
@@ -243,12 +237,10 @@ func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to
 					return nil, nil, err
 				}
 				o.At, o.Patient, o.Pathway = parseTime(at), p.patient(), cdsPathway(ppi, issuer, start, stop, status, last)
-				periods.add(o.Pathway, pwID, localDate(o.At))
+				periods.set(o.Pathway, pwID, localDate(o.At))
 				o.ReferralReceived, _ = crs.ParseDate(received)
 				return &o, []string{at, o.AppointmentID}, nil
-			}, func([]*crs.CDSOutpatientRecord) error {
-				return periods.resolve(ctx, q, a.OrgID)
-			}, func(page []*crs.CDSOutpatientRecord) error { return eachOf(page, each) })
+			}, nil, func(page []*crs.CDSOutpatientRecord) error { return eachOf(page, each) })
 	})
 }
 
@@ -257,8 +249,12 @@ func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to
 func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to crs.Date, each func(*crs.CDSEpisodeRecord) error) error {
 	lo, hi := dayBounds(from, to)
 	return s.cdsView(ctx, a, "admitted patient care CDS extract", func(q Querier) error {
+		periods, err := readPeriods(ctx, q, `SELECT s.pathway_id FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled'
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 AND s.pathway_id <> ''`, a.OrgID, lo, hi)
+		if err != nil {
+			return err
+		}
 		byID := map[string]*crs.CDSEpisodeRecord{}
-		var periods cdsPeriods
 		return eachPage(ctx, q, keyset{keys: []string{"e.end_at", "e.id"}}, `SELECT e.id, e.seq, e.start_at, e.end_at, e.consultant_code, e.treatment_function,
 				e.coded_at, e.coded_by, s.id, s.visit_number, s.admitted_at, s.admission_method, s.admission_source, s.patient_class, s.discharged_at,
 				s.discharge_method, s.discharge_destination,
@@ -279,7 +275,7 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 				}
 				e.Start, e.End, e.AdmittedAt, e.DischargedAt = parseTime(start), parseTime(end), parseTime(admitted), parseTime(discharged)
 				e.Patient, e.Pathway = p.patient(), cdsPathway(ppi, issuer, cstart, cstop, 0, last)
-				periods.add(e.Pathway, pwID, localDate(e.AdmittedAt))
+				periods.set(e.Pathway, pwID, localDate(e.AdmittedAt))
 				e.LastInSpell = !e.DischargedAt.IsZero() && e.End.Equal(e.DischargedAt)
 				if codedAt != "" {
 					e.Coding = &crs.EpisodeCoding{EpisodeID: e.EpisodeID, CodedAt: parseTime(codedAt), CodedBy: codedBy}
@@ -287,9 +283,6 @@ func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to cr
 				}
 				return &e, []string{end, e.EpisodeID}, nil
 			}, func([]*crs.CDSEpisodeRecord) error {
-				if err := periods.resolve(ctx, q, a.OrgID); err != nil {
-					return err
-				}
 				defer clear(byID)
 				return episodeCodes(ctx, q, byID)
 			}, func(page []*crs.CDSEpisodeRecord) error { return eachOf(page, each) })
