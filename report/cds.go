@@ -80,12 +80,12 @@ type CDSResult struct {
 	Written   bool        `json:"written"` // false when there was nothing to send
 }
 
-// cdsRecord is one record of an extract, checked and ready to write.
+// cdsRecord is one message's record: checked and written, or a deletion
+// (no body).
 type cdsRecord struct {
 	uid      string
 	activity crs.Date
 	body     []byte // the record's element, written
-	checksum string
 }
 
 // WriteCDS writes the CDS extract o asks for to w, reading the period's

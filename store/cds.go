@@ -59,7 +59,8 @@ func (s *CDSSource) cdsView(ctx context.Context, a crs.Actor, what string, fn fu
 }
 
 // cdsPageSize is how many records of an extract are read a query: the
-// memory of an extract is a page's, whatever the length of the period.
+// records an extract holds are a page's and the next's, whatever the
+// length of the period.
 const cdsPageSize = 1000
 
 func (s *CDSSource) pageSize() int {
