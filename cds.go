@@ -109,17 +109,22 @@ type CDSSent struct {
 
 // CDSSource reads the activity of a period for the CDS extracts and
 // keeps what was sent, so a net change extract sends only what changed.
-// Reads check the actor may view reports and are audited.
+// Reads check the actor may view reports and are audited. The records of
+// a period are handed one at a time to each, in the order of the
+// extract, read a page at a time, so that an extract holds a page of a
+// month and not the month; each's first error stops the read and is
+// returned.
 type CDSSource interface {
-	// EmergencyCareRecords lists the A&E attendances that arrived from
-	// from to to (London days, both included).
-	EmergencyCareRecords(ctx context.Context, a Actor, from, to Date) ([]*CDSEmergencyCareRecord, error)
-	// OutpatientRecords lists the outpatient appointments of the days
-	// that were attended, missed or cancelled.
-	OutpatientRecords(ctx context.Context, a Actor, from, to Date) ([]*CDSOutpatientRecord, error)
-	// EpisodeRecords lists the consultant episodes that finished on the
-	// days, with their coding.
-	EpisodeRecords(ctx context.Context, a Actor, from, to Date) ([]*CDSEpisodeRecord, error)
+	// EmergencyCareRecords hands each A&E attendance that arrived from
+	// from to to (London days, both included) to each, in order of
+	// arrival.
+	EmergencyCareRecords(ctx context.Context, a Actor, from, to Date, each func(*CDSEmergencyCareRecord) error) error
+	// OutpatientRecords hands each outpatient appointment of the days
+	// that was attended, missed or cancelled to each, in order of time.
+	OutpatientRecords(ctx context.Context, a Actor, from, to Date, each func(*CDSOutpatientRecord) error) error
+	// EpisodeRecords hands each consultant episode that finished on the
+	// days, with its coding, to each, in order of its end.
+	EpisodeRecords(ctx context.Context, a Actor, from, to Date, each func(*CDSEpisodeRecord) error) error
 	// SentCDS lists what was last sent of a CDS type for activity dates
 	// in the period, by unique identifier.
 	SentCDS(ctx context.Context, a Actor, cdsType string, from, to Date) (map[string]CDSSent, error)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -53,6 +54,10 @@ type CDSRun struct {
 	Bytes    int64
 	Time     time.Duration // wall-clock time
 	CPU      time.Duration // CPU time of this process (user and system) in the run: the share of a busy machine it had
+	// Heap is the most memory the Go heap held in the run (its objects,
+	// live or not yet freed), sampled every few milliseconds from a heap
+	// collected just before: what the extract itself needed.
+	Heap uint64
 }
 
 // CDSBenchResult holds the figures of a CDS bench.
@@ -149,6 +154,8 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 	for _, typ := range []string{crs.CDSEmergencyCare, crs.CDSOutpatient, crs.CDSAdmitted} {
 		for _, kind := range []string{"net change", "again", "bulk"} {
 			var cw journeyCounter
+			runtime.GC()
+			heap := heapPeak()
 			c1 := processCPU()
 			t1 := time.Now()
 			r, err := report.WriteCDS(ctx, src, analyst, report.CDSOptions{Type: typ, From: crs.LocalDate(first), To: crs.LocalDate(last),
@@ -156,7 +163,7 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 			if err != nil {
 				return nil, fmt.Errorf("%s %s extract: %w", typ, kind, err)
 			}
-			run := CDSRun{Type: typ, Kind: kind, Records: r.Records, Sent: r.Sent, Rejected: len(r.Rejected), Bytes: cw.n, Time: time.Since(t1), CPU: processCPU() - c1}
+			run := CDSRun{Type: typ, Kind: kind, Records: r.Records, Sent: r.Sent, Rejected: len(r.Rejected), Bytes: cw.n, Time: time.Since(t1), CPU: processCPU() - c1, Heap: heap()}
 			res.Runs = append(res.Runs, run)
 			for _, rj := range r.Rejected[:min(len(r.Rejected), 3)] {
 				log.Warn("cds bench: record rejected", "type", typ, "record", rj.Record, "field", rj.Field, "rule", rj.Rule)
@@ -173,10 +180,10 @@ func (r *CDSBenchResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "CDS month extract, %s, %d CPUs, month %s (seeded in %s)\n", r.Engine, r.NumCPU, r.Month, r.SeedTime.Round(time.Second))
 	fmt.Fprintf(w, "command: %s\n\n", r.Command)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "type\tkind\trecords\tsent\trejected\tMB\ttime\tCPU (crs)\ttarget\t")
+	fmt.Fprintln(tw, "type\tkind\trecords\tsent\trejected\tMB\ttime\tCPU (crs)\theap MB\ttarget\t")
 	for _, run := range r.Runs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t<= %s\t\n", run.Type, run.Kind, run.Records, run.Sent, run.Rejected,
-			float64(run.Bytes)/1e6, run.Time.Round(time.Millisecond), run.CPU.Round(time.Millisecond), cdsTarget)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%.0f\t<= %s\t\n", run.Type, run.Kind, run.Records, run.Sent, run.Rejected,
+			float64(run.Bytes)/1e6, run.Time.Round(time.Millisecond), run.CPU.Round(time.Millisecond), float64(run.Heap)/1e6, cdsTarget)
 	}
 	tw.Flush()
 }
@@ -362,4 +369,30 @@ func (s *cdsSeed) inpatients(ctx context.Context) error {
 		}
 		return tx.MigrateDischargedSpells(ss, cs)
 	})
+}
+
+// heapPeak samples the Go heap's objects (live or not yet freed) every 5
+// ms until the returned function is called, which returns the most seen.
+func heapPeak() (stop func() uint64) {
+	done, peak := make(chan struct{}), make(chan uint64)
+	go func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		var most uint64
+		for {
+			metrics.Read(s)
+			most = max(most, s[0].Value.Uint64())
+			select {
+			case <-done:
+				peak <- most
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		return <-peak
+	}
 }

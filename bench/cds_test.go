@@ -37,7 +37,7 @@ func testCDSBench(t *testing.T, dsn string) {
 		if r.Kind == "again" {
 			sent = 0
 		}
-		if r.Records != want[r.Type] || r.Sent != sent || r.Rejected != 0 || r.Time <= 0 {
+		if r.Records != want[r.Type] || r.Sent != sent || r.Rejected != 0 || r.Time <= 0 || r.Heap == 0 {
 			t.Errorf("%s %s: %+v, want %d records, %d sent, none rejected", r.Type, r.Kind, r, want[r.Type], sent)
 		}
 	}

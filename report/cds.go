@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,8 +53,9 @@ type CDSOptions struct {
 	Receiver     string   // the interchange's receiver identity; SUS's when empty
 	Now          time.Time
 	Test         bool // mark the interchange as a test
-	// Progress, when set, is told how many records are done of how many.
-	Progress func(done, total int)
+	// Progress, when set, is told every thousand records written how
+	// many are.
+	Progress func(done int)
 }
 
 // CDSReject is a record an extract left out because it broke a rule of
@@ -77,23 +78,23 @@ type CDSResult struct {
 	Rejected  []CDSReject `json:"rejected"`
 	Control   string      `json:"control_reference"`
 	Written   bool        `json:"written"` // false when there was nothing to send
-
-	scratch *bytes.Buffer // where each record's element is written before it is kept
 }
 
-// cdsRecord is one record of an extract, checked and ready to write.
+// cdsRecord is one message's record: checked and written, or a deletion
+// (no body).
 type cdsRecord struct {
 	uid      string
 	activity crs.Date
 	body     []byte // the record's element, written
-	checksum string
 }
 
 // WriteCDS writes the CDS extract o asks for to w, reading the period's
 // activity from src as actor a, and records what it sent. Records that
 // break a rule are left out and listed in the result. When there is
 // nothing to send nothing is written to w (an interchange holds at least
-// one message) and Written is false.
+// one message) and Written is false. Each record is checked and written
+// as it is read: the extract holds what was sent before and what it
+// sends (identifiers and checksums), not the records.
 func WriteCDS(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, w io.Writer) (*CDSResult, error) {
 	t, ok := cdsTypes[o.Type]
 	if !ok {
@@ -102,80 +103,76 @@ func WriteCDS(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions,
 	if err := checkCDSOptions(&o); err != nil {
 		return nil, err
 	}
-	res := &CDSResult{Type: o.Type, Bulk: o.Bulk}
-	var recs []cdsRecord
-	var err error
-	switch o.Type {
-	case crs.CDSEmergencyCare:
-		recs, err = emergencyCareRecords(ctx, src, a, o, res)
-	case crs.CDSOutpatient:
-		recs, err = outpatientRecords(ctx, src, a, o, res)
-	case crs.CDSAdmitted:
-		recs, err = episodeRecords(ctx, src, a, o, res)
-	}
-	if err != nil {
-		return nil, err
-	}
 	sent, err := src.SentCDS(ctx, a, o.Type, o.From, o.To)
 	if err != nil {
 		return nil, err
 	}
-	// What to send: in bulk every record; by net change those not sent
-	// as they are now, and a deletion of each sent before and gone since.
-	var send []cdsRecord
+	ex := &extract{o: o, t: t, w: w, sent: sent, res: &CDSResult{Type: o.Type, Bulk: o.Bulk, Control: controlReference(o.Now)}}
+	switch o.Type {
+	case crs.CDSEmergencyCare:
+		err = emergencyCareRecords(ctx, src, a, ex)
+	case crs.CDSOutpatient:
+		err = outpatientRecords(ctx, src, a, ex)
+	case crs.CDSAdmitted:
+		err = episodeRecords(ctx, src, a, ex)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := ex.res
+	// By net change, a deletion of each record sent before and gone
+	// since: those of what was sent that no record of the period named.
 	var deletes []crs.CDSSent
-	present := map[string]bool{}
-	for _, r := range recs {
-		present[r.uid] = true
-		if s, ok := sent[r.uid]; !o.Bulk && ok && !s.Deleted && s.Checksum == r.checksum {
-			res.Unchanged++
-			continue
-		}
-		send = append(send, r)
-	}
-	for _, rj := range res.Rejected {
-		present[rj.UniqueID] = true // a rejected record is not deleted: it is to be fixed
-	}
 	if !o.Bulk {
-		for uid, s := range sent {
-			if !present[uid] && !s.Deleted {
+		for uid, s := range ex.sent {
+			if !s.Deleted {
 				deletes = append(deletes, crs.CDSSent{UniqueID: uid, ActivityDate: s.ActivityDate, Checksum: "deleted", Deleted: true})
 			}
 		}
 		sortSent(deletes)
 	}
-	res.Control = controlReference(o.Now)
-	if len(send)+len(deletes) == 0 {
+	for _, d := range deletes {
+		ex.interchange().message(cdsRecord{uid: d.UniqueID, activity: d.ActivityDate}, true)
+	}
+	if ex.iw == nil {
 		return res, nil
 	}
-	iw := newInterchange(w, t, o, res.Control)
-	for i, r := range send {
-		iw.message(r, false)
-		if o.Progress != nil && (i+1)%1000 == 0 {
-			o.Progress(i+1, len(send))
-		}
-	}
-	for _, d := range deletes {
-		iw.message(cdsRecord{uid: d.UniqueID, activity: d.ActivityDate}, true)
-	}
-	if err := iw.close(); err != nil {
+	if err := ex.iw.close(); err != nil {
 		return nil, err
 	}
-	res.Sent, res.Deleted, res.Written = len(send), len(deletes), true
-	record := make([]crs.CDSSent, 0, len(send)+len(deletes))
-	for _, r := range send {
-		record = append(record, crs.CDSSent{UniqueID: r.uid, ActivityDate: r.activity, Checksum: r.checksum})
-	}
-	record = append(record, deletes...)
+	res.Deleted, res.Written = len(deletes), true
 	kind := "net change"
 	if o.Bulk {
 		kind = "bulk replacement"
 	}
 	summary := fmt.Sprintf("CDS %s %s %s to %s (%s): %d sent, %d deleted, %d rejected", t.code, kind, o.From, o.To, res.Control, res.Sent, res.Deleted, len(res.Rejected))
-	if err := src.RecordCDSSent(ctx, a, o.Type, record, summary); err != nil {
+	if err := src.RecordCDSSent(ctx, a, o.Type, append(ex.record, deletes...), summary); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// extract is an extract being written, record by record as they are read.
+type extract struct {
+	o   CDSOptions
+	t   cdsType
+	w   io.Writer
+	res *CDSResult
+	// sent is what was sent before of the period and not yet met among
+	// its records: what is left at the end was deleted since.
+	sent    map[string]crs.CDSSent
+	iw      *interchange  // nil until the first message
+	record  []crs.CDSSent // what the extract sends, to record once written
+	scratch bytes.Buffer  // where each record's element is written
+}
+
+// interchange returns the extract's interchange, writing its header the
+// first time.
+func (ex *extract) interchange() *interchange {
+	if ex.iw == nil {
+		ex.iw = newInterchange(ex.w, ex.t, ex.o, ex.res.Control)
+	}
+	return ex.iw
 }
 
 func checkCDSOptions(o *CDSOptions) error {
@@ -225,24 +222,26 @@ func uniqueID(t cdsType, id string) string {
 // base 36, the same every time for the same record.
 func shortID(id string) string {
 	h := sha1.Sum([]byte(id))
-	n := new(big.Int).SetBytes(h[:8])
-	n.Rsh(n, 2)
-	s := strings.ToUpper(n.Text(36))
-	for len(s) < 12 {
-		s = "0" + s
+	s := strings.ToUpper(strconv.FormatUint(binary.BigEndian.Uint64(h[:8])>>2, 36))
+	if len(s) < 12 {
+		s = strings.Repeat("0", 12-len(s)) + s
 	}
 	return s
 }
 
 // rejects collects the broken rules of one record.
 type rejects struct {
-	res    *CDSResult
-	uid    string
-	record string
-	n      int
+	res      *CDSResult
+	uid      string
+	describe func() string // what the record is, worked out at its first broken rule
+	record   string
+	n        int
 }
 
 func (r *rejects) add(field, rule string, args ...any) {
+	if r.n == 0 {
+		r.record = r.describe()
+	}
 	r.res.Rejected = append(r.res.Rejected, CDSReject{UniqueID: r.uid, Record: r.record, Field: field, Rule: fmt.Sprintf(rule, args...)})
 	r.n++
 }
@@ -364,7 +363,7 @@ func (x *xmlw) leaf(name, value string) {
 }
 
 func escape(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, `<>&"`) {
+	if !needsEscape(s) {
 		b.WriteString(s)
 		return
 	}
@@ -384,6 +383,18 @@ func escape(b *bytes.Buffer, s string) {
 	}
 }
 
+// needsEscape reports whether s holds a character escape writes as an
+// entity.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '"':
+			return true
+		}
+	}
+	return false
+}
+
 // interchange writes one CDS-XML interchange: header, messages, trailer.
 type interchange struct {
 	w       io.Writer
@@ -393,10 +404,13 @@ type interchange struct {
 	control string
 	n       int
 	err     error
+	// the dates and time every message repeats, written once
+	day, time, from, to string
 }
 
 func newInterchange(w io.Writer, t cdsType, o CDSOptions, control string) *interchange {
-	iw := &interchange{w: w, x: xmlw{b: &bytes.Buffer{}}, t: t, o: o, control: control}
+	iw := &interchange{w: w, x: xmlw{b: &bytes.Buffer{}}, t: t, o: o, control: control,
+		day: localDay(o.Now), time: localTime(o.Now), from: o.From.String(), to: o.To.String()}
 	iw.x.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	iw.x.start("CDS-XMLInterchange", "xmlns", cdsNamespace, "SchemaVersion", "6-2-2", "SchemaDate", "2012-05-11")
 	iw.x.start("CDSInterchangeHeader")
@@ -434,10 +448,10 @@ func (iw *interchange) message(r cdsRecord, deletion bool) {
 		x.leaf("CDSProtocolIdentifierCode", "020")
 		x.leaf("CDSUniqueIdentifier", r.uid)
 		x.leaf("CDSBulkReplacementGroupCode", iw.t.bulkGroup)
-		x.leaf("CDSExtractDate", localDay(iw.o.Now))
-		x.leaf("CDSExtractTime", localTime(iw.o.Now))
-		x.leaf("CDSReportPeriodStartDate", iw.o.From.String())
-		x.leaf("CDSReportPeriodEndDate", iw.o.To.String())
+		x.leaf("CDSExtractDate", iw.day)
+		x.leaf("CDSExtractTime", iw.time)
+		x.leaf("CDSReportPeriodStartDate", iw.from)
+		x.leaf("CDSReportPeriodEndDate", iw.to)
 	} else {
 		x.start("CDSTransactionHeader_NetChange")
 		x.leaf("CDSTypeCode", iw.t.code)
@@ -448,8 +462,8 @@ func (iw *interchange) message(r cdsRecord, deletion bool) {
 		} else {
 			x.leaf("CDSUpdateType", "9")
 		}
-		x.leaf("CDSApplicableDate", localDay(iw.o.Now))
-		x.leaf("CDSApplicableTime", localTime(iw.o.Now))
+		x.leaf("CDSApplicableDate", iw.day)
+		x.leaf("CDSApplicableTime", iw.time)
 	}
 	x.leaf("CDSActivityDate", r.activity.String())
 	x.leaf("OrganisationCode_CDSSenderIdentity", iw.o.Provider)

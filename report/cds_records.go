@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -16,37 +15,42 @@ import (
 
 func nhsValid(n string) bool { return nhs.ValidNumber(n) }
 
-// record finishes a record: its element written by body, unless rules
-// were broken. The element is written in rj's scratch buffer and kept in
-// a slice of its own size.
-func record(rj *rejects, uid string, activity crs.Date, element string, body func(x *xmlw)) (cdsRecord, bool) {
+// add finishes a record of the period: unless rules were broken, its
+// element, written by body, is sent when the extract is a bulk
+// replacement or the record is not yet sent as it is now. The element is
+// written in the extract's scratch buffer and from there in its message.
+func (ex *extract) add(rj *rejects, activity crs.Date, element string, body func(x *xmlw)) error {
+	ex.res.Records++
+	before, wasSent := ex.sent[rj.uid]
+	delete(ex.sent, rj.uid) // a rejected record is not deleted either: it is to be fixed
 	if rj.n > 0 {
-		return cdsRecord{}, false
+		return nil
 	}
-	b := rj.res.scratch
-	if b == nil {
-		b = &bytes.Buffer{}
-		rj.res.scratch = b
-	}
+	b := &ex.scratch
 	b.Reset()
 	x := xmlw{b: b, open: make([]string, 0, 8)}
 	x.start(element)
 	body(&x)
 	x.end()
-	return cdsRecord{uid: uid, activity: activity, body: bytes.Clone(b.Bytes()), checksum: checksum(b.Bytes())}, true
+	sum := checksum(b.Bytes())
+	if !ex.o.Bulk && wasSent && !before.Deleted && before.Checksum == sum {
+		ex.res.Unchanged++
+		return nil
+	}
+	iw := ex.interchange()
+	iw.message(cdsRecord{uid: rj.uid, activity: activity, body: b.Bytes()}, false)
+	ex.record = append(ex.record, crs.CDSSent{UniqueID: rj.uid, ActivityDate: activity, Checksum: sum})
+	ex.res.Sent++
+	if ex.o.Progress != nil && ex.res.Sent%1000 == 0 {
+		ex.o.Progress(ex.res.Sent)
+	}
+	return iw.err
 }
 
-// collect checks and writes the records of rows, each by fn, keeping
-// those that break no rule.
-func collect[T any](res *CDSResult, rows []T, fn func(T) (cdsRecord, bool)) []cdsRecord {
-	res.Records = len(rows)
-	out := make([]cdsRecord, 0, len(rows))
-	for _, row := range rows {
-		if r, ok := fn(row); ok {
-			out = append(out, r)
-		}
-	}
-	return out
+// rejects starts the rule checks of the record uid, which describe says
+// what it is.
+func (ex *extract) rejects(id string, describe func() string) *rejects {
+	return &rejects{res: ex.res, uid: uniqueID(ex.t, id), describe: describe}
 }
 
 // checkCode checks a code is one of its Data Dictionary list.
@@ -62,16 +66,14 @@ func checkCode(rj *rejects, field, name, code string, list []nhs.Code, required 
 	}
 }
 
-func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, res *CDSResult) ([]cdsRecord, error) {
-	rows, err := src.EmergencyCareRecords(ctx, a, o.From, o.To)
-	if err != nil {
-		return nil, err
-	}
-	t := cdsTypes[crs.CDSEmergencyCare]
-	return collect(res, rows, func(row *crs.CDSEmergencyCareRecord) (cdsRecord, bool) {
+func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, ex *extract) error {
+	o := ex.o
+	return src.EmergencyCareRecords(ctx, a, o.From, o.To, func(row *crs.CDSEmergencyCareRecord) error {
 		e, p := row.Attendance, row.Patient
 		day := dayOf(e.ArrivedAt)
-		rj := &rejects{res: res, uid: uniqueID(t, e.ID), record: fmt.Sprintf("A&E attendance %s %s, MRN %s", localDay(e.ArrivedAt), localTime(e.ArrivedAt)[:5], p.MRN)}
+		rj := ex.rejects(e.ID, func() string {
+			return fmt.Sprintf("A&E attendance %s %s, MRN %s", localDay(e.ArrivedAt), localTime(e.ArrivedAt)[:5], p.MRN)
+		})
 		checkPatient(rj, p, day)
 		if err := nhs.CheckEDDepartmentType(row.DepartmentType); err != nil {
 			rj.add("EmergencyCareDepartmentType", "the trust's emergency department has no EMERGENCY CARE DEPARTMENT TYPE in use (01-03): %v", err)
@@ -90,7 +92,7 @@ func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o
 		if !e.DepartedAt.IsZero() && e.DepartedAt.Before(e.ArrivedAt) {
 			rj.add("EmergencyCareDepartureTime", "the departure is before the arrival")
 		}
-		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return ex.add(rj, day, ex.t.element, func(x *xmlw) {
 			x.start("PersonGroupPatient")
 			x.start("PatientIdentity")
 			ecPatientIdentity(x, p, o.Provider)
@@ -149,7 +151,7 @@ func emergencyCareRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o
 			}
 			x.end()
 		})
-	}), nil
+	})
 }
 
 // ecPatientIdentity writes the patient's identity as the emergency care
@@ -314,16 +316,14 @@ func outcomeCode(next string) string {
 	return ""
 }
 
-func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, res *CDSResult) ([]cdsRecord, error) {
-	rows, err := src.OutpatientRecords(ctx, a, o.From, o.To)
-	if err != nil {
-		return nil, err
-	}
-	t := cdsTypes[crs.CDSOutpatient]
-	return collect(res, rows, func(row *crs.CDSOutpatientRecord) (cdsRecord, bool) {
+func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, ex *extract) error {
+	o := ex.o
+	return src.OutpatientRecords(ctx, a, o.From, o.To, func(row *crs.CDSOutpatientRecord) error {
 		p := row.Patient
 		day := dayOf(row.At)
-		rj := &rejects{res: res, uid: uniqueID(t, row.AppointmentID), record: fmt.Sprintf("outpatient appointment %s %s clinic %s, MRN %s", localDay(row.At), localTime(row.At)[:5], row.ClinicCode, p.MRN)}
+		rj := ex.rejects(row.AppointmentID, func() string {
+			return fmt.Sprintf("outpatient appointment %s %s clinic %s, MRN %s", localDay(row.At), localTime(row.At)[:5], row.ClinicCode, p.MRN)
+		})
 		checkPatient(rj, p, day)
 		checkPathway(rj, row.Pathway)
 		checkCode(rj, "ActivityTreatmentFunctionCode", "ACTIVITY TREATMENT FUNCTION", row.TreatmentFunction, nhs.TreatmentFunctions, true)
@@ -334,7 +334,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CD
 			rj.add("ConsultantCode", "CONSULTANT CODE %q is not 8 characters", row.ConsultantCode)
 		}
 		attended := attendedCode(row)
-		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return ex.add(rj, day, ex.t.element, func(x *xmlw) {
 			patientPathway(x, row.Pathway)
 			x.start("PersonGroupPatient")
 			patientIdentity(x, p, o.Provider)
@@ -387,7 +387,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CD
 			}
 			x.end()
 		})
-	}), nil
+	})
 }
 
 // characteristics writes the patient's gender and ethnic category in the
@@ -421,16 +421,14 @@ func serviceAgreement(x *xmlw, o CDSOptions) {
 	x.end()
 }
 
-func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOptions, res *CDSResult) ([]cdsRecord, error) {
-	rows, err := src.EpisodeRecords(ctx, a, o.From, o.To)
-	if err != nil {
-		return nil, err
-	}
-	t := cdsTypes[crs.CDSAdmitted]
-	return collect(res, rows, func(row *crs.CDSEpisodeRecord) (cdsRecord, bool) {
+func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, ex *extract) error {
+	o := ex.o
+	return src.EpisodeRecords(ctx, a, o.From, o.To, func(row *crs.CDSEpisodeRecord) error {
 		p := row.Patient
 		day := dayOf(row.End)
-		rj := &rejects{res: res, uid: uniqueID(t, row.EpisodeID), record: fmt.Sprintf("consultant episode %d of the admission of %s, MRN %s", row.Seq, localDay(row.AdmittedAt), p.MRN)}
+		rj := ex.rejects(row.EpisodeID, func() string {
+			return fmt.Sprintf("consultant episode %d of the admission of %s, MRN %s", row.Seq, localDay(row.AdmittedAt), p.MRN)
+		})
 		checkPatient(rj, p, day)
 		checkPathway(rj, row.Pathway)
 		checkCode(rj, "AdmissionMethodCode_HospitalProviderSpell", "ADMISSION METHOD", row.AdmissionMethod, nhs.AdmissionMethods, true)
@@ -464,7 +462,7 @@ func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOp
 		if visit == "" || len(visit) > 12 {
 			visit = shortID(row.SpellID)
 		}
-		return record(rj, rj.uid, day, t.element, func(x *xmlw) {
+		return ex.add(rj, day, ex.t.element, func(x *xmlw) {
 			patientPathway(x, row.Pathway)
 			x.start("PersonGroupPatient")
 			patientIdentity(x, p, o.Provider)
@@ -541,5 +539,5 @@ func episodeRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, o CDSOp
 			}
 			x.end()
 		})
-	}), nil
+	})
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -185,9 +186,15 @@ func newCDSTrust(t *testing.T, db *store.DB, clock *crs.FixedClock) *cdsTrust {
 // cdsExtract writes one extract of 2 March 2026.
 func (c *cdsTrust) extract(t *testing.T, typ string, bulk bool) ([]byte, *report.CDSResult) {
 	t.Helper()
+	return c.extractFrom(t, store.NewCDSSource(c.db), typ, bulk)
+}
+
+// extractFrom writes one extract of 2 March 2026 read from src.
+func (c *cdsTrust) extractFrom(t *testing.T, src *store.CDSSource, typ string, bulk bool) ([]byte, *report.CDSResult) {
+	t.Helper()
 	var buf bytes.Buffer
 	day := crs.NewDate(2026, 3, 2)
-	res, err := report.WriteCDS(context.Background(), store.NewCDSSource(c.db), c.tr.Actor(crs.RoleAnalyst), report.CDSOptions{
+	res, err := report.WriteCDS(context.Background(), src, c.tr.Actor(crs.RoleAnalyst), report.CDSOptions{
 		Type: typ, From: day, To: day, Bulk: bulk, Provider: "RCD", Commissioner: "15N", Now: c.clock.Now()}, &buf)
 	if err != nil {
 		t.Fatalf("extract %s: %v", typ, err)
@@ -403,4 +410,77 @@ func TestCDSAdmitted(t *testing.T) {
 		}
 		golden(t, "cds_apc_netchange.xml", stableIDs(xml))
 	})
+}
+
+// TestCDSPages writes each extract read a record a page and two records
+// a page, and checks it is the interchange read in one page, byte for
+// byte, with an A&E attendance arriving at the same minute as E2 (the
+// page boundary between two records of one time). A net change read a
+// record a page, then one read whole, finds nothing changed.
+func TestCDSPages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := newCDSTrust(t, db, clock)
+		tie := &crs.EDAttendance{PatientID: c.p[0].ID, ArrivedAt: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC), ArrivalMode: "1048071000000103", AttendanceCategory: "1"}
+		if err := c.ed.Arrive(context.Background(), c.tr.Actor(crs.RoleNurse), tie); err != nil {
+			t.Fatal(err)
+		}
+		paged := func(n int) *store.CDSSource {
+			src := store.NewCDSSource(db)
+			src.PageSize = n
+			return src
+		}
+		// A reader that stops at the second record: the reading ahead
+		// stops with it and the error is returned.
+		errStop, n := errors.New("stop"), 0
+		day := crs.NewDate(2026, 3, 2)
+		err := paged(1).OutpatientRecords(context.Background(), c.tr.Actor(crs.RoleAnalyst), day, day, func(*crs.CDSOutpatientRecord) error {
+			if n++; n == 2 {
+				return errStop
+			}
+			return nil
+		})
+		if err != errStop || n != 2 {
+			t.Fatalf("records read until the second says stop: %d read, %v; want 2, %v", n, err, errStop)
+		}
+		for typ, records := range map[string]int{crs.CDSEmergencyCare: 4, crs.CDSOutpatient: 3, crs.CDSAdmitted: 4} {
+			// A file that fills up part way: the extract fails with the
+			// file's error and records nothing as sent.
+			_, err := report.WriteCDS(context.Background(), paged(1), c.tr.Actor(crs.RoleAnalyst), report.CDSOptions{Type: typ,
+				From: crs.NewDate(2026, 3, 2), To: crs.NewDate(2026, 3, 2), Provider: "RCD", Commissioner: "15N", Now: clock.Now()}, &fullFile{room: 100})
+			if !errors.Is(err, errFull) {
+				t.Fatalf("%s: extract to a full file = %v, want %v", typ, err, errFull)
+			}
+			first, res := c.extractFrom(t, paged(1), typ, false)
+			if len(first) == 0 || res.Sent == 0 || res.Records != records {
+				t.Fatalf("%s: first net change read a record a page = %+v; want %d records, some sent", typ, res, records)
+			}
+			if again, res := c.extract(t, typ, false); len(again) != 0 || res.Sent != 0 || res.Unchanged != records-len(res.Rejected) {
+				t.Errorf("%s: net change after one read a record a page = %+v, %d bytes; want nothing to send", typ, res, len(again))
+			}
+			whole, res := c.extract(t, typ, true)
+			if res.Records != records {
+				t.Fatalf("%s: %d records, want %d", typ, res.Records, records)
+			}
+			for _, n := range []int{1, 2} {
+				if got, res := c.extractFrom(t, paged(n), typ, true); !bytes.Equal(got, whole) || res.Records != records {
+					t.Errorf("%s read %d a page: %d records, interchange differs from the one read whole:\n%s\nwant\n%s", typ, n, res.Records, got, whole)
+				}
+			}
+		}
+	})
+}
+
+var errFull = errors.New("no space left on device")
+
+// fullFile takes room bytes and then fails.
+type fullFile struct{ room int }
+
+func (f *fullFile) Write(b []byte) (int, error) {
+	if len(b) > f.room {
+		n := f.room
+		f.room = 0
+		return n, errFull
+	}
+	f.room -= len(b)
+	return len(b), nil
 }

@@ -14,7 +14,12 @@ import (
 
 // CDSSource reads a period's activity for the Commissioning Data Set
 // extracts and keeps what each extract sent.
-type CDSSource struct{ db *DB }
+type CDSSource struct {
+	db *DB
+	// PageSize is how many records of an extract a query reads;
+	// cdsPageSize when 0.
+	PageSize int
+}
 
 // NewCDSSource returns the CDS extracts' source over db.
 func NewCDSSource(db *DB) *CDSSource { return &CDSSource{db: db} }
@@ -53,29 +58,54 @@ func (s *CDSSource) cdsView(ctx context.Context, a crs.Actor, what string, fn fu
 	return s.db.view(ctx, a, crs.ActViewReports, what, func(q Querier) (string, error) { return "", fn(q) })
 }
 
-// EmergencyCareRecords lists the A&E attendances that arrived on the days.
-func (s *CDSSource) EmergencyCareRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSEmergencyCareRecord, error) {
+// cdsPageSize is how many records of an extract are read a query: the
+// records an extract holds are a page's and the next's, whatever the
+// length of the period.
+const cdsPageSize = 1000
+
+func (s *CDSSource) pageSize() int {
+	if s.PageSize > 0 {
+		return s.PageSize
+	}
+	return cdsPageSize
+}
+
+// EmergencyCareRecords hands each A&E attendance that arrived on the days
+// to each, in order of arrival.
+func (s *CDSSource) EmergencyCareRecords(ctx context.Context, a crs.Actor, from, to crs.Date, each func(*crs.CDSEmergencyCareRecord) error) error {
 	lo, hi := dayBounds(from, to)
-	var out []*crs.CDSEmergencyCareRecord
-	err := s.cdsView(ctx, a, "emergency care CDS extract", func(q Querier) error {
+	return s.cdsView(ctx, a, "emergency care CDS extract", func(q Querier) error {
 		var deptType string
 		err := q.QueryRowContext(ctx, `SELECT ed_type FROM locations WHERE org_id = $1 AND kind = 'ed' AND ed_type <> '' AND active = 1 ORDER BY ed_type, code LIMIT 1`,
 			a.OrgID).Scan(&deptType)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSEmergencyCareRecord, error) {
-			var p cdsPatientScan
-			e, err := scanED(scanFunc(func(dest ...any) error { return r.Scan(append(dest, p.dest()...)...) }))
-			if err != nil {
-				return nil, err
-			}
-			return &crs.CDSEmergencyCareRecord{Attendance: e, Patient: p.patient(), DepartmentType: deptType}, nil
-		}, `SELECT `+prefixed("e.", edColumns)+`, `+cdsPatientColumns+` FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
-			WHERE e.org_id = $1 AND e.arrived_at >= $2 AND e.arrived_at < $3 ORDER BY e.arrived_at, e.id`, a.OrgID, lo, hi)
-		return err
+		return eachPage(ctx, q, keyset{keys: []string{"e.arrived_at", "e.id"}}, `SELECT e.arrived_at, `+prefixed("e.", edColumns)+`, `+cdsPatientColumns+`
+			FROM ed_attendances e JOIN patients p ON p.id = e.patient_id
+			WHERE e.org_id = $1 AND e.arrived_at >= $2 AND e.arrived_at < $3`, []any{a.OrgID, lo, hi}, 1, s.pageSize(),
+			func(r scanner) (*crs.CDSEmergencyCareRecord, []string, error) {
+				var p cdsPatientScan
+				var arrived string
+				e, err := scanED(scanFunc(func(dest ...any) error {
+					return r.Scan(append(append([]any{&arrived}, dest...), p.dest()...)...)
+				}))
+				if err != nil {
+					return nil, nil, err
+				}
+				return &crs.CDSEmergencyCareRecord{Attendance: e, Patient: p.patient(), DepartmentType: deptType}, []string{arrived, e.ID}, nil
+			}, nil, func(page []*crs.CDSEmergencyCareRecord) error { return eachOf(page, each) })
 	})
-	return out, err
+}
+
+// eachOf hands the records of a page to each in turn.
+func eachOf[T any](page []T, each func(T) error) error {
+	for _, r := range page {
+		if err := each(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rttStatusText writes a stored RTT status as its two digits, "" for none.
@@ -104,43 +134,39 @@ func cdsPathway(ppi, issuer, start, stop string, status, last int) *crs.CDSPathw
 	return pw
 }
 
-// cdsPeriods gives each record the RTT period its activity belongs to. A
-// pathway can hold several periods one after another on one PPI (the
-// second side of a bilateral procedure, a new treatment decision; Annex
-// C): a record carries the start and end dates of the period of its own
-// activity, not the pathway's latest.
-type cdsPeriods struct {
-	recs []cdsPeriodRec
-}
+// cdsPeriods are the RTT periods of the pathways a period's records are
+// on, by pathway id, each period's start and end (zero while the clock
+// runs). A pathway can hold several periods one after another on one PPI
+// (the second side of a bilateral procedure, a new treatment decision;
+// Annex C): a record carries the start and end dates of the period of
+// its own activity, not the pathway's latest. They are read once for the
+// extract, before its pages: a page's own query of the events of its
+// pathways would have PostgreSQL scan all the events for every page when
+// it judges a scan cheaper than a thousand look-ups.
+type cdsPeriods map[string][]cdsPeriod
 
-type cdsPeriodRec struct {
-	pw        *crs.CDSPathway
-	pathwayID string
-	on        crs.Date
-}
+type cdsPeriod struct{ start, end crs.Date }
 
-func (c *cdsPeriods) add(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
-	if pw != nil && pathwayID != "" {
-		c.recs = append(c.recs, cdsPeriodRec{pw, pathwayID, on})
-	}
-}
-
-// resolve works out each pathway's periods once and sets every record's
-// period dates: the last period that started on or before the activity.
-// The events of every pathway the records are on come in one query, in
-// pathway and recorded order: pathways selects those pathways' ids, with
-// args.
-func (c *cdsPeriods) resolve(ctx context.Context, q Querier, pathways string, args ...any) error {
-	if len(c.recs) == 0 {
-		return nil
-	}
-	byPathway := map[string][]rtt.Clock{}
+// readPeriods works out the periods of the pathways pathways selects
+// (SQL, with args; $1 the trust) from their events, read in one query in
+// pathway and recorded order.
+func readPeriods(ctx context.Context, q Querier, pathways string, args ...any) (cdsPeriods, error) {
+	out := cdsPeriods{}
 	var cur string
 	var events []rtt.Event
 	done := func() {
-		if cur != "" {
-			byPathway[cur] = rtt.Periods(events, farFuture)
+		if cur == "" {
+			return
 		}
+		clocks := rtt.Periods(events, farFuture)
+		ps := make([]cdsPeriod, len(clocks))
+		for i, c := range clocks {
+			ps[i].start = crs.DateOf(c.Start)
+			if !c.Running {
+				ps[i].end = crs.DateOf(c.Stop)
+			}
+		}
+		out[cur] = ps
 	}
 	err := eachRow(ctx, q, func(r scanner) error {
 		var id, date, kind string
@@ -151,7 +177,7 @@ func (c *cdsPeriods) resolve(ctx context.Context, q Querier, pathways string, ar
 		}
 		if id != cur {
 			done()
-			cur, events = id, nil
+			cur, events = id, events[:0]
 		}
 		e.Date, e.Kind, e.Status = parseDate(date).Time, rttKinds[kind], rtt.Status(st)
 		events = append(events, e)
@@ -159,130 +185,132 @@ func (c *cdsPeriods) resolve(ctx context.Context, q Querier, pathways string, ar
 	}, `SELECT pathway_id, event_date, kind, status, ref, note FROM rtt_events
 		WHERE pathway_id IN (`+pathways+`) AND org_id = $1 AND removed_at = '' ORDER BY pathway_id, seq`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	done()
-	for _, r := range c.recs {
-		periods := byPathway[r.pathwayID]
-		if len(periods) == 0 {
-			continue
-		}
-		p := periods[0]
-		for _, x := range periods[1:] {
-			if !x.Start.After(r.on.Time) {
-				p = x
-			}
-		}
-		r.pw.Start, r.pw.End = crs.DateOf(p.Start), crs.Date{}
-		if !p.Running {
-			r.pw.End = crs.DateOf(p.Stop)
-		}
-	}
-	return nil
+	return out, nil
 }
 
-// OutpatientRecords lists the outpatient appointments of the days that
-// were attended, missed or cancelled.
-func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSOutpatientRecord, error) {
+// set sets the period dates of a record's pathway data: the last period
+// of its pathway that started on or before the activity.
+func (c cdsPeriods) set(pw *crs.CDSPathway, pathwayID string, on crs.Date) {
+	if pw == nil {
+		return
+	}
+	periods := c[pathwayID]
+	if len(periods) == 0 {
+		return
+	}
+	p := periods[0]
+	for _, x := range periods[1:] {
+		if !x.start.After(on.Time) {
+			p = x
+		}
+	}
+	pw.Start, pw.End = p.start, p.end
+}
+
+// OutpatientRecords hands each outpatient appointment of the days that
+// was attended, missed or cancelled to each, in order of its time.
+func (s *CDSSource) OutpatientRecords(ctx context.Context, a crs.Actor, from, to crs.Date, each func(*crs.CDSOutpatientRecord) error) error {
 	lo, hi := dayBounds(from, to)
-	var out []*crs.CDSOutpatientRecord
-	err := s.cdsView(ctx, a, "outpatient CDS extract", func(q Querier) error {
-		var err error
-		var periods cdsPeriods
-		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSOutpatientRecord, error) {
-			var o crs.CDSOutpatientRecord
-			var p cdsPatientScan
-			var at, received, pwID, ppi, issuer, start, stop string
-			var status, last int
-			if err := r.Scan(append([]any{&o.AppointmentID, &at, &o.Status, &o.CancelledBy, &o.Kind, &o.NextStep, &o.ClinicCode, &o.ConsultantCode,
-				&o.TreatmentFunction, &o.Specialty, &o.Priority, &o.ReferralSource, &received, &o.ReferrerCode, &o.ReferrerOrg,
-				&pwID, &ppi, &issuer, &start, &stop, &status, &last}, p.dest()...)...); err != nil {
-				return nil, err
-			}
-			o.At, o.Patient, o.Pathway = parseTime(at), p.patient(), cdsPathway(ppi, issuer, start, stop, status, last)
-			periods.add(o.Pathway, pwID, localDate(o.At))
-			o.ReferralReceived, _ = crs.ParseDate(received)
-			return &o, nil
-		}, `SELECT a.id, a.start_at, a.status, a.cancelled_by, a.kind, a.next_step, c.code, c.consultant_code, c.treatment_function, c.specialty,
-				r.priority, r.source, r.received_on, r.referrer_code, r.referrer_org,
+	return s.cdsView(ctx, a, "outpatient CDS extract", func(q Querier) error {
+		periods, err := readPeriods(ctx, q, `SELECT a.pathway_id FROM appointments a WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3
+			AND a.status IN ('attended', 'dna', 'cancelled') AND a.pathway_id <> ''`, a.OrgID, lo, hi)
+		if err != nil {
+			return err
+		}
+		return eachPage(ctx, q, keyset{keys: []string{"a.start_at", "a.id"}}, `SELECT a.id, a.start_at, a.status, a.cancelled_by, a.kind, a.next_step,
+				c.code, c.consultant_code, c.treatment_function, c.specialty, r.priority, r.source, r.received_on, r.referrer_code, r.referrer_org,
 				COALESCE(pw.id, ''), COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), a.rtt_status,
 				COALESCE(pw.last_status, 0), `+cdsPatientColumns+`
 			FROM appointments a JOIN clinics c ON c.id = a.clinic_id JOIN referrals r ON r.id = a.referral_id JOIN patients p ON p.id = a.patient_id
 			LEFT JOIN pathways pw ON pw.id = a.pathway_id
-			WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3 AND a.status IN ('attended', 'dna', 'cancelled')
-			ORDER BY a.start_at, a.id`, a.OrgID, lo, hi)
+			WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3 AND a.status IN ('attended', 'dna', 'cancelled')`, []any{a.OrgID, lo, hi}, 1, s.pageSize(),
+			func(r scanner) (*crs.CDSOutpatientRecord, []string, error) {
+				var o crs.CDSOutpatientRecord
+				var p cdsPatientScan
+				var at, received, pwID, ppi, issuer, start, stop string
+				var status, last int
+				if err := r.Scan(append([]any{&o.AppointmentID, &at, &o.Status, &o.CancelledBy, &o.Kind, &o.NextStep, &o.ClinicCode, &o.ConsultantCode,
+					&o.TreatmentFunction, &o.Specialty, &o.Priority, &o.ReferralSource, &received, &o.ReferrerCode, &o.ReferrerOrg,
+					&pwID, &ppi, &issuer, &start, &stop, &status, &last}, p.dest()...)...); err != nil {
+					return nil, nil, err
+				}
+				o.At, o.Patient, o.Pathway = parseTime(at), p.patient(), cdsPathway(ppi, issuer, start, stop, status, last)
+				periods.set(o.Pathway, pwID, localDate(o.At))
+				o.ReferralReceived, _ = crs.ParseDate(received)
+				return &o, []string{at, o.AppointmentID}, nil
+			}, nil, func(page []*crs.CDSOutpatientRecord) error { return eachOf(page, each) })
+	})
+}
+
+// EpisodeRecords hands each consultant episode that finished on the days,
+// with its coding, to each, in order of its end.
+func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to crs.Date, each func(*crs.CDSEpisodeRecord) error) error {
+	lo, hi := dayBounds(from, to)
+	return s.cdsView(ctx, a, "admitted patient care CDS extract", func(q Querier) error {
+		periods, err := readPeriods(ctx, q, `SELECT s.pathway_id FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled'
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 AND s.pathway_id <> ''`, a.OrgID, lo, hi)
 		if err != nil {
 			return err
 		}
-		return periods.resolve(ctx, q, `SELECT a.pathway_id FROM appointments a WHERE a.org_id = $1 AND a.start_at >= $2 AND a.start_at < $3
-			AND a.status IN ('attended', 'dna', 'cancelled') AND a.pathway_id <> ''`, a.OrgID, lo, hi)
-	})
-	return out, err
-}
-
-// EpisodeRecords lists the consultant episodes that finished on the days,
-// with their coding.
-func (s *CDSSource) EpisodeRecords(ctx context.Context, a crs.Actor, from, to crs.Date) ([]*crs.CDSEpisodeRecord, error) {
-	lo, hi := dayBounds(from, to)
-	var out []*crs.CDSEpisodeRecord
-	err := s.cdsView(ctx, a, "admitted patient care CDS extract", func(q Querier) error {
 		byID := map[string]*crs.CDSEpisodeRecord{}
-		var periods cdsPeriods
-		var err error
-		out, err = queryRows(ctx, q, func(r scanner) (*crs.CDSEpisodeRecord, error) {
-			var e crs.CDSEpisodeRecord
-			var p cdsPatientScan
-			var admitted, discharged, start, end, codedAt, codedBy, pwID, ppi, issuer, cstart, cstop string
-			var last int
-			if err := r.Scan(append([]any{&e.EpisodeID, &e.Seq, &start, &end, &e.ConsultantCode, &e.TreatmentFunction, &codedAt, &codedBy,
-				&e.SpellID, &e.VisitNumber, &admitted, &e.AdmissionMethod, &e.AdmissionSource, &e.PatientClass, &discharged, &e.DischargeMethod,
-				&e.DischargeDestination, &pwID, &ppi, &issuer, &cstart, &cstop, &last}, p.dest()...)...); err != nil {
-				return nil, err
-			}
-			e.Start, e.End, e.AdmittedAt, e.DischargedAt = parseTime(start), parseTime(end), parseTime(admitted), parseTime(discharged)
-			e.Patient, e.Pathway = p.patient(), cdsPathway(ppi, issuer, cstart, cstop, 0, last)
-			periods.add(e.Pathway, pwID, localDate(e.AdmittedAt))
-			e.LastInSpell = !e.DischargedAt.IsZero() && e.End.Equal(e.DischargedAt)
-			if codedAt != "" {
-				e.Coding = &crs.EpisodeCoding{EpisodeID: e.EpisodeID, CodedAt: parseTime(codedAt), CodedBy: codedBy}
-				byID[e.EpisodeID] = &e
-			}
-			return &e, nil
-		}, `SELECT e.id, e.seq, e.start_at, e.end_at, e.consultant_code, e.treatment_function, e.coded_at, e.coded_by,
-				s.id, s.visit_number, s.admitted_at, s.admission_method, s.admission_source, s.patient_class, s.discharged_at,
+		return eachPage(ctx, q, keyset{keys: []string{"e.end_at", "e.id"}}, `SELECT e.id, e.seq, e.start_at, e.end_at, e.consultant_code, e.treatment_function,
+				e.coded_at, e.coded_by, s.id, s.visit_number, s.admitted_at, s.admission_method, s.admission_source, s.patient_class, s.discharged_at,
 				s.discharge_method, s.discharge_destination,
 				COALESCE(pw.id, ''), COALESCE(pw.ppi, ''), COALESCE(pw.ppi_issuer, ''), COALESCE(pw.clock_start, ''), COALESCE(pw.clock_stop, ''), COALESCE(pw.last_status, 0),
 				`+cdsPatientColumns+`
 			FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled' JOIN patients p ON p.id = e.patient_id
 			LEFT JOIN pathways pw ON pw.id = s.pathway_id
-			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 ORDER BY e.end_at, e.id`, a.OrgID, lo, hi)
-		if err != nil {
-			return err
-		}
-		if err := periods.resolve(ctx, q, `SELECT s.pathway_id FROM episodes e JOIN spells s ON s.id = e.spell_id AND s.status <> 'cancelled'
-			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 AND s.pathway_id <> ''`, a.OrgID, lo, hi); err != nil || len(byID) == 0 {
-			return err
-		}
-		return eachRow(ctx, q, func(r scanner) error {
-			var id, system, code, date string
-			if err := r.Scan(&id, &system, &code, &date); err != nil {
-				return err
-			}
-			e := byID[id]
-			if e == nil {
-				return nil
-			}
-			if system == nhs.ICD10 {
-				e.Coding.Diagnoses = append(e.Coding.Diagnoses, code)
-			} else {
-				d, _ := crs.ParseDate(date)
-				e.Coding.Procedures = append(e.Coding.Procedures, crs.ProcedureCode{Code: code, Date: d})
-			}
-			return nil
-		}, `SELECT c.episode_id, c.classification, c.code, c.procedure_date FROM episode_codes c JOIN episodes e ON e.id = c.episode_id
-			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3 ORDER BY c.episode_id, c.classification, c.seq`, a.OrgID, lo, hi)
+			WHERE e.org_id = $1 AND e.end_at >= $2 AND e.end_at < $3`, []any{a.OrgID, lo, hi}, 1, s.pageSize(),
+			func(r scanner) (*crs.CDSEpisodeRecord, []string, error) {
+				var e crs.CDSEpisodeRecord
+				var p cdsPatientScan
+				var admitted, discharged, start, end, codedAt, codedBy, pwID, ppi, issuer, cstart, cstop string
+				var last int
+				if err := r.Scan(append([]any{&e.EpisodeID, &e.Seq, &start, &end, &e.ConsultantCode, &e.TreatmentFunction, &codedAt, &codedBy,
+					&e.SpellID, &e.VisitNumber, &admitted, &e.AdmissionMethod, &e.AdmissionSource, &e.PatientClass, &discharged, &e.DischargeMethod,
+					&e.DischargeDestination, &pwID, &ppi, &issuer, &cstart, &cstop, &last}, p.dest()...)...); err != nil {
+					return nil, nil, err
+				}
+				e.Start, e.End, e.AdmittedAt, e.DischargedAt = parseTime(start), parseTime(end), parseTime(admitted), parseTime(discharged)
+				e.Patient, e.Pathway = p.patient(), cdsPathway(ppi, issuer, cstart, cstop, 0, last)
+				periods.set(e.Pathway, pwID, localDate(e.AdmittedAt))
+				e.LastInSpell = !e.DischargedAt.IsZero() && e.End.Equal(e.DischargedAt)
+				if codedAt != "" {
+					e.Coding = &crs.EpisodeCoding{EpisodeID: e.EpisodeID, CodedAt: parseTime(codedAt), CodedBy: codedBy}
+					byID[e.EpisodeID] = &e
+				}
+				return &e, []string{end, e.EpisodeID}, nil
+			}, func([]*crs.CDSEpisodeRecord) error {
+				defer clear(byID)
+				return episodeCodes(ctx, q, byID)
+			}, func(page []*crs.CDSEpisodeRecord) error { return eachOf(page, each) })
 	})
-	return out, err
+}
+
+// episodeCodes reads the diagnoses and procedures of the coded episodes
+// of byID, in the order the coder gave them.
+func episodeCodes(ctx context.Context, q Querier, byID map[string]*crs.CDSEpisodeRecord) error {
+	if len(byID) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	args, in := withIDs(nil, ids)
+	return eachRow(ctx, q, func(r scanner) error {
+		var id, system, code, date string
+		if err := r.Scan(&id, &system, &code, &date); err != nil {
+			return err
+		}
+		if e := byID[id]; e != nil {
+			addEpisodeCode(e.Coding, system, code, date)
+		}
+		return nil
+	}, `SELECT episode_id, classification, code, procedure_date FROM episode_codes WHERE episode_id IN `+in+` ORDER BY episode_id, classification, seq`, args...)
 }
 
 // SentCDS lists what was last sent of a CDS type for the period.

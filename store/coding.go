@@ -135,15 +135,21 @@ func findCodingEpisode(ctx context.Context, q Querier, orgID, id string) (*crs.C
 		if err := r.Scan(&system, &code, &date); err != nil {
 			return err
 		}
-		if system == nhs.ICD10 {
-			e.Coding.Diagnoses = append(e.Coding.Diagnoses, code)
-		} else {
-			d, _ := crs.ParseDate(date)
-			e.Coding.Procedures = append(e.Coding.Procedures, crs.ProcedureCode{Code: code, Date: d})
-		}
+		addEpisodeCode(e.Coding, system, code, date)
 		return nil
 	}, `SELECT classification, code, procedure_date FROM episode_codes WHERE episode_id = $1 ORDER BY classification, seq`, id)
 	return e, err
+}
+
+// addEpisodeCode adds a stored code of an episode's coding to it: a
+// diagnosis (ICD-10) or a procedure (OPCS-4) with its date.
+func addEpisodeCode(c *crs.EpisodeCoding, system, code, date string) {
+	if system == nhs.ICD10 {
+		c.Diagnoses = append(c.Diagnoses, code)
+		return
+	}
+	d, _ := crs.ParseDate(date)
+	c.Procedures = append(c.Procedures, crs.ProcedureCode{Code: code, Date: d})
 }
 
 // CodeEpisode records the coding of a finished episode.

@@ -120,7 +120,11 @@ func TestCDSOutpatientPeriods(t *testing.T) {
 		if err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
-		recs, err := store.NewCDSSource(db).OutpatientRecords(ctx, s.tr.Actor(crs.RoleAnalyst), day(1), day(31))
+		var recs []*crs.CDSOutpatientRecord
+		err = store.NewCDSSource(db).OutpatientRecords(ctx, s.tr.Actor(crs.RoleAnalyst), day(1), day(31), func(r *crs.CDSOutpatientRecord) error {
+			recs = append(recs, r)
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

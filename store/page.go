@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -65,4 +67,79 @@ func pageOf[T any](rows []T, limit int, sortValues func(T) []string) ([]T, strin
 	}
 	rows = rows[:limit]
 	return rows, strings.Join(sortValues(rows[limit-1]), "|")
+}
+
+// eachPage reads the rows of query in the order k a page of size rows at
+// a time and hands each page to fn, for lists too long to hold (a month's
+// CDS extract). The pages are read ahead, one page ahead of fn, so that
+// the database reads the next page while fn works on this one; prepare,
+// when not nil, completes each page where it is read (more queries, on
+// the reading side only: fn must not query). query ends with its
+// conditions; args[low] is the lower bound (>=) of k's first column in
+// them, raised at each page to the cursor's value so that each page's
+// index range starts where the last ended. scan returns a row's value
+// and its sort values. fn's first error stops the reading and is
+// returned.
+func eachPage[T any](ctx context.Context, q Querier, k keyset, query string, args []any, low, size int,
+	scan func(scanner) (T, []string, error), prepare, fn func([]T) error) error {
+	type keyed struct {
+		v    T
+		keys []string
+	}
+	type read struct {
+		page []T
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan read, 1)
+	args = slices.Clone(args)
+	go func() {
+		defer close(pages)
+		cursor := ""
+		for {
+			pargs := slices.Clone(args)
+			cond, err := k.after(cursor, func(v any) string {
+				pargs = append(pargs, v)
+				return "$" + itoa(len(pargs))
+			})
+			var rows []keyed
+			if err == nil {
+				rows, err = queryRows(ctx, q, func(r scanner) (keyed, error) {
+					v, keys, err := scan(r)
+					return keyed{v, keys}, err
+				}, query+cond+k.orderBy()+" LIMIT "+itoa(size+1), pargs...)
+			}
+			rows, cursor = pageOf(rows, size, func(r keyed) []string { return r.keys })
+			page := make([]T, len(rows))
+			for i, r := range rows {
+				page[i] = r.v
+			}
+			if err == nil && prepare != nil && len(page) > 0 {
+				err = prepare(page)
+			}
+			select {
+			case pages <- read{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || cursor == "" {
+				return
+			}
+			args[low] = rows[len(rows)-1].keys[0]
+		}
+	}()
+	for r := range pages {
+		err := r.err
+		if err == nil && len(r.page) > 0 {
+			err = fn(r.page)
+		}
+		if err != nil {
+			cancel()
+			for range pages { // the reader stops at the cancel
+			}
+			return err
+		}
+	}
+	return nil
 }

@@ -234,7 +234,11 @@ func TestBilateralSecondPeriod(t *testing.T) {
 		if err := s.ip.Discharge(ctx, s.clerk, sp2.ID, crs.Discharge{Method: "1", Destination: "19"}); err != nil {
 			t.Fatalf("discharge: %v", err)
 		}
-		recs, err := store.NewCDSSource(db).EpisodeRecords(ctx, s.tr.Actor(crs.RoleAnalyst), start, treated)
+		var recs []*crs.CDSEpisodeRecord
+		err = store.NewCDSSource(db).EpisodeRecords(ctx, s.tr.Actor(crs.RoleAnalyst), start, treated, func(r *crs.CDSEpisodeRecord) error {
+			recs = append(recs, r)
+			return nil
+		})
 		if err != nil || len(recs) != 2 {
 			t.Fatalf("episode records = %d, %v; want the two admissions", len(recs), err)
 		}

@@ -101,8 +101,8 @@ func reportCDS(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer os.Remove(tmp)
 	opts := report.CDSOptions{Type: *typ, From: days[0], To: days[1], Bulk: *bulk, Provider: org.ODSCode, Commissioner: strings.ToUpper(*commissioner),
 		Site: strings.ToUpper(*site), Now: db.Clock.Now(), Test: *test,
-		Progress: func(done, total int) {
-			fmt.Fprintf(stderr, "\r%d of %d records written", done, total)
+		Progress: func(done int) {
+			fmt.Fprintf(stderr, "\r%d records written", done)
 			progressed = true
 		}}
 	res, err := report.WriteCDS(ctx, store.NewCDSSource(db), crs.SystemActor(org.ID), opts, f)
