@@ -157,34 +157,39 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // command). A copy is rare; this spares every other message a statement.
 // A dry run's command (no committer, so no append buffer), whose first
 // answer nobody can read after it, looks the key up.
-func claimInboundMessage(tx *Tx, id, key string) (ack string, found bool, err error) {
+func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
 	if !tx.db.pooled() {
 		if tx.buf != nil {
 			return "", false, nil
 		}
-		err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+		err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 		if err == sql.ErrNoRows {
 			return "", false, nil
 		}
 		return ack, err == nil, err
 	}
-	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, idem_key, status, raw, created_at, updated_at)
-		VALUES ($1, 'in', $2, 'received', '', $3, $3) ON CONFLICT (idem_key) DO NOTHING`, id, key, formatTime(tx.now))
+	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, control_id, idem_key, status, raw, created_at, updated_at)
+		VALUES ($1, 'in', $2, $3, 'received', '', $4, $4) ON CONFLICT (control_id, idem_key) DO NOTHING`, id, controlID, key, formatTime(tx.now))
 	if err != nil {
 		return "", false, crs.Errorf(crs.EINTERNAL, "claim message key: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return "", false, err
 	}
-	err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+	err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 	return ack, err == nil, err
 }
+
+// findACKSQL reads the acknowledgement of the inbound message logged
+// under a key, found by its control id and the key (the unique index of
+// migration 0095).
+const findACKSQL = `SELECT ack FROM hl7_messages WHERE control_id = $1 AND idem_key = $2`
 
 // FindInboundACK looks up the acknowledgement already sent for the
 // inbound message with the key. found is false when the message has not
 // been seen.
-func (db *DB) FindInboundACK(ctx context.Context, key string) (ack string, found bool, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+func (db *DB) FindInboundACK(ctx context.Context, controlID, key string) (ack string, found bool, err error) {
+	err = db.read.QueryRowContext(ctx, findACKSQL, controlID, key).Scan(&ack)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
