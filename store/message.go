@@ -315,7 +315,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	case "":
 	case crs.MessageFailed:
 		// Written out, not bound, so the partial index of messages in
-		// error (migration 0008) serves the analyst's error worklist.
+		// error (migration 0095) serves the analyst's error worklist.
 		where = append(where, "status = 'error'")
 	default:
 		add("status = ?", q.Status)
@@ -332,12 +332,28 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
-// messageOrder is the message log's order, newest first by the messages'
-// time-ordered ids.
-var messageOrder = keyset{keys: []string{"id"}, desc: true}
+// messageOrder is the message log's order, newest first: by the time
+// each message was logged, then by its time-ordered id. One index
+// (hl7_messages_log, migration 0095) serves it and the search by period.
+var messageOrder = keyset{keys: []string{"created_at", "id"}, desc: true}
+
+// messageAfter returns the condition (" AND ...") that keeps the messages
+// after the cursor message in the order, its id added through arg: a
+// page's cursor is the id of the message it starts after, its place in
+// the order read from the log. An id not in the trust's log keeps none.
+func messageAfter(order keyset, cursor string, arg func(any) string) string {
+	if cursor == "" {
+		return ""
+	}
+	cmp := " > "
+	if order.desc {
+		cmp = " < "
+	}
+	return " AND (created_at, id)" + cmp + "(SELECT created_at, id FROM hl7_messages WHERE id = " + arg(cursor) + " AND org_id = $1)"
+}
 
 // SearchMessages lists the trust's logged messages matching q, newest
-// first by their time-ordered id, a page of at most q.Limit after or
+// first (see messageOrder), a page of at most q.Limit after or
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
 func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
@@ -352,10 +368,7 @@ func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQue
 		// first, turned round below.
 		order, cursor = messageOrder.reversed(), q.After
 	}
-	after, err := order.after(cursor, arg)
-	if err != nil {
-		return nil, err
-	}
+	after := messageAfter(order, cursor, arg)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50

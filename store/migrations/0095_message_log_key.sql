@@ -12,3 +12,14 @@
 DROP INDEX hl7_messages_key;
 DROP INDEX hl7_messages_control;
 CREATE UNIQUE INDEX hl7_messages_key ON hl7_messages (control_id, idem_key);
+
+-- The log is listed newest first by the time each message was logged,
+-- then by id, and searched by period, from one index: before, one index
+-- listed it by id and another searched it by time. The worklist of
+-- messages in error of an interface over a period keeps its own partial
+-- index (messages in error only), now in the same order.
+DROP INDEX hl7_messages_log;
+DROP INDEX hl7_messages_log_id;
+CREATE INDEX hl7_messages_log ON hl7_messages (org_id, created_at, id);
+DROP INDEX hl7_messages_errors;
+CREATE INDEX hl7_messages_errors ON hl7_messages (org_id, channel_id, created_at, id) WHERE status = 'error';
