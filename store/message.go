@@ -99,29 +99,32 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 	return id, notFound(err, "no organisation with ODS code %s", ods)
 }
 
+// findByIdentifierSQL reads, by kind of identifier, the patient holding
+// it now (a live record before a merged one), else one that held it
+// before, in one round trip. Each is built once: every inbound message
+// looks its patient up.
+var findByIdentifierSQL = map[string]string{"nhs": findByIdentifier("nhs_number"), "mrn": findByIdentifier("mrn")}
+
+func findByIdentifier(col string) string {
+	return `SELECT ` + patientColumns + ` FROM (
+		SELECT 0 AS pref, ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND ` + col + ` = $2 ORDER BY merged_into LIMIT 1) held
+		UNION ALL
+		SELECT 1, ` + patientColumns + ` FROM (SELECT ` + prefixed("p.", patientColumns) + ` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
+		) x ORDER BY pref LIMIT 1`
+}
+
 // findPatientByIdentifierTx finds, within a command, the live patient of
 // the actor's trust holding an NHS number ("nhs") or hospital number
 // ("mrn"), following merges to the surviving record. It returns
 // ENOTFOUND when no patient holds it.
 func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
-	var col string
-	switch kind {
-	case "nhs":
-		col = "nhs_number"
-	case "mrn":
-		col = "mrn"
-	default:
+	query, ok := findByIdentifierSQL[kind]
+	if !ok {
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
 	org := tx.actor.OrgID
-	// The patient holding it now (a live record before a merged one), else
-	// one that held it before, in one round trip.
-	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM (
-		SELECT 0 AS pref, `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1) held
-		UNION ALL
-		SELECT 1, `+patientColumns+` FROM (SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
-		) x ORDER BY pref LIMIT 1`, org, value, kind))
+	p, err := scanPatient(tx.QueryRow(query, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}
