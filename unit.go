@@ -137,8 +137,9 @@ type Tx interface {
 	// true, with the acknowledgement the message got, when a message with
 	// the key was logged before: the command then changes nothing and the
 	// sender gets the same answer. Copies of one message applied at once
-	// wait for each other here, so only one of them is applied.
-	ClaimInboundMessage(id, key string) (ack string, found bool, err error)
+	// wait for each other here, so only one of them is applied. The key
+	// is looked up with the message's control id (MSH-10), which it holds.
+	ClaimInboundMessage(id, controlID, key string) (ack string, found bool, err error)
 	// InsertInboundMessage logs an inbound message under its idempotency
 	// key ("" for none); ErrDuplicateMessage when the key is logged
 	// already. When the command has appended no event (the message changed
@@ -215,8 +216,9 @@ type MessageLog interface {
 	FindInterfacesBySender(ctx context.Context, app, facility string) ([]*InboundInterface, error)
 	// FindInboundACK returns the acknowledgement already sent for the
 	// inbound message with the idempotency key (see MessageKey); found is
-	// false when the message has not been seen.
-	FindInboundACK(ctx context.Context, key string) (ack string, found bool, err error)
+	// false when the message has not been seen. The key is looked up with
+	// the message's control id (MSH-10), which it holds.
+	FindInboundACK(ctx context.Context, controlID, key string) (ack string, found bool, err error)
 	// FindInboundInterface returns the trust's interface with the id, with
 	// its user; ECONFLICT when it or its user is disabled.
 	FindInboundInterface(ctx context.Context, orgID, id string) (*InboundInterface, error)

@@ -144,7 +144,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	msgID := crs.NewID()
 	if rerr == nil {
 		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
-			prev, found, err := tx.ClaimInboundMessage(msgID, key)
+			prev, found, err := tx.ClaimInboundMessage(msgID, ctrl, key)
 			if err != nil {
 				return err
 			} else if found {
@@ -168,7 +168,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 			return []byte(stored), typ, hl7.AA
 		}
 		if errors.Is(err, errDuplicate) || errors.Is(err, crs.ErrDuplicateMessage) {
-			return e.duplicate(ctx, stored, key, typ)
+			return e.duplicate(ctx, stored, ctrl, key, typ)
 		}
 	} else {
 		err = rerr
@@ -196,7 +196,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	refusedID := crs.NewID()
 	werr := e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
 		if key != "" {
-			prev, found, err := tx.ClaimInboundMessage(refusedID, key)
+			prev, found, err := tx.ClaimInboundMessage(refusedID, ctrl, key)
 			if err != nil {
 				return err
 			} else if found {
@@ -220,7 +220,7 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	case werr == nil:
 		return []byte(a), typ, code
 	case errors.Is(werr, errDuplicate) || errors.Is(werr, crs.ErrDuplicateMessage):
-		return e.duplicate(ctx, stored, key, typ)
+		return e.duplicate(ctx, stored, ctrl, key, typ)
 	}
 	e.Logger.Error("log refused message", "interface", iface.ID, "control_id", ctrl, "err", werr)
 	return e.answer(msg, hl7.AE, now, hl7.ACKError{Code: hl7.CodeInternal, Severity: hl7.SeverityError,
@@ -228,10 +228,10 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 }
 
 // duplicate answers a message seen before with the answer it got.
-func (e *Engine) duplicate(ctx context.Context, stored, key, typ string) ([]byte, string, string) {
+func (e *Engine) duplicate(ctx context.Context, stored, ctrl, key, typ string) ([]byte, string, string) {
 	if stored == "" {
 		// The first answer committed while this command ran: read it.
-		if prev, found, err := e.DB.FindInboundACK(ctx, key); err == nil && found {
+		if prev, found, err := e.DB.FindInboundACK(ctx, ctrl, key); err == nil && found {
 			stored = prev
 		}
 	}

@@ -14,7 +14,6 @@ import (
 // them and builds each in one sorted pass when the load ends, instead of
 // inserting every patient into each at a random place.
 var patientSearchIndexes = []struct{ name, columns string }{
-	{"patients_family_key", "(org_id, family_key, birth_date)"},
 	{"patients_family_norm", "(org_id, family_norm, given_norm)"},
 	{"patients_birth_date", "(org_id, birth_date)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},

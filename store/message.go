@@ -99,29 +99,32 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 	return id, notFound(err, "no organisation with ODS code %s", ods)
 }
 
+// findByIdentifierSQL reads, by kind of identifier, the patient holding
+// it now (a live record before a merged one), else one that held it
+// before, in one round trip. Each is built once: every inbound message
+// looks its patient up.
+var findByIdentifierSQL = map[string]string{"nhs": findByIdentifier("nhs_number"), "mrn": findByIdentifier("mrn")}
+
+func findByIdentifier(col string) string {
+	return `SELECT ` + patientColumns + ` FROM (
+		SELECT 0 AS pref, ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND ` + col + ` = $2 ORDER BY merged_into LIMIT 1) held
+		UNION ALL
+		SELECT 1, ` + patientColumns + ` FROM (SELECT ` + prefixed("p.", patientColumns) + ` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
+		) x ORDER BY pref LIMIT 1`
+}
+
 // findPatientByIdentifierTx finds, within a command, the live patient of
 // the actor's trust holding an NHS number ("nhs") or hospital number
 // ("mrn"), following merges to the surviving record. It returns
 // ENOTFOUND when no patient holds it.
 func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
-	var col string
-	switch kind {
-	case "nhs":
-		col = "nhs_number"
-	case "mrn":
-		col = "mrn"
-	default:
+	query, ok := findByIdentifierSQL[kind]
+	if !ok {
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
 	org := tx.actor.OrgID
-	// The patient holding it now (a live record before a merged one), else
-	// one that held it before, in one round trip.
-	p, err := scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM (
-		SELECT 0 AS pref, `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1) held
-		UNION ALL
-		SELECT 1, `+patientColumns+` FROM (SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
-		) x ORDER BY pref LIMIT 1`, org, value, kind))
+	p, err := scanPatient(tx.QueryRow(query, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}
@@ -157,34 +160,39 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // command). A copy is rare; this spares every other message a statement.
 // A dry run's command (no committer, so no append buffer), whose first
 // answer nobody can read after it, looks the key up.
-func claimInboundMessage(tx *Tx, id, key string) (ack string, found bool, err error) {
+func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
 	if !tx.db.pooled() {
 		if tx.buf != nil {
 			return "", false, nil
 		}
-		err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+		err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 		if err == sql.ErrNoRows {
 			return "", false, nil
 		}
 		return ack, err == nil, err
 	}
-	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, idem_key, status, raw, created_at, updated_at)
-		VALUES ($1, 'in', $2, 'received', '', $3, $3) ON CONFLICT (idem_key) DO NOTHING`, id, key, formatTime(tx.now))
+	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, control_id, idem_key, status, raw, created_at, updated_at)
+		VALUES ($1, 'in', $2, $3, 'received', '', $4, $4) ON CONFLICT (control_id, idem_key) DO NOTHING`, id, controlID, key, formatTime(tx.now))
 	if err != nil {
 		return "", false, crs.Errorf(crs.EINTERNAL, "claim message key: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return "", false, err
 	}
-	err = tx.QueryRow(`SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+	err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 	return ack, err == nil, err
 }
+
+// findACKSQL reads the acknowledgement of the inbound message logged
+// under a key, found by its control id and the key (the unique index of
+// migration 0095).
+const findACKSQL = `SELECT ack FROM hl7_messages WHERE control_id = $1 AND idem_key = $2`
 
 // FindInboundACK looks up the acknowledgement already sent for the
 // inbound message with the key. found is false when the message has not
 // been seen.
-func (db *DB) FindInboundACK(ctx context.Context, key string) (ack string, found bool, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT ack FROM hl7_messages WHERE idem_key = $1`, key).Scan(&ack)
+func (db *DB) FindInboundACK(ctx context.Context, controlID, key string) (ack string, found bool, err error) {
+	err = db.read.QueryRowContext(ctx, findACKSQL, controlID, key).Scan(&ack)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
@@ -310,7 +318,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	case "":
 	case crs.MessageFailed:
 		// Written out, not bound, so the partial index of messages in
-		// error (migration 0008) serves the analyst's error worklist.
+		// error (migration 0095) serves the analyst's error worklist.
 		where = append(where, "status = 'error'")
 	default:
 		add("status = ?", q.Status)
@@ -327,12 +335,28 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
-// messageOrder is the message log's order, newest first by the messages'
-// time-ordered ids.
-var messageOrder = keyset{keys: []string{"id"}, desc: true}
+// messageOrder is the message log's order, newest first: by the time
+// each message was logged, then by its time-ordered id. One index
+// (hl7_messages_log, migration 0095) serves it and the search by period.
+var messageOrder = keyset{keys: []string{"created_at", "id"}, desc: true}
+
+// messageAfter returns the condition (" AND ...") that keeps the messages
+// after the cursor message in the order, its id added through arg: a
+// page's cursor is the id of the message it starts after, its place in
+// the order read from the log. An id not in the trust's log keeps none.
+func messageAfter(order keyset, cursor string, arg func(any) string) string {
+	if cursor == "" {
+		return ""
+	}
+	cmp := " > "
+	if order.desc {
+		cmp = " < "
+	}
+	return " AND (created_at, id)" + cmp + "(SELECT created_at, id FROM hl7_messages WHERE id = " + arg(cursor) + " AND org_id = $1)"
+}
 
 // SearchMessages lists the trust's logged messages matching q, newest
-// first by their time-ordered id, a page of at most q.Limit after or
+// first (see messageOrder), a page of at most q.Limit after or
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
 func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
@@ -347,10 +371,7 @@ func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQue
 		// first, turned round below.
 		order, cursor = messageOrder.reversed(), q.After
 	}
-	after, err := order.after(cursor, arg)
-	if err != nil {
-		return nil, err
-	}
+	after := messageAfter(order, cursor, arg)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 50

@@ -163,3 +163,68 @@ func TestMessageLogFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestMessageLogOrderAndKey checks that the log lists messages newest
+// first by the time they were logged, not by id, page after page, and
+// that a message key is logged once: a second message with it is refused
+// and the first answer is found by its control id and key.
+func TestMessageLogOrderAndKey(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "ROK")
+		start := clock.Now()
+		log := func(ctrl string, at time.Time) (*crs.Message, error) {
+			clock.Set(at)
+			m := &crs.Message{ChannelID: "chan", SendingFacility: "ROK", ControlID: ctrl, Type: "ADT^A28", Status: crs.MessageApplied,
+				ACK: "ACK of " + ctrl, Raw: "MSH|^~\\&|"}
+			return m, db.Write(ctx, tr.System, crs.ActReceiveMessages, func(tx crs.Tx) error {
+				return tx.InsertInboundMessage(m, crs.MessageKey(tr.Org.ID, "ROK", ctrl))
+			})
+		}
+		// Ids are made in this order; the times logged run the other way
+		// for the first three, and two share a time.
+		var want []string
+		for i, at := range []time.Time{start.Add(3 * time.Hour), start.Add(2 * time.Hour), start.Add(time.Hour), start.Add(time.Hour)} {
+			m, err := log(fmt.Sprintf("K%d", i), at)
+			if err != nil {
+				t.Fatalf("log K%d: %v", i, err)
+			}
+			want = append(want, m.ID)
+		}
+		want[2], want[3] = want[3], want[2] // the same time: the later id first
+		var got []string
+		q := crs.MessageQuery{Limit: 1}
+		for range 10 {
+			ms, err := db.SearchMessages(ctx, tr.Org.ID, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) == 0 {
+				break
+			}
+			got = append(got, ms[0].ID)
+			q.Before = ms[0].ID
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("newest first by time logged, a page of one at a time:\n got %v\nwant %v", got, want)
+		}
+		ms, err := db.SearchMessages(ctx, tr.Org.ID, crs.MessageQuery{After: want[3]})
+		if err != nil || len(ms) != 3 || ms[0].ID != want[0] || ms[2].ID != want[2] {
+			t.Errorf("the page newer than the oldest: %d messages, %v; want the other 3 newest first", len(ms), err)
+		}
+
+		if _, err := log("K1", start.Add(4*time.Hour)); err != crs.ErrDuplicateMessage {
+			t.Errorf("a second message with key K1: %v; want %v", err, crs.ErrDuplicateMessage)
+		}
+		ack, found, err := db.FindInboundACK(ctx, "K1", crs.MessageKey(tr.Org.ID, "ROK", "K1"))
+		if err != nil || !found || ack != "ACK of K1" {
+			t.Errorf("answer of K1: %q, %v, %v; want the first answer", ack, found, err)
+		}
+		if _, found, err := db.FindInboundACK(ctx, "K9", crs.MessageKey(tr.Org.ID, "ROK", "K9")); err != nil || found {
+			t.Errorf("answer of a message never logged: found %v, %v", found, err)
+		}
+		if n, err := db.CountMessages(ctx, tr.Org.ID, crs.MessageQuery{ControlID: "K1"}, 10); err != nil || n != 1 {
+			t.Errorf("messages with control id K1: %d, %v; want 1", n, err)
+		}
+	})
+}

@@ -146,8 +146,8 @@ func (tx *Tx) CancelPreadmission(id, reason string) error {
 
 // ClaimInboundMessage claims the key of an inbound message for the log
 // entry id (see claimInboundMessage).
-func (tx *Tx) ClaimInboundMessage(id, key string) (string, bool, error) {
-	return claimInboundMessage(tx, id, key)
+func (tx *Tx) ClaimInboundMessage(id, controlID, key string) (string, bool, error) {
+	return claimInboundMessage(tx, id, controlID, key)
 }
 
 // InsertInboundMessage logs an inbound message under its key.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/opencrs/crs"
 )
@@ -61,10 +63,26 @@ func (b *appendBuffer) pending() bool {
 
 // readsAppended says whether a statement may read the tables the buffer
 // writes: whether it names events or audit as a word (rtt_events is
-// another table). A false yes only writes the buffer early.
+// another table). A false yes only writes the buffer early. The answer
+// is kept by statement text (statements are few and met again and
+// again), so a command's statements are not read through each time.
 func readsAppended(query string) bool {
-	return namesWord(query, "events") || namesWord(query, "audit")
+	if r, ok := readsAppendedOf.Load(query); ok {
+		return r.(bool)
+	}
+	r := namesWord(query, "events") || namesWord(query, "audit")
+	if readsAppendedCount.Add(1) <= maxCachedStatements*4 {
+		readsAppendedOf.Store(query, r)
+	}
+	return r
 }
+
+// readsAppendedOf holds readsAppended's answers by statement text, at
+// most maxCachedStatements*4 of them (readsAppendedCount counts them).
+var (
+	readsAppendedOf    sync.Map
+	readsAppendedCount atomic.Int64
+)
 
 // namesWord says whether w occurs in s other than as part of a longer
 // name.

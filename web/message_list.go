@@ -173,7 +173,7 @@ func (s *Server) messageLog(r *http.Request, m MessageService, v url.Values, pag
 	if page.Total > messageCountMost {
 		page.Total, page.More = messageCountMost, true
 	}
-	// Keyset paging on the time-ordered id: ask for one more than a
+	// Keyset paging from a message's id: ask for one more than a
 	// page to know whether there is another page that way.
 	q.Before, q.After, q.Limit = v.Get("before"), v.Get("after"), messagePageSize+1
 	if q.Before != "" {
