@@ -63,14 +63,15 @@ type DB struct {
 	// searchDeferred says a load has dropped the patient search indexes
 	// and will build them when it ends (bulk_index.go).
 	searchDeferred atomic.Bool
-	// loadNHS stands in for the NHS number index while a PMI load runs
-	// without it (load_nhs.go); nil otherwise.
-	loadNHS atomic.Pointer[heldNHS]
-	walPath string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
-	toSync  chan committed // batches committed, waiting for the syncer
+	walPath        string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
+	toSync         chan committed // batches committed, waiting for the syncer
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error
+
+	// loadNHS stands in for the NHS number index while a PMI load runs
+	// without it (load_nhs.go); nil otherwise.
+	loadNHS atomic.Pointer[heldNHS]
 
 	hooksMu sync.RWMutex
 	hooks   []crs.EventHook
