@@ -50,8 +50,8 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 //
 // On SQLite the write connection uses bulk load settings (see
 // bulkLoadPragmas) while the import runs. A load into an empty patient
-// index builds the search indexes after the patients are written (see
-// deferSearchIndexes).
+// index builds the search indexes, and on SQLite the NHS number index,
+// after the patients are written (see deferSearchIndexes and heldNHS).
 func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (done int, err error) {
 	size, restore, err := db.startLoad(ctx, a, crs.ActRegisterPatient, opts, ImportBatchSize)
 	if err != nil {
