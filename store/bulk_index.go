@@ -20,10 +20,13 @@ var patientSearchIndexes = []struct{ name, columns string }{
 }
 
 // deferSearchIndexes drops the patient search indexes if no trust holds
-// a patient yet, and returns the function that builds them again. A load
-// that dies before building them (a crash, a kill) leaves them to the
-// next Open, which builds any that are missing (ensureSearchIndexes).
-func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err error) {
+// a patient yet, and returns the function that builds them again. With
+// nhs (the PMI load, LoadPatients) it drops the NHS number index too on
+// SQLite, checking the load's NHS numbers against its stand-in
+// (heldNHS) meanwhile. A load that dies before building them (a crash,
+// a kill) leaves them to the next Open, which builds any that are
+// missing (ensureSearchIndexes).
+func (db *DB) deferSearchIndexes(ctx context.Context, nhs bool) (build func() error, err error) {
 	build = func() error { return nil }
 	if db.searchDeferred.Load() {
 		return build, nil // a load in parts: its end builds them
@@ -40,11 +43,19 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 			return nil, crs.Errorf(crs.EINTERNAL, "drop index %s for the load: %w", ix.name, err)
 		}
 	}
+	if nhs {
+		if err := db.deferNHSIndex(ctx); err != nil {
+			return nil, err
+		}
+	}
 	db.Logger.Info("patient search indexes dropped for a load into an empty patient index")
 	db.searchDeferred.Store(true)
 	return func() error {
 		defer db.searchDeferred.Store(false)
 		ctx := context.WithoutCancel(ctx)
+		if err := db.buildNHSIndex(ctx); err != nil {
+			return err
+		}
 		if err := db.ensureSearchIndexes(ctx); err != nil {
 			return err
 		}
@@ -66,7 +77,7 @@ func (db *DB) deferSearchIndexes(ctx context.Context) (build func() error, err e
 // last part is loaded, as one LoadPatients does for its own patients.
 // Into a patient index that holds patients it changes nothing.
 func (db *DB) DeferPatientSearchIndexes(ctx context.Context) (build func() error, err error) {
-	return db.deferSearchIndexes(ctx)
+	return db.deferSearchIndexes(ctx, true)
 }
 
 // sorterCacheSize is SQLite's page cache while it builds the search
@@ -79,7 +90,8 @@ func (db *DB) DeferPatientSearchIndexes(ctx context.Context) (build func() error
 // on the shared machine).
 const sorterCacheSize = "-16384"
 
-// ensureSearchIndexes builds the patient search indexes that are missing.
+// ensureSearchIndexes builds the patient search indexes that are missing,
+// and the NHS number index unless a load runs without it.
 func (db *DB) ensureSearchIndexes(ctx context.Context) error {
 	if db.dialect.name == "sqlite" {
 		var old string
@@ -94,6 +106,12 @@ func (db *DB) ensureSearchIndexes(ctx context.Context) error {
 				db.Logger.Error("restore pragma", "pragma", "cache_size", "err", err)
 			}
 		}()
+	}
+	if db.loadNHS.Load() == nil {
+		// A PMI load killed before it built the NHS number index again.
+		if _, err := db.write.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+nhsIndex+` ON patients `+nhsIndexColumns); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "build index %s: %w", nhsIndex, err)
+		}
 	}
 	for _, ix := range patientSearchIndexes {
 		if _, err := db.write.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS `+ix.name+` ON patients `+ix.columns); err != nil {

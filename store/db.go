@@ -69,6 +69,10 @@ type DB struct {
 	// but for tests that watch what waits on it.
 	syncBatch func() error
 
+	// loadNHS stands in for the NHS number index while a PMI load runs
+	// without it (load_nhs.go); nil otherwise.
+	loadNHS atomic.Pointer[heldNHS]
+
 	hooksMu sync.RWMutex
 	hooks   []crs.EventHook
 	notify  []func(*crs.Event)

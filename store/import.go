@@ -50,15 +50,15 @@ func ImportPatients(ctx context.Context, db *DB, a crs.Actor, ps []*crs.Patient)
 //
 // On SQLite the write connection uses bulk load settings (see
 // bulkLoadPragmas) while the import runs. A load into an empty patient
-// index builds the search indexes after the patients are written (see
-// deferSearchIndexes).
+// index builds the search indexes, and on SQLite the NHS number index,
+// after the patients are written (see deferSearchIndexes and heldNHS).
 func (db *DB) LoadPatients(ctx context.Context, a crs.Actor, ps []*crs.Patient, opts crs.LoadOptions) (done int, err error) {
 	size, restore, err := db.startLoad(ctx, a, crs.ActRegisterPatient, opts, ImportBatchSize)
 	if err != nil {
 		return 0, err
 	}
 	defer restore()
-	build, err := db.deferSearchIndexes(ctx)
+	build, err := db.deferSearchIndexes(ctx, true)
 	if err != nil {
 		return 0, err
 	}
@@ -241,7 +241,15 @@ func insertImport(tx *Tx, rows []importRow) error {
 			mrnList = append(mrnList, p.MRN)
 		}
 	}
-	// ... nor already held in the trust.
+	// ... nor already held in the trust. During a load without the NHS
+	// number index, only the numbers its stand-in may hold are looked up.
+	held := tx.db.loadNHS.Load()
+	if held != nil && len(nhsList) > 0 {
+		var err error
+		if nhsList, err = held.heldIn(tx, tx.actor.OrgID, nhsList); err != nil {
+			return err
+		}
+	}
 	if err := bulk.eachExisting(ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.actor.OrgID, nhsList, func(n, mrn string) error {
 		r := &rows[nhsSeen[n]]
 		return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
@@ -295,6 +303,9 @@ func insertImport(tx *Tx, rows []importRow) error {
 		}
 		return err
 	}
+	if held != nil {
+		held.wrote(tx.actor.OrgID, batchNHS(rows))
+	}
 
 	// Append one event and one audit record for the batch: the event names
 	// its patients, and each patient's record names the audit record.
@@ -305,6 +316,17 @@ func insertImport(tx *Tx, rows []importRow) error {
 	}
 	ev := &crs.Event{Type: crs.EventPatientsLoaded, Summary: loadSummary(loaded), Data: data}
 	return bulk.emitAudited(ctx, []*crs.Event{ev}, []string{auditID}, "PMI load: "+strconv.Itoa(len(rows))+" patients registered")
+}
+
+// batchNHS lists the NHS numbers of a batch's patients.
+func batchNHS(rows []importRow) []any {
+	out := make([]any, 0, len(rows))
+	for i := range rows {
+		if n := rows[i].p.NHSNumber; n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // loadSummary is the history's line for a batch of the PMI load.

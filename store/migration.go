@@ -482,7 +482,7 @@ func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	build, err := db.deferSearchIndexes(ctx)
+	build, err := db.deferSearchIndexes(ctx, false)
 	if err != nil {
 		settings()
 		return nil, err

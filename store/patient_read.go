@@ -39,27 +39,60 @@ func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Acto
 	default:
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
-	var p *crs.Patient
-	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "", func(q Querier) error {
-		var err error
-		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2 ORDER BY merged_into LIMIT 1`, a.OrgID, value))
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-				WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, a.OrgID, kind, value))
-		}
-		for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-			p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, a.OrgID))
-		}
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			return crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind], value)
-		}
-		return err
-	})
+	if err := a.Authorize(crs.ActViewDemographics); err != nil {
+		s.db.refused(a, crs.ActViewDemographics)
+		return nil, err
+	}
+	q := s.db.read
+	p, err := heldBy(ctx, q, a.OrgID, col, value)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
+			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, a.OrgID, kind, value))
+	}
+	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, a.OrgID))
+	}
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind], value)
+	}
 	if err != nil {
 		return nil, err
 	}
 	s.db.Audit(a, p.ID, crs.AuditView, "demographics (found by "+kind+")")
 	return p, nil
+}
+
+// heldBy reads the record of the trust that holds an NHS number or
+// hospital number (col): the live record, or when only merged records
+// hold it, the one merged first by id. Records sharing a number are
+// few (a merge leaves the merged record holding it), so they are all
+// read and chosen between here rather than sorted by the database.
+func heldBy(ctx context.Context, q Querier, orgID, col, value string) (*crs.Patient, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2`, orgID, value)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "find patient by %s: %w", col, err)
+	}
+	defer rows.Close()
+	var held *crs.Patient
+	for rows.Next() {
+		p, err := scanPatient(rows)
+		if err != nil {
+			return nil, err
+		}
+		if held == nil || held.Merged() && (!p.Merged() || p.MergedInto < held.MergedInto) {
+			held = p
+		}
+		if !held.Merged() {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "find patient by %s: %w", col, err)
+	}
+	if held == nil {
+		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", col, value)
+	}
+	return held, nil
 }
 
 func prefixed(prefix, cols string) string {

@@ -1,0 +1,78 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// auditRows counts the audit records of the trust about a patient ("" for
+// records about no patient).
+func auditRows(t *testing.T, db *store.DB, orgID, patientID string) int {
+	t.Helper()
+	if err := db.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $2`, orgID, patientID).Scan(&n); err != nil {
+		t.Fatalf("count audit records: %v", err)
+	}
+	return n
+}
+
+// TestFindPatientByIdentifier checks the clerk's look-up by NHS number
+// and hospital number: it finds the live record before a merged one that
+// holds the same number, follows a merged record to its survivor, and
+// audits the read once, as a read of the record found.
+func TestFindPatientByIdentifier(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RLK")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		minor := newPatient("Lookup", "Minnie", crs.NewDate(1970, 1, 2), "999 000 0018", "E1 6AN", "2")
+		major := newPatient("Lookup", "Minnie", crs.NewDate(1970, 1, 2), "", "E1 6AN", "2")
+		other := newPatient("Other", "Olive", crs.NewDate(1981, 5, 6), "999 000 0026", "E1 6AN", "2")
+		for _, p := range []*crs.Patient{minor, major, other} {
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		find := func(kind, value, wantID string) {
+			t.Helper()
+			before, none := auditRows(t, db, tr.Org.ID, wantID), auditRows(t, db, tr.Org.ID, "")
+			got, err := ps.FindPatientByIdentifier(ctx, clerk, kind, value)
+			if err != nil {
+				t.Fatalf("find by %s %s: %v", kind, value, err)
+			}
+			if got.ID != wantID {
+				t.Errorf("find by %s %s = %s (%s %s, merged into %q), want %s", kind, value, got.ID, got.GivenName, got.MRN, got.MergedInto, wantID)
+			}
+			if n := auditRows(t, db, tr.Org.ID, wantID) - before; n != 1 {
+				t.Errorf("find by %s %s: %d audit records of the patient found, want 1", kind, value, n)
+			}
+			if n := auditRows(t, db, tr.Org.ID, "") - none; n != 0 {
+				t.Errorf("find by %s %s: %d audit records about no patient, want 0", kind, value, n)
+			}
+		}
+		find("nhs", "9990000018", minor.ID)
+		find("mrn", other.MRN, other.ID)
+
+		if err := ps.MergePatients(ctx, tr.Actor(crs.RoleAnalyst), major.ID, minor.ID, "duplicate"); err != nil {
+			t.Fatal(err)
+		}
+		find("nhs", "999 000 0018", major.ID)
+		find("mrn", minor.MRN, major.ID)
+		find("nhs", "9990000026", other.ID)
+
+		if _, err := ps.FindPatientByIdentifier(ctx, clerk, "nhs", "9990000034"); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("find by an NHS number nobody holds: %v, want ENOTFOUND", err)
+		}
+		if _, err := ps.FindPatientByIdentifier(ctx, tr.Actor(crs.RoleAdmin), "nhs", "9990000026"); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("find by an administrator, whose role does not open records: %v, want EFORBIDDEN", err)
+		}
+	})
+}
