@@ -48,7 +48,7 @@ func insertUnchainedAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRe
 			return err
 		}
 	}
-	return nil
+	return writeListedNumbered(ctx, q, rs)
 }
 
 // wakeChainer tells the chainer records were committed.

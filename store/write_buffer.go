@@ -102,10 +102,7 @@ func (b *appendBuffer) flush(tx *Tx) error {
 			}
 		}
 		b.wroteAudits = b.wroteEvents
-		if err := writeListed(func(q string, args ...any) error {
-			_, err := tx.exec(context.Background(), q, args...)
-			return err
-		}, b.audits[start:b.wroteAudits], insertListedNumbered); err != nil {
+		if err := writeListedNumbered(context.Background(), tx.Tx, b.audits[start:b.wroteAudits]); err != nil {
 			b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
 			return b.err
 		}
