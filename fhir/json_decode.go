@@ -90,20 +90,28 @@ func (d *jsonReader) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k.(string)] = v
-		d.space()
-		if d.i >= len(d.data) {
-			return nil, false
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
+		if end, ok := d.next('}'); !ok || end {
+			return m, ok
 		}
 	}
+}
+
+// next reads what follows a member of an object or an element of an
+// array: a comma (more follow) or close (the end).
+func (d *jsonReader) next(close byte) (end, ok bool) {
+	d.space()
+	if d.i >= len(d.data) {
+		return false, false
+	}
+	switch d.data[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case close:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 func (d *jsonReader) array(depth int) (any, bool) {
@@ -120,18 +128,8 @@ func (d *jsonReader) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.data) {
-			return nil, false
-		}
-		switch d.data[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return a, true
-		default:
-			return nil, false
+		if end, ok := d.next(']'); !ok || end {
+			return a, ok
 		}
 	}
 }

@@ -1,14 +1,14 @@
-package fhir
+package fhir_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/opencrs/crs/fhir"
 )
 
 // stdDecode is what encoding/json makes of data, as Decode read it
@@ -31,7 +31,7 @@ func stdDecode(data []byte) (any, bool) {
 func checkDecodeJSON(t *testing.T, data []byte, mustRead bool) {
 	t.Helper()
 	want, wantOK := stdDecode(data)
-	got, ok := decodeJSON(data)
+	got, ok := fhir.DecodeJSON(data)
 	switch {
 	case ok && !wantOK:
 		t.Errorf("decodeJSON(%q) read %#v; encoding/json refuses it", data, got)
@@ -81,14 +81,7 @@ func TestDecodeJSONSynthea(t *testing.T) {
 		t.Skip("../shared/data/fhir/synthea is absent")
 	}
 	for _, file := range files[:min(len(files), 10)] {
-		fh, err := os.Open(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		z, _ := gzip.NewReader(fh)
-		b, _ := io.ReadAll(z)
-		fh.Close()
-		checkDecodeJSON(t, b, true)
+		checkDecodeJSON(t, gunzip(t, file), true)
 	}
 }
 
