@@ -113,6 +113,13 @@ type ResourceTx interface {
 	// record. r.Version must be one more than the current version (1 for
 	// a new resource), else ECONFLICT.
 	PutResource(r *Resource, index []ResourceIndexRow) error
+	// PutResources writes many resources as PutResource writes one,
+	// index[i] the index rows of rs[i]; rs name distinct resources. The
+	// new ones (version 1, ids nobody holds) are written together with one
+	// event and one audit record, about the patient they share or naming
+	// each patient they are about; the others each as PutResource writes
+	// it.
+	PutResources(rs []*Resource, index [][]ResourceIndexRow) error
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
 	SearchResources(q ResourceQuery) ([]*Resource, error)

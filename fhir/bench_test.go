@@ -2,12 +2,14 @@ package fhir_test
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -115,4 +117,24 @@ func benchGet(b *testing.B, url, tok string) {
 	if resp.StatusCode != 200 {
 		b.Errorf("GET %s: %d", url, resp.StatusCode)
 	}
+}
+
+// BenchmarkTransaction posts transaction Bundles of a new Patient of the
+// patient index and an Observation about it from 16 clients, as `crs
+// bench fhir` does, and reports transactions per second.
+func BenchmarkTransaction(b *testing.B) {
+	srv, _, _ := benchServerWith(b, func(s *fhir.Server, db *store.DB) { s.Patients = store.NewPatientService(db) })
+	var n atomic.Int64
+	b.SetParallelism(8) // 16 clients on 2 CPUs
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			post(b, srv.URL+"/fhir", "t", fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[`+
+				`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"},"request":{"method":"POST","url":"Patient"}},`+
+				`{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"urn:uuid:p"},"effectiveDateTime":"2024-03-01T10:00:00Z","valueQuantity":{"value":%d,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}},"request":{"method":"POST","url":"Observation"}}]}`,
+				i, 60+i%40))
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }

@@ -73,11 +73,15 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	base := baseURL(r)
 	if kind == "transaction" {
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-			if err := applyTransaction(tx, entries, base); err != nil {
+			bt := &bulkTx{Tx: tx}
+			if err := applyTransaction(bt, entries, base); err != nil {
 				return err
 			}
-			if err := scoreTransaction(tx, entries); err != nil {
+			if err := scoreTransaction(bt, entries); err != nil {
 				return err // a complete set of vital signs is scored by NEWS2 in the same command
+			}
+			if err := bt.flush(); err != nil {
+				return err
 			}
 			if tx.LastEventID() == "" {
 				return errUnchanged // conditional creates that all matched: nothing to write

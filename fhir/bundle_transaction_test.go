@@ -137,3 +137,106 @@ func TestSyntheaTransactions(t *testing.T) {
 		}
 	})
 }
+
+// TestTransactionInBulk: the new resources of a transaction are written
+// together, with one event and one audit record that names each patient
+// they are about, and each is still a version in its history and found
+// by search; an update in the same Bundle is a version of its own, and a
+// failing entry after the held resources leaves none of them.
+func TestTransactionInBulk(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		kept := create(t, c, "Practitioner", `{"resourceType":"Practitioner","name":[{"family":"Kept"}]}`)
+		obs := func(patient, value string) string {
+			return `{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"` +
+				patient + `"},"effectiveDateTime":"2026-03-01T10:00:00Z","valueQuantity":{"value":` + value + `,"unit":"/min"}},"request":{"method":"POST","url":"Observation"}}`
+		}
+		tx := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-00000000000a","resource":{"resourceType":"Patient","name":[{"family":"Bulkone"}]},"request":{"method":"POST","url":"Patient"}},
+ {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-00000000000b","resource":{"resourceType":"Patient","name":[{"family":"Bulktwo"}]},"request":{"method":"POST","url":"Patient"}},
+ ` + obs("urn:uuid:0b6e4f1a-0000-4000-8000-00000000000a", "61") + `,
+ ` + obs("urn:uuid:0b6e4f1a-0000-4000-8000-00000000000a", "62") + `,
+ ` + obs("urn:uuid:0b6e4f1a-0000-4000-8000-00000000000b", "63") + `,
+ {"resource":{"resourceType":"Practitioner","id":"` + kept + `","name":[{"family":"Changed"}]},"request":{"method":"PUT","url":"Practitioner/` + kept + `"}}]}`
+		r := c.do("POST", "/fhir", tx)
+		if r.status != 200 {
+			t.Fatalf("transaction: %d %s", r.status, r.body)
+		}
+		var resp struct {
+			Entry []struct {
+				FullURL  string
+				Response struct{ Status, Location, Etag, LastModified string }
+			}
+		}
+		if err := json.Unmarshal(r.body, &resp); err != nil || len(resp.Entry) != 6 {
+			t.Fatalf("response: %v %s", err, r.body)
+		}
+		for i, e := range resp.Entry {
+			want := "201"
+			if i == 5 {
+				want = "200"
+			}
+			if e.Response.Status != want || e.Response.LastModified == "" || !strings.HasSuffix(e.Response.Location, "/_history/1") && i < 5 {
+				t.Errorf("entry %d answered %+v, want %s with its version and time", i, e.Response, want)
+			}
+			// Each resource is a version of its own in its history.
+			loc := strings.TrimPrefix(e.FullURL, f.base+"/fhir/")
+			if h, _ := c.do("GET", "/fhir/"+loc+"/_history", "").json(t)["entry"].([]any); i < 5 && len(h) != 1 {
+				t.Errorf("%s: %d versions in its history, want one", loc, len(h))
+			}
+		}
+		pa := strings.TrimPrefix(resp.Entry[0].FullURL, f.base+"/fhir/Patient/")
+		pb := strings.TrimPrefix(resp.Entry[1].FullURL, f.base+"/fhir/Patient/")
+		if got := c.do("GET", "/fhir/Observation?subject=Patient/"+pa+"&code=http://loinc.org|8867-4&_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "2" {
+			t.Errorf("observations of the first patient found by subject and code: %v, want 2", got)
+		}
+		if h, _ := c.do("GET", "/fhir/Practitioner/"+kept+"/_history", "").json(t)["entry"].([]any); len(h) != 2 {
+			t.Errorf("the practitioner updated in the Bundle has %d versions, want 2", len(h))
+		}
+		if err := db.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		// One event and one audit record for the five new resources,
+		// naming both patients; the update has its own.
+		var events, records int
+		q := db.Reader()
+		if err := q.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM events WHERE type = 'resource.written' AND summary LIKE '5 resources created%'`).Scan(&events); err != nil || events != 1 {
+			t.Errorf("%d events of the five new resources (%v), want 1", events, err)
+		}
+		if err := q.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit WHERE action = 'change' AND what LIKE 'fhir 5 resources: Observation 3, Patient 2: 2 patients;%'`).Scan(&records); err != nil || records != 1 {
+			t.Errorf("%d audit records of the five new resources (%v), want 1", records, err)
+		}
+		var versions int
+		if err := q.QueryRowContext(t.Context(), `SELECT COUNT(DISTINCT event_id) FROM fhir_versions v JOIN events e ON e.id = v.event_id WHERE e.summary LIKE '5 resources created%'`).Scan(&versions); err != nil || versions != 1 {
+			t.Errorf("the new versions name %d events (%v), want the one", versions, err)
+		}
+		if err := q.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM events WHERE type = 'resource.written' AND subject_id = $1`, "Practitioner/"+kept).Scan(&events); err != nil || events != 2 {
+			t.Errorf("%d events of the practitioner (%v), want its create and its update", events, err)
+		}
+		for _, id := range []string{pa, pb} {
+			r := c.do("GET", "/fhir/AuditEvent?patient=Patient/"+id, "")
+			if r.status != 200 || !strings.Contains(string(r.body), "fhir 5 resources: Observation 3, Patient 2") {
+				t.Errorf("AuditEvent?patient=%s does not show the transaction that wrote their record: %d %.1000s", id, r.status, r.body)
+			}
+		}
+		if err := db.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if check, err := db.VerifyAuditChain(t.Context(), f.trustA.Org.ID); err != nil || len(check.Breaks) > 0 {
+			t.Errorf("audit chain: %v %+v", err, check)
+		}
+		// A failing entry after the held resources: none of them is left.
+		bad := `{"resourceType":"Bundle","type":"transaction","entry":[
+ ` + obs("Patient/"+pa, "91") + `,
+ ` + obs("Patient/"+pa, "92") + `,
+ {"resource":{"resourceType":"Practitioner","id":"` + kept + `"},"request":{"method":"PUT","url":"Practitioner/` + kept + `","ifMatch":"W/\"1\""}}]}`
+		r = c.do("POST", "/fhir", bad)
+		if r.status != 412 || !strings.Contains(string(r.body), "entry 2") {
+			t.Errorf("failing transaction: %d %s, want 412 naming entry 2", r.status, r.body)
+		}
+		if got := c.do("GET", "/fhir/Observation?subject=Patient/"+pa+"&_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "2" {
+			t.Errorf("the failed transaction left observations: %v, want the 2 before it", got)
+		}
+	})
+}

@@ -50,14 +50,17 @@ func (r Resource) ID() string { s, _ := r["id"].(string); return s }
 // Decode reads one resource from JSON, keeping decimals exactly, and
 // validates it against the R4 definitions. Its error is an *Outcome.
 func Decode(data []byte) (Resource, error) {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, invalid("structure", "", "the body is not valid JSON: %v", err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, invalid("structure", "", "the body holds more than one JSON value")
+	v, ok := decodeJSON(data)
+	if !ok {
+		// Not one well-formed value: encoding/json says what is wrong.
+		d := json.NewDecoder(bytes.NewReader(data))
+		d.UseNumber()
+		if err := d.Decode(&v); err != nil {
+			return nil, invalid("structure", "", "the body is not valid JSON: %v", err)
+		}
+		if _, err := d.Token(); err != io.EOF {
+			return nil, invalid("structure", "", "the body holds more than one JSON value")
+		}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {

@@ -161,10 +161,7 @@ func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) err
 			return err
 		}
 	}
-	return writeListed(func(query string, args ...any) error {
-		_, err := q.ExecContext(ctx, query, args...)
-		return err
-	}, rs, insertListedNumbered)
+	return writeListedNumbered(ctx, q, rs)
 }
 
 // migrationHooks run in a migration's transaction after its statements:

@@ -49,10 +49,7 @@ func insertUnchainedAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRe
 			return err
 		}
 	}
-	return writeListed(func(query string, args ...any) error {
-		_, err := q.ExecContext(ctx, query, args...)
-		return err
-	}, rs, insertListedNumbered)
+	return writeListedNumbered(ctx, q, rs)
 }
 
 // wakeChainer tells the chainer records were committed.

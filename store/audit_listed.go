@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -95,6 +96,17 @@ func writeListed(exec func(query string, args ...any) error, rs []*crs.AuditReco
 		}
 	}
 	return nil
+}
+
+// writeListedNumbered writes the audit_listed rows of the list records
+// among rs in q's transaction, with numbered parameters (PostgreSQL).
+func writeListedNumbered(ctx context.Context, q interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}, rs []*crs.AuditRecord) error {
+	return writeListed(func(query string, args ...any) error {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	}, rs, insertListedNumbered)
 }
 
 // patientAuditFrom is a FROM clause of the audit records of the patients

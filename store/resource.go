@@ -80,40 +80,27 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if r.Version != current+1 {
 		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d, not %d", r.Type, r.ID, current, r.Version-1)
 	}
-	summary := "created"
-	switch {
-	case r.Deleted:
+	if current == 0 {
+		return tx.putNew([]*crs.Resource{r}, [][]crs.ResourceIndexRow{index})
+	}
+	summary := "updated"
+	if r.Deleted {
 		summary = "deleted"
-	case current > 0:
-		summary = "updated"
 	}
 	ev := &crs.Event{Type: crs.EventResourceWritten, PatientID: r.PatientID, SubjectID: r.Type + "/" + r.ID,
 		Summary: fmt.Sprintf("%s/%s %s (version %d)", r.Type, r.ID, summary, r.Version)}
-	if err := tx.EmitData(ev, "fhir "+r.Type, map[string]any{"type": r.Type, "id": r.ID, "version": r.Version, "deleted": r.Deleted, "patient": r.PatientID}); err != nil {
+	if err := tx.EmitData(ev, "fhir "+r.Type, writtenOf(r)); err != nil {
 		return err
 	}
 	r.LastUpdated = tx.now
 	r.Seq = crs.NewID()
-	deleted := 0
-	if r.Deleted {
-		deleted = 1
-	}
-	if _, err := tx.Exec(`INSERT INTO fhir_versions (seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body), ev.ID); err != nil {
+	if err := insertRows(tx, "fhir_versions", versionCols, versionNCols, versionArgs(nil, org, r, ev.ID), ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
-	if current == 0 {
-		_, err = tx.Exec(`INSERT INTO fhir_current (org_id, type, id, version, seq, last_updated, deleted, patient_id, body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body))
-	} else {
-		_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
-			WHERE org_id = $1 AND type = $2 AND id = $3`,
-			org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deleted, r.PatientID, string(r.Body))
-		if err == nil {
-			_, err = tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID)
-		}
+	_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
+		WHERE org_id = $1 AND type = $2 AND id = $3`, currentArgs(nil, org, r)...)
+	if err == nil {
+		_, err = tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID)
 	}
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
@@ -121,52 +108,79 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if r.Deleted {
 		return nil
 	}
-	// The index rows go in with a few multi-row INSERTs; a row repeated
-	// (one coding given twice) is written once, so a search reading
-	// the rows of a code meets each resource once.
-	rows := make([][]any, 0, len(index))
-	seen := make(map[crs.ResourceIndexRow]bool, len(index))
-	for _, x := range index {
-		var num any
-		if x.Num != nil {
-			num = *x.Num
-		}
-		key := x
-		key.Num = nil
-		if x.Num == nil && seen[key] {
-			continue
-		}
-		if x.Num == nil {
-			seen[key] = true
-		}
-		lo, hi := "", "" // only a date has a range (an open start is the least time)
-		if !x.Hi.IsZero() {
-			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
-		}
-		rows = append(rows, []any{org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num})
-	}
-	wrote := 0
-	if err := writeRows(tx, rows, &wrote, indexColumns, insertIndexSQL[tx.db.dialect.name], func(row []any) []any { return row }); err != nil {
+	if err := insertRows(tx, "fhir_index", indexCols, indexColumns, indexArgs(nil, org, r, index), ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
 }
 
-// indexColumns is the columns of a row of the search index.
-const indexColumns = 10
-
-// insertIndexSQL holds the INSERT of each chunk size of index rows, by
-// engine. On SQLite it is INSERT OR FAIL (see bulkInsert): a multi-row
-// INSERT inside a command's savepoint would otherwise keep a statement
-// journal, whose truncation after each statement grew with the batch (it
-// took three quarters of a Synthea ingest when index rows went in a row
-// at a time to avoid it).
-var insertIndexSQL = map[string]map[int]string{
-	sqlite.name:   chunkInserts(sqlite.bulkInsert()+indexTable, indexColumns, true),
-	postgres.name: chunkInserts(postgres.bulkInsert()+indexTable, indexColumns, false),
+// resourceWritten is the data of a resource.written event about one
+// version of a resource.
+type resourceWritten struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+	Deleted bool   `json:"deleted"`
+	Patient string `json:"patient"`
 }
 
-const indexTable = `fhir_index (org_id, type, id, param, system, code, text, lo, hi, num) VALUES `
+func writtenOf(r *crs.Resource) resourceWritten {
+	return resourceWritten{Type: r.Type, ID: r.ID, Version: r.Version, Deleted: r.Deleted, Patient: r.PatientID}
+}
+
+// The columns of a version, a current row and an index row, as
+// insertRows writes them.
+const (
+	versionCols  = `seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id`
+	versionNCols = 10
+	currentCols  = `org_id, type, id, version, seq, last_updated, deleted, patient_id, body`
+	currentNCols = 9
+	indexCols    = `org_id, type, id, param, system, code, text, lo, hi, num`
+)
+
+// versionArgs appends to args the values of r's row of fhir_versions.
+func versionArgs(args []any, org string, r *crs.Resource, eventID string) []any {
+	return append(args, r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body), eventID)
+}
+
+// currentArgs appends to args the values of r's row of fhir_current.
+func currentArgs(args []any, org string, r *crs.Resource) []any {
+	return append(args, org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body))
+}
+
+func deletedFlag(r *crs.Resource) int {
+	if r.Deleted {
+		return 1
+	}
+	return 0
+}
+
+// indexArgs appends to args the values of r's index rows. A row
+// repeated (one coding given twice) is written once, so a search reading
+// the rows of a code meets each resource once.
+func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceIndexRow) []any {
+	seen := make(map[crs.ResourceIndexRow]bool, len(index))
+	for _, x := range index {
+		var num any
+		if x.Num != nil {
+			num = *x.Num
+		} else {
+			if seen[x] {
+				continue
+			}
+			seen[x] = true
+		}
+		lo, hi := "", "" // only a date has a range (an open start is the least time)
+		if !x.Hi.IsZero() {
+			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
+		}
+		args = append(args, org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num)
+	}
+	return args
+}
+
+// indexColumns is the columns of a row of the search index.
+const indexColumns = 10
 
 // formatIndexTime writes an index date; the zero time (an open end) is
 // the least time there is, and the ends of a range beyond any real date

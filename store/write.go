@@ -294,7 +294,12 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 // Emit appends the event and its audit record, and runs the event hooks.
 // It fills in the event's ID, organisation, actor and times (EffectiveAt
 // defaults to now). what says what was changed, for the audit trail.
-func (tx *Tx) Emit(ev *crs.Event, what string) error {
+func (tx *Tx) Emit(ev *crs.Event, what string) error { return tx.emit(ev, what, nil) }
+
+// emit is Emit with the patients the audit record names when the change
+// is about more than one (see audit_listed.go); what then ends with the
+// hash of their ids (listedWhat).
+func (tx *Tx) emit(ev *crs.Event, what string, listed []string) error {
 	ev.ID = crs.NewID()
 	ev.OrgID = tx.actor.OrgID
 	ev.UserID, ev.Username, ev.Role = tx.actor.UserID, tx.actor.Username, tx.actor.Role
@@ -307,7 +312,7 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 	}
 	rec := &crs.AuditRecord{
 		ID: crs.NewID(), OrgID: ev.OrgID, At: tx.now, UserID: ev.UserID, Username: ev.Username, Role: ev.Role,
-		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.actor.Purpose, EventID: ev.ID,
+		PatientID: ev.PatientID, Action: crs.AuditChange, What: what, Purpose: tx.actor.Purpose, EventID: ev.ID, Listed: listed,
 	}
 	if err := appendEvent(tx, ev, rec); err != nil {
 		return err
@@ -326,12 +331,18 @@ func (tx *Tx) Emit(ev *crs.Event, what string) error {
 
 // EmitData is Emit with the event's data marshalled from v.
 func (tx *Tx) EmitData(ev *crs.Event, what string, v any) error {
+	return tx.emitListed(ev, what, v, nil)
+}
+
+// emitListed is EmitData with the patients the audit record names (see
+// emit).
+func (tx *Tx) emitListed(ev *crs.Event, what string, v any, listed []string) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "encode event data: %w", err)
 	}
 	ev.Data = b
-	return tx.Emit(ev, what)
+	return tx.emit(ev, what, listed)
 }
 
 // execer runs a statement: a *Tx (through the statement cache) or a

@@ -112,6 +112,7 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	if tx.db.pooled() {
 		// PostgreSQL: one command's rows, an audit record for each event,
 		// each pair written with its chain head's move in one statement.
+		start := b.wroteEvents
 		for ; b.wroteEvents < len(b.events); b.wroteEvents++ {
 			if err := writeEventPooled(tx, b.events[b.wroteEvents], b.audits[b.wroteEvents]); err != nil {
 				b.err = err
@@ -119,6 +120,10 @@ func (b *appendBuffer) flush(tx *Tx) error {
 			}
 		}
 		b.wroteAudits = b.wroteEvents
+		if err := writeListedNumbered(context.Background(), tx.Tx, b.audits[start:b.wroteAudits]); err != nil {
+			b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
+			return b.err
+		}
 		return nil
 	}
 	if err := writeRows(tx, b.events, &b.wroteEvents, eventColumns, insertEventsSQL, eventArgs); err != nil {

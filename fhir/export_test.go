@@ -1,0 +1,4 @@
+package fhir
+
+// DecodeJSON is decodeJSON, for the tests of package fhir_test.
+var DecodeJSON = decodeJSON
