@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -51,4 +54,42 @@ func TestQueuedReadAuditsAllWritten(t *testing.T) {
 			t.Fatalf("chain: %v %+v", err, c)
 		}
 	})
+}
+
+// BenchmarkReadAudit measures the writer's cost of the audit record of a
+// read: records of reads of 2,000 patients queued as fast as they come
+// and written by the committer (SQLite) or the audit writer (PostgreSQL,
+// with CRS_BENCH_POSTGRES=1 and CRS_TEST_POSTGRES), timed to the last one
+// written.
+func BenchmarkReadAudit(b *testing.B) {
+	var db *store.DB
+	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
+		db = storetest.OpenPostgres(b, nil)
+	} else {
+		db = storetest.OpenSQLite(b, nil)
+	}
+	tr := storetest.NewTrust(b, db, "RAB")
+	a := tr.Actor(crs.RoleClerk)
+	patients := make([]string, 2000)
+	for i := range patients {
+		patients[i] = crs.NewID()
+	}
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		db.Audit(a, patients[(i*7919)%len(patients)], crs.AuditView, "demographics")
+	}
+	if err := db.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	// The process's CPU time says what the records cost on a machine
+	// others share, where the wall time says mostly how busy it was.
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is the user and system CPU time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
