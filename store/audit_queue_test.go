@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -67,12 +66,7 @@ func TestQueuedReadAuditsAllWritten(t *testing.T) {
 // with CRS_BENCH_POSTGRES=1 and CRS_TEST_POSTGRES), timed to the last one
 // written.
 func BenchmarkReadAudit(b *testing.B) {
-	var db *store.DB
-	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
-		db = storetest.OpenPostgres(b, nil)
-	} else {
-		db = storetest.OpenSQLite(b, nil)
-	}
+	db := storetest.OpenBench(b)
 	tr := storetest.NewTrust(b, db, "RAB")
 	a := tr.Actor(crs.RoleClerk)
 	patients := make([]string, 2000)
