@@ -28,12 +28,7 @@ func benchServer(b *testing.B) (*httptest.Server, string) {
 // benchServerWith is benchServer with the server set up by setup first,
 // and its database and trust.
 func benchServerWith(b *testing.B, setup func(*fhir.Server, *store.DB)) (*httptest.Server, *store.DB, *storetest.Trust) {
-	var db *store.DB
-	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
-		db = storetest.OpenPostgres(b, nil)
-	} else {
-		db = storetest.OpenSQLite(b, nil)
-	}
+	db := storetest.OpenBench(b)
 	tr := storetest.NewTrust(b, db, "RBN")
 	all, _ := fhir.ParseScopes("system/*.*")
 	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: bearerAuth{"t": {Actor: tr.Actor(crs.RoleInterface), Scopes: all}}}

@@ -130,7 +130,7 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	}
 	b.Total = intPtr(total)
 	if q.countOnly {
-		writeJSON(w, http.StatusOK, b.json())
+		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil
 	}
 	if end := q.query.Offset + q.query.Count; end < total {

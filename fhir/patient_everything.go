@@ -83,7 +83,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
 	}
-	writeJSON(w, http.StatusOK, b.json())
+	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
 }
 

@@ -47,7 +47,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			return err
 		}
 		b.Total = intPtr(total)
-		writeJSON(w, http.StatusOK, b.json())
+		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil
 	}
 	page := q.query
@@ -94,7 +94,7 @@ func (s *Server) writeSearchset(w http.ResponseWriter, r *http.Request, p *Princ
 	for _, res := range included {
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "include"}})
 	}
-	writeJSON(w, http.StatusOK, b.json())
+	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
 }
 

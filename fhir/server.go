@@ -142,9 +142,13 @@ func writeOutcome(w http.ResponseWriter, o *Outcome) {
 	w.Write(o.JSON())
 }
 
+// jsonContentType is the Content-Type of every FHIR JSON answer, set as
+// the header's value as it is (full, so an Add elsewhere copies it).
+var jsonContentType = []string{ContentType + "; charset=utf-8"}
+
 // writeJSON answers with a FHIR resource.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", ContentType+"; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType[:1:1]
 	w.WriteHeader(status)
 	w.Write(body)
 }

@@ -35,19 +35,37 @@ import (
 // transaction.
 const chainBatch = 1000
 
-// insertUnchainedSQL writes an audit record a command made, unchained,
-// on PostgreSQL.
-const insertUnchainedSQL = `INSERT INTO audit (` + auditColumnNames + `, xid)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, pg_current_xact_id())`
+// insertUnchainedSQL holds the INSERT of 1, 2, 4 ... maxChunk audit
+// records a command or a read made, unchained, on PostgreSQL, by row
+// count: each row is the record's columns and the id of the transaction
+// writing it.
+var insertUnchainedSQL = unchainedInserts()
 
-// insertUnchainedAudits writes records unchained, in q's transaction, for
-// the chainer to chain once they are committed, and the patients of the
-// list records among them.
+func unchainedInserts() map[int]string {
+	const cols = 11
+	out := map[int]string{}
+	for n := 1; n <= maxChunk; n *= 2 {
+		row := strings.Split(strings.TrimSuffix(placeholderRows(n, cols, 1, false), ")"), "), ")
+		out[n] = `INSERT INTO audit (` + auditColumnNames + `, xid) VALUES ` + strings.Join(row, ", pg_current_xact_id()), ") + ", pg_current_xact_id())"
+	}
+	return out
+}
+
+// insertUnchainedAudits writes records unchained, and the patients the
+// list records among them name, in q's transaction, for the chainer to
+// chain once they are committed: one INSERT per chunk of maxChunk
+// records, not a round trip to the server for each.
 func insertUnchainedAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
-	for _, r := range rs {
-		if _, err := q.ExecContext(ctx, insertUnchainedSQL, auditArgs(r)...); err != nil {
+	for i := 0; i < len(rs); {
+		n := chunk(len(rs) - i)
+		args := make([]any, 0, n*11)
+		for _, r := range rs[i : i+n] {
+			args = append(args, auditArgs(r)...)
+		}
+		if _, err := q.ExecContext(ctx, insertUnchainedSQL[n], args...); err != nil {
 			return err
 		}
+		i += n
 	}
 	return writeListedNumbered(ctx, q, rs)
 }

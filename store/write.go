@@ -121,8 +121,39 @@ func (db *DB) commitLoop() {
 			return
 		}
 		batch, audits = db.gather(batch, audits)
+		if len(batch) == 0 {
+			batch, audits = db.linger(audits)
+		}
 		db.commit(batch, audits)
 	}
+}
+
+// auditLinger is how long the committer waits for more before it
+// commits read-audit records alone. A read does not wait for its record,
+// so the wait costs no one anything, and a commit of many records costs
+// the writer little more than one of a single record: without it, every
+// read at one client was a commit, a write of the log and a sync.
+const auditLinger = 2 * time.Millisecond
+
+// linger gathers more read-audit records for up to auditLinger, and
+// stops early for a command (a command waits for its commit), a full
+// batch or the close.
+func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
+	t := time.NewTimer(auditLinger)
+	defer t.Stop()
+	for len(audits) < 4*maxBatch {
+		select {
+		case j := <-db.jobs:
+			return db.gather([]*job{j}, audits)
+		case r := <-db.auditBuf:
+			audits = append(audits, r)
+		case <-t.C:
+			return nil, audits
+		case <-db.stop:
+			return nil, audits
+		}
+	}
+	return nil, audits
 }
 
 // gather adds to a batch the commands and audit records already waiting,

@@ -103,7 +103,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
 		countsFlag(fs, "clients", "comma-separated numbers of concurrent HTTP clients the reads are timed at (default 1,16,64)", "clients such as 1,16,64", &o.Clients)
 		ownProfile = &o.CPUProfile
-		run = func() error { _, err := bench.FHIR(ctx, stdout, o); return err }
+		// The server in the bench collects garbage as crs serve does.
+		run = func() error { serverGC(); _, err := bench.FHIR(ctx, stdout, o); return err }
 	default:
 		fmt.Fprintf(stderr, "crs bench: unknown benchmark %q: pmi, hl7, journey, import, reports, cds, day or fhir\n", args[0])
 		return errUsage

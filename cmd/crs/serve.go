@@ -9,6 +9,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	serverGC()
 	fs := newFlags("serve", "serve --db DSN [flags]\n\nStarts OpenCRS on a database set up with crs trust add and crs user add,\nwithout demo data.", stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://user:password@host/dbname")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address for the web UI and APIs")

@@ -66,6 +66,17 @@ func OpenPostgres(t testing.TB, clock crs.Clock) *store.DB {
 	return db
 }
 
+// OpenBench opens the database a benchmark runs on: PostgreSQL (a new
+// schema) with CRS_BENCH_POSTGRES=1 and CRS_TEST_POSTGRES, else SQLite in
+// a temporary folder, with the system clock.
+func OpenBench(b testing.TB) *store.DB {
+	b.Helper()
+	if os.Getenv("CRS_BENCH_POSTGRES") != "" {
+		return OpenPostgres(b, nil)
+	}
+	return OpenSQLite(b, nil)
+}
+
 // PostgresDSN makes a new schema in the PostgreSQL database named by
 // CRS_TEST_POSTGRES, dropped when the test ends, and returns the DSN
 // that opens it (for a test of the crs command); it skips the test when
