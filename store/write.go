@@ -31,6 +31,13 @@ type Tx struct {
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead
+	// cleared holds the patients (by actor and patient) whose clinical
+	// record the command may write, related the patients it was let
+	// write for, and refusals the audit records of the writes it was
+	// refused, kept whatever becomes of the command (clinical_write.go).
+	cleared  map[string]bool
+	related  []string
+	refusals []*crs.AuditRecord
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.
@@ -56,6 +63,10 @@ type job struct {
 	fn       func(crs.Tx) error
 	result   chan error
 	events   []*crs.Event
+	// related and refusals are the command's clinical writes let through
+	// and refused (see Tx), for afterClinicalWrites.
+	related  []string
+	refusals []*crs.AuditRecord
 }
 
 // maxBatch is how many commands share one transaction at most.
@@ -88,6 +99,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	}
 	select {
 	case err := <-j.result:
+		db.afterClinicalWrites(ctx, a, j.refusals, j.related, err == nil)
 		return err
 	case <-db.done:
 		return crs.Errorf(crs.EINTERNAL, "the database closed before the change was applied")
@@ -264,6 +276,7 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, sav
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
 			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
 		}
+		j.related, j.refusals = t.related, t.refusals
 		if !savepoint {
 			return
 		}

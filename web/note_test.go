@@ -45,7 +45,7 @@ func startNotes(t *testing.T, e *env) *noteFixture {
 	t.Helper()
 	ctx := context.Background()
 	rs := store.NewResourceService(e.db)
-	notes := &fhir.NoteService{Store: e.db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(e.db), Access: store.NewAccessService(e.db)}
+	notes := &fhir.NoteService{Store: e.db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(e.db)}
 	e.server.Notes = notes
 	e.withClinicalLists()
 	eng := interfaces.New(e.db, e.server.Logger)
