@@ -67,6 +67,9 @@ type job struct {
 	// and refused (see Tx), for afterClinicalWrites.
 	related  []string
 	refusals []*crs.AuditRecord
+	// bulk says the command is a batch of a bulk load (withBulkLoad),
+	// applied with SQLite's foreign key checks off.
+	bulk bool
 }
 
 // maxBatch is how many commands share one transaction at most.
@@ -89,7 +92,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	if db.pooled() {
 		return db.writePooled(ctx, a, fn) // write_pool.go
 	}
-	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1)}
+	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1), bulk: isBulkLoad(ctx)}
 	select {
 	case db.jobs <- j:
 	case <-ctx.Done():
@@ -123,14 +126,16 @@ func (db *DB) commitLoop() {
 	for {
 		var batch []*job
 		var audits []*crs.AuditRecord
-		select {
-		case j := <-db.jobs:
-			batch = append(batch, j)
-		case r := <-db.auditBuf:
-			audits = append(audits, r)
-		case <-db.stop:
-			db.drain()
-			return
+		if db.held == nil {
+			select {
+			case j := <-db.jobs:
+				batch = append(batch, j)
+			case r := <-db.auditBuf:
+				audits = append(audits, r)
+			case <-db.stop:
+				db.drain()
+				return
+			}
 		}
 		batch, audits = db.gather(batch, audits)
 		db.commit(batch, audits)
@@ -138,11 +143,20 @@ func (db *DB) commitLoop() {
 }
 
 // gather adds to a batch the commands and audit records already waiting,
-// up to the batch limits, without waiting for more.
+// up to the batch limits, without waiting for more. The commands of a
+// batch are all of bulk loads or all not (see setForeignKeys): the first
+// command of the other kind is held for the next batch, which it starts.
 func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
+	if len(batch) == 0 && db.held != nil {
+		batch, db.held = append(batch, db.held), nil
+	}
 	for len(batch) < maxBatch && len(audits) < 4*maxBatch {
 		select {
 		case j := <-db.jobs:
+			if len(batch) > 0 && j.bulk != batch[0].bulk {
+				db.held = j
+				return batch, audits
+			}
 			batch = append(batch, j)
 		case r := <-db.auditBuf:
 			audits = append(audits, r)
@@ -171,6 +185,11 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		}
 	}
 	defer db.afterBatch()
+	if err := db.setForeignKeys(len(batch) == 0 || !batch[0].bulk); err != nil {
+		db.Logger.Error("set foreign key checks", "err", err)
+		fail(err)
+		return
+	}
 	tx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		db.Logger.Error("begin transaction", "err", err)
