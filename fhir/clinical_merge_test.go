@@ -36,7 +36,7 @@ func TestMergeMovesClinicalRecord(t *testing.T) {
 		storetest.Relate(t, db, nurse, survivor.ID)
 		problems, allergies := clinicalLists(t, db, f.trust)
 		rs := store.NewResourceService(db)
-		notes := &fhir.NoteService{Store: db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(db), Access: store.NewAccessService(db)}
+		notes := &fhir.NoteService{Store: db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(db)}
 		vitals := &fhir.ObservationService{Store: db, Resources: rs}
 		timeline := &fhir.TimelineService{Records: rs}
 

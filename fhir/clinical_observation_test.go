@@ -112,6 +112,7 @@ func TestNEWS2FromTransaction(t *testing.T) {
 		// On SpO2 scale 2, 90% on oxygen scores 0 (air or oxygen 2).
 		obsSvc := &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
 		doctor := tr.Actor(crs.RoleDoctor)
+		storetest.Relate(t, db, doctor, p.ID)
 		if err := obsSvc.SetSpO2Scale2(ctx, doctor, p.ID, true, "COPD with hypercapnic respiratory failure"); err != nil {
 			t.Fatal(err)
 		}

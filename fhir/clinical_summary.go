@@ -188,6 +188,14 @@ func (s *SummaryService) Discharged(tx crs.Tx, ev *crs.Event) error {
 	if ev.Type != crs.EventSpellDischarged && ev.Type != crs.EventSpellDischargeCancelled {
 		return nil
 	}
+	// The draft is OpenCRS's, made from the spell: whoever discharged
+	// the patient (a clerk, a nurse from another ward) writes nothing of
+	// the clinical record by it, so it is written as the system.
+	return tx.ActAs(crs.SystemActor(tx.Actor().OrgID), func() error { return s.draftOnDischarge(tx, ev) })
+}
+
+// draftOnDischarge starts, or voids, the summary of the spell ev is about.
+func (s *SummaryService) draftOnDischarge(tx crs.Tx, ev *crs.Event) error {
 	var d spellEvent
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "read discharge event data: %w", err)

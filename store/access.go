@@ -47,44 +47,56 @@ func (db *DB) checkClinical(ctx context.Context, a crs.Actor, patientID string) 
 	if !a.Role.NeedsRelationship() || patientID == "" {
 		return nil
 	}
-	now := db.Clock.Now().UTC()
-	grants, err := activeGrants(ctx, db.read, a, patientID, now)
+	refusal, err := clinicalAccess(ctx, db.read, a, patientID, db.Clock.Now().UTC())
+	if refusal != "" {
+		db.Audit(a, patientID, crs.AuditRefused, refusal)
+	}
 	if err != nil {
 		return err
 	}
+	db.watchIdentity(ctx, a, patientID)
+	return nil
+}
+
+// clinicalAccess is the rule of the clinical access check for a person
+// whose role needs a legitimate relationship, read through q (the read
+// pool, or the transaction of a write): nil when the record is open to
+// them now; otherwise the error (ESEALED, EFORBIDDEN for a sealed record
+// their role cannot open, ENORELATIONSHIP, ENOTFOUND for no patient of
+// the trust) and what the audit record of the refusal says ("" when
+// there is nothing to audit).
+func clinicalAccess(ctx context.Context, q Querier, a crs.Actor, patientID string, now time.Time) (refusal string, err error) {
+	grants, err := activeGrants(ctx, q, a, patientID, now)
+	if err != nil {
+		return "", err
+	}
 	var seals []string
-	if err := eachRow(ctx, db.read, func(r scanner) error {
+	if err := eachRow(ctx, q, func(r scanner) error {
 		var c string
 		err := r.Scan(&c)
 		seals = append(seals, crs.SealCategories[c])
 		return err
 	}, `SELECT category FROM patient_seals WHERE org_id = $1 AND patient_id = $2 AND lifted_at = ''`, a.OrgID, patientID); err != nil {
-		return err
+		return "", err
 	}
 	if len(seals) > 0 && !grants[crs.GrantSealed] {
-		db.Audit(a, patientID, crs.AuditRefused, "sealed record")
 		if !a.Can(crs.ActOpenSealed) {
-			return crs.Errorf(crs.EFORBIDDEN, "this record is sealed (%s) and your role (%s) cannot open sealed records", strings.Join(seals, ", "), a.Role.Name())
+			return "sealed record", crs.Errorf(crs.EFORBIDDEN, "this record is sealed (%s) and your role (%s) cannot open sealed records", strings.Join(seals, ", "), a.Role.Name())
 		}
-		return crs.Errorf(crs.ESEALED, "this record is sealed (%s): give your reason to open it", strings.Join(seals, ", "))
+		return "sealed record", crs.Errorf(crs.ESEALED, "this record is sealed (%s): give your reason to open it", strings.Join(seals, ", "))
 	}
-	related, err := legitimate(ctx, db.read, a, patientID, now, grants)
-	if err != nil {
-		return err
+	related, err := legitimate(ctx, q, a, patientID, now, grants)
+	if err != nil || related {
+		return "", err
 	}
-	if !related {
-		var n int
-		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 { // another trust's patient, or none: nothing to claim
-			return crs.Errorf(crs.ENOTFOUND, "no such patient")
-		}
-		db.Audit(a, patientID, crs.AuditRefused, "no legitimate relationship")
-		return crs.Errorf(crs.ENORELATIONSHIP, "you have no legitimate relationship with this patient: they are not on your ward, in your clinic today, on your team's list, referred to your specialty or in your department")
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
+		return "", err
 	}
-	db.watchIdentity(ctx, a, patientID)
-	return nil
+	if n == 0 { // another trust's patient, or none: nothing to claim
+		return "", crs.Errorf(crs.ENOTFOUND, "no such patient")
+	}
+	return "no legitimate relationship", crs.Errorf(crs.ENORELATIONSHIP, "you have no legitimate relationship with this patient: they are not on your ward, in your clinic today, on your team's list, referred to your specialty or in your department")
 }
 
 // legitimate is the rule of a legitimate relationship: the actor holds a

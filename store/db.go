@@ -51,6 +51,8 @@ type DB struct {
 	prepared      map[string]*sql.Stmt // statements prepared on the write pool, by SQL text
 	toPrepare     []string             // statements the current batch met for the first time
 	settingsDirty bool                 // a command of the batch changed the interface settings
+	held          *job                 // a command gathered for the next batch (see gather)
+	noForeignKeys bool                 // SQLite's foreign key checks are off on the write connection (see setForeignKeys)
 
 	settings settingsCache // interface settings every message asks about
 	prefixMu sync.Mutex

@@ -51,6 +51,9 @@ func (tx *Tx) getDocument(id string) (*crs.Document, error) {
 // InsertDocument files a document, replacing the version d.Replaces
 // names when set.
 func (tx *Tx) InsertDocument(d *crs.Document) error {
+	if err := tx.clearClinicalWrite(d.PatientID); err != nil {
+		return err
+	}
 	var prev *crs.Document
 	keep := false // a new version without content keeps the content of the one it replaces
 	if d.Replaces != "" {
@@ -117,6 +120,9 @@ func (tx *Tx) InsertDocument(d *crs.Document) error {
 func (tx *Tx) CancelDocument(id, reason string) error {
 	d, err := tx.getDocument(id)
 	if err != nil {
+		return err
+	}
+	if err := tx.clearClinicalWrite(d.PatientID); err != nil {
 		return err
 	}
 	if d.SupersededBy != "" {

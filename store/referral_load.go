@@ -33,7 +33,7 @@ const referralLoadWorkers = 8
 // On SQLite the write connection uses the bulk load settings (see
 // bulkLoadPragmas) while the load runs.
 func (db *DB) LoadReferrals(ctx context.Context, a crs.Actor, refs []*crs.Referral, opts crs.LoadOptions) (int, error) {
-	size, restore, err := db.startLoad(ctx, a, crs.ActManagePathways, opts, ReferralBatchSize)
+	ctx, size, restore, err := db.startLoad(ctx, a, crs.ActManagePathways, opts, ReferralBatchSize)
 	if err != nil {
 		return 0, err
 	}

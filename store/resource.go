@@ -73,9 +73,18 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	org := tx.actor.OrgID
 	var current int
-	err := tx.QueryRow(`SELECT version FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current)
+	var was string // the patient the current version is about
+	err := tx.QueryRow(`SELECT version, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &was)
 	if err != nil && err != sql.ErrNoRows {
 		return crs.Errorf(crs.EINTERNAL, "read current version: %w", err)
+	}
+	if r.Type != "Patient" { // the Patient itself is the patient index's, written by its rules
+		// A resource moved to another patient changes both records.
+		for _, pid := range []string{was, r.PatientID} {
+			if err := tx.clearClinicalWrite(pid); err != nil {
+				return err
+			}
+		}
 	}
 	if r.Version != current+1 {
 		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d, not %d", r.Type, r.ID, current, r.Version-1)

@@ -68,7 +68,12 @@ func TestResourceStore(t *testing.T) {
 		if err := store.NewPatientService(db).RegisterPatient(ctx, tr.Actor(crs.RoleClerk), p9); err != nil {
 			t.Fatal(err)
 		}
-		if err := put(&crs.Resource{Type: "Observation", ID: "o2", Version: 1, PatientID: p9.ID, Body: []byte(`{}`)}); err != nil {
+		// An interface files it: the doctor could not, without a relationship.
+		o2 := &crs.Resource{Type: "Observation", ID: "o2", Version: 1, PatientID: p9.ID, Body: []byte(`{}`)}
+		if err := put(o2); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("a doctor with no relationship wrote p9's observation: err = %v, want EFORBIDDEN", err)
+		}
+		if err := db.Write(ctx, tr.Actor(crs.RoleInterface), crs.ActRecordClinical, func(tx crs.Tx) error { return tx.PutResource(o2, nil) }); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.ReadResource(ctx, doctor, "Observation", "o2", 0); crs.ErrorCode(err) != crs.ENORELATIONSHIP {

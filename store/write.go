@@ -31,6 +31,13 @@ type Tx struct {
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead
+	// cleared holds the patients (by actor and patient) whose clinical
+	// record the command may write, related the patients it was let
+	// write for, and refusals the audit records of the writes it was
+	// refused, kept whatever becomes of the command (clinical_write.go).
+	cleared  map[string]bool
+	related  []string
+	refusals []*crs.AuditRecord
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.
@@ -56,6 +63,13 @@ type job struct {
 	fn       func(crs.Tx) error
 	result   chan error
 	events   []*crs.Event
+	// related and refusals are the command's clinical writes let through
+	// and refused (see Tx), for afterClinicalWrites.
+	related  []string
+	refusals []*crs.AuditRecord
+	// bulk says the command is a batch of a bulk load (withBulkLoad),
+	// applied with SQLite's foreign key checks off.
+	bulk bool
 }
 
 // maxBatch is how many commands share one transaction at most.
@@ -78,7 +92,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	if db.pooled() {
 		return db.writePooled(ctx, a, fn) // write_pool.go
 	}
-	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1)}
+	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1), bulk: isBulkLoad(ctx)}
 	select {
 	case db.jobs <- j:
 	case <-ctx.Done():
@@ -88,6 +102,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	}
 	select {
 	case err := <-j.result:
+		db.afterClinicalWrites(ctx, a, j.refusals, j.related, err == nil)
 		return err
 	case <-db.done:
 		return crs.Errorf(crs.EINTERNAL, "the database closed before the change was applied")
@@ -111,14 +126,16 @@ func (db *DB) commitLoop() {
 	for {
 		var batch []*job
 		var audits []*crs.AuditRecord
-		select {
-		case j := <-db.jobs:
-			batch = append(batch, j)
-		case r := <-db.auditBuf:
-			audits = append(audits, r)
-		case <-db.stop:
-			db.drain()
-			return
+		if db.held == nil {
+			select {
+			case j := <-db.jobs:
+				batch = append(batch, j)
+			case r := <-db.auditBuf:
+				audits = append(audits, r)
+			case <-db.stop:
+				db.drain()
+				return
+			}
 		}
 		batch, audits = db.gather(batch, audits)
 		if len(batch) == 0 {
@@ -157,11 +174,20 @@ func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
 }
 
 // gather adds to a batch the commands and audit records already waiting,
-// up to the batch limits, without waiting for more.
+// up to the batch limits, without waiting for more. The commands of a
+// batch are all of bulk loads or all not (see setForeignKeys): the first
+// command of the other kind is held for the next batch, which it starts.
 func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
+	if len(batch) == 0 && db.held != nil {
+		batch, db.held = append(batch, db.held), nil
+	}
 	for len(batch) < maxBatch && len(audits) < 4*maxBatch {
 		select {
 		case j := <-db.jobs:
+			if len(batch) > 0 && j.bulk != batch[0].bulk {
+				db.held = j
+				return batch, audits
+			}
 			batch = append(batch, j)
 		case r := <-db.auditBuf:
 			audits = append(audits, r)
@@ -190,6 +216,11 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		}
 	}
 	defer db.afterBatch()
+	if err := db.setForeignKeys(len(batch) == 0 || !batch[0].bulk); err != nil {
+		db.Logger.Error("set foreign key checks", "err", err)
+		fail(err)
+		return
+	}
 	tx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		db.Logger.Error("begin transaction", "err", err)
@@ -295,6 +326,7 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, sav
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
 			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
 		}
+		j.related, j.refusals = t.related, t.refusals
 		if !savepoint {
 			return
 		}

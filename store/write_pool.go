@@ -52,10 +52,11 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 	}
 	uniqueRetried := false
 	for attempt := 1; ; attempt++ {
-		events, err := db.runPooled(ctx, a, fn)
+		t, err := db.runPooled(ctx, a, fn)
 		if err == nil {
 			db.wakeChainer()
-			db.tell(events)
+			db.tell(t.events)
+			db.afterClinicalWrites(ctx, a, t.refusals, t.related, true)
 			return nil
 		}
 		switch {
@@ -63,6 +64,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		case !uniqueRetried && isUniqueViolation(err):
 			uniqueRetried = true
 		default:
+			if t != nil {
+				db.afterClinicalWrites(ctx, a, t.refusals, nil, false)
+			}
 			return err
 		}
 		// Let the transaction that won go first.
@@ -75,8 +79,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 }
 
 // runPooled runs fn once in a new transaction and commits it, returning
-// the events it appended.
-func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error) (events []*crs.Event, err error) {
+// the command's Tx (its events, its clinical writes let through and
+// refused); nil when no transaction began.
+func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error) (_ *Tx, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -106,18 +111,18 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 		}
 	}()
 	if err = fn(t); err != nil {
-		return nil, err
+		return t, err
 	}
 	if len(t.events) == 0 {
-		return nil, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+		return t, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
 	}
 	if err = t.buf.flush(t); err != nil {
-		return nil, err
+		return t, err
 	}
 	if err = tx.Commit(); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "commit: %w", err)
+		return t, crs.Errorf(crs.EINTERNAL, "commit: %w", err)
 	}
-	return t.events, nil
+	return t, nil
 }
 
 // isRetryable reports whether PostgreSQL refused a transaction only for

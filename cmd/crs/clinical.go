@@ -23,5 +23,5 @@ func wireClinicalLists(w *web.Server, db *store.DB) {
 // in the resource store.
 func noteService(db *store.DB) *fhir.NoteService {
 	rs := store.NewResourceService(db)
-	return &fhir.NoteService{Store: db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(db), Access: store.NewAccessService(db)}
+	return &fhir.NoteService{Store: db, Resources: rs, Records: rs, Outpatients: store.NewOutpatientService(db)}
 }
