@@ -273,7 +273,7 @@ func TestSeedFinishesWhatAnEarlierRunLeft(t *testing.T) {
 					t.Errorf("%s holds %d patients, want %d", ods, got, n)
 				}
 				if found > 0 {
-					want := fmt.Sprintf("%s: found %s of 5,000 patients from an earlier run", ods, thousands(found))
+					want := fmt.Sprintf("%s: found %s of %s patients from an earlier run", ods, thousands(found), thousands(n))
 					if !containsLine(said, want) {
 						t.Errorf("second run said %q; want a line with %q", said, want)
 					}
