@@ -139,8 +139,12 @@ type MigrationLog interface {
 	// nullified with no stop date.
 	OpenNullifiedPathways(ctx context.Context, orgID string) (int, error)
 	// BulkLoad puts the store in its settings for loading many records
-	// until restore is called. Durability is not weakened.
-	BulkLoad(ctx context.Context) (restore func(), err error)
+	// into the trust until restore is called. Durability is not weakened.
+	// Commands written with the bulk context are the load's batches:
+	// their references are not checked again by the database, so a batch
+	// may refer only to the trust and to records that are never deleted
+	// which the load wrote or read itself.
+	BulkLoad(ctx context.Context, orgID string) (bulk context.Context, restore func(), err error)
 }
 
 // MigrationHoldings is what OpenCRS holds now of the records migrations

@@ -129,7 +129,7 @@ func CDS(ctx context.Context, w io.Writer, o CDSOptions) (*CDSBenchResult, error
 		return nil, err
 	}
 	clock.Set(last.AddDate(0, 0, 1).Add(20 * time.Hour))
-	restore, err := db.BulkLoad(ctx)
+	_, restore, err := db.BulkLoad(ctx, tr.org.ID)
 	if err != nil {
 		return nil, err
 	}

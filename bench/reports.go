@@ -210,7 +210,7 @@ func seedReports(ctx context.Context, db *store.DB, o ReportsOptions, res *Repor
 		return nil, fmt.Errorf("the bench trust has no patients")
 	}
 	log.Info("reports bench: patients registered", "patients", len(patients), "elapsed", time.Since(t0).Round(time.Millisecond))
-	restore, err := db.BulkLoad(ctx)
+	_, restore, err := db.BulkLoad(ctx, tr.org.ID)
 	if err != nil {
 		return nil, err
 	}

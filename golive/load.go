@@ -124,7 +124,11 @@ func (im *Importer) Load(ctx context.Context, x *Extract) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	restore, err := im.Log.BulkLoad(ctx)
+	// Every row refers only to the trust and to records this load or an
+	// earlier one wrote (patients, referrals, pathways, wards, beds,
+	// clinics, slots: none is ever deleted), so its batches are the bulk
+	// load's own.
+	ctx, restore, err := im.Log.BulkLoad(ctx, im.OrgID)
 	if err != nil {
 		return 0, err
 	}

@@ -111,6 +111,14 @@ func TestImportSampleReproducesExpected(t *testing.T) {
 
 		checkMigrationEvents(t, db, records(x))
 
+		// SQLite wrote the load's batches without foreign key checks:
+		// every row still refers to a record that exists.
+		if db.Dialect() == "sqlite" {
+			if n := count(t, db, `SELECT COUNT(*) FROM pragma_foreign_key_check`); n != 0 {
+				t.Errorf("%d rows refer to records that do not exist after the load", n)
+			}
+		}
+
 		// Run again, it loads nothing more.
 		n, err := im.Load(context.Background(), x)
 		if err != nil || n != 0 {
@@ -118,6 +126,25 @@ func TestImportSampleReproducesExpected(t *testing.T) {
 		}
 		if got := count(t, db, `SELECT COUNT(*) FROM migrated_rows`); got != records(x) {
 			t.Errorf("after a second run %d migrated rows, want %d", got, records(x))
+		}
+	})
+}
+
+// TestImportIntoNoTrust checks that a load into a trust that does not
+// exist is refused before any row is written.
+func TestImportIntoNoTrust(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		x, err := golive.Read(sampleDir(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := &golive.Importer{Store: db, Log: db, OrgID: "no-such-trust", BatchSize: 50}
+		n, err := im.Load(context.Background(), x)
+		if crs.ErrorCode(err) != crs.ENOTFOUND || n != 0 {
+			t.Fatalf("load into no trust = %d rows, %v; want 0 and not found", n, err)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM patients`); got != 0 {
+			t.Errorf("%d patients written", got)
 		}
 	})
 }

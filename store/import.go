@@ -124,14 +124,8 @@ func (db *DB) startLoad(ctx context.Context, a crs.Actor, act crs.Activity, opts
 		db.refused(a, act)
 		return nil, 0, nil, err
 	}
-	// The trust the load's rows belong to, checked once: its batches
-	// are written without foreign key checks on SQLite.
-	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE id = $1`, a.OrgID).Scan(&n); err != nil {
-		return nil, 0, nil, crs.Errorf(crs.EINTERNAL, "find the trust of the load: %w", err)
-	}
-	if n == 0 {
-		return nil, 0, nil, crs.Errorf(crs.ENOTFOUND, "no such trust: %s", a.OrgID)
+	if err := db.checkTrust(ctx, a.OrgID); err != nil {
+		return nil, 0, nil, err
 	}
 	if restore, err = db.bulkLoad(ctx); err != nil {
 		return nil, 0, nil, err
@@ -139,8 +133,21 @@ func (db *DB) startLoad(ctx context.Context, a crs.Actor, act crs.Activity, opts
 	return context.WithValue(ctx, bulkLoadKey{}, true), size, restore, nil
 }
 
-// bulkLoadKey marks the context of a command that is a batch of
-// LoadPatients or LoadReferrals.
+// checkTrust checks that the trust a load's rows belong to exists, once:
+// its batches are written without foreign key checks on SQLite.
+func (db *DB) checkTrust(ctx context.Context, orgID string) error {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE id = $1`, orgID).Scan(&n); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "find the trust of the load: %w", err)
+	}
+	if n == 0 {
+		return crs.Errorf(crs.ENOTFOUND, "no such trust: %s", orgID)
+	}
+	return nil
+}
+
+// bulkLoadKey marks the context of a command that is a batch of a bulk
+// load: LoadPatients, LoadReferrals or a load begun with BulkLoad.
 type bulkLoadKey struct{}
 
 // isBulkLoad reports whether the command of ctx is a batch of a bulk load.

@@ -476,18 +476,23 @@ func (tx *Tx) MigrateSpells(ss []*crs.Spell) error {
 // BulkLoad sets the bulk load settings of SQLite's write connection
 // (see bulkLoadPragmas) until restore is called; a load into an empty
 // patient index has its search indexes built by restore (see
-// deferSearchIndexes).
-func (db *DB) BulkLoad(ctx context.Context) (restore func(), err error) {
+// deferSearchIndexes). Commands written with bulk are the load's
+// batches, which SQLite writes without foreign key checks (see
+// setForeignKeys): the trust is checked here, once.
+func (db *DB) BulkLoad(ctx context.Context, orgID string) (bulk context.Context, restore func(), err error) {
+	if err := db.checkTrust(ctx, orgID); err != nil {
+		return nil, nil, err
+	}
 	settings, err := db.bulkLoad(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	build, err := db.deferSearchIndexes(ctx, false)
 	if err != nil {
 		settings()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() {
+	return context.WithValue(ctx, bulkLoadKey{}, true), func() {
 		if err := build(); err != nil {
 			db.Logger.Error("build the patient search indexes after a load; the next start builds them", "err", err)
 		}

@@ -174,9 +174,11 @@ func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
 }
 
 // gather adds to a batch the commands and audit records already waiting,
-// up to the batch limits, without waiting for more. The commands of a
-// batch are all of bulk loads or all not (see setForeignKeys): the first
-// command of the other kind is held for the next batch, which it starts.
+// up to the batch limits, without waiting for more. A batch of a bulk
+// load is a transaction of its own (see setForeignKeys): alone, it needs
+// no savepoint, whose journal would copy every page the batch changes
+// (a tenth of a legacy import's CPU). A command that would join the
+// wrong kind of batch is held for the next one, which it starts.
 func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
 	if len(batch) == 0 && db.held != nil {
 		batch, db.held = append(batch, db.held), nil
@@ -184,7 +186,7 @@ func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.Au
 	for len(batch) < maxBatch && len(audits) < 4*maxBatch {
 		select {
 		case j := <-db.jobs:
-			if len(batch) > 0 && j.bulk != batch[0].bulk {
+			if len(batch) > 0 && (j.bulk || batch[0].bulk) {
 				db.held = j
 				return batch, audits
 			}
