@@ -38,6 +38,7 @@ func TestAEReturnHandMade(t *testing.T) {
 		clock.Set(handMadeRecorded)
 		tr := storetest.NewTrust(t, db, "RAE")
 		admin, nurse := tr.Actor(crs.RoleAdmin), tr.Actor(crs.RoleNurse)
+		tr.AssignToED(t, db, nurse)
 		orgs := store.NewOrganisationService(db)
 		site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main"}
 		if err := orgs.CreateLocation(ctx, admin, site); err != nil {

@@ -70,6 +70,7 @@ func newCDSTrust(t *testing.T, db *store.DB, clock *crs.FixedClock) *cdsTrust {
 	tr := storetest.NewTrust(t, db, "RCD")
 	c := &cdsTrust{db: db, clock: clock, tr: tr, ed: store.NewEDService(db), ip: store.NewInpatientService(db), cs: store.NewCodingService(db)}
 	admin, clerk, nurse, doctor := tr.Actor(crs.RoleAdmin), tr.Actor(crs.RoleClerk), tr.Actor(crs.RoleNurse), tr.Actor(crs.RoleDoctor)
+	tr.AssignToED(t, db, nurse, doctor)
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {

@@ -12,9 +12,10 @@ import (
 // a read passes (clinicalAccess: a legitimate relationship, a claim or
 // break-glass still running, a sealed record opened). The changes that
 // write the clinical record (PutResource of any resource but the Patient
-// itself, InsertDocument, CancelDocument) ask it of the patient they
-// write for, inside the command's transaction, so no caller can leave it
-// out. Systems (an interface, OpenCRS itself) need no relationship, as
+// itself, InsertDocument, CancelDocument, and an A&E clinician's triage,
+// seen and decision to admit) ask it of the patient they write for,
+// inside the command's transaction, so no caller can leave it out; in
+// A&E, staff assigned to the department are related to everyone in it. Systems (an interface, OpenCRS itself) need no relationship, as
 // on reads; administrative changes (the patient index, the journey) keep
 // the rule of their activity.
 

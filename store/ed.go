@@ -114,6 +114,13 @@ func (s *EDService) change(ctx context.Context, a crs.Actor, act crs.Activity, i
 		if err != nil {
 			return err
 		}
+		if act == crs.ActRecordClinical {
+			// Triage, seen and the decision to admit are the clinician's
+			// assessment: the one rule of a clinical write holds.
+			if err := tx.clearClinicalWrite(e.PatientID); err != nil {
+				return err
+			}
+		}
 		at, summary, err := fn(tx, e)
 		if err != nil {
 			return err

@@ -471,6 +471,33 @@ func TestEDTrackingBoard(t *testing.T) {
 		if err := s.ed.Arrive(ctx, nurse, e2); err != nil {
 			t.Fatalf("arrive: %v", err)
 		}
+		// Triage, seen and the decision to admit are clinical writes: a
+		// nurse not assigned to the department has no relationship with
+		// the patient, is refused and the refusal audited; assigned, she
+		// is related to everyone in the department.
+		if err := s.ed.Triage(ctx, nurse, e.ID, 2, clock.Now().Add(-290*time.Minute)); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Fatalf("triage with no relationship: err = %v, want EFORBIDDEN", err)
+		}
+		if err := s.ed.DecideToAdmit(ctx, s.doctor, e.ID, "300", clock.Now().Add(-3*time.Hour)); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Fatalf("decision to admit with no relationship: err = %v, want EFORBIDDEN", err)
+		}
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := store.NewAuditService(db).PatientAccess(ctx, s.tr.Actor(crs.RolePrivacyOfficer), e.PatientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := 0
+		for _, r := range recs {
+			if r.Action == crs.AuditRefused && (r.UserID == nurse.UserID || r.UserID == s.doctor.UserID) {
+				refused++
+			}
+		}
+		if refused != 2 {
+			t.Fatalf("%d refusals audited, want the triage's and the decision's", refused)
+		}
+		s.tr.AssignToED(t, db, nurse, s.doctor)
 		if err := s.ed.Triage(ctx, nurse, e.ID, 2, clock.Now().Add(-290*time.Minute)); err != nil {
 			t.Fatalf("triage: %v", err)
 		}

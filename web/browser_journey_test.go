@@ -161,6 +161,7 @@ func TestBrowserJourney(t *testing.T) {
 	// A second admission, by HTTP from another client, shows up live too.
 	other := e.register(e.a, "Second", "Sam", crs.NewDate(1950, 1, 2), "", "")
 	c := e.login(e.a, crs.RoleNurse)
+	e.a.AssignToED(t, e.db, e.a.Actor(crs.RoleNurse))
 	c.get("/patients/" + other.ID + "/admit")
 	if r := c.post("/patients/"+other.ID+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[1].ID}, "consultant": {"C7654321"}}); r.status != 303 {
 		t.Fatalf("admit by HTTP: %d\n%s", r.status, excerpt(r.body))
@@ -191,7 +192,7 @@ func TestBrowserJourney(t *testing.T) {
 			t.Fatalf("arrival: %d\n%s", r.status, excerpt(r.body))
 		}
 		id := strings.TrimPrefix(r.loc, "/ed/")
-		c.post("/ed/"+id+"/triage", url.Values{"triage": {"3"}})
+		wantStatus(t, "triage", c.post("/ed/"+id+"/triage", url.Values{"triage": {"3"}}), 303)
 		c.post("/ed/"+id+"/move", url.Values{"location": {"MAJ-" + string(rune('1'+i))}})
 	}
 	run(t, ctx, "A&E board", chromedp.Navigate(base+"/ed"), waitText("#ed-board", "Over 4 hours"), waitText("#ed-board", "Over 3 hours"))

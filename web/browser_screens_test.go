@@ -65,6 +65,7 @@ func demoScreens(t *testing.T, e *env) []screen {
 		t.Fatal(err)
 	}
 	c = e.login(e.a, crs.RoleNurse)
+	e.a.AssignToED(t, e.db, e.a.Actor(crs.RoleNurse))
 	in := e.register(e.a, "Inbed", "Isobel Margaret-Anne", crs.NewDate(1941, 9, 14), "9990000042", "LS2 7EW")
 	c.get("/patients/" + in.ID + "/admit")
 	r := c.post("/patients/"+in.ID+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[1].ID},
@@ -92,7 +93,7 @@ func demoScreens(t *testing.T, e *env) []screen {
 		"complaint": {"Fall from a height with a long description of what happened"}, "chief_complaint": {"29857009"}})
 	wantStatus(t, "arrive in A&E", r, 303)
 	att := idFrom(t, r.loc, "/ed/")
-	c.post("/ed/"+att+"/triage", url.Values{"triage": {"2"}})
+	wantStatus(t, "triage", c.post("/ed/"+att+"/triage", url.Values{"triage": {"2"}}), 303)
 
 	c = e.login(e.a, crs.RoleClerk)
 	wait := e.register(e.a, "Waiting", "Wendy", crs.NewDate(1988, 12, 5), "9990000050", "M1 1AE")

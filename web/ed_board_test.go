@@ -13,6 +13,7 @@ import (
 func TestEDBoardFacts(t *testing.T) {
 	e := newEnv(t)
 	c := e.login(e.a, crs.RoleNurse)
+	e.a.AssignToED(t, e.db, e.a.Actor(crs.RoleNurse))
 	p := e.register(e.a, "Board", "Bella", crs.NewDate(1990, 2, 3), "", "")
 	c.get("/patients/" + p.ID + "/ed/new")
 	r := c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrival_mode": {"1048031000000100"}, "attendance_category": {"1"}, "complaint": {"Fall"}})

@@ -288,6 +288,7 @@ func TestED(t *testing.T) {
 	e := newEnv(t)
 	st := e.setUp(e.a)
 	c := e.login(e.a, crs.RoleNurse)
+	e.a.AssignToED(t, e.db, e.a.Actor(crs.RoleNurse))
 	p := e.register(e.a, "Casualty", "Carl", crs.NewDate(1990, 2, 3), "", "E1 1AA")
 
 	r := c.post("/patients/"+p.ID+"/ed/new", url.Values{"arrived_at": {"08:30"}})

@@ -236,3 +236,17 @@ func Relate(t testing.TB, db *store.DB, a crs.Actor, patientID string) {
 		t.Fatalf("relate %s to patient %s: %v", a.Username, patientID, err)
 	}
 }
+
+// AssignToED gives each actor a department assignment to the trust's
+// emergency department from 2000 on, so that they are related to every
+// patient in the department, as the A&E staff of a trust are.
+func (tr *Trust) AssignToED(t testing.TB, db *store.DB, as ...crs.Actor) {
+	t.Helper()
+	acc := store.NewAccessService(db)
+	for _, a := range as {
+		if err := acc.Assign(context.Background(), tr.Actor(crs.RoleAdmin), &crs.Assignment{UserID: a.UserID, Kind: crs.AssignDepartment,
+			Value: "ED", StartsOn: crs.NewDate(2000, 1, 1)}); err != nil {
+			t.Fatalf("assign %s to the emergency department: %v", a.Username, err)
+		}
+	}
+}
