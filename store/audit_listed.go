@@ -71,7 +71,11 @@ var insertListedAnon, insertListedNumbered = listedInserts(true), listedInserts(
 func listedInserts(anon bool) map[int]string {
 	out := map[int]string{}
 	for n := 1; n <= maxListedChunk; n *= 2 {
-		out[n] = `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ` + placeholderRows(n, listedCols, 1, anon)
+		head := `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES `
+		if anon {
+			head = `INSERT OR FAIL INTO audit_listed (org_id, patient_id, audit_id) VALUES ` // SQLite: see insertAuditsSQL
+		}
+		out[n] = head + placeholderRows(n, listedCols, 1, anon)
 	}
 	return out
 }
