@@ -125,7 +125,8 @@ func TestAuditEvent(t *testing.T) {
 
 // TestAuditEventOfListedPatient: a FHIR search listing two patients'
 // observations is one audit record, and AuditEvent searched by either
-// patient shows it against that patient.
+// patient shows it against that patient; a search that lists no one is
+// one record of its own.
 func TestAuditEventOfListedPatient(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
@@ -145,6 +146,18 @@ func TestAuditEventOfListedPatient(t *testing.T) {
 		var n int
 		if err := db.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit WHERE action = 'listed' AND what LIKE 'fhir search Observation: 2 patients;%'`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("%d audit records of the search, %v; want 1", n, err)
+		}
+		// The list record is the search's one record: no second record of
+		// the read beside it. A search that finds nothing is still audited.
+		if r := c.do("GET", "/fhir/Observation?code=http://loinc.org|0000-0", ""); r.status != 200 {
+			t.Fatalf("search of nothing: %d %s", r.status, r.body)
+		}
+		if err := db.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var views int
+		if err := db.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit WHERE action = 'view' AND what = 'fhir search Observation'`).Scan(&views); err != nil || views != 1 {
+			t.Errorf("%d records of a read beside the searches, %v; want 1 (the search that found nothing)", views, err)
 		}
 		for _, id := range ids {
 			r := c.do("GET", "/fhir/AuditEvent?patient=Patient/"+id, "")

@@ -74,25 +74,39 @@ func keptOf(res *crs.Resource) Resource {
 // readPatient reads a patient of the PMI, an audited view, with what is
 // kept beside it.
 func (s *Server) readPatient(ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
+	e, err := s.readPatientServed(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.res, nil
+}
+
+// readPatientServed is readPatient with the answer's headers.
+func (s *Server) readPatientServed(ctx context.Context, p *Principal, id string) (*servedEntry, error) {
 	a := p.Actor
 	clinical := s.Resources != nil && a.Can(crs.ActViewClinical)
 	c := s.cache()
 	if c == nil || !cacheable(a) || !a.Can(crs.ActViewDemographics) {
-		res, _, err := s.readPatientRecord(ctx, p, id, clinical)
-		return res, err
+		res, what, err := s.readPatientRecord(ctx, p, id, clinical)
+		if err != nil {
+			return nil, err
+		}
+		return newServedEntry(res, what), nil
 	}
 	// The read audits what the reads of the store below audit.
 	k := readKey{OrgID: a.OrgID, Type: "Patient", ID: id, PMI: true, Clinical: clinical}
 	if e, ok := c.get(k); ok {
 		s.Store.Audit(a, id, crs.AuditView, e.what)
-		return e.res, nil
+		return e, nil
 	}
 	gen := c.begin()
 	res, what, err := s.readPatientRecord(ctx, p, id, clinical)
-	if err == nil {
-		c.put(gen, k, &servedEntry{res: res, what: what})
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	e := newServedEntry(res, what)
+	c.put(gen, k, e)
+	return e, nil
 }
 
 // readPatientRecord reads a patient's record from the PMI, with the

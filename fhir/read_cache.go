@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -54,6 +56,21 @@ type servedEntry struct {
 	res *crs.Resource
 	// what is what the read's one audit record says was read.
 	what string
+	// etag, modified and length are the answer's ETag, Last-Modified
+	// (nil when the version has no time) and Content-Length, made once
+	// for every read the entry answers. They are set as header values as
+	// they are: no one may change them.
+	etag, modified, length []string
+}
+
+// newServedEntry returns the entry of a representation and what its read
+// audits, with its answer's headers made.
+func newServedEntry(res *crs.Resource, what string) *servedEntry {
+	e := &servedEntry{res: res, what: what, etag: []string{etag(res.Version)}, length: []string{strconv.Itoa(len(res.Body))}}
+	if !res.LastUpdated.IsZero() {
+		e.modified = []string{res.LastUpdated.UTC().Format(http.TimeFormat)}
+	}
+	return e
 }
 
 // cache returns the server's read cache, told of every commit from its

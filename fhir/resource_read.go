@@ -26,24 +26,40 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 		}
 		version = n
 	}
-	res, err := s.readAny(r.Context(), p, typ, id, version)
+	e, err := s.readServed(r.Context(), p, typ, id, version)
 	if err != nil {
 		return err
 	}
-	if res.Deleted {
-		return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, res.Version)
+	if e.res.Deleted {
+		return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, e.res.Version)
 	}
-	writeResource(w, http.StatusOK, res)
+	writeServed(w, http.StatusOK, e)
 	return nil
 }
 
 // readAny reads a version (0 for the current) of a resource of the
 // typed core or of the resource store.
 func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, version int) (*crs.Resource, error) {
+	e, err := s.readServed(ctx, p, typ, id, version)
+	if err != nil {
+		return nil, err
+	}
+	return e.res, nil
+}
+
+// readServed is readAny with the answer's headers: those of the read
+// cache's entry when it answered.
+func (s *Server) readServed(ctx context.Context, p *Principal, typ, id string, version int) (*servedEntry, error) {
+	served := func(res *crs.Resource, err error) (*servedEntry, error) {
+		if err != nil {
+			return nil, err
+		}
+		return newServedEntry(res, ""), nil
+	}
 	if s.pmi(typ) {
-		res, err := s.readPatient(ctx, p, id)
-		if err != nil || version == 0 || version == res.Version {
-			return res, err
+		e, err := s.readPatientServed(ctx, p, id)
+		if err != nil || version == 0 || version == e.res.Version {
+			return e, err
 		}
 		versions, err := s.patientVersions(ctx, p, id)
 		if err != nil {
@@ -51,7 +67,7 @@ func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, vers
 		}
 		for _, v := range versions {
 			if v.Version == version {
-				return v, nil
+				return served(v, nil)
 			}
 		}
 		return nil, crs.Errorf(crs.ENOTFOUND, "Patient/%s has no version %d", id, version)
@@ -60,41 +76,58 @@ func (s *Server) readAny(ctx context.Context, p *Principal, typ, id string, vers
 		if version > 1 {
 			return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is served from the PAS as it stands now (version 1); it has no version %d", typ, id, version)
 		}
-		return m.read(s, ctx, p, id)
+		return served(m.read(s, ctx, p, id))
 	}
 	if version != 0 {
-		return s.Resources.ReadResource(ctx, p.Actor, typ, id, version)
+		return served(s.Resources.ReadResource(ctx, p.Actor, typ, id, version))
 	}
 	return s.readCurrent(ctx, p.Actor, typ, id)
 }
 
 // readCurrent reads the current version of a resource of the resource
 // store, from the read cache when the actor's access allows.
-func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (*crs.Resource, error) {
+func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (*servedEntry, error) {
 	c := s.cache()
 	if c == nil || !cacheable(a) || !a.Can(crs.ActViewClinical) {
-		return s.Resources.ReadResource(ctx, a, typ, id, 0)
+		res, err := s.Resources.ReadResource(ctx, a, typ, id, 0)
+		if err != nil {
+			return nil, err
+		}
+		return newServedEntry(res, ""), nil
 	}
 	// The read audits what the store's read audits.
 	k := readKey{OrgID: a.OrgID, Type: typ, ID: id, Clinical: true}
 	if e, ok := c.get(k); ok {
 		s.Store.Audit(a, e.res.PatientID, crs.AuditView, e.what)
-		return e.res, nil
+		return e, nil
 	}
 	gen := c.begin()
 	res, err := s.Resources.ReadResource(ctx, a, typ, id, 0)
-	if err == nil {
-		c.put(gen, k, &servedEntry{res: res, what: "fhir " + typ + "/" + id})
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	e := newServedEntry(res, "fhir "+typ+"/"+id)
+	c.put(gen, k, e)
+	return e, nil
 }
 
 // writeResource answers with a version of a resource, its ETag and
 // Last-Modified.
 func writeResource(w http.ResponseWriter, status int, res *crs.Resource) {
-	w.Header().Set("ETag", etag(res.Version))
-	if !res.LastUpdated.IsZero() {
-		w.Header().Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+	writeServed(w, status, newServedEntry(res, ""))
+}
+
+// writeServed answers with a served representation and its headers as
+// made: with its Content-Length, so that the answer goes out whole in
+// one write, never chunked.
+func writeServed(w http.ResponseWriter, status int, e *servedEntry) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType[:1:1]
+	h["Etag"] = e.etag[:1:1]
+	if e.modified != nil {
+		h["Last-Modified"] = e.modified[:1:1]
 	}
-	writeJSON(w, status, res.Body)
+	h["Content-Length"] = e.length[:1:1]
+	w.WriteHeader(status)
+	w.Write(e.res.Body)
 }

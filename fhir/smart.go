@@ -30,7 +30,7 @@ type SMART struct {
 	Clients crs.APIClientStore
 
 	mu     sync.Mutex
-	recent map[string]recentToken // tokens found in the last tokenRecall, by hash
+	recent map[string]recentToken // tokens found in the last tokenRecall, by the bearer string sent
 }
 
 // tokenRecall is how long a token found is trusted without looking it
@@ -50,14 +50,14 @@ func (s *SMART) Authenticate(r *http.Request) (*Principal, error) {
 	if !ok || tok == "" {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "send an access token from the token endpoint as Authorization: Bearer")
 	}
-	hash, now := hashToken(tok), s.Store.Now()
+	now := s.Store.Now()
 	s.mu.Lock()
-	rt, ok := s.recent[hash]
+	rt, ok := s.recent[tok]
 	s.mu.Unlock()
 	if ok && now.Before(rt.until) {
 		return rt.p, nil
 	}
-	t, c, err := s.Clients.FindAPIToken(r.Context(), hash)
+	t, c, err := s.Clients.FindAPIToken(r.Context(), hashToken(tok))
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.EUNAUTHORIZED, "the access token is not known")
 	}
@@ -80,7 +80,7 @@ func (s *SMART) Authenticate(r *http.Request) (*Principal, error) {
 	if t.ExpiresAt.Before(until) {
 		until = t.ExpiresAt
 	}
-	s.recent[hash] = recentToken{p: p, until: until}
+	s.recent[tok] = recentToken{p: p, until: until}
 	s.mu.Unlock()
 	return p, nil
 }

@@ -149,20 +149,33 @@ func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache
 	return out, nil
 }
 
-// insertAudits chains and writes audit records, in q's transaction.
+// insertAudits chains and writes audit records, in q's transaction: one
+// INSERT per chunk of maxChunk records, with numbered parameters. On
+// PostgreSQL the audit writer writes the read-audit records so, chained
+// as they are written (see writeAudits); SQLite writes a command's own
+// this way when it has no write buffer.
 func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
 	cs, err := linkAudits(ctx, q, rs, nil)
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if _, err := q.ExecContext(ctx, `INSERT INTO audit (`+auditChainCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, chainArgs(c)...); err != nil {
+	for i := 0; i < len(cs); {
+		n := chunk(len(cs) - i)
+		args := make([]any, 0, n*auditColumns)
+		for _, c := range cs[i : i+n] {
+			args = append(args, chainArgs(c)...)
+		}
+		if _, err := q.ExecContext(ctx, insertChainedSQL[n], args...); err != nil {
 			return err
 		}
+		i += n
 	}
 	return writeListedNumbered(ctx, q, rs)
 }
+
+// insertChainedSQL holds the INSERT of 1, 2, 4 ... maxChunk chained
+// records with numbered parameters, by row count.
+var insertChainedSQL = chunkInserts(`INSERT INTO audit (`+auditChainCols+`) VALUES `, auditColumns, false)
 
 // migrationHooks run in a migration's transaction after its statements:
 // the work of a migration SQL cannot do.

@@ -27,6 +27,12 @@ import (
 // all. Within a pass records are chained by xid, then id. The head's lock
 // makes chainers of several processes take turns.
 //
+// The read-audit records queued to the audit writer (DB.Audit) need none
+// of this: the writer is one goroutine whose short transactions no
+// command waits on, so it chains them as it writes them, holding its
+// trusts' heads until its commit, and the chainer takes its turn at the
+// head's lock (see writeAudits).
+//
 // The chainer runs with the write pool, woken after each commit; Flush,
 // Close and VerifyAuditChain first chain every record committed before
 // they were called.
@@ -34,41 +40,6 @@ import (
 // chainBatch is how many records the chainer chains at most in one
 // transaction.
 const chainBatch = 1000
-
-// insertUnchainedSQL holds the INSERT of 1, 2, 4 ... maxChunk audit
-// records a command or a read made, unchained, on PostgreSQL, by row
-// count: each row is the record's columns and the id of the transaction
-// writing it.
-var insertUnchainedSQL = unchainedInserts()
-
-func unchainedInserts() map[int]string {
-	const cols = 11
-	out := map[int]string{}
-	for n := 1; n <= maxChunk; n *= 2 {
-		row := strings.Split(strings.TrimSuffix(placeholderRows(n, cols, 1, false), ")"), "), ")
-		out[n] = `INSERT INTO audit (` + auditColumnNames + `, xid) VALUES ` + strings.Join(row, ", pg_current_xact_id()), ") + ", pg_current_xact_id())"
-	}
-	return out
-}
-
-// insertUnchainedAudits writes records unchained, and the patients the
-// list records among them name, in q's transaction, for the chainer to
-// chain once they are committed: one INSERT per chunk of maxChunk
-// records, not a round trip to the server for each.
-func insertUnchainedAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
-	for i := 0; i < len(rs); {
-		n := chunk(len(rs) - i)
-		args := make([]any, 0, n*11)
-		for _, r := range rs[i : i+n] {
-			args = append(args, auditArgs(r)...)
-		}
-		if _, err := q.ExecContext(ctx, insertUnchainedSQL[n], args...); err != nil {
-			return err
-		}
-		i += n
-	}
-	return writeListedNumbered(ctx, q, rs)
-}
 
 // wakeChainer tells the chainer records were committed.
 func (db *DB) wakeChainer() {

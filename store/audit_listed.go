@@ -71,7 +71,11 @@ var insertListedAnon, insertListedNumbered = listedInserts(true), listedInserts(
 func listedInserts(anon bool) map[int]string {
 	out := map[int]string{}
 	for n := 1; n <= maxListedChunk; n *= 2 {
-		out[n] = `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ` + placeholderRows(n, listedCols, 1, anon)
+		head := `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES `
+		if anon {
+			head = `INSERT OR FAIL INTO audit_listed (org_id, patient_id, audit_id) VALUES ` // SQLite: see insertAuditsSQL
+		}
+		out[n] = head + placeholderRows(n, listedCols, 1, anon)
 	}
 	return out
 }
@@ -79,24 +83,34 @@ func listedInserts(anon bool) map[int]string {
 // writeListed writes the audit_listed rows of the list records among rs
 // with exec, in multi-row INSERTs of inserts.
 func writeListed(exec func(query string, args ...any) error, rs []*crs.AuditRecord, inserts map[int]string) error {
+	// The patients of every list among rs, in chunks of up to
+	// maxListedChunk rows: a batch of searches is a statement or two,
+	// not one for each list.
+	var rows []listedRow
 	for _, r := range rs {
-		for i := 0; i < len(r.Listed); {
-			n := maxListedChunk
-			for n > len(r.Listed)-i {
-				n /= 2
-			}
-			args := make([]any, 0, n*listedCols)
-			for _, id := range r.Listed[i : i+n] {
-				args = append(args, r.OrgID, id, r.ID)
-			}
-			if err := exec(inserts[n], args...); err != nil {
-				return fmt.Errorf("write the patients of list %s: %w", r.ID, err)
-			}
-			i += n
+		for _, id := range r.Listed {
+			rows = append(rows, listedRow{r.OrgID, id, r.ID})
 		}
+	}
+	for i := 0; i < len(rows); {
+		n := maxListedChunk
+		for n > len(rows)-i {
+			n /= 2
+		}
+		args := make([]any, 0, n*listedCols)
+		for _, l := range rows[i : i+n] {
+			args = append(args, l.org, l.patient, l.audit)
+		}
+		if err := exec(inserts[n], args...); err != nil {
+			return fmt.Errorf("write the patients of list %s: %w", rows[i].audit, err)
+		}
+		i += n
 	}
 	return nil
 }
+
+// listedRow is one patient a list record names.
+type listedRow struct{ org, patient, audit string }
 
 // writeListedNumbered writes the audit_listed rows of the list records
 // among rs in q's transaction, with numbered parameters (PostgreSQL).

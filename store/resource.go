@@ -289,19 +289,26 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 		patientID = strings.TrimPrefix(q.RefersTo[0], "Patient/")
 		what = "fhir search " + q.Type + " of " + q.RefersTo[0]
 	}
-	err := s.db.View(ctx, a, crs.ActViewClinical, patientID, what, func(db Querier) error {
-		query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
-		if q.Count == 0 {
-			return db.QueryRowContext(ctx, query, args...).Scan(&total)
-		}
-		var err error
-		out, err = queryResources(ctx, db, query, args...)
-		return err
-	})
+	// The access check of View, but one audit record: the list's, naming
+	// the patients of the resources found, or when it names none (a count,
+	// nothing found, resources about no patient) the read's own.
+	if err := s.db.checkClinical(ctx, a, patientID); err != nil {
+		return nil, 0, err
+	}
+	query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
+	var err error
+	if q.Count == 0 {
+		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
+	} else {
+		out, err = queryResources(ctx, s.db.read, query, args...)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err = s.db.accessibleResources(ctx, a, out, "fhir search "+q.Type)
+	out, listed, err := s.db.accessibleListed(ctx, a, out, what)
+	if err == nil && !listed {
+		s.db.Audit(a, patientID, crs.AuditView, what)
+	}
 	return out, total, err
 }
 
@@ -310,6 +317,13 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 // with each; a system client sees all), and audits the list: one record
 // naming each patient on it.
 func (db *DB) accessibleResources(ctx context.Context, a crs.Actor, rs []*crs.Resource, what string) ([]*crs.Resource, error) {
+	out, _, err := db.accessibleListed(ctx, a, rs, what)
+	return out, err
+}
+
+// accessibleListed is accessibleResources, saying whether the list named
+// any patient (and so was audited).
+func (db *DB) accessibleListed(ctx context.Context, a crs.Actor, rs []*crs.Resource, what string) ([]*crs.Resource, bool, error) {
 	allowed := map[string]bool{}
 	var out []*crs.Resource
 	var ids []string
@@ -324,7 +338,7 @@ func (db *DB) accessibleResources(ctx context.Context, a crs.Actor, rs []*crs.Re
 					ids = append(ids, r.PatientID)
 				case crs.ENORELATIONSHIP, crs.ESEALED:
 				default:
-					return nil, err
+					return nil, false, err
 				}
 				allowed[r.PatientID] = ok
 			}
@@ -335,5 +349,5 @@ func (db *DB) accessibleResources(ctx context.Context, a crs.Actor, rs []*crs.Re
 		out = append(out, r)
 	}
 	db.recordListed(a, ids, what)
-	return out, nil
+	return out, len(ids) > 0 && a.OrgID != "", nil
 }

@@ -150,7 +150,7 @@ func (db *DB) commitLoop() {
 // so the wait costs no one anything, and a commit of many records costs
 // the writer little more than one of a single record: without it, every
 // read at one client was a commit, a write of the log and a sync.
-const auditLinger = 2 * time.Millisecond
+const auditLinger = 10 * time.Millisecond
 
 // linger gathers more read-audit records for up to auditLinger, and
 // stops early for a command (a command waits for its commit), a full

@@ -193,9 +193,15 @@ const (
 )
 
 // insertEventsSQL and insertAuditsSQL hold the INSERT of each chunk size.
+// They are SQLite's INSERT OR FAIL (see bulkInsert): a multi-row INSERT
+// that could abort half way keeps a statement journal, a copy of every
+// page it changes, which for the read-audit records of a batch (the
+// patient index a random page a record) was a twentieth of a FHIR read's
+// CPU. A row refused fails the batch's flush, and the batch or the
+// command is undone whole.
 var insertEventsSQL, insertAuditsSQL = multiRowInserts(
-	`INSERT INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data) VALUES `, eventColumns),
-	multiRowInserts(`INSERT INTO audit (`+auditChainCols+`) VALUES `, auditColumns)
+	`INSERT OR FAIL INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data) VALUES `, eventColumns),
+	multiRowInserts(`INSERT OR FAIL INTO audit (`+auditChainCols+`) VALUES `, auditColumns)
 
 // multiRowInserts makes the INSERT of 1, 2, 4 ... maxChunk rows of cols
 // columns, by row count. The buffer is SQLite's alone, so its parameters

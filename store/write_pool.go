@@ -254,7 +254,12 @@ more:
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		return true
 	}
-	if err := insertUnchainedAudits(context.Background(), tx, rs); err != nil {
+	// The writer chains the records as it writes them: it locks its
+	// trusts' heads only for its own short transaction, which no command
+	// waits on (commands write theirs unchained, for the chainer), and
+	// each record is written once rather than written and then updated
+	// with its place in the chain.
+	if err := insertAudits(context.Background(), tx, rs); err != nil {
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		_ = tx.Rollback()
 		return true
