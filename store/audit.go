@@ -27,10 +27,19 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 		if n == 0 {
 			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
-		var err error
+		// The patient and the records merged into it, read first so that
+		// each part of the trail is read through its index.
+		merged, err := queryRows(ctx, q, scanString, `SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2 AND merged_into <> ''`, a.OrgID, patientID)
+		if err != nil {
+			return err
+		}
+		args := []any{a.OrgID, patientID}
+		for _, id := range merged {
+			args = append(args, id)
+		}
 		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
-			FROM `+patientAuditFrom(`(%[1]s = $2 OR %[1]s IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $2))`)+`
-			ORDER BY at DESC, id DESC LIMIT 5000`, a.OrgID, patientID)
+			FROM `+patientAuditFrom(numbered(2, len(args)-1))+`
+			ORDER BY at DESC, id DESC LIMIT 5000`, args...)
 		return err
 	})
 	return out, err

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -124,15 +125,30 @@ func writeListedNumbered(ctx context.Context, q interface {
 }
 
 // patientAuditFrom is a FROM clause of the audit records of the patients
-// cond selects ($1 is the trust): their own records, the record of the
-// bulk load that registered them (it names the batch, not one patient),
-// and the list records that listed them, each with the listed patient's id.
-func patientAuditFrom(cond string) string {
-	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND (` + fmt.Sprintf(cond, "patient_id") + `
-			OR id IN (SELECT load_audit_id FROM patients WHERE org_id = $1 AND ` + fmt.Sprintf(cond, "id") + ` AND load_audit_id <> ''))
+// whose ids are the parameters ids names ("$2, $3"; $1 is the trust):
+// their own records, the record of the bulk load that registered them (it
+// names the batch, not one patient), and the list records that listed
+// them, each with the listed patient's id. Each part is read through its
+// own index (the patient's records, the patients' primary key, the
+// listed patients' primary key): an OR of them made SQLite scan the
+// trust's whole trail.
+func patientAuditFrom(ids string) string {
+	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN (` + ids + `)
+		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM patients p JOIN audit a ON a.id = p.load_audit_id
+		WHERE p.org_id = $1 AND p.id IN (` + ids + `) AND p.load_audit_id <> ''
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_listed l JOIN audit a ON a.id = l.audit_id
-		WHERE l.org_id = $1 AND ` + fmt.Sprintf(cond, "l.patient_id") + `) AS trail`
+		WHERE l.org_id = $1 AND l.patient_id IN (` + ids + `)) AS trail`
+}
+
+// numbered lists n numbered parameters from first: "$2, $3, $4".
+func numbered(first, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "$" + strconv.Itoa(first+i)
+	}
+	return strings.Join(ps, ", ")
 }
 
 // listedHashes reads the hash and count of the patients audit_listed

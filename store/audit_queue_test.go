@@ -60,6 +60,32 @@ func TestQueuedReadAuditsAllWritten(t *testing.T) {
 	})
 }
 
+// TestFlushWritesEveryQueuedAudit queues far more read-audit records
+// than one batch takes and checks that Flush returns only once every one
+// of them is written: a trail read right after it shows them all.
+func TestFlushWritesEveryQueuedAudit(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RAF", 0)
+		s.patients = registerListwells(t, db, s.clerk)
+		const reads = 20000
+		for i := 0; i < reads; i++ {
+			db.Audit(s.clerk, s.patients[0].ID, crs.AuditView, "queued read")
+		}
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = $2 AND what = 'queued read'`,
+			s.tr.Org.ID, crs.AuditView).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != reads {
+			t.Errorf("%d of the %d queued records written when Flush returned", n, reads)
+		}
+	})
+}
+
 // BenchmarkReadAudit measures the writer's cost of the audit record of a
 // read: records of reads of 2,000 patients queued as fast as they come
 // and written by the committer (SQLite) or the audit writer (PostgreSQL,

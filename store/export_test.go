@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/opencrs/crs"
+)
 
 // PatientTables and PatientTablesLeftOut let the tests of package
 // store_test check the merge's list of patient tables against the schema.
@@ -34,4 +38,9 @@ func (db *DB) QueryCount(ctx context.Context, query string) (int64, error) {
 	var n int64
 	err := db.write.QueryRowContext(ctx, query).Scan(&n)
 	return n, err
+}
+
+// RecordListed audits a list of patients shown, as a list page does.
+func (db *DB) RecordListed(a crs.Actor, patientIDs []string, what string) {
+	db.recordListed(a, patientIDs, what)
 }

@@ -200,6 +200,22 @@ func (db *DB) gather(batch []*job, audits []*crs.AuditRecord) ([]*job, []*crs.Au
 	return batch, audits
 }
 
+// queuedAudits adds to audits every record queued now. A batch with a
+// command takes them all, so that a command (Flush is one) commits after
+// every record queued before it was sent: each was queued before the
+// command reached the committer, so it is in audits already or still in
+// the queue.
+func (db *DB) queuedAudits(audits []*crs.AuditRecord) []*crs.AuditRecord {
+	for {
+		select {
+		case r := <-db.auditBuf:
+			audits = append(audits, r)
+		default:
+			return audits
+		}
+	}
+}
+
 // drain applies what is still queued when the database closes.
 func (db *DB) drain() {
 	for {
@@ -212,6 +228,9 @@ func (db *DB) drain() {
 }
 
 func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
+	if len(batch) > 0 {
+		audits = db.queuedAudits(audits)
+	}
 	fail := func(err error) {
 		for _, j := range batch {
 			j.result <- err
