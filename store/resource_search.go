@@ -141,7 +141,7 @@ func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
 	for _, ref := range q.RefersTo {
 		typ, id, one := strings.Cut(ref, "/")
 		if one {
-			ors = append(ors, "(x.text = "+s.arg(id)+" AND x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
+			ors = append(ors, "(x.text = "+s.arg(id)+" AND x.system = "+s.arg(typ)+")")
 		} else {
 			ors = append(ors, "(x.system = "+s.arg(typ)+")")
 		}
@@ -244,7 +244,7 @@ const (
 	// textRow: a string or a token's text, folded; fhir_index_text.
 	textRow = "x.text <> '' AND x.system = ''"
 	// refersRow: a reference to Type/id, its id in text and its type
-	// in system; fhir_index_refers.
+	// in system (its code is Type/id); fhir_index_refers.
 	refersRow = "x.text <> '' AND x.system <> ''"
 	// dateRow: a date's range; fhir_index_date.
 	dateRow = "x.lo <> ''"
@@ -268,10 +268,10 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		if !ok {
 			return []string{system(refersRow + " AND x.text = " + s.arg(c.Code))}
 		}
-		code := s.lazy(c.Code)
-		as := []string{tokenRow + " AND x.code = " + code()}
+		as := []string{tokenRow + " AND x.code = " + s.arg(c.Code)}
 		if typ != "" && id != "" && !strings.Contains(id, "/") {
-			as = append([]string{refersRow + " AND x.text = " + s.arg(id) + " AND x.system = " + s.arg(typ) + " AND x.code = " + code()}, as...)
+			// A reference row's code is its system/text.
+			as = append([]string{refersRow + " AND x.text = " + s.arg(id) + " AND x.system = " + s.arg(typ)}, as...)
 		}
 		return as
 	case "token", "uri", "quantity":

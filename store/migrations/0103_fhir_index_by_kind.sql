@@ -8,7 +8,9 @@
 -- Before, a reference row was in five B-trees (the table, the resource
 -- index, the code, text and refers indexes) and a token row in four.
 -- fhir_index_refers holds references only, keyed by the target's id then
--- its type (a search by id alone or by Type/id, a patient's compartment).
+-- its type (a search by id alone or by Type/id, a patient's compartment),
+-- and covers what those read (a reference row's code is Type/id of its
+-- text and system, so they need not read it).
 -- n numbers a resource's rows; on SQLite the table is keyed by the
 -- resource and n (WITHOUT ROWID), so the table is the resource index.
 -- The key starts with the id (minted ids are in time order, so an
@@ -46,7 +48,7 @@ DROP INDEX fhir_index_refers;
 CREATE INDEX fhir_index_token ON fhir_index (org_id, type, param, code, system, id) WHERE code <> '' AND text = '';
 CREATE INDEX fhir_index_text ON fhir_index (org_id, type, param, text) WHERE text <> '' AND system = '';
 CREATE INDEX fhir_index_date ON fhir_index (org_id, type, param, lo, hi) WHERE lo <> '';
-CREATE INDEX fhir_index_refers ON fhir_index (org_id, text, system, type, id) WHERE text <> '' AND system <> '';
+CREATE INDEX fhir_index_refers ON fhir_index (org_id, text, system, type, id, param) WHERE text <> '' AND system <> '';
 -- SQLite plans a query by its statistics, and with none it takes an
 -- equality on the first column of any index to leave ten rows: the
 -- table's key (org_id) then looks as good as a kind's index and, holding
@@ -61,6 +63,6 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('fhir_index', 'sqlite_autoindex_fhir_index_1', '12000000 12000000 12 12 1'),
 	('fhir_index', 'fhir_index_token', '6000000 6000000 600000 60000 50 50 1'),
 	('fhir_index', 'fhir_index_text', '2000000 2000000 200000 20000 10'),
-	('fhir_index', 'fhir_index_refers', '4000000 4000000 20 20 10 1'),
+	('fhir_index', 'fhir_index_refers', '4000000 4000000 20 20 10 10 1'),
 	('fhir_index', 'fhir_index_date', '1500000 1500000 150000 15000 50 50');
 -- end sqlite
