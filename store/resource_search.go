@@ -217,7 +217,7 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
 				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
-		case typ != "":
+		case typ != "" && indexed(c):
 			// Driven from the index: a selective value reads only its
 			// matches, not every resource of the type.
 			for _, e := range s.conds(c) {
@@ -232,6 +232,19 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 		}
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// indexed reports whether a partial index of the condition's kind
+// serves it; one that none serves (a number, a token's system alone) is
+// matched by reading each resource's own rows by the table's key.
+func indexed(c crs.ResourceCondition) bool {
+	switch c.Kind {
+	case "reference", "string", "date":
+		return true
+	case "token", "uri", "quantity":
+		return c.Code != ""
+	}
+	return false
 }
 
 // The rows of each kind of index row, as the partial indexes of

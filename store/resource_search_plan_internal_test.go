@@ -17,7 +17,8 @@ import (
 // a search SQL that lost a term would scan and still find the rows.
 // The plans are SQLite's; PostgreSQL runs the same SQL
 // (TestResourceSearch* and the fhir package's search tests on both
-// engines check what each finds).
+// engines check what each finds). SQLite has no statistics of these
+// tables, as in a trust's database, where nothing runs ANALYZE.
 func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plan.db"))
@@ -32,17 +33,18 @@ func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
 	tests := []struct {
 		name  string
 		q     crs.ResourceQuery
-		index string
+		index string // what the plan reads
 	}{
-		{"token of a system, in id order", cond(crs.ResourceCondition{Param: "code", Kind: "token", Op: crs.MatchEq, System: &loinc, Code: "8867-4"}), "fhir_index_token"},
-		{"token of any system", cond(crs.ResourceCondition{Param: "code", Kind: "token", Op: crs.MatchEq, Code: "8867-4"}), "fhir_index_token"},
-		{"quantity with a unit", cond(crs.ResourceCondition{Param: "value-quantity", Kind: "quantity", Op: crs.MatchGt, Code: "/min", NumLo: 90, NumHi: 91}), "fhir_index_token"},
-		{"reference to Type/id", cond(crs.ResourceCondition{Param: "subject", Kind: "reference", Op: crs.MatchEq, Code: "Patient/p1"}), "fhir_index_refers"},
-		{"reference to an id", cond(crs.ResourceCondition{Param: "subject", Kind: "reference", Op: crs.MatchEq, Code: "p1", System: &patient}), "fhir_index_refers"},
-		{"string, starts", cond(crs.ResourceCondition{Param: "code:text", Kind: "string", Op: crs.MatchStarts, Text: "heart"}), "fhir_index_text"},
-		{"string, exact", cond(crs.ResourceCondition{Param: "code:text", Kind: "string", Op: crs.MatchExact, Code: "Heart rate", Text: "heart rate"}), "fhir_index_text"},
-		{"date", cond(crs.ResourceCondition{Param: "date", Kind: "date", Op: crs.MatchGe, Lo: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Hi: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}), "fhir_index_date"},
-		{"a patient's compartment", crs.ResourceQuery{Count: 20, RefersTo: []string{"Patient/p1"}}, "fhir_index_refers"},
+		{"token of a system, in id order", cond(crs.ResourceCondition{Param: "code", Kind: "token", Op: crs.MatchEq, System: &loinc, Code: "8867-4"}), "INDEX fhir_index_token"},
+		{"token of any system", cond(crs.ResourceCondition{Param: "code", Kind: "token", Op: crs.MatchEq, Code: "8867-4"}), "INDEX fhir_index_token"},
+		{"quantity with a unit", cond(crs.ResourceCondition{Param: "value-quantity", Kind: "quantity", Op: crs.MatchGt, Code: "/min", NumLo: 90, NumHi: 91}), "INDEX fhir_index_token"},
+		{"reference to Type/id", cond(crs.ResourceCondition{Param: "subject", Kind: "reference", Op: crs.MatchEq, Code: "Patient/p1"}), "INDEX fhir_index_refers"},
+		{"reference to an id", cond(crs.ResourceCondition{Param: "subject", Kind: "reference", Op: crs.MatchEq, Code: "p1", System: &patient}), "INDEX fhir_index_refers"},
+		{"string, starts", cond(crs.ResourceCondition{Param: "code:text", Kind: "string", Op: crs.MatchStarts, Text: "heart"}), "INDEX fhir_index_text"},
+		{"string, exact", cond(crs.ResourceCondition{Param: "code:text", Kind: "string", Op: crs.MatchExact, Code: "Heart rate", Text: "heart rate"}), "INDEX fhir_index_text"},
+		{"date", cond(crs.ResourceCondition{Param: "date", Kind: "date", Op: crs.MatchGe, Lo: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Hi: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}), "INDEX fhir_index_date"},
+		{"a patient's compartment", crs.ResourceQuery{Count: 20, RefersTo: []string{"Patient/p1"}}, "INDEX fhir_index_refers"},
+		{"a number, by each resource's rows", cond(crs.ResourceCondition{Param: "probability", Kind: "number", Op: crs.MatchGt, NumLo: 0.5, NumHi: 0.6}), "PRIMARY KEY (id=? AND type=? AND org_id=?)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +66,10 @@ func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(strings.Join(plan, "\n"), "INDEX "+tc.index) {
+			if tc.name == "token of a system, in id order" && strings.Contains(strings.Join(plan, "\n"), "TEMP B-TREE") {
+				t.Errorf("the page of a code is sorted, not read in id order from the index:\n%s", strings.Join(plan, "\n"))
+			}
+			if !strings.Contains(strings.Join(plan, "\n"), tc.index) {
 				t.Errorf("the plan does not read %s:\n%s\nquery: %s", tc.index, strings.Join(plan, "\n"), query)
 			}
 		})
