@@ -61,7 +61,7 @@ type ResourceCondition struct {
 	Op     string // one of the Match constants
 	System *string
 	Code   string
-	Text   string
+	Text   string    // string: the value folded (for :exact too); a token's :text: the text folded
 	Lo, Hi time.Time // date: the range the query value covers; number: Num ± the precision in NumLo, NumHi
 	NumLo  float64
 	NumHi  float64

@@ -294,7 +294,7 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		case "":
 			c.Op, c.Text = crs.MatchStarts, Fold(v)
 		case "exact":
-			c.Op, c.Code = crs.MatchExact, v
+			c.Op, c.Code, c.Text = crs.MatchExact, v, Fold(v)
 		case "contains":
 			c.Op, c.Text = crs.MatchContains, Fold(v)
 		default:

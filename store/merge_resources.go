@@ -26,7 +26,7 @@ const resourceInstant = "2006-01-02T15:04:05.000Z07:00"
 // to the patient or are about them, but for the patient's own Patient
 // resource (what the PMI keeps beside the record, which stays with it).
 func resourcesReferring(tx *Tx, patientID string) ([]resourceKey, error) {
-	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = $1 AND x.code <> '' AND x.system = 'Patient' AND x.code = $2
+	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = $1 AND `+refersRow+` AND x.text = $3 AND x.system = 'Patient' AND x.code = $2
 		UNION SELECT c.type, c.id FROM fhir_current c WHERE c.org_id = $1 AND c.patient_id = $3 AND c.deleted = 0
 		ORDER BY 1, 2`, tx.actor.OrgID, "Patient/"+patientID, patientID)
 	if err != nil {

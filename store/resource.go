@@ -144,7 +144,7 @@ const (
 	versionNCols = 10
 	currentCols  = `org_id, type, id, version, seq, last_updated, deleted, patient_id, body`
 	currentNCols = 9
-	indexCols    = `org_id, type, id, param, system, code, text, lo, hi, num`
+	indexCols    = `org_id, type, id, param, system, code, text, lo, hi, num, n`
 )
 
 // versionArgs appends to args the values of r's row of fhir_versions.
@@ -164,11 +164,13 @@ func deletedFlag(r *crs.Resource) int {
 	return 0
 }
 
-// indexArgs appends to args the values of r's index rows. A row
-// repeated (one coding given twice) is written once, so a search reading
-// the rows of a code meets each resource once.
+// indexArgs appends to args the values of r's index rows, numbered from
+// 0 (n, the row's key within the resource). A row repeated (one coding
+// given twice) is written once, so a search reading the rows of a code
+// meets each resource once.
 func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceIndexRow) []any {
 	seen := make(map[crs.ResourceIndexRow]bool, len(index))
+	n := 0
 	for _, x := range index {
 		var num any
 		if x.Num != nil {
@@ -183,13 +185,14 @@ func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceInde
 		if !x.Hi.IsZero() {
 			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
 		}
-		args = append(args, org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num)
+		args = append(args, org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num, n)
+		n++
 	}
 	return args
 }
 
 // indexColumns is the columns of a row of the search index.
-const indexColumns = 10
+const indexColumns = 11
 
 // formatIndexTime writes an index date; the zero time (an open end) is
 // the least time there is, and the ends of a range beyond any real date

@@ -51,7 +51,7 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		c := q.All[d][0]
 		from, id = "fhir_index d JOIN fhir_current c ON c.org_id = d.org_id AND c.type = d.type AND c.id = d.id", "d.id"
 		where = append(where, "d.org_id = "+s.arg(orgID), "d.type = "+s.arg(q.Type), "d.param = "+s.arg(c.Param),
-			"d.code <> ''", "d.code = "+s.arg(c.Code), "d.system = "+s.arg(*c.System))
+			"d.code <> ''", "d.text = ''", "d.code = "+s.arg(c.Code), "d.system = "+s.arg(*c.System))
 		q.All = append(q.All[:d:d], q.All[d+1:]...)
 	}
 	where = append(where, "c.org_id = "+s.arg(orgID))
@@ -133,21 +133,21 @@ func drivingToken(q crs.ResourceQuery) int {
 
 // refersTo is what a search of the resources referring to q.RefersTo
 // reads from: the references found in the index (fhir_index_refers,
-// whose rows hold a reference's target type in system and Type/id in
-// code), joined to the current versions, so that a patient's
-// compartment costs what it holds, not what the trust holds.
+// whose rows hold a reference's target id in text, its type in system
+// and Type/id in code), joined to the current versions, so that a
+// patient's compartment costs what it holds, not what the trust holds.
 func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
 	var ors []string
 	for _, ref := range q.RefersTo {
-		typ, _, one := strings.Cut(ref, "/")
+		typ, id, one := strings.Cut(ref, "/")
 		if one {
-			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code = "+s.arg(ref)+")")
+			ors = append(ors, "(x.text = "+s.arg(id)+" AND x.system = "+s.arg(typ)+")")
 		} else {
-			ors = append(ors, "(x.system = "+s.arg(typ)+" AND x.code LIKE "+s.arg(likeEscape(typ)+"/%")+` ESCAPE '\')`)
+			ors = append(ors, "(x.system = "+s.arg(typ)+")")
 		}
 	}
 	org := s.arg(s.org)
-	refs := "SELECT DISTINCT x.type AS rtype, x.id AS rid FROM fhir_index x WHERE x.org_id = " + org + " AND x.code <> '' AND (" + strings.Join(ors, " OR ") + ")"
+	refs := "SELECT DISTINCT x.type AS rtype, x.id AS rid FROM fhir_index x WHERE x.org_id = " + org + " AND " + refersRow + " AND (" + strings.Join(ors, " OR ") + ")"
 	if q.Type != "" {
 		refs += " AND x.type = " + s.arg(q.Type)
 	}
@@ -217,43 +217,94 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
 				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
-		case typ != "":
+		case typ != "" && indexed(c):
 			// Driven from the index: a selective value reads only its
 			// matches, not every resource of the type.
-			ors = append(ors, a+".id IN (SELECT x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
-				s.arg(c.Param)+" AND "+s.cond(c)+")")
+			for _, e := range s.conds(c) {
+				ors = append(ors, a+".id IN (SELECT x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
+					s.arg(c.Param)+" AND "+e+")")
+			}
 		default:
-			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
-				s.arg(c.Param)+" AND "+s.cond(c)+")")
+			for _, e := range s.conds(c) {
+				ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+					s.arg(c.Param)+" AND "+e+")")
+			}
 		}
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
-// cond is the SQL matching one index row to one condition. Each says
-// the column of its kind is not empty, so the partial index of the kind
-// serves it.
-func (s *resourceSearch) cond(c crs.ResourceCondition) string {
-	e := s.kindCond(c)
+// indexed reports whether a partial index of the condition's kind
+// serves it; one that none serves (a number, a token's system alone) is
+// matched by reading each resource's own rows by the table's key.
+func indexed(c crs.ResourceCondition) bool {
+	switch c.Kind {
+	case "reference", "string", "date":
+		return true
+	case "token", "uri", "quantity":
+		return c.Code != ""
+	}
+	return false
+}
+
+// The rows of each kind of index row, as the partial indexes of
+// migration 0103 select them: a search that names its kind's terms
+// reads that index alone.
+const (
+	// tokenRow: a token, uri or quantity code, or a reference that
+	// names no resource type (a canonical URL); fhir_index_token.
+	tokenRow = "x.code <> '' AND x.text = ''"
+	// textRow: a string or a token's text, folded; fhir_index_text.
+	textRow = "x.text <> '' AND x.system = ''"
+	// refersRow: a reference to Type/id, its id in text and its type
+	// in system (its code is Type/id); fhir_index_refers.
+	refersRow = "x.text <> '' AND x.system <> ''"
+	// dateRow: a date's range; fhir_index_date.
+	dateRow = "x.lo <> ''"
+)
+
+// conds is the SQL matching one index row to one condition, any of
+// which matches. Each names the rows of its kind, so the partial index
+// of the kind serves it. A reference to Type/id is looked for among the
+// references (the target's id and type) and among the references that
+// name no resource type (the code as written).
+func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
+	system := func(e string) string {
+		if c.System == nil {
+			return e
+		}
+		return e + " AND x.system = " + s.arg(*c.System)
+	}
 	switch c.Kind {
 	case "reference":
-		if !strings.Contains(c.Code, "/") {
-			return "x.text <> '' AND " + e
+		typ, id, ok := strings.Cut(c.Code, "/")
+		if !ok {
+			return []string{system(refersRow + " AND x.text = " + s.arg(c.Code))}
 		}
-		return "x.code <> '' AND " + e
+		as := []string{tokenRow + " AND x.code = " + s.arg(c.Code)}
+		if typ != "" && id != "" && !strings.Contains(id, "/") {
+			// A reference row's code is its system/text.
+			as = append([]string{refersRow + " AND x.text = " + s.arg(id) + " AND x.system = " + s.arg(typ)}, as...)
+		}
+		return as
 	case "token", "uri", "quantity":
 		if c.Code != "" {
-			return "x.code <> '' AND " + e
+			return []string{tokenRow + " AND " + s.kindCond(c)}
 		}
 	case "string":
-		if c.Op == crs.MatchExact {
-			return "x.code <> '' AND " + e
+		if c.Op == crs.MatchExact && c.Text == "" { // a value that folds to nothing has no text row
+			return []string{tokenRow + " AND x.code = " + s.arg(c.Code)}
 		}
-		return "x.text <> '' AND " + e
+		if c.Op == crs.MatchExact {
+			// The folded value narrows the text index to the value's
+			// rows; the code is the value as sent.
+			return []string{textRow + " AND x.text = " + s.arg(c.Text) + " AND x.code = " + s.arg(c.Code)}
+		}
+		return []string{textRow + " AND " + s.kindCond(c)}
 	case "date":
-		return "x.lo <> '' AND " + e
+		return []string{dateRow + " AND " + s.kindCond(c)}
 	}
-	return e
+	return []string{s.kindCond(c)}
 }
 
 func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
@@ -269,15 +320,8 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 			return "x.system = " + s.arg(*c.System)
 		}
 		return system("x.code = " + s.arg(c.Code))
-	case "reference":
-		if strings.Contains(c.Code, "/") {
-			return "x.code = " + s.arg(c.Code)
-		}
-		return system("x.text = " + s.arg(c.Code))
 	case "string":
 		switch c.Op {
-		case crs.MatchExact:
-			return "x.code = " + s.arg(c.Code)
 		case crs.MatchContains:
 			return "x.text LIKE " + s.arg("%"+likeEscape(c.Text)+"%") + ` ESCAPE '\'`
 		}
