@@ -234,6 +234,57 @@ func (t *typedName) answer(have string) *nameAnswer {
 	return a
 }
 
+// The weights of the names in a search's score.
+const (
+	familyWeight = 45
+	givenWeight  = 25
+)
+
+// typedScore is what a record's name (have) adds to the score of a search
+// that typed t: the name's weight when it is the one typed, at most 0.9
+// of it for a name alike, by how close its spelling is, and 0.3 of it
+// taken away for a name not alike; nothing when no name was typed.
+func typedScore(t *typedName, have string, weight float64) (float64, *nameAnswer) {
+	if t.typed == "" {
+		return 0, nil
+	}
+	a := t.answer(have)
+	switch a.how {
+	case "":
+		return -weight * 0.3, a
+	case "exact":
+		return weight, a
+	}
+	return weight * (0.5 + 0.4*a.closeness), a
+}
+
+// NameScore is the part of Rank's score (before it is rounded) that a
+// record's family and given names give it: every record of the same
+// names, as Normalize writes them, scores the same, and the rest of its
+// score lies within Spread of it.
+func (r *Ranker) NameScore(family, given string) float64 {
+	f, _ := typedScore(&r.family, family, familyWeight)
+	g, _ := typedScore(&r.given, given, givenWeight)
+	return f + g
+}
+
+// Spread is how far the rest of Rank's score (date of birth, postcode,
+// gender, a merged record) can take a record above and below its
+// NameScore.
+func (r *Ranker) Spread() (above, below float64) {
+	below = 5 // a merged record
+	if !r.q.BirthDate.IsZero() {
+		above, below = above+20, below+20
+	}
+	if r.q.Postcode != "" {
+		above, below = above+10, below+5
+	}
+	if r.q.Gender != "" {
+		above, below = above+2, below+10
+	}
+	return above, below
+}
+
 // Rank scores how well p answers the search, as Rank does.
 func (r *Ranker) Rank(p *crs.Patient) (int, []string) {
 	q := r.q
@@ -245,26 +296,17 @@ func (r *Ranker) Rank(p *crs.Patient) (int, []string) {
 	}
 	var score float64
 	var why []string
-	name := func(t *typedName, have string, weight float64) {
-		if t.typed == "" {
-			return
-		}
-		a := t.answer(have)
-		switch a.how {
-		case "":
-			score -= weight * 0.3
-		case "exact":
-			score += weight
-			why = append(why, a.reason)
-		default:
-			// A name that is not the one typed scores at most 0.9 of
-			// its weight, by how close its spelling is.
-			score += weight * (0.5 + 0.4*a.closeness)
+	for _, n := range []struct {
+		t      *typedName
+		have   string
+		weight float64
+	}{{&r.family, p.FamilyName, familyWeight}, {&r.given, p.GivenName, givenWeight}} {
+		s, a := typedScore(n.t, n.have, n.weight)
+		score += s
+		if a != nil && a.how != "" {
 			why = append(why, a.reason)
 		}
 	}
-	name(&r.family, p.FamilyName, 45)
-	name(&r.given, p.GivenName, 25)
 	if !q.BirthDate.IsZero() {
 		if q.BirthDate.Equal(p.BirthDate.Time) {
 			score += 20

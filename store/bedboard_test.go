@@ -48,3 +48,73 @@ func TestBedBoardFacts(t *testing.T) {
 		}
 	})
 }
+
+// TestWardBedsFollowTheEstate checks that the wards and beds the bed
+// board and the pickers keep are forgotten when the estate changes: a bed
+// added, a bed closed and a ward renamed show on the next read, and
+// filling one page's beds leaves the next page's alone.
+func TestWardBedsFollowTheEstate(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RWB", 1)
+		orgs := store.NewOrganisationService(db)
+		admin := s.tr.Actor(crs.RoleAdmin)
+		bed := func(wards []*crs.BedBoardWard, id string) *crs.BedBoardBed {
+			for _, w := range wards {
+				for _, b := range w.Beds {
+					if b.BedID == id {
+						return b
+					}
+				}
+			}
+			return nil
+		}
+		first, err := s.ip.WardBeds(ctx, s.clerk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := bed(first, s.beds[0].ID); b == nil || b.SpellID != "" {
+			t.Fatalf("bed B01 = %+v, want free on the first read", b)
+		}
+		// A page that fills its copy does not change what the next reads.
+		bed(first, s.beds[0].ID).SpellID = "not a spell"
+		if _, err := s.ip.Admit(ctx, s.clerk, &crs.Admission{PatientID: s.patients[0].ID, Method: "21", Source: "19", WardID: s.ward.ID, BedID: s.beds[1].ID, ConsultantCode: "C1111111"}); err != nil {
+			t.Fatalf("admit: %v", err)
+		}
+		added := &crs.Location{ParentID: s.ward.ID, Kind: crs.LocationBed, Code: "B05", Name: "B05"}
+		if err := orgs.CreateLocation(ctx, admin, added); err != nil {
+			t.Fatal(err)
+		}
+		closed := *s.beds[2]
+		closed.Status = crs.BedClosed
+		if err := orgs.UpdateLocation(ctx, admin, &closed); err != nil {
+			t.Fatal(err)
+		}
+		renamed := *s.ward2
+		renamed.Name = "Ward Two"
+		if err := orgs.UpdateLocation(ctx, admin, &renamed); err != nil {
+			t.Fatal(err)
+		}
+		next, err := s.ip.WardBeds(ctx, s.clerk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := bed(next, s.beds[0].ID); b == nil || b.SpellID != "" {
+			t.Errorf("bed B01 = %+v, want free on the next read", b)
+		}
+		if b := bed(next, s.beds[1].ID); b == nil || b.SpellID == "" {
+			t.Errorf("bed B02 = %+v, want the admitted patient's spell", b)
+		}
+		if b := bed(next, added.ID); b == nil {
+			t.Errorf("bed B05, added, is not among the ward's beds")
+		}
+		if b := bed(next, s.beds[2].ID); b == nil || b.Status != crs.BedClosed {
+			t.Errorf("bed B03 = %+v, want closed", b)
+		}
+		for _, w := range next {
+			if w.WardID == s.ward2.ID && w.WardName != "Ward Two" {
+				t.Errorf("ward WD2 is named %q, want Ward Two", w.WardName)
+			}
+		}
+	})
+}

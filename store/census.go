@@ -56,7 +56,7 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 	var wards []*crs.BedBoardWard
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "bed board", func(q Querier) (string, error) {
 		var err error
-		wards, err = boardStays(ctx, q, a.OrgID, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
+		wards, err = s.db.boardStays(ctx, q, a.OrgID, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
 			s.admitted_at, s.expected_discharge, s.status, p.gender, p.birth_date
 			FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id JOIN patients p ON p.id = s.patient_id
 			WHERE bs.org_id = $1 AND bs.is_current = 1`, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
@@ -160,7 +160,7 @@ func (s *InpatientService) WardBeds(ctx context.Context, a crs.Actor) ([]*crs.Be
 	var wards []*crs.BedBoardWard
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "ward beds", func(q Querier) (string, error) {
 		var err error
-		wards, err = boardStays(ctx, q, a.OrgID, `SELECT ward_id, bed_id, spell_id FROM bed_stays WHERE org_id = $1 AND is_current = 1`,
+		wards, err = s.db.boardStays(ctx, q, a.OrgID, `SELECT ward_id, bed_id, spell_id FROM bed_stays WHERE org_id = $1 AND is_current = 1`,
 			func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
 				return rows.Scan(ward, bedID, &occ.SpellID)
 			})
@@ -169,11 +169,43 @@ func (s *InpatientService) WardBeds(ctx context.Context, a crs.Actor) ([]*crs.Be
 	return wards, err
 }
 
+// estateWardBeds returns the trust's wards and beds as wardBeds reads
+// them, from the settings cache: the estate changes only by the commands
+// that add or change a location (CreateLocation, UpdateLocation, a
+// migration's wards), and each of them forgets it (settingsChanged). The
+// bed board, the ward and bed pickers of the admission and spell pages
+// ask for it on every page. Each caller gets copies of its own to fill.
+func (db *DB) estateWardBeds(ctx context.Context, orgID string) ([]*crs.BedBoardWard, map[string]*crs.BedBoardWard, error) {
+	key := "ward beds " + orgID
+	v, gen, ok := db.settings.get(key)
+	if !ok {
+		wards, _, err := wardBeds(ctx, db.read, orgID)
+		if err != nil {
+			return nil, nil, err
+		}
+		db.settings.put(key, gen, wards)
+		v = wards
+	}
+	kept := v.([]*crs.BedBoardWard)
+	wards := make([]*crs.BedBoardWard, len(kept))
+	byID := make(map[string]*crs.BedBoardWard, len(kept))
+	for i, k := range kept {
+		w := *k
+		w.Beds = make([]*crs.BedBoardBed, len(k.Beds))
+		for j, b := range k.Beds {
+			bed := *b
+			w.Beds[j] = &bed
+		}
+		wards[i], byID[w.WardID] = &w, &w
+	}
+	return wards, byID, nil
+}
+
 // boardStays reads the trust's wards and beds and puts each current stay
 // that query finds (scanned by scan, with its ward and bed) in its bed,
 // or among its ward's patients without a bed.
-func boardStays(ctx context.Context, q Querier, orgID, query string, scan func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error) ([]*crs.BedBoardWard, error) {
-	wards, byID, err := wardBeds(ctx, q, orgID)
+func (db *DB) boardStays(ctx context.Context, q Querier, orgID, query string, scan func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error) ([]*crs.BedBoardWard, error) {
+	wards, byID, err := db.estateWardBeds(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,15 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 		where += ` AND s.clinic_id = ` + arg(q.ClinicID)
 	}
 	if q.TreatmentFunction != "" {
-		where += ` AND c.treatment_function = ` + arg(q.TreatmentFunction)
+		where += ` AND s.clinic_id IN (SELECT id FROM clinics WHERE org_id = $1 AND treatment_function = ` + arg(q.TreatmentFunction) + `)`
+	}
+	// The slots of some clinics are read by clinic (slots_org_clinic_start)
+	// and then put in time order; ordered by the bare start time, SQLite
+	// would walk every clinic's slots in time order to keep the ones asked
+	// for.
+	order := `s.start_at`
+	if q.ClinicID != "" || q.TreatmentFunction != "" {
+		order = `s.start_at || ''`
 	}
 	if q.Type != "" {
 		where += ` AND s.slot_type = ` + arg(q.Type)
@@ -174,5 +182,5 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	}, `SELECT s.id, s.org_id, s.clinic_id, s.start_at, s.end_at, s.slot_type, c.code,
 		EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)
 		FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY s.start_at, c.code LIMIT `+arg(q.Limit), args...)
+		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY `+order+`, c.code LIMIT `+arg(q.Limit), args...)
 }

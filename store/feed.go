@@ -100,7 +100,7 @@ func destinationsForEvent(tx *Tx) ([]*crs.Destination, error) {
 
 // settingsChanged is called by a command that changes what the settings
 // cache keeps: the outbound feeds, the inbound interfaces, their code
-// maps or their held messages. It forgets the answers at once and again
+// maps or their held messages, or the trust's wards and beds. It forgets the answers at once and again
 // after the command's batch or transaction (whose end may roll the
 // change back).
 func settingsChanged(tx *Tx) {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
@@ -269,4 +271,55 @@ func hasFlag(r *crs.PTLRow, f string) bool {
 		}
 	}
 	return false
+}
+
+// TestFindSlotsOfTreatmentFunction checks the free slots of a treatment
+// function, as the booking page asks for them: those of its clinics
+// alone, booked ones left out, in time order across the clinics.
+func TestFindSlotsOfTreatmentFunction(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RFS", 1)
+		admin := s.tr.Actor(crs.RoleAdmin)
+		other := &crs.Clinic{Code: "GS-TUE", Name: "General surgery Tuesday", ConsultantCode: "C7654321", TreatmentFunction: "100", LocationID: s.clinic.LocationID,
+			Sessions: []crs.ClinicSession{{Weekday: time.Tuesday, Start: "09:00", End: "11:00", SlotMinutes: 30, SlotType: crs.SlotNew}}}
+		urology := &crs.Clinic{Code: "URO-TUE", Name: "Urology Tuesday", ConsultantCode: "C7654321", TreatmentFunction: "101", LocationID: s.clinic.LocationID,
+			Sessions: []crs.ClinicSession{{Weekday: time.Tuesday, Start: "09:00", End: "11:00", SlotMinutes: 30, SlotType: crs.SlotNew}}}
+		today := crs.LocalDate(db.Clock.Now())
+		for _, c := range []*crs.Clinic{other, urology} {
+			if err := s.op.CreateClinic(ctx, admin, c); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.op.GenerateSlots(ctx, s.clerk, c.ID, today, crs.Date{Time: today.AddDate(0, 0, 28)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := s.op.FindSlots(ctx, s.clerk, crs.SlotQuery{From: db.Clock.Now(), To: db.Clock.Now().AddDate(0, 0, 28), Limit: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := s.referral(t, s.patients[0], today)
+		first := s.freeSlots(t, db, crs.SlotNew)[0]
+		booked, err := s.op.BookAppointment(ctx, s.clerk, crs.Booking{ReferralID: r.ID, SlotID: first.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, sl := range all {
+			if sl.ClinicID != urology.ID && sl.ID != booked.SlotID {
+				want = append(want, sl.ClinicCode+" "+sl.Start.Format(time.RFC3339))
+			}
+		}
+		got, err := s.op.FindSlots(ctx, s.clerk, crs.SlotQuery{TreatmentFunction: "100", FreeOnly: true, From: db.Clock.Now(), To: db.Clock.Now().AddDate(0, 0, 28), Limit: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotKeys []string
+		for _, sl := range got {
+			gotKeys = append(gotKeys, sl.ClinicCode+" "+sl.Start.Format(time.RFC3339))
+		}
+		if diff := cmp.Diff(want, gotKeys); diff != "" {
+			t.Errorf("free slots of treatment function 100 (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -214,6 +214,7 @@ func (tx *Tx) ensureLocation(parentID string, kind crs.LocationKind, code, name 
 		VALUES ($1, $2, $3, $4, $5, $6, '', '', $7, '', 1)`, id, tx.actor.OrgID, parentID, string(kind), code, name, status); err != nil {
 		return "", crs.Errorf(crs.EINTERNAL, "write %s %s: %w", kind, code, err)
 	}
+	settingsChanged(tx) // the estate the bed board and pickers keep
 	return id, nil
 }
 

@@ -118,6 +118,7 @@ func (s *OrganisationService) CreateLocation(ctx context.Context, a crs.Actor, l
 			}
 			return err
 		}
+		settingsChanged(tx) // the estate the bed board and pickers keep
 		return tx.EmitData(&crs.Event{Type: crs.EventLocationAdded, SubjectID: l.ID, Summary: l.Kind.Name() + " " + l.Code + " added"}, "location", l)
 	})
 }
@@ -199,6 +200,7 @@ func (s *OrganisationService) UpdateLocation(ctx context.Context, a crs.Actor, l
 			l.Name, l.Specialty, string(l.Sex), string(l.Status), l.EDType, l.ID, a.OrgID); err != nil {
 			return err
 		}
+		settingsChanged(tx) // the estate the bed board and pickers keep
 		summary := l.Kind.Name() + " " + l.Code + " changed"
 		if l.Status != old.Status {
 			summary = "bed " + l.Code + " " + strings.ReplaceAll(string(l.Status), "_", " ")

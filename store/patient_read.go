@@ -193,10 +193,12 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 			if need <= 0 {
 				need = DefaultCandidateLimit
 			}
-			if onlyFamily(q) {
+			if onlyFamily(q) || match.Normalize(q.GivenName) != "" {
 				// Every patient of one family name ranks the same but for
 				// the tie-breaks, which the read's order follows: the page
 				// asked for is the first patients of the closest names.
+				// With a given name, the names' scores say which patients
+				// can rank on the page (readBestNames).
 				need = 0
 			}
 			total, err = s.searchNames(ctx, a.OrgID, q, max(need, q.Offset+q.Limit), addN)
@@ -310,6 +312,17 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 		}
 		return order[i].norm < order[j].norm
 	})
+	if given != "" {
+		var whole, starts []string
+		for _, nm := range order {
+			if nm.whole {
+				whole = append(whole, nm.norm)
+			} else {
+				starts = append(starts, nm.norm)
+			}
+		}
+		return total, readBestNames(ctx, s.db.read, orgID, q, whole, starts, need, add)
+	}
 	// With a family name alone, every patient of one name ranks the same
 	// but for the tie-breaks, given name first: of a name too common to
 	// read whole, the first by given name are enough.
@@ -358,6 +371,104 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 		}
 	}
 	return total, nil
+}
+
+// readBestNames reads, of the patients of the family names whole (with
+// any given name) and starts (with a given name that starts with the one
+// typed), those that can rank among the first need of a search by family
+// and given name. A patient's names fix their score but for Spread
+// (match.Ranker.NameScore), so it counts the patients of each family and
+// given name from the index of names, then reads the pairs best first
+// until it holds need patients and the pairs left score too little, even
+// with the whole of Spread, to rank beside them; a common family name is
+// no longer read whole for the few of its patients with the given name
+// typed.
+func readBestNames(ctx context.Context, q Querier, orgID string, pq crs.PatientQuery, whole, starts []string, need int, add func(string, ...any) (int, error)) error {
+	given := match.Normalize(pq.GivenName)
+	rank := match.NewRanker(pq)
+	type pair struct {
+		family, given string
+		n             int
+		score         float64
+	}
+	var pairs []pair
+	count := func(sqlText string, args ...any) error {
+		return eachRow(ctx, q, func(r scanner) error {
+			var p pair
+			if err := r.Scan(&p.family, &p.given, &p.n); err != nil {
+				return err
+			}
+			p.score = rank.NameScore(p.family, p.given)
+			pairs = append(pairs, p)
+			return nil
+		}, sqlText, args...)
+	}
+	sel := `SELECT family_norm, given_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_norm IN `
+	for len(whole) > 0 {
+		chunk := whole[:min(len(whole), 500)]
+		whole = whole[len(chunk):]
+		args := []any{orgID}
+		for _, f := range chunk {
+			args = append(args, f)
+		}
+		if err := count(sel+inList(2, len(chunk))+` GROUP BY family_norm, given_norm`, args...); err != nil {
+			return err
+		}
+	}
+	for len(starts) > 0 {
+		chunk := starts[:min(len(starts), 500)]
+		starts = starts[len(chunk):]
+		args := []any{orgID, given, given + "\uffff"}
+		for _, f := range chunk {
+			args = append(args, f)
+		}
+		if err := count(sel+inList(4, len(chunk))+` AND given_norm >= $2 AND given_norm < $3 GROUP BY family_norm, given_norm`, args...); err != nil {
+			return err
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		a, b := pairs[i], pairs[j]
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		if a.family != b.family {
+			return a.family < b.family
+		}
+		return a.given < b.given
+	})
+	// Once need patients are held, floor is the least score any of them
+	// can have; a pair whose best is a whole point below it (so below
+	// after rounding, away from the 0 and 99 the score is held within)
+	// cannot rank among them, nor can any pair after it.
+	above, below := rank.Spread()
+	floor, held := 0.0, 0
+	var families []string
+	givens := map[string][]any{}
+	for _, p := range pairs {
+		if top := p.score + above; held >= need && floor >= 1.5 && top < 98.5 && top+1 <= floor {
+			break
+		}
+		if _, ok := givens[p.family]; !ok {
+			families = append(families, p.family)
+		}
+		givens[p.family] = append(givens[p.family], p.given)
+		if held < need && held+p.n >= need {
+			floor = p.score - below
+		}
+		held += p.n
+	}
+	for _, f := range families {
+		gs := givens[f]
+		for len(gs) > 0 {
+			chunk := gs[:min(len(gs), 500)]
+			gs = gs[len(chunk):]
+			if _, err := add(`SELECT `+listedPatientColumns+` FROM patients WHERE org_id = $1 AND family_norm = $2 AND given_norm IN `+inList(3, len(chunk)),
+				append([]any{orgID, f}, chunk...)...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // onlyFamily reports whether a search by name gives the family name

@@ -220,6 +220,72 @@ func TestSearchPatientsMoreThanRead(t *testing.T) {
 	})
 }
 
+// TestSearchPatientsGivenNameReadsTheBest checks that a search by family
+// and given name, which reads only the patients whose names can reach the
+// page asked for, shows the pages a ranking of every patient would: the
+// given name typed and names alike to it first, from any of the family
+// names alike, then the rest of the most common name, and counts them all.
+func TestSearchPatientsGivenNameReadsTheBest(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAB")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		givens := []string{"John", "Jon", "Joan", "Mary", "Peter", "Johnny", "Ann", "Sean"}
+		var all []*crs.Patient
+		for i := range 90 {
+			fam := []string{"Smith", "Smith", "Smith", "Smyth", "Smithe", "Snaith"}[i%6]
+			p := newPatient(fam, givens[i%len(givens)], crs.NewDate(1940+i%60, 1+time.Month(i%12), 1+i%28), "", "", "1")
+			if i%17 == 0 {
+				p.Address.Postcode = "LS1 4AP"
+			}
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, p)
+		}
+		for _, text := range []string{"smith john", "smyth jon", "smith mary LS1 4AP", "smith john LS1 4AP"} {
+			q := crs.PatientQuery{Text: text}
+			q.ParseText()
+			rank := match.NewRanker(q)
+			var want []crs.PatientMatch
+			for _, p := range all {
+				fam, given := match.Normalize(q.FamilyName), match.Normalize(q.GivenName)
+				starts := strings.HasPrefix(match.Normalize(p.FamilyName), fam) && strings.HasPrefix(match.Normalize(p.GivenName), given)
+				if !match.Alike(fam, p.FamilyName) && !starts {
+					continue
+				}
+				score, why := rank.Rank(p)
+				want = append(want, crs.PatientMatch{Patient: p, Score: score, Reasons: why})
+			}
+			rank.Sort(want)
+			// A small page reads least: a patient of a name further down
+			// can outrank it by the postcode.
+			for _, size := range []int{10, 3} {
+				for page := 0; page*size < len(want); page++ {
+					res, err := ps.SearchPatients(ctx, clerk, crs.PatientQuery{Text: text, Limit: size, Offset: size * page})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got, wantPage []string
+					for _, m := range res.Matches {
+						got = append(got, fmt.Sprintf("%s %s %d", m.Patient.FamilyName, m.Patient.GivenName, m.Score))
+					}
+					for _, m := range want[size*page : min(len(want), size*page+size)] {
+						wantPage = append(wantPage, fmt.Sprintf("%s %s %d", m.Patient.FamilyName, m.Patient.GivenName, m.Score))
+					}
+					if diff := cmp.Diff(wantPage, got); diff != "" {
+						t.Errorf("%q page %d of %d (-want +got):\n%s", text, page+1, size, diff)
+					}
+					if res.Total < len(want) {
+						t.Errorf("%q: total %d, want at least the %d alike", text, res.Total, len(want))
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestSearchPatientsListed checks that every kind of search gives each
 // match the fields the result list shows and ranking weighs, as the
 // record holds them.

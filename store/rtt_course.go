@@ -187,17 +187,21 @@ func writeCourses(ctx context.Context, q Querier, orgID string, ids []string, ev
 // courseHeadsUpdate sets, on the course rows of the pathways the
 // condition names (on pw, from $2), what the returns report each under:
 // the pathway's PPI, patient and treatment function and the patient's GP
-// practice, as they stand.
-const courseHeadsUpdate = `UPDATE rtt_clock_courses SET ppi = pw.ppi, patient_id = pw.patient_id, treatment_function = pw.treatment_function,
-	gp_practice_code = p.gp_practice_code
-	FROM pathways pw JOIN patients p ON p.id = pw.patient_id
-	WHERE rtt_clock_courses.pathway_id = pw.id AND rtt_clock_courses.org_id = $1 AND pw.org_id = $1 AND `
+// practice, as they stand. The rows are found by their pathway ids and
+// each is given its pathway's values by a lookup of its own, so that
+// neither engine reads more pathways than the condition names (SQLite,
+// joining the pathways in an UPDATE ... FROM, read every pathway of the
+// trust for each change).
+const courseHeadsUpdate = `UPDATE rtt_clock_courses SET (ppi, patient_id, treatment_function, gp_practice_code) =
+	(SELECT pw.ppi, pw.patient_id, pw.treatment_function, p.gp_practice_code FROM pathways pw JOIN patients p ON p.id = pw.patient_id
+		WHERE pw.id = rtt_clock_courses.pathway_id)
+	WHERE org_id = $1 AND pathway_id IN (SELECT pw.id FROM pathways pw WHERE pw.org_id = $1 AND `
 
 // syncCourseHeads keeps the course rows of the pathways cond names (on
 // pw, with args from $2) true to their pathway and patient, in the
 // transaction that changed them.
 func syncCourseHeads(ctx context.Context, q Querier, orgID, cond string, args ...any) error {
-	_, err := q.ExecContext(ctx, courseHeadsUpdate+cond, append([]any{orgID}, args...)...)
+	_, err := q.ExecContext(ctx, courseHeadsUpdate+cond+`)`, append([]any{orgID}, args...)...)
 	return err
 }
 

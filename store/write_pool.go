@@ -274,8 +274,9 @@ more:
 
 // settingsCache remembers answers about a trust's interface settings
 // that every message asks and that change rarely: the feeds an event may
-// go to (see destinationsForEvent), an interface's code maps (mapCode)
-// and whether it has any message held (earlierHold). Concurrent commands
+// go to (see destinationsForEvent), an interface's code maps (mapCode),
+// whether it has any message held (earlierHold) and the trust's wards and
+// beds (estateWardBeds). Concurrent commands
 // share it: an answer read before a change to the settings committed is
 // never kept after it, for every change forgets the answers when it is
 // made and again when it ends (see settingsChanged), and an answer is

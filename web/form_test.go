@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -115,4 +116,16 @@ func TestSubmit(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestFieldOptionTags checks the choices of a select: each code with its
+// description, the chosen one selected, what they hold escaped.
+func TestFieldOptionTags(t *testing.T) {
+	f := field{Name: "treatment_function", Value: "101", Options: []nhs.Code{
+		{Code: "100", Description: "General Surgery"}, {Code: "101", Description: "Urology"}, {Code: `"9<`, Description: "Ear, Nose & Throat's"}}}
+	want := `<option value="100">100 – General Surgery</option><option value="101" selected>101 – Urology</option>` +
+		`<option value="&#34;9&lt;">&#34;9&lt; – Ear, Nose &amp; Throat&#39;s</option>`
+	if got := string(f.OptionTags()); got != want {
+		t.Errorf("option tags =\n%s\nwant\n%s", got, want)
+	}
 }

@@ -2,8 +2,11 @@ package web
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -184,28 +187,38 @@ type placeField struct {
 
 // placeGroup is one ward's choices in the ward and bed select.
 type placeGroup struct {
-	Label   string // "WD10 Nightingale (3 of 12 beds occupied)"
-	Options []placeOption
-}
-
-// placeOption is one choice of the ward and bed select: "WARDID/BEDID"
-// for a bed, "WARDID" for the ward without a bed.
-type placeOption struct {
-	Value, Label string
-	Selected     bool
+	Label string // "WD10 Nightingale (3 of 12 beds occupied)"
+	// Options are the ward's <option> elements, written here once rather
+	// than by the template, a free bed at a time: "WARDID/BEDID" for a
+	// bed, "WARDID" for the ward without a bed.
+	Options template.HTML
 }
 
 func newPlaceField(name, label, value, err string, wards []*crs.BedBoardWard) placeField {
 	f := placeField{Name: name, Label: label, Value: value, Error: err, Wards: make([]placeGroup, 0, len(wards))}
+	var b strings.Builder
+	option := func(value, label string, selected bool) {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(value))
+		b.WriteByte('"')
+		if selected {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(html.EscapeString(label))
+		b.WriteString("</option>\n")
+	}
 	for _, w := range wards {
 		g := placeGroup{Label: w.WardCode + " " + w.WardName + " (" + strconv.Itoa(w.Occupied) + " of " + crs.Count(len(w.Beds), "bed", "beds") + " occupied)"}
-		for _, b := range w.Beds {
-			if b.Open() {
-				v := w.WardID + "/" + b.BedID
-				g.Options = append(g.Options, placeOption{Value: v, Label: w.WardCode + " bed " + b.BedCode + " (free)", Selected: v == value})
+		b.Reset()
+		for _, bed := range w.Beds {
+			if bed.Open() {
+				v := w.WardID + "/" + bed.BedID
+				option(v, w.WardCode+" bed "+bed.BedCode+" (free)", v == value)
 			}
 		}
-		g.Options = append(g.Options, placeOption{Value: w.WardID, Label: w.WardCode + ", no bed yet", Selected: w.WardID == value})
+		option(w.WardID, w.WardCode+", no bed yet", w.WardID == value)
+		g.Options = template.HTML(b.String())
 		f.Wards = append(f.Wards, g)
 	}
 	return f

@@ -340,6 +340,29 @@ type field struct {
 	Options                                             []nhs.Code
 }
 
+// OptionTags are the <option> elements of a select's choices, "CODE –
+// Description", the one of Value selected: written here once, as a code
+// list (treatment functions, specialties) runs to hundreds of choices
+// that the template would write and escape one field at a time.
+func (f field) OptionTags() template.HTML {
+	var b strings.Builder
+	for _, o := range f.Options {
+		code := template.HTMLEscapeString(o.Code)
+		b.WriteString(`<option value="`)
+		b.WriteString(code)
+		b.WriteByte('"')
+		if o.Code == f.Value {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(code)
+		b.WriteString(" – ")
+		b.WriteString(template.HTMLEscapeString(o.Description))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
+
 // InputID is the id of the field's input (of a date input, the prefix of
 // its boxes' ids).
 func (f field) InputID() string {
