@@ -35,6 +35,15 @@ func logMessages(t *testing.T, db *store.DB, clock *crs.FixedClock, tr *storetes
 	return ids
 }
 
+// messageIDs lists the ids of messages in their order.
+func messageIDs(ms []*crs.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
 // TestMessageLogPaging pages through a log longer than a page, older
 // then newer, and checks every message comes once, in order, and that
 // no page reaches into another trust's log.
@@ -90,6 +99,40 @@ func TestMessageLogPaging(t *testing.T) {
 		}
 		if !slices.Equal(got, ids) {
 			t.Fatalf("paging newer:\n got %v\nwant %v", got, ids)
+		}
+
+		// Paged by NHS number (messages 1, 8, 15 and 22 hold 9990000001,
+		// as the other trust's message 1 does): the keyed search's pages
+		// (searchMessagesSQL) join up the same way.
+		var nhsIDs []string
+		for i := 1; i < len(ids); i += 7 {
+			nhsIDs = append(nhsIDs, ids[i])
+		}
+		slices.Reverse(nhsIDs)
+		got = got[:0]
+		q = crs.MessageQuery{NHSNumber: "999 000 0001", Limit: 3}
+		for pages = 0; pages < 10; pages++ {
+			ms, err := db.SearchMessages(ctx, a.Org.ID, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) == 0 {
+				break
+			}
+			for _, m := range ms {
+				got = append(got, m.ID)
+			}
+			q.Before = ms[len(ms)-1].ID
+		}
+		if !slices.Equal(got, nhsIDs) || pages != 2 {
+			t.Fatalf("paging older by NHS number: %d pages\n got %v\nwant %v", pages, got, nhsIDs)
+		}
+		ms, err := db.SearchMessages(ctx, a.Org.ID, crs.MessageQuery{NHSNumber: "9990000001", Limit: 3, After: nhsIDs[3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := nhsIDs[:3]; !slices.Equal(messageIDs(ms), want) {
+			t.Fatalf("paging newer by NHS number:\n got %v\nwant %v", messageIDs(ms), want)
 		}
 
 		n, err := db.CountMessages(ctx, a.Org.ID, crs.MessageQuery{}, 1000)
