@@ -131,6 +131,9 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		what := map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind]
 		if kind == "nhs" {
+			if !tx.db.pooled() {
+				tx.absentNHS = value
+			}
 			value = nhs.FormatNumber(value)
 		}
 		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", what, value)

@@ -89,7 +89,10 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	if err := p.Validate(tx.now); err != nil {
 		return err
 	}
-	if p.NHSNumber != "" {
+	// An inbound registration has just looked the number up in the same
+	// command (findPatientByIdentifierTx), on SQLite's single writer, and
+	// written nothing since: no live patient holds it.
+	if p.NHSNumber != "" && p.NHSNumber != tx.absentNHS {
 		var other string
 		err := tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND merged_into = '' LIMIT 1`, p.OrgID, p.NHSNumber).Scan(&other)
 		if err == nil {

@@ -76,3 +76,38 @@ func TestFindPatientByIdentifier(t *testing.T) {
 		}
 	})
 }
+
+// TestRegisterAfterLookUpInOneCommand checks the NHS number's duplicate
+// rule within one command that looks the number up first, as an inbound
+// registration does: the look-up finds no one, the first registration
+// with the number is made (without a second look on SQLite) and a second
+// registration with it in the same command is still refused, the first
+// having written since the look-up.
+func TestRegisterAfterLookUpInOneCommand(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RLC")
+		iface := tr.Actor(crs.RoleInterface)
+		const number = "9990000018"
+		var second error
+		err := db.Write(ctx, iface, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			if _, err := tx.FindPatientByIdentifier("nhs", number); crs.ErrorCode(err) != crs.ENOTFOUND {
+				t.Errorf("look-up before registering: %v, want not found", err)
+			}
+			if err := tx.InsertPatient(newPatient("First", "Fay", crs.NewDate(1970, 1, 2), number, "E1 6AN", "2")); err != nil {
+				return err
+			}
+			second = tx.InsertPatient(newPatient("Second", "Sue", crs.NewDate(1971, 1, 2), number, "E1 6AN", "2"))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if crs.ErrorCode(second) != crs.ECONFLICT {
+			t.Errorf("second registration with NHS number %s in the command: %v, want a conflict", number, second)
+		}
+		if _, err := store.NewPatientService(db).FindPatientByIdentifier(ctx, tr.Actor(crs.RoleClerk), "nhs", number); err != nil {
+			t.Errorf("the first registration: %v", err)
+		}
+	})
+}
