@@ -17,12 +17,7 @@ import (
 // cursor, a period, a direction, a status. The database has no
 // statistics (no ANALYZE), as a deployment's has not.
 func TestMessageLogPlans(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t, "plans.db")
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
@@ -52,6 +47,18 @@ func TestMessageLogPlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openSQLite opens a new SQLite database of the name in the test's
+// folder, closed when the test ends.
+func openSQLite(t *testing.T, name string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // explainPlan returns SQLite's query plan of a query, one step a line.
