@@ -128,6 +128,9 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}
+	if err == nil && !tx.db.pooled() && !p.Merged() {
+		tx.lookedUp = copyPatient(p)
+	}
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		what := map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind]
 		if kind == "nhs" {

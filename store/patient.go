@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -163,7 +164,22 @@ func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *cr
 // the other, so neither loses the other's change, and their outbound
 // messages keep their order (see feed_sequence.go).
 func getPatient(tx *Tx, id string) (*crs.Patient, error) {
+	if p := tx.lookedUp; p != nil && p.ID == id && p.OrgID == tx.actor.OrgID {
+		return copyPatient(p), nil
+	}
 	return scanPatient(tx.QueryRow(getPatientSQL[tx.db.dialect.name], id, tx.actor.OrgID))
+}
+
+// copyPatient returns a copy of p that shares nothing with it.
+func copyPatient(p *crs.Patient) *crs.Patient {
+	c := *p
+	c.Address.Lines = slices.Clone(p.Address.Lines)
+	c.Contacts = slices.Clone(p.Contacts)
+	if p.DeathTime != nil {
+		t := *p.DeathTime
+		c.DeathTime = &t
+	}
+	return &c
 }
 
 // updatePatient replaces the patient's demographics, guarding against a

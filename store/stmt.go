@@ -77,7 +77,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // exec runs a statement through the statement cache.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	tx.absentNHS = "" // a write may give a patient the number (see Tx.absentNHS)
+	tx.absentNHS, tx.lookedUp = "", nil // a write may change what the look-up found (see Tx.absentNHS)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -91,7 +91,7 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 
 // QueryContext runs a query of the command through the statement cache.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	tx.forgetAbsent(query)
+	tx.forgetLookUp(query)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		if err := tx.buf.flush(tx); err != nil {
 			return nil, err
@@ -111,7 +111,7 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // QueryRowContext runs a one-row query of the command through the
 // statement cache.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	tx.forgetAbsent(query)
+	tx.forgetLookUp(query)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		// A failed write of the buffer fails the batch's commit.
 		_ = tx.buf.flush(tx)
@@ -185,11 +185,11 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 	return p.DB.QueryRowContext(ctx, query, args...)
 }
 
-// forgetAbsent forgets the NHS number the command found no one holding
-// (Tx.absentNHS) before a query that may write, such as an UPDATE ...
-// RETURNING.
-func (tx *Tx) forgetAbsent(query string) {
-	if tx.absentNHS != "" && !strings.HasPrefix(query, "SELECT ") {
-		tx.absentNHS = ""
+// forgetLookUp forgets what the command's last look-up found
+// (Tx.absentNHS, Tx.lookedUp) before a query that may write, such as an
+// UPDATE ... RETURNING.
+func (tx *Tx) forgetLookUp(query string) {
+	if (tx.absentNHS != "" || tx.lookedUp != nil) && !strings.HasPrefix(query, "SELECT ") {
+		tx.absentNHS, tx.lookedUp = "", nil
 	}
 }
