@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,11 +16,7 @@ import (
 // naming no patient refused, while the load's batches commit.
 func TestLoadKeepsOthersForeignKeys(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "fk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t, "fk.db")
 	org := &crs.Organisation{ODSCode: "RFK", Name: "Foreign Key Trust", MRNPrefix: "F"}
 	if err := NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
 		t.Fatal(err)

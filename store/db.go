@@ -70,6 +70,13 @@ type DB struct {
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error
+	// checkpoints is the checkpointer's connection (checkpoint.go),
+	// woken by checkpointWake, which closes checkpointDone when it ends;
+	// loads counts the bulk loads under way, during which it rests.
+	checkpoints    *sql.DB
+	checkpointWake chan struct{}
+	checkpointDone chan struct{}
+	loads          atomic.Int32
 
 	// loadNHS stands in for the NHS number index while a PMI load runs
 	// without it (load_nhs.go); nil otherwise.
@@ -127,6 +134,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.syncBatch = db.syncWAL
 		db.read.SetMaxOpenConns(8)
 		db.read.SetMaxIdleConns(8)
+		if db.checkpoints, err = sql.Open(d.driver, sqliteCheckpointDSN(conn)); err != nil {
+			db.read.Close()
+			db.write.Close()
+			return nil, err
+		}
+		db.checkpoints.SetMaxOpenConns(1)
+		db.checkpoints.SetMaxIdleConns(1)
+		db.checkpointWake, db.checkpointDone = make(chan struct{}, 1), make(chan struct{})
+		go db.checkpointLoop(db.checkpoints, db.checkpointWake, db.checkpointDone)
 	default:
 		if db.write, err = sql.Open(d.driver, conn); err != nil {
 			return nil, err
@@ -175,6 +191,10 @@ func (db *DB) Close() error {
 				db.Logger.Error("chain audit records", "err", cerr)
 			}
 			cancel()
+		}
+		if db.checkpoints != nil {
+			<-db.checkpointDone
+			db.checkpoints.Close()
 		}
 		if db.read.DB != db.write {
 			db.read.Close()

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -55,6 +56,9 @@ func sqliteDSN(path string, write bool) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "cache_size(-65536)")
 	if write {
+		// The checkpointer copies the log into the database; the
+		// committer only when it falls far behind (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(checkpointBackstop)+")")
 		q.Set("_txlock", "immediate")
 		// Each command runs in a savepoint; its statement journal stays in
 		// memory instead of a temporary file written for every command.

@@ -182,7 +182,9 @@ func (db *DB) bulkLoad(ctx context.Context) (restore func(), err error) {
 		return func() {}, nil
 	}
 	var old []string
+	db.loads.Add(1) // the checkpointer rests (checkpoint.go)
 	restore = func() {
+		defer db.loads.Add(-1)
 		for i, v := range old {
 			if _, err := db.write.ExecContext(context.Background(), `PRAGMA `+bulkLoadPragmas[i].name+` = `+v); err != nil {
 				db.Logger.Error("restore pragma", "pragma", bulkLoadPragmas[i].name, "err", err)

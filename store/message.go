@@ -128,9 +128,15 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
 	}
+	if err == nil && !tx.db.pooled() && !p.Merged() {
+		tx.lookedUp = copyPatient(p)
+	}
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		what := map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind]
 		if kind == "nhs" {
+			if !tx.db.pooled() {
+				tx.absentNHS = value
+			}
 			value = nhs.FormatNumber(value)
 		}
 		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", what, value)
@@ -300,8 +306,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 		add("patient_id = ?", q.PatientID)
 	}
 	if q.NHSNumber != "" {
-		n := strings.NewReplacer(" ", "", "-", "").Replace(q.NHSNumber)
-		add("nhs_number = ?", n)
+		add("nhs_number = ?", searchedNHS(q))
 	}
 	if q.ControlID != "" {
 		add("control_id = ?", q.ControlID)
@@ -360,12 +365,31 @@ func messageAfter(order keyset, cursor string, arg func(any) string) string {
 // before the cursor of q. The caller checks the actor may manage
 // interfaces.
 func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQuery) ([]*crs.Message, error) {
+	query, args, newer := searchMessagesSQL(orgID, q)
+	out, err := queryRows(ctx, db.read, scanMessage, query, args...)
+	if newer {
+		slices.Reverse(out)
+	}
+	return out, err
+}
+
+// searchMessagesSQL is SearchMessages' query and its arguments; newer
+// says the page is read oldest first, to be turned round.
+//
+// A search by patient, NHS number or control id reads the messages with
+// that patient, number or control id first, through its index (a
+// handful, or a few hundred for a patient in hospital for months), then
+// orders the page of them. Written as one query, SQLite's planner, with
+// no statistics of the log, walked the trust's whole log newest first
+// through hl7_messages_log, which serves the order, to find the page.
+func searchMessagesSQL(orgID string, q crs.MessageQuery) (query string, _ []any, newer bool) {
 	where, args := messageWhere(orgID, q)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + itoa(len(args))
 	}
-	order, cursor, newer := messageOrder, q.Before, q.Before == "" && q.After != ""
+	order, cursor := messageOrder, q.Before
+	newer = q.Before == "" && q.After != ""
 	if newer {
 		// The page just newer than the cursor: the oldest of those
 		// first, turned round below.
@@ -377,11 +401,36 @@ func (db *DB) SearchMessages(ctx context.Context, orgID string, q crs.MessageQue
 		limit = 50
 	}
 	limit = min(limit, 1000)
-	out, err := queryRows(ctx, db.read, scanMessage, `SELECT `+messageColumns+` FROM hl7_messages WHERE `+where+after+order.orderBy()+` LIMIT `+itoa(limit), args...)
-	if newer {
-		slices.Reverse(out)
+	from := "hl7_messages"
+	if key := messageKeyFilter(q, arg); key != "" {
+		query = `WITH keyed AS MATERIALIZED (SELECT * FROM hl7_messages WHERE ` + key + `) `
+		from = "keyed"
 	}
-	return out, err
+	query += `SELECT ` + messageColumns + ` FROM ` + from + ` WHERE ` + where + after + order.orderBy() + ` LIMIT ` + itoa(limit)
+	return query, args, newer
+}
+
+// searchedNHS is the NHS number a search names, as the log holds it:
+// ten digits, without the spaces or hyphens it may be typed with.
+func searchedNHS(q crs.MessageQuery) string {
+	return strings.NewReplacer(" ", "", "-", "").Replace(q.NHSNumber)
+}
+
+// messageKeyFilter is the condition that reads a search's messages by
+// the most selective index its filters name (patient, NHS number or
+// control id), its value added through arg, or "" when they name none.
+// Each condition names its index's columns alone, so that no other index
+// is a choice.
+func messageKeyFilter(q crs.MessageQuery, arg func(any) string) string {
+	switch {
+	case q.PatientID != "":
+		return "org_id = $1 AND patient_id = " + arg(q.PatientID) // hl7_messages_patient
+	case q.NHSNumber != "":
+		return "org_id = $1 AND nhs_number = " + arg(searchedNHS(q)) // hl7_messages_nhs
+	case q.ControlID != "":
+		return "control_id = " + arg(q.ControlID) // hl7_messages_key, by its first column
+	}
+	return ""
 }
 
 // CountMessages counts the trust's logged messages matching q (its

@@ -35,6 +35,45 @@ func logMessages(t *testing.T, db *store.DB, clock *crs.FixedClock, tr *storetes
 	return ids
 }
 
+// searchPages pages through the trust's log from q's cursor until a page
+// is empty: older pages after a Before cursor (or none), newer ones
+// after an After cursor. It returns the ids in the order paged (newest
+// first when older, oldest first when newer) and how many pages held
+// any.
+func searchPages(t *testing.T, db *store.DB, orgID string, q crs.MessageQuery) ([]string, int) {
+	t.Helper()
+	newer := q.After != ""
+	var got []string
+	pages := 0
+	for ; pages < 10; pages++ {
+		ms, err := db.SearchMessages(context.Background(), orgID, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) == 0 {
+			break
+		}
+		ids := messageIDs(ms)
+		if newer {
+			slices.Reverse(ids)
+			q.After = ms[0].ID
+		} else {
+			q.Before = ms[len(ms)-1].ID
+		}
+		got = append(got, ids...)
+	}
+	return got, pages
+}
+
+// messageIDs lists the ids of messages in their order.
+func messageIDs(ms []*crs.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
 // TestMessageLogPaging pages through a log longer than a page, older
 // then newer, and checks every message comes once, in order, and that
 // no page reaches into another trust's log.
@@ -72,24 +111,30 @@ func TestMessageLogPaging(t *testing.T) {
 
 		// Back again from the oldest, a page newer at a time; each page is
 		// still newest first.
-		got = got[:0]
-		q = crs.MessageQuery{Limit: size, After: ids[0]}
-		got = append(got, ids[0])
-		for pages = 0; pages < 10; pages++ {
-			ms, err := db.SearchMessages(ctx, a.Org.ID, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ms) == 0 {
-				break
-			}
-			for i := len(ms) - 1; i >= 0; i-- {
-				got = append(got, ms[i].ID)
-			}
-			q.After = ms[0].ID
-		}
+		got, _ = searchPages(t, db, a.Org.ID, crs.MessageQuery{Limit: size, After: ids[0]})
+		got = append([]string{ids[0]}, got...)
 		if !slices.Equal(got, ids) {
 			t.Fatalf("paging newer:\n got %v\nwant %v", got, ids)
+		}
+
+		// Paged by NHS number (messages 1, 8, 15 and 22 hold 9990000001,
+		// as the other trust's message 1 does): the keyed search's pages
+		// (searchMessagesSQL) join up the same way.
+		var nhsIDs []string
+		for i := 1; i < len(ids); i += 7 {
+			nhsIDs = append(nhsIDs, ids[i])
+		}
+		slices.Reverse(nhsIDs)
+		got, pages = searchPages(t, db, a.Org.ID, crs.MessageQuery{NHSNumber: "999 000 0001", Limit: 3})
+		if !slices.Equal(got, nhsIDs) || pages != 2 {
+			t.Fatalf("paging older by NHS number: %d pages\n got %v\nwant %v", pages, got, nhsIDs)
+		}
+		ms, err := db.SearchMessages(ctx, a.Org.ID, crs.MessageQuery{NHSNumber: "9990000001", Limit: 3, After: nhsIDs[3]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := nhsIDs[:3]; !slices.Equal(messageIDs(ms), want) {
+			t.Fatalf("paging newer by NHS number:\n got %v\nwant %v", messageIDs(ms), want)
 		}
 
 		n, err := db.CountMessages(ctx, a.Org.ID, crs.MessageQuery{}, 1000)

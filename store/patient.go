@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -89,7 +90,10 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	if err := p.Validate(tx.now); err != nil {
 		return err
 	}
-	if p.NHSNumber != "" {
+	// An inbound registration has just looked the number up in the same
+	// command (findPatientByIdentifierTx), on SQLite's single writer, and
+	// written nothing since: no live patient holds it.
+	if p.NHSNumber != "" && p.NHSNumber != tx.absentNHS {
 		var other string
 		err := tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND merged_into = '' LIMIT 1`, p.OrgID, p.NHSNumber).Scan(&other)
 		if err == nil {
@@ -160,7 +164,22 @@ func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *cr
 // the other, so neither loses the other's change, and their outbound
 // messages keep their order (see feed_sequence.go).
 func getPatient(tx *Tx, id string) (*crs.Patient, error) {
+	if p := tx.lookedUp; p != nil && p.ID == id && p.OrgID == tx.actor.OrgID {
+		return copyPatient(p), nil
+	}
 	return scanPatient(tx.QueryRow(getPatientSQL[tx.db.dialect.name], id, tx.actor.OrgID))
+}
+
+// copyPatient returns a copy of p that shares nothing with it.
+func copyPatient(p *crs.Patient) *crs.Patient {
+	c := *p
+	c.Address.Lines = slices.Clone(p.Address.Lines)
+	c.Contacts = slices.Clone(p.Contacts)
+	if p.DeathTime != nil {
+		t := *p.DeathTime
+		c.DeathTime = &t
+	}
+	return &c
 }
 
 // updatePatient replaces the patient's demographics, guarding against a

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -76,6 +77,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // exec runs a statement through the statement cache.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.absentNHS, tx.lookedUp = "", nil // a write may change what the look-up found (see Tx.absentNHS)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -89,6 +91,7 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 
 // QueryContext runs a query of the command through the statement cache.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	tx.forgetLookUp(query)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		if err := tx.buf.flush(tx); err != nil {
 			return nil, err
@@ -108,6 +111,7 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // QueryRowContext runs a one-row query of the command through the
 // statement cache.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.forgetLookUp(query)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		// A failed write of the buffer fails the batch's commit.
 		_ = tx.buf.flush(tx)
@@ -179,4 +183,13 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 		return s.QueryRowContext(ctx, args...)
 	}
 	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// forgetLookUp forgets what the command's last look-up found
+// (Tx.absentNHS, Tx.lookedUp) before a query that may write, such as an
+// UPDATE ... RETURNING.
+func (tx *Tx) forgetLookUp(query string) {
+	if (tx.absentNHS != "" || tx.lookedUp != nil) && !strings.HasPrefix(query, "SELECT ") {
+		tx.absentNHS, tx.lookedUp = "", nil
+	}
 }

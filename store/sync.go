@@ -54,6 +54,9 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 			}
 		}
 		err := db.syncBatch()
+		if db.checkpointWake != nil {
+			db.wakeCheckpointer()
+		}
 		for _, c := range cs {
 			if err != nil {
 				db.Logger.Error("sync the write-ahead log: committed changes may not survive a power cut", "err", err)

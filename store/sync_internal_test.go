@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +16,7 @@ import (
 // the sync fails.
 func TestAnsweredOnlyAfterSync(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "sync.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t, "sync.db")
 	syncing, release, stop := make(chan struct{}, 1), make(chan error), make(chan struct{})
 	defer close(stop) // before Close: a failed check never leaves the syncer waiting
 	db.syncBatch = func() error {

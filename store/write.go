@@ -38,6 +38,15 @@ type Tx struct {
 	cleared  map[string]bool
 	related  []string
 	refusals []*crs.AuditRecord
+	// absentNHS is an NHS number the command has just looked up and
+	// found no patient of the trust holding, now or before, on SQLite's
+	// single writer, until the command's next write: registering a
+	// patient with it then needs no second look (see insertPatient).
+	// lookedUp is, the same way, the patient the command's last look-up
+	// by identifier found, as the database holds them until that write:
+	// changing their demographics then needs no second read (getPatient).
+	absentNHS string
+	lookedUp  *crs.Patient
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 // commands before it in the batch.
 func TestBufferedEventsKeepSavepoints(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "buffer.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t, "buffer.db")
 	a := crs.SystemActor("buffer-test-trust")
 	emit := func(tx crs.Tx, subject string) error {
 		return tx.(*Tx).Emit(&crs.Event{Type: "test", SubjectID: subject, Summary: "buffer test"}, "buffer test")

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// TestMessageLogPlans checks that SQLite reads a page of the message log
+// searched by patient, NHS number or control id through the index of
+// that patient, number or control id, never by walking the trust's log
+// newest first (hl7_messages_log), whatever else the search adds: a
+// cursor, a period, a direction, a status. The database has no
+// statistics (no ANALYZE), as a deployment's has not.
+func TestMessageLogPlans(t *testing.T) {
+	db := openSQLite(t, "plans.db")
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		q     crs.MessageQuery
+		index string
+	}{
+		{"patient", crs.MessageQuery{PatientID: "p1"}, "hl7_messages_patient"},
+		{"patient, older page", crs.MessageQuery{PatientID: "p1", Before: "m1"}, "hl7_messages_patient"},
+		{"patient, newer page", crs.MessageQuery{PatientID: "p1", After: "m1"}, "hl7_messages_patient"},
+		{"patient in a period", crs.MessageQuery{PatientID: "p1", From: from, To: from.AddDate(0, 1, 0)}, "hl7_messages_patient"},
+		{"patient, inbound in error", crs.MessageQuery{PatientID: "p1", Direction: crs.DirectionIn, Status: crs.MessageFailed}, "hl7_messages_patient"},
+		{"NHS number", crs.MessageQuery{NHSNumber: "9990000018"}, "hl7_messages_nhs"},
+		{"NHS number, older page", crs.MessageQuery{NHSNumber: "9990000018", Before: "m1", Type: "A28"}, "hl7_messages_nhs"},
+		{"control id", crs.MessageQuery{ControlID: "C1"}, "hl7_messages_key"},
+		{"control id, older page", crs.MessageQuery{ControlID: "C1", Before: "m1"}, "hl7_messages_key"},
+		{"control id in a period", crs.MessageQuery{ControlID: "C1", From: from, Direction: crs.DirectionIn}, "hl7_messages_key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			query, args, _ := searchMessagesSQL("org1", tc.q)
+			plan := explainPlan(t, db, query, args...)
+			if !strings.Contains(plan, "INDEX "+tc.index+" ") {
+				t.Errorf("the page is not read through %s:\n%s", tc.index, plan)
+			}
+			if strings.Contains(plan, "hl7_messages_log") {
+				t.Errorf("the page walks the trust's log (hl7_messages_log):\n%s", plan)
+			}
+		})
+	}
+}
+
+// openSQLite opens a new SQLite database of the name in the test's
+// folder, closed when the test ends.
+func openSQLite(t *testing.T, name string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// explainPlan returns SQLite's query plan of a query, one step a line.
+func explainPlan(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
