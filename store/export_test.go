@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"net"
+)
 
 // PatientTables and PatientTablesLeftOut let the tests of package
 // store_test check the merge's list of patient tables against the schema.
@@ -35,3 +38,14 @@ func (db *DB) QueryCount(ctx context.Context, query string) (int64, error) {
 	err := db.write.QueryRowContext(ctx, query).Scan(&n)
 	return n, err
 }
+
+// DialPostgres makes the PostgreSQL databases opened until restore is
+// called dial their write pool's connections with dial.
+func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (restore func()) {
+	pgDial = dial
+	return func() { pgDial = nil }
+}
+
+// DeferredExec marks ctx for a statement that may be held back
+// (pg_pipeline.go).
+var DeferredExec = deferredExec

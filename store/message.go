@@ -177,6 +177,9 @@ func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found b
 		return "", false, crs.Errorf(crs.EINTERNAL, "claim message key: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		if err == nil {
+			tx.claimed = id
+		}
 		return "", false, err
 	}
 	err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
@@ -251,7 +254,15 @@ func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if key != "" {
 		k = key
 	}
-	if _, err := tx.Exec(upsertMessageSQL, messageArgs(m, k, 0)...); err != nil {
+	ctx := context.Background()
+	if key != "" && m.ID == tx.claimed {
+		// On PostgreSQL the command's claim holds the key
+		// (claimInboundMessage), so the row cannot meet another
+		// message's: it may go with the next statement or the commit
+		// (pg_pipeline.go).
+		ctx = tx.deferrable(ctx)
+	}
+	if _, err := tx.ExecContext(ctx, upsertMessageSQL, messageArgs(m, k, 0)...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.ErrDuplicateMessage
 		}
