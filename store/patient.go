@@ -116,7 +116,16 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
 	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
 	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
-	if _, err := tx.Exec(`INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+	ctx := context.Background()
+	if tx.claimed != "" {
+		// An inbound message registering the patient it found no record
+		// of, on PostgreSQL: the INSERT goes with the next statement or
+		// the commit (pg_pipeline.go). A hospital number taken meanwhile
+		// by a message committed first fails the commit, and the command
+		// is run again (writePooled), to find that patient this time.
+		ctx = tx.deferrable(ctx)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
 		version, created_at, updated_at)
