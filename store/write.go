@@ -28,8 +28,9 @@ type Tx struct {
 	// settingsChanged says the command changed the interface settings
 	// the settings cache keeps (see settingsChanged in feed.go).
 	settingsChanged bool
-	// claimed is the log entry whose message key the command claimed
-	// (PostgreSQL; see claimInboundMessage).
+	// claimed is the log entry of the inbound message whose key the
+	// command looked up and did not find (PostgreSQL; see
+	// claimInboundMessage).
 	claimed string
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
