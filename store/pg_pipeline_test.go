@@ -63,73 +63,100 @@ func (c *watchedConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// TestPooledA28RoundTrips counts the round trips of an inbound message
-// registering a patient on PostgreSQL, the command an ADT^A28 is: three
-// (BEGIN with the key claim, the patient look-up, and the patient insert
-// with the log row, the event, its audit record and COMMIT), where
-// each statement on its own, BEGIN and COMMIT included, would be seven
-// (counted from the claim, six: a BEGIN sent alone goes before it).
-func TestPooledA28RoundTrips(t *testing.T) {
-	w := &turnWatch{marker: []byte("RTCOUNT-")}
+// TestPooledMessageRoundTrips counts the round trips of the commands of
+// inbound messages on PostgreSQL. A registration (ADT^A28) takes three:
+// BEGIN with the key's look-up, the patient look-up, and the patient
+// insert with the log row, the event, its audit record and COMMIT; each
+// statement on its own, BEGIN and COMMIT included, would be seven
+// (counted from the key, six: a BEGIN sent alone goes before it). An
+// update (A31) takes four: the patient is read again, locked, before
+// its UPDATE, which goes with the commit.
+func TestPooledMessageRoundTrips(t *testing.T) {
+	w := &turnWatch{marker: []byte("no marker yet")}
 	restore := store.DialPostgres(w.dial)
 	db := storetest.OpenPostgres(t, crs.NewFixedClock(storetest.Epoch))
 	restore()
 	ctx := context.Background()
 	tr := storetest.NewTrust(t, db, "RRT")
 	iface := tr.Actor(crs.RoleInterface)
-	register := func(ctrl, mrn string) error {
+	apply := func(ctrl, mrn string, update bool) error {
 		return db.Write(ctx, iface, crs.ActReceiveMessages, func(tx crs.Tx) error {
 			id, key := crs.NewID(), crs.MessageKey(tr.Org.ID, "PAS", ctrl)
 			if _, found, err := tx.ClaimInboundMessage(id, ctrl, key); err != nil || found {
 				t.Fatalf("claim %s: found %v, %v", ctrl, found, err)
 			}
-			if _, err := tx.FindPatientByIdentifier("mrn", mrn); crs.ErrorCode(err) != crs.ENOTFOUND {
+			p, err := tx.FindPatientByIdentifier("mrn", mrn)
+			switch {
+			case update && err != nil:
+				t.Fatalf("look up %s: %v", mrn, err)
+			case update:
+				p.GivenName, p.Version = "Changed "+ctrl, 0
+				err = tx.UpdatePatient(p)
+			case crs.ErrorCode(err) != crs.ENOTFOUND:
 				t.Fatalf("look up %s: %v; want not found", mrn, err)
+			default:
+				p = newPatient("Roundtrip", "Anne", crs.NewDate(1980, 1, 1), "", "E1 6AN", "2")
+				p.MRN = mrn
+				err = tx.InsertPatient(p)
 			}
-			p := newPatient("Roundtrip", "Anne", crs.NewDate(1980, 1, 1), "", "E1 6AN", "2")
-			p.MRN = mrn
-			if err := tx.InsertPatient(p); err != nil {
+			if err != nil {
 				return err
 			}
 			return tx.InsertInboundMessage(&crs.Message{ID: id, ControlID: ctrl, Type: "ADT^A28", Status: crs.MessageApplied,
 				ACKCode: "AA", ACK: "ACK of " + ctrl, PatientID: p.ID, MRN: p.MRN}, key)
 		})
 	}
-	// The first prepares the statements on its connection; its round
-	// trips are not the steady state. Sixteen, so that every connection of
-	// the pool has met them.
+	// The first command on a connection prepares its statements there:
+	// its round trips are not the steady state. Sixteen of each, so that
+	// every connection of the pool has met them.
 	for i := 0; i < 16; i++ {
-		if err := register("RTWARM-"+strconv.Itoa(i), "RTW"+strconv.Itoa(i)); err != nil {
-			t.Fatal(err)
+		for _, update := range []bool{false, true} {
+			if err := apply("RTWARM-"+strconv.FormatBool(update)+strconv.Itoa(i), "RTW"+strconv.Itoa(i), update); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	// The fewest of three: a command that meets a connection new to the
 	// pool prepares its statements there first.
-	fewest := -1
-	for i := 0; i < 3; i++ {
-		ctrl := "RTCOUNT-" + strconv.Itoa(i)
-		w.mu.Lock()
-		w.marker, w.turns, w.done = []byte(ctrl), 0, false
-		w.mu.Unlock()
-		if err := register(ctrl, "RTC"+strconv.Itoa(i)); err != nil {
-			t.Fatal(err)
+	measure := func(prefix string, update bool) int {
+		fewest := -1
+		for i := 0; i < 3; i++ {
+			ctrl := prefix + strconv.Itoa(i)
+			w.mu.Lock()
+			w.marker, w.turns, w.done = []byte(ctrl), 0, false
+			w.mu.Unlock()
+			mrn := "RTW" + strconv.Itoa(i) // registered while warming up
+			if !update {
+				mrn = "RTN" + strconv.Itoa(i)
+			}
+			if err := apply(ctrl, mrn, update); err != nil {
+				t.Fatal(err)
+			}
+			w.mu.Lock()
+			turns, done := w.turns, w.done
+			w.mu.Unlock()
+			if !done {
+				t.Fatalf("%s: the command's COMMIT was not seen", ctrl)
+			}
+			if fewest < 0 || turns < fewest {
+				fewest = turns
+			}
+			ack, found, err := db.FindInboundACK(ctx, ctrl, crs.MessageKey(tr.Org.ID, "PAS", ctrl))
+			if err != nil || !found || ack != "ACK of "+ctrl {
+				t.Errorf("the log row held back: %q, %v, %v; want it committed with the command", ack, found, err)
+			}
 		}
-		w.mu.Lock()
-		turns, done := w.turns, w.done
-		w.mu.Unlock()
-		if !done {
-			t.Fatalf("%s: the command's COMMIT was not seen", ctrl)
-		}
-		if fewest < 0 || turns < fewest {
-			fewest = turns
-		}
-		ack, found, err := db.FindInboundACK(ctx, ctrl, crs.MessageKey(tr.Org.ID, "PAS", ctrl))
-		if err != nil || !found || ack != "ACK of "+ctrl {
-			t.Errorf("the log row held back: %q, %v, %v; want it committed with the command", ack, found, err)
-		}
+		return fewest
 	}
-	if fewest != 3 {
-		t.Errorf("an A28's command took %d round trips; want 3", fewest)
+	if n := measure("RTNEW-", false); n != 3 {
+		t.Errorf("a registration took %d round trips; want 3", n)
+	}
+	if n := measure("RTUPD-", true); n != 4 {
+		t.Errorf("an update took %d round trips; want 4", n)
+	}
+	p, err := store.NewPatientService(db).FindPatientByIdentifier(ctx, tr.Actor(crs.RoleClerk), "mrn", "RTW2")
+	if err != nil || p.GivenName != "Changed RTUPD-2" {
+		t.Errorf("the update held back: %+v, %v; want it committed", p, err)
 	}
 }
 
