@@ -84,8 +84,9 @@ func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // connection from one goroutine at a time.
 type pgConn struct {
 	*stdlib.Conn
-	// begin says a transaction began whose BEGIN is not sent yet.
-	begin bool
+	// tx says a transaction of the connection's own (pgTx) is open, and
+	// begin that its BEGIN is not sent yet.
+	tx, begin bool
 	// held are the statements held back, not sent yet.
 	held []heldStmt
 }
@@ -115,18 +116,19 @@ func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 	if c.Conn.Conn().IsClosed() {
 		return nil, driver.ErrBadConn
 	}
-	c.begin, c.held = true, c.held[:0]
+	c.tx, c.begin, c.held = true, true, c.held[:0]
 	return &pgTx{c: c}, nil
 }
 
 // ExecContext runs a statement with what is held back before it, or
-// holds it back when ctx allows and a transaction is open.
+// holds it back when ctx allows and a transaction of its own is open.
 func (c *pgConn) ExecContext(ctx context.Context, query string, nv []driver.NamedValue) (driver.Result, error) {
-	if !c.begin && len(c.held) == 0 && !(isDeferred(ctx) && c.inTx()) {
+	hold := c.tx && isDeferred(ctx)
+	if !c.begin && len(c.held) == 0 && !hold {
 		return c.Conn.ExecContext(ctx, query, nv)
 	}
 	args := namedArgs(nv)
-	if isDeferred(ctx) {
+	if hold {
 		c.held = append(c.held, heldStmt{query, args})
 		return driver.ResultNoRows, nil
 	}
@@ -145,11 +147,6 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, nv []driver.Nam
 		}
 	}
 	return c.Conn.QueryContext(ctx, query, nv)
-}
-
-// inTx says whether a transaction is open on the connection.
-func (c *pgConn) inTx() bool {
-	return c.begin || c.Conn.Conn().PgConn().TxStatus() != 'I'
 }
 
 // send sends the BEGIN held back, the statements held back and then
@@ -196,6 +193,7 @@ type pgTx struct{ c *pgConn }
 // that sent nothing has nothing to commit.
 func (t *pgTx) Commit() error {
 	c := t.c
+	c.tx = false
 	if c.begin && len(c.held) == 0 {
 		c.begin = false
 		return nil
@@ -217,7 +215,7 @@ func (t *pgTx) Commit() error {
 func (t *pgTx) Rollback() error {
 	c := t.c
 	sent := !c.begin
-	c.begin, c.held = false, c.held[:0]
+	c.tx, c.begin, c.held = false, false, c.held[:0]
 	if !sent || c.Conn.Conn().PgConn().TxStatus() == 'I' {
 		return nil
 	}
