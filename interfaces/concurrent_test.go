@@ -35,33 +35,11 @@ func TestConcurrentResends(t *testing.T) {
 			{"update", "CR-A31", known, adtMsg("A31", "CR-A31", "RCR", pidSeg(known, "CR0001", "RCR", "KNOWN", "KATHERINE", "19700101")), seeded.Version + 1},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				const n = 16
-				codes := make([]string, n)
-				acks := make([]string, n)
-				var wg sync.WaitGroup
-				start := make(chan struct{})
-				for i := 0; i < n; i++ {
-					wg.Add(1)
-					go func(i int) {
-						defer wg.Done()
-						c := &mllp.Client{Addr: f.addr, Timeout: 20 * time.Second}
-						defer c.Close()
-						<-start
-						reply, err := c.Send(ctx, []byte(tc.msg))
-						if err != nil {
-							codes[i] = "send: " + err.Error()
-							return
-						}
-						ack, err := hl7.ParseACK(reply)
-						if err != nil {
-							codes[i] = "parse: " + err.Error()
-							return
-						}
-						codes[i], acks[i] = ack.Code, string(reply)
-					}(i)
+				msgs := make([]string, 16)
+				for i := range msgs {
+					msgs[i] = tc.msg
 				}
-				close(start)
-				wg.Wait()
+				codes, acks := sendAtOnce(ctx, f.addr, msgs)
 				for i := range codes {
 					if codes[i] != hl7.AA || acks[i] != acks[0] {
 						t.Errorf("copy %d: %s, answer %q; want AA, the first answer %q", i, codes[i], acks[i], acks[0])
@@ -81,6 +59,70 @@ func TestConcurrentResends(t *testing.T) {
 					t.Errorf("patient version = %d, want %d (the message applied once)", p.Version, tc.version)
 				}
 			})
+		}
+	})
+}
+
+// sendAtOnce sends each message on a connection of its own, all at
+// once, and returns the code of each answer (or what went wrong) and the
+// answer.
+func sendAtOnce(ctx context.Context, addr string, msgs []string) (codes, acks []string) {
+	codes, acks = make([]string, len(msgs)), make([]string, len(msgs))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, msg := range msgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &mllp.Client{Addr: addr, Timeout: 20 * time.Second}
+			defer c.Close()
+			<-start
+			reply, err := c.Send(ctx, []byte(msg))
+			if err != nil {
+				codes[i] = "send: " + err.Error()
+				return
+			}
+			ack, err := hl7.ParseACK(reply)
+			if err != nil {
+				codes[i] = "parse: " + err.Error()
+				return
+			}
+			codes[i], acks[i] = ack.Code, string(reply)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return codes, acks
+}
+
+// TestConcurrentRegistrationsOfOneNumber sends eight different A28s for
+// the same hospital number, not yet known, on eight connections at once:
+// each is answered AA, one registers the patient and the others update
+// that record; no message is refused for a number another registered
+// while it ran.
+func TestConcurrentRegistrationsOfOneNumber(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RCN")
+		ctx := context.Background()
+		msgs := make([]string, 8)
+		for i := range msgs {
+			msgs[i] = adtMsg("A28", fmt.Sprintf("CN-%d", i), "RCN", pidSeg("", "CN0001", "RCN", "SAME", "SARA", "19750101"))
+		}
+		codes, acks := sendAtOnce(ctx, f.addr, msgs)
+		for i, c := range codes {
+			if c != hl7.AA {
+				t.Errorf("message %d: %s; want AA\n%s", i, c, acks[i])
+			}
+		}
+		var patients, logged int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1 AND mrn = 'CN0001'`, f.trust.Org.ID).Scan(&patients); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM hl7_messages WHERE org_id = $1 AND control_id LIKE 'CN-%' AND status = $2`, f.trust.Org.ID, crs.MessageApplied).Scan(&logged); err != nil {
+			t.Fatal(err)
+		}
+		if patients != 1 || logged != len(msgs) {
+			t.Errorf("patients with hospital number CN0001 = %d, messages applied = %d; want 1 and %d", patients, logged, len(msgs))
 		}
 	})
 }

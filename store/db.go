@@ -144,9 +144,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.checkpointWake, db.checkpointDone = make(chan struct{}, 1), make(chan struct{})
 		go db.checkpointLoop(db.checkpoints, db.checkpointWake, db.checkpointDone)
 	default:
-		if db.write, err = sql.Open(d.driver, conn); err != nil {
-			return nil, err
+		// The write pool's connections send BEGIN, COMMIT and the
+		// statements a command does not read back with other statements
+		// (pg_pipeline.go).
+		connector, err := newPGConnector(conn)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
 		}
+		db.write = sql.OpenDB(connector)
 		db.write.SetMaxOpenConns(16)
 		db.write.SetMaxIdleConns(16)
 		if err := db.write.PingContext(ctx); err != nil {

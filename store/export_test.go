@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"net"
 
 	"github.com/opencrs/crs"
 )
@@ -44,3 +45,14 @@ func (db *DB) QueryCount(ctx context.Context, query string) (int64, error) {
 func (db *DB) RecordListed(a crs.Actor, patientIDs []string, what string) {
 	db.recordListed(a, patientIDs, what)
 }
+
+// DialPostgres makes the PostgreSQL databases opened until restore is
+// called dial their write pool's connections with dial.
+func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn, error)) (restore func()) {
+	pgDial = dial
+	return func() { pgDial = nil }
+}
+
+// DeferredExec marks ctx for a statement that may be held back
+// (pg_pipeline.go).
+var DeferredExec = deferredExec

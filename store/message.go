@@ -151,21 +151,29 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // before: the command then changes nothing and the sender gets the same
 // answer.
 //
-// The claim is a row inserted under the key's unique index, not a
-// look-up: when the same message arrives twice at once, the second
-// command's claim waits on PostgreSQL for the first command's
-// uncommitted row and then finds it committed (or, rolled back, takes the
-// key itself), so only one of them applies the message.
+// The claim is the message's one log row, inserted at the end of the
+// command under the key's unique index: a copy of a message logged
+// before fails there, which undoes whatever the copy did. So that a
+// copy is not applied again each time, the key is looked up first; when
+// found, the sender gets the first answer.
 //
-// SQLite's single writer applies one command at a time, so there no other
-// command can hold the key uncommitted and nothing is looked up: the
-// message's one log row, inserted at the end of the command, holds the
-// key under its unique index, and a copy of a message logged before fails
-// there (crs.ErrDuplicateMessage), which undoes whatever the copy did.
-// The sender of the copy then gets the first answer (read after the
-// command). A copy is rare; this spares every other message a statement.
-// A dry run's command (no committer, so no append buffer), whose first
-// answer nobody can read after it, looks the key up.
+// On SQLite the single writer applies one command at a time, so no other
+// command can hold the key uncommitted, and a copy is rare: nothing is
+// looked up, and a copy fails at its log row (crs.ErrDuplicateMessage),
+// its sender getting the first answer read after the command. This
+// spares every other message a statement. A dry run's command (no
+// committer, so no append buffer), whose first answer nobody can read
+// after it, looks the key up.
+//
+// On PostgreSQL commands run at once: a copy arriving while the first
+// is still under way finds no key, is applied beside it, and fails at
+// its commit, where its log row meets the first's under the unique index
+// (or its new patient the first's); the command is then run again
+// (writePooled) and finds the key. The look-up is sent as a statement
+// whose outcome is only its row count, with the command's BEGIN, in one
+// round trip (pg_pipeline.go), and the log row goes with the commit: an
+// inbound message writes its log row once, not a claim row then the
+// message over it.
 func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
 	if !tx.db.pooled() {
 		if tx.buf != nil {
@@ -177,12 +185,14 @@ func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found b
 		}
 		return ack, err == nil, err
 	}
-	res, err := tx.Exec(`INSERT INTO hl7_messages (id, direction, control_id, idem_key, status, raw, created_at, updated_at)
-		VALUES ($1, 'in', $2, $3, 'received', '', $4, $4) ON CONFLICT (control_id, idem_key) DO NOTHING`, id, controlID, key, formatTime(tx.now))
+	res, err := tx.Exec(`SELECT 1 FROM hl7_messages WHERE control_id = $1 AND idem_key = $2`, controlID, key)
 	if err != nil {
-		return "", false, crs.Errorf(crs.EINTERNAL, "claim message key: %w", err)
+		return "", false, crs.Errorf(crs.EINTERNAL, "look up message key: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			tx.claimed = id
+		}
 		return "", false, err
 	}
 	err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
@@ -233,7 +243,8 @@ const insertMessageSQL = `INSERT INTO hl7_messages (id, org_id, direction, chann
 	ack_code, errors, ack, patient_id, nhs_number, mrn, event_id, raw, attempts, next_attempt_at, last_error, created_at, updated_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
 
-// upsertMessageSQL logs a message in the row claimed for it, or a new one.
+// upsertMessageSQL logs a message, over the row of the same id if there
+// is one.
 const upsertMessageSQL = insertMessageSQL + ` ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, direction = excluded.direction,
 	channel_id = excluded.channel_id, idem_key = excluded.idem_key, sending_facility = excluded.sending_facility, control_id = excluded.control_id,
 	message_type = excluded.message_type, status = excluded.status, pending = excluded.pending, ack_code = excluded.ack_code, errors = excluded.errors,
@@ -242,10 +253,10 @@ const upsertMessageSQL = insertMessageSQL + ` ON CONFLICT (id) DO UPDATE SET org
 	created_at = excluded.created_at, updated_at = excluded.updated_at`
 
 // insertInboundMessage logs an inbound message within a command, under
-// key (see crs.MessageKey; "" for none), in the row the command claimed
-// for it with claimInboundMessage, if it did. When the command has
-// appended no event yet (the message changed no record), it appends an
-// EventMessageReceived so the write is in the history and audited.
+// key (see crs.MessageKey; "" for none), claimed with
+// claimInboundMessage. When the command has appended no event yet (the
+// message changed no record), it appends an EventMessageReceived so the
+// write is in the history and audited.
 func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if m.ID == "" {
 		m.ID = crs.NewID()
@@ -257,7 +268,16 @@ func insertInboundMessage(tx *Tx, m *crs.Message, key string) error {
 	if key != "" {
 		k = key
 	}
-	if _, err := tx.Exec(upsertMessageSQL, messageArgs(m, k, 0)...); err != nil {
+	ctx := context.Background()
+	q := upsertMessageSQL
+	if key != "" && m.ID == tx.claimed {
+		// On PostgreSQL, the row of a key the command looked up and did
+		// not find (claimInboundMessage): a copy logged meanwhile fails
+		// the commit, and the command is run again, to find it. The row
+		// goes with the next statement or the commit (pg_pipeline.go).
+		q, ctx = insertMessageSQL, tx.deferrable(ctx)
+	}
+	if _, err := tx.ExecContext(ctx, q, messageArgs(m, k, 0)...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.ErrDuplicateMessage
 		}

@@ -120,7 +120,16 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
 	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
 	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
-	if _, err := tx.Exec(`INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+	ctx := context.Background()
+	if tx.claimed != "" {
+		// An inbound message registering the patient it found no record
+		// of, on PostgreSQL: the INSERT goes with the next statement or
+		// the commit (pg_pipeline.go). A hospital number taken meanwhile
+		// by a message committed first fails the commit, and the command
+		// is run again (writePooled), to find that patient this time.
+		ctx = tx.deferrable(ctx)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
 		version, created_at, updated_at)
@@ -234,9 +243,13 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 		"demographics", patientEventData{Patient: p, Changes: changes})
 }
 
+// writePatient writes the patient's changed record. On PostgreSQL its
+// statements, whose outcome nothing reads (the hospital number, the one
+// unique key, is not changed), go with the command's next statement or
+// its commit (pg_pipeline.go).
 func writePatient(tx *Tx, p *crs.Patient) error {
 	args := append(patientArgs(p), p.Version, formatTime(p.UpdatedAt), p.ID, p.OrgID)
-	_, err := tx.Exec(`UPDATE patients SET nhs_number = $1, nhs_status = $2, title = $3, given_name = $4, other_names = $5,
+	_, err := tx.ExecContext(tx.deferrable(context.Background()), `UPDATE patients SET nhs_number = $1, nhs_status = $2, title = $3, given_name = $4, other_names = $5,
 		family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
 		email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
 		ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
@@ -247,7 +260,7 @@ func writePatient(tx *Tx, p *crs.Patient) error {
 	}
 	// The RTT courses of the patient's pathways carry the GP practice,
 	// and after a merge or unmerge the patient they now belong to.
-	return syncCourseHeads(tx.ctx, tx, p.OrgID, `pw.patient_id = $2`, p.ID)
+	return syncCourseHeads(tx.deferrable(tx.ctx), tx, p.OrgID, `pw.patient_id = $2`, p.ID)
 }
 
 // diffPatients lists the fields that differ, each as [old, new].

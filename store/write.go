@@ -28,6 +28,10 @@ type Tx struct {
 	// settingsChanged says the command changed the interface settings
 	// the settings cache keeps (see settingsChanged in feed.go).
 	settingsChanged bool
+	// claimed is the log entry of the inbound message whose key the
+	// command looked up and did not find (PostgreSQL; see
+	// claimInboundMessage).
+	claimed string
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -132,6 +134,12 @@ func isRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
+	if errors.Is(err, driver.ErrBadConn) {
+		// The connection was found broken before anything of the
+		// statement reached the server (pg_pipeline.go): nothing of the
+		// command was applied.
+		return true
+	}
 	s := err.Error()
 	return strings.Contains(s, "SQLSTATE 40001") || strings.Contains(s, "SQLSTATE 40P01")
 }
@@ -170,12 +178,25 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 // audit_chainer.go), in one statement on PostgreSQL.
 func writeEventPooled(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 	args := append(eventArgs(ev), rec.ID, rec.Action, rec.What, rec.Purpose)
-	if _, err := tx.exec(context.Background(), `WITH e AS (`+insertEventSQL+`)
+	// The statement's outcome is read by no one: it goes with the next
+	// statement or the commit (pg_pipeline.go).
+	if _, err := tx.exec(tx.deferrable(context.Background()), `WITH e AS (`+insertEventSQL+`)
 		INSERT INTO audit (`+auditColumnNames+`, xid)
 		VALUES ($13, $2, $9, $6, $7, $8, $4, $14, $15, $16, $1, pg_current_xact_id())`, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
 	return nil
+}
+
+// deferrable returns ctx marked for a statement whose outcome the command
+// does not read to go with the transaction's next statement or its
+// commit (pg_pipeline.go): in a command on the pool, which commits, not
+// in a dry run, whose rollback would drop it unsent.
+func (tx *Tx) deferrable(ctx context.Context) context.Context {
+	if tx.db.pooled() && tx.buf != nil {
+		return deferredExec(ctx)
+	}
+	return ctx
 }
 
 // tell tells the OnCommit listeners the events of a committed command.
