@@ -143,6 +143,10 @@ func TestClinicalActivities(t *testing.T) {
 	wantStatus(t, "clerk moves the patient", clerk.post("/ed/"+att.ID+"/move", url.Values{"location": {"MAJ-4"}}), http.StatusSeeOther)
 	nurse := e.login(e.a, crs.RoleNurse)
 	nurse.get("/ed/" + att.ID)
+	// A nurse of the emergency department triages; one who is not
+	// assigned to it has no relationship with the patient.
+	wantStatus(t, "nurse of no department triages", nurse.post("/ed/"+att.ID+"/triage", url.Values{"triage": {"2"}}), http.StatusForbidden)
+	e.a.AssignToED(t, e.db, e.a.Actor(crs.RoleNurse))
 	wantStatus(t, "nurse triages", nurse.post("/ed/"+att.ID+"/triage", url.Values{"triage": {"2"}}), http.StatusSeeOther)
 	for _, role := range []crs.Role{crs.RoleAnalyst, crs.RolePrivacyOfficer} {
 		r := e.login(e.a, role).get("/ed/" + att.ID)
