@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +18,7 @@ import (
 // engines check what each finds). SQLite has no statistics of these
 // tables, as in a trust's database, where nothing runs ANALYZE.
 func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQLite(t, "plan.db")
 	loinc, patient := "http://loinc.org", "Patient"
 	cond := func(c crs.ResourceCondition) crs.ResourceQuery {
 		return crs.ResourceQuery{Type: "Observation", Count: 20, All: [][]crs.ResourceCondition{{c}}}
@@ -49,28 +42,12 @@ func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			query, args := resourceSearchSQL("org1", tc.q, false)
-			rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, query)
+			plan := explainPlan(t, db, query, args...)
+			if tc.name == "token of a system, in id order" && strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("the page of a code is sorted, not read in id order from the index:\n%s", plan)
 			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if tc.name == "token of a system, in id order" && strings.Contains(strings.Join(plan, "\n"), "TEMP B-TREE") {
-				t.Errorf("the page of a code is sorted, not read in id order from the index:\n%s", strings.Join(plan, "\n"))
-			}
-			if !strings.Contains(strings.Join(plan, "\n"), tc.index) {
-				t.Errorf("the plan does not read %s:\n%s\nquery: %s", tc.index, strings.Join(plan, "\n"), query)
+			if !strings.Contains(plan, tc.index) {
+				t.Errorf("the plan does not read %s:\n%s\nquery: %s", tc.index, plan, query)
 			}
 		})
 	}
