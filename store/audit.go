@@ -38,7 +38,7 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 			args = append(args, id)
 		}
 		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
-			FROM `+patientAuditFrom(numbered(2, len(args)-1))+`
+			FROM `+patientAuditFrom(placeholderRows(1, len(args)-1, 2, false))+`
 			ORDER BY at DESC, id DESC LIMIT 5000`, args...)
 		return err
 	})

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -125,7 +124,7 @@ func writeListedNumbered(ctx context.Context, q interface {
 }
 
 // patientAuditFrom is a FROM clause of the audit records of the patients
-// whose ids are the parameters ids names ("$2, $3"; $1 is the trust):
+// whose ids are the parameters ids lists ("($2, $3)"; $1 is the trust):
 // their own records, the record of the bulk load that registered them (it
 // names the batch, not one patient), and the list records that listed
 // them, each with the listed patient's id. Each part is read through its
@@ -133,22 +132,13 @@ func writeListedNumbered(ctx context.Context, q interface {
 // listed patients' primary key): an OR of them made SQLite scan the
 // trust's whole trail.
 func patientAuditFrom(ids string) string {
-	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN (` + ids + `)
+	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN ` + ids + `
 		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM patients p JOIN audit a ON a.id = p.load_audit_id
-		WHERE p.org_id = $1 AND p.id IN (` + ids + `) AND p.load_audit_id <> ''
+		WHERE p.org_id = $1 AND p.id IN ` + ids + ` AND p.load_audit_id <> ''
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_listed l JOIN audit a ON a.id = l.audit_id
-		WHERE l.org_id = $1 AND l.patient_id IN (` + ids + `)) AS trail`
-}
-
-// numbered lists n numbered parameters from first: "$2, $3, $4".
-func numbered(first, n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = "$" + strconv.Itoa(first+i)
-	}
-	return strings.Join(ps, ", ")
+		WHERE l.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`
 }
 
 // listedHashes reads the hash and count of the patients audit_listed

@@ -43,7 +43,7 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	if q.PatientID != "" {
 		// $2: the patient's own records and the lists that named them.
 		args = append(args, q.PatientID)
-		from = patientAuditFrom("$2")
+		from = patientAuditFrom("($2)")
 	}
 	if q.Agent != "" {
 		add("(user_id = $%d OR username = $%d)", q.Agent, q.Agent)
