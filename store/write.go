@@ -73,9 +73,18 @@ type job struct {
 	ctx      context.Context
 	actor    crs.Actor
 	activity crs.Activity
-	fn       func(crs.Tx) error
-	result   chan error
-	events   []*crs.Event
+	// fn is the command. It may be run more than once before its
+	// transaction commits: on SQLite, again when another command of its
+	// batch fails (see commit), and on PostgreSQL again after a
+	// serialization failure, a deadlock or a lost race for a unique key
+	// (writePooled). So fn must change nothing but the transaction, and
+	// set afresh each run whatever outside it it fills in (an id it
+	// gives is given again, or kept if already set): only the run that
+	// commits counts. Its events, audit records, refusals, related
+	// patients and OnCommit notices are those of that run.
+	fn     func(crs.Tx) error
+	result chan error
+	events []*crs.Event
 	// related and refusals are the command's clinical writes let through
 	// and refused (see Tx), for afterClinicalWrites.
 	related  []string
@@ -95,8 +104,8 @@ const maxBatch = 256
 // hooks). If fn or the commit fails, nothing of the command remains.
 //
 // Commands from many callers are group-committed: the committer runs
-// each in its own savepoint within one transaction, so many commands
-// share one fsync while each still succeeds or fails alone.
+// them in one transaction, so many commands share one fsync while each
+// still succeeds or fails alone (see commit).
 func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(crs.Tx) error) error {
 	if err := a.Authorize(act); err != nil {
 		db.refused(a, act)
@@ -264,17 +273,27 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	stmts := stmtCache{}
 	buf := &appendBuffer{}
 	errs := make([]error, len(batch))
-	// A command alone in its batch needs no savepoint: if it fails, the
-	// whole transaction is rolled back and a new one written for the audit
-	// records. This spares SQLite a statement journal for every page a big
-	// command (an import batch) changes.
-	alone := len(batch) == 1
+	// The batch is first run optimistically, without savepoints: most
+	// batches fail in no command, and a savepoint costs SQLite a
+	// statement journal holding a copy of every page the command changes.
+	// If a command fails, the whole transaction is rolled back; a command
+	// alone in its batch is then done with, and a larger batch is run
+	// again with a savepoint for each command, so that the failing one is
+	// undone alone and the others commit. A command is thus run twice when
+	// another of its batch fails (see job.fn).
+	failed := false
 	for i, j := range batch {
-		errs[i] = db.runJob(tx, stmts, buf, j, !alone)
+		if errs[i] = j.ctx.Err(); errs[i] != nil {
+			continue // not run: nothing of it to undo
+		}
+		if errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil {
+			failed = true
+			break
+		}
 	}
-	if alone && errs[0] != nil {
+	if failed {
 		if err := tx.Rollback(); err != nil {
-			db.Logger.Error("roll back failed command", "err", err)
+			db.Logger.Error("roll back failed batch", "err", err)
 		}
 		if tx, err = db.write.BeginTx(context.Background(), nil); err != nil {
 			db.Logger.Error("begin transaction", "err", err)
@@ -283,6 +302,11 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		}
 		stmts = stmtCache{}
 		buf.reset()
+		if len(batch) > 1 {
+			for i, j := range batch {
+				errs[i] = db.runJob(tx, stmts, buf, j, true)
+			}
+		}
 	}
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
@@ -339,6 +363,7 @@ func (db *DB) afterBatch() {
 // runJob applies one command in the batch's transaction, in a savepoint
 // of its own when others share the transaction.
 func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, savepoint bool) (err error) {
+	j.events, j.related, j.refusals = nil, nil, nil
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}

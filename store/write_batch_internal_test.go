@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// TestBatchRunsAgainOnlyWhenOneFails checks the committer's optimistic
+// batch on SQLite: a batch in which no command fails runs each command
+// once, without savepoints; a batch in which one fails after writing is
+// rolled back and run again with a savepoint for each command, so that
+// every other command commits its rows once, each caller is told its own
+// outcome, and the OnCommit listeners hear of each committed event once
+// and of the failed command's never.
+func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t, "batch.db")
+	a := crs.SystemActor("batch-test-trust")
+	var noticesMu sync.Mutex
+	notices := map[string]int{}
+	db.OnCommit(func(ev *crs.Event) {
+		noticesMu.Lock()
+		notices[ev.SubjectID]++
+		noticesMu.Unlock()
+	})
+
+	// runBatch queues the commands behind one that holds the committer,
+	// so that they share the next batch, and returns each one's error and
+	// how many times each was run.
+	runBatch := func(prefix string, n int, fails func(i int) bool) ([]error, []int32) {
+		hold, holding := make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+				close(holding)
+				<-hold
+				return tx.(*Tx).Emit(&crs.Event{Type: "test", SubjectID: prefix + "-hold", Summary: "batch test"}, "batch test")
+			})
+		}()
+		select {
+		case <-holding:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the first command did not start")
+		}
+		errs := make([]error, n)
+		runs := make([]int32, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+					atomic.AddInt32(&runs[i], 1)
+					subject := fmt.Sprintf("%s-%02d", prefix, i)
+					if err := tx.(*Tx).Emit(&crs.Event{Type: "test", SubjectID: subject, Summary: "batch test"}, "batch test"); err != nil {
+						return err
+					}
+					if fails(i) {
+						return crs.Errorf(crs.ECONFLICT, "command %d refused after writing", i)
+					}
+					return nil
+				})
+			}()
+			waitQueued(t, db, i+1)
+		}
+		close(hold)
+		wg.Wait()
+		return errs, runs
+	}
+	events := func(subject string) int {
+		var n int
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE subject_id = $1`, subject).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	const n = 8
+	errs, runs := runBatch("ok", n, func(int) bool { return false })
+	for i := 0; i < n; i++ {
+		if errs[i] != nil || runs[i] != 1 {
+			t.Errorf("batch without failure: command %d: err = %v, run %d times, want nil and once", i, errs[i], runs[i])
+		}
+	}
+
+	errs, runs = runBatch("one", n, func(i int) bool { return i == 5 })
+	for i := 0; i < n; i++ {
+		subject := fmt.Sprintf("one-%02d", i)
+		wantEvents := 1
+		if i == 5 {
+			wantEvents = 0
+			if errs[i] == nil || errs[i].Error() != "command 5 refused after writing" {
+				t.Errorf("failing command: err = %v, want its own refusal", errs[i])
+			}
+		} else if errs[i] != nil {
+			t.Errorf("command %d beside the failing one: err = %v", i, errs[i])
+		}
+		// Commands before the failing one ran in the first pass and again;
+		// those after it only in the second.
+		wantRuns := int32(2)
+		if i > 5 {
+			wantRuns = 1
+		}
+		if runs[i] != wantRuns {
+			t.Errorf("command %d run %d times, want %d", i, runs[i], wantRuns)
+		}
+		if got := events(subject); got != wantEvents {
+			t.Errorf("%s: %d events, want %d", subject, got, wantEvents)
+		}
+		noticesMu.Lock()
+		got := notices[subject]
+		noticesMu.Unlock()
+		if got != wantEvents {
+			t.Errorf("%s: %d commit notices, want %d", subject, got, wantEvents)
+		}
+	}
+}
