@@ -143,6 +143,10 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 	var stored string
 	msgID := crs.NewID()
 	if rerr == nil {
+		// The acknowledgement of a message applied without warnings is
+		// made before the command is queued: the one writer of SQLite,
+		// which applies the commands one after another, then only logs it.
+		plain := e.ack(msg, hl7.AA, now)
 		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
 			prev, found, err := tx.ClaimInboundMessage(msgID, ctrl, key)
 			if err != nil {
@@ -154,8 +158,10 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 			if res, err = applyHeldInOrder(e, tx, h, e.newInbound(tx, msgID, msg, iface), ""); err != nil {
 				return err
 			}
-			code := hl7.AA
-			a := e.ack(msg, code, tx.Now(), res.warnings...)
+			code, a := hl7.AA, plain
+			if len(res.warnings) > 0 {
+				a = e.ack(msg, code, tx.Now(), res.warnings...)
+			}
 			m := &crs.Message{ID: msgID, ChannelID: iface.ID, SendingFacility: fac, ControlID: ctrl, Type: typ, Status: res.status, ACKCode: code, ACK: a,
 				PatientID: res.patientID, NHSNumber: res.nhs, MRN: res.mrn, EventID: res.eventID, Raw: string(raw), Errors: messageErrors(res.warnings)}
 			if err := tx.InsertInboundMessage(m, key); err != nil {

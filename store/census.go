@@ -288,7 +288,7 @@ func recordCensus(tx *Tx, night crs.Date) ([]*crs.CensusWard, error) {
 		counts[w.WardID] = &crs.CensusWard{Night: night, WardID: w.WardID, WardCode: w.WardCode, Beds: len(w.Beds)}
 	}
 	var again int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND subject_id = $2 AND type = $3`,
+	if err := tx.QueryRow(censusTakenSQL,
 		tx.actor.OrgID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&again); err != nil {
 		return nil, err
 	}

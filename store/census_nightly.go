@@ -28,7 +28,7 @@ func RecordMissingCensuses(ctx context.Context, db *DB, days int) (int, error) {
 		for d := days; d >= 1; d-- {
 			night := crs.Date{Time: today.AddDate(0, 0, -d)}
 			var n int
-			if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE org_id = $1 AND subject_id = $2 AND type = $3`,
+			if err := db.read.QueryRowContext(ctx, censusTakenSQL,
 				o.ID, "census:"+night.String(), crs.EventCensusRecorded).Scan(&n); err != nil {
 				return taken, err
 			}

@@ -326,7 +326,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 		add("patient_id = ?", q.PatientID)
 	}
 	if q.NHSNumber != "" {
-		add("nhs_number = ?", searchedNHS(q))
+		add("nhs_number = ? AND nhs_number <> ''", searchedNHS(q)) // see messageKeyFilter
 	}
 	if q.ControlID != "" {
 		add("control_id = ?", q.ControlID)
@@ -446,7 +446,8 @@ func messageKeyFilter(q crs.MessageQuery, arg func(any) string) string {
 	case q.PatientID != "":
 		return "org_id = $1 AND patient_id = " + arg(q.PatientID) // hl7_messages_patient
 	case q.NHSNumber != "":
-		return "org_id = $1 AND nhs_number = " + arg(searchedNHS(q)) // hl7_messages_nhs
+		// hl7_messages_nhs holds the messages with a number (migration 0097).
+		return "org_id = $1 AND nhs_number = " + arg(searchedNHS(q)) + " AND nhs_number <> ''" // hl7_messages_nhs
 	case q.ControlID != "":
 		return "control_id = " + arg(q.ControlID) // hl7_messages_key, by its first column
 	}

@@ -83,3 +83,30 @@ func explainPlan(t *testing.T, db *DB, query string, args ...any) string {
 	}
 	return b.String()
 }
+
+// TestPartialLogIndexPlans checks that the searches of the two indexes
+// that hold only the entries a search can find (migration 0097) still
+// read them on SQLite: the message log by NHS number, counted as well as
+// listed, and the events by subject.
+func TestPartialLogIndexPlans(t *testing.T) {
+	db := openSQLite(t, "partial.db")
+	where, args := messageWhere("org1", crs.MessageQuery{NHSNumber: "999 000 0018"})
+	tests := []struct {
+		name, query string
+		args        []any
+		index       string
+	}{
+		{"messages by NHS number, counted", `SELECT COUNT(*) FROM (SELECT 1 FROM hl7_messages WHERE ` + where + ` LIMIT 1000) m`, args, "hl7_messages_nhs"},
+		{"events of a message", `SELECT id FROM events WHERE org_id = $1 AND ` + subjectEventsWhere + ` ORDER BY id DESC`, []any{"org1", "m1"}, "events_subject"},
+		{"a patient's own events by subject", `SELECT id FROM events WHERE org_id = $1 AND ` + ownEventsWhere + ` ORDER BY id DESC`, []any{"org1", "p1"}, "events_patient"},
+		{"census of a night taken", censusTakenSQL, []any{"org1", "census:2026-11-01", crs.EventCensusRecorded}, "events_subject"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := explainPlan(t, db, tc.query, tc.args...)
+			if !strings.Contains(plan, "INDEX "+tc.index+" ") || strings.Contains(plan, "SCAN events") || strings.Contains(plan, "SCAN hl7_messages") || strings.Contains(plan, "(org_id=?)\n") {
+				t.Errorf("not read through %s alone:\n%s", tc.index, plan)
+			}
+		})
+	}
+}

@@ -85,7 +85,7 @@ func edAsRecorded(ctx context.Context, q Querier, orgID string, from, to, record
 		r.ArrivedAt, r.DecisionToAdmitAt, r.DepartedAt, r.Departure, locations[len(locations)-1] = d.ArrivedAt, d.DecisionToAdmitAt, d.DepartedAt, d.Departure, d.Location
 		return nil
 	}, `SELECT e.subject_id, a.patient_id, e.type, e.data FROM events e JOIN ed_attendances a ON a.id = e.subject_id
-		WHERE a.org_id = $1 AND a.arrived_at >= $2 AND a.arrived_at < $3 AND e.org_id = $1 AND e.type LIKE 'ed.%' AND e.recorded_at <= $4
+		WHERE a.org_id = $1 AND a.arrived_at >= $2 AND a.arrived_at < $3 AND e.org_id = $1 AND `+subjectIndexed("e.")+` AND e.type LIKE 'ed.%' AND e.recorded_at <= $4
 		ORDER BY e.subject_id, e.recorded_at, e.id`, orgID, formatTime(from), formatTime(to), formatTime(recordedBy))
 	if err != nil {
 		return nil, nil, err

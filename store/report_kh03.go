@@ -106,7 +106,7 @@ func censusNow(ctx context.Context, q Querier, orgID string, first, last crs.Dat
 			out.Census[night] = map[string]int{}
 		}
 		return nil
-	}, `SELECT DISTINCT subject_id FROM events WHERE org_id = $1 AND subject_id >= $2 AND subject_id <= $3 AND type = $4`,
+	}, `SELECT DISTINCT subject_id FROM events WHERE org_id = $1 AND subject_id >= $2 AND subject_id <= $3 AND type = $4 AND `+subjectIndexed(""),
 		orgID, "census:"+first.String(), "census:"+last.String(), crs.EventCensusRecorded)
 }
 
@@ -155,6 +155,6 @@ func censusAsRecorded(ctx context.Context, q Querier, orgID string, first, last 
 			out.NightBeds[d.Night] = beds
 		}
 		return nil
-	}, `SELECT data FROM events WHERE org_id = $1 AND subject_id >= $2 AND subject_id <= $3 AND type = $4 AND recorded_at <= $5
+	}, `SELECT data FROM events WHERE org_id = $1 AND subject_id >= $2 AND subject_id <= $3 AND type = $4 AND `+subjectIndexed("")+` AND recorded_at <= $5
 		ORDER BY recorded_at, id`, orgID, "census:"+first.String(), "census:"+last.String(), crs.EventCensusRecorded, formatTime(recordedBy))
 }

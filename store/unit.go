@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -181,7 +183,41 @@ func (db *DB) ODSCode(ctx context.Context, orgID string) (string, error) {
 	return odsCode(ctx, db.read, orgID)
 }
 
-// SubjectEvents lists the trust's events about one subject, newest first.
+// SubjectEvents lists the trust's events about one subject, newest first:
+// those about something other than a patient through events_subject,
+// and a patient's own (the subject is the patient) through
+// events_patient, apart (as one query SQLite walked the trust's events).
 func (db *DB) SubjectEvents(ctx context.Context, orgID, subjectID string) ([]*crs.Event, error) {
-	return FindEvents(ctx, db.read, orgID, "subject_id = $2", subjectID)
+	out, err := FindEvents(ctx, db.read, orgID, subjectEventsWhere, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	own, err := FindEvents(ctx, db.read, orgID, ownEventsWhere, subjectID)
+	if len(own) == 0 || err != nil {
+		return out, err
+	}
+	out = append(out, own...)
+	slices.SortFunc(out, func(a, b *crs.Event) int { return strings.Compare(b.ID, a.ID) })
+	return out, nil
 }
+
+// subjectEventsWhere and ownEventsWhere are SubjectEvents' conditions
+// (FindEvents): the events about the subject that events_subject holds,
+// and those of the patient the subject is.
+var (
+	subjectEventsWhere = "subject_id = $2 AND " + subjectIndexed("")
+	ownEventsWhere     = "patient_id = $2 AND subject_id = $2"
+)
+
+// subjectIndexed is the condition of the events the subject index holds
+// (events_subject, migration 0097): all but a patient's own, whose
+// subject is the patient they name. A search by subject states it, on
+// the events table named by prefix ("e." or ""), so that both engines
+// see the index serves it.
+func subjectIndexed(prefix string) string {
+	return "(" + prefix + "subject_id <> " + prefix + "patient_id OR " + prefix + "patient_id = '')"
+}
+
+// censusTakenSQL counts the census events of a night ($2, "census:"
+// and the date) of the trust: whether its census was taken.
+var censusTakenSQL = `SELECT COUNT(*) FROM events WHERE org_id = $1 AND subject_id = $2 AND type = $3 AND ` + subjectIndexed("")
