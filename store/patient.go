@@ -163,8 +163,14 @@ var getPatientSQL = map[string]string{
 }
 
 // RegisterPatient adds a patient to the index.
+// A command run again (see job.fn) starts from the patient as given: a
+// hospital number allocated by a run rolled back is allocated again.
 func (s *PatientService) RegisterPatient(ctx context.Context, a crs.Actor, p *crs.Patient) error {
-	return s.db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error { return insertPatient(tx, p) })
+	given := *p
+	return s.db.writeTx(ctx, a, crs.ActRegisterPatient, func(tx *Tx) error {
+		*p = given
+		return insertPatient(tx, p)
+	})
 }
 
 // getPatient reads a patient of the actor's trust within a command. On

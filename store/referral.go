@@ -143,7 +143,13 @@ func insertReferral(tx *Tx, r *crs.Referral) error {
 
 // RecordReferral records a received referral.
 func (s *ReferralService) RecordReferral(ctx context.Context, a crs.Actor, r *crs.Referral) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return insertReferral(tx, r) })
+	// A command run again (see job.fn) starts from the referral as given:
+	// a PPI allocated by a run rolled back is allocated again.
+	given := *r
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
+		*r = given
+		return insertReferral(tx, r)
+	})
 }
 
 // stopKinds maps a clock stop status to the kind of decision it records.

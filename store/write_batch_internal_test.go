@@ -122,3 +122,58 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchRunAgainAllocatesAfresh checks that a registration run again
+// because another command of its batch failed allocates its hospital
+// number again, so that the trust's counter stays ahead of the numbers
+// in use and the next registration gets a number of its own.
+func TestBatchRunAgainAllocatesAfresh(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t, "again.db")
+	org := &crs.Organisation{ODSCode: "RBA", Name: "Batch Trust", MRNPrefix: "B"}
+	if err := NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		t.Fatal(err)
+	}
+	a := crs.SystemActor(org.ID)
+	patients := NewPatientService(db)
+	newPatient := func(family string) *crs.Patient {
+		return &crs.Patient{FamilyName: family, GivenName: "Test", BirthDate: crs.NewDate(1990, 1, 1), Gender: "1",
+			Address: crs.Address{Lines: []string{"1 High Street", "London"}}}
+	}
+
+	hold, holding := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			close(holding)
+			<-hold
+			return tx.(*Tx).Emit(&crs.Event{Type: "test", Summary: "batch test"}, "batch test")
+		})
+	}()
+	<-holding
+	first := newPatient("Again")
+	var registerErr, failErr error
+	go func() { defer wg.Done(); registerErr = patients.RegisterPatient(ctx, a, first) }()
+	waitQueued(t, db, 1)
+	go func() {
+		defer wg.Done()
+		failErr = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			return crs.Errorf(crs.ECONFLICT, "refused")
+		})
+	}()
+	waitQueued(t, db, 2)
+	close(hold)
+	wg.Wait()
+	if registerErr != nil || failErr == nil {
+		t.Fatalf("registration: %v; failing command: %v", registerErr, failErr)
+	}
+	next := newPatient("Next")
+	if err := patients.RegisterPatient(ctx, a, next); err != nil {
+		t.Fatalf("the next registration after a batch run again: %v", err)
+	}
+	if first.MRN == "" || next.MRN == first.MRN {
+		t.Errorf("hospital numbers %q and %q, want two different", first.MRN, next.MRN)
+	}
+}
