@@ -239,7 +239,11 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 				continue
 			}
 		}
-		e.newID = crs.NewID()
+		// A command run again keeps the ids its earlier run gave: the
+		// references to the entries were rewritten to them in place.
+		if e.newID == "" {
+			e.newID = crs.NewID()
+		}
 		if e.fullURL != "" {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
