@@ -97,6 +97,11 @@ type job struct {
 // maxBatch is how many commands share one transaction at most.
 const maxBatch = 256
 
+// savepointBatches is how many batches after one with a failing command
+// run each command in a savepoint at once, not optimistically (see
+// commit).
+const savepointBatches = 16
+
 // Write is the one write path. It checks that the actor may carry out
 // the activity, then runs fn in a database transaction in which fn
 // validates and writes the current state and appends at least one event
@@ -280,15 +285,27 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	// alone in its batch is then done with, and a larger batch is run
 	// again with a savepoint for each command, so that the failing one is
 	// undone alone and the others commit. A command is thus run twice when
-	// another of its batch fails (see job.fn).
+	// another of its batch fails (see job.fn). After a batch with a
+	// failing command the next few are run with savepoints at once, so
+	// that a feed sending many messages in error does not pay for most of
+	// its batches twice.
 	failed := false
-	for i, j := range batch {
-		if errs[i] = j.ctx.Err(); errs[i] != nil {
-			continue // not run: nothing of it to undo
+	if len(batch) > 1 && db.savepointBatches > 0 {
+		db.savepointBatches--
+		for i, j := range batch {
+			if errs[i] = db.runJob(tx, stmts, buf, j, true); errs[i] != nil {
+				db.savepointBatches = savepointBatches
+			}
 		}
-		if errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil {
-			failed = true
-			break
+	} else {
+		for i, j := range batch {
+			if errs[i] = j.ctx.Err(); errs[i] != nil {
+				continue // not run: nothing of it to undo
+			}
+			if errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil {
+				failed = true
+				break
+			}
 		}
 	}
 	if failed {
@@ -303,6 +320,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		stmts = stmtCache{}
 		buf.reset()
 		if len(batch) > 1 {
+			db.savepointBatches = savepointBatches
 			for i, j := range batch {
 				errs[i] = db.runJob(tx, stmts, buf, j, true)
 			}

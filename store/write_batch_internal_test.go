@@ -121,6 +121,22 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 			t.Errorf("%s: %d commit notices, want %d", subject, got, wantEvents)
 		}
 	}
+
+	// Right after a batch with a failing command, the next runs each
+	// command once in a savepoint: the failing one is undone alone.
+	errs, runs = runBatch("next", n, func(i int) bool { return i == 2 })
+	for i := 0; i < n; i++ {
+		wantEvents := 1
+		if i == 2 {
+			wantEvents = 0
+		}
+		if (i == 2) != (errs[i] != nil) || runs[i] != 1 {
+			t.Errorf("batch after a failure: command %d: err = %v, run %d times, want once", i, errs[i], runs[i])
+		}
+		if got := events(fmt.Sprintf("next-%02d", i)); got != wantEvents {
+			t.Errorf("batch after a failure: command %d: %d events, want %d", i, got, wantEvents)
+		}
+	}
 }
 
 // TestBatchRunAgainAllocatesAfresh checks that a registration run again
