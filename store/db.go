@@ -54,10 +54,9 @@ type DB struct {
 	held          *job                 // a command gathered for the next batch (see gather)
 	noForeignKeys bool                 // SQLite's foreign key checks are off on the write connection (see setForeignKeys)
 
-	// savepointBatches counts down the batches still to run with a
-	// savepoint for each command after one had a failing command (see
-	// commit).
-	savepointBatches int
+	// failRate is the share of the commands of recent batches that
+	// failed (see savepointsAt).
+	failRate float64
 
 	settings settingsCache // interface settings every message asks about
 	prefixMu sync.Mutex

@@ -97,10 +97,31 @@ type job struct {
 // maxBatch is how many commands share one transaction at most.
 const maxBatch = 256
 
-// savepointBatches is how many batches after one with a failing command
-// run each command in a savepoint at once, not optimistically (see
-// commit).
-const savepointBatches = 16
+// A batch is run with a savepoint for each command at once, not first
+// without (see commit), when the failing commands expected in it, its
+// size times the share of the commands of recent batches that failed
+// (DB.failRate, a moving average weighing each batch by failWeight), are
+// more than savepointsAt: a failure costs the batch's commands a second
+// run, about ten times a savepoint's cost to a command.
+const (
+	savepointsAt = 0.2
+	failWeight   = 1.0 / 16
+)
+
+// countFailures adds a batch's outcome to the share of commands that
+// fail (see savepointsAt).
+func (db *DB) countFailures(errs []error) {
+	if len(errs) < 2 {
+		return
+	}
+	failed := 0
+	for _, err := range errs {
+		if err != nil {
+			failed++
+		}
+	}
+	db.failRate += failWeight * (float64(failed)/float64(len(errs)) - db.failRate)
+}
 
 // Write is the one write path. It checks that the actor may carry out
 // the activity, then runs fn in a database transaction in which fn
@@ -285,17 +306,13 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	// alone in its batch is then done with, and a larger batch is run
 	// again with a savepoint for each command, so that the failing one is
 	// undone alone and the others commit. A command is thus run twice when
-	// another of its batch fails (see job.fn). After a batch with a
-	// failing command the next few are run with savepoints at once, so
-	// that a feed sending many messages in error does not pay for most of
-	// its batches twice.
+	// another of its batch fails (see job.fn). While commands fail often
+	// (a feed sending many messages in error), a batch likely to hold a
+	// failing one is run with savepoints at once rather than twice.
 	failed := false
-	if len(batch) > 1 && db.savepointBatches > 0 {
-		db.savepointBatches--
+	if len(batch) > 1 && float64(len(batch))*db.failRate > savepointsAt {
 		for i, j := range batch {
-			if errs[i] = db.runJob(tx, stmts, buf, j, true); errs[i] != nil {
-				db.savepointBatches = savepointBatches
-			}
+			errs[i] = db.runJob(tx, stmts, buf, j, true)
 		}
 	} else {
 		for i, j := range batch {
@@ -320,12 +337,12 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		stmts = stmtCache{}
 		buf.reset()
 		if len(batch) > 1 {
-			db.savepointBatches = savepointBatches
 			for i, j := range batch {
 				errs[i] = db.runJob(tx, stmts, buf, j, true)
 			}
 		}
 	}
+	db.countFailures(errs)
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
 	if err := buf.flush(atx); err != nil {
