@@ -34,22 +34,8 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 	// so that they share the next batch, and returns each one's error and
 	// how many times each was run.
 	runBatch := func(prefix string, n int, fails func(i int) bool) ([]error, []int32) {
-		hold, holding := make(chan struct{}), make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
-				close(holding)
-				<-hold
-				return tx.(*Tx).Emit(&crs.Event{Type: "test", SubjectID: prefix + "-hold", Summary: "batch test"}, "batch test")
-			})
-		}()
-		select {
-		case <-holding:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the first command did not start")
-		}
+		release := holdCommitter(t, db, a, &wg)
 		errs := make([]error, n)
 		runs := make([]int32, n)
 		for i := 0; i < n; i++ {
@@ -70,7 +56,7 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 			}()
 			waitQueued(t, db, i+1)
 		}
-		close(hold)
+		release()
 		wg.Wait()
 		return errs, runs
 	}
@@ -163,18 +149,9 @@ func TestBatchRunAgainAllocatesAfresh(t *testing.T) {
 			Address: crs.Address{Lines: []string{"1 High Street", "London"}}}
 	}
 
-	hold, holding := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
-			close(holding)
-			<-hold
-			return tx.(*Tx).Emit(&crs.Event{Type: "test", Summary: "batch test"}, "batch test")
-		})
-	}()
-	<-holding
+	release := holdCommitter(t, db, a, &wg)
+	wg.Add(2)
 	first := newPatient("Again")
 	var registerErr, failErr error
 	go func() { defer wg.Done(); registerErr = patients.RegisterPatient(ctx, a, first) }()
@@ -186,7 +163,7 @@ func TestBatchRunAgainAllocatesAfresh(t *testing.T) {
 		})
 	}()
 	waitQueued(t, db, 2)
-	close(hold)
+	release()
 	wg.Wait()
 	if registerErr != nil || failErr == nil {
 		t.Fatalf("registration: %v; failing command: %v", registerErr, failErr)
@@ -198,4 +175,27 @@ func TestBatchRunAgainAllocatesAfresh(t *testing.T) {
 	if first.MRN == "" || next.MRN == first.MRN {
 		t.Errorf("hospital numbers %q and %q, want two different", first.MRN, next.MRN)
 	}
+}
+
+// holdCommitter queues a command (counted in wg) that holds the
+// committer until release is called, so that the commands queued
+// meanwhile share the next batch.
+func holdCommitter(t *testing.T, db *DB, a crs.Actor, wg *sync.WaitGroup) (release func()) {
+	t.Helper()
+	hold, holding := make(chan struct{}), make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		db.Write(context.Background(), a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			close(holding)
+			<-hold
+			return tx.(*Tx).Emit(&crs.Event{Type: "test", Summary: "holds the committer"}, "batch test")
+		})
+	}()
+	select {
+	case <-holding:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the command holding the committer did not start")
+	}
+	return func() { close(hold) }
 }
