@@ -157,6 +157,10 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	}
 }
 
+// Waiting is how many commands wait for the committer (SQLite; on
+// PostgreSQL commands run at once and none waits): the write load.
+func (db *DB) Waiting() int { return len(db.jobs) }
+
 // commitLoop is the committer: it gathers the commands and audit records
 // waiting, applies them in one transaction and commits.
 func (db *DB) commitLoop() {
