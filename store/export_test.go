@@ -56,3 +56,8 @@ func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn
 // DeferredExec marks ctx for a statement that may be held back
 // (pg_pipeline.go).
 var DeferredExec = deferredExec
+
+// FindByIdentifierSQL is the look-up of a patient by NHS number ("nhs")
+// or hospital number ("mrn") an inbound message makes, for the plan
+// tests.
+var FindByIdentifierSQL = findByIdentifierSQL

@@ -103,11 +103,26 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 // it now (a live record before a merged one), else one that held it
 // before, in one round trip. Each is built once: every inbound message
 // looks its patient up.
-var findByIdentifierSQL = map[string]string{"nhs": findByIdentifier("nhs_number"), "mrn": findByIdentifier("mrn")}
+//
+// A hospital number is unique in the trust, and its record is read as
+// the first of the trust's hospital numbers from it on, kept when it is
+// the number: a probe of the (org_id, mrn) key that PostgreSQL plans so
+// on every table size. Asked for the number by equality, PostgreSQL
+// plans the look-up, while the table is new and empty, as a walk of
+// every patient of the trust by another index of the trust's (all cost
+// the same on an empty table), and keeps that plan as the statement's
+// generic plan while the table grows; ordered by the number, only the
+// key reads the first one without sorting the trust's patients.
+var findByIdentifierSQL = map[string]string{
+	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND nhs_number = $2 ORDER BY merged_into LIMIT 1`),
+	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND mrn >= $2 ORDER BY mrn LIMIT 1) probe WHERE mrn = $2`),
+}
 
-func findByIdentifier(col string) string {
+// findByIdentifier reads the patient the query held finds (the holder of
+// the number now), else the one patient_identifiers says held it before.
+func findByIdentifier(held string) string {
 	return `SELECT ` + patientColumns + ` FROM (
-		SELECT 0 AS pref, ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND ` + col + ` = $2 ORDER BY merged_into LIMIT 1) held
+		SELECT 0 AS pref, ` + patientColumns + ` FROM (` + held + `) held
 		UNION ALL
 		SELECT 1, ` + patientColumns + ` FROM (SELECT ` + prefixed("p.", patientColumns) + ` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
 			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
