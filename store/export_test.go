@@ -61,3 +61,10 @@ var DeferredExec = deferredExec
 // or hospital number ("mrn") an inbound message makes, for the plan
 // tests.
 var FindByIdentifierSQL = findByIdentifierSQL
+
+// GetPatientSQL and UpdatePatientSQL read and write one patient by id
+// within a command on PostgreSQL, for the plan tests.
+var (
+	GetPatientSQL    = getPatientSQL["postgres"]
+	UpdatePatientSQL = updatePatientSQL
+)

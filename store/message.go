@@ -104,18 +104,19 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 // before, in one round trip. Each is built once: every inbound message
 // looks its patient up.
 //
-// A hospital number is unique in the trust, and its record is read as
-// the first of the trust's hospital numbers from it on, kept when it is
-// the number: a probe of the (org_id, mrn) key that PostgreSQL plans so
-// on every table size. Asked for the number by equality, PostgreSQL
-// plans the look-up, while the table is new and empty, as a walk of
-// every patient of the trust by another index of the trust's (all cost
-// the same on an empty table), and keeps that plan as the statement's
-// generic plan while the table grows; ordered by the number, only the
-// key reads the first one without sorting the trust's patients.
+// A hospital number is unique in the trust, and its holder is read as
+// the first patient, in the order of the (org_id, mrn) key, from the
+// trust and number asked for on, kept when it is theirs: a probe of the
+// key however PostgreSQL sees the table. Asked for by equality, the
+// look-up was planned, while the table was new and nearly empty (and
+// kept so, as the statement's generic plan, while it grew), as a walk of
+// the trust's patients by another index of the trust's, which on so few
+// rows costs the same as the key; in the key's order, any other index
+// must read and sort every patient from the trust on.
 var findByIdentifierSQL = map[string]string{
 	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND nhs_number = $2 ORDER BY merged_into LIMIT 1`),
-	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND mrn >= $2 ORDER BY mrn LIMIT 1) probe WHERE mrn = $2`),
+	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, mrn) >= ($1, $2) ORDER BY org_id, mrn LIMIT 1) probe
+		WHERE org_id = $1 AND mrn = $2`),
 }
 
 // findByIdentifier reads the patient the query held finds (the holder of
@@ -141,7 +142,7 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	org := tx.actor.OrgID
 	p, err := scanPatient(tx.QueryRow(query, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
+		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, org))
 	}
 	if err == nil && !tx.db.pooled() && !p.Merged() {
 		tx.lookedUp = copyPatient(p)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,14 +11,15 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// TestPatientLookupPlanPostgres checks that PostgreSQL finds an inbound
-// message's patient by hospital number through the (org_id, mrn) unique
-// key, never by walking the trust's patients through another index of
-// the trust's, on every table size: planned while the table is empty
-// (as a new deployment's first messages plan it) and kept as the
-// statement's generic plan while the table grows, and planned again on
-// some thousands of patients, before and after ANALYZE, as a custom and
-// as a generic plan.
+// TestPatientLookupPlanPostgres checks that PostgreSQL reads the patient
+// of an inbound message by a key, never by walking the trust's patients
+// through another index of the trust's: the look-up by hospital number
+// through the (org_id, mrn) unique key, and the read (locking) and the
+// write of a patient by id through the primary key. Each is planned
+// while the table is empty (as a new deployment's first messages plan
+// them) and kept as the statement's generic plan while the table grows
+// to some thousands of patients, and planned again on them, before and
+// after ANALYZE, as a custom and as a generic plan.
 func TestPatientLookupPlanPostgres(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	ctx := context.Background()
@@ -44,26 +46,48 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	check := func(t *testing.T, statement string) {
-		t.Helper()
-		plan := explain(t, conn, `EXPLAIN EXECUTE `+statement+`('`+tr.Org.ID+`', 'B0002500', 'mrn')`)
-		if !strings.Contains(plan, "Index Scan using patients_org_id_mrn_key on patients") {
-			t.Errorf("the look-up does not probe the (org_id, mrn) key:\n%s", plan)
-		}
-		// The patients are read by the key, and the one a former
-		// identifier names by its id; nothing of theirs is sorted.
-		for _, line := range strings.Split(plan, "\n") {
-			reads := strings.Contains(line, " on patients ") || strings.HasSuffix(line, " on patients")
-			if reads && !strings.Contains(line, "using patients_org_id_mrn_key on patients ") && !strings.Contains(line, "using patients_pkey on patients p ") ||
-				strings.Contains(line, "Sort Key: patients.") {
-				t.Errorf("the look-up walks the trust's patients (%s):\n%s", strings.TrimSpace(line), plan)
+	org := "'" + tr.Org.ID + "'"
+	update := make([]string, 29)
+	for i := range update {
+		update[i] = "''"
+	}
+	update[25], update[27], update[28] = "2", "'p2500'", org
+	statements := []struct {
+		name, query, types, args, key string
+	}{
+		{"look-up by hospital number", store.FindByIdentifierSQL["mrn"], "text, text, text", org + ", 'B0002500', 'mrn'", "patients_org_id_mrn_key"},
+		{"read by id", store.GetPatientSQL, "text, text", "'p2500', " + org, "patients_pkey"},
+		{"write by id", store.UpdatePatientSQL, "", strings.Join(update, ", "), "patients_pkey"},
+	}
+	check := func(t *testing.T, prepared string) {
+		for i, s := range statements {
+			plan := explain(t, conn, fmt.Sprintf("EXPLAIN EXECUTE %s%d(%s)", prepared, i, s.args))
+			if !strings.Contains(plan, "Index Scan using "+s.key+" on patients") {
+				t.Errorf("%s does not probe %s:\n%s", s.name, s.key, plan)
+			}
+			// The patients are read by the key (and a former identifier's
+			// holder by id); none of theirs is sorted.
+			for _, line := range strings.Split(plan, "\n") {
+				reads := strings.Contains(line, "Scan") && (strings.Contains(line, " on patients ") || strings.HasSuffix(line, " on patients"))
+				if reads && !strings.Contains(line, "using "+s.key+" on patients ") && !strings.Contains(line, "using patients_pkey on patients p ") ||
+					strings.Contains(line, "Sort Key: patients.") {
+					t.Errorf("%s walks the trust's patients (%s):\n%s", s.name, strings.TrimSpace(line), plan)
+				}
 			}
 		}
 	}
-	query := store.FindByIdentifierSQL["mrn"]
+	prepare := func(name string) {
+		for i, s := range statements {
+			types := ""
+			if s.types != "" {
+				types = "(" + s.types + ")"
+			}
+			exec(fmt.Sprintf("PREPARE %s%d%s AS %s", name, i, types, s.query))
+		}
+	}
 	exec(`ALTER TABLE patients SET (autovacuum_enabled = false)`)
 	exec(`SET plan_cache_mode = force_generic_plan`)
-	exec(`PREPARE empty(text, text, text) AS ` + query)
+	prepare("empty")
 	t.Run("planned on the empty table", func(t *testing.T) { check(t, "empty") })
 
 	// Every patient of the feed has the same family name and date of
@@ -74,7 +98,7 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		'BENCH', 'B520', 'ANNE' FROM generate_series(1, 5000) n`, tr.Org.ID)
 	t.Run("planned on the empty table, kept on 5,000 patients", func(t *testing.T) { check(t, "empty") })
 
-	exec(`PREPARE lookup(text, text, text) AS ` + query)
+	prepare("full")
 	for _, stats := range []string{"not analysed", "analysed"} {
 		if stats == "analysed" {
 			exec(`ANALYZE patients`)
@@ -83,7 +107,7 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 			t.Run("5,000 patients "+stats+", "+mode, func(t *testing.T) {
 				exec(`SET plan_cache_mode = ` + mode)
-				check(t, "lookup")
+				check(t, "full")
 			})
 		}
 	}
