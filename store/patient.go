@@ -167,8 +167,8 @@ const patientByID = `id = $1 AND org_id || '' = $2`
 
 // getPatientSQL is GetPatient's query on each engine.
 var getPatientSQL = map[string]string{
-	"sqlite":   `SELECT ` + patientColumns + ` FROM patients WHERE `+patientByID,
-	"postgres": `SELECT ` + patientColumns + ` FROM patients WHERE `+patientByID+` FOR UPDATE`,
+	"sqlite":   `SELECT ` + patientColumns + ` FROM patients WHERE ` + patientByID,
+	"postgres": `SELECT ` + patientColumns + ` FROM patients WHERE ` + patientByID + ` FOR UPDATE`,
 }
 
 // RegisterPatient adds a patient to the index.
