@@ -169,27 +169,27 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 //
 // The claim is the message's one log row, inserted at the end of the
 // command under the key's unique index: a copy of a message logged
-// before fails there, which undoes whatever the copy did. So that a
-// copy is not applied again each time, the key is looked up first; when
-// found, the sender gets the first answer.
+// before fails there, which undoes whatever the copy did, and its sender
+// gets the first answer. A copy is rare (a sender that timed out sends
+// the message again), so the first run of a command looks nothing up:
+// this spares every other message a statement (and, on PostgreSQL, a
+// round trip).
 //
 // On SQLite the single writer applies one command at a time, so no other
-// command can hold the key uncommitted, and a copy is rare: nothing is
-// looked up, and a copy fails at its log row (crs.ErrDuplicateMessage),
-// its sender getting the first answer read after the command. This
-// spares every other message a statement. A dry run's command (no
-// committer, so no append buffer), whose first answer nobody can read
-// after it, looks the key up.
+// command can hold the key uncommitted: a copy fails at its log row
+// (crs.ErrDuplicateMessage), its sender getting the first answer read
+// after the command. A dry run's command (no committer, so no append
+// buffer), whose first answer nobody can read after it, looks the key
+// up.
 //
-// On PostgreSQL commands run at once: a copy arriving while the first
-// is still under way finds no key, is applied beside it, and fails at
-// its commit, where its log row meets the first's under the unique index
-// (or its new patient the first's); the command is then run again
-// (writePooled) and finds the key. The look-up is sent as a statement
-// whose outcome is only its row count, with the command's BEGIN, in one
-// round trip (pg_pipeline.go), and the log row goes with the commit: an
-// inbound message writes its log row once, not a claim row then the
-// message over it.
+// On PostgreSQL commands run at once. The log row is held back to go
+// with the commit (pg_pipeline.go), where a copy's meets the first's
+// under the unique index (or its new patient the first's; a copy whose
+// first is still under way waits there for its outcome) and fails the
+// commit; the command is then run again (writePooled), and a command
+// run again looks the key up first and, finding it, changes nothing: the
+// sender gets the first answer. An inbound message writes its log row
+// once, not a claim row then the message over it.
 func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
 	if !tx.db.pooled() {
 		if tx.buf != nil {
@@ -200,6 +200,10 @@ func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found b
 			return "", false, nil
 		}
 		return ack, err == nil, err
+	}
+	if !tx.again {
+		tx.claimed = id
+		return "", false, nil
 	}
 	res, err := tx.Exec(`SELECT 1 FROM hl7_messages WHERE control_id = $1 AND idem_key = $2`, controlID, key)
 	if err != nil {
