@@ -188,22 +188,22 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // first is still under way waits there for its outcome) and fails the
 // commit; the command is then run again (writePooled), and a command
 // run again looks the key up first and, finding it, changes nothing: the
-// sender gets the first answer. An inbound message writes its log row
+// sender gets the first answer. A dry run's command, never run again,
+// looks the key up too. An inbound message writes its log row
 // once, not a claim row then the message over it.
 func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
-	if !tx.db.pooled() {
-		if tx.buf != nil {
-			return "", false, nil
+	if tx.buf != nil && !tx.again {
+		if tx.db.pooled() {
+			tx.claimed = id
 		}
+		return "", false, nil
+	}
+	if !tx.db.pooled() {
 		err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 		if err == sql.ErrNoRows {
 			return "", false, nil
 		}
 		return ack, err == nil, err
-	}
-	if !tx.again {
-		tx.claimed = id
-		return "", false, nil
 	}
 	res, err := tx.Exec(`SELECT 1 FROM hl7_messages WHERE control_id = $1 AND idem_key = $2`, controlID, key)
 	if err != nil {
