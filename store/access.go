@@ -90,7 +90,7 @@ func clinicalAccess(ctx context.Context, q Querier, a crs.Actor, patientID strin
 		return "", err
 	}
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE `+patientByID, patientID, a.OrgID).Scan(&n); err != nil {
 		return "", err
 	}
 	if n == 0 { // another trust's patient, or none: nothing to claim

@@ -21,7 +21,7 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 	var out []*crs.AuditRecord
 	err := s.db.View(ctx, a, crs.ActViewAudit, patientID, "access audit", func(q Querier) error {
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, patientID, a.OrgID).Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE `+patientByID, patientID, a.OrgID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {

@@ -56,3 +56,15 @@ func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn
 // DeferredExec marks ctx for a statement that may be held back
 // (pg_pipeline.go).
 var DeferredExec = deferredExec
+
+// FindByIdentifierSQL is the look-up of a patient by NHS number ("nhs")
+// or hospital number ("mrn") an inbound message makes, for the plan
+// tests.
+var FindByIdentifierSQL = findByIdentifierSQL
+
+// GetPatientSQL and UpdatePatientSQL read and write one patient by id
+// within a command on PostgreSQL, for the plan tests.
+var (
+	GetPatientSQL    = getPatientSQL["postgres"]
+	UpdatePatientSQL = updatePatientSQL
+)

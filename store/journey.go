@@ -49,7 +49,7 @@ func (db *DB) view(ctx context.Context, a crs.Actor, act crs.Activity, what stri
 // merged into another record.
 func livePatient(tx *Tx, id string) error {
 	var merged string
-	err := tx.QueryRow(`SELECT merged_into FROM patients WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID).Scan(&merged)
+	err := tx.QueryRow(`SELECT merged_into FROM patients WHERE `+patientByID, id, tx.actor.OrgID).Scan(&merged)
 	if err != nil {
 		return notFound(err, "no such patient")
 	}

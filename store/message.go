@@ -103,11 +103,27 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 // it now (a live record before a merged one), else one that held it
 // before, in one round trip. Each is built once: every inbound message
 // looks its patient up.
-var findByIdentifierSQL = map[string]string{"nhs": findByIdentifier("nhs_number"), "mrn": findByIdentifier("mrn")}
+//
+// A hospital number is unique in the trust, and its holder is read as
+// the first patient, in the order of the (org_id, mrn) key, from the
+// trust and number asked for on, kept when it is theirs: a probe of the
+// key however PostgreSQL sees the table. Asked for by equality, the
+// look-up was planned, while the table was new and nearly empty (and
+// kept so, as the statement's generic plan, while it grew), as a walk of
+// the trust's patients by another index of the trust's, which on so few
+// rows costs the same as the key; in the key's order, any other index
+// must read and sort every patient from the trust on.
+var findByIdentifierSQL = map[string]string{
+	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND nhs_number = $2 ORDER BY merged_into LIMIT 1`),
+	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, mrn) >= ($1, $2) ORDER BY org_id, mrn LIMIT 1) probe
+		WHERE org_id = $1 AND mrn = $2`),
+}
 
-func findByIdentifier(col string) string {
+// findByIdentifier reads the patient the query held finds (the holder of
+// the number now), else the one patient_identifiers says held it before.
+func findByIdentifier(held string) string {
 	return `SELECT ` + patientColumns + ` FROM (
-		SELECT 0 AS pref, ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND ` + col + ` = $2 ORDER BY merged_into LIMIT 1) held
+		SELECT 0 AS pref, ` + patientColumns + ` FROM (` + held + `) held
 		UNION ALL
 		SELECT 1, ` + patientColumns + ` FROM (SELECT ` + prefixed("p.", patientColumns) + ` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
 			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
@@ -126,7 +142,7 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 	org := tx.actor.OrgID
 	p, err := scanPatient(tx.QueryRow(query, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
+		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, org))
 	}
 	if err == nil && !tx.db.pooled() && !p.Merged() {
 		tx.lookedUp = copyPatient(p)
@@ -153,32 +169,36 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 //
 // The claim is the message's one log row, inserted at the end of the
 // command under the key's unique index: a copy of a message logged
-// before fails there, which undoes whatever the copy did. So that a
-// copy is not applied again each time, the key is looked up first; when
-// found, the sender gets the first answer.
+// before fails there, which undoes whatever the copy did, and its sender
+// gets the first answer. A copy is rare (a sender that timed out sends
+// the message again), so the first run of a command looks nothing up:
+// this spares every other message a statement (and, on PostgreSQL, a
+// round trip).
 //
 // On SQLite the single writer applies one command at a time, so no other
-// command can hold the key uncommitted, and a copy is rare: nothing is
-// looked up, and a copy fails at its log row (crs.ErrDuplicateMessage),
-// its sender getting the first answer read after the command. This
-// spares every other message a statement. A dry run's command (no
-// committer, so no append buffer), whose first answer nobody can read
-// after it, looks the key up.
+// command can hold the key uncommitted: a copy fails at its log row
+// (crs.ErrDuplicateMessage), its sender getting the first answer read
+// after the command. A dry run's command (no committer, so no append
+// buffer), whose first answer nobody can read after it, looks the key
+// up.
 //
-// On PostgreSQL commands run at once: a copy arriving while the first
-// is still under way finds no key, is applied beside it, and fails at
-// its commit, where its log row meets the first's under the unique index
-// (or its new patient the first's); the command is then run again
-// (writePooled) and finds the key. The look-up is sent as a statement
-// whose outcome is only its row count, with the command's BEGIN, in one
-// round trip (pg_pipeline.go), and the log row goes with the commit: an
-// inbound message writes its log row once, not a claim row then the
-// message over it.
+// On PostgreSQL commands run at once. The log row is held back to go
+// with the commit (pg_pipeline.go), where a copy's meets the first's
+// under the unique index (or its new patient the first's; a copy whose
+// first is still under way waits there for its outcome) and fails the
+// commit; the command is then run again (writePooled), and a command
+// run again looks the key up first and, finding it, changes nothing: the
+// sender gets the first answer. A dry run's command, never run again,
+// looks the key up too. An inbound message writes its log row
+// once, not a claim row then the message over it.
 func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
-	if !tx.db.pooled() {
-		if tx.buf != nil {
-			return "", false, nil
+	if tx.buf != nil && !tx.again {
+		if tx.db.pooled() {
+			tx.claimed = id
 		}
+		return "", false, nil
+	}
+	if !tx.db.pooled() {
 		err = tx.QueryRow(findACKSQL, controlID, key).Scan(&ack)
 		if err == sql.ErrNoRows {
 			return "", false, nil

@@ -110,3 +110,31 @@ func TestPartialLogIndexPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestPatientLookupPlanSQLite checks that SQLite reads an inbound
+// message's patient by hospital number through the (org_id, mrn) unique
+// key and by id through the primary key, never by scanning the
+// patients, as PostgreSQL does (TestPatientLookupPlanPostgres).
+func TestPatientLookupPlanSQLite(t *testing.T) {
+	db := openSQLite(t, "lookup.db")
+	tests := []struct {
+		name, query string
+		args        []any
+		index       string
+	}{
+		{"look-up by hospital number", findByIdentifierSQL["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
+		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
+		{"write by id", updatePatientSQL, make([]any, 29), "sqlite_autoindex_patients_1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := explainPlan(t, db, tc.query, tc.args...)
+			if !strings.Contains(plan, "SEARCH patients USING INDEX "+tc.index+" ") {
+				t.Errorf("the patient is not read through %s:\n%s", tc.index, plan)
+			}
+			if strings.Contains(plan, "SCAN patients") {
+				t.Errorf("the patients are scanned:\n%s", plan)
+			}
+		})
+	}
+}

@@ -156,10 +156,19 @@ type patientEventData struct {
 	AdoptedNHS bool `json:"adopted_nhs,omitempty"`
 }
 
+// patientByID finds one patient of a trust ($2) by id ($1). The trust
+// is compared as an expression of its column, which no index holds, so
+// that the patient is always read by the primary key: PostgreSQL plans a
+// statement made while the table is new and nearly empty (and keeps the
+// plan as the statement's generic plan while it grows) as a walk of the
+// trust's patients by whichever index of the trust's comes first, every
+// one of them costing the same as the key on so few rows.
+const patientByID = `id = $1 AND org_id || '' = $2`
+
 // getPatientSQL is GetPatient's query on each engine.
 var getPatientSQL = map[string]string{
-	"sqlite":   `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND org_id = $2`,
-	"postgres": `SELECT ` + patientColumns + ` FROM patients WHERE id = $1 AND org_id = $2 FOR UPDATE`,
+	"sqlite":   `SELECT ` + patientColumns + ` FROM patients WHERE ` + patientByID,
+	"postgres": `SELECT ` + patientColumns + ` FROM patients WHERE ` + patientByID + ` FOR UPDATE`,
 }
 
 // RegisterPatient adds a patient to the index.
@@ -255,12 +264,7 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 // its commit (pg_pipeline.go).
 func writePatient(tx *Tx, p *crs.Patient) error {
 	args := append(patientArgs(p), p.Version, formatTime(p.UpdatedAt), p.ID, p.OrgID)
-	_, err := tx.ExecContext(tx.deferrable(context.Background()), `UPDATE patients SET nhs_number = $1, nhs_status = $2, title = $3, given_name = $4, other_names = $5,
-		family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
-		email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
-		ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
-		postcode_norm = $25, version = $26, updated_at = $27
-		WHERE id = $28 AND org_id = $29`, args...)
+	_, err := tx.ExecContext(tx.deferrable(context.Background()), updatePatientSQL, args...)
 	if err != nil {
 		return err
 	}
@@ -268,6 +272,15 @@ func writePatient(tx *Tx, p *crs.Patient) error {
 	// and after a merge or unmerge the patient they now belong to.
 	return syncCourseHeads(tx.deferrable(tx.ctx), tx, p.OrgID, `pw.patient_id = $2`, p.ID)
 }
+
+// updatePatientSQL writes a patient's changed record, found by its id
+// and trust as patientByID finds it.
+const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, title = $3, given_name = $4, other_names = $5,
+	family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
+	email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
+	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
+	postcode_norm = $25, version = $26, updated_at = $27
+	WHERE id = $28 AND org_id || '' = $29`
 
 // diffPatients lists the fields that differ, each as [old, new].
 func diffPatients(a, b *crs.Patient) map[string][2]any {

@@ -16,7 +16,7 @@ func (s *PatientService) FindPatient(ctx context.Context, a crs.Actor, id string
 	var p *crs.Patient
 	err := s.db.View(ctx, a, crs.ActViewDemographics, id, "demographics", func(q Querier) error {
 		var err error
-		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, id, a.OrgID))
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE `+patientByID, id, a.OrgID))
 		return err
 	})
 	return p, err
@@ -50,7 +50,7 @@ func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Acto
 			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, a.OrgID, kind, value))
 	}
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, a.OrgID))
+		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, a.OrgID))
 	}
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", map[string]string{"nhs": "NHS number", "mrn": "hospital number"}[kind], value)
@@ -543,7 +543,7 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 	var out []*crs.Event
 	err := s.db.View(ctx, a, crs.ActViewDemographics, id, "history", func(q Querier) error {
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE id = $1 AND org_id = $2`, id, a.OrgID).Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE `+patientByID, id, a.OrgID).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {

@@ -29,9 +29,13 @@ type Tx struct {
 	// the settings cache keeps (see settingsChanged in feed.go).
 	settingsChanged bool
 	// claimed is the log entry of the inbound message whose key the
-	// command looked up and did not find (PostgreSQL; see
+	// command claimed without finding it logged (PostgreSQL; see
 	// claimInboundMessage).
 	claimed string
+	// again says the command runs again after its last run failed on
+	// PostgreSQL (a deadlock, a serialization failure, a unique key met
+	// at its commit).
+	again bool
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead

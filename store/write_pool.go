@@ -54,7 +54,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 	}
 	uniqueRetried := false
 	for attempt := 1; ; attempt++ {
-		t, err := db.runPooled(ctx, a, fn)
+		t, err := db.runPooled(ctx, a, fn, attempt > 1)
 		if err == nil {
 			db.wakeChainer()
 			db.tell(t.events)
@@ -82,8 +82,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 
 // runPooled runs fn once in a new transaction and commits it, returning
 // the command's Tx (its events, its clinical writes let through and
-// refused); nil when no transaction began.
-func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error) (_ *Tx, err error) {
+// refused); nil when no transaction began. again says an earlier run
+// of the command failed.
+func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error, again bool) (_ *Tx, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error)
 	// until just before its commit (or a statement that reads them), and
 	// are then written one statement a pair; the audit records unchained,
 	// for the chainer to chain after the commit (audit_chainer.go).
-	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}}
+	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}, again: again}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))

@@ -15,7 +15,7 @@ func findPatientByXref(tx *Tx, system, value string) (*crs.Patient, error) {
 	p, err := scanPatient(tx.QueryRow(`SELECT `+prefixed("p.", patientColumns)+` FROM patient_xrefs x JOIN patients p ON p.id = x.patient_id
 		WHERE x.org_id = $1 AND x.system = $2 AND x.value = $3`, org, system, value))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE id = $1 AND org_id = $2`, p.MergedInto, org))
+		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, org))
 	}
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s number %s", system, value)
