@@ -25,6 +25,7 @@ type txEntry struct {
 	resolvedRef string // what a reference to fullURL becomes
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
+	prepared    *preparedCreate
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -72,6 +73,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	if kind == "transaction" {
+		prepareCreates(entries)
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			bt := &bulkTx{Tx: tx}
 			if err := applyTransaction(bt, entries, base); err != nil {
@@ -239,7 +241,9 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 				continue
 			}
 		}
-		e.newID = crs.NewID()
+		if e.newID == "" { // an unconditional create's is minted before the command
+			e.newID = crs.NewID()
+		}
 		if e.fullURL != "" {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
@@ -274,6 +278,14 @@ func inEntry(e *txEntry, err error) error {
 // applyEntry applies one entry inside the command; refs maps the
 // fullUrls of the transaction's new resources to their references.
 func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) error {
+	if e.prepared != nil {
+		stored, err := e.prepared.put(tx, e)
+		if err != nil {
+			return err
+		}
+		e.response = createResponse(base, stored, nil)
+		return nil
+	}
 	if e.resource != nil {
 		if err := resolveReferences(tx, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			return err
