@@ -266,31 +266,43 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 	return r, nil
 }
 
+// historySQL is the query of a page of history, newest first: of the
+// trust, of a type (typ) or of one resource (typ and id), since a time,
+// before a version's seq (the page before's last).
+func historySQL(org, typ, id string, since time.Time, before string, count int) (string, []any) {
+	where := []string{"v.org_id = $1"}
+	args := []any{org}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if typ != "" {
+		add("v.type = $%d", typ)
+	}
+	if id != "" {
+		add("v.id = $%d", id)
+	}
+	if !since.IsZero() {
+		add("v.last_updated >= $%d", formatTime(since))
+	}
+	if before != "" {
+		add("v.seq < $%d", before)
+	}
+	order := "v.seq" // a trust's or a type's history in the order written; one resource's by version, the order of its key
+	if id != "" {
+		order = "v.version"
+	}
+	return `SELECT ` + versionColumns + ` FROM fhir_versions v WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, order, count), args
+}
+
 // ResourceHistory lists versions, newest first.
 func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
 	var out []*crs.Resource
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
-		where := []string{"v.org_id = $1"}
-		args := []any{a.OrgID}
-		add := func(cond string, v any) {
-			args = append(args, v)
-			where = append(where, fmt.Sprintf(cond, len(args)))
-		}
-		if typ != "" {
-			add("v.type = $%d", typ)
-		}
-		if id != "" {
-			add("v.id = $%d", id)
-		}
-		if !since.IsZero() {
-			add("v.last_updated >= $%d", formatTime(since))
-		}
-		if before != "" {
-			add("v.seq < $%d", before)
-		}
+		query, args := historySQL(a.OrgID, typ, id, since, before, count)
 		var err error
-		out, err = queryResources(ctx, q, `SELECT `+versionColumns+` FROM fhir_versions v WHERE `+strings.Join(where, " AND ")+
-			fmt.Sprintf(` ORDER BY v.seq DESC LIMIT %d`, count), args...)
+		out, err = queryResources(ctx, q, query, args...)
 		return err
 	})
 	if err != nil {

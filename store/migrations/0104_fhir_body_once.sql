@@ -4,12 +4,13 @@
 -- (store/resource.go). A read of a version takes the body from
 -- fhir_current when the version row's is empty. Before, every create
 -- wrote the body twice, and an ingest's page writes were mostly bodies.
--- fhir_versions is keyed by the trust and seq (a trust's history in
--- order), which serves what fhir_versions_org served: a version is in
--- three B-trees on SQLite (was five: the table, its seq key, and the
--- resource, trust and type indexes) and three indexes on PostgreSQL
--- (was four). On SQLite the table is WITHOUT ROWID: a version row is
--- small while its body is in fhir_current.
+-- On SQLite fhir_versions is WITHOUT ROWID, keyed by the resource and
+-- version (a version row is small while its body is in fhir_current, so
+-- it stays within its page): a version is in three B-trees (was five:
+-- the table, its seq key, and the resource, trust and type indexes), and
+-- a resource's history and a vread read the key. On PostgreSQL the
+-- table is keyed by the trust and seq (a trust's history in order),
+-- which serves what fhir_versions_org served: three indexes (was four).
 -- begin sqlite
 CREATE TABLE fhir_versions_keyed (
 	seq           TEXT NOT NULL,
@@ -22,7 +23,7 @@ CREATE TABLE fhir_versions_keyed (
 	patient_id    TEXT NOT NULL DEFAULT '',
 	body          TEXT NOT NULL,
 	event_id      TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (org_id, seq)
+	PRIMARY KEY (org_id, type, id, version)
 ) WITHOUT ROWID;
 INSERT INTO fhir_versions_keyed (seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id)
 	SELECT v.seq, v.org_id, v.type, v.id, v.version, v.last_updated, v.deleted, v.patient_id,
@@ -32,7 +33,7 @@ INSERT INTO fhir_versions_keyed (seq, org_id, type, id, version, last_updated, d
 	FROM fhir_versions v;
 DROP TABLE fhir_versions;
 ALTER TABLE fhir_versions_keyed RENAME TO fhir_versions;
-CREATE UNIQUE INDEX fhir_versions_resource ON fhir_versions (org_id, type, id, version);
+CREATE INDEX fhir_versions_org ON fhir_versions (org_id, seq);
 CREATE INDEX fhir_versions_type ON fhir_versions (org_id, type, seq);
 -- end sqlite
 -- begin postgres
