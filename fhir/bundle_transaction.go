@@ -25,6 +25,7 @@ type txEntry struct {
 	resolvedRef string // what a reference to fullURL becomes
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
+	prepared    *preparedCreate
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -72,6 +73,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	if kind == "transaction" {
+		prepareCreates(entries)
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			bt := &bulkTx{Tx: tx}
 			if err := applyTransaction(bt, entries, base); err != nil {
@@ -239,7 +241,8 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 				continue
 			}
 		}
-		// A command run again keeps the ids its earlier run gave: the
+		// An unconditional create's id is minted before the command, and
+		// a command run again keeps the ids its earlier run gave: the
 		// references to the entries were rewritten to them in place.
 		if e.newID == "" {
 			e.newID = crs.NewID()
@@ -278,6 +281,14 @@ func inEntry(e *txEntry, err error) error {
 // applyEntry applies one entry inside the command; refs maps the
 // fullUrls of the transaction's new resources to their references.
 func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) error {
+	if e.prepared != nil {
+		stored, err := e.prepared.put(tx, e)
+		if err != nil {
+			return err
+		}
+		e.response = createResponse(base, stored, nil)
+		return nil
+	}
 	if e.resource != nil {
 		if err := resolveReferences(tx, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			return err

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -237,6 +239,63 @@ func TestTransactionInBulk(t *testing.T) {
 		}
 		if got := c.do("GET", "/fhir/Observation?subject=Patient/"+pa+"&_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "2" {
 			t.Errorf("the failed transaction left observations: %v, want the 2 before it", got)
+		}
+	})
+}
+
+// TestTransactionPreparedCreates checks the creates prepared before the
+// command: a reference to another new resource of the Bundle resolved,
+// meta.lastUpdated the command's time (as the response and the version
+// say), and a create that references a conditional create resolved in
+// the command to the resource it found.
+func TestTransactionPreparedCreates(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		tx := func(family string) string {
+			return `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000c1","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000050"}],"name":[{"family":"` + family + `"}]},
+  "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000050"}},
+ {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000c2","resource":{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"}},"request":{"method":"POST","url":"Encounter"}},
+ {"resource":{"resourceType":"Observation","status":"final","code":{"text":"prepared"},"encounter":{"reference":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000c2"}},"request":{"method":"POST","url":"Observation"}},
+ {"resource":{"resourceType":"Observation","status":"final","code":{"text":"in the command"},"subject":{"reference":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000c1"}},"request":{"method":"POST","url":"Observation"}}]}`
+		}
+		var pid string
+		for round, family := range []string{"Prepone", "Preptwo"} {
+			clock.Advance(time.Minute)
+			r := c.do("POST", "/fhir", tx(family))
+			if r.status != 200 {
+				t.Fatalf("transaction %d: %d %s", round, r.status, r.body)
+			}
+			es := r.json(t)["entry"].([]any)
+			resp := func(i int) map[string]any { return es[i].(map[string]any)["response"].(map[string]any) }
+			if round == 0 {
+				pid = strings.Split(resp(0)["location"].(string), "/")[1]
+			} else if st := resp(0)["status"]; st != "200" {
+				t.Errorf("conditional create again: status %v, want 200", st)
+			}
+			eid := strings.Split(resp(1)["location"].(string), "/")[1]
+			for i, want := range map[int][2]string{2: {"encounter", "Encounter/" + eid}, 3: {"subject", "Patient/" + pid}} {
+				loc := resp(i)["location"].(string) // Observation/ID/_history/1
+				read := c.do("GET", "/fhir/"+strings.Join(strings.Split(loc, "/")[:2], "/"), "")
+				if read.status != 200 {
+					t.Fatalf("read %s: %d %s", loc, read.status, read.body)
+				}
+				if strings.Contains(string(read.body), fhir.UnstampedTime) {
+					t.Errorf("entry %d was stored with the placeholder time: %s", i, read.body)
+				}
+				obs := read.json(t)
+				if ref := obs[want[0]].(map[string]any)["reference"]; ref != want[1] {
+					t.Errorf("round %d entry %d: %s = %v, want %s", round, i, want[0], ref, want[1])
+				}
+				meta := obs["meta"].(map[string]any)
+				if meta["versionId"] != "1" || meta["lastUpdated"] != resp(i)["lastModified"] || meta["lastUpdated"] != clock.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00") {
+					t.Errorf("round %d entry %d: meta %v, response lastModified %v, want the command's time %v", round, i, meta, resp(i)["lastModified"], clock.Now().UTC())
+				}
+				if v := c.do("GET", "/fhir/"+loc, ""); v.status != 200 || string(v.body) != string(read.body) {
+					t.Errorf("vread %s: %d %s, want %s", loc, v.status, v.body, read.body)
+				}
+			}
 		}
 	})
 }

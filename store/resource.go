@@ -103,7 +103,14 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	r.LastUpdated = tx.now
 	r.Seq = crs.NewID()
-	if err := insertRows(tx, "fhir_versions", versionCols, versionNCols, versionArgs(nil, org, r, ev.ID), ""); err != nil {
+	// The version superseded keeps its body in its version row from now
+	// on; the new one's is in fhir_current alone (migration 0104).
+	_, err = tx.Exec(`UPDATE fhir_versions SET body = (SELECT c.body FROM fhir_current c WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3)
+		WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4 AND body = ''`, org, r.Type, r.ID, current)
+	if err == nil {
+		err = insertRows(tx, "fhir_versions", versionCols, versionNCols, versionArgs(nil, org, r, ev.ID), "")
+	}
+	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
 	_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
@@ -147,10 +154,19 @@ const (
 	indexCols    = `org_id, type, id, param, system, code, text, lo, hi, num, n`
 )
 
-// versionArgs appends to args the values of r's row of fhir_versions.
+// versionArgs appends to args the values of r's row of fhir_versions,
+// written as the current version: its body is kept in fhir_current
+// alone until a later version supersedes it.
 func versionArgs(args []any, org string, r *crs.Resource, eventID string) []any {
-	return append(args, r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body), eventID)
+	return append(args, r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, "", eventID)
 }
+
+// versionColumns reads a row of fhir_versions (as v) as resourceColumns
+// reads one of fhir_current: the body of the version that is current is
+// the current row's.
+const versionColumns = `v.type, v.id, v.version, v.seq, v.last_updated, v.deleted, v.patient_id,
+	CASE WHEN v.body <> '' THEN v.body ELSE COALESCE((SELECT c.body FROM fhir_current c
+		WHERE c.org_id = v.org_id AND c.type = v.type AND c.id = v.id AND c.version = v.version), '') END`
 
 // currentArgs appends to args the values of r's row of fhir_current.
 func currentArgs(args []any, org string, r *crs.Resource) []any {
@@ -235,7 +251,7 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 			r, err = scanResource(s.db.read.QueryRowContext(ctx, readCurrentSQL, a.OrgID, typ, id))
 		}
 	} else {
-		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM fhir_versions WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, a.OrgID, typ, id, version))
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM fhir_versions v WHERE v.org_id = $1 AND v.type = $2 AND v.id = $3 AND v.version = $4`, a.OrgID, typ, id, version))
 	}
 	if err != nil && version > 0 {
 		return nil, notFound(err, "%s/%s has no version %d", typ, id, version)
@@ -250,31 +266,43 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 	return r, nil
 }
 
+// historySQL is the query of a page of history, newest first: of the
+// trust, of a type (typ) or of one resource (typ and id), since a time,
+// before a version's seq (the page before's last).
+func historySQL(org, typ, id string, since time.Time, before string, count int) (string, []any) {
+	where := []string{"v.org_id = $1"}
+	args := []any{org}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if typ != "" {
+		add("v.type = $%d", typ)
+	}
+	if id != "" {
+		add("v.id = $%d", id)
+	}
+	if !since.IsZero() {
+		add("v.last_updated >= $%d", formatTime(since))
+	}
+	if before != "" {
+		add("v.seq < $%d", before)
+	}
+	order := "v.seq" // a trust's or a type's history in the order written; one resource's by version, the order of its key
+	if id != "" {
+		order = "v.version"
+	}
+	return `SELECT ` + versionColumns + ` FROM fhir_versions v WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, order, count), args
+}
+
 // ResourceHistory lists versions, newest first.
 func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
 	var out []*crs.Resource
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
-		where := []string{"org_id = $1"}
-		args := []any{a.OrgID}
-		add := func(cond string, v any) {
-			args = append(args, v)
-			where = append(where, fmt.Sprintf(cond, len(args)))
-		}
-		if typ != "" {
-			add("type = $%d", typ)
-		}
-		if id != "" {
-			add("id = $%d", id)
-		}
-		if !since.IsZero() {
-			add("last_updated >= $%d", formatTime(since))
-		}
-		if before != "" {
-			add("seq < $%d", before)
-		}
+		query, args := historySQL(a.OrgID, typ, id, since, before, count)
 		var err error
-		out, err = queryResources(ctx, q, `SELECT `+resourceColumns+` FROM fhir_versions WHERE `+strings.Join(where, " AND ")+
-			fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, count), args...)
+		out, err = queryResources(ctx, q, query, args...)
 		return err
 	})
 	if err != nil {

@@ -52,3 +52,29 @@ func TestResourceSearchReadsItsKindsIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestResourceHistoryReadsInOrder checks that a page of history reads
+// its versions in order from a key or index and stops at the page, on
+// SQLite with no statistics: a resource's by its key (migration 0104),
+// a type's and the trust's by their seq indexes, none sorted.
+func TestResourceHistoryReadsInOrder(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	tests := []struct {
+		name, typ, id, before string
+		index                 string // what the plan reads
+	}{
+		{"a resource's", "Observation", "o1", "", "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
+		{"a resource's, the page before", "Observation", "o1", "01J", "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
+		{"a type's", "Observation", "", "", "INDEX fhir_versions_type"},
+		{"the trust's", "", "", "01J", "INDEX fhir_versions_org"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			query, args := historySQL("org1", tc.typ, tc.id, time.Time{}, tc.before, 20)
+			plan := explainPlan(t, db, query, args...)
+			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, tc.index) {
+				t.Errorf("the plan does not read %s in order:\n%s\nquery: %s", tc.index, plan, query)
+			}
+		})
+	}
+}

@@ -1,0 +1,108 @@
+package fhir
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// preparedCreate is an unconditional create of a transaction Bundle made
+// ready on the request before its command runs: its references to the
+// Bundle's other new resources resolved, its body encoded and its search
+// index rows found. The command, which writes one at a time on SQLite,
+// then only stamps the command's time into the body and writes it.
+type preparedCreate struct {
+	body    []byte
+	at      int // where meta.lastUpdated's placeholder is in body
+	rows    []crs.ResourceIndexRow
+	patient string // the Patient the resource is about
+}
+
+// unstamped stands in for meta.lastUpdated until the command's time is
+// known; it is as long as any time written as instant in UTC.
+const unstamped = "0000-00-00T00:00:00.000Z"
+
+// prepareCreates gives a transaction's unconditional creates their ids
+// and prepares each whose references resolve without the store: none
+// conditional (Type?params), none to an entry created conditionally
+// (whose resource is known only in the command). A Patient of the
+// patient index is written by its own rules in the command, as before.
+func prepareCreates(entries []*txEntry) {
+	refs := map[string]string{}
+	pending := map[string]bool{} // fullUrls of conditional creates
+	for _, e := range entries {
+		if e.method != "POST" || e.outcome != nil {
+			continue
+		}
+		if e.criteria != "" {
+			if e.fullURL != "" {
+				pending[e.fullURL] = true
+			}
+			continue
+		}
+		e.newID = crs.NewID()
+		if e.fullURL != "" {
+			refs[e.fullURL] = e.typ + "/" + e.newID
+		}
+	}
+	for _, e := range entries {
+		if e.newID == "" || e.pmi || e.resource == nil || !resolvesAlone(map[string]any(e.resource), refs, pending) {
+			continue
+		}
+		if err := resolveReferences(nil, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
+			continue // the command resolves it again and answers the error
+		}
+		body, err := withMeta(e.resource, e.newID, 1, unstamped)
+		if err != nil || bytes.Count(body, []byte(unstamped)) != 1 {
+			continue
+		}
+		rows := IndexRows(e.resource)
+		e.prepared = &preparedCreate{body: body, at: bytes.Index(body, []byte(unstamped)), rows: rows, patient: patientOf(e.typ, e.newID, rows)}
+	}
+}
+
+// resolvesAlone says whether every reference in v is one of refs, or
+// names no entry of the transaction and is not conditional.
+func resolvesAlone(v any, refs map[string]string, pending map[string]bool) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "reference" {
+				if _, ok := refs[s]; ok {
+					continue
+				}
+				typ, _, conditional := strings.Cut(s, "?")
+				if pending[s] || strings.HasPrefix(s, "urn:uuid:") || (conditional && isResource[typ]) {
+					return false
+				}
+				continue
+			}
+			if !resolvesAlone(val, refs, pending) {
+				return false
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if !resolvesAlone(item, refs, pending) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// put writes the prepared create as e's resource inside the command,
+// stamped with the command's time.
+func (p *preparedCreate) put(tx crs.Tx, e *txEntry) (*crs.Resource, error) {
+	at := tx.Now().UTC().Format(instant)
+	copy(p.body[p.at:p.at+len(unstamped)], at)
+	if meta, _ := e.resource["meta"].(map[string]any); meta != nil {
+		meta["lastUpdated"] = at
+	}
+	stored := &crs.Resource{Type: e.typ, ID: e.newID, Version: 1, Body: p.body, PatientID: p.patient}
+	if err := tx.PutResource(stored, p.rows); err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
