@@ -9,6 +9,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +56,12 @@ type FHIROptions struct {
 	// the ingest go beside it, named with .transaction, .search and
 	// .ingest added.
 	CPUProfile string
+	// Trace, when set, is a file the execution trace of the timed reads
+	// is written to (`go tool trace`): where a slow read waited.
+	Trace string
+	// MutexProfile and BlockProfile, when set, are files the mutex
+	// contention and blocking profiles of the timed reads are written to.
+	MutexProfile, BlockProfile string
 }
 
 // FHIRFigure is one measured figure: how many operations a second and
@@ -64,6 +72,11 @@ type FHIRFigure struct {
 	N        int
 	PerSec   float64
 	P50, P99 time.Duration
+	// Max is the slowest call.
+	Max time.Duration
+	// CPU is the process's CPU time (user and system, client and server
+	// together) per call over the run.
+	CPU time.Duration
 }
 
 // FHIR measures the FHIR API over real HTTP on loopback against an
@@ -129,11 +142,12 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	defer b.close()
 
 	fmt.Fprintf(w, "FHIR API over HTTP on loopback, %s, %d CPUs, SMART token on every request, reads audited\n", engine, runtime.NumCPU())
-	fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s\n", "", "clients", "n", "per s", "p50", "p99")
+	fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s %10s %10s\n", "", "clients", "n", "per s", "p50", "p99", "max", "cpu/op")
 	var figs []FHIRFigure
 	report := func(f FHIRFigure) {
 		figs = append(figs, f)
-		fmt.Fprintf(w, "%-36s %7d %8d %10.0f %10s %10s\n", f.Name, f.Clients, f.N, f.PerSec, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond))
+		fmt.Fprintf(w, "%-36s %7d %8d %10.0f %10s %10s %10s %10s\n", f.Name, f.Clients, f.N, f.PerSec, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
+			f.Max.Round(time.Microsecond), f.CPU.Round(time.Microsecond/10))
 	}
 
 	// Patient+Observation transactions.
@@ -170,6 +184,11 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if stop, err = profile(o.CPUProfile, ""); err != nil {
 		return nil, err
 	}
+	stopWaits, err := waitProfiles(o)
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	for _, c := range o.Clients {
 		f, err := b.measure(ctx, "read Patient/[id]", c, o.Reads, func(i int) error {
 			return b.send("GET", "/Patient/"+patients[(i*7919)%len(patients)], "", nil)
@@ -180,6 +199,9 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		report(f)
 	}
 	stop()
+	if err := stopWaits(); err != nil {
+		return nil, err
+	}
 
 	// Token searches, one page of 20.
 	if stop, err = profile(o.CPUProfile, ".search"); err != nil {
@@ -255,6 +277,51 @@ func profile(file, suffix string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// waitProfiles starts what o asks to be recorded of the timed reads
+// beside their CPU profile: an execution trace (where each goroutine ran
+// and waited), and the mutex contention and blocking profiles. The
+// function it returns stops them and writes the files.
+func waitProfiles(o FHIROptions) (stop func() error, err error) {
+	var tf *os.File
+	if o.Trace != "" {
+		if tf, err = os.Create(o.Trace); err != nil {
+			return nil, err
+		}
+		if err := trace.Start(tf); err != nil {
+			tf.Close()
+			return nil, err
+		}
+	}
+	if o.MutexProfile != "" {
+		runtime.SetMutexProfileFraction(1)
+	}
+	if o.BlockProfile != "" {
+		// One sample per 10 us spent blocked, on average.
+		runtime.SetBlockProfileRate(10000)
+	}
+	return func() error {
+		var errs []error
+		if tf != nil {
+			trace.Stop()
+			errs = append(errs, tf.Close())
+		}
+		for _, p := range []struct{ file, name string }{{o.MutexProfile, "mutex"}, {o.BlockProfile, "block"}} {
+			if p.file == "" {
+				continue
+			}
+			f, err := os.Create(p.file)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, pprof.Lookup(p.name).WriteTo(f, 0), f.Close())
+		}
+		runtime.SetMutexProfileFraction(0)
+		runtime.SetBlockProfileRate(0)
+		return errors.Join(errs...)
+	}, nil
 }
 
 // fhirBench is the HTTP client side of the FHIR benchmark. It speaks
@@ -388,7 +455,7 @@ func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
@@ -409,7 +476,7 @@ func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	if firstErr != nil {
 		return FHIRFigure{}, fmt.Errorf("%s: %w", name, firstErr)
 	}
@@ -418,7 +485,7 @@ func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	return FHIRFigure{Name: name, Clients: clients, N: n, PerSec: float64(n) / elapsed.Seconds(),
-		P50: journeyPercentile(lat, 50), P99: journeyPercentile(lat, 99)}, nil
+		P50: journeyPercentile(lat, 50), P99: journeyPercentile(lat, 99), Max: lat[n-1], CPU: cpu / time.Duration(n)}, nil
 }
 
 // benchNHSNumber is the i-th NHS number of the 999 test range with a
