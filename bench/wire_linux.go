@@ -8,6 +8,7 @@ import (
 	"net"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // The kernel's receive timestamps (SO_TIMESTAMPING, software): the
@@ -66,20 +67,27 @@ func (w *wireReader) Read(p []byte) (int, error) {
 	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
-	if oobn > 0 {
-		if msgs, err := syscall.ParseSocketControlMessage(w.oob[:oobn]); err == nil {
-			for _, m := range msgs {
-				// struct scm_timestamping: three timespecs, the first
-				// the software timestamp.
-				if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPING && len(m.Data) >= 16 {
-					sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-					nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
-					if sec != 0 || nsec != 0 {
-						w.last = time.Unix(sec, nsec)
-					}
-				}
+	// The control messages, read in place (no allocation per read): a
+	// struct scm_timestamping is three timespecs, the first the
+	// software timestamp.
+	for oob := w.oob[:oobn]; len(oob) >= syscall.SizeofCmsghdr; {
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		if h.Len < syscall.SizeofCmsghdr || int(h.Len) > len(oob) {
+			break
+		}
+		data := oob[syscall.SizeofCmsghdr:h.Len]
+		if h.Level == syscall.SOL_SOCKET && h.Type == syscall.SO_TIMESTAMPING && len(data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(data[8:16]))
+			if sec != 0 || nsec != 0 {
+				w.last = time.Unix(sec, nsec)
 			}
 		}
+		next := syscall.CmsgSpace(int(h.Len) - syscall.SizeofCmsghdr)
+		if next > len(oob) {
+			break
+		}
+		oob = oob[next:]
 	}
 	return n, nil
 }
