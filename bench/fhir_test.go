@@ -15,14 +15,18 @@ import (
 // latency in the client's socket (Linux) never above the client's own,
 // and the trace and the mutex and blocking profiles of the reads
 // written. On PostgreSQL too when CRS_TEST_POSTGRES names a database.
-func TestFHIRBenchReads(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testFHIRBenchReads(t, "") })
+func TestFHIRBenchReads(t *testing.T) { onBothEngines(t, testFHIRBenchReads) }
+
+// onBothEngines runs test on a new SQLite database (dsn "") and on the
+// PostgreSQL database CRS_TEST_POSTGRES names, skipped when it is unset.
+func onBothEngines(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "") })
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("CRS_TEST_POSTGRES")
 		if dsn == "" {
 			t.Skip("CRS_TEST_POSTGRES is not set")
 		}
-		testFHIRBenchReads(t, dsn)
+		test(t, dsn)
 	})
 }
 
