@@ -3,23 +3,13 @@ package bench
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 )
 
 // TestCDSBench seeds a tiny month and checks every extract sent every
 // record once, sent nothing the second time and everything in bulk.
 // On PostgreSQL too when CRS_TEST_POSTGRES names a database.
-func TestCDSBench(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testCDSBench(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv("CRS_TEST_POSTGRES")
-		if dsn == "" {
-			t.Skip("CRS_TEST_POSTGRES is not set")
-		}
-		testCDSBench(t, dsn)
-	})
-}
+func TestCDSBench(t *testing.T) { onBothEngines(t, testCDSBench) }
 
 func testCDSBench(t *testing.T, dsn string) {
 	var out bytes.Buffer

@@ -9,6 +9,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,7 +18,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sort"
+	"runtime/trace"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +56,12 @@ type FHIROptions struct {
 	// the ingest go beside it, named with .transaction, .search and
 	// .ingest added.
 	CPUProfile string
+	// Trace, when set, is a file the execution trace of the timed reads
+	// is written to (`go tool trace`): where a slow read waited.
+	Trace string
+	// MutexProfile and BlockProfile, when set, are files the mutex
+	// contention and blocking profiles of the timed reads are written to.
+	MutexProfile, BlockProfile string
 }
 
 // FHIRFigure is one measured figure: how many operations a second and
@@ -64,6 +72,16 @@ type FHIRFigure struct {
 	N        int
 	PerSec   float64
 	P50, P99 time.Duration
+	// WireP50 and WireP99 are the latency from a request written to the
+	// last bytes of its answer in the client's socket (the kernel's
+	// receive timestamp), without the client's own wait to be scheduled
+	// and read them; zero where the kernel gives no timestamps.
+	WireP50, WireP99 time.Duration
+	// Max is the slowest call.
+	Max time.Duration
+	// CPU is the process's CPU time (user and system, client and server
+	// together) per call over the run.
+	CPU time.Duration
 }
 
 // FHIR measures the FHIR API over real HTTP on loopback against an
@@ -129,11 +147,15 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	defer b.close()
 
 	fmt.Fprintf(w, "FHIR API over HTTP on loopback, %s, %d CPUs, SMART token on every request, reads audited\n", engine, runtime.NumCPU())
-	fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s\n", "", "clients", "n", "per s", "p50", "p99")
+	fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s %10s %10s\n", "", "clients", "n", "per s", "p50", "p99", "max", "cpu/op")
 	var figs []FHIRFigure
 	report := func(f FHIRFigure) {
 		figs = append(figs, f)
-		fmt.Fprintf(w, "%-36s %7d %8d %10.0f %10s %10s\n", f.Name, f.Clients, f.N, f.PerSec, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond))
+		fmt.Fprintf(w, "%-36s %7d %8d %10.0f %10s %10s %10s %10s\n", f.Name, f.Clients, f.N, f.PerSec, f.P50.Round(time.Microsecond), f.P99.Round(time.Microsecond),
+			f.Max.Round(time.Microsecond), f.CPU.Round(time.Microsecond/10))
+		if f.WireP99 > 0 {
+			fmt.Fprintf(w, "%-36s %7s %8s %10s %10s %10s\n", "  in the client's socket", "", "", "", f.WireP50.Round(time.Microsecond), f.WireP99.Round(time.Microsecond))
+		}
 	}
 
 	// Patient+Observation transactions.
@@ -142,23 +164,23 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if err != nil {
 		return nil, err
 	}
-	f, err := b.measure(ctx, "Patient+Observation transaction", 16, o.Patients, func(i int) error {
+	f, err := b.measure(ctx, "Patient+Observation transaction", 16, o.Patients, func(i int) (time.Duration, error) {
 		body := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[`+
 			`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"},"request":{"method":"POST","url":"Patient"}},`+
 			`{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}]},"subject":{"reference":"urn:uuid:p"},"effectiveDateTime":"2024-03-01T10:00:00Z","valueQuantity":{"value":%d,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}},"request":{"method":"POST","url":"Observation"}}]}`,
 			benchNHSNumber(i), i, 60+i%40)
 		resp, err := b.do("POST", "/", body)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		var r struct {
 			Entry []struct{ Response struct{ Location string } }
 		}
 		if err := json.Unmarshal(resp, &r); err != nil || len(r.Entry) != 2 {
-			return fmt.Errorf("transaction %d answered %.300s", i, resp)
+			return 0, fmt.Errorf("transaction %d answered %.300s", i, resp)
 		}
 		patients[i] = strings.Split(r.Entry[0].Response.Location, "/")[1]
-		return nil
+		return 0, nil
 	})
 	stop()
 	if err != nil {
@@ -170,8 +192,13 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if stop, err = profile(o.CPUProfile, ""); err != nil {
 		return nil, err
 	}
+	stopWaits, err := waitProfiles(o)
+	if err != nil {
+		stop()
+		return nil, err
+	}
 	for _, c := range o.Clients {
-		f, err := b.measure(ctx, "read Patient/[id]", c, o.Reads, func(i int) error {
+		f, err := b.measure(ctx, "read Patient/[id]", c, o.Reads, func(i int) (time.Duration, error) {
 			return b.send("GET", "/Patient/"+patients[(i*7919)%len(patients)], "", nil)
 		})
 		if err != nil {
@@ -180,26 +207,29 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		report(f)
 	}
 	stop()
+	if err := stopWaits(); err != nil {
+		return nil, err
+	}
 
 	// Token searches, one page of 20.
 	if stop, err = profile(o.CPUProfile, ".search"); err != nil {
 		return nil, err
 	}
-	f, err = b.measure(ctx, "search Observation?code=...&_count=20", 16, o.Searches, func(i int) error {
+	f, err = b.measure(ctx, "search Observation?code=...&_count=20", 16, o.Searches, func(i int) (time.Duration, error) {
 		return b.send("GET", "/Observation?code=http://loinc.org|8867-4&_count=20", "", nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	report(f)
-	f, err = b.measure(ctx, "search Patient?identifier=nhs|...", 16, o.Searches, func(i int) error {
+	f, err = b.measure(ctx, "search Patient?identifier=nhs|...", 16, o.Searches, func(i int) (time.Duration, error) {
 		return b.send("GET", "/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+benchNHSNumber((i*7919)%o.Patients), "", nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	report(f)
-	f, err = b.measure(ctx, "Patient/[id]/$everything", 16, o.Searches, func(i int) error {
+	f, err = b.measure(ctx, "Patient/[id]/$everything", 16, o.Searches, func(i int) (time.Duration, error) {
 		return b.send("GET", "/Patient/"+patients[(i*7919)%len(patients)]+"/$everything", "", nil)
 	})
 	if err != nil {
@@ -226,7 +256,7 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		return nil, err
 	}
 	t0 := time.Now()
-	f, err = b.measure(ctx, "Synthea Bundles ingested", 4, len(bundles), func(i int) error {
+	f, err = b.measure(ctx, "Synthea Bundles ingested", 4, len(bundles), func(i int) (time.Duration, error) {
 		return b.send("POST", "/", string(bundles[i]), nil)
 	})
 	stop()
@@ -257,6 +287,51 @@ func profile(file, suffix string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
+// waitProfiles starts what o asks to be recorded of the timed reads
+// beside their CPU profile: an execution trace (where each goroutine ran
+// and waited), and the mutex contention and blocking profiles. The
+// function it returns stops them and writes the files.
+func waitProfiles(o FHIROptions) (stop func() error, err error) {
+	var tf *os.File
+	if o.Trace != "" {
+		if tf, err = os.Create(o.Trace); err != nil {
+			return nil, err
+		}
+		if err := trace.Start(tf); err != nil {
+			tf.Close()
+			return nil, err
+		}
+	}
+	if o.MutexProfile != "" {
+		runtime.SetMutexProfileFraction(1)
+	}
+	if o.BlockProfile != "" {
+		// One sample per 10 us spent blocked, on average.
+		runtime.SetBlockProfileRate(10000)
+	}
+	return func() error {
+		var errs []error
+		if tf != nil {
+			trace.Stop()
+			errs = append(errs, tf.Close())
+		}
+		for _, p := range []struct{ file, name string }{{o.MutexProfile, "mutex"}, {o.BlockProfile, "block"}} {
+			if p.file == "" {
+				continue
+			}
+			f, err := os.Create(p.file)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, pprof.Lookup(p.name).WriteTo(f, 0), f.Close())
+		}
+		runtime.SetMutexProfileFraction(0)
+		runtime.SetBlockProfileRate(0)
+		return errors.Join(errs...)
+	}, nil
+}
+
 // fhirBench is the HTTP client side of the FHIR benchmark. It speaks
 // HTTP/1.1 over kept-alive TCP connections of its own, one request at a
 // time on each, writing each request with one Write and reading each
@@ -280,8 +355,11 @@ func newFHIRBench(addr, token string, conns int) *fhirBench {
 
 // benchConn is one kept-alive connection and its buffers.
 type benchConn struct {
-	c    net.Conn
-	r    *bufio.Reader
+	c net.Conn
+	r *bufio.Reader
+	// wire reads c with the kernel's receive timestamps, nil where there
+	// are none.
+	wire *wireReader
 	req  []byte
 	body bytes.Buffer
 }
@@ -296,6 +374,9 @@ func (b *fhirBench) conn() (*benchConn, error) {
 	c, err := net.Dial("tcp", b.host)
 	if err != nil {
 		return nil, err
+	}
+	if w, ok := newWireReader(c); ok {
+		return &benchConn{c: c, r: bufio.NewReaderSize(w, 16<<10), wire: w}, nil
 	}
 	return &benchConn{c: c, r: bufio.NewReaderSize(c, 16<<10)}, nil
 }
@@ -324,16 +405,18 @@ func (b *fhirBench) close() {
 // do sends one request and returns (a copy of) the body of a 2xx answer.
 func (b *fhirBench) do(method, path, body string) ([]byte, error) {
 	var out []byte
-	err := b.send(method, path, body, func(p []byte) { out = bytes.Clone(p) })
+	_, err := b.send(method, path, body, func(p []byte) { out = bytes.Clone(p) })
 	return out, err
 }
 
 // send sends one request and hands the body of a 2xx answer to read,
 // which must not keep it. Any other answer is an error that quotes it.
-func (b *fhirBench) send(method, path, body string, read func([]byte)) error {
+// It returns the time from the request written to the last bytes of the
+// answer in the socket (0 where the kernel gives no timestamps).
+func (b *fhirBench) send(method, path, body string, read func([]byte)) (wire time.Duration, err error) {
 	c, err := b.conn()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	u := b.path + path
 	if path == "/" {
@@ -352,43 +435,52 @@ func (b *fhirBench) send(method, path, body string, read func([]byte)) error {
 	q = append(q, "\r\n"...)
 	q = append(q, body...)
 	c.req = q
+	sent := time.Now()
 	if _, err := c.c.Write(q); err != nil {
 		c.c.Close()
-		return err
+		return 0, err
 	}
 	resp, err := http.ReadResponse(c.r, nil)
 	if err != nil {
 		c.c.Close()
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	c.body.Reset()
 	_, err = c.body.ReadFrom(resp.Body)
 	resp.Body.Close()
+	if c.wire != nil {
+		// The kernel's clock is the wall clock: sent's too, read without
+		// its monotonic reading.
+		if at := c.wire.arrived(); at.After(sent.Round(0)) {
+			wire = at.Sub(sent.Round(0))
+		}
+	}
 	if err != nil || resp.Close {
 		c.c.Close()
 	} else {
 		b.put(c)
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: HTTP %d: %.500s", method, path, resp.StatusCode, c.body.Bytes())
+		return 0, fmt.Errorf("%s %s: HTTP %d: %.500s", method, path, resp.StatusCode, c.body.Bytes())
 	}
 	if read != nil {
 		read(c.body.Bytes())
 	}
-	return nil
+	return wire, nil
 }
 
-// measure runs n calls of fn over clients goroutines and times each.
-func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn func(i int) error) (FHIRFigure, error) {
-	lat := make([]time.Duration, n)
+// measure runs n calls of fn over clients goroutines and times each; fn
+// returns the call's latency in the socket (send's), or 0.
+func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn func(i int) (time.Duration, error)) (FHIRFigure, error) {
+	lat, wire := make([]time.Duration, n), make([]time.Duration, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
@@ -399,26 +491,33 @@ func (b *fhirBench) measure(ctx context.Context, name string, clients, n int, fn
 					return
 				}
 				t0 := time.Now()
-				if err := fn(i); err != nil {
+				w, err := fn(i)
+				if err != nil {
 					once.Do(func() { firstErr = err })
 					next.Store(int64(n))
 					return
 				}
-				lat[i] = time.Since(t0)
+				lat[i], wire[i] = time.Since(t0), w
 			}
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	if firstErr != nil {
 		return FHIRFigure{}, fmt.Errorf("%s: %w", name, firstErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return FHIRFigure{}, err
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return FHIRFigure{Name: name, Clients: clients, N: n, PerSec: float64(n) / elapsed.Seconds(),
-		P50: journeyPercentile(lat, 50), P99: journeyPercentile(lat, 99)}, nil
+	slices.Sort(lat)
+	f := FHIRFigure{Name: name, Clients: clients, N: n, PerSec: float64(n) / elapsed.Seconds(),
+		P50: journeyPercentile(lat, 50), P99: journeyPercentile(lat, 99), Max: lat[n-1], CPU: cpu / time.Duration(n)}
+	// The figure in the socket only when every call had one.
+	if !slices.Contains(wire, 0) {
+		slices.Sort(wire)
+		f.WireP50, f.WireP99 = journeyPercentile(wire, 50), journeyPercentile(wire, 99)
+	}
+	return f, nil
 }
 
 // benchNHSNumber is the i-th NHS number of the 999 test range with a

@@ -46,12 +46,19 @@ type chainedAudit struct {
 	seq  int64
 	prev string
 	hash string
+	// cols are the record's columns as hashed (auditArgs), kept for its
+	// INSERT, so that they are made once a record; nil if not yet made.
+	cols []any
 }
 
 // chainArgs are the INSERT values of a chained record: the record's
 // columns, then seq, prev_hash and hash.
 func chainArgs(c chainedAudit) []any {
-	return append(auditArgs(c.r), c.seq, c.prev, c.hash)
+	cols := c.cols
+	if cols == nil {
+		cols = auditArgs(c.r)
+	}
+	return append(cols[:len(cols):len(cols)], c.seq, c.prev, c.hash)
 }
 
 // auditChainCols are the columns chainArgs fills.
@@ -136,8 +143,8 @@ func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache
 	out := make([]chainedAudit, len(rs))
 	for i, r := range rs {
 		h := heads[r.OrgID]
-		c := chainedAudit{r: r, seq: h.seq + 1, prev: h.hash}
-		c.hash = auditHash(c.prev, c.seq, auditArgs(r))
+		c := chainedAudit{r: r, seq: h.seq + 1, prev: h.hash, cols: auditArgs(r)}
+		c.hash = auditHash(c.prev, c.seq, c.cols)
 		h.seq, h.hash = c.seq, c.hash
 		out[i] = c
 	}

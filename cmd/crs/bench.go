@@ -102,6 +102,9 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.StringVar(&o.Dir, "dir", "", "folder for the fresh SQLite database (default: a temporary folder)")
 		fs.StringVar(&o.DSN, "db", "", "database: sqlite:PATH (a new file) or postgres://... (the run makes and drops a schema of its own)")
 		countsFlag(fs, "clients", "comma-separated numbers of concurrent HTTP clients the reads are timed at (default 1,16,64)", "clients such as 1,16,64", &o.Clients)
+		fs.StringVar(&o.Trace, "trace", "", "write an execution trace of the timed reads to this file (go tool trace)")
+		fs.StringVar(&o.MutexProfile, "mutexprofile", "", "write a mutex contention profile of the timed reads to this file")
+		fs.StringVar(&o.BlockProfile, "blockprofile", "", "write a blocking profile of the timed reads to this file")
 		ownProfile = &o.CPUProfile
 		// The server in the bench collects garbage as crs serve does.
 		run = func() error { serverGC(); _, err := bench.FHIR(ctx, stdout, o); return err }

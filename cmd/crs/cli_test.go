@@ -122,6 +122,7 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"bench", "pmi"}, "Usage: crs bench pmi", []string{"patients", "queries", "db", "keep", "seed", "batch", "cpuprofile"}},
 		{[]string{"bench", "hl7"}, "Usage: crs bench hl7", []string{"messages", "dir", "cpuprofile"}},
 		{[]string{"bench", "journey"}, "Usage: crs bench journey", []string{"pathways", "beds", "queries", "db", "keep", "cpuprofile"}},
+		{[]string{"bench", "fhir"}, "Usage: crs bench fhir", []string{"patients", "reads", "searches", "synthea", "dir", "db", "clients", "cpuprofile", "trace", "mutexprofile", "blockprofile"}},
 		{[]string{"bench", "day"}, "Usage: crs bench day", []string{"db", "keep", "staff", "patients", "feed-rate", "feed-conns", "duration", "think", "seed", "cpuprofile"}},
 		{[]string{"version"}, "Usage: crs version", nil},
 		{[]string{"hl7"}, "crs hl7 parse FILE", nil},
