@@ -170,7 +170,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.read = &readPool{DB: db.write}
 		// Numbering's own connections (allocate): never the write pool's,
 		// whose connections may all be held by commands that number.
-		numbers, err := newPGConnector(conn)
+		numbers, err := newPGNumberingConnector(conn)
 		if err != nil {
 			db.write.Close()
 			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)

@@ -17,7 +17,10 @@ const allocateSQL = `INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 
 // until that command commits, so every registration, referral or
 // admission of a trust would wait for the one before it. A number a
 // command takes and then does not use, because the command failed, is
-// not given again: the numbers have gaps, as a sequence's do. On SQLite
+// not given again: the numbers have gaps, as a sequence's do. Its commit
+// does not wait for the disk (newPGNumberingConnector says why that
+// loses no number a change used), so the counter's row is locked for
+// microseconds, not for a sync of the log. On SQLite
 // the one writer applies commands in turn, and the counter moves in the
 // command's own transaction.
 func (tx *Tx) allocate(orgID, name string, n int) (last int64, err error) {
