@@ -41,6 +41,9 @@ type JourneyOptions struct {
 	// Keep keeps the temporary SQLite file, whose path the result gives,
 	// instead of removing it.
 	Keep bool
+	// Reuse times the reads of the bench trust a run before seeded in DSN
+	// (with Keep, on SQLite) instead of seeding one.
+	Reuse bool
 	// Queries is how many times each read is timed; 200 if 0.
 	Queries int
 	// Logger is told how the set-up progresses; slog.Default() if nil.
@@ -67,6 +70,7 @@ type JourneyResult struct {
 	Engine    string // "sqlite" or "postgres"
 	Command   string
 	DBPath    string // the SQLite file kept (Keep), or ""
+	Reused    bool   // the trust was seeded by an earlier run (Reuse)
 
 	Wards, Beds, OccupiedBeds int
 	Patients                  int
@@ -91,6 +95,17 @@ const (
 	journeyExportTarget = 5 * time.Second
 	journeyExportRuns   = 3
 )
+
+// The treatment function and consultant the filtered PTL reads ask for.
+const (
+	journeyPTLService    = "100"
+	journeyPTLConsultant = "C1000001"
+)
+
+// journeyValidator is the username of the bench trust's PTL validator.
+func journeyValidator(org *crs.Organisation) string {
+	return "ptl.validator." + strings.ToLower(org.ODSCode)
+}
 
 // journeyTrust is the trust a journey bench builds and reads.
 type journeyTrust struct {
@@ -132,6 +147,9 @@ func Journey(ctx context.Context, w io.Writer, opts JourneyOptions) (*JourneyRes
 		Command: journeyCommand(opts)}
 
 	dsn := opts.DSN
+	if opts.Reuse && dsn == "" {
+		return nil, fmt.Errorf("reusing a seeded bench trust needs the database it is in (--db)")
+	}
 	if dsn == "" {
 		dir, err := os.MkdirTemp("", "crs-bench-journey-")
 		if err != nil {
@@ -152,6 +170,18 @@ func Journey(ctx context.Context, w io.Writer, opts JourneyOptions) (*JourneyRes
 	defer db.Close()
 	db.Logger = log
 	res.Engine = db.Dialect()
+	if opts.Reuse {
+		tr, err := reusedJourneyTrust(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		res.Reused = true
+		if err := tr.measure(ctx, res, opts.Queries, log); err != nil {
+			return nil, err
+		}
+		res.Print(w)
+		return res, nil
+	}
 
 	t0 := time.Now()
 	tr, err := newJourneyTrust(ctx, db, opts.Beds)
@@ -203,6 +233,12 @@ func journeyCommand(o JourneyOptions) string {
 	if o.Patients != min(max(o.Pathways/5, 50), 200_000) {
 		c += " --patients " + strconv.Itoa(o.Patients)
 	}
+	if o.Reuse {
+		c = "crs bench journey --reuse --db DSN"
+		if o.Queries != 200 {
+			c += " --queries " + strconv.Itoa(o.Queries)
+		}
+	}
 	return c
 }
 
@@ -221,8 +257,8 @@ func newJourneyTrust(ctx context.Context, db *store.DB, beds int) (*journeyTrust
 	if err := orgs.CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
 		return nil, fmt.Errorf("create the bench trust: %w", err)
 	}
-	tr := &journeyTrust{db: db, org: org, sys: crs.SystemActor(org.ID), ptlTF: "100", ptlCon: "C1000001"}
-	u := &crs.User{Username: "ptl.validator." + strings.ToLower(org.ODSCode), Name: "PTL validator", Role: crs.RoleClerk}
+	tr := &journeyTrust{db: db, org: org, sys: crs.SystemActor(org.ID), ptlTF: journeyPTLService, ptlCon: journeyPTLConsultant}
+	u := &crs.User{Username: journeyValidator(org), Name: "PTL validator", Role: crs.RoleClerk}
 	if err := store.NewUserService(db).CreateUser(ctx, tr.sys, u, "bench-password"); err != nil {
 		return nil, fmt.Errorf("create the bench user: %w", err)
 	}
@@ -294,6 +330,22 @@ func newJourneyTrust(ctx context.Context, db *store.DB, beds int) (*journeyTrust
 		return nil, err
 	}
 	tr.wards, tr.beds = len(wards), len(bedLocs)
+	return tr, nil
+}
+
+// reusedJourneyTrust finds the bench trust an earlier run seeded, with its
+// PTL validator and the service and consultant its filtered reads ask for.
+func reusedJourneyTrust(ctx context.Context, db *store.DB) (*journeyTrust, error) {
+	tr, err := seededJourneyTrust(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	tr.ptlTF, tr.ptlCon = journeyPTLService, journeyPTLConsultant
+	u, err := store.NewUserService(db).FindUserByUsername(ctx, tr.sys, journeyValidator(tr.org))
+	if err != nil {
+		return nil, fmt.Errorf("the seeded trust's PTL validator: %w", err)
+	}
+	tr.clerk = crs.ActorFor(u, "waiting list validation")
 	return tr, nil
 }
 
@@ -483,14 +535,18 @@ func (c *journeyCounter) Write(p []byte) (int, error) {
 func (r *JourneyResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "patient journey at scale: %s, %s, %s/%s, %s\n", journeyEngine(r.Engine), crs.Count(r.NumCPU, "CPU", "CPUs"), r.GOOS, r.GOARCH, r.GoVersion)
 	fmt.Fprintf(w, "reproduce: %s\n\n", r.Command)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "set-up\tcount\ttime\tper second\t\n")
-	fmt.Fprintf(tw, "patients registered (ImportPatients)\t%d\t%s\t%.0f\t\n", r.Patients, journeyRound(r.PatientsTime), float64(r.Patients)/r.PatientsTime.Seconds())
-	fmt.Fprintf(tw, "open pathways seeded (SeedJourney BulkPathways)\t%d\t%s\t%.0f\t\n", r.Pathways, journeyRound(r.SeedTime), r.SeedRate)
-	fmt.Fprintf(tw, "clinics, referrals, admissions, A&E (SeedJourney)\t%d beds\t%s\t\t\n", r.Beds, journeyRound(r.JourneyTime))
-	tw.Flush()
+	if r.Reused {
+		fmt.Fprintf(w, "set-up: the trust seeded by an earlier run (--reuse)\n")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "set-up\tcount\ttime\tper second\t\n")
+		fmt.Fprintf(tw, "patients registered (ImportPatients)\t%d\t%s\t%.0f\t\n", r.Patients, journeyRound(r.PatientsTime), float64(r.Patients)/r.PatientsTime.Seconds())
+		fmt.Fprintf(tw, "open pathways seeded (SeedJourney BulkPathways)\t%d\t%s\t%.0f\t\n", r.Pathways, journeyRound(r.SeedTime), r.SeedRate)
+		fmt.Fprintf(tw, "clinics, referrals, admissions, A&E (SeedJourney)\t%d beds\t%s\t\t\n", r.Beds, journeyRound(r.JourneyTime))
+		tw.Flush()
+	}
 	fmt.Fprintf(w, "\n%d pathways on the PTL; %d of %d beds occupied on %d wards\n\n", r.PTLRows, r.OccupiedBeds, r.Beds, r.Wards)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "read\truns\trows\tp50\tp95\tp99\tmax\ttarget p95\t\t\n")
 	for _, l := range append(append([]JourneyLatency(nil), r.PTL...), r.BedBoard) {
 		target, verdict := "", ""

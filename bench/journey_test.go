@@ -117,3 +117,32 @@ func BenchmarkBedBoard(b *testing.B) {
 		}
 	}
 }
+
+// TestJourneyReuse: a second run on the database of the first times the
+// same trust's reads without seeding it again.
+func TestJourneyReuse(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "journey.db")
+	first, err := Journey(context.Background(), io.Discard, JourneyOptions{Pathways: 300, Beds: 30, Queries: 3, DSN: dsn, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("Journey: %v", err)
+	}
+	var out bytes.Buffer
+	again, err := Journey(context.Background(), &out, JourneyOptions{Reuse: true, Queries: 3, DSN: dsn, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("Journey --reuse: %v", err)
+	}
+	if again.SeedTime != 0 || again.Pathways != 0 {
+		t.Errorf("the reuse seeded %d pathways in %v, want none", again.Pathways, again.SeedTime)
+	}
+	if again.PTLRows != first.PTLRows || again.ExportRows != first.PTLRows || again.BedBoard.Rows != 30 {
+		t.Errorf("reuse: PTL %d, exported %d, bed board %d; want %d, %d, 30", again.PTLRows, again.ExportRows, again.BedBoard.Rows, first.PTLRows, first.PTLRows)
+	}
+	for _, want := range []string{"crs bench journey --reuse --db DSN --queries 3", "seeded by an earlier run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := Journey(context.Background(), io.Discard, JourneyOptions{Reuse: true, Logger: quietLogger()}); err == nil {
+		t.Error("--reuse without --db ran; want an error that says it needs the database")
+	}
+}

@@ -3,7 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
-	"regexp"
+	"strings"
 )
 
 // Every CSV OpenCRS writes (the PTL and waiting list extracts, the
@@ -39,18 +39,41 @@ func (c *csvWriter) Flush() { c.w.Flush() }
 // Error is the error of an earlier Write or Flush.
 func (c *csvWriter) Error() error { return c.w.Error() }
 
-// plainNumber matches a number a spreadsheet reads as a number.
-var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
+// plainNumber says whether s is a number a spreadsheet reads as a
+// number: an optional sign, digits, and optionally a point and digits.
+func plainNumber(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	whole, frac, point := strings.Cut(s, ".")
+	return digits(whole) && (!point || digits(frac))
+}
+
+// digits says whether s is one or more of 0-9.
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // SafeCell returns a CSV cell a spreadsheet will show as text rather than
 // run: a cell beginning with =, +, -, @, a tab or a carriage return
 // gets a leading apostrophe, unless it is a plain number.
 func SafeCell(s string) string {
-	if s == "" || plainNumber.MatchString(s) {
+	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
+		if plainNumber(s) {
+			return s
+		}
 		return "'" + s
 	}
 	return s

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,12 +18,16 @@ import (
 var ptlHeader = []string{"ppi", "hospital_number", "nhs_number", "name", "treatment_function", "consultant", "priority",
 	"clock_start", "days_waiting", "weeks_waiting", "admitted_pathway", "next_event", "next_event_date", "validation"}
 
-// ExportPTL writes the whole PTL matching f as CSV, a row at a time.
+// ExportPTL writes the whole PTL matching f as CSV, a row at a time: one
+// goroutine reads the rows, another writes them (pipelined).
 func (s *Service) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs.PTLFilter) error {
 	out := newCSVExtract(w, ptlHeader)
 	rec := make([]string, len(ptlHeader))
 	var lastStart crs.Date
-	if err := s.src.EachPTLRow(ctx, a, f, func(r *crs.PTLRow) error {
+	read := func(ctx context.Context, emit func(*crs.PTLRow) error) error {
+		return s.src.EachPTLRow(ctx, a, f, emit)
+	}
+	if err := pipelined(ctx, read, clonePTLRow, func(r *crs.PTLRow) error {
 		// Rows come in clock start order, so the wait columns are
 		// written out once per date.
 		if !r.ClockStart.Equal(lastStart.Time) || rec[7] == "" {
@@ -34,6 +39,13 @@ func (s *Service) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs
 		return err
 	}
 	return out.close()
+}
+
+// clonePTLRow copies a row the reader will reuse.
+func clonePTLRow(r *crs.PTLRow) crs.PTLRow {
+	c := *r
+	c.Flags = slices.Clone(r.Flags)
+	return c
 }
 
 // ptlRecord fills rec with the PTL row's line of the extract, but for

@@ -30,6 +30,7 @@ type DB struct {
 	dialect dialect
 	write   *sql.DB   // the connection the committer writes through
 	read    *readPool // connections for reads; the same pool on PostgreSQL
+	numbers *sql.DB   // PostgreSQL: the connections the counters move on (allocate); nil on SQLite
 	Clock   crs.Clock
 	Logger  *slog.Logger
 
@@ -171,6 +172,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		db.read = &readPool{DB: db.write}
+		// Numbering's own connections (allocate): never the write pool's,
+		// whose connections may all be held by commands that number.
+		numbers, err := newPGNumberingConnector(conn)
+		if err != nil {
+			db.write.Close()
+			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
+		}
+		db.numbers = sql.OpenDB(numbers)
+		db.numbers.SetMaxOpenConns(2)
+		db.numbers.SetMaxIdleConns(2)
 	}
 	if db.pooled() {
 		go db.auditLoop()
@@ -207,6 +218,9 @@ func (db *DB) Close() error {
 		}
 		if db.read.DB != db.write {
 			db.read.Close()
+		}
+		if db.numbers != nil {
+			db.numbers.Close()
 		}
 		err = db.write.Close()
 	})

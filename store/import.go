@@ -314,8 +314,8 @@ func insertImport(tx *Tx, rows []importRow) error {
 
 	// Allocate a block of hospital numbers for those who bring none.
 	if need > 0 {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'mrn' RETURNING value`, need, tx.actor.OrgID).Scan(&last); err != nil {
+		last, err := tx.allocate(tx.actor.OrgID, "mrn", need)
+		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "allocate hospital numbers: %w", err)
 		}
 		prefix, err := mrnPrefix(tx, tx.actor.OrgID)

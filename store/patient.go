@@ -106,7 +106,7 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		var n int64
 		var prefix string
 		var err error
-		if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'mrn' RETURNING value`, p.OrgID).Scan(&n); err != nil {
+		if n, err = tx.allocate(p.OrgID, "mrn", 1); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "allocate hospital number: %w", err)
 		}
 		if prefix, err = mrnPrefix(tx, p.OrgID); err != nil {

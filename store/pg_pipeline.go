@@ -67,6 +67,24 @@ func newPGConnector(dsn string) (driver.Connector, error) {
 	return pgConnector{stdlib.GetConnector(*cfg)}, nil
 }
 
+// newPGNumberingConnector connects numbering's own connections (see
+// allocate), whose commits do not wait for the log to reach the disk
+// (synchronous_commit off): a counter's move is in the log before the
+// commit of any command that uses the number, and that command's commit
+// waits for the log up to itself, so a number a durable change uses is
+// never lost in a crash; only numbers no committed change used can be.
+func newPGNumberingConnector(dsn string) (driver.Connector, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if pgDial != nil {
+		cfg.DialFunc = pgDial
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	return stdlib.GetConnector(*cfg), nil
+}
+
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.Connector.Connect(ctx)
 	if err != nil {

@@ -61,11 +61,8 @@ func entryPreadmission(tx *Tx, entryID string) (*crs.Preadmission, error) {
 // nextVisitNumber allocates the trust's next visit number from the
 // counter 'visit', which only goes up.
 func nextVisitNumber(tx *Tx) (string, error) {
-	if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'visit', 0) ON CONFLICT DO NOTHING`, tx.actor.OrgID); err != nil {
-		return "", err
-	}
-	var n int64
-	if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'visit' RETURNING value`, tx.actor.OrgID).Scan(&n); err != nil {
+	n, err := tx.allocate(tx.actor.OrgID, "visit", 1)
+	if err != nil {
 		return "", crs.Errorf(crs.EINTERNAL, "allocate visit number: %w", err)
 	}
 	return crs.VisitNumberFormat(n), nil

@@ -90,14 +90,11 @@ func insertReferral(tx *Tx, r *crs.Referral) error {
 			r.PPI, issuer = r.UBRN, "e-RS"
 		default:
 			var ods string
-			var n int64
 			if err := tx.QueryRow(`SELECT ods_code FROM organisations WHERE id = $1`, r.OrgID).Scan(&ods); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'ppi', 0) ON CONFLICT DO NOTHING`, r.OrgID); err != nil {
-				return err
-			}
-			if err := tx.QueryRow(`UPDATE counters SET value = value + 1 WHERE org_id = $1 AND name = 'ppi' RETURNING value`, r.OrgID).Scan(&n); err != nil {
+			n, err := tx.allocate(r.OrgID, "ppi", 1)
+			if err != nil {
 				return crs.Errorf(crs.EINTERNAL, "allocate pathway identifier: %w", err)
 			}
 			r.PPI, issuer = fmt.Sprintf("%s%010d", ods, n), ods

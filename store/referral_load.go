@@ -179,14 +179,11 @@ func insertReferrals(tx *Tx, refs []*crs.Referral) error {
 
 	// Allocate a block of pathway identifiers.
 	var ods string
-	var last int64
 	if err := tx.QueryRow(`SELECT ods_code FROM organisations WHERE id = $1`, orgID).Scan(&ods); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'ppi', 0) ON CONFLICT DO NOTHING`, orgID); err != nil {
-		return err
-	}
-	if err := tx.QueryRow(`UPDATE counters SET value = value + $1 WHERE org_id = $2 AND name = 'ppi' RETURNING value`, len(refs), orgID).Scan(&last); err != nil {
+	last, err := tx.allocate(orgID, "ppi", len(refs))
+	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "allocate pathway identifier: %w", err)
 	}
 	next := last - int64(len(refs)) + 1

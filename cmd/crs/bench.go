@@ -64,6 +64,7 @@ Run "crs bench <what> --help" for its flags.`)
 		fs.IntVar(&o.Queries, "queries", 200, "times each read is timed")
 		fs.StringVar(&o.DSN, "db", "", "database (default: a new SQLite file in a temporary folder)")
 		fs.BoolVar(&o.Keep, "keep", false, "keep the temporary database")
+		fs.BoolVar(&o.Reuse, "reuse", false, "time the reads of the trust a run before seeded in --db instead of seeding one")
 		run = func() error { _, err := bench.Journey(ctx, stdout, o); return err }
 	case "import":
 		fs, run = benchImportFlags(ctx, stdout, stderr)

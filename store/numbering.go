@@ -1,0 +1,33 @@
+package store
+
+// The trust's running numbers (hospital numbers, pathway identifiers,
+// visit numbers) come from its counters, one row per trust and name.
+
+// allocateSQL moves a counter on by $3 and returns its new value; the
+// counter starts at 0 when the trust has none of that name yet.
+const allocateSQL = `INSERT INTO counters (org_id, name, value) VALUES ($1, $2, $3)
+	ON CONFLICT (org_id, name) DO UPDATE SET value = counters.value + excluded.value RETURNING value`
+
+// allocate takes n numbers from the trust's counter name and returns the
+// last of them: the command owns last-n+1 to last.
+//
+// On PostgreSQL, where commands run side by side, the counter moves in a
+// transaction of its own on a connection kept for numbering
+// (DB.numbers): in the command's transaction its row would stay locked
+// until that command commits, so every registration, referral or
+// admission of a trust would wait for the one before it. A number a
+// command takes and then does not use, because the command failed, is
+// not given again: the numbers have gaps, as a sequence's do. Its commit
+// does not wait for the disk (newPGNumberingConnector says why that
+// loses no number a change used), so the counter's row is locked for
+// microseconds, not for a sync of the log. On SQLite
+// the one writer applies commands in turn, and the counter moves in the
+// command's own transaction.
+func (tx *Tx) allocate(orgID, name string, n int) (last int64, err error) {
+	if tx.db.numbers != nil {
+		err = tx.db.numbers.QueryRowContext(tx.ctx, allocateSQL, orgID, name, n).Scan(&last)
+	} else {
+		err = tx.QueryRow(allocateSQL, orgID, name, n).Scan(&last)
+	}
+	return last, err
+}
