@@ -21,6 +21,9 @@ type searchPage struct {
 	Total                                          int    // patients matching, on every page
 	First, Last                                    int    // the positions of the results shown, from 1
 	PrevURL, NextURL                               string // the pages before and after this one, with the same search
+	// AllURL, as the user types, is the search's first full page when
+	// more match than the few shown.
+	AllURL string
 	Error                                          string // why the search could not run, shown beside the box
 	ErrorField                                     string
 }
@@ -35,6 +38,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := r.URL.Query()
+	typing := v.Get("partial") == "1"
 	p := &searchPage{
 		Q: strings.TrimSpace(v.Get("q")), Family: strings.TrimSpace(v.Get("family")), Given: strings.TrimSpace(v.Get("given")),
 		Postcode: strings.TrimSpace(v.Get("postcode")), GenderCode: v.Get("gender"),
@@ -45,7 +49,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	p.Advanced = p.Family != "" || p.Given != "" || p.BirthDate != "" || p.Postcode != "" || p.GenderCode != ""
 	if p.Q != "" || p.Advanced {
 		q := crs.PatientQuery{Text: p.Q, FamilyName: p.Family, GivenName: p.Given, Postcode: p.Postcode, Gender: p.GenderCode, Limit: searchPageSize}
-		if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+		if typing {
+			q.Limit = searchTypedSize
+		} else if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
 			q.Offset = (n - 1) * searchPageSize
 		}
 		if looksLikeNHSNumber(p.Q) {
@@ -63,7 +69,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			res, err = s.Patients.SearchPatients(r.Context(), a, q)
 		}
 		if err == nil {
-			p.paginate(v, res)
+			p.paginate(v, res, typing)
 		}
 		switch crs.ErrorCode(err) {
 		case "":
@@ -81,7 +87,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if v.Get("partial") == "1" {
+	if typing {
 		return s.renderPartial(w, r, "search", "results", p)
 	}
 	if p.Errors.Any() {
@@ -93,9 +99,15 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 // searchPageSize is how many patients one page of search results shows.
 const searchPageSize = 50
 
+// searchTypedSize is how many patients the results show as the user
+// types (partial=1), before they search: the best few, enough to spot the
+// patient sought, with a link to every match.
+const searchTypedSize = 10
+
 // paginate fills in the count and the links to the pages before and after
-// the results, keeping every field of the search.
-func (p *searchPage) paginate(v url.Values, res *crs.PatientResults) {
+// the results, keeping every field of the search; as the user types, the
+// link to the first full page instead.
+func (p *searchPage) paginate(v url.Values, res *crs.PatientResults, typing bool) {
 	p.Results, p.Total = res.Matches, res.Total
 	if len(res.Matches) > 0 {
 		p.First, p.Last = res.Offset+1, res.Offset+len(res.Matches)
@@ -112,6 +124,12 @@ func (p *searchPage) paginate(v url.Values, res *crs.PatientResults) {
 			u.Set("page", strconv.Itoa(n))
 		}
 		return "/patients?" + u.Encode()
+	}
+	if typing {
+		if res.More() > 0 {
+			p.AllURL = link(1)
+		}
+		return
 	}
 	if page > 1 {
 		p.PrevURL = link(page - 1)
