@@ -23,9 +23,9 @@ type searchPage struct {
 	PrevURL, NextURL                               string // the pages before and after this one, with the same search
 	// AllURL, as the user types, is the search's first full page when
 	// more match than the few shown.
-	AllURL string
-	Error                                          string // why the search could not run, shown beside the box
-	ErrorField                                     string
+	AllURL     string
+	Error      string // why the search could not run, shown beside the box
+	ErrorField string
 }
 
 // handleSearch finds patients. One box takes an NHS number, a hospital
