@@ -1,12 +1,15 @@
 package web
 
 import (
+	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // searchPage is the data of the patient search page and of its results
@@ -153,3 +156,65 @@ func looksLikeNHSNumber(s string) bool {
 	}
 	return digits == 10
 }
+
+// resultRows writes the rows of the search results, a patient a row: the
+// name linking to the record (and whether merged or deceased), NHS number,
+// date of birth and age, gender, hospital number, postcode, and the score
+// and its reasons. They are written once here rather than by the template
+// a field at a time, as a page of results is most of the search's work.
+func resultRows(p pager, ms []crs.PatientMatch) template.HTML {
+	now := p.page().Now
+	var b strings.Builder
+	b.Grow(len(ms) * 700)
+	text := func(ss ...string) {
+		for _, s := range ss {
+			b.WriteString(html.EscapeString(s))
+		}
+	}
+	for _, m := range ms {
+		pt := m.Patient
+		if pt.Merged() {
+			b.WriteString(`<tr class="row--merged">`)
+		} else {
+			b.WriteString(`<tr>`)
+		}
+		b.WriteString("\n<th scope=\"row\"><a href=\"/patients/")
+		text(pt.ID)
+		b.WriteString(`">`)
+		text(pt.DisplayName())
+		b.WriteString(`</a>`)
+		if pt.Merged() {
+			b.WriteString(` <strong class="tag tag--grey tag--small">Merged</strong>`)
+		}
+		if pt.Deceased() {
+			b.WriteString(` <strong class="tag tag--red tag--small">Deceased</strong>`)
+		}
+		b.WriteString("</th>\n<td class=\"nowrap\">")
+		if pt.NHSNumber != "" {
+			text(nhs.FormatNumber(pt.NHSNumber))
+		} else {
+			b.WriteString(`<span class="secondary">Not known</span>`)
+		}
+		b.WriteString(`</td><td class="nowrap">`)
+		text(showDate(pt.BirthDate))
+		b.WriteString(` <span class="secondary">(`)
+		text(age(pt.BirthDate, now))
+		b.WriteString(`)</span></td><td>`)
+		text(pt.GenderName())
+		b.WriteString(`</td><td>`)
+		text(pt.MRN)
+		b.WriteString(`</td><td class="nowrap">`)
+		text(pt.Address.Postcode)
+		score := strconv.Itoa(m.Score)
+		b.WriteString(`</td><td><span class="score" aria-label="Score `)
+		b.WriteString(score)
+		b.WriteString(` out of 100">`)
+		b.WriteString(score)
+		b.WriteString(`</span> <span class="secondary reasons">`)
+		text(strings.Join(m.Reasons, ", "))
+		b.WriteString("</span></td>\n</tr>\n")
+	}
+	return template.HTML(b.String())
+}
+
+func init() { funcs["resultRows"] = resultRows }
