@@ -72,6 +72,11 @@ type Assignment struct {
 	EndsOn   Date // zero while open-ended
 }
 
+// ActiveOn reports whether the assignment runs on day d.
+func (as *Assignment) ActiveOn(d Date) bool {
+	return !d.Before(as.StartsOn.Time) && (as.EndsOn.IsZero() || !d.After(as.EndsOn.Time))
+}
+
 // Validate checks the assignment.
 func (as *Assignment) Validate() error {
 	var es Errors

@@ -218,6 +218,22 @@ type BedBoardWard struct {
 	SiteName string
 }
 
+// WardSummary is a ward as the trust's bed board sums it up for the bed
+// manager: how many of its beds can take a patient now and how many will
+// soon.
+type WardSummary struct {
+	WardID, WardCode, WardName string
+	SiteID, SiteName           string // the hospital site the ward is on
+	Beds                       int    // the ward's active beds
+	Occupied                   int    // patients in a bed
+	Free                       int    // beds available and empty
+	Closed                     int    // beds closed or out of use, and empty
+	// AwaitingDischarge counts the ward's patients (in a bed or not) whose
+	// expected date of discharge is today or has passed.
+	AwaitingDischarge int
+	Unbedded          int // patients on the ward without a bed
+}
+
 // BedBoardBed is a bed, free or with its patient.
 type BedBoardBed struct {
 	BedID             string
@@ -342,6 +358,13 @@ type InpatientService interface {
 	FindPreadmissions(ctx context.Context, a Actor, patientID string) ([]*Preadmission, error)
 	// BedBoard lists every ward's beds, occupied or free.
 	BedBoard(ctx context.Context, a Actor) ([]*BedBoardWard, error)
+	// WardSummaries lists every ward of the trust with the count of its
+	// beds, occupied, free and closed, and of its patients due out: the
+	// bed manager's view of the trust. No patient's details are read.
+	WardSummaries(ctx context.Context, a Actor) ([]*WardSummary, error)
+	// WardBoard lists one ward's beds as BedBoard does: the ward clerk's
+	// and nurse in charge's board.
+	WardBoard(ctx context.Context, a Actor, wardID string) (*BedBoardWard, error)
 	// WardBeds lists every ward's beds as BedBoard does, an occupied bed
 	// with its spell alone and no patient's details, for choosing where
 	// to admit or move a patient.

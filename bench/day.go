@@ -129,12 +129,13 @@ const (
 	PageSpell       = "spell"              // GET /spells/{id}
 	PageTransfer    = "transfer"           // POST /spells/{id}/transfer
 	PageDischarge   = "discharge"          // POST /spells/{id}/discharge
-	PageBedBoard    = "bed board"          // GET /beds
+	PageBedBoard    = "bed board"          // GET /beds: the trust's wards
+	PageWardBeds    = "ward beds"          // GET /beds/{ward}: one ward's beds
 )
 
 // DayPageKinds lists the kinds of page in the order they are reported.
 var DayPageKinds = []string{PageSearch, PageSearchTyped, PagePatient, PageReferralNew, PageReferralAdd, PageReferral, PageBookForm, PageBook,
-	PageAppointment, PageOutcome, PageAdmitForm, PageAdmit, PageSpell, PageTransfer, PageDischarge, PageBedBoard}
+	PageAppointment, PageOutcome, PageAdmitForm, PageAdmit, PageSpell, PageTransfer, PageDischarge, PageBedBoard, PageWardBeds}
 
 // DayLatency is the time one kind of page (or the feed's ACKs) took.
 type DayLatency struct {
@@ -294,6 +295,7 @@ type dayUser struct {
 	toBook    []string
 	toOutcome []string
 	spells    []string
+	ward      string // the ward whose beds they look at, chosen on the trust's board
 }
 
 // login logs every member of staff in over HTTP, LoginConcurrency at a
@@ -501,8 +503,7 @@ func (d *dayRun) act(ctx context.Context, u *dayUser, action string) error {
 	case actTransfer, actDischarge:
 		return d.moveOrDischarge(ctx, u, action)
 	case actBedBoard:
-		_, err := d.page(ctx, u, PageBedBoard, "/beds")
-		return err
+		return d.bedBoard(ctx, u)
 	}
 	return fmt.Errorf("unknown action %q", action)
 }
@@ -679,8 +680,7 @@ func (d *dayRun) admit(ctx context.Context, u *dayUser) error {
 func (d *dayRun) moveOrDischarge(ctx context.Context, u *dayUser, action string) error {
 	n := len(u.spells)
 	if n == 0 {
-		_, err := d.page(ctx, u, PageBedBoard, "/beds")
-		return err
+		return d.bedBoard(ctx, u)
 	}
 	i := u.rng.IntN(n)
 	spell := u.spells[i]
@@ -708,6 +708,24 @@ func (d *dayRun) moveOrDischarge(ctx context.Context, u *dayUser, action string)
 	return err
 }
 
+// bedBoard opens the trust's bed board and from it the nurse's own ward
+// (chosen among the board's wards the first time, then listed first).
+func (d *dayRun) bedBoard(ctx context.Context, u *dayUser) error {
+	body, err := d.page(ctx, u, PageBedBoard, "/beds")
+	if err != nil {
+		return err
+	}
+	if u.ward == "" {
+		wards := dayWardLink.FindAllStringSubmatch(body, -1)
+		if len(wards) == 0 {
+			return fmt.Errorf("bed board: no ward to open")
+		}
+		u.ward = wards[u.rng.IntN(len(wards))][1]
+	}
+	_, err = d.page(ctx, u, PageWardBeds, "/beds/"+u.ward)
+	return err
+}
+
 // freeBed picks a free bed ("ward/bed") from the ward-and-bed list of a
 // page, or "" when every bed is taken.
 func (d *dayRun) freeBed(u *dayUser, body string) string {
@@ -729,6 +747,7 @@ var (
 	dayCSRF        = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 	dayPatientLink = regexp.MustCompile(`href="/patients/([0-9a-f-]{36})"`)
 	dayFreeSlot    = regexp.MustCompile(`name="slot" type="radio" value="([^"]+)"`)
+	dayWardLink    = regexp.MustCompile(`href="/beds/([0-9a-f-]{36})"`)
 	dayFreeBed     = regexp.MustCompile(`<option value="([^"/]+/[^"]+)"[^>]*>[^<]*\(free\)</option>`)
 )
 

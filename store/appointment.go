@@ -467,12 +467,16 @@ func (s *OutpatientService) FindAppointment(ctx context.Context, a crs.Actor, id
 	return ap, err
 }
 
+// appointmentsOfReferralSQL reads a referral's appointments in time order
+// (through appointments_referral_start, migration 0107).
+var appointmentsOfReferralSQL = `SELECT ` + appointmentColumns + ` FROM appointments WHERE referral_id = $1 AND org_id = $2 ORDER BY start_at, id`
+
 // FindAppointments lists a referral's appointments, earliest first.
 func (s *OutpatientService) FindAppointments(ctx context.Context, a crs.Actor, referralID string) ([]*crs.Appointment, error) {
 	var out []*crs.Appointment
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "appointments", func(q Querier) (string, error) {
 		var err error
-		if out, err = queryRows(ctx, q, scanAppointment, `SELECT `+appointmentColumns+` FROM appointments WHERE referral_id = $1 AND org_id = $2 ORDER BY start_at, id`, referralID, a.OrgID); err != nil || len(out) == 0 {
+		if out, err = queryRows(ctx, q, scanAppointment, appointmentsOfReferralSQL, referralID, a.OrgID); err != nil || len(out) == 0 {
 			return "", err
 		}
 		return out[len(out)-1].PatientID, nil

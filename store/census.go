@@ -53,13 +53,40 @@ func wardBeds(ctx context.Context, q Querier, orgID string) (wards []*crs.BedBoa
 // BedBoard lists every ward's beds, occupied or free, with the patient,
 // consultant and expected date of discharge.
 func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.BedBoardWard, error) {
+	return s.bedBoard(ctx, a, "")
+}
+
+// WardBoard lists one ward's beds as BedBoard does; only its patients are
+// read and recorded as listed.
+func (s *InpatientService) WardBoard(ctx context.Context, a crs.Actor, wardID string) (*crs.BedBoardWard, error) {
+	if wardID == "" {
+		return nil, crs.Errorf(crs.ENOTFOUND, "There is no such ward")
+	}
+	wards, err := s.bedBoard(ctx, a, wardID)
+	if err != nil {
+		return nil, err
+	}
+	return wards[0], nil
+}
+
+// bedBoard reads the beds of the ward wardID, or of every ward when "",
+// with the patient in each.
+func (s *InpatientService) bedBoard(ctx context.Context, a crs.Actor, wardID string) ([]*crs.BedBoardWard, error) {
 	var wards []*crs.BedBoardWard
-	err := s.db.view(ctx, a, crs.ActViewDemographics, "bed board", func(q Querier) (string, error) {
-		var err error
-		wards, err = s.db.boardStays(ctx, q, a.OrgID, `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
+	what := "bed board"
+	query := `SELECT bs.ward_id, bs.bed_id, s.id, s.patient_id, p.mrn, p.family_name, p.given_name, s.consultant_code,
 			s.admitted_at, s.expected_discharge, s.status, p.gender, p.birth_date
 			FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id JOIN patients p ON p.id = s.patient_id
-			WHERE bs.org_id = $1 AND bs.is_current = 1`, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
+			WHERE bs.org_id = $1 AND bs.is_current = 1`
+	args := []any{a.OrgID}
+	if wardID != "" {
+		what = "ward beds"
+		query += ` AND bs.ward_id = $2`
+		args = append(args, wardID)
+	}
+	err := s.db.view(ctx, a, crs.ActViewDemographics, what, func(q Querier) (string, error) {
+		var err error
+		wards, err = s.db.boardStays(ctx, q, a.OrgID, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
 			var fam, given, admitted, expected, status, born string
 			if err := rows.Scan(ward, bedID, &occ.SpellID, &occ.PatientID, &occ.MRN, &fam, &given, &occ.ConsultantCode, &admitted, &expected, &status, &occ.Gender, &born); err != nil {
 				return err
@@ -67,11 +94,21 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 			occ.BirthDate = parseDate(born)
 			occ.Name, occ.AdmittedAt, occ.ExpectedDischarge, occ.OnLeave = patientName(fam, given), parseTime(admitted), parseDate(expected), status == crs.SpellOnLeave
 			return nil
-		})
-		if err != nil || !a.Can(crs.ActViewClinical) {
+		}, query, args...)
+		if err != nil {
 			return "", err
 		}
-		return "", s.readBedFlags(ctx, q, a, wards)
+		if wardID != "" {
+			i := slices.IndexFunc(wards, func(w *crs.BedBoardWard) bool { return w.WardID == wardID })
+			if i < 0 {
+				return "", crs.Errorf(crs.ENOTFOUND, "There is no such ward")
+			}
+			wards = wards[i : i+1]
+		}
+		if !a.Can(crs.ActViewClinical) {
+			return "", nil
+		}
+		return "", s.readBedFlags(ctx, q, a, wards, wardID)
 	})
 	if err == nil {
 		var ids, flagged []string
@@ -83,10 +120,50 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 				}
 			}
 		}
-		s.db.recordListed(a, ids, "bed board")
-		s.db.recordListed(a, flagged, "bed board flags")
+		s.db.recordListed(a, ids, what)
+		s.db.recordListed(a, flagged, what+" flags")
 	}
 	return wards, err
+}
+
+// WardSummaries counts each ward's beds, occupied, free and closed, and
+// its patients whose expected date of discharge is today or past, from
+// the current bed stays and their spells' expected discharge alone.
+func (s *InpatientService) WardSummaries(ctx context.Context, a crs.Actor) ([]*crs.WardSummary, error) {
+	var out []*crs.WardSummary
+	err := s.db.view(ctx, a, crs.ActViewDemographics, "ward summary", func(q Querier) (string, error) {
+		wards, err := s.db.boardStays(ctx, q, a.OrgID, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
+			var expected string
+			err := rows.Scan(ward, bedID, &occ.SpellID, &expected)
+			occ.ExpectedDischarge = parseDate(expected)
+			return err
+		}, `SELECT bs.ward_id, bs.bed_id, s.id, s.expected_discharge FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
+			WHERE bs.org_id = $1 AND bs.is_current = 1`, a.OrgID)
+		if err != nil {
+			return "", err
+		}
+		today := localDate(s.db.Clock.Now())
+		out = make([]*crs.WardSummary, len(wards))
+		for i, w := range wards {
+			sum := &crs.WardSummary{WardID: w.WardID, WardCode: w.WardCode, WardName: w.WardName, SiteID: w.SiteID, SiteName: w.SiteName,
+				Beds: len(w.Beds), Occupied: w.Occupied - len(w.Unbedded), Unbedded: len(w.Unbedded)}
+			for _, b := range append(w.Beds, w.Unbedded...) {
+				switch {
+				case b.SpellID != "":
+					if d := b.ExpectedDischarge; !d.IsZero() && !d.After(today.Time) {
+						sum.AwaitingDischarge++
+					}
+				case b.Open():
+					sum.Free++
+				default:
+					sum.Closed++
+				}
+			}
+			out[i] = sum
+		}
+		return "", nil
+	})
+	return out, err
 }
 
 // readBedFlags puts on each occupied bed of the board the flags its
@@ -95,7 +172,7 @@ func (s *InpatientService) BedBoard(ctx context.Context, a crs.Actor) ([]*crs.Be
 // patients the actor may see the clinical record of without opening it
 // on purpose, that is not sealed and with whom the actor has a
 // legitimate relationship (store/access.go's rule, one place).
-func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Actor, wards []*crs.BedBoardWard) error {
+func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Actor, wards []*crs.BedBoardWard, wardID string) error {
 	now := s.db.Clock.Now().UTC()
 	args := []any{a.OrgID}
 	var codes []string
@@ -113,6 +190,10 @@ func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Ac
 		AND NOT EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
 			AND v.param = 'verification-status' AND v.code IN ('refuted', 'entered-in-error'))
 		AND NOT EXISTS (SELECT 1 FROM patient_seals ps WHERE ps.org_id = bs.org_id AND ps.patient_id = s.patient_id AND ps.lifted_at = '')`
+	if wardID != "" {
+		args = append(args, wardID)
+		query += fmt.Sprintf(" AND bs.ward_id = $%d", len(args))
+	}
 	flags := map[string]map[string]bool{}
 	if err := eachRow(ctx, q, func(r scanner) error {
 		var pid, code string
@@ -160,10 +241,9 @@ func (s *InpatientService) WardBeds(ctx context.Context, a crs.Actor) ([]*crs.Be
 	var wards []*crs.BedBoardWard
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "ward beds", func(q Querier) (string, error) {
 		var err error
-		wards, err = s.db.boardStays(ctx, q, a.OrgID, `SELECT ward_id, bed_id, spell_id FROM bed_stays WHERE org_id = $1 AND is_current = 1`,
-			func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
-				return rows.Scan(ward, bedID, &occ.SpellID)
-			})
+		wards, err = s.db.boardStays(ctx, q, a.OrgID, func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error {
+			return rows.Scan(ward, bedID, &occ.SpellID)
+		}, `SELECT ward_id, bed_id, spell_id FROM bed_stays WHERE org_id = $1 AND is_current = 1`, a.OrgID)
 		return "", err
 	})
 	return wards, err
@@ -202,9 +282,9 @@ func (db *DB) estateWardBeds(ctx context.Context, orgID string) ([]*crs.BedBoard
 }
 
 // boardStays reads the trust's wards and beds and puts each current stay
-// that query finds (scanned by scan, with its ward and bed) in its bed,
-// or among its ward's patients without a bed.
-func (db *DB) boardStays(ctx context.Context, q Querier, orgID, query string, scan func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error) ([]*crs.BedBoardWard, error) {
+// that query finds with args (scanned by scan, with its ward and bed) in
+// its bed, or among its ward's patients without a bed.
+func (db *DB) boardStays(ctx context.Context, q Querier, orgID string, scan func(rows *sql.Rows, ward, bedID *string, occ *crs.BedBoardBed) error, query string, args ...any) ([]*crs.BedBoardWard, error) {
 	wards, byID, err := db.estateWardBeds(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -215,7 +295,7 @@ func (db *DB) boardStays(ctx context.Context, q Querier, orgID, query string, sc
 			beds[b.BedID] = b
 		}
 	}
-	rows, err := q.QueryContext(ctx, query, orgID)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

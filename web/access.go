@@ -146,6 +146,7 @@ var routeAccess = map[string]routeRule{
 	"POST /spells/{id}/{action}":                     need(crs.ActManagePathways),
 	"POST /spells/{id}/not-done":                     need(crs.ActManagePathways),
 	"GET /beds":                                      need(crs.ActManagePathways),
+	"GET /beds/{ward}":                               need(crs.ActManagePathways),
 	"GET /patients/{id}/ed/new":                      need(crs.ActManagePathways),
 	"POST /patients/{id}/ed/new":                     need(crs.ActManagePathways),
 	"GET /ed":                                        need(crs.ActManagePathways),

@@ -3,51 +3,82 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/nhs"
 )
 
-// bedBoardPage is the data of the bed board.
+// bedBoardPage is the data of the trust's bed board: a line a ward.
 type bedBoardPage struct {
 	pageData
-	Wards      []*crs.BedBoardWard // the wards shown, after the filter
-	Sites      []nhs.Code          // every site with wards, for the filter
-	WardList   []nhs.Code          // every ward (of the chosen site), for the filter
-	Site, Ward string              // the filter: a site's id, a ward's id
-	Compact    bool                // one line a bed
-	Query      string              // the filter, for the live board's address
+	Wards []*crs.WardSummary // the wards shown, after the filter: the user's own first
+	Own   map[string]bool    // the user's own wards by id: assigned to them, or the one they last opened
+	Total crs.WardSummary    // the sums of the wards shown
+	Sites []nhs.Code         // every site with wards, for the filter
+	Site  string             // the filter: a site's id
+	Query string             // the filter, for the live board's address
 }
 
-// bedsCookie remembers a user's bed board filter on their browser, so the
-// board opens on their own ward.
+// bedsCookie remembers a user's bed board on their browser: the site of
+// the trust's board, and the ward they last opened and how (compact), so
+// the board puts their own ward first.
 const bedsCookie = "crs_beds"
 
-// handleBedBoard shows every ward's beds, occupied or free, with the
-// patient's sex, age, days in, expected discharge and flags, and the
-// free beds by bay with the sex of the bay. It can be filtered by site
-// and ward (remembered in a cookie) and shown compact. It is live: the
-// page listens on /live?topic=beds and fetches ?partial=1 (the board
-// alone) when a bed changes; without the script the Refresh link reloads
-// it.
+// bedsPrefs reads the remembered bed board of the request.
+func bedsPrefs(r *http.Request) url.Values {
+	if c, err := r.Cookie(bedsCookie); err == nil {
+		if v, err := url.ParseQuery(c.Value); err == nil {
+			return v
+		}
+	}
+	return url.Values{}
+}
+
+// keepBedsPrefs remembers v as the user's bed board.
+func (s *Server) keepBedsPrefs(w http.ResponseWriter, v url.Values) {
+	keep := url.Values{"site": {v.Get("site")}, "ward": {v.Get("ward")}, "compact": {v.Get("compact")}}
+	s.setCookie(w, bedsCookie, keep.Encode(), "/beds", 60*60*24*365)
+}
+
+// handleBedBoard shows the trust's bed board as the bed manager uses it:
+// each ward's beds, occupied, free and closed, and its patients awaiting
+// discharge and without a bed, each ward linking to its own board
+// (handleWardBeds). The user's own wards (assigned to them, or the one
+// they last opened) come first. It can be filtered by site (remembered
+// in a cookie). It is live: the page listens on /live?topic=beds and
+// fetches ?partial=1 (the board alone) when a bed changes; without the
+// script the Refresh link reloads it. /beds?ward=ID, the old address of
+// a ward's board, leads to it.
 func (s *Server) handleBedBoard(w http.ResponseWriter, r *http.Request) error {
 	if err := s.needJourney(); err != nil {
 		return err
 	}
-	wards, err := s.Inpatients.BedBoard(r.Context(), actorOf(r))
+	q := r.URL.Query()
+	if ward := q.Get("ward"); ward != "" && q.Get("partial") != "1" {
+		to := "/beds/" + url.PathEscape(ward)
+		if q.Get("compact") == "yes" {
+			to += "?compact=yes"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
+	}
+	a := actorOf(r)
+	wards, err := s.Inpatients.WardSummaries(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	prefs := bedsPrefs(r)
 	if _, ok := q["site"]; !ok {
-		if c, err := r.Cookie(bedsCookie); err == nil {
-			q, _ = url.ParseQuery(c.Value)
-		}
+		q.Set("site", prefs.Get("site"))
 	} else if q.Get("partial") != "1" {
-		keep := url.Values{"site": {q.Get("site")}, "ward": {q.Get("ward")}, "compact": {q.Get("compact")}}
-		s.setCookie(w, bedsCookie, keep.Encode(), "/beds", 60*60*24*365)
+		prefs.Set("site", q.Get("site"))
+		s.keepBedsPrefs(w, prefs)
 	}
-	page := &bedBoardPage{Site: q.Get("site"), Ward: q.Get("ward"), Compact: q.Get("compact") == "yes"}
+	page := &bedBoardPage{Site: q.Get("site"), Own: map[string]bool{}}
+	if err := s.ownWards(r, a, prefs.Get("ward"), wards, page.Own); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, wd := range wards {
 		if wd.SiteID != "" && !seen[wd.SiteID] {
@@ -57,71 +88,54 @@ func (s *Server) handleBedBoard(w http.ResponseWriter, r *http.Request) error {
 		if page.Site != "" && wd.SiteID != page.Site {
 			continue
 		}
-		page.WardList = append(page.WardList, nhs.Code{Code: wd.WardID, Description: wd.WardCode + " " + wd.WardName})
-		if page.Ward == "" || wd.WardID == page.Ward {
-			page.Wards = append(page.Wards, wd)
+		page.Wards = append(page.Wards, wd)
+		t := &page.Total
+		t.Beds, t.Occupied, t.Free, t.Closed = t.Beds+wd.Beds, t.Occupied+wd.Occupied, t.Free+wd.Free, t.Closed+wd.Closed
+		t.AwaitingDischarge, t.Unbedded = t.AwaitingDischarge+wd.AwaitingDischarge, t.Unbedded+wd.Unbedded
+	}
+	// The user's own wards first, the rest in ward code order as read.
+	slices.SortStableFunc(page.Wards, func(x, y *crs.WardSummary) int {
+		switch ox, oy := page.Own[x.WardID], page.Own[y.WardID]; {
+		case ox && !oy:
+			return -1
+		case oy && !ox:
+			return 1
 		}
-	}
-	v := url.Values{"site": {page.Site}, "ward": {page.Ward}}
-	if page.Compact {
-		v.Set("compact", "yes")
-	}
-	page.Query = v.Encode()
+		return 0
+	})
+	page.Query = url.Values{"site": {page.Site}}.Encode()
 	page.Title, page.Nav = "Bed board", "beds"
-	if q.Get("partial") == "1" || r.URL.Query().Get("partial") == "1" {
+	if q.Get("partial") == "1" {
 		return s.renderPartial(w, r, "bedboard", "board", page)
 	}
 	return s.render(w, r, "bedboard", page)
 }
 
-// bay is a group of beds on the bed board: a bay or side room, or the
-// beds of the open ward.
-type bay struct {
-	Code string
-	Beds []*crs.BedBoardBed
-	Sex  string // "Female", "Male", "Mixed" or "" when empty, from the patients in it
-}
-
-// bays groups a ward's beds by bay, in the order the beds come, with the
-// sex of each bay from the patients in it.
-func bays(beds []*crs.BedBoardBed) []*bay {
-	var out []*bay
-	byCode := map[string]*bay{}
-	for _, b := range beds {
-		g := byCode[b.BayID]
-		if g == nil {
-			g = &bay{Code: b.BayCode}
-			byCode[b.BayID] = g
-			out = append(out, g)
-		}
-		g.Beds = append(g.Beds, b)
-		if b.SpellID == "" {
+// ownWards marks in own the wards that are the user's: those they are
+// assigned to today (by ward code) and last, the one they last opened.
+func (s *Server) ownWards(r *http.Request, a crs.Actor, last string, wards []*crs.WardSummary, own map[string]bool) error {
+	if last != "" {
+		own[last] = true
+	}
+	if s.Access == nil {
+		return nil
+	}
+	as, err := s.Access.Assignments(r.Context(), a, a.UserID)
+	if err != nil {
+		return err
+	}
+	today := crs.LocalDate(s.now())
+	for _, x := range as {
+		if x.Kind != crs.AssignWard || !x.ActiveOn(today) {
 			continue
 		}
-		sex := map[string]string{"1": "Male", "2": "Female"}[b.Gender]
-		switch {
-		case g.Sex == "":
-			g.Sex = sex
-		case sex != g.Sex:
-			g.Sex = "Mixed"
-		}
-		if sex == "" {
-			g.Sex = "Mixed"
+		for _, wd := range wards {
+			if wd.WardCode == x.Value {
+				own[wd.WardID] = true
+			}
 		}
 	}
-	return out
-}
-
-func init() {
-	funcs["bays"] = bays
-	// bedFlag names a flag of the clinical record on a bed (Isolation).
-	funcs["bedFlag"] = crs.BedFlagName
-	// daysIn counts the nights a patient has been in, as the board shows it.
-	funcs["daysIn"] = func(p pager, b *crs.BedBoardBed) int {
-		return int(crs.LocalDate(p.page().Now).Sub(crs.LocalDate(b.AdmittedAt).Time).Hours() / 24)
-	}
-	// pastEDD reports whether the expected discharge date has passed.
-	funcs["pastEDD"] = func(p pager, d crs.Date) bool { return !d.IsZero() && d.Before(crs.LocalDate(p.page().Now).Time) }
+	return nil
 }
 
 // boardField is the data of a filter select of the bed board.

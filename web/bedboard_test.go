@@ -12,9 +12,11 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// TestBedBoardFilter checks the bed board's facts about each patient,
-// its bays with their sex, and its site and ward filter, which the board
-// remembers for the next visit.
+// TestBedBoardFilter checks the trust's bed board, a line a ward with its
+// beds occupied, free, closed and awaiting discharge, filtered by site
+// (remembered for the next visit) and with the user's own ward first;
+// and a ward's own board: the facts about each patient and its bays with
+// their sex.
 func TestBedBoardFilter(t *testing.T) {
 	e := newEnv(t)
 	st := e.setUp(e.a)
@@ -33,6 +35,9 @@ func TestBedBoardFilter(t *testing.T) {
 	other := loc("", crs.LocationSite, "WEST", "West site")
 	west := loc(other.ID, crs.LocationWard, "WW1", "Willow Ward")
 	loc(west.ID, crs.LocationBed, "W01", "Bed W01")
+	if err := orgs.CreateLocation(ctx, admin, &crs.Location{ParentID: bayA.ID, Kind: crs.LocationBed, Code: "A3", Name: "Bed A3", Status: crs.BedClosed}); err != nil {
+		t.Fatalf("closed bed: %v", err)
+	}
 
 	p := e.register(e.a, "Bayley", "Beth", crs.NewDate(1950, 6, 1), "", "")
 	c := e.login(e.a, crs.RoleClerk)
@@ -43,21 +48,68 @@ func TestBedBoardFilter(t *testing.T) {
 	e.clock.Advance(72 * time.Hour) // three nights in
 	c = e.login(e.a, crs.RoleClerk)
 
+	// The row of a ward on the trust's board, as text.
+	row := func(body string, w *crs.Location) string {
+		i := strings.Index(body, `id="ward-`+w.ID+`"`)
+		if i < 0 {
+			t.Fatalf("ward %s is not on the board", w.Code)
+		}
+		i += strings.Index(body[i:], ">") + 1
+		j := strings.Index(body[i:], "</tr>")
+		return strings.TrimSpace(text(body[i : i+j]))
+	}
 	all := c.get("/beds")
-	wantBody(t, "whole board", all, "BAYLEY, Beth", "Male · 75y · day 3", "Past EDD", "Bay BAYA", "Male bay", "WW1 Willow Ward", "WD10 Nightingale Ward")
-	r = c.get("/beds?site=" + other.ID + "&ward=")
+	wantBody(t, "whole board", all, "2 wards: 5 of 7 beds free, 1 awaiting discharge", `<a href="/beds/`+st.ward.ID+`">WD10 Nightingale Ward</a>`)
+	// Beds, occupied, free, closed, awaiting discharge, without a bed.
+	if got, want := row(all.body, st.ward), "WD10 Nightingale Ward Main site 6 1 4 1 1 0"; got != want {
+		t.Errorf("WD10's line reads %q, want %q", got, want)
+	}
+	if got, want := row(all.body, west), "WW1 Willow Ward West site 1 0 1 0 0 0"; got != want {
+		t.Errorf("WW1's line reads %q, want %q", got, want)
+	}
+	if strings.Contains(all.body, "BAYLEY") || strings.Contains(all.body, "Your ward") {
+		t.Errorf("the trust's board names a patient or a ward of the user's before they opened one")
+	}
+	r = c.get("/beds?site=" + other.ID)
 	wantBody(t, "west site", r, "WW1 Willow Ward")
-	if strings.Contains(r.body, "Nightingale Ward <span") {
+	if strings.Contains(r.body, "Nightingale Ward") {
 		t.Errorf("the west site's board shows the main site's ward")
 	}
 	wantBody(t, "the filter is remembered", c.get("/beds"), "WW1 Willow Ward", `<option value="`+other.ID+`" selected>West site</option>`)
-	if strings.Contains(c.get("/beds").body, "BAYLEY") {
+	if strings.Contains(c.get("/beds").body, "Nightingale Ward") {
 		t.Errorf("the remembered filter was not applied")
 	}
-	r = c.get("/beds?site=&ward=" + st.ward.ID + "&compact=yes")
+
+	ward := c.get("/beds/" + st.ward.ID)
+	wantBody(t, "the ward's beds", ward, "BAYLEY, Beth", "Male · 75y · day 3", "Past EDD", "Bay BAYA", "Male bay", "1 of 6 beds occupied",
+		`<span class="bed__free">Free</span>`, `<span class="bed__closed">Closed</span>`)
+	if strings.Contains(ward.body, "Willow") {
+		t.Errorf("a ward's board shows another ward")
+	}
+	r = c.get("/beds/" + st.ward.ID + "?compact=yes")
 	wantBody(t, "compact ward", r, "beds--compact", "BAYLEY, Beth")
-	if strings.Contains(r.body, "Willow") && strings.Contains(r.body, `id="ward-`+west.ID+`"`) {
-		t.Errorf("the ward filter shows another ward")
+	wantStatus(t, "no such ward", c.get("/beds/"+bayA.ID), 404)
+	if r := c.get("/beds?ward=" + west.ID); r.status != 303 || r.loc != "/beds/"+west.ID {
+		t.Errorf("the old address of a ward's board answers %d %q, want 303 to /beds/%s", r.status, r.loc, west.ID)
+	}
+
+	// The ward last opened comes first, marked.
+	wantBody(t, "WW1's beds", c.get("/beds/"+west.ID), "WW1 Willow Ward", "0 of 1 bed occupied")
+	r = c.get("/beds?site=")
+	if i, j := strings.Index(r.body, `id="ward-`+west.ID+`"`), strings.Index(r.body, `id="ward-`+st.ward.ID+`"`); i < 0 || j < 0 || i > j {
+		t.Errorf("WW1, the ward last opened, is not first (at %d, WD10 at %d)", i, j)
+	}
+	if !strings.Contains(row(r.body, west), "Your ward") || strings.Contains(row(r.body, st.ward), "Your ward") {
+		t.Errorf("the lines do not mark the ward last opened alone: %q, %q", row(r.body, west), row(r.body, st.ward))
+	}
+	// A nurse assigned to a ward sees it first.
+	if err := store.NewAccessService(e.db).Assign(ctx, admin, &crs.Assignment{UserID: e.a.Actor(crs.RoleNurse).UserID,
+		Kind: crs.AssignWard, Value: "WW1", StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	r = e.login(e.a, crs.RoleNurse).get("/beds")
+	if i, j := strings.Index(r.body, `id="ward-`+west.ID+`"`), strings.Index(r.body, `id="ward-`+st.ward.ID+`"`); i < 0 || j < 0 || i > j || !strings.Contains(row(r.body, west), "Your ward") {
+		t.Errorf("the nurse's own ward WW1 is not first and marked (at %d, WD10 at %d)", i, j)
 	}
 }
 
@@ -110,7 +162,7 @@ func TestBedBoardFlags(t *testing.T) {
 		}
 
 		nurse := e.login(e.a, crs.RoleNurse)
-		r := nurse.get("/beds")
+		r := nurse.get("/beds/" + st.ward.ID)
 		wantStatus(t, "board", r, 200)
 		if strings.Contains(r.body, "data-bed-flag") {
 			t.Errorf("a nurse not assigned to the ward sees clinical flags")
@@ -126,7 +178,7 @@ func TestBedBoardFlags(t *testing.T) {
 		if err := store.NewAccessService(e.db).Assign(ctx, e.a.Actor(crs.RoleAdmin), specialty); err != nil {
 			t.Fatalf("assign: %v", err)
 		}
-		r = nurse.get("/beds")
+		r = nurse.get("/beds/" + st.ward.ID)
 		if got := bed(r.body, st.beds[0].Code); !strings.Contains(got, `data-bed-flag="isolation"`) {
 			t.Errorf("a nurse of the specialty the patient is referred to does not see the flags: %q", got)
 		}
@@ -140,7 +192,7 @@ func TestBedBoardFlags(t *testing.T) {
 			Kind: crs.AssignWard, Value: st.ward.Code, StartsOn: crs.LocalDate(e.clock.Now())}); err != nil {
 			t.Fatalf("assign: %v", err)
 		}
-		for _, path := range []string{"/beds?site=&ward=", "/beds?site=&ward=&compact=yes"} {
+		for _, path := range []string{"/beds/" + st.ward.ID, "/beds/" + st.ward.ID + "?compact=yes"} {
 			r = nurse.get(path)
 			got := bed(r.body, st.beds[0].Code)
 			if !strings.Contains(got, `data-bed-flag="isolation">Isolation</strong>`) || !strings.Contains(got, `data-bed-flag="falls">Falls risk</strong>`) ||
@@ -152,7 +204,7 @@ func TestBedBoardFlags(t *testing.T) {
 			}
 		}
 		clerk := e.login(e.a, crs.RoleClerk)
-		r = clerk.get("/beds")
+		r = clerk.get("/beds/" + st.ward.ID)
 		wantStatus(t, "clerk's board", r, 200)
 		wantBody(t, "clerk's board", r, "FLAGG, Fiona")
 		if strings.Contains(r.body, "data-bed-flag") || strings.Contains(r.body, "Isolation") {

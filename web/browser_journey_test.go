@@ -125,6 +125,7 @@ func TestBrowserJourney(t *testing.T) {
 	defer cancelBoard()
 	run(t, board, "open the bed board",
 		chromedp.Navigate(base+"/beds"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "WD10 Nightingale Ward")]`)),
 		waitText(".ward", "0 of 3 beds occupied"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-live-connected]`)),
 		js(`window.notReloaded = true`),
@@ -170,7 +171,7 @@ func TestBrowserJourney(t *testing.T) {
 	screenshot(t, board, "/tmp/crs-bedboard.png")
 
 	run(t, ctx, "discharge",
-		chromedp.Navigate(base+"/beds"),
+		chromedp.Navigate(base+"/beds/"+st.ward.ID),
 		chromedp.Click(chromedp.Search(`//a[contains(., "JOURNEY, Jo")]`)),
 		chromedp.WaitVisible(chromedp.ID("#discharge")),
 		setValue("method", "1"),

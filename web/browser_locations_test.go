@@ -135,6 +135,8 @@ func TestBrowserFirstHour(t *testing.T) {
 	)
 	run(t, ctx, "the bed board shows the patient in B01",
 		chromedp.Click(chromedp.Search(`//nav//a[normalize-space()="Bed board"]`)),
+		waitText("#wards", "0 of 2 beds free"),
+		chromedp.Click(chromedp.Search(`//a[normalize-space()="WD1 Alder Ward"]`)),
 		waitText(".ward", "WD1 Alder Ward"),
 		waitText(".ward", "1 of 2 beds occupied"),
 		waitText(".bed--occupied", "B01"),

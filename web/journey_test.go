@@ -173,7 +173,8 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 		t.Errorf("the PTL still lists the admitted patient")
 	}
 	wantBody(t, "pathway as of before admission", c.get("/pathways/"+ids.pathway+"?asof=2026-03-10"), "Clock running", "5 weeks 1 day", "(36 days;")
-	wantBody(t, "bed board", c.get("/beds"), "WALKER, Alice", "EDD 31-Mar-2026", "1 of 3 beds occupied")
+	wantBody(t, "bed board", c.get("/beds"), `<a href="/beds/`+st.ward.ID+`">WD10 Nightingale Ward</a>`, "2 of 3 beds free")
+	wantBody(t, "ward's beds", c.get("/beds/"+st.ward.ID), "WALKER, Alice", "EDD 31-Mar-2026", "1 of 3 beds occupied")
 
 	r = c.post("/spells/"+ids.spell+"/discharge", url.Values{"destination": {"19"}})
 	wantStatus(t, "discharge without method", r, http.StatusUnprocessableEntity)
@@ -181,7 +182,8 @@ func (e *env) walkJourney(t *testing.T, c *client, st *site) journeyIDs {
 	r = c.post("/spells/"+ids.spell+"/discharge", url.Values{"method": {"1"}, "destination": {"19"}})
 	wantStatus(t, "discharge", r, http.StatusSeeOther)
 	wantBody(t, "spell after discharge", c.get("/spells/"+ids.spell), "Discharged")
-	wantBody(t, "bed board after discharge", c.get("/beds"), "0 of 3 beds occupied")
+	wantBody(t, "ward's beds after discharge", c.get("/beds/"+st.ward.ID), "0 of 3 beds occupied")
+	wantBody(t, "bed board after discharge", c.get("/beds"), "3 of 3 beds free")
 	return ids
 }
 
@@ -278,6 +280,7 @@ func TestJourney(t *testing.T) {
 		if r := other.get("/beds"); strings.Contains(r.body, "WALKER") || strings.Contains(r.body, "WD10") {
 			t.Errorf("trust B's bed board shows trust A's ward")
 		}
+		wantStatus(t, "trust A's ward from trust B", other.get("/beds/"+st.ward.ID), http.StatusNotFound)
 		if r := other.get("/ptl"); strings.Contains(r.body, "MOVER") {
 			t.Errorf("trust B's PTL shows trust A's patient")
 		}
@@ -402,7 +405,10 @@ func TestLive(t *testing.T) {
 	if !ok1 || !ok2 || l1 != "event: refresh" || l2 != "data: beds" {
 		t.Fatalf("after an admission got %q, %q; want the refresh event with the topic only", l1, l2)
 	}
-	if r := c.get("/beds?partial=1"); strings.Contains(r.body, "<html") || !strings.Contains(r.body, "LOCAL, Lisa") {
+	if r := c.get("/beds/" + st.ward.ID + "?partial=1"); strings.Contains(r.body, "<html") || !strings.Contains(r.body, "LOCAL, Lisa") {
+		t.Errorf("ward's beds fragment:\n%s", r.body)
+	}
+	if r := c.get("/beds?partial=1"); strings.Contains(r.body, "<html") || !strings.Contains(r.body, "WD10 Nightingale Ward") || strings.Contains(r.body, "LOCAL, Lisa") {
 		t.Errorf("bed board fragment:\n%s", r.body)
 	}
 	wantStatus(t, "unknown topic", c.get("/live?topic=secrets"), http.StatusNotFound)

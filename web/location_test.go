@@ -115,7 +115,8 @@ func TestLocationsSetUpAnEstate(t *testing.T) {
 
 	// The bed board and the admission form show the new beds.
 	clerk := e.login(e.a, crs.RoleClerk)
-	wantBody(t, "the bed board", clerk.get("/beds"), "WD10 Nightingale Ward", "0 of 2 beds occupied", "B01", "B02")
+	wantBody(t, "the bed board", clerk.get("/beds"), "WD10 Nightingale Ward", "2 of 2 beds free")
+	wantBody(t, "the ward's beds", clerk.get("/beds/"+ward), "WD10 Nightingale Ward", "0 of 2 beds occupied", "B01", "B02")
 
 	// Close B02: it stays on the bed board, marked, and is not offered.
 	r = admin.post("/locations/"+b02+"/status", url.Values{"status": {"closed"}})
@@ -123,7 +124,8 @@ func TestLocationsSetUpAnEstate(t *testing.T) {
 		t.Fatalf("close B02: %d\n%s", r.status, excerpt(r.body))
 	}
 	wantBody(t, "the flash", admin.get("/locations"), "Bed B02 is now closed.")
-	wantBody(t, "the bed board with B02 closed", clerk.get("/beds"), `<span class="bed__closed">Closed</span>`)
+	wantBody(t, "the ward's beds with B02 closed", clerk.get("/beds/"+ward), `<span class="bed__closed">Closed</span>`)
+	wantBody(t, "the bed board with B02 closed", clerk.get("/beds"), "1 of 2 beds free")
 	p := e.register(e.a, "Bedford", "Beth", crs.NewDate(1970, 5, 6), "9990000018", "E1 6AN")
 	r = clerk.get("/patients/" + p.ID + "/admit")
 	wantStatus(t, "the admission form", r, http.StatusOK)
@@ -140,7 +142,7 @@ func TestLocationsSetUpAnEstate(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("admit to B01: %d\n%s", r.status, excerpt(r.body))
 	}
-	wantBody(t, "the bed board after admission", clerk.get("/beds"), "BEDFORD, Beth", "1 of 2 beds occupied")
+	wantBody(t, "the ward's beds after admission", clerk.get("/beds/"+ward), "BEDFORD, Beth", "1 of 2 beds occupied")
 	r = admin.post("/locations/"+b01+"/status", url.Values{"status": {"out_of_use"}})
 	wantStatus(t, "close an occupied bed", r, http.StatusUnprocessableEntity)
 	wantBody(t, "close an occupied bed", r, `id="status-`+b01+`-error"`, "Bed B01 has a patient in it", `href="#status-`+b01+`"`)

@@ -95,6 +95,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /spells/{id}/{action}", s.authed(s.handleSpellAction))
 	mux.Handle("POST /spells/{id}/not-done", s.authed(s.handleSpellNotDone))
 	mux.Handle("GET /beds", s.authed(s.handleBedBoard))
+	mux.Handle("GET /beds/{ward}", s.authed(s.handleWardBeds))
 	mux.Handle("GET /patients/{id}/ed/new", s.authed(s.handleArrivalForm))
 	mux.Handle("POST /patients/{id}/ed/new", s.authed(s.handleArrive))
 	mux.Handle("GET /ed", s.authed(s.handleTrackingBoard))

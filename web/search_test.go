@@ -14,8 +14,9 @@ import (
 var nextLink = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 
 // TestSearchPages checks that a search matching more than a page says how
-// many matched and pages through them, on the page and in the fragment
-// search-as-you-type swaps in, keeping the search in the links.
+// many matched and pages through them, keeping the search in the links,
+// and that the fragment search-as-you-type swaps in shows the best few
+// with a link to every match.
 func TestSearchPages(t *testing.T) {
 	e := newEnv(t)
 	for i := range 54 {
@@ -24,7 +25,12 @@ func TestSearchPages(t *testing.T) {
 	e.register(e.a, "Johns", "Anne", crs.NewDate(1960, 5, 5), "", "")
 	c := e.login(e.a, crs.RoleClerk)
 
-	for _, path := range []string{"/patients?q=jonse", "/patients?q=jonse&partial=1"} {
+	typed := c.get("/patients?q=jonse&partial=1")
+	wantBody(t, "as you type", typed, "10 of 55 patients shown", `<a href="/patients?q=jonse">Show all 55 patients</a>`)
+	if strings.Contains(typed.body, "Johns") || strings.Contains(typed.body, `rel="next"`) || strings.Count(typed.body, `<a href="/patients/`) != 10 {
+		t.Errorf("as you type: want the first 10 Joneses and no pages:\n%s", typed.body)
+	}
+	for _, path := range []string{"/patients?q=jonse", "/patients?q=jonse&page=1"} {
 		r := c.get(path)
 		wantStatus(t, path, r, 200)
 		wantBody(t, path, r, "50 of 55 patients shown", `rel="next"`)

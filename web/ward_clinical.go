@@ -83,19 +83,11 @@ func (s *Server) handleWardClinical(w http.ResponseWriter, r *http.Request) erro
 	if err := a.Authorize(crs.ActViewClinical); err != nil {
 		return err
 	}
-	wards, err := s.Inpatients.BedBoard(r.Context(), a)
+	ward, err := s.Inpatients.WardBoard(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	page := &wardClinicalPage{}
-	for _, ward := range wards {
-		if ward.WardID == r.PathValue("id") {
-			page.Ward = ward
-		}
-	}
-	if page.Ward == nil {
-		return crs.Errorf(crs.ENOTFOUND, "There is no such ward")
-	}
+	page := &wardClinicalPage{Ward: ward}
 	var ids []string
 	for _, b := range append(append([]*crs.BedBoardBed(nil), page.Ward.Beds...), page.Ward.Unbedded...) {
 		if b.SpellID != "" {

@@ -55,7 +55,7 @@ func TestConsultantNames(t *testing.T) {
 	c.get("/patients/" + p.ID + "/admit")
 	r := c.post("/patients/"+p.ID+"/admit", url.Values{"method": {"21"}, "source": {"19"}, "place": {st.ward.ID + "/" + st.beds[0].ID}, "consultant": {"C7654321"}, "treatment_function": {"110"}})
 	wantStatus(t, "admit", r, 303)
-	wantBody(t, "bed board", c.get("/beds"), `Ms Bone <small class="code">C7654321</small>`)
+	wantBody(t, "ward's beds", c.get("/beds/"+st.ward.ID), `Ms Bone <small class="code">C7654321</small>`)
 	wantBody(t, "spell", c.get(r.loc), `Ms Bone <small class="code">C7654321</small>`, "110 Trauma and Orthopaedic Service")
 	wantBody(t, "PTL filter", c.get("/ptl"), `<option value="C7654321">Ms Bone (C7654321)</option>`)
 	wantBody(t, "waiting list filter", c.get("/waiting-list?consultant=c1234567"), `<option value="C7654321">Ms Bone (C7654321)</option>`,
