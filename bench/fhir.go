@@ -458,7 +458,9 @@ func (b *fhirBench) send(method, path, body string, read func([]byte)) (wire tim
 	if err != nil || resp.Close {
 		c.c.Close()
 	} else {
-		b.put(c)
+		// Back to the pool once the answer's body has been read: the next
+		// request on the connection reuses its buffer.
+		defer b.put(c)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, path, err)
