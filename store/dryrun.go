@@ -81,7 +81,7 @@ func (d *dryRun) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn fu
 	if _, err := d.tx.ExecContext(ctx, `SAVEPOINT dry_cmd`); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
 	}
-	t := &Tx{Tx: d.tx, db: d.db, ctx: ctx, actor: a, now: d.db.Clock.Now().UTC()}
+	t := &Tx{Tx: d.tx, db: d.db, ctx: ctx, actor: a, now: d.db.Clock.Now().UTC(), dry: true}
 	defer func() {
 		if p := recover(); p != nil {
 			d.db.Logger.Error("command panicked in a dry run", "panic", fmt.Sprint(p))

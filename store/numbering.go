@@ -20,11 +20,13 @@ const allocateSQL = `INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 
 // not given again: the numbers have gaps, as a sequence's do. Its commit
 // does not wait for the disk (newPGNumberingConnector says why that
 // loses no number a change used), so the counter's row is locked for
-// microseconds, not for a sync of the log. On SQLite
+// microseconds, not for a sync of the log. A dry run's commands move
+// the counter in the dry run's transaction, which is rolled back, so a
+// dry run leaves the counters as they were. On SQLite
 // the one writer applies commands in turn, and the counter moves in the
 // command's own transaction.
 func (tx *Tx) allocate(orgID, name string, n int) (last int64, err error) {
-	if tx.db.numbers != nil {
+	if tx.db.numbers != nil && !tx.dry {
 		err = tx.db.numbers.QueryRowContext(tx.ctx, allocateSQL, orgID, name, n).Scan(&last)
 	} else {
 		err = tx.QueryRow(allocateSQL, orgID, name, n).Scan(&last)

@@ -32,6 +32,9 @@ type Tx struct {
 	// command claimed without finding it logged (PostgreSQL; see
 	// claimInboundMessage).
 	claimed string
+	// dry says the command is one of a dry run's, which leaves nothing
+	// behind (dryrun.go).
+	dry bool
 	// again says the command runs again after its last run failed on
 	// PostgreSQL (a deadlock, a serialization failure, a unique key met
 	// at its commit).
