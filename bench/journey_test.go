@@ -134,8 +134,9 @@ func TestJourneyReuse(t *testing.T) {
 	if again.SeedTime != 0 || again.Pathways != 0 {
 		t.Errorf("the reuse seeded %d pathways in %v, want none", again.Pathways, again.SeedTime)
 	}
-	if again.PTLRows != first.PTLRows || again.ExportRows != first.PTLRows || again.BedBoard.Rows != 30 {
-		t.Errorf("reuse: PTL %d, exported %d, bed board %d; want %d, %d, 30", again.PTLRows, again.ExportRows, again.BedBoard.Rows, first.PTLRows, first.PTLRows)
+	if again.PTLRows != first.PTLRows || again.ExportRows != first.PTLRows || again.BedBoard.Rows != 30 || again.Beds != 30 || again.Wards != first.Wards {
+		t.Errorf("reuse: PTL %d, exported %d, bed board %d, beds %d on %d wards; want %d, %d, 30, 30 on %d", again.PTLRows, again.ExportRows, again.BedBoard.Rows,
+			again.Beds, again.Wards, first.PTLRows, first.PTLRows, first.Wards)
 	}
 	for _, want := range []string{"crs bench journey --reuse --db DSN --queries 3", "seeded by an earlier run"} {
 		if !strings.Contains(out.String(), want) {
