@@ -57,6 +57,16 @@ var pgDial pgconn.DialFunc
 
 // newPGConnector returns the connector of the write pool for dsn.
 func newPGConnector(dsn string) (driver.Connector, error) {
+	cfg, err := pgConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return pgConnector{stdlib.GetConnector(*cfg)}, nil
+}
+
+// pgConfig is the connection settings of a DSN, dialled through pgDial
+// when a test sets it.
+func pgConfig(dsn string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
@@ -64,7 +74,7 @@ func newPGConnector(dsn string) (driver.Connector, error) {
 	if pgDial != nil {
 		cfg.DialFunc = pgDial
 	}
-	return pgConnector{stdlib.GetConnector(*cfg)}, nil
+	return cfg, nil
 }
 
 // newPGNumberingConnector connects numbering's own connections (see
@@ -74,12 +84,9 @@ func newPGConnector(dsn string) (driver.Connector, error) {
 // waits for the log up to itself, so a number a durable change uses is
 // never lost in a crash; only numbers no committed change used can be.
 func newPGNumberingConnector(dsn string) (driver.Connector, error) {
-	cfg, err := pgx.ParseConfig(dsn)
+	cfg, err := pgConfig(dsn)
 	if err != nil {
 		return nil, err
-	}
-	if pgDial != nil {
-		cfg.DialFunc = pgDial
 	}
 	cfg.RuntimeParams["synchronous_commit"] = "off"
 	return stdlib.GetConnector(*cfg), nil
