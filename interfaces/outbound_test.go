@@ -23,7 +23,11 @@ type peer struct {
 	script map[int]string // frame number (from 0) -> behaviour
 	mu     sync.Mutex
 	got    []string // MSH-10 of every frame received, in order
-	acked  []string // MSH-10 of every frame answered AA properly
+	acked  []string // MSH-10 of every message answered AA properly, once: a receiver de-duplicates by MSH-10
+	// ackedOnce holds what acked holds: a message sent again because
+	// its AA reached the sender after its timeout (a slow machine) is
+	// answered again but not counted twice.
+	ackedOnce map[string]bool
 }
 
 func newPeer(t *testing.T, script map[int]string) *peer {
@@ -31,7 +35,7 @@ func newPeer(t *testing.T, script map[int]string) *peer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &peer{ln: ln, script: script}
+	p := &peer{ln: ln, script: script, ackedOnce: map[string]bool{}}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -76,7 +80,10 @@ func (p *peer) serve(c net.Conn) {
 		}
 		good := func() {
 			p.mu.Lock()
-			p.acked = append(p.acked, ctrl)
+			if !p.ackedOnce[ctrl] {
+				p.ackedOnce[ctrl] = true
+				p.acked = append(p.acked, ctrl)
+			}
 			p.mu.Unlock()
 		}
 		switch p.script[n] {
