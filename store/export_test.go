@@ -68,3 +68,9 @@ var (
 	GetPatientSQL    = getPatientSQL["postgres"]
 	UpdatePatientSQL = updatePatientSQL
 )
+
+// EachPTLRowPlan reads the PTL on SQLite as an export does, choosing the
+// join in Go at hashAt patients a pathway (0: SQLite's own join).
+func (db *DB) EachPTLRowPlan(ctx context.Context, orgID string, f crs.PTLFilter, hashAt float64, fn func(*crs.PTLRow) error) error {
+	return db.eachPTLRowSQLite(ctx, orgID, f, fn, hashAt)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -74,12 +75,31 @@ type ptlScan struct {
 // scan reads one row over p.row.
 func (p *ptlScan) scan(r scanner, asOf crs.Date) error {
 	row := &p.row
-	row.Flags = row.Flags[:0]
 	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.MRN, &row.NHSNumber, &p.fam, &p.given, &row.TreatmentFunction,
 		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna); err != nil {
 		return err
 	}
 	row.Name = patientName(p.fam, p.given)
+	p.derive(asOf)
+	return nil
+}
+
+// scanPathway reads a row of ptlPathwaysSelect over p.row, leaving the
+// patient's numbers and name to the caller.
+func (p *ptlScan) scanPathway(r scanner, asOf crs.Date) error {
+	row := &p.row
+	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.TreatmentFunction,
+		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna); err != nil {
+		return err
+	}
+	p.derive(asOf)
+	return nil
+}
+
+// derive works out the wait and flags of the row just scanned.
+func (p *ptlScan) derive(asOf crs.Date) {
+	row := &p.row
+	row.Flags = row.Flags[:0]
 	row.ClockStart = parseDate(p.start)
 	row.Days = int(asOf.Sub(row.ClockStart.Time) / (24 * time.Hour))
 	if row.Days < 0 {
@@ -97,7 +117,6 @@ func (p *ptlScan) scan(r scanner, asOf crs.Date) error {
 	if p.dna == 1 {
 		row.Flags = append(row.Flags, crs.FlagDNAToReview)
 	}
-	return nil
 }
 
 // PTL returns a page of the patient tracking list.
@@ -182,21 +201,130 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 	}
 	f.Cursor = ""
 	return s.db.view(ctx, a, crs.ActManagePathways, "patient tracking list export", func(q Querier) (string, error) {
+		var ids []string // the patients exported: one audit record for the export
+		defer func() { s.db.recordListed(a, ids, "patient tracking list export"+ptlFilterText(f)) }()
+		emit := func(r *crs.PTLRow) error {
+			ids = append(ids, r.PatientID)
+			return fn(r)
+		}
+		if s.db.dialect.name == "sqlite" {
+			return "", s.db.eachPTLRowSQLite(ctx, a.OrgID, f, emit, ptlHashJoinAt)
+		}
 		sqlText, args, err := ptlQuery(a.OrgID, f, 0)
 		if err != nil {
 			return "", err
 		}
 		var p ptlScan
-		var ids []string // the patients exported: one audit record for the export
-		defer func() { s.db.recordListed(a, ids, "patient tracking list export"+ptlFilterText(f)) }()
 		return "", eachRow(ctx, q, func(r scanner) error {
 			if err := p.scan(r, f.AsOf); err != nil {
 				return err
 			}
-			ids = append(ids, p.row.PatientID)
-			return fn(&p.row)
+			return emit(&p.row)
 		}, sqlText, args...)
 	})
+}
+
+// ptlHashJoinAt and ptlHashJoinMax choose SQLite's plan for an export
+// (see eachPTLRowSQLite): join in Go when the patients table holds at
+// most ptlHashJoinAt patients for every pathway on the list, and no more
+// than ptlHashJoinMax in all.
+const (
+	ptlHashJoinAt  = 1.5
+	ptlHashJoinMax = 750000
+)
+
+// eachPTLRowSQLite reads the PTL on SQLite in one snapshot. SQLite joins
+// by nested loop: for each pathway a look-up of its patient's id in the
+// primary key's index and then of the row in the table, two B-tree
+// descents a pathway, about three quarters of an export's reading. When
+// the patients table is small beside the pathways read (at most hashAt
+// patients a pathway, and at most ptlHashJoinMax, as a patient takes
+// about 130 bytes of memory), it reads the trust's patients' names and
+// numbers once, in one pass over the table, into a map and the pathways
+// alone from their covering index, and joins them here; otherwise it
+// lets SQLite join.
+func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilter, fn func(*crs.PTLRow) error, hashAt float64) error {
+	snap, err := db.read.BeginTx(ctx, nil) // one snapshot from its first read
+	if err != nil {
+		return err
+	}
+	defer snap.Rollback()
+	sqlText, args, err := ptlQuery(orgID, f, 0)
+	if err != nil {
+		return err
+	}
+	var patients, pathways int
+	if hashAt > 0 {
+		if err := snap.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients`).Scan(&patients); err != nil {
+			return err
+		}
+		countText := `SELECT COUNT(*) FROM (` + strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1) + `)`
+		if err := snap.QueryRowContext(ctx, countText, args...).Scan(&pathways); err != nil {
+			return err
+		}
+	}
+	var p ptlScan
+	if hashAt <= 0 || patients > ptlHashJoinMax || float64(patients) > hashAt*float64(pathways) {
+		return eachRow(ctx, snap, func(r scanner) error {
+			if err := p.scan(r, f.AsOf); err != nil {
+				return err
+			}
+			return fn(&p.row)
+		}, sqlText, args...)
+	}
+	names, err := ptlPatients(ctx, snap, orgID, patients)
+	if err != nil {
+		return err
+	}
+	return eachRow(ctx, snap, func(r scanner) error {
+		if err := p.scanPathway(r, f.AsOf); err != nil {
+			return err
+		}
+		who, ok := names[p.row.PatientID]
+		if !ok { // as the inner join would: a pathway's patient is always there
+			return nil
+		}
+		p.row.MRN, p.row.NHSNumber, p.row.Name = who.cols[:who.nhs], who.cols[who.nhs:who.name], who.cols[who.name:]
+		return fn(&p.row)
+	}, strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1), args...)
+}
+
+// ptlPathwaysSelect is ptlSelect without the patient's columns, for the
+// export that joins in Go; its WHERE is the same.
+const ptlPathwaysSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_function,
+	pw.consultant_code, pw.priority, pw.clock_start, pw.decision_to_admit, pw.next_event_at, pw.next_event_kind, pw.dna_review
+	FROM pathways pw
+	WHERE pw.org_id = $1 AND pw.clock_state = 'running'`
+
+// ptlPatient is what the PTL shows of a patient: the hospital number,
+// NHS number and name in one string, split at nhs and name.
+type ptlPatient struct {
+	cols      string
+	nhs, name int32
+}
+
+// ptlPatients reads the trust's patients in one pass over the table (an
+// index of the trust's would take them in its order, a look-up of the
+// table each).
+func ptlPatients(ctx context.Context, q Querier, orgID string, n int) (map[string]ptlPatient, error) {
+	out := make(map[string]ptlPatient, n)
+	var id, mrn, nhs, fam, given sql.RawBytes
+	var b strings.Builder
+	err := eachRow(ctx, q, func(r scanner) error {
+		if err := r.Scan(&id, &mrn, &nhs, &fam, &given); err != nil {
+			return err
+		}
+		b.Reset()
+		b.Grow(len(mrn) + len(nhs) + len(fam) + 2 + len(given))
+		b.Write(mrn)
+		b.Write(nhs)
+		b.WriteString(strings.ToUpper(string(fam)))
+		b.WriteString(", ")
+		b.Write(given)
+		out[string(id)] = ptlPatient{cols: b.String(), nhs: int32(len(mrn)), name: int32(len(mrn) + len(nhs))}
+		return nil
+	}, `SELECT id, mrn, nhs_number, family_name, given_name FROM patients NOT INDEXED WHERE org_id = $1`, orgID)
+	return out, err
 }
 
 // ptlFilterText says which part of the PTL a filter selects, for the
