@@ -76,6 +76,7 @@ type DB struct {
 	// syncer signals syncIdle when it falls to nothing (nextWhileSyncing).
 	unsynced atomic.Int64
 	syncIdle chan struct{}
+	commits  atomic.Int64 // transactions the committer has committed (Commits)
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error

@@ -60,6 +60,7 @@ func TestCommandsWhileSyncingShareACommit(t *testing.T) {
 	applied := make(chan struct{}, 8) // each command's event, as the committer applies it
 	db.OnEvent(func(crs.Tx, *crs.Event) error { applied <- struct{}{}; return nil })
 
+	commits := db.Commits()
 	first := create("RAA")
 	<-applied
 	<-syncing // RAA committed, its sync under way
@@ -86,6 +87,9 @@ func TestCommandsWhileSyncingShareACommit(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("command %d after RAA: %v", i+1, err)
 		}
+	}
+	if got := db.Commits() - commits; got != 2 {
+		t.Errorf("three commands, the last two during the first's sync, took %d commits; want 2", got)
 	}
 }
 

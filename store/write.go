@@ -164,6 +164,12 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	}
 }
 
+// Commits is how many transactions the committer has committed on
+// SQLite, each the commands of one batch (and read-audit records); 0 on
+// PostgreSQL, whose commands commit on their own. Commands over commits is
+// how many share a commit, and so the disk writes a commit costs.
+func (db *DB) Commits() int64 { return db.commits.Load() }
+
 // Waiting is how many commands wait for the committer (SQLite; on
 // PostgreSQL commands run at once and none waits): the write load.
 func (db *DB) Waiting() int { return len(db.jobs) }
@@ -390,6 +396,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		fail(crs.Errorf(crs.EINTERNAL, "commit: %w", err))
 		return
 	}
+	db.commits.Add(1)
 	if db.walPath != "" {
 		db.unsynced.Add(1)
 		db.toSync <- committed{batch, errs}
