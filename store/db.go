@@ -72,6 +72,11 @@ type DB struct {
 	searchDeferred atomic.Bool
 	walPath        string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
 	toSync         chan committed // batches committed, waiting for the syncer
+	// unsynced counts the batches committed and not yet synced; the
+	// syncer signals syncIdle when it falls to nothing (nextWhileSyncing).
+	unsynced atomic.Int64
+	syncIdle chan struct{}
+	commits  atomic.Int64 // transactions the committer has committed (Commits)
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error
@@ -135,7 +140,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, err
 		}
 		db.read = &readPool{DB: rdb, cache: true, stmts: map[string]*sql.Stmt{}}
-		db.walPath, db.toSync = conn+"-wal", make(chan committed, 64)
+		db.walPath, db.toSync, db.syncIdle = conn+"-wal", make(chan committed, 64), make(chan struct{}, 1)
 		db.syncBatch = db.syncWAL
 		db.read.SetMaxOpenConns(8)
 		db.read.SetMaxIdleConns(8)

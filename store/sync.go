@@ -22,7 +22,9 @@ import (
 // cover several batches. So a command is acknowledged only once its change
 // is on disk, exactly as with synchronous=FULL, but the disk's latency no
 // longer stops the committer: while one batch waits for the disk, the
-// next is being applied.
+// next is being applied. The next stays open while the sync runs, taking
+// in the commands that come meanwhile (see commit), and commits when the
+// syncer is free: a commit before would have waited for that same sync.
 //
 // A change is visible to readers of the database from its commit, up to
 // one disk sync before it is acknowledged; a process crash loses nothing
@@ -57,6 +59,12 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 		if db.checkpointWake != nil {
 			db.wakeCheckpointer()
 		}
+		if db.unsynced.Add(-int64(len(cs))) == 0 {
+			select {
+			case db.syncIdle <- struct{}{}:
+			default:
+			}
+		}
 		for _, c := range cs {
 			if err != nil {
 				db.Logger.Error("sync the write-ahead log: committed changes may not survive a power cut", "err", err)
@@ -67,6 +75,32 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 			db.reply(c.batch, c.errs)
 		}
 	}
+}
+
+// nextWhileSyncing is, while the syncer syncs batches committed before,
+// the next command to add to the open batch (see commit): it waits for
+// one until the syncer has synced every batch committed, and returns nil
+// then, or when the database closes, or when the next command is a bulk
+// load's (held for a batch of its own, see gather).
+func (db *DB) nextWhileSyncing() *job {
+	select {
+	case <-db.syncIdle: // a stale signal: the count says
+	default:
+	}
+	if db.unsynced.Load() == 0 {
+		return nil
+	}
+	select {
+	case j := <-db.jobs:
+		if j.bulk {
+			db.held = j
+			return nil
+		}
+		return j
+	case <-db.syncIdle:
+	case <-db.stop:
+	}
+	return nil
 }
 
 // syncWAL syncs the write-ahead log file to disk. The file is opened for

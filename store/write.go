@@ -164,6 +164,12 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	}
 }
 
+// Commits is how many transactions the committer has committed on
+// SQLite, each the commands of one batch (and read-audit records); 0 on
+// PostgreSQL, whose commands commit on their own. Commands over commits is
+// how many share a commit, and so the disk writes a commit costs.
+func (db *DB) Commits() int64 { return db.commits.Load() }
+
 // Waiting is how many commands wait for the committer (SQLite; on
 // PostgreSQL commands run at once and none waits): the write load.
 func (db *DB) Waiting() int { return len(db.jobs) }
@@ -309,7 +315,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 	stmts := stmtCache{}
 	buf := &appendBuffer{}
-	errs := make([]error, len(batch))
+	errs := make([]error, len(batch), max(len(batch), maxBatch))
 	// The batch is first run optimistically, without savepoints: most
 	// batches fail in no command, and a savepoint costs SQLite a
 	// statement journal holding a copy of every page the command changes.
@@ -320,21 +326,39 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	// another of its batch fails (see job.fn). While commands fail often
 	// (a feed sending many messages in error), a batch likely to hold a
 	// failing one is run with savepoints at once rather than twice.
-	failed := false
-	if len(batch) > 1 && float64(len(batch))*db.failRate > savepointsAt {
-		for i, j := range batch {
-			errs[i] = db.runJob(tx, stmts, buf, j, true)
-		}
-	} else {
-		for i, j := range batch {
+	savepoints := len(batch) > 1 && float64(len(batch))*db.failRate > savepointsAt
+	run := func(from int) (failed bool) {
+		for i := from; i < len(batch); i++ {
+			j := batch[i]
+			if savepoints {
+				errs[i] = db.runJob(tx, stmts, buf, j, true)
+				continue
+			}
 			if errs[i] = j.ctx.Err(); errs[i] != nil {
 				continue // not run: nothing of it to undo
 			}
 			if errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil {
-				failed = true
-				break
+				return true
 			}
 		}
+		return false
+	}
+	failed := run(0)
+	// While the log is being synced for the batches before, a commit now
+	// would wait for the next sync all the same: the batch stays open and
+	// takes in the commands that come meanwhile, applying each as it
+	// comes, and commits when the syncer is free (or the batch full). The
+	// pages a commit writes to the log whatever its size (the last page
+	// of every table and index the commands touch, two dozen for an
+	// inbound message) are then written once for all of them, not once
+	// for every two or three.
+	for !failed && len(batch) > 0 && len(batch) < maxBatch && !batch[0].bulk {
+		j := db.nextWhileSyncing()
+		if j == nil {
+			break
+		}
+		batch, errs = append(batch, j), append(errs, nil)
+		failed = run(len(batch) - 1)
 	}
 	if failed {
 		if err := tx.Rollback(); err != nil {
@@ -354,6 +378,9 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		}
 	}
 	db.countFailures(errs)
+	if len(batch) > 0 {
+		audits = db.queuedAudits(audits) // those queued while the batch stayed open
+	}
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
 	if err := buf.flush(atx); err != nil {
@@ -369,7 +396,9 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		fail(crs.Errorf(crs.EINTERNAL, "commit: %w", err))
 		return
 	}
+	db.commits.Add(1)
 	if db.walPath != "" {
+		db.unsynced.Add(1)
 		db.toSync <- committed{batch, errs}
 		return
 	}
