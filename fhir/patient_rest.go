@@ -227,6 +227,12 @@ func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
 	case kept == nil:
 		return nil
 	}
+	return putKept(tx, pat, kept, version)
+}
+
+// putKept writes what is kept beside a patient's record as version of
+// Patient/<id> in the resource store.
+func putKept(tx crs.Tx, pat *crs.Patient, kept Resource, version int) error {
 	body := Resource{"resourceType": "Patient", "id": pat.ID}
 	for k, v := range kept {
 		body[k] = v
@@ -243,7 +249,7 @@ func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
 // first). With criteria (If-None-Exist) it first looks for the patient
 // and answers the one it finds as existing, registering no one;
 // concurrent creates with the criteria wait for each other.
-func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (stored *crs.Resource, existing *crs.Resource, err error) {
+func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (made *newPatient, existing *crs.Resource, err error) {
 	if criteria != "" {
 		if err := tx.LockResourceKey("create Patient " + criteria); err != nil {
 			return nil, nil, err
@@ -270,12 +276,37 @@ func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (stored *crs.
 	if err := tx.InsertPatient(pat); err != nil {
 		return nil, nil, pmiOutcome(err)
 	}
-	if err := keepBeside(tx, pat, kept); err != nil {
-		return nil, nil, err
+	// The patient's id is new, so the resource store holds nothing
+	// beside the record yet: what the resource brings is the first
+	// version, and nothing needs reading.
+	if kept != nil {
+		if err := putKept(tx, pat, kept, 1); err != nil {
+			return nil, nil, err
+		}
 	}
-	stored, err = servedPatient(pat, kept)
-	return stored, nil, err
+	return &newPatient{pat: pat, kept: kept}, nil, nil
 }
+
+// newPatient is a patient a command registered. It is served as a
+// resource (servedPatient) once the command is done, not in it: on
+// SQLite the command holds the one writer, and the body is encoded
+// beside it.
+type newPatient struct {
+	pat  *crs.Patient
+	kept Resource
+}
+
+// resource is the new patient's version without its body, which is all
+// a Bundle's response entry says of it; nil for none.
+func (n *newPatient) resource() *crs.Resource {
+	if n == nil {
+		return nil
+	}
+	return &crs.Resource{Type: "Patient", ID: n.pat.ID, Version: n.pat.Version, LastUpdated: n.pat.UpdatedAt, PatientID: n.pat.ID}
+}
+
+// served is the new patient as the API serves it.
+func (n *newPatient) served() (*crs.Resource, error) { return servedPatient(n.pat, n.kept) }
 
 // updatePatientIn changes the demographics of the patient id to those
 // of a Patient resource inside the command; want, unless 0, is the
@@ -563,11 +594,11 @@ func foundPatients(tx crs.Tx, criteria string) ([]*crs.Resource, error) {
 func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 	switch e.method {
 	case "POST":
-		stored, existing, err := createPatientIn(tx, e.resource, e.newID, e.criteria)
+		made, existing, err := createPatientIn(tx, e.resource, e.newID, e.criteria)
 		if err != nil {
 			return err
 		}
-		e.response = createResponse(base, stored, existing)
+		e.response = createResponse(base, made.resource(), existing)
 	case "PUT":
 		stored, err := updatePatientIn(tx, e.resource, e.id, e.ifMatch)
 		if err != nil {

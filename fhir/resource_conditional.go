@@ -91,6 +91,7 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 		return invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
 	}
 	var stored *crs.Resource
+	var made *newPatient
 	created := false
 	// Registering needs ActRegisterPatient and changing ActAmendDemographics:
 	// the command is checked for one, and for the other once it is known
@@ -116,7 +117,7 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 				return invalid("invalid", "Patient.id", "no patient matches %s and the patient index gives a new patient its id: send the Patient without an id", r.URL.RawQuery)
 			}
 			created = true
-			stored, _, err = createPatientIn(tx, res, "", "")
+			made, _, err = createPatientIn(tx, res, "", "")
 			return err
 		case 1:
 			if err := p.Actor.Authorize(crs.ActAmendDemographics); err != nil {
@@ -134,6 +135,9 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	if created {
+		if stored, err = made.served(); err != nil {
+			return err
+		}
 		w.Header().Set("Location", baseURL(r)+"/Patient/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
 		writeResource(w, http.StatusCreated, stored)
 		return nil

@@ -124,10 +124,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 // PMI, conditional with If-None-Exist on an identifier.
 func (s *Server) createPatient(w http.ResponseWriter, r *http.Request, p *Principal, res Resource) error {
 	criteria := r.Header.Get("If-None-Exist")
+	var made *newPatient
 	var stored, existing *crs.Resource
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRegisterPatient, func(tx crs.Tx) error {
 		var err error
-		stored, existing, err = createPatientIn(tx, res, "", criteria)
+		made, existing, err = createPatientIn(tx, res, "", criteria)
 		if err == nil && existing != nil {
 			return errUnchanged
 		}
@@ -136,6 +137,8 @@ func (s *Server) createPatient(w http.ResponseWriter, r *http.Request, p *Princi
 	if errors.Is(err, errUnchanged) {
 		stored = existing
 	} else if err != nil {
+		return err
+	} else if stored, err = made.served(); err != nil {
 		return err
 	}
 	w.Header().Set("Location", baseURL(r)+"/Patient/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
