@@ -24,10 +24,12 @@ const allocateSQL = `INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 
 // the counter in the dry run's transaction, which is rolled back, so a
 // dry run leaves the counters as they were. On SQLite
 // the one writer applies commands in turn, and the counter moves in the
-// command's own transaction.
+// batch's transaction (appendBuffer.allocateIn).
 func (tx *Tx) allocate(orgID, name string, n int) (last int64, err error) {
 	if tx.db.numbers != nil && !tx.dry {
 		err = tx.db.numbers.QueryRowContext(tx.ctx, allocateSQL, orgID, name, n).Scan(&last)
+	} else if tx.buf != nil && !tx.db.pooled() && !tx.dry {
+		return tx.buf.allocateIn(tx, orgID, name, n)
 	} else {
 		err = tx.QueryRow(allocateSQL, orgID, name, n).Scan(&last)
 	}

@@ -383,7 +383,11 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
-	if err := buf.flush(atx); err != nil {
+	err = buf.writeCounters(atx)
+	if err == nil {
+		err = buf.flush(atx)
+	}
+	if err != nil {
 		db.Logger.Error("write events and audit records", "err", err)
 		if rbErr := tx.Rollback(); rbErr != nil {
 			db.Logger.Error("roll back batch", "err", rbErr)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -198,4 +199,78 @@ func holdCommitter(t *testing.T, db *DB, a crs.Actor, wg *sync.WaitGroup) (relea
 		t.Fatal("the command holding the committer did not start")
 	}
 	return func() { close(hold) }
+}
+
+// TestBatchNumbersRunOn checks the counters of a batch on SQLite: the
+// registrations of one batch take consecutive hospital numbers, one
+// written to the counter before the batch commits; a registration that
+// fails after taking its number, whether it is the first of the batch
+// to move the counter or a later one, gives the number back, so the
+// numbers run on without a gap; and the next batch starts from where the
+// counter was left.
+func TestBatchNumbersRunOn(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t, "numbers.db")
+	org := &crs.Organisation{ODSCode: "RBN", Name: "Numbers Trust", MRNPrefix: "N"}
+	if err := NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		t.Fatal(err)
+	}
+	a := crs.SystemActor(org.ID)
+	var mrns []string
+	batch := func(n int, fails func(i int) bool) {
+		t.Helper()
+		var wg sync.WaitGroup
+		release := holdCommitter(t, db, a, &wg)
+		errs := make([]error, n)
+		got := make([]string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+					p := &crs.Patient{FamilyName: fmt.Sprintf("Number%02d", i), GivenName: "Test", BirthDate: crs.NewDate(1990, 1, 1), Gender: "1",
+						Address: crs.Address{Lines: []string{"1 High Street", "London"}}}
+					if err := tx.InsertPatient(p); err != nil {
+						return err
+					}
+					got[i] = p.MRN
+					if fails(i) {
+						return crs.Errorf(crs.ECONFLICT, "registration %d refused after numbering", i)
+					}
+					return nil
+				})
+			}()
+			waitQueued(t, db, i+1)
+		}
+		release()
+		wg.Wait()
+		for i, err := range errs {
+			if (err != nil) != fails(i) {
+				t.Fatalf("registration %d: %v", i, err)
+			}
+			if err == nil {
+				mrns = append(mrns, got[i])
+			}
+		}
+	}
+	batch(5, func(i int) bool { return false })
+	batch(6, func(i int) bool { return i == 0 || i == 3 }) // the first to move the counter, and a later one
+	batch(1, func(i int) bool { return false })
+	if err := NewPatientService(db).RegisterPatient(ctx, a, &crs.Patient{FamilyName: "Alone", GivenName: "Test", BirthDate: crs.NewDate(1990, 1, 1),
+		Gender: "1", Address: crs.Address{Lines: []string{"1 High Street", "London"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var counter int64
+	if err := db.write.QueryRow(`SELECT value FROM counters WHERE org_id = $1 AND name = 'mrn'`, org.ID).Scan(&counter); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(mrns)
+	for i, m := range mrns {
+		if want := crs.FormatMRN("N", int64(i+1)); m != want {
+			t.Fatalf("hospital numbers %v: number %d is %s, want %s", mrns, i+1, m, want)
+		}
+	}
+	if want := int64(len(mrns) + 1); counter != want {
+		t.Errorf("the counter is %d after %d registrations and one more, want %d", counter, len(mrns), want)
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,12 +38,24 @@ type appendBuffer struct {
 	beforeEvents, beforeAudits int
 	// err is a failed write of the buffer: the batch cannot commit.
 	err error
+	// counters are the counters the batch's commands moved, and
+	// markCounters them as the current command found them (see
+	// allocateIn).
+	counters, markCounters []batchCounter
+}
+
+// batchCounter is a counter a batch moved: the value its commands took
+// it to, and the value the database holds.
+type batchCounter struct {
+	org, name      string
+	value, written int64
 }
 
 // begin marks the start of a command.
 func (b *appendBuffer) begin() {
 	b.markEvents, b.markAudits = len(b.events), len(b.audits)
 	b.beforeEvents, b.beforeAudits = b.wroteEvents, b.wroteAudits
+	b.markCounters = append(b.markCounters[:0], b.counters...)
 }
 
 // rollback drops the rows of a command that failed, after its savepoint
@@ -51,6 +64,45 @@ func (b *appendBuffer) begin() {
 func (b *appendBuffer) rollback() {
 	b.events, b.audits = b.events[:b.markEvents], b.audits[:b.markAudits]
 	b.wroteEvents, b.wroteAudits = b.beforeEvents, b.beforeAudits
+	b.counters = append(b.counters[:0], b.markCounters...)
+}
+
+// allocateIn is allocate on SQLite's one writer. The first command of a
+// batch to move a counter moves it in the database (and reads it); the
+// later ones move it here, and writeCounters writes where they took it
+// once, before the batch commits: one statement a batch, not one a
+// registration. A command that fails takes its moves with it, as its
+// savepoint takes its statements (rollback), so the numbers have no
+// gaps, as before.
+func (b *appendBuffer) allocateIn(tx *Tx, orgID, name string, n int) (int64, error) {
+	for i := range b.counters {
+		if c := &b.counters[i]; c.org == orgID && c.name == name {
+			c.value += int64(n)
+			return c.value, nil
+		}
+	}
+	var last int64
+	if err := tx.QueryRow(allocateSQL, orgID, name, n).Scan(&last); err != nil {
+		return 0, err
+	}
+	b.counters = append(b.counters, batchCounter{org: orgID, name: name, value: last, written: last})
+	return last, nil
+}
+
+// writeCounters writes the counters the batch moved past what the
+// database holds.
+func (b *appendBuffer) writeCounters(tx *Tx) error {
+	for i := range b.counters {
+		c := &b.counters[i]
+		if c.value == c.written {
+			continue
+		}
+		if _, err := tx.exec(context.Background(), `UPDATE counters SET value = $1 WHERE org_id = $2 AND name = $3`, c.value, c.org, c.name); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "move counter %s: %w", c.name, err)
+		}
+		c.written = c.value
+	}
+	return nil
 }
 
 // reset empties the buffer, for a transaction rolled back whole.
@@ -137,7 +189,11 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	// transaction has them now: records a rolled-back savepoint took away
 	// are chained again when they are written again.
 	start := b.wroteAudits
-	cs, err := linkAudits(context.Background(), tx, b.audits[start:], nil)
+	heads, err := readAuditHeads(tx, b.audits[start:])
+	var cs []chainedAudit
+	if err == nil {
+		cs, err = linkAudits(context.Background(), tx, b.audits[start:], heads)
+	}
 	if err == nil {
 		wrote := 0
 		err = writeRows(tx, cs, &wrote, auditColumns, insertAuditsSQL, chainArgs)
@@ -154,6 +210,29 @@ func (b *appendBuffer) flush(tx *Tx) error {
 		return b.err
 	}
 	return nil
+}
+
+// readAuditHeads reads the chain heads of the trusts of the records, on
+// SQLite, for linkAudits. The one writer holds every head already, so a
+// head is read, not locked with a write as lockAuditHead does; a trust
+// with no head yet is left to linkAudits to start.
+func readAuditHeads(tx *Tx, rs []*crs.AuditRecord) (map[string]*auditHead, error) {
+	heads := map[string]*auditHead{}
+	for _, r := range rs {
+		if _, ok := heads[r.OrgID]; ok {
+			continue
+		}
+		h := &auditHead{}
+		err := tx.QueryRow(`SELECT seq, hash FROM audit_heads WHERE org_id = $1`, r.OrgID).Scan(&h.seq, &h.hash)
+		switch {
+		case err == sql.ErrNoRows:
+			h = nil
+		case err != nil:
+			return nil, crs.Errorf(crs.EINTERNAL, "read the audit chain: %w", err)
+		}
+		heads[r.OrgID] = h
+	}
+	return heads, nil
 }
 
 // writeRows writes rows[*wrote:] in chunks with the INSERTs of inserts,
