@@ -97,7 +97,7 @@ func (d *dayRun) feed(ctx context.Context, start time.Time) DayFeed {
 	}
 	wg.Wait()
 	s := summarise(lat)
-	f.P50, f.P99, f.Max = s.P50, s.P99, s.Max
+	f.P50, f.P95, f.P99, f.Max = s.P50, s.P95, s.P99, s.Max
 	f.Rate = float64(len(lat)) / time.Since(start).Seconds()
 	return f
 }

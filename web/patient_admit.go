@@ -77,7 +77,15 @@ func (s *Server) loadAdmit(r *http.Request, page *admitPage) error {
 			return crs.Errorf(crs.ENOTFOUND, "That A&E attendance is not this patient's.")
 		}
 	}
-	page.Wards, err = s.Inpatients.WardBeds(r.Context(), a)
+	return nil
+}
+
+// loadAdmitWards reads the wards and their free beds the form offers,
+// each time the form is shown: after a refusal (a bed another user took
+// first) the form then offers the beds as they are now, not as they were
+// before the refused admission.
+func (s *Server) loadAdmitWards(r *http.Request, page *admitPage) (err error) {
+	page.Wards, err = s.Inpatients.WardBeds(r.Context(), actorOf(r))
 	return err
 }
 
@@ -88,6 +96,9 @@ func (s *Server) handleAdmitForm(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page := &admitPage{Form: admitForm{EntryID: q.Get("entry"), PreadmissionID: q.Get("preadmission"), EDID: q.Get("ed"), Source: "19", Method: "21"}}
 	if err := s.loadAdmit(r, page); err != nil {
+		return err
+	}
+	if err := s.loadAdmitWards(r, page); err != nil {
 		return err
 	}
 	if e := page.Entry; e != nil {
@@ -136,7 +147,8 @@ func (s *Server) handleAdmit(w http.ResponseWriter, r *http.Request) error {
 	page.Errors.dateError("expected_discharge", msg)
 	ad.At, msg = readDateTime(r, "at", "Time admitted", s.now())
 	page.Errors.dateError("at", msg)
-	fp := formPost{name: "admit", page: page, order: admitFields, anchors: admitAnchors, fallback: "place"}
+	fp := formPost{name: "admit", page: page, order: admitFields, anchors: admitAnchors, fallback: "place",
+		reload: func() error { return s.loadAdmitWards(r, page) }}
 	fp.check(ad.Validate())
 	return s.submit(w, r, fp, func() (string, string, error) {
 		sp, err := s.Inpatients.Admit(r.Context(), actorOf(r), ad)

@@ -34,6 +34,9 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	at, atMsg := readDateTime(r, "at", "Time", s.now())
 	if atMsg != "" {
 		page.Errors.dateError("at", atMsg)
+		if err := s.loadSpellWards(r, page); err != nil {
+			return err
+		}
 		return s.reshow(w, r, "spell", page, nil)
 	}
 	var save func() error
@@ -81,7 +84,7 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	default:
 		return errNoPage
 	}
-	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "at"}, func() (string, string, error) {
+	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "at", reload: func() error { return s.loadSpellWards(r, page) }}, func() (string, string, error) {
 		err := save()
 		return "/spells/" + id, msg, err
 	})
@@ -98,7 +101,7 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 	from, msg := readDateTime(r, "consultant_from", "From", s.now())
 	page.Errors.dateError("consultant_from", msg)
 	fp := formPost{name: "spell", page: page, order: []string{"consultant", "treatment_function", "consultant_from"},
-		names: map[string]string{"at": "consultant_from"}, fallback: "consultant"}
+		names: map[string]string{"at": "consultant_from"}, fallback: "consultant", reload: func() error { return s.loadSpellWards(r, page) }}
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Inpatients.ChangeConsultant(r.Context(), actorOf(r), page.Spell.ID, page.Consultant, page.TF, from)
 		return "/spells/" + page.Spell.ID, "Care passed to " + page.Consultant + ": a new consultant episode", err
@@ -110,7 +113,7 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, page *spellPage) error {
 	d, msg := readDate(r, "expected_discharge", "Expected date of discharge")
 	page.Errors.dateError("expected_discharge", msg)
-	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge"}, func() (string, string, error) {
+	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge", reload: func() error { return s.loadSpellWards(r, page) }}, func() (string, string, error) {
 		msg := "Expected discharge cleared"
 		if !d.IsZero() {
 			msg = "Expected discharge " + showDate(d)

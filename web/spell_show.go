@@ -41,7 +41,15 @@ func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
 			return err
 		}
 	}
-	if page.Wards, err = s.Inpatients.WardBeds(r.Context(), a); err != nil {
+	return nil
+}
+
+// loadSpellWards reads the wards and beds the spell page names and its
+// transfer offers, each time the page is shown: after a refusal (a bed
+// another user took first) the form then offers the beds as they are
+// now, not as they were before the refused change.
+func (s *Server) loadSpellWards(r *http.Request, page *spellPage) (err error) {
+	if page.Wards, err = s.Inpatients.WardBeds(r.Context(), actorOf(r)); err != nil {
 		return err
 	}
 	page.Places = map[string]string{}
@@ -60,6 +68,9 @@ func (s *Server) loadSpell(r *http.Request, page *spellPage) error {
 func (s *Server) handleSpell(w http.ResponseWriter, r *http.Request) error {
 	page := &spellPage{}
 	if err := s.loadSpell(r, page); err != nil {
+		return err
+	}
+	if err := s.loadSpellWards(r, page); err != nil {
 		return err
 	}
 	if d := page.Spell.ExpectedDischarge; !d.IsZero() {
