@@ -55,62 +55,93 @@ func listedHash(ids []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// listedCols are the columns of an audit_listed row; maxListedChunk the
-// most rows one INSERT writes (1,536 parameters, within both engines'
-// limits).
-const (
-	listedCols     = 3
-	maxListedChunk = 512
-)
+// bulkListAt is the number of patients from which a list is a bulk list,
+// whose patients are written by the record (audit_bulk_listed) rather
+// than by the patient (audit_listed): an export of the PTL or the waiting
+// list, not a search or a board. A list of that size, keyed by patient,
+// changes a leaf of audit_listed's index for nearly each patient, so its
+// audit cost grew with the trail it joined; keyed by the record it is
+// written in one run at the table's end.
+var bulkListAt = 10000
 
-// insertListedAnon and insertListedNumbered hold the INSERT of 1, 2, 4
-// ... maxListedChunk rows: anonymous parameters for SQLite's committer,
-// numbered ones for the pool.
-var insertListedAnon, insertListedNumbered = listedInserts(true), listedInserts(false)
+// maxListedChunk is the most rows one INSERT of listed patients writes
+// (1,536 parameters, within both engines' limits).
+const maxListedChunk = 512
 
-func listedInserts(anon bool) map[int]string {
-	out := map[int]string{}
-	for n := 1; n <= maxListedChunk; n *= 2 {
-		head := `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES `
-		if anon {
-			head = `INSERT OR FAIL INTO audit_listed (org_id, patient_id, audit_id) VALUES ` // SQLite: see insertAuditsSQL
-		}
-		out[n] = head + placeholderRows(n, listedCols, 1, anon)
+// listedInserts hold the INSERTs of 1, 2, 4 ... maxListedChunk rows of
+// each table a list's patients go to.
+type listedInserts struct{ listed, bulkLists, bulkListed map[int]string }
+
+// insertListedAnon and insertListedNumbered hold them with anonymous
+// parameters, for SQLite's committer, and numbered ones, for the pool.
+var insertListedAnon, insertListedNumbered = newListedInserts(true), newListedInserts(false)
+
+func newListedInserts(anon bool) listedInserts {
+	verb := `INSERT INTO `
+	if anon {
+		verb = `INSERT OR FAIL INTO ` // SQLite: see insertAuditsSQL
 	}
-	return out
+	rows := func(head string, cols int) map[int]string {
+		out := map[int]string{}
+		for n := 1; n <= maxListedChunk; n *= 2 {
+			out[n] = verb + head + placeholderRows(n, cols, 1, anon)
+		}
+		return out
+	}
+	return listedInserts{
+		listed:     rows(`audit_listed (org_id, patient_id, audit_id) VALUES `, 3),
+		bulkLists:  rows(`audit_bulk_lists (org_id, audit_id) VALUES `, 2),
+		bulkListed: rows(`audit_bulk_listed (audit_id, patient_id) VALUES `, 2),
+	}
 }
 
-// writeListed writes the audit_listed rows of the list records among rs
-// with exec, in multi-row INSERTs of inserts.
-func writeListed(exec func(query string, args ...any) error, rs []*crs.AuditRecord, inserts map[int]string) error {
-	// The patients of every list among rs, in chunks of up to
+// writeListed writes the listed patients of the list records among rs
+// with exec, in multi-row INSERTs of ins: a short list's to audit_listed,
+// a bulk list's to audit_bulk_listed with the list in audit_bulk_lists.
+func writeListed(exec func(query string, args ...any) error, rs []*crs.AuditRecord, ins listedInserts) error {
+	// The patients of every short list among rs, in chunks of up to
 	// maxListedChunk rows: a batch of searches is a statement or two,
 	// not one for each list.
-	var rows []listedRow
+	var short []any
 	for _, r := range rs {
+		if len(r.Listed) >= bulkListAt {
+			if err := execChunks(exec, ins.bulkLists, []any{r.OrgID, r.ID}, 2); err != nil {
+				return fmt.Errorf("write list %s: %w", r.ID, err)
+			}
+			args := make([]any, 0, 2*len(r.Listed))
+			for _, id := range r.Listed {
+				args = append(args, r.ID, id)
+			}
+			if err := execChunks(exec, ins.bulkListed, args, 2); err != nil {
+				return fmt.Errorf("write the patients of list %s: %w", r.ID, err)
+			}
+			continue
+		}
 		for _, id := range r.Listed {
-			rows = append(rows, listedRow{r.OrgID, id, r.ID})
+			short = append(short, r.OrgID, id, r.ID)
 		}
 	}
-	for i := 0; i < len(rows); {
-		n := maxListedChunk
-		for n > len(rows)-i {
-			n /= 2
-		}
-		args := make([]any, 0, n*listedCols)
-		for _, l := range rows[i : i+n] {
-			args = append(args, l.org, l.patient, l.audit)
-		}
-		if err := exec(inserts[n], args...); err != nil {
-			return fmt.Errorf("write the patients of list %s: %w", rows[i].audit, err)
-		}
-		i += n
+	if err := execChunks(exec, ins.listed, short, 3); err != nil {
+		return fmt.Errorf("write the patients of a list: %w", err)
 	}
 	return nil
 }
 
-// listedRow is one patient a list record names.
-type listedRow struct{ org, patient, audit string }
+// execChunks writes rows of cols values each, laid end to end in args,
+// with the INSERTs of inserts, as few statements as their sizes allow.
+func execChunks(exec func(query string, args ...any) error, inserts map[int]string, args []any, cols int) error {
+	for len(args) > 0 {
+		n := maxListedChunk
+		for n*cols > len(args) {
+			n /= 2
+		}
+		if err := exec(inserts[n], args[:n*cols]...); err != nil {
+			return err
+		}
+		args = args[n*cols:]
+	}
+	return nil
+}
 
 // writeListedNumbered writes the audit_listed rows of the list records
 // among rs in q's transaction, with numbered parameters (PostgreSQL).
@@ -138,13 +169,18 @@ func patientAuditFrom(ids string) string {
 		WHERE p.org_id = $1 AND p.id IN ` + ids + ` AND p.load_audit_id <> ''
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_listed l JOIN audit a ON a.id = l.audit_id
-		WHERE l.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`
+		WHERE l.org_id = $1 AND l.patient_id IN ` + ids + `
+		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id JOIN audit a ON a.id = bl.audit_id
+		WHERE bl.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`
 }
 
 // listedHashes reads the hash and count of the patients audit_listed
 // holds for each list record of a trust, for VerifyAuditChain.
 func listedHashes(ctx context.Context, q Querier, orgID string) (map[string]listedSum, error) {
-	rows, err := q.QueryContext(ctx, `SELECT audit_id, patient_id FROM audit_listed WHERE org_id = $1 ORDER BY audit_id, patient_id`, orgID)
+	rows, err := q.QueryContext(ctx, `SELECT audit_id, patient_id FROM audit_listed WHERE org_id = $1
+		UNION ALL SELECT l.audit_id, l.patient_id FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id WHERE bl.org_id = $1
+		ORDER BY 1, 2`, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -109,45 +109,70 @@ func TestSearchListIsOneAuditRecord(t *testing.T) {
 }
 
 // TestPTLExportIsOneAuditRecord exports the PTL and finds one audit
-// record of the export, in the trail of every patient exported.
+// record of the export, in the trail of every patient exported, whether
+// its patients are a short list's rows (by patient) or a bulk list's (by
+// the record).
 func TestPTLExportIsOneAuditRecord(t *testing.T) {
-	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		ctx := context.Background()
-		s := newSite(t, db, "RLP", 4)
-		officer := s.tr.Actor(crs.RolePrivacyOfficer)
-		for _, p := range s.patients[:3] {
-			s.referral(t, p, crs.LocalDate(clock.Now()))
-		}
-		s.referral(t, s.patients[0], crs.LocalDate(clock.Now())) // two pathways: one patient, listed once
-		var exported []string
-		if err := store.NewReportSource(db).EachPTLRow(ctx, s.clerk, crs.PTLFilter{}, func(r *crs.PTLRow) error {
-			exported = append(exported, r.PatientID)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if len(exported) != 4 {
-			t.Fatalf("exported %d rows, want 4", len(exported))
-		}
-		if err := db.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if n := listRecords(t, db, s.tr.Org.ID, "patient tracking list export"); n != 1 {
-			t.Errorf("%d audit records of the export, want 1", n)
-		}
-		var rows int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_listed WHERE org_id = $1`, s.tr.Org.ID).Scan(&rows); err != nil || rows != 3 {
-			t.Errorf("%d listed patients, %v; want 3", rows, err)
-		}
-		for _, p := range s.patients[:3] {
-			if !trailShows(t, db, officer, p.ID, s.clerk.UserID, "patient tracking list export") {
-				t.Errorf("%s's access trail does not show the export", p.FamilyName)
+	for _, bulk := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bulk=%v", bulk), func(t *testing.T) {
+			if bulk {
+				store.SetBulkListAt(t, 3)
 			}
-		}
-		if trailShows(t, db, officer, s.patients[3].ID, s.clerk.UserID, "patient tracking list export") {
-			t.Errorf("the trail of a patient not exported shows the export")
-		}
-	})
+			storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+				ctx := context.Background()
+				s := newSite(t, db, "RLP", 4)
+				officer := s.tr.Actor(crs.RolePrivacyOfficer)
+				for _, p := range s.patients[:3] {
+					s.referral(t, p, crs.LocalDate(clock.Now()))
+				}
+				s.referral(t, s.patients[0], crs.LocalDate(clock.Now())) // two pathways: one patient, listed once
+				var exported []string
+				if err := store.NewReportSource(db).EachPTLRow(ctx, s.clerk, crs.PTLFilter{}, func(r *crs.PTLRow) error {
+					exported = append(exported, r.PatientID)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if len(exported) != 4 {
+					t.Fatalf("exported %d rows, want 4", len(exported))
+				}
+				if err := db.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if n := listRecords(t, db, s.tr.Org.ID, "patient tracking list export"); n != 1 {
+					t.Errorf("%d audit records of the export, want 1", n)
+				}
+				short, bulkRows, bulkLists := 3, 0, 0
+				if bulk {
+					short, bulkRows, bulkLists = 0, 3, 1
+				}
+				for _, c := range []struct {
+					query string
+					want  int
+				}{
+					{`SELECT COUNT(*) FROM audit_listed WHERE org_id = $1`, short},
+					{`SELECT COUNT(*) FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id WHERE bl.org_id = $1`, bulkRows},
+					{`SELECT COUNT(*) FROM audit_bulk_lists WHERE org_id = $1`, bulkLists},
+				} {
+					var n int
+					if err := db.Reader().QueryRowContext(ctx, c.query, s.tr.Org.ID).Scan(&n); err != nil || n != c.want {
+						t.Errorf("%s: %d, %v; want %d", c.query, n, err, c.want)
+					}
+				}
+				for _, p := range s.patients[:3] {
+					if !trailShows(t, db, officer, p.ID, s.clerk.UserID, "patient tracking list export") {
+						t.Errorf("%s's access trail does not show the export", p.FamilyName)
+					}
+				}
+				if trailShows(t, db, officer, s.patients[3].ID, s.clerk.UserID, "patient tracking list export") {
+					t.Errorf("the trail of a patient not exported shows the export")
+				}
+				if c, err := db.VerifyAuditChain(ctx, s.tr.Org.ID); err != nil || !c.Intact() {
+					t.Errorf("chain: %v %+v", err, c)
+				}
+			})
+		})
+	}
 }
 
 // dropTriggers drops the append-only triggers named, the SQLite or the
@@ -166,19 +191,45 @@ func dropTriggers(t *testing.T, db *store.DB, sqlite, postgres []string) {
 }
 
 // TestAuditChainFindsListTampering changes the patients of a list behind
-// the write path and finds the chain check names the list record.
+// the write path and finds the chain check names the list record, a short
+// list's rows and a bulk list's.
 func TestAuditChainFindsListTampering(t *testing.T) {
+	short := []listTampering{
+		{"take a patient off", []string{`DELETE FROM audit_listed WHERE org_id = '%[1]s' AND patient_id = '%[3]s'`}, "were changed"},
+		{"add a patient", []string{`INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ('%[1]s', 'someone', '%[2]s')`}, "were changed"},
+		{"delete every patient", []string{`DELETE FROM audit_listed WHERE org_id = '%[1]s'`}, "were deleted"},
+		{"list under no record", []string{`INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ('%[1]s', '%[3]s', 'forged')`}, "does not hold"},
+	}
+	bulk := []listTampering{
+		{"take a patient off", []string{`DELETE FROM audit_bulk_listed WHERE audit_id = '%[2]s' AND patient_id = '%[3]s'`}, "were changed"},
+		{"add a patient", []string{`INSERT INTO audit_bulk_listed (audit_id, patient_id) VALUES ('%[2]s', 'someone')`}, "were changed"},
+		{"delete every patient", []string{`DELETE FROM audit_bulk_listed WHERE audit_id = '%[2]s'`}, "were deleted"},
+		{"list under no record", []string{`INSERT INTO audit_bulk_lists (org_id, audit_id) VALUES ('%[1]s', 'forged')`,
+			`INSERT INTO audit_bulk_listed (audit_id, patient_id) VALUES ('forged', '%[3]s')`}, "does not hold"},
+	}
+	t.Run("short", func(t *testing.T) {
+		findsListTampering(t, short, []string{`DROP TRIGGER audit_listed_no_delete`}, []string{`DROP TRIGGER audit_listed_append_only ON audit_listed`})
+	})
+	t.Run("bulk", func(t *testing.T) {
+		store.SetBulkListAt(t, 2)
+		findsListTampering(t, bulk, []string{`DROP TRIGGER audit_bulk_listed_no_delete`}, []string{`DROP TRIGGER audit_bulk_listed_append_only ON audit_bulk_listed`})
+	})
+}
+
+// listTampering is a change behind the write path to a list's patients
+// and the problem the chain check must name.
+type listTampering struct {
+	name    string
+	tamper  []string // %[1]s the trust, %[2]s the list record, %[3]s a patient listed
+	problem string
+}
+
+// findsListTampering makes a list, tampers with it and checks the chain
+// check names it, for each of tests, with the triggers named dropped.
+func findsListTampering(t *testing.T, tests []listTampering, dropSQLite, dropPostgres []string) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
-		dropTriggers(t, db, []string{`DROP TRIGGER audit_listed_no_delete`}, []string{`DROP TRIGGER audit_listed_append_only ON audit_listed`})
-		tests := []struct {
-			name, tamper, problem string // tamper: %[1]s the trust, %[2]s the list record, %[3]s a patient listed
-		}{
-			{"take a patient off", `DELETE FROM audit_listed WHERE org_id = '%[1]s' AND patient_id = '%[3]s'`, "were changed"},
-			{"add a patient", `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ('%[1]s', 'someone', '%[2]s')`, "were changed"},
-			{"delete every patient", `DELETE FROM audit_listed WHERE org_id = '%[1]s'`, "were deleted"},
-			{"list under no record", `INSERT INTO audit_listed (org_id, patient_id, audit_id) VALUES ('%[1]s', '%[3]s', 'forged')`, "does not hold"},
-		}
+		dropTriggers(t, db, dropSQLite, dropPostgres)
 		for i, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				s := newSite(t, db, fmt.Sprintf("RLT%d", i), 0)
@@ -196,8 +247,10 @@ func TestAuditChainFindsListTampering(t *testing.T) {
 				if c, err := db.VerifyAuditChain(ctx, s.tr.Org.ID); err != nil || !c.Intact() {
 					t.Fatalf("chain before tampering: %v %+v", err, c)
 				}
-				if err := db.ExecSchema(ctx, fmt.Sprintf(tc.tamper, s.tr.Org.ID, id, s.patients[1].ID)); err != nil {
-					t.Fatal(err)
+				for _, q := range tc.tamper {
+					if err := db.ExecSchema(ctx, fmt.Sprintf(q, s.tr.Org.ID, id, s.patients[1].ID)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				c, err := db.VerifyAuditChain(ctx, s.tr.Org.ID)
 				if err != nil {

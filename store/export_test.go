@@ -74,3 +74,11 @@ var (
 func (db *DB) EachPTLRowPlan(ctx context.Context, orgID string, f crs.PTLFilter, hashAt float64, fn func(*crs.PTLRow) error) error {
 	return db.eachPTLRowSQLite(ctx, orgID, f, fn, hashAt)
 }
+
+// SetBulkListAt makes a list of n patients or more a bulk list until the
+// test ends.
+func SetBulkListAt(t interface{ Cleanup(func()) }, n int) {
+	was := bulkListAt
+	bulkListAt = n
+	t.Cleanup(func() { bulkListAt = was })
+}

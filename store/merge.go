@@ -32,6 +32,7 @@ var patientTablesLeftOut = map[string]string{
 	"events":              "an event stays with the record it was written about; the merge appends its own events to both records",
 	"audit":               "an audit record says whose record was accessed at the time and is never rewritten",
 	"audit_listed":        "a patient listed is part of an audit record, which says whose record was listed at the time and is never rewritten",
+	"audit_bulk_listed":   "a patient a bulk list named is part of its audit record, as in audit_listed",
 	"hl7_messages":        "the message log keeps the record a message was applied to when it came in",
 	"hl7_holds":           "a hold keeps the identifiers its message gave, and goes when the message is applied",
 	"fhir_versions":       "a resource's past versions are history and are never rewritten",
