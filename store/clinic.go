@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -150,7 +149,7 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 		q.Limit = 200
 	}
 	args := []any{a.OrgID, formatTime(q.From), formatTime(q.To)}
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	arg := paramAdder(&args)
 	where := ""
 	if q.ClinicID != "" {
 		where += ` AND s.clinic_id = ` + arg(q.ClinicID)

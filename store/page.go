@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -16,6 +17,15 @@ import (
 // joined by "|".
 
 // keyset is the order of a paged list.
+// paramAdder returns a function that adds a value to args and gives its
+// numbered parameter ($n), for queries built a condition at a time.
+func paramAdder(args *[]any) func(any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+}
+
 type keyset struct {
 	keys []string // the sort columns, as SQL expressions; the last is a unique id
 	desc bool     // highest first

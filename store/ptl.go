@@ -24,12 +24,29 @@ const ptlSelect = `SELECT pw.id, pw.ppi, pw.patient_id, p.mrn, p.nhs_number, p.f
 
 // ptlQuery builds the query for a filter; limit 0 means no limit.
 func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
-	q := ptlSelect
 	args := []any{orgID}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+	arg := paramAdder(&args)
+	where, err := ptlWhere(f, arg)
+	if err != nil {
+		return "", nil, err
 	}
+	q := ptlSelect + where
+	order := keyset{keys: []string{"pw.clock_start", "pw.id"}, desc: f.ShortestFirst}
+	after, err := order.after(f.Cursor, arg)
+	if err != nil {
+		return "", nil, err
+	}
+	q += after + order.orderBy()
+	if limit > 0 {
+		q += ` LIMIT ` + arg(limit)
+	}
+	return q, args, nil
+}
+
+// ptlWhere is what a filter adds to the WHERE of the PTL's pathways (pw),
+// each value a parameter that arg adds.
+func ptlWhere(f crs.PTLFilter, arg func(any) string) (string, error) {
+	var q string
 	if f.TreatmentFunction != "" {
 		q += ` AND pw.treatment_function = ` + arg(f.TreatmentFunction)
 	}
@@ -45,18 +62,9 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 	case crs.FlagDNAToReview:
 		q += ` AND pw.dna_review = 1`
 	default:
-		return "", nil, crs.FieldErrorf("flag", "validation flag %q is not one of %q, %q, %q", f.Flag, crs.FlagNoFutureActivity, crs.FlagOver18Weeks, crs.FlagDNAToReview)
+		return "", crs.FieldErrorf("flag", "validation flag %q is not one of %q, %q, %q", f.Flag, crs.FlagNoFutureActivity, crs.FlagOver18Weeks, crs.FlagDNAToReview)
 	}
-	order := keyset{keys: []string{"pw.clock_start", "pw.id"}, desc: f.ShortestFirst}
-	after, err := order.after(f.Cursor, arg)
-	if err != nil {
-		return "", nil, err
-	}
-	q += after + order.orderBy()
-	if limit > 0 {
-		q += ` LIMIT ` + arg(limit)
-	}
-	return q, args, nil
+	return q, nil
 }
 
 func scanPTLRow(r scanner, asOf crs.Date) (*crs.PTLRow, error) {
@@ -258,8 +266,15 @@ func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilte
 		if err := snap.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients`).Scan(&patients); err != nil {
 			return err
 		}
-		countText := `SELECT COUNT(*) FROM (` + strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1) + `)`
-		if err := snap.QueryRowContext(ctx, countText, args...).Scan(&pathways); err != nil {
+		// Counted without the list's order, which the narrowest index
+		// covering the filter answers in half the time of the PTL's own.
+		countArgs := []any{orgID}
+		where, err := ptlWhere(f, paramAdder(&countArgs))
+		if err != nil {
+			return err
+		}
+		countText := `SELECT COUNT(*) FROM pathways pw WHERE pw.org_id = $1 AND pw.clock_state = 'running'` + where
+		if err := snap.QueryRowContext(ctx, countText, countArgs...).Scan(&pathways); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,10 +52,7 @@ func waitingListQuery(orgID string, f crs.WaitingListQuery, limit int) (string, 
 		LEFT JOIN pathways pw ON pw.id = w.pathway_id AND pw.org_id = w.org_id
 		WHERE w.org_id = $1`
 	args := []any{orgID}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := paramAdder(&args)
 	switch f.Status {
 	case crs.ListViewLive:
 		q += ` AND w.status IN ('waiting', 'suspended')`
