@@ -153,3 +153,17 @@ func eachPage[T any](ctx context.Context, q Querier, k keyset, query string, arg
 	}
 	return nil
 }
+
+// page is what follows a list's WHERE to read the page after cursor: the
+// condition past the cursor, the order and, unless limit is 0, the limit.
+func (k keyset) page(cursor string, limit int, arg func(any) string) (string, error) {
+	after, err := k.after(cursor, arg)
+	if err != nil {
+		return "", err
+	}
+	q := after + k.orderBy()
+	if limit > 0 {
+		q += ` LIMIT ` + arg(limit)
+	}
+	return q, nil
+}

@@ -32,15 +32,11 @@ func ptlQuery(orgID string, f crs.PTLFilter, limit int) (string, []any, error) {
 	}
 	q := ptlSelect + where
 	order := keyset{keys: []string{"pw.clock_start", "pw.id"}, desc: f.ShortestFirst}
-	after, err := order.after(f.Cursor, arg)
+	page, err := order.page(f.Cursor, limit, arg)
 	if err != nil {
 		return "", nil, err
 	}
-	q += after + order.orderBy()
-	if limit > 0 {
-		q += ` LIMIT ` + arg(limit)
-	}
-	return q, args, nil
+	return q + page, args, nil
 }
 
 // ptlWhere is what a filter adds to the WHERE of the PTL's pathways (pw),

@@ -88,15 +88,11 @@ func waitingListQuery(orgID string, f crs.WaitingListQuery, limit int) (string, 
 	if !ok {
 		return "", nil, crs.FieldErrorf("sort", "order %q is not by priority or by date added", f.Sort)
 	}
-	after, err := order.after(f.Cursor, arg)
+	page, err := order.page(f.Cursor, limit, arg)
 	if err != nil {
 		return "", nil, err
 	}
-	q += after + order.orderBy()
-	if limit > 0 {
-		q += ` LIMIT ` + arg(limit)
-	}
-	return q, args, nil
+	return q + page, args, nil
 }
 
 func scanWaitingListRow(r scanner, asOf crs.Date) (*crs.WaitingListRow, error) {
