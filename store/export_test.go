@@ -70,9 +70,11 @@ var (
 )
 
 // EachPTLRowPlan reads the PTL on SQLite as an export does, choosing the
-// join in Go at hashAt patients a pathway (0: SQLite's own join).
-func (db *DB) EachPTLRowPlan(ctx context.Context, orgID string, f crs.PTLFilter, hashAt float64, fn func(*crs.PTLRow) error) error {
-	return db.eachPTLRowSQLite(ctx, orgID, f, fn, hashAt)
+// join in Go at hashAt patients a pathway (0: SQLite's own join), and
+// returns the patients its audit record would name, sorted, each once.
+func (db *DB) EachPTLRowPlan(ctx context.Context, orgID string, f crs.PTLFilter, hashAt float64, fn func(*crs.PTLRow) error) ([]string, error) {
+	ids, err := db.eachPTLRowSQLite(ctx, orgID, f, fn, hashAt)
+	return listedIDs(ids), err
 }
 
 // SetBulkListAt makes a list of n patients or more a bulk list until the

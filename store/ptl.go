@@ -207,12 +207,14 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 	return s.db.view(ctx, a, crs.ActManagePathways, "patient tracking list export", func(q Querier) (string, error) {
 		var ids []string // the patients exported: one audit record for the export
 		defer func() { s.db.recordListed(a, ids, "patient tracking list export"+ptlFilterText(f)) }()
+		if s.db.dialect.name == "sqlite" {
+			var err error
+			ids, err = s.db.eachPTLRowSQLite(ctx, a.OrgID, f, fn, ptlHashJoinAt)
+			return "", err
+		}
 		emit := func(r *crs.PTLRow) error {
 			ids = append(ids, r.PatientID)
 			return fn(r)
-		}
-		if s.db.dialect.name == "sqlite" {
-			return "", s.db.eachPTLRowSQLite(ctx, a.OrgID, f, emit, ptlHashJoinAt)
 		}
 		sqlText, args, err := ptlQuery(a.OrgID, f, 0)
 		if err != nil {
@@ -246,58 +248,73 @@ const (
 // about 130 bytes of memory), it reads the trust's patients' names and
 // numbers once, in one pass over the table, into a map and the pathways
 // alone from their covering index, and joins them here; otherwise it
-// lets SQLite join.
-func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilter, fn func(*crs.PTLRow) error, hashAt float64) error {
+// lets SQLite join. It returns the patients of the rows it gave fn, for
+// the export's audit record: the join in Go marks each patient it shows,
+// so they come once each, where the rows of SQLite's join name each
+// patient once a pathway.
+func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilter, fn func(*crs.PTLRow) error, hashAt float64) ([]string, error) {
 	snap, err := db.read.BeginTx(ctx, nil) // one snapshot from its first read
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer snap.Rollback()
 	sqlText, args, err := ptlQuery(orgID, f, 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var patients, pathways int
 	if hashAt > 0 {
 		if err := snap.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients`).Scan(&patients); err != nil {
-			return err
+			return nil, err
 		}
 		// Counted without the list's order, which the narrowest index
 		// covering the filter answers in half the time of the PTL's own.
 		countArgs := []any{orgID}
 		where, err := ptlWhere(f, paramAdder(&countArgs))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		countText := `SELECT COUNT(*) FROM pathways pw WHERE pw.org_id = $1 AND pw.clock_state = 'running'` + where
 		if err := snap.QueryRowContext(ctx, countText, countArgs...).Scan(&pathways); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var p ptlScan
 	if hashAt <= 0 || patients > ptlHashJoinMax || float64(patients) > hashAt*float64(pathways) {
-		return eachRow(ctx, snap, func(r scanner) error {
+		var ids []string
+		err := eachRow(ctx, snap, func(r scanner) error {
 			if err := p.scan(r, f.AsOf); err != nil {
 				return err
 			}
+			ids = append(ids, p.row.PatientID)
 			return fn(&p.row)
 		}, sqlText, args...)
+		return ids, err
 	}
-	names, err := ptlPatients(ctx, snap, orgID, patients)
+	index, who, err := ptlPatients(ctx, snap, orgID, patients)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return eachRow(ctx, snap, func(r scanner) error {
+	err = eachRow(ctx, snap, func(r scanner) error {
 		if err := p.scanPathway(r, f.AsOf); err != nil {
 			return err
 		}
-		who, ok := names[p.row.PatientID]
+		i, ok := index[p.row.PatientID]
 		if !ok { // as the inner join would: a pathway's patient is always there
 			return nil
 		}
-		p.row.MRN, p.row.NHSNumber, p.row.Name = who.cols[:who.nhs], who.cols[who.nhs:who.name], who.cols[who.name:]
+		w := &who[i]
+		w.listed = true
+		p.row.MRN, p.row.NHSNumber, p.row.Name = w.cols[:w.nhs], w.cols[w.nhs:w.name], w.cols[w.name:]
 		return fn(&p.row)
 	}, strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1), args...)
+	var ids []string
+	for i := range who {
+		if who[i].listed {
+			ids = append(ids, who[i].id)
+		}
+	}
+	return ids, err
 }
 
 // ptlPathwaysSelect is ptlSelect without the patient's columns, for the
@@ -308,17 +325,21 @@ const ptlPathwaysSelect = `SELECT pw.id, pw.ppi, pw.patient_id, pw.treatment_fun
 	WHERE pw.org_id = $1 AND pw.clock_state = 'running'`
 
 // ptlPatient is what the PTL shows of a patient: the hospital number,
-// NHS number and name in one string, split at nhs and name.
+// NHS number and name in one string, split at nhs and name; and whether
+// the export listed the patient.
 type ptlPatient struct {
+	id        string
 	cols      string
 	nhs, name int32
+	listed    bool
 }
 
 // ptlPatients reads the trust's patients in one pass over the table (an
 // index of the trust's would take them in its order, a look-up of the
-// table each).
-func ptlPatients(ctx context.Context, q Querier, orgID string, n int) (map[string]ptlPatient, error) {
-	out := make(map[string]ptlPatient, n)
+// table each): each patient, and the index of each id among them.
+func ptlPatients(ctx context.Context, q Querier, orgID string, n int) (map[string]int32, []ptlPatient, error) {
+	index := make(map[string]int32, n)
+	out := make([]ptlPatient, 0, n)
 	var id, mrn, nhs, fam, given sql.RawBytes
 	var b strings.Builder
 	err := eachRow(ctx, q, func(r scanner) error {
@@ -332,10 +353,12 @@ func ptlPatients(ctx context.Context, q Querier, orgID string, n int) (map[strin
 		b.WriteString(strings.ToUpper(string(fam)))
 		b.WriteString(", ")
 		b.Write(given)
-		out[string(id)] = ptlPatient{cols: b.String(), nhs: int32(len(mrn)), name: int32(len(mrn) + len(nhs))}
+		key := string(id)
+		index[key] = int32(len(out))
+		out = append(out, ptlPatient{id: key, cols: b.String(), nhs: int32(len(mrn)), name: int32(len(mrn) + len(nhs))})
 		return nil
 	}, `SELECT id, mrn, nhs_number, family_name, given_name FROM patients NOT INDEXED WHERE org_id = $1`, orgID)
-	return out, err
+	return index, out, err
 }
 
 // ptlFilterText says which part of the PTL a filter selects, for the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -29,22 +30,24 @@ func TestPTLExportPlansAgree(t *testing.T) {
 	}
 	s := sites[0]
 	asOf := crs.LocalDate(clock.Now())
-	read := func(f crs.PTLFilter, hashAt float64) []crs.PTLRow {
+	read := func(f crs.PTLFilter, hashAt float64) ([]crs.PTLRow, []string) {
 		var rows []crs.PTLRow
 		f.AsOf = asOf
-		if err := db.EachPTLRowPlan(ctx, s.tr.Org.ID, f, hashAt, func(r *crs.PTLRow) error {
+		listed, err := db.EachPTLRowPlan(ctx, s.tr.Org.ID, f, hashAt, func(r *crs.PTLRow) error {
 			c := *r
 			c.Flags = append([]string(nil), r.Flags...)
 			rows = append(rows, c)
 			return nil
-		}); err != nil {
+		})
+		if err != nil {
 			t.Fatalf("read the PTL (%+v, plan %v): %v", f, hashAt, err)
 		}
-		return rows
+		return rows, listed
 	}
 	for _, f := range []crs.PTLFilter{{}, {TreatmentFunction: "100"}, {Flag: crs.FlagNoFutureActivity}, {ShortestFirst: true}} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
-			sqlite, inGo := read(f, 0), read(f, 1e9)
+			sqlite, sqliteListed := read(f, 0)
+			inGo, inGoListed := read(f, 1e9)
 			if len(sqlite) == 0 && f.TreatmentFunction == "" {
 				t.Fatalf("the PTL is empty")
 			}
@@ -55,6 +58,15 @@ func TestPTLExportPlansAgree(t *testing.T) {
 				if r.MRN == "" || r.Name == "" {
 					t.Fatalf("row without its patient: %+v", r)
 				}
+			}
+			var want []string // the patients of the rows, sorted, each once
+			for _, r := range sqlite {
+				want = append(want, r.PatientID)
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			if !slices.Equal(sqliteListed, want) || !slices.Equal(inGoListed, want) {
+				t.Errorf("patients listed: %d by SQLite's join, %d by the join in Go; want the %d of the rows", len(sqliteListed), len(inGoListed), len(want))
 			}
 		})
 	}
