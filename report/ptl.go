@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/internal/pipe"
 )
 
 // The patient tracking list extract: every pathway whose RTT clock runs,
@@ -19,7 +20,7 @@ var ptlHeader = []string{"ppi", "hospital_number", "nhs_number", "name", "treatm
 	"clock_start", "days_waiting", "weeks_waiting", "admitted_pathway", "next_event", "next_event_date", "validation"}
 
 // ExportPTL writes the whole PTL matching f as CSV, a row at a time: one
-// goroutine reads the rows, another writes them (pipelined).
+// goroutine reads the rows, another writes them (pipe.Run).
 func (s *Service) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs.PTLFilter) error {
 	out := newCSVExtract(w, ptlHeader)
 	rec := make([]string, len(ptlHeader))
@@ -27,7 +28,7 @@ func (s *Service) ExportPTL(ctx context.Context, a crs.Actor, w io.Writer, f crs
 	read := func(ctx context.Context, emit func(*crs.PTLRow) error) error {
 		return s.src.EachPTLRow(ctx, a, f, emit)
 	}
-	if err := pipelined(ctx, read, clonePTLRow, func(r *crs.PTLRow) error {
+	if err := pipe.Run(ctx, read, clonePTLRow, func(r *crs.PTLRow) error {
 		// Rows come in clock start order, so the wait columns are
 		// written out once per date.
 		if !r.ClockStart.Equal(lastStart.Time) || rec[7] == "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/internal/pipe"
 	"github.com/opencrs/crs/rtt"
 )
 
@@ -89,15 +90,11 @@ func (p *ptlScan) scan(r scanner, asOf crs.Date) error {
 }
 
 // scanPathway reads a row of ptlPathwaysSelect over p.row, leaving the
-// patient's numbers and name to the caller.
-func (p *ptlScan) scanPathway(r scanner, asOf crs.Date) error {
+// patient's numbers and name, the wait and the flags to the caller.
+func (p *ptlScan) scanPathway(r scanner) error {
 	row := &p.row
-	if err := r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.TreatmentFunction,
-		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna); err != nil {
-		return err
-	}
-	p.derive(asOf)
-	return nil
+	return r.Scan(&row.PathwayID, &row.PPI, &row.PatientID, &row.TreatmentFunction,
+		&row.ConsultantCode, &row.Priority, &p.start, &p.dta, &p.next, &row.NextEventKind, &p.dna)
 }
 
 // derive works out the wait and flags of the row just scanned.
@@ -295,19 +292,31 @@ func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilte
 	if err != nil {
 		return nil, err
 	}
-	err = eachRow(ctx, snap, func(r scanner) error {
-		if err := p.scanPathway(r, f.AsOf); err != nil {
-			return err
-		}
-		i, ok := index[p.row.PatientID]
+	// One goroutine steps through the pathways, the caller's joins each
+	// to its patient and works out its wait: both cores read the list.
+	read := func(ctx context.Context, emit func(*ptlScan) error) error {
+		var in ptlScan
+		return eachRow(ctx, snap, func(r scanner) error {
+			if err := in.scanPathway(r); err != nil {
+				return err
+			}
+			return emit(&in)
+		}, strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1), args...)
+	}
+	err = pipe.Run(ctx, read, func(in *ptlScan) ptlScan { return *in }, func(in *ptlScan) error {
+		i, ok := index[in.row.PatientID]
 		if !ok { // as the inner join would: a pathway's patient is always there
 			return nil
 		}
 		w := &who[i]
 		w.listed = true
+		flags := p.row.Flags
+		p = *in
+		p.row.Flags = flags
 		p.row.MRN, p.row.NHSNumber, p.row.Name = w.cols[:w.nhs], w.cols[w.nhs:w.name], w.cols[w.name:]
+		p.derive(f.AsOf)
 		return fn(&p.row)
-	}, strings.Replace(sqlText, ptlSelect, ptlPathwaysSelect, 1), args...)
+	})
 	var ids []string
 	for i := range who {
 		if who[i].listed {

@@ -1,22 +1,24 @@
-package report
+// Package pipe passes rows from a reader goroutine to a writer in
+// batches, so that on a small server both cores work on a long read.
+package pipe
 
 import "context"
 
-// A long extract is read and written by two goroutines, so that on a
-// small server both cores work on it: one steps through the query and
-// scans each row, the other formats and writes the lines. Rows pass
-// between them in batches, each row copied out of the reader's buffer.
+// A long read is worked by two goroutines: one steps through the query
+// and scans each row, the other does the rest (joins, formats, writes).
+// Rows pass between them in batches, each row copied out of the reader's
+// buffer.
 
-// pipeBatch is how many rows go from the reader to the writer at a time.
-const pipeBatch = 256
+// Batch is how many rows go from the reader to the writer at a time.
+const Batch = 256
 
-// pipelined runs read on a goroutine of its own and write on the caller's.
+// Run runs read on a goroutine of its own and write on the caller's.
 // read calls emit with each row, which may reuse the row's memory once
 // emit returns: emit copies it with clone. write is called with each row
 // in the order read emitted them. If write fails, read is cancelled
 // (emit returns the context's error) and write's error is returned;
 // otherwise read's.
-func pipelined[T any](ctx context.Context, read func(ctx context.Context, emit func(*T) error) error, clone func(*T) T, write func(*T) error) error {
+func Run[T any](ctx context.Context, read func(ctx context.Context, emit func(*T) error) error, clone func(*T) T, write func(*T) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	full := make(chan []T, 4)
@@ -24,7 +26,7 @@ func pipelined[T any](ctx context.Context, read func(ctx context.Context, emit f
 	var readErr error
 	go func() {
 		defer close(full)
-		batch := make([]T, 0, pipeBatch)
+		batch := make([]T, 0, Batch)
 		send := func() error {
 			select {
 			case full <- batch:
@@ -35,13 +37,13 @@ func pipelined[T any](ctx context.Context, read func(ctx context.Context, emit f
 			case batch = <-empty:
 				batch = batch[:0]
 			default:
-				batch = make([]T, 0, pipeBatch)
+				batch = make([]T, 0, Batch)
 			}
 			return nil
 		}
 		readErr = read(ctx, func(r *T) error {
 			batch = append(batch, clone(r))
-			if len(batch) < pipeBatch {
+			if len(batch) < Batch {
 				return nil
 			}
 			return send()

@@ -1,4 +1,4 @@
-package report
+package pipe
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestPipelinedKeepsOrder: every row read is written, in the order read,
+// TestRunKeepsOrder: every row read is written, in the order read,
 // across many batches, though the reader reuses its row.
-func TestPipelinedKeepsOrder(t *testing.T) {
-	const n = 3*pipeBatch + 17
+func TestRunKeepsOrder(t *testing.T) {
+	const n = 3*Batch + 17
 	var got []int
-	err := pipelined(context.Background(), func(ctx context.Context, emit func(*[]int) error) error {
+	err := Run(context.Background(), func(ctx context.Context, emit func(*[]int) error) error {
 		row := make([]int, 1)
 		for i := range n {
 			row[0] = i
@@ -37,13 +37,13 @@ func TestPipelinedKeepsOrder(t *testing.T) {
 	}
 }
 
-// TestPipelinedWriteErrorStopsRead: when writing fails (the user's
+// TestRunWriteErrorStopsRead: when writing fails (the user's
 // download is cut off), the read is cancelled rather than run to its
 // end, and the write's error is what the export returns.
-func TestPipelinedWriteErrorStopsRead(t *testing.T) {
+func TestRunWriteErrorStopsRead(t *testing.T) {
 	broken := errors.New("connection reset")
 	read := 0
-	err := pipelined(context.Background(), func(ctx context.Context, emit func(*int) error) error {
+	err := Run(context.Background(), func(ctx context.Context, emit func(*int) error) error {
 		for i := range 1_000_000 {
 			read++
 			if err := emit(&i); err != nil {
@@ -65,12 +65,12 @@ func TestPipelinedWriteErrorStopsRead(t *testing.T) {
 	}
 }
 
-// TestPipelinedReadError: a failed read is returned after the rows read
+// TestRunReadError: a failed read is returned after the rows read
 // before it are written.
-func TestPipelinedReadError(t *testing.T) {
+func TestRunReadError(t *testing.T) {
 	failed := errors.New("disk I/O error")
 	wrote := 0
-	err := pipelined(context.Background(), func(ctx context.Context, emit func(*int) error) error {
+	err := Run(context.Background(), func(ctx context.Context, emit func(*int) error) error {
 		for i := range 5 {
 			if err := emit(&i); err != nil {
 				return err
