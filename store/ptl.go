@@ -214,14 +214,21 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 		if err != nil {
 			return "", err
 		}
-		var p ptlScan
-		return "", eachRow(ctx, q, func(r scanner) error {
-			if err := p.scan(r, f.AsOf); err != nil {
-				return err
-			}
-			return emit(&p.row)
-		}, sqlText, args...)
+		return "", eachPTLRow(ctx, q, f.AsOf, emit, sqlText, args...)
 	})
+}
+
+// eachPTLRow calls fn with each row of sqlText, a ptlQuery read over q
+// with the patients joined in SQL, as of asOf. The row fn is given is
+// reused for the next: fn keeps nothing of it.
+func eachPTLRow(ctx context.Context, q Querier, asOf crs.Date, fn func(*crs.PTLRow) error, sqlText string, args ...any) error {
+	var p ptlScan
+	return eachRow(ctx, q, func(r scanner) error {
+		if err := p.scan(r, asOf); err != nil {
+			return err
+		}
+		return fn(&p.row)
+	}, sqlText, args...)
 }
 
 // ptlHashJoinAt and ptlHashJoinMax choose SQLite's plan for an export
@@ -263,19 +270,14 @@ func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilte
 			return err
 		}
 	}
-	var p ptlScan
 	if hashAt <= 0 || patients > ptlHashJoinMax || float64(patients) > hashAt*float64(pathways) {
-		return eachRow(ctx, snap, func(r scanner) error {
-			if err := p.scan(r, f.AsOf); err != nil {
-				return err
-			}
-			return fn(&p.row)
-		}, sqlText, args...)
+		return eachPTLRow(ctx, snap, f.AsOf, fn, sqlText, args...)
 	}
 	names, err := ptlPatients(ctx, snap, orgID, patients)
 	if err != nil {
 		return err
 	}
+	var p ptlScan
 	return eachRow(ctx, snap, func(r scanner) error {
 		if err := p.scanPathway(r, f.AsOf); err != nil {
 			return err
