@@ -126,28 +126,11 @@ func SeedJourney(ctx context.Context, sv JourneyServices, a crs.Actor, o Journey
 			}
 		}
 	}
-	var mu sync.Mutex
-	take := func(m map[string][]*crs.Slot, tf string, r *rand.Rand) *crs.Slot {
-		mu.Lock()
-		defer mu.Unlock()
-		l := m[tf]
-		if len(l) == 0 {
-			return nil
-		}
-		i := r.Intn(len(l))
-		s := l[i]
-		l[i] = l[len(l)-1]
-		m[tf] = l[:len(l)-1]
-		return s
-	}
+	plans := planReferrals(o, clinics, past, future, fuFuture)
 	today := crs.LocalDate(now)
-	jobs := make([]int, o.Referrals)
-	for i := range jobs {
-		jobs[i] = i
-	}
-	if err := inParallel(o.Workers, o.Seed*1000, jobs, func(r *rand.Rand, i int) error {
-		if err := seedReferral(ctx, a, sv.Referrals, sv.Outpatients, sv.WaitingList, clinics, patients, i, r, today, now, past, future, fuFuture, take); err != nil {
-			return fmt.Errorf("seed referral %d: %w", i, err)
+	if err := inParallel(o.Workers, plans, func(p *referralPlan) error {
+		if err := seedReferral(ctx, a, sv.Referrals, sv.Outpatients, sv.WaitingList, patients, p, today); err != nil {
+			return fmt.Errorf("seed referral %d: %w", p.i, err)
 		}
 		return nil
 	}); err != nil {
@@ -221,22 +204,65 @@ func seedClinics(ctx context.Context, sv JourneyServices, a crs.Actor, o Journey
 	return clinics, nil
 }
 
-// seedReferral makes one referral and takes it to a random stage.
-func seedReferral(ctx context.Context, a crs.Actor, refs crs.ReferralService, op crs.OutpatientService, wl crs.WaitingListService, clinics []*crs.Clinic,
-	patients []string, i int, r *rand.Rand, today crs.Date, now time.Time, past, future, fuFuture map[string][]*crs.Slot,
-	take func(map[string][]*crs.Slot, string, *rand.Rand) *crs.Slot) error {
-	c := clinics[i%len(clinics)]
-	stage := r.Intn(100)
+// referralPlan is one referral SeedJourney makes: its stage, the slots
+// it takes and a random source of its own for the rest. The plans are
+// drawn in turn before the referrals are made at once, so that a seed
+// makes the same journey however the workers are scheduled.
+type referralPlan struct {
+	i      int
+	clinic *crs.Clinic
+	r      *rand.Rand
+	stage  int       // 0-19 to book, 20-44 booked, 45-49 DNA, 50-57 seen, 58-74 follow-up, 75-89 listed, 90-99 treated
+	seen   *crs.Slot // the past slot of the first appointment (stage 45 and over)
+	next   *crs.Slot // the future slot booked: the first appointment (20-44) or a follow-up (58-74); nil when none was free
+}
+
+// planReferrals draws o.Referrals plans in turn, each from its own random
+// source (seeded o.Seed*1000+i), taking each one's slots from the free
+// slots by treatment function: past, future and future follow-up. A
+// referral to be seen already for which no past slot is left waits to
+// be booked instead.
+func planReferrals(o JourneyOptions, clinics []*crs.Clinic, past, future, fuFuture map[string][]*crs.Slot) []*referralPlan {
+	take := func(m map[string][]*crs.Slot, tf string, r *rand.Rand) *crs.Slot {
+		l := m[tf]
+		if len(l) == 0 {
+			return nil
+		}
+		i := r.Intn(len(l))
+		s := l[i]
+		l[i] = l[len(l)-1]
+		m[tf] = l[:len(l)-1]
+		return s
+	}
+	plans := make([]*referralPlan, o.Referrals)
+	for i := range plans {
+		p := &referralPlan{i: i, clinic: clinics[i%len(clinics)], r: rand.New(rand.NewSource(o.Seed*1000 + int64(i)))}
+		tf := p.clinic.TreatmentFunction
+		p.stage = p.r.Intn(100)
+		if p.stage >= 45 {
+			if p.seen = take(past, tf, p.r); p.seen == nil {
+				p.stage = 0
+			}
+		}
+		switch {
+		case p.stage >= 20 && p.stage < 45:
+			p.next = take(future, tf, p.r)
+		case p.stage >= 58 && p.stage < 75 && p.r.Intn(2) == 0: // half the follow-ups due are booked
+			p.next = take(fuFuture, tf, p.r)
+		}
+		plans[i] = p
+	}
+	return plans
+}
+
+// seedReferral makes the referral p plans and takes it to its stage.
+func seedReferral(ctx context.Context, a crs.Actor, refs crs.ReferralService, op crs.OutpatientService, wl crs.WaitingListService,
+	patients []string, p *referralPlan, today crs.Date) error {
+	c, r, stage, slot := p.clinic, p.r, p.stage, p.seen
 	ref := &crs.Referral{PatientID: patients[r.Intn(len(patients))], Source: []string{"03", "03", "03", "05", "04", "06"}[r.Intn(6)],
 		ReferrerCode: fmt.Sprintf("G%07d", r.Intn(9999999)), Priority: []string{"1", "1", "1", "1", "2", "3"}[r.Intn(6)],
 		TreatmentFunction: c.TreatmentFunction, ConsultantCode: c.ConsultantCode, ConsultantLed: true}
-	var slot *crs.Slot
-	if stage >= 45 { // seen already: the referral came before a past slot
-		if slot = take(past, c.TreatmentFunction, r); slot == nil {
-			stage = 0
-		}
-	}
-	if slot != nil {
+	if slot != nil { // seen already: the referral came before the past slot
 		ref.ReceivedOn = crs.Date{Time: crs.LocalDate(slot.Start).AddDate(0, 0, -5-r.Intn(80))}
 	} else {
 		ref.ReceivedOn = crs.Date{Time: today.AddDate(0, 0, -r.Intn(200))}
@@ -248,8 +274,8 @@ func seedReferral(ctx context.Context, a crs.Actor, refs crs.ReferralService, op
 	case stage < 20: // awaiting booking
 		return nil
 	case stage < 45: // booked into a future slot
-		if s := take(future, c.TreatmentFunction, r); s != nil {
-			_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: s.ID})
+		if p.next != nil {
+			_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: p.next.ID})
 			return err
 		}
 		return nil
@@ -271,11 +297,9 @@ func seedReferral(ctx context.Context, a crs.Actor, refs crs.ReferralService, op
 		if err := op.RecordOutcome(ctx, a, ap.ID, &crs.Outcome{RTTStatus: rtt.StatusSubsequentActivity, NextStep: crs.NextFollowUp, FollowUpWeeks: 2 + r.Intn(8)}); err != nil {
 			return err
 		}
-		if r.Intn(2) == 0 {
-			if s := take(fuFuture, c.TreatmentFunction, r); s != nil {
-				_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: s.ID})
-				return err
-			}
+		if p.next != nil {
+			_, err := op.BookAppointment(ctx, a, crs.Booking{ReferralID: ref.ID, SlotID: p.next.ID})
+			return err
 		}
 		return nil
 	case stage < 90: // on the waiting list, some with a TCI date
@@ -412,25 +436,23 @@ func seedBulk(ctx context.Context, sv JourneyServices, a crs.Actor, o JourneyOpt
 // it loads them.
 const bulkChunkBatches = 100
 
-// inParallel runs work on each job from workers goroutines, each with a
-// random source of its own (seeded seed+worker), and returns the first
-// error, after which no further job starts.
-func inParallel(workers int, seed int64, jobs []int, work func(r *rand.Rand, job int) error) error {
-	ch := make(chan int)
+// inParallel runs work on each job from workers goroutines and returns
+// the first error, after which no further job starts.
+func inParallel[J any](workers int, jobs []J, work func(job J) error) error {
+	ch := make(chan J)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
-			r := rand.New(rand.NewSource(seed + int64(w)))
 			for j := range ch {
-				if err := work(r, j); err != nil {
+				if err := work(j); err != nil {
 					errs <- err
 					return
 				}
 			}
-		}(w)
+		}()
 	}
 	var err error
 feed:

@@ -656,6 +656,29 @@ func TestSeedJourney(t *testing.T) {
 	})
 }
 
+// TestSeedJourneyRepeats seeds two trusts made alike with the same seed:
+// each table comes out with as many rows in both, however the seed's
+// workers happen to be scheduled, so what a seed makes can be relied on.
+func TestSeedJourneyRepeats(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		var got [2]map[string]int
+		for i, ods := range []string{"RTJ", "RTK"} {
+			s := newSite(t, db, ods, 30)
+			if err := demo.SeedJourney(ctx, storetest.Journey(db), s.tr.System, demo.JourneyOptions{Referrals: 150, EDPatients: 6, Occupancy: 1}); err != nil {
+				t.Fatalf("seed %s: %v", ods, err)
+			}
+			got[i] = map[string]int{}
+			for _, table := range []string{"referrals", "pathways", "rtt_events", "appointments", "waiting_list_entries", "tci_offers", "spells", "ed_attendances"} {
+				got[i][table] = count(t, db, table, s.tr.Org.ID)
+			}
+		}
+		if diff := cmp.Diff(got[0], got[1]); diff != "" {
+			t.Errorf("rows made by the same seed differ (-first +second):\n%s", diff)
+		}
+	})
+}
+
 // TestCloseReferral closes referrals: a closure dated in the future or
 // with a status that keeps the clock running is refused beside its field
 // and changes nothing; one with 34 stops the clock on its date.

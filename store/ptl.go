@@ -209,22 +209,34 @@ func (s *ReportSource) EachPTLRow(ctx context.Context, a crs.Actor, f crs.PTLFil
 			ids, err = s.db.eachPTLRowSQLite(ctx, a.OrgID, f, fn, ptlHashJoinAt)
 			return "", err
 		}
-		emit := func(r *crs.PTLRow) error {
-			ids = append(ids, r.PatientID)
-			return fn(r)
-		}
 		sqlText, args, err := ptlQuery(a.OrgID, f, 0)
 		if err != nil {
 			return "", err
 		}
-		var p ptlScan
-		return "", eachRow(ctx, q, func(r scanner) error {
-			if err := p.scan(r, f.AsOf); err != nil {
-				return err
-			}
-			return emit(&p.row)
-		}, sqlText, args...)
+		return "", eachPTLRow(ctx, q, f.AsOf, listing(&ids, fn), sqlText, args...)
 	})
+}
+
+// listing is fn that first notes each row's patient in ids, for the
+// audit record of the list.
+func listing(ids *[]string, fn func(*crs.PTLRow) error) func(*crs.PTLRow) error {
+	return func(r *crs.PTLRow) error {
+		*ids = append(*ids, r.PatientID)
+		return fn(r)
+	}
+}
+
+// eachPTLRow calls fn with each row of sqlText, a ptlQuery read over q
+// with the patients joined in SQL, as of asOf. The row fn is given is
+// reused for the next: fn keeps nothing of it.
+func eachPTLRow(ctx context.Context, q Querier, asOf crs.Date, fn func(*crs.PTLRow) error, sqlText string, args ...any) error {
+	var p ptlScan
+	return eachRow(ctx, q, func(r scanner) error {
+		if err := p.scan(r, asOf); err != nil {
+			return err
+		}
+		return fn(&p.row)
+	}, sqlText, args...)
 }
 
 // ptlHashJoinAt and ptlHashJoinMax choose SQLite's plan for an export
@@ -276,22 +288,16 @@ func (db *DB) eachPTLRowSQLite(ctx context.Context, orgID string, f crs.PTLFilte
 			return nil, err
 		}
 	}
-	var p ptlScan
 	if hashAt <= 0 || patients > ptlHashJoinMax || float64(patients) > hashAt*float64(pathways) {
 		var ids []string
-		err := eachRow(ctx, snap, func(r scanner) error {
-			if err := p.scan(r, f.AsOf); err != nil {
-				return err
-			}
-			ids = append(ids, p.row.PatientID)
-			return fn(&p.row)
-		}, sqlText, args...)
+		err := eachPTLRow(ctx, snap, f.AsOf, listing(&ids, fn), sqlText, args...)
 		return ids, err
 	}
 	index, who, err := ptlPatients(ctx, snap, orgID, patients)
 	if err != nil {
 		return nil, err
 	}
+	var p ptlScan
 	// One goroutine steps through the pathways, the caller's joins each
 	// to its patient and works out its wait: both cores read the list.
 	read := func(ctx context.Context, emit func(*ptlScan) error) error {

@@ -188,6 +188,16 @@ func TestSpellConsultantAndExpectedDischarge(t *testing.T) {
 		wantBody(t, "spell page after change", c.get(page), "Care passed to C7654321", "Consultant episodes", "02-Mar-2026 13:30")
 	})
 
+	t.Run("time of a move", func(t *testing.T) {
+		r := c.post(page+"/leave", url.Values{"at": {"2026-03-02T25:00"}})
+		wantField(t, "leave at no real time", r, "at", "Time must include a real time on the 24-hour clock")
+		// The page shown again offers the beds to move to, read afresh.
+		wantBody(t, "spell page shown again", r, `value="`+st.ward.ID+"/"+st.beds[1].ID+`"`)
+		if got := find().Status; got != crs.SpellAdmitted {
+			t.Errorf("after a refused leave the spell is %s, want %s", got, crs.SpellAdmitted)
+		}
+	})
+
 	t.Run("expected discharge", func(t *testing.T) {
 		wantField(t, "not a date", c.post(page+"/expected-discharge", url.Values{"expected_discharge": {"next week"}}), "expected_discharge", "must be a real date")
 		wantField(t, "before admission", c.post(page+"/expected-discharge", url.Values{"expected_discharge": {"2026-03-01"}}), "expected_discharge", "before the admission")

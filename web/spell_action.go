@@ -21,23 +21,22 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	if err := a.Authorize(crs.ActManagePathways); err != nil {
 		return err
 	}
+	fp := s.spellPost(r, page)
 	switch action := r.PathValue("action"); action {
 	case "consultant", "expected-discharge":
 		if st := page.Spell.Status; st != crs.SpellAdmitted && st != crs.SpellOnLeave {
 			return crs.Errorf(crs.ECONFLICT, "The spell has ended (%s).", st)
 		}
 		if action == "consultant" {
-			return s.changeConsultant(w, r, page)
+			return s.changeConsultant(w, r, page, fp)
 		}
-		return s.setExpectedDischarge(w, r, page)
+		return s.setExpectedDischarge(w, r, page, fp)
 	}
+	fp.fallback = "at"
 	at, atMsg := readDateTime(r, "at", "Time", s.now())
 	if atMsg != "" {
 		page.Errors.dateError("at", atMsg)
-		if err := s.loadSpellWards(r, page); err != nil {
-			return err
-		}
-		return s.reshow(w, r, "spell", page, nil)
+		return s.submit(w, r, fp, nil) // the form has a problem: nothing is saved
 	}
 	var save func() error
 	var msg string
@@ -84,15 +83,16 @@ func (s *Server) handleSpellAction(w http.ResponseWriter, r *http.Request) error
 	default:
 		return errNoPage
 	}
-	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "at", reload: func() error { return s.loadSpellWards(r, page) }}, func() (string, string, error) {
+	return s.submit(w, r, fp, func() (string, string, error) {
 		err := save()
 		return "/spells/" + id, msg, err
 	})
 }
 
 // changeConsultant passes the patient's care to another consultant: a
-// new consultant episode from the time given (HL7 A54).
-func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *spellPage) error {
+// new consultant episode from the time given (HL7 A54). fp is the spell
+// page's answer to the form (spellPost).
+func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *spellPage, fp formPost) error {
 	if page.Consultant == "" {
 		page.Errors.add("consultant", "", "Enter the code of the consultant taking over, for example C7654321")
 	} else if !crs.ValidConsultantCode(page.Consultant) {
@@ -100,8 +100,7 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 	}
 	from, msg := readDateTime(r, "consultant_from", "From", s.now())
 	page.Errors.dateError("consultant_from", msg)
-	fp := formPost{name: "spell", page: page, order: []string{"consultant", "treatment_function", "consultant_from"},
-		names: map[string]string{"at": "consultant_from"}, fallback: "consultant", reload: func() error { return s.loadSpellWards(r, page) }}
+	fp.order, fp.names, fp.fallback = []string{"consultant", "treatment_function", "consultant_from"}, map[string]string{"at": "consultant_from"}, "consultant"
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Inpatients.ChangeConsultant(r.Context(), actorOf(r), page.Spell.ID, page.Consultant, page.TF, from)
 		return "/spells/" + page.Spell.ID, "Care passed to " + page.Consultant + ": a new consultant episode", err
@@ -109,11 +108,13 @@ func (s *Server) changeConsultant(w http.ResponseWriter, r *http.Request, page *
 }
 
 // setExpectedDischarge records (or, left empty, clears) the date the
-// patient is expected to go home (HL7 A08).
-func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, page *spellPage) error {
+// patient is expected to go home (HL7 A08). fp is the spell page's
+// answer to the form (spellPost).
+func (s *Server) setExpectedDischarge(w http.ResponseWriter, r *http.Request, page *spellPage, fp formPost) error {
 	d, msg := readDate(r, "expected_discharge", "Expected date of discharge")
 	page.Errors.dateError("expected_discharge", msg)
-	return s.submit(w, r, formPost{name: "spell", page: page, fallback: "expected_discharge", reload: func() error { return s.loadSpellWards(r, page) }}, func() (string, string, error) {
+	fp.fallback = "expected_discharge"
+	return s.submit(w, r, fp, func() (string, string, error) {
 		msg := "Expected discharge cleared"
 		if !d.IsZero() {
 			msg = "Expected discharge " + showDate(d)

@@ -32,8 +32,9 @@ func (s *Server) handleSpellNotDone(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p := crs.ProcedureNotDone{Reason: page.NotDoneReason, Note: page.NotDoneNote}
-	fp := formPost{name: "spell", page: page, order: []string{"not_done_reason", "not_done_note"}, fallback: "not_done_reason",
-		anchors: map[string]string{"not_done_reason": "not_done_reason-" + crs.NotDoneHospital}, reload: func() error { return s.loadSpellWards(r, page) }}
+	fp := s.spellPost(r, page)
+	fp.order, fp.fallback = []string{"not_done_reason", "not_done_note"}, "not_done_reason"
+	fp.anchors = map[string]string{"not_done_reason": "not_done_reason-" + crs.NotDoneHospital}
 	fp.check(p.Validate())
 	return s.submit(w, r, fp, func() (string, string, error) {
 		err := s.Inpatients.ProcedureNotCarriedOut(r.Context(), actorOf(r), page.Spell.ID, p)

@@ -62,6 +62,14 @@ func (s *Server) loadSpellWards(r *http.Request, page *spellPage) (err error) {
 	return nil
 }
 
+// spellPost is the spell page's answer to one of its forms: shown again
+// after a problem, the page reads the wards and beds afresh
+// (loadSpellWards). Each form adds its fields' order and where a refusal
+// that names no field goes.
+func (s *Server) spellPost(r *http.Request, page *spellPage) formPost {
+	return formPost{name: "spell", page: page, reload: func() error { return s.loadSpellWards(r, page) }}
+}
+
 // handleSpell shows a spell: where the patient is, the stays and
 // episodes, and the forms to transfer, send on leave, change the
 // consultant, set the expected discharge, discharge or undo.
