@@ -101,7 +101,11 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 				for _, p := range k.Also {
 					params = append(params, s.arg(p))
 				}
-				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param IN (%s))", agg, col, strings.Join(params, ", "))
+				param := "= " + params[0]
+				if len(params) > 1 {
+					param = "IN (" + strings.Join(params, ", ") + ")"
+				}
+				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param %s)", agg, col, param)
 				keys = append(keys, "("+e+" IS NULL)")
 			}
 			keys = append(keys, e+dir)
