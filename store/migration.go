@@ -100,8 +100,10 @@ func (b migratedBatch) String() string {
 }
 
 // exactRows is the most rows insertRows writes as one statement of their
-// own size.
-const exactRows = 16
+// own size: each size is a statement of its own in the cache
+// (maxCachedStatements), so a table has 8 small sizes and the powers of
+// two above.
+const exactRows = 8
 
 // insertRows writes rows of ncols values each, laid out one after another
 // in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
