@@ -57,7 +57,7 @@ const (
 // condition on "identifier" with that system and code.
 type ResourceCondition struct {
 	Param  string // the search parameter; "_lastUpdated" is the version's time
-	Kind   string // token, string, date, reference, number, quantity, uri
+	Kind   string // token, string, date, reference, number, quantity, uri; "exists": any value (of System's type, for a reference)
 	Op     string // one of the Match constants
 	System *string
 	Code   string
@@ -98,6 +98,7 @@ type ResourceQuery struct {
 // date, token, number) or by _id or _lastUpdated.
 type ResourceSort struct {
 	Param string
+	Also  []string // further parameters whose values count as Param's (combo-code: code and component-code)
 	Kind  string
 	Desc  bool
 }

@@ -2,7 +2,9 @@ package fhir
 
 import (
 	"encoding/json"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -55,25 +57,58 @@ func mustLoadLondon() *time.Location {
 	return l
 }
 
-// IndexRows extracts the values of every search parameter of the
-// resource's type: the rows its search index holds.
+// IndexRows extracts the values of the search parameters of the
+// resource's type: the rows its search index holds. A parameter whose
+// values are other parameters' rows (sharedRows) has none of its own.
 func IndexRows(r Resource) []crs.ResourceIndexRow {
 	var rows []crs.ResourceIndexRow
-	for name, p := range searchParams[r.Type()] {
-		if name == "_id" || name == "_lastUpdated" {
-			continue
-		}
-		for _, path := range p.Paths {
-			_, rest, ok := strings.Cut(path, ".")
-			if !ok {
-				continue
-			}
-			for _, v := range walk(map[string]any(r), strings.Split(rest, ".")) {
-				rows = append(rows, valueRows(name, p.Type, v)...)
+	for _, p := range indexPlan()[r.Type()] {
+		for _, segs := range p.paths {
+			for _, v := range walk(map[string]any(r), segs) {
+				rows = append(rows, valueRows(p.name, p.kind, v)...)
 			}
 		}
 	}
 	return rows
+}
+
+// indexedParam is a search parameter written to the index, with the
+// paths below the resource of the elements it indexes.
+type indexedParam struct {
+	name, kind string
+	paths      [][]string // Observation.code.coding is {"code", "coding"}
+}
+
+var (
+	indexPlans    map[string][]indexedParam
+	indexPlanOnce sync.Once
+)
+
+// indexPlan returns, by resource type, the parameters IndexRows writes.
+func indexPlan() map[string][]indexedParam {
+	indexPlanOnce.Do(func() {
+		indexPlans = map[string][]indexedParam{}
+		for typ, params := range searchParams {
+			var plan []indexedParam
+			for name, p := range params {
+				if name == "_id" || name == "_lastUpdated" || p.Type == "composite" || p.Type == "special" || !hasOwnRows(typ, name) {
+					continue // composites and specials have no rows
+				}
+				ip := indexedParam{name: name, kind: p.Type}
+				for _, path := range p.Paths {
+					if _, rest, ok := strings.Cut(path, "."); ok {
+						ip.paths = append(ip.paths, strings.Split(rest, "."))
+					}
+				}
+				if len(ip.paths) > 0 {
+					plan = append(plan, ip)
+				}
+			}
+			sort.Slice(plan, func(i, j int) bool { return plan[i].name < plan[j].name })
+			indexPlans[typ] = plan
+		}
+	})
+	return indexPlans
 }
 
 // walk returns the values at the path below v, through arrays; a

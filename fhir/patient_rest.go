@@ -543,7 +543,9 @@ func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 		}
 		return strings.HasPrefix(row.Text, c.Text)
 	case "reference", "uri":
-		return row.Code == c.Code || row.Text == c.Code
+		return (c.System == nil || row.System == *c.System) && (row.Code == c.Code || row.Text == c.Code)
+	case "exists":
+		return c.System == nil || row.System == *c.System
 	case "date":
 		lo, hi := row.Lo, row.Hi
 		eq := !lo.Before(c.Lo) && !hi.After(c.Hi)

@@ -119,7 +119,11 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 				}
 				kind = p.Type
 			}
-			s.query.SortBy = append(s.query.SortBy, crs.ResourceSort{Param: name, Kind: kind, Desc: desc})
+			by := crs.ResourceSort{Param: name, Kind: kind, Desc: desc}
+			if sh, ok := sharedOf(typ, name); ok {
+				by.Param, by.Also = sh.params[0], sh.params[1:]
+			}
+			s.query.SortBy = append(s.query.SortBy, by)
 		}
 		return nil
 	case "_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
@@ -173,7 +177,11 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if err != nil {
 			return bad("%v", err)
 		}
-		s.query.All = append(s.query.All, []crs.ResourceCondition{{Param: parts[2], Kind: "has", Has: sub}})
+		has, err := storedGroup(parts[1], []crs.ResourceCondition{{Param: parts[2], Kind: "has", Has: sub}})
+		if err != nil {
+			return bad("%v", err)
+		}
+		s.query.All = append(s.query.All, has)
 		return nil
 	}
 	if ref, rest, ok := strings.Cut(key, "."); ok {
@@ -208,6 +216,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			}
 			group = append(group, crs.ResourceCondition{Param: name, Kind: "reference", Target: sub})
 		}
+		group, err := storedGroup(typ, group)
+		if err != nil {
+			return bad("%v", err)
+		}
 		s.query.All = append(s.query.All, group)
 		return nil
 	}
@@ -224,12 +236,24 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		}
 	}
 	if modifier == "missing" {
-		switch value {
-		case "true", "false":
+		if value != "true" && value != "false" {
+			return bad("%q is not true or false", value)
+		}
+		if hasOwnRows(typ, name) {
 			s.query.Missing[name] = value == "true"
 			return nil
 		}
-		return bad("%q is not true or false", value)
+		// Some value among the rows that hold the parameter's.
+		some, err := storedGroup(typ, []crs.ResourceCondition{{Param: name, Kind: "exists"}})
+		if err != nil {
+			return bad("%v", err)
+		}
+		if value == "true" {
+			s.query.Not = append(s.query.Not, some)
+		} else {
+			s.query.All = append(s.query.All, some)
+		}
+		return nil
 	}
 	var group []crs.ResourceCondition
 	for _, v := range splitValues(value) {
@@ -238,6 +262,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			return invalid("invalid", key, "search parameter %s: %v", key, err)
 		}
 		group = append(group, c)
+	}
+	group, err := storedGroup(typ, group)
+	if err != nil {
+		return invalid("invalid", key, "search parameter %s: %v", key, err)
 	}
 	if modifier == "not" {
 		s.query.Not = append(s.query.Not, group)

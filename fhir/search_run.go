@@ -138,7 +138,7 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 					continue
 				}
 				for _, row := range IndexRows(res) {
-					if row.Param == inc.param && row.System != "" && (inc.target == "" || row.System == inc.target) {
+					if rowOf(inc.typ, inc.param, row) && row.System != "" && (inc.target == "" || row.System == inc.target) {
 						targets[row.Code] = true
 					}
 				}
@@ -169,7 +169,13 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 			}
 			var group []crs.ResourceCondition
 			for _, f := range frontier {
-				group = append(group, crs.ResourceCondition{Param: rev.param, Kind: "reference", Code: f.Type + "/" + f.ID})
+				// A resource its parameter cannot refer to (a Group, for
+				// a patient) adds nothing.
+				cs, _ := storedConditions(rev.typ, crs.ResourceCondition{Param: rev.param, Kind: "reference", Code: f.Type + "/" + f.ID})
+				group = append(group, cs...)
+			}
+			if len(group) == 0 {
+				continue
 			}
 			res, _, err := s.Resources.SearchResources(r.Context(), p.Actor, crs.ResourceQuery{Type: rev.typ, All: [][]crs.ResourceCondition{group}, Count: maxCount})
 			if err != nil {

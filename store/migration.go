@@ -99,12 +99,20 @@ func (b migratedBatch) String() string {
 	return strings.Join(parts, ", ")
 }
 
+// exactRows is the most rows insertRows writes as one statement of their
+// own size: each size is a statement of its own in the cache
+// (maxCachedStatements), so a table has 8 small sizes and the powers of
+// two above.
+const exactRows = 8
+
 // insertRows writes rows of ncols values each, laid out one after another
 // in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
 // NOTHING). Statements hold as many rows as maxParams allows; what is
 // left is written in statements of halving sizes (512, 256, ... rows), so
 // that every statement comes from a handful of sizes, each prepared once
-// through the statement cache and reused by every command of a load.
+// through the statement cache and reused by every command of a load. Up
+// to exactRows rows are one statement of their number (a resource's
+// index rows, 5 or 7, are one statement, not 4+1 or 4+2+1).
 func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
 	anon := tx.db.dialect.name == "sqlite"
 	verb := tx.db.dialect.bulkInsert()
@@ -114,7 +122,7 @@ func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string
 	per := maxParams / ncols
 	for len(args) > 0 {
 		n := min(per, len(args)/ncols)
-		if n < per {
+		if n < per && n > exactRows {
 			n = 1 << (bits.Len(uint(n)) - 1) // the largest power of two not above it
 		}
 		q := verb + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix

@@ -97,7 +97,15 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 				if k.Desc {
 					agg = "MAX"
 				}
-				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = %s)", agg, col, s.arg(k.Param))
+				params := []string{s.arg(k.Param)}
+				for _, p := range k.Also {
+					params = append(params, s.arg(p))
+				}
+				param := "= " + params[0]
+				if len(params) > 1 {
+					param = "IN (" + strings.Join(params, ", ") + ")"
+				}
+				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param %s)", agg, col, param)
 				keys = append(keys, "("+e+" IS NULL)")
 			}
 			keys = append(keys, e+dir)
@@ -206,11 +214,16 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 		case c.Param == "_lastUpdated":
 			ors = append(ors, s.dateCond(c, a+".last_updated", a+".last_updated"))
 		case c.Has != nil:
-			// Some resource the nested search matches refers to this one.
+			// Some resource the nested search matches refers to this
+			// one (through references to System's type alone, if given).
 			n := nested(a)
+			typed := ""
+			if c.System != nil {
+				typed = " AND y.system = " + s.arg(*c.System)
+			}
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
 				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.org_id = "+n+".org_id AND y.type = "+n+
-				".type AND y.id = "+n+".id AND y.param = "+s.arg(c.Param)+" AND y.code = "+a+".type || '/' || "+a+".id))")
+				".type AND y.id = "+n+".id AND y.param = "+s.arg(c.Param)+typed+" AND y.code = "+a+".type || '/' || "+a+".id))")
 		case c.Target != nil:
 			// This one refers to some resource the nested search matches.
 			n := nested(a)
@@ -281,6 +294,13 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		if !ok {
 			return []string{system(refersRow + " AND x.text = " + s.arg(c.Code))}
 		}
+		if c.System != nil {
+			// Only references to the type: Type/id names it.
+			if typ != *c.System || id == "" || strings.Contains(id, "/") {
+				return []string{"1 = 0"}
+			}
+			return []string{refersRow + " AND x.text = " + s.arg(id) + " AND x.system = " + s.arg(typ)}
+		}
 		as := []string{tokenRow + " AND x.code = " + s.arg(c.Code)}
 		if typ != "" && id != "" && !strings.Contains(id, "/") {
 			// A reference row's code is its system/text.
@@ -328,6 +348,8 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 		return "x.text LIKE " + s.arg(likeEscape(c.Text)+"%") + ` ESCAPE '\'`
 	case "date":
 		return s.dateCond(c, "x.lo", "x.hi")
+	case "exists":
+		return system("1 = 1")
 	case "number", "quantity":
 		e := s.numCond(c)
 		if c.Kind == "quantity" && c.Code != "" {
