@@ -103,6 +103,7 @@ func TestBrowserSignSummary(t *testing.T) {
 		waitText("h1", "Discharge summaries not sent"),
 		chromedp.SendKeys(chromedp.ID("#ward"), "WD10"),
 		chromedp.Click(chromedp.Search(`//main//button[normalize-space(.)="Show"]`)),
+		waitQuery("ward=WD10"),
 		waitText("#overdue-summaries", "Summary, Sam"),
 		chromedp.Click(chromedp.Search(`//table[@id="overdue-summaries"]//a[normalize-space(.)="Write the summary"]`)),
 		waitText("h1", "Discharge summary"),

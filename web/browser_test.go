@@ -77,10 +77,26 @@ func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Act
 }
 
 // waitText waits until an element matching the CSS selector contains
-// text. It checks again every 50ms, across page loads (a click that
-// submits a form replaces the page being checked), for up to 10 seconds.
+// text, checking across page loads (a click that submits a form replaces
+// the page being checked).
 func waitText(sel, text string) chromedp.Action[chromedp.Void] {
-	check := chromedp.Evaluate[bool](`(() => { const el = document.querySelector(` + jsString(sel) + `); return !!el && el.textContent.includes(` + jsString(text) + `); })()`)
+	return waitUntil(fmt.Sprintf("no %s containing %q", sel, text),
+		`(() => { const el = document.querySelector(`+jsString(sel)+`); return !!el && el.textContent.includes(`+jsString(text)+`); })()`)
+}
+
+// waitQuery waits until the page loaded is one whose query string
+// contains q and has finished loading: after a GET form's submit, the
+// page that answers it rather than the page it replaces (whose text may
+// already hold what a later waitText looks for).
+func waitQuery(q string) chromedp.Action[chromedp.Void] {
+	return waitUntil(fmt.Sprintf("no page loaded with %q in its query", q),
+		`location.search.includes(`+jsString(q)+`) && document.readyState === "complete"`)
+}
+
+// waitUntil evaluates a JavaScript expression every 50ms until it is
+// true, for up to 10 seconds; it fails with what was awaited.
+func waitUntil(what, expr string) chromedp.Action[chromedp.Void] {
+	check := chromedp.Evaluate[bool](expr)
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
@@ -89,7 +105,7 @@ func waitText(sel, text string) chromedp.Action[chromedp.Void] {
 				return chromedp.Void{}, nil
 			}
 			if time.Now().After(deadline) {
-				return chromedp.Void{}, fmt.Errorf("no %s containing %q (last error: %v)", sel, text, err)
+				return chromedp.Void{}, fmt.Errorf("%s (last error: %v)", what, err)
 			}
 			select {
 			case <-ctx.Done():
