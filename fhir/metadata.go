@@ -60,7 +60,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}
 		names := make([]string, 0, len(searchParams[t]))
 		for n, p := range searchParams[t] {
-			if p.Type == "composite" || p.Type == "special" || len(p.Paths) == 0 && n != "_id" && n != "_lastUpdated" {
+			if p.Type == "composite" {
+				if s.typedCapability(t) != nil || !searchableComposite(t, p) {
+					continue
+				}
+			} else if p.Type == "special" || len(p.Paths) == 0 && n != "_id" && n != "_lastUpdated" {
 				continue
 			}
 			names = append(names, n)

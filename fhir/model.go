@@ -22,4 +22,16 @@ type SearchParam struct {
 	Type    string   // token, string, date, reference, number, quantity, uri, composite, special
 	Paths   []string // element paths indexed, e.g. Patient.birthDate; a trailing [x] is any choice
 	Targets []string // for a reference, the resource types it may point to
+	// Components, of a composite, are the parameters it combines, each
+	// read below one element at Paths (Observation.component): a value
+	// matches when one element matches every component.
+	Components []Component
+}
+
+// Component is one part of a composite search parameter: a parameter of
+// the same base type, and the paths below the composite's element where
+// its values are (code, valueQuantity).
+type Component struct {
+	Param string
+	Paths []string
 }

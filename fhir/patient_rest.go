@@ -528,51 +528,6 @@ func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]b
 	return true
 }
 
-// rowMatches reports whether one index row matches a condition of a
-// token, string, reference, uri or date parameter.
-func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
-	switch c.Kind {
-	case "token":
-		return row.Code == c.Code && (c.System == nil || row.System == *c.System)
-	case "string":
-		switch c.Op {
-		case crs.MatchExact:
-			return row.Code == c.Code
-		case crs.MatchContains:
-			return strings.Contains(row.Text, c.Text)
-		}
-		return strings.HasPrefix(row.Text, c.Text)
-	case "reference", "uri":
-		return (c.System == nil || row.System == *c.System) && (row.Code == c.Code || row.Text == c.Code)
-	case "exists":
-		return c.System == nil || row.System == *c.System
-	case "date":
-		lo, hi := row.Lo, row.Hi
-		eq := !lo.Before(c.Lo) && !hi.After(c.Hi)
-		switch c.Op {
-		case crs.MatchEq:
-			return eq
-		case crs.MatchNe:
-			return !eq
-		case crs.MatchGt:
-			return hi.After(c.Hi)
-		case crs.MatchLt:
-			return lo.Before(c.Lo)
-		case crs.MatchGe:
-			return hi.After(c.Hi) || eq
-		case crs.MatchLe:
-			return lo.Before(c.Lo) || eq
-		case crs.MatchSa:
-			return !lo.Before(c.Hi)
-		case crs.MatchEb:
-			return !hi.After(c.Lo)
-		case "ap":
-			return lo.Before(c.Hi) && hi.After(c.Lo)
-		}
-	}
-	return false
-}
-
 // foundPatients is findPatientsIn with each patient as its resource:
 // what a transaction's conditional create or reference resolves to.
 func foundPatients(tx crs.Tx, criteria string) ([]*crs.Resource, error) {

@@ -21,11 +21,12 @@ const (
 // what the answer adds to its matches.
 type search struct {
 	query      crs.ResourceQuery
-	countOnly  bool       // _summary=count
-	includes   []include  // _include: references of the matches to follow
-	revinclude []include  // _revinclude: resources whose references point at the matches
-	elements   []string   // _elements: the top-level elements each match is cut to
-	params     url.Values // the parameters to repeat in paging links
+	countOnly  bool        // _summary=count
+	includes   []include   // _include: references of the matches to follow
+	revinclude []include   // _revinclude: resources whose references point at the matches
+	elements   []string    // _elements: the top-level elements each match is cut to
+	params     url.Values  // the parameters to repeat in paging links
+	composites []composite // composite parameters' values, matched on each page
 }
 
 // include is one _include (Type:param:target, the resources the
@@ -40,12 +41,22 @@ type include struct {
 // parseSearch reads the search parameters of a search of typ, from a
 // query string or form body. An unknown parameter or modifier, or a
 // value it cannot read, is refused with an OperationOutcome naming it.
+//
+// It reads the criteria of a conditional operation or a transaction's
+// conditional reference, where the store's matches are taken whole: a
+// composite parameter is refused there (its components would match in
+// any element, not one).
 func parseSearch(typ, raw string, now time.Time) (*search, error) {
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, invalid("invalid", "", "the search parameters cannot be read: %v", err)
 	}
-	return parseSearchValues(typ, vals, now)
+	s, err := parseSearchValues(typ, vals, now)
+	if err == nil && len(s.composites) > 0 {
+		name := s.composites[0].param.Name
+		return nil, invalid("not-supported", name, "search parameter %s: a composite parameter is supported in a search, not in a conditional operation's criteria", name)
+	}
+	return s, err
 }
 
 func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, error) {
@@ -231,7 +242,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			return invalid("not-supported", key, "%s is not a search parameter of %s", name, typ)
 		}
 		kind = p.Type
-		if kind == "composite" || kind == "special" || len(p.Paths) == 0 {
+		if kind == "composite" {
+			return s.addComposite(typ, key, p, modifier, value, now)
+		}
+		if kind == "special" || len(p.Paths) == 0 {
 			return invalid("not-supported", key, "search parameter %s of %s is not supported", name, typ)
 		}
 	}
@@ -426,6 +440,9 @@ func subSearch(typ, key, value string, now time.Time) (*crs.ResourceQuery, error
 	sub := &search{query: crs.ResourceQuery{Type: typ, Missing: map[string]bool{}}, params: url.Values{}}
 	if err := sub.add(typ, key, value, now); err != nil {
 		return nil, err
+	}
+	if len(sub.composites) > 0 {
+		return nil, crs.Errorf(crs.EINVALID, "the composite parameter %s cannot be chained", key)
 	}
 	return &sub.query, nil
 }

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -37,12 +38,13 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	self := base + "/" + typ + "?" + q.params.Encode()
 	b.Link = append(b.Link, bundleLink{"self", self})
 	if typed := s.typedSearch(typ); typed != nil {
+		if len(q.composites) > 0 {
+			return invalid("not-supported", q.composites[0].param.Name, "search parameter %s of %s is not supported", q.composites[0].param.Name, typ)
+		}
 		return s.writeTypedSearch(w, r, p, q, b, typed)
 	}
 	if q.countOnly {
-		cq := q.query
-		cq.Count = 0
-		_, total, err := s.Resources.SearchResources(r.Context(), p.Actor, cq)
+		total, err := s.countMatches(r.Context(), p.Actor, q)
 		if err != nil {
 			return err
 		}
@@ -70,7 +72,46 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
 	}
+	// A composite's components the store found in different elements
+	// are taken off the page; the next link follows the store's page, so
+	// a page may hold fewer than _count.
+	kept := found[:0:0]
+	for _, f := range found {
+		if q.keep(f) {
+			kept = append(kept, f)
+		}
+	}
+	found = kept
 	return s.writeSearchset(w, r, p, q, b, found)
+}
+
+// countMatches counts a search's matches (_summary=count); with a
+// composite parameter, the store's matches are read a page at a time and
+// counted where one element holds every component.
+func (s *Server) countMatches(ctx context.Context, a crs.Actor, q *search) (int, error) {
+	cq := q.query
+	if len(q.composites) == 0 {
+		cq.Count = 0
+		_, total, err := s.Resources.SearchResources(ctx, a, cq)
+		return total, err
+	}
+	cq.SortBy, cq.Offset, cq.Count = nil, 0, maxCount
+	total := 0
+	for {
+		found, _, err := s.Resources.SearchResources(ctx, a, cq)
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range found {
+			if q.keep(f) {
+				total++
+			}
+		}
+		if len(found) < cq.Count {
+			return total, nil
+		}
+		cq.After = found[len(found)-1].ID
+	}
 }
 
 // writeSearchset answers a page of matches with what _include and

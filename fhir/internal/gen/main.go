@@ -57,6 +57,11 @@ type searchParameter struct {
 	Type         string   `json:"type"`
 	Expression   string   `json:"expression"`
 	Target       []string `json:"target"`
+	URL          string   `json:"url"`
+	Component    []struct {
+		Definition string `json:"definition"`
+		Expression string `json:"expression"`
+	} `json:"component"`
 }
 
 type element struct {
@@ -143,16 +148,19 @@ func main() {
 
 	var sb bundle
 	readJSON(filepath.Join(*defs, "search-parameters.json"), &sb)
+	type component struct {
+		code  string
+		paths []string
+	}
 	type param struct {
 		base, code, typ string
 		paths           []string
 		targets         []string
+		components      []component
 	}
 	var params []param
-	known := map[string]bool{}
-	for _, e := range elements {
-		known[e.path] = true
-	}
+	var sps []searchParameter
+	codeOf := map[string]string{} // a search parameter's canonical URL: its code
 	for _, r := range sb.Entry {
 		var kind struct{ ResourceType string }
 		if json.Unmarshal(r.Resource, &kind) != nil || kind.ResourceType != "SearchParameter" {
@@ -165,12 +173,34 @@ func main() {
 		if sp.ResourceType != "SearchParameter" {
 			continue
 		}
+		sps = append(sps, sp)
+		codeOf[sp.URL] = sp.Code
+	}
+	for _, sp := range sps {
 		for _, base := range sp.Base {
 			p := param{base: base, code: sp.Code, typ: sp.Type, targets: sp.Target}
 			for _, part := range strings.Split(sp.Expression, "|") {
-				if path, ok := simplify(strings.TrimSpace(part), base); ok {
+				part = strings.TrimSpace(part)
+				if sp.Type == "composite" && part == base {
+					p.paths = append(p.paths, base) // the resource itself is the element
+				} else if path, ok := simplify(part, base); ok {
 					p.paths = append(p.paths, path)
 				}
+			}
+			// A composite's components: the parameters it combines, each
+			// with the paths below the composite's element it reads.
+			for _, c := range sp.Component {
+				comp := component{code: codeOf[c.Definition]}
+				for _, part := range strings.Split(c.Expression, "|") {
+					if path, ok := simplify("X."+strings.TrimSpace(part), "X"); ok {
+						comp.paths = append(comp.paths, strings.TrimPrefix(path, "X."))
+					}
+				}
+				if comp.code == "" || len(comp.paths) == 0 {
+					p.components = nil // a component it cannot read: the composite is not searchable
+					break
+				}
+				p.components = append(p.components, comp)
 			}
 			params = append(params, p)
 		}
@@ -209,7 +239,15 @@ func main() {
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
-		fmt.Fprintf(&buf, "{Base: %q, Name: %q, Type: %q, Paths: %#v, Targets: %#v},\n", p.base, p.code, p.typ, p.paths, p.targets)
+		fmt.Fprintf(&buf, "{Base: %q, Name: %q, Type: %q, Paths: %#v, Targets: %#v", p.base, p.code, p.typ, p.paths, p.targets)
+		if len(p.components) > 0 {
+			fmt.Fprintf(&buf, ", Components: []Component{")
+			for _, c := range p.components {
+				fmt.Fprintf(&buf, "{Param: %q, Paths: %#v}, ", c.code, c.paths)
+			}
+			fmt.Fprintf(&buf, "}")
+		}
+		fmt.Fprintf(&buf, "},\n")
 	}
 	fmt.Fprintf(&buf, "}\n")
 	src, err := format.Source(buf.Bytes())
