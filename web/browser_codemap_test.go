@@ -46,6 +46,7 @@ func TestBrowserCodeMaps(t *testing.T) {
 	)
 	run(t, ctx, "map the point of care from the unmapped list",
 		chromedp.Click(chromedp.Search(`//a[normalize-space()="Map LAB WARD"]`)),
+		waitQuery("from=LAB%20WARD"), // the page before has the same form, its #to empty
 		chromedp.WaitVisible(chromedp.ID("#to")),
 		chromedp.SendKeys(chromedp.ID("#to"), "WD1"),
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Add mapping"]`)),

@@ -136,6 +136,7 @@ func TestBrowserJourney(t *testing.T) {
 	run(t, ctx, "admit from the waiting list",
 		chromedp.Navigate(base+"/patients/"+p.ID),
 		chromedp.Click(chromedp.Search(`//a[contains(., "T201")]`)),
+		waitPath("/waiting-list/"), // the record has an Admit button of its own, not from the list
 		chromedp.Click(chromedp.Search(`//a[normalize-space()="Admit"]`)),
 		chromedp.WaitVisible(chromedp.ID("#place")),
 		setValue("place", st.ward.ID+"/"+st.beds[0].ID),

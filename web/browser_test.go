@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/opencrs/crs"
@@ -54,7 +57,62 @@ func browserFor(t *testing.T, d time.Duration) context.Context {
 	}
 	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if v := os.Getenv("CRS_BROWSER_DELAY"); v != "" {
+		delay, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("CRS_BROWSER_DELAY=%q: %v", v, err)
+		}
+		holdPages(t, ctx, delay)
+	}
 	return ctx
+}
+
+// holdPages holds every page the tab asks for d before sending the
+// request, so the page being replaced stays in the tab that much longer,
+// as on a loaded machine now and then: a step after a wait that the page
+// before already satisfied then acts on that page every time, not once
+// in many runs, and so does a fragment another tab fetches meanwhile. A
+// page asked for while another is still held means a step started a
+// navigation from the page being replaced; the test fails so. Set
+// CRS_BROWSER_DELAY=500ms to run the browser tests so.
+func holdPages(t *testing.T, ctx context.Context, d time.Duration) {
+	t.Helper()
+	var mu sync.Mutex
+	held := map[fetch.RequestID]string{}
+	var raced []string
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range raced {
+			t.Errorf("a step acted on a page being replaced: %s", r)
+		}
+	})
+	if err := chromedp.Listen(ctx, func(e any) {
+		ev, ok := e.(*fetch.EventRequestPaused)
+		if !ok {
+			return
+		}
+		asked := ev.Request.Method + " " + ev.Request.URL
+		mu.Lock()
+		for _, other := range held {
+			raced = append(raced, asked+" was asked for while "+other+" was still held")
+		}
+		held[ev.RequestID] = asked
+		mu.Unlock()
+		go func() {
+			time.Sleep(d)
+			mu.Lock()
+			delete(held, ev.RequestID)
+			mu.Unlock()
+			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
+		}()
+	}); err != nil {
+		t.Fatalf("listen for page loads: %v", err)
+	}
+	pages := []*fetch.RequestPattern{{ResourceType: network.ResourceTypeDocument}}
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: pages}); err != nil {
+		t.Fatalf("hold page loads: %v", err)
+	}
 }
 
 // run runs browser actions, failing the test with what was being done.
@@ -84,13 +142,27 @@ func waitText(sel, text string) chromedp.Action[chromedp.Void] {
 		`(() => { const el = document.querySelector(`+jsString(sel)+`); return !!el && el.textContent.includes(`+jsString(text)+`); })()`)
 }
 
+// loadedURL is a JavaScript expression for the address the page in the
+// tab was loaded from. location may say otherwise: search as you type
+// writes its query there (history.replaceState) without a page load.
+const loadedURL = `new URL(performance.getEntriesByType("navigation")[0].name)`
+
 // waitQuery waits until the page loaded is one whose query string
 // contains q and has finished loading: after a GET form's submit, the
 // page that answers it rather than the page it replaces (whose text may
 // already hold what a later waitText looks for).
 func waitQuery(q string) chromedp.Action[chromedp.Void] {
 	return waitUntil(fmt.Sprintf("no page loaded with %q in its query", q),
-		`location.search.includes(`+jsString(q)+`) && document.readyState === "complete"`)
+		loadedURL+`.search.includes(`+jsString(q)+`) && document.readyState === "complete"`)
+}
+
+// waitPath waits until the page loaded is one whose path starts with
+// prefix and has finished loading: after a click that leaves the page,
+// the page it leads to rather than the one it replaces, where a later
+// step could find a link or field of the same name.
+func waitPath(prefix string) chromedp.Action[chromedp.Void] {
+	return waitUntil(fmt.Sprintf("no page loaded at %s...", prefix),
+		loadedURL+`.pathname.startsWith(`+jsString(prefix)+`) && document.readyState === "complete"`)
 }
 
 // waitUntil evaluates a JavaScript expression every 50ms until it is
@@ -148,6 +220,7 @@ func logout(t *testing.T, ctx context.Context) {
 	t.Helper()
 	run(t, ctx, "log out",
 		chromedp.Click(chromedp.CSS(".header__button")),
+		waitPath("/login"), // the page left may have a #username too (a new user's)
 		chromedp.WaitVisible(chromedp.ID("#username")),
 	)
 }
@@ -270,6 +343,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("#find")),
 		chromedp.SendKeys(chromedp.ID("#find"), "taylor"),
 		chromedp.Submit(chromedp.ID("#find")),
+		waitQuery("find=taylor"),
 		waitText("table", "TAYLOR, Ann"),
 		chromedp.Click(chromedp.Search(`//tr[contains(., "TAYLOR, Ann")]//a[contains(., "Compare")]`)),
 		waitText("h1", "Compare records to merge"),

@@ -184,7 +184,14 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, status int, pag
 	if !ok {
 		return crs.Errorf(crs.EINTERNAL, "no template for page %q", page)
 	}
-	s.fill(w, r, data.page())
+	p := data.page()
+	s.fill(w, r, p)
+	// The one-time message is the whole page's: a fragment a script
+	// fetches (a live board refreshing in another tab, search as you
+	// type) has no place to show it, so it leaves it for the page.
+	if name == "layout" && p.Flash == "" {
+		p.Flash = s.takeFlash(w, r)
+	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
 	if err := pt.t.ExecuteTemplate(buf, name, data); err != nil {
@@ -224,9 +231,6 @@ func (s *Server) fill(w http.ResponseWriter, r *http.Request, p *pageData) {
 		p.Org = s.organisation(r, sess.actor)
 		p.loadConsultants = func() consultants { return s.consultantNames(r.Context(), sess.actor) }
 		p.loadProcedures = func() map[string]string { return s.procedureNames(r.Context(), sess.actor) }
-	}
-	if p.Flash == "" {
-		p.Flash = s.takeFlash(w, r)
 	}
 }
 

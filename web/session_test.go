@@ -78,3 +78,26 @@ func TestSessionTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestFlashWaitsForItsPage: an action's one-time message ("Registered
+// with hospital number ...") is shown on the page the browser is sent to
+// even when a script of the same browser fetches a fragment first (the
+// bed board open in another tab refreshing itself, search as you type):
+// a fragment has no place to show the message, so it leaves it.
+func TestFlashWaitsForItsPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(e.a, crs.RoleClerk)
+	for _, tc := range []struct{ fragment, given, family, year, postcode string }{
+		{"/beds?partial=1", "Ada", "Birch", "1941", "NE1 4ST"},
+		{"/ptl?partial=1", "Cyril", "Dunmore", "1962", "LS6 2BB"},
+		{"/ed?partial=1", "Edna", "Fairweather", "1977", "M1 1AE"},
+		{"/patients?q=smith&partial=1", "Gus", "Hollins", "1990", "E1 6AN"},
+	} {
+		c.get("/patients/new")
+		r := c.post("/patients/new", url.Values{"given_name": {tc.given}, "family_name": {tc.family}, "birth_date-day": {"1"}, "birth_date-month": {"2"},
+			"birth_date-year": {tc.year}, "gender": {"2"}, "address_line1": {"1 Mill Lane"}, "postcode": {tc.postcode}})
+		wantStatus(t, "register "+tc.family, r, http.StatusSeeOther)
+		wantStatus(t, "the fragment "+tc.fragment, c.get(tc.fragment), http.StatusOK)
+		wantBody(t, "the record after the fragment "+tc.fragment, c.get(r.loc), `class="flash"`, "Registered with hospital number")
+	}
+}
