@@ -62,6 +62,10 @@ var DeferredExec = deferredExec
 // tests.
 var FindByIdentifierSQL = findByIdentifierSQL
 
+// NHSProbeSQL reads the holders of an NHS number, as a patient is
+// registered or changed, to check no other live patient holds it.
+const NHSProbeSQL = nhsProbeSQL
+
 // GetPatientSQL and UpdatePatientSQL read and write one patient by id
 // within a command on PostgreSQL, for the plan tests.
 var (
