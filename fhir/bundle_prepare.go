@@ -27,7 +27,9 @@ const unstamped = "0000-00-00T00:00:00.000Z"
 // and prepares each whose references resolve without the store: none
 // conditional (Type?params), none to an entry created conditionally
 // (whose resource is known only in the command). A Patient of the
-// patient index is written by its own rules in the command, as before.
+// patient index is registered by its own rules in the command, as
+// before; what can be done without the store, its references resolved
+// and the resource mapped to the record, is done here.
 func prepareCreates(entries []*txEntry) {
 	refs := map[string]string{}
 	pending := map[string]bool{} // fullUrls of conditional creates
@@ -47,11 +49,18 @@ func prepareCreates(entries []*txEntry) {
 		}
 	}
 	for _, e := range entries {
-		if e.newID == "" || e.pmi || e.resource == nil || !resolvesAlone(map[string]any(e.resource), refs, pending) {
+		if e.newID == "" || e.resource == nil || !resolvesAlone(map[string]any(e.resource), refs, pending) {
 			continue
 		}
 		if err := resolveReferences(nil, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			continue // the command resolves it again and answers the error
+		}
+		if e.pmi {
+			pat := &crs.Patient{ID: e.newID}
+			if kept, err := patientFromResource(e.resource, pat); err == nil {
+				e.patient = &newPatient{pat: pat, kept: kept}
+			} // else the command maps it again and answers the error
+			continue
 		}
 		body, err := withMeta(e.resource, e.newID, 1, unstamped)
 		if err != nil || bytes.Count(body, []byte(unstamped)) != 1 {

@@ -26,6 +26,7 @@ type txEntry struct {
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
+	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.

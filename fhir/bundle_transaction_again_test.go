@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
 
@@ -16,11 +17,22 @@ import (
 // batch is rolled back and run with a savepoint per command), and checks
 // that its Observation still names the Patient it created: the
 // references rewritten to the new entries' ids in the first run name the
-// ids the second run gives.
+// ids the second run gives. With the patient index serving Patients,
+// the Patient mapped to its record on the request is registered once,
+// as the resource describes it, when the command is run again.
 func TestTransactionRunAgain(t *testing.T) {
+	for _, pmi := range []bool{false, true} {
+		t.Run(map[bool]string{false: "resource store", true: "patient index"}[pmi], func(t *testing.T) { transactionRunAgain(t, pmi) })
+	}
+}
+
+func transactionRunAgain(t *testing.T, pmi bool) {
 	clock := crs.NewFixedClock(storetest.Epoch)
 	db := storetest.OpenSQLite(t, clock)
 	f := start(t, db, clock, nil)
+	if pmi {
+		f.server.Patients = store.NewPatientService(db)
+	}
 	ctx := context.Background()
 	actor := f.trustA.Actor(crs.RoleInterface)
 	waitFor := func(n int) {
@@ -45,7 +57,7 @@ func TestTransactionRunAgain(t *testing.T) {
 	}()
 	<-holding
 	bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
- {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-000000000011","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}]},
+ {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-000000000011","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Again","given":["Ann"]}],"birthDate":"1970-05-01"},
   "request":{"method":"POST","url":"Patient"}},
  {"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-000000000012","resource":{"resourceType":"Observation","status":"final","code":{"text":"HR"},
   "subject":{"reference":"urn:uuid:0b6e4f1a-0000-4000-8000-000000000011"},"valueQuantity":{"value":70.0}},"request":{"method":"POST","url":"Observation"}}]}`
@@ -70,8 +82,15 @@ func TestTransactionRunAgain(t *testing.T) {
 	}
 	es := r.json(t)["entry"].([]any)
 	pid := strings.TrimPrefix(es[0].(map[string]any)["fullUrl"].(string), f.base+"/fhir/Patient/")
-	if got := f.a.do("GET", "/fhir/Patient/"+pid, ""); got.status != 200 {
+	got := f.a.do("GET", "/fhir/Patient/"+pid, "")
+	if got.status != 200 {
 		t.Fatalf("the transaction's patient %s: %d %s", pid, got.status, got.body)
+	}
+	if b := string(got.body); !strings.Contains(b, `"9990000026"`) || !strings.Contains(b, `"Again"`) || !strings.Contains(b, `"1970-05-01"`) {
+		t.Errorf("the transaction's patient %s is %s, want the NHS number, name and birth date sent", pid, b)
+	}
+	if found, _ := f.a.do("GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000026", "").json(t)["entry"].([]any); len(found) != 1 {
+		t.Errorf("patients of the NHS number: %d, want 1", len(found))
 	}
 	obs := f.a.do("GET", "/fhir/Observation?code:text=HR", "").json(t)
 	entries, _ := obs["entry"].([]any)

@@ -249,7 +249,7 @@ func putKept(tx crs.Tx, pat *crs.Patient, kept Resource, version int) error {
 // first). With criteria (If-None-Exist) it first looks for the patient
 // and answers the one it finds as existing, registering no one;
 // concurrent creates with the criteria wait for each other.
-func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (made *newPatient, existing *crs.Resource, err error) {
+func createPatientIn(tx crs.Tx, res Resource, id, criteria string, ready *newPatient) (made *newPatient, existing *crs.Resource, err error) {
 	if criteria != "" {
 		if err := tx.LockResourceKey("create Patient " + criteria); err != nil {
 			return nil, nil, err
@@ -268,10 +268,17 @@ func createPatientIn(tx crs.Tx, res Resource, id, criteria string) (made *newPat
 			return nil, nil, outcomeOf(http.StatusPreconditionFailed, "duplicate", "more than one patient matches If-None-Exist: %s", criteria)
 		}
 	}
-	pat := &crs.Patient{ID: id}
-	kept, err := patientFromResource(res, pat)
-	if err != nil {
-		return nil, nil, err
+	var pat *crs.Patient
+	var kept Resource
+	if ready != nil {
+		// A copy: a command run again starts from the patient as mapped.
+		p := *ready.pat
+		pat, kept = &p, ready.kept
+	} else {
+		pat = &crs.Patient{ID: id}
+		if kept, err = patientFromResource(res, pat); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := tx.InsertPatient(pat); err != nil {
 		return nil, nil, pmiOutcome(err)
@@ -551,7 +558,7 @@ func foundPatients(tx crs.Tx, criteria string) ([]*crs.Resource, error) {
 func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 	switch e.method {
 	case "POST":
-		made, existing, err := createPatientIn(tx, e.resource, e.newID, e.criteria)
+		made, existing, err := createPatientIn(tx, e.resource, e.newID, e.criteria, e.patient)
 		if err != nil {
 			return err
 		}

@@ -117,7 +117,7 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 				return invalid("invalid", "Patient.id", "no patient matches %s and the patient index gives a new patient its id: send the Patient without an id", r.URL.RawQuery)
 			}
 			created = true
-			made, _, err = createPatientIn(tx, res, "", "")
+			made, _, err = createPatientIn(tx, res, "", "", nil)
 			return err
 		case 1:
 			if err := p.Actor.Authorize(crs.ActAmendDemographics); err != nil {

@@ -128,7 +128,7 @@ func (s *Server) createPatient(w http.ResponseWriter, r *http.Request, p *Princi
 	var stored, existing *crs.Resource
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRegisterPatient, func(tx crs.Tx) error {
 		var err error
-		made, existing, err = createPatientIn(tx, res, "", criteria)
+		made, existing, err = createPatientIn(tx, res, "", criteria, nil)
 		if err == nil && existing != nil {
 			return errUnchanged
 		}

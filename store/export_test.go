@@ -62,6 +62,10 @@ var DeferredExec = deferredExec
 // tests.
 var FindByIdentifierSQL = findByIdentifierSQL
 
+// NHSProbeSQL reads the holders of an NHS number, as a patient is
+// registered or changed, to check no other live patient holds it.
+const NHSProbeSQL = nhsProbeSQL
+
 // GetPatientSQL and UpdatePatientSQL read and write one patient by id
 // within a command on PostgreSQL, for the plan tests.
 var (
@@ -83,4 +87,38 @@ func SetBulkListAt(t interface{ Cleanup(func()) }, n int) {
 	was := bulkListAt
 	bulkListAt = n
 	t.Cleanup(func() { bulkListAt = was })
+}
+
+// TableRows counts the rows of every table of the database (of the
+// test's own schema on PostgreSQL), by table.
+func (db *DB) TableRows(ctx context.Context) (map[string]int64, error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if db.dialect.name == "postgres" {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := db.write.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	counts := make(map[string]int64, len(names))
+	for _, n := range names {
+		c, err := db.QueryCount(ctx, `SELECT count(*) FROM "`+n+`"`)
+		if err != nil {
+			return nil, err
+		}
+		counts[n] = c
+	}
+	return counts, nil
 }

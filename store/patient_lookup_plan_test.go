@@ -56,6 +56,7 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		name, query, types, args, key string
 	}{
 		{"look-up by hospital number", store.FindByIdentifierSQL["mrn"], "text, text, text", org + ", 'B0002500', 'mrn'", "patients_org_id_mrn_key"},
+		{"holders of an NHS number", store.NHSProbeSQL, "text, text", org + ", '9990000018'", "patients_nhs"},
 		{"read by id", store.GetPatientSQL, "text, text", "'p2500', " + org, "patients_pkey"},
 		{"write by id", store.UpdatePatientSQL, "", strings.Join(update, ", "), "patients_pkey"},
 	}

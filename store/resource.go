@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -184,13 +185,26 @@ func deletedFlag(r *crs.Resource) int {
 // 0 (n, the row's key within the resource). A row repeated (one coding
 // given twice) is written once, so a search reading the rows of a code
 // meets each resource once.
+//
+// It runs on SQLite's one writer, once for every resource written: the
+// few rows of most resources are each compared with those before them,
+// and only a resource of many rows has a set of them made.
 func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceIndexRow) []any {
-	seen := make(map[crs.ResourceIndexRow]bool, len(index))
+	var seen map[crs.ResourceIndexRow]bool
+	if len(index) > indexRowsCompared {
+		seen = make(map[crs.ResourceIndexRow]bool, len(index))
+	}
+	args = slices.Grow(args, len(index)*indexColumns)
+	orgV, typeV, idV := any(org), any(r.Type), any(r.ID) // boxed once for all its rows
 	n := 0
-	for _, x := range index {
+	for i, x := range index {
 		var num any
 		if x.Num != nil {
 			num = *x.Num
+		} else if seen == nil {
+			if slices.Contains(index[:i], x) {
+				continue
+			}
 		} else {
 			if seen[x] {
 				continue
@@ -201,11 +215,15 @@ func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceInde
 		if !x.Hi.IsZero() {
 			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
 		}
-		args = append(args, org, r.Type, r.ID, x.Param, x.System, x.Code, x.Text, lo, hi, num, n)
+		args = append(args, orgV, typeV, idV, x.Param, x.System, x.Code, x.Text, lo, hi, num, n)
 		n++
 	}
 	return args
 }
+
+// indexRowsCompared is how many index rows of a resource indexArgs
+// compares in turn to find those repeated; above it, it keeps a set.
+const indexRowsCompared = 16
 
 // indexColumns is the columns of a row of the search index.
 const indexColumns = 11
