@@ -8,14 +8,16 @@ import (
 // applyHeldInOrder applies a message within its command, keeping the
 // order of a patient's messages: a message of a patient who has an
 // earlier message of the same interface still held is held behind it
-// (reprocessing applies them in arrival order). self is the message's
-// own log id when it is reprocessed ("" when new). The coder's warnings
-// and data-quality issues complete the outcome.
-func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, self string) (outcome, error) {
+// (reprocessing applies them in arrival order). keys are the message's
+// orderKeys, read before the command so that SQLite's one writer does
+// not read the message for them; self is the message's own log id when
+// it is reprocessed ("" when new). The coder's warnings and data-quality
+// issues complete the outcome.
+func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, keys *crs.MessageHold, self string) (outcome, error) {
 	earlier := ""
-	if !storedOnly(in.msg) {
+	if keys != nil {
 		var err error
-		if earlier, err = tx.EarlierHold(in.iface.ID, self, holdKeys(in.msg, in.iface)); err != nil {
+		if earlier, err = tx.EarlierHold(in.iface.ID, self, keys); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -32,6 +34,16 @@ func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, self string)
 		return res, err
 	}
 	return res, in.codes.finish(in.id, &res)
+}
+
+// orderKeys are the hold keys a message is kept in order by
+// (applyHeldInOrder): nil for one that is only stored, which changes no
+// record and so waits behind none.
+func orderKeys(m *hl7.Message, i *crs.InboundInterface) *crs.MessageHold {
+	if storedOnly(m) {
+		return nil
+	}
+	return holdKeys(m, i)
 }
 
 // holdKeys are the patient identifiers a message gives, that keep later

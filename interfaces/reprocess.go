@@ -95,6 +95,7 @@ func (e *Engine) reprocess(ctx context.Context, a crs.Actor, id string, decided 
 	}
 	if rerr == nil {
 		var out *crs.Message
+		keys := orderKeys(msg, iface)
 		err = e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx crs.Tx) error {
 			cur, err := reprocessableTx(tx, id)
 			if err != nil {
@@ -105,7 +106,7 @@ func (e *Engine) reprocess(ctx context.Context, a crs.Actor, id string, decided 
 				var err error
 				in := e.newInbound(tx, cur.ID, msg, iface)
 				in.newPatient = newPatient
-				res, err = applyHeldInOrder(e, tx, h, in, cur.ID)
+				res, err = applyHeldInOrder(e, tx, h, in, keys, cur.ID)
 				return err
 			}); err != nil {
 				return err

@@ -88,3 +88,50 @@ func TestCourseBackfillEqualsWritePath(t *testing.T) {
 		}
 	})
 }
+
+// TestCourseFollowsPatientGPPractice checks that a change of a patient's
+// demographics that keeps their GP practice leaves their pathways'
+// course rows as they were, and one that moves it moves the rows' too.
+func TestCourseFollowsPatientGPPractice(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RBG", 1)
+		today := crs.LocalDate(clock.Now())
+		s.referral(t, s.patients[0], crs.Date{Time: today.AddDate(0, 0, -30)})
+		gpOf := func() []string {
+			var out []string
+			for _, row := range courseRows(t, db) {
+				out = append(out, row[7])
+			}
+			return out
+		}
+		before := gpOf()
+		if len(before) == 0 {
+			t.Fatal("the referral's pathway has no course row")
+		}
+		ps := store.NewPatientService(db)
+		update := func(change func(p *crs.Patient)) {
+			t.Helper()
+			p, err := ps.FindPatient(ctx, s.clerk, s.patients[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			change(p)
+			if err := ps.UpdatePatient(ctx, s.clerk, p); err != nil {
+				t.Fatalf("update: %v", err)
+			}
+		}
+		update(func(p *crs.Patient) { p.Phone = "020 7946 0000" })
+		if diff := cmp.Diff(before, gpOf()); diff != "" {
+			t.Fatalf("a change of phone moved the courses' GP practice (-want +got):\n%s", diff)
+		}
+		update(func(p *crs.Patient) { p.GPPracticeCode = "Y00002" })
+		want := make([]string, len(before))
+		for i := range want {
+			want[i] = "Y00002"
+		}
+		if diff := cmp.Diff(want, gpOf()); diff != "" {
+			t.Fatalf("the courses' GP practice after the patient's moved (-want +got):\n%s", diff)
+		}
+	})
+}
