@@ -112,9 +112,13 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 // kept so, as the statement's generic plan, while it grew), as a walk of
 // the trust's patients by another index of the trust's, which on so few
 // rows costs the same as the key; in the key's order, any other index
-// must read and sort every patient from the trust on.
+// must read and sort every patient from the trust on. An NHS number may
+// be held by several records (a merged record keeps it); its index
+// (migration 0109) orders them live first, so the first entry from the
+// trust and number on is the one wanted, and is probed the same way.
 var findByIdentifierSQL = map[string]string{
-	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1 AND nhs_number = $2 ORDER BY merged_into LIMIT 1`),
+	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, nhs_number, merged_into) >= ($1, $2, '')
+		ORDER BY org_id, nhs_number, merged_into LIMIT 1) probe WHERE org_id = $1 AND nhs_number = $2`),
 	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, mrn) >= ($1, $2) ORDER BY org_id, mrn LIMIT 1) probe
 		WHERE org_id = $1 AND mrn = $2`),
 }

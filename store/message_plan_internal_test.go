@@ -124,6 +124,7 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 		index       string
 	}{
 		{"look-up by hospital number", findByIdentifierSQL["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
+		{"look-up by NHS number", findByIdentifierSQL["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
 		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
 		{"write by id", updatePatientSQL, make([]any, 29), "sqlite_autoindex_patients_1"},
 	}

@@ -14,7 +14,7 @@ import (
 // TestPatientLookupPlanPostgres checks that PostgreSQL reads the patient
 // of an inbound message by a key, never by walking the trust's patients
 // through another index of the trust's: the look-up by hospital number
-// through the (org_id, mrn) unique key, and the read (locking) and the
+// through the (org_id, mrn) unique key, by NHS number through its index, and the read (locking) and the
 // write of a patient by id through the primary key. Each is planned
 // while the table is empty (as a new deployment's first messages plan
 // them) and kept as the statement's generic plan while the table grows
@@ -56,6 +56,7 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		name, query, types, args, key string
 	}{
 		{"look-up by hospital number", store.FindByIdentifierSQL["mrn"], "text, text, text", org + ", 'B0002500', 'mrn'", "patients_org_id_mrn_key"},
+		{"look-up by NHS number", store.FindByIdentifierSQL["nhs"], "text, text, text", org + ", '9990000018', 'nhs'", "patients_nhs"},
 		{"holders of an NHS number", store.NHSProbeSQL, "text, text", org + ", '9990000018'", "patients_nhs"},
 		{"read by id", store.GetPatientSQL, "text, text", "'p2500', " + org, "patients_pkey"},
 		{"write by id", store.UpdatePatientSQL, "", strings.Join(update, ", "), "patients_pkey"},
