@@ -26,16 +26,15 @@ func (s *PatientService) FindPatient(ctx context.Context, a crs.Actor, id string
 // or hospital number: a merged record is followed to the record it was
 // merged into. The read is audited.
 func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Actor, kind, value string) (*crs.Patient, error) {
-	var col string
 	switch kind {
 	case "nhs":
 		n, err := nhs.ParseNumber(value)
 		if err != nil {
 			return nil, crs.FieldErrorf("nhs_number", "NHS number %s %s", value, err)
 		}
-		value, col = n, "nhs_number"
+		value = n
 	case "mrn":
-		value, col = strings.ToUpper(strings.TrimSpace(value)), "mrn"
+		value = strings.ToUpper(strings.TrimSpace(value))
 	default:
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
@@ -43,12 +42,10 @@ func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Acto
 		s.db.refused(a, crs.ActViewDemographics)
 		return nil, err
 	}
+	// The holder now (the live record, else the one merged first), else
+	// the record that held the number before: the inbound look-up's query.
 	q := s.db.read
-	p, err := heldBy(ctx, q, a.OrgID, col, value)
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+prefixed("p.", patientColumns)+` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
-			WHERE i.org_id = $1 AND i.kind = $2 AND i.value = $3 LIMIT 1`, a.OrgID, kind, value))
-	}
+	p, err := scanPatient(q.QueryRowContext(ctx, findByIdentifierSQL[kind], a.OrgID, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, a.OrgID))
 	}
@@ -60,39 +57,6 @@ func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Acto
 	}
 	s.db.Audit(a, p.ID, crs.AuditView, "demographics (found by "+kind+")")
 	return p, nil
-}
-
-// heldBy reads the record of the trust that holds an NHS number or
-// hospital number (col): the live record, or when only merged records
-// hold it, the one merged first by id. Records sharing a number are
-// few (a merge leaves the merged record holding it), so they are all
-// read and chosen between here rather than sorted by the database.
-func heldBy(ctx context.Context, q Querier, orgID, col, value string) (*crs.Patient, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND `+col+` = $2`, orgID, value)
-	if err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "find patient by %s: %w", col, err)
-	}
-	defer rows.Close()
-	var held *crs.Patient
-	for rows.Next() {
-		p, err := scanPatient(rows)
-		if err != nil {
-			return nil, err
-		}
-		if held == nil || held.Merged() && (!p.Merged() || p.MergedInto < held.MergedInto) {
-			held = p
-		}
-		if !held.Merged() {
-			break
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "find patient by %s: %w", col, err)
-	}
-	if held == nil {
-		return nil, crs.Errorf(crs.ENOTFOUND, "no patient with %s %s", col, value)
-	}
-	return held, nil
 }
 
 func prefixed(prefix, cols string) string {
