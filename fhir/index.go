@@ -168,15 +168,20 @@ func valueRows(param, kind string, v any) []crs.ResourceIndexRow {
 			}
 			return nil
 		}
+		// A logical reference's identifier is its :identifier token.
+		var out []crs.ResourceIndexRow
+		if id, ok := o["identifier"].(map[string]any); ok {
+			out = tokenRows(param+":identifier", id)
+		}
 		ref, _ := o["reference"].(string)
 		if ref == "" || strings.HasPrefix(ref, "#") {
-			return nil
+			return out
 		}
-		r := crs.ResourceIndexRow{Code: ref}
+		r := crs.ResourceIndexRow{Param: param, Code: ref}
 		if typ, id, ok := splitReference(ref); ok {
 			r.Code, r.System, r.Text = typ+"/"+id, typ, id
 		}
-		return row(r)
+		return append(out, r)
 	case "date":
 		lo, hi, ok := dateRange(v)
 		if ok {

@@ -181,7 +181,7 @@ func storedConditions(typ string, c crs.ResourceCondition) ([]crs.ResourceCondit
 	if !found {
 		return []crs.ResourceCondition{c}, nil
 	}
-	if sh.target != "" {
+	if sh.target != "" && !strings.HasSuffix(c.Param, ":identifier") { // a logical reference names no type to keep to
 		other := ""
 		switch t, _, named := strings.Cut(c.Code, "/"); {
 		case c.System != nil && *c.System != sh.target:

@@ -321,11 +321,7 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		default:
 			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a token", modifier)
 		}
-		if sys, code, ok := strings.Cut(v, "|"); ok {
-			c.System, c.Code = &sys, code
-		} else {
-			c.Code = v
-		}
+		c.System, c.Code = tokenValue(v)
 	case "uri":
 		if modifier != "" {
 			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a uri", modifier)
@@ -344,6 +340,11 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		}
 	case "reference":
 		switch {
+		case modifier == "identifier":
+			// References by identifier (Reference.identifier), as a token.
+			c.Param, c.Kind = name+":identifier", "token"
+			c.System, c.Code = tokenValue(v)
+			return c, nil
 		case modifier == "":
 		case isResource[modifier]:
 			c.System = &modifier
@@ -415,6 +416,14 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		return c, crs.Errorf(crs.EINVALID, "%s parameters are not supported", kind)
 	}
 	return c, nil
+}
+
+// tokenValue reads a token's system|code, or a code of any system.
+func tokenValue(v string) (system *string, code string) {
+	if sys, code, ok := strings.Cut(v, "|"); ok {
+		return &sys, code
+	}
+	return nil, v
 }
 
 // decimals counts the digits after the decimal point of a number as

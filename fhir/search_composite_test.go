@@ -39,14 +39,7 @@ func TestSearchComposite(t *testing.T) {
 		bp2 := obs("85354-9", bp(150, 95))
 		smoker := obs("72166-2", `,"valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"77176002"}]}`)
 		culture := obs("600-7", `,"valueString":"Positive: Staphylococcus aureus"`)
-		O := func(ids ...string) string {
-			var out []string
-			for _, id := range ids {
-				out = append(out, "Observation/"+id)
-			}
-			slices.Sort(out)
-			return strings.Join(out, ",")
-		}
+		O := func(ids ...string) string { return sortedRefs("Observation", ids...) }
 		// found follows the next links, collecting every match.
 		found := func(query string) string {
 			t.Helper()
@@ -130,4 +123,15 @@ func TestSearchComposite(t *testing.T) {
 			t.Error("the CapabilityStatement names a composite whose components are not searchable")
 		}
 	})
+}
+
+// sortedRefs is the references Type/id of the ids, sorted and joined
+// by commas, as a search's matches are compared.
+func sortedRefs(typ string, ids ...string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, typ+"/"+id)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
 }
