@@ -98,7 +98,7 @@ func (r *Referral) Normalize() {
 }
 
 // Validate checks the referral's fields against the NHS code lists. now
-// is the current time: a referral cannot be received in the future.
+// is the current time: a referral cannot be received after today in the UK.
 func (r *Referral) Validate(now time.Time) error {
 	var es Errors
 	if r.PatientID == "" {
@@ -109,7 +109,7 @@ func (r *Referral) Validate(now time.Time) error {
 	}
 	if r.ReceivedOn.IsZero() {
 		es = append(es, FieldErrorf("received_on", "say when the referral was received"))
-	} else if r.ReceivedOn.After(now) {
+	} else if r.ReceivedOn.After(LocalDate(now).Time) { // today is the UK's date: after midnight in summer, UTC's is still yesterday
 		es = append(es, FieldErrorf("received_on", "the referral cannot be received in the future (%s)", r.ReceivedOn.Display()))
 	}
 	if _, ok := nhs.Lookup(nhs.PriorityTypes, r.Priority); !ok {
