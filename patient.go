@@ -223,7 +223,7 @@ func (p *Patient) Validate(now time.Time) error {
 	}
 	if p.BirthDate.IsZero() {
 		es = append(es, FieldErrorf("birth_date", "enter the patient's date of birth"))
-	} else if p.BirthDate.After(now) {
+	} else if p.BirthDate.After(LocalDate(now).Time) { // the UK's date, as Referral.Validate
 		es = append(es, FieldErrorf("birth_date", "date of birth %s is in the future", p.BirthDate.Display()))
 	} else if p.BirthDate.Year() < now.Year()-130 {
 		es = append(es, FieldErrorf("birth_date", "date of birth %s is more than 130 years ago", p.BirthDate.Display()))

@@ -26,3 +26,22 @@ func TestReferralReceivedToday(t *testing.T) {
 		}
 	}
 }
+
+// TestBornToday: a baby born today is registered in the hour after
+// midnight in a British summer; tomorrow's date of birth is refused.
+func TestBornToday(t *testing.T) {
+	now := time.Date(2026, 7, 28, 23, 30, 0, 0, time.UTC) // 00:30 on 29 July in London
+	for _, tc := range []struct {
+		born crs.Date
+		ok   bool
+	}{
+		{crs.NewDate(2026, 7, 29), true},
+		{crs.NewDate(2026, 7, 30), false},
+	} {
+		p := &crs.Patient{BirthDate: tc.born}
+		err := p.Validate(now)
+		if got := crs.FieldErrors(err)["birth_date"] == ""; got != tc.ok {
+			t.Errorf("born %s at %s: %v; want accepted %v", tc.born.Display(), now, err, tc.ok)
+		}
+	}
+}

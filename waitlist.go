@@ -81,7 +81,7 @@ func (e *WaitingListEntry) Normalize() {
 // Validate checks the decision to admit.
 func (e *WaitingListEntry) Validate(now time.Time) error {
 	var es Errors
-	if e.DecidedOn.IsZero() || e.DecidedOn.After(now) {
+	if e.DecidedOn.IsZero() || e.DecidedOn.After(LocalDate(now).Time) { // the UK's date, as Referral.Validate
 		es = append(es, FieldErrorf("decided_on", "say when the decision to admit was made (not in the future)"))
 	}
 	if _, ok := nhs.Lookup(nhs.IntendedManagements, e.IntendedManagement); !ok {
