@@ -170,14 +170,13 @@ func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, 
 	if err != nil {
 		return "", false, err
 	}
-	n, same := 0, 0
+	same := 0
 	for rows.Next() {
 		var org, nhsNumber, id, merged string
 		if err := rows.Scan(&mrn, &org, &nhsNumber, &id, &merged); err != nil {
 			rows.Close()
 			return "", false, err
 		}
-		n++
 		if org != orgID || nhsNumber != number {
 			break // past the number's holders
 		}
