@@ -75,13 +75,15 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	// A composite's components the store found in different elements
 	// are taken off the page; the next link follows the store's page, so
 	// a page may hold fewer than _count.
-	kept := found[:0:0]
-	for _, f := range found {
-		if q.keep(f) {
-			kept = append(kept, f)
+	if len(q.composites) > 0 {
+		kept := found[:0:0]
+		for _, f := range found {
+			if q.keep(f) {
+				kept = append(kept, f)
+			}
 		}
+		found = kept
 	}
-	found = kept
 	return s.writeSearchset(w, r, p, q, b, found)
 }
 
