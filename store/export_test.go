@@ -73,11 +73,11 @@ var (
 	UpdatePatientSQL = updatePatientSQL
 )
 
-// EachPTLRowPlan reads the PTL on SQLite as an export does, choosing the
-// join in Go at hashAt patients a pathway (0: SQLite's own join), and
+// EachPTLRowPlan reads the PTL as an export does, choosing the join in
+// Go at hashAt patients a pathway (0: the database's own join), and
 // returns the patients its audit record would name, sorted, each once.
 func (db *DB) EachPTLRowPlan(ctx context.Context, orgID string, f crs.PTLFilter, hashAt float64, fn func(*crs.PTLRow) error) ([]string, error) {
-	ids, err := db.eachPTLRowSQLite(ctx, orgID, f, fn, hashAt)
+	ids, err := db.eachPTLRowSnapshot(ctx, orgID, f, fn, hashAt)
 	return listedIDs(ids), err
 }
 

@@ -9,16 +9,20 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
 
 // TestPTLExportPlansAgree reads the PTL of one of two trusts as the
-// export does on SQLite, once joined by SQLite and once joined in Go over
+// export does, once joined by the database and once joined in Go over
 // one pass of the patients table, and wants the same rows in the same
-// order, whole and filtered: the plan changes the speed, never the list.
+// order, whole and filtered, on both engines: the plan changes the speed,
+// never the list.
 func TestPTLExportPlansAgree(t *testing.T) {
-	clock := crs.NewFixedClock(storetest.Epoch)
-	db := storetest.OpenSQLite(t, clock)
+	storetest.Engines(t, testPTLExportPlansAgree)
+}
+
+func testPTLExportPlansAgree(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 	ctx := context.Background()
 	var sites []*site
 	for _, ods := range []string{"RPA", "RPB"} {
@@ -46,13 +50,13 @@ func TestPTLExportPlansAgree(t *testing.T) {
 	}
 	for _, f := range []crs.PTLFilter{{}, {TreatmentFunction: "100"}, {Flag: crs.FlagNoFutureActivity}, {ShortestFirst: true}} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
-			sqlite, sqliteListed := read(f, 0)
+			byDB, dbListed := read(f, 0)
 			inGo, inGoListed := read(f, 1e9)
-			if len(sqlite) == 0 && f.TreatmentFunction == "" {
+			if len(byDB) == 0 && f.TreatmentFunction == "" {
 				t.Fatalf("the PTL is empty")
 			}
-			if !reflect.DeepEqual(sqlite, inGo) {
-				t.Fatalf("joined in Go: %d rows, by SQLite: %d; first difference at %d", len(inGo), len(sqlite), firstDiff(sqlite, inGo))
+			if !reflect.DeepEqual(byDB, inGo) {
+				t.Fatalf("joined in Go: %d rows, by the database: %d; first difference at %d", len(inGo), len(byDB), firstDiff(byDB, inGo))
 			}
 			for _, r := range inGo {
 				if r.MRN == "" || r.Name == "" {
@@ -60,13 +64,13 @@ func TestPTLExportPlansAgree(t *testing.T) {
 				}
 			}
 			var want []string // the patients of the rows, sorted, each once
-			for _, r := range sqlite {
+			for _, r := range byDB {
 				want = append(want, r.PatientID)
 			}
 			slices.Sort(want)
 			want = slices.Compact(want)
-			if !slices.Equal(sqliteListed, want) || !slices.Equal(inGoListed, want) {
-				t.Errorf("patients listed: %d by SQLite's join, %d by the join in Go; want the %d of the rows", len(sqliteListed), len(inGoListed), len(want))
+			if !slices.Equal(dbListed, want) || !slices.Equal(inGoListed, want) {
+				t.Errorf("patients listed: %d by the database's join, %d by the join in Go; want the %d of the rows", len(dbListed), len(inGoListed), len(want))
 			}
 		})
 	}
