@@ -21,7 +21,7 @@ const (
 // what the answer adds to its matches.
 type search struct {
 	query      crs.ResourceQuery
-	countOnly  bool        // _summary=count
+	countOnly  bool        // _summary=count or _count=0
 	includes   []include   // _include: references of the matches to follow
 	revinclude []include   // _revinclude: resources whose references point at the matches
 	elements   []string    // _elements: the top-level elements each match is cut to
@@ -95,7 +95,9 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if err != nil || n < 0 {
 			return bad("%q is not a count", value)
 		}
+		// _count=0 asks how many match and for none of them.
 		s.query.Count = min(n, maxCount)
+		s.countOnly = s.countOnly || n == 0
 		keep = false
 		return nil
 	case "_cursor":
