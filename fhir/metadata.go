@@ -31,6 +31,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		Interaction       []interaction `json:"interaction"`
 		Versioning        string        `json:"versioning"`
 		ReadHistory       bool          `json:"readHistory"`
+		ConditionalRead   string        `json:"conditionalRead"`
 		UpdateCreate      bool          `json:"updateCreate"`
 		ConditionalCreate bool          `json:"conditionalCreate"`
 		ConditionalUpdate bool          `json:"conditionalUpdate"`
@@ -44,12 +45,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	var resources []resource
 	for _, t := range resourceTypes {
-		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
+		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, ConditionalRead: "full-support", UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
 		codes := []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
 		switch t {
 		case "AuditEvent": // the audit trail: read only
 			codes = []string{"read", "search-type"}
-			res = resource{Type: t, Versioning: "no-version", ConditionalDelete: "not-supported"}
+			res = resource{Type: t, Versioning: "no-version", ConditionalRead: "not-supported", ConditionalDelete: "not-supported"}
 		case "Patient":
 			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
 		case "Group":

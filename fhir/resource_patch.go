@@ -99,7 +99,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
-	writeResource(w, http.StatusOK, stored)
+	writeResource(w, r, http.StatusOK, stored)
 	return nil
 }
 

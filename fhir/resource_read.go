@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -33,8 +35,41 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 	if e.res.Deleted {
 		return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, e.res.Version)
 	}
+	if notModified(r, e.res) {
+		h := w.Header()
+		h["Etag"] = e.etag[:1:1]
+		if e.modified != nil {
+			h["Last-Modified"] = e.modified[:1:1]
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
 	writeServed(w, http.StatusOK, e)
 	return nil
+}
+
+// notModified reports whether a conditional read finds the version it
+// read the one the client holds: If-None-Match names its ETag (or is
+// *), or, without If-None-Match, it was last updated no later than
+// If-Modified-Since.
+func notModified(r *http.Request, res *crs.Resource) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			if tag = strings.TrimSpace(tag); tag == "*" {
+				return true
+			}
+			if v, ok := parseETag(tag); ok && v == res.Version {
+				return true
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || res.LastUpdated.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !res.LastUpdated.Truncate(time.Second).After(t)
 }
 
 // readAny reads a version (0 for the current) of a resource of the
@@ -109,12 +144,6 @@ func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (
 	e := newServedEntry(res, "fhir "+typ+"/"+id)
 	c.put(gen, k, e)
 	return e, nil
-}
-
-// writeResource answers with a version of a resource, its ETag and
-// Last-Modified.
-func writeResource(w http.ResponseWriter, status int, res *crs.Resource) {
-	writeServed(w, status, newServedEntry(res, ""))
 }
 
 // writeServed answers with a served representation and its headers as

@@ -98,7 +98,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
 	})
-	return mux
+	return servesJSON(mux)
 }
 
 // handler is a FHIR handler of an authenticated request.
