@@ -95,9 +95,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
-	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
+	unsupported := func(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
-	})
+	}
+	mux.HandleFunc("/fhir/", unsupported)
+	mux.HandleFunc("/fhir", unsupported)
 	return servesJSON(mux)
 }
 

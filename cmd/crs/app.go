@@ -191,7 +191,10 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	a.web.TrustProxy = o.trustProxy
 	mux.Handle("/", a.web.Handler())
 	fhirAPI := fhirServer(a)
-	mux.Handle("/fhir/", fhirAPI.Handler())
+	fhirHandler := fhirAPI.Handler()
+	mux.Handle("/fhir/", fhirHandler)
+	mux.Handle("/fhir", fhirHandler) // the service base: POST [base] for a batch or transaction
+
 	if err := fhirAPI.ResumeExports(ctx); err != nil {
 		a.logger.Error("bulk exports left unfinished were not resumed", "err", err)
 	}
