@@ -170,3 +170,161 @@ func TestFormats(t *testing.T) {
 		}
 	})
 }
+
+// TestSyntheaProviders loads providers as Synthea's transaction bundles
+// send them apart from its patients (exporter.fhir.transaction_bundle):
+// Organization and Location with ifNoneExist, then a patient bundle
+// that refers to them by conditional references. The typed core serves
+// the trust's own locations, organisations and practitioners; what
+// other systems send is kept beside them, read and searched by every
+// parameter.
+func TestSyntheaProviders(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		const org = `{"resourceType":"Organization","identifier":[{"system":"https://github.com/synthetichealth/synthea","value":"org-1"}],"name":"PLYMOUTH HOSPITAL","address":[{"city":"PLYMOUTH","state":"MA","country":"US"}]}`
+		const loc = `{"resourceType":"Location","identifier":[{"system":"https://github.com/synthetichealth/synthea","value":"loc-1"}],"status":"active","name":"PLYMOUTH HOSPITAL","address":{"city":"PLYMOUTH","state":"MA","country":"US"},"managingOrganization":{"reference":"Organization?identifier=https://github.com/synthetichealth/synthea|org-1"}}`
+		const prac = `{"resourceType":"Practitioner","identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"9999999779"}],"name":[{"family":"Jacobson885","given":["Ingrid581"]}]}`
+		hospital := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000001","resource":` + org + `,"request":{"method":"POST","url":"Organization","ifNoneExist":"identifier=https://github.com/synthetichealth/synthea|org-1"}},
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000002","resource":` + prac + `,"request":{"method":"POST","url":"Practitioner","ifNoneExist":"identifier=http://hl7.org/fhir/sid/us-npi|9999999779"}}]}`
+		if r := c.do("POST", "/fhir", hospital); r.status != 200 {
+			t.Fatalf("organisation and practitioner: %d %s", r.status, r.body)
+		}
+		locations := `{"resourceType":"Bundle","type":"batch","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000003","resource":` + loc + `,"request":{"method":"POST","url":"Location","ifNoneExist":"identifier=https://github.com/synthetichealth/synthea|loc-1"}}]}`
+		for i, want := range []string{"201", "200"} { // the second finds the first
+			r := c.do("POST", "/fhir", locations)
+			if got := fmt.Sprint(r.json(t)["entry"].([]any)[0].(map[string]any)["response"].(map[string]any)["status"]); r.status != 200 || got != want {
+				t.Fatalf("location, time %d: %d %s, want entry status %s", i+1, r.status, r.body, want)
+			}
+		}
+		patient := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000010","resource":{"resourceType":"Patient","name":[{"family":"Heller342","given":["Shanelle829"]}],"gender":"female","birthDate":"1961-02-14"},"request":{"method":"POST","url":"Patient"}},
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000011","resource":{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+  "subject":{"reference":"urn:uuid:00000000-0000-4000-8000-000000000010"},
+  "participant":[{"individual":{"reference":"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999999779"}}],
+  "location":[{"location":{"reference":"Location?identifier=https://github.com/synthetichealth/synthea|loc-1"}}],
+  "serviceProvider":{"reference":"Organization?identifier=https://github.com/synthetichealth/synthea|org-1"}},"request":{"method":"POST","url":"Encounter"}}]}`
+		r := c.do("POST", "/fhir", patient)
+		if r.status != 200 {
+			t.Fatalf("patient bundle: %d %s", r.status, r.body)
+		}
+		encID := strings.Split(r.json(t)["entry"].([]any)[1].(map[string]any)["response"].(map[string]any)["location"].(string), "/")[1]
+		enc := c.do("GET", "/fhir/Encounter/"+encID, "").json(t)
+		locRef := enc["location"].([]any)[0].(map[string]any)["location"].(map[string]any)["reference"].(string)
+		if !strings.HasPrefix(locRef, "Location/") {
+			t.Fatalf("the encounter's location is %q, want Location/[id]", locRef)
+		}
+		if r := c.do("GET", "/fhir/"+locRef, ""); r.status != 200 || !strings.Contains(string(r.body), "PLYMOUTH HOSPITAL") {
+			t.Errorf("read %s: %d %s", locRef, r.status, r.body)
+		}
+		for _, tc := range []struct {
+			query string
+			want  int
+		}{
+			{"Location?identifier=https://github.com/synthetichealth/synthea|loc-1", 1},
+			{"Location?address-city=PLYMOUTH", 1},
+			{"Location?name=PLYMOUTH", 1},
+			{"Organization?name=PLYMOUTH", 1},
+			{"Organization?address-city=PLYMOUTH", 1},
+			{"Practitioner?name=Jacobson885", 1},
+			{"Practitioner?family=Jacobson885&given=Ingrid581", 1},
+			{"Encounter?location=" + locRef, 1},
+			{"Encounter?_id=" + encID + "&_include=Encounter:location", 2},
+		} {
+			r := c.do("GET", "/fhir/"+tc.query, "")
+			if r.status != 200 {
+				t.Errorf("%s: %d %s", tc.query, r.status, r.body)
+				continue
+			}
+			if es, _ := r.json(t)["entry"].([]any); len(es) != tc.want {
+				t.Errorf("%s: %d entries, want %d: %s", tc.query, len(es), tc.want, r.body)
+			}
+		}
+	})
+}
+
+// TestSummary: _summary=true, text, data and false on a search and a
+// read cut each resource to the elements R4 says, tagged SUBSETTED.
+func TestSummary(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Hypertension</div>"},
+ "code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"},"note":[{"text":"a note"}]}`)
+		for _, tc := range []struct {
+			summary    string
+			has, hasnt []string
+		}{
+			{"true", []string{"code", "subject", "SUBSETTED"}, []string{"note", "text"}},
+			{"text", []string{"text", "subject", "SUBSETTED"}, []string{"note", "code"}},
+			{"data", []string{"code", "subject", "note", "SUBSETTED"}, []string{"text"}},
+			{"false", []string{"code", "subject", "note", "text"}, []string{"SUBSETTED"}},
+		} {
+			for _, path := range []string{"/fhir/Condition?_id=" + id + "&_summary=" + tc.summary, "/fhir/Condition/" + id + "?_summary=" + tc.summary} {
+				r := c.do("GET", path, "")
+				if r.status != 200 {
+					t.Errorf("%s: %d %s", path, r.status, r.body)
+					continue
+				}
+				m := r.json(t)
+				if m["resourceType"] == "Bundle" {
+					es, _ := m["entry"].([]any)
+					if len(es) != 1 {
+						t.Errorf("%s: %d entries, want 1", path, len(es))
+						continue
+					}
+					m = es[0].(map[string]any)["resource"].(map[string]any)
+				}
+				body := fmt.Sprint(m)
+				for _, k := range tc.has {
+					if _, ok := m[k]; !ok && !strings.Contains(body, k) {
+						t.Errorf("%s: no %s in %s", path, k, body)
+					}
+				}
+				for _, k := range tc.hasnt {
+					if _, ok := m[k]; ok || k == "SUBSETTED" && strings.Contains(body, k) {
+						t.Errorf("%s: %s in %s", path, k, body)
+					}
+				}
+			}
+		}
+		for _, path := range []string{"/fhir/Condition?_summary=maybe", "/fhir/Condition/" + id + "?_summary=maybe", "/fhir/Condition/" + id + "?_summary=count"} {
+			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400", path, r.status, r.body)
+			}
+		}
+	})
+}
+
+// TestUnknownSearchParameter: a parameter the server does not know is
+// refused, unless Prefer: handling=lenient asks for it to be left out of
+// the search and its self link. A known parameter's bad value or
+// modifier is refused either way.
+func TestUnknownSearchParameter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		r := c.do("GET", "/fhir/Condition?subject=Patient/p1&foo=bar&_text=x", "", "Prefer", "handling=lenient")
+		if r.status != 200 {
+			t.Fatalf("lenient: %d %s, want 200", r.status, r.body)
+		}
+		m := r.json(t)
+		self := m["link"].([]any)[0].(map[string]any)["url"].(string)
+		if es, _ := m["entry"].([]any); len(es) != 1 || strings.Contains(self, "foo") || strings.Contains(self, "_text") || !strings.Contains(self, "subject=") {
+			t.Errorf("lenient: %d entries, self %s; want 1 and the self link without foo and _text", len(es), self)
+		}
+		for _, path := range []string{"/fhir/Condition?code:frobnicate=x", "/fhir/Condition?onset-date=notadate", "/fhir/Condition?_count=x"} {
+			if r := c.do("GET", path, "", "Prefer", "handling=lenient"); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s, lenient: %d %s, want 400", path, r.status, r.body)
+			}
+		}
+		for _, prefer := range []string{"", "handling=strict"} {
+			if r := c.do("GET", "/fhir/Condition?foo=bar", "", "Prefer", prefer); r.status != 400 || !isOutcome(r) {
+				t.Errorf("unknown parameter, Prefer %q: %d %s, want 400", prefer, r.status, r.body)
+			}
+		}
+	})
+}

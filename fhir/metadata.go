@@ -87,8 +87,10 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}
 				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
 				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, "not-supported"
-				res.SearchInclude = nil
-				res.SearchParam = nil
+				if !typed.allParams {
+					res.SearchInclude = nil
+					res.SearchParam = nil
+				}
 				for _, n := range typed.params {
 					if p, ok := searchParams[t][n]; ok {
 						res.SearchParam = append(res.SearchParam, param{n, p.Type})
@@ -152,6 +154,7 @@ type typedCapability struct {
 	conditionalCreate bool
 	conditionalUpdate bool
 	readHistory       bool
+	allParams         bool // searched by every parameter listed for the type
 	doc               string
 }
 
@@ -166,6 +169,10 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		return nil
 	}
 	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
+	if m.created {
+		return &typedCapability{codes: []string{"read", "create", "search-type"}, conditionalCreate: true, allParams: true,
+			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and not updated or deleted."}
+	}
 	if m.external {
 		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
 	}

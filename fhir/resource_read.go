@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +45,42 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	if r.URL.RawQuery != "" {
+		if q := r.URL.Query(); q.Has("_summary") || q.Has("_elements") {
+			return writeSubsetted(w, typ, q, e)
+		}
+	}
 	writeServed(w, http.StatusOK, e)
+	return nil
+}
+
+// writeSubsetted answers a read with _summary or _elements: the
+// resource cut to the elements asked for, tagged SUBSETTED.
+func writeSubsetted(w http.ResponseWriter, typ string, q url.Values, e *servedEntry) error {
+	cut := &search{params: url.Values{}}
+	for _, k := range []string{"_summary", "_elements"} {
+		for _, v := range q[k] {
+			if err := cut.add(typ, k, v, time.Time{}); err != nil {
+				return err
+			}
+		}
+	}
+	if cut.countOnly {
+		return invalid("invalid", "_summary", "_summary=count counts the matches of a search, not a read")
+	}
+	body := e.res.Body
+	if len(cut.elements) > 0 || cut.summary != "" {
+		var err error
+		if body, err = subsetted(body, cut.elements, cut.summary); err != nil {
+			return err
+		}
+	}
+	h := w.Header()
+	h["Etag"] = e.etag[:1:1]
+	if e.modified != nil {
+		h["Last-Modified"] = e.modified[:1:1]
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 
@@ -108,10 +144,15 @@ func (s *Server) readServed(ctx context.Context, p *Principal, typ, id string, v
 		return nil, crs.Errorf(crs.ENOTFOUND, "Patient/%s has no version %d", id, version)
 	}
 	if m := s.coreType(typ); m != nil && m.owns(id) {
-		if version > 1 {
+		res, err := m.read(s, ctx, p, id)
+		switch {
+		case m.created && crs.ErrorCode(err) == crs.ENOTFOUND:
+			// not the PAS's: one another system created, in the store
+		case err == nil && version > 1:
 			return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is served from the PAS as it stands now (version 1); it has no version %d", typ, id, version)
+		default:
+			return served(res, err)
 		}
-		return served(m.read(s, ctx, p, id))
 	}
 	if version != 0 {
 		return served(s.Resources.ReadResource(ctx, p.Actor, typ, id, version))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -366,15 +365,9 @@ func writeResource(w http.ResponseWriter, r *http.Request, status int, res *crs.
 // preferReturn is the return= of the request's Prefer header:
 // "minimal", "OperationOutcome", or "" for the resource.
 func preferReturn(r *http.Request) string {
-	for _, v := range r.Header.Values("Prefer") {
-		for _, p := range strings.Split(v, ",") {
-			if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "return" {
-				switch val = strings.Trim(strings.TrimSpace(val), `"`); val {
-				case "minimal", "OperationOutcome":
-					return val
-				}
-			}
-		}
+	switch v := prefer(r, "return"); v {
+	case "minimal", "OperationOutcome":
+		return v
 	}
 	return ""
 }

@@ -171,6 +171,19 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// prefer is the value of one preference (return, handling) the
+// request's Prefer header states, "" when it states none.
+func prefer(r *http.Request, name string) string {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == name {
+				return strings.Trim(strings.TrimSpace(val), `"`)
+			}
+		}
+	}
+	return ""
+}
+
 // baseURL is the service base URL the request came to, for fullUrl and
 // links.
 func baseURL(r *http.Request) string {

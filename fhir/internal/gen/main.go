@@ -42,6 +42,7 @@ type structureDefinition struct {
 			Min              int    `json:"min"`
 			Max              string `json:"max"`
 			ContentReference string `json:"contentReference"`
+			IsSummary        bool   `json:"isSummary"`
 			Type             []struct {
 				Code          string   `json:"code"`
 				TargetProfile []string `json:"targetProfile"`
@@ -65,12 +66,13 @@ type searchParameter struct {
 }
 
 type element struct {
-	path   string
-	min    int
-	max    int // -1 for many
-	types  []string
-	ref    string // content reference: the path whose definition this one repeats
-	choice bool
+	path    string
+	min     int
+	max     int // -1 for many
+	types   []string
+	ref     string // content reference: the path whose definition this one repeats
+	choice  bool
+	summary bool
 }
 
 func main() {
@@ -117,7 +119,7 @@ func main() {
 			if !strings.Contains(e.Path, ".") {
 				continue
 			}
-			el := element{path: e.Path, min: e.Min, max: -1}
+			el := element{path: e.Path, min: e.Min, max: -1, summary: e.IsSummary}
 			if e.Max != "*" {
 				fmt.Sscan(e.Max, &el.max)
 			}
@@ -134,7 +136,7 @@ func main() {
 			if strings.HasSuffix(el.path, "[x]") {
 				base := strings.TrimSuffix(el.path, "[x]")
 				for _, t := range el.types {
-					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true})
+					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true, summary: el.summary})
 				}
 				continue
 			}
@@ -234,6 +236,9 @@ func main() {
 		}
 		if e.choice {
 			fmt.Fprintf(&buf, ", Choice: true")
+		}
+		if e.summary {
+			fmt.Fprintf(&buf, ", Summary: true")
 		}
 		fmt.Fprintf(&buf, "},\n")
 	}
