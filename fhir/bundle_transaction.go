@@ -39,7 +39,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	res, err := Decode(body)
+	res, err := decodeSent(body)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func decodeFor(r *http.Request, typ string) (Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := Decode(body)
+	res, err := decodeSent(body)
 	if err != nil {
 		return nil, err
 	}
