@@ -328,3 +328,37 @@ func TestUnknownSearchParameter(t *testing.T) {
 		}
 	})
 }
+
+// TestSelfLink: a searchset's self link is the page it holds: followed,
+// it answers the same entries, on the first page and the next.
+func TestSelfLink(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		for i := 0; i < 5; i++ {
+			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		}
+		ids := func(m map[string]any) string {
+			var out []string
+			es, _ := m["entry"].([]any)
+			for _, e := range es {
+				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		for _, first := range []string{"/fhir/Condition?subject=Patient/p1&_count=2", "/fhir/Condition?subject=Patient/p1&_count=2&_sort=-_lastUpdated"} {
+			page := c.do("GET", first, "").json(t)
+			for n := 1; page != nil; n++ {
+				self := page["link"].([]any)[0].(map[string]any)["url"].(string)
+				if got := c.do("GET", self, "").json(t); ids(got) != ids(page) {
+					t.Errorf("%s page %d: self link %s answers %s, want %s", first, n, self, ids(got), ids(page))
+				}
+				next := nextLink(page)
+				page = nil
+				if next != "" {
+					page = c.do("GET", next, "").json(t)
+				}
+			}
+		}
+	})
+}

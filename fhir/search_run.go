@@ -47,8 +47,21 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
-	self := base + "/" + typ + "?" + q.params.Encode()
-	b.Link = append(b.Link, bundleLink{"self", self})
+	// The self link is the search done: the parameters used and the page
+	// (_count, _cursor or _offset as asked), so that it answers this page.
+	self := q.params
+	if vals.Has("_count") || vals.Has("_cursor") || vals.Has("_offset") {
+		self = url.Values{}
+		for k, v := range q.params {
+			self[k] = v
+		}
+		for _, k := range []string{"_count", "_cursor", "_offset"} {
+			if v := vals[k]; v != nil {
+				self[k] = v
+			}
+		}
+	}
+	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "?" + self.Encode()})
 	if typed := s.typedSearch(typ); typed != nil {
 		if len(q.composites) > 0 {
 			return invalid("not-supported", q.composites[0].param.Name, "search parameter %s of %s is not supported", q.composites[0].param.Name, typ)
