@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -40,13 +41,9 @@ func init() {
 		"dateTime":     year + `(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T` + tim + zone + `?)?)?)?`,
 		"instant":      year + `-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T` + tim + zone + `?`,
 		"time":         tim,
-		"code":         `[^\s]+(\s[^\s]+)*`,
 		"id":           `[A-Za-z0-9\-\.]{1,64}`,
 		"oid":          `urn:oid:[0-2](\.(0|[1-9][0-9]*))+`,
 		"uuid":         `urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`,
-		"uri":          `\S*`,
-		"url":          `\S*`,
-		"canonical":    `\S*`,
 		"base64Binary": `[A-Za-z0-9+/=\s]+`,
 	} {
 		primitiveFormat[t] = regexp.MustCompile(`^(` + re + `)$`)
@@ -92,8 +89,9 @@ func Decode(data []byte) (Resource, error) { return decode(data, false) }
 
 // decodeSent is Decode of a resource a client sends to be written, which
 // is also checked for what Validate leaves to the writer: each primitive
-// value in its type's format (a date a date), each element its type
-// requires present. A stored resource is read with Decode, so that one
+// value in its type's format (a date a date), each code bound to a value
+// set with strength required one of its codes (Observation.status final,
+// not "done"), each element its type requires present. A stored resource is read with Decode, so that one
 // written before these checks is still served.
 func decodeSent(data []byte) (Resource, error) { return decode(data, true) }
 
@@ -274,6 +272,12 @@ func (v *validator) value(val any, el *Element, at string) {
 	switch {
 	case isPrimitive[t] || t == "string":
 		v.primitive(val, t, at)
+		if codes := requiredCodes[el.Path]; v.sent && codes != nil {
+			if s, ok := val.(string); ok && s != "" && !slices.Contains(codes, s) {
+				v.issues = append(v.issues, Issue{Severity: "error", Code: "code-invalid", Expression: at,
+					Diagnostics: fmt.Sprintf("%s %q is not one of the codes R4 allows (%s)", at, s, strings.Join(codes, ", "))})
+			}
+		}
 	case t == "Resource":
 		o, ok := val.(map[string]any)
 		if !ok {
@@ -335,8 +339,35 @@ func (v *validator) primitive(val any, t, at string) {
 			v.fail(at, "%s is an empty string; leave it out instead", at)
 			return
 		}
-		if re := primitiveFormat[t]; v.sent && re != nil && !re.MatchString(s) {
+		if !v.sent {
+			return
+		}
+		valid := true
+		switch t {
+		case "uri", "url", "canonical": // no whitespace
+			valid = strings.IndexFunc(s, unicode.IsSpace) < 0
+		case "code": // no whitespace around it, nor two together
+			valid = validCode(s)
+		default:
+			re := primitiveFormat[t]
+			valid = re == nil || re.MatchString(s)
+		}
+		if !valid {
 			v.fail(at, "%s %q is not a valid %s", at, s, t)
 		}
 	}
+}
+
+// validCode reports whether s is in R4's form of a code: no whitespace
+// before or after, and no two whitespace characters together.
+func validCode(s string) bool {
+	space := true // as if one came before the first character
+	for _, r := range s {
+		isSpace := unicode.IsSpace(r)
+		if isSpace && space {
+			return false
+		}
+		space = isSpace
+	}
+	return !space
 }

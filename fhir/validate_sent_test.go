@@ -28,6 +28,8 @@ func TestValidateSent(t *testing.T) {
 			{"code with spaces around", "Observation", `{"resourceType":"Observation","status":" final","code":{"text":"x"}}`, "Observation.status"},
 			{"uri with a space", "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc .org","code":"1"}]}}`, "Observation.code.coding[0].system"},
 			{"positiveInt 0", "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueSampledData":{"origin":{"value":0},"period":1,"dimensions":0,"data":"1"}}`, "Observation.valueSampledData.dimensions"},
+			{"status not a code of its value set", "Observation", `{"resourceType":"Observation","status":"done","code":{"text":"x"}}`, "Observation.status"},
+			{"a code in a data type", "Condition", `{"resourceType":"Condition",` + subject + `,"identifier":[{"use":"primary","value":"1"}]}`, "Condition.identifier[0].use"},
 			{"required subject", "Condition", `{"resourceType":"Condition","code":{"text":"x"}}`, "Condition.subject"},
 			{"required status", "Observation", `{"resourceType":"Observation","code":{"text":"x"}}`, "Observation.status"},
 			{"required in a backbone", "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"component":[{"valueString":"x"}]}`, "Observation.component[0].code"},
