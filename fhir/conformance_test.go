@@ -362,3 +362,48 @@ func TestSelfLink(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchGET: a batch's GET entries are answered as the API answers
+// the same GETs: a read (of the patient index too), a vread, a search,
+// a history, and a read of nothing with its OperationOutcome.
+func TestBatchGET(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Smith","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+		cid := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+		batch := `{"resourceType":"Bundle","type":"batch","entry":[
+ {"request":{"method":"GET","url":"Patient/` + pid + `"}},
+ {"request":{"method":"GET","url":"Condition/` + cid + `/_history/1"}},
+ {"request":{"method":"GET","url":"Condition?subject=Patient/` + pid + `"}},
+ {"request":{"method":"GET","url":"Condition/` + cid + `/_history"}},
+ {"request":{"method":"GET","url":"Condition/nothing"}}]}`
+		r := c.do("POST", "/fhir", batch)
+		if r.status != 200 {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		entries := r.json(t)["entry"].([]any)
+		want := []struct{ status, resource string }{{"200", "Patient"}, {"200", "Condition"}, {"200", "Bundle"}, {"200", "Bundle"}, {"404", ""}}
+		if len(entries) != len(want) {
+			t.Fatalf("%d entries, want %d: %s", len(entries), len(want), r.body)
+		}
+		for i, w := range want {
+			e := entries[i].(map[string]any)
+			resp := e["response"].(map[string]any)
+			res, _ := e["resource"].(map[string]any)
+			got := ""
+			if res != nil {
+				got, _ = res["resourceType"].(string)
+			}
+			if resp["status"] != w.status || got != w.resource {
+				t.Errorf("entry %d: %v %s, want %s %s", i, resp["status"], got, w.status, w.resource)
+			}
+			if w.status == "404" && resp["outcome"] == nil {
+				t.Errorf("entry %d: no OperationOutcome: %v", i, e)
+			}
+		}
+		if n := len(entries[2].(map[string]any)["resource"].(map[string]any)["entry"].([]any)); n != 1 {
+			t.Errorf("the search entry found %d, want 1", n)
+		}
+	})
+}

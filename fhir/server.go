@@ -44,6 +44,8 @@ type Server struct {
 
 	cacheOnce sync.Once
 	readCache *readCache // read_cache.go; nil without a Store
+
+	api http.Handler // what Handler returned: a batch's GET entries are answered through it
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -100,7 +102,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
-	return servesJSON(mux)
+	s.api = servesJSON(mux)
+	return s.api
 }
 
 // handler is a FHIR handler of an authenticated request.
