@@ -407,3 +407,25 @@ func TestBatchGET(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchTotal: _total=accurate (or estimate) gives a searchset its
+// total, counted over every page; a _total that is not a mode is
+// refused.
+func TestSearchTotal(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		for i := 0; i < 3; i++ {
+			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		}
+		for _, mode := range []string{"accurate", "estimate"} {
+			m := c.do("GET", "/fhir/Condition?subject=Patient/p1&_count=1&_total="+mode, "").json(t)
+			if fmt.Sprint(m["total"]) != "3" || len(m["entry"].([]any)) != 1 {
+				t.Errorf("_total=%s: total %v, %d entries; want 3 and 1", mode, m["total"], len(m["entry"].([]any)))
+			}
+		}
+		if r := c.do("GET", "/fhir/Condition?_total=all", ""); r.status != 400 || !isOutcome(r) {
+			t.Errorf("_total=all: %d %s, want 400", r.status, r.body)
+		}
+	})
+}

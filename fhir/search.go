@@ -22,6 +22,7 @@ const (
 type search struct {
 	query      crs.ResourceQuery
 	countOnly  bool        // _summary=count or _count=0
+	total      bool        // _total=accurate or estimate: the Bundle says how many match
 	includes   []include   // _include: references of the matches to follow
 	revinclude []include   // _revinclude: resources whose references point at the matches
 	elements   []string    // _elements: the top-level elements each match is cut to
@@ -125,6 +126,13 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		}
 		return nil
 	case "_total":
+		switch value {
+		case "accurate", "estimate":
+			s.total = true
+		case "none":
+		default:
+			return bad("%q is not none, estimate or accurate", value)
+		}
 		return nil
 	case "_sort":
 		for _, f := range strings.Split(value, ",") {

@@ -77,6 +77,13 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil
 	}
+	if q.total {
+		total, err := s.countMatches(r.Context(), p.Actor, q)
+		if err != nil {
+			return err
+		}
+		b.Total = intPtr(total)
+	}
 	page := q.query
 	page.Count++ // one more, to know whether there is a next page
 	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, page)
