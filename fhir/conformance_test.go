@@ -23,6 +23,14 @@ func nextLink(m map[string]any) string {
 	return ""
 }
 
+// hypertension records n Conditions of Patient/p1.
+func hypertension(t *testing.T, c *client, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+	}
+}
+
 // TestSearchCountZero: _count=0 asks for the number of matches and no
 // resources, from the resource store and from the typed core alike, with
 // no next link to follow.
@@ -333,11 +341,8 @@ func TestUnknownSearchParameter(t *testing.T) {
 // it answers the same entries, on the first page and the next.
 func TestSelfLink(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := start(t, db, clock, nil)
-		c := f.a
-		for i := 0; i < 5; i++ {
-			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
-		}
+		c := start(t, db, clock, nil).a
+		hypertension(t, c, 5)
 		ids := func(m map[string]any) string {
 			var out []string
 			es, _ := m["entry"].([]any)
@@ -413,11 +418,8 @@ func TestBatchGET(t *testing.T) {
 // refused.
 func TestSearchTotal(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := start(t, db, clock, nil)
-		c := f.a
-		for i := 0; i < 3; i++ {
-			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
-		}
+		c := start(t, db, clock, nil).a
+		hypertension(t, c, 3)
 		for _, mode := range []string{"accurate", "estimate"} {
 			m := c.do("GET", "/fhir/Condition?subject=Patient/p1&_count=1&_total="+mode, "").json(t)
 			if fmt.Sprint(m["total"]) != "3" || len(m["entry"].([]any)) != 1 {
