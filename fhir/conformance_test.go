@@ -431,3 +431,47 @@ func TestSearchTotal(t *testing.T) {
 		}
 	})
 }
+
+// TestEverythingType: Patient/$everything with _type answers the
+// patient's resources of the types listed, paged, and only those.
+func TestEverythingType(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}]}`)
+		for i := 0; i < 3; i++ {
+			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+			create(t, c, "Observation", fmt.Sprintf(observation, pid, "2026-03-02T08:30:00Z", "70"))
+		}
+		create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/`+pid+`"},"code":{"text":"Penicillin"}}`)
+		for _, tc := range []struct {
+			types string
+			want  map[string]int
+		}{
+			{"AllergyIntolerance", map[string]int{"AllergyIntolerance": 1}},
+			{"Observation,Patient", map[string]int{"Observation": 3, "Patient": 1}},
+			{"Condition&_type=AllergyIntolerance", map[string]int{"Condition": 3, "AllergyIntolerance": 1}},
+		} {
+			got := map[string]int{}
+			next := "/fhir/Patient/" + pid + "/$everything?_count=2&_type=" + tc.types
+			for next != "" {
+				r := c.do("GET", next, "")
+				if r.status != 200 {
+					t.Fatalf("%s: %d %s", next, r.status, r.body)
+				}
+				m := r.json(t)
+				es, _ := m["entry"].([]any)
+				for _, e := range es {
+					got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
+				}
+				next = nextLink(m)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("_type=%s: %v, want %v", tc.types, got, tc.want)
+			}
+		}
+		if r := c.do("GET", "/fhir/Patient/"+pid+"/$everything?_type=Nonsense", ""); r.status != 400 || !isOutcome(r) {
+			t.Errorf("_type=Nonsense: %d %s, want 400", r.status, r.body)
+		}
+	})
+}
