@@ -475,3 +475,41 @@ func TestEverythingType(t *testing.T) {
 		}
 	})
 }
+
+// TestCapabilityStatementClaims: the CapabilityStatement says what the
+// server does of what checkers read from it (patchFormat,
+// conditionalRead, searchRevInclude), and a _revinclude it lists works.
+func TestCapabilityStatementClaims(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		cs := c.do("GET", "/fhir/metadata", "").json(t)
+		if fmt.Sprint(cs["patchFormat"]) != "[application/json-patch+json]" {
+			t.Errorf("patchFormat %v", cs["patchFormat"])
+		}
+		byType := map[string]map[string]any{}
+		for _, r := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+			byType[r.(map[string]any)["type"].(string)] = r.(map[string]any)
+		}
+		for typ, want := range map[string]string{"Condition": "full-support", "Patient": "full-support", "AuditEvent": "not-supported"} {
+			if got := byType[typ]["conditionalRead"]; got != want {
+				t.Errorf("%s conditionalRead %v, want %s", typ, got, want)
+			}
+		}
+		for _, typ := range []string{"Patient", "Condition", "Encounter"} {
+			rev := fmt.Sprint(byType[typ]["searchRevInclude"])
+			if !strings.Contains(rev, "Provenance:target") {
+				t.Errorf("%s searchRevInclude lacks Provenance:target: %s", typ, rev)
+			}
+		}
+		if strings.Contains(fmt.Sprint(byType["Patient"]["searchRevInclude"]), "AuditEvent:") {
+			t.Errorf("Patient searchRevInclude lists the audit trail")
+		}
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}],"birthDate":"1970-05-01"}`)
+		create(t, c, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"Patient/`+pid+`"}],"recorded":"2026-03-02T09:00:00Z","agent":[{"who":{"display":"a system"}}]}`)
+		m := c.do("GET", "/fhir/Patient?_id="+pid+"&_revinclude=Provenance:target", "").json(t)
+		if es, _ := m["entry"].([]any); len(es) != 2 {
+			t.Errorf("Patient with _revinclude=Provenance:target: %d entries, want the patient and its Provenance", len(es))
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // SoftwareVersion is the version the CapabilityStatement names.
@@ -71,6 +72,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		res.SearchRevInclude = revIncludes()[t]
 		for _, n := range names {
 			p := searchParams[t][n]
 			res.SearchParam = append(res.SearchParam, param{n, p.Type})
@@ -120,6 +122,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json"},
+		"patchFormat": []string{"application/json-patch+json"},
 		"rest": []any{map[string]any{
 			"mode": "server",
 			"security": map[string]any{
@@ -194,3 +197,27 @@ func (s *Server) handleSMARTConfiguration(w http.ResponseWriter, r *http.Request
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
+
+// revIncludes lists, by resource type, the _revinclude values a search
+// of it takes: Type:param for every reference parameter that can point
+// at it (Provenance:target, Observation:subject ...).
+var revIncludes = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	for _, base := range resourceTypes {
+		if base == "AuditEvent" { // the audit trail, not searched with others
+			continue
+		}
+		for name, p := range searchParams[base] {
+			if p.Type != "reference" || len(p.Paths) == 0 {
+				continue
+			}
+			for _, t := range p.Targets {
+				out[t] = append(out[t], base+":"+name)
+			}
+		}
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
+})
