@@ -13,9 +13,11 @@ import (
 // served; so is an Accept that also lists one of them.
 func servesJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f := r.URL.Query().Get("_format"); f != "" && !isJSONFormat(f) {
-			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (_format=json or application/fhir+json), not %s", f))
-			return
+		if strings.Contains(r.URL.RawQuery, "_format") { // the query is parsed only then
+			if f := r.URL.Query().Get("_format"); f != "" && !isJSONFormat(f) {
+				writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (_format=json or application/fhir+json), not %s", f))
+				return
+			}
 		}
 		if a := r.Header.Values("Accept"); len(a) > 0 && !acceptsJSON(strings.Join(a, ",")) {
 			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (application/fhir+json), which Accept: %s does not take", strings.Join(a, ",")))
