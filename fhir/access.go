@@ -30,6 +30,7 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/.well-known/smart-configuration": {public: true},
 	"POST /fhir/token":                          {public: true},
 	"/fhir/":                                    {public: true},
+	"/fhir":                                     {public: true},
 	"GET /fhir/_history":                        {act: crs.ActViewClinical, rel: true},
 	"POST /fhir":                                {act: crs.ActRecordClinical},
 	"POST /fhir/{$}":                            {act: crs.ActRecordClinical},

@@ -27,6 +27,7 @@ type txEntry struct {
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
 	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
+	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -39,7 +40,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	res, err := Decode(body)
+	res, err := decodeSent(body)
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	raw, _ := res["entry"].([]any)
 	entries := make([]*txEntry, len(raw))
 	for i, e := range raw {
+		if u, ok := batchGET(e.(map[string]any)); ok && kind == "batch" {
+			entries[i] = &txEntry{index: i, method: "GET", get: u}
+			continue
+		}
 		te, err := readEntry(i, e.(map[string]any))
 		if err != nil {
 			if kind == "transaction" {
@@ -96,6 +101,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	} else {
 		for _, e := range entries {
+			if e.get != "" {
+				e.response = s.answerGET(r, e.get)
+				continue
+			}
 			if e.outcome != nil {
 				continue
 			}

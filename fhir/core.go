@@ -35,7 +35,13 @@ type coreMapping struct {
 	// those are created, read, updated and searched as ever, beside the
 	// typed ones.
 	external bool
-	read     func(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error)
+	// created says the resource store also takes creates of the type
+	// from other systems (Synthea's hospitals' locations) though every
+	// id is the typed core's (no prefix tells them apart): those are
+	// created, read and searched beside the typed records, not changed
+	// through the API.
+	created bool
+	read    func(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error)
 	// search returns every typed record matching the search, or
 	// errNotTyped when the search names none (then only the resource
 	// store is searched).
@@ -43,6 +49,10 @@ type coreMapping struct {
 	// params are the search parameters the typed search understands.
 	params []string
 }
+
+// stored reports whether the resource store holds resources of the type
+// too, searched beside the typed records.
+func (m *coreMapping) stored() bool { return m.external || m.created }
 
 // owns reports whether id names a record of the typed core.
 func (m *coreMapping) owns(id string) bool {
@@ -71,7 +81,7 @@ var coreMappings = map[string]*coreMapping{}
 // "" for a create): those change through the PAS.
 func (s *Server) refuseCoreWrite(typ, id string) error {
 	m := s.coreType(typ)
-	if m == nil || (m.external && (id == "" || !m.owns(id))) {
+	if m == nil || (m.external && (id == "" || !m.owns(id))) || (m.created && id == "") {
 		return nil
 	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
@@ -106,7 +116,7 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	to := min(from+q.query.Count, typedTotal)
 	page := found[from:to]
 	total := typedTotal
-	if m := s.coreType(typ); m != nil && m.external {
+	if m := s.coreType(typ); m != nil && m.stored() {
 		// The resource store's matches follow the typed ones, in id order
 		// so that an offset pages through them.
 		store := q.query

@@ -40,7 +40,7 @@ func init() {
 		read: readAppointment, search: patientSearch(appointmentsOf), params: patientScoped}
 	coreMappings["ServiceRequest"] = &coreMapping{prefixes: []string{prefixReferral}, external: true,
 		read: readReferral, search: patientSearch(referralsOf), params: patientScoped}
-	coreMappings["Location"] = &coreMapping{prefixes: []string{""},
+	coreMappings["Location"] = &coreMapping{prefixes: []string{""}, created: true,
 		read: readLocation, search: searchLocations, params: []string{"_id", "identifier", "name", "partof", "status"}}
 	coreMappings["Organization"] = &coreMapping{prefixes: []string{trustID, prefixGP}, external: true,
 		read: readOrganization, search: searchOrganizations, params: []string{"_id", "identifier"}}
@@ -473,7 +473,10 @@ func checkParams(q *search, m *coreMapping) error {
 		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not, :missing or _sort", q.query.Type, strings.Join(m.params, ", "))
 	}
 	for _, g := range q.query.All {
-		ok := false
+		// A type the resource store also holds is searched there by any
+		// of its parameters: the typed records found are kept where their
+		// resources match it as well.
+		ok := m.stored() && plainGroup(g)
 		for _, name := range m.params {
 			ok = ok || g[0].Param == name
 		}
@@ -482,6 +485,17 @@ func checkParams(q *search, m *coreMapping) error {
 		}
 	}
 	return nil
+}
+
+// plainGroup reports whether a group's conditions are each of a
+// resource's own values, which filterServed matches: no chain or _has.
+func plainGroup(g []crs.ResourceCondition) bool {
+	for _, c := range g {
+		if c.Target != nil || c.Has != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // filterServed keeps the served resources that match every group.

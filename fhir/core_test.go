@@ -428,7 +428,9 @@ func TestCapabilityStatementTyped(t *testing.T) {
 		for _, tc := range []struct{ typ, codes, params string }{
 			{"Patient", "read,vread,update,patch,history-instance,create,search-type", "_id,identifier,family,given,name,birthdate,gender,address-postalcode"},
 			{"EpisodeOfCare", "read,search-type", "patient,date,status,identifier,_id"},
-			{"Location", "read,search-type", "_id,identifier,name,partof,status"},
+			// The trust's locations, and those other systems send (Synthea's
+			// hospitals), searched by every parameter.
+			{"Location", "read,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},
 		} {
 			if got := codes(tc.typ); got != tc.codes {
 				t.Errorf("%s interactions %s, want %s", tc.typ, got, tc.codes)

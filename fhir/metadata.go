@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // SoftwareVersion is the version the CapabilityStatement names.
@@ -31,6 +32,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		Interaction       []interaction `json:"interaction"`
 		Versioning        string        `json:"versioning"`
 		ReadHistory       bool          `json:"readHistory"`
+		ConditionalRead   string        `json:"conditionalRead"`
 		UpdateCreate      bool          `json:"updateCreate"`
 		ConditionalCreate bool          `json:"conditionalCreate"`
 		ConditionalUpdate bool          `json:"conditionalUpdate"`
@@ -44,12 +46,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	var resources []resource
 	for _, t := range resourceTypes {
-		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
+		res := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, ConditionalRead: "full-support", UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "single"}
 		codes := []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"}
 		switch t {
 		case "AuditEvent": // the audit trail: read only
 			codes = []string{"read", "search-type"}
-			res = resource{Type: t, Versioning: "no-version", ConditionalDelete: "not-supported"}
+			res = resource{Type: t, Versioning: "no-version", ConditionalRead: "not-supported", ConditionalDelete: "not-supported"}
 		case "Patient":
 			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
 		case "Group":
@@ -70,6 +72,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		res.SearchRevInclude = revIncludes()[t]
 		for _, n := range names {
 			p := searchParams[t][n]
 			res.SearchParam = append(res.SearchParam, param{n, p.Type})
@@ -86,8 +89,10 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}
 				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
 				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, "not-supported"
-				res.SearchInclude = nil
-				res.SearchParam = nil
+				if !typed.allParams {
+					res.SearchInclude = nil
+					res.SearchParam = nil
+				}
 				for _, n := range typed.params {
 					if p, ok := searchParams[t][n]; ok {
 						res.SearchParam = append(res.SearchParam, param{n, p.Type})
@@ -117,6 +122,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json"},
+		"patchFormat": []string{"application/json-patch+json"},
 		"rest": []any{map[string]any{
 			"mode": "server",
 			"security": map[string]any{
@@ -151,6 +157,7 @@ type typedCapability struct {
 	conditionalCreate bool
 	conditionalUpdate bool
 	readHistory       bool
+	allParams         bool // searched by every parameter listed for the type
 	doc               string
 }
 
@@ -165,6 +172,10 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		return nil
 	}
 	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
+	if m.created {
+		return &typedCapability{codes: []string{"read", "create", "search-type"}, conditionalCreate: true, allParams: true,
+			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and not updated or deleted."}
+	}
 	if m.external {
 		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
 	}
@@ -186,3 +197,27 @@ func (s *Server) handleSMARTConfiguration(w http.ResponseWriter, r *http.Request
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
+
+// revIncludes lists, by resource type, the _revinclude values a search
+// of it takes: Type:param for every reference parameter that can point
+// at it (Provenance:target, Observation:subject ...).
+var revIncludes = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	for _, base := range resourceTypes {
+		if base == "AuditEvent" { // the audit trail, not searched with others
+			continue
+		}
+		for name, p := range searchParams[base] {
+			if p.Type != "reference" || len(p.Paths) == 0 {
+				continue
+			}
+			for _, t := range p.Targets {
+				out[t] = append(out[t], base+":"+name)
+			}
+		}
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
+})

@@ -12,6 +12,7 @@ type Element struct {
 	Types      []string // its data types ("HumanName", "BackboneElement", "Reference")
 	ContentRef string   // for a repeated definition, the path it repeats (Questionnaire.item.item)
 	Choice     bool     // one type of a choice element (value[x])
+	Summary    bool     // part of the summary (_summary=true)
 }
 
 // SearchParam is one R4 search parameter of a resource type, with the

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -35,9 +36,20 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 		query.All = [][]crs.ResourceCondition{{{Param: "_lastUpdated", Kind: "date", Op: crs.MatchGe, Lo: lo, Hi: hi}}}
 	}
+	// _type keeps the resources of the types it lists.
+	types := map[string]bool{}
+	for _, v := range q["_type"] {
+		for _, t := range strings.Split(v, ",") {
+			if !isResource[t] {
+				return invalid("invalid", "_type", "_type %q is not an R4 resource type", t)
+			}
+			types[t] = true
+		}
+	}
+	keep := func(typ string) bool { return len(types) == 0 || types[typ] }
 	for k := range q {
 		switch k {
-		case "_count", "_cursor", "_since", "_format", "_pretty":
+		case "_count", "_cursor", "_since", "_type", "_format", "_pretty":
 		default:
 			return invalid("not-supported", k, "$everything does not support the parameter %s", k)
 		}
@@ -53,7 +65,9 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		if pat.Deleted {
 			return outcomeOf(http.StatusGone, "deleted", "Patient/%s was deleted (version %d)", id, pat.Version)
 		}
-		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
+		if keep("Patient") {
+			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
+		}
 		// The records of the PAS about the patient (spells, attendances,
 		// pathways, referrals, appointments) come with the first page.
 		core, err := s.coreOfPatient(r.Context(), p, id)
@@ -61,19 +75,38 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 			return err
 		}
 		for _, res := range core {
-			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+			if keep(res.Type) {
+				b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
+			}
 		}
 	}
-	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, query)
-	if err != nil {
-		return err
+	// The compartment is read a page at a time, in type and id order,
+	// until a page of the types kept is full or nothing is left.
+	var found []*crs.Resource
+	for {
+		page, _, err := s.Resources.SearchResources(r.Context(), p.Actor, query)
+		if err != nil {
+			return err
+		}
+		for _, res := range page {
+			if keep(res.Type) {
+				found = append(found, res)
+			}
+		}
+		if len(found) > count || len(page) < query.Count {
+			break
+		}
+		last := page[len(page)-1]
+		query.After = last.Type + "/" + last.ID
 	}
 	if len(found) > count {
 		found = found[:count]
 		last := found[len(found)-1]
 		next := url.Values{"_count": {strconv.Itoa(count)}, "_cursor": {last.Type + "/" + last.ID}}
-		if v := q.Get("_since"); v != "" {
-			next.Set("_since", v)
+		for _, k := range []string{"_since", "_type"} {
+			if v := q[k]; v != nil {
+				next[k] = v
+			}
 		}
 		b.Link = append(b.Link, bundleLink{"next", base + "/Patient/" + id + "/$everything?" + next.Encode()})
 	}

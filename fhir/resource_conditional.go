@@ -139,10 +139,10 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 			return err
 		}
 		w.Header().Set("Location", baseURL(r)+"/Patient/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
-		writeResource(w, http.StatusCreated, stored)
+		writeResource(w, r, http.StatusCreated, stored)
 		return nil
 	}
-	writeResource(w, http.StatusOK, stored)
+	writeResource(w, r, http.StatusOK, stored)
 	return nil
 }
 

@@ -86,7 +86,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 		if !ok || Resource(res).Type() != typ || Resource(res).ID() != id {
 			return invalid("processing", typ, "the patch must keep the resource a %s with id %s", typ, id)
 		}
-		if err := Validate(Resource(res)); err != nil {
+		if err := validateSent(Resource(res)); err != nil {
 			return err
 		}
 		if s.pmi(typ) {
@@ -99,7 +99,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
-	writeResource(w, http.StatusOK, stored)
+	writeResource(w, r, http.StatusOK, stored)
 	return nil
 }
 

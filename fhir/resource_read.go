@@ -3,7 +3,10 @@ package fhir
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -33,8 +36,76 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 	if e.res.Deleted {
 		return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, e.res.Version)
 	}
+	if notModified(r, e.res) {
+		h := w.Header()
+		h["Etag"] = e.etag[:1:1]
+		if e.modified != nil {
+			h["Last-Modified"] = e.modified[:1:1]
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	if r.URL.RawQuery != "" {
+		if q := r.URL.Query(); q.Has("_summary") || q.Has("_elements") {
+			return writeSubsetted(w, typ, q, e)
+		}
+	}
 	writeServed(w, http.StatusOK, e)
 	return nil
+}
+
+// writeSubsetted answers a read with _summary or _elements: the
+// resource cut to the elements asked for, tagged SUBSETTED.
+func writeSubsetted(w http.ResponseWriter, typ string, q url.Values, e *servedEntry) error {
+	cut := &search{params: url.Values{}}
+	for _, k := range []string{"_summary", "_elements"} {
+		for _, v := range q[k] {
+			if err := cut.add(typ, k, v, time.Time{}); err != nil {
+				return err
+			}
+		}
+	}
+	if cut.countOnly {
+		return invalid("invalid", "_summary", "_summary=count counts the matches of a search, not a read")
+	}
+	body := e.res.Body
+	if len(cut.elements) > 0 || cut.summary != "" {
+		var err error
+		if body, err = subsetted(body, cut.elements, cut.summary); err != nil {
+			return err
+		}
+	}
+	h := w.Header()
+	h["Etag"] = e.etag[:1:1]
+	if e.modified != nil {
+		h["Last-Modified"] = e.modified[:1:1]
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// notModified reports whether a conditional read finds the version it
+// read the one the client holds: If-None-Match names its ETag (or is
+// *), or, without If-None-Match, it was last updated no later than
+// If-Modified-Since.
+func notModified(r *http.Request, res *crs.Resource) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			if tag = strings.TrimSpace(tag); tag == "*" {
+				return true
+			}
+			if v, ok := parseETag(tag); ok && v == res.Version {
+				return true
+			}
+		}
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" || res.LastUpdated.IsZero() {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !res.LastUpdated.Truncate(time.Second).After(t)
 }
 
 // readAny reads a version (0 for the current) of a resource of the
@@ -73,10 +144,15 @@ func (s *Server) readServed(ctx context.Context, p *Principal, typ, id string, v
 		return nil, crs.Errorf(crs.ENOTFOUND, "Patient/%s has no version %d", id, version)
 	}
 	if m := s.coreType(typ); m != nil && m.owns(id) {
-		if version > 1 {
+		res, err := m.read(s, ctx, p, id)
+		switch {
+		case m.created && crs.ErrorCode(err) == crs.ENOTFOUND:
+			// not the PAS's: one another system created, in the store
+		case err == nil && version > 1:
 			return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is served from the PAS as it stands now (version 1); it has no version %d", typ, id, version)
+		default:
+			return served(res, err)
 		}
-		return served(m.read(s, ctx, p, id))
 	}
 	if version != 0 {
 		return served(s.Resources.ReadResource(ctx, p.Actor, typ, id, version))
@@ -109,12 +185,6 @@ func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (
 	e := newServedEntry(res, "fhir "+typ+"/"+id)
 	c.put(gen, k, e)
 	return e, nil
-}
-
-// writeResource answers with a version of a resource, its ETag and
-// Last-Modified.
-func writeResource(w http.ResponseWriter, status int, res *crs.Resource) {
-	writeServed(w, status, newServedEntry(res, ""))
 }
 
 // writeServed answers with a served representation and its headers as

@@ -56,7 +56,7 @@ func decodeFor(r *http.Request, typ string) (Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := Decode(body)
+	res, err := decodeSent(body)
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +109,14 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	})
 	if errors.Is(err, errUnchanged) {
 		w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+existing.ID+"/_history/"+strconv.Itoa(existing.Version))
-		writeResource(w, http.StatusOK, existing)
+		writeResource(w, r, http.StatusOK, existing)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Location", baseURL(r)+"/"+typ+"/"+stored.ID+"/_history/1")
-	writeResource(w, http.StatusCreated, stored)
+	writeResource(w, r, http.StatusCreated, stored)
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (s *Server) createPatient(w http.ResponseWriter, r *http.Request, p *Princi
 	if existing != nil {
 		status = http.StatusOK
 	}
-	writeResource(w, status, stored)
+	writeResource(w, r, status, stored)
 	return nil
 }
 
@@ -329,5 +329,45 @@ func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource, 
 		status = http.StatusCreated
 		w.Header().Set("Location", baseURL(r)+"/"+stored.Type+"/"+stored.ID+"/_history/1")
 	}
-	writeResource(w, status, stored)
+	writeResource(w, r, status, stored)
+}
+
+// writeResource answers a create, update or patch with the version
+// written, its ETag and Last-Modified, and the body the request's
+// Prefer: return= asks for: the resource (representation, the
+// default), none (minimal), or an OperationOutcome saying what was done.
+func writeResource(w http.ResponseWriter, r *http.Request, status int, res *crs.Resource) {
+	e := newServedEntry(res, "")
+	prefer := preferReturn(r)
+	if prefer == "" {
+		writeServed(w, status, e)
+		return
+	}
+	h := w.Header()
+	h["Etag"] = e.etag
+	if e.modified != nil {
+		h["Last-Modified"] = e.modified
+	}
+	if prefer == "minimal" {
+		w.WriteHeader(status)
+		return
+	}
+	what := "updated"
+	if status == http.StatusCreated {
+		what = "created"
+	} else if r.Method == http.MethodPost {
+		what = "matched If-None-Exist; nothing was created"
+	}
+	o := &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: res.Type + "/" + res.ID + " version " + strconv.Itoa(res.Version) + ": " + what}}}
+	writeJSON(w, status, o.JSON())
+}
+
+// preferReturn is the return= of the request's Prefer header:
+// "minimal", "OperationOutcome", or "" for the resource.
+func preferReturn(r *http.Request) string {
+	switch v := prefer(r, "return"); v {
+	case "minimal", "OperationOutcome":
+		return v
+	}
+	return ""
 }

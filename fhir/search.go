@@ -21,10 +21,12 @@ const (
 // what the answer adds to its matches.
 type search struct {
 	query      crs.ResourceQuery
-	countOnly  bool        // _summary=count
+	countOnly  bool        // _summary=count or _count=0
+	total      bool        // _total=accurate or estimate: the Bundle says how many match
 	includes   []include   // _include: references of the matches to follow
 	revinclude []include   // _revinclude: resources whose references point at the matches
 	elements   []string    // _elements: the top-level elements each match is cut to
+	summary    string      // _summary: true, text or data, the elements each match is cut to
 	params     url.Values  // the parameters to repeat in paging links
 	composites []composite // composite parameters' values, matched on each page
 }
@@ -95,7 +97,9 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if err != nil || n < 0 {
 			return bad("%q is not a count", value)
 		}
+		// _count=0 asks how many match and for none of them.
 		s.query.Count = min(n, maxCount)
+		s.countOnly = s.countOnly || n == 0
 		keep = false
 		return nil
 	case "_cursor":
@@ -111,12 +115,24 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		keep = false
 		return nil
 	case "_summary":
-		if value != "count" {
-			return bad("only _summary=count is supported")
+		switch value {
+		case "count":
+			s.countOnly = true
+		case "true", "text", "data":
+			s.summary = value
+		case "false":
+		default:
+			return bad("%q is not true, text, data, count or false", value)
 		}
-		s.countOnly = true
 		return nil
 	case "_total":
+		switch value {
+		case "accurate", "estimate":
+			s.total = true
+		case "none":
+		default:
+			return bad("%q is not none, estimate or accurate", value)
+		}
 		return nil
 	case "_sort":
 		for _, f := range strings.Split(value, ",") {
@@ -472,4 +488,25 @@ func isElementOf(typ, name string) bool {
 		}
 	}
 	return false
+}
+
+// knownParam reports whether key names a parameter a search of typ
+// reads: a result or control parameter, _has, or a search parameter of
+// typ this server supports, with a modifier or a chain after it or not.
+func knownParam(typ, key string) bool {
+	switch key {
+	case "_count", "_cursor", "_offset", "_summary", "_total", "_sort", "_elements", "_id", "_format", "_pretty",
+		"_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
+		return true
+	}
+	if strings.HasPrefix(key, "_has:") {
+		return true
+	}
+	name, _, _ := strings.Cut(key, ".")
+	name, _, _ = strings.Cut(name, ":")
+	if name == "_lastUpdated" {
+		return true
+	}
+	p, ok := SearchParamOf(typ, name)
+	return ok && (p.Type == "composite" || p.Type != "special" && len(p.Paths) > 0)
 }

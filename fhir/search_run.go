@@ -26,6 +26,18 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
+	if prefer(r, "handling") == "lenient" {
+		// Asked to be lenient: a parameter this server does not know or
+		// support is left out, and the self link shows the search done
+		// without it. Without that it is refused (HAPI's default too), so
+		// that a misspelt parameter never widens a search of patients'
+		// records. A known parameter's bad value is refused either way.
+		for k := range vals {
+			if !knownParam(typ, k) {
+				delete(vals, k)
+			}
+		}
+	}
 	q, err := parseSearchValues(typ, vals, s.Store.Now())
 	if err != nil {
 		return err
@@ -35,8 +47,21 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
-	self := base + "/" + typ + "?" + q.params.Encode()
-	b.Link = append(b.Link, bundleLink{"self", self})
+	// The self link is the search done: the parameters used and the page
+	// (_count, _cursor or _offset as asked), so that it answers this page.
+	self := q.params
+	if vals.Has("_count") || vals.Has("_cursor") || vals.Has("_offset") {
+		self = url.Values{}
+		for k, v := range q.params {
+			self[k] = v
+		}
+		for _, k := range []string{"_count", "_cursor", "_offset"} {
+			if v := vals[k]; v != nil {
+				self[k] = v
+			}
+		}
+	}
+	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "?" + self.Encode()})
 	if typed := s.typedSearch(typ); typed != nil {
 		if len(q.composites) > 0 {
 			return invalid("not-supported", q.composites[0].param.Name, "search parameter %s of %s is not supported", q.composites[0].param.Name, typ)
@@ -51,6 +76,13 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		b.Total = intPtr(total)
 		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil
+	}
+	if q.total {
+		total, err := s.countMatches(r.Context(), p.Actor, q)
+		if err != nil {
+			return err
+		}
+		b.Total = intPtr(total)
 	}
 	page := q.query
 	page.Count++ // one more, to know whether there is a next page
@@ -122,9 +154,9 @@ func (s *Server) writeSearchset(w http.ResponseWriter, r *http.Request, p *Princ
 	base := baseURL(r)
 	for _, res := range found {
 		body := res.Body
-		if len(q.elements) > 0 {
+		if len(q.elements) > 0 || q.summary != "" {
 			var err error
-			if body, err = subsetted(body, q.elements); err != nil {
+			if body, err = subsetted(body, q.elements, q.summary); err != nil {
 				return err
 			}
 		}
@@ -234,28 +266,41 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 	return out, nil
 }
 
-// subsetted cuts a resource to the elements _elements asks for, with its
-// resourceType, id and meta, and tags it SUBSETTED so that no one takes
-// it for the whole resource.
-func subsetted(body []byte, elements []string) ([]byte, error) {
+// subsetted cuts a resource to the elements _elements asks for, or
+// those _summary does (true: the elements R4 marks as the summary; text:
+// text and the elements every resource of its type has; data: all but
+// text), with its resourceType, id and meta, and tags it SUBSETTED so
+// that no one takes it for the whole resource.
+func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	var m map[string]any
 	if err := d.Decode(&m); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read a stored resource: %w", err)
 	}
+	typ, _ := m["resourceType"].(string)
 	keep := func(k string) bool {
 		k = strings.TrimPrefix(k, "_")
 		switch k {
 		case "resourceType", "id", "meta":
 			return true
 		}
-		for _, e := range elements {
-			if rest, ok := strings.CutPrefix(k, e); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z') {
-				return true
+		if len(elements) > 0 {
+			for _, e := range elements {
+				if rest, ok := strings.CutPrefix(k, e); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z') {
+					return true
+				}
 			}
+			return false
 		}
-		return false
+		el := elementsByPath[typ+"."+k]
+		switch summary {
+		case "true":
+			return el != nil && el.Summary
+		case "text":
+			return k == "text" || el != nil && el.Min > 0
+		}
+		return k != "text" // data
 	}
 	for k := range m {
 		if !keep(k) {

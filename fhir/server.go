@@ -44,6 +44,8 @@ type Server struct {
 
 	cacheOnce sync.Once
 	readCache *readCache // read_cache.go; nil without a Store
+
+	api http.Handler // what Handler returned: a batch's GET entries are answered through it
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -95,10 +97,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
-	mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
+	unsupported := func(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
-	})
-	return mux
+	}
+	mux.HandleFunc("/fhir/", unsupported)
+	mux.HandleFunc("/fhir", unsupported)
+	s.api = servesJSON(mux)
+	return s.api
 }
 
 // handler is a FHIR handler of an authenticated request.
@@ -167,6 +172,19 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, outcomeOf(http.StatusRequestEntityTooLarge, "too-costly", "the body is larger than %d bytes", maxBody)
 	}
 	return b, nil
+}
+
+// prefer is the value of one preference (return, handling) the
+// request's Prefer header states, "" when it states none.
+func prefer(r *http.Request, name string) string {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == name {
+				return strings.Trim(strings.TrimSpace(val), `"`)
+			}
+		}
+	}
+	return ""
 }
 
 // baseURL is the service base URL the request came to, for fullUrl and

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -15,11 +19,43 @@ var (
 	isResource     = map[string]bool{}
 )
 
+// requiredOf lists, by type or backbone element path, the elements it
+// requires (at least one occurrence), a choice aside.
+var requiredOf = map[string][]string{}
+
+// primitiveFormat holds the R4 regular expression of each primitive
+// type's string form that has one (the whole value must match).
+var primitiveFormat = map[string]*regexp.Regexp{}
+
 func init() {
+	const (
+		year = `([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)`
+		date = year + `(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?`
+		tim  = `([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?`
+		zone = `(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))`
+	)
+	for t, re := range map[string]string{
+		"date": date,
+		// A time without a zone, which R4 refuses, is taken as the UK's
+		// (Europe/London), as a search's is.
+		"dateTime":     year + `(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T` + tim + zone + `?)?)?)?`,
+		"instant":      year + `-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T` + tim + zone + `?`,
+		"time":         tim,
+		"id":           `[A-Za-z0-9\-\.]{1,64}`,
+		"oid":          `urn:oid:[0-2](\.(0|[1-9][0-9]*))+`,
+		"uuid":         `urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`,
+		"base64Binary": `[A-Za-z0-9+/=\s]+`,
+	} {
+		primitiveFormat[t] = regexp.MustCompile(`^(` + re + `)$`)
+	}
 	for i := range elementTable {
 		e := &elementTable[i]
 		if _, dup := elementsByPath[e.Path]; !dup {
 			elementsByPath[e.Path] = e
+		}
+		parent, name := e.Path[:strings.LastIndexByte(e.Path, '.')], e.Path[strings.LastIndexByte(e.Path, '.')+1:]
+		if e.Min > 0 && !e.Choice && !slices.Contains(requiredOf[parent], name) {
+			requiredOf[parent] = append(requiredOf[parent], name)
 		}
 	}
 	for _, t := range primitiveTypes {
@@ -49,7 +85,17 @@ func (r Resource) ID() string { s, _ := r["id"].(string); return s }
 
 // Decode reads one resource from JSON, keeping decimals exactly, and
 // validates it against the R4 definitions. Its error is an *Outcome.
-func Decode(data []byte) (Resource, error) {
+func Decode(data []byte) (Resource, error) { return decode(data, false) }
+
+// decodeSent is Decode of a resource a client sends to be written, which
+// is also checked for what Validate leaves to the writer: each primitive
+// value in its type's format (a date a date), each code bound to a value
+// set with strength required one of its codes (Observation.status final,
+// not "done"), each element its type requires present. A stored resource is read with Decode, so that one
+// written before these checks is still served.
+func decodeSent(data []byte) (Resource, error) { return decode(data, true) }
+
+func decode(data []byte, sent bool) (Resource, error) {
 	v, ok := decodeJSON(data)
 	if !ok {
 		// Not one well-formed value: encoding/json says what is wrong.
@@ -67,8 +113,10 @@ func Decode(data []byte) (Resource, error) {
 		return nil, invalid("structure", "", "a resource must be a JSON object")
 	}
 	r := Resource(obj)
-	if err := Validate(r); err != nil {
-		return nil, err
+	chk := &validator{sent: sent}
+	chk.resource(obj, "")
+	if len(chk.issues) > 0 {
+		return nil, &Outcome{Status: 400, Issues: chk.issues}
 	}
 	return r, nil
 }
@@ -78,8 +126,13 @@ func Decode(data []byte) (Resource, error) {
 // kind its type asks for, single or repeating as its cardinality says.
 // Every problem is one issue of the *Outcome returned, its expression
 // naming the element's path (Patient.name[0].given).
-func Validate(r Resource) error {
-	v := &validator{}
+func Validate(r Resource) error { return validate(r, false) }
+
+// validateSent is Validate with decodeSent's checks.
+func validateSent(r Resource) error { return validate(r, true) }
+
+func validate(r Resource, sent bool) error {
+	v := &validator{sent: sent}
 	v.resource(map[string]any(r), "")
 	if len(v.issues) > 0 {
 		return &Outcome{Status: 400, Issues: v.issues}
@@ -87,7 +140,10 @@ func Validate(r Resource) error {
 	return nil
 }
 
-type validator struct{ issues []Issue }
+type validator struct {
+	issues []Issue
+	sent   bool // decodeSent's checks too
+}
 
 func (v *validator) fail(loc, format string, args ...any) {
 	if len(v.issues) >= 100 {
@@ -121,6 +177,13 @@ func (v *validator) resource(obj map[string]any, loc string) {
 // object validates the elements of obj, an instance of the type or
 // backbone element def, found at loc.
 func (v *validator) object(obj map[string]any, def, loc string, isRoot bool) {
+	if v.sent {
+		for _, name := range requiredOf[def] {
+			if obj[name] == nil && obj["_"+name] == nil {
+				v.fail(loc+"."+name, "%s.%s is required (%s requires it)", loc, name, def)
+			}
+		}
+	}
 	for k, val := range obj {
 		if isRoot && k == "resourceType" {
 			continue
@@ -140,6 +203,7 @@ func (v *validator) object(obj map[string]any, def, loc string, isRoot bool) {
 			v.fail(at, "%s is not an element of %s in FHIR R4", k, def)
 			continue
 		}
+
 		if el.Max != 1 {
 			arr, ok := val.([]any)
 			if !ok {
@@ -208,6 +272,12 @@ func (v *validator) value(val any, el *Element, at string) {
 	switch {
 	case isPrimitive[t] || t == "string":
 		v.primitive(val, t, at)
+		if codes := requiredCodes[el.Path]; v.sent && codes != nil {
+			if s, ok := val.(string); ok && s != "" && !slices.Contains(codes, s) {
+				v.issues = append(v.issues, Issue{Severity: "error", Code: "code-invalid", Expression: at,
+					Diagnostics: fmt.Sprintf("%s %q is not one of the codes R4 allows (%s)", at, s, strings.Join(codes, ", "))})
+			}
+		}
 	case t == "Resource":
 		o, ok := val.(map[string]any)
 		if !ok {
@@ -246,6 +316,18 @@ func (v *validator) primitive(val any, t, at string) {
 		}
 		if t != "decimal" && strings.ContainsAny(string(n), ".eE") {
 			v.fail(at, "%s must be a whole number", at)
+			return
+		}
+		if v.sent && t != "decimal" {
+			i, err := strconv.ParseInt(string(n), 10, 32)
+			switch {
+			case err != nil:
+				v.fail(at, "%s %s is out of range of an integer", at, n)
+			case t == "positiveInt" && i < 1:
+				v.fail(at, "%s must be 1 or more (a positiveInt)", at)
+			case t == "unsignedInt" && i < 0:
+				v.fail(at, "%s must be 0 or more (an unsignedInt)", at)
+			}
 		}
 	default:
 		s, ok := val.(string)
@@ -255,6 +337,37 @@ func (v *validator) primitive(val any, t, at string) {
 		}
 		if s == "" {
 			v.fail(at, "%s is an empty string; leave it out instead", at)
+			return
+		}
+		if !v.sent {
+			return
+		}
+		valid := true
+		switch t {
+		case "uri", "url", "canonical": // no whitespace
+			valid = strings.IndexFunc(s, unicode.IsSpace) < 0
+		case "code": // no whitespace around it, nor two together
+			valid = validCode(s)
+		default:
+			re := primitiveFormat[t]
+			valid = re == nil || re.MatchString(s)
+		}
+		if !valid {
+			v.fail(at, "%s %q is not a valid %s", at, s, t)
 		}
 	}
+}
+
+// validCode reports whether s is in R4's form of a code: no whitespace
+// before or after, and no two whitespace characters together.
+func validCode(s string) bool {
+	space := true // as if one came before the first character
+	for _, r := range s {
+		isSpace := unicode.IsSpace(r)
+		if isSpace && space {
+			return false
+		}
+		space = isSpace
+	}
+	return !space
 }

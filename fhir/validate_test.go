@@ -60,31 +60,51 @@ func TestDecodeKeepsWhatWasSent(t *testing.T) {
 }
 
 // TestValidateSynthea checks that every resource of the Synthea bundles
-// is valid R4 by the generated tables.
+// is valid R4 by the generated tables, as stored and as sent.
 func TestValidateSynthea(t *testing.T) {
-	files, _ := filepath.Glob("../../shared/data/fhir/synthea/*.json.gz")
-	if len(files) == 0 {
-		t.Skip("../shared/data/fhir/synthea is absent")
-	}
+	files := syntheaBundles(t)
 	if len(files) > 10 {
 		files = files[:10]
 	}
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		z, err := gzip.NewReader(fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(z)
-		fh.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := gunzip(t, f)
 		if _, err := Decode(b); err != nil {
 			t.Errorf("%s: %v", filepath.Base(f), err)
 		}
+		if _, err := decodeSent(b); err != nil {
+			t.Errorf("%s sent: %v", filepath.Base(f), err)
+		}
 	}
+}
+
+// syntheaBundles lists the shared Synthea bundles (../shared beside the
+// repository, or CRS_SHARED); it skips without them.
+func syntheaBundles(tb testing.TB) []string {
+	dir := "../../shared"
+	if s := os.Getenv("CRS_SHARED"); s != "" {
+		dir = s
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "data/fhir/synthea/*.json.gz"))
+	if len(files) == 0 {
+		tb.Skip("no Synthea bundles in ../shared/data/fhir/synthea (set CRS_SHARED to the shared directory)")
+	}
+	return files
+}
+
+// gunzip reads a gzipped file whole.
+func gunzip(tb testing.TB, path string) []byte {
+	fh, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer fh.Close()
+	z, err := gzip.NewReader(fh)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

@@ -117,6 +117,10 @@ type serveOptions struct {
 	// trustProxy believes the X-Forwarded-Proto and X-Forwarded-For of
 	// a proxy in front.
 	trustProxy bool
+	// snomedSample says the trusts' SNOMED CT releases are the demo's
+	// sample of 55 concepts, not releases: the FHIR API does not refuse
+	// a concept for being outside it (the web's pickers still offer it).
+	snomedSample bool
 	// metricsAddr serves /metrics on a listener of its own; else
 	// metricsToken, if set, serves it on the main listener to requests
 	// bearing the token; else it is not served.
@@ -191,7 +195,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	a.web.TrustProxy = o.trustProxy
 	mux.Handle("/", a.web.Handler())
 	fhirAPI := fhirServer(a)
-	mux.Handle("/fhir/", fhirAPI.Handler())
+	if o.snomedSample {
+		fhirAPI.Terminology = nil
+	}
+	fhirHandler := fhirAPI.Handler()
+	mux.Handle("/fhir/", fhirHandler)
+	mux.Handle("/fhir", fhirHandler) // the service base: POST [base] for a batch or transaction
+
 	if err := fhirAPI.ResumeExports(ctx); err != nil {
 		a.logger.Error("bulk exports left unfinished were not resumed", "err", err)
 	}

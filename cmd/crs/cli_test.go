@@ -616,7 +616,7 @@ func TestDemo(t *testing.T) {
 
 	// Again on the same folder: nothing made twice.
 	r = start(t, args...)
-	r.waitFor(t, `OpenCRS demo is running at (http://127\.0\.0\.1:\d+)/ `, 2*time.Minute)
+	base = r.waitFor(t, `OpenCRS demo is running at (http://127\.0\.0\.1:\d+)/ `, 2*time.Minute)[1]
 	out = r.stdout.String()
 	trusts = regexp.MustCompile(`(?m)^(.+) \((\w+)\), (created|already there): \d+ locations, (\d+) patients(.*)$`).FindAllStringSubmatch(out, -1)
 	if len(trusts) != 2 {
@@ -625,6 +625,30 @@ func TestDemo(t *testing.T) {
 	for _, tr := range trusts {
 		if tr[3] != "already there" || tr[4] != "200" || tr[5] != "" {
 			t.Errorf("second run: %q; want the trust already there with its 200 patients and none added", tr[0])
+		}
+	}
+	// The printed token takes a Synthea-like patient over FHIR, its
+	// Condition coded with a SNOMED CT concept the demo's sample of 55
+	// lacks (428251008 History of appendectomy): the sample is not a
+	// release to hold codes to.
+	token := regexp.MustCompile(`Authorization: Bearer (\S+)'`).FindStringSubmatch(out)
+	if token == nil {
+		t.Fatalf("the demo printed no FHIR token:\n%s", out)
+	}
+	bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:6f1c2a3e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","name":[{"family":"Heller342","given":["Shanelle829"]}],"gender":"female","birthDate":"1961-02-14"},"request":{"method":"POST","url":"Patient"}},
+ {"fullUrl":"urn:uuid:6f1c2a3e-0000-4000-8000-000000000002","resource":{"resourceType":"Condition","subject":{"reference":"urn:uuid:6f1c2a3e-0000-4000-8000-000000000001"},
+  "code":{"coding":[{"system":"http://snomed.info/sct","code":"428251008","display":"History of appendectomy"}]}},"request":{"method":"POST","url":"Condition"}}]}`
+	req, _ := http.NewRequest("POST", base+"/fhir", strings.NewReader(bundle))
+	req.Header.Set("Authorization", "Bearer "+token[1])
+	req.Header.Set("Content-Type", "application/fhir+json")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Count(string(b), `"status":"201"`) != 2 {
+			t.Errorf("a transaction with a concept outside the sample: %d %s, want both entries created", resp.StatusCode, b)
 		}
 	}
 	r.stop(t)

@@ -75,7 +75,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return a.serve(ctx, serveOptions{listeners: ls, ready: func(addr, mllp string) {
+	return a.serve(ctx, serveOptions{listeners: ls, snomedSample: true, ready: func(addr, mllp string) {
 		fmt.Fprintf(stdout, "\nOpenCRS demo is running at http://%s/ (Ctrl-C to stop)\n", addr)
 		fmt.Fprintf(stdout, "FHIR R4 API of %s (token for 24h; more with crs fhir token --client demo):\n  curl -H 'Authorization: Bearer %s' http://%s/fhir/Observation?_count=10\n", res.Trusts[0].Org.ODSCode, fhirToken, addr)
 		if mllp != "" {

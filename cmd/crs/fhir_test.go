@@ -75,5 +75,20 @@ func TestFHIRCommands(t *testing.T) {
 	if st, body := get("/fhir/metadata", ""); st != 200 || !strings.Contains(body, `"CapabilityStatement"`) {
 		t.Errorf("metadata: %d", st)
 	}
+	// A batch or transaction is posted to the service base itself, with
+	// no slash after it: answered there, not redirected.
+	req, _ := http.NewRequest("POST", base+"/fhir", strings.NewReader(`{"resourceType":"Bundle","type":"batch"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", fhir.ContentType)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"batch-response"`) {
+			t.Errorf("POST /fhir: %d %s, want 200 and a batch-response", resp.StatusCode, b)
+		}
+	}
 	r.stop(t)
 }

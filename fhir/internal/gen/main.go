@@ -42,7 +42,12 @@ type structureDefinition struct {
 			Min              int    `json:"min"`
 			Max              string `json:"max"`
 			ContentReference string `json:"contentReference"`
-			Type             []struct {
+			IsSummary        bool   `json:"isSummary"`
+			Binding          struct {
+				Strength string `json:"strength"`
+				ValueSet string `json:"valueSet"`
+			} `json:"binding"`
+			Type []struct {
 				Code          string   `json:"code"`
 				TargetProfile []string `json:"targetProfile"`
 			} `json:"type"`
@@ -65,12 +70,15 @@ type searchParameter struct {
 }
 
 type element struct {
-	path   string
-	min    int
-	max    int // -1 for many
-	types  []string
-	ref    string // content reference: the path whose definition this one repeats
-	choice bool
+	path    string
+	min     int
+	max     int // -1 for many
+	types   []string
+	ref     string // content reference: the path whose definition this one repeats
+	choice  bool
+	summary bool
+	// valueSet is the value set a code is bound to with strength required.
+	valueSet string
 }
 
 func main() {
@@ -117,7 +125,10 @@ func main() {
 			if !strings.Contains(e.Path, ".") {
 				continue
 			}
-			el := element{path: e.Path, min: e.Min, max: -1}
+			el := element{path: e.Path, min: e.Min, max: -1, summary: e.IsSummary}
+			if e.Binding.Strength == "required" && len(e.Type) == 1 && e.Type[0].Code == "code" {
+				el.valueSet, _, _ = strings.Cut(e.Binding.ValueSet, "|")
+			}
 			if e.Max != "*" {
 				fmt.Sscan(e.Max, &el.max)
 			}
@@ -134,7 +145,7 @@ func main() {
 			if strings.HasSuffix(el.path, "[x]") {
 				base := strings.TrimSuffix(el.path, "[x]")
 				for _, t := range el.types {
-					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true})
+					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true, summary: el.summary})
 				}
 				continue
 			}
@@ -235,7 +246,17 @@ func main() {
 		if e.choice {
 			fmt.Fprintf(&buf, ", Choice: true")
 		}
+		if e.summary {
+			fmt.Fprintf(&buf, ", Summary: true")
+		}
 		fmt.Fprintf(&buf, "},\n")
+	}
+	codes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
+	fmt.Fprintf(&buf, "}\n\n// requiredCodes holds, for each element of type code bound to a value set\n// with strength required, the codes of that value set (where R4 lists\n// them all: whole code systems of R4 and codes named one by one).\nvar requiredCodes = map[string][]string{\n")
+	for _, e := range elements {
+		if cs := codes[e.valueSet]; e.valueSet != "" && cs != nil {
+			fmt.Fprintf(&buf, "%q: %#v,\n", e.path, cs)
+		}
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
@@ -297,4 +318,82 @@ func readJSON(path string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		log.Fatalf("gen: %s: %v", path, err)
 	}
+}
+
+// valueSetCodes reads R4's value sets and code systems and returns each
+// value set's codes, by its URL, for those it can list whole: each
+// include a code system of R4 taken whole (content complete) or codes
+// named one by one, with no filter and no exclude.
+func valueSetCodes(file string) map[string][]string {
+	type concept struct {
+		Code    string    `json:"code"`
+		Concept []concept `json:"concept"`
+	}
+	type resource struct {
+		ResourceType string    `json:"resourceType"`
+		URL          string    `json:"url"`
+		Content      string    `json:"content"`
+		Concept      []concept `json:"concept"`
+		Compose      struct {
+			Include []struct {
+				System   string            `json:"system"`
+				Concept  []concept         `json:"concept"`
+				Filter   []json.RawMessage `json:"filter"`
+				ValueSet []string          `json:"valueSet"`
+			} `json:"include"`
+			Exclude []json.RawMessage `json:"exclude"`
+		} `json:"compose"`
+	}
+	var b bundle
+	readJSON(file, &b)
+	systems := map[string][]string{}
+	var sets []resource
+	for _, e := range b.Entry {
+		var r resource
+		if err := json.Unmarshal(e.Resource, &r); err != nil {
+			continue
+		}
+		switch r.ResourceType {
+		case "CodeSystem":
+			if r.Content != "complete" {
+				continue
+			}
+			var walk func([]concept)
+			walk = func(cs []concept) {
+				for _, c := range cs {
+					systems[r.URL] = append(systems[r.URL], c.Code)
+					walk(c.Concept)
+				}
+			}
+			walk(r.Concept)
+		case "ValueSet":
+			sets = append(sets, r)
+		}
+	}
+	out := map[string][]string{}
+	for _, vs := range sets {
+		if len(vs.Compose.Exclude) > 0 || len(vs.Compose.Include) == 0 {
+			continue
+		}
+		var codes []string
+		whole := true
+		for _, inc := range vs.Compose.Include {
+			switch {
+			case len(inc.Filter) > 0 || len(inc.ValueSet) > 0 || inc.System == "":
+				whole = false
+			case len(inc.Concept) > 0:
+				for _, c := range inc.Concept {
+					codes = append(codes, c.Code)
+				}
+			case systems[inc.System] != nil:
+				codes = append(codes, systems[inc.System]...)
+			default:
+				whole = false
+			}
+		}
+		if whole && len(codes) > 0 {
+			out[vs.URL] = codes
+		}
+	}
+	return out
 }

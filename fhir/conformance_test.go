@@ -1,0 +1,515 @@
+package fhir_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// nextLink is the url of a Bundle's next link, "" when it has none.
+func nextLink(m map[string]any) string {
+	links, _ := m["link"].([]any)
+	for _, l := range links {
+		if l := l.(map[string]any); l["relation"] == "next" {
+			return l["url"].(string)
+		}
+	}
+	return ""
+}
+
+// hypertension records n Conditions of Patient/p1.
+func hypertension(t *testing.T, c *client, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+	}
+}
+
+// TestSearchCountZero: _count=0 asks for the number of matches and no
+// resources, from the resource store and from the typed core alike, with
+// no next link to follow.
+func TestSearchCountZero(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Smith","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+		for _, v := range []string{"70", "72"} {
+			create(t, c, "Observation", fmt.Sprintf(observation, pid, "2026-03-02T08:30:00Z", v))
+		}
+		for _, tc := range []struct{ path, total string }{
+			{"/fhir/Observation?_count=0", "2"},
+			{"/fhir/Observation?subject=Patient/" + pid + "&_count=0&_include=Observation:subject", "2"},
+			{"/fhir/Patient?family=smith&_count=0", "1"},
+		} {
+			t.Run(tc.path, func(t *testing.T) {
+				r := c.do("GET", tc.path, "")
+				if r.status != 200 {
+					t.Fatalf("status %d: %s, want 200", r.status, r.body)
+				}
+				m := r.json(t)
+				if fmt.Sprint(m["total"]) != tc.total || m["entry"] != nil || nextLink(m) != "" {
+					t.Errorf("got total %v, entries %v, next %q; want total %s, no entries, no next link", m["total"], m["entry"], nextLink(m), tc.total)
+				}
+			})
+		}
+	})
+}
+
+// TestPreferReturn: a create, update or patch answers the body Prefer:
+// return= asks for (none, an OperationOutcome, or the resource) with
+// the same status, Location, ETag and Last-Modified.
+func TestPreferReturn(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		const cond = `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"text":"Hypertension"}}`
+		for _, tc := range []struct{ prefer, want string }{
+			{"return=minimal", ""},
+			{"return=OperationOutcome", `"resourceType":"OperationOutcome"`},
+			{"return=representation", `"resourceType":"Condition"`},
+			{"", `"resourceType":"Condition"`},
+		} {
+			t.Run(tc.prefer, func(t *testing.T) {
+				var h []string
+				if tc.prefer != "" {
+					h = []string{"Prefer", tc.prefer}
+				}
+				r := c.do("POST", "/fhir/Condition", cond, h...)
+				if r.status != 201 || r.header.Get("Location") == "" || r.header.Get("ETag") != `W/"1"` || r.header.Get("Last-Modified") == "" {
+					t.Fatalf("create: %d Location %q ETag %q Last-Modified %q, want 201 with all three", r.status, r.header.Get("Location"), r.header.Get("ETag"), r.header.Get("Last-Modified"))
+				}
+				check := func(what string, r response) {
+					t.Helper()
+					if tc.want == "" && len(r.body) != 0 || tc.want != "" && !strings.Contains(string(r.body), tc.want) {
+						t.Errorf("%s answered %s, want %q", what, r.body, tc.want)
+					}
+				}
+				check("create", r)
+				id := strings.Split(strings.TrimPrefix(r.header.Get("Location"), f.base+"/fhir/Condition/"), "/")[0]
+				r = c.do("PUT", "/fhir/Condition/"+id, strings.Replace(cond, `{"resourceType":"Condition",`, `{"resourceType":"Condition","id":"`+id+`",`, 1), h...)
+				if r.status != 200 || r.header.Get("ETag") != `W/"2"` {
+					t.Fatalf("update: %d ETag %q, want 200 W/\"2\"", r.status, r.header.Get("ETag"))
+				}
+				check("update", r)
+				r = c.do("PATCH", "/fhir/Condition/"+id, `[{"op":"add","path":"/note","value":[{"text":"n"}]}]`, append([]string{"Content-Type", "application/json-patch+json"}, h...)...)
+				if r.status != 200 || r.header.Get("ETag") != `W/"3"` {
+					t.Fatalf("patch: %d ETag %q, want 200 W/\"3\"", r.status, r.header.Get("ETag"))
+				}
+				check("patch", r)
+			})
+		}
+	})
+}
+
+// TestConditionalRead: a read with If-None-Match naming the current
+// version, or If-Modified-Since no earlier than its last update, answers
+// 304 with no body; otherwise the resource.
+func TestConditionalRead(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"}}`)
+		path := "/fhir/Condition/" + id
+		modified := c.do("GET", path, "").header.Get("Last-Modified")
+		before := clock.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+		for _, tc := range []struct {
+			header, value string
+			status        int
+		}{
+			{"If-None-Match", `W/"1"`, 304},
+			{"If-None-Match", `"1"`, 304},
+			{"If-None-Match", `W/"2"`, 200},
+			{"If-None-Match", `*`, 304},
+			{"If-Modified-Since", modified, 304},
+			{"If-Modified-Since", before, 200},
+		} {
+			r := c.do("GET", path, "", tc.header, tc.value)
+			if r.status != tc.status || tc.status == 304 && (len(r.body) != 0 || r.header.Get("ETag") != `W/"1"`) {
+				t.Errorf("%s: %s answered %d ETag %q %s, want %d", tc.header, tc.value, r.status, r.header.Get("ETag"), r.body, tc.status)
+			}
+		}
+	})
+}
+
+// TestFormats: FHIR JSON is served for every way of asking for it; a
+// request that asks only for XML (or another format) gets 406 with an
+// OperationOutcome.
+func TestFormats(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"}}`)
+		for _, tc := range []struct {
+			path, accept string
+			status       int
+		}{
+			{"/fhir/Condition/" + id, "application/fhir+json", 200},
+			{"/fhir/Condition/" + id, "application/json", 200},
+			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0", 200},
+			{"/fhir/Condition/" + id, "*/*", 200},
+			{"/fhir/Condition/" + id, "application/fhir+xml;q=1.0, application/fhir+json;q=0.9", 200},
+			{"/fhir/Condition/" + id, "application/fhir+xml", 406},
+			{"/fhir/Condition/" + id, "application/xml", 406},
+			{"/fhir/Condition/" + id, "text/html", 406},
+			{"/fhir/Condition/" + id + "?_format=json", "", 200},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson", "", 200},
+			{"/fhir/Condition/" + id + "?_format=application/fhir+json", "", 200},
+			{"/fhir/Condition/" + id + "?_format=xml", "", 406},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bxml", "", 406},
+			{"/fhir/Condition?_format=xml", "", 406},
+			{"/fhir/metadata?_format=xml", "", 406},
+			{"/fhir/metadata", "application/fhir+xml", 406},
+			{"/fhir/metadata?_format=json", "", 200},
+		} {
+			var h []string
+			if tc.accept != "" {
+				h = []string{"Accept", tc.accept}
+			}
+			r := c.do("GET", tc.path, "", h...)
+			if r.status != tc.status || r.header.Get("Content-Type") != "application/fhir+json; charset=utf-8" || tc.status == 406 && !isOutcome(r) {
+				t.Errorf("GET %s Accept %q: %d %s %s, want %d FHIR JSON", tc.path, tc.accept, r.status, r.header.Get("Content-Type"), r.body, tc.status)
+			}
+		}
+	})
+}
+
+// TestSyntheaProviders loads providers as Synthea's transaction bundles
+// send them apart from its patients (exporter.fhir.transaction_bundle):
+// Organization and Location with ifNoneExist, then a patient bundle
+// that refers to them by conditional references. The typed core serves
+// the trust's own locations, organisations and practitioners; what
+// other systems send is kept beside them, read and searched by every
+// parameter.
+func TestSyntheaProviders(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		const org = `{"resourceType":"Organization","identifier":[{"system":"https://github.com/synthetichealth/synthea","value":"org-1"}],"name":"PLYMOUTH HOSPITAL","address":[{"city":"PLYMOUTH","state":"MA","country":"US"}]}`
+		const loc = `{"resourceType":"Location","identifier":[{"system":"https://github.com/synthetichealth/synthea","value":"loc-1"}],"status":"active","name":"PLYMOUTH HOSPITAL","address":{"city":"PLYMOUTH","state":"MA","country":"US"},"managingOrganization":{"reference":"Organization?identifier=https://github.com/synthetichealth/synthea|org-1"}}`
+		const prac = `{"resourceType":"Practitioner","identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"9999999779"}],"name":[{"family":"Jacobson885","given":["Ingrid581"]}]}`
+		hospital := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000001","resource":` + org + `,"request":{"method":"POST","url":"Organization","ifNoneExist":"identifier=https://github.com/synthetichealth/synthea|org-1"}},
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000002","resource":` + prac + `,"request":{"method":"POST","url":"Practitioner","ifNoneExist":"identifier=http://hl7.org/fhir/sid/us-npi|9999999779"}}]}`
+		if r := c.do("POST", "/fhir", hospital); r.status != 200 {
+			t.Fatalf("organisation and practitioner: %d %s", r.status, r.body)
+		}
+		locations := `{"resourceType":"Bundle","type":"batch","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000003","resource":` + loc + `,"request":{"method":"POST","url":"Location","ifNoneExist":"identifier=https://github.com/synthetichealth/synthea|loc-1"}}]}`
+		for i, want := range []string{"201", "200"} { // the second finds the first
+			r := c.do("POST", "/fhir", locations)
+			if got := fmt.Sprint(r.json(t)["entry"].([]any)[0].(map[string]any)["response"].(map[string]any)["status"]); r.status != 200 || got != want {
+				t.Fatalf("location, time %d: %d %s, want entry status %s", i+1, r.status, r.body, want)
+			}
+		}
+		patient := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000010","resource":{"resourceType":"Patient","name":[{"family":"Heller342","given":["Shanelle829"]}],"gender":"female","birthDate":"1961-02-14"},"request":{"method":"POST","url":"Patient"}},
+ {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000011","resource":{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+  "subject":{"reference":"urn:uuid:00000000-0000-4000-8000-000000000010"},
+  "participant":[{"individual":{"reference":"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999999779"}}],
+  "location":[{"location":{"reference":"Location?identifier=https://github.com/synthetichealth/synthea|loc-1"}}],
+  "serviceProvider":{"reference":"Organization?identifier=https://github.com/synthetichealth/synthea|org-1"}},"request":{"method":"POST","url":"Encounter"}}]}`
+		r := c.do("POST", "/fhir", patient)
+		if r.status != 200 {
+			t.Fatalf("patient bundle: %d %s", r.status, r.body)
+		}
+		encID := strings.Split(r.json(t)["entry"].([]any)[1].(map[string]any)["response"].(map[string]any)["location"].(string), "/")[1]
+		enc := c.do("GET", "/fhir/Encounter/"+encID, "").json(t)
+		locRef := enc["location"].([]any)[0].(map[string]any)["location"].(map[string]any)["reference"].(string)
+		if !strings.HasPrefix(locRef, "Location/") {
+			t.Fatalf("the encounter's location is %q, want Location/[id]", locRef)
+		}
+		if r := c.do("GET", "/fhir/"+locRef, ""); r.status != 200 || !strings.Contains(string(r.body), "PLYMOUTH HOSPITAL") {
+			t.Errorf("read %s: %d %s", locRef, r.status, r.body)
+		}
+		for _, tc := range []struct {
+			query string
+			want  int
+		}{
+			{"Location?identifier=https://github.com/synthetichealth/synthea|loc-1", 1},
+			{"Location?address-city=PLYMOUTH", 1},
+			{"Location?name=PLYMOUTH", 1},
+			{"Organization?name=PLYMOUTH", 1},
+			{"Organization?address-city=PLYMOUTH", 1},
+			{"Practitioner?name=Jacobson885", 1},
+			{"Practitioner?family=Jacobson885&given=Ingrid581", 1},
+			{"Encounter?location=" + locRef, 1},
+			{"Encounter?_id=" + encID + "&_include=Encounter:location", 2},
+		} {
+			r := c.do("GET", "/fhir/"+tc.query, "")
+			if r.status != 200 {
+				t.Errorf("%s: %d %s", tc.query, r.status, r.body)
+				continue
+			}
+			if es, _ := r.json(t)["entry"].([]any); len(es) != tc.want {
+				t.Errorf("%s: %d entries, want %d: %s", tc.query, len(es), tc.want, r.body)
+			}
+		}
+	})
+}
+
+// TestSummary: _summary=true, text, data and false on a search and a
+// read cut each resource to the elements R4 says, tagged SUBSETTED.
+func TestSummary(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Hypertension</div>"},
+ "code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"},"note":[{"text":"a note"}]}`)
+		for _, tc := range []struct {
+			summary    string
+			has, hasnt []string
+		}{
+			{"true", []string{"code", "subject", "SUBSETTED"}, []string{"note", "text"}},
+			{"text", []string{"text", "subject", "SUBSETTED"}, []string{"note", "code"}},
+			{"data", []string{"code", "subject", "note", "SUBSETTED"}, []string{"text"}},
+			{"false", []string{"code", "subject", "note", "text"}, []string{"SUBSETTED"}},
+		} {
+			for _, path := range []string{"/fhir/Condition?_id=" + id + "&_summary=" + tc.summary, "/fhir/Condition/" + id + "?_summary=" + tc.summary} {
+				r := c.do("GET", path, "")
+				if r.status != 200 {
+					t.Errorf("%s: %d %s", path, r.status, r.body)
+					continue
+				}
+				m := r.json(t)
+				if m["resourceType"] == "Bundle" {
+					es, _ := m["entry"].([]any)
+					if len(es) != 1 {
+						t.Errorf("%s: %d entries, want 1", path, len(es))
+						continue
+					}
+					m = es[0].(map[string]any)["resource"].(map[string]any)
+				}
+				body := fmt.Sprint(m)
+				for _, k := range tc.has {
+					if _, ok := m[k]; !ok && !strings.Contains(body, k) {
+						t.Errorf("%s: no %s in %s", path, k, body)
+					}
+				}
+				for _, k := range tc.hasnt {
+					if _, ok := m[k]; ok || k == "SUBSETTED" && strings.Contains(body, k) {
+						t.Errorf("%s: %s in %s", path, k, body)
+					}
+				}
+			}
+		}
+		for _, path := range []string{"/fhir/Condition?_summary=maybe", "/fhir/Condition/" + id + "?_summary=maybe", "/fhir/Condition/" + id + "?_summary=count"} {
+			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400", path, r.status, r.body)
+			}
+		}
+	})
+}
+
+// TestUnknownSearchParameter: a parameter the server does not know is
+// refused, unless Prefer: handling=lenient asks for it to be left out of
+// the search and its self link. A known parameter's bad value or
+// modifier is refused either way.
+func TestUnknownSearchParameter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		r := c.do("GET", "/fhir/Condition?subject=Patient/p1&foo=bar&_text=x", "", "Prefer", "handling=lenient")
+		if r.status != 200 {
+			t.Fatalf("lenient: %d %s, want 200", r.status, r.body)
+		}
+		m := r.json(t)
+		self := m["link"].([]any)[0].(map[string]any)["url"].(string)
+		if es, _ := m["entry"].([]any); len(es) != 1 || strings.Contains(self, "foo") || strings.Contains(self, "_text") || !strings.Contains(self, "subject=") {
+			t.Errorf("lenient: %d entries, self %s; want 1 and the self link without foo and _text", len(es), self)
+		}
+		for _, path := range []string{"/fhir/Condition?code:frobnicate=x", "/fhir/Condition?onset-date=notadate", "/fhir/Condition?_count=x"} {
+			if r := c.do("GET", path, "", "Prefer", "handling=lenient"); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s, lenient: %d %s, want 400", path, r.status, r.body)
+			}
+		}
+		for _, prefer := range []string{"", "handling=strict"} {
+			if r := c.do("GET", "/fhir/Condition?foo=bar", "", "Prefer", prefer); r.status != 400 || !isOutcome(r) {
+				t.Errorf("unknown parameter, Prefer %q: %d %s, want 400", prefer, r.status, r.body)
+			}
+		}
+	})
+}
+
+// TestSelfLink: a searchset's self link is the page it holds: followed,
+// it answers the same entries, on the first page and the next.
+func TestSelfLink(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		hypertension(t, c, 5)
+		ids := func(m map[string]any) string {
+			var out []string
+			es, _ := m["entry"].([]any)
+			for _, e := range es {
+				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		for _, first := range []string{"/fhir/Condition?subject=Patient/p1&_count=2", "/fhir/Condition?subject=Patient/p1&_count=2&_sort=-_lastUpdated"} {
+			page := c.do("GET", first, "").json(t)
+			for n := 1; page != nil; n++ {
+				self := page["link"].([]any)[0].(map[string]any)["url"].(string)
+				if got := c.do("GET", self, "").json(t); ids(got) != ids(page) {
+					t.Errorf("%s page %d: self link %s answers %s, want %s", first, n, self, ids(got), ids(page))
+				}
+				next := nextLink(page)
+				page = nil
+				if next != "" {
+					page = c.do("GET", next, "").json(t)
+				}
+			}
+		}
+	})
+}
+
+// TestBatchGET: a batch's GET entries are answered as the API answers
+// the same GETs: a read (of the patient index too), a vread, a search,
+// a history, and a read of nothing with its OperationOutcome.
+func TestBatchGET(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Smith","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+		cid := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+		batch := `{"resourceType":"Bundle","type":"batch","entry":[
+ {"request":{"method":"GET","url":"Patient/` + pid + `"}},
+ {"request":{"method":"GET","url":"Condition/` + cid + `/_history/1"}},
+ {"request":{"method":"GET","url":"Condition?subject=Patient/` + pid + `"}},
+ {"request":{"method":"GET","url":"Condition/` + cid + `/_history"}},
+ {"request":{"method":"GET","url":"Condition/nothing"}}]}`
+		r := c.do("POST", "/fhir", batch)
+		if r.status != 200 {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		entries := r.json(t)["entry"].([]any)
+		want := []struct{ status, resource string }{{"200", "Patient"}, {"200", "Condition"}, {"200", "Bundle"}, {"200", "Bundle"}, {"404", ""}}
+		if len(entries) != len(want) {
+			t.Fatalf("%d entries, want %d: %s", len(entries), len(want), r.body)
+		}
+		for i, w := range want {
+			e := entries[i].(map[string]any)
+			resp := e["response"].(map[string]any)
+			res, _ := e["resource"].(map[string]any)
+			got := ""
+			if res != nil {
+				got, _ = res["resourceType"].(string)
+			}
+			if resp["status"] != w.status || got != w.resource {
+				t.Errorf("entry %d: %v %s, want %s %s", i, resp["status"], got, w.status, w.resource)
+			}
+			if w.status == "404" && resp["outcome"] == nil {
+				t.Errorf("entry %d: no OperationOutcome: %v", i, e)
+			}
+		}
+		if n := len(entries[2].(map[string]any)["resource"].(map[string]any)["entry"].([]any)); n != 1 {
+			t.Errorf("the search entry found %d, want 1", n)
+		}
+	})
+}
+
+// TestSearchTotal: _total=accurate (or estimate) gives a searchset its
+// total, counted over every page; a _total that is not a mode is
+// refused.
+func TestSearchTotal(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		hypertension(t, c, 3)
+		for _, mode := range []string{"accurate", "estimate"} {
+			m := c.do("GET", "/fhir/Condition?subject=Patient/p1&_count=1&_total="+mode, "").json(t)
+			if fmt.Sprint(m["total"]) != "3" || len(m["entry"].([]any)) != 1 {
+				t.Errorf("_total=%s: total %v, %d entries; want 3 and 1", mode, m["total"], len(m["entry"].([]any)))
+			}
+		}
+		if r := c.do("GET", "/fhir/Condition?_total=all", ""); r.status != 400 || !isOutcome(r) {
+			t.Errorf("_total=all: %d %s, want 400", r.status, r.body)
+		}
+	})
+}
+
+// TestEverythingType: Patient/$everything with _type answers the
+// patient's resources of the types listed, paged, and only those.
+func TestEverythingType(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}]}`)
+		for i := 0; i < 3; i++ {
+			create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+			create(t, c, "Observation", fmt.Sprintf(observation, pid, "2026-03-02T08:30:00Z", "70"))
+		}
+		create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/`+pid+`"},"code":{"text":"Penicillin"}}`)
+		for _, tc := range []struct {
+			types string
+			want  map[string]int
+		}{
+			{"AllergyIntolerance", map[string]int{"AllergyIntolerance": 1}},
+			{"Observation,Patient", map[string]int{"Observation": 3, "Patient": 1}},
+			{"Condition&_type=AllergyIntolerance", map[string]int{"Condition": 3, "AllergyIntolerance": 1}},
+		} {
+			got := map[string]int{}
+			next := "/fhir/Patient/" + pid + "/$everything?_count=2&_type=" + tc.types
+			for next != "" {
+				r := c.do("GET", next, "")
+				if r.status != 200 {
+					t.Fatalf("%s: %d %s", next, r.status, r.body)
+				}
+				m := r.json(t)
+				es, _ := m["entry"].([]any)
+				for _, e := range es {
+					got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
+				}
+				next = nextLink(m)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("_type=%s: %v, want %v", tc.types, got, tc.want)
+			}
+		}
+		if r := c.do("GET", "/fhir/Patient/"+pid+"/$everything?_type=Nonsense", ""); r.status != 400 || !isOutcome(r) {
+			t.Errorf("_type=Nonsense: %d %s, want 400", r.status, r.body)
+		}
+	})
+}
+
+// TestCapabilityStatementClaims: the CapabilityStatement says what the
+// server does of what checkers read from it (patchFormat,
+// conditionalRead, searchRevInclude), and a _revinclude it lists works.
+func TestCapabilityStatementClaims(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		cs := c.do("GET", "/fhir/metadata", "").json(t)
+		if fmt.Sprint(cs["patchFormat"]) != "[application/json-patch+json]" {
+			t.Errorf("patchFormat %v", cs["patchFormat"])
+		}
+		byType := map[string]map[string]any{}
+		for _, r := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+			byType[r.(map[string]any)["type"].(string)] = r.(map[string]any)
+		}
+		for typ, want := range map[string]string{"Condition": "full-support", "Patient": "full-support", "AuditEvent": "not-supported"} {
+			if got := byType[typ]["conditionalRead"]; got != want {
+				t.Errorf("%s conditionalRead %v, want %s", typ, got, want)
+			}
+		}
+		for _, typ := range []string{"Patient", "Condition", "Encounter"} {
+			rev := fmt.Sprint(byType[typ]["searchRevInclude"])
+			if !strings.Contains(rev, "Provenance:target") {
+				t.Errorf("%s searchRevInclude lacks Provenance:target: %s", typ, rev)
+			}
+		}
+		if strings.Contains(fmt.Sprint(byType["Patient"]["searchRevInclude"]), "AuditEvent:") {
+			t.Errorf("Patient searchRevInclude lists the audit trail")
+		}
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}],"birthDate":"1970-05-01"}`)
+		create(t, c, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"Patient/`+pid+`"}],"recorded":"2026-03-02T09:00:00Z","agent":[{"who":{"display":"a system"}}]}`)
+		m := c.do("GET", "/fhir/Patient?_id="+pid+"&_revinclude=Provenance:target", "").json(t)
+		if es, _ := m["entry"].([]any); len(es) != 2 {
+			t.Errorf("Patient with _revinclude=Provenance:target: %d entries, want the patient and its Provenance", len(es))
+		}
+	})
+}
