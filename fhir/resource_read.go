@@ -37,11 +37,7 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 		return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, e.res.Version)
 	}
 	if notModified(r, e.res) {
-		h := w.Header()
-		h["Etag"] = e.etag[:1:1]
-		if e.modified != nil {
-			h["Last-Modified"] = e.modified[:1:1]
-		}
+		e.setValidators(w.Header())
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
@@ -75,11 +71,7 @@ func writeSubsetted(w http.ResponseWriter, typ string, q url.Values, e *servedEn
 			return err
 		}
 	}
-	h := w.Header()
-	h["Etag"] = e.etag[:1:1]
-	if e.modified != nil {
-		h["Last-Modified"] = e.modified[:1:1]
-	}
+	e.setValidators(w.Header())
 	writeJSON(w, http.StatusOK, body)
 	return nil
 }
@@ -187,16 +179,22 @@ func (s *Server) readCurrent(ctx context.Context, a crs.Actor, typ, id string) (
 	return e, nil
 }
 
+// setValidators sets the ETag and Last-Modified of the version served
+// (shared, so capped: a handler appending to them copies).
+func (e *servedEntry) setValidators(h http.Header) {
+	h["Etag"] = e.etag[:1:1]
+	if e.modified != nil {
+		h["Last-Modified"] = e.modified[:1:1]
+	}
+}
+
 // writeServed answers with a served representation and its headers as
 // made: with its Content-Length, so that the answer goes out whole in
 // one write, never chunked.
 func writeServed(w http.ResponseWriter, status int, e *servedEntry) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType[:1:1]
-	h["Etag"] = e.etag[:1:1]
-	if e.modified != nil {
-		h["Last-Modified"] = e.modified[:1:1]
-	}
+	e.setValidators(h)
 	h["Content-Length"] = e.length[:1:1]
 	w.WriteHeader(status)
 	w.Write(e.res.Body)

@@ -343,11 +343,7 @@ func writeResource(w http.ResponseWriter, r *http.Request, status int, res *crs.
 		writeServed(w, status, e)
 		return
 	}
-	h := w.Header()
-	h["Etag"] = e.etag
-	if e.modified != nil {
-		h["Last-Modified"] = e.modified
-	}
+	e.setValidators(w.Header())
 	if prefer == "minimal" {
 		w.WriteHeader(status)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -51,10 +52,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	// (_count, _cursor or _offset as asked), so that it answers this page.
 	self := q.params
 	if vals.Has("_count") || vals.Has("_cursor") || vals.Has("_offset") {
-		self = url.Values{}
-		for k, v := range q.params {
-			self[k] = v
-		}
+		self = maps.Clone(q.params)
 		for _, k := range []string{"_count", "_cursor", "_offset"} {
 			if v := vals[k]; v != nil {
 				self[k] = v

@@ -113,10 +113,8 @@ func decode(data []byte, sent bool) (Resource, error) {
 		return nil, invalid("structure", "", "a resource must be a JSON object")
 	}
 	r := Resource(obj)
-	chk := &validator{sent: sent}
-	chk.resource(obj, "")
-	if len(chk.issues) > 0 {
-		return nil, &Outcome{Status: 400, Issues: chk.issues}
+	if err := validate(r, sent); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
