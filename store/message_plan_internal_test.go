@@ -113,9 +113,9 @@ func TestPartialLogIndexPlans(t *testing.T) {
 
 // TestPatientLookupPlanSQLite checks that SQLite reads an inbound
 // message's patient by hospital number through the (org_id, mrn) unique
-// key and by id through the primary key, never by scanning the
-// patients, as PostgreSQL does (TestPatientLookupPlanPostgres), and
-// sorts nothing.
+// key, by NHS number through patients_nhs and by id through the primary
+// key, each by equality, never by scanning the patients, as PostgreSQL
+// does (TestPatientLookupPlanPostgres), and sorts nothing.
 func TestPatientLookupPlanSQLite(t *testing.T) {
 	db := openSQLite(t, "lookup.db")
 	tests := []struct {
@@ -123,8 +123,9 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 		args        []any
 		index       string
 	}{
-		{"look-up by hospital number", findByIdentifierSQL["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
-		{"look-up by NHS number", findByIdentifierSQL["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
+		{"look-up by hospital number", findByIdentifierSQL["sqlite"]["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
+		{"look-up by NHS number", findByIdentifierSQL["sqlite"]["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
+		{"holder of an NHS number", nhsHolderSQL, []any{"org1", "9990000018", "p1"}, "patients_nhs"},
 		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
 		{"write by id", updatePatientSQL, make([]any, 29), "sqlite_autoindex_patients_1"},
 	}
@@ -139,6 +140,11 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 			}
 			if strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("the look-up builds a temporary B-tree:\n%s", plan)
+			}
+			// By equality, not from the number on: a number nobody holds
+			// is then known from the index alone.
+			if strings.Contains(plan, ")>(") {
+				t.Errorf("the patients are read from the number on, not by it:\n%s", plan)
 			}
 		})
 	}

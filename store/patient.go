@@ -141,7 +141,7 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		"registration", patientEventData{Patient: p})
 }
 
-// nhsProbeSQL reads the patients of the trust ($1) from the NHS number
+// nhsProbeSQL reads, on PostgreSQL, the patients of the trust ($1) from the NHS number
 // $2 on, in the order of the (org_id, nhs_number) index, nhsProbeRows at
 // most: the holders of the number (the live one, and the records merged
 // into others that kept it) and those after them. A few: the cost
@@ -161,11 +161,21 @@ const nhsProbeSQL = `SELECT mrn, org_id, nhs_number, id, merged_into FROM patien
 // nhsProbeRows is nhsProbeSQL's LIMIT.
 const nhsProbeRows = 3
 
+// nhsHolderSQL finds the live holder of an NHS number ($2) in the trust
+// ($1) other than the patient $3, by equality: on SQLite (which plans it
+// as a probe of patients_nhs on all three of its columns, so that a
+// number nobody holds is known from the index alone, where nhsProbeSQL
+// reads the patients after it), and on PostgreSQL for a number held by
+// more records than nhsProbeSQL reads.
+const nhsHolderSQL = `SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`
+
 // nhsHolder finds the hospital number of the live patient of the trust,
 // other than the patient exceptID, that holds the NHS number: the check
-// as a patient is registered or given a number. A number held by more
-// records than the probe reads is looked for by equality.
+// as a patient is registered or given a number.
 func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, err error) {
+	if !tx.db.pooled() {
+		return nhsHolderEqual(tx, orgID, number, exceptID)
+	}
 	rows, err := tx.Query(nhsProbeSQL, orgID, number)
 	if err != nil {
 		return "", false, err
@@ -195,7 +205,12 @@ func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, 
 	if same < nhsProbeRows {
 		return "", false, nil
 	}
-	err = tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`, orgID, number, exceptID).Scan(&mrn)
+	return nhsHolderEqual(tx, orgID, number, exceptID)
+}
+
+// nhsHolderEqual is nhsHolder by nhsHolderSQL.
+func nhsHolderEqual(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, err error) {
+	err = tx.QueryRow(nhsHolderSQL, orgID, number, exceptID).Scan(&mrn)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
