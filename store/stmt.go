@@ -75,9 +75,26 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return tx.exec(ctx, query, args...)
 }
 
+// statementContext is the context a statement of the command runs in.
+// On SQLite's committer (whose batch has a statement cache) it is never
+// done: a command, once begun, runs to its end whatever becomes of the
+// request that sent it (whose caller waits for the batch's outcome all
+// the same), as it would were it not cut short, rather than fail half
+// way and have its batch run again without it. A statement run with a
+// context that can end costs the driver a goroutine to watch it and a
+// progress handler on the connection, and database/sql a check before
+// each step.
+func (tx *Tx) statementContext(ctx context.Context) context.Context {
+	if tx.stmts == nil || ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // exec runs a statement through the statement cache.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	tx.absentNHS, tx.lookedUp = "", nil // a write may change what the look-up found (see Tx.absentNHS)
+	ctx = tx.statementContext(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -92,6 +109,7 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 // QueryContext runs a query of the command through the statement cache.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	tx.forgetLookUp(query)
+	ctx = tx.statementContext(ctx)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		if err := tx.buf.flush(tx); err != nil {
 			return nil, err
@@ -112,6 +130,7 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // statement cache.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	tx.forgetLookUp(query)
+	ctx = tx.statementContext(ctx)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		// A failed write of the buffer fails the batch's commit.
 		_ = tx.buf.flush(tx)
