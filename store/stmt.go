@@ -94,11 +94,20 @@ func (tx *Tx) statementContext(ctx context.Context) context.Context {
 // exec runs a statement through the statement cache.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	tx.absentNHS, tx.lookedUp = "", nil // a write may change what the look-up found (see Tx.absentNHS)
+	tx.wrote = true
 	ctx = tx.statementContext(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// PrepareContext prepares a statement in the command's transaction. The
+// command is then taken to have written (Tx.wrote): what it runs through
+// the statement is not seen.
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.wrote = true
+	return tx.Tx.PrepareContext(ctx, query)
 }
 
 // Exec runs a statement of the command through the statement cache.
@@ -206,9 +215,10 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 
 // forgetLookUp forgets what the command's last look-up found
 // (Tx.absentNHS, Tx.lookedUp) before a query that may write, such as an
-// UPDATE ... RETURNING.
+// UPDATE ... RETURNING, and marks the command as having written.
 func (tx *Tx) forgetLookUp(query string) {
-	if (tx.absentNHS != "" || tx.lookedUp != nil) && !strings.HasPrefix(query, "SELECT ") {
+	if !strings.HasPrefix(query, "SELECT ") {
 		tx.absentNHS, tx.lookedUp = "", nil
+		tx.wrote = true
 	}
 }
