@@ -128,6 +128,7 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 		{"holder of an NHS number", nhsHolderSQL, []any{"org1", "9990000018", "p1"}, "patients_nhs"},
 		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
 		{"write by id", updatePatientSQL, make([]any, 29), "sqlite_autoindex_patients_1"},
+		{"write by id, no indexed column", updatePatientSQLite[0], make([]any, 29), "sqlite_autoindex_patients_1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,5 +148,40 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 				t.Errorf("the patients are read from the number on, not by it:\n%s", plan)
 			}
 		})
+	}
+}
+
+// TestUpdatePatientRewritesNoIndexUnchanged checks that SQLite's UPDATE of
+// a patient whose indexed columns did not change (updatePatientSQLite[0])
+// rewrites no index entry, and that the one setting them all rewrites an
+// entry in each index of those columns: a column a new index holds must
+// join a group of updatePatientSQLite.
+func TestUpdatePatientRewritesNoIndexUnchanged(t *testing.T) {
+	db := openSQLite(t, "update.db")
+	rewrites := func(query string) int {
+		rows, err := db.read.QueryContext(context.Background(), "EXPLAIN "+query, make([]any, 29)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var addr, p1, p2, p3, p5 int
+			var op string
+			var p4, comment any
+			if err := rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment); err != nil {
+				t.Fatal(err)
+			}
+			if op == "IdxDelete" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := rewrites(updatePatientSQLite[0]); n != 0 {
+		t.Errorf("an update of no indexed column rewrites %d index entries, want none", n)
+	}
+	if n, all := rewrites(updatePatientSQLite[indexedNHS|indexedBirth|indexedNames]), rewrites(updatePatientSQL); n != all || n == 0 {
+		t.Errorf("an update of every indexed column rewrites %d index entries, the full UPDATE %d", n, all)
 	}
 }
