@@ -314,11 +314,43 @@ func splitStatements(s string) []string {
 // order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
+// formatTime writes t in timeLayout, in UTC; the zero time is "". It
+// writes the digits itself rather than have time.Format read the layout
+// for every time: a command writes its time in half a dozen columns (the
+// record's, its event's and audit record's, the message log's), all on
+// SQLite's one writer.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeLayout)
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(timeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(timeLayout)]byte
+	digits := func(at, n, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	digits(0, year, 4)
+	b[4] = '-'
+	digits(5, int(month), 2)
+	b[7] = '-'
+	digits(8, day, 2)
+	b[10] = 'T'
+	digits(11, hour, 2)
+	b[13] = ':'
+	digits(14, minute, 2)
+	b[16] = ':'
+	digits(17, sec, 2)
+	b[19] = '.'
+	digits(20, t.Nanosecond()/1000, 6)
+	b[26] = 'Z'
+	return string(b[:])
 }
 
 func parseTime(s string) time.Time {
