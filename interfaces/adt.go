@@ -18,6 +18,9 @@ type inbound struct {
 	// newPatient says an analyst reprocesses a message held as a likely
 	// duplicate after a clerk decided: the patient is registered.
 	newPatient bool
+	// pid3 is the message's PID-3, read before the command was queued so
+	// that SQLite's one writer does not read it; nil to read it within.
+	pid3 *pid3
 }
 
 // newInbound makes the message being applied within tx.
@@ -129,8 +132,8 @@ func findPatient(tx crs.Tx, ids identifiers, mrnFirst bool) (*crs.Patient, error
 // registerOrUpdate registers the patient PID describes, or updates the
 // demographics of the patient it names when already known.
 func registerOrUpdate(tx crs.Tx, in *inbound, z *Engine) (outcome, error) {
-	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i)
+	m := in.msg
+	ids, err := in.patientIDs()
 	if err != nil {
 		return outcome{}, err
 	}
@@ -184,7 +187,7 @@ func applyUpdate(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 // major, which survives).
 func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i)
+	ids, err := in.patientIDs()
 	if err != nil {
 		return outcome{}, err
 	}

@@ -54,7 +54,7 @@ func applyStored(trig string) func(e *Engine, tx crs.Tx, in *inbound) (outcome, 
 // others says so with a warning.
 func applyChangeIdentifiers(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 	m, i := in.msg, in.iface
-	ids, err := patientIDs(m, i)
+	ids, err := in.patientIDs()
 	if err != nil {
 		return outcome{}, err
 	}

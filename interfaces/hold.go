@@ -38,18 +38,24 @@ func applyHeldInOrder(e *Engine, tx crs.Tx, h handler, in *inbound, keys *crs.Me
 
 // orderKeys are the hold keys a message is kept in order by
 // (applyHeldInOrder): nil for one that is only stored, which changes no
-// record and so waits behind none.
-func orderKeys(m *hl7.Message, i *crs.InboundInterface) *crs.MessageHold {
+// record and so waits behind none. read is the message's PID-3, read
+// ahead (readPID3).
+func orderKeys(m *hl7.Message, i *crs.InboundInterface, read *pid3) *crs.MessageHold {
 	if storedOnly(m) {
 		return nil
 	}
-	return holdKeys(m, i)
+	return holdKeysOf(read.ids, i)
 }
 
 // holdKeys are the patient identifiers a message gives, that keep later
 // messages of the same patient behind it while it is held.
 func holdKeys(m *hl7.Message, i *crs.InboundInterface) *crs.MessageHold {
 	ids, _ := readIdentifiers(m, "PID", 3, i)
+	return holdKeysOf(ids, i)
+}
+
+// holdKeysOf is holdKeys of the identifiers PID-3 gives.
+func holdKeysOf(ids identifiers, i *crs.InboundInterface) *crs.MessageHold {
 	h := &crs.MessageHold{InterfaceID: i.ID, NHSNumber: ids.NHS, MRN: ids.MRN}
 	if ids.Local != "" {
 		h.Xref = ids.System + "|" + ids.Local

@@ -100,6 +100,31 @@ func peekIdentifiers(m *hl7.Message, i *crs.InboundInterface) (nhsNumber, mrn st
 	return ids.NHS, ids.MRN
 }
 
+// pid3 is a message's PID-3 read by patientIDs before its command is
+// queued (see inbound.pid3).
+type pid3 struct {
+	ids identifiers
+	err error
+}
+
+// readPID3 reads a message's PID-3 ahead of its command.
+func readPID3(m *hl7.Message, i *crs.InboundInterface) *pid3 {
+	ids, err := patientIDs(m, i)
+	return &pid3{ids, err}
+}
+
+// patientIDs is patientIDs of the message, as read ahead when it was.
+// The warnings are the command's own: a command run again, or a
+// registration that keeps the sender's number, appends to a copy.
+func (in *inbound) patientIDs() (identifiers, error) {
+	if in.pid3 == nil {
+		return patientIDs(in.msg, in.iface)
+	}
+	ids := in.pid3.ids
+	ids.warnings = slices.Clip(ids.warnings)
+	return ids, in.pid3.err
+}
+
 // patientIDs reads PID-3, requiring at least one usable identifier.
 func patientIDs(m *hl7.Message, i *crs.InboundInterface) (identifiers, error) {
 	if m.Segment("PID") == nil {
@@ -156,7 +181,7 @@ func localHint(i *crs.InboundInterface) string {
 // namedPatient finds the existing patient PID-3 names; an unknown patient
 // is a content error at PID-3.
 func namedPatient(tx crs.Tx, in *inbound) (*crs.Patient, identifiers, error) {
-	ids, err := patientIDs(in.msg, in.iface)
+	ids, err := in.patientIDs()
 	if err != nil {
 		return nil, ids, err
 	}

@@ -147,7 +147,8 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 		// made before the command is queued: the one writer of SQLite,
 		// which applies the commands one after another, then only logs it.
 		plain := e.ack(msg, hl7.AA, now)
-		keys := orderKeys(msg, iface)
+		read := readPID3(msg, iface)
+		keys := orderKeys(msg, iface, read)
 		err = e.DB.Write(ctx, actor, crs.ActReceiveMessages, func(tx crs.Tx) error {
 			prev, found, err := tx.ClaimInboundMessage(msgID, ctrl, key)
 			if err != nil {
@@ -156,7 +157,9 @@ func (e *Engine) handle(ctx context.Context, raw []byte) (ack []byte, typ, code 
 				stored = prev
 				return errDuplicate
 			}
-			if res, err = applyHeldInOrder(e, tx, h, e.newInbound(tx, msgID, msg, iface), keys, ""); err != nil {
+			in := e.newInbound(tx, msgID, msg, iface)
+			in.pid3 = read
+			if res, err = applyHeldInOrder(e, tx, h, in, keys, ""); err != nil {
 				return err
 			}
 			code, a := hl7.AA, plain

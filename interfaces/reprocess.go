@@ -95,7 +95,8 @@ func (e *Engine) reprocess(ctx context.Context, a crs.Actor, id string, decided 
 	}
 	if rerr == nil {
 		var out *crs.Message
-		keys := orderKeys(msg, iface)
+		read := readPID3(msg, iface)
+		keys := orderKeys(msg, iface, read)
 		err = e.DB.Write(ctx, a, crs.ActManageInterfaces, func(tx crs.Tx) error {
 			cur, err := reprocessableTx(tx, id)
 			if err != nil {
@@ -105,7 +106,7 @@ func (e *Engine) reprocess(ctx context.Context, a crs.Actor, id string, decided 
 			if err := tx.ActAs(actor, func() error {
 				var err error
 				in := e.newInbound(tx, cur.ID, msg, iface)
-				in.newPatient = newPatient
+				in.newPatient, in.pid3 = newPatient, read
 				res, err = applyHeldInOrder(e, tx, h, in, keys, cur.ID)
 				return err
 			}); err != nil {

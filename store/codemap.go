@@ -144,19 +144,12 @@ func releaseHold(tx *Tx, messageID string) error {
 // held, before messageID ("" for any), naming the patient by one of h's
 // identifiers.
 func earlierHold(tx *Tx, interfaceID, messageID string, h *crs.MessageHold) (string, error) {
-	var conds []string
-	args := []any{tx.actor.OrgID, interfaceID}
-	for _, c := range []struct{ col, v string }{{"nhs_number", h.NHSNumber}, {"mrn", h.MRN}, {"xref", h.Xref}, {"patient_id", h.PatientID}} {
-		if c.v != "" {
-			args = append(args, c.v)
-			conds = append(conds, c.col+" = $"+itoa(len(args)))
-		}
-	}
-	if len(conds) == 0 {
+	if h.NHSNumber == "" && h.MRN == "" && h.Xref == "" && h.PatientID == "" {
 		return "", nil
 	}
 	// Most interfaces hold nothing most of the time: whether this one
-	// holds any message is kept in the settings cache.
+	// holds any message is kept in the settings cache, asked first (the
+	// one writer of SQLite asks it for every inbound message).
 	held, err := cachedSetting(tx, "holds|"+tx.actor.OrgID+"|"+interfaceID, func() (bool, bool, error) {
 		var one int
 		err := tx.QueryRow(`SELECT 1 FROM hl7_holds WHERE org_id = $1 AND interface_id = $2 LIMIT 1`, tx.actor.OrgID, interfaceID).Scan(&one)
@@ -167,6 +160,14 @@ func earlierHold(tx *Tx, interfaceID, messageID string, h *crs.MessageHold) (str
 	})
 	if err != nil || !held {
 		return "", err
+	}
+	var conds []string
+	args := []any{tx.actor.OrgID, interfaceID}
+	for _, c := range []struct{ col, v string }{{"nhs_number", h.NHSNumber}, {"mrn", h.MRN}, {"xref", h.Xref}, {"patient_id", h.PatientID}} {
+		if c.v != "" {
+			args = append(args, c.v)
+			conds = append(conds, c.col+" = $"+itoa(len(args)))
+		}
 	}
 	q := `SELECT message_id FROM hl7_holds WHERE org_id = $1 AND interface_id = $2 AND (` + strings.Join(conds, " OR ") + `)`
 	if messageID != "" {

@@ -314,22 +314,88 @@ func splitStatements(s string) []string {
 // order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
+// formatTime writes t in timeLayout, in UTC; the zero time is "". It
+// writes the digits itself rather than have time.Format read the layout
+// for every time: a command writes its time in half a dozen columns (the
+// record's, its event's and audit record's, the message log's), all on
+// SQLite's one writer.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeLayout)
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(timeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(timeLayout)]byte
+	digits := func(at, n, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	digits(0, year, 4)
+	b[4] = '-'
+	digits(5, int(month), 2)
+	b[7] = '-'
+	digits(8, day, 2)
+	b[10] = 'T'
+	digits(11, hour, 2)
+	b[13] = ':'
+	digits(14, minute, 2)
+	b[16] = ':'
+	digits(17, sec, 2)
+	b[19] = '.'
+	digits(20, t.Nanosecond()/1000, 6)
+	b[26] = 'Z'
+	return string(b[:])
 }
 
+// parseTime reads a stored time: timeLayout (read by hand when its
+// fields are in range, as formatTime writes them), else RFC 3339; "" and
+// what is neither are the zero time.
 func parseTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
+	}
+	if t, ok := parseLayoutTime(s); ok {
+		return t
 	}
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
 	}
 	return t
+}
+
+// parseLayoutTime reads s in timeLayout without time.Parse reading the
+// layout, when every field is digits in its range; ok false leaves any
+// other s to time.Parse.
+func parseLayoutTime(s string) (t time.Time, ok bool) {
+	if len(s) != len(timeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(at, width int) int {
+		n := 0
+		for _, c := range []byte(s[at : at+width]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 2), num(8, 2)
+	hour, minute, sec, micro := num(11, 2), num(14, 2), num(17, 2), num(20, 6)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 || micro < 0 {
+		return time.Time{}, false
+	}
+	if day > 28 && time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Day() != day {
+		return time.Time{}, false // no such day in the month
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), true
 }
 
 func formatDate(d crs.Date) string { return d.String() }

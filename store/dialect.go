@@ -1,13 +1,16 @@
 package store
 
 import (
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+	msqlite "modernc.org/sqlite"       // SQLite driver "sqlite"
 )
 
 // dialect holds everything that differs between SQLite and PostgreSQL.
@@ -105,4 +108,13 @@ func (d dialect) migrationSQL(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// isDatabaseError says whether err is, or wraps, an error of SQLite or of
+// the connection to it, rather than a refusal of the command's own: after
+// some (an I/O error, memory run out) SQLite has rolled the transaction
+// back.
+func isDatabaseError(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) || errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)
 }

@@ -58,9 +58,9 @@ func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn
 var DeferredExec = deferredExec
 
 // FindByIdentifierSQL is the look-up of a patient by NHS number ("nhs")
-// or hospital number ("mrn") an inbound message makes, for the plan
-// tests.
-var FindByIdentifierSQL = findByIdentifierSQL
+// or hospital number ("mrn") an inbound message makes on PostgreSQL,
+// for the plan tests.
+var FindByIdentifierSQL = findByIdentifierSQL["postgres"]
 
 // NHSProbeSQL reads the holders of an NHS number, as a patient is
 // registered or changed, to check no other live patient holds it.

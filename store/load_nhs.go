@@ -152,6 +152,7 @@ func (h *heldNHS) heldIn(tx *Tx, orgID string, numbers []any) ([]any, error) {
 // statements go around the statement cache: the triggers' table comes
 // and goes with the load.
 func (h *heldNHS) drain(tx *Tx) error {
+	tx.wrote = true
 	rows, err := tx.Tx.QueryContext(tx.Context(), `SELECT org_id, nhs_number FROM temp.load_nhs_held`)
 	if err != nil {
 		return err

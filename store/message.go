@@ -99,43 +99,63 @@ func (db *DB) FindOrganisationIDByODS(ctx context.Context, ods string) (string, 
 	return id, notFound(err, "no organisation with ODS code %s", ods)
 }
 
-// findByIdentifierSQL reads, by kind of identifier, the patient holding
-// it now (a live record before a merged one), else one that held it
-// before, in one round trip. Each is built once: every inbound message
-// looks its patient up.
+// findByIdentifierSQL reads, by engine and kind of identifier, the
+// patient holding it now (a live record before a merged one), else one
+// that held it before, in one round trip. Each is built once: every
+// inbound message looks its patient up.
 //
-// A hospital number is unique in the trust, and its holder is read as
-// the first patient, in the order of the (org_id, mrn) key, from the
-// trust and number asked for on, kept when it is theirs: a probe of the
-// key however PostgreSQL sees the table. Asked for by equality, the
-// look-up was planned, while the table was new and nearly empty (and
-// kept so, as the statement's generic plan, while it grew), as a walk of
-// the trust's patients by another index of the trust's, which on so few
-// rows costs the same as the key; in the key's order, any other index
-// must read and sort every patient from the trust on. An NHS number may
-// be held by several records (a merged record keeps it); its index
-// (migration 0109) orders them live first, so the first entry from the
-// trust and number on is the one wanted, and is probed the same way.
-var findByIdentifierSQL = map[string]string{
-	"nhs": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, nhs_number, merged_into) >= ($1, $2, '')
-		ORDER BY org_id, nhs_number, merged_into LIMIT 1) probe WHERE org_id = $1 AND nhs_number = $2`),
-	"mrn": findByIdentifier(`SELECT ` + patientColumns + ` FROM (SELECT ` + patientColumns + ` FROM patients WHERE (org_id, mrn) >= ($1, $2) ORDER BY org_id, mrn LIMIT 1) probe
-		WHERE org_id = $1 AND mrn = $2`),
+// On PostgreSQL a hospital number's holder is read as the first patient,
+// in the order of the (org_id, mrn) key, from the trust and number asked
+// for on, kept when it is theirs: a probe of the key however PostgreSQL
+// sees the table. Asked for by equality, the look-up was planned, while
+// the table was new and nearly empty (and kept so, as the statement's
+// generic plan, while it grew), as a walk of the trust's patients by
+// another index of the trust's, which on so few rows costs the same as
+// the key; in the key's order, any other index must read and sort every
+// patient from the trust on. An NHS number may be held by several
+// records (a merged record keeps it); its index (migration 0109) orders
+// them live first, so the first entry from the trust and number on is
+// the one wanted, and is probed the same way.
+//
+// SQLite plans each statement as it is prepared, by its indexes, and
+// asked by equality probes the same keys; but the probe from the number
+// on reads the patient after it when nobody holds the number, as nobody
+// does for a registration (three in four of the messages of `crs bench
+// hl7`), and did so twice (again to know that the former holder is
+// wanted). By equality, the number's index alone says that nobody holds
+// it, and whether anybody does is asked of the index alone.
+var findByIdentifierSQL = map[string]map[string]string{
+	"postgres": {
+		"nhs": findByIdentifier(`SELECT `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE (org_id, nhs_number, merged_into) >= ($1, $2, '')
+		ORDER BY org_id, nhs_number, merged_into LIMIT 1) probe WHERE org_id = $1 AND nhs_number = $2`, ""),
+		"mrn": findByIdentifier(`SELECT `+patientColumns+` FROM (SELECT `+patientColumns+` FROM patients WHERE (org_id, mrn) >= ($1, $2) ORDER BY org_id, mrn LIMIT 1) probe
+		WHERE org_id = $1 AND mrn = $2`, ""),
+	},
+	"sqlite": {
+		"nhs": findByIdentifier(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND nhs_number = $2 ORDER BY merged_into LIMIT 1`,
+			`SELECT 1 FROM patients WHERE org_id = $1 AND nhs_number = $2`),
+		"mrn": findByIdentifier(`SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND mrn = $2`,
+			`SELECT 1 FROM patients WHERE org_id = $1 AND mrn = $2`),
+	},
 }
 
 // findByIdentifier reads the patient the query held finds (the holder of
-// the number now), else the one patient_identifiers says held it before.
-// Each branch gives one row at most and the second only when the first
-// gives none, so the rows need no sort: ordered by which branch gave
-// them, SQLite built a temporary B-tree for every look-up, opened,
-// filled and closed by the one writer (without it the look-up took 0.64
-// times the committer's CPU in `crs bench hl7`'s profiles).
-func findByIdentifier(held string) string {
+// the number now), else the one patient_identifiers says held it before;
+// anyone asks whether anybody holds the number now (held itself when
+// empty). Each branch gives one row at most and the second only when
+// the first gives none, so the rows need no sort: ordered by which
+// branch gave them, SQLite built a temporary B-tree for every look-up,
+// opened, filled and closed by the one writer (without it the look-up
+// took 0.64 times the committer's CPU in `crs bench hl7`'s profiles).
+func findByIdentifier(held, anyone string) string {
+	if anyone == "" {
+		anyone = held
+	}
 	return `SELECT ` + patientColumns + ` FROM (` + held + `) held
 		UNION ALL
 		SELECT ` + patientColumns + ` FROM (SELECT ` + prefixed("p.", patientColumns) + ` FROM patient_identifiers i JOIN patients p ON p.id = i.patient_id
 			WHERE i.org_id = $1 AND i.kind = $3 AND i.value = $2 LIMIT 1) former
-		WHERE NOT EXISTS (` + held + `)`
+		WHERE NOT EXISTS (` + anyone + `)`
 }
 
 // findPatientByIdentifierTx finds, within a command, the live patient of
@@ -143,7 +163,7 @@ func findByIdentifier(held string) string {
 // ("mrn"), following merges to the surviving record. It returns
 // ENOTFOUND when no patient holds it.
 func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error) {
-	query, ok := findByIdentifierSQL[kind]
+	query, ok := findByIdentifierSQL[tx.db.dialect.name][kind]
 	if !ok {
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}

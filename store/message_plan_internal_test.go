@@ -113,9 +113,9 @@ func TestPartialLogIndexPlans(t *testing.T) {
 
 // TestPatientLookupPlanSQLite checks that SQLite reads an inbound
 // message's patient by hospital number through the (org_id, mrn) unique
-// key and by id through the primary key, never by scanning the
-// patients, as PostgreSQL does (TestPatientLookupPlanPostgres), and
-// sorts nothing.
+// key, by NHS number through patients_nhs and by id through the primary
+// key, each by equality, never by scanning the patients, as PostgreSQL
+// does (TestPatientLookupPlanPostgres), and sorts nothing.
 func TestPatientLookupPlanSQLite(t *testing.T) {
 	db := openSQLite(t, "lookup.db")
 	tests := []struct {
@@ -123,10 +123,12 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 		args        []any
 		index       string
 	}{
-		{"look-up by hospital number", findByIdentifierSQL["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
-		{"look-up by NHS number", findByIdentifierSQL["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
+		{"look-up by hospital number", findByIdentifierSQL["sqlite"]["mrn"], []any{"org1", "B0000001", "mrn"}, "sqlite_autoindex_patients_2"},
+		{"look-up by NHS number", findByIdentifierSQL["sqlite"]["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
+		{"holder of an NHS number", nhsHolderSQL, []any{"org1", "9990000018", "p1"}, "patients_nhs"},
 		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
 		{"write by id", updatePatientSQL, make([]any, 29), "sqlite_autoindex_patients_1"},
+		{"write by id, no indexed column", updatePatientSQLite[0], make([]any, 29), "sqlite_autoindex_patients_1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +142,46 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 			if strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("the look-up builds a temporary B-tree:\n%s", plan)
 			}
+			// By equality, not from the number on: a number nobody holds
+			// is then known from the index alone.
+			if strings.Contains(plan, ")>(") {
+				t.Errorf("the patients are read from the number on, not by it:\n%s", plan)
+			}
 		})
+	}
+}
+
+// TestUpdatePatientRewritesNoIndexUnchanged checks that SQLite's UPDATE of
+// a patient whose indexed columns did not change (updatePatientSQLite[0])
+// rewrites no index entry, and that the one setting them all rewrites an
+// entry in each index of those columns: a column a new index holds must
+// join a group of updatePatientSQLite.
+func TestUpdatePatientRewritesNoIndexUnchanged(t *testing.T) {
+	db := openSQLite(t, "update.db")
+	rewrites := func(query string) int {
+		rows, err := db.read.QueryContext(context.Background(), "EXPLAIN "+query, make([]any, 29)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var addr, p1, p2, p3, p5 int
+			var op string
+			var p4, comment any
+			if err := rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment); err != nil {
+				t.Fatal(err)
+			}
+			if op == "IdxDelete" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := rewrites(updatePatientSQLite[0]); n != 0 {
+		t.Errorf("an update of no indexed column rewrites %d index entries, want none", n)
+	}
+	if n, all := rewrites(updatePatientSQLite[indexedNHS|indexedBirth|indexedNames]), rewrites(updatePatientSQL); n != all || n == 0 {
+		t.Errorf("an update of every indexed column rewrites %d index entries, the full UPDATE %d", n, all)
 	}
 }

@@ -141,7 +141,7 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		"registration", patientEventData{Patient: p})
 }
 
-// nhsProbeSQL reads the patients of the trust ($1) from the NHS number
+// nhsProbeSQL reads, on PostgreSQL, the patients of the trust ($1) from the NHS number
 // $2 on, in the order of the (org_id, nhs_number) index, nhsProbeRows at
 // most: the holders of the number (the live one, and the records merged
 // into others that kept it) and those after them. A few: the cost
@@ -161,11 +161,21 @@ const nhsProbeSQL = `SELECT mrn, org_id, nhs_number, id, merged_into FROM patien
 // nhsProbeRows is nhsProbeSQL's LIMIT.
 const nhsProbeRows = 3
 
+// nhsHolderSQL finds the live holder of an NHS number ($2) in the trust
+// ($1) other than the patient $3, by equality: on SQLite (which plans it
+// as a probe of patients_nhs on all three of its columns, so that a
+// number nobody holds is known from the index alone, where nhsProbeSQL
+// reads the patients after it), and on PostgreSQL for a number held by
+// more records than nhsProbeSQL reads.
+const nhsHolderSQL = `SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`
+
 // nhsHolder finds the hospital number of the live patient of the trust,
 // other than the patient exceptID, that holds the NHS number: the check
-// as a patient is registered or given a number. A number held by more
-// records than the probe reads is looked for by equality.
+// as a patient is registered or given a number.
 func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, err error) {
+	if !tx.db.pooled() {
+		return nhsHolderEqual(tx, orgID, number, exceptID)
+	}
 	rows, err := tx.Query(nhsProbeSQL, orgID, number)
 	if err != nil {
 		return "", false, err
@@ -195,7 +205,12 @@ func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, 
 	if same < nhsProbeRows {
 		return "", false, nil
 	}
-	err = tx.QueryRow(`SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`, orgID, number, exceptID).Scan(&mrn)
+	return nhsHolderEqual(tx, orgID, number, exceptID)
+}
+
+// nhsHolderEqual is nhsHolder by nhsHolderSQL.
+func nhsHolderEqual(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, err error) {
+	err = tx.QueryRow(nhsHolderSQL, orgID, number, exceptID).Scan(&mrn)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
@@ -330,7 +345,7 @@ func writePatient(tx *Tx, p *crs.Patient) error { return writePatientSince(tx, p
 // committer's 5.6-6.4 s in `crs bench hl7`'s profiles (15,000 messages).
 func writePatientSince(tx *Tx, p, old *crs.Patient) error {
 	args := append(patientArgs(p), p.Version, formatTime(p.UpdatedAt), p.ID, p.OrgID)
-	_, err := tx.ExecContext(tx.deferrable(context.Background()), updatePatientSQL, args...)
+	_, err := tx.ExecContext(tx.deferrable(context.Background()), updatePatientQuery(tx, p, old), args...)
 	if err != nil {
 		return err
 	}
@@ -348,6 +363,59 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
 	postcode_norm = $25, version = $26, updated_at = $27
 	WHERE id = $28 AND org_id || '' = $29`
+
+// The columns of patients its indexes hold, in groups that change
+// together (see updatePatientQuery).
+const (
+	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
+	indexedBirth             // birth_date: patients_birth_date
+	indexedNames             // family_norm, family_key, given_norm: patients_family_norm, patients_family_key_norm
+)
+
+// updatePatientSQLite holds updatePatientSQL on SQLite by the groups of
+// indexed columns it sets (indexed...): SQLite deletes and inserts again
+// the entry of every index a column of the SET list is in, whether or not
+// its value changed, so an update from a feed that changes a name or an
+// address rewrote the date of birth's and the NHS number's entries too,
+// two B-tree pages of the committer's write-ahead log for nothing. The
+// parameters are updatePatientSQL's; those a variant leaves out are bound
+// and not read.
+var updatePatientSQLite = func() (v [8]string) {
+	sets := strings.Split(updatePatientSQL[len(`UPDATE patients SET `):strings.Index(updatePatientSQL, "\n\tWHERE ")], ",")
+	group := map[string]int{"nhs_number": indexedNHS, "merged_into": indexedNHS, "birth_date": indexedBirth,
+		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames}
+	for mask := range v {
+		var kept []string
+		for _, s := range sets {
+			col := strings.TrimSpace(s[:strings.Index(s, "=")])
+			if g := group[col]; g == 0 || mask&g != 0 {
+				kept = append(kept, strings.TrimSpace(s))
+			}
+		}
+		v[mask] = `UPDATE patients SET ` + strings.Join(kept, ", ") + updatePatientSQL[strings.Index(updatePatientSQL, "\n\tWHERE "):]
+	}
+	return v
+}()
+
+// updatePatientQuery is the UPDATE of p, known to have been old (nil when
+// not known): on SQLite it sets the indexed columns only of the groups
+// whose fields changed.
+func updatePatientQuery(tx *Tx, p, old *crs.Patient) string {
+	if old == nil || tx.db.pooled() {
+		return updatePatientSQL
+	}
+	mask := 0
+	if p.NHSNumber != old.NHSNumber || p.MergedInto != old.MergedInto {
+		mask |= indexedNHS
+	}
+	if formatDate(p.BirthDate) != formatDate(old.BirthDate) {
+		mask |= indexedBirth
+	}
+	if p.FamilyName != old.FamilyName || p.GivenName != old.GivenName {
+		mask |= indexedNames
+	}
+	return updatePatientSQLite[mask]
+}
 
 // diffPatients lists the fields that differ, each as [old, new].
 func diffPatients(a, b *crs.Patient) map[string][2]any {

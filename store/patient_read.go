@@ -45,7 +45,7 @@ func (s *PatientService) FindPatientByIdentifier(ctx context.Context, a crs.Acto
 	// The holder now (the live record, else the one merged first), else
 	// the record that held the number before: the inbound look-up's query.
 	q := s.db.read
-	p, err := scanPatient(q.QueryRowContext(ctx, findByIdentifierSQL[kind], a.OrgID, value, kind))
+	p, err := scanPatient(q.QueryRowContext(ctx, findByIdentifierSQL[s.db.dialect.name][kind], a.OrgID, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
 		p, err = scanPatient(q.QueryRowContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, a.OrgID))
 	}

@@ -75,13 +75,39 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return tx.exec(ctx, query, args...)
 }
 
+// statementContext is the context a statement of the command runs in.
+// On SQLite's committer (whose batch has a statement cache) it is never
+// done: a command, once begun, runs to its end whatever becomes of the
+// request that sent it (whose caller waits for the batch's outcome all
+// the same), as it would were it not cut short, rather than fail half
+// way and have its batch run again without it. A statement run with a
+// context that can end costs the driver a goroutine to watch it and a
+// progress handler on the connection, and database/sql a check before
+// each step.
+func (tx *Tx) statementContext(ctx context.Context) context.Context {
+	if tx.stmts == nil || ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // exec runs a statement through the statement cache.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	tx.absentNHS, tx.lookedUp = "", nil // a write may change what the look-up found (see Tx.absentNHS)
+	tx.wrote = true
+	ctx = tx.statementContext(ctx)
 	if s := tx.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// PrepareContext prepares a statement in the command's transaction. The
+// command is then taken to have written (Tx.wrote): what it runs through
+// the statement is not seen.
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.wrote = true
+	return tx.Tx.PrepareContext(ctx, query)
 }
 
 // Exec runs a statement of the command through the statement cache.
@@ -92,6 +118,7 @@ func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 // QueryContext runs a query of the command through the statement cache.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	tx.forgetLookUp(query)
+	ctx = tx.statementContext(ctx)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		if err := tx.buf.flush(tx); err != nil {
 			return nil, err
@@ -112,6 +139,7 @@ func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 // statement cache.
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	tx.forgetLookUp(query)
+	ctx = tx.statementContext(ctx)
 	if tx.buf != nil && tx.buf.pending() && readsAppended(query) {
 		// A failed write of the buffer fails the batch's commit.
 		_ = tx.buf.flush(tx)
@@ -187,9 +215,10 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 
 // forgetLookUp forgets what the command's last look-up found
 // (Tx.absentNHS, Tx.lookedUp) before a query that may write, such as an
-// UPDATE ... RETURNING.
+// UPDATE ... RETURNING, and marks the command as having written.
 func (tx *Tx) forgetLookUp(query string) {
-	if (tx.absentNHS != "" || tx.lookedUp != nil) && !strings.HasPrefix(query, "SELECT ") {
+	if !strings.HasPrefix(query, "SELECT ") {
 		tx.absentNHS, tx.lookedUp = "", nil
+		tx.wrote = true
 	}
 }

@@ -58,6 +58,11 @@ type Tx struct {
 	// changing their demographics then needs no second read (getPatient).
 	absentNHS string
 	lookedUp  *crs.Patient
+	// wrote says the command has run a statement that may write (any
+	// but a SELECT), or written the batch's buffer: on SQLite's committer,
+	// a command that fails before it wrote has nothing in the database to
+	// undo (see runJob).
+	wrote bool
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.
@@ -116,14 +121,15 @@ const (
 )
 
 // countFailures adds a batch's outcome to the share of commands that
-// fail (see savepointsAt).
-func (db *DB) countFailures(errs []error) {
+// fail having written (see savepointsAt); clean says which commands failed
+// before they wrote, which need no savepoint to be undone.
+func (db *DB) countFailures(errs []error, clean []bool) {
 	if len(errs) < 2 {
 		return
 	}
 	failed := 0
-	for _, err := range errs {
-		if err != nil {
+	for i, err := range errs {
+		if err != nil && !clean[i] {
 			failed++
 		}
 	}
@@ -316,28 +322,34 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	stmts := stmtCache{}
 	buf := &appendBuffer{}
 	errs := make([]error, len(batch), max(len(batch), maxBatch))
+	clean := make([]bool, len(batch), max(len(batch), maxBatch))
 	// The batch is first run optimistically, without savepoints: most
 	// batches fail in no command, and a savepoint costs SQLite a
 	// statement journal holding a copy of every page the command changes.
-	// If a command fails, the whole transaction is rolled back; a command
-	// alone in its batch is then done with, and a larger batch is run
-	// again with a savepoint for each command, so that the failing one is
-	// undone alone and the others commit. A command is thus run twice when
-	// another of its batch fails (see job.fn). While commands fail often
-	// (a feed sending many messages in error), a batch likely to hold a
+	// A command that fails before it wrote anything (an inbound message
+	// for a patient not yet known, a form that fails its checks) has
+	// nothing to undo: its events and audit records are dropped from the
+	// buffer and the batch goes on. If a command fails having written,
+	// the whole transaction is rolled back; a command alone in its batch
+	// is then done with, and a larger batch is run again with a savepoint
+	// for each command, so that the failing one is undone alone and the
+	// others commit. A command is thus run twice when another of its batch
+	// fails having written (see job.fn). While commands fail so often (a
+	// feed sending many messages in error), a batch likely to hold a
 	// failing one is run with savepoints at once rather than twice.
 	savepoints := len(batch) > 1 && float64(len(batch))*db.failRate > savepointsAt
 	run := func(from int) (failed bool) {
 		for i := from; i < len(batch); i++ {
 			j := batch[i]
 			if savepoints {
-				errs[i] = db.runJob(tx, stmts, buf, j, true)
+				clean[i], errs[i] = db.runJob(tx, stmts, buf, j, true)
 				continue
 			}
 			if errs[i] = j.ctx.Err(); errs[i] != nil {
+				clean[i] = true
 				continue // not run: nothing of it to undo
 			}
-			if errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil {
+			if clean[i], errs[i] = db.runJob(tx, stmts, buf, j, false); errs[i] != nil && !clean[i] {
 				return true
 			}
 		}
@@ -357,7 +369,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		if j == nil {
 			break
 		}
-		batch, errs = append(batch, j), append(errs, nil)
+		batch, errs, clean = append(batch, j), append(errs, nil), append(clean, false)
 		failed = run(len(batch) - 1)
 	}
 	if failed {
@@ -373,11 +385,11 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		buf.reset()
 		if len(batch) > 1 {
 			for i, j := range batch {
-				errs[i] = db.runJob(tx, stmts, buf, j, true)
+				clean[i], errs[i] = db.runJob(tx, stmts, buf, j, true)
 			}
 		}
 	}
-	db.countFailures(errs)
+	db.countFailures(errs, clean)
 	if len(batch) > 0 {
 		audits = db.queuedAudits(audits) // those queued while the batch stayed open
 	}
@@ -440,11 +452,15 @@ func (db *DB) afterBatch() {
 }
 
 // runJob applies one command in the batch's transaction, in a savepoint
-// of its own when others share the transaction.
-func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, savepoint bool) (err error) {
+// of its own when others share the transaction. clean says the command
+// failed before it wrote anything (Tx.wrote), for a reason of its own
+// (not a panic, nor an error of the database, which may have ended the
+// transaction): its rows are dropped from the buffer, and without a
+// savepoint the batch goes on without it (see commit).
+func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, savepoint bool) (clean bool, err error) {
 	j.events, j.related, j.refusals = nil, nil, nil
 	if err := j.ctx.Err(); err != nil {
-		return err
+		return true, err
 	}
 	t := &Tx{Tx: tx, db: db, ctx: j.ctx, stmts: stmts, buf: buf, actor: j.actor, now: db.Clock.Now().UTC()}
 	buf.begin()
@@ -456,16 +472,22 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, sav
 	}
 	if savepoint {
 		if _, err := sp.Exec(`SAVEPOINT cmd`); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
+			return false, crs.Errorf(crs.EINTERNAL, "savepoint: %w", err)
 		}
+		t.wrote = false
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
 			err = crs.Errorf(crs.EINTERNAL, "the change could not be applied")
+			t.wrote = true // whatever it left half done is undone
 		}
 		j.related, j.refusals = t.related, t.refusals
+		clean = err != nil && !t.wrote && !isDatabaseError(err)
 		if !savepoint {
+			if clean {
+				buf.rollback()
+			}
 			return
 		}
 		if err != nil {
@@ -480,13 +502,13 @@ func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, sav
 		// name, and undoes only what came after it.
 	}()
 	if err = j.fn(t); err != nil {
-		return err
+		return false, err
 	}
 	if len(t.events) == 0 {
-		return crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
+		return false, crs.Errorf(crs.EINTERNAL, "a command changed the record without appending an event")
 	}
 	j.events = t.events
-	return nil
+	return false, nil
 }
 
 // Context is the context of the command being applied.

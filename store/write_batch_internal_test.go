@@ -14,11 +14,13 @@ import (
 
 // TestBatchRunsAgainOnlyWhenOneFails checks the committer's optimistic
 // batch on SQLite: a batch in which no command fails runs each command
-// once, without savepoints; a batch in which one fails after writing is
-// rolled back and run again with a savepoint for each command, so that
-// every other command commits its rows once, each caller is told its own
-// outcome, and the OnCommit listeners hear of each committed event once
-// and of the failed command's never.
+// once, without savepoints, and so does one in which a command fails
+// before it wrote to the database (its events and audit records, held
+// in the batch's buffer, are dropped); a batch in which one fails after
+// writing is rolled back and run again with a savepoint for each command,
+// so that every other command commits its rows once, each caller is told
+// its own outcome, and the OnCommit listeners hear of each committed event
+// once and of the failed command's never.
 func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 	ctx := context.Background()
 	db := openSQLite(t, "batch.db")
@@ -33,8 +35,9 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 
 	// runBatch queues the commands behind one that holds the committer,
 	// so that they share the next batch, and returns each one's error and
-	// how many times each was run.
-	runBatch := func(prefix string, n int, fails func(i int) bool) ([]error, []int32) {
+	// how many times each was run. A command that fails writes a row of
+	// its own to the database first, unless clean.
+	runBatch := func(prefix string, n int, fails func(i int) bool, clean bool) ([]error, []int32) {
 		var wg sync.WaitGroup
 		release := holdCommitter(t, db, a, &wg)
 		errs := make([]error, n)
@@ -49,7 +52,13 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 					if err := tx.(*Tx).Emit(&crs.Event{Type: "test", SubjectID: subject, Summary: "batch test"}, "batch test"); err != nil {
 						return err
 					}
+					if fails(i) && clean {
+						return crs.Errorf(crs.ECONFLICT, "command %d refused before writing", i)
+					}
 					if fails(i) {
+						if _, err := tx.(*Tx).Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 0)`, a.OrgID, subject); err != nil {
+							return err
+						}
 						return crs.Errorf(crs.ECONFLICT, "command %d refused after writing", i)
 					}
 					return nil
@@ -70,14 +79,36 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 	}
 
 	const n = 8
-	errs, runs := runBatch("ok", n, func(int) bool { return false })
+	errs, runs := runBatch("ok", n, func(int) bool { return false }, false)
 	for i := 0; i < n; i++ {
 		if errs[i] != nil || runs[i] != 1 {
 			t.Errorf("batch without failure: command %d: err = %v, run %d times, want nil and once", i, errs[i], runs[i])
 		}
 	}
 
-	errs, runs = runBatch("one", n, func(i int) bool { return i == 5 })
+	errs, runs = runBatch("clean", n, func(i int) bool { return i == 3 }, true)
+	for i := 0; i < n; i++ {
+		wantEvents := 1
+		if i == 3 {
+			wantEvents = 0
+			if errs[i] == nil || errs[i].Error() != "command 3 refused before writing" {
+				t.Errorf("command failing before writing: err = %v, want its own refusal", errs[i])
+			}
+		} else if errs[i] != nil {
+			t.Errorf("command %d beside one failing before writing: err = %v", i, errs[i])
+		}
+		if runs[i] != 1 {
+			t.Errorf("batch with a command failing before writing: command %d run %d times, want once", i, runs[i])
+		}
+		if got := events(fmt.Sprintf("clean-%02d", i)); got != wantEvents {
+			t.Errorf("clean-%02d: %d events, want %d", i, got, wantEvents)
+		}
+	}
+	if db.failRate != 0 {
+		t.Errorf("share of failing commands %v after a failure before writing, want 0: no batch needs savepoints for it", db.failRate)
+	}
+
+	errs, runs = runBatch("one", n, func(i int) bool { return i == 5 }, false)
 	for i := 0; i < n; i++ {
 		subject := fmt.Sprintf("one-%02d", i)
 		wantEvents := 1
@@ -111,13 +142,13 @@ func TestBatchRunsAgainOnlyWhenOneFails(t *testing.T) {
 
 	// Once commands fail often (here half of a batch), a batch runs each
 	// command once in a savepoint: the failing one is undone alone.
-	errs, _ = runBatch("half", n, func(i int) bool { return i%2 == 1 })
+	errs, _ = runBatch("half", n, func(i int) bool { return i%2 == 1 }, false)
 	for i := 0; i < n; i++ {
 		if (i%2 == 1) != (errs[i] != nil) {
 			t.Errorf("batch with half failing: command %d: err = %v", i, errs[i])
 		}
 	}
-	errs, runs = runBatch("next", n, func(i int) bool { return i == 2 })
+	errs, runs = runBatch("next", n, func(i int) bool { return i == 2 }, false)
 	for i := 0; i < n; i++ {
 		wantEvents := 1
 		if i == 2 {
@@ -160,6 +191,10 @@ func TestBatchRunAgainAllocatesAfresh(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		failErr = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			// It writes before it fails, so that the batch is run again.
+			if _, err := tx.(*Tx).Exec(`INSERT INTO counters (org_id, name, value) VALUES ($1, 'refused', 0)`, org.ID); err != nil {
+				return err
+			}
 			return crs.Errorf(crs.ECONFLICT, "refused")
 		})
 	}()
