@@ -273,8 +273,22 @@ func TestTypedCore(t *testing.T) {
 			return out
 		}
 		seen := map[string]map[string]any{} // by type and class or kind: one of each
-		for _, pid := range pats {
-			u.conforms(t, c.do("GET", "/fhir/Patient/"+pid, "").json(t))
+		for i, pid := range pats {
+			read := c.do("GET", "/fhir/Patient/"+pid, "").json(t)
+			u.conforms(t, read)
+			if i == 0 {
+				// A patient of the bulk load has one event for the whole
+				// load: its history is its record as it stands.
+				h := c.do("GET", "/fhir/Patient/"+pid+"/_history", "")
+				es, _ := h.json(t)["entry"].([]any)
+				if h.status != 200 || len(es) != 1 {
+					t.Fatalf("history of a loaded patient: %d, %d entries: %s", h.status, len(es), h.body)
+				}
+				got := es[0].(map[string]any)["resource"].(map[string]any)
+				if got["id"] != pid || got["meta"].(map[string]any)["versionId"] != read["meta"].(map[string]any)["versionId"] {
+					t.Errorf("history of a loaded patient = %v, want the record read (%v)", got["meta"], read["meta"])
+				}
+			}
 			for _, typ := range []string{"Encounter", "EpisodeOfCare", "Appointment", "ServiceRequest"} {
 				for _, r := range entries(typ + "?patient=Patient/" + pid) {
 					key := typ

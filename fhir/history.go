@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,10 +44,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	var versions []*crs.Resource
 	switch {
 	case s.pmi(typ) && id != "":
-		versions, err = s.patientVersions(r.Context(), p, id)
 		if q.Get("_before") != "" || !since.IsZero() {
 			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
 		}
+		versions, err = s.patientHistory(r.Context(), p, id)
 	case s.pmi(typ) || s.coreType(typ) != nil && (id == "" || s.coreType(typ).owns(id)):
 		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records (a patient's own history is, at Patient/[id]/_history)", typ)
 	default:
@@ -100,4 +101,23 @@ func pageCount(q url.Values) (int, error) {
 		return 0, invalid("invalid", "_count", "_count %q is not a positive count", c)
 	}
 	return min(n, maxCount), nil
+}
+
+// patientHistory is a patient's history: the versions its events carry,
+// newest first, headed by the record as it stands when no event carries
+// that version (a patient of a bulk load has one event for the whole
+// load, not one for each patient).
+func (s *Server) patientHistory(ctx context.Context, p *Principal, id string) ([]*crs.Resource, error) {
+	cur, err := s.readPatientServed(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := s.patientVersions(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(versions) == 0 || versions[0].Version != cur.res.Version {
+		versions = append([]*crs.Resource{cur.res}, versions...)
+	}
+	return versions, nil
 }
