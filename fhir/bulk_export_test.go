@@ -46,7 +46,7 @@ func TestEverything(t *testing.T) {
 		c := f.a
 		rec := makeRecord(t, c)
 		enc := c.do("POST", "/fhir/Encounter", `{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/`+rec.p1+`"}}`).json(t)["id"].(string)
-		var got []string
+		var got, included []string
 		next := "/fhir/Patient/" + rec.p1 + "/$everything?_count=2"
 		pages := 0
 		for next != "" {
@@ -61,7 +61,12 @@ func TestEverything(t *testing.T) {
 			es, _ := m["entry"].([]any)
 			for _, e := range es {
 				res := e.(map[string]any)["resource"].(map[string]any)
-				got = append(got, res["resourceType"].(string)+"/"+res["id"].(string))
+				key := res["resourceType"].(string) + "/" + res["id"].(string)
+				if e.(map[string]any)["search"].(map[string]any)["mode"] == "include" {
+					included = append(included, key)
+					continue
+				}
+				got = append(got, key)
 			}
 			if pages == 0 {
 				// A resource added while paging is found on a later page.
@@ -83,6 +88,12 @@ func TestEverything(t *testing.T) {
 			if got[i] != w {
 				t.Errorf("entry %d = %s, want %s (all: %v)", i, got[i], w, got)
 			}
+		}
+		// What the record refers to outside the compartment comes as
+		// an include: the organisation managing the patient, with the
+		// page of the patient.
+		if len(included) != 1 || included[0] != "Organization/"+rec.org {
+			t.Errorf("$everything included %v, want the patient's managing organisation Organization/%s", included, rec.org)
 		}
 		for _, g := range got {
 			if strings.HasSuffix(g, rec.p2) || strings.HasSuffix(g, rec.o3) {

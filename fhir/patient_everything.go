@@ -116,8 +116,63 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
 	}
+	support, err := s.everythingSupport(r.Context(), p, b.Entry, keep)
+	if err != nil {
+		return err
+	}
+	for _, res := range support {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "include"}})
+	}
 	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
+}
+
+// supportTypes are the types outside a patient's compartment that the
+// record's resources refer to: who cared for the patient, where, for
+// which organisation, with what medicine or device.
+var supportTypes = map[string]bool{"Practitioner": true, "PractitionerRole": true, "Organization": true, "Location": true,
+	"Medication": true, "Device": true, "Substance": true, "HealthcareService": true, "Endpoint": true}
+
+// everythingSupport reads what a page of $everything refers to outside
+// the patient's compartment (its support types, by the references its
+// search parameters index), as R4 asks of $everything: "any resource
+// referenced from those". Each comes once a page, marked include; one
+// the token may not read, or no longer there, is left out.
+func (s *Server) everythingSupport(ctx context.Context, p *Principal, page []bundleEntry, keep func(string) bool) ([]*crs.Resource, error) {
+	seen := map[string]bool{}
+	var refs []string
+	for _, e := range page {
+		res, err := Decode(e.Resource)
+		if err != nil {
+			continue
+		}
+		seen[res.Type()+"/"+res.ID()] = true
+		for _, row := range IndexRows(res) {
+			if supportTypes[row.System] && strings.HasPrefix(row.Code, row.System+"/") && !seen[row.Code] {
+				seen[row.Code] = true
+				refs = append(refs, row.Code)
+			}
+		}
+	}
+	sort.Strings(refs)
+	var out []*crs.Resource
+	for _, ref := range refs {
+		typ, id, _ := strings.Cut(ref, "/")
+		if !keep(typ) || !p.Scopes.Allows(typ, false) {
+			continue
+		}
+		res, err := s.readAny(ctx, p, typ, id, 0)
+		if code := crs.ErrorCode(err); code == crs.ENOTFOUND || code == crs.EFORBIDDEN {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !res.Deleted {
+			out = append(out, res)
+		}
+	}
+	return out, nil
 }
 
 // coreOfPatient lists the typed core's records of a patient, whole, for

@@ -72,11 +72,18 @@ func TestSyntheaLoad(t *testing.T) {
 					patientURL = e.FullURL
 				}
 			}
-			// What refers to the patient: every entry naming its fullUrl.
-			refers := 0
+			// What refers to the patient: every entry naming its fullUrl;
+			// what they refer to outside the compartment: the Bundle's
+			// practitioners, organisations and locations.
+			refers, support := 0, 0
 			for _, e := range bundle.Entry {
 				if e.FullURL != patientURL && strings.Contains(string(e.Resource), `"`+patientURL+`"`) {
 					refers++
+				}
+				var r struct{ ResourceType string }
+				json.Unmarshal(e.Resource, &r)
+				if r.ResourceType == "Practitioner" || r.ResourceType == "Organization" || r.ResourceType == "Location" {
+					support++
 				}
 			}
 			r := c.do("POST", "/fhir", string(b))
@@ -93,8 +100,9 @@ func TestSyntheaLoad(t *testing.T) {
 					pid = strings.Split(resp.Entry[i].Response.Location, "/")[1]
 				}
 			}
-			if got := everythingCount(t, c, pid); got != refers+1 {
-				t.Errorf("%s: $everything holds %d resources, want the patient and the %d that refer to them", filepath.Base(file), got, refers)
+			if got, inc := everythingCount(t, c, pid); got != refers+1 || inc < support {
+				t.Errorf("%s: $everything holds %d resources and includes %d, want the patient and the %d that refer to them, and at least the Bundle's %d practitioners, organisations and locations",
+					filepath.Base(file), got, inc, refers, support)
 			}
 		}
 		for typ, n := range want {
@@ -107,21 +115,31 @@ func TestSyntheaLoad(t *testing.T) {
 }
 
 // everythingCount follows a patient's $everything to its last page and
-// counts the resources.
-func everythingCount(t *testing.T, c *client, pid string) int {
+// counts the resources matched (the patient and their record) and those
+// included (what the record refers to, counted once).
+func everythingCount(t *testing.T, c *client, pid string) (matched, included int) {
 	t.Helper()
-	n := 0
+	inc := map[string]bool{}
 	for next := "/fhir/Patient/" + pid + "/$everything?_count=1000"; next != ""; {
 		r := c.do("GET", next, "")
 		if r.status != 200 {
 			t.Fatalf("$everything: %d %.500s", r.status, r.body)
 		}
 		var b struct {
-			Entry []json.RawMessage
-			Link  []struct{ Relation, URL string }
+			Entry []struct {
+				FullURL string
+				Search  struct{ Mode string }
+			}
+			Link []struct{ Relation, URL string }
 		}
 		json.Unmarshal(r.body, &b)
-		n += len(b.Entry)
+		for _, e := range b.Entry {
+			if e.Search.Mode == "include" {
+				inc[e.FullURL] = true
+			} else {
+				matched++
+			}
+		}
 		next = ""
 		for _, l := range b.Link {
 			if l.Relation == "next" {
@@ -129,7 +147,7 @@ func everythingCount(t *testing.T, c *client, pid string) int {
 			}
 		}
 	}
-	return n
+	return matched, len(inc)
 }
 
 func gunzip(t *testing.T, file string) []byte {
