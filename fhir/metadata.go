@@ -164,8 +164,8 @@ type typedCapability struct {
 func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
-			params: []string{"_id", "identifier", "family", "given", "name", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, name, a birthdate of one day, _id or _has (a reverse chain from the resource store); given, gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. What the index does not hold is kept beside the record and served with it."}
+			params: []string{"_id", "identifier", "family", "given", "name", "phonetic", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (family names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store); gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {

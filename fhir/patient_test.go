@@ -86,16 +86,7 @@ func TestPatientFromPMI(t *testing.T) {
 		bob := other.json(t)["id"].(string)
 		ids := func(q string) string {
 			t.Helper()
-			r := c.do("GET", "/fhir/Patient?"+q, "")
-			if r.status != 200 {
-				t.Fatalf("%s: %d %s", q, r.status, r.body)
-			}
-			var out []string
-			es, _ := r.json(t)["entry"].([]any)
-			for _, e := range es {
-				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
-			}
-			return strings.Join(out, ",")
+			return strings.Join(c.searchIDs(t, "/fhir/Patient?"+q), ",")
 		}
 		for _, tc := range []struct{ q, want string }{
 			{"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", id},
