@@ -426,7 +426,7 @@ func TestCapabilityStatementTyped(t *testing.T) {
 			return strings.Join(out, ",")
 		}
 		for _, tc := range []struct{ typ, codes, params string }{
-			{"Patient", "read,vread,update,patch,history-instance,create,search-type", "_id,identifier,family,given,name,birthdate,gender,address-postalcode"},
+			{"Patient", "read,vread,update,patch,history-instance,create,search-type", "_id,identifier,family,given,name,phonetic,birthdate,gender,address-postalcode"},
 			{"EpisodeOfCare", "read,search-type", "patient,date,status,identifier,_id"},
 			// The trust's locations, and those other systems send (Synthea's
 			// hospitals), searched by every parameter.
