@@ -28,6 +28,7 @@ type txEntry struct {
 	prepared    *preparedCreate
 	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	sameAs      *txEntry    // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -219,11 +220,23 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 // created resource its id so references to it resolve.
 func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
+	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
 		if e.method != "POST" {
 			continue
 		}
 		if e.criteria != "" {
+			// The same conditional create again finds what the first
+			// creates, as it would in a transaction of its own after it.
+			key := e.typ + "?" + e.criteria
+			e.sameAs, e.resolvedRef = nil, ""
+			if first := creating[key]; first != nil {
+				e.sameAs, e.resolvedRef = first, first.typ+"/"+first.newID
+				if e.fullURL != "" {
+					refs[e.fullURL] = e.resolvedRef
+				}
+				continue
+			}
 			q, err := parseSearch(e.typ, e.criteria, tx.Now())
 			if err != nil {
 				return inEntry(e, err)
@@ -260,6 +273,9 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 		if e.fullURL != "" {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
+		if e.criteria != "" {
+			creating[e.typ+"?"+e.criteria] = e
+		}
 	}
 	for _, method := range []string{"DELETE", "POST", "PUT", "GET"} {
 		for _, e := range entries {
@@ -269,6 +285,13 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			if err := applyEntry(tx, e, base, refs); err != nil {
 				return inEntry(e, err)
 			}
+		}
+	}
+	for _, e := range entries {
+		if e.sameAs != nil && e.sameAs.response.Response != nil {
+			found := *e.sameAs.response.Response
+			found.Status = "200"
+			e.response = bundleEntry{FullURL: e.sameAs.response.FullURL, Response: &found}
 		}
 	}
 	return nil
