@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -65,7 +66,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te = &txEntry{index: i, outcome: asOutcome(err)}
-		} else if err := s.allowEntry(p, te); err != nil {
+		} else if err := s.allowEntry(r.Context(), p, te); err != nil {
 			if kind == "transaction" {
 				return err
 			}
@@ -138,7 +139,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 // allowEntry checks the token may make the entry's request and that it
 // does not write a record of the typed core, and marks a Patient of the
 // patient index.
-func (s *Server) allowEntry(p *Principal, te *txEntry) error {
+func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) error {
 	if err := p.allow(te.typ, te.method != "GET"); err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func (s *Server) allowEntry(p *Principal, te *txEntry) error {
 	case te.pmi && te.method == "DELETE":
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
 	default:
-		if err := s.refuseCoreWrite(te.typ, te.id); err != nil {
+		if err := s.refuseCoreWrite(ctx, p, te.typ, te.id); err != nil {
 			return err
 		}
 	}

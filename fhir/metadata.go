@@ -173,8 +173,8 @@ func (s *Server) typedCapability(t string) *typedCapability {
 	}
 	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
 	if m.created {
-		return &typedCapability{codes: []string{"read", "create", "search-type"}, conditionalCreate: true, allParams: true,
-			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and not updated or deleted."}
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "delete", "history-instance", "create", "search-type"}, conditionalCreate: true, allParams: true,
+			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and updated (If-Match), patched and deleted there; the PAS's own stay read only (405)."}
 	}
 	if m.external {
 		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
