@@ -404,17 +404,34 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			order = append(order, id)
 		}
 	}
-	// Patients found by identifiers of other systems, kept beside their
-	// record and indexed in the resource store.
-	other := map[string]bool{}
-	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+	// Patients found by what is kept beside their record and indexed in
+	// the resource store: identifiers of other systems (other) and names
+	// the PMI does not hold, a usual or maiden name (beside).
+	keptSearch := func(g []crs.ResourceCondition) ([]string, error) {
+		if len(g) == 0 || s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
+			return nil, nil
+		}
 		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
-		if err != nil {
-			return nil, err
+		out := make([]string, len(found))
+		for i, f := range found {
+			out[i] = f.ID
 		}
-		for _, f := range found {
-			other[f.ID] = true
-		}
+		return out, err
+	}
+	other, beside := map[string]bool{}, map[string]bool{}
+	otherIDs, err := keptSearch(groups["identifier"])
+	if err != nil {
+		return nil, err
+	}
+	besideIDs, err := keptSearch(nameGroup(groups))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range otherIDs {
+		other[id] = true
+	}
+	for _, id := range besideIDs {
+		beside[id] = true
 	}
 	pmiSearch := func(pq crs.PatientQuery) error {
 		pq.Limit = 200
@@ -452,7 +469,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 				}
 			}
 		}
-		for id := range other {
+		for _, id := range otherIDs {
 			add(id)
 		}
 	case len(groups["family"]) > 0 || len(groups["name"]) > 0 || len(groups["given"]) > 0 || len(groups["phonetic"]) > 0:
@@ -479,6 +496,9 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 				return nil, err
 			}
 		}
+		for _, id := range besideIDs {
+			add(id)
+		}
 	case len(groups["birthdate"]) > 0 && groups["birthdate"][0].Op == crs.MatchEq && groups["birthdate"][0].Hi.Sub(groups["birthdate"][0].Lo) <= 25*time.Hour:
 		for _, c := range groups["birthdate"] {
 			if err := pmiSearch(crs.PatientQuery{BirthDate: crs.DateOf(c.Lo.In(london).Add(12 * time.Hour))}); err != nil {
@@ -494,7 +514,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
-		if l := listed[id]; l != nil && !other[id] {
+		if l := listed[id]; l != nil && !other[id] && !beside[id] {
 			if matchesAll(patientResource(l, nil), q.query.All, nil) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}

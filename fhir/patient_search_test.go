@@ -12,7 +12,8 @@ import (
 // TestPatientSearchByAnyName searches the patient index as R4 searches a
 // HumanName: name on any part, family and given on theirs, starting with
 // the value but for case and accents, :exact and :contains, and phonetic
-// on names that sound alike.
+// on names that sound alike; the names the PMI holds and those kept
+// beside the record.
 func TestPatientSearchByAnyName(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -25,7 +26,7 @@ func TestPatientSearchByAnyName(t *testing.T) {
 			}
 			return r.json(t)["id"].(string)
 		}
-		peter := mk(`{"resourceType":"Patient","name":[{"use":"official","family":"Chalmers","given":["Peter","James"],"prefix":["Mr"]}],"gender":"male","birthDate":"1974-12-25"}`)
+		peter := mk(`{"resourceType":"Patient","name":[{"use":"official","family":"Chalmers","given":["Peter","James"],"prefix":["Mr"]},{"use":"usual","given":["Jim"]},{"use":"maiden","family":"Windsor","given":["Peter"]}],"gender":"male","birthDate":"1974-12-25"}`)
 		zoe := mk(`{"resourceType":"Patient","name":[{"family":"Smith","given":["Zoë"]}],"gender":"female","birthDate":"1980-01-02"}`)
 		ids := func(q string) string {
 			t.Helper()
@@ -53,6 +54,12 @@ func TestPatientSearchByAnyName(t *testing.T) {
 			{"family=chalmers&given=peter", peter},
 			{"name=peter&gender=female", ""},
 			{"given=peter&name=chalmers", peter},
+			// Names the PMI does not hold, kept beside the record.
+			{"given=jim", peter},
+			{"name=JIM", peter},
+			{"family=winds", peter},
+			{"name:contains=indso", peter},
+			{"family=windsor&given=peter", peter},
 			{"phonetic=Chalmurs", peter},
 			{"phonetic=Smyth", zoe},
 			{"phonetic=Jones", ""},
