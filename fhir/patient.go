@@ -172,6 +172,10 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 		case "name":
 			r[k] = withKeptNames(r[k].([]any), array(v))
 		case "contact": // above
+		case "deceasedBoolean":
+			if p.DeathTime == nil {
+				r[k] = v
+			}
 		default:
 			if arr, ok := v.([]any); ok {
 				have, _ := r[k].([]any)
@@ -466,6 +470,11 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		} else {
 			p.BirthDate = crs.DateOf(d)
 		}
+	}
+	if v, ok := r["deceasedBoolean"].(bool); ok && !v {
+		// Said to be alive: kept, and served while the PAS records no
+		// death.
+		keep("deceasedBoolean", false)
 	}
 	if v, ok := r["deceasedBoolean"].(bool); ok && v && p.DeathTime == nil {
 		bad("Patient.deceasedBoolean", "the PMI records when a patient died: send deceasedDateTime")

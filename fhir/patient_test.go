@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -221,7 +222,7 @@ func TestPatientFullR4(t *testing.T) {
 				`{"other":{"reference":"Patient/elsewhere-1"},"type":"seealso"}`,
 				`{"display":"Dr Somerville","reference":"Practitioner/gp-1"}`,
 				`{"family":"Byron","given":["Ada","Augusta"],"period":{"end":"1835"},"use":"maiden"}`,
-				`"value":"A-77"`,
+				`"value":"A-77"`, `"deceasedBoolean":false`,
 			} {
 				if !strings.Contains(string(body), want) {
 					t.Errorf("served Patient lacks %s: %s", want, body)
@@ -250,6 +251,16 @@ func TestPatientFullR4(t *testing.T) {
 		}
 		if r := c.do("GET", "/fhir/Patient/"+id, ""); strings.Contains(string(r.body), `"period":{"start":"2012"}`) || !strings.Contains(string(r.body), `"telecom":[{"system":"phone","value":"020 7946 0997"}]`) {
 			t.Errorf("after the PAS changed the contact: %d %s", r.status, r.body)
+		}
+		// Once the PAS records a death, deceasedBoolean false is not served.
+		p, _ = pmi.FindPatient(t.Context(), clerk, id)
+		died := clock.Now().Add(-time.Hour)
+		p.DeathTime = &died
+		if err := pmi.UpdatePatient(t.Context(), clerk, p); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.do("GET", "/fhir/Patient/"+id, ""); strings.Contains(string(r.body), `"deceasedBoolean"`) || !strings.Contains(string(r.body), `"deceasedDateTime"`) {
+			t.Errorf("after the PAS recorded a death: %d %s", r.status, r.body)
 		}
 		// A link that would merge records is still the PAS's to make.
 		merge := strings.Replace(again, `"type":"seealso"`, `"type":"replaced-by"`, 1)
