@@ -274,6 +274,14 @@ type PatientQuery struct {
 	MRN        string
 	FamilyName string
 	GivenName  string
+	// NamePart finds the patients one of whose names starts with it,
+	// spelt as typed but for case, accents and what is not a letter:
+	// FHIR's string search by name, family and given. NameOf says which
+	// names ("family", "given"; "" for either) and NameContains finds the
+	// names that hold it anywhere.
+	NamePart     string
+	NameOf       string
+	NameContains bool
 	BirthDate  Date
 	Postcode   string
 	Gender     string

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,6 +29,7 @@ type txEntry struct {
 	prepared    *preparedCreate
 	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	sameAs      *txEntry    // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -64,7 +66,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te = &txEntry{index: i, outcome: asOutcome(err)}
-		} else if err := s.allowEntry(p, te); err != nil {
+		} else if err := s.allowEntry(r.Context(), p, te); err != nil {
 			if kind == "transaction" {
 				return err
 			}
@@ -137,7 +139,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 // allowEntry checks the token may make the entry's request and that it
 // does not write a record of the typed core, and marks a Patient of the
 // patient index.
-func (s *Server) allowEntry(p *Principal, te *txEntry) error {
+func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) error {
 	if err := p.allow(te.typ, te.method != "GET"); err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func (s *Server) allowEntry(p *Principal, te *txEntry) error {
 	case te.pmi && te.method == "DELETE":
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
 	default:
-		if err := s.refuseCoreWrite(te.typ, te.id); err != nil {
+		if err := s.refuseCoreWrite(ctx, p, te.typ, te.id); err != nil {
 			return err
 		}
 	}
@@ -219,11 +221,23 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 // created resource its id so references to it resolve.
 func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
+	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
 		if e.method != "POST" {
 			continue
 		}
 		if e.criteria != "" {
+			// The same conditional create again finds what the first
+			// creates, as it would in a transaction of its own after it.
+			key := e.typ + "?" + e.criteria
+			e.sameAs, e.resolvedRef = nil, ""
+			if first := creating[key]; first != nil {
+				e.sameAs, e.resolvedRef = first, first.typ+"/"+first.newID
+				if e.fullURL != "" {
+					refs[e.fullURL] = e.resolvedRef
+				}
+				continue
+			}
 			q, err := parseSearch(e.typ, e.criteria, tx.Now())
 			if err != nil {
 				return inEntry(e, err)
@@ -260,6 +274,9 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 		if e.fullURL != "" {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
+		if e.criteria != "" {
+			creating[e.typ+"?"+e.criteria] = e
+		}
 	}
 	for _, method := range []string{"DELETE", "POST", "PUT", "GET"} {
 		for _, e := range entries {
@@ -269,6 +286,13 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			if err := applyEntry(tx, e, base, refs); err != nil {
 				return inEntry(e, err)
 			}
+		}
+	}
+	for _, e := range entries {
+		if e.sameAs != nil && e.sameAs.response.Response != nil {
+			found := *e.sameAs.response.Response
+			found.Status = "200"
+			e.response = bundleEntry{FullURL: e.sameAs.response.FullURL, Response: &found}
 		}
 	}
 	return nil

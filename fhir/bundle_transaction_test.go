@@ -299,3 +299,52 @@ func TestTransactionPreparedCreates(t *testing.T) {
 		}
 	})
 }
+
+// TestTransactionSameConditionalCreate posts a transaction whose two
+// entries create the same Patient with the same ifNoneExist when nothing
+// matches before: one Patient is created, both entries answer with it,
+// and references to either entry's fullUrl name it; in the resource
+// store and in the patient index.
+func TestTransactionSameConditionalCreate(t *testing.T) {
+	for _, pmi := range []bool{false, true} {
+		t.Run(map[bool]string{false: "resource store", true: "patient index"}[pmi], func(t *testing.T) {
+			storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+				nhs, begin := "9990000069", func() *fixture { return start(t, db, clock, nil) }
+				if pmi {
+					nhs, begin = "9990000077", func() *fixture { return startPAS(t, db, clock) }
+				}
+				f := begin()
+				c := f.a
+				patient := func(n int) string {
+					return fmt.Sprintf(`{"fullUrl":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000d%d","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"Twice","given":["Ann"]}],"birthDate":"1970-05-01"},
+  "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|%s"}}`, n, nhs, nhs)
+				}
+				observation := func(n int) string {
+					return fmt.Sprintf(`{"resource":{"resourceType":"Observation","status":"final","code":{"text":"twice %d"},"subject":{"reference":"urn:uuid:0b6e4f1a-0000-4000-8000-0000000000d%d"}},"request":{"method":"POST","url":"Observation"}}`, n, n)
+				}
+				r := c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+patient(1)+`,`+patient(2)+`,`+observation(1)+`,`+observation(2)+`]}`)
+				if r.status != 200 {
+					t.Fatalf("transaction: %d %s", r.status, r.body)
+				}
+				found := c.searchIDs(t, "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+nhs)
+				if len(found) != 1 {
+					t.Fatalf("the transaction made patients %v, want one", found)
+				}
+				es := r.json(t)["entry"].([]any)
+				for i, want := range []string{"201", "200"} {
+					resp := es[i].(map[string]any)["response"].(map[string]any)
+					if resp["status"] != want || !strings.HasPrefix(fmt.Sprint(resp["location"]), "Patient/"+found[0]+"/") {
+						t.Errorf("entry %d answered %v, want %s at Patient/%s", i, resp, want, found[0])
+					}
+				}
+				for i := 2; i < 4; i++ {
+					loc := es[i].(map[string]any)["response"].(map[string]any)["location"].(string)
+					obs := c.do("GET", "/fhir/"+strings.Join(strings.Split(loc, "/")[:2], "/"), "").json(t)
+					if ref := obs["subject"].(map[string]any)["reference"]; ref != "Patient/"+found[0] {
+						t.Errorf("entry %d's subject is %v, want Patient/%s", i, ref, found[0])
+					}
+				}
+			})
+		})
+	}
+}

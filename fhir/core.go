@@ -38,8 +38,8 @@ type coreMapping struct {
 	// created says the resource store also takes creates of the type
 	// from other systems (Synthea's hospitals' locations) though every
 	// id is the typed core's (no prefix tells them apart): those are
-	// created, read and searched beside the typed records, not changed
-	// through the API.
+	// created, read, searched, updated and deleted beside the typed
+	// records, which a write tells apart by reading (typedRecord).
 	created bool
 	read    func(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error)
 	// search returns every typed record matching the search, or
@@ -78,14 +78,44 @@ func (s *Server) coreType(typ string) *coreMapping {
 var coreMappings = map[string]*coreMapping{}
 
 // refuseCoreWrite refuses a write naming a record of the typed core (id
-// "" for a create): those change through the PAS.
-func (s *Server) refuseCoreWrite(typ, id string) error {
+// "" for a create): those change through the PAS. Of a type other
+// systems also create (Location), a resource another system sent is
+// theirs to update and delete.
+func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id string) error {
 	m := s.coreType(typ)
 	if m == nil || (m.external && (id == "" || !m.owns(id))) || (m.created && id == "") {
 		return nil
 	}
+	if m.created {
+		typed, err := s.typedRecord(ctx, p, m, typ, id)
+		if err != nil || !typed {
+			return err
+		}
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
+			"%s/%s is one of the trust's own, kept by the PAS (its sites, wards, bays, beds and clinic rooms), and read only here: change it in the PAS. Those other systems sent are updated and deleted here", typ, id)
+	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 		"%s is served read only from the PAS's records; record it in the PAS (its screens or HL7 feed), which the API then serves", typ)
+}
+
+// typedRecord reports whether typ/id names a record of the typed core.
+// Of a type whose ids have no prefix of their own (created), it reads
+// the record to know.
+func (s *Server) typedRecord(ctx context.Context, p *Principal, m *coreMapping, typ, id string) (bool, error) {
+	if !m.owns(id) {
+		return false, nil
+	}
+	if !m.created {
+		return true, nil
+	}
+	_, err := m.read(s, ctx, p, id)
+	switch crs.ErrorCode(err) {
+	case "":
+		return true, nil
+	case crs.ENOTFOUND:
+		return false, nil
+	}
+	return false, err
 }
 
 // typedSearch returns the search of typ from the typed core, or nil.

@@ -440,11 +440,11 @@ func TestCapabilityStatementTyped(t *testing.T) {
 			return strings.Join(out, ",")
 		}
 		for _, tc := range []struct{ typ, codes, params string }{
-			{"Patient", "read,vread,update,patch,history-instance,create,search-type", "_id,identifier,family,given,name,birthdate,gender,address-postalcode"},
+			{"Patient", "read,vread,update,patch,history-instance,create,search-type", "_id,identifier,family,given,name,phonetic,birthdate,gender,address-postalcode"},
 			{"EpisodeOfCare", "read,search-type", "patient,date,status,identifier,_id"},
 			// The trust's locations, and those other systems send (Synthea's
 			// hospitals), searched by every parameter.
-			{"Location", "read,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},
+			{"Location", "read,vread,update,patch,delete,history-instance,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},
 		} {
 			if got := codes(tc.typ); got != tc.codes {
 				t.Errorf("%s interactions %s, want %s", tc.typ, got, tc.codes)

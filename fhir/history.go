@@ -42,13 +42,19 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 	}
 	var versions []*crs.Resource
+	typed := s.coreType(typ) != nil && id == ""
+	if m := s.coreType(typ); m != nil && id != "" {
+		if typed, err = s.typedRecord(r.Context(), p, m, typ, id); err != nil {
+			return err
+		}
+	}
 	switch {
 	case s.pmi(typ) && id != "":
 		if q.Get("_before") != "" || !since.IsZero() {
 			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
 		}
 		versions, err = s.patientHistory(r.Context(), p, id)
-	case s.pmi(typ) || s.coreType(typ) != nil && (id == "" || s.coreType(typ).owns(id)):
+	case s.pmi(typ) || typed:
 		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records (a patient's own history is, at Patient/[id]/_history)", typ)
 	default:
 		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)

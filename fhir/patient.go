@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,24 +109,18 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 		}
 		r["address"] = []any{a}
 	}
+	// A contact kept as sent (with what the PMI does not hold of it) is
+	// served in place of the PMI's while the PMI's contact agrees with it.
+	copies := array(kept["contact"])
 	var contacts []any
 	for i, c := range p.Contacts {
-		rel := map[string]any{}
-		if i == 0 {
-			rel["coding"] = []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "N", "display": "Next-of-Kin"}}
-		}
-		if c.Relationship != "" {
-			rel["text"] = c.Relationship
-		}
-		ct := map[string]any{}
-		if len(rel) > 0 {
-			ct["relationship"] = []any{rel}
-		}
-		if c.Name != "" {
-			ct["name"] = map[string]any{"text": c.Name}
-		}
-		if c.Phone != "" {
-			ct["telecom"] = []any{map[string]any{"system": "phone", "value": c.Phone}}
+		ct := contactResource(i, c)
+		for j, x := range copies {
+			if sent, _ := x.(map[string]any); sent != nil && contactOf(sent) == c {
+				ct = sent
+				copies = slices.Delete(slices.Clone(copies), j, j+1)
+				break
+			}
 		}
 		if len(ct) > 0 {
 			contacts = append(contacts, ct)
@@ -176,6 +171,11 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 			}
 		case "name":
 			r[k] = withKeptNames(r[k].([]any), array(v))
+		case "contact": // above
+		case "deceasedBoolean":
+			if p.DeathTime == nil {
+				r[k] = v
+			}
 		default:
 			if arr, ok := v.([]any); ok {
 				have, _ := r[k].([]any)
@@ -186,6 +186,60 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 		}
 	}
 	return r
+}
+
+// contactResource writes a contact of the PMI as a Patient.contact, the
+// first as the next of kin.
+func contactResource(i int, c crs.Contact) map[string]any {
+	rel := map[string]any{}
+	if i == 0 {
+		rel["coding"] = []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "N", "display": "Next-of-Kin"}}
+	}
+	if c.Relationship != "" {
+		rel["text"] = c.Relationship
+	}
+	ct := map[string]any{}
+	if len(rel) > 0 {
+		ct["relationship"] = []any{rel}
+	}
+	if c.Name != "" {
+		ct["name"] = map[string]any{"text": c.Name}
+	}
+	if c.Phone != "" {
+		ct["telecom"] = []any{map[string]any{"system": "phone", "value": c.Phone}}
+	}
+	return ct
+}
+
+// contactOf reads what the PMI holds of a Patient.contact: its name,
+// relationship and first phone.
+func contactOf(c map[string]any) crs.Contact {
+	var ct crs.Contact
+	if n, ok := c["name"].(map[string]any); ok {
+		ct.Name, _ = n["text"].(string)
+		if ct.Name == "" {
+			ct.Name = strings.TrimSpace(strings.Join(append(strs(n["given"]), fmt.Sprint(orEmpty(n["family"]))), " "))
+		}
+	}
+	for _, rel := range array(c["relationship"]) {
+		rm, _ := rel.(map[string]any)
+		if t, ok := rm["text"].(string); ok && ct.Relationship == "" {
+			ct.Relationship = t
+		}
+		for _, cd := range array(rm["coding"]) {
+			cm, _ := cd.(map[string]any)
+			if d, ok := cm["display"].(string); ok && ct.Relationship == "" && cm["code"] != "N" {
+				ct.Relationship = d
+			}
+		}
+	}
+	for _, t := range array(c["telecom"]) {
+		tm, _ := t.(map[string]any)
+		if v, ok := tm["value"].(string); ok && tm["system"] == "phone" && ct.Phone == "" {
+			ct.Phone = v
+		}
+	}
+	return ct
 }
 
 // withKeptNames adds the names kept beside a record to the PMI's name:
@@ -357,7 +411,6 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 			continue
 		}
 		n, _ := x.(map[string]any)
-		at := fmt.Sprintf("Patient.name[%d]", i)
 		p.FamilyName, _ = n["family"].(string)
 		given := strings.Fields(strings.Join(strs(n["given"]), " "))
 		if len(given) > 0 {
@@ -366,18 +419,17 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		if pre := strs(n["prefix"]); len(pre) > 0 {
 			p.Title = strings.Join(pre, " ")
 		}
-		// A suffix or period the PMI does not hold is kept with a copy of
-		// the name, served in its place while the PMI's name agrees.
+		// What else the name carries (a suffix, a period, extensions) is
+		// kept with a copy of the name, served in its place while the
+		// PMI's name agrees.
 		for k := range n {
 			switch k {
 			case "use", "family", "given", "prefix", "text":
-			case "suffix", "period", "extension":
+			default:
 				if !keptName {
 					keep("name", []any{x})
 					keptName = true
 				}
-			default:
-				bad(at+"."+k, "the PMI holds a name's family, given names and title, not its %s", k)
 			}
 		}
 	}
@@ -418,6 +470,11 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		} else {
 			p.BirthDate = crs.DateOf(d)
 		}
+	}
+	if v, ok := r["deceasedBoolean"].(bool); ok && !v {
+		// Said to be alive: kept, and served while the PAS records no
+		// death.
+		keep("deceasedBoolean", false)
 	}
 	if v, ok := r["deceasedBoolean"].(bool); ok && v && p.DeathTime == nil {
 		bad("Patient.deceasedBoolean", "the PMI records when a patient died: send deceasedDateTime")
@@ -480,51 +537,23 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		}
 	}
 
-	// Contacts: name, relationship and phone.
+	// Contacts: name, relationship and phone are held; a contact with
+	// more than the PMI writes back of it (an address, a period, codings,
+	// a name in parts) is kept as sent too.
 	p.Contacts = nil
-	for i, x := range array(r["contact"]) {
+	for _, x := range array(r["contact"]) {
 		c, _ := x.(map[string]any)
-		at := fmt.Sprintf("Patient.contact[%d]", i)
-		var ct crs.Contact
-		if n, ok := c["name"].(map[string]any); ok {
-			ct.Name, _ = n["text"].(string)
-			if ct.Name == "" {
-				ct.Name = strings.TrimSpace(strings.Join(append(strs(n["given"]), fmt.Sprint(orEmpty(n["family"]))), " "))
-			}
-		}
-		for _, rel := range array(c["relationship"]) {
-			rm, _ := rel.(map[string]any)
-			if t, ok := rm["text"].(string); ok && ct.Relationship == "" {
-				ct.Relationship = t
-			}
-			for _, cd := range array(rm["coding"]) {
-				cm, _ := cd.(map[string]any)
-				if d, ok := cm["display"].(string); ok && ct.Relationship == "" && cm["code"] != "N" {
-					ct.Relationship = d
-				}
-			}
-		}
-		for _, t := range array(c["telecom"]) {
-			tm, _ := t.(map[string]any)
-			if v, ok := tm["value"].(string); ok && tm["system"] == "phone" && ct.Phone == "" {
-				ct.Phone = v
-			}
-		}
-		for k := range c {
-			switch k {
-			case "name", "relationship", "telecom":
-			default:
-				bad(at+"."+k, "the PMI holds a contact's name, relationship and phone, not its %s", k)
-			}
+		ct := contactOf(c)
+		if !sameJSON(contactResource(len(p.Contacts), ct), c) {
+			keep("contact", []any{x})
 		}
 		p.Contacts = append(p.Contacts, ct)
 	}
 
 	// The registered GP practice and GP, by their national codes.
 	p.GPPracticeCode, p.GPPracticeName, p.GPCode, p.GPName = "", "", "", ""
-	for i, x := range array(r["generalPractitioner"]) {
+	for _, x := range array(r["generalPractitioner"]) {
 		ref, _ := x.(map[string]any)
-		at := fmt.Sprintf("Patient.generalPractitioner[%d]", i)
 		id, _ := ref["identifier"].(map[string]any)
 		system, _ := id["system"].(string)
 		value, _ := id["value"].(string)
@@ -538,7 +567,9 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		case strings.HasPrefix(reference, "Organization/gp-") && p.GPPracticeCode == "":
 			p.GPPracticeCode, p.GPPracticeName = strings.TrimPrefix(reference, "Organization/gp-"), display
 		default:
-			bad(at, "the PMI holds the registered GP practice by its ODS code (identifier %s) and the GP by national code (%s)", SystemODSCode, SystemGMPNumber)
+			// Another reference (a Practitioner, an Organization of the
+			// sender's) is kept as sent.
+			keep("generalPractitioner", []any{x})
 		}
 	}
 
@@ -568,8 +599,11 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		switch {
 		case l["type"] == "replaces":
 		case l["type"] == "replaced-by" && p.Merged() && other["reference"] == "Patient/"+p.MergedInto:
+		case l["type"] == "seealso" || l["type"] == "refer":
+			// Another record of the same person elsewhere: kept as sent.
+			keep("link", []any{x})
 		default:
-			bad(fmt.Sprintf("Patient.link[%d]", i), "records are linked by merging them in the PAS, not by a link")
+			bad(fmt.Sprintf("Patient.link[%d]", i), "a record replaces another, or is replaced by it, by merging the two in the PAS, not by a link")
 		}
 	}
 	if len(issues) > 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
 	"github.com/opencrs/crs/nhs"
 )
 
@@ -369,7 +370,7 @@ func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
 // match, up to the PMI's page of 200 candidates.
 func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
 	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
+		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, phonetic, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
 	}
 	// A reverse chain names the patients it finds as _id does.
 	q = &search{query: q.query}
@@ -385,12 +386,12 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		}
 		q.query.IDs = referred
 	}
-	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "birthdate": true, "gender": true, "address-postalcode": true}
+	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "phonetic": true, "birthdate": true, "gender": true, "address-postalcode": true}
 	groups := map[string][]crs.ResourceCondition{}
 	for _, g := range q.query.All {
 		param := g[0].Param
 		if !supported[param] {
-			return nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, birthdate, gender, address-postalcode or _id", param)
+			return nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, phonetic, birthdate, gender, address-postalcode or _id", param)
 		}
 		groups[param] = append(groups[param], g...)
 	}
@@ -403,17 +404,34 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			order = append(order, id)
 		}
 	}
-	// Patients found by identifiers of other systems, kept beside their
-	// record and indexed in the resource store.
-	other := map[string]bool{}
-	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+	// Patients found by what is kept beside their record and indexed in
+	// the resource store: identifiers of other systems (other) and names
+	// the PMI does not hold, a usual or maiden name (beside).
+	keptSearch := func(g []crs.ResourceCondition) ([]string, error) {
+		if len(g) == 0 || s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
+			return nil, nil
+		}
 		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
-		if err != nil {
-			return nil, err
+		out := make([]string, len(found))
+		for i, f := range found {
+			out[i] = f.ID
 		}
-		for _, f := range found {
-			other[f.ID] = true
-		}
+		return out, err
+	}
+	other, beside := map[string]bool{}, map[string]bool{}
+	otherIDs, err := keptSearch(groups["identifier"])
+	if err != nil {
+		return nil, err
+	}
+	besideIDs, err := keptSearch(nameGroup(groups))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range otherIDs {
+		other[id] = true
+	}
+	for _, id := range besideIDs {
+		beside[id] = true
 	}
 	pmiSearch := func(pq crs.PatientQuery) error {
 		pq.Limit = 200
@@ -451,18 +469,35 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 				}
 			}
 		}
-		for id := range other {
+		for _, id := range otherIDs {
 			add(id)
 		}
-	case len(groups["family"]) > 0 || len(groups["name"]) > 0:
-		for _, c := range append(groups["family"], groups["name"]...) {
+	case len(groups["family"]) > 0 || len(groups["name"]) > 0 || len(groups["given"]) > 0 || len(groups["phonetic"]) > 0:
+		// Every group must match: the patients of one are the candidates,
+		// the family name's first as the fewest.
+		for _, c := range nameGroup(groups) {
 			text := c.Text
 			if text == "" {
 				text = c.Code
 			}
-			if err := pmiSearch(crs.PatientQuery{FamilyName: text}); err != nil {
+			pq := crs.PatientQuery{NamePart: text, NameOf: c.Param, NameContains: c.Op == crs.MatchContains}
+			switch c.Param {
+			case "name":
+				pq.NameOf = ""
+			case "phonetic":
+				// Names that sound alike: the PMI's search by family name
+				// finds them by its key, the given names by their start.
+				if err := pmiSearch(crs.PatientQuery{FamilyName: text}); err != nil {
+					return nil, err
+				}
+				pq.NameOf = "given"
+			}
+			if err := pmiSearch(pq); err != nil {
 				return nil, err
 			}
+		}
+		for _, id := range besideIDs {
+			add(id)
 		}
 	case len(groups["birthdate"]) > 0 && groups["birthdate"][0].Op == crs.MatchEq && groups["birthdate"][0].Hi.Sub(groups["birthdate"][0].Lo) <= 25*time.Hour:
 		for _, c := range groups["birthdate"] {
@@ -471,7 +506,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			}
 		}
 	default:
-		return nil, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day), _id or _has; given, gender and address-postalcode narrow such a search")
+		return nil, invalid("required", "", "search patients by identifier, family, given, name, phonetic, a birthdate (one day), _id or _has; gender and address-postalcode narrow such a search")
 	}
 	// A candidate of the PMI's search is matched on what the search shows
 	// of it (its identifiers, names, birth date, gender and postcode) and
@@ -479,7 +514,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
-		if l := listed[id]; l != nil && !other[id] {
+		if l := listed[id]; l != nil && !other[id] && !beside[id] {
 			if matchesAll(patientResource(l, nil), q.query.All, nil) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}
@@ -503,6 +538,17 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	return out, nil
 }
 
+// nameGroup is the group of conditions on names a search by name reads
+// its candidates by: family, name, given or phonetic, the first present.
+func nameGroup(groups map[string][]crs.ResourceCondition) []crs.ResourceCondition {
+	for _, p := range []string{"family", "name", "given", "phonetic"} {
+		if g := groups[p]; len(g) > 0 {
+			return g
+		}
+	}
+	return nil
+}
+
 // pmiSearchOutcome names the parameter a refused PMI search was about.
 func pmiSearchOutcome(err error) error {
 	if crs.ErrorCode(err) != crs.EINVALID {
@@ -522,6 +568,10 @@ func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]b
 			if c.Param == "identifier" && other[r.ID()] {
 				ok = true
 			}
+			if c.Param == "phonetic" {
+				ok = ok || soundsLike(r, c)
+				continue
+			}
 			for _, row := range rows {
 				if row.Param == c.Param && rowMatches(row, c) {
 					ok = true
@@ -533,6 +583,33 @@ func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]b
 		}
 	}
 	return true
+}
+
+// soundsLike reports whether a family or given name of a Patient sounds
+// like the one a phonetic search asks for, by the key the PMI's search
+// weighs names alike by.
+func soundsLike(r Resource, c crs.ResourceCondition) bool {
+	text := c.Text
+	if text == "" {
+		text = c.Code
+	}
+	key := match.Key(text)
+	if key == "" {
+		return false
+	}
+	for _, n := range array(r["name"]) {
+		n, _ := n.(map[string]any)
+		names := strs(n["given"])
+		if f, ok := n["family"].(string); ok {
+			names = append(names, f)
+		}
+		for _, name := range names {
+			if match.Key(name) == key {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // foundPatients is findPatientsIn with each patient as its resource:

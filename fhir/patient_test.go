@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -86,16 +87,7 @@ func TestPatientFromPMI(t *testing.T) {
 		bob := other.json(t)["id"].(string)
 		ids := func(q string) string {
 			t.Helper()
-			r := c.do("GET", "/fhir/Patient?"+q, "")
-			if r.status != 200 {
-				t.Fatalf("%s: %d %s", q, r.status, r.body)
-			}
-			var out []string
-			es, _ := r.json(t)["entry"].([]any)
-			for _, e := range es {
-				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
-			}
-			return strings.Join(out, ",")
+			return strings.Join(c.searchIDs(t, "/fhir/Patient?"+q), ",")
 		}
 		for _, tc := range []struct{ q, want string }{
 			{"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", id},
@@ -120,7 +112,7 @@ func TestPatientFromPMI(t *testing.T) {
 		}
 		// What the PMI cannot take is refused, naming the element.
 		for _, tc := range []struct{ body, expr string }{
-			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","contact":[{"name":{"text":"Z"},"address":{"line":["1 Road"]}}]}`, "Patient.contact[0].address"},
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","link":[{"other":{"reference":"Patient/x"},"type":"replaced-by"}]}`, "Patient.link[0]"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990"}`, "Patient.birthDate"},
 			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"1990-01-01"}`, "Patient.name[0].given"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000019"}]}`, "Patient.identifier[0].value"},
@@ -174,5 +166,106 @@ func TestPatientConditionalCreateConcurrent(t *testing.T) {
 		f := startPAS(t, db, clock)
 		body := `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034"}],"name":[{"family":"Cole","given":["Ada"]}],"birthDate":"1960-02-03"}`
 		postConcurrently(t, f, body, "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000034")
+	})
+}
+
+// fullPatient carries the constructs of R4's own Patient examples that
+// the PMI holds only in part: names of several uses, a primitive's
+// extension (_birthDate), deceasedBoolean false, a contact with an
+// address, gender, period and a name in parts with its own extension,
+// managingOrganization, a narrative, a link to another record of the same
+// person and a GP by reference.
+const fullPatient = `{"resourceType":"Patient","id":"sample",
+ "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Ada Lovelace-Byron</div>"},
+ "identifier":[{"use":"usual","type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:oid:1.2.3.4","value":"A-77","period":{"start":"2001-05-06"},"assigner":{"display":"Somewhere Clinic"}}],
+ "active":true,
+ "name":[{"use":"official","family":"Lovelace","given":["Ada","Augusta"]},{"use":"usual","given":["Ada"]},{"use":"maiden","family":"Byron","given":["Ada","Augusta"],"period":{"end":"1835"}}],
+ "telecom":[{"use":"home"},{"system":"phone","value":"020 7946 0999","use":"work","rank":1}],
+ "gender":"female","birthDate":"1975-12-10",
+ "_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1975-12-10T14:35:45+00:00"}]},
+ "deceasedBoolean":false,
+ "address":[{"use":"home","type":"both","line":["12 Erewhon Street"],"city":"London","postalCode":"E1 6AN","period":{"start":"1975-12-10"}}],
+ "contact":[{"relationship":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0131","code":"N"}]}],
+   "name":{"family":"de Morgan","_family":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/humanname-own-prefix","valueString":"VV"}]},"given":["Sophia"]},
+   "telecom":[{"system":"phone","value":"020 7946 0998"}],
+   "address":{"use":"home","line":["1 Other Road"],"city":"London","postalCode":"E1 6AN"},"gender":"female","period":{"start":"2012"}}],
+ "generalPractitioner":[{"reference":"Practitioner/gp-1","display":"Dr Somerville"}],
+ "managingOrganization":{"reference":"Organization/1"},
+ "link":[{"other":{"reference":"Patient/elsewhere-1"},"type":"seealso"}]}`
+
+// TestPatientFullR4 registers and updates a Patient with every construct
+// of fullPatient: none is refused, the PMI holds what it can, and the rest
+// is kept and served back as sent.
+func TestPatientFullR4(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		r := c.do("POST", "/fhir/Patient", fullPatient)
+		if r.status != 201 {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		id := r.json(t)["id"].(string)
+		p, err := store.NewPatientService(db).FindPatient(t.Context(), f.trustA.Actor(crs.RoleClerk), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := crs.Contact{Name: "Sophia de Morgan", Phone: "020 7946 0998"}
+		if p.FamilyName != "Lovelace" || p.GivenName != "Ada" || p.OtherNames != "Augusta" || len(p.Contacts) != 1 || p.Contacts[0] != want {
+			t.Errorf("the PMI holds %s, %s %s, contacts %+v; want Lovelace, Ada Augusta, %+v", p.FamilyName, p.GivenName, p.OtherNames, p.Contacts, want)
+		}
+		served := func(body []byte) {
+			t.Helper()
+			for _, want := range []string{
+				`"_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime"`,
+				`"period":{"start":"2012"}`, `"gender":"female","name":{"_family":{"extension"`, `"address":{"city":"London","line":["1 Other Road"]`,
+				`"managingOrganization":{"reference":"Organization/1"}`,
+				`{"other":{"reference":"Patient/elsewhere-1"},"type":"seealso"}`,
+				`{"display":"Dr Somerville","reference":"Practitioner/gp-1"}`,
+				`{"family":"Byron","given":["Ada","Augusta"],"period":{"end":"1835"},"use":"maiden"}`,
+				`"value":"A-77"`, `"deceasedBoolean":false`,
+			} {
+				if !strings.Contains(string(body), want) {
+					t.Errorf("served Patient lacks %s: %s", want, body)
+				}
+			}
+		}
+		got := c.do("GET", "/fhir/Patient/"+id, "")
+		served(got.body)
+		// The record as read, and the sent Patient again, update it.
+		if r := c.do("PUT", "/fhir/Patient/"+id, string(got.body), "If-Match", got.header.Get("ETag")); r.status != 200 {
+			t.Errorf("update with the record as read: %d %s", r.status, r.body)
+		}
+		again := strings.Replace(fullPatient, `"id":"sample"`, `"id":"`+id+`"`, 1)
+		if r := c.do("PUT", "/fhir/Patient/"+id, again); r.status != 200 {
+			t.Errorf("update with the Patient as sent: %d %s", r.status, r.body)
+		} else {
+			served(r.body)
+		}
+		// Once the PAS changes the contact, its kept copy is not served.
+		pmi := store.NewPatientService(db)
+		clerk := f.trustA.Actor(crs.RoleClerk)
+		p, _ = pmi.FindPatient(t.Context(), clerk, id)
+		p.Contacts[0].Phone = "020 7946 0997"
+		if err := pmi.UpdatePatient(t.Context(), clerk, p); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.do("GET", "/fhir/Patient/"+id, ""); strings.Contains(string(r.body), `"period":{"start":"2012"}`) || !strings.Contains(string(r.body), `"telecom":[{"system":"phone","value":"020 7946 0997"}]`) {
+			t.Errorf("after the PAS changed the contact: %d %s", r.status, r.body)
+		}
+		// Once the PAS records a death, deceasedBoolean false is not served.
+		p, _ = pmi.FindPatient(t.Context(), clerk, id)
+		died := clock.Now().Add(-time.Hour)
+		p.DeathTime = &died
+		if err := pmi.UpdatePatient(t.Context(), clerk, p); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.do("GET", "/fhir/Patient/"+id, ""); strings.Contains(string(r.body), `"deceasedBoolean"`) || !strings.Contains(string(r.body), `"deceasedDateTime"`) {
+			t.Errorf("after the PAS recorded a death: %d %s", r.status, r.body)
+		}
+		// A link that would merge records is still the PAS's to make.
+		merge := strings.Replace(again, `"type":"seealso"`, `"type":"replaced-by"`, 1)
+		if r := c.do("PUT", "/fhir/Patient/"+id, merge); r.status != 422 || !strings.Contains(string(r.body), `"expression":["Patient.link[0]"]`) {
+			t.Errorf("a replaced-by link: %d %s", r.status, r.body)
+		}
 	})
 }

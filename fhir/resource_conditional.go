@@ -46,7 +46,7 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if id := res.ID(); id != "" && !validID(id) {
 		return invalid("invalid", typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
 	}
-	if err := s.refuseCoreWrite(typ, res.ID()); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, res.ID()); err != nil {
 		return err
 	}
 	if s.pmi(typ) {
@@ -157,7 +157,7 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 	if s.pmi(typ) {
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
 	}
-	if err := s.refuseCoreWrite(typ, ""); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {

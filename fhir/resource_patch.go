@@ -48,7 +48,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
-	if err := s.refuseCoreWrite(typ, id); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
 	act, current := crs.ActRecordClinical, func(tx crs.Tx) (*crs.Resource, error) { return tx.GetResource(typ, id) }

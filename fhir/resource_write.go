@@ -75,7 +75,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
-	if err := s.refuseCoreWrite(typ, ""); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err
 	}
 	res, err := decodeFor(r, typ)
@@ -248,7 +248,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
-	if err := s.refuseCoreWrite(typ, id); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
 	res, err := decodeFor(r, typ)
@@ -297,7 +297,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	if s.pmi(typ) {
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
 	}
-	if err := s.refuseCoreWrite(typ, id); err != nil {
+	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error { return deleteIn(tx, typ, id) })

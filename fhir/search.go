@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"errors"
 	"math"
 	"net/url"
 	"sort"
@@ -216,7 +217,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		// points at one that rest matches.
 		name, target, _ := strings.Cut(ref, ":")
 		p, ok := SearchParamOf(typ, name)
-		if !ok || p.Type != "reference" {
+		if !ok || !supported(p) {
+			return unknown(key, "%s is not a search parameter of %s", name, typ)
+		}
+		if p.Type != "reference" {
 			return invalid("not-supported", key, "%s is not a reference search parameter of %s to chain from", name, typ)
 		}
 		targets := []string{target}
@@ -255,14 +259,14 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 	if name != "_lastUpdated" {
 		p, ok := SearchParamOf(typ, name)
 		if !ok {
-			return invalid("not-supported", key, "%s is not a search parameter of %s", name, typ)
+			return unknown(key, "%s is not a search parameter of %s", name, typ)
+		}
+		if !supported(p) {
+			return unknown(key, "search parameter %s of %s is not supported", name, typ)
 		}
 		kind = p.Type
 		if kind == "composite" {
 			return s.addComposite(typ, key, p, modifier, value, now)
-		}
-		if kind == "special" || len(p.Paths) == 0 {
-			return invalid("not-supported", key, "search parameter %s of %s is not supported", name, typ)
 		}
 	}
 	if modifier == "missing" {
@@ -490,23 +494,28 @@ func isElementOf(typ, name string) bool {
 	return false
 }
 
+// unknownParam is add's refusal of a parameter this server does not
+// know or support, whatever its value: what a lenient search leaves out
+// (knownParam), where a known parameter's bad value is refused.
+type unknownParam struct{ *Outcome }
+
+func (u unknownParam) Unwrap() error { return u.Outcome }
+
+func unknown(key, format string, args ...any) error {
+	return unknownParam{invalid("not-supported", key, format, args...)}
+}
+
+// supported reports whether this server searches by a parameter: one
+// with paths to index, or a composite of such.
+func supported(p *SearchParam) bool {
+	return p.Type == "composite" || p.Type != "special" && len(p.Paths) > 0
+}
+
 // knownParam reports whether key names a parameter a search of typ
 // reads: a result or control parameter, _has, or a search parameter of
 // typ this server supports, with a modifier or a chain after it or not.
+// add decides, whatever the value given.
 func knownParam(typ, key string) bool {
-	switch key {
-	case "_count", "_cursor", "_offset", "_summary", "_total", "_sort", "_elements", "_id", "_format", "_pretty",
-		"_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
-		return true
-	}
-	if strings.HasPrefix(key, "_has:") {
-		return true
-	}
-	name, _, _ := strings.Cut(key, ".")
-	name, _, _ = strings.Cut(name, ":")
-	if name == "_lastUpdated" {
-		return true
-	}
-	p, ok := SearchParamOf(typ, name)
-	return ok && (p.Type == "composite" || p.Type != "special" && len(p.Paths) > 0)
+	err := (&search{query: crs.ResourceQuery{Type: typ, Missing: map[string]bool{}}, params: url.Values{}}).add(typ, key, "", time.Time{})
+	return !errors.As(err, new(unknownParam))
 }

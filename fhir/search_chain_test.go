@@ -28,15 +28,7 @@ func TestSearchChaining(t *testing.T) {
 
 		ids := func(q string) string {
 			t.Helper()
-			r := c.do("GET", "/fhir/"+q, "")
-			if r.status != 200 {
-				t.Fatalf("%s: %d %s", q, r.status, r.body)
-			}
-			var out []string
-			es, _ := r.json(t)["entry"].([]any)
-			for _, e := range es {
-				out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
-			}
+			out := c.searchIDs(t, "/fhir/"+q)
 			sort.Strings(out)
 			return strings.Join(out, ",")
 		}

@@ -54,6 +54,22 @@ func (r response) json(t *testing.T) map[string]any {
 	return m
 }
 
+// searchIDs runs a search that must answer 200 and returns the ids of
+// the resources of its page, in its order.
+func (c *client) searchIDs(t *testing.T, path string) []string {
+	t.Helper()
+	r := c.do("GET", path, "")
+	if r.status != 200 {
+		t.Fatalf("%s: %d %s", path, r.status, r.body)
+	}
+	var out []string
+	es, _ := r.json(t)["entry"].([]any)
+	for _, e := range es {
+		out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+	}
+	return out
+}
+
 func (c *client) do(method, path, body string, header ...string) response {
 	c.t.Helper()
 	u := path

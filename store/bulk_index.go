@@ -17,6 +17,7 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_family_norm", "(org_id, family_norm, given_norm)"},
 	{"patients_birth_date", "(org_id, birth_date)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
+	{"patients_given_norm", "(org_id, given_norm)"},
 }
 
 // deferSearchIndexes drops the patient search indexes if no trust holds

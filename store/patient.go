@@ -369,7 +369,7 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 const (
 	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
 	indexedBirth             // birth_date: patients_birth_date
-	indexedNames             // family_norm, family_key, given_norm: patients_family_norm, patients_family_key_norm
+	indexedNames             // family_norm, family_key, given_norm: patients_family_norm, patients_family_key_norm, patients_given_norm
 )
 
 // updatePatientSQLite holds updatePatientSQL on SQLite by the groups of

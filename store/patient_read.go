@@ -136,6 +136,8 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 	case q.MRN != "":
 		q.MRN = strings.ToUpper(q.MRN)
 		err = add(sel+`mrn = $2`, a.OrgID, q.MRN)
+	case q.NamePart != "":
+		err = searchNamePart(q, sel, a.OrgID, add)
 	case q.FamilyName != "":
 		fam := match.Normalize(q.FamilyName)
 		if fam == "" {
@@ -337,6 +339,35 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	return total, nil
 }
 
+// searchNamePart reads the candidates of a search by a part of a name
+// (crs.PatientQuery.NamePart): the patients whose family or first given
+// name starts with it, by patients_family_norm and patients_given_norm,
+// or, to find the names that contain it, by a scan of the trust's
+// patients. Each read holds at most the page asked for.
+func searchNamePart(q crs.PatientQuery, sel, orgID string, add func(string, ...any) error) error {
+	part := match.Normalize(q.NamePart)
+	if part == "" {
+		return nil
+	}
+	n := q.Offset + q.Limit
+	for _, col := range []string{"family_norm", "given_norm"} {
+		if q.NameOf != "" && col != q.NameOf+"_norm" {
+			continue
+		}
+		var err error
+		if q.NameContains {
+			// A normalised name holds letters alone, none of LIKE's own.
+			err = add(sel+col+` LIKE $2 ORDER BY id LIMIT $3`, orgID, "%"+part+"%", n)
+		} else {
+			err = add(sel+col+` >= $2 AND `+col+` < $3 ORDER BY `+col+`, id LIMIT $4`, orgID, part, part+"\uffff", n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readBestNames reads, of the patients of the family names whole (with
 // any given name) and starts (with a given name that starts with the one
 // typed), those that can rank among the first need of a search by family
@@ -463,7 +494,7 @@ func searchDetail(q crs.PatientQuery, n int) string {
 	for _, x := range []struct {
 		set  bool
 		name string
-	}{{q.NHSNumber != "", "NHS number"}, {q.MRN != "", "hospital number"}, {q.FamilyName != "", "family name"},
+	}{{q.NHSNumber != "", "NHS number"}, {q.MRN != "", "hospital number"}, {q.FamilyName != "", "family name"}, {q.NamePart != "", "part of a name"},
 		{q.GivenName != "", "given name"}, {!q.BirthDate.IsZero(), "date of birth"}, {q.Postcode != "", "postcode"}, {q.Gender != "", "gender"}} {
 		if x.set {
 			f = append(f, x.name)
