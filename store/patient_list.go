@@ -10,8 +10,10 @@ import (
 )
 
 // patientOrder holds, by PatientSort key, the columns a key sorts by
-// ascending, then descending. A text column's empty value is a missing
-// one, sorted last either way.
+// ascending, then descending. An empty date of birth or postcode is a
+// missing one, sorted last either way; every patient has names (their
+// normalized form, by which a list of names is read in the order of its
+// index, patients_family_norm), a gender and a hospital number.
 var patientOrder = map[string][2][]string{
 	"id":         {{"id"}, {"id"}},
 	"updated":    {{"updated_at"}, {"updated_at"}},
@@ -137,8 +139,16 @@ func patientListSQL(orgID string, q crs.PatientList) (count, list string, args [
 			dir, side = " DESC", 1
 		}
 		for _, c := range cols[side] {
-			if k.Key != "gender" && k.Key != "id" {
+			if k.Key == "birth_date" || k.Key == "postcode" {
 				order = append(order, "("+c+" = '')")
+			}
+			// A column is sorted as an expression, so that no index of it
+			// is walked for its order, the trust's patients read to find
+			// the few matching (a day's births walking the trust by
+			// name); the names of a list of names are read in the order
+			// of their index.
+			if !strings.HasPrefix(c, "CASE") && (len(q.Families) == 0 || c != "family_norm" && c != "given_norm") {
+				c = "(" + c + " || '')"
 			}
 			order = append(order, c+dir)
 		}
