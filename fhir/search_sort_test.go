@@ -13,6 +13,7 @@ import (
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -106,11 +107,7 @@ func ordered(rs []map[string]any, keys ...sortKey) []string {
 		}
 		return cmp.Compare(a["id"].(string), b["id"].(string))
 	})
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r["id"].(string)
-	}
-	return ids
+	return ids(rs)
 }
 
 func str(path ...string) func(map[string]any) string {
@@ -183,7 +180,18 @@ func TestSortTypedCore(t *testing.T) {
 		if most < 3 {
 			t.Fatalf("no patient of the journey has 3 encounters and 3 appointments (most %d)", most)
 		}
+		// Encounters other systems sent, kept in the resource store and
+		// sorted with the PAS's: one before and one after all of them.
+		for _, start := range []string{"1990-01-02T10:00:00Z", "2100-01-02T10:00:00Z"} {
+			r := c.do("POST", "/fhir/Encounter", `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/`+pid+`"},"period":{"start":"`+start+`","end":"`+start+`"}}`)
+			if r.status != 201 {
+				t.Fatalf("create an Encounter: %d %s", r.status, r.body)
+			}
+		}
 		encounters := everything(t, c, "Encounter?patient=Patient/"+pid)
+		if stored := slices.DeleteFunc(ids(encounters), func(id string) bool { return strings.Contains("ip-ae-op-", id[:3]) }); len(stored) != 2 {
+			t.Fatalf("Encounter?patient=Patient/%s found %v of the resource store, want the 2 created", pid, stored)
+		}
 		appointments := everything(t, c, "Appointment?patient=Patient/"+pid)
 		start := str("period", "start")
 
@@ -198,6 +206,10 @@ func TestSortTypedCore(t *testing.T) {
 			{"Patient family,-given", "Patient?family=sortby&_sort=family,-given", sortby, []sortKey{{family, false}, {given, true}}},
 			{"Patient -family,birthdate", "Patient?family=sortby&_sort=-family,birthdate", sortby, []sortKey{{family, true}, {born, false}}},
 			{"Patient given", "Patient?name=sortby&_sort=given", sortby, []sortKey{{given, false}}},
+			{"Patient by identifier -birthdate", "Patient?identifier=" + strings.Join([]string{ps[0].NHSNumber, ps[2].NHSNumber, ps[3].NHSNumber, ps[5].NHSNumber}, ",") + "&_sort=-birthdate",
+				slices.DeleteFunc(slices.Clone(sortby), func(r map[string]any) bool {
+					return !slices.ContainsFunc([]int{0, 2, 3, 5}, func(i int) bool { return nhsNumberOf(r) == ps[i].NHSNumber })
+				}), []sortKey{{born, true}}},
 			{"Encounter date", "Encounter?patient=Patient/" + pid + "&_sort=date", encounters, []sortKey{{start, false}}},
 			{"Encounter -date", "Encounter?patient=Patient/" + pid + "&_sort=-date", encounters, []sortKey{{start, true}}},
 			{"Encounter status,-date", "Encounter?patient=Patient/" + pid + "&_sort=status,-date", encounters, []sortKey{{str("status"), false}, {start, true}}},
@@ -208,6 +220,9 @@ func TestSortTypedCore(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				want := ordered(tc.all, tc.keys...)
+				if len(want) < 3 {
+					t.Fatalf("%s: %d matches, want 3 or more to page", tc.query, len(want))
+				}
 				got := pages(t, c, tc.query+"&_count=2")
 				if diff := gocmp.Diff(want, got); diff != "" {
 					t.Errorf("%s, 2 a page (-want +got):\n%s", tc.query, diff)
@@ -242,4 +257,25 @@ func TestSortTypedCore(t *testing.T) {
 			}
 		})
 	})
+}
+
+// nhsNumberOf is a served Patient's NHS number.
+func nhsNumberOf(r map[string]any) string {
+	ids, _ := r["identifier"].([]any)
+	for _, id := range ids {
+		if id := id.(map[string]any); id["system"] == fhir.SystemNHSNumber {
+			v, _ := id["value"].(string)
+			return v
+		}
+	}
+	return ""
+}
+
+// ids are the ids of served resources.
+func ids(rs []map[string]any) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r["id"].(string)
+	}
+	return out
 }
