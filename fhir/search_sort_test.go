@@ -234,7 +234,8 @@ func TestSortTypedCore(t *testing.T) {
 		}
 
 		t.Run("unknown key", func(t *testing.T) {
-			for _, q := range []string{"Encounter?patient=Patient/" + pid + "&_sort=date,nosuch", "Patient?family=sortby&_sort=telecom", "Appointment?patient=Patient/" + pid + "&_sort=-nosuch"} {
+			for _, q := range []string{"Encounter?patient=Patient/" + pid + "&_sort=date,nosuch", "Patient?family=sortby&_sort=telecom", "Appointment?patient=Patient/" + pid + "&_sort=-nosuch",
+				"Observation?subject=Patient/" + pid + "&_sort=code-value-quantity", "Location?_sort=near"} {
 				r := c.do("GET", "/fhir/"+q, "")
 				key := strings.TrimPrefix(q[strings.LastIndexAny(q, ",=")+1:], "-")
 				if r.status != 400 || !strings.Contains(string(r.body), key) || !strings.Contains(string(r.body), "OperationOutcome") {
