@@ -143,11 +143,19 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		case q.countOnly || n == 0:
 		case len(store.SortBy) > 0:
 			// Sorted, the page is among the typed matches and the store's
-			// first up to its end, sorted together.
+			// first up to its end, sorted together; with no typed match,
+			// the store's page.
 			store.Count, store.Offset = q.query.Offset+q.query.Count, 0
+			if typedTotal == 0 {
+				store.Count, store.Offset = q.query.Count, q.query.Offset
+			}
 			more, _, err := s.Resources.SearchResources(r.Context(), p.Actor, store)
 			if err != nil {
 				return err
+			}
+			if typedTotal == 0 {
+				page = more
+				break
 			}
 			all := append(slices.Clone(found), more...)
 			if err := sortServed(all, store.SortBy); err != nil {

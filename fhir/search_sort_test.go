@@ -181,17 +181,19 @@ func TestSortTypedCore(t *testing.T) {
 			t.Fatalf("no patient of the journey has 3 encounters and 3 appointments (most %d)", most)
 		}
 		// Encounters other systems sent, kept in the resource store and
-		// sorted with the PAS's: one before and one after all of them.
-		for _, start := range []string{"1990-01-02T10:00:00Z", "2100-01-02T10:00:00Z"} {
+		// sorted with the PAS's: one before and two after all of them.
+		for _, start := range []string{"1990-01-02T10:00:00Z", "2100-01-02T10:00:00Z", "2050-06-01T10:00:00Z"} {
 			r := c.do("POST", "/fhir/Encounter", `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/`+pid+`"},"period":{"start":"`+start+`","end":"`+start+`"}}`)
 			if r.status != 201 {
 				t.Fatalf("create an Encounter: %d %s", r.status, r.body)
 			}
 		}
 		encounters := everything(t, c, "Encounter?patient=Patient/"+pid)
-		if stored := slices.DeleteFunc(ids(encounters), func(id string) bool { return strings.Contains("ip-ae-op-", id[:3]) }); len(stored) != 2 {
-			t.Fatalf("Encounter?patient=Patient/%s found %v of the resource store, want the 2 created", pid, stored)
+		if stored := slices.DeleteFunc(ids(encounters), func(id string) bool { return strings.Contains("ip-ae-op-", id[:3]) }); len(stored) != 3 {
+			t.Fatalf("Encounter?patient=Patient/%s found %v of the resource store, want the 3 created", pid, stored)
 		}
+		// Searched without a patient, Encounter is the resource store's.
+		stored := everything(t, c, "Encounter?status=finished")
 		appointments := everything(t, c, "Appointment?patient=Patient/"+pid)
 		start := str("period", "start")
 
@@ -213,6 +215,7 @@ func TestSortTypedCore(t *testing.T) {
 			{"Encounter date", "Encounter?patient=Patient/" + pid + "&_sort=date", encounters, []sortKey{{start, false}}},
 			{"Encounter -date", "Encounter?patient=Patient/" + pid + "&_sort=-date", encounters, []sortKey{{start, true}}},
 			{"Encounter status,-date", "Encounter?patient=Patient/" + pid + "&_sort=status,-date", encounters, []sortKey{{str("status"), false}, {start, true}}},
+			{"Encounter of the resource store -date", "Encounter?status=finished&_sort=-date", stored, []sortKey{{start, true}}},
 			{"Encounter -_id", "Encounter?patient=Patient/" + pid + "&_sort=-_id", encounters, []sortKey{{str("id"), true}}},
 			{"Appointment date", "Appointment?patient=Patient/" + pid + "&_sort=date", appointments, []sortKey{{str("start"), false}}},
 			{"Appointment -date", "Appointment?patient=Patient/" + pid + "&_sort=-date", appointments, []sortKey{{str("start"), true}}},
