@@ -300,6 +300,12 @@ type PatientList struct {
 	Sort       []PatientSort
 	Limit      int // at most this many results; 0 means 20, at most 1000
 	Offset     int // how many to skip in the order
+	// Count asks for every match to be counted into the results' Total.
+	// Without it Total is the matches up to the page's end, and one more
+	// when more follow (More says whether there is a next page): a list
+	// of a common name's start costs its page, not a count of the
+	// thousands it holds.
+	Count bool
 }
 
 // PatientSort is one key of a PatientList's order: id, updated (when

@@ -115,7 +115,7 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		if err != nil {
 			return err
 		}
-		return s.writeTypedPage(w, r, p, q, b, page, total)
+		return s.writeTypedPage(w, r, p, q, b, page, total, q.total || q.countOnly)
 	}
 	found, err := typed(r.Context(), p, q)
 	if err != nil {
@@ -172,15 +172,19 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			page = append(page, more...)
 		}
 	}
-	return s.writeTypedPage(w, r, p, q, b, page, total)
+	return s.writeTypedPage(w, r, p, q, b, page, total, true)
 }
 
 // writeTypedPage answers a page of a search of the typed core, of total
-// matches, with a next link to the page after it.
-func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, page []*crs.Resource, total int) error {
+// matches (the Bundle's total when counted; otherwise at least one more
+// than the page's end when more follow), with a next link to the page
+// after it.
+func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, page []*crs.Resource, total int, counted bool) error {
 	typ := q.query.Type
 	var err error
-	b.Total = intPtr(total)
+	if counted {
+		b.Total = intPtr(total)
+	}
 	if q.countOnly {
 		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil

@@ -173,13 +173,15 @@ func sortServed(rs []*crs.Resource, by []crs.ResourceSort) error {
 // sortedPatients answers a search of the PMI with _sort: the database
 // lists the patients the search's identifiers, names or birth dates
 // name, in the order of the keys, and returns the page asked for (by
-// _offset) with how many it lists. Each listed patient is then matched
+// _offset) with how many it lists (counted for _total or
+// _summary=count; otherwise those up to the page's end and one more
+// when more follow). Each listed patient is then matched
 // as FHIR defines the search, as searchPatients matches its candidates,
 // so a page may hold fewer than _count where the PMI's normalized name
 // starts with the one asked for and the name as written does not. A
 // search needs what searchPatients needs to start from.
 func (s *Server) sortedPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, int, error) {
-	list := crs.PatientList{Offset: q.query.Offset, Limit: q.query.Count}
+	list := crs.PatientList{Offset: q.query.Offset, Limit: q.query.Count, Count: q.total || q.countOnly}
 	for _, k := range q.query.SortBy {
 		key := pmiSortKeys[k.Param]
 		if key == "" {

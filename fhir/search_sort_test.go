@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -236,6 +237,15 @@ func TestSortTypedCore(t *testing.T) {
 			})
 		}
 
+		t.Run("Patient total", func(t *testing.T) {
+			// Counted when asked for, as the resource store counts.
+			for q, want := range map[string]any{"_total=accurate&_count=2": json.Number("7"), "_summary=count": json.Number("7"), "_count=2": nil} {
+				b := c.do("GET", "/fhir/Patient?family=sortby&_sort=-birthdate&"+q, "").json(t)
+				if b["total"] != want {
+					t.Errorf("Patient?family=sortby&_sort=-birthdate&%s: total %v, want %v", q, b["total"], want)
+				}
+			}
+		})
 		t.Run("unknown key", func(t *testing.T) {
 			for _, q := range []string{"Encounter?patient=Patient/" + pid + "&_sort=date,nosuch", "Patient?family=sortby&_sort=telecom", "Appointment?patient=Patient/" + pid + "&_sort=-nosuch",
 				"Observation?subject=Patient/" + pid + "&_sort=code-value-quantity", "Location?_sort=near"} {

@@ -34,7 +34,8 @@ const genderOrder = "CASE gender WHEN '2' THEN 'a' WHEN '1' THEN 'b' WHEN '9' TH
 
 // ListPatients finds the patients a PatientList names, in its order, a
 // page at a time by offset: the database sorts, reading the rows of the
-// names, numbers or birth dates named through their indexes.
+// names, numbers or birth dates named through their indexes, and counts
+// them only when asked.
 func (s *PatientService) ListPatients(ctx context.Context, a crs.Actor, q crs.PatientList) (*crs.PatientResults, error) {
 	if err := a.Authorize(crs.ActSearchPatients); err != nil {
 		s.db.refused(a, crs.ActSearchPatients)
@@ -48,21 +49,26 @@ func (s *PatientService) ListPatients(ctx context.Context, a crs.Actor, q crs.Pa
 	if err != nil {
 		return nil, err
 	}
-	var total int
-	if err := s.db.read.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
-		return nil, err
+	res := &crs.PatientResults{Offset: q.Offset}
+	if q.Count {
+		if err := s.db.read.QueryRowContext(ctx, count, args...).Scan(&res.Total); err != nil {
+			return nil, err
+		}
 	}
-	res := &crs.PatientResults{Total: total, Offset: q.Offset}
-	if q.Offset < total {
+	if !q.Count || q.Offset < res.Total {
 		ps, err := queryRows(ctx, s.db.read, scanListedPatient, list, args...)
 		if err != nil {
 			return nil, err
+		}
+		if !q.Count {
+			res.Total = q.Offset + len(ps)
+			ps = ps[:min(len(ps), q.Limit)]
 		}
 		for _, p := range ps {
 			res.Matches = append(res.Matches, crs.PatientMatch{Patient: p})
 		}
 	}
-	s.db.Audit(a, "", crs.AuditSearch, fmt.Sprintf("sorted list by %s: %d results", listDetail(q), total))
+	s.db.Audit(a, "", crs.AuditSearch, fmt.Sprintf("sorted list by %s: %d shown", listDetail(q), len(res.Matches)))
 	ids := make([]string, len(res.Matches))
 	for i, m := range res.Matches {
 		ids[i] = m.Patient.ID
@@ -155,8 +161,12 @@ func patientListSQL(orgID string, q crs.PatientList) (count, list string, args [
 	}
 	order = append(order, "id")
 	cond := strings.Join(where, " AND ")
+	limit := q.Limit
+	if !q.Count {
+		limit++ // one more, to know whether more follow
+	}
 	return `SELECT COUNT(*) FROM patients WHERE ` + cond, `SELECT ` + listedPatientColumns + ` FROM patients WHERE ` + cond +
-		` ORDER BY ` + strings.Join(order, ", ") + fmt.Sprintf(` LIMIT %d OFFSET %d`, q.Limit, q.Offset), args, nil
+		` ORDER BY ` + strings.Join(order, ", ") + fmt.Sprintf(` LIMIT %d OFFSET %d`, limit, q.Offset), args, nil
 }
 
 // listDetail names what a PatientList was narrowed by, for its audit
