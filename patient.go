@@ -289,6 +289,44 @@ type PatientQuery struct {
 	Offset     int // how many of the best results to skip: the second page of 50 starts at 50
 }
 
+// PatientList is a search of the PMI listed in the order Sort names
+// rather than best match first: the FHIR API's Patient search with
+// _sort. Each field that is set narrows the list, any one of its values
+// matching; the identifier fields together are one such choice (a
+// patient holding any of those NHS numbers or hospital numbers, or one
+// of HeldIDs). Names are matched by the start of the name as the PMI
+// normalizes it (match.Normalize).
+type PatientList struct {
+	IDs        []string
+	NHSNumbers []string
+	MRNs       []string
+	HeldIDs    []string // patients found by another system's identifier kept beside their record
+	Families   []string // family name starts with one of these
+	Givens     []string // given name starts with one of these
+	BirthDates []Date
+	Genders    []string // PMI gender codes (1, 2, 9, X)
+	Sort       []PatientSort
+	Limit      int // at most this many results; 0 means 20, at most 1000
+	Offset     int // how many to skip in the order
+	// Count asks for every match to be counted into the results' Total.
+	// Without it Total is the matches up to the page's end, and one more
+	// when more follow (More says whether there is a next page): a list
+	// of a common name's start costs its page, not a count of the
+	// thousands it holds.
+	Count bool
+}
+
+// PatientSort is one key of a PatientList's order: id, updated (when
+// the record last changed), family, given, name (family then given),
+// birth_date, gender, postcode or identifier (the lower of the NHS
+// number and hospital number, the higher when descending). A patient
+// without the value comes last in either direction; ties are broken by
+// id.
+type PatientSort struct {
+	Key  string
+	Desc bool
+}
+
 // PatientResults is one page of a search of the PMI: the patients shown,
 // best first, and how many matched in all, so that a clerk is told when
 // there are more than one page holds ("50 of 54 shown").
@@ -346,6 +384,12 @@ type PatientService interface {
 	// names, date of birth, gender, postcode, death and merge); the whole
 	// record is read with FindPatient.
 	SearchPatients(ctx context.Context, a Actor, q PatientQuery) (*PatientResults, error)
+	// ListPatients finds the patients a PatientList names, in its order,
+	// and returns the page of them its Offset and Limit ask for with the
+	// total; the database sorts, so a list of a common name costs a
+	// page, not the trust. Each patient carries what SearchPatients'
+	// matches do; the list is audited as a search.
+	ListPatients(ctx context.Context, a Actor, q PatientList) (*PatientResults, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.
 	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -133,12 +134,24 @@ func (s *Server) typedSearch(typ string) func(ctx context.Context, p *Principal,
 
 // writeTypedSearch answers a search of a type of the typed core: every
 // match of the typed records, then for a type the resource store also
-// holds, the resource store's matches, paged together by _offset. A
+// holds, the resource store's matches, paged together by _offset. With
+// _sort the typed records and the store's first matches are sorted
+// together; a search of the PMI is sorted and paged by the database. A
 // typed match without a Body is read whole when it is on the page.
 func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
 	typ := q.query.Type
+	if s.pmi(typ) && len(q.query.SortBy) > 0 {
+		page, total, err := s.sortedPatients(r.Context(), p, q)
+		if err != nil {
+			return err
+		}
+		return s.writeTypedPage(w, r, p, q, b, page, total, q.total || q.countOnly)
+	}
 	found, err := typed(r.Context(), p, q)
 	if err != nil {
+		return err
+	}
+	if err := sortServed(found, q.query.SortBy); err != nil {
 		return err
 	}
 	typedTotal := len(found)
@@ -156,10 +169,31 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			return err
 		}
 		total += n
-		if want := q.query.Count - len(page); want > 0 && !q.countOnly && n > 0 {
-			if len(store.SortBy) == 0 {
-				store.SortBy = []crs.ResourceSort{{Param: "_id"}}
+		switch want := q.query.Count - len(page); {
+		case q.countOnly || n == 0:
+		case len(store.SortBy) > 0:
+			// Sorted, the page is among the typed matches and the store's
+			// first up to its end, sorted together; with no typed match,
+			// the store's page.
+			store.Count, store.Offset = q.query.Offset+q.query.Count, 0
+			if typedTotal == 0 {
+				store.Count, store.Offset = q.query.Count, q.query.Offset
 			}
+			more, _, err := s.Resources.SearchResources(r.Context(), p.Actor, store)
+			if err != nil {
+				return err
+			}
+			if typedTotal == 0 {
+				page = more
+				break
+			}
+			all := append(slices.Clone(found), more...)
+			if err := sortServed(all, store.SortBy); err != nil {
+				return err
+			}
+			page = all[min(q.query.Offset, len(all)):min(q.query.Offset+q.query.Count, len(all))]
+		case want > 0:
+			store.SortBy = []crs.ResourceSort{{Param: "_id"}}
 			store.Count, store.Offset = want, max(0, q.query.Offset-typedTotal)
 			more, _, err := s.Resources.SearchResources(r.Context(), p.Actor, store)
 			if err != nil {
@@ -168,7 +202,19 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			page = append(page, more...)
 		}
 	}
-	b.Total = intPtr(total)
+	return s.writeTypedPage(w, r, p, q, b, page, total, true)
+}
+
+// writeTypedPage answers a page of a search of the typed core, of total
+// matches (the Bundle's total when counted; otherwise at least one more
+// than the page's end when more follow), with a next link to the page
+// after it.
+func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, page []*crs.Resource, total int, counted bool) error {
+	typ := q.query.Type
+	var err error
+	if counted {
+		b.Total = intPtr(total)
+	}
 	if q.countOnly {
 		writeJSON(w, http.StatusOK, b.servedJSON())
 		return nil

@@ -469,8 +469,8 @@ func patientSearch(of func(*Server, context.Context, *Principal, string) ([]*crs
 
 // checkParams refuses a search the typed records cannot answer.
 func checkParams(q *search, m *coreMapping) error {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not, :missing or _sort", q.query.Type, strings.Join(m.params, ", "))
+	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {
+		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not or :missing", q.query.Type, strings.Join(m.params, ", "))
 	}
 	for _, g := range q.query.All {
 		// A type the resource store also holds is searched there by any

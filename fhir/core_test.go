@@ -261,16 +261,7 @@ func TestTypedCore(t *testing.T) {
 		}
 		entries := func(q string) []map[string]any {
 			t.Helper()
-			r := c.do("GET", "/fhir/"+q, "")
-			if r.status != 200 {
-				t.Fatalf("%s: %d %s", q, r.status, r.body)
-			}
-			var out []map[string]any
-			es, _ := r.json(t)["entry"].([]any)
-			for _, e := range es {
-				out = append(out, e.(map[string]any)["resource"].(map[string]any))
-			}
-			return out
+			return matches(t, c, q)
 		}
 		seen := map[string]map[string]any{} // by type and class or kind: one of each
 		for i, pid := range pats {

@@ -165,13 +165,13 @@ func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
 			params: []string{"_id", "identifier", "family", "given", "name", "phonetic", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (family names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store); gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. What the index does not hold is kept beside the record and served with it."}
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (family names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store); gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {
 		return nil
 	}
-	doc := "Served read only from the PAS's records; writes naming them are refused (405). Search by " + strings.Join(m.params, ", ")
+	doc := "Served read only from the PAS's records; writes naming them are refused (405); _sort orders by _id, _lastUpdated or any search parameter of the type. Search by " + strings.Join(m.params, ", ")
 	if m.created {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "delete", "history-instance", "create", "search-type"}, conditionalCreate: true, allParams: true,
 			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and updated (If-Match), patched and deleted there; the PAS's own stay read only (405)."}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -369,31 +370,9 @@ func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
 // birth; given, gender and address-postalcode narrow it. It returns every
 // match, up to the PMI's page of 200 candidates.
 func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, phonetic, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
-	}
-	// A reverse chain names the patients it finds as _id does.
-	q = &search{query: q.query}
-	q.query.All = slices.Clone(q.query.All)
-	if referred, ok, err := s.patientsReferred(ctx, p, &q.query); err != nil {
+	q, groups, other, err := s.patientGroups(ctx, p, q)
+	if err != nil || q == nil {
 		return nil, err
-	} else if ok {
-		if len(q.query.IDs) > 0 {
-			referred = slices.DeleteFunc(referred, func(id string) bool { return !slices.Contains(q.query.IDs, id) })
-		}
-		if len(referred) == 0 {
-			return nil, nil
-		}
-		q.query.IDs = referred
-	}
-	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "phonetic": true, "birthdate": true, "gender": true, "address-postalcode": true}
-	groups := map[string][]crs.ResourceCondition{}
-	for _, g := range q.query.All {
-		param := g[0].Param
-		if !supported[param] {
-			return nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, phonetic, birthdate, gender, address-postalcode or _id", param)
-		}
-		groups[param] = append(groups[param], g...)
 	}
 	ids := map[string]bool{}
 	var order []string
@@ -404,34 +383,18 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			order = append(order, id)
 		}
 	}
-	// Patients found by what is kept beside their record and indexed in
-	// the resource store: identifiers of other systems (other) and names
-	// the PMI does not hold, a usual or maiden name (beside).
-	keptSearch := func(g []crs.ResourceCondition) ([]string, error) {
-		if len(g) == 0 || s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
-			return nil, nil
-		}
+	// Patients found by names the PMI does not hold, a usual or maiden
+	// name kept beside their record and indexed in the resource store
+	// (other, from patientGroups, by other systems' identifiers).
+	beside := map[string]bool{}
+	if g := nameGroup(groups); len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
 		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
-		out := make([]string, len(found))
-		for i, f := range found {
-			out[i] = f.ID
+		if err != nil {
+			return nil, err
 		}
-		return out, err
-	}
-	other, beside := map[string]bool{}, map[string]bool{}
-	otherIDs, err := keptSearch(groups["identifier"])
-	if err != nil {
-		return nil, err
-	}
-	besideIDs, err := keptSearch(nameGroup(groups))
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range otherIDs {
-		other[id] = true
-	}
-	for _, id := range besideIDs {
-		beside[id] = true
+		for _, f := range found {
+			beside[f.ID] = true
+		}
 	}
 	pmiSearch := func(pq crs.PatientQuery) error {
 		pq.Limit = 200
@@ -469,7 +432,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 				}
 			}
 		}
-		for _, id := range otherIDs {
+		for _, id := range slices.Sorted(maps.Keys(other)) {
 			add(id)
 		}
 	case len(groups["family"]) > 0 || len(groups["name"]) > 0 || len(groups["given"]) > 0 || len(groups["phonetic"]) > 0:
@@ -496,7 +459,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 				return nil, err
 			}
 		}
-		for _, id := range besideIDs {
+		for _, id := range slices.Sorted(maps.Keys(beside)) {
 			add(id)
 		}
 	case len(groups["birthdate"]) > 0 && groups["birthdate"][0].Op == crs.MatchEq && groups["birthdate"][0].Hi.Sub(groups["birthdate"][0].Lo) <= 25*time.Hour:
@@ -547,6 +510,51 @@ func nameGroup(groups map[string][]crs.ResourceCondition) []crs.ResourceConditio
 		}
 	}
 	return nil
+}
+
+// patientGroups reads a search of the PMI: the search with the patients
+// a reverse chain names as its _id (nil when the chain names none), its
+// conditions by parameter, refusing one the PMI does not search by, and
+// the patients found by identifiers of other systems, kept beside their
+// record and indexed in the resource store.
+func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*search, map[string][]crs.ResourceCondition, map[string]bool, error) {
+	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {
+		return nil, nil, nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, phonetic, birthdate, gender, address-postalcode, _id and _has; not :not or :missing")
+	}
+	// A reverse chain names the patients it finds as _id does.
+	q = &search{query: q.query}
+	q.query.All = slices.Clone(q.query.All)
+	if referred, ok, err := s.patientsReferred(ctx, p, &q.query); err != nil {
+		return nil, nil, nil, err
+	} else if ok {
+		if len(q.query.IDs) > 0 {
+			referred = slices.DeleteFunc(referred, func(id string) bool { return !slices.Contains(q.query.IDs, id) })
+		}
+		if len(referred) == 0 {
+			return nil, nil, nil, nil
+		}
+		q.query.IDs = referred
+	}
+	supported := map[string]bool{"identifier": true, "family": true, "given": true, "name": true, "phonetic": true, "birthdate": true, "gender": true, "address-postalcode": true}
+	groups := map[string][]crs.ResourceCondition{}
+	for _, g := range q.query.All {
+		param := g[0].Param
+		if !supported[param] {
+			return nil, nil, nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, phonetic, birthdate, gender, address-postalcode or _id", param)
+		}
+		groups[param] = append(groups[param], g...)
+	}
+	other := map[string]bool{}
+	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, f := range found {
+			other[f.ID] = true
+		}
+	}
+	return q, groups, other, nil
 }
 
 // pmiSearchOutcome names the parameter a refused PMI search was about.

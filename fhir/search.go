@@ -145,6 +145,9 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 				if !ok {
 					return bad("%s is not a search parameter of %s", name, typ)
 				}
+				if p.Type == "composite" || p.Type == "special" || len(p.Paths) == 0 {
+					return bad("%s of %s has no value of its own to sort by", name, typ)
+				}
 				kind = p.Type
 			}
 			by := crs.ResourceSort{Param: name, Kind: kind, Desc: desc}

@@ -38,6 +38,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 				delete(vals, k)
 			}
 		}
+		s.leniently(typ, vals)
 	}
 	q, err := parseSearchValues(typ, vals, s.Store.Now())
 	if err != nil {

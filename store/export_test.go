@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -121,4 +123,36 @@ func (db *DB) TableRows(ctx context.Context) (map[string]int64, error) {
 		counts[n] = c
 	}
 	return counts, nil
+}
+
+// ExplainPatientList returns the database's plan of the statement that
+// lists the patients of q, one node a line.
+func (db *DB) ExplainPatientList(ctx context.Context, orgID string, q crs.PatientList) (string, error) {
+	_, list, args, err := patientListSQL(orgID, q)
+	if err != nil {
+		return "", err
+	}
+	explain := "EXPLAIN "
+	if db.dialect.name == "sqlite" {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := db.read.QueryContext(ctx, explain+list, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%v\n", vals[len(vals)-1])
+	}
+	return b.String(), rows.Err()
 }
