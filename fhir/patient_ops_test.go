@@ -69,9 +69,10 @@ func TestPMIPatientOperations(t *testing.T) {
 			t.Errorf("conditional delete of a patient: %d %s, want 405", r.status, r.body)
 		}
 
-		// $everything: the PMI's patient and what refers to them.
+		// $everything: the PMI's patient and what refers to them, and
+		// the GP practice the patient's record names, included.
 		r = c.do("GET", "/fhir/Patient/"+zoe+"/$everything", "")
-		if got := entryIDs(t, r); got != "Patient/"+zoe+",Observation/"+o1 {
+		if got := entryIDs(t, r); got != "Patient/"+zoe+",Observation/"+o1+",Organization/gp-Y01234" {
 			t.Errorf("$everything = %s", got)
 		}
 
