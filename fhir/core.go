@@ -107,6 +107,9 @@ func (s *Server) typedSearch(typ string) func(ctx context.Context, p *Principal,
 // typed match without a Body is read whole when it is on the page.
 func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
 	typ := q.query.Type
+	if scan := s.scanOf(q); scan != nil {
+		return s.writeScan(w, r, p, q, b, scan)
+	}
 	found, err := typed(r.Context(), p, q)
 	if err != nil {
 		return err

@@ -463,20 +463,20 @@ func patientSearch(of func(*Server, context.Context, *Principal, string) ([]*crs
 			}
 			return nil, invalid("required", "patient", "search %s of a patient (patient=Patient/[id]) or by _id: the PAS lists them patient by patient", typ)
 		}
-		return filterServed(all, rest)
+		return filterServed(all, rest, &q.query)
 	}
 }
 
 // checkParams refuses a search the typed records cannot answer.
 func checkParams(q *search, m *coreMapping) error {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not, :missing or _sort", q.query.Type, strings.Join(m.params, ", "))
+	if len(q.query.SortBy) > 0 {
+		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with _sort", q.query.Type, strings.Join(m.params, ", "))
 	}
 	for _, g := range q.query.All {
-		// A type the resource store also holds is searched there by any
-		// of its parameters: the typed records found are kept where their
-		// resources match it as well.
-		ok := m.stored() && plainGroup(g)
+		// The typed records are served as resources and kept where they
+		// match a parameter of the type's own values; a type the resource
+		// store also holds is searched there by it as well.
+		ok := plainGroup(g)
 		for _, name := range m.params {
 			ok = ok || g[0].Param == name
 		}
@@ -498,15 +498,18 @@ func plainGroup(g []crs.ResourceCondition) bool {
 	return true
 }
 
-// filterServed keeps the served resources that match every group.
-func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition) ([]*crs.Resource, error) {
+// filterServed keeps the served resources that match every group and
+// the rest of the search q (:not, :missing).
+func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.ResourceQuery) ([]*crs.Resource, error) {
+	rest := *q
+	rest.All, rest.IDs = groups, nil
 	var out []*crs.Resource
 	for _, r := range all {
 		res, err := Decode(r.Body)
 		if err != nil {
 			return nil, err
 		}
-		if matchesAll(res, groups, nil) {
+		if matchesQuery(res, &rest, nil) {
 			out = append(out, r)
 		}
 	}
@@ -566,7 +569,7 @@ func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([
 	if err != nil {
 		return nil, err
 	}
-	return filterServed(all, q.query.All)
+	return filterServed(all, q.query.All, &q.query)
 }
 
 // trustOrganization is the trust as an Organization.
@@ -650,7 +653,7 @@ func searchOrganizations(s *Server, ctx context.Context, p *Principal, q *search
 	if len(q.query.All) == 0 && len(q.query.IDs) == 0 {
 		return all, nil
 	}
-	return filterServed(all, q.query.All)
+	return filterServed(all, q.query.All, &q.query)
 }
 
 // consultantPractitioner is a consultant, known by the consultant code
@@ -689,5 +692,5 @@ func searchPractitioners(s *Server, ctx context.Context, p *Principal, q *search
 			}
 		}
 	}
-	return filterServed(all, q.query.All)
+	return filterServed(all, q.query.All, &q.query)
 }

@@ -368,8 +368,8 @@ func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
 // birth; given, gender and address-postalcode narrow it. It returns every
 // match, up to the PMI's page of 200 candidates.
 func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 || len(q.query.SortBy) > 0 {
-		return nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, birthdate, gender, address-postalcode, _id and _has; not :not, :missing or _sort")
+	if len(q.query.SortBy) > 0 {
+		return nil, invalid("not-supported", "_sort", "Patient search is not sorted by _sort")
 	}
 	// A reverse chain names the patients it finds as _id does.
 	q = &search{query: q.query}
@@ -389,7 +389,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	groups := map[string][]crs.ResourceCondition{}
 	for _, g := range q.query.All {
 		param := g[0].Param
-		if !supported[param] {
+		if !supported[param] && !plainGroup(g) {
 			return nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, birthdate, gender, address-postalcode or _id", param)
 		}
 		groups[param] = append(groups[param], g...)
@@ -479,8 +479,8 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
-		if l := listed[id]; l != nil && !other[id] {
-			if matchesAll(patientResource(l, nil), q.query.All, nil) {
+		if l := listed[id]; l != nil && !other[id] && listedAnswers(&q.query) {
+			if matchesQuery(patientResource(l, nil), &q.query, nil) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}
 			continue
@@ -496,7 +496,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		if err != nil {
 			return nil, err
 		}
-		if matchesAll(pat, q.query.All, other) {
+		if matchesQuery(pat, &q.query, other) {
 			out = append(out, res)
 		}
 	}
@@ -509,30 +509,6 @@ func pmiSearchOutcome(err error) error {
 		return err
 	}
 	return invalid("invalid", "", "%s", crs.ErrorMessage(err))
-}
-
-// matchesAll reports whether a served Patient matches every group of
-// conditions (any one of each) as the resource store would match it:
-// through the index rows of its search parameters.
-func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]bool) bool {
-	rows := IndexRows(r)
-	for _, g := range groups {
-		ok := false
-		for _, c := range g {
-			if c.Param == "identifier" && other[r.ID()] {
-				ok = true
-			}
-			for _, row := range rows {
-				if row.Param == c.Param && rowMatches(row, c) {
-					ok = true
-				}
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // foundPatients is findPatientsIn with each patient as its resource:
