@@ -179,3 +179,97 @@ func TestPatientSearchScan(t *testing.T) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// TestCoreSearchTrustWide searches the trust's encounters, episodes of
+// care, appointments and referrals without a patient: with no criteria
+// every one the patients' own searches find, paged without repeats or
+// gaps, and by status, class, date, :not and :missing those of them
+// that match.
+func TestCoreSearchTrustWide(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		pats, _, err := store.NewPatientService(db).ListPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientList{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		str := func(r map[string]any, k string) string { s, _ := r[k].(string); return s }
+		code := func(r map[string]any, k string) string {
+			m, _ := r[k].(map[string]any)
+			s, _ := m["code"].(string)
+			return s
+		}
+		start := func(r map[string]any) string {
+			if p, ok := r["period"].(map[string]any); ok {
+				return str(p, "start")
+			}
+			return str(r, "start")
+		}
+		for _, typ := range []string{"Encounter", "EpisodeOfCare", "Appointment", "ServiceRequest"} {
+			var all []map[string]any
+			for _, p := range pats {
+				found, _ := pageAll(t, c, typ+"?patient=Patient/"+p.ID, 100)
+				all = append(all, found...)
+			}
+			if len(all) == 0 {
+				t.Fatalf("no %s found patient by patient", typ)
+			}
+			var first map[string]any
+			for _, r := range all {
+				if start(r) != "" {
+					first = r
+					break
+				}
+			}
+			tcs := []struct {
+				query string
+				keep  func(r map[string]any) bool
+			}{
+				{"", func(map[string]any) bool { return true }},
+				{"status=" + str(all[0], "status"), func(r map[string]any) bool { return r["status"] == all[0]["status"] }},
+				{"status:not=" + str(all[0], "status"), func(r map[string]any) bool { return r["status"] != all[0]["status"] }},
+				{"identifier:missing=true", func(r map[string]any) bool { return r["identifier"] == nil }},
+			}
+			if first != nil && typ != "EpisodeOfCare" {
+				day := start(first)[:10]
+				tcs = append(tcs, struct {
+					query string
+					keep  func(r map[string]any) bool
+				}{"date=ge" + day, func(r map[string]any) bool { return start(r) != "" && start(r)[:10] >= day }})
+			}
+			if typ == "Encounter" {
+				tcs = append(tcs, struct {
+					query string
+					keep  func(r map[string]any) bool
+				}{"class:not=IMP", func(r map[string]any) bool { return code(r, "class") != "IMP" }})
+			}
+			for _, tc := range tcs {
+				q := typ
+				if tc.query != "" {
+					q += "?" + tc.query
+				}
+				t.Run(q, func(t *testing.T) {
+					var want []string
+					for _, r := range all {
+						if tc.keep(r) {
+							want = append(want, typ+"/"+r["id"].(string))
+						}
+					}
+					got, _ := pageAll(t, c, q, 3)
+					sameSet(t, q, idsOf(t, q, got), want)
+					sep := "?"
+					if tc.query != "" {
+						sep = "&"
+					}
+					if n := fmt.Sprint(c.do("GET", "/fhir/"+q+sep+"_summary=count", "").json(t)["total"]); n != strconv.Itoa(len(want)) {
+						t.Errorf("%s&_summary=count: %s, want %d", q, n, len(want))
+					}
+				})
+			}
+			if n := fmt.Sprint(f.b.do("GET", "/fhir/"+typ+"?_summary=count", "").json(t)["total"]); n != "0" {
+				t.Errorf("trust B counts %s of trust A's %s", n, typ)
+			}
+		}
+	})
+}
