@@ -50,6 +50,9 @@ func (s *Server) scanOf(q *search) coreScan {
 		}
 		return nil
 	}
+	if q.query.Type == "Slot" && s.coreType("Slot") != nil && len(q.query.IDs) == 0 && len(q.query.SortBy) == 0 && !slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return !plainGroup(g) }) {
+		return s.scanSlots
+	}
 	if s.coreType(q.query.Type) == nil || recordsOf[q.query.Type] == nil || len(q.query.IDs) > 0 || len(q.query.SortBy) > 0 {
 		return nil
 	}

@@ -273,3 +273,111 @@ func TestCoreSearchTrustWide(t *testing.T) {
 		}
 	})
 }
+
+// TestCoreClinics serves the trust's clinics as Schedules, their slots
+// as Slots and the consultants who hold them as Practitioners and
+// PractitionerRoles: listed with no criteria, searched by their
+// parameters, read, and each conforming to its UK Core profile.
+func TestCoreClinics(t *testing.T) {
+	u := loadUKCore(t)
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		ctx := context.Background()
+		admin := f.trustA.Actor(crs.RoleClerk)
+		out := store.NewOutpatientService(db)
+		clinics, err := out.FindClinics(ctx, admin)
+		if err != nil || len(clinics) == 0 {
+			t.Fatalf("clinics: %d %v", len(clinics), err)
+		}
+		var schedules, practitioners, roles, slots, busy []string
+		bySchedule := map[string][]string{}
+		seen := map[string]bool{}
+		for _, cl := range clinics {
+			schedules = append(schedules, "Schedule/clinic-"+cl.ID)
+			if cl.ConsultantCode != "" && !seen[cl.ConsultantCode] {
+				seen[cl.ConsultantCode] = true
+				practitioners = append(practitioners, "Practitioner/cons-"+cl.ConsultantCode)
+				roles = append(roles, "PractitionerRole/role-"+cl.ConsultantCode)
+			}
+			sls, err := out.FindSlots(ctx, admin, crs.SlotQuery{ClinicID: cl.ID, From: clock.Now().AddDate(-5, 0, 0), To: clock.Now().AddDate(5, 0, 0), Limit: 5000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sl := range sls {
+				id := "Slot/slot-" + sl.ID
+				slots = append(slots, id)
+				bySchedule["clinic-"+cl.ID] = append(bySchedule["clinic-"+cl.ID], id)
+				if sl.Booked {
+					busy = append(busy, id)
+				}
+			}
+		}
+		if len(slots) == 0 || len(busy) == 0 {
+			t.Fatalf("%d slots, %d busy: the journey books none", len(slots), len(busy))
+		}
+		for _, tc := range []struct {
+			query string
+			count int
+			want  []string
+		}{
+			{"Schedule", 2, schedules},
+			{"Practitioner", 2, practitioners},
+			{"PractitionerRole", 2, roles},
+			{"Slot", 7, slots},
+			{"Slot?status=busy", 3, busy},
+			{"Slot?status:not=busy", 50, func() (out []string) {
+				for _, s := range slots {
+					if !slices.Contains(busy, s) {
+						out = append(out, s)
+					}
+				}
+				return out
+			}()},
+			{"Slot?schedule=Schedule/clinic-" + clinics[0].ID, 5, bySchedule["clinic-"+clinics[0].ID]},
+			{"Schedule?actor=" + strings.TrimPrefix(practitioners[0], ""), 50, func() (out []string) {
+				for _, cl := range clinics {
+					if "Practitioner/cons-"+cl.ConsultantCode == practitioners[0] {
+						out = append(out, "Schedule/clinic-"+cl.ID)
+					}
+				}
+				return out
+			}()},
+			{"PractitionerRole?practitioner=" + practitioners[0], 50, roles[:1]},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				got, _ := pageAll(t, c, tc.query, tc.count)
+				sameSet(t, tc.query, idsOf(t, tc.query, got), tc.want)
+				if len(got) > 0 {
+					u.conforms(t, got[0])
+					typ, id := got[0]["resourceType"].(string), got[0]["id"].(string)
+					if r := c.do("GET", "/fhir/"+typ+"/"+id, ""); r.status != 200 || r.json(t)["id"] != id {
+						t.Errorf("read %s/%s: %d %s", typ, id, r.status, r.body)
+					}
+				}
+			})
+		}
+		// An appointment's slot is a Slot served.
+		var appt map[string]any
+		for _, r := range func() []map[string]any { rs, _ := pageAll(t, c, "Appointment", 50); return rs }() {
+			if r["slot"] != nil {
+				appt = r
+				break
+			}
+		}
+		if appt == nil {
+			t.Fatal("no appointment with a slot")
+		}
+		slot := appt["slot"].([]any)[0].(map[string]any)["reference"].(string)
+		if r := c.do("GET", "/fhir/"+slot, ""); r.status != 200 || r.json(t)["status"] != "busy" && appt["status"] != "cancelled" {
+			t.Errorf("read %s of Appointment/%v: %d %s", slot, appt["id"], r.status, r.body)
+		}
+		if r := f.b.do("GET", "/fhir/"+slot, ""); r.status != 404 {
+			t.Errorf("trust B read trust A's %s: %d", slot, r.status)
+		}
+		if n := fmt.Sprint(f.b.do("GET", "/fhir/Slot?_summary=count", "").json(t)["total"]); n != "0" {
+			t.Errorf("trust B counts %s of trust A's slots", n)
+		}
+	})
+}

@@ -177,7 +177,11 @@ func (s *Server) typedCapability(t string) *typedCapability {
 			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and not updated or deleted."}
 	}
 	if m.external {
-		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
+		scan := ""
+		if recordsOf[t] != nil || t == "Slot" {
+			scan = ", the trust's read a page at a time (_cursor)"
+		}
+		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
 	if recordsOf[t] != nil {
 		return &typedCapability{codes: []string{"read", "search-type"}, params: servedParams(t),
