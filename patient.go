@@ -350,6 +350,9 @@ type PatientService interface {
 	// records are listed too. It returns the cursor of the next page, ""
 	// after the last; the patients read are audited as a list shown.
 	ListPatients(ctx context.Context, a Actor, q PatientList) ([]*Patient, string, error)
+	// CountPatients counts the trust's patient records, merged ones
+	// included: ListPatients's every page. The count is audited.
+	CountPatients(ctx context.Context, a Actor) (int, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.
 	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)

@@ -231,11 +231,11 @@ func (s *Server) scanSlots(ctx context.Context, p *Principal, cursor string) ([]
 			if err != nil {
 				return nil, false, err
 			}
-			out = append(out, scanned{r, key(sl)})
+			out = append(out, scanned{res: r, cursor: key(sl)})
 		}
 		if len(sls) == slotBatch {
 			if len(out) == 0 {
-				out = append(out, scanned{nil, key(sls[len(sls)-1])})
+				out = append(out, scanned{cursor: key(sls[len(sls)-1])})
 			}
 			return out, true, nil
 		}

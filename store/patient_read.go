@@ -570,3 +570,17 @@ func (s *PatientService) ListPatients(ctx context.Context, a crs.Actor, q crs.Pa
 	s.db.recordListed(a, ids, "patient list")
 	return page, next, nil
 }
+
+// CountPatients counts the trust's patient records, merged ones included.
+func (s *PatientService) CountPatients(ctx context.Context, a crs.Actor) (int, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		s.db.refused(a, crs.ActSearchPatients)
+		return 0, err
+	}
+	n, err := s.db.CountPatients(ctx, a.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	s.db.Audit(a, "", crs.AuditSearch, "count patients: "+itoa(n))
+	return n, nil
+}
