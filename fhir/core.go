@@ -48,6 +48,10 @@ type coreMapping struct {
 	search func(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error)
 	// params are the search parameters the typed search understands.
 	params []string
+	// sharesRows says the resource store indexes the type's resources
+	// as any other type's, a parameter held in another's rows (see
+	// sharedTable): its typed search names no parameter but _id.
+	sharesRows bool
 }
 
 // stored reports whether the resource store holds resources of the type

@@ -26,11 +26,11 @@ const (
 
 func init() {
 	coreMappings["Schedule"] = &coreMapping{prefixes: []string{prefixClinic}, external: true,
-		read: readSchedule, search: searchSchedules, params: []string{"_id"}}
+		read: readSchedule, search: searchSchedules, params: []string{"_id"}, sharesRows: true}
 	coreMappings["Slot"] = &coreMapping{prefixes: []string{prefixSlot}, external: true,
-		read: readSlot, search: searchSlots, params: []string{"_id"}}
+		read: readSlot, search: searchSlots, params: []string{"_id"}, sharesRows: true}
 	coreMappings["PractitionerRole"] = &coreMapping{prefixes: []string{prefixRole}, external: true,
-		read: readRole, search: searchRoles, params: []string{"_id"}}
+		read: readRole, search: searchRoles, params: []string{"_id"}, sharesRows: true}
 }
 
 // clinicSchedule is a clinic as a Schedule: its consultant and room are
