@@ -351,7 +351,7 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs
 // condition of any group of Not, and each parameter of Missing without a
 // value (true) or with one (false).
 func matchesQuery(r Resource, q *crs.ResourceQuery, other map[string]bool) bool {
-	rows := IndexRows(r)
+	rows := indexRows(r, paramsOf(q))
 	if meta, _ := r["meta"].(map[string]any); meta != nil {
 		// _lastUpdated, which the resource store keeps with the version,
 		// not in its index.
@@ -378,6 +378,23 @@ func matchesQuery(r Resource, q *crs.ResourceQuery, other map[string]bool) bool 
 		return false
 	}
 	return true
+}
+
+// paramsOf names the parameters whose index rows a search reads.
+func paramsOf(q *crs.ResourceQuery) map[string]bool {
+	names := map[string]bool{}
+	for _, gs := range [][][]crs.ResourceCondition{q.All, q.Not} {
+		for _, g := range gs {
+			for _, c := range g {
+				name, _, _ := strings.Cut(c.Param, ":")
+				names[name] = true
+			}
+		}
+	}
+	for name := range q.Missing {
+		names[name] = true
+	}
+	return names
 }
 
 // rowsMatchAll reports whether the index rows of the resource id match
