@@ -164,7 +164,7 @@ func (s *Server) scanPatientRecords(of func(*Server, context.Context, *Principal
 			rs, err := of(s, ctx, p, pid)
 			switch crs.ErrorCode(err) {
 			case "":
-			case crs.ENOTFOUND, crs.EFORBIDDEN: // a record the actor may not see is not listed
+			case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED: // a record the actor may not see is not listed
 				return nil
 			default:
 				return err
@@ -273,15 +273,22 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 		link.Set("_cursor", next)
 		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + q.query.Type + "?" + link.Encode()})
 	}
-	for i, res := range page {
+	shown := page[:0]
+	for _, res := range page {
 		if res.Body == nil { // a patient, read whole (the read audited) now it is on the page
-			var err error
-			if page[i], err = s.readAny(ctx, p, res.Type, res.ID, 0); err != nil {
+			whole, err := s.readAny(ctx, p, res.Type, res.ID, 0)
+			switch crs.ErrorCode(err) {
+			case "":
+				res = whole
+			case crs.EFORBIDDEN, crs.ESEALED: // a sealed record the actor has not opened is not shown
+				continue
+			default:
 				return err
 			}
 		}
+		shown = append(shown, res)
 	}
-	return s.writeSearchset(w, r, p, q, b, page)
+	return s.writeSearchset(w, r, p, q, b, shown)
 }
 
 // scanPage scans from cursor for count matches (count < 0: every match)
@@ -331,7 +338,7 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs
 		switch crs.ErrorCode(err) {
 		case "":
 			res, r = full, nil
-		case crs.ENOTFOUND, crs.EFORBIDDEN:
+		case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED:
 			return false, nil
 		default:
 			return false, err
