@@ -281,8 +281,8 @@ type PatientQuery struct {
 	Offset     int // how many of the best results to skip: the second page of 50 starts at 50
 }
 
-// PatientList asks for a page of the trust's patients in id order.
-type PatientList struct {
+// PatientScan asks for a page of the trust's patients in id order.
+type PatientScan struct {
 	After string // the cursor of the page before ("" for the first)
 	Limit int    // at most this many; 0 means 20, at most 1000
 }
@@ -344,14 +344,14 @@ type PatientService interface {
 	// names, date of birth, gender, postcode, death and merge); the whole
 	// record is read with FindPatient.
 	SearchPatients(ctx context.Context, a Actor, q PatientQuery) (*PatientResults, error)
-	// ListPatients lists the trust's patients in id order, a page at a
+	// ScanPatients lists the trust's patients in id order, a page at a
 	// time: the scan a search by what no index leads (a FHIR search by
 	// gender or an address alone, or by nothing) pages through. Merged
 	// records are listed too. It returns the cursor of the next page, ""
 	// after the last; the patients read are audited as a list shown.
-	ListPatients(ctx context.Context, a Actor, q PatientList) ([]*Patient, string, error)
+	ScanPatients(ctx context.Context, a Actor, q PatientScan) ([]*Patient, string, error)
 	// CountPatients counts the trust's patient records, merged ones
-	// included: ListPatients's every page. The count is audited.
+	// included: ScanPatients's every page. The count is audited.
 	CountPatients(ctx context.Context, a Actor) (int, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.

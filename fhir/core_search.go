@@ -143,7 +143,7 @@ func heldBy(q *crs.ResourceQuery, held map[string]bool) bool {
 // served from the PMI's record, without a Body when its resource is read
 // whole only once it is on the page.
 func (s *Server) scanPatients(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
-	pats, next, err := s.Patients.ListPatients(ctx, p.Actor, crs.PatientList{After: cursor, Limit: scanBatch})
+	pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: cursor, Limit: scanBatch})
 	if err != nil {
 		return nil, false, err
 	}
@@ -183,7 +183,7 @@ func (s *Server) scanPatientRecords(of func(*Server, context.Context, *Principal
 				return nil, false, err
 			}
 		}
-		pats, next, err := s.Patients.ListPatients(ctx, p.Actor, crs.PatientList{After: pid, Limit: scanBatch})
+		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: pid, Limit: scanBatch})
 		if err != nil {
 			return nil, false, err
 		}

@@ -86,7 +86,7 @@ func TestPatientSearchScan(t *testing.T) {
 		f := startPAS(t, db, clock)
 		journey(t, db, f)
 		c := f.a
-		listed, _, err := store.NewPatientService(db).ListPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientList{Limit: 1000})
+		listed, _, err := store.NewPatientService(db).ScanPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestCoreSearchTrustWide(t *testing.T) {
 		f := startPAS(t, db, clock)
 		journey(t, db, f)
 		c := f.a
-		pats, _, err := store.NewPatientService(db).ListPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientList{Limit: 1000})
+		pats, _, err := store.NewPatientService(db).ScanPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -540,8 +540,8 @@ func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any
 		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
 }
 
-// ListPatients lists the trust's patients in id order, a page at a time.
-func (s *PatientService) ListPatients(ctx context.Context, a crs.Actor, q crs.PatientList) ([]*crs.Patient, string, error) {
+// ScanPatients lists the trust's patients in id order, a page at a time.
+func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.PatientScan) ([]*crs.Patient, string, error) {
 	if err := a.Authorize(crs.ActSearchPatients); err != nil {
 		s.db.refused(a, crs.ActSearchPatients)
 		return nil, "", err

@@ -12,11 +12,11 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// TestListPatients pages through a trust's patients in id order: every
+// TestScanPatients pages through a trust's patients in id order: every
 // patient once, each page after the last of the one before, a patient
 // registered meanwhile found on a later page, another trust's never, and
 // a bad cursor refused.
-func TestListPatients(t *testing.T) {
+func TestScanPatients(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
 		ta, tb := storetest.NewTrust(t, db, "RAA"), storetest.NewTrust(t, db, "RBB")
@@ -37,7 +37,7 @@ func TestListPatients(t *testing.T) {
 		var got []string
 		cursor, pages := "", 0
 		for {
-			page, next, err := ps.ListPatients(ctx, clerk, crs.PatientList{After: cursor, Limit: 5})
+			page, next, err := ps.ScanPatients(ctx, clerk, crs.PatientScan{After: cursor, Limit: 5})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestListPatients(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("listed %v,\nwant %v", got, want)
 		}
-		if _, _, err := ps.ListPatients(ctx, clerk, crs.PatientList{After: "a|b"}); crs.ErrorCode(err) != crs.EINVALID {
+		if _, _, err := ps.ScanPatients(ctx, clerk, crs.PatientScan{After: "a|b"}); crs.ErrorCode(err) != crs.EINVALID {
 			t.Errorf("a bad cursor: %v, want EINVALID", err)
 		}
 	})
