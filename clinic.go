@@ -126,6 +126,7 @@ type Slot struct {
 
 // SlotQuery finds slots.
 type SlotQuery struct {
+	ID                string // one slot, whenever it is
 	ClinicID          string
 	TreatmentFunction string
 	Type              string

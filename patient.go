@@ -327,6 +327,12 @@ type PatientSort struct {
 	Desc bool
 }
 
+// PatientScan asks for a page of the trust's patients in id order.
+type PatientScan struct {
+	After string // the cursor of the page before ("" for the first)
+	Limit int    // at most this many; 0 means 20, at most 1000
+}
+
 // PatientResults is one page of a search of the PMI: the patients shown,
 // best first, and how many matched in all, so that a clerk is told when
 // there are more than one page holds ("50 of 54 shown").
@@ -390,6 +396,15 @@ type PatientService interface {
 	// page, not the trust. Each patient carries what SearchPatients'
 	// matches do; the list is audited as a search.
 	ListPatients(ctx context.Context, a Actor, q PatientList) (*PatientResults, error)
+	// ScanPatients lists the trust's patients in id order, a page at a
+	// time: the scan a search by what no index leads (a FHIR search by
+	// gender or an address alone, or by nothing) pages through. Merged
+	// records are listed too. It returns the cursor of the next page, ""
+	// after the last; the patients read are audited as a list shown.
+	ScanPatients(ctx context.Context, a Actor, q PatientScan) ([]*Patient, string, error)
+	// CountPatients counts the trust's patient records, merged ones
+	// included: ScanPatients's every page. The count is audited.
+	CountPatients(ctx context.Context, a Actor) (int, error)
 	// FindDuplicates scores existing patients against a record about to be
 	// registered and returns the likely duplicates, best first.
 	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)

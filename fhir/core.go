@@ -49,6 +49,10 @@ type coreMapping struct {
 	search func(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error)
 	// params are the search parameters the typed search understands.
 	params []string
+	// sharesRows says the resource store indexes the type's resources
+	// as any other type's, a parameter held in another's rows (see
+	// sharedTable): its typed search names no parameter but _id.
+	sharesRows bool
 }
 
 // stored reports whether the resource store holds resources of the type
@@ -146,6 +150,18 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			return err
 		}
 		return s.writeTypedPage(w, r, p, q, b, page, total, q.total || q.countOnly)
+	}
+	if scan := s.scanOf(q); scan != nil {
+		return s.writeScan(w, r, p, q, b, scan)
+	}
+	if len(q.query.SortBy) > 0 {
+		// A search the PAS answers by reading the trust a page at a time
+		// (no patient, no index to lead it) lists in its own order.
+		unsorted := *q
+		unsorted.query.SortBy = nil
+		if s.scanOf(&unsorted) != nil {
+			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort a patient's (patient=)%s", typ, map[bool]string{true: " or a search by identifier, name or a birthdate", false: ""}[s.pmi(typ)])
+		}
 	}
 	found, err := typed(r.Context(), p, q)
 	if err != nil {

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -274,7 +275,7 @@ func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
 		"created":     ap.BookedAt.UTC().Format(time.RFC3339),
 		"participant": []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}}
 	if ap.SlotID != "" {
-		r["slot"] = []any{ref("Slot", ap.SlotID)}
+		r["slot"] = []any{ref("Slot", prefixSlot+ap.SlotID)}
 	}
 	if ap.ReferralID != "" {
 		r["basedOn"] = []any{ref("ServiceRequest", prefixReferral+ap.ReferralID)}
@@ -463,20 +464,17 @@ func patientSearch(of func(*Server, context.Context, *Principal, string) ([]*crs
 			}
 			return nil, invalid("required", "patient", "search %s of a patient (patient=Patient/[id]) or by _id: the PAS lists them patient by patient", typ)
 		}
-		return filterServed(all, rest)
+		return filterServed(all, rest, &q.query)
 	}
 }
 
 // checkParams refuses a search the typed records cannot answer.
 func checkParams(q *search, m *coreMapping) error {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {
-		return invalid("not-supported", "", "%s from the PAS is searched by %s; not with :not or :missing", q.query.Type, strings.Join(m.params, ", "))
-	}
 	for _, g := range q.query.All {
-		// A type the resource store also holds is searched there by any
-		// of its parameters: the typed records found are kept where their
-		// resources match it as well.
-		ok := m.stored() && plainGroup(g)
+		// The typed records are served as resources and kept where they
+		// match a parameter of the type's own values; a type the resource
+		// store also holds is searched there by it as well.
+		ok := plainGroup(g)
 		for _, name := range m.params {
 			ok = ok || g[0].Param == name
 		}
@@ -498,15 +496,18 @@ func plainGroup(g []crs.ResourceCondition) bool {
 	return true
 }
 
-// filterServed keeps the served resources that match every group.
-func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition) ([]*crs.Resource, error) {
+// filterServed keeps the served resources that match every group and
+// the rest of the search q (:not, :missing).
+func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.ResourceQuery) ([]*crs.Resource, error) {
+	rest := *q
+	rest.All = groups
 	var out []*crs.Resource
 	for _, r := range all {
 		res, err := Decode(r.Body)
 		if err != nil {
 			return nil, err
 		}
-		if matchesAll(res, groups, nil) {
+		if matchesQuery(res, &rest, nil) {
 			out = append(out, r)
 		}
 	}
@@ -566,7 +567,7 @@ func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([
 	if err != nil {
 		return nil, err
 	}
-	return filterServed(all, q.query.All)
+	return filterServed(all, q.query.All, &q.query)
 }
 
 // trustOrganization is the trust as an Organization.
@@ -650,14 +651,18 @@ func searchOrganizations(s *Server, ctx context.Context, p *Principal, q *search
 	if len(q.query.All) == 0 && len(q.query.IDs) == 0 {
 		return all, nil
 	}
-	return filterServed(all, q.query.All)
+	return filterServed(all, q.query.All, &q.query)
 }
 
 // consultantPractitioner is a consultant, known by the consultant code
 // the PAS records on spells, referrals and pathways, as a Practitioner.
-func consultantPractitioner(code string) (*crs.Resource, error) {
-	return served(Resource{"resourceType": "Practitioner", "id": prefixConsultant + code, "active": true,
-		"identifier": []any{map[string]any{"system": SystemConsultantCode, "value": code}}}, time.Time{}, "")
+func consultantPractitioner(code, name string) (*crs.Resource, error) {
+	r := Resource{"resourceType": "Practitioner", "id": prefixConsultant + code, "active": true,
+		"identifier": []any{map[string]any{"system": SystemConsultantCode, "value": code}}}
+	if name != "" {
+		r["name"] = []any{map[string]any{"text": name}}
+	}
+	return served(r, time.Time{}, "")
 }
 
 func readPractitioner(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
@@ -665,29 +670,41 @@ func readPractitioner(s *Server, ctx context.Context, p *Principal, id string) (
 	if !crs.ValidConsultantCode(code) {
 		return nil, crs.Errorf(crs.ENOTFOUND, "Practitioner/%s: %q is not a consultant code", id, code)
 	}
-	return consultantPractitioner(code)
+	cs, err := clinicsOf(s, ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	_, names := consultantsOf(cs)
+	return consultantPractitioner(code, names[code])
 }
 
 func searchPractitioners(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
 	if err := checkParams(q, coreMappings["Practitioner"]); err != nil {
 		return nil, err
 	}
-	var all []*crs.Resource
+	// The consultants who hold the trust's clinics, and any other named
+	// by consultant code (on spells, referrals and pathways).
+	cs, err := clinicsOf(s, ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	codes, names := consultantsOf(cs)
 	for _, id := range q.query.IDs {
-		if r, err := readPractitioner(s, ctx, p, id); err == nil {
-			all = append(all, r)
+		if code, ok := strings.CutPrefix(id, prefixConsultant); ok && crs.ValidConsultantCode(code) {
+			codes = append(codes, code)
 		}
 	}
 	for _, g := range q.query.All {
 		for _, c := range g {
 			if c.Param == "identifier" && (c.System == nil || *c.System == SystemConsultantCode) && crs.ValidConsultantCode(c.Code) {
-				r, err := consultantPractitioner(c.Code)
-				if err != nil {
-					return nil, err
-				}
-				all = append(all, r)
+				codes = append(codes, c.Code)
 			}
 		}
 	}
-	return filterServed(all, q.query.All)
+	slices.Sort(codes)
+	all, err := mapAll(slices.Compact(codes), func(code string) (*crs.Resource, error) { return consultantPractitioner(code, names[code]) }, nil)
+	if err != nil {
+		return nil, err
+	}
+	return filterServed(all, q.query.All, &q.query)
 }

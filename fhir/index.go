@@ -60,9 +60,16 @@ func mustLoadLondon() *time.Location {
 // IndexRows extracts the values of the search parameters of the
 // resource's type: the rows its search index holds. A parameter whose
 // values are other parameters' rows (sharedRows) has none of its own.
-func IndexRows(r Resource) []crs.ResourceIndexRow {
+func IndexRows(r Resource) []crs.ResourceIndexRow { return indexRows(r, nil) }
+
+// indexRows is IndexRows of the parameters keep names (nil for all):
+// what matching a resource to a search needs of it.
+func indexRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
 	var rows []crs.ResourceIndexRow
 	for _, p := range indexPlan()[r.Type()] {
+		if keep != nil && !keep[p.name] {
+			continue
+		}
 		for _, segs := range p.paths {
 			for _, v := range walk(map[string]any(r), segs) {
 				rows = append(rows, valueRows(p.name, p.kind, v)...)

@@ -30,14 +30,15 @@ var (
 )
 
 // sharedTable returns shared, found from the search parameters of each
-// type but those the typed core serves: the patient index and the PAS
-// answer a search of theirs by the parameters' own names (identifier,
-// patient, ...), so they keep their rows.
+// type but those the typed core serves (but for those that share rows):
+// the patient index and the PAS answer a search of theirs by the
+// parameters' own names (identifier, patient, ...), so they keep their
+// rows.
 func sharedTable() map[string]map[string]sharedRows {
 	sharedOnce.Do(func() {
 		shared = map[string]map[string]sharedRows{}
 		for typ, params := range searchParams {
-			if typ == "Patient" || coreMappings[typ] != nil {
+			if typ == "Patient" || coreMappings[typ] != nil && !coreMappings[typ].sharesRows {
 				continue
 			}
 			if m := sharedParams(params); len(m) > 0 {

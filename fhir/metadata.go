@@ -164,8 +164,8 @@ type typedCapability struct {
 func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
-			params: []string{"_id", "identifier", "family", "given", "name", "phonetic", "birthdate", "gender", "address-postalcode"}, conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search needs identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (family names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store); gender and address-postalcode narrow it. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
+			params: servedParams("Patient"), conditionalCreate: true, conditionalUpdate: true, readHistory: true,
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {
@@ -177,7 +177,15 @@ func (s *Server) typedCapability(t string) *typedCapability {
 			doc: doc + " (the PAS's records); resources of this type other systems send are created (If-None-Exist too) in the resource store, read and searched beside them by every search parameter listed, and updated (If-Match), patched and deleted there; the PAS's own stay read only (405)."}
 	}
 	if m.external {
-		return &typedCapability{doc: doc + " (the PAS's records, ids " + strings.Join(m.prefixes, "*, ") + "*, with patient or _id); resources of this type other systems send are kept in the resource store with every interaction and search parameter listed."}
+		scan := ""
+		if recordsOf[t] != nil || t == "Slot" {
+			scan = ", the trust's read a page at a time (_cursor)"
+		}
+		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
+	}
+	if recordsOf[t] != nil {
+		return &typedCapability{codes: []string{"read", "search-type"}, params: servedParams(t),
+			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read patient by patient a page at a time (_cursor)."}
 	}
 	return &typedCapability{codes: []string{"read", "search-type"}, params: m.params, doc: doc + "."}
 }

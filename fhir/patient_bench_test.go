@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -13,20 +14,27 @@ import (
 	"github.com/opencrs/crs/store"
 )
 
-// BenchmarkPatientPMI measures Patient served from the patient index
-// over HTTP, on a trust of 20,000 patients: reads and searches by
-// family name (ranked, and sorted with _sort) from parallel clients, and
-// registrations.
-func BenchmarkPatientPMI(b *testing.B) {
+// benchPMI starts a server with the patient index of a trust of n
+// synthetic patients, made by the generator of seed.
+func benchPMI(b *testing.B, n int, seed int64) (*httptest.Server, []*crs.Patient) {
 	srv, db, tr := benchServerWith(b, func(s *fhir.Server, db *store.DB) { s.Patients = store.NewPatientService(db) })
-	gen := demo.NewGenerator(11)
-	ps := make([]*crs.Patient, 20000)
+	gen := demo.NewGenerator(seed)
+	ps := make([]*crs.Patient, n)
 	for i := range ps {
 		ps[i] = gen.Patient()
 	}
 	if _, err := db.LoadPatients(context.Background(), tr.System, ps, crs.LoadOptions{}); err != nil {
 		b.Fatal(err)
 	}
+	return srv, ps
+}
+
+// BenchmarkPatientPMI measures Patient served from the patient index
+// over HTTP, on a trust of 20,000 patients: reads and searches by
+// family name (ranked, and sorted with _sort) from parallel clients, and
+// registrations.
+func BenchmarkPatientPMI(b *testing.B) {
+	srv, ps := benchPMI(b, 20000, 11)
 	get := func(b *testing.B, path string) { benchGet(b, srv.URL+path, "t") }
 	var n atomic.Int64
 	b.Run("read", func(b *testing.B) {

@@ -477,8 +477,8 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
-		if l := listed[id]; l != nil && !other[id] && !beside[id] {
-			if matchesAll(patientResource(l, nil), q.query.All, nil) {
+		if l := listed[id]; l != nil && !other[id] && !beside[id] && listedAnswers(&q.query) {
+			if matchesQuery(patientResource(l, nil), &q.query, nil) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}
 			continue
@@ -494,7 +494,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		if err != nil {
 			return nil, err
 		}
-		if matchesAll(pat, q.query.All, other) {
+		if matchesQuery(pat, &q.query, other) {
 			out = append(out, res)
 		}
 	}
@@ -518,8 +518,8 @@ func nameGroup(groups map[string][]crs.ResourceCondition) []crs.ResourceConditio
 // the patients found by identifiers of other systems, kept beside their
 // record and indexed in the resource store.
 func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*search, map[string][]crs.ResourceCondition, map[string]bool, error) {
-	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {
-		return nil, nil, nil, invalid("not-supported", "", "Patient search supports identifier, family, given, name, phonetic, birthdate, gender, address-postalcode, _id and _has; not :not or :missing")
+	if len(q.query.SortBy) > 0 && (len(q.query.Not) > 0 || len(q.query.Missing) > 0) {
+		return nil, nil, nil, invalid("not-supported", "", "a Patient search sorted by _sort does not take :not or :missing")
 	}
 	// A reverse chain names the patients it finds as _id does.
 	q = &search{query: q.query}
@@ -539,7 +539,9 @@ func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*s
 	groups := map[string][]crs.ResourceCondition{}
 	for _, g := range q.query.All {
 		param := g[0].Param
-		if !supported[param] {
+		// Any other parameter of the patient's own values narrows a
+		// search the index leads (a search led by none scans; scanOf).
+		if !supported[param] && (!plainGroup(g) || len(q.query.SortBy) > 0) {
 			return nil, nil, nil, invalid("not-supported", param, "Patient search by %s is not supported; search by identifier, family, given, name, phonetic, birthdate, gender, address-postalcode or _id", param)
 		}
 		groups[param] = append(groups[param], g...)
@@ -569,28 +571,7 @@ func pmiSearchOutcome(err error) error {
 // conditions (any one of each) as the resource store would match it:
 // through the index rows of its search parameters.
 func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]bool) bool {
-	rows := IndexRows(r)
-	for _, g := range groups {
-		ok := false
-		for _, c := range g {
-			if c.Param == "identifier" && other[r.ID()] {
-				ok = true
-			}
-			if c.Param == "phonetic" {
-				ok = ok || soundsLike(r, c)
-				continue
-			}
-			for _, row := range rows {
-				if row.Param == c.Param && rowMatches(row, c) {
-					ok = true
-				}
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return matchesQuery(r, &crs.ResourceQuery{All: groups}, other)
 }
 
 // soundsLike reports whether a family or given name of a Patient sounds

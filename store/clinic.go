@@ -139,7 +139,10 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 		s.db.refused(a, crs.ActManagePathways)
 		return nil, err
 	}
-	if q.From.IsZero() {
+	if q.ID != "" {
+		q.From, q.To = time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if q.From.IsZero() && q.ID == "" {
 		q.From = s.db.Clock.Now()
 	}
 	if q.To.IsZero() {
@@ -151,6 +154,9 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	args := []any{a.OrgID, formatTime(q.From), formatTime(q.To)}
 	arg := paramAdder(&args)
 	where := ""
+	if q.ID != "" {
+		where += ` AND s.id = ` + arg(q.ID)
+	}
 	if q.ClinicID != "" {
 		where += ` AND s.clinic_id = ` + arg(q.ClinicID)
 	}
@@ -181,5 +187,5 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	}, `SELECT s.id, s.org_id, s.clinic_id, s.start_at, s.end_at, s.slot_type, c.code,
 		EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)
 		FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY `+order+`, c.code LIMIT `+arg(q.Limit), args...)
+		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY `+order+`, c.code, s.id LIMIT `+arg(q.Limit), args...)
 }

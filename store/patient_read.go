@@ -570,3 +570,48 @@ func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any
 	}, `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
 		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
 }
+
+// ScanPatients lists the trust's patients in id order, a page at a time.
+func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.PatientScan) ([]*crs.Patient, string, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		s.db.refused(a, crs.ActSearchPatients)
+		return nil, "", err
+	}
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	q.Limit = min(q.Limit, 1000)
+	args := []any{a.OrgID}
+	arg := paramAdder(&args)
+	order := keyset{keys: []string{"id"}}
+	after, err := order.after(q.After, arg)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := queryRows(ctx, s.db.read, scanPatient, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1`+after+order.orderBy()+` LIMIT `+arg(q.Limit+1), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string { return []string{p.ID} })
+	ids := make([]string, len(page))
+	for i, p := range page {
+		ids[i] = p.ID
+	}
+	s.db.Audit(a, "", crs.AuditSearch, "list patients in id order: "+itoa(len(page))+" results")
+	s.db.recordListed(a, ids, "patient list")
+	return page, next, nil
+}
+
+// CountPatients counts the trust's patient records, merged ones included.
+func (s *PatientService) CountPatients(ctx context.Context, a crs.Actor) (int, error) {
+	if err := a.Authorize(crs.ActSearchPatients); err != nil {
+		s.db.refused(a, crs.ActSearchPatients)
+		return 0, err
+	}
+	n, err := s.db.CountPatients(ctx, a.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	s.db.Audit(a, "", crs.AuditSearch, "count patients: "+itoa(n))
+	return n, nil
+}

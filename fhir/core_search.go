@@ -1,0 +1,458 @@
+package fhir
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// A search of the typed core that no index of the PAS leads (patients by
+// gender or address alone, a trust's encounters by status, or a search
+// with no criteria at all) is answered by a scan: the trust's records
+// are read a batch at a time in a stable order (patients by id; a
+// patient's records by patient, then by id), each matched as the
+// resource store would match it, until a page of matches is found. The
+// next link carries the cursor of the last match shown, so pages neither
+// repeat nor skip a record while others are added. A count
+// (_summary=count, _total) reads to the end.
+
+// scanned is a record a scan read, served, with the cursor that resumes
+// the scan after it.
+type scanned struct {
+	res    *crs.Resource
+	cursor string
+	// r is the resource to match when res has no Body (a patient, read
+	// whole only once on the page).
+	r Resource
+}
+
+// coreScan reads the batch of records after cursor ("" from the first);
+// more says whether any follow the batch.
+type coreScan func(ctx context.Context, p *Principal, cursor string) (batch []scanned, more bool, err error)
+
+// recordsOf lists a patient's records of each type the typed core
+// serves patient by patient.
+var recordsOf = map[string]func(*Server, context.Context, *Principal, string) ([]*crs.Resource, error){
+	"Encounter": encountersOf, "EpisodeOfCare": episodesOf, "Appointment": appointmentsOf, "ServiceRequest": referralsOf,
+}
+
+// scanBatch is how many patients a scan reads at a time.
+const scanBatch = 200
+
+// scanOf returns the scan that answers a search of the typed core, or
+// nil when an index of the PAS leads it (the typed search answers it).
+func (s *Server) scanOf(q *search) coreScan {
+	if q.query.Type == "Patient" {
+		if s.pmi("Patient") && !patientIndexed(&q.query) && len(q.query.SortBy) == 0 {
+			return s.scanPatients
+		}
+		return nil
+	}
+	if q.query.Type == "Slot" && s.coreType("Slot") != nil && len(q.query.IDs) == 0 && len(q.query.SortBy) == 0 && !slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return !plainGroup(g) }) {
+		return s.scanSlots
+	}
+	if s.coreType(q.query.Type) == nil || recordsOf[q.query.Type] == nil || len(q.query.IDs) > 0 || len(q.query.SortBy) > 0 {
+		return nil
+	}
+	for _, g := range q.query.All {
+		if g[0].Param == "patient" || g[0].Param == "subject" || !plainGroup(g) {
+			return nil
+		}
+	}
+	return s.scanPatientRecords(recordsOf[q.query.Type])
+}
+
+// patientIndexed reports whether the PMI's search leads a Patient
+// search: an identifier, a name, a birthdate of one day, _id or a
+// reverse chain.
+func patientIndexed(q *crs.ResourceQuery) bool {
+	if len(q.IDs) > 0 {
+		return true
+	}
+	for _, g := range q.All {
+		switch g[0].Param {
+		case "identifier":
+			return true
+		case "family", "name", "given", "phonetic":
+			// The PMI finds names by any part's start, by sound or
+			// holding what was typed (:contains), and the names kept
+			// beside a record.
+			return true
+		case "birthdate":
+			if oneDay(g) {
+				return true
+			}
+		}
+		if !plainGroup(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneDay reports whether a birthdate group names days, each on its own
+// (the PMI finds the patients born on a day).
+func oneDay(g []crs.ResourceCondition) bool {
+	for _, c := range g {
+		if c.Op != crs.MatchEq || c.Hi.Sub(c.Lo).Hours() > 25 {
+			return false
+		}
+	}
+	return true
+}
+
+// pmiHeld are the Patient search parameters the PMI's record answers
+// alone; any other (another system's identifier, language, link) is
+// matched on the patient's resource read whole, with what is kept
+// beside the record.
+var pmiHeld = map[string]bool{"_id": true, "_lastUpdated": true, "active": true, "address": true, "address-city": true, "address-country": true,
+	"address-postalcode": true, "address-state": true, "address-use": true, "birthdate": true, "death-date": true, "deceased": true,
+	"email": true, "family": true, "gender": true, "general-practitioner": true, "given": true, "name": true, "organization": true,
+	"phone": true, "phonetic": true, "telecom": true}
+
+// needsWhole reports whether a Patient search names a parameter the
+// PMI's record does not answer alone.
+func needsWhole(q *crs.ResourceQuery) bool { return !heldBy(q, pmiHeld) }
+
+// heldBy reports whether every parameter a search names is in held.
+func heldBy(q *crs.ResourceQuery, held map[string]bool) bool {
+	for _, gs := range [][][]crs.ResourceCondition{q.All, q.Not} {
+		for _, g := range gs {
+			for _, c := range g {
+				if !held[strings.TrimSuffix(c.Param, ":text")] {
+					return false
+				}
+			}
+		}
+	}
+	for name := range q.Missing {
+		if !held[name] {
+			return false
+		}
+	}
+	return true
+}
+
+// scanPatients reads the trust's patients in id order. A patient is
+// served from the PMI's record, without a Body when its resource is read
+// whole only once it is on the page.
+func (s *Server) scanPatients(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+	pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: cursor, Limit: scanBatch})
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]scanned, 0, len(pats))
+	for _, pat := range pats {
+		out = append(out, scanned{res: &crs.Resource{Type: "Patient", ID: pat.ID}, cursor: pat.ID, r: patientResource(pat, nil)})
+	}
+	return out, next != "", nil
+}
+
+// scanPatientRecords scans the records of the trust's patients, patient
+// by patient in id order, each patient's in id order, as of lists them.
+// Its cursor is the patient's id and the record's, "patient|record".
+func (s *Server) scanPatientRecords(of func(*Server, context.Context, *Principal, string) ([]*crs.Resource, error)) coreScan {
+	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+		var out []scanned
+		records := func(pid, after string) error {
+			rs, err := of(s, ctx, p, pid)
+			switch crs.ErrorCode(err) {
+			case "":
+			case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED: // a record the actor may not see is not listed
+				return nil
+			default:
+				return err
+			}
+			slices.SortFunc(rs, func(a, b *crs.Resource) int { return strings.Compare(a.ID, b.ID) })
+			for _, r := range rs {
+				if r.ID > after {
+					out = append(out, scanned{res: r, cursor: pid + "|" + r.ID})
+				}
+			}
+			return nil
+		}
+		pid, rid, _ := strings.Cut(cursor, "|")
+		if rid != "" {
+			if err := records(pid, rid); err != nil {
+				return nil, false, err
+			}
+		}
+		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: pid, Limit: scanBatch})
+		if err != nil {
+			return nil, false, err
+		}
+		for _, pat := range pats {
+			if err := records(pat.ID, ""); err != nil {
+				return nil, false, err
+			}
+		}
+		if len(out) == 0 && next != "" {
+			// A batch of patients without a record: the scan resumes after
+			// its last patient.
+			out = append(out, scanned{cursor: pats[len(pats)-1].ID})
+		}
+		return out, next != "", nil
+	}
+}
+
+// writeScan answers a search of the typed core by a scan: a page of the
+// matches after the cursor (_cursor), with a next link resuming after
+// the last; a count (_summary=count, _total) reads every match. For a
+// type the resource store also holds (other systems' encounters), its
+// matches follow the PAS's, in id order, their cursor "store|id".
+func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, scan coreScan) error {
+	ctx := r.Context()
+	stored := false
+	if m := s.coreType(q.query.Type); m != nil && m.stored() {
+		stored = s.Resources != nil
+	}
+	if q.countOnly || q.total {
+		var n int
+		var err error
+		if q.query.Type == "Patient" && len(q.query.All) == 0 && len(q.query.Not) == 0 && len(q.query.Missing) == 0 {
+			n, err = s.Patients.CountPatients(ctx, p.Actor) // every patient: counted, not read
+		} else {
+			n, _, _, err = s.scanPage(ctx, p, q, scan, "", -1)
+		}
+		if err != nil {
+			return err
+		}
+		if stored {
+			sq := q.query
+			sq.Count, sq.After = 0, ""
+			_, more, err := s.Resources.SearchResources(ctx, p.Actor, sq)
+			if err != nil {
+				return err
+			}
+			n += more
+		}
+		b.Total = intPtr(n)
+		if q.countOnly {
+			writeJSON(w, http.StatusOK, b.servedJSON())
+			return nil
+		}
+	}
+	var page []*crs.Resource
+	next := ""
+	storeAfter, inStore := strings.CutPrefix(q.query.After, "store|")
+	if !inStore {
+		var err error
+		if _, page, next, err = s.scanPage(ctx, p, q, scan, q.query.After, q.query.Count); err != nil {
+			return err
+		}
+	}
+	if stored && next == "" {
+		want := q.query.Count - len(page)
+		sq := q.query
+		sq.After, sq.Count = storeAfter, want+1
+		more, _, err := s.Resources.SearchResources(ctx, p.Actor, sq)
+		if err != nil {
+			return err
+		}
+		if len(more) > want {
+			more = more[:want]
+			next = "store|" // the PAS's page is full; the store's follow
+			if want > 0 {
+				next += more[want-1].ID
+			}
+		}
+		page = append(page, more...)
+	}
+	if next != "" {
+		link := url.Values{}
+		for k, v := range q.params {
+			link[k] = v
+		}
+		link.Set("_count", strconv.Itoa(q.query.Count))
+		link.Set("_cursor", next)
+		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + q.query.Type + "?" + link.Encode()})
+	}
+	shown := page[:0]
+	for _, res := range page {
+		if res.Body == nil { // a patient, read whole (the read audited) now it is on the page
+			whole, err := s.readAny(ctx, p, res.Type, res.ID, 0)
+			switch crs.ErrorCode(err) {
+			case "":
+				res = whole
+			case crs.EFORBIDDEN, crs.ESEALED: // a sealed record the actor has not opened is not shown
+				continue
+			default:
+				return err
+			}
+		}
+		shown = append(shown, res)
+	}
+	return s.writeSearchset(w, r, p, q, b, shown)
+}
+
+// scanPage scans from cursor for count matches (count < 0: every match)
+// and returns how many it found, the page of them and the cursor after
+// the page's last when more match ("" when none do).
+func (s *Server) scanPage(ctx context.Context, p *Principal, q *search, scan coreScan, cursor string, count int) (n int, page []*crs.Resource, next string, err error) {
+	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
+	last := ""
+	for {
+		batch, more, err := scan(ctx, p, cursor)
+		if err != nil {
+			return 0, nil, "", err
+		}
+		for _, it := range batch {
+			cursor = it.cursor
+			if it.res == nil {
+				continue
+			}
+			ok, err := s.scanMatch(ctx, p, it, &q.query, whole)
+			if err != nil {
+				return 0, nil, "", err
+			}
+			if !ok {
+				continue
+			}
+			if count >= 0 && len(page) == count {
+				return n, page, last, nil
+			}
+			n++
+			if count > 0 {
+				page = append(page, it.res)
+				last = it.cursor
+			}
+		}
+		if !more {
+			return n, page, "", nil
+		}
+	}
+}
+
+// scanMatch reports whether a record a scan read matches the search; a
+// patient is read whole first when whole says the search needs it.
+func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs.ResourceQuery, whole bool) (bool, error) {
+	res, r := it.res, it.r
+	if whole {
+		full, err := s.readPatient(ctx, p, res.ID)
+		switch crs.ErrorCode(err) {
+		case "":
+			res, r = full, nil
+		case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED:
+			return false, nil
+		default:
+			return false, err
+		}
+	}
+	if r == nil {
+		var err error
+		if r, err = Decode(res.Body); err != nil {
+			return false, err
+		}
+	}
+	return matchesQuery(r, q, nil), nil
+}
+
+// matchesQuery reports whether a served resource matches a search as the
+// resource store would: some condition of every group of All, no
+// condition of any group of Not, and each parameter of Missing without a
+// value (true) or with one (false).
+func matchesQuery(r Resource, q *crs.ResourceQuery, other map[string]bool) bool {
+	rows := indexRows(r, paramsOf(q))
+	if meta, _ := r["meta"].(map[string]any); meta != nil {
+		// _lastUpdated, which the resource store keeps with the version,
+		// not in its index.
+		if at, ok := meta["lastUpdated"].(string); ok {
+			if lo, hi, ok := ParseDateRange(at); ok {
+				rows = append(rows, crs.ResourceIndexRow{Param: "_lastUpdated", Lo: lo, Hi: hi})
+			}
+		}
+	}
+	if !rowsMatchAll(r, rows, q.All, other) {
+		return false
+	}
+	for _, g := range q.Not {
+		if rowsMatchAll(r, rows, [][]crs.ResourceCondition{g}, other) {
+			return false
+		}
+	}
+	for name, missing := range q.Missing {
+		if slices.ContainsFunc(rows, func(row crs.ResourceIndexRow) bool { return row.Param == name }) == missing {
+			return false
+		}
+	}
+	if len(q.IDs) > 0 && !slices.Contains(q.IDs, r.ID()) {
+		return false
+	}
+	return true
+}
+
+// paramsOf names the parameters whose index rows a search reads.
+func paramsOf(q *crs.ResourceQuery) map[string]bool {
+	names := map[string]bool{}
+	for _, gs := range [][][]crs.ResourceCondition{q.All, q.Not} {
+		for _, g := range gs {
+			for _, c := range g {
+				name, _, _ := strings.Cut(c.Param, ":")
+				names[name] = true
+			}
+		}
+	}
+	for name := range q.Missing {
+		names[name] = true
+	}
+	return names
+}
+
+// rowsMatchAll reports whether the index rows of the resource r match
+// some condition of every group; other names the resources matched by
+// an identifier of another system whatever their rows say.
+func rowsMatchAll(r Resource, rows []crs.ResourceIndexRow, groups [][]crs.ResourceCondition, other map[string]bool) bool {
+	for _, g := range groups {
+		ok := false
+		for _, c := range g {
+			if c.Param == "identifier" && other[r.ID()] {
+				ok = true
+			}
+			if c.Param == "phonetic" && r.Type() == "Patient" {
+				// Names that sound alike, by the PMI's key.
+				ok = ok || soundsLike(r, c)
+				continue
+			}
+			for _, row := range rows {
+				if row.Param == c.Param && rowMatches(row, c) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// listedHeld are the Patient search parameters what the PMI's search
+// shows of a patient answers (identifiers, names, birth date, gender,
+// postcode, death and merge); any other is matched on the patient's
+// record read whole.
+var listedHeld = map[string]bool{"_id": true, "identifier": true, "family": true, "given": true, "name": true, "phonetic": true,
+	"birthdate": true, "gender": true, "address-postalcode": true, "death-date": true, "deceased": true, "active": true}
+
+// listedAnswers reports whether what the PMI's search shows of a
+// patient answers every parameter of a search.
+func listedAnswers(q *crs.ResourceQuery) bool { return heldBy(q, listedHeld) }
+
+// servedParams are the search parameters a type of the typed core is
+// searched by: every R4 parameter of the type the served resources are
+// matched on (none composite or special, each with its elements), _id
+// and _lastUpdated, by name.
+func servedParams(typ string) []string {
+	names := []string{"_id", "_lastUpdated"}
+	for n, p := range searchParams[typ] {
+		if n != "_id" && n != "_lastUpdated" && p.Type != "composite" && p.Type != "special" && len(p.Paths) > 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,383 @@
+package fhir_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// pageAll follows a search's next links from its first page of count
+// and returns every resource found, in order, and the pages' count.
+func pageAll(t *testing.T, c *client, query string, count int) ([]map[string]any, int) {
+	t.Helper()
+	var out []map[string]any
+	pages := 0
+	sep := "?"
+	if strings.Contains(query, "?") {
+		sep = "&"
+	}
+	for next := "/fhir/" + query + sep + "_count=" + strconv.Itoa(count); next != ""; pages++ {
+		r := c.do("GET", next, "")
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", next, r.status, r.body)
+		}
+		page := r.json(t)
+		es, _ := page["entry"].([]any)
+		if len(es) > count {
+			t.Fatalf("%s: %d entries, more than _count %d", next, len(es), count)
+		}
+		for _, e := range es {
+			out = append(out, e.(map[string]any)["resource"].(map[string]any))
+		}
+		next = ""
+		for _, l := range page["link"].([]any) {
+			if l.(map[string]any)["relation"] == "next" {
+				next = l.(map[string]any)["url"].(string)
+			}
+		}
+		if pages > 1000 {
+			t.Fatalf("%s: more than 1000 pages", query)
+		}
+	}
+	return out, pages
+}
+
+// idsOf are the ids of resources, in order; it fails on one found twice.
+func idsOf(t *testing.T, query string, rs []map[string]any) []string {
+	t.Helper()
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		id := r["resourceType"].(string) + "/" + r["id"].(string)
+		if seen[id] {
+			t.Errorf("%s: %s found twice", query, id)
+		}
+		seen[id] = true
+		out = append(out, id)
+	}
+	return out
+}
+
+// sameSet reports a difference between the ids found and those wanted.
+func sameSet(t *testing.T, query string, got, want []string) {
+	t.Helper()
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Errorf("%s found %d %v,\nwant %d %v", query, len(g), g, len(w), w)
+	}
+}
+
+// TestPatientSearchScan searches the PMI's patients by what no index
+// leads: none (every patient, paged), birthdate ranges and partial
+// dates, gender or postcode alone, :not, :missing, :exact and
+// :contains, each checked against the patients as read.
+func TestPatientSearchScan(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		listed, _, err := store.NewPatientService(db).ScanPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantAll []string
+		for _, p := range listed {
+			wantAll = append(wantAll, "Patient/"+p.ID)
+		}
+		if len(wantAll) < 12 {
+			t.Fatalf("the trust lists %d patients, want at least 12", len(wantAll))
+		}
+		// No criteria: every patient once, paged by 5.
+		all, pages := pageAll(t, c, "Patient", 5)
+		if got := idsOf(t, "Patient", all); !slices.Equal(got, wantAll) {
+			t.Errorf("Patient paged by 5: %v, want %v", got, wantAll)
+		}
+		if want := (len(wantAll) + 4) / 5; pages != want {
+			t.Errorf("Patient paged by 5 in %d pages, want %d", pages, want)
+		}
+		if n := fmt.Sprint(c.do("GET", "/fhir/Patient?_summary=count", "").json(t)["total"]); n != strconv.Itoa(len(wantAll)) {
+			t.Errorf("Patient?_summary=count: %v, want %d", n, len(wantAll))
+		}
+		// Trust B sees none of trust A's.
+		if b := fmt.Sprint(f.b.do("GET", "/fhir/Patient?_summary=count", "").json(t)["total"]); b != "0" {
+			t.Errorf("trust B counts %v of trust A's patients", b)
+		}
+		// Each search is checked against what the patients read hold.
+		str := func(r map[string]any, k string) string { s, _ := r[k].(string); return s }
+		postcode := func(r map[string]any) string {
+			if as, ok := r["address"].([]any); ok && len(as) > 0 {
+				pc, _ := as[0].(map[string]any)["postalCode"].(string)
+				return pc
+			}
+			return ""
+		}
+		family := func(r map[string]any) string {
+			return r["name"].([]any)[0].(map[string]any)["family"].(string)
+		}
+		// email and phone hold the rows of telecom, as the resource
+		// store indexes them: their :missing is telecom's.
+		hasTelecom := func(r map[string]any) bool { ts, _ := r["telecom"].([]any); return len(ts) > 0 }
+		born := str(all[len(all)/2], "birthDate")
+		year, month := born[:4], born[:7]
+		pc := postcode(all[0])
+		fam := family(all[0])
+		for _, tc := range []struct {
+			query string
+			keep  func(r map[string]any) bool
+		}{
+			{"birthdate=" + year, func(r map[string]any) bool { return strings.HasPrefix(str(r, "birthDate"), year) }},
+			{"birthdate=" + month, func(r map[string]any) bool { return strings.HasPrefix(str(r, "birthDate"), month) }},
+			{"birthdate=ge" + born, func(r map[string]any) bool { return str(r, "birthDate") >= born }},
+			{"birthdate=gt" + born, func(r map[string]any) bool { return str(r, "birthDate") > born }},
+			{"birthdate=le" + born, func(r map[string]any) bool { return str(r, "birthDate") <= born }},
+			{"birthdate=lt" + year, func(r map[string]any) bool { return str(r, "birthDate") < year }},
+			{"birthdate=sa" + month, func(r map[string]any) bool { return str(r, "birthDate")[:7] > month }},
+			{"birthdate=eb" + month, func(r map[string]any) bool { return str(r, "birthDate")[:7] < month }},
+			{"birthdate=ne" + year, func(r map[string]any) bool { return !strings.HasPrefix(str(r, "birthDate"), year) }},
+			{"birthdate=ge" + year + "&birthdate=lt" + strconv.Itoa(atoi(year)+10), func(r map[string]any) bool {
+				return str(r, "birthDate") >= year && str(r, "birthDate") < strconv.Itoa(atoi(year)+10)
+			}},
+			{"gender=female", func(r map[string]any) bool { return r["gender"] == "female" }},
+			{"gender:not=female", func(r map[string]any) bool { return r["gender"] != "female" }},
+			{"address-postalcode=" + url.QueryEscape(pc), func(r map[string]any) bool { return postcode(r) == pc }},
+			{"telecom:missing=true", func(r map[string]any) bool { return !hasTelecom(r) }},
+			{"telecom:missing=false", func(r map[string]any) bool { return hasTelecom(r) }},
+			{"family:exact=" + url.QueryEscape(fam), func(r map[string]any) bool { return family(r) == fam }},
+			{"family:contains=" + url.QueryEscape(strings.ToLower(fam[1:4])), func(r map[string]any) bool {
+				return strings.Contains(strings.ToLower(family(r)), strings.ToLower(fam[1:4]))
+			}},
+			{"family=" + url.QueryEscape(fam) + "&gender:not=" + str(all[0], "gender"), func(r map[string]any) bool {
+				return strings.HasPrefix(strings.ToLower(family(r)), strings.ToLower(fam)) && r["gender"] != all[0]["gender"]
+			}},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				var want []string
+				for _, r := range all {
+					if tc.keep(r) {
+						want = append(want, "Patient/"+r["id"].(string))
+					}
+				}
+				got, _ := pageAll(t, c, "Patient?"+tc.query, 3)
+				sameSet(t, tc.query, idsOf(t, tc.query, got), want)
+			})
+		}
+		// A parameter refused names itself.
+		if r := c.do("GET", "/fhir/Patient?deceased=true", ""); r.status != 400 || !strings.Contains(string(r.body), "deceased") {
+			t.Errorf("Patient?deceased=true: %d %s, want 400 naming deceased", r.status, r.body)
+		}
+	})
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+// TestCoreSearchTrustWide searches the trust's encounters, episodes of
+// care, appointments and referrals without a patient: with no criteria
+// every one the patients' own searches find, paged without repeats or
+// gaps, and by status, class, date, :not and :missing those of them
+// that match.
+func TestCoreSearchTrustWide(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		pats, _, err := store.NewPatientService(db).ScanPatients(context.Background(), f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		str := func(r map[string]any, k string) string { s, _ := r[k].(string); return s }
+		code := func(r map[string]any, k string) string {
+			m, _ := r[k].(map[string]any)
+			s, _ := m["code"].(string)
+			return s
+		}
+		start := func(r map[string]any) string {
+			if p, ok := r["period"].(map[string]any); ok {
+				return str(p, "start")
+			}
+			return str(r, "start")
+		}
+		for _, typ := range []string{"Encounter", "EpisodeOfCare", "Appointment", "ServiceRequest"} {
+			var all []map[string]any
+			for _, p := range pats {
+				found, _ := pageAll(t, c, typ+"?patient=Patient/"+p.ID, 100)
+				all = append(all, found...)
+			}
+			if len(all) == 0 {
+				t.Fatalf("no %s found patient by patient", typ)
+			}
+			var first map[string]any
+			for _, r := range all {
+				if start(r) != "" {
+					first = r
+					break
+				}
+			}
+			tcs := []struct {
+				query string
+				keep  func(r map[string]any) bool
+			}{
+				{"", func(map[string]any) bool { return true }},
+				{"status=" + str(all[0], "status"), func(r map[string]any) bool { return r["status"] == all[0]["status"] }},
+				{"status:not=" + str(all[0], "status"), func(r map[string]any) bool { return r["status"] != all[0]["status"] }},
+				{"identifier:missing=true", func(r map[string]any) bool { return r["identifier"] == nil }},
+			}
+			if first != nil && typ != "EpisodeOfCare" {
+				day := start(first)[:10]
+				tcs = append(tcs, struct {
+					query string
+					keep  func(r map[string]any) bool
+				}{"date=ge" + day, func(r map[string]any) bool { return start(r) != "" && start(r)[:10] >= day }})
+			}
+			if typ == "Encounter" {
+				tcs = append(tcs, struct {
+					query string
+					keep  func(r map[string]any) bool
+				}{"class:not=IMP", func(r map[string]any) bool { return code(r, "class") != "IMP" }})
+			}
+			for _, tc := range tcs {
+				q := typ
+				if tc.query != "" {
+					q += "?" + tc.query
+				}
+				t.Run(q, func(t *testing.T) {
+					var want []string
+					for _, r := range all {
+						if tc.keep(r) {
+							want = append(want, typ+"/"+r["id"].(string))
+						}
+					}
+					got, _ := pageAll(t, c, q, 3)
+					sameSet(t, q, idsOf(t, q, got), want)
+					sep := "?"
+					if tc.query != "" {
+						sep = "&"
+					}
+					if n := fmt.Sprint(c.do("GET", "/fhir/"+q+sep+"_summary=count", "").json(t)["total"]); n != strconv.Itoa(len(want)) {
+						t.Errorf("%s&_summary=count: %s, want %d", q, n, len(want))
+					}
+				})
+			}
+			if n := fmt.Sprint(f.b.do("GET", "/fhir/"+typ+"?_summary=count", "").json(t)["total"]); n != "0" {
+				t.Errorf("trust B counts %s of trust A's %s", n, typ)
+			}
+		}
+	})
+}
+
+// TestCoreClinics serves the trust's clinics as Schedules, their slots
+// as Slots and the consultants who hold them as Practitioners and
+// PractitionerRoles: listed with no criteria, searched by their
+// parameters, read, and each conforming to its UK Core profile.
+func TestCoreClinics(t *testing.T) {
+	u := loadUKCore(t)
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		ctx := context.Background()
+		admin := f.trustA.Actor(crs.RoleClerk)
+		out := store.NewOutpatientService(db)
+		clinics, err := out.FindClinics(ctx, admin)
+		if err != nil || len(clinics) == 0 {
+			t.Fatalf("clinics: %d %v", len(clinics), err)
+		}
+		var schedules, practitioners, roles, slots, busy []string
+		bySchedule := map[string][]string{}
+		seen := map[string]bool{}
+		for _, cl := range clinics {
+			schedules = append(schedules, "Schedule/clinic-"+cl.ID)
+			if cl.ConsultantCode != "" && !seen[cl.ConsultantCode] {
+				seen[cl.ConsultantCode] = true
+				practitioners = append(practitioners, "Practitioner/cons-"+cl.ConsultantCode)
+				roles = append(roles, "PractitionerRole/role-"+cl.ConsultantCode)
+			}
+			sls, err := out.FindSlots(ctx, admin, crs.SlotQuery{ClinicID: cl.ID, From: clock.Now().AddDate(-5, 0, 0), To: clock.Now().AddDate(5, 0, 0), Limit: 5000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sl := range sls {
+				id := "Slot/slot-" + sl.ID
+				slots = append(slots, id)
+				bySchedule["clinic-"+cl.ID] = append(bySchedule["clinic-"+cl.ID], id)
+				if sl.Booked {
+					busy = append(busy, id)
+				}
+			}
+		}
+		if len(slots) == 0 || len(busy) == 0 {
+			t.Fatalf("%d slots, %d busy: the journey books none", len(slots), len(busy))
+		}
+		for _, tc := range []struct {
+			query string
+			count int
+			want  []string
+		}{
+			{"Schedule", 2, schedules},
+			{"Practitioner", 2, practitioners},
+			{"PractitionerRole", 2, roles},
+			{"Slot", 7, slots},
+			{"Slot?status=busy", 3, busy},
+			{"Slot?status:not=busy", 50, func() (out []string) {
+				for _, s := range slots {
+					if !slices.Contains(busy, s) {
+						out = append(out, s)
+					}
+				}
+				return out
+			}()},
+			{"Slot?schedule=Schedule/clinic-" + clinics[0].ID, 5, bySchedule["clinic-"+clinics[0].ID]},
+			{"Schedule?actor=" + strings.TrimPrefix(practitioners[0], ""), 50, func() (out []string) {
+				for _, cl := range clinics {
+					if "Practitioner/cons-"+cl.ConsultantCode == practitioners[0] {
+						out = append(out, "Schedule/clinic-"+cl.ID)
+					}
+				}
+				return out
+			}()},
+			{"PractitionerRole?practitioner=" + practitioners[0], 50, roles[:1]},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				got, _ := pageAll(t, c, tc.query, tc.count)
+				sameSet(t, tc.query, idsOf(t, tc.query, got), tc.want)
+				if len(got) > 0 {
+					u.conforms(t, got[0])
+					typ, id := got[0]["resourceType"].(string), got[0]["id"].(string)
+					if r := c.do("GET", "/fhir/"+typ+"/"+id, ""); r.status != 200 || r.json(t)["id"] != id {
+						t.Errorf("read %s/%s: %d %s", typ, id, r.status, r.body)
+					}
+				}
+			})
+		}
+		// An appointment's slot is a Slot served.
+		var appt map[string]any
+		for _, r := range func() []map[string]any { rs, _ := pageAll(t, c, "Appointment", 50); return rs }() {
+			if r["slot"] != nil {
+				appt = r
+				break
+			}
+		}
+		if appt == nil {
+			t.Fatal("no appointment with a slot")
+		}
+		slot := appt["slot"].([]any)[0].(map[string]any)["reference"].(string)
+		if r := c.do("GET", "/fhir/"+slot, ""); r.status != 200 || r.json(t)["status"] != "busy" && appt["status"] != "cancelled" {
+			t.Errorf("read %s of Appointment/%v: %d %s", slot, appt["id"], r.status, r.body)
+		}
+		if r := f.b.do("GET", "/fhir/"+slot, ""); r.status != 404 {
+			t.Errorf("trust B read trust A's %s: %d", slot, r.status)
+		}
+		if n := fmt.Sprint(f.b.do("GET", "/fhir/Slot?_summary=count", "").json(t)["total"]); n != "0" {
+			t.Errorf("trust B counts %s of trust A's slots", n)
+		}
+	})
+}
