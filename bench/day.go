@@ -99,6 +99,13 @@ type DayOptions struct {
 	// CPUProfile, if set, is a file to write a CPU profile of the
 	// measured time to (the whole process: server and simulated users).
 	CPUProfile string
+	// Trace, MutexProfile and BlockProfile, if set, are files to write
+	// an execution trace, the mutex contention and the blocking profiles
+	// of the measured time to.
+	Trace, MutexProfile, BlockProfile string
+	// OnMeasure, if set, is called as the measured time starts, after
+	// the staff have logged in.
+	OnMeasure func()
 	// Header lines printed above the figures: the command, the engine,
 	// the trust.
 	Header []string
@@ -230,6 +237,13 @@ func Day(ctx context.Context, w io.Writer, t *DayTrust, o DayOptions) (*DayResul
 		}
 		defer pprof.StopCPUProfile()
 	}
+	stopWaits, err := waitProfiles(o.Trace, o.MutexProfile, o.BlockProfile)
+	if err != nil {
+		return nil, err
+	}
+	if o.OnMeasure != nil {
+		o.OnMeasure()
+	}
 	o.Logger.Info("day bench: measuring", "staff", len(users), "duration", o.Duration, "think", o.Think, "feed_rate", o.FeedRate)
 	start := time.Now()
 	d.end = start.Add(o.Duration)
@@ -252,6 +266,9 @@ func Day(ctx context.Context, w io.Writer, t *DayTrust, o DayOptions) (*DayResul
 	wg.Wait()
 	if o.CPUProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if err := stopWaits(); err != nil {
+		return nil, err
 	}
 	res := d.res
 	res.Elapsed = time.Since(start)

@@ -192,7 +192,7 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if stop, err = profile(o.CPUProfile, ""); err != nil {
 		return nil, err
 	}
-	stopWaits, err := waitProfiles(o)
+	stopWaits, err := waitProfiles(o.Trace, o.MutexProfile, o.BlockProfile)
 	if err != nil {
 		stop()
 		return nil, err
@@ -287,14 +287,15 @@ func profile(file, suffix string) (stop func(), err error) {
 	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
-// waitProfiles starts what o asks to be recorded of the timed reads
-// beside their CPU profile: an execution trace (where each goroutine ran
-// and waited), and the mutex contention and blocking profiles. The
-// function it returns stops them and writes the files.
-func waitProfiles(o FHIROptions) (stop func() error, err error) {
+// waitProfiles starts what is asked to be recorded of the timed work
+// beside its CPU profile, into the files named (none when ""): an
+// execution trace (where each goroutine ran and waited), and the mutex
+// contention and blocking profiles. The function it returns stops them
+// and writes the files.
+func waitProfiles(traceFile, mutexFile, blockFile string) (stop func() error, err error) {
 	var tf *os.File
-	if o.Trace != "" {
-		if tf, err = os.Create(o.Trace); err != nil {
+	if traceFile != "" {
+		if tf, err = os.Create(traceFile); err != nil {
 			return nil, err
 		}
 		if err := trace.Start(tf); err != nil {
@@ -302,10 +303,10 @@ func waitProfiles(o FHIROptions) (stop func() error, err error) {
 			return nil, err
 		}
 	}
-	if o.MutexProfile != "" {
+	if mutexFile != "" {
 		runtime.SetMutexProfileFraction(1)
 	}
-	if o.BlockProfile != "" {
+	if blockFile != "" {
 		// One sample per 10 us spent blocked, on average.
 		runtime.SetBlockProfileRate(10000)
 	}
@@ -315,7 +316,7 @@ func waitProfiles(o FHIROptions) (stop func() error, err error) {
 			trace.Stop()
 			errs = append(errs, tf.Close())
 		}
-		for _, p := range []struct{ file, name string }{{o.MutexProfile, "mutex"}, {o.BlockProfile, "block"}} {
+		for _, p := range []struct{ file, name string }{{mutexFile, "mutex"}, {blockFile, "block"}} {
 			if p.file == "" {
 				continue
 			}

@@ -77,6 +77,7 @@ type DB struct {
 	unsynced atomic.Int64
 	syncIdle chan struct{}
 	commits  atomic.Int64 // transactions the committer has committed (Commits)
+	timing   atomic.Pointer[func(WriteTiming)]
 	// syncBatch makes the batches handed to the syncer durable: syncWAL,
 	// but for tests that watch what waits on it.
 	syncBatch func() error

@@ -196,6 +196,16 @@ func clockState(c rtt.Clock) string {
 	return crs.ClockStopped
 }
 
+// The look-ups of refreshPathway, by pathway and trust: the earliest
+// booked appointment, the earliest date to come in, and the DNAs whose
+// outcome is still to record. Each reads the pathway's index
+// (migration 0120), never the trust's appointments in time order.
+const (
+	nextAppointmentSQL = `SELECT COALESCE(MIN(start_at), '') FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in')`
+	nextTCISQL         = `SELECT COALESCE(MIN(tci_date), '') FROM waiting_list_entries WHERE pathway_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended') AND tci_date <> ''`
+	dnaReviewSQL       = `SELECT COUNT(*) FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status = 'dna' AND outcomed_at = ''`
+)
+
 // refreshPathway works out the pathway's clock from its RTT events (read
 // afresh when events is nil), its next booked event and whether a DNA
 // awaits review, and stores them on the pathway row: the PTL reads them
@@ -215,10 +225,10 @@ func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 		}
 	}
 	var appt, tci string
-	if err := tx.QueryRow(`SELECT COALESCE(MIN(start_at), '') FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status IN ('booked', 'checked_in')`, pathwayID, tx.actor.OrgID).Scan(&appt); err != nil {
+	if err := tx.QueryRow(nextAppointmentSQL, pathwayID, tx.actor.OrgID).Scan(&appt); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(`SELECT COALESCE(MIN(tci_date), '') FROM waiting_list_entries WHERE pathway_id = $1 AND org_id = $2 AND status IN ('waiting', 'suspended') AND tci_date <> ''`, pathwayID, tx.actor.OrgID).Scan(&tci); err != nil {
+	if err := tx.QueryRow(nextTCISQL, pathwayID, tx.actor.OrgID).Scan(&tci); err != nil {
 		return err
 	}
 	next, kind := appt, ""
@@ -232,7 +242,7 @@ func refreshPathway(tx *Tx, pathwayID string, events []rtt.Event) error {
 		}
 	}
 	var dna int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE pathway_id = $1 AND org_id = $2 AND status = 'dna' AND outcomed_at = ''`, pathwayID, tx.actor.OrgID).Scan(&dna); err != nil {
+	if err := tx.QueryRow(dnaReviewSQL, pathwayID, tx.actor.OrgID).Scan(&dna); err != nil {
 		return err
 	}
 	start, stop := "", ""

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -55,7 +56,9 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 				break more
 			}
 		}
+		syncFrom := time.Now()
 		err := db.syncBatch()
+		synced := time.Now()
 		if db.checkpointWake != nil {
 			db.wakeCheckpointer()
 		}
@@ -66,6 +69,9 @@ func (db *DB) syncLoop(done chan<- struct{}) {
 			}
 		}
 		for _, c := range cs {
+			for _, j := range c.batch {
+				j.times.syncFrom, j.times.synced = syncFrom, synced
+			}
 			if err != nil {
 				db.Logger.Error("sync the write-ahead log: committed changes may not survive a power cut", "err", err)
 				for i := range c.errs {

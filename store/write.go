@@ -103,7 +103,8 @@ type job struct {
 	refusals []*crs.AuditRecord
 	// bulk says the command is a batch of a bulk load (withBulkLoad),
 	// applied with SQLite's foreign key checks off.
-	bulk bool
+	bulk  bool
+	times jobTimes // see WriteTiming
 }
 
 // maxBatch is how many commands share one transaction at most.
@@ -154,6 +155,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 		return db.writePooled(ctx, a, fn) // write_pool.go
 	}
 	j := &job{ctx: ctx, actor: a, activity: act, fn: fn, result: make(chan error, 1), bulk: isBulkLoad(ctx)}
+	j.times.queued = time.Now()
 	select {
 	case db.jobs <- j:
 	case <-ctx.Done():
@@ -164,6 +166,7 @@ func (db *DB) Write(ctx context.Context, a crs.Actor, act crs.Activity, fn func(
 	select {
 	case err := <-j.result:
 		db.afterClinicalWrites(ctx, a, j.refusals, j.related, err == nil)
+		db.timed(j, err)
 		return err
 	case <-db.done:
 		return crs.Errorf(crs.EINTERNAL, "the database closed before the change was applied")
@@ -393,6 +396,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	if len(batch) > 0 {
 		audits = db.queuedAudits(audits) // those queued while the batch stayed open
 	}
+	commitFrom := time.Now()
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
 	err = buf.writeCounters(atx)
@@ -413,6 +417,13 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 		return
 	}
 	db.commits.Add(1)
+	committedAt := time.Now()
+	for _, j := range batch {
+		j.times.commitFrom, j.times.committed, j.times.batch = commitFrom, committedAt, len(batch)
+		if db.walPath == "" {
+			j.times.syncFrom, j.times.synced = committedAt, committedAt
+		}
+	}
 	if db.walPath != "" {
 		db.unsynced.Add(1)
 		db.toSync <- committed{batch, errs}
@@ -459,6 +470,11 @@ func (db *DB) afterBatch() {
 // savepoint the batch goes on without it (see commit).
 func (db *DB) runJob(tx *sql.Tx, stmts stmtCache, buf *appendBuffer, j *job, savepoint bool) (clean bool, err error) {
 	j.events, j.related, j.refusals = nil, nil, nil
+	j.times.ranFrom = time.Now()
+	if j.times.started.IsZero() {
+		j.times.started = j.times.ranFrom
+	}
+	defer func() { j.times.ran = time.Now() }()
 	if err := j.ctx.Err(); err != nil {
 		return true, err
 	}

@@ -92,7 +92,8 @@ Run "crs bench <what> --help" for its flags.`)
 		fs = newFlags("bench day", "bench day [flags]", stdout)
 		o := dayFlags(fs, logger)
 		ownProfile = &o.bench.CPUProfile
-		run = func() error { return benchDay(ctx, stdout, o) }
+		// The server in the bench collects garbage as crs serve does.
+		run = func() error { serverGC(); return benchDay(ctx, stdout, o) }
 	case "fhir":
 		fs = newFlags("bench fhir", "bench fhir [flags]", stdout)
 		o := bench.FHIROptions{}

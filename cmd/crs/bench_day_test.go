@@ -15,7 +15,8 @@ import (
 
 // TestBenchDay runs the busy-hour bench for a few seconds with a few
 // staff and a slow feed on SQLite: every kind of page is loaded, none
-// answers an error, and every feed message is accepted. It asserts what
+// answers an error, every feed message is accepted, and the write path's
+// stages, the trace and the wait profiles are written. It asserts what
 // was done, not how fast.
 func TestBenchDay(t *testing.T) {
 	fs := flag.NewFlagSet("bench day", flag.ContinueOnError)
@@ -24,7 +25,9 @@ func TestBenchDay(t *testing.T) {
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	o.bench.CPUProfile = filepath.Join(t.TempDir(), "day.prof")
+	dir := t.TempDir()
+	o.bench.CPUProfile = filepath.Join(dir, "day.prof")
+	o.bench.Trace, o.bench.MutexProfile, o.bench.BlockProfile = filepath.Join(dir, "day.trace"), filepath.Join(dir, "mutex.prof"), filepath.Join(dir, "block.prof")
 	o.bench.FirstRound = 1 // every kind of page, however slow the machine
 	var out bytes.Buffer
 	if err := benchDay(context.Background(), &out, o); err != nil {
@@ -58,7 +61,13 @@ func TestBenchDay(t *testing.T) {
 	if b, err := os.ReadFile(o.bench.CPUProfile); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 		t.Errorf("profile %s: %d bytes, err %v; want a gzip-compressed pprof profile", o.bench.CPUProfile, len(b), err)
 	}
-	for _, want := range []string{"reproduce: crs bench day --staff 12 --patients 600", "search as you type", "inbound ADT feed over MLLP", "target p99 <= 20.0 ms"} {
+	for _, p := range []string{o.bench.Trace, o.bench.MutexProfile, o.bench.BlockProfile} {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v; want the file written", filepath.Base(p), err)
+		}
+	}
+	for _, want := range []string{"reproduce: crs bench day --staff 12 --patients 600", "search as you type", "inbound ADT feed over MLLP", "target p99 <= 20.0 ms",
+		"the write path (SQLite committer)", "receive_messages"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
