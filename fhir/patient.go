@@ -3,6 +3,7 @@ package fhir
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -30,6 +31,11 @@ const (
 	extEthnicCategory        = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
 	csEthnicCategory         = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland"
 	profileBase              = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
+	// extHeldCopy marks, beside the record, the copy of an element the PMI
+	// holds sent with more than the PMI keeps of it (a phone's rank or
+	// period, an NHS number's assigner, an address's text): its valueCode
+	// names which (heldSlots). It is never served.
+	extHeldCopy = "https://opencrs.org/fhir/StructureDefinition/held-copy"
 )
 
 // patientElements are the elements of a Patient the PMI holds: on a
@@ -179,6 +185,7 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 		default:
 			if arr, ok := v.([]any); ok {
 				have, _ := r[k].([]any)
+				have, arr = withHeldCopies(p, have, arr)
 				r[k] = append(have, arr...)
 			} else if _, held := r[k]; !held {
 				r[k] = v
@@ -377,6 +384,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 				}
 				p.NHSNumberStatus = nhs.NumberStatus(code)
 			}
+			keepHeldCopy(keep, "identifier", "nhs", id, "system", "value", "extension")
 		case SystemHospitalNumber:
 			if p.MRN != "" && !strings.EqualFold(p.MRN, value) {
 				bad(at+".value", "the hospital number is %s; a hospital number is never changed", p.MRN)
@@ -444,10 +452,13 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		switch {
 		case system == "phone" && use == "mobile" && p.Mobile == "":
 			p.Mobile = value
+			keepHeldCopy(keep, "telecom", "mobile", t, "system", "use", "value")
 		case system == "phone" && use != "mobile" && use != "work" && use != "old" && p.Phone == "":
 			p.Phone = value
+			keepHeldCopy(keep, "telecom", "phone", t, "system", "use", "value")
 		case system == "email" && use != "work" && use != "old" && p.Email == "":
 			p.Email = value
+			keepHeldCopy(keep, "telecom", "email", t, "system", "use", "value")
 		default:
 			keep("telecom", []any{x})
 		}
@@ -510,20 +521,9 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		}
 		a, _ := x.(map[string]any)
 		at := fmt.Sprintf("Patient.address[%d]", i)
-		lines := strs(a["line"])
-		for _, k := range []string{"city", "district", "state"} {
-			if s, ok := a[k].(string); ok && s != "" {
-				lines = append(lines, s)
-			}
-		}
-		pc, _ := a["postalCode"].(string)
-		country, _ := a["country"].(string)
-		uk := country == "" || strings.EqualFold(country, "GB") || strings.EqualFold(country, "GBR") || strings.EqualFold(country, "United Kingdom") || strings.EqualFold(country, "UK")
-		if pc != "" && uk && crs.ValidPostcode(pc) {
-			p.Address.Postcode = pc
-		} else if last := strings.TrimSpace(pc + " " + country); last != "" {
-			lines = append(lines, last)
-		}
+		var lines []string
+		lines, p.Address.Postcode = heldAddress(a)
+		keepHeldCopy(keep, "address", "address", a, "use", "line", "postalCode")
 		if len(lines) > 5 {
 			bad(at, "the PMI holds an address of at most 5 lines (with town, county, and a postal code and country outside the UK); this makes %d", len(lines))
 		}
@@ -687,4 +687,118 @@ func pmiOutcome(err error) error {
 		o.Issues = []Issue{{Severity: "error", Code: "business-rule", Diagnostics: ce.Error()}}
 	}
 	return o
+}
+
+// heldAddress is what the PMI holds of an address: its lines, with the
+// town, district and state after them, and a UK postcode; an address
+// outside the UK (or a postcode that is not one) ends with its postal
+// code and country as a line.
+func heldAddress(a map[string]any) (lines []string, postcode string) {
+	lines = strs(a["line"])
+	for _, k := range []string{"city", "district", "state"} {
+		if s, ok := a[k].(string); ok && s != "" {
+			lines = append(lines, s)
+		}
+	}
+	pc, _ := a["postalCode"].(string)
+	country, _ := a["country"].(string)
+	uk := country == "" || strings.EqualFold(country, "GB") || strings.EqualFold(country, "GBR") || strings.EqualFold(country, "United Kingdom") || strings.EqualFold(country, "UK")
+	if pc != "" && uk && crs.ValidPostcode(pc) {
+		return lines, pc
+	}
+	if last := strings.TrimSpace(pc + " " + country); last != "" {
+		lines = append(lines, last)
+	}
+	return lines, ""
+}
+
+// keepHeldCopy keeps beside the record a copy of an element the PMI
+// holds (slot names which: nhs, phone, mobile, email, address) when it
+// was sent with more than the PMI keeps of it (more than the keys
+// named), marked extHeldCopy: withHeldCopies serves it in place of the
+// PMI's while the PMI's agrees with it, so that nothing a system sent is
+// lost without a word, and a copy the PAS has since changed is not
+// served.
+func keepHeldCopy(keep func(string, any), k, slot string, sent map[string]any, held ...string) {
+	more := false
+	for key := range sent {
+		more = more || !slices.Contains(held, key)
+	}
+	if !more {
+		return
+	}
+	c := maps.Clone(sent)
+	c["extension"] = append(slices.Clone(array(sent["extension"])), map[string]any{"url": extHeldCopy, "valueCode": slot})
+	keep(k, []any{c})
+}
+
+// heldSlot is the slot a copy kept by keepHeldCopy names, and the copy
+// without its mark; "" for an element kept whole.
+func heldSlot(x any) (string, map[string]any) {
+	c, _ := x.(map[string]any)
+	exts := array(c["extension"])
+	for i, e := range exts {
+		if m, _ := e.(map[string]any); m != nil && m["url"] == extHeldCopy {
+			slot, _ := m["valueCode"].(string)
+			c = maps.Clone(c)
+			if rest := slices.Delete(slices.Clone(exts), i, i+1); len(rest) > 0 {
+				c["extension"] = rest
+			} else {
+				delete(c, "extension")
+			}
+			return slot, c
+		}
+	}
+	return "", c
+}
+
+// withHeldCopies serves the copies keepHeldCopy kept in place of the
+// PMI's elements (have) that still agree with them, drops those that no
+// longer do, and returns the rest of kept to follow the PMI's.
+func withHeldCopies(p *crs.Patient, have, kept []any) ([]any, []any) {
+	var rest []any
+	for _, x := range kept {
+		slot, c := heldSlot(x)
+		if slot == "" {
+			rest = append(rest, x)
+			continue
+		}
+		value, _ := c["value"].(string)
+		agrees, at := false, -1
+		for i, h := range have {
+			m, _ := h.(map[string]any)
+			switch slot {
+			case "phone", "mobile", "email":
+				use := map[string]string{"phone": "home", "mobile": "mobile", "email": "home"}[slot]
+				system := map[string]string{"phone": "phone", "mobile": "phone", "email": "email"}[slot]
+				if m["system"] == system && m["use"] == use {
+					at = i
+					agrees = value == map[string]string{"phone": p.Phone, "mobile": p.Mobile, "email": p.Email}[slot]
+				}
+			case "nhs":
+				if m["system"] == SystemNHSNumber {
+					at = i
+					n, err := nhs.ParseNumber(value)
+					agrees = err == nil && n == p.NHSNumber
+					// The verification status is the PMI's as it stands.
+					c["value"] = p.NHSNumber
+					if ext, ok := m["extension"]; ok {
+						c["extension"] = ext
+					} else {
+						delete(c, "extension")
+					}
+				}
+			case "address":
+				if i == 0 {
+					at = i
+					lines, pc := heldAddress(c)
+					agrees = slices.Equal(lines, p.Address.Lines) && pc == p.Address.Postcode
+				}
+			}
+		}
+		if at >= 0 && agrees {
+			have[at] = c
+		}
+	}
+	return have, rest
 }

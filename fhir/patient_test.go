@@ -270,3 +270,55 @@ func TestPatientFullR4(t *testing.T) {
 		}
 	})
 }
+
+// TestPatientHeldCopies: what a system sends of an element the PMI holds
+// beyond what it keeps (a phone's rank and period, an NHS number's use
+// and assigner, an address's town, text and type) comes back as sent,
+// the mark of the copy never served; once the PAS changes the element,
+// the PMI's own is served and the copy is not.
+func TestPatientHeldCopies(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		sent := `{"resourceType":"Patient",
+ "identifier":[{"use":"official","system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034","assigner":{"display":"NHS England"}}],
+ "name":[{"use":"official","family":"Heldcopy","given":["Hester"]}],
+ "telecom":[{"system":"phone","value":"020 7946 0000","use":"home","rank":2,"period":{"start":"2020-01-01"}},{"system":"email","value":"hester@example.org"}],
+ "gender":"female","birthDate":"1961-02-03",
+ "address":[{"use":"home","type":"physical","text":"1 High Street, Leeds","line":["1 High Street"],"city":"Leeds","postalCode":"LS1 1AA"}]}`
+		r := c.do("POST", "/fhir/Patient", sent)
+		if r.status != 201 {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		id := r.json(t)["id"].(string)
+		body := string(c.do("GET", "/fhir/Patient/"+id, "").body)
+		for _, want := range []string{
+			`{"period":{"start":"2020-01-01"},"rank":2,"system":"phone","use":"home","value":"020 7946 0000"}`,
+			`"assigner":{"display":"NHS England"}`, `"use":"official","value":"9990000034"`,
+			`"city":"Leeds"`, `"text":"1 High Street, Leeds"`, `"type":"physical"`, `"line":["1 High Street"]`,
+			`"value":"hester@example.org"`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("served Patient lacks %s: %s", want, body)
+			}
+		}
+		if strings.Contains(body, "held-copy") || strings.Count(body, "020 7946 0000") != 1 || strings.Count(body, "9990000034") != 1 || strings.Count(body, "Leeds") != 2 {
+			t.Errorf("served Patient repeats a held element or shows the copy's mark: %s", body)
+		}
+		// The PAS changes the phone: its number is served, not the copy.
+		pmi := store.NewPatientService(db)
+		clerk := f.trustA.Actor(crs.RoleClerk)
+		p, err := pmi.FindPatient(t.Context(), clerk, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Phone = "020 7946 0001"
+		if err := pmi.UpdatePatient(t.Context(), clerk, p); err != nil {
+			t.Fatal(err)
+		}
+		body = string(c.do("GET", "/fhir/Patient/"+id, "").body)
+		if strings.Contains(body, `"rank":2`) || strings.Contains(body, "020 7946 0000") || !strings.Contains(body, `{"system":"phone","use":"home","value":"020 7946 0001"}`) || !strings.Contains(body, `"city":"Leeds"`) {
+			t.Errorf("after the PAS changed the phone: %s", body)
+		}
+	})
+}
