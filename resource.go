@@ -50,6 +50,7 @@ const (
 	MatchStarts   = "starts"   // string: starts with, ignoring case and accents
 	MatchExact    = "exact"    // string: equal as sent
 	MatchContains = "contains" // string: contains, ignoring case
+	MatchBelow    = "below"    // uri: the value, or a uri below it by path (the value and "/")
 )
 
 // ResourceCondition is one value of a search parameter in a query:

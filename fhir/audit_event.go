@@ -27,6 +27,9 @@ func (s *Server) handleAuditEventRead(w http.ResponseWriter, r *http.Request, p 
 	return nil
 }
 
+// auditParams are the search parameters of the audit trail.
+var auditParams = map[string]bool{"patient": true, "entity": true, "agent": true, "date": true}
+
 // handleAuditEventSearch answers search of AuditEvent by patient (or
 // entity Patient/[id]), agent (a user's id or username) and date, newest
 // first, paged by _count with a next link keyed on the last record.

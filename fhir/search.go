@@ -293,7 +293,13 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		return nil
 	}
 	var group []crs.ResourceCondition
-	for _, v := range splitValues(value) {
+	values := splitValues(value)
+	if kind == "uri" && modifier == "above" {
+		// A uri at or above the value: the value and each uri it is
+		// below, segment by segment.
+		values, modifier = urisAbove(values), ""
+	}
+	for _, v := range values {
 		c, err := condition(name, kind, modifier, v, now)
 		if err != nil {
 			return invalid("invalid", key, "search parameter %s: %v", key, err)
@@ -310,6 +316,27 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		s.query.All = append(s.query.All, group)
 	}
 	return nil
+}
+
+// urisAbove lists each uri and those it is below, cut at each "/" after
+// its authority: http://a.org/fhir/ValueSet/1 gives it,
+// http://a.org/fhir/ValueSet, http://a.org/fhir and http://a.org.
+func urisAbove(uris []string) []string {
+	var out []string
+	for _, u := range uris {
+		out = append(out, u)
+		start := 0
+		if i := strings.Index(u, "://"); i >= 0 {
+			start = i + 3
+		}
+		for cut := strings.LastIndexByte(u, '/'); cut > start; cut = strings.LastIndexByte(u, '/') {
+			u = u[:cut]
+			if u != "" && !strings.HasSuffix(u, "/") {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // splitValues splits a parameter's value at the commas not escaped.
@@ -346,7 +373,14 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		}
 		c.System, c.Code = tokenValue(v)
 	case "uri":
-		if modifier != "" {
+		switch modifier {
+		case "":
+		case "below":
+			c.Op = crs.MatchBelow
+			if u := strings.TrimSuffix(v, "/"); !strings.HasSuffix(u, "/") {
+				v = u
+			}
+		default:
 			return c, crs.Errorf(crs.EINVALID, "modifier :%s is not supported for a uri", modifier)
 		}
 		c.Code = v

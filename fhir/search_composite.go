@@ -141,6 +141,9 @@ func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 		}
 		return strings.HasPrefix(row.Text, c.Text)
 	case "reference", "uri":
+		if c.Op == crs.MatchBelow {
+			return row.Code == c.Code || strings.HasPrefix(row.Code, c.Code+"/")
+		}
 		return system && (row.Code == c.Code || row.Text == c.Code)
 	case "exists":
 		return system

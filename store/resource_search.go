@@ -3,7 +3,9 @@ package store
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/opencrs/crs"
 )
@@ -338,6 +340,10 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 	case "token", "uri":
 		if c.Code == "" && c.System != nil {
 			return "x.system = " + s.arg(*c.System)
+		}
+		if c.Op == crs.MatchBelow {
+			below := c.Code + "/"
+			return "(x.code = " + s.arg(c.Code) + " OR substr(x.code, 1, " + strconv.Itoa(utf8.RuneCountInString(below)) + ") = " + s.arg(below) + ")"
 		}
 		return system("x.code = " + s.arg(c.Code))
 	case "string":
