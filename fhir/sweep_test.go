@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -113,3 +114,112 @@ func TestEveryAdvertisedSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryAdvertisedInteraction walks the interactions the
+// CapabilityStatement lists for each type with a resource holding only
+// what R4 requires of it: create (201, Location, ETag), read (ETag,
+// Last-Modified), update with If-Match (a new version; 412 for a stale
+// one), history and vread, patch, search by _id, and delete (410 after).
+// A type the server keeps in the PAS's records may refuse the minimal
+// resource with an OperationOutcome saying why; every other must take it.
+func TestEveryAdvertisedInteraction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes every type; not with -short")
+	}
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		var cs struct {
+			Rest []struct {
+				Resource []struct {
+					Type        string
+					Interaction []struct{ Code string }
+				}
+			}
+		}
+		if err := json.Unmarshal(c.do("GET", "/fhir/metadata", "").body, &cs); err != nil || len(cs.Rest) == 0 {
+			t.Fatalf("metadata: %v", err)
+		}
+		walked := 0
+		for _, res := range cs.Rest[0].Resource {
+			typ := res.Type
+			can := map[string]bool{}
+			for _, i := range res.Interaction {
+				can[i.Code] = true
+			}
+			if !can["create"] {
+				continue
+			}
+			body, _ := json.Marshal(fhir.MinimalResource(typ))
+			r := c.do("POST", "/fhir/"+typ, string(body))
+			if r.status != 201 {
+				if pasKept[typ] && r.status >= 400 && r.status < 500 && isOutcome(r) {
+					continue
+				}
+				t.Errorf("POST %s %s: %d %.400s", typ, body, r.status, r.body)
+				continue
+			}
+			walked++
+			id, _ := r.json(t)["id"].(string)
+			if loc := r.header.Get("Location"); !strings.Contains(loc, "/"+typ+"/"+id+"/_history/1") || r.header.Get("ETag") != `W/"1"` {
+				t.Errorf("POST %s: Location %q, ETag %q", typ, loc, r.header.Get("ETag"))
+			}
+			path := "/fhir/" + typ + "/" + id
+			if r := c.do("GET", path, ""); r.status != 200 || r.header.Get("ETag") != `W/"1"` || r.header.Get("Last-Modified") == "" {
+				t.Errorf("GET %s: %d, ETag %q, Last-Modified %q", path, r.status, r.header.Get("ETag"), r.header.Get("Last-Modified"))
+				continue
+			}
+			if can["update"] {
+				m := fhir.MinimalResource(typ)
+				m["id"], m["language"] = id, "en-GB"
+				body, _ := json.Marshal(m)
+				if r := c.do("PUT", path, string(body), "If-Match", `W/"1"`); r.status != 200 || r.header.Get("ETag") != `W/"2"` {
+					t.Errorf("PUT %s If-Match 1: %d, ETag %q: %.300s", path, r.status, r.header.Get("ETag"), r.body)
+				}
+				if r := c.do("PUT", path, string(body), "If-Match", `W/"1"`); r.status != 412 || !isOutcome(r) {
+					t.Errorf("PUT %s with a stale If-Match: %d, want 412", path, r.status)
+				}
+				if can["history-instance"] {
+					h := c.do("GET", path+"/_history", "").json(t)
+					if es, _ := h["entry"].([]any); h["type"] != "history" || len(es) != 2 {
+						t.Errorf("GET %s/_history: %d entries, want 2", path, len(es))
+					}
+				}
+			}
+			if can["vread"] {
+				if r := c.do("GET", path+"/_history/1", ""); r.status != 200 || r.header.Get("ETag") != `W/"1"` {
+					t.Errorf("GET %s/_history/1: %d, ETag %q", path, r.status, r.header.Get("ETag"))
+				}
+			}
+			if can["patch"] {
+				r := c.do("PATCH", path, `[{"op":"add","path":"/language","value":"cy"}]`, "Content-Type", "application/json-patch+json")
+				if r.status != 200 || r.json(t)["language"] != "cy" {
+					t.Errorf("PATCH %s: %d %.300s", path, r.status, r.body)
+				}
+			}
+			if can["search-type"] {
+				s := c.do("GET", "/fhir/"+typ+"?_id="+id, "").json(t)
+				if es, _ := s["entry"].([]any); len(es) != 1 {
+					t.Errorf("GET %s?_id=%s: %d entries, want 1", typ, id, len(es))
+				}
+			}
+			if can["delete"] {
+				if r := c.do("DELETE", path, ""); r.status != 200 && r.status != 204 {
+					t.Errorf("DELETE %s: %d %.300s", path, r.status, r.body)
+				}
+				if r := c.do("GET", path, ""); r.status != 410 || !isOutcome(r) {
+					t.Errorf("GET %s once deleted: %d, want 410", path, r.status)
+				}
+			}
+		}
+		t.Logf("%d types walked", walked)
+		if walked < 100 {
+			t.Errorf("only %d types walked", walked)
+		}
+	})
+}
+
+// pasKept are the types whose records the PAS keeps (or whose creation
+// is a registration), which may refuse a resource holding only what R4
+// requires.
+var pasKept = map[string]bool{"Patient": true}
