@@ -84,7 +84,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		if t == "AuditEvent" {
 			// The audit trail is searched by the keys it is kept by.
 			res.SearchParam = slices.DeleteFunc(res.SearchParam, func(p param) bool { return !auditParams[p.Name] })
-			res.SearchInclude = nil
+			res.SearchInclude, res.SearchRevInclude = nil, nil
 			res.Documentation = "The audit trail, written only by the accesses it records: read, and searched by patient, entity (a Patient), agent and date (eq, ge, gt, le, lt), newest first."
 		}
 		if typed := s.typedCapability(t); typed != nil {

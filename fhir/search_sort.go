@@ -240,8 +240,11 @@ func (s *Server) sortedPatients(ctx context.Context, p *Principal, q *search) ([
 		for _, c := range birth {
 			list.BirthDates = append(list.BirthDates, crs.DateOf(c.Lo.In(london).Add(12*time.Hour)))
 		}
+	case len(groups) == 0 || len(groups) == 1 && len(groups["gender"]) > 0:
+		// The trust's patients in the order asked, narrowed by gender
+		// when it is named (below).
 	default:
-		return nil, 0, invalid("required", "", "search patients by identifier, family, name, a birthdate (one day), _id or _has; given, gender and address-postalcode narrow such a search")
+		return nil, 0, invalid("required", "", "a sorted search of patients by a postcode or a range of birth dates needs an identifier, family, name, a birthdate (one day), _id or _has to start from; without _sort it is read page by page")
 	}
 	// given and gender narrow the list in the database too.
 	if g := groups["given"]; len(g) > 0 && len(normalized(g)) == len(g) {

@@ -200,6 +200,10 @@ func TestSortTypedCore(t *testing.T) {
 		}
 		appointments := everything(t, c, "Appointment?patient=Patient/"+pid)
 		start := str("period", "start")
+		// The trust's patients, and those of one gender, sorted with no
+		// other criterion.
+		trust := everything(t, c, "Patient?")
+		female := slices.DeleteFunc(slices.Clone(trust), func(r map[string]any) bool { return r["gender"] != "female" })
 
 		for _, tc := range []struct {
 			name  string
@@ -220,6 +224,9 @@ func TestSortTypedCore(t *testing.T) {
 				slices.DeleteFunc(slices.Clone(sortby), func(r map[string]any) bool {
 					return !slices.ContainsFunc([]int{0, 2, 3, 5}, func(i int) bool { return nhsNumberOf(r) == ps[i].NHSNumber })
 				}), []sortKey{{born, true}}},
+			{"the trust's patients -birthdate", "Patient?_sort=-birthdate", trust, []sortKey{{born, true}}},
+			{"the trust's patients -_id", "Patient?_sort=-_id", trust, []sortKey{{str("id"), true}}},
+			{"the trust's women family,given", "Patient?gender=female&_sort=family,given", female, []sortKey{{family, false}, {given, false}}},
 			{"Encounter date", "Encounter?patient=Patient/" + pid + "&_sort=date", encounters, []sortKey{{start, false}}},
 			{"Encounter -date", "Encounter?patient=Patient/" + pid + "&_sort=-date", encounters, []sortKey{{start, true}}},
 			{"Encounter status,-date", "Encounter?patient=Patient/" + pid + "&_sort=status,-date", encounters, []sortKey{{str("status"), false}, {start, true}}},
