@@ -53,9 +53,9 @@ func TestEveryAdvertisedSearch(t *testing.T) {
 		var cs struct {
 			Rest []struct {
 				Resource []struct {
-					Type        string
-					Interaction []struct{ Code string }
-					SearchParam []struct{ Name, Type string }
+					Type             string
+					Interaction      []struct{ Code string }
+					SearchParam      []struct{ Name, Type string }
 					SearchInclude    []string
 					SearchRevInclude []string
 				}
