@@ -61,6 +61,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})
 		}
+		if t != "AuditEvent" {
+			res.Operation = append(res.Operation, operation{"validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate"})
+		}
 		names := make([]string, 0, len(searchParams[t]))
 		for n, p := range searchParams[t] {
 			if p.Type == "composite" {

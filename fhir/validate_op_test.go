@@ -1,0 +1,68 @@
+package fhir_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestValidateOperation: $validate checks a resource as its create,
+// update or delete would be checked, writes nothing, and answers 200
+// with an OperationOutcome saying what is wrong or that nothing is.
+func TestValidateOperation(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990001014"}],"name":[{"family":"Valid","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+		obs := `{"resourceType":"Observation","status":"final","code":{"text":"pulse"},"subject":{"reference":"Patient/` + pid + `"}}`
+		for _, tc := range []struct {
+			name, path, body string
+			want             []string // in the answer, in order
+		}{
+			{"a valid Observation", "/fhir/Observation/$validate", obs, []string{`"severity":"information"`}},
+			{"an element R4 does not know", "/fhir/Observation/$validate", `{"resourceType":"Observation","status":"final","code":{"text":"pulse"},"colour":"red"}`, []string{`"severity":"error"`, `Observation.colour`}},
+			{"a required element missing", "/fhir/Observation/$validate", `{"resourceType":"Observation","code":{"text":"pulse"}}`, []string{`"severity":"error"`, `Observation.status`}},
+			{"not JSON", "/fhir/Observation/$validate", `{"resourceType":`, []string{`"severity":"error"`}},
+			{"another type", "/fhir/Condition/$validate", obs, []string{`"severity":"error"`, `resourceType`}},
+			{"as a Parameters", "/fhir/Observation/$validate", `{"resourceType":"Parameters","parameter":[{"name":"resource","resource":` + obs + `}]}`, []string{`"severity":"information"`}},
+			{"a Parameters holding a bad one", "/fhir/Observation/$validate", `{"resourceType":"Parameters","parameter":[{"name":"resource","resource":{"resourceType":"Observation","status":"done","code":{"text":"pulse"}}}]}`, []string{`"severity":"error"`, `resource.status`}},
+			{"a profile not held", "/fhir/Observation/$validate?profile=http://example.org/StructureDefinition/x", obs, []string{`"severity":"warning"`, `http://example.org/StructureDefinition/x`, `"severity":"information"`}},
+			{"a valid Patient", "/fhir/Patient/$validate", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990002010"}],"name":[{"family":"New","given":["Bea"]}],"gender":"female","birthDate":"1980-01-01"}`, []string{`"severity":"information"`}},
+			{"a Patient the PMI cannot take", "/fhir/Patient/$validate", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990001015"}],"name":[{"family":"New","given":["Bea"]}],"birthDate":"1980-01"}`, []string{`"severity":"error"`, `Patient.`}},
+			{"an update naming another id", "/fhir/Patient/" + pid + "/$validate?mode=update", `{"resourceType":"Patient","id":"other","name":[{"family":"Valid","given":["Ann"]}],"birthDate":"1970-05-01"}`, []string{`"severity":"error"`, `Patient.id`}},
+			{"deleting a patient of the PMI", "/fhir/Patient/" + pid + "/$validate?mode=delete", ``, []string{`"severity":"error"`, `merge`}},
+		} {
+			r := c.do("POST", tc.path, tc.body)
+			body := string(r.body)
+			if r.status != 200 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 200 and an OperationOutcome", tc.name, r.status, body)
+				continue
+			}
+			at := 0
+			for _, w := range tc.want {
+				i := strings.Index(body[at:], w)
+				if i < 0 {
+					t.Errorf("%s: %s lacks %s (in order)", tc.name, body, w)
+					break
+				}
+				at += i
+			}
+			if tc.want[0] == `"severity":"information"` && strings.Contains(body, `"severity":"error"`) {
+				t.Errorf("%s: %s", tc.name, body)
+			}
+		}
+		// Nothing was written.
+		if n := c.do("GET", "/fhir/Observation?_summary=count", "").json(t)["total"]; n != nil && n.(interface{ String() string }).String() != "0" {
+			t.Errorf("$validate wrote %v Observations", n)
+		}
+		if es, _ := c.do("GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990002010", "").json(t)["entry"].([]any); len(es) != 0 {
+			t.Errorf("$validate registered the patient")
+		}
+		if !strings.Contains(string(c.do("GET", "/fhir/metadata", "").body), "Resource-validate") {
+			t.Errorf("the CapabilityStatement does not list $validate")
+		}
+	})
+}
