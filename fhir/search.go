@@ -2,8 +2,10 @@ package fhir
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,6 +160,18 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		}
 		return nil
 	case "_include", "_revinclude", "_include:iterate", "_revinclude:iterate":
+		iterate, rev := strings.HasSuffix(key, ":iterate"), strings.HasPrefix(key, "_revinclude")
+		if incs, ok := wildcardIncludes(typ, value, rev, iterate); ok {
+			if len(incs) == 0 {
+				return bad("%q names no reference search parameter", value)
+			}
+			if rev {
+				s.revinclude = append(s.revinclude, incs...)
+			} else {
+				s.includes = append(s.includes, incs...)
+			}
+			return nil
+		}
 		parts := strings.Split(value, ":")
 		if len(parts) < 2 || len(parts) > 3 || !isResource[parts[0]] {
 			return bad("%q is not Type:param or Type:param:Target", value)
@@ -337,6 +351,39 @@ func urisAbove(uris []string) []string {
 		}
 	}
 	return out
+}
+
+// wildcardIncludes reads an _include or _revinclude of every reference
+// parameter: * (of the type searched; for _revinclude, every parameter
+// of any type that can refer to it) or Type:* (each of Type's). ok is
+// false for a value naming its parameter.
+func wildcardIncludes(typ, value string, rev, iterate bool) (incs []include, ok bool) {
+	from, param, _ := strings.Cut(value, ":")
+	switch {
+	case value == "*":
+		from = typ
+	case param == "*" && isResource[from]:
+	default:
+		return nil, false
+	}
+	if !rev {
+		if from != typ && !iterate {
+			return nil, true
+		}
+		for _, name := range slices.Sorted(maps.Keys(searchParams[from])) {
+			if p := searchParams[from][name]; p.Type == "reference" && len(p.Paths) > 0 {
+				incs = append(incs, include{typ: from, param: name, iterate: iterate})
+			}
+		}
+		return incs, true
+	}
+	for _, v := range revIncludes()[typ] {
+		t, name, _ := strings.Cut(v, ":")
+		if value == "*" || t == from {
+			incs = append(incs, include{typ: t, param: name, iterate: iterate})
+		}
+	}
+	return incs, true
 }
 
 // splitValues splits a parameter's value at the commas not escaped.
