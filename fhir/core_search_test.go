@@ -386,7 +386,7 @@ func TestCoreClinics(t *testing.T) {
 // encounters, episodes of care, appointments and referrals without a
 // patient, read from the PAS's tables, and finds in the same order what
 // searching each of the trust's patients in turn finds, by status,
-// class, dates of every prefix and none, with a sealed record, two
+// class, dates and times of every prefix and none, with a sealed record, two
 // records merged and another trust's journey beside; pages resume after
 // a referral added meanwhile without repeating one; and the records read
 // are audited as lists of the patients in them, not a view of each.
@@ -466,17 +466,18 @@ func TestCoreSearchTrustWideAsPatientByPatient(t *testing.T) {
 		}{
 			{"Encounter", []string{"", "status=finished", "status=in-progress,onleave", "status=arrived", "status:not=finished", "class=EMER",
 				"class=AMB&status=finished", "date=ge%s", "date=lt%s", "date=%s", "date=sa%s", "date=eb%s", "date=ap%s", "date=ge%s&date=le%s",
-				"_lastUpdated=ge2000-01-01"}},
+				"date=ge%t", "date=gt%t", "date=le%t", "date=lt%t", "date=%t", "_lastUpdated=ge2000-01-01"}},
 			{"EpisodeOfCare", []string{"", "status=active", "status=finished,cancelled", "status=planned"}},
 			{"Appointment", []string{"", "status=booked", "status=fulfilled,noshow", "status=entered-in-error", "date=ge%s", "date=gt%s",
-				"date=le%s", "date=lt%s", "date=%s", "date=sa%s", "date=eb%s", "date=ap%s", "date=ge%s&status=booked"}},
+				"date=le%s", "date=lt%s", "date=%s", "date=sa%s", "date=eb%s", "date=ap%s", "date=ge%s&status=booked",
+				"date=ge%t", "date=gt%t", "date=le%t", "date=lt%t", "date=%t", "date=ap%t"}},
 			{"ServiceRequest", []string{"", "status=active", "status=completed"}},
 		} {
 			all, _ := pageAll(t, c, tc.typ, 1000)
-			day := ""
+			day, at := "", "" // the date and the time a record starts
 			for _, r := range all[len(all)/2:] {
 				if s := start(r); s != "" {
-					day = s[:10]
+					day, at = s[:10], s
 					break
 				}
 			}
@@ -486,7 +487,7 @@ func TestCoreSearchTrustWideAsPatientByPatient(t *testing.T) {
 			}
 			theirs := idsOf(t, tc.typ, others)
 			for _, query := range tc.queries {
-				query = strings.ReplaceAll(query, "%s", day)
+				query = strings.ReplaceAll(strings.ReplaceAll(query, "%s", day), "%t", at)
 				q := tc.typ
 				if query != "" {
 					q += "?" + query
