@@ -48,7 +48,30 @@ func (t acrossPatients[T]) list(ctx context.Context, db *DB, a crs.Actor, q crs.
 		q.Limit = recordBatch
 	}
 	q.Limit = min(q.Limit, recordMost)
-	args := []any{a.OrgID}
+	query, args, err := t.sql(a.OrgID, q)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := queryRows(ctx, db.read, t.scan, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	page, next := pageOf(rows, q.Limit, func(r T) []string { p, id := t.key(r); return []string{p, id} })
+	var patients []string
+	for _, r := range page {
+		if p, _ := t.key(r); len(patients) == 0 || patients[len(patients)-1] != p {
+			patients = append(patients, p)
+		}
+	}
+	db.Audit(a, "", crs.AuditSearch, "list "+t.what+" in patient order: "+itoa(len(page))+" results")
+	db.recordListed(a, patients, t.what+" list")
+	return page, next, nil
+}
+
+// sql is the query of the batch of q (its limit set) of the trust's
+// records, one more than the limit, with its arguments.
+func (t acrossPatients[T]) sql(orgID string, q crs.RecordScan) (string, []any, error) {
+	args := []any{orgID}
 	arg := paramAdder(&args)
 	order := keyset{keys: []string{t.patient, t.id}}
 	where := ""
@@ -57,7 +80,7 @@ func (t acrossPatients[T]) list(ctx context.Context, db *DB, a crs.Actor, q crs.
 		// starts its range of the index at the cursor.
 		after, err := order.after(q.After, arg)
 		if err != nil {
-			return nil, "", err
+			return "", nil, err
 		}
 		where = " AND " + t.patient + " >= " + arg(pid) + after
 	} else if q.After != "" {
@@ -76,20 +99,7 @@ func (t acrossPatients[T]) list(ctx context.Context, db *DB, a crs.Actor, q crs.
 	if t.start != "" && !q.Before.IsZero() {
 		where += " AND " + t.start + " < " + arg(formatTime(q.Before))
 	}
-	rows, err := queryRows(ctx, db.read, t.scan, t.from+where+order.orderBy()+" LIMIT "+arg(q.Limit+1), args...)
-	if err != nil {
-		return nil, "", err
-	}
-	page, next := pageOf(rows, q.Limit, func(r T) []string { p, id := t.key(r); return []string{p, id} })
-	var patients []string
-	for _, r := range page {
-		if p, _ := t.key(r); len(patients) == 0 || patients[len(patients)-1] != p {
-			patients = append(patients, p)
-		}
-	}
-	db.Audit(a, "", crs.AuditSearch, "list "+t.what+" in patient order: "+itoa(len(page))+" results")
-	db.recordListed(a, patients, t.what+" list")
-	return page, next, nil
+	return t.from + where + order.orderBy() + " LIMIT " + arg(q.Limit+1), args, nil
 }
 
 var spellsAcross = acrossPatients[*crs.Spell]{what: "spells", from: `SELECT ` + spellColumns + ` FROM spells WHERE org_id = $1`,
