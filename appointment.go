@@ -164,4 +164,9 @@ type OutpatientService interface {
 	FindClinicAppointments(ctx context.Context, a Actor, clinicID string, day Date) ([]*Appointment, error)
 	// FindAppointments lists a referral's appointments, earliest first.
 	FindAppointments(ctx context.Context, a Actor, referralID string) ([]*Appointment, error)
+	// ListAppointments lists the trust's outpatient appointments across
+	// its patients, a batch at a time in the order of RecordScan, and
+	// the cursor of the next batch ("" after the last); audited as a
+	// list shown of the patients booked.
+	ListAppointments(ctx context.Context, a Actor, q RecordScan) ([]*Appointment, string, error)
 }

@@ -170,6 +170,11 @@ type EDService interface {
 	FindAttendance(ctx context.Context, a Actor, id string) (*EDAttendance, error)
 	// FindAttendances lists a patient's A&E attendances, latest first.
 	FindAttendances(ctx context.Context, a Actor, patientID string) ([]*EDAttendance, error)
+	// ListAttendances lists the trust's A&E attendances across its
+	// patients, a batch at a time in the order of RecordScan, and the
+	// cursor of the next batch ("" after the last); audited as ListSpells
+	// is.
+	ListAttendances(ctx context.Context, a Actor, q RecordScan) ([]*EDAttendance, string, error)
 	// TrackingBoard lists every patient in the department as of the
 	// clock's now, longest waiting first, with breach flags.
 	TrackingBoard(ctx context.Context, a Actor) ([]*TrackingRow, error)

@@ -221,6 +221,15 @@ type ReferralService interface {
 	FindReferral(ctx context.Context, a Actor, id string) (*Referral, error)
 	// FindReferrals lists a patient's referrals, newest first.
 	FindReferrals(ctx context.Context, a Actor, patientID string) ([]*Referral, error)
+	// ListReferrals lists the trust's referrals across its patients, a
+	// batch at a time in the order of RecordScan, and the cursor of the
+	// next batch ("" after the last); audited as a list shown of the
+	// patients referred.
+	ListReferrals(ctx context.Context, a Actor, q RecordScan) ([]*Referral, string, error)
+	// ListPathways lists the RTT pathways the trust's referrals are on
+	// (each referral's current pathway; one a legacy PAS closed and
+	// replaced is not listed), as ListReferrals does.
+	ListPathways(ctx context.Context, a Actor, q RecordScan) ([]*Pathway, string, error)
 
 	// FindPathway returns an RTT pathway with its stored clock.
 	FindPathway(ctx context.Context, a Actor, id string) (*Pathway, error)

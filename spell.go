@@ -345,6 +345,12 @@ type InpatientService interface {
 	FindSpell(ctx context.Context, a Actor, id string) (*Spell, error)
 	// FindSpells lists a patient's spells, latest first.
 	FindSpells(ctx context.Context, a Actor, patientID string) ([]*Spell, error)
+	// ListSpells lists the trust's spells across its patients, a batch
+	// at a time in the order of RecordScan, without their episodes and
+	// stays, and the cursor of the next batch ("" after the last). The
+	// batch is audited as a list shown of the patients whose spells it
+	// holds.
+	ListSpells(ctx context.Context, a Actor, q RecordScan) ([]*Spell, string, error)
 	// RecordPreadmission records a planned admission (pre-admission,
 	// HL7 A05) and gives it the trust's next visit number.
 	RecordPreadmission(ctx context.Context, a Actor, p *Preadmission) error

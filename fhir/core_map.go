@@ -124,7 +124,7 @@ func latest(ts ...time.Time) time.Time {
 
 // spellEncounter is an inpatient spell as an Encounter of class IMP.
 func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
-	status := map[string]string{crs.SpellAdmitted: "in-progress", crs.SpellOnLeave: "onleave", crs.SpellDischarged: "finished", crs.SpellCancelled: "entered-in-error"}[sp.Status]
+	status := spellStatus[sp.Status]
 	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),
 		"subject": ref("Patient", sp.PatientID), "period": period(sp.AdmittedAt, sp.DischargedAt),
 		"serviceProvider": ref("Organization", trustID)}
@@ -268,8 +268,7 @@ func appointments(s *Server, ctx context.Context, p *Principal, patientID string
 // The PAS holds when it starts, not its slot's length, so its end is
 // its start.
 func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
-	status := map[string]string{crs.AppointmentBooked: "booked", crs.AppointmentCheckedIn: "arrived", crs.AppointmentAttended: "fulfilled",
-		crs.AppointmentDNA: "noshow", crs.AppointmentCancelled: "cancelled"}[ap.Status]
+	status := appointmentStatus[ap.Status]
 	start := ap.Start.UTC().Format(time.RFC3339)
 	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": start,
 		"created":     ap.BookedAt.UTC().Format(time.RFC3339),
@@ -370,8 +369,7 @@ func referralsOf(s *Server, ctx context.Context, p *Principal, patientID string)
 // pathwayEpisode is an RTT pathway as an EpisodeOfCare, identified by
 // its patient pathway identifier.
 func pathwayEpisode(pw *crs.Pathway) (*crs.Resource, error) {
-	status := map[string]string{crs.ClockNone: "planned", crs.ClockRunning: "active", crs.ClockMonitoring: "onhold",
-		crs.ClockStopped: "finished", crs.ClockNullified: "cancelled", crs.ClockTransferred: "finished"}[pw.ClockState]
+	status := clockStatus[pw.ClockState]
 	r := Resource{"resourceType": "EpisodeOfCare", "id": pw.ID, "status": status,
 		"identifier": []any{map[string]any{"system": SystemPPI, "value": pw.PPI, "assigner": map[string]any{"display": pw.PPIIssuer}}},
 		"type":       []any{map[string]any{"text": "18-week referral to treatment pathway"}},

@@ -14,8 +14,9 @@ import (
 // A search of the typed core that no index of the PAS leads (patients by
 // gender or address alone, a trust's encounters by status, or a search
 // with no criteria at all) is answered by a scan: the trust's records
-// are read a batch at a time in a stable order (patients by id; a
-// patient's records by patient, then by id), each matched as the
+// are read a batch at a time in a stable order (patients by id; their
+// encounters, referrals, pathways and appointments by patient, then by
+// id, from the PAS's tables: core_tables.go), each matched as the
 // resource store would match it, until a page of matches is found. The
 // next link carries the cursor of the last match shown, so pages neither
 // repeat nor skip a record while others are added. A count
@@ -35,12 +36,6 @@ type scanned struct {
 // more says whether any follow the batch.
 type coreScan func(ctx context.Context, p *Principal, cursor string) (batch []scanned, more bool, err error)
 
-// recordsOf lists a patient's records of each type the typed core
-// serves patient by patient.
-var recordsOf = map[string]func(*Server, context.Context, *Principal, string) ([]*crs.Resource, error){
-	"Encounter": encountersOf, "EpisodeOfCare": episodesOf, "Appointment": appointmentsOf, "ServiceRequest": referralsOf,
-}
-
 // scanBatch is how many patients a scan reads at a time.
 const scanBatch = 200
 
@@ -56,7 +51,7 @@ func (s *Server) scanOf(q *search) coreScan {
 	if q.query.Type == "Slot" && s.coreType("Slot") != nil && len(q.query.IDs) == 0 && len(q.query.SortBy) == 0 && !slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return !plainGroup(g) }) {
 		return s.scanSlots
 	}
-	if s.coreType(q.query.Type) == nil || recordsOf[q.query.Type] == nil || len(q.query.IDs) > 0 || len(q.query.SortBy) > 0 {
+	if s.coreType(q.query.Type) == nil || coreTables[q.query.Type] == nil || len(q.query.IDs) > 0 || len(q.query.SortBy) > 0 {
 		return nil
 	}
 	for _, g := range q.query.All {
@@ -64,7 +59,7 @@ func (s *Server) scanOf(q *search) coreScan {
 			return nil
 		}
 	}
-	return s.scanPatientRecords(recordsOf[q.query.Type])
+	return s.scanTables(coreTables[q.query.Type], &q.query)
 }
 
 // patientIndexed reports whether the PMI's search leads a Patient
@@ -151,53 +146,6 @@ func (s *Server) scanPatients(ctx context.Context, p *Principal, cursor string) 
 		out = append(out, scanned{res: &crs.Resource{Type: "Patient", ID: pat.ID}, cursor: pat.ID, r: patientResource(pat, nil)})
 	}
 	return out, next != "", nil
-}
-
-// scanPatientRecords scans the records of the trust's patients, patient
-// by patient in id order, each patient's in id order, as of lists them.
-// Its cursor is the patient's id and the record's, "patient|record".
-func (s *Server) scanPatientRecords(of func(*Server, context.Context, *Principal, string) ([]*crs.Resource, error)) coreScan {
-	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
-		var out []scanned
-		records := func(pid, after string) error {
-			rs, err := of(s, ctx, p, pid)
-			switch crs.ErrorCode(err) {
-			case "":
-			case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED: // a record the actor may not see is not listed
-				return nil
-			default:
-				return err
-			}
-			slices.SortFunc(rs, func(a, b *crs.Resource) int { return strings.Compare(a.ID, b.ID) })
-			for _, r := range rs {
-				if r.ID > after {
-					out = append(out, scanned{res: r, cursor: pid + "|" + r.ID})
-				}
-			}
-			return nil
-		}
-		pid, rid, _ := strings.Cut(cursor, "|")
-		if rid != "" {
-			if err := records(pid, rid); err != nil {
-				return nil, false, err
-			}
-		}
-		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: pid, Limit: scanBatch})
-		if err != nil {
-			return nil, false, err
-		}
-		for _, pat := range pats {
-			if err := records(pat.ID, ""); err != nil {
-				return nil, false, err
-			}
-		}
-		if len(out) == 0 && next != "" {
-			// A batch of patients without a record: the scan resumes after
-			// its last patient.
-			out = append(out, scanned{cursor: pats[len(pats)-1].ID})
-		}
-		return out, next != "", nil
-	}
 }
 
 // writeScan answers a search of the typed core by a scan: a page of the

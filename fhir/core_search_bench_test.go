@@ -1,6 +1,18 @@
 package fhir_test
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/rtt"
+	"github.com/opencrs/crs/store"
+)
 
 // BenchmarkPatientScan measures the searches of patients no index leads,
 // on a trust of 10,000 patients: a page of those of one gender (the
@@ -19,4 +31,140 @@ func BenchmarkPatientScan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCoreScan measures the trust-wide searches of the typed core
+// (no patient named) on a trust of 10,000 patients, each with a referral
+// and its pathway and an appointment, a third with an A&E attendance and
+// a fifth with a spell: encounters of a class none has (every table read
+// to the end), the appointments of the last few days (a handful), a
+// count of the referrals and a first page of encounters.
+func BenchmarkCoreScan(b *testing.B) {
+	srv, last := benchCore(b, 10000)
+	for _, bc := range []struct{ name, query string }{
+		{"encounter-none", "Encounter?class=HH"},
+		{"appointment-few", "Appointment?date=ge" + last.Add(-50*time.Minute).UTC().Format(time.RFC3339)},
+		{"referral-count", "ServiceRequest?_summary=count"},
+		{"encounter-page", "Encounter?_count=20"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				benchGet(b, srv.URL+"/fhir/"+bc.query, "t")
+			}
+		})
+	}
+}
+
+// benchCore starts a server with the typed core of a trust of n
+// synthetic patients (see BenchmarkCoreScan), loaded through the legacy
+// migration's commands; it returns when the last appointment starts.
+func benchCore(b *testing.B, n int) (*httptest.Server, time.Time) {
+	srv, db, tr := benchServerWith(b, func(s *fhir.Server, db *store.DB) {
+		s.Patients = store.NewPatientService(db)
+		s.Core = &fhir.Core{Referrals: store.NewReferralService(db), Inpatients: store.NewInpatientService(db),
+			ED: store.NewEDService(db), Outpatients: store.NewOutpatientService(db), Orgs: store.NewOrganisationService(db)}
+	})
+	ctx := context.Background()
+	gen := demo.NewGenerator(21)
+	ps := make([]*crs.Patient, n)
+	for i := range ps {
+		ps[i] = gen.Patient()
+	}
+	if _, err := db.LoadPatients(ctx, tr.System, ps, crs.LoadOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	ids, err := db.LivePatientIDs(ctx, tr.Org.ID, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n = len(ids) // the load keeps one of the generator's rare duplicates
+	orgs := store.NewOrganisationService(db)
+	admin := tr.Actor(crs.RoleAdmin)
+	site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main site"}
+	if err := orgs.CreateLocation(ctx, admin, site); err != nil {
+		b.Fatal(err)
+	}
+	ward := &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WD1", Name: "Ward 1"}
+	if err := orgs.CreateLocation(ctx, admin, ward); err != nil {
+		b.Fatal(err)
+	}
+	clerk := tr.Actor(crs.RoleClerk)
+	clinic := &crs.Clinic{Code: "GS1", Name: "General Surgery", ConsultantCode: "C1000001", TreatmentFunction: "100"}
+	if err := db.Write(ctx, clerk, crs.ActManagePathways, func(tx crs.Tx) error {
+		if err := tx.MigrateClinics([]*crs.Clinic{clinic}, []string{"MAIN"}); err != nil {
+			return err
+		}
+		return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "clinic"}, "clinic")
+	}); err != nil {
+		b.Fatal(err)
+	}
+	base := time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
+	var last time.Time
+	for lo := 0; lo < n; lo += 500 {
+		var refs []*crs.Referral
+		var pws []*crs.Pathway
+		var evs [][]crs.PathwayEvent
+		var aps []crs.MigratedAppointment
+		var eds []*crs.EDAttendance
+		var sps []*crs.Spell
+		for i := lo; i < min(lo+500, n); i++ {
+			pid := ids[i]
+			received := crs.DateOf(base.AddDate(0, 0, i%300))
+			r := &crs.Referral{ID: crs.NewID(), PathwayID: crs.NewID(), PatientID: pid, Source: "03", ReceivedOn: received,
+				Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true, Status: crs.ReferralOpen}
+			refs = append(refs, r)
+			pws = append(pws, &crs.Pathway{ID: r.PathwayID, PatientID: pid, PPI: fmt.Sprintf("RBN%010d", i+1), PPIIssuer: "RBN", ReferralID: r.ID,
+				TreatmentFunction: "100", Priority: r.Priority, ClockState: crs.ClockRunning, ClockStart: received, LastStatus: 10})
+			evs = append(evs, []crs.PathwayEvent{{Date: received, Kind: rtt.KindReferralReceived, Status: 10}})
+			start := base.Add(time.Duration(i) * 10 * time.Minute)
+			last = start
+			ap := &crs.Appointment{PatientID: pid, ReferralID: r.ID, PathwayID: r.PathwayID, ClinicID: clinic.ID, Start: start,
+				Kind: crs.SlotNew, Status: crs.AppointmentBooked}
+			if i%2 == 0 {
+				ap.Status, ap.AttendedAt = crs.AppointmentAttended, start
+			}
+			aps = append(aps, crs.MigratedAppointment{Appointment: ap, SlotEnd: start.Add(10 * time.Minute), SlotType: crs.SlotNew})
+			if i%3 == 0 {
+				at := base.Add(time.Duration(i) * 7 * time.Minute)
+				eds = append(eds, &crs.EDAttendance{PatientID: pid, ArrivedAt: at, ArrivalMode: "1048071000000103", AttendanceCategory: "1",
+					TriageCategory: 3, TriagedAt: at.Add(10 * time.Minute), DepartedAt: at.Add(3 * time.Hour), Departure: crs.EDDischarged})
+			}
+			if i%5 == 0 {
+				at := base.Add(time.Duration(i) * 13 * time.Minute)
+				sps = append(sps, &crs.Spell{PatientID: pid, VisitNumber: fmt.Sprintf("V%09d", i), AdmissionMethod: "21", AdmissionSource: "19",
+					AdmittedAt: at, WardID: ward.ID, ConsultantCode: "C1000001", TreatmentFunction: "100", DischargedAt: at.Add(48 * time.Hour),
+					DischargeMethod: "1", DischargeDestination: "19"})
+			}
+		}
+		if err := db.Write(ctx, clerk, crs.ActManagePathways, func(tx crs.Tx) error {
+			if err := tx.MigrateReferrals(refs); err != nil {
+				return err
+			}
+			if err := tx.MigratePathways(pws, evs, trues(len(pws))); err != nil {
+				return err
+			}
+			if err := tx.MigrateAppointments(aps); err != nil {
+				return err
+			}
+			if err := tx.MigrateEDAttendances(eds); err != nil {
+				return err
+			}
+			if err := tx.MigrateDischargedSpells(sps, nil); err != nil {
+				return err
+			}
+			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "journey"}, "journey")
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return srv, last
+}
+
+// trues is n trues: each migrated pathway its referral's current one.
+func trues(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = true
+	}
+	return out
 }

@@ -381,3 +381,170 @@ func TestCoreClinics(t *testing.T) {
 		}
 	})
 }
+
+// TestCoreSearchTrustWideAsPatientByPatient searches the trust's
+// encounters, episodes of care, appointments and referrals without a
+// patient, read from the PAS's tables, and finds in the same order what
+// searching each of the trust's patients in turn finds, by status,
+// class, dates and times of every prefix and none, with a sealed record, two
+// records merged and another trust's journey beside; pages resume after
+// a referral added meanwhile without repeating one; and the records read
+// are audited as lists of the patients in them, not a view of each.
+func TestCoreSearchTrustWideAsPatientByPatient(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		journeyOf(t, db, f.trustB, 5)
+		c := f.a
+		pats, _, err := store.NewPatientService(db).ScanPatients(ctx, f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A trust-wide search reads lists, not each patient's record.
+		if r := c.do("GET", "/fhir/Encounter?_summary=count", ""); r.status != 200 {
+			t.Fatalf("Encounter?_summary=count: %d %s", r.status, r.body)
+		}
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var views, lists int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = 'view' AND what IN ('spells', 'A&E attendances', 'referrals', 'appointments')`,
+			f.trustA.Org.ID).Scan(&views); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = 'listed' AND (what LIKE 'spells list:%' OR what LIKE 'A&E attendances list:%' OR what LIKE 'appointments list:%')`,
+			f.trustA.Org.ID).Scan(&lists); err != nil {
+			t.Fatal(err)
+		}
+		if views != 0 || lists != 3 {
+			t.Errorf("a trust-wide count of encounters audited %d views of a patient's records and %d lists, want 0 and 3 (spells, attendances, outpatients)", views, lists)
+		}
+		// The patients with referrals: one sealed, two merged.
+		var referred []string
+		for _, p := range pats {
+			if rs, _ := pageAll(t, c, "ServiceRequest?patient=Patient/"+p.ID, 100); len(rs) > 0 {
+				referred = append(referred, p.ID)
+			}
+		}
+		if len(referred) < 4 {
+			t.Fatalf("%d patients referred, want at least 4", len(referred))
+		}
+		if err := store.NewAccessService(db).SealRecord(ctx, f.trustA.Actor(crs.RolePrivacyOfficer), referred[0], crs.SealPatientRequest, "at the patient's request"); err != nil {
+			t.Fatal(err)
+		}
+		// A duplicate registered without an NHS number, referred, then
+		// merged into a patient referred already: its referral moves.
+		pmi := store.NewPatientService(db)
+		clerk := f.trustA.Actor(crs.RoleClerk)
+		dup := &crs.Patient{FamilyName: "Duplicate", GivenName: "Dana", BirthDate: crs.NewDate(1961, 4, 2), Gender: "2",
+			Address: crs.Address{Lines: []string{"1 High Street", "London"}}}
+		if err := pmi.RegisterPatient(ctx, clerk, dup); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.NewReferralService(db).RecordReferral(ctx, clerk, &crs.Referral{PatientID: dup.ID, Source: "03",
+			ReceivedOn: crs.LocalDate(clock.Now()), Priority: crs.PriorityRoutine, TreatmentFunction: "100", ConsultantLed: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := pmi.MergePatients(ctx, f.trustA.Actor(crs.RoleAnalyst), referred[1], dup.ID, "the same person"); err != nil {
+			t.Fatal(err)
+		}
+		if pats, _, err = pmi.ScanPatients(ctx, f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{Limit: 1000}); err != nil {
+			t.Fatal(err)
+		}
+		start := func(r map[string]any) string {
+			if p, ok := r["period"].(map[string]any); ok {
+				s, _ := p["start"].(string)
+				return s
+			}
+			s, _ := r["start"].(string)
+			return s
+		}
+		for _, tc := range []struct {
+			typ     string
+			queries []string
+		}{
+			{"Encounter", []string{"", "status=finished", "status=in-progress,onleave", "status=arrived", "status:not=finished", "class=EMER",
+				"class=AMB&status=finished", "date=ge%s", "date=lt%s", "date=%s", "date=sa%s", "date=eb%s", "date=ap%s", "date=ge%s&date=le%s",
+				"date=ge%t", "date=gt%t", "date=le%t", "date=lt%t", "date=%t", "_lastUpdated=ge2000-01-01"}},
+			{"EpisodeOfCare", []string{"", "status=active", "status=finished,cancelled", "status=planned"}},
+			{"Appointment", []string{"", "status=booked", "status=fulfilled,noshow", "status=entered-in-error", "date=ge%s", "date=gt%s",
+				"date=le%s", "date=lt%s", "date=%s", "date=sa%s", "date=eb%s", "date=ap%s", "date=ge%s&status=booked",
+				"date=ge%t", "date=gt%t", "date=le%t", "date=lt%t", "date=%t", "date=ap%t"}},
+			{"ServiceRequest", []string{"", "status=active", "status=completed"}},
+		} {
+			all, _ := pageAll(t, c, tc.typ, 1000)
+			day, at := "", "" // the date and the time a record starts
+			for _, r := range all[len(all)/2:] {
+				if s := start(r); s != "" {
+					day, at = s[:10], s
+					break
+				}
+			}
+			others, _ := pageAll(t, f.b, tc.typ, 1000)
+			if len(others) == 0 {
+				t.Fatalf("trust B has no %s", tc.typ)
+			}
+			theirs := idsOf(t, tc.typ, others)
+			for _, query := range tc.queries {
+				query = strings.ReplaceAll(strings.ReplaceAll(query, "%s", day), "%t", at)
+				q := tc.typ
+				if query != "" {
+					q += "?" + query
+				}
+				t.Run(q, func(t *testing.T) {
+					var want []string
+					for _, p := range pats {
+						found, _ := pageAll(t, c, tc.typ+"?patient=Patient/"+p.ID+"&"+query, 1000)
+						ids := idsOf(t, q, found)
+						slices.Sort(ids)
+						want = append(want, ids...)
+					}
+					got, _ := pageAll(t, c, q, 3)
+					if ids := idsOf(t, q, got); !slices.Equal(ids, want) {
+						t.Errorf("%s found\n%v,\npatient by patient %v", q, ids, want)
+					}
+					for _, id := range theirs {
+						if slices.Contains(want, id) {
+							t.Errorf("%s: trust A found trust B's %s", q, id)
+						}
+					}
+					sep := "?"
+					if query != "" {
+						sep = "&"
+					}
+					if n := fmt.Sprint(c.do("GET", "/fhir/"+q+sep+"_summary=count", "").json(t)["total"]); n != strconv.Itoa(len(want)) {
+						t.Errorf("%s&_summary=count: %s, want %d", q, n, len(want))
+					}
+				})
+			}
+		}
+		// A referral recorded while paging, of the last patient not
+		// merged, is on a later page; none repeats.
+		all, _ := pageAll(t, c, "ServiceRequest", 1000)
+		page := c.do("GET", "/fhir/ServiceRequest?_count=3", "").json(t)
+		last := pats[len(pats)-1]
+		for i := len(pats) - 1; last.MergedInto != ""; i-- {
+			last = pats[i]
+		}
+		late := &crs.Referral{PatientID: last.ID, Source: "03", ReceivedOn: crs.LocalDate(clock.Now()), Priority: crs.PriorityRoutine,
+			TreatmentFunction: "100", ConsultantLed: true}
+		if err := store.NewReferralService(db).RecordReferral(ctx, f.trustA.Actor(crs.RoleClerk), late); err != nil {
+			t.Fatal(err)
+		}
+		var paged []map[string]any
+		for pages := 0; ; pages++ {
+			es, _ := page["entry"].([]any)
+			for _, e := range es {
+				paged = append(paged, e.(map[string]any)["resource"].(map[string]any))
+			}
+			next := nextLink(page)
+			if next == "" || pages > 100 {
+				break
+			}
+			page = c.do("GET", next, "").json(t)
+		}
+		want := append(idsOf(t, "ServiceRequest", all), "ServiceRequest/ref-"+late.ID)
+		sameSet(t, "ServiceRequest paged while a referral was recorded", idsOf(t, "ServiceRequest", paged), want)
+	})
+}

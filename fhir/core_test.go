@@ -218,9 +218,16 @@ func TestProfileCheck(t *testing.T) {
 // patient journey for patients registered through the API.
 func journey(t *testing.T, db *store.DB, f *fixture) {
 	t.Helper()
+	journeyOf(t, db, f.trustA, 3)
+}
+
+// journeyOf seeds a trust as journey does, its patients made by the
+// generator of seed.
+func journeyOf(t *testing.T, db *store.DB, tr *storetest.Trust, seed int64) {
+	t.Helper()
 	ctx := context.Background()
 	orgs := store.NewOrganisationService(db)
-	admin := f.trustA.Actor(crs.RoleAdmin)
+	admin := tr.Actor(crs.RoleAdmin)
 	loc := func(parent string, kind crs.LocationKind, code string) *crs.Location {
 		l := &crs.Location{ParentID: parent, Kind: kind, Code: code, Name: "Location " + code}
 		if err := orgs.CreateLocation(ctx, admin, l); err != nil {
@@ -233,15 +240,15 @@ func journey(t *testing.T, db *store.DB, f *fixture) {
 	for i := 1; i <= 4; i++ {
 		loc(ward.ID, crs.LocationBed, fmt.Sprintf("B%02d", i))
 	}
-	gen := demo.NewGenerator(3)
+	gen := demo.NewGenerator(seed)
 	ps := make([]*crs.Patient, 12)
 	for i := range ps {
 		ps[i] = gen.Patient()
 	}
-	if _, err := db.LoadPatients(ctx, f.trustA.System, ps, crs.LoadOptions{}); err != nil {
+	if _, err := db.LoadPatients(ctx, tr.System, ps, crs.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.SeedJourney(ctx, storetest.Journey(db), f.trustA.System, demo.JourneyOptions{Referrals: 30, EDPatients: 4, Occupancy: 1, Workers: 1}); err != nil {
+	if err := demo.SeedJourney(ctx, storetest.Journey(db), tr.System, demo.JourneyOptions{Referrals: 30, EDPatients: 4, Occupancy: 1, Workers: 1}); err != nil {
 		t.Fatalf("seed journey: %v", err)
 	}
 }

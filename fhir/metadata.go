@@ -188,14 +188,14 @@ func (s *Server) typedCapability(t string) *typedCapability {
 	}
 	if m.external {
 		scan := ""
-		if recordsOf[t] != nil || t == "Slot" {
+		if coreTables[t] != nil || t == "Slot" {
 			scan = ", the trust's read a page at a time (_cursor)"
 		}
 		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
-	if recordsOf[t] != nil {
+	if coreTables[t] != nil {
 		return &typedCapability{codes: []string{"read", "search-type"}, params: servedParams(t),
-			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read patient by patient a page at a time (_cursor)."}
+			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read from the PAS's tables a batch at a time and served a page at a time (_cursor)."}
 	}
 	return &typedCapability{codes: []string{"read", "search-type"}, params: m.params, doc: doc + "."}
 }

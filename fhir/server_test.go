@@ -106,6 +106,7 @@ type fixture struct {
 	a, b   *client // full access to trust A and trust B
 	server *fhir.Server
 	trustA *storetest.Trust // the trust of client a
+	trustB *storetest.Trust // the trust of client b
 }
 
 func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenticator) *fixture {
@@ -125,7 +126,7 @@ func start(t *testing.T, db *store.DB, clock *crs.FixedClock, auth fhir.Authenti
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.Close)
-	return &fixture{db: db, clock: clock, base: srv.URL, server: s, trustA: ta,
+	return &fixture{db: db, clock: clock, base: srv.URL, server: s, trustA: ta, trustB: tb,
 		a: &client{t, srv.URL, "a"}, b: &client{t, srv.URL, "b"}}
 }
 

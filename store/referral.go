@@ -226,19 +226,22 @@ func (s *ReferralService) FindReferrals(ctx context.Context, a crs.Actor, patien
 	var out []*crs.Referral
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "referrals", func(q Querier) (string, error) {
 		var err error
-		out, err = queryRows(ctx, q, func(row scanner) (*crs.Referral, error) {
-			var ppi string
-			r, err := scanReferral(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &ppi)...) }))
-			if err != nil {
-				return nil, err
-			}
-			r.PPI = ppi
-			return r, nil
-		}, `SELECT `+prefixed("r.", referralColumns)+`, COALESCE(p.ppi, '') FROM referrals r
+		out, err = queryRows(ctx, q, scanReferralPPI, `SELECT `+prefixed("r.", referralColumns)+`, COALESCE(p.ppi, '') FROM referrals r
 			LEFT JOIN pathways p ON p.id = r.pathway_id AND p.org_id = r.org_id WHERE r.org_id = $1 AND r.patient_id = $2 ORDER BY r.received_on DESC, r.id DESC`, a.OrgID, patientID)
 		return patientID, err
 	})
 	return out, err
+}
+
+// scanReferralPPI reads a referral followed by its pathway's PPI.
+func scanReferralPPI(row scanner) (*crs.Referral, error) {
+	var ppi string
+	r, err := scanReferral(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &ppi)...) }))
+	if err != nil {
+		return nil, err
+	}
+	r.PPI = ppi
+	return r, nil
 }
 
 // scanFunc adapts a function to the scanner interface.

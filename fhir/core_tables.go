@@ -1,0 +1,285 @@
+package fhir
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// A search of encounters, episodes of care, appointments or referrals
+// that names no patient reads the hospital's tables a batch at a time
+// (crs.RecordScan), each table in the order of patient then record, the
+// tables of a type merged in the order of the resources' ids, so the
+// trust's records come in the order a search of each patient in turn
+// gives. What of the search a table's columns answer (a status, a date
+// on the record's start) narrows the read, so rows that cannot match
+// are not served; the matcher (matchesQuery) still judges every record
+// read.
+
+// coreTable is one table of the PAS a type of the typed core is read
+// from across the trust's patients.
+type coreTable struct {
+	// prefix starts the ids of the resources served from the table.
+	prefix string
+	// list reads a batch of the table's records, each served, and the
+	// cursor of the next batch ("" after the last).
+	list func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error)
+	// status maps each status of the records to the resource's status;
+	// only lists the statuses of the records served at all (nil: all).
+	status map[string]string
+	only   []string
+	// date says what the search parameter date is of the record's start
+	// column: "instant" (Appointment.start), "period" (the start of
+	// Encounter.period) or "" (not the start: not narrowed).
+	date string
+}
+
+// Statuses of the PAS's records as the resources' statuses.
+var (
+	spellStatus = map[string]string{crs.SpellAdmitted: "in-progress", crs.SpellOnLeave: "onleave", crs.SpellDischarged: "finished",
+		crs.SpellCancelled: "entered-in-error"}
+	attendanceStatus  = map[string]string{crs.EDInDepartment: "in-progress", crs.EDDeparted: "finished"}
+	outpatientStatus  = map[string]string{crs.AppointmentCheckedIn: "arrived", crs.AppointmentAttended: "finished"}
+	appointmentStatus = map[string]string{crs.AppointmentBooked: "booked", crs.AppointmentCheckedIn: "arrived", crs.AppointmentAttended: "fulfilled",
+		crs.AppointmentDNA: "noshow", crs.AppointmentCancelled: "cancelled"}
+	referralStatus = map[string]string{crs.ReferralOpen: "active", crs.ReferralClosed: "completed"}
+	clockStatus    = map[string]string{crs.ClockNone: "planned", crs.ClockRunning: "active", crs.ClockMonitoring: "onhold",
+		crs.ClockStopped: "finished", crs.ClockNullified: "cancelled", crs.ClockTransferred: "finished"}
+)
+
+// listed serves a batch a listing read.
+func listed[T any](xs []T, next string, err error, serve func(T) (*crs.Resource, error)) ([]*crs.Resource, string, error) {
+	if err != nil {
+		return nil, "", err
+	}
+	rs, err := mapAll(xs, serve, nil)
+	return rs, next, err
+}
+
+// coreTables are the tables each type is read from, in the order of
+// their prefixes.
+var coreTables = map[string][]coreTable{
+	"Encounter": {
+		{prefix: prefixAttendance, status: attendanceStatus, date: "period",
+			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+				xs, next, err := s.Core.ED.ListAttendances(ctx, a, q)
+				return listed(xs, next, err, attendanceEncounter)
+			}},
+		{prefix: prefixSpell, status: spellStatus, date: "period",
+			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
+				return listed(xs, next, err, spellEncounter)
+			}},
+		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended},
+			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
+				return listed(xs, next, err, outpatientEncounter)
+			}},
+	},
+	"EpisodeOfCare": {{status: clockStatus,
+		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+			xs, next, err := s.Core.Referrals.ListPathways(ctx, a, q)
+			return listed(xs, next, err, pathwayEpisode)
+		}}},
+	"Appointment": {{status: appointmentStatus, date: "instant",
+		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
+			return listed(xs, next, err, appointmentResource)
+		}}},
+	"ServiceRequest": {{prefix: prefixReferral, status: referralStatus,
+		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+			xs, next, err := s.Core.Referrals.ListReferrals(ctx, a, q)
+			return listed(xs, next, err, referralResource)
+		}}},
+}
+
+// tableBatch is how many records of each table a scan reads at a time.
+const tableBatch = 500
+
+// narrowed returns the read of the table that search q needs: the
+// statuses and the range of starts a record must have to match, as far
+// as the table's columns say; ok is false when no record of the table
+// can match.
+func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) {
+	statuses := t.only
+	var lo, hi time.Time // zero: unbounded
+	for _, g := range q.All {
+		if codes, isStatus := statusCodes(g); isStatus && t.status != nil {
+			var kept []string
+			for st, code := range t.status {
+				if slices.Contains(codes, code) && (statuses == nil || slices.Contains(statuses, st)) {
+					kept = append(kept, st)
+				}
+			}
+			if len(kept) == 0 {
+				return rq, false
+			}
+			slices.Sort(kept)
+			statuses = kept
+		}
+		if t.date == "" {
+			continue
+		}
+		if glo, ghi, isDate := startBounds(g, t.date == "instant"); isDate {
+			if !glo.IsZero() && glo.After(lo) {
+				lo = glo
+			}
+			if !ghi.IsZero() && (hi.IsZero() || ghi.Before(hi)) {
+				hi = ghi
+			}
+		}
+	}
+	if !lo.IsZero() && !hi.IsZero() && !lo.Before(hi) {
+		return rq, false
+	}
+	return crs.RecordScan{Status: statuses, From: lo, Before: hi}, true
+}
+
+// statusCodes returns the codes a group of conditions names when every
+// one is a plain status code (status=a,b), the group matched by a
+// resource with any of them.
+func statusCodes(g []crs.ResourceCondition) ([]string, bool) {
+	var codes []string
+	for _, c := range g {
+		if c.Param != "status" || c.Kind != "token" || c.System != nil || c.Code == "" || !plainGroup([]crs.ResourceCondition{c}) {
+			return nil, false
+		}
+		codes = append(codes, c.Code)
+	}
+	return codes, len(codes) > 0
+}
+
+// startSlack widens the range of starts a date group keeps, so that a
+// start held to the microsecond and served to the second is never left
+// out at the range's edge.
+const startSlack = 2 * time.Second
+
+// startBounds returns the range of record starts [lo, hi) a group of
+// date conditions on date can match (zero: unbounded), when every
+// condition is one; instant says the date is the start itself (its
+// range a second long), not the start of a period that may run on.
+// A resource's date range [Lo, Hi) matches a condition as rowMatches
+// says; the bounds on Lo follow from that.
+func startBounds(g []crs.ResourceCondition, instant bool) (lo, hi time.Time, ok bool) {
+	loOpen, hiOpen := false, false
+	for i, c := range g {
+		if c.Param != "date" || c.Kind != "date" || !plainGroup([]crs.ResourceCondition{c}) {
+			return time.Time{}, time.Time{}, false
+		}
+		var clo, chi time.Time // zero: unbounded
+		switch c.Op {
+		case crs.MatchEq, "":
+			clo, chi = c.Lo, c.Hi
+		case crs.MatchLt, crs.MatchEb:
+			chi = c.Lo
+		case crs.MatchLe:
+			chi = c.Hi
+		case crs.MatchSa:
+			clo = c.Hi
+		case crs.MatchAp:
+			chi = c.Hi
+			if instant {
+				clo = c.Lo.Add(-time.Second)
+			}
+		case crs.MatchGe:
+			if instant {
+				clo = c.Lo.Add(-time.Second)
+			}
+		case crs.MatchGt:
+			if instant {
+				clo = c.Hi.Add(-time.Second)
+			}
+		}
+		// The group keeps what any of its conditions keeps: the hull.
+		if clo.IsZero() {
+			loOpen = true
+		} else if clo = clo.Add(-startSlack); i == 0 || clo.Before(lo) {
+			lo = clo
+		}
+		if chi.IsZero() {
+			hiOpen = true
+		} else if chi = chi.Add(startSlack); i == 0 || chi.After(hi) {
+			hi = chi
+		}
+	}
+	if loOpen {
+		lo = time.Time{}
+	}
+	if hiOpen {
+		hi = time.Time{}
+	}
+	return lo, hi, len(g) > 0
+}
+
+// cursorIn returns where a table's read resumes after a scan's cursor
+// (see crs.RecordScan): after the record the cursor names when it is
+// the table's; after every record of the cursor's patient when the
+// table's resources come before the record's; from the patient's first
+// when they come after.
+func (t *coreTable) cursorIn(cursor string) string {
+	pid, rid, ok := strings.Cut(cursor, "|")
+	switch {
+	case !ok:
+		return pid
+	case strings.HasPrefix(rid, t.prefix):
+		return pid + "|" + strings.TrimPrefix(rid, t.prefix)
+	case t.prefix < rid:
+		return pid
+	default:
+		return pid + "|"
+	}
+}
+
+// scanTables reads the records of the type's tables after cursor, a
+// batch of each, merged in the order of patient then resource id. Of a
+// table with more to read, those past its batch's last are read again
+// in the batch after, so the merged batch leaves none out.
+func (s *Server) scanTables(tables []coreTable, q *crs.ResourceQuery) coreScan {
+	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+		var out []scanned
+		more := false
+		var bound *crs.Resource // the least of the last records of the tables with more
+		for i := range tables {
+			t := &tables[i]
+			rq, ok := t.narrowed(q)
+			if !ok {
+				continue
+			}
+			rq.After, rq.Limit = t.cursorIn(cursor), tableBatch
+			rs, next, err := t.list(s, ctx, p.Actor, rq)
+			if crs.ErrorCode(err) == crs.EFORBIDDEN && p.Actor.Can(crs.ActSearchPatients) {
+				// A role that finds patients but may not open their
+				// records is shown none of them.
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			for _, r := range rs {
+				out = append(out, scanned{res: r, cursor: r.PatientID + "|" + r.ID})
+			}
+			if next != "" && len(rs) > 0 {
+				more = true
+				if last := rs[len(rs)-1]; bound == nil || byPatient(last, bound) < 0 {
+					bound = last
+				}
+			}
+		}
+		slices.SortFunc(out, func(a, b scanned) int { return byPatient(a.res, b.res) })
+		if bound != nil {
+			out = slices.DeleteFunc(out, func(it scanned) bool { return byPatient(it.res, bound) > 0 })
+		}
+		return out, more, nil
+	}
+}
+
+// byPatient orders records by their patient, then their id.
+func byPatient(a, b *crs.Resource) int {
+	if c := strings.Compare(a.PatientID, b.PatientID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
