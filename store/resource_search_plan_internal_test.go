@@ -78,3 +78,27 @@ func TestResourceHistoryReadsInOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestPatientChangesReadsItsIndex checks that a page of the trust's
+// patients' history reads the events that carry a version from their
+// own index (migration 0115) in order and stops at the page, on SQLite
+// with no statistics, rather than reading every event of the trust.
+func TestPatientChangesReadsItsIndex(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	for _, tc := range []struct {
+		name, where string
+		args        []any
+	}{
+		{"the newest", patientVersionEvents, []any{"org1"}},
+		{"the page before", patientVersionEvents + " AND id < $2", []any{"org1", "01J"}},
+		{"since", patientVersionEvents + " AND id < $2 AND recorded_at >= $3", []any{"org1", "01J", "2026-01-01T00:00:00Z"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			query := eventsSQL(tc.where, 20)
+			plan := explainPlan(t, db, query, tc.args...)
+			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "INDEX events_patient_versions") {
+				t.Errorf("the plan does not read events_patient_versions in order:\n%s\nquery: %s", plan, query)
+			}
+		})
+	}
+}
