@@ -18,6 +18,8 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_birth_date", "(org_id, birth_date)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
 	{"patients_given_norm", "(org_id, given_norm)"},
+	{"patients_other_names", "(org_id, lower(other_names)) WHERE other_names <> ''"},
+	{"patients_title", "(org_id, lower(title)) WHERE title <> ''"},
 }
 
 // deferSearchIndexes drops the patient search indexes if no trust holds

@@ -340,27 +340,51 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	return total, nil
 }
 
+// nameParts are the columns a search by a part of a name reads, each
+// with the part of a FHIR HumanName it is (crs.PatientQuery.NameOf) and
+// whether it holds the name as written (lower-cased by its index,
+// patients_other_names or patients_title, migration 0116) rather than
+// normalised: the family name, the first given name, the middle names
+// (given names too) and the title (a name's prefix, found by name
+// alone).
+var nameParts = []struct {
+	col, of string
+	written bool
+}{
+	{"family_norm", "family", false},
+	{"given_norm", "given", false},
+	{"other_names", "given", true},
+	{"title", "prefix", true},
+}
+
 // searchNamePart reads the candidates of a search by a part of a name
-// (crs.PatientQuery.NamePart): the patients whose family or first given
-// name starts with it, by patients_family_norm and patients_given_norm,
-// or, to find the names that contain it, by a scan of the trust's
-// patients. Each read holds at most the page asked for.
+// (crs.PatientQuery.NamePart): the patients whose family name, first
+// given name, first middle name or title starts with it, by
+// patients_family_norm, patients_given_norm, patients_other_names and
+// patients_title, or, to find the names that contain it, by a scan of
+// the trust's patients. Each read holds at most the page asked for.
 func searchNamePart(q crs.PatientQuery, sel, orgID string, add func(string, ...any) error) error {
-	part := match.Normalize(q.NamePart)
-	if part == "" {
+	norm := match.Normalize(q.NamePart)
+	if norm == "" {
 		return nil
 	}
 	n := q.Offset + q.Limit
-	for _, col := range []string{"family_norm", "given_norm"} {
-		if q.NameOf != "" && col != q.NameOf+"_norm" {
+	for _, np := range nameParts {
+		if q.NameOf != "" && np.of != q.NameOf {
 			continue
+		}
+		col, part, where := np.col, norm, ""
+		if np.written {
+			// As written, lower-cased as its partial index holds it.
+			col, part, where = "lower("+np.col+")", strings.ToLower(strings.TrimSpace(q.NamePart)), np.col+` <> '' AND `
 		}
 		var err error
 		if q.NameContains {
-			// A normalised name holds letters alone, none of LIKE's own.
-			err = add(sel+col+` LIKE $2 ORDER BY id LIMIT $3`, orgID, "%"+part+"%", n)
+			// A normalised name holds letters alone, none of LIKE's own;
+			// one as written is matched with them escaped.
+			err = add(sel+where+col+` LIKE $2 ESCAPE '\' ORDER BY id LIMIT $3`, orgID, "%"+likeEscape(part)+"%", n)
 		} else {
-			err = add(sel+col+` >= $2 AND `+col+` < $3 ORDER BY `+col+`, id LIMIT $4`, orgID, part, part+"\uffff", n)
+			err = add(sel+where+col+` >= $2 AND `+col+` < $3 ORDER BY `+col+`, id LIMIT $4`, orgID, part, part+"\uffff", n)
 		}
 		if err != nil {
 			return err

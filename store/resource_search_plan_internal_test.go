@@ -102,3 +102,33 @@ func TestPatientChangesReadsItsIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestNamePartReadsItsIndexes checks that a search by a part of a name
+// reads each part's index from what was typed, in its order, a
+// middle name's and a title's included (migration 0116), on SQLite with
+// no statistics: none reads the trust's patients whole.
+func TestNamePartReadsItsIndexes(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	want := []string{"INDEX patients_family_norm", "INDEX patients_given_norm", "INDEX patients_other_names", "INDEX patients_title"}
+	var got []string
+	sel := `SELECT ` + listedPatientColumns + ` FROM patients WHERE org_id = $1 AND `
+	err := searchNamePart(crs.PatientQuery{NamePart: "mar", Limit: 20}, sel, "org1", func(query string, args ...any) error {
+		plan := explainPlan(t, db, query, args...)
+		// The names are read in the index's order (ties sorted by id).
+		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") || !strings.Contains(plan, "USING INDEX") && !strings.Contains(plan, "USING COVERING INDEX") {
+			t.Errorf("the plan reads no index in order:\n%s\nquery: %s", plan, query)
+		}
+		for _, ix := range want {
+			if strings.Contains(plan, ix+" ") {
+				got = append(got, ix)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("the reads use %v, want %v", got, want)
+	}
+}
