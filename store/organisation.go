@@ -295,9 +295,7 @@ func (s *OrganisationService) ListGPPractices(ctx context.Context, a crs.Actor, 
 	var named []crs.GPPractice
 	for at := after; len(named) <= limit; {
 		var p crs.GPPractice
-		err := s.db.read.QueryRowContext(ctx, `SELECT gp_practice_code, gp_practice_name FROM patients
-			WHERE org_id = $1 AND gp_practice_code <> '' AND gp_practice_code > $2
-			ORDER BY gp_practice_code, gp_practice_name LIMIT 1`, a.OrgID, at).Scan(&p.Code, &p.Name)
+		err := s.db.read.QueryRowContext(ctx, nextGPPracticeSQL, a.OrgID, at).Scan(&p.Code, &p.Name)
 		if errors.Is(err, sql.ErrNoRows) {
 			break
 		}
@@ -326,6 +324,13 @@ func (s *OrganisationService) ListGPPractices(ctx context.Context, a crs.Actor, 
 	}
 	return out, false, nil
 }
+
+// nextGPPracticeSQL reads the first practice of the trust's ($1)
+// patients after the code $2, with a name its patients' records give
+// it, from patients_gp_practice.
+const nextGPPracticeSQL = `SELECT gp_practice_code, gp_practice_name FROM patients
+	WHERE org_id = $1 AND gp_practice_code <> '' AND gp_practice_code > $2
+	ORDER BY gp_practice_code, gp_practice_name LIMIT 1`
 
 func scanGPPractice(r scanner) (*crs.GPPractice, error) {
 	var p crs.GPPractice

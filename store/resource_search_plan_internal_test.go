@@ -132,3 +132,15 @@ func TestNamePartReadsItsIndexes(t *testing.T) {
 		t.Errorf("the reads use %v, want %v", got, want)
 	}
 }
+
+// TestNextGPPracticeSeeksItsIndex checks that the next GP practice of
+// the trust's patients is one seek in patients_gp_practice (migration
+// 0117), covered and in order, on SQLite with no statistics: listing
+// the practices reads one index entry each, not their patients.
+func TestNextGPPracticeSeeksItsIndex(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	plan := explainPlan(t, db, nextGPPracticeSQL, "org1", "A81001")
+	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "COVERING INDEX patients_gp_practice") {
+		t.Errorf("the plan does not seek patients_gp_practice:\n%s", plan)
+	}
+}
