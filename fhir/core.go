@@ -160,7 +160,14 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		unsorted := *q
 		unsorted.query.SortBy = nil
 		if s.scanOf(&unsorted) != nil {
-			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort a patient's (patient=)%s", typ, map[bool]string{true: " or a search by identifier, name or a birthdate", false: ""}[s.pmi(typ)])
+			sortable := "a patient's (patient=)"
+			switch {
+			case s.pmi(typ):
+				sortable += " or a search by identifier, name or a birthdate"
+			case typ == "Organization":
+				sortable = "a search by identifier or _id"
+			}
+			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort %s", typ, sortable)
 		}
 	}
 	found, err := typed(r.Context(), p, q)

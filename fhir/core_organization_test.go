@@ -77,6 +77,10 @@ func TestOrganizationSearchGPPractices(t *testing.T) {
 		if n := fmt.Sprint(c.do("GET", "/fhir/Organization?_summary=count", "").json(t)["total"]); n != fmt.Sprint(len(all)) {
 			t.Errorf("Organization?_summary=count: %s, want %d", n, len(all))
 		}
+		// Read in code order, the list is not sorted otherwise.
+		if r := c.do("GET", "/fhir/Organization?_sort=name", ""); r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), "_sort") {
+			t.Errorf("Organization?_sort=name: %d %s, want 400 naming _sort", r.status, r.body)
+		}
 		// Trust B knows none of trust A's practices.
 		if got, _ := pageAll(t, f.b, "Organization", 10); len(got) != 1 || got[0]["id"] != "trust" {
 			t.Errorf("trust B's Organizations: %v, want its trust alone", idsOf(t, "Organization", got))
