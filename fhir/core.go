@@ -154,20 +154,15 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	if scan := s.scanOf(q); scan != nil {
 		return s.writeScan(w, r, p, q, b, scan)
 	}
-	if len(q.query.SortBy) > 0 {
+	if len(q.query.SortBy) > 0 && typ != "Organization" {
 		// A search the PAS answers by reading the trust a page at a time
-		// (no patient, no index to lead it) lists in its own order.
+		// (no patient, no index to lead it) lists in its own order. The
+		// trust's Organizations, a few hundred GP practices, are read
+		// whole and sorted (searchOrganizations).
 		unsorted := *q
 		unsorted.query.SortBy = nil
 		if s.scanOf(&unsorted) != nil {
-			sortable := "a patient's (patient=)"
-			switch {
-			case s.pmi(typ):
-				sortable += " or a search by identifier, name or a birthdate"
-			case typ == "Organization":
-				sortable = "a search by identifier or _id"
-			}
-			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort %s", typ, sortable)
+			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort a patient's (patient=)%s", typ, map[bool]string{true: " or a search by identifier, name or a birthdate", false: ""}[s.pmi(typ)])
 		}
 	}
 	found, err := typed(r.Context(), p, q)

@@ -635,6 +635,28 @@ func searchOrganizations(s *Server, ctx context.Context, p *Principal, q *search
 		return nil, err
 	}
 	all := []*crs.Resource{trust}
+	byCode := len(q.query.IDs) > 0 || slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return g[0].Param == "identifier" })
+	if !byCode {
+		// Sorted, or by a chain: every practice the trust knows, read
+		// whole to be sorted and matched (unsorted, scanOrganizations
+		// reads them a page at a time). By an ODS code or _id, the
+		// practice the code names.
+		for after, more := "", true; more; {
+			var ps []crs.GPPractice
+			var err error
+			if ps, more, err = s.Core.Orgs.ListGPPractices(ctx, p.Actor, after, maxCount); err != nil {
+				return nil, err
+			}
+			for _, gp := range ps {
+				r, err := gpOrganization(gp)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, r)
+				after = gp.Code
+			}
+		}
+	}
 	for _, g := range q.query.All {
 		for _, c := range g {
 			if c.Param == "identifier" && validODS(c.Code) && c.Code != o.ODSCode {
