@@ -318,4 +318,10 @@ type OrganisationService interface {
 	// given, by id, so that a page can name the few wards and beds it
 	// shows; an id of no location of the trust is left out.
 	FindLocationsByID(ctx context.Context, a Actor, ids []string) (map[string]*Location, error)
+	// ListGPPractices lists the GP practices the trust knows, by ODS code
+	// after after ("" from the first), at most limit: those it keeps
+	// (migrated from the legacy PAS, with name and postcode) and those
+	// its patients are registered with (the name their records give).
+	// more says whether any follow.
+	ListGPPractices(ctx context.Context, a Actor, after string, limit int) (ps []GPPractice, more bool, err error)
 }

@@ -282,11 +282,11 @@ type PatientQuery struct {
 	NamePart     string
 	NameOf       string
 	NameContains bool
-	BirthDate  Date
-	Postcode   string
-	Gender     string
-	Limit      int // at most this many results; 0 means 20
-	Offset     int // how many of the best results to skip: the second page of 50 starts at 50
+	BirthDate    Date
+	Postcode     string
+	Gender       string
+	Limit        int // at most this many results; 0 means 20
+	Offset       int // how many of the best results to skip: the second page of 50 starts at 50
 }
 
 // PatientList is a search of the PMI listed in the order Sort names
@@ -410,4 +410,11 @@ type PatientService interface {
 	FindDuplicates(ctx context.Context, a Actor, p *Patient) ([]PatientMatch, error)
 	// PatientHistory lists the events of a patient's record, newest first.
 	PatientHistory(ctx context.Context, a Actor, id string) ([]*Event, error)
+	// PatientChanges lists the events that carry a version of the
+	// trust's patients' records (registrations, changes, deaths, merges
+	// and unmerges), newest first: recorded at or after since, with an
+	// id before before ("" for the newest), at most count. Event ids are
+	// time-ordered, as the resource store's version keys are, so that
+	// the two histories page together.
+	PatientChanges(ctx context.Context, a Actor, since time.Time, before string, count int) ([]*Event, error)
 }

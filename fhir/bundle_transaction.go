@@ -258,7 +258,7 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			}
 			if len(found) == 1 {
 				e.resolvedRef = e.typ + "/" + found[0].ID
-				e.response = bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(found[0].Version)}}
+				e.response = createResponse(base, nil, found[0])
 				if e.fullURL != "" {
 					refs[e.fullURL] = e.resolvedRef
 				}
@@ -388,11 +388,13 @@ func readResponse(base string, cur *crs.Resource) bundleEntry {
 		Response: &entryResponse{Status: "200", Etag: etag(cur.Version), LastModified: cur.LastUpdated.UTC().Format(instant)}}
 }
 
-// createResponse is the response of a create entry: the new resource,
-// or the existing one a conditional create found.
+// createResponse is the response of a create entry: the new resource
+// (201 Created), or the existing one a conditional create found (200
+// OK), each with its location, version and time as a create's answer
+// gives them.
 func createResponse(base string, stored, existing *crs.Resource) bundleEntry {
 	if existing != nil {
-		return bundleEntry{Response: &entryResponse{Status: "200", Etag: etag(existing.Version)}}
+		return created(base, existing, "200")
 	}
 	return created(base, stored, "201")
 }

@@ -154,9 +154,11 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	if scan := s.scanOf(q); scan != nil {
 		return s.writeScan(w, r, p, q, b, scan)
 	}
-	if len(q.query.SortBy) > 0 {
+	if len(q.query.SortBy) > 0 && typ != "Organization" {
 		// A search the PAS answers by reading the trust a page at a time
-		// (no patient, no index to lead it) lists in its own order.
+		// (no patient, no index to lead it) lists in its own order. The
+		// trust's Organizations, a few hundred GP practices, are read
+		// whole and sorted (searchOrganizations).
 		unsorted := *q
 		unsorted.query.SortBy = nil
 		if s.scanOf(&unsorted) != nil {

@@ -576,12 +576,19 @@ func trustOrganization(o *crs.Organisation) (*crs.Resource, error) {
 }
 
 // gpOrganization is a GP practice, known by its ODS code, as an
-// Organization; its name is on the patient records that name it, so it
-// is served by its code.
-func gpOrganization(code string) (*crs.Resource, error) {
-	return served(Resource{"resourceType": "Organization", "id": prefixGP + code, "active": true,
-		"identifier": []any{map[string]any{"system": SystemODSCode, "value": code}},
-		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "76", "GP Practice")}}, time.Time{}, "")
+// Organization, with the name and postcode the trust knows it by (none
+// when it is read by its code alone).
+func gpOrganization(gp crs.GPPractice) (*crs.Resource, error) {
+	r := Resource{"resourceType": "Organization", "id": prefixGP + gp.Code, "active": true,
+		"identifier": []any{map[string]any{"system": SystemODSCode, "value": gp.Code}},
+		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "76", "GP Practice")}}
+	if gp.Name != "" {
+		r["name"] = gp.Name
+	}
+	if gp.Postcode != "" {
+		r["address"] = []any{map[string]any{"postalCode": gp.Postcode}}
+	}
+	return served(r, time.Time{}, "")
 }
 
 func readOrganization(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
@@ -589,7 +596,7 @@ func readOrganization(s *Server, ctx context.Context, p *Principal, id string) (
 		if !validODS(code) {
 			return nil, crs.Errorf(crs.ENOTFOUND, "Organization/%s: %q is not an ODS code", id, code)
 		}
-		return gpOrganization(code)
+		return gpOrganization(crs.GPPractice{Code: code})
 	}
 	o, err := s.Core.Orgs.FindOrganisation(ctx, p.Actor)
 	if err != nil {
@@ -626,10 +633,32 @@ func searchOrganizations(s *Server, ctx context.Context, p *Principal, q *search
 		return nil, err
 	}
 	all := []*crs.Resource{trust}
+	byCode := len(q.query.IDs) > 0 || slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return g[0].Param == "identifier" })
+	if !byCode {
+		// Sorted, or by a chain: every practice the trust knows, read
+		// whole to be sorted and matched (unsorted, scanOrganizations
+		// reads them a page at a time). By an ODS code or _id, the
+		// practice the code names.
+		for after, more := "", true; more; {
+			var ps []crs.GPPractice
+			var err error
+			if ps, more, err = s.Core.Orgs.ListGPPractices(ctx, p.Actor, after, maxCount); err != nil {
+				return nil, err
+			}
+			for _, gp := range ps {
+				r, err := gpOrganization(gp)
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, r)
+				after = gp.Code
+			}
+		}
+	}
 	for _, g := range q.query.All {
 		for _, c := range g {
 			if c.Param == "identifier" && validODS(c.Code) && c.Code != o.ODSCode {
-				gp, err := gpOrganization(c.Code)
+				gp, err := gpOrganization(crs.GPPractice{Code: c.Code})
 				if err != nil {
 					return nil, err
 				}

@@ -48,8 +48,13 @@ func (s *Server) scanOf(q *search) coreScan {
 		}
 		return nil
 	}
-	if q.query.Type == "Slot" && s.coreType("Slot") != nil && len(q.query.IDs) == 0 && len(q.query.SortBy) == 0 && !slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool { return !plainGroup(g) }) {
+	if q.query.Type == "Slot" && s.coreType("Slot") != nil && readWhole(q, "") {
 		return s.scanSlots
+	}
+	if q.query.Type == "Organization" && s.coreType("Organization") != nil && readWhole(q, "identifier") {
+		// By an ODS code the typed search serves the practice the code
+		// names; otherwise the trust and the practices it knows are read.
+		return s.scanOrganizations
 	}
 	if s.coreType(q.query.Type) == nil || coreTables[q.query.Type] == nil || len(q.query.IDs) > 0 || len(q.query.SortBy) > 0 {
 		return nil
@@ -60,6 +65,46 @@ func (s *Server) scanOf(q *search) coreScan {
 		}
 	}
 	return s.scanTables(coreTables[q.query.Type], &q.query)
+}
+
+// readWhole reports whether a search of a type the PAS lists whole is
+// answered by reading the list: no _id, no _sort, no chain or _has, and
+// no condition on lead (a parameter the typed search answers directly;
+// "" for none).
+func readWhole(q *search, lead string) bool {
+	return len(q.query.IDs) == 0 && len(q.query.SortBy) == 0 && !slices.ContainsFunc(q.query.All, func(g []crs.ResourceCondition) bool {
+		return !plainGroup(g) || lead != "" && g[0].Param == lead
+	})
+}
+
+// scanOrganizations reads the trust, then the GP practices it knows in
+// ODS code order, a batch at a time. The trust's cursor is the prefix of
+// the practices' ids, before any of theirs; a practice's is its id.
+func (s *Server) scanOrganizations(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+	var out []scanned
+	if cursor == "" {
+		o, err := s.Core.Orgs.FindOrganisation(ctx, p.Actor)
+		if err != nil {
+			return nil, false, err
+		}
+		trust, err := trustOrganization(o)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, scanned{res: trust, cursor: prefixGP})
+	}
+	ps, more, err := s.Core.Orgs.ListGPPractices(ctx, p.Actor, strings.TrimPrefix(cursor, prefixGP), scanBatch)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, gp := range ps {
+		r, err := gpOrganization(gp)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, scanned{res: r, cursor: prefixGP + gp.Code})
+	}
+	return out, more, nil
 }
 
 // patientIndexed reports whether the PMI's search leads a Patient
@@ -189,6 +234,7 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 	next := ""
 	storeAfter, inStore := strings.CutPrefix(q.query.After, "store|")
 	if !inStore {
+		storeAfter = "" // the store's matches from the first, after the PAS's
 		var err error
 		if _, page, next, err = s.scanPage(ctx, p, q, scan, q.query.After, q.query.Count); err != nil {
 			return err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -48,16 +50,30 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 			return err
 		}
 	}
+	// The versions of the PMI's patients, which the trust's history
+	// lists in the place of the copies kept beside their records.
+	fromPMI := map[string]bool{}
 	switch {
 	case s.pmi(typ) && id != "":
 		if q.Get("_before") != "" || !since.IsZero() {
 			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
 		}
 		versions, err = s.patientHistory(r.Context(), p, id)
-	case s.pmi(typ) || typed:
-		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records (a patient's own history is, at Patient/[id]/_history)", typ)
+	case s.pmi(typ):
+		versions, err = s.patientChanges(r.Context(), p, since, q.Get("_before"), count+1, fromPMI)
+	case typed:
+		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records, which keep no versions (the history of one that another system sent is, at %s/[id]/_history)", typ, typ)
 	default:
 		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+		if err == nil && typ == "" && s.pmi("Patient") && p.Actor.Can(crs.ActViewDemographics) {
+			var pats []*crs.Resource
+			if pats, err = s.patientChanges(r.Context(), p, since, q.Get("_before"), count+1, fromPMI); err == nil {
+				// Both keys are time-ordered ids: the newest of the two
+				// lists first, one cursor for both.
+				versions = append(versions, pats...)
+				slices.SortStableFunc(versions, func(a, b *crs.Resource) int { return strings.Compare(b.Seq, a.Seq) })
+			}
+		}
 	}
 	if err != nil {
 		return err
@@ -82,9 +98,28 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		next.Set("_before", versions[len(versions)-1].Seq)
 		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
 	}
+	seen := map[string]bool{} // a patient the actor may see, by id
 	for _, v := range versions {
 		if typ == "" && !p.Scopes.Allows(v.Type, false) {
 			continue
+		}
+		if typ == "" && v.Type == "Patient" && s.pmi("Patient") && !fromPMI[v.Seq] {
+			continue // a copy kept beside a patient's record: the PMI's versions are listed
+		}
+		if fromPMI[v.Seq] {
+			if v.ID == "" {
+				continue // an event of the PMI that carries no version
+			}
+			ok, known := seen[v.ID]
+			if !known {
+				if ok, err = s.mayRead(r.Context(), p, v.ID); err != nil {
+					return err
+				}
+				seen[v.ID] = ok
+			}
+			if !ok {
+				continue
+			}
 		}
 		b.Entry = append(b.Entry, historyEntry(base, v))
 	}
@@ -107,6 +142,47 @@ func pageCount(q url.Values) (int, error) {
 		return 0, invalid("invalid", "_count", "_count %q is not a positive count", c)
 	}
 	return min(n, maxCount), nil
+}
+
+// patientChanges is the history of the trust's patients, newest first:
+// the versions the events of their records carry, from since, before
+// the key before, at most count (a page's worth of events, before the
+// patients the actor may not see are left out: mayRead). It marks each
+// version's Seq in fromPMI.
+func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, before string, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
+	events, err := s.Patients.PatientChanges(ctx, p.Actor, since, before, count)
+	if err != nil {
+		return nil, err
+	}
+	var out []*crs.Resource
+	for _, ev := range events {
+		res, ok, err := eventVersion(ev)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// An event without a version still holds its place, so that
+			// a page's cursor passes it.
+			res = &crs.Resource{Type: "Patient", Seq: ev.ID}
+		}
+		fromPMI[res.Seq] = true
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// mayRead reports whether the actor may read the patient's record now:
+// a patient whose record is sealed or out of the actor's reach is not
+// listed in a history.
+func (s *Server) mayRead(ctx context.Context, p *Principal, id string) (bool, error) {
+	_, err := s.readPatient(ctx, p, id)
+	switch crs.ErrorCode(err) {
+	case "":
+		return true, nil
+	case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED, crs.ENORELATIONSHIP:
+		return false, nil
+	}
+	return false, err
 }
 
 // patientHistory is a patient's history: the versions its events carry,

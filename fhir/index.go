@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,34 @@ func init() {
 			m[p.Name] = p
 		}
 	}
+	// R4 gives Patient's deceased no element path (its expression is
+	// Patient.deceased.exists() and Patient.deceased != false): it is
+	// searched by the choice element deceased[x], its value derived
+	// (derivedRows).
+	d := *searchParams["Patient"]["deceased"]
+	d.Paths = []string{"Patient.deceased"}
+	searchParams["Patient"]["deceased"] = &d
+}
+
+// derivedRows are, by resource type and parameter, the index rows of a
+// parameter whose value is not an element's as written but derived from
+// the resource.
+var derivedRows = map[string]map[string]func(Resource) []crs.ResourceIndexRow{
+	"Patient": {"deceased": deceasedRows},
+}
+
+// deceasedRows is the value of Patient's deceased: true for a patient
+// with a time of death or deceasedBoolean true, false for every other
+// (nothing recorded included), as R4's expression evaluates.
+func deceasedRows(r Resource) []crs.ResourceIndexRow {
+	dead := false
+	if t, ok := r["deceasedDateTime"].(string); ok && t != "" {
+		dead = true
+	}
+	if b, ok := r["deceasedBoolean"].(bool); ok && b {
+		dead = true
+	}
+	return []crs.ResourceIndexRow{{Param: "deceased", Code: strconv.FormatBool(dead)}}
 }
 
 // SearchParamOf returns the search parameter of a resource type by name.
@@ -68,6 +97,10 @@ func indexRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
 	var rows []crs.ResourceIndexRow
 	for _, p := range indexPlan()[r.Type()] {
 		if keep != nil && !keep[p.name] {
+			continue
+		}
+		if derive := derivedRows[r.Type()][p.name]; derive != nil {
+			rows = append(rows, derive(r)...)
 			continue
 		}
 		for _, segs := range p.paths {

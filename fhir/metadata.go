@@ -117,6 +117,13 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 					res.Versioning = "no-version"
 				}
 			}
+			if !s.pmi(t) {
+				// The PAS's records keep no versions: a type's history
+				// is refused; an instance's is the resource store's, of
+				// those other systems sent (the codes say whether it
+				// keeps any).
+				res.Interaction = slices.DeleteFunc(res.Interaction, func(i interaction) bool { return i.Code == "history-type" })
+			}
 		}
 		resources = append(resources, res)
 	}
@@ -173,9 +180,9 @@ type typedCapability struct {
 
 func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
-		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"},
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "history-type", "create", "search-type"},
 			params: servedParams("Patient"), conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). History of a patient, of every patient (Patient/_history) and the trust's (_history) lists the versions the record's events carry, newest first, with _since and _count. Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {

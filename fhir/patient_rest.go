@@ -135,22 +135,35 @@ func (s *Server) patientVersions(ctx context.Context, p *Principal, id string) (
 	var out []*crs.Resource
 	seen := map[int]bool{}
 	for _, ev := range events {
-		if !strings.HasPrefix(ev.Type, "patient.") || len(ev.Data) == 0 {
-			continue
-		}
-		var d struct{ Patient *crs.Patient }
-		if json.Unmarshal(ev.Data, &d) != nil || d.Patient == nil || d.Patient.ID != id || seen[d.Patient.Version] {
-			continue
-		}
-		seen[d.Patient.Version] = true
-		res, err := servedPatient(d.Patient, nil)
+		res, ok, err := eventVersion(ev)
 		if err != nil {
 			return nil, err
 		}
-		res.Seq = ev.ID
+		if !ok || res.ID != id || seen[res.Version] {
+			continue
+		}
+		seen[res.Version] = true
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// eventVersion is the version of a patient's record an event of the
+// PMI carries, served, its Seq the event's id; ok is false when the
+// event carries none.
+func eventVersion(ev *crs.Event) (res *crs.Resource, ok bool, err error) {
+	if !strings.HasPrefix(ev.Type, "patient.") || len(ev.Data) == 0 {
+		return nil, false, nil
+	}
+	var d struct{ Patient *crs.Patient }
+	if json.Unmarshal(ev.Data, &d) != nil || d.Patient == nil {
+		return nil, false, nil
+	}
+	if res, err = servedPatient(d.Patient, nil); err != nil {
+		return nil, false, err
+	}
+	res.Seq = ev.ID
+	return res, true, nil
 }
 
 // findPatientsIn finds the patients an If-None-Exist or a conditional

@@ -18,6 +18,9 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_birth_date", "(org_id, birth_date)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
 	{"patients_given_norm", "(org_id, given_norm)"},
+	{"patients_other_names", "(org_id, lower(other_names)) WHERE other_names <> ''"},
+	{"patients_title", "(org_id, lower(title)) WHERE title <> ''"},
+	{"patients_gp_practice", "(org_id, gp_practice_code, gp_practice_name) WHERE gp_practice_code <> ''"},
 }
 
 // deferSearchIndexes drops the patient search indexes if no trust holds

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -273,4 +275,65 @@ func mrnPrefix(tx *Tx, orgID string) (string, error) {
 	tx.db.prefixes[orgID] = p
 	tx.db.prefixMu.Unlock()
 	return p, nil
+}
+
+// ListGPPractices lists the GP practices the trust knows in code order:
+// the page of those it keeps, and the distinct practices of its
+// patients read one code at a time from patients_gp_practice (migration
+// 0117), each an index seek past the last, so that a practice of
+// thousands of patients costs one read, not thousands.
+func (s *OrganisationService) ListGPPractices(ctx context.Context, a crs.Actor, after string, limit int) ([]crs.GPPractice, bool, error) {
+	if a.OrgID == "" {
+		return nil, false, crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+	}
+	limit = min(max(limit, 1), 1000)
+	kept, err := queryRows(ctx, s.db.read, scanGPPractice, `SELECT code, name, postcode FROM gp_practices
+		WHERE org_id = $1 AND code > $2 ORDER BY code LIMIT $3`, a.OrgID, after, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	var named []crs.GPPractice
+	for at := after; len(named) <= limit; {
+		var p crs.GPPractice
+		err := s.db.read.QueryRowContext(ctx, nextGPPracticeSQL, a.OrgID, at).Scan(&p.Code, &p.Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		named = append(named, p)
+		at = p.Code
+	}
+	// The two lists merged in code order, a practice kept taking the
+	// place of the same code on patients' records.
+	var out []crs.GPPractice
+	for len(kept) > 0 || len(named) > 0 {
+		switch {
+		case len(named) == 0 || len(kept) > 0 && kept[0].Code <= named[0].Code:
+			if len(named) > 0 && named[0].Code == kept[0].Code {
+				named = named[1:]
+			}
+			out, kept = append(out, *kept[0]), kept[1:]
+		default:
+			out, named = append(out, named[0]), named[1:]
+		}
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+// nextGPPracticeSQL reads the first practice of the trust's ($1)
+// patients after the code $2, with a name its patients' records give
+// it, from patients_gp_practice.
+const nextGPPracticeSQL = `SELECT gp_practice_code, gp_practice_name FROM patients
+	WHERE org_id = $1 AND gp_practice_code <> '' AND gp_practice_code > $2
+	ORDER BY gp_practice_code, gp_practice_name LIMIT 1`
+
+func scanGPPractice(r scanner) (*crs.GPPractice, error) {
+	var p crs.GPPractice
+	err := r.Scan(&p.Code, &p.Name, &p.Postcode)
+	return &p, err
 }

@@ -369,7 +369,8 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 const (
 	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
 	indexedBirth             // birth_date: patients_birth_date
-	indexedNames             // family_norm, family_key, given_norm: patients_family_norm, patients_family_key_norm, patients_given_norm
+	indexedNames             // family_norm, family_key, given_norm, other_names, title: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title
+	indexedGP                // gp_practice_code, gp_practice_name: patients_gp_practice
 )
 
 // updatePatientSQLite holds updatePatientSQL on SQLite by the groups of
@@ -380,10 +381,11 @@ const (
 // two B-tree pages of the committer's write-ahead log for nothing. The
 // parameters are updatePatientSQL's; those a variant leaves out are bound
 // and not read.
-var updatePatientSQLite = func() (v [8]string) {
+var updatePatientSQLite = func() (v [16]string) {
 	sets := strings.Split(updatePatientSQL[len(`UPDATE patients SET `):strings.Index(updatePatientSQL, "\n\tWHERE ")], ",")
 	group := map[string]int{"nhs_number": indexedNHS, "merged_into": indexedNHS, "birth_date": indexedBirth,
-		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames}
+		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames, "other_names": indexedNames, "title": indexedNames,
+		"gp_practice_code": indexedGP, "gp_practice_name": indexedGP}
 	for mask := range v {
 		var kept []string
 		for _, s := range sets {
@@ -411,8 +413,11 @@ func updatePatientQuery(tx *Tx, p, old *crs.Patient) string {
 	if formatDate(p.BirthDate) != formatDate(old.BirthDate) {
 		mask |= indexedBirth
 	}
-	if p.FamilyName != old.FamilyName || p.GivenName != old.GivenName {
+	if p.FamilyName != old.FamilyName || p.GivenName != old.GivenName || p.OtherNames != old.OtherNames || p.Title != old.Title {
 		mask |= indexedNames
+	}
+	if p.GPPracticeCode != old.GPPracticeCode || p.GPPracticeName != old.GPPracticeName {
+		mask |= indexedGP
 	}
 	return updatePatientSQLite[mask]
 }

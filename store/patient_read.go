@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
@@ -339,27 +340,51 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	return total, nil
 }
 
+// nameParts are the columns a search by a part of a name reads, each
+// with the part of a FHIR HumanName it is (crs.PatientQuery.NameOf) and
+// whether it holds the name as written (lower-cased by its index,
+// patients_other_names or patients_title, migration 0116) rather than
+// normalised: the family name, the first given name, the middle names
+// (given names too) and the title (a name's prefix, found by name
+// alone).
+var nameParts = []struct {
+	col, of string
+	written bool
+}{
+	{"family_norm", "family", false},
+	{"given_norm", "given", false},
+	{"other_names", "given", true},
+	{"title", "prefix", true},
+}
+
 // searchNamePart reads the candidates of a search by a part of a name
-// (crs.PatientQuery.NamePart): the patients whose family or first given
-// name starts with it, by patients_family_norm and patients_given_norm,
-// or, to find the names that contain it, by a scan of the trust's
-// patients. Each read holds at most the page asked for.
+// (crs.PatientQuery.NamePart): the patients whose family name, first
+// given name, first middle name or title starts with it, by
+// patients_family_norm, patients_given_norm, patients_other_names and
+// patients_title, or, to find the names that contain it, by a scan of
+// the trust's patients. Each read holds at most the page asked for.
 func searchNamePart(q crs.PatientQuery, sel, orgID string, add func(string, ...any) error) error {
-	part := match.Normalize(q.NamePart)
-	if part == "" {
+	norm := match.Normalize(q.NamePart)
+	if norm == "" {
 		return nil
 	}
 	n := q.Offset + q.Limit
-	for _, col := range []string{"family_norm", "given_norm"} {
-		if q.NameOf != "" && col != q.NameOf+"_norm" {
+	for _, np := range nameParts {
+		if q.NameOf != "" && np.of != q.NameOf {
 			continue
+		}
+		col, part, where := np.col, norm, ""
+		if np.written {
+			// As written, lower-cased as its partial index holds it.
+			col, part, where = "lower("+np.col+")", strings.ToLower(strings.TrimSpace(q.NamePart)), np.col+` <> '' AND `
 		}
 		var err error
 		if q.NameContains {
-			// A normalised name holds letters alone, none of LIKE's own.
-			err = add(sel+col+` LIKE $2 ORDER BY id LIMIT $3`, orgID, "%"+part+"%", n)
+			// A normalised name holds letters alone, none of LIKE's own;
+			// one as written is matched with them escaped.
+			err = add(sel+where+col+` LIKE $2 ESCAPE '\' ORDER BY id LIMIT $3`, orgID, "%"+likeEscape(part)+"%", n)
 		} else {
-			err = add(sel+col+` >= $2 AND `+col+` < $3 ORDER BY `+col+`, id LIMIT $4`, orgID, part, part+"\uffff", n)
+			err = add(sel+where+col+` >= $2 AND `+col+` < $3 ORDER BY `+col+`, id LIMIT $4`, orgID, part, part+"\uffff", n)
 		}
 		if err != nil {
 			return err
@@ -558,17 +583,60 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 	return out, err
 }
 
+// patientVersionEvents are the events that carry a version of a patient's
+// record: the condition of the partial index events_patient_versions
+// (migration 0115), written as the index states it so that both engines
+// see it serves the query.
+const patientVersionEvents = `type IN ('patient.registered', 'patient.updated', 'patient.died', 'patient.merged', 'patient.unmerged')`
+
+// PatientChanges lists the events that carry a version of the trust's
+// patients' records, newest first: recorded at or after since, with an
+// id before before ("" for the newest), at most count. The list is
+// audited as a view of the trust's patient history.
+func (s *PatientService) PatientChanges(ctx context.Context, a crs.Actor, since time.Time, before string, count int) ([]*crs.Event, error) {
+	var out []*crs.Event
+	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "patient history", func(q Querier) error {
+		where, args := patientVersionEvents, []any{a.OrgID} // $1, the trust
+		arg := paramAdder(&args)
+		if before != "" {
+			where += " AND id < " + arg(before)
+		}
+		if !since.IsZero() {
+			where += " AND recorded_at >= " + arg(formatTime(since))
+		}
+		var err error
+		out, err = findEvents(ctx, q, a.OrgID, where, count, args[1:]...)
+		return err
+	})
+	return out, err
+}
+
 // FindEvents reads events of an organisation matching where (which may use
 // $2 onwards), newest first.
 func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any) ([]*crs.Event, error) {
+	return findEvents(ctx, q, orgID, where, 0, args...)
+}
+
+// findEvents is FindEvents of at most limit events (0 for every one).
+func findEvents(ctx context.Context, q Querier, orgID, where string, limit int, args ...any) ([]*crs.Event, error) {
 	return queryRows(ctx, q, func(r scanner) (*crs.Event, error) {
 		var e crs.Event
 		var role, rec, eff, data string
 		err := r.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data)
 		e.Role, e.RecordedAt, e.EffectiveAt, e.Data = crs.Role(role), parseTime(rec), parseTime(eff), []byte(data)
 		return &e, err
-	}, `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
-		FROM events WHERE org_id = $1 AND `+where+` ORDER BY id DESC`, append([]any{orgID}, args...)...)
+	}, eventsSQL(where, limit), append([]any{orgID}, args...)...)
+}
+
+// eventsSQL reads the events of the trust $1 matching where, newest
+// first, at most limit (0 for every one).
+func eventsSQL(where string, limit int) string {
+	tail := ""
+	if limit > 0 {
+		tail = " LIMIT " + itoa(limit)
+	}
+	return `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
+		FROM events WHERE org_id = $1 AND ` + where + ` ORDER BY id DESC` + tail
 }
 
 // ScanPatients lists the trust's patients in id order, a page at a time.

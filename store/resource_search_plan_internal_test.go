@@ -78,3 +78,69 @@ func TestResourceHistoryReadsInOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestPatientChangesReadsItsIndex checks that a page of the trust's
+// patients' history reads the events that carry a version from their
+// own index (migration 0115) in order and stops at the page, on SQLite
+// with no statistics, rather than reading every event of the trust.
+func TestPatientChangesReadsItsIndex(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	for _, tc := range []struct {
+		name, where string
+		args        []any
+	}{
+		{"the newest", patientVersionEvents, []any{"org1"}},
+		{"the page before", patientVersionEvents + " AND id < $2", []any{"org1", "01J"}},
+		{"since", patientVersionEvents + " AND id < $2 AND recorded_at >= $3", []any{"org1", "01J", "2026-01-01T00:00:00Z"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			query := eventsSQL(tc.where, 20)
+			plan := explainPlan(t, db, query, tc.args...)
+			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "INDEX events_patient_versions") {
+				t.Errorf("the plan does not read events_patient_versions in order:\n%s\nquery: %s", plan, query)
+			}
+		})
+	}
+}
+
+// TestNamePartReadsItsIndexes checks that a search by a part of a name
+// reads each part's index from what was typed, in its order, a
+// middle name's and a title's included (migration 0116), on SQLite with
+// no statistics: none reads the trust's patients whole.
+func TestNamePartReadsItsIndexes(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	want := []string{"INDEX patients_family_norm", "INDEX patients_given_norm", "INDEX patients_other_names", "INDEX patients_title"}
+	var got []string
+	sel := `SELECT ` + listedPatientColumns + ` FROM patients WHERE org_id = $1 AND `
+	err := searchNamePart(crs.PatientQuery{NamePart: "mar", Limit: 20}, sel, "org1", func(query string, args ...any) error {
+		plan := explainPlan(t, db, query, args...)
+		// The names are read in the index's order (ties sorted by id).
+		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") || !strings.Contains(plan, "USING INDEX") && !strings.Contains(plan, "USING COVERING INDEX") {
+			t.Errorf("the plan reads no index in order:\n%s\nquery: %s", plan, query)
+		}
+		for _, ix := range want {
+			if strings.Contains(plan, ix+" ") {
+				got = append(got, ix)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("the reads use %v, want %v", got, want)
+	}
+}
+
+// TestNextGPPracticeSeeksItsIndex checks that the next GP practice of
+// the trust's patients is one seek in patients_gp_practice (migration
+// 0117), covered and in order, on SQLite with no statistics: listing
+// the practices reads one index entry each, not their patients.
+func TestNextGPPracticeSeeksItsIndex(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	plan := explainPlan(t, db, nextGPPracticeSQL, "org1", "A81001")
+	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "COVERING INDEX patients_gp_practice") {
+		t.Errorf("the plan does not seek patients_gp_practice:\n%s", plan)
+	}
+}
