@@ -150,7 +150,7 @@ func everythingCount(t *testing.T, c *client, pid string) (matched, included int
 	return matched, len(inc)
 }
 
-func gunzip(t *testing.T, file string) []byte {
+func gunzip(t testing.TB, file string) []byte {
 	t.Helper()
 	fh, err := os.Open(file)
 	if err != nil {
