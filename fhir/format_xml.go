@@ -246,7 +246,7 @@ func (r *xmlReader) element(obj *jsonObject, start xml.StartElement, name string
 		return nil
 	case isPrimitive[typ]:
 		return r.primitive(obj, start, name, many, typ, at)
-	case typ == "Resource":
+	case typ == "Resource" || isResource[typ]:
 		var inner *jsonObject
 		for {
 			t, err := r.token(at)
@@ -263,6 +263,9 @@ func (r *xmlReader) element(obj *jsonObject, start xml.StartElement, name string
 				r.depth--
 				if err != nil {
 					return err
+				}
+				if typ != "Resource" && t.Name.Local != typ {
+					return r.fail(at, "%s holds a resource of type %s, not %s", name, typ, t.Name.Local)
 				}
 			case xml.CharData:
 				if len(bytes.TrimSpace(t)) > 0 {
@@ -789,6 +792,9 @@ func (w *xmlWriter) element(def string, c xmlChild) error {
 	items := []any{c.value}
 	if el.Max != 1 {
 		items, _ = c.value.([]any)
+	}
+	if isResource[typ] {
+		typ = "Resource" // an element of one resource type (Bundle.entry.response.outcome)
 	}
 	for _, item := range items {
 		switch typ {

@@ -427,3 +427,33 @@ func TestXMLRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestXMLNestedResources: a resource inside a resource (contained,
+// Bundle.entry.resource, Parameters.parameter.resource, a batch
+// response's outcome) is written in an element named by its type and
+// read back the same.
+func TestXMLNestedResources(t *testing.T) {
+	for _, js := range []string{
+		`{"resourceType":"Bundle","type":"batch-response","entry":[{"response":{"status":"412","outcome":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"conflict","diagnostics":"a"}]}}}]}`,
+		`{"resourceType":"Bundle","type":"searchset","total":1,"entry":[{"fullUrl":"http://x/fhir/Patient/a","resource":{"resourceType":"Patient","id":"a","contained":[{"resourceType":"Organization","id":"o","name":"Org"}],"managingOrganization":{"reference":"#o"}},"search":{"mode":"match","score":0.50}}]}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"return","resource":{"resourceType":"Patient","id":"p","active":false}},{"name":"count","valueInteger":-3},{"name":"part","part":[{"name":"d","valueDecimal":1.0e3}]}]}`,
+	} {
+		x, err := fhir.JSONToXML([]byte(js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		if strings.Contains(js, `"outcome"`) && !strings.Contains(string(x), `<outcome><OperationOutcome>`) {
+			t.Errorf("the outcome is not in an element named by its type: %s", x)
+		}
+		back, err := fhir.XMLToJSON(x)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", js, err, x)
+		}
+		if diff := cmp.Diff(decodeAny(t, []byte(js)), decodeAny(t, back)); diff != "" {
+			t.Errorf("written as XML and read back (-want +got):\n%s\n%s", diff, x)
+		}
+	}
+	if _, err := fhir.XMLToJSON([]byte(`<Bundle xmlns="http://hl7.org/fhir"><type value="batch-response"/><entry><response><status value="200"/><outcome><Patient/></outcome></response></entry></Bundle>`)); err == nil || !strings.Contains(err.Error(), "of type OperationOutcome, not Patient") {
+		t.Errorf("an outcome holding a Patient: %v, want refused", err)
+	}
+}
