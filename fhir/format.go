@@ -8,7 +8,8 @@ import (
 
 // negotiate answers each request in the format it asks for: FHIR JSON
 // unless _format names XML (xml, application/fhir+xml, application/xml)
-// or its Accept header prefers FHIR XML to JSON (a wildcard is JSON); a
+// or its Accept header prefers FHIR XML to JSON (a wildcard alone is
+// JSON; application/fhir+xml named beside */* is XML); a
 // body sent as FHIR XML is read as the JSON it stands for. A request
 // that asks only for another format is refused with 406 and an
 // OperationOutcome.
@@ -28,12 +29,12 @@ func negotiate(next http.Handler) http.Handler {
 		default:
 			if a := r.Header.Values("Accept"); len(a) > 0 {
 				accept := strings.Join(a, ",")
-				json, xml := acceptQ(accept)
-				if json <= 0 && xml <= 0 {
+				json, wild, xml := acceptQ(accept)
+				if json <= 0 && wild <= 0 && xml <= 0 {
 					writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml), which Accept: %s does not take", accept))
 					return
 				}
-				asXML = xml > json
+				asXML = xml > json && xml >= wild // named, XML is taken before a wildcard of the same quality
 			}
 		}
 		if asXML {
@@ -80,11 +81,11 @@ func mediaType(f string) string {
 }
 
 // acceptQ reads an Accept header and returns the highest quality it
-// gives to a JSON answer (application/fhir+json, application/json,
-// application/fhir+ndjson for a bulk export's files, application/* or
-// */*) and to an XML one (application/fhir+xml, application/xml,
-// text/xml); 0 for one it does not take.
-func acceptQ(accept string) (json, xml float64) {
+// gives to a JSON answer by name (application/fhir+json,
+// application/json, application/fhir+ndjson for a bulk export's files),
+// to any answer (application/* or */*) and to an XML one by name
+// (application/fhir+xml, application/xml, text/xml); 0 for none.
+func acceptQ(accept string) (json, wild, xml float64) {
 	for _, rng := range strings.Split(accept, ",") {
 		parts := strings.Split(rng, ";")
 		mt := strings.ToLower(strings.TrimSpace(parts[0]))
@@ -100,11 +101,13 @@ func acceptQ(accept string) (json, xml float64) {
 			}
 		}
 		switch {
-		case mt == "*/*" || mt == "application/*" || strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json"):
+		case mt == "*/*" || mt == "application/*":
+			wild = max(wild, q)
+		case strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json"):
 			json = max(json, q)
 		case isXMLFormat(mt):
 			xml = max(xml, q)
 		}
 	}
-	return json, xml
+	return json, wild, xml
 }
