@@ -223,6 +223,8 @@ func (r *xmlReader) children(obj *jsonObject, def, loc string, isRoot bool) erro
 			many := el.Max != 1
 			if many {
 				at = fmt.Sprintf("%s[%d]", at, obj.count(name))
+			} else if obj.get(name) != nil || obj.get("_"+name) != nil {
+				return r.fail(at, "%s occurs at most once in %s", name, def)
 			}
 			if err := r.element(obj, t, name, many, childDef, typ, at); err != nil {
 				return err

@@ -392,6 +392,7 @@ func TestXMLRefused(t *testing.T) {
 			{"unknown element", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\">\n<id value=\"x1\"/>\n<name><family value=\"A\"/>\n<nickname value=\"B\"/></name>\n</Patient>", 400, "Patient.name[0].nickname", "line 4"},
 			{"not a boolean", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x1\"/><active value=\"yes\"/></Patient>", 400, "Patient.active", "boolean"},
 			{"not FHIR's namespace", "PUT", "<Patient><id value=\"x1\"/></Patient>", 400, "Patient", "namespace"},
+			{"repeated once too often", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x1\"/><birthDate value=\"1970-01-01\"/><birthDate value=\"1971-01-01\"/></Patient>", 400, "Patient.birthDate", "at most once"},
 			{"a value as text", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x1\"/><gender>female</gender></Patient>", 400, "Patient.gender", "value attributes"},
 			{"patch", "PATCH", "<Parameters xmlns=\"http://hl7.org/fhir\"/>", 415, "", "JSON Patch"},
 		} {
