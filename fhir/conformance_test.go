@@ -137,43 +137,54 @@ func TestConditionalRead(t *testing.T) {
 	})
 }
 
-// TestFormats: FHIR JSON is served for every way of asking for it; a
-// request that asks only for XML (or another format) gets 406 with an
+// TestFormats: FHIR JSON is served for every way of asking for it, FHIR
+// XML for every way of asking for that (and for an Accept that prefers
+// it); a request that asks only for another format gets 406 with an
 // OperationOutcome.
 func TestFormats(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		c := f.a
 		id := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"}}`)
+		const jsonType, xmlType = "application/fhir+json; charset=utf-8", "application/fhir+xml; charset=utf-8"
 		for _, tc := range []struct {
 			path, accept string
 			status       int
+			contentType  string
 		}{
-			{"/fhir/Condition/" + id, "application/fhir+json", 200},
-			{"/fhir/Condition/" + id, "application/json", 200},
-			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0", 200},
-			{"/fhir/Condition/" + id, "*/*", 200},
-			{"/fhir/Condition/" + id, "application/fhir+xml;q=1.0, application/fhir+json;q=0.9", 200},
-			{"/fhir/Condition/" + id, "application/fhir+xml", 406},
-			{"/fhir/Condition/" + id, "application/xml", 406},
-			{"/fhir/Condition/" + id, "text/html", 406},
-			{"/fhir/Condition/" + id + "?_format=json", "", 200},
-			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson", "", 200},
-			{"/fhir/Condition/" + id + "?_format=application/fhir+json", "", 200},
-			{"/fhir/Condition/" + id + "?_format=xml", "", 406},
-			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bxml", "", 406},
-			{"/fhir/Condition?_format=xml", "", 406},
-			{"/fhir/metadata?_format=xml", "", 406},
-			{"/fhir/metadata", "application/fhir+xml", 406},
-			{"/fhir/metadata?_format=json", "", 200},
+			{"/fhir/Condition/" + id, "application/fhir+json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0", 200, jsonType},
+			{"/fhir/Condition/" + id, "*/*", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+xml;q=0.9, application/fhir+json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+xml, */*", 200, xmlType},
+			{"/fhir/Condition/" + id, "application/fhir+xml;q=0.5, */*", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+xml, application/fhir+json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+xml;q=1.0, application/fhir+json;q=0.9", 200, xmlType},
+			{"/fhir/Condition/" + id, "application/fhir+xml", 200, xmlType},
+			{"/fhir/Condition/" + id, "application/xml", 200, xmlType},
+			{"/fhir/Condition/" + id, "text/html", 406, jsonType},
+			{"/fhir/Condition/" + id + "?_format=json", "", 200, jsonType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson", "", 200, jsonType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir+json", "", 200, jsonType},
+			{"/fhir/Condition/" + id + "?_format=json", "application/fhir+xml", 200, jsonType},
+			{"/fhir/Condition/" + id + "?_format=xml", "", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bxml", "", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir+xml", "", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=application/xml", "", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=text/html", "", 406, jsonType},
+			{"/fhir/Condition?_format=xml", "", 200, xmlType},
+			{"/fhir/metadata?_format=xml", "", 200, xmlType},
+			{"/fhir/metadata", "application/fhir+xml", 200, xmlType},
+			{"/fhir/metadata?_format=json", "", 200, jsonType},
 		} {
 			var h []string
 			if tc.accept != "" {
 				h = []string{"Accept", tc.accept}
 			}
 			r := c.do("GET", tc.path, "", h...)
-			if r.status != tc.status || r.header.Get("Content-Type") != "application/fhir+json; charset=utf-8" || tc.status == 406 && !isOutcome(r) {
-				t.Errorf("GET %s Accept %q: %d %s %s, want %d FHIR JSON", tc.path, tc.accept, r.status, r.header.Get("Content-Type"), r.body, tc.status)
+			if r.status != tc.status || r.header.Get("Content-Type") != tc.contentType || tc.status == 406 && !isOutcome(r) {
+				t.Errorf("GET %s Accept %q: %d %s %s, want %d %s", tc.path, tc.accept, r.status, r.header.Get("Content-Type"), r.body, tc.status, tc.contentType)
 			}
 		}
 	})

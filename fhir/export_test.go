@@ -127,3 +127,10 @@ func primitiveValue(path, t string) any {
 	}
 	return nil
 }
+
+// XMLToJSON and JSONToXML are the FHIR XML reader and writer, for the
+// tests of package fhir_test.
+var (
+	XMLToJSON = xmlToJSON
+	JSONToXML = jsonToXML
+)

@@ -6,22 +6,47 @@ import (
 	"strings"
 )
 
-// servesJSON refuses, with 406 and an OperationOutcome, a request that
-// asks only for what this server does not serve: FHIR XML (or any other
-// format) by _format or by every media range of its Accept header.
-// application/fhir+json, application/json, json and any wildcard are
-// served; so is an Accept that also lists one of them.
-func servesJSON(next http.Handler) http.Handler {
+// negotiate answers each request in the format it asks for: FHIR JSON
+// unless _format names XML (xml, application/fhir+xml, application/xml)
+// or its Accept header prefers FHIR XML to JSON (a wildcard alone is
+// JSON; application/fhir+xml named beside */* is XML); a
+// body sent as FHIR XML is read as the JSON it stands for. A request
+// that asks only for another format is refused with 406 and an
+// OperationOutcome.
+func negotiate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asXML, format := false, ""
 		if strings.Contains(r.URL.RawQuery, "_format") { // the query is parsed only then
-			if f := r.URL.Query().Get("_format"); f != "" && !isJSONFormat(f) {
-				writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (_format=json or application/fhir+json), not %s", f))
-				return
+			format = r.URL.Query().Get("_format")
+		}
+		switch {
+		case format != "" && isJSONFormat(format):
+		case format != "" && isXMLFormat(format):
+			asXML = true
+		case format != "":
+			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (_format=json or application/fhir+json) and FHIR XML (_format=xml or application/fhir+xml), not %s", format))
+			return
+		default:
+			if a := r.Header.Values("Accept"); len(a) > 0 {
+				accept := strings.Join(a, ",")
+				json, wild, xml := acceptQ(accept)
+				if json <= 0 && wild <= 0 && xml <= 0 {
+					writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml), which Accept: %s does not take", accept))
+					return
+				}
+				asXML = xml > json && xml >= wild // named, XML is taken before a wildcard of the same quality
 			}
 		}
-		if a := r.Header.Values("Accept"); len(a) > 0 && !acceptsJSON(strings.Join(a, ",")) {
-			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (application/fhir+json), which Accept: %s does not take", strings.Join(a, ",")))
-			return
+		if asXML {
+			x := &xmlResponse{ResponseWriter: w}
+			defer x.finish()
+			w = x
+		}
+		if isXMLFormat(r.Header.Get("Content-Type")) {
+			if err := readXMLBody(r); err != nil {
+				writeOutcome(w, asOutcome(err))
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -31,20 +56,36 @@ func servesJSON(next http.Handler) http.Handler {
 // application/fhir+json (its + read as a space when not escaped),
 // application/json, application/json+fhir, with parameters or not.
 func isJSONFormat(f string) bool {
-	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(f)), ";")
-	mt = strings.TrimSpace(mt)
-	switch mt {
+	switch mediaType(f) {
 	case "json", "application/json", "application/fhir+json", "application/fhir json", "application/json+fhir", "application/json fhir":
 		return true
 	}
 	return false
 }
 
-// acceptsJSON reports whether an Accept header takes a JSON answer: one
-// of its media ranges (q above 0) is JSON (application/fhir+json,
+// isXMLFormat reports whether a _format value or a Content-Type names
+// XML: xml, application/fhir+xml (its + read as a space when not
+// escaped), application/xml, application/xml+fhir, text/xml.
+func isXMLFormat(f string) bool {
+	switch mediaType(f) {
+	case "xml", "application/xml", "text/xml", "application/fhir+xml", "application/fhir xml", "application/xml+fhir", "application/xml fhir":
+		return true
+	}
+	return false
+}
+
+// mediaType is a media type without its parameters, in lower case.
+func mediaType(f string) string {
+	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(f)), ";")
+	return strings.TrimSpace(mt)
+}
+
+// acceptQ reads an Accept header and returns the highest quality it
+// gives to a JSON answer by name (application/fhir+json,
 // application/json, application/fhir+ndjson for a bulk export's files),
-// application/* or */*.
-func acceptsJSON(accept string) bool {
+// to any answer (application/* or */*) and to an XML one by name
+// (application/fhir+xml, application/xml, text/xml); 0 for none.
+func acceptQ(accept string) (json, wild, xml float64) {
 	for _, rng := range strings.Split(accept, ",") {
 		parts := strings.Split(rng, ";")
 		mt := strings.ToLower(strings.TrimSpace(parts[0]))
@@ -59,12 +100,14 @@ func acceptsJSON(accept string) bool {
 				}
 			}
 		}
-		if q <= 0 {
-			continue
-		}
-		if mt == "*/*" || mt == "application/*" || strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json") {
-			return true
+		switch {
+		case mt == "*/*" || mt == "application/*":
+			wild = max(wild, q)
+		case strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json"):
+			json = max(json, q)
+		case isXMLFormat(mt):
+			xml = max(xml, q)
 		}
 	}
-	return false
+	return json, wild, xml
 }

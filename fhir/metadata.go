@@ -138,7 +138,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			"url":         base,
 		},
 		"fhirVersion": "4.0.1",
-		"format":      []string{"application/fhir+json", "json"},
+		"format":      []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"patchFormat": []string{"application/json-patch+json"},
 		"rest": []any{map[string]any{
 			"mode": "server",

@@ -104,7 +104,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
-	s.api = servesJSON(mux)
+	s.api = negotiate(mux)
 	return s.api
 }
 
@@ -164,8 +164,13 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 func readBody(r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.Contains(ct, "json") {
-		return nil, &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported", Diagnostics: "send FHIR JSON (" + ContentType + "), not " + ct}}}
+		return nil, &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported", Diagnostics: "send FHIR JSON (" + ContentType + ") or FHIR XML (" + XMLContentType + "), not " + ct}}}
 	}
+	return readAll(r)
+}
+
+// readAll reads a request's body, up to maxBody.
+func readAll(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, invalid("structure", "", "the body could not be read: %v", err)

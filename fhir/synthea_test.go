@@ -150,7 +150,7 @@ func everythingCount(t *testing.T, c *client, pid string) (matched, included int
 	return matched, len(inc)
 }
 
-func gunzip(t *testing.T, file string) []byte {
+func gunzip(t testing.TB, file string) []byte {
 	t.Helper()
 	fh, err := os.Open(file)
 	if err != nil {
@@ -168,17 +168,17 @@ func gunzip(t *testing.T, file string) []byte {
 	return b
 }
 
-// TestUKCoreExamples round-trips the UK Core examples: each, converted
-// from XML to JSON by the fhir npm package (blackbox/xml2json.js), is
-// written with PUT [type]/[id] and read back the same, but for its meta;
-// an AuditEvent is refused, the audit trail being written only by the
-// accesses it records.
-func TestUKCoreExamples(t *testing.T) {
+// ukcoreExamples is every UK Core XML example in the shared data and,
+// line by line, the JSON the fhir npm package converts it to
+// (blackbox/xml2json.js); the test skips, saying why, without the
+// examples, node or npm, and with -short.
+func ukcoreExamples(t *testing.T) (files, lines []string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("converts the UK Core examples with node; not with -short")
 	}
 	dir := sharedData(t, "fhir/ukcore-examples")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	files, _ = filepath.Glob(filepath.Join(dir, "*.xml"))
 	if len(files) == 0 {
 		t.Skip(dir + " holds no XML examples")
 	}
@@ -193,10 +193,20 @@ func TestUKCoreExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("xml2json: %v", err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines = strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != len(files) {
 		t.Fatalf("xml2json converted %d of %d files", len(lines), len(files))
 	}
+	return files, lines
+}
+
+// TestUKCoreExamples round-trips the UK Core examples: each, converted
+// from XML to JSON by the fhir npm package (blackbox/xml2json.js), is
+// written with PUT [type]/[id] and read back the same, but for its meta;
+// an AuditEvent is refused, the audit trail being written only by the
+// accesses it records.
+func TestUKCoreExamples(t *testing.T) {
+	files, lines := ukcoreExamples(t)
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		for i, line := range lines {

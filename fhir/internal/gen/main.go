@@ -77,6 +77,7 @@ type element struct {
 	ref     string // content reference: the path whose definition this one repeats
 	choice  bool
 	summary bool
+	order   int // its place in its type's definition
 	// valueSet is the value set a code is bound to with strength required.
 	valueSet string
 }
@@ -121,11 +122,11 @@ func main() {
 		case "complex-type":
 			complexTypes = append(complexTypes, sd.Type)
 		}
-		for _, e := range sd.Snapshot.Element {
+		for order, e := range sd.Snapshot.Element {
 			if !strings.Contains(e.Path, ".") {
 				continue
 			}
-			el := element{path: e.Path, min: e.Min, max: -1, summary: e.IsSummary}
+			el := element{path: e.Path, min: e.Min, max: -1, summary: e.IsSummary, order: order}
 			if e.Binding.Strength == "required" && len(e.Type) == 1 && e.Type[0].Code == "code" {
 				el.valueSet, _, _ = strings.Cut(e.Binding.ValueSet, "|")
 			}
@@ -145,7 +146,7 @@ func main() {
 			if strings.HasSuffix(el.path, "[x]") {
 				base := strings.TrimSuffix(el.path, "[x]")
 				for _, t := range el.types {
-					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true, summary: el.summary})
+					elements = append(elements, element{path: base + strings.ToUpper(t[:1]) + t[1:], min: 0, max: 1, types: []string{t}, choice: true, summary: el.summary, order: order})
 				}
 				continue
 			}
@@ -269,6 +270,10 @@ func main() {
 			fmt.Fprintf(&buf, "}")
 		}
 		fmt.Fprintf(&buf, "},\n")
+	}
+	fmt.Fprintf(&buf, "}\n\n// elementOrder gives each element its place among its siblings in the\n// R4 definitions, the order FHIR XML writes them in; the choices of one\n// element (valueQuantity, valueString) share its place.\nvar elementOrder = map[string]int{\n")
+	for _, e := range elements {
+		fmt.Fprintf(&buf, "%q: %d,\n", e.path, e.order)
 	}
 	fmt.Fprintf(&buf, "}\n")
 	src, err := format.Source(buf.Bytes())
