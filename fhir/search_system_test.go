@@ -1,0 +1,262 @@
+package fhir_test
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// systemPage runs a system search that must answer 200: the types/ids of
+// its matches, in order, those of what it included, and its next link.
+func systemPage(t *testing.T, c *client, method, path, form string) (matches, included []string, next string, m map[string]any) {
+	t.Helper()
+	var r response
+	if method == "POST" {
+		r = c.do("POST", path, form, "Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		r = c.do("GET", path, "")
+	}
+	if r.status != 200 {
+		t.Fatalf("%s %s %s: %d %s", method, path, form, r.status, r.body)
+	}
+	m = r.json(t)
+	if m["type"] != "searchset" {
+		t.Fatalf("%s: a %v Bundle, want a searchset", path, m["type"])
+	}
+	es, _ := m["entry"].([]any)
+	for _, e := range es {
+		e := e.(map[string]any)
+		res := e["resource"].(map[string]any)
+		key := res["resourceType"].(string) + "/" + res["id"].(string)
+		if e["search"].(map[string]any)["mode"] == "match" {
+			matches = append(matches, key)
+		} else {
+			included = append(included, key)
+		}
+	}
+	ls, _ := m["link"].([]any)
+	for _, l := range ls {
+		if l := l.(map[string]any); l["relation"] == "next" {
+			next = l["url"].(string)
+		}
+	}
+	return matches, included, next, m
+}
+
+// TestSystemSearch: GET [base]?... and POST [base]/_search search every
+// type _type names, or every type without it, by the parameters of every
+// resource: a trust's own resources only, counted by _summary=count,
+// with an unknown parameter or one not of every type named refused.
+func TestSystemSearch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		clock.Set(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+		oldObs := create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2025-12-31", "70"))
+		clock.Set(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+		obs := create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2026-03-01", "72"))
+		cond := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"},"meta":{"tag":[{"system":"http://example.org/tags","code":"review"}]}}`)
+		allergy := create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p1"},"code":{"text":"Penicillin"},"meta":{"tag":[{"system":"http://example.org/tags","code":"review"}]}}`)
+		// Trust B's resources, of the same types, at the same time.
+		otherObs := create(t, f.b, "Observation", fmt.Sprintf(observation, "p1", "2026-03-01", "90"))
+		otherCond := create(t, f.b, "Condition", `{"resourceType":"Condition","code":{"text":"Asthma"},"subject":{"reference":"Patient/p1"},"meta":{"tag":[{"system":"http://example.org/tags","code":"review"}]}}`)
+
+		for _, tc := range []struct {
+			name, method, path, form string
+			want                     []string
+		}{
+			{"_type and _lastUpdated", "GET", "/fhir?_type=Observation,Condition&_lastUpdated=gt2026-02-01", "",
+				[]string{"Observation/" + obs, "Condition/" + cond}},
+			{"_type order", "GET", "/fhir?_type=Condition,Observation&_lastUpdated=lt2026-02-01", "",
+				[]string{"Observation/" + oldObs}},
+			{"_lastUpdated of every type", "GET", "/fhir/?_lastUpdated=gt2026-02-01", "",
+				[]string{"AllergyIntolerance/" + allergy, "Condition/" + cond, "Observation/" + obs}},
+			{"_id", "GET", "/fhir?_id=" + obs + "," + cond + "," + otherObs, "",
+				[]string{"Condition/" + cond, "Observation/" + obs}},
+			{"_tag", "GET", "/fhir?_tag=http://example.org/tags|review", "",
+				[]string{"AllergyIntolerance/" + allergy, "Condition/" + cond}},
+			{"a parameter of every type named", "GET", "/fhir?_type=Observation,Condition&subject=Patient/p1&_sort=_lastUpdated", "",
+				[]string{"Observation/" + oldObs, "Observation/" + obs, "Condition/" + cond}},
+			{"POST _search", "POST", "/fhir/_search", "_type=Observation,AllergyIntolerance&_lastUpdated=ge2026-03-01",
+				[]string{"Observation/" + obs, "AllergyIntolerance/" + allergy}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, _, next, _ := systemPage(t, c, tc.method, tc.path, tc.form)
+				if !slices.Equal(got, tc.want) || next != "" {
+					t.Errorf("got %v, next %q; want %v and no next page", got, next, tc.want)
+				}
+				for _, other := range []string{"Observation/" + otherObs, "Condition/" + otherCond} {
+					if slices.Contains(got, other) {
+						t.Errorf("trust B's %s is in trust A's search", other)
+					}
+				}
+			})
+		}
+
+		// _summary=count counts the matches of every type searched.
+		_, _, _, m := systemPage(t, c, "GET", "/fhir?_type=Observation,Condition,AllergyIntolerance&_summary=count", "")
+		if total := fmt.Sprint(m["total"]); total != "4" || m["entry"] != nil {
+			t.Errorf("_summary=count: total %s, entries %v; want 4 and none", total, m["entry"])
+		}
+		_, _, _, m = systemPage(t, c, "GET", "/fhir?_tag=http://example.org/tags|review&_summary=count", "")
+		if total := fmt.Sprint(m["total"]); total != "2" {
+			t.Errorf("_tag, _summary=count: total %s, want 2", total)
+		}
+
+		// _include follows the references of the type it names.
+		enc := create(t, c, "Encounter", `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"}}`)
+		withEnc := create(t, c, "Observation", fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"text":"Weight"},"encounter":{"reference":"Encounter/%s"}}`, enc))
+		got, inc, _, _ := systemPage(t, c, "GET", "/fhir?_type=Observation,Condition&_id="+withEnc+","+cond+"&_include=Observation:encounter", "")
+		if want := []string{"Observation/" + withEnc, "Condition/" + cond}; !slices.Equal(got, want) || !slices.Equal(inc, []string{"Encounter/" + enc}) {
+			t.Errorf("_include: matches %v, included %v; want %v and Encounter/%s", got, inc, want, enc)
+		}
+
+		for _, tc := range []struct{ name, path, names string }{
+			{"unknown parameter", "/fhir?_type=Observation&foo=bar", "foo"},
+			{"a parameter of one type named, not every", "/fhir?_type=Observation,Condition&code-value-quantity=8867-4$gt60", "code-value-quantity"},
+			{"a type's parameter without _type", "/fhir?status=final", "status"},
+			{"not a type", "/fhir?_type=Observation,Obsrvation", "Obsrvation"},
+			{"_include of a type not searched", "/fhir?_type=Condition&_include=Observation:encounter", "Observation:encounter"},
+			{"a bad value", "/fhir?_lastUpdated=yesterday", "_lastUpdated"},
+			{"a bad cursor", "/fhir?_type=Condition&_cursor=Observation", "_cursor"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := c.do("GET", tc.path, "")
+				if r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), tc.names) {
+					t.Errorf("%d %s; want 400, an OperationOutcome naming %s", r.status, r.body, tc.names)
+				}
+			})
+		}
+		// Asked to be lenient, an unknown parameter is left out of the
+		// search and its self link; a bad value is refused still.
+		r := c.do("GET", "/fhir?_type=Observation,Condition&_lastUpdated=gt2026-02-01&foo=bar", "", "Prefer", "handling=lenient")
+		if r.status != 200 {
+			t.Fatalf("lenient: %d %s", r.status, r.body)
+		}
+		self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string)
+		if es, _ := r.json(t)["entry"].([]any); len(es) != 3 || strings.Contains(self, "foo") {
+			t.Errorf("lenient: %d entries, self %s; want 3 and no foo", len(es), self)
+		}
+		if r := c.do("GET", "/fhir?_lastUpdated=yesterday", "", "Prefer", "handling=lenient"); r.status != 400 {
+			t.Errorf("lenient, a bad value: %d, want 400", r.status)
+		}
+	})
+}
+
+// TestSystemSearchPaging: paged 2 at a time over three types while
+// resources of each are added, a system search answers every match it
+// had once, none twice, and those added to a type it has not yet paged
+// past.
+func TestSystemSearchPaging(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		newOf := map[string]func() string{
+			"AllergyIntolerance": func() string {
+				return create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p1"},"code":{"text":"Latex"}}`)
+			},
+			"Condition": func() string {
+				return create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+			},
+			"Observation": func() string {
+				return create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2026-03-01", "72"))
+			},
+		}
+		want := map[string]bool{}
+		for _, typ := range []string{"AllergyIntolerance", "Condition", "Observation"} {
+			for range 3 {
+				want[typ+"/"+newOf[typ]()] = true
+			}
+		}
+		seen := map[string]bool{}
+		path := "/fhir?_type=AllergyIntolerance,Condition,Observation&_count=2"
+		for pages := 0; path != ""; pages++ {
+			if pages > 20 {
+				t.Fatalf("more than 20 pages")
+			}
+			got, _, next, _ := systemPage(t, c, "GET", path, "")
+			if len(got) > 2 {
+				t.Errorf("page %d holds %d, more than _count=2", pages, len(got))
+			}
+			for _, k := range got {
+				if seen[k] {
+					t.Errorf("page %d repeats %s", pages, k)
+				}
+				seen[k] = true
+			}
+			// A resource of each type is added after each page: those of
+			// a type not yet paged past must be found.
+			for typ, add := range newOf {
+				id := typ + "/" + add()
+				if next == "" {
+					continue
+				}
+				last, _, _ := strings.Cut(got[len(got)-1], "/")
+				u, _ := url.Parse(next)
+				within := strings.HasPrefix(u.Query().Get("_cursor"), last+"?")
+				if typ > last || typ == last && within {
+					want[id] = true
+				}
+			}
+			path = next
+		}
+		for k := range want {
+			if !seen[k] {
+				t.Errorf("%s was never answered", k)
+			}
+		}
+	})
+}
+
+// TestSystemSearchScopes: a token searches the types its scopes allow:
+// without _type those, naming another type it is refused.
+func TestSystemSearchScopes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		obs := create(t, f.a, "Observation", fmt.Sprintf(observation, "p1", "2026-03-01", "72"))
+		create(t, f.a, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		readObs, _ := fhir.ParseScopes("system/Observation.read")
+		f.server.Auth.(bearerAuth)["a-obs"] = &fhir.Principal{Actor: f.trustA.Actor(crs.RoleInterface), Scopes: readObs}
+		c := &client{t, f.base, "a-obs"}
+		got, _, _, _ := systemPage(t, c, "GET", "/fhir?_lastUpdated=gt2000-01-01", "")
+		if want := []string{"Observation/" + obs}; !slices.Equal(got, want) {
+			t.Errorf("without _type: %v, want %v", got, want)
+		}
+		r := c.do("GET", "/fhir?_type=Observation,Condition", "")
+		if r.status != 403 || !isOutcome(r) || !strings.Contains(string(r.body), "Condition") {
+			t.Errorf("_type naming Condition: %d %s, want 403 naming Condition", r.status, r.body)
+		}
+	})
+}
+
+// TestSystemSearchPAS: on the server as crs serve runs it, a system
+// search reaches the patient index and the typed core through their own
+// searches.
+func TestSystemSearchPAS(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pat := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Tester","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		obs := create(t, c, "Observation", fmt.Sprintf(observation, pat, "2026-03-01", "72"))
+		got, _, _, _ := systemPage(t, c, "GET", "/fhir?_id="+url.QueryEscape(pat+","+obs), "")
+		if want := []string{"Observation/" + obs, "Patient/" + pat}; !slices.Equal(got, want) {
+			t.Errorf("_id: %v, want %v", got, want)
+		}
+		got, _, _, _ = systemPage(t, c, "GET", "/fhir?_type=Patient,Observation&_id="+url.QueryEscape(pat+","+obs), "")
+		if want := []string{"Patient/" + pat, "Observation/" + obs}; !slices.Equal(got, want) {
+			t.Errorf("_type=Patient,Observation&_id: %v, want %v", got, want)
+		}
+		got, _, _, _ = systemPage(t, c, "GET", "/fhir?_lastUpdated=gt2000-01-01&_count=1000", "")
+		if !slices.Contains(got, "Patient/"+pat) || !slices.Contains(got, "Observation/"+obs) {
+			t.Errorf("_lastUpdated: %v, want Patient/%s and Observation/%s among them", got, pat, obs)
+		}
+	})
+}
