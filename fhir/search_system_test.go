@@ -119,6 +119,18 @@ func TestSystemSearch(t *testing.T) {
 			t.Errorf("_include: matches %v, included %v; want %v and Encounter/%s", got, inc, want, enc)
 		}
 
+		// _has finds the resources others refer to, of every type;
+		// _revinclude adds those that refer to the matches.
+		pat := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Tester"}]}`)
+		hr := create(t, c, "Observation", fmt.Sprintf(observation, pat, "2026-03-01", "72"))
+		if got, _, _, _ := systemPage(t, c, "GET", "/fhir?_has:Observation:subject:code=http://loinc.org|8867-4", ""); !slices.Equal(got, []string{"Patient/" + pat}) {
+			t.Errorf("_has: %v, want Patient/%s", got, pat)
+		}
+		got, inc, _, _ = systemPage(t, c, "GET", "/fhir?_type=Patient,Group&_revinclude=Observation:subject", "")
+		if !slices.Equal(got, []string{"Patient/" + pat}) || !slices.Equal(inc, []string{"Observation/" + hr}) {
+			t.Errorf("_revinclude: matches %v, included %v; want Patient/%s and Observation/%s", got, inc, pat, hr)
+		}
+
 		for _, tc := range []struct{ name, path, names string }{
 			{"unknown parameter", "/fhir?_type=Observation&foo=bar", "foo"},
 			{"a parameter of one type named, not every", "/fhir?_type=Observation,Condition&code-value-quantity=8867-4$gt60", "code-value-quantity"},
@@ -137,13 +149,13 @@ func TestSystemSearch(t *testing.T) {
 		}
 		// Asked to be lenient, an unknown parameter is left out of the
 		// search and its self link; a bad value is refused still.
-		r := c.do("GET", "/fhir?_type=Observation,Condition&_lastUpdated=gt2026-02-01&foo=bar", "", "Prefer", "handling=lenient")
+		r := c.do("GET", "/fhir?_type=Condition,AllergyIntolerance&_lastUpdated=gt2026-02-01&foo=bar", "", "Prefer", "handling=lenient")
 		if r.status != 200 {
 			t.Fatalf("lenient: %d %s", r.status, r.body)
 		}
 		self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string)
-		if es, _ := r.json(t)["entry"].([]any); len(es) != 3 || strings.Contains(self, "foo") {
-			t.Errorf("lenient: %d entries, self %s; want 3 and no foo", len(es), self)
+		if es, _ := r.json(t)["entry"].([]any); len(es) != 2 || strings.Contains(self, "foo") {
+			t.Errorf("lenient: %d entries, self %s; want 2 and no foo", len(es), self)
 		}
 		if r := c.do("GET", "/fhir?_lastUpdated=yesterday", "", "Prefer", "handling=lenient"); r.status != 400 {
 			t.Errorf("lenient, a bad value: %d, want 400", r.status)
@@ -257,6 +269,30 @@ func TestSystemSearchPAS(t *testing.T) {
 		got, _, _, _ = systemPage(t, c, "GET", "/fhir?_lastUpdated=gt2000-01-01&_count=1000", "")
 		if !slices.Contains(got, "Patient/"+pat) || !slices.Contains(got, "Observation/"+obs) {
 			t.Errorf("_lastUpdated: %v, want Patient/%s and Observation/%s among them", got, pat, obs)
+		}
+	})
+}
+
+// TestSystemSearchCapability: the CapabilityStatement states the system
+// search and the parameters it takes without _type.
+func TestSystemSearchCapability(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		m := start(t, db, clock, nil).a.do("GET", "/fhir/metadata", "").json(t)
+		rest := m["rest"].([]any)[0].(map[string]any)
+		var codes, params []string
+		for _, in := range rest["interaction"].([]any) {
+			codes = append(codes, in.(map[string]any)["code"].(string))
+		}
+		for _, p := range rest["searchParam"].([]any) {
+			params = append(params, p.(map[string]any)["name"].(string))
+		}
+		if !slices.Contains(codes, "search-system") {
+			t.Errorf("rest.interaction %v, want search-system among them", codes)
+		}
+		for _, want := range []string{"_type", "_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_has"} {
+			if !slices.Contains(params, want) {
+				t.Errorf("rest.searchParam %v, want %s among them", params, want)
+			}
 		}
 	})
 }
