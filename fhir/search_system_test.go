@@ -2,6 +2,8 @@ package fhir_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -295,4 +297,37 @@ func TestSystemSearchCapability(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkSystemSearch answers one page of a search of every type by
+// _lastUpdated, over 300 resources of three types: each type the token
+// may read is searched.
+func BenchmarkSystemSearch(b *testing.B) {
+	srv, token := benchServer(b)
+	for i := range 100 {
+		post(b, srv.URL+"/fhir/Observation", token, fmt.Sprintf(observation, "p1", "2026-03-01", fmt.Sprint(60+i%40)))
+		post(b, srv.URL+"/fhir/Condition", token, `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		post(b, srv.URL+"/fhir/AllergyIntolerance", token, `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p1"},"code":{"text":"Latex"}}`)
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"every type", "/fhir?_lastUpdated=gt2000-01-01&_count=50"},
+		{"three types", "/fhir?_type=AllergyIntolerance,Condition,Observation&_lastUpdated=gt2000-01-01&_count=50"},
+		{"count every type", "/fhir?_lastUpdated=gt2000-01-01&_summary=count"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("%s: %d", tc.path, resp.StatusCode)
+				}
+			}
+		})
+	}
 }
