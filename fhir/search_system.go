@@ -173,18 +173,18 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 
 // systemTypes reads _type: the types it names, each one the token may
 // read, in its order, once each. Without it, every type the token may
-// read but AuditEvent, the audit trail, which is searched only by name.
+// read but AuditEvent, the audit trail, which is searched only by name,
+// and of those, with _has, the ones its references may point at.
 func systemTypes(vals url.Values, p *Principal) ([]string, error) {
+	var out []string
 	if !vals.Has("_type") {
-		var out []string
 		for _, t := range searchedTypes() {
-			if t != "AuditEvent" && p.Scopes.Allows(t, false) {
+			if t != "AuditEvent" && p.Scopes.Allows(t, false) && referredToByHas(vals, t) {
 				out = append(out, t)
 			}
 		}
 		return out, nil
 	}
-	var out []string
 	for _, v := range vals["_type"] {
 		for _, t := range strings.Split(v, ",") {
 			t = strings.TrimSpace(t)
@@ -200,6 +200,26 @@ func systemTypes(vals url.Values, p *Principal) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// referredToByHas reports whether a resource of typ can be found by
+// every _has of the search (_has:Type:param:...): whether param of Type
+// may refer to typ. No other type can match.
+func referredToByHas(vals url.Values, typ string) bool {
+	for k := range vals {
+		rest, ok := strings.CutPrefix(k, "_has:")
+		if !ok {
+			continue
+		}
+		parts := strings.SplitN(rest, ":", 3)
+		if len(parts) < 2 {
+			continue // refused as it is by the search of each type
+		}
+		if p, ok := SearchParamOf(parts[0], parts[1]); ok && len(p.Targets) > 0 && !slices.Contains(p.Targets, typ) {
+			return false
+		}
+	}
+	return true
 }
 
 // systemParam refuses a parameter a system search of types cannot take:

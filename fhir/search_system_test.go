@@ -268,6 +268,13 @@ func TestSystemSearchPAS(t *testing.T) {
 		if want := []string{"Patient/" + pat, "Observation/" + obs}; !slices.Equal(got, want) {
 			t.Errorf("_type=Patient,Observation&_id: %v, want %v", got, want)
 		}
+		// _has searches only the types its reference may point at: the
+		// patient index here, not the PAS's locations, which _has cannot
+		// search.
+		got, _, _, _ = systemPage(t, c, "GET", "/fhir?_has:Observation:patient:code=http://loinc.org|8867-4", "")
+		if want := []string{"Patient/" + pat}; !slices.Equal(got, want) {
+			t.Errorf("_has: %v, want %v", got, want)
+		}
 		got, _, _, _ = systemPage(t, c, "GET", "/fhir?_lastUpdated=gt2000-01-01&_count=1000", "")
 		if !slices.Contains(got, "Patient/"+pat) || !slices.Contains(got, "Observation/"+obs) {
 			t.Errorf("_lastUpdated: %v, want Patient/%s and Observation/%s among them", got, pat, obs)
