@@ -238,7 +238,7 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 })
 
 // systemSearchDoc says how a search of the whole system answers.
-const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _sort, _elements and _summary; _summary=count counts every type's matches."
+const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
 
 // systemSearchParams lists the parameters a search of the whole system
 // takes without _type.

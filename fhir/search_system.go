@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -39,7 +40,7 @@ var searchedTypes = sync.OnceValue(func() []string {
 // are paged type by type in the order of _type (alphabetical without
 // it). The next link names the type reached and that type's own cursor,
 // so that paging neither repeats nor skips a match while resources are
-// added.
+// added. With _sort, several types' matches are sorted together.
 func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	vals, err := searchValues(r)
 	if err != nil {
@@ -75,7 +76,7 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 	shared := url.Values{}
 	for k, v := range vals {
 		switch k {
-		case "_count", "_cursor", "_type":
+		case "_count", "_cursor", "_offset", "_type":
 		default:
 			shared[k] = v
 		}
@@ -88,8 +89,10 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 	if !countOnly {
 		self.Set("_count", strconv.Itoa(count))
 	}
-	if vals.Has("_cursor") {
-		self.Set("_cursor", vals.Get("_cursor"))
+	for _, k := range []string{"_cursor", "_offset"} {
+		if vals.Has(k) {
+			self.Set(k, vals.Get(k))
+		}
 	}
 	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", base + "?" + self.Encode()}}}
 	if countOnly || vals.Has("_total") && vals.Get("_total") != "none" {
@@ -111,6 +114,9 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 			writeJSON(w, http.StatusOK, b.servedJSON())
 			return nil
 		}
+	}
+	if vals.Has("_sort") && len(types) > 1 {
+		return s.writeSortedSystemPage(w, r, types, shared, vals.Get("_offset"), count, b)
 	}
 	var included []bundleEntry
 	seen := map[string]bool{}
@@ -160,14 +166,137 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 			b.Link = append(b.Link, bundleLink{"next", base + "?" + next.Encode()})
 		}
 	}
-	// A resource included by one type's page and matched by another's is
-	// there once, as a match.
+	writeSystemPage(w, b, included)
+	return nil
+}
+
+// writeSystemPage answers a page of matches with what the types' pages
+// included: a resource included by one type's page and matched by
+// another's is there once, as a match.
+func writeSystemPage(w http.ResponseWriter, b *bundle, included []bundleEntry) {
 	for _, e := range included {
 		if !slices.ContainsFunc(b.Entry, func(m bundleEntry) bool { return m.FullURL == e.FullURL }) {
 			b.Entry = append(b.Entry, e)
 		}
 	}
 	writeJSON(w, http.StatusOK, b.servedJSON())
+}
+
+// writeSortedSystemPage answers a page of a system search of several
+// types with _sort (by _id and _lastUpdated, the keys every type has):
+// the first matches of each type to the page's end are read (their ids
+// and meta), sorted together, and the page's matches then read with
+// what _include, _revinclude and _elements add, a type at a time. It
+// pages by _offset, as a type's sorted search does.
+func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, types []string, shared url.Values, from string, count int, b *bundle) error {
+	var by []crs.ResourceSort
+	for _, v := range shared["_sort"] {
+		for _, f := range strings.Split(v, ",") {
+			name := sortKeyOf(f)
+			if name != "_id" && name != "_lastUpdated" {
+				return invalid("not-supported", "_sort", "search parameter _sort: a search of several types is sorted by _id or _lastUpdated, which every type has, not %s", name)
+			}
+			by = append(by, crs.ResourceSort{Param: name, Desc: strings.HasPrefix(f, "-")})
+		}
+	}
+	offset := 0
+	if from != "" {
+		n, err := strconv.Atoi(from)
+		if err != nil || n < 0 {
+			return invalid("invalid", "_offset", "search parameter _offset: %q is not an offset", from)
+		}
+		offset = n
+	}
+	if offset+count > maxCount {
+		return invalid("too-costly", "_offset", "a search of several types sorted together pages through its first %d matches; narrow it, or search the types one at a time", maxCount)
+	}
+	var keys []*crs.Resource
+	more := false
+	for _, t := range types {
+		q := url.Values{}
+		for k, v := range shared {
+			if !strings.HasPrefix(k, "_include") && !strings.HasPrefix(k, "_revinclude") && k != "_elements" && k != "_summary" {
+				q[k] = v
+			}
+		}
+		q.Set("_elements", "id")
+		q.Set("_count", strconv.Itoa(offset+count))
+		page, err := s.typeSearch(r, t, q)
+		if err != nil {
+			return err
+		}
+		more = more || page.next() != nil
+		for _, e := range page.Entry {
+			if e.Search == nil || e.Search.Mode != "match" {
+				continue
+			}
+			var m struct {
+				ID   string
+				Meta struct{ LastUpdated time.Time }
+			}
+			if err := json.Unmarshal(e.Resource, &m); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "read a match of %s: %w", t, err)
+			}
+			keys = append(keys, &crs.Resource{Type: t, ID: m.ID, LastUpdated: m.Meta.LastUpdated})
+		}
+	}
+	if err := sortServed(keys, by); err != nil {
+		return err
+	}
+	if offset+count < len(keys) || more {
+		next := maps.Clone(shared)
+		next.Set("_type", strings.Join(types, ","))
+		next.Set("_count", strconv.Itoa(count))
+		next.Set("_offset", strconv.Itoa(offset+count))
+		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "?" + next.Encode()})
+	}
+	keys = keys[min(offset, len(keys)):min(offset+count, len(keys))]
+	// The page's matches, read whole with what they include.
+	byKey := map[string]bundleEntry{}
+	var included []bundleEntry
+	for _, t := range types {
+		var ids []string
+		for _, k := range keys {
+			if k.Type == t {
+				ids = append(ids, k.ID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		q := typeValues(shared, t)
+		for _, k := range []string{"_sort", "_total", "_id"} {
+			q.Del(k)
+		}
+		q.Set("_id", strings.Join(ids, ","))
+		q.Set("_count", strconv.Itoa(len(ids)))
+		page, err := s.typeSearch(r, t, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Entry {
+			if e.Search != nil && e.Search.Mode == "match" {
+				byKey[e.FullURL] = e
+			} else {
+				included = append(included, e)
+			}
+		}
+	}
+	base := baseURL(r)
+	for _, k := range keys {
+		if e, ok := byKey[base+"/"+k.Type+"/"+k.ID]; ok {
+			b.Entry = append(b.Entry, e)
+		}
+	}
+	seen := map[string]bool{}
+	var once []bundleEntry
+	for _, e := range included {
+		if !seen[e.FullURL] {
+			seen[e.FullURL] = true
+			once = append(once, e)
+		}
+	}
+	writeSystemPage(w, b, once)
 	return nil
 }
 
@@ -228,7 +357,7 @@ func referredToByHas(vals url.Values, typ string) bool {
 // which must be one searched.
 func systemParam(types []string, vals url.Values, key string) error {
 	switch key {
-	case "_type", "_count", "_cursor", "_format", "_pretty", "_summary", "_total", "_elements", "_sort", "_revinclude", "_revinclude:iterate", "_include:iterate":
+	case "_type", "_count", "_cursor", "_offset", "_format", "_pretty", "_summary", "_total", "_elements", "_sort", "_revinclude", "_revinclude:iterate", "_include:iterate":
 		return nil
 	case "_include":
 		for _, v := range vals[key] {

@@ -338,3 +338,56 @@ func BenchmarkSystemSearch(b *testing.B) {
 		})
 	}
 }
+
+// TestSystemSearchSort: a search of several types with _sort by
+// _lastUpdated or _id sorts their matches together, paged by _offset,
+// each match read whole with what _include adds to it.
+func TestSystemSearchSort(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		at := func(day int) { clock.Set(time.Date(2026, 3, day, 9, 0, 0, 0, time.UTC)) }
+		at(1)
+		enc := create(t, c, "Encounter", `{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"}}`)
+		at(2)
+		a := "Condition/" + create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		at(3)
+		b := "Observation/" + create(t, c, "Observation", fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"text":"Weight"},"encounter":{"reference":"Encounter/%s"}}`, enc))
+		at(4)
+		cc := "Condition/" + create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Asthma"},"subject":{"reference":"Patient/p1"}}`)
+		at(5)
+		d := "AllergyIntolerance/" + create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p1"},"code":{"text":"Latex"}}`)
+
+		for _, tc := range []struct {
+			name, path string
+			want       [][]string
+		}{
+			{"-_lastUpdated", "/fhir?_type=Observation,Condition,AllergyIntolerance&_sort=-_lastUpdated&_count=2", [][]string{{d, cc}, {b, a}}},
+			{"_lastUpdated", "/fhir?_type=AllergyIntolerance,Condition,Observation&_sort=_lastUpdated&_count=3", [][]string{{a, b, cc}, {d}}},
+			{"_id", "/fhir?_type=AllergyIntolerance,Condition,Observation&_sort=_id&_count=2", [][]string{{a, b}, {cc, d}}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				path := tc.path
+				var pages [][]string
+				for path != "" && len(pages) < 5 {
+					got, _, next, _ := systemPage(t, c, "GET", path, "")
+					pages = append(pages, got)
+					path = next
+				}
+				if fmt.Sprint(pages) != fmt.Sprint(tc.want) {
+					t.Errorf("pages %v, want %v", pages, tc.want)
+				}
+			})
+		}
+		got, inc, _, m := systemPage(t, c, "GET", "/fhir?_type=Observation,Condition&_sort=-_lastUpdated&_include=Observation:encounter&_count=2", "")
+		if want := []string{cc, b}; !slices.Equal(got, want) || !slices.Equal(inc, []string{"Encounter/" + enc}) {
+			t.Errorf("with _include: matches %v, included %v; want %v and Encounter/%s", got, inc, want, enc)
+		}
+		// Matches are read whole, not cut to the keys they were sorted by.
+		if e := m["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any); e["code"] == nil {
+			t.Errorf("a sorted match is served without its code: %v", e)
+		}
+		if r := c.do("GET", "/fhir?_type=Observation,Condition&_sort=code", ""); r.status != 400 || !strings.Contains(string(r.body), "_sort") {
+			t.Errorf("_sort=code of two types: %d %s, want 400 naming _sort", r.status, r.body)
+		}
+	})
+}
