@@ -118,6 +118,9 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 	if vals.Has("_sort") && len(types) > 1 {
 		return s.writeSortedSystemPage(w, r, types, shared, vals.Get("_offset"), count, b)
 	}
+	if vals.Has("_offset") {
+		return invalid("not-supported", "_offset", "search parameter _offset: a search of the system is paged by the _cursor of its next link; _offset pages one sorted with _sort over several types")
+	}
 	var included []bundleEntry
 	seen := map[string]bool{}
 	left := count

@@ -141,6 +141,7 @@ func TestSystemSearch(t *testing.T) {
 			{"_include of a type not searched", "/fhir?_type=Condition&_include=Observation:encounter", "Observation:encounter"},
 			{"a bad value", "/fhir?_lastUpdated=yesterday", "_lastUpdated"},
 			{"a bad cursor", "/fhir?_type=Condition&_cursor=Observation", "_cursor"},
+			{"_offset without _sort", "/fhir?_type=Condition,Observation&_offset=2", "_offset"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := c.do("GET", tc.path, "")
