@@ -151,12 +151,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}},
 			},
 			"resource":    resources,
-			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}},
+			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export},
-			"searchParam": []any{
-				map[string]any{"name": "_id", "type": "token"},
-				map[string]any{"name": "_lastUpdated", "type": "date"},
-			},
+			"searchParam": systemSearchParams(),
 		}},
 	}
 	b, _ := json.Marshal(cs)
@@ -246,3 +243,18 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 	}
 	return out
 })
+
+// systemSearchDoc says how a search of the whole system answers.
+const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
+
+// systemSearchParams lists the parameters a search of the whole system
+// takes without _type.
+func systemSearchParams() []any {
+	out := []any{map[string]any{"name": "_type", "type": "special", "documentation": "the resource types to search, comma-separated"}}
+	for _, n := range systemParams {
+		if p, ok := SearchParamOf("Observation", n); ok {
+			out = append(out, map[string]any{"name": n, "type": p.Type})
+		}
+	}
+	return append(out, map[string]any{"name": "_has", "type": "special", "documentation": "_has:Type:param:param2=value, resources that a resource of Type refers to by param"})
+}
