@@ -5,19 +5,20 @@ GO ?= go
 .PHONY: test test-short lint build demo bench fuzz
 
 ## test: every test against SQLite (and PostgreSQL and headless Chromium
-## where CRS_TEST_POSTGRES and chromium are present): the packages with the
-## race detector; cmd/crs and demo, which drive whole trusts through the
-## binary and its seeding (15 minutes under the detector), and fhir, whose
-## black-box, Synthea and UK Core suites load thousands of resources (16
-## minutes under the detector), without it: the code they run is raced by
-## the packages' own tests, and fhir's concurrent tests (the read cache,
-## concurrent conditional writes, Bulk export) run raced on their own
-WHOLE = ./cmd/crs/ ./demo/ ./fhir/
-RACED_FHIR = TestReadCache|Concurrent|TestBulkExport
+## where CRS_TEST_POSTGRES and chromium are present). The packages whose
+## tests drive whole trusts, feeds and browsers (cmd/crs and demo through
+## the binary, fhir's black-box, Synthea and UK Core suites, store's,
+## web's, interfaces' and report's) run without the race detector, which
+## made them 40 of CI's minutes; their concurrent tests (the committer
+## and its batches, the audit chain, pooled writers, concurrent feeds and
+## resends, the read cache, conditional writes, Bulk export, the live
+## board) run raced on their own, and every other package is raced whole.
+WHOLE = ./cmd/crs/ ./demo/ ./fhir/ ./store/ ./web/ ./interfaces/ ./report/
+RACED = TestReadCache|Concurrent|TestBulkExport|TestAuditChain|TestLoadKeepsOthersForeignKeys|TestDryRunLeavesNothing|TestNumbering|TestAnsweredOnlyAfterSync|TestCommandsWhileSyncingShareACommit|TestBatchRun|TestBatchNumbersRunOn|TestBufferedEventsKeepSavepoints|TestReadsAppended|TestWriteGuarantees|TestReadAuditsWrittenWithoutWrites|TestDeadlockRetried|TestGroupCommitIsolatesCommands|TestWriteTimingsAddUp|TestPooled|TestLive|TestFeedOrder
 test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e '/cmd/crs$$' -e '/demo$$' -e '/fhir$$')
-	$(GO) test -race -count=1 -timeout 25m -run '$(RACED_FHIR)' ./fhir/
+	$(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e '/cmd/crs$$' -e '/demo$$' -e '/fhir$$' -e '/store$$' -e '/web$$' -e '/interfaces$$' -e '/report$$')
+	$(GO) test -race -count=1 -timeout 25m -run '$(RACED)' ./fhir/ ./store/ ./web/ ./interfaces/
 	$(GO) test -count=1 -timeout 25m $(WHOLE)
 
 ## test-short: the fast tests only
