@@ -115,7 +115,7 @@ func (s *Server) handleAuditEventSearch(w http.ResponseWriter, r *http.Request, 
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/AuditEvent/" + rec.ID, Resource: body, Search: &entrySearch{Mode: "match"}})
 	}
-	writeJSON(w, http.StatusOK, b.json())
+	writeBundle(w, b)
 	return nil
 }
 

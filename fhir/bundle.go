@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"net/http"
 
 	"github.com/opencrs/crs"
 )
@@ -69,4 +70,16 @@ func intPtr(n int) *int { return &n }
 func (b *bundle) json() []byte {
 	out, _ := json.Marshal(b)
 	return out
+}
+
+// writeBundle answers 200 with the Bundle; one that cannot be written as
+// JSON (an entry's resource that is not JSON) is answered with a 500
+// OperationOutcome saying why, never with an empty 200.
+func writeBundle(w http.ResponseWriter, b *bundle) {
+	out, err := json.Marshal(b)
+	if err != nil {
+		writeOutcome(w, outcomeOf(http.StatusInternalServerError, "exception", "the %s Bundle could not be written: %v", b.Type, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }

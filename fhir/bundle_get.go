@@ -32,6 +32,13 @@ func (s *Server) answerGET(r *http.Request, u string) bundleEntry {
 	if err != nil {
 		return failed(invalid("invalid", "", "GET %q: %v", u, err))
 	}
+	if q := req.URL.Query(); q.Has("_format") || q.Has("_pretty") {
+		// The entry's answer goes inside the batch's Bundle, whose own
+		// format the batch's request chose.
+		q.Del("_format")
+		q.Del("_pretty")
+		req.URL.RawQuery = q.Encode()
+	}
 	req.Host, req.TLS = r.Host, r.TLS
 	req.Header.Set("Authorization", r.Header.Get("Authorization"))
 	rec := &entryRecorder{header: http.Header{}, status: http.StatusOK}

@@ -132,7 +132,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		out.Entry = append(out.Entry, e.response)
 	}
-	writeJSON(w, http.StatusOK, out.json())
+	writeBundle(w, out)
 	return nil
 }
 

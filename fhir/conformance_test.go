@@ -381,7 +381,8 @@ func TestSelfLink(t *testing.T) {
 
 // TestBatchGET: a batch's GET entries are answered as the API answers
 // the same GETs: a read (of the patient index too), a vread, a search,
-// a history, and a read of nothing with its OperationOutcome.
+// a history, and a read of nothing with its OperationOutcome; an entry's
+// _format does not change the batch's own format.
 func TestBatchGET(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -393,13 +394,14 @@ func TestBatchGET(t *testing.T) {
  {"request":{"method":"GET","url":"Condition/` + cid + `/_history/1"}},
  {"request":{"method":"GET","url":"Condition?subject=Patient/` + pid + `"}},
  {"request":{"method":"GET","url":"Condition/` + cid + `/_history"}},
- {"request":{"method":"GET","url":"Condition/nothing"}}]}`
+ {"request":{"method":"GET","url":"Condition/nothing"}},
+ {"request":{"method":"GET","url":"Condition/` + cid + `?_format=xml&_pretty=true"}}]}`
 		r := c.do("POST", "/fhir", batch)
 		if r.status != 200 {
 			t.Fatalf("batch: %d %s", r.status, r.body)
 		}
 		entries := r.json(t)["entry"].([]any)
-		want := []struct{ status, resource string }{{"200", "Patient"}, {"200", "Condition"}, {"200", "Bundle"}, {"200", "Bundle"}, {"404", ""}}
+		want := []struct{ status, resource string }{{"200", "Patient"}, {"200", "Condition"}, {"200", "Bundle"}, {"200", "Bundle"}, {"404", ""}, {"200", "Condition"}}
 		if len(entries) != len(want) {
 			t.Fatalf("%d entries, want %d: %s", len(entries), len(want), r.body)
 		}

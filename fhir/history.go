@@ -126,7 +126,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() {
 		return outcomeOf(http.StatusNotFound, "not-found", "%s/%s is not in the record", typ, id)
 	}
-	writeJSON(w, http.StatusOK, b.json())
+	writeBundle(w, b)
 	return nil
 }
 
