@@ -489,6 +489,58 @@ func TestEverythingType(t *testing.T) {
 	})
 }
 
+// TestEverythingCareDates: $everything's start and end keep the
+// resources whose date of care falls in the period (an observation's
+// effective time, a condition's onset), each page full, the next link
+// carrying them; a resource with no date of care stays; an end before
+// the start, or a start that is no date, is refused.
+func TestEverythingCareDates(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Smith","given":["Ann"]}]}`)
+		for _, at := range []string{"2024-06-01T08:30:00Z", "2025-03-02T08:30:00Z", "2025-11-30T23:30:00Z", "2025-12-31T23:30:00Z", "2026-01-01T00:30:00Z"} {
+			create(t, c, "Observation", fmt.Sprintf(observation, pid, at, "70"))
+		}
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Asthma"},"subject":{"reference":"Patient/`+pid+`"},"onsetDateTime":"2019-04-01"}`)
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Eczema"},"subject":{"reference":"Patient/`+pid+`"},"onsetPeriod":{"start":"2020-01-01","end":"2025-02-01"}}`)
+		create(t, c, "AllergyIntolerance", `{"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/`+pid+`"},"code":{"text":"Penicillin"}}`)
+		for _, tc := range []struct {
+			query string
+			want  map[string]int
+		}{
+			// 2025 in Europe/London: the observation at 2026-01-01T00:30Z is
+			// in 2026 there too; eczema's onset runs into 2025.
+			{"start=2025-01-01&end=2025-12-31", map[string]int{"Observation": 3, "Condition": 1, "AllergyIntolerance": 1, "Patient": 1}},
+			{"start=2025-12", map[string]int{"Observation": 2, "AllergyIntolerance": 1, "Patient": 1}},
+			{"end=2019", map[string]int{"Condition": 1, "AllergyIntolerance": 1, "Patient": 1}},
+			{"start=2025&end=2025&_type=Observation", map[string]int{"Observation": 3}},
+		} {
+			got := map[string]int{}
+			next := "/fhir/Patient/" + pid + "/$everything?_count=2&" + tc.query
+			for next != "" {
+				r := c.do("GET", next, "")
+				if r.status != 200 {
+					t.Fatalf("%s: %d %s", next, r.status, r.body)
+				}
+				m := r.json(t)
+				es, _ := m["entry"].([]any)
+				for _, e := range es {
+					got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
+				}
+				next = nextLink(m)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
+			}
+		}
+		for _, bad := range []string{"start=2025&end=2024", "start=yesterday"} {
+			if r := c.do("GET", "/fhir/Patient/"+pid+"/$everything?"+bad, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400", bad, r.status, r.body)
+			}
+		}
+	})
+}
+
 // TestCapabilityStatementClaims: the CapabilityStatement says what the
 // server does of what checkers read from it (patchFormat,
 // conditionalRead, searchRevInclude), and a _revinclude it lists works.

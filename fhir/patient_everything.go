@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -46,10 +47,15 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 			types[t] = true
 		}
 	}
-	keep := func(typ string) bool { return len(types) == 0 || types[typ] }
+	care, err := careRange(q)
+	if err != nil {
+		return err
+	}
+	keepType := func(typ string) bool { return len(types) == 0 || types[typ] }
+	keep := func(res *crs.Resource) bool { return keepType(res.Type) && care.holds(res) }
 	for k := range q {
 		switch k {
-		case "_count", "_cursor", "_since", "_type", "_format", "_pretty":
+		case "_count", "_cursor", "_since", "_type", "start", "end", "_format", "_pretty":
 		default:
 			return invalid("not-supported", k, "$everything does not support the parameter %s", k)
 		}
@@ -65,7 +71,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		if pat.Deleted {
 			return outcomeOf(http.StatusGone, "deleted", "Patient/%s was deleted (version %d)", id, pat.Version)
 		}
-		if keep("Patient") {
+		if keepType("Patient") {
 			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
 		}
 		// The records of the PAS about the patient (spells, attendances,
@@ -75,7 +81,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 			return err
 		}
 		for _, res := range core {
-			if keep(res.Type) {
+			if keep(res) {
 				b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
 			}
 		}
@@ -89,7 +95,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 			return err
 		}
 		for _, res := range page {
-			if keep(res.Type) {
+			if keep(res) {
 				found = append(found, res)
 			}
 		}
@@ -103,7 +109,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		found = found[:count]
 		last := found[len(found)-1]
 		next := url.Values{"_count": {strconv.Itoa(count)}, "_cursor": {last.Type + "/" + last.ID}}
-		for _, k := range []string{"_since", "_type"} {
+		for _, k := range []string{"_since", "_type", "start", "end"} {
 			if v := q[k]; v != nil {
 				next[k] = v
 			}
@@ -116,7 +122,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
 	}
-	support, err := s.everythingSupport(r.Context(), p, b.Entry, keep)
+	support, err := s.everythingSupport(r.Context(), p, b.Entry, keepType)
 	if err != nil {
 		return err
 	}
@@ -210,4 +216,70 @@ func (s *Server) coreOfPatient(ctx context.Context, p *Principal, id string) ([]
 		}
 	}
 	return out, nil
+}
+
+// careDates is the period $everything's start and end ask for: the
+// dates of care, not of the record's changes (that is _since). The zero
+// time leaves its side open.
+type careDates struct{ lo, hi time.Time }
+
+// careRange reads $everything's start and end: a date, a month or a
+// year, the end taken to its last instant.
+func careRange(q url.Values) (careDates, error) {
+	var c careDates
+	for _, k := range []string{"start", "end"} {
+		v := q.Get(k)
+		if v == "" {
+			continue
+		}
+		lo, hi, ok := ParseDateRange(v)
+		if !ok {
+			return c, invalid("invalid", k, "%s %q is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", k, v)
+		}
+		if k == "start" {
+			c.lo = lo
+		} else {
+			c.hi = hi
+		}
+	}
+	if !c.lo.IsZero() && !c.hi.IsZero() && !c.lo.Before(c.hi) {
+		return c, invalid("invalid", "end", "end %s is before start %s", q.Get("end"), q.Get("start"))
+	}
+	return c, nil
+}
+
+// careDateParams are the search parameters that carry a resource's date
+// of care, by the first its type has: the clinical date most types
+// share, then the dates of the types without one.
+var careDateParams = []string{"date", "onset-date", "authoredon", "effective", "authored", "created", "period", "occurrence", "issued"}
+
+// holds reports whether a resource's care falls in the period: some
+// value of its care date overlaps it. A resource with no date of care
+// (a patient, a medication) is kept, as the record of the patient it
+// belongs to.
+func (c careDates) holds(res *crs.Resource) bool {
+	if c.lo.IsZero() && c.hi.IsZero() {
+		return true
+	}
+	for _, name := range careDateParams {
+		sp, ok := SearchParamOf(res.Type, name)
+		if !ok || sp.Type != "date" {
+			continue
+		}
+		body, err := Decode(res.Body)
+		if err != nil {
+			return true
+		}
+		rows := indexRows(body, map[string]bool{name: true})
+		if len(rows) == 0 {
+			return true
+		}
+		for _, row := range rows {
+			if (c.hi.IsZero() || row.Lo.Before(c.hi)) && (c.lo.IsZero() || row.Hi.After(c.lo)) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
