@@ -465,20 +465,7 @@ func TestEverythingType(t *testing.T) {
 			{"Observation,Patient", map[string]int{"Observation": 3, "Patient": 1}},
 			{"Condition&_type=AllergyIntolerance", map[string]int{"Condition": 3, "AllergyIntolerance": 1}},
 		} {
-			got := map[string]int{}
-			next := "/fhir/Patient/" + pid + "/$everything?_count=2&_type=" + tc.types
-			for next != "" {
-				r := c.do("GET", next, "")
-				if r.status != 200 {
-					t.Fatalf("%s: %d %s", next, r.status, r.body)
-				}
-				m := r.json(t)
-				es, _ := m["entry"].([]any)
-				for _, e := range es {
-					got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
-				}
-				next = nextLink(m)
-			}
+			got := typesOnPages(t, c, "/fhir/Patient/"+pid+"/$everything?_count=2&_type="+tc.types)
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("_type=%s: %v, want %v", tc.types, got, tc.want)
 			}
@@ -487,6 +474,26 @@ func TestEverythingType(t *testing.T) {
 			t.Errorf("_type=Nonsense: %d %s, want 400", r.status, r.body)
 		}
 	})
+}
+
+// typesOnPages follows a searchset's next links from path and counts
+// the resources of each type on its pages.
+func typesOnPages(t *testing.T, c *client, path string) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for next := path; next != ""; {
+		r := c.do("GET", next, "")
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", next, r.status, r.body)
+		}
+		m := r.json(t)
+		es, _ := m["entry"].([]any)
+		for _, e := range es {
+			got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
+		}
+		next = nextLink(m)
+	}
+	return got
 }
 
 // TestEverythingCareDates: $everything's start and end keep the
@@ -515,20 +522,7 @@ func TestEverythingCareDates(t *testing.T) {
 			{"end=2019", map[string]int{"Condition": 1, "AllergyIntolerance": 1, "Patient": 1}},
 			{"start=2025&end=2025&_type=Observation", map[string]int{"Observation": 3}},
 		} {
-			got := map[string]int{}
-			next := "/fhir/Patient/" + pid + "/$everything?_count=2&" + tc.query
-			for next != "" {
-				r := c.do("GET", next, "")
-				if r.status != 200 {
-					t.Fatalf("%s: %d %s", next, r.status, r.body)
-				}
-				m := r.json(t)
-				es, _ := m["entry"].([]any)
-				for _, e := range es {
-					got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
-				}
-				next = nextLink(m)
-			}
+			got := typesOnPages(t, c, "/fhir/Patient/"+pid+"/$everything?_count=2&"+tc.query)
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
 			}
