@@ -154,27 +154,35 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 	if scan := s.scanOf(q); scan != nil {
 		return s.writeScan(w, r, p, q, b, scan)
 	}
+	var found []*crs.Resource
+	typedTotal := -1
 	if len(q.query.SortBy) > 0 && typ != "Organization" {
 		// A search the PAS answers by reading the trust a page at a time
-		// (no patient, no index to lead it) lists in its own order. The
-		// trust's Organizations, a few hundred GP practices, are read
-		// whole and sorted (searchOrganizations).
+		// (no patient, no index to lead it) reads every match and keeps
+		// those up to the page's end in order. The trust's Organizations,
+		// a few hundred GP practices, are read whole and sorted
+		// (searchOrganizations).
 		unsorted := *q
 		unsorted.query.SortBy = nil
-		if s.scanOf(&unsorted) != nil {
-			return invalid("not-supported", "_sort", "%s searched this way is read from the PAS a page at a time in its own order, which _sort cannot change: sort a patient's (patient=)%s", typ, map[bool]string{true: " or a search by identifier, name or a birthdate", false: ""}[s.pmi(typ)])
+		if scan := s.scanOf(&unsorted); scan != nil {
+			var err error
+			if found, typedTotal, err = s.scanSorted(r.Context(), p, &unsorted, scan, q.query.SortBy, q.query.Offset+q.query.Count); err != nil {
+				return err
+			}
 		}
 	}
-	found, err := typed(r.Context(), p, q)
-	if err != nil {
-		return err
+	if typedTotal < 0 {
+		var err error
+		if found, err = typed(r.Context(), p, q); err != nil {
+			return err
+		}
+		if err := sortServed(found, q.query.SortBy); err != nil {
+			return err
+		}
+		typedTotal = len(found)
 	}
-	if err := sortServed(found, q.query.SortBy); err != nil {
-		return err
-	}
-	typedTotal := len(found)
-	from := min(q.query.Offset, typedTotal)
-	to := min(from+q.query.Count, typedTotal)
+	from := min(q.query.Offset, len(found))
+	to := min(from+q.query.Count, len(found))
 	page := found[from:to]
 	total := typedTotal
 	if m := s.coreType(typ); m != nil && m.stored() {

@@ -289,11 +289,36 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 // the page's last when more match ("" when none do).
 func (s *Server) scanPage(ctx context.Context, p *Principal, q *search, scan coreScan, cursor string, count int) (n int, page []*crs.Resource, next string, err error) {
 	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
-	last := ""
+	last, full := "", false
+	err = s.scanEach(ctx, p, q, scan, cursor, whole, func(it scanned) bool {
+		if count >= 0 && len(page) == count {
+			full = true // a match beyond the page: another page follows
+			return false
+		}
+		n++
+		if count > 0 {
+			page = append(page, it.res)
+			last = it.cursor
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, nil, "", err
+	case full:
+		return n, page, last, nil
+	}
+	return n, page, "", nil
+}
+
+// scanEach reads a scan from the record after cursor and calls visit
+// with each match of the search, until visit answers false or nothing
+// is left.
+func (s *Server) scanEach(ctx context.Context, p *Principal, q *search, scan coreScan, cursor string, whole bool, visit func(scanned) bool) error {
 	for {
 		batch, more, err := scan(ctx, p, cursor)
 		if err != nil {
-			return 0, nil, "", err
+			return err
 		}
 		for _, it := range batch {
 			cursor = it.cursor
@@ -302,24 +327,55 @@ func (s *Server) scanPage(ctx context.Context, p *Principal, q *search, scan cor
 			}
 			ok, err := s.scanMatch(ctx, p, it, &q.query, whole)
 			if err != nil {
-				return 0, nil, "", err
+				return err
 			}
-			if !ok {
-				continue
-			}
-			if count >= 0 && len(page) == count {
-				return n, page, last, nil
-			}
-			n++
-			if count > 0 {
-				page = append(page, it.res)
-				last = it.cursor
+			if ok && !visit(it) {
+				return nil
 			}
 		}
 		if !more {
-			return n, page, "", nil
+			return nil
 		}
 	}
+}
+
+// maxScanSorted is how far into a sorted search the PAS reads across the
+// trust a page may start: the matches up to a page's end are held while
+// every match is read.
+const maxScanSorted = 10000
+
+// scanSorted answers a sorted search the PAS answers by reading the
+// trust's records (no patient named): every match is read, as a count
+// reads them, and the first keep of them in the order of by are kept
+// and returned sorted, with how many match in all.
+func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan coreScan, by []crs.ResourceSort, keep int) (kept []*crs.Resource, n int, err error) {
+	if keep > maxScanSorted {
+		return nil, 0, invalid("not-supported", "_offset", "a sorted %s search that names no patient pages through its first %d matches; name a patient (patient=) or narrow it by status or date", q.query.Type, maxScanSorted)
+	}
+	var failed error
+	err = s.scanEach(ctx, p, q, scan, "", false, func(it scanned) bool {
+		n++
+		kept = append(kept, it.res)
+		if len(kept) >= 2*keep+tableBatch {
+			// Only the first keep can be on the page: the rest go.
+			if failed = sortServed(kept, by); failed != nil {
+				return false
+			}
+			clear(kept[keep:])
+			kept = kept[:keep]
+		}
+		return true
+	})
+	if err == nil {
+		err = failed
+	}
+	if err == nil {
+		err = sortServed(kept, by)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return kept[:min(keep, len(kept))], n, nil
 }
 
 // scanMatch reports whether a record a scan read matches the search; a
