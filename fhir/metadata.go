@@ -195,7 +195,7 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		if coreTables[t] != nil || t == "Slot" {
 			scan = ", the trust's read a page at a time (_cursor)"
 		}
-		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
+		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; a chain (location.identifier=...) or a reverse chain (_has:Observation:encounter:code=...) is searched first, up to 1,000 resources it finds; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
 	if coreTables[t] != nil {
 		return &typedCapability{codes: []string{"read", "search-type"}, params: servedParams(t),

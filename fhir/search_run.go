@@ -47,6 +47,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
 		return err
 	}
+	if s.coreType(typ) != nil && !s.pmi(typ) {
+		if err := s.resolveCoreChains(r.Context(), p, &q.query); err != nil {
+			return err
+		}
+	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	// The self link is the search done: the parameters used and the page

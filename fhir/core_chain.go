@@ -1,0 +1,133 @@
+package fhir
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// Chained searches and reverse chains of the typed core's types
+// (Encounter?location.name=..., Encounter?_has:Observation:encounter:code=...)
+// are answered by searching first what they name: a chain becomes the
+// references to the resources its search finds, a reverse chain the ids
+// of the resources that the resources it finds refer to. The typed
+// records are then matched as any other search of them is.
+
+// maxChainMatches bounds how many resources the search of a chain or a
+// reverse chain of the typed core may find; one that finds more is
+// refused, asking for a narrower search.
+const maxChainMatches = 1000
+
+// resolveCoreChains turns the chains and reverse chains of a search of a
+// type of the typed core into references and ids.
+func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.ResourceQuery) error {
+	var sets []map[string]bool // the ids each reverse chain allows
+	var rest [][]crs.ResourceCondition
+	for _, g := range q.All {
+		if len(g) > 0 && g[0].Has != nil {
+			set := map[string]bool{}
+			for _, c := range g {
+				found, err := s.chainMatches(ctx, p, *c.Has, "_has:"+c.Has.Type+":"+c.Param)
+				if err != nil {
+					return err
+				}
+				for _, f := range found {
+					res, err := Decode(f.Body)
+					if err != nil {
+						return err
+					}
+					for _, row := range indexRows(res, map[string]bool{c.Param: true}) {
+						if id, ok := strings.CutPrefix(row.Code, q.Type+"/"); ok && id != "" {
+							set[id] = true
+						}
+					}
+				}
+			}
+			sets = append(sets, set)
+			continue
+		}
+		var out []crs.ResourceCondition
+		for _, c := range g {
+			if c.Target == nil {
+				out = append(out, c)
+				continue
+			}
+			found, err := s.chainMatches(ctx, p, *c.Target, c.Param+"."+c.Target.Type)
+			if err != nil {
+				return err
+			}
+			if len(found) == 0 {
+				// Nothing found: a reference no resource holds.
+				out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: c.Target.Type + "/"})
+			}
+			for _, f := range found {
+				out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: f.Type + "/" + f.ID})
+			}
+		}
+		rest = append(rest, out)
+	}
+	q.All = rest
+	if len(sets) == 0 {
+		return nil
+	}
+	// The ids every reverse chain allows, and _id's when it is given.
+	var ids []string
+	for id := range sets[0] {
+		every := len(q.IDs) == 0 || slices.Contains(q.IDs, id)
+		for _, set := range sets[1:] {
+			every = every && set[id]
+		}
+		if every {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		ids = []string{""} // no resource has this id: nothing matches
+	}
+	q.IDs = ids
+	return nil
+}
+
+// chainMatches finds the resources a chain's search finds, in the typed
+// core (read across the trust when it names no patient) and in the
+// resource store; more than maxChainMatches is refused, naming the
+// chain.
+func (s *Server) chainMatches(ctx context.Context, p *Principal, q crs.ResourceQuery, chain string) ([]*crs.Resource, error) {
+	if err := p.allow(q.Type, false); err != nil {
+		return nil, err
+	}
+	if s.coreType(q.Type) != nil && !s.pmi(q.Type) {
+		if err := s.resolveCoreChains(ctx, p, &q); err != nil { // a chain of chains
+			return nil, err
+		}
+	}
+	sub := &search{query: q}
+	var found []*crs.Resource
+	typed := s.typedSearch(q.Type)
+	if typed != nil {
+		var err error
+		if scan := s.scanOf(sub); scan != nil {
+			_, found, _, err = s.scanPage(ctx, p, sub, scan, "", maxChainMatches+1)
+		} else {
+			found, err = typed(ctx, p, sub)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if m := s.coreType(q.Type); (typed == nil || m != nil && m.stored()) && len(found) <= maxChainMatches {
+		q.Count = maxChainMatches + 1 - len(found)
+		more, _, err := s.Resources.SearchResources(ctx, p.Actor, q)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, more...)
+	}
+	if len(found) > maxChainMatches {
+		return nil, invalid("too-costly", chain, "%s finds more than %d %s; narrow it", chain, maxChainMatches, q.Type)
+	}
+	return found, nil
+}

@@ -1,0 +1,102 @@
+package fhir_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestCoreChains: chains and reverse chains of the typed core's types
+// are answered: Encounter?location.identifier finds the spells at that
+// location, a chain of chains (location.partof.identifier) those at its
+// beds, _has:Observation:encounter the encounters an observation of a
+// code names; a chain that finds nothing matches nothing.
+func TestCoreChains(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		all := everything(t, c, "Encounter?")
+		locations := everything(t, c, "Location?")
+		code := map[string]string{} // Location/id: its code
+		parent := map[string]string{}
+		for _, l := range locations {
+			id := "Location/" + l["id"].(string)
+			code[id] = l["identifier"].([]any)[0].(map[string]any)["value"].(string)
+			if p, ok := l["partOf"].(map[string]any); ok {
+				parent[id] = p["reference"].(string)
+			}
+		}
+		at := func(r map[string]any, keep func(loc string) bool) bool {
+			ls, _ := r["location"].([]any)
+			for _, l := range ls {
+				if keep(l.(map[string]any)["location"].(map[string]any)["reference"].(string)) {
+					return true
+				}
+			}
+			return false
+		}
+		want := func(keep func(string) bool) []string {
+			var out []string
+			for _, r := range all {
+				if at(r, keep) {
+					out = append(out, r["id"].(string))
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		got := func(q string) []string {
+			t.Helper()
+			out := ids(everything(t, c, q))
+			slices.Sort(out)
+			return out
+		}
+		atWard := want(func(l string) bool { return code[l] == "WD1" })
+		atBed := want(func(l string) bool { return code[parent[l]] == "WD1" && strings.HasPrefix(code[l], "B") })
+		if len(atWard) == 0 || len(atBed) == 0 || len(atBed) == len(all) {
+			t.Fatalf("the journey's encounters: %d in all, %d on WD1, %d in its beds; want some of each and not all", len(all), len(atWard), len(atBed))
+		}
+		for q, want := range map[string][]string{
+			"Encounter?location.identifier=WD1":            atWard,
+			"Encounter?location:Location.identifier=WD1":   atWard,
+			"Encounter?location.partof.identifier=WD1":     atBed,
+			"Encounter?location.identifier=NOWHERE":        nil,
+			"Encounter?class=IMP&location.identifier=WD1":  atWard,
+			"Encounter?class=EMER&location.identifier=WD1": nil,
+		} {
+			if g := got(q); !slices.Equal(g, want) {
+				t.Errorf("%s: %v, want %v", q, g, want)
+			}
+		}
+
+		// Observations naming two encounters, one of them by another code.
+		e1, e2 := all[0], all[1]
+		for _, o := range []struct {
+			enc  map[string]any
+			code string
+		}{{e1, "8867-4"}, {e1, "8867-4"}, {e2, "8310-5"}} {
+			subject := o.enc["subject"].(map[string]any)["reference"].(string)
+			body := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"` + o.code + `"}]},` +
+				`"subject":{"reference":"` + subject + `"},"encounter":{"reference":"Encounter/` + o.enc["id"].(string) + `"},"valueQuantity":{"value":70}}`
+			if r := c.do("POST", "/fhir/Observation", body); r.status != 201 {
+				t.Fatalf("create an Observation: %d %s", r.status, r.body)
+			}
+		}
+		for q, want := range map[string][]string{
+			"Encounter?_has:Observation:encounter:code=8867-4":                               {e1["id"].(string)},
+			"Encounter?_has:Observation:encounter:code=8867-4,8310-5":                        ids([]map[string]any{e1, e2}),
+			"Encounter?_has:Observation:encounter:code=1234-5":                               nil,
+			"Encounter?_id=" + e2["id"].(string) + "&_has:Observation:encounter:code=8867-4": nil,
+		} {
+			slices.Sort(want)
+			if g := got(q); !slices.Equal(g, want) {
+				t.Errorf("%s: %v, want %v", q, g, want)
+			}
+		}
+	})
+}
