@@ -49,7 +49,7 @@ func (s *Server) resolvePMIChains(ctx context.Context, p *Principal, q *crs.Reso
 				if err := s.resolvePMIChains(ctx, p, c.Target); err != nil {
 					return err
 				}
-				found, err := s.searchPatients(ctx, p, &search{query: *c.Target})
+				found, err := s.chainedPatients(ctx, p, c.Param, c.Target)
 				if err != nil {
 					return err
 				}
@@ -69,6 +69,23 @@ func (s *Server) resolvePMIChains(ctx context.Context, p *Principal, q *crs.Reso
 		return err
 	}
 	return resolve(q.Not)
+}
+
+// chainedPatients finds the patients a chain into Patient names: by the
+// PMI's search where an index leads it, otherwise (a range of birth
+// dates, a gender, a town) by reading the trust's patients, up to
+// maxChainMatches.
+func (s *Server) chainedPatients(ctx context.Context, p *Principal, param string, target *crs.ResourceQuery) ([]*crs.Resource, error) {
+	sub := &search{query: *target}
+	scan := s.scanOf(sub)
+	if scan == nil {
+		return s.searchPatients(ctx, p, sub)
+	}
+	_, found, _, err := s.scanPage(ctx, p, sub, scan, "", maxChainMatches+1)
+	if err == nil && len(found) > maxChainMatches {
+		err = invalid("too-costly", param+".Patient", "%s.Patient finds more than %d patients; narrow it (an identifier, a name or a birth date)", param, maxChainMatches)
+	}
+	return found, err
 }
 
 // patientsReferred takes the reverse chains (_has) out of a search of

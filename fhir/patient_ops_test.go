@@ -82,6 +82,10 @@ func TestPMIPatientOperations(t *testing.T) {
 			{"Observation?subject:Patient.identifier=9990000018", "Observation/" + o1},
 			{"Observation?subject.family=smith", "Observation/" + o2},
 			{"Observation?subject:Patient.identifier=9990000034", ""},
+			// No index leads these: the trust's patients are read.
+			{"Observation?subject:Patient.gender=male", "Observation/" + o2},
+			{"Observation?patient.birthdate=gt1980&patient.gender=male", "Observation/" + o2},
+			{"Observation?patient.birthdate=lt1900", ""},
 			{"Patient?_has:Observation:subject:value-quantity=lt65", "Patient/" + bob},
 			{"Patient?_has:Observation:subject:code=8867-4&gender=male", "Patient/" + bob},
 			{"Patient?_has:Observation:subject:code=0000-0", ""},
