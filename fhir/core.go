@@ -144,7 +144,7 @@ func (s *Server) typedSearch(typ string) func(ctx context.Context, p *Principal,
 // typed match without a Body is read whole when it is on the page.
 func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
 	typ := q.query.Type
-	if s.pmi(typ) && len(q.query.SortBy) > 0 {
+	if s.pmi(typ) && len(q.query.SortBy) > 0 && s.pmiSorts(q) {
 		page, total, err := s.sortedPatients(r.Context(), p, q)
 		if err != nil {
 			return err
@@ -229,6 +229,27 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		}
 	}
 	return s.writeTypedPage(w, r, p, q, b, page, total, true)
+}
+
+// pmiSorts reports whether the PMI sorts a sorted search of patients: one
+// an index leads (an identifier, a name, a birth date), or none but
+// gender alone. Any other (a town, a range of birth dates, :missing) is read
+// across the trust and sorted as read (scanSorted).
+func (s *Server) pmiSorts(q *search) bool {
+	unsorted := *q
+	unsorted.query.SortBy = nil
+	if s.scanOf(&unsorted) == nil {
+		return true
+	}
+	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {
+		return false
+	}
+	for _, g := range q.query.All {
+		if g[0].Param != "gender" {
+			return false
+		}
+	}
+	return true
 }
 
 // writeTypedPage answers a page of a search of the typed core, of total

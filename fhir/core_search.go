@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -352,14 +353,34 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 	if keep > maxScanSorted {
 		return nil, 0, invalid("not-supported", "_offset", "a sorted %s search that names no patient pages through its first %d matches; name a patient (patient=) or narrow it by status or date", q.query.Type, maxScanSorted)
 	}
+	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
+	// A patient of the PMI is sorted by what its search shows of it and
+	// read whole only if it is on the page: its copy with that body
+	// stands in for it while sorted.
+	shown := map[*crs.Resource]*crs.Resource{}
 	var failed error
-	err = s.scanEach(ctx, p, q, scan, "", false, func(it scanned) bool {
+	err = s.scanEach(ctx, p, q, scan, "", whole, func(it scanned) bool {
 		n++
-		kept = append(kept, it.res)
+		res := it.res
+		if res.Body == nil && it.r != nil {
+			body, err := json.Marshal(it.r)
+			if err != nil {
+				failed = err
+				return false
+			}
+			c := *res
+			c.Body = body
+			shown[&c] = res
+			res = &c
+		}
+		kept = append(kept, res)
 		if len(kept) >= 2*keep+tableBatch {
 			// Only the first keep can be on the page: the rest go.
 			if failed = sortServed(kept, by); failed != nil {
 				return false
+			}
+			for _, r := range kept[keep:] {
+				delete(shown, r)
 			}
 			clear(kept[keep:])
 			kept = kept[:keep]
@@ -375,7 +396,13 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 	if err != nil {
 		return nil, 0, err
 	}
-	return kept[:min(keep, len(kept))], n, nil
+	kept = kept[:min(keep, len(kept))]
+	for i, r := range kept {
+		if orig, ok := shown[r]; ok {
+			kept[i] = orig
+		}
+	}
+	return kept, n, nil
 }
 
 // scanMatch reports whether a record a scan read matches the search; a

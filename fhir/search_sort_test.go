@@ -208,6 +208,7 @@ func TestSortTypedCore(t *testing.T) {
 		// other criterion.
 		trust := everything(t, c, "Patient?")
 		female := slices.DeleteFunc(slices.Clone(trust), func(r map[string]any) bool { return r["gender"] != "female" })
+		before1980 := slices.DeleteFunc(slices.Clone(trust), func(r map[string]any) bool { return born(r) >= "1980" })
 
 		for _, tc := range []struct {
 			name  string
@@ -231,6 +232,8 @@ func TestSortTypedCore(t *testing.T) {
 			{"the trust's patients -birthdate", "Patient?_sort=-birthdate", trust, []sortKey{{born, true}}},
 			{"the trust's patients -_id", "Patient?_sort=-_id", trust, []sortKey{{str("id"), true}}},
 			{"the trust's women family,given", "Patient?gender=female&_sort=family,given", female, []sortKey{{family, false}, {given, false}}},
+			{"the trust's patients born before 1980 -birthdate", "Patient?birthdate=lt1980&_sort=-birthdate", before1980, []sortKey{{born, true}}},
+			{"the trust's patients with a family name, born before 1980 family,-birthdate", "Patient?family:missing=false&birthdate=lt1980&_sort=family,-birthdate", before1980, []sortKey{{family, false}, {born, true}}},
 			{"Encounter date", "Encounter?patient=Patient/" + pid + "&_sort=date", encounters, []sortKey{{start, false}}},
 			{"Encounter -date", "Encounter?patient=Patient/" + pid + "&_sort=-date", encounters, []sortKey{{start, true}}},
 			{"Encounter status,-date", "Encounter?patient=Patient/" + pid + "&_sort=status,-date", encounters, []sortKey{{str("status"), false}, {start, true}}},
