@@ -104,13 +104,27 @@ func (s *Server) chainMatches(ctx context.Context, p *Principal, q crs.ResourceQ
 			return nil, err
 		}
 	}
+	found, err := s.matchesOf(ctx, p, q, maxChainMatches+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) > maxChainMatches {
+		return nil, invalid("too-costly", chain, "%s finds more than %d %s; narrow it", chain, maxChainMatches, q.Type)
+	}
+	return found, nil
+}
+
+// matchesOf finds up to limit matches of a search of any type: the typed
+// core's (a patient's records, or the trust's read a batch at a time
+// when it names no patient), then the resource store's.
+func (s *Server) matchesOf(ctx context.Context, p *Principal, q crs.ResourceQuery, limit int) ([]*crs.Resource, error) {
 	sub := &search{query: q}
 	var found []*crs.Resource
 	typed := s.typedSearch(q.Type)
 	if typed != nil {
 		var err error
 		if scan := s.scanOf(sub); scan != nil {
-			_, found, _, err = s.scanPage(ctx, p, sub, scan, "", maxChainMatches+1)
+			_, found, _, err = s.scanPage(ctx, p, sub, scan, "", limit)
 		} else {
 			found, err = typed(ctx, p, sub)
 		}
@@ -118,16 +132,13 @@ func (s *Server) chainMatches(ctx context.Context, p *Principal, q crs.ResourceQ
 			return nil, err
 		}
 	}
-	if m := s.coreType(q.Type); (typed == nil || m != nil && m.stored()) && len(found) <= maxChainMatches {
-		q.Count = maxChainMatches + 1 - len(found)
+	if m := s.coreType(q.Type); (typed == nil || m != nil && m.stored()) && len(found) < limit {
+		q.Count = limit - len(found)
 		more, _, err := s.Resources.SearchResources(ctx, p.Actor, q)
 		if err != nil {
 			return nil, err
 		}
 		found = append(found, more...)
 	}
-	if len(found) > maxChainMatches {
-		return nil, invalid("too-costly", chain, "%s finds more than %d %s; narrow it", chain, maxChainMatches, q.Type)
-	}
-	return found, nil
+	return found[:min(len(found), limit)], nil
 }

@@ -14,7 +14,8 @@ import (
 // are answered: Encounter?location.identifier finds the spells at that
 // location, a chain of chains (location.partof.identifier) those at its
 // beds, _has:Observation:encounter the encounters an observation of a
-// code names; a chain that finds nothing matches nothing.
+// code names; a chain that finds nothing matches nothing. _revinclude of
+// encounters adds those a location's search would find.
 func TestCoreChains(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -72,6 +73,18 @@ func TestCoreChains(t *testing.T) {
 			if g := got(q); !slices.Equal(g, want) {
 				t.Errorf("%s: %v, want %v", q, g, want)
 			}
+		}
+
+		// _revinclude of the PAS's records finds them as their search does.
+		var included []string
+		for _, e := range c.do("GET", "/fhir/Location?identifier=WD1&_revinclude=Encounter:location", "").json(t)["entry"].([]any) {
+			if e := e.(map[string]any); e["search"].(map[string]any)["mode"] == "include" {
+				included = append(included, e["resource"].(map[string]any)["id"].(string))
+			}
+		}
+		slices.Sort(included)
+		if !slices.Equal(included, atWard) {
+			t.Errorf("Location?identifier=WD1&_revinclude=Encounter:location included %v, want %v", included, atWard)
 		}
 
 		// Observations naming two encounters, one of them by another code.

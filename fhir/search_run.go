@@ -256,7 +256,9 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 			if len(group) == 0 {
 				continue
 			}
-			res, _, err := s.Resources.SearchResources(r.Context(), p.Actor, crs.ResourceQuery{Type: rev.typ, All: [][]crs.ResourceCondition{group}, Count: maxCount})
+			// The PAS's records (a location's encounters) are found as a
+			// search of them finds them.
+			res, err := s.matchesOf(r.Context(), p, crs.ResourceQuery{Type: rev.typ, All: [][]crs.ResourceCondition{group}}, maxCount)
 			if err != nil {
 				return nil, err
 			}
