@@ -91,6 +91,44 @@ func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.Res
 	return nil
 }
 
+// resolveTypedTargets turns each chain of a search of the resource store
+// into a type of the typed core (Observation?encounter.class=IMP) into
+// the references to what the chain's search finds there and in the
+// store: the store's own join would see only the resources other
+// systems sent.
+func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.ResourceQuery) error {
+	for _, groups := range [][][]crs.ResourceCondition{q.All, q.Not} {
+		for i, g := range groups {
+			var out []crs.ResourceCondition
+			for _, c := range g {
+				for _, sub := range []*crs.ResourceQuery{c.Has, c.Target} {
+					if sub != nil && s.typedSearch(sub.Type) == nil {
+						if err := s.resolveTypedTargets(ctx, p, sub); err != nil {
+							return err
+						}
+					}
+				}
+				if c.Target == nil || s.coreType(c.Target.Type) == nil || s.pmi(c.Target.Type) {
+					out = append(out, c)
+					continue
+				}
+				found, err := s.chainMatches(ctx, p, *c.Target, c.Param+"."+c.Target.Type)
+				if err != nil {
+					return err
+				}
+				if len(found) == 0 {
+					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", System: c.System, Code: c.Target.Type + "/"})
+				}
+				for _, f := range found {
+					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", System: c.System, Code: f.Type + "/" + f.ID})
+				}
+			}
+			groups[i] = out
+		}
+	}
+	return nil
+}
+
 // chainMatches finds the resources a chain's search finds, in the typed
 // core (read across the trust when it names no patient) and in the
 // resource store; more than maxChainMatches is refused, naming the

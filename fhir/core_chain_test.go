@@ -89,6 +89,7 @@ func TestCoreChains(t *testing.T) {
 
 		// Observations naming two encounters, one of them by another code.
 		e1, e2 := all[0], all[1]
+		obsOf := map[string][]string{} // by encounter id
 		for _, o := range []struct {
 			enc  map[string]any
 			code string
@@ -96,9 +97,28 @@ func TestCoreChains(t *testing.T) {
 			subject := o.enc["subject"].(map[string]any)["reference"].(string)
 			body := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"` + o.code + `"}]},` +
 				`"subject":{"reference":"` + subject + `"},"encounter":{"reference":"Encounter/` + o.enc["id"].(string) + `"},"valueQuantity":{"value":70}}`
-			if r := c.do("POST", "/fhir/Observation", body); r.status != 201 {
+			r := c.do("POST", "/fhir/Observation", body)
+			if r.status != 201 {
 				t.Fatalf("create an Observation: %d %s", r.status, r.body)
 			}
+			obsOf[o.enc["id"].(string)] = append(obsOf[o.enc["id"].(string)], r.json(t)["id"].(string))
+		}
+		// A chain from the resource store into the PAS's encounters.
+		class := func(e map[string]any) string { return e["class"].(map[string]any)["code"].(string) }
+		var wantObs []string
+		for _, e := range []map[string]any{e1, e2} {
+			if class(e) == class(e1) {
+				wantObs = append(wantObs, obsOf[e["id"].(string)]...)
+			}
+		}
+		slices.Sort(wantObs)
+		for _, q := range []string{"Observation?encounter.class=" + class(e1), "Observation?encounter:Encounter.class=" + class(e1) + "&code=8867-4,8310-5"} {
+			if g := got(q); !slices.Equal(g, wantObs) {
+				t.Errorf("%s: %v, want %v", q, g, wantObs)
+			}
+		}
+		if g := got("Observation?encounter.class=NOCLASS"); len(g) != 0 {
+			t.Errorf("Observation?encounter.class=NOCLASS: %v, want none", g)
 		}
 		for q, want := range map[string][]string{
 			"Encounter?_has:Observation:encounter:code=8867-4":                               {e1["id"].(string)},

@@ -51,6 +51,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		if err := s.resolveCoreChains(r.Context(), p, &q.query); err != nil {
 			return err
 		}
+	} else if s.typedSearch(typ) == nil {
+		if err := s.resolveTypedTargets(r.Context(), p, &q.query); err != nil {
+			return err
+		}
 	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
