@@ -54,17 +54,11 @@ func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.Res
 				out = append(out, c)
 				continue
 			}
-			found, err := s.chainMatches(ctx, p, *c.Target, c.Param+"."+c.Target.Type)
+			refs, err := s.chainedReferences(ctx, p, c)
 			if err != nil {
 				return err
 			}
-			if len(found) == 0 {
-				// Nothing found: a reference no resource holds.
-				out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: c.Target.Type + "/"})
-			}
-			for _, f := range found {
-				out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", Code: f.Type + "/" + f.ID})
-			}
+			out = append(out, refs...)
 		}
 		rest = append(rest, out)
 	}
@@ -112,21 +106,36 @@ func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.R
 					out = append(out, c)
 					continue
 				}
-				found, err := s.chainMatches(ctx, p, *c.Target, c.Param+"."+c.Target.Type)
+				refs, err := s.chainedReferences(ctx, p, c)
 				if err != nil {
 					return err
 				}
-				if len(found) == 0 {
-					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", System: c.System, Code: c.Target.Type + "/"})
-				}
-				for _, f := range found {
-					out = append(out, crs.ResourceCondition{Param: c.Param, Kind: "reference", System: c.System, Code: f.Type + "/" + f.ID})
-				}
+				out = append(out, refs...)
 			}
 			groups[i] = out
 		}
 	}
 	return nil
+}
+
+// chainedReferences are the conditions a chain becomes: a reference to
+// each resource its search finds, any of which matches; when it finds
+// none, a reference no resource holds.
+func (s *Server) chainedReferences(ctx context.Context, p *Principal, c crs.ResourceCondition) ([]crs.ResourceCondition, error) {
+	found, err := s.chainMatches(ctx, p, *c.Target, c.Param+"."+c.Target.Type)
+	if err != nil {
+		return nil, err
+	}
+	ref := crs.ResourceCondition{Param: c.Param, Kind: "reference", System: c.System, Code: c.Target.Type + "/"}
+	if len(found) == 0 {
+		return []crs.ResourceCondition{ref}, nil
+	}
+	out := make([]crs.ResourceCondition, 0, len(found))
+	for _, f := range found {
+		ref.Code = f.Type + "/" + f.ID
+		out = append(out, ref)
+	}
+	return out, nil
 }
 
 // chainMatches finds the resources a chain's search finds, in the typed
