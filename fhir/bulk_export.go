@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -254,6 +255,21 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 			}
 			q.After = ids[len(ids)-1]
 		}
+		if s.coreType(typ) != nil && !s.pmi(typ) {
+			// The PAS's records of the type, then (below) those other
+			// systems sent that the resource store keeps.
+			err := s.exportTyped(ctx, &Principal{Actor: j.Actor, Scopes: scopes}, j, typ, members, func(res *crs.Resource) error {
+				buf.Write(res.Body)
+				buf.WriteByte('\n')
+				if n++; n == exportFileSize {
+					return flush()
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
 		for !s.pmi(typ) {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -286,6 +302,54 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 	}
 	j.Status, j.Progress, j.FinishedAt = crs.ExportComplete, "complete", s.Store.Now()
 	return s.Exports.UpdateExport(ctx, j)
+}
+
+// exportTyped writes the typed core's records of typ an export asks
+// for: every one of the trust's (read a batch at a time as a search that
+// names no patient reads them), at the patient level those of a type in
+// a patient's compartment, for a group its members' records; with
+// _since, those changed since (one whose change time the PAS does not
+// keep is written).
+func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob, typ string, members []string, write func(*crs.Resource) error) error {
+	_, compartment := SearchParamOf(typ, "patient")
+	if j.Level != "system" && !compartment {
+		return nil
+	}
+	keep := func(res *crs.Resource) error {
+		if !j.Since.IsZero() && !res.LastUpdated.IsZero() && res.LastUpdated.Before(j.Since) {
+			return nil
+		}
+		return write(res)
+	}
+	keepAll := func(found []*crs.Resource, err error) error {
+		for _, res := range found {
+			if err != nil {
+				break
+			}
+			err = keep(res)
+		}
+		return err
+	}
+	typed := s.typedSearch(typ)
+	if j.Level == "group" {
+		for _, id := range members {
+			q := &search{query: crs.ResourceQuery{Type: typ, All: [][]crs.ResourceCondition{{{Param: "patient", Kind: "reference", Code: "Patient/" + id}}}}}
+			if err := keepAll(typed(ctx, p, q)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	all := &search{query: crs.ResourceQuery{Type: typ}}
+	if scan := s.scanOf(all); scan != nil {
+		var failed error
+		err := s.scanEach(ctx, p, all, scan, "", false, func(it scanned) bool {
+			failed = keep(it.res)
+			return failed == nil && ctx.Err() == nil
+		})
+		return cmp.Or(err, failed, ctx.Err())
+	}
+	return keepAll(typed(ctx, p, all))
 }
 
 // manifest is the answer of a complete export's status URL.

@@ -133,3 +133,51 @@ func TestCoreChains(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkExportTypedCore: a system export holds the PAS's records of
+// each type as the type's search finds them (encounters, appointments,
+// episodes, referrals, locations, practitioners, slots), a patient-level
+// export those of the patients' compartments, a group's export its
+// members' records.
+func TestBulkExportTypedCore(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		types := []string{"Encounter", "Appointment", "EpisodeOfCare", "ServiceRequest", "Location", "Practitioner", "Slot"}
+		want := map[string][]string{}
+		for _, typ := range types {
+			want[typ] = pages(t, c, typ+"?_count=500")
+			slices.Sort(want[typ])
+			if len(want[typ]) == 0 {
+				t.Fatalf("the journey has no %s", typ)
+			}
+		}
+		got, _ := exportRun(t, c, "/fhir/$export?_type="+strings.Join(types, ","))
+		for _, typ := range types {
+			if !slices.Equal(got[typ], want[typ]) {
+				t.Errorf("system export of %s: %d, want the %d its search finds", typ, len(got[typ]), len(want[typ]))
+			}
+		}
+		got, _ = exportRun(t, c, "/fhir/Patient/$export?_type=Encounter,Location")
+		if !slices.Equal(got["Encounter"], want["Encounter"]) || len(got["Location"]) != 0 {
+			t.Errorf("patient export: %d encounters, %d locations; want %d and none (a location is in no patient's compartment)", len(got["Encounter"]), len(got["Location"]), len(want["Encounter"]))
+		}
+		// A group of the patient with the most encounters.
+		pid, most := "", 0
+		byPatient := map[string]int{}
+		for _, e := range matches(t, c, "Encounter?_count=1000") {
+			ref := e["subject"].(map[string]any)["reference"].(string)
+			if byPatient[ref]++; byPatient[ref] > most {
+				pid, most = strings.TrimPrefix(ref, "Patient/"), byPatient[ref]
+			}
+		}
+		group := create(t, c, "Group", `{"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/`+pid+`"}}]}`)
+		got, _ = exportRun(t, c, "/fhir/Group/"+group+"/$export?_type=Encounter")
+		mine := ids(everything(t, c, "Encounter?patient=Patient/"+pid))
+		slices.Sort(mine)
+		if !slices.Equal(got["Encounter"], mine) || len(mine) == len(want["Encounter"]) {
+			t.Errorf("group export: %d encounters, want the member's %d (of %d in all)", len(got["Encounter"]), len(mine), len(want["Encounter"]))
+		}
+	})
+}
