@@ -181,3 +181,45 @@ func TestBulkExportTypedCore(t *testing.T) {
 		}
 	})
 }
+
+// TestTypedRecordHistory: the history of a record of the PAS, which
+// keeps no versions, is the record as it stands, its one version, the
+// same as its read and its vread; _since after its change lists none.
+func TestTypedRecordHistory(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		for _, typ := range []string{"Encounter", "Appointment", "EpisodeOfCare", "ServiceRequest", "Location"} {
+			e := matches(t, c, typ+"?_count=1")[0]
+			path := "/fhir/" + typ + "/" + e["id"].(string)
+			read := c.do("GET", path, "").json(t)
+			h := c.do("GET", path+"/_history", "")
+			if h.status != 200 {
+				t.Fatalf("%s/_history: %d %s", path, h.status, h.body)
+			}
+			es, _ := h.json(t)["entry"].([]any)
+			if len(es) != 1 {
+				t.Fatalf("%s/_history: %d entries, want 1", path, len(es))
+			}
+			got := es[0].(map[string]any)["resource"].(map[string]any)
+			if got["id"] != read["id"] || got["meta"].(map[string]any)["versionId"] != read["meta"].(map[string]any)["versionId"] {
+				t.Errorf("%s/_history = %v, want the record read (%v)", path, got["meta"], read["meta"])
+			}
+			v := read["meta"].(map[string]any)["versionId"].(string)
+			if r := c.do("GET", path+"/_history/"+v, ""); r.status != 200 {
+				t.Errorf("%s/_history/%s: %d %s", path, v, r.status, r.body)
+			}
+			// One whose change time the PAS keeps is not listed by a
+			// _since after it; one whose time it does not keep is.
+			want := 1
+			if _, known := read["meta"].(map[string]any)["lastUpdated"]; known {
+				want = 0
+			}
+			later := c.do("GET", path+"/_history?_since=2999-01-01", "").json(t)
+			if es, _ := later["entry"].([]any); len(es) != want {
+				t.Errorf("%s/_history?_since=2999-01-01: %d entries, want %d", path, len(es), want)
+			}
+		}
+	})
+}

@@ -61,8 +61,15 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		versions, err = s.patientHistory(r.Context(), p, id)
 	case s.pmi(typ):
 		versions, err = s.patientChanges(r.Context(), p, since, q.Get("_before"), count+1, fromPMI)
+	case typed && id != "":
+		// A record of the PAS keeps no versions: its history is the
+		// record as it stands, its one version.
+		var res *crs.Resource
+		if res, err = s.readAny(r.Context(), p, typ, id, 0); err == nil && (since.IsZero() || res.LastUpdated.IsZero() || !res.LastUpdated.Before(since)) && q.Get("_before") == "" {
+			versions = []*crs.Resource{res}
+		}
 	case typed:
-		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records, which keep no versions (the history of one that another system sent is, at %s/[id]/_history)", typ, typ)
+		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records, which keep no versions (the history of one of them is the record as it stands, at %s/[id]/_history)", typ, typ)
 	default:
 		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
 		if err == nil && typ == "" && s.pmi("Patient") && p.Actor.Can(crs.ActViewDemographics) {
