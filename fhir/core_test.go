@@ -444,8 +444,8 @@ func TestCapabilityStatementTyped(t *testing.T) {
 			// Every R4 parameter with elements to match, and deceased, whose
 			// value is derived.
 			{"Patient", "read,vread,update,patch,history-instance,history-type,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,active,address,address-city,address-country,address-postalcode,address-state,address-use,birthdate,death-date,deceased,email,family,gender,general-practitioner,given,identifier,language,link,name,organization,phone,phonetic,telecom"},
-			{"EpisodeOfCare", "read,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,care-manager,condition,date,identifier,incoming-referral,organization,patient,status,type"},
-			{"Appointment", "read,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,actor,appointment-type,based-on,date,identifier,location,part-status,patient,practitioner,reason-code,reason-reference,service-category,service-type,slot,specialty,status,supporting-info"},
+			{"EpisodeOfCare", "read,vread,history-instance,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,care-manager,condition,date,identifier,incoming-referral,organization,patient,status,type"},
+			{"Appointment", "read,vread,history-instance,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,actor,appointment-type,based-on,date,identifier,location,part-status,patient,practitioner,reason-code,reason-reference,service-category,service-type,slot,specialty,status,supporting-info"},
 			// The trust's locations, and those other systems send (Synthea's
 			// hospitals), searched by every parameter.
 			{"Location", "read,vread,update,patch,delete,history-instance,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},

@@ -154,7 +154,7 @@ func TestPatientTypeHistory(t *testing.T) {
 			}
 		}
 		for typ, want := range map[string][2]bool{"Patient": {true, true}, "Observation": {true, true}, "Encounter": {true, false},
-			"Location": {true, false}, "Organization": {true, false}, "Appointment": {false, false}, "EpisodeOfCare": {false, false}} {
+			"Location": {true, false}, "Organization": {true, false}, "Appointment": {true, false}, "EpisodeOfCare": {true, false}} {
 			got := [2]bool{slices.Contains(codes[typ], "history-instance"), slices.Contains(codes[typ], "history-type")}
 			if got != want {
 				t.Errorf("%s: history-instance, history-type %v, want %v (%v)", typ, got, want, codes[typ])

@@ -198,10 +198,10 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; a chain (location.identifier=...) or a reverse chain (_has:Observation:encounter:code=...) is searched first, up to 1,000 resources it finds; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
 	if coreTables[t] != nil {
-		return &typedCapability{codes: []string{"read", "search-type"}, params: servedParams(t),
-			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read from the PAS's tables a batch at a time and served a page at a time (_cursor)."}
+		return &typedCapability{codes: []string{"read", "vread", "history-instance", "search-type"}, params: servedParams(t),
+			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read from the PAS's tables a batch at a time and served a page at a time (_cursor). A record's history is the record as it stands, its one version."}
 	}
-	return &typedCapability{codes: []string{"read", "search-type"}, params: m.params, doc: doc + "."}
+	return &typedCapability{codes: []string{"read", "vread", "history-instance", "search-type"}, params: m.params, doc: doc + " A record's history is the record as it stands, its one version."}
 }
 
 // handleSMARTConfiguration answers .well-known/smart-configuration: how
