@@ -160,6 +160,9 @@ func TestFHIRPathPatch(t *testing.T) {
 		if r.status != 200 || r.json(t)["status"] != "final" {
 			t.Errorf("patch in XML: %d %s", r.status, r.body)
 		}
+		if r := c.do("PATCH", "/fhir/Observation/"+obs, `[{"op":"replace","path":"/status","value":"amended"}]`, "Content-Type", "application/json"); r.status != 200 || r.json(t)["status"] != "amended" {
+			t.Errorf("a JSON Patch sent as application/json: %d %s", r.status, r.body)
+		}
 		if r := c.do("PATCH", "/fhir/Observation/"+obs, replace, "Content-Type", "text/plain"); r.status != 415 || !isOutcome(r) {
 			t.Errorf("patch as text: %d, want 415", r.status)
 		}

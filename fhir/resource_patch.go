@@ -33,8 +33,9 @@ type resourcePatch struct {
 }
 
 // readPatch reads the patch a PATCH request sends: a JSON Patch
-// (application/json-patch+json) or a FHIRPath Patch (a Parameters in
-// FHIR JSON, or in FHIR XML, which negotiate has read into JSON).
+// (application/json-patch+json, or an array sent as application/json)
+// or a FHIRPath Patch (a Parameters in FHIR JSON, or in FHIR XML, which
+// negotiate has read into JSON).
 func readPatch(r *http.Request) (*resourcePatch, error) {
 	ct := r.Header.Get("Content-Type")
 	mt := mediaType(ct)
@@ -46,7 +47,9 @@ func readPatch(r *http.Request) (*resourcePatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mt == PatchContentType {
+	if mt == PatchContentType || mt == "application/json" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
+		// A JSON Patch, also when sent as plain JSON: a FHIRPath Patch
+		// is an object, never an array.
 		ops, err := decodePatch(body)
 		return &resourcePatch{json: ops}, err
 	}
