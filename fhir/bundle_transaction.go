@@ -38,8 +38,10 @@ type txEntry struct {
 // handleBundle answers a batch or transaction Bundle posted to the base.
 // A transaction is one command, all or nothing: urn:uuid references
 // between its entries and conditional references (Patient?identifier=)
-// are resolved, conditional creates (ifNoneExist) answered by what
-// matches. A batch applies each entry alone.
+// are resolved, in its resources and in its patches' values, conditional
+// creates (ifNoneExist) answered by what matches. A PATCH entry carries
+// a Binary holding a JSON Patch or a Parameters holding a FHIRPath
+// Patch. A batch applies each entry alone.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -353,6 +355,11 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		}
 	}
 	if e.method == "PATCH" {
+		for _, v := range e.patch.values() {
+			if err := resolveReferences(tx, v, refs, e.patientsPMI); err != nil {
+				return err
+			}
+		}
 		id := e.id
 		if e.match != "" {
 			var err error

@@ -248,7 +248,9 @@ func TestPatchInBundle(t *testing.T) {
 			entry("PATCH", "Observation/"+obs, binary, "ifMatch", `W/\"1\"`),
 			entry("PATCH", "Condition/"+cond, fhirPatch(fpOp("delete", "Condition.note.where(text='first')"))),
 			entry("PATCH", "Patient/"+zoe, fhirPatch(fpOp("replace", "Patient.birthDate", `{"name":"value","valueDate":"1971-06-02"}`))),
-			entry("POST", "Observation", fmt.Sprintf(observation, zoe, "2024-03-02T10:00:00Z", "80")))
+			entry("POST", "Observation", fmt.Sprintf(observation, zoe, "2024-03-02T10:00:00Z", "80")),
+			`{"fullUrl":"urn:uuid:5f0c0a52-0000-4000-8000-000000000001","resource":{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"}},"request":{"method":"POST","url":"Encounter"}}`,
+			entry("PATCH", "Condition/"+cond, fhirPatch(fpOp("add", "Condition", `{"name":"name","valueString":"encounter"}`, `{"name":"value","valueReference":{"reference":"urn:uuid:5f0c0a52-0000-4000-8000-000000000001"}}`))))
 		r := c.do("POST", "/fhir", tx)
 		if r.status != 200 {
 			t.Fatalf("transaction: %d %s", r.status, r.body)
@@ -259,8 +261,12 @@ func TestPatchInBundle(t *testing.T) {
 				t.Errorf("entry %d: %v, want 200 at %s", i, rs[i], want)
 			}
 		}
-		if rs[3]["status"] != "201" {
-			t.Errorf("the POST beside the patches: %v", rs[3])
+		if rs[3]["status"] != "201" || rs[4]["status"] != "201" || rs[5]["status"] != "200" || rs[5]["etag"] != `W/"3"` {
+			t.Errorf("the POSTs beside the patches, and the second patch of the Condition: %v %v %v", rs[3], rs[4], rs[5])
+		}
+		enc, _ := rs[4]["location"].(string)
+		if got := c.do("GET", "/fhir/Condition/"+cond, "").json(t)["encounter"]; !strings.HasPrefix(enc, fmt.Sprint(asMap(got)["reference"])+"/_history/") {
+			t.Errorf("the patch's reference to the new Encounter became %v, want %s", got, enc)
 		}
 		if got := c.do("GET", "/fhir/Observation/"+obs, "").json(t)["status"]; got != "amended" {
 			t.Errorf("the Binary JSON Patch left status %v", got)
@@ -309,7 +315,7 @@ func TestPatchInBundle(t *testing.T) {
 		// A conditional PATCH entry, and a malformed one refused 400.
 		code := "code=http://snomed.info/sct|38341003"
 		r = c.do("POST", "/fhir", bundle("transaction", entry("PATCH", "Condition?"+code, fhirPatch(fpOp("add", "Condition", `{"name":"name","valueString":"onset"}`, `{"name":"value","valueDateTime":"2020-01-01"}`)))))
-		if rs := responses(r); r.status != 200 || rs[0]["location"] != "Condition/"+cond+"/_history/3" {
+		if rs := responses(r); r.status != 200 || rs[0]["location"] != "Condition/"+cond+"/_history/4" {
 			t.Errorf("conditional PATCH entry: %d %s", r.status, r.body)
 		}
 		r = c.do("POST", "/fhir", bundle("transaction", entry("PATCH", "Condition/"+cond, `{"resourceType":"Binary","contentType":"text/plain","data":"eA=="}`)))
@@ -358,3 +364,5 @@ func TestConditionalPatch(t *testing.T) {
 		}
 	})
 }
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }

@@ -105,6 +105,25 @@ func inBundle(err error, loc string) error {
 	return &Outcome{Status: o.Status, Issues: issues}
 }
 
+// values are the values the patch's operations write, for a
+// transaction to resolve the references in them to its entries.
+func (p *resourcePatch) values() []any {
+	var out []any
+	for _, op := range p.json {
+		out = append(out, op.Value)
+	}
+	for _, op := range p.fhirpath {
+		if op.value == nil {
+			continue
+		}
+		out = append(out, op.value.json)
+		for _, part := range op.value.parts {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
 // apply applies the patch to doc, a resource of type typ decoded with
 // its numbers kept as written, and returns the result.
 func (p *resourcePatch) apply(doc map[string]any, typ string) (any, error) {
