@@ -299,7 +299,7 @@ func (op *fhirPathOp) selectIn(doc map[string]any, typ string, steps []pathStep)
 // repeating element of one object.
 func (op *fhirPathOp) list(doc map[string]any, typ string) (obj map[string]any, def, key string, el *Element, list []any, err error) {
 	last := op.steps[len(op.steps)-1]
-	if last.kind != stepElement || len(op.steps) == 1 {
+	if last.kind != stepElement {
 		return nil, "", "", nil, nil, op.failed("%s takes the path of a list (Patient.name), not of an element in it", op.typ)
 	}
 	nodes, err := op.selectIn(doc, typ, op.steps[:len(op.steps)-1])

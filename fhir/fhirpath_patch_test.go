@@ -63,7 +63,7 @@ func TestFHIRPathPatch(t *testing.T) {
 				200, []string{`"stage":[{"summary":{"text":"early"},"type":{"text":"clinical"}}]`}, nil},
 			{"insert", "Condition/" + cond, fhirPatch(fpOp("insert", "Condition.note", `{"name":"index","valueInteger":1}`, `{"name":"value","valueAnnotation":{"text":"inserted"}}`)),
 				200, []string{`{"text":"first"},{"text":"inserted"},{"text":"second"}`}, nil},
-			{"move", "Condition/" + cond, fhirPatch(fpOp("move", "Condition.note", `{"name":"source","valueInteger":3}`, `{"name":"destination","valueInteger":0}`)),
+			{"move, by a path from the resource", "Condition/" + cond, fhirPatch(fpOp("move", "note", `{"name":"source","valueInteger":3}`, `{"name":"destination","valueInteger":0}`)),
 				200, []string{`"note":[{"text":"third"},{"text":"first"}`}, nil},
 			{"delete by where", "Condition/" + cond, fhirPatch(fpOp("delete", "Condition.note.where(text='inserted')")),
 				200, []string{`"note":[{"text":"third"},{"text":"first"},{"text":"second"}]`}, []string{"inserted"}},
@@ -186,13 +186,14 @@ func TestFHIRPathPatchPMI(t *testing.T) {
 			fpOp("replace", "Patient.birthDate", `{"name":"value","valueDate":"1971-06-02"}`),
 			fpOp("add", "Patient", `{"name":"name","valueString":"telecom"}`, `{"name":"value","valueContactPoint":{"system":"email","value":"zoe@example.org"}}`),
 			fpOp("delete", "Patient.telecom.where(system='phone' and use='mobile')"),
+			fpOp("delete", "Patient.name.where(use='official').given.where($this='Marie')"),
 		)
 		r := c.do("PATCH", "/fhir/Patient/"+zoe, body, "If-Match", `W/"1"`)
 		if r.status != 200 || r.header.Get("ETag") != `W/"2"` {
 			t.Fatalf("patch: %d %s %s", r.status, r.header.Get("ETag"), r.body)
 		}
 		p, err := pmi.FindPatient(t.Context(), actor, zoe)
-		if err != nil || p.BirthDate.String() != "1971-06-02" || p.Email != "zoe@example.org" || p.Mobile != "" || p.Phone != "020 7946 0000" || p.Version != 2 {
+		if err != nil || p.BirthDate.String() != "1971-06-02" || p.Email != "zoe@example.org" || p.Mobile != "" || p.Phone != "020 7946 0000" || p.GivenName != "Ann" || p.OtherNames != "" || p.Version != 2 {
 			t.Errorf("after the patch the PMI holds %+v (%v)", p, err)
 		}
 		got := string(c.do("GET", "/fhir/Patient/"+zoe, "").body)
