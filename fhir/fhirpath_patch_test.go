@@ -50,7 +50,7 @@ func TestFHIRPathPatch(t *testing.T) {
 		}{
 			{"replace a primitive", "Observation/" + obs, fhirPatch(fpOp("replace", "Observation.status", `{"name":"value","valueCode":"amended"}`)),
 				200, []string{`"status":"amended"`}, nil},
-			{"replace inside a choice", "Observation/" + obs, fhirPatch(fpOp("replace", "Observation.value.value", `{"name":"value","valueDecimal":75.5}`)),
+			{"replace inside a choice", "Observation/" + obs, fhirPatch(fpOp("replace", "Observation.value.ofType(Quantity).value", `{"name":"value","valueDecimal":75.5}`)),
 				200, []string{`"value":75.5`}, nil},
 			{"replace a choice by another type", "Observation/" + obs, fhirPatch(fpOp("replace", "Observation.value", `{"name":"value","valueString":"regular"}`)),
 				200, []string{`"valueString":"regular"`}, []string{"valueQuantity"}},

@@ -14,13 +14,14 @@ import (
 // (Patient.name.given), indexers ([0]), where() with comparisons of
 // elements to literals joined by and / or
 // (telecom.where(system='phone' and use='home')), $this, first(),
-// last() and extension('url'). Anything else is refused by name.
+// last(), ofType(Type) and extension('url'). Anything else is refused by
+// name.
 
 // pathStep is one step of a path: an element by name, or a function or
 // indexer applied to what the steps before selected.
 type pathStep struct {
 	kind  stepKind
-	name  string    // the element's name, or the url of extension()
+	name  string    // the element's name, the url of extension(), the type of ofType()
 	index int       // of an indexer
 	cond  *pathCond // of where()
 }
@@ -35,6 +36,7 @@ const (
 	stepFirst              // first()
 	stepLast               // last()
 	stepExtension          // extension('url')
+	stepOfType             // ofType(Type)
 )
 
 // pathCond is the condition of a where(): a comparison of the elements
@@ -220,6 +222,20 @@ func (p *pathParser) function(name string) (pathStep, error) {
 			return pathStep{}, err
 		}
 		return pathStep{kind: stepExtension, name: url.text}, nil
+	case "ofType":
+		t, err := p.next("ident")
+		if err != nil {
+			return pathStep{}, err
+		}
+		if t.text == "FHIR" { // FHIR.Quantity names the type by its namespace
+			if _, err := p.next("."); err != nil {
+				return pathStep{}, err
+			}
+			if t, err = p.next("ident"); err != nil {
+				return pathStep{}, err
+			}
+		}
+		return pathStep{kind: stepOfType, name: t.text}, nil
 	case "where":
 		c, err := p.or()
 		if err != nil {
@@ -227,7 +243,7 @@ func (p *pathParser) function(name string) (pathStep, error) {
 		}
 		return pathStep{kind: stepWhere, cond: c}, nil
 	}
-	return pathStep{}, fmt.Errorf("%s() is not a function a patch path may use (where, first, last, extension)", name)
+	return pathStep{}, fmt.Errorf("%s() is not a function a patch path may use (where, first, last, ofType, extension)", name)
 }
 
 func (p *pathParser) or() (*pathCond, error) { return p.joined("or", p.and) }
@@ -339,6 +355,12 @@ func selectFrom(nodes []pathNode, steps []pathStep) ([]pathNode, error) {
 		case stepLast:
 			if len(nodes) > 0 {
 				out = nodes[len(nodes)-1:]
+			}
+		case stepOfType:
+			for _, n := range nodes {
+				if n.el != nil && len(n.el.Types) > 0 && (n.el.Types[0] == s.name || n.el.Types[0] == "Resource" && n.def == s.name) {
+					out = append(out, n)
+				}
 			}
 		case stepWhere:
 			for _, n := range nodes {
