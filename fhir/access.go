@@ -49,6 +49,7 @@ var interactionAccess = map[string]interaction{
 	"PATCH /fhir/{type}/{id}":                   {act: crs.ActRecordClinical},
 	"PUT /fhir/{type}":                          {act: crs.ActRecordClinical},
 	"DELETE /fhir/{type}":                       {act: crs.ActRecordClinical},
+	"PATCH /fhir/{type}":                        {act: crs.ActRecordClinical},
 	"GET /fhir/Patient/{id}/$everything":        {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/$validate":               {act: crs.ActViewClinical},
 	"POST /fhir/{type}/{id}/$validate":          {act: crs.ActViewClinical},

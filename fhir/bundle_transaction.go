@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,8 @@ type txEntry struct {
 	method      string
 	typ, id     string
 	criteria    string // POST: ifNoneExist
+	match       string // a conditional PATCH (Type?query): its query
+	patch       *resourcePatch
 	ifMatch     int
 	resource    Resource
 	response    bundleEntry
@@ -35,8 +38,10 @@ type txEntry struct {
 // handleBundle answers a batch or transaction Bundle posted to the base.
 // A transaction is one command, all or nothing: urn:uuid references
 // between its entries and conditional references (Patient?identifier=)
-// are resolved, conditional creates (ifNoneExist) answered by what
-// matches. A batch applies each entry alone.
+// are resolved, in its resources and in its patches' values, conditional
+// creates (ifNoneExist) answered by what matches. A PATCH entry carries
+// a Binary holding a JSON Patch or a Parameters holding a FHIRPath
+// Patch. A batch applies each entry alone.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -148,6 +153,13 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 	case te.method == "GET":
 	case te.pmi && te.method == "DELETE":
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
+	case te.pmi && te.method == "PATCH":
+		// A patch of a patient of the PMI is a demographics change, as
+		// PATCH Patient/[id] is.
+		if err := p.Actor.Authorize(crs.ActAmendDemographics); err != nil {
+			return err
+		}
+		return s.refuseCoreWrite(ctx, p, te.typ, te.id)
 	default:
 		if err := s.refuseCoreWrite(ctx, p, te.typ, te.id); err != nil {
 			return err
@@ -189,6 +201,20 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 		if len(parts) != 1 {
 			return nil, invalid("invalid", at+".request.url", "POST %q: a create names the type only", u)
 		}
+	case "PATCH":
+		if !(len(parts) == 2 && query == "" || len(parts) == 1 && query != "") {
+			return nil, invalid("invalid", at+".request.url", "PATCH %q: name the resource as Type/id, or Type?query for a conditional patch", u)
+		}
+		te.match = query
+		obj, _ := e["resource"].(map[string]any)
+		if obj == nil {
+			return nil, invalid("required", at+".resource", "a PATCH needs its patch as the resource: a Parameters (FHIRPath Patch) or a Binary holding a JSON Patch")
+		}
+		pt, err := patchOf(Resource(obj), at+".resource.")
+		if err != nil {
+			return nil, err
+		}
+		te.patch = pt
 	case "PUT", "DELETE":
 		if len(parts) != 2 || query != "" {
 			return nil, invalid("not-supported", at+".request.url", "%s %q: name the resource as Type/id (conditional %s is not supported)", te.method, u, te.method)
@@ -217,7 +243,7 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 }
 
 // applyTransaction applies every entry in one command, in the order the
-// specification gives (DELETE, POST, PUT, GET), after giving each
+// specification gives (DELETE, POST, PUT and PATCH, GET), after giving each
 // created resource its id so references to it resolve.
 func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
@@ -278,9 +304,9 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			creating[e.typ+"?"+e.criteria] = e
 		}
 	}
-	for _, method := range []string{"DELETE", "POST", "PUT", "GET"} {
+	for _, methods := range [][]string{{"DELETE"}, {"POST"}, {"PUT", "PATCH"}, {"GET"}} {
 		for _, e := range entries {
-			if e.method != method || e.resolvedRef != "" {
+			if !slices.Contains(methods, e.method) || e.resolvedRef != "" {
 				continue
 			}
 			if err := applyEntry(tx, e, base, refs); err != nil {
@@ -327,6 +353,26 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		if err := resolveReferences(tx, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			return err
 		}
+	}
+	if e.method == "PATCH" {
+		for _, v := range e.patch.values() {
+			if err := resolveReferences(tx, v, refs, e.patientsPMI); err != nil {
+				return err
+			}
+		}
+		id := e.id
+		if e.match != "" {
+			var err error
+			if id, err = conditionalTarget(tx, e.typ, e.match, e.pmi); err != nil {
+				return err
+			}
+		}
+		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi)
+		if err != nil {
+			return err
+		}
+		e.response = created(base, stored, "200")
+		return nil
 	}
 	if e.pmi {
 		return applyPatientEntry(tx, e, base)

@@ -543,7 +543,7 @@ func TestCapabilityStatementClaims(t *testing.T) {
 		f := startPAS(t, db, clock)
 		c := f.a
 		cs := c.do("GET", "/fhir/metadata", "").json(t)
-		if fmt.Sprint(cs["patchFormat"]) != "[application/json-patch+json]" {
+		if fmt.Sprint(cs["patchFormat"]) != "[application/json-patch+json application/fhir+json application/fhir+xml]" {
 			t.Errorf("patchFormat %v", cs["patchFormat"])
 		}
 		byType := map[string]map[string]any{}

@@ -1031,12 +1031,9 @@ func (x *xmlResponse) finish() {
 
 // readXMLBody replaces a request's FHIR XML body with the FHIR JSON it
 // stands for, so that every interaction that takes a resource (create,
-// update, a transaction or batch, an operation) takes it in XML too. A
-// patch is a JSON Patch and is refused in XML.
+// update, a transaction or batch, an operation, a FHIRPath Patch's
+// Parameters) takes it in XML too.
 func readXMLBody(r *http.Request) error {
-	if r.Method == http.MethodPatch {
-		return &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported", Diagnostics: "patch takes a JSON Patch (" + PatchContentType + "), not FHIR XML: send the changes as JSON Patch operations, or the whole resource in XML with PUT"}}}
-	}
 	b, err := readAll(r)
 	if err != nil {
 		return err

@@ -376,9 +376,9 @@ func TestXMLTransaction(t *testing.T) {
 }
 
 // TestXMLRefused: a body that is not well-formed XML, an element R4 does
-// not define, a value of the wrong kind and a patch in XML are refused
-// with an OperationOutcome naming the element and the line, in the
-// format asked for.
+// not define, a value of the wrong kind and a malformed FHIRPath Patch
+// in XML are refused with an OperationOutcome naming the element and
+// the line, in the format asked for.
 func TestXMLRefused(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
@@ -394,7 +394,7 @@ func TestXMLRefused(t *testing.T) {
 			{"not FHIR's namespace", "PUT", "<Patient><id value=\"x1\"/></Patient>", 400, "Patient", "namespace"},
 			{"repeated once too often", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x1\"/><birthDate value=\"1970-01-01\"/><birthDate value=\"1971-01-01\"/></Patient>", 400, "Patient.birthDate", "at most once"},
 			{"a value as text", "PUT", "<Patient xmlns=\"http://hl7.org/fhir\"><id value=\"x1\"/><gender>female</gender></Patient>", 400, "Patient.gender", "value attributes"},
-			{"patch", "PATCH", "<Parameters xmlns=\"http://hl7.org/fhir\"/>", 415, "", "JSON Patch"},
+			{"patch", "PATCH", "<Parameters xmlns=\"http://hl7.org/fhir\"><parameter><name value=\"op\"/></parameter></Parameters>", 400, "Parameters.parameter[0]", "operation"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for _, accept := range []string{"application/fhir+json", "application/fhir+xml"} {

@@ -65,8 +65,11 @@ func TestPatch(t *testing.T) {
 		if got.header.Get("ETag") != `W/"5"` || strings.Contains(string(got.body), "1972") || strings.Contains(string(got.body), `"active"`) {
 			t.Errorf("after the patches: %s %s, want version 5 without the refused changes", got.header.Get("ETag"), got.body)
 		}
-		if r := c.do("PATCH", "/fhir/Patient/"+pid, `[]`); r.status != 415 {
-			t.Errorf("patch as FHIR JSON: %d, want 415", r.status)
+		if r := c.do("PATCH", "/fhir/Patient/"+pid, `[]`); r.status != 400 || !isOutcome(r) {
+			t.Errorf("a JSON Patch sent as FHIR JSON: %d, want 400", r.status)
+		}
+		if r := c.do("PATCH", "/fhir/Patient/"+pid, `[]`, "Content-Type", "text/plain"); r.status != 415 {
+			t.Errorf("patch as text: %d, want 415", r.status)
 		}
 	})
 }

@@ -139,7 +139,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
-		"patchFormat": []string{"application/json-patch+json"},
+		"patchFormat": []string{PatchContentType, ContentType, XMLContentType},
 		"rest": []any{map[string]any{
 			"mode": "server",
 			"security": map[string]any{
@@ -179,7 +179,7 @@ func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "history-type", "create", "search-type"},
 			params: servedParams("Patient"), conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and JSON Patch change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). History of a patient, of every patient (Patient/_history) and the trust's (_history) lists the versions the record's events carry, newest first, with _since and _count. Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and PATCH (JSON Patch or FHIRPath Patch, conditional by one identifier too) change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). History of a patient, of every patient (Patient/_history) and the trust's (_history) lists the versions the record's events carry, newest first, with _since and _count. Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {

@@ -9,14 +9,15 @@ import (
 )
 
 // conditionalMatches finds, inside the command, the resources of typ
-// the request's query matches, holding the type's conditional lock so
-// that two conditional writes of one type never both miss each other.
+// the query of a conditional method matches, holding the type's
+// conditional lock so that two conditional writes of one type never both
+// miss each other.
 // A query with no parameters is refused: it would match every resource.
-func conditionalMatches(tx crs.Tx, r *http.Request, typ string) ([]*crs.Resource, error) {
-	if r.URL.RawQuery == "" {
-		return nil, invalid("invalid", "", "a conditional %s of %s needs search parameters", r.Method, typ)
+func conditionalMatches(tx crs.Tx, typ, method, query string) ([]*crs.Resource, error) {
+	if query == "" {
+		return nil, invalid("invalid", "", "a conditional %s of %s needs search parameters", method, typ)
 	}
-	q, err := parseSearch(typ, r.URL.RawQuery, tx.Now())
+	q, err := parseSearch(typ, query, tx.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	}
 	var stored *crs.Resource
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		found, err := conditionalMatches(tx, r, typ)
+		found, err := conditionalMatches(tx, typ, r.Method, r.URL.RawQuery)
 		if err != nil {
 			return err
 		}
@@ -161,7 +162,7 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		found, err := conditionalMatches(tx, r, typ)
+		found, err := conditionalMatches(tx, typ, r.Method, r.URL.RawQuery)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,24 +24,129 @@ type patchOp struct {
 	Value any    `json:"value"`
 }
 
-// handlePatch answers patch (PATCH [type]/[id]) with a JSON Patch: the
+// resourcePatch is a patch in one of the forms R4 defines: a JSON Patch
+// (RFC 6902) or a FHIRPath Patch (a Parameters of operations).
+type resourcePatch struct {
+	json     []patchOp
+	fhirpath []fhirPathOp
+	isFHIR   bool // a FHIRPath Patch
+}
+
+// readPatch reads the patch a PATCH request sends: a JSON Patch
+// (application/json-patch+json, or an array sent as application/json)
+// or a FHIRPath Patch (a Parameters in FHIR JSON, or in FHIR XML, which
+// negotiate has read into JSON).
+func readPatch(r *http.Request) (*resourcePatch, error) {
+	ct := r.Header.Get("Content-Type")
+	mt := mediaType(ct)
+	if mt != PatchContentType && !isJSONFormat(mt) {
+		return nil, &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported",
+			Diagnostics: "send a JSON Patch (" + PatchContentType + ") or a FHIRPath Patch, a Parameters resource (" + ContentType + " or " + XMLContentType + "), not " + ct}}}
+	}
+	body, err := readAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if mt == PatchContentType || mt == "application/json" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
+		// A JSON Patch, also when sent as plain JSON: a FHIRPath Patch
+		// is an object, never an array.
+		ops, err := decodePatch(body)
+		return &resourcePatch{json: ops}, err
+	}
+	res, err := decodeSent(body)
+	if err != nil {
+		return nil, err
+	}
+	return patchOf(res, "")
+}
+
+// patchOf reads a patch sent as a resource, at loc in a Bundle ("" for
+// the body of a request): a Parameters (a FHIRPath Patch), or a Binary
+// whose data is a JSON Patch, as a Bundle's PATCH entry carries it.
+func patchOf(res Resource, loc string) (*resourcePatch, error) {
+	switch res.Type() {
+	case "Parameters":
+		ops, err := fhirPathPatch(res)
+		if err != nil {
+			return nil, inBundle(err, loc)
+		}
+		return &resourcePatch{fhirpath: ops, isFHIR: true}, nil
+	case "Binary":
+		ct, _ := res["contentType"].(string)
+		data, _ := res["data"].(string)
+		if mediaType(ct) != PatchContentType {
+			return nil, invalid("not-supported", loc+"Binary.contentType", "a Binary patch is a JSON Patch (contentType %s), not %s", PatchContentType, ct)
+		}
+		b, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			return nil, invalid("invalid", loc+"Binary.data", "the Binary's data is not base64: %v", err)
+		}
+		ops, err := decodePatch(b)
+		if err != nil {
+			return nil, inBundle(err, loc)
+		}
+		return &resourcePatch{json: ops}, nil
+	}
+	return nil, invalid("invalid", loc+"resourceType", "a patch is a Parameters (FHIRPath Patch) or a Binary holding a JSON Patch, not a %s", res.Type())
+}
+
+// inBundle prefixes the expressions of err's issues with loc, where in
+// a Bundle the patch was.
+func inBundle(err error, loc string) error {
+	o := asOutcome(err)
+	if loc == "" {
+		return o
+	}
+	issues := make([]Issue, len(o.Issues))
+	for i, is := range o.Issues {
+		is.Expression = loc + is.Expression
+		issues[i] = is
+	}
+	return &Outcome{Status: o.Status, Issues: issues}
+}
+
+// values are the values the patch's operations write, for a
+// transaction to resolve the references in them to its entries.
+func (p *resourcePatch) values() []any {
+	var out []any
+	for _, op := range p.json {
+		out = append(out, op.Value)
+	}
+	for _, op := range p.fhirpath {
+		if op.value == nil {
+			continue
+		}
+		out = append(out, op.value.json)
+		for _, part := range op.value.parts {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// apply applies the patch to doc, a resource of type typ decoded with
+// its numbers kept as written, and returns the result.
+func (p *resourcePatch) apply(doc map[string]any, typ string) (any, error) {
+	if p.isFHIR {
+		return doc, applyFHIRPathPatch(doc, typ, p.fhirpath)
+	}
+	return applyPatch(doc, p.json)
+}
+
+// handlePatch answers patch (PATCH [type]/[id]) and conditional patch
+// (PATCH [type]?query, the one resource the query matches; none answers
+// 404, more than one 412) with a JSON Patch or a FHIRPath Patch: the
 // operations are applied to the current version in order, all or none,
 // and the result, checked against R4 as any update is, is written as the
 // next version. If-Match guards against lost updates as update does; a
-// failed test operation answers 422 and changes nothing.
+// failed test operation, or a FHIRPath operation that cannot be applied,
+// answers 422 and changes nothing.
 func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, PatchContentType) {
-		return &Outcome{Status: http.StatusUnsupportedMediaType, Issues: []Issue{{Severity: "error", Code: "not-supported", Diagnostics: "send a JSON Patch (" + PatchContentType + "), not " + ct}}}
-	}
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
-	ops, err := decodePatch(body)
+	pt, err := readPatch(r)
 	if err != nil {
 		return err
 	}
@@ -51,49 +157,15 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
-	act, current := crs.ActRecordClinical, func(tx crs.Tx) (*crs.Resource, error) { return tx.GetResource(typ, id) }
-	if s.pmi(typ) {
-		// A patient of the PMI is patched as it is served, and the result
-		// goes through the same demographics change as an update.
-		act, current = crs.ActAmendDemographics, func(tx crs.Tx) (*crs.Resource, error) { return currentPatientIn(tx, id) }
-	}
 	var stored *crs.Resource
-	err = s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
-		cur, err := current(tx)
-		if err != nil {
-			return err
+	err = s.Store.Write(r.Context(), p.Actor, s.patchActivity(typ), func(tx crs.Tx) error {
+		target, err := id, error(nil)
+		if target == "" {
+			target, err = conditionalTarget(tx, typ, r.URL.RawQuery, s.pmi(typ))
 		}
-		if cur.Deleted {
-			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, cur.Version)
+		if err == nil {
+			stored, err = patchIn(tx, pt, typ, target, want, s.pmi(typ))
 		}
-		if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
-			return err
-		}
-		if want != 0 && cur.Version != want {
-			return outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
-		}
-		var doc any
-		d := json.NewDecoder(bytes.NewReader(cur.Body))
-		d.UseNumber()
-		if err := d.Decode(&doc); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "read %s/%s: %w", typ, id, err)
-		}
-		doc, err = applyPatch(doc, ops)
-		if err != nil {
-			return err
-		}
-		res, ok := doc.(map[string]any)
-		if !ok || Resource(res).Type() != typ || Resource(res).ID() != id {
-			return invalid("processing", typ, "the patch must keep the resource a %s with id %s", typ, id)
-		}
-		if err := validateSent(Resource(res)); err != nil {
-			return err
-		}
-		if s.pmi(typ) {
-			stored, err = updatePatientIn(tx, Resource(res), id, cur.Version)
-			return err
-		}
-		stored, err = putVersion(tx, Resource(res), typ, id, cur.Version+1)
 		return err
 	})
 	if err != nil {
@@ -101,6 +173,98 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	}
 	writeResource(w, r, http.StatusOK, stored)
 	return nil
+}
+
+// patchActivity is what a patch of typ asks of its actor: a patient of
+// the PMI is a demographics change, anything else a clinical record.
+func (s *Server) patchActivity(typ string) crs.Activity {
+	if s.pmi(typ) {
+		return crs.ActAmendDemographics
+	}
+	return crs.ActRecordClinical
+}
+
+// conditionalTarget is the id of the one resource of typ that query
+// matches, for a conditional patch: none is 404, more than one 412. A
+// patient of the PMI is found by one identifier, as a conditional
+// update finds it.
+func conditionalTarget(tx crs.Tx, typ, query string, pmi bool) (string, error) {
+	var ids []string
+	if pmi {
+		if query == "" {
+			return "", invalid("invalid", "", "a conditional PATCH of Patient needs search parameters")
+		}
+		found, err := findPatientsIn(tx, query)
+		if err != nil {
+			return "", err
+		}
+		for _, f := range found {
+			ids = append(ids, f.ID)
+		}
+	} else {
+		found, err := conditionalMatches(tx, typ, http.MethodPatch, query)
+		if err != nil {
+			return "", err
+		}
+		for _, f := range found {
+			ids = append(ids, f.ID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", outcomeOf(http.StatusNotFound, "not-found", "no %s matches %s", typ, query)
+	case 1:
+		return ids[0], nil
+	}
+	return "", outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", typ, query)
+}
+
+// patchIn patches typ/id inside the command: the patch is applied to
+// the current version (a patient of the PMI as it is served), and the
+// result, checked as an update's resource is, is written as the next
+// version (for a patient of the PMI, through the same demographics
+// change as an update). want, unless 0, is the version If-Match names.
+func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool) (*crs.Resource, error) {
+	var cur *crs.Resource
+	var err error
+	if pmi {
+		cur, err = currentPatientIn(tx, id)
+	} else {
+		cur, err = tx.GetResource(typ, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cur.Deleted {
+		return nil, outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, cur.Version)
+	}
+	if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
+		return nil, err
+	}
+	if want != 0 && cur.Version != want {
+		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
+	}
+	var doc map[string]any
+	d := json.NewDecoder(bytes.NewReader(cur.Body))
+	d.UseNumber()
+	if err := d.Decode(&doc); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read %s/%s: %w", typ, id, err)
+	}
+	out, err := pt.apply(doc, typ)
+	if err != nil {
+		return nil, err
+	}
+	res, ok := out.(map[string]any)
+	if !ok || Resource(res).Type() != typ || Resource(res).ID() != id {
+		return nil, invalid("processing", typ, "the patch must keep the resource a %s with id %s", typ, id)
+	}
+	if err := validateSent(Resource(res)); err != nil {
+		return nil, err
+	}
+	if pmi {
+		return updatePatientIn(tx, Resource(res), id, cur.Version)
+	}
+	return putVersion(tx, Resource(res), typ, id, cur.Version+1)
 }
 
 // ifMatch reads the version an If-Match header names; 0 without one.

@@ -89,7 +89,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /fhir/{type}/{id}/$validate", s.authed(s.handleValidate))
 	mux.Handle("GET /fhir/AuditEvent", s.authed(s.handleAuditEventSearch))
 	mux.Handle("POST /fhir/AuditEvent/_search", s.authed(s.handleAuditEventSearch))
-	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {
+	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {
 		mux.HandleFunc(m, refuseAuditWrite)
 	}
 	mux.Handle("GET /fhir/$export", s.authed(s.handleExportKickOff))
@@ -100,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/$export-file", s.authed(s.handleExportFile))
 	mux.Handle("PUT /fhir/{type}", s.authed(s.handleConditionalUpdate))
 	mux.Handle("DELETE /fhir/{type}", s.authed(s.handleConditionalDelete))
+	mux.Handle("PATCH /fhir/{type}", s.authed(s.handlePatch))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
 	unsupported := func(w http.ResponseWriter, r *http.Request) {

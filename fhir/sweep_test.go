@@ -135,7 +135,8 @@ func TestEveryAdvertisedSearch(t *testing.T) {
 // CapabilityStatement lists for each type with a resource holding only
 // what R4 requires of it: create (201, Location, ETag), read (ETag,
 // Last-Modified), update with If-Match (a new version; 412 for a stale
-// one), history and vread, patch, search by _id, and delete (410 after).
+// one), history and vread, patch (JSON Patch and FHIRPath Patch), search
+// by _id, and delete (410 after).
 // A type the server keeps in the PAS's records may refuse the minimal
 // resource with an OperationOutcome saying why; every other must take it.
 func TestEveryAdvertisedInteraction(t *testing.T) {
@@ -211,6 +212,10 @@ func TestEveryAdvertisedInteraction(t *testing.T) {
 				r := c.do("PATCH", path, `[{"op":"add","path":"/language","value":"cy"}]`, "Content-Type", "application/json-patch+json")
 				if r.status != 200 || r.json(t)["language"] != "cy" {
 					t.Errorf("PATCH %s: %d %.300s", path, r.status, r.body)
+				}
+				fp := `{"resourceType":"Parameters","parameter":[{"name":"operation","part":[{"name":"type","valueCode":"replace"},{"name":"path","valueString":"` + typ + `.language"},{"name":"value","valueCode":"en"}]}]}`
+				if r := c.do("PATCH", path, fp); r.status != 200 || r.json(t)["language"] != "en" {
+					t.Errorf("PATCH %s with a FHIRPath Patch: %d %.300s", path, r.status, r.body)
 				}
 			}
 			if can["search-type"] {
