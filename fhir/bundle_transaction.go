@@ -19,7 +19,7 @@ type txEntry struct {
 	method      string
 	typ, id     string
 	criteria    string // POST: ifNoneExist
-	match       string // a conditional PATCH (Type?query): its query
+	match       string // a conditional PATCH, PUT or DELETE (Type?query): its query
 	patch       *resourcePatch
 	ifMatch     int
 	resource    Resource
@@ -216,9 +216,10 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 		}
 		te.patch = pt
 	case "PUT", "DELETE":
-		if len(parts) != 2 || query != "" {
-			return nil, invalid("not-supported", at+".request.url", "%s %q: name the resource as Type/id (conditional %s is not supported)", te.method, u, te.method)
+		if !(len(parts) == 2 && query == "" || len(parts) == 1 && query != "") {
+			return nil, invalid("invalid", at+".request.url", "%s %q: name the resource as Type/id, or Type?query for a conditional %s", te.method, u, strings.ToLower(te.method))
 		}
+		te.match = query
 	case "GET":
 		if len(parts) != 2 {
 			return nil, invalid("not-supported", at+".request.url", "GET %q: only reads (Type/id) are supported in a Bundle", u)
@@ -235,7 +236,7 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 		if te.resource.Type() != te.typ {
 			return nil, invalid("invalid", at+".resource.resourceType", "the resource is a %s but the request names %s", te.resource.Type(), te.typ)
 		}
-		if te.method == "PUT" && te.resource.ID() != te.id {
+		if te.method == "PUT" && te.match == "" && te.resource.ID() != te.id {
 			return nil, invalid("invalid", at+".resource.id", "the resource's id %q is not %q of the request", te.resource.ID(), te.id)
 		}
 	}
@@ -375,7 +376,36 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		return nil
 	}
 	if e.pmi {
+		if e.match != "" {
+			return invalid("not-supported", "Bundle.entry.request.url", "a conditional %s of a Patient in a Bundle is not supported: POST it with ifNoneExist (identifier=...), or PUT Patient/[id]", strings.ToLower(e.method))
+		}
 		return applyPatientEntry(tx, e, base)
+	}
+	if e.match != "" {
+		// A conditional update or delete: the one resource the query
+		// matches; an update of none creates, a delete of none deletes
+		// nothing, more than one answers 412.
+		found, err := conditionalMatches(tx, e.typ, e.method, e.match)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(found) > 1:
+			return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", e.typ, e.match)
+		case len(found) == 1 && e.method == "PUT" && e.resource.ID() != "" && e.resource.ID() != found[0].ID:
+			return invalid("invalid", e.typ+".id", "the resource's id %q is not the id %q of the resource the query matches", e.resource.ID(), found[0].ID)
+		case len(found) == 1:
+			e.id = found[0].ID
+		case e.method == "DELETE":
+			e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
+			return nil
+		case !validID(e.resource.ID()) && e.resource.ID() != "":
+			return invalid("invalid", e.typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", e.resource.ID())
+		case e.resource.ID() != "":
+			e.id = e.resource.ID()
+		default:
+			e.id = crs.NewID()
+		}
 	}
 	switch e.method {
 	case "POST":

@@ -351,3 +351,73 @@ func TestTransactionSameConditionalCreate(t *testing.T) {
 		})
 	}
 }
+
+// TestConditionalUpdateDeleteInBundle: a transaction's or a batch's PUT
+// and DELETE by a query (Type?identifier=...) act on the one resource the
+// query matches: an update of none creates, of one updates it, a delete
+// of none deletes nothing; more than one match is 412, which rolls a
+// transaction back and fails only its own entry in a batch.
+func TestConditionalUpdateDeleteInBundle(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		cond := func(value, status string) string {
+			return `{"resourceType":"Condition","identifier":[{"system":"urn:test","value":"` + value + `"}],"code":{"text":"` + status + `"},"subject":{"reference":"Patient/p1"}}`
+		}
+		bundle := func(kind string, entries ...string) string {
+			return `{"resourceType":"Bundle","type":"` + kind + `","entry":[` + strings.Join(entries, ",") + `]}`
+		}
+		put := func(value, text string) string {
+			return `{"resource":` + cond(value, text) + `,"request":{"method":"PUT","url":"Condition?identifier=urn:test|` + value + `"}}`
+		}
+		del := func(value string) string {
+			return `{"request":{"method":"DELETE","url":"Condition?identifier=urn:test|` + value + `"}}`
+		}
+		statuses := func(r response) []string {
+			t.Helper()
+			var out []string
+			for _, e := range r.json(t)["entry"].([]any) {
+				out = append(out, e.(map[string]any)["response"].(map[string]any)["status"].(string))
+			}
+			return out
+		}
+		texts := func(value string) []string {
+			t.Helper()
+			var out []string
+			for _, r := range matches(t, c, "Condition?identifier=urn:test|"+value) {
+				out = append(out, r["code"].(map[string]any)["text"].(string))
+			}
+			return out
+		}
+		// None matches: created; again: the one match updated.
+		r := c.do("POST", "/fhir", bundle("transaction", put("a", "first"), put("b", "first")))
+		if got := statuses(r); r.status != 200 || strings.Join(got, ",") != "201,201" {
+			t.Fatalf("conditional updates of none: %d %v %s", r.status, got, r.body)
+		}
+		r = c.do("POST", "/fhir", bundle("transaction", put("a", "second"), del("b"), del("nothing")))
+		if got := statuses(r); r.status != 200 || strings.Join(got, ",") != "200,204,204" {
+			t.Fatalf("conditional update of one, deletes: %d %v %s", r.status, got, r.body)
+		}
+		if got := texts("a"); strings.Join(got, ",") != "second" {
+			t.Errorf("Condition a: %v, want one, updated", got)
+		}
+		if got := texts("b"); len(got) != 0 {
+			t.Errorf("Condition b: %v, want it deleted", got)
+		}
+		// Two match: the transaction is refused whole, the batch's entry alone.
+		create(t, c, "Condition", cond("a", "another"))
+		r = c.do("POST", "/fhir", bundle("transaction", put("c", "new"), put("a", "third")))
+		if r.status != 412 || !isOutcome(r) {
+			t.Errorf("a transaction whose conditional update matches two: %d %s, want 412", r.status, r.body)
+		}
+		if got := texts("c"); len(got) != 0 {
+			t.Errorf("the refused transaction created %v", got)
+		}
+		r = c.do("POST", "/fhir", bundle("batch", put("c", "new"), put("a", "third"), del("a")))
+		if got := statuses(r); r.status != 200 || strings.Join(got, ",") != "201,412,412" {
+			t.Errorf("batch: %d %v %s, want 201,412,412", r.status, got, r.body)
+		}
+		if got := texts("c"); strings.Join(got, ",") != "new" {
+			t.Errorf("the batch's created Condition c: %v", got)
+		}
+	})
+}
