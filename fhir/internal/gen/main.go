@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"go/format"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -252,12 +254,20 @@ func main() {
 		}
 		fmt.Fprintf(&buf, "},\n")
 	}
-	codes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
+	codes, includes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
 	fmt.Fprintf(&buf, "}\n\n// requiredCodes holds, for each element of type code bound to a value set\n// with strength required, the codes of that value set (where R4 lists\n// them all: whole code systems of R4 and codes named one by one).\nvar requiredCodes = map[string][]string{\n")
 	for _, e := range elements {
 		if cs := codes[e.valueSet]; e.valueSet != "" && cs != nil {
 			fmt.Fprintf(&buf, "%q: %#v,\n", e.path, cs)
 		}
+	}
+	fmt.Fprintf(&buf, "}\n\n// valueSetTable holds what each R4 value set includes, by its URL,\n// for those that name their codes one by one or take code systems\n// whole (an R4 code system's codes, another's Codes nil), with no\n// filter, no exclude and no other value set.\nvar valueSetTable = map[string][]ValueSetInclude{\n")
+	for _, url := range slices.Sorted(maps.Keys(includes)) {
+		fmt.Fprintf(&buf, "%q: {", url)
+		for _, inc := range includes[url] {
+			fmt.Fprintf(&buf, "{System: %q, Codes: %#v}, ", inc.system, inc.codes)
+		}
+		fmt.Fprintf(&buf, "},\n")
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
@@ -328,8 +338,11 @@ func readJSON(path string, v any) {
 // valueSetCodes reads R4's value sets and code systems and returns each
 // value set's codes, by its URL, for those it can list whole: each
 // include a code system of R4 taken whole (content complete) or codes
-// named one by one, with no filter and no exclude.
-func valueSetCodes(file string) map[string][]string {
+// named one by one, with no filter and no exclude. includes is what
+// each value set with no filter, exclude or other value set includes:
+// its codes named one by one, or a code system whole (the codes of an R4
+// code system, else codes nil).
+func valueSetCodes(file string) (codes map[string][]string, includes map[string][]include) {
 	type concept struct {
 		Code    string    `json:"code"`
 		Concept []concept `json:"concept"`
@@ -376,9 +389,28 @@ func valueSetCodes(file string) map[string][]string {
 		}
 	}
 	out := map[string][]string{}
+	includes = map[string][]include{}
 	for _, vs := range sets {
 		if len(vs.Compose.Exclude) > 0 || len(vs.Compose.Include) == 0 {
 			continue
+		}
+		var incs []include
+		for _, inc := range vs.Compose.Include {
+			if len(inc.Filter) > 0 || len(inc.ValueSet) > 0 || inc.System == "" {
+				incs = nil
+				break
+			}
+			in := include{system: inc.System, codes: systems[inc.System]}
+			if len(inc.Concept) > 0 {
+				in.codes = nil
+				for _, c := range inc.Concept {
+					in.codes = append(in.codes, c.Code)
+				}
+			}
+			incs = append(incs, in)
+		}
+		if len(incs) > 0 {
+			includes[vs.URL] = incs
 		}
 		var codes []string
 		whole := true
@@ -400,5 +432,12 @@ func valueSetCodes(file string) map[string][]string {
 			out[vs.URL] = codes
 		}
 	}
-	return out
+	return out, includes
+}
+
+// include is a value set's include: codes of a system, or the system
+// whole (codes nil).
+type include struct {
+	system string
+	codes  []string
 }
