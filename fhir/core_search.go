@@ -326,7 +326,7 @@ func (s *Server) scanEach(ctx context.Context, p *Principal, q *search, scan cor
 			if it.res == nil {
 				continue
 			}
-			ok, err := s.scanMatch(ctx, p, it, &q.query, whole)
+			ok, err := s.scanMatch(ctx, p, it, q, whole)
 			if err != nil {
 				return err
 			}
@@ -407,7 +407,7 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 
 // scanMatch reports whether a record a scan read matches the search; a
 // patient is read whole first when whole says the search needs it.
-func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs.ResourceQuery, whole bool) (bool, error) {
+func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *search, whole bool) (bool, error) {
 	res, r := it.res, it.r
 	if whole {
 		full, err := s.readPatient(ctx, p, res.ID)
@@ -426,7 +426,7 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs
 			return false, err
 		}
 	}
-	return matchesQuery(r, q, nil), nil
+	return matchesQuery(r, &q.query, nil) && q.keepServed(r), nil
 }
 
 // matchesQuery reports whether a served resource matches a search as the
