@@ -217,9 +217,9 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 			return err
 		}
 		if stored {
-			sq := q.query
-			sq.Count, sq.After = 0, ""
-			_, more, err := s.Resources.SearchResources(ctx, p.Actor, sq)
+			sq := *q
+			sq.query.Count, sq.query.After = 0, ""
+			more, err := s.countMatches(ctx, p.Actor, &sq)
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,9 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 				next += more[want-1].ID
 			}
 		}
-		page = append(page, more...)
+		// A check on each page keeps what passes it; the next link
+		// follows the store's page, so a page may hold fewer.
+		page = append(page, slices.DeleteFunc(more, func(res *crs.Resource) bool { return !q.keep(res) })...)
 	}
 	if next != "" {
 		link := url.Values{}

@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -93,6 +94,20 @@ func TestSearchIdentifierOfType(t *testing.T) {
 			{"identifier:of-type=http://other.example/cs|ACSN|A100", ""},
 		} {
 			if got := foundAll(t, c, "/fhir/Observation?"+tc.q); got != tc.want {
+				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+		// Locations other systems send are kept beside the trust's own.
+		loc := func(ids string) string {
+			return "Location/" + create(t, c, "Location", `{"resourceType":"Location","name":"Ward","identifier":`+ids+`}`)
+		}
+		ward := loc("[" + typed("FI", "W1") + "]")
+		loc("[" + typed("PLAC", "W1") + "]")
+		for _, tc := range []struct{ q, want string }{
+			{"identifier:of-type=" + v2 + "|FI|W1", ward},
+			{"identifier:of-type=" + v2 + "|FI|W2", ""},
+		} {
+			if got := foundAll(t, c, "/fhir/Location?"+tc.q); got != tc.want {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
 			}
 		}
@@ -319,6 +334,44 @@ func TestSearchFilterRefused(t *testing.T) {
 		}
 		if r := c.do("GET", "/fhir/Observation?_filter=x", "", "Prefer", "handling=lenient"); r.status != 200 {
 			t.Errorf("_filter, lenient: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestCapabilityStatementListsWordsAndLists checks that the
+// CapabilityStatement lists _content, _text and _list for the resource
+// store's types, _list for the PMI's patients, and neither for a type the
+// PAS keeps.
+func TestCapabilityStatementListsWordsAndLists(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		var cs struct {
+			Rest []struct {
+				Resource []struct {
+					Type        string
+					SearchParam []struct{ Name, Type string }
+				}
+			}
+		}
+		if err := json.Unmarshal(f.a.do("GET", "/fhir/metadata", "").body, &cs); err != nil || len(cs.Rest) == 0 {
+			t.Fatalf("metadata: %v", err)
+		}
+		listed := map[string]string{}
+		for _, res := range cs.Rest[0].Resource {
+			for _, p := range res.SearchParam {
+				if strings.HasPrefix(p.Name, "_") && p.Name != "_id" && p.Name != "_lastUpdated" {
+					listed[res.Type] += p.Name + ":" + p.Type + " "
+				}
+			}
+		}
+		for typ, want := range map[string]string{
+			"Observation": "_content:string _profile:uri _security:token _source:uri _tag:token _text:string _list:special ",
+			"Patient":     "_profile:uri _security:token _source:uri _tag:token _list:special ",
+			"Encounter":   "_profile:uri _security:token _source:uri _tag:token ",
+		} {
+			if got := listed[typ]; got != want {
+				t.Errorf("%s lists %q, want %q", typ, got, want)
+			}
 		}
 	})
 }

@@ -78,14 +78,13 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		if q.params.Has("_list") && !s.pmi(typ) {
 			return invalid("not-supported", "_list", "search parameter _list of %s is not supported: the PAS keeps its records", typ)
 		}
-		// Of the typed core, the PMI's search matches each patient it
-		// finds whole; the others page what the PAS finds, and take no
-		// check on each page.
+		// The typed core takes the checks it can make on what it serves
+		// (identifier:of-type), not those on the stored JSON (_content).
 		for _, c := range q.checks {
-			if !c.core || !s.pmi(typ) {
+			if !c.core {
 				return invalid("not-supported", c.param, "search parameter %s of %s is not supported: the PAS keeps its records", c.param, typ)
 			}
-			if len(q.query.SortBy) > 0 {
+			if len(q.query.SortBy) > 0 && s.pmi(typ) {
 				return invalid("not-supported", "_sort", "search parameter _sort: a search of %s by %s is not sorted", typ, c.param)
 			}
 		}
@@ -162,20 +161,28 @@ func (s *Server) countMatches(ctx context.Context, a crs.Actor, q *search) (int,
 		_, total, err := s.Resources.SearchResources(ctx, a, cq)
 		return total, err
 	}
-	cq.SortBy, cq.Offset, cq.Count = nil, 0, maxCount
 	total := 0
+	err := s.eachKept(ctx, a, q, func(*crs.Resource) { total++ })
+	return total, err
+}
+
+// eachKept reads the store's matches of a search a page at a time, in
+// id order, and calls fn with each that passes the search's checks.
+func (s *Server) eachKept(ctx context.Context, a crs.Actor, q *search, fn func(*crs.Resource)) error {
+	cq := q.query
+	cq.SortBy, cq.Offset, cq.Count, cq.After = nil, 0, maxCount, ""
 	for {
 		found, _, err := s.Resources.SearchResources(ctx, a, cq)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		for _, f := range found {
 			if q.keep(f) {
-				total++
+				fn(f)
 			}
 		}
 		if len(found) < cq.Count {
-			return total, nil
+			return nil
 		}
 		cq.After = found[len(found)-1].ID
 	}
