@@ -293,6 +293,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		return nil
 	}
 	name, modifier, _ := strings.Cut(key, ":")
+	switch name {
+	case "_content", "_text", "_list":
+		return bad("%s takes no modifier", name)
+	}
 	kind := "date"
 	if name != "_lastUpdated" {
 		p, ok := SearchParamOf(typ, name)
