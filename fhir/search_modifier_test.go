@@ -148,7 +148,7 @@ func TestSearchIdentifierOfType(t *testing.T) {
 // TestSearchValueSetIn searches token parameters by the codes of a value
 // set (:in) and by the codes outside it (:not-in): a trust's own value
 // set (codes named, a system whole, another value set included, codes
-// excluded), one of R4's, for the resource store's Observations and the
+// excluded), one of R4's or UK Core's, for the resource store's types and the
 // PMI's patients; one that is not known or cannot be expanded is refused
 // naming the parameter and the value set.
 func TestSearchValueSetIn(t *testing.T) {
@@ -186,6 +186,21 @@ func TestSearchValueSetIn(t *testing.T) {
 			{"status:not-in=http://hl7.org/fhir/ValueSet/detectedissue-status", diastolic},
 		} {
 			if got := foundAll(t, c, "/fhir/Observation?"+tc.q); got != tc.want {
+				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+		// UK Core's: R4's condition categories whole, and UK Core's own.
+		condition := func(system, code string) string {
+			return "Condition/" + create(t, c, "Condition", `{"resourceType":"Condition","category":[{"coding":[{"system":"`+system+`","code":"`+code+`"}]}],"code":{"text":"asthma"},"subject":{"reference":"Patient/x"}}`)
+		}
+		problem := condition("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")
+		comorbidity := condition("https://fhir.hl7.org.uk/CodeSystem/UKCore-ConditionCategory", "co-morbidity")
+		snomed := condition(sct, "439401001")
+		for _, tc := range []struct{ q, want string }{
+			{"category:in=https://fhir.hl7.org.uk/ValueSet/UKCore-ConditionCategory", sorted(problem, comorbidity)},
+			{"category:not-in=https://fhir.hl7.org.uk/ValueSet/UKCore-ConditionCategory", snomed},
+		} {
+			if got := foundAll(t, c, "/fhir/Condition?"+tc.q); got != tc.want {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
 			}
 		}

@@ -67,7 +67,8 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 }
 
 // expandValueSet lists what the value set at url (url|version) includes:
-// one the trust holds in its resource store, else one of R4's. An error
+// one the trust holds in its resource store, else one of R4's or UK
+// Core's (valueSetTable, generated from their definitions). An error
 // says why it cannot (none known by the url, a filter, an exclude of a
 // whole system), as the end of a sentence naming the value set.
 func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical string, depth int) ([]ValueSetInclude, error) {
@@ -95,7 +96,7 @@ func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical str
 	if incs, ok := valueSetTable[url]; ok {
 		return incs, nil
 	}
-	return nil, crs.Errorf(crs.EINVALID, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's whose codes are listed")
+	return nil, crs.Errorf(crs.EINVALID, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
 }
 
 // composed lists what a stored value set includes: its expansion when it
