@@ -130,7 +130,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		if t != "AuditEvent" && (s.typedCapability(t) == nil || s.pmi(t)) {
 			// The resources a List refers to, or a functional list
 			// ($current-problems) of a patient (search_list.go).
-			res.SearchParam = append(res.SearchParam, param{"_list", "special"})
+			at, _ := slices.BinarySearchFunc(res.SearchParam, "_list", func(p param, name string) int { return strings.Compare(p.Name, name) })
+			res.SearchParam = slices.Insert(res.SearchParam, at, param{"_list", "special"})
 		}
 		resources = append(resources, res)
 	}

@@ -380,8 +380,8 @@ func TestCapabilityStatementListsWordsAndLists(t *testing.T) {
 			}
 		}
 		for typ, want := range map[string]string{
-			"Observation": "_content:string _profile:uri _security:token _source:uri _tag:token _text:string _list:special ",
-			"Patient":     "_profile:uri _security:token _source:uri _tag:token _list:special ",
+			"Observation": "_content:string _list:special _profile:uri _security:token _source:uri _tag:token _text:string ",
+			"Patient":     "_list:special _profile:uri _security:token _source:uri _tag:token ",
 			"Encounter":   "_profile:uri _security:token _source:uri _tag:token ",
 		} {
 			if got := listed[typ]; got != want {
