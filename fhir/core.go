@@ -204,6 +204,9 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 				return err
 			}
 		}
+		if err := sortServed(found, q.query.SortBy); err != nil {
+			return err
+		}
 		typedTotal = len(found)
 	}
 	if checked && m != nil && m.stored() {
@@ -216,9 +219,9 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 		if err != nil {
 			return err
 		}
-	}
-	if err := sortServed(found, q.query.SortBy); err != nil {
-		return err
+		if err := sortServed(found, q.query.SortBy); err != nil {
+			return err
+		}
 	}
 	from := min(q.query.Offset, len(found))
 	to := min(from+q.query.Count, len(found))
