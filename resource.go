@@ -84,10 +84,14 @@ type ResourceQuery struct {
 	All     [][]ResourceCondition // AND of ORs
 	Not     [][]ResourceCondition // each group excludes what any of its conditions match (:not, ne)
 	Missing map[string]bool       // param: true for no value, false for some value
-	SortBy  []ResourceSort
-	After   string // keyset: only ids after this one (default order only)
-	Offset  int    // with SortBy, how many to skip
-	Count   int    // page size; 0 counts only
+	// Words keeps only resources whose stored JSON holds each of these
+	// (lower case; ASCII case ignored): what _content and _text narrow
+	// to before their words are looked for in the resource's values.
+	Words  []string
+	SortBy []ResourceSort
+	After  string // keyset: only ids after this one (default order only)
+	Offset int    // with SortBy, how many to skip
+	Count  int    // page size; 0 counts only
 	// RefersTo keeps only resources with a reference to one of these
 	// ("Patient/123"), or to any resource of a type named alone
 	// ("Patient"): a patient's compartment for $everything and export.

@@ -326,14 +326,14 @@ func TestUnknownSearchParameter(t *testing.T) {
 		f := start(t, db, clock, nil)
 		c := f.a
 		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
-		r := c.do("GET", "/fhir/Condition?subject=Patient/p1&foo=bar&_text=x", "", "Prefer", "handling=lenient")
+		r := c.do("GET", "/fhir/Condition?subject=Patient/p1&foo=bar&_query=x", "", "Prefer", "handling=lenient")
 		if r.status != 200 {
 			t.Fatalf("lenient: %d %s, want 200", r.status, r.body)
 		}
 		m := r.json(t)
 		self := m["link"].([]any)[0].(map[string]any)["url"].(string)
-		if es, _ := m["entry"].([]any); len(es) != 1 || strings.Contains(self, "foo") || strings.Contains(self, "_text") || !strings.Contains(self, "subject=") {
-			t.Errorf("lenient: %d entries, self %s; want 1 and the self link without foo and _text", len(es), self)
+		if es, _ := m["entry"].([]any); len(es) != 1 || strings.Contains(self, "foo") || strings.Contains(self, "_query") || !strings.Contains(self, "subject=") {
+			t.Errorf("lenient: %d entries, self %s; want 1 and the self link without foo and _query", len(es), self)
 		}
 		for _, path := range []string{"/fhir/Condition?code:frobnicate=x", "/fhir/Condition?onset-date=notadate", "/fhir/Condition?_count=x"} {
 			if r := c.do("GET", path, "", "Prefer", "handling=lenient"); r.status != 400 || !isOutcome(r) {

@@ -136,6 +136,25 @@ func (s *Server) typedSearch(typ string) func(ctx context.Context, p *Principal,
 	return nil
 }
 
+// keptServed keeps the typed matches that pass a search's checks, each
+// read whole to be matched if it has no Body yet.
+func (s *Server) keptServed(ctx context.Context, p *Principal, q *search, found []*crs.Resource) ([]*crs.Resource, error) {
+	var kept []*crs.Resource
+	for _, res := range found {
+		if res.Body == nil {
+			whole, err := s.readAny(ctx, p, res.Type, res.ID, 0)
+			if err != nil {
+				return nil, err
+			}
+			res = whole
+		}
+		if q.keep(res) {
+			kept = append(kept, res)
+		}
+	}
+	return kept, nil
+}
+
 // writeTypedSearch answers a search of a type of the typed core: every
 // match of the typed records, then for a type the resource store also
 // holds, the resource store's matches, paged together by _offset. With
@@ -171,21 +190,44 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			}
 		}
 	}
+	m := s.coreType(typ)
+	checked := len(q.checks) > 0 && !s.pmi(typ)
 	if typedTotal < 0 {
 		var err error
 		if found, err = typed(r.Context(), p, q); err != nil {
 			return err
+		}
+		if checked {
+			// A check on each page (identifier:of-type) is made on each
+			// match, so that _offset pages through those kept.
+			if found, err = s.keptServed(r.Context(), p, q, found); err != nil {
+				return err
+			}
 		}
 		if err := sortServed(found, q.query.SortBy); err != nil {
 			return err
 		}
 		typedTotal = len(found)
 	}
+	if checked && m != nil && m.stored() {
+		// The resource store's kept matches join the typed ones, sorted
+		// and paged with them.
+		err := s.eachKept(r.Context(), p.Actor, q, func(res *crs.Resource) {
+			found = append(found, res)
+			typedTotal++
+		})
+		if err != nil {
+			return err
+		}
+		if err := sortServed(found, q.query.SortBy); err != nil {
+			return err
+		}
+	}
 	from := min(q.query.Offset, len(found))
 	to := min(from+q.query.Count, len(found))
 	page := found[from:to]
 	total := typedTotal
-	if m := s.coreType(typ); m != nil && m.stored() {
+	if m != nil && m.stored() && !checked {
 		// The resource store's matches follow the typed ones, in id order
 		// so that an offset pages through them.
 		store := q.query

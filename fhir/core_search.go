@@ -217,9 +217,9 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 			return err
 		}
 		if stored {
-			sq := q.query
-			sq.Count, sq.After = 0, ""
-			_, more, err := s.Resources.SearchResources(ctx, p.Actor, sq)
+			sq := *q
+			sq.query.Count, sq.query.After = 0, ""
+			more, err := s.countMatches(ctx, p.Actor, &sq)
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,9 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 				next += more[want-1].ID
 			}
 		}
-		page = append(page, more...)
+		// A check on each page keeps what passes it; the next link
+		// follows the store's page, so a page may hold fewer.
+		page = append(page, slices.DeleteFunc(more, func(res *crs.Resource) bool { return !q.keep(res) })...)
 	}
 	if next != "" {
 		link := url.Values{}
@@ -326,7 +328,7 @@ func (s *Server) scanEach(ctx context.Context, p *Principal, q *search, scan cor
 			if it.res == nil {
 				continue
 			}
-			ok, err := s.scanMatch(ctx, p, it, &q.query, whole)
+			ok, err := s.scanMatch(ctx, p, it, q, whole)
 			if err != nil {
 				return err
 			}
@@ -407,7 +409,7 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 
 // scanMatch reports whether a record a scan read matches the search; a
 // patient is read whole first when whole says the search needs it.
-func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs.ResourceQuery, whole bool) (bool, error) {
+func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *search, whole bool) (bool, error) {
 	res, r := it.res, it.r
 	if whole {
 		full, err := s.readPatient(ctx, p, res.ID)
@@ -426,7 +428,7 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *crs
 			return false, err
 		}
 	}
-	return matchesQuery(r, q, nil), nil
+	return matchesQuery(r, &q.query, nil) && q.keepServed(r), nil
 }
 
 // matchesQuery reports whether a served resource matches a search as the

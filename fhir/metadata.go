@@ -70,6 +70,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				if s.typedCapability(t) != nil || !searchableComposite(t, p) {
 					continue
 				}
+			} else if (n == "_content" || n == "_text") && s.typedCapability(t) == nil {
+				// Words in the resource or its narrative (search_text.go).
 			} else if p.Type == "special" || len(p.Paths) == 0 && n != "_id" && n != "_lastUpdated" {
 				continue
 			}
@@ -124,6 +126,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				// keeps any).
 				res.Interaction = slices.DeleteFunc(res.Interaction, func(i interaction) bool { return i.Code == "history-type" })
 			}
+		}
+		if t != "AuditEvent" && (s.typedCapability(t) == nil || s.pmi(t)) {
+			// The resources a List refers to, or a functional list
+			// ($current-problems) of a patient (search_list.go).
+			at, _ := slices.BinarySearchFunc(res.SearchParam, "_list", func(p param, name string) int { return strings.Compare(p.Name, name) })
+			res.SearchParam = slices.Insert(res.SearchParam, at, param{"_list", "special"})
 		}
 		resources = append(resources, res)
 	}

@@ -1,6 +1,6 @@
 package fhir
 
-//go:generate go run ./internal/gen -defs $FHIR_R4_DEFS -out model_gen.go
+//go:generate go run ./internal/gen -defs $FHIR_R4_DEFS -ukcore $UKCORE_DEFS -out model_gen.go
 
 // Element is one element of an R4 resource or data type, as the R4
 // definitions give it: Patient.birthDate is a date, at most one;

@@ -491,7 +491,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	var out []*crs.Resource
 	for _, id := range order {
 		if l := listed[id]; l != nil && !other[id] && !beside[id] && listedAnswers(&q.query) {
-			if matchesQuery(patientResource(l, nil), &q.query, nil) {
+			if r := patientResource(l, nil); matchesQuery(r, &q.query, nil) && q.keepServed(r) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}
 			continue
@@ -507,7 +507,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		if err != nil {
 			return nil, err
 		}
-		if matchesQuery(pat, &q.query, other) {
+		if matchesQuery(pat, &q.query, other) && q.keepServed(pat) {
 			out = append(out, res)
 		}
 	}
@@ -535,7 +535,7 @@ func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*s
 		return nil, nil, nil, invalid("not-supported", "", "a Patient search sorted by _sort does not take :not or :missing")
 	}
 	// A reverse chain names the patients it finds as _id does.
-	q = &search{query: q.query}
+	q = &search{query: q.query, checks: q.checks}
 	q.query.All = slices.Clone(q.query.All)
 	if referred, ok, err := s.patientsReferred(ctx, p, &q.query); err != nil {
 		return nil, nil, nil, err

@@ -24,14 +24,27 @@ const (
 // what the answer adds to its matches.
 type search struct {
 	query      crs.ResourceQuery
-	countOnly  bool        // _summary=count or _count=0
-	total      bool        // _total=accurate or estimate: the Bundle says how many match
-	includes   []include   // _include: references of the matches to follow
-	revinclude []include   // _revinclude: resources whose references point at the matches
-	elements   []string    // _elements: the top-level elements each match is cut to
-	summary    string      // _summary: true, text or data, the elements each match is cut to
-	params     url.Values  // the parameters to repeat in paging links
-	composites []composite // composite parameters' values, matched on each page
+	countOnly  bool            // _summary=count or _count=0
+	total      bool            // _total=accurate or estimate: the Bundle says how many match
+	includes   []include       // _include: references of the matches to follow
+	revinclude []include       // _revinclude: resources whose references point at the matches
+	elements   []string        // _elements: the top-level elements each match is cut to
+	summary    string          // _summary: true, text or data, the elements each match is cut to
+	params     url.Values      // the parameters to repeat in paging links
+	checks     []pageCheck     // what the store's index cannot say alone, matched on each page
+	valueSets  []valueSetParam // :in and :not-in, expanded before the search runs (resolveSearch)
+	lists      []string        // _list: the List resources whose items are searched (resolveSearch)
+	none       bool            // resolveSearch found that nothing can match (a List with no item of the type)
+}
+
+// pageCheck is a condition the store's index narrows but cannot decide
+// (a composite's components in one element, an identifier's type, words
+// in the narrative): the store finds the candidates, and each page keeps
+// those whose resource matches.
+type pageCheck struct {
+	param   string
+	core    bool // the typed core's searches match it too, not only the resource store's
+	matches func(Resource) bool
 }
 
 // include is one _include (Type:param:target, the resources the
@@ -57,11 +70,13 @@ func parseSearch(typ, raw string, now time.Time) (*search, error) {
 		return nil, invalid("invalid", "", "the search parameters cannot be read: %v", err)
 	}
 	s, err := parseSearchValues(typ, vals, now)
-	if err == nil && len(s.composites) > 0 {
-		name := s.composites[0].param.Name
-		return nil, invalid("not-supported", name, "search parameter %s: a composite parameter is supported in a search, not in a conditional operation's criteria", name)
+	if err != nil {
+		return nil, err
 	}
-	return s, err
+	if name := s.deferred(); name != "" {
+		return nil, invalid("not-supported", name, "search parameter %s is supported in a search, not in a conditional operation's criteria", name)
+	}
+	return s, nil
 }
 
 func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, error) {
@@ -207,6 +222,12 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 	case "_id":
 		s.query.IDs = append(s.query.IDs, strings.Split(value, ",")...)
 		return nil
+	case "_content", "_text":
+		return s.addWords(key, value)
+	case "_list":
+		return s.addList(typ, value)
+	case "_filter":
+		return unknown(key, "_filter (R4's optional filter expression) is not supported: search by the parameters the CapabilityStatement lists for %s", typ)
 	}
 	if strings.HasPrefix(key, "_has:") {
 		// _has:Type:param:rest: resources some Type matching rest refers
@@ -272,6 +293,10 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		return nil
 	}
 	name, modifier, _ := strings.Cut(key, ":")
+	switch name {
+	case "_content", "_text", "_list":
+		return bad("%s takes no modifier", name)
+	}
 	kind := "date"
 	if name != "_lastUpdated" {
 		p, ok := SearchParamOf(typ, name)
@@ -284,6 +309,20 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		kind = p.Type
 		if kind == "composite" {
 			return s.addComposite(typ, key, p, modifier, value, now)
+		}
+		if kind == "token" {
+			switch modifier {
+			case "in", "not-in":
+				if value == "" || len(splitValues(value)) > 1 {
+					return bad("give the canonical url of one value set")
+				}
+				s.valueSets = append(s.valueSets, valueSetParam{key: key, name: name, url: value, not: modifier == "not-in"})
+				return nil
+			case "of-type":
+				return s.addOfType(typ, key, p, value)
+			case "below", "above":
+				return invalid("not-supported", key, "search parameter %s: :%s on a token (the codes below or above a code in a hierarchy such as SNOMED CT's) is not supported; list the codes, or name a value set with :in", key, modifier)
+			}
 		}
 	}
 	if modifier == "missing" {
@@ -330,6 +369,22 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		s.query.All = append(s.query.All, group)
 	}
 	return nil
+}
+
+// deferred names a parameter the store's query alone does not answer
+// (one matched on each page, or resolved before the search runs), or ""
+// for none: a chain or a conditional operation's criteria, whose
+// matches the store decides alone, cannot take it.
+func (s *search) deferred() string {
+	switch {
+	case len(s.checks) > 0:
+		return s.checks[0].param
+	case len(s.valueSets) > 0:
+		return s.valueSets[0].key
+	case len(s.lists) > 0:
+		return "_list"
+	}
+	return ""
 }
 
 // urisAbove lists each uri and those it is below, cut at each "/" after
@@ -554,8 +609,8 @@ func subSearch(typ, key, value string, now time.Time) (*crs.ResourceQuery, error
 	if err := sub.add(typ, key, value, now); err != nil {
 		return nil, err
 	}
-	if len(sub.composites) > 0 {
-		return nil, crs.Errorf(crs.EINVALID, "the composite parameter %s cannot be chained", key)
+	if sub.deferred() != "" {
+		return nil, crs.Errorf(crs.EINVALID, "%s cannot be chained", key)
 	}
 	return &sub.query, nil
 }

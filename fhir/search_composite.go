@@ -50,7 +50,7 @@ func (s *search) addComposite(typ, key string, p *SearchParam, modifier, value s
 		c.conds = append(c.conds, cond)
 	}
 	s.query.All = append(s.query.All, groups...)
-	s.composites = append(s.composites, c)
+	s.checks = append(s.checks, pageCheck{param: p.Name, matches: c.matches})
 	return nil
 }
 
@@ -193,14 +193,20 @@ func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 // keep reports whether a match of the store holds every composite's
 // values in one element.
 func (s *search) keep(res *crs.Resource) bool {
-	if len(s.composites) == 0 {
+	if len(s.checks) == 0 {
 		return true
 	}
 	r, err := Decode(res.Body)
 	if err != nil {
 		return false
 	}
-	for _, c := range s.composites {
+	return s.keepServed(r)
+}
+
+// keepServed reports whether a served resource matches every check of
+// the search.
+func (s *search) keepServed(r Resource) bool {
+	for _, c := range s.checks {
 		if !c.matches(r) {
 			return false
 		}

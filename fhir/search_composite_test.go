@@ -43,25 +43,7 @@ func TestSearchComposite(t *testing.T) {
 		// found follows the next links, collecting every match.
 		found := func(query string) string {
 			t.Helper()
-			var ids []string
-			for path := "/fhir/Observation?" + query; path != ""; {
-				r := c.do("GET", path, "")
-				if r.status != 200 {
-					t.Fatalf("%s: %d %s", query, r.status, r.body)
-				}
-				if s := entryIDs(t, r); s != "" {
-					ids = append(ids, strings.Split(s, ",")...)
-				}
-				path = ""
-				links, _ := r.json(t)["link"].([]any)
-				for _, l := range links {
-					if m := l.(map[string]any); m["relation"] == "next" {
-						path = m["url"].(string)
-					}
-				}
-			}
-			slices.Sort(ids)
-			return strings.Join(ids, ",")
+			return foundAll(t, c, "/fhir/Observation?"+query)
 		}
 		for _, tc := range []struct{ q, want string }{
 			{"code-value-quantity=http://loinc.org|8867-4$gt100", O(fast)},

@@ -31,8 +31,11 @@ func TestKnownParam(t *testing.T) {
 		{"Observation", "code-value-quantity", true},
 		{"Condition", "foo", false},
 		{"Condition", "foo.bar", false},
-		{"Condition", "_text", false},
-		{"Condition", "_content", false},
+		{"Condition", "_text", true},
+		{"Condition", "_content", true},
+		{"Condition", "_list", true},
+		{"Condition", "_filter", false},
+		{"Condition", "_query", false},
 		{"Condition", "_count:x", false},
 		{"Condition", "_include:recurse", false},
 	} {

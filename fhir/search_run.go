@@ -56,6 +56,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			return err
 		}
 	}
+	if err := s.resolveSearch(r.Context(), p, q); err != nil {
+		return err
+	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	// The self link is the search done: the parameters used and the page
@@ -70,10 +73,29 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "?" + self.Encode()})
-	if typed := s.typedSearch(typ); typed != nil {
-		if len(q.composites) > 0 {
-			return invalid("not-supported", q.composites[0].param.Name, "search parameter %s of %s is not supported", q.composites[0].param.Name, typ)
+	typed := s.typedSearch(typ)
+	if typed != nil {
+		if q.params.Has("_list") && !s.pmi(typ) {
+			return invalid("not-supported", "_list", "search parameter _list of %s is not supported: the PAS keeps its records", typ)
 		}
+		// The typed core takes the checks it can make on what it serves
+		// (identifier:of-type), not those on the stored JSON (_content).
+		for _, c := range q.checks {
+			if !c.core {
+				return invalid("not-supported", c.param, "search parameter %s of %s is not supported: the PAS keeps its records", c.param, typ)
+			}
+			if len(q.query.SortBy) > 0 && s.pmi(typ) {
+				return invalid("not-supported", "_sort", "search parameter _sort: a search of %s by %s is not sorted", typ, c.param)
+			}
+		}
+	}
+	if q.none {
+		if q.countOnly || q.total {
+			b.Total = intPtr(0)
+		}
+		return s.writeSearchset(w, r, p, q, b, nil)
+	}
+	if typed != nil {
 		return s.writeTypedSearch(w, r, p, q, b, typed)
 	}
 	if q.countOnly {
@@ -112,10 +134,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
 	}
-	// A composite's components the store found in different elements
-	// are taken off the page; the next link follows the store's page, so
-	// a page may hold fewer than _count.
-	if len(q.composites) > 0 {
+	// What the store's index cannot decide (a composite's components
+	// in different elements, an identifier of another type, words
+	// outside the narrative) is taken off the page; the next link
+	// follows the store's page, so a page may hold fewer than _count.
+	if len(q.checks) > 0 {
 		kept := found[:0:0]
 		for _, f := range found {
 			if q.keep(f) {
@@ -128,29 +151,38 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 // countMatches counts a search's matches (_summary=count); with a
-// composite parameter, the store's matches are read a page at a time and
-// counted where one element holds every component.
+// check on each page (a composite parameter, :of-type, _content), the
+// store's matches are read a page at a time and counted where the check
+// holds.
 func (s *Server) countMatches(ctx context.Context, a crs.Actor, q *search) (int, error) {
 	cq := q.query
-	if len(q.composites) == 0 {
+	if len(q.checks) == 0 {
 		cq.Count = 0
 		_, total, err := s.Resources.SearchResources(ctx, a, cq)
 		return total, err
 	}
-	cq.SortBy, cq.Offset, cq.Count = nil, 0, maxCount
 	total := 0
+	err := s.eachKept(ctx, a, q, func(*crs.Resource) { total++ })
+	return total, err
+}
+
+// eachKept reads the store's matches of a search a page at a time, in
+// id order, and calls fn with each that passes the search's checks.
+func (s *Server) eachKept(ctx context.Context, a crs.Actor, q *search, fn func(*crs.Resource)) error {
+	cq := q.query
+	cq.SortBy, cq.Offset, cq.Count, cq.After = nil, 0, maxCount, ""
 	for {
 		found, _, err := s.Resources.SearchResources(ctx, a, cq)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		for _, f := range found {
 			if q.keep(f) {
-				total++
+				fn(f)
 			}
 		}
 		if len(found) < cq.Count {
-			return total, nil
+			return nil
 		}
 		cq.After = found[len(found)-1].ID
 	}
@@ -179,6 +211,28 @@ func (s *Server) writeSearchset(w http.ResponseWriter, r *http.Request, p *Princ
 	}
 	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
+}
+
+// resolveSearch reads what a search names but does not hold: the value
+// sets of :in and :not-in, expanded into their codes, and the Lists of
+// _list, into the ids they list (q.none when they list none).
+func (s *Server) resolveSearch(ctx context.Context, p *Principal, q *search) error {
+	for _, v := range q.valueSets {
+		group, err := s.valueSetCondition(ctx, p, q.query.Type, v)
+		if err != nil {
+			return err
+		}
+		switch {
+		case v.not && group != nil:
+			q.query.Not = append(q.query.Not, group)
+		case !v.not && group == nil: // a value set of no code: nothing is in it
+			q.none = true
+		case !v.not:
+			q.query.All = append(q.query.All, group)
+		}
+	}
+	q.valueSets = nil
+	return s.resolveLists(ctx, p, q)
 }
 
 // maxIterate bounds how many times :iterate applies an _include or

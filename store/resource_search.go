@@ -185,6 +185,9 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 	for _, g := range q.Not {
 		where = append(where, "NOT "+s.group(g, c, q.Type))
 	}
+	for _, w := range q.Words {
+		where = append(where, "LOWER("+c+".body) LIKE "+s.arg("%"+likeEscape(strings.ToLower(w))+"%")+` ESCAPE '\'`)
+	}
 	params := make([]string, 0, len(q.Missing))
 	for p := range q.Missing {
 		params = append(params, p)

@@ -12,13 +12,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"fmt"
 	"go/format"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -85,6 +88,7 @@ type element struct {
 func main() {
 	defs := flag.String("defs", "", "folder of the R4 definitions (profiles-resources.json, profiles-types.json, search-parameters.json)")
 	out := flag.String("out", "model_gen.go", "Go file to write")
+	ukcore := flag.String("ukcore", "", "folder of UK Core's value sets and code systems as XML (valuesets/, codesystems/); without it no UK Core value set is known")
 	flag.Parse()
 	if *defs == "" {
 		log.Fatal("gen: -defs is required")
@@ -252,12 +256,23 @@ func main() {
 		}
 		fmt.Fprintf(&buf, "},\n")
 	}
-	codes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
+	codes, includes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
+	if *ukcore != "" {
+		maps.Copy(includes, ukCoreValueSets(*ukcore))
+	}
 	fmt.Fprintf(&buf, "}\n\n// requiredCodes holds, for each element of type code bound to a value set\n// with strength required, the codes of that value set (where R4 lists\n// them all: whole code systems of R4 and codes named one by one).\nvar requiredCodes = map[string][]string{\n")
 	for _, e := range elements {
 		if cs := codes[e.valueSet]; e.valueSet != "" && cs != nil {
 			fmt.Fprintf(&buf, "%q: %#v,\n", e.path, cs)
 		}
+	}
+	fmt.Fprintf(&buf, "}\n\n// valueSetTable holds what each R4 or UK Core value set includes, by its URL,\n// for those that name their codes one by one or take code systems\n// whole (an R4 code system's codes, another's Codes nil), with no\n// filter, no exclude and no other value set.\nvar valueSetTable = map[string][]ValueSetInclude{\n")
+	for _, url := range slices.Sorted(maps.Keys(includes)) {
+		fmt.Fprintf(&buf, "%q: {", url)
+		for _, inc := range includes[url] {
+			fmt.Fprintf(&buf, "{System: %q, Codes: %#v}, ", inc.system, inc.codes)
+		}
+		fmt.Fprintf(&buf, "},\n")
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
@@ -328,8 +343,11 @@ func readJSON(path string, v any) {
 // valueSetCodes reads R4's value sets and code systems and returns each
 // value set's codes, by its URL, for those it can list whole: each
 // include a code system of R4 taken whole (content complete) or codes
-// named one by one, with no filter and no exclude.
-func valueSetCodes(file string) map[string][]string {
+// named one by one, with no filter and no exclude. includes is what
+// each value set with no filter, exclude or other value set includes:
+// its codes named one by one, or a code system whole (the codes of an R4
+// code system, else codes nil).
+func valueSetCodes(file string) (codes map[string][]string, includes map[string][]include) {
 	type concept struct {
 		Code    string    `json:"code"`
 		Concept []concept `json:"concept"`
@@ -376,9 +394,28 @@ func valueSetCodes(file string) map[string][]string {
 		}
 	}
 	out := map[string][]string{}
+	includes = map[string][]include{}
 	for _, vs := range sets {
 		if len(vs.Compose.Exclude) > 0 || len(vs.Compose.Include) == 0 {
 			continue
+		}
+		var incs []include
+		for _, inc := range vs.Compose.Include {
+			if len(inc.Filter) > 0 || len(inc.ValueSet) > 0 || inc.System == "" {
+				incs = nil
+				break
+			}
+			in := include{system: inc.System, codes: systems[inc.System]}
+			if len(inc.Concept) > 0 {
+				in.codes = nil
+				for _, c := range inc.Concept {
+					in.codes = append(in.codes, c.Code)
+				}
+			}
+			incs = append(incs, in)
+		}
+		if len(incs) > 0 {
+			includes[vs.URL] = incs
 		}
 		var codes []string
 		whole := true
@@ -398,6 +435,119 @@ func valueSetCodes(file string) map[string][]string {
 		}
 		if whole && len(codes) > 0 {
 			out[vs.URL] = codes
+		}
+	}
+	return out, includes
+}
+
+// include is a value set's include: codes of a system, or the system
+// whole (codes nil).
+type include struct {
+	system string
+	codes  []string
+}
+
+// node is an element of a FHIR XML file, read whole.
+type node struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Nodes   []node     `xml:",any"`
+}
+
+// value is a primitive element's value attribute.
+func (n node) value() string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == "value" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// all lists the child elements named name.
+func (n node) all(name string) []node {
+	var out []node
+	for _, c := range n.Nodes {
+		if c.XMLName.Local == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// first is the value of the first child element named name, or "".
+func (n node) first(name string) string {
+	if cs := n.all(name); len(cs) > 0 {
+		return cs[0].value()
+	}
+	return ""
+}
+
+// readXML reads each FHIR XML file of a folder.
+func readXML(dir string) []node {
+	files, err := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if err != nil {
+		log.Fatalf("gen: %v", err)
+	}
+	var out []node
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			log.Fatalf("gen: %v", err)
+		}
+		var n node
+		if err := xml.Unmarshal(b, &n); err != nil {
+			log.Fatalf("gen: %s: %v", f, err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// ukCoreValueSets reads UK Core's value sets and code systems (XML) and
+// returns what each value set with no filter, exclude or other value set
+// includes, as valueSetCodes does R4's: codes named one by one, or a
+// code system whole (UK Core's complete ones' codes, another's nil).
+func ukCoreValueSets(dir string) map[string][]include {
+	systems := map[string][]string{}
+	for _, cs := range readXML(filepath.Join(dir, "codesystems")) {
+		if cs.first("content") != "complete" {
+			continue
+		}
+		url := cs.first("url")
+		var walk func(n node)
+		walk = func(n node) {
+			for _, c := range n.all("concept") {
+				systems[url] = append(systems[url], c.first("code"))
+				walk(c)
+			}
+		}
+		walk(cs)
+	}
+	out := map[string][]include{}
+	for _, vs := range readXML(filepath.Join(dir, "valuesets")) {
+		composes := vs.all("compose")
+		if len(composes) == 0 || len(composes[0].all("exclude")) > 0 {
+			continue
+		}
+		var incs []include
+		for _, inc := range composes[0].all("include") {
+			system := inc.first("system")
+			if system == "" || len(inc.all("filter")) > 0 || len(inc.all("valueSet")) > 0 {
+				incs = nil
+				break
+			}
+			in := include{system: system, codes: systems[system]}
+			if concepts := inc.all("concept"); len(concepts) > 0 {
+				in.codes = nil
+				for _, c := range concepts {
+					in.codes = append(in.codes, c.first("code"))
+				}
+			}
+			incs = append(incs, in)
+		}
+		if len(incs) > 0 {
+			out[vs.first("url")] = incs
 		}
 	}
 	return out

@@ -1,0 +1,181 @@
+package fhir
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// valueSetParam is a token parameter's :in or :not-in (code:in=url): the
+// codes of the value set at url, expanded when the search runs, since a
+// trust's own value sets are in its resource store.
+type valueSetParam struct {
+	key  string // the parameter as sent, code:in
+	name string // the search parameter, code
+	url  string // the value set's canonical url, with |version or not
+	not  bool   // :not-in
+}
+
+// maxValueSetDepth bounds how deep value sets that include other value
+// sets are followed.
+const maxValueSetDepth = 5
+
+// valueSetCondition turns the value set a :in or :not-in names into the
+// parameter's conditions, any of which matches: each code of a system
+// it names, any code of a system it includes whole. A code bound to a
+// value set (Observation.status) is kept without its system, so the
+// codes are also matched without one where the parameter's elements
+// are codes. None: the value set holds no code.
+func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string, v valueSetParam) ([]crs.ResourceCondition, error) {
+	incs, err := s.expandValueSet(ctx, p, v.url, 0)
+	if err != nil {
+		return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, v.url, err)
+	}
+	plain := false
+	if sp, ok := SearchParamOf(typ, v.name); ok {
+		for _, path := range sp.Paths {
+			if el := elementsByPath[path]; el != nil && slices.Contains(el.Types, "code") {
+				plain = true
+			}
+		}
+	}
+	var group []crs.ResourceCondition
+	for _, inc := range incs {
+		system := inc.System
+		if inc.Codes == nil {
+			group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &system})
+			continue
+		}
+		for _, code := range inc.Codes {
+			group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &system, Code: code})
+			if plain {
+				none := ""
+				group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &none, Code: code})
+			}
+		}
+	}
+	if len(group) == 0 {
+		return nil, nil
+	}
+	group, err = storedGroup(typ, group)
+	if err != nil {
+		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
+	}
+	return group, nil
+}
+
+// expandValueSet lists what the value set at url (url|version) includes:
+// one the trust holds in its resource store, else one of R4's or UK
+// Core's (valueSetTable, generated from their definitions). An error
+// says why it cannot (none known by the url, a filter, an exclude of a
+// whole system), as the end of a sentence naming the value set.
+func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical string, depth int) ([]ValueSetInclude, error) {
+	if depth > maxValueSetDepth {
+		return nil, crs.Errorf(crs.EINVALID, "includes value sets more than %d deep", maxValueSetDepth)
+	}
+	url, version, _ := strings.Cut(canonical, "|")
+	if s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
+		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "ValueSet", Count: 20,
+			All: [][]crs.ResourceCondition{{{Param: "url", Kind: "uri", Op: crs.MatchEq, Code: url}}}})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			vs, err := Decode(f.Body)
+			if err != nil {
+				return nil, err
+			}
+			if v, _ := vs["version"].(string); version != "" && v != version {
+				continue
+			}
+			return s.composed(ctx, p, vs, depth)
+		}
+	}
+	if incs, ok := valueSetTable[url]; ok {
+		return incs, nil
+	}
+	return nil, crs.Errorf(crs.EINVALID, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
+}
+
+// composed lists what a stored value set includes: its expansion when it
+// carries one, else its compose's includes (codes named one by one, a
+// system whole, other value sets) less the codes its excludes name.
+func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth int) ([]ValueSetInclude, error) {
+	if exp, _ := vs["expansion"].(map[string]any); exp != nil {
+		var out []ValueSetInclude
+		var walkContains func(cs []any)
+		walkContains = func(cs []any) {
+			for _, c := range cs {
+				m, _ := c.(map[string]any)
+				system, _ := m["system"].(string)
+				code, _ := m["code"].(string)
+				if code != "" {
+					out = append(out, ValueSetInclude{System: system, Codes: []string{code}})
+				}
+				sub, _ := m["contains"].([]any)
+				walkContains(sub)
+			}
+		}
+		contains, _ := exp["contains"].([]any)
+		walkContains(contains)
+		return out, nil
+	}
+	compose, _ := vs["compose"].(map[string]any)
+	var out []ValueSetInclude
+	for _, x := range array(compose["include"]) {
+		inc, _ := x.(map[string]any)
+		if inc["filter"] != nil {
+			return nil, crs.Errorf(crs.EINVALID, "includes codes by a filter, which this server cannot expand")
+		}
+		system, _ := inc["system"].(string)
+		nested := array(inc["valueSet"])
+		if len(nested) > 0 && (system != "" || inc["concept"] != nil) {
+			return nil, crs.Errorf(crs.EINVALID, "includes the codes of a system that are in another value set, which this server cannot expand")
+		}
+		for _, n := range nested {
+			url, _ := n.(string)
+			more, err := s.expandValueSet(ctx, p, url, depth+1)
+			if err != nil {
+				return nil, crs.Errorf(crs.EINVALID, "includes %s, which %v", url, err)
+			}
+			out = append(out, more...)
+		}
+		if system == "" {
+			continue
+		}
+		in := ValueSetInclude{System: system}
+		for _, c := range array(inc["concept"]) {
+			m, _ := c.(map[string]any)
+			if code, _ := m["code"].(string); code != "" {
+				in.Codes = append(in.Codes, code)
+			}
+		}
+		out = append(out, in)
+	}
+	for _, x := range array(compose["exclude"]) {
+		exc, _ := x.(map[string]any)
+		system, _ := exc["system"].(string)
+		var codes []string
+		for _, c := range array(exc["concept"]) {
+			m, _ := c.(map[string]any)
+			if code, _ := m["code"].(string); code != "" {
+				codes = append(codes, code)
+			}
+		}
+		if exc["filter"] != nil || exc["valueSet"] != nil || system == "" || len(codes) == 0 {
+			return nil, crs.Errorf(crs.EINVALID, "excludes codes other than by naming them, which this server cannot expand")
+		}
+		for i, in := range out {
+			if in.System != system {
+				continue
+			}
+			if in.Codes == nil {
+				return nil, crs.Errorf(crs.EINVALID, "excludes codes of %s, which it includes whole: this server cannot expand it", system)
+			}
+			out[i].Codes = slices.DeleteFunc(slices.Clone(in.Codes), func(c string) bool { return slices.Contains(codes, c) })
+		}
+	}
+	return out, nil
+}
