@@ -36,9 +36,22 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		since = lo
 	}
+	// _at keeps the versions of one resource that were current at some
+	// time in its period.
+	var atLo, atHi time.Time
+	if v := q.Get("_at"); v != "" {
+		if id == "" {
+			return invalid("not-supported", "_at", "_at is answered for the history of one resource ([type]/[id]/_history?_at=...), not of a type or the system")
+		}
+		lo, hi, ok := ParseDateRange(v)
+		if !ok {
+			return invalid("invalid", "_at", "_at %q is not a date or an instant", v)
+		}
+		atLo, atHi, count = lo, hi, maxCount
+	}
 	for k := range q {
 		switch k {
-		case "_count", "_since", "_before", "_format", "_pretty":
+		case "_count", "_since", "_before", "_at", "_format", "_pretty":
 		default:
 			return invalid("not-supported", k, "history does not support the parameter %s", k)
 		}
@@ -85,6 +98,18 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	if err != nil {
 		return err
 	}
+	if !atHi.IsZero() {
+		// Newest first: each version was current until the one after it.
+		kept := versions[:0]
+		var until time.Time
+		for _, v := range versions {
+			if v.LastUpdated.Before(atHi) && (until.IsZero() || until.After(atLo)) {
+				kept = append(kept, v)
+			}
+			until = v.LastUpdated
+		}
+		versions = kept
+	}
 	base := baseURL(r)
 	path := base + "/_history"
 	switch {
@@ -130,7 +155,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		b.Entry = append(b.Entry, historyEntry(base, v))
 	}
-	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() {
+	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() && atHi.IsZero() {
 		return outcomeOf(http.StatusNotFound, "not-found", "%s/%s is not in the record", typ, id)
 	}
 	writeBundle(w, b)

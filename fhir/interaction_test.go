@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -199,6 +200,54 @@ func TestConditionalUpdateConcurrent(t *testing.T) {
 		total := f.a.do("GET", "/fhir/Patient?identifier=9990000034&_summary=count", "").json(t)["total"]
 		if created != 1 || fmt.Sprint(total) != "1" {
 			t.Errorf("created %d times, %v stored; want 1", created, total)
+		}
+	})
+}
+
+// TestHistoryAt: _at keeps the versions of a resource that were current
+// at some time in its period (an instant, or a whole day); it is refused
+// for the history of a type.
+func TestHistoryAt(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		body := func(status string) string {
+			return `{"resourceType":"Observation","status":"` + status + `","code":{"text":"HR"}}`
+		}
+		created := c.do("POST", "/fhir/Observation", body("preliminary")).json(t)
+		id := created["id"].(string)
+		t0, err := time.Parse(time.RFC3339, created["meta"].(map[string]any)["lastUpdated"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []string{"final", "amended"} {
+			clock.Advance(time.Hour)
+			if r := c.do("PUT", "/fhir/Observation/"+id, `{"resourceType":"Observation","id":"`+id+`","status":"`+st+`","code":{"text":"HR"}}`); r.status != 200 {
+				t.Fatalf("update: %d %s", r.status, r.body)
+			}
+		}
+		at := func(d time.Duration) string { return url.QueryEscape(t0.Add(d).UTC().Format(time.RFC3339)) }
+		for q, want := range map[string]string{
+			at(30 * time.Minute): "1",
+			at(90 * time.Minute): "2",
+			at(3 * time.Hour):    "3",
+			at(-time.Hour):       "",
+			t0.Format("2006-01"): "3,2,1",
+		} {
+			r := c.do("GET", "/fhir/Observation/"+id+"/_history?_at="+q, "")
+			if r.status != 200 {
+				t.Fatalf("_at=%s: %d %s", q, r.status, r.body)
+			}
+			var got []string
+			es, _ := r.json(t)["entry"].([]any)
+			for _, e := range es {
+				got = append(got, e.(map[string]any)["resource"].(map[string]any)["meta"].(map[string]any)["versionId"].(string))
+			}
+			if strings.Join(got, ",") != want {
+				t.Errorf("_history?_at=%s: versions %v, want %s", q, got, want)
+			}
+		}
+		if r := c.do("GET", "/fhir/Observation/_history?_at="+at(0), ""); r.status != 400 || !isOutcome(r) {
+			t.Errorf("type history with _at: %d %s, want 400", r.status, r.body)
 		}
 	})
 }
