@@ -134,6 +134,10 @@ func (s *Server) authed(h handler) http.Handler {
 			return
 		}
 		if t := r.PathValue("type"); t != "" && !isResource[t] {
+			if strings.HasPrefix(t, "$") {
+				writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "the operation %s is not supported at the base; the CapabilityStatement (/fhir/metadata) lists the operations this server answers", t))
+				return
+			}
 			writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
 			return
 		}

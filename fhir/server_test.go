@@ -216,6 +216,10 @@ func TestRESTCore(t *testing.T) {
 				t.Errorf("%s %s: %d %s, want %d OperationOutcome", tc.method, tc.path, r.status, r.body, tc.status)
 			}
 		}
+		// An operation the base does not answer is named as one.
+		if r := c.do("GET", "/fhir/$meta", ""); r.status != 404 || !strings.Contains(string(r.body), "operation $meta is not supported") {
+			t.Errorf("GET /fhir/$meta: %d %s, want 404 naming the operation", r.status, r.body)
+		}
 		// Tenancy: trust B sees nothing of trust A.
 		if r := f.b.do("GET", "/fhir/Patient/"+pid, ""); r.status != 404 {
 			t.Errorf("trust B read trust A's patient: %d", r.status)
