@@ -53,6 +53,8 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/Patient/{id}/$everything":        {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/$validate":               {act: crs.ActViewClinical},
 	"POST /fhir/{type}/{id}/$validate":          {act: crs.ActViewClinical},
+	"GET /fhir/{type}/{id}/$meta":               {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/{type}/{id}/$meta":              {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/AuditEvent":                      {act: crs.ActViewAudit, byScope: true},
 	"POST /fhir/AuditEvent/_search":             {act: crs.ActViewAudit, byScope: true},
 	"GET /fhir/$export":                         {act: crs.ActViewClinical, rel: true},

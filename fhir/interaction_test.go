@@ -251,3 +251,44 @@ func TestHistoryAt(t *testing.T) {
 		}
 	})
 }
+
+// TestMetaOperation: [type]/[id]/$meta answers the resource's meta (its
+// version, tags, profile) as a Parameters, by GET or POST, for the
+// resource store's resources and the PMI's patients; a resource not
+// there is 404, a deleted one 410.
+func TestMetaOperation(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		oid := create(t, c, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"red"}]},"status":"final","code":{"text":"HR"}}`)
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Meta","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		metaOf := func(r response) map[string]any {
+			t.Helper()
+			m := r.json(t)
+			if r.status != 200 || m["resourceType"] != "Parameters" {
+				t.Fatalf("$meta: %d %s", r.status, r.body)
+			}
+			p := m["parameter"].([]any)[0].(map[string]any)
+			if p["name"] != "return" {
+				t.Fatalf("$meta parameter %v, want return", p["name"])
+			}
+			return p["valueMeta"].(map[string]any)
+		}
+		for _, method := range []string{"GET", "POST"} {
+			m := metaOf(c.do(method, "/fhir/Observation/"+oid+"/$meta", ""))
+			if m["versionId"] != "1" || !strings.Contains(fmt.Sprint(m["tag"]), "red") {
+				t.Errorf("%s Observation $meta = %v, want version 1 and the tag", method, m)
+			}
+		}
+		if m := metaOf(c.do("GET", "/fhir/Patient/"+pid+"/$meta", "")); !strings.Contains(fmt.Sprint(m["profile"]), "UKCore-Patient") {
+			t.Errorf("Patient $meta = %v, want the UK Core profile", m)
+		}
+		if r := c.do("GET", "/fhir/Observation/nothing/$meta", ""); r.status != 404 || !isOutcome(r) {
+			t.Errorf("$meta of nothing: %d %s, want 404", r.status, r.body)
+		}
+		c.do("DELETE", "/fhir/Observation/"+oid, "")
+		if r := c.do("GET", "/fhir/Observation/"+oid+"/$meta", ""); r.status != 410 || !isOutcome(r) {
+			t.Errorf("$meta of a deleted resource: %d %s, want 410", r.status, r.body)
+		}
+	})
+}

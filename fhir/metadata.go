@@ -62,7 +62,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.Interaction = append(res.Interaction, interaction{c})
 		}
 		if t != "AuditEvent" {
-			res.Operation = append(res.Operation, operation{"validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate"})
+			res.Operation = append(res.Operation, operation{"validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate"},
+				operation{"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"})
 		}
 		names := make([]string, 0, len(searchParams[t]))
 		for n, p := range searchParams[t] {

@@ -87,6 +87,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
 	mux.Handle("POST /fhir/{type}/$validate", s.authed(s.handleValidate))
 	mux.Handle("POST /fhir/{type}/{id}/$validate", s.authed(s.handleValidate))
+	mux.Handle("GET /fhir/{type}/{id}/$meta", s.authed(s.handleMeta))
+	mux.Handle("POST /fhir/{type}/{id}/$meta", s.authed(s.handleMeta))
 	mux.Handle("GET /fhir/AuditEvent", s.authed(s.handleAuditEventSearch))
 	mux.Handle("POST /fhir/AuditEvent/_search", s.authed(s.handleAuditEventSearch))
 	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {
