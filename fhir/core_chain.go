@@ -33,17 +33,7 @@ func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.Res
 				if err != nil {
 					return err
 				}
-				for _, f := range found {
-					res, err := Decode(f.Body)
-					if err != nil {
-						return err
-					}
-					for _, row := range indexRows(res, map[string]bool{c.Param: true}) {
-						if id, ok := strings.CutPrefix(row.Code, q.Type+"/"); ok && id != "" {
-							set[id] = true
-						}
-					}
-				}
+				referredIDs(found, c.Param, q.Type, set)
 			}
 			sets = append(sets, set)
 			continue
@@ -67,17 +57,10 @@ func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.Res
 		return nil
 	}
 	// The ids every reverse chain allows, and _id's when it is given.
-	var ids []string
-	for id := range sets[0] {
-		every := len(q.IDs) == 0 || slices.Contains(q.IDs, id)
-		for _, set := range sets[1:] {
-			every = every && set[id]
-		}
-		if every {
-			ids = append(ids, id)
-		}
+	ids := inEvery(sets)
+	if len(q.IDs) > 0 {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(q.IDs, id) })
 	}
-	slices.Sort(ids)
 	if len(ids) == 0 {
 		ids = []string{""} // no resource has this id: nothing matches
 	}
@@ -116,6 +99,38 @@ func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.R
 		}
 	}
 	return nil
+}
+
+// referredIDs adds to set the ids of the resources of typ that the found
+// resources refer to through their parameter param.
+func referredIDs(found []*crs.Resource, param, typ string, set map[string]bool) {
+	for _, f := range found {
+		res, err := Decode(f.Body)
+		if err != nil {
+			continue
+		}
+		for _, row := range indexRows(res, map[string]bool{param: true}) {
+			if id, ok := strings.CutPrefix(row.Code, typ+"/"); ok && id != "" {
+				set[id] = true
+			}
+		}
+	}
+}
+
+// inEvery returns, sorted, the ids every set holds.
+func inEvery(sets []map[string]bool) []string {
+	var ids []string
+	for id := range sets[0] {
+		every := true
+		for _, set := range sets[1:] {
+			every = every && set[id]
+		}
+		if every {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // chainedReferences are the conditions a chain becomes: a reference to

@@ -2,8 +2,6 @@ package fhir
 
 import (
 	"context"
-	"sort"
-	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -112,17 +110,7 @@ func (s *Server) patientsReferred(ctx context.Context, p *Principal, q *crs.Reso
 			if err != nil {
 				return nil, false, err
 			}
-			for _, f := range found {
-				res, err := Decode(f.Body)
-				if err != nil {
-					continue
-				}
-				for _, row := range IndexRows(res) {
-					if id, isPatient := strings.CutPrefix(row.Code, "Patient/"); isPatient && row.Param == c.Param && id != "" {
-						set[id] = true
-					}
-				}
-			}
+			referredIDs(found, c.Param, "Patient", set)
 		}
 		sets = append(sets, set)
 	}
@@ -130,15 +118,5 @@ func (s *Server) patientsReferred(ctx context.Context, p *Principal, q *crs.Reso
 		return nil, false, nil
 	}
 	q.All = rest
-	for id := range sets[0] {
-		every := true
-		for _, set := range sets[1:] {
-			every = every && set[id]
-		}
-		if every {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	return ids, true, nil
+	return inEvery(sets), true, nil
 }
