@@ -163,6 +163,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export},
 			"searchParam": systemSearchParams(),
+			// A search within a patient's compartment: compartment.go.
+			"compartment": []string{"http://hl7.org/fhir/CompartmentDefinition/patient"},
 		}},
 	}
 	b, _ := json.Marshal(cs)

@@ -105,6 +105,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("PATCH /fhir/{type}", s.authed(s.handlePatch))
 	mux.Handle("GET /fhir/{type}/{id}/_history", s.authed(s.handleHistory))
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
+	mux.Handle("GET /fhir/{type}/{id}/{of}", s.authed(s.handleCompartmentSearch))
+	mux.Handle("POST /fhir/{type}/{id}/{of}/_search", s.authed(s.handleCompartmentSearch))
 	unsupported := func(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
 	}
