@@ -37,8 +37,14 @@ func negotiate(next http.Handler) http.Handler {
 				asXML = xml > json && xml >= wild // named, XML is taken before a wildcard of the same quality
 			}
 		}
-		if asXML {
-			x := &xmlResponse{ResponseWriter: w}
+		pretty := strings.Contains(r.URL.RawQuery, "_pretty") && r.URL.Query().Get("_pretty") == "true"
+		switch {
+		case asXML:
+			x := xmlResponse(w) // served as it is written, _pretty or not
+			defer x.finish()
+			w = x
+		case pretty:
+			x := prettyResponse(w)
 			defer x.finish()
 			w = x
 		}

@@ -971,59 +971,82 @@ func (w *xmlWriter) div(s string) error {
 // xmlContentType is the Content-Type of every FHIR XML answer.
 var xmlContentType = []string{XMLContentType + "; charset=utf-8"}
 
-// xmlResponse answers in FHIR XML what a handler writes as FHIR JSON:
-// the JSON is held until the handler returns, then written as XML.
-// Whatever else it writes (a bulk export's ndjson, a manifest) passes
-// as it is.
-type xmlResponse struct {
+// convertedResponse answers in another form what a handler writes as
+// FHIR JSON: the JSON is held until the handler returns, then written
+// as convert makes it (FHIR XML, or JSON indented for _pretty) with
+// the Content-Type contentType. Whatever else the handler writes (a
+// bulk export's ndjson, a manifest) passes as it is.
+type convertedResponse struct {
 	http.ResponseWriter
-	status  int
-	started bool
-	convert bool
-	body    bytes.Buffer
+	convert     func([]byte) ([]byte, error)
+	contentType []string
+	status      int
+	started     bool
+	held        bool
+	body        bytes.Buffer
 }
 
-func (x *xmlResponse) WriteHeader(status int) {
+// xmlResponse answers in FHIR XML what a handler writes as FHIR JSON.
+func xmlResponse(w http.ResponseWriter) *convertedResponse {
+	return &convertedResponse{ResponseWriter: w, convert: jsonToXML, contentType: xmlContentType}
+}
+
+// prettyResponse answers the FHIR JSON a handler writes indented, as
+// _pretty=true asks.
+func prettyResponse(w http.ResponseWriter) *convertedResponse {
+	return &convertedResponse{ResponseWriter: w, contentType: jsonContentType, convert: func(b []byte) ([]byte, error) {
+		var out bytes.Buffer
+		if err := json.Indent(&out, b, "", "  "); err != nil {
+			return nil, err
+		}
+		return out.Bytes(), nil
+	}}
+}
+
+func (x *convertedResponse) WriteHeader(status int) {
 	if x.started {
 		return
 	}
 	x.started = true
 	h := x.Header()
 	if mediaType(h.Get("Content-Type")) == ContentType {
-		x.convert, x.status = true, status
-		h["Content-Type"] = xmlContentType[:1:1]
+		x.held, x.status = true, status
+		h["Content-Type"] = x.contentType[:1:1]
 		h.Del("Content-Length")
 		return
 	}
 	x.ResponseWriter.WriteHeader(status)
 }
 
-func (x *xmlResponse) Write(b []byte) (int, error) {
+func (x *convertedResponse) Write(b []byte) (int, error) {
 	if !x.started {
 		x.WriteHeader(http.StatusOK)
 	}
-	if x.convert {
+	if x.held {
 		return x.body.Write(b)
 	}
 	return x.ResponseWriter.Write(b)
 }
 
 // Unwrap is the response written to, for http.ResponseController.
-func (x *xmlResponse) Unwrap() http.ResponseWriter { return x.ResponseWriter }
+func (x *convertedResponse) Unwrap() http.ResponseWriter { return x.ResponseWriter }
 
-// finish writes the answer held as XML.
-func (x *xmlResponse) finish() {
-	if !x.convert {
+// finish writes the answer held, converted.
+func (x *convertedResponse) finish() {
+	if !x.held {
 		return
 	}
 	if x.body.Len() == 0 {
 		x.ResponseWriter.WriteHeader(x.status)
 		return
 	}
-	out, err := jsonToXML(x.body.Bytes())
+	out, err := x.convert(x.body.Bytes())
 	if err != nil {
 		x.status = http.StatusInternalServerError
-		out, _ = jsonToXML(outcomeOf(x.status, "exception", "the answer could not be written as FHIR XML: %v", err).JSON())
+		out = outcomeOf(x.status, "exception", "the answer could not be written as asked: %v", err).JSON()
+		if conv, err := x.convert(out); err == nil {
+			out = conv
+		}
 	}
 	x.ResponseWriter.WriteHeader(x.status)
 	x.ResponseWriter.Write(out)
