@@ -134,3 +134,6 @@ var (
 	XMLToJSON = xmlToJSON
 	JSONToXML = jsonToXML
 )
+
+// AppendJSON is appendJSON, for the tests of package fhir_test.
+var AppendJSON = appendJSON

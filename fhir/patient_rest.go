@@ -30,13 +30,11 @@ func (s *Server) pmi(typ string) bool { return typ == "Patient" && s.Patients !=
 
 // encodeResource writes a resource as JSON, its text as sent.
 func encodeResource(r Resource) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(r)); err != nil {
+	b, err := appendJSONObject(make([]byte, 0, 1024), r)
+	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "encode %s: %w", r.Type(), err)
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return b, nil
 }
 
 // servedPatient is a patient of the PMI as the resource the API answers

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"strconv"
 )
 
@@ -79,11 +78,4 @@ func (b *bundle) servedJSON() []byte {
 		out = append(out, ']')
 	}
 	return append(out, '}')
-}
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it.
-func appendJSONString(out []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(out, q...)
 }
