@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ type txEntry struct {
 	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
 	sameAs      *txEntry    // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
+	matched     string      // a conditional PUT of a Patient of the patient index: the patient its query found, "" when it registers one (newID)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -152,7 +154,7 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 	switch {
 	case te.method == "GET":
 	case te.pmi && te.method == "DELETE":
-		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
+		return errPatientDelete()
 	case te.pmi && te.method == "PATCH":
 		// A patch of a patient of the PMI is a demographics change, as
 		// PATCH Patient/[id] is.
@@ -250,6 +252,17 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
 	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
+		if e.method == "PUT" && e.pmi && e.match != "" {
+			// The patient a conditional update finds, or registers, is
+			// known before any entry refers to it.
+			if err := e.findPatient(tx); err != nil {
+				return inEntry(e, err)
+			}
+			if e.fullURL != "" {
+				refs[e.fullURL] = "Patient/" + cmp.Or(e.matched, e.newID)
+			}
+			continue
+		}
 		if e.method != "POST" {
 			continue
 		}
@@ -325,6 +338,22 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	return nil
 }
 
+// findPatient finds, inside the command, the patient of the PMI a
+// conditional PUT of a Patient names. When none matches the entry
+// registers one with newID, minted once: a command run again keeps it,
+// for the references to the entry were rewritten to it in place.
+func (e *txEntry) findPatient(tx crs.Tx) error {
+	matched, err := patientMatching(tx, e.match)
+	if err != nil {
+		return err
+	}
+	e.matched = matched
+	if matched == "" && e.newID == "" {
+		e.newID = crs.NewID()
+	}
+	return nil
+}
+
 // inEntry says which entry an error of a transaction is about.
 func inEntry(e *txEntry, err error) error {
 	o := asOutcome(err)
@@ -377,7 +406,24 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 	}
 	if e.pmi {
 		if e.match != "" {
-			return invalid("not-supported", "Bundle.entry.request.url", "a conditional %s of a Patient in a Bundle is not supported: POST it with ifNoneExist (identifier=...), or PUT Patient/[id]", strings.ToLower(e.method))
+			// A conditional update (a conditional delete is refused
+			// by allowEntry); a batch's entry finds its patient in its
+			// own command, a transaction's before its entries apply.
+			if refs == nil {
+				if err := e.findPatient(tx); err != nil {
+					return err
+				}
+			}
+			stored, made, err := putPatientIn(tx, e.resource, e.matched, e.newID, e.match, e.ifMatch)
+			if err != nil {
+				return err
+			}
+			if made != nil {
+				e.response = created(base, made.resource(), "201")
+			} else {
+				e.response = created(base, stored, "200")
+			}
+			return nil
 		}
 		return applyPatientEntry(tx, e, base)
 	}
