@@ -31,10 +31,11 @@ type txEntry struct {
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
-	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
-	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
-	sameAs      *txEntry    // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
-	matched     string      // a conditional PUT of a Patient of the patient index: the patient its query found, "" when it registers one (newID)
+	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
+	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
+	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
+	matched     string               // a conditional PUT of a Patient of the patient index: the patient its query found, "" when it registers one (newID)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -83,6 +84,8 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te.outcome = asOutcome(err)
+		} else if te.method == "PATCH" {
+			te.check = s.codeCheck(r.Context(), p.Actor)
 		}
 		entries[i] = te
 	}
@@ -397,7 +400,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 				return err
 			}
 		}
-		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi)
+		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi, e.check)
 		if err != nil {
 			return err
 		}
