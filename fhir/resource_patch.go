@@ -118,6 +118,9 @@ func (p *resourcePatch) values() []any {
 			continue
 		}
 		out = append(out, op.value.json)
+		if op.value.ext != nil {
+			out = append(out, op.value.ext)
+		}
 		for _, part := range op.value.parts {
 			out = append(out, part)
 		}
