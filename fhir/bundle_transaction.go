@@ -42,7 +42,9 @@ type txEntry struct {
 // A transaction is one command, all or nothing: urn:uuid references
 // between its entries and conditional references (Patient?identifier=)
 // are resolved, in its resources and in its patches' values, conditional
-// creates (ifNoneExist) answered by what matches. A PATCH entry carries
+// creates (ifNoneExist) answered by what matches, conditional updates
+// (Type?query) applied to the one match or creating, a Patient of the
+// patient index found by one identifier. A PATCH entry carries
 // a Binary holding a JSON Patch or a Parameters holding a FHIRPath
 // Patch. A batch applies each entry alone.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
