@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,16 +31,20 @@ type txEntry struct {
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
-	patient     *newPatient // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
-	get         string      // a batch's GET: its url, answered as the API answers it (bundle_get.go)
-	sameAs      *txEntry    // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
+	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
+	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
+	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
+	matched     string               // a conditional PUT of a Patient of the patient index: the patient its query found, "" when it registers one (newID)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
 // A transaction is one command, all or nothing: urn:uuid references
 // between its entries and conditional references (Patient?identifier=)
 // are resolved, in its resources and in its patches' values, conditional
-// creates (ifNoneExist) answered by what matches. A PATCH entry carries
+// creates (ifNoneExist) answered by what matches, conditional updates
+// (Type?query) applied to the one match or creating, a Patient of the
+// patient index found by one identifier. A PATCH entry carries
 // a Binary holding a JSON Patch or a Parameters holding a FHIRPath
 // Patch. A batch applies each entry alone.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -81,6 +86,8 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te.outcome = asOutcome(err)
+		} else if te.method == "PATCH" {
+			te.check = s.codeCheck(r.Context(), p.Actor)
 		}
 		entries[i] = te
 	}
@@ -152,7 +159,7 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 	switch {
 	case te.method == "GET":
 	case te.pmi && te.method == "DELETE":
-		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate in the PAS")
+		return errPatientDelete()
 	case te.pmi && te.method == "PATCH":
 		// A patch of a patient of the PMI is a demographics change, as
 		// PATCH Patient/[id] is.
@@ -250,6 +257,17 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
 	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
+		if e.method == "PUT" && e.pmi && e.match != "" {
+			// The patient a conditional update finds, or registers, is
+			// known before any entry refers to it.
+			if err := e.findPatient(tx); err != nil {
+				return inEntry(e, err)
+			}
+			if e.fullURL != "" {
+				refs[e.fullURL] = "Patient/" + cmp.Or(e.matched, e.newID)
+			}
+			continue
+		}
 		if e.method != "POST" {
 			continue
 		}
@@ -325,6 +343,22 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	return nil
 }
 
+// findPatient finds, inside the command, the patient of the PMI a
+// conditional PUT of a Patient names. When none matches the entry
+// registers one with newID, minted once: a command run again keeps it,
+// for the references to the entry were rewritten to it in place.
+func (e *txEntry) findPatient(tx crs.Tx) error {
+	matched, err := patientMatching(tx, e.match)
+	if err != nil {
+		return err
+	}
+	e.matched = matched
+	if matched == "" && e.newID == "" {
+		e.newID = crs.NewID()
+	}
+	return nil
+}
+
 // inEntry says which entry an error of a transaction is about.
 func inEntry(e *txEntry, err error) error {
 	o := asOutcome(err)
@@ -368,7 +402,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 				return err
 			}
 		}
-		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi)
+		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi, e.check)
 		if err != nil {
 			return err
 		}
@@ -377,7 +411,24 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 	}
 	if e.pmi {
 		if e.match != "" {
-			return invalid("not-supported", "Bundle.entry.request.url", "a conditional %s of a Patient in a Bundle is not supported: POST it with ifNoneExist (identifier=...), or PUT Patient/[id]", strings.ToLower(e.method))
+			// A conditional update (a conditional delete is refused
+			// by allowEntry); a batch's entry finds its patient in its
+			// own command, a transaction's before its entries apply.
+			if refs == nil {
+				if err := e.findPatient(tx); err != nil {
+					return err
+				}
+			}
+			stored, made, err := putPatientIn(tx, e.resource, e.matched, e.newID, e.match, e.ifMatch)
+			if err != nil {
+				return err
+			}
+			if made != nil {
+				e.response = created(base, made.resource(), "201")
+			} else {
+				e.response = created(base, stored, "200")
+			}
+			return nil
 		}
 		return applyPatientEntry(tx, e, base)
 	}

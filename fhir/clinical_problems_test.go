@@ -277,18 +277,24 @@ func mustScopes(t *testing.T, s string) fhir.Scopes {
 	return sc
 }
 
+// startSNOMED starts the API with the trusts' SNOMED CT releases, and
+// a client of a trust that has loaded one.
+func startSNOMED(t *testing.T, db *store.DB, clock *crs.FixedClock) (*fixture, *client) {
+	f := start(t, db, clock, nil)
+	f.server.Terminology = store.NewTerminologyService(db)
+	ta := storetest.NewTrust(t, db, "RPA")
+	clinicalLists(t, db, ta)
+	f.server.Auth.(bearerAuth)["rpa"] = &fhir.Principal{Actor: ta.Actor(crs.RoleInterface), Scopes: mustScopes(t, "system/*.*")}
+	return f, &client{t, f.base, "rpa"}
+}
+
 // TestSNOMEDCodesOverFHIR refuses a Condition or AllergyIntolerance
 // coded with a SNOMED CT concept the trust's loaded release lacks, with
 // an OperationOutcome naming the coding; a trust with no release loaded
 // is not checked.
 func TestSNOMEDCodesOverFHIR(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := start(t, db, clock, nil)
-		f.server.Terminology = store.NewTerminologyService(db)
-		ta := storetest.NewTrust(t, db, "RPA")
-		clinicalLists(t, db, ta)
-		f.server.Auth.(bearerAuth)["rpa"] = &fhir.Principal{Actor: ta.Actor(crs.RoleInterface), Scopes: mustScopes(t, "system/*.*")}
-		c := &client{t, f.base, "rpa"}
+		f, c := startSNOMED(t, db, clock)
 		cond := func(code string) string {
 			return `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"` + code + `"}]}}`
 		}

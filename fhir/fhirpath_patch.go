@@ -23,10 +23,14 @@ type fhirPathOp struct {
 }
 
 // patchValue is the value of an operation: a value[x] of one data type,
-// or parts naming the elements of a complex or backbone value.
+// or parts naming the elements of a complex or backbone value. A
+// primitive value's id and extensions come beside it, as FHIR JSON
+// carries them (valueDate with _valueDate); those of a complex value are
+// in its JSON, or are parts of it (id, extension) like its elements.
 type patchValue struct {
 	typ   string // the data type value[x] names (date, ContactPoint); "" for parts
-	json  any
+	json  any    // nil for a primitive given by its extensions alone
+	ext   map[string]any
 	parts []map[string]any
 }
 
@@ -135,21 +139,55 @@ func patchValueOf(part map[string]any, at string) (*patchValue, error) {
 	if r, ok := part["resource"]; ok {
 		return &patchValue{typ: "Resource", json: r}, nil
 	}
+	var v *patchValue
+	var extKey string
+	var ext any
 	for k, val := range part {
-		if strings.HasPrefix(k, "_value") {
-			return nil, invalid("not-supported", at+"."+k, "an id or extensions on a patch's value (%s) are not taken: give the value alone", k)
+		if t, ok := strings.CutPrefix(k, "_value"); ok {
+			// The id and extensions of a primitive value, which may
+			// stand alone (a value known only by its extensions).
+			extKey, ext = k, val
+			if v == nil {
+				v = &patchValue{typ: lowerFirst(t)}
+			}
+			continue
 		}
 		if t, ok := strings.CutPrefix(k, "value"); ok && t != "" {
 			typ := t
-			if isPrimitive[strings.ToLower(t[:1])+t[1:]] {
-				typ = strings.ToLower(t[:1]) + t[1:]
+			if isPrimitive[lowerFirst(t)] {
+				typ = lowerFirst(t)
 			} else if !isComplex[t] {
 				return nil, invalid("structure", at+"."+k, "%s is not a value of an R4 data type", k)
 			}
-			return &patchValue{typ: typ, json: val}, nil
+			v = &patchValue{typ: typ, json: val}
 		}
 	}
-	return nil, invalid("required", at, "the value has neither a value[x] nor parts")
+	if extKey == "" {
+		if v == nil {
+			return nil, invalid("required", at, "the value has neither a value[x] nor parts")
+		}
+		return v, nil
+	}
+	m, ok := ext.(map[string]any)
+	switch {
+	case !isPrimitive[v.typ]:
+		return nil, invalid("structure", at+"."+extKey, "%s: only a primitive value has its id and extensions beside it; those of a %s are in its value", extKey, v.typ)
+	case "_value"+upperFirst(v.typ) != extKey:
+		return nil, invalid("structure", at+"."+extKey, "%s is beside a value%s: give the id and extensions of the value as _value%s", extKey, upperFirst(v.typ), upperFirst(v.typ))
+	case !ok || len(m) == 0:
+		return nil, invalid("structure", at+"."+extKey, "%s must be an object holding the value's id or extensions", extKey)
+	}
+	v.ext = m
+	return v, nil
+}
+
+// lowerFirst is s with its first letter in lower case: the name of a
+// primitive type from a value[x] (Date to date).
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // apply applies the FHIRPath Patch to doc, a resource of type typ, in
@@ -190,20 +228,20 @@ func (op *fhirPathOp) apply(doc map[string]any, typ string) error {
 		if err != nil {
 			return err
 		}
-		val, err := op.valueFor(el, def, etyp)
+		val, ext, err := op.valueFor(el, def, etyp)
 		if err != nil {
 			return err
 		}
 		if el.Max != 1 {
-			insertAt(obj, key, arrayOf(obj[key]), len(arrayOf(obj[key])), val)
+			insertAt(obj, key, arrayOf(obj[key]), len(arrayOf(obj[key])), val, ext)
 			return nil
 		}
 		for k := range obj {
-			if k == op.name || choiceOf(n.def, op.name, k) {
+			if k == op.name || choiceOf(n.def, op.name, k) || k == "_"+op.name || strings.HasPrefix(k, "_") && choiceOf(n.def, op.name, k[1:]) {
 				return op.failed("%s already has %s; replace it instead", n.def, op.name)
 			}
 		}
-		obj[key] = val
+		setElement(obj, key, val, ext)
 	case "insert", "move":
 		obj, def, key, el, list, err := op.list(doc, typ)
 		if err != nil {
@@ -214,11 +252,11 @@ func (op *fhirPathOp) apply(doc map[string]any, typ string) error {
 				return op.failed("index %d is past the end of the %d elements of the list", op.index, len(list))
 			}
 			_, cdef, etyp := elementOf(def, key)
-			val, err := op.valueFor(el, cdef, etyp)
+			val, ext, err := op.valueFor(el, cdef, etyp)
 			if err != nil {
 				return err
 			}
-			insertAt(obj, key, list, op.index, val)
+			insertAt(obj, key, list, op.index, val, ext)
 			return nil
 		}
 		if op.source >= len(list) || op.destination >= len(list) {
@@ -268,20 +306,19 @@ func (op *fhirPathOp) apply(doc map[string]any, typ string) error {
 		} else {
 			_, def, etyp = elementOf(n.in, n.key)
 		}
-		val, err := op.valueFor(el, def, etyp)
+		val, ext, err := op.valueFor(el, def, etyp)
 		if err != nil {
 			return err
 		}
 		if n.index >= 0 {
-			arrayOf(n.parent[n.key])[n.index] = val
-			if ext := arrayOf(n.parent["_"+n.key]); n.index < len(ext) {
-				ext[n.index] = nil
-			}
+			list := arrayOf(n.parent[n.key])
+			list[n.index] = val
+			setExtensionAt(n.parent, n.key, len(list), n.index, ext)
 			return nil
 		}
 		delete(n.parent, n.key)
 		delete(n.parent, "_"+n.key)
-		n.parent[key] = val
+		setElement(n.parent, key, val, ext)
 	}
 	return nil
 }
@@ -342,43 +379,54 @@ func (op *fhirPathOp) element(def, name string) (key string, el *Element, childD
 }
 
 // valueFor is the operation's value as the JSON of element el (of type
-// typ, its elements those of def), refused unless the element takes it
-// and it is valid R4 there.
-func (op *fhirPathOp) valueFor(el *Element, def, typ string) (any, error) {
-	val, err := op.build(op.value, el, def, typ, el.Path)
+// typ, its elements those of def), with, for a primitive, the id and
+// extensions that go beside it (_element); refused unless the element
+// takes it and it is valid R4 there.
+func (op *fhirPathOp) valueFor(el *Element, def, typ string) (any, map[string]any, error) {
+	val, ext, err := op.build(op.value, el, def, typ, el.Path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := &validator{sent: true}
-	v.value(val, el, el.Path)
+	if val != nil {
+		v.value(val, el, el.Path)
+	}
+	if ext != nil {
+		v.object(ext, "Element", "_"+el.Path, false)
+	}
 	if len(v.issues) > 0 {
 		msgs := make([]string, len(v.issues))
 		for i, is := range v.issues {
 			msgs[i] = is.Diagnostics
 		}
-		return nil, op.failed("the value does not fit %s: %s", el.Path, strings.Join(msgs, "; "))
+		return nil, nil, op.failed("the value does not fit %s: %s", el.Path, strings.Join(msgs, "; "))
 	}
-	return val, nil
+	return val, ext, nil
 }
 
 // build turns a value into JSON for an element of type typ whose
-// elements are those of def.
-func (op *fhirPathOp) build(pv *patchValue, el *Element, def, typ, at string) (any, error) {
+// elements are those of def, and a primitive's id and extensions into
+// the JSON that goes beside it.
+func (op *fhirPathOp) build(pv *patchValue, el *Element, def, typ, at string) (any, map[string]any, error) {
 	if pv.parts == nil {
 		if !takesType(typ, pv.typ) {
-			return nil, op.failed("%s is a %s, which a value%s is not", at, typ, upperFirst(pv.typ))
+			return nil, nil, op.failed("%s is a %s, which a value%s is not", at, typ, upperFirst(pv.typ))
 		}
-		return clone(pv.json), nil
+		var ext map[string]any
+		if pv.ext != nil {
+			ext = clone(pv.ext).(map[string]any)
+		}
+		return clone(pv.json), ext, nil
 	}
 	if isPrimitive[typ] || typ == "Resource" {
-		return nil, op.failed("%s is a %s: give it as value[x], not parts", at, typ)
+		return nil, nil, op.failed("%s is a %s: give it as value[x], not parts", at, typ)
 	}
 	obj := map[string]any{}
 	for i, part := range pv.parts {
 		name, _ := part["name"].(string)
 		cv, err := patchValueOf(part, fmt.Sprintf("Parameters.parameter[%d]", op.at))
 		if err != nil {
-			return nil, op.failed("part %d (%s) of the value: %s", i, name, asOutcome(err).Issues[0].Diagnostics)
+			return nil, nil, op.failed("part %d (%s) of the value: %s", i, name, asOutcome(err).Issues[0].Diagnostics)
 		}
 		key := name
 		cel, cdef, ctyp := elementOf(def, name)
@@ -387,22 +435,23 @@ func (op *fhirPathOp) build(pv *patchValue, el *Element, def, typ, at string) (a
 			cel, cdef, ctyp = elementOf(def, key)
 		}
 		if cel == nil {
-			return nil, op.failed("%s is not an element of %s in R4", name, def)
+			return nil, nil, op.failed("%s is not an element of %s in R4", name, def)
 		}
-		val, err := op.build(cv, cel, cdef, ctyp, at+"."+name)
+		val, ext, err := op.build(cv, cel, cdef, ctyp, at+"."+name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch {
 		case cel.Max != 1:
-			obj[key] = append(arrayOf(obj[key]), val)
-		case obj[key] != nil:
-			return nil, op.failed("%s.%s occurs at most once but the value gives it twice", at, name)
+			list := arrayOf(obj[key])
+			insertAt(obj, key, list, len(list), val, ext)
+		case obj[key] != nil || obj["_"+key] != nil:
+			return nil, nil, op.failed("%s.%s occurs at most once but the value gives it twice", at, name)
 		default:
-			obj[key] = val
+			setElement(obj, key, val, ext)
 		}
 	}
-	return obj, nil
+	return obj, nil, nil
 }
 
 // takesType reports whether an element of type want takes a value[x]
@@ -425,14 +474,60 @@ func takesType(want, got string) bool {
 
 func arrayOf(v any) []any { a, _ := v.([]any); return a }
 
+// setElement sets the single element key of obj to val, and its id
+// and extensions (_key) to ext when it has them; a nil val leaves the
+// value out, the primitive then known by its extensions alone.
+func setElement(obj map[string]any, key string, val any, ext map[string]any) {
+	if val != nil {
+		obj[key] = val
+	}
+	if ext != nil {
+		obj["_"+key] = ext
+	}
+}
+
 // insertAt inserts val at i of the list key of obj, keeping the list of
-// its primitives' extensions (_key) in step.
-func insertAt(obj map[string]any, key string, list []any, i int, val any) {
+// its primitives' ids and extensions (_key) in step: ext, or null where
+// the value has none.
+func insertAt(obj map[string]any, key string, list []any, i int, val any, ext map[string]any) {
 	list = append(list[:i:i], append([]any{val}, list[i:]...)...)
 	obj[key] = list
-	if ext, ok := obj["_"+key].([]any); ok && i <= len(ext) {
-		obj["_"+key] = append(ext[:i:i], append([]any{nil}, ext[i:]...)...)
+	if exts, ok := obj["_"+key].([]any); ok && i <= len(exts) {
+		obj["_"+key] = append(exts[:i:i], append([]any{nil}, exts[i:]...)...)
 	}
+	setExtensionAt(obj, key, len(list), i, ext)
+}
+
+// setExtensionAt sets the id and extensions of item i of the list key
+// of obj, n long, to ext (nil for none): the list _key beside it is made
+// as long as the list, null where an item has none, and left out when
+// no item has any.
+func setExtensionAt(obj map[string]any, key string, n, i int, ext map[string]any) {
+	exts := arrayOf(obj["_"+key])
+	if ext == nil && i >= len(exts) {
+		return
+	}
+	for len(exts) < n {
+		exts = append(exts, nil)
+	}
+	if ext != nil {
+		exts[i] = ext
+	} else {
+		exts[i] = nil
+	}
+	obj["_"+key] = exts
+	dropEmptyExtensions(obj, key)
+}
+
+// dropEmptyExtensions leaves out the list _key of obj when no item of
+// the list key has an id or extensions.
+func dropEmptyExtensions(obj map[string]any, key string) {
+	for _, x := range arrayOf(obj["_"+key]) {
+		if x != nil {
+			return
+		}
+	}
+	delete(obj, "_"+key)
 }
 
 // removeAt removes item i of the list key of obj, and the list when it
@@ -446,8 +541,9 @@ func removeAt(obj map[string]any, key string, i int) {
 		return
 	}
 	obj[key] = list
-	if ext, ok := obj["_"+key].([]any); ok && i < len(ext) {
-		obj["_"+key] = append(ext[:i:i], ext[i+1:]...)
+	if exts, ok := obj["_"+key].([]any); ok && i < len(exts) {
+		obj["_"+key] = append(exts[:i:i], exts[i+1:]...)
+		dropEmptyExtensions(obj, key)
 	}
 }
 

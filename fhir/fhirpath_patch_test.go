@@ -235,14 +235,7 @@ func TestPatchInBundle(t *testing.T) {
 			}
 			return `{"resource":` + resource + `,"request":{` + req + `}}`
 		}
-		responses := func(r response) []map[string]any {
-			t.Helper()
-			var out []map[string]any
-			for _, e := range r.json(t)["entry"].([]any) {
-				out = append(out, e.(map[string]any)["response"].(map[string]any))
-			}
-			return out
-		}
+		responses := func(r response) []map[string]any { return entryResponses(t, r) }
 
 		tx := bundle("transaction",
 			entry("PATCH", "Observation/"+obs, binary, "ifMatch", `W/\"1\"`),

@@ -88,12 +88,8 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 // match registers the patient (the PMI gives the id), one match changes
 // its demographics, more than one answers 412.
 func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request, p *Principal, res Resource, want int) error {
-	if r.URL.RawQuery == "" {
-		return invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
-	}
 	var stored *crs.Resource
 	var made *newPatient
-	created := false
 	// Registering needs ActRegisterPatient and changing ActAmendDemographics:
 	// the command is checked for one, and for the other once it is known
 	// which the query leads to.
@@ -102,40 +98,17 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 		act = crs.ActRegisterPatient
 	}
 	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
-		if err := tx.LockResourceKey("create Patient " + r.URL.RawQuery); err != nil {
-			return err
-		}
-		found, err := findPatientsIn(tx, r.URL.RawQuery)
+		matched, err := patientMatching(tx, r.URL.RawQuery)
 		if err != nil {
 			return err
 		}
-		switch len(found) {
-		case 0:
-			if err := p.Actor.Authorize(crs.ActRegisterPatient); err != nil {
-				return err
-			}
-			if res.ID() != "" {
-				return invalid("invalid", "Patient.id", "no patient matches %s and the patient index gives a new patient its id: send the Patient without an id", r.URL.RawQuery)
-			}
-			created = true
-			made, _, err = createPatientIn(tx, res, "", "", nil)
-			return err
-		case 1:
-			if err := p.Actor.Authorize(crs.ActAmendDemographics); err != nil {
-				return err
-			}
-			if id := res.ID(); id != "" && id != found[0].ID {
-				return invalid("invalid", "Patient.id", "the resource's id %q is not the id %q of the patient the query matches", id, found[0].ID)
-			}
-			stored, err = updatePatientIn(tx, res, found[0].ID, want)
-			return err
-		}
-		return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", r.URL.RawQuery)
+		stored, made, err = putPatientIn(tx, res, matched, "", r.URL.RawQuery, want)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	if created {
+	if made != nil {
 		if stored, err = made.served(); err != nil {
 			return err
 		}
@@ -147,6 +120,58 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
+// patientMatching finds, inside the command, the patient of the PMI a
+// conditional update names by one identifier: its id, or "" when no
+// patient holds it; more than one answers 412. It holds the lock
+// conditional creates with the same query hold, so that two of them
+// never both register the patient.
+func patientMatching(tx crs.Tx, query string) (string, error) {
+	if query == "" {
+		return "", invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+	}
+	if err := tx.LockResourceKey("create Patient " + query); err != nil {
+		return "", err
+	}
+	found, err := findPatientsIn(tx, query)
+	if err != nil {
+		return "", err
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0].ID, nil
+	}
+	return "", outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", query)
+}
+
+// putPatientIn applies a conditional update of a Patient of the PMI
+// inside the command, once patientMatching has found matched: the
+// demographics of that patient changed (stored), or, when no patient
+// matched, the patient registered (made), with id when a transaction
+// has named it first. Registering asks ActRegisterPatient of the
+// command's actor and changing ActAmendDemographics.
+func putPatientIn(tx crs.Tx, res Resource, matched, id, query string, want int) (stored *crs.Resource, made *newPatient, err error) {
+	if matched == "" {
+		if err := tx.Actor().Authorize(crs.ActRegisterPatient); err != nil {
+			return nil, nil, err
+		}
+		if res.ID() != "" {
+			return nil, nil, invalid("invalid", "Patient.id", "no patient matches %s and the patient index gives a new patient its id: send the Patient without an id", query)
+		}
+		made, _, err = createPatientIn(tx, res, id, "", nil)
+		return nil, made, err
+	}
+	if err := tx.Actor().Authorize(crs.ActAmendDemographics); err != nil {
+		return nil, nil, err
+	}
+	if res.ID() != "" && res.ID() != matched {
+		return nil, nil, invalid("invalid", "Patient.id", "the resource's id %q is not the id %q of the patient the query matches", res.ID(), matched)
+	}
+	stored, err = updatePatientIn(tx, res, matched, want)
+	return stored, nil, err
+}
+
 // handleConditionalDelete answers conditional delete (DELETE
 // [type]?query): the one resource the query matches is deleted; none
 // is no change; more than one answers 412 and deletes nothing.
@@ -156,7 +181,7 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	if s.pmi(typ) {
-		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
+		return errPatientDelete()
 	}
 	if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err

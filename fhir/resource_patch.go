@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -117,6 +118,9 @@ func (p *resourcePatch) values() []any {
 			continue
 		}
 		out = append(out, op.value.json)
+		if op.value.ext != nil {
+			out = append(out, op.value.ext)
+		}
 		for _, part := range op.value.parts {
 			out = append(out, part)
 		}
@@ -164,7 +168,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 			target, err = conditionalTarget(tx, typ, r.URL.RawQuery, s.pmi(typ))
 		}
 		if err == nil {
-			stored, err = patchIn(tx, pt, typ, target, want, s.pmi(typ))
+			stored, err = patchIn(tx, pt, typ, target, want, s.pmi(typ), s.codeCheck(r.Context(), p.Actor))
 		}
 		return err
 	})
@@ -219,12 +223,20 @@ func conditionalTarget(tx crs.Tx, typ, query string, pmi bool) (string, error) {
 	return "", outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", typ, query)
 }
 
+// codeCheck checks a patch's result as the resource of a create or an
+// update is checked before its command: its SNOMED CT codings against
+// the trust's release.
+func (s *Server) codeCheck(ctx context.Context, a crs.Actor) func(Resource) error {
+	return func(res Resource) error { return s.checkSNOMED(ctx, a, res, "") }
+}
+
 // patchIn patches typ/id inside the command: the patch is applied to
 // the current version (a patient of the PMI as it is served), and the
-// result, checked as an update's resource is, is written as the next
-// version (for a patient of the PMI, through the same demographics
-// change as an update). want, unless 0, is the version If-Match names.
-func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool) (*crs.Resource, error) {
+// result, checked as an update's resource is (R4, then check), is
+// written as the next version (for a patient of the PMI, through the
+// same demographics change as an update). want, unless 0, is the
+// version If-Match names.
+func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool, check func(Resource) error) (*crs.Resource, error) {
 	var cur *crs.Resource
 	var err error
 	if pmi {
@@ -259,6 +271,9 @@ func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool) (
 		return nil, invalid("processing", typ, "the patch must keep the resource a %s with id %s", typ, id)
 	}
 	if err := validateSent(Resource(res)); err != nil {
+		return nil, err
+	}
+	if err := check(Resource(res)); err != nil {
 		return nil, err
 	}
 	if pmi {

@@ -295,7 +295,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 		return err
 	}
 	if s.pmi(typ) {
-		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
+		return errPatientDelete()
 	}
 	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
@@ -306,6 +306,13 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// errPatientDelete is the answer to a delete of a patient of the PMI,
+// by id or by query, alone or in a Bundle: 405, for a patient's record
+// is never deleted.
+func errPatientDelete() error {
+	return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
 }
 
 // validID reports whether s is a FHIR logical id.
