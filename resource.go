@@ -24,6 +24,13 @@ type Resource struct {
 	Seq         string    // the version's time-ordered key: history pages by it
 }
 
+// Period is a span of time from Start up to End, End excluded; a zero
+// Start is open (from the first record) and a zero End is open (until
+// now and after).
+type Period struct {
+	Start, End time.Time
+}
+
 // ResourceIndexRow is one value a search parameter takes in a resource:
 // what a search of the resource store matches. Kind says which fields
 // hold it.
@@ -146,6 +153,11 @@ type ResourceStore interface {
 	// of all; changed at or after since, with a Seq before before ("" for
 	// the newest), at most count.
 	ResourceHistory(ctx context.Context, a Actor, typ, id string, since time.Time, before string, count int) ([]*Resource, error)
+	// ResourceHistoryAt lists versions as ResourceHistory does, keeping
+	// those that were current at some time in the period at: written
+	// before its end and not replaced by a later version at or before
+	// its start.
+	ResourceHistoryAt(ctx context.Context, a Actor, typ, id string, since time.Time, at Period, before string, count int) ([]*Resource, error)
 	// SearchResources returns the current, not deleted, resources that
 	// match q, and how many match in all when q.Count is 0.
 	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)

@@ -286,8 +286,9 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 
 // historySQL is the query of a page of history, newest first: of the
 // trust, of a type (typ) or of one resource (typ and id), since a time,
-// before a version's seq (the page before's last).
-func historySQL(org, typ, id string, since time.Time, before string, count int) (string, []any) {
+// current at some time in at, before a version's seq (the page before's
+// last).
+func historySQL(org, typ, id string, since time.Time, at crs.Period, before string, count int) (string, []any) {
 	where := []string{"v.org_id = $1"}
 	args := []any{org}
 	add := func(cond string, v any) {
@@ -303,6 +304,15 @@ func historySQL(org, typ, id string, since time.Time, before string, count int) 
 	if !since.IsZero() {
 		add("v.last_updated >= $%d", formatTime(since))
 	}
+	if !at.End.IsZero() {
+		add("v.last_updated < $%d", formatTime(at.End))
+	}
+	if !at.Start.IsZero() {
+		// A version is current until the next is written: the next,
+		// read by its key, must come after the period starts.
+		add(`NOT EXISTS (SELECT 1 FROM fhir_versions n WHERE n.org_id = v.org_id AND n.type = v.type AND n.id = v.id
+			AND n.version = v.version + 1 AND n.last_updated <= $%d)`, formatTime(at.Start))
+	}
 	if before != "" {
 		add("v.seq < $%d", before)
 	}
@@ -316,9 +326,15 @@ func historySQL(org, typ, id string, since time.Time, before string, count int) 
 
 // ResourceHistory lists versions, newest first.
 func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
+	return s.ResourceHistoryAt(ctx, a, typ, id, since, crs.Period{}, before, count)
+}
+
+// ResourceHistoryAt lists the versions current at some time in at,
+// newest first.
+func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, typ, id string, since time.Time, at crs.Period, before string, count int) ([]*crs.Resource, error) {
 	var out []*crs.Resource
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
-		query, args := historySQL(a.OrgID, typ, id, since, before, count)
+		query, args := historySQL(a.OrgID, typ, id, since, at, before, count)
 		var err error
 		out, err = queryResources(ctx, q, query, args...)
 		return err
