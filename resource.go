@@ -161,4 +161,9 @@ type ResourceStore interface {
 	// SearchResources returns the current, not deleted, resources that
 	// match q, and how many match in all when q.Count is 0.
 	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)
+	// MetaInUse returns, by resource type, the distinct profiles, tags
+	// and security labels the current resources of typ ("" for every
+	// type) carry: their index rows of _profile (the canonical in Code),
+	// _tag and _security (System and Code), in that order of Param.
+	MetaInUse(ctx context.Context, a Actor, typ string) (map[string][]ResourceIndexRow, error)
 }

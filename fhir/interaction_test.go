@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -364,6 +365,61 @@ func TestMetaOperation(t *testing.T) {
 		c.do("DELETE", "/fhir/Observation/"+oid, "")
 		if r := c.do("GET", "/fhir/Observation/"+oid+"/$meta", ""); r.status != 410 || !isOutcome(r) {
 			t.Errorf("$meta of a deleted resource: %d %s, want 410", r.status, r.body)
+		}
+	})
+}
+
+// TestMetaOperationInUse: [type]/$meta and $meta at the base answer the
+// distinct profiles, tags and security labels on the current resources
+// of the type or of the trust, by GET or POST; a deleted resource's are
+// gone, another trust's never seen, and the PAS's and the PMI's types
+// carry their UK Core profile.
+func TestMetaOperationInUse(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		create(t, c, "Observation", `{"resourceType":"Observation","meta":{"profile":["https://example.org/obs"],"tag":[{"system":"urn:test","code":"red"}]},"status":"final","code":{"text":"HR"}}`)
+		create(t, c, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"red"},{"system":"urn:test","code":"blue"}],"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},"status":"final","code":{"text":"HR"}}`)
+		gone := create(t, c, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"gone"}]},"status":"final","code":{"text":"HR"}}`)
+		c.do("DELETE", "/fhir/Observation/"+gone, "")
+		create(t, c, "Medication", `{"resourceType":"Medication","meta":{"tag":[{"system":"urn:test","code":"green"}]},"code":{"text":"Aspirin"}}`)
+		create(t, f.b, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"other-trust"}]},"status":"final","code":{"text":"HR"}}`)
+		metaOf := func(method, path string) string {
+			t.Helper()
+			r := c.do(method, path, "")
+			m := r.json(t)
+			if r.status != 200 || m["resourceType"] != "Parameters" {
+				t.Fatalf("%s %s: %d %s", method, path, r.status, r.body)
+			}
+			p := m["parameter"].([]any)[0].(map[string]any)
+			if p["name"] != "return" {
+				t.Fatalf("%s parameter %v, want return", path, p["name"])
+			}
+			b, _ := json.Marshal(p["valueMeta"])
+			return string(b)
+		}
+		const obs = `{"profile":["https://example.org/obs"],"security":[{"code":"R","system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality"}],"tag":[{"code":"blue","system":"urn:test"},{"code":"red","system":"urn:test"}]}`
+		for _, method := range []string{"GET", "POST"} {
+			if got := metaOf(method, "/fhir/Observation/$meta"); got != obs {
+				t.Errorf("%s Observation/$meta = %s, want %s", method, got, obs)
+			}
+		}
+		all := metaOf("GET", "/fhir/$meta")
+		for _, want := range []string{"green", "red", "blue", "UKCore-Patient", "UKCore-Encounter", "https://example.org/obs"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("$meta = %s, want %s in it", all, want)
+			}
+		}
+		for _, not := range []string{"gone", "other-trust"} {
+			if strings.Contains(all, not) {
+				t.Errorf("$meta = %s, has %s", all, not)
+			}
+		}
+		if got := metaOf("GET", "/fhir/Encounter/$meta"); !strings.Contains(got, "UKCore-Encounter") {
+			t.Errorf("Encounter/$meta = %s, want the UK Core profile", got)
+		}
+		if r := c.do("GET", "/fhir/AuditEvent/$meta", ""); r.status != 405 || !isOutcome(r) {
+			t.Errorf("AuditEvent/$meta: %d %s, want 405", r.status, r.body)
 		}
 	})
 }

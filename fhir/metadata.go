@@ -161,7 +161,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			},
 			"resource":    resources,
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
-			"operation":   []operation{export},
+			"operation":   []operation{export, {"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 		}},
 	}

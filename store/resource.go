@@ -345,6 +345,46 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 	return s.db.accessibleResources(ctx, a, out, "fhir history")
 }
 
+// metaInUseSQL reads the distinct profiles, tags and security labels of
+// the trust's current resources ($2, when given, names their type) from
+// their index rows, which a version that deletes its resource leaves
+// none of.
+const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
+	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
+
+// MetaInUse returns the profiles, tags and security labels in use on
+// the current resources of typ, or of the trust, by type.
+func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.ResourceIndexRow, error) {
+	out := map[string][]crs.ResourceIndexRow{}
+	what := "fhir $meta of the resource store"
+	if typ != "" {
+		what = "fhir $meta of " + typ
+	}
+	err := s.db.View(ctx, a, crs.ActViewClinical, "", what, func(q Querier) error {
+		query, args := metaInUseSQL, []any{a.OrgID}
+		if typ != "" {
+			query, args = query+" AND type = $2", append(args, typ)
+		}
+		err := eachRow(ctx, q, func(r scanner) error {
+			var t string
+			var x crs.ResourceIndexRow
+			if err := r.Scan(&t, &x.Param, &x.System, &x.Code); err != nil {
+				return err
+			}
+			out[t] = append(out[t], x)
+			return nil
+		}, query+" ORDER BY type, param, system, code", args...)
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read the meta in use: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SearchResources returns the current resources that match q.
 func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q crs.ResourceQuery) ([]*crs.Resource, int, error) {
 	var out []*crs.Resource
