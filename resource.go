@@ -9,6 +9,11 @@ import (
 // a FHIR resource created, updated or deleted by a system or a user.
 const EventResourceWritten = "resource.written"
 
+// EventResourceMetaChanged is the event of a change to the meta of a
+// resource's current version (its profiles, tags and security labels,
+// by $meta-add or $meta-delete), which writes no new version.
+const EventResourceMetaChanged = "resource.meta-changed"
+
 // Resource is one version of a FHIR resource in the resource store: the
 // clinical content (conditions, observations, documents, ...) a trust's
 // systems write through the FHIR API. Every version is kept; a delete is
@@ -133,6 +138,12 @@ type ResourceTx interface {
 	// each patient they are about; the others each as PutResource writes
 	// it.
 	PutResources(rs []*Resource, index [][]ResourceIndexRow) error
+	// PutResourceMeta rewrites the current version of a resource with
+	// r.Body, the same version with its meta changed, and index as its
+	// index rows, writing no new version; it appends an event and audit
+	// record saying the meta changed. r.Version must be the current
+	// version and not deleted, else ECONFLICT.
+	PutResourceMeta(r *Resource, index []ResourceIndexRow) error
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
 	SearchResources(q ResourceQuery) ([]*Resource, error)

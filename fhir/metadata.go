@@ -128,6 +128,13 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				res.Interaction = slices.DeleteFunc(res.Interaction, func(i interaction) bool { return i.Code == "history-type" })
 			}
 		}
+		if typed := s.typedCapability(t); t != "AuditEvent" && !s.pmi(t) && (typed == nil || typed.codes == nil || slices.Contains(typed.codes, "update")) {
+			// The meta of what the resource store keeps changes in place
+			// (meta_change.go); the PMI's and the PAS's records' is made
+			// from the record.
+			res.Operation = append(res.Operation, operation{"meta-add", "http://hl7.org/fhir/OperationDefinition/Resource-meta-add"},
+				operation{"meta-delete", "http://hl7.org/fhir/OperationDefinition/Resource-meta-delete"})
+		}
 		if t != "AuditEvent" && (s.typedCapability(t) == nil || s.pmi(t)) {
 			// The resources a List refers to, or a functional list
 			// ($current-problems) of a patient (search_list.go).

@@ -116,11 +116,18 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
 		WHERE org_id = $1 AND type = $2 AND id = $3`, currentArgs(nil, org, r)...)
-	if err == nil {
-		_, err = tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID)
-	}
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
+	}
+	return tx.reindex(r, index)
+}
+
+// reindex replaces the index rows of r with index; a version that
+// deletes its resource has none.
+func (tx *Tx) reindex(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	org := tx.actor.OrgID
+	if _, err := tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	if r.Deleted {
 		return nil
@@ -129,6 +136,46 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
+}
+
+// PutResourceMeta rewrites the current version's body with its meta
+// changed, and its index rows, and appends the event and audit record
+// of the change; the version, its time and its key stay as they were.
+func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	if err := r.CheckText(); err != nil {
+		return err
+	}
+	org := tx.actor.OrgID
+	var current, deleted int
+	var patient string
+	err := tx.QueryRow(`SELECT version, deleted, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &deleted, &patient)
+	if err != nil {
+		return notFound(err, "%s/%s is not in the record", r.Type, r.ID)
+	}
+	if current != r.Version || deleted != 0 {
+		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d (deleted: %t), not at version %d", r.Type, r.ID, current, deleted != 0, r.Version)
+	}
+	if r.Type != "Patient" {
+		if err := tx.clearClinicalWrite(patient); err != nil {
+			return err
+		}
+	}
+	r.PatientID, r.Deleted = patient, false
+	ev := &crs.Event{Type: crs.EventResourceMetaChanged, PatientID: patient, SubjectID: r.Type + "/" + r.ID,
+		Summary: fmt.Sprintf("%s/%s meta changed (version %d unchanged)", r.Type, r.ID, r.Version)}
+	if err := tx.EmitData(ev, "fhir "+r.Type+" meta", writtenOf(r)); err != nil {
+		return err
+	}
+	// The current version's body is kept in fhir_current; a version row
+	// that still holds one (written before migration 0104) is kept true.
+	_, err = tx.Exec(`UPDATE fhir_current SET body = $5 WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, org, r.Type, r.ID, r.Version, string(r.Body))
+	if err == nil {
+		_, err = tx.Exec(`UPDATE fhir_versions SET body = $5 WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4 AND body <> ''`, org, r.Type, r.ID, r.Version, string(r.Body))
+	}
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write the meta of %s/%s: %w", r.Type, r.ID, err)
+	}
+	return tx.reindex(r, index)
 }
 
 // resourceWritten is the data of a resource.written event about one
