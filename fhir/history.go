@@ -215,10 +215,9 @@ func pageCount(q url.Values) (int, error) {
 
 // patientChanges is the history of the trust's patients, newest first:
 // the versions the events of their records carry, from since, current
-// at some time in at, before
-// the key before, at most count (a page's worth of events, before the
-// patients the actor may not see are left out: mayRead). It marks each
-// version's Seq in fromPMI.
+// at some time in at, before the key before, at most count (a page's
+// worth of events, before the patients the actor may not see are left
+// out: mayRead). It marks each version's Seq in fromPMI.
 func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, at crs.Period, before string, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
 	events, err := s.Patients.PatientChangesAt(ctx, p.Actor, since, at, before, count)
 	if err != nil {
