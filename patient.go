@@ -417,4 +417,9 @@ type PatientService interface {
 	// time-ordered, as the resource store's version keys are, so that
 	// the two histories page together.
 	PatientChanges(ctx context.Context, a Actor, since time.Time, before string, count int) ([]*Event, error)
+	// PatientChangesAt lists events as PatientChanges does, keeping
+	// those whose version was current at some time in the period at:
+	// recorded before its end and not followed, for the same patient, by
+	// another version at or before its start.
+	PatientChangesAt(ctx context.Context, a Actor, since time.Time, at Period, before string, count int) ([]*Event, error)
 }

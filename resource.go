@@ -9,6 +9,11 @@ import (
 // a FHIR resource created, updated or deleted by a system or a user.
 const EventResourceWritten = "resource.written"
 
+// EventResourceMetaChanged is the event of a change to the meta of a
+// resource's current version (its profiles, tags and security labels,
+// by $meta-add or $meta-delete), which writes no new version.
+const EventResourceMetaChanged = "resource.meta-changed"
+
 // Resource is one version of a FHIR resource in the resource store: the
 // clinical content (conditions, observations, documents, ...) a trust's
 // systems write through the FHIR API. Every version is kept; a delete is
@@ -22,6 +27,13 @@ type Resource struct {
 	PatientID   string    // the resource id of the Patient it is about, if any, for the audit trail
 	Body        []byte    // the resource's JSON, with its id and meta
 	Seq         string    // the version's time-ordered key: history pages by it
+}
+
+// Period is a span of time from Start up to End, End excluded; a zero
+// Start is open (from the first record) and a zero End is open (until
+// now and after).
+type Period struct {
+	Start, End time.Time
 }
 
 // ResourceIndexRow is one value a search parameter takes in a resource:
@@ -126,6 +138,12 @@ type ResourceTx interface {
 	// each patient they are about; the others each as PutResource writes
 	// it.
 	PutResources(rs []*Resource, index [][]ResourceIndexRow) error
+	// PutResourceMeta rewrites the current version of a resource with
+	// r.Body, the same version with its meta changed, and index as its
+	// index rows, writing no new version; it appends an event and audit
+	// record saying the meta changed. r.Version must be the current
+	// version and not deleted, else ECONFLICT.
+	PutResourceMeta(r *Resource, index []ResourceIndexRow) error
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
 	SearchResources(q ResourceQuery) ([]*Resource, error)
@@ -146,7 +164,17 @@ type ResourceStore interface {
 	// of all; changed at or after since, with a Seq before before ("" for
 	// the newest), at most count.
 	ResourceHistory(ctx context.Context, a Actor, typ, id string, since time.Time, before string, count int) ([]*Resource, error)
+	// ResourceHistoryAt lists versions as ResourceHistory does, keeping
+	// those that were current at some time in the period at: written
+	// before its end and not replaced by a later version at or before
+	// its start.
+	ResourceHistoryAt(ctx context.Context, a Actor, typ, id string, since time.Time, at Period, before string, count int) ([]*Resource, error)
 	// SearchResources returns the current, not deleted, resources that
 	// match q, and how many match in all when q.Count is 0.
 	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)
+	// MetaInUse returns, by resource type, the distinct profiles, tags
+	// and security labels the current resources of typ ("" for every
+	// type) carry: their index rows of _profile (the canonical in Code),
+	// _tag and _security (System and Code), in that order of Param.
+	MetaInUse(ctx context.Context, a Actor, typ string) (map[string][]ResourceIndexRow, error)
 }

@@ -36,18 +36,11 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		since = lo
 	}
-	// _at keeps the versions of one resource that were current at some
-	// time in its period.
-	var atLo, atHi time.Time
-	if v := q.Get("_at"); v != "" {
-		if id == "" {
-			return invalid("not-supported", "_at", "_at is answered for the history of one resource ([type]/[id]/_history?_at=...), not of a type or the system")
-		}
-		lo, hi, ok := ParseDateRange(v)
-		if !ok {
-			return invalid("invalid", "_at", "_at %q is not a date or an instant", v)
-		}
-		atLo, atHi, count = lo, hi, maxCount
+	// _at keeps the versions that were current at some time in its
+	// period.
+	at, hasAt, err := historyAt(q["_at"])
+	if err != nil {
+		return err
 	}
 	for k := range q {
 		switch k {
@@ -73,7 +66,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		versions, err = s.patientHistory(r.Context(), p, id)
 	case s.pmi(typ):
-		versions, err = s.patientChanges(r.Context(), p, since, q.Get("_before"), count+1, fromPMI)
+		versions, err = s.patientChanges(r.Context(), p, since, at, q.Get("_before"), count+1, fromPMI)
 	case typed && id != "":
 		// A record of the PAS keeps no versions: its history is the
 		// record as it stands, its one version.
@@ -84,10 +77,10 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	case typed:
 		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records, which keep no versions (the history of one of them is the record as it stands, at %s/[id]/_history)", typ, typ)
 	default:
-		versions, err = s.Resources.ResourceHistory(r.Context(), p.Actor, typ, id, since, q.Get("_before"), count+1)
+		versions, err = s.Resources.ResourceHistoryAt(r.Context(), p.Actor, typ, id, since, at, q.Get("_before"), count+1)
 		if err == nil && typ == "" && s.pmi("Patient") && p.Actor.Can(crs.ActViewDemographics) {
 			var pats []*crs.Resource
-			if pats, err = s.patientChanges(r.Context(), p, since, q.Get("_before"), count+1, fromPMI); err == nil {
+			if pats, err = s.patientChanges(r.Context(), p, since, at, q.Get("_before"), count+1, fromPMI); err == nil {
 				// Both keys are time-ordered ids: the newest of the two
 				// lists first, one cursor for both.
 				versions = append(versions, pats...)
@@ -98,12 +91,13 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	if err != nil {
 		return err
 	}
-	if !atHi.IsZero() {
-		// Newest first: each version was current until the one after it.
+	if hasAt && id != "" && (typed || s.pmi(typ)) {
+		// The versions of one record of the PMI or the PAS, read whole:
+		// newest first, each was current until the one after it.
 		kept := versions[:0]
 		var until time.Time
 		for _, v := range versions {
-			if v.LastUpdated.Before(atHi) && (until.IsZero() || until.After(atLo)) {
+			if (at.End.IsZero() || v.LastUpdated.Before(at.End)) && (until.IsZero() || until.After(at.Start)) {
 				kept = append(kept, v)
 			}
 			until = v.LastUpdated
@@ -127,6 +121,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		if v := q.Get("_since"); v != "" {
 			next.Set("_since", v)
 		}
+		next["_at"] = q["_at"]
 		next.Set("_before", versions[len(versions)-1].Seq)
 		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
 	}
@@ -155,11 +150,53 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		b.Entry = append(b.Entry, historyEntry(base, v))
 	}
-	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() && atHi.IsZero() {
+	if id != "" && len(b.Entry) == 0 && q.Get("_before") == "" && since.IsZero() && !hasAt {
 		return outcomeOf(http.StatusNotFound, "not-found", "%s/%s is not in the record", typ, id)
 	}
 	writeBundle(w, b)
 	return nil
+}
+
+// historyAt reads the values of _at: the period in which a version
+// listed was current at some time. Each value is a date, a day, a month
+// or an instant with an optional prefix (eq, ge, gt, le, lt); values
+// given together narrow the period to what they share
+// (_at=ge2026-01-01&_at=lt2026-02-01). It reports whether any was
+// given.
+func historyAt(values []string) (crs.Period, bool, error) {
+	var at crs.Period
+	for _, v := range values {
+		op, d := "eq", v
+		if len(v) >= 2 && v[0] >= 'a' && v[0] <= 'z' {
+			op, d = v[:2], v[2:]
+		}
+		lo, hi, ok := ParseDateRange(d)
+		if !ok {
+			return at, false, invalid("invalid", "_at", "_at %q is not a date or an instant (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime, with an optional prefix eq, ge, gt, le or lt)", v)
+		}
+		var p crs.Period
+		switch op {
+		case "eq":
+			p = crs.Period{Start: lo, End: hi}
+		case "ge":
+			p.Start = lo
+		case "gt":
+			p.Start = hi
+		case "le":
+			p.End = hi
+		case "lt":
+			p.End = lo
+		default:
+			return at, false, invalid("not-supported", "_at", "_at %q: the prefix %s is not answered for _at; use eq, ge, gt, le or lt", v, op)
+		}
+		if p.Start.After(at.Start) {
+			at.Start = p.Start
+		}
+		if !p.End.IsZero() && (at.End.IsZero() || p.End.Before(at.End)) {
+			at.End = p.End
+		}
+	}
+	return at, len(values) > 0, nil
 }
 
 // pageCount reads the _count of a paged answer: the default when
@@ -177,12 +214,12 @@ func pageCount(q url.Values) (int, error) {
 }
 
 // patientChanges is the history of the trust's patients, newest first:
-// the versions the events of their records carry, from since, before
-// the key before, at most count (a page's worth of events, before the
-// patients the actor may not see are left out: mayRead). It marks each
-// version's Seq in fromPMI.
-func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, before string, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
-	events, err := s.Patients.PatientChanges(ctx, p.Actor, since, before, count)
+// the versions the events of their records carry, from since, current
+// at some time in at, before the key before, at most count (a page's
+// worth of events, before the patients the actor may not see are left
+// out: mayRead). It marks each version's Seq in fromPMI.
+func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, at crs.Period, before string, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
+	events, err := s.Patients.PatientChangesAt(ctx, p.Actor, since, at, before, count)
 	if err != nil {
 		return nil, err
 	}

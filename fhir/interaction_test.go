@@ -1,8 +1,10 @@
 package fhir_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +122,28 @@ func TestConditionalUpdateDelete(t *testing.T) {
 	})
 }
 
+// historyPage reads a page of history: its resources, in its order,
+// and its next link ("" when it is the last).
+func historyPage(t *testing.T, c *client, path string) (out []map[string]any, next string) {
+	t.Helper()
+	r := c.do("GET", path, "")
+	if r.status != 200 {
+		t.Fatalf("%s: %d %s", path, r.status, r.body)
+	}
+	m := r.json(t)
+	es, _ := m["entry"].([]any)
+	for _, e := range es {
+		out = append(out, e.(map[string]any)["resource"].(map[string]any))
+	}
+	links, _ := m["link"].([]any)
+	for _, l := range links {
+		if l := l.(map[string]any); l["relation"] == "next" {
+			next = l["url"].(string)
+		}
+	}
+	return out, next
+}
+
 // TestHistoryPaging: history at every level is newest first, _count
 // pages it and _since cuts it, and a page stays true while versions are
 // added.
@@ -134,19 +158,9 @@ func TestHistoryPaging(t *testing.T) {
 		}
 		versions := func(path string) (out []string, next string) {
 			t.Helper()
-			r := c.do("GET", path, "")
-			if r.status != 200 {
-				t.Fatalf("%s: %d %s", path, r.status, r.body)
-			}
-			m := r.json(t)
-			es, _ := m["entry"].([]any)
-			for _, e := range es {
-				out = append(out, e.(map[string]any)["resource"].(map[string]any)["meta"].(map[string]any)["versionId"].(string))
-			}
-			for _, l := range m["link"].([]any) {
-				if l.(map[string]any)["relation"] == "next" {
-					next = l.(map[string]any)["url"].(string)
-				}
+			rs, next := historyPage(t, c, path)
+			for _, res := range rs {
+				out = append(out, res["meta"].(map[string]any)["versionId"].(string))
 			}
 			return out, next
 		}
@@ -205,8 +219,7 @@ func TestConditionalUpdateConcurrent(t *testing.T) {
 }
 
 // TestHistoryAt: _at keeps the versions of a resource that were current
-// at some time in its period (an instant, or a whole day); it is refused
-// for the history of a type.
+// at some time in its period (an instant, or a whole day).
 func TestHistoryAt(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		c := start(t, db, clock, nil).a
@@ -246,8 +259,71 @@ func TestHistoryAt(t *testing.T) {
 				t.Errorf("_history?_at=%s: versions %v, want %s", q, got, want)
 			}
 		}
-		if r := c.do("GET", "/fhir/Observation/_history?_at="+at(0), ""); r.status != 400 || !isOutcome(r) {
-			t.Errorf("type history with _at: %d %s, want 400", r.status, r.body)
+	})
+}
+
+// TestHistoryAtTypeAndSystem: _at on the history of a type and of the
+// system keeps the versions current at some time in its period, with
+// prefixes (ge, lt, ...) and values that narrow it together, paged as
+// history is; the PMI's patients by the versions their events carry.
+func TestHistoryAtTypeAndSystem(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := startPAS(t, db, clock).a
+		t0 := clock.Now()
+		obs := func(status string) string {
+			return `{"resourceType":"Observation","status":"` + status + `","code":{"text":"HR"}}`
+		}
+		o1, o2 := create(t, c, "Observation", obs("preliminary")), create(t, c, "Observation", obs("final"))
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Athen","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		for _, st := range []string{"final", "amended"} {
+			clock.Advance(time.Hour)
+			if r := c.do("PUT", "/fhir/Observation/"+o1, `{"resourceType":"Observation","id":"`+o1+`","status":"`+st+`","code":{"text":"HR"}}`); r.status != 200 {
+				t.Fatalf("update: %d %s", r.status, r.body)
+			}
+		}
+		if r := c.do("PUT", "/fhir/Patient/"+pid, `{"resourceType":"Patient","id":"`+pid+`","name":[{"family":"Athen","given":["Anne"]}],"gender":"female","birthDate":"1970-01-01"}`); r.status != 200 {
+			t.Fatalf("update patient: %d %s", r.status, r.body)
+		}
+		clock.Advance(time.Hour)
+		cid := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Asthma"},"subject":{"reference":"Patient/`+pid+`"}}`)
+		at := func(d time.Duration) string { return t0.Add(d).UTC().Format(time.RFC3339) }
+		names := map[string]string{o1: "o1", o2: "o2", pid: "p", cid: "c"}
+		// versions follows a history's pages and names its versions.
+		versions := func(path string) string {
+			t.Helper()
+			var got []string
+			for path != "" {
+				var rs []map[string]any
+				rs, path = historyPage(t, c, path)
+				for _, res := range rs {
+					got = append(got, names[res["id"].(string)]+"v"+res["meta"].(map[string]any)["versionId"].(string))
+				}
+				if path != "" && !strings.Contains(path, "_at=") {
+					t.Errorf("next link %s drops _at", path)
+				}
+			}
+			slices.Sort(got)
+			return strings.Join(got, ",")
+		}
+		for _, tc := range []struct{ path, want string }{
+			{"/fhir/Observation/_history?_at=" + url.QueryEscape(at(30*time.Minute)), "o1v1,o2v1"},
+			{"/fhir/Observation/_history?_count=1&_at=ge" + url.QueryEscape(at(90*time.Minute)), "o1v2,o1v3,o2v1"},
+			{"/fhir/Observation/_history?_at=gt" + url.QueryEscape(at(time.Hour)) + "&_at=lt" + url.QueryEscape(at(90*time.Minute)), "o1v2,o2v1"},
+			{"/fhir/Observation/_history?_at=lt" + url.QueryEscape(at(0)), ""},
+			{"/fhir/Observation/_history?_at=" + t0.Format("2006"), "o1v1,o1v2,o1v3,o2v1"},
+			{"/fhir/Patient/_history?_at=" + url.QueryEscape(at(30*time.Minute)), "pv1"},
+			{"/fhir/Patient/_history?_at=ge" + url.QueryEscape(at(150*time.Minute)), "pv2"},
+			{"/fhir/_history?_count=2&_at=ge" + url.QueryEscape(at(150*time.Minute)), "cv1,o1v3,o2v1,pv2"},
+			{"/fhir/_history?_at=le" + url.QueryEscape(at(30*time.Minute)), "o1v1,o2v1,pv1"},
+		} {
+			if got := versions(tc.path); got != tc.want {
+				t.Errorf("%s: versions %s, want %s", tc.path, got, tc.want)
+			}
+		}
+		for _, q := range []string{"ne" + t0.Format("2006"), "tomorrow"} {
+			if r := c.do("GET", "/fhir/Observation/_history?_at="+q, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("_at=%s: %d %s, want 400", q, r.status, r.body)
+			}
 		}
 	})
 }
@@ -289,6 +365,61 @@ func TestMetaOperation(t *testing.T) {
 		c.do("DELETE", "/fhir/Observation/"+oid, "")
 		if r := c.do("GET", "/fhir/Observation/"+oid+"/$meta", ""); r.status != 410 || !isOutcome(r) {
 			t.Errorf("$meta of a deleted resource: %d %s, want 410", r.status, r.body)
+		}
+	})
+}
+
+// TestMetaOperationInUse: [type]/$meta and $meta at the base answer the
+// distinct profiles, tags and security labels on the current resources
+// of the type or of the trust, by GET or POST; a deleted resource's are
+// gone, another trust's never seen, and the PAS's and the PMI's types
+// carry their UK Core profile.
+func TestMetaOperationInUse(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		create(t, c, "Observation", `{"resourceType":"Observation","meta":{"profile":["https://example.org/obs"],"tag":[{"system":"urn:test","code":"red"}]},"status":"final","code":{"text":"HR"}}`)
+		create(t, c, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"red"},{"system":"urn:test","code":"blue"}],"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},"status":"final","code":{"text":"HR"}}`)
+		gone := create(t, c, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"gone"}]},"status":"final","code":{"text":"HR"}}`)
+		c.do("DELETE", "/fhir/Observation/"+gone, "")
+		create(t, c, "Medication", `{"resourceType":"Medication","meta":{"tag":[{"system":"urn:test","code":"green"}]},"code":{"text":"Aspirin"}}`)
+		create(t, f.b, "Observation", `{"resourceType":"Observation","meta":{"tag":[{"system":"urn:test","code":"other-trust"}]},"status":"final","code":{"text":"HR"}}`)
+		metaOf := func(method, path string) string {
+			t.Helper()
+			r := c.do(method, path, "")
+			m := r.json(t)
+			if r.status != 200 || m["resourceType"] != "Parameters" {
+				t.Fatalf("%s %s: %d %s", method, path, r.status, r.body)
+			}
+			p := m["parameter"].([]any)[0].(map[string]any)
+			if p["name"] != "return" {
+				t.Fatalf("%s parameter %v, want return", path, p["name"])
+			}
+			b, _ := json.Marshal(p["valueMeta"])
+			return string(b)
+		}
+		const obs = `{"profile":["https://example.org/obs"],"security":[{"code":"R","system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality"}],"tag":[{"code":"blue","system":"urn:test"},{"code":"red","system":"urn:test"}]}`
+		for _, method := range []string{"GET", "POST"} {
+			if got := metaOf(method, "/fhir/Observation/$meta"); got != obs {
+				t.Errorf("%s Observation/$meta = %s, want %s", method, got, obs)
+			}
+		}
+		all := metaOf("GET", "/fhir/$meta")
+		for _, want := range []string{"green", "red", "blue", "UKCore-Patient", "UKCore-Encounter", "https://example.org/obs"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("$meta = %s, want %s in it", all, want)
+			}
+		}
+		for _, not := range []string{"gone", "other-trust"} {
+			if strings.Contains(all, not) {
+				t.Errorf("$meta = %s, has %s", all, not)
+			}
+		}
+		if got := metaOf("GET", "/fhir/Encounter/$meta"); !strings.Contains(got, "UKCore-Encounter") {
+			t.Errorf("Encounter/$meta = %s, want the UK Core profile", got)
+		}
+		if r := c.do("GET", "/fhir/AuditEvent/$meta", ""); r.status != 405 || !isOutcome(r) {
+			t.Errorf("AuditEvent/$meta: %d %s, want 405", r.status, r.body)
 		}
 	})
 }

@@ -1,8 +1,11 @@
 package fhir
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -34,9 +37,90 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request, p *Principal
 	if meta == nil {
 		meta = map[string]any{}
 	}
+	return writeMetaParameters(w, meta, "the meta of "+typ+"/"+id)
+}
+
+// handleMetaInUse answers [type]/$meta and $meta at the base: the
+// profiles, tags and security labels in use on the current resources of
+// the type, or of every type the client may read, as a Parameters with
+// one parameter, return, a Meta. The resource store answers from its
+// search index; a type the PAS or the PMI serves adds the UK Core
+// profile its records carry.
+func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	typ := r.PathValue("type")
+	if typ == "AuditEvent" {
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "$meta is not answered for the audit trail; search AuditEvent")
+	}
+	if typ != "" {
+		if err := p.allow(typ, false); err != nil {
+			return err
+		}
+	}
+	byType, err := s.Resources.MetaInUse(r.Context(), p.Actor, typ)
+	if err != nil {
+		return err
+	}
+	for t := range coreMappings {
+		if s.coreType(t) != nil && (typ == "" || typ == t) {
+			byType[t] = append(byType[t], crs.ResourceIndexRow{Param: "_profile", Code: profileBase + t})
+		}
+	}
+	if s.pmi("Patient") && (typ == "" || typ == "Patient") {
+		byType["Patient"] = append(byType["Patient"], crs.ResourceIndexRow{Param: "_profile", Code: profileBase + "Patient"})
+	}
+	seen := map[crs.ResourceIndexRow]bool{}
+	var profiles []string
+	var tags, security []crs.ResourceIndexRow
+	for t, rows := range byType {
+		if t == "AuditEvent" || !p.Scopes.Allows(t, false) {
+			continue
+		}
+		for _, x := range rows {
+			if seen[x] {
+				continue
+			}
+			seen[x] = true
+			switch x.Param {
+			case "_profile":
+				profiles = append(profiles, x.Code)
+			case "_tag":
+				tags = append(tags, x)
+			case "_security":
+				security = append(security, x)
+			}
+		}
+	}
+	meta := map[string]any{}
+	if len(profiles) > 0 {
+		slices.Sort(profiles)
+		meta["profile"] = profiles
+	}
+	for name, codes := range map[string][]crs.ResourceIndexRow{"tag": tags, "security": security} {
+		if len(codes) == 0 {
+			continue
+		}
+		slices.SortFunc(codes, func(a, b crs.ResourceIndexRow) int {
+			return cmp.Or(strings.Compare(a.System, b.System), strings.Compare(a.Code, b.Code))
+		})
+		out := make([]any, len(codes))
+		for i, c := range codes {
+			coding := map[string]any{"code": c.Code}
+			if c.System != "" {
+				coding["system"] = c.System
+			}
+			out[i] = coding
+		}
+		meta[name] = out
+	}
+	return writeMetaParameters(w, meta, "the meta in use")
+}
+
+// writeMetaParameters answers a Meta as the Parameters of the meta
+// operations: one parameter, return; what names it in an error.
+func writeMetaParameters(w http.ResponseWriter, meta map[string]any, what string) error {
 	out, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{map[string]any{"name": "return", "valueMeta": meta}}})
 	if err != nil {
-		return crs.Errorf(crs.EINTERNAL, "write the meta of %s/%s: %w", typ, id, err)
+		return crs.Errorf(crs.EINTERNAL, "write %s: %w", what, err)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -17,8 +17,9 @@ var SoftwareVersion = "dev"
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	base := baseURL(r)
 	type param struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
+		Name          string `json:"name"`
+		Type          string `json:"type"`
+		Documentation string `json:"documentation,omitempty"`
 	}
 	type interaction struct {
 		Code string `json:"code"`
@@ -82,7 +83,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		res.SearchRevInclude = revIncludes()[t]
 		for _, n := range names {
 			p := searchParams[t][n]
-			res.SearchParam = append(res.SearchParam, param{n, p.Type})
+			res.SearchParam = append(res.SearchParam, param{n, p.Type, searchParamDoc(t, n, p)})
 			if p.Type == "reference" {
 				res.SearchInclude = append(res.SearchInclude, t+":"+n)
 			}
@@ -108,12 +109,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}
 				for _, n := range typed.params {
 					if p, ok := searchParams[t][n]; ok {
-						res.SearchParam = append(res.SearchParam, param{n, p.Type})
+						res.SearchParam = append(res.SearchParam, param{n, p.Type, searchParamDoc(t, n, p)})
 						if p.Type == "reference" {
 							res.SearchInclude = append(res.SearchInclude, t+":"+n)
 						}
 					} else if n == "_id" {
-						res.SearchParam = append(res.SearchParam, param{n, "token"})
+						res.SearchParam = append(res.SearchParam, param{n, "token", ""})
 					}
 				}
 				if !typed.readHistory {
@@ -128,11 +129,18 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				res.Interaction = slices.DeleteFunc(res.Interaction, func(i interaction) bool { return i.Code == "history-type" })
 			}
 		}
+		if typed := s.typedCapability(t); t != "AuditEvent" && !s.pmi(t) && (typed == nil || typed.codes == nil || slices.Contains(typed.codes, "update")) {
+			// The meta of what the resource store keeps changes in place
+			// (meta_change.go); the PMI's and the PAS's records' is made
+			// from the record.
+			res.Operation = append(res.Operation, operation{"meta-add", "http://hl7.org/fhir/OperationDefinition/Resource-meta-add"},
+				operation{"meta-delete", "http://hl7.org/fhir/OperationDefinition/Resource-meta-delete"})
+		}
 		if t != "AuditEvent" && (s.typedCapability(t) == nil || s.pmi(t)) {
 			// The resources a List refers to, or a functional list
 			// ($current-problems) of a patient (search_list.go).
 			at, _ := slices.BinarySearchFunc(res.SearchParam, "_list", func(p param, name string) int { return strings.Compare(p.Name, name) })
-			res.SearchParam = slices.Insert(res.SearchParam, at, param{"_list", "special"})
+			res.SearchParam = slices.Insert(res.SearchParam, at, param{"_list", "special", listDoc(t)})
 		}
 		resources = append(resources, res)
 	}
@@ -150,7 +158,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		"format":      []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"patchFormat": []string{PatchContentType, ContentType, XMLContentType},
 		"rest": []any{map[string]any{
-			"mode": "server",
+			"mode":          "server",
+			"documentation": restDoc,
 			"security": map[string]any{
 				"service": []any{map[string]any{"coding": []any{map[string]any{
 					"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR"}}}},
@@ -161,7 +170,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			},
 			"resource":    resources,
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
-			"operation":   []operation{export},
+			"operation":   []operation{export, {"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 			// A search within a patient's compartment: compartment.go.
 			"compartment": []string{"http://hl7.org/fhir/CompartmentDefinition/patient"},
@@ -257,6 +266,43 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 
 // systemSearchDoc says how a search of the whole system answers.
 const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
+
+// restDoc is what the CapabilityStatement says of searches beyond each
+// parameter's own documentation.
+const restDoc = "A token parameter's :in and :not-in name a value set by its canonical url (the trust's, POSTed as a ValueSet, or one of R4's or UK Core's that lists its codes), or several separated by commas: :in matches a code in any of them, :not-in leaves out a code in any of them. _filter (R4's optional filter expression) is not supported and answers 400 naming it: search by the parameters listed for each type."
+
+// searchParamDoc is the documentation of a search parameter of type t
+// that takes more than R4 says of it ("" for the others): the words of
+// _content and _text, and an identifier's :of-type.
+func searchParamDoc(t, name string, p *SearchParam) string {
+	const words = " Each word is found as a part of a value, case ignored; a phrase in double quotes (\"chest pain\") has its words together, in their order, in one value. Takes no modifier."
+	switch {
+	case name == "_content":
+		return "Words in any value of the resource." + words
+	case name == "_text":
+		return "Words in the resource's narrative (text.div, its markup left out)." + words
+	case p.Type == "token" && identifierParam(p):
+		return "An identifier: [system]|[value], or [value] of any system; :of-type=[type system]|[type code]|[value] finds the identifier whose type has that coding (http://terminology.hl7.org/CodeSystem/v2-0203|MR|123), many separated by commas."
+	}
+	return ""
+}
+
+// listDoc is the documentation of _list on type t: the Lists of the
+// trust, and the functional lists of its type.
+func listDoc(t string) string {
+	var names []string
+	for n, l := range functionalLists {
+		if l.typ == t {
+			names = append(names, n)
+		}
+	}
+	doc := "The resources a List of the trust holds (_list=[List id]), any of several separated by commas; a List the trust does not hold lists nothing."
+	if len(names) > 0 {
+		sort.Strings(names)
+		doc += " A patient's functional list by its name, with patient= or subject=: " + strings.Join(names, ", ") + "."
+	}
+	return doc
+}
 
 // systemSearchParams lists the parameters a search of the whole system
 // takes without _type.

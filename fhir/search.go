@@ -313,10 +313,11 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if kind == "token" {
 			switch modifier {
 			case "in", "not-in":
-				if value == "" || len(splitValues(value)) > 1 {
-					return bad("give the canonical url of one value set")
+				urls := splitValues(value)
+				if slices.Contains(urls, "") {
+					return bad("give the canonical url of a value set, or several separated by commas")
 				}
-				s.valueSets = append(s.valueSets, valueSetParam{key: key, name: name, url: value, not: modifier == "not-in"})
+				s.valueSets = append(s.valueSets, valueSetParam{key: key, name: name, urls: urls, not: modifier == "not-in"})
 				return nil
 			case "of-type":
 				return s.addOfType(typ, key, p, value)

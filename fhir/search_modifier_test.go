@@ -184,6 +184,10 @@ func TestSearchValueSetIn(t *testing.T) {
 			// codes are final, preliminary and entered-in-error.
 			{"status:in=http://hl7.org/fhir/ValueSet/detectedissue-status", sorted(systolic, pulse, sameCode)},
 			{"status:not-in=http://hl7.org/fhir/ValueSet/detectedissue-status", diastolic},
+			// Several value sets are any of them.
+			{"code:in=https://trust.example/ValueSet/snomed,https://trust.example/ValueSet/bp", sorted(systolic, diastolic, sameCode)},
+			{"code:not-in=https://trust.example/ValueSet/snomed,https://trust.example/ValueSet/bp", pulse},
+			{"code:in=https://trust.example/ValueSet/female,https://trust.example/ValueSet/snomed", sameCode},
 		} {
 			if got := foundAll(t, c, "/fhir/Observation?"+tc.q); got != tc.want {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
@@ -206,6 +210,8 @@ func TestSearchValueSetIn(t *testing.T) {
 		}
 		refused(t, c, "/fhir/Observation?code:in=https://trust.example/ValueSet/none", "code:in", "https://trust.example/ValueSet/none", "not known")
 		refused(t, c, "/fhir/Observation?code:in=https://trust.example/ValueSet/filtered", "code:in", "https://trust.example/ValueSet/filtered", "filter")
+		refused(t, c, "/fhir/Observation?code:in=https://trust.example/ValueSet/bp,https://trust.example/ValueSet/none", "code:in", "https://trust.example/ValueSet/none", "not known")
+		refused(t, c, "/fhir/Observation?code:in=https://trust.example/ValueSet/bp,", "code:in", "several")
 		refused(t, c, "/fhir/Observation?code:below="+sct+"|404684003", "code:below", "not supported")
 
 		// The PMI's patients, by a trust's value set and by R4's.
@@ -222,6 +228,7 @@ func TestSearchValueSetIn(t *testing.T) {
 			{"gender:in=https://trust.example/ValueSet/female", ann},
 			{"family=valueset&gender:not-in=https://trust.example/ValueSet/female", bob},
 			{"family=valueset&gender:in=http://hl7.org/fhir/ValueSet/administrative-gender", sorted(ann, bob)},
+			{"family=valueset&gender:in=https://trust.example/ValueSet/female,https://trust.example/ValueSet/bp", ann},
 		} {
 			if got := foundAll(t, c, "/fhir/Patient?"+tc.q); got != tc.want {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
@@ -272,6 +279,28 @@ func TestSearchContentAndText(t *testing.T) {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
 			}
 		}
+		// A phrase in double quotes: its words together, in order, in one
+		// value; beside words and other phrases.
+		for _, tc := range []struct{ content, want string }{
+			{`"dizziness after"`, noted},
+			{`"DIZZINESS   after meals"`, noted},
+			{`"after dizziness"`, ""},
+			{`"dizziness standing"`, ""}, // both in one value, not together
+			{`"dizziness seen"`, ""},     // a comma between
+			{`"dizziness on standing"`, narrated},
+			{`pulse "dizziness after"`, noted},
+			{`"dizziness after" "dizziness on"`, ""},
+			{`"dizziness"`, sorted(narrated, noted, other)},
+		} {
+			if got := foundAll(t, c, "/fhir/Observation?_content="+url.QueryEscape(tc.content)); got != tc.want {
+				t.Errorf("_content=%s found %q, want %q", tc.content, got, tc.want)
+			}
+		}
+		if got := foundAll(t, c, "/fhir/Observation?_text="+url.QueryEscape(`"on standing"`)); got != narrated {
+			t.Errorf(`_text="on standing" found %q, want %q`, got, narrated)
+		}
+		refused(t, c, "/fhir/Observation?_content="+url.QueryEscape(`"dizziness after`), "_content", "not closed")
+		refused(t, c, "/fhir/Observation?_content="+url.QueryEscape(`"" dizziness`), "_content", "no words")
 		if n := total(t, c, "/fhir/Observation?_content=dizziness"); n != "3" {
 			t.Errorf("_summary=count of _content=dizziness: %v, want 3", n)
 		}
@@ -386,6 +415,56 @@ func TestCapabilityStatementListsWordsAndLists(t *testing.T) {
 		} {
 			if got := listed[typ]; got != want {
 				t.Errorf("%s lists %q, want %q", typ, got, want)
+			}
+		}
+	})
+}
+
+// TestCapabilityStatementDocumentsSearches checks that the
+// CapabilityStatement documents what its parameters take beyond R4's
+// word: _content's and _text's words and phrases, _list's Lists and
+// functional lists, an identifier's :of-type (the PAS's types too), and
+// that :in and :not-in take several value sets and _filter is refused.
+func TestCapabilityStatementDocumentsSearches(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		var cs struct {
+			Rest []struct {
+				Documentation string
+				Resource      []struct {
+					Type        string
+					SearchParam []struct{ Name, Type, Documentation string }
+				}
+			}
+		}
+		if err := json.Unmarshal(f.a.do("GET", "/fhir/metadata", "").body, &cs); err != nil || len(cs.Rest) == 0 {
+			t.Fatalf("metadata: %v", err)
+		}
+		doc := map[string]string{}
+		for _, res := range cs.Rest[0].Resource {
+			for _, p := range res.SearchParam {
+				doc[res.Type+"."+p.Name] = p.Documentation
+			}
+		}
+		for param, want := range map[string]string{
+			"Observation._content":   "double quotes",
+			"Observation._text":      "narrative",
+			"Observation._list":      "List",
+			"Condition._list":        "$current-problems",
+			"Observation.identifier": ":of-type",
+			"Patient.identifier":     ":of-type",
+			"Encounter.identifier":   ":of-type",
+		} {
+			if !strings.Contains(doc[param], want) {
+				t.Errorf("%s documented %q, want it to say %s", param, doc[param], want)
+			}
+		}
+		if doc["Observation.code"] != "" {
+			t.Errorf("Observation.code documented %q, want R4's word alone", doc["Observation.code"])
+		}
+		for _, want := range []string{":not-in", "several separated by commas", "_filter"} {
+			if !strings.Contains(cs.Rest[0].Documentation, want) {
+				t.Errorf("rest.documentation %q does not say %s", cs.Rest[0].Documentation, want)
 			}
 		}
 	})

@@ -9,13 +9,16 @@ import (
 )
 
 // valueSetParam is a token parameter's :in or :not-in (code:in=url): the
-// codes of the value set at url, expanded when the search runs, since a
-// trust's own value sets are in its resource store.
+// codes of the value sets at urls, expanded when the search runs, since a
+// trust's own value sets are in its resource store. Several value sets
+// (code:in=url1,url2) are any of them: :in matches a code in any one,
+// :not-in excludes a code in any one, as :not excludes any of its
+// values.
 type valueSetParam struct {
-	key  string // the parameter as sent, code:in
-	name string // the search parameter, code
-	url  string // the value set's canonical url, with |version or not
-	not  bool   // :not-in
+	key  string   // the parameter as sent, code:in
+	name string   // the search parameter, code
+	urls []string // the value sets' canonical urls, with |version or not
+	not  bool     // :not-in
 }
 
 // maxValueSetDepth bounds how deep value sets that include other value
@@ -29,9 +32,13 @@ const maxValueSetDepth = 5
 // codes are also matched without one where the parameter's elements
 // are codes. None: the value set holds no code.
 func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string, v valueSetParam) ([]crs.ResourceCondition, error) {
-	incs, err := s.expandValueSet(ctx, p, v.url, 0)
-	if err != nil {
-		return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, v.url, err)
+	var incs []ValueSetInclude
+	for _, url := range v.urls {
+		in, err := s.expandValueSet(ctx, p, url, 0)
+		if err != nil {
+			return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, url, err)
+		}
+		incs = append(incs, in...)
 	}
 	plain := false
 	if sp, ok := SearchParamOf(typ, v.name); ok {
@@ -59,7 +66,7 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	if len(group) == 0 {
 		return nil, nil
 	}
-	group, err = storedGroup(typ, group)
+	group, err := storedGroup(typ, group)
 	if err != nil {
 		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
 	}

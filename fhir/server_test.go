@@ -217,8 +217,8 @@ func TestRESTCore(t *testing.T) {
 			}
 		}
 		// An operation the base does not answer is named as one.
-		if r := c.do("GET", "/fhir/$meta", ""); r.status != 404 || !strings.Contains(string(r.body), "operation $meta is not supported") {
-			t.Errorf("GET /fhir/$meta: %d %s, want 404 naming the operation", r.status, r.body)
+		if r := c.do("GET", "/fhir/$reindex", ""); r.status != 404 || !strings.Contains(string(r.body), "operation $reindex is not supported") {
+			t.Errorf("GET /fhir/$reindex: %d %s, want 404 naming the operation", r.status, r.body)
 		}
 		// Tenancy: trust B sees nothing of trust A.
 		if r := f.b.do("GET", "/fhir/Patient/"+pid, ""); r.status != 404 {

@@ -594,6 +594,13 @@ const patientVersionEvents = `type IN ('patient.registered', 'patient.updated', 
 // id before before ("" for the newest), at most count. The list is
 // audited as a view of the trust's patient history.
 func (s *PatientService) PatientChanges(ctx context.Context, a crs.Actor, since time.Time, before string, count int) ([]*crs.Event, error) {
+	return s.PatientChangesAt(ctx, a, since, crs.Period{}, before, count)
+}
+
+// PatientChangesAt is PatientChanges keeping the events whose version
+// was current at some time in at: a version is current from its event
+// until the patient's next event that carries one.
+func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, since time.Time, at crs.Period, before string, count int) ([]*crs.Event, error) {
 	var out []*crs.Event
 	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "patient history", func(q Querier) error {
 		where, args := patientVersionEvents, []any{a.OrgID} // $1, the trust
@@ -603,6 +610,13 @@ func (s *PatientService) PatientChanges(ctx context.Context, a crs.Actor, since 
 		}
 		if !since.IsZero() {
 			where += " AND recorded_at >= " + arg(formatTime(since))
+		}
+		if !at.End.IsZero() {
+			where += " AND recorded_at < " + arg(formatTime(at.End))
+		}
+		if !at.Start.IsZero() {
+			where += ` AND NOT EXISTS (SELECT 1 FROM events n WHERE n.org_id = events.org_id AND n.patient_id = events.patient_id
+				AND n.` + patientVersionEvents + ` AND n.id > events.id AND n.recorded_at <= ` + arg(formatTime(at.Start)) + `)`
 		}
 		var err error
 		out, err = findEvents(ctx, q, a.OrgID, where, count, args[1:]...)

@@ -116,11 +116,18 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
 		WHERE org_id = $1 AND type = $2 AND id = $3`, currentArgs(nil, org, r)...)
-	if err == nil {
-		_, err = tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID)
-	}
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
+	}
+	return tx.reindex(r, index)
+}
+
+// reindex replaces the index rows of r with index; a version that
+// deletes its resource has none.
+func (tx *Tx) reindex(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	org := tx.actor.OrgID
+	if _, err := tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	if r.Deleted {
 		return nil
@@ -129,6 +136,46 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
+}
+
+// PutResourceMeta rewrites the current version's body with its meta
+// changed, and its index rows, and appends the event and audit record
+// of the change; the version, its time and its key stay as they were.
+func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) error {
+	if err := r.CheckText(); err != nil {
+		return err
+	}
+	org := tx.actor.OrgID
+	var current, deleted int
+	var patient string
+	err := tx.QueryRow(`SELECT version, deleted, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &deleted, &patient)
+	if err != nil {
+		return notFound(err, "%s/%s is not in the record", r.Type, r.ID)
+	}
+	if current != r.Version || deleted != 0 {
+		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d (deleted: %t), not at version %d", r.Type, r.ID, current, deleted != 0, r.Version)
+	}
+	if r.Type != "Patient" {
+		if err := tx.clearClinicalWrite(patient); err != nil {
+			return err
+		}
+	}
+	r.PatientID, r.Deleted = patient, false
+	ev := &crs.Event{Type: crs.EventResourceMetaChanged, PatientID: patient, SubjectID: r.Type + "/" + r.ID,
+		Summary: fmt.Sprintf("%s/%s meta changed (version %d unchanged)", r.Type, r.ID, r.Version)}
+	if err := tx.EmitData(ev, "fhir "+r.Type+" meta", writtenOf(r)); err != nil {
+		return err
+	}
+	// The current version's body is kept in fhir_current; a version row
+	// that still holds one (written before migration 0104) is kept true.
+	_, err = tx.Exec(`UPDATE fhir_current SET body = $5 WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, org, r.Type, r.ID, r.Version, string(r.Body))
+	if err == nil {
+		_, err = tx.Exec(`UPDATE fhir_versions SET body = $5 WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4 AND body <> ''`, org, r.Type, r.ID, r.Version, string(r.Body))
+	}
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write the meta of %s/%s: %w", r.Type, r.ID, err)
+	}
+	return tx.reindex(r, index)
 }
 
 // resourceWritten is the data of a resource.written event about one
@@ -286,8 +333,9 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 
 // historySQL is the query of a page of history, newest first: of the
 // trust, of a type (typ) or of one resource (typ and id), since a time,
-// before a version's seq (the page before's last).
-func historySQL(org, typ, id string, since time.Time, before string, count int) (string, []any) {
+// current at some time in at, before a version's seq (the page before's
+// last).
+func historySQL(org, typ, id string, since time.Time, at crs.Period, before string, count int) (string, []any) {
 	where := []string{"v.org_id = $1"}
 	args := []any{org}
 	add := func(cond string, v any) {
@@ -303,6 +351,15 @@ func historySQL(org, typ, id string, since time.Time, before string, count int) 
 	if !since.IsZero() {
 		add("v.last_updated >= $%d", formatTime(since))
 	}
+	if !at.End.IsZero() {
+		add("v.last_updated < $%d", formatTime(at.End))
+	}
+	if !at.Start.IsZero() {
+		// A version is current until the next is written: the next,
+		// read by its key, must come after the period starts.
+		add(`NOT EXISTS (SELECT 1 FROM fhir_versions n WHERE n.org_id = v.org_id AND n.type = v.type AND n.id = v.id
+			AND n.version = v.version + 1 AND n.last_updated <= $%d)`, formatTime(at.Start))
+	}
 	if before != "" {
 		add("v.seq < $%d", before)
 	}
@@ -316,9 +373,15 @@ func historySQL(org, typ, id string, since time.Time, before string, count int) 
 
 // ResourceHistory lists versions, newest first.
 func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
+	return s.ResourceHistoryAt(ctx, a, typ, id, since, crs.Period{}, before, count)
+}
+
+// ResourceHistoryAt lists the versions current at some time in at,
+// newest first.
+func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, typ, id string, since time.Time, at crs.Period, before string, count int) ([]*crs.Resource, error) {
 	var out []*crs.Resource
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
-		query, args := historySQL(a.OrgID, typ, id, since, before, count)
+		query, args := historySQL(a.OrgID, typ, id, since, at, before, count)
 		var err error
 		out, err = queryResources(ctx, q, query, args...)
 		return err
@@ -327,6 +390,46 @@ func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ,
 		return nil, err
 	}
 	return s.db.accessibleResources(ctx, a, out, "fhir history")
+}
+
+// metaInUseSQL reads the distinct profiles, tags and security labels of
+// the trust's current resources ($2, when given, names their type) from
+// their index rows, which a version that deletes its resource leaves
+// none of.
+const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
+	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
+
+// MetaInUse returns the profiles, tags and security labels in use on
+// the current resources of typ, or of the trust, by type.
+func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.ResourceIndexRow, error) {
+	out := map[string][]crs.ResourceIndexRow{}
+	what := "fhir $meta of the resource store"
+	if typ != "" {
+		what = "fhir $meta of " + typ
+	}
+	err := s.db.View(ctx, a, crs.ActViewClinical, "", what, func(q Querier) error {
+		query, args := metaInUseSQL, []any{a.OrgID}
+		if typ != "" {
+			query, args = query+" AND type = $2", append(args, typ)
+		}
+		err := eachRow(ctx, q, func(r scanner) error {
+			var t string
+			var x crs.ResourceIndexRow
+			if err := r.Scan(&t, &x.Param, &x.System, &x.Code); err != nil {
+				return err
+			}
+			out[t] = append(out[t], x)
+			return nil
+		}, query+" ORDER BY type, param, system, code", args...)
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read the meta in use: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SearchResources returns the current resources that match q.

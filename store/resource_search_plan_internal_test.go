@@ -61,16 +61,19 @@ func TestResourceHistoryReadsInOrder(t *testing.T) {
 	db := openSQLite(t, "plan.db")
 	tests := []struct {
 		name, typ, id, before string
+		at                    crs.Period
 		index                 string // what the plan reads
 	}{
-		{"a resource's", "Observation", "o1", "", "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
-		{"a resource's, the page before", "Observation", "o1", "01J", "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
-		{"a type's", "Observation", "", "", "INDEX fhir_versions_type"},
-		{"the trust's", "", "", "01J", "INDEX fhir_versions_org"},
+		{"a resource's", "Observation", "o1", "", crs.Period{}, "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
+		{"a resource's, the page before", "Observation", "o1", "01J", crs.Period{}, "PRIMARY KEY (org_id=? AND type=? AND id=?)"},
+		{"a type's", "Observation", "", "", crs.Period{}, "INDEX fhir_versions_type"},
+		{"the trust's", "", "", "01J", crs.Period{}, "INDEX fhir_versions_org"},
+		{"a type's at a time", "Observation", "", "", crs.Period{Start: time.Unix(1e9, 0), End: time.Unix(2e9, 0)}, "INDEX fhir_versions_type"},
+		{"the trust's at a time", "", "", "01J", crs.Period{Start: time.Unix(1e9, 0)}, "INDEX fhir_versions_org"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			query, args := historySQL("org1", tc.typ, tc.id, time.Time{}, tc.before, 20)
+			query, args := historySQL("org1", tc.typ, tc.id, time.Time{}, tc.at, tc.before, 20)
 			plan := explainPlan(t, db, query, args...)
 			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, tc.index) {
 				t.Errorf("the plan does not read %s in order:\n%s\nquery: %s", tc.index, plan, query)

@@ -1,0 +1,129 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestResourceMetaInPlace: PutResourceMeta rewrites the current
+// version's body and index rows without a new version, the version
+// before kept as written, with an event saying the meta changed; a
+// version not the current one, or deleted, is ECONFLICT; MetaInUse then
+// lists the new tag and not the old.
+func TestResourceMetaInPlace(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RMP")
+		a := tr.Actor(crs.RoleInterface)
+		svc := store.NewResourceService(db)
+		write := func(f func(tx crs.Tx) error) error {
+			return db.Write(ctx, a, crs.ActRecordClinical, f)
+		}
+		tag := func(code string) crs.ResourceIndexRow {
+			return crs.ResourceIndexRow{Param: "_tag", System: "urn:test", Code: code}
+		}
+		for v, code := range []string{"red", "red"} {
+			r := &crs.Resource{Type: "Observation", ID: "o1", Version: v + 1, Body: []byte(fmt.Sprintf(`{"v":%d,"tag":"red"}`, v+1))}
+			if err := write(func(tx crs.Tx) error { return tx.PutResource(r, []crs.ResourceIndexRow{tag(code)}) }); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Minute)
+		}
+		before, err := svc.ReadResource(ctx, a, "Observation", "o1", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := &crs.Resource{Type: "Observation", ID: "o1", Version: 2, Body: []byte(`{"v":2,"tag":"blue"}`)}
+		if err := write(func(tx crs.Tx) error { return tx.PutResourceMeta(changed, []crs.ResourceIndexRow{tag("blue")}) }); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := svc.ReadResource(ctx, a, "Observation", "o1", 0)
+		if err != nil || cur.Version != 2 || string(cur.Body) != `{"v":2,"tag":"blue"}` || cur.Seq != before.Seq || !cur.LastUpdated.Equal(before.LastUpdated) {
+			t.Errorf("current after the meta changed = %+v, %v; want version 2 as it was but its body", cur, err)
+		}
+		if v2, err := svc.ReadResource(ctx, a, "Observation", "o1", 2); err != nil || string(v2.Body) != `{"v":2,"tag":"blue"}` {
+			t.Errorf("version 2 = %+v, %v", v2, err)
+		}
+		if v1, err := svc.ReadResource(ctx, a, "Observation", "o1", 1); err != nil || string(v1.Body) != `{"v":1,"tag":"red"}` {
+			t.Errorf("version 1 = %+v, %v; want it as written", v1, err)
+		}
+		if hist, err := svc.ResourceHistory(ctx, a, "Observation", "o1", time.Time{}, "", 10); err != nil || len(hist) != 2 {
+			t.Errorf("history = %d versions, %v; want 2", len(hist), err)
+		}
+		inUse, err := svc.MetaInUse(ctx, a, "Observation")
+		if err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0] != tag("blue") {
+			t.Errorf("MetaInUse = %v, %v; want the tag blue alone", inUse, err)
+		}
+		events, err := store.FindEvents(ctx, db.Reader(), tr.Org.ID, "type = $2", crs.EventResourceMetaChanged)
+		if err != nil || len(events) != 1 || events[0].SubjectID != "Observation/o1" {
+			t.Errorf("events = %v, %v; want one about Observation/o1", events, err)
+		}
+		stale := &crs.Resource{Type: "Observation", ID: "o1", Version: 1, Body: []byte(`{}`)}
+		if err := write(func(tx crs.Tx) error { return tx.PutResourceMeta(stale, nil) }); crs.ErrorCode(err) != crs.ECONFLICT {
+			t.Errorf("meta of version 1: err = %v, want ECONFLICT", err)
+		}
+		if err := write(func(tx crs.Tx) error {
+			return tx.PutResource(&crs.Resource{Type: "Observation", ID: "o1", Version: 3, Deleted: true, Body: []byte(`{}`)}, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gone := &crs.Resource{Type: "Observation", ID: "o1", Version: 3, Body: []byte(`{}`)}
+		if err := write(func(tx crs.Tx) error { return tx.PutResourceMeta(gone, nil) }); crs.ErrorCode(err) != crs.ECONFLICT {
+			t.Errorf("meta of a deleted resource: err = %v, want ECONFLICT", err)
+		}
+		if err := write(func(tx crs.Tx) error {
+			return tx.PutResourceMeta(&crs.Resource{Type: "Observation", ID: "none", Version: 1}, nil)
+		}); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("meta of no resource: err = %v, want ENOTFOUND", err)
+		}
+	})
+}
+
+// BenchmarkResourceHistoryAt reads a page of a type's history at a time
+// (the versions current then) and the type's meta in use, over 3,000
+// Observations of three versions each written an hour apart.
+func BenchmarkResourceHistoryAt(b *testing.B) {
+	db := storetest.OpenBench(b)
+	ctx := context.Background()
+	tr := storetest.NewTrust(b, db, "RBH")
+	a := tr.Actor(crs.RoleInterface)
+	svc := store.NewResourceService(db)
+	const n = 3000
+	clock := crs.NewFixedClock(storetest.Epoch)
+	db.Clock = clock
+	for v := 1; v <= 3; v++ {
+		rs := make([]*crs.Resource, n)
+		rows := make([][]crs.ResourceIndexRow, n)
+		for i := range rs {
+			rs[i] = &crs.Resource{Type: "Observation", ID: fmt.Sprintf("o%d", i), Version: v, Body: []byte(`{"resourceType":"Observation"}`)}
+			rows[i] = []crs.ResourceIndexRow{{Param: "_tag", System: "urn:bench", Code: fmt.Sprintf("t%d", i%10)}}
+		}
+		if err := db.Write(ctx, a, crs.ActRecordClinical, func(tx crs.Tx) error { return tx.PutResources(rs, rows) }); err != nil {
+			b.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+	}
+	at := crs.Period{Start: storetest.Epoch.Add(90 * time.Minute), End: storetest.Epoch.Add(100 * time.Minute)}
+	b.Run("type history at", func(b *testing.B) {
+		for b.Loop() {
+			page, err := svc.ResourceHistoryAt(ctx, a, "Observation", "", time.Time{}, at, "", 21)
+			if err != nil || len(page) != 21 {
+				b.Fatalf("page of %d, %v", len(page), err)
+			}
+		}
+	})
+	b.Run("type meta in use", func(b *testing.B) {
+		for b.Loop() {
+			inUse, err := svc.MetaInUse(ctx, a, "Observation")
+			if err != nil || len(inUse["Observation"]) != 10 {
+				b.Fatalf("%v, %v", inUse, err)
+			}
+		}
+	})
+}
