@@ -35,6 +35,11 @@ type coreTable struct {
 	// column: "instant" (Appointment.start), "period" (the start of
 	// Encounter.period) or "" (not the start: not narrowed).
 	date string
+	// order reads the table in the order of its resources' date (the
+	// search parameter's start, to the second): ScanByStart where that is
+	// the start column, ScanByArrival where it is when the patient
+	// arrived; "" where no order does.
+	order crs.ScanOrder
 }
 
 // Statuses of the PAS's records as the resources' statuses.
@@ -63,17 +68,17 @@ func listed[T any](xs []T, next string, err error, serve func(T) (*crs.Resource,
 // their prefixes.
 var coreTables = map[string][]coreTable{
 	"Encounter": {
-		{prefix: prefixAttendance, status: attendanceStatus, date: "period",
+		{prefix: prefixAttendance, status: attendanceStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.ED.ListAttendances(ctx, a, q)
 				return listed(xs, next, err, attendanceEncounter)
 			}},
-		{prefix: prefixSpell, status: spellStatus, date: "period",
+		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
 				return listed(xs, next, err, spellEncounter)
 			}},
-		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended},
+		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 				return listed(xs, next, err, outpatientEncounter)
@@ -84,7 +89,7 @@ var coreTables = map[string][]coreTable{
 			xs, next, err := s.Core.Referrals.ListPathways(ctx, a, q)
 			return listed(xs, next, err, pathwayEpisode)
 		}}},
-	"Appointment": {{status: appointmentStatus, date: "instant",
+	"Appointment": {{status: appointmentStatus, date: "instant", order: crs.ScanByStart,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 			return listed(xs, next, err, appointmentResource)
