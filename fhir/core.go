@@ -206,17 +206,17 @@ func unsortedOf(q *search) *search {
 }
 
 // writeSortedScan answers a sorted search the PAS answers by reading the
-// trust's records. Sorted by date, encounters and appointments are read
-// in that order up to the page's end and one more (readSorted), and
-// counted only when asked (_total, _summary=count); by any other key
-// every match is read, counted, and those up to the page's end kept in
-// order (scanSorted).
+// trust's records. Sorted by date, encounters and appointments, and by
+// birthdate the PMI's patients, are read in that order up to the page's
+// end and one more (readSorted), and counted only when asked (_total,
+// _summary=count); by any other key every match is read, counted, and
+// those up to the page's end kept in order (scanSorted).
 func (s *Server) writeSortedScan(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, scan coreScan) error {
 	ctx := r.Context()
 	unsorted := unsortedOf(q)
 	end := q.query.Offset + q.query.Count
-	tables := orderedTables(q)
-	if tables == nil {
+	reads := s.orderedReads(q, unsorted)
+	if reads == nil {
 		found, total, err := s.scanSorted(ctx, p, unsorted, scan, q.query.SortBy, end)
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *Server) writeSortedScan(w http.ResponseWriter, r *http.Request, p *Prin
 	var found []*crs.Resource
 	if !q.countOnly {
 		var err error
-		if found, err = s.readSorted(ctx, p, unsorted, tables, q.query.SortBy, end+1); err != nil {
+		if found, err = s.readSorted(ctx, p, unsorted, reads, q.query.SortBy, end+1); err != nil {
 			return err
 		}
 	}

@@ -2,117 +2,167 @@ package fhir
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/opencrs/crs"
 )
 
 // A sorted search of the trust's encounters or appointments by date that
 // names no patient (the latest finished encounters, the next
-// appointments) reads each of the type's tables in the order of the
-// records' starts, from the latest when sorted from the latest
-// (crs.RecordScan's Order, backed by an index of each table), and merges
-// them in the order of the sort, each record judged by the matcher as it
-// comes, until the page's end and one more are found: a page reads about
-// what it holds, however many records the trust has. A date is served to
-// the second, so the records that start in the same second are read
-// together and ordered by the sort's further keys, then id, as
-// sortServed orders them; a record with no start (none, in practice)
+// appointments), or of the PMI's patients by birth date that no index
+// leads (those born before 1940, the youngest first), reads the records
+// in the order of the sort's first key, from the latest when sorted from
+// the latest: each of the type's tables by its records' starts
+// (crs.RecordScan's Order), the patients by birth date
+// (crs.PatientScan's ByBirth), each backed by an index. The reads are
+// merged in the order of the sort, each record judged by the matcher as
+// it comes, until the page's end and one more are found: a page reads
+// about what it holds, however many records the trust has. A start is
+// served to the second, so the records of one second (or patients born
+// on one day) are read together and ordered by the sort's further keys,
+// then id, as sortServed orders them; a record without the first key
 // comes last, as it does there.
 
-// orderedTables returns the tables a sorted search of its type reads in
-// the order of its sort, or nil when a table is not read in that order
-// (its first key is not the date, or a table has no order for it): that
-// search reads every match (scanSorted).
-func orderedTables(q *search) []coreTable {
+// orderedReads returns the reads of a sorted search (unsorted: the same
+// without its _sort) that give its records in the order of its first
+// key, or nil when none does: that search reads every match
+// (scanSorted). Encounters and appointments are read so by date, each of
+// the type's tables in the order of its records' starts; the patients
+// of the PMI by birthdate, in the order of their birth dates.
+func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	by := q.query.SortBy
-	if len(by) == 0 || by[0].Param != "date" || by[0].Kind != "date" || len(by[0].Also) > 0 {
+	if len(by) == 0 || by[0].Kind != "date" || len(by[0].Also) > 0 {
 		return nil
 	}
-	tables := coreTables[q.query.Type]
-	for _, t := range tables {
-		if t.order == "" {
+	if s.pmi(q.query.Type) {
+		if by[0].Param != "birthdate" {
 			return nil
 		}
+		lo, hi, ok := startRange(&q.query, "birthdate", 24*time.Hour)
+		if !ok {
+			return []*sortedRead{} // none can match
+		}
+		scan := crs.PatientScan{ByBirth: true, Desc: by[0].Desc}
+		if !lo.IsZero() {
+			scan.BornFrom = crs.DateOf(lo)
+		}
+		if !hi.IsZero() {
+			scan.BornBefore = crs.DateOf(hi.Add(24*time.Hour - time.Nanosecond))
+		}
+		return []*sortedRead{{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
+			scan.Limit = limit
+			pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
+			if err != nil {
+				return nil, false, err
+			}
+			scan.After = next
+			return patientsScanned(pats), next != "", nil
+		}}}
 	}
-	return tables
-}
-
-// sortedRead is one table read in the order of a sort.
-type sortedRead struct {
-	t      *coreTable
-	rq     crs.RecordScan
-	read   []sortedRecord // read and not yet taken; the first ready in the sort's order
-	ready  int
-	done   bool // the table is read to its end
-	offset int  // of read, those taken
-}
-
-// sortedRecord is a record served, with the values it sorts by.
-type sortedRecord struct {
-	res  *crs.Resource
-	vals []sortValue
-}
-
-// sortedBatch is how many records of a table the first read of a sorted
-// search reads at the least; each read after reads twice as many as the
-// one before, up to tableBatch.
-const sortedBatch = 20
-
-// readSorted returns the first want matches of a search (unsorted: its
-// _sort in by) in the order of by, reading tables in that order.
-func (s *Server) readSorted(ctx context.Context, p *Principal, q *search, tables []coreTable, by []crs.ResourceSort, want int) ([]*crs.Resource, error) {
-	var reads []*sortedRead
+	tables := coreTables[q.query.Type]
+	if by[0].Param != "date" || len(tables) == 0 || slices.ContainsFunc(tables, func(t coreTable) bool { return t.order == "" }) {
+		return nil
+	}
+	reads := []*sortedRead{}
 	for i := range tables {
 		t := &tables[i]
-		rq, ok := t.narrowed(&q.query)
+		rq, ok := t.narrowed(&unsorted.query)
 		if !ok {
 			continue
 		}
-		rq.Order, rq.Desc, rq.Limit = t.order, by[0].Desc, min(max(want+1, sortedBatch), tableBatch)
-		reads = append(reads, &sortedRead{t: t, rq: rq})
+		rq.Order, rq.Desc = t.order, by[0].Desc
+		reads = append(reads, &sortedRead{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
+			rq.Limit = limit
+			rs, next, err := t.list(s, ctx, p.Actor, rq)
+			if crs.ErrorCode(err) == crs.EFORBIDDEN && p.Actor.Can(crs.ActSearchPatients) {
+				// A role that finds patients but may not open their
+				// records is shown none of them.
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			rq.After = next
+			out := make([]scanned, len(rs))
+			for i, r := range rs {
+				out[i] = scanned{res: r}
+			}
+			return out, next != "", nil
+		}})
 	}
+	return reads
+}
+
+// sortedRead is one read of records in the order of a sort's first key.
+type sortedRead struct {
+	// next reads the next batch of at most limit records, and whether
+	// more follow.
+	next   func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error)
+	limit  int
+	read   []sortedRecord // read and not yet taken, from offset; those before ready in the sort's order
+	offset int
+	ready  int
+	done   bool // read to the end
+}
+
+// sortedRecord is a record read, with the values it sorts by.
+type sortedRecord struct {
+	it   scanned
+	vals []sortValue
+}
+
+// sortedBatch is how many records a read of a sorted search reads at
+// first at the least; each read after reads twice as many as the one
+// before, up to tableBatch.
+const sortedBatch = 20
+
+// readSorted returns the first want matches of a search (unsorted: its
+// _sort in by) in the order of by, from reads in the order of its first
+// key.
+func (s *Server) readSorted(ctx context.Context, p *Principal, q *search, reads []*sortedRead, by []crs.ResourceSort, want int) ([]*crs.Resource, error) {
+	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
 	var found []*crs.Resource
-	var undated []sortedRecord // records without a date, sorted after every other
-	match := func(res *crs.Resource) (bool, error) {
-		return s.scanMatch(ctx, p, scanned{res: res}, q, false)
+	var undated []sortedRecord // records without the first key, sorted after every other
+	take := func(rec sortedRecord) error {
+		ok, err := s.scanMatch(ctx, p, rec.it, q, whole)
+		if ok {
+			found = append(found, rec.it.res)
+		}
+		return err
+	}
+	for _, rd := range reads {
+		rd.limit = min(max(want+1, sortedBatch), tableBatch)
 	}
 	for len(found) < want {
 		var next *sortedRead
 		for _, rd := range reads {
-			more, err := rd.fill(s, ctx, p, by, &undated)
+			more, err := rd.fill(ctx, p, by, &undated)
 			if err != nil {
 				return nil, err
 			}
-			if more && (next == nil || compareRecords(by, rd.head(), next.head()) < 0) {
+			if more && (next == nil || compareRecords(by, rd.read[rd.offset], next.read[next.offset]) < 0) {
 				next = rd
 			}
 		}
 		if next == nil {
 			break
 		}
-		rec := next.take()
-		ok, err := match(rec.res)
-		if err != nil {
+		rec := next.read[next.offset]
+		next.read[next.offset] = sortedRecord{}
+		next.offset++
+		if err := take(rec); err != nil {
 			return nil, err
 		}
-		if ok {
-			found = append(found, rec.res)
-		}
 	}
-	if len(found) < want {
-		slices.SortFunc(undated, func(a, b sortedRecord) int { return compareRecords(by, a, b) })
-		for _, rec := range undated {
-			if len(found) == want {
-				break
-			}
-			ok, err := match(rec.res)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				found = append(found, rec.res)
-			}
+	slices.SortFunc(undated, func(a, b sortedRecord) int { return compareRecords(by, a, b) })
+	for _, rec := range undated {
+		if len(found) == want {
+			break
+		}
+		if err := take(rec); err != nil {
+			return nil, err
 		}
 	}
 	return found, nil
@@ -120,58 +170,40 @@ func (s *Server) readSorted(ctx context.Context, p *Principal, q *search, tables
 
 // compareRecords orders two records as sortServed does.
 func compareRecords(by []crs.ResourceSort, a, b sortedRecord) int {
-	return compareSorted(by, a.vals, b.vals, a.res.ID, b.res.ID)
+	return compareSorted(by, a.vals, b.vals, a.it.res.ID, b.it.res.ID)
 }
 
-// head is the next record of the read in the sort's order.
-func (rd *sortedRead) head() sortedRecord { return rd.read[rd.offset] }
-
-// take takes the read's next record.
-func (rd *sortedRead) take() sortedRecord {
-	rec := rd.read[rd.offset]
-	rd.read[rd.offset] = sortedRecord{}
-	rd.offset++
-	return rec
-}
-
-// fill reads the table on until a record is ready to be taken in the
-// sort's order, and reports whether one is (false: the table is read to
-// its end). The records read with no date go to undated. Read by their
-// start to the microsecond, the records of the last second read may
-// continue in the batch after: those are ready only once a later
-// second's record is read, or the table's end.
-func (rd *sortedRead) fill(s *Server, ctx context.Context, p *Principal, by []crs.ResourceSort, undated *[]sortedRecord) (bool, error) {
+// fill reads on until a record is ready to be taken in the sort's order,
+// and reports whether one is (false: all are read and taken). The
+// records read without the first key go to undated. Read by a start to
+// the microsecond and sorted by it to the second, the records of the
+// last second read may go on in the batch after: those are ready only
+// once a later second's record is read, or the end.
+func (rd *sortedRead) fill(ctx context.Context, p *Principal, by []crs.ResourceSort, undated *[]sortedRecord) (bool, error) {
 	for rd.offset == rd.ready && !rd.done {
-		rs, next, err := rd.t.list(s, ctx, p.Actor, rd.rq)
-		if crs.ErrorCode(err) == crs.EFORBIDDEN && p.Actor.Can(crs.ActSearchPatients) {
-			// A role that finds patients but may not open their records
-			// is shown none of them.
-			rd.done, rd.read, rd.offset, rd.ready = true, nil, 0, 0
-			return false, nil
-		}
+		batch, more, err := rd.next(ctx, p, rd.limit)
 		if err != nil {
 			return false, err
 		}
 		rd.read = slices.Delete(rd.read, 0, rd.offset)
 		rd.ready -= rd.offset
 		rd.offset = 0
-		for _, res := range rs {
-			vals, err := sortValues(res, by)
+		for _, it := range batch {
+			vals, err := sortValuesOf(it, by)
 			if err != nil {
 				return false, err
 			}
-			rec := sortedRecord{res: res, vals: vals}
+			rec := sortedRecord{it: it, vals: vals}
 			if !vals[0].ok {
 				*undated = append(*undated, rec)
 				continue
 			}
 			rd.read = append(rd.read, rec)
 		}
-		rd.rq.After, rd.done = next, next == ""
-		rd.rq.Limit = min(2*rd.rq.Limit, tableBatch)
+		rd.done = !more
+		rd.limit = min(2*rd.limit, tableBatch)
 		ready := len(rd.read)
 		if !rd.done {
-			// The last second read may go on in the next batch.
 			for ready > 0 && compareSortValue(rd.read[ready-1].vals[0], rd.read[len(rd.read)-1].vals[0]) == 0 {
 				ready--
 			}
@@ -182,4 +214,20 @@ func (rd *sortedRead) fill(s *Server, ctx context.Context, p *Principal, by []cr
 		}
 	}
 	return rd.offset < rd.ready, nil
+}
+
+// sortValuesOf are the values a record read sorts by; a patient of the
+// PMI read without a Body by what its search shows of it.
+func sortValuesOf(it scanned, by []crs.ResourceSort) ([]sortValue, error) {
+	res := it.res
+	if res.Body == nil && it.r != nil {
+		body, err := json.Marshal(it.r)
+		if err != nil {
+			return nil, err
+		}
+		c := *res
+		c.Body = body
+		res = &c
+	}
+	return sortValues(res, by)
 }

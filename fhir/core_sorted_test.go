@@ -1,12 +1,14 @@
 package fhir_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/demo"
 	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
@@ -116,6 +118,104 @@ func TestSortedScanInOrder(t *testing.T) {
 		t.Logf("%s read %d records, and %d reading every match", first, n, every)
 		if every < 4000 {
 			t.Errorf("%s reading every match read %d records, want the trust's", first, every)
+		}
+	})
+}
+
+// TestSortedPatientsByBirth checks the sorted searches of the PMI's
+// patients by birth date that no index leads, read in the order of the
+// patients' birth dates: each page is the page of every match sorted
+// (ascending and descending, patients born on the same day, with a
+// range of birth dates and a gender, at offsets, one past the 10,000th
+// match), counted when asked.
+func TestSortedPatientsByBirth(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		ctx := context.Background()
+		gen := demo.NewGenerator(5)
+		ps := make([]*crs.Patient, 10200)
+		for i := range ps {
+			ps[i] = gen.Patient()
+			// Three born each day, every third day from 1930.
+			ps[i].BirthDate = crs.NewDate(1930, 1, 1+i/3*3)
+		}
+		if _, err := db.LoadPatients(ctx, f.trustA.System, ps, crs.LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// Every patient as the PMI lists them, by birth date then id.
+		var trust []*crs.Patient
+		for after := ""; ; {
+			page, next, err := store.NewPatientService(db).ScanPatients(ctx, f.trustA.Actor(crs.RoleAdmin), crs.PatientScan{After: after, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trust = append(trust, page...)
+			if after = next; after == "" {
+				break
+			}
+		}
+		slices.SortStableFunc(trust, func(a, b *crs.Patient) int { return a.BirthDate.Compare(b.BirthDate.Time) })
+		keep := func(desc bool, keep func(p *crs.Patient) bool) []string {
+			var ids []string
+			for _, p := range trust {
+				if keep(p) {
+					ids = append(ids, p.ID)
+				}
+			}
+			if desc {
+				// Latest first, those born on a day still by id.
+				var out []string
+				for i := len(trust) - 1; i >= 0; {
+					j := i
+					for j >= 0 && trust[j].BirthDate.Equal(trust[i].BirthDate.Time) {
+						j--
+					}
+					for _, p := range trust[j+1 : i+1] {
+						if keep(p) {
+							out = append(out, p.ID)
+						}
+					}
+					i = j
+				}
+				return out
+			}
+			return ids
+		}
+		before1940 := func(p *crs.Patient) bool { return p.BirthDate.Year() < 1940 }
+		femaleSince1950 := func(p *crs.Patient) bool { return p.BirthDate.Year() >= 1950 && p.Gender == "2" }
+		every := func(p *crs.Patient) bool { return true }
+		for _, tc := range []struct {
+			query  string
+			want   []string
+			offset int
+		}{
+			{"Patient?birthdate=lt1940&_sort=-birthdate&_count=10", keep(true, before1940), 0},
+			{"Patient?birthdate=lt1940&_sort=birthdate&_count=10&_offset=200", keep(false, before1940), 200},
+			{"Patient?birthdate=ge1950&gender=female&_sort=-birthdate&_count=15&_offset=30&_total=accurate", keep(true, femaleSince1950), 30},
+			{"Patient?birthdate=ge1950&gender=female&_sort=birthdate&_count=50&_offset=600", keep(false, femaleSince1950), 600},
+			{"Patient?birthdate=ge1900&_sort=birthdate&_count=9&_offset=10050", keep(false, every), 10050},
+			{"Patient?birthdate=ge1900&_sort=-birthdate&_count=9&_offset=10100", keep(true, every), 10100},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				r := c.do("GET", "/fhir/"+tc.query, "")
+				if r.status != 200 {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				b := r.json(t)
+				var got []string
+				es, _ := b["entry"].([]any)
+				for _, e := range es {
+					got = append(got, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+				}
+				want := tc.want[min(tc.offset, len(tc.want)):min(tc.offset+len(got), len(tc.want))]
+				if len(got) == 0 && tc.offset < len(tc.want) || !slices.Equal(got, want) {
+					t.Errorf("page %v,\nwant %v", got, want)
+				}
+				if strings.Contains(tc.query, "_total") && fmt.Sprint(b["total"]) != fmt.Sprint(len(tc.want)) {
+					t.Errorf("total %v, want %d", b["total"], len(tc.want))
+				}
+			})
 		}
 	})
 }

@@ -110,7 +110,6 @@ const tableBatch = 500
 // can match.
 func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) {
 	statuses := t.only
-	var lo, hi time.Time // zero: unbounded
 	for _, g := range q.All {
 		if codes, isStatus := statusCodes(g); isStatus && t.status != nil {
 			var kept []string
@@ -125,10 +124,26 @@ func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) 
 			slices.Sort(kept)
 			statuses = kept
 		}
-		if t.date == "" {
-			continue
+	}
+	var lo, hi time.Time // zero: unbounded
+	if t.date != "" {
+		span := time.Duration(0)
+		if t.date == "instant" {
+			span = time.Second
 		}
-		if glo, ghi, isDate := startBounds(g, t.date == "instant"); isDate {
+		if lo, hi, ok = startRange(q, "date", span); !ok {
+			return rq, false
+		}
+	}
+	return crs.RecordScan{Status: statuses, From: lo, Before: hi}, true
+}
+
+// startRange returns the range of starts [lo, hi) a resource must have
+// to match every group of a search's date conditions on param (zero:
+// unbounded; see startBounds); ok is false when none can.
+func startRange(q *crs.ResourceQuery, param string, span time.Duration) (lo, hi time.Time, ok bool) {
+	for _, g := range q.All {
+		if glo, ghi, isDate := startBounds(g, param, span); isDate {
 			if !glo.IsZero() && glo.After(lo) {
 				lo = glo
 			}
@@ -138,9 +153,9 @@ func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) 
 		}
 	}
 	if !lo.IsZero() && !hi.IsZero() && !lo.Before(hi) {
-		return rq, false
+		return lo, hi, false
 	}
-	return crs.RecordScan{Status: statuses, From: lo, Before: hi}, true
+	return lo, hi, true
 }
 
 // statusCodes returns the codes a group of conditions names when every
@@ -163,15 +178,17 @@ func statusCodes(g []crs.ResourceCondition) ([]string, bool) {
 const startSlack = 2 * time.Second
 
 // startBounds returns the range of record starts [lo, hi) a group of
-// date conditions on date can match (zero: unbounded), when every
-// condition is one; instant says the date is the start itself (its
-// range a second long), not the start of a period that may run on.
-// A resource's date range [Lo, Hi) matches a condition as rowMatches
-// says; the bounds on Lo follow from that.
-func startBounds(g []crs.ResourceCondition, instant bool) (lo, hi time.Time, ok bool) {
+// date conditions on param can match (zero: unbounded), when every
+// condition is one; span is how long the resource's date is when it is
+// the start itself (a second for an instant, a day for a date), 0 for
+// the start of a period that may run on. A resource's date range
+// [Lo, Hi) matches a condition as rowMatches says; the bounds on Lo
+// follow from that.
+func startBounds(g []crs.ResourceCondition, param string, span time.Duration) (lo, hi time.Time, ok bool) {
+	instant := span > 0
 	loOpen, hiOpen := false, false
 	for i, c := range g {
-		if c.Param != "date" || c.Kind != "date" || !plainGroup([]crs.ResourceCondition{c}) {
+		if c.Param != param || c.Kind != "date" || !plainGroup([]crs.ResourceCondition{c}) {
 			return time.Time{}, time.Time{}, false
 		}
 		var clo, chi time.Time // zero: unbounded
@@ -187,15 +204,15 @@ func startBounds(g []crs.ResourceCondition, instant bool) (lo, hi time.Time, ok 
 		case crs.MatchAp:
 			chi = c.Hi
 			if instant {
-				clo = c.Lo.Add(-time.Second)
+				clo = c.Lo.Add(-span)
 			}
 		case crs.MatchGe:
 			if instant {
-				clo = c.Lo.Add(-time.Second)
+				clo = c.Lo.Add(-span)
 			}
 		case crs.MatchGt:
 			if instant {
-				clo = c.Hi.Add(-time.Second)
+				clo = c.Hi.Add(-span)
 			}
 		}
 		// The group keeps what any of its conditions keeps: the hull.

@@ -94,3 +94,24 @@ func readThrough(t *testing.T, db *DB, index string, sql func(crs.RecordScan) (s
 		t.Errorf("sorted after the read:\n%s", plan)
 	}
 }
+
+// TestPatientsInBirthOrderPlan checks that SQLite reads a page of the
+// trust's patients by birth date, either way, through
+// patients_birth_date from the cursor on, and never sorts what it read,
+// with or without a range of birth dates.
+func TestPatientsInBirthOrderPlan(t *testing.T) {
+	db := openSQLite(t, "plans.db")
+	sql := func(q crs.RecordScan) (string, []any, error) {
+		return scanPatientsSQL("org1", crs.PatientScan{ByBirth: true, Desc: q.Desc, After: q.After, Limit: q.Limit,
+			BornFrom: crs.DateOf(q.From), BornBefore: crs.DateOf(q.Before)})
+	}
+	from := time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, q := range []crs.RecordScan{
+		{Limit: 200},
+		{Limit: 200, Desc: true},
+		{After: "1950-03-04|p1", Limit: 200},
+		{After: "1950-03-04|p1", Limit: 200, Desc: true, From: from, Before: from.AddDate(10, 0, 0)},
+	} {
+		t.Run(fmt.Sprintf("%+v", q), func(t *testing.T) { readThrough(t, db, "patients_birth_date", sql, q) })
+	}
+}
