@@ -29,8 +29,9 @@ import (
 // without its _sort) that give its records in the order of its first
 // key, or nil when none does: that search reads every match
 // (scanSorted). Encounters and appointments are read so by date, each of
-// the type's tables in the order of its records' starts; the patients
-// of the PMI by birthdate, in the order of their birth dates.
+// the type's tables in the order of its records' starts; slots by start
+// from the earliest; the patients of the PMI by birthdate, in the order
+// of their birth dates.
 func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	by := q.query.SortBy
 	if len(by) == 0 || by[0].Kind != "date" || len(by[0].Also) > 0 {
@@ -60,6 +61,12 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 			scan.After = next
 			return patientsScanned(pats), next != "", nil
 		}}}
+	}
+	if q.query.Type == "Slot" {
+		if by[0].Param != "start" || by[0].Desc {
+			return nil
+		}
+		return s.slotsByStart(&unsorted.query)
 	}
 	tables := coreTables[q.query.Type]
 	if by[0].Param != "date" || len(tables) == 0 || slices.ContainsFunc(tables, func(t coreTable) bool { return t.order == "" }) {
@@ -94,6 +101,67 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	}
 	return reads
 }
+
+// slotsByStart returns the read of the trust's slots by start, the
+// earliest first, from the start a search's conditions on start allow
+// (FindSlots lists the slots of every clinic in that order). Each batch
+// resumes at the start of the last slot read, leaving out those of that
+// start it read; a batch that holds only slots of one start is read
+// again twice as long.
+func (s *Server) slotsByStart(q *crs.ResourceQuery) []*sortedRead {
+	lo, hi, ok := startRange(q, "start", time.Second)
+	if !ok {
+		return []*sortedRead{}
+	}
+	from, to := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !lo.IsZero() {
+		from = lo
+	}
+	if !hi.IsZero() {
+		to = hi
+	}
+	var seen []string // the slots read that start at from
+	return []*sortedRead{{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
+		for {
+			sls, err := s.Core.Outpatients.FindSlots(ctx, p.Actor, crs.SlotQuery{From: from, To: to, Limit: limit})
+			if err != nil {
+				return nil, false, err
+			}
+			more := len(sls) == limit
+			if more && sls[len(sls)-1].Start.Equal(from) && limit < maxSlotRead {
+				limit = min(2*limit, maxSlotRead)
+				continue
+			}
+			var out []scanned
+			var at []string
+			for _, sl := range sls {
+				if sl.Start.Equal(from) && slices.Contains(seen, sl.ID) {
+					continue
+				}
+				r, err := slotResource(sl)
+				if err != nil {
+					return nil, false, err
+				}
+				out = append(out, scanned{res: r})
+				if !sl.Start.Equal(sls[len(sls)-1].Start) {
+					continue
+				}
+				at = append(at, sl.ID)
+			}
+			if last := sls; len(last) > 0 {
+				if !last[len(last)-1].Start.Equal(from) {
+					seen = nil
+				}
+				from = last[len(last)-1].Start
+				seen = append(seen, at...)
+			}
+			return out, more, nil
+		}
+	}}}
+}
+
+// maxSlotRead is the most slots FindSlots lists at once.
+const maxSlotRead = 5000
 
 // sortedRead is one read of records in the order of a sort's first key.
 type sortedRead struct {

@@ -22,7 +22,8 @@ import (
 // date filters, by a further key, at offsets that end pages within and
 // across tables, counted when asked), paging through every match
 // serves each once in order, a page past the 10,000th match is
-// answered, and a first page reads about what it shows, not the trust.
+// answered, and a first page reads about what it shows, not the trust;
+// so are the trust's slots by start.
 func TestSortedScanInOrder(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -99,6 +100,32 @@ func TestSortedScanInOrder(t *testing.T) {
 			t.Errorf("%s reading every match: %d, want 400", far, r.status)
 		}
 		restore()
+
+		// The trust's slots by start, the earliest first, read in that
+		// order (the latest first, every one read): the pages of every
+		// slot sorted, one past the 10,000th.
+		slots := following(t, c, "/fhir/Slot?_count=1000")
+		for _, tc := range []struct {
+			query         string
+			desc          bool
+			keep          func(r map[string]any) bool
+			offset, count int
+		}{
+			{"Slot?_sort=start&_count=20&_offset=100", false, nil, 100, 20},
+			{"Slot?start=ge2025-02-01&_sort=start&_count=15&_offset=7", false, func(r map[string]any) bool { return str("start")(r) >= "2025-02-01" }, 7, 15},
+			{"Slot?status=busy&_sort=start&_count=10&_offset=10300", false, func(r map[string]any) bool { return r["status"] == "busy" }, 10300, 10},
+			{"Slot?_sort=-start&_count=12&_offset=50", true, nil, 50, 12},
+		} {
+			of := slots
+			if tc.keep != nil {
+				of = slices.DeleteFunc(slices.Clone(slots), func(r map[string]any) bool { return !tc.keep(r) })
+			}
+			all := ordered(of, sortKey{str("start"), tc.desc})
+			want := all[min(tc.offset, len(all)):min(tc.offset+tc.count, len(all))]
+			if got := entryIDs(get(tc.query)); len(got) == 0 || !slices.Equal(got, want) {
+				t.Errorf("%s: %v,\nwant %v", tc.query, got, want)
+			}
+		}
 
 		// A first page reads about what it shows.
 		const first = "Encounter?status=finished&_sort=-date&_count=10"
