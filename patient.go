@@ -327,10 +327,19 @@ type PatientSort struct {
 	Desc bool
 }
 
-// PatientScan asks for a page of the trust's patients in id order.
+// PatientScan asks for a page of the trust's patients in id order, or
+// in the order of their birth dates.
 type PatientScan struct {
 	After string // the cursor of the page before ("" for the first)
 	Limit int    // at most this many; 0 means 20, at most 1000
+	// ByBirth reads the patients by their birth date, then id, the
+	// latest first with Desc (the cursor "date|id"): a sorted list of
+	// the trust's patients by birth date that reads only up to its
+	// page. A patient without a birth date comes first, as the earliest.
+	ByBirth, Desc bool
+	// BornFrom and BornBefore, when not zero, keep the patients born on
+	// or after BornFrom and before BornBefore (with ByBirth only).
+	BornFrom, BornBefore Date
 }
 
 // PatientResults is one page of a search of the PMI: the patients shown,

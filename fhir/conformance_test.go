@@ -481,17 +481,8 @@ func TestEverythingType(t *testing.T) {
 func typesOnPages(t *testing.T, c *client, path string) map[string]int {
 	t.Helper()
 	got := map[string]int{}
-	for next := path; next != ""; {
-		r := c.do("GET", next, "")
-		if r.status != 200 {
-			t.Fatalf("%s: %d %s", next, r.status, r.body)
-		}
-		m := r.json(t)
-		es, _ := m["entry"].([]any)
-		for _, e := range es {
-			got[e.(map[string]any)["resource"].(map[string]any)["resourceType"].(string)]++
-		}
-		next = nextLink(m)
+	for _, r := range following(t, c, path) {
+		got[r["resourceType"].(string)]++
 	}
 	return got
 }

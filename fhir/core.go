@@ -157,58 +157,117 @@ func (s *Server) keptServed(ctx context.Context, p *Principal, q *search, found 
 
 // writeTypedSearch answers a search of a type of the typed core: every
 // match of the typed records, then for a type the resource store also
-// holds, the resource store's matches, paged together by _offset. With
-// _sort the typed records and the store's first matches are sorted
-// together; a search of the PMI is sorted and paged by the database. A
-// typed match without a Body is read whole when it is on the page.
+// holds, the resource store's matches, paged together by _offset. It
+// chooses one of four ways: a sorted search of the PMI the database
+// sorts and pages (writePMISorted); a search no index of the PAS leads,
+// read page by page across the trust (writeScan); one of those sorted
+// (writeSortedScan); or the typed search, patient by patient, with
+// each page's checks (writeTypedMatches).
 func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
-	typ := q.query.Type
-	if s.pmi(typ) && len(q.query.SortBy) > 0 && s.pmiSorts(q) {
-		page, total, err := s.sortedPatients(r.Context(), p, q)
-		if err != nil {
-			return err
-		}
-		return s.writeTypedPage(w, r, p, q, b, page, total, q.total || q.countOnly)
+	if s.pmi(q.query.Type) && len(q.query.SortBy) > 0 && s.pmiSorts(q) {
+		return s.writePMISorted(w, r, p, q, b)
 	}
 	if scan := s.scanOf(q); scan != nil {
 		return s.writeScan(w, r, p, q, b, scan)
 	}
+	if scan := s.sortedScanOf(q); scan != nil {
+		return s.writeSortedScan(w, r, p, q, b, scan)
+	}
+	return s.writeTypedMatches(w, r, p, q, b, typed)
+}
+
+// writePMISorted answers a sorted search of the PMI the database sorts
+// and pages (sortedPatients).
+func (s *Server) writePMISorted(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle) error {
+	page, total, err := s.sortedPatients(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	return s.writeTypedPage(w, r, p, q, b, page, total, q.total || q.countOnly)
+}
+
+// sortedScanOf returns the scan that reads the records of a sorted search
+// the PAS answers by reading the trust (no patient named, no index to
+// lead it), or nil when the typed search answers it. The trust's
+// Organizations, a few hundred GP practices, are read whole and sorted
+// by the typed search (searchOrganizations).
+func (s *Server) sortedScanOf(q *search) coreScan {
+	if len(q.query.SortBy) == 0 || q.query.Type == "Organization" {
+		return nil
+	}
+	return s.scanOf(unsortedOf(q))
+}
+
+// unsortedOf is a search without its _sort.
+func unsortedOf(q *search) *search {
+	unsorted := *q
+	unsorted.query.SortBy = nil
+	return &unsorted
+}
+
+// writeSortedScan answers a sorted search the PAS answers by reading the
+// trust's records. Sorted by date, encounters and appointments, and by
+// birthdate the PMI's patients, are read in that order up to the page's
+// end and one more (readSorted), and counted only when asked (_total,
+// _summary=count); by any other key every match is read, counted, and
+// those up to the page's end kept in order (scanSorted).
+func (s *Server) writeSortedScan(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, scan coreScan) error {
+	ctx := r.Context()
+	unsorted := unsortedOf(q)
+	end := q.query.Offset + q.query.Count
+	reads := s.orderedReads(q, unsorted)
+	if reads == nil {
+		found, total, err := s.scanSorted(ctx, p, unsorted, scan, q.query.SortBy, end)
+		if err != nil {
+			return err
+		}
+		return s.writeTypedFound(w, r, p, q, b, found, total, true)
+	}
 	var found []*crs.Resource
-	typedTotal := -1
-	if len(q.query.SortBy) > 0 && typ != "Organization" {
-		// A search the PAS answers by reading the trust a page at a time
-		// (no patient, no index to lead it) reads every match and keeps
-		// those up to the page's end in order. The trust's Organizations,
-		// a few hundred GP practices, are read whole and sorted
-		// (searchOrganizations).
-		unsorted := *q
-		unsorted.query.SortBy = nil
-		if scan := s.scanOf(&unsorted); scan != nil {
-			var err error
-			if found, typedTotal, err = s.scanSorted(r.Context(), p, &unsorted, scan, q.query.SortBy, q.query.Offset+q.query.Count); err != nil {
-				return err
-			}
-		}
-	}
-	m := s.coreType(typ)
-	checked := len(q.checks) > 0 && !s.pmi(typ)
-	if typedTotal < 0 {
+	if !q.countOnly {
 		var err error
-		if found, err = typed(r.Context(), p, q); err != nil {
+		if found, err = s.readSorted(ctx, p, unsorted, reads, q.query.SortBy, end+1); err != nil {
 			return err
 		}
-		if checked {
-			// A check on each page (identifier:of-type) is made on each
-			// match, so that _offset pages through those kept.
-			if found, err = s.keptServed(r.Context(), p, q, found); err != nil {
-				return err
-			}
-		}
-		if err := sortServed(found, q.query.SortBy); err != nil {
-			return err
-		}
-		typedTotal = len(found)
 	}
+	counted := q.total || q.countOnly
+	total := len(found) // one more than the page's end when more follow
+	if counted {
+		var err error
+		if total, _, _, err = s.scanPage(ctx, p, unsorted, scan, "", -1); err != nil {
+			return err
+		}
+	}
+	return s.writeTypedFound(w, r, p, q, b, found, total, counted)
+}
+
+// writeTypedMatches answers a search by the typed search's matches
+// (patient by patient, or by an index of the PAS), sorted as served; a
+// check on each page (identifier:of-type) is made on each match, so that
+// _offset pages through those kept.
+func (s *Server) writeTypedMatches(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, typed func(context.Context, *Principal, *search) ([]*crs.Resource, error)) error {
+	found, err := typed(r.Context(), p, q)
+	if err != nil {
+		return err
+	}
+	if len(q.checks) > 0 && !s.pmi(q.query.Type) {
+		if found, err = s.keptServed(r.Context(), p, q, found); err != nil {
+			return err
+		}
+	}
+	if err := sortServed(found, q.query.SortBy); err != nil {
+		return err
+	}
+	return s.writeTypedFound(w, r, p, q, b, found, len(found), true)
+}
+
+// writeTypedFound answers a page of the typed matches found (in order,
+// at least up to the page's end) of typedTotal, counted or not: with a
+// type the resource store also holds, its matches join them, sorted
+// with them or following them in id order.
+func (s *Server) writeTypedFound(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, found []*crs.Resource, typedTotal int, counted bool) error {
+	m := s.coreType(q.query.Type)
+	checked := len(q.checks) > 0 && !s.pmi(q.query.Type)
 	if checked && m != nil && m.stored() {
 		// The resource store's kept matches join the typed ones, sorted
 		// and paged with them.
@@ -270,7 +329,7 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 			page = append(page, more...)
 		}
 	}
-	return s.writeTypedPage(w, r, p, q, b, page, total, true)
+	return s.writeTypedPage(w, r, p, q, b, page, total, counted)
 }
 
 // pmiSorts reports whether the PMI sorts a sorted search of patients: one
@@ -278,9 +337,7 @@ func (s *Server) writeTypedSearch(w http.ResponseWriter, r *http.Request, p *Pri
 // gender alone. Any other (a town, a range of birth dates, :missing) is read
 // across the trust and sorted as read (scanSorted).
 func (s *Server) pmiSorts(q *search) bool {
-	unsorted := *q
-	unsorted.query.SortBy = nil
-	if s.scanOf(&unsorted) == nil {
+	if s.scanOf(unsortedOf(q)) == nil {
 		return true
 	}
 	if len(q.query.Not) > 0 || len(q.query.Missing) > 0 {

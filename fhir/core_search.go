@@ -187,11 +187,17 @@ func (s *Server) scanPatients(ctx context.Context, p *Principal, cursor string) 
 	if err != nil {
 		return nil, false, err
 	}
+	return patientsScanned(pats), next != "", nil
+}
+
+// patientsScanned are patients of the PMI as a scan reads them, each
+// without a Body, its cursor its id.
+func patientsScanned(pats []*crs.Patient) []scanned {
 	out := make([]scanned, 0, len(pats))
 	for _, pat := range pats {
 		out = append(out, scanned{res: &crs.Resource{Type: "Patient", ID: pat.ID}, cursor: pat.ID, r: patientResource(pat, nil)})
 	}
-	return out, next != "", nil
+	return out
 }
 
 // writeScan answers a search of the typed core by a scan: a page of the

@@ -12,6 +12,7 @@ import (
 	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/rtt"
 	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
 )
 
 // BenchmarkPatientScan measures the searches of patients no index leads,
@@ -64,6 +65,18 @@ func benchCore(b *testing.B, n int) (*httptest.Server, time.Time) {
 		s.Core = &fhir.Core{Referrals: store.NewReferralService(db), Inpatients: store.NewInpatientService(db),
 			ED: store.NewEDService(db), Outpatients: store.NewOutpatientService(db), Orgs: store.NewOrganisationService(db)}
 	})
+	return srv, loadCore(b, db, tr, n, 1)
+}
+
+// loadCore loads the typed core of a trust of n synthetic patients
+// through the legacy migration's commands, each with a referral and its
+// pathway and per appointments in two clinics (every other attended), a
+// third with an A&E attendance and a fifth with a spell; it returns when
+// the last appointment starts. Records start together, within a second,
+// in pairs (two appointments in the two clinics, two attendances), the
+// later of a pair to the second the first made, and spells, attendances
+// and appointments start together now and then.
+func loadCore(tb testing.TB, db *store.DB, tr *storetest.Trust, n, per int) time.Time {
 	ctx := context.Background()
 	gen := demo.NewGenerator(21)
 	ps := make([]*crs.Patient, n)
@@ -71,32 +84,33 @@ func benchCore(b *testing.B, n int) (*httptest.Server, time.Time) {
 		ps[i] = gen.Patient()
 	}
 	if _, err := db.LoadPatients(ctx, tr.System, ps, crs.LoadOptions{}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	ids, err := db.LivePatientIDs(ctx, tr.Org.ID, n)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	n = len(ids) // the load keeps one of the generator's rare duplicates
 	orgs := store.NewOrganisationService(db)
 	admin := tr.Actor(crs.RoleAdmin)
 	site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main site"}
 	if err := orgs.CreateLocation(ctx, admin, site); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	ward := &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WD1", Name: "Ward 1"}
 	if err := orgs.CreateLocation(ctx, admin, ward); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	clerk := tr.Actor(crs.RoleClerk)
-	clinic := &crs.Clinic{Code: "GS1", Name: "General Surgery", ConsultantCode: "C1000001", TreatmentFunction: "100"}
+	clinics := []*crs.Clinic{{Code: "GS1", Name: "General Surgery", ConsultantCode: "C1000001", TreatmentFunction: "100"},
+		{Code: "GS2", Name: "General Surgery 2", ConsultantCode: "C1000001", TreatmentFunction: "100"}}
 	if err := db.Write(ctx, clerk, crs.ActManagePathways, func(tx crs.Tx) error {
-		if err := tx.MigrateClinics([]*crs.Clinic{clinic}, []string{"MAIN"}); err != nil {
+		if err := tx.MigrateClinics(clinics, []string{"MAIN", "MAIN"}); err != nil {
 			return err
 		}
 		return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "clinic"}, "clinic")
 	}); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	base := time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 	var last time.Time
@@ -116,16 +130,29 @@ func benchCore(b *testing.B, n int) (*httptest.Server, time.Time) {
 			pws = append(pws, &crs.Pathway{ID: r.PathwayID, PatientID: pid, PPI: fmt.Sprintf("RBN%010d", i+1), PPIIssuer: "RBN", ReferralID: r.ID,
 				TreatmentFunction: "100", Priority: r.Priority, ClockState: crs.ClockRunning, ClockStart: received, LastStatus: 10})
 			evs = append(evs, []crs.PathwayEvent{{Date: received, Kind: rtt.KindReferralReceived, Status: 10}})
-			start := base.Add(time.Duration(i) * 10 * time.Minute)
-			last = start
-			ap := &crs.Appointment{PatientID: pid, ReferralID: r.ID, PathwayID: r.PathwayID, ClinicID: clinic.ID, Start: start,
-				Kind: crs.SlotNew, Status: crs.AppointmentBooked}
-			if i%2 == 0 {
-				ap.Status, ap.AttendedAt = crs.AppointmentAttended, start
+			for j := 0; j < per; j++ {
+				k := i*per + j
+				start := base.Add(time.Duration(k/2) * 10 * time.Minute)
+				if k%2 == (k/2)%2 {
+					// The later of the pair by id starts first, within
+					// the second, every other pair.
+					start = start.Add(300 * time.Millisecond)
+				}
+				if start.After(last) {
+					last = start
+				}
+				ap := &crs.Appointment{PatientID: pid, ReferralID: r.ID, PathwayID: r.PathwayID, ClinicID: clinics[k%2].ID, Start: start,
+					Kind: crs.SlotNew, Status: crs.AppointmentBooked}
+				if i%2 == 0 {
+					ap.Status, ap.AttendedAt = crs.AppointmentAttended, start
+				}
+				aps = append(aps, crs.MigratedAppointment{Appointment: ap, SlotEnd: start.Add(10 * time.Minute), SlotType: crs.SlotNew})
 			}
-			aps = append(aps, crs.MigratedAppointment{Appointment: ap, SlotEnd: start.Add(10 * time.Minute), SlotType: crs.SlotNew})
 			if i%3 == 0 {
-				at := base.Add(time.Duration(i) * 7 * time.Minute)
+				at := base.Add(time.Duration(i/6) * 7 * time.Minute)
+				if i%2 == 0 {
+					at = at.Add(500 * time.Millisecond)
+				}
 				eds = append(eds, &crs.EDAttendance{PatientID: pid, ArrivedAt: at, ArrivalMode: "1048071000000103", AttendanceCategory: "1",
 					TriageCategory: 3, TriagedAt: at.Add(10 * time.Minute), DepartedAt: at.Add(3 * time.Hour), Departure: crs.EDDischarged})
 			}
@@ -154,10 +181,10 @@ func benchCore(b *testing.B, n int) (*httptest.Server, time.Time) {
 			}
 			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "journey"}, "journey")
 		}); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
-	return srv, last
+	return last
 }
 
 // trues is n trues: each migrated pathway its referral's current one.
@@ -167,4 +194,33 @@ func trues(n int) []bool {
 		out[i] = true
 	}
 	return out
+}
+
+// BenchmarkSortedEncounterSearch measures a page of the trust's finished
+// encounters sorted by date, from the latest, that names no patient, on
+// a trust of 20,000 patients (about 20,600 encounters): the first page
+// and a page 5,000 matches in, each read in the order of the records'
+// starts up to the page ("ordered") and by reading every match
+// ("every-match").
+func BenchmarkSortedEncounterSearch(b *testing.B) {
+	srv, _ := benchCore(b, 20000)
+	for _, bc := range []struct{ name, query string }{
+		{"first-page", "Encounter?status=finished&_sort=-date&_count=10"},
+		{"offset-5000", "Encounter?status=finished&_sort=-date&_count=10&_offset=5000"},
+	} {
+		for _, every := range []bool{false, true} {
+			name := bc.name + "/ordered"
+			if every {
+				name = bc.name + "/every-match"
+			}
+			b.Run(name, func(b *testing.B) {
+				if every {
+					defer fhir.ReadEveryMatch()()
+				}
+				for i := 0; i < b.N; i++ {
+					benchGet(b, srv.URL+"/fhir/"+bc.query, "t")
+				}
+			})
+		}
+	}
 }

@@ -35,6 +35,11 @@ type coreTable struct {
 	// column: "instant" (Appointment.start), "period" (the start of
 	// Encounter.period) or "" (not the start: not narrowed).
 	date string
+	// order reads the table in the order of its resources' date (the
+	// search parameter's start, to the second): ScanByStart where that is
+	// the start column, ScanByArrival where it is when the patient
+	// arrived; "" where no order does.
+	order crs.ScanOrder
 }
 
 // Statuses of the PAS's records as the resources' statuses.
@@ -63,17 +68,17 @@ func listed[T any](xs []T, next string, err error, serve func(T) (*crs.Resource,
 // their prefixes.
 var coreTables = map[string][]coreTable{
 	"Encounter": {
-		{prefix: prefixAttendance, status: attendanceStatus, date: "period",
+		{prefix: prefixAttendance, status: attendanceStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.ED.ListAttendances(ctx, a, q)
 				return listed(xs, next, err, attendanceEncounter)
 			}},
-		{prefix: prefixSpell, status: spellStatus, date: "period",
+		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
 				return listed(xs, next, err, spellEncounter)
 			}},
-		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended},
+		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 				return listed(xs, next, err, outpatientEncounter)
@@ -84,7 +89,7 @@ var coreTables = map[string][]coreTable{
 			xs, next, err := s.Core.Referrals.ListPathways(ctx, a, q)
 			return listed(xs, next, err, pathwayEpisode)
 		}}},
-	"Appointment": {{status: appointmentStatus, date: "instant",
+	"Appointment": {{status: appointmentStatus, date: "instant", order: crs.ScanByStart,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 			return listed(xs, next, err, appointmentResource)
@@ -105,7 +110,6 @@ const tableBatch = 500
 // can match.
 func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) {
 	statuses := t.only
-	var lo, hi time.Time // zero: unbounded
 	for _, g := range q.All {
 		if codes, isStatus := statusCodes(g); isStatus && t.status != nil {
 			var kept []string
@@ -120,10 +124,26 @@ func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) 
 			slices.Sort(kept)
 			statuses = kept
 		}
-		if t.date == "" {
-			continue
+	}
+	var lo, hi time.Time // zero: unbounded
+	if t.date != "" {
+		span := time.Duration(0)
+		if t.date == "instant" {
+			span = time.Second
 		}
-		if glo, ghi, isDate := startBounds(g, t.date == "instant"); isDate {
+		if lo, hi, ok = startRange(q, "date", span); !ok {
+			return rq, false
+		}
+	}
+	return crs.RecordScan{Status: statuses, From: lo, Before: hi}, true
+}
+
+// startRange returns the range of starts [lo, hi) a resource must have
+// to match every group of a search's date conditions on param (zero:
+// unbounded; see startBounds); ok is false when none can.
+func startRange(q *crs.ResourceQuery, param string, span time.Duration) (lo, hi time.Time, ok bool) {
+	for _, g := range q.All {
+		if glo, ghi, isDate := startBounds(g, param, span); isDate {
 			if !glo.IsZero() && glo.After(lo) {
 				lo = glo
 			}
@@ -133,9 +153,9 @@ func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) 
 		}
 	}
 	if !lo.IsZero() && !hi.IsZero() && !lo.Before(hi) {
-		return rq, false
+		return lo, hi, false
 	}
-	return crs.RecordScan{Status: statuses, From: lo, Before: hi}, true
+	return lo, hi, true
 }
 
 // statusCodes returns the codes a group of conditions names when every
@@ -158,15 +178,17 @@ func statusCodes(g []crs.ResourceCondition) ([]string, bool) {
 const startSlack = 2 * time.Second
 
 // startBounds returns the range of record starts [lo, hi) a group of
-// date conditions on date can match (zero: unbounded), when every
-// condition is one; instant says the date is the start itself (its
-// range a second long), not the start of a period that may run on.
-// A resource's date range [Lo, Hi) matches a condition as rowMatches
-// says; the bounds on Lo follow from that.
-func startBounds(g []crs.ResourceCondition, instant bool) (lo, hi time.Time, ok bool) {
+// date conditions on param can match (zero: unbounded), when every
+// condition is one; span is how long the resource's date is when it is
+// the start itself (a second for an instant, a day for a date), 0 for
+// the start of a period that may run on. A resource's date range
+// [Lo, Hi) matches a condition as rowMatches says; the bounds on Lo
+// follow from that.
+func startBounds(g []crs.ResourceCondition, param string, span time.Duration) (lo, hi time.Time, ok bool) {
+	instant := span > 0
 	loOpen, hiOpen := false, false
 	for i, c := range g {
-		if c.Param != "date" || c.Kind != "date" || !plainGroup([]crs.ResourceCondition{c}) {
+		if c.Param != param || c.Kind != "date" || !plainGroup([]crs.ResourceCondition{c}) {
 			return time.Time{}, time.Time{}, false
 		}
 		var clo, chi time.Time // zero: unbounded
@@ -182,15 +204,15 @@ func startBounds(g []crs.ResourceCondition, instant bool) (lo, hi time.Time, ok 
 		case crs.MatchAp:
 			chi = c.Hi
 			if instant {
-				clo = c.Lo.Add(-time.Second)
+				clo = c.Lo.Add(-span)
 			}
 		case crs.MatchGe:
 			if instant {
-				clo = c.Lo.Add(-time.Second)
+				clo = c.Lo.Add(-span)
 			}
 		case crs.MatchGt:
 			if instant {
-				clo = c.Hi.Add(-time.Second)
+				clo = c.Hi.Add(-span)
 			}
 		}
 		// The group keeps what any of its conditions keeps: the hull.

@@ -1,6 +1,12 @@
 package fhir
 
-import "strings"
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
 
 // DecodeJSON is decodeJSON, for the tests of package fhir_test.
 var DecodeJSON = decodeJSON
@@ -137,3 +143,40 @@ var (
 
 // AppendJSON is appendJSON, for the tests of package fhir_test.
 var AppendJSON = appendJSON
+
+// ReadEveryMatch makes a sorted search of the typed core read every
+// match and keep those up to its page's end, as a sort no column orders
+// does, until the function it returns is called.
+func ReadEveryMatch() (restore func()) {
+	saved := map[string][]coreTable{}
+	for typ, ts := range coreTables {
+		saved[typ] = ts
+		unordered := slices.Clone(ts)
+		for i := range unordered {
+			unordered[i].order = ""
+		}
+		coreTables[typ] = unordered
+	}
+	return func() {
+		for typ, ts := range saved {
+			coreTables[typ] = ts
+		}
+	}
+}
+
+// CountRead adds to n the records each read of typ's tables returns,
+// until the function it returns is called.
+func CountRead(typ string, n *int) (restore func()) {
+	saved := coreTables[typ]
+	counted := slices.Clone(saved)
+	for i := range counted {
+		list := counted[i].list
+		counted[i].list = func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
+			rs, next, err := list(s, ctx, a, q)
+			*n += len(rs)
+			return rs, next, err
+		}
+	}
+	coreTables[typ] = counted
+	return func() { coreTables[typ] = saved }
+}

@@ -146,28 +146,34 @@ func sortServed(rs []*crs.Resource, by []crs.ResourceSort) error {
 		vals[r] = v
 	}
 	slices.SortStableFunc(rs, func(a, b *crs.Resource) int {
-		va, vb := vals[a], vals[b]
-		for i, k := range by {
-			switch {
-			case va[i].ok != vb[i].ok:
-				if va[i].ok {
-					return -1
-				}
-				return 1
-			case !va[i].ok:
-				continue
-			}
-			c := compareSortValue(va[i], vb[i])
-			if k.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return strings.Compare(a.ID, b.ID)
+		return compareSorted(by, vals[a], vals[b], a.ID, b.ID)
 	})
 	return nil
+}
+
+// compareSorted orders two resources by the keys of a _sort, given the
+// values each sorts by (sortValues) and their ids: by each key's value,
+// one without it last either way, then by id.
+func compareSorted(by []crs.ResourceSort, va, vb []sortValue, idA, idB string) int {
+	for i, k := range by {
+		switch {
+		case va[i].ok != vb[i].ok:
+			if va[i].ok {
+				return -1
+			}
+			return 1
+		case !va[i].ok:
+			continue
+		}
+		c := compareSortValue(va[i], vb[i])
+		if k.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(idA, idB)
 }
 
 // sortedPatients answers a search of the PMI with _sort: the database

@@ -194,13 +194,17 @@ func TestSortTypedCore(t *testing.T) {
 		if stored := slices.DeleteFunc(ids(encounters), func(id string) bool { return strings.Contains("ip-ae-op-", id[:3]) }); len(stored) != 3 {
 			t.Fatalf("Encounter?patient=Patient/%s found %v of the resource store, want the 3 created", pid, stored)
 		}
-		// Searched without a patient, the trust's records are read whole
-		// and sorted, the resource store's with the PAS's; a page starts
-		// within the first 10,000 matches.
+		// Searched without a patient, the trust's records are read in the
+		// order of their date, or, sorted by what no column gives, read
+		// whole and sorted, the resource store's with the PAS's; a page
+		// of such a sort starts within the first 10,000 matches.
 		finished := everything(t, c, "Encounter?status=finished")
 		trustAppointments := everything(t, c, "Appointment?")
-		if r := c.do("GET", "/fhir/Encounter?status=finished&_sort=-date&_offset=10000", ""); r.status != 400 || !strings.Contains(string(r.body), "10000") {
-			t.Errorf("Encounter?status=finished&_sort=-date&_offset=10000: %d %s, want 400 naming the limit", r.status, r.body)
+		if r := c.do("GET", "/fhir/Encounter?status=finished&_sort=class&_offset=10000", ""); r.status != 400 || !strings.Contains(string(r.body), "10000") {
+			t.Errorf("Encounter?status=finished&_sort=class&_offset=10000: %d %s, want 400 naming the limit", r.status, r.body)
+		}
+		if r := c.do("GET", "/fhir/Encounter?status=finished&_sort=-date&_offset=10000", ""); r.status != 200 {
+			t.Errorf("Encounter?status=finished&_sort=-date&_offset=10000: %d %s, want 200", r.status, r.body)
 		}
 		appointments := everything(t, c, "Appointment?patient=Patient/"+pid)
 		start := str("period", "start")

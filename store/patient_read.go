@@ -663,25 +663,67 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 		q.Limit = 20
 	}
 	q.Limit = min(q.Limit, 1000)
-	args := []any{a.OrgID}
-	arg := paramAdder(&args)
-	order := keyset{keys: []string{"id"}}
-	after, err := order.after(q.After, arg)
+	query, args, err := scanPatientsSQL(a.OrgID, q)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := queryRows(ctx, s.db.read, scanPatient, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1`+after+order.orderBy()+` LIMIT `+arg(q.Limit+1), args...)
+	rows, err := queryRows(ctx, s.db.read, scanPatient, query, args...)
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string { return []string{p.ID} })
+	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string {
+		if q.ByBirth {
+			return []string{formatDate(p.BirthDate), p.ID}
+		}
+		return []string{p.ID}
+	})
 	ids := make([]string, len(page))
 	for i, p := range page {
 		ids[i] = p.ID
 	}
-	s.db.Audit(a, "", crs.AuditSearch, "list patients in id order: "+itoa(len(page))+" results")
+	order := "id"
+	if q.ByBirth {
+		order = "birth date"
+	}
+	s.db.Audit(a, "", crs.AuditSearch, "list patients in "+order+" order: "+itoa(len(page))+" results")
 	s.db.recordListed(a, ids, "patient list")
 	return page, next, nil
+}
+
+// scanPatientsSQL is the query of the page of q (its limit set) of the
+// trust's patients, one more than the limit, with its arguments: in id
+// order through patients_org_id, or by birth date through
+// patients_birth_date (org_id, birth_date, id), from the cursor on.
+func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
+	args := []any{orgID}
+	arg := paramAdder(&args)
+	order := keyset{keys: []string{"id"}}
+	where := ""
+	if q.ByBirth {
+		order = keyset{keys: []string{"birth_date", "id"}, desc: q.Desc}
+		if born, _, ok := strings.Cut(q.After, "|"); ok {
+			// The date's bound as well as the pair's, so that each
+			// engine starts its range of the index at the cursor.
+			bound := " >= "
+			if q.Desc {
+				bound = " <= "
+			}
+			where = " AND birth_date" + bound + arg(born)
+		} else if q.After != "" {
+			return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
+		}
+		if !q.BornFrom.IsZero() {
+			where += " AND birth_date >= " + arg(formatDate(q.BornFrom))
+		}
+		if !q.BornBefore.IsZero() {
+			where += " AND birth_date < " + arg(formatDate(q.BornBefore))
+		}
+	}
+	after, err := order.after(q.After, arg)
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1` + where + after + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), args, nil
 }
 
 // CountPatients counts the trust's patient records, merged ones included.

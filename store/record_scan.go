@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -10,7 +11,11 @@ import (
 // A trust-wide search of spells, A&E attendances, referrals, pathways or
 // appointments (a FHIR search naming no patient) reads the table a batch
 // at a time in the order of patient, then id, through the table's index
-// of (org_id, patient_id, id) (migration 0111), each batch one query.
+// of (org_id, patient_id, id) (migration 0111), each batch one query. A
+// sorted search of spells, attendances or appointments reads them in the
+// order of their start (or an appointment's arrival), then id, through
+// the indexes of migration 0126, so that a page reads about what it
+// shows.
 // Those reads keep the rules of the reads of one patient's records: the
 // actor's role must find patients and open their administrative
 // records, only the actor's trust's rows are read, and each batch is
@@ -25,8 +30,14 @@ type acrossPatients[T any] struct {
 	id      string // the column of the record's id
 	status  string // the column RecordScan.Status narrows
 	start   string // the column RecordScan.From and Before narrow; "" for none
+	// arrival is the expression of when the patient arrived, where it
+	// is not the start (ScanByArrival).
+	arrival string
 	scan    func(scanner) (T, error)
 	key     func(T) (patientID, id string)
+	// at is the record's start, and arrived when the patient arrived
+	// (nil: at), for the cursor of a list by either.
+	at, arrived func(T) time.Time
 }
 
 // recordBatch is the batch of a RecordScan with no limit, and most is
@@ -56,14 +67,27 @@ func (t acrossPatients[T]) list(ctx context.Context, db *DB, a crs.Actor, q crs.
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := pageOf(rows, q.Limit, func(r T) []string { p, id := t.key(r); return []string{p, id} })
+	page, next := pageOf(rows, q.Limit, func(r T) []string {
+		p, id := t.key(r)
+		switch {
+		case q.Order == crs.ScanByArrival && t.arrived != nil:
+			return []string{formatTime(t.arrived(r)), id}
+		case q.Order != crs.ScanByPatient:
+			return []string{formatTime(t.at(r)), id}
+		}
+		return []string{p, id}
+	})
 	var patients []string
 	for _, r := range page {
 		if p, _ := t.key(r); len(patients) == 0 || patients[len(patients)-1] != p {
 			patients = append(patients, p)
 		}
 	}
-	db.Audit(a, "", crs.AuditSearch, "list "+t.what+" in patient order: "+itoa(len(page))+" results")
+	order := "patient"
+	if q.Order != crs.ScanByPatient {
+		order = string(q.Order)
+	}
+	db.Audit(a, "", crs.AuditSearch, "list "+t.what+" in "+order+" order: "+itoa(len(page))+" results")
 	db.recordListed(a, patients, t.what+" list")
 	return page, next, nil
 }
@@ -75,7 +99,31 @@ func (t acrossPatients[T]) sql(orgID string, q crs.RecordScan) (string, []any, e
 	arg := paramAdder(&args)
 	order := keyset{keys: []string{t.patient, t.id}}
 	where := ""
-	if pid, _, ok := strings.Cut(q.After, "|"); ok {
+	if q.Order != crs.ScanByPatient {
+		col := t.start
+		if q.Order == crs.ScanByArrival && t.arrival != "" {
+			col = t.arrival
+		}
+		if col == "" || q.Order != crs.ScanByStart && q.Order != crs.ScanByArrival {
+			return "", nil, crs.Errorf(crs.EINVALID, "%s are not listed in %q order", t.what, q.Order)
+		}
+		order = keyset{keys: []string{col, t.id}, desc: q.Desc}
+		if start, _, ok := strings.Cut(q.After, "|"); ok {
+			// The start's bound as well as the pair's, so that each
+			// engine starts its range of the index at the cursor.
+			after, err := order.after(q.After, arg)
+			if err != nil {
+				return "", nil, err
+			}
+			bound := " >= "
+			if q.Desc {
+				bound = " <= "
+			}
+			where = " AND " + col + bound + arg(start) + after
+		} else if q.After != "" {
+			return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
+		}
+	} else if pid, _, ok := strings.Cut(q.After, "|"); ok {
 		// The patient's bound as well as the pair's, so that each engine
 		// starts its range of the index at the cursor.
 		after, err := order.after(q.After, arg)
@@ -104,7 +152,8 @@ func (t acrossPatients[T]) sql(orgID string, q crs.RecordScan) (string, []any, e
 
 var spellsAcross = acrossPatients[*crs.Spell]{what: "spells", from: `SELECT ` + spellColumns + ` FROM spells WHERE org_id = $1`,
 	patient: "patient_id", id: "id", status: "status", start: "admitted_at", scan: scanSpell,
-	key: func(sp *crs.Spell) (string, string) { return sp.PatientID, sp.ID }}
+	key: func(sp *crs.Spell) (string, string) { return sp.PatientID, sp.ID },
+	at:  func(sp *crs.Spell) time.Time { return sp.AdmittedAt }}
 
 // ListSpells lists the trust's spells across its patients, a batch at a
 // time (see crs.RecordScan).
@@ -114,7 +163,8 @@ func (s *InpatientService) ListSpells(ctx context.Context, a crs.Actor, q crs.Re
 
 var attendancesAcross = acrossPatients[*crs.EDAttendance]{what: "A&E attendances", from: `SELECT ` + edColumns + ` FROM ed_attendances WHERE org_id = $1`,
 	patient: "patient_id", id: "id", status: "status", start: "arrived_at", scan: scanED,
-	key: func(e *crs.EDAttendance) (string, string) { return e.PatientID, e.ID }}
+	key: func(e *crs.EDAttendance) (string, string) { return e.PatientID, e.ID },
+	at:  func(e *crs.EDAttendance) time.Time { return e.ArrivedAt }}
 
 // ListAttendances lists the trust's A&E attendances across its patients,
 // a batch at a time (see crs.RecordScan).
@@ -123,8 +173,20 @@ func (s *EDService) ListAttendances(ctx context.Context, a crs.Actor, q crs.Reco
 }
 
 var appointmentsAcross = acrossPatients[*crs.Appointment]{what: "appointments", from: `SELECT ` + appointmentColumns + ` FROM appointments WHERE org_id = $1`,
-	patient: "patient_id", id: "id", status: "status", start: "start_at", scan: scanAppointment,
-	key: func(ap *crs.Appointment) (string, string) { return ap.PatientID, ap.ID }}
+	patient: "patient_id", id: "id", status: "status", start: "start_at", arrival: appointmentArrival, scan: scanAppointment,
+	key: func(ap *crs.Appointment) (string, string) { return ap.PatientID, ap.ID },
+	at:  func(ap *crs.Appointment) time.Time { return ap.Start },
+	arrived: func(ap *crs.Appointment) time.Time {
+		if !ap.CheckedInAt.IsZero() {
+			return ap.CheckedInAt
+		}
+		return ap.AttendedAt
+	}}
+
+// appointmentArrival is when the patient arrived for an appointment: its
+// check-in, or when seen if not checked in, "" for neither; the
+// expression migration 0126 indexes.
+const appointmentArrival = "(CASE WHEN checked_in_at <> '' THEN checked_in_at ELSE attended_at END)"
 
 // ListAppointments lists the trust's appointments across its patients, a
 // batch at a time (see crs.RecordScan).

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/demo"
@@ -270,4 +273,88 @@ func idsOfRecords[T any](xs []T, id func(T) string) []string {
 		out = append(out, id(x))
 	}
 	return out
+}
+
+// TestListRecordsInStartOrder lists a trust's spells, A&E attendances
+// and appointments by their start (an appointment also by when the
+// patient arrived), either way, a few at a time: every record once, in
+// the order of start then id, the latest first and the highest id first
+// when descending; referrals are not listed so.
+func TestListRecordsInStartOrder(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := journeySite(t, db, "RLA", 8)
+		journeySite(t, db, "RLB", 3)
+		a := s.clerk
+		org := s.tr.Org.ID
+		// at keys a record by when it starts (to the microsecond, as
+		// held), then its id.
+		at := func(tm time.Time) string { return tm.UTC().Format("2006-01-02T15:04:05.000000") }
+		arrived := func(x *crs.Appointment) time.Time {
+			if !x.CheckedInAt.IsZero() {
+				return x.CheckedInAt
+			}
+			return x.AttendedAt
+		}
+		lists := []struct {
+			name  string
+			order crs.ScanOrder
+			list  func(q crs.RecordScan) []recordKey
+		}{
+			{"spells", crs.ScanByStart, func(q crs.RecordScan) []recordKey {
+				return listAll(t, org, q.Limit, func(p crs.RecordScan) ([]*crs.Spell, string, error) {
+					p.Order, p.Desc = q.Order, q.Desc
+					return s.ip.ListSpells(ctx, a, p)
+				}, func(x *crs.Spell) (string, string, string) { return x.OrgID, at(x.AdmittedAt), x.ID })
+			}},
+			{"attendances", crs.ScanByStart, func(q crs.RecordScan) []recordKey {
+				return listAll(t, org, q.Limit, func(p crs.RecordScan) ([]*crs.EDAttendance, string, error) {
+					p.Order, p.Desc = q.Order, q.Desc
+					return s.ed.ListAttendances(ctx, a, p)
+				}, func(x *crs.EDAttendance) (string, string, string) { return x.OrgID, at(x.ArrivedAt), x.ID })
+			}},
+			{"appointments", crs.ScanByStart, func(q crs.RecordScan) []recordKey {
+				return listAll(t, org, q.Limit, func(p crs.RecordScan) ([]*crs.Appointment, string, error) {
+					p.Order, p.Desc = q.Order, q.Desc
+					return s.op.ListAppointments(ctx, a, p)
+				}, func(x *crs.Appointment) (string, string, string) { return x.OrgID, at(x.Start), x.ID })
+			}},
+			{"appointments by arrival", crs.ScanByArrival, func(q crs.RecordScan) []recordKey {
+				return listAll(t, org, q.Limit, func(p crs.RecordScan) ([]*crs.Appointment, string, error) {
+					p.Order, p.Desc = q.Order, q.Desc
+					return s.op.ListAppointments(ctx, a, p)
+				}, func(x *crs.Appointment) (string, string, string) {
+					if arrived(x).IsZero() {
+						return x.OrgID, "", x.ID
+					}
+					return x.OrgID, at(arrived(x)), x.ID
+				})
+			}},
+		}
+		for _, l := range lists {
+			// Every record, listed in patient order and put in order
+			// here.
+			want := l.list(crs.RecordScan{Limit: 1000})
+			slices.SortFunc(want, func(x, y recordKey) int {
+				return cmp.Or(strings.Compare(x.patient, y.patient), strings.Compare(x.id, y.id))
+			})
+			if len(want) < 2 {
+				t.Fatalf("%s: %d listed, want at least 2", l.name, len(want))
+			}
+			for _, desc := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s desc %v", l.name, desc), func(t *testing.T) {
+					w := slices.Clone(want)
+					if desc {
+						slices.Reverse(w)
+					}
+					if got := l.list(crs.RecordScan{Order: l.order, Desc: desc, Limit: 3}); !slices.Equal(got, w) {
+						t.Errorf("listed in order\n%v,\nwant\n%v", got, w)
+					}
+				})
+			}
+		}
+		if _, _, err := s.refs.ListReferrals(ctx, a, crs.RecordScan{Order: crs.ScanByStart}); crs.ErrorCode(err) != crs.EINVALID {
+			t.Errorf("referrals by start: %v, want EINVALID", err)
+		}
+	})
 }
