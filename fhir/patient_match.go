@@ -41,20 +41,9 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 	}
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	if q.onlyCertain {
-		certain := found[:0]
-		for _, m := range found {
-			if matchGrade(m.Score) == "certain" {
-				certain = append(certain, m)
-			}
-		}
-		found = certain
-		if len(found) > 1 {
-			// Several records certain to be the patient are not one
-			// answer: none is given, and the outcome says why.
-			o := &Outcome{Issues: []Issue{{Severity: "information", Code: "multiple-matches",
-				Diagnostics: fmt.Sprintf("%d patients are certain matches (the same NHS number); with onlyCertainMatches none is answered", len(found))}}}
-			b.Entry = append(b.Entry, bundleEntry{Resource: o.JSON(), Search: &entrySearch{Mode: "outcome"}})
-			found = nil
+		var why *Outcome
+		if found, why = onlyCertain(found); why != nil {
+			b.Entry = append(b.Entry, bundleEntry{Resource: why.JSON(), Search: &entrySearch{Mode: "outcome"}})
 		}
 	}
 	if q.count > 0 && len(found) > q.count {
@@ -74,6 +63,24 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 	}
 	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
+}
+
+// onlyCertain keeps the certain match of those found. Several records
+// certain to be the patient are not one answer (R4: with
+// onlyCertainMatches, multiple matches are not returned): none is
+// kept, and the outcome says why.
+func onlyCertain(found []crs.PatientMatch) ([]crs.PatientMatch, *Outcome) {
+	var certain []crs.PatientMatch
+	for _, m := range found {
+		if matchGrade(m.Score) == "certain" {
+			certain = append(certain, m)
+		}
+	}
+	if len(certain) > 1 {
+		return nil, &Outcome{Issues: []Issue{{Severity: "information", Code: "multiple-matches",
+			Diagnostics: fmt.Sprintf("%d patients are certain matches (the same NHS number); with onlyCertainMatches none is answered", len(certain))}}}
+	}
+	return certain, nil
 }
 
 // matchGrade grades a duplicate score of the PMI as a code of the
