@@ -22,7 +22,7 @@ import (
 // several are certain.
 func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if !s.pmi("Patient") {
-		return outcomeOf(http.StatusNotFound, "not-supported", "Patient/$match is answered from the patient index, which this server does not serve Patient from")
+		return outcomeOf(http.StatusNotFound, "not-supported", "Patient/$match is answered from the patient index, and this server has none")
 	}
 	if err := p.allow("Patient", false); err != nil {
 		return err
