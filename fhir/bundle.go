@@ -29,8 +29,41 @@ type bundleEntry struct {
 	Response *entryResponse  `json:"response,omitempty"`
 }
 
+// entrySearch is why an entry is in a searchset: a match, an include or
+// an outcome; a $match's entry also has its score (a decimal from 0 to
+// 1, as written) and its grade, a code of the match-grade extension.
+// It is written by appendJSON; read back (a page of a type's search),
+// only its mode is.
 type entrySearch struct {
-	Mode string `json:"mode"`
+	Mode  string `json:"mode"`
+	Score string `json:"-"`
+	Grade string `json:"-"`
+}
+
+// extMatchGrade is the extension on an entry's search that grades how
+// likely a $match result is the patient asked about.
+const extMatchGrade = "http://hl7.org/fhir/StructureDefinition/match-grade"
+
+// MarshalJSON writes the search as appendJSON does.
+func (s entrySearch) MarshalJSON() ([]byte, error) { return s.appendJSON(nil), nil }
+
+// appendJSON writes the search as R4 JSON, its elements in R4's order.
+func (s *entrySearch) appendJSON(out []byte) []byte {
+	out = append(out, '{')
+	if s.Grade != "" {
+		out = append(out, `"extension":[{"url":`...)
+		out = appendJSONString(out, extMatchGrade)
+		out = append(out, `,"valueCode":`...)
+		out = appendJSONString(out, s.Grade)
+		out = append(out, `}],`...)
+	}
+	out = append(out, `"mode":`...)
+	out = appendJSONString(out, s.Mode)
+	if s.Score != "" {
+		out = append(out, `,"score":`...)
+		out = append(out, s.Score...)
+	}
+	return append(out, '}')
 }
 
 type entryRequest struct {

@@ -56,6 +56,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res = resource{Type: t, Versioning: "no-version", ConditionalRead: "not-supported", ConditionalDelete: "not-supported"}
 		case "Patient":
 			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
+			if s.pmi(t) {
+				res.Operation = append(res.Operation, operation{"match", "http://hl7.org/fhir/OperationDefinition/Patient-match"})
+			}
 		case "Group":
 			res.Operation = []operation{export}
 		}

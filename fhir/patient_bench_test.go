@@ -31,8 +31,8 @@ func benchPMI(b *testing.B, n int, seed int64) (*httptest.Server, []*crs.Patient
 
 // BenchmarkPatientPMI measures Patient served from the patient index
 // over HTTP, on a trust of 20,000 patients: reads and searches by
-// family name (ranked, and sorted with _sort) from parallel clients, and
-// registrations.
+// family name (ranked, and sorted with _sort) and $match from parallel
+// clients, and registrations.
 func BenchmarkPatientPMI(b *testing.B) {
 	srv, ps := benchPMI(b, 20000, 11)
 	get := func(b *testing.B, path string) { benchGet(b, srv.URL+path, "t") }
@@ -67,6 +67,17 @@ func BenchmarkPatientPMI(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				get(b, "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+ps[int(n.Add(1))%len(ps)].NHSNumber)
+			}
+		})
+	})
+	// $match of a patient by names and date of birth, as another
+	// system asks before it registers one.
+	b.Run("match", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				p := ps[int(n.Add(1))%len(ps)]
+				post(b, srv.URL+"/fhir/Patient/$match", "t", fmt.Sprintf(`{"resourceType":"Patient","name":[{"family":%q,"given":[%q]}],"birthDate":%q}`,
+					p.FamilyName, p.GivenName, p.BirthDate.Format("2006-01-02")))
 			}
 		})
 	})

@@ -69,9 +69,8 @@ func (b *bundle) servedJSON() []byte {
 				if sep {
 					out = append(out, ',')
 				}
-				out = append(out, `"search":{"mode":`...)
-				out = appendJSONString(out, e.Search.Mode)
-				out = append(out, '}')
+				out = append(out, `"search":`...)
+				out = e.Search.appendJSON(out)
 			}
 			out = append(out, '}')
 		}

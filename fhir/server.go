@@ -85,6 +85,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
 	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
 	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
+	mux.Handle("POST /fhir/Patient/$match", s.authed(s.handleMatch))
 	mux.Handle("POST /fhir/{type}/$validate", s.authed(s.handleValidate))
 	mux.Handle("POST /fhir/{type}/{id}/$validate", s.authed(s.handleValidate))
 	mux.Handle("GET /fhir/$meta", s.authed(s.handleMetaInUse))

@@ -11,6 +11,10 @@ const (
 	// Likely is the score from which a record is shown to the clerk as a
 	// likely duplicate before registration.
 	Likely = 60
+	// Probable is the score from which a likely duplicate is a probable
+	// one: the same family name, given name and date of birth (30, 20
+	// and 30) reach it with nothing against them.
+	Probable = 80
 	// Certain is the score of records that share an NHS number.
 	Certain = 100
 )

@@ -190,13 +190,24 @@ func likelyDuplicates(tx *Tx, p *crs.Patient) ([]crs.PatientMatch, error) {
 // findDuplicates scores the trust's live patients against p and returns
 // those at or above match.Likely, best first, at most 10. It reads those
 // with the same NHS number, the same date of birth, or the same sounding
-// family name and postcode.
+// family name and postcode: each through its own index, and only those
+// p has (a patient with no NHS number looks for none), since SQLite
+// without statistics reads the whole trust for the three as one
+// condition, and every record without an NHS number for an empty one
+// (30 ms a look in a trust of 20,000 patients).
 func findDuplicates(ctx context.Context, q Querier, orgID string, p *crs.Patient) ([]crs.PatientMatch, error) {
 	c := *p
 	c.Normalize()
-	rows, err := q.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND merged_into = '' AND id <> $2 AND (
-		(nhs_number <> '' AND nhs_number = $3) OR birth_date = $4 OR (family_key = $5 AND postcode_norm <> '' AND postcode_norm = $6)) LIMIT 2000`,
-		orgID, c.ID, c.NHSNumber, formatDate(c.BirthDate), match.Key(c.FamilyName), strings.ReplaceAll(c.Address.Postcode, " ", ""))
+	args := []any{orgID, c.ID}
+	arg := paramAdder(&args)
+	found := `SELECT id FROM patients WHERE org_id = $1 AND birth_date = ` + arg(formatDate(c.BirthDate))
+	if c.NHSNumber != "" {
+		found += ` UNION SELECT id FROM patients WHERE org_id = $1 AND nhs_number = ` + arg(c.NHSNumber)
+	}
+	if pc := strings.ReplaceAll(c.Address.Postcode, " ", ""); pc != "" {
+		found += ` UNION SELECT id FROM patients WHERE org_id = $1 AND family_key = ` + arg(match.Key(c.FamilyName)) + ` AND postcode_norm = ` + arg(pc)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+patientColumns+` FROM patients WHERE org_id = $1 AND merged_into = '' AND id <> $2 AND id IN (`+found+`) LIMIT 2000`, args...)
 	if err != nil {
 		return nil, err
 	}
