@@ -109,6 +109,23 @@ type ResourceQuery struct {
 	// ("Patient"): a patient's compartment for $everything and export.
 	// A search that refers to one patient is audited as a read of them.
 	RefersTo []string
+	// LastN, when set, keeps of the matches only the most recent of
+	// each code ($lastn): the page is then in order of the group's
+	// system and code, newest first within it, from Offset.
+	LastN *ResourceLastN
+}
+
+// ResourceLastN groups the matches of a search by each value of a token
+// parameter (an Observation's code: each coding, system|code, a group)
+// and keeps the Max most recent of each group, by the earliest value of
+// a date parameter (an Observation's effective time) and, without one,
+// by when the resource was last written. A resource in several groups
+// (an Observation coded in LOINC and SNOMED CT) is answered once, in the
+// first of them by system and code.
+type ResourceLastN struct {
+	Max   int    // how many of each group, from 1
+	Group string // the token parameter whose values are the groups, e.g. "code"
+	By    string // the date parameter that orders a group, newest first, e.g. "date"
 }
 
 // ResourceSort orders a search by a parameter's least value (string,

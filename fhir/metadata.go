@@ -61,6 +61,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			}
 		case "Group":
 			res.Operation = []operation{export}
+		case "Observation":
+			res.Operation = []operation{{"lastn", lastNCanonical}}
 		}
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})

@@ -27,36 +27,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	if prefer(r, "handling") == "lenient" {
-		// Asked to be lenient: a parameter this server does not know or
-		// support is left out, and the self link shows the search done
-		// without it. Without that it is refused (HAPI's default too), so
-		// that a misspelt parameter never widens a search of patients'
-		// records. A known parameter's bad value is refused either way.
-		for k := range vals {
-			if !knownParam(typ, k) {
-				delete(vals, k)
-			}
-		}
-		s.leniently(typ, vals)
-	}
-	q, err := parseSearchValues(typ, vals, s.Store.Now())
+	q, err := s.prepareSearch(r, p, typ, vals)
 	if err != nil {
-		return err
-	}
-	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
-		return err
-	}
-	if s.coreType(typ) != nil && !s.pmi(typ) {
-		if err := s.resolveCoreChains(r.Context(), p, &q.query); err != nil {
-			return err
-		}
-	} else if s.typedSearch(typ) == nil {
-		if err := s.resolveTypedTargets(r.Context(), p, &q.query); err != nil {
-			return err
-		}
-	}
-	if err := s.resolveSearch(r.Context(), p, q); err != nil {
 		return err
 	}
 	base := baseURL(r)
@@ -114,25 +86,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Total = intPtr(total)
 	}
-	page := q.query
-	page.Count++ // one more, to know whether there is a next page
-	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, page)
+	found, err := s.searchPage(r, p, q, b, base+"/"+typ)
 	if err != nil {
 		return err
-	}
-	if len(found) > q.query.Count {
-		found = found[:q.query.Count]
-		next := url.Values{}
-		for k, v := range q.params {
-			next[k] = v
-		}
-		next.Set("_count", strconv.Itoa(q.query.Count))
-		if len(q.query.SortBy) == 0 {
-			next.Set("_cursor", found[len(found)-1].ID)
-		} else {
-			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
-		}
-		b.Link = append(b.Link, bundleLink{"next", base + "/" + typ + "?" + next.Encode()})
 	}
 	// What the store's index cannot decide (a composite's components
 	// in different elements, an identifier of another type, words
@@ -148,6 +104,70 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		found = kept
 	}
 	return s.writeSearchset(w, r, p, q, b, found)
+}
+
+// searchPage reads one page of a search's matches and links the next
+// page from the bundle, when there is one, as a search of path: by
+// _cursor in id order, else by _offset.
+func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle, path string) ([]*crs.Resource, error) {
+	page := q.query
+	page.Count++ // one more, to know whether there is a next page
+	found, _, err := s.Resources.SearchResources(r.Context(), p.Actor, page)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) > q.query.Count {
+		found = found[:q.query.Count]
+		next := maps.Clone(q.params)
+		next.Set("_count", strconv.Itoa(q.query.Count))
+		if len(q.query.SortBy) == 0 && q.query.LastN == nil {
+			next.Set("_cursor", found[len(found)-1].ID)
+		} else {
+			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
+		}
+		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
+	}
+	return found, nil
+}
+
+// prepareSearch reads the parameters of a search of typ (vals, less
+// those the client asked to be left out when lenient) and resolves what
+// they name outside the resource store: the PMI's and the typed core's
+// chains, value sets and Lists.
+func (s *Server) prepareSearch(r *http.Request, p *Principal, typ string, vals url.Values) (*search, error) {
+	if prefer(r, "handling") == "lenient" {
+		// Asked to be lenient: a parameter this server does not know or
+		// support is left out, and the self link shows the search done
+		// without it. Without that it is refused (HAPI's default too), so
+		// that a misspelt parameter never widens a search of patients'
+		// records. A known parameter's bad value is refused either way.
+		for k := range vals {
+			if !knownParam(typ, k) {
+				delete(vals, k)
+			}
+		}
+		s.leniently(typ, vals)
+	}
+	q, err := parseSearchValues(typ, vals, s.Store.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
+		return nil, err
+	}
+	if s.coreType(typ) != nil && !s.pmi(typ) {
+		if err := s.resolveCoreChains(r.Context(), p, &q.query); err != nil {
+			return nil, err
+		}
+	} else if s.typedSearch(typ) == nil {
+		if err := s.resolveTypedTargets(r.Context(), p, &q.query); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.resolveSearch(r.Context(), p, q); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // countMatches counts a search's matches (_summary=count); with a

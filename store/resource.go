@@ -441,6 +441,9 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 		patientID = strings.TrimPrefix(q.RefersTo[0], "Patient/")
 		what = "fhir search " + q.Type + " of " + q.RefersTo[0]
 	}
+	if q.LastN != nil {
+		what = strings.Replace(what, "fhir search ", "fhir $lastn ", 1)
+	}
 	// The access check of View, but one audit record: the list's, naming
 	// the patients of the resources found, or when it names none (a count,
 	// nothing found, resources about no patient) the read's own.

@@ -58,6 +58,9 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 	}
 	where = append(where, "c.org_id = "+s.arg(orgID))
 	where = append(where, s.where(q, "c")...)
+	if q.LastN != nil {
+		return s.lastN(q, from, where, count), s.args
+	}
 	if count {
 		return "SELECT COUNT(*) FROM " + from + " WHERE " + strings.Join(where, " AND "), s.args
 	}
@@ -120,6 +123,32 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}
 	return query, s.args
+}
+
+// lastN is the SQL of a search that keeps the most recent matches of
+// each group ($lastn), from the matches the search's from and where
+// select: each match's time (its earliest value of q.LastN.By, else when
+// it was written), its rank within each group of its values of
+// q.LastN.Group, and the first group, by system and code, of those that
+// keep it, so that it is answered once. The ranking is the database's
+// (ROW_NUMBER over each group), so only the kept resources are read.
+func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string, count bool) string {
+	org, typ := s.arg(s.org), s.arg(q.Type)
+	matches := "SELECT c.id, COALESCE((SELECT MIN(x.lo) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = " +
+		s.arg(q.LastN.By) + " AND " + dateRow + "), c.last_updated) AS at FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	ranked := "SELECT m.id, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m JOIN fhir_index x ON x.org_id = " +
+		org + " AND x.type = " + typ + " AND x.id = m.id AND x.param = " + s.arg(q.LastN.Group) + " AND " + tokenRow
+	kept := fmt.Sprintf("SELECT g.id, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
+	with := "WITH m AS (" + matches + "), g AS (" + ranked + "), k AS (" + kept + ") "
+	if count {
+		return with + "SELECT COUNT(*) FROM k WHERE k.once = 1"
+	}
+	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM k JOIN fhir_current c ON c.org_id = " + org +
+		" AND c.type = " + typ + " AND c.id = k.id WHERE k.once = 1 ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
+	if q.Offset > 0 {
+		query += fmt.Sprintf(" OFFSET %d", q.Offset)
+	}
+	return query
 }
 
 // drivingToken returns the group of q that reads its resources from the
