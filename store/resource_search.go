@@ -134,17 +134,24 @@ func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, [
 // (ROW_NUMBER over each group), so only the kept resources are read.
 func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string, count bool) string {
 	org, typ := s.arg(s.org), s.arg(q.Type)
-	matches := "SELECT c.id, COALESCE((SELECT MIN(x.lo) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param = " +
-		s.arg(q.LastN.By) + " AND " + dateRow + "), c.last_updated) AS at FROM " + from + " WHERE " + strings.Join(where, " AND ")
-	ranked := "SELECT m.id, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m JOIN fhir_index x ON x.org_id = " +
-		org + " AND x.type = " + typ + " AND x.id = m.id AND x.param = " + s.arg(q.LastN.Group) + " AND " + tokenRow
+	// Each match's time and codes are read by its own key, not from
+	// the trust's index of the parameter (every Observation's): the
+	// matches are read first and the rest joined to them (MATERIALIZED,
+	// CROSS JOIN: SQLite keeps that order; PostgreSQL plans it as it
+	// would anyway), and the terms name no partial index (code > '' is
+	// code <> '' for text), which SQLite, without statistics, would
+	// otherwise prefer to the key.
+	matches := "SELECT c.id, COALESCE((SELECT MIN(NULLIF(x.lo, '')) FROM fhir_index x WHERE x.id = c.id AND x.type = c.type AND x.org_id = c.org_id AND x.param = " +
+		s.arg(q.LastN.By) + "), c.last_updated) AS at FROM " + from + " WHERE " + strings.Join(where, " AND ")
+	ranked := "SELECT m.id, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m CROSS JOIN fhir_index x WHERE x.id = m.id AND x.type = " +
+		typ + " AND x.org_id = " + org + " AND x.param = " + s.arg(q.LastN.Group) + " AND x.code > '' AND x.text = ''"
 	kept := fmt.Sprintf("SELECT g.id, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
-	with := "WITH m AS (" + matches + "), g AS (" + ranked + "), k AS (" + kept + ") "
+	with := "WITH m AS MATERIALIZED (" + matches + "), g AS (" + ranked + "), k AS (" + kept + ") "
 	if count {
 		return with + "SELECT COUNT(*) FROM k WHERE k.once = 1"
 	}
-	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM k JOIN fhir_current c ON c.org_id = " + org +
-		" AND c.type = " + typ + " AND c.id = k.id WHERE k.once = 1 ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
+	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM k CROSS JOIN fhir_current c WHERE c.org_id = " + org +
+		" AND c.type = " + typ + " AND c.id = k.id AND k.once = 1 ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
 	if q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}

@@ -147,3 +147,34 @@ func TestNextGPPracticeSeeksItsIndex(t *testing.T) {
 		t.Errorf("the plan does not seek patients_gp_practice:\n%s", plan)
 	}
 }
+
+// TestResourceLastNReadsTheMatches checks that $lastn of a patient reads
+// that patient's matches and then each one's own index rows and current
+// version by its key, on SQLite with no statistics: never the trust's
+// index of codes or dates, nor every Observation of the trust, whose
+// cost would grow with the trust and, per match, with its square.
+func TestResourceLastNReadsTheMatches(t *testing.T) {
+	db := openSQLite(t, "plan.db")
+	patient, loinc := "Patient", "http://loinc.org"
+	ofPatient := crs.ResourceCondition{Param: "patient", Kind: "reference", Op: crs.MatchEq, Code: "p1", System: &patient}
+	for _, tc := range []struct {
+		name string
+		all  [][]crs.ResourceCondition
+	}{
+		{"a patient's", [][]crs.ResourceCondition{{ofPatient}}},
+		{"a patient's of one code", [][]crs.ResourceCondition{{ofPatient}, {{Param: "code", Kind: "token", Op: crs.MatchEq, System: &loinc, Code: "8867-4"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := crs.ResourceQuery{Type: "Observation", Count: 51, All: tc.all, LastN: &crs.ResourceLastN{Max: 3, Group: "code", By: "date"}}
+			for _, count := range []bool{false, true} {
+				query, args := resourceSearchSQL("org1", q, count)
+				plan := explainPlan(t, db, query, args...)
+				for _, bad := range []string{"fhir_index_token (org_id=? AND type=? AND param=?)", "fhir_index_date", "fhir_current_updated", "SCAN c"} {
+					if strings.Contains(plan, bad) {
+						t.Errorf("the plan reads %s:\n%s\nquery: %s", bad, plan, query)
+					}
+				}
+			}
+		})
+	}
+}
