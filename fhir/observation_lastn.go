@@ -101,12 +101,13 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 // namesPatient reports whether a search's parameters name the patient
-// or subject it is about, with any modifier or chain.
+// or subject it is about, with a type, identifier or chain
+// (subject:Patient, patient.identifier); :missing names none.
 func namesPatient(vals url.Values) bool {
 	for k, v := range vals {
-		name, _, _ := strings.Cut(k, ":")
+		name, modifier, _ := strings.Cut(k, ":")
 		name, _, _ = strings.Cut(name, ".")
-		if (name == "patient" || name == "subject") && len(v) > 0 && v[0] != "" {
+		if (name == "patient" || name == "subject") && modifier != "missing" && len(v) > 0 && v[0] != "" {
 			return true
 		}
 	}

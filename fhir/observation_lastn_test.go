@@ -77,6 +77,7 @@ func TestObservationLastN(t *testing.T) {
 			{"max=2", "patient=" + p1 + "&max=2", []string{glu2, glu1, temp2, temp1, hr3, hr2, rr1, rr2}},
 			{"max above the group", "patient=" + p1 + "&max=5", []string{glu2, glu1, temp2, temp1, hr3, hr2, hr1, rr1, rr2}},
 			{"subject", "subject=Patient/" + p1 + "&max=1", []string{glu2, temp2, hr3, rr1}},
+			{"patient by identifier", "patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018&code=" + rr, []string{rr1}},
 			{"category", "patient=" + p1 + "&category=vital-signs&max=2", []string{temp2, temp1, hr3, hr2, rr1, rr2}},
 			{"category laboratory", "patient=" + p1 + "&category=laboratory", []string{glu2}},
 			{"code", "patient=" + p1 + "&code=" + hr + "&max=2", []string{hr3, hr2}},
@@ -132,6 +133,7 @@ func TestObservationLastN(t *testing.T) {
 			for _, tc := range []struct{ q, expr string }{
 				{"category=vital-signs", "patient"},
 				{"code=" + hr + "&max=2", "patient"},
+				{"patient:missing=false", "patient"},
 				{"patient=" + p1 + "&max=0", "max"},
 				{"patient=" + p1 + "&max=two", "max"},
 				{"patient=" + p1 + "&max=1&max=2", "max"},
