@@ -58,6 +58,10 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
 		case "Group":
 			res.Operation = []operation{export}
+		case "ValueSet":
+			res.Operation = []operation{{"expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"}}
+		case "CodeSystem":
+			res.Operation = []operation{{"lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"}}
 		}
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})
