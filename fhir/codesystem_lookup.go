@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,33 +114,56 @@ func (s *Server) findCode(ctx context.Context, p *Principal, system, code string
 	return nil, crs.Errorf(crs.ENOTFOUND, "%q is not a code of %s", code, system)
 }
 
-// operandCoding returns the code an operation is asked about: the
-// parameters system and code, or the parameter coding; where names it in
-// errors.
-func operandCoding(o *opParams) (system, code, display, where string, err error) {
+// codingParam is one code an operation is asked about, and where it was
+// given, for errors.
+type codingParam struct {
+	system, code, display, where string
+}
+
+// operandCodings returns the codes an operation is asked about: the
+// parameters code, its system (named systemParam: system, or url for a
+// CodeSystem's operations) and display, or the parameter coding, or the
+// codings of the parameter codeableConcept.
+func operandCodings(o *opParams, systemParam string) ([]codingParam, error) {
+	var out []codingParam
+	fromCoding := func(c map[string]any, at string) {
+		p := codingParam{where: at}
+		p.system, _ = c["system"].(string)
+		p.code, _ = c["code"].(string)
+		p.display, _ = c["display"].(string)
+		out = append(out, p)
+	}
 	if c, at := o.complex("coding", "valueCoding"); at != "" {
 		if c == nil {
-			return "", "", "", "", invalid("invalid", at, "%s: the parameter coding is a Coding (valueCoding)", o.op)
+			return nil, invalid("invalid", at, "%s: the parameter coding is a Coding (valueCoding)", o.op)
 		}
-		system, _ = c["system"].(string)
-		code, _ = c["code"].(string)
-		display, _ = c["display"].(string)
-		where = at
+		fromCoding(c, at)
+	} else if cc, at := o.complex("codeableConcept", "valueCodeableConcept"); at != "" {
+		if cc == nil || len(array(cc["coding"])) == 0 {
+			return nil, invalid("invalid", at, "%s: the parameter codeableConcept is a CodeableConcept with codings (valueCodeableConcept)", o.op)
+		}
+		for i, c := range array(cc["coding"]) {
+			m, _ := c.(map[string]any)
+			fromCoding(m, fmt.Sprintf("%s.coding[%d]", at, i))
+		}
 	} else {
-		code, where = o.str("code")
-		system, _ = o.str("system")
-		display, _ = o.str("display")
+		p := codingParam{}
+		p.code, p.where = o.str("code")
+		p.system, _ = o.str(systemParam)
+		p.display, _ = o.str("display")
+		out = append(out, p)
 	}
-	switch {
-	case code == "":
-		return "", "", "", "", invalid("required", where, "%s takes the code: the parameters system and code, or coding", o.op)
-	case system == "":
-		return "", "", "", "", invalid("required", "system", "%s takes the code's system: the parameter system, or coding.system", o.op)
+	for _, p := range out {
+		switch {
+		case p.code == "":
+			return nil, invalid("required", p.where, "%s takes the code: the parameters %s and code, coding or codeableConcept", o.op, systemParam)
+		case p.system == "" && p.where == "code":
+			return nil, invalid("required", systemParam, "%s takes the code's system: the parameter %s", o.op, systemParam)
+		case p.system == "":
+			return nil, invalid("required", p.where+".system", "%s takes the code's system", o.op)
+		}
 	}
-	if v, _ := o.str("version"); v != "" && system != nhs.SNOMEDSystem {
-		system += "|" + v
-	}
-	return system, code, display, where, nil
+	return out, nil
 }
 
 // handleCodeSystemLookup answers CodeSystem/$lookup: what a code of a
@@ -156,9 +180,13 @@ func (s *Server) handleCodeSystemLookup(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	system, code, _, where, err := operandCoding(o)
+	codings, err := operandCodings(o, "system")
 	if err != nil {
 		return err
+	}
+	system, code, where := codings[0].system, codings[0].code, codings[0].where
+	if v, _ := o.str("version"); v != "" && system != nhs.SNOMEDSystem {
+		system += "|" + v
 	}
 	c, err := s.findCode(r.Context(), p, system, code)
 	switch crs.ErrorCode(err) {

@@ -103,6 +103,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /fhir/ValueSet/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("POST /fhir/ValueSet/{id}/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("POST /fhir/CodeSystem/$lookup", s.authed(s.handleCodeSystemLookup))
+	mux.Handle("GET /fhir/ValueSet/$validate-code", s.authed(s.handleValueSetValidateCode))
+	mux.Handle("GET /fhir/ValueSet/{id}/$validate-code", s.authed(s.handleValueSetValidateCode))
+	mux.Handle("GET /fhir/CodeSystem/$validate-code", s.authed(s.handleCodeSystemValidateCode))
+	mux.Handle("POST /fhir/ValueSet/$validate-code", s.authed(s.handleValueSetValidateCode))
+	mux.Handle("POST /fhir/ValueSet/{id}/$validate-code", s.authed(s.handleValueSetValidateCode))
+	mux.Handle("POST /fhir/CodeSystem/$validate-code", s.authed(s.handleCodeSystemValidateCode))
 	mux.Handle("GET /fhir/AuditEvent", s.authed(s.handleAuditEventSearch))
 	mux.Handle("POST /fhir/AuditEvent/_search", s.authed(s.handleAuditEventSearch))
 	for _, m := range []string{"POST /fhir/AuditEvent", "PUT /fhir/AuditEvent", "DELETE /fhir/AuditEvent", "PUT /fhir/AuditEvent/{id}", "PATCH /fhir/AuditEvent", "PATCH /fhir/AuditEvent/{id}", "DELETE /fhir/AuditEvent/{id}"} {

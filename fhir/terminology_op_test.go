@@ -22,6 +22,23 @@ const wardsValueSet = `{"resourceType":"ValueSet","url":"http://example.org/fhir
 		{"code":"W3","display":"Ward three medical"},{"code":"W9","display":"Closed ward"}]}],
 	"exclude":[{"system":"http://example.org/fhir/CodeSystem/wards","concept":[{"code":"W9"}]}]}}`
 
+// storeValueSets stores the trust's value sets the tests use: its wards
+// (wardsValueSet), whose id it returns, and its problems, the whole of
+// SNOMED CT.
+func storeValueSets(t *testing.T, c *client) string {
+	t.Helper()
+	r := c.do("POST", "/fhir/ValueSet", wardsValueSet)
+	if r.status != 201 {
+		t.Fatalf("create the value set: %d %s", r.status, r.body)
+	}
+	wardsID := r.json(t)["id"].(string)
+	if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/problems","status":"active",
+		"compose":{"include":[{"system":"http://snomed.info/sct"}]}}`); r.status != 201 {
+		t.Fatalf("create the SNOMED CT value set: %d %s", r.status, r.body)
+	}
+	return wardsID
+}
+
 // expandedCodes returns the system|code|display of each entry of an
 // expansion, and its total and offset.
 func expandedCodes(t *testing.T, vs map[string]any) (codes []string, total, offset string) {
@@ -50,15 +67,7 @@ func expandedCodes(t *testing.T, vs map[string]any) (codes []string, total, offs
 func TestValueSetExpand(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		_, c := startSNOMED(t, db, clock)
-		r := c.do("POST", "/fhir/ValueSet", wardsValueSet)
-		if r.status != 201 {
-			t.Fatalf("create the value set: %d %s", r.status, r.body)
-		}
-		wardsID := r.json(t)["id"].(string)
-		if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/problems","status":"active",
-			"compose":{"include":[{"system":"http://snomed.info/sct"}]}}`); r.status != 201 {
-			t.Fatalf("create the SNOMED CT value set: %d %s", r.status, r.body)
-		}
+		wardsID := storeValueSets(t, c)
 		gender := "http://hl7.org/fhir/administrative-gender|"
 		wards := "http://example.org/fhir/CodeSystem/wards|"
 		for _, tc := range []struct {
@@ -204,6 +213,79 @@ func TestCodeSystemLookup(t *testing.T) {
 			}
 			if !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
 				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
+			}
+		}
+	})
+}
+
+// TestValidateCode checks codes against value sets (R4's, the trust's,
+// one taking SNOMED CT whole) and code systems: true with the code's
+// display, false with a message for a code outside or a wrong display,
+// and 400 naming the parameter for what cannot be asked.
+func TestValidateCode(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		_, c := startSNOMED(t, db, clock)
+		wardsID := storeValueSets(t, c)
+		gender := url.QueryEscape("http://hl7.org/fhir/ValueSet/administrative-gender")
+		problems := url.QueryEscape("http://example.org/fhir/ValueSet/problems")
+		for _, tc := range []struct {
+			name, method, path, body string
+			result, display          string
+			message                  bool
+		}{
+			{"R4 value set, in", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=female", "", "true", "", false},
+			{"R4 value set, out", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=neuter", "", "false", "", true},
+			{"another system", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://example.org/x&code=female", "", "false", "", true},
+			{"the trust's, by id", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W2", "", "true", "Ward two surgical", false},
+			{"excluded", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W9", "", "false", "", true},
+			{"wrong display", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W2&display=Ward+one", "", "false", "", true},
+			{"SNOMED CT whole", "GET", "/fhir/ValueSet/$validate-code?url=" + problems + "&system=http://snomed.info/sct&code=195967001&display=bronchial+asthma", "", "true", "Asthma", false},
+			{"SNOMED CT, not in the release", "GET", "/fhir/ValueSet/$validate-code?url=" + problems + "&system=http://snomed.info/sct&code=10509002", "", "false", "", true},
+			{"a codeableConcept", "POST", "/fhir/ValueSet/$validate-code", `{"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"http://example.org/fhir/ValueSet/problems"},
+				{"name":"codeableConcept","valueCodeableConcept":{"coding":[{"system":"http://example.org/x","code":"1"},{"system":"http://snomed.info/sct","code":"195967001"}]}}]}`, "true", "Asthma", false},
+			{"code system, in", "GET", "/fhir/CodeSystem/$validate-code?url=http://snomed.info/sct&code=195967001", "", "true", "Asthma", false},
+			{"code system, a coding", "POST", "/fhir/CodeSystem/$validate-code", `{"resourceType":"Parameters","parameter":[{"name":"coding","valueCoding":{"system":"http://hl7.org/fhir/administrative-gender","code":"male"}}]}`, "true", "", false},
+			{"code system, out", "GET", "/fhir/CodeSystem/$validate-code?url=http://hl7.org/fhir/administrative-gender&code=neuter", "", "false", "", true},
+		} {
+			r := c.do(tc.method, tc.path, tc.body)
+			if r.status != 200 {
+				t.Errorf("%s: status %d: %s", tc.name, r.status, r.body)
+				continue
+			}
+			got := parameterValues(t, r.json(t))
+			if fmt.Sprint(got["result"]) != "["+tc.result+"]" {
+				t.Errorf("%s: result %v, want %s: %s", tc.name, got["result"], tc.result, r.body)
+			}
+			if tc.display != "" && fmt.Sprint(got["display"]) != "["+tc.display+"]" {
+				t.Errorf("%s: display %v, want %s", tc.name, got["display"], tc.display)
+			}
+			if tc.message != (len(got["message"]) == 1) {
+				t.Errorf("%s: message %v, want one: %v", tc.name, got["message"], tc.message)
+			}
+		}
+		for _, tc := range []struct {
+			name, path string
+			status     int
+			expression string
+		}{
+			{"no code", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender", 400, "code"},
+			{"no system", "/fhir/ValueSet/$validate-code?url=" + gender + "&code=male", 400, "system"},
+			{"no value set", "/fhir/ValueSet/$validate-code?system=http://hl7.org/fhir/administrative-gender&code=male", 400, "url"},
+			{"an unknown code system", "/fhir/CodeSystem/$validate-code?url=http://example.org/none&code=1", 400, "url"},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != tc.status {
+				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
+				continue
+			}
+			if !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
+				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
+			}
+		}
+		meta := string(c.do("GET", "/fhir/metadata", "").body)
+		for _, def := range []string{"ValueSet-expand", "ValueSet-validate-code", "CodeSystem-lookup", "CodeSystem-validate-code"} {
+			if !strings.Contains(meta, `"http://hl7.org/fhir/OperationDefinition/`+def+`"`) {
+				t.Errorf("the CapabilityStatement does not list %s", def)
 			}
 		}
 	})
