@@ -107,24 +107,17 @@ func TestValueSetExpand(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct {
-			name, path, body string
-			status           int
-			expression       string
+			name, path string
+			status     int
+			expression string
 		}{
-			{"SNOMED CT whole without a filter", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/problems"), "", 422, "filter"},
-			{"an unknown value set", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/none"), "", 404, "url"},
-			{"no value set", "/fhir/ValueSet/$expand", "", 400, "url"},
-			{"a count that is no number", "/fhir/ValueSet/" + wardsID + "/$expand?count=many", "", 400, "count"},
-			{"an unknown id", "/fhir/ValueSet/nosuch/$expand", "", 404, ""},
+			{"SNOMED CT whole without a filter", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/problems"), 422, "filter"},
+			{"an unknown value set", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/none"), 404, "url"},
+			{"no value set", "/fhir/ValueSet/$expand", 400, "url"},
+			{"a count that is no number", "/fhir/ValueSet/" + wardsID + "/$expand?count=many", 400, "count"},
+			{"an unknown id", "/fhir/ValueSet/nosuch/$expand", 404, ""},
 		} {
-			r := c.do("GET", tc.path, tc.body)
-			if r.status != tc.status {
-				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
-				continue
-			}
-			if tc.expression != "" && !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
-				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
-			}
+			wantOutcome(t, c, tc.name, tc.path, tc.status, tc.expression)
 		}
 	})
 }
@@ -206,14 +199,7 @@ func TestCodeSystemLookup(t *testing.T) {
 			{"no code", "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct", 400, "code"},
 			{"no system", "/fhir/CodeSystem/$lookup?code=1", 400, "system"},
 		} {
-			r := c.do("GET", tc.path, "")
-			if r.status != tc.status {
-				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
-				continue
-			}
-			if !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
-				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
-			}
+			wantOutcome(t, c, tc.name, tc.path, tc.status, tc.expression)
 		}
 	})
 }
@@ -273,14 +259,7 @@ func TestValidateCode(t *testing.T) {
 			{"no value set", "/fhir/ValueSet/$validate-code?system=http://hl7.org/fhir/administrative-gender&code=male", 400, "url"},
 			{"an unknown code system", "/fhir/CodeSystem/$validate-code?url=http://example.org/none&code=1", 400, "url"},
 		} {
-			r := c.do("GET", tc.path, "")
-			if r.status != tc.status {
-				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
-				continue
-			}
-			if !strings.Contains(string(r.body), `"expression":["`+tc.expression+`"]`) {
-				t.Errorf("%s: the outcome does not name %s: %s", tc.name, tc.expression, r.body)
-			}
+			wantOutcome(t, c, tc.name, tc.path, tc.status, tc.expression)
 		}
 		meta := string(c.do("GET", "/fhir/metadata", "").body)
 		for _, def := range []string{"ValueSet-expand", "ValueSet-validate-code", "CodeSystem-lookup", "CodeSystem-validate-code"} {
@@ -289,4 +268,18 @@ func TestValidateCode(t *testing.T) {
 			}
 		}
 	})
+}
+
+// wantOutcome GETs path and wants the status, with an OperationOutcome
+// naming expression when one is given.
+func wantOutcome(t *testing.T, c *client, name, path string, status int, expression string) {
+	t.Helper()
+	r := c.do("GET", path, "")
+	if r.status != status {
+		t.Errorf("%s: status %d, want %d: %s", name, r.status, status, r.body)
+		return
+	}
+	if expression != "" && !strings.Contains(string(r.body), `"expression":["`+expression+`"]`) {
+		t.Errorf("%s: the outcome does not name %s: %s", name, expression, r.body)
+	}
 }
