@@ -99,7 +99,7 @@ func (s *Server) changeMeta(w http.ResponseWriter, r *http.Request, p *Principal
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
-	return writeMetaParameters(w, meta, "the meta of "+typ+"/"+id)
+	return writeMetaParameters(w, meta)
 }
 
 // metaSent reads the Parameters of $meta-add or $meta-delete: its one

@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -37,7 +36,7 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request, p *Principal
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	return writeMetaParameters(w, meta, "the meta of "+typ+"/"+id)
+	return writeMetaParameters(w, meta)
 }
 
 // handleMetaInUse answers [type]/$meta and $meta at the base: the
@@ -112,16 +111,11 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 		}
 		meta[name] = out
 	}
-	return writeMetaParameters(w, meta, "the meta in use")
+	return writeMetaParameters(w, meta)
 }
 
 // writeMetaParameters answers a Meta as the Parameters of the meta
-// operations: one parameter, return; what names it in an error.
-func writeMetaParameters(w http.ResponseWriter, meta map[string]any, what string) error {
-	out, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{map[string]any{"name": "return", "valueMeta": meta}}})
-	if err != nil {
-		return crs.Errorf(crs.EINTERNAL, "write %s: %w", what, err)
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+// operations: one parameter, return.
+func writeMetaParameters(w http.ResponseWriter, meta map[string]any) error {
+	return writeParameters(w, []any{map[string]any{"name": "return", "valueMeta": meta}})
 }

@@ -63,6 +63,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.Operation = []operation{export}
 		case "Observation":
 			res.Operation = []operation{{"lastn", lastNCanonical}}
+		case "ValueSet":
+			res.Operation = []operation{{"expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
+				{"validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
+		case "CodeSystem":
+			res.Operation = []operation{{"lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
+				{"validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"}}
 		}
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})

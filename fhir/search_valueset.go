@@ -82,28 +82,64 @@ func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical str
 	if depth > maxValueSetDepth {
 		return nil, crs.Errorf(crs.EINVALID, "includes value sets more than %d deep", maxValueSetDepth)
 	}
+	vs, err := s.findValueSet(ctx, p, canonical)
+	if err != nil {
+		return nil, err
+	}
+	return s.composed(ctx, p, vs, depth)
+}
+
+// findValueSet returns the value set at url (url|version): one the trust
+// holds in its resource store, else one of R4's or UK Core's, given as a
+// ValueSet whose compose names what valueSetTable holds. An error says
+// none is known, as the end of a sentence naming the value set.
+func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical string) (Resource, error) {
 	url, version, _ := strings.Cut(canonical, "|")
-	if s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
-		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "ValueSet", Count: 20,
-			All: [][]crs.ResourceCondition{{{Param: "url", Kind: "uri", Op: crs.MatchEq, Code: url}}}})
+	vs, err := s.storedByURL(ctx, p, "ValueSet", url, version)
+	if err != nil || vs != nil {
+		return vs, err
+	}
+	if incs, ok := valueSetTable[url]; ok {
+		var include []any
+		for _, in := range incs {
+			m := map[string]any{"system": in.System}
+			if in.Codes != nil {
+				concepts := make([]any, len(in.Codes))
+				for i, c := range in.Codes {
+					concepts[i] = map[string]any{"code": c}
+				}
+				m["concept"] = concepts
+			}
+			include = append(include, m)
+		}
+		return Resource{"resourceType": "ValueSet", "url": url, "status": "active", "compose": map[string]any{"include": include}}, nil
+	}
+	return nil, crs.Errorf(crs.ENOTFOUND, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
+}
+
+// storedByURL returns the trust's resource of a type (a ValueSet, a
+// CodeSystem) with a canonical url, of a version when one is given;
+// nil when it holds none.
+func (s *Server) storedByURL(ctx context.Context, p *Principal, typ, url, version string) (Resource, error) {
+	if s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
+		return nil, nil
+	}
+	found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: typ, Count: 20,
+		All: [][]crs.ResourceCondition{{{Param: "url", Kind: "uri", Op: crs.MatchEq, Code: url}}}})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range found {
+		res, err := Decode(f.Body)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range found {
-			vs, err := Decode(f.Body)
-			if err != nil {
-				return nil, err
-			}
-			if v, _ := vs["version"].(string); version != "" && v != version {
-				continue
-			}
-			return s.composed(ctx, p, vs, depth)
+		if v, _ := res["version"].(string); version != "" && v != version {
+			continue
 		}
+		return res, nil
 	}
-	if incs, ok := valueSetTable[url]; ok {
-		return incs, nil
-	}
-	return nil, crs.Errorf(crs.EINVALID, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
+	return nil, nil
 }
 
 // composed lists what a stored value set includes: its expansion when it
@@ -119,7 +155,11 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 				system, _ := m["system"].(string)
 				code, _ := m["code"].(string)
 				if code != "" {
-					out = append(out, ValueSetInclude{System: system, Codes: []string{code}})
+					in := ValueSetInclude{System: system, Codes: []string{code}}
+					if d, _ := m["display"].(string); d != "" {
+						in.Display = map[string]string{code: d}
+					}
+					out = append(out, in)
 				}
 				sub, _ := m["contains"].([]any)
 				walkContains(sub)
@@ -157,6 +197,12 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 			m, _ := c.(map[string]any)
 			if code, _ := m["code"].(string); code != "" {
 				in.Codes = append(in.Codes, code)
+				if d, _ := m["display"].(string); d != "" {
+					if in.Display == nil {
+						in.Display = map[string]string{}
+					}
+					in.Display[code] = d
+				}
 			}
 		}
 		out = append(out, in)

@@ -6,4 +6,7 @@ package fhir
 type ValueSetInclude struct {
 	System string
 	Codes  []string
+	// Display is what the value set calls its codes, where it names them
+	// (a compose's concept display, an expansion's contains display).
+	Display map[string]string
 }

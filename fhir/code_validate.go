@@ -1,0 +1,168 @@
+package fhir
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// handleValueSetValidateCode answers ValueSet/$validate-code and
+// ValueSet/[id]/$validate-code: whether a code (system and code, a
+// coding, or any coding of a codeableConcept) is in the value set, and
+// what it is called. A code of a system the value set takes whole is in
+// it when the system holds it (the trust's SNOMED CT release, a stored
+// CodeSystem, R4's and UK Core's codes). A display that is none of the
+// code's names makes the answer false.
+func (s *Server) handleValueSetValidateCode(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := p.allow("ValueSet", false); err != nil {
+		return err
+	}
+	o, err := readOpParams(r, "$validate-code")
+	if err != nil {
+		return err
+	}
+	vs, where, err := s.operandValueSet(r, p, o)
+	if err != nil {
+		return err
+	}
+	codings, err := operandCodings(o, "system")
+	if err != nil {
+		return err
+	}
+	incs, err := s.composed(r.Context(), p, vs, 0)
+	if err != nil {
+		return unprocessable("not-supported", where, "the value set %v", err)
+	}
+	name, _ := vs["url"].(string)
+	var msgs []string
+	for _, c := range codings {
+		ok, display, msg, err := s.codeInValueSet(r.Context(), p, incs, c, name)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return writeValidated(w, true, "", display)
+		}
+		msgs = append(msgs, msg)
+	}
+	return writeValidated(w, false, strings.Join(msgs, "; "), "")
+}
+
+// codeInValueSet says whether a code is in what a value set includes,
+// with what the code is called, or why not.
+func (s *Server) codeInValueSet(ctx context.Context, p *Principal, incs []ValueSetInclude, c codingParam, name string) (bool, string, string, error) {
+	for _, in := range incs {
+		if in.System != c.system {
+			continue
+		}
+		var known *codeEntry
+		if in.Codes != nil {
+			if !slices.Contains(in.Codes, c.code) {
+				continue
+			}
+			known = &codeEntry{System: in.System, Code: c.code, Display: in.Display[c.code]}
+			if known.Display == "" {
+				if found, err := s.findCode(ctx, p, c.system, c.code); err == nil {
+					known = found
+				} else if code := crs.ErrorCode(err); code != crs.ENOTFOUND && code != crs.EINVALID {
+					return false, "", "", err
+				}
+			}
+		} else {
+			found, err := s.findCode(ctx, p, c.system, c.code)
+			switch crs.ErrorCode(err) {
+			case "":
+				known = found
+			case crs.ENOTFOUND:
+				continue
+			case crs.EINVALID:
+				return false, "", fmt.Sprintf("%s takes %s whole, and %s", name, c.system, crs.ErrorMessage(err)), nil
+			default:
+				return false, "", "", err
+			}
+		}
+		if msg := displayMismatch(known, c); msg != "" {
+			return false, "", msg, nil
+		}
+		return true, known.Display, "", nil
+	}
+	return false, "", fmt.Sprintf("the code %s|%s is not in the value set %s", c.system, c.code, name), nil
+}
+
+// displayMismatch says why a display sent is none of a code's names
+// (its display and designations, in any case); "" when it is one of
+// them, or when none was sent or none is known.
+func displayMismatch(known *codeEntry, c codingParam) string {
+	if c.display == "" || known.Display == "" {
+		return ""
+	}
+	for _, n := range append([]string{known.Display}, known.Designations...) {
+		if strings.EqualFold(n, c.display) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the display %q is not a name of %s|%s, which is %q", c.display, c.system, c.code, known.Display)
+}
+
+// handleCodeSystemValidateCode answers CodeSystem/$validate-code:
+// whether a code (url and code, a coding, or any coding of a
+// codeableConcept) is in the code system, from the trust's SNOMED CT
+// release, a stored CodeSystem, or R4's and UK Core's codes. A system
+// the server does not know is 400.
+func (s *Server) handleCodeSystemValidateCode(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := p.allow("CodeSystem", false); err != nil {
+		return err
+	}
+	o, err := readOpParams(r, "$validate-code")
+	if err != nil {
+		return err
+	}
+	codings, err := operandCodings(o, "url")
+	if err != nil {
+		return err
+	}
+	var msgs []string
+	for _, c := range codings {
+		system := c.system
+		if v, _ := o.str("version"); v != "" {
+			system += "|" + v
+		}
+		found, err := s.findCode(r.Context(), p, system, c.code)
+		switch crs.ErrorCode(err) {
+		case "":
+			if msg := displayMismatch(found, c); msg != "" {
+				msgs = append(msgs, msg)
+				continue
+			}
+			return writeValidated(w, true, "", found.Display)
+		case crs.ENOTFOUND:
+			msgs = append(msgs, crs.ErrorMessage(err))
+		case crs.EINVALID:
+			where := "url"
+			if c.where != "code" {
+				where = c.where + ".system"
+			}
+			return invalid("not-supported", where, "$validate-code: %s", crs.ErrorMessage(err))
+		default:
+			return err
+		}
+	}
+	return writeValidated(w, false, strings.Join(msgs, "; "), "")
+}
+
+// writeValidated answers $validate-code: result, and the message saying
+// why not or the display of the code.
+func writeValidated(w http.ResponseWriter, result bool, message, display string) error {
+	params := []any{map[string]any{"name": "result", "valueBoolean": result}}
+	if message != "" {
+		params = append(params, map[string]any{"name": "message", "valueString": message})
+	}
+	if display != "" {
+		params = append(params, map[string]any{"name": "display", "valueString": display})
+	}
+	return writeParameters(w, params)
+}

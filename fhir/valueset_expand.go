@@ -1,0 +1,338 @@
+package fhir
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
+)
+
+// maxSNOMEDExpansion is the most concepts of the trust's SNOMED CT
+// release one expansion of a value set that takes SNOMED CT whole
+// lists: those whose terms match its filter, shortest term first.
+const maxSNOMEDExpansion = 1000
+
+// opParams are the parameters of a terminology operation: those of the
+// query, and those of the Parameters a POST carries.
+type opParams struct {
+	op    string // the operation, $expand, named in errors
+	query url.Values
+	body  []map[string]any
+}
+
+// readOpParams reads an operation's parameters from the query and,
+// for a POST with a body, from the Parameters it sends.
+func readOpParams(r *http.Request, op string) (*opParams, error) {
+	o := &opParams{op: op, query: r.URL.Query()}
+	if r.Method != http.MethodPost {
+		return o, nil
+	}
+	body, err := readBody(r)
+	if err != nil || len(strings.TrimSpace(string(body))) == 0 {
+		return o, err
+	}
+	params, err := Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	if params.Type() != "Parameters" {
+		return nil, invalid("invalid", "resourceType", "%s takes a Parameters, not a %s", op, params.Type())
+	}
+	for _, pm := range array(params["parameter"]) {
+		m, _ := pm.(map[string]any)
+		o.body = append(o.body, m)
+	}
+	return o, nil
+}
+
+// str returns the parameter name as text (a string, uri, code or
+// canonical), and where it was given; "" when it is not.
+func (o *opParams) str(name string) (string, string) {
+	if v := o.query.Get(name); v != "" {
+		return v, name
+	}
+	for i, m := range o.body {
+		if m["name"] != name {
+			continue
+		}
+		for _, k := range []string{"valueUri", "valueString", "valueCode", "valueCanonical", "valueUrl", "valueBoolean"} {
+			switch v := m[k].(type) {
+			case string:
+				return v, fmt.Sprintf("Parameters.parameter[%d].%s", i, k)
+			case bool:
+				return strconv.FormatBool(v), fmt.Sprintf("Parameters.parameter[%d].%s", i, k)
+			}
+		}
+	}
+	return "", name
+}
+
+// integer returns the parameter name as a whole number not below zero,
+// or def when it is not given.
+func (o *opParams) integer(name string, def int) (int, error) {
+	if v := o.query.Get(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, invalid("invalid", name, "%s: the parameter %s is a whole number, not %q", o.op, name, v)
+		}
+		return n, nil
+	}
+	for i, m := range o.body {
+		if m["name"] != name {
+			continue
+		}
+		n, ok := m["valueInteger"].(json.Number)
+		v, err := n.Int64()
+		if !ok || err != nil || v < 0 {
+			return 0, invalid("invalid", fmt.Sprintf("Parameters.parameter[%d].valueInteger", i), "%s: the parameter %s is a whole number (valueInteger)", o.op, name)
+		}
+		return int(v), nil
+	}
+	return def, nil
+}
+
+// complex returns the parameter name of a complex type (valueCoding,
+// valueCodeableConcept) from the Parameters, and where it was given.
+func (o *opParams) complex(name, key string) (map[string]any, string) {
+	for i, m := range o.body {
+		if m["name"] == name {
+			v, _ := m[key].(map[string]any)
+			return v, fmt.Sprintf("Parameters.parameter[%d].%s", i, key)
+		}
+	}
+	return nil, ""
+}
+
+// codeEntry is one code of an expansion or a code system: its system,
+// code, what it is called and its other names.
+type codeEntry struct {
+	System, Code, Display string
+	Designations          []string
+}
+
+// handleValueSetExpand answers ValueSet/$expand and ValueSet/[id]/$expand:
+// the value set (the one stored at id, or the one at url: the trust's or
+// one of R4's or UK Core's) with an expansion listing its codes, those
+// whose display has words starting with each word of filter, count of
+// them from offset. A value set that takes SNOMED CT whole is expanded
+// from the trust's release only with a filter; one that includes codes
+// by a filter (SNOMED CT is-a) is refused, since the server holds no
+// hierarchy.
+func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	if err := p.allow("ValueSet", false); err != nil {
+		return err
+	}
+	o, err := readOpParams(r, "$expand")
+	if err != nil {
+		return err
+	}
+	vs, where, err := s.operandValueSet(r, p, o)
+	if err != nil {
+		return err
+	}
+	filter, _ := o.str("filter")
+	count, err := o.integer("count", -1)
+	if err != nil {
+		return err
+	}
+	offset, err := o.integer("offset", 0)
+	if err != nil {
+		return err
+	}
+	codes, err := s.expansion(r.Context(), p, vs, filter, where)
+	if err != nil {
+		return err
+	}
+	page := codes[min(offset, len(codes)):]
+	if count >= 0 && count < len(page) {
+		page = page[:count]
+	}
+	contains := make([]any, 0, len(page))
+	for _, c := range page {
+		m := map[string]any{"system": c.System, "code": c.Code}
+		if c.Display != "" {
+			m["display"] = c.Display
+		}
+		contains = append(contains, m)
+	}
+	exp := map[string]any{"identifier": "urn:uuid:" + crs.NewID(), "timestamp": time.Now().UTC().Format(instant),
+		"total": len(codes), "offset": offset}
+	var used []any
+	if filter != "" {
+		used = append(used, map[string]any{"name": "filter", "valueString": filter})
+	}
+	if count >= 0 {
+		used = append(used, map[string]any{"name": "count", "valueInteger": count})
+	}
+	if used != nil {
+		exp["parameter"] = used
+	}
+	if len(contains) > 0 {
+		exp["contains"] = contains
+	}
+	out := Resource{}
+	for k, v := range vs {
+		out[k] = v
+	}
+	out["expansion"] = exp
+	body, err := json.Marshal(out)
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "write the expansion: %w", err)
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// operandValueSet returns the value set an operation is on: the one
+// stored at the id of the path, else the one at the parameter url (with
+// valueSetVersion), else the one a POST sends as valueSet; and where it
+// was named, for errors.
+func (s *Server) operandValueSet(r *http.Request, p *Principal, o *opParams) (Resource, string, error) {
+	if id := r.PathValue("id"); id != "" {
+		res, err := s.readAny(r.Context(), p, "ValueSet", id, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		if res.Deleted {
+			return nil, "", outcomeOf(http.StatusGone, "deleted", "ValueSet/%s was deleted (version %d)", id, res.Version)
+		}
+		vs, err := Decode(res.Body)
+		return vs, "ValueSet/" + id, err
+	}
+	if vs, where := o.complex("valueSet", "resource"); vs != nil {
+		if Resource(vs).Type() != "ValueSet" {
+			return nil, "", invalid("invalid", where, "%s: the parameter valueSet is a ValueSet, not a %s", o.op, Resource(vs).Type())
+		}
+		return vs, where, nil
+	}
+	canonical, where := o.str("url")
+	if canonical == "" {
+		return nil, "", invalid("required", "url", "%s takes the value set: its url, ValueSet/[id]/%s, or a POST of the parameter valueSet", o.op, o.op)
+	}
+	if v, _ := o.str("valueSetVersion"); v != "" && !strings.Contains(canonical, "|") {
+		canonical += "|" + v
+	}
+	vs, err := s.findValueSet(r.Context(), p, canonical)
+	if err != nil {
+		return nil, "", &Outcome{Status: http.StatusNotFound, Issues: []Issue{{Severity: "error", Code: "not-found", Expression: where,
+			Diagnostics: fmt.Sprintf("%s: the value set %s %v", o.op, canonical, err)}}}
+	}
+	return vs, where, nil
+}
+
+// expansion lists the codes of a value set whose display (or code, when
+// it has none) has words starting with each word of filter, with what
+// they are called where the value set, a stored CodeSystem or the
+// trust's SNOMED CT release says. where names the value set in errors.
+func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filter, where string) ([]codeEntry, error) {
+	incs, err := s.composed(ctx, p, vs, 0)
+	if err != nil {
+		return nil, unprocessable("not-supported", where, "the value set %v", err)
+	}
+	var out []codeEntry
+	seen := map[[2]string]bool{}
+	add := func(c codeEntry) {
+		k := [2]string{c.System, c.Code}
+		if !seen[k] && matchesWords(c, filter) {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	// What a code the value set does not name is called: from the
+	// trust's SNOMED CT release, or the code system, read once.
+	bySystem := map[string]map[string]string{}
+	displays := func(system, code string) (string, error) {
+		if system == nhs.SNOMEDSystem {
+			c, err := s.findCode(ctx, p, system, code)
+			if err != nil && crs.ErrorCode(err) != crs.ENOTFOUND && crs.ErrorCode(err) != crs.EINVALID {
+				return "", err
+			}
+			if c == nil {
+				return "", nil
+			}
+			return c.Display, nil
+		}
+		names, ok := bySystem[system]
+		if !ok {
+			names = map[string]string{}
+			all, err := s.codeSystemConcepts(ctx, p, system)
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return "", err
+			}
+			for _, c := range all {
+				names[c.Code] = c.Display
+			}
+			bySystem[system] = names
+		}
+		return names[code], nil
+	}
+	for _, in := range incs {
+		if in.Codes != nil {
+			for _, code := range in.Codes {
+				c := codeEntry{System: in.System, Code: code, Display: in.Display[code]}
+				if c.Display == "" {
+					d, err := displays(in.System, code)
+					if err != nil {
+						return nil, err
+					}
+					c.Display = d
+				}
+				add(c)
+			}
+			continue
+		}
+		if in.System == nhs.SNOMEDSystem && s.Terminology != nil {
+			if strings.TrimSpace(filter) == "" {
+				return nil, unprocessable("too-costly", "filter", "the value set %s takes the whole of SNOMED CT: give a filter, words of the terms to list", where)
+			}
+			found, err := s.Terminology.SearchConcepts(ctx, p.Actor, filter, crs.ConceptAny, maxSNOMEDExpansion)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range found {
+				out = append(out, codeEntry{System: nhs.SNOMEDSystem, Code: c.ID, Display: c.Term})
+			}
+			continue
+		}
+		all, err := s.codeSystemConcepts(ctx, p, in.System)
+		if err != nil {
+			return nil, unprocessable("not-supported", where, "the value set %s includes the whole of %s, %v", where, in.System, err)
+		}
+		for _, c := range all {
+			add(c)
+		}
+	}
+	return out, nil
+}
+
+// unprocessable is an error of an operation that understood its request
+// but cannot do it, answered 422 naming the parameter at fault.
+func unprocessable(code, expr, format string, args ...any) *Outcome {
+	o := invalid(code, expr, format, args...)
+	o.Status = http.StatusUnprocessableEntity
+	return o
+}
+
+// matchesWords says whether each word of filter starts a word of the
+// concept's display (its code when it has none), in any case.
+func matchesWords(c codeEntry, filter string) bool {
+	text := c.Display
+	if text == "" {
+		text = c.Code
+	}
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127) })
+	for _, f := range strings.Fields(strings.ToLower(filter)) {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, f) }) {
+			return false
+		}
+	}
+	return true
+}
