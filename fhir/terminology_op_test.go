@@ -105,6 +105,10 @@ func TestValueSetExpand(t *testing.T) {
 			if total != tc.total || offset != tc.offset {
 				t.Errorf("%s: total %s offset %s, want %s %s", tc.name, total, offset, tc.total, tc.offset)
 			}
+			// The expansion is made at the trust's time.
+			if at, _ := r.json(t)["expansion"].(map[string]any)["timestamp"].(string); at != clock.Now().UTC().Format("2006-01-02T15:04:05.000Z") {
+				t.Errorf("%s: the expansion's timestamp %q is not the clock's %s", tc.name, at, clock.Now().UTC())
+			}
 		}
 		for _, tc := range []struct {
 			name, path string

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/nhs"
@@ -163,7 +162,7 @@ func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p 
 		}
 		contains = append(contains, m)
 	}
-	exp := map[string]any{"identifier": "urn:uuid:" + crs.NewID(), "timestamp": time.Now().UTC().Format(instant),
+	exp := map[string]any{"identifier": "urn:uuid:" + crs.NewID(), "timestamp": s.Store.Now().UTC().Format(instant),
 		"total": len(codes), "offset": offset}
 	var used []any
 	if filter != "" {
