@@ -53,6 +53,7 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/Patient/{id}/$everything":                 {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/Patient/$match":                          {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/Observation/$lastn":                       {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/Observation/$lastn":                      {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/{type}/{id}/{of}":                         {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/{id}/{of}/_search":                {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/$validate":                        {act: crs.ActViewClinical},

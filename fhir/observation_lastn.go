@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -28,7 +30,7 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 	if err := p.allow(typ, false); err != nil {
 		return err
 	}
-	vals, err := searchValues(r)
+	vals, err := lastNValues(r)
 	if err != nil {
 		return err
 	}
@@ -112,4 +114,46 @@ func namesPatient(vals url.Values) bool {
 		}
 	}
 	return false
+}
+
+// lastNValues reads $lastn's parameters: those of the query, with a
+// POSTed search form's or a POSTed Parameters' (each parameter a search
+// parameter of Observation or max, its value a primitive).
+func lastNValues(r *http.Request) (url.Values, error) {
+	if r.Method != http.MethodPost || mediaType(r.Header.Get("Content-Type")) == "application/x-www-form-urlencoded" {
+		return searchValues(r)
+	}
+	o, err := readOpParams(r, "$lastn")
+	if err != nil {
+		return nil, err
+	}
+	vals := o.query
+	for i, m := range o.body {
+		name, _ := m["name"].(string)
+		v, ok := parameterText(m)
+		if name == "" || !ok {
+			return nil, invalid("invalid", fmt.Sprintf("Parameters.parameter[%d]", i), "a parameter of $lastn is a search parameter of Observation or max, named, with a value of a primitive type (valueString, valueInteger...)")
+		}
+		vals.Add(name, v)
+	}
+	return vals, nil
+}
+
+// parameterText is the value[x] of a parameter as text, when it is
+// one of a primitive type.
+func parameterText(m map[string]any) (string, bool) {
+	for k, v := range m {
+		if !strings.HasPrefix(k, "value") {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			return v, true
+		case json.Number:
+			return v.String(), true
+		case bool:
+			return strconv.FormatBool(v), true
+		}
+	}
+	return "", false
 }

@@ -95,6 +95,35 @@ func TestObservationLastN(t *testing.T) {
 			})
 		}
 
+		t.Run("POST", func(t *testing.T) {
+			want := []string{temp2, temp1, hr3, hr2, rr1, rr2}
+			ids := func(r response) []string {
+				t.Helper()
+				if r.status != 200 {
+					t.Fatalf("POST $lastn: %d %s", r.status, r.body)
+				}
+				var out []string
+				es, _ := r.json(t)["entry"].([]any)
+				for _, e := range es {
+					out = append(out, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+				}
+				return out
+			}
+			form := c.do("POST", "/fhir/Observation/$lastn", "patient="+p1+"&category=vital-signs&max=2", "Content-Type", "application/x-www-form-urlencoded")
+			if diff := cmp.Diff(want, ids(form)); diff != "" {
+				t.Errorf("a POSTed form (-want +got):\n%s", diff)
+			}
+			params := c.do("POST", "/fhir/Observation/$lastn?category=vital-signs", `{"resourceType":"Parameters","parameter":[
+				{"name":"patient","valueString":"`+p1+`"},{"name":"max","valueInteger":2}]}`)
+			if diff := cmp.Diff(want, ids(params)); diff != "" {
+				t.Errorf("a POSTed Parameters (-want +got):\n%s", diff)
+			}
+			bad := c.do("POST", "/fhir/Observation/$lastn", `{"resourceType":"Parameters","parameter":[{"name":"patient","valueReference":{"reference":"Patient/`+p1+`"}}]}`)
+			if bad.status != 400 || !isOutcome(bad) || !strings.Contains(string(bad.body), "Parameters.parameter[0]") {
+				t.Errorf("a parameter of a complex type: %d %s, want 400 naming Parameters.parameter[0]", bad.status, bad.body)
+			}
+		})
+
 		t.Run("paged", func(t *testing.T) {
 			want := []string{glu2, glu1, temp2, temp1, hr3, hr2, rr1, rr2}
 			var got []string

@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
 	mux.Handle("POST /fhir/Patient/$match", s.authed(s.handleMatch))
 	mux.Handle("GET /fhir/Observation/$lastn", s.authed(s.handleLastN))
+	mux.Handle("POST /fhir/Observation/$lastn", s.authed(s.handleLastN))
 	mux.Handle("POST /fhir/{type}/$validate", s.authed(s.handleValidate))
 	mux.Handle("POST /fhir/{type}/{id}/$validate", s.authed(s.handleValidate))
 	mux.Handle("GET /fhir/$meta", s.authed(s.handleMetaInUse))
