@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -130,30 +129,11 @@ func lastNValues(r *http.Request) (url.Values, error) {
 	vals := o.query
 	for i, m := range o.body {
 		name, _ := m["name"].(string)
-		v, ok := parameterText(m)
+		v, _, ok := parameterText(m)
 		if name == "" || !ok {
 			return nil, invalid("invalid", fmt.Sprintf("Parameters.parameter[%d]", i), "a parameter of $lastn is a search parameter of Observation or max, named, with a value of a primitive type (valueString, valueInteger...)")
 		}
 		vals.Add(name, v)
 	}
 	return vals, nil
-}
-
-// parameterText is the value[x] of a parameter as text, when it is
-// one of a primitive type.
-func parameterText(m map[string]any) (string, bool) {
-	for k, v := range m {
-		if !strings.HasPrefix(k, "value") {
-			continue
-		}
-		switch v := v.(type) {
-		case string:
-			return v, true
-		case json.Number:
-			return v.String(), true
-		case bool:
-			return strconv.FormatBool(v), true
-		}
-	}
-	return "", false
 }

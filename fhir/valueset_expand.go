@@ -62,16 +62,34 @@ func (o *opParams) str(name string) (string, string) {
 		if m["name"] != name {
 			continue
 		}
-		for _, k := range []string{"valueUri", "valueString", "valueCode", "valueCanonical", "valueUrl", "valueBoolean"} {
-			switch v := m[k].(type) {
-			case string:
-				return v, fmt.Sprintf("Parameters.parameter[%d].%s", i, k)
-			case bool:
-				return strconv.FormatBool(v), fmt.Sprintf("Parameters.parameter[%d].%s", i, k)
-			}
+		if v, k, ok := parameterText(m); ok && textValues[k] {
+			return v, fmt.Sprintf("Parameters.parameter[%d].%s", i, k)
 		}
 	}
 	return "", name
+}
+
+// textValues are the value[x] a terminology operation's parameter
+// given as text may have.
+var textValues = map[string]bool{"valueUri": true, "valueString": true, "valueCode": true, "valueCanonical": true, "valueUrl": true, "valueBoolean": true}
+
+// parameterText is the value[x] of a Parameters' parameter as text, and
+// its element's name, when it is of a primitive type.
+func parameterText(m map[string]any) (string, string, bool) {
+	for k, v := range m {
+		if !strings.HasPrefix(k, "value") {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			return v, k, true
+		case json.Number:
+			return v.String(), k, true
+		case bool:
+			return strconv.FormatBool(v), k, true
+		}
+	}
+	return "", "", false
 }
 
 // integer returns the parameter name as a whole number not below zero,
