@@ -121,6 +121,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	switch d.name {
 	case "sqlite":
+		if walBufErr != nil {
+			return nil, walBufErr
+		}
 		if db.write, err = sql.Open(d.driver, sqliteDSN(conn, true)); err != nil {
 			return nil, err
 		}

@@ -63,6 +63,8 @@ func sqliteDSN(path string, write bool) string {
 		// committer only when it falls far behind (checkpoint.go).
 		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(checkpointBackstop)+")")
 		q.Set("_txlock", "immediate")
+		// Its log is written a transaction at a time (sqlite_walbuf.go).
+		q.Set("vfs", walBufVFS)
 		// Each command runs in a savepoint; its statement journal stays in
 		// memory instead of a temporary file written for every command.
 		q.Add("_pragma", "temp_store(2)")
