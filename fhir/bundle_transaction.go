@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,6 +34,8 @@ type txEntry struct {
 	prepared    *preparedCreate
 	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	op          string               // an operation invoked by POST (Patient/$match): its url, answered as the API answers it; method is then ""
+	opBody      []byte               // the operation's Parameters
 	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
 	matched     string               // a conditional PUT: the id of the resource its query found, "" when it creates one (newID)
@@ -71,6 +74,15 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			entries[i] = &txEntry{index: i, method: "GET", get: u}
 			continue
 		}
+		if u, body, ok := entryOperation(e.(map[string]any)); ok {
+			te := &txEntry{index: i, op: u, opBody: body}
+			if op := operationName(u); kind == "transaction" && !readOnlyOperations[op] {
+				return invalid("not-supported", fmt.Sprintf("Bundle.entry[%d].request.url", i), "%s changes records or is not known; a transaction may invoke only operations that change nothing (%s)",
+					op, strings.Join(slices.Sorted(maps.Keys(readOnlyOperations)), ", "))
+			}
+			entries[i] = te
+			continue
+		}
 		te, err := readEntry(i, e.(map[string]any))
 		if err != nil {
 			if kind == "transaction" {
@@ -94,6 +106,18 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	if kind == "transaction" {
+		// An operation changes nothing: it is answered from the records
+		// as they are before the transaction, and one that fails fails
+		// the transaction.
+		for _, e := range entries {
+			if e.op == "" {
+				continue
+			}
+			e.response = s.answerRequest(r, http.MethodPost, e.op, e.opBody)
+			if st, _ := strconv.Atoi(e.response.Response.Status); st >= 300 {
+				return inEntry(e, failedEntry(e.response))
+			}
+		}
 		prepareCreates(entries)
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			bt := &bulkTx{Tx: tx}
@@ -118,6 +142,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		for _, e := range entries {
 			if e.get != "" {
 				e.response = s.answerGET(r, e.get)
+				continue
+			}
+			if e.op != "" {
+				e.response = s.answerRequest(r, http.MethodPost, e.op, e.opBody)
 				continue
 			}
 			if e.outcome != nil {
