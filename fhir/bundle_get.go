@@ -22,15 +22,57 @@ func batchGET(e map[string]any) (string, bool) {
 // with the batch's credentials: a read, vread, search, history or
 // $everything, each access-checked and audited as ever.
 func (s *Server) answerGET(r *http.Request, u string) bundleEntry {
+	return s.answerRequest(r, http.MethodGet, u, nil)
+}
+
+// entryOperation returns the url and the Parameters (as JSON) of an
+// entry that invokes an operation by POST (Patient/$match), which the
+// API answers rather than the Bundle's write path.
+func entryOperation(e map[string]any) (string, []byte, bool) {
+	req, _ := e["request"].(map[string]any)
+	if m, _ := req["method"].(string); m != http.MethodPost {
+		return "", nil, false
+	}
+	u, _ := req["url"].(string)
+	path, _, _ := strings.Cut(u, "?")
+	if !strings.HasPrefix(path[strings.LastIndex(path, "/")+1:], "$") {
+		return "", nil, false
+	}
+	var body []byte
+	if res, ok := e["resource"].(map[string]any); ok {
+		body, _ = json.Marshal(res)
+	}
+	return u, body, true
+}
+
+// readOnlyOperations are the operations that change nothing, which a
+// transaction may invoke (R4 lets a transaction's entries use the
+// operations framework; one that writes could not be part of its one
+// command).
+var readOnlyOperations = map[string]bool{"$match": true, "$expand": true, "$lookup": true, "$validate-code": true,
+	"$validate": true, "$lastn": true, "$meta": true}
+
+// operationName is the operation an entry's url invokes ($match).
+func operationName(u string) string {
+	path, _, _ := strings.Cut(u, "?")
+	return path[strings.LastIndex(path, "/")+1:]
+}
+
+// answerRequest answers an entry of a batch or transaction as the API
+// answers the same request with the Bundle's credentials: a GET (read,
+// vread, search, history, $everything) or an operation posted with its
+// Parameters ($match), each access-checked and audited as ever; the
+// answer's resource (a searchset, a Parameters) is the entry's.
+func (s *Server) answerRequest(r *http.Request, method, u string, body []byte) bundleEntry {
 	failed := func(o *Outcome) bundleEntry {
 		return bundleEntry{Response: &entryResponse{Status: strconv.Itoa(o.Status), Outcome: o.JSON()}}
 	}
 	if strings.Contains(u, "://") || s.api == nil {
-		return failed(outcomeOf(http.StatusBadRequest, "not-supported", "GET %q: name the resource or search relative to the base (Type/id, Type?params)", u))
+		return failed(outcomeOf(http.StatusBadRequest, "not-supported", "%s %q: name the resource, search or operation relative to the base (Type/id, Type?params, Type/$operation)", method, u))
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, "/fhir/"+strings.TrimPrefix(u, "/"), nil)
+	req, err := http.NewRequestWithContext(r.Context(), method, "/fhir/"+strings.TrimPrefix(u, "/"), bytes.NewReader(body))
 	if err != nil {
-		return failed(invalid("invalid", "", "GET %q: %v", u, err))
+		return failed(invalid("invalid", "", "%s %q: %v", method, u, err))
 	}
 	if q := req.URL.Query(); q.Has("_format") || q.Has("_pretty") {
 		// The entry's answer goes inside the batch's Bundle, whose own
@@ -41,24 +83,53 @@ func (s *Server) answerGET(r *http.Request, u string) bundleEntry {
 	}
 	req.Host, req.TLS = r.Host, r.TLS
 	req.Header.Set("Authorization", r.Header.Get("Authorization"))
+	if body != nil {
+		req.Header.Set("Content-Type", ContentType)
+	}
 	rec := &entryRecorder{header: http.Header{}, status: http.StatusOK}
 	s.api.ServeHTTP(rec, req)
 	resp := &entryResponse{Status: strconv.Itoa(rec.status), Etag: rec.header.Get("Etag"), Location: rec.header.Get("Location")}
 	if t, err := http.ParseTime(rec.header.Get("Last-Modified")); err == nil {
 		resp.LastModified = t.UTC().Format(instant)
 	}
-	body := json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
+	out := json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
 	if rec.status >= 300 {
-		if len(body) > 0 {
-			resp.Outcome = body
+		if len(out) > 0 {
+			resp.Outcome = out
 		}
 		return bundleEntry{Response: resp}
 	}
-	e := bundleEntry{Resource: body, Response: resp}
-	if path, _, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?"); strings.Count(path, "/") == 1 {
+	e := bundleEntry{Resource: out, Response: resp}
+	if path, _, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?"); method == http.MethodGet && strings.Count(path, "/") == 1 && !strings.Contains(path, "$") {
 		e.FullURL = baseURL(r) + "/" + path // a read: the resource's own URL
 	}
 	return e
+}
+
+// failedEntry is the error of an entry the API answered with a failure:
+// its status, and the issues of its OperationOutcome.
+func failedEntry(e bundleEntry) *Outcome {
+	o := &Outcome{}
+	o.Status, _ = strconv.Atoi(e.Response.Status)
+	var oo struct {
+		Issue []struct {
+			Severity, Code, Diagnostics string
+			Expression                  []string
+		}
+	}
+	if json.Unmarshal(e.Response.Outcome, &oo) == nil {
+		for _, i := range oo.Issue {
+			is := Issue{Severity: i.Severity, Code: i.Code, Diagnostics: i.Diagnostics}
+			if len(i.Expression) > 0 {
+				is.Expression = i.Expression[0]
+			}
+			o.Issues = append(o.Issues, is)
+		}
+	}
+	if len(o.Issues) == 0 {
+		o.Issues = []Issue{{Severity: "error", Code: "processing", Diagnostics: "the request failed with status " + e.Response.Status}}
+	}
+	return o
 }
 
 // entryRecorder keeps the answer to a batch's GET entry.

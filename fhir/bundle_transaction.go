@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,9 +34,11 @@ type txEntry struct {
 	prepared    *preparedCreate
 	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
+	op          string               // an operation invoked by POST (Patient/$match): its url, answered as the API answers it; method is then ""
+	opBody      []byte               // the operation's Parameters
 	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
-	matched     string               // a conditional PUT of a Patient of the patient index: the patient its query found, "" when it registers one (newID)
+	matched     string               // a conditional PUT: the id of the resource its query found, "" when it creates one (newID)
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -43,8 +46,9 @@ type txEntry struct {
 // between its entries and conditional references (Patient?identifier=)
 // are resolved, in its resources and in its patches' values, conditional
 // creates (ifNoneExist) answered by what matches, conditional updates
-// (Type?query) applied to the one match or creating, a Patient of the
-// patient index found by one identifier. A PATCH entry carries
+// (Type?query) applied to the one match or creating, found before the
+// entries apply so that references to their fullUrls resolve to it, a
+// Patient of the patient index found by one identifier. A PATCH entry carries
 // a Binary holding a JSON Patch or a Parameters holding a FHIRPath
 // Patch. A batch applies each entry alone.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -70,6 +74,15 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			entries[i] = &txEntry{index: i, method: "GET", get: u}
 			continue
 		}
+		if u, body, ok := entryOperation(e.(map[string]any)); ok {
+			te := &txEntry{index: i, op: u, opBody: body}
+			if op := operationName(u); kind == "transaction" && !readOnlyOperations[op] {
+				return invalid("not-supported", fmt.Sprintf("Bundle.entry[%d].request.url", i), "%s changes records or is not known; a transaction may invoke only operations that change nothing (%s)",
+					op, strings.Join(slices.Sorted(maps.Keys(readOnlyOperations)), ", "))
+			}
+			entries[i] = te
+			continue
+		}
 		te, err := readEntry(i, e.(map[string]any))
 		if err != nil {
 			if kind == "transaction" {
@@ -93,6 +106,18 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	base := baseURL(r)
 	if kind == "transaction" {
+		// An operation changes nothing: it is answered from the records
+		// as they are before the transaction, and one that fails fails
+		// the transaction.
+		for _, e := range entries {
+			if e.op == "" {
+				continue
+			}
+			e.response = s.answerRequest(r, http.MethodPost, e.op, e.opBody)
+			if st, _ := strconv.Atoi(e.response.Response.Status); st >= 300 {
+				return inEntry(e, failedEntry(e.response))
+			}
+		}
 		prepareCreates(entries)
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			bt := &bulkTx{Tx: tx}
@@ -117,6 +142,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		for _, e := range entries {
 			if e.get != "" {
 				e.response = s.answerGET(r, e.get)
+				continue
+			}
+			if e.op != "" {
+				e.response = s.answerRequest(r, http.MethodPost, e.op, e.opBody)
 				continue
 			}
 			if e.outcome != nil {
@@ -257,14 +286,15 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
 	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
-		if e.method == "PUT" && e.pmi && e.match != "" {
-			// The patient a conditional update finds, or registers, is
-			// known before any entry refers to it.
-			if err := e.findPatient(tx); err != nil {
+		if e.method == "PUT" && e.match != "" {
+			// The resource a conditional update finds, or creates (a
+			// patient it registers), is known before any entry refers
+			// to it.
+			if err := e.findTarget(tx); err != nil {
 				return inEntry(e, err)
 			}
 			if e.fullURL != "" {
-				refs[e.fullURL] = "Patient/" + cmp.Or(e.matched, e.newID)
+				refs[e.fullURL] = e.typ + "/" + cmp.Or(e.matched, e.newID)
 			}
 			continue
 		}
@@ -343,18 +373,41 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	return nil
 }
 
-// findPatient finds, inside the command, the patient of the PMI a
-// conditional PUT of a Patient names. When none matches the entry
-// registers one with newID, minted once: a command run again keeps it,
-// for the references to the entry were rewritten to it in place.
-func (e *txEntry) findPatient(tx crs.Tx) error {
-	matched, err := patientMatching(tx, e.match)
+// findTarget finds, inside the command, the one resource a conditional
+// PUT's query matches: a patient of the PMI by its identifier, else a
+// resource of the store. When none matches the entry creates one with
+// newID (the id the resource carries, else one minted once: a command
+// run again keeps it, for the references to the entry were rewritten to
+// it in place); more than one is 412.
+func (e *txEntry) findTarget(tx crs.Tx) error {
+	e.matched = ""
+	if e.pmi {
+		matched, err := patientMatching(tx, e.match)
+		if err != nil {
+			return err
+		}
+		e.matched = matched
+		if matched == "" && e.newID == "" {
+			e.newID = crs.NewID()
+		}
+		return nil
+	}
+	found, err := conditionalMatches(tx, e.typ, e.method, e.match)
 	if err != nil {
 		return err
 	}
-	e.matched = matched
-	if matched == "" && e.newID == "" {
-		e.newID = crs.NewID()
+	id := e.resource.ID()
+	switch {
+	case len(found) > 1:
+		return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", e.typ, e.match)
+	case len(found) == 1 && id != "" && id != found[0].ID:
+		return invalid("invalid", e.typ+".id", "the resource's id %q is not the id %q of the resource the query matches", id, found[0].ID)
+	case len(found) == 1:
+		e.matched = found[0].ID
+	case id != "" && !validID(id):
+		return invalid("invalid", e.typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
+	case e.newID == "":
+		e.newID = cmp.Or(id, crs.NewID())
 	}
 	return nil
 }
@@ -415,7 +468,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 			// by allowEntry); a batch's entry finds its patient in its
 			// own command, a transaction's before its entries apply.
 			if refs == nil {
-				if err := e.findPatient(tx); err != nil {
+				if err := e.findTarget(tx); err != nil {
 					return err
 				}
 			}
@@ -432,10 +485,20 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		}
 		return applyPatientEntry(tx, e, base)
 	}
-	if e.match != "" {
-		// A conditional update or delete: the one resource the query
-		// matches; an update of none creates, a delete of none deletes
-		// nothing, more than one answers 412.
+	if e.match != "" && e.method == "PUT" {
+		// A conditional update: the one resource the query matches,
+		// created when none does; a batch's entry finds it in its own
+		// command, a transaction's before its entries apply.
+		if refs == nil {
+			if err := e.findTarget(tx); err != nil {
+				return err
+			}
+		}
+		e.id = cmp.Or(e.matched, e.newID)
+	}
+	if e.match != "" && e.method == "DELETE" {
+		// A conditional delete: the one resource the query matches; of
+		// none it deletes nothing, more than one answers 412.
 		found, err := conditionalMatches(tx, e.typ, e.method, e.match)
 		if err != nil {
 			return err
@@ -443,19 +506,11 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		switch {
 		case len(found) > 1:
 			return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", e.typ, e.match)
-		case len(found) == 1 && e.method == "PUT" && e.resource.ID() != "" && e.resource.ID() != found[0].ID:
-			return invalid("invalid", e.typ+".id", "the resource's id %q is not the id %q of the resource the query matches", e.resource.ID(), found[0].ID)
 		case len(found) == 1:
 			e.id = found[0].ID
-		case e.method == "DELETE":
+		default:
 			e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
 			return nil
-		case !validID(e.resource.ID()) && e.resource.ID() != "":
-			return invalid("invalid", e.typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", e.resource.ID())
-		case e.resource.ID() != "":
-			e.id = e.resource.ID()
-		default:
-			e.id = crs.NewID()
 		}
 	}
 	switch e.method {

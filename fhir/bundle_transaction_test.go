@@ -421,3 +421,74 @@ func TestConditionalUpdateDeleteInBundle(t *testing.T) {
 		}
 	})
 }
+
+// TestConditionalPutReferenceInTransaction: a reference to the fullUrl
+// (urn:uuid) of a transaction's conditional PUT of a resource of the
+// store (an Observation) names the resource the PUT creates when its
+// query matches none, and the one it matches, updated, when one does;
+// the id is known before the entries that refer to it apply, whichever
+// comes first in the Bundle.
+func TestConditionalPutReferenceInTransaction(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		const urn = "urn:uuid:5d2e8f10-0000-4000-8000-00000000000a"
+		put := func(text string) string {
+			return `{"fullUrl":"` + urn + `","resource":{"resourceType":"Observation","status":"final","identifier":[{"system":"urn:test:lab","value":"123"}],
+				"code":{"text":"` + text + `"},"subject":{"reference":"Patient/p1"}},"request":{"method":"PUT","url":"Observation?identifier=urn:test:lab|123"}}`
+		}
+		report := `{"fullUrl":"urn:uuid:5d2e8f10-0000-4000-8000-00000000000b","resource":{"resourceType":"DiagnosticReport","status":"final","code":{"text":"lipids"},
+			"subject":{"reference":"Patient/p1"},"result":[{"reference":"` + urn + `"}]},"request":{"method":"POST","url":"DiagnosticReport"}}`
+		bundle := func(entries ...string) string {
+			return `{"resourceType":"Bundle","type":"transaction","entry":[` + strings.Join(entries, ",") + `]}`
+		}
+		resultOf := func(r response) (string, []map[string]any) {
+			t.Helper()
+			got := entryResponses(t, r)
+			var reportLoc string
+			for _, e := range got {
+				if l, _ := e["location"].(string); strings.HasPrefix(l, "DiagnosticReport/") {
+					reportLoc = l
+				}
+			}
+			dr := c.do("GET", "/fhir/"+strings.Join(strings.Split(reportLoc, "/")[:2], "/"), "").json(t)
+			ref, _ := dr["result"].([]any)[0].(map[string]any)["reference"].(string)
+			return ref, got
+		}
+
+		// None matches: the PUT creates the Observation, and the report's
+		// result names it.
+		r := c.do("POST", "/fhir", bundle(report, put("cholesterol")))
+		if r.status != 200 {
+			t.Fatalf("transaction creating by conditional update: %d %s", r.status, r.body)
+		}
+		ref, got := resultOf(r)
+		if got[1]["status"] != "201" {
+			t.Fatalf("the conditional PUT's status %v, want 201", got[1]["status"])
+		}
+		found := matches(t, c, "Observation?identifier=urn:test:lab|123")
+		if len(found) != 1 {
+			t.Fatalf("%d Observations with the identifier, want 1", len(found))
+		}
+		id := found[0]["id"].(string)
+		if ref != "Observation/"+id {
+			t.Errorf("the report's result refers to %q, want Observation/%s", ref, id)
+		}
+
+		// One matches: the PUT updates it, and a new report's result names
+		// it, with the PUT first in the Bundle this time.
+		r = c.do("POST", "/fhir", bundle(put("cholesterol, repeated"), report))
+		if r.status != 200 {
+			t.Fatalf("transaction updating by conditional update: %d %s", r.status, r.body)
+		}
+		ref, got = resultOf(r)
+		if got[0]["status"] != "200" || got[0]["location"] != "Observation/"+id+"/_history/2" {
+			t.Errorf("the conditional PUT answered %v at %v, want 200 at Observation/%s/_history/2", got[0]["status"], got[0]["location"], id)
+		}
+		if ref != "Observation/"+id {
+			t.Errorf("the report's result refers to %q, want Observation/%s", ref, id)
+		}
+		if found := matches(t, c, "Observation?identifier=urn:test:lab|123"); len(found) != 1 || found[0]["code"].(map[string]any)["text"] != "cholesterol, repeated" {
+			t.Errorf("after the update: %v, want the one Observation, updated", found)
+		}
+	})
+}

@@ -16,7 +16,8 @@ import (
 // what it is called. A code of a system the value set takes whole is in
 // it when the system holds it (the trust's SNOMED CT release, a stored
 // CodeSystem, R4's and UK Core's codes). A display that is none of the
-// code's names makes the answer false.
+// code's names is a warning, as R4 has it: the answer is true, with a
+// message saying the display is not the code's.
 func (s *Server) handleValueSetValidateCode(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("ValueSet", false); err != nil {
 		return err
@@ -38,22 +39,54 @@ func (s *Server) handleValueSetValidateCode(w http.ResponseWriter, r *http.Reque
 		return unprocessable("not-supported", where, "the value set %v", err)
 	}
 	name, _ := vs["url"].(string)
-	var msgs []string
+	var v validation
 	for _, c := range codings {
 		ok, display, msg, err := s.codeInValueSet(r.Context(), p, incs, c, name)
 		if err != nil {
 			return err
 		}
-		if ok {
-			return writeValidated(w, true, "", display)
+		if v.add(ok, display, msg) {
+			break
 		}
-		msgs = append(msgs, msg)
 	}
-	return writeValidated(w, false, strings.Join(msgs, "; "), "")
+	return v.write(w)
+}
+
+// validation gathers what $validate-code found of each coding it was
+// asked about: the first valid one answers, one whose display is right
+// before one with a warning; none valid answers false with every reason.
+type validation struct {
+	found         bool
+	display, warn string
+	reasons       []string
+}
+
+// add notes a coding's answer: valid or not, its display, and why not
+// (or, valid, the warning); true when no later coding can do better.
+func (v *validation) add(ok bool, display, msg string) bool {
+	switch {
+	case ok && msg == "":
+		v.found, v.display, v.warn = true, display, ""
+		return true
+	case ok && !v.found:
+		v.found, v.display, v.warn = true, display, msg
+	case !ok:
+		v.reasons = append(v.reasons, msg)
+	}
+	return false
+}
+
+// write answers $validate-code with what was found.
+func (v *validation) write(w http.ResponseWriter) error {
+	if v.found {
+		return writeValidated(w, true, v.warn, v.display)
+	}
+	return writeValidated(w, false, strings.Join(v.reasons, "; "), "")
 }
 
 // codeInValueSet says whether a code is in what a value set includes,
-// with what the code is called, or why not.
+// with what the code is called, or why not; a code in it with a display
+// that is not its own is in it, with a message saying so.
 func (s *Server) codeInValueSet(ctx context.Context, p *Principal, incs []ValueSetInclude, c codingParam, name string) (bool, string, string, error) {
 	for _, in := range incs {
 		if in.System != c.system {
@@ -85,10 +118,7 @@ func (s *Server) codeInValueSet(ctx context.Context, p *Principal, incs []ValueS
 				return false, "", "", err
 			}
 		}
-		if msg := displayMismatch(known, c); msg != "" {
-			return false, "", msg, nil
-		}
-		return true, known.Display, "", nil
+		return true, known.Display, displayMismatch(known, c), nil
 	}
 	return false, "", fmt.Sprintf("the code %s|%s is not in the value set %s", c.system, c.code, name), nil
 }
@@ -111,7 +141,8 @@ func displayMismatch(known *codeEntry, c codingParam) string {
 // handleCodeSystemValidateCode answers CodeSystem/$validate-code:
 // whether a code (url and code, a coding, or any coding of a
 // codeableConcept) is in the code system, from the trust's SNOMED CT
-// release, a stored CodeSystem, or R4's and UK Core's codes. A system
+// release, a stored CodeSystem, or R4's and UK Core's codes; a display
+// that is not the code's is a warning, with the answer true. A system
 // the server does not know is 400.
 func (s *Server) handleCodeSystemValidateCode(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("CodeSystem", false); err != nil {
@@ -125,22 +156,20 @@ func (s *Server) handleCodeSystemValidateCode(w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return err
 	}
-	var msgs []string
+	var v validation
 	for _, c := range codings {
 		system := c.system
-		if v, _ := o.str("version"); v != "" {
-			system += "|" + v
+		if ver, _ := o.str("version"); ver != "" {
+			system += "|" + ver
 		}
 		found, err := s.findCode(r.Context(), p, system, c.code)
 		switch crs.ErrorCode(err) {
 		case "":
-			if msg := displayMismatch(found, c); msg != "" {
-				msgs = append(msgs, msg)
-				continue
+			if v.add(true, found.Display, displayMismatch(found, c)) {
+				return v.write(w)
 			}
-			return writeValidated(w, true, "", found.Display)
 		case crs.ENOTFOUND:
-			msgs = append(msgs, crs.ErrorMessage(err))
+			v.add(false, "", crs.ErrorMessage(err))
 		case crs.EINVALID:
 			where := "url"
 			if c.where != "code" {
@@ -151,7 +180,7 @@ func (s *Server) handleCodeSystemValidateCode(w http.ResponseWriter, r *http.Req
 			return err
 		}
 	}
-	return writeValidated(w, false, strings.Join(msgs, "; "), "")
+	return v.write(w)
 }
 
 // writeValidated answers $validate-code: result, and the message saying

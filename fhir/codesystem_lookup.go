@@ -1,10 +1,13 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -12,17 +15,32 @@ import (
 	"github.com/opencrs/crs/nhs"
 )
 
-// modelCodes are the codes of each code system whose codes R4's and UK
-// Core's value sets list (valueSetTable), by the system's url.
-var modelCodes = sync.OnceValue(func() map[string][]string {
-	out := map[string][]string{}
+// modelCodes are the concepts of each code system of R4 or UK Core the
+// server knows, by the system's url: those whose definitions list them
+// whole (codeSystemTable), with what they are called, and, for other
+// systems, the codes R4's and UK Core's value sets name (valueSetTable),
+// with what the first value set to name a code calls it.
+var modelCodes = sync.OnceValue(func() map[string][]codeEntry {
+	out := map[string][]codeEntry{}
 	seen := map[[2]string]bool{}
-	for _, incs := range valueSetTable {
-		for _, in := range incs {
-			for _, c := range in.Codes {
+	for _, url := range slices.Sorted(maps.Keys(codeSystemTable)) {
+		for _, c := range codeSystemTable[url].Concepts {
+			seen[[2]string{url, c.Code}] = true
+			k := url + "|" + c.Code
+			out[url] = append(out[url], codeEntry{System: url, Code: c.Code, Display: c.Display,
+				Designations: conceptDesignations[k], Inactive: slices.Contains(inactiveConcepts, k)})
+		}
+	}
+	for _, vs := range slices.Sorted(maps.Keys(valueSetTable)) {
+		for _, in := range valueSetTable[vs] {
+			for i, c := range in.Codes {
 				if k := [2]string{in.System, c}; !seen[k] {
 					seen[k] = true
-					out[in.System] = append(out[in.System], c)
+					e := codeEntry{System: in.System, Code: c}
+					if i < len(in.Displays) {
+						e.Display = in.Displays[i]
+					}
+					out[in.System] = append(out[in.System], e)
 				}
 			}
 		}
@@ -55,6 +73,12 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 						c.Designations = append(c.Designations, v)
 					}
 				}
+				for _, x := range array(m["property"]) {
+					pm, _ := x.(map[string]any)
+					if pm["code"] == "inactive" && pm["valueBoolean"] == true || pm["code"] == "status" && pm["valueCode"] == "retired" {
+						c.Inactive = true
+					}
+				}
 				if c.Code != "" {
 					out = append(out, c)
 				}
@@ -65,11 +89,7 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 		return out, nil
 	}
 	if codes, ok := modelCodes()[url]; ok {
-		out := make([]codeEntry, len(codes))
-		for i, c := range codes {
-			out[i] = codeEntry{System: url, Code: c}
-		}
-		return out, nil
+		return codes, nil
 	}
 	return nil, crs.Errorf(crs.EINVALID, "whose codes this server does not hold (POST the CodeSystem with its concepts)")
 }
@@ -167,11 +187,13 @@ func operandCodings(o *opParams, systemParam string) ([]codingParam, error) {
 }
 
 // handleCodeSystemLookup answers CodeSystem/$lookup: what a code of a
-// code system is called (display, its other names as designations) and
-// whether it is active, from the trust's SNOMED CT release, a CodeSystem
-// the trust stores, or R4's and UK Core's value sets (which list codes
-// without their displays). A code not in a known system is 404, a system
-// not known 400.
+// code system is called (display, its other names as designations),
+// the system's name and version, and whether the code is active, from
+// the trust's SNOMED CT release, a CodeSystem the trust stores, or R4's
+// and UK Core's definitions. With property, only the properties named
+// (version, designation, inactive) are answered besides name and
+// display, which R4 always answers. A code not in a known system is 404,
+// a system not known 400.
 func (s *Server) handleCodeSystemLookup(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("CodeSystem", false); err != nil {
 		return err
@@ -198,20 +220,54 @@ func (s *Server) handleCodeSystemLookup(w http.ResponseWriter, r *http.Request, 
 	default:
 		return err
 	}
-	name, _, _ := strings.Cut(system, "|")
-	if name == nhs.SNOMEDSystem {
-		name = "SNOMED CT"
+	name, version, err := s.codeSystemName(r.Context(), p, system)
+	if err != nil {
+		return err
 	}
+	asked := o.all("property")
+	wants := func(property string) bool { return len(asked) == 0 || slices.Contains(asked, property) }
 	params := []any{map[string]any{"name": "name", "valueString": name}}
+	if version != "" && wants("version") {
+		params = append(params, map[string]any{"name": "version", "valueString": version})
+	}
 	if c.Display != "" {
 		params = append(params, map[string]any{"name": "display", "valueString": c.Display})
 	}
-	for _, d := range c.Designations {
-		params = append(params, map[string]any{"name": "designation", "part": []any{map[string]any{"name": "value", "valueString": d}}})
+	if wants("designation") {
+		for _, d := range c.Designations {
+			params = append(params, map[string]any{"name": "designation", "part": []any{map[string]any{"name": "value", "valueString": d}}})
+		}
 	}
-	params = append(params, map[string]any{"name": "property", "part": []any{
-		map[string]any{"name": "code", "valueCode": "inactive"}, map[string]any{"name": "value", "valueBoolean": false}}})
+	if wants("inactive") {
+		params = append(params, map[string]any{"name": "property", "part": []any{
+			map[string]any{"name": "code", "valueCode": "inactive"}, map[string]any{"name": "value", "valueBoolean": c.Inactive}}})
+	}
 	return writeParameters(w, params)
+}
+
+// codeSystemName is a code system's name for people and its version,
+// as $lookup answers them: a stored CodeSystem's title (else its name),
+// an R4 or UK Core one's from its definition, "SNOMED CT" for SNOMED CT;
+// its url, and no version, when none is known.
+func (s *Server) codeSystemName(ctx context.Context, p *Principal, system string) (string, string, error) {
+	url, version, _ := strings.Cut(system, "|")
+	if url == nhs.SNOMEDSystem {
+		return "SNOMED CT", "", nil
+	}
+	cs, err := s.storedByURL(ctx, p, "CodeSystem", url, version)
+	if err != nil {
+		return "", "", err
+	}
+	if cs != nil {
+		title, _ := cs["title"].(string)
+		name, _ := cs["name"].(string)
+		v, _ := cs["version"].(string)
+		return cmp.Or(title, name, url), v, nil
+	}
+	if m, ok := codeSystemTable[url]; ok {
+		return cmp.Or(m.Name, url), m.Version, nil
+	}
+	return url, version, nil
 }
 
 // writeParameters answers a Parameters holding params.

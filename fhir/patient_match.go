@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +18,9 @@ import (
 // onlyCertainMatches and count, or alone), scored as the PMI scores a
 // registration's. The answer is a searchset of the patients, best first,
 // each served as a read serves it and audited as a search's result is,
-// with its score (the PMI's, over 100) and its match grade. With
+// with its score (the PMI's, over 100) and its match grade; last come
+// those alike in their details but with another NHS number, graded
+// certainly-not (score 0). With
 // onlyCertainMatches only a certain match is answered, and none when
 // several are certain.
 func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -39,6 +42,13 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return pmiSearchOutcome(err)
 	}
+	if !q.onlyCertain {
+		not, err := s.certainlyNot(r, p, q.patient)
+		if err != nil {
+			return err
+		}
+		found = append(found, not...)
+	}
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	if q.onlyCertain {
 		var why *Outcome
@@ -46,8 +56,8 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 			b.Entry = append(b.Entry, bundleEntry{Resource: why.JSON(), Search: &entrySearch{Mode: "outcome"}})
 		}
 	}
-	if q.count > 0 && len(found) > q.count {
-		found = found[:q.count]
+	if limit := cmp.Or(q.count, maxMatches); len(found) > limit {
+		found = found[:limit]
 	}
 	base := baseURL(r)
 	for _, m := range found {
@@ -64,6 +74,35 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 	writeJSON(w, http.StatusOK, b.servedJSON())
 	return nil
 }
+
+// certainlyNot finds the records that are certainly not the patient:
+// those the PMI would show a clerk as likely duplicates by their names,
+// date of birth and address, had they not another NHS number than the
+// patient's (match.Duplicate scores them 0). R4's match-grade answers
+// such a record, likely by its details and negated by the matching,
+// as certainly-not. None when the patient has no NHS number.
+func (s *Server) certainlyNot(r *http.Request, p *Principal, pat *crs.Patient) ([]crs.PatientMatch, error) {
+	if pat.NHSNumber == "" {
+		return nil, nil
+	}
+	details := *pat
+	details.NHSNumber = ""
+	alike, err := s.Patients.FindDuplicates(r.Context(), p.Actor, &details)
+	if err != nil {
+		return nil, pmiSearchOutcome(err)
+	}
+	var out []crs.PatientMatch
+	for _, m := range alike {
+		if m.Patient.NHSNumber != "" && m.Patient.NHSNumber != pat.NHSNumber {
+			out = append(out, crs.PatientMatch{Patient: m.Patient, Score: 0, Reasons: []string{"different NHS numbers"}})
+		}
+	}
+	return out, nil
+}
+
+// maxMatches is the most patients a $match without count answers, as
+// many as the PMI shows a clerk.
+const maxMatches = 10
 
 // onlyCertain keeps the certain match of those found. Several records
 // certain to be the patient are not one answer (R4: with
@@ -87,8 +126,9 @@ func onlyCertain(found []crs.PatientMatch) ([]crs.PatientMatch, *Outcome) {
 // match-grade extension: certain for records sharing an NHS number
 // (match.Certain), probable from match.Probable (the names and date of
 // birth agree), possible from match.Likely (what the PMI shows a clerk
-// as a likely duplicate), and certainly-not below it, which the PMI
-// never answers as a duplicate.
+// as a likely duplicate), and certainly-not below it: the PMI answers
+// as a duplicate no record scored so, and $match only those with
+// another NHS number (certainlyNot).
 func matchGrade(score int) string {
 	switch {
 	case score >= match.Certain:

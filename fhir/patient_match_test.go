@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -212,6 +213,104 @@ func TestPatientMatchXML(t *testing.T) {
 		bad := strings.Replace(body, `<valueInteger value="5"/>`, `<valueInteger value="0"/>`, 1)
 		if r := c.do("POST", "/fhir/Patient/$match", bad, "Content-Type", fhir.XMLContentType); r.status != 400 || !strings.Contains(string(r.body), "Parameters.parameter[1]") {
 			t.Errorf("count 0 in XML: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// johnSmith is a patient with an NHS number, names, date of birth and
+// postcode, as registered and as a $match asks about him.
+const johnSmith = `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
+	"name":[{"family":"Smith","given":["John"]}],"gender":"male","birthDate":"1980-02-03","address":[{"postalCode":"LS1 4AB"}]}`
+
+// TestPatientMatchInBundle: a batch's entry POST Patient/$match, its
+// resource the Parameters, is answered as the entry's response, the
+// searchset as its resource (200), beside the batch's other entries; a
+// bad Parameters fails that entry alone. A transaction may invoke it
+// too, for it changes nothing; there a bad one fails the transaction
+// naming the entry, and an operation that writes is refused.
+func TestPatientMatchInBundle(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		john := create(t, c, "Patient", johnSmith)
+		exact := johnSmith
+		matchEntry := func(params string) string {
+			return `{"resource":` + params + `,"request":{"method":"POST","url":"Patient/$match"}}`
+		}
+		bad := matchEntry(`{"resourceType":"Parameters","parameter":[{"name":"count","valueInteger":0}]}`)
+		observation := `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"pulse"},"subject":{"reference":"Patient/` + john + `"}},"request":{"method":"POST","url":"Observation"}}`
+		bundle := func(kind string, entries ...string) string {
+			return `{"resourceType":"Bundle","type":"` + kind + `","entry":[` + strings.Join(entries, ",") + `]}`
+		}
+		// entryAnswer is the searchset of the entry i of a Bundle's
+		// answer, as a response of its own.
+		entryAnswer := func(r response, i int) response {
+			t.Helper()
+			e := r.json(t)["entry"].([]any)[i].(map[string]any)
+			if st := e["response"].(map[string]any)["status"]; st != "200" {
+				t.Fatalf("entry %d: status %v, want 200: %s", i, st, r.body)
+			}
+			body, _ := json.Marshal(e["resource"])
+			return response{status: 200, body: body}
+		}
+
+		r := c.do("POST", "/fhir", bundle("batch", observation, matchEntry(matchParams(exact)), bad))
+		if r.status != 200 {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		got := entryResponses(t, r)
+		if got[0]["status"] != "201" || got[2]["status"] != "400" {
+			t.Errorf("batch: statuses %v and %v, want 201 and 400 beside the $match: %s", got[0]["status"], got[2]["status"], r.body)
+		}
+		if m := matchAnswer(t, entryAnswer(r, 1)); len(m) != 1 || m[0] != (matched{john, "1", "certain"}) {
+			t.Errorf("the batch's $match answered %v, want John, certain", m)
+		}
+		if o, _ := got[2]["outcome"].(map[string]any); o == nil || !strings.Contains(fmt.Sprint(o), "count") {
+			t.Errorf("the bad $match's outcome %v does not name count", got[2]["outcome"])
+		}
+
+		r = c.do("POST", "/fhir", bundle("transaction", matchEntry(matchParams(exact)), observation))
+		if r.status != 200 {
+			t.Fatalf("transaction: %d %s", r.status, r.body)
+		}
+		if m := matchAnswer(t, entryAnswer(r, 0)); len(m) != 1 || m[0].id != john {
+			t.Errorf("the transaction's $match answered %v, want John", m)
+		}
+		if r := c.do("POST", "/fhir", bundle("transaction", observation, bad)); r.status != 400 || !strings.Contains(string(r.body), "entry 1") {
+			t.Errorf("a transaction with a bad $match: %d %s, want 400 naming entry 1", r.status, r.body)
+		}
+		meta := `{"resource":{"resourceType":"Parameters","parameter":[{"name":"meta","valueMeta":{"tag":[{"system":"urn:test","code":"x"}]}}]},"request":{"method":"POST","url":"Patient/` + john + `/$meta-add"}}`
+		if r := c.do("POST", "/fhir", bundle("transaction", meta)); r.status != 400 || !strings.Contains(string(r.body), "Bundle.entry[0].request.url") {
+			t.Errorf("a transaction invoking $meta-add: %d %s, want 400 naming the entry's url", r.status, r.body)
+		}
+	})
+}
+
+// TestPatientMatchCertainlyNot: a record alike in names, date of birth
+// and postcode but with another NHS number is certainly not the patient
+// (the PMI scores it 0): $match answers it last, graded certainly-not
+// with score 0, and not with onlyCertainMatches nor for a Patient sent
+// without an NHS number, whose match it may be.
+func TestPatientMatchCertainlyNot(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		john := create(t, c, "Patient", johnSmith)
+		other := create(t, c, "Patient", strings.Replace(johnSmith, "9990000018", "9990000034", 1))
+		withNHS := johnSmith
+		withoutNHS := strings.Replace(johnSmith, `"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],`, "", 1)
+		for _, tc := range []struct {
+			name, body string
+			want       []matched
+		}{
+			{"another NHS number", matchParams(withNHS), []matched{{john, "1", "certain"}, {other, "0", "certainly-not"}}},
+			{"only certain", matchParams(withNHS, `{"name":"onlyCertainMatches","valueBoolean":true}`), []matched{{john, "1", "certain"}}},
+			{"no NHS number sent", matchParams(withoutNHS), []matched{{john, "0.99", "probable"}, {other, "0.99", "probable"}}},
+		} {
+			got := matchAnswer(t, c.do("POST", "/fhir/Patient/$match", tc.body))
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s: $match = %v, want %v", tc.name, got, tc.want)
+			}
 		}
 	})
 }

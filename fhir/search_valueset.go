@@ -106,7 +106,11 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 			if in.Codes != nil {
 				concepts := make([]any, len(in.Codes))
 				for i, c := range in.Codes {
-					concepts[i] = map[string]any{"code": c}
+					concept := map[string]any{"code": c}
+					if i < len(in.Displays) && in.Displays[i] != "" {
+						concept["display"] = in.Displays[i]
+					}
+					concepts[i] = concept
 				}
 				m["concept"] = concepts
 			}

@@ -76,9 +76,9 @@ func TestValueSetExpand(t *testing.T) {
 			total, offset            string
 		}{
 			{"R4 value set", "GET", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://hl7.org/fhir/ValueSet/administrative-gender"), "",
-				[]string{gender + "male|", gender + "female|", gender + "other|", gender + "unknown|"}, "4", "0"},
+				[]string{gender + "male|Male", gender + "female|Female", gender + "other|Other", gender + "unknown|Unknown"}, "4", "0"},
 			{"UK Core value set", "GET", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("https://fhir.hl7.org.uk/ValueSet/UKCore-AddressKeyType"), "",
-				[]string{"https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|PAF|", "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|UPRN|"}, "2", "0"},
+				[]string{"https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|PAF|Postcode Address File", "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|UPRN|Unique Property Reference Number"}, "2", "0"},
 			{"the trust's by url", "GET", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/wards"), "",
 				[]string{wards + "W1|Ward one medical", wards + "W2|Ward two surgical", wards + "W3|Ward three medical"}, "3", "0"},
 			{"by version", "GET", "/fhir/ValueSet/$expand?valueSetVersion=2&url=" + url.QueryEscape("http://example.org/fhir/ValueSet/wards"), "",
@@ -174,7 +174,7 @@ func TestCodeSystemLookup(t *testing.T) {
 			{"SNOMED CT", "GET", "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=195967001", "", []string{"Asthma"}, "Bronchial asthma"},
 			{"SNOMED CT as a coding", "POST", "/fhir/CodeSystem/$lookup", `{"resourceType":"Parameters","parameter":[{"name":"coding","valueCoding":{"system":"http://snomed.info/sct","code":"195967001"}}]}`, []string{"Asthma"}, "Asthma (disorder)"},
 			{"the trust's code system", "GET", "/fhir/CodeSystem/$lookup?system=http://example.org/fhir/CodeSystem/wards&code=W1A", "", []string{"Ward one side room"}, "Side room 1"},
-			{"R4's", "GET", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female", "", nil, ""},
+			{"R4's", "GET", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female", "", []string{"Female"}, ""},
 		} {
 			r := c.do(tc.method, tc.path, tc.body)
 			if r.status != 200 {
@@ -210,8 +210,9 @@ func TestCodeSystemLookup(t *testing.T) {
 
 // TestValidateCode checks codes against value sets (R4's, the trust's,
 // one taking SNOMED CT whole) and code systems: true with the code's
-// display, false with a message for a code outside or a wrong display,
-// and 400 naming the parameter for what cannot be asked.
+// display, false with a message for a code outside, true with a
+// message for a wrong display, and 400 naming the parameter for what
+// cannot be asked.
 func TestValidateCode(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		_, c := startSNOMED(t, db, clock)
@@ -223,12 +224,12 @@ func TestValidateCode(t *testing.T) {
 			result, display          string
 			message                  bool
 		}{
-			{"R4 value set, in", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=female", "", "true", "", false},
+			{"R4 value set, in", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=female", "", "true", "Female", false},
 			{"R4 value set, out", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=neuter", "", "false", "", true},
 			{"another system", "GET", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://example.org/x&code=female", "", "false", "", true},
 			{"the trust's, by id", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W2", "", "true", "Ward two surgical", false},
 			{"excluded", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W9", "", "false", "", true},
-			{"wrong display", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W2&display=Ward+one", "", "false", "", true},
+			{"wrong display, a warning", "GET", "/fhir/ValueSet/" + wardsID + "/$validate-code?system=http://example.org/fhir/CodeSystem/wards&code=W2&display=Ward+one", "", "true", "Ward two surgical", true},
 			{"SNOMED CT whole", "GET", "/fhir/ValueSet/$validate-code?url=" + problems + "&system=http://snomed.info/sct&code=195967001&display=bronchial+asthma", "", "true", "Asthma", false},
 			{"SNOMED CT, not in the release", "GET", "/fhir/ValueSet/$validate-code?url=" + problems + "&system=http://snomed.info/sct&code=10509002", "", "false", "", true},
 			{"a codeableConcept", "POST", "/fhir/ValueSet/$validate-code", `{"resourceType":"Parameters","parameter":[{"name":"url","valueUri":"http://example.org/fhir/ValueSet/problems"},
@@ -286,4 +287,123 @@ func wantOutcome(t *testing.T, c *client, name, path string, status int, express
 	if expression != "" && !strings.Contains(string(r.body), `"expression":["`+expression+`"]`) {
 		t.Errorf("%s: the outcome does not name %s: %s", name, expression, r.body)
 	}
+}
+
+// TestTerminologyDisplays asks R4's and UK Core's value sets and code
+// systems what their codes are called: $expand lists each code's
+// display (its other names with includeDesignations, the active ones
+// with activeOnly), $lookup answers the display, the system's name and
+// version and the properties asked for, and $validate-code answers a
+// wrong display as a warning with the answer true.
+func TestTerminologyDisplays(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		_, c := startSNOMED(t, db, clock)
+		if r := c.do("POST", "/fhir/CodeSystem", `{"resourceType":"CodeSystem","url":"http://example.org/fhir/CodeSystem/beds","status":"active","content":"complete",
+			"concept":[{"code":"B1","display":"Bed one"},{"code":"B2","display":"Bed two","property":[{"code":"inactive","valueBoolean":true}]}]}`); r.status != 201 {
+			t.Fatalf("create the code system: %d %s", r.status, r.body)
+		}
+		if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/beds","status":"active",
+			"compose":{"include":[{"system":"http://example.org/fhir/CodeSystem/beds"}]}}`); r.status != 201 {
+			t.Fatalf("create the value set: %d %s", r.status, r.body)
+		}
+		animal := "http://hl7.org/fhir/animal-genderstatus|"
+		keys := "https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|"
+		for _, tc := range []struct {
+			name, path string
+			want       []string
+		}{
+			{"R4, with designations", "/fhir/ValueSet/$expand?includeDesignations=true&url=" + url.QueryEscape("http://hl7.org/fhir/ValueSet/animal-genderstatus"),
+				[]string{animal + "neutered|Neutered|gesteriliseerd", animal + "intact|Intact|intact", animal + "unknown|Unknown|onbekend"}},
+			{"R4, without designations", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://hl7.org/fhir/ValueSet/animal-genderstatus"),
+				[]string{animal + "neutered|Neutered|", animal + "intact|Intact|", animal + "unknown|Unknown|"}},
+			{"UK Core", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("https://fhir.hl7.org.uk/ValueSet/UKCore-AddressKeyType"),
+				[]string{keys + "PAF|Postcode Address File|", keys + "UPRN|Unique Property Reference Number|"}},
+			{"an inactive code marked", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("http://example.org/fhir/ValueSet/beds"),
+				[]string{"http://example.org/fhir/CodeSystem/beds|B1|Bed one|", "http://example.org/fhir/CodeSystem/beds|B2|Bed two|inactive"}},
+			{"activeOnly", "/fhir/ValueSet/$expand?activeOnly=true&url=" + url.QueryEscape("http://example.org/fhir/ValueSet/beds"),
+				[]string{"http://example.org/fhir/CodeSystem/beds|B1|Bed one|"}},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != 200 {
+				t.Errorf("%s: status %d: %s", tc.name, r.status, r.body)
+				continue
+			}
+			var got []string
+			exp, _ := r.json(t)["expansion"].(map[string]any)
+			for _, x := range exp["contains"].([]any) {
+				m := x.(map[string]any)
+				var more []string
+				for _, d := range array(m["designation"]) {
+					more = append(more, fmt.Sprint(d.(map[string]any)["value"]))
+				}
+				if m["inactive"] == true {
+					more = append(more, "inactive")
+				}
+				got = append(got, fmt.Sprint(m["system"], "|", m["code"], "|", m["display"], "|", strings.Join(more, ",")))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s: codes (-want +got):\n%s", tc.name, diff)
+			}
+		}
+
+		for _, tc := range []struct {
+			name, path string
+			want       map[string][]string
+		}{
+			{"R4", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=male",
+				map[string][]string{"name": {"AdministrativeGender"}, "version": {"4.0.1"}, "display": {"Male"}, "property": {"false"}}},
+			{"R4 with designations", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/animal-genderstatus&code=neutered",
+				map[string][]string{"name": {"Gender status"}, "version": {"4.0.1"}, "display": {"Neutered"}, "designation": {"gesteriliseerd"}, "property": {"false"}}},
+			{"only the properties asked for", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/animal-genderstatus&code=neutered&property=designation",
+				map[string][]string{"name": {"Gender status"}, "display": {"Neutered"}, "designation": {"gesteriliseerd"}}},
+			{"UK Core", "/fhir/CodeSystem/$lookup?system=https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType&code=UPRN&property=version&property=display",
+				map[string][]string{"name": {"UK Core Address Key Type"}, "version": {"2.1.0"}, "display": {"Unique Property Reference Number"}}},
+			{"UK Core, inactive", "/fhir/CodeSystem/$lookup?system=https://fhir.hl7.org.uk/CodeSystem/UKCore-MedicationRequestCategory&code=primarycare&property=inactive",
+				map[string][]string{"name": {"UK Core Medication Request Category"}, "display": {"Primary Care"}, "property": {"true"}}},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != 200 {
+				t.Errorf("%s: status %d: %s", tc.name, r.status, r.body)
+				continue
+			}
+			if diff := cmp.Diff(tc.want, parameterValues(t, r.json(t))); diff != "" {
+				t.Errorf("%s: parameters (-want +got):\n%s", tc.name, diff)
+			}
+		}
+
+		gender := url.QueryEscape("http://hl7.org/fhir/ValueSet/administrative-gender")
+		ukKeys := url.QueryEscape("https://fhir.hl7.org.uk/ValueSet/UKCore-AddressKeyType")
+		for _, tc := range []struct {
+			name, path       string
+			display, message string
+		}{
+			{"R4, right display", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=male&display=male", "Male", ""},
+			{"R4, wrong display", "/fhir/ValueSet/$validate-code?url=" + gender + "&system=http://hl7.org/fhir/administrative-gender&code=male&display=Female", "Male",
+				`the display "Female" is not a name of http://hl7.org/fhir/administrative-gender|male, which is "Male"`},
+			{"UK Core, wrong display", "/fhir/ValueSet/$validate-code?url=" + ukKeys + "&system=https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType&code=PAF&display=Postcode", "Postcode Address File",
+				`the display "Postcode" is not a name of https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|PAF, which is "Postcode Address File"`},
+			{"R4 code system, a designation", "/fhir/CodeSystem/$validate-code?url=http://hl7.org/fhir/animal-genderstatus&code=neutered&display=gesteriliseerd", "Neutered", ""},
+			{"UK Core code system, wrong display", "/fhir/CodeSystem/$validate-code?url=https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType&code=UPRN&display=Unique", "Unique Property Reference Number",
+				`the display "Unique" is not a name of https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType|UPRN, which is "Unique Property Reference Number"`},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != 200 {
+				t.Errorf("%s: status %d: %s", tc.name, r.status, r.body)
+				continue
+			}
+			want := map[string][]string{"result": {"true"}, "display": {tc.display}}
+			if tc.message != "" {
+				want["message"] = []string{tc.message}
+			}
+			if diff := cmp.Diff(want, parameterValues(t, r.json(t))); diff != "" {
+				t.Errorf("%s: parameters (-want +got):\n%s", tc.name, diff)
+			}
+		}
+	})
+}
+
+// array is a JSON value as a list: itself when it is one, else none.
+func array(v any) []any {
+	a, _ := v.([]any)
+	return a
 }

@@ -6,7 +6,26 @@ package fhir
 type ValueSetInclude struct {
 	System string
 	Codes  []string
+	// Displays, in the tables generated from R4's and UK Core's
+	// definitions, is what the value set calls each of Codes ("" where
+	// it does not say); nil when it names none.
+	Displays []string
 	// Display is what the value set calls its codes, where it names them
 	// (a compose's concept display, an expansion's contains display).
 	Display map[string]string
+}
+
+// modelCodeSystem is a code system of R4 or UK Core whose definition
+// lists its concepts whole (administrative-gender, UK Core's ethnic
+// categories): its name for people, its version and its concepts.
+type modelCodeSystem struct {
+	Name, Version string
+	Concepts      []modelConcept
+}
+
+// modelConcept is a concept of an R4 or UK Core code system: its code
+// and what it is called. Its other names are in conceptDesignations,
+// and whether it is no longer active in inactiveConcepts.
+type modelConcept struct {
+	Code, Display string
 }

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,6 +117,35 @@ func (o *opParams) integer(name string, def int) (int, error) {
 	return def, nil
 }
 
+// boolean returns the parameter name as true or false, false when it
+// is not given.
+func (o *opParams) boolean(name string) (bool, error) {
+	v, where := o.str(name)
+	switch v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, invalid("invalid", where, "%s: the parameter %s is true or false, not %q", o.op, name, v)
+}
+
+// all returns every value of the parameter name given as text, from the
+// query and the Parameters (a repeated parameter, such as $lookup's
+// property).
+func (o *opParams) all(name string) []string {
+	out := slices.Clone(o.query[name])
+	for _, m := range o.body {
+		if m["name"] != name {
+			continue
+		}
+		if v, k, ok := parameterText(m); ok && textValues[k] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // complex returns the parameter name of a complex type (valueCoding,
 // valueCodeableConcept) from the Parameters, and where it was given.
 func (o *opParams) complex(name, key string) (map[string]any, string) {
@@ -129,17 +159,21 @@ func (o *opParams) complex(name, key string) (map[string]any, string) {
 }
 
 // codeEntry is one code of an expansion or a code system: its system,
-// code, what it is called and its other names.
+// code, what it is called and its other names, and whether it is no
+// longer active.
 type codeEntry struct {
 	System, Code, Display string
 	Designations          []string
+	Inactive              bool
 }
 
 // handleValueSetExpand answers ValueSet/$expand and ValueSet/[id]/$expand:
 // the value set (the one stored at id, or the one at url: the trust's or
-// one of R4's or UK Core's) with an expansion listing its codes, those
-// whose display has words starting with each word of filter, count of
-// them from offset. A value set that takes SNOMED CT whole is expanded
+// one of R4's or UK Core's) with an expansion listing its codes with
+// what they are called, those whose display has words starting with
+// each word of filter, count of them from offset; with activeOnly those
+// still active, with includeDesignations each with its other names. A
+// value set that takes SNOMED CT whole is expanded
 // from the trust's release only with a filter; one that includes codes
 // by a filter (SNOMED CT is-a) is refused, since the server holds no
 // hierarchy.
@@ -164,9 +198,20 @@ func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
+	activeOnly, err := o.boolean("activeOnly")
+	if err != nil {
+		return err
+	}
+	designations, err := o.boolean("includeDesignations")
+	if err != nil {
+		return err
+	}
 	codes, err := s.expansion(r.Context(), p, vs, filter, where)
 	if err != nil {
 		return err
+	}
+	if activeOnly {
+		codes = slices.DeleteFunc(codes, func(c codeEntry) bool { return c.Inactive })
 	}
 	page := codes[min(offset, len(codes)):]
 	if count >= 0 && count < len(page) {
@@ -175,8 +220,18 @@ func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p 
 	contains := make([]any, 0, len(page))
 	for _, c := range page {
 		m := map[string]any{"system": c.System, "code": c.Code}
+		if c.Inactive {
+			m["inactive"] = true
+		}
 		if c.Display != "" {
 			m["display"] = c.Display
+		}
+		if designations && len(c.Designations) > 0 {
+			ds := make([]any, len(c.Designations))
+			for i, d := range c.Designations {
+				ds[i] = map[string]any{"value": d}
+			}
+			m["designation"] = ds
 		}
 		contains = append(contains, m)
 	}
@@ -188,6 +243,12 @@ func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p 
 	}
 	if count >= 0 {
 		used = append(used, map[string]any{"name": "count", "valueInteger": count})
+	}
+	if activeOnly {
+		used = append(used, map[string]any{"name": "activeOnly", "valueBoolean": true})
+	}
+	if designations {
+		used = append(used, map[string]any{"name": "includeDesignations", "valueBoolean": true})
 	}
 	if used != nil {
 		exp["parameter"] = used
@@ -263,46 +324,50 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 			out = append(out, c)
 		}
 	}
-	// What a code the value set does not name is called: from the
-	// trust's SNOMED CT release, or the code system, read once.
-	bySystem := map[string]map[string]string{}
-	displays := func(system, code string) (string, error) {
+	// What the code system says of a code the value set names (what it
+	// is called where the value set does not say, its other names,
+	// whether it is active): from the trust's SNOMED CT release, or the
+	// code system, read once.
+	bySystem := map[string]map[string]codeEntry{}
+	known := func(system, code string) (codeEntry, error) {
 		if system == nhs.SNOMEDSystem {
 			c, err := s.findCode(ctx, p, system, code)
 			if err != nil && crs.ErrorCode(err) != crs.ENOTFOUND && crs.ErrorCode(err) != crs.EINVALID {
-				return "", err
+				return codeEntry{}, err
 			}
 			if c == nil {
-				return "", nil
+				return codeEntry{}, nil
 			}
-			return c.Display, nil
+			return *c, nil
 		}
-		names, ok := bySystem[system]
+		entries, ok := bySystem[system]
 		if !ok {
-			names = map[string]string{}
+			entries = map[string]codeEntry{}
 			all, err := s.codeSystemConcepts(ctx, p, system)
 			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
-				return "", err
+				return codeEntry{}, err
 			}
 			for _, c := range all {
-				names[c.Code] = c.Display
+				entries[c.Code] = c
 			}
-			bySystem[system] = names
+			bySystem[system] = entries
 		}
-		return names[code], nil
+		return entries[code], nil
 	}
 	for _, in := range incs {
 		if in.Codes != nil {
 			for _, code := range in.Codes {
-				c := codeEntry{System: in.System, Code: code, Display: in.Display[code]}
-				if c.Display == "" {
-					d, err := displays(in.System, code)
-					if err != nil {
+				var sys codeEntry
+				if in.Display[code] == "" || in.System != nhs.SNOMEDSystem {
+					// A SNOMED CT code the value set names is called as it
+					// says: the release is not read for each.
+					var err error
+					if sys, err = known(in.System, code); err != nil {
 						return nil, err
 					}
-					c.Display = d
 				}
-				add(c)
+				add(codeEntry{System: in.System, Code: code, Display: cmp.Or(in.Display[code], sys.Display),
+					Designations: sys.Designations, Inactive: sys.Inactive})
 			}
 			continue
 		}

