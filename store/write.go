@@ -399,6 +399,7 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	commitFrom := time.Now()
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
 	buf.audits = append(buf.audits, audits...)
+	buf.yield = len(batch) == 0
 	err = buf.writeCounters(atx)
 	if err == nil {
 		err = buf.flush(atx)
