@@ -104,7 +104,17 @@ func TestSortedPatientsByFamily(t *testing.T) {
 			{"Patient?birthdate=lt1960&gender=female&_sort=family,-birthdate&_count=40&_offset=100&_total=accurate", order(false, true, before1960Women), 100},
 			{"Patient?birthdate=lt1960&gender=female&_sort=-family,-birthdate&_count=20&_offset=7", order(true, true, before1960Women), 7},
 		} {
-			t.Run(tc.query, func(t *testing.T) { sortedPage(t, c, tc.query, tc.want, tc.offset) })
+			t.Run(tc.query, func(t *testing.T) {
+				sortedPage(t, c, tc.query, tc.want, tc.offset)
+				// The same page as sorting every match.
+				ordered := c.do("GET", "/fhir/"+tc.query, "")
+				restore := fhir.ReadEveryMatch()
+				every := c.do("GET", "/fhir/"+tc.query, "")
+				restore()
+				if got, want := entryIDs(t, ordered), entryIDs(t, every); got != want {
+					t.Errorf("read in order %s,\nreading every match %s", got, want)
+				}
+			})
 		}
 		// Every patient, page by page through the next links, each once
 		// and in order.
