@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -318,7 +319,8 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 // systemTypes reads _type: the types it names, each one the token may
 // read, in its order, once each. Without it, every type the token may
 // read but AuditEvent, the audit trail, which is searched only by name,
-// and of those, with _has, the ones its references may point at.
+// and of those, with _has, the ones its references may point at. In a
+// compartment (in), the types are those of the compartment.
 func systemTypes(vals url.Values, p *Principal, in string) ([]string, error) {
 	var out []string
 	all := searchedTypes()
@@ -377,7 +379,8 @@ func referredToByHas(vals url.Values, typ string) bool {
 // systemParam refuses a parameter a system search of types cannot take:
 // one that is not a result or control parameter or a parameter of every
 // type searched. An _include names the type whose matches it follows,
-// which must be one searched.
+// which must be one searched. In a compartment (in), only the
+// parameters of every resource are taken.
 func systemParam(types []string, vals url.Values, key, in string) error {
 	switch key {
 	case "_type", "_count", "_cursor", "_offset", "_format", "_pretty", "_summary", "_total", "_elements", "_sort", "_revinclude", "_revinclude:iterate", "_include:iterate":
@@ -494,7 +497,9 @@ func (s *Server) typeSearch(r *http.Request, path string, q url.Values) (*typePa
 // credentials, through its own route; a refusal is answered as it is,
 // its diagnostics naming what.
 func (s *Server) innerGet(r *http.Request, path, what string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, "/fhir/"+path, nil)
+	// The request is its own: it is in no compartment the one it serves is in.
+	ctx := context.WithValue(r.Context(), compartmentKey{}, (*compartment)(nil))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/fhir/"+path, nil)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read %s: %w", what, err)
 	}
