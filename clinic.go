@@ -132,7 +132,8 @@ type SlotQuery struct {
 	Type              string
 	From, To          time.Time // start within [From, To); zero To means From + 8 weeks
 	FreeOnly          bool
-	Limit             int // 0 means 200
+	Limit             int  // 0 means 200
+	Desc              bool // the latest first
 }
 
 // London is the time zone clinic sessions are written in; it falls back

@@ -337,6 +337,11 @@ type PatientScan struct {
 	// the trust's patients by birth date that reads only up to its
 	// page. A patient without a birth date comes first, as the earliest.
 	ByBirth, Desc bool
+	// ByFamily reads the patients by their family name as a search folds
+	// it (match.Fold), then id, the last first with Desc (the cursor
+	// "name|id"): a list of the trust's patients by family name that
+	// reads only up to its page.
+	ByFamily bool
 	// BornFrom and BornBefore, when not zero, keep the patients born on
 	// or after BornFrom and before BornBefore (with ByBirth only).
 	BornFrom, BornBefore Date

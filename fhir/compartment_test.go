@@ -64,6 +64,25 @@ func TestCompartmentSearch(t *testing.T) {
 				t.Errorf("Patient/%s/Encounter: an empty id in %q", id, got)
 			}
 		}
+		// The PAS's encounters in a consultant's compartment (R4: by
+		// practitioner or participant) and in their own.
+		var consultant, spell string
+		for _, e := range everything(t, c, "Encounter?") {
+			if ps, ok := e["participant"].([]any); ok && consultant == "" {
+				consultant = ps[0].(map[string]any)["individual"].(map[string]any)["reference"].(string)
+				spell = e["id"].(string)
+			}
+		}
+		if consultant == "" {
+			t.Fatalf("the journey made no encounter with a consultant")
+		}
+		got := foundAll(t, c, "/fhir/"+consultant+"/Encounter")
+		if want := foundAll(t, c, "/fhir/Encounter?participant="+consultant); got != want || !strings.Contains(got, spell) {
+			t.Errorf("%s/Encounter found %q, want %q with %s", consultant, got, want, spell)
+		}
+		if got := foundAll(t, c, "/fhir/Encounter/"+spell+"/Encounter"); got != "Encounter/"+spell {
+			t.Errorf("Encounter/%s/Encounter found %q, want the encounter alone", spell, got)
+		}
 		// POST _search takes its parameters in the form body.
 		r := c.do("POST", "/fhir/Patient/"+p+"/Observation/_search", url.Values{"value-quantity": {"62"}}.Encode(),
 			"Content-Type", "application/x-www-form-urlencoded")
@@ -71,11 +90,9 @@ func TestCompartmentSearch(t *testing.T) {
 			t.Errorf("POST Patient/%s/Observation/_search: %d %s, want Observation %s alone", p, r.status, r.body, mine[2])
 		}
 		// What it cannot answer.
-		refused(t, c, "/fhir/Patient/"+p+"/Organization", "Organization is not in a patient's compartment")
+		refused(t, c, "/fhir/Patient/"+p+"/Organization", "Organization is not in the Patient compartment")
 		refused(t, c, "/fhir/Patient/"+p+"/Observation?no-such-param=1", "no-such-param")
 		for path, want := range map[string]string{
-			"Encounter/x/Observation":         "only a patient's compartment",
-			"Patient/" + p + "/*":             "$everything",
 			"Patient/" + p + "/Foo":           "Foo is not an R4 resource type",
 			"Observation/" + mine[0] + "/$ab": "the operation $ab is not supported on Observation/" + mine[0],
 		} {

@@ -356,7 +356,6 @@ func (s *Server) pmiSorts(q *search) bool {
 // than the page's end when more follow), with a next link to the page
 // after it.
 func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, page []*crs.Resource, total int, counted bool) error {
-	typ := q.query.Type
 	var err error
 	if counted {
 		b.Total = intPtr(total)
@@ -372,7 +371,7 @@ func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		next.Set("_count", strconv.Itoa(q.query.Count))
 		next.Set("_offset", strconv.Itoa(end))
-		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + typ + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + next.Encode()})
 	}
 	for i, res := range page {
 		if res.Body == nil { // a match to read whole, now it is on the page

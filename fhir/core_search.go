@@ -273,7 +273,7 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 		}
 		link.Set("_count", strconv.Itoa(q.query.Count))
 		link.Set("_cursor", next)
-		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "/" + q.query.Type + "?" + link.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + link.Encode()})
 	}
 	shown := page[:0]
 	for _, res := range page {

@@ -204,10 +204,13 @@ func trues(n int) []bool {
 // ("every-match").
 func BenchmarkSortedEncounterSearch(b *testing.B) {
 	srv, _ := benchCore(b, 20000)
-	for _, bc := range []struct{ name, query string }{
-		{"first-page", "Encounter?status=finished&_sort=-date&_count=10"},
-		{"offset-5000", "Encounter?status=finished&_sort=-date&_count=10&_offset=5000"},
-	} {
+	benchSorted(b, srv, "Encounter?status=finished&_sort=-date&_count=10", "Encounter?status=finished&_sort=-date&_count=10&_offset=5000")
+}
+
+// benchSorted measures a sorted search's first page and one further in,
+// each read in order (ordered) and reading every match (every-match).
+func benchSorted(b *testing.B, srv *httptest.Server, first, further string) {
+	for _, bc := range []struct{ name, query string }{{"first-page", first}, {"offset-5000", further}} {
 		for _, every := range []bool{false, true} {
 			name := bc.name + "/ordered"
 			if every {
@@ -223,4 +226,13 @@ func BenchmarkSortedEncounterSearch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkSortedPatientSearch measures a search of a trust of 10,000
+// patients sorted by family name that no index leads (a range of birth
+// dates), its first page and one 5,000 in, read in the order of the
+// folded family names (ordered) and reading every match (every-match).
+func BenchmarkSortedPatientSearch(b *testing.B) {
+	srv, _ := benchPMI(b, 10000, 12)
+	benchSorted(b, srv, "Patient?birthdate=ge1900&_sort=family&_count=10", "Patient?birthdate=ge1900&_sort=-family&_count=10&_offset=5000")
 }

@@ -9,19 +9,21 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// A sorted search of the trust's encounters or appointments by date that
-// names no patient (the latest finished encounters, the next
-// appointments), or of the PMI's patients by birth date that no index
-// leads (those born before 1940, the youngest first), reads the records
-// in the order of the sort's first key, from the latest when sorted from
-// the latest: each of the type's tables by its records' starts
-// (crs.RecordScan's Order), the patients by birth date
-// (crs.PatientScan's ByBirth), each backed by an index. The reads are
+// A sorted search of the trust's encounters or appointments by date, or
+// of its slots by start, that names no patient (the latest finished
+// encounters, the next appointments, the latest slots), or of the PMI's
+// patients by birth date or family name that no index leads (those born
+// before 1940, the youngest first; those of a town by family name),
+// reads the records in the order of the sort's first key, from the
+// latest when sorted from the latest: each of the type's tables by its
+// records' starts (crs.RecordScan's Order), the slots by start
+// (crs.SlotQuery), the patients by birth date or folded family name
+// (crs.PatientScan's ByBirth, ByFamily), each backed by an index. The reads are
 // merged in the order of the sort, each record judged by the matcher as
 // it comes, until the page's end and one more are found: a page reads
 // about what it holds, however many records the trust has. A start is
 // served to the second, so the records of one second (or patients born
-// on one day) are read together and ordered by the sort's further keys,
+// on one day, or of one family name) are read together and ordered by the sort's further keys,
 // then id, as sortServed orders them; a record without the first key
 // comes last, as it does there.
 
@@ -29,12 +31,20 @@ import (
 // without its _sort) that give its records in the order of its first
 // key, or nil when none does: that search reads every match
 // (scanSorted). Encounters and appointments are read so by date, each of
-// the type's tables in the order of its records' starts; slots by start
-// from the earliest; the patients of the PMI by birthdate, in the order
-// of their birth dates.
+// the type's tables in the order of its records' starts; slots by
+// start; the patients of the PMI by birthdate, in the order of their
+// birth dates, and by family, in the order of their folded family names.
 func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	by := q.query.SortBy
-	if len(by) == 0 || by[0].Kind != "date" || len(by[0].Also) > 0 {
+	if len(by) == 0 || len(by[0].Also) > 0 || readEveryMatch {
+		return nil
+	}
+	if s.pmi(q.query.Type) && by[0].Param == "family" {
+		// A patient of the PMI sorts by the one family name its search
+		// shows, folded as the PMI keeps it in order.
+		return []*sortedRead{s.patientsRead(crs.PatientScan{ByFamily: true, Desc: by[0].Desc})}
+	}
+	if by[0].Kind != "date" {
 		return nil
 	}
 	if s.pmi(q.query.Type) {
@@ -52,21 +62,13 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 		if !hi.IsZero() {
 			scan.BornBefore = crs.DateOf(hi.Add(24*time.Hour - time.Nanosecond))
 		}
-		return []*sortedRead{{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
-			scan.Limit = limit
-			pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
-			if err != nil {
-				return nil, false, err
-			}
-			scan.After = next
-			return patientsScanned(pats), next != "", nil
-		}}}
+		return []*sortedRead{s.patientsRead(scan)}
 	}
 	if q.query.Type == "Slot" {
-		if by[0].Param != "start" || by[0].Desc {
+		if by[0].Param != "start" {
 			return nil
 		}
-		return s.slotsByStart(&unsorted.query)
+		return s.slotsByStart(&unsorted.query, by[0].Desc)
 	}
 	tables := coreTables[q.query.Type]
 	if by[0].Param != "date" || len(tables) == 0 || slices.ContainsFunc(tables, func(t coreTable) bool { return t.order == "" }) {
@@ -102,13 +104,27 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	return reads
 }
 
+// patientsRead returns the read of the trust's patients in the order of
+// scan (by birth date or family name), from its first page on.
+func (s *Server) patientsRead(scan crs.PatientScan) *sortedRead {
+	return &sortedRead{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
+		scan.Limit = limit
+		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
+		if err != nil {
+			return nil, false, err
+		}
+		scan.After = next
+		return patientsScanned(pats), next != "", nil
+	}}
+}
+
 // slotsByStart returns the read of the trust's slots by start, the
-// earliest first, from the start a search's conditions on start allow
-// (FindSlots lists the slots of every clinic in that order). Each batch
-// resumes at the start of the last slot read, leaving out those of that
-// start it read; a batch that holds only slots of one start is read
-// again twice as long.
-func (s *Server) slotsByStart(q *crs.ResourceQuery) []*sortedRead {
+// earliest first or with desc the latest, within the starts a search's
+// conditions on start allow (FindSlots lists the slots of every clinic
+// in that order). Each batch resumes at the start of the last slot read
+// (the edge), leaving out those of that start it read; a batch that
+// holds only slots of one start is read again twice as long.
+func (s *Server) slotsByStart(q *crs.ResourceQuery, desc bool) []*sortedRead {
 	lo, hi, ok := startRange(q, "start", time.Second)
 	if !ok {
 		return []*sortedRead{}
@@ -120,22 +136,35 @@ func (s *Server) slotsByStart(q *crs.ResourceQuery) []*sortedRead {
 	if !hi.IsZero() {
 		to = hi
 	}
-	var seen []string // the slots read that start at from
+	var edge time.Time // the start of the last slot read
+	var seen []string  // the slots read that start at edge
 	return []*sortedRead{{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
 		for {
-			sls, err := s.Core.Outpatients.FindSlots(ctx, p.Actor, crs.SlotQuery{From: from, To: to, Limit: limit})
+			sq := crs.SlotQuery{From: from, To: to, Limit: limit, Desc: desc}
+			switch {
+			case edge.IsZero():
+			case desc:
+				sq.To = edge.Add(time.Microsecond) // the store keeps starts to the microsecond
+			default:
+				sq.From = edge
+			}
+			sls, err := s.Core.Outpatients.FindSlots(ctx, p.Actor, sq)
 			if err != nil {
 				return nil, false, err
 			}
 			more := len(sls) == limit
-			if more && sls[len(sls)-1].Start.Equal(from) && limit < maxSlotRead {
+			if more && sls[len(sls)-1].Start.Equal(edge) && limit < maxSlotRead {
 				limit = min(2*limit, maxSlotRead)
 				continue
 			}
+			if len(sls) == 0 {
+				return nil, false, nil
+			}
+			last := sls[len(sls)-1].Start
 			var out []scanned
 			var at []string
 			for _, sl := range sls {
-				if sl.Start.Equal(from) && slices.Contains(seen, sl.ID) {
+				if sl.Start.Equal(edge) && slices.Contains(seen, sl.ID) {
 					continue
 				}
 				r, err := slotResource(sl)
@@ -143,18 +172,15 @@ func (s *Server) slotsByStart(q *crs.ResourceQuery) []*sortedRead {
 					return nil, false, err
 				}
 				out = append(out, scanned{res: r})
-				if !sl.Start.Equal(sls[len(sls)-1].Start) {
-					continue
+				if sl.Start.Equal(last) {
+					at = append(at, sl.ID)
 				}
-				at = append(at, sl.ID)
 			}
-			if last := sls; len(last) > 0 {
-				if !last[len(last)-1].Start.Equal(from) {
-					seen = nil
-				}
-				from = last[len(last)-1].Start
-				seen = append(seen, at...)
+			if !last.Equal(edge) {
+				seen = nil
 			}
+			edge = last
+			seen = append(seen, at...)
 			return out, more, nil
 		}
 	}}}
@@ -162,6 +188,10 @@ func (s *Server) slotsByStart(q *crs.ResourceQuery) []*sortedRead {
 
 // maxSlotRead is the most slots FindSlots lists at once.
 const maxSlotRead = 5000
+
+// readEveryMatch makes every sorted search read every match, as one no
+// read orders does: what the ordered reads are measured against.
+var readEveryMatch bool
 
 // sortedRead is one read of records in the order of a sort's first key.
 type sortedRead struct {

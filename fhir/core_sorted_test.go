@@ -101,9 +101,8 @@ func TestSortedScanInOrder(t *testing.T) {
 		}
 		restore()
 
-		// The trust's slots by start, the earliest first, read in that
-		// order (the latest first, every one read): the pages of every
-		// slot sorted, one past the 10,000th.
+		// The trust's slots by start, read in that order either way: the
+		// pages of every slot sorted, one past the 10,000th.
 		slots := following(t, c, "/fhir/Slot?_count=1000")
 		for _, tc := range []struct {
 			query         string
@@ -115,6 +114,8 @@ func TestSortedScanInOrder(t *testing.T) {
 			{"Slot?start=ge2025-02-01&_sort=start&_count=15&_offset=7", false, func(r map[string]any) bool { return str("start")(r) >= "2025-02-01" }, 7, 15},
 			{"Slot?status=busy&_sort=start&_count=10&_offset=10300", false, func(r map[string]any) bool { return r["status"] == "busy" }, 10300, 10},
 			{"Slot?_sort=-start&_count=12&_offset=50", true, nil, 50, 12},
+			{"Slot?start=lt2025-02-01&_sort=-start&_count=9&_offset=3", true, func(r map[string]any) bool { return str("start")(r) < "2025-02-01" }, 3, 9},
+			{"Slot?status=busy&_sort=-start&_count=10&_offset=10300", true, func(r map[string]any) bool { return r["status"] == "busy" }, 10300, 10},
 		} {
 			of := slots
 			if tc.keep != nil {
@@ -125,6 +126,17 @@ func TestSortedScanInOrder(t *testing.T) {
 			if got := entryIDs(get(tc.query)); len(got) == 0 || !slices.Equal(got, want) {
 				t.Errorf("%s: %v,\nwant %v", tc.query, got, want)
 			}
+		}
+
+		// The latest slots read about what they show.
+		read := 0
+		outpatients := f.server.Core.Outpatients
+		f.server.Core.Outpatients = slotCounter{outpatients, &read}
+		get("Slot?_sort=-start&_count=10")
+		f.server.Core.Outpatients = outpatients
+		t.Logf("Slot?_sort=-start&_count=10 read %d of the trust's %d slots", read, len(slots))
+		if read > 100 {
+			t.Errorf("Slot?_sort=-start&_count=10 read %d slots, want at most 100", read)
 		}
 
 		// A first page reads about what it shows.
@@ -147,6 +159,19 @@ func TestSortedScanInOrder(t *testing.T) {
 			t.Errorf("%s reading every match read %d records, want the trust's", first, every)
 		}
 	})
+}
+
+// slotCounter is the outpatient service with a count of the slots its
+// lists of slots return.
+type slotCounter struct {
+	crs.OutpatientService
+	n *int
+}
+
+func (c slotCounter) FindSlots(ctx context.Context, a crs.Actor, q crs.SlotQuery) ([]*crs.Slot, error) {
+	sls, err := c.OutpatientService.FindSlots(ctx, a, q)
+	*c.n += len(sls)
+	return sls, err
 }
 
 // TestSortedPatientsByBirth checks the sorted searches of the PMI's
@@ -224,27 +249,33 @@ func TestSortedPatientsByBirth(t *testing.T) {
 			{"Patient?birthdate=ge1900&_sort=birthdate&_count=9&_offset=10050", keep(false, every), 10050},
 			{"Patient?birthdate=ge1900&_sort=-birthdate&_count=9&_offset=10100", keep(true, every), 10100},
 		} {
-			t.Run(tc.query, func(t *testing.T) {
-				r := c.do("GET", "/fhir/"+tc.query, "")
-				if r.status != 200 {
-					t.Fatalf("%d %s", r.status, r.body)
-				}
-				b := r.json(t)
-				var got []string
-				es, _ := b["entry"].([]any)
-				for _, e := range es {
-					got = append(got, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
-				}
-				want := tc.want[min(tc.offset, len(tc.want)):min(tc.offset+len(got), len(tc.want))]
-				if len(got) == 0 && tc.offset < len(tc.want) || !slices.Equal(got, want) {
-					t.Errorf("page %v,\nwant %v", got, want)
-				}
-				if strings.Contains(tc.query, "_total") && fmt.Sprint(b["total"]) != fmt.Sprint(len(tc.want)) {
-					t.Errorf("total %v, want %d", b["total"], len(tc.want))
-				}
-			})
+			t.Run(tc.query, func(t *testing.T) { sortedPage(t, c, tc.query, tc.want, tc.offset) })
 		}
 	})
+}
+
+// sortedPage checks the page a sorted search answers: the matches of all
+// (every match in order) from offset on, and their number as the total
+// when the search asks for it.
+func sortedPage(t *testing.T, c *client, query string, all []string, offset int) {
+	t.Helper()
+	r := c.do("GET", "/fhir/"+query, "")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	b := r.json(t)
+	var got []string
+	es, _ := b["entry"].([]any)
+	for _, e := range es {
+		got = append(got, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+	}
+	want := all[min(offset, len(all)):min(offset+len(got), len(all))]
+	if len(got) == 0 && offset < len(all) || !slices.Equal(got, want) {
+		t.Errorf("page %v,\nwant %v", got, want)
+	}
+	if strings.Contains(query, "_total") && fmt.Sprint(b["total"]) != fmt.Sprint(len(all)) {
+		t.Errorf("total %v, want %d", b["total"], len(all))
+	}
 }
 
 // following reads the resources of a searchset's pages, following its

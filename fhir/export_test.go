@@ -144,24 +144,12 @@ var (
 // AppendJSON is appendJSON, for the tests of package fhir_test.
 var AppendJSON = appendJSON
 
-// ReadEveryMatch makes a sorted search of the typed core read every
-// match and keep those up to its page's end, as a sort no column orders
-// does, until the function it returns is called.
+// ReadEveryMatch makes a sorted search of the typed core and the PMI
+// read every match and keep those up to its page's end, as a sort no
+// column orders does, until the function it returns is called.
 func ReadEveryMatch() (restore func()) {
-	saved := map[string][]coreTable{}
-	for typ, ts := range coreTables {
-		saved[typ] = ts
-		unordered := slices.Clone(ts)
-		for i := range unordered {
-			unordered[i].order = ""
-		}
-		coreTables[typ] = unordered
-	}
-	return func() {
-		for typ, ts := range saved {
-			coreTables[typ] = ts
-		}
-	}
+	readEveryMatch = true
+	return func() { readEveryMatch = false }
 }
 
 // CountRead adds to n the records each read of typ's tables returns,

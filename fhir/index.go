@@ -9,9 +9,8 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/match"
 )
 
 // searchParams holds the search parameters of each resource type, those
@@ -336,17 +335,9 @@ func strings_(v any) []string {
 }
 
 // Fold is how strings are compared in a search: lower case, accents
-// taken off, so that "Zoë" is found by "zoe".
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// taken off, so that "Zoë" is found by "zoe" (match.Fold, by which the
+// PMI keeps its family names in that order too).
+func Fold(s string) string { return match.Fold(s) }
 
 // dateRange returns the time range a date, dateTime, instant or Period
 // covers, hi exclusive; an open end of a Period is the least or greatest

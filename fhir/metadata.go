@@ -183,8 +183,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export, {"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
-			// A search within a patient's compartment: compartment.go.
-			"compartment": []string{"http://hl7.org/fhir/CompartmentDefinition/patient"},
+			// A search within each of R4's compartments: compartment.go.
+			"compartment": []string{"http://hl7.org/fhir/CompartmentDefinition/patient",
+				"http://hl7.org/fhir/CompartmentDefinition/encounter",
+				"http://hl7.org/fhir/CompartmentDefinition/relatedPerson",
+				"http://hl7.org/fhir/CompartmentDefinition/practitioner",
+				"http://hl7.org/fhir/CompartmentDefinition/device"},
 		}},
 	}
 	b, _ := json.Marshal(cs)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -35,6 +36,16 @@ type search struct {
 	valueSets  []valueSetParam // :in and :not-in, expanded before the search runs (resolveSearch)
 	lists      []string        // _list: the List resources whose items are searched (resolveSearch)
 	none       bool            // resolveSearch found that nothing can match (a List with no item of the type)
+	in         string          // the compartment searched in ("Encounter/123"), named by the paging links
+}
+
+// linkPath is the address a search's paging links name: [base]/[type],
+// or in a compartment [base]/[compartment]/[id]/[type].
+func (s *search) linkPath(r *http.Request) string {
+	if s.in != "" {
+		return baseURL(r) + "/" + s.in + "/" + s.query.Type
+	}
+	return baseURL(r) + "/" + s.query.Type
 }
 
 // pageCheck is a condition the store's index narrows but cannot decide

@@ -31,7 +31,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	base := baseURL(r)
+	if in := compartmentOf(r.Context()); in != nil {
+		if err := in.narrow(q, s.Store.Now()); err != nil {
+			return err
+		}
+	}
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	// The self link is the search done: the parameters used and the page
 	// (_count, _cursor or _offset as asked), so that it answers this page.
@@ -44,7 +48,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 		}
 	}
-	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "?" + self.Encode()})
+	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + self.Encode()})
 	typed := s.typedSearch(typ)
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {
@@ -86,7 +90,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		b.Total = intPtr(total)
 	}
-	found, err := s.searchPage(r, p, q, b, base+"/"+typ)
+	found, err := s.searchPage(r, p, q, b, q.linkPath(r))
 	if err != nil {
 		return err
 	}

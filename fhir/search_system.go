@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -42,17 +43,30 @@ var searchedTypes = sync.OnceValue(func() []string {
 // so that paging neither repeats nor skips a match while resources are
 // added. With _sort, several types' matches are sorted together.
 func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	return s.searchTypes(w, r, p, "")
+}
+
+// searchTypes answers a search of several types: of the whole system
+// (in ""), or of every type of a compartment (in "Encounter/123": GET
+// [base]/Encounter/123/*), each type's search then the search in the
+// compartment, which takes only the parameters of every resource.
+func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principal, in string) error {
 	vals, err := searchValues(r)
 	if err != nil {
 		return err
 	}
-	types, err := systemTypes(vals, p)
+	types, err := systemTypes(vals, p, in)
 	if err != nil {
 		return err
 	}
+	// Each type is searched at prefix+type, its links at base.
+	prefix, base := "", baseURL(r)
+	if in != "" {
+		prefix, base = in+"/", base+"/"+in+"/*"
+	}
 	lenient := prefer(r, "handling") == "lenient"
 	for k := range vals {
-		if err := systemParam(types, vals, k); err != nil {
+		if err := systemParam(types, vals, k, in); err != nil {
 			if !lenient || !errors.As(err, new(unknownParam)) {
 				return err
 			}
@@ -81,7 +95,6 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 			shared[k] = v
 		}
 	}
-	base := baseURL(r)
 	self := maps.Clone(shared)
 	if vals.Has("_type") {
 		self.Set("_type", strings.Join(types, ","))
@@ -101,7 +114,7 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 			q := typeValues(shared, t)
 			q.Set("_summary", "count")
 			q.Del("_total")
-			page, err := s.typeSearch(r, t, q)
+			page, err := s.typeSearch(r, prefix+t, q)
 			if err != nil {
 				return err
 			}
@@ -116,7 +129,7 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 		}
 	}
 	if vals.Has("_sort") && len(types) > 1 {
-		return s.writeSortedSystemPage(w, r, types, shared, vals.Get("_offset"), count, b)
+		return s.writeSortedSystemPage(w, r, types, shared, vals.Get("_offset"), count, b, prefix, base)
 	}
 	if vals.Has("_offset") {
 		return invalid("not-supported", "_offset", "search parameter _offset: a search of the system is paged by the _cursor of its next link; _offset pages one sorted with _sort over several types")
@@ -134,7 +147,7 @@ func (s *Server) handleSystemSearch(w http.ResponseWriter, r *http.Request, p *P
 			}
 		}
 		q.Set("_count", strconv.Itoa(left))
-		page, err := s.typeSearch(r, t, q)
+		page, err := s.typeSearch(r, prefix+t, q)
 		if err != nil {
 			return err
 		}
@@ -191,7 +204,7 @@ func writeSystemPage(w http.ResponseWriter, b *bundle, included []bundleEntry) {
 // and meta), sorted together, and the page's matches then read with
 // what _include, _revinclude and _elements add, a type at a time. It
 // pages by _offset, as a type's sorted search does.
-func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, types []string, shared url.Values, from string, count int, b *bundle) error {
+func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, types []string, shared url.Values, from string, count int, b *bundle, prefix, link string) error {
 	var by []crs.ResourceSort
 	for _, v := range shared["_sort"] {
 		for _, f := range strings.Split(v, ",") {
@@ -224,7 +237,7 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 		}
 		q.Set("_elements", "id")
 		q.Set("_count", strconv.Itoa(offset+count))
-		page, err := s.typeSearch(r, t, q)
+		page, err := s.typeSearch(r, prefix+t, q)
 		if err != nil {
 			return err
 		}
@@ -251,7 +264,7 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 		next.Set("_type", strings.Join(types, ","))
 		next.Set("_count", strconv.Itoa(count))
 		next.Set("_offset", strconv.Itoa(offset+count))
-		b.Link = append(b.Link, bundleLink{"next", baseURL(r) + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", link + "?" + next.Encode()})
 	}
 	keys = keys[min(offset, len(keys)):min(offset+count, len(keys))]
 	// The page's matches, read whole with what they include.
@@ -273,7 +286,7 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 		}
 		q.Set("_id", strings.Join(ids, ","))
 		q.Set("_count", strconv.Itoa(len(ids)))
-		page, err := s.typeSearch(r, t, q)
+		page, err := s.typeSearch(r, prefix+t, q)
 		if err != nil {
 			return err
 		}
@@ -306,11 +319,17 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 // systemTypes reads _type: the types it names, each one the token may
 // read, in its order, once each. Without it, every type the token may
 // read but AuditEvent, the audit trail, which is searched only by name,
-// and of those, with _has, the ones its references may point at.
-func systemTypes(vals url.Values, p *Principal) ([]string, error) {
+// and of those, with _has, the ones its references may point at. In a
+// compartment (in), the types are those of the compartment.
+func systemTypes(vals url.Values, p *Principal, in string) ([]string, error) {
 	var out []string
+	all := searchedTypes()
+	comp, _, _ := strings.Cut(in, "/")
+	if in != "" {
+		all = compartmentTypes(comp)
+	}
 	if !vals.Has("_type") {
-		for _, t := range searchedTypes() {
+		for _, t := range all {
 			if t != "AuditEvent" && p.Scopes.Allows(t, false) && referredToByHas(vals, t) {
 				out = append(out, t)
 			}
@@ -322,6 +341,9 @@ func systemTypes(vals url.Values, p *Principal) ([]string, error) {
 			t = strings.TrimSpace(t)
 			if !slices.Contains(searchedTypes(), t) {
 				return nil, invalid("invalid", "_type", "search parameter _type: %q is not an R4 resource type", t)
+			}
+			if !slices.Contains(all, t) {
+				return nil, invalid("invalid", "_type", "search parameter _type: %s is not in the %s compartment", t, comp)
 			}
 			if err := p.allow(t, false); err != nil {
 				return nil, err
@@ -357,8 +379,9 @@ func referredToByHas(vals url.Values, typ string) bool {
 // systemParam refuses a parameter a system search of types cannot take:
 // one that is not a result or control parameter or a parameter of every
 // type searched. An _include names the type whose matches it follows,
-// which must be one searched.
-func systemParam(types []string, vals url.Values, key string) error {
+// which must be one searched. In a compartment (in), only the
+// parameters of every resource are taken.
+func systemParam(types []string, vals url.Values, key, in string) error {
 	switch key {
 	case "_type", "_count", "_cursor", "_offset", "_format", "_pretty", "_summary", "_total", "_elements", "_sort", "_revinclude", "_revinclude:iterate", "_include:iterate":
 		return nil
@@ -372,6 +395,9 @@ func systemParam(types []string, vals url.Values, key string) error {
 	}
 	name, _, _ := strings.Cut(key, ":")
 	name, _, _ = strings.Cut(name, ".")
+	if in != "" && !slices.Contains(systemParams, name) {
+		return unknown(key, "search parameter %s: a search of every type of a compartment (%s/*) takes only the parameters of every resource (%s); name one type to search by its own", key, in, strings.Join(systemParams, ", "))
+	}
 	for _, t := range types {
 		if !knownParam(t, key) {
 			if !vals.Has("_type") && !slices.Contains(systemParams, name) {
@@ -450,14 +476,32 @@ func (p *typePage) next() url.Values {
 	return nil
 }
 
-// typeSearch runs the search of one type as the API answers GET
-// [type]?q with the request's credentials, through its own route: its
+// typeSearch runs the search at path (a type, or a type in a
+// compartment: Encounter/123/Observation) as the API answers GET
+// [path]?q with the request's credentials, through its own route: its
 // scopes, access rules, tenancy and audit as ever. A refusal is the
-// system search's, its diagnostics naming the type.
-func (s *Server) typeSearch(r *http.Request, typ string, q url.Values) (*typePage, error) {
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, "/fhir/"+typ+"?"+q.Encode(), nil)
+// system search's, its diagnostics naming the path.
+func (s *Server) typeSearch(r *http.Request, path string, q url.Values) (*typePage, error) {
+	body, err := s.innerGet(r, path+"?"+q.Encode(), path)
 	if err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "search %s: %w", typ, err)
+		return nil, err
+	}
+	var page typePage
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read the search of %s: %w", path, err)
+	}
+	return &page, nil
+}
+
+// innerGet answers GET [base]/path as the API does with the request's
+// credentials, through its own route; a refusal is answered as it is,
+// its diagnostics naming what.
+func (s *Server) innerGet(r *http.Request, path, what string) ([]byte, error) {
+	// The request is its own: it is in no compartment the one it serves is in.
+	ctx := context.WithValue(r.Context(), compartmentKey{}, (*compartment)(nil))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "/fhir/"+path, nil)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "read %s: %w", what, err)
 	}
 	req.Host, req.TLS = r.Host, r.TLS
 	for _, h := range []string{"Authorization", "Prefer"} {
@@ -475,17 +519,13 @@ func (s *Server) typeSearch(r *http.Request, typ string, q url.Values) (*typePag
 			}
 		}
 		if err := json.Unmarshal(rec.body.Bytes(), &got); err != nil || len(got.Issue) == 0 {
-			return nil, outcomeOf(rec.status, "exception", "the search of %s failed (%d)", typ, rec.status)
+			return nil, outcomeOf(rec.status, "exception", "the read of %s failed (%d)", what, rec.status)
 		}
 		o := &Outcome{Status: rec.status}
 		for _, i := range got.Issue {
-			o.Issues = append(o.Issues, Issue{Severity: i.Severity, Code: i.Code, Diagnostics: typ + ": " + i.Diagnostics, Expression: strings.Join(i.Expression, ", ")})
+			o.Issues = append(o.Issues, Issue{Severity: i.Severity, Code: i.Code, Diagnostics: what + ": " + i.Diagnostics, Expression: strings.Join(i.Expression, ", ")})
 		}
 		return nil, o
 	}
-	var page typePage
-	if err := json.Unmarshal(rec.body.Bytes(), &page); err != nil {
-		return nil, crs.Errorf(crs.EINTERNAL, "read the search of %s: %w", typ, err)
-	}
-	return &page, nil
+	return rec.body.Bytes(), nil
 }

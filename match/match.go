@@ -11,6 +11,20 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// Fold is how a name is compared in a FHIR search, and sorted by one:
+// lower case, accents taken off, every other character kept as written
+// ("O'Brien-Zoë" becomes "o'brien-zoe").
+func Fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
 // Normalize folds a name for comparison: accents removed, upper case,
 // letters only ("O'Brien-Smith" becomes "OBRIENSMITH").
 func Normalize(name string) string {

@@ -187,9 +187,10 @@ var insertChainedSQL = chunkInserts(`INSERT INTO audit (`+auditChainCols+`) VALU
 // migrationHooks run in a migration's transaction after its statements:
 // the work of a migration SQL cannot do.
 var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
-	59: chainExistingAudit,
-	73: backfillCourses,
-	78: backfillCourseHeads,
+	59:  chainExistingAudit,
+	73:  backfillCourses,
+	78:  backfillCourseHeads,
+	128: foldFamilyNames,
 }
 
 // chainExistingAudit chains the audit records written before the chain

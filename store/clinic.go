@@ -177,6 +177,11 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	if q.FreeOnly {
 		where += ` AND NOT EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)`
 	}
+	dir := ""
+	if q.Desc {
+		// Read from the latest: the index of starts walked backwards.
+		dir = " DESC"
+	}
 	return queryRows(ctx, s.db.read, func(r scanner) (*crs.Slot, error) {
 		var sl crs.Slot
 		var start, end string
@@ -187,5 +192,5 @@ func (s *OutpatientService) FindSlots(ctx context.Context, a crs.Actor, q crs.Sl
 	}, `SELECT s.id, s.org_id, s.clinic_id, s.start_at, s.end_at, s.slot_type, c.code,
 		EXISTS (SELECT 1 FROM appointments x WHERE x.slot_id = s.id AND x.live = 1)
 		FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY `+order+`, c.code, s.id LIMIT `+arg(q.Limit), args...)
+		WHERE s.org_id = $1 AND s.start_at >= $2 AND s.start_at < $3`+where+` ORDER BY `+order+dir+`, c.code`+dir+`, s.id`+dir+` LIMIT `+arg(q.Limit), args...)
 }

@@ -212,8 +212,8 @@ type importRow struct {
 	p     *crs.Patient
 	index int // in the caller's slice, for error messages
 	// derived columns
-	birth, lines, contacts, death                  string
-	familyNorm, familyKey, givenNorm, postcodeNorm string
+	birth, lines, contacts, death                              string
+	familyNorm, familyKey, givenNorm, postcodeNorm, familyFold string
 }
 
 // prepareImport tidies the patients and derives their stored forms and
@@ -232,6 +232,7 @@ func prepareImport(ps []*crs.Patient, start int, orgID string) []importRow {
 			death:      deathText(p.DeathTime),
 			familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
 			givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
+			familyFold: match.Fold(p.FamilyName),
 		}
 	}
 	return rows
@@ -246,8 +247,9 @@ const (
 	importPatientCols = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		version, created_at, updated_at, load_audit_id`
-	importEventCols = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
+		family_fold, version, created_at, updated_at, load_audit_id`
+	importPatientArgs = 33 // the columns of importPatientCols
+	importEventCols   = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
 )
 
 // insertImport is the command of one batch: validate, check identifiers,
@@ -334,7 +336,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 	// Write the patients, each pointing at the batch's audit record.
 	auditID := crs.NewID()
 	now := formatTime(tx.now)
-	args := make([]any, 0, len(rows)*32)
+	args := make([]any, 0, len(rows)*importPatientArgs)
 	loaded := crs.PatientsLoaded{Patients: make([]string, len(rows))}
 	for i := range rows {
 		r := &rows[i]
@@ -343,10 +345,10 @@ func insertImport(tx *Tx, rows []importRow) error {
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			r.birth, p.Gender, r.lines, p.Address.Postcode, p.Phone, p.Mobile, p.Email, r.contacts, p.GPCode, p.GPName, p.GPPracticeCode,
 			p.GPPracticeName, p.EthnicCategory, r.death, p.MergedInto, r.familyNorm, r.familyKey, r.givenNorm, r.postcodeNorm,
-			p.Version, now, now, auditID)
+			r.familyFold, p.Version, now, now, auditID)
 		loaded.Patients[i] = p.ID
 	}
-	if err := bulk.insert(ctx, "patients", importPatientCols, 32, args); err != nil {
+	if err := bulk.insert(ctx, "patients", importPatientCols, importPatientArgs, args); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a patient of the batch has a hospital number or ID already in use: %w", err)
 		}

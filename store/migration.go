@@ -151,7 +151,7 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 // hospital numbers they bring.
 func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 	now := formatTime(tx.now)
-	args := make([]any, 0, len(ps)*32)
+	args := make([]any, 0, len(ps)*importPatientArgs)
 	for _, p := range ps {
 		p.OrgID = tx.actor.OrgID
 		if p.ID == "" {
@@ -162,9 +162,9 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 			formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email, jsonText(p.Contacts),
 			p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory, deathText(p.DeathTime), p.MergedInto,
 			match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName),
-			strings.ReplaceAll(p.Address.Postcode, " ", ""), p.Version, now, now, "") // load_audit_id: the migration records its rows itself
+			strings.ReplaceAll(p.Address.Postcode, " ", ""), match.Fold(p.FamilyName), p.Version, now, now, "") // load_audit_id: the migration records its rows itself
 	}
-	if err := insertRows(tx, "patients", importPatientCols, 32, args, ""); err != nil {
+	if err := insertRows(tx, "patients", importPatientCols, importPatientArgs, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
 		}

@@ -77,7 +77,8 @@ func patientArgs(p *crs.Patient) []any {
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
 		deathText(p.DeathTime), p.MergedInto,
-		match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName), strings.ReplaceAll(p.Address.Postcode, " ", "")}
+		match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName), strings.ReplaceAll(p.Address.Postcode, " ", ""),
+		match.Fold(p.FamilyName)}
 }
 
 // insertPatient writes a new patient within a command: it validates,
@@ -130,8 +131,8 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)`, args...); err != nil {
+		family_fold, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)`, args...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("mrn", "hospital number %s is already in use", p.MRN)
 		}
@@ -361,15 +362,15 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 	family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
 	email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
 	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
-	postcode_norm = $25, version = $26, updated_at = $27
-	WHERE id = $28 AND org_id || '' = $29`
+	postcode_norm = $25, family_fold = $26, version = $27, updated_at = $28
+	WHERE id = $29 AND org_id || '' = $30`
 
 // The columns of patients its indexes hold, in groups that change
 // together (see updatePatientQuery).
 const (
 	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
 	indexedBirth             // birth_date: patients_birth_date
-	indexedNames             // family_norm, family_key, given_norm, other_names, title: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title
+	indexedNames             // family_norm, family_key, given_norm, other_names, title, family_fold: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title, patients_family_fold
 	indexedGP                // gp_practice_code, gp_practice_name: patients_gp_practice
 )
 
@@ -384,7 +385,7 @@ const (
 var updatePatientSQLite = func() (v [16]string) {
 	sets := strings.Split(updatePatientSQL[len(`UPDATE patients SET `):strings.Index(updatePatientSQL, "\n\tWHERE ")], ",")
 	group := map[string]int{"nhs_number": indexedNHS, "merged_into": indexedNHS, "birth_date": indexedBirth,
-		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames, "other_names": indexedNames, "title": indexedNames,
+		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames, "other_names": indexedNames, "title": indexedNames, "family_fold": indexedNames,
 		"gp_practice_code": indexedGP, "gp_practice_name": indexedGP}
 	for mask := range v {
 		var kept []string

@@ -47,11 +47,11 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		}
 	}
 	org := "'" + tr.Org.ID + "'"
-	update := make([]string, 29)
+	update := make([]string, 30)
 	for i := range update {
 		update[i] = "''"
 	}
-	update[25], update[27], update[28] = "2", "'p2500'", org
+	update[26], update[28], update[29] = "2", "'p2500'", org
 	statements := []struct {
 		name, query, types, args, key string
 	}{

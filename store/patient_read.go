@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"strings"
 	"time"
@@ -672,8 +673,11 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 		return nil, "", err
 	}
 	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string {
-		if q.ByBirth {
+		switch {
+		case q.ByBirth:
 			return []string{formatDate(p.BirthDate), p.ID}
+		case q.ByFamily:
+			return []string{match.Fold(p.FamilyName), p.ID}
 		}
 		return []string{p.ID}
 	})
@@ -682,8 +686,11 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 		ids[i] = p.ID
 	}
 	order := "id"
-	if q.ByBirth {
+	switch {
+	case q.ByBirth:
 		order = "birth date"
+	case q.ByFamily:
+		order = "family name"
 	}
 	s.db.Audit(a, "", crs.AuditSearch, "list patients in "+order+" order: "+itoa(len(page))+" results")
 	s.db.recordListed(a, ids, "patient list")
@@ -692,13 +699,35 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 
 // scanPatientsSQL is the query of the page of q (its limit set) of the
 // trust's patients, one more than the limit, with its arguments: in id
-// order through patients_org_id, or by birth date through
-// patients_birth_date (org_id, birth_date, id), from the cursor on.
+// order through patients_org_id, by birth date through
+// patients_birth_date (org_id, birth_date, id), or by folded family name
+// through patients_family_fold (org_id, family_fold, id), from the
+// cursor on.
 func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
 	args := []any{orgID}
 	arg := paramAdder(&args)
 	order := keyset{keys: []string{"id"}}
 	where := ""
+	if q.ByFamily {
+		// The cursor is the name and the id after its last "|": a name
+		// may hold one.
+		order = keyset{keys: []string{"family_fold", "id"}, desc: q.Desc}
+		if q.After != "" {
+			i := strings.LastIndex(q.After, "|")
+			if i < 0 {
+				return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
+			}
+			name, id := q.After[:i], q.After[i+1:]
+			bound, past := " >= ", " > "
+			if q.Desc {
+				bound, past = " <= ", " < "
+			}
+			// The name's bound as well as the pair's, so that each engine
+			// starts its range of the index at the cursor.
+			where = " AND family_fold" + bound + arg(name) + " AND (family_fold, id)" + past + "(" + arg(name) + ", " + arg(id) + ")"
+		}
+		return `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1` + where + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), args, nil
+	}
 	if q.ByBirth {
 		order = keyset{keys: []string{"birth_date", "id"}, desc: q.Desc}
 		if born, _, ok := strings.Cut(q.After, "|"); ok {
@@ -738,4 +767,33 @@ func (s *PatientService) CountPatients(ctx context.Context, a crs.Actor) (int, e
 	}
 	s.db.Audit(a, "", crs.AuditSearch, "count patients: "+itoa(n))
 	return n, nil
+}
+
+// foldFamilyNames writes the folded family name (family_fold) of every
+// patient registered before the PMI kept it, the Go step of migration
+// 0128, which may be run again without harm: the trust's patients are
+// read in id order a batch at a time, each written by its key.
+func foldFamilyNames(ctx context.Context, tx *sql.Tx) error {
+	type named struct{ id, family string }
+	for after := ""; ; {
+		rows, err := queryRows(ctx, tx, func(r scanner) (named, error) {
+			var n named
+			err := r.Scan(&n.id, &n.family)
+			return n, err
+		}, `SELECT id, family_name FROM patients WHERE id > $1 ORDER BY id LIMIT 5000`, after)
+		if err != nil {
+			return err
+		}
+		for _, n := range rows {
+			if f := match.Fold(n.family); f != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE patients SET family_fold = $1 WHERE id = $2`, f, n.id); err != nil {
+					return err
+				}
+			}
+		}
+		if len(rows) < 5000 {
+			return nil
+		}
+		after = rows[len(rows)-1].id
+	}
 }
