@@ -70,8 +70,13 @@ type DB struct {
 	// searchDeferred says a load has dropped the patient search indexes
 	// and will build them when it ends (bulk_index.go).
 	searchDeferred atomic.Bool
-	walPath        string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
-	toSync         chan committed // batches committed, waiting for the syncer
+	// resourcesNew counts the resources created since the resource
+	// store's tables were last analysed on PostgreSQL, and analyzing says
+	// an analysis is under way (resource_analyze.go).
+	resourcesNew atomic.Int64
+	analyzing    atomic.Bool
+	walPath      string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
+	toSync       chan committed // batches committed, waiting for the syncer
 	// unsynced counts the batches committed and not yet synced; the
 	// syncer signals syncIdle when it falls to nothing (nextWhileSyncing).
 	unsynced atomic.Int64

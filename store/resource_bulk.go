@@ -75,6 +75,7 @@ func (tx *Tx) putNew(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 	if err := insertRows(tx, "fhir_index", indexCols, indexColumns, rows, ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s: %w", about, err)
 	}
+	tx.created += len(rs)
 	return nil
 }
 

@@ -63,6 +63,9 @@ type Tx struct {
 	// a command that fails before it wrote has nothing in the database to
 	// undo (see runJob).
 	wrote bool
+	// created counts the resources the command created in the resource
+	// store (see resourcesCreated).
+	created int
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.

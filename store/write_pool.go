@@ -57,6 +57,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		t, err := db.runPooled(ctx, a, fn, attempt > 1)
 		if err == nil {
 			db.wakeChainer()
+			db.resourcesCreated(t.created)
 			db.tell(t.events)
 			db.afterClinicalWrites(ctx, a, t.refusals, t.related, true)
 			return nil
