@@ -34,8 +34,7 @@ func entryOperation(e map[string]any) (string, []byte, bool) {
 		return "", nil, false
 	}
 	u, _ := req["url"].(string)
-	path, _, _ := strings.Cut(u, "?")
-	if !strings.HasPrefix(path[strings.LastIndex(path, "/")+1:], "$") {
+	if !strings.HasPrefix(operationName(u), "$") {
 		return "", nil, false
 	}
 	var body []byte
@@ -109,27 +108,11 @@ func (s *Server) answerRequest(r *http.Request, method, u string, body []byte) b
 // failedEntry is the error of an entry the API answered with a failure:
 // its status, and the issues of its OperationOutcome.
 func failedEntry(e bundleEntry) *Outcome {
-	o := &Outcome{}
-	o.Status, _ = strconv.Atoi(e.Response.Status)
-	var oo struct {
-		Issue []struct {
-			Severity, Code, Diagnostics string
-			Expression                  []string
-		}
+	status, _ := strconv.Atoi(e.Response.Status)
+	if o, ok := readOutcome(status, e.Response.Outcome, ""); ok {
+		return o
 	}
-	if json.Unmarshal(e.Response.Outcome, &oo) == nil {
-		for _, i := range oo.Issue {
-			is := Issue{Severity: i.Severity, Code: i.Code, Diagnostics: i.Diagnostics}
-			if len(i.Expression) > 0 {
-				is.Expression = i.Expression[0]
-			}
-			o.Issues = append(o.Issues, is)
-		}
-	}
-	if len(o.Issues) == 0 {
-		o.Issues = []Issue{{Severity: "error", Code: "processing", Diagnostics: "the request failed with status " + e.Response.Status}}
-	}
-	return o
+	return &Outcome{Status: status, Issues: []Issue{{Severity: "error", Code: "processing", Diagnostics: "the request failed with status " + e.Response.Status}}}
 }
 
 // entryRecorder keeps the answer to a batch's GET entry.

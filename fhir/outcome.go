@@ -101,3 +101,23 @@ func (o *Outcome) JSON() []byte {
 	b, _ := json.Marshal(out)
 	return b
 }
+
+// readOutcome reads back an OperationOutcome the API answered with status
+// (an inner request's refusal), each issue's diagnostics after prefix;
+// false when the body holds none.
+func readOutcome(status int, body []byte, prefix string) (*Outcome, bool) {
+	var got struct {
+		Issue []struct {
+			Severity, Code, Diagnostics string
+			Expression                  []string
+		}
+	}
+	if err := json.Unmarshal(body, &got); err != nil || len(got.Issue) == 0 {
+		return nil, false
+	}
+	o := &Outcome{Status: status}
+	for _, i := range got.Issue {
+		o.Issues = append(o.Issues, Issue{Severity: i.Severity, Code: i.Code, Diagnostics: prefix + i.Diagnostics, Expression: strings.Join(i.Expression, ", ")})
+	}
+	return o, true
+}

@@ -512,20 +512,10 @@ func (s *Server) innerGet(r *http.Request, path, what string) ([]byte, error) {
 	rec := &entryRecorder{header: http.Header{}, status: http.StatusOK}
 	s.api.ServeHTTP(rec, req)
 	if rec.status != http.StatusOK {
-		var got struct {
-			Issue []struct {
-				Severity, Code, Diagnostics string
-				Expression                  []string
-			}
+		if o, ok := readOutcome(rec.status, rec.body.Bytes(), what+": "); ok {
+			return nil, o
 		}
-		if err := json.Unmarshal(rec.body.Bytes(), &got); err != nil || len(got.Issue) == 0 {
-			return nil, outcomeOf(rec.status, "exception", "the read of %s failed (%d)", what, rec.status)
-		}
-		o := &Outcome{Status: rec.status}
-		for _, i := range got.Issue {
-			o.Issues = append(o.Issues, Issue{Severity: i.Severity, Code: i.Code, Diagnostics: what + ": " + i.Diagnostics, Expression: strings.Join(i.Expression, ", ")})
-		}
-		return nil, o
+		return nil, outcomeOf(rec.status, "exception", "the read of %s failed (%d)", what, rec.status)
 	}
 	return rec.body.Bytes(), nil
 }

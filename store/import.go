@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/match"
 	"github.com/opencrs/crs/nhs"
 )
 
@@ -212,8 +211,8 @@ type importRow struct {
 	p     *crs.Patient
 	index int // in the caller's slice, for error messages
 	// derived columns
-	birth, lines, contacts, death                              string
-	familyNorm, familyKey, givenNorm, postcodeNorm, familyFold string
+	birth, lines, contacts, death string
+	searchForms
 }
 
 // prepareImport tidies the patients and derives their stored forms and
@@ -229,10 +228,8 @@ func prepareImport(ps []*crs.Patient, start int, orgID string) []importRow {
 		rows[i] = importRow{
 			p: p, index: start + i,
 			birth: formatDate(p.BirthDate), lines: jsonText(p.Address.Lines), contacts: jsonText(p.Contacts),
-			death:      deathText(p.DeathTime),
-			familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
-			givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
-			familyFold: match.Fold(p.FamilyName),
+			death:       deathText(p.DeathTime),
+			searchForms: searchFormsOf(p),
 		}
 	}
 	return rows

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/match"
 	"github.com/opencrs/crs/rtt"
 )
 
@@ -153,6 +152,7 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*importPatientArgs)
 	for _, p := range ps {
+		f := searchFormsOf(p)
 		p.OrgID = tx.actor.OrgID
 		if p.ID == "" {
 			p.ID = crs.NewID()
@@ -161,8 +161,7 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email, jsonText(p.Contacts),
 			p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory, deathText(p.DeathTime), p.MergedInto,
-			match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName),
-			strings.ReplaceAll(p.Address.Postcode, " ", ""), match.Fold(p.FamilyName), p.Version, now, now, "") // load_audit_id: the migration records its rows itself
+			f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold, p.Version, now, now, "") // load_audit_id: the migration records its rows itself
 	}
 	if err := insertRows(tx, "patients", importPatientCols, importPatientArgs, args, ""); err != nil {
 		if isUniqueViolation(err) {

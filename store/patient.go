@@ -73,12 +73,24 @@ func deathText(t *time.Time) string {
 // patientArgs are the values of every column but id, org_id, mrn,
 // version, created_at, in the order of the UPDATE below.
 func patientArgs(p *crs.Patient) []any {
+	f := searchFormsOf(p)
 	return []any{p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
-		deathText(p.DeathTime), p.MergedInto,
-		match.Normalize(p.FamilyName), match.Key(p.FamilyName), match.Normalize(p.GivenName), strings.ReplaceAll(p.Address.Postcode, " ", ""),
-		match.Fold(p.FamilyName)}
+		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold}
+}
+
+// searchForms are the forms of a patient's names and postcode the
+// patients table keeps for its searches (family_norm, family_key,
+// given_norm, postcode_norm, family_fold).
+type searchForms struct {
+	familyNorm, familyKey, givenNorm, postcodeNorm, familyFold string
+}
+
+func searchFormsOf(p *crs.Patient) searchForms {
+	return searchForms{familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
+		givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
+		familyFold: match.Fold(p.FamilyName)}
 }
 
 // insertPatient writes a new patient within a command: it validates,
