@@ -143,6 +143,10 @@ type ResourceTx interface {
 	// GetResource returns the current version of a resource of the trust,
 	// a deleted one included; ENOTFOUND when it never existed.
 	GetResource(typ, id string) (*Resource, error)
+	// GetResourceVersion returns one version of a resource of the trust,
+	// a deletion included; ENOTFOUND when the resource has no such
+	// version.
+	GetResourceVersion(typ, id string, version int) (*Resource, error)
 	// PutResource writes r as the resource's next version with the index
 	// rows of its search parameters, and appends its event and audit
 	// record. r.Version must be one more than the current version (1 for
@@ -155,11 +159,13 @@ type ResourceTx interface {
 	// each patient they are about; the others each as PutResource writes
 	// it.
 	PutResources(rs []*Resource, index [][]ResourceIndexRow) error
-	// PutResourceMeta rewrites the current version of a resource with
-	// r.Body, the same version with its meta changed, and index as its
-	// index rows, writing no new version; it appends an event and audit
-	// record saying the meta changed. r.Version must be the current
-	// version and not deleted, else ECONFLICT.
+	// PutResourceMeta rewrites version r.Version of a resource with
+	// r.Body, the same version with its meta changed, writing no new
+	// version; it appends an event and audit record saying the meta of
+	// that version changed. Of the current version, index replaces its
+	// index rows; of an earlier one, index is not used. ENOTFOUND when the
+	// resource has no such version, ECONFLICT when that version deleted
+	// it.
 	PutResourceMeta(r *Resource, index []ResourceIndexRow) error
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
@@ -191,7 +197,14 @@ type ResourceStore interface {
 	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)
 	// MetaInUse returns, by resource type, the distinct profiles, tags
 	// and security labels the current resources of typ ("" for every
-	// type) carry: their index rows of _profile (the canonical in Code),
-	// _tag and _security (System and Code), in that order of Param.
-	MetaInUse(ctx context.Context, a Actor, typ string) (map[string][]ResourceIndexRow, error)
+	// type) carry, in that order of Param.
+	MetaInUse(ctx context.Context, a Actor, typ string) (map[string][]MetaCode, error)
+}
+
+// MetaCode is a profile, tag or security label in use on the resource
+// store's resources. Param says which (_profile, _tag or _security); a
+// profile is its canonical in Code; a tag or label is its System and
+// Code, and the Display one of the resources carrying it gives, if any.
+type MetaCode struct {
+	Param, System, Code, Display string
 }

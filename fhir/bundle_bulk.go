@@ -48,6 +48,15 @@ func (b *bulkTx) GetResource(typ, id string) (*crs.Resource, error) {
 	return b.Tx.GetResource(typ, id)
 }
 
+// GetResourceVersion reads a version of a resource after writing those
+// held back.
+func (b *bulkTx) GetResourceVersion(typ, id string, version int) (*crs.Resource, error) {
+	if err := b.flush(); err != nil {
+		return nil, err
+	}
+	return b.Tx.GetResourceVersion(typ, id, version)
+}
+
 // SearchResources searches after writing the resources held back.
 func (b *bulkTx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
 	if err := b.flush(); err != nil {

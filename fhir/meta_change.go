@@ -10,27 +10,34 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// handleMetaAdd answers [type]/[id]/$meta-add: the profiles, tags and
-// security labels of the Meta sent are added to the current version's
-// meta, with no new version written.
+// handleMetaAdd answers [type]/[id]/$meta-add and
+// [type]/[id]/_history/[vid]/$meta-add: the profiles, tags and security
+// labels of the Meta sent are added to the meta of the current version,
+// or of the version named, with no new version written.
 func (s *Server) handleMetaAdd(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	return s.changeMeta(w, r, p, "$meta-add")
 }
 
-// handleMetaDelete answers [type]/[id]/$meta-delete: the profiles, tags
-// and security labels of the Meta sent are taken out of the current
-// version's meta, with no new version written.
+// handleMetaDelete answers [type]/[id]/$meta-delete and
+// [type]/[id]/_history/[vid]/$meta-delete: the profiles, tags and
+// security labels of the Meta sent are taken out of the meta of the
+// current version, or of the version named, with no new version
+// written.
 func (s *Server) handleMetaDelete(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	return s.changeMeta(w, r, p, "$meta-delete")
 }
 
 // changeMeta changes the meta of a resource of the resource store by op
-// ($meta-add or $meta-delete) through the write path: the current
-// version's body and its search index rows of _profile, _tag and
-// _security are rewritten in place, with an event and an audit record
-// saying the meta changed. It answers a Parameters holding the meta as
-// it now stands. A version named (_history/N/$meta-add) must be the
-// current one: the versions before it are kept as they were written.
+// ($meta-add or $meta-delete) through the write path: the body of the
+// version named (_history/N/$meta-add), or of the current version, is
+// rewritten in place, its versionId and lastUpdated as they were, with
+// an event and an audit record naming the version whose meta changed;
+// of the current version, its search index rows of _profile, _tag and
+// _security are rewritten too (an earlier version is in no search). R4
+// keeps meta out of versioning: the content of every version stays as
+// it was written. It answers a Parameters holding the version's meta as
+// it now stands. A version that deleted the resource has no meta to
+// change.
 func (s *Server) changeMeta(w http.ResponseWriter, r *http.Request, p *Principal, op string) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
 	if typ == "AuditEvent" {
@@ -68,12 +75,14 @@ func (s *Server) changeMeta(w http.ResponseWriter, r *http.Request, p *Principal
 		if err != nil {
 			return err
 		}
-		if cur.Deleted {
-			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, cur.Version)
+		current := cur.Version
+		if version != 0 && version != current {
+			if cur, err = tx.GetResourceVersion(typ, id, version); err != nil {
+				return err
+			}
 		}
-		if version != 0 && version != cur.Version {
-			return outcomeOf(http.StatusUnprocessableEntity, "not-supported",
-				"%s changes the meta of the current version of %s/%s (version %d) only; version %d is kept as it was written", op, typ, id, cur.Version, version)
+		if cur.Deleted {
+			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d): a deletion has no meta to change", typ, id, cur.Version)
 		}
 		if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
 			return err
@@ -94,7 +103,11 @@ func (s *Server) changeMeta(w http.ResponseWriter, r *http.Request, p *Principal
 		if err != nil {
 			return err
 		}
-		return tx.PutResourceMeta(&crs.Resource{Type: typ, ID: id, Version: cur.Version, Body: b}, IndexRows(res))
+		var index []crs.ResourceIndexRow
+		if cur.Version == current {
+			index = IndexRows(res)
+		}
+		return tx.PutResourceMeta(&crs.Resource{Type: typ, ID: id, Version: cur.Version, Body: b}, index)
 	})
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return err

@@ -43,8 +43,9 @@ func (s *Server) handleMeta(w http.ResponseWriter, r *http.Request, p *Principal
 // profiles, tags and security labels in use on the current resources of
 // the type, or of every type the client may read, as a Parameters with
 // one parameter, return, a Meta. The resource store answers from its
-// search index; a type the PAS or the PMI serves adds the UK Core
-// profile its records carry.
+// search index, a tag or security label with the display one of the
+// resources carrying it gives; a type the PAS or the PMI serves adds
+// the UK Core profile its records carry.
 func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ := r.PathValue("type")
 	if typ == "AuditEvent" {
@@ -61,30 +62,42 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 	}
 	for t := range coreMappings {
 		if s.coreType(t) != nil && (typ == "" || typ == t) {
-			byType[t] = append(byType[t], crs.ResourceIndexRow{Param: "_profile", Code: profileBase + t})
+			byType[t] = append(byType[t], crs.MetaCode{Param: "_profile", Code: profileBase + t})
 		}
 	}
 	if s.pmi("Patient") && (typ == "" || typ == "Patient") {
-		byType["Patient"] = append(byType["Patient"], crs.ResourceIndexRow{Param: "_profile", Code: profileBase + "Patient"})
+		byType["Patient"] = append(byType["Patient"], crs.MetaCode{Param: "_profile", Code: profileBase + "Patient"})
 	}
-	seen := map[crs.ResourceIndexRow]bool{}
+	// A code in use on several types is listed once, with the first
+	// display any of them gives.
+	seen := map[crs.MetaCode]int{}
 	var profiles []string
-	var tags, security []crs.ResourceIndexRow
-	for t, rows := range byType {
+	var tags, security []crs.MetaCode
+	for t, codes := range byType {
 		if t == "AuditEvent" || !p.Scopes.Allows(t, false) {
 			continue
 		}
-		for _, x := range rows {
-			if seen[x] {
+		for _, x := range codes {
+			key := crs.MetaCode{Param: x.Param, System: x.System, Code: x.Code}
+			if i, ok := seen[key]; ok {
+				list := tags
+				if x.Param == "_security" {
+					list = security
+				}
+				if x.Param != "_profile" && list[i].Display == "" {
+					list[i].Display = x.Display
+				}
 				continue
 			}
-			seen[x] = true
 			switch x.Param {
 			case "_profile":
+				seen[key] = len(profiles)
 				profiles = append(profiles, x.Code)
 			case "_tag":
+				seen[key] = len(tags)
 				tags = append(tags, x)
 			case "_security":
+				seen[key] = len(security)
 				security = append(security, x)
 			}
 		}
@@ -94,11 +107,11 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 		slices.Sort(profiles)
 		meta["profile"] = profiles
 	}
-	for name, codes := range map[string][]crs.ResourceIndexRow{"tag": tags, "security": security} {
+	for name, codes := range map[string][]crs.MetaCode{"tag": tags, "security": security} {
 		if len(codes) == 0 {
 			continue
 		}
-		slices.SortFunc(codes, func(a, b crs.ResourceIndexRow) int {
+		slices.SortFunc(codes, func(a, b crs.MetaCode) int {
 			return cmp.Or(strings.Compare(a.System, b.System), strings.Compare(a.Code, b.Code))
 		})
 		out := make([]any, len(codes))
@@ -106,6 +119,9 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 			coding := map[string]any{"code": c.Code}
 			if c.System != "" {
 				coding["system"] = c.System
+			}
+			if c.Display != "" {
+				coding["display"] = c.Display
 			}
 			out[i] = coding
 		}

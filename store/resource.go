@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,6 +63,18 @@ func (tx *Tx) GetResource(typ, id string) (*crs.Resource, error) {
 	r, err := scanResource(tx.QueryRow(readCurrentSQL, tx.actor.OrgID, typ, id))
 	if err != nil {
 		return nil, notFound(err, "%s/%s is not in the record", typ, id)
+	}
+	return r, nil
+}
+
+// readVersionSQL reads one version of a resource.
+const readVersionSQL = `SELECT ` + versionColumns + ` FROM fhir_versions v WHERE v.org_id = $1 AND v.type = $2 AND v.id = $3 AND v.version = $4`
+
+// GetResourceVersion returns one version of a resource of the trust.
+func (tx *Tx) GetResourceVersion(typ, id string, version int) (*crs.Resource, error) {
+	r, err := scanResource(tx.QueryRow(readVersionSQL, tx.actor.OrgID, typ, id, version))
+	if err != nil {
+		return nil, notFound(err, "%s/%s has no version %d", typ, id, version)
 	}
 	return r, nil
 }
@@ -138,9 +151,11 @@ func (tx *Tx) reindex(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	return nil
 }
 
-// PutResourceMeta rewrites the current version's body with its meta
-// changed, and its index rows, and appends the event and audit record
-// of the change; the version, its time and its key stay as they were.
+// PutResourceMeta rewrites a version's body with its meta changed, and
+// appends the event and audit record of the change, which name the
+// version; the version, its time and its key stay as they were. The
+// current version's index rows are replaced by index; an earlier
+// version has none, the search index being of current versions alone.
 func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if err := r.CheckText(); err != nil {
 		return err
@@ -148,12 +163,14 @@ func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) err
 	org := tx.actor.OrgID
 	var current, deleted int
 	var patient string
-	err := tx.QueryRow(`SELECT version, deleted, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &deleted, &patient)
+	err := tx.QueryRow(`SELECT c.version, v.deleted, v.patient_id FROM fhir_current c
+		JOIN fhir_versions v ON v.org_id = c.org_id AND v.type = c.type AND v.id = c.id AND v.version = $4
+		WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3`, org, r.Type, r.ID, r.Version).Scan(&current, &deleted, &patient)
 	if err != nil {
-		return notFound(err, "%s/%s is not in the record", r.Type, r.ID)
+		return notFound(err, "%s/%s has no version %d", r.Type, r.ID, r.Version)
 	}
-	if current != r.Version || deleted != 0 {
-		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d (deleted: %t), not at version %d", r.Type, r.ID, current, deleted != 0, r.Version)
+	if deleted != 0 {
+		return crs.Errorf(crs.ECONFLICT, "version %d of %s/%s deleted it, and a deletion has no meta to change", r.Version, r.Type, r.ID)
 	}
 	if r.Type != "Patient" {
 		if err := tx.clearClinicalWrite(patient); err != nil {
@@ -163,8 +180,19 @@ func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) err
 	r.PatientID, r.Deleted = patient, false
 	ev := &crs.Event{Type: crs.EventResourceMetaChanged, PatientID: patient, SubjectID: r.Type + "/" + r.ID,
 		Summary: fmt.Sprintf("%s/%s meta changed (version %d unchanged)", r.Type, r.ID, r.Version)}
-	if err := tx.EmitData(ev, "fhir "+r.Type+" meta", writtenOf(r)); err != nil {
+	if r.Version != current {
+		ev.Summary = fmt.Sprintf("%s/%s meta of version %d changed (the current is version %d, unchanged)", r.Type, r.ID, r.Version, current)
+	}
+	if err := tx.EmitData(ev, fmt.Sprintf("fhir %s/%s meta of version %d", r.Type, r.ID, r.Version), writtenOf(r)); err != nil {
 		return err
+	}
+	if r.Version != current {
+		// A version superseded keeps its body in its version row.
+		_, err = tx.Exec(`UPDATE fhir_versions SET body = $5 WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4`, org, r.Type, r.ID, r.Version, string(r.Body))
+		if err != nil {
+			return crs.Errorf(crs.EINTERNAL, "write the meta of %s/%s version %d: %w", r.Type, r.ID, r.Version, err)
+		}
+		return nil
 	}
 	// The current version's body is kept in fhir_current; a version row
 	// that still holds one (written before migration 0104) is kept true.
@@ -316,7 +344,7 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 			r, err = scanResource(s.db.read.QueryRowContext(ctx, readCurrentSQL, a.OrgID, typ, id))
 		}
 	} else {
-		r, err = scanResource(s.db.read.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM fhir_versions v WHERE v.org_id = $1 AND v.type = $2 AND v.id = $3 AND v.version = $4`, a.OrgID, typ, id, version))
+		r, err = scanResource(s.db.read.QueryRowContext(ctx, readVersionSQL, a.OrgID, typ, id, version))
 	}
 	if err != nil && version > 0 {
 		return nil, notFound(err, "%s/%s has no version %d", typ, id, version)
@@ -399,10 +427,19 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
 	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
 
+// metaDisplaySQL reads the bodies of a few current resources of a type
+// that carry a tag or security label and give a display somewhere, to
+// find the label's display.
+const metaDisplaySQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.org_id = x.org_id AND c.type = x.type AND c.id = x.id
+	WHERE x.org_id = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = ''
+	AND c.body LIKE '%"display"%' LIMIT 10`
+
 // MetaInUse returns the profiles, tags and security labels in use on
-// the current resources of typ, or of the trust, by type.
-func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.ResourceIndexRow, error) {
-	out := map[string][]crs.ResourceIndexRow{}
+// the current resources of typ, or of the trust, by type. A tag or label
+// has the display of the first of a few resources carrying it that
+// gives one.
+func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.MetaCode, error) {
+	out := map[string][]crs.MetaCode{}
 	what := "fhir $meta of the resource store"
 	if typ != "" {
 		what = "fhir $meta of " + typ
@@ -414,13 +451,20 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 		}
 		err := eachRow(ctx, q, func(r scanner) error {
 			var t string
-			var x crs.ResourceIndexRow
+			var x crs.MetaCode
 			if err := r.Scan(&t, &x.Param, &x.System, &x.Code); err != nil {
 				return err
 			}
 			out[t] = append(out[t], x)
 			return nil
 		}, query+" ORDER BY type, param, system, code", args...)
+		for t, codes := range out {
+			for i := range codes {
+				if err == nil && codes[i].Param != "_profile" {
+					codes[i].Display, err = metaDisplay(ctx, q, a.OrgID, t, codes[i])
+				}
+			}
+		}
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "read the meta in use: %w", err)
 		}
@@ -430,6 +474,37 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 		return nil, err
 	}
 	return out, nil
+}
+
+// metaDisplay returns the display a few of the current resources of typ
+// carrying the tag or security label c give it, "" when none does.
+func metaDisplay(ctx context.Context, q Querier, org, typ string, c crs.MetaCode) (string, error) {
+	display := ""
+	err := eachRow(ctx, q, func(r scanner) error {
+		var body string
+		if err := r.Scan(&body); err != nil || display != "" {
+			return err
+		}
+		type coding struct{ System, Code, Display string }
+		var res struct {
+			Meta struct{ Tag, Security []coding }
+		}
+		if json.Unmarshal([]byte(body), &res) != nil {
+			return nil // a body is checked when written; one unread gives no display
+		}
+		codings := res.Meta.Tag
+		if c.Param == "_security" {
+			codings = res.Meta.Security
+		}
+		for _, x := range codings {
+			if x.System == c.System && x.Code == c.Code && x.Display != "" {
+				display = x.Display
+				break
+			}
+		}
+		return nil
+	}, metaDisplaySQL, org, typ, c.Param, c.Code, c.System)
+	return display, err
 }
 
 // SearchResources returns the current resources that match q.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +14,10 @@ import (
 
 // TestResourceMetaInPlace: PutResourceMeta rewrites the current
 // version's body and index rows without a new version, the version
-// before kept as written, with an event saying the meta changed; a
-// version not the current one, or deleted, is ECONFLICT; MetaInUse then
-// lists the new tag and not the old.
+// before kept as written, with an event saying the meta changed;
+// MetaInUse then lists the new tag and not the old. An earlier version's
+// body changes in place, the current and the index not; a version that
+// does not exist is ENOTFOUND, one that deleted the resource ECONFLICT.
 func TestResourceMetaInPlace(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
@@ -57,16 +59,46 @@ func TestResourceMetaInPlace(t *testing.T) {
 			t.Errorf("history = %d versions, %v; want 2", len(hist), err)
 		}
 		inUse, err := svc.MetaInUse(ctx, a, "Observation")
-		if err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0] != tag("blue") {
+		if err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0] != (crs.MetaCode{Param: "_tag", System: "urn:test", Code: "blue"}) {
 			t.Errorf("MetaInUse = %v, %v; want the tag blue alone", inUse, err)
 		}
 		events, err := store.FindEvents(ctx, db.Reader(), tr.Org.ID, "type = $2", crs.EventResourceMetaChanged)
 		if err != nil || len(events) != 1 || events[0].SubjectID != "Observation/o1" {
 			t.Errorf("events = %v, %v; want one about Observation/o1", events, err)
 		}
-		stale := &crs.Resource{Type: "Observation", ID: "o1", Version: 1, Body: []byte(`{}`)}
-		if err := write(func(tx crs.Tx) error { return tx.PutResourceMeta(stale, nil) }); crs.ErrorCode(err) != crs.ECONFLICT {
-			t.Errorf("meta of version 1: err = %v, want ECONFLICT", err)
+		// An earlier version's body changes in place; the current version
+		// and the search index, which is of current versions, do not.
+		earlier := &crs.Resource{Type: "Observation", ID: "o1", Version: 1, Body: []byte(`{"v":1,"tag":"green"}`)}
+		err = write(func(tx crs.Tx) error {
+			if err := tx.PutResourceMeta(earlier, nil); err != nil {
+				return err
+			}
+			// The command sees its change.
+			v1, err := tx.GetResourceVersion("Observation", "o1", 1)
+			if err == nil && string(v1.Body) != `{"v":1,"tag":"green"}` {
+				err = fmt.Errorf("GetResourceVersion body %s", v1.Body)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("meta of version 1: %v", err)
+		}
+		if v1, err := svc.ReadResource(ctx, a, "Observation", "o1", 1); err != nil || string(v1.Body) != `{"v":1,"tag":"green"}` || v1.Seq == cur.Seq {
+			t.Errorf("version 1 after its meta changed = %+v, %v", v1, err)
+		}
+		if now, err := svc.ReadResource(ctx, a, "Observation", "o1", 0); err != nil || string(now.Body) != `{"v":2,"tag":"blue"}` {
+			t.Errorf("current after version 1's meta changed = %+v, %v", now, err)
+		}
+		if inUse, err := svc.MetaInUse(ctx, a, "Observation"); err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0].Code != "blue" {
+			t.Errorf("MetaInUse after version 1's meta changed = %v, %v; want the tag blue alone", inUse, err)
+		}
+		events, err = store.FindEvents(ctx, db.Reader(), tr.Org.ID, "type = $2", crs.EventResourceMetaChanged)
+		if err != nil || len(events) != 2 || !strings.Contains(events[1].Summary+events[0].Summary, "meta of version 1 changed") {
+			t.Errorf("events = %v, %v; want a second naming version 1", events, err)
+		}
+		none := &crs.Resource{Type: "Observation", ID: "o1", Version: 9, Body: []byte(`{}`)}
+		if err := write(func(tx crs.Tx) error { return tx.PutResourceMeta(none, nil) }); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("meta of version 9: err = %v, want ENOTFOUND", err)
 		}
 		if err := write(func(tx crs.Tx) error {
 			return tx.PutResource(&crs.Resource{Type: "Observation", ID: "o1", Version: 3, Deleted: true, Body: []byte(`{}`)}, nil)
