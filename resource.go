@@ -27,6 +27,9 @@ type Resource struct {
 	PatientID   string    // the resource id of the Patient it is about, if any, for the audit trail
 	Body        []byte    // the resource's JSON, with its id and meta
 	Seq         string    // the version's time-ordered key: history pages by it
+	// Place is where the resource stands in the answer of a search with
+	// LastN ($lastn), from which the page after it resumes; nil otherwise.
+	Place *ResourceLastNPlace
 }
 
 // Period is a span of time from Start up to End, End excluded; a zero
@@ -111,7 +114,8 @@ type ResourceQuery struct {
 	RefersTo []string
 	// LastN, when set, keeps of the matches only the most recent of
 	// each code ($lastn): the page is then in order of the group's
-	// system and code, newest first within it, from Offset.
+	// system and code, newest first within it, from LastN.After and then
+	// Offset.
 	LastN *ResourceLastN
 }
 
@@ -126,6 +130,17 @@ type ResourceLastN struct {
 	Max   int    // how many of each group, from 1
 	Group string // the token parameter whose values are the groups, e.g. "code"
 	By    string // the date parameter that orders a group, newest first, e.g. "date"
+	// After, when set, keeps only what comes after this place in the
+	// answer's order: a page resumes where the one before ended, so a
+	// resource written between the two moves nothing already answered.
+	After *ResourceLastNPlace
+}
+
+// ResourceLastNPlace is a place in the order of a $lastn answer: a
+// group (its System and Code), then, newest first within it, the time
+// that orders it (At, as the store keeps it) and the resource's ID.
+type ResourceLastNPlace struct {
+	System, Code, At, ID string
 }
 
 // ResourceSort orders a search by a parameter's least value (string,

@@ -1,6 +1,9 @@
 package fhir
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -23,7 +26,9 @@ const lastNCanonical = "http://hl7.org/fhir/OperationDefinition/Observation-last
 // effectivePeriod, effectiveInstant), else by when it was last written.
 // A patient (patient or subject) must be named. It is checked and
 // audited as a search of Observation; a large answer is paged by
-// _count with _offset.
+// _count, its next link's _cursor the place of the page's last
+// Observation in the answer's order (see lastNCursor); _offset, which
+// earlier next links gave, is still taken.
 func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	const typ = "Observation"
 	if err := p.allow(typ, false); err != nil {
@@ -48,29 +53,35 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 	if !namesPatient(vals) {
 		return invalid("required", "patient", "$lastn needs the patient whose observations it answers: give patient or subject")
 	}
-	for _, k := range []string{"_sort", "_cursor"} {
-		if vals.Has(k) {
-			return invalid("not-supported", k, "parameter %s is not supported by $lastn: its answer is ordered by code and time, and paged by _offset", k)
-		}
+	if vals.Has("_sort") {
+		return invalid("not-supported", "_sort", "parameter _sort is not supported by $lastn: its answer is ordered by code and time")
 	}
 	q, err := s.prepareSearch(r, p, typ, vals)
 	if err != nil {
 		return err
+	}
+	var after *crs.ResourceLastNPlace
+	if c := q.query.After; c != "" {
+		// The search's keyset is of ids; $lastn's is a place in its order.
+		if after, err = parseLastNCursor(c); err != nil {
+			return invalid("invalid", "_cursor", "parameter _cursor of $lastn: %q is not a page of its answer; follow the next link", c)
+		}
+		q.query.After = ""
 	}
 	if len(q.checks) > 0 {
 		// A check made on each page would take a resource off after it
 		// was counted among the most recent of its code.
 		return invalid("not-supported", q.checks[0].param, "search parameter %s is not supported by $lastn", q.checks[0].param)
 	}
-	q.query.LastN = &crs.ResourceLastN{Max: max, Group: "code", By: "date"}
+	q.query.LastN = &crs.ResourceLastN{Max: max, Group: "code", By: "date", After: after}
 	q.params.Set("max", strconv.Itoa(max))
 
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
 	self := q.params
-	if vals.Has("_count") || vals.Has("_offset") {
+	if vals.Has("_count") || vals.Has("_cursor") || vals.Has("_offset") {
 		self = maps.Clone(q.params)
-		for _, k := range []string{"_count", "_offset"} {
+		for _, k := range []string{"_count", "_cursor", "_offset"} {
 			if v := vals[k]; v != nil {
 				self[k] = v
 			}
@@ -136,4 +147,28 @@ func lastNValues(r *http.Request) (url.Values, error) {
 		vals.Add(name, v)
 	}
 	return vals, nil
+}
+
+// lastNCursor returns the _cursor of the page after a $lastn answer's
+// resource at place: the place, as JSON, in URL-safe base64, so that
+// the page resumes after it however the Observations before it change.
+func lastNCursor(place *crs.ResourceLastNPlace) string {
+	b, _ := json.Marshal([]string{place.System, place.Code, place.At, place.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// parseLastNCursor reads a _cursor lastNCursor made.
+func parseLastNCursor(c string) (*crs.ResourceLastNPlace, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, err
+	}
+	var f []string
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	if len(f) != 4 || f[2] == "" || f[3] == "" {
+		return nil, errors.New("not a place in a $lastn answer")
+	}
+	return &crs.ResourceLastNPlace{System: f[0], Code: f[1], At: f[2], ID: f[3]}, nil
 }

@@ -158,6 +158,56 @@ func TestObservationLastN(t *testing.T) {
 			}
 		})
 
+		// Pages resume after the last one's place in the answer's order,
+		// so an Observation written between two pages, of a code the
+		// first page answered, neither repeats nor skips one; a next link
+		// of _offset, as earlier answers gave, is still followed.
+		t.Run("paged while written", func(t *testing.T) {
+			p3 := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000034"}],"name":[{"family":"Paged","given":["Cy"]}]}`)
+			glu1 := create(t, c, "Observation", lastNObservation(p3, "laboratory", []string{glu}, at(1)))
+			glu2 := create(t, c, "Observation", lastNObservation(p3, "laboratory", []string{glu}, at(2)))
+			temp1 := vital(p3, temp, at(3))
+			temp2 := vital(p3, temp, at(4))
+			hr1 := vital(p3, hr, at(5))
+			hr2 := vital(p3, hr, at(6))
+			rr1 := vital(p3, rr, at(7))
+			// page reads a page (a searchset is read as history is).
+			page := func(url string) (ids []string, next string) {
+				t.Helper()
+				rs, next := historyPage(t, c, url)
+				for _, r := range rs {
+					ids = append(ids, r["id"].(string))
+				}
+				return ids, next
+			}
+			first := "/fhir/Observation/$lastn?patient=" + p3 + "&max=3&_count=3"
+			got, next := page(first)
+			if !strings.Contains(next, "_cursor=") || strings.Contains(next, "_offset=") {
+				t.Errorf("next link %s, want a _cursor and no _offset", next)
+			}
+			// The newest of the first page's first code, written now: an
+			// offset would answer temp2 again.
+			create(t, c, "Observation", lastNObservation(p3, "laboratory", []string{glu}, at(9)))
+			for pages := 1; next != "" && pages < 10; pages++ {
+				var ids []string
+				ids, next = page(next)
+				got = append(got, ids...)
+			}
+			want := []string{glu2, glu1, temp2, temp1, hr2, hr1, rr1}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("paged by 3 with glucose written after the first page (-want +got):\n%s", diff)
+			}
+			// Now three of glucose: the three after them are temperature's
+			// and the newest heart rate.
+			ids, next := page(first + "&_offset=3")
+			if diff := cmp.Diff([]string{temp2, temp1, hr2}, ids); diff != "" || !strings.Contains(next, "_cursor=") {
+				t.Errorf("_offset=3 (-want +got):\n%s\nnext %s, want a _cursor", diff, next)
+			}
+			if ids, _ := page(next); len(ids) == 0 || ids[0] != hr1 {
+				t.Errorf("after _offset=3, the next link answered %v, want from %s", ids, hr1)
+			}
+		})
+
 		t.Run("refused", func(t *testing.T) {
 			for _, tc := range []struct{ q, expr string }{
 				{"category=vital-signs", "patient"},
@@ -168,6 +218,8 @@ func TestObservationLastN(t *testing.T) {
 				{"patient=" + p1 + "&max=1&max=2", "max"},
 				{"patient=" + p1 + "&_sort=date", "_sort"},
 				{"patient=" + p1 + "&colour=red", "colour"},
+				{"patient=" + p1 + "&_cursor=nonsense", "_cursor"},
+				{"patient=" + p1 + "&_cursor=WyJhIl0", "_cursor"},
 			} {
 				r := c.do("GET", "/fhir/Observation/$lastn?"+tc.q, "")
 				if r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) {

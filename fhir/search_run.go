@@ -124,9 +124,12 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 		found = found[:q.query.Count]
 		next := maps.Clone(q.params)
 		next.Set("_count", strconv.Itoa(q.query.Count))
-		if len(q.query.SortBy) == 0 && q.query.LastN == nil {
-			next.Set("_cursor", found[len(found)-1].ID)
-		} else {
+		switch last := found[len(found)-1]; {
+		case q.query.LastN != nil:
+			next.Set("_cursor", lastNCursor(last.Place))
+		case len(q.query.SortBy) == 0:
+			next.Set("_cursor", last.ID)
+		default:
 			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
 		}
 		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})

@@ -42,6 +42,23 @@ func scanResource(rows interface{ Scan(...any) error }) (*crs.Resource, error) {
 }
 
 func queryResources(ctx context.Context, q Querier, query string, args ...any) ([]*crs.Resource, error) {
+	return queryPlaced(ctx, q, false, query, args...)
+}
+
+// placedScan reads a resource's row followed by its place in a $lastn
+// answer.
+type placedScan struct {
+	rows  *sql.Rows
+	place *crs.ResourceLastNPlace
+}
+
+func (p placedScan) Scan(dest ...any) error {
+	return p.rows.Scan(append(dest, &p.place.System, &p.place.Code, &p.place.At)...)
+}
+
+// queryPlaced is queryResources reading, when placed, each resource's
+// place in a $lastn answer after its columns.
+func queryPlaced(ctx context.Context, q Querier, placed bool, query string, args ...any) ([]*crs.Resource, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read resources: %w", err)
@@ -49,7 +66,16 @@ func queryResources(ctx context.Context, q Querier, query string, args ...any) (
 	defer rows.Close()
 	var out []*crs.Resource
 	for rows.Next() {
-		r, err := scanResource(rows)
+		var r *crs.Resource
+		var err error
+		if placed {
+			place := new(crs.ResourceLastNPlace)
+			if r, err = scanResource(placedScan{rows, place}); err == nil {
+				place.ID, r.Place = r.ID, place
+			}
+		} else {
+			r, err = scanResource(rows)
+		}
 		if err != nil {
 			return nil, crs.Errorf(crs.EINTERNAL, "read resources: %w", err)
 		}
@@ -311,7 +337,7 @@ func formatIndexTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 // SearchResources runs a search inside the command.
 func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
 	query, args := resourceSearchSQL(tx.actor.OrgID, q, false)
-	return queryResources(tx.ctx, tx, query, args...)
+	return queryPlaced(tx.ctx, tx, q.LastN != nil, query, args...)
 }
 
 // LockResourceKey serialises the commands that give the same key. On
@@ -530,7 +556,7 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 	if q.Count == 0 {
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
 	} else {
-		out, err = queryResources(ctx, s.db.read, query, args...)
+		out, err = queryPlaced(ctx, s.db.read, q.LastN != nil, query, args...)
 	}
 	if err != nil {
 		return nil, 0, err

@@ -143,15 +143,24 @@ func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string,
 	// otherwise prefer to the key.
 	matches := "SELECT c.id, COALESCE((SELECT MIN(NULLIF(x.lo, '')) FROM fhir_index x WHERE x.id = c.id AND x.type = c.type AND x.org_id = c.org_id AND x.param = " +
 		s.arg(q.LastN.By) + "), c.last_updated) AS at FROM " + from + " WHERE " + strings.Join(where, " AND ")
-	ranked := "SELECT m.id, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m CROSS JOIN fhir_index x WHERE x.id = m.id AND x.type = " +
+	ranked := "SELECT m.id, m.at, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m CROSS JOIN fhir_index x WHERE x.id = m.id AND x.type = " +
 		typ + " AND x.org_id = " + org + " AND x.param = " + s.arg(q.LastN.Group) + " AND x.code > '' AND x.text = ''"
-	kept := fmt.Sprintf("SELECT g.id, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
+	kept := fmt.Sprintf("SELECT g.id, g.at, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
 	with := "WITH m AS MATERIALIZED (" + matches + "), g AS (" + ranked + "), k AS (" + kept + ") "
 	if count {
 		return with + "SELECT COUNT(*) FROM k WHERE k.once = 1"
 	}
-	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM k CROSS JOIN fhir_current c WHERE c.org_id = " + org +
-		" AND c.type = " + typ + " AND c.id = k.id AND k.once = 1 ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
+	after := ""
+	if p := q.LastN.After; p != nil {
+		// After the place: a later group, or the same one and older (a
+		// group is newest first, then by id from the greatest, as n
+		// ranks it).
+		sys, code, at, id := s.arg(p.System), s.arg(p.Code), s.arg(p.At), s.arg(p.ID)
+		after = " AND (k.system > " + sys + " OR k.system = " + sys + " AND (k.code > " + code + " OR k.code = " + code +
+			" AND (k.at < " + at + " OR k.at = " + at + " AND k.id < " + id + ")))"
+	}
+	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body, k.system, k.code, k.at FROM k CROSS JOIN fhir_current c WHERE c.org_id = " + org +
+		" AND c.type = " + typ + " AND c.id = k.id AND k.once = 1" + after + " ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
 	if q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}

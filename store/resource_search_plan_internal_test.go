@@ -150,7 +150,8 @@ func TestNextGPPracticeSeeksItsIndex(t *testing.T) {
 
 // TestResourceLastNReadsTheMatches checks that $lastn of a patient reads
 // that patient's matches and then each one's own index rows and current
-// version by its key, on SQLite with no statistics: never the trust's
+// version by its key, on SQLite with no statistics, a page after the
+// first too: never the trust's
 // index of codes or dates, nor every Observation of the trust, whose
 // cost would grow with the trust and, per match, with its square.
 func TestResourceLastNReadsTheMatches(t *testing.T) {
@@ -165,9 +166,15 @@ func TestResourceLastNReadsTheMatches(t *testing.T) {
 		{"a patient's of one code", [][]crs.ResourceCondition{{ofPatient}, {{Param: "code", Kind: "token", Op: crs.MatchEq, System: &loinc, Code: "8867-4"}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := crs.ResourceQuery{Type: "Observation", Count: 51, All: tc.all, LastN: &crs.ResourceLastN{Max: 3, Group: "code", By: "date"}}
-			for _, count := range []bool{false, true} {
-				query, args := resourceSearchSQL("org1", q, count)
+			// A page after the first resumes at a place in the answer's
+			// order, read the same way.
+			place := &crs.ResourceLastNPlace{System: loinc, Code: "8867-4", At: "2024-03-01T00:00:00Z", ID: "o1"}
+			for _, run := range []struct {
+				count bool
+				after *crs.ResourceLastNPlace
+			}{{false, nil}, {true, nil}, {false, place}} {
+				q := crs.ResourceQuery{Type: "Observation", Count: 51, All: tc.all, LastN: &crs.ResourceLastN{Max: 3, Group: "code", By: "date", After: run.after}}
+				query, args := resourceSearchSQL("org1", q, run.count)
 				plan := explainPlan(t, db, query, args...)
 				for _, bad := range []string{"fhir_index_token (org_id=? AND type=? AND param=?)", "fhir_index_date", "fhir_current_updated", "SCAN c"} {
 					if strings.Contains(plan, bad) {
