@@ -16,8 +16,9 @@ import (
 // is the search of that type narrowed to the records in the compartment
 // of the resource named: those that any of the type's parameters R4's
 // CompartmentDefinition names (compartments) refers to it, the
-// compartment's own resource by its id. It is answered, checked and
-// audited as that search is; its links name the compartment. The
+// compartment's own resource (compartmentDef.own) by its id. It is
+// answered, checked and audited as that search is; its links name the
+// compartment. The
 // compartment's resource must be one the token may read: one that is
 // not, or is not the trust's, is answered as its read is (403, 404).
 //
@@ -33,6 +34,7 @@ import (
 type compartment struct {
 	typ, id string
 	params  []string // the searched type's parameters that put a record in it
+	own     bool     // the searched type is the compartment's: its resource is in it
 }
 
 type compartmentKey struct{}
@@ -45,11 +47,11 @@ type compartmentKey struct{}
 // compartment.
 func (s *Server) handleCompartmentSearch(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id, of := r.PathValue("type"), r.PathValue("id"), r.PathValue("of")
-	types := compartments[typ]
+	def, isCompartment := compartments[typ]
 	switch {
 	case strings.HasPrefix(of, "$"):
 		return outcomeOf(http.StatusNotFound, "not-supported", "the operation %s is not supported on %s/%s; the CapabilityStatement (/fhir/metadata) lists the operations this server answers", of, typ, id)
-	case types == nil:
+	case !isCompartment:
 		return outcomeOf(http.StatusNotFound, "not-supported", "%s is not a compartment: R4 defines those of Patient, Encounter, Practitioner, RelatedPerson and Device (GET /fhir/[compartment]/[id]/[type])", typ)
 	case of != "*" && !isResource[of]:
 		return outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", of)
@@ -68,14 +70,14 @@ func (s *Server) handleCompartmentSearch(w http.ResponseWriter, r *http.Request,
 		q.Add("patient", "Patient/"+id)
 		return s.searchAs(w, r.Clone(r.Context()), p, of, q.Encode())
 	}
-	params := types[of]
-	if len(params) == 0 {
+	params, own := def.types[of], def.own && of == typ
+	if len(params) == 0 && !own {
 		return invalid("not-supported", "", "%s is not in the %s compartment: R4's CompartmentDefinition puts no %s in it", of, typ, of)
 	}
 	if _, err := s.innerGet(r, typ+"/"+id, typ); err != nil {
 		return err
 	}
-	in := &compartment{typ: typ, id: id, params: params}
+	in := &compartment{typ: typ, id: id, params: params, own: own}
 	return s.searchAs(w, r.Clone(context.WithValue(r.Context(), compartmentKey{}, in)), p, of, r.URL.RawQuery)
 }
 
@@ -98,15 +100,14 @@ func compartmentOf(ctx context.Context) *compartment {
 // that resource itself where the compartment's type is searched.
 func (in *compartment) narrow(q *search, now time.Time) error {
 	q.in = in.typ + "/" + in.id
+	if in.own {
+		if len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, in.id) {
+			q.none = true
+		}
+		q.query.IDs = []string{in.id}
+	}
 	var refs []crs.ResourceCondition
 	for _, name := range in.params {
-		if name == "{def}" {
-			if len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, in.id) {
-				q.none = true
-			}
-			q.query.IDs = []string{in.id}
-			continue
-		}
 		c, err := condition(name, "reference", "", in.typ+"/"+in.id, now)
 		if err != nil {
 			return crs.Errorf(crs.EINTERNAL, "the %s compartment's parameter %s: %w", in.typ, name, err)
@@ -122,8 +123,14 @@ func (in *compartment) narrow(q *search, now time.Time) error {
 // compartmentTypes lists, alphabetically, the types of a compartment a
 // search can name.
 func compartmentTypes(typ string) []string {
+	def := compartments[typ]
+	types := slices.Collect(maps.Keys(def.types))
+	if def.own {
+		types = append(types, typ)
+	}
+	slices.Sort(types)
 	var out []string
-	for _, t := range slices.Sorted(maps.Keys(compartments[typ])) {
+	for _, t := range types {
 		if slices.Contains(searchedTypes(), t) {
 			out = append(out, t)
 		}

@@ -1,15 +1,25 @@
 package fhir
 
-// compartments are R4's compartments (CompartmentDefinition, FHIR 4.0.1):
-// for each, the types a resource of it may be in and the search
-// parameters of each type that put a resource in it: a resource is in the
-// compartment of the resource one of them refers to. "{def}" is the
-// compartment's own resource. The Patient compartment is that of
+// compartmentDef is one of R4's compartments (CompartmentDefinition):
+// the types a resource of it may be in and the search parameters of each
+// that put a resource in it, and whether the compartment's own resource
+// is in it.
+type compartmentDef struct {
+	// own says the compartment's resource is in it (R4's "{def}"): a
+	// search of its type in the compartment finds that one by its id.
+	own bool
+	// types holds, for each type, the reference parameters by which a
+	// resource is in the compartment of the resource one refers to.
+	types map[string][]string
+}
+
+// compartments are R4's compartments (FHIR 4.0.1). The Patient
+// compartment is that of
 // http://hl7.org/fhir/R4/compartmentdefinition-patient.html, the others
 // those of compartmentdefinition-encounter.html, -practitioner.html,
 // -relatedperson.html and -device.html beside it.
-var compartments = map[string]map[string][]string{
-	"Patient": {
+var compartments = map[string]compartmentDef{
+	"Patient": {types: map[string][]string{
 		"Account":                     {"subject"},
 		"AdverseEvent":                {"subject"},
 		"AllergyIntolerance":          {"patient", "recorder", "asserter"},
@@ -77,18 +87,18 @@ var compartments = map[string]map[string][]string{
 		"SupplyRequest":               {"subject"},
 		"Task":                        {"patient", "focus"},
 		"VisionPrescription":          {"patient"},
-	},
-	"Encounter": {
+	}},
+	"Encounter": {own: true, types: map[string][]string{
 		"CarePlan": {"encounter"}, "CareTeam": {"encounter"}, "ChargeItem": {"context"}, "Claim": {"encounter"},
 		"ClinicalImpression": {"encounter"}, "Communication": {"encounter"}, "CommunicationRequest": {"encounter"},
 		"Composition": {"encounter"}, "Condition": {"encounter"}, "DeviceRequest": {"encounter"},
 		"DiagnosticReport": {"encounter"}, "DocumentManifest": {"related-ref"}, "DocumentReference": {"encounter"},
-		"Encounter": {"{def}"}, "ExplanationOfBenefit": {"encounter"}, "Media": {"encounter"},
+		"ExplanationOfBenefit": {"encounter"}, "Media": {"encounter"},
 		"MedicationAdministration": {"context"}, "MedicationRequest": {"encounter"}, "NutritionOrder": {"encounter"},
 		"Observation": {"encounter"}, "Procedure": {"encounter"}, "QuestionnaireResponse": {"encounter"},
 		"RequestGroup": {"encounter"}, "ServiceRequest": {"encounter"}, "VisionPrescription": {"encounter"},
-	},
-	"Practitioner": {
+	}},
+	"Practitioner": {own: true, types: map[string][]string{
 		"Account": {"subject"}, "AdverseEvent": {"recorder"}, "AllergyIntolerance": {"recorder", "asserter"},
 		"Appointment": {"actor"}, "AppointmentResponse": {"actor"}, "AuditEvent": {"agent"}, "Basic": {"author"},
 		"CarePlan": {"performer"}, "CareTeam": {"participant"}, "ChargeItem": {"enterer", "performer-actor"},
@@ -107,14 +117,14 @@ var compartments = map[string]map[string][]string{
 		"MedicationStatement": {"source"}, "MessageHeader": {"receiver", "author", "responsible", "enterer"},
 		"NutritionOrder": {"provider"}, "Observation": {"performer"}, "Patient": {"general-practitioner"},
 		"PaymentNotice": {"provider"}, "PaymentReconciliation": {"requestor"}, "Person": {"practitioner"},
-		"Practitioner": {"{def}"}, "PractitionerRole": {"practitioner"}, "Procedure": {"performer"},
+		"PractitionerRole": {"practitioner"}, "Procedure": {"performer"},
 		"Provenance": {"agent"}, "QuestionnaireResponse": {"author", "source"},
 		"RequestGroup": {"participant", "author"}, "ResearchStudy": {"principalinvestigator"},
 		"RiskAssessment": {"performer"}, "Schedule": {"actor"}, "ServiceRequest": {"performer", "requester"},
 		"Specimen": {"collector"}, "SupplyDelivery": {"supplier", "receiver"}, "SupplyRequest": {"requester"},
 		"VisionPrescription": {"prescriber"},
-	},
-	"RelatedPerson": {
+	}},
+	"RelatedPerson": {own: true, types: map[string][]string{
 		"AdverseEvent": {"recorder"}, "AllergyIntolerance": {"asserter"}, "Appointment": {"actor"},
 		"AppointmentResponse": {"actor"}, "Basic": {"author"}, "CarePlan": {"performer"}, "CareTeam": {"participant"},
 		"ChargeItem": {"enterer", "performer-actor"}, "Claim": {"payee"}, "Communication": {"sender", "recipient"},
@@ -124,10 +134,10 @@ var compartments = map[string]map[string][]string{
 		"ExplanationOfBenefit": {"payee"}, "Invoice": {"recipient"}, "MedicationAdministration": {"performer"},
 		"MedicationStatement": {"source"}, "Observation": {"performer"}, "Patient": {"link"}, "Person": {"link"},
 		"Procedure": {"performer"}, "Provenance": {"agent"}, "QuestionnaireResponse": {"author", "source"},
-		"RelatedPerson": {"{def}"}, "RequestGroup": {"participant"}, "Schedule": {"actor"},
+		"RequestGroup": {"participant"}, "Schedule": {"actor"},
 		"ServiceRequest": {"performer"}, "SupplyRequest": {"requester"},
-	},
-	"Device": {
+	}},
+	"Device": {types: map[string][]string{
 		"Account": {"subject"}, "Appointment": {"actor"}, "AppointmentResponse": {"actor"}, "AuditEvent": {"agent"},
 		"ChargeItem": {"enterer", "performer-actor"}, "Claim": {"procedure-udi", "item-udi", "detail-udi", "subdetail-udi"},
 		"Communication": {"sender", "recipient"}, "CommunicationRequest": {"sender", "recipient"},
@@ -141,5 +151,5 @@ var compartments = map[string]map[string][]string{
 		"Provenance": {"agent"}, "QuestionnaireResponse": {"author"}, "RequestGroup": {"author"},
 		"RiskAssessment": {"performer"}, "Schedule": {"actor"}, "ServiceRequest": {"performer", "requester"},
 		"Specimen": {"subject"}, "SupplyRequest": {"requester"},
-	},
+	}},
 }

@@ -7,18 +7,15 @@ import "testing"
 // parameter that puts a resource in a compartment is one of its type's
 // reference parameters that may refer to the compartment's type.
 func TestCompartmentParams(t *testing.T) {
-	for comp, types := range compartments {
-		for typ, params := range types {
+	for comp, def := range compartments {
+		for typ, params := range def.types {
 			if !isResource[typ] {
 				t.Errorf("%s compartment: %s is not an R4 type", comp, typ)
 			}
+			if typ == comp && def.own {
+				t.Errorf("%s compartment: its own type %s is in it by parameters too", comp, typ)
+			}
 			for _, name := range params {
-				if name == "{def}" {
-					if typ != comp {
-						t.Errorf("%s compartment: %s is named by {def}", comp, typ)
-					}
-					continue
-				}
 				p, ok := SearchParamOf(typ, name)
 				if !ok || p.Type != "reference" {
 					t.Errorf("%s compartment: %s.%s is not a reference parameter", comp, typ, name)
