@@ -453,17 +453,18 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
 	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
 
-// metaDisplaySQL reads the bodies of a few current resources of a type
-// that carry a tag or security label and give a display somewhere, to
-// find the label's display.
+// metaDisplaySQL reads the bodies of the first few current resources of
+// a type that carry a tag or security label, to find the label's
+// display: the few read by the label's index rows, not every resource
+// carrying it, so a type's $meta costs what its labels are, not its
+// resources.
 const metaDisplaySQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.org_id = x.org_id AND c.type = x.type AND c.id = x.id
-	WHERE x.org_id = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = ''
-	AND c.body LIKE '%"display"%' LIMIT 10`
+	WHERE x.org_id = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = '' LIMIT 5`
 
 // MetaInUse returns the profiles, tags and security labels in use on
 // the current resources of typ, or of the trust, by type. A tag or label
-// has the display of the first of a few resources carrying it that
-// gives one.
+// has the display the first of the few resources carrying it that are
+// read gives it.
 func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.MetaCode, error) {
 	out := map[string][]crs.MetaCode{}
 	what := "fhir $meta of the resource store"
@@ -508,7 +509,7 @@ func metaDisplay(ctx context.Context, q Querier, org, typ string, c crs.MetaCode
 	display := ""
 	err := eachRow(ctx, q, func(r scanner) error {
 		var body string
-		if err := r.Scan(&body); err != nil || display != "" {
+		if err := r.Scan(&body); err != nil || display != "" || !strings.Contains(body, `"display"`) {
 			return err
 		}
 		type coding struct{ System, Code, Display string }
