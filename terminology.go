@@ -49,4 +49,14 @@ type TerminologyService interface {
 	// SNOMEDLoaded says whether the trust has loaded a release: only then
 	// is a code unknown to it refused.
 	SNOMEDLoaded(ctx context.Context, a Actor) (bool, error)
+	// Subsumes says whether code is ancestor or, by the release's is-a
+	// relationships, a kind of it.
+	Subsumes(ctx context.Context, a Actor, ancestor, code string) (bool, error)
+	// Descendants returns the concepts that are a kind of ancestor (and
+	// ancestor itself when self), in identifier order, at most limit+1:
+	// more than limit says there are more.
+	Descendants(ctx context.Context, a Actor, ancestor string, self bool, limit int) ([]*nhs.Concept, error)
+	// Ancestors returns the concepts code is a kind of (and code itself
+	// when self), in identifier order.
+	Ancestors(ctx context.Context, a Actor, code string, self bool) ([]*nhs.Concept, error)
 }
