@@ -100,13 +100,8 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 // EINVALID when the system is not known.
 func (s *Server) findCode(ctx context.Context, p *Principal, system, code string) (*codeEntry, error) {
 	if system == nhs.SNOMEDSystem {
-		if s.Terminology == nil {
-			return nil, crs.Errorf(crs.EINVALID, "this server holds no SNOMED CT release")
-		}
-		if loaded, err := s.Terminology.SNOMEDLoaded(ctx, p.Actor); err != nil {
+		if err := s.snomedReady(ctx, p); err != nil {
 			return nil, err
-		} else if !loaded {
-			return nil, crs.Errorf(crs.EINVALID, "the trust has loaded no SNOMED CT release")
 		}
 		c, err := s.Terminology.FindConcept(ctx, p.Actor, code)
 		if err != nil {
@@ -115,12 +110,8 @@ func (s *Server) findCode(ctx context.Context, p *Principal, system, code string
 			}
 			return nil, err
 		}
-		out := &codeEntry{System: system, Code: c.ID, Display: c.Term}
-		if c.FSN != "" {
-			out.Designations = append(out.Designations, c.FSN)
-		}
-		out.Designations = append(out.Designations, c.Synonyms...)
-		return out, nil
+		out := conceptEntry(c)
+		return &out, nil
 	}
 	all, err := s.codeSystemConcepts(ctx, p, system)
 	if err != nil {

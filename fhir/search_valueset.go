@@ -1,11 +1,13 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // valueSetParam is a token parameter's :in or :not-in (code:in=url): the
@@ -19,7 +21,15 @@ type valueSetParam struct {
 	name string   // the search parameter, code
 	urls []string // the value sets' canonical urls, with |version or not
 	not  bool     // :not-in
+	// below and above are the SNOMED CT concepts of :below (a concept and
+	// those that are a kind of it) and :above (a concept and those it is
+	// a kind of), in place of urls.
+	below, above []string
 }
+
+// maxSearchBelow bounds the SNOMED CT concepts a search's :below, or
+// an is-a value set of its :in, matches.
+const maxSearchBelow = 1000
 
 // maxValueSetDepth bounds how deep value sets that include other value
 // sets are followed.
@@ -39,6 +49,39 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 			return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, url, err)
 		}
 		incs = append(incs, in...)
+	}
+	for _, code := range v.below {
+		incs = append(incs, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
+	}
+	for _, code := range v.above {
+		if err := s.snomedReady(ctx, p); err != nil {
+			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, err)
+		}
+		above, err := s.Terminology.Ancestors(ctx, p.Actor, code, true)
+		if err != nil {
+			return nil, err
+		}
+		in := ValueSetInclude{System: nhs.SNOMEDSystem, Codes: []string{}}
+		for _, c := range above {
+			in.Codes = append(in.Codes, c.ID)
+		}
+		incs = append(incs, in)
+	}
+	for i, inc := range incs {
+		if inc.IsA == "" {
+			continue
+		}
+		below, err := s.conceptsBelow(ctx, p, inc, maxSearchBelow)
+		if err != nil {
+			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, err)
+		}
+		if len(below) > maxSearchBelow {
+			return nil, invalid("too-costly", v.key, "search parameter %s: more than %d SNOMED CT concepts are below %s; a search matches at most %d, so name a narrower concept", v.key, maxSearchBelow, inc.IsA, maxSearchBelow)
+		}
+		incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
+		for _, c := range below {
+			incs[i].Codes = append(incs[i].Codes, c.ID)
+		}
 	}
 	plain := false
 	if sp, ok := SearchParamOf(typ, v.name); ok {
@@ -71,6 +114,56 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
 	}
 	return group, nil
+}
+
+// snomedReady says why the trust's SNOMED CT hierarchy cannot be read,
+// or nil when it can.
+func (s *Server) snomedReady(ctx context.Context, p *Principal) error {
+	if s.Terminology == nil {
+		return crs.Errorf(crs.EINVALID, "this server holds no SNOMED CT release")
+	}
+	if loaded, err := s.Terminology.SNOMEDLoaded(ctx, p.Actor); err != nil {
+		return err
+	} else if !loaded {
+		return crs.Errorf(crs.EINVALID, "the trust has loaded no SNOMED CT release")
+	}
+	return nil
+}
+
+// conceptsBelow lists the concepts of the trust's SNOMED CT release an
+// is-a include holds, at most limit+1 (more than limit says there are
+// more).
+func (s *Server) conceptsBelow(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
+	if err := s.snomedReady(ctx, p); err != nil {
+		return nil, err
+	}
+	if _, err := s.Terminology.FindConcept(ctx, p.Actor, in.IsA); err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return nil, crs.Errorf(crs.EINVALID, "%s is not an active concept of the trust's SNOMED CT release", in.IsA)
+		}
+		return nil, err
+	}
+	return s.Terminology.Descendants(ctx, p.Actor, in.IsA, !in.Strict, limit)
+}
+
+// conceptFilter reads an include of a value set's compose that selects
+// codes by a filter: one filter of SNOMED CT, property concept, op is-a
+// or descendent-of (the concepts below a concept of the trust's release),
+// is all this server expands; an error says why another is not, as the
+// end of a sentence naming the value set.
+func conceptFilter(system string, inc map[string]any) (ValueSetInclude, error) {
+	filters := array(inc["filter"])
+	if system != nhs.SNOMEDSystem || len(filters) != 1 || inc["concept"] != nil || inc["valueSet"] != nil {
+		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT, concept is-a or descendent-of a concept", cmp.Or(system, "no system"))
+	}
+	f, _ := filters[0].(map[string]any)
+	property, _ := f["property"].(string)
+	op, _ := f["op"].(string)
+	value, _ := f["value"].(string)
+	if property != "concept" || op != "is-a" && op != "descendent-of" || nhs.CheckSCTID(value) != nil {
+		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand: it expands concept is-a or descendent-of a concept", property, op, value)
+	}
+	return ValueSetInclude{System: system, IsA: value, Strict: op == "descendent-of"}, nil
 }
 
 // expandValueSet lists what the value set at url (url|version) includes:
@@ -177,10 +270,15 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 	var out []ValueSetInclude
 	for _, x := range array(compose["include"]) {
 		inc, _ := x.(map[string]any)
-		if inc["filter"] != nil {
-			return nil, crs.Errorf(crs.EINVALID, "includes codes by a filter, which this server cannot expand")
-		}
 		system, _ := inc["system"].(string)
+		if inc["filter"] != nil {
+			in, err := conceptFilter(system, inc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, in)
+			continue
+		}
 		nested := array(inc["valueSet"])
 		if len(nested) > 0 && (system != "" || inc["concept"] != nil) {
 			return nil, crs.Errorf(crs.EINVALID, "includes the codes of a system that are in another value set, which this server cannot expand")
