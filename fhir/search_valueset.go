@@ -50,13 +50,18 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		}
 		incs = append(incs, in...)
 	}
+	for _, code := range append(slices.Clone(v.below), v.above...) {
+		// The concept a search names is one of the trust's release.
+		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
+			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	for _, code := range v.below {
 		incs = append(incs, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
 	}
 	for _, code := range v.above {
-		if err := s.snomedReady(ctx, p); err != nil {
-			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, err)
-		}
 		above, err := s.Terminology.Ancestors(ctx, p.Actor, code, true)
 		if err != nil {
 			return nil, err
@@ -132,15 +137,9 @@ func (s *Server) snomedReady(ctx context.Context, p *Principal) error {
 
 // conceptsBelow lists the concepts of the trust's SNOMED CT release an
 // is-a include holds, at most limit+1 (more than limit says there are
-// more).
+// more): none below a concept the release lacks (one of another edition).
 func (s *Server) conceptsBelow(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
 	if err := s.snomedReady(ctx, p); err != nil {
-		return nil, err
-	}
-	if _, err := s.Terminology.FindConcept(ctx, p.Actor, in.IsA); err != nil {
-		if crs.ErrorCode(err) == crs.ENOTFOUND {
-			return nil, crs.Errorf(crs.EINVALID, "%s is not an active concept of the trust's SNOMED CT release", in.IsA)
-		}
 		return nil, err
 	}
 	return s.Terminology.Descendants(ctx, p.Actor, in.IsA, !in.Strict, limit)
@@ -196,6 +195,13 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 		var include []any
 		for _, in := range incs {
 			m := map[string]any{"system": in.System}
+			if in.IsA != "" {
+				op := "is-a"
+				if in.Strict {
+					op = "descendent-of"
+				}
+				m["filter"] = []any{map[string]any{"property": "concept", "op": op, "value": in.IsA}}
+			}
 			if in.Codes != nil {
 				concepts := make([]any, len(in.Codes))
 				for i, c := range in.Codes {

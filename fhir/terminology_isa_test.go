@@ -128,6 +128,21 @@ func TestSNOMEDHierarchy(t *testing.T) {
 				t.Errorf("%s: %d %s, want 400 naming what it takes", q, r.status, r.body)
 			}
 		}
+		if r := c.do("GET", "/fhir/Condition?code:below="+url.QueryEscape(sct+"|413350009"), ""); r.status != 400 || !strings.Contains(string(r.body), "not an active concept") {
+			t.Errorf("below a concept not in the release: %d %s, want 400 saying so", r.status, r.body)
+		}
+		// UK Core's value sets of SNOMED CT concepts by the hierarchy, as
+		// their expression constraints say (descendantOf 404684003 |Clinical
+		// finding| ...): a type 2 diabetes is a condition, a substance is not.
+		ukConditions := "https://fhir.hl7.org.uk/ValueSet/UKCore-ConditionCode"
+		for code, want := range map[string]bool{"44054006": true, "404684003": false, "105590001": false} {
+			if got := validate(ukConditions, code); got != want {
+				t.Errorf("%s in %s: %v, want %v", code, ukConditions, got, want)
+			}
+		}
+		if got := expand(ukConditions, "diabetes"); len(got) != 3 {
+			t.Errorf("UK Core's conditions, filtered by diabetes: %v, want the three diabetes concepts", got)
+		}
 		// A filter this server does not expand is refused, saying which.
 		if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/ecl","status":"active",
 			"compose":{"include":[{"system":"`+sct+`","filter":[{"property":"constraint","op":"=","value":"<< 73211009"}]}]}}`); r.status != 201 {
