@@ -165,6 +165,7 @@ type codeEntry struct {
 	System, Code, Display string
 	Designations          []string
 	Inactive              bool
+	Parents               []string // what it is directly a kind of, where the system says (SNOMED CT)
 }
 
 // handleValueSetExpand answers ValueSet/$expand and ValueSet/[id]/$expand:
@@ -443,7 +444,7 @@ func (s *Server) searchBelow(ctx context.Context, p *Principal, in ValueSetInclu
 // of an expansion or a look-up: its preferred term, and its fully
 // specified name and synonyms as other names.
 func conceptEntry(c *nhs.Concept) codeEntry {
-	e := codeEntry{System: nhs.SNOMEDSystem, Code: c.ID, Display: c.Term}
+	e := codeEntry{System: nhs.SNOMEDSystem, Code: c.ID, Display: c.Term, Parents: c.Parents}
 	if c.FSN != "" {
 		e.Designations = append(e.Designations, c.FSN)
 	}

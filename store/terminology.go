@@ -154,7 +154,29 @@ func (s *TerminologyService) FindConcept(ctx context.Context, a crs.Actor, id st
 	if err != nil {
 		return nil, notFound(err, "SNOMED CT concept %s is not in the trust's loaded release", id)
 	}
+	if c.Parents, err = s.related(ctx, a, `SELECT parent_id FROM snomed_isa WHERE org_id = $1 AND concept_id = $2 ORDER BY parent_id`, id); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// Children returns the concepts of the trust's release that are directly
+// a kind of code, in identifier order.
+func (s *TerminologyService) Children(ctx context.Context, a crs.Actor, code string) ([]string, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	return s.related(ctx, a, `SELECT concept_id FROM snomed_isa WHERE org_id = $1 AND parent_id = $2 ORDER BY concept_id`, code)
+}
+
+// related reads the identifiers of the concepts a query of snomed_isa
+// finds for one concept.
+func (s *TerminologyService) related(ctx context.Context, a crs.Actor, q, code string) ([]string, error) {
+	return queryRows(ctx, s.db.read, func(r scanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	}, q, a.OrgID, code)
 }
 
 // SearchConcepts returns concepts of a kind whose terms have words

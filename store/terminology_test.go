@@ -139,6 +139,12 @@ func TestTerminologyHierarchy(t *testing.T) {
 		if got := ids(ts.Ancestors(ctx, doctor, "44054006", false)); got != "138875005 404684003 64572001 73211009" {
 			t.Errorf("above type 2 diabetes: %s", got)
 		}
+		if c, err := ts.FindConcept(ctx, doctor, "44054006"); err != nil || strings.Join(c.Parents, " ") != "73211009" {
+			t.Errorf("type 2 diabetes is directly a kind of: %+v %v, want 73211009", c, err)
+		}
+		if got, err := ts.Children(ctx, doctor, "73211009"); err != nil || strings.Join(got, " ") != "44054006 46635009" {
+			t.Errorf("directly a kind of diabetes: %v %v", got, err)
+		}
 		if got, err := ts.Subsumes(ctx, b.Actor(crs.RoleDoctor), "73211009", "44054006"); err != nil || got {
 			t.Errorf("another trust, with no release: %v %v", got, err)
 		}
