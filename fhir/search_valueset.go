@@ -45,6 +45,9 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	var incs []ValueSetInclude
 	for _, url := range v.urls {
 		in, err := s.expandValueSet(ctx, p, url, 0)
+		if err == nil {
+			in, err = s.resolveBelow(ctx, p, in)
+		}
 		if err != nil {
 			return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, url, err)
 		}
@@ -58,9 +61,15 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 			return nil, err
 		}
 	}
+	var below []ValueSetInclude
 	for _, code := range v.below {
-		incs = append(incs, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
+		below = append(below, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
 	}
+	below, err := s.resolveBelow(ctx, p, below)
+	if err != nil {
+		return nil, invalid("not-supported", v.key, "search parameter %s: the SNOMED CT concepts %v", v.key, err)
+	}
+	incs = append(incs, below...)
 	for _, code := range v.above {
 		above, err := s.Terminology.Ancestors(ctx, p.Actor, code, true)
 		if err != nil {
@@ -71,22 +80,6 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 			in.Codes = append(in.Codes, c.ID)
 		}
 		incs = append(incs, in)
-	}
-	for i, inc := range incs {
-		if inc.IsA == "" {
-			continue
-		}
-		below, err := s.conceptsBelow(ctx, p, inc, maxSearchBelow)
-		if err != nil {
-			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, err)
-		}
-		if len(below) > maxSearchBelow {
-			return nil, invalid("too-costly", v.key, "search parameter %s: more than %d SNOMED CT concepts are below %s; a search matches at most %d, so name a narrower concept", v.key, maxSearchBelow, inc.IsA, maxSearchBelow)
-		}
-		incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
-		for _, c := range below {
-			incs[i].Codes = append(incs[i].Codes, c.ID)
-		}
 	}
 	plain := false
 	if sp, ok := SearchParamOf(typ, v.name); ok {
@@ -114,11 +107,34 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	if len(group) == 0 {
 		return nil, nil
 	}
-	group, err := storedGroup(typ, group)
+	group, err = storedGroup(typ, group)
 	if err != nil {
 		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
 	}
 	return group, nil
+}
+
+// resolveBelow turns each is-a include into the codes of the trust's
+// SNOMED CT release it holds, at most maxSearchBelow; an error says why
+// it cannot, as the end of a sentence naming what includes them.
+func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSetInclude) ([]ValueSetInclude, error) {
+	for i, inc := range incs {
+		if inc.IsA == "" {
+			continue
+		}
+		below, err := s.conceptsBelow(ctx, p, inc, maxSearchBelow)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "includes the SNOMED CT concepts below %s, and %s", inc.IsA, crs.ErrorMessage(err))
+		}
+		if len(below) > maxSearchBelow {
+			return nil, crs.Errorf(crs.EINVALID, "includes more than %d SNOMED CT concepts (those below %s); a search matches at most %d, so name a narrower concept", maxSearchBelow, inc.IsA, maxSearchBelow)
+		}
+		incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
+		for _, c := range below {
+			incs[i].Codes = append(incs[i].Codes, c.ID)
+		}
+	}
+	return incs, nil
 }
 
 // snomedReady says why the trust's SNOMED CT hierarchy cannot be read,
