@@ -39,8 +39,9 @@ type TerminologyService interface {
 	// LoadSNOMED replaces the trust's SNOMED CT concepts with those of a
 	// release (see nhs.ReadRF2); it returns how many it holds.
 	LoadSNOMED(ctx context.Context, a Actor, concepts []nhs.Concept) (int, error)
-	// FindConcept returns one concept of the trust's release; ENOTFOUND
-	// when the release has no active concept with the id.
+	// FindConcept returns one concept of the trust's release, with what
+	// it is directly a kind of (Parents); ENOTFOUND when the release has
+	// no active concept with the id.
 	FindConcept(ctx context.Context, a Actor, id string) (*nhs.Concept, error)
 	// SearchConcepts returns concepts of a kind with a term (preferred or
 	// synonym) whose words start with the words given, in any order,
@@ -49,4 +50,17 @@ type TerminologyService interface {
 	// SNOMEDLoaded says whether the trust has loaded a release: only then
 	// is a code unknown to it refused.
 	SNOMEDLoaded(ctx context.Context, a Actor) (bool, error)
+	// Subsumes says whether code is ancestor or, by the release's is-a
+	// relationships, a kind of it.
+	Subsumes(ctx context.Context, a Actor, ancestor, code string) (bool, error)
+	// Descendants returns the concepts that are a kind of ancestor (and
+	// ancestor itself when self), in identifier order, at most limit+1:
+	// more than limit says there are more.
+	Descendants(ctx context.Context, a Actor, ancestor string, self bool, limit int) ([]*nhs.Concept, error)
+	// Children returns the concepts directly a kind of code, in
+	// identifier order.
+	Children(ctx context.Context, a Actor, code string) ([]string, error)
+	// Ancestors returns the concepts code is a kind of (and code itself
+	// when self), in identifier order.
+	Ancestors(ctx context.Context, a Actor, code string, self bool) ([]*nhs.Concept, error)
 }

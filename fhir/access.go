@@ -71,6 +71,8 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/ValueSet/$expand":                         {act: crs.ActViewClinical},
 	"GET /fhir/ValueSet/{id}/$expand":                    {act: crs.ActViewClinical},
 	"GET /fhir/CodeSystem/$lookup":                       {act: crs.ActViewClinical},
+	"GET /fhir/CodeSystem/$subsumes":                     {act: crs.ActViewClinical},
+	"POST /fhir/CodeSystem/$subsumes":                    {act: crs.ActViewClinical},
 	"POST /fhir/ValueSet/$expand":                        {act: crs.ActViewClinical},
 	"POST /fhir/ValueSet/{id}/$expand":                   {act: crs.ActViewClinical},
 	"POST /fhir/CodeSystem/$lookup":                      {act: crs.ActViewClinical},

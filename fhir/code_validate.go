@@ -93,6 +93,26 @@ func (s *Server) codeInValueSet(ctx context.Context, p *Principal, incs []ValueS
 			continue
 		}
 		var known *codeEntry
+		if in.IsA != "" {
+			if err := s.snomedReady(ctx, p); err != nil {
+				return false, "", fmt.Sprintf("%s includes the SNOMED CT concepts below %s, and %s", name, in.IsA, crs.ErrorMessage(err)), nil
+			}
+			below, err := s.Terminology.Subsumes(ctx, p.Actor, in.IsA, c.code)
+			if err != nil {
+				return false, "", "", err
+			}
+			if !below || in.Strict && c.code == in.IsA {
+				continue
+			}
+			found, err := s.findCode(ctx, p, c.system, c.code)
+			if err != nil {
+				if crs.ErrorCode(err) == crs.ENOTFOUND {
+					continue
+				}
+				return false, "", "", err
+			}
+			return true, found.Display, displayMismatch(found, c), nil
+		}
 		if in.Codes != nil {
 			if !slices.Contains(in.Codes, c.code) {
 				continue

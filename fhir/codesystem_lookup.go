@@ -60,11 +60,14 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 	}
 	if cs != nil {
 		var out []codeEntry
-		var walk func([]any)
-		walk = func(cs []any) {
+		var walk func([]any, string)
+		walk = func(cs []any, parent string) {
 			for _, x := range cs {
 				m, _ := x.(map[string]any)
 				c := codeEntry{System: url}
+				if parent != "" {
+					c.Parents = []string{parent}
+				}
 				c.Code, _ = m["code"].(string)
 				c.Display, _ = m["display"].(string)
 				for _, d := range array(m["designation"]) {
@@ -82,10 +85,10 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 				if c.Code != "" {
 					out = append(out, c)
 				}
-				walk(array(m["concept"]))
+				walk(array(m["concept"]), c.Code)
 			}
 		}
-		walk(array(cs["concept"]))
+		walk(array(cs["concept"]), "")
 		return out, nil
 	}
 	if codes, ok := modelCodes()[url]; ok {
@@ -100,13 +103,8 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 // EINVALID when the system is not known.
 func (s *Server) findCode(ctx context.Context, p *Principal, system, code string) (*codeEntry, error) {
 	if system == nhs.SNOMEDSystem {
-		if s.Terminology == nil {
-			return nil, crs.Errorf(crs.EINVALID, "this server holds no SNOMED CT release")
-		}
-		if loaded, err := s.Terminology.SNOMEDLoaded(ctx, p.Actor); err != nil {
+		if err := s.snomedReady(ctx, p); err != nil {
 			return nil, err
-		} else if !loaded {
-			return nil, crs.Errorf(crs.EINVALID, "the trust has loaded no SNOMED CT release")
 		}
 		c, err := s.Terminology.FindConcept(ctx, p.Actor, code)
 		if err != nil {
@@ -115,12 +113,8 @@ func (s *Server) findCode(ctx context.Context, p *Principal, system, code string
 			}
 			return nil, err
 		}
-		out := &codeEntry{System: system, Code: c.ID, Display: c.Term}
-		if c.FSN != "" {
-			out.Designations = append(out.Designations, c.FSN)
-		}
-		out.Designations = append(out.Designations, c.Synonyms...)
-		return out, nil
+		out := conceptEntry(c)
+		return &out, nil
 	}
 	all, err := s.codeSystemConcepts(ctx, p, system)
 	if err != nil {
@@ -190,8 +184,11 @@ func operandCodings(o *opParams, systemParam string) ([]codingParam, error) {
 // code system is called (display, its other names as designations),
 // the system's name and version, and whether the code is active, from
 // the trust's SNOMED CT release, a CodeSystem the trust stores, or R4's
-// and UK Core's definitions. With property, only the properties named
-// (version, designation, inactive) are answered besides name and
+// and UK Core's definitions, and what it is directly a kind of (parent:
+// by the release's is-a relationships, or the concept a stored
+// CodeSystem nests it in). With property, only the properties named
+// (version, designation, inactive, parent, and child, the codes directly
+// a kind of it, answered only when named) are answered besides name and
 // display, which R4 always answers. A code not in a known system is 404,
 // a system not known 400.
 func (s *Server) handleCodeSystemLookup(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -238,11 +235,48 @@ func (s *Server) handleCodeSystemLookup(w http.ResponseWriter, r *http.Request, 
 			params = append(params, map[string]any{"name": "designation", "part": []any{map[string]any{"name": "value", "valueString": d}}})
 		}
 	}
+	property := func(code string, value map[string]any) {
+		value["name"] = "value"
+		params = append(params, map[string]any{"name": "property", "part": []any{map[string]any{"name": "code", "valueCode": code}, value}})
+	}
 	if wants("inactive") {
-		params = append(params, map[string]any{"name": "property", "part": []any{
-			map[string]any{"name": "code", "valueCode": "inactive"}, map[string]any{"name": "value", "valueBoolean": c.Inactive}}})
+		property("inactive", map[string]any{"valueBoolean": c.Inactive})
+	}
+	if wants("parent") {
+		for _, id := range c.Parents {
+			property("parent", map[string]any{"valueCode": id})
+		}
+	}
+	if slices.Contains(asked, "child") {
+		// Asked for only: a concept high in a hierarchy has many.
+		children, err := s.childCodes(r.Context(), p, system, c.Code)
+		if err != nil {
+			return err
+		}
+		for _, id := range children {
+			property("child", map[string]any{"valueCode": id})
+		}
 	}
 	return writeParameters(w, params)
+}
+
+// childCodes lists the codes directly a kind of code: in the trust's
+// SNOMED CT release, or nested in it in a CodeSystem.
+func (s *Server) childCodes(ctx context.Context, p *Principal, system, code string) ([]string, error) {
+	if system == nhs.SNOMEDSystem {
+		return s.Terminology.Children(ctx, p.Actor, code)
+	}
+	all, err := s.codeSystemConcepts(ctx, p, system)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range all {
+		if slices.Contains(c.Parents, code) {
+			out = append(out, c.Code)
+		}
+	}
+	return out, nil
 }
 
 // codeSystemName is a code system's name for people and its version,

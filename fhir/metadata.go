@@ -68,7 +68,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				{"validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
 		case "CodeSystem":
 			res.Operation = []operation{{"lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
-				{"validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"}}
+				{"validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
+				{"subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes"}}
 		}
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})

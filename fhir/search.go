@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // defaultCount and maxCount bound a search's page.
@@ -333,7 +334,22 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			case "of-type":
 				return s.addOfType(typ, key, p, value)
 			case "below", "above":
-				return invalid("not-supported", key, "search parameter %s: :%s on a token (the codes below or above a code in a hierarchy such as SNOMED CT's) is not supported; list the codes, or name a value set with :in", key, modifier)
+				// The codes below or above a SNOMED CT concept, by the
+				// trust's release, read before the search runs.
+				v := valueSetParam{key: key, name: name}
+				for _, one := range splitValues(value) {
+					system, code, ok := strings.Cut(one, "|")
+					if !ok || system != nhs.SNOMEDSystem || nhs.CheckSCTID(code) != nil {
+						return invalid("not-supported", key, "search parameter %s: :%s takes a SNOMED CT concept, %s|code (the codes below or above it in the trust's release), not %q; for another system list the codes, or name a value set with :in", key, modifier, nhs.SNOMEDSystem, one)
+					}
+					if modifier == "below" {
+						v.below = append(v.below, code)
+					} else {
+						v.above = append(v.above, code)
+					}
+				}
+				s.valueSets = append(s.valueSets, v)
+				return nil
 			}
 		}
 	}

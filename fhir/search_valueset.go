@@ -1,11 +1,13 @@
 package fhir
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // valueSetParam is a token parameter's :in or :not-in (code:in=url): the
@@ -19,7 +21,15 @@ type valueSetParam struct {
 	name string   // the search parameter, code
 	urls []string // the value sets' canonical urls, with |version or not
 	not  bool     // :not-in
+	// below and above are the SNOMED CT concepts of :below (a concept and
+	// those that are a kind of it) and :above (a concept and those it is
+	// a kind of), in place of urls.
+	below, above []string
 }
+
+// maxSearchBelow bounds the SNOMED CT concepts a search's :below, or
+// an is-a value set of its :in, matches.
+const maxSearchBelow = 1000
 
 // maxValueSetDepth bounds how deep value sets that include other value
 // sets are followed.
@@ -35,10 +45,41 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	var incs []ValueSetInclude
 	for _, url := range v.urls {
 		in, err := s.expandValueSet(ctx, p, url, 0)
+		if err == nil {
+			in, err = s.resolveBelow(ctx, p, in)
+		}
 		if err != nil {
 			return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, url, err)
 		}
 		incs = append(incs, in...)
+	}
+	for _, code := range append(slices.Clone(v.below), v.above...) {
+		// The concept a search names is one of the trust's release.
+		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
+			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	var below []ValueSetInclude
+	for _, code := range v.below {
+		below = append(below, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
+	}
+	below, err := s.resolveBelow(ctx, p, below)
+	if err != nil {
+		return nil, invalid("not-supported", v.key, "search parameter %s: the SNOMED CT concepts %v", v.key, err)
+	}
+	incs = append(incs, below...)
+	for _, code := range v.above {
+		above, err := s.Terminology.Ancestors(ctx, p.Actor, code, true)
+		if err != nil {
+			return nil, err
+		}
+		in := ValueSetInclude{System: nhs.SNOMEDSystem, Codes: []string{}}
+		for _, c := range above {
+			in.Codes = append(in.Codes, c.ID)
+		}
+		incs = append(incs, in)
 	}
 	plain := false
 	if sp, ok := SearchParamOf(typ, v.name); ok {
@@ -66,11 +107,78 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	if len(group) == 0 {
 		return nil, nil
 	}
-	group, err := storedGroup(typ, group)
+	group, err = storedGroup(typ, group)
 	if err != nil {
 		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
 	}
 	return group, nil
+}
+
+// resolveBelow turns each is-a include into the codes of the trust's
+// SNOMED CT release it holds, at most maxSearchBelow; an error says why
+// it cannot, as the end of a sentence naming what includes them.
+func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSetInclude) ([]ValueSetInclude, error) {
+	for i, inc := range incs {
+		if inc.IsA == "" {
+			continue
+		}
+		below, err := s.conceptsBelow(ctx, p, inc, maxSearchBelow)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "includes the SNOMED CT concepts below %s, and %s", inc.IsA, crs.ErrorMessage(err))
+		}
+		if len(below) > maxSearchBelow {
+			return nil, crs.Errorf(crs.EINVALID, "includes more than %d SNOMED CT concepts (those below %s); a search matches at most %d, so name a narrower concept", maxSearchBelow, inc.IsA, maxSearchBelow)
+		}
+		incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
+		for _, c := range below {
+			incs[i].Codes = append(incs[i].Codes, c.ID)
+		}
+	}
+	return incs, nil
+}
+
+// snomedReady says why the trust's SNOMED CT hierarchy cannot be read,
+// or nil when it can.
+func (s *Server) snomedReady(ctx context.Context, p *Principal) error {
+	if s.Terminology == nil {
+		return crs.Errorf(crs.EINVALID, "this server holds no SNOMED CT release")
+	}
+	if loaded, err := s.Terminology.SNOMEDLoaded(ctx, p.Actor); err != nil {
+		return err
+	} else if !loaded {
+		return crs.Errorf(crs.EINVALID, "the trust has loaded no SNOMED CT release")
+	}
+	return nil
+}
+
+// conceptsBelow lists the concepts of the trust's SNOMED CT release an
+// is-a include holds, at most limit+1 (more than limit says there are
+// more): none below a concept the release lacks (one of another edition).
+func (s *Server) conceptsBelow(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
+	if err := s.snomedReady(ctx, p); err != nil {
+		return nil, err
+	}
+	return s.Terminology.Descendants(ctx, p.Actor, in.IsA, !in.Strict, limit)
+}
+
+// conceptFilter reads an include of a value set's compose that selects
+// codes by a filter: one filter of SNOMED CT, property concept, op is-a
+// or descendent-of (the concepts below a concept of the trust's release),
+// is all this server expands; an error says why another is not, as the
+// end of a sentence naming the value set.
+func conceptFilter(system string, inc map[string]any) (ValueSetInclude, error) {
+	filters := array(inc["filter"])
+	if system != nhs.SNOMEDSystem || len(filters) != 1 || inc["concept"] != nil || inc["valueSet"] != nil {
+		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT, concept is-a or descendent-of a concept", cmp.Or(system, "no system"))
+	}
+	f, _ := filters[0].(map[string]any)
+	property, _ := f["property"].(string)
+	op, _ := f["op"].(string)
+	value, _ := f["value"].(string)
+	if property != "concept" || op != "is-a" && op != "descendent-of" || nhs.CheckSCTID(value) != nil {
+		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand: it expands concept is-a or descendent-of a concept", property, op, value)
+	}
+	return ValueSetInclude{System: system, IsA: value, Strict: op == "descendent-of"}, nil
 }
 
 // expandValueSet lists what the value set at url (url|version) includes:
@@ -103,6 +211,13 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 		var include []any
 		for _, in := range incs {
 			m := map[string]any{"system": in.System}
+			if in.IsA != "" {
+				op := "is-a"
+				if in.Strict {
+					op = "descendent-of"
+				}
+				m["filter"] = []any{map[string]any{"property": "concept", "op": op, "value": in.IsA}}
+			}
 			if in.Codes != nil {
 				concepts := make([]any, len(in.Codes))
 				for i, c := range in.Codes {
@@ -177,10 +292,15 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 	var out []ValueSetInclude
 	for _, x := range array(compose["include"]) {
 		inc, _ := x.(map[string]any)
-		if inc["filter"] != nil {
-			return nil, crs.Errorf(crs.EINVALID, "includes codes by a filter, which this server cannot expand")
-		}
 		system, _ := inc["system"].(string)
+		if inc["filter"] != nil {
+			in, err := conceptFilter(system, inc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, in)
+			continue
+		}
 		nested := array(inc["valueSet"])
 		if len(nested) > 0 && (system != "" || inc["concept"] != nil) {
 			return nil, crs.Errorf(crs.EINVALID, "includes the codes of a system that are in another value set, which this server cannot expand")

@@ -103,6 +103,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/ValueSet/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("GET /fhir/ValueSet/{id}/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("GET /fhir/CodeSystem/$lookup", s.authed(s.handleCodeSystemLookup))
+	mux.Handle("GET /fhir/CodeSystem/$subsumes", s.authed(s.handleCodeSystemSubsumes))
+	mux.Handle("POST /fhir/CodeSystem/$subsumes", s.authed(s.handleCodeSystemSubsumes))
 	mux.Handle("POST /fhir/ValueSet/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("POST /fhir/ValueSet/{id}/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("POST /fhir/CodeSystem/$lookup", s.authed(s.handleCodeSystemLookup))

@@ -170,11 +170,14 @@ func TestCodeSystemLookup(t *testing.T) {
 			name, method, path, body string
 			display                  []string
 			designation              string
+			properties               []string // inactive's value, then any parents' and children's
 		}{
-			{"SNOMED CT", "GET", "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=195967001", "", []string{"Asthma"}, "Bronchial asthma"},
-			{"SNOMED CT as a coding", "POST", "/fhir/CodeSystem/$lookup", `{"resourceType":"Parameters","parameter":[{"name":"coding","valueCoding":{"system":"http://snomed.info/sct","code":"195967001"}}]}`, []string{"Asthma"}, "Asthma (disorder)"},
-			{"the trust's code system", "GET", "/fhir/CodeSystem/$lookup?system=http://example.org/fhir/CodeSystem/wards&code=W1A", "", []string{"Ward one side room"}, "Side room 1"},
-			{"R4's", "GET", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female", "", []string{"Female"}, ""},
+			{"SNOMED CT", "GET", "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=195967001", "", []string{"Asthma"}, "Bronchial asthma", []string{"false", "64572001"}},
+			{"SNOMED CT as a coding", "POST", "/fhir/CodeSystem/$lookup", `{"resourceType":"Parameters","parameter":[{"name":"coding","valueCoding":{"system":"http://snomed.info/sct","code":"195967001"}}]}`, []string{"Asthma"}, "Asthma (disorder)", []string{"false", "64572001"}},
+			{"SNOMED CT's children", "GET", "/fhir/CodeSystem/$lookup?system=http://snomed.info/sct&code=73211009&property=child&property=parent", "", []string{"Diabetes mellitus"}, "", []string{"64572001", "44054006", "46635009"}},
+			{"the trust's code system", "GET", "/fhir/CodeSystem/$lookup?system=http://example.org/fhir/CodeSystem/wards&code=W1A", "", []string{"Ward one side room"}, "Side room 1", []string{"false", "W1"}},
+			{"the trust's code system's children", "GET", "/fhir/CodeSystem/$lookup?system=http://example.org/fhir/CodeSystem/wards&code=W1&property=child", "", []string{"Ward one medical"}, "", []string{"W1A"}},
+			{"R4's", "GET", "/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/administrative-gender&code=female", "", []string{"Female"}, "", []string{"false"}},
 		} {
 			r := c.do(tc.method, tc.path, tc.body)
 			if r.status != 200 {
@@ -188,8 +191,8 @@ func TestCodeSystemLookup(t *testing.T) {
 			if tc.designation != "" && !slices.Contains(got["designation"], tc.designation) {
 				t.Errorf("%s: designations %v, want %q among them", tc.name, got["designation"], tc.designation)
 			}
-			if diff := cmp.Diff([]string{"false"}, got["property"]); diff != "" {
-				t.Errorf("%s: inactive (-want +got):\n%s", tc.name, diff)
+			if diff := cmp.Diff(tc.properties, got["property"]); diff != "" {
+				t.Errorf("%s: properties (-want +got):\n%s", tc.name, diff)
 			}
 		}
 		for _, tc := range []struct {

@@ -1,11 +1,17 @@
 package fhir
 
 // ValueSetInclude is one include of a value set's compose: the codes of
-// a code system it names one by one, or the code system whole (Codes
-// nil, any code of System).
+// a code system it names one by one, the SNOMED CT concepts below one
+// (a filter concept is-a or descendent-of), or the code system whole
+// (Codes nil and IsA "", any code of System).
 type ValueSetInclude struct {
 	System string
 	Codes  []string
+	// IsA is the SNOMED CT concept of a filter: the include is the
+	// concepts that are a kind of it, and it itself unless Strict (the
+	// filter descendent-of).
+	IsA    string
+	Strict bool
 	// Displays, in the tables generated from R4's and UK Core's
 	// definitions, is what the value set calls each of Codes ("" where
 	// it does not say); nil when it names none.

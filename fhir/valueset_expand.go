@@ -165,6 +165,7 @@ type codeEntry struct {
 	System, Code, Display string
 	Designations          []string
 	Inactive              bool
+	Parents               []string // what it is directly a kind of, where the system says (SNOMED CT)
 }
 
 // handleValueSetExpand answers ValueSet/$expand and ValueSet/[id]/$expand:
@@ -355,6 +356,26 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 		return entries[code], nil
 	}
 	for _, in := range incs {
+		if in.IsA != "" {
+			below, err := s.conceptsBelow(ctx, p, in, maxSNOMEDBelow)
+			if err != nil {
+				return nil, unprocessable("not-supported", where, "the value set %s includes the SNOMED CT concepts below %s, and %v", where, in.IsA, err)
+			}
+			if len(below) > maxSNOMEDBelow {
+				if strings.TrimSpace(filter) == "" {
+					return nil, unprocessable("too-costly", "filter", "the value set %s includes more than %d SNOMED CT concepts (those below %s): give a filter, words of the terms to list", where, maxSNOMEDBelow, in.IsA)
+				}
+				// Too many to list: the concepts the filter finds that
+				// are below it.
+				if below, err = s.searchBelow(ctx, p, in, filter); err != nil {
+					return nil, err
+				}
+			}
+			for _, c := range below {
+				add(conceptEntry(c))
+			}
+			continue
+		}
 		if in.Codes != nil {
 			for _, code := range in.Codes {
 				var sys codeEntry
@@ -393,6 +414,42 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 		}
 	}
 	return out, nil
+}
+
+// maxSNOMEDBelow bounds the SNOMED CT concepts an is-a include of a
+// value set is expanded to whole; with more, only those a filter finds.
+const maxSNOMEDBelow = 10000
+
+// searchBelow lists the concepts of the trust's release whose terms match
+// filter and that an is-a include holds.
+func (s *Server) searchBelow(ctx context.Context, p *Principal, in ValueSetInclude, filter string) ([]*nhs.Concept, error) {
+	found, err := s.Terminology.SearchConcepts(ctx, p.Actor, filter, crs.ConceptAny, maxSNOMEDExpansion)
+	if err != nil {
+		return nil, err
+	}
+	var out []*nhs.Concept
+	for _, c := range found {
+		ok, err := s.Terminology.Subsumes(ctx, p.Actor, in.IsA, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !(in.Strict && c.ID == in.IsA) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// conceptEntry is a concept of the trust's SNOMED CT release as a code
+// of an expansion or a look-up: its preferred term, and its fully
+// specified name and synonyms as other names.
+func conceptEntry(c *nhs.Concept) codeEntry {
+	e := codeEntry{System: nhs.SNOMEDSystem, Code: c.ID, Display: c.Term, Parents: c.Parents}
+	if c.FSN != "" {
+		e.Designations = append(e.Designations, c.FSN)
+	}
+	e.Designations = append(e.Designations, c.Synonyms...)
+	return e
 }
 
 // unprocessable is an error of an operation that understood its request

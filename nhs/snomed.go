@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -27,17 +28,21 @@ const (
 	rf2FSN       = "900000000000003001"
 	rf2Synonym   = "900000000000013009"
 	rf2Preferred = "900000000000548007"
+	rf2IsA       = "116680003"
 )
 
 // Concept is one active SNOMED CT concept of a release: its identifier,
 // the term a clinician reads (the preferred term), its fully specified
 // name, whose semantic tag says what kind of thing it is ("disorder",
-// "substance", "finding"), and its other active synonyms.
+// "substance", "finding"), its other active synonyms, and the concepts
+// it is a kind of (its active is-a relationships), when the release gave
+// them.
 type Concept struct {
 	ID       string
 	Term     string
 	FSN      string
 	Synonyms []string
+	Parents  []string
 }
 
 // SemanticTag is the kind of thing a concept is, from the brackets that
@@ -106,9 +111,10 @@ type RF2File struct {
 }
 
 var (
-	rf2ConceptHeader     = []string{"id", "effectiveTime", "active", "moduleId", "definitionStatusId"}
-	rf2DescriptionHeader = []string{"id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term", "caseSignificanceId"}
-	rf2LanguageHeader    = []string{"id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId", "acceptabilityId"}
+	rf2ConceptHeader      = []string{"id", "effectiveTime", "active", "moduleId", "definitionStatusId"}
+	rf2DescriptionHeader  = []string{"id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term", "caseSignificanceId"}
+	rf2LanguageHeader     = []string{"id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId", "acceptabilityId"}
+	rf2RelationshipHeader = []string{"id", "effectiveTime", "active", "moduleId", "sourceId", "destinationId", "relationshipGroup", "typeId", "characteristicTypeId", "modifierId"}
 )
 
 // rf2Row is the latest row of one component in the files read: a full
@@ -123,7 +129,9 @@ type rf2Row struct {
 // ReadRF2 reads the active concepts of a SNOMED CT release in RF2 form:
 // one or more concept files and description files, tab-separated with
 // their header line, and optionally a language reference set saying
-// which synonym is preferred. Of a component given more than once (a
+// which synonym is preferred, and a relationship file whose active is-a
+// relationships say what each concept is a kind of (the inferred
+// relationships, sct2_Relationship_...). Of a component given more than once (a
 // full release) the row with the latest effective time counts. A
 // concept's term is its preferred synonym by the language reference set;
 // without one, the synonym that is its fully specified name without the
@@ -137,7 +145,7 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			errs = append(errs, at+": "+fmt.Sprintf(format, args...))
 		}
 	}
-	concepts, descs, prefs := map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}
+	concepts, descs, prefs, rels := map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}
 	var haveConcepts, haveDescs bool
 	for _, f := range files {
 		base := filepath.Base(f.Name)
@@ -150,8 +158,10 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			header, into, haveDescs = rf2DescriptionHeader, descs, true
 		case strings.HasPrefix(base, "der2_cRefset_Language"):
 			header, into = rf2LanguageHeader, prefs
+		case strings.HasPrefix(base, "sct2_Relationship_"):
+			header, into = rf2RelationshipHeader, rels
 		default:
-			fail(f.Name, "not a file of a SNOMED CT RF2 release: its name starts sct2_Concept_, sct2_Description_ or der2_cRefset_Language")
+			fail(f.Name, "not a file of a SNOMED CT RF2 release: its name starts sct2_Concept_, sct2_Description_, sct2_Relationship_ or der2_cRefset_Language")
 			continue
 		}
 		readRF2File(f, header, into, fail)
@@ -205,6 +215,29 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			c.FSN = term
 		case rf2Synonym:
 			syns[cid] = append(syns[cid], synonym{id, term})
+		}
+	}
+	rids := make([]string, 0, len(rels))
+	for id := range rels {
+		rids = append(rids, id)
+	}
+	sort.Strings(rids)
+	for _, id := range rids {
+		r := rels[id]
+		if !r.active || r.fields[7] != rf2IsA {
+			continue
+		}
+		child, parent := byID[r.fields[4]], r.fields[5]
+		if child == nil || byID[parent] == nil {
+			for _, end := range []string{r.fields[4], parent} {
+				if _, known := concepts[end]; !known {
+					fail(r.at, "relationship %s is of concept %s, which is not in the concept file", id, end)
+				}
+			}
+			continue // an is-a of an inactive concept
+		}
+		if !slices.Contains(child.Parents, parent) {
+			child.Parents = append(child.Parents, parent)
 		}
 	}
 	if len(errs) > 0 {

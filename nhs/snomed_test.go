@@ -1,6 +1,7 @@
 package nhs
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,7 @@ const (
 	conceptHeader = "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n"
 	descHeader    = "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\n"
 	langHeader    = "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId\n"
+	relHeader     = "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId\n"
 )
 
 // TestReadRF2 reads a full release: the latest row of each component
@@ -66,6 +68,48 @@ func TestReadRF2(t *testing.T) {
 	got, err = ReadRF2([]RF2File{{"sct2_Concept_Full_INT.txt", strings.NewReader(concepts)}, {"sct2_Description_Full-en_INT.txt", strings.NewReader(descs)}})
 	if err != nil || got[0].Term != "Asthma" {
 		t.Errorf("without preferences: %+v %v, want the term Asthma", got, err)
+	}
+}
+
+// TestReadRF2Hierarchy reads what each concept is a kind of from the
+// relationship file: its active is-a relationships only, the latest row
+// of each, none to or from an inactive concept.
+func TestReadRF2Hierarchy(t *testing.T) {
+	concepts := conceptHeader +
+		"195967001\t20020131\t1\t900000000000207008\t900000000000074008\n" +
+		"64572001\t20020131\t1\t900000000000207008\t900000000000074008\n" +
+		"404684003\t20020131\t1\t900000000000207008\t900000000000074008\n" +
+		"22298006\t20020131\t0\t900000000000207008\t900000000000074008\n"
+	descs := descHeader +
+		"1002011\t20020131\t1\t900000000000207008\t195967001\ten\t900000000000013009\tAsthma\t900000000000448009\n" +
+		"3006015\t20020131\t1\t900000000000207008\t64572001\ten\t900000000000013009\tDisease\t900000000000448009\n" +
+		"3004017\t20020131\t1\t900000000000207008\t404684003\ten\t900000000000013009\tClinical finding\t900000000000448009\n"
+	rels := relHeader +
+		"5001024\t20020131\t1\t900000000000207008\t195967001\t64572001\t0\t116680003\t900000000000011006\t900000000000451002\n" +
+		// Asthma was once a clinical finding directly: retired since.
+		"5002028\t20020131\t1\t900000000000207008\t195967001\t404684003\t0\t116680003\t900000000000011006\t900000000000451002\n" +
+		"5002028\t20100131\t0\t900000000000207008\t195967001\t404684003\t0\t116680003\t900000000000011006\t900000000000451002\n" +
+		"5003022\t20020131\t1\t900000000000207008\t64572001\t404684003\t0\t116680003\t900000000000011006\t900000000000451002\n" +
+		// Not an is-a (finding site), and one from an inactive concept.
+		"5004027\t20020131\t1\t900000000000207008\t195967001\t404684003\t0\t363698007\t900000000000011006\t900000000000451002\n" +
+		"5005026\t20020131\t1\t900000000000207008\t22298006\t64572001\t0\t116680003\t900000000000011006\t900000000000451002\n"
+	got, err := ReadRF2([]RF2File{{"sct2_Concept_Snapshot_INT.txt", strings.NewReader(concepts)},
+		{"sct2_Description_Snapshot-en_INT.txt", strings.NewReader(descs)}, {"sct2_Relationship_Snapshot_INT.txt", strings.NewReader(rels)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parents := map[string]string{}
+	for _, c := range got {
+		parents[c.ID] = strings.Join(c.Parents, ",")
+	}
+	want := map[string]string{"195967001": "64572001", "64572001": "404684003", "404684003": ""}
+	if fmt.Sprint(parents) != fmt.Sprint(want) {
+		t.Errorf("parents %v, want %v", parents, want)
+	}
+	_, err = ReadRF2([]RF2File{{"sct2_Concept_X.txt", strings.NewReader(concepts)}, {"sct2_Description_X.txt", strings.NewReader(descs)},
+		{"sct2_Relationship_X.txt", strings.NewReader(relHeader + "5001024\t20020131\t1\t900000000000207008\t195967001\t73211009\t0\t116680003\t900000000000011006\t900000000000451002\n")}})
+	if err == nil || !strings.Contains(err.Error(), "sct2_Relationship_X.txt:2: relationship 5001024 is of concept 73211009, which is not in the concept file") {
+		t.Errorf("an is-a to a concept not in the release: got %v", err)
 	}
 }
 

@@ -34,14 +34,22 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 	}
 	err := s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		org := tx.actor.OrgID
-		for _, table := range []string{"snomed_words", "snomed_concepts"} {
+		for _, table := range []string{"snomed_words", "snomed_isa", "snomed_concepts"} {
 			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE org_id = $1`, org); err != nil {
 				return err
 			}
 		}
 		concept := newBatchInsert(tx, `INSERT INTO snomed_concepts (org_id, concept_id, term, fsn, semantic_tag, synonyms) VALUES `, 6)
 		word := newBatchInsert(tx, `INSERT INTO snomed_words (org_id, word, concept_id) VALUES `, 3)
+		isa := newBatchInsert(tx, `INSERT INTO snomed_isa (org_id, concept_id, parent_id) VALUES `, 3)
+		relationships := 0
 		for _, c := range concepts {
+			for _, parent := range c.Parents {
+				relationships++
+				if err := isa.add(org, c.ID, parent); err != nil {
+					return err
+				}
+			}
 			if err := concept.add(org, c.ID, c.Term, c.FSN, c.SemanticTag(), strings.Join(c.Synonyms, "\n")); err != nil {
 				return err
 			}
@@ -63,9 +71,12 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 		if err := word.flush(); err != nil {
 			return err
 		}
+		if err := isa.flush(); err != nil {
+			return err
+		}
 		return tx.EmitData(&crs.Event{Type: crs.EventTerminologyLoaded, SubjectID: nhs.SNOMED,
-			Summary: fmt.Sprintf("SNOMED CT release loaded: %d concepts", len(concepts))}, "terminology release",
-			map[string]any{"classification": nhs.SNOMED, "concepts": len(concepts)})
+			Summary: fmt.Sprintf("SNOMED CT release loaded: %d concepts, %d is-a relationships", len(concepts), relationships)}, "terminology release",
+			map[string]any{"classification": nhs.SNOMED, "concepts": len(concepts), "is_a": relationships})
 	})
 	return len(concepts), err
 }
@@ -143,7 +154,29 @@ func (s *TerminologyService) FindConcept(ctx context.Context, a crs.Actor, id st
 	if err != nil {
 		return nil, notFound(err, "SNOMED CT concept %s is not in the trust's loaded release", id)
 	}
+	if c.Parents, err = s.related(ctx, a, `SELECT parent_id FROM snomed_isa WHERE org_id = $1 AND concept_id = $2 ORDER BY parent_id`, id); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// Children returns the concepts of the trust's release that are directly
+// a kind of code, in identifier order.
+func (s *TerminologyService) Children(ctx context.Context, a crs.Actor, code string) ([]string, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	return s.related(ctx, a, `SELECT concept_id FROM snomed_isa WHERE org_id = $1 AND parent_id = $2 ORDER BY concept_id`, code)
+}
+
+// related reads the identifiers of the concepts a query of snomed_isa
+// finds for one concept.
+func (s *TerminologyService) related(ctx context.Context, a crs.Actor, q, code string) ([]string, error) {
+	return queryRows(ctx, s.db.read, func(r scanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	}, q, a.OrgID, code)
 }
 
 // SearchConcepts returns concepts of a kind whose terms have words
@@ -201,4 +234,58 @@ func (s *TerminologyService) SNOMEDLoaded(ctx context.Context, a crs.Actor) (boo
 	var n int
 	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM snomed_concepts WHERE org_id = $1 LIMIT 1) x`, a.OrgID).Scan(&n)
 	return n > 0, err
+}
+
+// Subsumes says whether code is ancestor or a kind of it, by the is-a
+// relationships of the trust's release.
+func (s *TerminologyService) Subsumes(ctx context.Context, a crs.Actor, ancestor, code string) (bool, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return false, err
+	}
+	if ancestor == code {
+		return true, nil
+	}
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `WITH RECURSIVE up (id) AS (
+			SELECT CAST($2 AS TEXT)
+			UNION SELECT i.parent_id FROM snomed_isa i JOIN up ON i.org_id = $1 AND i.concept_id = up.id)
+		SELECT COUNT(*) FROM (SELECT 1 FROM up WHERE id = $3 LIMIT 1) x`, a.OrgID, code, ancestor).Scan(&n)
+	return n > 0, err
+}
+
+// Descendants returns the concepts of the trust's release that are a kind
+// of ancestor, and ancestor itself when self is true, in identifier order:
+// at most limit+1, so that more than limit says there are more.
+func (s *TerminologyService) Descendants(ctx context.Context, a crs.Actor, ancestor string, self bool, limit int) ([]*nhs.Concept, error) {
+	return s.hierarchy(ctx, a, ancestor, self, limit, `i.parent_id = h.id`, `i.concept_id`)
+}
+
+// Ancestors returns the concepts of the trust's release that code is a
+// kind of, and code itself when self is true, in identifier order.
+func (s *TerminologyService) Ancestors(ctx context.Context, a crs.Actor, code string, self bool) ([]*nhs.Concept, error) {
+	return s.hierarchy(ctx, a, code, self, maxAncestors, `i.concept_id = h.id`, `i.parent_id`)
+}
+
+// maxAncestors bounds the ancestors of a concept read (a concept of the
+// international release has a few dozen).
+const maxAncestors = 10000
+
+// hierarchy walks the is-a relationships from one concept, down (to the
+// concepts whose parent is the one reached) or up (to its parents).
+func (s *TerminologyService) hierarchy(ctx context.Context, a crs.Actor, from string, self bool, limit int, step, next string) ([]*nhs.Concept, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	q := `WITH RECURSIVE h (id) AS (
+			SELECT CAST($2 AS TEXT)
+			UNION SELECT ` + next + ` FROM snomed_isa i JOIN h ON i.org_id = $1 AND ` + step + `)
+		SELECT ` + conceptColumns + ` FROM (SELECT id FROM h LIMIT $3) r JOIN snomed_concepts c ON c.org_id = $1 AND c.concept_id = r.id`
+	if !self {
+		q += ` WHERE c.concept_id <> $2`
+	}
+	found, err := queryRows(ctx, s.db.read, scanConcept, q+` ORDER BY c.concept_id`, a.OrgID, from, limit+2)
+	if err != nil {
+		return nil, err
+	}
+	return found[:min(len(found), limit+1)], nil
 }

@@ -45,7 +45,7 @@ func TestTerminology(t *testing.T) {
 			{"asth", crs.ConceptProblem, "195967001"},
 			{"ASTHMA bronch", crs.ConceptAny, "195967001"},
 			{"heart att", crs.ConceptProblem, "22298006"},
-			{"diab", crs.ConceptProblem, "46635009 44054006"},
+			{"diab", crs.ConceptProblem, "73211009 46635009 44054006"},
 			{"type 2 diab", crs.ConceptProblem, "44054006"},
 			{"pen", crs.ConceptSubstance, "764146007"},
 			{"pen", crs.ConceptProblem, ""},
@@ -80,6 +80,86 @@ func TestTerminology(t *testing.T) {
 		}
 		if _, err := ts.SearchConcepts(ctx, a.Actor(crs.RoleClerk), "asth", crs.ConceptAny, 10); crs.ErrorCode(err) != crs.EFORBIDDEN {
 			t.Errorf("a clerk searches: got %v, want EFORBIDDEN", err)
+		}
+	})
+}
+
+// TestTerminologyHierarchy reads the is-a relationships of the sample
+// release: what a concept is a kind of, what is a kind of it, each
+// trust's own.
+func TestTerminologyHierarchy(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		ts := store.NewTerminologyService(db)
+		a, b := storetest.NewTrust(t, db, "RHA"), storetest.NewTrust(t, db, "RHB")
+		concepts, err := demo.SNOMEDSample()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ts.LoadSNOMED(ctx, a.System, concepts); err != nil {
+			t.Fatal(err)
+		}
+		doctor := a.Actor(crs.RoleDoctor)
+		for _, tc := range []struct {
+			ancestor, code string
+			want           bool
+		}{
+			{"73211009", "44054006", true},   // diabetes mellitus: type 2
+			{"404684003", "44054006", true},  // clinical finding: type 2 diabetes, three steps up
+			{"44054006", "44054006", true},   // a concept is itself
+			{"44054006", "73211009", false},  // not the other way
+			{"46635009", "44054006", false},  // type 1 is not type 2
+			{"105590001", "44054006", false}, // nor a substance
+			{"764146007", "372687004", true}, // penicillin: amoxicillin
+		} {
+			if got, err := ts.Subsumes(ctx, doctor, tc.ancestor, tc.code); err != nil || got != tc.want {
+				t.Errorf("%s subsumes %s: %v %v, want %v", tc.ancestor, tc.code, got, err, tc.want)
+			}
+		}
+		ids := func(cs []*nhs.Concept, err error) string {
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return strings.Join(out, " ")
+		}
+		if got := ids(ts.Descendants(ctx, doctor, "73211009", true, 10)); got != "44054006 46635009 73211009" {
+			t.Errorf("diabetes and below: %s", got)
+		}
+		if got := ids(ts.Descendants(ctx, doctor, "73211009", false, 10)); got != "44054006 46635009" {
+			t.Errorf("below diabetes: %s", got)
+		}
+		// More than the limit: one more than it, saying so.
+		if got, err := ts.Descendants(ctx, doctor, "404684003", true, 5); err != nil || len(got) != 6 {
+			t.Errorf("clinical findings, at most 5: %d, %v; want 6 (more than 5)", len(got), err)
+		}
+		if got := ids(ts.Ancestors(ctx, doctor, "44054006", false)); got != "138875005 404684003 64572001 73211009" {
+			t.Errorf("above type 2 diabetes: %s", got)
+		}
+		if c, err := ts.FindConcept(ctx, doctor, "44054006"); err != nil || strings.Join(c.Parents, " ") != "73211009" {
+			t.Errorf("type 2 diabetes is directly a kind of: %+v %v, want 73211009", c, err)
+		}
+		if got, err := ts.Children(ctx, doctor, "73211009"); err != nil || strings.Join(got, " ") != "44054006 46635009" {
+			t.Errorf("directly a kind of diabetes: %v %v", got, err)
+		}
+		if got, err := ts.Subsumes(ctx, b.Actor(crs.RoleDoctor), "73211009", "44054006"); err != nil || got {
+			t.Errorf("another trust, with no release: %v %v", got, err)
+		}
+		if _, err := ts.Descendants(ctx, a.Actor(crs.RoleClerk), "73211009", true, 10); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("a clerk reads the hierarchy: %v", err)
+		}
+		// Loading again replaces the relationships with the release's.
+		for i := range concepts {
+			concepts[i].Parents = nil
+		}
+		if _, err := ts.LoadSNOMED(ctx, a.System, concepts); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ts.Subsumes(ctx, doctor, "73211009", "44054006"); err != nil || got {
+			t.Errorf("after a release with no relationships: %v %v", got, err)
 		}
 	})
 }

@@ -41,7 +41,10 @@ one it had: clinicians record problems, diagnoses, allergies and
 reactions only with its active concepts. The FILEs are the RF2 files of
 the release (Snapshot or Full): sct2_Concept_*.txt and
 sct2_Description_*.txt, and optionally der2_cRefset_Language*.txt, which
-says the preferred term; a folder given stands for the RF2 files in it.
+says the preferred term, and sct2_Relationship_*.txt, whose is-a
+relationships say what each concept is a kind of (for the FHIR API's
+:below and :above, is-a value sets and $subsumes); a folder given stands
+for the RF2 files in it.
 
 A file with a bad line loads nothing, and each bad line is reported as
 FILE:LINE: what is wrong.`
@@ -90,7 +93,7 @@ func loadSNOMED(ctx context.Context, dsn, ods string, args []string, stdout io.W
 	var names []string
 	for _, a := range args {
 		if st, err := os.Stat(a); err == nil && st.IsDir() {
-			for _, pattern := range []string{"sct2_Concept_*.txt", "sct2_Description_*.txt", "der2_cRefset_Language*.txt"} {
+			for _, pattern := range []string{"sct2_Concept_*.txt", "sct2_Description_*.txt", "der2_cRefset_Language*.txt", "sct2_Relationship_*.txt"} {
 				found, _ := filepath.Glob(filepath.Join(a, pattern))
 				names = append(names, found...)
 			}
@@ -120,6 +123,10 @@ func loadSNOMED(ctx context.Context, dsn, ods string, args []string, stdout io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d SNOMED CT concepts loaded for %s from %d files\n", n, org.ODSCode, len(files))
+	isa := 0
+	for _, c := range concepts {
+		isa += len(c.Parents)
+	}
+	fmt.Fprintf(stdout, "%d SNOMED CT concepts and %d is-a relationships loaded for %s from %d files\n", n, isa, org.ODSCode, len(files))
 	return nil
 }

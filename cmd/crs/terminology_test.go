@@ -77,7 +77,7 @@ func TestTerminologyLoadSNOMED(t *testing.T) {
 		t.Fatalf("trust add: %d %s %s", code, out, errs)
 	}
 	code, out, errs := runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", filepath.Join("..", "..", "demo", "snomed"))
-	if code != 0 || !strings.Contains(out, "55 SNOMED CT concepts loaded for RXX from 3 files") {
+	if code != 0 || !strings.Contains(out, "60 SNOMED CT concepts and 59 is-a relationships loaded for RXX from 4 files") {
 		t.Fatalf("load the sample release: exit %d\n%s%s", code, out, errs)
 	}
 	concepts := filepath.Join(dir, "sct2_Concept_Snapshot_INT_20260101.txt")
