@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -199,6 +200,43 @@ func TestConditionalPatientPutTransaction(t *testing.T) {
 		oid = strings.Split(entryResponses(t, r)[0]["location"].(string), "/")[1]
 		if ref := c.do("GET", "/fhir/Observation/"+oid, "").json(t)["subject"].(map[string]any)["reference"]; ref != "Patient/"+q.ID {
 			t.Errorf("the Observation's subject %v, want Patient/%s", ref, q.ID)
+		}
+	})
+}
+
+// TestTransactionOrderConditionalCreatePatch: a transaction's conditional
+// create (ifNoneExist) finds what there is after its DELETEs, so a
+// resource the transaction deletes is not found and a new one is
+// created; a conditional PATCH finds what there is after its POSTs, so
+// it patches the resource the transaction creates.
+func TestTransactionOrderConditionalCreatePatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		obs := func(value, text string) string {
+			return `{"resourceType":"Observation","status":"final","identifier":[{"system":"urn:test:lab","value":"` + value + `"}],"code":{"text":"` + text + `"},"subject":{"reference":"Patient/p1"}}`
+		}
+		old := create(t, c, "Observation", obs("3", "old"))
+		r := c.do("POST", "/fhir", transaction(
+			`{"resource":`+obs("3", "new")+`,"request":{"method":"POST","url":"Observation","ifNoneExist":"identifier=urn:test:lab|3"}}`,
+			`{"request":{"method":"DELETE","url":"Observation?identifier=urn:test:lab|3"}}`))
+		if r.status != 200 || statusesOf(t, r) != "201,204" {
+			t.Fatalf("conditional create and DELETE of one identifier: %d %s, want 201,204", r.status, r.body)
+		}
+		found := matches(t, c, "Observation?identifier=urn:test:lab|3")
+		if len(found) != 1 || found[0]["id"] == old || found[0]["code"].(map[string]any)["text"] != "new" {
+			t.Errorf("after the conditional create and DELETE: %v, want the new Observation alone", found)
+		}
+
+		patch := base64.StdEncoding.EncodeToString([]byte(`[{"op":"replace","path":"/status","value":"amended"}]`))
+		r = c.do("POST", "/fhir", transaction(
+			`{"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"`+patch+`"},"request":{"method":"PATCH","url":"Observation?identifier=urn:test:lab|4"}}`,
+			`{"resource":`+obs("4", "patched")+`,"request":{"method":"POST","url":"Observation"}}`))
+		if r.status != 200 || statusesOf(t, r) != "200,201" {
+			t.Fatalf("conditional PATCH and POST of one identifier: %d %s, want 200,201", r.status, r.body)
+		}
+		found = matches(t, c, "Observation?identifier=urn:test:lab|4")
+		if len(found) != 1 || found[0]["status"] != "amended" || found[0]["meta"].(map[string]any)["versionId"] != "2" {
+			t.Errorf("after the conditional PATCH and POST: %v, want the POSTed Observation, patched to version 2", found)
 		}
 	})
 }
