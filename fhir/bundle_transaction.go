@@ -424,7 +424,7 @@ func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[str
 			pending[u.fullURL] = u
 		}
 	}
-	waiting := map[*txEntry]*txEntry{} // a create written after an update was matched: the update it waited for
+	waiting := map[*txEntry]*txEntry{} // a create that waited: the update it waited for
 	var early []*txEntry               // the updates matched before every create of their type was written
 	for len(creates) > 0 || len(late) > 0 {
 		moved := false
@@ -487,6 +487,9 @@ func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[str
 // referredTo is the entry of pending whose fullUrl a reference in v names,
 // or nil.
 func referredTo(v any, pending map[string]*txEntry) *txEntry {
+	if len(pending) == 0 {
+		return nil
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
