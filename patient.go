@@ -342,6 +342,14 @@ type PatientScan struct {
 	// "name|id"): a list of the trust's patients by family name that
 	// reads only up to its page.
 	ByFamily bool
+	// ByGiven reads the patients by the first of their given and middle
+	// names as a search folds them (match.Fold), then id, or with Desc
+	// by the last of them, the last first (the cursor "name|id"): a list
+	// of the trust's patients by given name, each by the name that comes
+	// first in the list's order, as a search sorted by given name orders
+	// it, that reads only up to its page. A patient without a given name
+	// comes first, or last with Desc.
+	ByGiven bool
 	// BornFrom and BornBefore, when not zero, keep the patients born on
 	// or after BornFrom and before BornBefore (with ByBirth only).
 	BornFrom, BornBefore Date

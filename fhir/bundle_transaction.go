@@ -280,21 +280,36 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 }
 
 // applyTransaction applies every entry in one command, in the order the
-// specification gives (DELETE, POST, PUT and PATCH, GET), after giving each
-// created resource its id so references to it resolve.
+// specification gives: DELETE, then POST, then PUT and PATCH, then GET.
+// A conditional delete finds what there was before the transaction; a
+// conditional create, update or patch finds what there is after its
+// deletes, and a conditional update of a type the transaction creates
+// after its creates too. A created resource is given its id before it
+// is written, and a conditional update is matched before an entry that
+// refers to its fullUrl is written, so references to both resolve.
 func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	refs := map[string]string{}
+	if err := applyMethods(tx, entries, base, refs, "DELETE"); err != nil {
+		return err
+	}
+	created := map[string]bool{} // the types the transaction creates
+	for _, e := range entries {
+		if e.method == "POST" {
+			created[e.typ] = true
+		}
+	}
+	var late []*txEntry               // the conditional updates matched after the creates
 	creating := map[string]*txEntry{} // the conditional creates that create, by type and criteria
 	for _, e := range entries {
 		if e.method == "PUT" && e.match != "" {
-			// The resource a conditional update finds, or creates (a
-			// patient it registers), is known before any entry refers
-			// to it.
-			if err := e.findTarget(tx); err != nil {
-				return inEntry(e, err)
+			if created[e.typ] {
+				late = append(late, e)
+				continue
 			}
-			if e.fullURL != "" {
-				refs[e.fullURL] = e.typ + "/" + cmp.Or(e.matched, e.newID)
+			// A conditional update of a type the transaction does not
+			// create finds the same now as after the creates.
+			if err := e.findTarget(tx, refs); err != nil {
+				return inEntry(e, err)
 			}
 			continue
 		}
@@ -353,15 +368,14 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 			creating[e.typ+"?"+e.criteria] = e
 		}
 	}
-	for _, methods := range [][]string{{"DELETE"}, {"POST"}, {"PUT", "PATCH"}, {"GET"}} {
-		for _, e := range entries {
-			if !slices.Contains(methods, e.method) || e.resolvedRef != "" {
-				continue
-			}
-			if err := applyEntry(tx, e, base, refs); err != nil {
-				return inEntry(e, err)
-			}
-		}
+	if err := applyCreates(tx, entries, late, base, refs); err != nil {
+		return err
+	}
+	if err := applyMethods(tx, entries, base, refs, "PUT", "PATCH"); err != nil {
+		return err
+	}
+	if err := applyMethods(tx, entries, base, refs, "GET"); err != nil {
+		return err
 	}
 	for _, e := range entries {
 		if e.sameAs != nil && e.sameAs.response.Response != nil {
@@ -373,26 +387,147 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 	return nil
 }
 
+// applyMethods applies, in the Bundle's order, the entries of a
+// transaction whose method is one of methods and that still have
+// something to do.
+func applyMethods(tx crs.Tx, entries []*txEntry, base string, refs map[string]string, methods ...string) error {
+	for _, e := range entries {
+		if !slices.Contains(methods, e.method) || e.resolvedRef != "" {
+			continue
+		}
+		if err := applyEntry(tx, e, base, refs); err != nil {
+			return inEntry(e, err)
+		}
+	}
+	return nil
+}
+
+// applyCreates writes the transaction's creates and matches its late
+// conditional updates (those of a type it creates), so that each update
+// finds the creates of its type and each create names the resource of
+// an update it refers to. A create that refers to an update not yet
+// matched waits for it, and an update waits while a create of its type
+// waits. When every create left waits for an update that waits for one
+// of them, the updates are matched with what is written, the creates
+// written after, and each update matched again: one that would now
+// match a create written after it cannot be ordered and is refused.
+func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[string]string) error {
+	var creates []*txEntry
+	for _, e := range entries {
+		if e.method == "POST" && e.resolvedRef == "" {
+			creates = append(creates, e)
+		}
+	}
+	pending := map[string]*txEntry{} // the fullUrls of the updates not yet matched
+	for _, u := range late {
+		if u.fullURL != "" {
+			pending[u.fullURL] = u
+		}
+	}
+	waiting := map[*txEntry]*txEntry{} // a create that waited: the update it waited for
+	var early []*txEntry               // the updates matched before every create of their type was written
+	for len(creates) > 0 || len(late) > 0 {
+		moved := false
+		held := creates[:0]
+		for _, e := range creates {
+			if u := referredTo(map[string]any(e.resource), pending); u != nil {
+				waiting[e] = u
+				held = append(held, e)
+				continue
+			}
+			if err := applyEntry(tx, e, base, refs); err != nil {
+				return inEntry(e, err)
+			}
+			moved = true
+		}
+		creates = held
+		left := late[:0]
+		for _, u := range late {
+			if slices.ContainsFunc(creates, func(e *txEntry) bool { return e.typ == u.typ }) {
+				left = append(left, u)
+				continue
+			}
+			if err := u.findTarget(tx, refs); err != nil {
+				return inEntry(u, err)
+			}
+			delete(pending, u.fullURL)
+			moved = true
+		}
+		late = left
+		if !moved {
+			for _, u := range late {
+				if err := u.findTarget(tx, refs); err != nil {
+					return inEntry(u, err)
+				}
+				delete(pending, u.fullURL)
+			}
+			early, late = append(early, late...), nil
+		}
+	}
+	for _, u := range early {
+		ids, err := u.targets(tx)
+		if err != nil {
+			return inEntry(u, err)
+		}
+		for _, id := range ids {
+			if id == u.matched {
+				continue
+			}
+			for e, waited := range waiting {
+				if e.typ == u.typ && e.newID == id {
+					return inEntry(u, outcomeOf(http.StatusBadRequest, "processing", "the conditional update %s?%s would match the %s entry %d creates, which refers to the fullUrl of entry %d, a conditional update: neither can be found before the other is written",
+						u.typ, u.match, e.typ, e.index, waited.index))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// referredTo is the entry of pending whose fullUrl a reference in v names,
+// or nil.
+func referredTo(v any, pending map[string]*txEntry) *txEntry {
+	if len(pending) == 0 {
+		return nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "reference" {
+				if u := pending[s]; u != nil {
+					return u
+				}
+				continue
+			}
+			if u := referredTo(val, pending); u != nil {
+				return u
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if u := referredTo(item, pending); u != nil {
+				return u
+			}
+		}
+	}
+	return nil
+}
+
 // findTarget finds, inside the command, the one resource a conditional
 // PUT's query matches: a patient of the PMI by its identifier, else a
 // resource of the store. When none matches the entry creates one with
 // newID (the id the resource carries, else one minted once: a command
 // run again keeps it, for the references to the entry were rewritten to
-// it in place); more than one is 412.
-func (e *txEntry) findTarget(tx crs.Tx) error {
+// it in place); more than one is 412. refs, in a transaction, is given
+// what a reference to the entry's fullUrl becomes.
+func (e *txEntry) findTarget(tx crs.Tx, refs map[string]string) error {
 	e.matched = ""
 	if e.pmi {
-		matched, err := patientMatching(tx, e.match)
-		if err != nil {
+		if err := tx.LockResourceKey("create Patient " + e.match); err != nil {
 			return err
 		}
-		e.matched = matched
-		if matched == "" && e.newID == "" {
-			e.newID = crs.NewID()
-		}
-		return nil
 	}
-	found, err := conditionalMatches(tx, e.typ, e.method, e.match)
+	found, err := e.targets(tx)
 	if err != nil {
 		return err
 	}
@@ -400,16 +535,49 @@ func (e *txEntry) findTarget(tx crs.Tx) error {
 	switch {
 	case len(found) > 1:
 		return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", e.typ, e.match)
-	case len(found) == 1 && id != "" && id != found[0].ID:
-		return invalid("invalid", e.typ+".id", "the resource's id %q is not the id %q of the resource the query matches", id, found[0].ID)
+	case len(found) == 1 && !e.pmi && id != "" && id != found[0]:
+		return invalid("invalid", e.typ+".id", "the resource's id %q is not the id %q of the resource the query matches", id, found[0])
 	case len(found) == 1:
-		e.matched = found[0].ID
+		e.matched = found[0]
+	case e.pmi:
+		e.newID = cmp.Or(e.newID, crs.NewID())
 	case id != "" && !validID(id):
 		return invalid("invalid", e.typ+".id", "%q is not a FHIR id (1 to 64 letters, digits, - and .)", id)
 	case e.newID == "":
 		e.newID = cmp.Or(id, crs.NewID())
 	}
+	if refs != nil && e.fullURL != "" {
+		refs[e.fullURL] = e.typ + "/" + cmp.Or(e.matched, e.newID)
+	}
 	return nil
+}
+
+// targets are the ids of the resources a conditional PUT's query
+// matches now: patients of the PMI, else resources of the store.
+func (e *txEntry) targets(tx crs.Tx) ([]string, error) {
+	if e.pmi {
+		if e.match == "" {
+			return nil, invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+		}
+		pats, err := findPatientsIn(tx, e.match)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(pats))
+		for i, p := range pats {
+			ids[i] = p.ID
+		}
+		return ids, nil
+	}
+	found, err := conditionalMatches(tx, e.typ, e.method, e.match)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(found))
+	for i, r := range found {
+		ids[i] = r.ID
+	}
+	return ids, nil
 }
 
 // inEntry says which entry an error of a transaction is about.
@@ -468,7 +636,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 			// by allowEntry); a batch's entry finds its patient in its
 			// own command, a transaction's before its entries apply.
 			if refs == nil {
-				if err := e.findTarget(tx); err != nil {
+				if err := e.findTarget(tx, nil); err != nil {
 					return err
 				}
 			}
@@ -490,7 +658,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		// created when none does; a batch's entry finds it in its own
 		// command, a transaction's before its entries apply.
 		if refs == nil {
-			if err := e.findTarget(tx); err != nil {
+			if err := e.findTarget(tx, nil); err != nil {
 				return err
 			}
 		}

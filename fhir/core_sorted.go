@@ -12,18 +12,19 @@ import (
 // A sorted search of the trust's encounters or appointments by date, or
 // of its slots by start, that names no patient (the latest finished
 // encounters, the next appointments, the latest slots), or of the PMI's
-// patients by birth date or family name that no index leads (those born
-// before 1940, the youngest first; those of a town by family name),
-// reads the records in the order of the sort's first key, from the
-// latest when sorted from the latest: each of the type's tables by its
+// patients by birth date, family or given name that no index leads
+// (those born before 1940, the youngest first; those of a town by family
+// name), reads the records in the order of the sort's first key, from
+// the latest when sorted from the latest: each of the type's tables by its
 // records' starts (crs.RecordScan's Order), the slots by start
-// (crs.SlotQuery), the patients by birth date or folded family name
-// (crs.PatientScan's ByBirth, ByFamily), each backed by an index. The reads are
+// (crs.SlotQuery), the patients by birth date, folded family name or
+// folded given name (crs.PatientScan's ByBirth, ByFamily, ByGiven), each
+// backed by an index. The reads are
 // merged in the order of the sort, each record judged by the matcher as
 // it comes, until the page's end and one more are found: a page reads
 // about what it holds, however many records the trust has. A start is
 // served to the second, so the records of one second (or patients born
-// on one day, or of one family name) are read together and ordered by the sort's further keys,
+// on one day, or of one name) are read together and ordered by the sort's further keys,
 // then id, as sortServed orders them; a record without the first key
 // comes last, as it does there.
 
@@ -33,16 +34,19 @@ import (
 // (scanSorted). Encounters and appointments are read so by date, each of
 // the type's tables in the order of its records' starts; slots by
 // start; the patients of the PMI by birthdate, in the order of their
-// birth dates, and by family, in the order of their folded family names.
+// birth dates, by family, in the order of their folded family names, and
+// by given, in the order of the given or middle name of each that comes
+// first in the sort's order, folded.
 func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 	by := q.query.SortBy
 	if len(by) == 0 || len(by[0].Also) > 0 || readEveryMatch {
 		return nil
 	}
-	if s.pmi(q.query.Type) && by[0].Param == "family" {
+	if s.pmi(q.query.Type) && (by[0].Param == "family" || by[0].Param == "given") {
 		// A patient of the PMI sorts by the one family name its search
-		// shows, folded as the PMI keeps it in order.
-		return []*sortedRead{s.patientsRead(crs.PatientScan{ByFamily: true, Desc: by[0].Desc})}
+		// shows, or by the given or middle name that comes first in the
+		// sort's order, folded as the PMI keeps them in order.
+		return []*sortedRead{s.patientsRead(crs.PatientScan{ByFamily: by[0].Param == "family", ByGiven: by[0].Param == "given", Desc: by[0].Desc})}
 	}
 	if by[0].Kind != "date" {
 		return nil

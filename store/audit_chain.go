@@ -191,6 +191,7 @@ var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	73:  backfillCourses,
 	78:  backfillCourseHeads,
 	128: foldFamilyNames,
+	129: foldGivenNames,
 }
 
 // chainExistingAudit chains the audit records written before the chain

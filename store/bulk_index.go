@@ -17,6 +17,8 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_family_norm", "(org_id, family_norm, given_norm)"},
 	{"patients_birth_date", "(org_id, birth_date, id)"},
 	{"patients_family_fold", "(org_id, family_fold, id)"},
+	{"patients_given_fold_first", "(org_id, given_fold_first, id)"},
+	{"patients_given_fold_last", "(org_id, given_fold_last, id)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
 	{"patients_given_norm", "(org_id, given_norm)"},
 	{"patients_other_names", "(org_id, lower(other_names)) WHERE other_names <> ''"},

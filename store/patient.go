@@ -77,20 +77,48 @@ func patientArgs(p *crs.Patient) []any {
 	return []any{p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
-		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold}
+		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold,
+		f.givenFoldFirst, f.givenFoldLast}
 }
 
 // searchForms are the forms of a patient's names and postcode the
 // patients table keeps for its searches (family_norm, family_key,
-// given_norm, postcode_norm, family_fold).
+// given_norm, postcode_norm, family_fold, given_fold_first,
+// given_fold_last).
 type searchForms struct {
 	familyNorm, familyKey, givenNorm, postcodeNorm, familyFold string
+	givenFoldFirst, givenFoldLast                              string
 }
 
 func searchFormsOf(p *crs.Patient) searchForms {
-	return searchForms{familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
+	f := searchForms{familyNorm: match.Normalize(p.FamilyName), familyKey: match.Key(p.FamilyName),
 		givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
 		familyFold: match.Fold(p.FamilyName)}
+	f.givenFoldFirst, f.givenFoldLast = givenFolds(p)
+	return f
+}
+
+// givenFolds are the first and the last, in the order of their folded
+// forms' bytes, of a patient's given name and middle names (each word
+// of OtherNames), folded as a search compares them (match.Fold): the
+// names a search of the patient shows as given, by which a search
+// sorted by given name orders it from the first or from the last. Both
+// are "" for a patient without one.
+func givenFolds(p *crs.Patient) (first, last string) {
+	names := strings.Fields(p.OtherNames)
+	if p.GivenName != "" {
+		names = append(names, p.GivenName)
+	}
+	for i, n := range names {
+		f := match.Fold(n)
+		if i == 0 || f < first {
+			first = f
+		}
+		if i == 0 || f > last {
+			last = f
+		}
+	}
+	return first, last
 }
 
 // insertPatient writes a new patient within a command: it validates,
@@ -143,8 +171,8 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		family_fold, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)`, args...); err != nil {
+		family_fold, given_fold_first, given_fold_last, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)`, args...); err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("mrn", "hospital number %s is already in use", p.MRN)
 		}
@@ -374,15 +402,15 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 	family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
 	email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
 	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
-	postcode_norm = $25, family_fold = $26, version = $27, updated_at = $28
-	WHERE id = $29 AND org_id || '' = $30`
+	postcode_norm = $25, family_fold = $26, given_fold_first = $27, given_fold_last = $28, version = $29, updated_at = $30
+	WHERE id = $31 AND org_id || '' = $32`
 
 // The columns of patients its indexes hold, in groups that change
 // together (see updatePatientQuery).
 const (
 	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
 	indexedBirth             // birth_date: patients_birth_date
-	indexedNames             // family_norm, family_key, given_norm, other_names, title, family_fold: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title, patients_family_fold
+	indexedNames             // family_norm, family_key, given_norm, other_names, title, family_fold, given_fold_first, given_fold_last: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title, patients_family_fold, patients_given_fold_first, patients_given_fold_last
 	indexedGP                // gp_practice_code, gp_practice_name: patients_gp_practice
 )
 
@@ -398,6 +426,7 @@ var updatePatientSQLite = func() (v [16]string) {
 	sets := strings.Split(updatePatientSQL[len(`UPDATE patients SET `):strings.Index(updatePatientSQL, "\n\tWHERE ")], ",")
 	group := map[string]int{"nhs_number": indexedNHS, "merged_into": indexedNHS, "birth_date": indexedBirth,
 		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames, "other_names": indexedNames, "title": indexedNames, "family_fold": indexedNames,
+		"given_fold_first": indexedNames, "given_fold_last": indexedNames,
 		"gp_practice_code": indexedGP, "gp_practice_name": indexedGP}
 	for mask := range v {
 		var kept []string

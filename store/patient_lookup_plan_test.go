@@ -47,11 +47,11 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		}
 	}
 	org := "'" + tr.Org.ID + "'"
-	update := make([]string, 30)
+	update := make([]string, 32)
 	for i := range update {
 		update[i] = "''"
 	}
-	update[26], update[28], update[29] = "2", "'p2500'", org
+	update[28], update[30], update[31] = "2", "'p2500'", org
 	statements := []struct {
 		name, query, types, args, key string
 	}{

@@ -678,6 +678,12 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 			return []string{formatDate(p.BirthDate), p.ID}
 		case q.ByFamily:
 			return []string{match.Fold(p.FamilyName), p.ID}
+		case q.ByGiven:
+			first, last := givenFolds(p)
+			if q.Desc {
+				return []string{last, p.ID}
+			}
+			return []string{first, p.ID}
 		}
 		return []string{p.ID}
 	})
@@ -691,6 +697,8 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 		order = "birth date"
 	case q.ByFamily:
 		order = "family name"
+	case q.ByGiven:
+		order = "given name"
 	}
 	s.db.Audit(a, "", crs.AuditSearch, "list patients in "+order+" order: "+itoa(len(page))+" results")
 	s.db.recordListed(a, ids, "patient list")
@@ -700,31 +708,42 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 // scanPatientsSQL is the query of the page of q (its limit set) of the
 // trust's patients, one more than the limit, with its arguments: in id
 // order through patients_org_id, by birth date through
-// patients_birth_date (org_id, birth_date, id), or by folded family name
-// through patients_family_fold (org_id, family_fold, id), from the
-// cursor on.
+// patients_birth_date (org_id, birth_date, id), by folded family name
+// through patients_family_fold (org_id, family_fold, id), or by folded
+// given name through patients_given_fold_first (org_id,
+// given_fold_first, id), from the last through patients_given_fold_last,
+// from the cursor on.
 func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
 	args := []any{orgID}
 	arg := paramAdder(&args)
 	order := keyset{keys: []string{"id"}}
 	where := ""
-	if q.ByFamily {
+	name := ""
+	switch {
+	case q.ByFamily:
+		name = "family_fold"
+	case q.ByGiven && q.Desc:
+		name = "given_fold_last"
+	case q.ByGiven:
+		name = "given_fold_first"
+	}
+	if name != "" {
 		// The cursor is the name and the id after its last "|": a name
 		// may hold one.
-		order = keyset{keys: []string{"family_fold", "id"}, desc: q.Desc}
+		order = keyset{keys: []string{name, "id"}, desc: q.Desc}
 		if q.After != "" {
 			i := strings.LastIndex(q.After, "|")
 			if i < 0 {
 				return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
 			}
-			name, id := q.After[:i], q.After[i+1:]
+			folded, id := q.After[:i], q.After[i+1:]
 			bound, past := " >= ", " > "
 			if q.Desc {
 				bound, past = " <= ", " < "
 			}
 			// The name's bound as well as the pair's, so that each engine
 			// starts its range of the index at the cursor.
-			where = " AND family_fold" + bound + arg(name) + " AND (family_fold, id)" + past + "(" + arg(name) + ", " + arg(id) + ")"
+			where = " AND " + name + bound + arg(folded) + " AND (" + name + ", id)" + past + "(" + arg(folded) + ", " + arg(id) + ")"
 		}
 		return `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1` + where + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), args, nil
 	}
@@ -771,22 +790,46 @@ func (s *PatientService) CountPatients(ctx context.Context, a crs.Actor) (int, e
 
 // foldFamilyNames writes the folded family name (family_fold) of every
 // patient registered before the PMI kept it, the Go step of migration
-// 0128, which may be run again without harm: the trust's patients are
-// read in id order a batch at a time, each written by its key.
+// 0128, which may be run again without harm.
 func foldFamilyNames(ctx context.Context, tx *sql.Tx) error {
-	type named struct{ id, family string }
+	return foldNames(ctx, tx, `family_fold = $1`, func(f searchForms) []any {
+		if f.familyFold == "" {
+			return nil
+		}
+		return []any{f.familyFold}
+	})
+}
+
+// foldGivenNames writes the first and last folded given names
+// (given_fold_first, given_fold_last) of every patient registered before
+// the PMI kept them, the Go step of migration 0129, which may be run
+// again without harm.
+func foldGivenNames(ctx context.Context, tx *sql.Tx) error {
+	return foldNames(ctx, tx, `given_fold_first = $1, given_fold_last = $2`, func(f searchForms) []any {
+		if f.givenFoldLast == "" {
+			return nil
+		}
+		return []any{f.givenFoldFirst, f.givenFoldLast}
+	})
+}
+
+// foldNames writes the folded forms of the trust's patients' names set
+// names (as "column = $1, ..."), the values of each patient's forms that
+// values gives (nil: nothing to write): the patients are read in id
+// order a batch at a time, each written by its key.
+func foldNames(ctx context.Context, tx *sql.Tx, set string, values func(searchForms) []any) error {
 	for after := ""; ; {
-		rows, err := queryRows(ctx, tx, func(r scanner) (named, error) {
-			var n named
-			err := r.Scan(&n.id, &n.family)
-			return n, err
-		}, `SELECT id, family_name FROM patients WHERE id > $1 ORDER BY id LIMIT 5000`, after)
+		rows, err := queryRows(ctx, tx, func(r scanner) (*crs.Patient, error) {
+			var p crs.Patient
+			err := r.Scan(&p.ID, &p.FamilyName, &p.GivenName, &p.OtherNames)
+			return &p, err
+		}, `SELECT id, family_name, given_name, other_names FROM patients WHERE id > $1 ORDER BY id LIMIT 5000`, after)
 		if err != nil {
 			return err
 		}
-		for _, n := range rows {
-			if f := match.Fold(n.family); f != "" {
-				if _, err := tx.ExecContext(ctx, `UPDATE patients SET family_fold = $1 WHERE id = $2`, f, n.id); err != nil {
+		for _, p := range rows {
+			if vals := values(searchFormsOf(p)); vals != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE patients SET `+set+` WHERE id = $`+itoa(len(vals)+1), append(vals, p.ID)...); err != nil {
 					return err
 				}
 			}
@@ -794,6 +837,6 @@ func foldFamilyNames(ctx context.Context, tx *sql.Tx) error {
 		if len(rows) < 5000 {
 			return nil
 		}
-		after = rows[len(rows)-1].id
+		after = rows[len(rows)-1].ID
 	}
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -49,47 +50,11 @@ func TestScanPatientsByFamily(t *testing.T) {
 		if err := svc.RegisterPatient(ctx, other.Actor(crs.RoleClerk), gen.Patient()); err != nil {
 			t.Fatal(err)
 		}
-		want := func(desc bool) []string {
-			sorted := slices.Clone(ps)
-			slices.SortFunc(sorted, func(a, b *crs.Patient) int {
-				c := strings.Compare(match.Fold(a.FamilyName), match.Fold(b.FamilyName))
-				if desc {
-					c = -c
-				}
-				if c == 0 {
-					c = strings.Compare(a.ID, b.ID)
-					if desc {
-						c = -c
-					}
-				}
-				return c
-			})
-			var out []string
-			for _, p := range sorted {
-				out = append(out, p.FamilyName)
-			}
-			return out
-		}
 		check := func(when string) {
 			t.Helper()
-			for _, desc := range []bool{false, true} {
-				var got []string
-				for after := ""; ; {
-					page, next, err := svc.ScanPatients(ctx, clerk, crs.PatientScan{ByFamily: true, Desc: desc, After: after, Limit: 3})
-					if err != nil {
-						t.Fatal(err)
-					}
-					for _, p := range page {
-						got = append(got, p.FamilyName)
-					}
-					if after = next; after == "" {
-						break
-					}
-				}
-				if w := want(desc); !slices.Equal(got, w) {
-					t.Errorf("%s, descending %v: %q,\nwant %q", when, desc, got, w)
-				}
-			}
+			checkScanOrder(t, svc, clerk, crs.PatientScan{ByFamily: true}, ps, when,
+				func(p *crs.Patient, desc bool) string { return match.Fold(p.FamilyName) },
+				func(p *crs.Patient) string { return p.FamilyName })
 		}
 		check("as written")
 		if err := db.ExecSchema(ctx, `UPDATE patients SET family_fold = ''`); err != nil {
@@ -100,4 +65,43 @@ func TestScanPatientsByFamily(t *testing.T) {
 		}
 		check("folded by the migration")
 	})
+}
+
+// checkScanOrder lists the trust's patients a page of 3 at a time by
+// scan, either way, and checks it lists ps in the order of the name each
+// is listed by (by), then id, the last first when descending; label
+// names a patient in a failure.
+func checkScanOrder(t *testing.T, svc *store.PatientService, a crs.Actor, scan crs.PatientScan, ps []*crs.Patient, when string,
+	by func(p *crs.Patient, desc bool) string, label func(*crs.Patient) string) {
+	t.Helper()
+	for _, desc := range []bool{false, true} {
+		sorted := slices.Clone(ps)
+		slices.SortFunc(sorted, func(a, b *crs.Patient) int {
+			c := cmp.Or(strings.Compare(by(a, desc), by(b, desc)), strings.Compare(a.ID, b.ID))
+			if desc {
+				c = -c
+			}
+			return c
+		})
+		var want, got []string
+		for _, p := range sorted {
+			want = append(want, label(p))
+		}
+		scan.Desc, scan.Limit, scan.After = desc, 3, ""
+		for {
+			page, next, err := svc.ScanPatients(context.Background(), a, scan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page {
+				got = append(got, label(p))
+			}
+			if scan.After = next; next == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s, descending %v: %q,\nwant %q", when, desc, got, want)
+		}
+	}
 }
