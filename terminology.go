@@ -45,7 +45,8 @@ type TerminologyService interface {
 	FindConcept(ctx context.Context, a Actor, id string) (*nhs.Concept, error)
 	// SearchConcepts returns concepts of a kind with a term (preferred or
 	// synonym) whose words start with the words given, in any order,
-	// shortest term first, at most limit; an identifier finds its concept.
+	// shortest term first, at most limit (and at most 1,000); an
+	// identifier finds its concept.
 	SearchConcepts(ctx context.Context, a Actor, text string, kind ConceptKind, limit int) ([]*nhs.Concept, error)
 	// SNOMEDLoaded says whether the trust has loaded a release: only then
 	// is a code unknown to it refused.

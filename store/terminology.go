@@ -20,8 +20,12 @@ func NewTerminologyService(db *DB) *TerminologyService { return &TerminologyServ
 
 var _ crs.TerminologyService = (*TerminologyService)(nil)
 
-// searchCandidates bounds the concepts one search ranks.
-const searchCandidates = 2000
+// searchCandidates bounds the concepts one search ranks, and
+// maxConceptsFound those it returns.
+const (
+	searchCandidates = 2000
+	maxConceptsFound = 1000
+)
 
 // snomedBatch is how many rows one INSERT of a release carries.
 const snomedBatch = 200
@@ -185,9 +189,10 @@ func (s *TerminologyService) SearchConcepts(ctx context.Context, a crs.Actor, te
 	if err := a.Authorize(crs.ActViewClinical); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 {
 		limit = 20
 	}
+	limit = min(limit, maxConceptsFound)
 	words := termWords(text)
 	if len(words) == 0 {
 		return nil, nil

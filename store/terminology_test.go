@@ -67,6 +67,20 @@ func TestTerminology(t *testing.T) {
 				t.Errorf("search %q (%s): got %v, want %s", tc.text, tc.kind, ids, tc.want)
 			}
 		}
+		// As many as asked for, up to a thousand: every concept with a
+		// term of the word "disorder" (most fully specified names).
+		want := 0
+		for _, c := range concepts {
+			for _, term := range append([]string{c.Term, c.FSN}, c.Synonyms...) {
+				if strings.Contains(strings.ToLower(term), "disorder") {
+					want++
+					break
+				}
+			}
+		}
+		if got, err := ts.SearchConcepts(ctx, doctor, "disorder", crs.ConceptAny, 1000); err != nil || len(got) != want || want <= 20 {
+			t.Errorf("every disorder: %d found, %v; want %d (more than 20)", len(got), err, want)
+		}
 		c, err := ts.FindConcept(ctx, doctor, "13645005")
 		if err != nil || c.Term != "Chronic obstructive pulmonary disease" || c.SemanticTag() != "disorder" || strings.Join(c.Synonyms, ",") != "COPD" {
 			t.Errorf("find COPD: %+v %v", c, err)
