@@ -3,6 +3,7 @@ package fhir
 import (
 	"cmp"
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -162,24 +163,65 @@ func (s *Server) conceptsBelow(ctx context.Context, p *Principal, in ValueSetInc
 }
 
 // conceptFilter reads an include of a value set's compose that selects
-// codes by a filter: one filter of SNOMED CT, property concept, op is-a
-// or descendent-of (the concepts below a concept of the trust's release),
-// is all this server expands; an error says why another is not, as the
-// end of a sentence naming the value set.
-func conceptFilter(system string, inc map[string]any) (ValueSetInclude, error) {
+// SNOMED CT concepts by their place in its hierarchy, with one filter:
+// concept is-a or descendent-of a concept, or an expression constraint
+// (constraint =) that is concepts, descendantOrSelfOf (<<) and
+// descendantOf (<) concepts joined by OR, as UK Core's value sets write
+// them. It returns an include for each concept below which the codes are,
+// and one of the concepts named alone. An error says why another filter
+// is not expanded (a refinement, MINUS, memberOf: reference sets are not
+// loaded), as the end of a sentence naming the value set.
+func conceptFilter(system string, inc map[string]any) ([]ValueSetInclude, error) {
 	filters := array(inc["filter"])
 	if system != nhs.SNOMEDSystem || len(filters) != 1 || inc["concept"] != nil || inc["valueSet"] != nil {
-		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT, concept is-a or descendent-of a concept", cmp.Or(system, "no system"))
+		return nil, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT by its hierarchy", cmp.Or(system, "no system"))
 	}
 	f, _ := filters[0].(map[string]any)
 	property, _ := f["property"].(string)
 	op, _ := f["op"].(string)
 	value, _ := f["value"].(string)
-	if property != "concept" || op != "is-a" && op != "descendent-of" || nhs.CheckSCTID(value) != nil {
-		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand: it expands concept is-a or descendent-of a concept", property, op, value)
+	value = strings.TrimSpace(value)
+	refused := crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand: it expands concept is-a or descendent-of a concept, and constraints of concepts, descendantOrSelfOf and descendantOf concepts joined by OR", property, op, value)
+	switch {
+	case property == "concept" && (op == "is-a" || op == "descendent-of") && nhs.CheckSCTID(value) == nil:
+		return []ValueSetInclude{{System: system, IsA: value, Strict: op == "descendent-of"}}, nil
+	case property != "constraint" || op != "=":
+		return nil, refused
 	}
-	return ValueSetInclude{System: system, IsA: value, Strict: op == "descendent-of"}, nil
+	if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
+		value = value[1 : len(value)-1]
+	}
+	var out []ValueSetInclude
+	named := ValueSetInclude{System: system, Codes: []string{}}
+	for _, term := range eclOr.Split(value, -1) {
+		term = strings.TrimSpace(term)
+		fields := strings.Fields(term)
+		switch {
+		case len(fields) == 2 && (fields[0] == "descendantOrSelfOf" || fields[0] == "<<") && nhs.CheckSCTID(fields[1]) == nil:
+			out = append(out, ValueSetInclude{System: system, IsA: fields[1]})
+		case len(fields) == 2 && (fields[0] == "descendantOf" || fields[0] == "<") && nhs.CheckSCTID(fields[1]) == nil:
+			out = append(out, ValueSetInclude{System: system, IsA: fields[1], Strict: true})
+		case len(fields) >= 1 && nhs.CheckSCTID(fields[0]) == nil && (len(fields) == 1 || strings.HasPrefix(fields[1], "|") && strings.HasSuffix(term, "|")):
+			// A concept alone, with its term between bars or not.
+			named.Codes = append(named.Codes, fields[0])
+			if d := strings.TrimSpace(strings.Trim(strings.TrimSpace(strings.TrimPrefix(term, fields[0])), "|")); d != "" {
+				if named.Display == nil {
+					named.Display = map[string]string{}
+				}
+				named.Display[fields[0]] = d
+			}
+		default:
+			return nil, refused
+		}
+	}
+	if len(named.Codes) > 0 {
+		out = append(out, named)
+	}
+	return out, nil
 }
+
+// eclOr splits an expression constraint at its ORs.
+var eclOr = regexp.MustCompile(`(?i)\s+OR\s+`)
 
 // expandValueSet lists what the value set at url (url|version) includes:
 // one the trust holds in its resource store, else one of R4's or UK
@@ -211,12 +253,12 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 		var include []any
 		for _, in := range incs {
 			m := map[string]any{"system": in.System}
-			if in.IsA != "" {
-				op := "is-a"
-				if in.Strict {
-					op = "descendent-of"
+			if len(in.Filters) > 0 {
+				var filters []any
+				for _, f := range in.Filters {
+					filters = append(filters, map[string]any{"property": f.Property, "op": f.Op, "value": f.Value})
 				}
-				m["filter"] = []any{map[string]any{"property": "concept", "op": op, "value": in.IsA}}
+				m["filter"] = filters
 			}
 			if in.Codes != nil {
 				concepts := make([]any, len(in.Codes))
@@ -298,7 +340,7 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, in)
+			out = append(out, in...)
 			continue
 		}
 		nested := array(inc["valueSet"])

@@ -143,13 +143,22 @@ func TestSNOMEDHierarchy(t *testing.T) {
 		if got := expand(ukConditions, "diabetes"); len(got) != 3 {
 			t.Errorf("UK Core's conditions, filtered by diabetes: %v, want the three diabetes concepts", got)
 		}
-		// A filter this server does not expand is refused, saying which.
-		if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/ecl","status":"active",
-			"compose":{"include":[{"system":"`+sct+`","filter":[{"property":"constraint","op":"=","value":"<< 73211009"}]}]}}`); r.status != 201 {
-			t.Fatalf("create the ECL value set: %d %s", r.status, r.body)
+		// A trust's value set by an expression constraint as UK Core's
+		// write them is expanded; one with MINUS is refused, saying which
+		// filter, as is UK Core's of a reference set's members.
+		for _, ecl := range []struct{ url, value string }{{"http://example.org/fhir/ValueSet/ecl", "<< 73211009"}, {"http://example.org/fhir/ValueSet/ecl-minus", "<< 73211009 MINUS 44054006"}} {
+			if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"`+ecl.url+`","status":"active",
+				"compose":{"include":[{"system":"`+sct+`","filter":[{"property":"constraint","op":"=","value":"`+ecl.value+`"}]}]}}`); r.status != 201 {
+				t.Fatalf("create %s: %d %s", ecl.url, r.status, r.body)
+			}
 		}
-		if r := c.do("GET", "/fhir/ValueSet/$expand?url="+url.QueryEscape("http://example.org/fhir/ValueSet/ecl"), ""); r.status != 422 || !strings.Contains(string(r.body), "the filter constraint =") {
-			t.Errorf("an ECL filter: %d %s, want 422 naming it", r.status, r.body)
+		if diff := cmp.Diff(want, expand("http://example.org/fhir/ValueSet/ecl", "")); diff != "" {
+			t.Errorf("<< diabetes (-want +got):\n%s", diff)
+		}
+		for _, vs := range []string{"http://example.org/fhir/ValueSet/ecl-minus", "https://fhir.hl7.org.uk/ValueSet/UKCore-PathologyAndLaboratoryMedicineObservables"} {
+			if r := c.do("GET", "/fhir/ValueSet/$expand?url="+url.QueryEscape(vs), ""); r.status != 422 || !strings.Contains(string(r.body), "the filter constraint =") {
+				t.Errorf("%s: %d %s, want 422 naming its filter", vs, r.status, r.body)
+			}
 		}
 	})
 }

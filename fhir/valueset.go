@@ -12,6 +12,10 @@ type ValueSetInclude struct {
 	// filter descendent-of).
 	IsA    string
 	Strict bool
+	// Filters, in the tables generated from UK Core's definitions, are
+	// the include's filters as the definition gives them, read as a
+	// stored value set's are (conceptFilter).
+	Filters []ValueSetFilter
 	// Displays, in the tables generated from R4's and UK Core's
 	// definitions, is what the value set calls each of Codes ("" where
 	// it does not say); nil when it names none.
@@ -20,6 +24,10 @@ type ValueSetInclude struct {
 	// (a compose's concept display, an expansion's contains display).
 	Display map[string]string
 }
+
+// ValueSetFilter is one filter of a value set's include: property, op
+// and value.
+type ValueSetFilter struct{ Property, Op, Value string }
 
 // modelCodeSystem is a code system of R4 or UK Core whose definition
 // lists its concepts whole (administrative-gender, UK Core's ethnic

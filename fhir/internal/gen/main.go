@@ -270,16 +270,16 @@ func main() {
 			fmt.Fprintf(&buf, "%q: %#v,\n", e.path, cs)
 		}
 	}
-	fmt.Fprintf(&buf, "}\n\n// valueSetTable holds what each R4 or UK Core value set includes, by its URL,\n// for those that name their codes one by one, take code systems\n// whole (an R4 code system's codes, another's Codes nil) or SNOMED CT\n// concepts by their place in its hierarchy (IsA), with no other\n// filter, no exclude and no other value set.\nvar valueSetTable = map[string][]ValueSetInclude{\n")
+	fmt.Fprintf(&buf, "}\n\n// valueSetTable holds what each R4 or UK Core value set includes, by its URL,\n// for those that name their codes one by one, take code systems\n// whole (an R4 code system's codes, another's Codes nil) or codes by\n// filters (Filters, as the definition gives them), with no exclude and\n// no other value set.\nvar valueSetTable = map[string][]ValueSetInclude{\n")
 	for _, url := range slices.Sorted(maps.Keys(includes)) {
 		fmt.Fprintf(&buf, "%q: {", url)
 		for _, inc := range includes[url] {
-			if inc.isA != "" {
-				fmt.Fprintf(&buf, "{System: %q, IsA: %q", inc.system, inc.isA)
-				if inc.strict {
-					fmt.Fprintf(&buf, ", Strict: true")
+			if len(inc.filters) > 0 {
+				fmt.Fprintf(&buf, "{System: %q, Filters: []ValueSetFilter{", inc.system)
+				for _, f := range inc.filters {
+					fmt.Fprintf(&buf, "{Property: %q, Op: %q, Value: %q}, ", f[0], f[1], f[2])
 				}
-				fmt.Fprintf(&buf, "}, ")
+				fmt.Fprintf(&buf, "}}, ")
 				continue
 			}
 			fmt.Fprintf(&buf, "{System: %q, Codes: %#v", inc.system, inc.codes)
@@ -521,61 +521,7 @@ type include struct {
 	system   string
 	codes    []string
 	displays []string
-	isA      string // a SNOMED CT concept: those below it (and it, unless strict)
-	strict   bool
-}
-
-// sctSystem is SNOMED CT's code system.
-const sctSystem = "http://snomed.info/sct"
-
-// hierarchyFilter reads a value set include's one filter of SNOMED CT
-// that selects concepts by the hierarchy alone: concept is-a or
-// descendent-of a concept, or an expression constraint that is a
-// disjunction of concepts, descendantOrSelfOf (<<) and descendantOf (<)
-// concepts. Anything else (a refinement, MINUS, memberOf) is not read:
-// ok is false.
-func hierarchyFilter(filters []node) (out []include, ok bool) {
-	if len(filters) != 1 {
-		return nil, false
-	}
-	f := filters[0]
-	property, op, value := f.first("property"), f.first("op"), strings.TrimSpace(f.first("value"))
-	switch {
-	case property == "concept" && (op == "is-a" || op == "descendent-of") && isSCTID(value):
-		return []include{{system: sctSystem, isA: value, strict: op == "descendent-of"}}, true
-	case property != "constraint" || op != "=":
-		return nil, false
-	}
-	value = strings.TrimSuffix(strings.TrimPrefix(value, "("), ")")
-	named := include{system: sctSystem}
-	for _, term := range regexp.MustCompile(`(?i)\s+OR\s+`).Split(value, -1) {
-		fields := strings.Fields(term)
-		switch {
-		case len(fields) == 2 && (fields[0] == "descendantOrSelfOf" || fields[0] == "<<") && isSCTID(fields[1]):
-			out = append(out, include{system: sctSystem, isA: fields[1]})
-		case len(fields) == 2 && (fields[0] == "descendantOf" || fields[0] == "<") && isSCTID(fields[1]):
-			out = append(out, include{system: sctSystem, isA: fields[1], strict: true})
-		case len(fields) >= 1 && isSCTID(fields[0]) && (len(fields) == 1 || strings.HasPrefix(fields[1], "|") && strings.HasSuffix(term, "|")):
-			display := ""
-			if len(fields) > 1 {
-				display = strings.TrimSpace(strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(term), fields[0])), "|"))
-			}
-			named.codes = append(named.codes, fields[0])
-			named.displays = append(named.displays, display)
-		default:
-			return nil, false
-		}
-	}
-	if len(named.codes) > 0 {
-		out = append(out, named)
-	}
-	return out, len(out) > 0
-}
-
-// isSCTID says whether s has the form of a SNOMED CT identifier: 6 to
-// 18 digits, not starting with 0.
-func isSCTID(s string) bool {
-	return len(s) >= 6 && len(s) <= 18 && s[0] != '0' && strings.Trim(s, "0123456789") == ""
+	filters  [][3]string // property, op, value
 }
 
 // codeSystem is a code system whose definition lists its concepts whole:
@@ -706,14 +652,14 @@ func ukCoreValueSets(dir string) (map[string][]include, map[string]*codeSystem) 
 		var incs []include
 		for _, inc := range composes[0].all("include") {
 			system := inc.first("system")
-			if filters := inc.all("filter"); len(filters) > 0 && system == sctSystem && len(inc.all("concept")) == 0 && len(inc.all("valueSet")) == 0 {
-				// SNOMED CT concepts by their place in its hierarchy.
-				below, ok := hierarchyFilter(filters)
-				if !ok {
-					incs = nil
-					break
+			if filters := inc.all("filter"); len(filters) > 0 && system != "" && len(inc.all("concept")) == 0 && len(inc.all("valueSet")) == 0 {
+				// Codes by filters, as the definition gives them: the
+				// server reads them as it reads a stored value set's.
+				in := include{system: system}
+				for _, f := range filters {
+					in.filters = append(in.filters, [3]string{f.first("property"), f.first("op"), f.first("value")})
 				}
-				incs = append(incs, below...)
+				incs = append(incs, in)
 				continue
 			}
 			if system == "" || len(inc.all("filter")) > 0 || len(inc.all("valueSet")) > 0 {
