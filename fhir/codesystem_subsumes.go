@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/nhs"
@@ -9,9 +10,11 @@ import (
 
 // handleCodeSystemSubsumes answers CodeSystem/$subsumes: whether code A
 // subsumes code B (equivalent, subsumes, subsumed-by or not-subsumed),
-// by the is-a relationships of the trust's SNOMED CT release. The codes
-// are codeA and codeB with system, or the Codings codingA and codingB.
-// Another code system is refused, as is a code the release lacks.
+// by the is-a relationships of the trust's SNOMED CT release, or the
+// nesting of a CodeSystem the trust stores. The codes are codeA and
+// codeB with system, or the Codings codingA and codingB. Another code
+// system is refused (R4's and UK Core's are held without their
+// hierarchies), as is a code the system lacks.
 func (s *Server) handleCodeSystemSubsumes(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("CodeSystem", false); err != nil {
 		return err
@@ -40,8 +43,15 @@ func (s *Server) handleCodeSystemSubsumes(w http.ResponseWriter, r *http.Request
 			return invalid("required", "code"+name, "$subsumes takes two codes: codeA and codeB with system, or codingA and codingB")
 		case c.system == "":
 			return invalid("required", "system", "$subsumes takes the codes' system: the parameter system, or each Coding's")
+		case c.system != codes[0].system:
+			return invalid("invalid", c.where, "$subsumes: the codes are of two systems, %s and %s", codes[0].system, c.system)
 		case c.system != nhs.SNOMEDSystem:
-			return invalid("not-supported", c.where, "$subsumes: the code system %s has no hierarchy this server knows; it answers for SNOMED CT (%s), from the trust's release", c.system, nhs.SNOMEDSystem)
+			url, version, _ := strings.Cut(c.system, "|")
+			if cs, err := s.storedByURL(r.Context(), p, "CodeSystem", url, version); err != nil {
+				return err
+			} else if cs == nil {
+				return invalid("not-supported", c.where, "$subsumes: the code system %s has no hierarchy this server knows; it answers for SNOMED CT (%s), from the trust's release, and for the CodeSystems the trust stores", c.system, nhs.SNOMEDSystem)
+			}
 		}
 		if _, err := s.findCode(r.Context(), p, c.system, c.code); err != nil {
 			switch crs.ErrorCode(err) {
@@ -53,19 +63,52 @@ func (s *Server) handleCodeSystemSubsumes(w http.ResponseWriter, r *http.Request
 			return err
 		}
 	}
+	subsumes := func(ancestor, code string) (bool, error) {
+		return s.Terminology.Subsumes(r.Context(), p.Actor, ancestor, code)
+	}
+	if codes[0].system != nhs.SNOMEDSystem {
+		all, err := s.codeSystemConcepts(r.Context(), p, codes[0].system)
+		if err != nil {
+			return err
+		}
+		subsumes = func(ancestor, code string) (bool, error) { return nestedIn(all, ancestor, code), nil }
+	}
 	a, b := codes[0].code, codes[1].code
 	outcome := "equivalent"
 	if a != b {
 		outcome = "not-subsumed"
-		if above, err := s.Terminology.Subsumes(r.Context(), p.Actor, a, b); err != nil {
+		if above, err := subsumes(a, b); err != nil {
 			return err
 		} else if above {
 			outcome = "subsumes"
-		} else if below, err := s.Terminology.Subsumes(r.Context(), p.Actor, b, a); err != nil {
+		} else if below, err := subsumes(b, a); err != nil {
 			return err
 		} else if below {
 			outcome = "subsumed-by"
 		}
 	}
 	return writeParameters(w, []any{map[string]any{"name": "outcome", "valueCode": outcome}})
+}
+
+// nestedIn says whether code is nested, at any depth, in ancestor among
+// the concepts of a code system.
+func nestedIn(all []codeEntry, ancestor, code string) bool {
+	parents := map[string][]string{}
+	for _, c := range all {
+		parents[c.Code] = append(parents[c.Code], c.Parents...)
+	}
+	seen := map[string]bool{}
+	next := parents[code]
+	for len(next) > 0 {
+		c := next[0]
+		next = next[1:]
+		if c == ancestor {
+			return true
+		}
+		if !seen[c] {
+			seen[c] = true
+			next = append(next, parents[c]...)
+		}
+	}
+	return false
 }

@@ -70,11 +70,22 @@ func TestSNOMEDHierarchy(t *testing.T) {
 			}
 		}
 
+		if r := c.do("POST", "/fhir/CodeSystem", `{"resourceType":"CodeSystem","url":"http://example.org/fhir/CodeSystem/sites","status":"active","content":"complete",
+			"concept":[{"code":"H","display":"Hospital","concept":[{"code":"W","display":"Ward","concept":[{"code":"B","display":"Bay"}]}]},{"code":"C","display":"Clinic"}]}`); r.status != 201 {
+			t.Fatalf("create the code system: %d %s", r.status, r.body)
+		}
+		sites := url.QueryEscape("http://example.org/fhir/CodeSystem/sites")
 		for _, tc := range []struct {
 			name, method, path, body string
 			status                   int
 			want                     string
 		}{
+			{"a stored code system's nesting", "GET", "/fhir/CodeSystem/$subsumes?system=" + sites + "&codeA=H&codeB=B", "", 200, `"valueCode":"subsumes"`},
+			{"nested, the other way", "GET", "/fhir/CodeSystem/$subsumes?system=" + sites + "&codeA=B&codeB=W", "", 200, `"valueCode":"subsumed-by"`},
+			{"not nested", "GET", "/fhir/CodeSystem/$subsumes?system=" + sites + "&codeA=C&codeB=B", "", 200, `"valueCode":"not-subsumed"`},
+			{"two systems", "POST", "/fhir/CodeSystem/$subsumes", `{"resourceType":"Parameters","parameter":[
+				{"name":"codingA","valueCoding":{"system":"http://example.org/fhir/CodeSystem/sites","code":"H"}},{"name":"codingB","valueCoding":{"system":"` + sct + `","code":"372687004"}}]}`, 400, "two systems"},
+			{"R4's, held without its hierarchy", "GET", "/fhir/CodeSystem/$subsumes?system=http://hl7.org/fhir/administrative-gender&codeA=male&codeB=female", "", 400, "has no hierarchy"},
 			{"subsumes", "GET", "/fhir/CodeSystem/$subsumes?system=" + url.QueryEscape(sct) + "&codeA=73211009&codeB=44054006", "", 200, `"valueCode":"subsumes"`},
 			{"subsumed by", "GET", "/fhir/CodeSystem/$subsumes?system=" + url.QueryEscape(sct) + "&codeA=44054006&codeB=404684003", "", 200, `"valueCode":"subsumed-by"`},
 			{"equivalent", "GET", "/fhir/CodeSystem/$subsumes?system=" + url.QueryEscape(sct) + "&codeA=44054006&codeB=44054006", "", 200, `"valueCode":"equivalent"`},
