@@ -219,7 +219,9 @@ type ResourceStore interface {
 // MetaCode is a profile, tag or security label in use on the resource
 // store's resources. Param says which (_profile, _tag or _security); a
 // profile is its canonical in Code; a tag or label is its System and
-// Code, and the Display one of the resources carrying it gives, if any.
+// Code, with the bodies of the first few current resources carrying it
+// (Carriers), where its display is read, and that Display.
 type MetaCode struct {
 	Param, System, Code, Display string
+	Carriers                     [][]byte
 }

@@ -74,31 +74,13 @@ func prepareCreates(entries []*txEntry) {
 // resolvesAlone says whether every reference in v is one of refs, or
 // names no entry of the transaction and is not conditional.
 func resolvesAlone(v any, refs map[string]string, pending map[string]bool) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			if s, ok := val.(string); ok && k == "reference" {
-				if _, ok := refs[s]; ok {
-					continue
-				}
-				typ, _, conditional := strings.Cut(s, "?")
-				if pending[s] || strings.HasPrefix(s, "urn:uuid:") || (conditional && isResource[typ]) {
-					return false
-				}
-				continue
-			}
-			if !resolvesAlone(val, refs, pending) {
-				return false
-			}
+	return eachReference(v, func(_ map[string]any, s string) bool {
+		if _, ok := refs[s]; ok {
+			return true
 		}
-	case []any:
-		for _, item := range x {
-			if !resolvesAlone(item, refs, pending) {
-				return false
-			}
-		}
-	}
-	return true
+		typ, _, conditional := strings.Cut(s, "?")
+		return !pending[s] && !strings.HasPrefix(s, "urn:uuid:") && !(conditional && isResource[typ])
+	})
 }
 
 // put writes the prepared create as e's resource inside the command,

@@ -487,30 +487,41 @@ func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[str
 // referredTo is the entry of pending whose fullUrl a reference in v names,
 // or nil.
 func referredTo(v any, pending map[string]*txEntry) *txEntry {
-	if len(pending) == 0 {
-		return nil
+	var found *txEntry
+	if len(pending) > 0 {
+		eachReference(v, func(_ map[string]any, ref string) bool {
+			found = pending[ref]
+			return found == nil
+		})
 	}
+	return found
+}
+
+// eachReference calls fn with each reference in v (the value of a key
+// "reference", and the object holding it), at any depth, until fn
+// returns false; it says whether fn never did.
+func eachReference(v any, fn func(holder map[string]any, ref string) bool) bool {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
 			if s, ok := val.(string); ok && k == "reference" {
-				if u := pending[s]; u != nil {
-					return u
+				if !fn(x, s) {
+					return false
 				}
 				continue
 			}
-			if u := referredTo(val, pending); u != nil {
-				return u
+			if !eachReference(val, fn) {
+				return false
 			}
 		}
 	case []any:
 		for _, item := range x {
-			if u := referredTo(item, pending); u != nil {
-				return u
+			if !eachReference(item, fn) {
+				return false
 			}
 		}
 	}
-	return nil
+	return true
 }
 
 // findTarget finds, inside the command, the one resource a conditional
@@ -556,18 +567,7 @@ func (e *txEntry) findTarget(tx crs.Tx, refs map[string]string) error {
 // matches now: patients of the PMI, else resources of the store.
 func (e *txEntry) targets(tx crs.Tx) ([]string, error) {
 	if e.pmi {
-		if e.match == "" {
-			return nil, invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
-		}
-		pats, err := findPatientsIn(tx, e.match)
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]string, len(pats))
-		for i, p := range pats {
-			ids[i] = p.ID
-		}
-		return ids, nil
+		return patientIDsMatching(tx, e.match)
 	}
 	found, err := conditionalMatches(tx, e.typ, e.method, e.match)
 	if err != nil {
@@ -759,48 +759,40 @@ func created(base string, r *crs.Resource, status string) bundleEntry {
 // resource, a conditional reference (Type?params) to the one resource
 // that matches it.
 func resolveReferences(tx crs.Tx, v any, refs map[string]string, pmi bool) error {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			if s, ok := val.(string); ok && k == "reference" {
-				if to, ok := refs[s]; ok {
-					x[k] = to
-					continue
-				}
-				if strings.HasPrefix(s, "urn:uuid:") && refs != nil {
-					return invalid("invalid", "reference", "reference %s names no entry of the transaction", s)
-				}
-				typ, query, ok := strings.Cut(s, "?")
-				if ok && isResource[typ] {
-					q, err := parseSearch(typ, query, tx.Now())
-					if err != nil {
-						return err
-					}
-					q.query.Count = 2
-					found, err := tx.SearchResources(q.query)
-					if typ == "Patient" && pmi {
-						found, err = foundPatients(tx, query)
-					}
-					if err != nil {
-						return err
-					}
-					if len(found) != 1 {
-						return outcomeOf(http.StatusPreconditionFailed, "not-found", "conditional reference %s matches %d resources, not one", s, len(found))
-					}
-					x[k] = typ + "/" + found[0].ID
-				}
-				continue
-			}
-			if err := resolveReferences(tx, val, refs, pmi); err != nil {
-				return err
-			}
+	var err error
+	eachReference(v, func(x map[string]any, s string) bool {
+		if to, ok := refs[s]; ok {
+			x["reference"] = to
+			return true
 		}
-	case []any:
-		for _, item := range x {
-			if err := resolveReferences(tx, item, refs, pmi); err != nil {
-				return err
-			}
+		if strings.HasPrefix(s, "urn:uuid:") && refs != nil {
+			err = invalid("invalid", "reference", "reference %s names no entry of the transaction", s)
+			return false
 		}
-	}
-	return nil
+		typ, query, ok := strings.Cut(s, "?")
+		if !ok || !isResource[typ] {
+			return true
+		}
+		q, perr := parseSearch(typ, query, tx.Now())
+		if perr != nil {
+			err = perr
+			return false
+		}
+		q.query.Count = 2
+		found, serr := tx.SearchResources(q.query)
+		if typ == "Patient" && pmi {
+			found, serr = foundPatients(tx, query)
+		}
+		switch {
+		case serr != nil:
+			err = serr
+		case len(found) != 1:
+			err = outcomeOf(http.StatusPreconditionFailed, "not-found", "conditional reference %s matches %d resources, not one", s, len(found))
+		default:
+			x["reference"] = typ + "/" + found[0].ID
+			return true
+		}
+		return false
+	})
+	return err
 }

@@ -70,7 +70,7 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 	}
 	// A code in use on several types is listed once, with the first
 	// display any of them gives.
-	seen := map[crs.MetaCode]int{}
+	seen := map[[3]string]int{}
 	var profiles []string
 	var tags, security []crs.MetaCode
 	for t, codes := range byType {
@@ -78,7 +78,8 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 			continue
 		}
 		for _, x := range codes {
-			key := crs.MetaCode{Param: x.Param, System: x.System, Code: x.Code}
+			x.Display = metaDisplay(x)
+			key := [3]string{x.Param, x.System, x.Code}
 			if i, ok := seen[key]; ok {
 				list := tags
 				if x.Param == "_security" {
@@ -128,6 +129,27 @@ func (s *Server) handleMetaInUse(w http.ResponseWriter, r *http.Request, p *Prin
 		meta[name] = out
 	}
 	return writeMetaParameters(w, meta)
+}
+
+// metaDisplay is the display the first of the resources carrying a tag
+// or security label that gives one gives it, "" when none does.
+func metaDisplay(c crs.MetaCode) string {
+	name := "tag"
+	if c.Param == "_security" {
+		name = "security"
+	}
+	for _, body := range c.Carriers {
+		meta, _ := decodeStored(&crs.Resource{Body: body})["meta"].(map[string]any)
+		for _, x := range array(meta[name]) {
+			coding, _ := x.(map[string]any)
+			system, _ := coding["system"].(string)
+			code, _ := coding["code"].(string)
+			if d, _ := coding["display"].(string); d != "" && system == c.System && code == c.Code {
+				return d
+			}
+		}
+	}
+	return ""
 }
 
 // writeMetaParameters answers a Meta as the Parameters of the meta

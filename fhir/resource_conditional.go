@@ -126,13 +126,12 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 // conditional creates with the same query hold, so that two of them
 // never both register the patient.
 func patientMatching(tx crs.Tx, query string) (string, error) {
-	if query == "" {
-		return "", invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+	if query != "" {
+		if err := tx.LockResourceKey("create Patient " + query); err != nil {
+			return "", err
+		}
 	}
-	if err := tx.LockResourceKey("create Patient " + query); err != nil {
-		return "", err
-	}
-	found, err := findPatientsIn(tx, query)
+	found, err := patientIDsMatching(tx, query)
 	if err != nil {
 		return "", err
 	}
@@ -140,9 +139,26 @@ func patientMatching(tx crs.Tx, query string) (string, error) {
 	case 0:
 		return "", nil
 	case 1:
-		return found[0].ID, nil
+		return found[0], nil
 	}
 	return "", outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", query)
+}
+
+// patientIDsMatching lists, inside the command, the ids of the patients
+// of the PMI a conditional update's query finds.
+func patientIDsMatching(tx crs.Tx, query string) ([]string, error) {
+	if query == "" {
+		return nil, invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+	}
+	found, err := findPatientsIn(tx, query)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(found))
+	for i, p := range found {
+		ids[i] = p.ID
+	}
+	return ids, nil
 }
 
 // putPatientIn applies a conditional update of a Patient of the PMI

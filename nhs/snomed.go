@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -188,12 +189,7 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 		id, term string
 	}
 	syns := map[string][]synonym{}
-	ids := make([]string, 0, len(descs))
-	for id := range descs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(descs)) {
 		r := descs[id]
 		if !r.active {
 			continue
@@ -217,12 +213,7 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			syns[cid] = append(syns[cid], synonym{id, term})
 		}
 	}
-	rids := make([]string, 0, len(rels))
-	for id := range rels {
-		rids = append(rids, id)
-	}
-	sort.Strings(rids)
-	for _, id := range rids {
+	for _, id := range slices.Sorted(maps.Keys(rels)) {
 		r := rels[id]
 		if !r.active || r.fields[7] != rf2IsA {
 			continue

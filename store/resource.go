@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -453,18 +452,17 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
 	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
 
-// metaDisplaySQL reads the bodies of the first few current resources of
+// metaCarriersSQL reads the bodies of the first few current resources of
 // a type that carry a tag or security label, to find the label's
 // display: the few read by the label's index rows, not every resource
 // carrying it, so a type's $meta costs what its labels are, not its
 // resources.
-const metaDisplaySQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.org_id = x.org_id AND c.type = x.type AND c.id = x.id
+const metaCarriersSQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.org_id = x.org_id AND c.type = x.type AND c.id = x.id
 	WHERE x.org_id = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = '' LIMIT 5`
 
 // MetaInUse returns the profiles, tags and security labels in use on
-// the current resources of typ, or of the trust, by type. A tag or label
-// has the display the first of the few resources carrying it that are
-// read gives it.
+// the current resources of typ, or of the trust, by type, a tag or label
+// with the bodies of the first few resources carrying it.
 func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string) (map[string][]crs.MetaCode, error) {
 	out := map[string][]crs.MetaCode{}
 	what := "fhir $meta of the resource store"
@@ -488,7 +486,7 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 		for t, codes := range out {
 			for i := range codes {
 				if err == nil && codes[i].Param != "_profile" {
-					codes[i].Display, err = metaDisplay(ctx, q, a.OrgID, t, codes[i])
+					codes[i].Carriers, err = metaCarriers(ctx, q, a.OrgID, t, codes[i])
 				}
 			}
 		}
@@ -503,35 +501,17 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 	return out, nil
 }
 
-// metaDisplay returns the display a few of the current resources of typ
-// carrying the tag or security label c give it, "" when none does.
-func metaDisplay(ctx context.Context, q Querier, org, typ string, c crs.MetaCode) (string, error) {
-	display := ""
+// metaCarriers returns the bodies of the first few current resources
+// of typ carrying the tag or security label c.
+func metaCarriers(ctx context.Context, q Querier, org, typ string, c crs.MetaCode) ([][]byte, error) {
+	var out [][]byte
 	err := eachRow(ctx, q, func(r scanner) error {
-		var body string
-		if err := r.Scan(&body); err != nil || display != "" || !strings.Contains(body, `"display"`) {
-			return err
-		}
-		type coding struct{ System, Code, Display string }
-		var res struct {
-			Meta struct{ Tag, Security []coding }
-		}
-		if json.Unmarshal([]byte(body), &res) != nil {
-			return nil // a body is checked when written; one unread gives no display
-		}
-		codings := res.Meta.Tag
-		if c.Param == "_security" {
-			codings = res.Meta.Security
-		}
-		for _, x := range codings {
-			if x.System == c.System && x.Code == c.Code && x.Display != "" {
-				display = x.Display
-				break
-			}
-		}
-		return nil
-	}, metaDisplaySQL, org, typ, c.Param, c.Code, c.System)
-	return display, err
+		var body []byte
+		err := r.Scan(&body)
+		out = append(out, body)
+		return err
+	}, metaCarriersSQL, org, typ, c.Param, c.Code, c.System)
+	return out, err
 }
 
 // SearchResources returns the current resources that match q.

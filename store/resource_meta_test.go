@@ -59,7 +59,8 @@ func TestResourceMetaInPlace(t *testing.T) {
 			t.Errorf("history = %d versions, %v; want 2", len(hist), err)
 		}
 		inUse, err := svc.MetaInUse(ctx, a, "Observation")
-		if err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0] != (crs.MetaCode{Param: "_tag", System: "urn:test", Code: "blue"}) {
+		if err != nil || len(inUse["Observation"]) != 1 || inUse["Observation"][0].Param != "_tag" || inUse["Observation"][0].System != "urn:test" ||
+			inUse["Observation"][0].Code != "blue" || len(inUse["Observation"][0].Carriers) != 1 {
 			t.Errorf("MetaInUse = %v, %v; want the tag blue alone", inUse, err)
 		}
 		events, err := store.FindEvents(ctx, db.Reader(), tr.Org.ID, "type = $2", crs.EventResourceMetaChanged)
