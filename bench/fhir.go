@@ -164,6 +164,14 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 	if err != nil {
 		return nil, err
 	}
+	// Where the writes' time went on SQLite's write path, printed after
+	// the figures: the transactions' and the ingest's commands.
+	var writes WriteTimes
+	timeWrites := func(phase crs.Activity) {
+		db.TimeWrites(func(t store.WriteTiming) { t.Activity = phase; writes.Add(t) })
+	}
+	timeWrites("transactions")
+	defer writes.Print(w)
 	f, err := b.measure(ctx, "Patient+Observation transaction", 16, o.Patients, func(i int) (time.Duration, error) {
 		body := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[`+
 			`{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"%s"}],"name":[{"family":"Bench%d","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"},"request":{"method":"POST","url":"Patient"}},`+
@@ -183,6 +191,7 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		return 0, nil
 	})
 	stop()
+	db.TimeWrites(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +265,8 @@ func FHIR(ctx context.Context, w io.Writer, o FHIROptions) ([]FHIRFigure, error)
 		return nil, err
 	}
 	t0 := time.Now()
+	timeWrites("Synthea ingest")
+	defer db.TimeWrites(nil)
 	f, err = b.measure(ctx, "Synthea Bundles ingested", 4, len(bundles), func(i int) (time.Duration, error) {
 		return b.send("POST", "/", string(bundles[i]), nil)
 	})
