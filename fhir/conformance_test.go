@@ -155,6 +155,11 @@ func TestFormats(t *testing.T) {
 			{"/fhir/Condition/" + id, "application/fhir+json", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/json", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0.1", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=3.0", 406, jsonType},
+			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=3.0, application/fhir+xml; fhirVersion=4.0", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson%3BfhirVersion=4.0", "", 200, jsonType},
+			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson%3BfhirVersion=5.0", "", 406, jsonType},
 			{"/fhir/Condition/" + id, "*/*", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+xml;q=0.9, application/fhir+json", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+xml, */*", 200, xmlType},
@@ -472,6 +477,13 @@ func TestEverythingType(t *testing.T) {
 		}
 		if r := c.do("GET", "/fhir/Patient/"+pid+"/$everything?_type=Nonsense", ""); r.status != 400 || !isOutcome(r) {
 			t.Errorf("_type=Nonsense: %d %s, want 400", r.status, r.body)
+		}
+		// The operation on the type, for every patient, is not served
+		// (the bulk export is): not taken for a read of a patient.
+		for _, path := range []string{"/fhir/Patient/$everything", "/fhir/Observation/$everything", "/fhir/Condition/$stats"} {
+			if r := c.do("GET", path, ""); r.status != 501 || !isOutcome(r) || !strings.Contains(string(r.body), "not-supported") {
+				t.Errorf("GET %s: %d %s, want 501 not-supported", path, r.status, r.body)
+			}
 		}
 	})
 }

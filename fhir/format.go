@@ -20,6 +20,9 @@ func negotiate(next http.Handler) http.Handler {
 			format = r.URL.Query().Get("_format")
 		}
 		switch {
+		case format != "" && !servesVersionOf(format):
+			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR R4 (fhirVersion=4.0), not the version _format=%s asks for", format))
+			return
 		case format != "" && isJSONFormat(format):
 		case format != "" && isXMLFormat(format):
 			asXML = true
@@ -31,7 +34,7 @@ func negotiate(next http.Handler) http.Handler {
 				accept := strings.Join(a, ",")
 				json, wild, xml := acceptQ(accept)
 				if json <= 0 && wild <= 0 && xml <= 0 {
-					writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (application/fhir+json) and FHIR XML (application/fhir+xml), which Accept: %s does not take", accept))
+					writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR R4 (fhirVersion=4.0) as JSON (application/fhir+json) and XML (application/fhir+xml), which Accept: %s does not take", accept))
 					return
 				}
 				asXML = xml > json && xml >= wild // named, XML is taken before a wildcard of the same quality
@@ -80,6 +83,22 @@ func isXMLFormat(f string) bool {
 	return false
 }
 
+// servesVersionOf reports whether a media type (of Accept or _format)
+// asks for the FHIR version this server serves: it names no fhirVersion
+// parameter, or names 4.0 or a release of it (4.0.1). R4's version
+// parameter otherwise asks for a version the server does not serve,
+// which is answered 406.
+func servesVersionOf(mt string) bool {
+	_, params, _ := strings.Cut(mt, ";")
+	for _, p := range strings.Split(params, ";") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "fhirVersion") {
+			v = strings.Trim(strings.TrimSpace(v), `"`)
+			return v == "4.0" || strings.HasPrefix(v, "4.0.")
+		}
+	}
+	return true
+}
+
 // mediaType is a media type without its parameters, in lower case.
 func mediaType(f string) string {
 	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(f)), ";")
@@ -97,6 +116,9 @@ func acceptQ(accept string) (json, wild, xml float64) {
 		mt := strings.ToLower(strings.TrimSpace(parts[0]))
 		if mt == "" {
 			continue
+		}
+		if !servesVersionOf(rng) {
+			continue // another FHIR version is not acceptable in any format
 		}
 		q := 1.0
 		for _, p := range parts[1:] {

@@ -15,6 +15,14 @@ import (
 // (GET [type]/[id]/_history/[vid]).
 func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
+	if op, ok := strings.CutPrefix(id, "$"); ok {
+		// No id has a $ (R4 ids are letters, digits, - and .): the
+		// request names an operation on the type that is not served.
+		if typ == "Patient" && op == "everything" {
+			return outcomeOf(http.StatusNotImplemented, "not-supported", "Patient/$everything is served for one patient (Patient/[id]/$everything); every patient's records are exported with $export")
+		}
+		return outcomeOf(http.StatusNotImplemented, "not-supported", "operation $%s is not served on %s (the CapabilityStatement lists those that are)", op, typ)
+	}
 	if typ == "AuditEvent" {
 		return s.handleAuditEventRead(w, r, p)
 	}
