@@ -113,7 +113,11 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		path = base + "/" + typ + "/_history"
 	}
 	b := &bundle{ResourceType: "Bundle", Type: "history"}
-	b.Link = append(b.Link, bundleLink{"self", path + "?" + r.URL.RawQuery})
+	self := path
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	b.Link = append(b.Link, bundleLink{"self", self})
 	if len(versions) > count {
 		versions = versions[:count]
 		next := url.Values{}

@@ -179,6 +179,14 @@ func TestHistoryPaging(t *testing.T) {
 				t.Errorf("%s _since %s = %v, want 4,3", path, since, got)
 			}
 		}
+		// A history asked for with no parameters links itself without a
+		// trailing "?".
+		for _, path := range []string{"/fhir/Patient/" + id + "/_history", "/fhir/Patient/_history", "/fhir/_history"} {
+			links := c.do("GET", path, "").json(t)["link"].([]any)
+			if self := links[0].(map[string]any); self["relation"] != "self" || !strings.HasSuffix(self["url"].(string), path) {
+				t.Errorf("%s links itself as %v, want a URL ending %s", path, self, path)
+			}
+		}
 		for _, bad := range []string{"?_count=0", "?_count=x", "?_since=yesterday", "?name=x"} {
 			if r := c.do("GET", "/fhir/Patient/_history"+bad, ""); r.status != 400 || !isOutcome(r) {
 				t.Errorf("history %s: %d, want 400", bad, r.status)
