@@ -240,3 +240,57 @@ func TestTransactionOrderConditionalCreatePatch(t *testing.T) {
 		}
 	})
 }
+
+// TestTransactionRelativeReferences: a relative reference (Type/id)
+// resolves against the base of its entry's fullUrl, as R4 reads a
+// Bundle, so it names the new resource of the entry whose fullUrl it
+// stands for: one created, one created by a conditional update, one
+// matched by it; a reference from an entry with a urn:uuid fullUrl
+// resolves against the server's base, and one naming a conditional
+// update's fullUrl whole names what it matched. A plain update keeps
+// its id.
+func TestTransactionRelativeReferences(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		const other = "http://other.example/fhir"
+		device := func(serial string) string {
+			return `{"resourceType":"Device","serialNumber":"` + serial + `","identifier":[{"system":"urn:test:device","value":"` + serial + `"}]}`
+		}
+		matchedID := create(t, c, "Device", device("held"))
+		r := c.do("POST", "/fhir", transaction(
+			`{"fullUrl":"`+other+`/Condition/c1","resource":{"resourceType":"Condition","code":{"text":"asthma"},"subject":{"reference":"Patient/p1"}},"request":{"method":"POST","url":"Condition"}}`,
+			`{"fullUrl":"`+c.base+`/fhir/Condition/c2","resource":{"resourceType":"Condition","code":{"text":"eczema"},"subject":{"reference":"Patient/p1"}},"request":{"method":"POST","url":"Condition"}}`,
+			`{"fullUrl":"`+other+`/Device/d1","resource":`+device("new")+`,"request":{"method":"PUT","url":"Device?identifier=urn:test:device|new"}}`,
+			`{"fullUrl":"`+other+`/Device/d2","resource":`+device("held")+`,"request":{"method":"PUT","url":"Device?identifier=urn:test:device|held"}}`,
+			`{"fullUrl":"`+other+`/Condition/kept","resource":{"resourceType":"Condition","id":"kept","code":{"text":"rhinitis"},"subject":{"reference":"Patient/p1"}},"request":{"method":"PUT","url":"Condition/kept"}}`,
+			`{"fullUrl":"`+other+`/Observation/o1","resource":{"resourceType":"Observation","status":"final","code":{"text":"peak flow"},"subject":{"reference":"Patient/p1"},
+			  "focus":[{"reference":"Condition/c1"},{"reference":"Condition/kept"},{"reference":"Condition/c2"}],"device":{"reference":"Device/d1"}},"request":{"method":"POST","url":"Observation"}}`,
+			`{"fullUrl":"urn:uuid:5b1e2c3d-0000-4000-8000-000000000001","resource":{"resourceType":"Observation","status":"final","code":{"text":"wheeze"},"subject":{"reference":"Patient/p1"},
+			  "focus":[{"reference":"Condition/c2"},{"reference":"Condition/c1"}],"device":{"reference":"`+other+`/Device/d2"}},"request":{"method":"POST","url":"Observation"}}`))
+		if r.status != 200 {
+			t.Fatalf("transaction: %d %s", r.status, r.body)
+		}
+		es := entryResponses(t, r)
+		idOf := func(i int) string { return strings.Split(es[i]["location"].(string), "/")[1] }
+		refsOf := func(i int) []string {
+			t.Helper()
+			obs := c.do("GET", "/fhir/Observation/"+idOf(i), "").json(t)
+			var out []string
+			for _, f := range obs["focus"].([]any) {
+				out = append(out, f.(map[string]any)["reference"].(string))
+			}
+			return append(out, obs["device"].(map[string]any)["reference"].(string))
+		}
+		if es[3]["status"] != "200" || idOf(3) != matchedID {
+			t.Fatalf("the conditional update of the held device: %v, want 200 at Device/%s", es[3], matchedID)
+		}
+		want := []string{"Condition/" + idOf(0), "Condition/kept", "Condition/c2", "Device/" + idOf(2)}
+		if got := refsOf(5); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("references from %s/Observation/o1: %v, want %v", other, got, want)
+		}
+		want = []string{"Condition/" + idOf(1), "Condition/c1", "Device/" + matchedID}
+		if got := refsOf(6); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("references from a urn:uuid entry: %v, want %v", got, want)
+		}
+	})
+}

@@ -32,8 +32,11 @@ const unstamped = "0000-00-00T00:00:00.000Z"
 // and the resource mapped to the record, is done here.
 func prepareCreates(entries []*txEntry) {
 	refs := map[string]string{}
-	pending := map[string]bool{} // fullUrls of conditional creates
+	pending := map[string]bool{} // fullUrls of conditional creates and updates
 	for _, e := range entries {
+		if e.method == "PUT" && e.match != "" && e.fullURL != "" {
+			pending[e.fullURL] = true // what it names is found in the command
+		}
 		if e.method != "POST" || e.outcome != nil {
 			continue
 		}

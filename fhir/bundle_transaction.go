@@ -118,6 +118,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return inEntry(e, failedEntry(e.response))
 			}
 		}
+		localiseReferences(entries, base)
 		prepareCreates(entries)
 		err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 			bt := &bulkTx{Tx: tx}
