@@ -27,6 +27,10 @@ type bundleEntry struct {
 	Search   *entrySearch    `json:"search,omitempty"`
 	Request  *entryRequest   `json:"request,omitempty"`
 	Response *entryResponse  `json:"response,omitempty"`
+	// written is, in a batch or transaction response, the version an
+	// entry wrote or found: the resource Prefer: return=representation
+	// asks for.
+	written *crs.Resource
 }
 
 // entrySearch is why an entry is in a searchset: a match, an include or

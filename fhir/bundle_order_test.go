@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -291,6 +292,59 @@ func TestTransactionRelativeReferences(t *testing.T) {
 		want = []string{"Condition/" + idOf(1), "Condition/c1", "Device/" + matchedID}
 		if got := refsOf(6); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("references from a urn:uuid entry: %v, want %v", got, want)
+		}
+	})
+}
+
+// TestTransactionPreferReturn: a transaction's response entries carry
+// what Prefer: return= asks for: the resource each entry wrote
+// (representation), an OperationOutcome saying what it did
+// (OperationOutcome), or the response alone (minimal, the default).
+func TestTransactionPreferReturn(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"asthma"},"subject":{"reference":"Patient/p1"}}`)
+		bundle := func(n int) string {
+			return transaction(
+				fmt.Sprintf(`{"fullUrl":"urn:uuid:5b1e2c3d-0000-4000-8000-00000000000%d","resource":{"resourceType":"Condition","code":{"text":"eczema %d"},"subject":{"reference":"Patient/p1"}},"request":{"method":"POST","url":"Condition"}}`, n, n),
+				`{"resource":{"resourceType":"Condition","id":"`+id+`","code":{"text":"asthma, severe"},"subject":{"reference":"Patient/p1"}},"request":{"method":"PUT","url":"Condition/`+id+`"}}`,
+				`{"resource":{"resourceType":"Condition","code":{"text":"asthma"},"subject":{"reference":"Patient/p1"}},"request":{"method":"POST","url":"Condition","ifNoneExist":"_id=`+id+`"}}`)
+		}
+		for n, tc := range []struct {
+			prefer   string
+			resource []string // the code.text of each entry's resource, "" for none
+			outcome  []string // what each entry's outcome says it did, "" for none
+		}{
+			{"", []string{"", "", ""}, []string{"", "", ""}},
+			{"return=minimal", []string{"", "", ""}, []string{"", "", ""}},
+			{"return=representation", []string{"eczema 2", "asthma, severe", "asthma, severe"}, []string{"", "", ""}},
+			{"return=OperationOutcome", []string{"", "", ""}, []string{"created", "updated", "nothing was created"}},
+		} {
+			var h []string
+			if tc.prefer != "" {
+				h = []string{"Prefer", tc.prefer}
+			}
+			r := c.do("POST", "/fhir", bundle(n), h...)
+			if r.status != 200 {
+				t.Fatalf("Prefer %q: %d %s", tc.prefer, r.status, r.body)
+			}
+			for i, e := range r.json(t)["entry"].([]any) {
+				e := e.(map[string]any)
+				text := ""
+				if res, ok := e["resource"].(map[string]any); ok {
+					text = res["code"].(map[string]any)["text"].(string)
+					if res["meta"].(map[string]any)["versionId"] == nil {
+						t.Errorf("Prefer %q entry %d: resource without its version: %v", tc.prefer, i, res)
+					}
+				}
+				said := ""
+				if o, ok := e["response"].(map[string]any)["outcome"].(map[string]any); ok {
+					said = o["issue"].([]any)[0].(map[string]any)["diagnostics"].(string)
+				}
+				if text != tc.resource[i] || !strings.HasSuffix(said, tc.outcome[i]) || (tc.outcome[i] == "") != (said == "") {
+					t.Errorf("Prefer %q entry %d: resource %q, outcome %q; want %q, %q", tc.prefer, i, text, said, tc.resource[i], tc.outcome[i])
+				}
+			}
 		}
 	})
 }

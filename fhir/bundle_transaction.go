@@ -167,12 +167,13 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	out := &bundle{ResourceType: "Bundle", Type: kind + "-response"}
+	prefer := prefer(r, "return")
 	for _, e := range entries {
 		if e.outcome != nil {
 			out.Entry = append(out.Entry, bundleEntry{Response: &entryResponse{Status: strconv.Itoa(e.outcome.Status), Outcome: e.outcome.JSON()}})
 			continue
 		}
-		out.Entry = append(out.Entry, e.response)
+		out.Entry = append(out.Entry, preferredEntry(e.response, e.method, prefer))
 	}
 	writeBundle(w, out)
 	return nil
@@ -733,6 +734,35 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 	return nil
 }
 
+// preferredEntry is the response entry of a create, update or patch as
+// the request's Prefer: return= asks for it: with the resource written
+// (representation), with an OperationOutcome saying what was done
+// (OperationOutcome), or, by default and for minimal, the response
+// alone.
+func preferredEntry(e bundleEntry, method, prefer string) bundleEntry {
+	w := e.written
+	if w == nil || e.Response == nil || e.Resource != nil {
+		return e
+	}
+	switch prefer {
+	case "representation":
+		e.Resource = w.Body
+	case "OperationOutcome":
+		what := "updated"
+		switch {
+		case e.Response.Status == "201":
+			what = "created"
+		case method == http.MethodPost:
+			what = "matched ifNoneExist; nothing was created"
+		}
+		o := &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: w.Type + "/" + w.ID + " version " + strconv.Itoa(w.Version) + ": " + what}}}
+		resp := *e.Response
+		resp.Outcome = o.JSON()
+		e.Response = &resp
+	}
+	return e
+}
+
 // readResponse is the response of a read entry.
 func readResponse(base string, cur *crs.Resource) bundleEntry {
 	return bundleEntry{FullURL: base + "/" + cur.Type + "/" + cur.ID, Resource: cur.Body,
@@ -752,7 +782,7 @@ func createResponse(base string, stored, existing *crs.Resource) bundleEntry {
 
 func created(base string, r *crs.Resource, status string) bundleEntry {
 	return bundleEntry{FullURL: base + "/" + r.Type + "/" + r.ID, Response: &entryResponse{Status: status,
-		Location: r.Type + "/" + r.ID + "/_history/" + strconv.Itoa(r.Version), Etag: etag(r.Version), LastModified: r.LastUpdated.UTC().Format(instant)}}
+		Location: r.Type + "/" + r.ID + "/_history/" + strconv.Itoa(r.Version), Etag: etag(r.Version), LastModified: r.LastUpdated.UTC().Format(instant)}, written: r}
 }
 
 // resolveReferences rewrites the references of a resource: a urn:uuid
