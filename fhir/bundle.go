@@ -31,6 +31,9 @@ type bundleEntry struct {
 	// entry wrote or found: the resource Prefer: return=representation
 	// asks for.
 	written *crs.Resource
+	// serve, when written has no body (a patient the PMI registered),
+	// makes the resource as the API serves it.
+	serve func() (*crs.Resource, error)
 }
 
 // entrySearch is why an entry is in a searchset: a match, an include or

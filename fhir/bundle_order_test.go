@@ -302,7 +302,7 @@ func TestTransactionRelativeReferences(t *testing.T) {
 // (OperationOutcome), or the response alone (minimal, the default).
 func TestTransactionPreferReturn(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		c := start(t, db, clock, nil).a
+		c := startPAS(t, db, clock).a
 		id := create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"asthma"},"subject":{"reference":"Patient/p1"}}`)
 		bundle := func(n int) string {
 			return transaction(
@@ -345,6 +345,13 @@ func TestTransactionPreferReturn(t *testing.T) {
 					t.Errorf("Prefer %q entry %d: resource %q, outcome %q; want %q, %q", tc.prefer, i, text, said, tc.resource[i], tc.outcome[i])
 				}
 			}
+		}
+		// A patient the PMI registers comes back as the API serves it.
+		r := c.do("POST", "/fhir", transaction(`{"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Prefer","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"},"request":{"method":"POST","url":"Patient"}}`),
+			"Prefer", "return=representation")
+		res, _ := r.json(t)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		if r.status != 200 || res == nil || res["resourceType"] != "Patient" || !strings.Contains(fmt.Sprint(res["name"]), "Prefer") {
+			t.Errorf("a patient registered in a transaction, Prefer: return=representation: %d %s", r.status, r.body)
 		}
 	})
 }

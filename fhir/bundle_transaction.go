@@ -747,6 +747,11 @@ func preferredEntry(e bundleEntry, method, prefer string) bundleEntry {
 	switch prefer {
 	case "representation":
 		e.Resource = w.Body
+		if len(w.Body) == 0 && e.serve != nil {
+			if served, err := e.serve(); err == nil {
+				e.Resource = served.Body
+			}
+		}
 	case "OperationOutcome":
 		what := "updated"
 		switch {

@@ -640,6 +640,9 @@ func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 			return err
 		}
 		e.response = createResponse(base, made.resource(), existing)
+		if existing == nil {
+			e.response.serve = made.served // made only if Prefer asks for it
+		}
 	case "PUT":
 		stored, err := updatePatientIn(tx, e.resource, e.id, e.ifMatch)
 		if err != nil {
