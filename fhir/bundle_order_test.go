@@ -346,12 +346,16 @@ func TestTransactionPreferReturn(t *testing.T) {
 				}
 			}
 		}
-		// A patient the PMI registers comes back as the API serves it.
-		r := c.do("POST", "/fhir", transaction(`{"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Prefer","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"},"request":{"method":"POST","url":"Patient"}}`),
+		// A patient the PMI registers comes back as the API serves it,
+		// by a create or by a conditional update that matches none.
+		r := c.do("POST", "/fhir", transaction(`{"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Prefer","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"},"request":{"method":"POST","url":"Patient"}}`,
+			`{"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Prefer","given":["Bea"]}],"gender":"female","birthDate":"1971-01-01"},"request":{"method":"PUT","url":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000026"}}`),
 			"Prefer", "return=representation")
-		res, _ := r.json(t)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
-		if r.status != 200 || res == nil || res["resourceType"] != "Patient" || !strings.Contains(fmt.Sprint(res["name"]), "Prefer") {
-			t.Errorf("a patient registered in a transaction, Prefer: return=representation: %d %s", r.status, r.body)
+		for i, e := range r.json(t)["entry"].([]any) {
+			res, _ := e.(map[string]any)["resource"].(map[string]any)
+			if r.status != 200 || res == nil || res["resourceType"] != "Patient" || !strings.Contains(fmt.Sprint(res["name"]), "Prefer") {
+				t.Errorf("a patient registered in a transaction (entry %d), Prefer: return=representation: %d %s", i, r.status, r.body)
+			}
 		}
 	})
 }

@@ -648,6 +648,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 			}
 			if made != nil {
 				e.response = created(base, made.resource(), "201")
+				e.response.serve = made.served
 			} else {
 				e.response = created(base, stored, "200")
 			}
