@@ -172,7 +172,9 @@ func (r *eclReader) sub() ([]ValueSetInclude, error) {
 	if op != "" {
 		id = r.next()
 	}
-	if nhs.CheckSCTID(id) != nil {
+	if err := nhs.CheckSCTID(id); err != nil && id != "" && id[0] >= '0' && id[0] <= '9' {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("%q where a concept should be", tokenName(id))
 	}
 	term := ""
