@@ -123,7 +123,9 @@ func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSet
 		switch {
 		case inc.byRelease():
 			found, err := s.snomedConcepts(ctx, p, inc, maxSearchBelow)
-			if err != nil {
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
 				return nil, crs.Errorf(crs.EINVALID, "includes %s, and %s", inc.what(), crs.ErrorMessage(err))
 			}
 			if len(found) > maxSearchBelow {
@@ -135,8 +137,10 @@ func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSet
 			}
 		case len(inc.Minus) > 0:
 			codes, err := lessMinus(ctx, s, p, inc.Minus, inc.Codes, func(code string) string { return code })
-			if err != nil {
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
 				return nil, err
+			} else if err != nil {
+				return nil, crs.Errorf(crs.EINVALID, "takes SNOMED CT concepts away, and %s", crs.ErrorMessage(err))
 			}
 			incs[i] = ValueSetInclude{System: inc.System, Codes: codes, Display: inc.Display}
 		}

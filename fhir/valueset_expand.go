@@ -175,9 +175,9 @@ type codeEntry struct {
 // each word of filter, count of them from offset; with activeOnly those
 // still active, with includeDesignations each with its other names. A
 // value set that takes SNOMED CT whole is expanded
-// from the trust's release only with a filter; one that includes codes
-// by a filter (SNOMED CT is-a) is refused, since the server holds no
-// hierarchy.
+// from the trust's release only with a filter; one that includes
+// SNOMED CT concepts by a filter is expanded from the release's
+// hierarchy and reference sets, a filter of another form refused.
 func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("ValueSet", false); err != nil {
 		return err
@@ -358,7 +358,9 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 	for _, in := range incs {
 		if in.byRelease() {
 			below, err := s.snomedConcepts(ctx, p, in, maxSNOMEDBelow)
-			if err != nil {
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
 				return nil, unprocessable("not-supported", where, "the value set %s includes %s, and %v", where, in.what(), crs.ErrorMessage(err))
 			}
 			if len(below) > maxSNOMEDBelow {
@@ -377,7 +379,9 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 			continue
 		}
 		if len(in.Minus) > 0 {
-			if in.Codes, err = lessMinus(ctx, s, p, in.Minus, in.Codes, func(code string) string { return code }); err != nil {
+			if in.Codes, err = lessMinus(ctx, s, p, in.Minus, in.Codes, func(code string) string { return code }); err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
 				return nil, unprocessable("not-supported", where, "the value set %s takes SNOMED CT concepts away, and %v", where, crs.ErrorMessage(err))
 			}
 		}
