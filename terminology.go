@@ -64,4 +64,11 @@ type TerminologyService interface {
 	// Ancestors returns the concepts code is a kind of (and code itself
 	// when self), in identifier order.
 	Ancestors(ctx context.Context, a Actor, code string, self bool) ([]*nhs.Concept, error)
+	// RefsetMembers returns the concepts a simple reference set of the
+	// release lists, in identifier order, at most limit+1: more than
+	// limit says there are more.
+	RefsetMembers(ctx context.Context, a Actor, refset string, limit int) ([]*nhs.Concept, error)
+	// InRefset says whether a simple reference set of the release lists
+	// code.
+	InRefset(ctx context.Context, a Actor, refset, code string) (bool, error)
 }

@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -61,5 +63,28 @@ func TestSeedClinicalLists(t *testing.T) {
 	probs, err := lists.Problems.ListProblems(ctx, tr.System, ids[1])
 	if err != nil || len(probs) != 2 {
 		t.Errorf("second patient's problems after two runs: %d %v, want 2", len(probs), err)
+	}
+}
+
+// TestSNOMEDSampleRefset reads the sample release's simple reference set
+// of allergic reactions: its concept is named, and it lists a handful of
+// the release's reactions.
+func TestSNOMEDSampleRefset(t *testing.T) {
+	concepts, err := demo.SNOMEDSample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	named := false
+	for _, c := range concepts {
+		if c.ID == "19999999103" {
+			named = c.Term == "Demo allergic reaction simple reference set"
+		}
+		if slices.Contains(c.Refsets, "19999999103") {
+			members = append(members, c.ID)
+		}
+	}
+	if want := "126485001 271807003 39579001 41291007 418290006 56018004"; strings.Join(members, " ") != want || !named {
+		t.Errorf("members %v (the reference set named: %v), want %s", members, named, want)
 	}
 }

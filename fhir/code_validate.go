@@ -42,7 +42,10 @@ func (s *Server) handleValueSetValidateCode(w http.ResponseWriter, r *http.Reque
 	var v validation
 	for _, c := range codings {
 		ok, display, msg, err := s.codeInValueSet(r.Context(), p, incs, c, name)
-		if err != nil {
+		if crs.ErrorCode(err) == crs.EINVALID {
+			// A reference set the trust's release lacks.
+			return unprocessable("not-supported", where, "%s", crs.ErrorMessage(err))
+		} else if err != nil {
 			return err
 		}
 		if v.add(ok, display, msg) {
@@ -93,17 +96,22 @@ func (s *Server) codeInValueSet(ctx context.Context, p *Principal, incs []ValueS
 			continue
 		}
 		var known *codeEntry
-		if in.IsA != "" {
+		if in.byRelease() || len(in.Minus) > 0 {
 			if err := s.snomedReady(ctx, p); err != nil {
-				return false, "", fmt.Sprintf("%s includes the SNOMED CT concepts below %s, and %s", name, in.IsA, crs.ErrorMessage(err)), nil
+				return false, "", fmt.Sprintf("%s includes %s, and %s", name, in.what(), crs.ErrorMessage(err)), nil
 			}
-			below, err := s.Terminology.Subsumes(ctx, p.Actor, in.IsA, c.code)
+			if err := s.includeReady(ctx, p, in); err != nil {
+				return false, "", "", crs.Errorf(crs.EINVALID, "the value set %s includes %s, and %s", name, in.what(), crs.ErrorMessage(err))
+			}
+			held, err := s.snomedHolds(ctx, p, in, c.code)
 			if err != nil {
 				return false, "", "", err
 			}
-			if !below || in.Strict && c.code == in.IsA {
+			if !held {
 				continue
 			}
+		}
+		if in.byRelease() {
 			found, err := s.findCode(ctx, p, c.system, c.code)
 			if err != nil {
 				if crs.ErrorCode(err) == crs.ENOTFOUND {

@@ -3,7 +3,6 @@ package fhir
 import (
 	"cmp"
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -115,24 +114,35 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	return group, nil
 }
 
-// resolveBelow turns each is-a include into the codes of the trust's
-// SNOMED CT release it holds, at most maxSearchBelow; an error says why
-// it cannot, as the end of a sentence naming what includes them.
+// resolveBelow turns each include held by the trust's SNOMED CT release
+// (below a concept, a reference set's) into the codes it holds, at most
+// maxSearchBelow, and takes from each what its MINUS does; an error says
+// why it cannot, as the end of a sentence naming what includes them.
 func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSetInclude) ([]ValueSetInclude, error) {
 	for i, inc := range incs {
-		if inc.IsA == "" {
-			continue
-		}
-		below, err := s.conceptsBelow(ctx, p, inc, maxSearchBelow)
-		if err != nil {
-			return nil, crs.Errorf(crs.EINVALID, "includes the SNOMED CT concepts below %s, and %s", inc.IsA, crs.ErrorMessage(err))
-		}
-		if len(below) > maxSearchBelow {
-			return nil, crs.Errorf(crs.EINVALID, "includes more than %d SNOMED CT concepts (those below %s); a search matches at most %d, so name a narrower concept", maxSearchBelow, inc.IsA, maxSearchBelow)
-		}
-		incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
-		for _, c := range below {
-			incs[i].Codes = append(incs[i].Codes, c.ID)
+		switch {
+		case inc.byRelease():
+			found, err := s.snomedConcepts(ctx, p, inc, maxSearchBelow)
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
+				return nil, crs.Errorf(crs.EINVALID, "includes %s, and %s", inc.what(), crs.ErrorMessage(err))
+			}
+			if len(found) > maxSearchBelow {
+				return nil, crs.Errorf(crs.EINVALID, "includes more than %d SNOMED CT concepts (%s); a search matches at most %d, so name a narrower concept", maxSearchBelow, inc.what(), maxSearchBelow)
+			}
+			incs[i] = ValueSetInclude{System: inc.System, Codes: []string{}}
+			for _, c := range found {
+				incs[i].Codes = append(incs[i].Codes, c.ID)
+			}
+		case len(inc.Minus) > 0:
+			codes, err := lessMinus(ctx, s, p, inc.Minus, inc.Codes, func(code string) string { return code })
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
+				return nil, crs.Errorf(crs.EINVALID, "takes SNOMED CT concepts away, and %s", crs.ErrorMessage(err))
+			}
+			incs[i] = ValueSetInclude{System: inc.System, Codes: codes, Display: inc.Display}
 		}
 	}
 	return incs, nil
@@ -152,76 +162,181 @@ func (s *Server) snomedReady(ctx context.Context, p *Principal) error {
 	return nil
 }
 
-// conceptsBelow lists the concepts of the trust's SNOMED CT release an
-// is-a include holds, at most limit+1 (more than limit says there are
-// more): none below a concept the release lacks (one of another edition).
-func (s *Server) conceptsBelow(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
+// refsetReady says why a reference set of the trust's SNOMED CT release
+// cannot be read: no release, or none with the reference set's concept.
+func (s *Server) refsetReady(ctx context.Context, p *Principal, refset string) error {
 	if err := s.snomedReady(ctx, p); err != nil {
-		return nil, err
+		return err
 	}
-	return s.Terminology.Descendants(ctx, p.Actor, in.IsA, !in.Strict, limit)
+	if _, err := s.Terminology.FindConcept(ctx, p.Actor, refset); crs.ErrorCode(err) == crs.ENOTFOUND {
+		return crs.Errorf(crs.EINVALID, "the trust's SNOMED CT release has no reference set %s: load the release that holds it, with its der2_Refset_Simple files", refset)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
+// includeReady says why what an include held by the trust's SNOMED CT
+// release holds cannot be read: a reference set of it, or of what it
+// takes away, that the release lacks.
+func (s *Server) includeReady(ctx context.Context, p *Principal, in ValueSetInclude) error {
+	if in.Refset != "" {
+		if err := s.refsetReady(ctx, p, in.Refset); err != nil {
+			return err
+		}
+	}
+	for _, m := range in.Minus {
+		if err := s.includeReady(ctx, p, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snomedConcepts lists the concepts of the trust's SNOMED CT release an
+// include held by it holds (below a concept, or a reference set's), at
+// most limit+1: more than limit says there are more, and are listed
+// before its MINUS takes its part; none below a concept the release
+// lacks (one of another edition).
+func (s *Server) snomedConcepts(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
+	var found []*nhs.Concept
+	var err error
+	if in.Refset != "" {
+		if err := s.refsetReady(ctx, p, in.Refset); err != nil {
+			return nil, err
+		}
+		found, err = s.Terminology.RefsetMembers(ctx, p.Actor, in.Refset, limit)
+	} else {
+		if err := s.snomedReady(ctx, p); err != nil {
+			return nil, err
+		}
+		found, err = s.Terminology.Descendants(ctx, p.Actor, in.IsA, !in.Strict, limit)
+	}
+	if err != nil || len(found) > limit {
+		return found, err
+	}
+	return lessMinus(ctx, s, p, in.Minus, found, func(c *nhs.Concept) string { return c.ID })
+}
+
+// snomedHolds says whether an include of SNOMED CT codes holds code: below
+// its concept, listed by its reference set, named by it, or of the
+// system it takes whole; and none of its Minus holds it.
+func (s *Server) snomedHolds(ctx context.Context, p *Principal, in ValueSetInclude, code string) (bool, error) {
+	held, err := true, error(nil)
+	switch {
+	case in.IsA != "":
+		held, err = s.Terminology.Subsumes(ctx, p.Actor, in.IsA, code)
+		held = held && !(in.Strict && code == in.IsA)
+	case in.Refset != "":
+		held, err = s.Terminology.InRefset(ctx, p.Actor, in.Refset, code)
+	case in.Codes != nil:
+		held = slices.Contains(in.Codes, code)
+	}
+	if err != nil || !held {
+		return false, err
+	}
+	for _, m := range in.Minus {
+		if out, err := s.snomedHolds(ctx, p, m, code); err != nil || out {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// lessMinus takes from items the SNOMED CT codes that any of minus
+// holds: what one of minus holds is listed once when it is at most
+// maxSNOMEDBelow concepts and there are many items, else asked of each
+// item. A reference set the release lacks is an error.
+func lessMinus[T any](ctx context.Context, s *Server, p *Principal, minus []ValueSetInclude, items []T, code func(T) string) ([]T, error) {
+	for _, m := range minus {
+		if err := s.includeReady(ctx, p, m); err != nil {
+			return nil, err
+		}
+		var listed map[string]bool
+		switch {
+		case m.Codes != nil && len(m.Minus) == 0:
+			listed = map[string]bool{}
+			for _, c := range m.Codes {
+				listed[c] = true
+			}
+		case m.byRelease() && len(items) > minusAskedEach:
+			found, err := s.snomedConcepts(ctx, p, m, maxSNOMEDBelow)
+			if err != nil {
+				return nil, err
+			}
+			if len(found) <= maxSNOMEDBelow {
+				listed = map[string]bool{}
+				for _, c := range found {
+					listed[c.ID] = true
+				}
+			}
+		}
+		kept := make([]T, 0, len(items))
+		for _, it := range items {
+			held := listed[code(it)]
+			if listed == nil {
+				var err error
+				if held, err = s.snomedHolds(ctx, p, m, code(it)); err != nil {
+					return nil, err
+				}
+			}
+			if !held {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	return items, nil
+}
+
+// minusAskedEach is how many codes a MINUS is asked of one by one rather
+// than listing what it takes away.
+const minusAskedEach = 50
+
 // conceptFilter reads an include of a value set's compose that selects
-// SNOMED CT concepts by their place in its hierarchy, with one filter:
-// concept is-a or descendent-of a concept, or an expression constraint
-// (constraint =) that is concepts, descendantOrSelfOf (<<) and
-// descendantOf (<) concepts joined by OR, as UK Core's value sets write
-// them. It returns an include for each concept below which the codes are,
-// and one of the concepts named alone. An error says why another filter
-// is not expanded (a refinement, MINUS, memberOf: reference sets are not
-// loaded), as the end of a sentence naming the value set.
+// SNOMED CT concepts by the trust's release, with one filter: concept
+// is-a or descendent-of a concept, concept in reference sets (each
+// written with ^ or not, separated by commas), or an expression
+// constraint (constraint =) of the forms readECL reads, as UK Core's
+// value sets write them. It returns an include for each part of what
+// it holds, the concepts named alone in one. An error says why another
+// filter is not expanded (a refinement, AND, ancestors), as the end of
+// a sentence naming the value set.
 func conceptFilter(system string, inc map[string]any) ([]ValueSetInclude, error) {
 	filters := array(inc["filter"])
 	if system != nhs.SNOMEDSystem || len(filters) != 1 || inc["concept"] != nil || inc["valueSet"] != nil {
-		return nil, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT by its hierarchy", cmp.Or(system, "no system"))
+		return nil, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: it expands one filter of SNOMED CT by its hierarchy or reference sets", cmp.Or(system, "no system"))
 	}
 	f, _ := filters[0].(map[string]any)
 	property, _ := f["property"].(string)
 	op, _ := f["op"].(string)
 	value, _ := f["value"].(string)
 	value = strings.TrimSpace(value)
-	refused := crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand: it expands concept is-a or descendent-of a concept, and constraints of concepts, descendantOrSelfOf and descendantOf concepts joined by OR", property, op, value)
+	refused := func(why string) error {
+		return crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand (%s): it expands concept is-a, descendent-of or in (a reference set) a concept, and constraints of concepts, descendantOrSelfOf (<<), descendantOf (<) and memberOf (^) concepts joined by OR, and one such MINUS another", property, op, value, why)
+	}
 	switch {
 	case property == "concept" && (op == "is-a" || op == "descendent-of") && nhs.CheckSCTID(value) == nil:
 		return []ValueSetInclude{{System: system, IsA: value, Strict: op == "descendent-of"}}, nil
-	case property != "constraint" || op != "=":
-		return nil, refused
-	}
-	if strings.HasPrefix(value, "(") && strings.HasSuffix(value, ")") {
-		value = value[1 : len(value)-1]
-	}
-	var out []ValueSetInclude
-	named := ValueSetInclude{System: system, Codes: []string{}}
-	for _, term := range eclOr.Split(value, -1) {
-		term = strings.TrimSpace(term)
-		fields := strings.Fields(term)
-		switch {
-		case len(fields) == 2 && (fields[0] == "descendantOrSelfOf" || fields[0] == "<<") && nhs.CheckSCTID(fields[1]) == nil:
-			out = append(out, ValueSetInclude{System: system, IsA: fields[1]})
-		case len(fields) == 2 && (fields[0] == "descendantOf" || fields[0] == "<") && nhs.CheckSCTID(fields[1]) == nil:
-			out = append(out, ValueSetInclude{System: system, IsA: fields[1], Strict: true})
-		case len(fields) >= 1 && nhs.CheckSCTID(fields[0]) == nil && (len(fields) == 1 || strings.HasPrefix(fields[1], "|") && strings.HasSuffix(term, "|")):
-			// A concept alone, with its term between bars or not.
-			named.Codes = append(named.Codes, fields[0])
-			if d := strings.TrimSpace(strings.Trim(strings.TrimSpace(strings.TrimPrefix(term, fields[0])), "|")); d != "" {
-				if named.Display == nil {
-					named.Display = map[string]string{}
-				}
-				named.Display[fields[0]] = d
+	case property == "concept" && op == "in":
+		var out []ValueSetInclude
+		for _, r := range strings.Split(value, ",") {
+			r = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r), "^"))
+			if err := nhs.CheckSCTID(r); err != nil {
+				return nil, refused(err.Error())
 			}
-		default:
-			return nil, refused
+			out = append(out, ValueSetInclude{System: system, Refset: r})
 		}
+		return out, nil
+	case property != "constraint" || op != "=":
+		return nil, refused("not a filter of those")
 	}
-	if len(named.Codes) > 0 {
-		out = append(out, named)
+	out, err := readECL(system, value)
+	if err != nil {
+		return nil, refused(err.Error())
 	}
 	return out, nil
 }
-
-// eclOr splits an expression constraint at its ORs.
-var eclOr = regexp.MustCompile(`(?i)\s+OR\s+`)
 
 // expandValueSet lists what the value set at url (url|version) includes:
 // one the trust holds in its resource store, else one of R4's or UK
@@ -248,6 +363,9 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 	vs, err := s.storedByURL(ctx, p, "ValueSet", url, version)
 	if err != nil || vs != nil {
 		return vs, err
+	}
+	if query, ok := strings.CutPrefix(url, nhs.SNOMEDSystem+"?"); ok {
+		return implicitSNOMED(url, query)
 	}
 	if incs, ok := valueSetTable[url]; ok {
 		var include []any
@@ -276,6 +394,27 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 		return Resource{"resourceType": "ValueSet", "url": url, "status": "active", "compose": map[string]any{"include": include}}, nil
 	}
 	return nil, crs.Errorf(crs.ENOTFOUND, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
+}
+
+// implicitSNOMED returns the value set SNOMED CT's own url names (its
+// query after http://snomed.info/sct?): fhir_vs, the whole of it;
+// fhir_vs=isa/C, C and the concepts that are a kind of it;
+// fhir_vs=refset/R, the concepts the reference set R lists. An error
+// says why another is not known, as the end of a sentence naming it.
+func implicitSNOMED(url, query string) (Resource, error) {
+	include := map[string]any{"system": nhs.SNOMEDSystem}
+	vs, _ := strings.CutPrefix(query, "fhir_vs")
+	kind, id, _ := strings.Cut(strings.TrimPrefix(vs, "="), "/")
+	switch {
+	case vs == "":
+	case kind == "isa" && nhs.CheckSCTID(id) == nil:
+		include["filter"] = []any{map[string]any{"property": "concept", "op": "is-a", "value": id}}
+	case kind == "refset" && nhs.CheckSCTID(id) == nil:
+		include["filter"] = []any{map[string]any{"property": "concept", "op": "in", "value": id}}
+	default:
+		return nil, crs.Errorf(crs.ENOTFOUND, "is not a value set of SNOMED CT this server knows: it knows %s?fhir_vs (the whole of it), ?fhir_vs=isa/[concept] and ?fhir_vs=refset/[reference set]", nhs.SNOMEDSystem)
+	}
+	return Resource{"resourceType": "ValueSet", "url": url, "status": "active", "compose": map[string]any{"include": []any{include}}}, nil
 }
 
 // storedByURL returns the trust's resource of a type (a ValueSet, a

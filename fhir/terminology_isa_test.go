@@ -48,13 +48,7 @@ func TestSNOMEDHierarchy(t *testing.T) {
 			t.Errorf("is-a diabetes, filtered (-want +got):\n%s", diff)
 		}
 
-		validate := func(vsURL, code string) bool {
-			r := c.do("GET", "/fhir/ValueSet/$validate-code?url="+url.QueryEscape(vsURL)+"&system="+url.QueryEscape(sct)+"&code="+code, "")
-			if r.status != 200 {
-				t.Fatalf("validate %s in %s: %d %s", code, vsURL, r.status, r.body)
-			}
-			return strings.Contains(string(r.body), `"valueBoolean":true`)
-		}
+		validate := func(vsURL, code string) bool { return inValueSet(t, c, vsURL, code) }
 		for _, tc := range []struct {
 			vs, code string
 			want     bool
@@ -102,22 +96,7 @@ func TestSNOMEDHierarchy(t *testing.T) {
 			}
 		}
 
-		ids := map[string]string{}
-		for _, code := range []string{"44054006", "46635009", "73211009", "195967001"} {
-			r := c.do("POST", "/fhir/Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"`+sct+`","code":"`+code+`"}]}}`)
-			if r.status != 201 {
-				t.Fatalf("create a Condition of %s: %d %s", code, r.status, r.body)
-			}
-			ids[r.json(t)["id"].(string)] = code
-		}
-		search := func(q string) []string {
-			var codes []string
-			for _, id := range c.searchIDs(t, "/fhir/Condition?"+q) {
-				codes = append(codes, ids[id])
-			}
-			slices.Sort(codes)
-			return codes
-		}
+		search := snomedConditions(t, c, "44054006", "46635009", "73211009", "195967001")
 		for _, tc := range []struct {
 			query string
 			want  []string
@@ -155,9 +134,11 @@ func TestSNOMEDHierarchy(t *testing.T) {
 			t.Errorf("UK Core's conditions, filtered by diabetes: %v, want the three diabetes concepts", got)
 		}
 		// A trust's value set by an expression constraint as UK Core's
-		// write them is expanded; one with MINUS is refused, saying which
-		// filter, as is UK Core's of a reference set's members.
-		for _, ecl := range []struct{ url, value string }{{"http://example.org/fhir/ValueSet/ecl", "<< 73211009"}, {"http://example.org/fhir/ValueSet/ecl-minus", "<< 73211009 MINUS 44054006"}} {
+		// write them is expanded, with MINUS too; one with a refinement is
+		// refused, saying which filter, and UK Core's of a reference set
+		// the release lacks saying so.
+		for _, ecl := range []struct{ url, value string }{{"http://example.org/fhir/ValueSet/ecl", "<< 73211009"},
+			{"http://example.org/fhir/ValueSet/ecl-minus", "<< 73211009 MINUS 44054006"}, {"http://example.org/fhir/ValueSet/ecl-refined", "<< 73211009 : 363698007 = 39057004"}} {
 			if r := c.do("POST", "/fhir/ValueSet", `{"resourceType":"ValueSet","url":"`+ecl.url+`","status":"active",
 				"compose":{"include":[{"system":"`+sct+`","filter":[{"property":"constraint","op":"=","value":"`+ecl.value+`"}]}]}}`); r.status != 201 {
 				t.Fatalf("create %s: %d %s", ecl.url, r.status, r.body)
@@ -166,9 +147,13 @@ func TestSNOMEDHierarchy(t *testing.T) {
 		if diff := cmp.Diff(want, expand("http://example.org/fhir/ValueSet/ecl", "")); diff != "" {
 			t.Errorf("<< diabetes (-want +got):\n%s", diff)
 		}
-		for _, vs := range []string{"http://example.org/fhir/ValueSet/ecl-minus", "https://fhir.hl7.org.uk/ValueSet/UKCore-PathologyAndLaboratoryMedicineObservables"} {
-			if r := c.do("GET", "/fhir/ValueSet/$expand?url="+url.QueryEscape(vs), ""); r.status != 422 || !strings.Contains(string(r.body), "the filter constraint =") {
-				t.Errorf("%s: %d %s, want 422 naming its filter", vs, r.status, r.body)
+		if diff := cmp.Diff([]string{want[1], want[2]}, expand("http://example.org/fhir/ValueSet/ecl-minus", "")); diff != "" {
+			t.Errorf("<< diabetes MINUS type 2 (-want +got):\n%s", diff)
+		}
+		for vs, say := range map[string]string{"http://example.org/fhir/ValueSet/ecl-refined": "the filter constraint =",
+			"https://fhir.hl7.org.uk/ValueSet/UKCore-PathologyAndLaboratoryMedicineObservables": "has no reference set 1853551000000106"} {
+			if r := c.do("GET", "/fhir/ValueSet/$expand?url="+url.QueryEscape(vs), ""); r.status != 422 || !strings.Contains(string(r.body), say) {
+				t.Errorf("%s: %d %s, want 422 saying %q", vs, r.status, r.body, say)
 			}
 		}
 	})

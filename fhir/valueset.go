@@ -2,8 +2,9 @@ package fhir
 
 // ValueSetInclude is one include of a value set's compose: the codes of
 // a code system it names one by one, the SNOMED CT concepts below one
-// (a filter concept is-a or descendent-of), or the code system whole
-// (Codes nil and IsA "", any code of System).
+// (a filter concept is-a or descendent-of) or that a reference set
+// lists (concept in, memberOf), or the code system whole (Codes nil,
+// IsA and Refset "", any code of System).
 type ValueSetInclude struct {
 	System string
 	Codes  []string
@@ -12,6 +13,12 @@ type ValueSetInclude struct {
 	// filter descendent-of).
 	IsA    string
 	Strict bool
+	// Refset is the SNOMED CT simple reference set of a filter: the
+	// include is the concepts it lists.
+	Refset string
+	// Minus is what an expression constraint's MINUS takes away: the
+	// include holds its concepts less those any of Minus holds.
+	Minus []ValueSetInclude
 	// Filters, in the tables generated from UK Core's definitions, are
 	// the include's filters as the definition gives them, read as a
 	// stored value set's are (conceptFilter).
@@ -42,4 +49,20 @@ type modelCodeSystem struct {
 // and whether it is no longer active in inactiveConcepts.
 type modelConcept struct {
 	Code, Display string
+}
+
+// byRelease says whether an include holds the SNOMED CT concepts the
+// trust's release says: those below a concept, or a reference set's.
+func (in ValueSetInclude) byRelease() bool { return in.IsA != "" || in.Refset != "" }
+
+// what names the SNOMED CT concepts an include holds, for a sentence:
+// the concepts below one, a reference set's members, or those it names.
+func (in ValueSetInclude) what() string {
+	switch {
+	case in.Refset != "":
+		return "the members of the SNOMED CT reference set " + in.Refset
+	case in.IsA != "":
+		return "the SNOMED CT concepts below " + in.IsA
+	}
+	return "SNOMED CT concepts it names"
 }

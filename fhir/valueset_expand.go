@@ -175,9 +175,9 @@ type codeEntry struct {
 // each word of filter, count of them from offset; with activeOnly those
 // still active, with includeDesignations each with its other names. A
 // value set that takes SNOMED CT whole is expanded
-// from the trust's release only with a filter; one that includes codes
-// by a filter (SNOMED CT is-a) is refused, since the server holds no
-// hierarchy.
+// from the trust's release only with a filter; one that includes
+// SNOMED CT concepts by a filter is expanded from the release's
+// hierarchy and reference sets, a filter of another form refused.
 func (s *Server) handleValueSetExpand(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("ValueSet", false); err != nil {
 		return err
@@ -356,17 +356,19 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 		return entries[code], nil
 	}
 	for _, in := range incs {
-		if in.IsA != "" {
-			below, err := s.conceptsBelow(ctx, p, in, maxSNOMEDBelow)
-			if err != nil {
-				return nil, unprocessable("not-supported", where, "the value set %s includes the SNOMED CT concepts below %s, and %v", where, in.IsA, err)
+		if in.byRelease() {
+			below, err := s.snomedConcepts(ctx, p, in, maxSNOMEDBelow)
+			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
+				return nil, unprocessable("not-supported", where, "the value set %s includes %s, and %v", where, in.what(), crs.ErrorMessage(err))
 			}
 			if len(below) > maxSNOMEDBelow {
 				if strings.TrimSpace(filter) == "" {
-					return nil, unprocessable("too-costly", "filter", "the value set %s includes more than %d SNOMED CT concepts (those below %s): give a filter, words of the terms to list", where, maxSNOMEDBelow, in.IsA)
+					return nil, unprocessable("too-costly", "filter", "the value set %s includes more than %d SNOMED CT concepts (%s): give a filter, words of the terms to list", where, maxSNOMEDBelow, in.what())
 				}
 				// Too many to list: the concepts the filter finds that
-				// are below it.
+				// it holds.
 				if below, err = s.searchBelow(ctx, p, in, filter); err != nil {
 					return nil, err
 				}
@@ -375,6 +377,13 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 				add(conceptEntry(c))
 			}
 			continue
+		}
+		if len(in.Minus) > 0 {
+			if in.Codes, err = lessMinus(ctx, s, p, in.Minus, in.Codes, func(code string) string { return code }); err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
+				return nil, unprocessable("not-supported", where, "the value set %s takes SNOMED CT concepts away, and %v", where, crs.ErrorMessage(err))
+			}
 		}
 		if in.Codes != nil {
 			for _, code := range in.Codes {
@@ -421,7 +430,7 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 const maxSNOMEDBelow = 10000
 
 // searchBelow lists the concepts of the trust's release whose terms match
-// filter and that an is-a include holds.
+// filter and that an include held by the release holds.
 func (s *Server) searchBelow(ctx context.Context, p *Principal, in ValueSetInclude, filter string) ([]*nhs.Concept, error) {
 	found, err := s.Terminology.SearchConcepts(ctx, p.Actor, filter, crs.ConceptAny, maxSNOMEDExpansion)
 	if err != nil {
@@ -429,11 +438,11 @@ func (s *Server) searchBelow(ctx context.Context, p *Principal, in ValueSetInclu
 	}
 	var out []*nhs.Concept
 	for _, c := range found {
-		ok, err := s.Terminology.Subsumes(ctx, p.Actor, in.IsA, c.ID)
+		ok, err := s.snomedHolds(ctx, p, in, c.ID)
 		if err != nil {
 			return nil, err
 		}
-		if ok && !(in.Strict && c.ID == in.IsA) {
+		if ok {
 			out = append(out, c)
 		}
 	}

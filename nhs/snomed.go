@@ -37,13 +37,18 @@ const (
 // name, whose semantic tag says what kind of thing it is ("disorder",
 // "substance", "finding"), its other active synonyms, and the concepts
 // it is a kind of (its active is-a relationships), when the release gave
-// them.
+// them, and the simple reference sets it is an active member of, when
+// the release gave them.
 type Concept struct {
 	ID       string
 	Term     string
 	FSN      string
 	Synonyms []string
 	Parents  []string
+	// Refsets are the simple reference sets (der2_Refset_Simple...) of
+	// the release that list the concept, as read from the release:
+	// FindConcept leaves them out (ask InRefset).
+	Refsets []string
 }
 
 // SemanticTag is the kind of thing a concept is, from the brackets that
@@ -116,6 +121,7 @@ var (
 	rf2DescriptionHeader  = []string{"id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term", "caseSignificanceId"}
 	rf2LanguageHeader     = []string{"id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId", "acceptabilityId"}
 	rf2RelationshipHeader = []string{"id", "effectiveTime", "active", "moduleId", "sourceId", "destinationId", "relationshipGroup", "typeId", "characteristicTypeId", "modifierId"}
+	rf2SimpleRefsetHeader = []string{"id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId"}
 )
 
 // rf2Row is the latest row of one component in the files read: a full
@@ -132,8 +138,10 @@ type rf2Row struct {
 // their header line, and optionally a language reference set saying
 // which synonym is preferred, and a relationship file whose active is-a
 // relationships say what each concept is a kind of (the inferred
-// relationships, sct2_Relationship_...). Of a component given more than once (a
-// full release) the row with the latest effective time counts. A
+// relationships, sct2_Relationship_...), and simple reference sets
+// (der2_Refset_Simple...) whose active members say which lists each
+// concept is on. Of a component given more than once (a full release)
+// the row with the latest effective time counts. A
 // concept's term is its preferred synonym by the language reference set;
 // without one, the synonym that is its fully specified name without the
 // semantic tag, else its first synonym. A release with a bad line
@@ -146,7 +154,7 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			errs = append(errs, at+": "+fmt.Sprintf(format, args...))
 		}
 	}
-	concepts, descs, prefs, rels := map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}
+	concepts, descs, prefs, rels, members := map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}, map[string]*rf2Row{}
 	var haveConcepts, haveDescs bool
 	for _, f := range files {
 		base := filepath.Base(f.Name)
@@ -161,8 +169,10 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			header, into = rf2LanguageHeader, prefs
 		case strings.HasPrefix(base, "sct2_Relationship_"):
 			header, into = rf2RelationshipHeader, rels
+		case strings.HasPrefix(base, "der2_Refset_Simple"):
+			header, into = rf2SimpleRefsetHeader, members
 		default:
-			fail(f.Name, "not a file of a SNOMED CT RF2 release: its name starts sct2_Concept_, sct2_Description_, sct2_Relationship_ or der2_cRefset_Language")
+			fail(f.Name, "not a file of a SNOMED CT RF2 release: its name starts sct2_Concept_, sct2_Description_, sct2_Relationship_, der2_cRefset_Language or der2_Refset_Simple")
 			continue
 		}
 		readRF2File(f, header, into, fail)
@@ -231,6 +241,26 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 			child.Parents = append(child.Parents, parent)
 		}
 	}
+	for _, id := range slices.Sorted(maps.Keys(members)) {
+		r := members[id]
+		refset, member := r.fields[4], r.fields[5]
+		if !r.active || !isConceptID(member) {
+			continue // a retired member, or one that lists descriptions
+		}
+		c := byID[member]
+		if c == nil || byID[refset] == nil {
+			if _, known := concepts[refset]; !known {
+				fail(r.at, "reference set member %s is of reference set %s, which is not in the concept file", id, refset)
+			}
+			if _, known := concepts[member]; !known {
+				fail(r.at, "reference set member %s lists concept %s, which is not in the concept file", id, member)
+			}
+			continue // a member of an inactive concept or reference set
+		}
+		if !slices.Contains(c.Refsets, refset) {
+			c.Refsets = append(c.Refsets, refset)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.New(strings.Join(errs, "\n"))
 	}
@@ -271,11 +301,19 @@ func ReadRF2(files []RF2File) ([]Concept, error) {
 	return out, nil
 }
 
+// isConceptID says whether a SNOMED CT identifier is of a concept, by its
+// partition (the two digits before the check digit): 00, or 10 in an
+// extension's namespace.
+func isConceptID(id string) bool {
+	return len(id) >= 6 && (id[len(id)-3:len(id)-1] == "00" || id[len(id)-3:len(id)-1] == "10")
+}
+
 // readRF2File reads one tab-separated RF2 file into rows, the latest
 // row of each component winning.
 func readRF2File(f RF2File, header []string, into map[string]*rf2Row, fail func(at, format string, args ...any)) {
 	sc := bufio.NewScanner(f.R)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	refset := header[4] == "refsetId" // a reference set's members, whose ids are UUIDs
 	line := 0
 	for sc.Scan() {
 		line++
@@ -302,7 +340,7 @@ func readRF2File(f RF2File, header []string, into map[string]*rf2Row, fail func(
 			if !strings.HasSuffix(name, "Id") && name != "id" {
 				continue
 			}
-			if name == "id" && len(header) == len(rf2LanguageHeader) {
+			if name == "id" && refset {
 				continue // a reference set member's id is a UUID
 			}
 			if err := CheckSCTID(fields[i]); err != nil {

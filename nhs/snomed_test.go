@@ -30,6 +30,7 @@ const (
 	conceptHeader = "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n"
 	descHeader    = "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\n"
 	langHeader    = "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId\n"
+	refsetHeader  = "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\n"
 	relHeader     = "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId\n"
 )
 
@@ -110,6 +111,61 @@ func TestReadRF2Hierarchy(t *testing.T) {
 		{"sct2_Relationship_X.txt", strings.NewReader(relHeader + "5001024\t20020131\t1\t900000000000207008\t195967001\t73211009\t0\t116680003\t900000000000011006\t900000000000451002\n")}})
 	if err == nil || !strings.Contains(err.Error(), "sct2_Relationship_X.txt:2: relationship 5001024 is of concept 73211009, which is not in the concept file") {
 		t.Errorf("an is-a to a concept not in the release: got %v", err)
+	}
+}
+
+// TestReadRF2Refsets reads which concepts the release's simple reference
+// sets list: active members only, the latest row of each, none of an
+// inactive concept or of a description; a member of a concept the
+// release lacks, or a bad line, is reported by file and line.
+func TestReadRF2Refsets(t *testing.T) {
+	concepts := conceptHeader +
+		"195967001\t20020131\t1\t900000000000207008\t900000000000074008\n" +
+		"64572001\t20020131\t1\t900000000000207008\t900000000000074008\n" +
+		"22298006\t20020131\t0\t900000000000207008\t900000000000074008\n" +
+		"19999999103\t20260401\t1\t900000000000207008\t900000000000074008\n"
+	descs := descHeader +
+		"1002011\t20020131\t1\t900000000000207008\t195967001\ten\t900000000000013009\tAsthma\t900000000000448009\n" +
+		"3006015\t20020131\t1\t900000000000207008\t64572001\ten\t900000000000013009\tDisease\t900000000000448009\n" +
+		"29999999114\t20260401\t1\t900000000000207008\t19999999103\ten\t900000000000013009\tDemo simple reference set\t900000000000448009\n"
+	members := refsetHeader +
+		"80000000-0000-4000-8000-000000000001\t20260401\t1\t900000000000207008\t19999999103\t195967001\n" +
+		// Disease was listed, and taken off since.
+		"80000000-0000-4000-8000-000000000002\t20200101\t1\t900000000000207008\t19999999103\t64572001\n" +
+		"80000000-0000-4000-8000-000000000002\t20260401\t0\t900000000000207008\t19999999103\t64572001\n" +
+		// A retired concept, and a description.
+		"80000000-0000-4000-8000-000000000003\t20260401\t1\t900000000000207008\t19999999103\t22298006\n" +
+		"80000000-0000-4000-8000-000000000004\t20260401\t1\t900000000000207008\t19999999103\t1002011\n"
+	got, err := ReadRF2([]RF2File{{"sct2_Concept_Snapshot_INT.txt", strings.NewReader(concepts)},
+		{"sct2_Description_Snapshot-en_INT.txt", strings.NewReader(descs)}, {"der2_Refset_SimpleSnapshot_INT.txt", strings.NewReader(members)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refsets := map[string]string{}
+	for _, c := range got {
+		refsets[c.ID] = strings.Join(c.Refsets, ",")
+	}
+	want := map[string]string{"195967001": "19999999103", "64572001": "", "19999999103": ""}
+	if fmt.Sprint(refsets) != fmt.Sprint(want) {
+		t.Errorf("reference sets %v, want %v", refsets, want)
+	}
+	for _, tc := range []struct{ name, line, want string }{
+		{"unknown concept", "80000000-0000-4000-8000-000000000005\t20260401\t1\t900000000000207008\t19999999103\t73211009\n",
+			"der2_Refset_SimpleSnapshot_X.txt:2: reference set member 80000000-0000-4000-8000-000000000005 lists concept 73211009, which is not in the concept file"},
+		{"unknown reference set", "80000000-0000-4000-8000-000000000006\t20260401\t1\t900000000000207008\t1127551000000109\t195967001\n",
+			"der2_Refset_SimpleSnapshot_X.txt:2: reference set member 80000000-0000-4000-8000-000000000006 is of reference set 1127551000000109, which is not in the concept file"},
+		{"check digit", "80000000-0000-4000-8000-000000000007\t20260401\t1\t900000000000207008\t19999999103\t195967002\n",
+			"der2_Refset_SimpleSnapshot_X.txt:2: referencedComponentId: SNOMED CT identifier 195967002 fails its check digit"},
+		{"fields", "80000000-0000-4000-8000-000000000008\t20260401\t1\t19999999103\t195967001\n",
+			"der2_Refset_SimpleSnapshot_X.txt:2: 5 fields, not the 6 of the header"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadRF2([]RF2File{{"sct2_Concept_X.txt", strings.NewReader(concepts)}, {"sct2_Description_X.txt", strings.NewReader(descs)},
+				{"der2_Refset_SimpleSnapshot_X.txt", strings.NewReader(refsetHeader + tc.line)}})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -38,7 +38,7 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 	}
 	err := s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		org := tx.actor.OrgID
-		for _, table := range []string{"snomed_words", "snomed_isa", "snomed_concepts"} {
+		for _, table := range []string{"snomed_words", "snomed_isa", "snomed_refset", "snomed_concepts"} {
 			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE org_id = $1`, org); err != nil {
 				return err
 			}
@@ -46,8 +46,15 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 		concept := newBatchInsert(tx, `INSERT INTO snomed_concepts (org_id, concept_id, term, fsn, semantic_tag, synonyms) VALUES `, 6)
 		word := newBatchInsert(tx, `INSERT INTO snomed_words (org_id, word, concept_id) VALUES `, 3)
 		isa := newBatchInsert(tx, `INSERT INTO snomed_isa (org_id, concept_id, parent_id) VALUES `, 3)
-		relationships := 0
+		member := newBatchInsert(tx, `INSERT INTO snomed_refset (org_id, refset_id, concept_id) VALUES `, 3)
+		relationships, members := 0, 0
 		for _, c := range concepts {
+			for _, refset := range c.Refsets {
+				members++
+				if err := member.add(org, refset, c.ID); err != nil {
+					return err
+				}
+			}
 			for _, parent := range c.Parents {
 				relationships++
 				if err := isa.add(org, c.ID, parent); err != nil {
@@ -78,9 +85,12 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 		if err := isa.flush(); err != nil {
 			return err
 		}
+		if err := member.flush(); err != nil {
+			return err
+		}
 		return tx.EmitData(&crs.Event{Type: crs.EventTerminologyLoaded, SubjectID: nhs.SNOMED,
-			Summary: fmt.Sprintf("SNOMED CT release loaded: %d concepts, %d is-a relationships", len(concepts), relationships)}, "terminology release",
-			map[string]any{"classification": nhs.SNOMED, "concepts": len(concepts), "is_a": relationships})
+			Summary: fmt.Sprintf("SNOMED CT release loaded: %d concepts, %d is-a relationships, %d reference set members", len(concepts), relationships, members)}, "terminology release",
+			map[string]any{"classification": nhs.SNOMED, "concepts": len(concepts), "is_a": relationships, "refset_members": members})
 	})
 	return len(concepts), err
 }
@@ -293,4 +303,27 @@ func (s *TerminologyService) hierarchy(ctx context.Context, a crs.Actor, from st
 		return nil, err
 	}
 	return found[:min(len(found), limit+1)], nil
+}
+
+// RefsetMembers returns the concepts a simple reference set of the
+// trust's release lists, in identifier order: at most limit+1, so that
+// more than limit says there are more.
+func (s *TerminologyService) RefsetMembers(ctx context.Context, a crs.Actor, refset string, limit int) ([]*nhs.Concept, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	return queryRows(ctx, s.db.read, scanConcept, `SELECT `+conceptColumns+` FROM snomed_refset r
+		JOIN snomed_concepts c ON c.org_id = r.org_id AND c.concept_id = r.concept_id
+		WHERE r.org_id = $1 AND r.refset_id = $2 ORDER BY r.concept_id LIMIT $3`, a.OrgID, refset, limit+1)
+}
+
+// InRefset says whether a simple reference set of the trust's release
+// lists code.
+func (s *TerminologyService) InRefset(ctx context.Context, a crs.Actor, refset, code string) (bool, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return false, err
+	}
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM snomed_refset WHERE org_id = $1 AND concept_id = $2 AND refset_id = $3`, a.OrgID, code, refset).Scan(&n)
+	return n > 0, err
 }

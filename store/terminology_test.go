@@ -106,13 +106,7 @@ func TestTerminologyHierarchy(t *testing.T) {
 		ctx := context.Background()
 		ts := store.NewTerminologyService(db)
 		a, b := storetest.NewTrust(t, db, "RHA"), storetest.NewTrust(t, db, "RHB")
-		concepts, err := demo.SNOMEDSample()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ts.LoadSNOMED(ctx, a.System, concepts); err != nil {
-			t.Fatal(err)
-		}
+		concepts := loadSample(t, ts, a)
 		doctor := a.Actor(crs.RoleDoctor)
 		for _, tc := range []struct {
 			ancestor, code string
@@ -176,4 +170,84 @@ func TestTerminologyHierarchy(t *testing.T) {
 			t.Errorf("after a release with no relationships: %v %v", got, err)
 		}
 	})
+}
+
+// TestTerminologyRefsets reads the simple reference set of the sample
+// release: the concepts it lists, whether it lists one, each trust's
+// own, replaced with the release.
+func TestTerminologyRefsets(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		ts := store.NewTerminologyService(db)
+		a, b := storetest.NewTrust(t, db, "RSA"), storetest.NewTrust(t, db, "RSB")
+		concepts := loadSample(t, ts, a)
+		doctor := a.Actor(crs.RoleDoctor)
+		const reactions = "19999999103" // the demo's allergic reactions
+		members := func(limit int) string {
+			got, err := ts.RefsetMembers(ctx, doctor, reactions, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range got {
+				if c.Term == "" {
+					t.Errorf("member %s without its term", c.ID)
+				}
+				ids = append(ids, c.ID)
+			}
+			return strings.Join(ids, " ")
+		}
+		if got, want := members(10), "126485001 271807003 39579001 41291007 418290006 56018004"; got != want {
+			t.Errorf("members: %s, want %s", got, want)
+		}
+		// More than the limit: one more than it, saying so.
+		if got, want := members(3), "126485001 271807003 39579001 41291007"; got != want {
+			t.Errorf("members, at most 3: %s, want %s (more than 3)", got, want)
+		}
+		for _, tc := range []struct {
+			refset, code string
+			want         bool
+		}{
+			{reactions, "39579001", true},    // anaphylaxis
+			{reactions, "195967001", false},  // asthma is not a reaction listed
+			{"195967001", "39579001", false}, // a concept that lists nothing
+		} {
+			if got, err := ts.InRefset(ctx, doctor, tc.refset, tc.code); err != nil || got != tc.want {
+				t.Errorf("%s lists %s: %v %v, want %v", tc.refset, tc.code, got, err, tc.want)
+			}
+		}
+		if got, err := ts.InRefset(ctx, b.Actor(crs.RoleDoctor), reactions, "39579001"); err != nil || got {
+			t.Errorf("another trust, with no release: %v %v", got, err)
+		}
+		if _, err := ts.RefsetMembers(ctx, a.Actor(crs.RoleClerk), reactions, 10); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("a clerk reads a reference set: %v", err)
+		}
+		if _, err := ts.InRefset(ctx, a.Actor(crs.RoleClerk), reactions, "39579001"); crs.ErrorCode(err) != crs.EFORBIDDEN {
+			t.Errorf("a clerk asks of a reference set: %v", err)
+		}
+		// Loading again replaces the members with the release's.
+		for i := range concepts {
+			concepts[i].Refsets = nil
+		}
+		if _, err := ts.LoadSNOMED(ctx, a.System, concepts); err != nil {
+			t.Fatal(err)
+		}
+		if got := members(10); got != "" {
+			t.Errorf("after a release with no reference sets: %s", got)
+		}
+	})
+}
+
+// loadSample loads the demo's sample SNOMED CT release for a trust, and
+// returns its concepts.
+func loadSample(t *testing.T, ts *store.TerminologyService, tr *storetest.Trust) []nhs.Concept {
+	t.Helper()
+	concepts, err := demo.SNOMEDSample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.LoadSNOMED(context.Background(), tr.System, concepts); err != nil {
+		t.Fatal(err)
+	}
+	return concepts
 }

@@ -43,8 +43,10 @@ the release (Snapshot or Full): sct2_Concept_*.txt and
 sct2_Description_*.txt, and optionally der2_cRefset_Language*.txt, which
 says the preferred term, and sct2_Relationship_*.txt, whose is-a
 relationships say what each concept is a kind of (for the FHIR API's
-:below and :above, is-a value sets and $subsumes); a folder given stands
-for the RF2 files in it.
+:below and :above, is-a value sets and $subsumes), and
+der2_Refset_Simple*.txt, whose simple reference sets list concepts (for
+value sets by memberOf, as UK Core's are); a folder given stands for the
+RF2 files in it, of reference sets the Snapshot ones.
 
 A file with a bad line loads nothing, and each bad line is reported as
 FILE:LINE: what is wrong.`
@@ -93,7 +95,7 @@ func loadSNOMED(ctx context.Context, dsn, ods string, args []string, stdout io.W
 	var names []string
 	for _, a := range args {
 		if st, err := os.Stat(a); err == nil && st.IsDir() {
-			for _, pattern := range []string{"sct2_Concept_*.txt", "sct2_Description_*.txt", "der2_cRefset_Language*.txt", "sct2_Relationship_*.txt"} {
+			for _, pattern := range []string{"sct2_Concept_*.txt", "sct2_Description_*.txt", "der2_cRefset_Language*.txt", "sct2_Relationship_*.txt", "der2_Refset_SimpleSnapshot*.txt"} {
 				found, _ := filepath.Glob(filepath.Join(a, pattern))
 				names = append(names, found...)
 			}
@@ -123,10 +125,11 @@ func loadSNOMED(ctx context.Context, dsn, ods string, args []string, stdout io.W
 	if err != nil {
 		return err
 	}
-	isa := 0
+	isa, members := 0, 0
 	for _, c := range concepts {
 		isa += len(c.Parents)
+		members += len(c.Refsets)
 	}
-	fmt.Fprintf(stdout, "%d SNOMED CT concepts and %d is-a relationships loaded for %s from %d files\n", n, isa, org.ODSCode, len(files))
+	fmt.Fprintf(stdout, "%d SNOMED CT concepts, %d is-a relationships and %d reference set members loaded for %s from %d files\n", n, isa, members, org.ODSCode, len(files))
 	return nil
 }

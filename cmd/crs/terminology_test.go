@@ -68,8 +68,8 @@ func TestTerminologyLoad(t *testing.T) {
 }
 
 // TestTerminologyLoadSNOMED loads the demo's sample SNOMED CT release
-// from its folder, and refuses a release with bad lines, each reported as
-// FILE:LINE, loading nothing.
+// from its folder, its reference set's members named, and refuses a
+// release with bad lines, each reported as FILE:LINE, loading nothing.
 func TestTerminologyLoadSNOMED(t *testing.T) {
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "crs.db")
@@ -77,11 +77,15 @@ func TestTerminologyLoadSNOMED(t *testing.T) {
 		t.Fatalf("trust add: %d %s %s", code, out, errs)
 	}
 	code, out, errs := runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", filepath.Join("..", "..", "demo", "snomed"))
-	if code != 0 || !strings.Contains(out, "60 SNOMED CT concepts and 59 is-a relationships loaded for RXX from 4 files") {
+	if code != 0 || !strings.Contains(out, "61 SNOMED CT concepts, 59 is-a relationships and 6 reference set members loaded for RXX from 5 files") {
 		t.Fatalf("load the sample release: exit %d\n%s%s", code, out, errs)
 	}
 	concepts := filepath.Join(dir, "sct2_Concept_Snapshot_INT_20260101.txt")
 	descs := filepath.Join(dir, "sct2_Description_Snapshot-en_INT_20260101.txt")
+	refset := filepath.Join(dir, "der2_Refset_SimpleSnapshot_INT_20260101.txt")
+	os.WriteFile(refset, []byte("id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\n"+
+		"80000000-0000-4000-8000-000000000001\t20260101\t1\t900000000000207008\t195967001\t195967001\n"+
+		"80000000-0000-4000-8000-000000000002\t20260101\t1\t900000000000207008\t195967001\n"), 0o600)
 	os.WriteFile(concepts, []byte("id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId\n"+
 		"195967001\t20020131\t1\t900000000000207008\t900000000000074008\n"+
 		"195967002\t20020131\t1\t900000000000207008\t900000000000074008\n"+
@@ -89,12 +93,13 @@ func TestTerminologyLoadSNOMED(t *testing.T) {
 	os.WriteFile(descs, []byte("id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\n"+
 		"301480018\t20020131\t1\t900000000000207008\t195967001\ten\t900000000000013009\tAsthma\t900000000000448009\n"+
 		"301480018\t20020131\t1\t900000000000207008\t195967001\ten\n"), 0o600)
-	code, _, errs = runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", concepts, descs)
+	code, _, errs = runCLI(t, "terminology", "load", "--db", dsn, "--ods", "RXX", "--system", "snomed", concepts, descs, refset)
 	if code != 1 {
 		t.Fatalf("bad release: exit %d, want 1", code)
 	}
 	for _, want := range []string{concepts + ":3: id: SNOMED CT identifier 195967002 fails its check digit",
-		concepts + ":4: effectiveTime \"2002-01-31\" is not YYYYMMDD", descs + ":3: 6 fields, not the 9 of the header"} {
+		concepts + ":4: effectiveTime \"2002-01-31\" is not YYYYMMDD", descs + ":3: 6 fields, not the 9 of the header",
+		refset + ":3: 5 fields, not the 6 of the header"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr %q lacks %q", errs, want)
 		}
