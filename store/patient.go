@@ -222,7 +222,9 @@ func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, 
 	if !tx.db.pooled() {
 		return nhsHolderEqual(tx, orgID, number, exceptID)
 	}
-	rows, err := tx.Query(nhsProbeSQL, orgID, number)
+	// Asked first in a registration, the look-up goes before the
+	// transaction's BEGIN (pg_pipeline.go).
+	rows, err := tx.QueryContext(lookUpFirst(context.Background()), nhsProbeSQL, orgID, number)
 	if err != nil {
 		return "", false, err
 	}
