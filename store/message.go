@@ -168,9 +168,12 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 		return nil, crs.Errorf(crs.EINVALID, "identifier kind %q is not nhs or mrn", kind)
 	}
 	org := tx.actor.OrgID
-	p, err := scanPatient(tx.QueryRow(query, org, value, kind))
+	// Asked first in an inbound message's command, the look-up goes
+	// before the transaction's BEGIN (pg_pipeline.go).
+	first := lookUpFirst(context.Background())
+	p, err := scanPatient(tx.QueryRowContext(first, query, org, value, kind))
 	for hops := 0; err == nil && p.Merged() && hops < 10; hops++ {
-		p, err = scanPatient(tx.QueryRow(`SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, org))
+		p, err = scanPatient(tx.QueryRowContext(first, `SELECT `+patientColumns+` FROM patients WHERE `+patientByID, p.MergedInto, org))
 	}
 	if err == nil && !tx.db.pooled() && !p.Merged() {
 		tx.lookedUp = copyPatient(p)

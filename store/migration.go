@@ -113,6 +113,14 @@ const exactRows = 8
 // to exactRows rows are one statement of their number (a resource's
 // index rows, 5 or 7, are one statement, not 4+1 or 4+2+1).
 func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
+	return insertRowsIn(tx.ctx, tx, table, cols, ncols, args, suffix)
+}
+
+// insertRowsIn is insertRows with the statements run in ctx: one marked
+// deferrable (Tx.deferrable) lets them go with the command's next
+// statement or its commit, for rows whose insert the command reads
+// nothing of.
+func insertRowsIn(ctx context.Context, tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
 	anon := tx.db.dialect.name == "sqlite"
 	verb := tx.db.dialect.bulkInsert()
 	if suffix != "" {
@@ -125,7 +133,7 @@ func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string
 			n = 1 << (bits.Len(uint(n)) - 1) // the largest power of two not above it
 		}
 		q := verb + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
-		if _, err := tx.exec(tx.ctx, q, args[:n*ncols]...); err != nil {
+		if _, err := tx.exec(ctx, q, args[:n*ncols]...); err != nil {
 			return err
 		}
 		args = args[n*ncols:]

@@ -141,7 +141,8 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 			return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(p.NHSNumber), other)}
 		}
 	}
-	if p.MRN == "" {
+	allocated := p.MRN == ""
+	if allocated {
 		var n int64
 		var prefix string
 		var err error
@@ -160,12 +161,16 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
 	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
 	ctx := context.Background()
-	if tx.claimed != "" {
+	if tx.claimed != "" || allocated {
 		// An inbound message registering the patient it found no record
-		// of, on PostgreSQL: the INSERT goes with the next statement or
-		// the commit (pg_pipeline.go). A hospital number taken meanwhile
-		// by a message committed first fails the commit, and the command
-		// is run again (writePooled), to find that patient this time.
+		// of, or a registration given a hospital number of the trust's
+		// counter, on PostgreSQL: the INSERT goes with the next statement
+		// or the commit (pg_pipeline.go). A hospital number taken
+		// meanwhile by a command committed first fails the commit, and
+		// the command is run again (writePooled): the message finds that
+		// patient this time, and the registration takes the counter's
+		// next number. A hospital number the caller gave is inserted at
+		// once, for its clash to be answered naming it.
 		ctx = tx.deferrable(ctx)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
@@ -217,7 +222,9 @@ func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, 
 	if !tx.db.pooled() {
 		return nhsHolderEqual(tx, orgID, number, exceptID)
 	}
-	rows, err := tx.Query(nhsProbeSQL, orgID, number)
+	// Asked first in a registration, the look-up goes before the
+	// transaction's BEGIN (pg_pipeline.go).
+	rows, err := tx.QueryContext(lookUpFirst(context.Background()), nhsProbeSQL, orgID, number)
 	if err != nil {
 		return "", false, err
 	}

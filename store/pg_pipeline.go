@@ -33,6 +33,18 @@ import (
 // rolls the transaction back; the command fails as it would have when
 // the held-back statement failed on its own.
 
+// A look-up the command makes first, before it has sent or held back
+// anything, run with lookUpFirst, is sent without waiting for the BEGIN
+// held back, which then goes with the transaction's next statement: the
+// look-up is answered outside the transaction, just before it begins.
+// At READ COMMITTED, PostgreSQL's default, every statement reads what is
+// committed when it starts, in the transaction or out of it, so a plain
+// SELECT that locks nothing reads the same either way (on a connection
+// whose transactions are of another level, the look-up waits for its
+// BEGIN as any other statement does); a transaction that goes on to write nothing sends no BEGIN
+// at all. A FHIR transaction's or an inbound registration's check that
+// no live patient holds the NHS number is such a look-up.
+//
 // deferredKey marks the context of a statement that may be held back.
 type deferredKey struct{}
 
@@ -46,6 +58,21 @@ func deferredExec(ctx context.Context) context.Context {
 func isDeferred(ctx context.Context) bool {
 	d, _ := ctx.Value(deferredKey{}).(bool)
 	return d
+}
+
+// firstKey marks the context of a look-up that may go before the BEGIN.
+type firstKey struct{}
+
+// lookUpFirst returns ctx marked so that a query run with it on the write
+// pool as its transaction's first statement may be answered before the
+// transaction's BEGIN is sent: for a plain SELECT that locks nothing.
+func lookUpFirst(ctx context.Context) context.Context {
+	return context.WithValue(ctx, firstKey{}, true)
+}
+
+func isLookUpFirst(ctx context.Context) bool {
+	f, _ := ctx.Value(firstKey{}).(bool)
+	return f
 }
 
 // pgConnector opens the write pool's connections.
@@ -101,7 +128,14 @@ func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return dc, nil
 	}
-	return &pgConn{Conn: sc}, nil
+	// A look-up goes before its transaction's BEGIN only where the
+	// transaction would have read what the look-up reads (see above).
+	var level string
+	if err := sc.Conn().QueryRow(ctx, "SELECT current_setting('default_transaction_isolation')").Scan(&level); err != nil {
+		sc.Close()
+		return nil, err
+	}
+	return &pgConn{Conn: sc, readCommitted: level == "read committed"}, nil
 }
 
 // pgConn is a write pool connection that sends BEGIN, the statements held
@@ -114,6 +148,9 @@ type pgConn struct {
 	tx, begin bool
 	// held are the statements held back, not sent yet.
 	held []heldStmt
+	// readCommitted says the connection's transactions are READ
+	// COMMITTED, so that a look-up may go before a BEGIN.
+	readCommitted bool
 }
 
 // heldStmt is a statement held back and its arguments.
@@ -164,8 +201,12 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, nv []driver.Name
 	return driver.RowsAffected(tags[len(tags)-1].RowsAffected()), nil
 }
 
-// QueryContext sends what is held back, then runs the query.
+// QueryContext sends what is held back, then runs the query; a look-up
+// the transaction makes first with lookUpFirst goes before its BEGIN.
 func (c *pgConn) QueryContext(ctx context.Context, query string, nv []driver.NamedValue) (driver.Rows, error) {
+	if c.begin && len(c.held) == 0 && c.readCommitted && isLookUpFirst(ctx) {
+		return c.Conn.QueryContext(ctx, query, nv)
+	}
 	if c.begin || len(c.held) > 0 {
 		if _, err := c.send(ctx); err != nil {
 			return nil, err
