@@ -25,11 +25,17 @@ type Server struct {
 	Auth      Authenticator     // who a request acts for, with its scopes
 	// Terminology is the trusts' SNOMED CT releases: a Condition or
 	// AllergyIntolerance coded with a concept unknown to the trust's
-	// loaded release is refused. nil checks nothing.
+	// loaded release is refused, and the terminology operations, value
+	// sets and :below and :above read them. nil checks nothing and holds
+	// no release.
 	Terminology crs.TerminologyService
-	Logger      *slog.Logger
-	Exports     crs.ExportStore // bulk export jobs and their files; nil for none
-	Audit       crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
+	// SNOMEDSample says the trusts' releases are samples (crs demo's few
+	// dozen concepts), not releases: a concept outside one is not refused
+	// on a write, while the terminology operations answer from it.
+	SNOMEDSample bool
+	Logger       *slog.Logger
+	Exports      crs.ExportStore // bulk export jobs and their files; nil for none
+	Audit        crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
 
 	// Patients, when set, serves Patient from the patient master index
 	// (patient_rest.go); without it Patient is a resource like any other.

@@ -118,8 +118,9 @@ type serveOptions struct {
 	// a proxy in front.
 	trustProxy bool
 	// snomedSample says the trusts' SNOMED CT releases are the demo's
-	// sample of 55 concepts, not releases: the FHIR API does not refuse
-	// a concept for being outside it (the web's pickers still offer it).
+	// sample of a few dozen concepts, not releases: the FHIR API does not
+	// refuse a concept for being outside it (the web's pickers still
+	// offer it), and answers its terminology operations from it.
 	snomedSample bool
 	// metricsAddr serves /metrics on a listener of its own; else
 	// metricsToken, if set, serves it on the main listener to requests
@@ -195,9 +196,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	a.web.TrustProxy = o.trustProxy
 	mux.Handle("/", a.web.Handler())
 	fhirAPI := fhirServer(a)
-	if o.snomedSample {
-		fhirAPI.Terminology = nil
-	}
+	fhirAPI.SNOMEDSample = o.snomedSample
 	fhirHandler := fhirAPI.Handler()
 	mux.Handle("/fhir/", fhirHandler)
 	mux.Handle("/fhir", fhirHandler) // the service base: POST [base] for a batch or transaction

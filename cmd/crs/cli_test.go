@@ -651,6 +651,26 @@ func TestDemo(t *testing.T) {
 			t.Errorf("a transaction with a concept outside the sample: %d %s, want both entries created", resp.StatusCode, b)
 		}
 	}
+	// The terminology operations answer from the sample all the same:
+	// diabetes mellitus (73211009) subsumes type 2 (44054006), and the
+	// sample's reference set of allergic reactions expands.
+	for _, tc := range []struct{ path, want string }{
+		{"/fhir/CodeSystem/$subsumes?system=http://snomed.info/sct&codeA=73211009&codeB=44054006", `"valueCode":"subsumes"`},
+		{"/fhir/ValueSet/$expand?url=http://snomed.info/sct%3Ffhir_vs%3Drefset/19999999103", `"total":6`},
+	} {
+		req, _ := http.NewRequest("GET", base+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+token[1])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d %s, want %s", tc.path, resp.StatusCode, b, tc.want)
+		}
+	}
 	r.stop(t)
 }
 
