@@ -356,8 +356,8 @@ func conceptFilter(system string, inc map[string]any) ([]ValueSetInclude, error)
 // expandValueSet lists what the value set at url (url|version) includes:
 // one the trust holds in its resource store, else one of R4's or UK
 // Core's (valueSetTable, generated from their definitions). An error
-// says why it cannot (none known by the url, a filter, an exclude of a
-// whole system), as the end of a sentence naming the value set.
+// says why it cannot (none known by the url, a filter it cannot read),
+// as the end of a sentence naming the value set.
 func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical string, depth int) ([]ValueSetInclude, error) {
 	if depth > maxValueSetDepth {
 		return nil, crs.Errorf(crs.EINVALID, "includes value sets more than %d deep", maxValueSetDepth)
@@ -459,7 +459,8 @@ func (s *Server) storedByURL(ctx context.Context, p *Principal, typ, url, versio
 
 // composed lists what a stored value set includes: its expansion when it
 // carries one, else its compose's includes (codes named one by one, a
-// system whole, other value sets) less the codes its excludes name.
+// system whole, filters, other value sets) less what its excludes, of
+// the same forms, hold.
 func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth int) ([]ValueSetInclude, error) {
 	if exp, _ := vs["expansion"].(map[string]any); exp != nil {
 		var out []ValueSetInclude
