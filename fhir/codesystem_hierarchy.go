@@ -3,6 +3,7 @@ package fhir
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -40,7 +41,12 @@ func (s *Server) storedFilter(ctx context.Context, p *Principal, system string, 
 	}
 	all, err := s.storedHierarchy(ctx, p, system)
 	if err != nil {
-		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter, which this server cannot expand: the system %s", cmp.Or(system, "no system"), crs.ErrorMessage(err))
+		var named []string
+		for _, x := range array(inc["filter"]) {
+			f, _ := x.(map[string]any)
+			named = append(named, fmt.Sprintf("%v %v %q", f["property"], f["op"], fmt.Sprint(f["value"])))
+		}
+		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by the filter %s, which this server cannot expand: the system %s", system, strings.Join(named, " and "), crs.ErrorMessage(err))
 	}
 	held := map[string]bool{}
 	for _, c := range all {
