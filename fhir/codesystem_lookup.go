@@ -60,6 +60,7 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 	}
 	if cs != nil {
 		var out []codeEntry
+		childOf := map[string][]string{} // a code's parents that name it their child
 		var walk func([]any, string)
 		walk = func(cs []any, parent string) {
 			for _, x := range cs {
@@ -81,6 +82,16 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 					if pm["code"] == "inactive" && pm["valueBoolean"] == true || pm["code"] == "status" && pm["valueCode"] == "retired" {
 						c.Inactive = true
 					}
+					// A hierarchy given by the properties parent and child
+					// rather than by nesting.
+					if v, _ := pm["valueCode"].(string); v != "" && c.Code != "" {
+						switch pm["code"] {
+						case "parent":
+							c.Parents = append(c.Parents, v)
+						case "child":
+							childOf[v] = append(childOf[v], c.Code)
+						}
+					}
 				}
 				if c.Code != "" {
 					out = append(out, c)
@@ -89,6 +100,13 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 			}
 		}
 		walk(array(cs["concept"]), "")
+		for i, c := range out {
+			for _, parent := range childOf[c.Code] {
+				if !slices.Contains(c.Parents, parent) {
+					out[i].Parents = append(out[i].Parents, parent)
+				}
+			}
+		}
 		return out, nil
 	}
 	if codes, ok := modelCodes()[url]; ok {

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -93,22 +94,34 @@ func (s *Server) handleCodeSystemSubsumes(w http.ResponseWriter, r *http.Request
 // nestedIn says whether code is nested, at any depth, in ancestor among
 // the concepts of a code system.
 func nestedIn(all []codeEntry, ancestor, code string) bool {
-	parents := map[string][]string{}
+	return slices.Contains(nested(all, code, false), ancestor)
+}
+
+// nested lists the codes a code is nested in, at any depth, among the
+// concepts of a code system (its ancestors), or with down those nested
+// in it (its descendants); not the code itself.
+func nested(all []codeEntry, code string, down bool) []string {
+	next := map[string][]string{}
 	for _, c := range all {
-		parents[c.Code] = append(parents[c.Code], c.Parents...)
-	}
-	seen := map[string]bool{}
-	next := parents[code]
-	for len(next) > 0 {
-		c := next[0]
-		next = next[1:]
-		if c == ancestor {
-			return true
+		for _, parent := range c.Parents {
+			if down {
+				next[parent] = append(next[parent], c.Code)
+			} else {
+				next[c.Code] = append(next[c.Code], parent)
+			}
 		}
+	}
+	var out []string
+	seen := map[string]bool{code: true}
+	queue := next[code]
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
 		if !seen[c] {
 			seen[c] = true
-			next = append(next, parents[c]...)
+			out = append(out, c)
+			queue = append(queue, next[c]...)
 		}
 	}
-	return false
+	return out
 }

@@ -335,17 +335,18 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 				return s.addOfType(typ, key, p, value)
 			case "below", "above":
 				// The codes below or above a SNOMED CT concept, by the
-				// trust's release, read before the search runs.
+				// trust's release, or a code of a CodeSystem the trust
+				// stores, by its nesting, read before the search runs.
 				v := valueSetParam{key: key, name: name}
 				for _, one := range splitValues(value) {
 					system, code, ok := strings.Cut(one, "|")
-					if !ok || system != nhs.SNOMEDSystem || nhs.CheckSCTID(code) != nil {
-						return invalid("not-supported", key, "search parameter %s: :%s takes a SNOMED CT concept, %s|code (the codes below or above it in the trust's release), not %q; for another system list the codes, or name a value set with :in", key, modifier, nhs.SNOMEDSystem, one)
+					if !ok || system == "" || code == "" || system == nhs.SNOMEDSystem && nhs.CheckSCTID(code) != nil {
+						return invalid("not-supported", key, "search parameter %s: :%s takes a SNOMED CT concept, %s|code (the codes below or above it in the trust's release), or system|code of a CodeSystem the trust stores (by its nesting), not %q; for another system list the codes, or name a value set with :in", key, modifier, nhs.SNOMEDSystem, one)
 					}
 					if modifier == "below" {
-						v.below = append(v.below, code)
+						v.below = append(v.below, codeRef{system, code})
 					} else {
-						v.above = append(v.above, code)
+						v.above = append(v.above, codeRef{system, code})
 					}
 				}
 				s.valueSets = append(s.valueSets, v)

@@ -3,6 +3,7 @@ package fhir
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -21,11 +22,15 @@ type valueSetParam struct {
 	name string   // the search parameter, code
 	urls []string // the value sets' canonical urls, with |version or not
 	not  bool     // :not-in
-	// below and above are the SNOMED CT concepts of :below (a concept and
-	// those that are a kind of it) and :above (a concept and those it is
-	// a kind of), in place of urls.
-	below, above []string
+	// below and above are the codes of :below (a code and those that are
+	// a kind of it) and :above (a code and those it is a kind of), in
+	// place of urls: SNOMED CT concepts, or codes of a CodeSystem the
+	// trust stores.
+	below, above []codeRef
 }
+
+// codeRef is a code of a code system a search names.
+type codeRef struct{ system, code string }
 
 // maxSearchBelow bounds the SNOMED CT concepts a search's :below, or
 // an is-a value set of its :in, matches.
@@ -53,25 +58,28 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		}
 		incs = append(incs, in...)
 	}
-	for _, code := range append(slices.Clone(v.below), v.above...) {
+	var below []ValueSetInclude
+	for i, ref := range append(slices.Clone(v.below), v.above...) {
+		up := i >= len(v.below)
+		if ref.system != nhs.SNOMEDSystem {
+			in, err := s.storedRelated(ctx, p, ref, !up)
+			if err != nil {
+				return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
+			}
+			incs = append(incs, in)
+			continue
+		}
 		// The concept a search names is one of the trust's release.
-		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
+		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, ref.code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
 			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
 		} else if err != nil {
 			return nil, err
 		}
-	}
-	var below []ValueSetInclude
-	for _, code := range v.below {
-		below = append(below, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: code})
-	}
-	below, err := s.resolveBelow(ctx, p, below)
-	if err != nil {
-		return nil, invalid("not-supported", v.key, "search parameter %s: the SNOMED CT concepts %v", v.key, err)
-	}
-	incs = append(incs, below...)
-	for _, code := range v.above {
-		above, err := s.Terminology.Ancestors(ctx, p.Actor, code, true)
+		if !up {
+			below = append(below, ValueSetInclude{System: nhs.SNOMEDSystem, IsA: ref.code})
+			continue
+		}
+		above, err := s.Terminology.Ancestors(ctx, p.Actor, ref.code, true)
 		if err != nil {
 			return nil, err
 		}
@@ -81,6 +89,11 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		}
 		incs = append(incs, in)
 	}
+	below, err := s.resolveBelow(ctx, p, below)
+	if err != nil {
+		return nil, invalid("not-supported", v.key, "search parameter %s: the SNOMED CT concepts %v", v.key, err)
+	}
+	incs = append(incs, below...)
 	plain := false
 	if sp, ok := SearchParamOf(typ, v.name); ok {
 		for _, path := range sp.Paths {
@@ -135,6 +148,8 @@ func (s *Server) resolveBelow(ctx context.Context, p *Principal, incs []ValueSet
 			for _, c := range found {
 				incs[i].Codes = append(incs[i].Codes, c.ID)
 			}
+		case len(inc.Minus) > 0 && inc.Codes == nil:
+			return nil, crs.Errorf(crs.EINVALID, "includes the whole of SNOMED CT less some of its concepts, which a search cannot match: include the concepts below one instead")
 		case len(inc.Minus) > 0:
 			codes, err := lessMinus(ctx, s, p, inc.Minus, inc.Codes, func(code string) string { return code })
 			if err != nil && crs.ErrorCode(err) != crs.EINVALID {
@@ -341,8 +356,8 @@ func conceptFilter(system string, inc map[string]any) ([]ValueSetInclude, error)
 // expandValueSet lists what the value set at url (url|version) includes:
 // one the trust holds in its resource store, else one of R4's or UK
 // Core's (valueSetTable, generated from their definitions). An error
-// says why it cannot (none known by the url, a filter, an exclude of a
-// whole system), as the end of a sentence naming the value set.
+// says why it cannot (none known by the url, a filter it cannot read),
+// as the end of a sentence naming the value set.
 func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical string, depth int) ([]ValueSetInclude, error) {
 	if depth > maxValueSetDepth {
 		return nil, crs.Errorf(crs.EINVALID, "includes value sets more than %d deep", maxValueSetDepth)
@@ -444,7 +459,8 @@ func (s *Server) storedByURL(ctx context.Context, p *Principal, typ, url, versio
 
 // composed lists what a stored value set includes: its expansion when it
 // carries one, else its compose's includes (codes named one by one, a
-// system whole, other value sets) less the codes its excludes name.
+// system whole, filters, other value sets) less what its excludes, of
+// the same forms, hold.
 func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth int) ([]ValueSetInclude, error) {
 	if exp, _ := vs["expansion"].(map[string]any); exp != nil {
 		var out []ValueSetInclude
@@ -473,67 +489,118 @@ func (s *Server) composed(ctx context.Context, p *Principal, vs Resource, depth 
 	var out []ValueSetInclude
 	for _, x := range array(compose["include"]) {
 		inc, _ := x.(map[string]any)
-		system, _ := inc["system"].(string)
-		if inc["filter"] != nil {
-			in, err := conceptFilter(system, inc)
+		in, err := s.composeEntry(ctx, p, inc, depth, "includes")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in...)
+	}
+	for i, x := range array(compose["exclude"]) {
+		exc, _ := x.(map[string]any)
+		if exc["system"] == nil && exc["valueSet"] == nil {
+			return nil, crs.Errorf(crs.EINVALID, "excludes nothing at compose.exclude[%d]: an exclude names a system or value sets", i)
+		}
+		verb := fmt.Sprintf("excludes at compose.exclude[%d]", i)
+		minus, err := s.composeEntry(ctx, p, exc, depth, verb)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = s.takeAway(ctx, p, out, minus); err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "%s %s", verb, crs.ErrorMessage(err))
+		}
+	}
+	return out, nil
+}
+
+// composeEntry reads one include or exclude (verb says which, for
+// errors) of a value set's compose: codes of a system named one by one,
+// a system whole, filters of SNOMED CT or of a CodeSystem the trust
+// stores, other value sets.
+func (s *Server) composeEntry(ctx context.Context, p *Principal, inc map[string]any, depth int, verb string) ([]ValueSetInclude, error) {
+	system, _ := inc["system"].(string)
+	if inc["filter"] != nil {
+		if system != nhs.SNOMEDSystem && system != "" {
+			in, err := s.storedFilter(ctx, p, system, inc)
 			if err != nil {
-				return nil, err
+				return nil, crs.Errorf(crs.EINVALID, "%s%s", verb, strings.TrimPrefix(crs.ErrorMessage(err), "includes"))
 			}
-			out = append(out, in...)
-			continue
+			return []ValueSetInclude{in}, nil
 		}
-		nested := array(inc["valueSet"])
-		if len(nested) > 0 && (system != "" || inc["concept"] != nil) {
-			return nil, crs.Errorf(crs.EINVALID, "includes the codes of a system that are in another value set, which this server cannot expand")
+		in, err := conceptFilter(system, inc)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "%s%s", verb, strings.TrimPrefix(crs.ErrorMessage(err), "includes"))
 		}
-		for _, n := range nested {
-			url, _ := n.(string)
-			more, err := s.expandValueSet(ctx, p, url, depth+1)
-			if err != nil {
-				return nil, crs.Errorf(crs.EINVALID, "includes %s, which %v", url, err)
+		return in, nil
+	}
+	nested := array(inc["valueSet"])
+	if len(nested) > 0 && (system != "" || inc["concept"] != nil) {
+		return nil, crs.Errorf(crs.EINVALID, "%s the codes of a system that are in another value set, which this server cannot expand", verb)
+	}
+	var out []ValueSetInclude
+	for _, n := range nested {
+		url, _ := n.(string)
+		more, err := s.expandValueSet(ctx, p, url, depth+1)
+		if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "%s %s, which %v", verb, url, err)
+		}
+		out = append(out, more...)
+	}
+	if system == "" {
+		return out, nil
+	}
+	in := ValueSetInclude{System: system}
+	for _, c := range array(inc["concept"]) {
+		m, _ := c.(map[string]any)
+		if code, _ := m["code"].(string); code != "" {
+			in.Codes = append(in.Codes, code)
+			if d, _ := m["display"].(string); d != "" {
+				if in.Display == nil {
+					in.Display = map[string]string{}
+				}
+				in.Display[code] = d
 			}
-			out = append(out, more...)
 		}
-		if system == "" {
-			continue
-		}
-		in := ValueSetInclude{System: system}
-		for _, c := range array(inc["concept"]) {
-			m, _ := c.(map[string]any)
-			if code, _ := m["code"].(string); code != "" {
-				in.Codes = append(in.Codes, code)
-				if d, _ := m["display"].(string); d != "" {
-					if in.Display == nil {
-						in.Display = map[string]string{}
+	}
+	return append(out, in), nil
+}
+
+// takeAway takes what an exclude holds (minus) from what a value set
+// includes: an exclude of a system whole drops its includes; one of
+// SNOMED CT codes becomes a MINUS of each include of SNOMED CT, read
+// from the trust's release when the value set is used; one of another
+// system's codes takes them from the codes listed, or from those of a
+// system included whole that the server holds. An error says why not,
+// as the end of a sentence saying what the exclude is.
+func (s *Server) takeAway(ctx context.Context, p *Principal, out, minus []ValueSetInclude) ([]ValueSetInclude, error) {
+	for _, m := range minus {
+		whole := m.Codes == nil && !m.byRelease() && len(m.Minus) == 0
+		kept := out[:0:0]
+		for _, in := range out {
+			switch {
+			case in.System != m.System:
+			case whole:
+				continue
+			case m.Codes != nil && len(m.Minus) == 0 && in.Codes != nil && len(in.Minus) == 0:
+				in.Codes = slices.DeleteFunc(slices.Clone(in.Codes), func(c string) bool { return slices.Contains(m.Codes, c) })
+			case in.System == nhs.SNOMEDSystem:
+				in.Minus = append(slices.Clone(in.Minus), m)
+			default:
+				// A whole system other than SNOMED CT: its codes, less
+				// those the exclude names.
+				all, err := s.codeSystemConcepts(ctx, p, in.System)
+				if err != nil {
+					return nil, crs.Errorf(crs.EINVALID, "codes of %s, which it includes whole, %s", in.System, crs.ErrorMessage(err))
+				}
+				in.Codes = []string{}
+				for _, c := range all {
+					if !slices.Contains(m.Codes, c.Code) {
+						in.Codes = append(in.Codes, c.Code)
 					}
-					in.Display[code] = d
 				}
 			}
+			kept = append(kept, in)
 		}
-		out = append(out, in)
-	}
-	for _, x := range array(compose["exclude"]) {
-		exc, _ := x.(map[string]any)
-		system, _ := exc["system"].(string)
-		var codes []string
-		for _, c := range array(exc["concept"]) {
-			m, _ := c.(map[string]any)
-			if code, _ := m["code"].(string); code != "" {
-				codes = append(codes, code)
-			}
-		}
-		if exc["filter"] != nil || exc["valueSet"] != nil || system == "" || len(codes) == 0 {
-			return nil, crs.Errorf(crs.EINVALID, "excludes codes other than by naming them, which this server cannot expand")
-		}
-		for i, in := range out {
-			if in.System != system {
-				continue
-			}
-			if in.Codes == nil {
-				return nil, crs.Errorf(crs.EINVALID, "excludes codes of %s, which it includes whole: this server cannot expand it", system)
-			}
-			out[i].Codes = slices.DeleteFunc(slices.Clone(in.Codes), func(c string) bool { return slices.Contains(codes, c) })
-		}
+		out = kept
 	}
 	return out, nil
 }

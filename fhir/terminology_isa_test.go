@@ -113,7 +113,7 @@ func TestSNOMEDHierarchy(t *testing.T) {
 				t.Errorf("%s (-want +got):\n%s", tc.query, diff)
 			}
 		}
-		for _, q := range []string{"code:below=" + url.QueryEscape("http://loinc.org|8867-4"), "code:above=73211009"} {
+		for _, q := range []string{"code:below=" + url.QueryEscape(sct+"|8867-4"), "code:above=73211009"} {
 			if r := c.do("GET", "/fhir/Condition?"+q, ""); r.status != 400 || !strings.Contains(string(r.body), "takes a SNOMED CT concept") {
 				t.Errorf("%s: %d %s, want 400 naming what it takes", q, r.status, r.body)
 			}

@@ -202,11 +202,7 @@ func TestSNOMEDRefsets(t *testing.T) {
 // value set at url.
 func inValueSet(t *testing.T, c *client, vsURL, code string) bool {
 	t.Helper()
-	r := c.do("GET", "/fhir/ValueSet/$validate-code?url="+url.QueryEscape(vsURL)+"&system="+url.QueryEscape("http://snomed.info/sct")+"&code="+code, "")
-	if r.status != 200 {
-		t.Fatalf("validate %s in %s: %d %s", code, vsURL, r.status, r.body)
-	}
-	return strings.Contains(string(r.body), `"valueBoolean":true`)
+	return validCode(t, c, vsURL, "http://snomed.info/sct", code)
 }
 
 // snomedConditions records a Condition coded with each SNOMED CT code,
@@ -214,20 +210,9 @@ func inValueSet(t *testing.T, c *client, vsURL, code string) bool {
 // finds, in order.
 func snomedConditions(t *testing.T, c *client, codes ...string) func(query string) []string {
 	t.Helper()
-	ids := map[string]string{}
-	for _, code := range codes {
-		r := c.do("POST", "/fhir/Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"`+code+`"}]}}`)
-		if r.status != 201 {
-			t.Fatalf("create a Condition of %s: %d %s", code, r.status, r.body)
-		}
-		ids[r.json(t)["id"].(string)] = code
+	codings := make([]string, len(codes))
+	for i, code := range codes {
+		codings[i] = "http://snomed.info/sct|" + code
 	}
-	return func(q string) []string {
-		var found []string
-		for _, id := range c.searchIDs(t, "/fhir/Condition?"+q) {
-			found = append(found, ids[id])
-		}
-		slices.Sort(found)
-		return found
-	}
+	return codedConditions(t, c, codings...)
 }

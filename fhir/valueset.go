@@ -1,7 +1,8 @@
 package fhir
 
 // ValueSetInclude is one include of a value set's compose: the codes of
-// a code system it names one by one, the SNOMED CT concepts below one
+// a code system it names one by one (or that filters of a stored
+// CodeSystem's hierarchy select), the SNOMED CT concepts below one
 // (a filter concept is-a or descendent-of) or that a reference set
 // lists (concept in, memberOf), or the code system whole (Codes nil,
 // IsA and Refset "", any code of System).

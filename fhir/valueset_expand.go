@@ -378,7 +378,7 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 			}
 			continue
 		}
-		if len(in.Minus) > 0 {
+		if len(in.Minus) > 0 && in.Codes != nil {
 			if in.Codes, err = lessMinus(ctx, s, p, in.Minus, in.Codes, func(code string) string { return code }); err != nil && crs.ErrorCode(err) != crs.EINVALID {
 				return nil, err
 			} else if err != nil {
@@ -408,6 +408,11 @@ func (s *Server) expansion(ctx context.Context, p *Principal, vs Resource, filte
 			found, err := s.Terminology.SearchConcepts(ctx, p.Actor, filter, crs.ConceptAny, maxSNOMEDExpansion)
 			if err != nil {
 				return nil, err
+			}
+			if found, err = lessMinus(ctx, s, p, in.Minus, found, func(c *nhs.Concept) string { return c.ID }); err != nil && crs.ErrorCode(err) != crs.EINVALID {
+				return nil, err
+			} else if err != nil {
+				return nil, unprocessable("not-supported", where, "the value set %s takes SNOMED CT concepts away, and %v", where, crs.ErrorMessage(err))
 			}
 			for _, c := range found {
 				out = append(out, codeEntry{System: nhs.SNOMEDSystem, Code: c.ID, Display: c.Term})
