@@ -53,19 +53,9 @@ func fullURLBase(fullURL, base string) string {
 	if !strings.HasPrefix(fullURL, "http://") && !strings.HasPrefix(fullURL, "https://") {
 		return base
 	}
-	rest, id := cutLast(fullURL)
-	b, typ := cutLast(rest)
-	if id == "" || !isResource[typ] || b == "" {
+	typ, id, ok := splitReference(fullURL)
+	if !ok {
 		return base
 	}
-	return b
-}
-
-// cutLast splits s at its last "/".
-func cutLast(s string) (before, after string) {
-	i := strings.LastIndexByte(s, '/')
-	if i < 0 {
-		return "", s
-	}
-	return s[:i], s[i+1:]
+	return fullURL[:strings.LastIndex(fullURL, "/"+typ+"/"+id)]
 }

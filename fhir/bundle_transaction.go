@@ -754,16 +754,8 @@ func preferredEntry(e bundleEntry, method, prefer string) bundleEntry {
 			}
 		}
 	case "OperationOutcome":
-		what := "updated"
-		switch {
-		case e.Response.Status == "201":
-			what = "created"
-		case method == http.MethodPost:
-			what = "matched ifNoneExist; nothing was created"
-		}
-		o := &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: w.Type + "/" + w.ID + " version " + strconv.Itoa(w.Version) + ": " + what}}}
 		resp := *e.Response
-		resp.Outcome = o.JSON()
+		resp.Outcome = writtenOutcome(w, resp.Status == "201", method).JSON()
 		e.Response = &resp
 	}
 	return e

@@ -24,7 +24,7 @@ func (s *Server) storedHierarchy(ctx context.Context, p *Principal, system strin
 	if cs == nil {
 		return nil, crs.Errorf(crs.EINVALID, "has no hierarchy this server knows: it reads SNOMED CT's from the trust's release, and that of each CodeSystem the trust stores (POST it with its concepts nested)")
 	}
-	return s.codeSystemConcepts(ctx, p, system)
+	return storedConcepts(url, cs), nil
 }
 
 // storedFilter reads an include of a value set's compose that selects

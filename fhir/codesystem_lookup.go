@@ -59,60 +59,67 @@ func (s *Server) codeSystemConcepts(ctx context.Context, p *Principal, system st
 		return nil, err
 	}
 	if cs != nil {
-		var out []codeEntry
-		childOf := map[string][]string{} // a code's parents that name it their child
-		var walk func([]any, string)
-		walk = func(cs []any, parent string) {
-			for _, x := range cs {
-				m, _ := x.(map[string]any)
-				c := codeEntry{System: url}
-				if parent != "" {
-					c.Parents = []string{parent}
-				}
-				c.Code, _ = m["code"].(string)
-				c.Display, _ = m["display"].(string)
-				for _, d := range array(m["designation"]) {
-					dm, _ := d.(map[string]any)
-					if v, _ := dm["value"].(string); v != "" {
-						c.Designations = append(c.Designations, v)
-					}
-				}
-				for _, x := range array(m["property"]) {
-					pm, _ := x.(map[string]any)
-					if pm["code"] == "inactive" && pm["valueBoolean"] == true || pm["code"] == "status" && pm["valueCode"] == "retired" {
-						c.Inactive = true
-					}
-					// A hierarchy given by the properties parent and child
-					// rather than by nesting.
-					if v, _ := pm["valueCode"].(string); v != "" && c.Code != "" {
-						switch pm["code"] {
-						case "parent":
-							c.Parents = append(c.Parents, v)
-						case "child":
-							childOf[v] = append(childOf[v], c.Code)
-						}
-					}
-				}
-				if c.Code != "" {
-					out = append(out, c)
-				}
-				walk(array(m["concept"]), c.Code)
-			}
-		}
-		walk(array(cs["concept"]), "")
-		for i, c := range out {
-			for _, parent := range childOf[c.Code] {
-				if !slices.Contains(c.Parents, parent) {
-					out[i].Parents = append(out[i].Parents, parent)
-				}
-			}
-		}
-		return out, nil
+		return storedConcepts(url, cs), nil
 	}
 	if codes, ok := modelCodes()[url]; ok {
 		return codes, nil
 	}
 	return nil, crs.Errorf(crs.EINVALID, "whose codes this server does not hold (POST the CodeSystem with its concepts)")
+}
+
+// storedConcepts lists the concepts of a CodeSystem the trust stores,
+// of url, each with the codes it is nested in or names as its parent
+// (the properties parent and child).
+func storedConcepts(url string, cs Resource) []codeEntry {
+	var out []codeEntry
+	childOf := map[string][]string{} // a code's parents that name it their child
+	var walk func([]any, string)
+	walk = func(cs []any, parent string) {
+		for _, x := range cs {
+			m, _ := x.(map[string]any)
+			c := codeEntry{System: url}
+			if parent != "" {
+				c.Parents = []string{parent}
+			}
+			c.Code, _ = m["code"].(string)
+			c.Display, _ = m["display"].(string)
+			for _, d := range array(m["designation"]) {
+				dm, _ := d.(map[string]any)
+				if v, _ := dm["value"].(string); v != "" {
+					c.Designations = append(c.Designations, v)
+				}
+			}
+			for _, x := range array(m["property"]) {
+				pm, _ := x.(map[string]any)
+				if pm["code"] == "inactive" && pm["valueBoolean"] == true || pm["code"] == "status" && pm["valueCode"] == "retired" {
+					c.Inactive = true
+				}
+				// A hierarchy given by the properties parent and child
+				// rather than by nesting.
+				if v, _ := pm["valueCode"].(string); v != "" && c.Code != "" {
+					switch pm["code"] {
+					case "parent":
+						c.Parents = append(c.Parents, v)
+					case "child":
+						childOf[v] = append(childOf[v], c.Code)
+					}
+				}
+			}
+			if c.Code != "" {
+				out = append(out, c)
+			}
+			walk(array(m["concept"]), c.Code)
+		}
+	}
+	walk(array(cs["concept"]), "")
+	for i, c := range out {
+		for _, parent := range childOf[c.Code] {
+			if !slices.Contains(c.Parents, parent) {
+				out[i].Parents = append(out[i].Parents, parent)
+			}
+		}
+	}
+	return out
 }
 
 // findCode returns a code of a code system: from the trust's SNOMED CT

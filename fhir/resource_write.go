@@ -355,14 +355,21 @@ func writeResource(w http.ResponseWriter, r *http.Request, status int, res *crs.
 		w.WriteHeader(status)
 		return
 	}
+	writeJSON(w, status, writtenOutcome(res, status == http.StatusCreated, r.Method).JSON())
+}
+
+// writtenOutcome is the OperationOutcome that Prefer:
+// return=OperationOutcome asks for in answer to a write: the version
+// written, and whether it was created, updated, or found by a
+// conditional create (a POST that created nothing).
+func writtenOutcome(res *crs.Resource, created bool, method string) *Outcome {
 	what := "updated"
-	if status == http.StatusCreated {
+	if created {
 		what = "created"
-	} else if r.Method == http.MethodPost {
+	} else if method == http.MethodPost {
 		what = "matched If-None-Exist; nothing was created"
 	}
-	o := &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: res.Type + "/" + res.ID + " version " + strconv.Itoa(res.Version) + ": " + what}}}
-	writeJSON(w, status, o.JSON())
+	return &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: res.Type + "/" + res.ID + " version " + strconv.Itoa(res.Version) + ": " + what}}}
 }
 
 // preferReturn is the return= of the request's Prefer header:
