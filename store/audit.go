@@ -33,12 +33,9 @@ func (s *AuditService) PatientAccess(ctx context.Context, a crs.Actor, patientID
 		if err != nil {
 			return err
 		}
-		args := []any{a.OrgID, patientID}
-		for _, id := range merged {
-			args = append(args, id)
-		}
+		from, args := s.db.patientAuditFrom([]any{a.OrgID}, append([]string{patientID}, merged...)...)
 		out, err = queryRows(ctx, q, scanAuditRow, `SELECT `+auditColumnNames+`
-			FROM `+patientAuditFrom(placeholderRows(1, len(args)-1, 2, false))+`
+			FROM `+from+`
 			ORDER BY at DESC, id DESC LIMIT 5000`, args...)
 		return err
 	})

@@ -280,6 +280,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	}
 	defer rows.Close()
 	var want int64 = 1
+	var named int64 // chained records that name a patient
 	prev := ""
 	for rows.Next() {
 		var r crs.AuditRecord
@@ -313,6 +314,9 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			b.Problem = p
 			add(b)
 		}
+		if r.PatientID != "" {
+			named++
+		}
 		want, prev = seq+1, hash
 	}
 	if err := rows.Err(); err != nil {
@@ -326,6 +330,9 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the chain runs past its head (%d): records were added outside the write path", c.HeadSeq)})
 	case c.HeadHash != prev:
 		add(crs.AuditChainBreak{Seq: last, Problem: "the last record does not match the trust's head hash: it was changed or replaced"})
+	}
+	if err := db.checkPatientIndex(ctx, snap, orgID, named, last, add); err != nil {
+		return nil, err
 	}
 	outside, err := queryRows(ctx, snap, scanAuditRow, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND seq IS NULL ORDER BY at, id LIMIT $2`,
 		orgID, crs.MaxAuditBreaks+1)

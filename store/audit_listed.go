@@ -154,27 +154,6 @@ func writeListedNumbered(ctx context.Context, q interface {
 	}, rs, insertListedNumbered)
 }
 
-// patientAuditFrom is a FROM clause of the audit records of the patients
-// whose ids are the parameters ids lists ("($2, $3)"; $1 is the trust):
-// their own records, the record of the bulk load that registered them (it
-// names the batch, not one patient), and the list records that listed
-// them, each with the listed patient's id. Each part is read through its
-// own index (the patient's records, the patients' primary key, the
-// listed patients' primary key): an OR of them made SQLite scan the
-// trust's whole trail.
-func patientAuditFrom(ids string) string {
-	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN ` + ids + `
-		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
-		FROM patients p JOIN audit a ON a.id = p.load_audit_id
-		WHERE p.org_id = $1 AND p.id IN ` + ids + ` AND p.load_audit_id <> ''
-		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
-		FROM audit_listed l JOIN audit a ON a.id = l.audit_id
-		WHERE l.org_id = $1 AND l.patient_id IN ` + ids + `
-		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
-		FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id JOIN audit a ON a.id = bl.audit_id
-		WHERE bl.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`
-}
-
 // listedHashes reads the hash and count of the patients audit_listed
 // holds for each list record of a trust, for VerifyAuditChain.
 func listedHashes(ctx context.Context, q Querier, orgID string) (map[string]listedSum, error) {

@@ -41,9 +41,8 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	}
 	from := "audit"
 	if q.PatientID != "" {
-		// $2: the patient's own records and the lists that named them.
-		args = append(args, q.PatientID)
-		from = patientAuditFrom("($2)")
+		// The patient's own records and the lists that named them.
+		from, args = s.db.patientAuditFrom(args, q.PatientID)
 	}
 	if q.Agent != "" {
 		add("(user_id = $%d OR username = $%d)", q.Agent, q.Agent)

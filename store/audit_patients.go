@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/opencrs/crs"
+)
+
+// patientAuditFrom is a FROM clause of the audit records of the patients,
+// whose ids it adds to args as parameters ($1 is the trust): their own
+// records, the record of the bulk load that registered them (it names the
+// batch, not one patient), and the list records that listed them, each
+// with the listed patient's id. Each part is read through its own index
+// (the patients' records by patient, the patients' primary key, the
+// listed patients' primary key): an OR of them made SQLite scan the
+// trust's whole trail. On SQLite the records by patient are found by the
+// full-text index audit_by_patient (migration 0132), asked for the
+// patients' terms.
+func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
+	ids := placeholderRows(1, len(patients), len(args)+1, false)
+	for _, p := range patients {
+		args = append(args, p)
+	}
+	own := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN ` + ids
+	if db.dialect.name == "sqlite" {
+		args = append(args, patientTerms(patients))
+		own = `SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM audit_by_patient f JOIN audit a ON a.id = f.id
+		WHERE audit_by_patient MATCH $` + itoa(len(args)) + ` AND a.org_id = $1 AND a.patient_id IN ` + ids
+	}
+	return `(` + own + `
+		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM patients p JOIN audit a ON a.id = p.load_audit_id
+		WHERE p.org_id = $1 AND p.id IN ` + ids + ` AND p.load_audit_id <> ''
+		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM audit_listed l JOIN audit a ON a.id = l.audit_id
+		WHERE l.org_id = $1 AND l.patient_id IN ` + ids + `
+		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
+		FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id JOIN audit a ON a.id = bl.audit_id
+		WHERE bl.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`, args
+}
+
+// patientTerms is the full-text query of the records of any of the
+// patients: each patient's term (its id in hexadecimal, as the trigger of
+// migration 0132 writes it), joined by OR.
+func patientTerms(patients []string) string {
+	terms := make([]string, len(patients))
+	for i, p := range patients {
+		terms[i] = `"` + strings.ToUpper(hex.EncodeToString([]byte(p))) + `"`
+	}
+	return strings.Join(terms, " OR ")
+}
+
+// checkPatientIndex is VerifyAuditChain's check of the index by patient
+// on SQLite: the chained records of the trust that name a patient (named,
+// up to seq last) each have one entry. A record without its entry would
+// be missing from its patient's trail; an entry more is one no record
+// explains. (An entry cannot put a record in another patient's trail:
+// the trail keeps the records the index finds only if they name the
+// patient.)
+func (db *DB) checkPatientIndex(ctx context.Context, q Querier, orgID string, named, last int64, add func(crs.AuditChainBreak)) error {
+	if db.dialect.name != "sqlite" {
+		return nil
+	}
+	var entries int64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_by_patient f JOIN audit a ON a.id = f.id
+		WHERE a.org_id = $1 AND a.patient_id <> '' AND a.seq IS NOT NULL`, orgID).Scan(&entries)
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "read the audit trail's index by patient: %w", err)
+	}
+	switch {
+	case entries < named:
+		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("%d of the %d records that name a patient are missing from the trail's index by patient: their patients' trails do not show them", named-entries, named)})
+	case entries > named:
+		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the trail's index by patient holds %d entries more than the %d records that name a patient", entries-named, named)})
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestPatientTrailFindsEachPatientsRecords reads the trail by patient for
+// patients whose ids share a prefix, differ in case or hold characters a
+// full-text query gives meaning to, in two trusts, and finds each
+// patient's records, all of them and no others.
+func TestPatientTrailFindsEachPatientsRecords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		a, b := storetest.NewTrust(t, db, "RPA"), storetest.NewTrust(t, db, "RPB")
+		reads := map[string]int{"p-1": 3, "p-1-x": 2, "P-1": 1, `q "quoted" OR x*`: 2, "p": 1}
+		for id, n := range reads {
+			for range n {
+				db.Audit(a.Actor(crs.RoleClerk), id, crs.AuditView, "demographics")
+			}
+		}
+		db.Audit(b.Actor(crs.RoleClerk), "p-1", crs.AuditView, "demographics")
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		trail := store.NewAuditService(db)
+		for id, n := range reads {
+			got, err := trail.SearchAudit(ctx, a.Actor(crs.RolePrivacyOfficer), crs.AuditQuery{PatientID: id})
+			if err != nil {
+				t.Fatalf("%q: %v", id, err)
+			}
+			if len(got) != n {
+				t.Errorf("%q: %d records, want %d", id, len(got), n)
+			}
+			for _, r := range got {
+				if r.PatientID != id || r.OrgID != a.Org.ID {
+					t.Errorf("%q: found a record of %q in %s", id, r.PatientID, r.OrgID)
+				}
+			}
+		}
+		got, err := trail.SearchAudit(ctx, b.Actor(crs.RolePrivacyOfficer), crs.AuditQuery{PatientID: "p-1"})
+		if err != nil || len(got) != 1 || got[0].OrgID != b.Org.ID {
+			t.Errorf("the other trust's p-1: %v, %v; want its one record", got, err)
+		}
+	})
+}
+
+// TestAuditChainFindsPatientIndexLoss empties SQLite's index of the trail
+// by patient behind the store's back: the check of the chain says the
+// records are missing from it (and the patient's trail indeed no longer
+// shows them); migration 0132's filling of the index brings them back, and
+// an entry added twice is found too. The index refuses a deletion.
+func TestAuditChainFindsPatientIndexLoss(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		if db.Dialect() != "sqlite" {
+			t.Skip("PostgreSQL indexes the audit table itself")
+		}
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RPX")
+		for range 5 {
+			db.Audit(tr.Actor(crs.RoleClerk), "patient-x", crs.AuditView, "demographics")
+		}
+		writeAudited(t, db, tr, 3)
+		check := func(want string) {
+			t.Helper()
+			c, err := db.VerifyAuditChain(ctx, tr.Org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var problems []string
+			for _, b := range c.Breaks {
+				problems = append(problems, b.Problem)
+			}
+			if want == "" && !c.Intact() || want != "" && !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, want) }) {
+				t.Errorf("breaks %q; want %q", problems, want)
+			}
+		}
+		found := func() int {
+			t.Helper()
+			got, err := store.NewAuditService(db).SearchAudit(ctx, tr.Actor(crs.RolePrivacyOfficer), crs.AuditQuery{PatientID: "patient-x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(got)
+		}
+		check("")
+		if n := found(); n != 5 {
+			t.Fatalf("patient-x: %d records, want 5", n)
+		}
+		if err := db.ExecSchema(ctx, `DELETE FROM audit_by_patient WHERE rowid IN (SELECT rowid FROM audit_by_patient LIMIT 1)`); err == nil {
+			t.Error("an entry of the index by patient was deleted")
+		}
+		if err := db.ExecSchema(ctx, `INSERT INTO audit_by_patient (audit_by_patient) VALUES ('delete-all')`); err != nil {
+			t.Fatal(err)
+		}
+		check("missing from the trail's index by patient")
+		if n := found(); n != 0 {
+			t.Fatalf("patient-x with the index emptied: %d records; the trail is not read through the index", n)
+		}
+		fill := migrationStatement(t, "0132_audit_by_patient.sql", "INSERT INTO audit_by_patient (p, id) SELECT")
+		if err := db.ExecSchema(ctx, fill); err != nil {
+			t.Fatal(err)
+		}
+		check("")
+		if n := found(); n != 5 {
+			t.Fatalf("patient-x after the index is filled again: %d records, want 5", n)
+		}
+		if err := db.ExecSchema(ctx, `INSERT INTO audit_by_patient (p, id) SELECT hex(patient_id), id FROM audit WHERE patient_id = 'patient-x' LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		check("entries more than")
+	})
+}
+
+// migrationStatement is the statement of a migration file that starts
+// with prefix.
+func migrationStatement(t *testing.T, file, prefix string) string {
+	t.Helper()
+	b, err := os.ReadFile("migrations/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range strings.SplitAfter(string(b), ";\n") {
+		var lines []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
+				lines = append(lines, l)
+			}
+		}
+		if s := strings.TrimSpace(strings.Join(lines, "\n")); strings.HasPrefix(s, prefix) {
+			return s
+		}
+	}
+	t.Fatalf("%s has no statement %s", file, prefix)
+	return ""
+}
