@@ -133,12 +133,17 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	}
 	// An inbound registration has just looked the number up in the same
 	// command (findPatientByIdentifierTx), on SQLite's single writer, and
-	// written nothing since: no live patient holds it.
-	if p.NHSNumber != "" && p.NHSNumber != tx.absentNHS {
+	// written nothing since: no live patient holds it. Otherwise, on
+	// SQLite, the INSERT itself checks that none does (guarded), a
+	// statement fewer on the one writer; the holder is looked up only if
+	// there is one.
+	checkNHS := p.NHSNumber != "" && p.NHSNumber != tx.absentNHS
+	guarded := checkNHS && !tx.db.pooled()
+	if checkNHS && !guarded {
 		if other, found, err := nhsHolder(tx, p.OrgID, p.NHSNumber, p.ID); err != nil {
 			return err
 		} else if found {
-			return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(p.NHSNumber), other)}
+			return nhsHeld(p.NHSNumber, other)
 		}
 	}
 	allocated := p.MRN == ""
@@ -173,18 +178,52 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		// once, for its clash to be answered naming it.
 		ctx = tx.deferrable(ctx)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
-		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
-		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		family_fold, given_fold_first, given_fold_last, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)`, args...); err != nil {
+	insert := insertPatientSQL + ` VALUES ` + insertPatientValues
+	if guarded {
+		insert = insertPatientSQL + ` SELECT ` + insertPatientValues[1:len(insertPatientValues)-1] + ` WHERE ` + nhsFreeSQL
+	}
+	wrote := tx.wrote
+	res, err := tx.ExecContext(ctx, insert, args...)
+	if err != nil {
 		if isUniqueViolation(err) {
 			return crs.FieldErrorf("mrn", "hospital number %s is already in use", p.MRN)
 		}
 		return err
 	}
+	if guarded {
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			tx.wrote = wrote // the INSERT wrote nothing: the command fails as cleanly as the look-up's
+			other, _, err := nhsHolderEqual(tx, p.OrgID, p.NHSNumber, p.ID)
+			if err != nil {
+				return err
+			}
+			return nhsHeld(p.NHSNumber, other)
+		}
+	}
 	return tx.EmitData(&crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID, Summary: "Registered with hospital number " + p.MRN},
 		"registration", patientEventData{Patient: p})
+}
+
+// insertPatientSQL and insertPatientValues are the INSERT of a new
+// patient (insertPatient's arguments).
+const (
+	insertPatientSQL = `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
+		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
+		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
+		family_fold, given_fold_first, given_fold_last, version, created_at, updated_at)`
+	insertPatientValues = `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)`
+)
+
+// nhsFreeSQL is the condition, in insertPatient's arguments, that no
+// live patient of the trust but the new one holds its NHS number: as
+// nhsHolderSQL, which SQLite answers from patients_nhs alone.
+const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs_number = $4 AND id <> $1 AND merged_into = '')`
+
+// nhsHeld is the refusal of an NHS number a live patient holds.
+func nhsHeld(number, mrn string) error {
+	return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(number), mrn)}
 }
 
 // nhsProbeSQL reads, on PostgreSQL, the patients of the trust ($1) from the NHS number

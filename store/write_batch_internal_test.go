@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -307,5 +308,74 @@ func TestBatchNumbersRunOn(t *testing.T) {
 	}
 	if want := int64(len(mrns) + 1); counter != want {
 		t.Errorf("the counter is %d after %d registrations and one more, want %d", counter, len(mrns), want)
+	}
+}
+
+// TestBatchNHSNumberHeldFailsCleanly: on SQLite a registration's INSERT
+// itself checks that no live patient holds the NHS number. A
+// registration refused so, in a batch with others, names the holder's
+// hospital number and fails as cleanly as the look-up before it did: no
+// command of the batch is run again, every other one commits, and the
+// refused one's hospital number goes to the next registration of the
+// batch (the numbers run on without a gap).
+func TestBatchNHSNumberHeldFailsCleanly(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t, "nhsheld.db")
+	org := &crs.Organisation{ODSCode: "RBH", Name: "Held Trust", MRNPrefix: "H"}
+	if err := NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
+		t.Fatal(err)
+	}
+	a := crs.SystemActor(org.ID)
+	newPatient := func(family, nhsNumber string) *crs.Patient {
+		return &crs.Patient{FamilyName: family, GivenName: "Test", BirthDate: crs.NewDate(1990, 1, 1), Gender: "1", NHSNumber: nhsNumber,
+			Address: crs.Address{Lines: []string{"1 High Street", "London"}}}
+	}
+	holder := newPatient("Holder", "9990000018")
+	if err := NewPatientService(db).RegisterPatient(ctx, a, holder); err != nil {
+		t.Fatal(err)
+	}
+	numbers := []string{"9990000026", "9990000034", "9990000018", "9990000042"}
+	var wg sync.WaitGroup
+	release := holdCommitter(t, db, a, &wg)
+	errs := make([]error, len(numbers))
+	runs := make([]int32, len(numbers))
+	ps := make([]*crs.Patient, len(numbers))
+	for i, n := range numbers {
+		ps[i] = newPatient(fmt.Sprintf("Batch%d", i), n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+				atomic.AddInt32(&runs[i], 1)
+				return tx.InsertPatient(ps[i])
+			})
+		}()
+		waitQueued(t, db, i+1)
+	}
+	release()
+	wg.Wait()
+	var mrns []string
+	for i := range numbers {
+		if runs[i] != 1 {
+			t.Errorf("registration %d run %d times, want once", i, runs[i])
+		}
+		if i == 2 {
+			if crs.ErrorCode(errs[i]) != crs.ECONFLICT || !strings.Contains(crs.ErrorMessage(errs[i]), "hospital number "+holder.MRN) {
+				t.Errorf("the held number: %v, want a conflict naming %s", errs[i], holder.MRN)
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Errorf("registration %d: %v", i, errs[i])
+		}
+		mrns = append(mrns, ps[i].MRN)
+	}
+	var held int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1 AND nhs_number = '9990000018'`, org.ID).Scan(&held); err != nil || held != 1 {
+		t.Errorf("patients holding the number: %d (%v), want 1", held, err)
+	}
+	want := []string{"H0000002", "H0000003", "H0000004"}
+	if !slices.Equal(mrns, want) {
+		t.Errorf("hospital numbers %v, want %v", mrns, want)
 	}
 }
