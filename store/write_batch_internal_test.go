@@ -339,15 +339,19 @@ func TestBatchNHSNumberHeldFailsCleanly(t *testing.T) {
 	release := holdCommitter(t, db, a, &wg)
 	errs := make([]error, len(numbers))
 	runs := make([]int32, len(numbers))
-	ps := make([]*crs.Patient, len(numbers))
+	got := make([]string, len(numbers))
 	for i, n := range numbers {
-		ps[i] = newPatient(fmt.Sprintf("Batch%d", i), n)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
 				atomic.AddInt32(&runs[i], 1)
-				return tx.InsertPatient(ps[i])
+				p := newPatient(fmt.Sprintf("Batch%d", i), n)
+				if err := tx.InsertPatient(p); err != nil {
+					return err
+				}
+				got[i] = p.MRN
+				return nil
 			})
 		}()
 		waitQueued(t, db, i+1)
@@ -368,7 +372,7 @@ func TestBatchNHSNumberHeldFailsCleanly(t *testing.T) {
 		if errs[i] != nil {
 			t.Errorf("registration %d: %v", i, errs[i])
 		}
-		mrns = append(mrns, ps[i].MRN)
+		mrns = append(mrns, got[i])
 	}
 	var held int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1 AND nhs_number = '9990000018'`, org.ID).Scan(&held); err != nil || held != 1 {
