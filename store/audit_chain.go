@@ -280,7 +280,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	}
 	defer rows.Close()
 	var want int64 = 1
-	var named int64 // chained records that name a patient
+	var named int64 // chained access records that name a patient
 	prev := ""
 	for rows.Next() {
 		var r crs.AuditRecord
@@ -314,7 +314,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			b.Problem = p
 			add(b)
 		}
-		if r.PatientID != "" {
+		if r.PatientID != "" && r.EventID == "" {
 			named++
 		}
 		want, prev = seq+1, hash

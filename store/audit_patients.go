@@ -16,9 +16,9 @@ import (
 // with the listed patient's id. Each part is read through its own index
 // (the patients' records by patient, the patients' primary key, the
 // listed patients' primary key): an OR of them made SQLite scan the
-// trust's whole trail. On SQLite the records by patient are found by the
-// full-text index audit_by_patient (migration 0132), asked for the
-// patients' terms.
+// trust's whole trail. On SQLite the records of changes are found by
+// their index by patient and those of accesses by the full-text index
+// audit_by_patient (migration 0132), asked for the patients' terms.
 func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 	ids := placeholderRows(1, len(patients), len(args)+1, false)
 	for _, p := range patients {
@@ -27,9 +27,10 @@ func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 	own := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN ` + ids
 	if db.dialect.name == "sqlite" {
 		args = append(args, patientTerms(patients))
-		own = `SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
+		own += ` AND event_id <> ''
+		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_by_patient f JOIN audit a ON a.id = f.id
-		WHERE audit_by_patient MATCH $` + itoa(len(args)) + ` AND a.org_id = $1 AND a.patient_id IN ` + ids
+		WHERE audit_by_patient MATCH $` + itoa(len(args)) + ` AND a.org_id = $1 AND a.patient_id IN ` + ids + ` AND a.event_id = ''`
 	}
 	return `(` + own + `
 		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
@@ -54,9 +55,9 @@ func patientTerms(patients []string) string {
 	return strings.Join(terms, " OR ")
 }
 
-// checkPatientIndex is VerifyAuditChain's check of the index by patient
-// on SQLite: the chained records of the trust that name a patient (named,
-// up to seq last) each have one entry. A record without its entry would
+// checkPatientIndex is VerifyAuditChain's check of the full-text index
+// by patient on SQLite: the chained access records of the trust that name
+// a patient (named, up to seq last) each have one entry. A record without its entry would
 // be missing from its patient's trail; an entry more is one no record
 // explains. (An entry cannot put a record in another patient's trail:
 // the trail keeps the records the index finds only if they name the
@@ -67,15 +68,15 @@ func (db *DB) checkPatientIndex(ctx context.Context, q Querier, orgID string, na
 	}
 	var entries int64
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_by_patient f JOIN audit a ON a.id = f.id
-		WHERE a.org_id = $1 AND a.patient_id <> '' AND a.seq IS NOT NULL`, orgID).Scan(&entries)
+		WHERE a.org_id = $1 AND a.patient_id <> '' AND a.event_id = '' AND a.seq IS NOT NULL`, orgID).Scan(&entries)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "read the audit trail's index by patient: %w", err)
 	}
 	switch {
 	case entries < named:
-		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("%d of the %d records that name a patient are missing from the trail's index by patient: their patients' trails do not show them", named-entries, named)})
+		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("%d of the %d access records that name a patient are missing from the trail's index by patient: their patients' trails do not show them", named-entries, named)})
 	case entries > named:
-		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the trail's index by patient holds %d entries more than the %d records that name a patient", entries-named, named)})
+		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the trail's index by patient holds %d entries more than the %d access records that name a patient", entries-named, named)})
 	}
 	return nil
 }

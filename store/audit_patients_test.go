@@ -15,7 +15,8 @@ import (
 // TestPatientTrailFindsEachPatientsRecords reads the trail by patient for
 // patients whose ids share a prefix, differ in case or hold characters a
 // full-text query gives meaning to, in two trusts, and finds each
-// patient's records, all of them and no others.
+// patient's records, of accesses and of a change, all of them and no
+// others.
 func TestPatientTrailFindsEachPatientsRecords(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
@@ -27,6 +28,13 @@ func TestPatientTrailFindsEachPatientsRecords(t *testing.T) {
 			}
 		}
 		db.Audit(b.Actor(crs.RoleClerk), "p-1", crs.AuditView, "demographics")
+		// A change's record, with its event, is read by another index.
+		if err := db.Write(ctx, a.Actor(crs.RoleClerk), crs.ActRegisterPatient, func(tx crs.Tx) error {
+			return tx.(*store.Tx).Emit(&crs.Event{Type: "test", PatientID: "p-1", Summary: "changed"}, "change")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		reads["p-1"]++
 		if err := db.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
