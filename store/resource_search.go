@@ -305,7 +305,7 @@ func indexed(c crs.ResourceCondition) bool {
 	case "reference", "string", "date":
 		return true
 	case "token", "uri", "quantity":
-		return c.Code != ""
+		return c.Code != "" || c.Concepts != nil
 	}
 	return false
 }
@@ -358,6 +358,9 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		}
 		return as
 	case "token", "uri", "quantity":
+		if c.Concepts != nil {
+			return []string{system(tokenRow + " AND " + s.conceptCond(*c.Concepts))}
+		}
 		if c.Code != "" {
 			return []string{tokenRow + " AND " + s.kindCond(c)}
 		}
@@ -375,6 +378,42 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		return []string{dateRow + " AND " + s.kindCond(c)}
 	}
 	return []string{s.kindCond(c)}
+}
+
+// conceptCond matches an index row's code to a set of SNOMED CT
+// concepts of the trust's release, asking the release of the row's code
+// by its key: whether the set's concept is one it is a kind of (the
+// closure of the is-a relationships), whether the reference set lists
+// it, whether it is a reference set. Each costs one lookup of a key per
+// row read, however many concepts the set holds.
+func (s *resourceSearch) conceptCond(set crs.ConceptSet) string {
+	var e string
+	switch {
+	case set.IsA != "":
+		isa := s.arg(set.IsA)
+		e = "EXISTS (SELECT 1 FROM snomed_closure k WHERE k.org_id = " + s.arg(s.org) + " AND k.ancestor_id = " + isa + " AND k.concept_id = x.code)"
+		if set.Strict {
+			e += " AND x.code <> " + isa
+		}
+	case set.Refset != "":
+		e = "EXISTS (SELECT 1 FROM snomed_refset r WHERE r.org_id = " + s.arg(s.org) + " AND r.refset_id = " + s.arg(set.Refset) + " AND r.concept_id = x.code)"
+	case set.Refsets:
+		e = "EXISTS (SELECT 1 FROM snomed_refset r WHERE r.org_id = " + s.arg(s.org) + " AND r.refset_id = x.code)"
+	case set.Codes != nil && len(set.Codes) == 0:
+		e = "1 = 0"
+	case set.Codes != nil:
+		ps := make([]string, len(set.Codes))
+		for i, c := range set.Codes {
+			ps[i] = s.arg(c)
+		}
+		e = "x.code IN (" + strings.Join(ps, ", ") + ")"
+	default:
+		e = "1 = 1"
+	}
+	for _, m := range set.Minus {
+		e += " AND NOT (" + s.conceptCond(m) + ")"
+	}
+	return "(" + e + ")"
 }
 
 func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
