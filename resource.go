@@ -89,6 +89,11 @@ type ResourceCondition struct {
 	// resource Has matches refers to through its parameter Param: a
 	// reverse chain (_has:Observation:patient:code=...).
 	Has *ResourceQuery
+	// Concepts, on a token condition, matches the codes of System that
+	// the trust's SNOMED CT release puts in the set (Code is ""): a
+	// search of the codes below a concept (:below) or in a value set of
+	// its hierarchy or reference sets (:in), however many they are.
+	Concepts *ConceptSet
 }
 
 // ResourceQuery is a search of one type of the resource store: every

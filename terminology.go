@@ -71,4 +71,33 @@ type TerminologyService interface {
 	// InRefset says whether a simple reference set of the release lists
 	// code.
 	InRefset(ctx context.Context, a Actor, refset, code string) (bool, error)
+	// Refsets returns the simple reference sets of the release (those
+	// that list a concept), the reference set concepts themselves, in
+	// identifier order, at most limit+1: more than limit says there are
+	// more.
+	Refsets(ctx context.Context, a Actor, limit int) ([]*nhs.Concept, error)
+	// IsRefset says whether code is a simple reference set of the
+	// release.
+	IsRefset(ctx context.Context, a Actor, code string) (bool, error)
+}
+
+// ConceptSet is SNOMED CT concepts of a trust's release that a search
+// matches a code against where the release is held, without listing
+// them: a concept and those that are a kind of it, the concepts a
+// reference set lists, the reference sets themselves, or codes named
+// one by one; with none of those, every code of SNOMED CT. What any of
+// Minus holds is taken away.
+type ConceptSet struct {
+	// IsA is a concept: the set is it and the concepts that are a kind
+	// of it, less IsA itself when Strict.
+	IsA    string
+	Strict bool
+	// Refset is a simple reference set: the set is the concepts it
+	// lists.
+	Refset string
+	// Refsets: the set is the simple reference sets of the release.
+	Refsets bool
+	// Codes, when not nil, are the concepts named one by one.
+	Codes []string
+	Minus []ConceptSet
 }

@@ -39,13 +39,13 @@ func (s *Server) storedFilter(ctx context.Context, p *Principal, system string, 
 	if inc["concept"] != nil || inc["valueSet"] != nil {
 		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by a filter together with codes or value sets, which this server cannot expand", cmp.Or(system, "no system"))
 	}
+	var named []string
+	for _, x := range array(inc["filter"]) {
+		f, _ := x.(map[string]any)
+		named = append(named, fmt.Sprintf("%v %v %q", f["property"], f["op"], fmt.Sprint(f["value"])))
+	}
 	all, err := s.storedHierarchy(ctx, p, system)
 	if err != nil {
-		var named []string
-		for _, x := range array(inc["filter"]) {
-			f, _ := x.(map[string]any)
-			named = append(named, fmt.Sprintf("%v %v %q", f["property"], f["op"], fmt.Sprint(f["value"])))
-		}
 		return ValueSetInclude{}, crs.Errorf(crs.EINVALID, "includes codes of %s by the filter %s, which this server cannot expand: the system %s", system, strings.Join(named, " and "), crs.ErrorMessage(err))
 	}
 	held := map[string]bool{}
@@ -83,7 +83,7 @@ func (s *Server) storedFilter(ctx context.Context, p *Principal, system string, 
 			}
 		}
 	}
-	out := ValueSetInclude{System: system, Codes: []string{}}
+	out := ValueSetInclude{System: system, Codes: []string{}, Filter: strings.Join(named, " and ")}
 	for _, c := range all {
 		if held[c.Code] {
 			out.Codes = append(out.Codes, c.Code)

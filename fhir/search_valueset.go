@@ -32,8 +32,13 @@ type valueSetParam struct {
 // codeRef is a code of a code system a search names.
 type codeRef struct{ system, code string }
 
-// maxSearchBelow bounds the SNOMED CT concepts a search's :below, or
-// an is-a value set of its :in, matches.
+// maxSearchBelow bounds the codes of a CodeSystem the trust stores that
+// a search's :below, or a filter of its hierarchy in a value set of its
+// :in, matches: they are read from the stored resource and matched one
+// by one. It bounds too the SNOMED CT concepts a search of the typed
+// core matches by the release (below a concept, a reference set's),
+// which it matches listed, as it matches what it serves in memory; the
+// resource store asks the release in its SQL, however many they are.
 const maxSearchBelow = 1000
 
 // maxValueSetDepth bounds how deep value sets that include other value
@@ -42,16 +47,27 @@ const maxValueSetDepth = 5
 
 // valueSetCondition turns the value set a :in or :not-in names into the
 // parameter's conditions, any of which matches: each code of a system
-// it names, any code of a system it includes whole. A code bound to a
-// value set (Observation.status) is kept without its system, so the
-// codes are also matched without one where the parameter's elements
-// are codes. None: the value set holds no code.
+// it names, any code of a system it includes whole, and for the
+// resource store each set of SNOMED CT concepts the trust's release
+// holds (below a concept, a reference set's, the reference sets, the
+// whole of it, less what a MINUS or an exclude takes away), which the
+// store matches against the release itself. A code bound to a value set
+// (Observation.status) is kept without its system, so the codes are
+// also matched without one where the parameter's elements are codes.
+// None: the value set holds no code.
 func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string, v valueSetParam) ([]crs.ResourceCondition, error) {
+	// The typed core matches what it serves in memory, so the concepts
+	// are listed for it; the resource store asks the release.
+	byStore := s.typedSearch(typ) == nil
+	resolve := s.resolveBelow
+	if byStore {
+		resolve = s.releaseReady
+	}
 	var incs []ValueSetInclude
 	for _, url := range v.urls {
 		in, err := s.expandValueSet(ctx, p, url, 0)
 		if err == nil {
-			in, err = s.resolveBelow(ctx, p, in)
+			in, err = resolve(ctx, p, in)
 		}
 		if err != nil {
 			return nil, invalid("not-supported", v.key, "search parameter %s: the value set %s %v", v.key, url, err)
@@ -89,7 +105,7 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		}
 		incs = append(incs, in)
 	}
-	below, err := s.resolveBelow(ctx, p, below)
+	below, err := resolve(ctx, p, below)
 	if err != nil {
 		return nil, invalid("not-supported", v.key, "search parameter %s: the SNOMED CT concepts %v", v.key, err)
 	}
@@ -105,9 +121,20 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 	var group []crs.ResourceCondition
 	for _, inc := range incs {
 		system := inc.System
-		if inc.Codes == nil {
+		switch {
+		case byStore && system == nhs.SNOMEDSystem && (inc.byRelease() || len(inc.Minus) > 0):
+			set := conceptSet(inc)
+			group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &system, Concepts: &set})
+			if plain {
+				none := ""
+				group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &none, Concepts: &set})
+			}
+			continue
+		case inc.Codes == nil:
 			group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &system})
 			continue
+		case inc.Filter != "" && len(inc.Codes) > maxSearchBelow:
+			return nil, invalid("not-supported", v.key, "search parameter %s: the value set includes %d codes of %s by the filter %s, and a search matches at most %d codes of a stored CodeSystem (they are matched one by one): name a narrower code", v.key, len(inc.Codes), system, inc.Filter, maxSearchBelow)
 		}
 		for _, code := range inc.Codes {
 			group = append(group, crs.ResourceCondition{Param: v.name, Kind: "token", Op: crs.MatchEq, System: &system, Code: code})
@@ -125,6 +152,54 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 		return nil, invalid("invalid", v.key, "search parameter %s: %v", v.key, err)
 	}
 	return group, nil
+}
+
+// conceptSet is the set of SNOMED CT concepts an include holds, as the
+// resource store matches it against the trust's release.
+func conceptSet(in ValueSetInclude) crs.ConceptSet {
+	set := crs.ConceptSet{IsA: in.IsA, Strict: in.Strict, Refset: in.Refset, Refsets: in.Refsets, Codes: in.Codes}
+	for _, m := range in.Minus {
+		set.Minus = append(set.Minus, conceptSet(m))
+	}
+	return set
+}
+
+// releaseReady checks that the trust's SNOMED CT release can answer what
+// each include held by it (below a concept, a reference set's, the
+// reference sets, or what a MINUS takes away) holds, which the resource
+// store asks of it when the search runs; an error says why not, as the
+// end of a sentence naming what includes them.
+func (s *Server) releaseReady(ctx context.Context, p *Principal, incs []ValueSetInclude) ([]ValueSetInclude, error) {
+	var ready func(in ValueSetInclude) error
+	ready = func(in ValueSetInclude) error {
+		if in.byRelease() {
+			if err := s.snomedReady(ctx, p); err != nil {
+				return err
+			}
+		}
+		if in.Refset != "" {
+			if err := s.refsetReady(ctx, p, in.Refset); err != nil {
+				return err
+			}
+		}
+		for _, m := range in.Minus {
+			if err := ready(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, in := range incs {
+		if in.System != nhs.SNOMEDSystem {
+			continue
+		}
+		if err := ready(in); err != nil && crs.ErrorCode(err) != crs.EINVALID {
+			return nil, err
+		} else if err != nil {
+			return nil, crs.Errorf(crs.EINVALID, "includes %s, and %s", in.what(), crs.ErrorMessage(err))
+		}
+	}
+	return incs, nil
 }
 
 // resolveBelow turns each include held by the trust's SNOMED CT release
@@ -209,19 +284,26 @@ func (s *Server) includeReady(ctx context.Context, p *Principal, in ValueSetIncl
 }
 
 // snomedConcepts lists the concepts of the trust's SNOMED CT release an
-// include held by it holds (below a concept, or a reference set's), at
+// include held by it holds (below a concept, a reference set's, or the
+// reference sets), at
 // most limit+1: more than limit says there are more, and are listed
 // before its MINUS takes its part; none below a concept the release
 // lacks (one of another edition).
 func (s *Server) snomedConcepts(ctx context.Context, p *Principal, in ValueSetInclude, limit int) ([]*nhs.Concept, error) {
 	var found []*nhs.Concept
 	var err error
-	if in.Refset != "" {
+	switch {
+	case in.Refset != "":
 		if err := s.refsetReady(ctx, p, in.Refset); err != nil {
 			return nil, err
 		}
 		found, err = s.Terminology.RefsetMembers(ctx, p.Actor, in.Refset, limit)
-	} else {
+	case in.Refsets:
+		if err := s.snomedReady(ctx, p); err != nil {
+			return nil, err
+		}
+		found, err = s.Terminology.Refsets(ctx, p.Actor, limit)
+	default:
 		if err := s.snomedReady(ctx, p); err != nil {
 			return nil, err
 		}
@@ -244,6 +326,8 @@ func (s *Server) snomedHolds(ctx context.Context, p *Principal, in ValueSetInclu
 		held = held && !(in.Strict && code == in.IsA)
 	case in.Refset != "":
 		held, err = s.Terminology.InRefset(ctx, p.Actor, in.Refset, code)
+	case in.Refsets:
+		held, err = s.Terminology.IsRefset(ctx, p.Actor, code)
 	case in.Codes != nil:
 		held = slices.Contains(in.Codes, code)
 	}
@@ -328,11 +412,15 @@ func conceptFilter(system string, inc map[string]any) ([]ValueSetInclude, error)
 	value, _ := f["value"].(string)
 	value = strings.TrimSpace(value)
 	refused := func(why string) error {
-		return crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand (%s): it expands concept is-a, descendent-of or in (a reference set) a concept, and constraints of concepts, descendantOrSelfOf (<<), descendantOf (<) and memberOf (^) concepts joined by OR, and one such MINUS another", property, op, value, why)
+		return crs.Errorf(crs.EINVALID, "includes SNOMED CT codes by the filter %s %s %q, which this server cannot expand (%s): it expands concept is-a, descendent-of or in (a reference set) a concept, refset exists true (the reference sets), and constraints of concepts, descendantOrSelfOf (<<), descendantOf (<) and memberOf (^) concepts joined by OR, and one such MINUS another", property, op, value, why)
 	}
 	switch {
 	case property == "concept" && (op == "is-a" || op == "descendent-of") && nhs.CheckSCTID(value) == nil:
 		return []ValueSetInclude{{System: system, IsA: value, Strict: op == "descendent-of"}}, nil
+	case property == "refset" && op == "exists" && value == "true":
+		// SNOMED CT's own value set of its reference sets (?fhir_vs=refset),
+		// as implicitSNOMED writes it.
+		return []ValueSetInclude{{System: system, Refsets: true}}, nil
 	case property == "concept" && op == "in":
 		var out []ValueSetInclude
 		for _, r := range strings.Split(value, ",") {
@@ -414,7 +502,9 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 // implicitSNOMED returns the value set SNOMED CT's own url names (its
 // query after http://snomed.info/sct?): fhir_vs, the whole of it;
 // fhir_vs=isa/C, C and the concepts that are a kind of it;
-// fhir_vs=refset/R, the concepts the reference set R lists. An error
+// fhir_vs=refset/R, the concepts the reference set R lists;
+// fhir_vs=refset, the reference sets of the trust's release themselves
+// (written as the filter refset exists true). An error
 // says why another is not known, as the end of a sentence naming it.
 func implicitSNOMED(url, query string) (Resource, error) {
 	include := map[string]any{"system": nhs.SNOMEDSystem}
@@ -424,10 +514,12 @@ func implicitSNOMED(url, query string) (Resource, error) {
 	case vs == "":
 	case kind == "isa" && nhs.CheckSCTID(id) == nil:
 		include["filter"] = []any{map[string]any{"property": "concept", "op": "is-a", "value": id}}
+	case vs == "=refset":
+		include["filter"] = []any{map[string]any{"property": "refset", "op": "exists", "value": "true"}}
 	case kind == "refset" && nhs.CheckSCTID(id) == nil:
 		include["filter"] = []any{map[string]any{"property": "concept", "op": "in", "value": id}}
 	default:
-		return nil, crs.Errorf(crs.ENOTFOUND, "is not a value set of SNOMED CT this server knows: it knows %s?fhir_vs (the whole of it), ?fhir_vs=isa/[concept] and ?fhir_vs=refset/[reference set]", nhs.SNOMEDSystem)
+		return nil, crs.Errorf(crs.ENOTFOUND, "is not a value set of SNOMED CT this server knows: it knows %s?fhir_vs (the whole of it), ?fhir_vs=isa/[concept], ?fhir_vs=refset (its reference sets) and ?fhir_vs=refset/[reference set]", nhs.SNOMEDSystem)
 	}
 	return Resource{"resourceType": "ValueSet", "url": url, "status": "active", "compose": map[string]any{"include": []any{include}}}, nil
 }

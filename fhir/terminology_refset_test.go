@@ -111,6 +111,7 @@ func TestSNOMEDRefsets(t *testing.T) {
 			{vsBase + "member-of", "itch", []string{"418290006"}},
 			{sct + "?fhir_vs=refset/19999999103", "", reactions},
 			{sct + "?fhir_vs=isa/73211009", "", diabetes},
+			{sct + "?fhir_vs=refset", "", []string{"1127551000000109", "19999999103"}},
 			{"https://fhir.hl7.org.uk/ValueSet/UKCore-DocumentType", "", []string{"371531000", "373942005"}},
 		} {
 			if diff := cmp.Diff(tc.want, expand(tc.url, tc.filter)); diff != "" {
@@ -148,6 +149,8 @@ func TestSNOMEDRefsets(t *testing.T) {
 			{sct + "?fhir_vs=refset/19999999103", "44054006", false},
 			{sct + "?fhir_vs=isa/73211009", "44054006", true},
 			{sct + "?fhir_vs", "44054006", true},
+			{sct + "?fhir_vs=refset", "19999999103", true},
+			{sct + "?fhir_vs=refset", "56018004", false},
 			{"https://fhir.hl7.org.uk/ValueSet/UKCore-DocumentType", "373942005", true},
 			{"https://fhir.hl7.org.uk/ValueSet/UKCore-DocumentType", "195967001", false},
 		} {
@@ -156,13 +159,14 @@ func TestSNOMEDRefsets(t *testing.T) {
 			}
 		}
 
-		search := snomedConditions(t, c, "39579001", "126485001", "195967001", "44054006")
+		search := snomedConditions(t, c, "39579001", "126485001", "195967001", "44054006", "19999999103")
 		for _, tc := range []struct {
 			query string
 			want  []string
 		}{
 			{"code:in=" + url.QueryEscape(sct+"?fhir_vs=refset/19999999103"), []string{"126485001", "39579001"}},
-			{"code:not-in=" + url.QueryEscape(sct+"?fhir_vs=refset/19999999103"), []string{"195967001", "44054006"}},
+			{"code:not-in=" + url.QueryEscape(sct+"?fhir_vs=refset/19999999103"), []string{"195967001", "19999999103", "44054006"}},
+			{"code:in=" + url.QueryEscape(sct+"?fhir_vs=refset"), []string{"19999999103"}},
 			{"code:in=" + url.QueryEscape(vsBase+"minus"), nil},
 			{"code:in=" + url.QueryEscape(vsBase+"or"), []string{"126485001", "39579001", "44054006"}},
 			{"code:in=" + url.QueryEscape(vsBase+"nested"), []string{"195967001", "44054006"}},
@@ -187,7 +191,7 @@ func TestSNOMEDRefsets(t *testing.T) {
 			{"UK Core's by one the release lacks", "/fhir/ValueSet/$expand?url=" + url.QueryEscape("https://fhir.hl7.org.uk/ValueSet/UKCore-AllergyManifestation"), 422, "has no reference set 1127581000000103"},
 			{"validated against one the release lacks", "/fhir/ValueSet/$validate-code?url=" + url.QueryEscape(vsBase+"no-refset") + "&system=" + url.QueryEscape(sct) + "&code=195967001", 422, "has no reference set 1127581000000103"},
 			{"searched by one the release lacks", "/fhir/Condition?code:in=" + url.QueryEscape(sct+"?fhir_vs=refset/1127581000000103"), 400, "has no reference set 1127581000000103"},
-			{"SNOMED CT's reference sets", "/fhir/ValueSet/$expand?url=" + url.QueryEscape(sct+"?fhir_vs=refset"), 404, "fhir_vs=refset/[reference set]"},
+			{"SNOMED CT's value set of another kind", "/fhir/ValueSet/$expand?url=" + url.QueryEscape(sct+"?fhir_vs=refsets"), 404, "?fhir_vs=refset (its reference sets)"},
 			{"SNOMED CT's whole", "/fhir/ValueSet/$expand?url=" + url.QueryEscape(sct+"?fhir_vs"), 422, "give a filter"},
 		} {
 			r := c.do("GET", tc.path, "")

@@ -17,9 +17,17 @@ type ValueSetInclude struct {
 	// Refset is the SNOMED CT simple reference set of a filter: the
 	// include is the concepts it lists.
 	Refset string
+	// Refsets: the include is the simple reference sets of the trust's
+	// release, the reference set concepts themselves (SNOMED CT's own
+	// value set ?fhir_vs=refset).
+	Refsets bool
 	// Minus is what an expression constraint's MINUS takes away: the
 	// include holds its concepts less those any of Minus holds.
 	Minus []ValueSetInclude
+	// Filter, on the codes of a CodeSystem the trust stores that filters
+	// of its hierarchy select, names the filters as written, for a
+	// sentence.
+	Filter string
 	// Filters, in the tables generated from UK Core's definitions, are
 	// the include's filters as the definition gives them, read as a
 	// stored value set's are (conceptFilter).
@@ -53,8 +61,9 @@ type modelConcept struct {
 }
 
 // byRelease says whether an include holds the SNOMED CT concepts the
-// trust's release says: those below a concept, or a reference set's.
-func (in ValueSetInclude) byRelease() bool { return in.IsA != "" || in.Refset != "" }
+// trust's release says: those below a concept, a reference set's, or
+// the reference sets themselves.
+func (in ValueSetInclude) byRelease() bool { return in.IsA != "" || in.Refset != "" || in.Refsets }
 
 // what names the SNOMED CT concepts an include holds, for a sentence:
 // the concepts below one, a reference set's members, or those it names.
@@ -64,6 +73,8 @@ func (in ValueSetInclude) what() string {
 		return "the members of the SNOMED CT reference set " + in.Refset
 	case in.IsA != "":
 		return "the SNOMED CT concepts below " + in.IsA
+	case in.Refsets:
+		return "the reference sets of the SNOMED CT release"
 	}
 	return "SNOMED CT concepts it names"
 }

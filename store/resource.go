@@ -335,7 +335,11 @@ func formatIndexTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // SearchResources runs a search inside the command.
 func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
-	query, args := resourceSearchSQL(tx.actor.OrgID, q, false)
+	few, err := fewConcepts(tx.ctx, tx, tx.actor.OrgID, q)
+	if err != nil {
+		return nil, err
+	}
+	query, args := resourceSearchFew(tx.actor.OrgID, q, false, few)
 	return queryPlaced(tx.ctx, tx, q.LastN != nil, query, args...)
 }
 
@@ -532,8 +536,11 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 	if err := s.db.checkClinical(ctx, a, patientID); err != nil {
 		return nil, 0, err
 	}
-	query, args := resourceSearchSQL(a.OrgID, q, q.Count == 0)
-	var err error
+	few, err := fewConcepts(ctx, s.db.read, a.OrgID, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	query, args := resourceSearchFew(a.OrgID, q, q.Count == 0, few)
 	if q.Count == 0 {
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
 	} else {

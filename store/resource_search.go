@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -16,6 +17,9 @@ import (
 type resourceSearch struct {
 	org  string // the trust searched
 	args []any
+	// few names the SNOMED CT concepts of the search's sets with at
+	// most fewBelow concepts below them (fewConcepts).
+	few map[string]bool
 }
 
 func (s *resourceSearch) arg(v any) string {
@@ -39,7 +43,13 @@ func (s *resourceSearch) lazy(v any) func() string {
 // resourceSearchSQL returns the query and its arguments; count asks for
 // the number of matches instead of the resources.
 func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
-	s := &resourceSearch{org: orgID}
+	return resourceSearchFew(orgID, q, count, nil)
+}
+
+// resourceSearchFew is resourceSearchSQL knowing which concepts of its
+// SNOMED CT sets have few concepts below them (fewConcepts).
+func resourceSearchFew(orgID string, q crs.ResourceQuery, count bool, few map[string]bool) (string, []any) {
+	s := &resourceSearch{org: orgID, few: few}
 	from, id := "fhir_current c", "c.id"
 	var where []string
 	if len(q.RefersTo) > 0 {
@@ -305,7 +315,7 @@ func indexed(c crs.ResourceCondition) bool {
 	case "reference", "string", "date":
 		return true
 	case "token", "uri", "quantity":
-		return c.Code != ""
+		return c.Code != "" || c.Concepts != nil
 	}
 	return false
 }
@@ -358,6 +368,9 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		}
 		return as
 	case "token", "uri", "quantity":
+		if c.Concepts != nil {
+			return []string{system(tokenRow + " AND " + s.conceptCond(*c.Concepts))}
+		}
 		if c.Code != "" {
 			return []string{tokenRow + " AND " + s.kindCond(c)}
 		}
@@ -375,6 +388,89 @@ func (s *resourceSearch) conds(c crs.ResourceCondition) []string {
 		return []string{dateRow + " AND " + s.kindCond(c)}
 	}
 	return []string{s.kindCond(c)}
+}
+
+// conceptCond matches an index row's code to a set of SNOMED CT
+// concepts of the trust's release, asking the release of the row's code
+// by its key: whether the set's concept is one it is a kind of (the
+// closure of the is-a relationships), whether the reference set lists
+// it, whether it is a reference set. Each costs one lookup of a key per
+// row read, however many concepts the set holds. Each is a scalar
+// subquery (one row or none), which both engines ask per row: an EXISTS
+// PostgreSQL turns into a join driven from the set's side, reading the
+// 50,000 concepts below a wide one to find the rows coded with them.
+func (s *resourceSearch) conceptCond(set crs.ConceptSet) string {
+	// None found is 0, not NULL, so that NOT (a MINUS) holds of it.
+	holds := func(from string) string { return "COALESCE((SELECT 1 FROM " + from + " LIMIT 1), 0) = 1" }
+	var e string
+	switch {
+	case set.IsA != "" && s.few[set.IsA]:
+		// Few below it: the rows coded with each are read by the index.
+		isa := s.arg(set.IsA)
+		e = "x.code IN (SELECT k.concept_id FROM snomed_closure k WHERE k.org_id = " + s.arg(s.org) + " AND k.ancestor_id = " + isa + ")"
+		if set.Strict {
+			e += " AND x.code <> " + isa
+		}
+	case set.IsA != "":
+		isa := s.arg(set.IsA)
+		e = holds("snomed_closure k WHERE k.org_id = " + s.arg(s.org) + " AND k.ancestor_id = " + isa + " AND k.concept_id = x.code")
+		if set.Strict {
+			e += " AND x.code <> " + isa
+		}
+	case set.Refset != "":
+		e = holds("snomed_refset r WHERE r.org_id = " + s.arg(s.org) + " AND r.refset_id = " + s.arg(set.Refset) + " AND r.concept_id = x.code")
+	case set.Refsets:
+		e = holds("snomed_refset r WHERE r.org_id = " + s.arg(s.org) + " AND r.refset_id = x.code")
+	case set.Codes != nil && len(set.Codes) == 0:
+		e = "1 = 0"
+	case set.Codes != nil:
+		ps := make([]string, len(set.Codes))
+		for i, c := range set.Codes {
+			ps[i] = s.arg(c)
+		}
+		e = "x.code IN (" + strings.Join(ps, ", ") + ")"
+	default:
+		e = "1 = 1"
+	}
+	for _, m := range set.Minus {
+		e += " AND NOT (" + s.conceptCond(m) + ")"
+	}
+	return "(" + e + ")"
+}
+
+// fewBelow is how many concepts below one a search reads from the
+// closure, finding the rows coded with each by the index, rather than
+// asking the release of each row of the parameter read: under it the
+// concepts are fewer than the rows, past it the cost no longer grows
+// with them.
+const fewBelow = 100
+
+// fewConcepts finds the concepts of q's SNOMED CT sets (below a concept)
+// with at most fewBelow concepts below them, each by reading at most
+// fewBelow+1 keys of the closure.
+func fewConcepts(ctx context.Context, db Querier, org string, q crs.ResourceQuery) (map[string]bool, error) {
+	var few map[string]bool
+	for _, gs := range [][][]crs.ResourceCondition{q.All, q.Not} {
+		for _, g := range gs {
+			for _, c := range g {
+				if c.Concepts == nil || c.Concepts.IsA == "" {
+					continue
+				}
+				var n int
+				if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM snomed_closure WHERE org_id = $1 AND ancestor_id = $2 LIMIT $3) x`,
+					org, c.Concepts.IsA, fewBelow+1).Scan(&n); err != nil {
+					return nil, err
+				}
+				if n <= fewBelow {
+					if few == nil {
+						few = map[string]bool{}
+					}
+					few[c.Concepts.IsA] = true
+				}
+			}
+		}
+	}
+	return few, nil
 }
 
 func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {

@@ -38,7 +38,7 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 	}
 	err := s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		org := tx.actor.OrgID
-		for _, table := range []string{"snomed_words", "snomed_isa", "snomed_refset", "snomed_concepts"} {
+		for _, table := range []string{"snomed_words", "snomed_closure", "snomed_isa", "snomed_refset", "snomed_concepts"} {
 			if _, err := tx.Exec(`DELETE FROM `+table+` WHERE org_id = $1`, org); err != nil {
 				return err
 			}
@@ -86,6 +86,18 @@ func (s *TerminologyService) LoadSNOMED(ctx context.Context, a crs.Actor, concep
 			return err
 		}
 		if err := member.flush(); err != nil {
+			return err
+		}
+		// Each concept with those it is a kind of, followed to the top,
+		// and itself: what a search of the codes below a concept reads.
+		// CROSS JOIN keeps SQLite reading each step's parents by the key
+		// from the row reached (without it, it read the whole table a
+		// step: a release of 8,000 concepts took 42 s, now 0.5 s).
+		if _, err := tx.Exec(`INSERT INTO snomed_closure (org_id, ancestor_id, concept_id)
+			WITH RECURSIVE up (concept_id, ancestor_id) AS (
+				SELECT concept_id, concept_id FROM snomed_concepts WHERE org_id = $1
+				UNION SELECT u.concept_id, i.parent_id FROM up u CROSS JOIN snomed_isa i WHERE i.org_id = $1 AND i.concept_id = u.ancestor_id)
+			SELECT $1, ancestor_id, concept_id FROM up`, org); err != nil {
 			return err
 		}
 		return tx.EmitData(&crs.Event{Type: crs.EventTerminologyLoaded, SubjectID: nhs.SNOMED,
@@ -261,10 +273,7 @@ func (s *TerminologyService) Subsumes(ctx context.Context, a crs.Actor, ancestor
 		return true, nil
 	}
 	var n int
-	err := s.db.read.QueryRowContext(ctx, `WITH RECURSIVE up (id) AS (
-			SELECT CAST($2 AS TEXT)
-			UNION SELECT i.parent_id FROM snomed_isa i JOIN up ON i.org_id = $1 AND i.concept_id = up.id)
-		SELECT COUNT(*) FROM (SELECT 1 FROM up WHERE id = $3 LIMIT 1) x`, a.OrgID, code, ancestor).Scan(&n)
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM snomed_closure WHERE org_id = $1 AND ancestor_id = $2 AND concept_id = $3`, a.OrgID, ancestor, code).Scan(&n)
 	return n > 0, err
 }
 
@@ -325,5 +334,32 @@ func (s *TerminologyService) InRefset(ctx context.Context, a crs.Actor, refset, 
 	}
 	var n int
 	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM snomed_refset WHERE org_id = $1 AND concept_id = $2 AND refset_id = $3`, a.OrgID, code, refset).Scan(&n)
+	return n > 0, err
+}
+
+// Refsets returns the simple reference sets of the trust's release, the
+// reference set concepts themselves, in identifier order: at most
+// limit+1, so that more than limit says there are more. Each is read by
+// one step of the members' key (the next reference set after the one
+// before), not by reading every member.
+func (s *TerminologyService) Refsets(ctx context.Context, a crs.Actor, limit int) ([]*nhs.Concept, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return nil, err
+	}
+	return queryRows(ctx, s.db.read, scanConcept, `WITH RECURSIVE r (id) AS (
+			SELECT MIN(refset_id) FROM snomed_refset WHERE org_id = $1
+			UNION ALL SELECT (SELECT MIN(x.refset_id) FROM snomed_refset x WHERE x.org_id = $1 AND x.refset_id > r.id) FROM r WHERE r.id IS NOT NULL)
+		SELECT `+conceptColumns+` FROM r JOIN snomed_concepts c ON c.org_id = $1 AND c.concept_id = r.id
+		ORDER BY c.concept_id LIMIT $2`, a.OrgID, limit+1)
+}
+
+// IsRefset says whether code is a simple reference set of the trust's
+// release: one that lists a concept.
+func (s *TerminologyService) IsRefset(ctx context.Context, a crs.Actor, code string) (bool, error) {
+	if err := a.Authorize(crs.ActViewClinical); err != nil {
+		return false, err
+	}
+	var n int
+	err := s.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM snomed_refset WHERE org_id = $1 AND refset_id = $2 LIMIT 1) x`, a.OrgID, code).Scan(&n)
 	return n > 0, err
 }

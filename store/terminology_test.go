@@ -173,8 +173,8 @@ func TestTerminologyHierarchy(t *testing.T) {
 }
 
 // TestTerminologyRefsets reads the simple reference set of the sample
-// release: the concepts it lists, whether it lists one, each trust's
-// own, replaced with the release.
+// release: the concepts it lists, whether it lists one, the reference
+// sets of the release, each trust's own, replaced with the release.
 func TestTerminologyRefsets(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
@@ -215,6 +215,18 @@ func TestTerminologyRefsets(t *testing.T) {
 			if got, err := ts.InRefset(ctx, doctor, tc.refset, tc.code); err != nil || got != tc.want {
 				t.Errorf("%s lists %s: %v %v, want %v", tc.refset, tc.code, got, err, tc.want)
 			}
+		}
+		// The reference sets of the release: those that list a concept.
+		if got, err := ts.Refsets(ctx, doctor, 10); err != nil || len(got) != 1 || got[0].ID != reactions || got[0].Term == "" {
+			t.Errorf("reference sets: %+v %v, want %s with its term", got, err, reactions)
+		}
+		for code, want := range map[string]bool{reactions: true, "39579001": false} {
+			if got, err := ts.IsRefset(ctx, doctor, code); err != nil || got != want {
+				t.Errorf("%s is a reference set: %v %v, want %v", code, got, err, want)
+			}
+		}
+		if got, err := ts.Refsets(ctx, b.Actor(crs.RoleDoctor), 10); err != nil || len(got) != 0 {
+			t.Errorf("another trust's reference sets, with no release: %v %v", got, err)
 		}
 		if got, err := ts.InRefset(ctx, b.Actor(crs.RoleDoctor), reactions, "39579001"); err != nil || got {
 			t.Errorf("another trust, with no release: %v %v", got, err)
