@@ -593,7 +593,7 @@ func inEntry(e *txEntry, err error) error {
 		}
 		issues[i] = is
 	}
-	return &Outcome{Status: o.Status, Issues: issues}
+	return &Outcome{Status: o.Status, Issues: issues, cause: err}
 }
 
 // applyEntry applies one entry inside the command; refs maps the

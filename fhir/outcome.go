@@ -25,7 +25,15 @@ type Issue struct {
 type Outcome struct {
 	Status int
 	Issues []Issue
+	// cause is the error the outcome says in the protocol's words, kept
+	// for the store to tell what failed the command (a clash of keys with
+	// a command committed meanwhile, after which the command is run
+	// again).
+	cause error
 }
+
+// Unwrap returns the error the outcome was made of, if any.
+func (o *Outcome) Unwrap() error { return o.cause }
 
 func (o *Outcome) Error() string {
 	var parts []string

@@ -55,6 +55,13 @@ func DialPostgres(dial func(ctx context.Context, network, addr string) (net.Conn
 	return func() { pgDial = nil }
 }
 
+// AfterResourceLookUp makes every command run f just after it looks up
+// a resource (GetResource), until restore is called.
+func AfterResourceLookUp(f func(typ, id string)) (restore func()) {
+	resourceLookedUp.Store(&f)
+	return func() { resourceLookedUp.Store(nil) }
+}
+
 // DeferredExec marks ctx for a statement that may be held back
 // (pg_pipeline.go).
 var DeferredExec = deferredExec

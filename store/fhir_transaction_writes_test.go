@@ -92,12 +92,14 @@ func benchTransactions(t *testing.T, db *store.DB, tr *storetest.Trust, scopes f
 }
 
 // TestFHIRTransactionRoundTrips counts the round trips of the FHIR
-// transaction `crs bench fhir` posts on PostgreSQL: two, the look-up of
-// the new patient's NHS number, before the BEGIN, and then BEGIN, the
-// patient's insert, the Observation's version, current and index rows,
-// the events with their audit records and COMMIT, in one batch (the
-// hospital number is taken on the numbering connection). A BEGIN sent
-// alone and each insert on its own were seven.
+// transaction `crs bench fhir` posts on PostgreSQL, on the write pool and
+// on the connections kept for numbering: two, the look-up of the new
+// patient's NHS number, which takes the hospital number too, before the
+// BEGIN, and then BEGIN, the patient's insert, the Observation's
+// version, current and index rows, the events with their audit records
+// and COMMIT, in one batch. The hospital number taken on its own, on the
+// numbering connection, made three, and a BEGIN sent alone and each
+// insert on its own eight.
 func TestFHIRTransactionRoundTrips(t *testing.T) {
 	w := &turnWatch{marker: []byte("no marker yet")}
 	restore := store.DialPostgres(w.dial)

@@ -20,7 +20,12 @@ const allocateSQL = `INSERT INTO counters (org_id, name, value) VALUES ($1, $2, 
 // not given again: the numbers have gaps, as a sequence's do. Its commit
 // does not wait for the disk (newPGNumberingConnector says why that
 // loses no number a change used), so the counter's row is locked for
-// microseconds, not for a sync of the log. A dry run's commands move
+// microseconds, not for a sync of the log. A registration that looks
+// up its NHS number first takes its hospital number in that look-up's
+// statement instead, before its transaction begins, in a transaction of
+// the look-up's own that does not wait for the disk either
+// (nhsProbeTakeSQL): the same move of the counter, a round trip fewer,
+// and allocate is not asked. A dry run's commands move
 // the counter in the dry run's transaction, which is rolled back, so a
 // dry run leaves the counters as they were. On SQLite
 // the one writer applies commands in turn, and the counter moves in the

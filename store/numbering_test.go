@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +102,78 @@ func TestNumberingAfterFailedCommand(t *testing.T) {
 		}
 		if db.Dialect() == "sqlite" && b.MRN != failedMRN {
 			t.Errorf("on SQLite the failed command's number %q is rolled back and given next; got %q", failedMRN, b.MRN)
+		}
+	})
+}
+
+// TestNumberingWithNHSLookUp registers patients with NHS numbers, which
+// on PostgreSQL take their hospital numbers in the look-up of the NHS
+// number, before the command's transaction begins, in a transaction of
+// their own that does not wait for the disk: eight at once get eight
+// numbers in a row, none given twice; a registration refused because the
+// NHS number is held takes none, so the next number follows on; and the
+// command's own commit still waits for the disk (synchronous_commit is
+// on within it), as acknowledged means durable.
+func TestNumberingWithNHSLookUp(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNL")
+		clerk := tr.Actor(crs.RoleClerk)
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		numbers := []string{"9990000018", "9990000026", "9990000034", "9990000042", "9990000050", "9990000069", "9990000077", "9990000085"}
+		var wg sync.WaitGroup
+		got := make([]*crs.Patient, len(numbers))
+		for i, n := range numbers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := newPatient("Numbered", "Ann", crs.NewDate(1970, 1, 1+i), n, "", "2")
+				if err := pats.RegisterPatient(ctx, clerk, p); err != nil {
+					t.Errorf("register %s: %v", n, err)
+				}
+				got[i] = p
+			}()
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		var mrns []string
+		for _, p := range got {
+			mrns = append(mrns, p.MRN)
+		}
+		slices.Sort(mrns)
+		var want []string
+		for i := range numbers {
+			want = append(want, crs.FormatMRN(tr.Org.MRNPrefix, int64(1+i)))
+		}
+		if !slices.Equal(mrns, want) {
+			t.Errorf("hospital numbers %v; want %v, one each, in a row", mrns, want)
+		}
+
+		held := newPatient("Held", "Bea", crs.NewDate(1980, 1, 1), numbers[0], "", "2")
+		if err := pats.RegisterPatient(ctx, clerk, held); crs.ErrorCode(err) != crs.ECONFLICT {
+			t.Fatalf("register a held NHS number: %v; want ECONFLICT", err)
+		}
+		var syncCommit string
+		next := newPatient("Next", "Cat", crs.NewDate(1980, 1, 2), "9990000093", "", "2")
+		err := db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx crs.Tx) error {
+			if err := tx.InsertPatient(next); err != nil {
+				return err
+			}
+			if db.Dialect() != "postgres" {
+				return nil
+			}
+			return tx.(*store.Tx).QueryRow(`SELECT current_setting('synchronous_commit')`).Scan(&syncCommit)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := crs.FormatMRN(tr.Org.MRNPrefix, int64(len(numbers)+1)); next.MRN != want {
+			t.Errorf("after a refused registration the next number is %s; want %s", next.MRN, want)
+		}
+		if db.Dialect() == "postgres" && syncCommit != "on" {
+			t.Errorf("synchronous_commit within the registration's transaction is %q; want on", syncCommit)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -139,20 +140,24 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	// there is one.
 	checkNHS := p.NHSNumber != "" && p.NHSNumber != tx.absentNHS
 	guarded := checkNHS && !tx.db.pooled()
+	allocated := p.MRN == ""
+	var n int64 // the hospital number, when the look-up took it
 	if checkNHS && !guarded {
-		if other, found, err := nhsHolder(tx, p.OrgID, p.NHSNumber, p.ID); err != nil {
+		other, found, taken, err := nhsHolderTaking(tx, p.OrgID, p.NHSNumber, p.ID, allocated)
+		if err != nil {
 			return err
 		} else if found {
 			return nhsHeld(p.NHSNumber, other)
 		}
+		n = taken
 	}
-	allocated := p.MRN == ""
 	if allocated {
-		var n int64
 		var prefix string
 		var err error
-		if n, err = tx.allocate(p.OrgID, "mrn", 1); err != nil {
-			return crs.Errorf(crs.EINTERNAL, "allocate hospital number: %w", err)
+		if n == 0 {
+			if n, err = tx.allocate(p.OrgID, "mrn", 1); err != nil {
+				return crs.Errorf(crs.EINTERNAL, "allocate hospital number: %w", err)
+			}
 		}
 		if prefix, err = mrnPrefix(tx, p.OrgID); err != nil {
 			return err
@@ -254,45 +259,98 @@ const nhsProbeRows = 3
 // more records than nhsProbeSQL reads.
 const nhsHolderSQL = `SELECT mrn FROM patients WHERE org_id = $1 AND nhs_number = $2 AND id <> $3 AND merged_into = '' LIMIT 1`
 
+// nhsProbeTakeSQL is nhsProbeSQL that also moves the trust's ($1)
+// hospital number counter on by one when the patients it reads show that
+// no live patient other than $3 holds the NHS number ($2), and returns
+// the counter's new value as a last row, in the sixth column, after the
+// patients (whose sixth column is 0). It runs on PostgreSQL before the
+// registration's transaction begins, in a transaction of its own, whose
+// commit does not wait for the disk, as numbering's own connections'
+// do not (see allocate): the counter's row is locked for that statement
+// alone, and its move is in the log before the registration's commit,
+// which waits for the log up to itself. The number is taken when, and
+// only when, the registration would take it next, so the numbers have
+// the gaps they had: those of registrations that failed. Its 3 is
+// nhsProbeRows: with as many holders read, the probe does not know.
+const nhsProbeTakeSQL = `WITH probe AS (` + nhsProbeSQL + `),
+	holders AS (SELECT count(*) AS records, count(*) FILTER (WHERE merged_into = '' AND id <> $3) AS live
+		FROM probe WHERE org_id = $1 AND nhs_number = $2),
+	taken AS (INSERT INTO counters (org_id, name, value)
+		SELECT $1, 'mrn', 1 FROM holders, (SELECT set_config('synchronous_commit', 'off', true)) AS s
+		WHERE holders.records < 3 AND holders.live = 0
+		ON CONFLICT (org_id, name) DO UPDATE SET value = counters.value + excluded.value RETURNING value)
+	SELECT mrn, org_id, nhs_number, id, merged_into, 0 FROM probe
+	UNION ALL SELECT '', '', '', '', '', value FROM taken`
+
 // nhsHolder finds the hospital number of the live patient of the trust,
 // other than the patient exceptID, that holds the NHS number: the check
 // as a patient is registered or given a number.
 func nhsHolder(tx *Tx, orgID, number, exceptID string) (mrn string, found bool, err error) {
+	mrn, found, _, err = nhsHolderTaking(tx, orgID, number, exceptID, false)
+	return mrn, found, err
+}
+
+// nhsHolderTaking is nhsHolder that, asked to take a hospital number for
+// a registration, takes it in the look-up's round trip where it can
+// (nhsProbeTakeSQL): taken is the counter's new value, or 0 when the
+// number is to be taken as allocate takes it.
+func nhsHolderTaking(tx *Tx, orgID, number, exceptID string, take bool) (mrn string, found bool, taken int64, err error) {
 	if !tx.db.pooled() {
-		return nhsHolderEqual(tx, orgID, number, exceptID)
+		mrn, found, err = nhsHolderEqual(tx, orgID, number, exceptID)
+		return mrn, found, 0, err
 	}
 	// Asked first in a registration, the look-up goes before the
-	// transaction's BEGIN (pg_pipeline.go).
-	rows, err := tx.QueryContext(lookUpFirst(context.Background()), nhsProbeSQL, orgID, number)
+	// transaction's BEGIN (pg_pipeline.go); one that takes the number
+	// goes there or not at all.
+	var rows *sql.Rows
+	taking := take && tx.db.numbers != nil && !tx.dry
+	if taking {
+		rows, err = tx.QueryContext(onlyFirst(context.Background()), nhsProbeTakeSQL, orgID, number, exceptID)
+		taking = err == nil
+	}
+	if rows == nil && (err == nil || errors.Is(err, errNotFirst)) {
+		rows, err = tx.QueryContext(lookUpFirst(context.Background()), nhsProbeSQL, orgID, number)
+	}
 	if err != nil {
-		return "", false, err
+		return "", false, 0, err
 	}
 	same := 0
 	for rows.Next() {
 		var org, nhsNumber, id, merged string
-		if err := rows.Scan(&mrn, &org, &nhsNumber, &id, &merged); err != nil {
+		var value int64
+		if taking {
+			err = rows.Scan(&mrn, &org, &nhsNumber, &id, &merged, &value)
+		} else {
+			err = rows.Scan(&mrn, &org, &nhsNumber, &id, &merged)
+		}
+		if err != nil {
 			rows.Close()
-			return "", false, err
+			return "", false, 0, err
+		}
+		if value > 0 {
+			taken = value
+			continue
 		}
 		if org != orgID || nhsNumber != number {
-			break // past the number's holders
+			continue // past the number's holders
 		}
 		same++
 		if merged == "" && id != exceptID {
 			rows.Close()
-			return mrn, true, nil
+			return mrn, true, 0, nil
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return "", false, err
+		return "", false, 0, err
 	}
 	if err := rows.Err(); err != nil {
-		return "", false, err
+		return "", false, 0, err
 	}
 	if same < nhsProbeRows {
-		return "", false, nil
+		return "", false, taken, nil
 	}
-	return nhsHolderEqual(tx, orgID, number, exceptID)
+	mrn, found, err = nhsHolderEqual(tx, orgID, number, exceptID)
+	return mrn, found, taken, err
 }
 
 // nhsHolderEqual is nhsHolder by nhsHolderSQL.

@@ -43,7 +43,9 @@ import (
 // whose transactions are of another level, the look-up waits for its
 // BEGIN as any other statement does); a transaction that goes on to write nothing sends no BEGIN
 // at all. A FHIR transaction's or an inbound registration's check that
-// no live patient holds the NHS number is such a look-up.
+// no live patient holds the NHS number is such a look-up; so is a
+// registration's that also takes the hospital number (onlyFirst), which
+// goes there or not at all.
 //
 // deferredKey marks the context of a statement that may be held back.
 type deferredKey struct{}
@@ -72,6 +74,30 @@ func lookUpFirst(ctx context.Context) context.Context {
 
 func isLookUpFirst(ctx context.Context) bool {
 	f, _ := ctx.Value(firstKey{}).(bool)
+	return f
+}
+
+// onlyFirstKey marks the context of a look-up that may go before the
+// BEGIN and must go nowhere else.
+type onlyFirstKey struct{}
+
+// errNotFirst is the error of a look-up marked with onlyFirst that can no
+// longer go before its transaction's BEGIN: it was not sent, and the
+// command asks otherwise.
+var errNotFirst = errors.New("the look-up can no longer go before its transaction")
+
+// onlyFirst returns ctx marked as lookUpFirst does, for a look-up that
+// also writes, in a transaction of its own, and must therefore be sent
+// before the command's transaction begins or not at all: run anywhere
+// else on the write pool it fails with errNotFirst, unsent. A
+// registration's look-up of the NHS number that takes the hospital
+// number (nhsProbeTakeSQL) is one.
+func onlyFirst(ctx context.Context) context.Context {
+	return context.WithValue(lookUpFirst(ctx), onlyFirstKey{}, true)
+}
+
+func isOnlyFirst(ctx context.Context) bool {
+	f, _ := ctx.Value(onlyFirstKey{}).(bool)
 	return f
 }
 
@@ -206,6 +232,9 @@ func (c *pgConn) ExecContext(ctx context.Context, query string, nv []driver.Name
 func (c *pgConn) QueryContext(ctx context.Context, query string, nv []driver.NamedValue) (driver.Rows, error) {
 	if c.begin && len(c.held) == 0 && c.readCommitted && isLookUpFirst(ctx) {
 		return c.Conn.QueryContext(ctx, query, nv)
+	}
+	if isOnlyFirst(ctx) {
+		return nil, errNotFirst
 	}
 	if c.begin || len(c.held) > 0 {
 		if _, err := c.send(ctx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/opencrs/crs"
 )
 
@@ -26,9 +27,17 @@ import (
 // EINTERNAL, a command that appended no event refused, and the OnCommit
 // listeners told of its events only after its commit. A command that
 // meets a serialization failure or a deadlock (SQLSTATE 40001, 40P01)
-// is run again from the start, up to maxAttempts times; so is one that
-// loses a race to insert a unique key another command committed first
-// (23505), once, so that its own check now finds the row.
+// is run again from the start, up to maxAttempts times in all; so is one
+// that loses a race to insert a unique key another command committed
+// first (23505), so that its own check, a read before the insert, now
+// finds the row and answers as it would have had the other command
+// come first. A command's inserts go with its commit (pg_pipeline.go),
+// so the key is often found taken only there, and a run again may lose
+// a second race, for another key or the next version of the same
+// resource: it is run again while each clash is new, up to maxAttempts
+// runs. A clash of the same key twice in a row, which the run again did
+// not answer, or one still met at the last run is answered ECONFLICT,
+// naming the key (write_clash.go), never as a fault of the server.
 //
 // Read-audit records (DB.Audit) are not written by the commands: the
 // audit writer gathers them and writes them in transactions of its own,
@@ -52,7 +61,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		return crs.Errorf(crs.EINTERNAL, "the database is closing")
 	default:
 	}
-	uniqueRetried := false
+	var clashed *pgconn.PgError // the key the last run found taken
 	for attempt := 1; ; attempt++ {
 		t, err := db.runPooled(ctx, a, fn, attempt > 1)
 		if err == nil {
@@ -62,11 +71,15 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 			db.afterClinicalWrites(ctx, a, t.refusals, t.related, true)
 			return nil
 		}
+		clash := keyClash(err)
 		switch {
 		case attempt < maxAttempts && isRetryable(err):
-		case !uniqueRetried && isUniqueViolation(err):
-			uniqueRetried = true
+		case attempt < maxAttempts && clash != nil && !sameKey(clash, clashed):
+			clashed = clash
 		default:
+			if clash != nil {
+				err = clashError(clash)
+			}
 			if t != nil {
 				db.afterClinicalWrites(ctx, a, t.refusals, nil, false)
 			}
