@@ -56,12 +56,12 @@ func patientTerms(patients []string) string {
 }
 
 // checkPatientIndex is VerifyAuditChain's check of the full-text index
-// by patient on SQLite: the chained access records of the trust that name
-// a patient (named, up to seq last) each have one entry. A record without its entry would
-// be missing from its patient's trail; an entry more is one no record
-// explains. (An entry cannot put a record in another patient's trail:
-// the trail keeps the records the index finds only if they name the
-// patient.)
+// by patient on SQLite: the chained access records of the trust that
+// name a patient (named, up to seq last) each have one entry. A record
+// without its entry would be missing from its patient's trail; an entry
+// more is one no record explains. (An entry cannot put a record in
+// another patient's trail: the trail keeps the records the index finds
+// only if they name the patient.)
 func (db *DB) checkPatientIndex(ctx context.Context, q Querier, orgID string, named, last int64, add func(crs.AuditChainBreak)) error {
 	if db.dialect.name != "sqlite" {
 		return nil
