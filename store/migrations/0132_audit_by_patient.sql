@@ -4,8 +4,8 @@
 -- audit table. A read of a patient's record is one such record, and its
 -- entry in a B-tree by patient landed on a page of its own (the patients
 -- read are scattered): a commit of a few hundred reads' records wrote a
--- few hundred pages of that index to the log, about a third of the CPU a
--- read cost. FTS5 gathers a transaction's entries in memory and writes
+-- few hundred pages of that index to the log: without the index a read
+-- cost a quarter less CPU. FTS5 gathers a transaction's entries in memory and writes
 -- them as one sorted segment, merging segments later as it writes, so
 -- the pages written follow the records' number, not their patients.
 --
