@@ -300,8 +300,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 	}
 	if err := bulk.eachExisting(ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.actor.OrgID, nhsList, func(n, mrn string) error {
 		r := &rows[nhsSeen[n]]
-		return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
-			Message: "NHS number " + nhs.FormatNumber(n) + " already belongs to the patient with hospital number " + mrn})
+		return rowError(r, nhsHeld(n, mrn))
 	}); err != nil {
 		return err
 	}

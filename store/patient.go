@@ -226,8 +226,10 @@ const (
 // nhsHolderSQL, which SQLite answers from patients_nhs alone.
 const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs_number = $4 AND id <> $1 AND merged_into = '')`
 
-// nhsHeld is the refusal of an NHS number a live patient holds.
-func nhsHeld(number, mrn string) error {
+// nhsHeld is the refusal of an NHS number a live patient holds, naming
+// that patient by hospital number: for a registration, a change of
+// demographics (which adds its advice) and a legacy import alike.
+func nhsHeld(number, mrn string) *crs.Error {
 	return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(number), mrn)}
 }
 
@@ -454,7 +456,11 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 		if other, found, err := nhsHolder(tx, p.OrgID, p.NHSNumber, p.ID); err != nil {
 			return err
 		} else if found {
-			return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s; merge the records instead", nhs.FormatNumber(p.NHSNumber), other)}
+			// Two records of one person: the clerk merges them rather
+			// than move the number from one to the other.
+			held := nhsHeld(p.NHSNumber, other)
+			held.Message += "; merge the records instead"
+			return held
 		}
 	}
 	changes := diffPatients(old, p)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -65,6 +66,57 @@ func TestRegisterNHSNumberHeld(t *testing.T) {
 				want := fmt.Sprintf("H%02d%02d", i, tc.merged)
 				if crs.ErrorCode(err) != crs.ECONFLICT || !strings.Contains(err.Error(), want) {
 					t.Fatalf("registration with a number %s holds: %v, want a conflict naming %s", want, err, want)
+				}
+			})
+		}
+	})
+}
+
+// TestNHSNumberHeldWording: the refusal of an NHS number a live patient
+// holds reads the same for a registration, a change of demographics
+// and a legacy import, naming the holder's hospital number; the change
+// of demographics adds that the records should be merged instead.
+func TestNHSNumberHeldWording(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNW")
+		clerk := tr.Actor(crs.RoleClerk)
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		holder := newPatient("Held", "Anne", crs.NewDate(1980, 1, 1), "9990000018", "", "2")
+		if err := pats.RegisterPatient(ctx, clerk, holder); err != nil {
+			t.Fatal(err)
+		}
+		other := newPatient("Other", "Bea", crs.NewDate(1981, 2, 2), "", "", "2")
+		if err := pats.RegisterPatient(ctx, clerk, other); err != nil {
+			t.Fatal(err)
+		}
+		held := "nhs_number: NHS number 999 000 0018 already belongs to the patient with hospital number " + holder.MRN
+		tests := []struct {
+			name string
+			do   func() error
+			want string
+		}{
+			{"registration", func() error {
+				return pats.RegisterPatient(ctx, clerk, newPatient("New", "Ann", crs.NewDate(1970, 1, 1), "9990000018", "", "2"))
+			}, held},
+			{"change of demographics", func() error {
+				p := *other
+				p.NHSNumber = "9990000018"
+				return pats.UpdatePatient(ctx, clerk, &p)
+			}, held + "; merge the records instead"},
+			{"legacy import", func() error {
+				return store.ImportPatients(ctx, db, clerk, []*crs.Patient{newPatient("Imported", "Ada", crs.NewDate(1972, 3, 3), "9990000018", "", "2")})
+			}, held},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				// The refusal itself, under what an import says of the row.
+				err := tc.do()
+				var refusal *crs.Error
+				for e := err; errors.As(e, &refusal) && refusal.Err != nil; e = refusal.Err {
+				}
+				if crs.ErrorCode(err) != crs.ECONFLICT || refusal == nil || refusal.Error() != tc.want {
+					t.Errorf("got %v (%s)\nwant %q (conflict)", err, crs.ErrorCode(err), tc.want)
 				}
 			})
 		}
