@@ -404,17 +404,15 @@ func (s *resourceSearch) conceptCond(set crs.ConceptSet) string {
 	holds := func(from string) string { return "COALESCE((SELECT 1 FROM " + from + " LIMIT 1), 0) = 1" }
 	var e string
 	switch {
-	case set.IsA != "" && s.few[set.IsA]:
-		// Few below it: the rows coded with each are read by the index.
-		isa := s.arg(set.IsA)
-		e = "x.code IN (SELECT k.concept_id FROM snomed_closure k WHERE k.org_id = " + s.arg(s.org) + " AND k.ancestor_id = " + isa + ")"
-		if set.Strict {
-			e += " AND x.code <> " + isa
-		}
 	case set.IsA != "":
-		isa := s.arg(set.IsA)
-		e = holds("snomed_closure k WHERE k.org_id = " + s.arg(s.org) + " AND k.ancestor_id = " + isa + " AND k.concept_id = x.code")
-		if set.Strict {
+		isa, org := s.arg(set.IsA), s.arg(s.org)
+		if s.few[set.IsA] {
+			// Few below it: the rows coded with each are read by the index.
+			e = "x.code IN (SELECT k.concept_id FROM snomed_closure k WHERE k.org_id = " + org + " AND k.ancestor_id = " + isa + ")"
+		} else {
+			e = holds("snomed_closure k WHERE k.org_id = " + org + " AND k.ancestor_id = " + isa + " AND k.concept_id = x.code")
+		}
+		if set.Strict { // below the concept, not the concept itself
 			e += " AND x.code <> " + isa
 		}
 	case set.Refset != "":
