@@ -17,8 +17,8 @@ import (
 type resourceSearch struct {
 	org  string // the trust searched
 	args []any
-	// few names the SNOMED CT concepts of the search's sets with at
-	// most fewBelow concepts below them (fewConcepts).
+	// few says of each SNOMED CT concept of the search's sets whether
+	// it has at most fewBelow concepts below it (fewConcepts).
 	few map[string]bool
 }
 
@@ -443,9 +443,10 @@ func (s *resourceSearch) conceptCond(set crs.ConceptSet) string {
 // with them.
 const fewBelow = 100
 
-// fewConcepts finds the concepts of q's SNOMED CT sets (below a concept)
-// with at most fewBelow concepts below them, each by reading at most
-// fewBelow+1 keys of the closure.
+// fewConcepts says of each concept of q's SNOMED CT sets (below a
+// concept) whether it has at most fewBelow concepts below it, reading
+// at most fewBelow+1 keys of the closure once for each concept however
+// many conditions of the search name it.
 func fewConcepts(ctx context.Context, db Querier, org string, q crs.ResourceQuery) (map[string]bool, error) {
 	var few map[string]bool
 	for _, gs := range [][][]crs.ResourceCondition{q.All, q.Not} {
@@ -454,17 +455,19 @@ func fewConcepts(ctx context.Context, db Querier, org string, q crs.ResourceQuer
 				if c.Concepts == nil || c.Concepts.IsA == "" {
 					continue
 				}
+				isa := c.Concepts.IsA
+				if _, asked := few[isa]; asked {
+					continue
+				}
 				var n int
 				if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM snomed_closure WHERE org_id = $1 AND ancestor_id = $2 LIMIT $3) x`,
-					org, c.Concepts.IsA, fewBelow+1).Scan(&n); err != nil {
+					org, isa, fewBelow+1).Scan(&n); err != nil {
 					return nil, err
 				}
-				if n <= fewBelow {
-					if few == nil {
-						few = map[string]bool{}
-					}
-					few[c.Concepts.IsA] = true
+				if few == nil {
+					few = map[string]bool{}
 				}
+				few[isa] = n <= fewBelow
 			}
 		}
 	}
