@@ -86,6 +86,14 @@ func queryPlaced(ctx context.Context, q Querier, placed bool, query string, args
 
 // GetResource returns the current version of a resource of the trust.
 func (tx *Tx) GetResource(typ, id string) (*crs.Resource, error) {
+	if tx.contended != "" && tx.contended == typ+"/"+id {
+		// The run before lost the race to write the resource to another
+		// command: this one waits for the others run again for it, one
+		// at a time, rather than race them again.
+		if err := tx.LockResourceKey("write " + tx.contended); err != nil {
+			return nil, err
+		}
+	}
 	r, err := scanResource(tx.QueryRow(readCurrentSQL, tx.actor.OrgID, typ, id))
 	if f := resourceLookedUp.Load(); f != nil && (err == nil || err == sql.ErrNoRows) {
 		(*f)(typ, id)
@@ -134,6 +142,12 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		}
 	}
 	if r.Version != current+1 {
+		// Another command wrote the resource since this one read it: on
+		// PostgreSQL, one committed in between. The command is run
+		// again (writePooled) to read that version and write the next,
+		// or, when the client named the version it changes (If-Match),
+		// to answer that it is no longer the current one.
+		tx.overtaken = resourceVersion{r.Type + "/" + r.ID, current}
 		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d, not %d", r.Type, r.ID, current, r.Version-1)
 	}
 	if current == 0 {

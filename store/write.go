@@ -66,6 +66,13 @@ type Tx struct {
 	// created counts the resources the command created in the resource
 	// store (see resourcesCreated).
 	created int
+	// overtaken is the version of a resource another command wrote
+	// after this one read the resource (PostgreSQL), for the command to
+	// be run again on it (writePooled); contended, in a run again, the
+	// resource (Type/id) the run before lost a race to write, which this
+	// one waits its turn to read (GetResource).
+	overtaken resourceVersion
+	contended string
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.

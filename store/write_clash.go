@@ -14,6 +14,23 @@ import (
 // find the other's row, and answers a clash its runs do not get past as
 // a conflict named by the key (clashError).
 
+// A resource's version may be overtaken as well: another command wrote
+// its next version after this one read it, and committed before this
+// one's write, which then finds the resource at a version it did not
+// read (PutResource). The command is run again in the same way, on the
+// version written; when the client named the version it changes
+// (If-Match), the run again answers that it is no longer the current
+// one, as it would have had the other command come first. A run again
+// after either race for a resource waits its turn to read it
+// (Tx.contended), so that many writers of one resource at once are
+// each written in turn within maxAttempts runs.
+
+// resourceVersion is a version of a resource, named Type/id.
+type resourceVersion struct {
+	resource string
+	version  int
+}
+
 // keyClash returns the unique key err says the command found taken, or
 // nil when err is no clash. A clash whose error no longer carries the
 // server's (one said only in words, as SQLite's are) is returned with
@@ -102,6 +119,28 @@ func clashWhat(pe *pgconn.PgError) string {
 		table = "a row of " + pe.TableName
 	}
 	return table + " with " + strings.Join(pairs, ", ")
+}
+
+// clashResource names the resource (Type/id) whose row a clash is of,
+// or "" when it is of another table's.
+func clashResource(pe *pgconn.PgError) string {
+	cols, vals, ok := clashKey(pe.Detail)
+	if !ok {
+		return ""
+	}
+	var typ, id string
+	for i, c := range cols {
+		switch c {
+		case "type":
+			typ = vals[i]
+		case "id":
+			id = vals[i]
+		}
+	}
+	if typ == "" || id == "" {
+		return ""
+	}
+	return typ + "/" + id
 }
 
 // clashKey splits the key of a unique violation's detail into its

@@ -15,6 +15,42 @@ import (
 	"github.com/opencrs/crs/store/storetest"
 )
 
+// fhirOnPostgres serves the FHIR API of a new trust (code) over a new
+// PostgreSQL database, and returns a client with full access to it:
+// do sends a request, with header names and values in pairs, and
+// returns the answer's status, ETag and body.
+func fhirOnPostgres(t *testing.T, code string) (do func(method, path, body string, header ...string) (status int, etag, answer string)) {
+	db := storetest.OpenPostgres(t, crs.NewFixedClock(storetest.Epoch))
+	tr := storetest.NewTrust(t, db, code)
+	scopes, err := fhir.ParseScopes("system/*.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db),
+		Auth: principalAuth{&fhir.Principal{Actor: tr.Actor(crs.RoleInterface), Scopes: scopes}}}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(s.Close)
+	return func(method, path, body string, header ...string) (int, string, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", fhir.ContentType)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("ETag"), string(b)
+	}
+}
+
 // TestTransactionClashesAtCommit forces a FHIR transaction's creates of
 // resources with ids the client chose (PUT as create) to meet, when
 // they are sent with its next statement or its commit on PostgreSQL, a
@@ -27,38 +63,13 @@ import (
 // answered 409 naming the resource, and nothing of the transaction is
 // written.
 func TestTransactionClashesAtCommit(t *testing.T) {
-	db := storetest.OpenPostgres(t, crs.NewFixedClock(storetest.Epoch))
-	tr := storetest.NewTrust(t, db, "RCC")
-	scopes, err := fhir.ParseScopes("system/*.*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &fhir.Server{Store: db, Resources: store.NewResourceService(db),
-		Auth: principalAuth{&fhir.Principal{Actor: tr.Actor(crs.RoleInterface), Scopes: scopes}}}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(s.Close)
-	do := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", fhir.ContentType)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	do := fhirOnPostgres(t, "RCC")
 	observation := func(id string, value int) string {
 		return fmt.Sprintf(`{"resourceType":"Observation","id":"%s","status":"final","code":{"text":"HR"},"valueQuantity":{"value":%d}}`, id, value)
 	}
 	version := func(id string) string {
 		t.Helper()
-		status, body := do("GET", "/fhir/Observation/"+id, "")
+		status, _, body := do("GET", "/fhir/Observation/"+id, "")
 		if status == 404 {
 			return "none"
 		}
@@ -95,7 +106,7 @@ func TestTransactionClashesAtCommit(t *testing.T) {
 				defer busy.Store(false)
 				if n := int(taken.Load()); n < len(tc.takes) && id == tc.takes[n] {
 					taken.Add(1)
-					if status, body := do("PUT", "/fhir/Observation/"+id, observation(id, 1)); status != 201 {
+					if status, _, body := do("PUT", "/fhir/Observation/"+id, observation(id, 1)); status != 201 {
 						t.Errorf("the other change's create of Observation/%s: %d %s", id, status, body)
 					}
 				}
@@ -105,7 +116,7 @@ func TestTransactionClashesAtCommit(t *testing.T) {
 			for i, id := range tc.ids {
 				entries = append(entries, fmt.Sprintf(`{"resource":%s,"request":{"method":"PUT","url":"Observation/%s"}}`, observation(id, 100+i), id))
 			}
-			status, body := do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`)
+			status, _, body := do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`)
 			restore()
 			if status != tc.status || !strings.Contains(body, tc.says) || status != 200 && !strings.Contains(body, `"code":"conflict"`) {
 				t.Errorf("transaction: %d %s; want %d saying %q", status, body, tc.status, tc.says)
@@ -117,6 +128,75 @@ func TestTransactionClashesAtCommit(t *testing.T) {
 				if got := version(id); got != want {
 					t.Errorf("Observation/%s is at version %s; want %s", id, got, want)
 				}
+			}
+		})
+	}
+}
+
+// TestUpdateOvertaken forces an update of a resource to be overtaken on
+// PostgreSQL: just after it looks the resource up, another change writes
+// the resource's next version and commits, before the update writes.
+// An update that names no version, as a PUT or a transaction's entry, is
+// run again and written as the version after the other's; one whose
+// If-Match names the version it read is answered 412, as it would have
+// been had the other change come first, and writes nothing.
+func TestUpdateOvertaken(t *testing.T) {
+	do := fhirOnPostgres(t, "RUO")
+	observation := func(id string, value int) string {
+		return fmt.Sprintf(`{"resourceType":"Observation","id":"%s","status":"final","code":{"text":"HR"},"valueQuantity":{"value":%d}}`, id, value)
+	}
+	for i, tc := range []struct {
+		name    string
+		ifMatch bool // the update names the version it read
+		bundle  bool // the update is a transaction's entry
+		status  int
+		says    string // what the answer says
+		version string // the resource's version after it
+	}{
+		{name: "PUT naming no version", status: 200, says: `"value":100`, version: `W/"3"`},
+		{name: "transaction entry naming no version", bundle: true, status: 200, says: `"etag":"W/\"3\""`, version: `W/"3"`},
+		{name: "PUT with If-Match", ifMatch: true, status: 412, says: "is at version 2, not the version 1 of If-Match", version: `W/"2"`},
+		{name: "transaction entry with If-Match", ifMatch: true, bundle: true, status: 412, says: "is at version 2, not the version 1 of If-Match", version: `W/"2"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("overtaken-%d", i)
+			if status, _, body := do("PUT", "/fhir/Observation/"+id, observation(id, 1)); status != 201 {
+				t.Fatalf("create: %d %s", status, body)
+			}
+			var overtaken atomic.Bool
+			restore := store.AfterResourceLookUp(func(typ, got string) {
+				if got != id || !overtaken.CompareAndSwap(false, true) {
+					return // the other change's own look-up, or the update's run again
+				}
+				if status, _, body := do("PUT", "/fhir/Observation/"+id, observation(id, 2)); status != 200 {
+					t.Errorf("the other change's update: %d %s", status, body)
+				}
+			})
+			defer restore()
+			var status int
+			var body string
+			switch {
+			case tc.bundle:
+				ifMatch := ""
+				if tc.ifMatch {
+					ifMatch = `,"ifMatch":"W/\"1\""`
+				}
+				status, _, body = do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":`+observation(id, 100)+
+					`,"request":{"method":"PUT","url":"Observation/`+id+`"`+ifMatch+`}}]}`)
+			case tc.ifMatch:
+				status, _, body = do("PUT", "/fhir/Observation/"+id, observation(id, 100), "If-Match", `W/"1"`)
+			default:
+				status, _, body = do("PUT", "/fhir/Observation/"+id, observation(id, 100))
+			}
+			restore()
+			if status != tc.status || !strings.Contains(body, tc.says) {
+				t.Errorf("update: %d %s; want %d saying %s", status, body, tc.status, tc.says)
+			}
+			if !overtaken.Load() {
+				t.Errorf("the update was not overtaken")
+			}
+			if _, etag, body := do("GET", "/fhir/Observation/"+id, ""); etag != tc.version {
+				t.Errorf("Observation/%s is at %s; want %s: %s", id, etag, tc.version, body)
 			}
 		})
 	}

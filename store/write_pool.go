@@ -37,7 +37,9 @@ import (
 // resource: it is run again while each clash is new, up to maxAttempts
 // runs. A clash of the same key twice in a row, which the run again did
 // not answer, or one still met at the last run is answered ECONFLICT,
-// naming the key (write_clash.go), never as a fault of the server.
+// naming the key (write_clash.go), never as a fault of the server. A
+// command that finds a resource it read written since by another is
+// run again the same way, to write after it (write_clash.go).
 //
 // Read-audit records (DB.Audit) are not written by the commands: the
 // audit writer gathers them and writes them in transactions of its own,
@@ -61,9 +63,11 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		return crs.Errorf(crs.EINTERNAL, "the database is closing")
 	default:
 	}
-	var clashed *pgconn.PgError // the key the last run found taken
+	var clashed *pgconn.PgError   // the key the last run found taken
+	var overtaken resourceVersion // the version the last run found written since its read
+	var contended string          // the resource the last run lost a race to write
 	for attempt := 1; ; attempt++ {
-		t, err := db.runPooled(ctx, a, fn, attempt > 1)
+		t, err := db.runPooled(ctx, a, fn, attempt > 1, contended)
 		if err == nil {
 			db.wakeChainer()
 			db.resourcesCreated(t.created)
@@ -75,7 +79,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		switch {
 		case attempt < maxAttempts && isRetryable(err):
 		case attempt < maxAttempts && clash != nil && !sameKey(clash, clashed):
-			clashed = clash
+			clashed, contended = clash, clashResource(clash)
+		case attempt < maxAttempts && t != nil && t.overtaken.resource != "" && t.overtaken != overtaken:
+			overtaken, contended = t.overtaken, t.overtaken.resource
 		default:
 			if clash != nil {
 				err = clashError(clash)
@@ -97,8 +103,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 // runPooled runs fn once in a new transaction and commits it, returning
 // the command's Tx (its events, its clinical writes let through and
 // refused); nil when no transaction began. again says an earlier run
-// of the command failed.
-func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error, again bool) (_ *Tx, err error) {
+// of the command failed; contended names the resource it lost a race
+// to write, if that is why.
+func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error, again bool, contended string) (_ *Tx, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -112,7 +119,7 @@ func (db *DB) runPooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) error,
 	// until just before its commit (or a statement that reads them), and
 	// are then written one statement a pair; the audit records unchained,
 	// for the chainer to chain after the commit (audit_chainer.go).
-	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}, again: again}
+	t := &Tx{Tx: tx, db: db, ctx: ctx, actor: a, now: db.Clock.Now().UTC(), buf: &appendBuffer{}, again: again, contended: contended}
 	defer func() {
 		if p := recover(); p != nil {
 			db.Logger.Error("command panicked", "panic", fmt.Sprint(p))
