@@ -143,6 +143,9 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	allocated := p.MRN == ""
 	var n int64 // the hospital number, when the look-up took it
 	if checkNHS && !guarded {
+		if err := lockNHS(tx, p.NHSNumber); err != nil {
+			return err
+		}
 		other, found, taken, err := nhsHolderTaking(tx, p.OrgID, p.NHSNumber, p.ID, allocated)
 		if err != nil {
 			return err
@@ -225,6 +228,17 @@ const (
 // live patient of the trust but the new one holds its NHS number: as
 // nhsHolderSQL, which SQLite answers from patients_nhs alone.
 const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs_number = $4 AND id <> $1 AND merged_into = '')`
+
+// lockNHS makes the commands that give a live patient of the trust the
+// NHS number, on PostgreSQL, wait for one another from here to their
+// commit, so that each looks for the number's holder once the one before
+// has committed: no index keeps a number to one live patient, and two
+// registrations of it at once would otherwise each find it free and
+// make two records of one person. The lock goes with the look-up that
+// follows it, in one round trip (pg_pipeline.go).
+func lockNHS(tx *Tx, number string) error {
+	return tx.lockKey(tx.deferrable(context.Background()), "nhs "+number)
+}
 
 // nhsHeld is the refusal of an NHS number a live patient holds, naming
 // that patient by hospital number: for a registration, a change of
@@ -453,6 +467,9 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 		return err
 	}
 	if p.NHSNumber != "" && p.NHSNumber != old.NHSNumber {
+		if err := lockNHS(tx, p.NHSNumber); err != nil {
+			return err
+		}
 		if other, found, err := nhsHolder(tx, p.OrgID, p.NHSNumber, p.ID); err != nil {
 			return err
 		} else if found {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -117,6 +118,75 @@ func TestNHSNumberHeldWording(t *testing.T) {
 				}
 				if crs.ErrorCode(err) != crs.ECONFLICT || refusal == nil || refusal.Error() != tc.want {
 					t.Errorf("got %v (%s)\nwant %q (conflict)", err, crs.ErrorCode(err), tc.want)
+				}
+			})
+		}
+	})
+}
+
+// TestRegisterNHSNumberAtOnce: registrations of one NHS number made at
+// the same moment, each with a hospital number of its own, make one
+// record: one is registered and every other is refused, naming that
+// patient's hospital number, as it would have been had it come after.
+// So is a change of another patient's demographics to the number.
+func TestRegisterNHSNumberAtOnce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNA")
+		clerk := tr.Actor(crs.RoleClerk)
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		const n = 8
+		others := make([]*crs.Patient, n)
+		for i := range others {
+			others[i] = newPatient(fmt.Sprintf("Other%d", i), "Olive", crs.NewDate(1960, 1, 1), "", "", "2")
+			if err := pats.RegisterPatient(ctx, clerk, others[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			name   string
+			number string
+			write  func(i int) (*crs.Patient, error) // the i-th writer's patient given the number
+		}{
+			{"registrations", "9990000069", func(i int) (*crs.Patient, error) {
+				p := newPatient("Same", "Sally", crs.NewDate(1975, 1, 1), "9990000069", "", "2")
+				p.MRN = fmt.Sprintf("RNA%03d", i)
+				return p, pats.RegisterPatient(ctx, clerk, p)
+			}},
+			{"changes of demographics", "9990000077", func(i int) (*crs.Patient, error) {
+				p := *others[i]
+				p.NHSNumber = "9990000077"
+				return &p, pats.UpdatePatient(ctx, clerk, &p)
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				written := make([]*crs.Patient, n)
+				errs := make([]error, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() { written[i], errs[i] = tc.write(i) })
+				}
+				wg.Wait()
+				var holder string
+				for i, err := range errs {
+					if err == nil {
+						if holder != "" {
+							t.Errorf("writer %d gave the number to %s, held by %s already", i, written[i].MRN, holder)
+						}
+						holder = written[i].MRN
+					}
+				}
+				if holder == "" {
+					t.Fatalf("no writer gave the number: %v", errs)
+				}
+				for i, err := range errs {
+					if err != nil && (crs.ErrorCode(err) != crs.ECONFLICT || !strings.Contains(err.Error(), "hospital number "+holder)) {
+						t.Errorf("writer %d: %v; want a conflict naming %s", i, err, holder)
+					}
+				}
+				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
+				if err != nil || live != 1 {
+					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
 				}
 			})
 		}

@@ -368,10 +368,18 @@ func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
 // LockResourceKey serialises the commands that give the same key. On
 // SQLite commands are applied one at a time already.
 func (tx *Tx) LockResourceKey(key string) error {
+	return tx.lockKey(context.Background(), key)
+}
+
+// lockKey makes the commands of the trust that lock the same key wait
+// for one another, from the lock to their commit (PostgreSQL; on SQLite
+// commands are applied one at a time already). With a context of
+// deferrable, the lock goes with the command's next statement.
+func (tx *Tx) lockKey(ctx context.Context, key string) error {
 	if !tx.db.pooled() {
 		return nil
 	}
-	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext($1))`, tx.actor.OrgID+"|"+key); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, tx.actor.OrgID+"|"+key); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
 	}
 	return nil
