@@ -23,10 +23,7 @@ func TestConcurrentResends(t *testing.T) {
 		f := newFixture(t, db, "RCR")
 		ctx := context.Background()
 		known := testNHS(41)
-		if ack, _ := f.send(t, adtMsg("A28", "CR-SEED", "RCR", pidSeg(known, "CR0001", "RCR", "KNOWN", "KATE", "19700101"))); ack.Code != hl7.AA {
-			t.Fatalf("seed: %s %s", ack.Code, ack.Text)
-		}
-		seeded := findByNHS(t, db, f.trust, known)
+		seeded := f.registered(t, adtMsg("A28", "CR-SEED", "RCR", pidSeg(known, "CR0001", "RCR", "KNOWN", "KATE", "19700101")), known)
 		for _, tc := range []struct {
 			name, ctrl, nhs, msg string
 			version              int // the patient's version after the message
@@ -61,6 +58,16 @@ func TestConcurrentResends(t *testing.T) {
 			})
 		}
 	})
+}
+
+// registered sends msg, a registration that must be answered AA, and
+// returns the patient it registered with NHS number n.
+func (f *fixture) registered(t *testing.T, msg, n string) *crs.Patient {
+	t.Helper()
+	if ack, _ := f.send(t, msg); ack.Code != hl7.AA {
+		t.Fatalf("registration: %s %s", ack.Code, ack.Text)
+	}
+	return findByNHS(t, f.db, f.trust, n)
 }
 
 // sendAtOnce sends each message on a connection of its own, all at
@@ -231,6 +238,80 @@ func TestFeedOrderUnderConcurrentWriters(t *testing.T) {
 				}
 				next[c.patient] = c.version
 			}
+		}
+	})
+}
+
+// TestConcurrentMessagesOfOnePatient sends, on eight connections at
+// once, different messages about one patient: registrations (A04 and
+// A28) of one NHS number, each with a hospital number of its own or all
+// with the same, and updates (A08) of a patient registered before. Every
+// message is answered AA, or AE or AR with an ERR segment saying why,
+// and logged once with the outcome its answer gave; the NHS number ends
+// with one live patient; updates are each applied, one after another.
+func TestConcurrentMessagesOfOnePatient(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := newFixture(t, db, "RCP")
+		ctx := context.Background()
+		updated := testNHS(61)
+		seeded := f.registered(t, adtMsg("A28", "CP-SEED", "RCP", pidSeg(updated, "CP0000", "RCP", "SEED", "SUE", "19650101")), updated)
+		const n = 8
+		for _, tc := range []struct {
+			name    string
+			nhs     string
+			msg     func(i int, ctrl string) string // the i-th message, with MSH-10 ctrl
+			allAA   bool                            // every message must be applied
+			version int                             // the patient's version after them, when known
+		}{
+			{"registrations of one NHS number, each with its own hospital number", testNHS(62), func(i int, ctrl string) string {
+				return adtMsg([]string{"A04", "A28"}[i%2], ctrl, "RCP", pidSeg(testNHS(62), fmt.Sprintf("CPA%03d", i), "RCP", "SAME", "SAL", "19750101"))
+			}, false, 0},
+			{"registrations of one NHS number and hospital number", testNHS(63), func(i int, ctrl string) string {
+				return adtMsg([]string{"A04", "A28"}[i%2], ctrl, "RCP", pidSeg(testNHS(63), "CPB001", "RCP", "SAME", fmt.Sprintf("SAL%c", 'A'+i), "19750101"))
+			}, true, 0},
+			{"updates of one patient", updated, func(i int, ctrl string) string {
+				return adtMsg("A08", ctrl, "RCP", pidSeg(updated, "CP0000", "RCP", "SEED", fmt.Sprintf("SUE%c", 'A'+i), "19650101"))
+			}, true, seeded.Version + n},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				prefix := fmt.Sprintf("CP-%s-", tc.nhs)
+				msgs := make([]string, n)
+				for i := range msgs {
+					msgs[i] = tc.msg(i, fmt.Sprintf("%s%d", prefix, i))
+				}
+				codes, acks := sendAtOnce(ctx, f.addr, msgs)
+				want := map[string]string{hl7.AA: crs.MessageApplied, hl7.AE: crs.MessageFailed, hl7.AR: crs.MessageRejected}
+				for i, code := range codes {
+					ack, err := hl7.ParseACK([]byte(acks[i]))
+					switch {
+					case want[code] == "" || err != nil:
+						t.Errorf("message %d: %s; want AA, AE or AR\n%s", i, code, acks[i])
+						continue
+					case code != hl7.AA && len(ack.Errors) == 0:
+						t.Errorf("message %d: %s without an ERR segment\n%s", i, code, acks[i])
+					case code != hl7.AA && tc.allAA:
+						t.Errorf("message %d: %s; want AA\n%s", i, code, acks[i])
+					}
+					ms, err := db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{ControlID: prefix + fmt.Sprint(i), Direction: crs.DirectionIn})
+					if err != nil || len(ms) != 1 || ms[0].Status != want[code] {
+						var status []string
+						for _, m := range ms {
+							status = append(status, m.Status)
+						}
+						t.Errorf("message %d, answered %s, logged %d times %v (%v); want once, %s", i, code, len(ms), status, err, want[code])
+					}
+				}
+				var live int
+				if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM patients WHERE org_id = $1 AND nhs_number = $2 AND merged_into = ''`, f.trust.Org.ID, tc.nhs).Scan(&live); err != nil {
+					t.Fatal(err)
+				}
+				if live != 1 {
+					t.Errorf("live patients with NHS number %s = %d, want 1", tc.nhs, live)
+				}
+				if p := findByNHS(t, db, f.trust, tc.nhs); tc.version != 0 && p.Version != tc.version {
+					t.Errorf("patient version = %d, want %d (each update applied once)", p.Version, tc.version)
+				}
+			})
 		}
 	})
 }

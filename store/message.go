@@ -183,6 +183,8 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 		if kind == "nhs" {
 			if !tx.db.pooled() {
 				tx.absentNHS = value
+			} else {
+				tx.unseenNHS = value
 			}
 			value = nhs.FormatNumber(value)
 		}

@@ -150,6 +150,14 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		if err != nil {
 			return err
 		} else if found {
+			if p.NHSNumber == tx.unseenNHS {
+				// An inbound message that looked the number up and found
+				// no patient holding it: another command registered the
+				// patient since. The message is run again (writePooled)
+				// to find that patient and update the record, as it
+				// would have had the other come first.
+				tx.overtaken = "NHS number " + p.NHSNumber + " of hospital number " + other
+			}
 			return nhsHeld(p.NHSNumber, other)
 		}
 		n = taken

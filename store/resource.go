@@ -147,7 +147,8 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 		// again (writePooled) to read that version and write the next,
 		// or, when the client named the version it changes (If-Match),
 		// to answer that it is no longer the current one.
-		tx.overtaken = resourceVersion{r.Type + "/" + r.ID, current}
+		tx.overtakenResource = r.Type + "/" + r.ID
+		tx.overtaken = fmt.Sprintf("%s version %d", tx.overtakenResource, current)
 		return crs.Errorf(crs.ECONFLICT, "%s/%s is at version %d, not %d", r.Type, r.ID, current, r.Version-1)
 	}
 	if current == 0 {

@@ -66,13 +66,17 @@ type Tx struct {
 	// created counts the resources the command created in the resource
 	// store (see resourcesCreated).
 	created int
-	// overtaken is the version of a resource another command wrote
-	// after this one read the resource (PostgreSQL), for the command to
-	// be run again on it (writePooled); contended, in a run again, the
-	// resource (Type/id) the run before lost a race to write, which this
-	// one waits its turn to read (GetResource).
-	overtaken resourceVersion
-	contended string
+	// overtaken says what another command wrote after this one looked
+	// it up (PostgreSQL), for the command to be run again on it
+	// (writePooled): a resource's version, written over the one this
+	// command read (overtakenResource names the resource), or a patient
+	// registered with an NHS number this command found no patient
+	// holding (unseenNHS). contended, in a run again, is the resource
+	// (Type/id) the run before lost a race to write, which this one waits
+	// its turn to read (GetResource).
+	overtaken, overtakenResource string
+	contended                    string
+	unseenNHS                    string
 }
 
 // OnEvent registers a hook that runs in the transaction of every event.

@@ -14,22 +14,20 @@ import (
 // find the other's row, and answers a clash its runs do not get past as
 // a conflict named by the key (clashError).
 
-// A resource's version may be overtaken as well: another command wrote
-// its next version after this one read it, and committed before this
-// one's write, which then finds the resource at a version it did not
-// read (PutResource). The command is run again in the same way, on the
-// version written; when the client named the version it changes
-// (If-Match), the run again answers that it is no longer the current
-// one, as it would have had the other command come first. A run again
-// after either race for a resource waits its turn to read it
-// (Tx.contended), so that many writers of one resource at once are
+// A command may be overtaken as well (Tx.overtaken): another command
+// wrote what this one had looked up, and committed before this one's
+// write. A resource's next version, which this one's write then finds
+// at a version it did not read (PutResource); a patient registered with
+// the NHS number an inbound message found no patient holding, which its
+// registration then finds holding it (insertPatient). The command is
+// run again in the same way, on what the other wrote: the message finds
+// that patient and updates the record; an update of a resource is
+// written after the other's version, or, when the client named the
+// version it changes (If-Match), answered that it is no longer the
+// current one, as it would have been had the other command come first.
+// A run again after either race for a resource waits its turn to read
+// it (Tx.contended), so that many writers of one resource at once are
 // each written in turn within maxAttempts runs.
-
-// resourceVersion is a version of a resource, named Type/id.
-type resourceVersion struct {
-	resource string
-	version  int
-}
 
 // keyClash returns the unique key err says the command found taken, or
 // nil when err is no clash. A clash whose error no longer carries the

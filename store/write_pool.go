@@ -38,8 +38,9 @@ import (
 // runs. A clash of the same key twice in a row, which the run again did
 // not answer, or one still met at the last run is answered ECONFLICT,
 // naming the key (write_clash.go), never as a fault of the server. A
-// command that finds a resource it read written since by another is
-// run again the same way, to write after it (write_clash.go).
+// command that finds a resource it read written since by another, or
+// a patient registered since it looked the NHS number up, is run again
+// the same way, to write after it (write_clash.go).
 //
 // Read-audit records (DB.Audit) are not written by the commands: the
 // audit writer gathers them and writes them in transactions of its own,
@@ -63,9 +64,9 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		return crs.Errorf(crs.EINTERNAL, "the database is closing")
 	default:
 	}
-	var clashed *pgconn.PgError   // the key the last run found taken
-	var overtaken resourceVersion // the version the last run found written since its read
-	var contended string          // the resource the last run lost a race to write
+	var clashed *pgconn.PgError // the key the last run found taken
+	var overtaken string        // what the last run found written since its look-up
+	var contended string        // the resource the last run lost a race to write
 	for attempt := 1; ; attempt++ {
 		t, err := db.runPooled(ctx, a, fn, attempt > 1, contended)
 		if err == nil {
@@ -80,8 +81,8 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		case attempt < maxAttempts && isRetryable(err):
 		case attempt < maxAttempts && clash != nil && !sameKey(clash, clashed):
 			clashed, contended = clash, clashResource(clash)
-		case attempt < maxAttempts && t != nil && t.overtaken.resource != "" && t.overtaken != overtaken:
-			overtaken, contended = t.overtaken, t.overtaken.resource
+		case attempt < maxAttempts && t != nil && t.overtaken != "" && t.overtaken != overtaken:
+			overtaken, contended = t.overtaken, t.overtakenResource
 		default:
 			if clash != nil {
 				err = clashError(clash)
