@@ -143,9 +143,6 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	allocated := p.MRN == ""
 	var n int64 // the hospital number, when the look-up took it
 	if checkNHS && !guarded {
-		if err := lockNHS(tx, p.NHSNumber); err != nil {
-			return err
-		}
 		other, found, taken, err := nhsHolderTaking(tx, p.OrgID, p.NHSNumber, p.ID, allocated)
 		if err != nil {
 			return err
@@ -161,6 +158,13 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 			return nhsHeld(p.NHSNumber, other)
 		}
 		n = taken
+		// A registration of the number by another command may commit
+		// between the look-up and this one's: the INSERT waits for any
+		// under way (lockNHS, sent with it) and fails on the key if one
+		// committed (nhsClashID).
+		if err := lockNHS(tx, p.NHSNumber); err != nil {
+			return err
+		}
 	}
 	if allocated {
 		var prefix string
@@ -195,13 +199,18 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		ctx = tx.deferrable(ctx)
 	}
 	insert := insertPatientSQL + ` VALUES ` + insertPatientValues
-	if guarded {
+	switch {
+	case guarded:
 		insert = insertPatientSQL + ` SELECT ` + insertPatientValues[1:len(insertPatientValues)-1] + ` WHERE ` + nhsFreeSQL
+	case checkNHS:
+		insert = insertPatientSQL + ` SELECT ` + nhsClashID + insertPatientValues[len("($1"):len(insertPatientValues)-1]
 	}
 	wrote := tx.wrote
 	res, err := tx.ExecContext(ctx, insert, args...)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if pe := keyClash(err); pe != nil && pe.ConstraintName == "patients_pkey" {
+			return err // the NHS number's holder, registered meanwhile (nhsClashID)
+		} else if isUniqueViolation(err) {
 			return crs.FieldErrorf("mrn", "hospital number %s is already in use", p.MRN)
 		}
 		return err
@@ -242,11 +251,21 @@ const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs
 // commit, so that each looks for the number's holder once the one before
 // has committed: no index keeps a number to one live patient, and two
 // registrations of it at once would otherwise each find it free and
-// make two records of one person. The lock goes with the look-up that
-// follows it, in one round trip (pg_pipeline.go).
+// make two records of one person. The lock goes with the statement that
+// follows it, in one round trip (pg_pipeline.go): a change of
+// demographics' look-up, a registration's INSERT (nhsClashID).
 func lockNHS(tx *Tx, number string) error {
 	return tx.lockKey(tx.deferrable(context.Background()), "nhs "+number)
 }
+
+// nhsClashID is, on PostgreSQL, the id a new patient is inserted with
+// (in insertPatient's arguments): its own, or, when a live patient of
+// the trust holds its NHS number, that patient's. A registration of the
+// number committed after the command looked it up then fails the INSERT
+// on the patients' key, as a clash (write_clash.go), and the command is
+// run again for its look-up to find that patient: no index keeps a
+// number to one live patient.
+const nhsClashID = `COALESCE((SELECT h.id FROM patients h WHERE h.org_id = $2 AND h.nhs_number = $4 AND h.id <> $1 AND h.merged_into = '' LIMIT 1), $1)`
 
 // nhsHeld is the refusal of an NHS number a live patient holds, naming
 // that patient by hospital number: for a registration, a change of

@@ -135,7 +135,7 @@ func TestRegisterNHSNumberAtOnce(t *testing.T) {
 		clerk := tr.Actor(crs.RoleClerk)
 		ctx := context.Background()
 		pats := store.NewPatientService(db)
-		const n = 8
+		const n = 16
 		others := make([]*crs.Patient, n)
 		for i := range others {
 			others[i] = newPatient(fmt.Sprintf("Other%d", i), "Olive", crs.NewDate(1960, 1, 1), "", "", "2")
