@@ -4,7 +4,7 @@ import "github.com/opencrs/crs"
 
 // bulkTx is the unit of work of a transaction Bundle with the writes of
 // its resources held back and written together (PutResources): the
-// Bundle's new resources are then a few multi-row INSERTs with one event
+// Bundle's new resources are then a few INSERTs of many rows with one event
 // and one audit record, not statements, an event and an audit record
 // each. A read of the resource store inside the command (a read, a
 // search, a conditional create or reference) first writes what is held,

@@ -75,6 +75,9 @@ type DB struct {
 	// an analysis is under way (resource_analyze.go).
 	resourcesNew atomic.Int64
 	analyzing    atomic.Bool
+	// arrayInserts holds PostgreSQL's statements of rows written in bulk,
+	// by table, columns and ending (bulk_rows.go).
+	arrayInserts sync.Map
 	walPath      string         // SQLite's write-ahead log, synced by the syncer; "" on PostgreSQL
 	toSync       chan committed // batches committed, waiting for the syncer
 	// unsynced counts the batches committed and not yet synced; the

@@ -169,3 +169,12 @@ func (db *DB) ExplainPatientList(ctx context.Context, orgID string, q crs.Patien
 // FewConcepts lets the tests of package store_test count the reads of
 // the SNOMED CT closure a search asks before it runs.
 var FewConcepts = fewConcepts
+
+// InsertRows writes rows in bulk in the command, as its bulk writes do
+// (insertRows), in ctx: DeferredExec(ctx) lets them be held back.
+func (tx *Tx) InsertRows(ctx context.Context, table, cols string, ncols int, args []any, suffix string) error {
+	return insertRowsIn(ctx, tx, table, cols, ncols, args, suffix)
+}
+
+// IsUniqueViolation says whether err is a clash of a unique key.
+var IsUniqueViolation = isUniqueViolation

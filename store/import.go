@@ -388,9 +388,10 @@ func loadSummary(l crs.PatientsLoaded) string {
 	return "Registered by the PMI load with " + others + " (hospital numbers " + l.FirstMRN + " to " + l.LastMRN + ")"
 }
 
-// bulkInserter writes many rows within one command with multi-row INSERT
-// statements prepared once per command: it saves the per-statement cost
-// that dominates a bulk load on both engines.
+// bulkInserter writes many rows within one command with bulk INSERTs
+// (insertRows) and looks them up with statements prepared once per
+// command: it saves the per-statement cost that dominates a bulk load on
+// both engines.
 type bulkInserter struct {
 	tx    *Tx
 	stmts map[string]*sql.Stmt

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,49 +95,6 @@ func (b migratedBatch) String() string {
 		parts[i] = strconv.Itoa(f.Rows) + " " + rows + " of " + f.File + " (" + lines + ")"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// exactRows is the most rows insertRows writes as one statement of their
-// own size: each size is a statement of its own in the cache
-// (maxCachedStatements), so a table has 8 small sizes and the powers of
-// two above.
-const exactRows = 8
-
-// insertRows writes rows of ncols values each, laid out one after another
-// in args, with multi-row INSERTs ended by suffix (such as ON CONFLICT DO
-// NOTHING). Statements hold as many rows as maxParams allows; what is
-// left is written in statements of halving sizes (512, 256, ... rows), so
-// that every statement comes from a handful of sizes, each prepared once
-// through the statement cache and reused by every command of a load. Up
-// to exactRows rows are one statement of their number (a resource's
-// index rows, 5 or 7, are one statement, not 4+1 or 4+2+1).
-func insertRows(tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
-	return insertRowsIn(tx.ctx, tx, table, cols, ncols, args, suffix)
-}
-
-// insertRowsIn is insertRows with the statements run in ctx: one marked
-// deferrable (Tx.deferrable) lets them go with the command's next
-// statement or its commit, for rows whose insert the command reads
-// nothing of.
-func insertRowsIn(ctx context.Context, tx *Tx, table, cols string, ncols int, args []any, suffix string) error {
-	anon := tx.db.dialect.name == "sqlite"
-	verb := tx.db.dialect.bulkInsert()
-	if suffix != "" {
-		verb = "INSERT INTO " // an upsert decides its own conflicts
-	}
-	per := maxParams / ncols
-	for len(args) > 0 {
-		n := min(per, len(args)/ncols)
-		if n < per && n > exactRows {
-			n = 1 << (bits.Len(uint(n)) - 1) // the largest power of two not above it
-		}
-		q := verb + table + ` (` + cols + `) VALUES ` + placeholderRows(n, ncols, 1, anon) + suffix
-		if _, err := tx.exec(ctx, q, args[:n*ncols]...); err != nil {
-			return err
-		}
-		args = args[n*ncols:]
-	}
-	return nil
 }
 
 // MigrateGPPractices records GP practices, replacing the name and

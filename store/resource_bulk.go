@@ -11,10 +11,10 @@ import (
 )
 
 // PutResources writes many resources in the command, as PutResource
-// writes one: the new ones (version 1) together, with multi-row INSERTs
-// of their versions, current rows and index rows and one event and one
-// audit record for them all; the next versions of resources already held
-// one by one through PutResource.
+// writes one: the new ones (version 1) together, with bulk INSERTs
+// (insertRows) of their versions, current rows and index rows and one
+// event and one audit record for them all; the next versions of
+// resources already held one by one through PutResource.
 func (tx *Tx) PutResources(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 	if len(index) != len(rs) {
 		return crs.Errorf(crs.EINTERNAL, "%d resources with %d lists of index rows", len(rs), len(index))
