@@ -3,6 +3,7 @@ package crs
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each edge maps them once: to an HTTP status and page, a FHIR
@@ -32,13 +33,17 @@ func (e *Error) Error() string {
 	if e.Field != "" {
 		msg = e.Field + ": " + msg
 	}
-	if e.Err != nil {
-		if msg == "" {
-			return e.Err.Error()
-		}
-		return msg + ": " + e.Err.Error()
+	if e.Err == nil {
+		return msg
 	}
-	return msg
+	switch cause := e.Err.Error(); {
+	case cause == "":
+		return msg
+	case msg == "":
+		return cause
+	default:
+		return msg + ": " + cause
+	}
 }
 
 // Unwrap returns the wrapped cause.
@@ -46,15 +51,34 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and formatted message. A %w
 // verb wraps its argument as the cause.
+//
+// A cause wrapped with %w at the end of the format ("write %s: %w", the
+// way every caller writes it) is kept as Err and left out of Message,
+// which Error appends it to: the text reads as fmt.Errorf's, once. A
+// cause wrapped elsewhere in the format stays in Message, and is not
+// kept as Err to be appended again.
 func Errorf(code, format string, args ...any) *Error {
 	err := fmt.Errorf(format, args...)
 	e := &Error{Code: code, Message: err.Error()}
 	if u := errors.Unwrap(err); u != nil {
-		e.Err = u
-		e.Message = err.Error()
+		switch cause := u.Error(); {
+		case e.Message == cause:
+			e.Message, e.Err = "", u
+		case strings.HasSuffix(e.Message, ": "+cause):
+			e.Message, e.Err = strings.TrimSuffix(e.Message, ": "+cause), u
+		default:
+			e.Err = &wrapped{u}
+		}
 	}
 	return e
 }
+
+// wrapped keeps a cause that an Error's message already says, for
+// errors.Is and errors.As, and says nothing more of it.
+type wrapped struct{ err error }
+
+func (w *wrapped) Error() string { return "" }
+func (w *wrapped) Unwrap() error { return w.err }
 
 // FieldErrorf returns an EINVALID *Error about one named input field.
 func FieldErrorf(field, format string, args ...any) *Error {
