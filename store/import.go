@@ -289,8 +289,14 @@ func insertImport(tx *Tx, rows []importRow) error {
 			mrnList = append(mrnList, p.MRN)
 		}
 	}
-	// ... nor already held in the trust. During a load without the NHS
-	// number index, only the numbers its stand-in may hold are looked up.
+	// ... nor already held in the trust. A registration or change of
+	// demographics giving one of the numbers at the same time waits for
+	// the batch, and the batch for it (lockNHSNumbers). During a load
+	// without the NHS number index, only the numbers its stand-in may
+	// hold are looked up.
+	if err := lockNHSNumbers(tx, nhsList); err != nil {
+		return err
+	}
 	held := tx.db.loadNHS.Load()
 	if held != nil && len(nhsList) > 0 {
 		var err error

@@ -113,6 +113,18 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 // MigratePatients writes live patient records as they stand, with the
 // hospital numbers they bring.
 func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
+	// A registration or change of demographics giving one of the live
+	// records' NHS numbers at the same time waits for the batch, and
+	// then finds the record it was given to.
+	var numbers []any
+	for _, p := range ps {
+		if p.NHSNumber != "" && p.MergedInto == "" {
+			numbers = append(numbers, p.NHSNumber)
+		}
+	}
+	if err := lockNHSNumbers(tx, numbers); err != nil {
+		return err
+	}
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*importPatientArgs)
 	for _, p := range ps {

@@ -258,6 +258,18 @@ func lockNHS(tx *Tx, number string) error {
 	return tx.lockKey(tx.deferrable(context.Background()), "nhs "+number)
 }
 
+// lockNHSNumbers is lockNHS for the NHS numbers a command gives many
+// live patients at once (a batch of a legacy import), in one statement:
+// a registration or change of demographics of one of the numbers beside
+// it waits for its commit, and then finds the patient it gave it to.
+func lockNHSNumbers(tx *Tx, numbers []any) error {
+	keys := make([]string, len(numbers))
+	for i, n := range numbers {
+		keys[i] = "nhs " + n.(string)
+	}
+	return tx.lockKeys(tx.ctx, keys)
+}
+
 // nhsClashID is, on PostgreSQL, the id a new patient is inserted with
 // (in insertPatient's arguments): its own, or, when a live patient of
 // the trust holds its NHS number, that patient's. A registration of the

@@ -386,6 +386,26 @@ func (tx *Tx) lockKey(ctx context.Context, key string) error {
 	return nil
 }
 
+// lockKeys is lockKey for many keys, in one statement. The keys are
+// taken in the order of their locks' numbers, as every command taking
+// more than one takes them, so that two such commands wait for one
+// another rather than each hold a key the other waits for. The locks are
+// taken in the select list of a query over the sorted numbers, which
+// PostgreSQL reads in their order.
+func (tx *Tx) lockKeys(ctx context.Context, keys []string) error {
+	if !tx.db.pooled() || len(keys) == 0 {
+		return nil
+	}
+	trust := make([]string, len(keys))
+	for i, k := range keys {
+		trust[i] = tx.actor.OrgID + "|" + k
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(s.k) FROM (SELECT hashtext(t) AS k FROM unnest($1::text[]) t ORDER BY 1) s`, trust); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "lock %d keys: %w", len(keys), err)
+	}
+	return nil
+}
+
 // ReadResource returns one version of a resource, 0 for the current,
 // and audits the read against the patient the resource is about.
 func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id string, version int) (*crs.Resource, error) {
