@@ -290,12 +290,13 @@ func insertImport(tx *Tx, rows []importRow) error {
 		}
 	}
 	// ... nor already held in the trust. A registration or change of
-	// demographics giving one of the numbers at the same time waits for
-	// the batch, and the batch for it (lockNHSNumbers). During a load
-	// without the NHS number index, only the numbers its stand-in may
-	// hold are looked up.
-	if err := lockNHSNumbers(tx, nhsList); err != nil {
-		return err
+	// demographics giving a number at the same time waits for the batch,
+	// and the batch for it (lockNHSLoad). During a load without the NHS
+	// number index, only the numbers its stand-in may hold are looked up.
+	if len(nhsList) > 0 {
+		if err := lockNHSLoad(tx); err != nil {
+			return err
+		}
 	}
 	held := tx.db.loadNHS.Load()
 	if held != nil && len(nhsList) > 0 {

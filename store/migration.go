@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,15 +116,11 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 	// A registration or change of demographics giving one of the live
 	// records' NHS numbers at the same time waits for the batch, and
-	// then finds the record it was given to.
-	var numbers []any
-	for _, p := range ps {
-		if p.NHSNumber != "" && p.MergedInto == "" {
-			numbers = append(numbers, p.NHSNumber)
+	// then finds the record it was given to (lockNHSLoad).
+	if slices.ContainsFunc(ps, func(p *crs.Patient) bool { return p.NHSNumber != "" && p.MergedInto == "" }) {
+		if err := lockNHSLoad(tx); err != nil {
+			return err
 		}
-	}
-	if err := lockNHSNumbers(tx, numbers); err != nil {
-		return err
 	}
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*importPatientArgs)

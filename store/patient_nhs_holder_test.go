@@ -229,6 +229,12 @@ func TestImportNHSNumberAtOnce(t *testing.T) {
 				}
 			}
 		}
+		// A batch giving more numbers than PostgreSQL's table of locks
+		// holds by default is loaded all the same.
+		big := importPatients(3*25000, rounds*batch)
+		if n, err := db.LoadPatients(ctx, clerk, big, crs.LoadOptions{BatchSize: len(big)}); err != nil || n != len(big) {
+			t.Errorf("a batch of %d patients, %d with NHS numbers: %d loaded, %v", len(big), len(big)/3, n, err)
+		}
 		twice, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT nhs_number FROM patients
 			WHERE org_id = '%s' AND nhs_number <> '' AND merged_into = '' GROUP BY nhs_number HAVING COUNT(*) > 1) d`, tr.Org.ID))
 		if err != nil || twice != 0 {

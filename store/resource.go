@@ -386,22 +386,16 @@ func (tx *Tx) lockKey(ctx context.Context, key string) error {
 	return nil
 }
 
-// lockKeys is lockKey for many keys, in one statement. The keys are
-// taken in the order of their locks' numbers, as every command taking
-// more than one takes them, so that two such commands wait for one
-// another rather than each hold a key the other waits for. The locks are
-// taken in the select list of a query over the sorted numbers, which
-// PostgreSQL reads in their order.
-func (tx *Tx) lockKeys(ctx context.Context, keys []string) error {
-	if !tx.db.pooled() || len(keys) == 0 {
+// lockKeyShared is lockKey of key with, first, a share of the lock of
+// shared: the commands sharing it run at once, and a command taking it
+// alone (lockKey) waits for them all, and they for it, to commit.
+func (tx *Tx) lockKeyShared(ctx context.Context, shared, key string) error {
+	if !tx.db.pooled() {
 		return nil
 	}
-	trust := make([]string, len(keys))
-	for i, k := range keys {
-		trust[i] = tx.actor.OrgID + "|" + k
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(s.k) FROM (SELECT hashtext(t) AS k FROM unnest($1::text[]) t ORDER BY 1) s`, trust); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "lock %d keys: %w", len(keys), err)
+	trust := tx.actor.OrgID + "|"
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext($1)), pg_advisory_xact_lock(hashtext($2))`, trust+shared, trust+key); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
 	}
 	return nil
 }
