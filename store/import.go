@@ -289,8 +289,15 @@ func insertImport(tx *Tx, rows []importRow) error {
 			mrnList = append(mrnList, p.MRN)
 		}
 	}
-	// ... nor already held in the trust. During a load without the NHS
+	// ... nor already held in the trust. A registration or change of
+	// demographics giving a number at the same time waits for the batch,
+	// and the batch for it (lockNHSLoad). During a load without the NHS
 	// number index, only the numbers its stand-in may hold are looked up.
+	if len(nhsList) > 0 {
+		if err := lockNHSLoad(tx); err != nil {
+			return err
+		}
+	}
 	held := tx.db.loadNHS.Load()
 	if held != nil && len(nhsList) > 0 {
 		var err error

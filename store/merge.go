@@ -116,6 +116,12 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 	}
 	adopted := major.NHSNumber == "" && minor.NHSNumber != ""
 	if adopted {
+		// The kept record takes the NHS number from the merged one, as
+		// its live holder: as every command that gives a live patient a
+		// number, the merge waits for those giving it at the same time.
+		if err := lockNHS(tx, minor.NHSNumber); err != nil {
+			return err
+		}
 		major.NHSNumber, major.NHSNumberStatus = minor.NHSNumber, minor.NHSNumberStatus
 	}
 	minor.MergedInto = major.ID
@@ -192,6 +198,16 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 			major.NHSNumber, major.NHSNumberStatus = "", nhs.NumberTraceRequired
 			major.Version, major.UpdatedAt = major.Version+1, tx.now
 			if err := writePatient(tx, major); err != nil {
+				return err
+			}
+		}
+		// The record unmerged is live again, holding its NHS number: a
+		// registration or change of demographics giving the number at
+		// the same time waits for the unmerge, and then finds it. The
+		// unmerge refuses nothing: a live patient given the number while
+		// the record was merged keeps it too.
+		if minor.NHSNumber != "" {
+			if err := lockNHS(tx, minor.NHSNumber); err != nil {
 				return err
 			}
 		}

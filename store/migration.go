@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,6 +114,14 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 // MigratePatients writes live patient records as they stand, with the
 // hospital numbers they bring.
 func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
+	// A registration or change of demographics giving one of the live
+	// records' NHS numbers at the same time waits for the batch, and
+	// then finds the record it was given to (lockNHSLoad).
+	if slices.ContainsFunc(ps, func(p *crs.Patient) bool { return p.NHSNumber != "" && p.MergedInto == "" }) {
+		if err := lockNHSLoad(tx); err != nil {
+			return err
+		}
+	}
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*importPatientArgs)
 	for _, p := range ps {

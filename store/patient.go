@@ -253,9 +253,28 @@ const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs
 // registrations of it at once would otherwise each find it free and
 // make two records of one person. The lock goes with the statement that
 // follows it, in one round trip (pg_pipeline.go): a change of
-// demographics' look-up, a registration's INSERT (nhsClashID).
+// demographics' look-up, a registration's INSERT (nhsClashID). Each such
+// command also shares the lock of nhsLoadKey, so that it waits for a
+// batch of a legacy import under way, and the batch for it.
 func lockNHS(tx *Tx, number string) error {
-	return tx.lockKey(tx.deferrable(context.Background()), "nhs "+number)
+	return tx.lockKeyShared(tx.deferrable(context.Background()), nhsLoadKey, "nhs "+number)
+}
+
+// nhsLoadKey is the lock a batch of a legacy import, which gives
+// thousands of live patients their NHS numbers, holds alone from before
+// it looks for the numbers' holders to its commit (lockNHSLoad). A lock
+// of each number would fill PostgreSQL's table of locks, shared by every
+// session of the server (max_locks_per_transaction for each connection):
+// 20,000 of them overflow the default.
+const nhsLoadKey = "nhs numbers loaded"
+
+// lockNHSLoad makes a batch of a legacy import giving live patients NHS
+// numbers wait for the commands giving one a number (lockNHS) under way,
+// and those begun after it wait for the batch: a registration of one of
+// its numbers then finds the patient the batch gave it to. The import's
+// batches wait for one another too.
+func lockNHSLoad(tx *Tx) error {
+	return tx.lockKey(tx.ctx, nhsLoadKey)
 }
 
 // nhsClashID is, on PostgreSQL, the id a new patient is inserted with

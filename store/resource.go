@@ -386,6 +386,20 @@ func (tx *Tx) lockKey(ctx context.Context, key string) error {
 	return nil
 }
 
+// lockKeyShared is lockKey of key with, first, a share of the lock of
+// shared: the commands sharing it run at once, and a command taking it
+// alone (lockKey) waits for them all, and they for it, to commit.
+func (tx *Tx) lockKeyShared(ctx context.Context, shared, key string) error {
+	if !tx.db.pooled() {
+		return nil
+	}
+	trust := tx.actor.OrgID + "|"
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext($1)), pg_advisory_xact_lock(hashtext($2))`, trust+shared, trust+key); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
+	}
+	return nil
+}
+
 // ReadResource returns one version of a resource, 0 for the current,
 // and audits the read against the patient the resource is about.
 func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id string, version int) (*crs.Resource, error) {
