@@ -126,20 +126,13 @@ func (tx *Tx) arrayInsertSQL(ctx context.Context, table, cols, suffix string) (s
 		return q.(string), nil
 	}
 	types := map[string]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
-		WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, table)
-	if err != nil {
-		return "", crs.Errorf(crs.EINTERNAL, "read the columns of %s: %w", table, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := eachRow(ctx, tx, func(r scanner) error {
 		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return "", crs.Errorf(crs.EINTERNAL, "read the columns of %s: %w", table, err)
-		}
+		err := r.Scan(&name, &typ)
 		types[name] = typ
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, `SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, table); err != nil {
 		return "", crs.Errorf(crs.EINTERNAL, "read the columns of %s: %w", table, err)
 	}
 	var sb strings.Builder

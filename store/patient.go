@@ -244,7 +244,12 @@ const (
 // nhsFreeSQL is the condition, in insertPatient's arguments, that no
 // live patient of the trust but the new one holds its NHS number: as
 // nhsHolderSQL, which SQLite answers from patients_nhs alone.
-const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE org_id = $2 AND nhs_number = $4 AND id <> $1 AND merged_into = '')`
+const nhsFreeSQL = `NOT EXISTS (SELECT 1 FROM patients WHERE ` + nhsOtherHolder + `)`
+
+// nhsOtherHolder is the condition, in insertPatient's arguments, on a
+// patient that it is a live holder of the new patient's NHS number
+// other than the new patient.
+const nhsOtherHolder = `org_id = $2 AND nhs_number = $4 AND id <> $1 AND merged_into = ''`
 
 // lockNHS makes the commands that give a live patient of the trust the
 // NHS number, on PostgreSQL, wait for one another from here to their
@@ -284,7 +289,7 @@ func lockNHSLoad(tx *Tx) error {
 // on the patients' key, as a clash (write_clash.go), and the command is
 // run again for its look-up to find that patient: no index keeps a
 // number to one live patient.
-const nhsClashID = `COALESCE((SELECT h.id FROM patients h WHERE h.org_id = $2 AND h.nhs_number = $4 AND h.id <> $1 AND h.merged_into = '' LIMIT 1), $1)`
+const nhsClashID = `COALESCE((SELECT id FROM patients WHERE ` + nhsOtherHolder + ` LIMIT 1), $1)`
 
 // nhsHeld is the refusal of an NHS number a live patient holds, naming
 // that patient by hospital number: for a registration, a change of

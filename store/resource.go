@@ -377,24 +377,23 @@ func (tx *Tx) LockResourceKey(key string) error {
 // commands are applied one at a time already). With a context of
 // deferrable, the lock goes with the command's next statement.
 func (tx *Tx) lockKey(ctx context.Context, key string) error {
-	if !tx.db.pooled() {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, tx.actor.OrgID+"|"+key); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
-	}
-	return nil
+	return tx.lockKeyShared(ctx, "", key)
 }
 
 // lockKeyShared is lockKey of key with, first, a share of the lock of
-// shared: the commands sharing it run at once, and a command taking it
-// alone (lockKey) waits for them all, and they for it, to commit.
+// shared (unless ""): the commands sharing it run at once, and a command
+// taking it alone (lockKey) waits for them all, and they for it, to
+// commit.
 func (tx *Tx) lockKeyShared(ctx context.Context, shared, key string) error {
 	if !tx.db.pooled() {
 		return nil
 	}
 	trust := tx.actor.OrgID + "|"
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext($1)), pg_advisory_xact_lock(hashtext($2))`, trust+shared, trust+key); err != nil {
+	q, args := `SELECT pg_advisory_xact_lock(hashtext($1))`, []any{trust + key}
+	if shared != "" {
+		q, args = `SELECT pg_advisory_xact_lock_shared(hashtext($1)), pg_advisory_xact_lock(hashtext($2))`, []any{trust + shared, trust + key}
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "lock %s: %w", key, err)
 	}
 	return nil
