@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/internal/jsontext"
 )
 
 // bundle is a Bundle the server answers with: a searchset or a history.
@@ -59,13 +60,13 @@ func (s *entrySearch) appendJSON(out []byte) []byte {
 	out = append(out, '{')
 	if s.Grade != "" {
 		out = append(out, `"extension":[{"url":`...)
-		out = appendJSONString(out, extMatchGrade)
+		out = jsontext.AppendString(out, extMatchGrade)
 		out = append(out, `,"valueCode":`...)
-		out = appendJSONString(out, s.Grade)
+		out = jsontext.AppendString(out, s.Grade)
 		out = append(out, `}],`...)
 	}
 	out = append(out, `"mode":`...)
-	out = appendJSONString(out, s.Mode)
+	out = jsontext.AppendString(out, s.Mode)
 	if s.Score != "" {
 		out = append(out, `,"score":`...)
 		out = append(out, s.Score...)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/opencrs/crs/internal/jsontext"
 )
 
 // XMLContentType is the media type of FHIR XML.
@@ -514,7 +516,7 @@ type jsonValue interface{ appendJSON([]byte) []byte }
 // jsonText is a JSON string.
 type jsonText string
 
-func (s jsonText) appendJSON(out []byte) []byte { return appendJSONString(out, string(s)) }
+func (s jsonText) appendJSON(out []byte) []byte { return jsontext.AppendString(out, string(s)) }
 
 // jsonRaw is JSON as written: a number, true, false or null.
 type jsonRaw string
@@ -557,7 +559,7 @@ func (o *jsonObject) appendJSON(out []byte) []byte {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, f.name)
+		out = jsontext.AppendString(out, f.name)
 		out = append(out, ':')
 		out = f.value.appendJSON(out)
 	}

@@ -2,6 +2,8 @@ package fhir
 
 import (
 	"strconv"
+
+	"github.com/opencrs/crs/internal/jsontext"
 )
 
 // servedJSON is the JSON of a Bundle whose entries are resources found
@@ -23,9 +25,9 @@ func (b *bundle) servedJSON() []byte {
 	}
 	out := make([]byte, 0, size)
 	out = append(out, `{"resourceType":`...)
-	out = appendJSONString(out, b.ResourceType)
+	out = jsontext.AppendString(out, b.ResourceType)
 	out = append(out, `,"type":`...)
-	out = appendJSONString(out, b.Type)
+	out = jsontext.AppendString(out, b.Type)
 	if b.Total != nil {
 		out = append(out, `,"total":`...)
 		out = strconv.AppendInt(out, int64(*b.Total), 10)
@@ -37,9 +39,9 @@ func (b *bundle) servedJSON() []byte {
 				out = append(out, ',')
 			}
 			out = append(out, `{"relation":`...)
-			out = appendJSONString(out, l.Relation)
+			out = jsontext.AppendString(out, l.Relation)
 			out = append(out, `,"url":`...)
-			out = appendJSONString(out, l.URL)
+			out = jsontext.AppendString(out, l.URL)
 			out = append(out, '}')
 		}
 		out = append(out, ']')
@@ -54,7 +56,7 @@ func (b *bundle) servedJSON() []byte {
 			sep := false
 			if e.FullURL != "" {
 				out = append(out, `"fullUrl":`...)
-				out = appendJSONString(out, e.FullURL)
+				out = jsontext.AppendString(out, e.FullURL)
 				sep = true
 			}
 			if len(e.Resource) > 0 {
