@@ -9,7 +9,8 @@ import "time"
 type AuditChainCheck struct {
 	OrgID    string
 	Records  int    // audit records in the chain
-	HeadSeq  int64  // the last record's place in the chain, as the trust's head holds it
+	Links    int    // places in the chain: a record, or a block of access records (SQLite writes those a block a commit)
+	HeadSeq  int64  // the last link's place in the chain, as the trust's head holds it
 	HeadHash string // the hash the chain ends with: note it down to compare with a later check
 	// Breaks lists where the chain does not hold, in chain order; at most
 	// MaxAuditBreaks of them.

@@ -156,7 +156,7 @@ func TestAuditEventOfListedPatient(t *testing.T) {
 			t.Fatal(err)
 		}
 		var views int
-		if err := db.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit WHERE action = 'view' AND what = 'fhir search Observation'`).Scan(&views); err != nil || views != 1 {
+		if err := db.Reader().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM audit_trail WHERE action = 'view' AND what = 'fhir search Observation'`).Scan(&views); err != nil || views != 1 {
 			t.Errorf("%d records of a read beside the searches, %v; want 1 (the search that found nothing)", views, err)
 		}
 		for _, id := range ids {

@@ -413,7 +413,7 @@ func TestCoreSearchTrustWideAsPatientByPatient(t *testing.T) {
 			t.Fatal(err)
 		}
 		var views, lists int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = 'view' AND what IN ('spells', 'A&E attendances', 'referrals', 'appointments')`,
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND action = 'view' AND what IN ('spells', 'A&E attendances', 'referrals', 'appointments')`,
 			f.trustA.Org.ID).Scan(&views); err != nil {
 			t.Fatal(err)
 		}

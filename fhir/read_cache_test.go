@@ -47,7 +47,7 @@ func TestReadCache(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int
-			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $2 AND action = $3`,
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND patient_id = $2 AND action = $3`,
 				f.trustA.Org.ID, patientID, crs.AuditView).Scan(&n); err != nil {
 				t.Fatal(err)
 			}

@@ -591,7 +591,7 @@ func (s *AccessService) highVolume(ctx context.Context, a crs.Actor) ([]*crs.Pri
 		err := r.Scan(&c.user, &c.name, &role, &c.n)
 		c.role = crs.Role(role)
 		return c, err
-	}, `SELECT user_id, username, role, COUNT(DISTINCT patient_id) FROM audit
+	}, `SELECT user_id, username, role, COUNT(DISTINCT patient_id) FROM `+s.db.auditSince()+`
 		WHERE org_id = $1 AND at >= $2 AND action = 'view' AND patient_id <> '' AND role NOT IN ('system', 'interface')
 		GROUP BY user_id, username, role`, a.OrgID, formatTime(now.Add(-7*24*time.Hour)))
 	if err != nil {

@@ -68,21 +68,34 @@ const auditChainCols = `id, org_id, at, user_id, username, role, patient_id, act
 // prev, over the record's columns as stored (auditArgs). Each value is
 // written with its length, so no two records hash the same text.
 func auditHash(prev string, seq int64, cols []any) string {
-	b := make([]byte, 0, 512)
-	b = append(b, "crs-audit-v1\n"...)
-	b = append(b, prev...)
-	b = append(b, '\n')
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, '\n')
+	b := appendLinkHead(make([]byte, 0, 512), "crs-audit-v1", prev, seq)
 	for _, c := range cols {
 		s, _ := c.(string)
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, ':')
-		b = append(b, s...)
-		b = append(b, '\n')
+		b = appendHashed(b, s)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// appendLinkHead appends what the hashed text of every link of the chain
+// starts with: the tag of its kind, the hash of the link before and its
+// place.
+func appendLinkHead(b []byte, tag, prev string, seq int64) []byte {
+	b = append(b, tag...)
+	b = append(b, '\n')
+	b = append(b, prev...)
+	b = append(b, '\n')
+	b = strconv.AppendInt(b, seq, 10)
+	return append(b, '\n')
+}
+
+// appendHashed appends a value to a link's hashed text, with its
+// length, so that no two links hash the same text.
+func appendHashed(b []byte, s string) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	b = append(b, s...)
+	return append(b, '\n')
 }
 
 // chainExecer runs the chain's statements: a *Tx or a *sql.Tx.
@@ -279,20 +292,17 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 		return nil, err
 	}
 	defer rows.Close()
+	blocks, err := db.chainBlocks(ctx, snap, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer blocks.close()
 	var want int64 = 1
-	var named int64 // chained access records that name a patient
+	var named int64 // chained access records that name a patient, in rows
 	prev := ""
-	for rows.Next() {
-		var r crs.AuditRecord
-		var at, role, prevHash, hash string
-		var seq int64
-		if err := rows.Scan(&r.ID, &r.OrgID, &at, &r.UserID, &r.Username, &role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID,
-			&seq, &prevHash, &hash); err != nil {
-			return nil, err
-		}
-		r.At, r.Role = parseTime(at), crs.Role(role)
-		c.Records++
-		b := crs.AuditChainBreak{RecordID: r.ID, Seq: seq, At: r.At}
+	// follows checks that a link of the chain, a record or a block,
+	// comes where the chain has got to.
+	follows := func(b crs.AuditChainBreak, seq int64, prevHash string) {
 		switch {
 		case seq > want:
 			b.Problem = fmt.Sprintf("records %s missing before it: deleted", seqRange(want, seq-1))
@@ -304,7 +314,46 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			b.Problem = "it does not follow the record before it (prev_hash differs): a record before it was changed, deleted or inserted"
 			add(b)
 		}
-		if auditHash(prevHash, seq, []any{r.ID, r.OrgID, at, r.UserID, r.Username, role, r.PatientID, r.Action, r.What, r.Purpose, r.EventID}) != hash {
+	}
+	// row is the next chained record of the table, nil past the last.
+	type chainRow struct {
+		r                    crs.AuditRecord
+		at, role, prev, hash string
+		seq                  int64
+	}
+	nextRow := func() (*chainRow, error) {
+		if !rows.Next() {
+			return nil, rows.Err()
+		}
+		var w chainRow
+		r := &w.r
+		err := rows.Scan(&r.ID, &r.OrgID, &w.at, &r.UserID, &r.Username, &w.role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID,
+			&w.seq, &w.prev, &w.hash)
+		r.At, r.Role = parseTime(w.at), crs.Role(w.role)
+		return &w, err
+	}
+	row, err := nextRow()
+	for err == nil && (row != nil || blocks.cur != nil) {
+		if k := blocks.cur; k != nil && (row == nil || k.seq < row.seq) {
+			b := crs.AuditChainBreak{RecordID: k.firstID, Seq: k.seq, At: parseTime(k.minAt)}
+			follows(b, k.seq, k.prev)
+			n, problem := k.check(orgID)
+			c.Records += n
+			c.Links++
+			if problem != "" {
+				b.Problem = problem
+				add(b)
+			}
+			want, prev = k.seq+1, k.hash
+			err = blocks.next()
+			continue
+		}
+		r := &row.r
+		c.Records++
+		c.Links++
+		b := crs.AuditChainBreak{RecordID: r.ID, Seq: row.seq, At: r.At}
+		follows(b, row.seq, row.prev)
+		if auditHash(row.prev, row.seq, []any{r.ID, r.OrgID, row.at, r.UserID, r.Username, row.role, r.PatientID, r.Action, r.What, r.Purpose, r.EventID}) != row.hash {
 			b.Problem = "its content was altered: its hash no longer matches what it holds"
 			add(b)
 		}
@@ -317,9 +366,10 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 		if r.PatientID != "" && r.EventID == "" {
 			named++
 		}
-		want, prev = seq+1, hash
+		want, prev = row.seq+1, row.hash
+		row, err = nextRow()
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	last := want - 1

@@ -58,8 +58,8 @@ func TestAuditChainHoldsUnderConcurrentWriters(t *testing.T) {
 			if !c.Intact() {
 				t.Errorf("%s: chain broken: %+v", tr.Org.ODSCode, c.Breaks)
 			}
-			if c.Records < 80 || int64(c.Records) != c.HeadSeq || c.HeadHash == "" {
-				t.Errorf("%s: records = %d, head = %d %q; want at least 80 records ending at the head", tr.Org.ODSCode, c.Records, c.HeadSeq, c.HeadHash)
+			if c.Records < 80 || int64(c.Links) != c.HeadSeq || c.HeadHash == "" {
+				t.Errorf("%s: records = %d in %d links, head = %d %q; want at least 80 records, the links ending at the head", tr.Org.ODSCode, c.Records, c.Links, c.HeadSeq, c.HeadHash)
 			}
 		}
 	})
@@ -90,33 +90,59 @@ func TestAuditAndEventsAreAppendOnly(t *testing.T) {
 }
 
 // TestAuditChainFindsTampering alters, deletes and inserts audit records
-// behind the write path (as the database's owner could, having dropped
-// the append-only triggers) and checks that the chain check finds each
-// and names the record.
+// and blocks of them behind the write path (as the database's owner
+// could, having dropped the append-only triggers) and checks that the
+// chain check finds each and names the record.
 func TestAuditChainFindsTampering(t *testing.T) {
+	const outside, head = -2, -1 // where a break is found besides an offset from the link tampered with
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
-		dropTriggers(t, db, []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`}, []string{`DROP TRIGGER audit_append_only ON audit`})
+		dropTriggers(t, db, []string{`DROP TRIGGER audit_no_update`, `DROP TRIGGER audit_no_delete`, `DROP TRIGGER audit_blocks_no_update`, `DROP TRIGGER audit_blocks_no_delete`},
+			[]string{`DROP TRIGGER audit_append_only ON audit`})
 		tests := []struct {
 			name    string
-			tamper  string // %[1]s is the trust's id, %[2]d the seq tampered with
-			atSeq   int64  // where the break must be found; 0 for outside the chain
+			block   bool     // the link tampered with is a block (SQLite): the trust's first; else its fifth record of the table
+			tamper  []string // %[1]s is the trust's id, %[2]d the seq tampered with
+			at      int64    // where the break must be found: an offset from that seq, outside or head
 			problem string
 		}{
-			{"alter what was viewed", `UPDATE audit SET what = 'nothing' WHERE org_id = '%[1]s' AND seq = %[2]d`, 5, "altered"},
-			{"alter who viewed", `UPDATE audit SET username = 'someone.else' WHERE org_id = '%[1]s' AND seq = %[2]d`, 5, "altered"},
-			{"alter and rehash alone", `UPDATE audit SET what = 'nothing', hash = 'f00d' WHERE org_id = '%[1]s' AND seq = %[2]d`, 5, "altered"},
-			{"delete one", `DELETE FROM audit WHERE org_id = '%[1]s' AND seq = %[2]d`, 6, "deleted"},
-			{"delete the last", `DELETE FROM audit WHERE org_id = '%[1]s' AND seq = (SELECT MAX(seq) FROM audit WHERE org_id = '%[1]s')`, -1, "missing from the end"},
-			{"insert outside the chain", `INSERT INTO audit (id, org_id, at, user_id, username, role, action) VALUES ('forged', '%[1]s', '2026-01-01T00:00:00.000000Z', 'u', 'u', 'clerk', 'view')`, 0, "outside the chain"},
-			{"insert into the chain", `INSERT INTO audit (id, org_id, at, user_id, username, role, action, seq, prev_hash, hash) SELECT 'forged2', '%[1]s', at, user_id, username, role, action, seq + 1000, hash, 'beef' FROM audit WHERE org_id = '%[1]s' AND seq = %[2]d`, 1005, "deleted"},
+			{"alter what was viewed", false, []string{`UPDATE audit SET what = 'nothing' WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "altered"},
+			{"alter who viewed", false, []string{`UPDATE audit SET username = 'someone.else' WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "altered"},
+			{"alter and rehash alone", false, []string{`UPDATE audit SET what = 'nothing', hash = 'f00d' WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "altered"},
+			{"delete one", false, []string{`DELETE FROM audit WHERE org_id = '%[1]s' AND seq = %[2]d`}, 1, "deleted"},
+			{"delete the last", false, []string{`DELETE FROM audit WHERE org_id = '%[1]s' AND seq = (SELECT seq FROM audit_heads WHERE org_id = '%[1]s')`}, head, "missing from the end"},
+			{"insert outside the chain", false, []string{`INSERT INTO audit (id, org_id, at, user_id, username, role, action) VALUES ('forged', '%[1]s', '2026-01-01T00:00:00.000000Z', 'u', 'u', 'clerk', 'view')`}, outside, "outside the chain"},
+			{"insert into the chain", false, []string{`INSERT INTO audit (id, org_id, at, user_id, username, role, action, seq, prev_hash, hash) SELECT 'forged2', '%[1]s', at, user_id, username, role, action, seq + 1000, hash, 'beef' FROM audit WHERE org_id = '%[1]s' AND seq = %[2]d`}, 1000, "deleted"},
+			{"alter a record of a block", true, []string{`UPDATE audit_blocks SET records = replace(records, '"search"', '"nothing"') WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "altered"},
+			{"alter a block and rehash alone", true, []string{`UPDATE audit_blocks SET records = replace(records, '"search"', '"nothing"'), hash = 'f00d' WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "altered"},
+			{"move a block's bounds", true, []string{`UPDATE audit_blocks SET last_id = '0' WHERE org_id = '%[1]s' AND seq = %[2]d`}, 0, "bounds of its block"},
+			{"delete a block", true, []string{`DELETE FROM audit_blocks WHERE org_id = '%[1]s' AND seq = %[2]d`}, 1, "deleted"},
+			{"delete the last block", true, []string{`DELETE FROM audit WHERE org_id = '%[1]s' AND seq = (SELECT seq FROM audit_heads WHERE org_id = '%[1]s')`,
+				`DELETE FROM audit_blocks WHERE org_id = '%[1]s' AND seq = (SELECT seq FROM audit_heads WHERE org_id = '%[1]s')`}, head, "missing from the end"},
 		}
 		for i, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
+				if tc.block && db.Dialect() != "sqlite" {
+					t.Skip("PostgreSQL writes every record a row")
+				}
+				if tc.name == "delete the last" && db.Dialect() == "sqlite" {
+					t.Skip("SQLite's last link is a block: see delete the last block")
+				}
 				tr := storetest.NewTrust(t, db, fmt.Sprintf("RT%d", i))
 				writeAudited(t, db, tr, 6)
-				if err := db.ExecSchema(ctx, fmt.Sprintf(tc.tamper, tr.Org.ID, 5)); err != nil {
-					t.Fatal(err)
+				writeAudited(t, db, tr, 6) // links after the first round's
+				target := `SELECT seq FROM audit WHERE org_id = '%s' AND seq IS NOT NULL ORDER BY seq LIMIT 1 OFFSET 4`
+				if tc.block {
+					target = `SELECT MIN(seq) FROM audit_blocks WHERE org_id = '%s'`
+				}
+				seq, err := db.QueryCount(ctx, fmt.Sprintf(target, tr.Org.ID))
+				if err != nil || seq == 0 {
+					t.Fatalf("the link to tamper with: %d, %v", seq, err)
+				}
+				for _, q := range tc.tamper {
+					if err := db.ExecSchema(ctx, fmt.Sprintf(q, tr.Org.ID, seq)); err != nil {
+						t.Fatal(err)
+					}
 				}
 				c, err := db.VerifyAuditChain(ctx, tr.Org.ID)
 				if err != nil {
@@ -125,13 +151,16 @@ func TestAuditChainFindsTampering(t *testing.T) {
 				if c.Intact() {
 					t.Fatalf("tampering not found (records %d)", c.Records)
 				}
-				want := tc.atSeq
-				if want == -1 {
+				want := seq + tc.at
+				switch tc.at {
+				case head:
 					want = c.HeadSeq
+				case outside:
+					want = 0
 				}
 				found := false
 				for _, b := range c.Breaks {
-					if b.Seq == want && strings.Contains(b.Problem, tc.problem) && (want == 0 || b.Problem != "" && (b.RecordID != "" || tc.atSeq == -1)) {
+					if b.Seq == want && strings.Contains(b.Problem, tc.problem) && (want == 0 || b.Problem != "" && (b.RecordID != "" || tc.at == head)) {
 						found = true
 					}
 				}

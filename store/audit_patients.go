@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -17,8 +16,10 @@ import (
 // (the patients' records by patient, the patients' primary key, the
 // listed patients' primary key): an OR of them made SQLite scan the
 // trust's whole trail. On SQLite the records of changes are found by
-// their index by patient and those of accesses by the full-text index
-// audit_by_patient (migration 0132), asked for the patients' terms.
+// their index by patient, those of accesses written as rows by the
+// full-text index audit_by_patient (migration 0132) and those in blocks
+// by the blocks' full-text index (0136), each asked for the patients'
+// terms.
 func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 	ids := placeholderRows(1, len(patients), len(args)+1, false)
 	for _, p := range patients {
@@ -31,6 +32,11 @@ func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_by_patient f JOIN audit a ON a.id = f.id
 		WHERE audit_by_patient MATCH $` + itoa(len(args)) + ` AND a.org_id = $1 AND a.patient_id IN ` + ids + ` AND a.event_id = ''`
+		args = append(args, blockTermQuery('p', patients...))
+		own += `
+		UNION ALL SELECT ` + blockRecordCols + `
+		FROM audit_block_terms f JOIN audit_blocks b ON b.n = f.rowid, json_each(b.records) r
+		WHERE audit_block_terms MATCH $` + itoa(len(args)) + ` AND b.org_id = $1 AND ` + blockField["patient_id"] + ` IN ` + ids
 	}
 	return `(` + own + `
 		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
@@ -66,17 +72,17 @@ func (db *DB) checkPatientIndex(ctx context.Context, q Querier, orgID string, na
 	if db.dialect.name != "sqlite" {
 		return nil
 	}
+	if err := checkBlockIndex(ctx, q, orgID, last, add); err != nil {
+		return err
+	}
 	var entries int64
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_by_patient f JOIN audit a ON a.id = f.id
 		WHERE a.org_id = $1 AND a.patient_id <> '' AND a.event_id = '' AND a.seq IS NOT NULL`, orgID).Scan(&entries)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "read the audit trail's index by patient: %w", err)
 	}
-	switch {
-	case entries < named:
-		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("%d of the %d access records that name a patient are missing from the trail's index by patient: their patients' trails do not show them", named-entries, named)})
-	case entries > named:
-		add(crs.AuditChainBreak{Seq: last, Problem: fmt.Sprintf("the trail's index by patient holds %d entries more than the %d access records that name a patient", entries-named, named)})
-	}
+	countIndexed(add, last, named, entries,
+		"%d of the %d access records that name a patient are missing from the trail's index by patient: their patients' trails do not show them",
+		"the trail's index by patient holds %d entries more than the %d access records that name a patient")
 	return nil
 }

@@ -60,11 +60,11 @@ func TestPatientTrailFindsEachPatientsRecords(t *testing.T) {
 	})
 }
 
-// TestAuditChainFindsPatientIndexLoss empties SQLite's index of the trail
-// by patient behind the store's back: the check of the chain says the
-// records are missing from it (and the patient's trail indeed no longer
-// shows them); migration 0132's filling of the index brings them back, and
-// an entry added twice is found too. The index refuses a deletion.
+// TestAuditChainFindsPatientIndexLoss changes SQLite's index of the
+// blocks of access records behind the store's back: an entry added is
+// found as one more than the blocks; with the index emptied the check of
+// the chain says blocks are missing from it, and the patient's trail
+// indeed no longer shows their records. The index refuses a deletion.
 func TestAuditChainFindsPatientIndexLoss(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		if db.Dialect() != "sqlite" {
@@ -114,32 +114,20 @@ func TestAuditChainFindsPatientIndexLoss(t *testing.T) {
 		if n := found(); n != 5 {
 			t.Fatalf("patient-x: %d records, want 5", n)
 		}
-		if err := db.ExecSchema(ctx, `DELETE FROM audit_by_patient WHERE rowid IN (SELECT rowid FROM audit_by_patient LIMIT 1)`); err == nil {
-			t.Error("an entry of the index by patient was deleted")
+		if err := db.ExecSchema(ctx, `DELETE FROM audit_block_terms WHERE rowid IN (SELECT n FROM audit_blocks LIMIT 1)`); err == nil {
+			t.Error("an entry of the index of blocks was deleted")
 		}
-		if err := db.ExecSchema(ctx, `INSERT INTO audit_by_patient (audit_by_patient) VALUES ('delete-all')`); err != nil {
-			t.Fatal(err)
-		}
-		check("missing from the trail's index by patient")
-		if n := found(); n != 0 {
-			t.Fatalf("patient-x with the index emptied: %d records; the trail is not read through the index", n)
-		}
-		// Emptied again (the search just made has its entry), and filled
-		// as the migration fills it.
-		fill := migrationStatement(t, "0132_audit_by_patient.sql", "INSERT INTO audit_by_patient (p, id) SELECT")
-		for _, stmt := range []string{`INSERT INTO audit_by_patient (audit_by_patient) VALUES ('delete-all')`, fill} {
-			if err := db.ExecSchema(ctx, stmt); err != nil {
-				t.Fatal(err)
-			}
-		}
-		check("")
-		if n := found(); n != 5 {
-			t.Fatalf("patient-x after the index is filled again: %d records, want 5", n)
-		}
-		if err := db.ExecSchema(ctx, `INSERT INTO audit_by_patient (p, id) SELECT hex(patient_id), id FROM audit WHERE patient_id = 'patient-x' LIMIT 1`); err != nil {
+		if err := db.ExecSchema(ctx, `INSERT INTO audit_block_terms (t, n) SELECT 'p00', n FROM audit_blocks WHERE org_id = '`+tr.Org.ID+`' LIMIT 1`); err != nil {
 			t.Fatal(err)
 		}
 		check("entries more than")
+		if err := db.ExecSchema(ctx, `INSERT INTO audit_block_terms (audit_block_terms) VALUES ('delete-all')`); err != nil {
+			t.Fatal(err)
+		}
+		check("missing from the trail's index by patient and user")
+		if n := found(); n != 0 {
+			t.Fatalf("patient-x with the index emptied: %d records; the trail is not read through the index", n)
+		}
 	})
 }
 

@@ -33,7 +33,7 @@ func TestQueuedReadAuditsAllWritten(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n, distinct int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT what) FROM audit WHERE org_id = $1 AND action = $2 AND what LIKE 'queued read %'`,
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT what) FROM audit_trail WHERE org_id = $1 AND action = $2 AND what LIKE 'queued read %'`,
 			s.tr.Org.ID, crs.AuditView).Scan(&n, &distinct); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestFlushWritesEveryQueuedAudit(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = $2 AND what = 'queued read'`,
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND action = $2 AND what = 'queued read'`,
 			s.tr.Org.ID, crs.AuditView).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

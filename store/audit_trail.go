@@ -29,15 +29,19 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	if err := s.auditReader(a); err != nil {
 		return nil, err
 	}
-	where := []string{"org_id = $1"}
+	// Each condition is written twice: on a row of audit (or of the
+	// patient's trail), and on a record of a block with, where it can,
+	// one on the block that lets its index pass over blocks that hold
+	// no such record (SQLite only).
+	where, blockWhere := []string{"org_id = $1"}, []string{"b.org_id = $1"}
 	args := []any{a.OrgID}
-	add := func(cond string, vs ...any) {
-		ph := make([]any, len(vs))
-		for i, v := range vs {
-			args = append(args, v)
-			ph[i] = len(args)
+	add := func(v any, cond string, onBlock ...string) {
+		args = append(args, v)
+		n := "$" + itoa(len(args))
+		where = append(where, strings.ReplaceAll(cond, "$?", n))
+		for _, c := range onBlock {
+			blockWhere = append(blockWhere, strings.ReplaceAll(c, "$?", n))
 		}
-		where = append(where, fmt.Sprintf(cond, ph...))
 	}
 	from := "audit"
 	if q.PatientID != "" {
@@ -45,23 +49,38 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 		from, args = s.db.patientAuditFrom(args, q.PatientID)
 	}
 	if q.Agent != "" {
-		add("(user_id = $%d OR username = $%d)", q.Agent, q.Agent)
+		add(q.Agent, "(user_id = $? OR username = $?)", "("+blockField["user_id"]+" = $? OR "+blockField["username"]+" = $?)")
+		if s.db.dialect.name == "sqlite" && q.PatientID == "" {
+			args = append(args, blockTermQuery('u', q.Agent))
+			blockWhere = append(blockWhere, "b.n IN (SELECT rowid FROM audit_block_terms WHERE audit_block_terms MATCH $"+itoa(len(args))+")")
+		}
 	}
 	if !q.From.IsZero() {
-		add("at >= $%d", formatTime(q.From))
+		add(formatTime(q.From), "at >= $?", blockField["at"]+" >= $?", "b.max_at >= $?")
 	}
 	if !q.To.IsZero() {
-		add("at < $%d", formatTime(q.To))
+		add(formatTime(q.To), "at < $?", blockField["at"]+" < $?", "b.min_at < $?")
 	}
 	if q.Before != "" {
-		add("id < $%d", q.Before)
+		add(q.Before, "id < $?", blockField["id"]+" < $?", "b.first_id < $?")
 	}
 	count := q.Count
 	if count <= 0 {
 		count = 100
 	}
-	out, err := queryRows(ctx, s.db.read, scanAuditRow, `SELECT `+auditColumnNames+` FROM `+from+` WHERE `+strings.Join(where, " AND ")+
-		fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, count), args...)
+	limit := fmt.Sprintf(` LIMIT %d`, count)
+	query := `SELECT ` + auditColumnNames + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC` + limit
+	if s.db.dialect.name == "sqlite" && q.PatientID == "" {
+		// The newest records of the table and the newest of the blocks,
+		// each read newest first through its index and so only as far
+		// as the page needs: a block's records are newer than every
+		// record of the blocks before it.
+		query = `SELECT * FROM (` + query + `)
+			UNION ALL SELECT * FROM (SELECT ` + blockRecordCols + ` FROM audit_blocks b, json_each(b.records) r
+			WHERE ` + strings.Join(blockWhere, " AND ") + ` ORDER BY b.last_id DESC, r.key DESC` + limit + `)
+			ORDER BY 1 DESC` + limit
+	}
+	out, err := queryRows(ctx, s.db.read, scanAuditRow, query, args...)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read the audit trail: %w", err)
 	}
@@ -74,7 +93,16 @@ func (s *AuditService) AuditRecordByID(ctx context.Context, a crs.Actor, id stri
 	if err := s.auditReader(a); err != nil {
 		return nil, err
 	}
-	r, err := scanAuditRow(s.db.read.QueryRowContext(ctx, `SELECT `+auditColumnNames+` FROM audit WHERE org_id = $1 AND id = $2`, a.OrgID, id))
+	query := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND id = $2`
+	if s.db.dialect.name == "sqlite" {
+		// Or in the one block whose records' ids span it: the first
+		// block, in the order of its records' ids, that ends at or past
+		// it.
+		query += ` UNION ALL SELECT ` + blockRecordCols + `
+			FROM (SELECT * FROM audit_blocks WHERE org_id = $1 AND last_id >= $2 ORDER BY last_id LIMIT 1) b, json_each(b.records) r
+			WHERE ` + blockField["id"] + ` = $2`
+	}
+	r, err := scanAuditRow(s.db.read.QueryRowContext(ctx, query, a.OrgID, id))
 	if err != nil {
 		return nil, notFound(err, "the audit trail has no record %s", id)
 	}

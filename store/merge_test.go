@@ -19,7 +19,8 @@ func patientIDTables(t *testing.T, db *store.DB) []string {
 	t.Helper()
 	q := `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'patient_id'`
 	if db.Dialect() == "postgres" {
-		q = `SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'patient_id'`
+		q = `SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+			WHERE c.table_schema = current_schema() AND c.column_name = 'patient_id' AND t.table_type = 'BASE TABLE'`
 	}
 	rows, err := db.Reader().QueryContext(context.Background(), q)
 	if err != nil {

@@ -17,7 +17,7 @@ func auditRows(t *testing.T, db *store.DB, orgID, patientID string) int {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $2`, orgID, patientID).Scan(&n); err != nil {
+	if err := db.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND patient_id = $2`, orgID, patientID).Scan(&n); err != nil {
 		t.Fatalf("count audit records: %v", err)
 	}
 	return n

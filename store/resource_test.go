@@ -85,7 +85,7 @@ func TestResourceStore(t *testing.T) {
 		}
 		db.Flush(ctx)
 		var views int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND patient_id = $3 AND action = 'view' AND user_id = $2`, tr.Org.ID, doctor.UserID, p9.ID).Scan(&views); err != nil || views != 1 {
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND patient_id = $3 AND action = 'view' AND user_id = $2`, tr.Org.ID, doctor.UserID, p9.ID).Scan(&views); err != nil || views != 1 {
 			t.Errorf("audited views of p9's observation = %d, %v; want 1", views, err)
 		}
 	})

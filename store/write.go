@@ -412,7 +412,13 @@ func (db *DB) commit(batch []*job, audits []*crs.AuditRecord) {
 	}
 	commitFrom := time.Now()
 	atx := &Tx{Tx: tx, db: db, ctx: context.Background(), stmts: stmts}
-	buf.audits = append(buf.audits, audits...)
+	for _, r := range audits {
+		if blockable(r) {
+			buf.access = append(buf.access, r)
+		} else {
+			buf.audits = append(buf.audits, r)
+		}
+	}
 	buf.yield = len(batch) == 0
 	err = buf.writeCounters(atx)
 	if err == nil {

@@ -30,6 +30,11 @@ import (
 type appendBuffer struct {
 	events []*crs.Event
 	audits []*crs.AuditRecord
+	// access are the access records the committer took from the queue,
+	// written in blocks (writeBlocks) when the batch's commands have run;
+	// wroteAccess counts those written.
+	access      []*crs.AuditRecord
+	wroteAccess int
 	// wroteEvents and wroteAudits count the rows of each list already in
 	// the database.
 	wroteEvents, wroteAudits int
@@ -118,7 +123,7 @@ func (b *appendBuffer) reset() { *b = appendBuffer{} }
 
 // pending says whether rows wait to be written.
 func (b *appendBuffer) pending() bool {
-	return b.wroteEvents < len(b.events) || b.wroteAudits < len(b.audits)
+	return b.wroteEvents < len(b.events) || b.wroteAudits < len(b.audits) || b.wroteAccess < len(b.access)
 }
 
 // readsAppended says whether a statement may read the tables the buffer
@@ -190,28 +195,34 @@ func (b *appendBuffer) flush(tx *Tx) error {
 		b.err = crs.Errorf(crs.EINTERNAL, "append events: %w", err)
 		return b.err
 	}
-	if b.wroteAudits == len(b.audits) {
+	if b.wroteAudits == len(b.audits) && b.wroteAccess == len(b.access) {
 		return nil
 	}
 	// The records are chained as they are written, from the heads as the
 	// transaction has them now: records a rolled-back savepoint took away
-	// are chained again when they are written again.
+	// are chained again when they are written again. The rows first,
+	// then the blocks of access records.
 	start := b.wroteAudits
-	heads, err := readAuditHeads(tx, b.audits[start:])
-	var cs []chainedAudit
-	if err == nil {
+	heads, err := readAuditHeads(tx, b.audits[start:], b.access[b.wroteAccess:])
+	if err == nil && start < len(b.audits) {
+		var cs []chainedAudit
 		cs, err = linkAudits(context.Background(), tx, b.audits[start:], heads)
+		if err == nil {
+			wrote := 0
+			err = writeRows(tx, cs, &wrote, auditColumns, insertAuditsSQL, chainArgs, b.yield)
+			b.wroteAudits += wrote
+		}
+		if err == nil {
+			err = writeListed(func(q string, args ...any) error {
+				_, err := tx.exec(context.Background(), q, args...)
+				return err
+			}, b.audits[start:b.wroteAudits], insertListedAnon)
+		}
 	}
-	if err == nil {
-		wrote := 0
-		err = writeRows(tx, cs, &wrote, auditColumns, insertAuditsSQL, chainArgs, b.yield)
-		b.wroteAudits += wrote
-	}
-	if err == nil {
-		err = writeListed(func(q string, args ...any) error {
-			_, err := tx.exec(context.Background(), q, args...)
-			return err
-		}, b.audits[start:b.wroteAudits], insertListedAnon)
+	if err == nil && b.wroteAccess < len(b.access) {
+		if err = writeBlocks(tx, b.access[b.wroteAccess:], heads); err == nil {
+			b.wroteAccess = len(b.access)
+		}
 	}
 	if err != nil {
 		b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
@@ -220,25 +231,27 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	return nil
 }
 
-// readAuditHeads reads the chain heads of the trusts of the records, on
+// readAuditHeads reads the chain heads of the trusts of the records of the lists, on
 // SQLite, for linkAudits. The one writer holds every head already, so a
 // head is read, not locked with a write as lockAuditHead does; a trust
 // with no head yet is left to linkAudits to start.
-func readAuditHeads(tx *Tx, rs []*crs.AuditRecord) (map[string]*auditHead, error) {
+func readAuditHeads(tx *Tx, lists ...[]*crs.AuditRecord) (map[string]*auditHead, error) {
 	heads := map[string]*auditHead{}
-	for _, r := range rs {
-		if _, ok := heads[r.OrgID]; ok {
-			continue
+	for _, rs := range lists {
+		for _, r := range rs {
+			if _, ok := heads[r.OrgID]; ok {
+				continue
+			}
+			h := &auditHead{}
+			err := tx.QueryRow(`SELECT seq, hash FROM audit_heads WHERE org_id = $1`, r.OrgID).Scan(&h.seq, &h.hash)
+			switch {
+			case err == sql.ErrNoRows:
+				h = nil
+			case err != nil:
+				return nil, crs.Errorf(crs.EINTERNAL, "read the audit chain: %w", err)
+			}
+			heads[r.OrgID] = h
 		}
-		h := &auditHead{}
-		err := tx.QueryRow(`SELECT seq, hash FROM audit_heads WHERE org_id = $1`, r.OrgID).Scan(&h.seq, &h.hash)
-		switch {
-		case err == sql.ErrNoRows:
-			h = nil
-		case err != nil:
-			return nil, crs.Errorf(crs.EINTERNAL, "read the audit chain: %w", err)
-		}
-		heads[r.OrgID] = h
 	}
 	return heads, nil
 }

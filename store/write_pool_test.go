@@ -78,7 +78,7 @@ func TestWriteGuarantees(t *testing.T) {
 			t.Fatal(err)
 		}
 		var refusals int
-		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = $2`, tr.Org.ID, crs.AuditRefused).Scan(&refusals); err != nil || refusals != 1 {
+		if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND action = $2`, tr.Org.ID, crs.AuditRefused).Scan(&refusals); err != nil || refusals != 1 {
 			t.Errorf("refusals audited: %d, %v; want 1", refusals, err)
 		}
 		mu.Lock()
@@ -103,7 +103,7 @@ func TestReadAuditsWrittenWithoutWrites(t *testing.T) {
 		doctor := tr.Actor(crs.RoleDoctor)
 		audits := func() int {
 			var n int
-			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = $1 AND action = $2`, tr.Org.ID, crs.AuditView).Scan(&n); err != nil {
+			if err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_trail WHERE org_id = $1 AND action = $2`, tr.Org.ID, crs.AuditView).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n

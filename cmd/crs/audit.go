@@ -72,7 +72,7 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if c.MoreBreaks {
 		fmt.Fprintf(stdout, "BROKEN and more: only the first %d breaks are listed\n", len(c.Breaks))
 	}
-	fmt.Fprintf(stdout, "%s (%s): %d audit records chained, head %d %s\n", org.ODSCode, org.Name, c.Records, c.HeadSeq, c.HeadHash)
+	fmt.Fprintf(stdout, "%s (%s): %d audit records chained in %d links, head %d %s\n", org.ODSCode, org.Name, c.Records, c.Links, c.HeadSeq, c.HeadHash)
 	if !c.Intact() {
 		return errAuditBroken
 	}

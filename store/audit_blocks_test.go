@@ -1,0 +1,146 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestAuditTrailReadsBlocks writes a trail of changes, lists and reads
+// by two users over three hours (on SQLite the reads go in blocks, a
+// block a commit) and reads it back each way a privacy officer does:
+// newest first a page at a time, by user, by time, by patient and a
+// record by its id. Each must give exactly the records the whole trail
+// (audit_trail) holds for it, in the same order.
+func TestAuditTrailReadsBlocks(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RBK")
+		clerk, nurse := tr.Actor(crs.RoleClerk), tr.Actor(crs.RoleNurse)
+		privacy := tr.Actor(crs.RolePrivacyOfficer)
+		start := clock.Now()
+		var patients []string
+		for h := 0; h < 3; h++ {
+			p := newPatient(fmt.Sprintf("Block%d", h), "Ann", crs.NewDate(1970, 1, 1+h), "", "", "2")
+			if err := db.Write(ctx, clerk, crs.ActRegisterPatient, func(tx crs.Tx) error { return tx.InsertPatient(p) }); err != nil {
+				t.Fatal(err)
+			}
+			patients = append(patients, p.ID)
+			for i := 0; i < 7; i++ {
+				db.Audit(clerk, patients[i%len(patients)], crs.AuditView, fmt.Sprintf("demographics %d.%d", h, i))
+				db.Audit(nurse, patients[(i+1)%len(patients)], crs.AuditView, fmt.Sprintf("observations %d.%d", h, i))
+				if i == 3 {
+					if err := db.Flush(ctx); err != nil { // a block ends here
+						t.Fatal(err)
+					}
+				}
+			}
+			db.RecordListed(clerk, patients, "patient search")
+			if err := db.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Hour)
+		}
+		// want is what the whole trail holds for a condition, newest first.
+		want := func(cond string, args ...any) []string {
+			t.Helper()
+			rows, err := db.Reader().QueryContext(ctx, `SELECT id FROM audit_trail WHERE org_id = $1`+cond+` ORDER BY id DESC`, append([]any{tr.Org.ID}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var ids []string
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		as := store.NewAuditService(db)
+		// paged reads a search a page of three at a time.
+		paged := func(q crs.AuditQuery) []string {
+			t.Helper()
+			var ids []string
+			q.Count = 3
+			for {
+				page, err := as.SearchAudit(ctx, privacy, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range page {
+					ids = append(ids, r.ID)
+				}
+				if len(page) < 3 {
+					return ids
+				}
+				q.Before = page[len(page)-1].ID
+			}
+		}
+		all := want("")
+		if len(all) < 45 {
+			t.Fatalf("the trail holds %d records, want at least 45", len(all))
+		}
+		for _, tc := range []struct {
+			name string
+			q    crs.AuditQuery
+			want []string
+		}{
+			{"every record", crs.AuditQuery{}, all},
+			{"a user's", crs.AuditQuery{Agent: nurse.UserID}, want(" AND user_id = $2", nurse.UserID)},
+			{"a user's by name", crs.AuditQuery{Agent: clerk.Username}, want(" AND username = $2", clerk.Username)},
+			{"the second hour's", crs.AuditQuery{From: start.Add(time.Hour), To: start.Add(2 * time.Hour)},
+				want(" AND at >= $2 AND at < $3", start.Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000000Z"), start.Add(2*time.Hour).UTC().Format("2006-01-02T15:04:05.000000Z"))},
+		} {
+			// Each search is itself audited (a record more in the trail
+			// after it), so the trail wanted is read before.
+			got := paged(tc.q)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %d records %v; want %d %v", tc.name, len(got), got, len(tc.want), tc.want)
+			}
+		}
+		// A patient's trail: the views of them, the lists that named them
+		// and their registration.
+		got, err := as.PatientAccess(ctx, privacy, patients[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		views := 0
+		for _, r := range got {
+			if r.PatientID != patients[1] {
+				t.Errorf("patient %s's trail holds %+v", patients[1], r)
+			}
+			if r.Action == crs.AuditView && r.UserID != privacy.UserID {
+				views++
+			}
+		}
+		if n := len(want(" AND patient_id = $2 AND action = 'view' AND user_id <> $3", patients[1], privacy.UserID)); views != n || n == 0 {
+			t.Errorf("patient %s's trail shows %d views, want %d", patients[1], views, n)
+		}
+		// Every record by its id, as written.
+		for _, id := range all {
+			r, err := as.AuditRecordByID(ctx, privacy, id)
+			if err != nil || r.ID != id || r.OrgID != tr.Org.ID || r.Action == "" || r.At.IsZero() {
+				t.Fatalf("record %s: %+v, %v", id, r, err)
+			}
+		}
+		if _, err := as.AuditRecordByID(ctx, privacy, "no-such-record"); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("a record not in the trail: %v, want not found", err)
+		}
+		c, err := db.VerifyAuditChain(ctx, tr.Org.ID)
+		if err != nil || !c.Intact() {
+			t.Fatalf("chain: %v %+v", err, c)
+		}
+		if db.Dialect() == "sqlite" && c.Links >= c.Records {
+			t.Errorf("%d records in %d links: the reads were not written in blocks", c.Records, c.Links)
+		}
+	})
+}
