@@ -59,13 +59,21 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 	if majorID == minorID {
 		return crs.Errorf(crs.EINVALID, "a record cannot be merged into itself")
 	}
+	// On PostgreSQL each read locks its record until the command ends:
+	// a merge of the two records the other way round at the same moment
+	// deadlocks with this one, and the one PostgreSQL fails is run again
+	// (writePooled), so only a record truly missing is answered as such.
 	major, err := getPatient(tx, majorID)
-	if err != nil {
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return crs.Errorf(crs.ENOTFOUND, "the record to keep was not found")
+	} else if err != nil {
+		return err
 	}
 	minor, err := getPatient(tx, minorID)
-	if err != nil {
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return crs.Errorf(crs.ENOTFOUND, "the record to merge was not found")
+	} else if err != nil {
+		return err
 	}
 	if major.Merged() {
 		return crs.Errorf(crs.ECONFLICT, "hospital number %s was itself merged into another record; merge into that one", major.MRN)

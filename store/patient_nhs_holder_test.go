@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -332,6 +333,142 @@ func TestNHSNumberGivenBesideRegistrations(t *testing.T) {
 				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
 				if err != nil || live != 1 {
 					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				}
+			})
+		}
+	})
+}
+
+// TestLocksTakenCrossed: two commands that each give live patients two
+// NHS numbers, or that merge two records, one into the other and the
+// other into the one, take the numbers' (or the records') locks in
+// opposite orders at the same moment. On PostgreSQL, which runs them at
+// once, they deadlock and PostgreSQL fails one (SQLSTATE 40P01), which
+// the write path runs again: nothing is lost. Each command is done, or
+// refused as it would have been had it come after the other, with a
+// message that says why; neither is answered as a fault of the server
+// or a record not found.
+func TestLocksTakenCrossed(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNX")
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		clerk, analyst := tr.Actor(crs.RoleClerk), tr.Actor(crs.RoleAnalyst)
+		liveHolders := func(number string) int64 {
+			n, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, number))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, tc := range []struct {
+			name  string
+			actor crs.Actor
+			act   crs.Activity
+			keys  func() [2]string
+			// take is command c's step s (0 or 1) on key k, the other
+			// key being o.
+			take    func(tx crs.Tx, c, s int, k, o string) error
+			refused string // what the command that comes second is refused with
+			check   func(keys [2]string) string
+		}{
+			{"registrations of two NHS numbers", clerk, crs.ActRegisterPatient,
+				func() [2]string { return [2]string{"9990000115", "9990000123"} },
+				func(tx crs.Tx, c, s int, k, _ string) error {
+					p := newPatient(fmt.Sprintf("Crossed%d", c), "Cara", crs.NewDate(1980, 1, 1), k, "", "2")
+					p.MRN = fmt.Sprintf("RNX%d%d", c, s)
+					return tx.InsertPatient(p)
+				},
+				"already belongs to the patient with hospital number RNX",
+				func(keys [2]string) string {
+					if a, b := liveHolders(keys[0]), liveHolders(keys[1]); a != 1 || b != 1 {
+						return fmt.Sprintf("live holders of the numbers: %d and %d; want 1 each", a, b)
+					}
+					return ""
+				}},
+			{"merges of two records into each other", analyst, crs.ActMergePatients,
+				func() [2]string {
+					var ids [2]string
+					for i := range ids {
+						p := newPatient(fmt.Sprintf("Twin%d", i), "Tess", crs.NewDate(1980, 1, 1), "", "", "2")
+						if err := pats.RegisterPatient(ctx, clerk, p); err != nil {
+							t.Fatal(err)
+						}
+						ids[i] = p.ID
+					}
+					return ids
+				},
+				func(tx crs.Tx, c, s int, k, o string) error {
+					if s == 0 {
+						_, err := tx.GetPatient(k) // the record kept, locked first
+						return err
+					}
+					return tx.MergePatients(o, k, "duplicate")
+				},
+				"merged",
+				func(keys [2]string) string {
+					merged := 0
+					for _, id := range keys {
+						p, err := pats.FindPatient(ctx, analyst, id)
+						if err != nil {
+							return err.Error()
+						}
+						if p.Merged() {
+							merged++
+						}
+					}
+					if merged != 1 {
+						return fmt.Sprintf("%d records merged; want 1", merged)
+					}
+					return ""
+				}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				keys := tc.keys()
+				var runs atomic.Int32
+				var took sync.WaitGroup // the first runs, once each holds its first lock
+				took.Add(2)
+				cmd := func(c int, first, second string) func(crs.Tx) error {
+					return func(tx crs.Tx) error {
+						run := runs.Add(1)
+						if err := tc.take(tx, c, 0, first, second); err != nil {
+							return err
+						}
+						// A read sends what the command holds back
+						// (pg_pipeline.go): the lock is taken.
+						if _, err := tx.FindPatientByIdentifier("mrn", "none"); err != nil && crs.ErrorCode(err) != crs.ENOTFOUND {
+							return err
+						}
+						if db.Dialect() == "postgres" && run <= 2 {
+							took.Done()
+							took.Wait()
+						}
+						return tc.take(tx, c, 1, second, first)
+					}
+				}
+				errs := make([]error, 2)
+				var wg sync.WaitGroup
+				for c, order := range [][2]string{{keys[0], keys[1]}, {keys[1], keys[0]}} {
+					wg.Go(func() { errs[c] = db.Write(ctx, tc.actor, tc.act, cmd(c, order[0], order[1])) })
+				}
+				wg.Wait()
+				done := 0
+				for c, err := range errs {
+					switch {
+					case err == nil:
+						done++
+					case crs.ErrorCode(err) != crs.ECONFLICT || !strings.Contains(err.Error(), tc.refused):
+						t.Errorf("command %d: %v (%s); want it done or refused as a conflict saying %q", c, err, crs.ErrorCode(err), tc.refused)
+					}
+				}
+				if done == 0 {
+					t.Errorf("neither command was done: %v", errs)
+				}
+				if n := runs.Load(); db.Dialect() == "postgres" && n < 3 {
+					t.Errorf("commands ran %d times; want a run again after the deadlock", n)
+				}
+				if msg := tc.check(keys); msg != "" {
+					t.Error(msg)
 				}
 			})
 		}
