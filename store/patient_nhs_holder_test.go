@@ -474,3 +474,89 @@ func TestLocksTakenCrossed(t *testing.T) {
 		}
 	})
 }
+
+// TestUnmergeNHSNumberHeld: a record merged into another is not the live
+// holder of its NHS number, which may be registered, or given by a
+// change of demographics, to another patient while it is merged. An
+// unmerge that would make two live records of the number is refused as
+// a conflict naming the number, the patient holding it and what to do,
+// and the merge stands as it was; an unmerge whose number no other live
+// patient holds (the kept record that took it in the merge gives it back)
+// is done.
+func TestUnmergeNHSNumberHeld(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNU")
+		clerk, analyst := tr.Actor(crs.RoleClerk), tr.Actor(crs.RoleAnalyst)
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		register := func(family, number string) *crs.Patient {
+			p := newPatient(family, "Una", crs.NewDate(1960, 1, 1), number, "", "2")
+			if number != "" {
+				p.NHSNumberStatus = nhs.NumberTraceRequired
+			}
+			if err := pats.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		for _, tc := range []struct {
+			name        string
+			number      string
+			keptNHS     string
+			whileMerged func(number string) *crs.Patient // gives the number to a live patient, or nil
+		}{
+			{"registered while merged", "9990000131", "9990000158", func(n string) *crs.Patient { return register("Newcomer", n) }},
+			{"given by a change of demographics while merged", "9990000166", "9990000174", func(n string) *crs.Patient {
+				p := register("Changed", "")
+				p.NHSNumber, p.NHSNumberStatus = n, nhs.NumberTraceRequired
+				if err := pats.UpdatePatient(ctx, clerk, p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}},
+			{"taken by the kept record in the merge", "9990000182", "", nil},
+			{"held by no one else", "9990000190", "9990000204", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				major, minor := register("Kept", tc.keptNHS), register("Merged", tc.number)
+				if err := pats.MergePatients(ctx, analyst, major.ID, minor.ID, "duplicate"); err != nil {
+					t.Fatal(err)
+				}
+				var holder *crs.Patient
+				if tc.whileMerged != nil {
+					holder = tc.whileMerged(tc.number)
+				}
+				err := pats.UnmergePatient(ctx, analyst, minor.ID, "not the same person")
+				got, ferr := pats.FindPatient(ctx, analyst, minor.ID)
+				if ferr != nil {
+					t.Fatal(ferr)
+				}
+				if holder == nil {
+					if err != nil || got.Merged() {
+						t.Fatalf("unmerge of a number no other live patient holds: %v (merged into %q)", err, got.MergedInto)
+					}
+					return
+				}
+				want := fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s, and unmerged, hospital number %s would hold it too: "+
+					"correct the NHS number of hospital number %s first, and if the two are one person, merge them once hospital number %s is unmerged; "+
+					"hospital number %s stays merged into hospital number %s", nhs.FormatNumber(tc.number), holder.MRN, minor.MRN, holder.MRN, minor.MRN, minor.MRN, major.MRN)
+				if crs.ErrorCode(err) != crs.ECONFLICT || err.Error() != "nhs_number: "+want {
+					t.Errorf("unmerge: %v (%s)\nwant %q (conflict)", err, crs.ErrorCode(err), want)
+				}
+				// The merge stands: the record is merged, its hospital
+				// number finds the kept record, and the number has one
+				// live holder.
+				if got.MergedInto != major.ID {
+					t.Errorf("after the refusal the record is merged into %q; want %q", got.MergedInto, major.ID)
+				}
+				if p, err := pats.FindPatientByIdentifier(ctx, analyst, "mrn", minor.MRN); err != nil || p.ID != major.ID {
+					t.Errorf("hospital number %s finds %v (%v); want the kept record", minor.MRN, p, err)
+				}
+				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
+				if err != nil || live != 1 {
+					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				}
+			})
+		}
+	})
+}
