@@ -248,9 +248,10 @@ func TestImportNHSNumberAtOnce(t *testing.T) {
 }
 
 // TestNHSNumberGivenBesideRegistrations: a command that makes a patient
-// with an NHS number live without looking for the number's holder (a
-// go-live migration writes its records as they stand; an unmerge makes
-// the merged record live again) holds the number until it commits:
+// with an NHS number live other than by registering it (a go-live
+// migration writes its records as they stand, once it finds no live
+// holder of their numbers; an unmerge makes the merged record live
+// again, once it finds none) holds the number until it commits:
 // registrations of the number begun while it is under way are refused,
 // naming the patient it gave the number to, as they would be after it.
 func TestNHSNumberGivenBesideRegistrations(t *testing.T) {
@@ -284,7 +285,7 @@ func TestNHSNumberGivenBesideRegistrations(t *testing.T) {
 				p := newPatient("Legacy", "Lena", crs.NewDate(1940, 1, 1), "9990000085", "", "2")
 				p.MRN = "LEG0001"
 				return p.MRN, db.Write(ctx, crs.MigrationActor(tr.Org.ID), crs.ActRegisterPatient, func(tx crs.Tx) error {
-					if err := tx.MigratePatients([]*crs.Patient{p}); err != nil {
+					if _, err := tx.MigratePatients([]*crs.Patient{p}); err != nil {
 						return err
 					}
 					hold()
@@ -555,6 +556,81 @@ func TestUnmergeNHSNumberHeld(t *testing.T) {
 				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
 				if err != nil || live != 1 {
 					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				}
+			})
+		}
+	})
+}
+
+// TestMigratePatientsNHSNumberHeld: a go-live migration's command writes
+// its live records as they stand but for those whose NHS number a live
+// patient of the trust already holds, or a record given before them in
+// the same command (as the legacy import refuses a batch giving one
+// number twice): it returns those, each naming the holder, unwritten,
+// and writes the rest.
+func TestMigratePatientsNHSNumberHeld(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		tr := storetest.NewTrust(t, db, "RNM")
+		ctx := context.Background()
+		pats := store.NewPatientService(db)
+		// A live holder of one number; a record merged into another, the
+		// only holder of a second.
+		live := newPatient("Live", "Lou", crs.NewDate(1970, 1, 1), "9990000212", "", "2")
+		kept := newPatient("Kept", "Kay", crs.NewDate(1970, 1, 1), "9990000247", "", "2")
+		merged := newPatient("Merged", "Mo", crs.NewDate(1970, 1, 1), "9990000220", "", "2")
+		for _, p := range []*crs.Patient{live, kept, merged} {
+			p.NHSNumberStatus = nhs.NumberTraceRequired
+			if err := pats.RegisterPatient(ctx, tr.Actor(crs.RoleClerk), p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := pats.MergePatients(ctx, tr.Actor(crs.RoleAnalyst), kept.ID, merged.ID, "duplicate"); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name    string
+			number  string
+			refused string // the refusal, or "" when written
+		}{
+			{"held by a live patient", "9990000212", "NHS number 999 000 0212 already belongs to the patient with hospital number " + live.MRN},
+			{"free", "9990000239", ""},
+			{"given before in the command", "9990000239", "NHS number 999 000 0239 is also given to the patient at index 1"},
+			{"held by a merged record only", "9990000220", ""},
+			{"no number", "", ""},
+		}
+		ps := make([]*crs.Patient, len(tests))
+		for i, tc := range tests {
+			ps[i] = newPatient(fmt.Sprintf("Legacy%d", i), "Lee", crs.NewDate(1940, 1, 1), tc.number, "", "2")
+			ps[i].MRN = fmt.Sprintf("LEG%04d", i)
+		}
+		var refused []crs.RefusedPatient
+		err := db.Write(ctx, crs.MigrationActor(tr.Org.ID), crs.ActRegisterPatient, func(tx crs.Tx) error {
+			var err error
+			if refused, err = tx.MigratePatients(ps); err != nil {
+				return err
+			}
+			return tx.RecordMigratedRows([]crs.MigratedRow{{File: "patients.csv", Key: "L1", Line: 2, RecordID: ps[1].ID, PatientID: ps[1].ID}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				var got string
+				for _, r := range refused {
+					if r.Index == i {
+						got = r.Err.Field + ": " + r.Err.Message
+						if r.Err.Code != crs.ECONFLICT {
+							t.Errorf("refused as %s; want a conflict", r.Err.Code)
+						}
+					}
+				}
+				if want := map[bool]string{true: "nhs_number: " + tc.refused}[tc.refused != ""]; got != want {
+					t.Errorf("refusal %q; want %q", got, want)
+				}
+				written, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND mrn = '%s'`, tr.Org.ID, ps[i].MRN))
+				if err != nil || (written == 1) != (tc.refused == "") {
+					t.Errorf("written %d times (%v); want it written only when not refused", written, err)
 				}
 			})
 		}
