@@ -26,8 +26,9 @@ func column(file string, r golive.Row, name string) string {
 // loaded. The import's report lists it among the rejected rows with its
 // legacy key and the holder's hospital number, the rows of its referrals
 // and appointments are rejected with it, and the number keeps one live
-// holder. A run again of the import and the reconciliation, each reading
-// the extract afresh, count it as rejected: nothing is unaccounted for.
+// holder. A run again of the import, the count of rows still to load
+// and the reconciliation, each reading the extract afresh, count it as
+// rejected: nothing is waiting to be loaded or unaccounted for.
 func TestImportNHSNumberHeld(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		ctx := context.Background()
@@ -106,6 +107,9 @@ func TestImportNHSNumberHeld(t *testing.T) {
 		again := read()
 		if n, err := im.Load(ctx, again); err != nil || n != 0 || accepted(again) != accepted(x) {
 			t.Errorf("second load = %d rows, %v, %d accepted; want 0 rows and the %d accepted of the first", n, err, accepted(again), accepted(x))
+		}
+		if n, err := golive.NotLoaded(ctx, read(), db, tr.Org.ID); err != nil || n != 0 {
+			t.Errorf("rows not loaded = %d, %v; want 0: the row refused is not waiting to be loaded", n, err)
 		}
 		rec, err := golive.Reconcile(ctx, read(), db, db, store.NewReportSource(db), tr.Org.ID)
 		if err != nil {
