@@ -93,6 +93,9 @@ func TestImportNHSNumberHeld(t *testing.T) {
 		if refused == nil || refused.Reason != golive.ReasonNHSHeld || refused.Column == nil || *refused.Column != "nhs_number" || refused.Detail != held {
 			t.Errorf("the report's rejection of legacy patient %s: %+v; want %s on nhs_number saying %q", key, refused, golive.ReasonNHSHeld, held)
 		}
+		if page, err := rep.HTML(); err != nil || !strings.Contains(string(page), held) {
+			t.Errorf("the report's page does not say %q (%v)", held, err)
+		}
 		if dependents == 0 {
 			t.Errorf("no row of the patient's referral is rejected with %s", golive.ReasonPatientRejected)
 		}
