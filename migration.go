@@ -35,6 +35,30 @@ type MigratedRow struct {
 	Line      int
 	RecordID  string
 	PatientID string // the patient the record is about, if any
+	// Refused, for a row the migration met but did not load, is the
+	// reason it was refused, as a reason code of the migration (its
+	// RecordID is ""), and Detail says what it met: the hospital number
+	// of the live patient already holding the row's NHS number. The row
+	// is recorded all the same, so that a run again does not try it
+	// again and the reconciliation counts it among the rejected rows.
+	Refused string
+	Detail  string
+}
+
+// RefusedPatient is a live record a legacy PAS migration gave the
+// patient index that the index did not write: its NHS number belongs to
+// another live patient, one of the trust's (registered by a feed or by
+// hand before the migration, or by an earlier rehearsal) or one of the
+// records the same command gave first. One NHS number has one live
+// record; the migration reports the record, and the patient-index team
+// decides whether the two are one person.
+type RefusedPatient struct {
+	Index     int    // the record's place in the records given
+	HolderMRN string // the hospital number of the patient holding the number
+	// InBatch says the holder is a record the same command gave, as the
+	// legacy import refuses a batch giving one number twice.
+	InBatch bool
+	Err     *Error // ECONFLICT on nhs_number, naming the number and the holder
 }
 
 // GPPractice is a general practice patients of the trust are registered
@@ -86,17 +110,20 @@ type MigratedAppointment struct {
 // already checked against the extract's specification, and records the
 // rows they came from. Package store implements it on its Tx.
 type MigrationTx interface {
-	// RecordMigratedRows records the rows the command loaded, with one
-	// event and one audit record naming them all (each row's record names
-	// the event). A row already recorded is an ECONFLICT:
-	// nothing of the command remains, so no row is ever loaded twice.
+	// RecordMigratedRows records the rows the command loaded, and those
+	// it refused (MigratedRow.Refused), with one event and one audit
+	// record naming them all (each row's record names the event). A row
+	// already recorded is an ECONFLICT: nothing of the command remains,
+	// so no row is ever loaded twice.
 	RecordMigratedRows(rows []MigratedRow) error
 	// MigrateGPPractices records GP practices, replacing the name and
 	// postcode of one already known.
 	MigrateGPPractices(ps []GPPractice) error
 	// MigratePatients writes live patient records as they stand, with
-	// the hospital numbers they bring.
-	MigratePatients(ps []*Patient) error
+	// the hospital numbers they bring, but for those whose NHS number a
+	// live patient of the trust, or a record given before them, already
+	// holds: it returns those, unwritten, and writes the rest.
+	MigratePatients(ps []*Patient) ([]RefusedPatient, error)
 	// AddPatientIdentifiers gives patients further identifiers.
 	AddPatientIdentifiers(ids []PatientIdentifier) error
 	// MigrateWards writes wards and their beds, under the site with the

@@ -392,7 +392,10 @@ type PatientService interface {
 	// identifiers, history and links move to the major, and the minor
 	// remains findable and points to the major.
 	MergePatients(ctx context.Context, a Actor, majorID, minorID, reason string) error
-	// UnmergePatient reverses the merge of a minor record.
+	// UnmergePatient reverses the merge of a minor record. It is refused
+	// (ECONFLICT, naming the patient) when another live patient was given
+	// the record's NHS number while it was merged, and the merge stands:
+	// one NHS number has one live record.
 	UnmergePatient(ctx context.Context, a Actor, minorID, reason string) error
 
 	// FindPatient returns a patient's record by ID (an audited view).

@@ -1,6 +1,7 @@
 package golive
 
 import (
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
 	"sort"
 	"strconv"
@@ -23,13 +24,20 @@ func (x *Extract) check() error {
 	x.CensusDate, x.SystemName = r.Fields[2], r.Fields[3]
 	x.checkPatients()
 	x.checkSessions()
+	x.checkPatientsRows()
+	return nil
+}
+
+// checkPatientsRows runs the checks of the files whose rows are about a
+// patient, once the patients (and the clinics' sessions) are checked,
+// and lists the likely duplicates among the live patients accepted.
+func (x *Extract) checkPatientsRows() {
 	x.checkReferrals()
 	x.checkPathways()
 	x.checkAppointments()
 	x.checkWaitingList()
 	x.checkInpatients()
 	x.findDuplicates()
-	return nil
 }
 
 func (x *Extract) checkPatients() {
@@ -71,7 +79,13 @@ func (x *Extract) checkPatients() {
 			nhsLive[num] = true
 		}
 	}
-	// P8, once every line has been through P1-P7.
+	x.checkMergeTargets()
+}
+
+// checkMergeTargets is P8, once every line has been through P1-P7: a
+// merged record must name an accepted live record.
+func (x *Extract) checkMergeTargets() {
+	f := x.files[FilePatients]
 	var bad []int
 	for i := range f.Rows {
 		r := &f.Rows[i]
@@ -99,6 +113,32 @@ func (x *Extract) checkPatients() {
 		r := &f.Rows[i]
 		r.Reason, r.Column = r.Column, "merged_into_legacy_patient_id"
 	}
+}
+
+// refuse rejects the rows a load met but refused (rows whose Refused is
+// set; those loaded are left as they are), and then the rows that depend
+// on them, as the checks of section 4 reject the rows of a rejected
+// patient: the import's report, its progress and the reconciliation
+// then count them all among the rejected rows. Every refusal is of a
+// patient's NHS number.
+func (x *Extract) refuse(rows []crs.MigratedRow) {
+	refused := false
+	for _, m := range rows {
+		f := x.files[m.File]
+		if m.Refused == "" || f == nil || !keyed[m.File] {
+			continue
+		}
+		if r := f.lookup(m.Key); r != nil && r.Accepted() {
+			r.reject(m.Refused, "nhs_number")
+			r.Detail = m.Detail
+			refused = true
+		}
+	}
+	if !refused {
+		return
+	}
+	x.checkMergeTargets()
+	x.checkPatientsRows()
 }
 
 // livePatient is the reason a reference to a patient is rejected for, or

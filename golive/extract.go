@@ -18,6 +18,9 @@ type Row struct {
 	Fields []string // the values; nil when the line has the wrong column count
 	Reason string   // the reason code it is rejected with, or ""
 	Column string   // the column the reason is about, or ""
+	// Detail says what a row refused as it was loaded met: the hospital
+	// number of the live patient already holding its NHS number.
+	Detail string
 }
 
 // Accepted reports whether the row is to be loaded.

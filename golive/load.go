@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,14 +38,17 @@ type Importer struct {
 // loadState is what a load knows as it goes: the records the rows of the
 // extract became, by file and key.
 type loadState struct {
-	mu    sync.RWMutex // guards ids and done while batches are loaded at once
-	im    *Importer
-	x     *Extract
-	ids   map[rowRef]string // the record id of each loaded row
-	total int
-	done  int
-	start time.Time
-	last  time.Time
+	mu  sync.RWMutex // guards ids and done while batches are loaded at once
+	im  *Importer
+	x   *Extract
+	ids map[rowRef]string // the record id of each loaded row
+	// refused are the rows the load met and refused since the extract was
+	// last told of them (Extract.refuse).
+	refused []crs.MigratedRow
+	total   int
+	done    int
+	start   time.Time
+	last    time.Time
 }
 
 // rowRef names a row of the extract by file and key. Its key is the
@@ -60,17 +65,27 @@ func newLoadState(ctx context.Context, im *Importer, x *Extract, log crs.Migrati
 	}
 	s := &loadState{im: im, x: x, ids: make(map[rowRef]string, len(done))}
 	for _, r := range done {
-		s.ids[rowRef{r.File, r.Key}] = r.RecordID
+		if r.Refused == "" {
+			s.ids[rowRef{r.File, r.Key}] = r.RecordID
+		}
 	}
+	x.refuse(slices.Collect(maps.Values(done)))
+	s.total = s.toLoad()
+	return s, nil
+}
+
+// toLoad counts the accepted rows not loaded yet.
+func (s *loadState) toLoad() int {
+	n := 0
 	for _, name := range Files[1:] {
-		f := x.files[name]
+		f := s.x.files[name]
 		for i := range f.Rows {
 			if r := &f.Rows[i]; r.Accepted() && !s.loaded(name, r) {
-				s.total++
+				n++
 			}
 		}
 	}
-	return s, nil
+	return n
 }
 
 // NotLoaded counts the accepted rows of x that no import has loaded into
@@ -140,6 +155,13 @@ func (im *Importer) Load(ctx context.Context, x *Extract) (int, error) {
 		if err := step(ctx); err != nil {
 			return s.done, err
 		}
+		if len(s.refused) > 0 {
+			// The rows of the later steps that depend on a record
+			// refused are rejected before they are loaded.
+			s.x.refuse(s.refused)
+			s.refused = nil
+			s.total = s.done + s.toLoad()
+		}
 	}
 	s.report(true)
 	return s.done, nil
@@ -197,10 +219,16 @@ func (s *loadState) batches(ctx context.Context, rows []*Row, act crs.Activity, 
 					return
 				}
 				s.mu.Lock()
+				n := with
 				for _, m := range loaded {
+					if m.Refused != "" {
+						s.refused = append(s.refused, m)
+						continue
+					}
 					s.ids[rowRef{m.File, m.Key}] = m.RecordID
+					n++
 				}
-				s.done += len(loaded) + with
+				s.done += n
 				s.report(false)
 				s.mu.Unlock()
 			}
@@ -325,15 +353,29 @@ func (s *loadState) livePatients(ctx context.Context) error {
 	rows := s.pending(FilePatients, func(r *Row) bool { return !isMerged(f, r) })
 	return s.batches(ctx, rows, crs.ActRegisterPatient, concurrent, func(tx crs.Tx, b []*Row) ([]crs.MigratedRow, int, error) {
 		ps := make([]*crs.Patient, len(b))
-		ids := make([]crs.PatientIdentifier, len(b))
-		rows := make([]crs.MigratedRow, len(b))
 		for i, r := range b {
 			ps[i] = s.patientOf(r)
-			ids[i] = crs.PatientIdentifier{PatientID: ps[i].ID, Kind: crs.IdentifierLegacy, Value: r.Fields[0]}
-			rows[i] = s.row(FilePatients, r, ps[i].ID, ps[i].ID)
 		}
-		if err := tx.MigratePatients(ps); err != nil {
+		refused, err := tx.MigratePatients(ps)
+		if err != nil {
 			return nil, 0, err
+		}
+		// A record whose NHS number a live patient already holds is
+		// recorded as refused, naming that patient, and not loaded.
+		ids := make([]crs.PatientIdentifier, 0, len(b))
+		rows := make([]crs.MigratedRow, len(b))
+		for i, r := range b {
+			if len(refused) > 0 && refused[0].Index == i {
+				reason := ReasonNHSHeld
+				if refused[0].InBatch {
+					reason = ReasonNHSDuplicate
+				}
+				rows[i] = crs.MigratedRow{File: FilePatients, Key: rowKey(FilePatients, r), Line: r.Line, Refused: reason, Detail: refused[0].Err.Message}
+				refused = refused[1:]
+				continue
+			}
+			ids = append(ids, crs.PatientIdentifier{PatientID: ps[i].ID, Kind: crs.IdentifierLegacy, Value: r.Fields[0]})
+			rows[i] = s.row(FilePatients, r, ps[i].ID, ps[i].ID)
 		}
 		return rows, 0, tx.AddPatientIdentifiers(ids)
 	})

@@ -53,6 +53,15 @@ const (
 	ReasonWrongColumnCount       = "wrong_column_count"
 )
 
+// ReasonNHSHeld is the reason a live patient row is refused as it is
+// loaded, which no check of the extract can give: a live patient of the
+// trust already holds its NHS number (registered by a feed or by hand
+// before the migration, or by an earlier rehearsal), and one NHS number
+// has one live record. It is OpenCRS's own, not one of the
+// specification's codes (Reasons); the rows that depend on the patient
+// are rejected in turn, as for a patient the checks rejected.
+const ReasonNHSHeld = "nhs_number_held"
+
 // Reasons lists every reason code, in the order of the specification.
 var Reasons = []string{
 	ReasonAdmittedAfterExtract, ReasonAppointmentAfterDeath, ReasonNotOutcomed, ReasonOutOfSlot,

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +77,9 @@ func Reconcile(ctx context.Context, x *Extract, log crs.MigrationLog, hr crs.Mig
 	if err != nil {
 		return nil, err
 	}
+	// A row the load refused is a rejected row, as are those that depend
+	// on it: neither is looked for in OpenCRS.
+	x.refuse(slices.Collect(maps.Values(rows)))
 	h, err := hr.MigrationHoldings(ctx, orgID)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,9 @@ type Rejection struct {
 	Key    *string `json:"key"`
 	Column *string `json:"column"`
 	Reason string  `json:"reason"`
+	// Detail, for a row refused as it was loaded, says what it met: the
+	// hospital number of the live patient already holding its NHS number.
+	Detail string `json:"detail,omitempty"`
 	// Raw is the line as it was in the file, for the HTML report.
 	Raw string `json:"-"`
 }
@@ -147,7 +150,7 @@ func NewReport(x *Extract, rttFigures *crs.RTTIncomplete) *Report {
 				continue
 			}
 			by[r.Reason]++
-			rj := Rejection{File: name, Line: r.Line, Reason: r.Reason, Raw: r.Raw}
+			rj := Rejection{File: name, Line: r.Line, Reason: r.Reason, Detail: r.Detail, Raw: r.Raw}
 			if r.Fields != nil && keyed[name] {
 				k := r.Fields[0]
 				rj.Key = &k

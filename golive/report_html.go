@@ -45,6 +45,7 @@ var reasonMeanings = map[string]string{
 	ReasonMissingRequired:        "A required column is empty.",
 	ReasonNHSCheckDigit:          "The NHS number fails the Modulus 11 check.",
 	ReasonNHSDuplicate:           "The NHS number of an earlier live record.",
+	ReasonNHSHeld:                "A live patient of OpenCRS already held the NHS number when the row was loaded (registered by a feed or by hand before the migration, or by an earlier rehearsal): the row was not loaded, and the patient-index team decides whether the two are one person.",
 	ReasonNHSStatusMismatch:      "The NHS number status and the presence of the number disagree.",
 	ReasonOutcomeInFuture:        "Attended or did not attend after the extract was taken.",
 	ReasonPathwayClosed:          "Waiting or suspended on a closed or nullified pathway.",

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
-	"github.com/opencrs/crs/nhs"
 )
 
 // ImportBatchSize is how many patients ImportPatients registers in one
@@ -272,8 +271,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 		}
 		if p.NHSNumber != "" {
 			if j, ok := nhsSeen[p.NHSNumber]; ok {
-				return rowError(r, &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number",
-					Message: "NHS number " + nhs.FormatNumber(p.NHSNumber) + " is also given to the patient at index " + strconv.Itoa(rows[j].index)})
+				return rowError(r, nhsGivenTwice(p.NHSNumber, rows[j].index))
 			}
 			nhsSeen[p.NHSNumber] = i
 			nhsList = append(nhsList, p.NHSNumber)
@@ -477,20 +475,36 @@ func (b *bulkInserter) insert(ctx context.Context, table, cols string, ncols int
 
 // eachExisting looks for the values among the organisation's patients
 // (SELECT cols FROM patients WHERE org_id = orgID AND cond IN (values)),
-// in chunks, and calls f with the two columns of the first row found.
+// in chunks, and calls f with the two columns of each row found, until f
+// returns an error: an import stops at the first, a migration refuses
+// each record it finds held.
 func (b *bulkInserter) eachExisting(ctx context.Context, cols, cond, orgID string, values []any, f func(a, b string) error) error {
 	org := b.placeholders(1, 1, 1)
 	for len(values) > 0 {
 		n := min(maxParams-1, len(values))
-		s, err := b.stmt(ctx, `SELECT `+cols+` FROM patients WHERE org_id = `+org[1:len(org)-1]+` AND `+cond+` IN `+b.placeholders(1, n, 2)+` LIMIT 1`)
+		s, err := b.stmt(ctx, `SELECT `+cols+` FROM patients WHERE org_id = `+org[1:len(org)-1]+` AND `+cond+` IN `+b.placeholders(1, n, 2))
 		if err != nil {
 			return err
 		}
-		var x, y string
-		err = s.QueryRowContext(ctx, append([]any{orgID}, values[:n]...)...).Scan(&x, &y)
-		if err == nil {
-			return f(x, y)
-		} else if err != sql.ErrNoRows {
+		rows, err := s.QueryContext(ctx, append([]any{orgID}, values[:n]...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var x, y string
+			if err := rows.Scan(&x, &y); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := f(x, y); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
 			return err
 		}
 		values = values[n:]

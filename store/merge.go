@@ -59,13 +59,21 @@ func mergePatients(tx *Tx, majorID, minorID, reason string) error {
 	if majorID == minorID {
 		return crs.Errorf(crs.EINVALID, "a record cannot be merged into itself")
 	}
+	// On PostgreSQL each read locks its record until the command ends:
+	// a merge of the two records the other way round at the same moment
+	// deadlocks with this one, and the one PostgreSQL fails is run again
+	// (writePooled), so only a record truly missing is answered as such.
 	major, err := getPatient(tx, majorID)
-	if err != nil {
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return crs.Errorf(crs.ENOTFOUND, "the record to keep was not found")
+	} else if err != nil {
+		return err
 	}
 	minor, err := getPatient(tx, minorID)
-	if err != nil {
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return crs.Errorf(crs.ENOTFOUND, "the record to merge was not found")
+	} else if err != nil {
+		return err
 	}
 	if major.Merged() {
 		return crs.Errorf(crs.ECONFLICT, "hospital number %s was itself merged into another record; merge into that one", major.MRN)
@@ -173,6 +181,9 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 		if err := json.Unmarshal([]byte(raw), &merged); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "read merge event: %w", err)
 		}
+		if err := unmergeHolder(tx, minor, major, merged.AdoptedNHS); err != nil {
+			return err
+		}
 		for _, m := range merged.Moved {
 			if _, err := tx.Exec(`UPDATE `+m.Table+` SET patient_id = $1 WHERE id = $2 AND patient_id = $3 AND org_id = $4`, minor.ID, m.ID, major.ID, tx.actor.OrgID); err != nil {
 				return err
@@ -201,16 +212,6 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 				return err
 			}
 		}
-		// The record unmerged is live again, holding its NHS number: a
-		// registration or change of demographics giving the number at
-		// the same time waits for the unmerge, and then finds it. The
-		// unmerge refuses nothing: a live patient given the number while
-		// the record was merged keeps it too.
-		if minor.NHSNumber != "" {
-			if err := lockNHS(tx, minor.NHSNumber); err != nil {
-				return err
-			}
-		}
 		minor.MergedInto = ""
 		minor.Version, minor.UpdatedAt = minor.Version+1, tx.now
 		if err := writePatient(tx, minor); err != nil {
@@ -223,4 +224,33 @@ func (s *PatientService) UnmergePatient(ctx context.Context, a crs.Actor, minorI
 		return tx.EmitData(&crs.Event{Type: crs.EventPatientUnmerged + ".minor", PatientID: minor.ID, SubjectID: minor.ID,
 			Summary: fmt.Sprintf("Unmerged from hospital number %s", major.MRN)}, "unmerge", patientEventData{Patient: minor, Reason: reason})
 	})
+}
+
+// unmergeHolder checks, within an unmerge, that the record unmerged
+// (minor) can be live again holding its NHS number: a record merged into
+// another holds its number without being its live holder, so the number
+// may have been registered, or given by a change of demographics, to
+// another patient meanwhile, and unmerged it would make two live records
+// of one NHS number. The unmerge is then refused, naming that patient,
+// and the merge stands. The major, when it took the number from the
+// minor in the merge (adopted), gives it back and is no other holder.
+// From here to its commit the unmerge holds the number's lock (lockNHS):
+// a registration or change of demographics giving the number at the same
+// time waits for it, and then finds the record unmerged.
+func unmergeHolder(tx *Tx, minor, major *crs.Patient, adopted bool) error {
+	if minor.NHSNumber == "" {
+		return nil
+	}
+	if err := lockNHS(tx, minor.NHSNumber); err != nil {
+		return err
+	}
+	other, found, err := nhsHolder(tx, minor.OrgID, minor.NHSNumber, minor.ID)
+	if err != nil || !found || adopted && other == major.MRN && major.NHSNumber == minor.NHSNumber {
+		return err
+	}
+	held := nhsHeld(minor.NHSNumber, other)
+	held.Message += fmt.Sprintf(", and unmerged, hospital number %s would hold it too: correct the NHS number of hospital number %s first, "+
+		"and if the two are one person, merge them once hospital number %s is unmerged; hospital number %s stays merged into hospital number %s",
+		minor.MRN, other, minor.MRN, minor.MRN, major.MRN)
+	return held
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,11 +18,12 @@ var (
 	_ crs.MigrationLog = (*DB)(nil)
 )
 
-// RecordMigratedRows records the rows the command loaded with one event
-// and one audit record for them all: the event names the batch (each
-// file's rows, their lines and keys) and every row's record of its load
-// points at it, so the audit still answers who created a migrated record,
-// when and from which row. A row already recorded is an ECONFLICT.
+// RecordMigratedRows records the rows the command loaded, and those it
+// refused, with one event and one audit record for them all: the event
+// names the batch (each file's rows, their lines and keys, and the keys
+// of the rows refused) and every row's record of its load points at it,
+// so the audit still answers who created a migrated record, when and
+// from which row. A row already recorded is an ECONFLICT.
 func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	if len(rows) == 0 {
 		return nil
@@ -33,11 +33,11 @@ func (tx *Tx) RecordMigratedRows(rows []crs.MigratedRow) error {
 	if err := tx.EmitData(ev, "legacy PAS migration: "+batch.String(), batch); err != nil {
 		return err
 	}
-	args := make([]any, 0, len(rows)*7)
+	args := make([]any, 0, len(rows)*9)
 	for _, r := range rows {
-		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, ev.ID)
+		args = append(args, tx.actor.OrgID, r.File, r.Key, r.Line, r.RecordID, r.PatientID, ev.ID, r.Refused, r.Detail)
 	}
-	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id", 7, args, ""); err != nil {
+	if err := insertRows(tx, "migrated_rows", "org_id, file, row_key, line, record_id, patient_id, event_id, refused, refused_detail", 9, args, ""); err != nil {
 		if isUniqueViolation(err) {
 			return crs.Errorf(crs.ECONFLICT, "a row of %s was loaded already: %w", rows[0].File, err)
 		}
@@ -60,6 +60,9 @@ type migratedFile struct {
 	FirstLine int      `json:"first_line"`
 	LastLine  int      `json:"last_line"`
 	Keys      []string `json:"keys"`
+	// Refused are the keys of the rows the command met but refused, in
+	// the order met; Rows and Keys count and name those it loaded.
+	Refused []string `json:"refused,omitempty"`
 }
 
 func migratedBatchOf(rows []crs.MigratedRow) migratedBatch {
@@ -73,8 +76,12 @@ func migratedBatchOf(rows []crs.MigratedRow) migratedBatch {
 			b.Files = append(b.Files, migratedFile{File: r.File, FirstLine: r.Line, LastLine: r.Line})
 		}
 		f := &b.Files[i]
-		f.Rows++
 		f.FirstLine, f.LastLine = min(f.FirstLine, r.Line), max(f.LastLine, r.Line)
+		if r.Refused != "" {
+			f.Refused = append(f.Refused, r.Key)
+			continue
+		}
+		f.Rows++
 		f.Keys = append(f.Keys, r.Key)
 	}
 	return b
@@ -94,6 +101,9 @@ func (b migratedBatch) String() string {
 			lines = "lines " + strconv.Itoa(f.FirstLine) + "-" + strconv.Itoa(f.LastLine)
 		}
 		parts[i] = strconv.Itoa(f.Rows) + " " + rows + " of " + f.File + " (" + lines + ")"
+		if len(f.Refused) > 0 {
+			parts[i] += ", " + strconv.Itoa(len(f.Refused)) + " refused"
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -112,19 +122,21 @@ func (tx *Tx) MigrateGPPractices(ps []crs.GPPractice) error {
 }
 
 // MigratePatients writes live patient records as they stand, with the
-// hospital numbers they bring.
-func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
-	// A registration or change of demographics giving one of the live
-	// records' NHS numbers at the same time waits for the batch, and
-	// then finds the record it was given to (lockNHSLoad).
-	if slices.ContainsFunc(ps, func(p *crs.Patient) bool { return p.NHSNumber != "" && p.MergedInto == "" }) {
-		if err := lockNHSLoad(tx); err != nil {
-			return err
-		}
+// hospital numbers they bring, but for those whose NHS number a live
+// patient already holds (refuseHeldNHS), which it returns unwritten.
+func (tx *Tx) MigratePatients(ps []*crs.Patient) ([]crs.RefusedPatient, error) {
+	refused, err := refuseHeldNHS(tx, ps)
+	if err != nil {
+		return nil, err
 	}
 	now := formatTime(tx.now)
 	args := make([]any, 0, len(ps)*importPatientArgs)
-	for _, p := range ps {
+	next := 0 // in refused, sorted by index
+	for i, p := range ps {
+		if next < len(refused) && refused[next].Index == i {
+			next++
+			continue
+		}
 		f := searchFormsOf(p)
 		p.OrgID = tx.actor.OrgID
 		if p.ID == "" {
@@ -138,11 +150,59 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) error {
 	}
 	if err := insertRows(tx, "patients", importPatientCols, importPatientArgs, args, ""); err != nil {
 		if isUniqueViolation(err) {
-			return crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
+			return nil, crs.Errorf(crs.ECONFLICT, "a migrated patient's hospital number is already in use in OpenCRS: %w", err)
 		}
-		return crs.Errorf(crs.EINTERNAL, "write patients: %w", err)
+		return nil, crs.Errorf(crs.EINTERNAL, "write patients: %w", err)
 	}
-	return nil
+	return refused, nil
+}
+
+// refuseHeldNHS lists, in the order given, the live records of a
+// migration whose NHS number a live patient of the trust already holds
+// (registered by a feed or by hand before the migration, or by an
+// earlier rehearsal), or a record given before them in ps: written, they
+// would make two live records of one number. Each is refused alone, not
+// the command, as the legacy import names the patient it refuses a batch
+// for. A registration or change of demographics giving one of the
+// numbers at the same time waits for the command, and then finds the
+// record it was given to, and the command for those under way
+// (lockNHSLoad).
+func refuseHeldNHS(tx *Tx, ps []*crs.Patient) ([]crs.RefusedPatient, error) {
+	var refused []crs.RefusedPatient
+	first := map[string]int{} // the index of the first live record given each number
+	var numbers []any
+	for i, p := range ps {
+		if p.NHSNumber == "" || p.MergedInto != "" {
+			continue
+		}
+		if j, ok := first[p.NHSNumber]; ok {
+			refused = append(refused, crs.RefusedPatient{Index: i, HolderMRN: ps[j].MRN, InBatch: true, Err: nhsGivenTwice(p.NHSNumber, j)})
+			continue
+		}
+		first[p.NHSNumber] = i
+		numbers = append(numbers, p.NHSNumber)
+	}
+	if len(numbers) == 0 {
+		return refused, nil
+	}
+	if err := lockNHSLoad(tx); err != nil {
+		return nil, err
+	}
+	bulk := newBulkInserter(tx)
+	defer bulk.close()
+	held := map[string]bool{}
+	err := bulk.eachExisting(tx.ctx, `nhs_number, mrn`, `merged_into = '' AND nhs_number`, tx.actor.OrgID, numbers, func(n, mrn string) error {
+		if !held[n] {
+			held[n] = true
+			refused = append(refused, crs.RefusedPatient{Index: first[n], HolderMRN: mrn, Err: nhsHeld(n, mrn)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "look for the holders of migrated NHS numbers: %w", err)
+	}
+	sort.Slice(refused, func(i, j int) bool { return refused[i].Index < refused[j].Index })
+	return refused, nil
 }
 
 // AddPatientIdentifiers gives patients further identifiers; one a
@@ -487,12 +547,12 @@ func (db *DB) MigratedRows(ctx context.Context, orgID string) (map[string]crs.Mi
 	out := map[string]crs.MigratedRow{}
 	err := eachRow(ctx, db.read, func(s scanner) error {
 		var r crs.MigratedRow
-		if err := s.Scan(&r.File, &r.Key, &r.Line, &r.RecordID, &r.PatientID); err != nil {
+		if err := s.Scan(&r.File, &r.Key, &r.Line, &r.RecordID, &r.PatientID, &r.Refused, &r.Detail); err != nil {
 			return err
 		}
 		out[r.File+"\x00"+r.Key] = r
 		return nil
-	}, `SELECT file, row_key, line, record_id, patient_id FROM migrated_rows WHERE org_id = $1`, orgID)
+	}, `SELECT file, row_key, line, record_id, patient_id, refused, refused_detail FROM migrated_rows WHERE org_id = $1`, orgID)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read migrated rows: %w", err)
 	}

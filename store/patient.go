@@ -298,6 +298,13 @@ func nhsHeld(number, mrn string) *crs.Error {
 	return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s already belongs to the patient with hospital number %s", nhs.FormatNumber(number), mrn)}
 }
 
+// nhsGivenTwice is the refusal of an NHS number that a legacy import or
+// migration gives to two of its records, naming the one given it first
+// by its index in the records given.
+func nhsGivenTwice(number string, earlier int) *crs.Error {
+	return &crs.Error{Code: crs.ECONFLICT, Field: "nhs_number", Message: fmt.Sprintf("NHS number %s is also given to the patient at index %d", nhs.FormatNumber(number), earlier)}
+}
+
 // nhsProbeSQL reads, on PostgreSQL, the patients of the trust ($1) from the NHS number
 // $2 on, in the order of the (org_id, nhs_number) index, nhsProbeRows at
 // most: the holders of the number (the live one, and the records merged

@@ -47,7 +47,7 @@ func TestScanPatientsByGiven(t *testing.T) {
 			for i, p := range ps[8:] {
 				p.MRN = fmt.Sprintf("LEG%04d", i)
 			}
-			if err := tx.MigratePatients(ps[8:]); err != nil {
+			if _, err := tx.MigratePatients(ps[8:]); err != nil {
 				return err
 			}
 			return tx.Emit(&crs.Event{Type: crs.EventRecordMigrated, Summary: "patients"}, "patients")
