@@ -36,6 +36,9 @@ type DB struct {
 
 	jobs     chan *job
 	auditBuf chan *crs.AuditRecord
+	// auditFull tells SQLite's committer, lingering, that the queue of
+	// audit records holds a full batch (see linger).
+	auditFull chan struct{}
 	// auditFlush asks the audit writer of the pool to write the records
 	// waiting and close the channel it is sent.
 	auditFlush chan chan struct{}
@@ -119,6 +122,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		Logger:     slog.Default(),
 		jobs:       make(chan *job, 1024),
 		auditBuf:   make(chan *crs.AuditRecord, 8192),
+		auditFull:  make(chan struct{}, 1),
 		auditFlush: make(chan chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),

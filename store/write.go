@@ -240,25 +240,30 @@ func (db *DB) commitLoop() {
 // read at one client was a commit, a write of the log and a sync.
 const auditLinger = 10 * time.Millisecond
 
-// linger gathers more read-audit records for up to auditLinger, and
-// stops early for a command (a command waits for its commit), a full
-// batch or the close.
+// linger waits up to auditLinger for more read-audit records to
+// gather, and stops early for a command (a command waits for its
+// commit), a full batch of records or the close. It does not take the
+// records as they are queued: woken for each, the committer cost every
+// read a switch of goroutines, and the reads' 99th percentile at 64
+// clients a millisecond. The queue says when it holds a batch
+// (queueAudit).
 func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
-	t := time.NewTimer(auditLinger)
-	defer t.Stop()
-	for len(audits) < 4*maxBatch {
+	select {
+	case <-db.auditFull: // said of a queue since taken
+	default:
+	}
+	if len(audits)+len(db.auditBuf) < 4*maxBatch {
+		t := time.NewTimer(auditLinger)
+		defer t.Stop()
 		select {
 		case j := <-db.jobs:
 			return db.gather([]*job{j}, audits)
-		case r := <-db.auditBuf:
-			audits = append(audits, r)
+		case <-db.auditFull:
 		case <-t.C:
-			return nil, audits
 		case <-db.stop:
-			return nil, audits
 		}
 	}
-	return nil, audits
+	return db.gather(nil, audits)
 }
 
 // gather adds to a batch the commands and audit records already waiting,
@@ -628,6 +633,13 @@ func (db *DB) queueAudit(r *crs.AuditRecord) {
 	case db.auditBuf <- r:
 	case <-db.stop:
 		db.Logger.Error("audit record after close", "user", r.UserID, "patient", r.PatientID, "action", r.Action)
+		return
+	}
+	if len(db.auditBuf) >= 4*maxBatch {
+		select {
+		case db.auditFull <- struct{}{}: // a batch to commit without waiting out the linger
+		default:
+		}
 	}
 }
 
