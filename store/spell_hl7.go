@@ -254,8 +254,10 @@ func cancelPatientTransfer(tx *Tx, spellID, reason string) error {
 	if _, err := tx.Exec(`UPDATE bed_stays SET is_current = 0, cancelled = 1 WHERE id = $1`, stayID); err != nil {
 		return err
 	}
-	if err := bedFree(tx, prevBed); err != nil {
+	if err := bedFree(tx, prevBed); crs.ErrorCode(err) == crs.ECONFLICT {
 		return crs.Errorf(crs.ECONFLICT, "the transfer cannot be cancelled: bed %s has since been taken", locationCode(tx, prevBed))
+	} else if err != nil {
+		return err // a failure to read (on PostgreSQL a deadlock, run again), not a bed taken
 	}
 	if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, prevID); err != nil {
 		return bedConflict(tx, err, prevBed)
@@ -292,8 +294,10 @@ func cancelPatientDischarge(tx *Tx, spellID, reason string) error {
 	if err != nil {
 		return err
 	}
-	if err := bedFree(tx, bed); err != nil {
+	if err := bedFree(tx, bed); crs.ErrorCode(err) == crs.ECONFLICT {
 		return crs.Errorf(crs.ECONFLICT, "bed %s has since been taken; cancel the discharge to another bed by admitting again", locationCode(tx, bed))
+	} else if err != nil {
+		return err
 	}
 	if _, err := tx.Exec(`UPDATE bed_stays SET end_at = '', is_current = 1 WHERE id = $1`, stayID); err != nil {
 		return bedConflict(tx, err, bed)
