@@ -27,8 +27,9 @@ import (
 // how a block's records are read and how its index by patient and user
 // is, is in dialect.go.
 
-// blockable says whether the committer writes r in a block: an access
-// record, with no event and no list of patients beside it.
+// blockable says whether r is written in a block (by the committer on
+// SQLite, by the audit writer on PostgreSQL): an access record, with no
+// event and no list of patients beside it.
 func blockable(r *crs.AuditRecord) bool { return r.EventID == "" && len(r.Listed) == 0 }
 
 // maxBlock is the most records a block holds: a patient's trail reads
