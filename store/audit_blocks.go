@@ -3,27 +3,33 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/internal/jsontext"
 )
 
-// On SQLite the committer writes the records of accesses (reads,
-// searches, refusals) a block a commit: a trust's records of the commit
-// in one row of audit_blocks, one link of the trust's chain (migration
-// 0136). Records a change or a list wrote stay rows of audit: rows of
-// other tables name them by id. Every reader of the trail reads both:
-// audit_trail, a view, shows each record of a block as a row, and the
-// readers that must not read the whole trail (a patient's, the newest
-// page, a record by id) read the blocks through their indexes.
+// The records of accesses (reads, searches, refusals) are written a
+// block at a time: a trust's records of a transaction in one row of
+// audit_blocks, one link of the trust's chain (migrations 0136, 0137).
+// On SQLite the committer writes them, a block a commit; on PostgreSQL
+// the audit writer, a block a gathering (writeAudits). Records a change
+// or a list wrote stay rows of audit: rows of other tables name them by
+// id. Every reader of the trail reads both: audit_trail, a view, shows
+// each record of a block as a row, and the readers that must not read
+// the whole trail (a patient's, the newest page, a record by id) read
+// the blocks through their indexes. What differs between the engines,
+// how a block's records are read and how its index by patient and user
+// is, is in dialect.go.
 
-// blockable says whether the committer writes r in a block: an access
-// record, with no event and no list of patients beside it.
+// blockable says whether r is written in a block (by the committer on
+// SQLite, by the audit writer on PostgreSQL): an access record, with no
+// event and no list of patients beside it.
 func blockable(r *crs.AuditRecord) bool { return r.EventID == "" && len(r.Listed) == 0 }
 
 // maxBlock is the most records a block holds: a patient's trail reads
@@ -31,7 +37,7 @@ func blockable(r *crs.AuditRecord) bool { return r.EventID == "" && len(r.Listed
 const maxBlock = 256
 
 // blockRecordCols are the columns auditColumnNames names, of a record r
-// held in a block b (FROM audit_blocks b, json_each(b.records) r).
+// held in a block b (FROM audit_blocks b, dialect.blockRecords).
 const blockRecordCols = `r.value ->> 0, b.org_id, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, ''`
 
 // blockField is the expression of a record's column in a block, by the
@@ -41,49 +47,43 @@ var blockField = map[string]string{
 	"role": "r.value ->> 4", "patient_id": "r.value ->> 5", "action": "r.value ->> 6", "what": "r.value ->> 7", "purpose": "r.value ->> 8",
 }
 
-// writeBlocks chains and writes the access records rs in blocks, in tx:
-// each trust's records in the order they were queued, up to maxBlock a
-// block. Each record is given its id here, so that ids rise through a
-// block and from one block to the next. heads are the trusts' chain
-// heads as the transaction has them (readAuditHeads, moved on by
-// linkAudits): a trust without one has it started.
-func writeBlocks(tx *Tx, rs []*crs.AuditRecord, heads map[string]*auditHead) error {
-	ctx := context.Background()
-	var orgs []string
+// writeBlocks chains and writes the access records rs in blocks, in q's
+// transaction: each trust's records in the order they were queued, up to
+// maxBlock a block. Each record is given its id here, so that ids rise
+// through a block and from one block to the next. heads are the trusts'
+// chain heads as the transaction has them (readAuditHeads or
+// lockAuditHeads, moved on by linkAudits); the heads of trusts without
+// one there are locked, in trust order, and started if new.
+func writeBlocks(ctx context.Context, q chainExecer, d dialect, rs []*crs.AuditRecord, heads map[string]*auditHead) error {
+	orgs, err := lockAuditHeads(ctx, q, heads, rs)
+	if err != nil {
+		return err
+	}
+	exec := q.ExecContext
+	if tx, ok := q.(*Tx); ok {
+		exec = tx.exec // the committer's statement cache, without ExecContext's flush of the buffer it is writing
+	}
 	byOrg := map[string][]*crs.AuditRecord{}
 	for _, r := range rs {
-		if _, ok := byOrg[r.OrgID]; !ok {
-			orgs = append(orgs, r.OrgID)
-		}
 		byOrg[r.OrgID] = append(byOrg[r.OrgID], r)
 	}
 	var text []byte
 	for _, org := range orgs {
 		h := heads[org]
-		if h == nil {
-			var err error
-			if h, err = lockAuditHead(ctx, tx, org); err != nil {
-				return err
-			}
-			heads[org] = h
-		}
 		for recs := byOrg[org]; len(recs) > 0; {
 			n := min(len(recs), maxBlock)
 			var b auditBlock
 			text, b = encodeBlock(text[:0], recs[:n])
 			b.seq, b.prev = h.seq+1, h.hash
 			b.hash = blockHash(b.prev, b.seq, org, text)
-			if _, err := tx.exec(ctx, `INSERT INTO audit_blocks (org_id, seq, first_id, last_id, min_at, max_at, records, prev_hash, hash)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, org, b.seq, b.firstID, b.lastID, b.minAt, b.maxAt, string(text), b.prev, b.hash); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO audit_block_terms (rowid, t, n) VALUES (last_insert_rowid(), $1, last_insert_rowid())`, blockTerms(recs[:n])); err != nil {
+			patients, users := blockNames(recs[:n])
+			if err := d.insertBlock(ctx, exec, org, b, text, patients, users); err != nil {
 				return err
 			}
 			h.seq, h.hash = b.seq, b.hash
 			recs = recs[n:]
 		}
-		if err := saveAuditHead(ctx, tx, org, h); err != nil {
+		if err := saveAuditHead(ctx, q, org, h); err != nil {
 			return err
 		}
 	}
@@ -136,29 +136,40 @@ func blockHash(prev string, seq int64, org string, records []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// blockTerms is the text audit_block_terms indexes a block by: a term
-// for each patient its records name (p and the patient's id in
-// hexadecimal) and for each of their users' ids and names (u and the
-// value in hexadecimal), each once.
-func blockTerms(rs []*crs.AuditRecord) string {
-	patients, users := map[string]bool{}, map[string]bool{}
-	var b []byte
-	add := func(seen map[string]bool, kind byte, v string) {
-		if v == "" || seen[v] {
-			return
+// blockNames are the patients the records rs name and their users' ids
+// and names, each once and in the order first met: what a block of them
+// is indexed by. Neither is nil: PostgreSQL's arrays are never NULL.
+func blockNames(rs []*crs.AuditRecord) (patients, users []string) {
+	patients, users = []string{}, []string{}
+	seen := map[string]bool{}
+	add := func(list []string, kind byte, v string) []string {
+		if v == "" || seen[string(kind)+v] {
+			return list
 		}
-		seen[v] = true
-		if len(b) > 0 {
-			b = append(b, ' ')
-		}
-		b = appendBlockTerm(b, kind, v)
+		seen[string(kind)+v] = true
+		return append(list, v)
 	}
 	for _, r := range rs {
-		add(patients, 'p', r.PatientID)
-		add(users, 'u', r.UserID)
-		add(users, 'u', r.Username)
+		patients = add(patients, 'p', r.PatientID)
+		users = add(users, 'u', r.UserID)
+		users = add(users, 'u', r.Username)
 	}
-	return string(b)
+	return patients, users
+}
+
+// blockTerms is the text audit_block_terms (SQLite) indexes a block by:
+// a term for each of its patients (p and the patient's id in
+// hexadecimal) and for each of its users' ids and names (u and the value
+// in hexadecimal).
+func blockTerms(patients, users []string) string {
+	var b []byte
+	for _, p := range patients {
+		b = appendBlockTerm(append(b, ' '), 'p', p)
+	}
+	for _, u := range users {
+		b = appendBlockTerm(append(b, ' '), 'u', u)
+	}
+	return strings.TrimPrefix(string(b), " ")
 }
 
 // appendBlockTerm appends the term of a patient (kind p) or a user (kind
@@ -183,66 +194,34 @@ func blockTermQuery(kind byte, vs ...string) string {
 }
 
 // auditSince is a FROM of the trust's audit records made since a time
-// ($1 the trust, $2 the time): the rows of audit and, on SQLite, the
-// records of the blocks whose last record was made at or after it.
+// ($1 the trust, $2 the time): the rows of audit and the records of the
+// blocks whose last record was made at or after it.
 func (db *DB) auditSince() string {
-	if db.dialect.name != "sqlite" {
-		return "audit"
-	}
 	return `(SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND at >= $2
-		UNION ALL SELECT ` + blockRecordCols + ` FROM audit_blocks b, json_each(b.records) r WHERE b.org_id = $1 AND b.max_at >= $2) AS trail`
+		UNION ALL SELECT ` + blockRecordCols + ` FROM audit_blocks b, ` + db.dialect.blockRecords() + ` WHERE b.org_id = $1 AND b.max_at >= $2) AS trail`
 }
 
-// chainBlock is a block of a trust's chain as stored.
+// chainBlock is a block of a trust's chain as stored. On PostgreSQL
+// patients and users are its arrays, the index by patient and user, as
+// JSON text; on SQLite they are empty.
 type chainBlock struct {
 	seq                                 int64
 	firstID, lastID, minAt, maxAt, text string
 	prev, hash                          string
+	patients, users                     string
 }
 
-// blockCursor reads a trust's blocks in the chain's order, for its
-// verification: cur is the block read, nil past the last (and at once
-// on PostgreSQL, which writes none).
-type blockCursor struct {
-	rows *sql.Rows
-	cur  *chainBlock
-}
-
-// chainBlocks starts reading a trust's blocks, in q's snapshot.
-func (db *DB) chainBlocks(ctx context.Context, q *sql.Tx, orgID string) (*blockCursor, error) {
-	c := &blockCursor{}
-	if db.dialect.name != "sqlite" {
-		return c, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT seq, first_id, last_id, min_at, max_at, records, prev_hash, hash
-		FROM audit_blocks WHERE org_id = $1 ORDER BY seq`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	c.rows = rows
-	return c, c.next()
-}
-
-// next reads the next block.
-func (c *blockCursor) next() error {
-	c.cur = nil
-	if c.rows == nil {
-		return nil
-	}
-	if !c.rows.Next() {
-		return c.rows.Err()
-	}
-	k := &chainBlock{}
-	if err := c.rows.Scan(&k.seq, &k.firstID, &k.lastID, &k.minAt, &k.maxAt, &k.text, &k.prev, &k.hash); err != nil {
-		return err
-	}
-	c.cur = k
-	return nil
-}
-
-func (c *blockCursor) close() {
-	if c.rows != nil {
-		c.rows.Close()
+// chainBlocks reads a trust's blocks in the chain's order, in q's
+// snapshot, a page at a time.
+func (db *DB) chainBlocks(ctx context.Context, q Querier, orgID string) *chainPages[*chainBlock] {
+	return &chainPages[*chainBlock]{ctx: ctx, q: q, org: orgID, size: 64, after: math.MinInt64,
+		query: `SELECT seq, first_id, last_id, min_at, max_at, records, prev_hash, hash, ` + db.dialect.blockIndexed() + `
+			FROM audit_blocks WHERE org_id = $1 AND seq > $2 ORDER BY seq`,
+		scan: func(r scanner) (*chainBlock, error) {
+			k := &chainBlock{}
+			return k, r.Scan(&k.seq, &k.firstID, &k.lastID, &k.minAt, &k.maxAt, &k.text, &k.prev, &k.hash, &k.patients, &k.users)
+		},
+		seq: func(k *chainBlock) int64 { return k.seq },
 	}
 }
 
@@ -276,11 +255,38 @@ func (k *chainBlock) check(org string) (int, string) {
 	if k.firstID != first[0] || k.lastID != last[0] || k.minAt != minAt || k.maxAt != maxAt {
 		return len(recs), "the bounds of its block (first and last id, earliest and latest time) were changed: they no longer match its records, and readers of the trail may pass over them"
 	}
+	if k.patients != "" && !k.indexed(recs) {
+		return len(recs), "its block's index by patient and user (its patients and users) no longer names exactly its records' patients and users: their trails may not show them"
+	}
 	return len(recs), ""
 }
 
+// indexed says whether a block's arrays (PostgreSQL) name exactly the
+// patients and users of its records recs, each once: a patient or user
+// missing would leave records out of their trail, one more would put
+// the block in a trail it has no record of (which its reader then
+// passes over, but the index was changed all the same).
+func (k *chainBlock) indexed(recs [][]string) bool {
+	var patients, users []string
+	if json.Unmarshal([]byte(k.patients), &patients) != nil || json.Unmarshal([]byte(k.users), &users) != nil {
+		return false
+	}
+	rs := make([]*crs.AuditRecord, len(recs))
+	for i, r := range recs {
+		rs[i] = &crs.AuditRecord{UserID: r[2], Username: r[3], PatientID: r[5]}
+	}
+	wantP, wantU := blockNames(rs)
+	return sameSet(patients, wantP) && sameSet(users, wantU)
+}
+
+// sameSet says whether a and b hold the same strings the same number of
+// times.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
 // checkBlockIndex is VerifyAuditChain's check of the blocks' full-text
-// index: each of the trust's blocks up to seq last has one entry. A block
+// index on SQLite: each of the trust's blocks up to seq last has one entry. A block
 // without its entry would be missing from its patients' and users'
 // trails.
 func checkBlockIndex(ctx context.Context, q Querier, orgID string, last int64, add func(crs.AuditChainBreak)) error {

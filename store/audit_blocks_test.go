@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 )
 
 // TestAuditTrailReadsBlocks writes a trail of changes, lists and reads
-// by two users over three hours (on SQLite the reads go in blocks, a
-// block a commit) and reads it back each way a privacy officer does:
+// by two users over three hours (the reads go in blocks, on SQLite a
+// block a commit, on PostgreSQL a block a gathering of the audit
+// writer) and reads it back each way a privacy officer does:
 // newest first a page at a time, by user, by time, by patient and a
 // record by its id. Each must give exactly the records the whole trail
 // (audit_trail) holds for it, in the same order.
@@ -89,6 +91,14 @@ func TestAuditTrailReadsBlocks(t *testing.T) {
 		if len(all) < 45 {
 			t.Fatalf("the trail holds %d records, want at least 45", len(all))
 		}
+		rows, err := db.QueryCount(ctx, `SELECT COUNT(*) FROM audit WHERE org_id = '`+tr.Org.ID+`' AND action = 'view'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks, err := db.QueryCount(ctx, `SELECT COUNT(*) FROM audit_blocks WHERE org_id = '`+tr.Org.ID+`'`)
+		if err != nil || rows != 0 || blocks < 6 {
+			t.Fatalf("the reads are %d rows of audit and the trail %d blocks (%v); want none and at least 6", rows, blocks, err)
+		}
 		for _, tc := range []struct {
 			name string
 			q    crs.AuditQuery
@@ -141,6 +151,114 @@ func TestAuditTrailReadsBlocks(t *testing.T) {
 		}
 		if db.Dialect() == "sqlite" && c.Links >= c.Records {
 			t.Errorf("%d records in %d links: the reads were not written in blocks", c.Records, c.Links)
+		}
+	})
+}
+
+// TestConcurrentReadsInBlocks records reads of two trusts' patients from
+// eight clients at once, while commands of both trusts write, and finds
+// every read once in the trail, in blocks: in its trust's whole trail,
+// in its patient's, in its user's read a page at a time, and by its id,
+// with each trust's chain whole. On PostgreSQL the blocks are written by
+// the audit writer while the chainer places the commands' records in the
+// same chains.
+func TestConcurrentReadsInBlocks(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		const clients, rounds, patients = 8, 40, 4
+		trusts := []*storetest.Trust{storetest.NewTrust(t, db, "RCR"), storetest.NewTrust(t, db, "RCS")}
+		patient := func(tr *storetest.Trust, i int) string { return fmt.Sprintf("%s-patient-%d", tr.Org.ID, i) }
+		var wg sync.WaitGroup
+		for c := 0; c < clients; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				role := crs.RoleClerk
+				if c%2 == 1 {
+					role = crs.RoleNurse
+				}
+				for i := 0; i < rounds; i++ {
+					for _, tr := range trusts {
+						db.Audit(tr.Actor(role), patient(tr, (c+i)%patients), crs.AuditView, fmt.Sprintf("read %d.%d", c, i))
+					}
+					if i%10 == 0 {
+						tr := trusts[c%2]
+						err := db.Write(ctx, tr.Actor(crs.RoleClerk), crs.ActRegisterPatient, func(tx crs.Tx) error {
+							return tx.InsertPatient(newPatient(fmt.Sprintf("Concurrent%d%02d", c, i), "Read", crs.NewDate(1980, 1, 1), "", "", "1"))
+						})
+						if err != nil {
+							t.Errorf("client %d register %d: %v", c, i, err)
+						}
+					}
+				}
+			}(c)
+		}
+		wg.Wait()
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		as := store.NewAuditService(db)
+		for _, tr := range trusts {
+			org := `'` + tr.Org.ID + `'`
+			privacy := tr.Actor(crs.RolePrivacyOfficer)
+			views, err := db.QueryCount(ctx, `SELECT COUNT(DISTINCT id) FROM audit_trail WHERE action = 'view' AND org_id = `+org)
+			if err != nil || views != clients*rounds {
+				t.Fatalf("%s: %d reads in the trail (%v), want %d", tr.Org.ID, views, err, clients*rounds)
+			}
+			if rows, err := db.QueryCount(ctx, `SELECT COUNT(*) FROM audit WHERE action = 'view' AND org_id = `+org); err != nil || rows != 0 {
+				t.Errorf("%s: %d reads written as rows (%v), want all in blocks", tr.Org.ID, rows, err)
+			}
+			for i := 0; i < patients; i++ {
+				got, err := as.SearchAudit(ctx, privacy, crs.AuditQuery{PatientID: patient(tr, i), Count: 1000})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, r := range got {
+					if r.Action == crs.AuditView && r.PatientID == patient(tr, i) {
+						n++
+					}
+				}
+				if n != clients*rounds/patients {
+					t.Errorf("%s: patient %d's trail shows %d reads, want %d", tr.Org.ID, i, n, clients*rounds/patients)
+				}
+			}
+			nurse := tr.Actor(crs.RoleNurse)
+			q := crs.AuditQuery{Agent: nurse.UserID, Count: 25}
+			var ids []string
+			for {
+				page, err := as.SearchAudit(ctx, privacy, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range page {
+					if len(ids) > 0 && r.ID >= ids[len(ids)-1] {
+						t.Fatalf("%s: the nurse's trail is not newest first at %s", tr.Org.ID, r.ID)
+					}
+					if r.UserID != nurse.UserID {
+						t.Errorf("%s: the nurse's trail holds %+v", tr.Org.ID, r)
+					}
+					ids = append(ids, r.ID)
+				}
+				if len(page) < q.Count {
+					break
+				}
+				q.Before = page[len(page)-1].ID
+			}
+			if len(ids) != clients*rounds/2 {
+				t.Errorf("%s: the nurse's trail shows %d reads, want %d", tr.Org.ID, len(ids), clients*rounds/2)
+			}
+			for _, id := range ids {
+				if r, err := as.AuditRecordByID(ctx, privacy, id); err != nil || r.ID != id || r.UserID != nurse.UserID {
+					t.Fatalf("%s: record %s: %+v, %v", tr.Org.ID, id, r, err)
+				}
+			}
+			if err := db.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := db.VerifyAuditChain(ctx, tr.Org.ID); err != nil || !c.Intact() {
+				t.Fatalf("%s: chain: %v %+v", tr.Org.ID, err, c)
+			}
 		}
 	})
 }

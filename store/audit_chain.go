@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,7 +27,9 @@ import (
 // On SQLite records are chained as they are written, inside the
 // transaction that writes them: the single writer chains them in turn.
 // On PostgreSQL commands write them unchained and the chainer
-// (audit_chainer.go) chains them once committed. Whoever chains reads
+// (audit_chainer.go) chains them once committed; the audit writer
+// chains the records of accesses as it writes them, in blocks
+// (audit_blocks.go). A block is a link of the chain as a record is. Whoever chains reads
 // its trust's head with a statement that locks the head row (an upsert
 // that changes nothing), and the unique index on (org_id, seq) refuses a
 // fork should two chainers ever meet.
@@ -124,34 +127,45 @@ func saveAuditHead(ctx context.Context, q chainExecer, orgID string, h *auditHea
 	return nil
 }
 
-// linkAudits gives each record its place in its trust's chain and moves
-// the heads on, in q's transaction. The heads are locked in trust order,
-// so two transactions that chain records of several trusts never wait on
-// each other in a circle. cache, when not nil, keeps the heads locked by
-// earlier calls in the same transaction (PostgreSQL, where each command
-// is its own transaction and saves the round trip).
-func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache map[string]*auditHead) ([]chainedAudit, error) {
+// lockAuditHeads locks, in trust order, the heads of the trusts of the
+// records rs that heads does not hold yet, and adds them to it; it
+// returns the records' trusts, in that order. Locked in one order, two
+// transactions that chain records of several trusts never wait on each
+// other in a circle.
+func lockAuditHeads(ctx context.Context, q chainExecer, heads map[string]*auditHead, rs []*crs.AuditRecord) ([]string, error) {
 	var orgs []string
-	heads := map[string]*auditHead{}
+	seen := map[string]bool{}
 	for _, r := range rs {
-		if _, ok := heads[r.OrgID]; !ok {
-			heads[r.OrgID] = nil
+		if !seen[r.OrgID] {
+			seen[r.OrgID] = true
 			orgs = append(orgs, r.OrgID)
 		}
 	}
 	sort.Strings(orgs)
 	for _, org := range orgs {
-		h := cache[org]
-		if h == nil {
-			var err error
-			if h, err = lockAuditHead(ctx, q, org); err != nil {
+		if heads[org] == nil {
+			h, err := lockAuditHead(ctx, q, org)
+			if err != nil {
 				return nil, err
 			}
-			if cache != nil {
-				cache[org] = h
-			}
+			heads[org] = h
 		}
-		heads[org] = h
+	}
+	return orgs, nil
+}
+
+// linkAudits gives each record its place in its trust's chain and moves
+// the heads on, in q's transaction. The heads are locked in trust order
+// (lockAuditHeads). cache, when not nil, keeps the heads locked by
+// earlier calls in the same transaction, and is moved on with them.
+func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache map[string]*auditHead) ([]chainedAudit, error) {
+	heads := cache
+	if heads == nil {
+		heads = map[string]*auditHead{}
+	}
+	orgs, err := lockAuditHeads(ctx, q, heads, rs)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]chainedAudit, len(rs))
 	for i, r := range rs {
@@ -171,11 +185,12 @@ func linkAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, cache
 
 // insertAudits chains and writes audit records, in q's transaction: one
 // INSERT per chunk of maxChunk records, with numbered parameters. On
-// PostgreSQL the audit writer writes the read-audit records so, chained
-// as they are written (see writeAudits); SQLite writes a command's own
-// this way when it has no write buffer.
-func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord) error {
-	cs, err := linkAudits(ctx, q, rs, nil)
+// PostgreSQL the audit writer writes the records of changes and lists
+// it is handed so, chained as they are written (see writeAudits);
+// SQLite writes a command's own this way when it has no write buffer.
+// heads, when not nil, are the heads the transaction holds already.
+func insertAudits(ctx context.Context, q chainExecer, rs []*crs.AuditRecord, heads map[string]*auditHead) error {
+	cs, err := linkAudits(ctx, q, rs, heads)
 	if err != nil {
 		return err
 	}
@@ -286,17 +301,10 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 	if err != nil {
 		return nil, err
 	}
-	rows, err := snap.QueryContext(ctx, `SELECT `+auditColumnNames+`, seq, prev_hash, hash FROM audit
-		WHERE org_id = $1 AND seq IS NOT NULL ORDER BY seq`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	blocks, err := db.chainBlocks(ctx, snap, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer blocks.close()
+	rows := &chainPages[*chainRow]{ctx: ctx, q: snap, org: orgID, size: 1000, after: math.MinInt64,
+		query: `SELECT ` + auditColumnNames + `, seq, prev_hash, hash FROM audit WHERE org_id = $1 AND seq > $2 ORDER BY seq`,
+		scan:  scanChainRow, seq: func(w *chainRow) int64 { return w.seq }}
+	blocks := db.chainBlocks(ctx, snap, orgID)
 	var want int64 = 1
 	var named int64 // chained access records that name a patient, in rows
 	prev := ""
@@ -315,26 +323,13 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			add(b)
 		}
 	}
-	// row is the next chained record of the table, nil past the last.
-	type chainRow struct {
-		r                    crs.AuditRecord
-		at, role, prev, hash string
-		seq                  int64
+	row, err := rows.next()
+	var block *chainBlock
+	if err == nil {
+		block, err = blocks.next()
 	}
-	nextRow := func() (*chainRow, error) {
-		if !rows.Next() {
-			return nil, rows.Err()
-		}
-		var w chainRow
-		r := &w.r
-		err := rows.Scan(&r.ID, &r.OrgID, &w.at, &r.UserID, &r.Username, &w.role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID,
-			&w.seq, &w.prev, &w.hash)
-		r.At, r.Role = parseTime(w.at), crs.Role(w.role)
-		return &w, err
-	}
-	row, err := nextRow()
-	for err == nil && (row != nil || blocks.cur != nil) {
-		if k := blocks.cur; k != nil && (row == nil || k.seq < row.seq) {
+	for err == nil && (row != nil || block != nil) {
+		if k := block; k != nil && (row == nil || k.seq < row.seq) {
 			b := crs.AuditChainBreak{RecordID: k.firstID, Seq: k.seq, At: parseTime(k.minAt)}
 			follows(b, k.seq, k.prev)
 			n, problem := k.check(orgID)
@@ -345,7 +340,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 				add(b)
 			}
 			want, prev = k.seq+1, k.hash
-			err = blocks.next()
+			block, err = blocks.next()
 			continue
 		}
 		r := &row.r
@@ -367,7 +362,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 			named++
 		}
 		want, prev = row.seq+1, row.hash
-		row, err = nextRow()
+		row, err = rows.next()
 	}
 	if err != nil {
 		return nil, err
@@ -397,6 +392,64 @@ func (db *DB) VerifyAuditChain(ctx context.Context, orgID string) (*crs.AuditCha
 		add(crs.AuditChainBreak{RecordID: id, Problem: fmt.Sprintf("%d listed patients name a list record the trail does not hold: inserted or the record deleted", listed[id].n)})
 	}
 	return c, nil
+}
+
+// chainRow is a chained record of the table as stored.
+type chainRow struct {
+	r                    crs.AuditRecord
+	at, role, prev, hash string
+	seq                  int64
+}
+
+func scanChainRow(row scanner) (*chainRow, error) {
+	var w chainRow
+	r := &w.r
+	err := row.Scan(&r.ID, &r.OrgID, &w.at, &r.UserID, &r.Username, &w.role, &r.PatientID, &r.Action, &r.What, &r.Purpose, &r.EventID,
+		&w.seq, &w.prev, &w.hash)
+	r.At, r.Role = parseTime(w.at), crs.Role(w.role)
+	return &w, err
+}
+
+// chainPages reads a trust's links of one kind (records of the table,
+// or blocks) in the chain's order, a page of size at a time, each
+// page's query read to its end before the next is sent: the check reads
+// the two kinds side by side in one transaction, and PostgreSQL's
+// connection answers one query at a time. query selects the links after
+// a place ($1 the trust, $2 the seq), in order; seq gives a link's.
+// after starts below every place, so that a link forged at no place
+// (seq 0 or less) is read too.
+type chainPages[T any] struct {
+	ctx   context.Context
+	q     Querier
+	org   string
+	query string
+	size  int
+	scan  func(scanner) (T, error)
+	seq   func(T) int64
+	page  []T
+	after int64
+	ended bool
+}
+
+// next returns the next link, the zero T past the last.
+func (p *chainPages[T]) next() (T, error) {
+	var zero T
+	if len(p.page) == 0 && !p.ended {
+		page, err := queryRows(p.ctx, p.q, p.scan, p.query+` LIMIT `+itoa(p.size), p.org, p.after)
+		if err != nil {
+			return zero, err
+		}
+		p.page, p.ended = page, len(page) < p.size
+		if len(page) > 0 {
+			p.after = p.seq(page[len(page)-1])
+		}
+	}
+	if len(p.page) == 0 {
+		return zero, nil
+	}
+	v := p.page[0]
+	p.page = p.page[1:]
+	return v, nil
 }
 
 // seqRange writes a run of places in the chain: "7" or "7 to 9".

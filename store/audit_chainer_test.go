@@ -53,11 +53,13 @@ func TestAuditChainTakesEveryRecordOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The chain's links: the records of the table and, on SQLite, the
-		// blocks of access records.
-		links := `SELECT seq FROM audit WHERE org_id = ` + org
-		if db.Dialect() == "sqlite" {
-			links += ` UNION ALL SELECT seq FROM audit_blocks WHERE org_id = ` + org
+		// The chain's links: the records of the table and the blocks of
+		// access records, which the writer of the blocks and the chainer
+		// (PostgreSQL) or the committer (SQLite) placed between one
+		// another.
+		links := `SELECT seq FROM audit WHERE org_id = ` + org + ` UNION ALL SELECT seq FROM audit_blocks WHERE org_id = ` + org
+		if blocks, err := db.QueryCount(ctx, `SELECT COUNT(*) FROM audit_blocks WHERE org_id = `+org); err != nil || blocks == 0 {
+			t.Errorf("blocks of the searches = %d, %v; want some", blocks, err)
 		}
 		n, err := db.QueryCount(ctx, `SELECT COUNT(*) FROM (`+links+`) AS l`)
 		if err != nil {

@@ -16,10 +16,11 @@ import (
 // (the patients' records by patient, the patients' primary key, the
 // listed patients' primary key): an OR of them made SQLite scan the
 // trust's whole trail. On SQLite the records of changes are found by
-// their index by patient, those of accesses written as rows by the
-// full-text index audit_by_patient (migration 0132) and those in blocks
-// by the blocks' full-text index (0136), each asked for the patients'
-// terms.
+// their index by patient and those of accesses written as rows by the
+// full-text index audit_by_patient (migration 0132); on PostgreSQL both
+// by audit's index by patient. On both the records in blocks are found
+// by the blocks' index by patient (dialect.blocksNaming), asked for the
+// patients.
 func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 	ids := placeholderRows(1, len(patients), len(args)+1, false)
 	for _, p := range patients {
@@ -32,12 +33,12 @@ func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_by_patient f JOIN audit a ON a.id = f.id
 		WHERE audit_by_patient MATCH $` + itoa(len(args)) + ` AND a.org_id = $1 AND a.patient_id IN ` + ids + ` AND a.event_id = ''`
-		args = append(args, blockTermQuery('p', patients...))
-		own += `
-		UNION ALL SELECT ` + blockRecordCols + `
-		FROM audit_block_terms f JOIN audit_blocks b ON b.n = f.rowid, json_each(b.records) r
-		WHERE audit_block_terms MATCH $` + itoa(len(args)) + ` AND b.org_id = $1 AND ` + blockField["patient_id"] + ` IN ` + ids
 	}
+	blocks, named, args := db.dialect.blocksNaming(args, 'p', patients...)
+	own += `
+		UNION ALL SELECT ` + blockRecordCols + `
+		FROM ` + blocks + `, ` + db.dialect.blockRecords() + `
+		WHERE ` + named + ` AND b.org_id = $1 AND ` + blockField["patient_id"] + ` IN ` + ids
 	return `(` + own + `
 		UNION SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM patients p JOIN audit a ON a.id = p.load_audit_id
@@ -61,13 +62,16 @@ func patientTerms(patients []string) string {
 	return strings.Join(terms, " OR ")
 }
 
-// checkPatientIndex is VerifyAuditChain's check of the full-text index
-// by patient on SQLite: the chained access records of the trust that
+// checkPatientIndex is VerifyAuditChain's check of the full-text
+// indexes on SQLite, by patient of audit and of the blocks
+// (checkBlockIndex): the chained access records of the trust that
 // name a patient (named, up to seq last) each have one entry. A record
 // without its entry would be missing from its patient's trail; an entry
 // more is one no record explains. (An entry cannot put a record in
 // another patient's trail: the trail keeps the records the index finds
-// only if they name the patient.)
+// only if they name the patient.) On PostgreSQL audit's index is
+// PostgreSQL's own, and each block's arrays are checked against its
+// records as the block is read (chainBlock.check).
 func (db *DB) checkPatientIndex(ctx context.Context, q Querier, orgID string, named, last int64, add func(crs.AuditChainBreak)) error {
 	if db.dialect.name != "sqlite" {
 		return nil

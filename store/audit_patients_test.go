@@ -60,16 +60,16 @@ func TestPatientTrailFindsEachPatientsRecords(t *testing.T) {
 	})
 }
 
-// TestAuditChainFindsPatientIndexLoss changes SQLite's index of the
-// blocks of access records behind the store's back: an entry added is
-// found as one more than the blocks; with the index emptied the check of
-// the chain says blocks are missing from it, and the patient's trail
-// indeed no longer shows their records. The index refuses a deletion.
+// TestAuditChainFindsPatientIndexLoss changes the index of the blocks
+// of access records by patient and user behind the store's back. On
+// SQLite, its full-text index: an entry added is found as one more than
+// the blocks; with the index emptied the check of the chain says blocks
+// are missing from it. On PostgreSQL, a block's arrays: a user added,
+// and the patients taken away, are each found. Either way the patient's
+// trail then indeed no longer shows their records, and the index
+// refuses a deletion.
 func TestAuditChainFindsPatientIndexLoss(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		if db.Dialect() != "sqlite" {
-			t.Skip("PostgreSQL indexes the audit table itself")
-		}
 		ctx := context.Background()
 		tr := storetest.NewTrust(t, db, "RPX")
 		for range 5 {
@@ -113,6 +113,25 @@ func TestAuditChainFindsPatientIndexLoss(t *testing.T) {
 		check("")
 		if n := found(); n != 5 {
 			t.Fatalf("patient-x: %d records, want 5", n)
+		}
+		if db.Dialect() == "postgres" {
+			block := ` WHERE org_id = '` + tr.Org.ID + `' AND 'patient-x' = ANY (patients)`
+			if err := db.ExecSchema(ctx, `UPDATE audit_blocks SET patients = '{}'`+block); err == nil {
+				t.Error("a block's patients were changed")
+			}
+			dropTriggers(t, db, nil, []string{`DROP TRIGGER audit_blocks_append_only ON audit_blocks`})
+			if err := db.ExecSchema(ctx, `UPDATE audit_blocks SET users = users || 'someone'::text`+block); err != nil {
+				t.Fatal(err)
+			}
+			check("index by patient and user")
+			if err := db.ExecSchema(ctx, `UPDATE audit_blocks SET users = array_remove(users, 'someone'), patients = array_remove(patients, 'patient-x')`+block); err != nil {
+				t.Fatal(err)
+			}
+			check("index by patient and user")
+			if n := found(); n != 0 {
+				t.Fatalf("patient-x taken off the blocks' arrays: %d records; the trail is not read through the index", n)
+			}
+			return
 		}
 		if err := db.ExecSchema(ctx, `DELETE FROM audit_block_terms WHERE rowid IN (SELECT n FROM audit_blocks LIMIT 1)`); err == nil {
 			t.Error("an entry of the index of blocks was deleted")

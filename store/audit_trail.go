@@ -32,7 +32,7 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	// Each condition is written twice: on a row of audit (or of the
 	// patient's trail), and on a record of a block with, where it can,
 	// one on the block that lets its index pass over blocks that hold
-	// no such record (SQLite only).
+	// no such record.
 	where, blockWhere := []string{"org_id = $1"}, []string{"b.org_id = $1"}
 	args := []any{a.OrgID}
 	add := func(v any, cond string, onBlock ...string) {
@@ -50,9 +50,10 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	}
 	if q.Agent != "" {
 		add(q.Agent, "(user_id = $? OR username = $?)", "("+blockField["user_id"]+" = $? OR "+blockField["username"]+" = $?)")
-		if s.db.dialect.name == "sqlite" && q.PatientID == "" {
-			args = append(args, blockTermQuery('u', q.Agent))
-			blockWhere = append(blockWhere, "b.n IN (SELECT rowid FROM audit_block_terms WHERE audit_block_terms MATCH $"+itoa(len(args))+")")
+		if q.PatientID == "" {
+			var named string
+			named, args = s.db.dialect.blockNamedBy(args, 'u', q.Agent)
+			blockWhere = append(blockWhere, named)
 		}
 	}
 	if !q.From.IsZero() {
@@ -70,14 +71,15 @@ func (s *AuditService) SearchAudit(ctx context.Context, a crs.Actor, q crs.Audit
 	}
 	limit := fmt.Sprintf(` LIMIT %d`, count)
 	query := `SELECT ` + auditColumnNames + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC` + limit
-	if s.db.dialect.name == "sqlite" && q.PatientID == "" {
+	if q.PatientID == "" {
 		// The newest records of the table and the newest of the blocks,
 		// each read newest first through its index and so only as far
 		// as the page needs: a block's records are newer than every
-		// record of the blocks before it.
-		query = `SELECT * FROM (` + query + `)
-			UNION ALL SELECT * FROM (SELECT ` + blockRecordCols + ` FROM audit_blocks b, json_each(b.records) r
-			WHERE ` + strings.Join(blockWhere, " AND ") + ` ORDER BY b.last_id DESC, r.key DESC` + limit + `)
+		// record of the blocks before it (one writer writes them, and
+		// gives their ids as it writes).
+		query = `SELECT * FROM (` + query + `) AS table_page
+			UNION ALL SELECT * FROM (SELECT ` + blockRecordCols + ` FROM audit_blocks b, ` + s.db.dialect.blockRecords() + `
+			WHERE ` + strings.Join(blockWhere, " AND ") + ` ORDER BY b.last_id DESC, r.key DESC` + limit + `) AS block_page
 			ORDER BY 1 DESC` + limit
 	}
 	out, err := queryRows(ctx, s.db.read, scanAuditRow, query, args...)
@@ -93,15 +95,12 @@ func (s *AuditService) AuditRecordByID(ctx context.Context, a crs.Actor, id stri
 	if err := s.auditReader(a); err != nil {
 		return nil, err
 	}
-	query := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND id = $2`
-	if s.db.dialect.name == "sqlite" {
-		// Or in the one block whose records' ids span it: the first
-		// block, in the order of its records' ids, that ends at or past
-		// it.
-		query += ` UNION ALL SELECT ` + blockRecordCols + `
-			FROM (SELECT * FROM audit_blocks WHERE org_id = $1 AND last_id >= $2 ORDER BY last_id LIMIT 1) b, json_each(b.records) r
-			WHERE ` + blockField["id"] + ` = $2`
-	}
+	// Or in the one block whose records' ids span it: the first block,
+	// in the order of its records' ids, that ends at or past it.
+	query := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND id = $2
+		UNION ALL SELECT ` + blockRecordCols + `
+		FROM (SELECT * FROM audit_blocks WHERE org_id = $1 AND last_id >= $2 ORDER BY last_id LIMIT 1) b, ` + s.db.dialect.blockRecords() + `
+		WHERE ` + blockField["id"] + ` = $2`
 	r, err := scanAuditRow(s.db.read.QueryRowContext(ctx, query, a.OrgID, id))
 	if err != nil {
 		return nil, notFound(err, "the audit trail has no record %s", id)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -119,4 +120,80 @@ func (d dialect) migrationSQL(s string) string {
 func isDatabaseError(err error) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) || errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)
+}
+
+// blockRecords is the FROM item of the records of a block b of
+// audit_blocks, a row r each: r.value the record's array, r.key its
+// place in the block. PostgreSQL holds the text as written and reads it
+// as jsonb.
+func (d dialect) blockRecords() string {
+	if d.name == "sqlite" {
+		return "json_each(b.records) r"
+	}
+	return "jsonb_array_elements(b.records::jsonb) WITH ORDINALITY r(value, key)"
+}
+
+// insertBlock writes a block of trust org, its records' text and its
+// index by patient and user: on SQLite the block and its entry in the
+// full-text index audit_block_terms, on PostgreSQL the block with its
+// arrays.
+func (d dialect) insertBlock(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error),
+	org string, b auditBlock, text []byte, patients, users []string) error {
+	if d.name != "sqlite" {
+		_, err := exec(ctx, `INSERT INTO audit_blocks (org_id, seq, first_id, last_id, min_at, max_at, records, prev_hash, hash, patients, users)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, org, b.seq, b.firstID, b.lastID, b.minAt, b.maxAt, string(text), b.prev, b.hash, patients, users)
+		return err
+	}
+	if _, err := exec(ctx, `INSERT INTO audit_blocks (org_id, seq, first_id, last_id, min_at, max_at, records, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, org, b.seq, b.firstID, b.lastID, b.minAt, b.maxAt, string(text), b.prev, b.hash); err != nil {
+		return err
+	}
+	_, err := exec(ctx, `INSERT INTO audit_block_terms (rowid, t, n) VALUES (last_insert_rowid(), $1, last_insert_rowid())`, blockTerms(patients, users))
+	return err
+}
+
+// blocksNaming is what reads, through the blocks' index by patient and
+// user, the blocks b that hold records of any of vs as kind (p a
+// patient, u a user's id or name): a FROM item naming b and the
+// condition that picks them, its parameter appended to args. On SQLite
+// the full-text index audit_block_terms is joined; on PostgreSQL a
+// block's array (patients or users) overlaps vs, read through its GIN
+// index.
+func (d dialect) blocksNaming(args []any, kind byte, vs ...string) (from, cond string, _ []any) {
+	if d.name == "sqlite" {
+		args = append(args, blockTermQuery(kind, vs...))
+		return "audit_block_terms f JOIN audit_blocks b ON b.n = f.rowid", "audit_block_terms MATCH $" + itoa(len(args)), args
+	}
+	return "audit_blocks b", blockArray(kind) + " && $" + itoa(len(args)+1) + "::text[]", append(args, vs)
+}
+
+// blockNamedBy is a condition on a block b alone that it holds records
+// of any of vs as kind, for a reader that walks the blocks in another
+// index's order and keeps those the index by patient and user names.
+func (d dialect) blockNamedBy(args []any, kind byte, vs ...string) (string, []any) {
+	if d.name == "sqlite" {
+		args = append(args, blockTermQuery(kind, vs...))
+		return "b.n IN (SELECT rowid FROM audit_block_terms WHERE audit_block_terms MATCH $" + itoa(len(args)) + ")", args
+	}
+	return blockArray(kind) + " && $" + itoa(len(args)+1) + "::text[]", append(args, vs)
+}
+
+// blockIndexed is what the check of the chain reads of a block's index
+// by patient and user beside the block: on PostgreSQL its arrays as JSON
+// text, checked against its records (chainBlock.check); on SQLite
+// nothing, for the full-text index is counted whole (checkBlockIndex).
+func (d dialect) blockIndexed() string {
+	if d.name == "sqlite" {
+		return "'', ''"
+	}
+	return "array_to_json(patients)::text, array_to_json(users)::text"
+}
+
+// blockArray is PostgreSQL's column of a block b that names its records'
+// patients (kind p) or users (u).
+func blockArray(kind byte) string {
+	if kind == 'p' {
+		return "b.patients"
+	}
+	return "b.users"
 }

@@ -220,7 +220,7 @@ func (b *appendBuffer) flush(tx *Tx) error {
 		}
 	}
 	if err == nil && b.wroteAccess < len(b.access) {
-		if err = writeBlocks(tx, b.access[b.wroteAccess:], heads); err == nil {
+		if err = writeBlocks(context.Background(), tx, tx.db.dialect, b.access[b.wroteAccess:], heads); err == nil {
 			b.wroteAccess = len(b.access)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -191,7 +192,7 @@ func appendEvent(tx *Tx, ev *crs.Event, rec *crs.AuditRecord) error {
 	if _, err := tx.Exec(insertEventSQL, args...); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append event: %w", err)
 	}
-	if err := insertAudits(tx.ctx, tx, []*crs.AuditRecord{rec}); err != nil {
+	if err := insertAudits(tx.ctx, tx, []*crs.AuditRecord{rec}, nil); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "append audit record: %w", err)
 	}
 	return nil
@@ -299,11 +300,13 @@ more:
 		return true
 	}
 	// The writer chains the records as it writes them: it locks its
-	// trusts' heads only for its own short transaction, which no command
-	// waits on (commands write theirs unchained, for the chainer), and
-	// each record is written once rather than written and then updated
-	// with its place in the chain.
-	if err := insertAudits(context.Background(), tx, rs); err != nil {
+	// trusts' heads, in trust order, only for its own short transaction,
+	// which no command waits on (commands write theirs unchained, for the
+	// chainer), and each record is written once rather than written and
+	// then updated with its place in the chain. The records of accesses
+	// go in blocks, a trust's in one link of its chain (audit_blocks.go);
+	// those of changes and lists handed to it stay rows.
+	if err := db.writeAuditsIn(context.Background(), tx, rs); err != nil {
 		db.Logger.Error("write audit records", "records", len(rs), "err", err)
 		_ = tx.Rollback()
 		return true
@@ -314,6 +317,33 @@ more:
 	}
 	db.wakeChainer()
 	return true
+}
+
+// writeAuditsIn chains and writes the audit records rs in tx: the heads
+// of all their trusts locked first, in trust order, then the rows, then
+// the blocks.
+func (db *DB) writeAuditsIn(ctx context.Context, tx *sql.Tx, rs []*crs.AuditRecord) error {
+	heads := map[string]*auditHead{}
+	if _, err := lockAuditHeads(ctx, tx, heads, rs); err != nil {
+		return err
+	}
+	var rows, access []*crs.AuditRecord
+	for _, r := range rs {
+		if blockable(r) {
+			access = append(access, r)
+		} else {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) > 0 {
+		if err := insertAudits(ctx, tx, rows, heads); err != nil {
+			return err
+		}
+	}
+	if len(access) > 0 {
+		return writeBlocks(ctx, tx, db.dialect, access, heads)
+	}
+	return nil
 }
 
 // settingsCache remembers answers about a trust's interface settings
