@@ -619,9 +619,10 @@ type execer interface {
 // Audit records a read or other access that changed nothing. The record
 // is group-committed with the next batch of writes, within milliseconds,
 // so reads never wait on a disk sync; Close writes any still pending.
+// It is written in a block, which gives it its id (writeBlocks).
 func (db *DB) Audit(a crs.Actor, patientID, action, what string) {
 	r := &crs.AuditRecord{
-		ID: crs.NewID(), OrgID: a.OrgID, At: db.Clock.Now().UTC(), UserID: a.UserID, Username: a.Username,
+		OrgID: a.OrgID, At: db.Clock.Now().UTC(), UserID: a.UserID, Username: a.Username,
 		Role: a.Role, PatientID: patientID, Action: action, What: what, Purpose: a.Purpose,
 	}
 	db.queueAudit(r)
