@@ -146,18 +146,18 @@ func blockHash(prev string, seq int64, org string, records []byte) string {
 // is indexed by. Neither is nil: PostgreSQL's arrays are never NULL.
 func blockNames(rs []*crs.AuditRecord) (patients, users []string) {
 	patients, users = []string{}, []string{}
-	seen := map[string]bool{}
-	add := func(list []string, kind byte, v string) []string {
-		if v == "" || seen[string(kind)+v] {
+	seenPatient, seenUser := map[string]bool{}, map[string]bool{}
+	add := func(list []string, seen map[string]bool, v string) []string {
+		if v == "" || seen[v] {
 			return list
 		}
-		seen[string(kind)+v] = true
+		seen[v] = true
 		return append(list, v)
 	}
 	for _, r := range rs {
-		patients = add(patients, 'p', r.PatientID)
-		users = add(users, 'u', r.UserID)
-		users = add(users, 'u', r.Username)
+		patients = add(patients, seenPatient, r.PatientID)
+		users = add(users, seenUser, r.UserID)
+		users = add(users, seenUser, r.Username)
 	}
 	return patients, users
 }
@@ -169,31 +169,33 @@ func blockNames(rs []*crs.AuditRecord) (patients, users []string) {
 func blockTerms(patients, users []string) string {
 	var b []byte
 	for _, p := range patients {
-		b = appendBlockTerm(append(b, ' '), 'p', p)
+		b = appendTerm(append(b, ' '), "p", p)
 	}
 	for _, u := range users {
-		b = appendBlockTerm(append(b, ' '), 'u', u)
+		b = appendTerm(append(b, ' '), "u", u)
 	}
 	return strings.TrimPrefix(string(b), " ")
 }
 
-// appendBlockTerm appends the term of a patient (kind p) or a user (kind
-// u) in audit_block_terms: the kind and the value in hexadecimal.
-func appendBlockTerm(b []byte, kind byte, v string) []byte {
+// appendTerm appends a term of the trail's full-text indexes: prefix
+// (p for a patient, u for a user in audit_block_terms; none in
+// audit_by_patient, whose terms are all patients) and the value in
+// hexadecimal, one token whatever the value holds.
+func appendTerm(b []byte, prefix, v string) []byte {
 	const digits = "0123456789ABCDEF"
-	b = append(b, kind)
+	b = append(b, prefix...)
 	for i := 0; i < len(v); i++ {
 		b = append(b, digits[v[i]>>4], digits[v[i]&0xF])
 	}
 	return b
 }
 
-// blockTermQuery is the full-text query of the blocks that name any of
-// vs as kind: each term quoted, joined by OR.
-func blockTermQuery(kind byte, vs ...string) string {
+// termQuery is the full-text query of the entries that hold any of vs
+// as terms with prefix (appendTerm): each term quoted, joined by OR.
+func termQuery(prefix string, vs ...string) string {
 	terms := make([]string, len(vs))
 	for i, v := range vs {
-		terms[i] = `"` + string(appendBlockTerm(nil, kind, v)) + `"`
+		terms[i] = `"` + string(appendTerm(nil, prefix, v)) + `"`
 	}
 	return strings.Join(terms, " OR ")
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/hex"
-	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -28,7 +26,7 @@ func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 	}
 	own := `SELECT ` + auditColumnNames + ` FROM audit WHERE org_id = $1 AND patient_id IN ` + ids
 	if db.dialect.name == "sqlite" {
-		args = append(args, patientTerms(patients))
+		args = append(args, termQuery("", patients...))
 		own += ` AND event_id <> ''
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, a.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_by_patient f JOIN audit a ON a.id = f.id
@@ -49,17 +47,6 @@ func (db *DB) patientAuditFrom(args []any, patients ...string) (string, []any) {
 		UNION ALL SELECT a.id, a.org_id, a.at, a.user_id, a.username, a.role, l.patient_id, a.action, a.what, a.purpose, a.event_id
 		FROM audit_bulk_lists bl JOIN audit_bulk_listed l ON l.audit_id = bl.audit_id JOIN audit a ON a.id = bl.audit_id
 		WHERE bl.org_id = $1 AND l.patient_id IN ` + ids + `) AS trail`, args
-}
-
-// patientTerms is the full-text query of the records of any of the
-// patients: each patient's term (its id in hexadecimal, as the trigger of
-// migration 0132 writes it), joined by OR.
-func patientTerms(patients []string) string {
-	terms := make([]string, len(patients))
-	for i, p := range patients {
-		terms[i] = `"` + strings.ToUpper(hex.EncodeToString([]byte(p))) + `"`
-	}
-	return strings.Join(terms, " OR ")
 }
 
 // checkPatientIndex is VerifyAuditChain's check of the full-text

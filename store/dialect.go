@@ -161,7 +161,7 @@ func (d dialect) insertBlock(ctx context.Context, exec func(context.Context, str
 // index.
 func (d dialect) blocksNaming(args []any, kind byte, vs ...string) (from, cond string, _ []any) {
 	if d.name == "sqlite" {
-		args = append(args, blockTermQuery(kind, vs...))
+		args = append(args, termQuery(string(kind), vs...))
 		return "audit_block_terms f JOIN audit_blocks b ON b.n = f.rowid", "audit_block_terms MATCH $" + itoa(len(args)), args
 	}
 	return "audit_blocks b", blockArray(kind) + " && $" + itoa(len(args)+1) + "::text[]", append(args, vs)
@@ -172,7 +172,7 @@ func (d dialect) blocksNaming(args []any, kind byte, vs ...string) (from, cond s
 // index's order and keeps those the index by patient and user names.
 func (d dialect) blockNamedBy(args []any, kind byte, vs ...string) (string, []any) {
 	if d.name == "sqlite" {
-		args = append(args, blockTermQuery(kind, vs...))
+		args = append(args, termQuery(string(kind), vs...))
 		return "b.n IN (SELECT rowid FROM audit_block_terms WHERE audit_block_terms MATCH $" + itoa(len(args)) + ")", args
 	}
 	return blockArray(kind) + " && $" + itoa(len(args)+1) + "::text[]", append(args, vs)

@@ -187,9 +187,8 @@ func TestRegisterNHSNumberAtOnce(t *testing.T) {
 						t.Errorf("writer %d: %v; want a conflict naming %s", i, err, holder)
 					}
 				}
-				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
-				if err != nil || live != 1 {
-					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				if live := liveHolders(t, db, tr.Org.ID, tc.number); live != 1 {
+					t.Errorf("live patients holding %s: %d; want 1", tc.number, live)
 				}
 			})
 		}
@@ -331,9 +330,8 @@ func TestNHSNumberGivenBesideRegistrations(t *testing.T) {
 						t.Errorf("registration %d: %v; want a conflict naming %s", i, err, mrn)
 					}
 				}
-				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
-				if err != nil || live != 1 {
-					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				if live := liveHolders(t, db, tr.Org.ID, tc.number); live != 1 {
+					t.Errorf("live patients holding %s: %d; want 1", tc.number, live)
 				}
 			})
 		}
@@ -355,13 +353,6 @@ func TestLocksTakenCrossed(t *testing.T) {
 		ctx := context.Background()
 		pats := store.NewPatientService(db)
 		clerk, analyst := tr.Actor(crs.RoleClerk), tr.Actor(crs.RoleAnalyst)
-		liveHolders := func(number string) int64 {
-			n, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, number))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
 		for _, tc := range []struct {
 			name  string
 			actor crs.Actor
@@ -382,7 +373,7 @@ func TestLocksTakenCrossed(t *testing.T) {
 				},
 				"already belongs to the patient with hospital number RNX",
 				func(keys [2]string) string {
-					if a, b := liveHolders(keys[0]), liveHolders(keys[1]); a != 1 || b != 1 {
+					if a, b := liveHolders(t, db, tr.Org.ID, keys[0]), liveHolders(t, db, tr.Org.ID, keys[1]); a != 1 || b != 1 {
 						return fmt.Sprintf("live holders of the numbers: %d and %d; want 1 each", a, b)
 					}
 					return ""
@@ -553,9 +544,8 @@ func TestUnmergeNHSNumberHeld(t *testing.T) {
 				if p, err := pats.FindPatientByIdentifier(ctx, analyst, "mrn", minor.MRN); err != nil || p.ID != major.ID {
 					t.Errorf("hospital number %s finds %v (%v); want the kept record", minor.MRN, p, err)
 				}
-				live, err := db.QueryCount(ctx, fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, tr.Org.ID, tc.number))
-				if err != nil || live != 1 {
-					t.Errorf("live patients holding %s: %d (%v); want 1", tc.number, live, err)
+				if live := liveHolders(t, db, tr.Org.ID, tc.number); live != 1 {
+					t.Errorf("live patients holding %s: %d; want 1", tc.number, live)
 				}
 			})
 		}
@@ -635,4 +625,15 @@ func TestMigratePatientsNHSNumberHeld(t *testing.T) {
 			})
 		}
 	})
+}
+
+// liveHolders counts the trust's live (unmerged) patients holding an NHS
+// number.
+func liveHolders(t *testing.T, db *store.DB, orgID, number string) int64 {
+	t.Helper()
+	n, err := db.QueryCount(context.Background(), fmt.Sprintf(`SELECT COUNT(*) FROM patients WHERE org_id = '%s' AND nhs_number = '%s' AND merged_into = ''`, orgID, number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
