@@ -109,7 +109,7 @@ type ResourceQuery struct {
 	// to before their words are looked for in the resource's values.
 	Words  []string
 	SortBy []ResourceSort
-	After  string // keyset: only ids after this one (default order only)
+	After  string // keyset: only those after the resource of this id, in the default order (a type's: the order created; every type's: type and id)
 	Offset int    // with SortBy, how many to skip
 	Count  int    // page size; 0 counts only
 	// RefersTo keeps only resources with a reference to one of these

@@ -182,12 +182,12 @@ func (s *InpatientService) readBedFlags(ctx context.Context, q Querier, a crs.Ac
 	}
 	query := `SELECT DISTINCT s.patient_id, i.code FROM bed_stays bs JOIN spells s ON s.id = bs.spell_id
 		JOIN fhir_current c ON c.org_id = bs.org_id AND c.type = 'Condition' AND c.patient_id = s.patient_id AND c.deleted = 0
-		JOIN fhir_index i ON i.org_id = c.org_id AND i.type = c.type AND i.id = c.id AND i.param = 'code'
+		JOIN fhir_index i ON i.rid = c.rid AND i.param = 'code'
 			AND i.system = 'http://snomed.info/sct' AND i.code IN (` + strings.Join(codes, ", ") + `)
 		WHERE bs.org_id = $1 AND bs.is_current = 1
-		AND EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
+		AND EXISTS (SELECT 1 FROM fhir_index v WHERE v.rid = c.rid
 			AND v.param = 'clinical-status' AND v.code IN ('active', 'recurrence', 'relapse'))
-		AND NOT EXISTS (SELECT 1 FROM fhir_index v WHERE v.org_id = c.org_id AND v.type = c.type AND v.id = c.id
+		AND NOT EXISTS (SELECT 1 FROM fhir_index v WHERE v.rid = c.rid
 			AND v.param = 'verification-status' AND v.code IN ('refuted', 'entered-in-error'))
 		AND NOT EXISTS (SELECT 1 FROM patient_seals ps WHERE ps.org_id = bs.org_id AND ps.patient_id = s.patient_id AND ps.lifted_at = '')`
 	if wardID != "" {

@@ -63,8 +63,14 @@ type DB struct {
 	failRate float64
 
 	settings settingsCache // interface settings every message asks about
-	prefixMu sync.Mutex
-	prefixes map[string]string // hospital number prefix by organisation id; set at creation, never changed
+	// rids is the block of resource numbers PostgreSQL's writers take
+	// from (newRIDs).
+	rids struct {
+		mu        sync.Mutex
+		next, end int64
+	}
+	orgsMu sync.Mutex
+	orgs   map[string]orgFixed // what never changes of a trust, by its id (orgFixed)
 
 	// writing is held shared by each command on the pool (PostgreSQL) and
 	// taken by Close, to wait for the commands in flight.
@@ -129,7 +135,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		chainWake:  make(chan struct{}, 1),
 		chainDone:  make(chan struct{}),
 		prepared:   map[string]*sql.Stmt{},
-		prefixes:   map[string]string{},
+		orgs:       map[string]orgFixed{},
 	}
 	switch d.name {
 	case "sqlite":

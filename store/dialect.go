@@ -12,6 +12,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	msqlite "modernc.org/sqlite"       // SQLite driver "sqlite"
+
+	"github.com/opencrs/crs"
 )
 
 // dialect holds everything that differs between SQLite and PostgreSQL.
@@ -196,4 +198,43 @@ func blockArray(kind byte) string {
 		return "b.patients"
 	}
 	return "b.users"
+}
+
+// ridBlock is how many resource numbers a PostgreSQL writer takes from
+// the sequence fhir_rid at a time: its INCREMENT (migration 0140).
+const ridBlock = 64
+
+// newRIDs numbers n resources the command creates (fhir_current.rid,
+// by which their search index rows name them). SQLite's one writer
+// numbers them on from the greatest, read within its transaction;
+// PostgreSQL's writers, many at once, take blocks of ridBlock numbers
+// from the sequence, a number the database never gives twice, so that
+// a resource costs a round trip to it once in ridBlock. A number of a
+// command that fails is never used.
+func (tx *Tx) newRIDs(n int) ([]int64, error) {
+	rids := make([]int64, n)
+	if tx.db.dialect.name == "sqlite" {
+		var last int64
+		if err := tx.QueryRow(`SELECT COALESCE(MAX(rid), 0) FROM fhir_current`).Scan(&last); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "number resources: %w", err)
+		}
+		for i := range rids {
+			rids[i] = last + 1 + int64(i)
+		}
+		return rids, nil
+	}
+	r := &tx.db.rids
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range rids {
+		if r.next == r.end {
+			if err := tx.QueryRow(`SELECT nextval('fhir_rid')`).Scan(&r.next); err != nil {
+				return nil, crs.Errorf(crs.EINTERNAL, "number resources: %w", err)
+			}
+			r.end = r.next + ridBlock
+		}
+		rids[i] = r.next
+		r.next++
+	}
+	return rids, nil
 }

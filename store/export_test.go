@@ -178,3 +178,15 @@ func (tx *Tx) InsertRows(ctx context.Context, table, cols string, ncols int, arg
 
 // IsUniqueViolation says whether err is a clash of a unique key.
 var IsUniqueViolation = isUniqueViolation
+
+// MigrateAgain applies the migrations not recorded as applied, as the
+// next start would, forgetting what it remembers of the trusts.
+func (db *DB) MigrateAgain(ctx context.Context) error {
+	db.orgsMu.Lock()
+	db.orgs = map[string]orgFixed{}
+	db.orgsMu.Unlock()
+	db.rids.mu.Lock()
+	db.rids.next, db.rids.end = 0, 0
+	db.rids.mu.Unlock()
+	return db.migrate(ctx)
+}

@@ -26,9 +26,14 @@ const resourceInstant = "2006-01-02T15:04:05.000Z07:00"
 // to the patient or are about them, but for the patient's own Patient
 // resource (what the PMI keeps beside the record, which stays with it).
 func resourcesReferring(tx *Tx, patientID string) ([]resourceKey, error) {
-	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT x.type, x.id FROM fhir_index x WHERE x.org_id = $1 AND `+refersRow+` AND x.text = $3 AND x.system = 'Patient' AND x.code = $2
+	orgN, err := tx.db.orgNumber(tx.ctx, tx, tx.actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := queryRows(tx.ctx, tx, scanResourceKey, `SELECT c.type, c.id FROM fhir_index x JOIN fhir_current c ON c.rid = x.rid
+		WHERE x.org_n = $4 AND `+refersRow+` AND x.text = $3 AND x.system = 'Patient' AND x.code = $2
 		UNION SELECT c.type, c.id FROM fhir_current c WHERE c.org_id = $1 AND c.patient_id = $3 AND c.deleted = 0
-		ORDER BY 1, 2`, tx.actor.OrgID, "Patient/"+patientID, patientID)
+		ORDER BY 1, 2`, tx.actor.OrgID, "Patient/"+patientID, patientID, orgN)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "find resources of the record: %w", err)
 	}
@@ -143,7 +148,8 @@ func movedBody(body []byte, from, to string, version int, at string) ([]byte, bo
 // movedIndex is the search index of a resource's current version with
 // its references to Patient/from reading Patient/to.
 func movedIndex(tx *Tx, k resourceKey, from, to string) ([]crs.ResourceIndexRow, bool, error) {
-	rows, err := tx.Query(`SELECT param, system, code, text, lo, hi, num FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, tx.actor.OrgID, k.Type, k.ID)
+	rows, err := tx.Query(`SELECT x.param, x.system, x.code, x.text, x.lo, x.hi, x.num FROM fhir_index x JOIN fhir_current c ON c.rid = x.rid
+		WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3 ORDER BY x.n`, tx.actor.OrgID, k.Type, k.ID)
 	if err != nil {
 		return nil, false, crs.Errorf(crs.EINTERNAL, "read index of %s/%s: %w", k.Type, k.ID, err)
 	}

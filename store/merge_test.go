@@ -100,7 +100,8 @@ func TestPatientTablesListed(t *testing.T) {
 // reference in their JSON.
 func resourcesNaming(t *testing.T, db *store.DB, orgID, patientID string) []string {
 	t.Helper()
-	rows, err := db.Reader().QueryContext(context.Background(), `SELECT type, id FROM fhir_index WHERE org_id = $1 AND system = 'Patient' AND code = $2
+	rows, err := db.Reader().QueryContext(context.Background(), `SELECT c.type, c.id FROM fhir_index x JOIN fhir_current c ON c.rid = x.rid
+		WHERE c.org_id = $1 AND x.system = 'Patient' AND x.code = $2
 		UNION SELECT type, id FROM fhir_current WHERE org_id = $1 AND deleted = 0 AND (patient_id = $3 OR body LIKE $4)
 		ORDER BY 1, 2`, orgID, "Patient/"+patientID, patientID, `%Patient/`+patientID+`%`)
 	if err != nil {

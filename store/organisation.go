@@ -33,7 +33,10 @@ func (s *OrganisationService) CreateOrganisation(ctx context.Context, a crs.Acto
 	}
 	a.OrgID = o.ID
 	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
-		if _, err := tx.Exec(`INSERT INTO organisations (id, ods_code, name, mrn_prefix, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		// n numbers the trust in the resource store's search index
+		// (migration 0140).
+		if _, err := tx.Exec(`INSERT INTO organisations (id, ods_code, name, mrn_prefix, created_at, n)
+			VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(n), 0) + 1 FROM organisations))`,
 			o.ID, o.ODSCode, o.Name, o.MRNPrefix, formatTime(tx.now)); err != nil {
 			if isUniqueViolation(err) {
 				return crs.FieldErrorf("ods_code", "an organisation with ODS code %s already exists", o.ODSCode)
@@ -258,23 +261,46 @@ func (s *OrganisationService) FindLocationsByID(ctx context.Context, a crs.Actor
 	return out, err
 }
 
+// orgFixed is what the database remembers of a trust: set when the
+// trust is created and never changed.
+type orgFixed struct {
+	prefix string // the prefix of the hospital numbers it allocates
+	n      int64  // its number in the resource store's search index
+}
+
 // mrnPrefix returns, within a command, the prefix of the hospital numbers
-// the trust allocates. It is set when the trust is created and never
-// changes, so the database remembers it.
+// the trust allocates.
 func mrnPrefix(tx *Tx, orgID string) (string, error) {
-	tx.db.prefixMu.Lock()
-	p, ok := tx.db.prefixes[orgID]
-	tx.db.prefixMu.Unlock()
+	o, err := tx.db.orgFixed(tx.ctx, tx, orgID)
+	return o.prefix, err
+}
+
+// orgNumber returns the trust's number in the resource store's index.
+func (db *DB) orgNumber(ctx context.Context, q Querier, orgID string) (int64, error) {
+	o, err := db.orgFixed(ctx, q, orgID)
+	return o.n, err
+}
+
+// orgFixed reads what never changes of a trust once, and remembers it.
+func (db *DB) orgFixed(ctx context.Context, q Querier, orgID string) (orgFixed, error) {
+	db.orgsMu.Lock()
+	o, ok := db.orgs[orgID]
+	db.orgsMu.Unlock()
 	if ok {
-		return p, nil
+		return o, nil
 	}
-	if err := tx.QueryRow(`SELECT mrn_prefix FROM organisations WHERE id = $1`, orgID).Scan(&p); err != nil {
-		return "", notFound(err, "no such organisation")
+	var n sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT mrn_prefix, n FROM organisations WHERE id = $1`, orgID).Scan(&o.prefix, &n); err != nil {
+		return o, notFound(err, "no such organisation")
 	}
-	tx.db.prefixMu.Lock()
-	tx.db.prefixes[orgID] = p
-	tx.db.prefixMu.Unlock()
-	return p, nil
+	if !n.Valid {
+		return o, crs.Errorf(crs.EINTERNAL, "organisation %s has no number", orgID)
+	}
+	o.n = n.Int64
+	db.orgsMu.Lock()
+	db.orgs[orgID] = o
+	db.orgsMu.Unlock()
+	return o, nil
 }
 
 // ListGPPractices lists the GP practices the trust knows in code order:

@@ -128,8 +128,9 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	org := tx.actor.OrgID
 	var current int
+	var rid int64
 	var was string // the patient the current version is about
-	err := tx.QueryRow(`SELECT version, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &was)
+	err := tx.QueryRow(`SELECT version, rid, patient_id FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID).Scan(&current, &rid, &was)
 	if err != nil && err != sql.ErrNoRows {
 		return crs.Errorf(crs.EINTERNAL, "read current version: %w", err)
 	}
@@ -175,25 +176,28 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
-	_, err = tx.Exec(`UPDATE fhir_current SET version = $4, seq = $5, last_updated = $6, deleted = $7, patient_id = $8, body = $9
-		WHERE org_id = $1 AND type = $2 AND id = $3`, currentArgs(nil, org, r)...)
+	_, err = tx.Exec(`UPDATE fhir_current SET version = $5, seq = $6, last_updated = $7, deleted = $8, patient_id = $9, body = $10
+		WHERE rid = $1 AND org_id = $2 AND type = $3 AND id = $4`, currentArgs(nil, rid, org, r)...)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
-	return tx.reindex(r, index)
+	return tx.reindex(rid, r, index)
 }
 
-// reindex replaces the index rows of r with index; a version that
-// deletes its resource has none.
-func (tx *Tx) reindex(r *crs.Resource, index []crs.ResourceIndexRow) error {
-	org := tx.actor.OrgID
-	if _, err := tx.Exec(`DELETE FROM fhir_index WHERE org_id = $1 AND type = $2 AND id = $3`, org, r.Type, r.ID); err != nil {
+// reindex replaces the index rows of r, numbered rid, with index; a
+// version that deletes its resource has none.
+func (tx *Tx) reindex(rid int64, r *crs.Resource, index []crs.ResourceIndexRow) error {
+	if _, err := tx.Exec(`DELETE FROM fhir_index WHERE rid = $1`, rid); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	if r.Deleted {
 		return nil
 	}
-	if err := insertRows(tx, "fhir_index", indexCols, indexColumns, indexArgs(nil, org, r, index), ""); err != nil {
+	orgN, err := tx.db.orgNumber(tx.ctx, tx, tx.actor.OrgID)
+	if err != nil {
+		return err
+	}
+	if err := insertRows(tx, "fhir_index", indexCols, indexColumns, indexArgs(nil, orgN, rid, r, index), ""); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "index %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
@@ -210,10 +214,11 @@ func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) err
 	}
 	org := tx.actor.OrgID
 	var current, deleted int
+	var rid int64
 	var patient string
-	err := tx.QueryRow(`SELECT c.version, v.deleted, v.patient_id FROM fhir_current c
+	err := tx.QueryRow(`SELECT c.version, c.rid, v.deleted, v.patient_id FROM fhir_current c
 		JOIN fhir_versions v ON v.org_id = c.org_id AND v.type = c.type AND v.id = c.id AND v.version = $4
-		WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3`, org, r.Type, r.ID, r.Version).Scan(&current, &deleted, &patient)
+		WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3`, org, r.Type, r.ID, r.Version).Scan(&current, &rid, &deleted, &patient)
 	if err != nil {
 		return notFound(err, "%s/%s has no version %d", r.Type, r.ID, r.Version)
 	}
@@ -251,7 +256,7 @@ func (tx *Tx) PutResourceMeta(r *crs.Resource, index []crs.ResourceIndexRow) err
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write the meta of %s/%s: %w", r.Type, r.ID, err)
 	}
-	return tx.reindex(r, index)
+	return tx.reindex(rid, r, index)
 }
 
 // resourceWritten is the data of a resource.written event about one
@@ -273,9 +278,9 @@ func writtenOf(r *crs.Resource) resourceWritten {
 const (
 	versionCols  = `seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id`
 	versionNCols = 10
-	currentCols  = `org_id, type, id, version, seq, last_updated, deleted, patient_id, body`
-	currentNCols = 9
-	indexCols    = `org_id, type, id, param, system, code, text, lo, hi, num, n`
+	currentCols  = `rid, org_id, type, id, version, seq, last_updated, deleted, patient_id, body`
+	currentNCols = 10
+	indexCols    = `rid, org_n, type, param, system, code, text, lo, hi, num, n`
 )
 
 // versionArgs appends to args the values of r's row of fhir_versions,
@@ -292,9 +297,10 @@ const versionColumns = `v.type, v.id, v.version, v.seq, v.last_updated, v.delete
 	CASE WHEN v.body <> '' THEN v.body ELSE COALESCE((SELECT c.body FROM fhir_current c
 		WHERE c.org_id = v.org_id AND c.type = v.type AND c.id = v.id AND c.version = v.version), '') END`
 
-// currentArgs appends to args the values of r's row of fhir_current.
-func currentArgs(args []any, org string, r *crs.Resource) []any {
-	return append(args, org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body))
+// currentArgs appends to args the values of r's row of fhir_current,
+// numbered rid.
+func currentArgs(args []any, rid int64, org string, r *crs.Resource) []any {
+	return append(args, rid, org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body))
 }
 
 func deletedFlag(r *crs.Resource) int {
@@ -304,21 +310,22 @@ func deletedFlag(r *crs.Resource) int {
 	return 0
 }
 
-// indexArgs appends to args the values of r's index rows, numbered from
-// 0 (n, the row's key within the resource). A row repeated (one coding
+// indexArgs appends to args the values of the index rows of r, numbered
+// rid, of the trust numbered orgN; the rows are numbered from 0 (n, the
+// row's key within the resource). A row repeated (one coding
 // given twice) is written once, so a search reading the rows of a code
 // meets each resource once.
 //
 // It runs on SQLite's one writer, once for every resource written: the
 // few rows of most resources are each compared with those before them,
 // and only a resource of many rows has a set of them made.
-func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceIndexRow) []any {
+func indexArgs(args []any, orgN, rid int64, r *crs.Resource, index []crs.ResourceIndexRow) []any {
 	var seen map[crs.ResourceIndexRow]bool
 	if len(index) > indexRowsCompared {
 		seen = make(map[crs.ResourceIndexRow]bool, len(index))
 	}
 	args = slices.Grow(args, len(index)*indexColumns)
-	orgV, typeV, idV := any(org), any(r.Type), any(r.ID) // boxed once for all its rows
+	ridV, orgV, typeV := any(rid), any(orgN), any(r.Type) // boxed once for all its rows
 	n := 0
 	for i, x := range index {
 		var num any
@@ -338,7 +345,7 @@ func indexArgs(args []any, org string, r *crs.Resource, index []crs.ResourceInde
 		if !x.Hi.IsZero() {
 			lo, hi = formatIndexTime(x.Lo), formatIndexTime(x.Hi)
 		}
-		args = append(args, orgV, typeV, idV, x.Param, x.System, x.Code, x.Text, lo, hi, num, n)
+		args = append(args, ridV, orgV, typeV, x.Param, x.System, x.Code, x.Text, lo, hi, num, n)
 		n++
 	}
 	return args
@@ -362,7 +369,11 @@ func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	query, args := resourceSearchFew(tx.actor.OrgID, q, false, few)
+	orgN, err := tx.db.orgNumber(tx.ctx, tx, tx.actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	query, args := resourceSearchFew(tx.actor.OrgID, orgN, q, false, few)
 	return queryPlaced(tx.ctx, tx, q.LastN != nil, query, args...)
 }
 
@@ -498,15 +509,15 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 // their index rows, which a version that deletes its resource leaves
 // none of.
 const metaInUseSQL = `SELECT DISTINCT type, param, system, code FROM fhir_index
-	WHERE org_id = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
+	WHERE org_n = $1 AND param IN ('_profile', '_tag', '_security') AND code <> '' AND text = ''`
 
 // metaCarriersSQL reads the bodies of the first few current resources of
 // a type that carry a tag or security label, to find the label's
 // display: the few read by the label's index rows, not every resource
 // carrying it, so a type's $meta costs what its labels are, not its
 // resources.
-const metaCarriersSQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.org_id = x.org_id AND c.type = x.type AND c.id = x.id
-	WHERE x.org_id = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = '' LIMIT 5`
+const metaCarriersSQL = `SELECT c.body FROM fhir_index x JOIN fhir_current c ON c.rid = x.rid
+	WHERE x.org_n = $1 AND x.type = $2 AND x.param = $3 AND x.code = $4 AND x.system = $5 AND x.text = '' LIMIT 5`
 
 // MetaInUse returns the profiles, tags and security labels in use on
 // the current resources of typ, or of the trust, by type, a tag or label
@@ -518,11 +529,15 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 		what = "fhir $meta of " + typ
 	}
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", what, func(q Querier) error {
-		query, args := metaInUseSQL, []any{a.OrgID}
+		orgN, err := s.db.orgNumber(ctx, q, a.OrgID)
+		if err != nil {
+			return err
+		}
+		query, args := metaInUseSQL, []any{orgN}
 		if typ != "" {
 			query, args = query+" AND type = $2", append(args, typ)
 		}
-		err := eachRow(ctx, q, func(r scanner) error {
+		err = eachRow(ctx, q, func(r scanner) error {
 			var t string
 			var x crs.MetaCode
 			if err := r.Scan(&t, &x.Param, &x.System, &x.Code); err != nil {
@@ -534,7 +549,7 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 		for t, codes := range out {
 			for i := range codes {
 				if err == nil && codes[i].Param != "_profile" {
-					codes[i].Carriers, err = metaCarriers(ctx, q, a.OrgID, t, codes[i])
+					codes[i].Carriers, err = metaCarriers(ctx, q, orgN, t, codes[i])
 				}
 			}
 		}
@@ -551,14 +566,14 @@ func (s *ResourceService) MetaInUse(ctx context.Context, a crs.Actor, typ string
 
 // metaCarriers returns the bodies of the first few current resources
 // of typ carrying the tag or security label c.
-func metaCarriers(ctx context.Context, q Querier, org, typ string, c crs.MetaCode) ([][]byte, error) {
+func metaCarriers(ctx context.Context, q Querier, orgN int64, typ string, c crs.MetaCode) ([][]byte, error) {
 	var out [][]byte
 	err := eachRow(ctx, q, func(r scanner) error {
 		var body []byte
 		err := r.Scan(&body)
 		out = append(out, body)
 		return err
-	}, metaCarriersSQL, org, typ, c.Param, c.Code, c.System)
+	}, metaCarriersSQL, orgN, typ, c.Param, c.Code, c.System)
 	return out, err
 }
 
@@ -584,7 +599,11 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 	if err != nil {
 		return nil, 0, err
 	}
-	query, args := resourceSearchFew(a.OrgID, q, q.Count == 0, few)
+	orgN, err := s.db.orgNumber(ctx, s.db.read, a.OrgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	query, args := resourceSearchFew(a.OrgID, orgN, q, q.Count == 0, few)
 	if q.Count == 0 {
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
 	} else {

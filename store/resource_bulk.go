@@ -58,6 +58,14 @@ func (tx *Tx) putNew(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 	if err := tx.emitListed(ev, what, data, listed); err != nil {
 		return err
 	}
+	orgN, err := tx.db.orgNumber(tx.ctx, tx, org)
+	if err != nil {
+		return err
+	}
+	rids, err := tx.newRIDs(len(rs))
+	if err != nil {
+		return err
+	}
 	versions := make([]any, 0, len(rs)*versionNCols)
 	current := make([]any, 0, len(rs)*currentNCols)
 	var rows []any
@@ -65,8 +73,8 @@ func (tx *Tx) putNew(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 		r.LastUpdated = tx.now
 		r.Seq = crs.NewID()
 		versions = versionArgs(versions, org, r, ev.ID)
-		current = currentArgs(current, org, r)
-		rows = indexArgs(rows, org, r, index[i])
+		current = currentArgs(current, rids[i], org, r)
+		rows = indexArgs(rows, orgN, rids[i], r, index[i])
 	}
 	about := rs[0].Type + "/" + rs[0].ID
 	if len(rs) > 1 {

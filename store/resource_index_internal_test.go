@@ -40,7 +40,7 @@ func TestIndexArgsRepeatedRows(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &crs.Resource{Type: "Observation", ID: "o1"}
-			args := indexArgs(nil, "org", r, tc.index)
+			args := indexArgs(nil, 1, 1, r, tc.index)
 			if len(args)%indexColumns != 0 {
 				t.Fatalf("%d values, not rows of %d", len(args), indexColumns)
 			}
@@ -82,6 +82,6 @@ func BenchmarkIndexArgs(b *testing.B) {
 	r := &crs.Resource{Type: "Observation", ID: "o1"}
 	b.ReportAllocs()
 	for b.Loop() {
-		indexArgs(nil, "org", r, index)
+		indexArgs(nil, 1, 1, r, index)
 	}
 }

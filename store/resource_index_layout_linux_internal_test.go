@@ -15,16 +15,27 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// The search index as it is on SQLite (migration 0103): a table keyed by
-// the resource and four partial indexes, one a kind, so each row is two
-// B-tree inserts.
-const indexLayoutToday = `CREATE TABLE fhir_index (org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL,
+// The search index as it is on SQLite (migration 0140): a table keyed by
+// the resource's number and four partial indexes, one a kind, so each
+// row is two B-tree inserts; a row names its trust and resource by
+// number.
+const indexLayoutToday = `CREATE TABLE fhir_index (rid INTEGER NOT NULL, org_n INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+	system TEXT NOT NULL DEFAULT '', code TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '', lo TEXT NOT NULL DEFAULT '',
+	hi TEXT NOT NULL DEFAULT '', num DOUBLE PRECISION, n INTEGER NOT NULL, PRIMARY KEY (rid, n)) WITHOUT ROWID;
+CREATE INDEX fhir_index_token ON fhir_index (org_n, type, param, code, system, rid) WHERE code <> '' AND text = '';
+CREATE INDEX fhir_index_text ON fhir_index (org_n, type, param, text) WHERE text <> '' AND system = '';
+CREATE INDEX fhir_index_date ON fhir_index (org_n, type, param, lo, hi) WHERE lo <> '';
+CREATE INDEX fhir_index_refers ON fhir_index (org_n, text, system, type, rid, param) WHERE text <> '' AND system <> '';`
+
+// The search index as it was before (migration 0103): the same, its rows
+// naming their trust and resource by their ids.
+const indexLayoutNamed = `CREATE TABLE fhir_named (org_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL,
 	system TEXT NOT NULL DEFAULT '', code TEXT NOT NULL DEFAULT '', text TEXT NOT NULL DEFAULT '', lo TEXT NOT NULL DEFAULT '',
 	hi TEXT NOT NULL DEFAULT '', num DOUBLE PRECISION, n INTEGER NOT NULL, PRIMARY KEY (id, type, org_id, n)) WITHOUT ROWID;
-CREATE INDEX fhir_index_token ON fhir_index (org_id, type, param, code, system, id) WHERE code <> '' AND text = '';
-CREATE INDEX fhir_index_text ON fhir_index (org_id, type, param, text) WHERE text <> '' AND system = '';
-CREATE INDEX fhir_index_date ON fhir_index (org_id, type, param, lo, hi) WHERE lo <> '';
-CREATE INDEX fhir_index_refers ON fhir_index (org_id, text, system, type, id, param) WHERE text <> '' AND system <> '';`
+CREATE INDEX fhir_named_token ON fhir_named (org_id, type, param, code, system, id) WHERE code <> '' AND text = '';
+CREATE INDEX fhir_named_text ON fhir_named (org_id, type, param, text) WHERE text <> '' AND system = '';
+CREATE INDEX fhir_named_date ON fhir_named (org_id, type, param, lo, hi) WHERE lo <> '';
+CREATE INDEX fhir_named_refers ON fhir_named (org_id, text, system, type, id, param) WHERE text <> '' AND system <> '';`
 
 // The layout README names as not yet tried: a table a kind, keyed by what
 // its searches read and ending in the resource, so each row is one B-tree
@@ -42,7 +53,8 @@ CREATE TABLE x_date (org_id TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NU
 // BenchmarkIndexLayout writes the index rows of Observations shaped as
 // Synthea's (nine rows: code, status, category and tag tokens, a
 // quantity, the code's text, a date, subject and encounter), 290
-// resources a transaction as a Bundle's are, in today's layout and in a
+// resources a transaction as a Bundle's are, in today's layout, in the
+// layout before it (rows naming trust and resource by id) and in a
 // table a kind, on SQLite with the writer's settings. It reports the CPU
 // time a resource of the thread running the statements, in the INSERTs
 // and in the commits: on a shared machine the CPU is steadier than the
@@ -50,8 +62,8 @@ CREATE TABLE x_date (org_id TEXT NOT NULL, type TEXT NOT NULL, param TEXT NOT NU
 func BenchmarkIndexLayout(b *testing.B) {
 	for _, layout := range []struct {
 		name, ddl string
-		byKind    bool
-	}{{"today", indexLayoutToday, false}, {"by kind", indexLayoutByKind, true}} {
+		kind      layoutKind
+	}{{"today", indexLayoutToday, numbered}, {"named", indexLayoutNamed, named}, {"by kind", indexLayoutByKind, byKind}} {
 		b.Run(layout.name, func(b *testing.B) {
 			db, err := sql.Open("sqlite", sqliteDSN(filepath.Join(b.TempDir(), "index.db"), true))
 			if err != nil {
@@ -74,12 +86,12 @@ func BenchmarkIndexLayout(b *testing.B) {
 			for i := 0; i < b.N; i += perTx {
 				tables := map[string][]any{}
 				for j := range min(perTx, b.N-i) {
-					synthObservation(tables, org, crs.NewID(), i+j, layout.byKind)
+					synthObservation(tables, org, crs.NewID(), i+j, layout.kind)
 				}
 				t0 := threadCPU()
 				w.exec(b, "BEGIN IMMEDIATE")
 				w.exec(b, "SAVEPOINT command")
-				for _, t := range []string{"fhir_index", "x_token", "x_text", "x_refers", "x_date"} {
+				for _, t := range []string{"fhir_index", "fhir_named", "x_token", "x_text", "x_refers", "x_date"} {
 					if args := tables[t]; len(args) > 0 {
 						w.insert(b, t, layoutColumns[t], args)
 					}
@@ -97,7 +109,8 @@ func BenchmarkIndexLayout(b *testing.B) {
 
 // layoutColumns is the columns of each table of the two layouts.
 var layoutColumns = map[string][]string{
-	"fhir_index": {"org_id", "type", "id", "param", "system", "code", "text", "lo", "hi", "num", "n"},
+	"fhir_index": {"rid", "org_n", "type", "param", "system", "code", "text", "lo", "hi", "num", "n"},
+	"fhir_named": {"org_id", "type", "id", "param", "system", "code", "text", "lo", "hi", "num", "n"},
 	"x_token":    {"org_id", "type", "param", "code", "system", "id", "num", "n"},
 	"x_text":     {"org_id", "type", "param", "text", "code", "id", "n"},
 	"x_refers":   {"org_id", "text", "system", "type", "id", "param", "n"},
@@ -107,7 +120,7 @@ var layoutColumns = map[string][]string{
 // synthObservation appends to tables the index rows of the seq'th
 // Observation: one of a hundred codes, of one of 500 patients, in one of
 // 5,000 encounters, at one of 10,000 times.
-func synthObservation(tables map[string][]any, org, id string, seq int, byKind bool) {
+func synthObservation(tables map[string][]any, org, id string, seq int, kind layoutKind) {
 	k := seq % 97
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(seq*7919%10000) * time.Hour)
 	lo, hi := formatIndexTime(at), formatIndexTime(at.Add(time.Second))
@@ -129,8 +142,12 @@ func synthObservation(tables map[string][]any, org, id string, seq int, byKind b
 		{param: "encounter", system: "Encounter", code: "Encounter/" + encounter, text: encounter},
 	}
 	for n, r := range rows {
-		if !byKind {
-			tables["fhir_index"] = append(tables["fhir_index"], org, "Observation", id, r.param, r.system, r.code, r.text, r.lo, r.hi, r.num, n)
+		switch kind {
+		case numbered:
+			tables["fhir_index"] = append(tables["fhir_index"], seq+1, 1, "Observation", r.param, r.system, r.code, r.text, r.lo, r.hi, r.num, n)
+			continue
+		case named:
+			tables["fhir_named"] = append(tables["fhir_named"], org, "Observation", id, r.param, r.system, r.code, r.text, r.lo, r.hi, r.num, n)
 			continue
 		}
 		switch {
@@ -145,6 +162,15 @@ func synthObservation(tables map[string][]any, org, id string, seq int, byKind b
 		}
 	}
 }
+
+// layoutKind is a layout of the search index BenchmarkIndexLayout writes.
+type layoutKind int
+
+const (
+	numbered layoutKind = iota // today's
+	named                      // the rows naming trust and resource by id
+	byKind                     // a table a kind
+)
 
 // layoutWriter runs the benchmark's statements on one connection, each
 // prepared once, as the writer's statement cache does.

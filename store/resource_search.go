@@ -16,6 +16,7 @@ import (
 // the search index.
 type resourceSearch struct {
 	org  string // the trust searched
+	orgN int64  // its number in the index (organisations.n)
 	args []any
 	// few says of each SNOMED CT concept of the search's sets whether
 	// it has at most fewBelow concepts below it (fewConcepts).
@@ -40,29 +41,34 @@ func (s *resourceSearch) lazy(v any) func() string {
 	}
 }
 
-// resourceSearchSQL returns the query and its arguments; count asks for
-// the number of matches instead of the resources.
-func resourceSearchSQL(orgID string, q crs.ResourceQuery, count bool) (string, []any) {
-	return resourceSearchFew(orgID, q, count, nil)
+// resourceSearchSQL returns the query and its arguments for the trust
+// orgID, numbered orgN; count asks for the number of matches instead of
+// the resources.
+func resourceSearchSQL(orgID string, orgN int64, q crs.ResourceQuery, count bool) (string, []any) {
+	return resourceSearchFew(orgID, orgN, q, count, nil)
 }
 
 // resourceSearchFew is resourceSearchSQL knowing which concepts of its
 // SNOMED CT sets have few concepts below them (fewConcepts).
-func resourceSearchFew(orgID string, q crs.ResourceQuery, count bool, few map[string]bool) (string, []any) {
-	s := &resourceSearch{org: orgID, few: few}
-	from, id := "fhir_current c", "c.id"
+//
+// A search of one type answers in the order its resources were created
+// (their number, rid), unless sorted; one of every type in type and id
+// order.
+func resourceSearchFew(orgID string, orgN int64, q crs.ResourceQuery, count bool, few map[string]bool) (string, []any) {
+	s := &resourceSearch{org: orgID, orgN: orgN, few: few}
+	from, id := "fhir_current c", "c.rid"
 	var where []string
 	if len(q.RefersTo) > 0 {
 		from = s.refersTo(q)
 	} else if d := drivingToken(q); d >= 0 {
-		// The resources are read in id order from the index rows of
+		// The resources are read in their order from the index rows of
 		// the code (fhir_index_token), so a page of a code every
 		// resource has stops at the page, and a rare code reads its
 		// own rows only. A token's rows are never repeated for one
 		// resource (PutResource), so the join repeats none.
 		c := q.All[d][0]
-		from, id = "fhir_index d JOIN fhir_current c ON c.org_id = d.org_id AND c.type = d.type AND c.id = d.id", "d.id"
-		where = append(where, "d.org_id = "+s.arg(orgID), "d.type = "+s.arg(q.Type), "d.param = "+s.arg(c.Param),
+		from, id = "fhir_index d JOIN fhir_current c ON c.rid = d.rid", "d.rid"
+		where = append(where, "d.org_n = "+s.arg(orgN), "d.type = "+s.arg(q.Type), "d.param = "+s.arg(c.Param),
 			"d.code <> ''", "d.text = ''", "d.code = "+s.arg(c.Code), "d.system = "+s.arg(*c.System))
 		q.All = append(q.All[:d:d], q.All[d+1:]...)
 	}
@@ -82,8 +88,12 @@ func resourceSearchFew(orgID string, q crs.ResourceQuery, count bool, few map[st
 		if typ, after, ok := strings.Cut(q.After, "/"); ok && q.Type == "" {
 			t := s.arg(typ)
 			where = append(where, "(c.type > "+t+" OR (c.type = "+t+" AND c.id > "+s.arg(after)+"))")
+		} else if q.Type == "" {
+			where = append(where, "c.id > "+s.arg(q.After))
 		} else {
-			where = append(where, id+" > "+s.arg(q.After))
+			// After the resource of that id, in the order of numbers.
+			where = append(where, id+" > (SELECT a.rid FROM fhir_current a WHERE a.org_id = "+s.arg(orgID)+" AND a.type = "+s.arg(q.Type)+
+				" AND a.id = "+s.arg(q.After)+")")
 		}
 	}
 	if len(q.SortBy) > 0 {
@@ -120,7 +130,7 @@ func resourceSearchFew(orgID string, q crs.ResourceQuery, count bool, few map[st
 				if len(params) > 1 {
 					param = "IN (" + strings.Join(params, ", ") + ")"
 				}
-				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.org_id = c.org_id AND x.type = c.type AND x.id = c.id AND x.param %s)", agg, col, param)
+				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.rid = c.rid AND x.param %s)", agg, col, param)
 				keys = append(keys, "("+e+" IS NULL)")
 			}
 			keys = append(keys, e+dir)
@@ -143,7 +153,6 @@ func resourceSearchFew(orgID string, q crs.ResourceQuery, count bool, few map[st
 // keep it, so that it is answered once. The ranking is the database's
 // (ROW_NUMBER over each group), so only the kept resources are read.
 func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string, count bool) string {
-	org, typ := s.arg(s.org), s.arg(q.Type)
 	// Each match's time and codes are read by its own key, not from
 	// the trust's index of the parameter (every Observation's): the
 	// matches are read first and the rest joined to them (MATERIALIZED,
@@ -151,11 +160,11 @@ func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string,
 	// would anyway), and the terms name no partial index (code > '' is
 	// code <> '' for text), which SQLite, without statistics, would
 	// otherwise prefer to the key.
-	matches := "SELECT c.id, COALESCE((SELECT MIN(NULLIF(x.lo, '')) FROM fhir_index x WHERE x.id = c.id AND x.type = c.type AND x.org_id = c.org_id AND x.param = " +
+	matches := "SELECT c.rid, c.id, COALESCE((SELECT MIN(NULLIF(x.lo, '')) FROM fhir_index x WHERE x.rid = c.rid AND x.param = " +
 		s.arg(q.LastN.By) + "), c.last_updated) AS at FROM " + from + " WHERE " + strings.Join(where, " AND ")
-	ranked := "SELECT m.id, m.at, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m CROSS JOIN fhir_index x WHERE x.id = m.id AND x.type = " +
-		typ + " AND x.org_id = " + org + " AND x.param = " + s.arg(q.LastN.Group) + " AND x.code > '' AND x.text = ''"
-	kept := fmt.Sprintf("SELECT g.id, g.at, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
+	ranked := "SELECT m.rid, m.id, m.at, x.system, x.code, ROW_NUMBER() OVER (PARTITION BY x.system, x.code ORDER BY m.at DESC, m.id DESC) AS n FROM m CROSS JOIN fhir_index x WHERE x.rid = m.rid AND x.param = " +
+		s.arg(q.LastN.Group) + " AND x.code > '' AND x.text = ''"
+	kept := fmt.Sprintf("SELECT g.rid, g.id, g.at, g.system, g.code, g.n, ROW_NUMBER() OVER (PARTITION BY g.id ORDER BY g.system, g.code) AS once FROM g WHERE g.n <= %d", q.LastN.Max)
 	with := "WITH m AS MATERIALIZED (" + matches + "), g AS (" + ranked + "), k AS (" + kept + ") "
 	if count {
 		return with + "SELECT COUNT(*) FROM k WHERE k.once = 1"
@@ -169,8 +178,8 @@ func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string,
 		after = " AND (k.system > " + sys + " OR k.system = " + sys + " AND (k.code > " + code + " OR k.code = " + code +
 			" AND (k.at < " + at + " OR k.at = " + at + " AND k.id < " + id + ")))"
 	}
-	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body, k.system, k.code, k.at FROM k CROSS JOIN fhir_current c WHERE c.org_id = " + org +
-		" AND c.type = " + typ + " AND c.id = k.id AND k.once = 1" + after + " ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
+	query := with + "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body, k.system, k.code, k.at FROM k CROSS JOIN fhir_current c WHERE c.rid = k.rid AND k.once = 1" +
+		after + " ORDER BY k.system, k.code, k.n" + fmt.Sprintf(" LIMIT %d", q.Count)
 	if q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}
@@ -178,7 +187,7 @@ func (s *resourceSearch) lastN(q crs.ResourceQuery, from string, where []string,
 }
 
 // drivingToken returns the group of q that reads its resources from the
-// index in id order, or -1 for none: a search of one type in id order
+// index in its order, or -1 for none: a search of one type in that order
 // whose group is one code of one system (Observation?code=system|code).
 func drivingToken(q crs.ResourceQuery) int {
 	if q.Type == "" || len(q.SortBy) > 0 {
@@ -199,7 +208,8 @@ func drivingToken(q crs.ResourceQuery) int {
 // refersTo is what a search of the resources referring to q.RefersTo
 // reads from: the references found in the index (fhir_index_refers,
 // whose rows hold a reference's target id in text, its type in system
-// and Type/id in code), joined to the current versions, so that a
+// and Type/id in code), joined to the current versions by their
+// numbers, so that a
 // patient's compartment costs what it holds, not what the trust holds.
 func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
 	var ors []string
@@ -211,12 +221,11 @@ func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
 			ors = append(ors, "(x.system = "+s.arg(typ)+")")
 		}
 	}
-	org := s.arg(s.org)
-	refs := "SELECT DISTINCT x.type AS rtype, x.id AS rid FROM fhir_index x WHERE x.org_id = " + org + " AND " + refersRow + " AND (" + strings.Join(ors, " OR ") + ")"
+	refs := "SELECT DISTINCT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND " + refersRow + " AND (" + strings.Join(ors, " OR ") + ")"
 	if q.Type != "" {
 		refs += " AND x.type = " + s.arg(q.Type)
 	}
-	return "(" + refs + ") r JOIN fhir_current c ON c.org_id = " + org + " AND c.type = r.rtype AND c.id = r.rid"
+	return "(" + refs + ") r JOIN fhir_current c ON c.rid = r.rid"
 }
 
 // where is the conditions of q on the current versions aliased c; a
@@ -249,7 +258,7 @@ func (s *resourceSearch) where(q crs.ResourceQuery, c string) []string {
 	}
 	sort.Strings(params)
 	for _, p := range params {
-		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = " + c + ".org_id AND x.type = " + c + ".type AND x.id = " + c + ".id AND x.param = " + s.arg(p) + ")"
+		e := "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = " + c + ".rid AND x.param = " + s.arg(p) + ")"
 		if q.Missing[p] {
 			e = "NOT " + e
 		}
@@ -282,24 +291,24 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 				typed = " AND y.system = " + s.arg(*c.System)
 			}
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
-				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.org_id = "+n+".org_id AND y.type = "+n+
-				".type AND y.id = "+n+".id AND y.param = "+s.arg(c.Param)+typed+" AND y.code = "+a+".type || '/' || "+a+".id))")
+				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.rid = "+n+".rid AND y.param = "+
+				s.arg(c.Param)+typed+" AND y.code = "+a+".type || '/' || "+a+".id))")
 		case c.Target != nil:
 			// This one refers to some resource the nested search matches.
 			n := nested(a)
-			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = "+a+".rid AND x.param = "+
 				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
 		case typ != "" && indexed(c):
 			// Driven from the index: a selective value reads only its
 			// matches, not every resource of the type.
 			for _, e := range s.conds(c) {
-				ors = append(ors, a+".id IN (SELECT x.id FROM fhir_index x WHERE x.org_id = "+s.arg(s.org)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
+				ors = append(ors, a+".rid IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = "+s.arg(s.orgN)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
 					s.arg(c.Param)+" AND "+e+")")
 			}
 		default:
 			for _, e := range s.conds(c) {
-				ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.org_id = "+a+".org_id AND x.type = "+a+".type AND x.id = "+a+".id AND x.param = "+
+				ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = "+a+".rid AND x.param = "+
 					s.arg(c.Param)+" AND "+e+")")
 			}
 		}
