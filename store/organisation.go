@@ -34,7 +34,13 @@ func (s *OrganisationService) CreateOrganisation(ctx context.Context, a crs.Acto
 	a.OrgID = o.ID
 	return s.db.writeTx(ctx, a, crs.ActAdministerSettings, func(tx *Tx) error {
 		// n numbers the trust in the resource store's search index
-		// (migration 0140).
+		// (migration 0140). On PostgreSQL trusts created at once are
+		// numbered one after the other.
+		if tx.db.pooled() {
+			if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('organisations.n'))`); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(`INSERT INTO organisations (id, ods_code, name, mrn_prefix, created_at, n)
 			VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(n), 0) + 1 FROM organisations))`,
 			o.ID, o.ODSCode, o.Name, o.MRNPrefix, formatTime(tx.now)); err != nil {

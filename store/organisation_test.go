@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -222,4 +223,29 @@ func TestLocationTree(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("tree paths (-want +got):\n%s", diff)
 	}
+}
+
+// TestOrganisationsCreatedAtOnce checks that trusts created at the same
+// time are each created, with numbers of their own in the resource
+// store's index, on both engines: on PostgreSQL the commands run at
+// once, each numbering its trust after those before it.
+func TestOrganisationsCreatedAtOnce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		orgs := store.NewOrganisationService(db)
+		errs := make(chan error, 8)
+		for i := range 8 {
+			go func() {
+				errs <- orgs.CreateOrganisation(ctx, crs.SystemActor(""), &crs.Organisation{ODSCode: fmt.Sprintf("RC%d", i), Name: fmt.Sprintf("Trust %d", i), MRNPrefix: "C"})
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Errorf("create: %v", err)
+			}
+		}
+		if n, err := db.QueryCount(ctx, `SELECT COUNT(DISTINCT n) FROM organisations WHERE ods_code LIKE 'RC%'`); err != nil || n != 8 {
+			t.Errorf("%d numbers for 8 trusts (%v)", n, err)
+		}
+	})
 }
