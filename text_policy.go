@@ -1,6 +1,7 @@
 package crs
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -289,29 +290,53 @@ func (r *Resource) CheckText() error {
 // \t, or \u007f to \u009f) or a direction override, escaped or not. Most
 // resources hold none and are not decoded again.
 func suspectText(b []byte) bool {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			if i+5 < len(b) && b[i+1] == 'u' {
-				h := strings.ToLower(string(b[i+2 : i+6]))
-				if strings.HasPrefix(h, "00") && (h[2] <= '1' || h[2] == '7' || h[2] == '8' || h[2] == '9') ||
-					strings.HasPrefix(h, "202") || strings.HasPrefix(h, "206") || h == "200e" || h == "200f" {
-					return true
-				}
-			}
-			i++ // the escaped character
-		case 0xe2: // U+2000 to U+2FFF in UTF-8
-			if i+2 < len(b) && (b[i+1] == 0x80 && (b[i+2] >= 0xaa && b[i+2] <= 0xae || b[i+2] == 0x8e || b[i+2] == 0x8f) ||
-				b[i+1] == 0x81 && b[i+2] >= 0xa6 && b[i+2] <= 0xa9) {
-				return true
-			}
-		case 0xc2: // U+0080 to U+00BF
-			if i+1 < len(b) && b[i+1] <= 0x9f {
-				return true
-			}
+	// Each of the three bytes that may begin one is looked for on its
+	// own (bytes.IndexByte, many bytes a step): most resources hold a
+	// few escapes and none of the others, and the one writer reads every
+	// resource it is handed.
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\\')
+		if j < 0 {
+			break
 		}
+		i += j
+		if i+5 < len(b) && b[i+1] == 'u' && suspectEscape(b[i+2:i+6]) {
+			return true
+		}
+		i += 2 // the backslash and the escaped character
+	}
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], 0xe2) // U+2000 to U+2FFF in UTF-8
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+2 < len(b) && (b[i+1] == 0x80 && (b[i+2] >= 0xaa && b[i+2] <= 0xae || b[i+2] == 0x8e || b[i+2] == 0x8f) ||
+			b[i+1] == 0x81 && b[i+2] >= 0xa6 && b[i+2] <= 0xa9) {
+			return true
+		}
+		i++
+	}
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], 0xc2) // U+0080 to U+00BF
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(b) && b[i+1] <= 0x9f {
+			return true
+		}
+		i++
 	}
 	return false
+}
+
+// suspectEscape reports whether the four hex digits of a \\u escape name
+// a character the policy refuses, or one that may be.
+func suspectEscape(hex []byte) bool {
+	h := strings.ToLower(string(hex))
+	return strings.HasPrefix(h, "00") && (h[2] <= '1' || h[2] == '7' || h[2] == '8' || h[2] == '9') ||
+		strings.HasPrefix(h, "202") || strings.HasPrefix(h, "206") || h == "200e" || h == "200f"
 }
 
 // checkJSONText walks a decoded JSON value, checking its strings.

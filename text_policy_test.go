@@ -1,6 +1,7 @@
 package crs
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,71 @@ func TestResourceText(t *testing.T) {
 			}
 			if ErrorCode(err) != EINVALID || ErrorField(err) != tc.field {
 				t.Fatalf("CheckText = %v (field %q), want EINVALID on %s", err, ErrorField(err), tc.field)
+			}
+		})
+	}
+}
+
+// suspectTextByByte is suspectText as it was written first, a byte at a
+// time: the reference FuzzSuspectText holds it to.
+func suspectTextByByte(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			if i+5 < len(b) && b[i+1] == 'u' && suspectEscape(b[i+2:i+6]) {
+				return true
+			}
+			i++ // the escaped character
+		case 0xe2:
+			if i+2 < len(b) && (b[i+1] == 0x80 && (b[i+2] >= 0xaa && b[i+2] <= 0xae || b[i+2] == 0x8e || b[i+2] == 0x8f) ||
+				b[i+1] == 0x81 && b[i+2] >= 0xa6 && b[i+2] <= 0xa9) {
+				return true
+			}
+		case 0xc2:
+			if i+1 < len(b) && b[i+1] <= 0x9f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FuzzSuspectText checks that suspectText misses nothing the byte at a
+// time reading finds, and finds more only where a backslash escapes a
+// byte no JSON escape can (which the full check then refuses as not
+// JSON).
+func FuzzSuspectText(f *testing.F) {
+	for _, s := range []string{`a\u0000`, `a\\u0000`, "x\u202ey", `\u202E`, "\u0085", `\\\u0007`, "\\\u202e", `"\u00e9"`, "\u2028"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, want := suspectText(b), suspectTextByByte(b)
+		if want && !got {
+			t.Fatalf("suspectText(%q) = false, the byte at a time reading finds one", b)
+		}
+		if got && !want && !bytes.Contains(b, []byte{'\\', 0xe2}) && !bytes.Contains(b, []byte{'\\', 0xc2}) {
+			t.Fatalf("suspectText(%q) = true, the byte at a time reading finds none", b)
+		}
+	})
+}
+
+// BenchmarkSuspectText reads a resource's text of about 1.5 KB with a
+// few escapes, as a Synthea resource is, for suspect characters: as the
+// one writer does for every resource it is handed.
+func BenchmarkSuspectText(b *testing.B) {
+	body := []byte(`{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs","display":"vital-signs"}]}],` +
+		strings.Repeat(`"code":{"coding":[{"system":"http://loinc.org","code":"8867-4","display":"Heart rate"}],"text":"Heart \"rate\""},`, 10) +
+		`"valueQuantity":{"value":61.0,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`)
+	for _, f := range []struct {
+		name string
+		f    func([]byte) bool
+	}{{"by byte", suspectTextByByte}, {"by index", suspectText}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if f.f(body) {
+					b.Fatal("suspect")
+				}
 			}
 		})
 	}
