@@ -68,7 +68,11 @@ func (tx *Tx) putNew(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 	}
 	versions := make([]any, 0, len(rs)*versionNCols)
 	current := make([]any, 0, len(rs)*currentNCols)
-	var rows []any
+	nrows := 0
+	for _, x := range index {
+		nrows += len(x)
+	}
+	rows := make([]any, 0, nrows*indexColumns) // at most: repeats are written once
 	for i, r := range rs {
 		r.LastUpdated = tx.now
 		r.Seq = crs.NewID()
