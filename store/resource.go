@@ -166,18 +166,19 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	}
 	r.LastUpdated = tx.now
 	r.Seq = crs.NewID()
+	updated := formatTime(r.LastUpdated)
 	// The version superseded keeps its body in its version row from now
 	// on; the new one's is in fhir_current alone (migration 0104).
 	_, err = tx.Exec(`UPDATE fhir_versions SET body = (SELECT c.body FROM fhir_current c WHERE c.org_id = $1 AND c.type = $2 AND c.id = $3)
 		WHERE org_id = $1 AND type = $2 AND id = $3 AND version = $4 AND body = ''`, org, r.Type, r.ID, current)
 	if err == nil {
-		err = insertRows(tx, "fhir_versions", versionCols, versionNCols, versionArgs(nil, org, r, ev.ID), "")
+		err = insertRows(tx, "fhir_versions", versionCols, versionNCols, versionArgs(nil, org, r, ev.ID, updated), "")
 	}
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
 	_, err = tx.Exec(`UPDATE fhir_current SET version = $5, seq = $6, last_updated = $7, deleted = $8, patient_id = $9, body = $10
-		WHERE rid = $1 AND org_id = $2 AND type = $3 AND id = $4`, currentArgs(nil, rid, org, r)...)
+		WHERE rid = $1 AND org_id = $2 AND type = $3 AND id = $4`, currentArgs(nil, rid, org, r, updated)...)
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "write %s/%s: %w", r.Type, r.ID, err)
 	}
@@ -285,9 +286,11 @@ const (
 
 // versionArgs appends to args the values of r's row of fhir_versions,
 // written as the current version: its body is kept in fhir_current
-// alone until a later version supersedes it.
-func versionArgs(args []any, org string, r *crs.Resource, eventID string) []any {
-	return append(args, r.Seq, org, r.Type, r.ID, r.Version, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, "", eventID)
+// alone until a later version supersedes it. updated is r.LastUpdated
+// as written (formatTime), made once for all the rows of a resource
+// and of the resources a command creates together.
+func versionArgs(args []any, org string, r *crs.Resource, eventID, updated string) []any {
+	return append(args, r.Seq, org, r.Type, r.ID, r.Version, updated, deletedFlag(r), r.PatientID, "", eventID)
 }
 
 // versionColumns reads a row of fhir_versions (as v) as resourceColumns
@@ -298,9 +301,9 @@ const versionColumns = `v.type, v.id, v.version, v.seq, v.last_updated, v.delete
 		WHERE c.org_id = v.org_id AND c.type = v.type AND c.id = v.id AND c.version = v.version), '') END`
 
 // currentArgs appends to args the values of r's row of fhir_current,
-// numbered rid.
-func currentArgs(args []any, rid int64, org string, r *crs.Resource) []any {
-	return append(args, rid, org, r.Type, r.ID, r.Version, r.Seq, formatTime(r.LastUpdated), deletedFlag(r), r.PatientID, string(r.Body))
+// numbered rid; updated as for versionArgs.
+func currentArgs(args []any, rid int64, org string, r *crs.Resource, updated string) []any {
+	return append(args, rid, org, r.Type, r.ID, r.Version, r.Seq, updated, deletedFlag(r), r.PatientID, string(r.Body))
 }
 
 func deletedFlag(r *crs.Resource) int {

@@ -73,11 +73,12 @@ func (tx *Tx) putNew(rs []*crs.Resource, index [][]crs.ResourceIndexRow) error {
 		nrows += len(x)
 	}
 	rows := make([]any, 0, nrows*indexColumns) // at most: repeats are written once
+	updated := formatTime(tx.now)
 	for i, r := range rs {
 		r.LastUpdated = tx.now
 		r.Seq = crs.NewID()
-		versions = versionArgs(versions, org, r, ev.ID)
-		current = currentArgs(current, rids[i], org, r)
+		versions = versionArgs(versions, org, r, ev.ID, updated)
+		current = currentArgs(current, rids[i], org, r, updated)
 		rows = indexArgs(rows, orgN, rids[i], r, index[i])
 	}
 	about := rs[0].Type + "/" + rs[0].ID
