@@ -73,6 +73,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 		if err == nil {
 			db.wakeChainer()
 			db.resourcesCreated(t.created)
+			db.patientsRegistered(t.registered)
 			db.tell(t.events)
 			db.afterClinicalWrites(ctx, a, t.refusals, t.related, true)
 			return nil
