@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"net"
 	"strconv"
 	"strings"
@@ -23,14 +24,18 @@ import (
 // before is how many turns the connection that carried the marker took
 // since the watch was last set (setMarker) and before the marker: the
 // command's round trips ahead of it, such as a BEGIN sent alone.
+// executed counts the statements the connection that carried the marker
+// sent from it to the COMMIT (Execute messages), each one that
+// PostgreSQL runs.
 type turnWatch struct {
-	marker []byte
-	mu     sync.Mutex
-	turns  int
-	before int
-	done   bool
-	gen    int  // counts the settings of the marker
-	active bool // the marker was seen and its COMMIT not yet
+	marker   []byte
+	mu       sync.Mutex
+	turns    int
+	before   int
+	executed int
+	done     bool
+	gen      int  // counts the settings of the marker
+	active   bool // the marker was seen and its COMMIT not yet
 }
 
 // roundTrips runs a command whose statements carry marker and returns
@@ -39,7 +44,7 @@ type turnWatch struct {
 func (w *turnWatch) roundTrips(t *testing.T, marker string, run func()) int {
 	t.Helper()
 	w.mu.Lock()
-	w.marker, w.turns, w.before, w.done = []byte(marker), 0, 0, false
+	w.marker, w.turns, w.before, w.executed, w.done = []byte(marker), 0, 0, 0, false
 	w.gen++
 	w.mu.Unlock()
 	run()
@@ -68,6 +73,30 @@ type watchedConn struct {
 	early     int  // turns since then, before the marker
 	fresh     bool // nothing written yet: the next write starts the connection
 	numbering bool // a connection kept for numbering
+	rest      int  // bytes of a message still to come in the next write
+}
+
+// countExecuted counts the Execute messages in b, written on the
+// connection that carries the watched command: each message is its type,
+// its length and its body, a message one write leaves unfinished ending
+// in the next.
+func (c *watchedConn) countExecuted(b []byte) {
+	for len(b) > 0 {
+		if c.rest > 0 {
+			k := min(c.rest, len(b))
+			b, c.rest = b[k:], c.rest-k
+			continue
+		}
+		if len(b) < 5 {
+			return
+		}
+		if b[0] == 'E' {
+			c.w.executed++
+		}
+		n := 1 + int(binary.BigEndian.Uint32(b[1:5]))
+		k := min(n, len(b))
+		b, c.rest = b[k:], n-k
+	}
 }
 
 func (c *watchedConn) Write(b []byte) (int, error) {
@@ -80,13 +109,16 @@ func (c *watchedConn) Write(b []byte) (int, error) {
 		c.gen, c.early = c.w.gen, 0
 	}
 	if !c.counting && !c.w.done && bytes.Contains(b, c.w.marker) {
-		c.counting, c.read, c.w.active = true, true, true
+		c.counting, c.read, c.w.active, c.rest = true, true, true, 0
 		c.w.before = c.early
 	} else if !c.counting && c.read {
 		c.early++
 	}
 	if (c.counting || c.numbering && c.w.active) && c.read {
 		c.w.turns++
+	}
+	if c.counting {
+		c.countExecuted(b)
 	}
 	c.read = false
 	c.w.mu.Unlock()
