@@ -33,6 +33,11 @@ type turnWatch struct {
 	turns    int
 	before   int
 	executed int
+	// parsing, when set, is the beginning of a statement whose Parse
+	// messages are counted on every connection: reparsed counts those
+	// of a connection that had parsed it before.
+	parsing  []byte
+	reparsed int
 	done     bool
 	gen      int  // counts the settings of the marker
 	active   bool // the marker was seen and its COMMIT not yet
@@ -74,13 +79,16 @@ type watchedConn struct {
 	fresh     bool // nothing written yet: the next write starts the connection
 	numbering bool // a connection kept for numbering
 	rest      int  // bytes of a message still to come in the next write
+	parsed    bool // the watch's parsing was parsed on the connection
 }
 
-// countExecuted counts the Execute messages in b, written on the
-// connection that carries the watched command: each message is its type,
-// its length and its body, a message one write leaves unfinished ending
-// in the next.
-func (c *watchedConn) countExecuted(b []byte) {
+// countMessages reads the messages in b, written on the connection after
+// its startup: each is its type, its length and its body, a message one
+// write leaves unfinished ending in the next. It counts the Execute
+// messages while the connection carries the watched command, and the
+// Parse messages of a statement that begins with the watch's parsing
+// after the connection's first.
+func (c *watchedConn) countMessages(b []byte) {
 	for len(b) > 0 {
 		if c.rest > 0 {
 			k := min(c.rest, len(b))
@@ -90,17 +98,27 @@ func (c *watchedConn) countExecuted(b []byte) {
 		if len(b) < 5 {
 			return
 		}
-		if b[0] == 'E' {
-			c.w.executed++
-		}
 		n := 1 + int(binary.BigEndian.Uint32(b[1:5]))
 		k := min(n, len(b))
+		switch {
+		case b[0] == 'E' && c.counting:
+			c.w.executed++
+		case b[0] == 'P' && len(c.w.parsing) > 0:
+			// A Parse message's body is the statement's name and text.
+			if name := bytes.IndexByte(b[5:k], 0); name >= 0 && bytes.HasPrefix(b[5+name+1:k], c.w.parsing) {
+				if c.parsed {
+					c.w.reparsed++
+				}
+				c.parsed = true
+			}
+		}
 		b, c.rest = b[k:], n-k
 	}
 }
 
 func (c *watchedConn) Write(b []byte) (int, error) {
 	c.w.mu.Lock()
+	started := !c.fresh
 	if c.fresh {
 		c.fresh = false
 		c.numbering = bytes.Contains(b, []byte("synchronous_commit\x00off\x00"))
@@ -109,7 +127,7 @@ func (c *watchedConn) Write(b []byte) (int, error) {
 		c.gen, c.early = c.w.gen, 0
 	}
 	if !c.counting && !c.w.done && bytes.Contains(b, c.w.marker) {
-		c.counting, c.read, c.w.active, c.rest = true, true, true, 0
+		c.counting, c.read, c.w.active = true, true, true
 		c.w.before = c.early
 	} else if !c.counting && c.read {
 		c.early++
@@ -117,8 +135,8 @@ func (c *watchedConn) Write(b []byte) (int, error) {
 	if (c.counting || c.numbering && c.w.active) && c.read {
 		c.w.turns++
 	}
-	if c.counting {
-		c.countExecuted(b)
+	if started {
+		c.countMessages(b)
 	}
 	c.read = false
 	c.w.mu.Unlock()

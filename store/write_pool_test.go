@@ -191,20 +191,7 @@ func TestManyEventsOfOneCommand(t *testing.T) {
 		ctx := context.Background()
 		tr := storetest.NewTrust(t, db, "RME")
 		const n = 150
-		err := db.Write(ctx, tr.Actor(crs.RoleClerk), crs.ActRegisterPatient, func(tx crs.Tx) error {
-			for i := range n {
-				if err := tx.Emit(&crs.Event{Type: "test", PatientID: fmt.Sprintf("p%03d", i), Summary: fmt.Sprintf("event %d", i)}, "test"); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
+		emitEvents(t, db, tr.Actor(crs.RoleClerk), n)
 		var events, paired int
 		if err := db.Reader().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM events WHERE org_id = $1 AND type = 'test'),
 			(SELECT COUNT(*) FROM events e JOIN audit a ON a.event_id = e.id AND a.org_id = e.org_id AND a.at = e.recorded_at
@@ -216,4 +203,26 @@ func TestManyEventsOfOneCommand(t *testing.T) {
 			t.Errorf("events written %d, with their audit records %d; want %d each", events, paired, n)
 		}
 	})
+}
+
+// emitEvents applies one command that appends n events of type "test",
+// each of its own patient, and waits for their audit records to be
+// written and chained.
+func emitEvents(t *testing.T, db *store.DB, a crs.Actor, n int) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+		for i := range n {
+			if err := tx.Emit(&crs.Event{Type: "test", PatientID: fmt.Sprintf("p%03d", i), Summary: fmt.Sprintf("event %d of %d", i, n)}, "test"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
