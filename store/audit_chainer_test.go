@@ -121,3 +121,31 @@ func TestUnchainedAuditCannotBeAltered(t *testing.T) {
 		}
 	})
 }
+
+// TestChainerStatementPreparedOnce chains, on PostgreSQL, the audit
+// records of commands that append from one to twelve events each, and
+// checks that no connection parses the chainer's statement twice: the
+// records go as arrays, not as a list of values in its text, which made
+// another statement, parsed and planned again, for each number of
+// records. The chain holds every record once.
+func TestChainerStatementPreparedOnce(t *testing.T) {
+	w := &turnWatch{marker: []byte("no marker"), parsing: []byte("UPDATE audit a SET")}
+	restore := store.DialPostgres(w.dial)
+	db := storetest.OpenPostgres(t, nil)
+	restore()
+	ctx := context.Background()
+	tr := storetest.NewTrust(t, db, "RPO")
+	clerk := tr.Actor(crs.RoleClerk)
+	for n := 1; n <= 12; n++ {
+		emitEvents(t, db, clerk, n)
+	}
+	w.mu.Lock()
+	reparsed := w.reparsed
+	w.mu.Unlock()
+	if reparsed != 0 {
+		t.Errorf("the chainer's statement was parsed again %d times on a connection that had it; want none", reparsed)
+	}
+	if c, err := db.VerifyAuditChain(ctx, tr.Org.ID); err != nil || !c.Intact() {
+		t.Errorf("audit chain: %+v, %v; want intact", c, err)
+	}
+}

@@ -79,11 +79,10 @@ type DB struct {
 	// searchDeferred says a load has dropped the patient search indexes
 	// and will build them when it ends (bulk_index.go).
 	searchDeferred atomic.Bool
-	// resourcesNew counts the resources created since the resource
-	// store's tables were last analysed on PostgreSQL, and analyzing says
-	// an analysis is under way (resource_analyze.go).
-	resourcesNew atomic.Int64
-	analyzing    atomic.Bool
+	// resourcesGrowth and patientsGrowth count the resources created and
+	// the patients registered since the resource store's tables and the
+	// patients table were last analysed on PostgreSQL (analyze.go).
+	resourcesGrowth, patientsGrowth growth
 	// arrayInserts holds PostgreSQL's statements of rows written in bulk,
 	// by table, columns and ending (bulk_rows.go).
 	arrayInserts sync.Map

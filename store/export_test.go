@@ -75,6 +75,10 @@ var FindByIdentifierSQL = findByIdentifierSQL["postgres"]
 // registered or changed, to check no other live patient holds it.
 const NHSProbeSQL = nhsProbeSQL
 
+// InsertPatientClashSQL is the INSERT of a new patient on PostgreSQL
+// that checks for the NHS number's holder registered meanwhile.
+var InsertPatientClashSQL = insertPatientClashSQL
+
 // GetPatientSQL and UpdatePatientSQL read and write one patient by id
 // within a command on PostgreSQL, for the plan tests.
 var (

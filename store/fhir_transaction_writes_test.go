@@ -99,7 +99,10 @@ func benchTransactions(t *testing.T, db *store.DB, tr *storetest.Trust, scopes f
 // version, current and index rows, the events with their audit records
 // and COMMIT, in one batch. The hospital number taken on its own, on the
 // numbering connection, made three, and a BEGIN sent alone and each
-// insert on its own eight.
+// insert on its own eight. PostgreSQL runs nine statements: the look-up,
+// BEGIN, the lock of the NHS number, the four inserts, one statement
+// for both events with their audit records (a statement each made ten)
+// and COMMIT.
 func TestFHIRTransactionRoundTrips(t *testing.T) {
 	w := &turnWatch{marker: []byte("no marker yet")}
 	restore := store.DialPostgres(w.dial)
@@ -118,14 +121,17 @@ func TestFHIRTransactionRoundTrips(t *testing.T) {
 	}
 	// The fewest of three: a command that meets a connection new to the
 	// pool prepares its statements there first.
-	fewest := -1
+	fewest, statements := -1, -1
 	for i, n := range numbers[5:] {
 		turns := w.roundTrips(t, n, func() { post(n, 5+i) })
 		if fewest < 0 || turns < fewest {
-			fewest = turns
+			fewest, statements = turns, w.executed
 		}
 	}
 	if fewest != 2 {
 		t.Errorf("a Patient+Observation transaction took %d round trips; want 2", fewest)
+	}
+	if statements != 9 {
+		t.Errorf("a Patient+Observation transaction ran %d statements; want 9", statements)
 	}
 }

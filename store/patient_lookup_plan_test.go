@@ -15,31 +15,16 @@ import (
 // of an inbound message by a key, never by walking the trust's patients
 // through another index of the trust's: the look-up by hospital number
 // through the (org_id, mrn) unique key, by NHS number through its index, and the read (locking) and the
-// write of a patient by id through the primary key. Each is planned
+// write of a patient by id through the primary key; a registration's
+// INSERT looks for a live holder of its NHS number through its index too. Each is planned
 // while the table is empty (as a new deployment's first messages plan
 // them) and kept as the statement's generic plan while the table grows
 // to some thousands of patients, and planned again on them, before and
 // after ANALYZE, as a custom and as a generic plan.
 func TestPatientLookupPlanPostgres(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, conn := openPostgresSession(t)
 	tr := storetest.NewTrust(t, db, "RPL")
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	// PREPARE and plan_cache_mode belong to the session: one connection.
-	conn, err := raw.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
@@ -52,12 +37,19 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		update[i] = "''"
 	}
 	update[28], update[30], update[31] = "2", "'p2500'", org
+	// A new patient's 34 columns, its NHS number one of the feed's.
+	insert := make([]string, 34)
+	for i := range insert {
+		insert[i] = "''"
+	}
+	insert[0], insert[1], insert[3], insert[31] = "'p9999'", org, "'9990000018'", "1"
 	statements := []struct {
 		name, query, types, args, key string
 	}{
 		{"look-up by hospital number", store.FindByIdentifierSQL["mrn"], "text, text, text", org + ", 'B0002500', 'mrn'", "patients_org_id_mrn_key"},
 		{"look-up by NHS number", store.FindByIdentifierSQL["nhs"], "text, text, text", org + ", '9990000018', 'nhs'", "patients_nhs"},
 		{"holders of an NHS number", store.NHSProbeSQL, "text, text", org + ", '9990000018'", "patients_nhs"},
+		{"registration's check of the holder", store.InsertPatientClashSQL, "", strings.Join(insert, ", "), "patients_nhs"},
 		{"read by id", store.GetPatientSQL, "text, text", "'p2500', " + org, "patients_pkey"},
 		{"write by id", store.UpdatePatientSQL, "", strings.Join(update, ", "), "patients_pkey"},
 	}
@@ -113,6 +105,32 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 			})
 		}
 	}
+}
+
+// openPostgresSession opens a database on a new schema of PostgreSQL
+// (skipping the test without it) and a connection of its own to the
+// schema, for the statements that belong to a session (PREPARE,
+// plan_cache_mode); both are closed when the test ends.
+func openPostgresSession(t *testing.T) (*store.DB, *sql.Conn) {
+	t.Helper()
+	dsn := storetest.PostgresDSN(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return db, conn
 }
 
 // explain returns PostgreSQL's plan of a statement, one node a line.

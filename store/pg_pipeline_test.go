@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"net"
 	"strconv"
 	"strings"
@@ -23,14 +24,23 @@ import (
 // before is how many turns the connection that carried the marker took
 // since the watch was last set (setMarker) and before the marker: the
 // command's round trips ahead of it, such as a BEGIN sent alone.
+// executed counts the statements the connection that carried the marker
+// sent from it to the COMMIT (Execute messages), each one that
+// PostgreSQL runs.
 type turnWatch struct {
-	marker []byte
-	mu     sync.Mutex
-	turns  int
-	before int
-	done   bool
-	gen    int  // counts the settings of the marker
-	active bool // the marker was seen and its COMMIT not yet
+	marker   []byte
+	mu       sync.Mutex
+	turns    int
+	before   int
+	executed int
+	// parsing, when set, is the beginning of a statement whose Parse
+	// messages are counted on every connection: reparsed counts those
+	// of a connection that had parsed it before.
+	parsing  []byte
+	reparsed int
+	done     bool
+	gen      int  // counts the settings of the marker
+	active   bool // the marker was seen and its COMMIT not yet
 }
 
 // roundTrips runs a command whose statements carry marker and returns
@@ -39,7 +49,7 @@ type turnWatch struct {
 func (w *turnWatch) roundTrips(t *testing.T, marker string, run func()) int {
 	t.Helper()
 	w.mu.Lock()
-	w.marker, w.turns, w.before, w.done = []byte(marker), 0, 0, false
+	w.marker, w.turns, w.before, w.executed, w.done = []byte(marker), 0, 0, 0, false
 	w.gen++
 	w.mu.Unlock()
 	run()
@@ -68,10 +78,47 @@ type watchedConn struct {
 	early     int  // turns since then, before the marker
 	fresh     bool // nothing written yet: the next write starts the connection
 	numbering bool // a connection kept for numbering
+	rest      int  // bytes of a message still to come in the next write
+	parsed    bool // the watch's parsing was parsed on the connection
+}
+
+// countMessages reads the messages in b, written on the connection after
+// its startup: each is its type, its length and its body, a message one
+// write leaves unfinished ending in the next. It counts the Execute
+// messages while the connection carries the watched command, and the
+// Parse messages of a statement that begins with the watch's parsing
+// after the connection's first.
+func (c *watchedConn) countMessages(b []byte) {
+	for len(b) > 0 {
+		if c.rest > 0 {
+			k := min(c.rest, len(b))
+			b, c.rest = b[k:], c.rest-k
+			continue
+		}
+		if len(b) < 5 {
+			return
+		}
+		n := 1 + int(binary.BigEndian.Uint32(b[1:5]))
+		k := min(n, len(b))
+		switch {
+		case b[0] == 'E' && c.counting:
+			c.w.executed++
+		case b[0] == 'P' && len(c.w.parsing) > 0:
+			// A Parse message's body is the statement's name and text.
+			if name := bytes.IndexByte(b[5:k], 0); name >= 0 && bytes.HasPrefix(b[5+name+1:k], c.w.parsing) {
+				if c.parsed {
+					c.w.reparsed++
+				}
+				c.parsed = true
+			}
+		}
+		b, c.rest = b[k:], n-k
+	}
 }
 
 func (c *watchedConn) Write(b []byte) (int, error) {
 	c.w.mu.Lock()
+	started := !c.fresh
 	if c.fresh {
 		c.fresh = false
 		c.numbering = bytes.Contains(b, []byte("synchronous_commit\x00off\x00"))
@@ -87,6 +134,9 @@ func (c *watchedConn) Write(b []byte) (int, error) {
 	}
 	if (c.counting || c.numbering && c.w.active) && c.read {
 		c.w.turns++
+	}
+	if started {
+		c.countMessages(b)
 	}
 	c.read = false
 	c.w.mu.Unlock()

@@ -32,31 +32,16 @@ func TestResourceStoreAnalysedAfterIngest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	analysed := func() (count int64, rows float64) {
-		t.Helper()
-		if err := db.Reader().QueryRowContext(ctx, `SELECT s.analyze_count, c.reltuples FROM pg_stat_user_tables s
-			JOIN pg_class c ON c.oid = s.relid WHERE s.schemaname = current_schema() AND s.relname = 'fhir_current'`).Scan(&count, &rows); err != nil {
-			t.Fatal(err)
-		}
-		return count, rows
-	}
 	for i := range 3 {
 		write(i*500, 500)
 	}
-	// The analysis runs after the command's commit, in the background.
-	var count int64
-	var rows float64
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if count, rows = analysed(); count > 0 {
-			break
-		}
-	}
+	count, rows := waitAnalysed(t, db.Reader(), "fhir_current")
 	if count != 1 || rows < 1000 {
 		t.Fatalf("after 1,500 resources: analysed %d times, statistics of %.0f rows; want once, of 1,000 or more", count, rows)
 	}
 	write(1500, 100)
 	time.Sleep(200 * time.Millisecond)
-	if again, _ := analysed(); again != 1 {
+	if again, _ := analyses(t, db.Reader(), "fhir_current"); again != 1 {
 		t.Errorf("100 more resources against %.0f rows known: analysed %d times, want once", rows, again)
 	}
 }

@@ -64,8 +64,9 @@ type Tx struct {
 	// undo (see runJob).
 	wrote bool
 	// created counts the resources the command created in the resource
-	// store (see resourcesCreated).
-	created int
+	// store (see resourcesCreated), and registered the patients it
+	// registered (see patientsRegistered).
+	created, registered int
 	// overtaken says what another command wrote after this one looked
 	// it up (PostgreSQL), for the command to be run again on it
 	// (writePooled): a resource's version, written over the one this

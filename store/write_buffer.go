@@ -176,14 +176,13 @@ func (b *appendBuffer) flush(tx *Tx) error {
 	}
 	if tx.db.pooled() {
 		// PostgreSQL: one command's rows, an audit record for each event,
-		// each pair written with its chain head's move in one statement.
+		// the pairs written together (writeEventsPooled).
 		start := b.wroteEvents
-		for ; b.wroteEvents < len(b.events); b.wroteEvents++ {
-			if err := writeEventPooled(tx, b.events[b.wroteEvents], b.audits[b.wroteEvents]); err != nil {
-				b.err = err
-				return err
-			}
+		if err := writeEventsPooled(tx, b.events[start:], b.audits[start:len(b.events)]); err != nil {
+			b.err = err
+			return err
 		}
+		b.wroteEvents = len(b.events)
 		b.wroteAudits = b.wroteEvents
 		if err := writeListedNumbered(context.Background(), tx.Tx, b.audits[start:b.wroteAudits]); err != nil {
 			b.err = crs.Errorf(crs.EINTERNAL, "append audit records: %w", err)
@@ -303,7 +302,7 @@ const (
 // CPU. A row refused fails the batch's flush, and the batch or the
 // command is undone whole.
 var insertEventsSQL, insertAuditsSQL = multiRowInserts(
-	`INSERT OR FAIL INTO events (id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data) VALUES `, eventColumns),
+	`INSERT OR FAIL INTO events (`+eventColumnNames+`) VALUES `, eventColumns),
 	multiRowInserts(`INSERT OR FAIL INTO audit (`+auditChainCols+`) VALUES `, auditColumns)
 
 // multiRowInserts makes the INSERT of 1, 2, 4 ... maxChunk rows of cols

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,5 +179,50 @@ func TestDeadlockRetried(t *testing.T) {
 	}
 	if n := runs.Load(); n < 3 {
 		t.Errorf("commands ran %d times; want a third run after the deadlock", n)
+	}
+}
+
+// TestManyEventsOfOneCommand appends more events in one command than
+// PostgreSQL's write path puts in one statement, and checks on both
+// engines that each is written once with its audit record: the record
+// names the event and carries its trust, time, actor and patient.
+func TestManyEventsOfOneCommand(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RME")
+		const n = 150
+		emitEvents(t, db, tr.Actor(crs.RoleClerk), n)
+		var events, paired int
+		if err := db.Reader().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM events WHERE org_id = $1 AND type = 'test'),
+			(SELECT COUNT(*) FROM events e JOIN audit a ON a.event_id = e.id AND a.org_id = e.org_id AND a.at = e.recorded_at
+				AND a.user_id = e.user_id AND a.role = e.role AND a.patient_id = e.patient_id WHERE e.org_id = $1 AND e.type = 'test')`,
+			tr.Org.ID).Scan(&events, &paired); err != nil {
+			t.Fatal(err)
+		}
+		if events != n || paired != n {
+			t.Errorf("events written %d, with their audit records %d; want %d each", events, paired, n)
+		}
+	})
+}
+
+// emitEvents applies one command that appends n events of type "test",
+// each of its own patient, and waits for their audit records to be
+// written and chained.
+func emitEvents(t *testing.T, db *store.DB, a crs.Actor, n int) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, a, crs.ActRegisterPatient, func(tx crs.Tx) error {
+		for i := range n {
+			if err := tx.Emit(&crs.Event{Type: "test", PatientID: fmt.Sprintf("p%03d", i), Summary: fmt.Sprintf("event %d of %d", i, n)}, "test"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
