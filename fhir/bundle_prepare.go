@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -51,7 +52,13 @@ func prepareCreates(entries []*txEntry) {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
 	}
-	var local []localReference
+	// What is found of one resource is made in these, and what is kept of
+	// it copied out at its length, so that it is not grown piece by piece.
+	var (
+		local []localReference
+		body  []byte
+		rows  []crs.ResourceIndexRow
+	)
 	for _, e := range entries {
 		if e.newID == "" || e.resource == nil {
 			continue
@@ -70,16 +77,21 @@ func prepareCreates(entries []*txEntry) {
 			} // else the command maps it again and answers the error
 			continue
 		}
-		body, err := withMeta(e.resource, e.newID, 1, unstamped)
-		if err != nil {
-			continue
+		setMeta(e.resource, e.newID, 1, unstamped)
+		var err error
+		if body, err = appendJSONObject(body[:0], e.resource); err != nil {
+			continue // the command writes it again and answers the error
 		}
 		at := bytes.Index(body, []byte(unstamped))
 		if at < 0 || bytes.Contains(body[at+len(unstamped):], []byte(unstamped)) {
 			continue // the placeholder is also in the resource's own text
 		}
-		rows := IndexRows(e.resource)
-		e.prepared = &preparedCreate{body: body, at: at, rows: rows, patient: patientOf(e.typ, e.newID, rows)}
+		rows = appendIndexRows(rows[:0], e.resource, nil)
+		kept := slices.Clone(rows)
+		if len(kept) == 0 {
+			kept = nil
+		}
+		e.prepared = &preparedCreate{body: bytes.Clone(body), at: at, rows: kept, patient: patientOf(e.typ, e.newID, kept)}
 	}
 }
 

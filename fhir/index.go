@@ -94,7 +94,11 @@ func IndexRows(r Resource) []crs.ResourceIndexRow { return indexRows(r, nil) }
 // indexRows is IndexRows of the parameters keep names (nil for all):
 // what matching a resource to a search needs of it.
 func indexRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
-	var rows []crs.ResourceIndexRow
+	return appendIndexRows(nil, r, keep)
+}
+
+// appendIndexRows appends indexRows(r, keep) to rows.
+func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bool) []crs.ResourceIndexRow {
 	keys := make([]string, 0, len(r))
 	for k := range r {
 		keys = append(keys, k)

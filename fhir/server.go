@@ -260,6 +260,12 @@ func parseETag(s string) (int, bool) {
 // withMeta returns the resource's JSON with its id and meta set for the
 // version: versionId and lastUpdated, the rest of meta as sent.
 func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
+	setMeta(r, id, version, at)
+	return encodeResource(r)
+}
+
+// setMeta sets the resource's id and meta for the version.
+func setMeta(r Resource, id string, version int, at string) {
 	r["id"] = id
 	meta, _ := r["meta"].(map[string]any)
 	if meta == nil {
@@ -268,5 +274,4 @@ func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = at
 	r["meta"] = meta
-	return encodeResource(r)
 }
