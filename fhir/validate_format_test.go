@@ -82,6 +82,22 @@ func checkFormatAsR4(t *testing.T, s string) {
 	}
 }
 
+// TestValidFormatTypes checks that validFormat matches by its expression
+// each type R4 gives one, and finds no format in the others.
+func TestValidFormatTypes(t *testing.T) {
+	for _, typ := range primitiveTypes {
+		for _, s := range []string{"2024-01-01", "10:00:00", "a-b.1", "urn:oid:1.2", "urn:uuid:2f3a8e2c-0c4b-4d9e-9a57-6f1d1e0b8a11", "aGVsbG8=", "a b", "é"} {
+			want := true
+			if re := primitiveFormat[typ]; re != nil {
+				want = re.MatchString(s)
+			}
+			if got := validFormat(typ, s); got != want {
+				t.Errorf("validFormat(%q, %q) = %v, want %v", typ, s, got, want)
+			}
+		}
+	}
+}
+
 func FuzzValidFormat(f *testing.F) {
 	for _, s := range []string{"2024-01-01T10:00:00.123+01:00", "2024-02", "10:00:00", "a\u00a0b", "a\u2028", "x\vy"} {
 		f.Add(s)
