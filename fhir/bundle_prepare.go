@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -51,12 +52,23 @@ func prepareCreates(entries []*txEntry) {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
 	}
+	// What is found of one resource is made in these, and what is kept of
+	// it copied out at its length, so that it is not grown piece by piece.
+	var (
+		local []localReference
+		body  []byte
+		rows  []crs.ResourceIndexRow
+	)
 	for _, e := range entries {
-		if e.newID == "" || e.resource == nil || !resolvesAlone(map[string]any(e.resource), refs, pending) {
+		if e.newID == "" || e.resource == nil {
 			continue
 		}
-		if err := resolveReferences(nil, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
-			continue // the command resolves it again and answers the error
+		var alone bool
+		if local, alone = localReferences(local[:0], map[string]any(e.resource), refs, pending); !alone {
+			continue // the command resolves them, with the store
+		}
+		for _, l := range local {
+			l.holder["reference"] = l.to
 		}
 		if e.pmi {
 			pat := &crs.Patient{ID: e.newID}
@@ -65,25 +77,44 @@ func prepareCreates(entries []*txEntry) {
 			} // else the command maps it again and answers the error
 			continue
 		}
-		body, err := withMeta(e.resource, e.newID, 1, unstamped)
-		if err != nil || bytes.Count(body, []byte(unstamped)) != 1 {
-			continue
+		setMeta(e.resource, e.newID, 1, unstamped)
+		var err error
+		if body, err = appendJSONObject(body[:0], e.resource); err != nil {
+			continue // the command writes it again and answers the error
 		}
-		rows := IndexRows(e.resource)
-		e.prepared = &preparedCreate{body: body, at: bytes.Index(body, []byte(unstamped)), rows: rows, patient: patientOf(e.typ, e.newID, rows)}
+		at := bytes.Index(body, []byte(unstamped))
+		if at < 0 || bytes.Contains(body[at+len(unstamped):], []byte(unstamped)) {
+			continue // the placeholder is also in the resource's own text
+		}
+		rows = appendIndexRows(rows[:0], e.resource, nil)
+		kept := slices.Clone(rows)
+		if len(kept) == 0 {
+			kept = nil
+		}
+		e.prepared = &preparedCreate{body: bytes.Clone(body), at: at, rows: kept, patient: patientOf(e.typ, e.newID, kept)}
 	}
 }
 
-// resolvesAlone says whether every reference in v is one of refs, or
-// names no entry of the transaction and is not conditional.
-func resolvesAlone(v any, refs map[string]string, pending map[string]bool) bool {
-	return eachReference(v, func(_ map[string]any, s string) bool {
-		if _, ok := refs[s]; ok {
+// localReference is a reference to another entry of a transaction
+// (its fullUrl), in the object that holds it, and what it becomes.
+type localReference struct {
+	holder map[string]any
+	to     string
+}
+
+// localReferences appends to local each reference in v that is one of
+// refs, and says whether v's references resolve without the store: each
+// other names no entry of the transaction and is not conditional.
+func localReferences(local []localReference, v any, refs map[string]string, pending map[string]bool) ([]localReference, bool) {
+	alone := eachReference(v, func(holder map[string]any, s string) bool {
+		if to, ok := refs[s]; ok {
+			local = append(local, localReference{holder, to})
 			return true
 		}
 		typ, _, conditional := strings.Cut(s, "?")
 		return !pending[s] && !strings.HasPrefix(s, "urn:uuid:") && !(conditional && isResource[typ])
 	})
+	return local, alone
 }
 
 // put writes the prepared create as e's resource inside the command,

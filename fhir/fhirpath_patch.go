@@ -389,10 +389,10 @@ func (op *fhirPathOp) valueFor(el *Element, def, typ string) (any, map[string]an
 	}
 	v := &validator{sent: true}
 	if val != nil {
-		v.value(val, el, el.Path)
+		v.checkValue(val, el, el.Path)
 	}
 	if ext != nil {
-		v.object(ext, "Element", "_"+el.Path, false)
+		v.checkObject(ext, "Element", "_"+el.Path)
 	}
 	if len(v.issues) > 0 {
 		msgs := make([]string, len(v.issues))

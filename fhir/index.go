@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,22 +94,59 @@ func IndexRows(r Resource) []crs.ResourceIndexRow { return indexRows(r, nil) }
 // indexRows is IndexRows of the parameters keep names (nil for all):
 // what matching a resource to a search needs of it.
 func indexRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
-	var rows []crs.ResourceIndexRow
+	return appendIndexRows(nil, r, keep)
+}
+
+// appendIndexRows appends indexRows(r, keep) to rows.
+func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bool) []crs.ResourceIndexRow {
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	top := resourceKeys{r: r, keys: keys}
+	derived := derivedRows[r.Type()]
+	var values []any
 	for _, p := range indexPlan()[r.Type()] {
 		if keep != nil && !keep[p.name] {
 			continue
 		}
-		if derive := derivedRows[r.Type()][p.name]; derive != nil {
+		if derive := derived[p.name]; derive != nil {
 			rows = append(rows, derive(r)...)
 			continue
 		}
 		for _, segs := range p.paths {
-			for _, v := range walk(map[string]any(r), segs) {
-				rows = append(rows, valueRows(p.name, p.kind, v)...)
+			values = top.walk(values[:0], segs)
+			for _, v := range values {
+				rows = appendValueRows(rows, p.name, p.kind, v)
 			}
 		}
 	}
 	return rows
+}
+
+// resourceKeys is a resource with its elements' names in order. Most of
+// the parameters of its type index an element it does not have, which
+// walk then looks for as a choice (effective as effectiveDateTime): among
+// the names in order, it is found without going through them all.
+type resourceKeys struct {
+	r    Resource
+	keys []string
+}
+
+// walk appends to out the values at the path below the resource, as
+// walk does.
+func (t resourceKeys) walk(out []any, segs []string) []any {
+	if next, ok := t.r[segs[0]]; ok {
+		return walkInto(out, next, segs[1:])
+	}
+	i, _ := slices.BinarySearch(t.keys, segs[0])
+	for ; i < len(t.keys) && strings.HasPrefix(t.keys[i], segs[0]); i++ {
+		if k := t.keys[i]; isChoiceOf(k, segs[0]) {
+			out = walkInto(out, t.r[k], segs[1:])
+		}
+	}
+	return out
 }
 
 // indexedParam is a search parameter written to the index, with the
@@ -153,74 +191,85 @@ func indexPlan() map[string][]indexedParam {
 // walk returns the values at the path below v, through arrays; a
 // segment not present as such is tried as a choice (effective finds
 // effectiveDateTime or effectivePeriod).
-func walk(v any, segs []string) []any {
+func walk(v any, segs []string) []any { return walkInto(nil, v, segs) }
+
+// walkInto appends to out the values walk finds.
+func walkInto(out []any, v any, segs []string) []any {
 	if len(segs) == 0 {
 		if arr, ok := v.([]any); ok {
-			return arr
+			return append(out, arr...)
 		}
-		return []any{v}
+		return append(out, v)
 	}
 	switch x := v.(type) {
 	case []any:
-		var out []any
 		for _, item := range x {
-			out = append(out, walk(item, segs)...)
+			out = walkInto(out, item, segs)
 		}
-		return out
 	case map[string]any:
 		if next, ok := x[segs[0]]; ok {
-			return walk(next, segs[1:])
+			return walkInto(out, next, segs[1:])
 		}
-		var out []any
 		for k, next := range x {
-			if len(k) > len(segs[0]) && strings.HasPrefix(k, segs[0]) && unicode.IsUpper(rune(k[len(segs[0])])) {
-				out = append(out, walk(next, segs[1:])...)
+			if isChoiceOf(k, segs[0]) {
+				out = walkInto(out, next, segs[1:])
 			}
 		}
-		return out
 	}
-	return nil
+	return out
+}
+
+// isChoiceOf reports whether the element named k is a choice of the
+// element name (effectiveDateTime of effective).
+func isChoiceOf(k, name string) bool {
+	return len(k) > len(name) && strings.HasPrefix(k, name) && unicode.IsUpper(rune(k[len(name)]))
 }
 
 // valueRows turns one element value into the index rows of a parameter
 // of the kind.
 func valueRows(param, kind string, v any) []crs.ResourceIndexRow {
-	row := func(r crs.ResourceIndexRow) []crs.ResourceIndexRow { r.Param = param; return []crs.ResourceIndexRow{r} }
+	return appendValueRows(nil, param, kind, v)
+}
+
+// appendValueRows appends valueRows(param, kind, v) to rows.
+func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []crs.ResourceIndexRow {
+	row := func(r crs.ResourceIndexRow) []crs.ResourceIndexRow { r.Param = param; return append(rows, r) }
 	switch kind {
 	case "token":
-		return tokenRows(param, v)
+		return appendTokenRows(rows, param, v)
 	case "uri":
 		if s, ok := v.(string); ok {
 			return row(crs.ResourceIndexRow{Code: s})
 		}
 	case "string":
-		var out []crs.ResourceIndexRow
 		for _, s := range strings_(v) {
-			out = append(out, crs.ResourceIndexRow{Param: param, Code: s, Text: Fold(s)})
+			rows = append(rows, crs.ResourceIndexRow{Param: param, Code: s, Text: Fold(s)})
 		}
-		return out
+		return rows
 	case "reference":
 		o, ok := v.(map[string]any)
 		if !ok {
 			if s, ok := v.(string); ok { // canonical
 				return row(crs.ResourceIndexRow{Code: s})
 			}
-			return nil
+			return rows
 		}
 		// A logical reference's identifier is its :identifier token.
-		var out []crs.ResourceIndexRow
 		if id, ok := o["identifier"].(map[string]any); ok {
-			out = tokenRows(param+":identifier", id)
+			rows = appendTokenRows(rows, param+":identifier", id)
 		}
 		ref, _ := o["reference"].(string)
 		if ref == "" || strings.HasPrefix(ref, "#") {
-			return out
+			return rows
 		}
 		r := crs.ResourceIndexRow{Param: param, Code: ref}
 		if typ, id, ok := splitReference(ref); ok {
-			r.Code, r.System, r.Text = typ+"/"+id, typ, id
+			r.System, r.Text = typ, id
+			if len(ref) != len(typ)+1+len(id) { // absolute, or of a version
+				r.Code = typ + "/" + id
+			}
 		}
-		return append(out, r)
+		return append(rows, r)
 	case "date":
 		lo, hi, ok := dateRange(v)
 		if ok {
@@ -235,15 +284,15 @@ func valueRows(param, kind string, v any) []crs.ResourceIndexRow {
 	case "quantity":
 		o, ok := v.(map[string]any)
 		if !ok {
-			return nil
+			return rows
 		}
 		n, ok := o["value"].(json.Number)
 		if !ok {
-			return nil
+			return rows
 		}
 		f, err := n.Float64()
 		if err != nil {
-			return nil
+			return rows
 		}
 		r := crs.ResourceIndexRow{Num: &f}
 		r.System, _ = o["system"].(string)
@@ -253,26 +302,33 @@ func valueRows(param, kind string, v any) []crs.ResourceIndexRow {
 		}
 		return row(r)
 	}
-	return nil
+	return rows
 }
 
 // splitReference splits a literal reference, relative (Patient/123) or
 // absolute (https://x/fhir/Patient/123, optionally /_history/n), into
 // its type and id.
 func splitReference(ref string) (typ, id string, ok bool) {
-	parts := strings.Split(ref, "/")
-	if n := len(parts); n >= 4 && parts[n-2] == "_history" {
-		parts = parts[:n-2]
+	if strings.Count(ref, "/") >= 3 { // a version of another's: drop /_history/n
+		if i := strings.LastIndexByte(ref, '/'); strings.HasSuffix(ref[:i], "/_history") {
+			ref = ref[:i-len("/_history")]
+		}
 	}
-	n := len(parts)
-	if n < 2 || !isResource[parts[n-2]] || parts[n-1] == "" {
+	i := strings.LastIndexByte(ref, '/')
+	if i < 0 {
 		return "", "", false
 	}
-	return parts[n-2], parts[n-1], true
+	typ, id = ref[strings.LastIndexByte(ref[:i], '/')+1:i], ref[i+1:]
+	if !isResource[typ] || id == "" {
+		return "", "", false
+	}
+	return typ, id, true
 }
 
-func tokenRows(param string, v any) []crs.ResourceIndexRow {
-	var out []crs.ResourceIndexRow
+// appendTokenRows appends to out the rows of a token parameter's value:
+// a code, a Coding, a CodeableConcept (and its text, as :text), an
+// Identifier or a ContactPoint.
+func appendTokenRows(out []crs.ResourceIndexRow, param string, v any) []crs.ResourceIndexRow {
 	add := func(system, code string) {
 		if code != "" || system != "" {
 			out = append(out, crs.ResourceIndexRow{Param: param, System: system, Code: code})
@@ -376,38 +432,90 @@ var maxTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
 // range of time it covers, hi exclusive. A value without a zone is
 // Europe/London time.
 func ParseDateRange(s string) (lo, hi time.Time, ok bool) {
-	layouts := []struct {
-		layout string
-		step   func(time.Time) time.Time
-	}{
-		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
-		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
-		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
-		{"2006-01-02T15:04", func(t time.Time) time.Time { return t.Add(time.Minute) }},
-		{"2006-01-02T15:04Z07:00", func(t time.Time) time.Time { return t.Add(time.Minute) }},
-		{"2006-01-02T15:04:05", func(t time.Time) time.Time { return t.Add(time.Second) }},
-		{"2006-01-02T15:04:05Z07:00", func(t time.Time) time.Time { return t.Add(time.Second) }},
+	s, frac := cutFraction(s)
+	// Each layout takes text of its own shape, so the one the text's
+	// shape names is tried first; the others after it only for text that
+	// is no date at all.
+	if l, ok := dateLayoutOf(s); ok {
+		if lo, hi, ok := parseDateLayout(s, frac, l); ok {
+			return lo, hi, true
+		}
 	}
-	frac := ""
-	if i := strings.IndexByte(s, '.'); i > 0 && strings.Contains(s, "T") {
-		j := i + 1
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
+	for _, l := range dateLayouts {
+		if lo, hi, ok := parseDateLayout(s, frac, l); ok {
+			return lo, hi, true
 		}
-		frac, s = s[i:j], s[:i]+s[j:]
-	}
-	for _, l := range layouts {
-		t, err := time.ParseInLocation(l.layout, s, london)
-		if err != nil {
-			continue
-		}
-		hi := l.step(t)
-		if frac != "" {
-			d, _ := time.ParseDuration("0" + frac + "s")
-			t = t.Add(d)
-			hi = t.Add(time.Millisecond)
-		}
-		return t.UTC(), hi.UTC(), true
 	}
 	return lo, hi, false
+}
+
+// cutFraction takes the fraction of a second out of a time (.123 of
+// 2024-03-01T10:00:00.123Z), which no layout reads.
+func cutFraction(s string) (rest, frac string) {
+	i := strings.IndexByte(s, '.')
+	if i <= 0 || !strings.Contains(s, "T") {
+		return s, ""
+	}
+	j := i + 1
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	return s[:i] + s[j:], s[i:j]
+}
+
+// dateLayout is one way a FHIR date or time is written, and the step
+// from its start to the end of the time it covers.
+type dateLayout struct {
+	layout string
+	step   func(time.Time) time.Time
+}
+
+// dateLayouts are the ways ParseDateRange reads, in the order it tries
+// them.
+var dateLayouts = []dateLayout{
+	{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+	{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+	{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+	{"2006-01-02T15:04", func(t time.Time) time.Time { return t.Add(time.Minute) }},
+	{"2006-01-02T15:04Z07:00", func(t time.Time) time.Time { return t.Add(time.Minute) }},
+	{"2006-01-02T15:04:05", func(t time.Time) time.Time { return t.Add(time.Second) }},
+	{"2006-01-02T15:04:05Z07:00", func(t time.Time) time.Time { return t.Add(time.Second) }},
+}
+
+// dateLayoutOf returns the one of dateLayouts that text of s's shape
+// can be (its length, and what follows the minutes).
+func dateLayoutOf(s string) (dateLayout, bool) {
+	switch {
+	case len(s) == 4:
+		return dateLayouts[0], true
+	case len(s) == 7:
+		return dateLayouts[1], true
+	case len(s) == 10:
+		return dateLayouts[2], true
+	case len(s) < 16 || s[10] != 'T':
+		return dateLayout{}, false
+	case len(s) == 16:
+		return dateLayouts[3], true
+	case s[16] != ':':
+		return dateLayouts[4], true
+	case len(s) == 19:
+		return dateLayouts[5], true
+	}
+	return dateLayouts[6], true
+}
+
+// parseDateLayout is ParseDateRange of s written as l, frac the
+// fraction of a second taken out of it.
+func parseDateLayout(s, frac string, l dateLayout) (lo, hi time.Time, ok bool) {
+	t, err := time.ParseInLocation(l.layout, s, london)
+	if err != nil {
+		return lo, hi, false
+	}
+	hi = l.step(t)
+	if frac != "" {
+		d, _ := time.ParseDuration("0" + frac + "s")
+		t = t.Add(d)
+		hi = t.Add(time.Millisecond)
+	}
+	return t.UTC(), hi.UTC(), true
 }

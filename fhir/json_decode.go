@@ -1,7 +1,9 @@
 package fhir
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -27,7 +29,10 @@ func decodeJSON(data []byte) (any, bool) {
 type jsonReader struct {
 	data []byte
 	i    int
+	seen map[string]any // the short strings read, each once
 }
+
+const eightSpaces = 0x2020202020202020
 
 // maxJSONDepth is how deeply arrays and objects may nest (encoding/json
 // refuses past 10,000).
@@ -35,6 +40,12 @@ const maxJSONDepth = 10000
 
 func (d *jsonReader) space() {
 	for d.i < len(d.data) {
+		// A pretty-printed body is mostly indentation: eight spaces are
+		// passed over at once.
+		if d.i+8 <= len(d.data) && binary.LittleEndian.Uint64(d.data[d.i:]) == eightSpaces {
+			d.i += 8
+			continue
+		}
 		switch d.data[d.i] {
 		case ' ', '\t', '\n', '\r':
 			d.i++
@@ -76,7 +87,7 @@ func (d *jsonReader) object(depth int) (any, bool) {
 		if d.i >= len(d.data) || d.data[d.i] != '"' {
 			return nil, false
 		}
-		k, ok := d.string()
+		k, ok := d.key()
 		if !ok {
 			return nil, false
 		}
@@ -89,7 +100,7 @@ func (d *jsonReader) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v
+		m[k] = v
 		if end, ok := d.next('}'); !ok || end {
 			return m, ok
 		}
@@ -134,32 +145,99 @@ func (d *jsonReader) array(depth int) (any, bool) {
 	}
 }
 
-// string reads a string; one with an escape or a byte past ASCII is
-// decoded by encoding/json, so its rules (invalid UTF-8 replaced, the
-// escapes) hold as they are.
+// string reads a string value.
 func (d *jsonReader) string() (any, bool) {
+	raw, plain, ok := d.quoted()
+	if !ok {
+		return nil, false
+	}
+	if !plain {
+		return unquote(raw)
+	}
+	text := raw[1 : len(raw)-1]
+	if len(text) > maxSharedString {
+		return string(text), true
+	}
+	if v, ok := d.seen[string(text)]; ok {
+		return v, true
+	}
+	if d.seen == nil {
+		d.seen = map[string]any{}
+	}
+	v := any(string(text))
+	d.seen[v.(string)] = v
+	return v, true
+}
+
+// maxSharedString is the longest string value read once for all its
+// occurrences in a body: a code, a system, a reference to the patient
+// (the same in each of a Bundle's hundreds of resources); a longer one
+// (a narrative, an attachment) is seldom repeated.
+const maxSharedString = 64
+
+// key reads the name of an object's member. The names of R4's elements
+// are the same few thousand in every resource: one of them is the
+// string elementNames holds, not a new one.
+func (d *jsonReader) key() (string, bool) {
+	raw, plain, ok := d.quoted()
+	if !ok {
+		return "", false
+	}
+	if plain {
+		name := raw[1 : len(raw)-1]
+		if s, ok := elementNames[string(name)]; ok {
+			return s, true
+		}
+		return string(name), true
+	}
+	s, ok := unquote(raw)
+	if !ok {
+		return "", false
+	}
+	return s.(string), true
+}
+
+// unquote decodes a string with an escape or a byte past ASCII by
+// encoding/json, so that its rules (invalid UTF-8 replaced, the escapes)
+// hold as they are.
+func unquote(raw []byte) (any, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	return s, true
+}
+
+// elementNames holds the name of every element of R4 (birthDate), of
+// its primitive extension (_birthDate), and resourceType.
+var elementNames = map[string]string{"resourceType": "resourceType"}
+
+func init() {
+	for i := range elementTable {
+		p := elementTable[i].Path
+		name := p[strings.LastIndexByte(p, '.')+1:]
+		elementNames[name] = name
+		elementNames["_"+name] = "_" + name
+	}
+}
+
+// quoted reads a string as it is written, quotes included; plain says
+// it has no escape nor any byte past ASCII.
+func (d *jsonReader) quoted() (raw []byte, plain, ok bool) {
 	start := d.i
 	d.i++ // "
-	plain := true
+	plain = true
 	for d.i < len(d.data) {
 		c := d.data[d.i]
 		switch {
 		case c == '"':
 			d.i++
-			raw := d.data[start:d.i]
-			if plain {
-				return string(raw[1 : len(raw)-1]), true
-			}
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				return nil, false
-			}
-			return s, true
+			return d.data[start:d.i], plain, true
 		case c == '\\':
 			plain = false
 			d.i += 2
 		case c < 0x20:
-			return nil, false
+			return nil, false, false
 		case c >= utf8.RuneSelf:
 			plain = false
 			d.i++
@@ -167,7 +245,7 @@ func (d *jsonReader) string() (any, bool) {
 			d.i++
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // number reads a number as JSON writes it, kept as its text.

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -17,6 +18,10 @@ const ContentType = "application/fhir+json"
 
 // maxBody is the largest request body read.
 const maxBody = 16 << 20
+
+// maxBodyHint is the most read of a request's body into a buffer made
+// before the body is sent, at the length it says it has.
+const maxBodyHint = 4 << 20
 
 // Server is the FHIR R4 API of a trust's record, served under /fhir.
 type Server struct {
@@ -212,12 +217,17 @@ func readBody(r *http.Request) ([]byte, error) {
 	return readAll(r)
 }
 
-// readAll reads a request's body, up to maxBody.
+// readAll reads a request's body, up to maxBody. A body whose length is
+// given is read into a buffer of that length (up to maxBodyHint), not
+// one doubled from 512 bytes: a transaction Bundle of a patient's
+// record is a megabyte or two.
 func readAll(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), maxBodyHint)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, invalid("structure", "", "the body could not be read: %v", err)
 	}
+	b := buf.Bytes()
 	if len(b) > maxBody {
 		return nil, outcomeOf(http.StatusRequestEntityTooLarge, "too-costly", "the body is larger than %d bytes", maxBody)
 	}
@@ -260,6 +270,12 @@ func parseETag(s string) (int, bool) {
 // withMeta returns the resource's JSON with its id and meta set for the
 // version: versionId and lastUpdated, the rest of meta as sent.
 func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
+	setMeta(r, id, version, at)
+	return encodeResource(r)
+}
+
+// setMeta sets the resource's id and meta for the version.
+func setMeta(r Resource, id string, version int, at string) {
 	r["id"] = id
 	meta, _ := r["meta"].(map[string]any)
 	if meta == nil {
@@ -268,5 +284,4 @@ func withMeta(r Resource, id string, version int, at string) ([]byte, error) {
 	meta["versionId"] = strconv.Itoa(version)
 	meta["lastUpdated"] = at
 	r["meta"] = meta
-	return encodeResource(r)
 }

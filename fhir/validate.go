@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -131,54 +132,203 @@ func validateSent(r Resource) error { return validate(r, true) }
 
 func validate(r Resource, sent bool) error {
 	v := &validator{sent: sent}
-	v.resource(map[string]any(r), "")
+	v.resource(map[string]any(r))
 	if len(v.issues) > 0 {
 		return &Outcome{Status: 400, Issues: v.issues}
 	}
 	return nil
 }
 
+// schemaType is what the validator knows of a data type, a resource
+// type or a backbone element (Patient.contact): its elements by name,
+// and those it requires.
+type schemaType struct {
+	def      string
+	elements map[string]*schemaElement
+	required []requiredElement
+}
+
+// requiredElement is an element a type requires: present as its value
+// (name) or only as a primitive's extension (_name).
+type requiredElement struct{ name, ext string }
+
+// schemaElement is one element of a schemaType, with what each of its
+// occurrences is checked as.
+type schemaElement struct {
+	el *Element // as its type defines it (how many, whether primitive)
+	// primitive says whether it may have a primitive extension (_name).
+	primitive bool
+	// kind says what an occurrence is: nothing to check (a repeated
+	// definition not found), a primitive of type typ, a resource, or an
+	// object of typ whose elements are object's.
+	kind   valueKind
+	typ    string
+	codes  []string // for a code bound to a required value set, its codes
+	object *schemaType
+}
+
+type valueKind uint8
+
+const (
+	notChecked valueKind = iota
+	primitiveKind
+	resourceKind
+	objectKind
+)
+
+// schema holds, by type or backbone element path, what the validator
+// checks of its elements, made once from the R4 definitions so that an
+// element is found by its name alone.
+var schema = map[string]*schemaType{}
+
+// typeNamed returns the schemaType of def, one with no elements if R4
+// defines none.
+func typeNamed(def string) *schemaType {
+	if st := schema[def]; st != nil {
+		return st
+	}
+	return &schemaType{def: def}
+}
+
+// schemaTypeOf returns the schemaType of def, made if new; only while
+// the schema is made, before any request.
+func schemaTypeOf(def string) *schemaType {
+	st := schema[def]
+	if st == nil {
+		st = &schemaType{def: def, elements: map[string]*schemaElement{}}
+		schema[def] = st
+	}
+	return st
+}
+
+func init() {
+	for path, el := range elementsByPath {
+		i := strings.LastIndexByte(path, '.')
+		schemaTypeOf(path[:i]).elements[path[i+1:]] = &schemaElement{el: el, primitive: len(el.Types) > 0 && isPrimitive[el.Types[0]]}
+	}
+	for parent, names := range requiredOf {
+		st := schemaTypeOf(parent)
+		for _, n := range names {
+			st.required = append(st.required, requiredElement{name: n, ext: "_" + n})
+		}
+	}
+	for _, st := range slices.Collect(maps.Values(schema)) {
+		for _, e := range st.elements {
+			def, el := e.el.Path, e.el
+			if el.ContentRef != "" {
+				def = el.ContentRef
+				if el = elementsByPath[def]; el == nil {
+					continue
+				}
+			}
+			if len(el.Types) == 0 {
+				continue
+			}
+			e.typ = el.Types[0]
+			switch {
+			case isPrimitive[e.typ] || e.typ == "string":
+				e.kind, e.codes = primitiveKind, requiredCodes[el.Path]
+			case e.typ == "Resource":
+				e.kind = resourceKind
+			case e.typ == "BackboneElement" || e.typ == "Element":
+				e.kind, e.object = objectKind, schemaTypeOf(def)
+			default:
+				e.kind, e.object = objectKind, schemaTypeOf(e.typ)
+			}
+		}
+	}
+}
+
+// validator gathers the issues of one resource. The path of the element
+// being checked (Patient.name[0].given) is written in path as it goes,
+// and made a string only for an issue.
 type validator struct {
 	issues []Issue
 	sent   bool // decodeSent's checks too
+	path   []byte
 }
 
-func (v *validator) fail(loc, format string, args ...any) {
+// fail adds an issue at the element being checked.
+func (v *validator) fail(format string, args ...any) {
+	v.failAt(string(v.path), format, args...)
+}
+
+func (v *validator) failAt(loc, format string, args ...any) {
 	if len(v.issues) >= 100 {
 		return
 	}
 	v.issues = append(v.issues, Issue{Severity: "error", Code: "structure", Diagnostics: fmt.Sprintf(format, args...), Expression: loc})
 }
 
-// resource validates a resource at loc ("" at the top, else the path of
-// a contained or bundled resource).
-func (v *validator) resource(obj map[string]any, loc string) {
+// at is the path of the element being checked.
+func (v *validator) at() string { return string(v.path) }
+
+// into goes down to the element name of the one being checked, and
+// returns where to come back to.
+func (v *validator) into(name string) int {
+	n := len(v.path)
+	v.path = append(append(v.path, '.'), name...)
+	return n
+}
+
+// item goes down to the i-th occurrence of the element being checked.
+func (v *validator) item(i int) int {
+	n := len(v.path)
+	v.path = append(strconv.AppendInt(append(v.path, '['), int64(i), 10), ']')
+	return n
+}
+
+// checkValue validates one occurrence of el found at at, outside a
+// resource (a value a patch puts in).
+func (v *validator) checkValue(val any, el *Element, at string) {
+	i := strings.LastIndexByte(el.Path, '.')
+	if e := typeNamed(el.Path[:i]).elements[el.Path[i+1:]]; e != nil {
+		v.path = append(v.path[:0], at...)
+		v.value(val, e)
+	}
+}
+
+// checkObject validates obj, an instance of def found at at, outside a
+// resource.
+func (v *validator) checkObject(obj map[string]any, def, at string) {
+	v.path = append(v.path[:0], at...)
+	v.object(obj, typeNamed(def), false)
+}
+
+// resource validates a resource at the path (empty at the top, else
+// the path of a contained or bundled resource).
+func (v *validator) resource(obj map[string]any) {
 	t, _ := obj["resourceType"].(string)
 	if !isResource[t] {
 		l := "resourceType"
-		if loc != "" {
-			l = loc + ".resourceType"
+		if len(v.path) > 0 {
+			l = v.at() + ".resourceType"
 		}
 		if t == "" {
-			v.fail(l, "the resource has no resourceType")
+			v.failAt(l, "the resource has no resourceType")
 		} else {
-			v.fail(l, "%q is not an R4 resource type", t)
+			v.failAt(l, "%q is not an R4 resource type", t)
 		}
 		return
 	}
-	if loc == "" {
-		loc = t
+	top := len(v.path) == 0
+	if top {
+		v.path = append(v.path, t...)
 	}
-	v.object(obj, t, loc, true)
+	v.object(obj, typeNamed(t), true)
+	if top {
+		v.path = v.path[:0]
+	}
 }
 
 // object validates the elements of obj, an instance of the type or
-// backbone element def, found at loc.
-func (v *validator) object(obj map[string]any, def, loc string, isRoot bool) {
+// backbone element st.
+func (v *validator) object(obj map[string]any, st *schemaType, isRoot bool) {
 	if v.sent {
-		for _, name := range requiredOf[def] {
-			if obj[name] == nil && obj["_"+name] == nil {
-				v.fail(loc+"."+name, "%s.%s is required (%s requires it)", loc, name, def)
+		for _, r := range st.required {
+			if obj[r.name] == nil && obj[r.ext] == nil {
+				loc := v.at()
+				v.failAt(loc+"."+r.name, "%s.%s is required (%s requires it)", loc, r.name, st.def)
 			}
 		}
 	}
@@ -186,155 +336,152 @@ func (v *validator) object(obj map[string]any, def, loc string, isRoot bool) {
 		if isRoot && k == "resourceType" {
 			continue
 		}
-		at := loc + "." + k
-		if strings.HasPrefix(k, "_") && len(k) > 1 {
-			el := elementsByPath[def+"."+k[1:]]
-			if el == nil || !isPrimitive[el.Types[0]] {
-				v.fail(at, "%s is not a primitive element of %s, so it cannot have %s", k[1:], def, k)
-				continue
-			}
-			v.primitiveExtension(val, el, at)
-			continue
-		}
-		el := elementsByPath[def+"."+k]
-		if el == nil {
-			v.fail(at, "%s is not an element of %s in FHIR R4", k, def)
-			continue
-		}
-
-		if el.Max != 1 {
-			arr, ok := val.([]any)
-			if !ok {
-				v.fail(at, "%s repeats, so it must be a JSON array", k)
-				continue
-			}
-			if len(arr) == 0 {
-				v.fail(at, "%s is an empty array; leave it out instead", k)
-			}
-			for i, item := range arr {
-				if item == nil && obj["_"+k] != nil {
-					continue // the value is only in the primitive extension
-				}
-				v.value(item, el, fmt.Sprintf("%s[%d]", at, i))
-			}
-			continue
-		}
-		if _, ok := val.([]any); ok {
-			v.fail(at, "%s occurs at most once, so it must not be an array", k)
-			continue
-		}
-		v.value(val, el, at)
+		back := v.into(k)
+		v.member(obj, st, k, val)
+		v.path = v.path[:back]
 	}
 }
 
-func (v *validator) primitiveExtension(val any, el *Element, at string) {
-	check := func(x any, loc string) {
+// member validates the element k of obj, at the path.
+func (v *validator) member(obj map[string]any, st *schemaType, k string, val any) {
+	if strings.HasPrefix(k, "_") && len(k) > 1 {
+		e := st.elements[k[1:]]
+		if e == nil || !e.primitive {
+			v.fail("%s is not a primitive element of %s, so it cannot have %s", k[1:], st.def, k)
+			return
+		}
+		v.primitiveExtension(val, e)
+		return
+	}
+	e := st.elements[k]
+	if e == nil {
+		v.fail("%s is not an element of %s in FHIR R4", k, st.def)
+		return
+	}
+	if e.el.Max != 1 {
+		arr, ok := val.([]any)
+		if !ok {
+			v.fail("%s repeats, so it must be a JSON array", k)
+			return
+		}
+		if len(arr) == 0 {
+			v.fail("%s is an empty array; leave it out instead", k)
+		}
+		for i, item := range arr {
+			if item == nil && obj["_"+k] != nil {
+				continue // the value is only in the primitive extension
+			}
+			back := v.item(i)
+			v.value(item, e)
+			v.path = v.path[:back]
+		}
+		return
+	}
+	if _, ok := val.([]any); ok {
+		v.fail("%s occurs at most once, so it must not be an array", k)
+		return
+	}
+	v.value(val, e)
+}
+
+func (v *validator) primitiveExtension(val any, e *schemaElement) {
+	check := func(x any) {
 		if x == nil {
 			return
 		}
 		o, ok := x.(map[string]any)
 		if !ok {
-			v.fail(loc, "a primitive extension must be a JSON object")
+			v.fail("a primitive extension must be a JSON object")
 			return
 		}
-		v.object(o, "Element", loc, false)
+		v.object(o, schemaElementType, false)
 	}
-	if el.Max != 1 {
+	if e.el.Max != 1 {
 		arr, ok := val.([]any)
 		if !ok {
-			v.fail(at, "the extensions of a repeating primitive must be an array")
+			v.fail("the extensions of a repeating primitive must be an array")
 			return
 		}
 		for i, x := range arr {
-			check(x, fmt.Sprintf("%s[%d]", at, i))
+			back := v.item(i)
+			check(x)
+			v.path = v.path[:back]
 		}
 		return
 	}
-	check(val, at)
+	check(val)
 }
 
-// value validates one occurrence of an element.
-func (v *validator) value(val any, el *Element, at string) {
-	def := el.Path
-	if el.ContentRef != "" {
-		def = el.ContentRef
-		el = elementsByPath[def]
-		if el == nil {
-			return
-		}
-	}
-	if len(el.Types) == 0 {
-		return
-	}
-	t := el.Types[0]
-	switch {
-	case isPrimitive[t] || t == "string":
-		v.primitive(val, t, at)
-		if codes := requiredCodes[el.Path]; v.sent && codes != nil {
-			if s, ok := val.(string); ok && s != "" && !slices.Contains(codes, s) {
+// schemaElementType is Element, the type of a primitive's extensions.
+var schemaElementType = schemaTypeOf("Element")
+
+// value validates one occurrence of an element, at the path.
+func (v *validator) value(val any, e *schemaElement) {
+	switch e.kind {
+	case primitiveKind:
+		v.primitive(val, e.typ)
+		if v.sent && e.codes != nil {
+			if s, ok := val.(string); ok && s != "" && !slices.Contains(e.codes, s) {
+				at := v.at()
 				v.issues = append(v.issues, Issue{Severity: "error", Code: "code-invalid", Expression: at,
-					Diagnostics: fmt.Sprintf("%s %q is not one of the codes R4 allows (%s)", at, s, strings.Join(codes, ", "))})
+					Diagnostics: fmt.Sprintf("%s %q is not one of the codes R4 allows (%s)", at, s, strings.Join(e.codes, ", "))})
 			}
 		}
-	case t == "Resource":
+	case resourceKind:
 		o, ok := val.(map[string]any)
 		if !ok {
-			v.fail(at, "a resource must be a JSON object")
+			v.fail("a resource must be a JSON object")
 			return
 		}
-		v.resource(o, at)
-	default:
+		v.resource(o)
+	case objectKind:
 		o, ok := val.(map[string]any)
 		if !ok {
-			v.fail(at, "%s must be a JSON object (a %s)", at, t)
+			v.fail("%s must be a JSON object (a %s)", v.at(), e.typ)
 			return
 		}
 		if len(o) == 0 {
-			v.fail(at, "%s is an empty object; leave it out instead", at)
+			v.fail("%s is an empty object; leave it out instead", v.at())
 		}
-		if t == "BackboneElement" || t == "Element" {
-			v.object(o, def, at, false)
-			return
-		}
-		v.object(o, t, at, false)
+		v.object(o, e.object, false)
 	}
 }
 
-func (v *validator) primitive(val any, t, at string) {
+func (v *validator) primitive(val any, t string) {
 	switch t {
 	case "boolean":
 		if _, ok := val.(bool); !ok {
-			v.fail(at, "%s must be true or false", at)
+			v.fail("%s must be true or false", v.at())
 		}
 	case "integer", "positiveInt", "unsignedInt", "decimal":
 		n, ok := val.(json.Number)
 		if !ok {
-			v.fail(at, "%s must be a JSON number", at)
+			v.fail("%s must be a JSON number", v.at())
 			return
 		}
 		if t != "decimal" && strings.ContainsAny(string(n), ".eE") {
-			v.fail(at, "%s must be a whole number", at)
+			v.fail("%s must be a whole number", v.at())
 			return
 		}
 		if v.sent && t != "decimal" {
 			i, err := strconv.ParseInt(string(n), 10, 32)
 			switch {
 			case err != nil:
-				v.fail(at, "%s %s is out of range of an integer", at, n)
+				v.fail("%s %s is out of range of an integer", v.at(), n)
 			case t == "positiveInt" && i < 1:
-				v.fail(at, "%s must be 1 or more (a positiveInt)", at)
+				v.fail("%s must be 1 or more (a positiveInt)", v.at())
 			case t == "unsignedInt" && i < 0:
-				v.fail(at, "%s must be 0 or more (an unsignedInt)", at)
+				v.fail("%s must be 0 or more (an unsignedInt)", v.at())
 			}
 		}
 	default:
 		s, ok := val.(string)
 		if !ok {
-			v.fail(at, "%s must be a JSON string (a %s)", at, t)
+			v.fail("%s must be a JSON string (a %s)", v.at(), t)
 			return
 		}
 		if s == "" {
-			v.fail(at, "%s is an empty string; leave it out instead", at)
+			v.fail("%s is an empty string; leave it out instead", v.at())
 			return
 		}
 		if !v.sent {
@@ -343,15 +490,14 @@ func (v *validator) primitive(val any, t, at string) {
 		valid := true
 		switch t {
 		case "uri", "url", "canonical": // no whitespace
-			valid = strings.IndexFunc(s, unicode.IsSpace) < 0
+			valid = !hasSpace(s)
 		case "code": // no whitespace around it, nor two together
 			valid = validCode(s)
 		default:
-			re := primitiveFormat[t]
-			valid = re == nil || re.MatchString(s)
+			valid = validFormat(t, s)
 		}
 		if !valid {
-			v.fail(at, "%s %q is not a valid %s", at, s, t)
+			v.fail("%s %q is not a valid %s", v.at(), s, t)
 		}
 	}
 }

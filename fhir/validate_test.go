@@ -22,6 +22,7 @@ func TestValidateRefusesUnknownElements(t *testing.T) {
 		{"wrong primitive kind", `{"resourceType":"Patient","active":"yes"}`, "Patient.active"},
 		{"unknown choice type", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueMoney":{"value":1}}`, "Observation.valueMoney"},
 		{"extension on a non-primitive", `{"resourceType":"Patient","_name":{"extension":[]}}`, "Patient._name"},
+		{"extension on a repeated definition", `{"resourceType":"ClaimResponse","_adjudication":{}}`, "ClaimResponse._adjudication"},
 		{"unknown resource type", `{"resourceType":"Patience"}`, "resourceType"},
 		{"contained resource checked", `{"resourceType":"Patient","contained":[{"resourceType":"Organization","nom":"x"}]}`, "Patient.contained[0].nom"},
 		{"integer with a fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, "Patient.multipleBirthInteger"},
