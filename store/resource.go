@@ -606,6 +606,9 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := s.cursorHeld(ctx, a, q); err != nil {
+		return nil, 0, err
+	}
 	query, args := resourceSearchFew(a.OrgID, orgN, q, q.Count == 0, few)
 	if q.Count == 0 {
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
@@ -620,6 +623,23 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 		s.db.Audit(a, patientID, crs.AuditView, what)
 	}
 	return out, total, err
+}
+
+// cursorHeld refuses the page of a search of one type after a resource
+// the trust does not hold: the page resumes after that resource in the
+// order created, and a cursor of no resource has no place in it (a
+// client follows the next link of the page before, which names the
+// page's last resource).
+func (s *ResourceService) cursorHeld(ctx context.Context, a crs.Actor, q crs.ResourceQuery) error {
+	if q.After == "" || q.Type == "" || len(q.SortBy) > 0 {
+		return nil
+	}
+	var one int
+	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, q.Type, q.After).Scan(&one)
+	if err == sql.ErrNoRows {
+		return crs.Errorf(crs.EINVALID, "the page's cursor %q names no %s: follow the next link of the page before", q.After, q.Type)
+	}
+	return err
 }
 
 // accessibleResources keeps, of resources read for a list, those about

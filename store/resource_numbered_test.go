@@ -145,5 +145,22 @@ func TestResourceIndexNumbered(t *testing.T) {
 		if got, want := search(trusts[0], subject("p-oa")), "oa1 oa2"; got != want {
 			t.Errorf("by subject: %q, want %q", got, want)
 		}
+		// The page after a resource, by its id; one the trust does not
+		// hold is refused, not answered with an empty page.
+		for _, tc := range []struct{ after, want, code string }{
+			{"oa1", "ob1 oa2", ""},
+			{"oc1", "oa1 ob1 oa2", ""},
+			{"nowhere", "", crs.EINVALID},
+		} {
+			q := crs.ResourceQuery{Type: "Observation", Count: 100, After: tc.after, All: [][]crs.ResourceCondition{{code("1000-1")}}}
+			found, _, err := svc.SearchResources(ctx, trusts[0].Actor(crs.RoleInterface), q)
+			var ids []string
+			for _, r := range found {
+				ids = append(ids, r.ID)
+			}
+			if got := strings.Join(ids, " "); got != tc.want || crs.ErrorCode(err) != tc.code {
+				t.Errorf("after %s: %q, %v; want %q, %q", tc.after, got, err, tc.want, tc.code)
+			}
+		}
 	})
 }
