@@ -294,39 +294,28 @@ func suspectText(b []byte) bool {
 	// own (bytes.IndexByte, many bytes a step): most resources hold a
 	// few escapes and none of the others, and the one writer reads every
 	// resource it is handed.
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], '\\')
+	return suspectAt(b, '\\', 2, func(s []byte) bool { // the backslash and the escaped character
+		return len(s) > 5 && s[1] == 'u' && suspectEscape(s[2:6])
+	}) || suspectAt(b, 0xe2, 1, func(s []byte) bool { // U+2000 to U+2FFF in UTF-8
+		return len(s) > 2 && (s[1] == 0x80 && (s[2] >= 0xaa && s[2] <= 0xae || s[2] == 0x8e || s[2] == 0x8f) ||
+			s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+	}) || suspectAt(b, 0xc2, 1, func(s []byte) bool { // U+0080 to U+00BF
+		return len(s) > 1 && s[1] <= 0x9f
+	})
+}
+
+// suspectAt reports whether suspect holds of the text from any c of b
+// on, passing over step bytes from each.
+func suspectAt(b []byte, c byte, step int, suspect func(from []byte) bool) bool {
+	for i := 0; i < len(b); i += step {
+		j := bytes.IndexByte(b[i:], c)
 		if j < 0 {
-			break
+			return false
 		}
 		i += j
-		if i+5 < len(b) && b[i+1] == 'u' && suspectEscape(b[i+2:i+6]) {
+		if suspect(b[i:]) {
 			return true
 		}
-		i += 2 // the backslash and the escaped character
-	}
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], 0xe2) // U+2000 to U+2FFF in UTF-8
-		if j < 0 {
-			break
-		}
-		i += j
-		if i+2 < len(b) && (b[i+1] == 0x80 && (b[i+2] >= 0xaa && b[i+2] <= 0xae || b[i+2] == 0x8e || b[i+2] == 0x8f) ||
-			b[i+1] == 0x81 && b[i+2] >= 0xa6 && b[i+2] <= 0xa9) {
-			return true
-		}
-		i++
-	}
-	for i := 0; i < len(b); {
-		j := bytes.IndexByte(b[i:], 0xc2) // U+0080 to U+00BF
-		if j < 0 {
-			break
-		}
-		i += j
-		if i+1 < len(b) && b[i+1] <= 0x9f {
-			return true
-		}
-		i++
 	}
 	return false
 }
