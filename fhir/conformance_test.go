@@ -553,6 +553,15 @@ func TestCapabilityStatementClaims(t *testing.T) {
 		for _, r := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
 			byType[r.(map[string]any)["type"].(string)] = r.(map[string]any)
 		}
+		// R4 has 146 concrete resource types; SubscriptionStatus is R4B's
+		// (the definitions package carries it beside R4's), so it is
+		// neither listed nor accepted.
+		if len(byType) != 146 || byType["SubscriptionStatus"] != nil || byType["Subscription"] == nil {
+			t.Errorf("CapabilityStatement lists %d types (SubscriptionStatus %v), want R4's 146", len(byType), byType["SubscriptionStatus"] != nil)
+		}
+		if r := c.do("POST", "/fhir/SubscriptionStatus", `{"resourceType":"SubscriptionStatus","status":"active","type":"heartbeat","subscription":{"reference":"Subscription/x"}}`); r.status/100 != 4 || !strings.Contains(string(r.body), "OperationOutcome") {
+			t.Errorf("POST SubscriptionStatus: %d %s, want it refused with an OperationOutcome", r.status, r.body)
+		}
 		for typ, want := range map[string]string{"Condition": "full-support", "Patient": "full-support", "AuditEvent": "not-supported"} {
 			if got := byType[typ]["conditionalRead"]; got != want {
 				t.Errorf("%s conditionalRead %v, want %s", typ, got, want)

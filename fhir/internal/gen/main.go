@@ -41,6 +41,7 @@ type structureDefinition struct {
 	Abstract     bool   `json:"abstract"`
 	Type         string `json:"type"`
 	Derivation   string `json:"derivation"`
+	FHIRVersion  string `json:"fhirVersion"`
 	Snapshot     struct {
 		Element []struct {
 			Path             string `json:"path"`
@@ -110,6 +111,9 @@ func main() {
 			}
 			if sd.ResourceType != "StructureDefinition" || sd.Derivation == "constraint" {
 				continue
+			}
+			if sd.FHIRVersion != "" && !strings.HasPrefix(sd.FHIRVersion, "4.0.") {
+				continue // a later version's type the package carries beside R4's (SubscriptionStatus is R4B's)
 			}
 			sds = append(sds, sd)
 		}
