@@ -347,9 +347,9 @@ func waitProfiles(traceFile, mutexFile, blockFile string) (stop func() error, er
 // fhirBench is the HTTP client side of the FHIR benchmark. It speaks
 // HTTP/1.1 over kept-alive TCP connections of its own, one request at a
 // time on each, writing each request with one Write and reading each
-// answer with net/http's own parser (http.ReadResponse): the client's
-// CPU is counted in the reads' profile, and net/http's Transport spends
-// two goroutines and their hand-offs on every request.
+// answer with readAnswer: the client's CPU is counted in the reads'
+// profile, and net/http's Transport spends two goroutines and their
+// hand-offs on every request.
 type fhirBench struct {
 	// host is the server's address; path the API's base path (/fhir).
 	host, path string
@@ -452,22 +452,15 @@ func (b *fhirBench) send(method, path, body string, read func([]byte)) (wire tim
 		c.c.Close()
 		return 0, err
 	}
-	resp, err := http.ReadResponse(c.r, nil)
-	if err != nil {
-		c.c.Close()
-		return 0, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	c.body.Reset()
-	_, err = c.body.ReadFrom(resp.Body)
-	resp.Body.Close()
-	if c.wire != nil {
+	status, closeAfter, err := readAnswer(c.r, &c.body)
+	if c.wire != nil && err == nil {
 		// The kernel's clock is the wall clock: sent's too, read without
 		// its monotonic reading.
 		if at := c.wire.arrived(); at.After(sent.Round(0)) {
 			wire = at.Sub(sent.Round(0))
 		}
 	}
-	if err != nil || resp.Close {
+	if err != nil || closeAfter {
 		c.c.Close()
 	} else {
 		// Back to the pool once the answer's body has been read: the next
@@ -477,8 +470,8 @@ func (b *fhirBench) send(method, path, body string, read func([]byte)) (wire tim
 	if err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	if resp.StatusCode/100 != 2 {
-		return 0, fmt.Errorf("%s %s: HTTP %d: %.500s", method, path, resp.StatusCode, c.body.Bytes())
+	if status/100 != 2 {
+		return 0, fmt.Errorf("%s %s: HTTP %d: %.500s", method, path, status, c.body.Bytes())
 	}
 	if read != nil {
 		read(c.body.Bytes())
