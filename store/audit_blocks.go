@@ -145,8 +145,8 @@ func blockHash(prev string, seq int64, org string, records []byte) string {
 // and names, each once and in the order first met: what a block of them
 // is indexed by. Neither is nil: PostgreSQL's arrays are never NULL.
 func blockNames(rs []*crs.AuditRecord) (patients, users []string) {
-	patients, users = []string{}, []string{}
-	seenPatient, seenUser := map[string]bool{}, map[string]bool{}
+	patients, users = make([]string, 0, len(rs)), []string{}
+	seenPatient, seenUser := make(map[string]bool, len(rs)), map[string]bool{}
 	add := func(list []string, seen map[string]bool, v string) []string {
 		if v == "" || seen[v] {
 			return list
@@ -167,14 +167,29 @@ func blockNames(rs []*crs.AuditRecord) (patients, users []string) {
 // hexadecimal) and for each of its users' ids and names (u and the value
 // in hexadecimal).
 func blockTerms(patients, users []string) string {
-	var b []byte
+	n := 0
+	for _, vs := range [][]string{patients, users} {
+		for _, v := range vs {
+			n += 2 + 2*len(v) // a space, the prefix and the value in hexadecimal
+		}
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	var term []byte
+	write := func(prefix, v string) {
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		term = appendTerm(term[:0], prefix, v)
+		sb.Write(term)
+	}
 	for _, p := range patients {
-		b = appendTerm(append(b, ' '), "p", p)
+		write("p", p)
 	}
 	for _, u := range users {
-		b = appendTerm(append(b, ' '), "u", u)
+		write("u", u)
 	}
-	return strings.TrimPrefix(string(b), " ")
+	return sb.String()
 }
 
 // appendTerm appends a term of the trail's full-text indexes: prefix

@@ -75,3 +75,22 @@ func BenchmarkAuditHash(b *testing.B) {
 		prev = auditHash(prev, int64(i), auditArgs(r))
 	}
 }
+
+// TestBlockTerms: a block's index terms are its patients' then its
+// users', each its prefix and its value in hexadecimal, one space
+// between them and none before or after, whatever list is empty.
+func TestBlockTerms(t *testing.T) {
+	for _, tc := range []struct {
+		patients, users []string
+		want            string
+	}{
+		{[]string{"a", "b"}, []string{"u1"}, "p61 p62 u7531"},
+		{nil, []string{"ann", "u1"}, "u616E6E u7531"},
+		{[]string{"p-9"}, nil, "p702D39"},
+		{nil, nil, ""},
+	} {
+		if got := blockTerms(tc.patients, tc.users); got != tc.want {
+			t.Errorf("blockTerms(%q, %q) = %q, want %q", tc.patients, tc.users, got, tc.want)
+		}
+	}
+}
