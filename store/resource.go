@@ -327,6 +327,7 @@ func indexArgs(args []any, orgN, rid int64, r *crs.Resource, index []crs.Resourc
 	if len(index) > indexRowsCompared {
 		seen = make(map[crs.ResourceIndexRow]bool, len(index))
 	}
+	index = indexedRows(index)
 	args = slices.Grow(args, len(index)*indexColumns)
 	ridV, orgV, typeV := any(rid), any(orgN), any(r.Type) // boxed once for all its rows
 	n := 0

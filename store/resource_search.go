@@ -56,6 +56,7 @@ func resourceSearchSQL(orgID string, orgN int64, q crs.ResourceQuery, count bool
 // order.
 func resourceSearchFew(orgID string, orgN int64, q crs.ResourceQuery, count bool, few map[string]bool) (string, []any) {
 	s := &resourceSearch{org: orgID, orgN: orgN, few: few}
+	q = indexedQuery(q)
 	from, id := "fhir_current c", "c.rid"
 	var where []string
 	if len(q.RefersTo) > 0 {
