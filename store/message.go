@@ -225,6 +225,7 @@ func findPatientByIdentifierTx(tx *Tx, kind, value string) (*crs.Patient, error)
 // looks the key up too. An inbound message writes its log row
 // once, not a claim row then the message over it.
 func claimInboundMessage(tx *Tx, id, controlID, key string) (ack string, found bool, err error) {
+	controlID, key = indexedValue(controlID), indexedValue(key)
 	if tx.buf != nil && !tx.again {
 		if tx.db.pooled() {
 			tx.claimed = id
@@ -261,7 +262,7 @@ const findACKSQL = `SELECT ack FROM hl7_messages WHERE control_id = $1 AND idem_
 // inbound message with the key. found is false when the message has not
 // been seen.
 func (db *DB) FindInboundACK(ctx context.Context, controlID, key string) (ack string, found bool, err error) {
-	err = db.read.QueryRowContext(ctx, findACKSQL, controlID, key).Scan(&ack)
+	err = db.read.QueryRowContext(ctx, findACKSQL, indexedValue(controlID), indexedValue(key)).Scan(&ack)
 	if err == sql.ErrNoRows {
 		return "", false, nil
 	}
@@ -283,13 +284,22 @@ func scanMessage(r scanner) (*crs.Message, error) {
 	return &m, nil
 }
 
+// messageArgs are the values of a message's log row. Its control id,
+// key and NHS number are kept as the search index keeps a value
+// (indexedValue), each in an index of the log: a sender's MSH-10 of
+// thousands of characters failed the row on PostgreSQL, and the sender,
+// told to send the message again, sent it again for ever. The message as
+// received (raw) keeps them whole.
 func messageArgs(m *crs.Message, key any, pending int) []any {
+	if k, ok := key.(string); ok {
+		key = indexedValue(k)
+	}
 	errs, _ := json.Marshal(m.Errors)
 	if m.Errors == nil {
 		errs = []byte("[]")
 	}
-	return []any{m.ID, m.OrgID, m.Direction, m.ChannelID, key, m.SendingFacility, m.ControlID, m.Type, m.Status, pending, m.ACKCode, string(errs), m.ACK,
-		m.PatientID, m.NHSNumber, m.MRN, m.EventID, m.Raw, m.Attempts, formatTime(m.NextAttemptAt), m.LastError, formatTime(m.CreatedAt), formatTime(m.UpdatedAt)}
+	return []any{m.ID, m.OrgID, m.Direction, m.ChannelID, key, m.SendingFacility, indexedValue(m.ControlID), m.Type, m.Status, pending, m.ACKCode, string(errs), m.ACK,
+		m.PatientID, indexedValue(m.NHSNumber), m.MRN, m.EventID, m.Raw, m.Attempts, formatTime(m.NextAttemptAt), m.LastError, formatTime(m.CreatedAt), formatTime(m.UpdatedAt)}
 }
 
 const insertMessageSQL = `INSERT INTO hl7_messages (id, org_id, direction, channel_id, idem_key, sending_facility, control_id, message_type, status, pending,
@@ -382,7 +392,7 @@ func messageWhere(orgID string, q crs.MessageQuery) (string, []any) {
 		add("nhs_number = ? AND nhs_number <> ''", searchedNHS(q)) // see messageKeyFilter
 	}
 	if q.ControlID != "" {
-		add("control_id = ?", q.ControlID)
+		add("control_id = ?", indexedValue(q.ControlID))
 	}
 	if t := strings.ToUpper(strings.TrimSpace(q.Type)); t != "" {
 		if strings.Contains(t, "^") {
@@ -486,7 +496,7 @@ func searchMessagesSQL(orgID string, q crs.MessageQuery) (query string, _ []any,
 // searchedNHS is the NHS number a search names, as the log holds it:
 // ten digits, without the spaces or hyphens it may be typed with.
 func searchedNHS(q crs.MessageQuery) string {
-	return strings.NewReplacer(" ", "", "-", "").Replace(q.NHSNumber)
+	return indexedValue(strings.NewReplacer(" ", "", "-", "").Replace(q.NHSNumber))
 }
 
 // messageKeyFilter is the condition that reads a search's messages by
@@ -502,7 +512,7 @@ func messageKeyFilter(q crs.MessageQuery, arg func(any) string) string {
 		// hl7_messages_nhs holds the messages with a number (migration 0097).
 		return "org_id = $1 AND nhs_number = " + arg(searchedNHS(q)) + " AND nhs_number <> ''" // hl7_messages_nhs
 	case q.ControlID != "":
-		return "control_id = " + arg(q.ControlID) // hl7_messages_key, by its first column
+		return "control_id = " + arg(indexedValue(q.ControlID)) // hl7_messages_key, by its first column
 	}
 	return ""
 }
