@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/opencrs/crs"
@@ -63,17 +64,17 @@ func indexedQuery(q crs.ResourceQuery) crs.ResourceQuery {
 func indexedGroups(groups [][]crs.ResourceCondition) [][]crs.ResourceCondition {
 	var out [][]crs.ResourceCondition
 	for g, group := range groups {
+		copied := false
 		for i, c := range group {
 			d := indexedCondition(c)
 			if d == nil {
 				continue
 			}
 			if out == nil {
-				out = make([][]crs.ResourceCondition, len(groups))
-				copy(out, groups)
+				out = slices.Clone(groups)
 			}
-			if &out[g][0] == &groups[g][0] {
-				out[g] = append([]crs.ResourceCondition(nil), group...)
+			if !copied {
+				out[g], copied = slices.Clone(group), true
 			}
 			out[g][i] = *d
 		}
