@@ -29,6 +29,7 @@ type ExportJob struct {
 	Patients    []string  // only these patients' records (patient), at the patient and group levels; none for all
 	Elements    []string  // only these elements of each resource (_elements), as element or Type.element
 	Associated  []string  // what is exported with the records (includeAssociatedData): their Provenance
+	TypeFilters []string  // searches (Type?query) a type's resources must match one of to be exported (_typeFilter)
 	Ignored     []string  // why parameters the server does not support were left out (Prefer: handling=lenient)
 	Request     string    // the URL the export was asked for at
 	Status      string    // one of the Export constants

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -60,9 +61,10 @@ func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *
 	}
 	lenient := prefer(r, "handling") == "lenient"
 	for _, pm := range params {
-		err := s.exportParam(j, p, pm)
-		if o, ok := err.(*Outcome); ok && lenient && o.Issues[0].Code == "not-supported" {
-			j.Ignored = append(j.Ignored, o.Issues[0].Diagnostics+", and was left out (Prefer: handling=lenient)")
+		err := s.exportParam(r.Context(), j, p, pm)
+		var o *Outcome
+		if errors.As(err, &o) && lenient && o.Issues[0].Code == "not-supported" {
+			j.Ignored = append(j.Ignored, fmt.Sprintf("%s=%s was left out (Prefer: handling=lenient): %s", pm.name, pm.value, o.Issues[0].Diagnostics))
 			continue
 		}
 		if err != nil {
@@ -145,7 +147,7 @@ const (
 // exportParam checks one parameter of a kick-off and records it in the
 // job. A parameter or value this server does not support is refused
 // with the code not-supported, which lenient handling leaves out.
-func (s *Server) exportParam(j *crs.ExportJob, p *Principal, pm exportParameter) error {
+func (s *Server) exportParam(ctx context.Context, j *crs.ExportJob, p *Principal, pm exportParameter) error {
 	v := pm.value
 	switch pm.name {
 	case "_outputFormat":
@@ -215,7 +217,10 @@ func (s *Server) exportParam(j *crs.ExportJob, p *Principal, pm exportParameter)
 			}
 		}
 	case "_typeFilter":
-		return invalid("not-supported", pm.expr, "$export does not support the parameter _typeFilter")
+		if _, err := s.typeFilter(ctx, p, v); err != nil {
+			return err
+		}
+		j.TypeFilters = append(j.TypeFilters, v)
 	default:
 		return invalid("not-supported", pm.expr, "$export does not support the parameter %s", pm.name)
 	}
@@ -395,23 +400,17 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 				return err
 			}
 		}
-		for !s.pmi(typ) {
-			if err := ctx.Err(); err != nil {
+		if filters, err := s.typeFiltersOf(ctx, p, j, typ); err != nil {
+			return err
+		} else if filters != nil {
+			if err := s.exportFiltered(ctx, j.Actor, q, filters, w.add); err != nil {
 				return err
 			}
-			found, _, err := s.Resources.SearchResources(ctx, j.Actor, q)
-			if err != nil {
+		}
+		if !s.pmi(typ) && !slices.ContainsFunc(j.TypeFilters, ofType(typ)) {
+			if err := s.eachResource(ctx, j.Actor, q, w.add); err != nil {
 				return err
 			}
-			for _, res := range found {
-				if err := w.add(res); err != nil {
-					return err
-				}
-			}
-			if len(found) < q.Count {
-				break
-			}
-			q.After = found[len(found)-1].ID
 		}
 		if err := w.flush(); err != nil {
 			return err
@@ -428,6 +427,92 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 	}
 	j.Status, j.Progress, j.FinishedAt = crs.ExportComplete, "complete", s.Store.Now()
 	return s.Exports.UpdateExport(ctx, j)
+}
+
+// typeFilter reads one _typeFilter, a search of a type as Type?query,
+// as the search API reads it. A filter on a type the PAS serves (its
+// patients, encounters, appointments, ...) is not supported: those are
+// read through the PAS's own searches, not the resource store's.
+func (s *Server) typeFilter(ctx context.Context, p *Principal, filter string) (*search, error) {
+	typ, query, _ := strings.Cut(filter, "?")
+	if !isResource[typ] {
+		return nil, invalid("invalid", "_typeFilter", "_typeFilter %q is not a search of an R4 resource type (Type?query)", filter)
+	}
+	if s.typedSearch(typ) != nil {
+		return nil, invalid("not-supported", "_typeFilter", "_typeFilter on %s is not supported: the PAS keeps its records", typ)
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, invalid("invalid", "_typeFilter", "_typeFilter %q is not a query: %v", filter, err)
+	}
+	q, err := parseSearchValues(typ, vals, s.Store.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolveQuery(ctx, p, q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// ofType reports whether a _typeFilter is a search of typ.
+func ofType(typ string) func(string) bool {
+	return func(filter string) bool { return strings.HasPrefix(filter, typ+"?") }
+}
+
+// typeFiltersOf reads the job's _typeFilter searches of typ; nil when
+// it has none, and the type is exported whole.
+func (s *Server) typeFiltersOf(ctx context.Context, p *Principal, j *crs.ExportJob, typ string) ([]*search, error) {
+	var filters []*search
+	for _, f := range j.TypeFilters {
+		if !ofType(typ)(f) {
+			continue
+		}
+		q, err := s.typeFilter(ctx, p, f)
+		if err != nil {
+			return nil, err
+		}
+		filters = append(filters, q)
+	}
+	return filters, nil
+}
+
+// exportFiltered writes the resources of the export's query (q: its
+// type, patients and _since) that match one of the type's filters, each
+// once.
+func (s *Server) exportFiltered(ctx context.Context, a crs.Actor, q crs.ResourceQuery, filters []*search, write func(*crs.Resource) error) error {
+	seen := map[string]bool{}
+	for _, f := range filters {
+		if f.none {
+			continue
+		}
+		fq := f.query
+		fq.Count, fq.After, fq.Offset, fq.SortBy = exportPage, "", 0, nil
+		fq.All = append(slices.Clone(fq.All), q.All...)
+		if len(q.RefersTo) > 0 {
+			fq.RefersTo = q.RefersTo
+		}
+		switch {
+		case len(q.IDs) > 0 && len(fq.IDs) > 0: // the patients chosen that the filter names (_id)
+			fq.IDs = slices.DeleteFunc(slices.Clone(fq.IDs), func(id string) bool { return !slices.Contains(q.IDs, id) })
+			if len(fq.IDs) == 0 {
+				continue
+			}
+		case len(q.IDs) > 0:
+			fq.IDs = q.IDs
+		}
+		err := s.eachResource(ctx, a, fq, func(res *crs.Resource) error {
+			if seen[res.ID] || !f.keep(res) {
+				return nil
+			}
+			seen[res.ID] = true
+			return write(res)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // exportWriter writes an export's files: the resources of one type at
@@ -517,47 +602,35 @@ func (s *Server) exportProvenance(ctx context.Context, a crs.Actor, w *exportWri
 		recorded string
 	}
 	latestOf := map[string]latest{} // by target, Type/id
-	q := crs.ResourceQuery{Type: "Provenance", Count: exportPage}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	err := s.eachResource(ctx, a, crs.ResourceQuery{Type: "Provenance", Count: exportPage}, func(res *crs.Resource) error {
+		if written["Provenance/"+res.ID] {
+			return nil
 		}
-		found, _, err := s.Resources.SearchResources(ctx, a, q)
-		if err != nil {
-			return err
+		var prov struct {
+			Target   []struct{ Reference string }
+			Recorded string
 		}
-		for _, res := range found {
-			if written["Provenance/"+res.ID] {
+		if err := json.Unmarshal(res.Body, &prov); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read Provenance/%s: %w", res.ID, err)
+		}
+		relevant := false
+		for _, t := range prov.Target {
+			typ, id, ok := splitReference(t.Reference)
+			if !ok || !written[typ+"/"+id] {
 				continue
 			}
-			var prov struct {
-				Target   []struct{ Reference string }
-				Recorded string
-			}
-			if err := json.Unmarshal(res.Body, &prov); err != nil {
-				return crs.Errorf(crs.EINTERNAL, "read Provenance/%s: %w", res.ID, err)
-			}
-			relevant := false
-			for _, t := range prov.Target {
-				typ, id, ok := splitReference(t.Reference)
-				if !ok || !written[typ+"/"+id] {
-					continue
-				}
-				relevant = true
-				if l, ok := latestOf[typ+"/"+id]; !ok || recordedAfter(prov.Recorded, l.recorded) {
-					latestOf[typ+"/"+id] = latest{res, prov.Recorded}
-				}
-			}
-			if all && relevant {
-				if err := w.add(res); err != nil {
-					return err
-				}
+			relevant = true
+			if l, ok := latestOf[typ+"/"+id]; !ok || recordedAfter(prov.Recorded, l.recorded) {
+				latestOf[typ+"/"+id] = latest{res, prov.Recorded}
 			}
 		}
-		if len(found) < q.Count {
-			break
+		if all && relevant {
+			return w.add(res)
 		}
-		q.After = found[len(found)-1].ID
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if !all {
 		once := map[string]bool{}

@@ -324,9 +324,12 @@ func TestExportKickOffRules(t *testing.T) {
 			{"includeAssociatedData, POST", "POST", "/fhir/$export", params(str("includeAssociatedData", "RelevantProvenanceResources")), fhirJSON, async, 202},
 			{"includeAssociatedData unsupported", "GET", "/fhir/$export?includeAssociatedData=_Custom", "", fhirJSON, async, 400},
 			{"includeAssociatedData unsupported, lenient", "GET", "/fhir/$export?includeAssociatedData=_Custom", "", fhirJSON, lenient, 202},
-			{"_typeFilter", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Patient?gender=male"), "", fhirJSON, async, 400},
-			{"_typeFilter, lenient", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Patient?gender=male") + "&_typeFilter=" + url.QueryEscape("Patient?active=true"), "", fhirJSON, lenient, 202},
-			{"_typeFilter, POST lenient", "POST", "/fhir/$export", params(str("_typeFilter", "Patient?active=true")), fhirJSON, lenient, 202},
+			{"_typeFilter", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Observation?date=ge2024-03-02"), "", fhirJSON, async, 202},
+			{"_typeFilter repeated", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Patient?gender=male") + "&_typeFilter=" + url.QueryEscape("Patient?active=true"), "", fhirJSON, async, 202},
+			{"_typeFilter, POST", "POST", "/fhir/$export", params(str("_typeFilter", "Observation?status=final")), fhirJSON, async, 202},
+			{"_typeFilter of no type", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Nope?status=final"), "", fhirJSON, async, 400},
+			{"_typeFilter of an unknown parameter", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Observation?colour=red"), "", fhirJSON, async, 400},
+			{"_typeFilter of an unknown parameter, lenient", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Observation?colour=red"), "", fhirJSON, lenient, 202},
 			{"unknown parameter, lenient", "GET", "/fhir/$export?colour=red", "", fhirJSON, lenient, 202},
 			{"_elements", "GET", "/fhir/$export?_elements=id,Patient.meta&_type=Patient", "", fhirJSON, async, 202},
 			{"_elements, POST", "POST", "/fhir/$export", params(str("_elements", "id"), str("_elements", "Patient.meta")), fhirJSON, async, 202},
@@ -413,6 +416,14 @@ func TestExportParameters(t *testing.T) {
 				map[string][]string{"Observation": sorted(rec.o1, rec.o2, rec.o3), "Provenance": sorted(newO1, ofO3)}},
 			{"relevant Provenance of one patient", "POST", "/fhir/Patient/$export", params(patient(rec.p1), typ("Observation"), `{"name":"includeAssociatedData","valueString":"RelevantProvenanceResources"}`),
 				map[string][]string{"Observation": sorted(rec.o1, rec.o2), "Provenance": sorted(oldO1, newO1)}},
+			{"_typeFilter", "GET", "/fhir/$export?_type=Patient,Observation&_typeFilter=" + url.QueryEscape("Observation?date=lt2024-03-02") + "&_typeFilter=" + url.QueryEscape("Observation?date=ge2024-03-03"), "",
+				map[string][]string{"Patient": sorted(rec.p1, rec.p2), "Observation": sorted(rec.o1, rec.o3)}},
+			{"_typeFilter of one patient's records", "POST", "/fhir/Patient/$export", params(patient(rec.p1), typ("Observation"), `{"name":"_typeFilter","valueString":"Observation?date=ge2024-03-02"}`),
+				map[string][]string{"Observation": {rec.o2}}},
+			{"_typeFilter of the group's patients", "GET", "/fhir/Group/" + rec.group + "/$export?_type=Patient&_typeFilter=" + url.QueryEscape("Patient?name=Zo%C3%AB,Smith"), "",
+				map[string][]string{"Patient": {rec.p1}}},
+			{"_typeFilter matching nothing", "GET", "/fhir/$export?_type=Observation&_typeFilter=" + url.QueryEscape("Observation?status=cancelled"), "",
+				map[string][]string{}},
 			{"Provenance asked for as a type too", "GET", "/fhir/$export?_type=Observation,Provenance&includeAssociatedData=RelevantProvenanceResources", "",
 				map[string][]string{"Observation": sorted(rec.o1, rec.o2, rec.o3), "Provenance": sorted(oldO1, newO1, ofO3)}},
 		} {
@@ -454,7 +465,7 @@ func TestExportParameters(t *testing.T) {
 		})
 
 		t.Run("a parameter left out", func(t *testing.T) {
-			got, m := exportRunWith(t, c, "GET", "/fhir/Patient/$export?_type=Patient&_typeFilter="+url.QueryEscape("Patient?gender=male"), "", "respond-async, handling=lenient")
+			got, m := exportRunWith(t, c, "GET", "/fhir/Patient/$export?_type=Patient&_typeFilter="+url.QueryEscape("Patient?colour=red"), "", "respond-async, handling=lenient")
 			if len(got["Patient"]) != 2 {
 				t.Errorf("exported %v, want both patients: the filter is left out", got)
 			}

@@ -25,10 +25,11 @@ const exportColumns = `id, org_id, actor, grant_scopes, level, group_id, types, 
 // exportOptions is what a job asked for beyond its types and _since, as
 // its options column holds it.
 type exportOptions struct {
-	Patients   []string `json:"patients,omitempty"`
-	Elements   []string `json:"elements,omitempty"`
-	Associated []string `json:"associated,omitempty"`
-	Ignored    []string `json:"ignored,omitempty"`
+	Patients    []string `json:"patients,omitempty"`
+	Elements    []string `json:"elements,omitempty"`
+	Associated  []string `json:"associated,omitempty"`
+	TypeFilters []string `json:"typeFilters,omitempty"`
+	Ignored     []string `json:"ignored,omitempty"`
 }
 
 func scanExport(row scanner) (*crs.ExportJob, error) {
@@ -45,7 +46,7 @@ func scanExport(row scanner) (*crs.ExportJob, error) {
 		if err := json.Unmarshal([]byte(options), &o); err != nil {
 			return nil, crs.Errorf(crs.EINTERNAL, "export %s: what it asked for cannot be read: %w", j.ID, err)
 		}
-		j.Patients, j.Elements, j.Associated, j.Ignored = o.Patients, o.Elements, o.Associated, o.Ignored
+		j.Patients, j.Elements, j.Associated, j.TypeFilters, j.Ignored = o.Patients, o.Elements, o.Associated, o.TypeFilters, o.Ignored
 	}
 	j.Actor.OrgID = org
 	if types != "" {
@@ -66,7 +67,7 @@ func (s *ExportService) CreateExport(ctx context.Context, j *crs.ExportJob) erro
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "record export: %w", err)
 	}
-	options, err := json.Marshal(exportOptions{Patients: j.Patients, Elements: j.Elements, Associated: j.Associated, Ignored: j.Ignored})
+	options, err := json.Marshal(exportOptions{Patients: j.Patients, Elements: j.Elements, Associated: j.Associated, TypeFilters: j.TypeFilters, Ignored: j.Ignored})
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "record export: %w", err)
 	}
