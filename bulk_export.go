@@ -26,6 +26,11 @@ type ExportJob struct {
 	GroupID     string    // the Group whose members are exported, for a group export
 	Types       []string  // the resource types asked for (_type); none for all
 	Since       time.Time // only resources changed since (_since); zero for all
+	Patients    []string  // only these patients' records (patient), at the patient and group levels; none for all
+	Elements    []string  // only these elements of each resource (_elements), as element or Type.element
+	Associated  []string  // what is exported with the records (includeAssociatedData): their Provenance
+	TypeFilters []string  // searches (Type?query) a type's resources must match one of to be exported (_typeFilter)
+	Ignored     []string  // why parameters the server does not support were left out (Prefer: handling=lenient)
 	Request     string    // the URL the export was asked for at
 	Status      string    // one of the Export constants
 	Progress    string    // in words, for the requester polling

@@ -5,9 +5,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,18 +27,27 @@ const (
 
 // handleExportKickOff answers the kick-off of a Bulk Data export: of
 // the whole record ($export), of every patient's compartment
-// (Patient/$export) or of a group's members (Group/[id]/$export). It
-// must be asked for asynchronously (Prefer: respond-async) and answers
-// 202 with the status URL in Content-Location; the export runs in the
-// background as the requester, reading only the types their token may.
+// (Patient/$export) or of a group's members (Group/[id]/$export), asked
+// for by GET with the parameters in the URL or by POST with them in a
+// Parameters resource. It must be asked for asynchronously (Prefer:
+// respond-async) and answers 202 with the status URL in
+// Content-Location; the export runs in the background as the
+// requester, reading only the types their token may. A parameter this
+// server does not support is refused, unless the requester asked for
+// lenient handling: then it is left out, and the manifest's error file
+// says so.
 func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if s.Exports == nil {
 		return outcomeOf(http.StatusNotImplemented, "not-supported", "this server keeps no bulk exports")
 	}
+	if r.Header.Get("Accept") == "" {
+		// The Accept header says what the requester reads an
+		// OperationOutcome in: one that sends none has not said.
+		return invalid("required", "", "a bulk export answers its kick-off with FHIR JSON: send Accept: application/fhir+json")
+	}
 	if !strings.Contains(r.Header.Get("Prefer"), "respond-async") {
 		return invalid("required", "", "a bulk export runs asynchronously: send Prefer: respond-async")
 	}
-	q := r.URL.Query()
 	j := &crs.ExportJob{Actor: p.Actor, Grant: p.Scopes.String(), Level: "system", Request: baseURL(r) + strings.TrimPrefix(r.URL.RequestURI(), "/fhir")}
 	switch {
 	case r.PathValue("id") != "":
@@ -43,33 +55,20 @@ func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *
 	case strings.HasPrefix(r.URL.Path, "/fhir/Patient/"):
 		j.Level = "patient"
 	}
-	for k, vs := range q {
-		v := strings.Join(vs, ",")
-		switch k {
-		case "_outputFormat":
-			switch v {
-			case "application/fhir+ndjson", "application/ndjson", "ndjson":
-			default:
-				return invalid("not-supported", k, "_outputFormat %q is not ndjson (application/fhir+ndjson)", v)
-			}
-		case "_type":
-			for _, t := range strings.Split(v, ",") {
-				if !isResource[t] {
-					return invalid("invalid", k, "_type %s is not an R4 resource type", t)
-				}
-				if !p.Scopes.Allows(t, false) {
-					return outcomeOf(http.StatusForbidden, "forbidden", "the token may not read %s", t)
-				}
-				j.Types = append(j.Types, t)
-			}
-		case "_since":
-			lo, _, ok := ParseDateRange(v)
-			if !ok {
-				return invalid("invalid", k, "_since %q is not an instant", v)
-			}
-			j.Since = lo
-		default:
-			return invalid("not-supported", k, "$export does not support the parameter %s", k)
+	params, err := exportParams(r)
+	if err != nil {
+		return err
+	}
+	lenient := prefer(r, "handling") == "lenient"
+	for _, pm := range params {
+		err := s.exportParam(r.Context(), j, p, pm)
+		var o *Outcome
+		if errors.As(err, &o) && lenient && o.Issues[0].Code == "not-supported" {
+			j.Ignored = append(j.Ignored, fmt.Sprintf("%s=%s was left out (Prefer: handling=lenient): %s", pm.name, pm.value, o.Issues[0].Diagnostics))
+			continue
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if j.Level == "group" {
@@ -84,6 +83,147 @@ func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *
 	s.startExport(j)
 	w.Header().Set("Content-Location", baseURL(r)+"/$export-poll-status?"+url.Values{"_jobId": {j.ID}}.Encode())
 	w.WriteHeader(http.StatusAccepted)
+	return nil
+}
+
+// exportParameter is one parameter of a kick-off: its name, its value
+// as text (a reference as its reference) and where it was given.
+type exportParameter struct{ name, value, expr string }
+
+// exportParams reads a kick-off's parameters: those of the URL, and
+// those of the Parameters resource a POST sends (which may hold none:
+// an empty parameter array asks for everything). A parameter given
+// several times is given once for each.
+func exportParams(r *http.Request) ([]exportParameter, error) {
+	var ps []exportParameter
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range q[k] {
+			ps = append(ps, exportParameter{k, v, k})
+		}
+	}
+	if r.Method != http.MethodPost {
+		return ps, nil
+	}
+	body, err := readBody(r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return ps, err
+	}
+	var params struct {
+		ResourceType string           `json:"resourceType"`
+		Parameter    []map[string]any `json:"parameter"`
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if err := d.Decode(&params); err != nil {
+		return nil, invalid("structure", "", "$export takes a Parameters resource: %v", err)
+	}
+	if params.ResourceType != "Parameters" {
+		return nil, invalid("invalid", "resourceType", "$export takes a Parameters, not a %s", cmp.Or(params.ResourceType, "resource without a resourceType"))
+	}
+	for i, m := range params.Parameter {
+		name, _ := m["name"].(string)
+		if ref, ok := m["valueReference"].(map[string]any); ok {
+			v, _ := ref["reference"].(string)
+			ps = append(ps, exportParameter{name, v, fmt.Sprintf("Parameters.parameter[%d].valueReference", i)})
+			continue
+		}
+		v, k, ok := parameterText(m)
+		if !ok {
+			return nil, invalid("invalid", fmt.Sprintf("Parameters.parameter[%d]", i), "$export: the parameter %s has no value", name)
+		}
+		ps = append(ps, exportParameter{name, v, fmt.Sprintf("Parameters.parameter[%d].%s", i, k)})
+	}
+	return ps, nil
+}
+
+// Associated data an export may carry (includeAssociatedData): the
+// Provenance of each record exported, its latest or all of it.
+const (
+	latestProvenance   = "LatestProvenanceResources"
+	relevantProvenance = "RelevantProvenanceResources"
+)
+
+// exportParam checks one parameter of a kick-off and records it in the
+// job. A parameter or value this server does not support is refused
+// with the code not-supported, which lenient handling leaves out.
+func (s *Server) exportParam(ctx context.Context, j *crs.ExportJob, p *Principal, pm exportParameter) error {
+	v := pm.value
+	switch pm.name {
+	case "_outputFormat":
+		switch v {
+		case "application/fhir+ndjson", "application/ndjson", "ndjson":
+		default:
+			return invalid("not-supported", pm.expr, "_outputFormat %q is not ndjson (application/fhir+ndjson)", v)
+		}
+	case "_type":
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimSpace(t)
+			if !isResource[t] {
+				return invalid("invalid", pm.expr, "_type %s is not an R4 resource type", t)
+			}
+			if !p.Scopes.Allows(t, false) {
+				return outcomeOf(http.StatusForbidden, "forbidden", "the token may not read %s", t)
+			}
+			if !slices.Contains(j.Types, t) {
+				j.Types = append(j.Types, t)
+			}
+		}
+	case "_since":
+		lo, _, ok := ParseDateRange(v)
+		if !ok {
+			return invalid("invalid", pm.expr, "_since %q is not an instant", v)
+		}
+		if lo.After(s.Store.Now()) {
+			return invalid("invalid", pm.expr, "_since %s is in the future: nothing has changed since", v)
+		}
+		j.Since = lo
+	case "_elements":
+		for _, e := range strings.Split(v, ",") {
+			e = strings.TrimSpace(e)
+			typ, name, typed := strings.Cut(e, ".")
+			if !typed {
+				typ, name = "", e
+			}
+			if typed && !isResource[typ] || name == "" || strings.Contains(name, ".") {
+				return invalid("invalid", pm.expr, "_elements %q is not an element (name) or a resource type's element (Type.name)", e)
+			}
+			j.Elements = append(j.Elements, e)
+		}
+	case "patient":
+		if j.Level == "system" {
+			return invalid("invalid", pm.expr, "the patient parameter limits a Patient or Group export to some patients; a system export is of the whole record")
+		}
+		for _, ref := range strings.Split(v, ",") {
+			ref = strings.TrimSpace(ref)
+			typ, id, ok := strings.Cut(ref, "/")
+			if !ok {
+				typ, id = "Patient", ref
+			}
+			if typ != "Patient" || id == "" || strings.Contains(id, "/") {
+				return invalid("invalid", pm.expr, "patient %q is not a reference to a Patient (Patient/[id])", ref)
+			}
+			j.Patients = append(j.Patients, id)
+		}
+	case "includeAssociatedData":
+		for _, a := range strings.Split(v, ",") {
+			switch a = strings.TrimSpace(a); a {
+			case latestProvenance, relevantProvenance:
+				if !slices.Contains(j.Associated, a) {
+					j.Associated = append(j.Associated, a)
+				}
+			default:
+				return invalid("not-supported", pm.expr, "includeAssociatedData %s is not supported: this server exports LatestProvenanceResources and RelevantProvenanceResources", a)
+			}
+		}
+	case "_typeFilter":
+		if _, err := s.typeFilter(ctx, p, v); err != nil {
+			return err
+		}
+		j.TypeFilters = append(j.TypeFilters, v)
+	default:
+		return invalid("not-supported", pm.expr, "$export does not support the parameter %s", pm.name)
+	}
 	return nil
 }
 
@@ -149,7 +289,8 @@ func (s *Server) Close() {
 }
 
 // runExport reads each type of the job through the resource store, as
-// the requester and audited, and writes it as ndjson files.
+// the requester and audited, and writes it as ndjson files; then, when
+// asked, the Provenance of the records written.
 func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 	scopes, err := ParseScopes(j.Grant)
 	if err != nil {
@@ -159,7 +300,10 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 	if len(types) == 0 {
 		types = resourceTypes
 	}
-	var members []string // group: the patients it holds
+	// Some patients' records only: a group's members, or the patients
+	// the requester named (of the group's, at the group level).
+	chosen := j.Level == "group" || len(j.Patients) > 0
+	var members []string
 	if j.Level == "group" {
 		g, err := s.Resources.ReadResource(ctx, j.Actor, "Group", j.GroupID, 0)
 		if err != nil {
@@ -172,57 +316,55 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 			return crs.Errorf(crs.EINTERNAL, "read Group/%s: %w", j.GroupID, err)
 		}
 		for _, m := range group.Member {
-			if typ, id, ok := splitReference(m.Entity.Reference); ok && typ == "Patient" {
+			if typ, id, ok := splitReference(m.Entity.Reference); ok && typ == "Patient" && (len(j.Patients) == 0 || slices.Contains(j.Patients, id)) {
 				members = append(members, id)
 			}
 		}
+	} else if len(j.Patients) > 0 {
+		members = j.Patients
 	}
 	j.Status, j.Progress = crs.ExportRunning, "started"
 	if err := s.Exports.UpdateExport(ctx, j); err != nil {
 		return err
 	}
-	seq := 0
+	w := &exportWriter{s: s, ctx: ctx, j: j}
+	if len(j.Associated) > 0 {
+		w.exported = map[string]bool{}
+	}
+	if err := w.outcomes(); err != nil {
+		return err
+	}
+	p := &Principal{Actor: j.Actor, Scopes: scopes}
 	for i, typ := range types {
-		if !scopes.Allows(typ, false) {
+		if !scopes.Allows(typ, false) || typ == "OperationOutcome" {
+			continue // an OperationOutcome is an answer, never a record
+		}
+		if chosen && len(members) == 0 {
 			continue
 		}
+		w.start(typ)
 		q := crs.ResourceQuery{Type: typ, Count: exportPage}
 		switch {
-		case j.Level == "patient" && typ != "Patient":
-			q.RefersTo = []string{"Patient"}
-		case j.Level == "group" && typ == "Patient":
+		case chosen && typ == "Patient":
 			q.IDs = members
-		case j.Level == "group":
+		case chosen:
 			for _, id := range members {
 				q.RefersTo = append(q.RefersTo, "Patient/"+id)
 			}
-		}
-		if j.Level == "group" && len(members) == 0 {
-			continue
+		case j.Level == "patient" && typ != "Patient":
+			q.RefersTo = []string{"Patient"}
 		}
 		if !j.Since.IsZero() {
 			q.All = [][]crs.ResourceCondition{{{Param: "_lastUpdated", Kind: "date", Op: crs.MatchGe, Lo: j.Since, Hi: j.Since}}}
 		}
-		var buf bytes.Buffer
-		n := 0
-		flush := func() error {
-			if n == 0 {
-				return nil
-			}
-			seq++
-			err := s.Exports.AddExportFile(ctx, j.ID, crs.ExportFile{Seq: seq, Type: typ, Count: n}, buf.Bytes())
-			buf.Reset()
-			n = 0
-			return err
-		}
 		for s.pmi(typ) {
-			// Patients come from the PMI: a group's members, else every
+			// Patients come from the PMI: the patients chosen, else every
 			// patient of the trust, each read as the API serves it.
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			ids := members
-			if j.Level != "group" {
+			if !chosen {
 				lister, ok := s.Patients.(crs.PatientLister)
 				if !ok {
 					return crs.Errorf(crs.EINTERNAL, "the patient index cannot list its patients for an export")
@@ -232,7 +374,7 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 				}
 			}
 			for _, id := range ids {
-				res, err := s.readPatient(ctx, &Principal{Actor: j.Actor, Scopes: scopes}, id)
+				res, err := s.readPatient(ctx, p, id)
 				if crs.ErrorCode(err) == crs.ENOTFOUND {
 					continue
 				}
@@ -242,15 +384,11 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 				if !j.Since.IsZero() && res.LastUpdated.Before(j.Since) {
 					continue
 				}
-				buf.Write(res.Body)
-				buf.WriteByte('\n')
-				if n++; n == exportFileSize {
-					if err := flush(); err != nil {
-						return err
-					}
+				if err := w.add(res); err != nil {
+					return err
 				}
 			}
-			if j.Level == "group" || len(ids) < q.Count {
+			if chosen || len(ids) < q.Count {
 				break
 			}
 			q.After = ids[len(ids)-1]
@@ -258,45 +396,32 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 		if s.coreType(typ) != nil && !s.pmi(typ) {
 			// The PAS's records of the type, then (below) those other
 			// systems sent that the resource store keeps.
-			err := s.exportTyped(ctx, &Principal{Actor: j.Actor, Scopes: scopes}, j, typ, members, func(res *crs.Resource) error {
-				buf.Write(res.Body)
-				buf.WriteByte('\n')
-				if n++; n == exportFileSize {
-					return flush()
-				}
-				return nil
-			})
-			if err != nil {
+			if err := s.exportTyped(ctx, p, j, typ, members, w.add); err != nil {
 				return err
 			}
 		}
-		for !s.pmi(typ) {
-			if err := ctx.Err(); err != nil {
+		if filters, err := s.typeFiltersOf(ctx, p, j, typ); err != nil {
+			return err
+		} else if filters != nil {
+			if err := s.exportFiltered(ctx, j.Actor, q, filters, w.add); err != nil {
 				return err
 			}
-			found, _, err := s.Resources.SearchResources(ctx, j.Actor, q)
-			if err != nil {
-				return err
-			}
-			for _, res := range found {
-				buf.Write(res.Body)
-				buf.WriteByte('\n')
-				if n++; n == exportFileSize {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-			}
-			if len(found) < q.Count {
-				break
-			}
-			q.After = found[len(found)-1].ID
 		}
-		if err := flush(); err != nil {
+		if !s.pmi(typ) && !slices.ContainsFunc(j.TypeFilters, ofType(typ)) {
+			if err := s.eachResource(ctx, j.Actor, q, w.add); err != nil {
+				return err
+			}
+		}
+		if err := w.flush(); err != nil {
 			return err
 		}
-		j.Progress = fmt.Sprintf("%d of %d resource types read, %d files written", i+1, len(types), seq)
+		j.Progress = fmt.Sprintf("%d of %d resource types read, %d files written", i+1, len(types), w.seq)
 		if err := s.Exports.UpdateExport(ctx, j); err != nil {
+			return err
+		}
+	}
+	if len(j.Associated) > 0 && scopes.Allows("Provenance", false) {
+		if err := s.exportProvenance(ctx, j.Actor, w); err != nil {
 			return err
 		}
 	}
@@ -304,10 +429,236 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 	return s.Exports.UpdateExport(ctx, j)
 }
 
+// typeFilter reads one _typeFilter, a search of a type as Type?query,
+// as the search API reads it. A filter on a type the PAS serves (its
+// patients, encounters, appointments, ...) is not supported: those are
+// read through the PAS's own searches, not the resource store's.
+func (s *Server) typeFilter(ctx context.Context, p *Principal, filter string) (*search, error) {
+	typ, query, _ := strings.Cut(filter, "?")
+	if !isResource[typ] {
+		return nil, invalid("invalid", "_typeFilter", "_typeFilter %q is not a search of an R4 resource type (Type?query)", filter)
+	}
+	if s.typedSearch(typ) != nil {
+		return nil, invalid("not-supported", "_typeFilter", "_typeFilter on %s is not supported: the PAS keeps its records", typ)
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, invalid("invalid", "_typeFilter", "_typeFilter %q is not a query: %v", filter, err)
+	}
+	q, err := parseSearchValues(typ, vals, s.Store.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolveQuery(ctx, p, q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// ofType reports whether a _typeFilter is a search of typ.
+func ofType(typ string) func(string) bool {
+	return func(filter string) bool { return strings.HasPrefix(filter, typ+"?") }
+}
+
+// typeFiltersOf reads the job's _typeFilter searches of typ; nil when
+// it has none, and the type is exported whole.
+func (s *Server) typeFiltersOf(ctx context.Context, p *Principal, j *crs.ExportJob, typ string) ([]*search, error) {
+	var filters []*search
+	for _, f := range j.TypeFilters {
+		if !ofType(typ)(f) {
+			continue
+		}
+		q, err := s.typeFilter(ctx, p, f)
+		if err != nil {
+			return nil, err
+		}
+		filters = append(filters, q)
+	}
+	return filters, nil
+}
+
+// exportFiltered writes the resources of the export's query (q: its
+// type, patients and _since) that match one of the type's filters, each
+// once.
+func (s *Server) exportFiltered(ctx context.Context, a crs.Actor, q crs.ResourceQuery, filters []*search, write func(*crs.Resource) error) error {
+	seen := map[string]bool{}
+	for _, f := range filters {
+		if f.none {
+			continue
+		}
+		fq := f.query
+		fq.Count, fq.After, fq.Offset, fq.SortBy = exportPage, "", 0, nil
+		fq.All = append(slices.Clone(fq.All), q.All...)
+		if len(q.RefersTo) > 0 {
+			fq.RefersTo = q.RefersTo
+		}
+		switch {
+		case len(q.IDs) > 0 && len(fq.IDs) > 0: // the patients chosen that the filter names (_id)
+			fq.IDs = slices.DeleteFunc(slices.Clone(fq.IDs), func(id string) bool { return !slices.Contains(q.IDs, id) })
+			if len(fq.IDs) == 0 {
+				continue
+			}
+		case len(q.IDs) > 0:
+			fq.IDs = q.IDs
+		}
+		err := s.eachResource(ctx, a, fq, func(res *crs.Resource) error {
+			if seen[res.ID] || !f.keep(res) {
+				return nil
+			}
+			seen[res.ID] = true
+			return write(res)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exportWriter writes an export's files: the resources of one type at
+// a time, at most exportFileSize to a file, cut to the elements asked
+// for.
+type exportWriter struct {
+	s        *Server
+	ctx      context.Context
+	j        *crs.ExportJob
+	typ      string
+	elements []string // the type's elements _elements keeps; nil for all
+	buf      bytes.Buffer
+	n, seq   int
+	exported map[string]bool // Type/id of each resource written, when their Provenance is asked for
+}
+
+// start begins the files of a type.
+func (w *exportWriter) start(typ string) {
+	w.typ, w.elements = typ, nil
+	for _, e := range w.j.Elements {
+		if t, name, typed := strings.Cut(e, "."); !typed {
+			w.elements = append(w.elements, e)
+		} else if t == typ {
+			w.elements = append(w.elements, name)
+		}
+	}
+}
+
+// add writes a resource to the type's file.
+func (w *exportWriter) add(res *crs.Resource) error {
+	body := res.Body
+	if w.elements != nil {
+		var err error
+		if body, err = subsetted(body, w.elements, ""); err != nil {
+			return err
+		}
+	}
+	if w.exported != nil {
+		w.exported[res.Type+"/"+res.ID] = true
+	}
+	w.buf.Write(body)
+	w.buf.WriteByte('\n')
+	if w.n++; w.n == exportFileSize {
+		return w.flush()
+	}
+	return nil
+}
+
+// flush writes the file being filled, if it holds anything.
+func (w *exportWriter) flush() error {
+	if w.n == 0 {
+		return nil
+	}
+	w.seq++
+	err := w.s.Exports.AddExportFile(w.ctx, w.j.ID, crs.ExportFile{Seq: w.seq, Type: w.typ, Count: w.n}, w.buf.Bytes())
+	w.buf.Reset()
+	w.n = 0
+	return err
+}
+
+// outcomes writes the export's error file: an OperationOutcome for each
+// parameter left out under lenient handling, so that the requester
+// knows the export is not all it asked for.
+func (w *exportWriter) outcomes() error {
+	w.start("OperationOutcome")
+	for _, why := range w.j.Ignored {
+		o := &Outcome{Issues: []Issue{{Severity: "warning", Code: "not-supported", Diagnostics: why}}}
+		if err := w.add(&crs.Resource{Type: "OperationOutcome", Body: o.JSON()}); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// exportProvenance writes the Provenance the resource store keeps of
+// the records the export wrote, each once: all that names one as its
+// target (RelevantProvenanceResources), or the latest recorded of each
+// record (LatestProvenanceResources). One the export wrote already,
+// asked for as a type, is not written again.
+func (s *Server) exportProvenance(ctx context.Context, a crs.Actor, w *exportWriter) error {
+	all := slices.Contains(w.j.Associated, relevantProvenance)
+	written := w.exported
+	w.start("Provenance")
+	w.exported = nil
+	type latest struct {
+		res      *crs.Resource
+		recorded string
+	}
+	latestOf := map[string]latest{} // by target, Type/id
+	err := s.eachResource(ctx, a, crs.ResourceQuery{Type: "Provenance", Count: exportPage}, func(res *crs.Resource) error {
+		if written["Provenance/"+res.ID] {
+			return nil
+		}
+		var prov struct {
+			Target   []struct{ Reference string }
+			Recorded string
+		}
+		if err := json.Unmarshal(res.Body, &prov); err != nil {
+			return crs.Errorf(crs.EINTERNAL, "read Provenance/%s: %w", res.ID, err)
+		}
+		relevant := false
+		for _, t := range prov.Target {
+			typ, id, ok := splitReference(t.Reference)
+			if !ok || !written[typ+"/"+id] {
+				continue
+			}
+			relevant = true
+			if l, ok := latestOf[typ+"/"+id]; !ok || recordedAfter(prov.Recorded, l.recorded) {
+				latestOf[typ+"/"+id] = latest{res, prov.Recorded}
+			}
+		}
+		if all && relevant {
+			return w.add(res)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !all {
+		once := map[string]bool{}
+		for _, target := range slices.Sorted(maps.Keys(latestOf)) {
+			if res := latestOf[target].res; !once[res.ID] {
+				once[res.ID] = true
+				if err := w.add(res); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return w.flush()
+}
+
+// recordedAfter reports whether Provenance recorded at a was recorded
+// after one recorded at b (instants, with their offsets).
+func recordedAfter(a, b string) bool {
+	ta, _, _ := ParseDateRange(a)
+	tb, _, _ := ParseDateRange(b)
+	return ta.After(tb)
+}
+
 // exportTyped writes the typed core's records of typ an export asks
 // for: every one of the trust's (read a batch at a time as a search that
 // names no patient reads them), at the patient level those of a type in
-// a patient's compartment, for a group its members' records; with
+// a patient's compartment, for a group or the patients named their
+// records; with
 // _since, those changed since (one whose change time the PAS does not
 // keep is written).
 func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob, typ string, members []string, write func(*crs.Resource) error) error {
@@ -331,7 +682,7 @@ func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob
 		return err
 	}
 	typed := s.typedSearch(typ)
-	if j.Level == "group" {
+	if j.Level == "group" || len(j.Patients) > 0 {
 		for _, id := range members {
 			q := &search{query: crs.ResourceQuery{Type: typ, All: [][]crs.ResourceCondition{{{Param: "patient", Kind: "reference", Code: "Patient/" + id}}}}}
 			if err := keepAll(typed(ctx, p, q)); err != nil {
@@ -390,7 +741,12 @@ func (s *Server) handleExportStatus(w http.ResponseWriter, r *http.Request, p *P
 	}
 	m := manifest{TransactionTime: j.RequestedAt.UTC().Format(instant), Request: j.Request, RequiresAccessToken: true, Output: []manifestOutput{}, Error: []manifestOutput{}}
 	for _, f := range j.Files {
-		m.Output = append(m.Output, manifestOutput{Type: f.Type, URL: baseURL(r) + "/$export-file?" + url.Values{"_jobId": {j.ID}, "file": {strconv.Itoa(f.Seq)}}.Encode(), Count: f.Count})
+		out := manifestOutput{Type: f.Type, URL: baseURL(r) + "/$export-file?" + url.Values{"_jobId": {j.ID}, "file": {strconv.Itoa(f.Seq)}}.Encode(), Count: f.Count}
+		if f.Type == "OperationOutcome" {
+			m.Error = append(m.Error, out)
+			continue
+		}
+		m.Output = append(m.Output, out)
 	}
 	b, _ := json.Marshal(m)
 	w.Header().Set("Content-Type", "application/json")
@@ -420,7 +776,9 @@ func (s *Server) handleExportCancel(w http.ResponseWriter, r *http.Request, p *P
 }
 
 // handleExportFile answers the download of one file of an export, to
-// the requester only, with their token.
+// the requester only, with a token that may still read the file's
+// type: a token since narrowed to other types is refused. The error
+// file (OperationOutcome) says only what the export left out.
 func (s *Server) handleExportFile(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if s.Exports == nil {
 		return outcomeOf(http.StatusNotFound, "not-found", "this server keeps no bulk exports")
@@ -430,7 +788,16 @@ func (s *Server) handleExportFile(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return outcomeOf(http.StatusNotFound, "not-found", "%q is not a file of the export", q.Get("file"))
 	}
-	b, err := s.Exports.ExportFileData(r.Context(), p.Actor, q.Get("_jobId"), seq)
+	j, err := s.Exports.GetExport(r.Context(), p.Actor, q.Get("_jobId"))
+	if err != nil {
+		return err
+	}
+	for _, f := range j.Files {
+		if f.Seq == seq && f.Type != "OperationOutcome" && !p.Scopes.Allows(f.Type, false) {
+			return outcomeOf(http.StatusForbidden, "forbidden", "the token may not read %s", f.Type)
+		}
+	}
+	b, err := s.Exports.ExportFileData(r.Context(), p.Actor, j.ID, seq)
 	if err != nil {
 		return err
 	}

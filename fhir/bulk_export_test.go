@@ -3,6 +3,8 @@ package fhir_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -116,7 +118,15 @@ func TestEverything(t *testing.T) {
 // downloads every file: the resources exported, as Type/id, by type.
 func exportRun(t *testing.T, c *client, kickoff string) (map[string][]string, map[string]any) {
 	t.Helper()
-	r := c.do("GET", kickoff, "", "Prefer", "respond-async", "Accept", "application/fhir+json")
+	return exportRunWith(t, c, "GET", kickoff, "")
+}
+
+// exportRunWith is exportRun of a kick-off by method (GET, or POST of
+// a Parameters body), with the Prefer header given (respond-async if
+// none).
+func exportRunWith(t *testing.T, c *client, method, kickoff, body string, prefer ...string) (map[string][]string, map[string]any) {
+	t.Helper()
+	r := c.do(method, kickoff, body, "Prefer", cmp.Or(strings.Join(prefer, ""), "respond-async"), "Accept", "application/fhir+json")
 	if r.status != 202 {
 		t.Fatalf("kick-off %s: %d %s", kickoff, r.status, r.body)
 	}
@@ -203,7 +213,7 @@ func TestBulkExport(t *testing.T) {
 			t.Errorf("export _since %s = %v, want the patient changed since", since, got)
 		}
 		// Another trust and another client cannot see the export.
-		r := c.do("GET", "/fhir/$export", "", "Prefer", "respond-async")
+		r := c.do("GET", "/fhir/$export", "", "Prefer", "respond-async", "Accept", "application/fhir+json")
 		statusURL := r.header.Get("Content-Location")
 		if r := f.b.do("GET", statusURL, ""); r.status != 404 {
 			t.Errorf("another trust polling: %d, want 404", r.status)
@@ -225,7 +235,7 @@ func TestBulkExport(t *testing.T) {
 			{"/fhir/$export?_since=soon", "respond-async", 400},
 			{"/fhir/Group/nope/$export", "respond-async", 404},
 		} {
-			if r := c.do("GET", tc.path, "", "Prefer", tc.prefer); r.status != tc.status || !isOutcome(r) {
+			if r := c.do("GET", tc.path, "", "Prefer", tc.prefer, "Accept", "application/fhir+json"); r.status != tc.status || !isOutcome(r) {
 				t.Errorf("%s: %d %s, want %d", tc.path, r.status, r.body, tc.status)
 			}
 		}
@@ -234,7 +244,7 @@ func TestBulkExport(t *testing.T) {
 		if len(got) != 1 || len(got["Patient"]) != 2 {
 			t.Errorf("a Patient.read token's export = %v, want its patients only", got)
 		}
-		if r := ro.do("GET", "/fhir/$export?_type=Observation", "", "Prefer", "respond-async"); r.status != 403 {
+		if r := ro.do("GET", "/fhir/$export?_type=Observation", "", "Prefer", "respond-async", "Accept", "application/fhir+json"); r.status != 403 {
 			t.Errorf("a Patient.read token exporting observations: %d, want 403", r.status)
 		}
 
@@ -264,5 +274,224 @@ func TestBulkExport(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
+	})
+}
+
+// TestExportKickOffRules: what a kick-off must send and which
+// parameters it may, by GET and by POST of a Parameters, each refusal an
+// OperationOutcome; a parameter this server does not support is left
+// out when the requester asks for lenient handling.
+func TestExportKickOffRules(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		rec := makeRecord(t, c)
+		future := clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
+		params := func(ps ...string) string {
+			return `{"resourceType":"Parameters","parameter":[` + strings.Join(ps, ",") + `]}`
+		}
+		str := func(name, v string) string { return `{"name":"` + name + `","valueString":"` + v + `"}` }
+		patient := func(id string) string {
+			return `{"name":"patient","valueReference":{"reference":"Patient/` + id + `"}}`
+		}
+		const fhirJSON, async, lenient = "application/fhir+json", "respond-async", "respond-async, handling=lenient"
+		group := "/fhir/Group/" + rec.group + "/$export"
+		for _, tc := range []struct {
+			name, method, path, body, accept, prefer string
+			status                                   int
+		}{
+			{"no Accept", "GET", "/fhir/Patient/$export", "", "", async, 400},
+			{"no Accept, POST", "POST", "/fhir/$export", params(), "", async, 400},
+			{"Accept of XML", "GET", "/fhir/$export", "", "application/fhir+xml", async, 202},
+			{"Accept */*", "GET", "/fhir/$export", "", "*/*", async, 202},
+			{"Accept application/json", "GET", "/fhir/$export", "", "application/json", async, 202},
+			{"no Prefer, POST", "POST", "/fhir/$export", params(), fhirJSON, "", 400},
+			{"lenient", "GET", "/fhir/Patient/$export?_type=Patient", "", fhirJSON, lenient, 202},
+			{"_since in the future", "GET", "/fhir/Patient/$export?_since=" + url.QueryEscape(future), "", fhirJSON, async, 400},
+			{"_since in the future, POST", "POST", "/fhir/Patient/$export", params(`{"name":"_since","valueInstant":"` + future + `"}`), fhirJSON, async, 400},
+			{"_since not a date, POST", "POST", "/fhir/$export", params(`{"name":"_since","valueInstant":"0000-60-01T30:70:80+05:00"}`), fhirJSON, async, 400},
+			{"_outputFormat, POST", "POST", group, params(str("_outputFormat", "ndjson")), fhirJSON, async, 202},
+			{"_outputFormat XML, POST", "POST", group, params(str("_outputFormat", "application/xml")), fhirJSON, async, 400},
+			{"_type repeated", "GET", "/fhir/$export?_type=Patient&_type=Observation", "", fhirJSON, async, 202},
+			{"_type unknown, POST", "POST", "/fhir/$export", params(str("_type", "MissingType")), fhirJSON, async, 400},
+			{"empty Parameters", "POST", "/fhir/Patient/$export", params(), fhirJSON, async, 202},
+			{"patient at the system level", "POST", "/fhir/$export", params(patient("123"), patient("456")), fhirJSON, async, 400},
+			{"patient at the patient level", "POST", "/fhir/Patient/$export", params(patient("123"), patient("456")), fhirJSON, async, 202},
+			{"patient at the group level", "POST", group, params(patient(rec.p1)), fhirJSON, async, 202},
+			{"patient of another type", "POST", "/fhir/Patient/$export", `{"resourceType":"Parameters","parameter":[{"name":"patient","valueReference":{"reference":"Group/1"}}]}`, fhirJSON, async, 400},
+			{"includeAssociatedData, comma-separated", "GET", "/fhir/Patient/$export?includeAssociatedData=LatestProvenanceResources,RelevantProvenanceResources", "", fhirJSON, async, 202},
+			{"includeAssociatedData repeated", "GET", group + "?includeAssociatedData=LatestProvenanceResources&includeAssociatedData=RelevantProvenanceResources", "", fhirJSON, async, 202},
+			{"includeAssociatedData, POST", "POST", "/fhir/$export", params(str("includeAssociatedData", "RelevantProvenanceResources")), fhirJSON, async, 202},
+			{"includeAssociatedData unsupported", "GET", "/fhir/$export?includeAssociatedData=_Custom", "", fhirJSON, async, 400},
+			{"includeAssociatedData unsupported, lenient", "GET", "/fhir/$export?includeAssociatedData=_Custom", "", fhirJSON, lenient, 202},
+			{"_typeFilter", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Observation?date=ge2024-03-02"), "", fhirJSON, async, 202},
+			{"_typeFilter repeated", "GET", "/fhir/Patient/$export?_typeFilter=" + url.QueryEscape("Patient?gender=male") + "&_typeFilter=" + url.QueryEscape("Patient?active=true"), "", fhirJSON, async, 202},
+			{"_typeFilter, POST", "POST", "/fhir/$export", params(str("_typeFilter", "Observation?status=final")), fhirJSON, async, 202},
+			{"_typeFilter of no type", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Nope?status=final"), "", fhirJSON, async, 400},
+			{"_typeFilter of an unknown parameter", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Observation?colour=red"), "", fhirJSON, async, 400},
+			{"_typeFilter of an unknown parameter, lenient", "GET", "/fhir/$export?_typeFilter=" + url.QueryEscape("Observation?colour=red"), "", fhirJSON, lenient, 202},
+			{"unknown parameter, lenient", "GET", "/fhir/$export?colour=red", "", fhirJSON, lenient, 202},
+			{"_elements", "GET", "/fhir/$export?_elements=id,Patient.meta&_type=Patient", "", fhirJSON, async, 202},
+			{"_elements, POST", "POST", "/fhir/$export", params(str("_elements", "id"), str("_elements", "Patient.meta")), fhirJSON, async, 202},
+			{"_elements of no type", "GET", "/fhir/$export?_elements=Nope.id", "", fhirJSON, async, 400},
+			{"_elements not at the root", "GET", "/fhir/$export?_elements=Patient.name.family", "", fhirJSON, async, 400},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				header := []string{"Prefer", tc.prefer}
+				if tc.accept != "" {
+					header = append(header, "Accept", tc.accept)
+				}
+				r := c.do(tc.method, tc.path, tc.body, header...)
+				if r.status != tc.status {
+					t.Fatalf("%s %s: %d %s, want %d", tc.method, tc.path, r.status, r.body, tc.status)
+				}
+				if tc.status != 202 && !isOutcome(r) {
+					t.Errorf("refusal is not an OperationOutcome: %s", r.body)
+				}
+				if status := r.header.Get("Content-Location"); tc.status == 202 {
+					if status == "" {
+						t.Fatal("kick-off answered no Content-Location")
+					}
+					c.do("DELETE", status, "")
+				}
+			})
+		}
+	})
+}
+
+// exportLines downloads an export's file and reads its resources.
+func exportLines(t *testing.T, c *client, fileURL string) []map[string]any {
+	t.Helper()
+	r := c.do("GET", fileURL, "", "Accept", "application/fhir+ndjson")
+	if r.status != 200 {
+		t.Fatalf("file %s: %d %s", fileURL, r.status, r.body)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(r.body)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line of %s: %v", fileURL, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestExportParameters: what the patient, _elements and
+// includeAssociatedData parameters put in an export, the error file of
+// a parameter left out, and a file refused to a token that may no
+// longer read its type.
+func TestExportParameters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		rec := makeRecord(t, c)
+		provenance := func(target, recorded string) string {
+			return create(t, c, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"`+target+`"}],"recorded":"`+recorded+`","agent":[{"who":{"display":"Pathology"}}]}`)
+		}
+		oldO1 := provenance("Observation/"+rec.o1, "2024-03-01T10:00:00Z")
+		newO1 := provenance("Observation/"+rec.o1, "2024-03-05T10:00:00Z")
+		ofO3 := provenance("Observation/"+rec.o3, "2024-03-03T10:00:00Z")
+		params := func(ps ...string) string {
+			return `{"resourceType":"Parameters","parameter":[` + strings.Join(ps, ",") + `]}`
+		}
+		patient := func(id string) string {
+			return `{"name":"patient","valueReference":{"reference":"Patient/` + id + `"}}`
+		}
+		typ := func(t string) string { return `{"name":"_type","valueString":"` + t + `"}` }
+		eq := func(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+		sorted := func(s ...string) []string { sort.Strings(s); return s }
+
+		for _, tc := range []struct {
+			name, method, path, body string
+			want                     map[string][]string
+		}{
+			{"patient at the patient level", "POST", "/fhir/Patient/$export", params(patient(rec.p2), typ("Patient,Observation")),
+				map[string][]string{"Patient": {rec.p2}, "Observation": {rec.o3}}},
+			{"patient of the group", "POST", "/fhir/Group/" + rec.group + "/$export", params(patient(rec.p1), typ("Patient")),
+				map[string][]string{"Patient": {rec.p1}}},
+			{"patient not of the group", "POST", "/fhir/Group/" + rec.group + "/$export", params(patient(rec.p2)),
+				map[string][]string{}},
+			{"latest Provenance", "GET", "/fhir/Patient/$export?_type=Observation&includeAssociatedData=LatestProvenanceResources", "",
+				map[string][]string{"Observation": sorted(rec.o1, rec.o2, rec.o3), "Provenance": sorted(newO1, ofO3)}},
+			{"relevant Provenance of one patient", "POST", "/fhir/Patient/$export", params(patient(rec.p1), typ("Observation"), `{"name":"includeAssociatedData","valueString":"RelevantProvenanceResources"}`),
+				map[string][]string{"Observation": sorted(rec.o1, rec.o2), "Provenance": sorted(oldO1, newO1)}},
+			{"_typeFilter", "GET", "/fhir/$export?_type=Patient,Observation&_typeFilter=" + url.QueryEscape("Observation?date=lt2024-03-02") + "&_typeFilter=" + url.QueryEscape("Observation?date=ge2024-03-03"), "",
+				map[string][]string{"Patient": sorted(rec.p1, rec.p2), "Observation": sorted(rec.o1, rec.o3)}},
+			{"_typeFilter of one patient's records", "POST", "/fhir/Patient/$export", params(patient(rec.p1), typ("Observation"), `{"name":"_typeFilter","valueString":"Observation?date=ge2024-03-02"}`),
+				map[string][]string{"Observation": {rec.o2}}},
+			{"_typeFilter of the group's patients", "GET", "/fhir/Group/" + rec.group + "/$export?_type=Patient&_typeFilter=" + url.QueryEscape("Patient?name=Zo%C3%AB,Smith"), "",
+				map[string][]string{"Patient": {rec.p1}}},
+			{"_typeFilter matching nothing", "GET", "/fhir/$export?_type=Observation&_typeFilter=" + url.QueryEscape("Observation?status=cancelled"), "",
+				map[string][]string{}},
+			{"Provenance asked for as a type too", "GET", "/fhir/$export?_type=Observation,Provenance&includeAssociatedData=RelevantProvenanceResources", "",
+				map[string][]string{"Observation": sorted(rec.o1, rec.o2, rec.o3), "Provenance": sorted(oldO1, newO1, ofO3)}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, _ := exportRunWith(t, c, tc.method, tc.path, tc.body)
+				if len(got) != len(tc.want) {
+					t.Errorf("exported %v, want %v", got, tc.want)
+				}
+				for k, ids := range tc.want {
+					if !eq(got[k], ids) {
+						t.Errorf("exported %s %v, want %v (all: %v)", k, got[k], ids, got)
+					}
+				}
+			})
+		}
+
+		t.Run("_elements", func(t *testing.T) {
+			_, m := exportRunWith(t, c, "GET", "/fhir/$export?_type=Patient,Observation&_elements=id,Patient.name", "")
+			for _, o := range m["output"].([]any) {
+				for _, res := range exportLines(t, c, o.(map[string]any)["url"].(string)) {
+					var keys []string
+					for k := range res {
+						keys = append(keys, k)
+					}
+					sort.Strings(keys)
+					want := []string{"id", "meta", "resourceType"}
+					if res["resourceType"] == "Patient" {
+						want = []string{"id", "meta", "name", "resourceType"}
+					}
+					if !eq(keys, want) {
+						t.Errorf("%s/%s has %v, want %v", res["resourceType"], res["id"], keys, want)
+					}
+					tags, _ := json.Marshal(res["meta"].(map[string]any)["tag"])
+					if !strings.Contains(string(tags), `"code":"SUBSETTED"`) {
+						t.Errorf("%s/%s is not tagged SUBSETTED: %s", res["resourceType"], res["id"], tags)
+					}
+				}
+			}
+		})
+
+		t.Run("a parameter left out", func(t *testing.T) {
+			got, m := exportRunWith(t, c, "GET", "/fhir/Patient/$export?_type=Patient&_typeFilter="+url.QueryEscape("Patient?colour=red"), "", "respond-async, handling=lenient")
+			if len(got["Patient"]) != 2 {
+				t.Errorf("exported %v, want both patients: the filter is left out", got)
+			}
+			errs := m["error"].([]any)
+			if len(errs) != 1 || errs[0].(map[string]any)["type"] != "OperationOutcome" {
+				t.Fatalf("manifest error = %v, want one OperationOutcome file", errs)
+			}
+			lines := exportLines(t, c, errs[0].(map[string]any)["url"].(string))
+			if b, _ := json.Marshal(lines); len(lines) != 1 || lines[0]["resourceType"] != "OperationOutcome" || !strings.Contains(string(b), "_typeFilter") {
+				t.Errorf("error file = %s, want an OperationOutcome naming _typeFilter", b)
+			}
+		})
+
+		t.Run("a token narrowed to other types", func(t *testing.T) {
+			_, m := exportRunWith(t, c, "GET", "/fhir/$export?_type=Patient,Observation", "")
+			ro := &client{t, f.base, "a-patient-read"}
+			for _, o := range m["output"].([]any) {
+				o := o.(map[string]any)
+				want := 200
+				if o["type"] != "Patient" {
+					want = 403
+				}
+				if r := ro.do("GET", o["url"].(string), ""); r.status != want {
+					t.Errorf("a Patient.read token downloading the %s file: %d, want %d", o["type"], r.status, want)
+				}
+			}
+		})
 	})
 }

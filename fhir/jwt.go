@@ -115,9 +115,15 @@ func verifyJWT(token string, keys []JWK) (*jwtClaims, error) {
 	if err != nil {
 		return nil, errors.New("the assertion's header is not base64url")
 	}
-	var hdr struct{ Alg, Kid, Typ string }
+	var hdr struct{ Alg, Kid, Typ, Jku string }
 	if err := json.Unmarshal(hb, &hdr); err != nil {
 		return nil, errors.New("the assertion's header is not JSON")
+	}
+	if hdr.Jku != "" {
+		// A client's keys are registered with it, not fetched from a URL
+		// the assertion names: one naming a jku names keys this server
+		// was never given.
+		return nil, fmt.Errorf("the assertion's jku %q is not a key set registered for the client: its keys are registered with it", hdr.Jku)
 	}
 	if hdr.Alg != "RS384" && hdr.Alg != "ES384" {
 		return nil, fmt.Errorf("the assertion is signed with %q; RS384 or ES384 is needed", hdr.Alg)

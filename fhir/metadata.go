@@ -25,10 +25,11 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		Code string `json:"code"`
 	}
 	type operation struct {
-		Name       string `json:"name"`
-		Definition string `json:"definition"`
+		Name          string `json:"name"`
+		Definition    string `json:"definition"`
+		Documentation string `json:"documentation,omitempty"`
 	}
-	export := operation{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+	export := operation{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", exportDoc}
 	type resource struct {
 		Type              string        `json:"type"`
 		Interaction       []interaction `json:"interaction"`
@@ -55,28 +56,29 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			codes = []string{"read", "search-type"}
 			res = resource{Type: t, Versioning: "no-version", ConditionalRead: "not-supported", ConditionalDelete: "not-supported"}
 		case "Patient":
-			res.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}, export}
+			res.Operation = []operation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+				{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", exportDoc}}
 			if s.pmi(t) {
-				res.Operation = append(res.Operation, operation{"match", "http://hl7.org/fhir/OperationDefinition/Patient-match"})
+				res.Operation = append(res.Operation, operation{Name: "match", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-match"})
 			}
 		case "Group":
-			res.Operation = []operation{export}
+			res.Operation = []operation{{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", exportDoc}}
 		case "Observation":
-			res.Operation = []operation{{"lastn", lastNCanonical}}
+			res.Operation = []operation{{Name: "lastn", Definition: lastNCanonical}}
 		case "ValueSet":
-			res.Operation = []operation{{"expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
-				{"validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
+			res.Operation = []operation{{Name: "expand", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
+				{Name: "validate-code", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
 		case "CodeSystem":
-			res.Operation = []operation{{"lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
-				{"validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
-				{"subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes"}}
+			res.Operation = []operation{{Name: "lookup", Definition: "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
+				{Name: "validate-code", Definition: "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
+				{Name: "subsumes", Definition: "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes"}}
 		}
 		for _, c := range codes {
 			res.Interaction = append(res.Interaction, interaction{c})
 		}
 		if t != "AuditEvent" {
-			res.Operation = append(res.Operation, operation{"validate", "http://hl7.org/fhir/OperationDefinition/Resource-validate"},
-				operation{"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"})
+			res.Operation = append(res.Operation, operation{Name: "validate", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate"},
+				operation{Name: "meta", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta"})
 		}
 		names := make([]string, 0, len(searchParams[t]))
 		for n, p := range searchParams[t] {
@@ -145,8 +147,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			// The meta of what the resource store keeps changes in place
 			// (meta_change.go); the PMI's and the PAS's records' is made
 			// from the record.
-			res.Operation = append(res.Operation, operation{"meta-add", "http://hl7.org/fhir/OperationDefinition/Resource-meta-add"},
-				operation{"meta-delete", "http://hl7.org/fhir/OperationDefinition/Resource-meta-delete"})
+			res.Operation = append(res.Operation, operation{Name: "meta-add", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta-add"},
+				operation{Name: "meta-delete", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta-delete"})
 		}
 		if t != "AuditEvent" && (s.typedCapability(t) == nil || s.pmi(t)) {
 			// The resources a List refers to, or a functional list
@@ -182,7 +184,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			},
 			"resource":    resources,
 			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
-			"operation":   []operation{export, {"meta", "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
+			"operation":   []operation{export, {Name: "meta", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 			// A search within each of R4's compartments: compartment.go.
 			"compartment": []string{"http://hl7.org/fhir/CompartmentDefinition/patient",
@@ -331,3 +333,13 @@ func systemSearchParams() []any {
 	}
 	return append(out, map[string]any{"name": "_has", "type": "special", "documentation": "_has:Type:param:param2=value, resources that a resource of Type refers to by param"})
 }
+
+// exportDoc is the documentation of $export at the base, Patient and
+// Group: the parameters it takes, by GET or by POST of a Parameters,
+// and what it refuses.
+const exportDoc = "Bulk Data export (Bulk Data Access IG v2.0.0), by GET with the parameters in the URL or by POST of a Parameters resource; " +
+	"asynchronous (Prefer: respond-async and an Accept header, e.g. application/fhir+json, required). Parameters: _outputFormat (application/fhir+ndjson, application/ndjson, ndjson), " +
+	"_type (repeatable, comma-separated), _since (an instant not in the future), _elements (element or Type.element; resources are tagged SUBSETTED), " +
+	"patient (Patient and Group levels: a reference, repeatable), includeAssociatedData (LatestProvenanceResources, RelevantProvenanceResources: the Provenance of the records exported). " +
+	"_typeFilter (Type?query, repeatable: a type's resources are exported when one of its searches matches; not of the types the PAS serves). " +
+	"A parameter, value or filter not supported is refused, or with Prefer: handling=lenient left out and named in the manifest's error file."

@@ -10,8 +10,9 @@ import (
 // type, or to all ("*").
 type Scope struct {
 	Type  string
-	Read  bool // read, vread, search, history
-	Write bool // create, update, delete
+	Read  bool   // read, vread, search, history
+	Write bool   // create, update, delete
+	Perm  string // as a SMART v2 scope names them (c, r, u, d, s, in that order); "" for a v1 scope
 }
 
 // Scopes are the SMART scopes a client was registered with, or a token
@@ -46,17 +47,34 @@ func ParseScopes(s string) (Scopes, error) {
 			}
 			sc.Read = strings.ContainsAny(perm, "rs")
 			sc.Write = strings.ContainsAny(perm, "cud")
+			sc.Perm = v2Perm(perm, sc.Read, sc.Write)
 		}
 		out = append(out, sc)
 	}
 	return out, nil
 }
 
-// String writes the scopes in v1 form.
+// v2Perm is the SMART v2 permissions of perm (letters of cruds) that
+// read and write allow, in cruds order.
+func v2Perm(perm string, read, write bool) string {
+	var b strings.Builder
+	for _, c := range "cruds" {
+		if strings.ContainsRune(perm, c) && (read && strings.ContainsRune("rs", c) || write && strings.ContainsRune("cud", c)) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// String writes the scopes in the form they were asked in: a v2 scope
+// as v2 (system/Observation.rs), a v1 scope as v1 (system/Patient.read),
+// so that a client granted what it asked for sees it granted.
 func (s Scopes) String() string {
 	var parts []string
 	for _, sc := range s {
 		switch {
+		case sc.Perm != "":
+			parts = append(parts, "system/"+sc.Type+"."+sc.Perm)
 		case sc.Read && sc.Write:
 			parts = append(parts, "system/"+sc.Type+".*")
 		case sc.Read:
@@ -84,10 +102,18 @@ func (s Scopes) Within(limit Scopes) Scopes {
 			continue
 		}
 		got.Type = sc.Type
+		if sc.Perm != "" {
+			got.Perm = v2Perm(sc.Perm, got.Read, got.Write)
+		}
 		merged := false
 		for i := range out {
 			if out[i].Type == got.Type {
-				out[i].Read, out[i].Write = out[i].Read || got.Read, out[i].Write || got.Write
+				// Both v2: the permissions of either; else written as v1.
+				perm := ""
+				if out[i].Perm != "" && got.Perm != "" {
+					perm = v2Perm(out[i].Perm+got.Perm, true, true)
+				}
+				out[i].Read, out[i].Write, out[i].Perm = out[i].Read || got.Read, out[i].Write || got.Write, perm
 				merged = true
 			}
 		}

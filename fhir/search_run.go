@@ -159,22 +159,30 @@ func (s *Server) prepareSearch(r *http.Request, p *Principal, typ string, vals u
 	if err != nil {
 		return nil, err
 	}
-	if err := s.resolvePMIChains(r.Context(), p, &q.query); err != nil {
-		return nil, err
-	}
-	if s.coreType(typ) != nil && !s.pmi(typ) {
-		if err := s.resolveCoreChains(r.Context(), p, &q.query); err != nil {
-			return nil, err
-		}
-	} else if s.typedSearch(typ) == nil {
-		if err := s.resolveTypedTargets(r.Context(), p, &q.query); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.resolveSearch(r.Context(), p, q); err != nil {
+	if err := s.resolveQuery(r.Context(), p, q); err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// resolveQuery resolves what a parsed search names outside the
+// resource store: the PMI's and the typed core's chains, value sets and
+// Lists.
+func (s *Server) resolveQuery(ctx context.Context, p *Principal, q *search) error {
+	typ := q.query.Type
+	if err := s.resolvePMIChains(ctx, p, &q.query); err != nil {
+		return err
+	}
+	if s.coreType(typ) != nil && !s.pmi(typ) {
+		if err := s.resolveCoreChains(ctx, p, &q.query); err != nil {
+			return err
+		}
+	} else if s.typedSearch(typ) == nil {
+		if err := s.resolveTypedTargets(ctx, p, &q.query); err != nil {
+			return err
+		}
+	}
+	return s.resolveSearch(ctx, p, q)
 }
 
 // countMatches counts a search's matches (_summary=count); with a
@@ -198,20 +206,35 @@ func (s *Server) countMatches(ctx context.Context, a crs.Actor, q *search) (int,
 func (s *Server) eachKept(ctx context.Context, a crs.Actor, q *search, fn func(*crs.Resource)) error {
 	cq := q.query
 	cq.SortBy, cq.Offset, cq.Count, cq.After = nil, 0, maxCount, ""
+	return s.eachResource(ctx, a, cq, func(f *crs.Resource) error {
+		if q.keep(f) {
+			fn(f)
+		}
+		return nil
+	})
+}
+
+// eachResource reads the resource store's matches of q a page (q.Count)
+// at a time, in id order from q.After, and calls fn with each until it
+// fails or the context ends.
+func (s *Server) eachResource(ctx context.Context, a crs.Actor, q crs.ResourceQuery, fn func(*crs.Resource) error) error {
 	for {
-		found, _, err := s.Resources.SearchResources(ctx, a, cq)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		found, _, err := s.Resources.SearchResources(ctx, a, q)
 		if err != nil {
 			return err
 		}
 		for _, f := range found {
-			if q.keep(f) {
-				fn(f)
+			if err := fn(f); err != nil {
+				return err
 			}
 		}
-		if len(found) < cq.Count {
+		if len(found) < q.Count {
 			return nil
 		}
-		cq.After = found[len(found)-1].ID
+		q.After = found[len(found)-1].ID
 	}
 }
 

@@ -183,6 +183,10 @@ func (s *SMART) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(401, "invalid_client", "the assertion's exp is more than five minutes away")
 	case claims.JTI == "":
 		fail(401, "invalid_client", "the assertion has no jti")
+	case strings.TrimSpace(r.PostForm.Get("scope")) == "":
+		// SMART Backend Services: a client names the scopes it asks for;
+		// only an operator (crs fhir token) is given all it may have.
+		fail(400, "invalid_scope", "scope is required: name the system scopes asked for, e.g. system/Patient.read")
 	default:
 		token, granted, err := s.MintToken(r.Context(), c, r.PostForm.Get("scope"), claims.JTI, TokenTTL)
 		if err != nil {

@@ -36,11 +36,36 @@ func ecJWKS(k *ecdsa.PrivateKey) string { return string(fhir.ECJWKS(&k.PublicKey
 
 // assertion signs a client's JWT assertion for the token endpoint aud.
 func assertion(t *testing.T, key crypto.Signer, clientID, aud, jti string, exp time.Time) string {
+	return assertionWith(t, key, nil, clientID, aud, jti, exp)
+}
+
+// requestToken asks the token endpoint for a token of the scope with
+// the assertion: the status and the JSON answered.
+func requestToken(t *testing.T, tokenURL, assertion, scope string) (int, map[string]any) {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion": {assertion}, "scope": {scope}}
+	resp, err := http.PostForm(tokenURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+// assertionWith is assertion with more fields of its header.
+func assertionWith(t *testing.T, key crypto.Signer, header map[string]string, clientID, aud, jti string, exp time.Time) string {
 	alg := "RS384"
 	if _, ok := key.(*ecdsa.PrivateKey); ok {
 		alg = "ES384"
 	}
-	h, _ := json.Marshal(map[string]string{"alg": alg, "typ": "JWT"})
+	hdr := map[string]string{"alg": alg, "typ": "JWT"}
+	for k, v := range header {
+		hdr[k] = v
+	}
+	h, _ := json.Marshal(hdr)
 	c, _ := json.Marshal(map[string]any{"iss": clientID, "sub": clientID, "aud": aud, "exp": exp.Unix(), "jti": jti})
 	input := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
 	sum := sha512.Sum384([]byte(input))
@@ -97,16 +122,7 @@ func TestSMARTBackendServices(t *testing.T) {
 			t.Errorf("token_endpoint = %v, want %s", cfg["token_endpoint"], tokenURL)
 		}
 		getToken := func(key crypto.Signer, clientID, jti, scope string) (int, map[string]any) {
-			form := url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
-				"client_assertion": {assertion(t, key, clientID, tokenURL, jti, time.Now().Add(2*time.Minute))}, "scope": {scope}}
-			resp, err := http.PostForm(tokenURL, form)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var m map[string]any
-			json.NewDecoder(resp.Body).Decode(&m)
-			return resp.StatusCode, m
+			return requestToken(t, tokenURL, assertion(t, key, clientID, tokenURL, jti, time.Now().Add(2*time.Minute)), scope)
 		}
 		st, tok := getToken(rk, lab.ID, "j1", "system/Observation.write system/Observation.read system/Condition.read")
 		if st != 200 || tok["scope"] != "system/Observation.*" {
@@ -154,6 +170,47 @@ func TestSMARTBackendServices(t *testing.T) {
 		clock.Advance(fhir.TokenTTL + time.Second)
 		if r := a.do("GET", "/fhir/Observation/"+oid, ""); r.status != 401 {
 			t.Errorf("expired token: %d", r.status)
+		}
+	})
+}
+
+// TestSMARTTokenRequests: what the token endpoint answers a request
+// asking for no scope, for v2 scopes (granted as v2, never more than
+// the client may have) and with an assertion naming a key set by URL.
+func TestSMARTTokenRequests(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		clock.Set(time.Now().UTC())
+		ta := storetest.NewTrust(t, db, "RSA")
+		rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+		bulk := register(t, db, ta, "bulk", "system/*.read", rsaJWKS(rk))
+		s := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Auth: &fhir.SMART{Store: db, Clients: store.NewAPIClientService(db)}}
+		srv := httptest.NewServer(s.Handler())
+		defer srv.Close()
+		tokenURL := srv.URL + "/fhir/token"
+		for i, tc := range []struct {
+			name, scope string
+			header      map[string]string
+			status      int
+			want        string // the scope granted, or the OAuth error
+		}{
+			{"no scope", "", nil, 400, "invalid_scope"},
+			{"v2 scopes", "system/Patient.rs system/Observation.r", nil, 200, "system/Patient.rs system/Observation.r"},
+			{"v1 and v2 scopes", "system/Patient.read system/Observation.rs", nil, 200, "system/Patient.read system/Observation.rs"},
+			{"v2 scope beyond the client's", "system/*.cruds", nil, 200, "system/*.rs"},
+			{"v2 write scope only", "system/Patient.cud", nil, 400, "invalid_scope"},
+			{"v2 unknown permission", "system/Patient.xyz", nil, 400, "invalid_scope"},
+			{"a jku header", "system/Patient.read", map[string]string{"jku": "https://example.org/jwks"}, 401, "invalid_client"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				status, m := requestToken(t, tokenURL, assertionWith(t, rk, tc.header, bulk.ID, tokenURL, fmt.Sprint("jti-", i), time.Now().Add(2*time.Minute)), tc.scope)
+				got := m["scope"]
+				if status != 200 {
+					got = m["error"]
+				}
+				if status != tc.status || got != tc.want {
+					t.Errorf("scope %q: %d %v, want %d %s", tc.scope, status, m, tc.status, tc.want)
+				}
+			})
 		}
 	})
 }

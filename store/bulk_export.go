@@ -20,16 +20,33 @@ func NewExportService(db *DB) *ExportService { return &ExportService{db: db} }
 
 var _ crs.ExportStore = (*ExportService)(nil)
 
-const exportColumns = `id, org_id, actor, grant_scopes, level, group_id, types, since, request, status, progress, error, requested_at, finished_at`
+const exportColumns = `id, org_id, actor, grant_scopes, level, group_id, types, since, request, status, progress, error, requested_at, finished_at, options`
+
+// exportOptions is what a job asked for beyond its types and _since, as
+// its options column holds it.
+type exportOptions struct {
+	Patients    []string `json:"patients,omitempty"`
+	Elements    []string `json:"elements,omitempty"`
+	Associated  []string `json:"associated,omitempty"`
+	TypeFilters []string `json:"typeFilters,omitempty"`
+	Ignored     []string `json:"ignored,omitempty"`
+}
 
 func scanExport(row scanner) (*crs.ExportJob, error) {
 	var j crs.ExportJob
-	var org, actor, types, since, requested, finished string
-	if err := row.Scan(&j.ID, &org, &actor, &j.Grant, &j.Level, &j.GroupID, &types, &since, &j.Request, &j.Status, &j.Progress, &j.Error, &requested, &finished); err != nil {
+	var org, actor, types, since, requested, finished, options string
+	if err := row.Scan(&j.ID, &org, &actor, &j.Grant, &j.Level, &j.GroupID, &types, &since, &j.Request, &j.Status, &j.Progress, &j.Error, &requested, &finished, &options); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(actor), &j.Actor); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "export %s: its requester cannot be read: %w", j.ID, err)
+	}
+	if options != "" {
+		var o exportOptions
+		if err := json.Unmarshal([]byte(options), &o); err != nil {
+			return nil, crs.Errorf(crs.EINTERNAL, "export %s: what it asked for cannot be read: %w", j.ID, err)
+		}
+		j.Patients, j.Elements, j.Associated, j.TypeFilters, j.Ignored = o.Patients, o.Elements, o.Associated, o.TypeFilters, o.Ignored
 	}
 	j.Actor.OrgID = org
 	if types != "" {
@@ -50,9 +67,13 @@ func (s *ExportService) CreateExport(ctx context.Context, j *crs.ExportJob) erro
 	if err != nil {
 		return crs.Errorf(crs.EINTERNAL, "record export: %w", err)
 	}
-	if _, err := s.db.execDurable(ctx, `INSERT INTO fhir_exports (`+exportColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	options, err := json.Marshal(exportOptions{Patients: j.Patients, Elements: j.Elements, Associated: j.Associated, TypeFilters: j.TypeFilters, Ignored: j.Ignored})
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "record export: %w", err)
+	}
+	if _, err := s.db.execDurable(ctx, `INSERT INTO fhir_exports (`+exportColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		j.ID, j.Actor.OrgID, string(actor), j.Grant, j.Level, j.GroupID, strings.Join(j.Types, ","), formatTime(j.Since), j.Request, j.Status, j.Progress, j.Error,
-		formatTime(j.RequestedAt), formatTime(j.FinishedAt)); err != nil {
+		formatTime(j.RequestedAt), formatTime(j.FinishedAt), string(options)); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "record export: %w", err)
 	}
 	s.db.Audit(j.Actor, "", crs.AuditSearch, "fhir bulk export "+j.Level+" "+j.ID)
