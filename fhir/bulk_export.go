@@ -36,14 +36,30 @@ const (
 // server does not support is refused, unless the requester asked for
 // lenient handling: then it is left out, and the manifest's error file
 // says so.
+// namesFHIR reports whether an Accept header takes FHIR by its own
+// media type (application/fhir+json or application/fhir+xml) or any
+// type (a wildcard), at a quality above 0.
+func namesFHIR(accept string) bool {
+	for _, rng := range strings.Split(accept, ",") {
+		switch mediaType(rng) {
+		case "application/fhir+json", "application/fhir+xml", "*/*", "application/*":
+			if json, wild, xml := acceptQ(rng); json > 0 || wild > 0 || xml > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if s.Exports == nil {
 		return outcomeOf(http.StatusNotImplemented, "not-supported", "this server keeps no bulk exports")
 	}
-	if r.Header.Get("Accept") == "" {
+	if accept := strings.Join(r.Header.Values("Accept"), ","); !namesFHIR(accept) {
 		// The Accept header says what the requester reads an
-		// OperationOutcome in: one that sends none has not said.
-		return invalid("required", "", "a bulk export answers its kick-off with FHIR JSON: send Accept: application/fhir+json")
+		// OperationOutcome in, and the Bulk Data IG has it FHIR's own
+		// type: one that sends none, or plain JSON, has not said so.
+		return invalid("required", "", "a bulk export answers its kick-off in FHIR: send Accept: application/fhir+json (it was %q)", accept)
 	}
 	if !strings.Contains(r.Header.Get("Prefer"), "respond-async") {
 		return invalid("required", "", "a bulk export runs asynchronously: send Prefer: respond-async")
