@@ -416,17 +416,18 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 				return err
 			}
 		}
-		if filters, err := s.typeFiltersOf(ctx, p, j, typ); err != nil {
+		filters, err := s.typeFiltersOf(ctx, p, j, typ)
+		if err != nil {
 			return err
-		} else if filters != nil {
-			if err := s.exportFiltered(ctx, j.Actor, q, filters, w.add); err != nil {
-				return err
-			}
 		}
-		if !s.pmi(typ) && !slices.ContainsFunc(j.TypeFilters, ofType(typ)) {
-			if err := s.eachResource(ctx, j.Actor, q, w.add); err != nil {
-				return err
-			}
+		switch {
+		case filters != nil: // the resource store's resources of the type that one of its filters matches
+			err = s.exportFiltered(ctx, j.Actor, q, filters, w.add)
+		case !s.pmi(typ): // all of them
+			err = s.eachResource(ctx, j.Actor, q, w.add)
+		}
+		if err != nil {
+			return err
 		}
 		if err := w.flush(); err != nil {
 			return err
@@ -471,17 +472,12 @@ func (s *Server) typeFilter(ctx context.Context, p *Principal, filter string) (*
 	return q, nil
 }
 
-// ofType reports whether a _typeFilter is a search of typ.
-func ofType(typ string) func(string) bool {
-	return func(filter string) bool { return strings.HasPrefix(filter, typ+"?") }
-}
-
 // typeFiltersOf reads the job's _typeFilter searches of typ; nil when
 // it has none, and the type is exported whole.
 func (s *Server) typeFiltersOf(ctx context.Context, p *Principal, j *crs.ExportJob, typ string) ([]*search, error) {
 	var filters []*search
 	for _, f := range j.TypeFilters {
-		if !ofType(typ)(f) {
+		if !strings.HasPrefix(f, typ+"?") {
 			continue
 		}
 		q, err := s.typeFilter(ctx, p, f)

@@ -338,7 +338,7 @@ func systemSearchParams() []any {
 // Group: the parameters it takes, by GET or by POST of a Parameters,
 // and what it refuses.
 const exportDoc = "Bulk Data export (Bulk Data Access IG v2.0.0), by GET with the parameters in the URL or by POST of a Parameters resource; " +
-	"asynchronous (Prefer: respond-async and an Accept header, e.g. application/fhir+json, required). Parameters: _outputFormat (application/fhir+ndjson, application/ndjson, ndjson), " +
+	"asynchronous (Prefer: respond-async and an Accept header naming application/fhir+json, or */*, required). Parameters: _outputFormat (application/fhir+ndjson, application/ndjson, ndjson), " +
 	"_type (repeatable, comma-separated), _since (an instant not in the future), _elements (element or Type.element; resources are tagged SUBSETTED), " +
 	"patient (Patient and Group levels: a reference, repeatable), includeAssociatedData (LatestProvenanceResources, RelevantProvenanceResources: the Provenance of the records exported). " +
 	"_typeFilter (Type?query, repeatable: a type's resources are exported when one of its searches matches; not of the types the PAS serves). " +

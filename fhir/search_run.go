@@ -215,8 +215,9 @@ func (s *Server) eachKept(ctx context.Context, a crs.Actor, q *search, fn func(*
 }
 
 // eachResource reads the resource store's matches of q a page (q.Count)
-// at a time, in id order from q.After, and calls fn with each until it
-// fails or the context ends.
+// at a time, in the search's order from q.After (a type's: the order its
+// resources were created), and calls fn with each until it fails or the
+// context ends.
 func (s *Server) eachResource(ctx context.Context, a crs.Actor, q crs.ResourceQuery, fn func(*crs.Resource) error) error {
 	for {
 		if err := ctx.Err(); err != nil {
