@@ -140,20 +140,32 @@ func TestConditionalRead(t *testing.T) {
 // TestFormats: FHIR JSON is served for every way of asking for it, FHIR
 // XML for every way of asking for that (and for an Accept that prefers
 // it); a request that asks only for another format gets 406 with an
-// OperationOutcome.
+// OperationOutcome. One that names the format by its generic type
+// (application/json, text/json, application/xml, text/xml) and not by
+// FHIR's own gets that type back, an error's OperationOutcome too.
 func TestFormats(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		c := f.a
 		id := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"}}`)
 		const jsonType, xmlType = "application/fhir+json; charset=utf-8", "application/fhir+xml; charset=utf-8"
+		const plainJSON, plainXML = "application/json; charset=utf-8", "application/xml; charset=utf-8"
 		for _, tc := range []struct {
 			path, accept string
 			status       int
 			contentType  string
 		}{
 			{"/fhir/Condition/" + id, "application/fhir+json", 200, jsonType},
-			{"/fhir/Condition/" + id, "application/json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/json", 200, plainJSON},
+			{"/fhir/Condition/" + id, "text/json", 200, "text/json; charset=utf-8"},
+			{"/fhir/Condition/" + id, "application/json, application/fhir+json", 200, jsonType},
+			{"/fhir/Condition/" + id, "application/json, */*", 200, plainJSON},
+			{"/fhir/Condition/" + id + "?_pretty=true", "application/json", 200, plainJSON},
+			{"/fhir/Condition/" + id + "/_history/1", "application/json", 200, plainJSON},
+			{"/fhir/Condition?_id=" + id, "application/json", 200, plainJSON},
+			{"/fhir/Condition/nosuch", "application/json", 404, plainJSON},
+			{"/fhir/Condition/" + id + "?_format=application/json", "", 200, plainJSON},
+			{"/fhir/Condition/" + id + "?_format=json", "application/json", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=4.0.1", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+json; fhirVersion=3.0", 406, jsonType},
@@ -167,7 +179,9 @@ func TestFormats(t *testing.T) {
 			{"/fhir/Condition/" + id, "application/fhir+xml, application/fhir+json", 200, jsonType},
 			{"/fhir/Condition/" + id, "application/fhir+xml;q=1.0, application/fhir+json;q=0.9", 200, xmlType},
 			{"/fhir/Condition/" + id, "application/fhir+xml", 200, xmlType},
-			{"/fhir/Condition/" + id, "application/xml", 200, xmlType},
+			{"/fhir/Condition/" + id, "application/xml", 200, plainXML},
+			{"/fhir/Condition/" + id, "text/xml", 200, "text/xml; charset=utf-8"},
+			{"/fhir/Condition/" + id, "application/xml, application/fhir+xml", 200, xmlType},
 			{"/fhir/Condition/" + id, "text/html", 406, jsonType},
 			{"/fhir/Condition/" + id + "?_format=json", "", 200, jsonType},
 			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bjson", "", 200, jsonType},
@@ -176,7 +190,7 @@ func TestFormats(t *testing.T) {
 			{"/fhir/Condition/" + id + "?_format=xml", "", 200, xmlType},
 			{"/fhir/Condition/" + id + "?_format=application/fhir%2Bxml", "", 200, xmlType},
 			{"/fhir/Condition/" + id + "?_format=application/fhir+xml", "", 200, xmlType},
-			{"/fhir/Condition/" + id + "?_format=application/xml", "", 200, xmlType},
+			{"/fhir/Condition/" + id + "?_format=application/xml", "", 200, plainXML},
 			{"/fhir/Condition/" + id + "?_format=text/html", "", 406, jsonType},
 			{"/fhir/Condition?_format=xml", "", 200, xmlType},
 			{"/fhir/metadata?_format=xml", "", 200, xmlType},
@@ -188,7 +202,7 @@ func TestFormats(t *testing.T) {
 				h = []string{"Accept", tc.accept}
 			}
 			r := c.do("GET", tc.path, "", h...)
-			if r.status != tc.status || r.header.Get("Content-Type") != tc.contentType || tc.status == 406 && !isOutcome(r) {
+			if r.status != tc.status || r.header.Get("Content-Type") != tc.contentType || tc.status >= 400 && !isOutcome(r) {
 				t.Errorf("GET %s Accept %q: %d %s %s, want %d %s", tc.path, tc.accept, r.status, r.header.Get("Content-Type"), r.body, tc.status, tc.contentType)
 			}
 		}

@@ -12,10 +12,14 @@ import (
 // JSON; application/fhir+xml named beside */* is XML); a
 // body sent as FHIR XML is read as the JSON it stands for. A request
 // that asks only for another format is refused with 406 and an
-// OperationOutcome.
+// OperationOutcome. A request that names the format by its generic
+// type (application/json, text/json, application/xml, text/xml) and not
+// by FHIR's own is answered in the type it named, as R4 asks of a
+// server, so that a client that checks the answer's type against what
+// it asked for takes it.
 func negotiate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		asXML, format := false, ""
+		asXML, format, generic := false, "", ""
 		if strings.Contains(r.URL.RawQuery, "_format") { // the query is parsed only then
 			format = r.URL.Query().Get("_format")
 		}
@@ -24,8 +28,9 @@ func negotiate(next http.Handler) http.Handler {
 			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR R4 (fhirVersion=4.0), not the version _format=%s asks for", format))
 			return
 		case format != "" && isJSONFormat(format):
+			generic = genericType(mediaType(format))
 		case format != "" && isXMLFormat(format):
-			asXML = true
+			asXML, generic = true, genericType(mediaType(format))
 		case format != "":
 			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR JSON (_format=json or application/fhir+json) and FHIR XML (_format=xml or application/fhir+xml), not %s", format))
 			return
@@ -38,18 +43,27 @@ func negotiate(next http.Handler) http.Handler {
 					return
 				}
 				asXML = xml > json && xml >= wild // named, XML is taken before a wildcard of the same quality
+				generic = acceptGeneric(accept, asXML)
 			}
 		}
 		pretty := strings.Contains(r.URL.RawQuery, "_pretty") && r.URL.Query().Get("_pretty") == "true"
 		switch {
 		case asXML:
 			x := xmlResponse(w) // served as it is written, _pretty or not
+			if generic != "" {
+				x.contentType = []string{generic + "; charset=utf-8"}
+			}
 			defer x.finish()
 			w = x
 		case pretty:
 			x := prettyResponse(w)
+			if generic != "" {
+				x.contentType = []string{generic + "; charset=utf-8"}
+			}
 			defer x.finish()
 			w = x
+		case generic != "":
+			w = &renamedResponse{ResponseWriter: w, contentType: []string{generic + "; charset=utf-8"}}
 		}
 		if isXMLFormat(r.Header.Get("Content-Type")) {
 			if err := readXMLBody(r); err != nil {
@@ -131,7 +145,7 @@ func acceptQ(accept string) (json, wild, xml float64) {
 		switch {
 		case mt == "*/*" || mt == "application/*":
 			wild = max(wild, q)
-		case strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json"):
+		case strings.HasPrefix(mt, "application/") && strings.Contains(mt, "json") || mt == "text/json":
 			json = max(json, q)
 		case isXMLFormat(mt):
 			xml = max(xml, q)
@@ -139,3 +153,65 @@ func acceptQ(accept string) (json, wild, xml float64) {
 	}
 	return json, wild, xml
 }
+
+// genericType is the generic media type a format is named by
+// (application/json, text/json, application/xml, text/xml), or "" for
+// FHIR's own types and short names (application/fhir+json, json, xml).
+func genericType(mt string) string {
+	switch mt {
+	case "application/json", "text/json", "application/xml", "text/xml":
+		return mt
+	}
+	return ""
+}
+
+// acceptGeneric is the generic type an Accept header asks the answer in:
+// the first it names of the format chosen (JSON, or XML when asXML),
+// provided it does not name FHIR's own type of that format as well;
+// "" otherwise (FHIR's own named, or only a wildcard).
+func acceptGeneric(accept string, asXML bool) string {
+	own, generic := ContentType, ""
+	if asXML {
+		own = XMLContentType
+	}
+	for _, rng := range strings.Split(accept, ",") {
+		mt := mediaType(rng)
+		switch {
+		case mt == own:
+			return ""
+		case generic != "":
+		case asXML && (mt == "application/xml" || mt == "text/xml"), !asXML && (mt == "application/json" || mt == "text/json"):
+			generic = mt
+		}
+	}
+	return generic
+}
+
+// renamedResponse answers the FHIR JSON a handler writes as it is, with
+// another Content-Type (a generic one the client asked for); whatever
+// else the handler writes (a bulk export's ndjson) passes as it is.
+type renamedResponse struct {
+	http.ResponseWriter
+	contentType []string
+	started     bool
+}
+
+func (x *renamedResponse) WriteHeader(status int) {
+	if !x.started {
+		x.started = true
+		if h := x.Header(); mediaType(h.Get("Content-Type")) == ContentType {
+			h["Content-Type"] = x.contentType[:1:1]
+		}
+	}
+	x.ResponseWriter.WriteHeader(status)
+}
+
+func (x *renamedResponse) Write(b []byte) (int, error) {
+	if !x.started {
+		x.WriteHeader(http.StatusOK)
+	}
+	return x.ResponseWriter.Write(b)
+}
+
+// Unwrap is the response written to, for http.ResponseController.
+func (x *renamedResponse) Unwrap() http.ResponseWriter { return x.ResponseWriter }
