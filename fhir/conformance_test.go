@@ -209,6 +209,37 @@ func TestFormats(t *testing.T) {
 	})
 }
 
+// TestMethodNotAllowed: a method no interaction serves on a path others
+// serve is answered 405 with the methods that are served in Allow and
+// an OperationOutcome; a path nothing serves, or a type R4 does not
+// have, 404.
+func TestMethodNotAllowed(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		id := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"}}`)
+		for _, tc := range []struct {
+			method, path string
+			status       int
+			allow        string
+		}{
+			{"POST", "/fhir/Condition/" + id, 405, "GET, PUT, DELETE, PATCH"},
+			{"DELETE", "/fhir/metadata", 405, "GET"},
+			{"PUT", "/fhir/metadata", 405, "GET"},
+			{"PUT", "/fhir/_history", 405, "GET"},
+			{"DELETE", "/fhir/Condition/" + id + "/_history/1", 405, "GET"},
+			{"POST", "/fhir/Nosuch/1", 404, ""},
+			{"GET", "/fhir/Condition/" + id + "/_history/1/more", 404, ""},
+			{"GET", "/fhir/metadata", 200, ""},
+		} {
+			r := c.do(tc.method, tc.path, "")
+			if r.status != tc.status || r.header.Get("Allow") != tc.allow || tc.status >= 400 && !isOutcome(r) {
+				t.Errorf("%s %s: %d Allow %q %s, want %d Allow %q", tc.method, tc.path, r.status, r.header.Get("Allow"), r.body, tc.status, tc.allow)
+			}
+		}
+	})
+}
+
 // TestSyntheaProviders loads providers as Synthea's transaction bundles
 // send them apart from its patients (exporter.fhir.transaction_bundle):
 // Organization and Location with ifNoneExist, then a patient bundle

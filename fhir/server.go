@@ -57,6 +57,7 @@ type Server struct {
 	readCache *readCache // read_cache.go; nil without a Store
 
 	api http.Handler // what Handler returned: a batch's GET entries are answered through it
+	mux *http.ServeMux
 }
 
 // Principal is who a FHIR request acts for: the actor its changes and
@@ -147,12 +148,47 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/{type}/{id}/{of}", s.authed(s.handleCompartmentSearch))
 	mux.Handle("POST /fhir/{type}/{id}/{of}/_search", s.authed(s.handleCompartmentSearch))
 	unsupported := func(w http.ResponseWriter, r *http.Request) {
-		writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
+		s.refuse(w, r, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
 	}
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
+	s.mux = mux
 	s.api = negotiate(mux)
 	return s.api
+}
+
+// servedMethods are the methods a path of the API may be served by.
+var servedMethods = []string{"GET", "POST", "PUT", "DELETE", "PATCH"}
+
+// refuse answers a request no interaction serves: 405 Method Not
+// Allowed, with the methods that path is served by in Allow, when other
+// methods serve it (a POST to an instance, a PUT of the history, a
+// DELETE of the CapabilityStatement), and notFound otherwise.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, notFound *Outcome) {
+	var allow []string
+	for _, m := range servedMethods {
+		if m == r.Method {
+			continue
+		}
+		_, pattern := s.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}})
+		if pattern == "" || pattern == "/fhir/" || pattern == "/fhir" || strings.Contains(pattern, "{type}") && !isResource[typeOfPath(r.URL.Path)] {
+			continue // not served, or not a resource type
+		}
+		allow = append(allow, m)
+	}
+	if len(allow) == 0 {
+		writeOutcome(w, notFound)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeOutcome(w, outcomeOf(http.StatusMethodNotAllowed, "not-supported", "%s %s is not an interaction this server supports; %s is served by %s", r.Method, r.URL.Path, r.URL.Path, strings.Join(allow, ", ")))
+}
+
+// typeOfPath is the first segment of an API path after /fhir/: the
+// resource type, where the path names one.
+func typeOfPath(path string) string {
+	t, _, _ := strings.Cut(strings.TrimPrefix(path, "/fhir/"), "/")
+	return t
 }
 
 // handler is a FHIR handler of an authenticated request.
@@ -181,7 +217,7 @@ func (s *Server) authed(h handler) http.Handler {
 				writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "the operation %s is not supported at the base; the CapabilityStatement (/fhir/metadata) lists the operations this server answers", t))
 				return
 			}
-			writeOutcome(w, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
+			s.refuse(w, r, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
 			return
 		}
 		if err := h(w, r, p); err != nil {
