@@ -373,7 +373,11 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 		if !j.Since.IsZero() {
 			q.All = [][]crs.ResourceCondition{{{Param: "_lastUpdated", Kind: "date", Op: crs.MatchGe, Lo: j.Since, Hi: j.Since}}}
 		}
-		for s.pmi(typ) {
+		filters, err := s.typeFiltersOf(ctx, p, j, typ)
+		if err != nil {
+			return err
+		}
+		for s.pmi(typ) && filters == nil {
 			// Patients come from the PMI: the patients chosen, else every
 			// patient of the trust, each read as the API serves it.
 			if err := ctx.Err(); err != nil {
@@ -409,21 +413,19 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 			}
 			q.After = ids[len(ids)-1]
 		}
-		if s.coreType(typ) != nil && !s.pmi(typ) {
-			// The PAS's records of the type, then (below) those other
-			// systems sent that the resource store keeps.
-			if err := s.exportTyped(ctx, p, j, typ, members, w.add); err != nil {
+		if s.typedSearch(typ) != nil && (filters != nil || !s.pmi(typ)) {
+			// The PAS's records of the type (those one of its filters
+			// finds), then (below) those other systems sent that the
+			// resource store keeps.
+			if err := s.exportTyped(ctx, p, j, typ, members, filters, w.add); err != nil {
 				return err
 			}
 		}
-		filters, err := s.typeFiltersOf(ctx, p, j, typ)
-		if err != nil {
-			return err
-		}
 		switch {
+		case s.pmi(typ): // the PMI's patients, above
 		case filters != nil: // the resource store's resources of the type that one of its filters matches
 			err = s.exportFiltered(ctx, j.Actor, q, filters, w.add)
-		case !s.pmi(typ): // all of them
+		default: // all of them
 			err = s.eachResource(ctx, j.Actor, q, w.add)
 		}
 		if err != nil {
@@ -447,16 +449,12 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 }
 
 // typeFilter reads one _typeFilter, a search of a type as Type?query,
-// as the search API reads it. A filter on a type the PAS serves (its
-// patients, encounters, appointments, ...) is not supported: those are
-// read through the PAS's own searches, not the resource store's.
+// as the search API reads it: of a type the PAS serves (its patients,
+// encounters, appointments, ...) as its typed search answers it.
 func (s *Server) typeFilter(ctx context.Context, p *Principal, filter string) (*search, error) {
 	typ, query, _ := strings.Cut(filter, "?")
 	if !isResource[typ] {
 		return nil, invalid("invalid", "_typeFilter", "_typeFilter %q is not a search of an R4 resource type (Type?query)", filter)
-	}
-	if s.typedSearch(typ) != nil {
-		return nil, invalid("not-supported", "_typeFilter", "_typeFilter on %s is not supported: the PAS keeps its records", typ)
 	}
 	vals, err := url.ParseQuery(query)
 	if err != nil {
@@ -666,53 +664,117 @@ func recordedAfter(a, b string) bool {
 	return ta.After(tb)
 }
 
-// exportTyped writes the typed core's records of typ an export asks
-// for: every one of the trust's (read a batch at a time as a search that
-// names no patient reads them), at the patient level those of a type in
-// a patient's compartment, for a group or the patients named their
-// records; with
-// _since, those changed since (one whose change time the PAS does not
-// keep is written).
-func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob, typ string, members []string, write func(*crs.Resource) error) error {
+// exportTyped writes the PAS's records of typ an export asks for, as
+// the type's search finds them (encounters, appointments, episodes,
+// referrals, locations, practitioners, slots; patients when filtered):
+// those one of the export's filters finds, each once, or without a
+// filter every record; of each patient chosen (a group's members, the
+// patients named) when the export chose some, else at the patient level
+// those of a type in a patient's compartment; and with _since those
+// changed since (one whose change time the PAS does not keep is written).
+func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob, typ string, members []string, filters []*search, write func(*crs.Resource) error) error {
 	_, compartment := SearchParamOf(typ, "patient")
-	if j.Level != "system" && !compartment {
+	if typ != "Patient" && j.Level != "system" && !compartment {
 		return nil
 	}
+	chosen := j.Level == "group" || len(j.Patients) > 0
+	if filters == nil {
+		filters = []*search{{query: crs.ResourceQuery{Type: typ}}}
+	}
+	var seen map[string]bool // a record two filters find is written once
+	if len(filters) > 1 {
+		seen = map[string]bool{}
+	}
 	keep := func(res *crs.Resource) error {
-		if !j.Since.IsZero() && !res.LastUpdated.IsZero() && res.LastUpdated.Before(j.Since) {
+		if seen[res.ID] || !j.Since.IsZero() && !res.LastUpdated.IsZero() && res.LastUpdated.Before(j.Since) {
 			return nil
+		}
+		if seen != nil {
+			seen[res.ID] = true
 		}
 		return write(res)
 	}
-	keepAll := func(found []*crs.Resource, err error) error {
-		for _, res := range found {
-			if err != nil {
-				break
-			}
-			err = keep(res)
+	for _, f := range filters {
+		if f.none {
+			continue
 		}
-		return err
-	}
-	typed := s.typedSearch(typ)
-	if j.Level == "group" || len(j.Patients) > 0 {
-		for _, id := range members {
-			q := &search{query: crs.ResourceQuery{Type: typ, All: [][]crs.ResourceCondition{{{Param: "patient", Kind: "reference", Code: "Patient/" + id}}}}}
-			if err := keepAll(typed(ctx, p, q)); err != nil {
+		whole := *f
+		whole.query.Count, whole.query.Offset, whole.query.After, whole.query.SortBy = 0, 0, "", nil
+		runs := []*search{&whole}
+		if chosen {
+			runs = runs[:0]
+			for _, id := range members {
+				if run := ofPatient(&whole, id); run != nil {
+					runs = append(runs, run)
+				}
+			}
+		}
+		for _, q := range runs {
+			if err := s.eachTyped(ctx, p, q, keep); err != nil {
 				return err
 			}
 		}
-		return nil
 	}
-	all := &search{query: crs.ResourceQuery{Type: typ}}
-	if scan := s.scanOf(all); scan != nil {
+	return nil
+}
+
+// ofPatient is a search of a type the PAS serves narrowed to one
+// patient's records (to the patient, of Patient); nil when it names
+// patients by _id and not this one.
+func ofPatient(q *search, id string) *search {
+	one := *q
+	if q.query.Type == "Patient" {
+		if len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, id) {
+			return nil
+		}
+		one.query.IDs = []string{id}
+		return &one
+	}
+	one.query.All = append(slices.Clone(q.query.All), []crs.ResourceCondition{{Param: "patient", Kind: "reference", Code: "Patient/" + id}})
+	return &one
+}
+
+// eachTyped calls visit with each of the PAS's records a search of its
+// type finds, as the search API finds them: read across the trust page
+// by page where no index of the PAS leads the search, else by the typed
+// search, with the checks its index cannot decide. A patient the PMI
+// found is read whole, as the API serves it.
+func (s *Server) eachTyped(ctx context.Context, p *Principal, q *search, visit func(*crs.Resource) error) error {
+	served := func(res *crs.Resource) error {
+		if res.Body == nil {
+			whole, err := s.readAny(ctx, p, res.Type, res.ID, 0)
+			if crs.ErrorCode(err) == crs.ENOTFOUND {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			res = whole
+		}
+		return visit(res)
+	}
+	if scan := s.scanOf(q); scan != nil {
 		var failed error
-		err := s.scanEach(ctx, p, all, scan, "", false, func(it scanned) bool {
-			failed = keep(it.res)
+		err := s.scanEach(ctx, p, q, scan, "", false, func(it scanned) bool {
+			failed = served(it.res)
 			return failed == nil && ctx.Err() == nil
 		})
 		return cmp.Or(err, failed, ctx.Err())
 	}
-	return keepAll(typed(ctx, p, all))
+	found, err := s.typedSearch(q.query.Type)(ctx, p, q)
+	if err != nil {
+		return err
+	}
+	if len(q.checks) > 0 && !s.pmi(q.query.Type) {
+		if found, err = s.keptServed(ctx, p, q, found); err != nil {
+			return err
+		}
+	}
+	for _, res := range found {
+		if err := served(res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // manifest is the answer of a complete export's status URL.

@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +179,84 @@ func TestBulkExportTypedCore(t *testing.T) {
 		slices.Sort(mine)
 		if !slices.Equal(got["Encounter"], mine) || len(mine) == len(want["Encounter"]) {
 			t.Errorf("group export: %d encounters, want the member's %d (of %d in all)", len(got["Encounter"]), len(mine), len(want["Encounter"]))
+		}
+	})
+}
+
+// TestBulkExportTypedFilter: _typeFilter on the types the PAS serves
+// exports the records each filter's search finds, as the search API
+// finds them: several filters of a type their union, each record once;
+// a group's export the members' records the filter finds.
+func TestBulkExportTypedFilter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		c := f.a
+		found := func(q string) []string {
+			got := pages(t, c, q+"&_count=500")
+			slices.Sort(got)
+			return got
+		}
+		filter := func(fs ...string) string {
+			var out []string
+			for _, f := range fs {
+				out = append(out, "_typeFilter="+url.QueryEscape(f))
+			}
+			return strings.Join(out, "&")
+		}
+		encounters := matches(t, c, "Encounter?_count=1000")
+		classes := map[string]bool{}
+		for _, e := range encounters {
+			classes[e["class"].(map[string]any)["code"].(string)] = true
+		}
+		if len(classes) < 2 {
+			t.Fatalf("the journey's encounters are of %d classes, want two or more", len(classes))
+		}
+		c1, c2 := encounters[0]["class"].(map[string]any)["code"].(string), ""
+		for k := range classes {
+			if k != c1 {
+				c2 = k
+			}
+		}
+		pid := strings.TrimPrefix(encounters[0]["subject"].(map[string]any)["reference"].(string), "Patient/")
+		gender := c.do("GET", "/fhir/Patient/"+pid, "").json(t)["gender"].(string)
+		other := map[string]string{"female": "male", "male": "female"}[gender]
+		group := create(t, c, "Group", `{"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/`+pid+`"}}]}`)
+		all := ids(encounters)
+		for _, tc := range []struct {
+			name, kickoff string
+			want          map[string][]string
+		}{
+			{"a class of encounter", "/fhir/$export?_type=Encounter&" + filter("Encounter?class="+c1),
+				map[string][]string{"Encounter": found("Encounter?class=" + c1)}},
+			{"two classes, two filters", "/fhir/$export?_type=Encounter&" + filter("Encounter?class="+c1, "Encounter?class="+c2, "Encounter?class="+c1+","+c2),
+				map[string][]string{"Encounter": found("Encounter?class=" + c1 + "," + c2)}},
+			{"patients of a gender", "/fhir/Patient/$export?_type=Patient&" + filter("Patient?gender="+gender),
+				map[string][]string{"Patient": found("Patient?gender=" + gender)}},
+			{"the member's encounters of a class", "/fhir/Group/" + group + "/$export?_type=Encounter&" + filter("Encounter?class="+c1+","+c2),
+				map[string][]string{"Encounter": found("Encounter?patient=Patient/" + pid + "&class=" + c1 + "," + c2)}},
+			{"the member by gender", "/fhir/Group/" + group + "/$export?_type=Patient&" + filter("Patient?gender="+gender),
+				map[string][]string{"Patient": {pid}}},
+			{"the member not of the other gender", "/fhir/Group/" + group + "/$export?_type=Patient&" + filter("Patient?gender="+other),
+				map[string][]string{}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, _ := exportRun(t, c, tc.kickoff)
+				if len(got) != len(tc.want) {
+					t.Errorf("exported %v, want %v", got, tc.want)
+				}
+				for typ, want := range tc.want {
+					if len(want) == 0 {
+						t.Fatalf("%s: the search finds no %s", tc.name, typ)
+					}
+					if !slices.Equal(got[typ], want) {
+						t.Errorf("exported %d %s %v, want the %d the search finds %v", len(got[typ]), typ, got[typ], len(want), want)
+					}
+				}
+			})
+		}
+		if n := len(found("Encounter?class=" + c1)); n == 0 || n == len(all) {
+			t.Errorf("Encounter?class=%s finds %d of %d: the filter must choose some", c1, n, len(all))
 		}
 	})
 }
