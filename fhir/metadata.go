@@ -341,5 +341,5 @@ const exportDoc = "Bulk Data export (Bulk Data Access IG v2.0.0), by GET with th
 	"asynchronous (Prefer: respond-async and an Accept header naming application/fhir+json, or */*, required). Parameters: _outputFormat (application/fhir+ndjson, application/ndjson, ndjson), " +
 	"_type (repeatable, comma-separated), _since (an instant not in the future), _elements (element or Type.element; resources are tagged SUBSETTED), " +
 	"patient (Patient and Group levels: a reference, repeatable), includeAssociatedData (LatestProvenanceResources, RelevantProvenanceResources: the Provenance of the records exported). " +
-	"_typeFilter (Type?query, repeatable: a type's resources are exported when one of its searches matches; not of the types the PAS serves). " +
+	"_typeFilter (Type?query, repeatable: a type's resources are exported when one of its searches matches, the types the PAS serves among them). " +
 	"A parameter, value or filter not supported is refused, or with Prefer: handling=lenient left out and named in the manifest's error file."
