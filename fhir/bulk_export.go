@@ -344,8 +344,9 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 		return err
 	}
 	w := &exportWriter{s: s, ctx: ctx, j: j}
-	if len(j.Associated) > 0 {
-		w.exported = map[string]bool{}
+	if len(j.Associated) > 0 && scopes.Allows("Provenance", false) {
+		w.assoc = &associated{all: slices.Contains(j.Associated, relevantProvenance), written: map[string]bool{}, out: &exportWriter{s: s, ctx: ctx, j: j, files: w}}
+		w.assoc.out.start("Provenance")
 	}
 	if err := w.outcomes(); err != nil {
 		return err
@@ -439,8 +440,11 @@ func (s *Server) runExport(ctx context.Context, j *crs.ExportJob) error {
 			return err
 		}
 	}
-	if len(j.Associated) > 0 && scopes.Allows("Provenance", false) {
-		if err := s.exportProvenance(ctx, j.Actor, w); err != nil {
+	if w.assoc != nil { // the Provenance of the records written last
+		if err := w.lookUpProvenance(); err != nil {
+			return err
+		}
+		if err := w.assoc.out.flush(); err != nil {
 			return err
 		}
 	}
@@ -536,7 +540,26 @@ type exportWriter struct {
 	elements []string // the type's elements _elements keeps; nil for all
 	buf      bytes.Buffer
 	n, seq   int
-	exported map[string]bool // Type/id of each resource written, when their Provenance is asked for
+	files    *exportWriter // the writer that numbers the files, when not this one
+	assoc    *associated   // the Provenance of what is written, when asked for
+}
+
+// provenancePage is how many records an export writes between two
+// look-ups of their Provenance (includeAssociatedData).
+const provenancePage = 200
+
+// associated is the Provenance an export carries (includeAssociatedData)
+// of the records it writes: all that names one of them as its target
+// (RelevantProvenanceResources), or the latest recorded of each
+// (LatestProvenanceResources), looked up a page of records at a time
+// and written to files of their own. Only the ids of the Provenance
+// written are kept, so that none is written twice, also when Provenance
+// is exported as a type.
+type associated struct {
+	all     bool
+	pending []string        // Type/id of the records written since the last look-up
+	written map[string]bool // ids of the Provenance written
+	out     *exportWriter   // the Provenance files
 }
 
 // start begins the files of a type.
@@ -560,8 +583,18 @@ func (w *exportWriter) add(res *crs.Resource) error {
 			return err
 		}
 	}
-	if w.exported != nil {
-		w.exported[res.Type+"/"+res.ID] = true
+	if a := w.assoc; a != nil && res.Type != "OperationOutcome" {
+		if res.Type == "Provenance" {
+			if a.written[res.ID] {
+				return nil // written as another record's
+			}
+			a.written[res.ID] = true
+		}
+		if a.pending = append(a.pending, res.Type+"/"+res.ID); len(a.pending) == provenancePage {
+			if err := w.lookUpProvenance(); err != nil {
+				return err
+			}
+		}
 	}
 	w.buf.Write(body)
 	w.buf.WriteByte('\n')
@@ -576,8 +609,12 @@ func (w *exportWriter) flush() error {
 	if w.n == 0 {
 		return nil
 	}
-	w.seq++
-	err := w.s.Exports.AddExportFile(w.ctx, w.j.ID, crs.ExportFile{Seq: w.seq, Type: w.typ, Count: w.n}, w.buf.Bytes())
+	files := w
+	if w.files != nil {
+		files = w.files
+	}
+	files.seq++
+	err := w.s.Exports.AddExportFile(w.ctx, w.j.ID, crs.ExportFile{Seq: files.seq, Type: w.typ, Count: w.n}, w.buf.Bytes())
 	w.buf.Reset()
 	w.n = 0
 	return err
@@ -597,24 +634,39 @@ func (w *exportWriter) outcomes() error {
 	return w.flush()
 }
 
-// exportProvenance writes the Provenance the resource store keeps of
-// the records the export wrote, each once: all that names one as its
-// target (RelevantProvenanceResources), or the latest recorded of each
-// record (LatestProvenanceResources). One the export wrote already,
-// asked for as a type, is not written again.
-func (s *Server) exportProvenance(ctx context.Context, a crs.Actor, w *exportWriter) error {
-	all := slices.Contains(w.j.Associated, relevantProvenance)
-	written := w.exported
-	w.start("Provenance")
-	w.exported = nil
+// lookUpProvenance writes the Provenance of the records written since
+// the last look-up, found by its target in the resource store's index:
+// all of it, or the latest recorded of each record; each once.
+func (w *exportWriter) lookUpProvenance() error {
+	a := w.assoc
+	if len(a.pending) == 0 {
+		return nil
+	}
+	page := make(map[string]bool, len(a.pending))
+	targets := make([]crs.ResourceCondition, 0, len(a.pending))
+	for _, ref := range a.pending {
+		if !page[ref] {
+			page[ref] = true
+			targets = append(targets, crs.ResourceCondition{Param: "target", Kind: "reference", Code: ref})
+		}
+	}
+	a.pending = a.pending[:0]
+	write := func(res *crs.Resource) error {
+		if a.written[res.ID] {
+			return nil
+		}
+		a.written[res.ID] = true
+		return a.out.add(res)
+	}
 	type latest struct {
 		res      *crs.Resource
 		recorded string
 	}
 	latestOf := map[string]latest{} // by target, Type/id
-	err := s.eachResource(ctx, a, crs.ResourceQuery{Type: "Provenance", Count: exportPage}, func(res *crs.Resource) error {
-		if written["Provenance/"+res.ID] {
-			return nil
+	q := crs.ResourceQuery{Type: "Provenance", Count: exportPage, All: [][]crs.ResourceCondition{targets}}
+	err := w.s.eachResource(w.ctx, w.j.Actor, q, func(res *crs.Resource) error {
+		if a.all {
+			return write(res)
 		}
 		var prov struct {
 			Target   []struct{ Reference string }
@@ -623,37 +675,26 @@ func (s *Server) exportProvenance(ctx context.Context, a crs.Actor, w *exportWri
 		if err := json.Unmarshal(res.Body, &prov); err != nil {
 			return crs.Errorf(crs.EINTERNAL, "read Provenance/%s: %w", res.ID, err)
 		}
-		relevant := false
 		for _, t := range prov.Target {
 			typ, id, ok := splitReference(t.Reference)
-			if !ok || !written[typ+"/"+id] {
+			if !ok || !page[typ+"/"+id] {
 				continue
 			}
-			relevant = true
 			if l, ok := latestOf[typ+"/"+id]; !ok || recordedAfter(prov.Recorded, l.recorded) {
 				latestOf[typ+"/"+id] = latest{res, prov.Recorded}
 			}
-		}
-		if all && relevant {
-			return w.add(res)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if !all {
-		once := map[string]bool{}
-		for _, target := range slices.Sorted(maps.Keys(latestOf)) {
-			if res := latestOf[target].res; !once[res.ID] {
-				once[res.ID] = true
-				if err := w.add(res); err != nil {
-					return err
-				}
-			}
+	for _, target := range slices.Sorted(maps.Keys(latestOf)) {
+		if err := write(latestOf[target].res); err != nil {
+			return err
 		}
 	}
-	return w.flush()
+	return nil
 }
 
 // recordedAfter reports whether Provenance recorded at a was recorded

@@ -442,6 +442,40 @@ func TestExportParameters(t *testing.T) {
 			})
 		}
 
+		t.Run("Provenance of more records than a look-up's page", func(t *testing.T) {
+			// 450 records: their Provenance is looked up a page at a
+			// time as they are written, the last page at the end.
+			var entries []string
+			for i := range 450 {
+				entries = append(entries, fmt.Sprintf(`{"fullUrl":"urn:uuid:00000000-0000-4000-8000-%012d","resource":{"resourceType":"Condition","subject":{"reference":"Patient/%s"},"note":[{"text":"%d"}]},"request":{"method":"POST","url":"Condition"}}`, i, rec.p2, i))
+			}
+			r := c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[`+strings.Join(entries, ",")+`]}`)
+			if r.status != 200 {
+				t.Fatalf("batch of 450 Conditions: %d %s", r.status, r.body)
+			}
+			var conditions []string
+			for _, e := range r.json(t)["entry"].([]any) {
+				loc := e.(map[string]any)["response"].(map[string]any)["location"].(string)
+				conditions = append(conditions, strings.Split(loc, "/")[1])
+			}
+			first := provenance("Condition/"+conditions[0], "2024-04-01T10:00:00Z")
+			middleOld := provenance("Condition/"+conditions[230], "2024-04-01T10:00:00Z")
+			middleNew := provenance("Condition/"+conditions[230], "2024-04-02T10:00:00+01:00")
+			last := provenance("Condition/"+conditions[449], "2024-04-01T10:00:00Z")
+			for _, tc := range []struct {
+				associated string
+				want       []string
+			}{
+				{"LatestProvenanceResources", sorted(first, middleNew, last)},
+				{"RelevantProvenanceResources", sorted(first, middleOld, middleNew, last)},
+			} {
+				got, _ := exportRunWith(t, c, "GET", "/fhir/$export?_type=Condition&includeAssociatedData="+tc.associated, "")
+				if len(got["Condition"]) != 450 || !eq(got["Provenance"], tc.want) {
+					t.Errorf("%s: %d Conditions, Provenance %v; want 450 and %v", tc.associated, len(got["Condition"]), got["Provenance"], tc.want)
+				}
+			}
+		})
+
 		t.Run("_elements", func(t *testing.T) {
 			_, m := exportRunWith(t, c, "GET", "/fhir/$export?_type=Patient,Observation&_elements=id,Patient.name", "")
 			for _, o := range m["output"].([]any) {
