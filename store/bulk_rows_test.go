@@ -131,6 +131,10 @@ func TestInsertRows(t *testing.T) {
 		{K: "f", T: " ", F: ptr(5e-324)},
 	}
 	many := manyProbeRows(0, 14000) // 70,000 values
+	var full []probeRow             // every value present: each column an array of one type
+	for j := range 20 {
+		full = append(full, probeRow{K: fmt.Sprintf("n%02d", j), T: texts[j%len(texts)].T, I: ptr(int64(math.MinInt32 + j)), F: ptr(float64(j) * -1.25e-300), B: ptr(int64(math.MaxInt64 - j))})
+	}
 	for _, tc := range []struct {
 		name   string
 		bulks  [][]probeRow
@@ -141,6 +145,7 @@ func TestInsertRows(t *testing.T) {
 		{name: "one row", bulks: [][]probeRow{{{K: "only"}}}, want: []probeRow{{K: "only"}}},
 		{name: "texts and numbers", bulks: [][]probeRow{texts}, want: texts},
 		{name: "more values than a statement's parameters", bulks: [][]probeRow{many}, want: many},
+		{name: "every value present", bulks: [][]probeRow{full}, want: full},
 		{name: "bulks of other sizes", bulks: [][]probeRow{manyProbeRows(0, 1), manyProbeRows(1, 9), manyProbeRows(10, 300)},
 			want: manyProbeRows(0, 310)},
 		{name: "a clash fails the bulk", bulks: [][]probeRow{manyProbeRows(0, 3), manyProbeRows(2, 3)},
