@@ -512,6 +512,14 @@ func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.
 	return out, nil
 }
 
+// bedOperationalStatus is a bed's status on the bed board as HL7's bed
+// status (v2 table 0116), code and display: the display is the table's
+// own, so that a receiving system checking codings against the table
+// finds the words it expects.
+var bedOperationalStatus = map[crs.BedStatus][2]string{
+	crs.BedAvailable: {"U", "Unoccupied"}, crs.BedClosed: {"C", "Closed"}, crs.BedOutOfUse: {"K", "Contaminated"},
+}
+
 // locationResource is a site, ward, bay, bed, clinic room or emergency
 // department of the trust as a Location.
 func locationResource(l *crs.Location) (*crs.Resource, error) {
@@ -530,9 +538,8 @@ func locationResource(l *crs.Location) (*crs.Resource, error) {
 	if l.ParentID != "" {
 		r["partOf"] = ref("Location", l.ParentID)
 	}
-	if l.Kind == crs.LocationBed && l.Status != "" {
-		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116",
-			"code": map[crs.BedStatus]string{crs.BedAvailable: "U", crs.BedClosed: "C", crs.BedOutOfUse: "K"}[l.Status], "display": string(l.Status)}
+	if st, ok := bedOperationalStatus[l.Status]; ok && l.Kind == crs.LocationBed {
+		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116", "code": st[0], "display": st[1]}
 	}
 	return served(r, time.Time{}, "")
 }
