@@ -145,6 +145,29 @@ var auditActions = map[string]string{
 	crs.AuditView: "R", crs.AuditSearch: "E", crs.AuditChange: "U",
 }
 
+// auditSubtypes are the codes of the value set R4 binds
+// AuditEvent.subtype to (extensible) for an audit record's action: the
+// FHIR interaction of a read, a search or a change, DICOM's login and
+// logout, each with its display.
+var auditSubtypes = map[string][3]string{
+	crs.AuditView:   {"http://hl7.org/fhir/restful-interaction", "read", "read"},
+	crs.AuditSearch: {"http://hl7.org/fhir/restful-interaction", "search", "search"},
+	crs.AuditChange: {"http://hl7.org/fhir/restful-interaction", "update", "update"},
+	crs.AuditLogin:  {"http://dicom.nema.org/resources/ontology/DCM", "110122", "Login"},
+	crs.AuditLogout: {"http://dicom.nema.org/resources/ontology/DCM", "110123", "Logout"},
+}
+
+// auditSubtype is AuditEvent.subtype for an audit record's action: the
+// value set's code where it has one, else (a refused access) OpenCRS's
+// own action code, as an extensible binding allows when the value set has
+// no suitable code.
+func auditSubtype(action string) map[string]any {
+	if c, ok := auditSubtypes[action]; ok {
+		return map[string]any{"system": c[0], "code": c[1], "display": c[2]}
+	}
+	return map[string]any{"system": "https://opencrs.org/CodeSystem/audit-action", "code": action}
+}
+
 // auditEvent is an audit record as an R4 AuditEvent.
 func auditEvent(rec *crs.AuditRecord) map[string]any {
 	action := auditActions[rec.Action]
@@ -171,7 +194,7 @@ func auditEvent(rec *crs.AuditRecord) map[string]any {
 		"id":           rec.ID,
 		"meta":         map[string]any{"versionId": "1", "lastUpdated": at},
 		"type":         typ,
-		"subtype":      []any{map[string]any{"system": "https://opencrs.org/CodeSystem/audit-action", "code": rec.Action}},
+		"subtype":      []any{auditSubtype(rec.Action)},
 		"action":       action,
 		"recorded":     at,
 		"outcome":      outcome,

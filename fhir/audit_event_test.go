@@ -66,6 +66,9 @@ func TestAuditEvent(t *testing.T) {
 		if ev["action"] != "R" || entity["what"].(map[string]any)["reference"] != "Patient/"+p1 {
 			t.Errorf("read as AuditEvent = %v", ev)
 		}
+		if sub := ev["subtype"].([]any)[0].(map[string]any); sub["system"] != "http://hl7.org/fhir/restful-interaction" || sub["code"] != "read" {
+			t.Errorf("subtype of a read = %v, want the FHIR interaction read", sub)
+		}
 		agent := ev["agent"].([]any)[0].(map[string]any)["who"].(map[string]any)["identifier"].(map[string]any)["value"].(string)
 		for _, tc := range []struct {
 			q    string

@@ -512,6 +512,14 @@ func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.
 	return out, nil
 }
 
+// bedOperationalStatus is a bed's status on the bed board as HL7's bed
+// status (v2 table 0116), code and display: the display is the table's
+// own, so that a receiving system checking codings against the table
+// finds the words it expects.
+var bedOperationalStatus = map[crs.BedStatus][2]string{
+	crs.BedAvailable: {"U", "Unoccupied"}, crs.BedClosed: {"C", "Closed"}, crs.BedOutOfUse: {"K", "Contaminated"},
+}
+
 // locationResource is a site, ward, bay, bed, clinic room or emergency
 // department of the trust as a Location.
 func locationResource(l *crs.Location) (*crs.Resource, error) {
@@ -530,9 +538,8 @@ func locationResource(l *crs.Location) (*crs.Resource, error) {
 	if l.ParentID != "" {
 		r["partOf"] = ref("Location", l.ParentID)
 	}
-	if l.Kind == crs.LocationBed && l.Status != "" {
-		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116",
-			"code": map[crs.BedStatus]string{crs.BedAvailable: "U", crs.BedClosed: "C", crs.BedOutOfUse: "K"}[l.Status], "display": string(l.Status)}
+	if st, ok := bedOperationalStatus[l.Status]; ok && l.Kind == crs.LocationBed {
+		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116", "code": st[0], "display": st[1]}
 	}
 	return served(r, time.Time{}, "")
 }
@@ -572,7 +579,18 @@ func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([
 func trustOrganization(o *crs.Organisation) (*crs.Resource, error) {
 	return served(Resource{"resourceType": "Organization", "id": trustID, "active": true, "name": o.Name,
 		"identifier": []any{map[string]any{"system": SystemODSCode, "value": o.ODSCode}},
-		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "197", "NHS Trust")}}, time.Time{}, "")
+		"type":       []any{organizationType("197", "NHS Trust")}}, time.Time{}, "")
+}
+
+// organizationType is Organization.type of an organisation the trust
+// knows by its ODS role: the role, and HL7's Healthcare Provider, the
+// code of the value set UK Core binds Organization.type to (extensible)
+// that fits an NHS trust and a GP practice alike.
+func organizationType(odsRole, display string) map[string]any {
+	return map[string]any{"coding": []any{
+		map[string]any{"system": "https://fhir.nhs.uk/CodeSystem/organisation-role", "code": odsRole, "display": display},
+		map[string]any{"system": "http://terminology.hl7.org/CodeSystem/organization-type", "code": "prov", "display": "Healthcare Provider"},
+	}}
 }
 
 // gpOrganization is a GP practice, known by its ODS code, as an
@@ -581,7 +599,7 @@ func trustOrganization(o *crs.Organisation) (*crs.Resource, error) {
 func gpOrganization(gp crs.GPPractice) (*crs.Resource, error) {
 	r := Resource{"resourceType": "Organization", "id": prefixGP + gp.Code, "active": true,
 		"identifier": []any{map[string]any{"system": SystemODSCode, "value": gp.Code}},
-		"type":       []any{codeable("https://fhir.nhs.uk/CodeSystem/organisation-role", "76", "GP Practice")}}
+		"type":       []any{organizationType("76", "GP Practice")}}
 	if gp.Name != "" {
 		r["name"] = gp.Name
 	}

@@ -67,6 +67,9 @@ func TestOrganizationSearchGPPractices(t *testing.T) {
 			{"name=moor", []string{"Organization/gp-C83003", stored}},
 			{"name:exact=Bridge%20Practice", []string{"Organization/gp-B82002"}},
 			{"type=https://fhir.nhs.uk/CodeSystem/organisation-role|76", gps},
+			// Each is a Healthcare Provider too, the code of the value set
+			// UK Core binds Organization.type to.
+			{"type=http://terminology.hl7.org/CodeSystem/organization-type|prov", append([]string{"Organization/trust"}, gps...)},
 			{"address-postalcode=TS1", []string{"Organization/gp-A81001"}},
 			{"_id=gp-C83003", []string{"Organization/gp-C83003"}},
 			{"identifier=https://fhir.nhs.uk/Id/ods-organization-code|B82002", []string{"Organization/gp-B82002"}},

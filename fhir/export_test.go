@@ -168,3 +168,6 @@ func CountRead(typ string, n *int) (restore func()) {
 	coreTables[typ] = counted
 	return func() { coreTables[typ] = saved }
 }
+
+// AuditEventOf is auditEvent, for the tests of package fhir_test.
+var AuditEventOf = auditEvent

@@ -1,9 +1,12 @@
 package fhir
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 
@@ -87,7 +90,9 @@ func asOutcome(err error) *Outcome {
 	return outcomeOf(http.StatusInternalServerError, "exception", "the request could not be completed")
 }
 
-// JSON is the OperationOutcome resource.
+// JSON is the OperationOutcome resource, with a narrative that says its
+// issues in words, so that a person (or a system showing the resource as
+// its text) reads what went wrong without interpreting the codes.
 func (o *Outcome) JSON() []byte {
 	type issue struct {
 		Severity    string   `json:"severity"`
@@ -95,19 +100,37 @@ func (o *Outcome) JSON() []byte {
 		Diagnostics string   `json:"diagnostics,omitempty"`
 		Expression  []string `json:"expression,omitempty"`
 	}
+	type narrative struct {
+		Status string `json:"status"`
+		Div    string `json:"div"`
+	}
 	out := struct {
-		ResourceType string  `json:"resourceType"`
-		Issue        []issue `json:"issue"`
+		ResourceType string     `json:"resourceType"`
+		Text         *narrative `json:"text,omitempty"`
+		Issue        []issue    `json:"issue"`
 	}{ResourceType: "OperationOutcome"}
+	var div strings.Builder
+	div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
 	for _, i := range o.Issues {
 		is := issue{Severity: i.Severity, Code: i.Code, Diagnostics: i.Diagnostics}
 		if i.Expression != "" {
 			is.Expression = []string{i.Expression}
 		}
 		out.Issue = append(out.Issue, is)
+		div.WriteString("<p>" + html.EscapeString(i.Severity) + ": " + html.EscapeString(cmp.Or(i.Diagnostics, i.Code)))
+		if i.Expression != "" {
+			div.WriteString(" (" + html.EscapeString(i.Expression) + ")")
+		}
+		div.WriteString("</p>")
 	}
-	b, _ := json.Marshal(out)
-	return b
+	if len(o.Issues) > 0 {
+		out.Text = &narrative{Status: "generated", Div: div.String() + "</div>"}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(out)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // readOutcome reads back an OperationOutcome the API answered with status

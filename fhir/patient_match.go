@@ -49,7 +49,8 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 		}
 		found = append(found, not...)
 	}
-	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
+	base := baseURL(r)
+	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", base + "/Patient/$match"}}}
 	if q.onlyCertain {
 		var why *Outcome
 		if found, why = onlyCertain(found); why != nil {
@@ -59,7 +60,6 @@ func (s *Server) handleMatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if limit := cmp.Or(q.count, maxMatches); len(found) > limit {
 		found = found[:limit]
 	}
-	base := baseURL(r)
 	for _, m := range found {
 		res, err := s.readPatient(r.Context(), p, m.Patient.ID)
 		if crs.ErrorCode(err) == crs.ENOTFOUND {

@@ -24,7 +24,8 @@ func matchParams(patient string, more ...string) string {
 type matched struct{ id, score, grade string }
 
 // matchAnswer reads a $match's answer, which must be a searchset of
-// patients each with mode match, a score and a grade.
+// patients each with mode match, a score and a grade, with a self link
+// naming the operation (a searchset says what the search was).
 func matchAnswer(t *testing.T, r response) []matched {
 	t.Helper()
 	if r.status != 200 {
@@ -33,6 +34,16 @@ func matchAnswer(t *testing.T, r response) []matched {
 	b := r.json(t)
 	if b["resourceType"] != "Bundle" || b["type"] != "searchset" {
 		t.Fatalf("$match answered %v %v, want a searchset Bundle: %s", b["resourceType"], b["type"], r.body)
+	}
+	self := ""
+	links, _ := b["link"].([]any)
+	for _, l := range links {
+		if l := l.(map[string]any); l["relation"] == "self" {
+			self, _ = l["url"].(string)
+		}
+	}
+	if !strings.HasPrefix(self, "http") || !strings.HasSuffix(self, "/fhir/Patient/$match") {
+		t.Errorf("$match answered links %v, want a self link to the operation", b["link"])
 	}
 	var out []matched
 	es, _ := b["entry"].([]any)
