@@ -515,9 +515,11 @@ func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.
 // bedOperationalStatus is a bed's status on the bed board as HL7's bed
 // status (v2 table 0116), code and display: the display is the table's
 // own, so that a receiving system checking codings against the table
-// finds the words it expects.
+// finds the words it expects. A bed out of use for a while (for cleaning
+// or repair) is Housekeeping: the table's Contaminated would tell an
+// infection control system what the bed board does not say.
 var bedOperationalStatus = map[crs.BedStatus][2]string{
-	crs.BedAvailable: {"U", "Unoccupied"}, crs.BedClosed: {"C", "Closed"}, crs.BedOutOfUse: {"K", "Contaminated"},
+	crs.BedAvailable: {"U", "Unoccupied"}, crs.BedClosed: {"C", "Closed"}, crs.BedOutOfUse: {"H", "Housekeeping"},
 }
 
 // locationResource is a site, ward, bay, bed, clinic room or emergency

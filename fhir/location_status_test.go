@@ -32,7 +32,7 @@ func TestBedOperationalStatus(t *testing.T) {
 		}{
 			{crs.BedAvailable, "U", "Unoccupied"},
 			{crs.BedClosed, "C", "Closed"},
-			{crs.BedOutOfUse, "K", "Contaminated"},
+			{crs.BedOutOfUse, "H", "Housekeeping"},
 		} {
 			t.Run(string(tc.status), func(t *testing.T) {
 				bed := loc(&crs.Location{ParentID: ward.ID, Kind: crs.LocationBed, Code: "B-" + string(tc.status), Name: "Bed", Status: tc.status})
