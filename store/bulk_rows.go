@@ -109,44 +109,10 @@ func insertArrays(ctx context.Context, tx *Tx, table, cols string, ncols int, ar
 		for r := range column {
 			column[r] = args[r*ncols+c]
 		}
-		columns[c] = typedColumn(column)
+		columns[c] = column
 	}
 	_, err = tx.exec(ctx, q, columns...)
 	return err
-}
-
-// typedColumn is a column's values as a slice of their one Go type
-// where they have one (text, whole numbers, numbers, flags),
-// which the driver encodes as an array value by value without
-// reflection; as they are otherwise (a column with NULLs among its
-// values).
-func typedColumn(column []any) any {
-	switch column[0].(type) {
-	case string:
-		return typedAs[string](column)
-	case int64:
-		return typedAs[int64](column)
-	case int:
-		return typedAs[int](column)
-	case float64:
-		return typedAs[float64](column)
-	case bool:
-		return typedAs[bool](column)
-	}
-	return column
-}
-
-// typedAs is column as a []T, or column itself when a value is not a T.
-func typedAs[T any](column []any) any {
-	out := make([]T, len(column))
-	for i, v := range column {
-		t, ok := v.(T)
-		if !ok {
-			return column
-		}
-		out[i] = t
-	}
-	return out
 }
 
 // arrayInsertSQL is insertArrays' statement for the columns of table,
