@@ -307,9 +307,16 @@ var pmiGender = map[string]string{"male": "1", "female": "2", "other": "9", "unk
 // cannot take is refused with an *Outcome naming each element.
 func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 	var issues []Issue
-	bad := func(at, format string, args ...any) {
-		issues = append(issues, Issue{Severity: "error", Code: "not-supported", Diagnostics: fmt.Sprintf(format, args...), Expression: at})
+	refuse := func(code, at, format string, args ...any) {
+		issues = append(issues, Issue{Severity: "error", Code: code, Diagnostics: fmt.Sprintf(format, args...), Expression: at})
 	}
+	// bad is what the PMI does not hold or take so (a second NHS number,
+	// a partial date of birth, a link); wrong a value that is no value of
+	// its kind (an NHS number failing its check digit, a date that is
+	// none); notCode a code its code system does not have.
+	bad := func(at, format string, args ...any) { refuse("not-supported", at, format, args...) }
+	wrong := func(at, format string, args ...any) { refuse("value", at, format, args...) }
+	notCode := func(at, format string, args ...any) { refuse("code-invalid", at, format, args...) }
 	kept := Resource{}
 	keep := func(k string, v any) {
 		if arr, ok := v.([]any); ok {
@@ -367,7 +374,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 			nhsSeen = true
 			n, err := nhs.ParseNumber(value)
 			if err != nil {
-				bad(at+".value", "NHS number %q %v", value, err)
+				wrong(at+".value", "NHS number %q %v", value, err)
 				continue
 			}
 			p.NHSNumber = n
@@ -379,7 +386,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 				}
 				code := codingCode(ext["valueCodeableConcept"], csNHSNumberVerification)
 				if !nhs.NumberStatus(code).Valid() {
-					bad(fmt.Sprintf("%s.extension[%d].valueCodeableConcept", at, j), "NHS number verification status %q is not a code of %s (01 to 08)", code, csNHSNumberVerification)
+					notCode(fmt.Sprintf("%s.extension[%d].valueCodeableConcept", at, j), "NHS number verification status %q is not a code of %s (01 to 08)", code, csNHSNumberVerification)
 					continue
 				}
 				p.NHSNumberStatus = nhs.NumberStatus(code)
@@ -467,7 +474,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 	if g, ok := r["gender"].(string); ok {
 		code, known := pmiGender[g]
 		if !known {
-			bad("Patient.gender", "%q is not an administrative gender (male, female, other, unknown)", g)
+			notCode("Patient.gender", "%q is not an administrative gender (male, female, other, unknown)", g)
 		}
 		p.Gender = code
 	} else {
@@ -493,7 +500,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 	if s, ok := r["deceasedDateTime"].(string); ok {
 		lo, _, ok := ParseDateRange(s)
 		if !ok {
-			bad("Patient.deceasedDateTime", "%q is not a date and time", s)
+			wrong("Patient.deceasedDateTime", "%q is not a date and time", s)
 		} else {
 			lo = lo.UTC()
 			p.DeathTime = &lo
@@ -583,7 +590,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		}
 		code := codingCode(e["valueCodeableConcept"], csEthnicCategory)
 		if _, ok := nhs.Lookup(nhs.EthnicCategories, code); !ok {
-			bad(fmt.Sprintf("Patient.extension[%d].valueCodeableConcept", i), "ethnic category %q is not an ETHNIC CATEGORY code of %s", code, csEthnicCategory)
+			notCode(fmt.Sprintf("Patient.extension[%d].valueCodeableConcept", i), "ethnic category %q is not an ETHNIC CATEGORY code of %s", code, csEthnicCategory)
 			continue
 		}
 		p.EthnicCategory = code

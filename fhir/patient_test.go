@@ -111,16 +111,20 @@ func TestPatientFromPMI(t *testing.T) {
 		if got := ids("gender=male"); got != bob {
 			t.Errorf("Patient?gender=male = [%s], want [%s]", got, bob)
 		}
-		// What the PMI cannot take is refused, naming the element.
-		for _, tc := range []struct{ body, expr string }{
-			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","link":[{"other":{"reference":"Patient/x"},"type":"replaced-by"}]}`, "Patient.link[0]"},
-			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990"}`, "Patient.birthDate"},
-			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"1990-01-01"}`, "Patient.name[0].given"},
-			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000019"}]}`, "Patient.identifier[0].value"},
+		// What the PMI cannot take is refused, naming the element, with
+		// the issue's kind: not held (not-supported), a value that is
+		// none of its kind (value), a code its system has not
+		// (code-invalid).
+		for _, tc := range []struct{ body, expr, code string }{
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","link":[{"other":{"reference":"Patient/x"},"type":"replaced-by"}]}`, "Patient.link[0]", "not-supported"},
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990"}`, "Patient.birthDate", "not-supported"},
+			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"1990-01-01"}`, "Patient.name[0].given", ""},
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000019"}]}`, "Patient.identifier[0].value", "value"},
+			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018","extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus","valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland","code":"99"}]}}]}]}`, "Patient.identifier[0].extension[0].valueCodeableConcept", "code-invalid"},
 		} {
 			r := c.do("POST", "/fhir/Patient", tc.body)
-			if r.status != 422 || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) {
-				t.Errorf("refusal naming %s: %d %s", tc.expr, r.status, r.body)
+			if r.status != 422 || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) || tc.code != "" && !strings.Contains(string(r.body), `"code":"`+tc.code+`"`) {
+				t.Errorf("refusal naming %s (%s): %d %s", tc.expr, tc.code, r.status, r.body)
 			}
 		}
 		// A name's suffix, which the PMI does not hold, is kept with the
