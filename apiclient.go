@@ -19,7 +19,8 @@ type APIClient struct {
 	OrgID     string
 	Name      string // what the trust calls it, unique in the trust, e.g. "lab-system"
 	Scopes    string // the SMART scopes it may be given, space-separated
-	JWKS      []byte // its public keys (a JSON Web Key Set)
+	JWKS      []byte // its public keys (a JSON Web Key Set), or nil when read from JWKSURL
+	JWKSURL   string // where its key set is read from (SMART's JWKS URL), when registered so
 	CreatedAt time.Time
 	Disabled  bool
 }

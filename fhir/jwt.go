@@ -105,8 +105,11 @@ func (c jwtClaims) audiences() []string {
 }
 
 // verifyJWT checks a compact JWT's RS384 or ES384 signature against the
-// keys and returns its claims; the caller checks what they say.
-func verifyJWT(token string, keys []JWK) (*jwtClaims, error) {
+// keys and returns its claims; the caller checks what they say. jku is
+// the address of the key set the client was registered with ("" for a
+// client registered with its keys): an assertion naming a key set by
+// address must name that one.
+func verifyJWT(token string, keys []JWK, jku string) (*jwtClaims, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("the assertion is not a compact JWT")
@@ -119,11 +122,14 @@ func verifyJWT(token string, keys []JWK) (*jwtClaims, error) {
 	if err := json.Unmarshal(hb, &hdr); err != nil {
 		return nil, errors.New("the assertion's header is not JSON")
 	}
-	if hdr.Jku != "" {
+	switch {
+	case hdr.Jku != "" && jku == "":
 		// A client's keys are registered with it, not fetched from a URL
 		// the assertion names: one naming a jku names keys this server
 		// was never given.
 		return nil, fmt.Errorf("the assertion's jku %q is not a key set registered for the client: its keys are registered with it", hdr.Jku)
+	case hdr.Jku != "" && hdr.Jku != jku:
+		return nil, fmt.Errorf("the assertion's jku %q is not the key set address registered for the client (%s)", hdr.Jku, jku)
 	}
 	if hdr.Alg != "RS384" && hdr.Alg != "ES384" {
 		return nil, fmt.Errorf("the assertion is signed with %q; RS384 or ES384 is needed", hdr.Alg)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,8 +30,9 @@ type SMART struct {
 	Store   crs.Store
 	Clients crs.APIClientStore
 
-	mu     sync.Mutex
-	recent map[string]recentToken // tokens found in the last tokenRecall, by the bearer string sent
+	mu      sync.Mutex
+	recent  map[string]recentToken // tokens found in the last tokenRecall, by the bearer string sent
+	keySets keySets                // the key sets of clients registered by their address
 }
 
 // tokenRecall is how long a token found is trusted without looking it
@@ -122,6 +124,31 @@ func (s *SMART) MintToken(ctx context.Context, c *crs.APIClient, scope, jti stri
 	return token, granted, nil
 }
 
+// verifyAssertion checks a client's signed assertion against its keys:
+// those registered with it, or those at the address it was registered
+// with, read again once if the keys kept do not verify it (a key the
+// client has just added).
+func (s *SMART) verifyAssertion(ctx context.Context, c *crs.APIClient, assertion string) (*jwtClaims, error) {
+	if c.JWKSURL == "" {
+		keys, err := ParseJWKS(c.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("the client's registered keys are unusable: %v", err)
+		}
+		return verifyJWT(assertion, keys, "")
+	}
+	keys, err := s.keySets.keys(ctx, c.JWKSURL, s.Store.Now(), false)
+	if err != nil {
+		return nil, err
+	}
+	if claims, err := verifyJWT(assertion, keys, c.JWKSURL); err == nil {
+		return claims, nil
+	}
+	if keys, err = s.keySets.keys(ctx, c.JWKSURL, s.Store.Now(), true); err != nil {
+		return nil, err
+	}
+	return verifyJWT(assertion, keys, c.JWKSURL)
+}
+
 // ServeHTTP is the token endpoint (POST /fhir/token).
 func (s *SMART) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, code, desc string) {
@@ -161,12 +188,7 @@ func (s *SMART) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(401, "invalid_client", "no enabled client has the client_id "+claimed.Iss)
 		return
 	}
-	keys, err := ParseJWKS(c.JWKS)
-	if err != nil {
-		fail(401, "invalid_client", "the client's registered keys are unusable: "+err.Error())
-		return
-	}
-	claims, err := verifyJWT(assertion, keys)
+	claims, err := s.verifyAssertion(r.Context(), c, assertion)
 	if err != nil {
 		fail(401, "invalid_client", err.Error())
 		return

@@ -12,16 +12,19 @@ type APIClientService struct{ db *DB }
 // NewAPIClientService returns the FHIR API's clients on db.
 func NewAPIClientService(db *DB) *APIClientService { return &APIClientService{db: db} }
 
-const apiClientColumns = `id, org_id, name, scopes, jwks, created_at, disabled`
+const apiClientColumns = `id, org_id, name, scopes, jwks, jwks_url, created_at, disabled`
 
 func scanAPIClient(row interface{ Scan(...any) error }, extra ...any) (*crs.APIClient, error) {
 	var c crs.APIClient
 	var jwks, created string
 	var disabled int
-	if err := row.Scan(append([]any{&c.ID, &c.OrgID, &c.Name, &c.Scopes, &jwks, &created, &disabled}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&c.ID, &c.OrgID, &c.Name, &c.Scopes, &jwks, &c.JWKSURL, &created, &disabled}, extra...)...); err != nil {
 		return nil, err
 	}
-	c.JWKS, c.CreatedAt, c.Disabled = []byte(jwks), parseTime(created), disabled != 0
+	c.CreatedAt, c.Disabled = parseTime(created), disabled != 0
+	if jwks != "" {
+		c.JWKS = []byte(jwks)
+	}
 	return &c, nil
 }
 
@@ -35,8 +38,8 @@ func (tx *Tx) InsertAPIClient(c *crs.APIClient) error {
 	if n > 0 {
 		return crs.Errorf(crs.ECONFLICT, "the trust already has a FHIR client named %q", c.Name)
 	}
-	if _, err := tx.Exec(`INSERT INTO api_clients (`+apiClientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, 0)`,
-		c.ID, c.OrgID, c.Name, c.Scopes, string(c.JWKS), formatTime(c.CreatedAt)); err != nil {
+	if _, err := tx.Exec(`INSERT INTO api_clients (`+apiClientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, 0)`,
+		c.ID, c.OrgID, c.Name, c.Scopes, string(c.JWKS), c.JWKSURL, formatTime(c.CreatedAt)); err != nil {
 		return crs.Errorf(crs.EINTERNAL, "register client: %w", err)
 	}
 	return tx.Emit(&crs.Event{Type: crs.EventAPIClientAdded, SubjectID: c.ID, Summary: "FHIR client " + c.Name + " registered with scopes " + c.Scopes}, "fhir client")
@@ -77,7 +80,7 @@ func (s *APIClientService) FindAPIClientByName(ctx context.Context, orgID, name 
 func (s *APIClientService) FindAPIToken(ctx context.Context, hash string) (*crs.APIToken, *crs.APIClient, error) {
 	t := &crs.APIToken{Hash: hash}
 	var expires string
-	c, err := scanAPIClient(s.db.read.QueryRowContext(ctx, `SELECT c.id, c.org_id, c.name, c.scopes, c.jwks, c.created_at, c.disabled, t.client_id, t.org_id, t.scopes, t.jti, t.expires_at
+	c, err := scanAPIClient(s.db.read.QueryRowContext(ctx, `SELECT c.id, c.org_id, c.name, c.scopes, c.jwks, c.jwks_url, c.created_at, c.disabled, t.client_id, t.org_id, t.scopes, t.jti, t.expires_at
 		FROM api_tokens t JOIN api_clients c ON c.id = t.client_id WHERE t.hash = $1`, hash), &t.ClientID, &t.OrgID, &t.Scopes, &t.JTI, &expires)
 	if err != nil {
 		return nil, nil, notFound(err, "the token is not known")

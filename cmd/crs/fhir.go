@@ -21,7 +21,7 @@ import (
 func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const synopsis = `fhir <client add|token> --db DSN --ods CODE ...
 
-  crs fhir client add --db DSN --ods CODE --name NAME --scopes "system/Patient.read ..." --jwks FILE
+  crs fhir client add --db DSN --ods CODE --name NAME --scopes "system/Patient.read ..." (--jwks FILE | --jwks-url URL)
                       register a system that gets tokens with SMART Backend Services
   crs fhir token --db DSN --ods CODE --client NAME [--ttl 15m] [--scopes "..."]
                       print a bearer token for a registered system
@@ -40,34 +40,43 @@ func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func fhirClientAdd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("fhir client add", `fhir client add --db DSN --ods CODE --name NAME --scopes "..." --jwks FILE`, stdout)
+	fs := newFlags("fhir client add", `fhir client add --db DSN --ods CODE --name NAME --scopes "..." (--jwks FILE | --jwks-url URL)`, stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
 	ods := fs.String("ods", "", "ODS code of the client's trust (required)")
 	name := fs.String("name", "", "what the trust calls the system, e.g. lab-system (required)")
 	scopes := fs.String("scopes", "", `the SMART scopes it may be given, e.g. "system/Patient.read system/Observation.*" (required)`)
-	jwksFile := fs.String("jwks", "", "a file holding the system's public keys as a JSON Web Key Set (required)")
+	jwksFile := fs.String("jwks", "", "a file holding the system's public keys as a JSON Web Key Set (this or --jwks-url)")
+	jwksURL := fs.String("jwks-url", "", "the https address the system publishes its key set at, read when it asks for a token, so that it rotates its keys itself (this or --jwks)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := required("fhir client add", map[string]string{"ods": *ods, "name": *name, "scopes": *scopes, "jwks": *jwksFile}); err != nil {
+	if err := required("fhir client add", map[string]string{"ods": *ods, "name": *name, "scopes": *scopes}); err != nil {
 		return err
+	}
+	if (*jwksFile == "") == (*jwksURL == "") {
+		return fmt.Errorf("fhir client add: give the system's keys as --jwks FILE or their address as --jwks-url URL (one of the two)")
 	}
 	if _, err := fhir.ParseScopes(*scopes); err != nil {
 		return fmt.Errorf("--scopes: %v", err)
 	}
-	jwks, err := os.ReadFile(*jwksFile)
-	if err != nil {
-		return fmt.Errorf("--jwks: %v", err)
-	}
-	if _, err := fhir.ParseJWKS(jwks); err != nil {
-		return fmt.Errorf("--jwks %s: %v", *jwksFile, err)
+	var jwks []byte
+	if *jwksFile != "" {
+		var err error
+		if jwks, err = os.ReadFile(*jwksFile); err != nil {
+			return fmt.Errorf("--jwks: %v", err)
+		}
+		if _, err := fhir.ParseJWKS(jwks); err != nil {
+			return fmt.Errorf("--jwks %s: %v", *jwksFile, err)
+		}
+	} else if err := fhir.CheckKeySetURL(*jwksURL); err != nil {
+		return fmt.Errorf("--jwks-url: %v", err)
 	}
 	db, org, err := openTrust(ctx, *dsn, *ods)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c := &crs.APIClient{Name: strings.TrimSpace(*name), Scopes: strings.Join(strings.Fields(*scopes), " "), JWKS: jwks}
+	c := &crs.APIClient{Name: strings.TrimSpace(*name), Scopes: strings.Join(strings.Fields(*scopes), " "), JWKS: jwks, JWKSURL: *jwksURL}
 	if err := db.Write(ctx, crs.SystemActor(org.ID), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.InsertAPIClient(c) }); err != nil {
 		return err
 	}

@@ -38,6 +38,22 @@ func TestFHIRCommands(t *testing.T) {
 	if code, _, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Patients.read", "--jwks", jwks); code == 0 || !strings.Contains(errs, "Patients") {
 		t.Errorf("an unknown type in a scope was accepted: exit %d %s", code, errs)
 	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--jwks", jwks, "--jwks-url", "https://lab.example.nhs.uk/jwks.json"}, "one of the two"},
+		{nil, "one of the two"},
+		{[]string{"--jwks-url", "http://lab.example.nhs.uk/jwks.json"}, "--jwks-url"},
+	} {
+		args := append([]string{"fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Observation.read"}, tc.args...)
+		if code, _, errs := runCLI(t, args...); code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("crs fhir client add %v: exit %d %s, want an error naming %s", tc.args, code, errs, tc.want)
+		}
+	}
+	if code, out, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab-by-address", "--scopes", "system/Observation.read", "--jwks-url", "https://lab.example.nhs.uk/jwks.json"); code != 0 || !strings.Contains(out, "client_id: ") {
+		t.Errorf("crs fhir client add --jwks-url: exit %d\n%s%s", code, out, errs)
+	}
 	if code, out, errs := runCLI(t, "fhir", "client", "add", "--db", dsn, "--ods", "RXF", "--name", "lab", "--scopes", "system/Observation.read", "--jwks", jwks); code != 0 || !strings.Contains(out, "client_id: ") {
 		t.Fatalf("crs fhir client add: exit %d\n%s%s", code, out, errs)
 	}
