@@ -25,17 +25,6 @@ const (
 	exportFileSize = 10000
 )
 
-// handleExportKickOff answers the kick-off of a Bulk Data export: of
-// the whole record ($export), of every patient's compartment
-// (Patient/$export) or of a group's members (Group/[id]/$export), asked
-// for by GET with the parameters in the URL or by POST with them in a
-// Parameters resource. It must be asked for asynchronously (Prefer:
-// respond-async) and answers 202 with the status URL in
-// Content-Location; the export runs in the background as the
-// requester, reading only the types their token may. A parameter this
-// server does not support is refused, unless the requester asked for
-// lenient handling: then it is left out, and the manifest's error file
-// says so.
 // namesFHIR reports whether an Accept header takes FHIR by its own
 // media type (application/fhir+json or application/fhir+xml) or any
 // type (a wildcard), at a quality above 0.
@@ -51,6 +40,17 @@ func namesFHIR(accept string) bool {
 	return false
 }
 
+// handleExportKickOff answers the kick-off of a Bulk Data export: of
+// the whole record ($export), of every patient's compartment
+// (Patient/$export) or of a group's members (Group/[id]/$export), asked
+// for by GET with the parameters in the URL or by POST with them in a
+// Parameters resource. It must be asked for asynchronously (Prefer:
+// respond-async) and answers 202 with the status URL in
+// Content-Location; the export runs in the background as the
+// requester, reading only the types their token may. A parameter this
+// server does not support is refused, unless the requester asked for
+// lenient handling: then it is left out, and the manifest's error file
+// says so.
 func (s *Server) handleExportKickOff(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if s.Exports == nil {
 		return outcomeOf(http.StatusNotImplemented, "not-supported", "this server keeps no bulk exports")
@@ -495,7 +495,7 @@ func (s *Server) typeFiltersOf(ctx context.Context, p *Principal, j *crs.ExportJ
 // type, patients and _since) that match one of the type's filters, each
 // once.
 func (s *Server) exportFiltered(ctx context.Context, a crs.Actor, q crs.ResourceQuery, filters []*search, write func(*crs.Resource) error) error {
-	seen := map[string]bool{}
+	once := writeOnce(len(filters), write)
 	for _, f := range filters {
 		if f.none {
 			continue
@@ -516,17 +516,33 @@ func (s *Server) exportFiltered(ctx context.Context, a crs.Actor, q crs.Resource
 			fq.IDs = q.IDs
 		}
 		err := s.eachResource(ctx, a, fq, func(res *crs.Resource) error {
-			if seen[res.ID] || !f.keep(res) {
+			if !f.keep(res) {
 				return nil
 			}
-			seen[res.ID] = true
-			return write(res)
+			return once(res)
 		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeOnce is write for the records of a type that any of n filters
+// finds: with several, a record two of them find is written once (their
+// ids kept while the type is read); with one, each as it is found.
+func writeOnce(n int, write func(*crs.Resource) error) func(*crs.Resource) error {
+	if n < 2 {
+		return write
+	}
+	seen := map[string]bool{}
+	return func(res *crs.Resource) error {
+		if seen[res.ID] {
+			return nil
+		}
+		seen[res.ID] = true
+		return write(res)
+	}
 }
 
 // exportWriter writes an export's files: the resources of one type at
@@ -722,18 +738,12 @@ func (s *Server) exportTyped(ctx context.Context, p *Principal, j *crs.ExportJob
 	if filters == nil {
 		filters = []*search{{query: crs.ResourceQuery{Type: typ}}}
 	}
-	var seen map[string]bool // a record two filters find is written once
-	if len(filters) > 1 {
-		seen = map[string]bool{}
-	}
+	once := writeOnce(len(filters), write)
 	keep := func(res *crs.Resource) error {
-		if seen[res.ID] || !j.Since.IsZero() && !res.LastUpdated.IsZero() && res.LastUpdated.Before(j.Since) {
+		if !j.Since.IsZero() && !res.LastUpdated.IsZero() && res.LastUpdated.Before(j.Since) {
 			return nil
 		}
-		if seen != nil {
-			seen[res.ID] = true
-		}
-		return write(res)
+		return once(res)
 	}
 	for _, f := range filters {
 		if f.none {
