@@ -2,7 +2,6 @@ package fhir_test
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -20,14 +19,7 @@ func TestLongValuesIndexed(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
 		c := f.a
-		long := func(seed uint32, n int) string { // letters that do not compress
-			var sb strings.Builder
-			for x := seed; sb.Len() < n; {
-				x = x*1664525 + 1013904223
-				sb.WriteByte(byte('a' + (x>>24)%26))
-			}
-			return sb.String()
-		}
+		long := storetest.Incompressible
 		text, code, name := "Ünïcode "+long(1, 7800), long(2, 5000), long(3, 3000)
 		twin := code[:4000]
 		cond := create(t, c, "Condition", `{"resourceType":"Condition","subject":{"display":"a patient"},"code":{"text":"`+text+`",

@@ -19,12 +19,7 @@ import (
 func TestLongControlID(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := newFixture(t, db, "RXX")
-		var sb strings.Builder
-		for x := uint32(7); sb.Len() < 4000; {
-			x = x*1664525 + 1013904223
-			sb.WriteByte(byte('A' + (x>>24)%26))
-		}
-		ctrl := sb.String()
+		ctrl := storetest.Incompressible(7, 4000)
 		n := testNHS(80)
 		msg := adtMsg("A28", ctrl, "RXX", pidSeg(n, "", "RXX", "LONG", "AMY", "19800101"))
 		first, raw := f.send(t, msg)

@@ -253,3 +253,15 @@ func (tr *Trust) AssignToED(t testing.TB, db *store.DB, as ...crs.Actor) {
 		}
 	}
 }
+
+// Incompressible is n letters (a to z) that do not compress, from seed:
+// a value longer than a PostgreSQL index entry can hold however it is
+// stored, for tests of values the store keeps by their start.
+func Incompressible(seed uint32, n int) string {
+	b := make([]byte, 0, n)
+	for x := seed; len(b) < n; {
+		x = x*1664525 + 1013904223
+		b = append(b, byte('a'+(x>>24)%26))
+	}
+	return string(b)
+}
