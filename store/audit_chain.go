@@ -220,6 +220,7 @@ var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	78:  backfillCourseHeads,
 	128: foldFamilyNames,
 	129: foldGivenNames,
+	145: cutLongIndexValues,
 }
 
 // chainExistingAudit chains the audit records written before the chain

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"slices"
 	"unicode/utf8"
 
@@ -123,4 +126,35 @@ func indexedCondition(c crs.ResourceCondition) *crs.ResourceCondition {
 // returns its argument when nothing changed).
 func sameGroups(a, b [][]crs.ResourceCondition) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// cutLongIndexValues cuts each value of the search index longer than
+// indexedMax bytes to what the index keeps of it now (indexedValue). A
+// value of more than indexedMax bytes has more than indexedMax/4
+// characters, which either engine's length() counts, so that finds every
+// row that may need it; each is then measured in bytes.
+func cutLongIndexValues(ctx context.Context, tx *sql.Tx) error {
+	type row struct {
+		rid                int64
+		n                  int
+		system, code, text string
+	}
+	rows, err := queryRows(ctx, tx, func(r scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.rid, &x.n, &x.system, &x.code, &x.text)
+	}, `SELECT rid, n, system, code, text FROM fhir_index WHERE length(system) > $1 OR length(code) > $1 OR length(text) > $1`, indexedMax/4)
+	if err != nil {
+		return fmt.Errorf("find long values of the search index: %w", err)
+	}
+	for _, x := range rows {
+		system, code, text := indexedValue(x.system), indexedValue(x.code), indexedValue(x.text)
+		if system == x.system && code == x.code && text == x.text {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE fhir_index SET system = $1, code = $2, text = $3 WHERE rid = $4 AND n = $5`,
+			system, code, text, x.rid, x.n); err != nil {
+			return fmt.Errorf("cut a long value of resource %d in the search index: %w", x.rid, err)
+		}
+	}
+	return nil
 }

@@ -78,16 +78,7 @@ func TestResourceIndexNumbered(t *testing.T) {
 		}
 		search := func(tr *storetest.Trust, cond crs.ResourceCondition) string {
 			t.Helper()
-			q := crs.ResourceQuery{Type: "Observation", Count: 100, All: [][]crs.ResourceCondition{{cond}}}
-			found, _, err := svc.SearchResources(ctx, tr.Actor(crs.RoleInterface), q)
-			if err != nil {
-				t.Fatalf("search %s: %v", cond.Param, err)
-			}
-			var ids []string
-			for _, r := range found {
-				ids = append(ids, r.ID)
-			}
-			return strings.Join(ids, " ")
+			return observationsFound(t, svc, tr, cond)
 		}
 		code := func(c string) crs.ResourceCondition {
 			return crs.ResourceCondition{Param: "code", Kind: "token", Op: crs.MatchEq, System: &loinc, Code: c}
@@ -163,4 +154,20 @@ func TestResourceIndexNumbered(t *testing.T) {
 			}
 		}
 	})
+}
+
+// observationsFound is the ids of the trust's Observations a search by
+// one condition finds, in the order found, separated by spaces.
+func observationsFound(t *testing.T, svc *store.ResourceService, tr *storetest.Trust, cond crs.ResourceCondition) string {
+	t.Helper()
+	q := crs.ResourceQuery{Type: "Observation", Count: 100, All: [][]crs.ResourceCondition{{cond}}}
+	found, _, err := svc.SearchResources(context.Background(), tr.Actor(crs.RoleInterface), q)
+	if err != nil {
+		t.Fatalf("search %s: %v", cond.Param, err)
+	}
+	var ids []string
+	for _, r := range found {
+		ids = append(ids, r.ID)
+	}
+	return strings.Join(ids, " ")
 }
