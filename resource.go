@@ -14,6 +14,11 @@ const EventResourceWritten = "resource.written"
 // by $meta-add or $meta-delete), which writes no new version.
 const EventResourceMetaChanged = "resource.meta-changed"
 
+// EventResourcesReindexed is the event of the search index rows of
+// current versions written again from their bodies (crs fhir reindex),
+// after an upgrade changed what the index keeps: no resource changes.
+const EventResourcesReindexed = "resource.reindexed"
+
 // Resource is one version of a FHIR resource in the resource store: the
 // clinical content (conditions, observations, documents, ...) a trust's
 // systems write through the FHIR API. Every version is kept; a delete is
@@ -187,6 +192,13 @@ type ResourceTx interface {
 	// resource has no such version, ECONFLICT when that version deleted
 	// it.
 	PutResourceMeta(r *Resource, index []ResourceIndexRow) error
+	// ReindexResources replaces the search index rows of the current
+	// versions rs with index (index[i] of rs[i]) where they differ from
+	// those kept, and appends one event and audit record naming how
+	// many it looked at and rewrote; no version is written. It returns
+	// how many it rewrote. ECONFLICT when one of rs is not the current
+	// version (written since it was read) or is deleted.
+	ReindexResources(rs []*Resource, index [][]ResourceIndexRow) (int, error)
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
 	SearchResources(q ResourceQuery) ([]*Resource, error)

@@ -19,18 +19,23 @@ import (
 // runFHIR manages the systems that use the FHIR API: registering them
 // and minting tokens for operators and tests.
 func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `fhir <client add|token> --db DSN --ods CODE ...
+	const synopsis = `fhir <client add|token|reindex> --db DSN --ods CODE ...
 
   crs fhir client add --db DSN --ods CODE --name NAME --scopes "system/Patient.read ..." (--jwks FILE | --jwks-url URL)
                       register a system that gets tokens with SMART Backend Services
   crs fhir token --db DSN --ods CODE --client NAME [--ttl 15m] [--scopes "..."]
                       print a bearer token for a registered system
+  crs fhir reindex --db DSN --ods CODE [--type Observation,Condition,...]
+                      write the search index of the trust's resources again from
+                      their bodies, after an upgrade changed what it holds
 `
 	switch {
 	case len(args) >= 2 && args[0] == "client" && args[1] == "add":
 		return fhirClientAdd(ctx, args[2:], stdout)
 	case len(args) >= 1 && args[0] == "token":
 		return fhirToken(ctx, args[1:], stdout)
+	case len(args) >= 1 && args[0] == "reindex":
+		return fhirReindex(ctx, args[1:], stdout)
 	case len(args) >= 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
 		fmt.Fprintf(stdout, "Usage: crs %s", synopsis)
 		return nil
@@ -110,6 +115,55 @@ func fhirToken(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// fhirReindex writes the search index rows of a trust's resources again
+// from their bodies (fhir.Reindex), printing each type it rewrote rows
+// of and the totals.
+func fhirReindex(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("fhir reindex", `fhir reindex --db DSN --ods CODE [--type Observation,Condition,...]`, stdout)
+	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
+	ods := fs.String("ods", "", "ODS code of the trust whose resources are reindexed (required)")
+	typeList := fs.String("type", "", "comma-separated resource types to reindex; every type when not given")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("fhir reindex", map[string]string{"ods": *ods}); err != nil {
+		return err
+	}
+	var types []string
+	for _, t := range strings.Split(*typeList, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if !fhir.IsResourceType(t) {
+			return fmt.Errorf("--type %s: not a resource type of FHIR R4 (e.g. Observation)", t)
+		}
+		types = append(types, t)
+	}
+	db, org, err := openTrust(ctx, *dsn, *ods)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var at fhir.ReindexCount // the type being reindexed, printed once it is done
+	done := func() {
+		if at.Looked > 0 {
+			fmt.Fprintf(stdout, "%s: %d resources, %d rewritten\n", at.Type, at.Looked, at.Rewritten)
+		}
+	}
+	n, err := fhir.Reindex(ctx, db, crs.SystemActor(org.ID), types, func(c fhir.ReindexCount) {
+		if c.Type != at.Type {
+			done()
+		}
+		at = c
+	})
+	if err != nil {
+		return fmt.Errorf("fhir reindex of %s stopped in %s after %d of its resources: %w; run it again to finish (what it did is found unchanged)", org.ODSCode, n.Type, n.Looked, err)
+	}
+	done()
+	fmt.Fprintf(stdout, "reindexed %s: %d resources looked at, %d had their search index rows written again\n", org.ODSCode, n.TotalLooked, n.TotalRewritten)
 	return nil
 }
 

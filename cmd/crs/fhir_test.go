@@ -107,4 +107,13 @@ func TestFHIRCommands(t *testing.T) {
 		}
 	}
 	r.stop(t)
+
+	// The search index written again from the resources' bodies (the
+	// fhir package's TestReindex has resources to rewrite).
+	if code, out, errs := runCLI(t, "fhir", "reindex", "--db", dsn, "--ods", "RXF"); code != 0 || !strings.Contains(out, "reindexed RXF: 0 resources looked at, 0 had") {
+		t.Errorf("crs fhir reindex: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "fhir", "reindex", "--db", dsn, "--ods", "RXF", "--type", "Observation,Observations"); code == 0 || !strings.Contains(errs, "--type Observations") {
+		t.Errorf("crs fhir reindex of an unknown type: exit %d %s", code, errs)
+	}
 }
