@@ -14,8 +14,8 @@ const reindexBatch = 500
 // looked at and those whose search index rows it wrote again, in all
 // and of the type it is at.
 type ReindexCount struct {
-	Type                       string
-	Looked, Rewritten          int // of Type
+	Type                        string
+	Looked, Rewritten           int // of Type
 	TotalLooked, TotalRewritten int
 }
 
