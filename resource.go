@@ -196,8 +196,9 @@ type ResourceTx interface {
 	// versions rs with index (index[i] of rs[i]) where they differ from
 	// those kept, and appends one event and audit record naming how
 	// many it looked at and rewrote; no version is written. It returns
-	// how many it rewrote. ECONFLICT when one of rs is not the current
-	// version (written since it was read) or is deleted.
+	// how many it rewrote. One of rs that is no longer the current
+	// version (written or deleted since it was read) is left as the
+	// write path left it.
 	ReindexResources(rs []*Resource, index [][]ResourceIndexRow) (int, error)
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
