@@ -220,7 +220,7 @@ func appointmentNarrative(d *xhtmlDiv, r Resource) {
 		d.row("End", shownTime(r["end"]))
 	}
 	d.row("Booked", shownTime(r["created"]))
-	d.row("Cancelled", conceptText(r["cancelationReason"]))
+	d.row("Cancellation", conceptText(r["cancelationReason"]))
 }
 
 func slotNarrative(d *xhtmlDiv, r Resource) {
