@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,9 +18,9 @@ func (s *Server) handleAuditEventRead(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(auditEvent(rec))
+	b, err := encodeResource(auditEvent(rec))
 	if err != nil {
-		return crs.Errorf(crs.EINTERNAL, "write AuditEvent: %w", err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, b)
 	return nil
@@ -109,9 +108,9 @@ func (s *Server) handleAuditEventSearch(w http.ResponseWriter, r *http.Request, 
 		b.Link = append(b.Link, bundleLink{"next", base + "/AuditEvent?" + next.Encode()})
 	}
 	for _, rec := range recs {
-		body, err := json.Marshal(auditEvent(rec))
+		body, err := encodeResource(auditEvent(rec))
 		if err != nil {
-			return crs.Errorf(crs.EINTERNAL, "write AuditEvent: %w", err)
+			return err
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/AuditEvent/" + rec.ID, Resource: body, Search: &entrySearch{Mode: "match"}})
 	}
@@ -168,8 +167,9 @@ func auditSubtype(action string) map[string]any {
 	return map[string]any{"system": "https://opencrs.org/CodeSystem/audit-action", "code": action}
 }
 
-// auditEvent is an audit record as an R4 AuditEvent.
-func auditEvent(rec *crs.AuditRecord) map[string]any {
+// auditEvent is an audit record as an R4 AuditEvent, with a narrative
+// saying who did what to whose record.
+func auditEvent(rec *crs.AuditRecord) Resource {
 	action := auditActions[rec.Action]
 	if action == "" {
 		action = "E"
@@ -189,7 +189,7 @@ func auditEvent(rec *crs.AuditRecord) map[string]any {
 		"role":      []any{map[string]any{"text": string(rec.Role)}},
 		"requestor": true,
 	}
-	ev := map[string]any{
+	ev := Resource{
 		"resourceType": "AuditEvent",
 		"id":           rec.ID,
 		"meta":         map[string]any{"versionId": "1", "lastUpdated": at},
@@ -218,5 +218,6 @@ func auditEvent(rec *crs.AuditRecord) map[string]any {
 	if len(entity) > 0 {
 		ev["entity"] = []any{entity}
 	}
+	withNarrative(ev)
 	return ev
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"html"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,13 +111,11 @@ func compose(s *crs.DischargeSummary, at time.Time) *composition {
 func compositionSections(secs [][2]string) []compositionSection {
 	var out []compositionSection
 	for _, sec := range secs {
-		var div strings.Builder
-		div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
+		var div xhtmlDiv
 		for _, line := range strings.Split(strings.TrimSpace(sec[1]), "\n") {
-			div.WriteString("<p>" + html.EscapeString(strings.TrimSpace(line)) + "</p>")
+			div.para(strings.TrimSpace(line))
 		}
-		div.WriteString("</div>")
-		out = append(out, compositionSection{Title: sec[0], Text: jsonNarrative{Status: "generated", Div: div.String()},
+		out = append(out, compositionSection{Title: sec[0], Text: div.narrative(),
 			Extension: []jsonExtension{{URL: extSectionText, ValueString: sec[1]}}})
 	}
 	return out

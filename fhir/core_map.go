@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/nhs"
 )
 
 // Identifier systems of the trust's own numbers.
@@ -61,6 +62,7 @@ func served(r Resource, updated time.Time, patientID string) (*crs.Resource, err
 		meta["lastUpdated"] = updated.UTC().Format(instant)
 	}
 	r["meta"] = meta
+	withNarrative(r)
 	body, err := encodeResource(r)
 	if err != nil {
 		return nil, err
@@ -133,6 +135,10 @@ func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
 	}
 	if sp.ConsultantCode != "" {
 		e["participant"] = []any{map[string]any{"individual": consultantRef(sp.ConsultantCode)}}
+	}
+	if sp.TreatmentFunction != "" {
+		name, _ := nhs.Lookup(nhs.TreatmentFunctions, sp.TreatmentFunction)
+		e["serviceType"] = codeable(treatmentFunctionSystem, sp.TreatmentFunction, name)
 	}
 	var locs []any
 	if sp.WardID != "" {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
 	"strings"
 
@@ -100,31 +99,25 @@ func (o *Outcome) JSON() []byte {
 		Diagnostics string   `json:"diagnostics,omitempty"`
 		Expression  []string `json:"expression,omitempty"`
 	}
-	type narrative struct {
-		Status string `json:"status"`
-		Div    string `json:"div"`
-	}
 	out := struct {
-		ResourceType string     `json:"resourceType"`
-		Text         *narrative `json:"text,omitempty"`
-		Issue        []issue    `json:"issue"`
+		ResourceType string         `json:"resourceType"`
+		Text         *jsonNarrative `json:"text,omitempty"`
+		Issue        []issue        `json:"issue"`
 	}{ResourceType: "OperationOutcome"}
-	var div strings.Builder
-	div.WriteString(`<div xmlns="http://www.w3.org/1999/xhtml">`)
+	var div xhtmlDiv
 	for _, i := range o.Issues {
 		is := issue{Severity: i.Severity, Code: i.Code, Diagnostics: i.Diagnostics}
 		if i.Expression != "" {
 			is.Expression = []string{i.Expression}
+			div.para(i.Severity, ": ", cmp.Or(i.Diagnostics, i.Code), " (", i.Expression, ")")
+		} else {
+			div.para(i.Severity, ": ", cmp.Or(i.Diagnostics, i.Code))
 		}
 		out.Issue = append(out.Issue, is)
-		div.WriteString("<p>" + html.EscapeString(i.Severity) + ": " + html.EscapeString(cmp.Or(i.Diagnostics, i.Code)))
-		if i.Expression != "" {
-			div.WriteString(" (" + html.EscapeString(i.Expression) + ")")
-		}
-		div.WriteString("</p>")
 	}
-	if len(o.Issues) > 0 {
-		out.Text = &narrative{Status: "generated", Div: div.String() + "</div>"}
+	if !div.empty() {
+		n := div.narrative()
+		out.Text = &n
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

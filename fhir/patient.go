@@ -327,7 +327,10 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		kept[k] = v
 	}
 	for k, v := range r {
-		if !patientElements[k] {
+		// The narrative is generated from the record on every read: the
+		// one a system sends back with a change is that, or its own
+		// words for the record, and is neither refused nor kept.
+		if !patientElements[k] && k != "text" {
 			keep(k, v)
 		}
 	}

@@ -44,6 +44,7 @@ func servedPatient(p *crs.Patient, kept Resource, replaces ...string) (*crs.Reso
 	for _, id := range replaces {
 		r["link"] = append(array(r["link"]), map[string]any{"other": map[string]any{"reference": "Patient/" + id}, "type": "replaces"})
 	}
+	withNarrative(r)
 	body, err := encodeResource(r)
 	if err != nil {
 		return nil, err
