@@ -82,7 +82,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if s.pmi(typ) {
@@ -255,7 +255,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if res.ID() != id {
