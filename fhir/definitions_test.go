@@ -512,8 +512,22 @@ func TestWrittenTermsDefined(t *testing.T) {
 			check("/fhir/" + typ + "?_count=5")
 		}
 		check("/fhir/DiagnosticReport/" + list[0].ReportID + "/_history")
-		if served < 15 {
-			t.Errorf("%d resources served; the fixture wrote fewer than it should", served)
+		// And whatever else the resource store holds, of every type.
+		stored, _, err := rs.SearchResources(ctx, f.trust.System, crs.ResourceQuery{Count: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stored {
+			res, err := fhir.Decode(s.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range fhir.UndefinedTerms(res) {
+				t.Errorf("stored %s/%s: %s", s.Type, s.ID, line)
+			}
+		}
+		if served < 15 || len(stored) < 15 {
+			t.Errorf("%d resources served, %d stored; the fixture wrote fewer than it should", served, len(stored))
 		}
 	})
 }
