@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opencrs/crs"
 )
 
 // definitionsDate is when OpenCRS's definitions were last changed in
-// meaning, the date each of them carries.
+// meaning, the date each of them carries and when the API says they were
+// last updated: it moves on whenever they change, so that a client's
+// cached copy is read again.
 const definitionsDate = "2026-12-06"
 
 // definitionID is the id of OpenCRS's definition of a url: opencrs- and
@@ -101,12 +104,14 @@ type ownDefinitions struct {
 // definitions are OpenCRS's definitions, made once from the tables.
 var definitions = sync.OnceValue(func() *ownDefinitions {
 	d := &ownDefinitions{byID: map[string]*crs.Resource{}, byURL: map[string]*crs.Resource{}}
+	changed, _ := time.Parse(time.DateOnly, definitionsDate)
 	add := func(r Resource, url string) {
+		r["meta"] = map[string]any{"versionId": "1", "lastUpdated": changed.Format(time.RFC3339)}
 		body, err := json.Marshal(r)
 		if err != nil {
 			panic(err) // maps of strings, numbers and booleans always marshal
 		}
-		res := &crs.Resource{Type: r.Type(), ID: r.ID(), Version: 1, Body: body}
+		res := &crs.Resource{Type: r.Type(), ID: r.ID(), Version: 1, LastUpdated: changed, Body: body}
 		d.all = append(d.all, res)
 		d.byID[res.Type+"/"+res.ID] = res
 		d.byURL[res.Type+"|"+url] = res
@@ -151,7 +156,8 @@ var definitionTypes = []string{"StructureDefinition", "CodeSystem", "ValueSet", 
 
 // refuseOwnDefinition refuses a trust's write of a conformance resource
 // whose url (or, for a NamingSystem, identifier system) is under
-// OpenCRS's namespace, or whose id is one of OpenCRS's definitions':
+// OpenCRS's namespace, or whose id is one OpenCRS's definitions take
+// (refuseOwnID):
 // those are OpenCRS's, the same for every trust, and a receiving system
 // relies on what they say. at names the resource in a Bundle ("" for
 // its type).
@@ -177,10 +183,21 @@ func refuseOwnDefinition(res Resource, at string) error {
 			}
 		}
 	}
-	if id := res.ID(); ownDefinition(typ, id) != nil {
-		return refuse(".id", "%s/%s is OpenCRS's own definition, the same for every trust: it cannot be written", typ, id)
+	return refuseOwnID(typ, res.ID(), at)
+}
+
+// refuseOwnID refuses a write or delete of a conformance resource whose
+// id begins opencrs-: those ids are OpenCRS's own definitions', now or
+// in a later release, the same for every trust. at names the resource.
+func refuseOwnID(typ, id, at string) error {
+	if !slices.Contains(definitionTypes, typ) || !strings.HasPrefix(id, "opencrs-") {
+		return nil
 	}
-	return nil
+	if at == "" {
+		at = typ
+	}
+	return &Outcome{Status: http.StatusUnprocessableEntity, Issues: []Issue{{Severity: "error", Code: "business-rule", Expression: at + ".id",
+		Diagnostics: fmt.Sprintf("%s/%s: the ids opencrs-... are OpenCRS's own definitions', the same for every trust; a trust's %s takes another id", typ, id, typ)}}}
 }
 
 // ownDefinitionSearched is OpenCRS's definition a search asks for by

@@ -319,6 +319,7 @@ func TestOwnDefinitionsServed(t *testing.T) {
 			{"/fhir/StructureDefinition/opencrs-ward-code", 200, "opencrs-ward-code", ""},
 			{"/fhir/StructureDefinition/opencrs-ward-code/_history/1", 200, "opencrs-ward-code", ""},
 			{"/fhir/StructureDefinition/opencrs-ward-code/_history/2", 404, "", ""},
+			{"/fhir/StructureDefinition/opencrs-ward-code/_history", 200, "opencrs-ward-code", ""},
 			{"/fhir/CodeSystem/opencrs-audit-action", 200, "opencrs-audit-action", ""},
 			{"/fhir/NamingSystem/opencrs-hospital-number", 200, "opencrs-hospital-number", ""},
 			{"/fhir/CodeSystem/opencrs-ward-code", 404, "", ""},
@@ -389,6 +390,9 @@ func TestOwnDefinitionsServed(t *testing.T) {
 			{"naming system", "POST", "/fhir/NamingSystem", `{"resourceType":"NamingSystem","name":"H","status":"active","kind":"identifier","date":"2026-01-01","uniqueId":[{"type":"uri","value":"https://opencrs.org/Id/hospital-number"}]}`, "NamingSystem.uniqueId", 422},
 			{"in a transaction", "POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + own + `,"request":{"method":"POST","url":"CodeSystem"}}]}`, "Bundle.entry[0].resource.url", 422},
 			{"a patch", "PATCH", "/fhir/StructureDefinition/" + mine, `[{"op":"replace","path":"/url","value":"` + ward + `"}]`, "StructureDefinition.url", 422},
+			{"an id OpenCRS keeps", "PUT", "/fhir/CodeSystem/opencrs-bay", `{"resourceType":"CodeSystem","id":"opencrs-bay","url":"https://trust.example.nhs.uk/cs","status":"active","content":"complete"}`, "CodeSystem.id", 422},
+			{"delete", "DELETE", "/fhir/CodeSystem/opencrs-audit-action", "", "CodeSystem.id", 422},
+			{"delete in a batch", "POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"DELETE","url":"StructureDefinition/opencrs-ward-code"}}]}`, "StructureDefinition.id", 200},
 			{"the trust's own", "POST", "/fhir/CodeSystem", `{"resourceType":"CodeSystem","url":"https://trust.example.nhs.uk/fhir/CodeSystem/bay","status":"active","content":"complete","concept":[{"code":"A"}]}`, "", 201},
 		}
 		for _, tc := range writes {

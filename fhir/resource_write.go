@@ -226,6 +226,9 @@ func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource,
 // deleteIn deletes typ/id inside the command; errUnchanged when it is
 // deleted already.
 func deleteIn(tx crs.Tx, typ, id string) error {
+	if err := refuseOwnID(typ, id, ""); err != nil {
+		return err
+	}
 	cur, err := tx.GetResource(typ, id)
 	if err != nil {
 		return err
