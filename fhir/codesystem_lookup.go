@@ -148,6 +148,9 @@ func (s *Server) findCode(ctx context.Context, p *Principal, system, code string
 		return &out, nil
 	}
 	all, err := s.codeSystemConcepts(ctx, p, system)
+	if url, _, _ := strings.Cut(system, "|"); err != nil && codeSystemOf(url) != nil {
+		return nil, crs.Errorf(crs.EINVALID, "the code system %s is OpenCRS's, and lists no codes: %s", system, codeSystemOf(url).Description)
+	}
 	if err != nil {
 		return nil, crs.Errorf(crs.EINVALID, "the code system %s is not known: neither the trust's (POST it as a CodeSystem) nor SNOMED CT nor one whose codes R4's or UK Core's value sets list", system)
 	}

@@ -426,6 +426,7 @@ func TestOwnDefinitionsServed(t *testing.T) {
 			{"/fhir/CodeSystem/$lookup?system=" + url.QueryEscape(audit) + "&code=refused", `"valueString":"OpenCRS audit action"`},
 			{"/fhir/CodeSystem/$lookup?system=" + url.QueryEscape(fhir.ReviewTagSystem) + "&code=nope", `not-found`},
 			{"/fhir/CodeSystem/$validate-code?url=" + url.QueryEscape(fhir.ReviewTagSystem) + "&code=carried", `"valueBoolean":true`},
+			{"/fhir/CodeSystem/$lookup?system=" + url.QueryEscape(fhir.TestCatalogueSystem) + "&code=FBC", `is OpenCRS's, and lists no codes: The trust's orderable tests`},
 			{"/fhir/CodeSystem/$validate-code?url=" + url.QueryEscape(fhir.ReviewTagSystem) + "&code=reviewed", `"valueBoolean":false`},
 			{"/fhir/ValueSet/$validate-code?url=" + url.QueryEscape("https://trust.example.nhs.uk/fhir/ValueSet/news2") + "&system=" + url.QueryEscape(fhir.SpO2ScaleSystem) + "&code=spo2-scale-2", `"valueBoolean":true`},
 			{"/fhir/Condition?category:in=" + url.QueryEscape("https://trust.example.nhs.uk/fhir/ValueSet/banner"), `"text":"Difficult airway"`},
