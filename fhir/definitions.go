@@ -65,7 +65,7 @@ var extensionDefs = []extensionDef{
 	{extDM01Test, "DM01 diagnostic test", []string{"code"}, []string{"ActivityDefinition", "ServiceRequest"},
 		"The diagnostic test of the DM01 waiting times return the test counts as (e.g. MRI, CT, GASTROSCOPY), from the trust's test catalogue; absent for a test DM01 does not count."},
 	{extPlannedDue, "Planned due date", []string{"string"}, []string{"ServiceRequest"},
-		"The date (YYYY-MM-DD) a planned test falls due, for a test booked ahead rather than to be done now; DM01 counts the wait from it."},
+		"Present only on a planned test (a surveillance or repeat test, not a patient waiting): the date (YYYY-MM-DD) it is due. A planned test is not on the DM01 diagnostic waiting list."},
 
 	// Results (DiagnosticReport and its Observations) filed from the
 	// laboratory's HL7 v2 ORU messages.

@@ -466,6 +466,16 @@ func TestWrittenTermsDefined(t *testing.T) {
 		if err := f.orders.CancelOrder(ctx, doctor, ue.ID, "Requested on the wrong patient"); err != nil {
 			t.Fatal(err)
 		}
+		planned := &crs.Order{PatientID: f.patient.ID, Test: crs.OrderableTest{Code: "FBC"}, ClinicalDetails: "Surveillance", Priority: crs.OrderRoutine,
+			Planned: true, DueOn: crs.NewDate(2026, 9, 1)}
+		if err := f.orders.PlaceOrder(ctx, doctor, planned); err != nil {
+			t.Fatal(err)
+		}
+		// A test DM01 counts, in the catalogue.
+		mri := crs.OrderableTest{Code: "MRIH", Name: "MRI head", Kind: crs.TestRadiology, Destination: "Radiology RIS", DM01Test: "MRI"}
+		if _, err := f.orders.LoadCatalogue(ctx, f.trust.System, append(slices.Clone(testCatalogue), mri)); err != nil {
+			t.Fatal(err)
+		}
 		for _, segs := range [][]string{
 			{"ORR^O02^ORR_O02", "MSA|AA|X", "ORC|OK|" + o.PlacerNumber + "^OPENCRS|LAB123^LIMS"},
 			{"ORU^R01^ORU_R01", "OBR|1|" + o.PlacerNumber + "|LAB123|FBC^Full blood count^L|||202603020930|||||||||||||||202603021000|||F",
