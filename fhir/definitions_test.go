@@ -370,6 +370,10 @@ func TestOwnDefinitionsServed(t *testing.T) {
 			})
 		}
 
+		if r := c.do("GET", "/fhir/StructureDefinition/opencrs-ward-code?_format=xml", ""); r.status != 200 || !strings.Contains(string(r.body), `<fixedUri value="`+ward+`"/>`) {
+			t.Errorf("read as XML: %d %s", r.status, r.body)
+		}
+
 		// The CapabilityStatement says how they are found.
 		rest := c.do("GET", "/fhir/metadata", "").json(t)["rest"].([]any)[0].(map[string]any)
 		for _, x := range rest["resource"].([]any) {
