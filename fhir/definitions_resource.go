@@ -151,7 +151,9 @@ func ownDefinition(typ, id string) *crs.Resource { return definitions().byID[typ
 func ownDefinitionOf(typ, url string) *crs.Resource { return definitions().byURL[typ+"|"+url] }
 
 // definitionTypes are the types of conformance resource whose urls
-// under OpenCRS's namespace only OpenCRS defines.
+// under OpenCRS's namespace only OpenCRS defines. A trust's test
+// catalogue (ActivityDefinition) and note templates (Questionnaire) carry
+// OpenCRS's urls by design: they are the trust's, found by them.
 var definitionTypes = []string{"StructureDefinition", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "SearchParameter", "OperationDefinition", "CapabilityStatement", "ImplementationGuide", "CompartmentDefinition", "StructureMap"}
 
 // refuseOwnDefinition refuses a trust's write of a conformance resource
