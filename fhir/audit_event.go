@@ -164,7 +164,7 @@ func auditSubtype(action string) map[string]any {
 	if c, ok := auditSubtypes[action]; ok {
 		return map[string]any{"system": c[0], "code": c[1], "display": c[2]}
 	}
-	return map[string]any{"system": "https://opencrs.org/CodeSystem/audit-action", "code": action}
+	return map[string]any{"system": auditActionSystem, "code": action}
 }
 
 // auditEvent is an audit record as an R4 AuditEvent, with a narrative

@@ -5,10 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,7 +58,7 @@ func blackboxNode(t *testing.T) string {
 // TestBlackBox runs the Node.js suite in blackbox/ (fhir-kit-client for
 // the interactions, @medplum/core validating every response) against
 // the real server listening on loopback, with a token minted for a
-// registered system. It skips, saying why, when node or npm is missing
+// registered system, OpenCRS's own definitions among what it reads. It skips, saying why, when node or npm is missing
 // or the npm registry cannot be reached.
 func TestBlackBox(t *testing.T) {
 	if testing.Short() {
@@ -86,7 +88,15 @@ func TestBlackBox(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, node, "suite.js")
 		cmd.Dir = "blackbox"
-		cmd.Env = append(os.Environ(), "FHIR_BASE=http://"+ln.Addr().String()+"/fhir", "FHIR_TOKEN="+token)
+		var defs strings.Builder
+		for _, d := range fhir.Definitions() {
+			u, _ := d["url"].(string)
+			if d.Type() == "NamingSystem" {
+				u = d["uniqueId"].([]any)[0].(map[string]any)["value"].(string)
+			}
+			fmt.Fprintf(&defs, "%s/%s %s\n", d.Type(), d.ID(), u)
+		}
+		cmd.Env = append(os.Environ(), "FHIR_BASE=http://"+ln.Addr().String()+"/fhir", "FHIR_TOKEN="+token, "FHIR_DEFINITIONS="+defs.String())
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("black-box suite: %v\n%s", err, out)

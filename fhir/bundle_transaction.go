@@ -94,7 +94,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te.outcome = asOutcome(err)
-		} else if err := s.checkSNOMED(r.Context(), p.Actor, te.resource, fmt.Sprintf("Bundle.entry[%d].resource", i)); err != nil {
+		} else if err := s.checkSent(r.Context(), p.Actor, te.resource, fmt.Sprintf("Bundle.entry[%d].resource", i)); err != nil {
 			if kind == "transaction" {
 				return err
 			}

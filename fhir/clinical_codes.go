@@ -17,6 +17,16 @@ var snomedElements = map[string][]string{
 	"AllergyIntolerance": {"code", "reaction.substance", "reaction.manifestation"},
 }
 
+// checkSent checks a resource a system sent to be written, before its
+// command: that it is no definition of OpenCRS's own
+// (refuseOwnDefinition), and its SNOMED CT codings (checkSNOMED).
+func (s *Server) checkSent(ctx context.Context, a crs.Actor, res Resource, prefix string) error {
+	if err := refuseOwnDefinition(res, prefix); err != nil {
+		return err
+	}
+	return s.checkSNOMED(ctx, a, res, prefix)
+}
+
 // checkSNOMED refuses a Condition or AllergyIntolerance coded with a
 // SNOMED CT concept that is not in the trust's loaded release, with an
 // OperationOutcome whose expression names the coding (from prefix, where

@@ -15,14 +15,20 @@ import (
 	"github.com/opencrs/crs/nhs"
 )
 
-// modelCodes are the concepts of each code system of R4 or UK Core the
-// server knows, by the system's url: those whose definitions list them
-// whole (codeSystemTable), with what they are called, and, for other
-// systems, the codes R4's and UK Core's value sets name (valueSetTable),
-// with what the first value set to name a code calls it.
+// modelCodes are the concepts of each code system of R4, UK Core or
+// OpenCRS the server knows, by the system's url: those whose definitions
+// list them whole (codeSystemTable, and OpenCRS's own in codeSystemDefs),
+// with what they are called, and, for other systems, the codes R4's and
+// UK Core's value sets name (valueSetTable), with what the first value
+// set to name a code calls it.
 var modelCodes = sync.OnceValue(func() map[string][]codeEntry {
 	out := map[string][]codeEntry{}
 	seen := map[[2]string]bool{}
+	for _, cs := range codeSystemDefs {
+		for _, c := range cs.Concepts {
+			out[cs.URL] = append(out[cs.URL], codeEntry{System: cs.URL, Code: c.Code, Display: c.Display})
+		}
+	}
 	for _, url := range slices.Sorted(maps.Keys(codeSystemTable)) {
 		for _, c := range codeSystemTable[url].Concepts {
 			seen[[2]string{url, c.Code}] = true
@@ -142,6 +148,9 @@ func (s *Server) findCode(ctx context.Context, p *Principal, system, code string
 		return &out, nil
 	}
 	all, err := s.codeSystemConcepts(ctx, p, system)
+	if url, _, _ := strings.Cut(system, "|"); err != nil && codeSystemOf(url) != nil {
+		return nil, crs.Errorf(crs.EINVALID, "the code system %s is OpenCRS's, and lists no codes: %s", system, codeSystemOf(url).Description)
+	}
 	if err != nil {
 		return nil, crs.Errorf(crs.EINVALID, "the code system %s is not known: neither the trust's (POST it as a CodeSystem) nor SNOMED CT nor one whose codes R4's or UK Core's value sets list", system)
 	}
@@ -306,7 +315,7 @@ func (s *Server) childCodes(ctx context.Context, p *Principal, system, code stri
 
 // codeSystemName is a code system's name for people and its version,
 // as $lookup answers them: a stored CodeSystem's title (else its name),
-// an R4 or UK Core one's from its definition, "SNOMED CT" for SNOMED CT;
+// an R4, UK Core or OpenCRS one's from its definition, "SNOMED CT" for SNOMED CT;
 // its url, and no version, when none is known.
 func (s *Server) codeSystemName(ctx context.Context, p *Principal, system string) (string, string, error) {
 	url, version, _ := strings.Cut(system, "|")
@@ -325,6 +334,11 @@ func (s *Server) codeSystemName(ctx context.Context, p *Principal, system string
 	}
 	if m, ok := codeSystemTable[url]; ok {
 		return cmp.Or(m.Name, url), m.Version, nil
+	}
+	for _, cs := range codeSystemDefs {
+		if cs.URL == url {
+			return cs.Title, "", nil
+		}
 	}
 	return url, version, nil
 }

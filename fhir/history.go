@@ -67,6 +67,11 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		versions, err = s.patientHistory(r.Context(), p, id)
 	case s.pmi(typ):
 		versions, err = s.patientChanges(r.Context(), p, since, at, q.Get("_before"), count+1, fromPMI)
+	case id != "" && ownDefinition(typ, id) != nil:
+		// OpenCRS's own definition has one version, the one it serves.
+		if q.Get("_before") == "" {
+			versions = []*crs.Resource{ownDefinition(typ, id)}
+		}
 	case typed && id != "":
 		// A record of the PAS keeps no versions: its history is the
 		// record as it stands, its one version.

@@ -108,6 +108,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.SearchInclude, res.SearchRevInclude = nil, nil
 			res.Documentation = "The audit trail, written only by the accesses it records: read, and searched by patient, entity (a Patient), agent and date (eq, ge, gt, le, lt), newest first."
 		}
+		if doc, ok := ownDefinitionsDoc[t]; ok {
+			res.Documentation = doc
+		}
 		if typed := s.typedCapability(t); typed != nil {
 			res.Profile, res.Documentation = profileBase+t, typed.doc
 			if typed.codes != nil {
@@ -343,3 +346,11 @@ const exportDoc = "Bulk Data export (Bulk Data Access IG v2.0.0), by GET with th
 	"patient (Patient and Group levels: a reference, repeatable), includeAssociatedData (LatestProvenanceResources, RelevantProvenanceResources: the Provenance of the records exported). " +
 	"_typeFilter (Type?query, repeatable: a type's resources are exported when one of its searches matches, the types the PAS serves among them). " +
 	"A parameter, value or filter not supported is refused, or with Prefer: handling=lenient left out and named in the manifest's error file."
+
+// ownDefinitionsDoc says, for the types OpenCRS's own definitions are
+// served as, how they are found beside the trust's.
+var ownDefinitionsDoc = map[string]string{
+	"StructureDefinition": "OpenCRS's own extensions (https://opencrs.org/fhir/StructureDefinition/...), the same for every trust and read only: read by id (opencrs-ward-code) or searched by url alone; other searches list the trust's own. A url under https://opencrs.org/ is not written (422). crs fhir package writes them all as a FHIR package.",
+	"CodeSystem":          "OpenCRS's own code systems (https://opencrs.org/fhir/CodeSystem/... and a few more under https://opencrs.org/), the same for every trust and read only: read by id (opencrs-audit-action) or searched by url alone, their codes known to $lookup, $validate-code and :in; other searches list the trust's own. A url under https://opencrs.org/ is not written (422).",
+	"NamingSystem":        "OpenCRS's own identifier systems (https://opencrs.org/Id/...), the same for every trust and read only: read by id (opencrs-hospital-number) or searched by value alone; other searches list the trust's own. A uniqueId under https://opencrs.org/ is not written (422).",
+}

@@ -50,6 +50,9 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if err := s.refuseCoreWrite(r.Context(), p, typ, res.ID()); err != nil {
 		return err
 	}
+	if err := refuseOwnDefinition(res, ""); err != nil {
+		return err
+	}
 	if s.pmi(typ) {
 		return s.conditionalUpdatePatient(w, r, p, res, want)
 	}

@@ -224,10 +224,9 @@ func conditionalTarget(tx crs.Tx, typ, query string, pmi bool) (string, error) {
 }
 
 // codeCheck checks a patch's result as the resource of a create or an
-// update is checked before its command: its SNOMED CT codings against
-// the trust's release.
+// update is checked before its command (checkSent).
 func (s *Server) codeCheck(ctx context.Context, a crs.Actor) func(Resource) error {
-	return func(res Resource) error { return s.checkSNOMED(ctx, a, res, "") }
+	return func(res Resource) error { return s.checkSent(ctx, a, res, "") }
 }
 
 // patchIn patches typ/id inside the command: the patch is applied to

@@ -154,6 +154,14 @@ func (s *Server) readServed(ctx context.Context, p *Principal, typ, id string, v
 			return served(res, err)
 		}
 	}
+	if d := ownDefinition(typ, id); d != nil {
+		// OpenCRS's own definitions are the same for every trust, and
+		// have one version: no trust can write them.
+		if version > 1 {
+			return nil, crs.Errorf(crs.ENOTFOUND, "%s/%s is OpenCRS's own definition; it has no version %d", typ, id, version)
+		}
+		return served(d, nil)
+	}
 	if version != 0 {
 		return served(s.Resources.ReadResource(ctx, p.Actor, typ, id, version))
 	}

@@ -82,7 +82,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if s.pmi(typ) {
@@ -226,6 +226,9 @@ func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource,
 // deleteIn deletes typ/id inside the command; errUnchanged when it is
 // deleted already.
 func deleteIn(tx crs.Tx, typ, id string) error {
+	if err := refuseOwnID(typ, id, ""); err != nil {
+		return err
+	}
 	cur, err := tx.GetResource(typ, id)
 	if err != nil {
 		return err
@@ -255,7 +258,7 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if res.ID() != id {

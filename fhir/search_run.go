@@ -49,6 +49,16 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + self.Encode()})
+	if d := ownDefinitionSearched(q); d != nil {
+		if q.countOnly || q.total {
+			b.Total = intPtr(1)
+		}
+		if q.countOnly {
+			writeJSON(w, http.StatusOK, b.servedJSON())
+			return nil
+		}
+		return s.writeSearchset(w, r, p, q, b, []*crs.Resource{d})
+	}
 	typed := s.typedSearch(typ)
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {

@@ -75,7 +75,7 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request, p *Princ
 				return validated(w, invalid("invalid", typ+".id", "the resource's id %q is not %s, the one the update names", got, id))
 			}
 		}
-		if err := s.checkSNOMED(r.Context(), p.Actor, res, ""); err != nil {
+		if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 			return validated(w, err)
 		}
 		if s.pmi(typ) {

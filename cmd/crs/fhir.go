@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,10 +17,11 @@ import (
 	"github.com/opencrs/crs/store"
 )
 
-// runFHIR manages the systems that use the FHIR API: registering them
-// and minting tokens for operators and tests.
+// runFHIR manages the systems that use the FHIR API: registering them,
+// minting tokens for operators and tests, and writing the package of
+// OpenCRS's definitions their validators load.
 func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const synopsis = `fhir <client add|token|reindex> --db DSN --ods CODE ...
+	const synopsis = `fhir <client add|token|reindex|package> ...
 
   crs fhir client add --db DSN --ods CODE --name NAME --scopes "system/Patient.read ..." (--jwks FILE | --jwks-url URL)
                       register a system that gets tokens with SMART Backend Services
@@ -28,6 +30,10 @@ func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error
   crs fhir reindex --db DSN --ods CODE [--type Observation,Condition,...]
                       write the search index of the trust's resources again from
                       their bodies, after an upgrade changed what it holds
+  crs fhir package --out FILE.tgz
+                      write OpenCRS's extensions, code systems and identifier
+                      systems as a FHIR package, for a trust's validator or
+                      integration engine to load (HL7's validator: -ig FILE.tgz)
 `
 	switch {
 	case len(args) >= 2 && args[0] == "client" && args[1] == "add":
@@ -36,12 +42,47 @@ func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fhirToken(ctx, args[1:], stdout)
 	case len(args) >= 1 && args[0] == "reindex":
 		return fhirReindex(ctx, args[1:], stdout)
+	case len(args) >= 1 && args[0] == "package":
+		return fhirPackage(args[1:], stdout)
 	case len(args) >= 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
 		fmt.Fprintf(stdout, "Usage: crs %s", synopsis)
 		return nil
 	}
 	fmt.Fprintf(stderr, "Usage: crs %s", synopsis)
 	return errUsage
+}
+
+// fhirPackage writes the FHIR package of OpenCRS's definitions to a
+// file, replacing it whole only once it is written.
+func fhirPackage(args []string, stdout io.Writer) error {
+	fs := newFlags("fhir package", "fhir package --out FILE.tgz", stdout)
+	out := fs.String("out", "", "the file to write the package to, e.g. opencrs.fhir.tgz (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := required("fhir package", map[string]string{"out": *out}); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(*out), filepath.Base(*out)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := fhir.WritePackage(f, version); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d definitions of OpenCRS's, FHIR package %s\n", *out, len(fhir.Definitions()), fhir.PackageName)
+	return nil
 }
 
 func fhirClientAdd(ctx context.Context, args []string, stdout io.Writer) error {

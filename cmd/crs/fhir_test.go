@@ -1,9 +1,12 @@
 package main
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -115,5 +118,70 @@ func TestFHIRCommands(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "fhir", "reindex", "--db", dsn, "--ods", "RXF", "--type", "Observation,Observations"); code == 0 || !strings.Contains(errs, "--type Observations") {
 		t.Errorf("crs fhir reindex of an unknown type: exit %d %s", code, errs)
+	}
+}
+
+// TestFHIRPackage: crs fhir package writes the FHIR package of OpenCRS's
+// definitions to the file named, a gzipped tar whose index names every
+// file in it, and refuses without --out or into a folder that is not
+// there, leaving nothing behind.
+func TestFHIRPackage(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "opencrs.fhir.tgz")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in what it says; "" when it fails
+		code int
+	}{
+		{"no file", []string{"fhir", "package"}, "", 2},
+		{"no folder", []string{"fhir", "package", "--out", filepath.Join(dir, "nope", "p.tgz")}, "", 1},
+		{"written", []string{"fhir", "package", "--out", out}, "wrote " + out, 0},
+		{"again over it", []string{"fhir", "package", "--out", out}, "FHIR package opencrs.fhir", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.args...)
+			if code != tc.code || !strings.Contains(stdout, tc.want) {
+				t.Errorf("exit %d, said %q %q; want exit %d saying %q", code, stdout, stderr, tc.code, tc.want)
+			}
+		})
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	files := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	var index struct {
+		Files []struct{ Filename string } `json:"files"`
+	}
+	if err := json.Unmarshal(files["package/.index.json"], &index); err != nil || files["package/package.json"] == nil {
+		t.Fatalf("index %v, manifest %s", err, files["package/package.json"])
+	}
+	for _, e := range index.Files {
+		if _, err := fhir.Decode(files["package/"+e.Filename]); err != nil {
+			t.Errorf("%s: %v", e.Filename, err)
+		}
+	}
+	if len(index.Files) != len(fhir.Definitions()) || len(files) != len(index.Files)+2 {
+		t.Errorf("%d files indexed, %d in the package, %d definitions", len(index.Files), len(files), len(fhir.Definitions()))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.tgz.*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }

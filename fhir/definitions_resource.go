@@ -1,0 +1,228 @@
+package fhir
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// definitionsDate is when OpenCRS's definitions were last changed in
+// meaning, the date each of them carries and when the API says they were
+// last updated: it moves on whenever they change, so that a client's
+// cached copy is read again.
+const definitionsDate = "2026-12-06"
+
+// definitionID is the id of OpenCRS's definition of a url: opencrs- and
+// the url's last segment (opencrs-ward-code).
+func definitionID(url string) string {
+	return "opencrs-" + url[strings.LastIndex(url, "/")+1:]
+}
+
+// definitionName is a definition's name for a computer, from the url's
+// last segment: WardCode for ward-code.
+func definitionName(url string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(url[strings.LastIndex(url, "/")+1:], "-") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
+}
+
+// structureDefinition is an extension's definition, as an R4
+// StructureDefinition constraining Extension.
+func (e extensionDef) structureDefinition() Resource {
+	context := make([]any, len(e.Context))
+	for i, c := range e.Context {
+		context[i] = map[string]any{"type": "element", "expression": c}
+	}
+	types := make([]any, len(e.Types))
+	for i, t := range e.Types {
+		types[i] = map[string]any{"code": t}
+	}
+	return Resource{
+		"resourceType": "StructureDefinition", "id": definitionID(e.URL), "url": e.URL,
+		"name": definitionName(e.URL), "title": e.Title, "status": "active", "date": definitionsDate,
+		"publisher": "OpenCRS", "description": e.Description, "fhirVersion": "4.0.1",
+		"kind": "complex-type", "abstract": false, "context": context, "type": "Extension",
+		"baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
+		"differential": map[string]any{"element": []any{
+			map[string]any{"id": "Extension", "path": "Extension", "short": e.Title, "definition": e.Description},
+			map[string]any{"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+			map[string]any{"id": "Extension.url", "path": "Extension.url", "fixedUri": e.URL},
+			map[string]any{"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": types},
+		}},
+	}
+}
+
+// codeSystem is a code system's definition as an R4 CodeSystem: its
+// codes whole, or none (content not-present) when they are the trust's
+// or another system's.
+func (c codeSystemDef) codeSystem() Resource {
+	r := Resource{
+		"resourceType": "CodeSystem", "id": definitionID(c.URL), "url": c.URL,
+		"name": definitionName(c.URL), "title": c.Title, "status": "active", "date": definitionsDate,
+		"publisher": "OpenCRS", "description": c.Description, "caseSensitive": true, "content": "not-present",
+	}
+	if len(c.Concepts) > 0 {
+		concepts := make([]any, len(c.Concepts))
+		for i, k := range c.Concepts {
+			concepts[i] = map[string]any{"code": k.Code, "display": k.Display, "definition": k.Definition}
+		}
+		r["content"], r["count"], r["concept"] = "complete", len(concepts), concepts
+	}
+	return r
+}
+
+// namingSystem is an identifier system's definition as an R4
+// NamingSystem: its url is the identifiers' system.
+func (n identifierSystemDef) namingSystem() Resource {
+	return Resource{
+		"resourceType": "NamingSystem", "id": definitionID(n.URL), "name": definitionName(n.URL),
+		"status": "active", "kind": "identifier", "date": definitionsDate, "publisher": "OpenCRS",
+		"description": n.Title + ": " + n.Description,
+		"uniqueId":    []any{map[string]any{"type": "uri", "value": n.URL, "preferred": true}},
+	}
+}
+
+// ownDefinitions holds OpenCRS's definitions as served: by type and id,
+// and by type and url (a NamingSystem has no url in R4, only its
+// identifier system).
+type ownDefinitions struct {
+	all   []*crs.Resource
+	byID  map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
+	byURL map[string]*crs.Resource // "StructureDefinition|https://..."
+}
+
+// definitions are OpenCRS's definitions, made once from the tables.
+var definitions = sync.OnceValue(func() *ownDefinitions {
+	d := &ownDefinitions{byID: map[string]*crs.Resource{}, byURL: map[string]*crs.Resource{}}
+	changed, _ := time.Parse(time.DateOnly, definitionsDate)
+	add := func(r Resource, url string) {
+		r["meta"] = map[string]any{"versionId": "1", "lastUpdated": changed.Format(time.RFC3339)}
+		body, err := json.Marshal(r)
+		if err != nil {
+			panic(err) // maps of strings, numbers and booleans always marshal
+		}
+		res := &crs.Resource{Type: r.Type(), ID: r.ID(), Version: 1, LastUpdated: changed, Body: body}
+		d.all = append(d.all, res)
+		d.byID[res.Type+"/"+res.ID] = res
+		d.byURL[res.Type+"|"+url] = res
+	}
+	for _, e := range extensionDefs {
+		add(e.structureDefinition(), e.URL)
+	}
+	for _, c := range codeSystemDefs {
+		add(c.codeSystem(), c.URL)
+	}
+	for _, n := range identifierSystemDefs {
+		add(n.namingSystem(), n.URL)
+	}
+	return d
+})
+
+// Definitions are OpenCRS's own conformance resources: a
+// StructureDefinition of each extension it writes, a CodeSystem of each
+// code system and a NamingSystem of each identifier system of its own.
+func Definitions() []Resource {
+	var out []Resource
+	for _, r := range definitions().all {
+		res, err := Decode(r.Body)
+		if err != nil {
+			panic(err) // made by json.Marshal above
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
+// ownDefinition is OpenCRS's definition typ/id, nil when it has none.
+func ownDefinition(typ, id string) *crs.Resource { return definitions().byID[typ+"/"+id] }
+
+// ownDefinitionOf is OpenCRS's definition of type typ whose url is url,
+// nil when it has none.
+func ownDefinitionOf(typ, url string) *crs.Resource { return definitions().byURL[typ+"|"+url] }
+
+// definitionTypes are the types of conformance resource whose urls
+// under OpenCRS's namespace only OpenCRS defines. A trust's test
+// catalogue (ActivityDefinition) and note templates (Questionnaire) carry
+// OpenCRS's urls by design: they are the trust's, found by them.
+var definitionTypes = []string{"StructureDefinition", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem", "SearchParameter", "OperationDefinition", "CapabilityStatement", "ImplementationGuide", "CompartmentDefinition", "StructureMap"}
+
+// refuseOwnDefinition refuses a trust's write of a conformance resource
+// whose url (or, for a NamingSystem, identifier system) is under
+// OpenCRS's namespace, or whose id is one OpenCRS's definitions take
+// (refuseOwnID):
+// those are OpenCRS's, the same for every trust, and a receiving system
+// relies on what they say. at names the resource in a Bundle ("" for
+// its type).
+func refuseOwnDefinition(res Resource, at string) error {
+	typ := res.Type()
+	if !slices.Contains(definitionTypes, typ) {
+		return nil
+	}
+	if at == "" {
+		at = typ
+	}
+	refuse := func(where, format string, args ...any) error {
+		return &Outcome{Status: http.StatusUnprocessableEntity, Issues: []Issue{{Severity: "error", Code: "business-rule",
+			Expression: at + where, Diagnostics: fmt.Sprintf(format, args...)}}}
+	}
+	if url, _ := res["url"].(string); ownURL(url) {
+		return refuse(".url", "%s is OpenCRS's own url: OpenCRS defines what is under https://opencrs.org/ (GET %s?url=%s), and a trust cannot write a %s of it; give the trust's own definitions a url of the trust's", url, typ, url, typ)
+	}
+	for _, u := range array(res["uniqueId"]) {
+		if m, _ := u.(map[string]any); m != nil {
+			if v, _ := m["value"].(string); ownURL(v) {
+				return refuse(".uniqueId", "%s is OpenCRS's own identifier system: OpenCRS defines it (NamingSystem/%s), and a trust cannot write a NamingSystem of it", v, definitionID(v))
+			}
+		}
+	}
+	return refuseOwnID(typ, res.ID(), at)
+}
+
+// refuseOwnID refuses a write or delete of a conformance resource whose
+// id begins opencrs-: those ids are OpenCRS's own definitions', now or
+// in a later release, the same for every trust. at names the resource.
+func refuseOwnID(typ, id, at string) error {
+	if !slices.Contains(definitionTypes, typ) || !strings.HasPrefix(id, "opencrs-") {
+		return nil
+	}
+	if at == "" {
+		at = typ
+	}
+	return &Outcome{Status: http.StatusUnprocessableEntity, Issues: []Issue{{Severity: "error", Code: "business-rule", Expression: at + ".id",
+		Diagnostics: fmt.Sprintf("%s/%s: the ids opencrs-... are OpenCRS's own definitions', the same for every trust; a trust's %s takes another id", typ, id, typ)}}}
+}
+
+// ownDefinitionSearched is OpenCRS's definition a search asks for by
+// its url (a NamingSystem by its value, the identifier system), nil when
+// the search asks for something else. OpenCRS's definitions answer only
+// such a search, and a read by id: a search of StructureDefinition,
+// CodeSystem or NamingSystem by anything else (name, status, none) lists
+// the definitions the trust stored, paged as before, and none of
+// OpenCRS's, which are the same for every trust and whole in the package
+// `crs fhir package` writes.
+func ownDefinitionSearched(q *search) *crs.Resource {
+	by := "url"
+	if q.query.Type == "NamingSystem" {
+		by = "value"
+	}
+	want := q.params[by]
+	if len(want) != 1 || q.in != "" || q.query.After != "" || q.query.Offset > 0 {
+		return nil
+	}
+	for k := range q.params {
+		if k != by && !slices.Contains([]string{"_summary", "_elements", "_total", "_sort"}, k) {
+			return nil
+		}
+	}
+	return ownDefinitionOf(q.query.Type, want[0])
+}
