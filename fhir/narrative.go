@@ -4,6 +4,8 @@ import (
 	"html"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A resource's narrative (its text) is what a system that does not know
@@ -324,10 +326,11 @@ func text(v any) string { s, _ := v.(string); return s }
 func codeText(v any) string { return strings.ReplaceAll(text(v), "-", " ") }
 
 func capitalised(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return ""
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func yesNo(v any) string {
