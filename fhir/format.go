@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,9 +17,21 @@ import (
 // type (application/json, text/json, application/xml, text/xml) and not
 // by FHIR's own is answered in the type it named, as R4 asks of a
 // server, so that a client that checks the answer's type against what
-// it asked for takes it.
+// it asked for takes it. A Binary is read and written as its content
+// when no FHIR format is named (binary.go).
 func negotiate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A Binary is read and written as its content (binary.go).
+		if wantsRawBinary(r) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), rawBinaryKey{}, true)))
+			return
+		}
+		if sendsRawBinary(r) {
+			if err := readRawBinary(r); err != nil {
+				writeOutcome(w, asOutcome(err))
+				return
+			}
+		}
 		asXML, format, generic := false, "", ""
 		if strings.Contains(r.URL.RawQuery, "_format") { // the query is parsed only then
 			format = r.URL.Query().Get("_format")

@@ -111,6 +111,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		if doc, ok := ownDefinitionsDoc[t]; ok {
 			res.Documentation = doc
 		}
+		if t == "Binary" {
+			res.Documentation = binaryDoc
+		}
 		if typed := s.typedCapability(t); typed != nil {
 			res.Profile, res.Documentation = profileBase+t, typed.doc
 			if typed.codes != nil {

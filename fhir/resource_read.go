@@ -49,6 +49,9 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	if typ == "Binary" && rawBinaryWanted(r.Context()) {
+		return writeRawBinary(w, e)
+	}
 	if r.URL.RawQuery != "" {
 		if q := r.URL.Query(); q.Has("_summary") || q.Has("_elements") {
 			return writeSubsetted(w, typ, q, e)
