@@ -290,8 +290,9 @@ func startSNOMED(t *testing.T, db *store.DB, clock *crs.FixedClock) (*fixture, *
 
 // TestSNOMEDCodesOverFHIR refuses a Condition or AllergyIntolerance
 // coded with a SNOMED CT concept the trust's loaded release lacks, with
-// an OperationOutcome naming the coding; a trust with no release loaded
-// is not checked.
+// an OperationOutcome naming the coding, written by create, conditional
+// update or transaction alike; a trust with no release loaded is not
+// checked.
 func TestSNOMEDCodesOverFHIR(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f, c := startSNOMED(t, db, clock)
@@ -314,8 +315,14 @@ func TestSNOMEDCodesOverFHIR(t *testing.T) {
 				c, 400, "Bundle.entry[0].resource.code.coding[0].code"},
 			{"another coding system", "/fhir/Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://example.org/x","code":"1"}]}}`, c, 201, ""},
 			{"a trust with no release", "/fhir/Condition", cond("10509002"), f.a, 201, ""},
+			{"conditional update", "PUT /fhir/Condition?identifier=http://example.org/ids|c1", cond("10509002"), c, 400, "Condition.code.coding[0].code"},
+			{"conditional update, known concept", "PUT /fhir/Condition?identifier=http://example.org/ids|c2", cond("195967001"), c, 201, ""},
 		} {
-			r := tc.client.do("POST", tc.path, tc.body)
+			method, path := "POST", tc.path
+			if m, p, ok := strings.Cut(tc.path, " "); ok {
+				method, path = m, p
+			}
+			r := tc.client.do(method, path, tc.body)
 			if r.status != tc.status {
 				t.Errorf("%s: status %d, want %d: %s", tc.name, r.status, tc.status, r.body)
 				continue

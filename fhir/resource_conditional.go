@@ -50,7 +50,7 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if err := s.refuseCoreWrite(r.Context(), p, typ, res.ID()); err != nil {
 		return err
 	}
-	if err := refuseOwnDefinition(res, ""); err != nil {
+	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
 	if s.pmi(typ) {
