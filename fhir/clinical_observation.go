@@ -189,7 +189,7 @@ func common(r Resource, v *crs.VitalSigns) {
 	r["identifier"] = []any{map[string]any{"system": VitalSignsSetSystem, "value": v.ID}}
 	r["subject"] = refTo("Patient/" + v.PatientID)
 	if v.SpellID != "" {
-		r["encounter"] = refTo("Encounter/" + v.SpellID)
+		r["encounter"] = refTo(spellReference(v.SpellID))
 	}
 	r["effectiveDateTime"] = v.EffectiveAt.UTC().Format(time.RFC3339)
 	r["issued"] = v.RecordedAt.UTC().Format(instant)
@@ -451,7 +451,7 @@ func setOf(r Resource) *crs.VitalSigns {
 	}
 	if e, _ := r["encounter"].(map[string]any); e != nil {
 		ref, _ := e["reference"].(string)
-		v.SpellID = strings.TrimPrefix(ref, "Encounter/")
+		v.SpellID = spellOfReference(ref)
 	}
 	if s, _ := r["issued"].(string); s != "" {
 		v.RecordedAt, _ = time.Parse(time.RFC3339, s)

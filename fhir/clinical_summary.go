@@ -91,7 +91,7 @@ func compose(s *crs.DischargeSummary, at time.Time) *composition {
 		Identifier: jsonIdentifier{System: SummarySpellSystem, Value: s.SpellID},
 		Type:       codeableConcept{Coding: []coding{{System: snomed, Code: DischargeSummaryCode, Display: "Discharge summary"}}},
 		Subject:    reference{Reference: "Patient/" + s.PatientID, Display: s.PatientName},
-		Encounter:  &reference{Reference: "Encounter/" + s.SpellID},
+		Encounter:  &reference{Reference: spellReference(s.SpellID)},
 		Date:       at.UTC().Format(instant),
 		Author:     []reference{{Display: firstNonEmpty(s.SignedBy, s.Author, "OpenCRS")}},
 		Event:      []compositionEvent{{Period: jsonPeriod{Start: s.AdmittedAt.UTC().Format(instant), End: s.DischargedAt.UTC().Format(instant)}}},
@@ -356,7 +356,7 @@ func putDocument(tx crs.Tx, s *crs.DischargeSummary, p *crs.Patient) error {
 	comp.ID = s.ID
 	return putDocumentBundle(tx, comp, p, sentDocument{system: summaryDocSystem, id: s.ID, version: s.Version, code: DischargeSummaryCode,
 		display: "Discharge summary", signedBy: s.SignedBy, context: map[string]any{
-			"encounter": []any{map[string]any{"reference": "Encounter/" + s.SpellID}},
+			"encounter": []any{map[string]any{"reference": spellReference(s.SpellID)}},
 			"period":    map[string]any{"start": s.AdmittedAt.UTC().Format(instant), "end": s.DischargedAt.UTC().Format(instant)}}})
 }
 

@@ -125,6 +125,18 @@ func latest(ts ...time.Time) time.Time {
 }
 
 // spellEncounter is an inpatient spell as an Encounter of class IMP.
+// spellReference is the reference to an inpatient spell as the API
+// serves it (Encounter/ip-[id]), which the clinical record's resources
+// about the stay carry.
+func spellReference(spellID string) string { return "Encounter/" + prefixSpell + spellID }
+
+// spellOfReference is the spell a reference to its Encounter names;
+// one written before the record's references carried the Encounter's
+// id (Encounter/[spell id]) is read as well.
+func spellOfReference(ref string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(ref, "Encounter/"), prefixSpell)
+}
+
 func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
 	status := spellStatus[sp.Status]
 	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),

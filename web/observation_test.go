@@ -66,6 +66,15 @@ func TestObservationsPage(t *testing.T) {
 		if len(sets) != 1 || sets[0].SpellID != sp.ID {
 			t.Errorf("the set is not in the patient's stay: %+v", sets)
 		}
+		// Over /fhir its Observations refer to the stay as the Encounter
+		// the API serves for the spell.
+		get := e.fhirAPI(t)
+		for _, x := range get("Observation?patient=" + l.patient.ID)["entry"].([]any) {
+			ref := x.(map[string]any)["resource"].(map[string]any)["encounter"].(map[string]any)["reference"].(string)
+			if enc := get(ref); enc["resourceType"] != "Encounter" || enc["id"] != "ip-"+sp.ID {
+				t.Errorf("an Observation's encounter %s reads %v, want the spell's Encounter", ref, enc)
+			}
+		}
 		r = nurse.get(page)
 		wantBody(t, "after saving", r, "Observations recorded. NEWS2 6: medium clinical risk, urgent response", `id="news2-latest"`,
 			"news2-score--medium", `id="news2-chart"`, "<svg", "NEWS2 6 at 02-Mar-2026 08:45: medium clinical risk", "observe hourly")

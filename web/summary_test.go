@@ -135,12 +135,24 @@ func TestDischargeSummaries(t *testing.T) {
 		}{
 			{"Composition?patient=" + f.p.ID + "&type=373942005", 1},
 			{"Composition?status=amended&date=" + day, 1},
-			{"Composition?encounter=Encounter/" + f.spell.ID, 1},
+			{"Composition?encounter=Encounter/ip-" + f.spell.ID, 1},
 			{"DocumentReference?patient=" + f.p.ID + "&type=http://snomed.info/sct|373942005&date=" + day, 1},
 			{"DocumentReference?date=2020-01-01", 0},
 		} {
 			if n := count(get(q.path)); n != q.want {
 				t.Errorf("GET %s: %d found, want %d", q.path, n, q.want)
+			}
+		}
+		// The stay the summary and its document are of is the Encounter
+		// the API serves for the spell.
+		docRef := get("DocumentReference?patient=" + f.p.ID)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		comp := get("Composition?patient=" + f.p.ID + "&type=373942005")["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		for name, ref := range map[string]any{
+			"Composition.encounter":               comp["encounter"].(map[string]any)["reference"],
+			"DocumentReference.context.encounter": docRef["context"].(map[string]any)["encounter"].([]any)[0].(map[string]any)["reference"],
+		} {
+			if enc := get(ref.(string)); enc["resourceType"] != "Encounter" || enc["id"] != "ip-"+f.spell.ID {
+				t.Errorf("%s %v reads %v, want the spell's Encounter", name, ref, enc)
 			}
 		}
 		raw, bundle := documentBundle(t, get("DocumentReference?patient="+f.p.ID))
@@ -221,7 +233,9 @@ func (f fixedAuth) Authenticate(*http.Request) (*fhir.Principal, error) {
 // scope.
 func (e *env) fhirServer(t *testing.T) *httptest.Server {
 	all, _ := fhir.ParseScopes("system/*.*")
-	api := httptest.NewServer((&fhir.Server{Store: e.db, Resources: store.NewResourceService(e.db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all}}).Handler())
+	api := httptest.NewServer((&fhir.Server{Store: e.db, Resources: store.NewResourceService(e.db), Auth: fixedAuth{Actor: e.a.Actor(crs.RoleInterface), Scopes: all},
+		Core: &fhir.Core{Referrals: store.NewReferralService(e.db), Inpatients: store.NewInpatientService(e.db), ED: store.NewEDService(e.db),
+			Outpatients: store.NewOutpatientService(e.db), Orgs: store.NewOrganisationService(e.db)}}).Handler())
 	t.Cleanup(api.Close)
 	return api
 }
