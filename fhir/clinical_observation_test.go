@@ -197,6 +197,12 @@ func TestObservationService(t *testing.T) {
 		if sets[0].Score != nil || *sets[0].Pulse != 88 || sets[0].SpO2 != nil {
 			t.Errorf("partial set read back: %+v", sets[0])
 		}
+		// The sets' Observations are indexed as their bodies read (their
+		// quantities too, found by value-quantity): a reindex finds
+		// nothing to write again.
+		if n, err := fhir.Reindex(ctx, db, tr.System, []string{"Observation"}, nil); err != nil || n.TotalLooked == 0 || n.TotalRewritten != 0 {
+			t.Errorf("reindex after recording: looked at %d, rewrote %d (%v); want some and none", n.TotalLooked, n.TotalRewritten, err)
+		}
 		other := &crs.Patient{FamilyName: "NONE", GivenName: "Yet", BirthDate: crs.NewDate(1960, 2, 3), NHSNumber: "9990000034", Gender: "1",
 			Address: crs.Address{Lines: []string{"2 High Street"}, Postcode: "E1 6AN"}}
 		if err := store.NewPatientService(db).RegisterPatient(ctx, tr.Actor(crs.RoleClerk), other); err != nil {

@@ -276,22 +276,16 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 			return row(crs.ResourceIndexRow{Lo: lo, Hi: hi})
 		}
 	case "number":
-		if n, ok := v.(json.Number); ok {
-			if f, err := n.Float64(); err == nil {
-				return row(crs.ResourceIndexRow{Num: &f})
-			}
+		if f, ok := numberValue(v); ok {
+			return row(crs.ResourceIndexRow{Num: &f})
 		}
 	case "quantity":
 		o, ok := v.(map[string]any)
 		if !ok {
 			return rows
 		}
-		n, ok := o["value"].(json.Number)
+		f, ok := numberValue(o["value"])
 		if !ok {
-			return rows
-		}
-		f, err := n.Float64()
-		if err != nil {
 			return rows
 		}
 		r := crs.ResourceIndexRow{Num: &f}
@@ -303,6 +297,24 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 		return row(r)
 	}
 	return rows
+}
+
+// numberValue is a decimal or integer element's value: a json.Number as
+// a request's body is decoded, or a Go number as OpenCRS builds the
+// resources it writes itself (a nurse's vital signs, a result's value).
+func numberValue(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 // splitReference splits a literal reference, relative (Patient/123) or
