@@ -59,7 +59,9 @@ func Reindex(ctx context.Context, st crs.Store, a crs.Actor, types []string, pro
 					if err != nil {
 						return crs.Errorf(crs.EINTERNAL, "%s/%s as kept does not decode: %w", r.Type, r.ID, err)
 					}
-					index[i] = IndexRows(res)
+					if index[i], err = reindexRows(tx, res); err != nil {
+						return err
+					}
 				}
 				last = rs[len(rs)-1].ID
 				rewritten, err = tx.ReindexResources(rs, index)
@@ -90,3 +92,26 @@ func Reindex(ctx context.Context, st crs.Store, a crs.Actor, types []string, pro
 // errNothingToReindex ends a reindex's command that found no resource
 // left of its type: it writes nothing.
 var errNothingToReindex = crs.Errorf(crs.ENOTFOUND, "no resource left to reindex")
+
+// reindexRows are the index rows of a resource as kept. A Patient of the
+// patient index keeps in the resource store only what a system sent
+// beside the PMI's record, indexed as the whole Patient is served (see
+// putKept): its rows are made from the record and what is kept.
+func reindexRows(tx crs.Tx, res Resource) ([]crs.ResourceIndexRow, error) {
+	if res.Type() == "Patient" {
+		pat, err := tx.GetPatient(res.ID())
+		switch {
+		case err == nil:
+			kept := Resource{}
+			for k, v := range res {
+				if k != "resourceType" && k != "id" {
+					kept[k] = v
+				}
+			}
+			return IndexRows(patientResource(pat, kept)), nil
+		case crs.ErrorCode(err) != crs.ENOTFOUND:
+			return nil, err
+		}
+	}
+	return IndexRows(res), nil
+}

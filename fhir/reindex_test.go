@@ -15,7 +15,8 @@ import (
 
 // TestReindex: the search index rows a reindex extracts from the bodies
 // kept are those the write path wrote (a reindex just after writing
-// rewrites nothing; the PMI's Patients are not the resource store's);
+// rewrites nothing, a PMI Patient's kept beside its record included,
+// whose rows are those of the whole Patient);
 // rows kept as an older version wrote them (here
 // without an Observation's code) are written again, after which a search
 // by code finds every Observation, across several batches; the other
@@ -25,7 +26,10 @@ func TestReindex(t *testing.T) {
 		f := startPAS(t, db, clock)
 		ctx := context.Background()
 		a := f.trustA.System
-		pat := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Reindex","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		// A Patient of the PMI with an identifier the PMI does not hold,
+		// kept beside its record in the resource store.
+		pat := create(t, f.a, "Patient", `{"resourceType":"Patient","identifier":[{"system":"http://example.org/ids","value":"x1"}],
+			"name":[{"family":"Reindex","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01"}`)
 		const observations = 1100 // more than two batches
 		var bundle []string
 		for i := range observations {
@@ -45,8 +49,8 @@ func TestReindex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.TotalLooked != observations+1 || n.TotalRewritten != 0 {
-			t.Fatalf("just after writing: looked at %d, rewrote %d; want %d and 0", n.TotalLooked, n.TotalRewritten, observations+1)
+		if n.TotalLooked != observations+2 || n.TotalRewritten != 0 {
+			t.Fatalf("just after writing: looked at %d, rewrote %d; want %d and 0", n.TotalLooked, n.TotalRewritten, observations+2)
 		}
 
 		// The Observations' rows as a version that did not index code
