@@ -27,9 +27,10 @@ func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error
                       register a system that gets tokens with SMART Backend Services
   crs fhir token --db DSN --ods CODE --client NAME [--ttl 15m] [--scopes "..."]
                       print a bearer token for a registered system
-  crs fhir reindex --db DSN --ods CODE [--type Observation,Condition,...]
-                      write the search index of the trust's resources again from
-                      their bodies, after an upgrade changed what it holds
+  crs fhir reindex --db DSN [--ods CODE] [--type Observation,Condition,...]
+                      write the search index of the trust's resources (every
+                      trust's without --ods) again from their bodies, after an
+                      upgrade changed what it holds
   crs fhir package --out FILE.tgz
                       write OpenCRS's extensions, code systems and identifier
                       systems as a FHIR package, for a trust's validator or
@@ -160,17 +161,15 @@ func fhirToken(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // fhirReindex writes the search index rows of a trust's resources again
-// from their bodies (fhir.Reindex), printing each type it rewrote rows
-// of and the totals.
+// from their bodies (fhir.Reindex), or of every trust of the database
+// one after the other when no trust is named, printing each type it
+// rewrote rows of and each trust's totals.
 func fhirReindex(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("fhir reindex", `fhir reindex --db DSN --ods CODE [--type Observation,Condition,...]`, stdout)
+	fs := newFlags("fhir reindex", `fhir reindex --db DSN [--ods CODE] [--type Observation,Condition,...]`, stdout)
 	dsn := fs.String("db", "sqlite:crs-data/crs.db", "the database: sqlite:PATH or postgres://...")
-	ods := fs.String("ods", "", "ODS code of the trust whose resources are reindexed (required)")
+	ods := fs.String("ods", "", "ODS code of the trust whose resources are reindexed; every trust of the database when not given")
 	typeList := fs.String("type", "", "comma-separated resource types to reindex; every type when not given")
 	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := required("fhir reindex", map[string]string{"ods": *ods}); err != nil {
 		return err
 	}
 	var types []string
@@ -183,15 +182,41 @@ func fhirReindex(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		types = append(types, t)
 	}
-	db, org, err := openTrust(ctx, *dsn, *ods)
-	if err != nil {
-		return err
+	var db *store.DB
+	var orgs []*crs.Organisation
+	if *ods != "" {
+		d, org, err := openTrust(ctx, *dsn, *ods)
+		if err != nil {
+			return err
+		}
+		db, orgs = d, []*crs.Organisation{org}
+	} else {
+		d, err := openExisting(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		db = d
+		if orgs, err = store.NewOrganisationService(db).FindOrganisations(ctx); err != nil {
+			db.Close()
+			return err
+		}
 	}
 	defer db.Close()
+	for _, org := range orgs {
+		if err := reindexTrust(ctx, db, org, types, stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reindexTrust reindexes one trust's resources of types (nil: all),
+// printing each type it looked at once done, and the totals.
+func reindexTrust(ctx context.Context, db *store.DB, org *crs.Organisation, types []string, stdout io.Writer) error {
 	var at fhir.ReindexCount // the type being reindexed, printed once it is done
 	done := func() {
 		if at.Looked > 0 {
-			fmt.Fprintf(stdout, "%s: %d resources, %d rewritten\n", at.Type, at.Looked, at.Rewritten)
+			fmt.Fprintf(stdout, "%s %s: %d resources, %d rewritten\n", org.ODSCode, at.Type, at.Looked, at.Rewritten)
 		}
 	}
 	n, err := fhir.Reindex(ctx, db, crs.SystemActor(org.ID), types, func(c fhir.ReindexCount) {

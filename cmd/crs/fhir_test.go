@@ -116,6 +116,13 @@ func TestFHIRCommands(t *testing.T) {
 	if code, out, errs := runCLI(t, "fhir", "reindex", "--db", dsn, "--ods", "RXF"); code != 0 || !strings.Contains(out, "reindexed RXF: 0 resources looked at, 0 had") {
 		t.Errorf("crs fhir reindex: exit %d\n%s%s", code, out, errs)
 	}
+	// Without --ods, every trust of the database in turn.
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXG", "--name", "Greenway Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "fhir", "reindex", "--db", dsn); code != 0 || !strings.Contains(out, "reindexed RXF: 0 resources") || !strings.Contains(out, "reindexed RXG: 0 resources") {
+		t.Errorf("crs fhir reindex of every trust: exit %d\n%s%s", code, out, errs)
+	}
 	if code, _, errs := runCLI(t, "fhir", "reindex", "--db", dsn, "--ods", "RXF", "--type", "Observation,Observations"); code == 0 || !strings.Contains(errs, "--type Observations") {
 		t.Errorf("crs fhir reindex of an unknown type: exit %d %s", code, errs)
 	}
