@@ -325,8 +325,10 @@ func number(v any) (float64, bool) {
 	return numberOf(q["value"])
 }
 
-// numberOf reads a JSON number, stored (float64) or as posted
-// (json.Number).
+// numberOf reads a JSON number: as posted (json.Number), stored
+// (float64), or as OpenCRS builds a resource it writes itself (a Go
+// number: a nurse's vital signs, a result's value), for the search index
+// too.
 func numberOf(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
@@ -334,6 +336,10 @@ func numberOf(v any) (float64, bool) {
 	case json.Number:
 		f, err := n.Float64()
 		return f, err == nil
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
 	}
 	return 0, false
 }

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"slices"
 	"sort"
 	"strconv"
@@ -276,7 +275,7 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 			return row(crs.ResourceIndexRow{Lo: lo, Hi: hi})
 		}
 	case "number":
-		if f, ok := numberValue(v); ok {
+		if f, ok := numberOf(v); ok {
 			return row(crs.ResourceIndexRow{Num: &f})
 		}
 	case "quantity":
@@ -284,7 +283,7 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 		if !ok {
 			return rows
 		}
-		f, ok := numberValue(o["value"])
+		f, ok := numberOf(o["value"])
 		if !ok {
 			return rows
 		}
@@ -297,24 +296,6 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 		return row(r)
 	}
 	return rows
-}
-
-// numberValue is a decimal or integer element's value: a json.Number as
-// a request's body is decoded, or a Go number as OpenCRS builds the
-// resources it writes itself (a nurse's vital signs, a result's value).
-func numberValue(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	}
-	return 0, false
 }
 
 // splitReference splits a literal reference, relative (Patient/123) or
