@@ -85,18 +85,22 @@ func rawBinaryWanted(ctx context.Context) bool {
 // content: a POST to Binary or a PUT of one Binary whose Content-Type is
 // given and is not FHIR JSON or XML.
 func sendsRawBinary(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" || isJSONFormat(ct) || isXMLFormat(ct) {
-		return false
-	}
+	// The path first: every write of every type passes here, and only
+	// a Binary's has its Content-Type read.
 	switch r.Method {
 	case http.MethodPost:
-		return r.URL.Path == "/fhir/Binary" || r.URL.Path == "/fhir/Binary/"
+		if r.URL.Path != "/fhir/Binary" && r.URL.Path != "/fhir/Binary/" {
+			return false
+		}
 	case http.MethodPut:
-		single, _ := binaryPath(r.URL.Path)
-		return single
+		if single, _ := binaryPath(r.URL.Path); !single {
+			return false
+		}
+	default:
+		return false
 	}
-	return false
+	ct := r.Header.Get("Content-Type")
+	return ct != "" && !isJSONFormat(ct) && !isXMLFormat(ct)
 }
 
 // readRawBinary makes the request's body, a Binary's content, the FHIR
