@@ -124,7 +124,6 @@ func latest(ts ...time.Time) time.Time {
 	return out
 }
 
-// spellEncounter is an inpatient spell as an Encounter of class IMP.
 // spellReference is the reference to an inpatient spell as the API
 // serves it (Encounter/ip-[id]), which the clinical record's resources
 // about the stay carry.
@@ -137,7 +136,8 @@ func spellOfReference(ref string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(ref, "Encounter/"), prefixSpell)
 }
 
-func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
+// encounter is an inpatient spell as an Encounter of class IMP.
+func (nm *stayNames) encounter(sp *crs.Spell) (*crs.Resource, error) {
 	status := spellStatus[sp.Status]
 	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),
 		"subject": ref("Patient", sp.PatientID), "period": period(sp.AdmittedAt, sp.DischargedAt),
@@ -145,21 +145,20 @@ func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
 	if sp.VisitNumber != "" {
 		e["identifier"] = []any{map[string]any{"system": SystemVisitNumber, "value": sp.VisitNumber}}
 	}
-	if sp.ConsultantCode != "" {
-		e["participant"] = []any{map[string]any{"individual": consultantRef(sp.ConsultantCode)}}
+	if ext := dischargeMethod(sp); ext != nil {
+		e["extension"] = ext
+	}
+	if ps := nm.participants(sp); ps != nil {
+		e["participant"] = ps
 	}
 	if sp.TreatmentFunction != "" {
 		name, _ := nhs.Lookup(nhs.TreatmentFunctions, sp.TreatmentFunction)
 		e["serviceType"] = codeable(treatmentFunctionSystem, sp.TreatmentFunction, name)
 	}
-	var locs []any
-	if sp.WardID != "" {
-		locs = append(locs, map[string]any{"location": ref("Location", sp.WardID)})
+	if h := hospitalization(sp); h != nil {
+		e["hospitalization"] = h
 	}
-	if sp.BedID != "" {
-		locs = append(locs, map[string]any{"location": ref("Location", sp.BedID)})
-	}
-	if locs != nil {
+	if locs := nm.locations(sp); locs != nil {
 		e["location"] = locs
 	}
 	if sp.PathwayID != "" {
@@ -219,7 +218,11 @@ func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*cr
 		if err != nil {
 			return nil, err
 		}
-		return spellEncounter(sp)
+		rs, err := spellEncounters(s, ctx, p.Actor, []*crs.Spell{sp})
+		if err != nil {
+			return nil, err
+		}
+		return rs[0], nil
 	case strings.HasPrefix(id, prefixAttendance):
 		a, err := s.Core.ED.FindAttendance(ctx, p.Actor, strings.TrimPrefix(id, prefixAttendance))
 		if err != nil {
@@ -245,7 +248,7 @@ func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string
 	if err != nil {
 		return nil, err
 	}
-	out, err := mapAll(spells, spellEncounter, nil)
+	out, err := spellEncounters(s, ctx, p.Actor, spells)
 	if err != nil {
 		return nil, err
 	}

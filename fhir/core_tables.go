@@ -76,7 +76,11 @@ var coreTables = map[string][]coreTable{
 		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
-				return listed(xs, next, err, spellEncounter)
+				if err != nil {
+					return nil, "", err
+				}
+				rs, err := spellEncounters(s, ctx, a, xs)
+				return rs, next, err
 			}},
 		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
