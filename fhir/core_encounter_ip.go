@@ -30,20 +30,24 @@ const (
 	csEncounterLocation    = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EncounterLocationTypeEngland"
 	csLocationPhysical     = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 	csParticipationType    = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+	extBookingOrganization = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-BookingOrganization"
+	csAppointmentReason    = "http://terminology.hl7.org/CodeSystem/v2-0276"
 )
 
-// stayNames are the names the references of inpatient Encounters
-// carry: the wards and beds of their stays, and the consultants.
-type stayNames struct {
+// coreNames are the names the references of what the PAS serves carry,
+// read once for a page of resources: the wards, beds and clinic rooms
+// (places), the consultants, and the clinics of appointments.
+type coreNames struct {
 	places      map[string]*crs.Location
 	consultants map[string]string
+	clinics     map[string]*crs.Clinic
 }
 
 // spellNames gives spells their episodes and stays where they were read
 // without (a patient's spells, a search's), and finds the names of the
 // wards, beds and consultants they name, in one read of each whatever
 // the number of spells.
-func spellNames(s *Server, ctx context.Context, a crs.Actor, spells []*crs.Spell) (*stayNames, error) {
+func spellNames(s *Server, ctx context.Context, a crs.Actor, spells []*crs.Spell) (*coreNames, error) {
 	var bare []*crs.Spell
 	for _, sp := range spells {
 		if sp.Episodes == nil && sp.Stays == nil {
@@ -64,7 +68,7 @@ func spellNames(s *Server, ctx context.Context, a crs.Actor, spells []*crs.Spell
 		}
 		consultants = consultants || sp.ConsultantCode != "" || len(sp.Episodes) > 0
 	}
-	nm := &stayNames{}
+	nm := &coreNames{}
 	var err error
 	if nm.places, err = s.Core.Orgs.FindLocationsByID(ctx, a, ids); err != nil {
 		return nil, err
@@ -136,7 +140,7 @@ func dischargeMethod(sp *crs.Spell) []any {
 // One still occupied is active, one left completed. A spell with no
 // stays recorded (one migrated from a legacy PAS) has its current ward
 // and bed without a period.
-func (nm *stayNames) locations(sp *crs.Spell) []any {
+func (nm *coreNames) locations(sp *crs.Spell) []any {
 	var out []any
 	open := sp.DischargedAt.IsZero() && sp.Status != crs.SpellCancelled
 	entry := func(id string, start, end time.Time, ward bool) map[string]any {
@@ -187,7 +191,7 @@ func (nm *stayNames) locations(sp *crs.Spell) []any {
 
 // stayEnd is when a stay ended: its own end, or the discharge of a
 // spell ended without its last stay closed.
-func (nm *stayNames) stayEnd(sp *crs.Spell, b *crs.BedStay, open bool) time.Time {
+func (nm *coreNames) stayEnd(sp *crs.Spell, b *crs.BedStay, open bool) time.Time {
 	if b.End.IsZero() && !open {
 		return sp.DischargedAt
 	}
@@ -195,7 +199,7 @@ func (nm *stayNames) stayEnd(sp *crs.Spell, b *crs.BedStay, open bool) time.Time
 }
 
 // location is a reference to a ward or bed with its name.
-func (nm *stayNames) location(id string) map[string]any {
+func (nm *coreNames) location(id string) map[string]any {
 	r := ref("Location", id)
 	if l := nm.places[id]; l != nil && l.Name != "" {
 		r["display"] = l.Name
@@ -205,7 +209,7 @@ func (nm *stayNames) location(id string) map[string]any {
 
 // consultant is a reference to a consultant with their name, where a
 // clinic of the trust gives it.
-func (nm *stayNames) consultant(code string) map[string]any {
+func (nm *coreNames) consultant(code string) map[string]any {
 	r := consultantRef(code)
 	if name := nm.consultants[code]; name != "" {
 		r["display"] = name
@@ -216,7 +220,7 @@ func (nm *stayNames) consultant(code string) map[string]any {
 // participants are the consultant episodes of the stay in order, each
 // consultant attending for its period; a spell with no episodes recorded
 // has its current consultant.
-func (nm *stayNames) participants(sp *crs.Spell) []any {
+func (nm *coreNames) participants(sp *crs.Spell) []any {
 	attender := []any{codeable(csParticipationType, "ATND", "attender")}
 	if len(sp.Episodes) == 0 {
 		if sp.ConsultantCode == "" {

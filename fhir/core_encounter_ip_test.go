@@ -178,3 +178,88 @@ func TestInpatientEncounterStay(t *testing.T) {
 		}
 	})
 }
+
+// TestAppointmentServed reads an outpatient appointment as a clinic's
+// booking system would: its slot's start and end, the clinic, the
+// patient, the consultant and the room named, the treatment function,
+// a first appointment as such, and the trust that booked it; a search
+// serves the same Appointment, found by its consultant and room, and it
+// conforms to UK Core.
+func TestAppointmentServed(t *testing.T) {
+	u := loadUKCore(t)
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		ctx := context.Background()
+		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
+		orgs := store.NewOrganisationService(db)
+		site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"}
+		if err := orgs.CreateLocation(ctx, admin, site); err != nil {
+			t.Fatal(err)
+		}
+		room := &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"}
+		if err := orgs.CreateLocation(ctx, admin, room); err != nil {
+			t.Fatal(err)
+		}
+		op := store.NewOutpatientService(db)
+		clinic := &crs.Clinic{Code: "GS-MON", Name: "General surgery Monday", ConsultantCode: "C1234567", ConsultantName: "Ms Cara Surgeon",
+			TreatmentFunction: "100", LocationID: room.ID,
+			Sessions: []crs.ClinicSession{{Weekday: time.Monday, Start: "09:00", End: "12:00", SlotMinutes: 20, SlotType: crs.SlotNew}}}
+		if err := op.CreateClinic(ctx, admin, clinic); err != nil {
+			t.Fatal(err)
+		}
+		today := crs.LocalDate(clock.Now())
+		if _, err := op.GenerateSlots(ctx, clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
+			t.Fatal(err)
+		}
+		slots, err := op.FindSlots(ctx, clerk, crs.SlotQuery{ClinicID: clinic.ID, FreeOnly: true, Limit: 1, From: clock.Now()})
+		if err != nil || len(slots) == 0 {
+			t.Fatalf("free slots: %d, %v", len(slots), err)
+		}
+		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Clinic","given":["Cora"]}],"birthDate":"1970-04-05","gender":"female"}`)
+		ref := &crs.Referral{PatientID: pid, Source: "03", ReferrerCode: "G1234567", ReceivedOn: today, Priority: crs.PriorityRoutine,
+			Specialty: "100", TreatmentFunction: "100", ConsultantCode: "C1234567", ConsultantLed: true}
+		if err := store.NewReferralService(db).RecordReferral(ctx, clerk, ref); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := op.BookAppointment(ctx, clerk, crs.Booking{ReferralID: ref.ID, SlotID: slots[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		js := func(v any) string { return string(mustJSON(t, v)) }
+		read := f.a.do("GET", "/fhir/Appointment/"+ap.ID, "").json(t)
+		at := func(x time.Time) string { return x.UTC().Format(time.RFC3339) }
+		if read["start"] != at(slots[0].Start) || read["end"] != at(slots[0].End) || slots[0].End.Sub(slots[0].Start) != 20*time.Minute {
+			t.Errorf("start %v end %v, want the slot's %s to %s", read["start"], read["end"], at(slots[0].Start), at(slots[0].End))
+		}
+		if read["description"] != "General surgery Monday" {
+			t.Errorf("description %v, want the clinic", read["description"])
+		}
+		parts := js(read["participant"])
+		for _, want := range []string{`"reference":"Patient/` + pid + `"`, `"display":"Ms Cara Surgeon"`, `"reference":"Practitioner/cons-C1234567"`,
+			`"display":"Outpatients room 3"`, `"reference":"Location/` + room.ID + `"`, `"code":"ATND"`} {
+			if !strings.Contains(parts, want) {
+				t.Errorf("participant %s lacks %s", parts, want)
+			}
+		}
+		if got := js(read["serviceType"]); !strings.Contains(got, `"code":"100"`) || !strings.Contains(got, "TreatmentFunctionCode") {
+			t.Errorf("serviceType %s", got)
+		}
+		if got := js(read["appointmentType"]); !strings.Contains(got, `"code":"ROUTINE"`) || !strings.Contains(got, "v2-0276") {
+			t.Errorf("appointmentType %s, want ROUTINE for a first appointment", got)
+		}
+		if got := js(read["extension"]); !strings.Contains(got, "Extension-UKCore-BookingOrganization") {
+			t.Errorf("extension %s, want the booking organisation", got)
+		}
+		if div := read["text"].(map[string]any)["div"].(string); !strings.Contains(div, "Ms Cara Surgeon") || !strings.Contains(div, "Outpatients room 3") {
+			t.Errorf("narrative does not name the consultant and room: %s", div)
+		}
+		u.conforms(t, read)
+		for _, q := range []string{"Appointment?patient=Patient/" + pid, "Appointment?practitioner=Practitioner/cons-C1234567&patient=Patient/" + pid,
+			"Appointment?location=Location/" + room.ID, "Appointment?service-type=100&patient=Patient/" + pid} {
+			found := matches(t, f.a, q)
+			if len(found) != 1 || js(found[0]) != js(read) {
+				t.Errorf("%s: %d Appointments, want the one read", q, len(found))
+			}
+		}
+	})
+}

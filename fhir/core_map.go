@@ -137,7 +137,7 @@ func spellOfReference(ref string) string {
 }
 
 // encounter is an inpatient spell as an Encounter of class IMP.
-func (nm *stayNames) encounter(sp *crs.Spell) (*crs.Resource, error) {
+func (nm *coreNames) encounter(sp *crs.Spell) (*crs.Resource, error) {
 	status := spellStatus[sp.Status]
 	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),
 		"subject": ref("Patient", sp.PatientID), "period": period(sp.AdmittedAt, sp.DischargedAt),
@@ -285,15 +285,35 @@ func appointments(s *Server, ctx context.Context, p *Principal, patientID string
 	return out, nil
 }
 
-// appointmentResource is an outpatient appointment as an Appointment.
-// The PAS holds when it starts, not its slot's length, so its end is
-// its start.
-func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
+// appointment is an outpatient appointment as an Appointment: when and
+// for how long (its slot), the clinic (description), the patient, the
+// clinic's consultant and room, the clinic's treatment function, whether
+// it is a first appointment or a follow-up, and the trust that booked it.
+func (nm *coreNames) appointment(ap *crs.Appointment) (*crs.Resource, error) {
 	status := appointmentStatus[ap.Status]
-	start := ap.Start.UTC().Format(time.RFC3339)
-	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": start,
-		"created":     ap.BookedAt.UTC().Format(time.RFC3339),
-		"participant": []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}}
+	start, end := ap.Start.UTC().Format(time.RFC3339), ap.Start
+	if !ap.End.IsZero() {
+		end = ap.End
+	}
+	participants := []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}
+	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": end.UTC().Format(time.RFC3339),
+		"created":   ap.BookedAt.UTC().Format(time.RFC3339),
+		"extension": []any{map[string]any{"url": extBookingOrganization, "valueReference": ref("Organization", trustID)}}}
+	if c := nm.clinics[ap.ClinicID]; c != nil {
+		r["description"] = c.Name
+		if c.ConsultantCode != "" {
+			participants = append(participants, map[string]any{"type": []any{codeable(csParticipationType, "ATND", "attender")},
+				"actor": nm.consultant(c.ConsultantCode), "status": "accepted"})
+		}
+		if c.LocationID != "" {
+			participants = append(participants, map[string]any{"actor": nm.location(c.LocationID), "status": "accepted"})
+		}
+		if c.TreatmentFunction != "" {
+			name, _ := nhs.Lookup(nhs.TreatmentFunctions, c.TreatmentFunction)
+			r["serviceType"] = []any{codeable(treatmentFunctionSystem, c.TreatmentFunction, name)}
+		}
+	}
+	r["participant"] = participants
 	if ap.SlotID != "" {
 		r["slot"] = []any{ref("Slot", prefixSlot+ap.SlotID)}
 	}
@@ -301,7 +321,14 @@ func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
 		r["basedOn"] = []any{ref("ServiceRequest", prefixReferral+ap.ReferralID)}
 	}
 	if ap.Kind != "" {
-		r["appointmentType"] = map[string]any{"text": strings.ReplaceAll(ap.Kind, "_", " ")}
+		t := map[string]any{"text": strings.ReplaceAll(ap.Kind, "_", " ")}
+		switch ap.Kind {
+		case crs.SlotNew:
+			t["coding"] = []any{codingOf(csAppointmentReason, "ROUTINE", "Routine appointment - default if not valued")}
+		case crs.SlotFollowUp:
+			t["coding"] = []any{codingOf(csAppointmentReason, "FOLLOWUP", "A follow up visit from a previous appointment")}
+		}
+		r["appointmentType"] = t
 	}
 	if ap.Status == crs.AppointmentCancelled && ap.Reason != "" {
 		r["cancelationReason"] = map[string]any{"text": "cancelled by the " + ap.CancelledBy + ": " + ap.Reason}
@@ -309,12 +336,43 @@ func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
 	return served(r, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
 
+// appointmentsServed serves appointments as Appointments, the names of
+// their clinics, consultants and rooms found first.
+func appointmentsServed(s *Server, ctx context.Context, a crs.Actor, appts []*crs.Appointment) ([]*crs.Resource, error) {
+	nm := &coreNames{}
+	if len(appts) > 0 {
+		cs, err := s.Core.Outpatients.FindClinics(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		nm.clinics = map[string]*crs.Clinic{}
+		var rooms []string
+		for _, c := range cs {
+			nm.clinics[c.ID] = c
+		}
+		for _, ap := range appts {
+			if c := nm.clinics[ap.ClinicID]; c != nil {
+				rooms = append(rooms, c.LocationID)
+			}
+		}
+		_, nm.consultants = consultantsOf(cs)
+		if nm.places, err = s.Core.Orgs.FindLocationsByID(ctx, a, rooms); err != nil {
+			return nil, err
+		}
+	}
+	return mapAll(appts, nm.appointment, nil)
+}
+
 func readAppointment(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
 	ap, err := s.Core.Outpatients.FindAppointment(ctx, p.Actor, id)
 	if err != nil {
 		return nil, err
 	}
-	return appointmentResource(ap)
+	rs, err := appointmentsServed(s, ctx, p.Actor, []*crs.Appointment{ap})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
 }
 
 func appointmentsOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
@@ -322,7 +380,7 @@ func appointmentsOf(s *Server, ctx context.Context, p *Principal, patientID stri
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(appts, appointmentResource, nil)
+	return appointmentsServed(s, ctx, p.Actor, appts)
 }
 
 // mapAll serves each record that keep (nil for all) keeps.

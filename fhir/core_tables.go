@@ -96,7 +96,11 @@ var coreTables = map[string][]coreTable{
 	"Appointment": {{status: appointmentStatus, date: "instant", order: crs.ScanByStart,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
-			return listed(xs, next, err, appointmentResource)
+			if err != nil {
+				return nil, "", err
+			}
+			rs, err := appointmentsServed(s, ctx, a, xs)
+			return rs, next, err
 		}}},
 	"ServiceRequest": {{prefix: prefixReferral, status: referralStatus,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {

@@ -252,9 +252,20 @@ func referralNarrative(d *xhtmlDiv, r Resource) {
 func appointmentNarrative(d *xhtmlDiv, r Resource) {
 	d.row("Appointment", conceptText(r["appointmentType"]))
 	d.row("Status", codeText(r["status"]))
+	d.row("Clinic", text(r["description"]))
 	d.row("Start", shownTime(r["start"]))
 	if r["end"] != r["start"] {
 		d.row("End", shownTime(r["end"]))
+	}
+	for _, x := range array(r["participant"]) {
+		p, _ := x.(map[string]any)
+		actor, _ := p["actor"].(map[string]any)
+		switch ref := text(actor["reference"]); {
+		case strings.HasPrefix(ref, "Practitioner/"):
+			d.row("Consultant", referenceText(actor))
+		case strings.HasPrefix(ref, "Location/"):
+			d.row("Where", referenceText(actor))
+		}
 	}
 	d.row("Booked", shownTime(r["created"]))
 	d.row("Cancellation", conceptText(r["cancelationReason"]))
