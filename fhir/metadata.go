@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -15,6 +16,10 @@ var SoftwareVersion = "dev"
 // handleMetadata answers the CapabilityStatement: what this server
 // implements, and only that.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("mode") == "terminology" {
+		s.terminologyCapabilities(w, r)
+		return
+	}
 	base := baseURL(r)
 	type param struct {
 		Name          string `json:"name"`
@@ -164,16 +169,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}
 		resources = append(resources, res)
 	}
-	cs := map[string]any{
-		"resourceType": "CapabilityStatement",
-		"status":       "active",
-		"date":         "2026-01-01",
-		"kind":         "instance",
-		"software":     map[string]any{"name": "OpenCRS", "version": SoftwareVersion},
-		"implementation": map[string]any{
-			"description": "OpenCRS FHIR R4 API",
-			"url":         base,
-		},
+	cs := statement("CapabilityStatement", "OpenCRS FHIR R4 API", base)
+	maps.Copy(cs, map[string]any{
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"patchFormat": []string{PatchContentType, ContentType, XMLContentType},
@@ -199,9 +196,23 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				"http://hl7.org/fhir/CompartmentDefinition/practitioner",
 				"http://hl7.org/fhir/CompartmentDefinition/device"},
 		}},
-	}
+	})
 	b, _ := json.Marshal(cs)
 	writeJSON(w, http.StatusOK, b)
+}
+
+// statement is what a CapabilityStatement and a TerminologyCapabilities
+// of this server both begin with: the server (this instance at base) and
+// its software.
+func statement(resourceType, description, base string) map[string]any {
+	return map[string]any{
+		"resourceType":   resourceType,
+		"status":         "active",
+		"date":           "2026-01-01",
+		"kind":           "instance",
+		"software":       map[string]any{"name": "OpenCRS", "version": SoftwareVersion},
+		"implementation": map[string]any{"description": description, "url": base},
+	}
 }
 
 // typedCapability says how a type served from the typed core differs
