@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,19 +48,56 @@ func (e extensionDef) structureDefinition() Resource {
 	for i, t := range e.Types {
 		types[i] = map[string]any{"code": t}
 	}
+	differential := []any{
+		map[string]any{"id": "Extension", "path": "Extension", "short": e.Title, "definition": e.Description},
+		map[string]any{"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+		map[string]any{"id": "Extension.url", "path": "Extension.url", "fixedUri": e.URL},
+		map[string]any{"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": types},
+	}
 	return Resource{
 		"resourceType": "StructureDefinition", "id": definitionID(e.URL), "url": e.URL,
 		"name": definitionName(e.URL), "title": e.Title, "status": "active", "date": definitionsDate,
 		"publisher": "OpenCRS", "description": e.Description, "fhirVersion": "4.0.1",
 		"kind": "complex-type", "abstract": false, "context": context, "type": "Extension",
-		"baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
-		"differential": map[string]any{"element": []any{
-			map[string]any{"id": "Extension", "path": "Extension", "short": e.Title, "definition": e.Description},
-			map[string]any{"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
-			map[string]any{"id": "Extension.url", "path": "Extension.url", "fixedUri": e.URL},
-			map[string]any{"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": types},
-		}},
+		"baseDefinition": extensionBase, "derivation": "constraint",
+		"snapshot":     map[string]any{"element": snapshotOf(differential)},
+		"differential": map[string]any{"element": differential},
 	}
+}
+
+// extensionBase is the url of R4's Extension, the definition every
+// extension constrains.
+const extensionBase = "http://hl7.org/fhir/StructureDefinition/Extension"
+
+// snapshotOf is an extension's snapshot: every element of R4's Extension
+// as R4 defines it (its base, cardinality, types, constraints and
+// texts), each constrained as the differential's element of the same id
+// says, as HL7's snapshot generator writes it. HL7's validator and HAPI
+// make a snapshot themselves; many tools do not (a validator's profile
+// cache, a mapping engine) and load a definition only with one.
+func snapshotOf(differential []any) []any {
+	d := json.NewDecoder(strings.NewReader(extensionSnapshotJSON))
+	d.UseNumber()
+	var elements []any
+	if err := d.Decode(&elements); err != nil {
+		panic(err) // written by the generator from R4's definitions
+	}
+	for _, el := range elements {
+		el := el.(map[string]any)
+		// A constraint of Extension's own names it as its source, as
+		// the constraints it inherits from Element name Element.
+		for _, c := range array(el["constraint"]) {
+			if c := c.(map[string]any); c["source"] == nil {
+				c["source"] = extensionBase
+			}
+		}
+		for _, diff := range differential {
+			if diff := diff.(map[string]any); diff["id"] == el["id"] {
+				maps.Copy(el, diff)
+			}
+		}
+	}
+	return elements
 }
 
 // codeSystem is a code system's definition as an R4 CodeSystem: its
