@@ -137,6 +137,17 @@ type ownDefinitions struct {
 	all   []*crs.Resource
 	byID  map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
 	byURL map[string]*crs.Resource // "StructureDefinition|https://..."
+	// indexed holds each definition as served with the index rows the
+	// resource store would keep of it, in the order of all: what a
+	// search of its type is matched on.
+	indexed []indexedDefinition
+}
+
+// indexedDefinition is one of OpenCRS's definitions with its index rows.
+type indexedDefinition struct {
+	stored *crs.Resource
+	served Resource
+	rows   []crs.ResourceIndexRow
 }
 
 // definitions are OpenCRS's definitions, made once from the tables.
@@ -150,7 +161,12 @@ var definitions = sync.OnceValue(func() *ownDefinitions {
 			panic(err) // maps of strings, numbers and booleans always marshal
 		}
 		res := &crs.Resource{Type: r.Type(), ID: r.ID(), Version: 1, LastUpdated: changed, Body: body}
+		served, err := Decode(body)
+		if err != nil {
+			panic(err) // made by json.Marshal above
+		}
 		d.all = append(d.all, res)
+		d.indexed = append(d.indexed, indexedDefinition{stored: res, served: served, rows: servedRows(served, nil)})
 		d.byID[res.Type+"/"+res.ID] = res
 		d.byURL[res.Type+"|"+url] = res
 	}
@@ -240,27 +256,28 @@ func refuseOwnID(typ, id, at string) error {
 		Diagnostics: fmt.Sprintf("%s/%s: the ids opencrs-... are OpenCRS's own definitions', the same for every trust; a trust's %s takes another id", typ, id, typ)}}}
 }
 
-// ownDefinitionSearched is OpenCRS's definition a search asks for by
-// its url (a NamingSystem by its value, the identifier system), nil when
-// the search asks for something else. OpenCRS's definitions answer only
-// such a search, and a read by id: a search of StructureDefinition,
-// CodeSystem or NamingSystem by anything else (name, status, none) lists
-// the definitions the trust stored, paged as before, and none of
-// OpenCRS's, which are the same for every trust and whole in the package
-// `crs fhir package` writes.
-func ownDefinitionSearched(q *search) *crs.Resource {
-	by := "url"
-	if q.query.Type == "NamingSystem" {
-		by = "value"
-	}
-	want := q.params[by]
-	if len(want) != 1 || q.in != "" || q.query.After != "" || q.query.Offset > 0 {
+// ownDefinitionTypes are the types of OpenCRS's own definitions.
+var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSystem"}
+
+// ownDefinitionsFound are OpenCRS's definitions a search of
+// StructureDefinition, CodeSystem or NamingSystem finds, by any of its
+// parameters, as the resource store would find them were they stored
+// (matched on the index rows it would keep of them), in id order; none
+// for a search of another type, in a compartment, or continuing the
+// store's matches from a _cursor. They are the same for every trust and
+// come before the trust's own (writeOwnDefinitions), so that a page
+// boundary between the two stays where it is while the trust adds its
+// own.
+func ownDefinitionsFound(q *search) []*crs.Resource {
+	if q.in != "" || q.query.After != "" || len(q.query.RefersTo) > 0 || q.query.LastN != nil {
 		return nil
 	}
-	for k := range q.params {
-		if k != by && !slices.Contains([]string{"_summary", "_elements", "_total", "_sort"}, k) {
-			return nil
+	var found []*crs.Resource
+	for _, d := range definitions().indexed {
+		if d.stored.Type == q.query.Type && rowsMatchQuery(d.served, d.rows, &q.query, nil) && q.keepServed(d.served) {
+			found = append(found, d.stored)
 		}
 	}
-	return ownDefinitionOf(q.query.Type, want[0])
+	slices.SortFunc(found, func(a, b *crs.Resource) int { return strings.Compare(a.ID, b.ID) })
+	return found
 }
