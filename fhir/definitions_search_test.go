@@ -90,6 +90,10 @@ func TestOwnDefinitionsSearched(t *testing.T) {
 			{"NamingSystem", "type=" + url.QueryEscape("http://terminology.hl7.org/CodeSystem/v2-0203|MR"), none, ""},
 			{"NamingSystem", "value=" + url.QueryEscape(fhir.SystemHospitalNumber), is("id", "opencrs-hospital-number"), ""},
 			{"NamingSystem", "name=BayNumber", none, myNS},
+			// value is a string parameter, matched from its start
+			// unless :exact.
+			{"NamingSystem", "value=" + url.QueryEscape(fhir.ResultVersionSystem), func(r fhir.Resource) bool { return strings.HasPrefix(r.ID(), "opencrs-result") }, ""},
+			{"NamingSystem", "value:exact=" + url.QueryEscape(fhir.ResultVersionSystem), is("id", "opencrs-result"), ""},
 		} {
 			t.Run(tc.typ+"?"+tc.query, func(t *testing.T) {
 				want := own(tc.typ, tc.own)
