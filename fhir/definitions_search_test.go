@@ -167,6 +167,19 @@ func TestOwnDefinitionsSearched(t *testing.T) {
 			})
 		}
 
+		// _revinclude adds the trust's resources that refer to them.
+		prov := create(t, a, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"StructureDefinition/opencrs-ward-code"}],"recorded":"2026-03-01T09:00:00Z","agent":[{"who":{"display":"Integration team"}}]}`)
+		create(t, b, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"StructureDefinition/opencrs-ward-code"}],"recorded":"2026-03-01T09:00:00Z","agent":[{"who":{"display":"Another trust"}}]}`)
+		inc := a.do("GET", "/fhir/StructureDefinition?url="+url.QueryEscape(ward)+"&_revinclude=Provenance:target", "").json(t)
+		var found []string
+		for _, e := range inc["entry"].([]any) {
+			e := e.(map[string]any)
+			found = append(found, e["search"].(map[string]any)["mode"].(string)+" "+e["resource"].(map[string]any)["id"].(string))
+		}
+		if want := []string{"match opencrs-ward-code", "include " + prov}; !slices.Equal(found, want) {
+			t.Errorf("_revinclude: %v, want %v", found, want)
+		}
+
 		// _elements and _summary cut OpenCRS's as the trust's.
 		page := a.do("GET", "/fhir/StructureDefinition?name=WardCode,Bay&_elements=name", "").json(t)
 		entries, _ := page["entry"].([]any)
