@@ -266,10 +266,11 @@ func (s *Server) writeTypedMatches(w http.ResponseWriter, r *http.Request, p *Pr
 // type the resource store also holds, its matches join them, sorted
 // with them or following them in id order. OpenCRS's own definitions a
 // search finds (ownDefinitionsFound) are answered as typed matches of a
-// type the store also holds: the trust's own join them.
+// type the store also holds: the trust's own join them, unless the
+// search can find none of those (onlyOwnDefinitions).
 func (s *Server) writeTypedFound(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, found []*crs.Resource, typedTotal int, counted bool) error {
 	m := s.coreType(q.query.Type)
-	stored := m != nil && m.stored() || slices.Contains(ownDefinitionTypes, q.query.Type)
+	stored := m != nil && m.stored() || slices.Contains(ownDefinitionTypes, q.query.Type) && !onlyOwnDefinitions(&q.query)
 	checked := len(q.checks) > 0 && !s.pmi(q.query.Type)
 	if checked && stored {
 		// The resource store's kept matches join the typed ones, sorted

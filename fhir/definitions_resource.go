@@ -256,6 +256,26 @@ func refuseOwnID(typ, id, at string) error {
 		Diagnostics: fmt.Sprintf("%s/%s: the ids opencrs-... are OpenCRS's own definitions', the same for every trust; a trust's %s takes another id", typ, id, typ)}}}
 }
 
+// onlyOwnDefinitions reports whether a search can find none of the
+// trust's own definitions, only OpenCRS's: it asks for urls (a
+// NamingSystem's values, exactly) under OpenCRS's namespace, which no
+// trust writes (refuseOwnDefinition). A validator looks definitions up
+// so, and the store is then not searched.
+func onlyOwnDefinitions(q *crs.ResourceQuery) bool {
+	for _, group := range q.All {
+		own := len(group) > 0
+		for _, c := range group {
+			byURL := c.Param == "url" && c.Kind == "uri" && c.Op == crs.MatchEq
+			byValue := q.Type == "NamingSystem" && c.Param == "value" && c.Op == crs.MatchExact
+			own = own && (byURL || byValue) && ownURL(c.Code)
+		}
+		if own {
+			return true
+		}
+	}
+	return false
+}
+
 // ownDefinitionTypes are the types of OpenCRS's own definitions.
 var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSystem"}
 
