@@ -130,13 +130,11 @@ func (n identifierSystemDef) namingSystem() Resource {
 	}
 }
 
-// ownDefinitions holds OpenCRS's definitions as served: by type and id,
-// and by type and url (a NamingSystem has no url in R4, only its
-// identifier system).
+// ownDefinitions holds OpenCRS's definitions as served: in the order
+// of the tables and by type and id.
 type ownDefinitions struct {
-	all   []*crs.Resource
-	byID  map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
-	byURL map[string]*crs.Resource // "StructureDefinition|https://..."
+	all  []*crs.Resource
+	byID map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
 	// indexed holds each definition as served with the index rows the
 	// resource store would keep of it, in the order of all: what a
 	// search of its type is matched on.
@@ -152,9 +150,9 @@ type indexedDefinition struct {
 
 // definitions are OpenCRS's definitions, made once from the tables.
 var definitions = sync.OnceValue(func() *ownDefinitions {
-	d := &ownDefinitions{byID: map[string]*crs.Resource{}, byURL: map[string]*crs.Resource{}}
+	d := &ownDefinitions{byID: map[string]*crs.Resource{}}
 	changed, _ := time.Parse(time.DateOnly, definitionsDate)
-	add := func(r Resource, url string) {
+	add := func(r Resource) {
 		r["meta"] = map[string]any{"versionId": "1", "lastUpdated": changed.Format(time.RFC3339)}
 		body, err := json.Marshal(r)
 		if err != nil {
@@ -168,16 +166,15 @@ var definitions = sync.OnceValue(func() *ownDefinitions {
 		d.all = append(d.all, res)
 		d.indexed = append(d.indexed, indexedDefinition{stored: res, served: served, rows: servedRows(served, nil)})
 		d.byID[res.Type+"/"+res.ID] = res
-		d.byURL[res.Type+"|"+url] = res
 	}
 	for _, e := range extensionDefs {
-		add(e.structureDefinition(), e.URL)
+		add(e.structureDefinition())
 	}
 	for _, c := range codeSystemDefs {
-		add(c.codeSystem(), c.URL)
+		add(c.codeSystem())
 	}
 	for _, n := range identifierSystemDefs {
-		add(n.namingSystem(), n.URL)
+		add(n.namingSystem())
 	}
 	return d
 })
@@ -199,10 +196,6 @@ func Definitions() []Resource {
 
 // ownDefinition is OpenCRS's definition typ/id, nil when it has none.
 func ownDefinition(typ, id string) *crs.Resource { return definitions().byID[typ+"/"+id] }
-
-// ownDefinitionOf is OpenCRS's definition of type typ whose url is url,
-// nil when it has none.
-func ownDefinitionOf(typ, url string) *crs.Resource { return definitions().byURL[typ+"|"+url] }
 
 // definitionTypes are the types of conformance resource whose urls
 // under OpenCRS's namespace only OpenCRS defines. A trust's test
@@ -285,9 +278,9 @@ var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSy
 // (matched on the index rows it would keep of them), in id order; none
 // for a search of another type, in a compartment, or continuing the
 // store's matches from a _cursor. They are the same for every trust and
-// come before the trust's own (writeOwnDefinitions), so that a page
-// boundary between the two stays where it is while the trust adds its
-// own.
+// come before the trust's own (handleSearch, writeTypedFound), so that a
+// page boundary between the two stays where it is while the trust adds
+// its own.
 func ownDefinitionsFound(q *search) []*crs.Resource {
 	if q.in != "" || q.query.After != "" || len(q.query.RefersTo) > 0 || q.query.LastN != nil {
 		return nil
