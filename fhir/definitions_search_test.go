@@ -63,6 +63,8 @@ func TestOwnDefinitionsSearched(t *testing.T) {
 		}{
 			{"StructureDefinition", "type=Extension", all, mySD},
 			{"StructureDefinition", "status=active", all, mySD},
+			{"StructureDefinition", "base=" + url.QueryEscape("http://hl7.org/fhir/StructureDefinition/Extension"), all, mySD},
+			{"StructureDefinition", "base=" + url.QueryEscape("http://hl7.org/fhir/StructureDefinition/Element"), none, ""},
 			{"StructureDefinition", "derivation=constraint", all, mySD},
 			{"StructureDefinition", "kind=complex-type&type=Extension", all, mySD},
 			{"StructureDefinition", "ext-context=element", all, mySD},
