@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,6 @@ func TestInpatientEncounterStay(t *testing.T) {
 		}
 		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Stay","given":["Sam"]}],"birthDate":"1961-02-03","gender":"male"}`)
 		ip := store.NewInpatientService(db)
-		js := func(v any) string { return string(mustJSON(t, v)) }
 		t0 := clock.Now().Add(-72 * time.Hour).Truncate(time.Second)
 		t1, t2, t3, t4 := t0.Add(6*time.Hour), t0.Add(20*time.Hour), t0.Add(30*time.Hour), t0.Add(60*time.Hour)
 		sp, err := ip.Admit(ctx, clerk, &crs.Admission{PatientID: pid, Method: "21", Source: "19", WardID: wardA.ID, BedID: bedA1.ID,
@@ -93,7 +93,7 @@ func TestInpatientEncounterStay(t *testing.T) {
 			var out []episode
 			for _, x := range e["participant"].([]any) {
 				p := x.(map[string]any)
-				if got := js(p["type"]); !strings.Contains(got, `"code":"ATND"`) {
+				if got := js(t, p["type"]); !strings.Contains(got, `"code":"ATND"`) {
 					t.Errorf("participant type %s, want ATND", got)
 				}
 				ind := p["individual"].(map[string]any)
@@ -105,18 +105,18 @@ func TestInpatientEncounterStay(t *testing.T) {
 		}
 		check := func(e map[string]any, wantPlaces []place, wantEpisodes []episode) {
 			t.Helper()
-			if got := places(e); js(got) != js(wantPlaces) {
+			if got := places(e); js(t, got) != js(t, wantPlaces) {
 				t.Errorf("location\n got %+v\nwant %+v", got, wantPlaces)
 			}
-			if got := episodes(e); js(got) != js(wantEpisodes) {
+			if got := episodes(e); js(t, got) != js(t, wantEpisodes) {
 				t.Errorf("participant\n got %+v\nwant %+v", got, wantEpisodes)
 			}
 			h := e["hospitalization"].(map[string]any)
-			if got := js(h["extension"]); !strings.Contains(got, `"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod"`) ||
+			if got := js(t, h["extension"]); !strings.Contains(got, `"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod"`) ||
 				!strings.Contains(got, `"code":"21","display":"Emergency Admission: Emergency Care Department or dental casualty department of the Health Care Provider","system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland"`) {
 				t.Errorf("admission method %s", got)
 			}
-			if got := js(h["admitSource"]); !strings.Contains(got, `"code":"19"`) || !strings.Contains(got, "UKCore-SourceOfAdmissionEngland") {
+			if got := js(t, h["admitSource"]); !strings.Contains(got, `"code":"19"`) || !strings.Contains(got, "UKCore-SourceOfAdmissionEngland") {
 				t.Errorf("admitSource %s", got)
 			}
 			u.conforms(t, e)
@@ -146,11 +146,11 @@ func TestInpatientEncounterStay(t *testing.T) {
 			{"Location/" + wardB.ID, "Ward B Cardiology", "completed", at(t3), at(t4), ward},
 			{"Location/" + bedB1.ID, "Ward B bed 1", "completed", at(t3), at(t4), "bd"},
 		}, []episode{{"C1234567", "Dr Ada Physician", at(t0), at(t2)}, {"C7654321", "Dr Ben Cardio", at(t2), at(t4)}})
-		if got := js(read["extension"]); !strings.Contains(got, "Extension-UKCore-DischargeMethod") || !strings.Contains(got, `"code":"1"`) ||
+		if got := js(t, read["extension"]); !strings.Contains(got, "Extension-UKCore-DischargeMethod") || !strings.Contains(got, `"code":"1"`) ||
 			!strings.Contains(got, "UKCore-DischargeMethodEngland") {
 			t.Errorf("discharge method %s", got)
 		}
-		if got := js(read["hospitalization"].(map[string]any)["dischargeDisposition"]); !strings.Contains(got, `"code":"19"`) ||
+		if got := js(t, read["hospitalization"].(map[string]any)["dischargeDisposition"]); !strings.Contains(got, `"code":"19"`) ||
 			!strings.Contains(got, "UKCore-DischargeDestinationEngland") {
 			t.Errorf("dischargeDisposition %s", got)
 		}
@@ -159,10 +159,10 @@ func TestInpatientEncounterStay(t *testing.T) {
 		}
 
 		// A search and $everything serve the Encounter the read serves.
-		want := js(read)
+		want := js(t, read)
 		found := matches(t, f.a, "Encounter?patient=Patient/"+pid+"&class=IMP")
-		if len(found) != 1 || js(found[0]) != want {
-			t.Errorf("search served %d Encounters, want the one read:\n%s\nwant\n%s", len(found), js(found), want)
+		if len(found) != 1 || js(t, found[0]) != want {
+			t.Errorf("search served %d Encounters, want the one read:\n%s\nwant\n%s", len(found), js(t, found), want)
 		}
 		if got := matches(t, f.a, "Encounter?location=Location/"+bedA1.ID); len(got) != 1 {
 			t.Errorf("Encounter?location= a bed left: %d, want the stay", len(got))
@@ -170,7 +170,7 @@ func TestInpatientEncounterStay(t *testing.T) {
 		var inEverything bool
 		for _, r := range matches(t, f.a, "Patient/"+pid+"/$everything") {
 			if r["resourceType"] == "Encounter" && r["id"] == id {
-				inEverything = js(r) == want
+				inEverything = js(t, r) == want
 			}
 		}
 		if !inEverything {
@@ -225,7 +225,6 @@ func TestAppointmentServed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		js := func(v any) string { return string(mustJSON(t, v)) }
 		read := f.a.do("GET", "/fhir/Appointment/"+ap.ID, "").json(t)
 		at := func(x time.Time) string { return x.UTC().Format(time.RFC3339) }
 		if read["start"] != at(slots[0].Start) || read["end"] != at(slots[0].End) || slots[0].End.Sub(slots[0].Start) != 20*time.Minute {
@@ -234,20 +233,20 @@ func TestAppointmentServed(t *testing.T) {
 		if read["description"] != "General surgery Monday" {
 			t.Errorf("description %v, want the clinic", read["description"])
 		}
-		parts := js(read["participant"])
+		parts := js(t, read["participant"])
 		for _, want := range []string{`"reference":"Patient/` + pid + `"`, `"display":"Ms Cara Surgeon"`, `"reference":"Practitioner/cons-C1234567"`,
 			`"display":"Outpatients room 3"`, `"reference":"Location/` + room.ID + `"`, `"code":"ATND"`} {
 			if !strings.Contains(parts, want) {
 				t.Errorf("participant %s lacks %s", parts, want)
 			}
 		}
-		if got := js(read["serviceType"]); !strings.Contains(got, `"code":"100"`) || !strings.Contains(got, "TreatmentFunctionCode") {
+		if got := js(t, read["serviceType"]); !strings.Contains(got, `"code":"100"`) || !strings.Contains(got, "TreatmentFunctionCode") {
 			t.Errorf("serviceType %s", got)
 		}
-		if got := js(read["appointmentType"]); !strings.Contains(got, `"code":"ROUTINE"`) || !strings.Contains(got, "v2-0276") {
+		if got := js(t, read["appointmentType"]); !strings.Contains(got, `"code":"ROUTINE"`) || !strings.Contains(got, "v2-0276") {
 			t.Errorf("appointmentType %s, want ROUTINE for a first appointment", got)
 		}
-		if got := js(read["extension"]); !strings.Contains(got, "Extension-UKCore-BookingOrganization") {
+		if got := js(t, read["extension"]); !strings.Contains(got, "Extension-UKCore-BookingOrganization") {
 			t.Errorf("extension %s, want the booking organisation", got)
 		}
 		if div := read["text"].(map[string]any)["div"].(string); !strings.Contains(div, "Ms Cara Surgeon") || !strings.Contains(div, "Outpatients room 3") {
@@ -257,9 +256,57 @@ func TestAppointmentServed(t *testing.T) {
 		for _, q := range []string{"Appointment?patient=Patient/" + pid, "Appointment?practitioner=Practitioner/cons-C1234567&patient=Patient/" + pid,
 			"Appointment?location=Location/" + room.ID, "Appointment?service-type=100&patient=Patient/" + pid} {
 			found := matches(t, f.a, q)
-			if len(found) != 1 || js(found[0]) != js(read) {
+			if len(found) != 1 || js(t, found[0]) != js(t, read) {
 				t.Errorf("%s: %d Appointments, want the one read", q, len(found))
 			}
 		}
 	})
 }
+
+// TestEncounterByClass: a search by class finds the Encounters of that
+// class, and only those, whichever of the PAS's records they are served
+// from (a search of one class reads only its records); a class no record
+// has finds none, and :not keeps the others.
+func TestEncounterByClass(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		byClass := map[string]int{}
+		for _, e := range matches(t, f.a, "Encounter?_count=1000") {
+			byClass[e["class"].(map[string]any)["code"].(string)]++
+		}
+		if byClass["IMP"] == 0 || byClass["EMER"] == 0 || byClass["AMB"] == 0 {
+			t.Fatalf("the journey's Encounters by class: %v, want each class", byClass)
+		}
+		count := func(q string) map[string]int {
+			got := map[string]int{}
+			for _, e := range matches(t, f.a, q+"&_count=1000") {
+				got[e["class"].(map[string]any)["code"].(string)]++
+			}
+			return got
+		}
+		act := url.QueryEscape("http://terminology.hl7.org/CodeSystem/v3-ActCode|")
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"Encounter?class=IMP", []string{"IMP"}},
+			{"Encounter?class=" + act + "EMER", []string{"EMER"}},
+			{"Encounter?class=IMP,AMB", []string{"IMP", "AMB"}},
+			{"Encounter?class=HH", nil},
+			{"Encounter?class=IMP&class=EMER", nil},
+			{"Encounter?class:not=IMP", []string{"EMER", "AMB"}},
+			{"Encounter?class=http://example.org/other|IMP", nil},
+		} {
+			want := map[string]int{}
+			for _, c := range tc.want {
+				want[c] = byClass[c]
+			}
+			if got := count(tc.query); js(t, got) != js(t, want) {
+				t.Errorf("%s: %v, want %v", tc.query, got, want)
+			}
+		}
+	})
+}
+
+func js(t *testing.T, v any) string { return string(mustJSON(t, v)) }

@@ -40,6 +40,9 @@ type coreTable struct {
 	// the start column, ScanByArrival where it is when the patient
 	// arrived; "" where no order does.
 	order crs.ScanOrder
+	// class is the v3 ActCode every resource of the table has as its
+	// class (an Encounter's: IMP, EMER, AMB); "" for a type without one.
+	class string
 }
 
 // Statuses of the PAS's records as the resources' statuses.
@@ -68,12 +71,12 @@ func listed[T any](xs []T, next string, err error, serve func(T) (*crs.Resource,
 // their prefixes.
 var coreTables = map[string][]coreTable{
 	"Encounter": {
-		{prefix: prefixAttendance, status: attendanceStatus, date: "period", order: crs.ScanByStart,
+		{prefix: prefixAttendance, status: attendanceStatus, date: "period", order: crs.ScanByStart, class: "EMER",
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.ED.ListAttendances(ctx, a, q)
 				return listed(xs, next, err, attendanceEncounter)
 			}},
-		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart,
+		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart, class: "IMP",
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
 				if err != nil {
@@ -82,7 +85,7 @@ var coreTables = map[string][]coreTable{
 				rs, err := spellEncounters(s, ctx, a, xs)
 				return rs, next, err
 			}},
-		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival,
+		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival, class: "AMB",
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 				return listed(xs, next, err, outpatientEncounter)
@@ -133,6 +136,13 @@ func (t *coreTable) narrowed(q *crs.ResourceQuery) (rq crs.RecordScan, ok bool) 
 			statuses = kept
 		}
 	}
+	if t.class != "" {
+		for _, g := range q.All {
+			if codes, isClass := classCodes(g); isClass && !slices.Contains(codes, t.class) {
+				return rq, false // Encounter?class=IMP reads no A&E or outpatient attendance
+			}
+		}
+	}
 	var lo, hi time.Time // zero: unbounded
 	if t.date != "" {
 		span := time.Duration(0)
@@ -173,6 +183,20 @@ func statusCodes(g []crs.ResourceCondition) ([]string, bool) {
 	var codes []string
 	for _, c := range g {
 		if c.Param != "status" || c.Kind != "token" || c.System != nil || c.Code == "" || !plainGroup([]crs.ResourceCondition{c}) {
+			return nil, false
+		}
+		codes = append(codes, c.Code)
+	}
+	return codes, len(codes) > 0
+}
+
+// classCodes returns the v3 ActCodes a group of conditions names when
+// every one is a plain class code (class=IMP,AMB, with or without the
+// ActCode system), the group matched by a resource of any of them.
+func classCodes(g []crs.ResourceCondition) ([]string, bool) {
+	var codes []string
+	for _, c := range g {
+		if c.Param != "class" || c.Kind != "token" || c.Op != crs.MatchEq || c.System != nil && *c.System != csActCode || c.Code == "" || !plainGroup([]crs.ResourceCondition{c}) {
 			return nil, false
 		}
 		codes = append(codes, c.Code)
