@@ -112,8 +112,12 @@ var coreTables = map[string][]coreTable{
 		}}},
 }
 
-// tableBatch is how many records of each table a scan reads at a time.
-const tableBatch = 500
+// tableBatch is how many records of each table a scan reads at a time
+// at most, firstTableBatch the fewest its first read asks for.
+const (
+	tableBatch      = 500
+	firstTableBatch = 20
+)
 
 // narrowed returns the read of the table that search q needs: the
 // statuses and the range of starts a record must have to match, as far
@@ -292,7 +296,15 @@ func (t *coreTable) cursorIn(cursor string) string {
 // table with more to read, those past its batch's last are read again
 // in the batch after, so the merged batch leaves none out.
 func (s *Server) scanTables(tables []coreTable, q *crs.ResourceQuery) coreScan {
+	// The first read of each table is of about a page, each read after
+	// it four times the last, up to tableBatch: a first page of 20
+	// reads and serves some 20 records of each table, not 500, and a
+	// search that reads on (a count, a sort, a selective match) reaches
+	// full batches after a few reads.
+	limit := min(tableBatch, max(q.Count+1, firstTableBatch))
 	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+		batch := limit
+		limit = min(4*limit, tableBatch)
 		var out []scanned
 		more := false
 		var bound *crs.Resource // the least of the last records of the tables with more
@@ -302,7 +314,7 @@ func (s *Server) scanTables(tables []coreTable, q *crs.ResourceQuery) coreScan {
 			if !ok {
 				continue
 			}
-			rq.After, rq.Limit = t.cursorIn(cursor), tableBatch
+			rq.After, rq.Limit = t.cursorIn(cursor), batch
 			rs, next, err := t.list(s, ctx, p.Actor, rq)
 			if crs.ErrorCode(err) == crs.EFORBIDDEN && p.Actor.Can(crs.ActSearchPatients) {
 				// A role that finds patients but may not open their
