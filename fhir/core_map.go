@@ -169,7 +169,7 @@ func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
 }
 
 // attendanceEncounter is an A&E attendance as an Encounter of class
-// EMER.
+// EMER, with the ECDS items it holds (emergencyCare).
 func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 	status := "in-progress"
 	if a.Status == crs.EDDeparted {
@@ -178,15 +178,14 @@ func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 	e := Resource{"resourceType": "Encounter", "id": prefixAttendance + a.ID, "status": status, "class": class("EMER", "emergency"),
 		"subject": ref("Patient", a.PatientID), "period": period(a.ArrivedAt, a.DepartedAt),
 		"serviceProvider": ref("Organization", trustID)}
-	if a.Complaint != "" {
-		e["reasonCode"] = []any{map[string]any{"text": a.Complaint}}
-	}
+	emergencyCare(e, a)
 	return served(e, latest(a.CreatedAt, a.ArrivedAt, a.TriagedAt, a.SeenAt, a.DepartedAt), a.PatientID)
 }
 
 // outpatientEncounter is an outpatient attendance (an appointment the
-// patient arrived for) as an Encounter of class AMB.
-func outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
+// patient arrived for) as an Encounter of class AMB, with what its
+// clinic c (nil when unknown) and the clinic's room say (clinicCare).
+func outpatientEncounter(ap *crs.Appointment, c *crs.Clinic, room *crs.Location) (*crs.Resource, error) {
 	status := "arrived"
 	if ap.Status == crs.AppointmentAttended {
 		status = "finished"
@@ -203,6 +202,9 @@ func outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
 	}
 	if ap.PathwayID != "" {
 		e["episodeOfCare"] = []any{ref("EpisodeOfCare", ap.PathwayID)}
+	}
+	if c != nil {
+		clinicCare(e, c, room, status == "finished")
 	}
 	return served(e, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
@@ -234,7 +236,11 @@ func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*cr
 		if !attended(ap) {
 			return nil, crs.Errorf(crs.ENOTFOUND, "Encounter/%s: the patient has not arrived for the appointment (see Appointment/%s)", id, ap.ID)
 		}
-		return outpatientEncounter(ap)
+		cs, err := attendedClinics(s, ctx, p.Actor, []*crs.Appointment{ap})
+		if err != nil {
+			return nil, err
+		}
+		return cs.encounter(ap)
 	}
 }
 
@@ -261,7 +267,11 @@ func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string
 	if err != nil {
 		return nil, err
 	}
-	op, err := mapAll(appts, outpatientEncounter, attended)
+	cs, err := attendedClinics(s, ctx, p.Actor, appts)
+	if err != nil {
+		return nil, err
+	}
+	op, err := mapAll(appts, cs.encounter, attended)
 	return append(append(out, ae...), op...), err
 }
 

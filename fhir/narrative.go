@@ -179,18 +179,24 @@ func encounterNarrative(d *xhtmlDiv, r Resource) {
 	d.row("Status", codeText(r["status"]))
 	periodRows(d, r["period"], shownTime)
 	d.row("Visit number", identifierValue(r, SystemVisitNumber))
+	arrivalRows(d, r)
 	var at []string
 	for _, x := range array(r["location"]) {
 		l, _ := x.(map[string]any)
+		if label := placeLabel(l); label != "" {
+			d.row(label, referenceText(l["location"]))
+			continue
+		}
 		at = append(at, referenceText(l["location"]))
 	}
 	d.row("Ward and bed", strings.Join(at, ", "))
 	for _, x := range array(r["participant"]) {
 		p, _ := x.(map[string]any)
-		d.row("Consultant", referenceText(p["individual"]))
+		d.row(participantRow(p))
 	}
 	d.row("Treatment function", conceptText(r["serviceType"]))
 	d.row("Reason", conceptsText(r["reasonCode"]))
+	departureRows(d, r)
 }
 
 func episodeNarrative(d *xhtmlDiv, r Resource) {
