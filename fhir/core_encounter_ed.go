@@ -25,6 +25,10 @@ const (
 	extModeOfArrival = "http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival"
 	// extDischargeStatus is UK Core's EMERGENCY CARE DISCHARGE STATUS.
 	extDischargeStatus = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EmergencyCareDischargeStatus"
+	// extOutcomeOfAttendance is UK Core's OUTCOME OF ATTENDANCE of an
+	// outpatient attendance.
+	extOutcomeOfAttendance = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-OutcomeOfAttendance"
+	csOutcomeOfAttendance  = "https://fhir.hl7.org.uk/CodeSystem/UKCore-OutcomeOfAttendanceEngland"
 
 	csParticipationType   = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 	csEncounterLocation   = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EncounterLocationTypeEngland"
@@ -35,19 +39,22 @@ const (
 	participantConsultant = "ATND"
 )
 
-// encounterLocationTypes are the ACTIVITY LOCATION TYPE CODEs (UK Core's
-// Encounter location types) of the places an attendance is in.
-var encounterLocationTypes = map[string]string{
-	locationEDDepartment: "Emergency Care Department or Minor Injuries Department",
-	locationOutpatient:   "Out-Patient Clinic",
-}
-
 // participantTypes are the v3 ParticipationTypes of the clinicians an
 // attendance names: the one who saw the patient in the department is its
 // primary performer; the consultant whose clinic it is, responsible for
 // the patient's care there though a registrar may see them, its
 // attender (as UK Core's own example has a consultant).
 var participantTypes = map[string]string{participantSeenBy: "primary performer", participantConsultant: "attender"}
+
+// modelDisplay is what a code system of R4's or UK Core's calls a code.
+func modelDisplay(system, code string) string {
+	for _, c := range codeSystemTable[system].Concepts {
+		if c.Code == code {
+			return c.Display
+		}
+	}
+	return ""
+}
 
 // ecdsConcept is a SNOMED CT concept of an ECDS list as a
 // CodeableConcept, with the words the list gives it (none where the list
@@ -74,15 +81,16 @@ func participant(typ string, who map[string]any, from time.Time) map[string]any 
 	return p
 }
 
-// encounterLocation is where an attendance is, of one of
-// encounterLocationTypes; finished says the patient has left it.
+// encounterLocation is where an attendance is, of an ACTIVITY LOCATION
+// TYPE CODE (UK Core's Encounter location types); finished says the
+// patient has left it.
 func encounterLocation(where map[string]any, typ string, finished bool) map[string]any {
 	status := "active"
 	if finished {
 		status = "completed"
 	}
 	return map[string]any{"location": where, "status": status,
-		"physicalType": codeable(csEncounterLocation, typ, encounterLocationTypes[typ])}
+		"physicalType": codeable(csEncounterLocation, typ, modelDisplay(csEncounterLocation, typ))}
 }
 
 // emergencyCare adds to an A&E attendance's Encounter e the ECDS items
@@ -218,12 +226,22 @@ func (cs clinicsSeen) encounter(ap *crs.Appointment) (*crs.Resource, error) {
 	return outpatientEncounter(ap, c, room)
 }
 
-// clinicCare adds to an outpatient attendance's Encounter e what its
-// clinic c says: the consultant whose clinic it is, its treatment
-// function and the room it is held in (room, nil when the trust no
-// longer has it, named only by its id); finished says the patient has
-// left.
-func clinicCare(e Resource, c *crs.Clinic, room *crs.Location, finished bool) {
+// outpatientCare adds to an outpatient attendance's Encounter e the
+// outcome of the attendance (UK Core's OUTCOME OF ATTENDANCE, once the
+// clinic recorded it) and what its clinic c (nil when unknown) says: the
+// consultant whose clinic it is, its treatment function and the room it
+// is held in (room, nil when the trust no longer has it, named only by
+// its id); finished says the patient has left.
+func outpatientCare(e Resource, ap *crs.Appointment, c *crs.Clinic, room *crs.Location, finished bool) {
+	if ap.Outcome != nil {
+		if code := crs.AttendanceOutcome(ap.Outcome.NextStep); code != "" {
+			e["extension"] = []any{map[string]any{"url": extOutcomeOfAttendance,
+				"valueCodeableConcept": codeable(csOutcomeOfAttendance, code, modelDisplay(csOutcomeOfAttendance, code))}}
+		}
+	}
+	if c == nil {
+		return
+	}
 	if c.ConsultantCode != "" {
 		who := consultantRef(c.ConsultantCode)
 		if c.ConsultantName != "" {
@@ -274,8 +292,9 @@ func arrivalRows(d *xhtmlDiv, r Resource) {
 	}
 }
 
-// departureRows write how long an A&E attendance lasted and how it
-// ended.
+// departureRows write how an attendance ended: how long an A&E
+// attendance lasted, the discharge status and destination; an outpatient
+// attendance's outcome.
 func departureRows(d *xhtmlDiv, r Resource) {
 	if l, _ := r["length"].(map[string]any); l != nil {
 		if m, ok := numberOf(l["value"]); ok {
@@ -283,8 +302,11 @@ func departureRows(d *xhtmlDiv, r Resource) {
 		}
 	}
 	for _, x := range array(r["extension"]) {
-		if ext, _ := x.(map[string]any); ext["url"] == extDischargeStatus {
+		switch ext, _ := x.(map[string]any); ext["url"] {
+		case extDischargeStatus:
 			d.row("Discharge status", codingDisplay(ext["valueCodeableConcept"]))
+		case extOutcomeOfAttendance:
+			d.row("Outcome", codingDisplay(ext["valueCodeableConcept"]))
 		}
 	}
 	h, _ := r["hospitalization"].(map[string]any)

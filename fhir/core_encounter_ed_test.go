@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -171,7 +172,7 @@ func TestEncounterOutpatient(t *testing.T) {
 		if len(all) == 0 {
 			t.Fatal("no outpatient attendance seeded")
 		}
-		checked := 0
+		checked, outcomes := 0, 0
 		for _, found := range all {
 			id := found["id"].(string)
 			ap, err := op.FindAppointment(ctx, a, strings.TrimPrefix(id, "op-"))
@@ -204,18 +205,32 @@ func TestEncounterOutpatient(t *testing.T) {
 				"episodeOfCare reference":                 "EpisodeOfCare/" + ap.PathwayID,
 				"appointment reference":                   "Appointment/" + ap.ID,
 			}
+			// The outcome the clinic recorded, as OUTCOME OF ATTENDANCE.
+			outcome := "<nil>"
+			if ap.Outcome != nil {
+				outcome = map[string]string{crs.NextDischarge: "1", crs.NextReferOn: "1", crs.NextFollowUp: "2", crs.NextWaitingList: "3"}[ap.Outcome.NextStep]
+				outcomes++
+			}
+			want["extension url=https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-OutcomeOfAttendance valueCodeableConcept coding code"] = outcome
 			if c.ConsultantCode == "" || c.TreatmentFunction == "" || room == "" || ap.ReferralID == "" || ap.PathwayID == "" {
 				t.Fatalf("the seeded clinic %+v and appointment %+v lack what the test checks", c, ap)
 			}
 			r := servedAlike(t, u, f.a, id, "AMB", want)
-			if checked++; checked == 1 {
+			if checked++; checked == 1 || ap.Outcome != nil && outcomes == 1 {
 				_, div := narrativeOf(r)
-				for _, want := range []string{row("Clinic room", room), row("Consultant", c.ConsultantName+" ("+c.ConsultantCode+")"), row("Treatment function", fmt.Sprint(pick(r, "serviceType", "coding", "display")))} {
+				rows := []string{row("Clinic room", room), row("Consultant", c.ConsultantName+" ("+c.ConsultantCode+")"), row("Treatment function", fmt.Sprint(pick(r, "serviceType", "coding", "display")))}
+				if ap.Outcome != nil {
+					rows = append(rows, row("Outcome", html.EscapeString(fmt.Sprint(pick(r, "extension", "valueCodeableConcept", "coding", "display")))))
+				}
+				for _, want := range rows {
 					if !strings.Contains(div, want) {
 						t.Errorf("Encounter/%s narrative %s lacks %s", id, div, want)
 					}
 				}
 			}
+		}
+		if outcomes == 0 {
+			t.Errorf("none of the %d outpatient attendances has an outcome recorded", len(all))
 		}
 	})
 }

@@ -183,8 +183,9 @@ func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 }
 
 // outpatientEncounter is an outpatient attendance (an appointment the
-// patient arrived for) as an Encounter of class AMB, with what its
-// clinic c (nil when unknown) and the clinic's room say (clinicCare).
+// patient arrived for) as an Encounter of class AMB, with its outcome
+// and what its clinic c (nil when unknown) and the clinic's room say
+// (outpatientCare).
 func outpatientEncounter(ap *crs.Appointment, c *crs.Clinic, room *crs.Location) (*crs.Resource, error) {
 	status := "arrived"
 	if ap.Status == crs.AppointmentAttended {
@@ -203,9 +204,7 @@ func outpatientEncounter(ap *crs.Appointment, c *crs.Clinic, room *crs.Location)
 	if ap.PathwayID != "" {
 		e["episodeOfCare"] = []any{ref("EpisodeOfCare", ap.PathwayID)}
 	}
-	if c != nil {
-		clinicCare(e, c, room, status == "finished")
-	}
+	outpatientCare(e, ap, c, room, status == "finished")
 	return served(e, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
 
