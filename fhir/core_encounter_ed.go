@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -114,6 +115,8 @@ func emergencyCare(e Resource, a *crs.EDAttendance) {
 		e["extension"] = exts
 	}
 	if d, ok := nhs.Lookup(nhs.EDAttendanceCategories, a.AttendanceCategory); ok {
+		// UK Core prefers a SNOMED CT encounter type, which has no concept
+		// for the ECDS category: it is said in words.
 		e["type"] = []any{map[string]any{"text": d}}
 	}
 	if h := attendanceSteps(a); h != nil {
@@ -152,6 +155,9 @@ func emergencyCare(e Resource, a *crs.EDAttendance) {
 		e["length"] = map[string]any{"value": int(a.DepartedAt.Sub(a.ArrivedAt) / time.Minute), "unit": "min", "system": csUCUM, "code": "min"}
 	}
 	if a.DischargeDestination != "" {
+		// UK Core prefers the inpatient DISCHARGE DESTINATION CODE here;
+		// ECDS records the destination in SNOMED CT, which a preferred
+		// binding takes, and no table maps one to the other.
 		e["hospitalization"] = map[string]any{"dischargeDisposition": ecdsConcept(nhs.EDDischargeDestinations, a.DischargeDestination)}
 	}
 }
@@ -183,37 +189,78 @@ func attendanceSteps(a *crs.EDAttendance) []any {
 }
 
 // clinicsSeen are the clinics outpatient attendances were at, by id,
-// and the rooms they are held in, by id: read once for a read, a
-// patient's encounters or a batch of the trust's, not once an
-// attendance.
+// and the rooms they are held in, by id.
 type clinicsSeen struct {
 	clinics map[string]*crs.Clinic
 	rooms   map[string]*crs.Location
 }
 
-// attendedClinics reads the clinics of the appointments that are
-// attendances, and their rooms: the trust's clinics and the rooms, two
-// reads, none when no appointment is an attendance.
+// clinicMemo keeps, for the rest of one request, the trust's clinics and
+// the rooms read so far, so that the outpatient Encounters a request
+// serves (a read, a patient's encounters, the batches of a search across
+// the trust, or one at a time for an _include or a list of _id) read
+// them once, not once an attendance.
+type clinicMemo struct {
+	mu      sync.Mutex
+	orgID   string
+	clinics map[string]*crs.Clinic   // nil until read
+	rooms   map[string]*crs.Location // nil for a room read and not found
+}
+
+type clinicMemoKey struct{}
+
+// withClinicMemo is ctx with an empty clinicMemo for a request.
+func withClinicMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, clinicMemoKey{}, &clinicMemo{})
+}
+
+// attendedClinics returns the clinics of the appointments that are
+// attendances, and their rooms: the trust's clinics and the rooms not
+// read before in the request, none when no appointment is an
+// attendance.
 func attendedClinics(s *Server, ctx context.Context, a crs.Actor, aps []*crs.Appointment) (clinicsSeen, error) {
-	seen := clinicsSeen{clinics: map[string]*crs.Clinic{}}
 	if !slices.ContainsFunc(aps, attended) {
-		return seen, nil
+		return clinicsSeen{}, nil
 	}
-	all, err := s.Core.Outpatients.FindClinics(ctx, a)
-	if err != nil {
-		return seen, err
+	memo, _ := ctx.Value(clinicMemoKey{}).(*clinicMemo)
+	if memo == nil {
+		memo = &clinicMemo{}
 	}
-	for _, c := range all {
-		seen.clinics[c.ID] = c
-	}
-	var rooms []string
-	for _, ap := range aps {
-		if c := seen.clinics[ap.ClinicID]; c != nil && attended(ap) {
-			rooms = append(rooms, c.LocationID)
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	if memo.clinics == nil || memo.orgID != a.OrgID {
+		all, err := s.Core.Outpatients.FindClinics(ctx, a)
+		if err != nil {
+			return clinicsSeen{}, err
+		}
+		memo.orgID, memo.clinics, memo.rooms = a.OrgID, map[string]*crs.Clinic{}, map[string]*crs.Location{}
+		for _, c := range all {
+			memo.clinics[c.ID] = c
 		}
 	}
-	seen.rooms, err = s.Core.Orgs.FindLocationsByID(ctx, a, rooms)
-	return seen, err
+	seen := clinicsSeen{clinics: memo.clinics, rooms: map[string]*crs.Location{}}
+	var missing []string
+	for _, ap := range aps {
+		c := memo.clinics[ap.ClinicID]
+		if c == nil || c.LocationID == "" || !attended(ap) {
+			continue
+		}
+		if l, ok := memo.rooms[c.LocationID]; ok {
+			seen.rooms[c.LocationID] = l
+		} else {
+			missing = append(missing, c.LocationID)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := s.Core.Orgs.FindLocationsByID(ctx, a, missing)
+		if err != nil {
+			return clinicsSeen{}, err
+		}
+		for _, id := range missing {
+			memo.rooms[id], seen.rooms[id] = found[id], found[id]
+		}
+	}
+	return seen, nil
 }
 
 // encounter is an outpatient attendance as an Encounter, with its clinic.

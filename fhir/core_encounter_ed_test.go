@@ -236,8 +236,8 @@ func TestEncounterOutpatient(t *testing.T) {
 }
 
 // servedAlike checks an Encounter read, found by a search of its
-// patient's encounters and found by a search of the trust's of its
-// class: each conforms to UK Core and holds each value of want (a path,
+// patient's encounters, by a search of the trust's of its class and by
+// a search of a list of _id: each conforms to UK Core and holds each value of want (a path,
 // keys between spaces, and the value as fmt prints it). It returns the
 // one read.
 func servedAlike(t *testing.T, u *ukCore, c *client, id, class string, want map[string]string) map[string]any {
@@ -249,14 +249,15 @@ func servedAlike(t *testing.T, u *ukCore, c *client, id, class string, want map[
 	r := read.json(t)
 	pid := strings.TrimPrefix(fmt.Sprint(pick(r, "subject", "reference")), "Patient/")
 	served := map[string]map[string]any{"read": r}
-	for how, q := range map[string]string{"patient": "Encounter?patient=" + pid + "&_count=1000", "trust": "Encounter?class=" + class + "&_count=1000"} {
+	for how, q := range map[string]string{"patient": "Encounter?patient=" + pid + "&_count=1000", "trust": "Encounter?class=" + class + "&_count=1000",
+		"_id": "Encounter?_id=" + id + ",ae-none,op-none"} {
 		for _, m := range matches(t, c, q) {
 			if m["id"] == id {
 				served[how] = m
 			}
 		}
 	}
-	for _, how := range []string{"read", "patient", "trust"} {
+	for _, how := range []string{"read", "patient", "trust", "_id"} {
 		r := served[how]
 		if r == nil {
 			t.Errorf("the %s search did not find Encounter/%s", how, id)
