@@ -72,8 +72,9 @@ type Appointment struct {
 	SlotID      string
 	ClinicID    string
 	Start       time.Time
-	Kind        string // new or follow_up
-	Status      string // booked, checked_in, attended, dna, cancelled
+	End         time.Time // the end of its slot; zero for one migrated without a slot
+	Kind        string    // new or follow_up
+	Status      string    // booked, checked_in, attended, dna, cancelled
 	BookedAt    time.Time
 	CancelledBy string // patient or hospital
 	Reason      string // why it was cancelled

@@ -351,6 +351,9 @@ type InpatientService interface {
 	// batch is audited as a list shown of the patients whose spells it
 	// holds.
 	ListSpells(ctx context.Context, a Actor, q RecordScan) ([]*Spell, string, error)
+	// SpellHistories gives spells read by FindSpells or ListSpells their
+	// episodes and stays, as FindSpell gives one spell's.
+	SpellHistories(ctx context.Context, a Actor, spells []*Spell) error
 	// RecordPreadmission records a planned admission (pre-admission,
 	// HL7 A05) and gives it the trust's next visit number.
 	RecordPreadmission(ctx context.Context, a Actor, p *Preadmission) error

@@ -58,7 +58,10 @@ func blackboxNode(t *testing.T) string {
 // TestBlackBox runs the Node.js suite in blackbox/ (fhir-kit-client for
 // the interactions, @medplum/core validating every response) against
 // the real server listening on loopback, with a token minted for a
-// registered system, OpenCRS's own definitions among what it reads. It skips, saying why, when node or npm is missing
+// registered system, OpenCRS's own definitions among what it reads (each
+// extension's StructureDefinition loaded by @medplum/core as a profile,
+// and an extension the server serves validated against it). It skips,
+// saying why, when node or npm is missing
 // or the npm registry cannot be reached.
 func TestBlackBox(t *testing.T) {
 	if testing.Short() {

@@ -264,11 +264,15 @@ func (s *Server) writeTypedMatches(w http.ResponseWriter, r *http.Request, p *Pr
 // writeTypedFound answers a page of the typed matches found (in order,
 // at least up to the page's end) of typedTotal, counted or not: with a
 // type the resource store also holds, its matches join them, sorted
-// with them or following them in id order.
+// with them or following them in id order. OpenCRS's own definitions a
+// search finds (ownDefinitionsFound) are answered as typed matches of a
+// type the store also holds: the trust's own join them, unless the
+// search can find none of those (onlyOwnDefinitions).
 func (s *Server) writeTypedFound(w http.ResponseWriter, r *http.Request, p *Principal, q *search, b *bundle, found []*crs.Resource, typedTotal int, counted bool) error {
 	m := s.coreType(q.query.Type)
+	stored := m != nil && m.stored() || slices.Contains(ownDefinitionTypes, q.query.Type) && !onlyOwnDefinitions(&q.query)
 	checked := len(q.checks) > 0 && !s.pmi(q.query.Type)
-	if checked && m != nil && m.stored() {
+	if checked && stored {
 		// The resource store's kept matches join the typed ones, sorted
 		// and paged with them.
 		err := s.eachKept(r.Context(), p.Actor, q, func(res *crs.Resource) {
@@ -286,7 +290,7 @@ func (s *Server) writeTypedFound(w http.ResponseWriter, r *http.Request, p *Prin
 	to := min(from+q.query.Count, len(found))
 	page := found[from:to]
 	total := typedTotal
-	if m != nil && m.stored() && !checked {
+	if stored && !checked {
 		// The resource store's matches follow the typed ones, in id order
 		// so that an offset pages through them.
 		store := q.query

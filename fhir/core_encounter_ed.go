@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +30,6 @@ const (
 	extOutcomeOfAttendance = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-OutcomeOfAttendance"
 	csOutcomeOfAttendance  = "https://fhir.hl7.org.uk/CodeSystem/UKCore-OutcomeOfAttendanceEngland"
 
-	csParticipationType   = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-	csEncounterLocation   = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EncounterLocationTypeEngland"
 	csUCUM                = "http://unitsofmeasure.org"
 	locationEDDepartment  = "E04" // Emergency Care Department or Minor Injuries Department
 	locationOutpatient    = "E01" // Out-Patient Clinic
@@ -46,16 +43,6 @@ const (
 // the patient's care there though a registrar may see them, its
 // attender (as UK Core's own example has a consultant).
 var participantTypes = map[string]string{participantSeenBy: "primary performer", participantConsultant: "attender"}
-
-// modelDisplay is what a code system of R4's or UK Core's calls a code.
-func modelDisplay(system, code string) string {
-	for _, c := range codeSystemTable[system].Concepts {
-		if c.Code == code {
-			return c.Display
-		}
-	}
-	return ""
-}
 
 // ecdsConcept is a SNOMED CT concept of an ECDS list as a
 // CodeableConcept, with the words the list gives it (none where the list
@@ -91,7 +78,7 @@ func encounterLocation(where map[string]any, typ string, finished bool) map[stri
 		status = "completed"
 	}
 	return map[string]any{"location": where, "status": status,
-		"physicalType": codeable(csEncounterLocation, typ, modelDisplay(csEncounterLocation, typ))}
+		"physicalType": ukCoreCode(csEncounterLocation, typ, nil)}
 }
 
 // emergencyCare adds to an A&E attendance's Encounter e the ECDS items
@@ -188,23 +175,17 @@ func attendanceSteps(a *crs.EDAttendance) []any {
 	return out
 }
 
-// clinicsSeen are the clinics outpatient attendances were at, by id,
-// and the rooms they are held in, by id.
-type clinicsSeen struct {
-	clinics map[string]*crs.Clinic
-	rooms   map[string]*crs.Location
-}
-
-// clinicMemo keeps, for the rest of one request, the trust's clinics and
-// the rooms read so far, so that the outpatient Encounters a request
-// serves (a read, a patient's encounters, the batches of a search across
-// the trust, or one at a time for an _include or a list of _id) read
-// them once, not once an attendance.
+// clinicMemo keeps, for the rest of one request, the trust's clinics,
+// their consultants' names and the rooms read so far, so that the
+// outpatient appointments and attendances a request serves (a read, a
+// patient's, the batches of a search across the trust, or one at a time
+// for an _include or a list of _id) read them once, not once each.
 type clinicMemo struct {
-	mu      sync.Mutex
-	orgID   string
-	clinics map[string]*crs.Clinic   // nil until read
-	rooms   map[string]*crs.Location // nil for a room read and not found
+	mu          sync.Mutex
+	orgID       string
+	clinics     map[string]*crs.Clinic // nil until read
+	consultants map[string]string
+	rooms       map[string]*crs.Location // nil for a room read and not found
 }
 
 type clinicMemoKey struct{}
@@ -214,13 +195,13 @@ func withClinicMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, clinicMemoKey{}, &clinicMemo{})
 }
 
-// attendedClinics returns the clinics of the appointments that are
-// attendances, and their rooms: the trust's clinics and the rooms not
-// read before in the request, none when no appointment is an
-// attendance.
-func attendedClinics(s *Server, ctx context.Context, a crs.Actor, aps []*crs.Appointment) (clinicsSeen, error) {
-	if !slices.ContainsFunc(aps, attended) {
-		return clinicsSeen{}, nil
+// clinicNames finds the clinics of appointments, their consultants'
+// names and their rooms: the trust's clinics and the rooms not read
+// before in the request, none when there are no appointments.
+func clinicNames(s *Server, ctx context.Context, a crs.Actor, appts []*crs.Appointment) (*coreNames, error) {
+	nm := &coreNames{}
+	if len(appts) == 0 {
+		return nm, nil
 	}
 	memo, _ := ctx.Value(clinicMemoKey{}).(*clinicMemo)
 	if memo == nil {
@@ -229,24 +210,25 @@ func attendedClinics(s *Server, ctx context.Context, a crs.Actor, aps []*crs.App
 	memo.mu.Lock()
 	defer memo.mu.Unlock()
 	if memo.clinics == nil || memo.orgID != a.OrgID {
-		all, err := s.Core.Outpatients.FindClinics(ctx, a)
+		cs, err := s.Core.Outpatients.FindClinics(ctx, a)
 		if err != nil {
-			return clinicsSeen{}, err
+			return nil, err
 		}
 		memo.orgID, memo.clinics, memo.rooms = a.OrgID, map[string]*crs.Clinic{}, map[string]*crs.Location{}
-		for _, c := range all {
+		for _, c := range cs {
 			memo.clinics[c.ID] = c
 		}
+		_, memo.consultants = consultantsOf(cs)
 	}
-	seen := clinicsSeen{clinics: memo.clinics, rooms: map[string]*crs.Location{}}
+	nm.clinics, nm.consultants, nm.places = memo.clinics, memo.consultants, map[string]*crs.Location{}
 	var missing []string
-	for _, ap := range aps {
+	for _, ap := range appts {
 		c := memo.clinics[ap.ClinicID]
-		if c == nil || c.LocationID == "" || !attended(ap) {
+		if c == nil || c.LocationID == "" {
 			continue
 		}
 		if l, ok := memo.rooms[c.LocationID]; ok {
-			seen.rooms[c.LocationID] = l
+			nm.places[c.LocationID] = l
 		} else {
 			missing = append(missing, c.LocationID)
 		}
@@ -254,58 +236,39 @@ func attendedClinics(s *Server, ctx context.Context, a crs.Actor, aps []*crs.App
 	if len(missing) > 0 {
 		found, err := s.Core.Orgs.FindLocationsByID(ctx, a, missing)
 		if err != nil {
-			return clinicsSeen{}, err
+			return nil, err
 		}
 		for _, id := range missing {
-			memo.rooms[id], seen.rooms[id] = found[id], found[id]
+			memo.rooms[id], nm.places[id] = found[id], found[id]
 		}
 	}
-	return seen, nil
-}
-
-// encounter is an outpatient attendance as an Encounter, with its clinic.
-func (cs clinicsSeen) encounter(ap *crs.Appointment) (*crs.Resource, error) {
-	c := cs.clinics[ap.ClinicID]
-	var room *crs.Location
-	if c != nil {
-		room = cs.rooms[c.LocationID]
-	}
-	return outpatientEncounter(ap, c, room)
+	return nm, nil
 }
 
 // outpatientCare adds to an outpatient attendance's Encounter e the
 // outcome of the attendance (UK Core's OUTCOME OF ATTENDANCE, once the
-// clinic recorded it) and what its clinic c (nil when unknown) says: the
-// consultant whose clinic it is, its treatment function and the room it
-// is held in (room, nil when the trust no longer has it, named only by
-// its id); finished says the patient has left.
-func outpatientCare(e Resource, ap *crs.Appointment, c *crs.Clinic, room *crs.Location, finished bool) {
+// clinic recorded it) and what its clinic says, of the clinics nm
+// names: the consultant whose clinic it is, its treatment function and
+// the room it is held in; finished says the patient has left.
+func outpatientCare(e Resource, ap *crs.Appointment, nm *coreNames, finished bool) {
 	if ap.Outcome != nil {
 		if code := crs.AttendanceOutcome(ap.Outcome.NextStep); code != "" {
-			e["extension"] = []any{map[string]any{"url": extOutcomeOfAttendance,
-				"valueCodeableConcept": codeable(csOutcomeOfAttendance, code, modelDisplay(csOutcomeOfAttendance, code))}}
+			e["extension"] = []any{map[string]any{"url": extOutcomeOfAttendance, "valueCodeableConcept": ukCoreCode(csOutcomeOfAttendance, code, nil)}}
 		}
 	}
+	c := nm.clinics[ap.ClinicID]
 	if c == nil {
 		return
 	}
 	if c.ConsultantCode != "" {
-		who := consultantRef(c.ConsultantCode)
-		if c.ConsultantName != "" {
-			who["display"] = c.ConsultantName
-		}
-		e["participant"] = []any{participant(participantConsultant, who, time.Time{})}
+		e["participant"] = []any{participant(participantConsultant, nm.consultant(c.ConsultantCode), time.Time{})}
 	}
 	if c.TreatmentFunction != "" {
 		name, _ := nhs.Lookup(nhs.TreatmentFunctions, c.TreatmentFunction)
 		e["serviceType"] = codeable(treatmentFunctionSystem, c.TreatmentFunction, name)
 	}
 	if c.LocationID != "" {
-		where := ref("Location", c.LocationID)
-		if room != nil {
-			where["display"] = room.Name
-		}
-		e["location"] = []any{encounterLocation(where, locationOutpatient, finished)}
+		e["location"] = []any{encounterLocation(nm.location(c.LocationID), locationOutpatient, finished)}
 	}
 }
 
@@ -340,24 +303,16 @@ func arrivalRows(d *xhtmlDiv, r Resource) {
 }
 
 // departureRows write how an attendance ended: how long an A&E
-// attendance lasted, the discharge status and destination; an outpatient
-// attendance's outcome.
+// attendance lasted and its discharge status (its destination is the
+// stay's discharge destination row); an outpatient attendance's outcome.
 func departureRows(d *xhtmlDiv, r Resource) {
 	if l, _ := r["length"].(map[string]any); l != nil {
 		if m, ok := numberOf(l["value"]); ok {
 			d.row("Time in department", hoursMinutes(int(m)))
 		}
 	}
-	for _, x := range array(r["extension"]) {
-		switch ext, _ := x.(map[string]any); ext["url"] {
-		case extDischargeStatus:
-			d.row("Discharge status", codingDisplay(ext["valueCodeableConcept"]))
-		case extOutcomeOfAttendance:
-			d.row("Outcome", codingDisplay(ext["valueCodeableConcept"]))
-		}
-	}
-	h, _ := r["hospitalization"].(map[string]any)
-	d.row("Discharge destination", codingDisplay(h["dischargeDisposition"]))
+	d.row("Discharge status", extensionText(r, extDischargeStatus))
+	d.row("Outcome", extensionText(r, extOutcomeOfAttendance))
 }
 
 // hoursMinutes writes a number of minutes as a board shows a wait
@@ -383,10 +338,10 @@ func codingDisplay(v any) string {
 // placeLabel is what the narrative calls a location of an attendance by
 // its type, "" for a ward or bed of a stay.
 func placeLabel(l map[string]any) string {
-	switch codingCode(l["physicalType"], csEncounterLocation) {
-	case locationEDDepartment:
+	switch {
+	case hasCode(l["physicalType"], csEncounterLocation, locationEDDepartment):
 		return "Area in department"
-	case locationOutpatient:
+	case hasCode(l["physicalType"], csEncounterLocation, locationOutpatient):
 		return "Clinic room"
 	}
 	return ""

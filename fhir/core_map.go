@@ -124,7 +124,6 @@ func latest(ts ...time.Time) time.Time {
 	return out
 }
 
-// spellEncounter is an inpatient spell as an Encounter of class IMP.
 // spellReference is the reference to an inpatient spell as the API
 // serves it (Encounter/ip-[id]), which the clinical record's resources
 // about the stay carry.
@@ -137,7 +136,8 @@ func spellOfReference(ref string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(ref, "Encounter/"), prefixSpell)
 }
 
-func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
+// encounter is an inpatient spell as an Encounter of class IMP.
+func (nm *coreNames) encounter(sp *crs.Spell) (*crs.Resource, error) {
 	status := spellStatus[sp.Status]
 	e := Resource{"resourceType": "Encounter", "id": prefixSpell + sp.ID, "status": status, "class": class("IMP", "inpatient encounter"),
 		"subject": ref("Patient", sp.PatientID), "period": period(sp.AdmittedAt, sp.DischargedAt),
@@ -145,21 +145,20 @@ func spellEncounter(sp *crs.Spell) (*crs.Resource, error) {
 	if sp.VisitNumber != "" {
 		e["identifier"] = []any{map[string]any{"system": SystemVisitNumber, "value": sp.VisitNumber}}
 	}
-	if sp.ConsultantCode != "" {
-		e["participant"] = []any{map[string]any{"individual": consultantRef(sp.ConsultantCode)}}
+	if ext := dischargeMethod(sp); ext != nil {
+		e["extension"] = ext
+	}
+	if ps := nm.participants(sp); ps != nil {
+		e["participant"] = ps
 	}
 	if sp.TreatmentFunction != "" {
 		name, _ := nhs.Lookup(nhs.TreatmentFunctions, sp.TreatmentFunction)
 		e["serviceType"] = codeable(treatmentFunctionSystem, sp.TreatmentFunction, name)
 	}
-	var locs []any
-	if sp.WardID != "" {
-		locs = append(locs, map[string]any{"location": ref("Location", sp.WardID)})
+	if h := hospitalization(sp); h != nil {
+		e["hospitalization"] = h
 	}
-	if sp.BedID != "" {
-		locs = append(locs, map[string]any{"location": ref("Location", sp.BedID)})
-	}
-	if locs != nil {
+	if locs := nm.locations(sp); locs != nil {
 		e["location"] = locs
 	}
 	if sp.PathwayID != "" {
@@ -184,9 +183,8 @@ func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 
 // outpatientEncounter is an outpatient attendance (an appointment the
 // patient arrived for) as an Encounter of class AMB, with its outcome
-// and what its clinic c (nil when unknown) and the clinic's room say
-// (outpatientCare).
-func outpatientEncounter(ap *crs.Appointment, c *crs.Clinic, room *crs.Location) (*crs.Resource, error) {
+// and what its clinic says (outpatientCare).
+func (nm *coreNames) outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
 	status := "arrived"
 	if ap.Status == crs.AppointmentAttended {
 		status = "finished"
@@ -204,7 +202,7 @@ func outpatientEncounter(ap *crs.Appointment, c *crs.Clinic, room *crs.Location)
 	if ap.PathwayID != "" {
 		e["episodeOfCare"] = []any{ref("EpisodeOfCare", ap.PathwayID)}
 	}
-	outpatientCare(e, ap, c, room, status == "finished")
+	outpatientCare(e, ap, nm, status == "finished")
 	return served(e, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
 
@@ -220,7 +218,11 @@ func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*cr
 		if err != nil {
 			return nil, err
 		}
-		return spellEncounter(sp)
+		rs, err := spellEncounters(s, ctx, p.Actor, []*crs.Spell{sp})
+		if err != nil {
+			return nil, err
+		}
+		return rs[0], nil
 	case strings.HasPrefix(id, prefixAttendance):
 		a, err := s.Core.ED.FindAttendance(ctx, p.Actor, strings.TrimPrefix(id, prefixAttendance))
 		if err != nil {
@@ -235,11 +237,11 @@ func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*cr
 		if !attended(ap) {
 			return nil, crs.Errorf(crs.ENOTFOUND, "Encounter/%s: the patient has not arrived for the appointment (see Appointment/%s)", id, ap.ID)
 		}
-		cs, err := attendedClinics(s, ctx, p.Actor, []*crs.Appointment{ap})
+		nm, err := clinicNames(s, ctx, p.Actor, []*crs.Appointment{ap})
 		if err != nil {
 			return nil, err
 		}
-		return cs.encounter(ap)
+		return nm.outpatientEncounter(ap)
 	}
 }
 
@@ -250,7 +252,7 @@ func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string
 	if err != nil {
 		return nil, err
 	}
-	out, err := mapAll(spells, spellEncounter, nil)
+	out, err := spellEncounters(s, ctx, p.Actor, spells)
 	if err != nil {
 		return nil, err
 	}
@@ -266,11 +268,12 @@ func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string
 	if err != nil {
 		return nil, err
 	}
-	cs, err := attendedClinics(s, ctx, p.Actor, appts)
+	appts = slices.DeleteFunc(appts, func(ap *crs.Appointment) bool { return !attended(ap) })
+	nm, err := clinicNames(s, ctx, p.Actor, appts)
 	if err != nil {
 		return nil, err
 	}
-	op, err := mapAll(appts, cs.encounter, attended)
+	op, err := mapAll(appts, nm.outpatientEncounter, nil)
 	return append(append(out, ae...), op...), err
 }
 
@@ -291,15 +294,35 @@ func appointments(s *Server, ctx context.Context, p *Principal, patientID string
 	return out, nil
 }
 
-// appointmentResource is an outpatient appointment as an Appointment.
-// The PAS holds when it starts, not its slot's length, so its end is
-// its start.
-func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
+// appointment is an outpatient appointment as an Appointment: when and
+// for how long (its slot), the clinic (description), the patient, the
+// clinic's consultant and room, the clinic's treatment function, whether
+// it is a first appointment or a follow-up, and the trust that booked it.
+func (nm *coreNames) appointment(ap *crs.Appointment) (*crs.Resource, error) {
 	status := appointmentStatus[ap.Status]
-	start := ap.Start.UTC().Format(time.RFC3339)
-	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": start,
-		"created":     ap.BookedAt.UTC().Format(time.RFC3339),
-		"participant": []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}}
+	start, end := ap.Start.UTC().Format(time.RFC3339), ap.Start
+	if !ap.End.IsZero() {
+		end = ap.End
+	}
+	participants := []any{map[string]any{"actor": ref("Patient", ap.PatientID), "status": "accepted"}}
+	r := Resource{"resourceType": "Appointment", "id": ap.ID, "status": status, "start": start, "end": end.UTC().Format(time.RFC3339),
+		"created":   ap.BookedAt.UTC().Format(time.RFC3339),
+		"extension": []any{map[string]any{"url": extBookingOrganization, "valueReference": ref("Organization", trustID)}}}
+	if c := nm.clinics[ap.ClinicID]; c != nil {
+		r["description"] = c.Name
+		if c.ConsultantCode != "" {
+			participants = append(participants, map[string]any{"type": []any{codeable(csParticipationType, "ATND", "attender")},
+				"actor": nm.consultant(c.ConsultantCode), "status": "accepted"})
+		}
+		if c.LocationID != "" {
+			participants = append(participants, map[string]any{"actor": nm.location(c.LocationID), "status": "accepted"})
+		}
+		if c.TreatmentFunction != "" {
+			name, _ := nhs.Lookup(nhs.TreatmentFunctions, c.TreatmentFunction)
+			r["serviceType"] = []any{codeable(treatmentFunctionSystem, c.TreatmentFunction, name)}
+		}
+	}
+	r["participant"] = participants
 	if ap.SlotID != "" {
 		r["slot"] = []any{ref("Slot", prefixSlot+ap.SlotID)}
 	}
@@ -307,7 +330,14 @@ func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
 		r["basedOn"] = []any{ref("ServiceRequest", prefixReferral+ap.ReferralID)}
 	}
 	if ap.Kind != "" {
-		r["appointmentType"] = map[string]any{"text": strings.ReplaceAll(ap.Kind, "_", " ")}
+		t := map[string]any{"text": strings.ReplaceAll(ap.Kind, "_", " ")}
+		switch ap.Kind {
+		case crs.SlotNew:
+			t["coding"] = []any{codingOf(csAppointmentReason, "ROUTINE", "Routine appointment - default if not valued")}
+		case crs.SlotFollowUp:
+			t["coding"] = []any{codingOf(csAppointmentReason, "FOLLOWUP", "A follow up visit from a previous appointment")}
+		}
+		r["appointmentType"] = t
 	}
 	if ap.Status == crs.AppointmentCancelled && ap.Reason != "" {
 		r["cancelationReason"] = map[string]any{"text": "cancelled by the " + ap.CancelledBy + ": " + ap.Reason}
@@ -315,12 +345,26 @@ func appointmentResource(ap *crs.Appointment) (*crs.Resource, error) {
 	return served(r, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
 
+// appointmentsServed serves appointments as Appointments, the names of
+// their clinics, consultants and rooms found first.
+func appointmentsServed(s *Server, ctx context.Context, a crs.Actor, appts []*crs.Appointment) ([]*crs.Resource, error) {
+	nm, err := clinicNames(s, ctx, a, appts)
+	if err != nil {
+		return nil, err
+	}
+	return mapAll(appts, nm.appointment, nil)
+}
+
 func readAppointment(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error) {
 	ap, err := s.Core.Outpatients.FindAppointment(ctx, p.Actor, id)
 	if err != nil {
 		return nil, err
 	}
-	return appointmentResource(ap)
+	rs, err := appointmentsServed(s, ctx, p.Actor, []*crs.Appointment{ap})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
 }
 
 func appointmentsOf(s *Server, ctx context.Context, p *Principal, patientID string) ([]*crs.Resource, error) {
@@ -328,7 +372,7 @@ func appointmentsOf(s *Server, ctx context.Context, p *Principal, patientID stri
 	if err != nil {
 		return nil, err
 	}
-	return mapAll(appts, appointmentResource, nil)
+	return appointmentsServed(s, ctx, p.Actor, appts)
 }
 
 // mapAll serves each record that keep (nil for all) keeps.

@@ -442,16 +442,28 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *sea
 // condition of any group of Not, and each parameter of Missing without a
 // value (true) or with one (false).
 func matchesQuery(r Resource, q *crs.ResourceQuery, other map[string]bool) bool {
-	rows := indexRows(r, paramsOf(q))
+	return rowsMatchQuery(r, servedRows(r, paramsOf(q)), q, other)
+}
+
+// servedRows are the index rows the resource store would keep of a
+// served resource (of the parameters keep names, all when nil), and its
+// _lastUpdated, which the store keeps with the version, not in its
+// index.
+func servedRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
+	rows := indexRows(r, keep)
 	if meta, _ := r["meta"].(map[string]any); meta != nil {
-		// _lastUpdated, which the resource store keeps with the version,
-		// not in its index.
 		if at, ok := meta["lastUpdated"].(string); ok {
 			if lo, hi, ok := ParseDateRange(at); ok {
 				rows = append(rows, crs.ResourceIndexRow{Param: "_lastUpdated", Lo: lo, Hi: hi})
 			}
 		}
 	}
+	return rows
+}
+
+// rowsMatchQuery is matchesQuery of a resource whose index rows are
+// known.
+func rowsMatchQuery(r Resource, rows []crs.ResourceIndexRow, q *crs.ResourceQuery, other map[string]bool) bool {
 	if !rowsMatchAll(r, rows, q.All, other) {
 		return false
 	}

@@ -76,7 +76,11 @@ var coreTables = map[string][]coreTable{
 		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
-				return listed(xs, next, err, spellEncounter)
+				if err != nil {
+					return nil, "", err
+				}
+				rs, err := spellEncounters(s, ctx, a, xs)
+				return rs, next, err
 			}},
 		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival,
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
@@ -84,8 +88,8 @@ var coreTables = map[string][]coreTable{
 				if err != nil {
 					return nil, "", err
 				}
-				cs, err := attendedClinics(s, ctx, a, xs)
-				return listed(xs, next, err, cs.encounter)
+				nm, err := clinicNames(s, ctx, a, xs)
+				return listed(xs, next, err, nm.outpatientEncounter)
 			}},
 	},
 	"EpisodeOfCare": {{status: clockStatus,
@@ -96,7 +100,11 @@ var coreTables = map[string][]coreTable{
 	"Appointment": {{status: appointmentStatus, date: "instant", order: crs.ScanByStart,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
-			return listed(xs, next, err, appointmentResource)
+			if err != nil {
+				return nil, "", err
+			}
+			rs, err := appointmentsServed(s, ctx, a, xs)
+			return rs, next, err
 		}}},
 	"ServiceRequest": {{prefix: prefixReferral, status: referralStatus,
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {

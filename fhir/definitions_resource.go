@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,19 +48,56 @@ func (e extensionDef) structureDefinition() Resource {
 	for i, t := range e.Types {
 		types[i] = map[string]any{"code": t}
 	}
+	differential := []any{
+		map[string]any{"id": "Extension", "path": "Extension", "short": e.Title, "definition": e.Description},
+		map[string]any{"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+		map[string]any{"id": "Extension.url", "path": "Extension.url", "fixedUri": e.URL},
+		map[string]any{"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": types},
+	}
 	return Resource{
 		"resourceType": "StructureDefinition", "id": definitionID(e.URL), "url": e.URL,
 		"name": definitionName(e.URL), "title": e.Title, "status": "active", "date": definitionsDate,
 		"publisher": "OpenCRS", "description": e.Description, "fhirVersion": "4.0.1",
 		"kind": "complex-type", "abstract": false, "context": context, "type": "Extension",
-		"baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension", "derivation": "constraint",
-		"differential": map[string]any{"element": []any{
-			map[string]any{"id": "Extension", "path": "Extension", "short": e.Title, "definition": e.Description},
-			map[string]any{"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
-			map[string]any{"id": "Extension.url", "path": "Extension.url", "fixedUri": e.URL},
-			map[string]any{"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": types},
-		}},
+		"baseDefinition": extensionBase, "derivation": "constraint",
+		"snapshot":     map[string]any{"element": snapshotOf(differential)},
+		"differential": map[string]any{"element": differential},
 	}
+}
+
+// extensionBase is the url of R4's Extension, the definition every
+// extension constrains.
+const extensionBase = "http://hl7.org/fhir/StructureDefinition/Extension"
+
+// snapshotOf is an extension's snapshot: every element of R4's Extension
+// as R4 defines it (its base, cardinality, types, constraints and
+// texts), each constrained as the differential's element of the same id
+// says, as HL7's snapshot generator writes it. HL7's validator and HAPI
+// make a snapshot themselves; many tools do not (a validator's profile
+// cache, a mapping engine) and load a definition only with one.
+func snapshotOf(differential []any) []any {
+	d := json.NewDecoder(strings.NewReader(extensionSnapshotJSON))
+	d.UseNumber()
+	var elements []any
+	if err := d.Decode(&elements); err != nil {
+		panic(err) // written by the generator from R4's definitions
+	}
+	for _, el := range elements {
+		el := el.(map[string]any)
+		// A constraint of Extension's own names it as its source, as
+		// the constraints it inherits from Element name Element.
+		for _, c := range array(el["constraint"]) {
+			if c := c.(map[string]any); c["source"] == nil {
+				c["source"] = extensionBase
+			}
+		}
+		for _, diff := range differential {
+			if diff := diff.(map[string]any); diff["id"] == el["id"] {
+				maps.Copy(el, diff)
+			}
+		}
+	}
+	return elements
 }
 
 // codeSystem is a code system's definition as an R4 CodeSystem: its
@@ -92,38 +130,51 @@ func (n identifierSystemDef) namingSystem() Resource {
 	}
 }
 
-// ownDefinitions holds OpenCRS's definitions as served: by type and id,
-// and by type and url (a NamingSystem has no url in R4, only its
-// identifier system).
+// ownDefinitions holds OpenCRS's definitions as served: in the order
+// of the tables and by type and id.
 type ownDefinitions struct {
-	all   []*crs.Resource
-	byID  map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
-	byURL map[string]*crs.Resource // "StructureDefinition|https://..."
+	all  []*crs.Resource
+	byID map[string]*crs.Resource // "StructureDefinition/opencrs-ward-code"
+	// indexed holds each definition as served with the index rows the
+	// resource store would keep of it, in the order of all: what a
+	// search of its type is matched on.
+	indexed []indexedDefinition
+}
+
+// indexedDefinition is one of OpenCRS's definitions with its index rows.
+type indexedDefinition struct {
+	stored *crs.Resource
+	served Resource
+	rows   []crs.ResourceIndexRow
 }
 
 // definitions are OpenCRS's definitions, made once from the tables.
 var definitions = sync.OnceValue(func() *ownDefinitions {
-	d := &ownDefinitions{byID: map[string]*crs.Resource{}, byURL: map[string]*crs.Resource{}}
+	d := &ownDefinitions{byID: map[string]*crs.Resource{}}
 	changed, _ := time.Parse(time.DateOnly, definitionsDate)
-	add := func(r Resource, url string) {
+	add := func(r Resource) {
 		r["meta"] = map[string]any{"versionId": "1", "lastUpdated": changed.Format(time.RFC3339)}
 		body, err := json.Marshal(r)
 		if err != nil {
 			panic(err) // maps of strings, numbers and booleans always marshal
 		}
 		res := &crs.Resource{Type: r.Type(), ID: r.ID(), Version: 1, LastUpdated: changed, Body: body}
+		served, err := Decode(body)
+		if err != nil {
+			panic(err) // made by json.Marshal above
+		}
 		d.all = append(d.all, res)
+		d.indexed = append(d.indexed, indexedDefinition{stored: res, served: served, rows: servedRows(served, nil)})
 		d.byID[res.Type+"/"+res.ID] = res
-		d.byURL[res.Type+"|"+url] = res
 	}
 	for _, e := range extensionDefs {
-		add(e.structureDefinition(), e.URL)
+		add(e.structureDefinition())
 	}
 	for _, c := range codeSystemDefs {
-		add(c.codeSystem(), c.URL)
+		add(c.codeSystem())
 	}
 	for _, n := range identifierSystemDefs {
-		add(n.namingSystem(), n.URL)
+		add(n.namingSystem())
 	}
 	return d
 })
@@ -145,10 +196,6 @@ func Definitions() []Resource {
 
 // ownDefinition is OpenCRS's definition typ/id, nil when it has none.
 func ownDefinition(typ, id string) *crs.Resource { return definitions().byID[typ+"/"+id] }
-
-// ownDefinitionOf is OpenCRS's definition of type typ whose url is url,
-// nil when it has none.
-func ownDefinitionOf(typ, url string) *crs.Resource { return definitions().byURL[typ+"|"+url] }
 
 // definitionTypes are the types of conformance resource whose urls
 // under OpenCRS's namespace only OpenCRS defines. A trust's test
@@ -202,27 +249,48 @@ func refuseOwnID(typ, id, at string) error {
 		Diagnostics: fmt.Sprintf("%s/%s: the ids opencrs-... are OpenCRS's own definitions', the same for every trust; a trust's %s takes another id", typ, id, typ)}}}
 }
 
-// ownDefinitionSearched is OpenCRS's definition a search asks for by
-// its url (a NamingSystem by its value, the identifier system), nil when
-// the search asks for something else. OpenCRS's definitions answer only
-// such a search, and a read by id: a search of StructureDefinition,
-// CodeSystem or NamingSystem by anything else (name, status, none) lists
-// the definitions the trust stored, paged as before, and none of
-// OpenCRS's, which are the same for every trust and whole in the package
-// `crs fhir package` writes.
-func ownDefinitionSearched(q *search) *crs.Resource {
-	by := "url"
-	if q.query.Type == "NamingSystem" {
-		by = "value"
-	}
-	want := q.params[by]
-	if len(want) != 1 || q.in != "" || q.query.After != "" || q.query.Offset > 0 {
-		return nil
-	}
-	for k := range q.params {
-		if k != by && !slices.Contains([]string{"_summary", "_elements", "_total", "_sort"}, k) {
-			return nil
+// onlyOwnDefinitions reports whether a search can find none of the
+// trust's own definitions, only OpenCRS's: it asks for urls (a
+// NamingSystem's values, exactly) under OpenCRS's namespace, which no
+// trust writes (refuseOwnDefinition). A validator looks definitions up
+// so, and the store is then not searched.
+func onlyOwnDefinitions(q *crs.ResourceQuery) bool {
+	for _, group := range q.All {
+		own := len(group) > 0
+		for _, c := range group {
+			byURL := c.Param == "url" && c.Kind == "uri" && c.Op == crs.MatchEq
+			byValue := q.Type == "NamingSystem" && c.Param == "value" && c.Op == crs.MatchExact
+			own = own && (byURL || byValue) && ownURL(c.Code)
+		}
+		if own {
+			return true
 		}
 	}
-	return ownDefinitionOf(q.query.Type, want[0])
+	return false
+}
+
+// ownDefinitionTypes are the types of OpenCRS's own definitions.
+var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSystem"}
+
+// ownDefinitionsFound are OpenCRS's definitions a search of
+// StructureDefinition, CodeSystem or NamingSystem finds, by any of its
+// parameters, as the resource store would find them were they stored
+// (matched on the index rows it would keep of them), in id order; none
+// for a search of another type, in a compartment, or continuing the
+// store's matches from a _cursor. They are the same for every trust and
+// come before the trust's own (handleSearch, writeTypedFound), so that a
+// page boundary between the two stays where it is while the trust adds
+// its own.
+func ownDefinitionsFound(q *search) []*crs.Resource {
+	if q.in != "" || q.query.After != "" || len(q.query.RefersTo) > 0 || q.query.LastN != nil {
+		return nil
+	}
+	var found []*crs.Resource
+	for _, d := range definitions().indexed {
+		if d.stored.Type == q.query.Type && rowsMatchQuery(d.served, d.rows, &q.query, nil) && q.keepServed(d.served) {
+			found = append(found, d.stored)
+		}
+	}
+	slices.SortFunc(found, func(a, b *crs.Resource) int { return strings.Compare(a.ID, b.ID) })
+	return found
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,6 +145,7 @@ func TestDefinitionResources(t *testing.T) {
 				if !slices.Equal(paths, []string{"Extension", "Extension.extension", "Extension.url", "Extension.value[x]"}) || len(ctx) == 0 {
 					t.Errorf("differential %v, context %v", paths, ctx)
 				}
+				checkSnapshot(t, r, els)
 			case "CodeSystem":
 				concepts, _ := r["concept"].([]any)
 				codes := map[string]bool{}
@@ -171,6 +173,80 @@ func TestDefinitionResources(t *testing.T) {
 	}
 	if counts["StructureDefinition"] < 40 || counts["CodeSystem"] < 6 || counts["NamingSystem"] < 19 {
 		t.Errorf("definitions by type %v", counts)
+	}
+}
+
+// checkSnapshot checks an extension's snapshot: R4's elements of
+// Extension, in R4's order, each with its R4 base, short, definition and
+// constraints, constrained as the differential says and nothing more.
+func checkSnapshot(t *testing.T, sd fhir.Resource, differential []any) {
+	t.Helper()
+	var r4 []map[string]any
+	d := json.NewDecoder(strings.NewReader(fhir.ExtensionSnapshotJSON))
+	d.UseNumber()
+	if err := d.Decode(&r4); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := sd["snapshot"].(map[string]any)
+	els, _ := snap["element"].([]any)
+	if len(els) != len(r4) || len(r4) != 5 {
+		t.Fatalf("snapshot of %d elements, R4's Extension has %d (5)", len(els), len(r4))
+	}
+	diffOf := map[string]map[string]any{}
+	for _, e := range differential {
+		e := e.(map[string]any)
+		diffOf[e["id"].(string)] = e
+	}
+	for i, e := range els {
+		e := e.(map[string]any)
+		base := r4[i]
+		if e["id"] != base["id"] || e["path"] != base["path"] {
+			t.Errorf("snapshot element %d is %v (%v), R4's is %v", i, e["id"], e["path"], base["id"])
+			continue
+		}
+		id := e["id"].(string)
+		if !reflect.DeepEqual(e["base"], base["base"]) || e["short"] == "" || e["definition"] == "" {
+			t.Errorf("%s: base %v, short %q, definition %q; R4's base %v", id, e["base"], e["short"], e["definition"], base["base"])
+		}
+		// What the differential says is in the snapshot; what it does
+		// not say is R4's.
+		diff := diffOf[id]
+		for k, v := range base {
+			want := v
+			if dv, ok := diff[k]; ok {
+				want = dv
+			}
+			if k == "constraint" {
+				continue // checked below, with their source
+			}
+			if got, _ := json.Marshal(e[k]); string(got) != string(mustJSON(t, want)) {
+				t.Errorf("%s.%s = %s, want %s", id, k, got, mustJSON(t, want))
+			}
+		}
+		for k, v := range diff {
+			if got, _ := json.Marshal(e[k]); string(got) != string(mustJSON(t, v)) {
+				t.Errorf("%s.%s = %s, the differential says %s", id, k, got, mustJSON(t, v))
+			}
+		}
+		var keys []string
+		for _, c := range array(e["constraint"]) {
+			c := c.(map[string]any)
+			keys = append(keys, c["key"].(string))
+			if c["source"] == nil || c["expression"] == "" || c["severity"] != "error" {
+				t.Errorf("%s: constraint %v has no source, expression or severity error", id, c)
+			}
+		}
+		wantKeys := map[string][]string{"Extension": {"ele-1", "ext-1"}, "Extension.extension": {"ele-1", "ext-1"}, "Extension.value[x]": {"ele-1"}}[id]
+		if !slices.Equal(keys, wantKeys) {
+			t.Errorf("%s: constraints %v, want %v", id, keys, wantKeys)
+		}
+		if id == "Extension.extension" {
+			slicing, _ := e["slicing"].(map[string]any)
+			disc, _ := slicing["discriminator"].([]any)
+			if e["max"] != "0" || slicing["rules"] != "open" || len(disc) != 1 || !reflect.DeepEqual(disc[0], map[string]any{"type": "value", "path": "url"}) {
+				t.Errorf("Extension.extension: max %v, slicing %v; want max 0, sliced by the value of url, open", e["max"], slicing)
+			}
+		}
 	}
 }
 
@@ -300,9 +376,8 @@ func readPackage(t *testing.T, tgz []byte) map[string][]byte {
 }
 
 // TestOwnDefinitionsServed: OpenCRS's definitions are read by id and
-// found by url by any trust, are not listed by other searches, which
-// list the trust's own as before, and cannot be written; the
-// terminology operations know OpenCRS's code systems.
+// found by url by any trust, and cannot be written; the terminology
+// operations know OpenCRS's code systems.
 func TestOwnDefinitionsServed(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startClinical(t, db)
@@ -328,10 +403,11 @@ func TestOwnDefinitionsServed(t *testing.T) {
 			{"/fhir/StructureDefinition?url=" + url.QueryEscape(ward) + "&_summary=count", 200, "", "1"},
 			{"/fhir/CodeSystem?url=" + url.QueryEscape(audit), 200, "opencrs-audit-action", ""},
 			{"/fhir/NamingSystem?value=" + url.QueryEscape(fhir.SystemHospitalNumber), 200, "opencrs-hospital-number", ""},
-			// Other searches list the trust's own definitions only.
-			{"/fhir/StructureDefinition?url=" + url.QueryEscape(ward) + "&status=active", 200, "", ""},
-			{"/fhir/StructureDefinition?status=active&_total=accurate", 200, mine, "1"},
-			{"/fhir/StructureDefinition", 200, mine, ""},
+			// Found by other parameters too (TestOwnDefinitionsSearched),
+			// those the definition does not match finding none.
+			{"/fhir/StructureDefinition?url=" + url.QueryEscape(ward) + "&status=active", 200, "opencrs-ward-code", ""},
+			{"/fhir/StructureDefinition?url=" + url.QueryEscape(ward) + "&status=draft", 200, "", ""},
+			{"/fhir/StructureDefinition?name=Bay&_total=accurate", 200, mine, "1"},
 			{"/fhir/CodeSystem?url=" + url.QueryEscape("https://opencrs.org/CodeSystem/nope"), 200, "", ""},
 		}
 		for _, tc := range reads {
@@ -378,7 +454,7 @@ func TestOwnDefinitionsServed(t *testing.T) {
 		rest := c.do("GET", "/fhir/metadata", "").json(t)["rest"].([]any)[0].(map[string]any)
 		for _, x := range rest["resource"].([]any) {
 			x := x.(map[string]any)
-			if doc, _ := x["documentation"].(string); slices.Contains([]string{"StructureDefinition", "CodeSystem", "NamingSystem"}, x["type"].(string)) && !strings.Contains(doc, "OpenCRS's own") {
+			if doc, _ := x["documentation"].(string); slices.Contains([]string{"StructureDefinition", "CodeSystem", "NamingSystem"}, x["type"].(string)) && (!strings.Contains(doc, "OpenCRS's own") || !strings.Contains(doc, "found by any search parameter")) {
 				t.Errorf("the CapabilityStatement's %s says %q", x["type"], doc)
 			}
 		}

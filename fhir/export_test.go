@@ -171,3 +171,6 @@ func CountRead(typ string, n *int) (restore func()) {
 
 // AuditEventOf is auditEvent, for the tests of package fhir_test.
 var AuditEventOf = auditEvent
+
+// ExtensionSnapshotJSON is R4's snapshot of Extension, as generated.
+const ExtensionSnapshotJSON = extensionSnapshotJSON

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -15,6 +16,10 @@ var SoftwareVersion = "dev"
 // handleMetadata answers the CapabilityStatement: what this server
 // implements, and only that.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("mode") == "terminology" {
+		s.terminologyCapabilities(w, r)
+		return
+	}
 	base := baseURL(r)
 	type param struct {
 		Name          string `json:"name"`
@@ -164,16 +169,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}
 		resources = append(resources, res)
 	}
-	cs := map[string]any{
-		"resourceType": "CapabilityStatement",
-		"status":       "active",
-		"date":         "2026-01-01",
-		"kind":         "instance",
-		"software":     map[string]any{"name": "OpenCRS", "version": SoftwareVersion},
-		"implementation": map[string]any{
-			"description": "OpenCRS FHIR R4 API",
-			"url":         base,
-		},
+	cs := statement("CapabilityStatement", "OpenCRS FHIR R4 API", base)
+	maps.Copy(cs, map[string]any{
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json", "application/fhir+xml", "xml"},
 		"patchFormat": []string{PatchContentType, ContentType, XMLContentType},
@@ -199,9 +196,23 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				"http://hl7.org/fhir/CompartmentDefinition/practitioner",
 				"http://hl7.org/fhir/CompartmentDefinition/device"},
 		}},
-	}
+	})
 	b, _ := json.Marshal(cs)
 	writeJSON(w, http.StatusOK, b)
+}
+
+// statement is what a CapabilityStatement and a TerminologyCapabilities
+// of this server both begin with: the server (this instance at base) and
+// its software.
+func statement(resourceType, description, base string) map[string]any {
+	return map[string]any{
+		"resourceType":   resourceType,
+		"status":         "active",
+		"date":           "2026-01-01",
+		"kind":           "instance",
+		"software":       map[string]any{"name": "OpenCRS", "version": SoftwareVersion},
+		"implementation": map[string]any{"description": description, "url": base},
+	}
 }
 
 // typedCapability says how a type served from the typed core differs
@@ -353,7 +364,7 @@ const exportDoc = "Bulk Data export (Bulk Data Access IG v2.0.0), by GET with th
 // ownDefinitionsDoc says, for the types OpenCRS's own definitions are
 // served as, how they are found beside the trust's.
 var ownDefinitionsDoc = map[string]string{
-	"StructureDefinition": "OpenCRS's own extensions (https://opencrs.org/fhir/StructureDefinition/...), the same for every trust and read only: read by id (opencrs-ward-code) or searched by url alone; other searches list the trust's own. A url under https://opencrs.org/ is not written (422). crs fhir package writes them all as a FHIR package.",
-	"CodeSystem":          "OpenCRS's own code systems (https://opencrs.org/fhir/CodeSystem/... and a few more under https://opencrs.org/), the same for every trust and read only: read by id (opencrs-audit-action) or searched by url alone, their codes known to $lookup, $validate-code and :in; other searches list the trust's own. A url under https://opencrs.org/ is not written (422).",
-	"NamingSystem":        "OpenCRS's own identifier systems (https://opencrs.org/Id/...), the same for every trust and read only: read by id (opencrs-hospital-number) or searched by value alone; other searches list the trust's own. A uniqueId under https://opencrs.org/ is not written (422).",
+	"StructureDefinition": "OpenCRS's own extensions (https://opencrs.org/fhir/StructureDefinition/...), the same for every trust and read only: read by id (opencrs-ward-code) and found by any search parameter (type, name, base, derivation, ext-context, ...) before the trust's own, paged with them. Each carries a snapshot and a differential. A url under https://opencrs.org/ is not written (422). crs fhir package writes them all as a FHIR package.",
+	"CodeSystem":          "OpenCRS's own code systems (https://opencrs.org/fhir/CodeSystem/... and a few more under https://opencrs.org/), the same for every trust and read only: read by id (opencrs-audit-action) and found by any search parameter (url, system, name, code, content-mode, ...) before the trust's own, paged with them; their codes known to $lookup, $validate-code and :in. A url under https://opencrs.org/ is not written (422).",
+	"NamingSystem":        "OpenCRS's own identifier systems (https://opencrs.org/Id/...), the same for every trust and read only: read by id (opencrs-hospital-number) and found by any search parameter (value, kind, id-type, name, ...) before the trust's own, paged with them. A uniqueId under https://opencrs.org/ is not written (422).",
 }

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -180,16 +181,13 @@ func encounterNarrative(d *xhtmlDiv, r Resource) {
 	periodRows(d, r["period"], shownTime)
 	d.row("Visit number", identifierValue(r, SystemVisitNumber))
 	arrivalRows(d, r)
-	var at []string
 	for _, x := range array(r["location"]) {
 		l, _ := x.(map[string]any)
 		if label := placeLabel(l); label != "" {
 			d.row(label, referenceText(l["location"]))
-			continue
 		}
-		at = append(at, referenceText(l["location"]))
 	}
-	d.row("Ward and bed", strings.Join(at, ", "))
+	d.row("Ward and bed", strings.Join(lastPlaces(r), ", "))
 	for _, x := range array(r["participant"]) {
 		p, _ := x.(map[string]any)
 		d.row(participantRow(p))
@@ -197,6 +195,48 @@ func encounterNarrative(d *xhtmlDiv, r Resource) {
 	d.row("Treatment function", conceptText(r["serviceType"]))
 	d.row("Reason", conceptsText(r["reasonCode"]))
 	departureRows(d, r)
+	h, _ := r["hospitalization"].(map[string]any)
+	d.row("Admission method", extensionText(h, extAdmissionMethod))
+	d.row("Source of admission", conceptText(h["admitSource"]))
+	d.row("Discharge method", extensionText(r, extDischargeMethod))
+	d.row("Discharge destination", conceptText(h["dischargeDisposition"]))
+}
+
+// lastPlaces are the wards and beds of an Encounter the patient is in
+// now, or, once they have left them all, the ward and bed they were in
+// last; an A&E area or a clinic room has a row of its own (placeLabel).
+func lastPlaces(r Resource) []string {
+	var now []string
+	var ward, bed string
+	for _, x := range array(r["location"]) {
+		l, _ := x.(map[string]any)
+		if placeLabel(l) != "" {
+			continue
+		}
+		name := referenceText(l["location"])
+		if l["status"] == "active" {
+			now = append(now, name)
+		}
+		if hasCode(l["physicalType"], csLocationPhysical, "bd") {
+			bed = name
+		} else {
+			ward, bed = name, ""
+		}
+	}
+	if now != nil {
+		return now
+	}
+	return slices.DeleteFunc([]string{ward, bed}, func(s string) bool { return s == "" })
+}
+
+// extensionText is what the CodeableConcept of an extension of x says.
+func extensionText(x map[string]any, url string) string {
+	for _, e := range array(x["extension"]) {
+		if ext, _ := e.(map[string]any); ext["url"] == url {
+			return conceptText(ext["valueCodeableConcept"])
+		}
+	}
+	return ""
 }
 
 func episodeNarrative(d *xhtmlDiv, r Resource) {
@@ -223,9 +263,20 @@ func referralNarrative(d *xhtmlDiv, r Resource) {
 func appointmentNarrative(d *xhtmlDiv, r Resource) {
 	d.row("Appointment", conceptText(r["appointmentType"]))
 	d.row("Status", codeText(r["status"]))
+	d.row("Clinic", text(r["description"]))
 	d.row("Start", shownTime(r["start"]))
 	if r["end"] != r["start"] {
 		d.row("End", shownTime(r["end"]))
+	}
+	for _, x := range array(r["participant"]) {
+		p, _ := x.(map[string]any)
+		actor, _ := p["actor"].(map[string]any)
+		switch ref := text(actor["reference"]); {
+		case strings.HasPrefix(ref, "Practitioner/"):
+			d.row("Consultant", referenceText(actor))
+		case strings.HasPrefix(ref, "Location/"):
+			d.row("Where", referenceText(actor))
+		}
 	}
 	d.row("Booked", shownTime(r["created"]))
 	d.row("Cancellation", conceptText(r["cancelationReason"]))

@@ -152,8 +152,9 @@ func TestNarrativeOfPAS(t *testing.T) {
 			}},
 			{"Encounter IMP", func(r map[string]any) []string {
 				return []string{row("Encounter", "Inpatient encounter"), row("Status", strings.ReplaceAll(str(r, "status"), "-", " ")),
-					row("From", shown(str(r, "period", "start"))), row("Consultant", str(r, "participant", "individual", "identifier", "value")),
-					row("Treatment function", str(r, "serviceType", "coding", "display"))}
+					row("From", shown(str(r, "period", "start"))), row("Consultant", str(r, "participant", "individual", "display")+" ("+str(r, "participant", "individual", "identifier", "value")+")"),
+					row("Treatment function", str(r, "serviceType", "coding", "display")),
+					row("Admission method", str(r, "hospitalization", "extension", "valueCodeableConcept", "coding", "display"))}
 			}},
 			{"Encounter EMER", func(r map[string]any) []string {
 				return []string{row("Encounter", "Emergency"), row("From", shown(str(r, "period", "start")))}

@@ -387,6 +387,14 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			return invalid("invalid", key, "search parameter %s: %v", key, err)
 		}
 		group = append(group, c)
+		if kind == "reference" && modifier == "" && c.Code != v && strings.Contains(v, "://") {
+			// An absolute url is also a canonical reference's, kept
+			// whole in the index: StructureDefinition?base=
+			// http://hl7.org/fhir/StructureDefinition/Extension.
+			whole := c
+			whole.Code = v
+			group = append(group, whole)
+		}
 	}
 	group, err := storedGroup(typ, group)
 	if err != nil {

@@ -49,16 +49,6 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + self.Encode()})
-	if d := ownDefinitionSearched(q); d != nil {
-		if q.countOnly || q.total {
-			b.Total = intPtr(1)
-		}
-		if q.countOnly {
-			writeJSON(w, http.StatusOK, b.servedJSON())
-			return nil
-		}
-		return s.writeSearchset(w, r, p, q, b, []*crs.Resource{d})
-	}
 	typed := s.typedSearch(typ)
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {
@@ -83,6 +73,14 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	if typed != nil {
 		return s.writeTypedSearch(w, r, p, q, b, typed)
+	}
+	if own := ownDefinitionsFound(q); len(own) > 0 {
+		// OpenCRS's definitions the search finds come first, the
+		// trust's own after them, sorted and paged together by _offset.
+		if err := sortServed(own, q.query.SortBy); err != nil {
+			return err
+		}
+		return s.writeTypedFound(w, r, p, q, b, own, len(own), true)
 	}
 	if q.countOnly {
 		total, err := s.countMatches(r.Context(), p.Actor, q)

@@ -79,8 +79,12 @@ func TestSystemSearch(t *testing.T) {
 				[]string{"Observation/" + obs, "Condition/" + cond}},
 			{"_type order", "GET", "/fhir?_type=Condition,Observation&_lastUpdated=lt2026-02-01", "",
 				[]string{"Observation/" + oldObs}},
-			{"_lastUpdated of every type", "GET", "/fhir/?_lastUpdated=gt2026-02-01", "",
+			// Before OpenCRS's definitions were last changed, which every
+			// trust is served.
+			{"_lastUpdated of every type", "GET", "/fhir/?_lastUpdated=gt2026-02-01&_lastUpdated=lt2026-06-01", "",
 				[]string{"AllergyIntolerance/" + allergy, "Condition/" + cond, "Observation/" + obs}},
+			{"OpenCRS's definitions", "GET", "/fhir?_type=CodeSystem,NamingSystem&_lastUpdated=gt2026-06-01&_id=opencrs-audit-action,opencrs-hospital-number," + obs, "",
+				[]string{"CodeSystem/opencrs-audit-action", "NamingSystem/opencrs-hospital-number"}},
 			{"_id", "GET", "/fhir?_id=" + obs + "," + cond + "," + otherObs, "",
 				[]string{"Condition/" + cond, "Observation/" + obs}},
 			{"_tag", "GET", "/fhir?_tag=http://example.org/tags|review", "",

@@ -10,17 +10,18 @@ import (
 )
 
 const appointmentColumns = `id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, booked_at,
-	cancelled_by, cancel_reason, cancelled_at, checked_in_at, attended_at, outcomed_at, rtt_status, next_step, follow_up_weeks, outcome_note`
+	cancelled_by, cancel_reason, cancelled_at, checked_in_at, attended_at, outcomed_at, rtt_status, next_step, follow_up_weeks, outcome_note,
+	COALESCE((SELECT end_at FROM slots WHERE slots.id = appointments.slot_id), '')`
 
 func scanAppointment(r scanner) (*crs.Appointment, error) {
 	var x crs.Appointment
-	var start, booked, cancelled, checkedIn, attended, outcomed, step, note string
+	var start, booked, cancelled, checkedIn, attended, outcomed, step, note, end string
 	var st, weeks int
 	if err := r.Scan(&x.ID, &x.OrgID, &x.PatientID, &x.ReferralID, &x.PathwayID, &x.SlotID, &x.ClinicID, &start, &x.Kind, &x.Status,
-		&booked, &x.CancelledBy, &x.Reason, &cancelled, &checkedIn, &attended, &outcomed, &st, &step, &weeks, &note); err != nil {
+		&booked, &x.CancelledBy, &x.Reason, &cancelled, &checkedIn, &attended, &outcomed, &st, &step, &weeks, &note, &end); err != nil {
 		return nil, notFound(err, "no such appointment")
 	}
-	x.Start, x.BookedAt, x.CancelledAt = parseTime(start), parseTime(booked), parseTime(cancelled)
+	x.Start, x.End, x.BookedAt, x.CancelledAt = parseTime(start), parseTime(end), parseTime(booked), parseTime(cancelled)
 	x.CheckedInAt, x.AttendedAt, x.OutcomedAt = parseTime(checkedIn), parseTime(attended), parseTime(outcomed)
 	if outcomed != "" {
 		x.Outcome = &crs.Outcome{RTTStatus: rtt.Status(st), NextStep: step, FollowUpWeeks: weeks, Note: note}
@@ -75,9 +76,9 @@ func bookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 	if err == nil {
 		return nil, crs.Errorf(crs.ECONFLICT, "the referral is already booked for %s; reschedule that appointment instead", apptTime(parseTime(held)))
 	}
-	var clinicID, start, slotType, tf, clinicCode string
-	if err := tx.QueryRow(`SELECT s.clinic_id, s.start_at, s.slot_type, c.treatment_function, c.code FROM slots s JOIN clinics c ON c.id = s.clinic_id
-		WHERE s.id = $1 AND s.org_id = $2`, b.SlotID, tx.actor.OrgID).Scan(&clinicID, &start, &slotType, &tf, &clinicCode); err != nil {
+	var clinicID, start, end, slotType, tf, clinicCode string
+	if err := tx.QueryRow(`SELECT s.clinic_id, s.start_at, s.end_at, s.slot_type, c.treatment_function, c.code FROM slots s JOIN clinics c ON c.id = s.clinic_id
+		WHERE s.id = $1 AND s.org_id = $2`, b.SlotID, tx.actor.OrgID).Scan(&clinicID, &start, &end, &slotType, &tf, &clinicCode); err != nil {
 		return nil, &crs.Error{Code: crs.ENOTFOUND, Field: "slot", Message: "no such slot in this trust's clinics; an appointment must be booked into a clinic slot"}
 	}
 	if tf != r.TreatmentFunction {
@@ -109,7 +110,7 @@ func bookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 		return nil, &crs.Error{Code: crs.ECONFLICT, Field: "slot", Message: fmt.Sprintf("the slot at %s in clinic %s is already booked; choose a free slot", apptTime(parseTime(start)), clinicCode)}
 	}
 	ap := &crs.Appointment{ID: crs.NewID(), OrgID: tx.actor.OrgID, PatientID: r.PatientID, ReferralID: r.ID, PathwayID: r.PathwayID,
-		SlotID: b.SlotID, ClinicID: clinicID, Start: parseTime(start), Kind: b.Kind, Status: crs.AppointmentBooked, BookedAt: tx.now}
+		SlotID: b.SlotID, ClinicID: clinicID, Start: parseTime(start), End: parseTime(end), Kind: b.Kind, Status: crs.AppointmentBooked, BookedAt: tx.now}
 	if _, err := tx.Exec(`INSERT INTO appointments (id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, live, booked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', 1, $10)`,
 		ap.ID, ap.OrgID, ap.PatientID, ap.ReferralID, ap.PathwayID, ap.SlotID, ap.ClinicID, start, ap.Kind, formatTime(tx.now)); err != nil {

@@ -221,6 +221,7 @@ var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	128: foldFamilyNames,
 	129: foldGivenNames,
 	145: cutLongIndexValues,
+	148: referStaysAsServed,
 }
 
 // chainExistingAudit chains the audit records written before the chain

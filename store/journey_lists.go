@@ -19,6 +19,53 @@ func (s *InpatientService) FindSpells(ctx context.Context, a crs.Actor, patientI
 	return out, err
 }
 
+// SpellHistories gives spells read without them (FindSpells,
+// ListSpells) their consultant episodes and bed stays, each in order, as
+// FindSpell gives one spell's: what the Encounter of a stay says of the
+// wards, beds and consultants the patient was under. The spells must be
+// the actor's trust's, read by the actor; each batch of spells is one
+// query of episodes and one of stays.
+func (s *InpatientService) SpellHistories(ctx context.Context, a crs.Actor, spells []*crs.Spell) error {
+	if a.OrgID == "" {
+		return crs.Errorf(crs.EUNAUTHORIZED, "you must log in")
+	}
+	const batch = 500
+	for len(spells) > 0 {
+		n := min(batch, len(spells))
+		byID := make(map[string]*crs.Spell, n)
+		args := make([]any, 0, n+1)
+		args = append(args, a.OrgID)
+		for _, sp := range spells[:n] {
+			if byID[sp.ID] == nil {
+				byID[sp.ID] = sp
+				sp.Episodes, sp.Stays = nil, nil
+				args = append(args, sp.ID)
+			}
+		}
+		spells = spells[n:]
+		in := inList(2, len(args)-1)
+		if err := eachRow(ctx, s.db.read, func(r scanner) error {
+			e, spellID, err := scanEpisode(r)
+			if sp := byID[spellID]; sp != nil && err == nil {
+				sp.Episodes = append(sp.Episodes, e)
+			}
+			return err
+		}, `SELECT `+episodeColumns+` FROM episodes WHERE org_id = $1 AND spell_id IN `+in+` ORDER BY spell_id, seq`, args...); err != nil {
+			return err
+		}
+		if err := eachRow(ctx, s.db.read, func(r scanner) error {
+			b, spellID, err := scanStay(r)
+			if sp := byID[spellID]; sp != nil && err == nil {
+				sp.Stays = append(sp.Stays, b)
+			}
+			return err
+		}, `SELECT `+stayColumns+` FROM bed_stays WHERE org_id = $1 AND spell_id IN `+in+` AND cancelled = 0 ORDER BY spell_id, seq`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // FindAttendances lists a patient's A&E attendances, latest first.
 func (s *EDService) FindAttendances(ctx context.Context, a crs.Actor, patientID string) ([]*crs.EDAttendance, error) {
 	var out []*crs.EDAttendance

@@ -447,22 +447,39 @@ func (s *InpatientService) FindSpell(ctx context.Context, a crs.Actor, id string
 			return "", err
 		}
 		if sp.Episodes, err = queryRows(ctx, q, func(r scanner) (*crs.Episode, error) {
-			var e crs.Episode
-			var st, en string
-			err := r.Scan(&e.ID, &e.Seq, &e.ConsultantCode, &e.TreatmentFunction, &st, &en)
-			e.Start, e.End = parseTime(st), parseTime(en)
-			return &e, err
-		}, `SELECT id, seq, consultant_code, treatment_function, start_at, end_at FROM episodes WHERE spell_id = $1 ORDER BY seq`, id); err != nil {
+			e, _, err := scanEpisode(r)
+			return e, err
+		}, `SELECT `+episodeColumns+` FROM episodes WHERE spell_id = $1 ORDER BY seq`, id); err != nil {
 			return "", err
 		}
 		sp.Stays, err = queryRows(ctx, q, func(r scanner) (*crs.BedStay, error) {
-			var b crs.BedStay
-			var st, en string
-			err := r.Scan(&b.ID, &b.Seq, &b.WardID, &b.BedID, &st, &en)
-			b.Start, b.End = parseTime(st), parseTime(en)
-			return &b, err
-		}, `SELECT id, seq, ward_id, bed_id, start_at, end_at FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq`, id)
+			b, _, err := scanStay(r)
+			return b, err
+		}, `SELECT `+stayColumns+` FROM bed_stays WHERE spell_id = $1 AND cancelled = 0 ORDER BY seq`, id)
 		return sp.PatientID, err
 	})
 	return sp, err
+}
+
+// episodeColumns and stayColumns are what scanEpisode and scanStay read
+// of a consultant episode and a bed stay, the spell's id last.
+const (
+	episodeColumns = `id, seq, consultant_code, treatment_function, start_at, end_at, spell_id`
+	stayColumns    = `id, seq, ward_id, bed_id, start_at, end_at, spell_id`
+)
+
+func scanEpisode(r scanner) (*crs.Episode, string, error) {
+	var e crs.Episode
+	var st, en, spellID string
+	err := r.Scan(&e.ID, &e.Seq, &e.ConsultantCode, &e.TreatmentFunction, &st, &en, &spellID)
+	e.Start, e.End = parseTime(st), parseTime(en)
+	return &e, spellID, err
+}
+
+func scanStay(r scanner) (*crs.BedStay, string, error) {
+	var b crs.BedStay
+	var st, en, spellID string
+	err := r.Scan(&b.ID, &b.Seq, &b.WardID, &b.BedID, &st, &en, &spellID)
+	b.Start, b.End = parseTime(st), parseTime(en)
+	return &b, spellID, err
 }

