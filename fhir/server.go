@@ -220,8 +220,8 @@ func (s *Server) authed(h handler) http.Handler {
 			s.refuse(w, r, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
 			return
 		}
-		// The clinics the request's outpatient Encounters name are read
-		// once for it (clinicMemo).
+		// The clinics the request's outpatient appointments and
+		// attendances name are read once for it (clinicMemo).
 		r = r.WithContext(withClinicMemo(r.Context()))
 		if err := h(w, r, p); err != nil {
 			o := asOutcome(err)
