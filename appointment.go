@@ -43,6 +43,24 @@ const (
 	NextRebook      = "rebook"       // after a DNA: offer another appointment
 )
 
+// AttendanceOutcome is the NHS Data Dictionary OUTCOME OF ATTENDANCE
+// CODE of a clinic outcome's next step, as the outpatient CDS and the
+// outpatient Encounter carry it: 1 discharged from the consultant's care
+// (also when referred on), 2 another appointment given (a follow-up), 3
+// an appointment to be made at a later date (listed for admission, or
+// to be rebooked); "" for a step it does not know.
+func AttendanceOutcome(nextStep string) string {
+	switch nextStep {
+	case NextDischarge, NextReferOn:
+		return "1"
+	case NextFollowUp:
+		return "2"
+	case NextWaitingList, NextRebook:
+		return "3"
+	}
+	return ""
+}
+
 // Appointment is an outpatient appointment for a referral, always in a
 // slot of a clinic.
 type Appointment struct {

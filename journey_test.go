@@ -111,3 +111,16 @@ func TestReferralClosureValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestAttendanceOutcome checks the OUTCOME OF ATTENDANCE CODE of each
+// next step of a clinic outcome.
+func TestAttendanceOutcome(t *testing.T) {
+	for _, tc := range []struct{ step, want string }{
+		{crs.NextDischarge, "1"}, {crs.NextReferOn, "1"}, {crs.NextFollowUp, "2"},
+		{crs.NextWaitingList, "3"}, {crs.NextRebook, "3"}, {"", ""}, {"lunch", ""},
+	} {
+		if got := crs.AttendanceOutcome(tc.step); got != tc.want {
+			t.Errorf("AttendanceOutcome(%q) = %q, want %q", tc.step, got, tc.want)
+		}
+	}
+}

@@ -36,7 +36,8 @@ func TestCoreChains(t *testing.T) {
 		at := func(r map[string]any, keep func(loc string) bool) bool {
 			ls, _ := r["location"].([]any)
 			for _, l := range ls {
-				if keep(l.(map[string]any)["location"].(map[string]any)["reference"].(string)) {
+				// An A&E area is named, not referred to.
+				if ref, ok := l.(map[string]any)["location"].(map[string]any)["reference"].(string); ok && keep(ref) {
 					return true
 				}
 			}

@@ -168,7 +168,7 @@ func (nm *coreNames) encounter(sp *crs.Spell) (*crs.Resource, error) {
 }
 
 // attendanceEncounter is an A&E attendance as an Encounter of class
-// EMER.
+// EMER, with the ECDS items it holds (emergencyCare).
 func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 	status := "in-progress"
 	if a.Status == crs.EDDeparted {
@@ -177,15 +177,14 @@ func attendanceEncounter(a *crs.EDAttendance) (*crs.Resource, error) {
 	e := Resource{"resourceType": "Encounter", "id": prefixAttendance + a.ID, "status": status, "class": class("EMER", "emergency"),
 		"subject": ref("Patient", a.PatientID), "period": period(a.ArrivedAt, a.DepartedAt),
 		"serviceProvider": ref("Organization", trustID)}
-	if a.Complaint != "" {
-		e["reasonCode"] = []any{map[string]any{"text": a.Complaint}}
-	}
+	emergencyCare(e, a)
 	return served(e, latest(a.CreatedAt, a.ArrivedAt, a.TriagedAt, a.SeenAt, a.DepartedAt), a.PatientID)
 }
 
 // outpatientEncounter is an outpatient attendance (an appointment the
-// patient arrived for) as an Encounter of class AMB.
-func outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
+// patient arrived for) as an Encounter of class AMB, with its outcome
+// and what its clinic says (outpatientCare).
+func (nm *coreNames) outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
 	status := "arrived"
 	if ap.Status == crs.AppointmentAttended {
 		status = "finished"
@@ -203,6 +202,7 @@ func outpatientEncounter(ap *crs.Appointment) (*crs.Resource, error) {
 	if ap.PathwayID != "" {
 		e["episodeOfCare"] = []any{ref("EpisodeOfCare", ap.PathwayID)}
 	}
+	outpatientCare(e, ap, nm, status == "finished")
 	return served(e, latest(ap.BookedAt, ap.CheckedInAt, ap.AttendedAt, ap.OutcomedAt, ap.CancelledAt), ap.PatientID)
 }
 
@@ -237,7 +237,11 @@ func readEncounter(s *Server, ctx context.Context, p *Principal, id string) (*cr
 		if !attended(ap) {
 			return nil, crs.Errorf(crs.ENOTFOUND, "Encounter/%s: the patient has not arrived for the appointment (see Appointment/%s)", id, ap.ID)
 		}
-		return outpatientEncounter(ap)
+		nm, err := clinicNames(s, ctx, p.Actor, []*crs.Appointment{ap})
+		if err != nil {
+			return nil, err
+		}
+		return nm.outpatientEncounter(ap)
 	}
 }
 
@@ -264,7 +268,12 @@ func encountersOf(s *Server, ctx context.Context, p *Principal, patientID string
 	if err != nil {
 		return nil, err
 	}
-	op, err := mapAll(appts, outpatientEncounter, attended)
+	appts = slices.DeleteFunc(appts, func(ap *crs.Appointment) bool { return !attended(ap) })
+	nm, err := clinicNames(s, ctx, p.Actor, appts)
+	if err != nil {
+		return nil, err
+	}
+	op, err := mapAll(appts, nm.outpatientEncounter, nil)
 	return append(append(out, ae...), op...), err
 }
 
@@ -339,26 +348,9 @@ func (nm *coreNames) appointment(ap *crs.Appointment) (*crs.Resource, error) {
 // appointmentsServed serves appointments as Appointments, the names of
 // their clinics, consultants and rooms found first.
 func appointmentsServed(s *Server, ctx context.Context, a crs.Actor, appts []*crs.Appointment) ([]*crs.Resource, error) {
-	nm := &coreNames{}
-	if len(appts) > 0 {
-		cs, err := s.Core.Outpatients.FindClinics(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		nm.clinics = map[string]*crs.Clinic{}
-		var rooms []string
-		for _, c := range cs {
-			nm.clinics[c.ID] = c
-		}
-		for _, ap := range appts {
-			if c := nm.clinics[ap.ClinicID]; c != nil {
-				rooms = append(rooms, c.LocationID)
-			}
-		}
-		_, nm.consultants = consultantsOf(cs)
-		if nm.places, err = s.Core.Orgs.FindLocationsByID(ctx, a, rooms); err != nil {
-			return nil, err
-		}
+	nm, err := clinicNames(s, ctx, a, appts)
+	if err != nil {
+		return nil, err
 	}
 	return mapAll(appts, nm.appointment, nil)
 }

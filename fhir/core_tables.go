@@ -88,7 +88,11 @@ var coreTables = map[string][]coreTable{
 		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival, class: "AMB",
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
-				return listed(xs, next, err, outpatientEncounter)
+				if err != nil {
+					return nil, "", err
+				}
+				nm, err := clinicNames(s, ctx, a, xs)
+				return listed(xs, next, err, nm.outpatientEncounter)
 			}},
 	},
 	"EpisodeOfCare": {{status: clockStatus,

@@ -17,7 +17,8 @@ import (
 )
 
 // ukCore is the UK Core 2.6.1 profiles, value sets and code systems of
-// ../shared/reference/ukcore, for checking served resources.
+// ../shared/reference/ukcore (or of CRS_SHARED), for checking served
+// resources.
 type ukCore struct {
 	profiles map[string]*fhir.Profile
 	codes    map[string]map[string]bool // value set url: codes
@@ -27,9 +28,13 @@ const ukCoreDir = "../../shared/reference/ukcore"
 
 func loadUKCore(t *testing.T) *ukCore {
 	t.Helper()
-	files, _ := filepath.Glob(ukCoreDir + "/structuredefinitions/*.xml")
+	dir := ukCoreDir
+	if s := os.Getenv("CRS_SHARED"); s != "" {
+		dir = filepath.Join(s, "reference", "ukcore")
+	}
+	files, _ := filepath.Glob(dir + "/structuredefinitions/*.xml")
 	if len(files) == 0 {
-		t.Skip(ukCoreDir + " is absent")
+		t.Skip(dir + " is absent (set CRS_SHARED to the shared directory)")
 	}
 	u := &ukCore{profiles: map[string]*fhir.Profile{}, codes: map[string]map[string]bool{}}
 	for _, f := range files {
@@ -57,7 +62,7 @@ func loadUKCore(t *testing.T) *ukCore {
 			flatten(c.Concept, out)
 		}
 	}
-	css, _ := filepath.Glob(ukCoreDir + "/codesystems/*.xml")
+	css, _ := filepath.Glob(dir + "/codesystems/*.xml")
 	for _, f := range css {
 		b, _ := os.ReadFile(f)
 		var cs struct {
@@ -72,7 +77,7 @@ func loadUKCore(t *testing.T) *ukCore {
 			systems[cs.URL.Value] = codes
 		}
 	}
-	vss, _ := filepath.Glob(ukCoreDir + "/valuesets/*.xml")
+	vss, _ := filepath.Glob(dir + "/valuesets/*.xml")
 	for _, f := range vss {
 		b, _ := os.ReadFile(f)
 		var vs struct {

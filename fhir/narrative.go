@@ -180,13 +180,21 @@ func encounterNarrative(d *xhtmlDiv, r Resource) {
 	d.row("Status", codeText(r["status"]))
 	periodRows(d, r["period"], shownTime)
 	d.row("Visit number", identifierValue(r, SystemVisitNumber))
+	arrivalRows(d, r)
+	for _, x := range array(r["location"]) {
+		l, _ := x.(map[string]any)
+		if label := placeLabel(l); label != "" {
+			d.row(label, referenceText(l["location"]))
+		}
+	}
 	d.row("Ward and bed", strings.Join(lastPlaces(r), ", "))
 	for _, x := range array(r["participant"]) {
 		p, _ := x.(map[string]any)
-		d.row("Consultant", referenceText(p["individual"]))
+		d.row(participantRow(p))
 	}
 	d.row("Treatment function", conceptText(r["serviceType"]))
 	d.row("Reason", conceptsText(r["reasonCode"]))
+	departureRows(d, r)
 	h, _ := r["hospitalization"].(map[string]any)
 	d.row("Admission method", extensionText(h, extAdmissionMethod))
 	d.row("Source of admission", conceptText(h["admitSource"]))
@@ -196,12 +204,15 @@ func encounterNarrative(d *xhtmlDiv, r Resource) {
 
 // lastPlaces are the wards and beds of an Encounter the patient is in
 // now, or, once they have left them all, the ward and bed they were in
-// last.
+// last; an A&E area or a clinic room has a row of its own (placeLabel).
 func lastPlaces(r Resource) []string {
 	var now []string
 	var ward, bed string
 	for _, x := range array(r["location"]) {
 		l, _ := x.(map[string]any)
+		if placeLabel(l) != "" {
+			continue
+		}
 		name := referenceText(l["location"])
 		if l["status"] == "active" {
 			now = append(now, name)

@@ -303,19 +303,6 @@ func attendedCode(o *crs.CDSOutpatientRecord) string {
 	return ""
 }
 
-// outcomeCode is the OUTCOME OF ATTENDANCE of a clinic outcome's next step.
-func outcomeCode(next string) string {
-	switch next {
-	case crs.NextDischarge, crs.NextReferOn:
-		return "1" // discharged from the consultant's care
-	case crs.NextFollowUp:
-		return "2" // another appointment given
-	case crs.NextWaitingList, crs.NextRebook:
-		return "3" // appointment to be made at a later date
-	}
-	return ""
-}
-
 func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, ex *extract) error {
 	o := ex.o
 	return src.OutpatientRecords(ctx, a, o.From, o.To, func(row *crs.CDSOutpatientRecord) error {
@@ -355,7 +342,7 @@ func outpatientRecords(ctx context.Context, src crs.CDSSource, a crs.Actor, ex *
 				x.leaf("FirstAttendanceCode", "1")
 			}
 			if attended == "5" {
-				x.leaf("OutcomeOfAttendanceCode", outcomeCode(row.NextStep))
+				x.leaf("OutcomeOfAttendanceCode", crs.AttendanceOutcome(row.NextStep))
 			}
 			x.leaf("AppointmentDate", localDay(row.At))
 			x.leaf("AppointmentTime", localTime(row.At))
