@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,6 +190,22 @@ type clinicMemo struct {
 }
 
 type clinicMemoKey struct{}
+
+// mayServeClinics reports whether a request may serve outpatient
+// appointments or attendances more than once, and so wants a
+// clinicMemo: one of Encounter or Appointment, one at the base (a
+// Bundle, a search or history of the system), an operation
+// ($everything) or a search (its _include, _revinclude). A read of
+// another type (GET Patient/[id], the busiest) goes without: without a
+// memo each read of an appointment's clinics is its own.
+func mayServeClinics(r *http.Request) bool {
+	switch t := r.PathValue("type"); {
+	case t == "" || t == "Encounter" || t == "Appointment":
+		return true
+	default:
+		return r.URL.RawQuery != "" || strings.Contains(r.URL.Path, "$")
+	}
+}
 
 // withClinicMemo is ctx with an empty clinicMemo for a request.
 func withClinicMemo(ctx context.Context) context.Context {

@@ -220,9 +220,11 @@ func (s *Server) authed(h handler) http.Handler {
 			s.refuse(w, r, outcomeOf(http.StatusNotFound, "not-supported", "%s is not an R4 resource type", t))
 			return
 		}
-		// The clinics the request's outpatient appointments and
-		// attendances name are read once for it (clinicMemo).
-		r = r.WithContext(withClinicMemo(r.Context()))
+		if mayServeClinics(r) {
+			// The clinics the request's outpatient appointments and
+			// attendances name are read once for it (clinicMemo).
+			r = r.WithContext(withClinicMemo(r.Context()))
+		}
 		if err := h(w, r, p); err != nil {
 			o := asOutcome(err)
 			if o.Status >= 500 && s.Logger != nil {
