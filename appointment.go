@@ -188,4 +188,7 @@ type OutpatientService interface {
 	// the cursor of the next batch ("" after the last); audited as a
 	// list shown of the patients booked.
 	ListAppointments(ctx context.Context, a Actor, q RecordScan) ([]*Appointment, string, error)
+	// CountAppointments counts what ListAppointments would list of a RecordScan, all
+	// its batches (its cursor, order and limit aside).
+	CountAppointments(ctx context.Context, a Actor, q RecordScan) (int, error)
 }

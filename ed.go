@@ -175,6 +175,9 @@ type EDService interface {
 	// cursor of the next batch ("" after the last); audited as ListSpells
 	// is.
 	ListAttendances(ctx context.Context, a Actor, q RecordScan) ([]*EDAttendance, string, error)
+	// CountAttendances counts what ListAttendances would list of a RecordScan, all
+	// its batches (its cursor, order and limit aside).
+	CountAttendances(ctx context.Context, a Actor, q RecordScan) (int, error)
 	// TrackingBoard lists every patient in the department as of the
 	// clock's now, longest waiting first, with breach flags.
 	TrackingBoard(ctx context.Context, a Actor) ([]*TrackingRow, error)

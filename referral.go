@@ -226,10 +226,16 @@ type ReferralService interface {
 	// next batch ("" after the last); audited as a list shown of the
 	// patients referred.
 	ListReferrals(ctx context.Context, a Actor, q RecordScan) ([]*Referral, string, error)
+	// CountReferrals counts what ListReferrals would list of a RecordScan, all
+	// its batches (its cursor, order and limit aside).
+	CountReferrals(ctx context.Context, a Actor, q RecordScan) (int, error)
 	// ListPathways lists the RTT pathways the trust's referrals are on
 	// (each referral's current pathway; one a legacy PAS closed and
 	// replaced is not listed), as ListReferrals does.
 	ListPathways(ctx context.Context, a Actor, q RecordScan) ([]*Pathway, string, error)
+	// CountPathways counts what ListPathways would list of a RecordScan, all
+	// its batches (its cursor, order and limit aside).
+	CountPathways(ctx context.Context, a Actor, q RecordScan) (int, error)
 
 	// FindPathway returns an RTT pathway with its stored clock.
 	FindPathway(ctx context.Context, a Actor, id string) (*Pathway, error)

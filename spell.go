@@ -351,6 +351,9 @@ type InpatientService interface {
 	// batch is audited as a list shown of the patients whose spells it
 	// holds.
 	ListSpells(ctx context.Context, a Actor, q RecordScan) ([]*Spell, string, error)
+	// CountSpells counts what ListSpells would list of a RecordScan, all
+	// its batches (its cursor, order and limit aside).
+	CountSpells(ctx context.Context, a Actor, q RecordScan) (int, error)
 	// SpellHistories gives spells read by FindSpells or ListSpells their
 	// episodes and stays, as FindSpell gives one spell's.
 	SpellHistories(ctx context.Context, a Actor, spells []*Spell) error

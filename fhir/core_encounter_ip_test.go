@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -310,3 +311,27 @@ func TestEncounterByClass(t *testing.T) {
 }
 
 func js(t *testing.T, v any) string { return string(mustJSON(t, v)) }
+
+// TestCountOfPAS: a count of the PAS's records (_summary=count, _total)
+// is the number of matches a search pages through, whether the tables
+// count them (no condition, a status, a class) or their records are read
+// and matched (a date, another parameter).
+func TestCountOfPAS(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		journey(t, db, f)
+		since := url.QueryEscape(clock.Now().AddDate(0, 0, -30).Format("2006-01-02"))
+		for _, q := range []string{
+			"Encounter?", "Encounter?status=in-progress", "Encounter?status=finished,in-progress&class=IMP", "Encounter?class=AMB",
+			"Encounter?class=HH", "Encounter?date=ge" + since, "Encounter?class=EMER&date=ge" + since, "Encounter?status:not=finished",
+			"ServiceRequest?", "ServiceRequest?status=active", "EpisodeOfCare?", "EpisodeOfCare?status=active",
+			"Appointment?", "Appointment?status=booked", "Appointment?status=booked&service-type=100",
+		} {
+			want := len(matches(t, f.a, q+"&_count=1000"))
+			got := f.a.do("GET", "/fhir/"+q+"&_summary=count", "").json(t)
+			if fmt.Sprint(got["total"]) != fmt.Sprint(want) {
+				t.Errorf("%s: _summary=count %v, want the %d matches a search pages through", q, got["total"], want)
+			}
+		}
+	})
+}

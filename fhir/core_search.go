@@ -214,9 +214,14 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 	if q.countOnly || q.total {
 		var n int
 		var err error
+		counted := false
 		if q.query.Type == "Patient" && len(q.query.All) == 0 && len(q.query.Not) == 0 && len(q.query.Missing) == 0 {
 			n, err = s.Patients.CountPatients(ctx, p.Actor) // every patient: counted, not read
+			counted = true
 		} else {
+			n, counted, err = s.countTables(ctx, p, q) // by status and class: counted, not read
+		}
+		if err == nil && !counted {
 			n, _, _, err = s.scanPage(ctx, p, q, scan, "", -1)
 		}
 		if err != nil {

@@ -43,6 +43,9 @@ type coreTable struct {
 	// class is the v3 ActCode every resource of the table has as its
 	// class (an Encounter's: IMP, EMER, AMB); "" for a type without one.
 	class string
+	// count counts the table's records a read would list (its cursor,
+	// order and limit aside), without reading them.
+	count func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error)
 }
 
 // Statuses of the PAS's records as the resources' statuses.
@@ -72,11 +75,17 @@ func listed[T any](xs []T, next string, err error, serve func(T) (*crs.Resource,
 var coreTables = map[string][]coreTable{
 	"Encounter": {
 		{prefix: prefixAttendance, status: attendanceStatus, date: "period", order: crs.ScanByStart, class: "EMER",
+			count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+				return s.Core.ED.CountAttendances(ctx, a, q)
+			},
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.ED.ListAttendances(ctx, a, q)
 				return listed(xs, next, err, attendanceEncounter)
 			}},
 		{prefix: prefixSpell, status: spellStatus, date: "period", order: crs.ScanByStart, class: "IMP",
+			count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+				return s.Core.Inpatients.CountSpells(ctx, a, q)
+			},
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Inpatients.ListSpells(ctx, a, q)
 				if err != nil {
@@ -86,6 +95,9 @@ var coreTables = map[string][]coreTable{
 				return rs, next, err
 			}},
 		{prefix: prefixOutpatient, status: outpatientStatus, only: []string{crs.AppointmentCheckedIn, crs.AppointmentAttended}, order: crs.ScanByArrival, class: "AMB",
+			count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+				return s.Core.Outpatients.CountAppointments(ctx, a, q)
+			},
 			list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 				xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 				if err != nil {
@@ -96,11 +108,17 @@ var coreTables = map[string][]coreTable{
 			}},
 	},
 	"EpisodeOfCare": {{status: clockStatus,
+		count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+			return s.Core.Referrals.CountPathways(ctx, a, q)
+		},
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Referrals.ListPathways(ctx, a, q)
 			return listed(xs, next, err, pathwayEpisode)
 		}}},
 	"Appointment": {{status: appointmentStatus, date: "instant", order: crs.ScanByStart,
+		count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+			return s.Core.Outpatients.CountAppointments(ctx, a, q)
+		},
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Outpatients.ListAppointments(ctx, a, q)
 			if err != nil {
@@ -110,6 +128,9 @@ var coreTables = map[string][]coreTable{
 			return rs, next, err
 		}}},
 	"ServiceRequest": {{prefix: prefixReferral, status: referralStatus,
+		count: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+			return s.Core.Referrals.CountReferrals(ctx, a, q)
+		},
 		list: func(s *Server, ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Resource, string, error) {
 			xs, next, err := s.Core.Referrals.ListReferrals(ctx, a, q)
 			return listed(xs, next, err, referralResource)
@@ -196,6 +217,48 @@ func statusCodes(g []crs.ResourceCondition) ([]string, bool) {
 		codes = append(codes, c.Code)
 	}
 	return codes, len(codes) > 0
+}
+
+// countTables counts the matches of a search of a type read from the
+// PAS's tables without reading them, where every condition of the search
+// is one the tables' reads answer exactly (a status, a class); ok is
+// false where a match must be read to be known (a date, whose read is
+// widened at its edges, or any other parameter), and the search is
+// counted by reading its matches.
+func (s *Server) countTables(ctx context.Context, p *Principal, q *search) (n int, ok bool, err error) {
+	tables := coreTables[q.query.Type]
+	if tables == nil || len(q.checks) > 0 || len(q.query.IDs) > 0 || len(q.query.Not) > 0 || len(q.query.Missing) > 0 ||
+		len(q.query.Words) > 0 || len(q.query.RefersTo) > 0 || q.query.LastN != nil || q.in != "" {
+		return 0, false, nil
+	}
+	for _, g := range q.query.All {
+		if _, isStatus := statusCodes(g); isStatus {
+			continue
+		}
+		if _, isClass := classCodes(g); isClass {
+			continue
+		}
+		return 0, false, nil
+	}
+	for i := range tables {
+		t := &tables[i]
+		rq, match := t.narrowed(&q.query)
+		if !match {
+			continue
+		}
+		if t.count == nil || t.status == nil && len(q.query.All) > 0 {
+			return 0, false, nil
+		}
+		c, err := t.count(s, ctx, p.Actor, rq)
+		if crs.ErrorCode(err) == crs.EFORBIDDEN && p.Actor.Can(crs.ActSearchPatients) {
+			return 0, true, nil // as scanTables: a role that may not open the records is shown none
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		n += c
+	}
+	return n, true, nil
 }
 
 // classCodes returns the v3 ActCodes a group of conditions names when

@@ -25,7 +25,8 @@ import (
 // patients.
 type acrossPatients[T any] struct {
 	what    string // what the audit calls the records ("spells")
-	from    string // the query up to its first condition, the trust's rows ($1)
+	cols    string // the columns scan reads
+	from    string // the tables from FROM to the first condition, the trust's rows ($1)
 	patient string // the column of the record's patient
 	id      string // the column of the record's id
 	status  string // the column RecordScan.Status narrows
@@ -134,6 +135,13 @@ func (t acrossPatients[T]) sql(orgID string, q crs.RecordScan) (string, []any, e
 	} else if q.After != "" {
 		where = " AND " + t.patient + " > " + arg(q.After)
 	}
+	where += t.narrowed(q, arg)
+	return `SELECT ` + t.cols + ` FROM ` + t.from + where + order.orderBy() + " LIMIT " + arg(q.Limit+1), args, nil
+}
+
+// narrowed is the conditions of q's statuses and range of starts.
+func (t acrossPatients[T]) narrowed(q crs.RecordScan, arg func(any) string) string {
+	where := ""
 	if len(q.Status) > 0 {
 		ps := make([]string, len(q.Status))
 		for i, s := range q.Status {
@@ -147,10 +155,31 @@ func (t acrossPatients[T]) sql(orgID string, q crs.RecordScan) (string, []any, e
 	if t.start != "" && !q.Before.IsZero() {
 		where += " AND " + t.start + " < " + arg(formatTime(q.Before))
 	}
-	return t.from + where + order.orderBy() + " LIMIT " + arg(q.Limit+1), args, nil
+	return where
 }
 
-var spellsAcross = acrossPatients[*crs.Spell]{what: "spells", from: `SELECT ` + spellColumns + ` FROM spells WHERE org_id = $1`,
+// count counts the trust's records of q's statuses and range of starts
+// (its cursor, order and limit aside), as list would list them all,
+// under the same rules; a count names no patient, and is audited as a
+// search.
+func (t acrossPatients[T]) count(ctx context.Context, db *DB, a crs.Actor, q crs.RecordScan) (int, error) {
+	for _, act := range []crs.Activity{crs.ActSearchPatients, crs.ActViewDemographics} {
+		if err := a.Authorize(act); err != nil {
+			db.refused(a, act)
+			return 0, err
+		}
+	}
+	args := []any{a.OrgID}
+	where := t.narrowed(q, paramAdder(&args))
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.from+where, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	db.Audit(a, "", crs.AuditSearch, "count "+t.what+": "+itoa(n))
+	return n, nil
+}
+
+var spellsAcross = acrossPatients[*crs.Spell]{what: "spells", cols: spellColumns, from: `spells WHERE org_id = $1`,
 	patient: "patient_id", id: "id", status: "status", start: "admitted_at", scan: scanSpell,
 	key: func(sp *crs.Spell) (string, string) { return sp.PatientID, sp.ID },
 	at:  func(sp *crs.Spell) time.Time { return sp.AdmittedAt }}
@@ -161,7 +190,12 @@ func (s *InpatientService) ListSpells(ctx context.Context, a crs.Actor, q crs.Re
 	return spellsAcross.list(ctx, s.db, a, q)
 }
 
-var attendancesAcross = acrossPatients[*crs.EDAttendance]{what: "A&E attendances", from: `SELECT ` + edColumns + ` FROM ed_attendances WHERE org_id = $1`,
+// CountSpells counts what ListSpells would list of q, all its batches.
+func (s *InpatientService) CountSpells(ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+	return spellsAcross.count(ctx, s.db, a, q)
+}
+
+var attendancesAcross = acrossPatients[*crs.EDAttendance]{what: "A&E attendances", cols: edColumns, from: `ed_attendances WHERE org_id = $1`,
 	patient: "patient_id", id: "id", status: "status", start: "arrived_at", scan: scanED,
 	key: func(e *crs.EDAttendance) (string, string) { return e.PatientID, e.ID },
 	at:  func(e *crs.EDAttendance) time.Time { return e.ArrivedAt }}
@@ -172,7 +206,12 @@ func (s *EDService) ListAttendances(ctx context.Context, a crs.Actor, q crs.Reco
 	return attendancesAcross.list(ctx, s.db, a, q)
 }
 
-var appointmentsAcross = acrossPatients[*crs.Appointment]{what: "appointments", from: `SELECT ` + appointmentColumns + ` FROM appointments WHERE org_id = $1`,
+// CountAttendances counts what ListAttendances would list of q, all its batches.
+func (s *EDService) CountAttendances(ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+	return attendancesAcross.count(ctx, s.db, a, q)
+}
+
+var appointmentsAcross = acrossPatients[*crs.Appointment]{what: "appointments", cols: appointmentColumns, from: `appointments WHERE org_id = $1`,
 	patient: "patient_id", id: "id", status: "status", start: "start_at", arrival: appointmentArrival, scan: scanAppointment,
 	key: func(ap *crs.Appointment) (string, string) { return ap.PatientID, ap.ID },
 	at:  func(ap *crs.Appointment) time.Time { return ap.Start },
@@ -194,10 +233,15 @@ func (s *OutpatientService) ListAppointments(ctx context.Context, a crs.Actor, q
 	return appointmentsAcross.list(ctx, s.db, a, q)
 }
 
+// CountAppointments counts what ListAppointments would list of q, all its batches.
+func (s *OutpatientService) CountAppointments(ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+	return appointmentsAcross.count(ctx, s.db, a, q)
+}
+
 // referralsAcross reads each referral with its pathway's PPI, as
 // FindReferrals does.
 var referralsAcross = acrossPatients[*crs.Referral]{what: "referrals",
-	from: `SELECT ` + prefixed("r.", referralColumns) + `, COALESCE(p.ppi, '') FROM referrals r
+	cols: prefixed("r.", referralColumns) + `, COALESCE(p.ppi, '')`, from: `referrals r
 		LEFT JOIN pathways p ON p.id = r.pathway_id AND p.org_id = r.org_id WHERE r.org_id = $1`,
 	patient: "r.patient_id", id: "r.id", status: "r.status", scan: scanReferralPPI,
 	key: func(r *crs.Referral) (string, string) { return r.PatientID, r.ID }}
@@ -208,10 +252,15 @@ func (s *ReferralService) ListReferrals(ctx context.Context, a crs.Actor, q crs.
 	return referralsAcross.list(ctx, s.db, a, q)
 }
 
+// CountReferrals counts what ListReferrals would list of q, all its batches.
+func (s *ReferralService) CountReferrals(ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+	return referralsAcross.count(ctx, s.db, a, q)
+}
+
 // pathwaysAcross reads the pathways that are their referral's current
 // one (referrals.pathway_id), as a patient's referrals name them.
 var pathwaysAcross = acrossPatients[*crs.Pathway]{what: "RTT pathways",
-	from: `SELECT ` + prefixed("p.", pathwayColumns) + ` FROM pathways p
+	cols: prefixed("p.", pathwayColumns), from: `pathways p
 		JOIN referrals r ON r.id = p.referral_id AND r.org_id = p.org_id AND r.pathway_id = p.id WHERE p.org_id = $1`,
 	patient: "p.patient_id", id: "p.id", status: "p.clock_state", scan: scanPathway,
 	key: func(p *crs.Pathway) (string, string) { return p.PatientID, p.ID }}
@@ -220,4 +269,9 @@ var pathwaysAcross = acrossPatients[*crs.Pathway]{what: "RTT pathways",
 // patients, a batch at a time (see crs.RecordScan).
 func (s *ReferralService) ListPathways(ctx context.Context, a crs.Actor, q crs.RecordScan) ([]*crs.Pathway, string, error) {
 	return pathwaysAcross.list(ctx, s.db, a, q)
+}
+
+// CountPathways counts what ListPathways would list of q, all its batches.
+func (s *ReferralService) CountPathways(ctx context.Context, a crs.Actor, q crs.RecordScan) (int, error) {
+	return pathwaysAcross.count(ctx, s.db, a, q)
 }
