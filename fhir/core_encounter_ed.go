@@ -178,9 +178,10 @@ func attendanceSteps(a *crs.EDAttendance) []any {
 
 // clinicMemo keeps, for the rest of one request, the trust's clinics,
 // their consultants' names and the rooms read so far, so that the
-// outpatient appointments and attendances a request serves (a read, a
-// patient's, the batches of a search across the trust, or one at a time
-// for an _include or a list of _id) read them once, not once each.
+// outpatient appointments and attendances and the inpatient stays a
+// request serves (a read, a patient's, the batches of a search across
+// the trust, or one at a time for an _include or a list of _id) read
+// them once, not once each.
 type clinicMemo struct {
 	mu          sync.Mutex
 	orgID       string
@@ -212,6 +213,33 @@ func withClinicMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, clinicMemoKey{}, &clinicMemo{})
 }
 
+// memoOf is the request's clinicMemo, or one of its own for a caller
+// the request gave none (mayServeClinics).
+func memoOf(ctx context.Context) *clinicMemo {
+	if memo, _ := ctx.Value(clinicMemoKey{}).(*clinicMemo); memo != nil {
+		return memo
+	}
+	return &clinicMemo{}
+}
+
+// loadClinics reads the trust's clinics and their consultants' names
+// into m unless it holds them already; m.mu is held.
+func (m *clinicMemo) loadClinics(s *Server, ctx context.Context, a crs.Actor) error {
+	if m.clinics != nil && m.orgID == a.OrgID {
+		return nil
+	}
+	cs, err := s.Core.Outpatients.FindClinics(ctx, a)
+	if err != nil {
+		return err
+	}
+	m.orgID, m.clinics, m.rooms = a.OrgID, map[string]*crs.Clinic{}, map[string]*crs.Location{}
+	for _, c := range cs {
+		m.clinics[c.ID] = c
+	}
+	_, m.consultants = consultantsOf(cs)
+	return nil
+}
+
 // clinicNames finds the clinics of appointments, their consultants'
 // names and their rooms: the trust's clinics and the rooms not read
 // before in the request, none when there are no appointments.
@@ -220,22 +248,11 @@ func clinicNames(s *Server, ctx context.Context, a crs.Actor, appts []*crs.Appoi
 	if len(appts) == 0 {
 		return nm, nil
 	}
-	memo, _ := ctx.Value(clinicMemoKey{}).(*clinicMemo)
-	if memo == nil {
-		memo = &clinicMemo{}
-	}
+	memo := memoOf(ctx)
 	memo.mu.Lock()
 	defer memo.mu.Unlock()
-	if memo.clinics == nil || memo.orgID != a.OrgID {
-		cs, err := s.Core.Outpatients.FindClinics(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		memo.orgID, memo.clinics, memo.rooms = a.OrgID, map[string]*crs.Clinic{}, map[string]*crs.Location{}
-		for _, c := range cs {
-			memo.clinics[c.ID] = c
-		}
-		_, memo.consultants = consultantsOf(cs)
+	if err := memo.loadClinics(s, ctx, a); err != nil {
+		return nil, err
 	}
 	nm.clinics, nm.consultants, nm.places = memo.clinics, memo.consultants, map[string]*crs.Location{}
 	var missing []string

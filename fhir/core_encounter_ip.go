@@ -74,11 +74,16 @@ func spellNames(s *Server, ctx context.Context, a crs.Actor, spells []*crs.Spell
 		return nil, err
 	}
 	if consultants {
-		cs, err := s.Core.Outpatients.FindClinics(ctx, a)
+		// The consultants' names are the clinics', read once a request
+		// with its appointments' (clinicMemo).
+		memo := memoOf(ctx)
+		memo.mu.Lock()
+		err := memo.loadClinics(s, ctx, a)
+		nm.consultants = memo.consultants
+		memo.mu.Unlock()
 		if err != nil {
 			return nil, err
 		}
-		_, nm.consultants = consultantsOf(cs)
 	}
 	return nm, nil
 }
