@@ -22,6 +22,18 @@ const (
 	maxCount     = 1000
 )
 
+// maxSearchValues is how many values one search may name in all (each
+// of a,b,c counts): each is a condition of the database's query, which
+// takes some tens of thousands of arguments at most, and a chain adds up
+// to maxChainMatches of its own.
+const maxSearchValues = 1000
+
+// resultParams are the parameters that shape a search's answer rather
+// than name values it matches.
+var resultParams = map[string]bool{"_format": true, "_pretty": true, "_count": true, "_cursor": true, "_offset": true,
+	"_summary": true, "_total": true, "_sort": true, "_elements": true,
+	"_include": true, "_revinclude": true, "_include:iterate": true, "_revinclude:iterate": true}
+
 // search is a parsed search request: the query of the resource store and
 // what the answer adds to its matches.
 type search struct {
@@ -98,6 +110,17 @@ func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, err
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	named := 0
+	for _, key := range keys {
+		if resultParams[key] {
+			continue
+		}
+		for _, v := range vals[key] {
+			if named += strings.Count(v, ",") + 1; named > maxSearchValues {
+				return nil, invalid("too-costly", key, "the search names more than %d values (%s has some of them): search for at most %d at once", maxSearchValues, key, maxSearchValues)
+			}
+		}
+	}
 	for _, key := range keys {
 		for _, v := range vals[key] {
 			if err := s.add(typ, key, v, now); err != nil {

@@ -94,7 +94,7 @@ func patientListSQL(orgID string, q crs.PatientList) (count, list string, args [
 		for _, p := range prefixes {
 			ors = append(ors, "("+col+" >= "+arg(p)+" AND "+col+" < "+arg(p+"\uffff")+")")
 		}
-		return "(" + strings.Join(ors, " OR ") + ")"
+		return anyOf(ors)
 	}
 	where := []string{"org_id = $1"}
 	if len(q.IDs) > 0 {
@@ -114,7 +114,7 @@ func patientListSQL(orgID string, q crs.PatientList) (count, list string, args [
 	}
 	switch {
 	case len(held) > 0:
-		where = append(where, "("+strings.Join(held, " OR ")+")")
+		where = append(where, anyOf(held))
 	case len(q.NHSNumbers) > 0 || len(q.MRNs) > 0:
 		where = append(where, "1 = 0") // no number named is one a patient can hold
 	}

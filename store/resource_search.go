@@ -222,7 +222,7 @@ func (s *resourceSearch) refersTo(q crs.ResourceQuery) string {
 			ors = append(ors, "(x.system = "+s.arg(typ)+")")
 		}
 	}
-	refs := "SELECT DISTINCT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND " + refersRow + " AND (" + strings.Join(ors, " OR ") + ")"
+	refs := "SELECT DISTINCT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND " + refersRow + " AND " + anyOf(ors)
 	if q.Type != "" {
 		refs += " AND x.type = " + s.arg(q.Type)
 	}
@@ -314,7 +314,7 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 			}
 		}
 	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	return anyOf(ors)
 }
 
 // indexed reports whether a partial index of the condition's kind
