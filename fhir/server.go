@@ -153,7 +153,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
 	s.mux = mux
-	s.api = negotiate(mux)
+	s.api = compressing(negotiate(mux))
 	return s.api
 }
 

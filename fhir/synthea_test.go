@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -152,20 +153,25 @@ func everythingCount(t *testing.T, c *client, pid string) (matched, included int
 
 func gunzip(t testing.TB, file string) []byte {
 	t.Helper()
-	fh, err := os.Open(file)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
-	z, err := gzip.NewReader(fh)
+	return gunzipped(t, file, b)
+}
+
+// gunzipped is gzip data b, read from what, decompressed.
+func gunzipped(t testing.TB, what string, b []byte) []byte {
+	t.Helper()
+	z, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("%s: %v", file, err)
+		t.Fatalf("%s: not gzip: %v", what, err)
 	}
-	b, err := io.ReadAll(z)
+	out, err := io.ReadAll(z)
 	if err != nil {
-		t.Fatalf("%s: %v", file, err)
+		t.Fatalf("%s: %v", what, err)
 	}
-	return b
+	return out
 }
 
 // ukcoreExamples is every UK Core XML example in the shared data and,
