@@ -81,3 +81,41 @@ func TestSearchManyValues(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchReferenceLists: a parameter naming several references,
+// asked together as lists, matches as each would alone: typed and bare
+// ids, a type modifier, a reference by absolute URL, the same value
+// twice, a _revinclude of several resources.
+func TestSearchReferenceLists(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		p1 := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"One"}]}`)
+		p2 := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Two"}]}`)
+		loc := create(t, c, "Location", `{"resourceType":"Location","name":"Ward 1"}`)
+		o1 := create(t, c, "Observation", fmt.Sprintf(observation, p1, "2024-03-01T10:00:00Z", "72"))
+		o2 := create(t, c, "Observation", fmt.Sprintf(observation, p2, "2024-03-02T10:00:00Z", "60"))
+		o3 := create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"room temperature"},"subject":{"reference":"Location/`+loc+`"}}`)
+		o4 := create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"elsewhere"},"subject":{"reference":"http://other.example/fhir/Patient/9"}}`)
+		sorted := func(ids ...string) string { sort.Strings(ids); return strings.Join(ids, ",") }
+		tests := []struct{ q, want string }{
+			{"subject=Patient/" + p1 + ",Patient/" + p2, sorted(o1, o2)},
+			{"subject=" + p1 + ",Location/" + loc, sorted(o1, o3)},
+			{"subject:Patient=" + p1 + "," + p2, sorted(o1, o2)},
+			{"subject:Location=" + loc + "," + p2, o3},
+			{"subject=Patient/" + p1 + ",Patient/" + p1, o1},
+			{"subject=http://other.example/fhir/Patient/9,Patient/" + p2, sorted(o2, o4)},
+			{"subject=Patient/none,Location/none", ""},
+			{"patient=" + p1 + "," + p2 + "&code=8867-4", sorted(o1, o2)},
+		}
+		for _, tc := range tests {
+			if got := sorted(c.searchIDs(t, "/fhir/Observation?"+tc.q)...); got != tc.want {
+				t.Errorf("Observation?%s = [%s], want [%s]", tc.q, got, tc.want)
+			}
+		}
+		got := sorted(c.searchIDs(t, "/fhir/Patient?_id="+p1+","+p2+"&_revinclude=Observation:subject")...)
+		if want := sorted(p1, p2, o1, o2); got != want {
+			t.Errorf("_revinclude of two patients = [%s], want [%s]", got, want)
+		}
+	})
+}

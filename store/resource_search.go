@@ -279,6 +279,9 @@ func nested(c string) string { return c + "n" }
 // once per resource.
 func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string {
 	var ors []string
+	if typ != "" {
+		ors, g = s.referenceLists(g, a, typ)
+	}
 	for _, c := range g {
 		switch {
 		case c.Param == "_lastUpdated":
@@ -286,19 +289,23 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 		case c.Has != nil:
 			// Some resource the nested search matches refers to this
 			// one (through references to System's type alone, if given).
+			// The references the nested search's matches make are found
+			// once, not once for each resource of this type: asked for
+			// each, a trust's 20,000 Observations each read the 20,000
+			// of the nested search (Observation?_has:Observation:...).
 			n := nested(a)
 			typed := ""
 			if c.System != nil {
 				typed = " AND y.system = " + s.arg(*c.System)
 			}
-			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
-				strings.Join(s.where(*c.Has, n), " AND ")+" AND EXISTS (SELECT 1 FROM fhir_index y WHERE y.rid = "+n+".rid AND y.param = "+
-				s.arg(c.Param)+typed+" AND y.code = "+a+".type || '/' || "+a+".id))")
+			ors = append(ors, "("+a+".type || '/' || "+a+".id) IN (SELECT y.code FROM fhir_index y WHERE y.rid IN (SELECT "+n+".rid FROM fhir_current "+n+
+				" WHERE "+n+".org_id = "+s.arg(s.org)+" AND "+strings.Join(s.where(*c.Has, n), " AND ")+") AND y.param = "+s.arg(c.Param)+typed+")")
 		case c.Target != nil:
-			// This one refers to some resource the nested search matches.
+			// This one refers to some resource the nested search matches,
+			// whose ids are found once for the search.
 			n := nested(a)
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = "+a+".rid AND x.param = "+
-				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+a+".org_id AND "+
+				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+s.arg(s.org)+" AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
 		case typ != "" && indexed(c):
 			// Driven from the index: a selective value reads only its
@@ -315,6 +322,90 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 		}
 	}
 	return anyOf(ors)
+}
+
+// referenceLists asks the group's references to resources, where a
+// parameter names more than one, as lists: the references a parameter
+// names to resources of one type (subject=Patient/a,Patient/b, a chain's
+// matches, a _revinclude's page of resources) in one subquery of the
+// references index, and the same values as written (a reference that
+// names no type) in one of the token index, not a subquery each. Asked
+// one by one, a _revinclude of a page of 1,000 patients ORed 2,000
+// subqueries for each of the trust's Observations. It returns the SQL of
+// those and the group's other conditions, asked as group asks them.
+func (s *resourceSearch) referenceLists(g []crs.ResourceCondition, a, typ string) (ors []string, rest []crs.ResourceCondition) {
+	count := map[string]int{}
+	for _, c := range g {
+		if listable(c) {
+			count[c.Param]++
+		}
+	}
+	type refersKey struct{ param, target string }
+	ids := map[refersKey][]string{} // the ids of references to target
+	codes := map[string][]string{}  // the values as written, by parameter
+	var refersOrder []refersKey
+	var codeOrder []string
+	for _, c := range g {
+		if !listable(c) || count[c.Param] < 2 {
+			rest = append(rest, c)
+			continue
+		}
+		target, id, typed := strings.Cut(c.Code, "/")
+		switch {
+		case !typed: // an id alone, of any type or of System's
+			k := refersKey{c.Param, ""}
+			if c.System != nil {
+				k.target = *c.System
+			}
+			if ids[k] == nil {
+				refersOrder = append(refersOrder, k)
+			}
+			ids[k] = append(ids[k], c.Code)
+			continue
+		case c.System != nil && (target != *c.System || id == "" || strings.Contains(id, "/")):
+			continue // a reference to another type than the parameter's modifier names: none matches
+		}
+		if target != "" && id != "" && !strings.Contains(id, "/") {
+			k := refersKey{c.Param, target}
+			if ids[k] == nil {
+				refersOrder = append(refersOrder, k)
+			}
+			ids[k] = append(ids[k], id)
+		}
+		if c.System == nil {
+			if codes[c.Param] == nil {
+				codeOrder = append(codeOrder, c.Param)
+			}
+			codes[c.Param] = append(codes[c.Param], c.Code)
+		}
+	}
+	in := func(vs []string) string {
+		ps := make([]string, len(vs))
+		for i, v := range vs {
+			ps[i] = s.arg(v)
+		}
+		return "(" + strings.Join(ps, ", ") + ")"
+	}
+	head := func(param string) string {
+		return a + ".rid IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND x.type = " + s.arg(typ) + " AND x.param = " + s.arg(param) + " AND "
+	}
+	for _, k := range refersOrder {
+		e := head(k.param) + refersRow + " AND x.text IN " + in(ids[k])
+		if k.target != "" {
+			e += " AND x.system = " + s.arg(k.target)
+		}
+		ors = append(ors, e+")")
+	}
+	for _, param := range codeOrder {
+		ors = append(ors, head(param)+tokenRow+" AND x.code IN "+in(codes[param])+")")
+	}
+	return ors, rest
+}
+
+// listable reports whether a condition is a plain reference to a
+// resource, which referenceLists may ask in a list.
+func listable(c crs.ResourceCondition) bool {
+	return c.Kind == "reference" && c.Has == nil && c.Target == nil && c.Param != "_lastUpdated"
 }
 
 // indexed reports whether a partial index of the condition's kind
