@@ -196,7 +196,8 @@ type clinicMemoKey struct{}
 // appointments or attendances more than once, and so wants a
 // clinicMemo: one of Encounter or Appointment, one at the base (a
 // Bundle, a search or history of the system), an operation
-// ($everything) or a search (its _include, _revinclude). A read of
+// ($everything) or a search (its _include, _revinclude), by GET or by
+// POST _search, whose parameters are in its body. A read of
 // another type (GET Patient/[id], the busiest) goes without: without a
 // memo each read of an appointment's clinics is its own.
 func mayServeClinics(r *http.Request) bool {
@@ -204,7 +205,7 @@ func mayServeClinics(r *http.Request) bool {
 	case t == "" || t == "Encounter" || t == "Appointment":
 		return true
 	default:
-		return r.URL.RawQuery != "" || strings.Contains(r.URL.Path, "$")
+		return r.URL.RawQuery != "" || strings.Contains(r.URL.Path, "$") || strings.HasSuffix(r.URL.Path, "/_search")
 	}
 }
 
