@@ -31,6 +31,11 @@ var gzipWriters = sync.Pool{New: func() any {
 	return z
 }}
 
+// gzipResponses keeps the writers of answers for reuse, with what they
+// held back: a read of one resource by a client that takes gzip costs no
+// allocation for it.
+var gzipResponses = sync.Pool{New: func() any { return &gzipResponse{} }}
+
 // compressing serves next with request bodies decompressed and answers
 // compressed where the client takes them so.
 func compressing(next http.Handler) http.Handler {
@@ -57,8 +62,14 @@ func compressing(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		z := &gzipResponse{ResponseWriter: w}
-		defer z.finish()
+		z := gzipResponses.Get().(*gzipResponse)
+		z.ResponseWriter, z.status, z.gz, z.decided = w, 0, nil, false
+		z.held.Reset()
+		defer func() {
+			z.finish()
+			z.ResponseWriter = nil
+			gzipResponses.Put(z)
+		}()
 		next.ServeHTTP(z, r)
 	})
 }
