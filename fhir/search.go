@@ -34,6 +34,12 @@ var resultParams = map[string]bool{"_format": true, "_pretty": true, "_count": t
 	"_summary": true, "_total": true, "_sort": true, "_elements": true,
 	"_include": true, "_revinclude": true, "_include:iterate": true, "_revinclude:iterate": true}
 
+// refersTo reports whether a reference search parameter may refer to a
+// resource of type t: one of its targets, or any where it names none.
+func refersTo(p *SearchParam, t string) bool {
+	return len(p.Targets) == 0 || slices.Contains(p.Targets, t)
+}
+
 // search is a parsed search request: the query of the resource store and
 // what the answer adds to its matches.
 type search struct {
@@ -311,6 +317,8 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			}
 		} else if !isResource[target] {
 			return bad("%s is not a resource type", target)
+		} else if !refersTo(p, target) {
+			return bad("%s refers to resources of type %s, not %s", name, strings.Join(p.Targets, ", "), target)
 		}
 		var group []crs.ResourceCondition
 		for _, t := range targets {
@@ -344,6 +352,9 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		kind = p.Type
 		if kind == "composite" {
 			return s.addComposite(typ, key, p, modifier, value, now)
+		}
+		if kind == "reference" && isResource[modifier] && !refersTo(p, modifier) {
+			return bad("%s refers to resources of type %s, not %s", name, strings.Join(p.Targets, ", "), modifier)
 		}
 		if kind == "token" {
 			switch modifier {

@@ -82,5 +82,19 @@ func TestSearchChaining(t *testing.T) {
 				t.Errorf("%s: %d %s, want 400 OperationOutcome", bad, r.status, r.body)
 			}
 		}
+		// A type the parameter cannot refer to is refused, naming those
+		// it can: a chain through it would search that type for nothing.
+		for _, bad := range []string{
+			"Observation?subject:Encounter=x",
+			"Observation?subject:Encounter.status=finished",
+			"OrganizationAffiliation?network:Encounter._lastUpdated=sa2000",
+		} {
+			if r := c.do("GET", "/fhir/"+bad, ""); r.status != 400 || !strings.Contains(string(r.body), "not Encounter") {
+				t.Errorf("%s: %d %.300s, want 400 saying what the parameter refers to", bad, r.status, r.body)
+			}
+		}
+		if got := ids("Observation?subject:Location=" + loc); got != o3 {
+			t.Errorf("subject:Location = [%s], want [%s]", got, o3)
+		}
 	})
 }
