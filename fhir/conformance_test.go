@@ -629,3 +629,48 @@ func TestCapabilityStatementClaims(t *testing.T) {
 		}
 	})
 }
+
+// TestCapabilityStatementDefinitions: each search parameter the
+// statement lists names the R4 SearchParameter that defines it, so that
+// a checker reading the statement knows which parameter it is (a type's
+// own, or one shared by several types), where R4 has one.
+func TestCapabilityStatementDefinitions(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		cs := f.a.do("GET", "/fhir/metadata", "").json(t)
+		rest := cs["rest"].([]any)[0].(map[string]any)
+		defs := map[string]string{}
+		for _, r := range rest["resource"].([]any) {
+			r := r.(map[string]any)
+			sps, _ := r["searchParam"].([]any)
+			for _, sp := range sps {
+				sp := sp.(map[string]any)
+				def, _ := sp["definition"].(string)
+				defs[r["type"].(string)+"."+sp["name"].(string)] = def
+				if sp["name"] != "_list" && !strings.HasPrefix(def, "http://hl7.org/fhir/SearchParameter/") {
+					t.Errorf("%s searchParam %s: definition %q, want R4's SearchParameter", r["type"], sp["name"], def)
+				}
+			}
+		}
+		for key, want := range map[string]string{
+			"Patient.birthdate":               "http://hl7.org/fhir/SearchParameter/individual-birthdate",
+			"Patient.identifier":              "http://hl7.org/fhir/SearchParameter/Patient-identifier",
+			"Observation.patient":             "http://hl7.org/fhir/SearchParameter/clinical-patient",
+			"Observation.code":                "http://hl7.org/fhir/SearchParameter/clinical-code",
+			"Encounter.date":                  "http://hl7.org/fhir/SearchParameter/clinical-date",
+			"Condition._id":                   "http://hl7.org/fhir/SearchParameter/Resource-id",
+			"Condition._text":                 "http://hl7.org/fhir/SearchParameter/DomainResource-text",
+			"Observation.code-value-quantity": "http://hl7.org/fhir/SearchParameter/Observation-code-value-quantity",
+		} {
+			if defs[key] != want {
+				t.Errorf("%s: definition %q, want %q", key, defs[key], want)
+			}
+		}
+		for _, sp := range rest["searchParam"].([]any) {
+			sp := sp.(map[string]any)
+			if sp["type"] != "special" && !strings.HasPrefix(fmt.Sprint(sp["definition"]), "http://hl7.org/fhir/SearchParameter/Resource-") {
+				t.Errorf("the system's searchParam %s: definition %v, want R4's", sp["name"], sp["definition"])
+			}
+		}
+	})
+}

@@ -23,6 +23,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	base := baseURL(r)
 	type param struct {
 		Name          string `json:"name"`
+		Definition    string `json:"definition,omitempty"`
 		Type          string `json:"type"`
 		Documentation string `json:"documentation,omitempty"`
 	}
@@ -102,7 +103,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		res.SearchRevInclude = revIncludes()[t]
 		for _, n := range names {
 			p := searchParams[t][n]
-			res.SearchParam = append(res.SearchParam, param{n, p.Type, searchParamDoc(t, n, p)})
+			res.SearchParam = append(res.SearchParam, param{n, p.URL, p.Type, searchParamDoc(t, n, p)})
 			if p.Type == "reference" {
 				res.SearchInclude = append(res.SearchInclude, t+":"+n)
 			}
@@ -134,12 +135,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}
 				for _, n := range typed.params {
 					if p, ok := searchParams[t][n]; ok {
-						res.SearchParam = append(res.SearchParam, param{n, p.Type, searchParamDoc(t, n, p)})
+						res.SearchParam = append(res.SearchParam, param{n, p.URL, p.Type, searchParamDoc(t, n, p)})
 						if p.Type == "reference" {
 							res.SearchInclude = append(res.SearchInclude, t+":"+n)
 						}
 					} else if n == "_id" {
-						res.SearchParam = append(res.SearchParam, param{n, "token", ""})
+						res.SearchParam = append(res.SearchParam, param{n, "http://hl7.org/fhir/SearchParameter/Resource-id", "token", ""})
 					}
 				}
 				if !typed.readHistory {
@@ -165,7 +166,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			// The resources a List refers to, or a functional list
 			// ($current-problems) of a patient (search_list.go).
 			at, _ := slices.BinarySearchFunc(res.SearchParam, "_list", func(p param, name string) int { return strings.Compare(p.Name, name) })
-			res.SearchParam = slices.Insert(res.SearchParam, at, param{"_list", "special", listDoc(t)})
+			res.SearchParam = slices.Insert(res.SearchParam, at, param{Name: "_list", Type: "special", Documentation: listDoc(t)})
 		}
 		resources = append(resources, res)
 	}
@@ -345,7 +346,7 @@ func systemSearchParams() []any {
 	out := []any{map[string]any{"name": "_type", "type": "special", "documentation": "the resource types to search, comma-separated"}}
 	for _, n := range systemParams {
 		if p, ok := SearchParamOf("Observation", n); ok {
-			out = append(out, map[string]any{"name": n, "type": p.Type})
+			out = append(out, map[string]any{"name": n, "definition": p.URL, "type": p.Type})
 		}
 	}
 	return append(out, map[string]any{"name": "_has", "type": "special", "documentation": "_has:Type:param:param2=value, resources that a resource of Type refers to by param"})

@@ -21,6 +21,7 @@ type SearchParam struct {
 	Base    string   // the resource type it searches ("Resource" for all)
 	Name    string   // its name in a query (birthdate)
 	Type    string   // token, string, date, reference, number, quantity, uri, composite, special
+	URL     string   // its definition's canonical URL (http://hl7.org/fhir/SearchParameter/individual-birthdate)
 	Paths   []string // element paths indexed, e.g. Patient.birthDate; a trailing [x] is any choice
 	Targets []string // for a reference, the resource types it may point to
 	// Components, of a composite, are the parameters it combines, each

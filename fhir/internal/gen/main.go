@@ -181,10 +181,10 @@ func main() {
 		paths []string
 	}
 	type param struct {
-		base, code, typ string
-		paths           []string
-		targets         []string
-		components      []component
+		base, code, typ, url string
+		paths                []string
+		targets              []string
+		components           []component
 	}
 	var params []param
 	var sps []searchParameter
@@ -206,7 +206,7 @@ func main() {
 	}
 	for _, sp := range sps {
 		for _, base := range sp.Base {
-			p := param{base: base, code: sp.Code, typ: sp.Type, targets: sp.Target}
+			p := param{base: base, code: sp.Code, typ: sp.Type, url: sp.URL, targets: sp.Target}
 			for _, part := range strings.Split(sp.Expression, "|") {
 				part = strings.TrimSpace(part)
 				if sp.Type == "composite" && part == base {
@@ -333,7 +333,7 @@ func main() {
 	}
 	fmt.Fprintf(&buf, "}\n\n// searchParamTable holds every R4 search parameter, one row per base type.\nvar searchParamTable = []SearchParam{\n")
 	for _, p := range params {
-		fmt.Fprintf(&buf, "{Base: %q, Name: %q, Type: %q, Paths: %#v, Targets: %#v", p.base, p.code, p.typ, p.paths, p.targets)
+		fmt.Fprintf(&buf, "{Base: %q, Name: %q, Type: %q, URL: %q, Paths: %#v, Targets: %#v", p.base, p.code, p.typ, p.url, p.paths, p.targets)
 		if len(p.components) > 0 {
 			fmt.Fprintf(&buf, ", Components: []Component{")
 			for _, c := range p.components {
