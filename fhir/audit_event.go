@@ -96,16 +96,28 @@ func (s *Server) handleAuditEventSearch(w http.ResponseWriter, r *http.Request, 
 	}
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
-	b.Link = append(b.Link, bundleLink{"self", base + "/AuditEvent?" + params.Encode()})
+	// The links name the page: the search, its _count where asked, and
+	// the record it goes on after.
+	page := func(cursor string) string {
+		v := url.Values{}
+		for k, vs := range params {
+			v[k] = vs
+		}
+		if vals.Has("_count") || cursor != "" {
+			v.Set("_count", strconv.Itoa(count))
+		}
+		if cursor != "" {
+			v.Set("_cursor", cursor)
+		}
+		if len(v) == 0 {
+			return base + "/AuditEvent"
+		}
+		return base + "/AuditEvent?" + v.Encode()
+	}
+	b.Link = append(b.Link, bundleLink{"self", page(q.Before)})
 	if len(recs) > count {
 		recs = recs[:count]
-		next := url.Values{}
-		for k, v := range params {
-			next[k] = v
-		}
-		next.Set("_count", strconv.Itoa(count))
-		next.Set("_cursor", recs[len(recs)-1].ID)
-		b.Link = append(b.Link, bundleLink{"next", base + "/AuditEvent?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", page(recs[len(recs)-1].ID)})
 	}
 	for _, rec := range recs {
 		body, err := encodeResource(auditEvent(rec))

@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -89,8 +90,20 @@ func TestAuditEvent(t *testing.T) {
 		var paged []map[string]any
 		for next := "?patient=" + p1 + "&_count=2"; next != ""; {
 			var page []map[string]any
-			page, next = events(c, strings.TrimPrefix(next, f.base+"/fhir/AuditEvent"))
+			q := strings.TrimPrefix(next, f.base+"/fhir/AuditEvent")
+			page, next = events(c, q)
 			paged = append(paged, page...)
+			// The page's self link names it: its _count and cursor too.
+			var b struct {
+				Link []struct{ Relation, URL string }
+			}
+			json.Unmarshal(c.do("GET", "/fhir/AuditEvent"+q, "").body, &b)
+			self := b.Link[0]
+			got, _ := url.Parse(self.URL)
+			want, _ := url.Parse(f.base + "/fhir/AuditEvent" + q)
+			if self.Relation != "self" || got.Path != want.Path || got.Query().Encode() != want.Query().Encode() {
+				t.Errorf("AuditEvent%s: self link %v, want the page asked", q, self)
+			}
 		}
 		if len(paged) != 4 || paged[3]["action"] != "U" || paged[0]["id"] != reads[0]["id"] {
 			t.Errorf("paged %d events, want the 4 newest first", len(paged))
