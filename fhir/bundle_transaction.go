@@ -57,8 +57,11 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		return err
 	}
 	res, err := decodeSent(body)
+	var broken map[int]*Outcome
 	if err != nil {
-		return err
+		if res, broken = batchApart(body, err); res == nil {
+			return err
+		}
 	}
 	if res.Type() != "Bundle" {
 		return invalid("invalid", "resourceType", "post a Bundle of type batch or transaction to the base, not a %s", res.Type())
@@ -70,6 +73,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	raw, _ := res["entry"].([]any)
 	entries := make([]*txEntry, len(raw))
 	for i, e := range raw {
+		if o := broken[i]; o != nil {
+			entries[i] = &txEntry{index: i, outcome: o}
+			continue
+		}
 		if u, ok := batchGET(e.(map[string]any)); ok && kind == "batch" {
 			entries[i] = &txEntry{index: i, method: "GET", get: u}
 			continue
@@ -177,6 +184,39 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	writeBundle(w, out)
 	return nil
+}
+
+// batchApart reads a batch Bundle that failed R4's checks (err) only in
+// some of its entries: a batch applies each entry alone, so an entry
+// that is not valid R4 (an unknown element, a date that is not one) is
+// answered in its place in the batch-response with what is wrong with
+// it, and the others are applied. It returns the Bundle and the
+// outcome of each entry that failed, by index; nil when the body is not
+// a batch, or fails outside its entries, and err is the answer.
+func batchApart(body []byte, err error) (Resource, map[int]*Outcome) {
+	var o *Outcome
+	if !errors.As(err, &o) || o.Status != http.StatusBadRequest || len(o.Issues) == 0 {
+		return nil, nil
+	}
+	v, ok := decodeJSON(body)
+	obj, _ := v.(map[string]any)
+	if !ok || obj["resourceType"] != "Bundle" || obj["type"] != "batch" {
+		return nil, nil
+	}
+	broken := map[int]*Outcome{}
+	for _, is := range o.Issues {
+		rest, ok := strings.CutPrefix(is.Expression, "Bundle.entry[")
+		n, after, found := strings.Cut(rest, "]")
+		i, err := strconv.Atoi(n)
+		if !ok || !found || err != nil || after != "" && !strings.HasPrefix(after, ".") {
+			return nil, nil // an issue of the Bundle itself
+		}
+		if broken[i] == nil {
+			broken[i] = &Outcome{Status: http.StatusBadRequest}
+		}
+		broken[i].Issues = append(broken[i].Issues, is)
+	}
+	return Resource(obj), broken
 }
 
 // allowEntry checks the token may make the entry's request and that it

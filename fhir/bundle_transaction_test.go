@@ -73,6 +73,43 @@ func TestTransaction(t *testing.T) {
 		if r.status != 200 || es[0].(map[string]any)["response"].(map[string]any)["status"] != "201" || es[1].(map[string]any)["response"].(map[string]any)["status"] != "412" {
 			t.Errorf("batch: %d %s", r.status, r.body)
 		}
+		// An entry of a batch that is not valid R4 is answered in its
+		// place, naming what is wrong with it; the entries around it are
+		// applied. The same in a transaction refuses it whole.
+		good := `{"resource":{"resourceType":"Observation","status":"final","code":{"text":"beside a bad one"}},"request":{"method":"POST","url":"Observation"}}`
+		mixed := `{"resourceType":"Bundle","type":"batch","entry":[` + good + `,
+ {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"bogus":1,"effectiveDateTime":"not a date"},"request":{"method":"POST","url":"Observation"}},
+ {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"FOO","url":"Observation"}},
+ ` + good + `]}`
+		r = c.do("POST", "/fhir", mixed)
+		if r.status != 200 {
+			t.Fatalf("batch with two entries not valid R4: %d %s, want 200 and a batch-response", r.status, r.body)
+		}
+		es = r.json(t)["entry"].([]any)
+		status := func(i int) any { return es[i].(map[string]any)["response"].(map[string]any)["status"] }
+		if len(es) != 4 || status(0) != "201" || status(1) != "400" || status(2) != "400" || status(3) != "201" {
+			t.Fatalf("batch-response: %s, want 201 400 400 201", r.body)
+		}
+		outcome := fmt.Sprint(es[1].(map[string]any)["response"].(map[string]any)["outcome"])
+		if !strings.Contains(outcome, "Bundle.entry[1].resource.bogus") || !strings.Contains(outcome, "Bundle.entry[1].resource.effectiveDateTime") {
+			t.Errorf("entry 1's outcome %s, want both of its faults by path", outcome)
+		}
+		if outcome := fmt.Sprint(es[2].(map[string]any)["response"].(map[string]any)["outcome"]); !strings.Contains(outcome, "Bundle.entry[2].request.method") {
+			t.Errorf("entry 2's outcome %s, want its method by path", outcome)
+		}
+		if got := c.do("GET", "/fhir/Observation?code:text=beside&_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "2" {
+			t.Errorf("the batch's valid entries made %v observations, want 2", got)
+		}
+		r = c.do("POST", "/fhir", strings.Replace(mixed, `"batch"`, `"transaction"`, 1))
+		if r.status != 400 || !isOutcome(r) {
+			t.Errorf("transaction with entries not valid R4: %d %s, want 400", r.status, r.body)
+		}
+		if got := c.do("GET", "/fhir/Observation?code:text=beside&_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "2" {
+			t.Errorf("after the refused transaction %v observations, want still 2", got)
+		}
+		if r := c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","bogus":1,"entry":[`+good+`]}`); r.status != 400 || !isOutcome(r) {
+			t.Errorf("batch not valid R4 outside its entries: %d %s, want 400", r.status, r.body)
+		}
 	})
 }
 
