@@ -60,7 +60,7 @@ func TestPatientSearchDeceased(t *testing.T) {
 				t.Errorf("Patient?deceased=maybe: %d %s, want none", r.status, r.body)
 			}
 			// The CapabilityStatement lists it.
-			if r := c.do("GET", "/fhir/metadata", ""); !strings.Contains(string(r.body), `{"name":"deceased","type":"token"}`) {
+			if r := c.do("GET", "/fhir/metadata", ""); !strings.Contains(string(r.body), `{"name":"deceased","definition":"http://hl7.org/fhir/SearchParameter/Patient-deceased","type":"token"}`) {
 				t.Errorf("the CapabilityStatement does not list Patient's deceased")
 			}
 		}
