@@ -353,6 +353,11 @@ type PatientScan struct {
 	// BornFrom and BornBefore, when not zero, keep the patients born on
 	// or after BornFrom and before BornBefore (with ByBirth only).
 	BornFrom, BornBefore Date
+	// For names the search the scan reads for (Patient?address-city=Leeds),
+	// when its caller keeps the patients that match and shows each read
+	// whole, that read audited: the scan is audited as that search, and
+	// the patients it reads are not listed as shown, as most are not.
+	For string
 }
 
 // PatientResults is one page of a search of the PMI: the patients shown,
@@ -425,7 +430,8 @@ type PatientService interface {
 	// time: the scan a search by what no index leads (a FHIR search by
 	// gender or an address alone, or by nothing) pages through. Merged
 	// records are listed too. It returns the cursor of the next page, ""
-	// after the last; the patients read are audited as a list shown.
+	// after the last; the patients read are audited as a list shown,
+	// unless the scan is For a search whose caller audits what it shows.
 	ScanPatients(ctx context.Context, a Actor, q PatientScan) ([]*Patient, string, error)
 	// CountPatients counts the trust's patient records, merged ones
 	// included: ScanPatients's every page. The count is audited.

@@ -18,6 +18,9 @@ func (s *Server) handleAuditEventRead(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
+	if vid := r.PathValue("vid"); vid != "" && vid != "1" {
+		return outcomeOf(http.StatusNotFound, "not-found", "AuditEvent/%s has one version, 1, never changed; it has no version %s", rec.ID, vid)
+	}
 	b, err := encodeResource(auditEvent(rec))
 	if err != nil {
 		return err
@@ -112,7 +115,7 @@ func (s *Server) handleAuditEventSearch(w http.ResponseWriter, r *http.Request, 
 		if len(v) == 0 {
 			return base + "/AuditEvent"
 		}
-		return base + "/AuditEvent?" + v.Encode()
+		return base + "/AuditEvent?" + linkQuery(v)
 	}
 	b.Link = append(b.Link, bundleLink{"self", page(q.Before)})
 	if len(recs) > count {

@@ -111,6 +111,18 @@ func TestAuditEvent(t *testing.T) {
 		if r := c.do("GET", "/fhir/AuditEvent/"+ev["id"].(string), ""); r.status != 200 || !strings.Contains(string(r.body), p1) {
 			t.Errorf("read AuditEvent: %d %s", r.status, r.body)
 		}
+		// A record has one version: read as version 1, no other, and no
+		// history.
+		for path, want := range map[string]int{
+			"/fhir/AuditEvent/" + ev["id"].(string) + "/_history/1": 200,
+			"/fhir/AuditEvent/" + ev["id"].(string) + "/_history/2": 404,
+			"/fhir/AuditEvent/" + ev["id"].(string) + "/_history":   405,
+			"/fhir/AuditEvent/_history":                             405,
+		} {
+			if r := c.do("GET", path, ""); r.status != want || want != 200 && !isOutcome(r) || want == 200 && !strings.Contains(string(r.body), p1) {
+				t.Errorf("GET %s: %d %s, want %d", path, r.status, r.body, want)
+			}
+		}
 		if got, _ := events(f.b, "?patient="+p1); len(got) != 0 {
 			t.Errorf("trust B sees %d of trust A's audit records", len(got))
 		}

@@ -485,7 +485,8 @@ func TestExportParameters(t *testing.T) {
 						keys = append(keys, k)
 					}
 					sort.Strings(keys)
-					want := []string{"id", "meta", "resourceType"}
+					// An Observation keeps the elements every one has.
+					want := []string{"code", "id", "meta", "resourceType", "status"}
 					if res["resourceType"] == "Patient" {
 						want = []string{"id", "meta", "name", "resourceType"}
 					}

@@ -3,6 +3,8 @@ package fhir
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/internal/jsontext"
@@ -124,3 +126,12 @@ func writeBundle(w http.ResponseWriter, b *bundle) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// linkQuery is the query of a Bundle's link (self, next): v encoded,
+// with the commas, colons and slashes of FHIR's parameters written as
+// they are (_type=Patient,Practitioner, code:text, subject=Patient/1),
+// which a query may hold unescaped, for readers that split a list on
+// its commas as written.
+func linkQuery(v url.Values) string { return linkUnescapes.Replace(v.Encode()) }
+
+var linkUnescapes = strings.NewReplacer("%2C", ",", "%3A", ":", "%2F", "/")

@@ -359,6 +359,46 @@ func TestSummary(t *testing.T) {
 				}
 			}
 		}
+		// A part keeps the elements every resource of its type has (an
+		// Observation's status and code; a Provenance's agent, which R4
+		// leaves out of the summary), so that it is still valid R4, and
+		// claims no profile, which a part need not conform to.
+		obs := create(t, c, "Observation", `{"resourceType":"Observation","meta":{"profile":["http://hl7.org/fhir/StructureDefinition/heartrate"]},"status":"final",
+ "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],
+ "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-01-01T10:00:00Z",
+ "valueQuantity":{"value":72,"unit":"beats/minute","system":"http://unitsofmeasure.org","code":"/min"}}`)
+		prov := create(t, c, "Provenance", `{"resourceType":"Provenance","target":[{"reference":"Observation/`+obs+`"}],"recorded":"2024-01-01T10:00:00Z","agent":[{"who":{"display":"a system"}}]}`)
+		for _, tc := range []struct {
+			path       string
+			has, hasnt []string
+		}{
+			{"/fhir/Observation?_id=" + obs + "&_elements=subject", []string{"subject", "status", "code", "SUBSETTED"}, []string{"valueQuantity", "category", "heartrate"}},
+			{"/fhir/Observation/" + obs + "?_elements=subject", []string{"subject", "status", "code", "SUBSETTED"}, []string{"valueQuantity", "heartrate"}},
+			{"/fhir/Observation?_id=" + obs + "&_summary=true", []string{"status", "code", "valueQuantity", "SUBSETTED"}, []string{"category", "heartrate"}},
+			{"/fhir/Observation?_id=" + obs, []string{"category", "heartrate"}, []string{"SUBSETTED"}},
+			{"/fhir/Provenance?_id=" + prov + "&_summary=true", []string{"agent", "target", "recorded", "SUBSETTED"}, nil},
+		} {
+			m := c.do("GET", tc.path, "").json(t)
+			if m["resourceType"] == "Bundle" {
+				es, _ := m["entry"].([]any)
+				if len(es) != 1 {
+					t.Errorf("%s: %d entries, want 1", tc.path, len(es))
+					continue
+				}
+				m = es[0].(map[string]any)["resource"].(map[string]any)
+			}
+			body := fmt.Sprint(m)
+			for _, k := range tc.has {
+				if _, ok := m[k]; !ok && !strings.Contains(body, k) {
+					t.Errorf("%s: no %s in %s", tc.path, k, body)
+				}
+			}
+			for _, k := range tc.hasnt {
+				if _, ok := m[k]; ok || strings.Contains(body, k) {
+					t.Errorf("%s: %s in %s", tc.path, k, body)
+				}
+			}
+		}
 		for _, path := range []string{"/fhir/Condition?_summary=maybe", "/fhir/Condition/" + id + "?_summary=maybe", "/fhir/Condition/" + id + "?_summary=count"} {
 			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
 				t.Errorf("%s: %d %s, want 400", path, r.status, r.body)
@@ -423,6 +463,22 @@ func TestSelfLink(t *testing.T) {
 				page = nil
 				if next != "" {
 					page = c.do("GET", next, "").json(t)
+				}
+			}
+		}
+		// A link writes the commas, colons and slashes of its parameters
+		// as they are: a reader splitting _type on its commas as written
+		// reads the types searched.
+		for q, want := range map[string]string{
+			"/fhir?_type=Condition,Patient&_count=2":            "_type=Condition,Patient",
+			"/fhir/Condition?subject=Patient/p1&_count=2":       "subject=Patient/p1",
+			"/fhir/Condition?code:text=hyper,pressure&_count=2": "code:text=hyper,pressure",
+			"/fhir/Condition/_history?_count=2":                 "_count=2",
+		} {
+			page := c.do("GET", q, "").json(t)
+			for _, l := range page["link"].([]any) {
+				if u := l.(map[string]any)["url"].(string); !strings.Contains(u, want) {
+					t.Errorf("%s: %s link %s, want it to hold %s", q, l.(map[string]any)["relation"], u, want)
 				}
 			}
 		}

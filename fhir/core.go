@@ -375,7 +375,7 @@ func (s *Server) writeTypedPage(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		next.Set("_count", strconv.Itoa(q.query.Count))
 		next.Set("_offset", strconv.Itoa(end))
-		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + linkQuery(next)})
 	}
 	for i, res := range page {
 		if res.Body == nil { // a match to read whole, now it is on the page

@@ -45,7 +45,7 @@ const scanBatch = 200
 func (s *Server) scanOf(q *search) coreScan {
 	if q.query.Type == "Patient" {
 		if s.pmi("Patient") && !patientIndexed(&q.query) && len(q.query.SortBy) == 0 {
-			return s.scanPatients
+			return s.patientScan(q)
 		}
 		return nil
 	}
@@ -179,16 +179,26 @@ func heldBy(q *crs.ResourceQuery, held map[string]bool) bool {
 	return true
 }
 
-// scanPatients reads the trust's patients in id order. A patient is
-// served from the PMI's record, without a Body when its resource is read
-// whole only once it is on the page.
-func (s *Server) scanPatients(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
-	pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, crs.PatientScan{After: cursor, Limit: scanBatch})
-	if err != nil {
-		return nil, false, err
+// patientScan returns the scan of the trust's patients in id order for
+// the search q. A patient is served from the PMI's record, without a
+// Body when its resource is read whole only once it is on the page: the
+// patients the scan reads are audited as read for q, and those shown as
+// read whole.
+func (s *Server) patientScan(q *search) coreScan {
+	scan := crs.PatientScan{Limit: scanBatch, For: scannedFor(q)}
+	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
+		scan.After = cursor
+		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
+		if err != nil {
+			return nil, false, err
+		}
+		return patientsScanned(pats), next != "", nil
 	}
-	return patientsScanned(pats), next != "", nil
 }
+
+// scannedFor is how the audit trail names a search of the PMI that
+// reads its patients to find the matches: its type and parameters.
+func scannedFor(q *search) string { return q.query.Type + "?" + linkQuery(q.params) }
 
 // patientsScanned are patients of the PMI as a scan reads them, each
 // without a Body, its cursor its id.
@@ -278,7 +288,7 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 		}
 		link.Set("_count", strconv.Itoa(q.query.Count))
 		link.Set("_cursor", next)
-		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + link.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", q.linkPath(r) + "?" + linkQuery(link)})
 	}
 	shown := page[:0]
 	for _, res := range page {

@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -169,6 +170,42 @@ func TestPatientSearchScan(t *testing.T) {
 			}},
 		} {
 			t.Run(tc.query, func(t *testing.T) { searchKeeps(t, c, tc.query, all, tc.keep) })
+		}
+		// The audit trail shows a scan's search against the patients it
+		// shows, not against every patient it read to find them.
+		accesses := func(id string) (n int) {
+			if err := db.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var b struct {
+				Entry []struct{ Resource map[string]any }
+			}
+			json.Unmarshal(c.do("GET", "/fhir/AuditEvent?patient=Patient/"+id+"&_count=1000", "").body, &b)
+			for _, e := range b.Entry {
+				if es, _ := e.Resource["entity"].([]any); len(es) == 0 || es[0].(map[string]any)["description"] != "audit trail" {
+					n++
+				}
+			}
+			return n
+		}
+		other := ""
+		for _, r := range all {
+			if postcode(r) != pc {
+				other = r["id"].(string)
+			}
+		}
+		shown := all[0]["id"].(string)
+		otherBefore, shownBefore := accesses(other), accesses(shown)
+		for _, q := range []string{"address-postalcode=" + url.QueryEscape(pc), "address-postalcode=" + url.QueryEscape(pc) + "&_sort=birthdate", "address-postalcode=" + url.QueryEscape(pc) + "&_summary=count"} {
+			if r := c.do("GET", "/fhir/Patient?"+q, ""); r.status != 200 {
+				t.Fatalf("Patient?%s: %d %s", q, r.status, r.body)
+			}
+		}
+		if got := accesses(other); other == "" || got != otherBefore {
+			t.Errorf("a patient the searches did not find (%s) has %d accesses after them, want %d as before", other, got, otherBefore)
+		}
+		if got := accesses(shown); got != shownBefore+2 {
+			t.Errorf("the patient two searches showed has %d accesses, want %d (one a search)", got, shownBefore+2)
 		}
 	})
 }

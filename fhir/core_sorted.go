@@ -46,7 +46,7 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 		// A patient of the PMI sorts by the one family name its search
 		// shows, or by the given or middle name that comes first in the
 		// sort's order, folded as the PMI keeps them in order.
-		return []*sortedRead{s.patientsRead(crs.PatientScan{ByFamily: by[0].Param == "family", ByGiven: by[0].Param == "given", Desc: by[0].Desc})}
+		return []*sortedRead{s.patientsRead(q, crs.PatientScan{ByFamily: by[0].Param == "family", ByGiven: by[0].Param == "given", Desc: by[0].Desc})}
 	}
 	if by[0].Kind != "date" {
 		return nil
@@ -66,7 +66,7 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 		if !hi.IsZero() {
 			scan.BornBefore = crs.DateOf(hi.Add(24*time.Hour - time.Nanosecond))
 		}
-		return []*sortedRead{s.patientsRead(scan)}
+		return []*sortedRead{s.patientsRead(q, scan)}
 	}
 	if q.query.Type == "Slot" {
 		if by[0].Param != "start" {
@@ -109,8 +109,10 @@ func (s *Server) orderedReads(q, unsorted *search) []*sortedRead {
 }
 
 // patientsRead returns the read of the trust's patients in the order of
-// scan (by birth date or family name), from its first page on.
-func (s *Server) patientsRead(scan crs.PatientScan) *sortedRead {
+// scan (by birth date or family name), from its first page on, for the
+// search q (audited as scannedFor says).
+func (s *Server) patientsRead(q *search, scan crs.PatientScan) *sortedRead {
+	scan.For = scannedFor(q)
 	return &sortedRead{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
 		scan.Limit = limit
 		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)

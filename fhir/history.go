@@ -23,6 +23,9 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 			return err
 		}
 	}
+	if typ == "AuditEvent" {
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "the audit trail has no history: each record has one version, never changed; read AuditEvent/[id], or search AuditEvent by patient, entity, agent and date")
+	}
 	q := r.URL.Query()
 	count, err := pageCount(q)
 	if err != nil {
@@ -132,7 +135,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		}
 		next["_at"] = q["_at"]
 		next.Set("_before", versions[len(versions)-1].Seq)
-		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
 	}
 	seen := map[string]bool{} // a patient the actor may see, by id
 	for _, v := range versions {

@@ -284,8 +284,10 @@ func TestNarrativeSubsetted(t *testing.T) {
 			{"_summary=text", true, true, asked{"_summary=text", nil}, asked{"_summary=text", []string{"code", "status"}}},
 			{"_summary=data", false, false, asked{"_summary=data", []string{"address", "gender", "name"}}, asked{"_summary=data", []string{"code", "status", "valueQuantity"}}},
 			{"_summary=true", false, false, asked{"_summary=true", []string{"gender", "name"}}, asked{"_summary=true", []string{"code", "status", "valueQuantity"}}},
-			{"_elements without text", false, true, asked{"_elements=gender", []string{"gender"}}, asked{"_elements=status", []string{"status"}}},
-			{"_elements naming text", true, true, asked{"_elements=text,gender", []string{"gender"}}, asked{"_elements=status,text", []string{"status"}}},
+			// _elements keeps the elements every resource of the type has
+			// (an Observation's code) beside those asked for.
+			{"_elements without text", false, true, asked{"_elements=gender", []string{"gender"}}, asked{"_elements=status", []string{"code", "status"}}},
+			{"_elements naming text", true, true, asked{"_elements=text,gender", []string{"gender"}}, asked{"_elements=status,text", []string{"code", "status"}}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				for _, q := range []struct {

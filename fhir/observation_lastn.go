@@ -87,7 +87,7 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 			}
 		}
 	}
-	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "/$lastn?" + self.Encode()})
+	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "/$lastn?" + linkQuery(self)})
 	if q.none {
 		if q.countOnly || q.total {
 			b.Total = intPtr(0)

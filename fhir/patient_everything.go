@@ -114,7 +114,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 				next[k] = v
 			}
 		}
-		b.Link = append(b.Link, bundleLink{"next", base + "/Patient/" + id + "/$everything?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", base + "/Patient/" + id + "/$everything?" + linkQuery(next)})
 	}
 	for _, res := range found {
 		if res.Type == "Patient" && res.ID == id || !p.Scopes.Allows(res.Type, false) {

@@ -62,10 +62,11 @@ func TestSearchChaining(t *testing.T) {
 				t.Errorf("%s = [%s], want [%s]", tc.q, got, tc.want)
 			}
 		}
-		// _elements cuts the matches and marks them SUBSETTED.
+		// _elements cuts the matches (to those asked and those every
+		// Observation has, as its code) and marks them SUBSETTED.
 		r := c.do("GET", "/fhir/Observation?_id="+o1+"&_elements=status,value", "")
 		body := string(r.body)
-		if r.status != 200 || !strings.Contains(body, `"valueQuantity"`) || !strings.Contains(body, `"status"`) || strings.Contains(body, `"code":{`) || !strings.Contains(body, "SUBSETTED") {
+		if r.status != 200 || !strings.Contains(body, `"valueQuantity"`) || !strings.Contains(body, `"status"`) || !strings.Contains(body, `"code":{`) || strings.Contains(body, `"subject"`) || !strings.Contains(body, "SUBSETTED") {
 			t.Errorf("_elements: %d %s", r.status, body)
 		}
 		for _, bad := range []string{

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 		}
 	}
-	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + self.Encode()})
+	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + linkQuery(self)})
 	typed := s.typedSearch(typ)
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {
@@ -140,7 +141,7 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 		default:
 			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
 		}
-		b.Link = append(b.Link, bundleLink{"next", path + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
 	}
 	return found, nil
 }
@@ -393,7 +394,10 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 // those _summary does (true: the elements R4 marks as the summary; text:
 // text and the elements every resource of its type has; data: all but
 // text), with its resourceType, id and meta, and tags it SUBSETTED so
-// that no one takes it for the whole resource.
+// that no one takes it for the whole resource. The elements every
+// resource of its type has are kept whatever is asked, as R4 says a
+// server should, so that what is sent is still valid R4; the profiles
+// of its meta are not, as a part need not conform to them.
 func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
@@ -406,6 +410,9 @@ func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 		k = strings.TrimPrefix(k, "_")
 		switch k {
 		case "resourceType", "id", "meta":
+			return true
+		}
+		if slices.Contains(requiredOf[typ], k) {
 			return true
 		}
 		if len(elements) > 0 {
@@ -434,6 +441,7 @@ func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 	if meta == nil {
 		meta = map[string]any{}
 	}
+	delete(meta, "profile")
 	tags, _ := meta["tag"].([]any)
 	meta["tag"] = append(tags, map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"})
 	m["meta"] = meta

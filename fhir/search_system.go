@@ -107,7 +107,7 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 			self.Set(k, vals.Get(k))
 		}
 	}
-	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", base + "?" + self.Encode()}}}
+	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", base + "?" + linkQuery(self)}}}
 	if countOnly || vals.Has("_total") && vals.Get("_total") != "none" {
 		total := 0
 		for _, t := range types {
@@ -174,12 +174,12 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 		next.Set("_count", strconv.Itoa(count))
 		if more := page.next(); more != nil {
 			next.Set("_cursor", t+"?"+more.Encode())
-			b.Link = append(b.Link, bundleLink{"next", base + "?" + next.Encode()})
+			b.Link = append(b.Link, bundleLink{"next", base + "?" + linkQuery(next)})
 			break
 		}
 		if left == 0 && i+1 < len(types) {
 			next.Set("_cursor", types[i+1])
-			b.Link = append(b.Link, bundleLink{"next", base + "?" + next.Encode()})
+			b.Link = append(b.Link, bundleLink{"next", base + "?" + linkQuery(next)})
 		}
 	}
 	writeSystemPage(w, b, included)
@@ -264,7 +264,7 @@ func (s *Server) writeSortedSystemPage(w http.ResponseWriter, r *http.Request, t
 		next.Set("_type", strings.Join(types, ","))
 		next.Set("_count", strconv.Itoa(count))
 		next.Set("_offset", strconv.Itoa(offset+count))
-		b.Link = append(b.Link, bundleLink{"next", link + "?" + next.Encode()})
+		b.Link = append(b.Link, bundleLink{"next", link + "?" + linkQuery(next)})
 	}
 	keys = keys[min(offset, len(keys)):min(offset+count, len(keys))]
 	// The page's matches, read whole with what they include.
