@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/internal/gzipped"
 )
 
 // Server serves the web user interface of one OpenCRS deployment. Each
@@ -120,12 +121,16 @@ type Server struct {
 
 // Handler returns the whole user interface: every route, the static files
 // and the middleware (security headers, request log, panic recovery).
+// Outermost, pages, downloads and assets over 4 KB go gzip-compressed to
+// the browsers that take gzip, which all do (package gzipped): whatever
+// the layers inside write, a redirect, an error page or a range of a
+// file, passes through it.
 func (s *Server) Handler() http.Handler {
 	s.once.Do(func() { s.pages = mustParseTemplates() })
 	s.throttleOnce.Do(func() { s.addresses = &crs.LoginFailures{Free: crs.AddressFailuresFree} })
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return s.recoverPanics(s.logRequests(securityHeaders(s.transportSecurity(mux))))
+	return gzipped.Answers(s.recoverPanics(s.logRequests(securityHeaders(s.transportSecurity(mux)))))
 }
 
 func (s *Server) now() time.Time {
