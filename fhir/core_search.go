@@ -31,6 +31,10 @@ type scanned struct {
 	// r is the resource to match when res has no Body (a patient, read
 	// whole only once on the page).
 	r Resource
+	// whole is a patient's resource read whole by the scan for the
+	// search to match (not audited as a view: the scan was), when the
+	// search needs it (readsWhole); nil when not read.
+	whole *crs.Resource
 }
 
 // coreScan reads the batch of records after cursor ("" from the first);
@@ -188,12 +192,39 @@ func (s *Server) patientScan(q *search) coreScan {
 	scan := crs.PatientScan{Limit: scanBatch, For: scannedFor(q)}
 	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
 		scan.After = cursor
+		if s.readsWhole(p, q) {
+			// The records read whole, a page at a time, for the
+			// search to match.
+			recs, next, err := s.Patients.ScanPatientRecords(ctx, p.Actor, scan, true)
+			if err != nil {
+				return nil, false, err
+			}
+			out := make([]scanned, 0, len(recs))
+			for _, rec := range recs {
+				whole, err := servedPatient(rec.Patient, keptOf(rec.Kept), rec.Merged...)
+				if err != nil {
+					return nil, false, err
+				}
+				it := patientsScanned([]*crs.Patient{rec.Patient})[0]
+				it.whole = whole
+				out = append(out, it)
+			}
+			return out, next != "", nil
+		}
 		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
 		if err != nil {
 			return nil, false, err
 		}
 		return patientsScanned(pats), next != "", nil
 	}
+}
+
+// readsWhole reports whether a search of the PMI's patients matches each
+// on its resource read whole: a parameter the record does not answer
+// alone (language, link, another system's identifier), for an actor who
+// sees what is kept beside the record.
+func (s *Server) readsWhole(p *Principal, q *search) bool {
+	return q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
 }
 
 // scannedFor is how the audit trail names a search of the PMI that
@@ -312,7 +343,7 @@ func (s *Server) writeScan(w http.ResponseWriter, r *http.Request, p *Principal,
 // and returns how many it found, the page of them and the cursor after
 // the page's last when more match ("" when none do).
 func (s *Server) scanPage(ctx context.Context, p *Principal, q *search, scan coreScan, cursor string, count int) (n int, page []*crs.Resource, next string, err error) {
-	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
+	whole := s.readsWhole(p, q)
 	last, full := "", false
 	err = s.scanEach(ctx, p, q, scan, cursor, whole, func(it scanned) bool {
 		if count >= 0 && len(page) == count {
@@ -376,7 +407,7 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 	if keep > maxScanSorted {
 		return nil, 0, invalid("not-supported", "_offset", "a sorted %s search that names no patient pages through its first %d matches; name a patient (patient=) or narrow it by status or date", q.query.Type, maxScanSorted)
 	}
-	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
+	whole := s.readsWhole(p, q)
 	// A patient of the PMI is sorted by what its search shows of it and
 	// read whole only if it is on the page: its copy with that body
 	// stands in for it while sorted.
@@ -432,7 +463,9 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 // patient is read whole first when whole says the search needs it.
 func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *search, whole bool) (bool, error) {
 	res, r := it.res, it.r
-	if whole {
+	if whole && it.whole != nil {
+		res, r = it.whole, nil
+	} else if whole {
 		full, err := s.readPatient(ctx, p, res.ID)
 		switch crs.ErrorCode(err) {
 		case "":

@@ -226,7 +226,7 @@ const sortedBatch = 20
 // _sort in by) in the order of by, from reads in the order of its first
 // key.
 func (s *Server) readSorted(ctx context.Context, p *Principal, q *search, reads []*sortedRead, by []crs.ResourceSort, want int) ([]*crs.Resource, error) {
-	whole := q.query.Type == "Patient" && needsWhole(&q.query) && s.Resources != nil && p.Actor.Can(crs.ActViewClinical)
+	whole := s.readsWhole(p, q)
 	var found []*crs.Resource
 	var undated []sortedRecord // records without the first key, sorted after every other
 	take := func(rec sortedRecord) error {

@@ -14,12 +14,19 @@ var patientRecordSQL = `SELECT ` + prefixed("p.", patientColumns) + `,
 	COALESCE((SELECT string_agg(m.id, ',' ORDER BY m.created_at, m.id) FROM patients m
 		WHERE m.org_id = p.org_id AND m.merged_into = p.id AND m.merged_into <> '' AND p.merged_into = ''), '')`
 
-// patientRecordClinicalSQL reads it with the Patient resource kept
-// beside the record, if any.
-var patientRecordClinicalSQL = patientRecordSQL + `,
+// patientRecordClinicalColumns are patientRecordSQL's with the Patient
+// resource kept beside the record, if any, read from
+// patientRecordClinicalFrom.
+var patientRecordClinicalColumns = patientRecordSQL + `,
 	COALESCE(r.type, ''), COALESCE(r.id, ''), COALESCE(r.version, 0), COALESCE(r.seq, ''), COALESCE(r.last_updated, ''),
-	COALESCE(r.deleted, 0), COALESCE(r.patient_id, ''), COALESCE(r.body, '')
-	FROM patients p LEFT JOIN fhir_current r ON r.org_id = p.org_id AND r.type = 'Patient' AND r.id = p.id
+	COALESCE(r.deleted, 0), COALESCE(r.patient_id, ''), COALESCE(r.body, '')`
+
+const patientRecordClinicalFrom = `
+	FROM patients p LEFT JOIN fhir_current r ON r.org_id = p.org_id AND r.type = 'Patient' AND r.id = p.id`
+
+// patientRecordClinicalSQL reads a record with the Patient resource kept
+// beside it, if any.
+var patientRecordClinicalSQL = patientRecordClinicalColumns + patientRecordClinicalFrom + `
 	WHERE p.id = $1 AND p.org_id = $2`
 
 // ReadPatientRecord returns a patient of the actor's trust, the records
@@ -32,23 +39,37 @@ func (s *PatientService) ReadPatientRecord(ctx context.Context, a crs.Actor, id 
 		return nil, err
 	}
 	clinical = clinical && a.Can(crs.ActViewClinical)
-	var merged string
-	var kept *crs.Resource
-	var p *crs.Patient
+	var rec *crs.PatientRecord
 	var err error
 	if clinical {
-		row := s.db.read.QueryRowContext(ctx, patientRecordClinicalSQL, id, a.OrgID)
-		p, err = scanPatient(scanFunc(func(pd ...any) error {
-			var err error
-			kept, err = scanResource(scanFunc(func(rd ...any) error {
-				return row.Scan(append(append(pd, &merged), rd...)...)
-			}))
-			return err
-		}))
+		rec, err = scanRecord(s.db.read.QueryRowContext(ctx, patientRecordClinicalSQL, id, a.OrgID), true)
 	} else {
-		row := s.db.read.QueryRowContext(ctx, patientRecordSQL+` FROM patients p WHERE p.id = $1 AND p.org_id = $2`, id, a.OrgID)
-		p, err = scanPatient(scanFunc(func(pd ...any) error { return row.Scan(append(pd, &merged)...) }))
+		rec, err = scanRecord(s.db.read.QueryRowContext(ctx, patientRecordSQL+` FROM patients p WHERE p.id = $1 AND p.org_id = $2`, id, a.OrgID), false)
 	}
+	if err != nil {
+		return nil, err
+	}
+	s.keepKept(ctx, a, rec)
+	s.db.Audit(a, id, crs.AuditView, rec.What())
+	return rec, nil
+}
+
+// scanRecord reads a row of patientRecordSQL, or of
+// patientRecordClinicalColumns when clinical is true, the kept resource
+// in Kept until keepKept has checked it may be served.
+func scanRecord(row scanner, clinical bool) (*crs.PatientRecord, error) {
+	var merged string
+	var kept *crs.Resource
+	p, err := scanPatient(scanFunc(func(pd ...any) error {
+		if !clinical {
+			return row.Scan(append(pd, &merged)...)
+		}
+		var err error
+		kept, err = scanResource(scanFunc(func(rd ...any) error {
+			return row.Scan(append(append(pd, &merged), rd...)...)
+		}))
+		return err
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -56,11 +77,56 @@ func (s *PatientService) ReadPatientRecord(ctx context.Context, a crs.Actor, id 
 	if merged != "" {
 		rec.Merged = strings.Split(merged, ",")
 	}
-	// The kept resource is part of the clinical record: it is served only
-	// past the clinical access check, which audits its own refusals.
-	if kept != nil && kept.Type != "" && s.db.checkClinical(ctx, a, p.ID) == nil {
+	if kept != nil && kept.Type != "" {
 		rec.Kept = kept
 	}
-	s.db.Audit(a, id, crs.AuditView, rec.What())
 	return rec, nil
+}
+
+// keepKept leaves a record's kept resource, part of the clinical record,
+// only past the clinical access check, which audits its own refusals.
+func (s *PatientService) keepKept(ctx context.Context, a crs.Actor, rec *crs.PatientRecord) {
+	if rec.Kept != nil && s.db.checkClinical(ctx, a, rec.Patient.ID) != nil {
+		rec.Kept = nil
+	}
+}
+
+// ScanPatientRecords reads the trust's patients' records in id order, a
+// page at a time, each as ReadPatientRecord reads one, for a search (For)
+// whose caller keeps those that match and shows each read again: the
+// page is audited as read for that search, not as each record viewed.
+func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q crs.PatientScan, clinical bool) ([]*crs.PatientRecord, string, error) {
+	if err := a.Authorize(crs.ActViewDemographics); err != nil {
+		s.db.refused(a, crs.ActViewDemographics)
+		return nil, "", err
+	}
+	if q.For == "" || q.ByBirth || q.ByFamily || q.ByGiven {
+		return nil, "", crs.Errorf(crs.EINTERNAL, "a scan of patients' records is read in id order, for a search")
+	}
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	q.Limit = min(q.Limit, 1000)
+	clinical = clinical && a.Can(crs.ActViewClinical)
+	query := patientRecordSQL + ` FROM patients p`
+	if clinical {
+		query = patientRecordClinicalColumns + patientRecordClinicalFrom
+	}
+	args := []any{a.OrgID}
+	order := keyset{keys: []string{"p.id"}}
+	after, err := order.after(q.After, paramAdder(&args))
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := queryRows(ctx, s.db.read, func(r scanner) (*crs.PatientRecord, error) { return scanRecord(r, clinical) },
+		query+` WHERE p.org_id = $1`+after+order.orderBy()+` LIMIT `+itoa(q.Limit+1), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	page, next := pageOf(rows, q.Limit, func(r *crs.PatientRecord) []string { return []string{r.Patient.ID} })
+	for _, rec := range page {
+		s.keepKept(ctx, a, rec)
+	}
+	s.db.Audit(a, "", crs.AuditSearch, "read patients' records in id order for "+q.For+": "+itoa(len(page))+", those matching shown")
+	return page, next, nil
 }
