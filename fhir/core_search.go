@@ -34,7 +34,7 @@ type scanned struct {
 	// whole is a patient's resource read whole by the scan for the
 	// search to match (not audited as a view: the scan was), when the
 	// search needs it (readsWhole); nil when not read.
-	whole *crs.Resource
+	whole Resource
 }
 
 // coreScan reads the batch of records after cursor ("" from the first);
@@ -201,12 +201,8 @@ func (s *Server) patientScan(q *search) coreScan {
 			}
 			out := make([]scanned, 0, len(recs))
 			for _, rec := range recs {
-				whole, err := servedPatient(rec.Patient, keptOf(rec.Kept), rec.Merged...)
-				if err != nil {
-					return nil, false, err
-				}
 				it := patientsScanned([]*crs.Patient{rec.Patient})[0]
-				it.whole = whole
+				it.whole = servedPatientResource(rec.Patient, keptOf(rec.Kept), rec.Merged...)
 				out = append(out, it)
 			}
 			return out, next != "", nil
@@ -464,7 +460,7 @@ func (s *Server) scanSorted(ctx context.Context, p *Principal, q *search, scan c
 func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *search, whole bool) (bool, error) {
 	res, r := it.res, it.r
 	if whole && it.whole != nil {
-		res, r = it.whole, nil
+		r = it.whole
 	} else if whole {
 		full, err := s.readPatient(ctx, p, res.ID)
 		switch crs.ErrorCode(err) {

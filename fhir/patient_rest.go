@@ -40,16 +40,21 @@ func encodeResource(r Resource) ([]byte, error) {
 // servedPatient is a patient of the PMI as the resource the API answers
 // with; replaces are the records merged into it.
 func servedPatient(p *crs.Patient, kept Resource, replaces ...string) (*crs.Resource, error) {
+	body, err := encodeResource(servedPatientResource(p, kept, replaces...))
+	if err != nil {
+		return nil, err
+	}
+	return &crs.Resource{Type: "Patient", ID: p.ID, Version: p.Version, LastUpdated: p.UpdatedAt, Body: body, PatientID: p.ID}, nil
+}
+
+// servedPatientResource is servedPatient's resource, not yet encoded.
+func servedPatientResource(p *crs.Patient, kept Resource, replaces ...string) Resource {
 	r := patientResource(p, kept)
 	for _, id := range replaces {
 		r["link"] = append(array(r["link"]), map[string]any{"other": map[string]any{"reference": "Patient/" + id}, "type": "replaces"})
 	}
 	withNarrative(r)
-	body, err := encodeResource(r)
-	if err != nil {
-		return nil, err
-	}
-	return &crs.Resource{Type: "Patient", ID: p.ID, Version: p.Version, LastUpdated: p.UpdatedAt, Body: body, PatientID: p.ID}, nil
+	return r
 }
 
 // keptOf reads what is kept beside a patient's record from its version
