@@ -438,6 +438,53 @@ func TestUnknownSearchParameter(t *testing.T) {
 	})
 }
 
+// TestContainedSearchParameters: R4's _contained and _containedType are
+// taken at their defaults (false, container) in a search of the resource
+// store, of the patient index, of a compartment and of every type; a
+// search inside contained resources is refused as not supported, and
+// left out when the client asks for lenient handling.
+func TestContainedSearchParameters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/p1"}}`)
+		for _, path := range []string{
+			"/fhir/Condition?subject=Patient/p1&_contained=false",
+			"/fhir/Condition?subject=Patient/p1&_containedType=container&_contained=false",
+			"/fhir/Patient?_contained=false&_count=5",
+			"/fhir/Patient/p1/Condition?_contained=false",
+			"/fhir/?_type=Condition&_contained=false",
+		} {
+			r := c.do("GET", path, "")
+			if r.status != 200 {
+				t.Errorf("%s: %d %s, want 200", path, r.status, r.body)
+				continue
+			}
+			if strings.Contains(path, "Condition") {
+				if es, _ := r.json(t)["entry"].([]any); len(es) != 1 {
+					t.Errorf("%s: %d entries, want the one Condition", path, len(es))
+				}
+			}
+		}
+		for _, path := range []string{"/fhir/Condition?_contained=true", "/fhir/Condition?_contained=both", "/fhir/Condition?_containedType=contained",
+			"/fhir/Patient?_contained=true", "/fhir/?_type=Condition&_contained=true", "/fhir/Condition?subject:Patient._contained=false"} {
+			r := c.do("GET", path, "")
+			if r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400", path, r.status, r.body)
+			} else if code := r.json(t)["issue"].([]any)[0].(map[string]any)["code"]; !strings.Contains(path, ".") && code != "not-supported" {
+				t.Errorf("%s: issue code %v, want not-supported", path, code)
+			}
+		}
+		r := c.do("GET", "/fhir/Condition?subject=Patient/p1&_contained=true", "", "Prefer", "handling=lenient")
+		if r.status != 200 {
+			t.Fatalf("lenient: %d %s, want 200", r.status, r.body)
+		}
+		if es, _ := r.json(t)["entry"].([]any); len(es) != 1 {
+			t.Errorf("lenient _contained=true: %d entries, want 1", len(es))
+		}
+	})
+}
+
 // TestSelfLink: a searchset's self link is the page it holds: followed,
 // it answers the same entries, on the first page and the next.
 func TestSelfLink(t *testing.T) {

@@ -31,7 +31,7 @@ const maxSearchValues = 1000
 // resultParams are the parameters that shape a search's answer rather
 // than name values it matches.
 var resultParams = map[string]bool{"_format": true, "_pretty": true, "_count": true, "_cursor": true, "_offset": true,
-	"_summary": true, "_total": true, "_sort": true, "_elements": true,
+	"_summary": true, "_total": true, "_sort": true, "_elements": true, "_contained": true, "_containedType": true,
 	"_include": true, "_revinclude": true, "_include:iterate": true, "_revinclude:iterate": true}
 
 // refersTo reports whether a reference search parameter may refer to a
@@ -184,6 +184,8 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 			return bad("%q is not true, text, data, count or false", value)
 		}
 		return nil
+	case "_contained", "_containedType":
+		return containedParam(key, value)
 	case "_total":
 		switch value {
 		case "accurate", "estimate":
@@ -670,7 +672,7 @@ func decimals(s string) int {
 // reverse-chained parameter nests.
 func subSearch(typ, key, value string, now time.Time) (*crs.ResourceQuery, error) {
 	switch key {
-	case "_count", "_sort", "_summary", "_elements", "_cursor", "_offset", "_total", "_format", "_pretty":
+	case "_count", "_sort", "_summary", "_elements", "_cursor", "_offset", "_total", "_format", "_pretty", "_contained", "_containedType":
 		return nil, crs.Errorf(crs.EINVALID, "%s cannot be chained", key)
 	}
 	if strings.HasPrefix(key, "_include") || strings.HasPrefix(key, "_revinclude") {
@@ -710,6 +712,20 @@ func isElementOf(typ, name string) bool {
 type unknownParam struct{ *Outcome }
 
 func (u unknownParam) Unwrap() error { return u.Outcome }
+
+// containedParam takes R4's _contained and _containedType with their
+// defaults (false: the resources a search matches are those stored, each
+// with what it contains inside it; container: the container is what is
+// returned). A search inside contained resources is not built: the
+// other values are refused as not supported, which a lenient search
+// leaves out (Prefer: handling=lenient).
+func containedParam(key, value string) error {
+	want := map[string]string{"_contained": "false", "_containedType": "container"}[key]
+	if value == want {
+		return nil
+	}
+	return unknown(key, "search parameter %s=%s is not supported: a search matches the resources stored, not those contained in them, and returns each with what it contains (%s=%s, the default)", key, value, key, want)
+}
 
 func unknown(key, format string, args ...any) error {
 	return unknownParam{invalid("not-supported", key, format, args...)}

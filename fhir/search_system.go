@@ -385,6 +385,13 @@ func systemParam(types []string, vals url.Values, key, in string) error {
 	switch key {
 	case "_type", "_count", "_cursor", "_offset", "_format", "_pretty", "_summary", "_total", "_elements", "_sort", "_revinclude", "_revinclude:iterate", "_include:iterate":
 		return nil
+	case "_contained", "_containedType":
+		for _, v := range vals[key] {
+			if err := containedParam(key, v); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "_include":
 		for _, v := range vals[key] {
 			if t, _, _ := strings.Cut(v, ":"); t != "*" && !slices.Contains(types, t) {
