@@ -433,8 +433,9 @@ type PatientService interface {
 	// after the last; the patients read are audited as a list shown,
 	// unless the scan is For a search whose caller audits what it shows.
 	ScanPatients(ctx context.Context, a Actor, q PatientScan) ([]*Patient, string, error)
-	// ScanPatientRecords reads the trust's patients' records in id
-	// order, a page at a time, each as ReadPatientRecord reads one, for
+	// ScanPatientRecords reads the trust's patients' records in the
+	// order ScanPatients would (id, birth date, family or given name),
+	// a page at a time, each as ReadPatientRecord reads one, for
 	// a search (q.For) by what only the whole record answers (a FHIR
 	// search by language): the page is audited as read for that search,
 	// and its caller shows the matches read again, audited as views.

@@ -192,27 +192,34 @@ func (s *Server) patientScan(q *search) coreScan {
 	scan := crs.PatientScan{Limit: scanBatch, For: scannedFor(q)}
 	return func(ctx context.Context, p *Principal, cursor string) ([]scanned, bool, error) {
 		scan.After = cursor
-		if s.readsWhole(p, q) {
-			// The records read whole, a page at a time, for the
-			// search to match.
-			recs, next, err := s.Patients.ScanPatientRecords(ctx, p.Actor, scan, true)
-			if err != nil {
-				return nil, false, err
-			}
-			out := make([]scanned, 0, len(recs))
-			for _, rec := range recs {
-				it := patientsScanned([]*crs.Patient{rec.Patient})[0]
-				it.whole = servedPatientResource(rec.Patient, keptOf(rec.Kept), rec.Merged...)
-				out = append(out, it)
-			}
-			return out, next != "", nil
-		}
-		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
-		if err != nil {
-			return nil, false, err
-		}
-		return patientsScanned(pats), next != "", nil
+		batch, next, err := s.scanPatients(ctx, p, q, scan)
+		return batch, next != "", err
 	}
+}
+
+// scanPatients reads the page of scan of the trust's patients for the
+// search q, and the cursor of the page after it: each read whole, a page
+// at a time, when the search needs it (readsWhole), for it to be matched
+// without a read (and a view audited) of each patient alone.
+func (s *Server) scanPatients(ctx context.Context, p *Principal, q *search, scan crs.PatientScan) ([]scanned, string, error) {
+	if s.readsWhole(p, q) {
+		recs, next, err := s.Patients.ScanPatientRecords(ctx, p.Actor, scan, true)
+		if err != nil {
+			return nil, "", err
+		}
+		out := make([]scanned, 0, len(recs))
+		for _, rec := range recs {
+			it := patientsScanned([]*crs.Patient{rec.Patient})[0]
+			it.whole = servedPatientResource(rec.Patient, keptOf(rec.Kept), rec.Merged...)
+			out = append(out, it)
+		}
+		return out, next, nil
+	}
+	pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
+	if err != nil {
+		return nil, "", err
+	}
+	return patientsScanned(pats), next, nil
 }
 
 // readsWhole reports whether a search of the PMI's patients matches each

@@ -201,7 +201,11 @@ func TestPatientSearchScan(t *testing.T) {
 		// shown are audited so.
 		profile := "_profile=" + url.QueryEscape("https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient")
 		for _, q := range []string{"address-postalcode=" + url.QueryEscape(pc), "address-postalcode=" + url.QueryEscape(pc) + "&_sort=birthdate", "address-postalcode=" + url.QueryEscape(pc) + "&_summary=count",
-			profile + "&address-postalcode=" + url.QueryEscape(pc), "_profile=http://example.org/none", "_profile=http://example.org/none&_summary=count"} {
+			profile + "&address-postalcode=" + url.QueryEscape(pc), "_profile=http://example.org/none", "_profile=http://example.org/none&_summary=count",
+			// Sorted, the patients are read whole in the order of the
+			// sort, a page at a time, as unsorted in id order.
+			profile + "&address-postalcode=" + url.QueryEscape(pc) + "&_sort=family", profile + "&address-postalcode=" + url.QueryEscape(pc) + "&_sort=-given",
+			"_profile=http://example.org/none&_sort=family", "_profile=http://example.org/none&_sort=-birthdate", "_profile=http://example.org/none&_sort=given"} {
 			if r := c.do("GET", "/fhir/Patient?"+q, ""); r.status != 200 {
 				t.Fatalf("Patient?%s: %d %s", q, r.status, r.body)
 			}
@@ -209,10 +213,43 @@ func TestPatientSearchScan(t *testing.T) {
 		if got := accesses(other); other == "" || got != otherBefore {
 			t.Errorf("a patient the searches did not find (%s) has %d accesses after them, want %d as before", other, got, otherBefore)
 		}
-		if got := accesses(shown); got != shownBefore+3 {
-			t.Errorf("the patient three searches showed has %d accesses, want %d", got, shownBefore+3)
+		if got := accesses(shown); got != shownBefore+5 {
+			t.Errorf("the patient five searches showed has %d accesses, want %d", got, shownBefore+5)
 		}
 		searchKeeps(t, c, profile+"&address-postalcode="+url.QueryEscape(pc), all, func(r map[string]any) bool { return postcode(r) == pc })
+		for _, sort := range []string{"family", "-family", "given", "-given", "birthdate", "-birthdate"} {
+			query := profile + "&_sort=" + sort
+			searchKeeps(t, c, query, all, func(map[string]any) bool { return true })
+			got, _ := pageAll(t, c, "Patient?"+query, 3)
+			key := func(r map[string]any) string {
+				if strings.HasSuffix(sort, "birthdate") {
+					return str(r, "birthDate")
+				}
+				n := r["name"].([]any)[0].(map[string]any)
+				if strings.HasSuffix(sort, "family") {
+					return strings.ToLower(n["family"].(string))
+				}
+				// By the given or middle name that comes first in the
+				// sort's order.
+				var given []string
+				for _, g := range n["given"].([]any) {
+					given = append(given, strings.ToLower(g.(string)))
+				}
+				if strings.HasPrefix(sort, "-") {
+					return slices.Max(given)
+				}
+				return slices.Min(given)
+			}
+			for i := 1; i < len(got); i++ {
+				a, b := key(got[i-1]), key(got[i])
+				if strings.HasPrefix(sort, "-") {
+					a, b = b, a
+				}
+				if a > b {
+					t.Errorf("Patient?%s: %q before %q", query, key(got[i-1]), key(got[i]))
+				}
+			}
+		}
 	})
 }
 

@@ -115,12 +115,12 @@ func (s *Server) patientsRead(q *search, scan crs.PatientScan) *sortedRead {
 	scan.For = scannedFor(q)
 	return &sortedRead{next: func(ctx context.Context, p *Principal, limit int) ([]scanned, bool, error) {
 		scan.Limit = limit
-		pats, next, err := s.Patients.ScanPatients(ctx, p.Actor, scan)
+		batch, next, err := s.scanPatients(ctx, p, q, scan)
 		if err != nil {
 			return nil, false, err
 		}
 		scan.After = next
-		return patientsScanned(pats), next != "", nil
+		return batch, next != "", nil
 	}}
 }
 

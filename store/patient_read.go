@@ -672,34 +672,12 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string {
-		switch {
-		case q.ByBirth:
-			return []string{formatDate(p.BirthDate), p.ID}
-		case q.ByFamily:
-			return []string{match.Fold(p.FamilyName), p.ID}
-		case q.ByGiven:
-			first, last := givenFolds(p)
-			if q.Desc {
-				return []string{last, p.ID}
-			}
-			return []string{first, p.ID}
-		}
-		return []string{p.ID}
-	})
+	page, next := pageOf(rows, q.Limit, func(p *crs.Patient) []string { return scanCursor(q, p) })
 	ids := make([]string, len(page))
 	for i, p := range page {
 		ids[i] = p.ID
 	}
-	order := "id"
-	switch {
-	case q.ByBirth:
-		order = "birth date"
-	case q.ByFamily:
-		order = "family name"
-	case q.ByGiven:
-		order = "given name"
-	}
+	order := scanOrder(q)
 	if q.For != "" {
 		// The caller shows the matches, each read whole and audited so.
 		s.db.Audit(a, "", crs.AuditSearch, "read patients in "+order+" order for "+q.For+": "+itoa(len(page))+", those matching shown")
@@ -720,26 +698,36 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 // from the cursor on.
 func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
 	args := []any{orgID}
-	arg := paramAdder(&args)
-	order := keyset{keys: []string{"id"}}
+	rest, err := scanPatientsRest(q, "", paramAdder(&args))
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT ` + patientColumns + ` FROM patients` + rest, args, nil
+}
+
+// scanPatientsRest is the WHERE, ORDER BY and LIMIT of the page of q of
+// the trust's patients ($1 the trust), its columns named with the
+// table's alias t ("" or "p."): see scanPatientsSQL.
+func scanPatientsRest(q crs.PatientScan, t string, arg func(any) string) (string, error) {
+	order := keyset{keys: []string{t + "id"}}
 	where := ""
 	name := ""
 	switch {
 	case q.ByFamily:
-		name = "family_fold"
+		name = t + "family_fold"
 	case q.ByGiven && q.Desc:
-		name = "given_fold_last"
+		name = t + "given_fold_last"
 	case q.ByGiven:
-		name = "given_fold_first"
+		name = t + "given_fold_first"
 	}
 	if name != "" {
 		// The cursor is the name and the id after its last "|": a name
 		// may hold one.
-		order = keyset{keys: []string{name, "id"}, desc: q.Desc}
+		order = keyset{keys: []string{name, t + "id"}, desc: q.Desc}
 		if q.After != "" {
 			i := strings.LastIndex(q.After, "|")
 			if i < 0 {
-				return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
+				return "", crs.FieldErrorf("cursor", "the page cursor is not valid")
 			}
 			folded, id := q.After[:i], q.After[i+1:]
 			bound, past := " >= ", " > "
@@ -748,12 +736,12 @@ func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
 			}
 			// The name's bound as well as the pair's, so that each engine
 			// starts its range of the index at the cursor.
-			where = " AND " + name + bound + arg(folded) + " AND (" + name + ", id)" + past + "(" + arg(folded) + ", " + arg(id) + ")"
+			where = " AND " + name + bound + arg(folded) + " AND (" + name + ", " + t + "id)" + past + "(" + arg(folded) + ", " + arg(id) + ")"
 		}
-		return `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1` + where + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), args, nil
+		return ` WHERE ` + t + `org_id = $1` + where + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), nil
 	}
 	if q.ByBirth {
-		order = keyset{keys: []string{"birth_date", "id"}, desc: q.Desc}
+		order = keyset{keys: []string{t + "birth_date", t + "id"}, desc: q.Desc}
 		if born, _, ok := strings.Cut(q.After, "|"); ok {
 			// The date's bound as well as the pair's, so that each
 			// engine starts its range of the index at the cursor.
@@ -761,22 +749,53 @@ func scanPatientsSQL(orgID string, q crs.PatientScan) (string, []any, error) {
 			if q.Desc {
 				bound = " <= "
 			}
-			where = " AND birth_date" + bound + arg(born)
+			where = " AND " + t + "birth_date" + bound + arg(born)
 		} else if q.After != "" {
-			return "", nil, crs.FieldErrorf("cursor", "the page cursor is not valid")
+			return "", crs.FieldErrorf("cursor", "the page cursor is not valid")
 		}
 		if !q.BornFrom.IsZero() {
-			where += " AND birth_date >= " + arg(formatDate(q.BornFrom))
+			where += " AND " + t + "birth_date >= " + arg(formatDate(q.BornFrom))
 		}
 		if !q.BornBefore.IsZero() {
-			where += " AND birth_date < " + arg(formatDate(q.BornBefore))
+			where += " AND " + t + "birth_date < " + arg(formatDate(q.BornBefore))
 		}
 	}
 	after, err := order.after(q.After, arg)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	return `SELECT ` + patientColumns + ` FROM patients WHERE org_id = $1` + where + after + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), args, nil
+	return ` WHERE ` + t + `org_id = $1` + where + after + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), nil
+}
+
+// scanCursor is the cursor of a patient of a page of q, which the page
+// after it resumes from.
+func scanCursor(q crs.PatientScan, p *crs.Patient) []string {
+	switch {
+	case q.ByBirth:
+		return []string{formatDate(p.BirthDate), p.ID}
+	case q.ByFamily:
+		return []string{match.Fold(p.FamilyName), p.ID}
+	case q.ByGiven:
+		first, last := givenFolds(p)
+		if q.Desc {
+			return []string{last, p.ID}
+		}
+		return []string{first, p.ID}
+	}
+	return []string{p.ID}
+}
+
+// scanOrder names the order of a scan of q in the audit trail.
+func scanOrder(q crs.PatientScan) string {
+	switch {
+	case q.ByBirth:
+		return "birth date"
+	case q.ByFamily:
+		return "family name"
+	case q.ByGiven:
+		return "given name"
+	}
+	return "id"
 }
 
 // CountPatients counts the trust's patient records, merged ones included.

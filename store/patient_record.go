@@ -91,8 +91,9 @@ func (s *PatientService) keepKept(ctx context.Context, a crs.Actor, rec *crs.Pat
 	}
 }
 
-// ScanPatientRecords reads the trust's patients' records in id order, a
-// page at a time, each as ReadPatientRecord reads one, for a search (For)
+// ScanPatientRecords reads the trust's patients' records in id order, or
+// in the order of birth date, family or given name as ScanPatients reads
+// them (q says), a page at a time, each as ReadPatientRecord reads one, for a search (For)
 // whose caller keeps those that match and shows each read again: the
 // page is audited as read for that search, not as each record viewed.
 func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q crs.PatientScan, clinical bool) ([]*crs.PatientRecord, string, error) {
@@ -100,8 +101,8 @@ func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q 
 		s.db.refused(a, crs.ActViewDemographics)
 		return nil, "", err
 	}
-	if q.For == "" || q.ByBirth || q.ByFamily || q.ByGiven {
-		return nil, "", crs.Errorf(crs.EINTERNAL, "a scan of patients' records is read in id order, for a search")
+	if q.For == "" {
+		return nil, "", crs.Errorf(crs.EINTERNAL, "a scan of patients' records is read for a search")
 	}
 	if q.Limit <= 0 {
 		q.Limit = 20
@@ -113,20 +114,18 @@ func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q 
 		query = patientRecordClinicalColumns + patientRecordClinicalFrom
 	}
 	args := []any{a.OrgID}
-	order := keyset{keys: []string{"p.id"}}
-	after, err := order.after(q.After, paramAdder(&args))
+	rest, err := scanPatientsRest(q, "p.", paramAdder(&args))
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := queryRows(ctx, s.db.read, func(r scanner) (*crs.PatientRecord, error) { return scanRecord(r, clinical) },
-		query+` WHERE p.org_id = $1`+after+order.orderBy()+` LIMIT `+itoa(q.Limit+1), args...)
+	rows, err := queryRows(ctx, s.db.read, func(r scanner) (*crs.PatientRecord, error) { return scanRecord(r, clinical) }, query+rest, args...)
 	if err != nil {
 		return nil, "", err
 	}
-	page, next := pageOf(rows, q.Limit, func(r *crs.PatientRecord) []string { return []string{r.Patient.ID} })
+	page, next := pageOf(rows, q.Limit, func(r *crs.PatientRecord) []string { return scanCursor(q, r.Patient) })
 	for _, rec := range page {
 		s.keepKept(ctx, a, rec)
 	}
-	s.db.Audit(a, "", crs.AuditSearch, "read patients' records in id order for "+q.For+": "+itoa(len(page))+", those matching shown")
+	s.db.Audit(a, "", crs.AuditSearch, "read patients' records in "+scanOrder(q)+" order for "+q.For+": "+itoa(len(page))+", those matching shown")
 	return page, next, nil
 }
