@@ -49,6 +49,18 @@ type Server struct {
 	// (core.go).
 	Core *Core
 
+	// BaseURL is the service base as clients reach it, when that is not
+	// what the request says (a trust's API gateway or TLS-terminating
+	// proxy in front of crs): "https://fhir.example.nhs.uk/fhir". Every
+	// URL the API writes (links, Location, fullUrl, the token endpoint a
+	// SMART assertion's aud must name, export files) starts with it.
+	// "" takes the scheme and host of each request (base.go).
+	BaseURL string
+	// TrustProxy believes the X-Forwarded-Proto and X-Forwarded-Host of
+	// the proxy in front of crs for the base of each request, when
+	// BaseURL is not set.
+	TrustProxy bool
+
 	exportMu  sync.Mutex
 	exporting map[string]context.CancelFunc // the exports running, by job
 	exportWG  sync.WaitGroup
@@ -153,7 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
 	s.mux = mux
-	s.api = compressing(negotiate(mux))
+	s.api = compressing(negotiate(s.based(mux)))
 	return s.api
 }
 
@@ -289,16 +301,6 @@ func prefer(r *http.Request, name string) string {
 		}
 	}
 	return ""
-}
-
-// baseURL is the service base URL the request came to, for fullUrl and
-// links.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/fhir"
 }
 
 // etag is the weak ETag of a version.

@@ -114,9 +114,12 @@ type serveOptions struct {
 	// HTTPS: the web UI and APIs over TLS with this certificate and key
 	// (PEM files); plain HTTP when empty.
 	tlsCert, tlsKey string
-	// trustProxy believes the X-Forwarded-Proto and X-Forwarded-For of
-	// a proxy in front.
+	// trustProxy believes the X-Forwarded-Proto, X-Forwarded-Host and
+	// X-Forwarded-For of a proxy in front.
 	trustProxy bool
+	// fhirBase is the FHIR API's base as systems reach it, when a proxy
+	// serves it at another address; "" for each request's own.
+	fhirBase string
 	// snomedSample says the trusts' SNOMED CT releases are the demo's
 	// sample of a few dozen concepts, not releases: the FHIR API does not
 	// refuse a concept for being outside it (the web's pickers still
@@ -197,6 +200,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	mux.Handle("/", a.web.Handler())
 	fhirAPI := fhirServer(a)
 	fhirAPI.SNOMEDSample = o.snomedSample
+	fhirAPI.BaseURL, fhirAPI.TrustProxy = o.fhirBase, o.trustProxy
 	fhirHandler := fhirAPI.Handler()
 	mux.Handle("/fhir/", fhirHandler)
 	mux.Handle("/fhir", fhirHandler) // the service base: POST [base] for a batch or transaction

@@ -86,6 +86,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"serve", "--mllp-client-ca", "ca.crt"}, "--mllp-client-ca needs --mllp-tls-cert"},
 		{[]string{"serve", "--feeds-tls-cert", "client.crt"}, "--feeds-tls-cert and --feeds-tls-key need --feeds-tls-ca"},
 		{[]string{"serve", "--session-idle", "2h", "--session-max", "1h"}, "no longer than the maximum"},
+		{[]string{"serve", "--fhir-base", "api.example.nhs.uk/fhir"}, `--fhir-base "api.example.nhs.uk/fhir": give the API's base as an http or https URL`},
+		{[]string{"serve", "--fhir-base", "https://api.example.nhs.uk/fhir?x=1"}, "--fhir-base"},
 		{[]string{"hl7"}, "crs hl7 send"},
 		{[]string{"hl7", "nosuch"}, "crs hl7 send"},
 		{[]string{"hl7", "parse"}, "Usage: crs hl7 parse"},
@@ -520,7 +522,8 @@ func TestServe(t *testing.T) {
 	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXX", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
 		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
 	}
-	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "warn")
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "warn",
+		"--fhir-base", "https://api.example.nhs.uk/clinical/R4/")
 	base := r.waitFor(t, `OpenCRS is running at (http://127\.0\.0\.1:\d+)/\n`, 30*time.Second)[1]
 	mllpAddr := r.waitFor(t, `HL7 v2 over MLLP on (127\.0\.0\.1:\d+)\n`, 5*time.Second)[1]
 	metricsBase := r.waitFor(t, `Metrics for Prometheus at (http://127\.0\.0\.1:\d+)/metrics\n`, 5*time.Second)[1]
@@ -529,6 +532,11 @@ func TestServe(t *testing.T) {
 	resp, body := get(t, c, base+"/healthz")
 	if resp.StatusCode != 200 || body != "ok" {
 		t.Errorf("GET /healthz: %d %q; want 200 ok", resp.StatusCode, body)
+	}
+
+	// The FHIR API names the base the gateway in front serves it at.
+	if resp, body := get(t, c, base+"/fhir/.well-known/smart-configuration"); resp.StatusCode != 200 || !strings.Contains(body, `"token_endpoint":"https://api.example.nhs.uk/clinical/R4/token"`) {
+		t.Errorf("GET /fhir/.well-known/smart-configuration: %d %s; want the token endpoint under --fhir-base", resp.StatusCode, body)
 	}
 
 	// A message on the MLLP listener from a sender no interface is

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -17,7 +19,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secure := fs.Bool("secure-cookies", false, "mark cookies Secure and send HSTS on every request: set it when users reach OpenCRS over HTTPS\nthrough a proxy that does not say so (with --tls-cert, or --trust-proxy and X-Forwarded-Proto, it is automatic)")
 	httpsCert := fs.String("tls-cert", "", "PEM certificate (chain) to serve the web UI and APIs over HTTPS; with --tls-key")
 	httpsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
-	trustProxy := fs.Bool("trust-proxy", false, "believe the X-Forwarded-Proto and X-Forwarded-For of the TLS-terminating proxy in front\n(only when browsers cannot reach crs but through it)")
+	trustProxy := fs.Bool("trust-proxy", false, "believe the X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For of the TLS-terminating proxy in front\n(only when browsers and systems cannot reach crs but through it)")
+	fhirBase := fs.String("fhir-base", "", "the FHIR API's base as systems reach it, e.g. https://fhir.example.nhs.uk/fhir, when a gateway or proxy in front\nserves it at another address: the API's links, Locations and token endpoint name it")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (Prometheus) on this address of its own, e.g. a monitoring network's")
 	metricsToken := fs.String("metrics-token", "", "serve /metrics on the main address to requests with Authorization: Bearer TOKEN\n(set it with CRS_METRICS_TOKEN or CRS_METRICS_TOKEN_FILE, not on the command line)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
@@ -37,6 +40,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if (*httpsCert == "") != (*httpsKey == "") {
 		return fmt.Errorf("%w: HTTPS needs both --tls-cert and --tls-key", errUsage)
+	}
+	if err := checkFHIRBase(*fhirBase); err != nil {
+		return err
 	}
 	if *httpsCert != "" {
 		if _, err := tls.LoadX509KeyPair(*httpsCert, *httpsKey); err != nil {
@@ -75,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "https"
 	}
 	return a.serve(ctx, serveOptions{httpAddr: *httpAddr, mllpAddr: *mllpAddr, secure: *secure,
-		tlsCert: *httpsCert, tlsKey: *httpsKey, trustProxy: *trustProxy, metricsAddr: *metricsAddr, metricsToken: *metricsToken,
+		tlsCert: *httpsCert, tlsKey: *httpsKey, trustProxy: *trustProxy, fhirBase: strings.TrimSuffix(*fhirBase, "/"), metricsAddr: *metricsAddr, metricsToken: *metricsToken,
 		metricsReady: func(addr string) { fmt.Fprintf(stdout, "Metrics for Prometheus at http://%s/metrics\n", addr) },
 		ready: func(addr, mllp string) {
 			fmt.Fprintf(stdout, "OpenCRS is running at %s://%s/\n", scheme, addr)
@@ -83,6 +89,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				fmt.Fprintf(stdout, "HL7 v2 over MLLP on %s\n", mllp)
 			}
 		}})
+}
+
+// checkFHIRBase refuses a --fhir-base that is not an absolute http or
+// https URL without a query. Its path is the gateway's (it may map
+// /clinical/R4 to crs's /fhir).
+func checkFHIRBase(base string) error {
+	if base == "" {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%w: --fhir-base %q: give the API's base as an http or https URL with a host and no query, e.g. https://fhir.example.nhs.uk/fhir", errUsage, base)
+	}
+	return nil
 }
 
 // mllpTLS reads the MLLP listener's TLS settings: none when no
