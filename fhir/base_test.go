@@ -104,3 +104,51 @@ func TestServiceBase(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestID: every answer carries X-Request-ID, the client's when it
+// is a token, else one the server made; an X-Correlation-ID that is a
+// token is answered as sent. An error's answer too, and a request not
+// authenticated.
+func TestRequestID(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		const corr = "11C46F5F-CDEF-4865-94B2-0EE0EDCC26DA"
+		seen := map[string]bool{}
+		for _, tc := range []struct {
+			client           *client
+			path, id, wantID string
+			corr, wantCorr   string
+			status           int
+		}{
+			{f.a, "/fhir/Observation?_count=1", "60E0B220-8136-4CA5-AE46-1D97EF59D068", "60E0B220-8136-4CA5-AE46-1D97EF59D068", corr, corr, 200},
+			{f.a, "/fhir/Observation/none", "rq.1:a_b", "rq.1:a_b", "", "", 404},
+			{f.a, "/fhir/Observation?_count=1", "", "", "", "", 200},
+			{f.a, "/fhir/Observation?_count=1", "has space", "", "a;b", "", 200},
+			{f.a, "/fhir/Observation?_count=1", strings.Repeat("x", 201), "", strings.Repeat("y", 201), "", 200},
+			{&client{t, f.base, "nobody"}, "/fhir/Observation", "r-401", "r-401", corr, corr, 401},
+		} {
+			var h []string
+			if tc.id != "" {
+				h = append(h, "X-Request-ID", tc.id)
+			}
+			if tc.corr != "" {
+				h = append(h, "X-Correlation-ID", tc.corr)
+			}
+			r := tc.client.do("GET", tc.path, "", h...)
+			got := r.header.Get("X-Request-ID")
+			if r.status != tc.status {
+				t.Errorf("%s with X-Request-ID %.20q: %d, want %d", tc.path, tc.id, r.status, tc.status)
+			}
+			switch {
+			case tc.wantID != "" && got != tc.wantID:
+				t.Errorf("%s with X-Request-ID %.20q: answered %q, want it as sent", tc.path, tc.id, got)
+			case tc.wantID == "" && (got == "" || got == tc.id || seen[got]):
+				t.Errorf("%s with X-Request-ID %.20q: answered %q, want one the server made, new", tc.path, tc.id, got)
+			}
+			seen[got] = true
+			if c := r.header.Get("X-Correlation-ID"); c != tc.wantCorr {
+				t.Errorf("%s with X-Correlation-ID %.20q: answered %q, want %q", tc.path, tc.corr, c, tc.wantCorr)
+			}
+		}
+	})
+}

@@ -81,7 +81,11 @@ func (s *Server) answerRequest(r *http.Request, method, u string, body []byte) b
 		req.URL.RawQuery = q.Encode()
 	}
 	req.Host, req.TLS = r.Host, r.TLS
-	req.Header.Set("Authorization", r.Header.Get("Authorization"))
+	for _, h := range []string{"Authorization", "X-Request-ID", "X-Correlation-ID"} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v) // an entry's failure is logged with the batch's ids
+		}
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", ContentType)
 	}

@@ -511,7 +511,7 @@ func (s *Server) innerGet(r *http.Request, path, what string) ([]byte, error) {
 		return nil, crs.Errorf(crs.EINTERNAL, "read %s: %w", what, err)
 	}
 	req.Host, req.TLS = r.Host, r.TLS
-	for _, h := range []string{"Authorization", "Prefer"} {
+	for _, h := range []string{"Authorization", "Prefer", "X-Request-ID", "X-Correlation-ID"} {
 		if v := r.Header.Values(h); len(v) > 0 {
 			req.Header[h] = v
 		}

@@ -165,7 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
 	s.mux = mux
-	s.api = compressing(negotiate(s.based(mux)))
+	s.api = compressing(identified(negotiate(s.based(mux))))
 	return s.api
 }
 
@@ -240,7 +240,7 @@ func (s *Server) authed(h handler) http.Handler {
 		if err := h(w, r, p); err != nil {
 			o := asOutcome(err)
 			if o.Status >= 500 && s.Logger != nil {
-				s.Logger.Error("fhir request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.Logger.Error("fhir request failed", append([]any{"method", r.Method, "path", r.URL.Path, "err", err}, requestIDs(r)...)...)
 			}
 			writeOutcome(w, o)
 		}
