@@ -111,7 +111,7 @@ func historyEntry(base string, r *crs.Resource) bundleEntry {
 func intPtr(n int) *int { return &n }
 
 func (b *bundle) json() []byte {
-	out, _ := json.Marshal(b)
+	out, _ := appendJSON(nil, b)
 	return out
 }
 
@@ -119,7 +119,8 @@ func (b *bundle) json() []byte {
 // JSON (an entry's resource that is not JSON) is answered with a 500
 // OperationOutcome saying why, never with an empty 200.
 func writeBundle(w http.ResponseWriter, b *bundle) {
-	out, err := json.Marshal(b)
+	out, err := appendJSON(nil, b) // <, > and & as they are, not \u003c
+
 	if err != nil {
 		writeOutcome(w, outcomeOf(http.StatusInternalServerError, "exception", "the %s Bundle could not be written: %v", b.Type, err))
 		return

@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -185,6 +186,16 @@ func TestHistoryPaging(t *testing.T) {
 			links := c.do("GET", path, "").json(t)["link"].([]any)
 			if self := links[0].(map[string]any); self["relation"] != "self" || !strings.HasSuffix(self["url"].(string), path) {
 				t.Errorf("%s links itself as %v, want a URL ending %s", path, self, path)
+			}
+		}
+		// A history Bundle writes its links' & and a narrative's < and >
+		// as they are, as a searchset does, not as \u0026 and \u003c.
+		oid := c.do("POST", "/fhir/Observation", `{"resourceType":"Observation","status":"final","code":{"text":"Pulse"},`+
+			`"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Pulse &amp; rhythm</div>"}}`).json(t)["id"].(string)
+		for _, path := range []string{"/fhir/Observation/" + oid + "/_history?_count=1&_since=2000-01-01", "/fhir/Observation/_history?_count=1&_since=2000-01-01"} {
+			r := c.do("GET", path, "")
+			if r.status != 200 || bytes.Contains(r.body, []byte(`\u00`)) || !bytes.Contains(r.body, []byte(`_count=1&_since`)) || !bytes.Contains(r.body, []byte(`"<div xmlns=`)) {
+				t.Errorf("%s: %d %s; want <, > and & as they are", path, r.status, r.body)
 			}
 		}
 		for _, bad := range []string{"?_count=0", "?_count=x", "?_since=yesterday", "?name=x"} {
