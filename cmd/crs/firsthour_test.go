@@ -294,6 +294,11 @@ func TestREADMEPaths(t *testing.T) {
 		t.Fatalf("found %d paths in the README (%v); the test reads it wrongly", len(paths), paths)
 	}
 	for _, p := range paths {
+		if strings.HasPrefix(p, "../shared") {
+			// The shared test data beside the checkout, which a user's
+			// clone has not: the tests that read it skip without it.
+			continue
+		}
 		if _, err := os.Stat(filepath.Join("../..", p)); err != nil {
 			t.Errorf("README names %s, which is not in the repository", p)
 		}
