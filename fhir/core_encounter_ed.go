@@ -31,6 +31,17 @@ const (
 	extOutcomeOfAttendance = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-OutcomeOfAttendance"
 	csOutcomeOfAttendance  = "https://fhir.hl7.org.uk/CodeSystem/UKCore-OutcomeOfAttendanceEngland"
 
+	// extDecisionToAdmit is when a clinician decided to admit the
+	// patient from the department (ECDS DECISION TO ADMIT DATE and TIME,
+	// from which a 12-hour trolley wait is counted), and
+	// extAdmitSpecialty the treatment function they were to be admitted
+	// under; extAdmittedTo is the inpatient stay (an Encounter) the
+	// attendance ended in. R4's Encounter and UK Core's have no element
+	// for them: they are OpenCRS's own (definitions.go).
+	extDecisionToAdmit = "https://opencrs.org/fhir/StructureDefinition/decision-to-admit"
+	extAdmitSpecialty  = "https://opencrs.org/fhir/StructureDefinition/decision-to-admit-specialty"
+	extAdmittedTo      = "https://opencrs.org/fhir/StructureDefinition/admitted-to"
+
 	csUCUM                = "http://unitsofmeasure.org"
 	locationEDDepartment  = "E04" // Emergency Care Department or Minor Injuries Department
 	locationOutpatient    = "E01" // Out-Patient Clinic
@@ -87,10 +98,10 @@ func encounterLocation(where map[string]any, typ string, finished bool) map[stri
 // the chief complaint with the complaint in their words, the acuity from
 // the triage category, when each step of the attendance came, the area
 // of the department they are in, the clinician who saw them, how long
-// they were in the department and how the attendance ended. The decision
-// to admit (its time and specialty) and the spell the patient was
-// admitted to have no element in R4's Encounter or UK Core's, and are not
-// served.
+// they were in the department and how the attendance ended: the decision
+// to admit (its time and specialty) and the inpatient stay the patient
+// was admitted to in OpenCRS's extensions, which R4's Encounter and UK
+// Core's have no element for.
 func emergencyCare(e Resource, a *crs.EDAttendance) {
 	var exts []any
 	if a.ArrivalMode != "" {
@@ -98,6 +109,20 @@ func emergencyCare(e Resource, a *crs.EDAttendance) {
 	}
 	if a.DischargeStatus != "" {
 		exts = append(exts, map[string]any{"url": extDischargeStatus, "valueCodeableConcept": ecdsConcept(nhs.EDDischargeStatuses, a.DischargeStatus)})
+	}
+	if !a.DecisionToAdmitAt.IsZero() {
+		exts = append(exts, map[string]any{"url": extDecisionToAdmit, "valueDateTime": a.DecisionToAdmitAt.UTC().Format(time.RFC3339)})
+		if a.AdmitSpecialty != "" {
+			name, _ := nhs.Lookup(nhs.TreatmentFunctions, a.AdmitSpecialty)
+			c := map[string]any{"system": treatmentFunctionSystem, "code": a.AdmitSpecialty}
+			if name != "" {
+				c["display"] = name
+			}
+			exts = append(exts, map[string]any{"url": extAdmitSpecialty, "valueCoding": c})
+		}
+	}
+	if a.SpellID != "" {
+		exts = append(exts, map[string]any{"url": extAdmittedTo, "valueReference": map[string]any{"reference": "Encounter/" + prefixSpell + a.SpellID}})
 	}
 	if exts != nil {
 		e["extension"] = exts
@@ -346,9 +371,20 @@ func departureRows(d *xhtmlDiv, r Resource) {
 			d.row("Time in department", hoursMinutes(int(m)))
 		}
 	}
+	if at := extensionValue(r, extDecisionToAdmit, "valueDateTime"); at != nil {
+		admit := shownTime(at)
+		if c, _ := extensionValue(r, extAdmitSpecialty, "valueCoding").(map[string]any); c != nil {
+			admit += ", " + firstNonEmpty(text(c["display"]), text(c["code"]))
+		}
+		d.row("Decision to admit", admit)
+	}
+	if ref, _ := extensionValue(r, extAdmittedTo, "valueReference").(map[string]any); ref != nil {
+		d.row("Admitted to", text(ref["reference"]))
+	}
 	d.row("Discharge status", extensionText(r, extDischargeStatus))
 	d.row("Outcome", extensionText(r, extOutcomeOfAttendance))
 }
+
 
 // hoursMinutes writes a number of minutes as a board shows a wait
 // (3 h 25 min).

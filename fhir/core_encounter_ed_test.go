@@ -70,8 +70,8 @@ func TestEncounterED(t *testing.T) {
 				free = append(free, pid)
 			}
 		}
-		if len(free) < 2 {
-			t.Fatalf("%d patients not in A&E, want 2", len(free))
+		if len(free) < 3 {
+			t.Fatalf("%d patients not in A&E, want 3", len(free))
 		}
 		arrived := clock.Now().Add(-5 * time.Hour).Truncate(time.Second)
 		triaged, seen, departed := arrived.Add(10*time.Minute), arrived.Add(40*time.Minute), arrived.Add(3*time.Hour+25*time.Minute)
@@ -79,6 +79,37 @@ func TestEncounterED(t *testing.T) {
 		home := &crs.EDAttendance{PatientID: free[0], ArrivalMode: "1048031000000100", AttendanceCategory: "1",
 			Complaint: "crushing pain in my chest", ChiefComplaint: "29857009", ArrivedAt: arrived}
 		waiting := &crs.EDAttendance{PatientID: free[1], ArrivalMode: "1048071000000103", AttendanceCategory: "2", ArrivedAt: arrived}
+		// One decided to admit under general medicine and admitted to a
+		// ward from the department.
+		admitted := &crs.EDAttendance{PatientID: free[2], ArrivalMode: "1048031000000100", AttendanceCategory: "1", ArrivedAt: arrived}
+		decided, wentUp := seen.Add(20*time.Minute), seen.Add(3*time.Hour)
+		admin := f.trustA.Actor(crs.RoleAdmin)
+		orgs := store.NewOrganisationService(db)
+		site := &crs.Location{Kind: crs.LocationSite, Code: "EDSITE", Name: "Emergency Site"}
+		if err := orgs.CreateLocation(ctx, admin, site); err != nil {
+			t.Fatal(err)
+		}
+		ward := &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "AMU", Name: "Acute Medical Unit"}
+		if err := orgs.CreateLocation(ctx, admin, ward); err != nil {
+			t.Fatal(err)
+		}
+		bed := &crs.Location{ParentID: ward.ID, Kind: crs.LocationBed, Code: "AMU1", Name: "AMU bed 1"}
+		if err := orgs.CreateLocation(ctx, admin, bed); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []error{
+			ed.Arrive(ctx, a, admitted), ed.Triage(ctx, a, admitted.ID, 2, triaged), ed.RecordSeen(ctx, a, admitted.ID, "Dr Amir Khan", seen),
+			ed.DecideToAdmit(ctx, a, admitted.ID, "300", decided),
+		} {
+			if step != nil {
+				t.Fatal(step)
+			}
+		}
+		spell, err := store.NewInpatientService(db).Admit(ctx, f.trustA.Actor(crs.RoleClerk), &crs.Admission{PatientID: free[2], EDAttendanceID: admitted.ID,
+			Method: "21", Source: "19", WardID: ward.ID, BedID: bed.ID, ConsultantCode: "C1234567", TreatmentFunction: "300", At: wentUp})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, step := range []error{
 			ed.Arrive(ctx, a, home), ed.Triage(ctx, a, home.ID, 2, triaged), ed.Move(ctx, a, home.ID, "RESUS"),
 			ed.RecordSeen(ctx, a, home.ID, "Dr Amir Khan", seen),
@@ -122,6 +153,11 @@ func TestEncounterED(t *testing.T) {
 				row("Acuity", "Very urgent level emergency care (triage category 2)"), row("Triaged", shownAt(triaged)),
 				row("Area in department", "RESUS"), row("Seen by", "Dr Amir Khan, "+shownAt(seen)), row("Reason", "crushing pain in my chest"),
 				row("Time in department", "3 h 25 min"), row("Discharge status", "Treatment completed"), row("Discharge destination", "Home")}},
+			{"decided to admit and admitted", admitted.ID, map[string]string{
+				"extension url=https://opencrs.org/fhir/StructureDefinition/decision-to-admit valueDateTime":         decided.UTC().Format(time.RFC3339),
+				"extension url=https://opencrs.org/fhir/StructureDefinition/decision-to-admit-specialty valueCoding": coding("https://fhir.nhs.uk/CodeSystem/NHSDataDictionary-TreatmentFunctionCode", "300", "General Internal Medicine Service"),
+				"extension url=https://opencrs.org/fhir/StructureDefinition/admitted-to valueReference":              fmt.Sprint(map[string]any{"reference": "Encounter/ip-" + spell.ID}),
+			}, []string{row("Decision to admit", shownAt(decided)+", General Internal Medicine Service"), row("Admitted to", "Encounter/ip-"+spell.ID)}},
 			{"triaged and waiting", waiting.ID, map[string]string{
 				"extension url=http://hl7.org/fhir/StructureDefinition/encounter-modeOfArrival valueCoding": coding(sct, "1048071000000103", "Arrival by own transport"),
 				"priority coding":                     "[" + coding(sct, "1077241000000103", "Standard level emergency care") + "]",

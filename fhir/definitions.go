@@ -138,6 +138,14 @@ var extensionDefs = []extensionDef{
 	// The patient's record and alerts.
 	{extHeldCopy, "Held copy", []string{"code"}, []string{"Patient.identifier", "Patient.telecom", "Patient.address"},
 		"Marks, in what OpenCRS keeps beside the PMI's record, the copy of an element a system sent with more than the PMI holds of it (a phone's rank or period, an address's text): its code names which element (nhs, phone, mobile, email, address). OpenCRS serves the copy without it; it is never served."},
+	// A&E attendances (Encounter).
+	{extDecisionToAdmit, "Decision to admit", []string{"dateTime"}, []string{"Encounter"},
+		"When a clinician in the emergency department decided to admit the patient (ECDS DECISION TO ADMIT DATE and TIME), to the second: a 12-hour trolley wait is counted from it."},
+	{extAdmitSpecialty, "Decision to admit: specialty", []string{"Coding"}, []string{"Encounter"},
+		"The treatment function (NHS Data Dictionary TREATMENT FUNCTION CODE) the patient was to be admitted under, as the decision to admit named it."},
+	{extAdmittedTo, "Admitted to", []string{"Reference"}, []string{"Encounter"},
+		"The inpatient stay (an Encounter of class IMP) the patient was admitted to from the emergency department, which ended the attendance."},
+
 	{decisionReasonURL, "SpO2 scale decision reason", []string{"string"}, []string{"Flag"},
 		"Why a clinician put the patient on NEWS2 SpO2 scale 2 (target saturation 88-92%) or took them off it, as entered."},
 }

@@ -231,12 +231,21 @@ func lastPlaces(r Resource) []string {
 
 // extensionText is what the CodeableConcept of an extension of x says.
 func extensionText(x map[string]any, url string) string {
-	for _, e := range array(x["extension"]) {
-		if ext, _ := e.(map[string]any); ext["url"] == url {
-			return conceptText(ext["valueCodeableConcept"])
-		}
+	if v := extensionValue(x, url, "valueCodeableConcept"); v != nil {
+		return conceptText(v)
 	}
 	return ""
+}
+
+// extensionValue is the value (of the element named value, valueCoding)
+// of x's extension url, nil when x has none.
+func extensionValue(x map[string]any, url, value string) any {
+	for _, e := range array(x["extension"]) {
+		if ext, _ := e.(map[string]any); ext["url"] == url {
+			return ext[value]
+		}
+	}
+	return nil
 }
 
 func episodeNarrative(d *xhtmlDiv, r Resource) {
