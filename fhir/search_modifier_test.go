@@ -270,9 +270,11 @@ func TestSearchContentAndText(t *testing.T) {
 			{"_content=dizziness&code=http://loinc.org|8867-4", sorted(narrated, noted)},
 			{"_content=zoë", other},
 			{"_content=ZOË", other},
-			{"_content=status", ""},       // an element's name, not a value
-			{"_content=8480", other},      // part of a code
-			{"_text=dizziness", narrated}, // the others' is in a note
+			{"_content=status", ""},                                         // an element's name, not a value
+			{"_content=8480", other},                                        // part of a code
+			{"_content=" + strings.Split(other, "-")[4], ""},                // part of the id, which is not content
+			{"_content=" + clock.Now().Format("2006") + "&code=8480-6", ""}, // the year of meta.lastUpdated, nor is that
+			{"_text=dizziness", narrated},                                   // the others' is in a note
 			{"_text=pulse", noted},
 			{"_text=div", ""},   // the narrative's markup, not its text
 			{"_text=meals", ""}, // a note, not the narrative

@@ -11,7 +11,7 @@ import (
 )
 
 // A search by _content finds the resources holding each word asked for
-// in some value of theirs, and one by _text each word in their
+// in some value of theirs (their id and meta left out), and one by _text each word in their
 // narrative (text.div, its markup left out); a word is matched as a
 // part of a value, case ignored (accents count); the words of a phrase
 // in double quotes stand together in one value. The store narrows the
@@ -42,7 +42,7 @@ func (s *search) addWords(key, value string) error {
 			div, _ := text["div"].(string)
 			texts = []string{narrativeText(div)}
 		} else {
-			texts = valuesOf(map[string]any(r), nil)
+			texts = valuesOf(contentOf(r), nil)
 		}
 		for i, t := range texts {
 			texts[i] = strings.ToLower(t)
@@ -55,6 +55,19 @@ func (s *search) addWords(key, value string) error {
 		return true
 	}})
 	return nil
+}
+
+// contentOf is what _content searches of a resource: all of it but its
+// id and meta, which the server gives every resource (an id's hex, the
+// year of lastUpdated) and no one searches its words for.
+func contentOf(r Resource) map[string]any {
+	c := make(map[string]any, len(r))
+	for k, v := range r {
+		if k != "id" && k != "meta" {
+			c[k] = v
+		}
+	}
+	return c
 }
 
 // searchTerm is a word of _content or _text, or a phrase of words.
