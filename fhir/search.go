@@ -638,7 +638,11 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		case "ap":
 			c.Op, c.NumLo, c.NumHi = crs.MatchEq, f-math.Abs(f)*0.1, f+math.Abs(f)*0.1
 		case crs.MatchEq, crs.MatchNe:
-			c.NumLo, c.NumHi = f-half, f+half
+			// A value written to more decimals than a float64 holds at its
+			// size (Synthea's 106.82527045224225) has a half-step below
+			// the float's own: its range is at least the float itself, or
+			// the value would not equal itself.
+			c.NumLo, c.NumHi = min(f-half, f), max(f+half, math.Nextafter(f, math.Inf(1)))
 		case crs.MatchLe, crs.MatchGt, crs.MatchSa:
 			c.NumLo, c.NumHi = f, math.Nextafter(f, math.Inf(1))
 		default:

@@ -473,3 +473,37 @@ func TestCapabilityStatementDocumentsSearches(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchNumberPrecision: a value written to more decimals than a
+// float64 holds at its size (as Synthea writes its laboratory results)
+// equals itself, in a quantity, a number and a composite's quantity;
+// fewer decimals match what rounds to them.
+func TestSearchNumberPrecision(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		obs := func(code, value, unit string) string {
+			return "Observation/" + create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"`+code+`"}]},`+
+				`"subject":{"reference":"Patient/p1"},"valueQuantity":{"value":`+value+`,"unit":"`+unit+`","system":"http://unitsofmeasure.org","code":"`+unit+`"}}`)
+		}
+		a := obs("2069-3", "106.82527045224225", "mmol/L")
+		b := obs("2069-3", "106.8", "mmol/L")
+		cc := obs("72514-3", "0.8716012769702384", "{score}")
+		d := obs("2069-3", "100", "mmol/L")
+		risk := "RiskAssessment/" + create(t, c, "RiskAssessment", `{"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/p1"},"prediction":[{"probabilityDecimal":0.30060778538807643}]}`)
+		sorted := func(ids ...string) string { slices.Sort(ids); return strings.Join(ids, ",") }
+		for _, tc := range []struct{ q, want string }{
+			{"Observation?value-quantity=106.82527045224225", a},
+			{"Observation?value-quantity=eq106.82527045224225", a},
+			{"Observation?value-quantity=ne106.82527045224225", sorted(b, cc, d)},
+			{"Observation?value-quantity=106.8", sorted(a, b)},
+			{"Observation?value-quantity=0.8716012769702384", cc},
+			{"Observation?value-quantity=0.8716012769702384|http://unitsofmeasure.org|{score}", cc},
+			{"Observation?code-value-quantity=http://loinc.org|2069-3$106.82527045224225", a},
+			{"RiskAssessment?probability=0.30060778538807643", risk},
+		} {
+			if got := foundAll(t, c, "/fhir/"+tc.q); got != tc.want {
+				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+	})
+}
