@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -17,8 +18,9 @@ import (
 
 // maxChainMatches bounds how many resources the search of a chain or a
 // reverse chain of the typed core may find; one that finds more is
-// refused, asking for a narrower search.
-const maxChainMatches = 1000
+// refused, asking for a narrower search. A variable for the tests alone
+// (SetMaxChainMatches).
+var maxChainMatches = 1000
 
 // resolveCoreChains turns the chains and reverse chains of a search of a
 // type of the typed core into references and ids.
@@ -72,8 +74,14 @@ func (s *Server) resolveCoreChains(ctx context.Context, p *Principal, q *crs.Res
 // into a type of the typed core (Observation?encounter.class=IMP) into
 // the references to what the chain's search finds there and in the
 // store: the store's own join would see only the resources other
-// systems sent.
+// systems sent. In a search of one patient's resources
+// (Observation?patient=Patient/1&encounter.class=AMB, or the patient's
+// compartment), the chain searches that patient's records of a type the
+// PAS keeps by patient (an Encounter, an EpisodeOfCare, an Appointment,
+// a referral), not the trust's, which would be refused as too many once
+// the trust has more than maxChainMatches of them.
 func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.ResourceQuery) error {
+	patient := searchedPatient(q)
 	for _, groups := range [][][]crs.ResourceCondition{q.All, q.Not} {
 		for i, g := range groups {
 			var out []crs.ResourceCondition
@@ -89,6 +97,15 @@ func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.R
 					out = append(out, c)
 					continue
 				}
+				if m := s.coreType(c.Target.Type); patient != "" && slices.Contains(m.params, "patient") {
+					sub, err := subSearch(c.Target.Type, "patient", patient, time.Time{})
+					if err != nil {
+						return err
+					}
+					target := *c.Target
+					target.All = append(slices.Clip(target.All), sub.All...)
+					c.Target = &target
+				}
 				refs, err := s.chainedReferences(ctx, p, c)
 				if err != nil {
 					return err
@@ -99,6 +116,30 @@ func (s *Server) resolveTypedTargets(ctx context.Context, p *Principal, q *crs.R
 		}
 	}
 	return nil
+}
+
+// searchedPatient is the one patient ("Patient/1") a search is narrowed to: by
+// its compartment, or by a reference to them alone in its subject or
+// patient; "" when it names none or several.
+func searchedPatient(q *crs.ResourceQuery) string {
+	if len(q.RefersTo) == 1 {
+		if id, ok := strings.CutPrefix(q.RefersTo[0], "Patient/"); ok && id != "" && !strings.Contains(id, "/") {
+			return q.RefersTo[0]
+		}
+	}
+	for _, g := range q.All {
+		if len(g) != 1 || g[0].Kind != "reference" || g[0].Target != nil || g[0].Param != "subject" && g[0].Param != "patient" {
+			continue
+		}
+		code := g[0].Code
+		if g[0].System != nil && *g[0].System == "Patient" && !strings.Contains(code, "/") {
+			code = "Patient/" + code
+		}
+		if id, ok := strings.CutPrefix(code, "Patient/"); ok && id != "" && !strings.Contains(id, "/") {
+			return code
+		}
+	}
+	return ""
 }
 
 // referredIDs adds to set the ids of the resources of typ that the found

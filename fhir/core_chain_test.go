@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -122,6 +123,36 @@ func TestCoreChains(t *testing.T) {
 		if g := got("Observation?encounter.class=NOCLASS"); len(g) != 0 {
 			t.Errorf("Observation?encounter.class=NOCLASS: %v, want none", g)
 		}
+		// In a search of one patient's resources the chain searches that
+		// patient's encounters: answered where the trust's would be too
+		// many (the bound lowered to what the patient has).
+		subject := e1["subject"].(map[string]any)["reference"].(string)
+		var trustWide, patients int
+		var wantPatient []string
+		for _, e := range all {
+			if class(e) == class(e1) {
+				trustWide++
+				if e["subject"].(map[string]any)["reference"] == subject {
+					patients++
+					wantPatient = append(wantPatient, obsOf[e["id"].(string)]...)
+				}
+			}
+		}
+		if patients == 0 || patients >= trustWide {
+			t.Fatalf("%s has %d of the trust's %d encounters of class %s; want fewer than the trust", subject, patients, trustWide, class(e1))
+		}
+		slices.Sort(wantPatient)
+		restore := fhir.SetMaxChainMatches(patients)
+		if r := c.do("GET", "/fhir/Observation?encounter.class="+class(e1), ""); r.status != 400 || !strings.Contains(string(r.body), "too-costly") {
+			t.Errorf("Observation?encounter.class=%s with the bound at %d of %d: %d %.200s, want 400 too-costly", class(e1), patients, trustWide, r.status, r.body)
+		}
+		for _, q := range []string{"Observation?patient=" + subject + "&encounter.class=" + class(e1), "Observation?subject=" + subject + "&encounter.class=" + class(e1),
+			subject + "/Observation?encounter.class=" + class(e1)} {
+			if g := got(q); !slices.Equal(g, wantPatient) {
+				t.Errorf("%s: %v, want %v", q, g, wantPatient)
+			}
+		}
+		restore()
 		for q, want := range map[string][]string{
 			"Encounter?_has:Observation:encounter:code=8867-4":                               {e1["id"].(string)},
 			"Encounter?_has:Observation:encounter:code=8867-4,8310-5":                        ids([]map[string]any{e1, e2}),

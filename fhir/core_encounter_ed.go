@@ -385,7 +385,6 @@ func departureRows(d *xhtmlDiv, r Resource) {
 	d.row("Outcome", extensionText(r, extOutcomeOfAttendance))
 }
 
-
 // hoursMinutes writes a number of minutes as a board shows a wait
 // (3 h 25 min).
 func hoursMinutes(m int) string {

@@ -152,6 +152,14 @@ func ReadEveryMatch() (restore func()) {
 	return func() { readEveryMatch = false }
 }
 
+// SetMaxChainMatches bounds how many resources a chain's search may find
+// at n, until the function it returns is called.
+func SetMaxChainMatches(n int) (restore func()) {
+	was := maxChainMatches
+	maxChainMatches = n
+	return func() { maxChainMatches = was }
+}
+
 // CountRead adds to n the records each read of typ's tables returns,
 // until the function it returns is called.
 func CountRead(typ string, n *int) (restore func()) {
