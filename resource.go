@@ -32,6 +32,11 @@ type Resource struct {
 	PatientID   string    // the resource id of the Patient it is about, if any, for the audit trail
 	Body        []byte    // the resource's JSON, with its id and meta
 	Seq         string    // the version's time-ordered key: history pages by it
+	// Method is the interaction that wrote this version when it is not
+	// the one its place says: "PUT" for a version 1 an update created,
+	// "PATCH" for a version a patch wrote; "" for a create's version 1,
+	// an update's later version and a delete. Read by a history only.
+	Method string
 	// Place is where the resource stands in the answer of a search with
 	// LastN ($lastn), from which the page after it resumes; nil otherwise.
 	Place *ResourceLastNPlace

@@ -97,6 +97,14 @@ func historyEntry(base string, r *crs.Resource) bundleEntry {
 	case r.Deleted:
 		e.Request = &entryRequest{Method: "DELETE", URL: r.Type + "/" + r.ID}
 		e.Response.Status = "204"
+	case r.Method == http.MethodPatch:
+		e.Request = &entryRequest{Method: "PATCH", URL: r.Type + "/" + r.ID}
+		e.Resource = r.Body
+	case r.Version == 1 && r.Method == http.MethodPut:
+		// Created by an update naming its id.
+		e.Request = &entryRequest{Method: "PUT", URL: r.Type + "/" + r.ID}
+		e.Response.Status = "201"
+		e.Resource = r.Body
 	case r.Version == 1:
 		e.Request = &entryRequest{Method: "POST", URL: r.Type}
 		e.Response.Status = "201"

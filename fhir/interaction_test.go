@@ -442,3 +442,52 @@ func TestMetaOperationInUse(t *testing.T) {
 		}
 	})
 }
+
+// TestHistoryMethods: each entry of a history names the interaction
+// that wrote its version: POST for a create, PUT for an update and for
+// the version 1 an update created (by the client's id, alone or in a
+// transaction), PATCH for a patch, DELETE for a delete.
+func TestHistoryMethods(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		obs := func(id, value string) string {
+			return `{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"text":"Pulse"},"valueQuantity":{"value":` + value + `}}`
+		}
+		must := func(r response, status int, what string) {
+			t.Helper()
+			if r.status != status {
+				t.Fatalf("%s: %d %s, want %d", what, r.status, r.body, status)
+			}
+		}
+		must(c.do("PUT", "/fhir/Observation/hm-1", obs("hm-1", "60")), 201, "update as create")
+		clock.Advance(time.Second)
+		must(c.do("PATCH", "/fhir/Observation/hm-1", `[{"op":"replace","path":"/valueQuantity/value","value":61}]`, "Content-Type", "application/json-patch+json"), 200, "patch")
+		clock.Advance(time.Second)
+		must(c.do("PUT", "/fhir/Observation/hm-1", obs("hm-1", "62")), 200, "update")
+		clock.Advance(time.Second)
+		must(c.do("DELETE", "/fhir/Observation/hm-1", ""), 204, "delete")
+		clock.Advance(time.Second)
+		posted := c.do("POST", "/fhir/Observation", obs("x", "63"))
+		must(posted, 201, "create")
+		pid := posted.json(t)["id"].(string)
+		must(c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":`+obs("hm-2", "64")+`,"request":{"method":"PUT","url":"Observation/hm-2"}}]}`), 200, "transaction")
+		requests := func(path string) string {
+			var out []string
+			for _, e := range c.do("GET", path, "").json(t)["entry"].([]any) {
+				e := e.(map[string]any)
+				rq := e["request"].(map[string]any)
+				out = append(out, rq["method"].(string)+" "+rq["url"].(string)+" "+e["response"].(map[string]any)["status"].(string))
+			}
+			return strings.Join(out, ", ")
+		}
+		if got, want := requests("/fhir/Observation/hm-1/_history"), "DELETE Observation/hm-1 204, PUT Observation/hm-1 200, PATCH Observation/hm-1 200, PUT Observation/hm-1 201"; got != want {
+			t.Errorf("history of hm-1: %s, want %s", got, want)
+		}
+		if got, want := requests("/fhir/Observation/_history?_count=2"), "PUT Observation/hm-2 201, POST Observation 201"; got != want {
+			t.Errorf("the type's newest: %s, want %s", got, want)
+		}
+		if got := requests("/fhir/Observation/" + pid + "/_history"); got != "POST Observation 201" {
+			t.Errorf("history of a created Observation: %s, want POST Observation 201", got)
+		}
+	})
+}

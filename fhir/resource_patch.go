@@ -278,7 +278,7 @@ func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool, c
 	if pmi {
 		return updatePatientIn(tx, Resource(res), id, cur.Version)
 	}
-	return putVersion(tx, Resource(res), typ, id, cur.Version+1)
+	return putVersionBy(tx, Resource(res), typ, id, cur.Version+1, http.MethodPatch)
 }
 
 // ifMatch reads the version an If-Match header names; 0 without one.

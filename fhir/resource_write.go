@@ -21,12 +21,19 @@ const instant = "2006-01-02T15:04:05.000Z07:00"
 // putVersion writes res as version of the resource typ/id inside the
 // command, with its meta and search index.
 func putVersion(tx crs.Tx, res Resource, typ, id string, version int) (*crs.Resource, error) {
+	return putVersionBy(tx, res, typ, id, version, "")
+}
+
+// putVersionBy is putVersion of a version written by method where its
+// place does not say it (crs.Resource.Method): PUT for a version 1 an
+// update creates, PATCH for a patch's.
+func putVersionBy(tx crs.Tx, res Resource, typ, id string, version int, method string) (*crs.Resource, error) {
 	body, err := withMeta(res, id, version, tx.Now().UTC().Format(instant))
 	if err != nil {
 		return nil, err
 	}
 	rows := IndexRows(res)
-	stored := &crs.Resource{Type: typ, ID: id, Version: version, Body: body, PatientID: patientOf(typ, id, rows)}
+	stored := &crs.Resource{Type: typ, ID: id, Version: version, Body: body, PatientID: patientOf(typ, id, rows), Method: method}
 	if err := tx.PutResource(stored, rows); err != nil {
 		return nil, err
 	}
@@ -219,6 +226,9 @@ func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource,
 			have = cur.Version
 		}
 		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, have, want)
+	}
+	if version == 1 {
+		return putVersionBy(tx, res, typ, id, version, http.MethodPut) // created by an update
 	}
 	return putVersion(tx, res, typ, id, version)
 }

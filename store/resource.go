@@ -277,8 +277,8 @@ func writtenOf(r *crs.Resource) resourceWritten {
 // The columns of a version, a current row and an index row, as
 // insertRows writes them.
 const (
-	versionCols  = `seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id`
-	versionNCols = 10
+	versionCols  = `seq, org_id, type, id, version, last_updated, deleted, patient_id, body, event_id, method`
+	versionNCols = 11
 	currentCols  = `rid, org_id, type, id, version, seq, last_updated, deleted, patient_id, body`
 	currentNCols = 10
 	indexCols    = `rid, org_n, type, param, system, code, text, lo, hi, num, n`
@@ -290,7 +290,7 @@ const (
 // as written (formatTime), made once for all the rows of a resource
 // and of the resources a command creates together.
 func versionArgs(args []any, org string, r *crs.Resource, eventID, updated string) []any {
-	return append(args, r.Seq, org, r.Type, r.ID, r.Version, updated, deletedFlag(r), r.PatientID, "", eventID)
+	return append(args, r.Seq, org, r.Type, r.ID, r.Version, updated, deletedFlag(r), r.PatientID, "", eventID, r.Method)
 }
 
 // versionColumns reads a row of fhir_versions (as v) as resourceColumns
@@ -483,8 +483,20 @@ func historySQL(org, typ, id string, since time.Time, at crs.Period, before stri
 	if id != "" {
 		order = "v.version"
 	}
-	return `SELECT ` + versionColumns + ` FROM fhir_versions v WHERE ` + strings.Join(where, " AND ") +
+	return `SELECT ` + versionColumns + `, v.method FROM fhir_versions v WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, order, count), args
+}
+
+// scanHistoryVersion reads a row of historySQL: a version with the
+// interaction that wrote it.
+func scanHistoryVersion(row scanner) (*crs.Resource, error) {
+	var method string
+	r, err := scanResource(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &method)...) }))
+	if err != nil {
+		return nil, err
+	}
+	r.Method = method
+	return r, nil
 }
 
 // ResourceHistory lists versions, newest first.
@@ -499,7 +511,7 @@ func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, ty
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
 		query, args := historySQL(a.OrgID, typ, id, since, at, before, count)
 		var err error
-		out, err = queryResources(ctx, q, query, args...)
+		out, err = queryRows(ctx, q, scanHistoryVersion, query, args...)
 		return err
 	})
 	if err != nil {
