@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -634,5 +635,58 @@ func TestCoreSearchTrustWideAsPatientByPatient(t *testing.T) {
 		}
 		want := append(idsOf(t, "ServiceRequest", all), "ServiceRequest/ref-"+late.ID)
 		sameSet(t, "ServiceRequest paged while a referral was recorded", idsOf(t, "ServiceRequest", paged), want)
+	})
+}
+
+// TestPatientScanRelationship: a scan of the patient index by what only
+// the whole resource answers (language, kept beside the record), asked
+// by a person whose role needs a legitimate relationship, reads what is
+// kept only of the patients they may see, and audits no refusal of
+// those it read and did not show.
+func TestPatientScanRelationship(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		all, _ := fhir.ParseScopes("system/*.*")
+		doctor := f.trustA.Actor(crs.RoleDoctor)
+		f.server.Auth.(bearerAuth)["doctor"] = &fhir.Principal{Actor: doctor, Scopes: all}
+		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://example.org/other-mrn","value":"K1"}],`+
+			`"name":[{"family":"Kept","given":["Ann"]}],"gender":"female","birthDate":"1970-01-01",`+
+			`"communication":[{"language":{"coding":[{"system":"urn:ietf:bcp:47","code":"cy"}]}}]}`)
+		// The records of the patient's trail (AuditEvent, as a privacy
+		// officer reads it) that are refusals.
+		refusals := func() (n int) {
+			if err := db.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var b struct {
+				Entry []struct{ Resource map[string]any }
+			}
+			json.Unmarshal(f.a.do("GET", "/fhir/AuditEvent?patient=Patient/"+pid+"&_count=1000", "").body, &b)
+			for _, e := range b.Entry {
+				if strings.Contains(fmt.Sprint(e.Resource["subtype"]), crs.AuditRefused) || strings.Contains(fmt.Sprint(e.Resource["outcomeDesc"]), "relationship") {
+					n++
+				}
+			}
+			return n
+		}
+		c := &client{t, f.base, "doctor"}
+		found := func() string {
+			r := c.do("GET", "/fhir/Patient?language=cy", "")
+			if r.status != 200 {
+				t.Fatalf("Patient?language=cy: %d %s", r.status, r.body)
+			}
+			return entryIDs(t, r)
+		}
+		before := refusals()
+		if got := found(); got != "" {
+			t.Errorf("a doctor without a relationship finds %q by what is kept beside the record, want none", got)
+		}
+		if got := refusals(); got != before {
+			t.Errorf("the patient the scan read and did not show has %d refusals audited, want %d as before", got, before)
+		}
+		storetest.Relate(t, db, doctor, pid)
+		if got := found(); got != "Patient/"+pid {
+			t.Errorf("a doctor with a relationship finds %q, want Patient/%s", got, pid)
+		}
 	})
 }

@@ -91,6 +91,26 @@ func (s *PatientService) keepKept(ctx context.Context, a crs.Actor, rec *crs.Pat
 	}
 }
 
+// keptForScan leaves a kept resource a scan read only where the actor
+// may see the patient's clinical record now, as keepKept does, but
+// neither audits a refusal nor watches the patient's identity: the scan
+// shows none of what it reads, and its caller reads again, through
+// those checks, the patients it shows.
+func (s *PatientService) keptForScan(ctx context.Context, a crs.Actor, rec *crs.PatientRecord) error {
+	if rec.Kept == nil || !a.Role.NeedsRelationship() {
+		return nil
+	}
+	refusal, err := clinicalAccess(ctx, s.db.read, a, rec.Patient.ID, s.db.Clock.Now().UTC())
+	if err == nil {
+		return nil
+	}
+	rec.Kept = nil
+	if refusal == "" && crs.ErrorCode(err) != crs.ENOTFOUND {
+		return err // the check could not be made
+	}
+	return nil
+}
+
 // ScanPatientRecords reads the trust's patients' records in id order, or
 // in the order of birth date, family or given name as ScanPatients reads
 // them (q says), a page at a time, each as ReadPatientRecord reads one, for a search (For)
@@ -124,7 +144,9 @@ func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q 
 	}
 	page, next := pageOf(rows, q.Limit, func(r *crs.PatientRecord) []string { return scanCursor(q, r.Patient) })
 	for _, rec := range page {
-		s.keepKept(ctx, a, rec)
+		if err := s.keptForScan(ctx, a, rec); err != nil {
+			return nil, "", err
+		}
 	}
 	s.db.Audit(a, "", crs.AuditSearch, "read patients' records in "+scanOrder(q)+" order for "+q.For+": "+itoa(len(page))+", those matching shown")
 	return page, next, nil
