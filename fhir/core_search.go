@@ -207,11 +207,13 @@ func (s *Server) scanPatients(ctx context.Context, p *Principal, q *search, scan
 		if err != nil {
 			return nil, "", err
 		}
-		out := make([]scanned, 0, len(recs))
-		for _, rec := range recs {
-			it := patientsScanned([]*crs.Patient{rec.Patient})[0]
-			it.whole = servedPatientResource(rec.Patient, keptOf(rec.Kept), rec.Merged...)
-			out = append(out, it)
+		pats := make([]*crs.Patient, len(recs))
+		for i, rec := range recs {
+			pats[i] = rec.Patient
+		}
+		out := patientsScanned(pats)
+		for i, rec := range recs {
+			out[i].whole = servedPatientResource(rec.Patient, keptOf(rec.Kept), rec.Merged...)
 		}
 		return out, next, nil
 	}

@@ -660,10 +660,7 @@ func (s *PatientService) ScanPatients(ctx context.Context, a crs.Actor, q crs.Pa
 		s.db.refused(a, crs.ActSearchPatients)
 		return nil, "", err
 	}
-	if q.Limit <= 0 {
-		q.Limit = 20
-	}
-	q.Limit = min(q.Limit, 1000)
+	q = scanLimited(q)
 	query, args, err := scanPatientsSQL(a.OrgID, q)
 	if err != nil {
 		return nil, "", err
@@ -765,6 +762,16 @@ func scanPatientsRest(q crs.PatientScan, t string, arg func(any) string) (string
 		return "", err
 	}
 	return ` WHERE ` + t + `org_id = $1` + where + after + order.orderBy() + ` LIMIT ` + arg(q.Limit+1), nil
+}
+
+// scanLimited is q with its page's size within what a scan reads at
+// once: 20 when none is given, 1,000 at most.
+func scanLimited(q crs.PatientScan) crs.PatientScan {
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	q.Limit = min(q.Limit, 1000)
+	return q
 }
 
 // scanCursor is the cursor of a patient of a page of q, which the page

@@ -124,10 +124,7 @@ func (s *PatientService) ScanPatientRecords(ctx context.Context, a crs.Actor, q 
 	if q.For == "" {
 		return nil, "", crs.Errorf(crs.EINTERNAL, "a scan of patients' records is read for a search")
 	}
-	if q.Limit <= 0 {
-		q.Limit = 20
-	}
-	q.Limit = min(q.Limit, 1000)
+	q = scanLimited(q)
 	clinical = clinical && a.Can(crs.ActViewClinical)
 	query := patientRecordSQL + ` FROM patients p`
 	if clinical {
