@@ -21,6 +21,27 @@ type resourceSearch struct {
 	// few says of each SNOMED CT concept of the search's sets whether
 	// it has at most fewBelow concepts below it (fewConcepts).
 	few map[string]bool
+	// led holds the aliases a group of conditions already reads from
+	// the index (rid IN a subquery): the groups after it name the
+	// number as +rid (ridOf).
+	led map[string]bool
+}
+
+// ridOf is the number of the resource aliased a, as a group of
+// conditions matches it to the rows the index finds (rid IN ...). Only
+// the first such group of a search leads: SQLite takes an IN of the
+// number as a key of the type's index (org_id, type, rid), and a
+// second one as a key of the same number (the rowid that ends the
+// index) and reads every pair of the two lists, where rid and rowid
+// are one: a date range (date=ge2018&date=le2019) of 68,000
+// Observations read for 90 seconds. A unary plus makes the later
+// groups tests of each resource the first one finds, against their
+// lists built once, on both engines.
+func (s *resourceSearch) ridOf(a string) string {
+	if s.led[a] {
+		return "+" + a + ".rid"
+	}
+	return a + ".rid"
 }
 
 func (s *resourceSearch) arg(v any) string {
@@ -279,6 +300,18 @@ func nested(c string) string { return c + "n" }
 // once per resource.
 func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string {
 	var ors []string
+	rid := s.ridOf(a)
+	defer func() {
+		for _, o := range ors {
+			if strings.HasPrefix(o, rid+" IN (") {
+				if s.led == nil {
+					s.led = map[string]bool{}
+				}
+				s.led[a] = true
+				return
+			}
+		}
+	}()
 	if typ != "" {
 		ors, g = s.referenceLists(g, a, typ)
 	}
@@ -311,7 +344,7 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 			// Driven from the index: a selective value reads only its
 			// matches, not every resource of the type.
 			for _, e := range s.conds(c) {
-				ors = append(ors, a+".rid IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = "+s.arg(s.orgN)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
+				ors = append(ors, rid+" IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = "+s.arg(s.orgN)+" AND x.type = "+s.arg(typ)+" AND x.param = "+
 					s.arg(c.Param)+" AND "+e+")")
 			}
 		default:
@@ -387,7 +420,7 @@ func (s *resourceSearch) referenceLists(g []crs.ResourceCondition, a, typ string
 		return "(" + strings.Join(ps, ", ") + ")"
 	}
 	head := func(param string) string {
-		return a + ".rid IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND x.type = " + s.arg(typ) + " AND x.param = " + s.arg(param) + " AND "
+		return s.ridOf(a) + " IN (SELECT x.rid FROM fhir_index x WHERE x.org_n = " + s.arg(s.orgN) + " AND x.type = " + s.arg(typ) + " AND x.param = " + s.arg(param) + " AND "
 	}
 	for _, k := range refersOrder {
 		e := head(k.param) + refersRow + " AND x.text IN " + in(ids[k])
