@@ -7,20 +7,21 @@ import "context"
 
 // Data quality checks.
 const (
-	DQNHSNumberUntraced  = "nhs_number_untraced"     // no NHS number, or one not traced and verified (status other than 01)
-	DQNHSNumberInvalid   = "nhs_number_invalid"      // an NHS number that fails the Modulus 11 check
-	DQNoEthnicity        = "missing_ethnicity"       // no ETHNIC CATEGORY recorded
-	DQNoGP               = "missing_gp"              // no registered GP practice
-	DQNoPostcode         = "missing_postcode"        // no postcode
-	DQUnoutcomed         = "unoutcomed_attendance"   // attended or did not attend, no outcome recorded
-	DQPathwayNoStatus    = "open_pathway_no_status"  // a running clock whose last RTT status is not known (0 or 99)
-	DQReferralNoWorklist = "referral_on_no_worklist" // an open referral on no worklist, with nothing booked or listed
-	DQFollowUpOverdue    = "overdue_follow_up"       // a follow-up due before today and not booked
-	DQAdmissionUncoded   = "admission_not_coded"     // discharged over 30 days ago with no coded episode
+	DQNHSNumberUntraced  = "nhs_number_untraced"        // no NHS number, or one not traced and verified (status other than 01)
+	DQNHSNumberInvalid   = "nhs_number_invalid"         // an NHS number that fails the Modulus 11 check
+	DQNoEthnicity        = "missing_ethnicity"          // no ETHNIC CATEGORY recorded
+	DQNoGP               = "missing_gp"                 // no registered GP practice
+	DQNoPostcode         = "missing_postcode"           // no postcode
+	DQNoNameOrBirthDate  = "missing_name_or_birth_date" // no family name, given name or date of birth (a system's registration)
+	DQUnoutcomed         = "unoutcomed_attendance"      // attended or did not attend, no outcome recorded
+	DQPathwayNoStatus    = "open_pathway_no_status"     // a running clock whose last RTT status is not known (0 or 99)
+	DQReferralNoWorklist = "referral_on_no_worklist"    // an open referral on no worklist, with nothing booked or listed
+	DQFollowUpOverdue    = "overdue_follow_up"          // a follow-up due before today and not booked
+	DQAdmissionUncoded   = "admission_not_coded"        // discharged over 30 days ago with no coded episode
 )
 
 // DQChecks are the checks in the order the report lists them.
-var DQChecks = []string{DQNHSNumberUntraced, DQNHSNumberInvalid, DQNoEthnicity, DQNoGP, DQNoPostcode, DQUnoutcomed,
+var DQChecks = []string{DQNHSNumberUntraced, DQNHSNumberInvalid, DQNoEthnicity, DQNoGP, DQNoPostcode, DQNoNameOrBirthDate, DQUnoutcomed,
 	DQPathwayNoStatus, DQReferralNoWorklist, DQFollowUpOverdue, DQAdmissionUncoded}
 
 // DQItem is one record a check found: what to fix and where.

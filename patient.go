@@ -45,6 +45,21 @@ type Patient struct {
 	Version   int // incremented on every change; guards against lost updates
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// PartsUnknown lets a command hold the record with its family name,
+	// given name or date of birth not known, as another system may
+	// register or change a patient over the FHIR API (an unidentified
+	// patient in A&E, say); a clerk's form and an HL7 registration still
+	// need all three. It is not stored: the data quality report lists
+	// the records that lack them (DQNoNameOrBirthDate).
+	PartsUnknown bool `json:"-"`
+	// KeptChanged, set by a command, says that what is kept beside the
+	// record (by the FHIR API: other systems' identifiers and names,
+	// extensions, what the PMI does not hold) changed with it: the
+	// record takes a new version even when none of its own fields did,
+	// so that its version and ETag change with what it serves. Not
+	// stored.
+	KeptChanged bool `json:"-"`
 }
 
 // Address is a postal address in the UK form: up to five lines and a
@@ -79,7 +94,12 @@ type Contact struct {
 // (Title).
 func (p *Patient) DisplayName() string {
 	s := strings.ToUpper(p.FamilyName)
-	if p.GivenName != "" {
+	switch {
+	case s == "" && p.GivenName == "":
+		s = "(name not known)"
+	case s == "":
+		s = p.GivenName
+	case p.GivenName != "":
 		s += ", " + p.GivenName
 	}
 	if p.Title != "" {
@@ -215,14 +235,16 @@ func (p *Patient) Normalize() {
 // problem found, each naming its field.
 func (p *Patient) Validate(now time.Time) error {
 	var es Errors
-	if p.FamilyName == "" {
+	if p.FamilyName == "" && !p.PartsUnknown {
 		es = append(es, FieldErrorf("family_name", "enter the patient's family name"))
 	}
-	if p.GivenName == "" {
+	if p.GivenName == "" && !p.PartsUnknown {
 		es = append(es, FieldErrorf("given_name", "enter the patient's given name"))
 	}
 	if p.BirthDate.IsZero() {
-		es = append(es, FieldErrorf("birth_date", "enter the patient's date of birth"))
+		if !p.PartsUnknown {
+			es = append(es, FieldErrorf("birth_date", "enter the patient's date of birth"))
+		}
 	} else if p.BirthDate.After(LocalDate(now).Time) { // the UK's date, as Referral.Validate
 		es = append(es, FieldErrorf("birth_date", "date of birth %s is in the future", p.BirthDate.Display()))
 	} else if p.BirthDate.Year() < now.Year()-130 {

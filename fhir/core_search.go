@@ -494,7 +494,7 @@ func (s *Server) scanMatch(ctx context.Context, p *Principal, it scanned, q *sea
 // resource store would: some condition of every group of All, no
 // condition of any group of Not, and each parameter of Missing without a
 // value (true) or with one (false).
-func matchesQuery(r Resource, q *crs.ResourceQuery, other map[string]bool) bool {
+func matchesQuery(r Resource, q *crs.ResourceQuery, other heldElsewhere) bool {
 	return rowsMatchQuery(r, servedRows(r, paramsOf(q)), q, other)
 }
 
@@ -516,7 +516,7 @@ func servedRows(r Resource, keep map[string]bool) []crs.ResourceIndexRow {
 
 // rowsMatchQuery is matchesQuery of a resource whose index rows are
 // known.
-func rowsMatchQuery(r Resource, rows []crs.ResourceIndexRow, q *crs.ResourceQuery, other map[string]bool) bool {
+func rowsMatchQuery(r Resource, rows []crs.ResourceIndexRow, q *crs.ResourceQuery, other heldElsewhere) bool {
 	if !rowsMatchAll(r, rows, q.All, other) {
 		return false
 	}
@@ -556,11 +556,11 @@ func paramsOf(q *crs.ResourceQuery) map[string]bool {
 // rowsMatchAll reports whether the index rows of the resource r match
 // some condition of every group; other names the resources matched by
 // an identifier of another system whatever their rows say.
-func rowsMatchAll(r Resource, rows []crs.ResourceIndexRow, groups [][]crs.ResourceCondition, other map[string]bool) bool {
+func rowsMatchAll(r Resource, rows []crs.ResourceIndexRow, groups [][]crs.ResourceCondition, other heldElsewhere) bool {
 	for _, g := range groups {
 		ok := false
 		for _, c := range g {
-			if c.Param == "identifier" && other[r.ID()] {
+			if c.Param == "identifier" && other[r.ID()][identifierKey(c)] {
 				ok = true
 			}
 			if c.Param == "phonetic" && r.Type() == "Patient" {

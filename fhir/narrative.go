@@ -110,19 +110,28 @@ var narratives = map[string]func(*xhtmlDiv, Resource){
 }
 
 func patientNarrative(d *xhtmlDiv, r Resource) {
-	for _, x := range array(r["name"]) {
+	names := array(r["name"])
+	for i, x := range names {
 		n, _ := x.(map[string]any)
-		if n["use"] != "official" {
+		// The official name; a record with none (another system's,
+		// registered with its name unknown) shows its first.
+		if n["use"] != "official" && (i > 0 || len(names) > 1) {
 			continue
 		}
 		name := strings.ToUpper(text(n["family"]))
-		if given := strings.Join(strs(n["given"]), " "); given != "" {
+		if given := strings.Join(strs(n["given"]), " "); given != "" && name != "" {
 			name += ", " + given
+		} else if given != "" {
+			name = given
+		} else if name == "" {
+			name = text(n["text"])
 		}
 		if title := strings.Join(strs(n["prefix"]), " "); title != "" {
 			name += " (" + title + ")"
 		}
-		d.row("Name", name)
+		if name != "" {
+			d.row("Name", name)
+		}
 		break
 	}
 	for _, x := range array(r["identifier"]) {

@@ -70,7 +70,10 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 	}
 	r["identifier"] = ids
 	r["active"] = !p.Merged()
-	name := map[string]any{"use": "official", "family": p.FamilyName}
+	name := map[string]any{"use": "official"}
+	if p.FamilyName != "" {
+		name["family"] = p.FamilyName
+	}
 	given := []any{}
 	if p.GivenName != "" {
 		given = append(given, p.GivenName)
@@ -84,7 +87,9 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 	if p.Title != "" {
 		name["prefix"] = []any{p.Title}
 	}
-	r["name"] = []any{name}
+	if len(name) > 1 {
+		r["name"] = []any{name}
+	}
 	var telecom []any
 	for _, t := range [][3]string{{"phone", "home", p.Phone}, {"phone", "mobile", p.Mobile}, {"email", "home", p.Email}} {
 		if t[2] != "" {
@@ -176,7 +181,7 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 				}
 			}
 		case "name":
-			r[k] = withKeptNames(r[k].([]any), array(v))
+			r[k] = withKeptNames(array(r[k]), array(v))
 		case "contact": // above
 		case "deceasedBoolean":
 			if p.DeathTime == nil {
@@ -254,6 +259,11 @@ func contactOf(c map[string]any) crs.Contact {
 // not hold) takes its place while it agrees with it, and is left out
 // once the name was changed in the PAS; other names follow.
 func withKeptNames(names []any, kept []any) []any {
+	if len(names) == 0 {
+		// The PMI holds no name (a record another system registered
+		// without one): what was kept is all there is.
+		return kept
+	}
 	held, _ := names[0].(map[string]any)
 	key := func(n map[string]any) string {
 		return fmt.Sprint(n["family"], "|", strings.Join(strings.Fields(strings.Join(strs(n["given"]), " ")), " "), "|", strings.Join(strs(n["prefix"]), " "))
@@ -306,6 +316,10 @@ var pmiGender = map[string]string{"male": "1", "female": "2", "other": "9", "unk
 // not hold, to be kept beside the record (nil when nothing is). What it
 // cannot take is refused with an *Outcome naming each element.
 func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
+	// Another system may know less of a patient than a clerk must enter:
+	// the names and the date of birth are not required (UK Core's
+	// Patient needs neither).
+	p.PartsUnknown = true
 	var issues []Issue
 	refuse := func(code, at, format string, args ...any) {
 		issues = append(issues, Issue{Severity: "error", Code: code, Diagnostics: fmt.Sprintf(format, args...), Expression: at})
@@ -442,7 +456,14 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		// PMI's name agrees.
 		for k := range n {
 			switch k {
-			case "use", "family", "given", "prefix", "text":
+			case "use", "family", "given", "prefix":
+			case "text":
+				// A name written only as text (an unidentified
+				// patient's, say) is kept as sent.
+				if p.FamilyName != "" || p.GivenName != "" {
+					continue
+				}
+				fallthrough
 			default:
 				if !keptName {
 					keep("name", []any{x})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -249,6 +250,38 @@ func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
 	return putKept(tx, pat, kept, version)
 }
 
+// keptChanged reports whether kept differs from what is kept beside
+// the patient's record now.
+func keptChanged(tx crs.Tx, id string, kept Resource) (bool, error) {
+	cur, err := tx.GetResource("Patient", id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return len(kept) > 0, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if cur.Deleted {
+		return len(kept) > 0, nil
+	}
+	was, err := Decode(cur.Body)
+	if err != nil {
+		return false, err
+	}
+	delete(was, "resourceType")
+	delete(was, "id")
+	if m, ok := was["meta"].(map[string]any); ok {
+		delete(m, "versionId")
+		delete(m, "lastUpdated")
+		if len(m) == 0 {
+			delete(was, "meta")
+		}
+	}
+	if len(was) == 0 && len(kept) == 0 {
+		return false, nil
+	}
+	return !reflect.DeepEqual(map[string]any(was), map[string]any(kept)), nil
+}
+
 // putKept writes what is kept beside a patient's record as version of
 // Patient/<id> in the resource store.
 func putKept(tx crs.Tx, pat *crs.Patient, kept Resource, version int) error {
@@ -341,7 +374,9 @@ func (n *newPatient) served() (*crs.Resource, error) { return servedPatient(n.pa
 func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resource, error) {
 	old, err := tx.GetPatient(id)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		return nil, outcomeOf(http.StatusNotFound, "not-found", "Patient/%s is not in the patient index; register a patient with POST Patient (the index gives it its id)", id)
+		// R4: an update of what does not exist, where the server gives
+		// the ids, is 405.
+		return nil, outcomeOf(http.StatusMethodNotAllowed, "not-supported", "Patient/%s is not in the patient index; register a patient with POST Patient (the index gives it its id)", id)
 	}
 	if err != nil {
 		return nil, err
@@ -352,6 +387,9 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 	pat := *old
 	kept, err := patientFromResource(res, &pat)
 	if err != nil {
+		return nil, err
+	}
+	if pat.KeptChanged, err = keptChanged(tx, id, kept); err != nil {
 		return nil, err
 	}
 	if err := tx.UpdatePatient(&pat); err != nil {
@@ -494,7 +532,7 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// Body; see writeTypedSearch); one found otherwise is read to match.
 	var out []*crs.Resource
 	for _, id := range order {
-		if l := listed[id]; l != nil && !other[id] && !beside[id] && listedAnswers(&q.query) {
+		if l := listed[id]; l != nil && other[id] == nil && !beside[id] && listedAnswers(&q.query) {
 			if r := patientResource(l, nil); matchesQuery(r, &q.query, nil) && q.keepServed(r) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}
@@ -534,7 +572,7 @@ func nameGroup(groups map[string][]crs.ResourceCondition) []crs.ResourceConditio
 // conditions by parameter, refusing one the PMI does not search by, and
 // the patients found by identifiers of other systems, kept beside their
 // record and indexed in the resource store.
-func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*search, map[string][]crs.ResourceCondition, map[string]bool, error) {
+func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*search, map[string][]crs.ResourceCondition, heldElsewhere, error) {
 	if len(q.query.SortBy) > 0 && (len(q.query.Not) > 0 || len(q.query.Missing) > 0) {
 		return nil, nil, nil, invalid("not-supported", "", "a Patient search sorted by _sort does not take :not or :missing")
 	}
@@ -563,17 +601,40 @@ func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*s
 		}
 		groups[param] = append(groups[param], g...)
 	}
-	other := map[string]bool{}
+	// The patients holding another system's identifier, each found by
+	// one identifier asked: a patient matches that identifier (and only
+	// that one) whatever the PMI's record holds (heldElsewhere).
+	other := heldElsewhere{}
 	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
-		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for _, f := range found {
-			other[f.ID] = true
+		for _, c := range g {
+			found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{{c}}, Count: 200})
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, f := range found {
+				if other[f.ID] == nil {
+					other[f.ID] = map[string]bool{}
+				}
+				other[f.ID][identifierKey(c)] = true
+			}
 		}
 	}
 	return q, groups, other, nil
+}
+
+// heldElsewhere are the patients found by identifiers of other systems
+// kept beside their records (patientGroups), each with the identifiers
+// asked that found it (identifierKey): a patient matches those, and
+// only those, whatever the PMI's record holds.
+type heldElsewhere map[string]map[string]bool
+
+// identifierKey names an identifier condition in heldElsewhere.
+func identifierKey(c crs.ResourceCondition) string {
+	system := "(none)"
+	if c.System != nil {
+		system = "|" + *c.System
+	}
+	return c.Op + " " + system + "|" + c.Code
 }
 
 // pmiSearchOutcome names the parameter a refused PMI search was about.
@@ -587,7 +648,7 @@ func pmiSearchOutcome(err error) error {
 // matchesAll reports whether a served Patient matches every group of
 // conditions (any one of each) as the resource store would match it:
 // through the index rows of its search parameters.
-func matchesAll(r Resource, groups [][]crs.ResourceCondition, other map[string]bool) bool {
+func matchesAll(r Resource, groups [][]crs.ResourceCondition, other heldElsewhere) bool {
 	return matchesQuery(r, &crs.ResourceQuery{All: groups}, other)
 }
 

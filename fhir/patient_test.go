@@ -118,7 +118,7 @@ func TestPatientFromPMI(t *testing.T) {
 		for _, tc := range []struct{ body, expr, code string }{
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","link":[{"other":{"reference":"Patient/x"},"type":"replaced-by"}]}`, "Patient.link[0]", "not-supported"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990"}`, "Patient.birthDate", "not-supported"},
-			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"1990-01-01"}`, "Patient.name[0].given", ""},
+			{`{"resourceType":"Patient","name":[{"family":"X"}],"birthDate":"2999-01-01"}`, "Patient.birthDate", ""},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000019"}]}`, "Patient.identifier[0].value", "value"},
 			{`{"resourceType":"Patient","name":[{"family":"X","given":["Y"]}],"birthDate":"1990-01-01","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018","extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus","valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland","code":"99"}]}}]}]}`, "Patient.identifier[0].extension[0].valueCodeableConcept", "code-invalid"},
 		} {
@@ -158,8 +158,10 @@ func TestPatientFromPMI(t *testing.T) {
 		if got := f.b.do("GET", "/fhir/Patient?identifier=9990000018", "").json(t)["total"]; fmt.Sprint(got) != "0" {
 			t.Errorf("trust B finds %v of trust A's patients", got)
 		}
-		if r := f.b.do("PUT", "/fhir/Patient/"+id, upd); r.status != 404 {
-			t.Errorf("trust B update of trust A's patient: %d %s", r.status, r.body)
+		// As an update of a patient no trust holds: the PMI gives the
+		// ids, so an update creates none (405).
+		if r, none := f.b.do("PUT", "/fhir/Patient/"+id, upd), f.b.do("PUT", "/fhir/Patient/nobody", strings.Replace(upd, id, "nobody", 1)); r.status != 405 || none.status != 405 {
+			t.Errorf("trust B update of trust A's patient: %d %s; of no patient: %d %s", r.status, r.body, none.status, none.body)
 		}
 	})
 }

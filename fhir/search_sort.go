@@ -271,7 +271,7 @@ func (s *Server) sortedPatients(ctx context.Context, p *Principal, q *search) ([
 	var out []*crs.Resource
 	for _, m := range res.Matches {
 		id := m.Patient.ID
-		if !other[id] {
+		if other[id] == nil {
 			if matchesAll(patientResource(m.Patient, nil), q.query.All, nil) {
 				out = append(out, &crs.Resource{Type: "Patient", ID: id})
 			}

@@ -555,6 +555,9 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 		}
 	}
 	changes := diffPatients(old, p)
+	if len(changes) == 0 && p.KeptChanged {
+		changes["details kept beside the record"] = [2]any{"", "changed"}
+	}
 	if len(changes) == 0 {
 		*p = *old
 		return tx.EmitData(&crs.Event{Type: crs.EventPatientUpdated, PatientID: p.ID, SubjectID: p.ID, Summary: "Demographics confirmed, nothing changed"}, "demographics", patientEventData{Patient: p})
@@ -708,6 +711,9 @@ func (s *PatientService) RecordDeath(ctx context.Context, a crs.Actor, id string
 		}
 		at = at.UTC()
 		p.DeathTime = &at
+		// A death changes no name or date of birth: a record a system
+		// registered without them takes one as it stands.
+		p.PartsUnknown = true
 		if err := p.Validate(tx.now); err != nil {
 			return err
 		}

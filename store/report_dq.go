@@ -26,6 +26,8 @@ var dqChecks = []dqCheck{
 	{crs.DQNoEthnicity, "patient", `SELECT id, id, 'no ethnic category' FROM patients WHERE org_id = $1 AND merged_into = '' AND ethnic_category IN ('', '99') ORDER BY mrn`, nil},
 	{crs.DQNoGP, "patient", `SELECT id, id, 'no registered GP practice' FROM patients WHERE org_id = $1 AND merged_into = '' AND gp_practice_code = '' ORDER BY mrn`, nil},
 	{crs.DQNoPostcode, "patient", `SELECT id, id, 'no postcode' FROM patients WHERE org_id = $1 AND merged_into = '' AND postcode = '' ORDER BY mrn`, nil},
+	{crs.DQNoNameOrBirthDate, "patient", `SELECT id, id, CASE WHEN birth_date = '' THEN 'no date of birth' WHEN family_name = '' THEN 'no family name' ELSE 'no given name' END
+		FROM patients WHERE org_id = $1 AND merged_into = '' AND (birth_date = '' OR family_name = '' OR given_name = '') ORDER BY mrn`, nil},
 	{crs.DQUnoutcomed, "appointment", `SELECT patient_id, id, status || ' ' || substr(start_at, 1, 10) || ', no outcome' FROM appointments
 		WHERE org_id = $1 AND status IN ('attended', 'dna') AND outcomed_at = '' ORDER BY start_at`, nil},
 	{crs.DQPathwayNoStatus, "pathway", `SELECT patient_id, id, 'clock running since ' || clock_start || ', last status not known' FROM pathways

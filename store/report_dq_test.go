@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -124,6 +126,51 @@ func TestDataQualityHandMade(t *testing.T) {
 		}
 		if n := got.Counts[crs.DQAdmissionUncoded]; n != 0 {
 			t.Errorf("%s after coding: %d, want 0", crs.DQAdmissionUncoded, n)
+		}
+	})
+}
+
+// TestDataQualityNoNameOrBirthDate checks that a record another system
+// registered without a family name, given name or date of birth
+// (crs.Patient.PartsUnknown) is held, and listed by the data quality
+// report with what it lacks, while a clerk's registration still needs
+// all three.
+func TestDataQualityNoNameOrBirthDate(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		s := newSite(t, db, "RDN", 0)
+		pmi := store.NewPatientService(db)
+		if err := pmi.RegisterPatient(ctx, s.clerk, &crs.Patient{FamilyName: "Unknown"}); err == nil {
+			t.Fatal("a clerk registered a patient with no given name or date of birth")
+		}
+		lacking := map[string]*crs.Patient{
+			"no date of birth": {FamilyName: "Doe", GivenName: "Jo", PartsUnknown: true},
+			"no family name":   {GivenName: "Jo", BirthDate: crs.NewDate(1980, 1, 2), PartsUnknown: true},
+			"no given name":    {FamilyName: "Doe", BirthDate: crs.NewDate(1980, 1, 2), PartsUnknown: true},
+		}
+		whole := &crs.Patient{FamilyName: "Doe", GivenName: "Jo", BirthDate: crs.NewDate(1980, 1, 2), PartsUnknown: true}
+		for _, p := range append(slices.Collect(maps.Values(lacking)), whole) {
+			if err := pmi.RegisterPatient(ctx, s.clerk, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := report.New(store.NewReportSource(db)).DataQuality(ctx, s.tr.Actor(crs.RoleAnalyst), crs.LocalDate(clock.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[string]string{}
+		for _, it := range got.Items {
+			if it.Check == crs.DQNoNameOrBirthDate {
+				listed[it.Detail] = it.PatientID
+			}
+		}
+		for detail, p := range lacking {
+			if listed[detail] != p.ID {
+				t.Errorf("%s: listed %q, want %s", detail, listed[detail], p.ID)
+			}
+		}
+		if n := got.Counts[crs.DQNoNameOrBirthDate]; n != len(lacking) {
+			t.Errorf("%d records listed, want %d", n, len(lacking))
 		}
 	})
 }
