@@ -40,6 +40,8 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/{type}":                                   {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/_search":                          {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}":                                  {act: crs.ActRecordClinical},
+	"GET /fhir/{type}/{$}":                               {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/{type}/{$}":                              {act: crs.ActRecordClinical},
 	"GET /fhir/{type}/_history":                          {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/{type}/{id}":                              {act: crs.ActViewClinical, rel: true},
 	"PUT /fhir/{type}/{id}":                              {act: crs.ActRecordClinical},

@@ -17,6 +17,37 @@ type bundle struct {
 	Total        *int          `json:"total,omitempty"`
 	Link         []bundleLink  `json:"link,omitempty"`
 	Entry        []bundleEntry `json:"entry,omitempty"`
+
+	// firstPage says a searchset is its search's first page: one that
+	// holds every match (it has no next link) says how many they are,
+	// as counting them costs nothing. noTotal says the search asked
+	// for none (_total=none).
+	firstPage, noTotal bool
+}
+
+// settleTotal gives a searchset its total where it costs nothing (a
+// first page that holds every match), and takes it away where the
+// search asked for none.
+func (b *bundle) settleTotal() {
+	if b.noTotal {
+		b.Total = nil
+		return
+	}
+	if b.Total != nil || !b.firstPage {
+		return
+	}
+	for _, l := range b.Link {
+		if l.Relation == "next" {
+			return
+		}
+	}
+	n := 0
+	for _, e := range b.Entry {
+		if e.Search != nil && e.Search.Mode == "match" {
+			n++
+		}
+	}
+	b.Total = &n
 }
 
 type bundleLink struct {
@@ -142,5 +173,13 @@ func writeBundle(w http.ResponseWriter, b *bundle) {
 // which a query may hold unescaped, for readers that split a list on
 // its commas as written.
 func linkQuery(v url.Values) string { return linkUnescapes.Replace(v.Encode()) }
+
+// linkURL is a Bundle's link to path with the parameters, if any.
+func linkURL(path string, v url.Values) string {
+	if q := linkQuery(v); q != "" {
+		return path + "?" + q
+	}
+	return path
+}
 
 var linkUnescapes = strings.NewReplacer("%2C", ",", "%3A", ":", "%2F", "/")

@@ -70,6 +70,7 @@ func prepareCreates(entries []*txEntry) {
 		for _, l := range local {
 			l.holder["reference"] = l.to
 		}
+		resolveLinks(map[string]any(e.resource), refs)
 		if e.pmi {
 			pat := &crs.Patient{ID: e.newID}
 			if kept, err := patientFromResource(e.resource, pat); err == nil {

@@ -175,6 +175,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 	}
 	out := &bundle{ResourceType: "Bundle", Type: kind + "-response"}
 	prefer := prefer(r, "return")
+	applied(w, r)
 	for _, e := range entries {
 		if e.outcome != nil {
 			out.Entry = append(out.Entry, bundleEntry{Response: &entryResponse{Status: strconv.Itoa(e.outcome.Status), Outcome: e.outcome.JSON()}})
@@ -259,7 +260,7 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 	u, _ := req["url"].(string)
 	te.criteria, _ = req["ifNoneExist"].(string)
 	if m, _ := req["ifMatch"].(string); m != "" {
-		v, ok := parseETag(m)
+		v, ok := matchVersion(m)
 		if !ok {
 			return nil, invalid("invalid", at+".request.ifMatch", "%q is not an ETag", m)
 		}
@@ -651,6 +652,7 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		if err := resolveReferences(tx, map[string]any(e.resource), refs, e.patientsPMI); err != nil {
 			return err
 		}
+		resolveLinks(map[string]any(e.resource), refs)
 	}
 	if e.method == "PATCH" {
 		for _, v := range e.patch.values() {
@@ -821,6 +823,60 @@ func createResponse(base string, stored, existing *crs.Resource) bundleEntry {
 func created(base string, r *crs.Resource, status string) bundleEntry {
 	return bundleEntry{FullURL: base + "/" + r.Type + "/" + r.ID, Response: &entryResponse{Status: status,
 		Location: r.Type + "/" + r.ID + "/_history/" + strconv.Itoa(r.Version), Etag: etag(r.Version), LastModified: r.LastUpdated.UTC().Format(instant)}, written: r}
+}
+
+// resolveLinks rewrites what else of a resource names an entry of the
+// transaction by its fullUrl (refs), as R4 asks of a transaction: a url
+// element (an attachment's: the Binary posted with a document) and the
+// links and images of its narrative (<a href>, <img src>). The
+// references are resolveReferences'.
+func resolveLinks(v any, refs map[string]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			s, ok := c.(string)
+			switch {
+			case !ok:
+				resolveLinks(c, refs)
+			case k == "url" && strings.HasPrefix(s, "urn:"):
+				if to, ok := refs[s]; ok {
+					x[k] = to
+				}
+			case k == "div" && strings.Contains(s, "urn:"):
+				x[k] = narrativeLinks(s, refs)
+			}
+		}
+	case []any:
+		for _, c := range x {
+			resolveLinks(c, refs)
+		}
+	}
+}
+
+// narrativeLinks rewrites the attribute values of a narrative that are
+// fullUrls of the transaction's entries.
+func narrativeLinks(div string, refs map[string]string) string {
+	var b strings.Builder
+	rest := div
+	for {
+		i := strings.Index(rest, "urn:")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexAny(rest[i:], `"'`)
+		if j < 0 {
+			break
+		}
+		if to, ok := refs[rest[i:i+j]]; ok && i > 0 && rest[i-1] == rest[i+j] {
+			b.WriteString(rest[:i])
+			b.WriteString(to)
+		} else {
+			b.WriteString(rest[:i+j])
+		}
+		rest = rest[i+j:]
+	}
+	b.WriteString(rest)
+	return b.String()
 }
 
 // resolveReferences rewrites the references of a resource: a urn:uuid

@@ -529,3 +529,45 @@ func TestConditionalPutReferenceInTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestTransactionResolvesLinks checks that a transaction rewrites what
+// else of a resource names another entry by its fullUrl, as R4 asks: an
+// attachment's url and the links and images of the narrative, in a
+// resource whose references all name entries (written as prepared) and
+// in one with a conditional reference (resolved in the command); an
+// identifier's value, a string, is left as sent.
+func TestTransactionResolvesLinks(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		if r := c.do("PUT", "/fhir/Practitioner/tl-1", `{"resourceType":"Practitioner","id":"tl-1","identifier":[{"system":"https://example.org/staff","value":"tl-1"}]}`); r.status != 201 {
+			t.Fatalf("practitioner: %d %s", r.status, r.body)
+		}
+		const bin = "urn:uuid:3fdc72f4-a11d-4a9d-9260-a9f745779e1d"
+		doc := func(author string) string {
+			return `{"resourceType":"DocumentReference","status":"current","identifier":[{"system":"urn:ietf:rfc:3986","value":"` + bin + `"}],` + author +
+				`"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\"` + bin + `\">scan</a><img src='` + bin + `'/><p>urn:uuid:not-a-link</p></div>"},` +
+				`"content":[{"attachment":{"contentType":"image/png","url":"` + bin + `"}}]}`
+		}
+		tx := `{"resourceType":"Bundle","type":"transaction","entry":[
+			{"fullUrl":"` + bin + `","request":{"method":"POST","url":"Binary"},"resource":{"resourceType":"Binary","contentType":"image/png","data":"R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"}},
+			{"request":{"method":"POST","url":"DocumentReference"},"resource":` + doc("") + `},
+			{"request":{"method":"POST","url":"DocumentReference"},"resource":` + doc(`"author":[{"reference":"Practitioner?identifier=https://example.org/staff|tl-1"}],`) + `}]}`
+		r := c.do("POST", "/fhir", tx)
+		if r.status != 200 {
+			t.Fatalf("transaction: %d %s", r.status, r.body)
+		}
+		var locs []string
+		for _, e := range r.json(t)["entry"].([]any) {
+			l := e.(map[string]any)["response"].(map[string]any)["location"].(string)
+			locs = append(locs, strings.Split(l, "/_history")[0])
+		}
+		for _, loc := range locs[1:] {
+			got := string(c.do("GET", "/fhir/"+loc, "").body)
+			for _, want := range []string{`"url":"` + locs[0] + `"`, `href=\"` + locs[0] + `\"`, `src='` + locs[0] + `'`, `"value":"` + bin + `"`, `urn:uuid:not-a-link`} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s: no %s in %s", loc, want, got)
+				}
+			}
+		}
+	})
+}

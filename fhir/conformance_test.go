@@ -89,6 +89,10 @@ func TestPreferReturn(t *testing.T) {
 					if tc.want == "" && len(r.body) != 0 || tc.want != "" && !strings.Contains(string(r.body), tc.want) {
 						t.Errorf("%s answered %s, want %q", what, r.body, tc.want)
 					}
+					// The answer says which it follows (RFC 7240).
+					if got := r.header.Get("Preference-Applied"); got != tc.prefer {
+						t.Errorf("%s: Preference-Applied %q, want %q", what, got, tc.prefer)
+					}
 				}
 				check("create", r)
 				id := strings.Split(strings.TrimPrefix(r.header.Get("Location"), f.base+"/fhir/Condition/"), "/")[0]
@@ -773,6 +777,150 @@ func TestCapabilityStatementDefinitions(t *testing.T) {
 			sp := sp.(map[string]any)
 			if sp["type"] != "special" && !strings.HasPrefix(fmt.Sprint(sp["definition"]), "http://hl7.org/fhir/SearchParameter/Resource-") {
 				t.Errorf("the system's searchParam %s: definition %v, want R4's", sp["name"], sp["definition"])
+			}
+		}
+	})
+}
+
+// linkOf is the url of a Bundle's link of the relation, "" when it has
+// none.
+func linkOf(m map[string]any, relation string) string {
+	links, _ := m["link"].([]any)
+	for _, l := range links {
+		if l := l.(map[string]any); l["relation"] == relation {
+			return l["url"].(string)
+		}
+	}
+	return ""
+}
+
+// TestSearchLinksAndSlashes checks a searchset's first link (the search
+// from its start, with the page size asked) on every page, a self link
+// with no parameters written without a "?", a type's URL with a
+// trailing slash answered as the type's, and the CapabilityStatement's
+// ETag, with which a client that holds it is told it has not changed.
+func TestSearchLinksAndSlashes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		hypertension(t, c, 3)
+		page1 := c.do("GET", "/fhir/Condition?code:text=hypertension&_count=2", "").json(t)
+		first := f.base + "/fhir/Condition?_count=2&code:text=hypertension"
+		if got := linkOf(page1, "first"); got != first {
+			t.Errorf("first link of page 1: %q, want %q", got, first)
+		}
+		next := nextLink(page1)
+		if next == "" {
+			t.Fatal("no next link")
+		}
+		if got := linkOf(c.do("GET", next, "").json(t), "first"); got != first {
+			t.Errorf("first link of page 2: %q, want %q", got, first)
+		}
+		all := c.do("GET", "/fhir/Condition", "").json(t)
+		if got, want := linkOf(all, "self"), f.base+"/fhir/Condition"; got != want {
+			t.Errorf("self link with no parameters: %q, want %q", got, want)
+		}
+		if n := len(all["entry"].([]any)); n != 3 {
+			t.Errorf("Condition: %d entries, want 3", n)
+		}
+		// A first page that holds every match says how many; one that
+		// does not, or a search asking for none, says nothing.
+		if fmt.Sprint(all["total"]) != "3" {
+			t.Errorf("the total of a page of every match: %v, want 3", all["total"])
+		}
+		if page1["total"] != nil {
+			t.Errorf("a first page of more: total %v, want none", page1["total"])
+		}
+		if none := c.do("GET", "/fhir/Condition?_total=none", "").json(t); none["total"] != nil {
+			t.Errorf("_total=none: total %v", none["total"])
+		}
+		if zero := c.do("GET", "/fhir/Condition?code:text=nothing-at-all", "").json(t); fmt.Sprint(zero["total"]) != "0" {
+			t.Errorf("a search matching none: total %v, want 0", zero["total"])
+		}
+		slashed := c.do("GET", "/fhir/Condition/", "")
+		if slashed.status != 200 || len(slashed.json(t)["entry"].([]any)) != 3 {
+			t.Errorf("GET /fhir/Condition/: %d %s", slashed.status, slashed.body)
+		}
+		if r := c.do("POST", "/fhir/Condition/", `{"resourceType":"Condition","code":{"text":"Asthma"},"subject":{"reference":"Patient/p1"}}`); r.status != 201 {
+			t.Errorf("POST /fhir/Condition/: %d %s", r.status, r.body)
+		}
+		if counted := c.do("GET", "/fhir/Condition?_summary=count", "").json(t); linkOf(counted, "first") != "" {
+			t.Errorf("a count has a first link: %v", counted["link"])
+		}
+		meta := c.do("GET", "/fhir/metadata", "")
+		etag := meta.header.Get("ETag")
+		if !strings.HasPrefix(etag, `W/"`) {
+			t.Fatalf("the CapabilityStatement's ETag: %q", etag)
+		}
+		if r := c.do("GET", "/fhir/metadata", "", "If-None-Match", etag); r.status != http.StatusNotModified {
+			t.Errorf("metadata If-None-Match its ETag: %d, want 304", r.status)
+		}
+		if r := c.do("GET", "/fhir/metadata", "", "If-None-Match", `W/"0"`); r.status != 200 {
+			t.Errorf("metadata If-None-Match another: %d, want 200", r.status)
+		}
+	})
+}
+
+// TestCORS checks that the API answers a browser on another site: its
+// preflight, with the methods and headers a script may use, and its
+// requests, with the headers the script may read; a request of no
+// browser (no Origin) is answered as before.
+func TestCORS(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		pre := c.do("OPTIONS", "/fhir/Observation", "", "Origin", "https://app.example.org", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization, content-type")
+		if pre.status != http.StatusNoContent || pre.header.Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(pre.header.Get("Access-Control-Allow-Methods"), "PUT") || !strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+			t.Errorf("preflight: %d %v", pre.status, pre.header)
+		}
+		r := c.do("POST", "/fhir/Observation", `{"resourceType":"Observation","status":"final","code":{"text":"Pulse"}}`, "Origin", "https://app.example.org")
+		if r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "Location") {
+			t.Errorf("a create from another site: %d %v", r.status, r.header)
+		}
+		if r := c.do("GET", "/fhir/metadata", ""); r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("a request of no browser: Access-Control-Allow-Origin %q", r.header.Get("Access-Control-Allow-Origin"))
+		}
+		if r := c.do("OPTIONS", "/fhir/Observation", ""); r.status != http.StatusMethodNotAllowed {
+			t.Errorf("OPTIONS, no preflight: %d, want 405", r.status)
+		}
+	})
+}
+
+// TestSearchEscapedPipe checks that a token's value may hold a pipe,
+// escaped (\|), with or without its system: the code is not split at
+// it, and the quantity's and identifier's parts neither.
+func TestSearchEscapedPipe(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		id := create(t, c, "Observation", `{"resourceType":"Observation","status":"final","identifier":[{"system":"https://example.org/a|b","value":"v|1"}],"code":{"coding":[{"system":"http://example.com","code":"test|code"}]},"valueQuantity":{"value":5,"system":"http://unitsofmeasure.org","code":"mg|x"}}`)
+		create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"test","code":"code"}]}}`)
+		for _, tc := range []struct{ q, want string }{
+			{`code=test\|code`, id},
+			{`code=http://example.com|test\|code`, id},
+			{`code=|test\|code`, ""},
+			{`code=test|code`, "other"},
+			{`identifier=https://example.org/a\|b|v\|1`, id},
+			{`identifier=v\|1`, id},
+			{`value-quantity=5|http://unitsofmeasure.org|mg\|x`, id},
+			{`code=test\|code,nothing`, id},
+		} {
+			r := c.do("GET", "/fhir/Observation?"+strings.ReplaceAll(strings.ReplaceAll(tc.q, `\`, "%5C"), "|", "%7C"), "")
+			if r.status != 200 {
+				t.Errorf("%s: %d %s", tc.q, r.status, r.body)
+				continue
+			}
+			es, _ := r.json(t)["entry"].([]any)
+			var got []string
+			for _, e := range es {
+				got = append(got, e.(map[string]any)["resource"].(map[string]any)["id"].(string))
+			}
+			switch {
+			case tc.want == "other":
+				if len(got) != 1 || got[0] == id {
+					t.Errorf("%s: %v, want the other Observation", tc.q, got)
+				}
+			case tc.want == "" && len(got) != 0, tc.want != "" && (len(got) != 1 || got[0] != tc.want):
+				t.Errorf("%s: %v, want [%s]", tc.q, got, tc.want)
 			}
 		}
 	})

@@ -75,7 +75,9 @@ func TestSortedScanInOrder(t *testing.T) {
 					if g != w {
 						t.Errorf("total %s, reading every match %s", g, w)
 					}
-				} else if got["total"] != nil {
+				} else if got["total"] != nil && (nextLink(got) != "" || strings.Contains(q, "_offset=") || g != fmt.Sprint(len(entryIDs(got)))) {
+					// Only a first page that holds every match says how
+					// many there are, unasked.
 					t.Errorf("total %s, not asked for", g)
 				}
 			})

@@ -491,3 +491,46 @@ func TestHistoryMethods(t *testing.T) {
 		}
 	})
 }
+
+// TestPreconditionNamesNoVersion checks that an If-Match whose entity
+// tag names no version (W/"abc") fails its precondition (412), as one
+// naming a version that is not current does, alone and in a batch, and
+// that what is no entity tag is refused (400); and that a version id no
+// version has (abc) is not found (404).
+func TestPreconditionNamesNoVersion(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		obs := `{"resourceType":"Observation","id":"pn-1","status":"final","code":{"text":"Pulse"}}`
+		if r := c.do("PUT", "/fhir/Observation/pn-1", obs); r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		pat := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","name":[{"family":"Lane","given":["Ann"]}],"birthDate":"1970-01-01"}`)
+		if pat.status != 201 {
+			t.Fatalf("register: %d %s", pat.status, pat.body)
+		}
+		pid := pat.json(t)["id"].(string)
+		for _, tc := range []struct {
+			path, body, match string
+			status            int
+		}{
+			{"/fhir/Observation/pn-1", obs, `W/"outdated-version"`, 412},
+			{"/fhir/Observation/pn-1", obs, `"2"`, 412},
+			{"/fhir/Observation/pn-1", obs, `outdated`, 400},
+			{"/fhir/Patient/" + pid, strings.Replace(string(pat.body), `"Lane"`, `"Lain"`, 1), `W/"x"`, 412},
+		} {
+			if r := c.do("PUT", tc.path, tc.body, "If-Match", tc.match); r.status != tc.status {
+				t.Errorf("PUT %s If-Match %s: %d %s, want %d", tc.path, tc.match, r.status, r.body, tc.status)
+			}
+		}
+		batch := `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + obs + `,"request":{"method":"PUT","url":"Observation/pn-1","ifMatch":"W/\"abc\""}}]}`
+		if got := c.do("POST", "/fhir", batch).json(t)["entry"].([]any)[0].(map[string]any)["response"].(map[string]any)["status"]; !strings.HasPrefix(got.(string), "412") {
+			t.Errorf("a batch's entry with If-Match W/\"abc\": %v, want 412", got)
+		}
+		for _, path := range []string{"/fhir/Observation/pn-1/_history/abc", "/fhir/Observation/pn-1/_history/0", "/fhir/Patient/" + pid + "/_history/v1"} {
+			if r := c.do("GET", path, ""); r.status != 404 || !isOutcome(r) {
+				t.Errorf("GET %s: %d %s, want 404", path, r.status, r.body)
+			}
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -199,6 +201,15 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}},
 	})
 	b, _ := json.Marshal(cs)
+	// The statement changes only with the server (its version, its
+	// base): its ETag is its digest, and a client holding it is told so.
+	sum := sha256.Sum256(b)
+	etag := `W/"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	writeJSON(w, http.StatusOK, b)
 }
 

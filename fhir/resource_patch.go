@@ -287,7 +287,7 @@ func ifMatch(r *http.Request) (int, error) {
 	if m == "" {
 		return 0, nil
 	}
-	v, ok := parseETag(m)
+	v, ok := matchVersion(m)
 	if !ok {
 		return 0, invalid("invalid", "", "If-Match %q is not an ETag such as W/\"3\"", m)
 	}

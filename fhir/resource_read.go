@@ -33,7 +33,8 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 	if v := r.PathValue("vid"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return invalid("value", "", "version %q is not a version id", v)
+			// No version has that id: versions are numbered from 1.
+			return outcomeOf(http.StatusNotFound, "not-found", "%s/%s has no version %q: its versions are numbered 1, 2, ...", typ, id, v)
 		}
 		version = n
 	}

@@ -359,6 +359,7 @@ func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource, 
 func writeResource(w http.ResponseWriter, r *http.Request, status int, res *crs.Resource) {
 	e := newServedEntry(res, "")
 	prefer := preferReturn(r)
+	applied(w, r)
 	if prefer == "" {
 		writeServed(w, status, e)
 		return
@@ -383,6 +384,16 @@ func writtenOutcome(res *crs.Resource, created bool, method string) *Outcome {
 		what = "matched If-None-Exist; nothing was created"
 	}
 	return &Outcome{Issues: []Issue{{Severity: "information", Code: "informational", Diagnostics: res.Type + "/" + res.ID + " version " + strconv.Itoa(res.Version) + ": " + what}}}
+}
+
+// applied says which return= preference of the request's Prefer header
+// the answer follows (Preference-Applied, RFC 7240): one the server
+// knows, not one it ignores.
+func applied(w http.ResponseWriter, r *http.Request) {
+	switch v := prefer(r, "return"); v {
+	case "minimal", "representation", "OperationOutcome":
+		w.Header().Set("Preference-Applied", "return="+v)
+	}
 }
 
 // preferReturn is the return= of the request's Prefer header:

@@ -46,6 +46,7 @@ type search struct {
 	query      crs.ResourceQuery
 	countOnly  bool            // _summary=count or _count=0
 	total      bool            // _total=accurate or estimate: the Bundle says how many match
+	totalNone  bool            // _total=none: the Bundle says nothing of how many match
 	includes   []include       // _include: references of the matches to follow
 	revinclude []include       // _revinclude: resources whose references point at the matches
 	elements   []string        // _elements: the top-level elements each match is cut to
@@ -191,6 +192,7 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		case "accurate", "estimate":
 			s.total = true
 		case "none":
+			s.totalNone = true
 		default:
 			return bad("%q is not none, estimate or accurate", value)
 		}
@@ -520,6 +522,11 @@ func splitValues(v string) []string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		switch {
+		case v[i] == '\\' && i+1 < len(v) && (v[i+1] == '|' || v[i+1] == '\\'):
+			// Kept escaped: a token's system and code, a quantity's
+			// parts are split at the | not escaped (pipeParts).
+			b.WriteString(v[i : i+2])
+			i++
 		case v[i] == '\\' && i+1 < len(v):
 			i++
 			b.WriteByte(v[i])
@@ -536,6 +543,9 @@ func splitValues(v string) []string {
 // condition reads one value of a parameter.
 func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondition, error) {
 	c := crs.ResourceCondition{Param: name, Kind: kind, Op: crs.MatchEq}
+	if kind != "token" && kind != "quantity" {
+		v = unescapePipes(v) // only a token's and a quantity's | divide
+	}
 	switch kind {
 	case "token":
 		switch modifier {
@@ -620,7 +630,7 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 		}
 		num := v
 		if kind == "quantity" {
-			parts := strings.SplitN(v, "|", 3)
+			parts := pipeParts(v, 3)
 			num = parts[0]
 			if len(parts) == 3 {
 				if parts[1] != "" {
@@ -656,10 +666,39 @@ func condition(name, kind, modifier, v string, now time.Time) (crs.ResourceCondi
 
 // tokenValue reads a token's system|code, or a code of any system.
 func tokenValue(v string) (system *string, code string) {
-	if sys, code, ok := strings.Cut(v, "|"); ok {
-		return &sys, code
+	if parts := pipeParts(v, 2); len(parts) == 2 {
+		return &parts[0], parts[1]
 	}
-	return nil, v
+	return nil, unescapePipes(v)
+}
+
+// pipeParts splits a value at each | not escaped (\|), into at most n
+// parts, each with its escaped pipes unescaped.
+func pipeParts(v string, n int) []string {
+	parts := splitUnescaped(v, '|')
+	if len(parts) > n {
+		parts = append(parts[:n-1], strings.Join(parts[n-1:], "|"))
+	}
+	for i := range parts {
+		parts[i] = unescapePipes(parts[i])
+	}
+	return parts
+}
+
+// unescapePipes writes a value's escaped pipes (\|) as pipes, and its
+// escaped backslashes (\\) as backslashes.
+func unescapePipes(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '|' || v[i+1] == '\\') {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }
 
 // decimals counts the digits after the decimal point of a number as

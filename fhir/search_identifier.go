@@ -21,7 +21,7 @@ func (s *search) addOfType(typ, key string, p *SearchParam, value string) error 
 	var want []ofType
 	var group []crs.ResourceCondition
 	for _, v := range splitValues(value) {
-		parts := strings.SplitN(v, "|", 3)
+		parts := pipeParts(v, 3)
 		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
 			return invalid("invalid", key, "search parameter %s: %q is not the type's system|code and the identifier's value, joined by |", key, v)
 		}

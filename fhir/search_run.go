@@ -37,7 +37,8 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			return err
 		}
 	}
-	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
+	b := &bundle{ResourceType: "Bundle", Type: "searchset", noTotal: q.totalNone && !q.countOnly,
+		firstPage: !vals.Has("_cursor") && !vals.Has("_offset")}
 	// The self link is the search done: the parameters used and the page
 	// (_count, _cursor or _offset as asked), so that it answers this page.
 	self := q.params
@@ -49,7 +50,17 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 		}
 	}
-	b.Link = append(b.Link, bundleLink{"self", q.linkPath(r) + "?" + linkQuery(self)})
+	b.Link = append(b.Link, bundleLink{"self", linkURL(q.linkPath(r), self)})
+	if !q.countOnly {
+		// The first page: the search with the page size asked, from
+		// its start.
+		first := q.params
+		if vals.Has("_count") {
+			first = maps.Clone(q.params)
+			first["_count"] = vals["_count"]
+		}
+		b.Link = append(b.Link, bundleLink{"first", linkURL(q.linkPath(r), first)})
+	}
 	typed := s.typedSearch(typ)
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {

@@ -107,7 +107,14 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 			self.Set(k, vals.Get(k))
 		}
 	}
-	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", base + "?" + linkQuery(self)}}}
+	b := &bundle{ResourceType: "Bundle", Type: "searchset", Link: []bundleLink{{"self", linkURL(base, self)}},
+		firstPage: !vals.Has("_cursor") && !vals.Has("_offset"), noTotal: vals.Get("_total") == "none" && !countOnly}
+	if !countOnly {
+		first := maps.Clone(self)
+		first.Del("_cursor")
+		first.Del("_offset")
+		b.Link = append(b.Link, bundleLink{"first", linkURL(base, first)})
+	}
 	if countOnly || vals.Has("_total") && vals.Get("_total") != "none" {
 		total := 0
 		for _, t := range types {

@@ -13,6 +13,7 @@ import (
 // encoding took). A Bundle with an entry that carries a request or a
 // response (a history, a transaction's answer) is encoded as before.
 func (b *bundle) servedJSON() []byte {
+	b.settleTotal()
 	size := 128
 	for _, e := range b.Entry {
 		if e.Request != nil || e.Response != nil {

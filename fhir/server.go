@@ -101,6 +101,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/{$}", s.authed(s.handleSystemSearch))
 	mux.Handle("POST /fhir/_search", s.authed(s.handleSystemSearch))
 	mux.Handle("GET /fhir/{type}", s.authed(s.handleSearch))
+	// A type's URL with a trailing slash is the type's, as the base's is.
+	mux.Handle("GET /fhir/{type}/{$}", s.authed(s.handleSearch))
+	mux.Handle("POST /fhir/{type}/{$}", s.authed(s.handleCreate))
 	mux.Handle("POST /fhir/{type}/_search", s.authed(s.handleSearch))
 	mux.Handle("POST /fhir/{type}", s.authed(s.handleCreate))
 	mux.Handle("GET /fhir/{type}/_history", s.authed(s.handleHistory))
@@ -165,7 +168,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/fhir/", unsupported)
 	mux.HandleFunc("/fhir", unsupported)
 	s.mux = mux
-	s.api = compressing(identified(negotiate(s.based(mux))))
+	s.api = cors(compressing(identified(negotiate(s.based(mux)))))
 	return s.api
 }
 
@@ -311,6 +314,21 @@ func parseETag(s string) (int, bool) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "W/")
 	n, err := strconv.Atoi(strings.Trim(s, `"`))
 	return n, err == nil && n > 0
+}
+
+// matchVersion reads the version an If-Match names. An entity tag that
+// names no version (W/"abc") is -1, which no version is, so that its
+// precondition fails (412) as for any version that is not current; ok
+// is false for what is no entity tag at all.
+func matchVersion(m string) (int, bool) {
+	if v, ok := parseETag(m); ok {
+		return v, true
+	}
+	s := strings.TrimPrefix(strings.TrimSpace(m), "W/")
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return -1, true
+	}
+	return 0, false
 }
 
 // withMeta returns the resource's JSON with its id and meta set for the
