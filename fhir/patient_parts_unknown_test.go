@@ -66,6 +66,25 @@ func TestPatientPartsUnknown(t *testing.T) {
 				}
 			})
 		}
+		// What the record holds is not removed by a change that leaves
+		// it out; it may be corrected, and a part not known added.
+		whole := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","name":[{"family":"Kept","given":["Kim"]}],"birthDate":"1980-02-03"}`)
+		if whole.status != 201 {
+			t.Fatalf("register: %d %s", whole.status, whole.body)
+		}
+		wid := whole.json(t)["id"].(string)
+		for _, tc := range []struct{ sent, expr string }{
+			{`{"resourceType":"Patient","id":"` + wid + `","name":[{"family":"Kept","given":["Kim"]}]}`, "Patient.birthDate"},
+			{`{"resourceType":"Patient","id":"` + wid + `","name":[{"given":["Kim"]}],"birthDate":"1980-02-03"}`, "Patient.name[0].family"},
+			{`{"resourceType":"Patient","id":"` + wid + `","birthDate":"1980-02-03"}`, "Patient.name[0].given"},
+		} {
+			if r := c.do("PUT", "/fhir/Patient/"+wid, tc.sent); r.status != 422 || !strings.Contains(string(r.body), `"`+tc.expr+`"`) {
+				t.Errorf("a change leaving out %s: %d %s", tc.expr, r.status, r.body)
+			}
+		}
+		if r := c.do("PUT", "/fhir/Patient/"+wid, `{"resourceType":"Patient","id":"`+wid+`","name":[{"family":"Kemp","given":["Kim"]}],"birthDate":"1980-03-02"}`); r.status != 200 {
+			t.Errorf("a correction: %d %s", r.status, r.body)
+		}
 		// A partial date of birth is still refused: the PMI holds a whole one.
 		if r := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","birthDate":"1990-05"}`); r.status != 422 || !strings.Contains(string(r.body), "Patient.birthDate") {
 			t.Errorf("a partial date of birth: %d %s", r.status, r.body)

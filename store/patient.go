@@ -537,6 +537,9 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 	}
 	p.Normalize()
 	p.OrgID, p.MRN, p.CreatedAt, p.MergedInto = old.OrgID, old.MRN, old.CreatedAt, old.MergedInto
+	if err := keptParts(old, p); err != nil {
+		return err
+	}
 	if err := p.Validate(tx.now); err != nil {
 		return err
 	}
@@ -573,6 +576,27 @@ func updatePatient(tx *Tx, p *crs.Patient) error {
 	sort.Strings(keys)
 	return tx.EmitData(&crs.Event{Type: crs.EventPatientUpdated, PatientID: p.ID, SubjectID: p.ID, Summary: "Changed " + strings.Join(keys, ", ")},
 		"demographics", patientEventData{Patient: p, Changes: changes})
+}
+
+// keptParts refuses a change that may leave parts unknown
+// (PartsUnknown) where it leaves out a name or a date of birth the
+// record holds: another system that does not know one does not remove
+// what the PMI knows; it may change it.
+func keptParts(old, p *crs.Patient) error {
+	if !p.PartsUnknown {
+		return nil
+	}
+	var es crs.Errors
+	if p.FamilyName == "" && old.FamilyName != "" {
+		es = append(es, crs.FieldErrorf("family_name", "the record holds a family name (%s): a change may correct it, not remove it", old.FamilyName))
+	}
+	if p.GivenName == "" && old.GivenName != "" {
+		es = append(es, crs.FieldErrorf("given_name", "the record holds a given name (%s): a change may correct it, not remove it", old.GivenName))
+	}
+	if p.BirthDate.IsZero() && !old.BirthDate.IsZero() {
+		es = append(es, crs.FieldErrorf("birth_date", "the record holds a date of birth (%s): a change may correct it, not remove it", old.BirthDate.Display()))
+	}
+	return es.Err()
 }
 
 // writePatient writes the patient's changed record. On PostgreSQL its
