@@ -816,6 +816,21 @@ func TestSearchLinksAndSlashes(t *testing.T) {
 		if got := linkOf(c.do("GET", next, "").json(t), "first"); got != first {
 			t.Errorf("first link of page 2: %q, want %q", got, first)
 		}
+		// A page read by its offset links to the page before it.
+		for _, tc := range []struct{ q, prev string }{
+			{"_sort=_id&_count=2&_offset=2", "_count=2&_sort=_id"},
+			{"_sort=_id&_count=1&_offset=2", "_count=1&_offset=1&_sort=_id"},
+			{"_sort=_id&_count=2", ""},
+		} {
+			page := c.do("GET", "/fhir/Condition?"+tc.q, "").json(t)
+			want := ""
+			if tc.prev != "" {
+				want = f.base + "/fhir/Condition?" + tc.prev
+			}
+			if got := linkOf(page, "previous"); got != want {
+				t.Errorf("Condition?%s: previous link %q, want %q", tc.q, got, want)
+			}
+		}
 		all := c.do("GET", "/fhir/Condition", "").json(t)
 		if got, want := linkOf(all, "self"), f.base+"/fhir/Condition"; got != want {
 			t.Errorf("self link with no parameters: %q, want %q", got, want)

@@ -60,6 +60,15 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 			first["_count"] = vals["_count"]
 		}
 		b.Link = append(b.Link, bundleLink{"first", linkURL(q.linkPath(r), first)})
+		if off := q.query.Offset; off > 0 {
+			// A page read by its offset has the page before it.
+			prev := maps.Clone(first)
+			prev.Set("_count", strconv.Itoa(q.query.Count))
+			if off > q.query.Count {
+				prev.Set("_offset", strconv.Itoa(off-q.query.Count))
+			}
+			b.Link = append(b.Link, bundleLink{"previous", linkURL(q.linkPath(r), prev)})
+		}
 	}
 	typed := s.typedSearch(typ)
 	if typed != nil {
