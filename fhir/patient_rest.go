@@ -232,18 +232,26 @@ func findPatientsIn(tx crs.Tx, criteria string) ([]*crs.Patient, error) {
 	return out, nil
 }
 
-// keepBeside writes what is kept beside a patient's record as the next
-// version of Patient/<id> in the resource store, indexed as the whole
-// Patient is served (so its kept identifiers are found); nothing when
-// nothing is kept and nothing was.
-func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
+// keptBeside is what is kept beside the patient's record now, as
+// version of Patient/<id> in the resource store; nil when nothing ever
+// was.
+func keptBeside(tx crs.Tx, id string) (*crs.Resource, error) {
+	cur, err := tx.GetResource("Patient", id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, nil
+	}
+	return cur, err
+}
+
+// keepBeside writes what is kept beside a patient's record as the
+// version after cur (keptBeside) of Patient/<id> in the resource store,
+// indexed as the whole Patient is served (so its kept identifiers are
+// found); nothing when nothing is kept and nothing was.
+func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource, cur *crs.Resource) error {
 	version := 1
-	cur, err := tx.GetResource("Patient", pat.ID)
 	switch {
-	case err == nil:
+	case cur != nil:
 		version = cur.Version + 1
-	case crs.ErrorCode(err) != crs.ENOTFOUND:
-		return err
 	case kept == nil:
 		return nil
 	}
@@ -251,16 +259,9 @@ func keepBeside(tx crs.Tx, pat *crs.Patient, kept Resource) error {
 }
 
 // keptChanged reports whether kept differs from what is kept beside
-// the patient's record now.
-func keptChanged(tx crs.Tx, id string, kept Resource) (bool, error) {
-	cur, err := tx.GetResource("Patient", id)
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
-		return len(kept) > 0, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if cur.Deleted {
+// the patient's record now (cur, from keptBeside).
+func keptChanged(cur *crs.Resource, kept Resource) (bool, error) {
+	if cur == nil || cur.Deleted {
 		return len(kept) > 0, nil
 	}
 	was, err := Decode(cur.Body)
@@ -389,13 +390,17 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 	if err != nil {
 		return nil, err
 	}
-	if pat.KeptChanged, err = keptChanged(tx, id, kept); err != nil {
+	cur, err := keptBeside(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if pat.KeptChanged, err = keptChanged(cur, kept); err != nil {
 		return nil, err
 	}
 	if err := tx.UpdatePatient(&pat); err != nil {
 		return nil, pmiOutcome(err)
 	}
-	if err := keepBeside(tx, &pat, kept); err != nil {
+	if err := keepBeside(tx, &pat, kept, cur); err != nil {
 		return nil, err
 	}
 	return servedPatient(&pat, kept)
