@@ -236,7 +236,7 @@ func (s *ReferralService) FindReferrals(ctx context.Context, a crs.Actor, patien
 // scanReferralPPI reads a referral followed by its pathway's PPI.
 func scanReferralPPI(row scanner) (*crs.Referral, error) {
 	var ppi string
-	r, err := scanReferral(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &ppi)...) }))
+	r, err := scanThen(row, scanReferral, &ppi)
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +246,12 @@ func scanReferralPPI(row scanner) (*crs.Referral, error) {
 
 // scanFunc adapts a function to the scanner interface.
 type scanFunc func(dest ...any) error
+
+// scanThen reads a row of what scan reads followed by one column more,
+// into then.
+func scanThen[T any](row scanner, scan func(scanner) (T, error), then any) (T, error) {
+	return scan(scanFunc(func(dest ...any) error { return row.Scan(append(dest, then)...) }))
+}
 
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 

@@ -30,7 +30,7 @@ func NewResourceService(db *DB) *ResourceService { return &ResourceService{db: d
 
 const resourceColumns = `type, id, version, seq, last_updated, deleted, patient_id, body`
 
-func scanResource(rows interface{ Scan(...any) error }) (*crs.Resource, error) {
+func scanResource(rows scanner) (*crs.Resource, error) {
 	var r crs.Resource
 	var updated, body string
 	var deleted int
@@ -491,7 +491,7 @@ func historySQL(org, typ, id string, since time.Time, at crs.Period, before stri
 // interaction that wrote it.
 func scanHistoryVersion(row scanner) (*crs.Resource, error) {
 	var method string
-	r, err := scanResource(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &method)...) }))
+	r, err := scanThen(row, scanResource, &method)
 	if err != nil {
 		return nil, err
 	}
