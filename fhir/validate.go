@@ -131,6 +131,9 @@ func Validate(r Resource) error { return validate(r, false) }
 func validateSent(r Resource) error { return validate(r, true) }
 
 func validate(r Resource, sent bool) error {
+	if sent {
+		pruneEmpty(map[string]any(r))
+	}
 	v := &validator{sent: sent}
 	v.resource(map[string]any(r))
 	if len(v.issues) > 0 {
@@ -514,4 +517,39 @@ func validCode(s string) bool {
 		space = isSpace
 	}
 	return !space
+}
+
+// pruneEmpty takes out of a resource a client sent the empty objects and
+// arrays R4's JSON leaves out (`"telecom":[{}]`, `"extension":[]`), and
+// those they leave empty, as many systems write them: they hold nothing,
+// so nothing sent is lost, and the resource is kept as R4 writes it. A
+// primitive's extensions (`_given`, `_status`) are kept as sent: they
+// pair with its values by position.
+func pruneEmpty(obj map[string]any) {
+	for k, val := range obj {
+		if strings.HasPrefix(k, "_") {
+			continue
+		}
+		switch x := val.(type) {
+		case map[string]any:
+			if pruneEmpty(x); len(x) == 0 {
+				delete(obj, k)
+			}
+		case []any:
+			kept := x[:0]
+			for _, item := range x {
+				if m, ok := item.(map[string]any); ok {
+					if pruneEmpty(m); len(m) == 0 {
+						continue
+					}
+				}
+				kept = append(kept, item)
+			}
+			if len(kept) == 0 {
+				delete(obj, k)
+			} else {
+				obj[k] = kept
+			}
+		}
+	}
 }

@@ -66,3 +66,36 @@ func TestValidateSent(t *testing.T) {
 		}
 	})
 }
+
+// TestSentEmptiesLeftOut checks that the empty objects and arrays some
+// systems write (`"telecom":[{}]`), which R4's JSON leaves out, are
+// taken out of a resource written rather than refusing it: what is
+// stored and served has none, and a primitive's extensions stay paired
+// with its values.
+func TestSentEmptiesLeftOut(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		r := c.do("POST", "/fhir/Observation", `{"resourceType":"Observation","status":"final","extension":[],"identifier":[{}],
+			"code":{"coding":[{}],"text":"Pulse"},"note":[{"text":"a","extension":[{}]}],"category":[{"coding":[]}],
+			"subject":{"reference":"Patient/p1","identifier":{}},"meta":{"tag":[]},
+			"component":[{"code":{"text":"x"},"interpretation":[{"coding":[{}]}]}]}`)
+		if r.status != 201 {
+			t.Fatalf("create with empties: %d %s", r.status, r.body)
+		}
+		got := c.do("GET", "/fhir/Observation/"+r.json(t)["id"].(string), "")
+		for _, empty := range []string{"[]", "{}", `"extension"`, `"identifier"`, `"category"`, `"interpretation"`} {
+			if strings.Contains(string(got.body), empty) {
+				t.Errorf("served with %s: %s", empty, got.body)
+			}
+		}
+		if !strings.Contains(string(got.body), `"note":[{"text":"a"}]`) || !strings.Contains(string(got.body), `"code":{"text":"Pulse"}`) {
+			t.Errorf("what the empties were beside is not kept: %s", got.body)
+		}
+		// A primitive's extensions are kept as sent, paired with its
+		// values by position.
+		p := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","name":[{"given":["A","B"],"_given":[null,{"extension":[{"url":"urn:x","valueString":"y"}]}]}]}`)
+		if p.status != 201 || !strings.Contains(string(p.body), `"_given":[null,{"extension":[{"url":"urn:x","valueString":"y"}]}]`) {
+			t.Errorf("a primitive's extensions: %d %s", p.status, p.body)
+		}
+	})
+}
