@@ -328,6 +328,16 @@ func appendTokenRows(out []crs.ResourceIndexRow, param string, v any) []crs.Reso
 		}
 	}
 	str := func(o map[string]any, k string) string { s, _ := o[k].(string); return s }
+	// :text matches the text of a code (R4): a CodeableConcept's text, a
+	// Coding's display, an Identifier's type's text; each different
+	// text once.
+	var texts []string
+	text := func(t string) {
+		if f := Fold(t); f != "" && !slices.Contains(texts, f) {
+			texts = append(texts, f)
+			out = append(out, crs.ResourceIndexRow{Param: param + ":text", Code: t, Text: f})
+		}
+	}
 	switch x := v.(type) {
 	case string:
 		add("", x)
@@ -346,13 +356,20 @@ func appendTokenRows(out []crs.ResourceIndexRow, param string, v any) []crs.Reso
 					add(str(co, "system"), str(co, "code"))
 				}
 			}
-			if t := str(x, "text"); t != "" {
-				out = append(out, crs.ResourceIndexRow{Param: param + ":text", Code: t, Text: Fold(t)})
+			text(str(x, "text"))
+			for _, c := range codings {
+				if co, ok := c.(map[string]any); ok {
+					text(str(co, "display"))
+				}
 			}
 		case x["value"] != nil: // Identifier, ContactPoint
 			add(str(x, "system"), str(x, "value"))
+			if t, ok := x["type"].(map[string]any); ok {
+				text(str(t, "text"))
+			}
 		default: // Coding
 			add(str(x, "system"), str(x, "code"))
+			text(str(x, "display"))
 		}
 	}
 	return out

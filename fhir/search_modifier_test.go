@@ -507,3 +507,29 @@ func TestSearchNumberPrecision(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenTextMatchesDisplay checks that :text on a token matches the
+// text of a code as R4 has it: a CodeableConcept's text, a Coding's
+// display (a code sent without text) and an Identifier's type's text.
+func TestTokenTextMatchesDisplay(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		r := c.do("POST", "/fhir/Condition", `{"resourceType":"Condition","subject":{"reference":"Patient/p1"},
+			"code":{"coding":[{"system":"http://snomed.info/sct","code":"25064002","display":"Headache finding"}]},
+			"identifier":[{"type":{"text":"Problem list number"},"value":"PL-7"}]}`)
+		if r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		for _, tc := range []struct {
+			q    string
+			want int
+		}{
+			{"code:text=headache", 1}, {"code:text=HEADACHE%20fin", 1}, {"code:text=migraine", 0},
+			{"identifier:text=problem%20list", 1}, {"identifier:text=lab", 0},
+		} {
+			if got := len(array(c.do("GET", "/fhir/Condition?"+tc.q, "").json(t)["entry"])); got != tc.want {
+				t.Errorf("Condition?%s: %d, want %d", tc.q, got, tc.want)
+			}
+		}
+	})
+}

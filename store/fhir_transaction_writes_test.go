@@ -25,8 +25,9 @@ func (a principalAuth) Authenticate(*http.Request) (*fhir.Principal, error) { re
 // Observation of it (the Bundle `crs bench fhir` posts) writes the
 // patient once, in the patient index (no copy of it in the resource
 // store: its identifier, name, gender and birth date are all the index
-// holds), the Observation's current version, its version row and its five
-// search index rows, and one event and one audit record for each of the
+// holds), the Observation's current version, its version row and its six
+// search index rows (code, the code's display for :text, status, subject,
+// date, value-quantity), and one event and one audit record for each of the
 // two, and adds no row to any other table, on both engines.
 func TestFHIRTransactionWrites(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
@@ -53,7 +54,7 @@ func TestFHIRTransactionWrites(t *testing.T) {
 				got[name] = d
 			}
 		}
-		want := map[string]int64{"patients": 1, "fhir_current": 1, "fhir_versions": 1, "fhir_index": 5, "events": 2, "audit": 2}
+		want := map[string]int64{"patients": 1, "fhir_current": 1, "fhir_versions": 1, "fhir_index": 6, "events": 2, "audit": 2}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("rows a Patient+Observation transaction added, by table (-want +got):\n%s", diff)
 		}
