@@ -58,6 +58,7 @@ var interactionAccess = map[string]interaction{
 	"POST /fhir/Observation/$lastn":                      {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/{type}/{id}/{of}":                         {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/{id}/{of}/_search":                {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/{type}/{id}/_search":                     {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/{type}/$validate":                        {act: crs.ActViewClinical},
 	"POST /fhir/{type}/{id}/$validate":                   {act: crs.ActViewClinical},
 	"GET /fhir/$meta":                                    {act: crs.ActViewClinical},

@@ -159,6 +159,11 @@ func TestCompartmentAllTypes(t *testing.T) {
 		if w := []string{"Practitioner/" + dr}; !slices.Equal(m, w) {
 			t.Errorf("_id=%s: %v, want %v", dr, m, w)
 		}
+		// By POST to the compartment's _search, its parameters in the body.
+		m, _, _, _ = systemPage(t, c, "POST", "/fhir/Practitioner/"+dr+"/_search", "_type=Condition,Practitioner")
+		if w := []string{want[0], "Practitioner/" + dr}; !slices.Equal(m, w) {
+			t.Errorf("POST _search _type=Condition,Practitioner: %v, want %v", m, w)
+		}
 		refused(t, c, "/fhir/Practitioner/"+dr+"/*?code=x", "only the parameters of every resource")
 		refused(t, c, "/fhir/Practitioner/"+dr+"/*?_type=Slot", "Slot is not in the Practitioner compartment")
 		// A patient's: the types by their patient parameter; the patient

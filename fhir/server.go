@@ -162,6 +162,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/{type}/{id}/_history/{vid}", s.authed(s.handleRead))
 	mux.Handle("GET /fhir/{type}/{id}/{of}", s.authed(s.handleCompartmentSearch))
 	mux.Handle("POST /fhir/{type}/{id}/{of}/_search", s.authed(s.handleCompartmentSearch))
+	mux.Handle("POST /fhir/{type}/{id}/_search", s.authed(func(w http.ResponseWriter, r *http.Request, p *Principal) error {
+		// Every type of the compartment, as GET [compartment]/[id]/* is.
+		r.SetPathValue("of", "*")
+		return s.handleCompartmentSearch(w, r, p)
+	}))
 	unsupported := func(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, outcomeOf(http.StatusNotFound, "not-supported", "%s %s is not an interaction this server supports", r.Method, r.URL.Path))
 	}
