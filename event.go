@@ -13,6 +13,10 @@ const (
 	EventPatientDied       = "patient.died"
 	EventPatientMerged     = "patient.merged"
 	EventPatientUnmerged   = "patient.unmerged"
+	// EventPatientDeleted ends the history of a record registered in
+	// error and deleted: its data is the record as it stood, at the
+	// version the deletion makes.
+	EventPatientDeleted = "patient.deleted"
 	// EventPatientsLoaded is appended once for each batch of a bulk load
 	// of the patient index (the PMI load): it registers every patient its
 	// data names (PatientsLoaded), in place of one registration event

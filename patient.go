@@ -41,6 +41,11 @@ type Patient struct {
 	EthnicCategory string     // ETHNIC CATEGORY code
 	DeathTime      *time.Time // when the patient died, if known to have
 	MergedInto     string     // the major record this one was merged into, if any
+	// Inactive says the record is not in active use, as another system
+	// may mark it over the FHIR API (Patient.active false): kept, shown
+	// on the banner, and served; a merged record is not in use either
+	// (Active).
+	Inactive bool
 
 	Version   int // incremented on every change; guards against lost updates
 	CreatedAt time.Time
@@ -119,6 +124,10 @@ func (p *Patient) Deceased() bool { return p.DeathTime != nil }
 
 // Merged reports whether this record was merged into another.
 func (p *Patient) Merged() bool { return p.MergedInto != "" }
+
+// Active reports whether the record is in active use: neither merged
+// into another nor marked inactive.
+func (p *Patient) Active() bool { return !p.Merged() && !p.Inactive }
 
 var postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$`)
 
@@ -424,6 +433,10 @@ type PatientService interface {
 	// the record's NHS number while it was merged, and the merge stands:
 	// one NHS number has one live record.
 	UnmergePatient(ctx context.Context, a Actor, minorID, reason string) error
+	// DeletePatient deletes a record registered in error: one with no
+	// activity, not merged and with none merged into it (ECONFLICT
+	// otherwise, naming what it has). Its history and audit stay.
+	DeletePatient(ctx context.Context, a Actor, id, reason string) error
 
 	// FindPatient returns a patient's record by ID (an audited view).
 	FindPatient(ctx context.Context, a Actor, id string) (*Patient, error)

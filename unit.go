@@ -65,6 +65,19 @@ type Tx interface {
 	// identifiers and the records linked to it move to the major, and the
 	// minor points to the major.
 	MergePatients(majorID, minorID, reason string) error
+	// DeletePatient deletes a record registered in error, one with no
+	// activity, not merged and with none merged into it (ECONFLICT
+	// otherwise, naming what it has); its history, audit and messages
+	// stay, the deletion their last version.
+	DeletePatient(id, reason string) error
+	// PatientIDUsed reports whether a record of any trust holds id: a
+	// system that chooses a new patient's id (a FHIR update as create)
+	// may not take one.
+	PatientIDUsed(id string) (bool, error)
+	// RegisterPatientAgain registers p again under the id of the trust's
+	// record deleted with it, the registration the version after the
+	// deletion; ENOTFOUND when no record with the id was deleted.
+	RegisterPatientAgain(p *Patient) error
 	DocumentTx
 	DiagnosticTx
 	SchedulingTx

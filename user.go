@@ -26,7 +26,7 @@ const (
 	ActViewDemographics   Activity = "view_demographics"   // open a patient's administrative record
 	ActRegisterPatient    Activity = "register_patient"    // create a patient record
 	ActAmendDemographics  Activity = "amend_demographics"  // change names, addresses, GP, NHS number; record death
-	ActMergePatients      Activity = "merge_patients"      // merge and unmerge duplicate records
+	ActMergePatients      Activity = "merge_patients"      // merge and unmerge duplicate records, delete a registration made in error
 	ActViewClinical       Activity = "view_clinical"       // view the clinical record
 	ActRecordClinical     Activity = "record_clinical"     // write to the clinical record
 	ActManagePathways     Activity = "manage_pathways"     // referrals, bookings, waiting lists, admissions

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/opencrs/crs"
@@ -112,12 +113,24 @@ type entryRequest struct {
 	URL    string `json:"url"`
 }
 
+// entryResponse is the response of an entry: Status is the HTTP status
+// code alone, written with its reason phrase ("201 Created").
 type entryResponse struct {
 	Status       string          `json:"status"`
 	Location     string          `json:"location,omitempty"`
 	Outcome      json.RawMessage `json:"outcome,omitempty"`
 	Etag         string          `json:"etag,omitempty"`
 	LastModified string          `json:"lastModified,omitempty"`
+}
+
+// MarshalJSON writes the status with its reason phrase, as R4's
+// examples do and as many clients compare it ("201 Created").
+func (r entryResponse) MarshalJSON() ([]byte, error) {
+	type plain entryResponse
+	if n, err := strconv.Atoi(r.Status); err == nil && http.StatusText(n) != "" {
+		r.Status += " " + http.StatusText(n)
+	}
+	return json.Marshal(plain(r))
 }
 
 // historyEntry is the entry of a version in a history Bundle.

@@ -16,12 +16,14 @@ func transaction(entries ...string) string {
 	return `{"resourceType":"Bundle","type":"transaction","entry":[` + strings.Join(entries, ",") + `]}`
 }
 
-// statusesOf are the statuses of a Bundle's entries' responses, joined by commas.
+// statusesOf are the status codes of a Bundle's entries' responses, without
+// their reason phrases, joined by commas.
 func statusesOf(t *testing.T, r response) string {
 	t.Helper()
 	var out []string
 	for _, e := range entryResponses(t, r) {
-		out = append(out, e["status"].(string))
+		code, _, _ := strings.Cut(e["status"].(string), " ") // "201 Created"
+		out = append(out, code)
 	}
 	return strings.Join(out, ",")
 }
@@ -282,7 +284,7 @@ func TestTransactionRelativeReferences(t *testing.T) {
 			}
 			return append(out, obs["device"].(map[string]any)["reference"].(string))
 		}
-		if es[3]["status"] != "200" || idOf(3) != matchedID {
+		if es[3]["status"] != "200 OK" || idOf(3) != matchedID {
 			t.Fatalf("the conditional update of the held device: %v, want 200 at Device/%s", es[3], matchedID)
 		}
 		want := []string{"Condition/" + idOf(0), "Condition/kept", "Condition/c2", "Device/" + idOf(2)}

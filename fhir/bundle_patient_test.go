@@ -45,7 +45,7 @@ func TestConditionalPatientInBundle(t *testing.T) {
 			t.Fatalf("transaction registering by conditional update: %d %s", r.status, r.body)
 		}
 		got := responses(r)
-		if got[0]["status"] != "201" || got[1]["status"] != "201" {
+		if got[0]["status"] != "201 Created" || got[1]["status"] != "201 Created" {
 			t.Fatalf("statuses %v, %v, want 201, 201", got[0]["status"], got[1]["status"])
 		}
 		pat, err := pmi.FindPatientByIdentifier(t.Context(), actor, "nhs", "9990000042")
@@ -63,7 +63,7 @@ func TestConditionalPatientInBundle(t *testing.T) {
 
 		// One match: the transaction changes that patient's demographics.
 		r = c.do("POST", "/fhir", bundle("transaction", put("9990000042", "Jones-Smith", urn), obs(urn)))
-		if got := responses(r); r.status != 200 || got[0]["status"] != "200" || got[0]["location"] != "Patient/"+pat.ID+"/_history/2" {
+		if got := responses(r); r.status != 200 || got[0]["status"] != "200 OK" || got[0]["location"] != "Patient/"+pat.ID+"/_history/2" {
 			t.Fatalf("transaction updating by conditional update: %d %s", r.status, r.body)
 		}
 		if p, _ := pmi.FindPatient(t.Context(), actor, pat.ID); p.FamilyName != "Jones-Smith" || p.Version != 2 {
@@ -103,7 +103,7 @@ func TestConditionalPatientInBundle(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("batch: %d %s", r.status, r.body)
 		}
-		if got := responses(r); r.status != 200 || got[0]["status"] != "201" || got[1]["status"] != "412" || got[2]["status"] != "200" {
+		if got := responses(r); r.status != 200 || got[0]["status"] != "201 Created" || got[1]["status"] != "412 Precondition Failed" || got[2]["status"] != "200 OK" {
 			t.Errorf("batch: %d %s, want 201, 412, 200", r.status, r.body)
 		}
 		if _, err := pmi.FindPatientByIdentifier(t.Context(), actor, "nhs", "9990000069"); err != nil {
@@ -113,16 +113,18 @@ func TestConditionalPatientInBundle(t *testing.T) {
 			t.Errorf("after the batch the PMI holds %s version %d", p.FamilyName, p.Version)
 		}
 
-		// A conditional delete is refused as DELETE Patient?identifier=
-		// is outside a Bundle: 405, the same OperationOutcome.
+		// A conditional delete of the patient, whose record holds an
+		// Observation, is refused as DELETE Patient?identifier= is
+		// outside a Bundle: 409, the same OperationOutcome.
 		alone := c.do("DELETE", "/fhir/Patient?identifier=9990000042", "")
-		if alone.status != 405 {
+		if alone.status != 409 || !strings.Contains(string(alone.body), "Observation") {
 			t.Fatalf("conditional delete outside a Bundle: %d %s", alone.status, alone.body)
 		}
 		del := `{"request":{"method":"DELETE","url":"Patient?identifier=9990000042"}}`
 		r = c.do("POST", "/fhir", bundle("transaction", del))
-		if r.status != 405 || string(r.body) != string(alone.body) {
-			t.Errorf("conditional delete in a transaction: %d %s, want 405 %s", r.status, r.body, alone.body)
+		diag := alone.json(t)["issue"].([]any)[0].(map[string]any)["diagnostics"].(string)
+		if r.status != 409 || !strings.Contains(string(r.body), "entry 0: "+diag) || !strings.Contains(string(r.body), `"Bundle.entry[0]"`) {
+			t.Errorf("conditional delete in a transaction: %d %s, want 409 naming entry 0 and %s", r.status, r.body, diag)
 		}
 		r = c.do("POST", "/fhir", bundle("batch", del))
 		got = responses(r)
@@ -130,8 +132,8 @@ func TestConditionalPatientInBundle(t *testing.T) {
 		var want, gotOutcome any
 		json.Unmarshal(alone.body, &want)
 		json.Unmarshal(outcome, &gotOutcome)
-		if got[0]["status"] != "405" || !cmp.Equal(want, gotOutcome) {
-			t.Errorf("conditional delete in a batch: %v %s, want 405 %s", got[0]["status"], outcome, alone.body)
+		if got[0]["status"] != "409 Conflict" || !cmp.Equal(want, gotOutcome) {
+			t.Errorf("conditional delete in a batch: %v %s, want 409 %s", got[0]["status"], outcome, alone.body)
 		}
 		if _, err := pmi.FindPatient(t.Context(), actor, pat.ID); err != nil {
 			t.Errorf("the patient is gone: %v", err)

@@ -67,23 +67,23 @@ func TestBundleEntryResponses(t *testing.T) {
 						es := r.json(t)["entry"].([]any)
 						resp := func(i int) map[string]any { return es[i].(map[string]any)["response"].(map[string]any) }
 						// The conditional create found the patient.
-						if got := resp(0); got["status"] != "200" || got["location"] != wantLoc || got["etag"] != plain.header.Get("ETag") || got["lastModified"] == nil {
+						if got := resp(0); got["status"] != "200 OK" || got["location"] != wantLoc || got["etag"] != plain.header.Get("ETag") || got["lastModified"] == nil {
 							t.Errorf("conditional create matching: %v, want 200 at %s, etag %s, and its time", got, wantLoc, plain.header.Get("ETag"))
 						}
 						if got := es[0].(map[string]any)["fullUrl"]; got != f.base+"/fhir/"+strings.Join(strings.Split(wantLoc, "/")[:2], "/") {
 							t.Errorf("conditional create matching: fullUrl %v", got)
 						}
-						if got := resp(1); got["status"] != "201" || !strings.HasPrefix(fmt.Sprint(got["location"]), "Observation/") || !strings.HasSuffix(fmt.Sprint(got["location"]), "/_history/1") || got["etag"] != `W/"1"` || got["lastModified"] == nil {
+						if got := resp(1); got["status"] != "201 Created" || !strings.HasPrefix(fmt.Sprint(got["location"]), "Observation/") || !strings.HasSuffix(fmt.Sprint(got["location"]), "/_history/1") || got["etag"] != `W/"1"` || got["lastModified"] == nil {
 							t.Errorf("create: %v", got)
 						}
-						if got := resp(2); got["status"] != "200" || !strings.HasPrefix(fmt.Sprint(got["location"]), "Observation/"+ids[0]+"/_history/") || got["etag"] == nil || got["lastModified"] == nil {
+						if got := resp(2); got["status"] != "200 OK" || !strings.HasPrefix(fmt.Sprint(got["location"]), "Observation/"+ids[0]+"/_history/") || got["etag"] == nil || got["lastModified"] == nil {
 							t.Errorf("update: %v", got)
 						}
-						if got := resp(3); got["status"] != "200" || got["etag"] != `W/"1"` || got["lastModified"] == nil || es[3].(map[string]any)["resource"] == nil {
+						if got := resp(3); got["status"] != "200 OK" || got["etag"] != `W/"1"` || got["lastModified"] == nil || es[3].(map[string]any)["resource"] == nil {
 							t.Errorf("read: %v", es[3])
 						}
 						if kind == "transaction" {
-							if got := resp(4); got["status"] != "204" && got["status"] != "200" {
+							if got := resp(4); got["status"] != "204 No Content" && got["status"] != "200 OK" {
 								t.Errorf("delete: %v", got)
 							}
 						}

@@ -80,6 +80,15 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		if u, ok := batchGET(e.(map[string]any)); ok && kind == "batch" {
 			entries[i] = &txEntry{index: i, method: "GET", get: u}
 			continue
+		} else if ok && !isRead(u) {
+			// A transaction's search (or history, or $everything) is
+			// answered once its writes are done, as its GETs come last;
+			// one the API would refuse fails the transaction before.
+			if err := s.checkLateGET(p, i, u); err != nil {
+				return err
+			}
+			entries[i] = &txEntry{index: i, get: u}
+			continue
 		}
 		if u, body, ok := entryOperation(e.(map[string]any)); ok {
 			te := &txEntry{index: i, op: u, opBody: body}
@@ -145,6 +154,11 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		})
 		if err != nil && !errors.Is(err, errUnchanged) {
 			return err
+		}
+		for _, e := range entries {
+			if e.get != "" {
+				e.response = s.answerGET(r, e.get)
+			}
 		}
 	} else {
 		for _, e := range entries {
@@ -231,7 +245,9 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 	switch {
 	case te.method == "GET":
 	case te.pmi && te.method == "DELETE":
-		return errPatientDelete()
+		// A delete of a patient of the PMI is of a registration made in
+		// error, as DELETE Patient/[id] is.
+		return p.Actor.Authorize(crs.ActMergePatients)
 	case te.pmi && te.method == "PATCH":
 		// A patch of a patient of the PMI is a demographics change, as
 		// PATCH Patient/[id] is.
@@ -320,6 +336,35 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 		}
 	}
 	return te, nil
+}
+
+// isRead reports whether a Bundle entry's GET url is a read (Type/id),
+// which a transaction answers inside its command.
+func isRead(u string) bool {
+	path, query, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?")
+	return query == "" && strings.Count(path, "/") == 1 && !strings.Contains(path, "$")
+}
+
+// checkLateGET checks a transaction's GET that is not a read before the
+// transaction is applied: its type, the actor's access to it and, for a
+// search, its parameters, so that the GET answered after the writes
+// fails only where the API would fail it then.
+func (s *Server) checkLateGET(p *Principal, i int, u string) error {
+	at := fmt.Sprintf("Bundle.entry[%d].request.url", i)
+	path, query, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?")
+	typ, _, _ := strings.Cut(path, "/")
+	if strings.Contains(u, "://") || !isResource[typ] {
+		return invalid("not-supported", at, "GET %q: name a resource type's search, history or operation relative to the base (Type?params)", u)
+	}
+	if err := p.allow(typ, false); err != nil {
+		return err
+	}
+	if path == typ {
+		if _, err := parseSearch(typ, query, s.Store.Now()); err != nil {
+			return inEntry(&txEntry{index: i}, err)
+		}
+	}
+	return nil
 }
 
 // applyTransaction applies every entry in one command, in the order the
@@ -675,9 +720,9 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		return nil
 	}
 	if e.pmi {
-		if e.match != "" {
-			// A conditional update (a conditional delete is refused
-			// by allowEntry); a batch's entry finds its patient in its
+		if e.match != "" && e.method == "PUT" {
+			// A conditional update (a conditional delete is applied
+			// by applyPatientEntry); a batch's entry finds its patient in its
 			// own command, a transaction's before its entries apply.
 			if refs == nil {
 				if err := e.findTarget(tx, nil); err != nil {

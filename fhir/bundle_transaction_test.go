@@ -46,7 +46,7 @@ func TestTransaction(t *testing.T) {
 			t.Fatalf("transaction again: %d %s", r.status, r.body)
 		}
 		es = r.json(t)["entry"].([]any)
-		if st := es[0].(map[string]any)["response"].(map[string]any)["status"]; st != "200" {
+		if st := es[0].(map[string]any)["response"].(map[string]any)["status"]; st != "200 OK" {
 			t.Errorf("conditional create again: status %v, want 200", st)
 		}
 		if got := c.do("GET", "/fhir/Patient?_summary=count", "").json(t)["total"]; fmt.Sprint(got) != "1" {
@@ -70,7 +70,7 @@ func TestTransaction(t *testing.T) {
 		batch := strings.Replace(bad, `"transaction"`, `"batch"`, 1)
 		r = c.do("POST", "/fhir", batch)
 		es = r.json(t)["entry"].([]any)
-		if r.status != 200 || es[0].(map[string]any)["response"].(map[string]any)["status"] != "201" || es[1].(map[string]any)["response"].(map[string]any)["status"] != "412" {
+		if r.status != 200 || es[0].(map[string]any)["response"].(map[string]any)["status"] != "201 Created" || es[1].(map[string]any)["response"].(map[string]any)["status"] != "412 Precondition Failed" {
 			t.Errorf("batch: %d %s", r.status, r.body)
 		}
 		// An entry of a batch that is not valid R4 is answered in its
@@ -87,7 +87,7 @@ func TestTransaction(t *testing.T) {
 		}
 		es = r.json(t)["entry"].([]any)
 		status := func(i int) any { return es[i].(map[string]any)["response"].(map[string]any)["status"] }
-		if len(es) != 4 || status(0) != "201" || status(1) != "400" || status(2) != "400" || status(3) != "201" {
+		if len(es) != 4 || status(0) != "201 Created" || status(1) != "400 Bad Request" || status(2) != "400 Bad Request" || status(3) != "201 Created" {
 			t.Fatalf("batch-response: %s, want 201 400 400 201", r.body)
 		}
 		outcome := fmt.Sprint(es[1].(map[string]any)["response"].(map[string]any)["outcome"])
@@ -215,9 +215,9 @@ func TestTransactionInBulk(t *testing.T) {
 			t.Fatalf("response: %v %s", err, r.body)
 		}
 		for i, e := range resp.Entry {
-			want := "201"
+			want := "201 Created"
 			if i == 5 {
-				want = "200"
+				want = "200 OK"
 			}
 			if e.Response.Status != want || e.Response.LastModified == "" || !strings.HasSuffix(e.Response.Location, "/_history/1") && i < 5 {
 				t.Errorf("entry %d answered %+v, want %s with its version and time", i, e.Response, want)
@@ -311,7 +311,7 @@ func TestTransactionPreparedCreates(t *testing.T) {
 			resp := func(i int) map[string]any { return es[i].(map[string]any)["response"].(map[string]any) }
 			if round == 0 {
 				pid = strings.Split(resp(0)["location"].(string), "/")[1]
-			} else if st := resp(0)["status"]; st != "200" {
+			} else if st := resp(0)["status"]; st != "200 OK" {
 				t.Errorf("conditional create again: status %v, want 200", st)
 			}
 			eid := strings.Split(resp(1)["location"].(string), "/")[1]
@@ -371,7 +371,7 @@ func TestTransactionSameConditionalCreate(t *testing.T) {
 					t.Fatalf("the transaction made patients %v, want one", found)
 				}
 				es := r.json(t)["entry"].([]any)
-				for i, want := range []string{"201", "200"} {
+				for i, want := range []string{"201 Created", "200 OK"} {
 					resp := es[i].(map[string]any)["response"].(map[string]any)
 					if resp["status"] != want || !strings.HasPrefix(fmt.Sprint(resp["location"]), "Patient/"+found[0]+"/") {
 						t.Errorf("entry %d answered %v, want %s at Patient/%s", i, resp, want, found[0])
@@ -409,14 +409,7 @@ func TestConditionalUpdateDeleteInBundle(t *testing.T) {
 		del := func(value string) string {
 			return `{"request":{"method":"DELETE","url":"Condition?identifier=urn:test|` + value + `"}}`
 		}
-		statuses := func(r response) []string {
-			t.Helper()
-			var out []string
-			for _, e := range r.json(t)["entry"].([]any) {
-				out = append(out, e.(map[string]any)["response"].(map[string]any)["status"].(string))
-			}
-			return out
-		}
+		statuses := func(r response) []string { t.Helper(); return strings.Split(statusesOf(t, r), ",") }
 		texts := func(value string) []string {
 			t.Helper()
 			var out []string
@@ -499,7 +492,7 @@ func TestConditionalPutReferenceInTransaction(t *testing.T) {
 			t.Fatalf("transaction creating by conditional update: %d %s", r.status, r.body)
 		}
 		ref, got := resultOf(r)
-		if got[1]["status"] != "201" {
+		if got[1]["status"] != "201 Created" {
 			t.Fatalf("the conditional PUT's status %v, want 201", got[1]["status"])
 		}
 		found := matches(t, c, "Observation?identifier=urn:test:lab|123")
@@ -518,7 +511,7 @@ func TestConditionalPutReferenceInTransaction(t *testing.T) {
 			t.Fatalf("transaction updating by conditional update: %d %s", r.status, r.body)
 		}
 		ref, got = resultOf(r)
-		if got[0]["status"] != "200" || got[0]["location"] != "Observation/"+id+"/_history/2" {
+		if got[0]["status"] != "200 OK" || got[0]["location"] != "Observation/"+id+"/_history/2" {
 			t.Errorf("the conditional PUT answered %v at %v, want 200 at Observation/%s/_history/2", got[0]["status"], got[0]["location"], id)
 		}
 		if ref != "Observation/"+id {
@@ -568,6 +561,33 @@ func TestTransactionResolvesLinks(t *testing.T) {
 					t.Errorf("%s: no %s in %s", loc, want, got)
 				}
 			}
+		}
+	})
+}
+
+// TestTransactionSearchEntry checks that a transaction's GET of a search
+// is answered after its writes (R4 orders GETs last) with the searchset
+// as the entry's resource, and that a search the API would refuse fails
+// the transaction before it writes anything.
+func TestTransactionSearchEntry(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		obs := `{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"urn:test","code":"tx-search"}]}},"request":{"method":"POST","url":"Observation"}}`
+		search := func(q string) string { return `{"request":{"method":"GET","url":"Observation?` + q + `"}}` }
+		r := c.do("POST", "/fhir", transaction(search("code=urn:test|tx-search"), obs))
+		if r.status != 200 || statusesOf(t, r) != "200,201" {
+			t.Fatalf("transaction with a search: %d %s", r.status, r.body)
+		}
+		set := r.json(t)["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		if set["type"] != "searchset" || len(array(set["entry"])) != 1 {
+			t.Errorf("the search's answer does not hold the Observation the transaction wrote: %v", set)
+		}
+		r = c.do("POST", "/fhir", transaction(obs, search("no-such-parameter=1")))
+		if r.status != 400 || !strings.Contains(string(r.body), "entry 1: no-such-parameter") {
+			t.Errorf("transaction with a search refused: %d %s, want 400 naming entry 1", r.status, r.body)
+		}
+		if got := array(c.do("GET", "/fhir/Observation?code=urn:test|tx-search", "").json(t)["entry"]); len(got) != 1 {
+			t.Errorf("after the refused transaction: %d Observations, want 1", len(got))
 		}
 	})
 }

@@ -112,7 +112,7 @@ func TestCompression(t *testing.T) {
 		zw.Write([]byte(`{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:0e7a1a9c-3b6e-4c1e-9a41-0d8c1f3a2b10","resource":{"resourceType":"Patient","name":[{"family":"Unzipped"}]},"request":{"method":"POST","url":"Patient"}}]}`))
 		zw.Close()
 		resp, b = send("POST", "/fhir", zipped.Bytes(), "Content-Type", "application/fhir+json", "Content-Encoding", "gzip")
-		if resp.StatusCode != 200 || !strings.Contains(string(b), `"status":"201"`) {
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"status":"201 Created"`) {
 			t.Errorf("gzipped transaction: %d %.300s", resp.StatusCode, b)
 		}
 		if ids := f.a.searchIDs(t, "/fhir/Patient?family=unzipped"); len(ids) != 1 {

@@ -266,7 +266,7 @@ func TestSyntheaProviders(t *testing.T) {
 		}
 		locations := `{"resourceType":"Bundle","type":"batch","entry":[
  {"fullUrl":"urn:uuid:00000000-0000-4000-8000-000000000003","resource":` + loc + `,"request":{"method":"POST","url":"Location","ifNoneExist":"identifier=https://github.com/synthetichealth/synthea|loc-1"}}]}`
-		for i, want := range []string{"201", "200"} { // the second finds the first
+		for i, want := range []string{"201 Created", "200 OK"} { // the second finds the first
 			r := c.do("POST", "/fhir", locations)
 			if got := fmt.Sprint(r.json(t)["entry"].([]any)[0].(map[string]any)["response"].(map[string]any)["status"]); r.status != 200 || got != want {
 				t.Fatalf("location, time %d: %d %s, want entry status %s", i+1, r.status, r.body, want)
@@ -558,7 +558,7 @@ func TestBatchGET(t *testing.T) {
 			t.Fatalf("batch: %d %s", r.status, r.body)
 		}
 		entries := r.json(t)["entry"].([]any)
-		want := []struct{ status, resource string }{{"200", "Patient"}, {"200", "Condition"}, {"200", "Bundle"}, {"200", "Bundle"}, {"404", ""}, {"200", "Condition"}}
+		want := []struct{ status, resource string }{{"200 OK", "Patient"}, {"200 OK", "Condition"}, {"200 OK", "Bundle"}, {"200 OK", "Bundle"}, {"404 Not Found", ""}, {"200 OK", "Condition"}}
 		if len(entries) != len(want) {
 			t.Fatalf("%d entries, want %d: %s", len(entries), len(want), r.body)
 		}
@@ -573,7 +573,7 @@ func TestBatchGET(t *testing.T) {
 			if resp["status"] != w.status || got != w.resource {
 				t.Errorf("entry %d: %v %s, want %s %s", i, resp["status"], got, w.status, w.resource)
 			}
-			if w.status == "404" && resp["outcome"] == nil {
+			if w.status == "404 Not Found" && resp["outcome"] == nil {
 				t.Errorf("entry %d: no OperationOutcome: %v", i, e)
 			}
 		}

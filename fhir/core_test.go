@@ -448,7 +448,7 @@ func TestCapabilityStatementTyped(t *testing.T) {
 		for _, tc := range []struct{ typ, codes, params string }{
 			// Every R4 parameter with elements to match, and deceased, whose
 			// value is derived.
-			{"Patient", "read,vread,update,patch,history-instance,history-type,create,search-type", "_id,_lastUpdated,_list,_profile,_security,_source,_tag,active,address,address-city,address-country,address-postalcode,address-state,address-use,birthdate,death-date,deceased,email,family,gender,general-practitioner,given,identifier,language,link,name,organization,phone,phonetic,telecom"},
+			{"Patient", "read,vread,update,patch,delete,history-instance,history-type,create,search-type", "_id,_lastUpdated,_list,_profile,_security,_source,_tag,active,address,address-city,address-country,address-postalcode,address-state,address-use,birthdate,death-date,deceased,email,family,gender,general-practitioner,given,identifier,language,link,name,organization,phone,phonetic,telecom"},
 			{"EpisodeOfCare", "read,vread,history-instance,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,care-manager,condition,date,identifier,incoming-referral,organization,patient,status,type"},
 			{"Appointment", "read,vread,history-instance,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,actor,appointment-type,based-on,date,identifier,location,part-status,patient,practitioner,reason-code,reason-reference,service-category,service-type,slot,specialty,status,supporting-info"},
 			// The trust's locations, and those other systems send (Synthea's

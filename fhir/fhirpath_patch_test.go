@@ -250,11 +250,11 @@ func TestPatchInBundle(t *testing.T) {
 		}
 		rs := responses(r)
 		for i, want := range []string{"Observation/" + obs + "/_history/2", "Condition/" + cond + "/_history/2", "Patient/" + zoe + "/_history/2"} {
-			if rs[i]["status"] != "200" || rs[i]["location"] != want || rs[i]["etag"] != `W/"2"` || rs[i]["lastModified"] == nil {
+			if rs[i]["status"] != "200 OK" || rs[i]["location"] != want || rs[i]["etag"] != `W/"2"` || rs[i]["lastModified"] == nil {
 				t.Errorf("entry %d: %v, want 200 at %s", i, rs[i], want)
 			}
 		}
-		if rs[3]["status"] != "201" || rs[4]["status"] != "201" || rs[5]["status"] != "200" || rs[5]["etag"] != `W/"3"` {
+		if rs[3]["status"] != "201 Created" || rs[4]["status"] != "201 Created" || rs[5]["status"] != "200 OK" || rs[5]["etag"] != `W/"3"` {
 			t.Errorf("the POSTs beside the patches, and the second patch of the Condition: %v %v %v", rs[3], rs[4], rs[5])
 		}
 		enc, _ := rs[4]["location"].(string)
@@ -298,7 +298,7 @@ func TestPatchInBundle(t *testing.T) {
 		// In a batch the failing patch is its own entry's error only.
 		r = c.do("POST", "/fhir", strings.Replace(bad, `"transaction"`, `"batch"`, 1))
 		rs = responses(r)
-		if r.status != 200 || rs[0]["status"] != "201" || rs[1]["status"] != "200" || rs[2]["status"] != "422" || rs[2]["outcome"] == nil {
+		if r.status != 200 || rs[0]["status"] != "201 Created" || rs[1]["status"] != "200 OK" || rs[2]["status"] != "422 Unprocessable Entity" || rs[2]["outcome"] == nil {
 			t.Errorf("batch: %d %s", r.status, r.body)
 		}
 		if got := c.do("GET", "/fhir/Observation/"+obs, "").json(t)["status"]; got != "final" {

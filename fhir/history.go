@@ -260,7 +260,14 @@ func (s *Server) mayRead(ctx context.Context, p *Principal, id string) (bool, er
 	switch crs.ErrorCode(err) {
 	case "":
 		return true, nil
-	case crs.ENOTFOUND, crs.EFORBIDDEN, crs.ESEALED, crs.ENORELATIONSHIP:
+	case crs.ENOTFOUND:
+		// A record deleted (registered in error) keeps its history.
+		versions, err := s.patientVersions(ctx, p, id)
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return false, nil
+		}
+		return len(versions) > 0 && versions[0].Deleted, err
+	case crs.EFORBIDDEN, crs.ESEALED, crs.ENORELATIONSHIP:
 		return false, nil
 	}
 	return false, err
@@ -272,6 +279,10 @@ func (s *Server) mayRead(ctx context.Context, p *Principal, id string) (bool, er
 // load, not one for each patient).
 func (s *Server) patientHistory(ctx context.Context, p *Principal, id string) ([]*crs.Resource, error) {
 	cur, err := s.readPatientServed(ctx, p, id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		// A record deleted: its history ends with the deletion.
+		return s.patientVersions(ctx, p, id)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -480,14 +480,14 @@ func TestHistoryMethods(t *testing.T) {
 			}
 			return strings.Join(out, ", ")
 		}
-		if got, want := requests("/fhir/Observation/hm-1/_history"), "DELETE Observation/hm-1 204, PUT Observation/hm-1 200, PATCH Observation/hm-1 200, PUT Observation/hm-1 201"; got != want {
+		if got, want := requests("/fhir/Observation/hm-1/_history"), "DELETE Observation/hm-1 204 No Content, PUT Observation/hm-1 200 OK, PATCH Observation/hm-1 200 OK, PUT Observation/hm-1 201 Created"; got != want {
 			t.Errorf("history of hm-1: %s, want %s", got, want)
 		}
-		if got, want := requests("/fhir/Observation/_history?_count=2"), "PUT Observation/hm-2 201, POST Observation 201"; got != want {
+		if got, want := requests("/fhir/Observation/_history?_count=2"), "PUT Observation/hm-2 201 Created, POST Observation 201 Created"; got != want {
 			t.Errorf("the type's newest: %s, want %s", got, want)
 		}
-		if got := requests("/fhir/Observation/" + pid + "/_history"); got != "POST Observation 201" {
-			t.Errorf("history of a created Observation: %s, want POST Observation 201", got)
+		if got := requests("/fhir/Observation/" + pid + "/_history"); got != "POST Observation 201 Created" {
+			t.Errorf("history of a created Observation: %s, want POST Observation 201 Created", got)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -129,8 +130,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				for _, c := range typed.codes {
 					res.Interaction = append(res.Interaction, interaction{c})
 				}
-				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = false, typed.conditionalCreate, typed.readHistory
-				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, "not-supported"
+				res.UpdateCreate, res.ConditionalCreate, res.ReadHistory = typed.updateCreate, typed.conditionalCreate, typed.readHistory
+				res.ConditionalUpdate, res.ConditionalDelete = typed.conditionalUpdate, cmp.Or(typed.conditionalDelete, "not-supported")
 				if !typed.allParams {
 					res.SearchInclude = nil
 					res.SearchParam = nil
@@ -238,15 +239,17 @@ type typedCapability struct {
 	conditionalCreate bool
 	conditionalUpdate bool
 	readHistory       bool
-	allParams         bool // searched by every parameter listed for the type
+	updateCreate      bool
+	conditionalDelete string // "" for not-supported
+	allParams         bool   // searched by every parameter listed for the type
 	doc               string
 }
 
 func (s *Server) typedCapability(t string) *typedCapability {
 	if s.pmi(t) {
-		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "history-type", "create", "search-type"},
-			params: servedParams("Patient"), conditionalCreate: true, conditionalUpdate: true, readHistory: true,
-			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and PATCH (JSON Patch or FHIRPath Patch, conditional by one identifier too) change demographics (If-Match on the record's version), conditional update finds the patient by one identifier (none registers one), delete is refused (merge duplicates in the PAS). As at the PAS's screens, a registration needs a family name, a given name and a date of birth (without one it is refused 422, business-rule, naming the element), and an NHS number given must pass its check digit and belong to no other live patient (409). History of a patient, of every patient (Patient/_history) and the trust's (_history) lists the versions the record's events carry, newest first, with _since and _count. Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"},
+			params: servedParams("Patient"), conditionalCreate: true, conditionalUpdate: true, readHistory: true, updateCreate: true, conditionalDelete: "single",
+			doc: "The patient master index. Create registers a patient (conditional on If-None-Exist identifier=" + SystemNHSNumber + "|N), update and PATCH (JSON Patch or FHIRPath Patch, conditional by one identifier too) change demographics (If-Match on the record's version), active false marks the record not in active use, conditional update finds the patient by one identifier (none registers one), and an update of an id the index does not hold registers the patient with that id (not an id another record holds or held: 409). Delete (by id or one identifier) removes a registration made in error: a record with activity (a referral, appointment, spell, attendance, result or document, a resource of the clinical record) or in a merge is refused (409, naming it; merge duplicates instead); a deleted record's history stays, the deletion its last version (read 410). A registration or change over the API may lack a name or a date of birth (the data quality report lists such records); a partial date of birth is refused (422, naming the element), and an NHS number given must pass its check digit and belong to no other live patient (409). History of a patient, of every patient (Patient/_history) and the trust's (_history) lists the versions the record's events carry, newest first, with _since and _count. Search by identifier, family, given, name (any part of a name: starts with, :exact, :contains), phonetic (names that sound alike), a birthdate of one day, _id or _has (a reverse chain from the resource store) is led by the index; by any other parameter listed, or none, the trust's patients are read in id order a page at a time (_cursor), each matched as the resource store matches. Chained parameters of other types into Patient (subject:Patient.identifier=...) are found through this search. _sort orders a search the index leads by _id, _lastUpdated, family, given, name, birthdate, gender, address-postalcode or identifier, sorted by the index (a search by name, given or phonetic: its matches sorted as found). What the index does not hold is kept beside the record and served with it."}
 	}
 	m := s.coreType(t)
 	if m == nil {

@@ -69,7 +69,7 @@ func patientResource(p *crs.Patient, kept Resource) Resource {
 			"type": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR", "display": "Medical record number"}}}})
 	}
 	r["identifier"] = ids
-	r["active"] = !p.Merged()
+	r["active"] = p.Active()
 	name := map[string]any{"use": "official"}
 	if p.FamilyName != "" {
 		name["family"] = p.FamilyName
@@ -351,7 +351,7 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 	if m, ok := r["meta"].(map[string]any); ok {
 		km := map[string]any{}
 		for k, v := range m {
-			if k != "versionId" && k != "lastUpdated" && k != "source" {
+			if k != "versionId" && k != "lastUpdated" {
 				km[k] = v
 			}
 		}
@@ -619,8 +619,12 @@ func patientFromResource(r Resource, p *crs.Patient) (Resource, error) {
 		}
 		p.EthnicCategory = code
 	}
-	if a, ok := r["active"].(bool); ok && !a && !p.Merged() {
-		bad("Patient.active", "a record is made inactive by merging it into another in the PAS")
+	// A record not in active use is marked so (its activity stays);
+	// one that leaves active out is in use, as an update replaces the
+	// resource. A merged record stays inactive.
+	if !p.Merged() {
+		a, ok := r["active"].(bool)
+		p.Inactive = ok && !a
 	}
 	// Links follow merges in the PAS: the replaces links a record is
 	// served with are taken as read, a new link is refused.

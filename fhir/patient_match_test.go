@@ -258,7 +258,7 @@ func TestPatientMatchInBundle(t *testing.T) {
 		entryAnswer := func(r response, i int) response {
 			t.Helper()
 			e := r.json(t)["entry"].([]any)[i].(map[string]any)
-			if st := e["response"].(map[string]any)["status"]; st != "200" {
+			if st := e["response"].(map[string]any)["status"]; st != "200 OK" {
 				t.Fatalf("entry %d: status %v, want 200: %s", i, st, r.body)
 			}
 			body, _ := json.Marshal(e["resource"])
@@ -270,7 +270,7 @@ func TestPatientMatchInBundle(t *testing.T) {
 			t.Fatalf("batch: %d %s", r.status, r.body)
 		}
 		got := entryResponses(t, r)
-		if got[0]["status"] != "201" || got[2]["status"] != "400" {
+		if got[0]["status"] != "201 Created" || got[2]["status"] != "400 Bad Request" {
 			t.Errorf("batch: statuses %v and %v, want 201 and 400 beside the $match: %s", got[0]["status"], got[2]["status"], r.body)
 		}
 		if m := matchAnswer(t, entryAnswer(r, 1)); len(m) != 1 || m[0] != (matched{john, "1", "certain"}) {

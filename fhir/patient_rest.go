@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"reflect"
@@ -168,6 +169,7 @@ func eventVersion(ev *crs.Event) (res *crs.Resource, ok bool, err error) {
 		return nil, false, err
 	}
 	res.Seq = ev.ID
+	res.Deleted = ev.Type == crs.EventPatientDeleted
 	return res, true, nil
 }
 
@@ -404,6 +406,55 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 		return nil, err
 	}
 	return servedPatient(&pat, kept)
+}
+
+// upsertPatientIn is an update of Patient/id inside the command, or,
+// where the PMI holds no patient with the id, the patient's registration
+// with it (update as create): a system that keeps its own ids for the
+// patients it sends (a migration, an app) uses them. An id a record of
+// another trust holds is refused; one of a record of the trust deleted
+// registers the patient again, the record's history continued. made is
+// the patient registered, nil for an update.
+func upsertPatientIn(tx crs.Tx, res Resource, id string, want int) (stored *crs.Resource, made *newPatient, err error) {
+	if _, err := tx.GetPatient(id); crs.ErrorCode(err) != crs.ENOTFOUND {
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err = updatePatientIn(tx, res, id, want)
+		return stored, nil, err
+	}
+	if want != 0 {
+		return nil, nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "Patient/%s is not in the patient index; If-Match names its version %d", id, want)
+	}
+	if err := tx.Actor().Authorize(crs.ActRegisterPatient); err != nil {
+		return nil, nil, err
+	}
+	if used, err := tx.PatientIDUsed(id); err != nil {
+		return nil, nil, err
+	} else if used {
+		return nil, nil, outcomeOf(http.StatusConflict, "conflict", "Patient/%s: the id is another patient record's; choose another, or register with POST Patient (the index gives the patient an id)", id)
+	}
+	pat := &crs.Patient{ID: id}
+	kept, err := patientFromResource(res, pat)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A record of the trust deleted (registered in error) is registered
+	// again under its id, its history continued.
+	again := *pat
+	switch err := tx.RegisterPatientAgain(&again); crs.ErrorCode(err) {
+	case "":
+		cur, err := keptBeside(tx, id)
+		if err == nil {
+			err = keepBeside(tx, &again, kept, cur)
+		}
+		return nil, &newPatient{pat: &again, kept: kept}, err
+	case crs.ENOTFOUND:
+	default:
+		return nil, nil, pmiOutcome(err)
+	}
+	made, _, err = createPatientIn(tx, res, id, "", &newPatient{pat: pat, kept: kept})
+	return nil, made, err
 }
 
 // currentPatientIn is a patient of the PMI as the API serves it now,
@@ -716,11 +767,41 @@ func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 			e.response.serve = made.served // made only if Prefer asks for it
 		}
 	case "PUT":
-		stored, err := updatePatientIn(tx, e.resource, e.id, e.ifMatch)
+		stored, made, err := upsertPatientIn(tx, e.resource, e.id, e.ifMatch)
 		if err != nil {
 			return err
 		}
-		e.response = created(base, stored, "200")
+		if made != nil {
+			status := "201"
+			if made.pat.Version > 1 {
+				status = "200" // registered again after its deletion
+			}
+			e.response = created(base, made.resource(), status)
+			e.response.serve = made.served
+		} else {
+			e.response = created(base, stored, "200")
+		}
+	case "DELETE":
+		id := e.id
+		if e.match != "" {
+			found, err := patientIDsMatching(tx, e.match)
+			if err != nil {
+				return err
+			}
+			switch len(found) {
+			case 0:
+				e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
+				return nil
+			case 1:
+				id = found[0]
+			default:
+				return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", e.match)
+			}
+		}
+		if err := deletePatientIn(tx, id); err != nil && !errors.Is(err, errUnchanged) {
+			return err
+		}
+		e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
 	case "GET":
 		pat, err := tx.GetPatient(e.id)
 		if err != nil {

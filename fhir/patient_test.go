@@ -133,12 +133,15 @@ func TestPatientFromPMI(t *testing.T) {
 		if suffixed.status != 201 || !strings.Contains(string(suffixed.body), `"name":[{"family":"Moss","given":["Kay"],"suffix":["PhD"],"use":"official"}]`) {
 			t.Errorf("a name with a suffix: %d %s", suffixed.status, suffixed.body)
 		}
-		if r := c.do("DELETE", "/fhir/Patient/"+id, ""); r.status != 405 || !isOutcome(r) {
-			t.Errorf("delete a patient: %d %s", r.status, r.body)
-		}
 		// A merged record links to the one that stays.
 		if err := pmi.MergePatients(t.Context(), f.trustA.Actor(crs.RoleAnalyst), id, bob, "duplicate"); err != nil {
 			t.Fatal(err)
+		}
+		// Neither is deleted: a delete is of a registration made in error.
+		for _, pid := range []string{id, bob} {
+			if r := c.do("DELETE", "/fhir/Patient/"+pid, ""); r.status != 409 || !isOutcome(r) || !strings.Contains(string(r.body), "merge") {
+				t.Errorf("delete a patient of a merge: %d %s", r.status, r.body)
+			}
 		}
 		if r := c.do("GET", "/fhir/Patient/"+bob, ""); !strings.Contains(string(r.body), `"link":[{"other":{"reference":"Patient/`+id+`"},"type":"replaced-by"}]`) || !strings.Contains(string(r.body), `"active":false`) {
 			t.Errorf("merged patient: %s", r.body)
@@ -158,10 +161,17 @@ func TestPatientFromPMI(t *testing.T) {
 		if got := f.b.do("GET", "/fhir/Patient?identifier=9990000018", "").json(t)["total"]; fmt.Sprint(got) != "0" {
 			t.Errorf("trust B finds %v of trust A's patients", got)
 		}
-		// As an update of a patient no trust holds: the PMI gives the
-		// ids, so an update creates none (405).
-		if r, none := f.b.do("PUT", "/fhir/Patient/"+id, upd), f.b.do("PUT", "/fhir/Patient/nobody", strings.Replace(upd, id, "nobody", 1)); r.status != 405 || none.status != 405 {
-			t.Errorf("trust B update of trust A's patient: %d %s; of no patient: %d %s", r.status, r.body, none.status, none.body)
+		// An update of trust A's patient by trust B would register a
+		// patient of trust B with an id in use: refused, saying nothing
+		// of the record; an id no trust uses registers B's patient.
+		if r := f.b.do("PUT", "/fhir/Patient/"+id, upd); r.status != 409 || strings.Contains(string(r.body), "Smith") || strings.Contains(string(r.body), "9990000018") {
+			t.Errorf("trust B update of trust A's patient: %d %s", r.status, r.body)
+		}
+		if r := f.b.do("PUT", "/fhir/Patient/nobody", strings.Replace(upd, id, "nobody", 1)); r.status != 201 || r.header.Get("Location") == "" {
+			t.Errorf("trust B update as create: %d %s", r.status, r.body)
+		}
+		if r := c.do("GET", "/fhir/Patient/nobody", ""); r.status != 404 {
+			t.Errorf("trust A reads trust B's patient: %d", r.status)
 		}
 	})
 }

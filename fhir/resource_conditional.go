@@ -82,7 +82,7 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	writeUpdated(w, r, stored, true)
+	writeUpdated(w, r, stored, stored.Version == 1)
 	return nil
 }
 
@@ -148,10 +148,10 @@ func patientMatching(tx crs.Tx, query string) (string, error) {
 }
 
 // patientIDsMatching lists, inside the command, the ids of the patients
-// of the PMI a conditional update's query finds.
+// of the PMI a conditional update's or delete's query finds.
 func patientIDsMatching(tx crs.Tx, query string) ([]string, error) {
 	if query == "" {
-		return nil, invalid("invalid", "", "a conditional PUT of Patient needs search parameters")
+		return nil, invalid("invalid", "", "a conditional PUT or DELETE of Patient needs search parameters")
 	}
 	found, err := findPatientsIn(tx, query)
 	if err != nil {
@@ -199,14 +199,21 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	act, matches, del := crs.ActRecordClinical, func(tx crs.Tx) ([]string, error) {
+		found, err := conditionalMatches(tx, typ, r.Method, r.URL.RawQuery)
+		return resourceIDs(found), err
+	}, deleteIn
 	if s.pmi(typ) {
-		return errPatientDelete()
-	}
-	if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
+		// A patient of the PMI registered in error, found as
+		// If-None-Exist finds one.
+		act, matches, del = crs.ActMergePatients, func(tx crs.Tx) ([]string, error) {
+			return patientIDsMatching(tx, r.URL.RawQuery)
+		}, func(tx crs.Tx, _, id string) error { return deletePatientIn(tx, id) }
+	} else if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err
 	}
-	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		found, err := conditionalMatches(tx, typ, r.Method, r.URL.RawQuery)
+	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
+		found, err := matches(tx)
 		if err != nil {
 			return err
 		}
@@ -214,7 +221,7 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 		case 0:
 			return errUnchanged
 		case 1:
-			return deleteIn(tx, typ, found[0].ID)
+			return del(tx, typ, found[0])
 		}
 		return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", typ, r.URL.RawQuery)
 	})
@@ -223,4 +230,13 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// resourceIDs are the ids of resources, in their order.
+func resourceIDs(rs []*crs.Resource) []string {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids
 }

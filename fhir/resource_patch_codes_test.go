@@ -71,7 +71,7 @@ func TestPatchSNOMEDCodes(t *testing.T) {
 		}
 		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":`+entries+`}`)
 		got := entryResponses(t, r)
-		if r.status != 200 || got[0]["status"] != "400" || got[1]["status"] != "400" || got[2]["status"] != "201" {
+		if r.status != 200 || got[0]["status"] != "400 Bad Request" || got[1]["status"] != "400 Bad Request" || got[2]["status"] != "201 Created" {
 			t.Errorf("batch: %d %s, want 400, 400, 201", r.status, r.body)
 		}
 		if v := version("Condition", id); v != `W/"1"` {

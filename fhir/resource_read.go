@@ -133,12 +133,20 @@ func (s *Server) readServed(ctx context.Context, p *Principal, typ, id string, v
 	}
 	if s.pmi(typ) {
 		e, err := s.readPatientServed(ctx, p, id)
-		if err != nil || version == 0 || version == e.res.Version {
+		deleted := crs.ErrorCode(err) == crs.ENOTFOUND
+		if !deleted && (err != nil || version == 0 || version == e.res.Version) {
 			return e, err
 		}
-		versions, err := s.patientVersions(ctx, p, id)
-		if err != nil {
+		// A record deleted (registered in error) is read from its
+		// history, whose last version deletes it.
+		versions, verr := s.patientVersions(ctx, p, id)
+		switch {
+		case deleted && (verr != nil || len(versions) == 0):
 			return nil, err
+		case verr != nil:
+			return nil, verr
+		case deleted && version == 0:
+			return served(versions[0], nil)
 		}
 		for _, v := range versions {
 			if v.Version == version {

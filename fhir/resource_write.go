@@ -234,12 +234,16 @@ func updateIn(tx crs.Tx, res Resource, typ, id string, want int) (*crs.Resource,
 }
 
 // deleteIn deletes typ/id inside the command; errUnchanged when it is
-// deleted already.
+// deleted already or does not exist (R4: a delete of what does not
+// exist succeeds, 204).
 func deleteIn(tx crs.Tx, typ, id string) error {
 	if err := refuseOwnID(typ, id, ""); err != nil {
 		return err
 	}
 	cur, err := tx.GetResource(typ, id)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return errUnchanged
+	}
 	if err != nil {
 		return err
 	}
@@ -282,10 +286,12 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 		return err
 	}
 	var stored *crs.Resource
+	var made *newPatient // a patient registered by the update
 	act, update := crs.ActRecordClinical, updateIn
 	if s.pmi(typ) {
-		act, update = crs.ActAmendDemographics, func(tx crs.Tx, res Resource, _, id string, want int) (*crs.Resource, error) {
-			return updatePatientIn(tx, res, id, want)
+		act, update = crs.ActAmendDemographics, func(tx crs.Tx, res Resource, _, id string, want int) (stored *crs.Resource, err error) {
+			stored, made, err = upsertPatientIn(tx, res, id, want)
+			return stored, err
 		}
 	}
 	err = s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
@@ -296,7 +302,15 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
-	writeUpdated(w, r, stored, !s.pmi(typ))
+	if made != nil {
+		if stored, err = made.served(); err != nil {
+			return err
+		}
+	}
+	// A record registered again under the id of one deleted continues
+	// its history, as an update of a deleted resource of the store does
+	// (200); one new is created (201).
+	writeUpdated(w, r, stored, stored.Version == 1 && (made != nil || !s.pmi(typ)))
 	return nil
 }
 
@@ -307,13 +321,13 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	act, del := crs.ActRecordClinical, deleteIn
 	if s.pmi(typ) {
-		return errPatientDelete()
-	}
-	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
+		act, del = crs.ActMergePatients, func(tx crs.Tx, _, id string) error { return deletePatientIn(tx, id) }
+	} else if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
-	err := s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error { return deleteIn(tx, typ, id) })
+	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error { return del(tx, typ, id) })
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
@@ -321,11 +335,27 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	return nil
 }
 
-// errPatientDelete is the answer to a delete of a patient of the PMI,
-// by id or by query, alone or in a Bundle: 405, for a patient's record
-// is never deleted.
-func errPatientDelete() error {
-	return outcomeOf(http.StatusMethodNotAllowed, "not-supported", "a patient's record is never deleted; merge a duplicate into the record that stays in the PAS")
+// deletePatientIn deletes a patient of the PMI registered in error, with
+// what is kept beside its record, inside the command: the PMI refuses a
+// record with activity (409, naming it; a duplicate is merged instead);
+// errUnchanged for a patient the index does not hold.
+func deletePatientIn(tx crs.Tx, id string) error {
+	if err := tx.DeletePatient(id, ""); err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return errUnchanged // deleted already, or never was: 204
+		}
+		return err
+	}
+	kept, err := tx.GetResource("Patient", id)
+	switch {
+	case crs.ErrorCode(err) == crs.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	case kept.Deleted:
+		return nil
+	}
+	return tx.PutResource(&crs.Resource{Type: "Patient", ID: id, Version: kept.Version + 1, Deleted: true, PatientID: kept.PatientID, Body: kept.Body}, nil)
 }
 
 // validID reports whether s is a FHIR logical id.
@@ -343,11 +373,11 @@ func validID(s string) bool {
 
 // writeUpdated answers an update with the version written: 201 with its
 // Location when the update created the resource, else 200.
-func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource, mayCreate bool) {
+func writeUpdated(w http.ResponseWriter, r *http.Request, stored *crs.Resource, created bool) {
 	status := http.StatusOK
-	if stored.Version == 1 && mayCreate {
+	if created {
 		status = http.StatusCreated
-		w.Header().Set("Location", baseURL(r)+"/"+stored.Type+"/"+stored.ID+"/_history/1")
+		w.Header().Set("Location", baseURL(r)+"/"+stored.Type+"/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
 	}
 	writeResource(w, r, status, stored)
 }

@@ -59,6 +59,8 @@ func route(m *hl7.Message) (handler, error) {
 			return handler{crs.ActAmendDemographics, applyUpdate}, nil
 		case "A40", "A34":
 			return handler{crs.ActMergePatients, applyMerge}, nil
+		case "A29":
+			return handler{crs.ActMergePatients, applyDelete}, nil
 		case "A38":
 			return handler{crs.ActManagePathways, applyCancelPreadmit}, nil
 		case "A47":
@@ -221,6 +223,33 @@ func applyMerge(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
 		return outcome{}, err
 	}
 	return out, nil
+}
+
+// applyDelete applies A29 (delete person information): the patient PID-3
+// names (by hospital number first), registered in error in the sending
+// system, is deleted where the record has no activity; one with activity
+// or in a merge is refused, the ERR saying what it has, to be merged
+// instead.
+func applyDelete(e *Engine, tx crs.Tx, in *inbound) (outcome, error) {
+	ids, err := in.patientIDs()
+	if err != nil {
+		return outcome{}, err
+	}
+	p, err := findPatient(tx, ids, true)
+	if err != nil {
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			return outcome{}, fieldErr("PID", 3, hl7.CodeUnknownKey, "unknown patient (record to delete): %s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	if err := tx.DeletePatient(p.ID, "HL7 "+in.msg.Type()+" from "+in.iface.Name); err != nil {
+		if crs.ErrorCode(err) == crs.ECONFLICT {
+			// The record has activity here: it stays, for the PMI team.
+			return outcome{}, fieldErr("PID", 3, hl7.CodeRecordLocked, "%s", crs.ErrorMessage(err))
+		}
+		return outcome{}, err
+	}
+	return outcome{status: crs.MessageApplied, patientID: p.ID, nhs: p.NHSNumber, mrn: p.MRN, warnings: ids.warnings}, nil
 }
 
 // mrgIdentifiers reads MRG-1, the identifiers a patient had, which the

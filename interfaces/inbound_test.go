@@ -61,6 +61,13 @@ func TestInboundEvents(t *testing.T) {
 						t.Errorf("after A05: planned admissions %+v, want one pending on 2026-03-16 under C1234567 for visit PA-6", ps)
 					}
 				}},
+			{"A29 deletes a registration in error", "A29", adtMsg("A29", "C-A29", "RXX", pidSeg(testNHS(4), "", "RXX", "", "", "")), hl7.AA, crs.MessageApplied,
+				func(t *testing.T) {
+					_, err := store.NewPatientService(db).FindPatientByIdentifier(context.Background(), f.trust.Actor(crs.RoleClerk), "nhs", testNHS(4))
+					if crs.ErrorCode(err) != crs.ENOTFOUND {
+						t.Errorf("after A29 the NHS number finds a patient: %v", err)
+					}
+				}},
 			{"A38 cancels the pre-admission", "A38", strings.Replace(adtMsg("A38", "C-A38", "RXX", pidSeg(testNHS(6), "", "RXX", "", "", "")),
 				"PV1|1|I|WD10^^B03", pv1(map[int]string{2: "P", 19: "PA-6"}), 1), hl7.AA, crs.MessageApplied,
 				func(t *testing.T) {
@@ -159,6 +166,12 @@ func TestInboundErrors(t *testing.T) {
 		if ack, _ := f.send(t, adtMsg("A28", "OK1", "RXX", pidSeg(good, "", "RXX", "SMITH", "ANNE", "19800101"))); ack.Code != hl7.AA {
 			t.Fatalf("register: %+v", ack)
 		}
+		// A pre-admission: the record has activity, so an A29 is refused.
+		preadmit := strings.Replace(adtMsg("A05", "OK2", "RXX", pidSeg(good, "", "RXX", "SMITH", "ANNE", "19800101"), "PV2||||||||20260316"),
+			"PV1|1|I|WD10^^B03", pv1(map[int]string{2: "P", 7: "C1234567^GREY^ANN", 19: "PA-9"}), 1)
+		if ack, _ := f.send(t, preadmit); ack.Code != hl7.AA {
+			t.Fatalf("pre-admit: %+v", ack)
+		}
 		bad := good[:9] + string('0'+(good[9]-'0'+1)%10)
 		tests := []struct {
 			name, msg, code string
@@ -173,6 +186,8 @@ func TestInboundErrors(t *testing.T) {
 			{"missing identifiers", adtMsg("A28", "E5", "RXX", "PID|1||||SMITH^ANNE||19800101|F"), hl7.AE, "PID", 3, "PID-3"},
 			{"ORU unknown patient", strings.Join([]string{msh("PAS", "RXX", "RXX", "ORU^R01", "E6"), pidSeg(testNHS(14), "", "RXX", "", "", ""), "OBR|1|||FBC", "OBX|1|NM|HB||1"}, "\r"), hl7.AE, "PID", 3, "unknown patient"},
 			{"merge minor unknown", adtMsg("A40", "E7", "RXX", pidSeg(good, "", "RXX", "", "", ""), "MRG|Z999^^^RXX^MR"), hl7.AE, "MRG", 1, "record to merge"},
+			{"delete unknown", adtMsg("A29", "E8", "RXX", pidSeg(testNHS(16), "", "RXX", "", "", "")), hl7.AE, "PID", 3, "record to delete"},
+			{"delete of a record with activity", adtMsg("A29", "E9", "RXX", pidSeg(good, "", "RXX", "", "", "")), hl7.AE, "PID", 3, "has a pre-admission, so it is not deleted"},
 			{"unknown sender", strings.Replace(adtMsg("A28", "R1", "RXX", pidSeg(testNHS(15), "", "RXX", "A", "B", "19800101")), "|PAS|", "|LAB|", 1), hl7.AR, "MSH", 3, "unknown sender"},
 			{"unknown message type", strings.Replace(adtMsg("A28", "R2", "RXX", "PID|1"), "ADT^A28^ADT_A01", "RDE^O11", 1), hl7.AR, "MSH", 9, "not supported"},
 			{"unknown trigger", strings.Replace(adtMsg("A28", "R3", "RXX", "PID|1"), "ADT^A28^ADT_A01", "ADT^A99", 1), hl7.AR, "MSH", 9, "A99"},

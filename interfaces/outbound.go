@@ -18,6 +18,7 @@ var eventTriggers = map[string]string{
 	crs.EventPatientUpdated:          "A31",
 	crs.EventPatientDied:             "A31",
 	crs.EventPatientMerged:           "A40",
+	crs.EventPatientDeleted:          "A29",
 	crs.EventSpellAdmitted:           "A01",
 	crs.EventSpellTransferred:        "A02",
 	crs.EventSpellDischarged:         "A03",
@@ -39,7 +40,7 @@ var structures = map[string]string{
 	"A01": "ADT_A01", "A04": "ADT_A01", "A08": "ADT_A01", "A13": "ADT_A01",
 	"A05": "ADT_A05", "A28": "ADT_A05", "A31": "ADT_A05",
 	"A02": "ADT_A02", "A03": "ADT_A03", "A11": "ADT_A09", "A12": "ADT_A12",
-	"A21": "ADT_A21", "A22": "ADT_A21", "A40": "ADT_A39", "A54": "ADT_A54",
+	"A21": "ADT_A21", "A22": "ADT_A21", "A29": "ADT_A21", "A40": "ADT_A39", "A54": "ADT_A54",
 	"A38": "ADT_A38",
 }
 

@@ -288,5 +288,24 @@ func TestOutbox(t *testing.T) {
 			m.Get("PID-32") != "NSTS02" || m.Get("MSH-4") != "RXX" || m.Get("MSH-12") != "2.4" || m.ControlID() != ms[0].ControlID || len(m.ControlID()) > 20 {
 			t.Errorf("A08 rendered:\n%s", hl7.Pretty(m))
 		}
+		// A registration made in error and deleted: A28, then A29 to
+		// ALL, naming the record deleted.
+		gone := &crs.Patient{GivenName: "Err", FamilyName: "Oneous", BirthDate: crs.NewDate(1991, 2, 3)}
+		if err := ps.RegisterPatient(ctx, f.trust.Actor(crs.RoleClerk), gone); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Write(ctx, f.trust.Actor(crs.RoleInterface), crs.ActMergePatients, func(tx crs.Tx) error { return tx.DeletePatient(gone.ID, "") }); err != nil {
+			t.Fatal(err)
+		}
+		if count(all.ID) != 5 || count(noEcho.ID) != 2 {
+			t.Errorf("a registration and its deletion: ALL %d (want 5), PAS-BACK %d (want 2)", count(all.ID), count(noEcho.ID))
+		}
+		ms, _ = db.SearchMessages(ctx, f.trust.Org.ID, crs.MessageQuery{Direction: crs.DirectionOut, ChannelID: all.ID, Limit: 1})
+		if m, err = hl7.Parse([]byte(ms[0].Raw)); err != nil {
+			t.Fatal(err)
+		}
+		if m.Type() != "ADT^A29" || m.Get("MSH-9.3") != "ADT_A21" || m.Get("PID-5.1") != "Oneous" || !strings.Contains(m.Get("PID-3"), gone.MRN) {
+			t.Errorf("A29 rendered:\n%s", hl7.Pretty(m))
+		}
 	})
 }

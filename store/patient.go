@@ -34,14 +34,14 @@ var _ crs.PatientService = (*PatientService)(nil)
 
 const patientColumns = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 	birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name,
-	gp_practice_code, gp_practice_name, ethnic_category, death_time, merged_into, version, created_at, updated_at`
+	gp_practice_code, gp_practice_name, ethnic_category, death_time, merged_into, inactive, version, created_at, updated_at`
 
 func scanPatient(r scanner) (*crs.Patient, error) {
 	var p crs.Patient
 	var status, birth, lines, contacts, death, created, updated string
 	if err := r.Scan(&p.ID, &p.OrgID, &p.MRN, &p.NHSNumber, &status, &p.Title, &p.GivenName, &p.OtherNames, &p.FamilyName,
 		&birth, &p.Gender, &lines, &p.Address.Postcode, &p.Phone, &p.Mobile, &p.Email, &contacts, &p.GPCode, &p.GPName,
-		&p.GPPracticeCode, &p.GPPracticeName, &p.EthnicCategory, &death, &p.MergedInto, &p.Version, &created, &updated); err != nil {
+		&p.GPPracticeCode, &p.GPPracticeName, &p.EthnicCategory, &death, &p.MergedInto, &p.Inactive, &p.Version, &created, &updated); err != nil {
 		return nil, notFound(err, "no such patient")
 	}
 	p.NHSNumberStatus = nhs.NumberStatus(status)
@@ -79,7 +79,15 @@ func patientArgs(p *crs.Patient) []any {
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
 		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold,
-		f.givenFoldFirst, f.givenFoldLast}
+		f.givenFoldFirst, f.givenFoldLast, flag(p.Inactive)}
+}
+
+// flag is a yes-or-no column's value, 1 or 0 on both engines.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // searchForms are the forms of a patient's names and postcode the
@@ -126,7 +134,11 @@ func givenFolds(p *crs.Patient) (first, last string) {
 // checks the NHS number is not already held, allocates the hospital
 // number unless the patient brings one (a migrated record), and appends
 // the registration event.
-func insertPatient(tx *Tx, p *crs.Patient) error {
+func insertPatient(tx *Tx, p *crs.Patient) error { return insertPatientAt(tx, p, 1) }
+
+// insertPatientAt is insertPatient whose record starts at version
+// (a record registered again after its deletion continues its history).
+func insertPatientAt(tx *Tx, p *crs.Patient, version int) error {
 	p.Normalize()
 	p.OrgID = tx.actor.OrgID
 	if err := p.Validate(tx.now); err != nil {
@@ -182,7 +194,7 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 	if p.ID == "" {
 		p.ID = crs.NewID()
 	}
-	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
+	p.Version, p.CreatedAt, p.UpdatedAt = version, tx.now, tx.now
 	args := append([]any{p.ID, p.OrgID, p.MRN}, patientArgs(p)...)
 	args = append(args, p.Version, formatTime(p.CreatedAt), formatTime(p.UpdatedAt))
 	ctx := context.Background()
@@ -228,7 +240,11 @@ func insertPatient(tx *Tx, p *crs.Patient) error {
 		}
 	}
 	tx.registered++
-	return tx.EmitData(&crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID, Summary: "Registered with hospital number " + p.MRN},
+	summary := "Registered with hospital number " + p.MRN
+	if version > 1 {
+		summary = "Registered again, after its deletion, with hospital number " + p.MRN
+	}
+	return tx.EmitData(&crs.Event{Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID, Summary: summary},
 		"registration", patientEventData{Patient: p})
 }
 
@@ -238,8 +254,8 @@ const (
 	insertPatientSQL = `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		family_fold, given_fold_first, given_fold_last, version, created_at, updated_at)`
-	insertPatientValues = `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)`
+		family_fold, given_fold_first, given_fold_last, inactive, version, created_at, updated_at)`
+	insertPatientValues = `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)`
 )
 
 // nhsFreeSQL is the condition, in insertPatient's arguments, that no
@@ -630,8 +646,9 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 	family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
 	email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
 	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
-	postcode_norm = $25, family_fold = $26, given_fold_first = $27, given_fold_last = $28, version = $29, updated_at = $30
-	WHERE id = $31 AND org_id || '' = $32`
+	postcode_norm = $25, family_fold = $26, given_fold_first = $27, given_fold_last = $28, inactive = $29, version = $30,
+	updated_at = $31
+	WHERE id = $32 AND org_id || '' = $33`
 
 // The columns of patients its indexes hold, in groups that change
 // together (see updatePatientQuery).
@@ -717,6 +734,7 @@ func diffPatients(a, b *crs.Patient) map[string][2]any {
 	cmp("GP practice", a.GPPracticeCode+" "+a.GPPracticeName, b.GPPracticeCode+" "+b.GPPracticeName)
 	cmp("ethnic category", a.EthnicCategory, b.EthnicCategory)
 	cmp("date of death", deathText(a.DeathTime), deathText(b.DeathTime))
+	cmp("in active use", !a.Inactive, !b.Inactive)
 	return d
 }
 

@@ -73,14 +73,14 @@ func prefixed(prefix, cols string) string {
 // the result list shows and match.Rank weighs, not the contacts, GP and
 // address lines only the record page shows.
 const listedPatientColumns = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
-	birth_date, gender, postcode, death_time, merged_into`
+	birth_date, gender, postcode, death_time, merged_into, inactive`
 
 // scanListedPatient reads a row of listedPatientColumns.
 func scanListedPatient(r scanner) (*crs.Patient, error) {
 	var p crs.Patient
 	var status, birth, death string
 	if err := r.Scan(&p.ID, &p.OrgID, &p.MRN, &p.NHSNumber, &status, &p.Title, &p.GivenName, &p.OtherNames, &p.FamilyName,
-		&birth, &p.Gender, &p.Address.Postcode, &death, &p.MergedInto); err != nil {
+		&birth, &p.Gender, &p.Address.Postcode, &death, &p.MergedInto, &p.Inactive); err != nil {
 		return nil, notFound(err, "no such patient")
 	}
 	p.NHSNumberStatus = nhs.NumberStatus(status)
@@ -568,6 +568,12 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 			return err
 		}
 		if n == 0 {
+			// A record deleted keeps its history, the deletion last.
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE org_id = $1 AND patient_id = $2 AND type = '`+crs.EventPatientDeleted+`'`, a.OrgID, id).Scan(&n); err != nil {
+				return err
+			}
+		}
+		if n == 0 {
 			return crs.Errorf(crs.ENOTFOUND, "no such patient")
 		}
 		var err error
@@ -588,7 +594,7 @@ func (s *PatientService) PatientHistory(ctx context.Context, a crs.Actor, id str
 // record: the condition of the partial index events_patient_versions
 // (migration 0115), written as the index states it so that both engines
 // see it serves the query.
-const patientVersionEvents = `type IN ('patient.registered', 'patient.updated', 'patient.died', 'patient.merged', 'patient.unmerged')`
+const patientVersionEvents = `type IN ('patient.registered', 'patient.updated', 'patient.died', 'patient.merged', 'patient.unmerged', 'patient.deleted')`
 
 // PatientChanges lists the events that carry a version of the trust's
 // patients' records, newest first: recorded at or after since, with an

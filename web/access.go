@@ -50,6 +50,7 @@ var routeAccess = map[string]routeRule{
 	"GET /patients/{id}/merge":        need(crs.ActMergePatients),
 	"POST /patients/{id}/merge":       need(crs.ActMergePatients),
 	"POST /patients/{id}/unmerge":     need(crs.ActMergePatients),
+	"POST /patients/{id}/delete":      need(crs.ActMergePatients),
 	"GET /patients/{id}/history":      need(crs.ActViewDemographics),
 	"GET /patients/{id}/audit":        need(crs.ActViewAudit),
 	"GET /patients/{id}/audit/letter": need(crs.ActViewAudit),

@@ -27,6 +27,7 @@ type banner struct {
 	DeathTime       *time.Time
 	MergedInto      string // the ID of the record this one was merged into
 	MergedIntoMRN   string
+	Inactive        bool // marked not in active use by another system
 	// Alerts are the allergies and alerts the banner warns of, for users
 	// who may view the clinical record; nil for others.
 	Alerts *crs.PatientAlerts
@@ -40,6 +41,7 @@ func (s *Server) newBanner(r *http.Request, p *crs.Patient) *banner {
 		StatusName: p.NHSNumberStatus.Description(), Verified: p.NHSNumberStatus == nhs.NumberVerified,
 		BirthDate: p.BirthDate, Age: age(p.BirthDate, s.now()), Gender: p.GenderName(), MRN: p.MRN,
 		Address: p.Address.String(), DeathTime: p.DeathTime, MergedInto: p.MergedInto,
+		Inactive: p.Inactive,
 	}
 	switch {
 	case p.GPPracticeName != "" && p.GPPracticeCode != "":

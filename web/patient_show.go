@@ -9,19 +9,20 @@ import (
 // patientPage is the data of a patient's record page.
 type patientPage struct {
 	pageData
-	Patient  *crs.Patient
-	Journey  bool // the journey services are set up
-	Pathways []*referralSummary
-	Entries  []*crs.WaitingListEntry
-	Spells   []*crs.Spell
-	Planned  []*crs.Preadmission // pending planned admissions (pre-admissions)
-	Wards    map[string]string   // ward id → "CODE Name", for the planned admissions
-	Bed      map[string]string   // spell id → "WARD bed B01"
-	ED       []*crs.EDAttendance
-	Clinical bool // results and documents are switched on
-	Lists    bool // the problem list, allergies and timeline are switched on
-	Notes    bool // clinical notes and clinic letters are switched on
-	Orders   bool // ordering tests is switched on
+	Patient      *crs.Patient
+	DeleteReason string // as typed, when the delete of a registration in error is shown again
+	Journey      bool   // the journey services are set up
+	Pathways     []*referralSummary
+	Entries      []*crs.WaitingListEntry
+	Spells       []*crs.Spell
+	Planned      []*crs.Preadmission // pending planned admissions (pre-admissions)
+	Wards        map[string]string   // ward id → "CODE Name", for the planned admissions
+	Bed          map[string]string   // spell id → "WARD bed B01"
+	ED           []*crs.EDAttendance
+	Clinical     bool // results and documents are switched on
+	Lists        bool // the problem list, allergies and timeline are switched on
+	Notes        bool // clinical notes and clinic letters are switched on
+	Orders       bool // ordering tests is switched on
 
 	Observations bool // observations and NEWS2 are switched on
 }
@@ -41,9 +42,18 @@ type referralSummary struct {
 // attendance) and the
 // actions the user's role allows.
 func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
-	p, b, err := s.findPatient(r)
+	page, err := s.patientPage(r)
 	if err != nil {
 		return err
+	}
+	return s.render(w, r, "patient", page)
+}
+
+// patientPage reads what the record page shows.
+func (s *Server) patientPage(r *http.Request) (*patientPage, error) {
+	p, b, err := s.findPatient(r)
+	if err != nil {
+		return nil, err
 	}
 	page := &patientPage{Patient: p}
 	page.Title, page.Banner = "Patient record", b
@@ -55,10 +65,10 @@ func (s *Server) handlePatient(w http.ResponseWriter, r *http.Request) error {
 	if s.needJourney() == nil {
 		page.Journey = true
 		if err := s.loadJourney(r, page); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return s.render(w, r, "patient", page)
+	return page, nil
 }
 
 // loadJourney reads the patient's journey for the record page.

@@ -28,6 +28,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /patients/{id}/merge", s.authed(s.handleMergeForm))
 	mux.Handle("POST /patients/{id}/merge", s.authed(s.handleMerge))
 	mux.Handle("POST /patients/{id}/unmerge", s.authed(s.handleUnmerge))
+	mux.Handle("POST /patients/{id}/delete", s.authed(s.handleDeletePatient))
 	mux.Handle("GET /patients/{id}/history", s.authed(s.handleHistory))
 	mux.Handle("GET /patients/{id}/audit", s.authed(s.handleAudit))
 	mux.Handle("GET /patients/{id}/results", s.authed(s.handleResults))

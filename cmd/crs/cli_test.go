@@ -655,7 +655,7 @@ func TestDemo(t *testing.T) {
 	} else {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || strings.Count(string(b), `"status":"201"`) != 2 {
+		if resp.StatusCode != 200 || strings.Count(string(b), `"status":"201 Created"`) != 2 {
 			t.Errorf("a transaction with a concept outside the sample: %d %s, want both entries created", resp.StatusCode, b)
 		}
 	}
