@@ -153,6 +153,7 @@ type patientForm struct {
 	EthnicCategory                           string
 	ContactName, ContactRelationship         string
 	ContactPhone                             string
+	Inactive                                 bool // the record is not in active use (the edit form only)
 	Version                                  string
 }
 
@@ -174,7 +175,7 @@ func readPatientForm(r *http.Request) patientForm {
 		Postcode: v("postcode"), Phone: v("phone"), Mobile: v("mobile"), Email: v("email"),
 		GPPracticeCode: v("gp_practice_code"), GPPracticeName: v("gp_practice_name"), EthnicCategory: v("ethnic_category"),
 		ContactName: v("contact_name"), ContactRelationship: v("contact_relationship"), ContactPhone: v("contact_phone"),
-		Version: v("version"),
+		Inactive: v("inactive") == "yes", Version: v("version"),
 	}
 	for i := range f.AddressLines {
 		f.AddressLines[i] = v("address_line" + strconv.Itoa(i+1))
@@ -192,7 +193,7 @@ func formOf(p *crs.Patient) patientForm {
 		Gender: p.Gender, NHSNumber: nhs.FormatNumber(p.NHSNumber), NHSNumberStatus: string(p.NHSNumberStatus),
 		Postcode: p.Address.Postcode, Phone: p.Phone, Mobile: p.Mobile, Email: p.Email,
 		GPPracticeCode: p.GPPracticeCode, GPPracticeName: p.GPPracticeName, EthnicCategory: p.EthnicCategory,
-		Version: strconv.Itoa(p.Version),
+		Inactive: p.Inactive, Version: strconv.Itoa(p.Version),
 	}
 	if !p.BirthDate.IsZero() {
 		f.Birth = splitDate(p.BirthDate.String())
@@ -213,6 +214,7 @@ func (f patientForm) apply(p *crs.Patient, errs *formErrors) {
 	p.Address = crs.Address{Lines: nonEmpty(f.AddressLines[:]), Postcode: f.Postcode}
 	p.Phone, p.Mobile, p.Email = f.Phone, f.Mobile, f.Email
 	p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory = f.GPPracticeCode, f.GPPracticeName, f.EthnicCategory
+	p.Inactive = f.Inactive
 	var rest []crs.Contact
 	if len(p.Contacts) > 1 {
 		rest = p.Contacts[1:]

@@ -476,11 +476,27 @@ func TestEditAndHistory(t *testing.T) {
 		}
 	})
 
+	t.Run("marked not in active use and back", func(t *testing.T) {
+		f.Set("inactive", "yes")
+		f.Set("version", "2")
+		wantStatus(t, "mark inactive", c.post(id+"/edit", f), http.StatusSeeOther)
+		wantBody(t, "inactive record", c.get(id), "Record not in active use")
+		wantBody(t, "its edit form", c.get(id+"/edit"), `name="inactive" type="checkbox" value="yes" checked`)
+		wantBody(t, "its history", c.get(id+"/history"), "Changed in active use")
+		f.Del("inactive")
+		f.Set("version", "3")
+		wantStatus(t, "back in use", c.post(id+"/edit", f), http.StatusSeeOther)
+		if r := c.get(id); strings.Contains(r.body, "Record not in active use") {
+			t.Errorf("the record back in use is shown as not in use")
+		}
+		f.Set("version", "1")
+	})
+
 	t.Run("a stale version keeps the input and says so", func(t *testing.T) {
 		f.Set("family_name", "Smithers")
 		r := c.post(id+"/edit", f) // still version 1
 		wantStatus(t, "stale edit", r, http.StatusConflict)
-		wantBody(t, "stale edit", r, "Someone else changed this record", `value="Smithers"`, `name="version" value="2"`)
+		wantBody(t, "stale edit", r, "Someone else changed this record", `value="Smithers"`, `name="version" value="4"`)
 	})
 
 	t.Run("record death", func(t *testing.T) {
