@@ -2,8 +2,10 @@ package fhir_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/store"
@@ -90,6 +92,68 @@ func TestPatientMetaSourceKept(t *testing.T) {
 		for q, want := range map[string]int{"_source=https://gp.example.org/ehr&family=Sourced": 1, "_source=https://other.example.org&family=Sourced": 0} {
 			if got := len(array(c.do("GET", "/fhir/Patient?"+q, "").json(t)["entry"])); got != want {
 				t.Errorf("Patient?%s: %d, want %d", q, got, want)
+			}
+		}
+	})
+}
+
+// TestPatientTypeHistoryLoaded checks that the history of the trust's
+// patients lists those a bulk load of the patient index registered
+// (one event for the batch, no record in it): each unchanged one as its
+// registration, a changed one from its change, paged without a patient
+// twice, in the trust's history too.
+func TestPatientTypeHistoryLoaded(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		var loaded []*crs.Patient
+		for i, family := range []string{"Loadone", "Loadtwo", "Loadthree"} {
+			loaded = append(loaded, &crs.Patient{MRN: fmt.Sprintf("L%07d", i+1), FamilyName: family, GivenName: "Lee", BirthDate: crs.NewDate(1950+i, 1, 1), Gender: "1"})
+		}
+		if _, err := db.LoadPatients(context.Background(), f.trustA.System, loaded, crs.LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		changed := loaded[1]
+		got, err := store.NewPatientService(db).FindPatient(context.Background(), f.trustA.Actor(crs.RoleClerk), changed.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Phone = "0113 496 0000"
+		if err := store.NewPatientService(db).UpdatePatient(context.Background(), f.trustA.Actor(crs.RoleClerk), got); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		r := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","name":[{"family":"Registered","given":["Rae"]}],"birthDate":"1990-01-01"}`)
+		if r.status != 201 {
+			t.Fatalf("register: %d %s", r.status, r.body)
+		}
+		registered := r.json(t)["id"].(string)
+		history := func(path string) []string {
+			t.Helper()
+			var out []string
+			for next := path; next != ""; {
+				b := c.do("GET", strings.TrimPrefix(next, f.base), "").json(t)
+				for _, e := range array(b["entry"]) {
+					e := e.(map[string]any)
+					if res, ok := e["resource"].(map[string]any); ok && res["resourceType"] == "Patient" {
+						out = append(out, e["request"].(map[string]any)["method"].(string)+" "+res["id"].(string)+" v"+res["meta"].(map[string]any)["versionId"].(string))
+					}
+				}
+				next = ""
+				for _, l := range array(b["link"]) {
+					if l := l.(map[string]any); l["relation"] == "next" {
+						next = l["url"].(string)
+					}
+				}
+			}
+			return out
+		}
+		want := []string{"POST " + registered + " v1", "PUT " + changed.ID + " v2", "POST " + loaded[2].ID + " v1", "POST " + loaded[0].ID + " v1"}
+		for _, path := range []string{"/fhir/Patient/_history?_count=2", "/fhir/_history?_count=2"} {
+			got := history(path)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: %v, want %v", path, got, want)
 			}
 		}
 	})

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -626,10 +628,60 @@ func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, sinc
 				AND n.` + patientVersionEvents + ` AND n.id > events.id AND n.recorded_at <= ` + arg(formatTime(at.Start)) + `)`
 		}
 		var err error
-		out, err = findEvents(ctx, q, a.OrgID, where, count, args[1:]...)
-		return err
+		if out, err = findEvents(ctx, q, a.OrgID, where, count, args[1:]...); err != nil {
+			return err
+		}
+		loaded, err := loadedUnchanged(ctx, q, a.OrgID, since, at, before, count)
+		if err != nil || len(loaded) == 0 {
+			return err
+		}
+		out = append(out, loaded...)
+		slices.SortFunc(out, func(x, y *crs.Event) int { return strings.Compare(y.ID, x.ID) })
+		if count > 0 && len(out) > count {
+			out = out[:count]
+		}
+		return nil
 	})
 	return out, err
+}
+
+// loadedUnchanged lists, newest first and as PatientChangesAt's events,
+// the first versions of the patients a bulk load of the patient index
+// registered (its one event stands for its whole batch, and carries no
+// record) that no change has followed: each the record as it stands,
+// a registration at the load, keyed by the patient's id, which is
+// time-ordered as events' ids are. A loaded patient changed since
+// shows from its first change, as its own history does.
+func loadedUnchanged(ctx context.Context, q Querier, orgID string, since time.Time, at crs.Period, before string, count int) ([]*crs.Event, error) {
+	where, args := `org_id = $1 AND load_audit_id <> '' AND version = 1`, []any{orgID}
+	arg := paramAdder(&args)
+	if before != "" {
+		where += " AND id < " + arg(before)
+	}
+	if !since.IsZero() {
+		where += " AND created_at >= " + arg(formatTime(since))
+	}
+	if !at.End.IsZero() {
+		where += " AND created_at < " + arg(formatTime(at.End))
+	}
+	query := `SELECT ` + patientColumns + ` FROM patients WHERE ` + where + ` ORDER BY id DESC`
+	if count > 0 {
+		query += " LIMIT " + itoa(count)
+	}
+	pats, err := queryRows(ctx, q, scanPatient, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*crs.Event, len(pats))
+	for i, p := range pats {
+		data, err := json.Marshal(patientEventData{Patient: p})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = &crs.Event{ID: p.ID, OrgID: p.OrgID, Type: crs.EventPatientRegistered, PatientID: p.ID, SubjectID: p.ID,
+			RecordedAt: p.CreatedAt, EffectiveAt: p.CreatedAt, Summary: "Registered by a load of the patient index with hospital number " + p.MRN, Data: data}
+	}
+	return out, nil
 }
 
 // FindEvents reads events of an organisation matching where (which may use
