@@ -7,7 +7,8 @@ import (
 )
 
 // patientSearchIndexes are the indexes of the patient index that serve
-// the clerks' searches by name and date of birth, as the migrations made
+// the clerks' searches by name and date of birth, and the history's
+// list of the loaded patients (patients_loaded), as the migrations made
 // them. Nothing a command checks relies on them (duplicate NHS and
 // hospital numbers are found by patients_nhs and the unique hospital
 // number, which stay), so a bulk load into an empty patient index drops
@@ -24,6 +25,7 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_other_names", "(org_id, lower(other_names)) WHERE other_names <> ''"},
 	{"patients_title", "(org_id, lower(title)) WHERE title <> ''"},
 	{"patients_gp_practice", "(org_id, gp_practice_code, gp_practice_name) WHERE gp_practice_code <> ''"},
+	{"patients_loaded", "(org_id, id) WHERE load_audit_id <> ''"},
 }
 
 // deferSearchIndexes drops the patient search indexes if no trust holds

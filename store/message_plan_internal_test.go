@@ -185,3 +185,17 @@ func TestUpdatePatientRewritesNoIndexUnchanged(t *testing.T) {
 		t.Errorf("an update of every indexed column rewrites %d index entries, the full UPDATE %d", n, all)
 	}
 }
+
+// TestLoadedUnchangedPlan checks that SQLite reads the loaded patients
+// of the patients' history through patients_loaded, newest first,
+// without sorting, and never by scanning the trust's patients.
+func TestLoadedUnchangedPlan(t *testing.T) {
+	db := openSQLite(t, "loaded.db")
+	for _, before := range []string{"", "01a24ee1-7c29-7011-bde8-9c33c479e371"} {
+		query, args := loadedUnchangedSQL("org1", time.Time{}, crs.Period{}, before, 50)
+		plan := explainPlan(t, db, query, args...)
+		if !strings.Contains(plan, "USING INDEX patients_loaded") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("before %q: the loaded patients are not read through patients_loaded in order:\n%s", before, plan)
+		}
+	}
+}
