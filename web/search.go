@@ -185,6 +185,8 @@ func resultRows(p pager, ms []crs.PatientMatch) template.HTML {
 		b.WriteString(`</a>`)
 		if pt.Merged() {
 			b.WriteString(` <strong class="tag tag--grey tag--small">Merged</strong>`)
+		} else if pt.Inactive {
+			b.WriteString(` <strong class="tag tag--grey tag--small">Not in active use</strong>`)
 		}
 		if pt.Deceased() {
 			b.WriteString(` <strong class="tag tag--red tag--small">Deceased</strong>`)

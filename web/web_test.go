@@ -481,6 +481,7 @@ func TestEditAndHistory(t *testing.T) {
 		f.Set("version", "2")
 		wantStatus(t, "mark inactive", c.post(id+"/edit", f), http.StatusSeeOther)
 		wantBody(t, "inactive record", c.get(id), "Record not in active use")
+		wantBody(t, "the search's list", c.get("/patients?q=Smithson"), "Not in active use")
 		wantBody(t, "its edit form", c.get(id+"/edit"), `name="inactive" type="checkbox" value="yes" checked`)
 		wantBody(t, "its history", c.get(id+"/history"), "Changed in active use")
 		f.Del("inactive")
