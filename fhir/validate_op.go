@@ -69,7 +69,8 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		if mode == "update" {
 			if id == "" {
-				return validated(w, invalid("required", "", "mode=update checks an update of one resource: send it to %s/[id]/$validate", typ))
+				// The request, not the resource, is wrong.
+				return invalid("required", "", "mode=update checks an update of one resource: send it to %s/[id]/$validate", typ)
 			}
 			if got, _ := res["id"].(string); got != id {
 				return validated(w, invalid("invalid", typ+".id", "the resource's id %q is not %s, the one the update names", got, id))
@@ -92,10 +93,27 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 	case "delete":
 		if id == "" {
-			return validated(w, invalid("required", "", "mode=delete checks the deletion of one resource: send it to %s/[id]/$validate", typ))
+			return invalid("required", "", "mode=delete checks the deletion of one resource: send it to %s/[id]/$validate", typ)
 		}
 		if s.pmi(typ) {
-			issues = append(issues, Issue{Severity: "error", Code: "business-rule", Diagnostics: "a patient of the PMI is not deleted: merge the record in the PAS"})
+			// Whether the PMI would delete the record (a registration
+			// made in error, with no activity): the delete is run and
+			// undone.
+			err := s.Store.Write(r.Context(), p.Actor, crs.ActMergePatients, func(tx crs.Tx) error {
+				if err := deletePatientIn(tx, id); err != nil {
+					return err
+				}
+				return errValidateOnly
+			})
+			switch {
+			case errors.Is(err, errValidateOnly):
+			case errors.Is(err, errUnchanged):
+				issues = append(issues, Issue{Severity: "warning", Code: "not-found", Diagnostics: "Patient/" + id + " is not in the patient index: a delete changes nothing"})
+			case crs.ErrorCode(err) == crs.ECONFLICT || crs.ErrorCode(err) == crs.EFORBIDDEN:
+				issues = append(issues, Issue{Severity: "error", Code: "business-rule", Diagnostics: crs.ErrorMessage(err)})
+			default:
+				return err
+			}
 		} else if m := s.coreType(typ); m != nil && m.owns(id) {
 			issues = append(issues, Issue{Severity: "error", Code: "not-supported", Diagnostics: typ + "/" + id + " is one of the PAS's records, not deleted through this API"})
 		}
@@ -111,6 +129,10 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request, p *Princ
 	writeOutcome(w, &Outcome{Status: http.StatusOK, Issues: issues})
 	return nil
 }
+
+// errValidateOnly undoes a command $validate runs to see whether it
+// would succeed.
+var errValidateOnly = errors.New("validation only: undone")
 
 // validated answers a $validate whose check found err: what is wrong, as
 // an OperationOutcome of status 200 (the check was made); an error

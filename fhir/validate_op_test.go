@@ -18,6 +18,8 @@ func TestValidateOperation(t *testing.T) {
 		c := f.a
 		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990001014"}],"name":[{"family":"Valid","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
 		obs := `{"resourceType":"Observation","status":"final","code":{"text":"pulse"},"subject":{"reference":"Patient/` + pid + `"}}`
+		observed := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Observed","given":["Oz"]}],"birthDate":"1971-05-01"}`)
+		create(t, c, "Observation", strings.Replace(obs, pid, observed, 1))
 		for _, tc := range []struct {
 			name, path, body string
 			want             []string // in the answer, in order
@@ -33,7 +35,8 @@ func TestValidateOperation(t *testing.T) {
 			{"a valid Patient", "/fhir/Patient/$validate", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990002010"}],"name":[{"family":"New","given":["Bea"]}],"gender":"female","birthDate":"1980-01-01"}`, []string{`"severity":"information"`}},
 			{"a Patient the PMI cannot take", "/fhir/Patient/$validate", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990001015"}],"name":[{"family":"New","given":["Bea"]}],"birthDate":"1980-01"}`, []string{`"severity":"error"`, `Patient.`}},
 			{"an update naming another id", "/fhir/Patient/" + pid + "/$validate?mode=update", `{"resourceType":"Patient","id":"other","name":[{"family":"Valid","given":["Ann"]}],"birthDate":"1970-05-01"}`, []string{`"severity":"error"`, `Patient.id`}},
-			{"deleting a patient of the PMI", "/fhir/Patient/" + pid + "/$validate?mode=delete", ``, []string{`"severity":"error"`, `merge`}},
+			{"deleting a registration made in error", "/fhir/Patient/" + pid + "/$validate?mode=delete", ``, []string{`"severity":"information"`}},
+			{"deleting a patient with a clinical record", "/fhir/Patient/" + observed + "/$validate?mode=delete", ``, []string{`"severity":"error"`, `has resources of the clinical record (Observation)`, `merge`}},
 		} {
 			r := c.do("POST", tc.path, tc.body)
 			body := string(r.body)
@@ -54,9 +57,17 @@ func TestValidateOperation(t *testing.T) {
 				t.Errorf("%s: %s", tc.name, body)
 			}
 		}
-		// Nothing was written.
-		if n := c.do("GET", "/fhir/Observation?_summary=count", "").json(t)["total"]; n != nil && n.(interface{ String() string }).String() != "0" {
-			t.Errorf("$validate wrote %v Observations", n)
+		// Nothing was written, nor deleted.
+		if n := c.do("GET", "/fhir/Observation?_summary=count", "").json(t)["total"]; n != nil && n.(interface{ String() string }).String() != "1" {
+			t.Errorf("$validate wrote %v Observations, want the one written before", n)
+		}
+		if r := c.do("GET", "/fhir/Patient/"+pid, ""); r.status != 200 {
+			t.Errorf("$validate mode=delete deleted the patient: %d", r.status)
+		}
+		for _, path := range []string{"/fhir/Patient/$validate?mode=update", "/fhir/Patient/$validate?mode=delete"} {
+			if r := c.do("POST", path, `{"resourceType":"Patient"}`); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %s, want 400: the request names no resource", path, r.status, r.body)
+			}
 		}
 		if es, _ := c.do("GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990002010", "").json(t)["entry"].([]any); len(es) != 0 {
 			t.Errorf("$validate registered the patient")
