@@ -5,23 +5,27 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/opencrs/crs"
 )
 
-// patientActivity names, for each table of patientTables, what a row of
-// it is to the patient, for the refusal of a delete: a record with any
-// of them is not a registration made in error, and is merged instead.
-// patient_xrefs is not here: another system's number for the patient
-// goes with the record.
-var patientActivity = map[string]string{
-	"referrals": "a referral", "pathways": "an RTT pathway", "rtt_events": "an RTT event", "appointments": "an appointment",
-	"waiting_list_entries": "a waiting list entry", "tci_offers": "an admission offer", "spells": "a hospital spell",
-	"episodes": "a consultant episode", "bed_stays": "a bed stay", "census": "a midnight census", "ed_attendances": "an A&E attendance",
-	"preadmissions": "a pre-admission", "results": "a result", "clinical_documents": "a clinical document",
-	"data_quality_issues": "a message's data quality issue", "diagnostic_requests": "a diagnostic request", "patient_seals": "a seal on the record",
-	"migrated_rows": "rows loaded from the legacy PAS",
+// patientActivity names, for the tables of patientTables a record's
+// activity is found in, what a row of it is to the patient, for the
+// refusal of a delete: a record with any of them is not a registration
+// made in error, and is merged instead. Each is read by its index of
+// the patient's rows. The rows of rtt_events, tci_offers, episodes,
+// bed_stays and census belong to a pathway, a waiting list entry or a
+// spell, so a record with none of those has none of them (and their
+// foreign keys would refuse the delete were one left); patient_xrefs,
+// another system's number for the patient, goes with the record.
+var patientActivity = []struct{ table, what string }{
+	{"referrals", "a referral"}, {"pathways", "an RTT pathway"}, {"appointments", "an appointment"},
+	{"waiting_list_entries", "a waiting list entry"}, {"spells", "a hospital spell"}, {"ed_attendances", "an A&E attendance"},
+	{"preadmissions", "a pre-admission"}, {"results", "a result"}, {"clinical_documents", "a clinical document"},
+	{"data_quality_issues", "a message's data quality issue"}, {"diagnostic_requests", "a diagnostic request"},
+	{"patient_seals", "a seal on the record"},
 }
 
 // DeletePatient deletes a registration made in error.
@@ -59,22 +63,31 @@ func deletePatient(tx *Tx, id, reason string) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
-	tables := append(patientTables[:len(patientTables):len(patientTables)], "migrated_rows")
-	for _, table := range tables {
-		what, ok := patientActivity[table]
-		if !ok {
-			continue
-		}
+	activity := patientActivity
+	var loaded string
+	if err := tx.QueryRow(`SELECT load_audit_id FROM patients WHERE id = $1 AND org_id = $2`, id, tx.actor.OrgID).Scan(&loaded); err != nil {
+		return err
+	}
+	if loaded != "" {
+		// A record a load brought: from the legacy PAS, its rows are
+		// the migration's record, which a reconciliation reads.
+		activity = append(activity[:len(activity):len(activity)], struct{ table, what string }{"migrated_rows", "rows loaded from the legacy PAS"})
+	}
+	for _, a := range activity {
 		var n int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE patient_id = $1 AND org_id = $2 LIMIT 1) AS t`, id, tx.actor.OrgID).Scan(&n); err != nil {
+		if err := tx.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM `+a.table+` WHERE patient_id = $1 AND org_id = $2 LIMIT 1) AS t`, id, tx.actor.OrgID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return refuse("has " + what)
+			return refuse("has " + a.what)
 		}
 	}
+	// The types of the first resources of the clinical record naming the
+	// patient, read through fhir_current_patient (its condition stated,
+	// so that both engines see it serves the query).
 	var types []string
-	rows, err := tx.Query(`SELECT DISTINCT type FROM fhir_current WHERE org_id = $1 AND patient_id = $2 AND type <> 'Patient' AND deleted = 0`, tx.actor.OrgID, id)
+	rows, err := tx.Query(`SELECT type FROM fhir_current WHERE org_id = $1 AND patient_id = $2 AND patient_id <> ''
+		AND deleted = 0 AND type <> 'Patient' LIMIT 200`, tx.actor.OrgID, id)
 	if err != nil {
 		return err
 	}
@@ -84,13 +97,16 @@ func deletePatient(tx *Tx, id, reason string) error {
 			rows.Close()
 			return err
 		}
-		types = append(types, t)
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	if len(types) > 0 {
+		slices.Sort(types)
 		return refuse("has resources of the clinical record (" + strings.Join(types, ", ") + ")")
 	}
 	for _, q := range []string{
