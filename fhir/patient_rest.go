@@ -384,6 +384,13 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 	if err != nil {
 		return nil, err
 	}
+	return changePatientIn(tx, old, res, want)
+}
+
+// changePatientIn is updatePatientIn of the record old, read in the
+// command.
+func changePatientIn(tx crs.Tx, old *crs.Patient, res Resource, want int) (*crs.Resource, error) {
+	id := old.ID
 	if want != 0 && old.Version != want {
 		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "Patient/%s is at version %d, not the version %d of If-Match", id, old.Version, want)
 	}
@@ -416,11 +423,11 @@ func updatePatientIn(tx crs.Tx, res Resource, id string, want int) (*crs.Resourc
 // registers the patient again, the record's history continued. made is
 // the patient registered, nil for an update.
 func upsertPatientIn(tx crs.Tx, res Resource, id string, want int) (stored *crs.Resource, made *newPatient, err error) {
-	if _, err := tx.GetPatient(id); crs.ErrorCode(err) != crs.ENOTFOUND {
+	if old, err := tx.GetPatient(id); crs.ErrorCode(err) != crs.ENOTFOUND {
 		if err != nil {
 			return nil, nil, err
 		}
-		stored, err = updatePatientIn(tx, res, id, want)
+		stored, err = changePatientIn(tx, old, res, want)
 		return stored, nil, err
 	}
 	if want != 0 {

@@ -199,21 +199,18 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
-	act, matches, del := crs.ActRecordClinical, func(tx crs.Tx) ([]string, error) {
-		found, err := conditionalMatches(tx, typ, r.Method, r.URL.RawQuery)
-		return resourceIDs(found), err
-	}, deleteIn
-	if s.pmi(typ) {
-		// A patient of the PMI registered in error, found as
-		// If-None-Exist finds one.
-		act, matches, del = crs.ActMergePatients, func(tx crs.Tx) ([]string, error) {
-			return patientIDsMatching(tx, r.URL.RawQuery)
-		}, func(tx crs.Tx, _, id string) error { return deletePatientIn(tx, id) }
+	// What the query matches, as a Bundle's conditional entry finds it:
+	// a patient of the PMI (one registered in error) as If-None-Exist
+	// finds one, else resources of the store.
+	target := &txEntry{typ: typ, method: r.Method, match: r.URL.RawQuery, pmi: s.pmi(typ)}
+	act, del := crs.ActRecordClinical, deleteIn
+	if target.pmi {
+		act, del = crs.ActMergePatients, func(tx crs.Tx, _, id string) error { return deletePatientIn(tx, id) }
 	} else if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err
 	}
 	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
-		found, err := matches(tx)
+		found, err := target.targets(tx)
 		if err != nil {
 			return err
 		}
@@ -230,13 +227,4 @@ func (s *Server) handleConditionalDelete(w http.ResponseWriter, r *http.Request,
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// resourceIDs are the ids of resources, in their order.
-func resourceIDs(rs []*crs.Resource) []string {
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return ids
 }

@@ -253,7 +253,13 @@ func deleteIn(tx crs.Tx, typ, id string) error {
 	if err := refuseNoteWrite(typ, id, cur, nil); err != nil {
 		return err
 	}
-	return tx.PutResource(&crs.Resource{Type: typ, ID: id, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
+	return putDeletion(tx, cur)
+}
+
+// putDeletion writes the version that deletes cur, a resource of the
+// store's current version.
+func putDeletion(tx crs.Tx, cur *crs.Resource) error {
+	return tx.PutResource(&crs.Resource{Type: cur.Type, ID: cur.ID, Version: cur.Version + 1, Deleted: true, PatientID: cur.PatientID, Body: cur.Body}, nil)
 }
 
 // handleUpdate answers update (PUT [type]/[id]): the next version of the
@@ -355,7 +361,7 @@ func deletePatientIn(tx crs.Tx, id string) error {
 	case kept.Deleted:
 		return nil
 	}
-	return tx.PutResource(&crs.Resource{Type: "Patient", ID: id, Version: kept.Version + 1, Deleted: true, PatientID: kept.PatientID, Body: kept.Body}, nil)
+	return putDeletion(tx, kept)
 }
 
 // validID reports whether s is a FHIR logical id.

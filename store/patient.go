@@ -79,15 +79,7 @@ func patientArgs(p *crs.Patient) []any {
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
 		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold,
-		f.givenFoldFirst, f.givenFoldLast, flag(p.Inactive)}
-}
-
-// flag is a yes-or-no column's value, 1 or 0 on both engines.
-func flag(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+		f.givenFoldFirst, f.givenFoldLast, boolInt(p.Inactive)}
 }
 
 // searchForms are the forms of a patient's names and postcode the
