@@ -534,3 +534,58 @@ func TestPreconditionNamesNoVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestIfNoneMatchWrite checks an update, patch and delete under
+// If-None-Match (RFC 9110): * writes only what does not exist, and an
+// entity tag naming the current version refuses the write (412, nothing
+// written), of the resource store and of the patient index, as a
+// conditional update's match does.
+func TestIfNoneMatchWrite(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		obs := func(id, text string) string {
+			return `{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"text":"` + text + `"}}`
+		}
+		pat := c.do("POST", "/fhir/Patient", `{"resourceType":"Patient","identifier":[{"system":"https://example.org/mrn","value":"inm-1"}],"name":[{"family":"Lane","given":["Ann"]}],"birthDate":"1970-01-01"}`)
+		if pat.status != 201 {
+			t.Fatalf("register: %d %s", pat.status, pat.body)
+		}
+		pid := pat.json(t)["id"].(string)
+		renamed := strings.Replace(string(pat.body), `"Lane"`, `"Lain"`, 1)
+		patch := []string{"Content-Type", "application/json-patch+json", "If-None-Match"}
+		for _, tc := range []struct {
+			name, method, path, body string
+			header                   []string
+			status                   int
+		}{
+			{"create only, none held", "PUT", "/fhir/Observation/inm-1", obs("inm-1", "Pulse"), []string{"If-None-Match", "*"}, 201},
+			{"create only, held", "PUT", "/fhir/Observation/inm-1", obs("inm-1", "Heart rate"), []string{"If-None-Match", "*"}, 412},
+			{"the version seen", "PUT", "/fhir/Observation/inm-1", obs("inm-1", "Heart rate"), []string{"If-None-Match", `W/"1"`}, 412},
+			{"another version", "PUT", "/fhir/Observation/inm-1", obs("inm-1", "Heart rate"), []string{"If-None-Match", `W/"7", W/"8"`}, 200},
+			{"patch of the version seen", "PATCH", "/fhir/Observation/inm-1", `[{"op":"replace","path":"/status","value":"amended"}]`, append(patch, `W/"2"`), 412},
+			{"delete of the version seen", "DELETE", "/fhir/Observation/inm-1", "", []string{"If-None-Match", `"2"`}, 412},
+			{"conditional update, match held", "PUT", "/fhir/Observation?code:text=Heart", obs("inm-1", "Heart rate, resting"), []string{"If-None-Match", "*"}, 412},
+			{"patient, the version seen", "PUT", "/fhir/Patient/" + pid, renamed, []string{"If-None-Match", `W/"1"`}, 412},
+			{"patient, create only", "PUT", "/fhir/Patient?identifier=https://example.org/mrn|inm-1", renamed, []string{"If-None-Match", "*"}, 412},
+			{"patient patch", "PATCH", "/fhir/Patient/" + pid, `[{"op":"replace","path":"/birthDate","value":"1971-01-01"}]`, append(patch, "*"), 412},
+			{"patient, another version", "PUT", "/fhir/Patient/" + pid, renamed, []string{"If-None-Match", `W/"2"`}, 200},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := c.do(tc.method, tc.path, tc.body, tc.header...)
+				if r.status != tc.status {
+					t.Fatalf("%s %s %v: %d %s, want %d", tc.method, tc.path, tc.header, r.status, r.body, tc.status)
+				}
+				if r.status == 412 && (!isOutcome(r) || !strings.Contains(string(r.body), "If-None-Match")) {
+					t.Errorf("412 without an OperationOutcome naming If-None-Match: %s", r.body)
+				}
+			})
+		}
+		if got := c.do("GET", "/fhir/Observation/inm-1", ""); got.header.Get("ETag") != `W/"2"` || !strings.Contains(string(got.body), `"Heart rate"`) || !strings.Contains(string(got.body), `"final"`) {
+			t.Errorf("after the refused writes: %s %s, want version 2 as the one update taken wrote it", got.header.Get("ETag"), got.body)
+		}
+		if got := c.do("GET", "/fhir/Patient/"+pid, ""); got.header.Get("ETag") != `W/"2"` || !strings.Contains(string(got.body), `"Lain"`) || !strings.Contains(string(got.body), "1970-01-01") {
+			t.Errorf("the patient after the refused writes: %s %s, want version 2, Lain, born 1970", got.header.Get("ETag"), got.body)
+		}
+	})
+}

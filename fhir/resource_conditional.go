@@ -76,6 +76,9 @@ func (s *Server) handleConditionalUpdate(w http.ResponseWriter, r *http.Request,
 		default:
 			return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one %s matches %s", typ, r.URL.RawQuery)
 		}
+		if err := s.noneMatchIn(tx, r, typ, id); err != nil {
+			return err
+		}
 		stored, err = updateIn(tx, res, typ, id, want)
 		return err
 	})
@@ -104,6 +107,11 @@ func (s *Server) conditionalUpdatePatient(w http.ResponseWriter, r *http.Request
 		matched, err := patientMatching(tx, r.URL.RawQuery)
 		if err != nil {
 			return err
+		}
+		if matched != "" {
+			if err := s.noneMatchIn(tx, r, "Patient", matched); err != nil {
+				return err
+			}
 		}
 		stored, made, err = putPatientIn(tx, res, matched, "", r.URL.RawQuery, want)
 		return err

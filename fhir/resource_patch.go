@@ -168,6 +168,9 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 			target, err = conditionalTarget(tx, typ, r.URL.RawQuery, s.pmi(typ))
 		}
 		if err == nil {
+			err = s.noneMatchIn(tx, r, typ, target)
+		}
+		if err == nil {
 			stored, err = patchIn(tx, pt, typ, target, want, s.pmi(typ), s.codeCheck(r.Context(), p.Actor))
 		}
 		return err
@@ -292,6 +295,69 @@ func ifMatch(r *http.Request) (int, error) {
 		return 0, invalid("invalid", "", "If-Match %q is not an ETag such as W/\"3\"", m)
 	}
 	return v, nil
+}
+
+// noneMatchNames reports whether an If-None-Match value names version:
+// * names any version, else one of its entity tags is the version's.
+// Version 0, a resource that does not exist (or is deleted), is named by
+// none.
+func noneMatchNames(inm string, version int) bool {
+	if version == 0 {
+		return false
+	}
+	for _, tag := range strings.Split(inm, ",") {
+		if tag = strings.TrimSpace(tag); tag == "*" {
+			return true
+		}
+		if v, ok := parseETag(tag); ok && v == version {
+			return true
+		}
+	}
+	return false
+}
+
+// noneMatchIn refuses (412) an update, patch or delete of typ/id inside
+// the command when its If-None-Match header names the current version
+// (RFC 9110): If-None-Match: * writes only a resource that does not
+// exist yet (a create that never overwrites), and W/"3" never overwrites
+// the version the client has seen. Without the header it refuses
+// nothing.
+func (s *Server) noneMatchIn(tx crs.Tx, r *http.Request, typ, id string) error {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return nil
+	}
+	cur, err := s.currentVersionIn(tx, typ, id)
+	if err != nil || !noneMatchNames(inm, cur) {
+		return err
+	}
+	return outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s exists at version %d, which If-None-Match: %s names; nothing was written", typ, id, cur, inm)
+}
+
+// currentVersionIn is the current version of typ/id inside the command:
+// the PMI's record of a patient, else the resource store's; 0 when
+// there is none or it is deleted.
+func (s *Server) currentVersionIn(tx crs.Tx, typ, id string) (int, error) {
+	if s.pmi(typ) {
+		p, err := tx.GetPatient(id)
+		switch {
+		case crs.ErrorCode(err) == crs.ENOTFOUND:
+			return 0, nil
+		case err != nil:
+			return 0, err
+		}
+		return p.Version, nil
+	}
+	res, err := tx.GetResource(typ, id)
+	switch {
+	case crs.ErrorCode(err) == crs.ENOTFOUND:
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case res.Deleted:
+		return 0, nil
+	}
+	return res.Version, nil
 }
 
 // decodePatch reads a JSON Patch document: an array of operations.

@@ -94,15 +94,7 @@ func writeSubsetted(w http.ResponseWriter, typ string, q url.Values, e *servedEn
 // If-Modified-Since.
 func notModified(r *http.Request, res *crs.Resource) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, tag := range strings.Split(inm, ",") {
-			if tag = strings.TrimSpace(tag); tag == "*" {
-				return true
-			}
-			if v, ok := parseETag(tag); ok && v == res.Version {
-				return true
-			}
-		}
-		return false
+		return noneMatchNames(inm, res.Version)
 	}
 	ims := r.Header.Get("If-Modified-Since")
 	if ims == "" || res.LastUpdated.IsZero() {

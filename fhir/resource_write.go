@@ -301,6 +301,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	err = s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
+		if err := s.noneMatchIn(tx, r, typ, id); err != nil {
+			return err
+		}
 		var err error
 		stored, err = update(tx, res, typ, id, want)
 		return err
@@ -333,7 +336,12 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, p *Princip
 	} else if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err
 	}
-	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error { return del(tx, typ, id) })
+	err := s.Store.Write(r.Context(), p.Actor, act, func(tx crs.Tx) error {
+		if err := s.noneMatchIn(tx, r, typ, id); err != nil {
+			return err
+		}
+		return del(tx, typ, id)
+	})
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
