@@ -205,6 +205,12 @@ type ResourceTx interface {
 	// version (written or deleted since it was read) is left as the
 	// write path left it.
 	ReindexResources(rs []*Resource, index [][]ResourceIndexRow) (int, error)
+	// ResourceIndexFingerprint is the fingerprint of the search index
+	// the trust's resources were last wholly indexed under ("" for a
+	// trust never checked); SetResourceIndexFingerprint records one once
+	// every current resource of the trust holds the rows it gives.
+	ResourceIndexFingerprint() (string, error)
+	SetResourceIndexFingerprint(fingerprint string) error
 	// SearchResources runs a search inside the command, seeing its
 	// changes: conditional create and update.
 	SearchResources(q ResourceQuery) ([]*Resource, error)

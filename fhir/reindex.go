@@ -30,9 +30,12 @@ type ReindexCount struct {
 // how many were looked at and rewritten; no resource gets a new version.
 // types limits it to those types (nil: every type). progress, when
 // given, is told after each batch. A reindex stopped part of the way is
-// run again from the start: what it had done is found unchanged.
+// run again from the start: what it had done is found unchanged. A
+// reindex of every type records, once done, that the trust's resources
+// are indexed under this version's fingerprint (IndexFingerprint).
 func Reindex(ctx context.Context, st crs.Store, a crs.Actor, types []string, progress func(ReindexCount)) (ReindexCount, error) {
-	if types == nil {
+	every := types == nil
+	if every {
 		types = resourceTypes
 	}
 	var n ReindexCount
@@ -84,6 +87,12 @@ func Reindex(ctx context.Context, st crs.Store, a crs.Actor, types []string, pro
 				break
 			}
 			after = last
+		}
+	}
+	if every {
+		err := st.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.SetResourceIndexFingerprint(IndexFingerprint()) })
+		if err != nil {
+			return n, err
 		}
 	}
 	return n, nil

@@ -14,6 +14,9 @@ type reindexed struct {
 	Looked    int            `json:"looked"`
 	Rewritten int            `json:"rewritten"`
 	Types     map[string]int `json:"types,omitempty"`
+	// Fingerprint, of the event that ends a reindex of every type, is
+	// the search index the trust's resources are now indexed under.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // ReindexResources replaces the search index rows of current versions
@@ -66,6 +69,29 @@ func (tx *Tx) ReindexResources(rs []*crs.Resource, index [][]crs.ResourceIndexRo
 		return 0, err
 	}
 	return data.Rewritten, nil
+}
+
+// ResourceIndexFingerprint is the fingerprint of the search index the
+// trust's resources were last wholly indexed under; "" for a trust never
+// checked.
+func (tx *Tx) ResourceIndexFingerprint() (string, error) {
+	var fp string
+	if err := tx.QueryRow(`SELECT fhir_index_fingerprint FROM organisations WHERE id = $1`, tx.actor.OrgID).Scan(&fp); err != nil {
+		return "", notFound(err, "organisation %s", tx.actor.OrgID)
+	}
+	return fp, nil
+}
+
+// SetResourceIndexFingerprint records the fingerprint of the search
+// index every current resource of the trust is indexed under, with its
+// event.
+func (tx *Tx) SetResourceIndexFingerprint(fingerprint string) error {
+	if _, err := tx.Exec(`UPDATE organisations SET fhir_index_fingerprint = $1 WHERE id = $2`, fingerprint, tx.actor.OrgID); err != nil {
+		return crs.Errorf(crs.EINTERNAL, "record the search index fingerprint: %w", err)
+	}
+	ev := &crs.Event{Type: crs.EventResourcesReindexed,
+		Summary: "Every resource of the trust indexed under search index " + fingerprint}
+	return tx.EmitData(ev, "fhir reindex of every type done: search index "+fingerprint, reindexed{Fingerprint: fingerprint})
 }
 
 // indexRowsAre reports whether the index rows kept for the resource rid

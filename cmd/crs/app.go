@@ -186,6 +186,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		mllpAddr = a.hl7.Serve(ls.mllp).String()
 	}
 	go runNightlyCensus(ctx, a.db, a.logger, time.Hour)
+	// Resources indexed by an OpenCRS that indexed otherwise are indexed
+	// again beside the service; a shutdown stops it (the next start
+	// goes on) before the database closes.
+	reindexCtx, stopReindex := context.WithCancel(ctx)
+	reindexed := make(chan struct{})
+	go func() { defer close(reindexed); reindexStale(reindexCtx, a.db, a.logger) }()
+	defer func() { stopReindex(); <-reindexed }()
 	mux := http.NewServeMux()
 	metrics, merr := a.serveMetrics(mux, o)
 	if merr != nil {

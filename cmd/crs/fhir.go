@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,8 +30,9 @@ func runFHIR(ctx context.Context, args []string, stdout, stderr io.Writer) error
                       print a bearer token for a registered system
   crs fhir reindex --db DSN [--ods CODE] [--type Observation,Condition,...]
                       write the search index of the trust's resources (every
-                      trust's without --ods) again from their bodies, after an
-                      upgrade changed what it holds
+                      trust's without --ods) again from their bodies, as
+                      crs serve does at its start after an upgrade changed
+                      what it holds
   crs fhir package --out FILE.tgz
                       write OpenCRS's extensions, code systems and identifier
                       systems as a FHIR package, for a trust's validator or
@@ -231,6 +233,31 @@ func reindexTrust(ctx context.Context, db *store.DB, org *crs.Organisation, type
 	done()
 	fmt.Fprintf(stdout, "reindexed %s: %d resources looked at, %d had their search index rows written again\n", org.ODSCode, n.TotalLooked, n.TotalRewritten)
 	return nil
+}
+
+// reindexStale indexes again, a trust after another, the resources of
+// each trust last indexed under another search index than this
+// version's (fhir.ReindexStale), logging what it did. Stopped by ctx, it
+// leaves the rest to the next start.
+func reindexStale(ctx context.Context, db *store.DB, logger *slog.Logger) {
+	orgs, err := store.NewOrganisationService(db).FindOrganisations(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.Error("search index: the trusts were not read", "err", err)
+		}
+		return
+	}
+	for _, org := range orgs {
+		ran, n, err := fhir.ReindexStale(ctx, db, crs.SystemActor(org.ID), nil)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			logger.Error("search index of the trust's resources not brought up to date; crs fhir reindex does it", "ods", org.ODSCode, "err", err)
+		case ran:
+			logger.Info("search index brought up to date", "ods", org.ODSCode, "resources", n.TotalLooked, "rewritten", n.TotalRewritten)
+		}
+	}
 }
 
 // mintFHIRToken gives the trust's client with the name a token.
