@@ -129,3 +129,11 @@ func ReindexStale(ctx context.Context, st crs.Store, a crs.Actor, progress func(
 	n, err = Reindex(ctx, st, a, nil, progress)
 	return true, n, err
 }
+
+// RecordIndexCurrent records that every resource of the actor's trust is
+// indexed under this version's fingerprint: a trust just made, whose
+// resources this version wrote, or one a reindex of every type has gone
+// through.
+func RecordIndexCurrent(ctx context.Context, st crs.Store, a crs.Actor) error {
+	return st.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.SetResourceIndexFingerprint(IndexFingerprint()) })
+}

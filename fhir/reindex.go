@@ -90,10 +90,7 @@ func Reindex(ctx context.Context, st crs.Store, a crs.Actor, types []string, pro
 		}
 	}
 	if every {
-		err := st.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.SetResourceIndexFingerprint(IndexFingerprint()) })
-		if err != nil {
-			return n, err
-		}
+		return n, RecordIndexCurrent(ctx, st, a)
 	}
 	return n, nil
 }

@@ -67,6 +67,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := completeDemoTrust(ctx, a, tr, stdout); err != nil {
 			return err
 		}
+		// A trust this run made holds only what this version indexed;
+		// one made by another is checked as the service starts.
+		if tr.Created {
+			if err := fhir.RecordIndexCurrent(ctx, a.db, crs.SystemActor(tr.Org.ID)); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := res.WriteTo(stdout); err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/fhir"
+	"github.com/opencrs/crs/store"
 )
 
 // TestFHIRCommands registers a FHIR client and mints it a token from the
@@ -190,5 +193,59 @@ func TestFHIRPackage(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "*.tgz.*")); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// TestServeReindexesStaleTrust: a trust crs trust add makes is indexed
+// under this version's search index from the start; one whose resources
+// were last indexed under another is reindexed as crs serve starts,
+// which logs it and records this version's.
+func TestServeReindexesStaleTrust(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the server")
+	}
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	if code, out, errs := runCLI(t, "trust", "add", "--db", dsn, "--ods", "RXR", "--name", "Riverside Hospitals NHS Trust"); code != 0 {
+		t.Fatalf("crs trust add: exit %d\n%s%s", code, out, errs)
+	}
+	// fingerprint is the one the trust records; with set, it records that
+	// one first.
+	fingerprint := func(set string) string {
+		t.Helper()
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if set != "" {
+			var org string
+			if err := db.Reader().QueryRowContext(ctx, `SELECT id FROM organisations WHERE ods_code = 'RXR'`).Scan(&org); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Write(ctx, crs.SystemActor(org), crs.ActAdministerSettings, func(tx crs.Tx) error { return tx.SetResourceIndexFingerprint(set) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var fp string
+		if err := db.Reader().QueryRowContext(ctx, `SELECT fhir_index_fingerprint FROM organisations WHERE ods_code = 'RXR'`).Scan(&fp); err != nil {
+			t.Fatal(err)
+		}
+		return fp
+	}
+	if got := fingerprint(""); got != fhir.IndexFingerprint() {
+		t.Errorf("a trust just added records %q, want this version's %s", got, fhir.IndexFingerprint())
+	}
+	fingerprint("an older index")
+	r := start(t, "serve", "--db", dsn, "--http", "127.0.0.1:0", "--mllp", "", "--log-level", "info")
+	r.waitFor(t, `OpenCRS is running at`, 30*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(r.stderr.String(), `msg="search index brought up to date" ods=RXR`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("crs serve did not reindex the trust indexed under an older index\nstderr: %s", r.stderr)
+		}
+	}
+	r.stop(t)
+	if got := fingerprint(""); got != fhir.IndexFingerprint() {
+		t.Errorf("after crs serve the trust records %q, want %s", got, fhir.IndexFingerprint())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 )
 
@@ -69,6 +70,10 @@ func trustAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer db.Close()
 	if err := store.NewOrganisationService(db).CreateOrganisation(ctx, crs.SystemActor(""), org); err != nil {
 		return flagError(err, map[string]string{"ods_code": "--ods", "name": "--name", "mrn_prefix": "--mrn-prefix"})
+	}
+	// A new trust holds no resource: it is indexed under this version.
+	if err := fhir.RecordIndexCurrent(ctx, db, crs.SystemActor(org.ID)); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "trust %s added: %s", org.ODSCode, org.Name)
 	if org.MRNPrefix != "" {
