@@ -701,14 +701,20 @@ func unescapePipes(v string) string {
 	return b.String()
 }
 
-// decimals counts the digits after the decimal point of a number as
-// written: the precision an equal value is matched to.
+// decimals is the decimal place of the last digit of a number as
+// written, the precision an equal value is matched to: the digits after
+// its point, less its exponent (5.40e-3 is to the fifth place, 1e2 to
+// the hundreds, -2).
 func decimals(s string) int {
-	s, _, _ = strings.Cut(strings.ToLower(s), "e")
+	s, exp, _ := strings.Cut(strings.ToLower(s), "e")
+	n := 0
 	if _, frac, ok := strings.Cut(s, "."); ok {
-		return len(frac)
+		n = len(frac)
 	}
-	return 0
+	if e, err := strconv.Atoi(exp); err == nil {
+		n -= e
+	}
+	return n
 }
 
 // subSearch is the search of typ by one parameter that a chained or

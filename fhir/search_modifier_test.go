@@ -477,7 +477,9 @@ func TestCapabilityStatementDocumentsSearches(t *testing.T) {
 // TestSearchNumberPrecision: a value written to more decimals than a
 // float64 holds at its size (as Synthea writes its laboratory results)
 // equals itself, in a quantity, a number and a composite's quantity;
-// fewer decimals match what rounds to them.
+// fewer decimals match what rounds to them, and a value with an exponent
+// is to the place its last digit stands for (5.40e-3 to the fifth
+// decimal place, 5.4e-3 to the fourth).
 func TestSearchNumberPrecision(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		c := start(t, db, clock, nil).a
@@ -489,17 +491,23 @@ func TestSearchNumberPrecision(t *testing.T) {
 		b := obs("2069-3", "106.8", "mmol/L")
 		cc := obs("72514-3", "0.8716012769702384", "{score}")
 		d := obs("2069-3", "100", "mmol/L")
+		mg1, mg2, mg3 := obs("15074-8", "0.00539", "g"), obs("15074-8", "0.0054", "g"), obs("15074-8", "0.00541", "g")
 		risk := "RiskAssessment/" + create(t, c, "RiskAssessment", `{"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/p1"},"prediction":[{"probabilityDecimal":0.30060778538807643}]}`)
 		sorted := func(ids ...string) string { slices.Sort(ids); return strings.Join(ids, ",") }
 		for _, tc := range []struct{ q, want string }{
 			{"Observation?value-quantity=106.82527045224225", a},
 			{"Observation?value-quantity=eq106.82527045224225", a},
-			{"Observation?value-quantity=ne106.82527045224225", sorted(b, cc, d)},
+			{"Observation?value-quantity=ne106.82527045224225", sorted(b, cc, d, mg1, mg2, mg3)},
 			{"Observation?value-quantity=106.8", sorted(a, b)},
 			{"Observation?value-quantity=0.8716012769702384", cc},
 			{"Observation?value-quantity=0.8716012769702384|http://unitsofmeasure.org|{score}", cc},
 			{"Observation?code-value-quantity=http://loinc.org|2069-3$106.82527045224225", a},
 			{"RiskAssessment?probability=0.30060778538807643", risk},
+			{"Observation?value-quantity=5.40e-3|http://unitsofmeasure.org|g", mg2},
+			{"Observation?value-quantity=5.4E-3", sorted(mg1, mg2, mg3)},
+			{"Observation?value-quantity=5e-3", sorted(mg1, mg2, mg3)},
+			{"Observation?value-quantity=1e2", sorted(a, b, d)},
+			{"Observation?value-quantity=gt5.40e-3&code=15074-8", mg3},
 		} {
 			if got := foundAll(t, c, "/fhir/"+tc.q); got != tc.want {
 				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
