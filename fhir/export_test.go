@@ -160,6 +160,15 @@ func SetMaxChainMatches(n int) (restore func()) {
 	return func() { maxChainMatches = was }
 }
 
+// SetHasPage makes a reverse chain on Patient read page resources at a
+// time and refuse one finding more than most, until the function it
+// returns is called.
+func SetHasPage(page, most int) (restore func()) {
+	wasPage, wasMost := hasPage, maxHasMatches
+	hasPage, maxHasMatches = page, most
+	return func() { hasPage, maxHasMatches = wasPage, wasMost }
+}
+
 // CountRead adds to n the records each read of typ's tables returns,
 // until the function it returns is called.
 func CountRead(typ string, n *int) (restore func()) {

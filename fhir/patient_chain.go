@@ -13,9 +13,15 @@ import (
 // references to them; the patients a reverse chain names are those the
 // resource store's matches refer to.
 
-// maxHasMatches bounds how many resources a reverse chain on Patient
-// reads to find the patients they refer to.
-const maxHasMatches = 1000
+// A reverse chain on Patient reads the resources its search finds
+// hasPage at a time, every one of them, for the patients they refer to:
+// one that finds more than maxHasMatches is refused (too costly), asking
+// for a narrower search, rather than answered from some of them.
+// Variables for the tests alone (SetHasPage).
+var (
+	hasPage       = 1000
+	maxHasMatches = 100000
+)
 
 // resolvePMIChains turns each chain into Patient of q (and of the
 // searches nested in it) into references to the patients of the PMI the
@@ -105,12 +111,22 @@ func (s *Server) patientsReferred(ctx context.Context, p *Principal, q *crs.Reso
 				continue
 			}
 			sub := *c.Has
-			sub.Count = maxHasMatches
-			found, _, err := s.Resources.SearchResources(ctx, p.Actor, sub)
-			if err != nil {
-				return nil, false, err
+			sub.Count = hasPage
+			for read := 0; ; {
+				found, _, err := s.Resources.SearchResources(ctx, p.Actor, sub)
+				if err != nil {
+					return nil, false, err
+				}
+				referredIDs(found, c.Param, "Patient", set)
+				if read += len(found); len(found) < hasPage {
+					break
+				}
+				if read >= maxHasMatches {
+					chain := "_has:" + c.Has.Type + ":" + c.Param
+					return nil, false, invalid("too-costly", chain, "%s finds more than %d %s; narrow it", chain, maxHasMatches, c.Has.Type)
+				}
+				sub.After = found[len(found)-1].ID
 			}
-			referredIDs(found, c.Param, "Patient", set)
 		}
 		sets = append(sets, set)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -146,4 +147,38 @@ func entryIDs(t *testing.T, r response) string {
 		out = append(out, res["resourceType"].(string)+"/"+res["id"].(string))
 	}
 	return strings.Join(out, ",")
+}
+
+// TestPatientReverseChainReadsEveryMatch: a reverse chain on the PMI's
+// Patient reads every resource its search finds, page after page, so
+// that a patient referred to only by the last of them is found (it was
+// read from the first page alone, and the rest dropped unsaid), alone or
+// with the PMI's own parameters; one that finds more than the most it
+// reads is refused (400, too costly), never answered from some.
+func TestPatientReverseChainReadsEveryMatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		restore := fhir.SetHasPage(2, 6)
+		defer restore()
+		c := startPAS(t, db, clock).a
+		zoe := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Grey","given":["Zoe"]}],"gender":"female","birthDate":"1970-01-01"}`)
+		bob := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://example.org/mrn","value":"b1"}],"name":[{"family":"Smith","given":["Bob"]}],"gender":"male","birthDate":"1985-11-20"}`)
+		for range 4 {
+			create(t, c, "Observation", fmt.Sprintf(observation, zoe, "2024-03-01T10:00:00Z", "72"))
+		}
+		create(t, c, "Observation", fmt.Sprintf(observation, bob, "2024-03-02T10:00:00Z", "60"))
+		for _, tc := range []struct{ q, want string }{
+			{"Patient?_has:Observation:subject:code=8867-4&_sort=family", "Patient/" + zoe + ",Patient/" + bob},
+			{"Patient?_has:Observation:subject:code=8867-4&identifier=https://example.org/mrn|b1", "Patient/" + bob},
+			{"Patient?_has:Observation:subject:code=8867-4&gender=male", "Patient/" + bob},
+		} {
+			r := c.do("GET", "/fhir/"+tc.q, "")
+			if got := entryIDs(t, r); r.status != 200 || got != tc.want {
+				t.Errorf("%s: %d [%s], want [%s]", tc.q, r.status, got, tc.want)
+			}
+		}
+		create(t, c, "Observation", fmt.Sprintf(observation, bob, "2024-03-03T10:00:00Z", "61"))
+		if r := c.do("GET", "/fhir/Patient?_has:Observation:subject:code=8867-4", ""); r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), "too-costly") {
+			t.Errorf("a reverse chain finding more than the most read: %d %s, want 400 too-costly", r.status, r.body)
+		}
+	})
 }
