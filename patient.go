@@ -316,9 +316,14 @@ type PatientQuery struct {
 	BirthDate    Date
 	Postcode     string
 	Gender       string
-	Limit        int // at most this many results; 0 means 20
+	Limit        int // at most this many results; 0 means 20, at most MaxPatientResults
 	Offset       int // how many of the best results to skip: the second page of 50 starts at 50
 }
+
+// MaxPatientResults is the most patients one search of the patient index
+// returns (PatientQuery.Limit): the FHIR API's search reads that many
+// candidates and refuses one that finds more, asking for a narrower one.
+const MaxPatientResults = 10000
 
 // PatientList is a search of the PMI listed in the order Sort names
 // rather than best match first: the FHIR API's Patient search with

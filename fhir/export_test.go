@@ -169,6 +169,14 @@ func SetHasPage(page, most int) (restore func()) {
 	return func() { hasPage, maxHasMatches = wasPage, wasMost }
 }
 
+// SetPMICandidates makes a Patient search read at most n patients from
+// one search of the PMI, until the function it returns is called.
+func SetPMICandidates(n int) (restore func()) {
+	was := pmiCandidates
+	pmiCandidates = n
+	return func() { pmiCandidates = was }
+}
+
 // CountRead adds to n the records each read of typ's tables returns,
 // until the function it returns is called.
 func CountRead(typ string, n *int) (restore func()) {

@@ -481,12 +481,18 @@ func currentPatientIn(tx crs.Tx, id string) (*crs.Resource, error) {
 	return servedPatient(pat, keptOf(kept))
 }
 
+// pmiCandidates is how many patients searchPatients reads from one
+// search of the PMI: crs.MaxPatientResults, less in the tests
+// (SetPMICandidates).
+var pmiCandidates = crs.MaxPatientResults
+
 // searchPatients finds the patients a search names through the PMI's
 // own search, then keeps those that match every parameter as FHIR
 // defines it. The PMI's search is driven by an identifier, a family name
 // (or name, taken as a family name as PAS users type it) or a date of
 // birth; given, gender and address-postalcode narrow it. It returns every
-// match, up to the PMI's page of 200 candidates.
+// match; a search whose PMI search finds more than pmiCandidates
+// patients is refused (too costly), never answered from some of them.
 func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
 	q, groups, other, err := s.patientGroups(ctx, p, q)
 	if err != nil || q == nil {
@@ -514,17 +520,36 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 			beside[f.ID] = true
 		}
 	}
-	pmiSearch := func(pq crs.PatientQuery) error {
-		pq.Limit = 200
+	// pmiFind is the patients a search of the PMI finds, every one:
+	// errTooMany when they are more than pmiCandidates.
+	pmiFind := func(pq crs.PatientQuery) ([]*crs.Patient, error) {
+		pq.Limit = pmiCandidates
 		res, err := s.Patients.SearchPatients(ctx, p.Actor, pq)
 		if err != nil {
-			return pmiSearchOutcome(err)
+			return nil, pmiSearchOutcome(err)
 		}
-		for _, m := range res.Matches {
-			add(m.Patient.ID)
-			listed[m.Patient.ID] = m.Patient
+		if res.Total > len(res.Matches) {
+			return nil, errTooMany
 		}
-		return nil
+		found := make([]*crs.Patient, len(res.Matches))
+		for i, m := range res.Matches {
+			found[i] = m.Patient
+		}
+		return found, nil
+	}
+	take := func(found []*crs.Patient) {
+		for _, pat := range found {
+			add(pat.ID)
+			listed[pat.ID] = pat
+		}
+	}
+	pmiSearch := func(pq crs.PatientQuery) error {
+		found, err := pmiFind(pq)
+		if err == errTooMany {
+			return tooManyPatients()
+		}
+		take(found)
+		return err
 	}
 	switch {
 	case len(q.query.IDs) > 0:
@@ -555,28 +580,22 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 		}
 	case len(groups["family"]) > 0 || len(groups["name"]) > 0 || len(groups["given"]) > 0 || len(groups["phonetic"]) > 0:
 		// Every group must match: the patients of one are the candidates,
-		// the family name's first as the fewest.
-		for _, c := range nameGroup(groups) {
-			text := c.Text
-			if text == "" {
-				text = c.Code
-			}
-			pq := crs.PatientQuery{NamePart: text, NameOf: c.Param, NameContains: c.Op == crs.MatchContains}
-			switch c.Param {
-			case "name":
-				pq.NameOf = ""
-			case "phonetic":
-				// Names that sound alike: the PMI's search by family name
-				// finds them by its key, the given names by their start.
-				if err := pmiSearch(crs.PatientQuery{FamilyName: text}); err != nil {
-					return nil, err
-				}
-				pq.NameOf = "given"
-			}
-			if err := pmiSearch(pq); err != nil {
-				return nil, err
+		// the family name's first as the fewest, or the next when the
+		// PMI finds more of those than a search reads (Patient?family=
+		// smith&given=ann in a trust of thousands of Smiths).
+		found, err := []*crs.Patient(nil), errTooMany
+		for _, g := range nameGroups(groups) {
+			if found, err = namesFound(g, pmiFind); err != errTooMany {
+				break
 			}
 		}
+		if err == errTooMany {
+			return nil, tooManyPatients()
+		}
+		if err != nil {
+			return nil, err
+		}
+		take(found)
 		for _, id := range slices.Sorted(maps.Keys(beside)) {
 			add(id)
 		}
@@ -622,12 +641,65 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 // nameGroup is the group of conditions on names a search by name reads
 // its candidates by: family, name, given or phonetic, the first present.
 func nameGroup(groups map[string][]crs.ResourceCondition) []crs.ResourceCondition {
-	for _, p := range []string{"family", "name", "given", "phonetic"} {
-		if g := groups[p]; len(g) > 0 {
-			return g
-		}
+	if gs := nameGroups(groups); len(gs) > 0 {
+		return gs[0]
 	}
 	return nil
+}
+
+// nameGroups are the groups of conditions on names present, in the order
+// a search by name reads its candidates by them: family, name, given,
+// phonetic.
+func nameGroups(groups map[string][]crs.ResourceCondition) [][]crs.ResourceCondition {
+	var out [][]crs.ResourceCondition
+	for _, p := range []string{"family", "name", "given", "phonetic"} {
+		if g := groups[p]; len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// namesFound is the patients the PMI finds by any of a group's names
+// (find: errTooMany when they are more than a search reads): a name
+// part's start, or what it contains; a phonetic name's sound by family
+// name and its start by given name.
+func namesFound(g []crs.ResourceCondition, find func(crs.PatientQuery) ([]*crs.Patient, error)) ([]*crs.Patient, error) {
+	var out []*crs.Patient
+	for _, c := range g {
+		text := c.Text
+		if text == "" {
+			text = c.Code
+		}
+		pq := crs.PatientQuery{NamePart: text, NameOf: c.Param, NameContains: c.Op == crs.MatchContains}
+		switch c.Param {
+		case "name":
+			pq.NameOf = ""
+		case "phonetic":
+			found, err := find(crs.PatientQuery{FamilyName: text})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, found...)
+			pq.NameOf = "given"
+		}
+		found, err := find(pq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// errTooMany says a search of the PMI finds more patients than a search
+// reads (pmiCandidates).
+var errTooMany = errors.New("more patients than a search reads")
+
+// tooManyPatients refuses a Patient search the PMI finds more patients
+// for than a search reads, rather than answer it from some of them.
+func tooManyPatients() error {
+	return invalid("too-costly", "", "the patient index finds more than %d patients for this search; narrow it (a given name, a birthdate, a postcode, an identifier)", pmiCandidates)
 }
 
 // patientGroups reads a search of the PMI: the search with the patients

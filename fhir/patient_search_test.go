@@ -1,10 +1,13 @@
 package fhir_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
@@ -67,6 +70,42 @@ func TestPatientSearchByAnyName(t *testing.T) {
 			if got := ids(tc.q); got != tc.want {
 				t.Errorf("Patient?%s = [%s], want [%s]", tc.q, got, tc.want)
 			}
+		}
+	})
+}
+
+// TestPatientSearchFindsEveryCandidate: a Patient search the patient
+// index leads answers every patient it finds, page after page, when they
+// are more than the 200 it read (it answered those 200 as if they were
+// all, total 200); one finding more than a search reads is refused (400,
+// too costly), never answered from some.
+func TestPatientSearchFindsEveryCandidate(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := startPAS(t, db, clock).a
+		const many = 230
+		var entries []string
+		for i := range many {
+			entries = append(entries, fmt.Sprintf(`{"request":{"method":"POST","url":"Patient"},"resource":{"resourceType":"Patient","name":[{"family":"Manyfold","given":["Ann%c%c"]}],"birthDate":"1970-01-01"}}`, 'a'+i/26, 'a'+i%26))
+		}
+		if r := c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`); r.status != 200 {
+			t.Fatalf("register %d patients: %d %.300s", many, r.status, r.body)
+		}
+		for _, q := range []string{"family=manyfold", "name=manyf", "family=Manyfold&birthdate=1970-01-01"} {
+			if r := c.do("GET", "/fhir/Patient?_summary=count&"+q, ""); fmt.Sprint(r.json(t)["total"]) != fmt.Sprint(many) {
+				t.Errorf("%s: total %v, want %d", q, r.json(t)["total"], many)
+			}
+			found := strings.Split(foundAll(t, c, "/fhir/Patient?_count=100&"+q), ",")
+			if slices.Sort(found); len(slices.Compact(found)) != many {
+				t.Errorf("%s: %d patients paged through, want %d", q, len(found), many)
+			}
+		}
+		restore := fhir.SetPMICandidates(100)
+		defer restore()
+		if r := c.do("GET", "/fhir/Patient?family=manyfold", ""); r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), "too-costly") {
+			t.Errorf("a search finding more than a search reads: %d %.300s, want 400 too-costly", r.status, r.body)
+		}
+		if r := c.do("GET", "/fhir/Patient?family=manyfold&given=annah", ""); r.status != 200 || len(entryIDs(t, r)) == 0 {
+			t.Errorf("narrowed by a given name: %d %.300s, want the patient", r.status, r.body)
 		}
 	})
 }

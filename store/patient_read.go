@@ -109,9 +109,10 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 		return nil, err
 	}
 	q.ParseText()
-	if q.Limit <= 0 || q.Limit > 200 {
+	if q.Limit <= 0 {
 		q.Limit = 20
 	}
+	q.Limit = min(q.Limit, crs.MaxPatientResults)
 	q.Offset = max(0, q.Offset)
 	if q.NHSNumber != "" {
 		n, err := nhs.ParseNumber(q.NHSNumber)
@@ -365,13 +366,15 @@ var nameParts = []struct {
 // given name, first middle name or title starts with it, by
 // patients_family_norm, patients_given_norm, patients_other_names and
 // patients_title, or, to find the names that contain it, by a scan of
-// the trust's patients. Each read holds at most the page asked for.
+// the trust's patients. Each read holds at most one more than the page
+// asked for, so that a search finding more than the page says so: its
+// total is past the page's end.
 func searchNamePart(q crs.PatientQuery, sel, orgID string, add func(string, ...any) error) error {
 	norm := match.Normalize(q.NamePart)
 	if norm == "" {
 		return nil
 	}
-	n := q.Offset + q.Limit
+	n := q.Offset + q.Limit + 1
 	for _, np := range nameParts {
 		if q.NameOf != "" && np.of != q.NameOf {
 			continue
