@@ -512,9 +512,12 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// (other, from patientGroups, by other systems' identifiers).
 	beside := map[string]bool{}
 	if g := nameGroup(groups); len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
-		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: 200})
+		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: pmiCandidates + 1})
 		if err != nil {
 			return nil, err
+		}
+		if len(found) > pmiCandidates {
+			return nil, tooManyPatients()
 		}
 		for _, f := range found {
 			beside[f.ID] = true
@@ -742,9 +745,12 @@ func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*s
 	other := heldElsewhere{}
 	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
 		for _, c := range g {
-			found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{{c}}, Count: 200})
+			found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{{c}}, Count: pmiCandidates + 1})
 			if err != nil {
 				return nil, nil, nil, err
+			}
+			if len(found) > pmiCandidates {
+				return nil, nil, nil, tooManyPatients()
 			}
 			for _, f := range found {
 				if other[f.ID] == nil {

@@ -77,8 +77,9 @@ func TestPatientSearchByAnyName(t *testing.T) {
 // TestPatientSearchFindsEveryCandidate: a Patient search the patient
 // index leads answers every patient it finds, page after page, when they
 // are more than the 200 it read (it answered those 200 as if they were
-// all, total 200); one finding more than a search reads is refused (400,
-// too costly), never answered from some.
+// all, total 200), and those found by an identifier kept beside their
+// record; one finding more than a search reads is refused (400, too
+// costly), never answered from some.
 func TestPatientSearchFindsEveryCandidate(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		c := startPAS(t, db, clock).a
@@ -99,7 +100,21 @@ func TestPatientSearchFindsEveryCandidate(t *testing.T) {
 				t.Errorf("%s: %d patients paged through, want %d", q, len(found), many)
 			}
 		}
-		restore := fhir.SetPMICandidates(100)
+		// Patients found by another system's identifier kept beside
+		// their record are read whole too.
+		for range 3 {
+			create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://example.org/ward-list","value":"kept-1"}],"name":[{"family":"Kept","given":["Ann"]}],"birthDate":"1971-01-01"}`)
+		}
+		restore := fhir.SetPMICandidates(3)
+		if got := len(c.searchIDs(t, "/fhir/Patient?identifier=https://example.org/ward-list|kept-1")); got != 3 {
+			t.Errorf("by a kept identifier: %d patients, want 3", got)
+		}
+		create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://example.org/ward-list","value":"kept-1"}],"name":[{"family":"Kept","given":["Bea"]}],"birthDate":"1971-01-01"}`)
+		if r := c.do("GET", "/fhir/Patient?identifier=https://example.org/ward-list|kept-1", ""); r.status != 400 || !strings.Contains(string(r.body), "too-costly") {
+			t.Errorf("a kept identifier held by more than a search reads: %d %.300s, want 400 too-costly", r.status, r.body)
+		}
+		restore()
+		restore = fhir.SetPMICandidates(100)
 		defer restore()
 		if r := c.do("GET", "/fhir/Patient?family=manyfold", ""); r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), "too-costly") {
 			t.Errorf("a search finding more than a search reads: %d %.300s, want 400 too-costly", r.status, r.body)
