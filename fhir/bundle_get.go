@@ -20,9 +20,18 @@ func batchGET(e map[string]any) (string, bool) {
 
 // answerGET answers a batch's GET entry as the API answers the same GET
 // with the batch's credentials: a read, vread, search, history or
-// $everything, each access-checked and audited as ever.
-func (s *Server) answerGET(r *http.Request, u string) bundleEntry {
-	return s.answerRequest(r, http.MethodGet, u, nil)
+// $everything, each access-checked and audited as ever, conditional on
+// the entry's ifNoneMatch and ifModifiedSince as on the headers they
+// stand for (304).
+func (s *Server) answerGET(r *http.Request, e *txEntry) bundleEntry {
+	h := http.Header{}
+	if e.ifNoneMatch != "" {
+		h.Set("If-None-Match", e.ifNoneMatch)
+	}
+	if !e.ifModifiedSince.IsZero() {
+		h.Set("If-Modified-Since", e.ifModifiedSince.UTC().Format(http.TimeFormat))
+	}
+	return s.answerRequestWith(r, http.MethodGet, e.get, nil, h)
 }
 
 // entryOperation returns the url and the Parameters (as JSON) of an
@@ -63,6 +72,12 @@ func operationName(u string) string {
 // Parameters ($match), each access-checked and audited as ever; the
 // answer's resource (a searchset, a Parameters) is the entry's.
 func (s *Server) answerRequest(r *http.Request, method, u string, body []byte) bundleEntry {
+	return s.answerRequestWith(r, method, u, body, nil)
+}
+
+// answerRequestWith is answerRequest with the entry's own headers too
+// (a GET's conditions).
+func (s *Server) answerRequestWith(r *http.Request, method, u string, body []byte, header http.Header) bundleEntry {
 	failed := func(o *Outcome) bundleEntry {
 		return bundleEntry{Response: &entryResponse{Status: strconv.Itoa(o.Status), Outcome: o.JSON()}}
 	}
@@ -88,6 +103,9 @@ func (s *Server) answerRequest(r *http.Request, method, u string, body []byte) b
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", ContentType)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	rec := &entryRecorder{header: http.Header{}, status: http.StatusOK}
 	s.api.ServeHTTP(rec, req)

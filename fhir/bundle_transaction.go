@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -39,6 +40,13 @@ type txEntry struct {
 	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
 	matched     string               // a conditional PUT: the id of the resource its query found, "" when it creates one (newID)
+	// ifNoneMatch and ifModifiedSince are the entry's conditions (R4's
+	// request.ifNoneMatch, request.ifModifiedSince): a GET answers 304
+	// when the version read is the one named or not newer; a PUT, PATCH
+	// or DELETE is refused (412) when ifNoneMatch names the current
+	// version.
+	ifNoneMatch     string
+	ifModifiedSince time.Time
 }
 
 // handleBundle answers a batch or transaction Bundle posted to the base.
@@ -77,17 +85,26 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			entries[i] = &txEntry{index: i, outcome: o}
 			continue
 		}
-		if u, ok := batchGET(e.(map[string]any)); ok && kind == "batch" {
-			entries[i] = &txEntry{index: i, method: "GET", get: u}
-			continue
-		} else if ok && !isRead(u) {
-			// A transaction's search (or history, or $everything) is
-			// answered once its writes are done, as its GETs come last;
-			// one the API would refuse fails the transaction before.
-			if err := s.checkLateGET(p, i, u); err != nil {
-				return err
+		if u, ok := batchGET(e.(map[string]any)); ok && (kind == "batch" || !isRead(u)) {
+			te := &txEntry{index: i, get: u}
+			if kind == "batch" {
+				te.method = "GET" // a transaction's is answered after its writes, not among them
 			}
-			entries[i] = &txEntry{index: i, get: u}
+			err := te.readConditions(e.(map[string]any))
+			if err == nil && kind == "transaction" {
+				// A transaction's search (or history, or $everything)
+				// is answered once its writes are done, as its GETs
+				// come last; one the API would refuse fails the
+				// transaction before.
+				err = s.checkLateGET(p, i, u)
+			}
+			switch {
+			case err != nil && kind == "transaction":
+				return err
+			case err != nil:
+				te.outcome = asOutcome(err)
+			}
+			entries[i] = te
 			continue
 		}
 		if u, body, ok := entryOperation(e.(map[string]any)); ok {
@@ -157,13 +174,13 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		for _, e := range entries {
 			if e.get != "" {
-				e.response = s.answerGET(r, e.get)
+				e.response = s.answerGET(r, e)
 			}
 		}
 	} else {
 		for _, e := range entries {
-			if e.get != "" {
-				e.response = s.answerGET(r, e.get)
+			if e.get != "" && e.outcome == nil {
+				e.response = s.answerGET(r, e)
 				continue
 			}
 			if e.op != "" {
@@ -263,6 +280,31 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 	return nil
 }
 
+// readConditions reads an entry's request.ifNoneMatch and
+// request.ifModifiedSince.
+func (te *txEntry) readConditions(e map[string]any) error {
+	req, _ := e["request"].(map[string]any)
+	te.ifNoneMatch, _ = req["ifNoneMatch"].(string)
+	if ims, _ := req["ifModifiedSince"].(string); ims != "" {
+		t, err := time.Parse(time.RFC3339Nano, ims)
+		if err != nil {
+			return invalid("invalid", fmt.Sprintf("Bundle.entry[%d].request.ifModifiedSince", te.index), "%q is not an instant (2024-03-01T10:00:00Z)", ims)
+		}
+		te.ifModifiedSince = t
+	}
+	return nil
+}
+
+// unchanged reports whether a GET entry's conditions find the version
+// read the one the client holds (304): ifNoneMatch names it, or, without
+// ifNoneMatch, it was last updated no later than ifModifiedSince.
+func (te *txEntry) unchanged(res *crs.Resource) bool {
+	if te.ifNoneMatch != "" {
+		return noneMatchNames(te.ifNoneMatch, res.Version)
+	}
+	return !te.ifModifiedSince.IsZero() && unmodifiedSince(res, te.ifModifiedSince)
+}
+
 // readEntry reads an entry's request and resource.
 func readEntry(i int, e map[string]any) (*txEntry, error) {
 	at := fmt.Sprintf("Bundle.entry[%d]", i)
@@ -275,6 +317,9 @@ func readEntry(i int, e map[string]any) (*txEntry, error) {
 	te.method, _ = req["method"].(string)
 	u, _ := req["url"].(string)
 	te.criteria, _ = req["ifNoneExist"].(string)
+	if err := te.readConditions(e); err != nil {
+		return nil, err
+	}
 	if m, _ := req["ifMatch"].(string); m != "" {
 		v, ok := matchVersion(m)
 		if !ok {
@@ -712,6 +757,9 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 				return err
 			}
 		}
+		if err := noneMatchRefuses(tx, e.ifNoneMatch, e.typ, id, e.pmi); err != nil {
+			return err
+		}
 		stored, err := patchIn(tx, e.patch, e.typ, id, e.ifMatch, e.pmi, e.check)
 		if err != nil {
 			return err
@@ -726,6 +774,11 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 			// own command, a transaction's before its entries apply.
 			if refs == nil {
 				if err := e.findTarget(tx, nil); err != nil {
+					return err
+				}
+			}
+			if e.matched != "" {
+				if err := noneMatchRefuses(tx, e.ifNoneMatch, e.typ, e.matched, true); err != nil {
 					return err
 				}
 			}
@@ -769,6 +822,11 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		default:
 			e.response = bundleEntry{Response: &entryResponse{Status: "204"}}
 			return nil
+		}
+	}
+	if e.method == "PUT" || e.method == "DELETE" {
+		if err := noneMatchRefuses(tx, e.ifNoneMatch, e.typ, e.id, false); err != nil {
+			return err
 		}
 	}
 	switch e.method {
@@ -816,6 +874,10 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 		}
 		if cur.Deleted {
 			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted", e.typ, e.id)
+		}
+		if e.unchanged(cur) {
+			e.response = bundleEntry{Response: &entryResponse{Status: "304", Etag: etag(cur.Version)}}
+			return nil
 		}
 		e.response = readResponse(base, cur)
 	}

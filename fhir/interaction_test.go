@@ -589,3 +589,69 @@ func TestIfNoneMatchWrite(t *testing.T) {
 		}
 	})
 }
+
+// TestBundleEntryConditions: a Bundle entry's request.ifNoneMatch and
+// request.ifModifiedSince act as the headers they stand for: a GET of the
+// version named, or of one not newer, answers 304 (in a batch and in a
+// transaction, of the resource store and of the patient index), a PUT
+// or DELETE whose ifNoneMatch names the current version is refused
+// (412: the batch's entry, the whole transaction), and what is no
+// instant is a bad request naming the entry.
+func TestBundleEntryConditions(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := startPAS(t, db, clock).a
+		obs := `{"resourceType":"Observation","id":"bc-1","status":"final","code":{"text":"Pulse"}}`
+		if r := c.do("PUT", "/fhir/Observation/bc-1", obs); r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Lane","given":["Ann"]}],"birthDate":"1970-01-01"}`)
+		get := func(url, cond string) string {
+			return `{"request":{"method":"GET","url":"` + url + `"` + cond + `}}`
+		}
+		statuses := func(r response) []string {
+			t.Helper()
+			if r.status != 200 {
+				t.Fatalf("Bundle: %d %s", r.status, r.body)
+			}
+			var out []string
+			for _, e := range r.json(t)["entry"].([]any) {
+				s, _ := e.(map[string]any)["response"].(map[string]any)["status"].(string)
+				code, _, _ := strings.Cut(s, " ")
+				out = append(out, code)
+			}
+			return out
+		}
+		batch := `{"resourceType":"Bundle","type":"batch","entry":[` + strings.Join([]string{
+			get("Observation/bc-1", `,"ifNoneMatch":"W/\"1\""`),
+			get("Observation/bc-1", `,"ifNoneMatch":"W/\"9\""`),
+			get("Observation/bc-1", `,"ifModifiedSince":"2100-01-01T00:00:00Z"`),
+			get("Observation/bc-1", `,"ifModifiedSince":"2000-01-01T00:00:00Z"`),
+			`{"resource":` + obs + `,"request":{"method":"PUT","url":"Observation/bc-1","ifNoneMatch":"*"}}`,
+			get("Patient/"+pid, `,"ifNoneMatch":"W/\"1\""`),
+			get("Observation/bc-1", `,"ifModifiedSince":"yesterday"`),
+			`{"request":{"method":"DELETE","url":"Observation/bc-1","ifNoneMatch":"W/\"1\""}}`,
+		}, ",") + `]}`
+		want := []string{"304", "200", "304", "200", "412", "304", "400", "412"}
+		if got := statuses(c.do("POST", "/fhir", batch)); !slices.Equal(got, want) {
+			t.Errorf("batch entries' statuses %v, want %v", got, want)
+		}
+		tx := `{"resourceType":"Bundle","type":"transaction","entry":[` + strings.Join([]string{
+			`{"resource":{"resourceType":"Observation","status":"final","code":{"text":"Temperature"}},"request":{"method":"POST","url":"Observation"}}`,
+			get("Observation/bc-1", `,"ifNoneMatch":"W/\"1\""`),
+			get("Patient/"+pid, `,"ifNoneMatch":"W/\"1\""`),
+			get("Patient/"+pid, `,"ifNoneMatch":"W/\"2\""`),
+		}, ",") + `]}`
+		if got, want := statuses(c.do("POST", "/fhir", tx)), []string{"201", "304", "304", "200"}; !slices.Equal(got, want) {
+			t.Errorf("transaction entries' statuses %v, want %v", got, want)
+		}
+		refused := `{"resourceType":"Bundle","type":"transaction","entry":[` +
+			`{"resource":{"resourceType":"Observation","status":"final","code":{"text":"Temperature"}},"request":{"method":"POST","url":"Observation"}},` +
+			`{"resource":` + obs + `,"request":{"method":"PUT","url":"Observation/bc-1","ifNoneMatch":"*"}}]}`
+		if r := c.do("POST", "/fhir", refused); r.status != 412 || !isOutcome(r) {
+			t.Errorf("a transaction whose PUT's ifNoneMatch names the current version: %d %s, want 412", r.status, r.body)
+		}
+		if r := c.do("GET", "/fhir/Observation?code:text=Temperature&_summary=count", ""); fmt.Sprint(r.json(t)["total"]) != "1" {
+			t.Errorf("the refused transaction wrote its create: %s", r.body)
+		}
+	})
+}

@@ -852,6 +852,9 @@ func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 			e.response.serve = made.served // made only if Prefer asks for it
 		}
 	case "PUT":
+		if err := noneMatchRefuses(tx, e.ifNoneMatch, "Patient", e.id, true); err != nil {
+			return err
+		}
 		stored, made, err := upsertPatientIn(tx, e.resource, e.id, e.ifMatch)
 		if err != nil {
 			return err
@@ -883,6 +886,9 @@ func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 				return outcomeOf(http.StatusPreconditionFailed, "multiple-matches", "more than one Patient matches %s", e.match)
 			}
 		}
+		if err := noneMatchRefuses(tx, e.ifNoneMatch, "Patient", id, true); err != nil {
+			return err
+		}
 		if err := deletePatientIn(tx, id); err != nil && !errors.Is(err, errUnchanged) {
 			return err
 		}
@@ -896,6 +902,10 @@ func applyPatientEntry(tx crs.Tx, e *txEntry, base string) error {
 		cur, err := servedPatient(pat, keptOf(kept))
 		if err != nil {
 			return err
+		}
+		if e.unchanged(cur) {
+			e.response = bundleEntry{Response: &entryResponse{Status: "304", Etag: etag(cur.Version)}}
+			break
 		}
 		e.response = readResponse(base, cur)
 	default:

@@ -323,11 +323,17 @@ func noneMatchNames(inm string, version int) bool {
 // the version the client has seen. Without the header it refuses
 // nothing.
 func (s *Server) noneMatchIn(tx crs.Tx, r *http.Request, typ, id string) error {
-	inm := r.Header.Get("If-None-Match")
+	return noneMatchRefuses(tx, r.Header.Get("If-None-Match"), typ, id, s.pmi(typ))
+}
+
+// noneMatchRefuses is noneMatchIn of an If-None-Match value inm ("" for
+// none), of a Bundle's entry too (request.ifNoneMatch); pmi says typ/id
+// is a patient of the PMI.
+func noneMatchRefuses(tx crs.Tx, inm, typ, id string, pmi bool) error {
 	if inm == "" {
 		return nil
 	}
-	cur, err := s.currentVersionIn(tx, typ, id)
+	cur, err := currentVersionIn(tx, typ, id, pmi)
 	if err != nil || !noneMatchNames(inm, cur) {
 		return err
 	}
@@ -335,10 +341,10 @@ func (s *Server) noneMatchIn(tx crs.Tx, r *http.Request, typ, id string) error {
 }
 
 // currentVersionIn is the current version of typ/id inside the command:
-// the PMI's record of a patient, else the resource store's; 0 when
+// the PMI's record of a patient (pmi), else the resource store's; 0 when
 // there is none or it is deleted.
-func (s *Server) currentVersionIn(tx crs.Tx, typ, id string) (int, error) {
-	if s.pmi(typ) {
+func currentVersionIn(tx crs.Tx, typ, id string, pmi bool) (int, error) {
+	if pmi {
 		p, err := tx.GetPatient(id)
 		switch {
 		case crs.ErrorCode(err) == crs.ENOTFOUND:

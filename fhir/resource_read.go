@@ -96,12 +96,14 @@ func notModified(r *http.Request, res *crs.Resource) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		return noneMatchNames(inm, res.Version)
 	}
-	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" || res.LastUpdated.IsZero() {
-		return false
-	}
-	t, err := http.ParseTime(ims)
-	return err == nil && !res.LastUpdated.Truncate(time.Second).After(t)
+	t, err := http.ParseTime(r.Header.Get("If-Modified-Since"))
+	return err == nil && unmodifiedSince(res, t)
+}
+
+// unmodifiedSince reports whether res was last updated no later than t,
+// to the second an HTTP date holds.
+func unmodifiedSince(res *crs.Resource, t time.Time) bool {
+	return !res.LastUpdated.IsZero() && !res.LastUpdated.Truncate(time.Second).After(t)
 }
 
 // readAny reads a version (0 for the current) of a resource of the
