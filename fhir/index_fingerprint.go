@@ -75,10 +75,13 @@ func IndexFingerprint() string {
 				fmt.Fprintf(h, "%s.%s %s %q %q %+v\n", typ, n, p.Type, p.Paths, p.Targets, p.Components)
 			}
 		}
-		for _, f := range indexFixtures {
+		for i, f := range indexFixtures {
 			r, err := Decode([]byte(f))
 			if err != nil {
-				panic(fmt.Sprintf("an index fixture does not decode: %v", err)) // the fixtures are this file's own
+				// The fixtures are this file's own, and a test decodes
+				// each; one that did not would still digest the same.
+				fmt.Fprintf(h, "fixture %d: %v\n", i, err)
+				continue
 			}
 			for _, row := range IndexRows(r) {
 				fmt.Fprintf(h, "%s %s|%s|%s|%s|%s|%s|", r.Type(), row.Param, row.System, row.Code, row.Text,
