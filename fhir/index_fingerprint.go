@@ -97,14 +97,6 @@ func IndexFingerprint() string {
 	return fingerprint
 }
 
-// errIndexCurrent and errIndexStale end the command that read the
-// fingerprint the trust's resources were indexed under, which writes
-// nothing: this version's, or another.
-var (
-	errIndexCurrent = errors.New("the search index is current")
-	errIndexStale   = errors.New("the search index is stale")
-)
-
 // ReindexStale reindexes every resource of the actor's trust (Reindex)
 // when the trust's resources were last indexed under a fingerprint other
 // than IndexFingerprint (an upgrade changed what the index holds, or the
@@ -113,21 +105,19 @@ var (
 // of the way (the server stopped) records nothing and is run again at
 // the next start.
 func ReindexStale(ctx context.Context, st crs.Store, a crs.Actor, progress func(ReindexCount)) (ran bool, n ReindexCount, err error) {
+	var fp string
 	err = st.Write(ctx, a, crs.ActAdministerSettings, func(tx crs.Tx) error {
-		fp, err := tx.ResourceIndexFingerprint()
-		switch {
-		case err != nil:
+		var err error
+		if fp, err = tx.ResourceIndexFingerprint(); err != nil {
 			return err
-		case fp == IndexFingerprint():
-			return errIndexCurrent
 		}
-		return errIndexStale
+		return errUnchanged // it reads, and writes nothing
 	})
-	switch {
-	case errors.Is(err, errIndexCurrent):
-		return false, n, nil
-	case !errors.Is(err, errIndexStale):
+	if !errors.Is(err, errUnchanged) {
 		return false, n, err
+	}
+	if fp == IndexFingerprint() {
+		return false, n, nil
 	}
 	n, err = Reindex(ctx, st, a, nil, progress)
 	return true, n, err

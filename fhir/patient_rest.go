@@ -512,12 +512,9 @@ func (s *Server) searchPatients(ctx context.Context, p *Principal, q *search) ([
 	// (other, from patientGroups, by other systems' identifiers).
 	beside := map[string]bool{}
 	if g := nameGroup(groups); len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
-		found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{g}, Count: pmiCandidates + 1})
+		found, err := s.keptMatching(ctx, p, g)
 		if err != nil {
 			return nil, err
-		}
-		if len(found) > pmiCandidates {
-			return nil, tooManyPatients()
 		}
 		for _, f := range found {
 			beside[f.ID] = true
@@ -695,6 +692,17 @@ func namesFound(g []crs.ResourceCondition, find func(crs.PatientQuery) ([]*crs.P
 	return out, nil
 }
 
+// keptMatching is the Patients of the resource store (what is kept
+// beside the PMI's records) that match any of conds, every one: more
+// than a search reads (pmiCandidates) is refused, too costly.
+func (s *Server) keptMatching(ctx context.Context, p *Principal, conds []crs.ResourceCondition) ([]*crs.Resource, error) {
+	found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{conds}, Count: pmiCandidates + 1})
+	if err == nil && len(found) > pmiCandidates {
+		return nil, tooManyPatients()
+	}
+	return found, err
+}
+
 // errTooMany says a search of the PMI finds more patients than a search
 // reads (pmiCandidates).
 var errTooMany = errors.New("more patients than a search reads")
@@ -745,12 +753,9 @@ func (s *Server) patientGroups(ctx context.Context, p *Principal, q *search) (*s
 	other := heldElsewhere{}
 	if g := groups["identifier"]; len(g) > 0 && s.Resources != nil && p.Actor.Can(crs.ActViewClinical) {
 		for _, c := range g {
-			found, _, err := s.Resources.SearchResources(ctx, p.Actor, crs.ResourceQuery{Type: "Patient", All: [][]crs.ResourceCondition{{c}}, Count: pmiCandidates + 1})
+			found, err := s.keptMatching(ctx, p, []crs.ResourceCondition{c})
 			if err != nil {
 				return nil, nil, nil, err
-			}
-			if len(found) > pmiCandidates {
-				return nil, nil, nil, tooManyPatients()
 			}
 			for _, f := range found {
 				if other[f.ID] == nil {
