@@ -54,6 +54,10 @@ var interactionAccess = map[string]interaction{
 	"PATCH /fhir/{type}":                                 {act: crs.ActRecordClinical},
 	"GET /fhir/Patient/{id}/$everything":                 {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/Patient/$match":                          {act: crs.ActViewClinical, rel: true},
+	"GET /fhir/Composition/{id}/$document":               {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/Composition/{id}/$document":              {act: crs.ActViewClinical, rel: true}, // persist=true writes through Store.Write, which checks record_clinical
+	"GET /fhir/Composition/$document":                    {act: crs.ActViewClinical, rel: true},
+	"POST /fhir/Composition/$document":                   {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/Observation/$lastn":                       {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/Observation/$lastn":                      {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/{type}/{id}/{of}":                         {act: crs.ActViewClinical, rel: true},
