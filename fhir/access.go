@@ -53,6 +53,7 @@ var interactionAccess = map[string]interaction{
 	"DELETE /fhir/{type}":                                {act: crs.ActRecordClinical},
 	"PATCH /fhir/{type}":                                 {act: crs.ActRecordClinical},
 	"GET /fhir/Patient/{id}/$everything":                 {act: crs.ActViewClinical, rel: true},
+	"GET /fhir/Encounter/{id}/$everything":               {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/Patient/$match":                          {act: crs.ActViewClinical, rel: true},
 	"GET /fhir/Composition/{id}/$document":               {act: crs.ActViewClinical, rel: true},
 	"POST /fhir/Composition/{id}/$document":              {act: crs.ActViewClinical, rel: true}, // persist=true writes through Store.Write, which checks record_clinical

@@ -74,6 +74,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 			res.Operation = []operation{{"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", exportDoc}}
 		case "Observation":
 			res.Operation = []operation{{Name: "lastn", Definition: lastNCanonical}}
+		case "Encounter":
+			res.Operation = []operation{{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Encounter-everything"}}
 		case "Composition":
 			res.Operation = []operation{{"document", documentCanonical, "The Composition as an R4 document (a Bundle of type document) with every resource it refers to, and those refer to, each read with its access check and audit; refused, naming the reference, where one is not held here, was deleted or may not be read (a document is whole or not made). persist=true (POST) stores it as a Bundle."}}
 		case "ValueSet":

@@ -20,8 +20,24 @@ import (
 // reads are audited as reads of the patient's record; types the token
 // may not read are left out.
 func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	return s.everything(w, r, p, "Patient")
+}
+
+// handleEncounterEverything answers Encounter/[id]/$everything (R4's
+// Fetch Encounter Record): the encounter, every resource that refers to
+// it (its observations, conditions, procedures, reports, documents,
+// orders, the encounters part of it), as Patient/$everything answers a
+// patient's, and what those and the encounter refer to: its patient,
+// who cared for them, where, the episode of care and referral it
+// belongs to. It takes _since, _type and _count.
+func (s *Server) handleEncounterEverything(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	return s.everything(w, r, p, "Encounter")
+}
+
+// everything answers $everything of a patient or an encounter (typ).
+func (s *Server) everything(w http.ResponseWriter, r *http.Request, p *Principal, typ string) error {
 	id := r.PathValue("id")
-	if err := p.allow("Patient", false); err != nil {
+	if err := p.allow(typ, false); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -29,7 +45,7 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	query := crs.ResourceQuery{RefersTo: []string{"Patient/" + id}, Count: count + 1, After: q.Get("_cursor")}
+	query := crs.ResourceQuery{RefersTo: []string{typ + "/" + id}, Count: count + 1, After: q.Get("_cursor")}
 	if v := q.Get("_since"); v != "" {
 		lo, hi, ok := ParseDateRange(v)
 		if !ok {
@@ -55,25 +71,49 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 	keep := func(res *crs.Resource) bool { return keepType(res.Type) && care.holds(res) }
 	for k := range q {
 		switch k {
-		case "_count", "_cursor", "_since", "_type", "start", "end", "_format", "_pretty":
+		case "_count", "_cursor", "_since", "_type", "_format", "_pretty":
+		case "start", "end":
+			if typ == "Patient" {
+				continue
+			}
+			fallthrough
 		default:
 			return invalid("not-supported", k, "$everything does not support the parameter %s", k)
 		}
 	}
+	path := baseURL(r) + "/" + typ + "/" + id + "/$everything"
 	base := baseURL(r)
 	b := &bundle{ResourceType: "Bundle", Type: "searchset"}
-	b.Link = append(b.Link, bundleLink{"self", base + "/Patient/" + id + "/$everything?" + r.URL.RawQuery})
-	if query.After == "" {
-		pat, err := s.readAny(r.Context(), p, "Patient", id, 0)
+	self := path
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	b.Link = append(b.Link, bundleLink{"self", self})
+	// What the encounter itself refers to comes with each page, as what
+	// the page's resources refer to does.
+	var own []string
+	if query.After == "" || typ == "Encounter" {
+		head, err := s.readAny(r.Context(), p, typ, id, 0)
 		if err != nil {
 			return err
 		}
-		if pat.Deleted {
-			return outcomeOf(http.StatusGone, "deleted", "Patient/%s was deleted (version %d)", id, pat.Version)
+		if head.Deleted {
+			return outcomeOf(http.StatusGone, "deleted", "%s/%s was deleted (version %d)", typ, id, head.Version)
 		}
-		if keepType("Patient") {
-			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/Patient/" + id, Resource: pat.Body, Search: &entrySearch{Mode: "match"}})
+		if typ == "Encounter" {
+			if res, err := Decode(head.Body); err == nil {
+				eachLiteralReference(res, func(ref string) {
+					if t, rid, ok := splitReference(ref); ok && !strings.Contains(ref, "://") && validID(rid) {
+						own = append(own, t+"/"+rid)
+					}
+				})
+			}
 		}
+		if query.After == "" && keepType(typ) {
+			b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + typ + "/" + id, Resource: head.Body, Search: &entrySearch{Mode: "match"}})
+		}
+	}
+	if query.After == "" && typ == "Patient" {
 		// The records of the PAS about the patient (spells, attendances,
 		// pathways, referrals, appointments) come with the first page.
 		core, err := s.coreOfPatient(r.Context(), p, id)
@@ -114,15 +154,15 @@ func (s *Server) handleEverything(w http.ResponseWriter, r *http.Request, p *Pri
 				next[k] = v
 			}
 		}
-		b.Link = append(b.Link, bundleLink{"next", base + "/Patient/" + id + "/$everything?" + linkQuery(next)})
+		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
 	}
 	for _, res := range found {
-		if res.Type == "Patient" && res.ID == id || !p.Scopes.Allows(res.Type, false) {
+		if res.Type == typ && res.ID == id || !p.Scopes.Allows(res.Type, false) {
 			continue
 		}
 		b.Entry = append(b.Entry, bundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: res.Body, Search: &entrySearch{Mode: "match"}})
 	}
-	support, err := s.everythingSupport(r.Context(), p, b.Entry, keepType)
+	support, err := s.everythingSupport(r.Context(), p, b.Entry, own, keepType)
 	if err != nil {
 		return err
 	}
@@ -141,22 +181,33 @@ var supportTypes = map[string]bool{"Practitioner": true, "PractitionerRole": tru
 
 // everythingSupport reads what a page of $everything refers to outside
 // the patient's compartment (its support types, by the references its
-// search parameters index), as R4 asks of $everything: "any resource
-// referenced from those". Each comes once a page, marked include; one
-// the token may not read, or no longer there, is left out.
-func (s *Server) everythingSupport(ctx context.Context, p *Principal, page []bundleEntry, keep func(string) bool) ([]*crs.Resource, error) {
+// search parameters index), and own (what an encounter refers to), as
+// R4 asks of $everything: "any resource referenced from those". Each
+// comes once a page, marked include, unless the page holds it; one the
+// token may not read, or no longer there, is left out.
+func (s *Server) everythingSupport(ctx context.Context, p *Principal, page []bundleEntry, own []string, keep func(string) bool) ([]*crs.Resource, error) {
 	seen := map[string]bool{}
-	var refs []string
+	var held []Resource
 	for _, e := range page {
-		res, err := Decode(e.Resource)
-		if err != nil {
-			continue
+		if res, err := Decode(e.Resource); err == nil {
+			seen[res.Type()+"/"+res.ID()] = true
+			held = append(held, res)
 		}
-		seen[res.Type()+"/"+res.ID()] = true
+	}
+	var refs []string
+	add := func(ref string) {
+		if !seen[ref] {
+			seen[ref] = true
+			refs = append(refs, ref)
+		}
+	}
+	for _, ref := range own {
+		add(ref)
+	}
+	for _, res := range held {
 		for _, row := range IndexRows(res) {
-			if supportTypes[row.System] && strings.HasPrefix(row.Code, row.System+"/") && !seen[row.Code] {
-				seen[row.Code] = true
-				refs = append(refs, row.Code)
+			if supportTypes[row.System] && strings.HasPrefix(row.Code, row.System+"/") {
+				add(row.Code)
 			}
 		}
 	}

@@ -112,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /fhir/{type}/{id}", s.authed(s.handleDelete))
 	mux.Handle("PATCH /fhir/{type}/{id}", s.authed(s.handlePatch))
 	mux.Handle("GET /fhir/Patient/{id}/$everything", s.authed(s.handleEverything))
+	mux.Handle("GET /fhir/Encounter/{id}/$everything", s.authed(s.handleEncounterEverything))
 	mux.Handle("POST /fhir/Patient/$match", s.authed(s.handleMatch))
 	mux.Handle("GET /fhir/Composition/{id}/$document", s.authed(s.handleDocument))
 	mux.Handle("POST /fhir/Composition/{id}/$document", s.authed(s.handleDocument))
