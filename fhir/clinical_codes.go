@@ -19,9 +19,13 @@ var snomedElements = map[string][]string{
 
 // checkSent checks a resource a system sent to be written, before its
 // command: that it is no definition of OpenCRS's own
-// (refuseOwnDefinition), and its SNOMED CT codings (checkSNOMED).
+// (refuseOwnDefinition), no Subscription asking for notifications
+// (refuseSubscription), and its SNOMED CT codings (checkSNOMED).
 func (s *Server) checkSent(ctx context.Context, a crs.Actor, res Resource, prefix string) error {
 	if err := refuseOwnDefinition(res, prefix); err != nil {
+		return err
+	}
+	if err := refuseSubscription(res, prefix); err != nil {
 		return err
 	}
 	return s.checkSNOMED(ctx, a, res, prefix)

@@ -127,6 +127,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		if t == "Binary" {
 			res.Documentation = binaryDoc
 		}
+		if t == "Subscription" {
+			res.Documentation = subscriptionDoc
+		}
 		if typed := s.typedCapability(t); typed != nil {
 			res.Profile, res.Documentation = profileBase+t, typed.doc
 			if typed.codes != nil {
