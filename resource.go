@@ -218,6 +218,14 @@ type ResourceTx interface {
 	// other until they commit: two conditional creates of one resource
 	// never both create it.
 	LockResourceKey(key string) error
+	// Subscriptions returns the current, not deleted, Subscription
+	// resources of the trust, as committed or as this command left them:
+	// what a write is matched against to queue notifications.
+	Subscriptions() ([]*Resource, error)
+	// QueueNotification queues a FHIR Subscription notification within
+	// the command that wrote what it tells of, so the change and its
+	// notification commit together or not at all.
+	QueueNotification(n *Notification) error
 }
 
 // ResourceStore reads the resource store of a trust. Each call checks

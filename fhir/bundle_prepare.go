@@ -130,5 +130,5 @@ func (p *preparedCreate) put(tx crs.Tx, e *txEntry) (*crs.Resource, error) {
 	if err := tx.PutResource(stored, p.rows); err != nil {
 		return nil, err
 	}
-	return stored, nil
+	return stored, notifyWritten(tx, stored)
 }

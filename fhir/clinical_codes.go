@@ -25,7 +25,7 @@ func (s *Server) checkSent(ctx context.Context, a crs.Actor, res Resource, prefi
 	if err := refuseOwnDefinition(res, prefix); err != nil {
 		return err
 	}
-	if err := refuseSubscription(res, prefix); err != nil {
+	if err := s.takeSubscription(res, prefix); err != nil {
 		return err
 	}
 	return s.checkSNOMED(ctx, a, res, prefix)

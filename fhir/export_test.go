@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -199,3 +200,11 @@ var AuditEventOf = auditEvent
 
 // ExtensionSnapshotJSON is R4's snapshot of Extension, as generated.
 const ExtensionSnapshotJSON = extensionSnapshotJSON
+
+// SetNotificationAttempts makes a Subscription notification get n tries,
+// the first retry after wait, until the function it returns is called.
+func SetNotificationAttempts(n int, wait time.Duration) (restore func()) {
+	wasN, wasWait := maxNotificationAttempts, notificationRetry
+	maxNotificationAttempts, notificationRetry = n, wait
+	return func() { maxNotificationAttempts, notificationRetry = wasN, wasWait }
+}

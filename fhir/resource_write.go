@@ -37,7 +37,7 @@ func putVersionBy(tx crs.Tx, res Resource, typ, id string, version int, method s
 	if err := tx.PutResource(stored, rows); err != nil {
 		return nil, err
 	}
-	return stored, nil
+	return stored, notifyWritten(tx, stored)
 }
 
 // patientOf is the id of the Patient a resource is about, from its

@@ -41,6 +41,9 @@ type Server struct {
 	Logger       *slog.Logger
 	Exports      crs.ExportStore // bulk export jobs and their files; nil for none
 	Audit        crs.AuditTrail  // the audit trail, served as AuditEvent; nil for none
+	// Notifications is the queue of FHIR Subscription notifications,
+	// delivered by RunNotifications; nil sends none (they stay queued).
+	Notifications crs.NotificationQueue
 
 	// Patients, when set, serves Patient from the patient master index
 	// (patient_rest.go); without it Patient is a resource like any other.

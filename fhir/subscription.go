@@ -1,25 +1,220 @@
 package fhir
 
-import "net/http"
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// FHIR Subscriptions (R4, rest-hook): a system asks to be told when a
+// resource of the resource store matching its criteria (a search, such
+// as Observation?category=laboratory&patient=...) is created or changed.
+// A Subscription sent with status requested is checked and kept active
+// (R4: the server turns it active when it takes it); each later write of
+// a matching resource queues a notification in the same transaction as
+// the write, so nothing written is left untold after a failure, and a
+// sender (RunNotifications) POSTs each to the channel's endpoint, a
+// subscription's in the order written: with no payload the POST is
+// empty (the system reads what changed), with a payload the version
+// written, as JSON or XML; channel.header lines go as HTTP headers. A
+// failed POST is tried again after a wait that doubles, up to
+// maxNotificationAttempts; then the Subscription is set to error with
+// why, and its queue dropped. One turned off, ended (end past) or
+// deleted is sent nothing more.
+//
+// The patient index and the PAS's records (Patient of the PMI,
+// Encounter, Appointment, ...) change through their own commands, whose
+// changes the HL7 v2 outbound feeds carry: criteria on those types are
+// refused. A deletion is not notified.
 
 // subscriptionDoc is what the CapabilityStatement says of Subscription.
-const subscriptionDoc = "Kept as a record only: OpenCRS sends no FHIR Subscription notifications, so a Subscription is written with status off or error; one requested or active is refused (422), as it would never be honoured. A system learns of changes through the HL7 v2 outbound feeds, or by reading _history with _since."
+const subscriptionDoc = "R4 rest-hook Subscriptions on the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait; after 8 failed tries the Subscription is set to error. Criteria on the patient index's and the PAS's types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
 
-// refuseSubscription refuses a Subscription whose status asks for
-// notifications (requested, active): OpenCRS sends none, and one stored
-// would tell its client it will be told of changes it never hears of.
-// at names the resource in a Bundle ("" for its type).
-func refuseSubscription(res Resource, at string) error {
+// maxNotificationAttempts is how many tries a notification gets before
+// its Subscription is set to error.
+var maxNotificationAttempts = 8
+
+// notificationRetry is the wait after the first failed try; each next
+// doubles, to at most maxNotificationWait.
+var notificationRetry = 2 * time.Second
+
+const maxNotificationWait = 10 * time.Minute
+
+// takeSubscription checks a Subscription sent to be written: one that
+// asks for notifications (requested, active) must name criteria a search
+// of a type of the resource store can match, and a rest-hook channel
+// this server can reach; a requested one it takes is made active. at
+// names the resource in a Bundle ("" for its type).
+func (s *Server) takeSubscription(res Resource, at string) error {
 	if res.Type() != "Subscription" {
 		return nil
 	}
-	switch status, _ := res["status"].(string); status {
-	case "requested", "active":
-		if at == "" {
-			at = "Subscription"
+	if at == "" {
+		at = "Subscription"
+	}
+	status, _ := res["status"].(string)
+	if status != "requested" && status != "active" {
+		return nil
+	}
+	refuse := func(where, format string, args ...any) error {
+		return &Outcome{Status: http.StatusUnprocessableEntity, Issues: []Issue{{Severity: "error", Code: "not-supported", Expression: at + where,
+			Diagnostics: "a Subscription is not taken: " + fmt.Sprintf(format, args...)}}}
+	}
+	criteria, _ := res["criteria"].(string)
+	typ, _, _ := strings.Cut(criteria, "?")
+	switch {
+	case !isResource[typ]:
+		return refuse(".criteria", "criteria %q is not a search of an R4 type (Type?parameters)", criteria)
+	case s.pmi(typ) || s.coreType(typ) != nil:
+		return refuse(".criteria", "%s is kept by the patient index or the PAS, whose changes the HL7 v2 outbound feeds carry; FHIR Subscriptions notify changes to the resource store's types", typ)
+	}
+	if _, err := subscriptionQuery(criteria, time.Now()); err != nil {
+		return refuse(".criteria", "criteria %q: %v", criteria, err)
+	}
+	_, raw, _ := strings.Cut(criteria, "?")
+	vals, _ := url.ParseQuery(raw)
+	for k := range vals {
+		if name, _, _ := strings.Cut(k, ":"); strings.Contains(name, ".") || strings.HasPrefix(k, "_has") {
+			return refuse(".criteria", "criteria %q: %s is a chain, which a write is not matched by; name the resource by reference (patient=Patient/[id])", criteria, k)
 		}
-		return &Outcome{Status: http.StatusUnprocessableEntity, Issues: []Issue{{Severity: "error", Code: "not-supported", Expression: at + ".status",
-			Diagnostics: "a Subscription with status " + status + " is not taken: OpenCRS sends no FHIR Subscription notifications; learn of changes through the HL7 v2 outbound feeds, or by reading _history with _since (a Subscription with status off or error is kept as a record)"}}}
+	}
+	ch, _ := res["channel"].(map[string]any)
+	if t, _ := ch["type"].(string); t != "rest-hook" {
+		return refuse(".channel.type", "channel type %q is not served; a Subscription here is a rest-hook (POST to channel.endpoint)", t)
+	}
+	endpoint, _ := ch["endpoint"].(string)
+	if err := checkEndpoint(endpoint); err != nil {
+		return refuse(".channel.endpoint", "%v", err)
+	}
+	if _, ok := payloadFormats[payloadOf(ch)]; !ok {
+		return refuse(".channel.payload", "payload %q is not served: leave it out (an empty POST) or give application/fhir+json or application/fhir+xml", payloadOf(ch))
+	}
+	for i, h := range array(ch["header"]) {
+		if name, _, ok := strings.Cut(stringOf(h), ":"); !ok || strings.TrimSpace(name) == "" {
+			return refuse(fmt.Sprintf(".channel.header[%d]", i), "header %q is not Name: value", stringOf(h))
+		}
+	}
+	res["status"] = "active"
+	delete(res, "error")
+	return nil
+}
+
+// checkEndpoint refuses a rest-hook endpoint that is no absolute URL, or
+// not https but on the loopback: what is sent is clinical.
+func checkEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("channel.endpoint %q is not an http(s) URL", endpoint)
+	}
+	if u.Scheme == "http" {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("channel.endpoint %q: notifications carry clinical records and go over https (plain http only on the loopback)", endpoint)
+		}
+	}
+	return nil
+}
+
+// payloadFormats are the payloads a notification is sent with: "" none.
+var payloadFormats = map[string]string{"": "", "application/fhir+json": "json", "application/json": "json", "application/fhir+xml": "xml", "application/xml": "xml"}
+
+// payloadOf is a channel's payload mime type, without parameters.
+func payloadOf(ch map[string]any) string {
+	p, _ := ch["payload"].(string)
+	p, _, _ = strings.Cut(p, ";")
+	return strings.TrimSpace(p)
+}
+
+func stringOf(v any) string { s, _ := v.(string); return s }
+
+// subscriptionQuery parses a Subscription's criteria as the search of
+// one resource it is matched with.
+func subscriptionQuery(criteria string, now time.Time) (*search, error) {
+	typ, raw, _ := strings.Cut(criteria, "?")
+	return parseSearch(typ, raw, now)
+}
+
+// subscriber is a Subscription as the write path matches it.
+type subscriber struct {
+	id, typ, criteria string
+	end               time.Time
+}
+
+// subscribers are the parsed Subscriptions, by their text.
+var subscribers sync.Map
+
+// activeSubscribers reads the trust's active Subscriptions of the
+// command, parsed once a version.
+func activeSubscribers(tx crs.Tx) ([]*subscriber, error) {
+	rs, err := tx.Subscriptions()
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	var out []*subscriber
+	for _, r := range rs {
+		key := string(r.Body) // the same text is the same subscription, whatever its trust
+		if v, ok := subscribers.Load(key); ok {
+			if v != nil {
+				if sub := v.(*subscriber); sub != nil {
+					out = append(out, sub)
+				}
+			}
+			continue
+		}
+		var sub *subscriber
+		if res, err := Decode(r.Body); err == nil && res["status"] == "active" {
+			criteria, _ := res["criteria"].(string)
+			typ, _, _ := strings.Cut(criteria, "?")
+			sub = &subscriber{id: r.ID, typ: typ, criteria: criteria}
+			if end, ok := res["end"].(string); ok {
+				if t, err := time.Parse(time.RFC3339, end); err == nil {
+					sub.end = t
+				}
+			}
+		}
+		subscribers.Store(key, sub)
+		if sub != nil {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
+}
+
+// notifyWritten queues, inside the command that wrote it, a notification
+// of a version of a resource for each of the trust's active
+// Subscriptions whose criteria match it.
+func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
+	if stored.Deleted || stored.Type == "Subscription" {
+		return nil
+	}
+	subs, err := activeSubscribers(tx)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	for _, sub := range subs {
+		if sub.typ != stored.Type || !sub.end.IsZero() && !tx.Now().Before(sub.end) {
+			continue
+		}
+		q, err := subscriptionQuery(sub.criteria, tx.Now())
+		if err != nil {
+			continue // checked when it was taken; a later release may read it otherwise
+		}
+		q.query.IDs, q.query.Count = []string{stored.ID}, 1
+		found, err := tx.SearchResources(q.query)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 || !q.keep(found[0]) {
+			continue
+		}
+		if err := tx.QueueNotification(&crs.Notification{SubscriptionID: sub.id, ResourceType: stored.Type, ResourceID: stored.ID, Version: stored.Version}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

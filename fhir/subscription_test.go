@@ -1,51 +1,269 @@
 package fhir_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/fhir"
 	"github.com/opencrs/crs/store"
 	"github.com/opencrs/crs/store/storetest"
 )
 
-// TestSubscriptionRefused: a Subscription that asks for notifications
-// (status requested or active) is refused 422 naming its status, as
-// OpenCRS sends none: by create, update, patch and in a transaction
-// (the whole transaction); one with status off is kept as a record, and
-// the CapabilityStatement says so.
-func TestSubscriptionRefused(t *testing.T) {
+// hook is a system's endpoint that notifications are POSTed to, on
+// loopback: it keeps what it was sent and answers with status.
+type hook struct {
+	mu     sync.Mutex
+	got    []hookCall
+	status int
+	srv    *httptest.Server
+}
+
+type hookCall struct {
+	path, contentType, auth string
+	body                    []byte
+}
+
+func newHook(t *testing.T) *hook {
+	h := &hook{status: 200}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if r.Method == http.MethodPost {
+			h.got = append(h.got, hookCall{r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Authorization"), body})
+		}
+		w.WriteHeader(h.status)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// calls returns what the endpoint was sent since the last call.
+func (h *hook) calls() []hookCall {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	got := h.got
+	h.got = nil
+	return got
+}
+
+func (h *hook) answer(status int) {
+	h.mu.Lock()
+	h.status = status
+	h.mu.Unlock()
+}
+
+// TestSubscriptionNotifications: a rest-hook Subscription sent requested
+// is kept active; each write of a resource its criteria match (create,
+// update, in a transaction) queues a notification in the write's
+// transaction, and the sender POSTs it to the endpoint: the version
+// written with the payload, empty without, the channel's headers sent, a
+// subscription's in the order written. A resource not matched, another
+// trust's, a transaction rolled back and a Subscription off queue
+// nothing. A failing endpoint is tried again after a wait, and after the
+// last try the Subscription is set to error naming why, its queue
+// dropped. A deleted Subscription is sent nothing more. What cannot be
+// honoured is refused 422 naming the element.
+func TestSubscriptionNotifications(t *testing.T) {
+	defer fhir.SetNotificationAttempts(3, time.Second)()
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
+		f.server.Notifications = db
 		c := f.a
-		sub := func(status string) string {
-			return fmt.Sprintf(`{"resourceType":"Subscription","status":%q,"reason":"Results for the ward","criteria":"Observation?category=laboratory","channel":{"type":"rest-hook","endpoint":"https://ward.example.org/notify","payload":"application/fhir+json"}}`, status)
+		ctx := context.Background()
+		h := newHook(t)
+		subscription := func(status, criteria, payload, more string) string {
+			p := ""
+			if payload != "" {
+				p = fmt.Sprintf(`,"payload":%q`, payload)
+			}
+			return fmt.Sprintf(`{"resourceType":"Subscription","status":%q,"reason":"Ward results","criteria":%q,
+ "channel":{"type":"rest-hook","endpoint":%q%s%s}}`, status, criteria, h.srv.URL+"/hook", p, more)
 		}
-		refused := func(t *testing.T, r response, expr string) {
+		full := create(t, c, "Subscription", subscription("requested", "Observation?code=http://loinc.org|8867-4", "application/fhir+json", `,"header":["Authorization: Bearer ward-7"]`))
+		if got := c.do("GET", "/fhir/Subscription/"+full, "").json(t); got["status"] != "active" {
+			t.Fatalf("a Subscription taken: status %v, want active", got["status"])
+		}
+		ping := create(t, c, "Subscription", subscription("active", "Observation", "", ""))
+		create(t, c, "Subscription", subscription("off", "Observation", "", ""))
+		pending := func(t *testing.T, sub string) int {
 			t.Helper()
-			if r.status != 422 || !isOutcome(r) || !strings.Contains(string(r.body), `"expression":["`+expr+`"]`) || !strings.Contains(string(r.body), "sends no FHIR Subscription notifications") {
-				t.Errorf("%d %s, want 422 naming %s", r.status, r.body, expr)
+			n, err := db.PendingNotifications(ctx, f.trustA.Org.ID, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		deliver := func(t *testing.T) int {
+			t.Helper()
+			n, err := f.server.DeliverNotifications(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+
+		hr := create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-01T10:00:00Z", "72"))
+		other := create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}}`)
+		if n, m := pending(t, full), pending(t, ping); n != 1 || m != 2 {
+			t.Fatalf("queued %d and %d, want 1 (the matching observation) and 2 (both)", n, m)
+		}
+		if n := deliver(t); n != 3 {
+			t.Fatalf("delivered %d, want 3", n)
+		}
+		var withBody, empty []hookCall
+		for _, call := range h.calls() {
+			if len(call.body) > 0 {
+				withBody = append(withBody, call)
+			} else {
+				empty = append(empty, call)
 			}
 		}
-		for _, status := range []string{"requested", "active"} {
-			refused(t, c.do("POST", "/fhir/Subscription", sub(status)), "Subscription.status")
+		if len(withBody) != 1 || len(empty) != 2 {
+			t.Fatalf("sent %d with a body, %d empty; want 1 and 2", len(withBody), len(empty))
 		}
-		kept := create(t, c, "Subscription", sub("off"))
-		refused(t, c.do("PUT", "/fhir/Subscription/"+kept, strings.Replace(sub("active"), `{"resourceType"`, `{"id":"`+kept+`","resourceType"`, 1)), "Subscription.status")
-		refused(t, c.do("PATCH", "/fhir/Subscription/"+kept, `[{"op":"replace","path":"/status","value":"requested"}]`, "Content-Type", "application/json-patch+json"), "Subscription.status")
+		var sent map[string]any
+		json.Unmarshal(withBody[0].body, &sent)
+		if sent["id"] != hr || withBody[0].auth != "Bearer ward-7" || !strings.HasPrefix(withBody[0].contentType, "application/fhir+json") || withBody[0].path != "/hook" {
+			t.Errorf("notification: id %v, Authorization %q, Content-Type %q, path %q", sent["id"], withBody[0].auth, withBody[0].contentType, withBody[0].path)
+		}
+		if pending(t, full)+pending(t, ping) != 0 {
+			t.Errorf("delivered notifications still queued")
+		}
+		_ = other
+
+		// An update notifies its version.
+		clock.Advance(time.Minute)
+		if r := c.do("PUT", "/fhir/Observation/"+hr, fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"amended","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"valueQuantity":{"value":80}}`, hr)); r.status != 200 {
+			t.Fatalf("update: %d %s", r.status, r.body)
+		}
+		deliver(t)
+		for _, call := range h.calls() {
+			if len(call.body) > 0 {
+				json.Unmarshal(call.body, &sent)
+				if meta := sent["meta"].(map[string]any); meta["versionId"] != "2" || sent["status"] != "amended" {
+					t.Errorf("the update's notification carries %v %v", meta["versionId"], sent["status"])
+				}
+			}
+		}
+
+		// A transaction rolled back queues nothing; another trust's
+		// writes nothing for this trust's subscriptions.
 		tx := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[
- {"request":{"method":"POST","url":"Observation"},"resource":{"resourceType":"Observation","status":"final","code":{"text":"Pulse"}}},
- {"request":{"method":"POST","url":"Subscription"},"resource":%s}]}`, sub("requested"))
-		refused(t, c.do("POST", "/fhir", tx), "Bundle.entry[1].resource.status")
-		if ids := c.searchIDs(t, "/fhir/Observation"); len(ids) != 0 {
-			t.Errorf("the refused transaction wrote %v", ids)
+ {"request":{"method":"POST","url":"Observation"},"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]}}},
+ {"request":{"method":"PUT","url":"Observation/%s","ifMatch":"W/\"1\""},"resource":{"resourceType":"Observation","id":%q,"status":"final","code":{"text":"x"}}}]}`, other, other)
+		clock.Advance(time.Minute)
+		if r := c.do("PUT", "/fhir/Observation/"+other, fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"final","code":{"text":"y"}}`, other)); r.status != 200 {
+			t.Fatalf("update: %d %s", r.status, r.body)
 		}
-		if r := c.do("GET", "/fhir/Subscription/"+kept, ""); r.status != 200 || r.json(t)["status"] != "off" {
-			t.Errorf("the Subscription kept: %d %s", r.status, r.body)
+		h.calls()
+		deliver(t)
+		h.calls()
+		if r := c.do("POST", "/fhir", tx); r.status != 412 {
+			t.Fatalf("a failing transaction: %d %s", r.status, r.body)
 		}
-		if meta := c.do("GET", "/fhir/metadata", ""); !strings.Contains(string(meta.body), "sends no FHIR Subscription notifications") {
-			t.Errorf("the CapabilityStatement does not say Subscriptions are records only")
+		create(t, f.b, "Observation", fmt.Sprintf(observation, "p2", "2024-03-01T10:00:00Z", "60"))
+		if n, m := pending(t, full), pending(t, ping); n+m != 0 {
+			t.Errorf("queued %d and %d after a rolled-back transaction and another trust's write", n, m)
+		}
+		// A transaction that commits notifies.
+		ok := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"request":{"method":"POST","url":"Observation"},"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]}}}]}`
+		if r := c.do("POST", "/fhir", ok); r.status != 200 {
+			t.Fatalf("transaction: %d %s", r.status, r.body)
+		}
+		if n := pending(t, full); n != 1 {
+			t.Errorf("a transaction's matching entry queued %d, want 1", n)
+		}
+		deliver(t)
+		h.calls()
+
+		// A failing endpoint: tried again after a wait, then the
+		// Subscription is set to error, naming why, and its queue dropped.
+		h.answer(503)
+		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-02T10:00:00Z", "90"))
+		for try := 1; try <= 3; try++ {
+			if n := deliver(t); n != 0 {
+				t.Fatalf("try %d delivered %d to a failing endpoint", try, n)
+			}
+			if len(h.calls()) != 2 { // both subscriptions' tries
+				t.Errorf("try %d: not sent", try)
+			}
+			if n := deliver(t); n != 0 || len(h.calls()) != 0 {
+				t.Errorf("try %d: tried again before its wait", try)
+			}
+			clock.Advance(time.Hour)
+		}
+		got := c.do("GET", "/fhir/Subscription/"+full, "").json(t)
+		if got["status"] != "error" || !strings.Contains(fmt.Sprint(got["error"]), "503") {
+			t.Errorf("after the last try: status %v, error %v; want error naming the 503", got["status"], got["error"])
+		}
+		if pending(t, full)+pending(t, ping) != 0 {
+			t.Errorf("a failed subscription's queue was kept")
+		}
+		h.answer(200)
+		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-03T10:00:00Z", "91"))
+		if n := pending(t, full); n != 0 {
+			t.Errorf("a Subscription in error queued %d", n)
+		}
+
+		// A deleted Subscription is sent nothing more, what was queued
+		// dropped.
+		again := create(t, c, "Subscription", subscription("requested", "Observation", "", ""))
+		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-04T10:00:00Z", "92"))
+		if r := c.do("DELETE", "/fhir/Subscription/"+again, ""); r.status/100 != 2 {
+			t.Fatalf("delete: %d %s", r.status, r.body)
+		}
+		deliver(t)
+		if calls := h.calls(); len(calls) != 0 || pending(t, again) != 0 {
+			t.Errorf("a deleted Subscription: sent %d, %d still queued", len(calls), pending(t, again))
+		}
+
+		// A payload of XML is the version written as XML.
+		create(t, c, "Subscription", subscription("requested", "Observation?code=http://loinc.org|8867-4", "application/fhir+xml", ""))
+		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-05T10:00:00Z", "93"))
+		deliver(t)
+		if calls := h.calls(); len(calls) != 1 || !strings.HasPrefix(calls[0].contentType, "application/fhir+xml") || !strings.Contains(string(calls[0].body), `<Observation xmlns="http://hl7.org/fhir">`) {
+			t.Errorf("an XML payload: %d calls", len(calls))
+		}
+
+		// What cannot be honoured is refused, naming the element.
+		for _, tc := range []struct{ body, expr string }{
+			{subscription("requested", "Nonsense?x=1", "", ""), "Subscription.criteria"},
+			{subscription("requested", "Observation?bogus=1", "", ""), "Subscription.criteria"},
+			{subscription("requested", "Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", "", ""), "Subscription.criteria"},
+			{strings.Replace(subscription("requested", "Observation", "", ""), `"rest-hook"`, `"websocket"`, 1), "Subscription.channel.type"},
+			{strings.Replace(subscription("requested", "Observation", "", ""), h.srv.URL, "http://ward.example.org", 1), "Subscription.channel.endpoint"},
+			{subscription("requested", "Observation", "text/plain", ""), "Subscription.channel.payload"},
+			{subscription("active", "Observation", "", `,"header":["no colon"]`), "Subscription.channel.header[0]"},
+		} {
+			r := c.do("POST", "/fhir/Subscription", tc.body)
+			if r.status != 422 || !isOutcome(r) || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) {
+				t.Errorf("%s: %d %s, want 422 naming %s", tc.body, r.status, r.body, tc.expr)
+			}
+		}
+	})
+}
+
+// TestSubscriptionOnPASRefused: criteria on the patient index's or the
+// PAS's types are refused, their changes going out on the HL7 v2 feeds.
+func TestSubscriptionOnPASRefused(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		for _, criteria := range []string{"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", "Encounter?class=IMP"} {
+			r := f.a.do("POST", "/fhir/Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":%q,"channel":{"type":"rest-hook","endpoint":"https://gp.example.org/hook"}}`, criteria))
+			if r.status != 422 || !strings.Contains(string(r.body), "HL7 v2 outbound feeds") {
+				t.Errorf("%s: %d %s, want 422", criteria, r.status, r.body)
+			}
 		}
 	})
 }

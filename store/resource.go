@@ -126,6 +126,7 @@ func (tx *Tx) PutResource(r *crs.Resource, index []crs.ResourceIndexRow) error {
 	if err := r.CheckText(); err != nil {
 		return err
 	}
+	subscriptionWritten(tx, r.Type)
 	org := tx.actor.OrgID
 	var current int
 	var rid int64

@@ -31,6 +31,7 @@ func (tx *Tx) PutResources(rs []*crs.Resource, index [][]crs.ResourceIndexRow) e
 		if err := r.CheckText(); err != nil {
 			return err
 		}
+		subscriptionWritten(tx, r.Type)
 		news, newIndex = append(news, r), append(newIndex, index[i])
 	}
 	if len(news) == 0 {

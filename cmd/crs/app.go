@@ -216,6 +216,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		a.logger.Error("bulk exports left unfinished were not resumed", "err", err)
 	}
 	defer fhirAPI.Close()
+	// FHIR Subscription notifications queued by the writes are sent
+	// beside the service; a shutdown stops the sender before the
+	// database closes (what it had not sent stays queued).
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	notified := make(chan struct{})
+	go func() { defer close(notified); fhirAPI.RunNotifications(notifyCtx, time.Second) }()
+	defer func() { stopNotify(); <-notified }()
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -280,7 +280,7 @@ func fhirServer(a *app) *fhir.Server {
 	clients := store.NewAPIClientService(a.db)
 	return &fhir.Server{Store: a.db, Resources: store.NewResourceService(a.db), Auth: &fhir.SMART{Store: a.db, Clients: clients}, Logger: a.logger,
 		Terminology: store.NewTerminologyService(a.db),
-		Exports:     store.NewExportService(a.db), Audit: store.NewAuditService(a.db),
+		Exports:     store.NewExportService(a.db), Audit: store.NewAuditService(a.db), Notifications: a.db,
 		Patients: a.patients, Core: &fhir.Core{Referrals: store.NewReferralService(a.db), Inpatients: store.NewInpatientService(a.db),
 			ED: store.NewEDService(a.db), Outpatients: store.NewOutpatientService(a.db), Orgs: a.orgs}}
 }

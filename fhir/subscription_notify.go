@@ -1,0 +1,184 @@
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// notificationTimeout bounds one POST of a notification.
+const notificationTimeout = 10 * time.Second
+
+// RunNotifications delivers the queued Subscription notifications until
+// ctx ends, looking for those due every interval.
+func (s *Server) RunNotifications(ctx context.Context, every time.Duration) {
+	if s.Notifications == nil {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.DeliverNotifications(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
+			s.Logger.Error("fhir subscription notifications", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverNotifications tries each notification due now once (the first
+// waiting of each subscription), answering how many were delivered.
+func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
+	if s.Notifications == nil {
+		return 0, nil
+	}
+	sent := 0
+	for {
+		due, err := s.Notifications.DueNotifications(ctx, s.Store.Now(), 100)
+		if err != nil || len(due) == 0 {
+			return sent, err
+		}
+		progressed := false
+		for _, n := range due {
+			ok, gone, err := s.deliver(ctx, n)
+			if err != nil {
+				return sent, err
+			}
+			if ok {
+				sent++
+			}
+			progressed = progressed || ok || gone
+		}
+		if !progressed {
+			return sent, nil // every subscription due waits for its next try
+		}
+	}
+}
+
+// deliver tries to send one notification: ok when the endpoint took it,
+// gone when it was dropped (its Subscription no longer active); a failed
+// try is recorded with its next.
+func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone bool, err error) {
+	actor := crs.SystemActor(n.OrgID)
+	actor.Purpose = "FHIR Subscription notification"
+	drop := func() (bool, bool, error) {
+		_, err := s.Notifications.DropNotifications(ctx, n.OrgID, n.SubscriptionID)
+		return false, true, err
+	}
+	stored, err := s.Resources.ReadResource(ctx, actor, "Subscription", n.SubscriptionID, 0)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return drop()
+	}
+	if err != nil {
+		return false, false, err
+	}
+	sub, err := Decode(stored.Body)
+	if err != nil || stored.Deleted || sub["status"] != "active" {
+		return drop()
+	}
+	if end, ok := sub["end"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, end); err == nil && !s.Store.Now().Before(t) {
+			return drop()
+		}
+	}
+	ch, _ := sub["channel"].(map[string]any)
+	endpoint, _ := ch["endpoint"].(string)
+	payload := payloadOf(ch)
+	var body []byte
+	if format := payloadFormats[payload]; format != "" {
+		res, err := s.Resources.ReadResource(ctx, actor, n.ResourceType, n.ResourceID, n.Version)
+		if crs.ErrorCode(err) == crs.ENOTFOUND {
+			// The version is gone (its patient's records erased): nothing
+			// is left to tell.
+			return false, true, s.Notifications.NotificationSent(ctx, n.ID)
+		}
+		if err != nil {
+			return false, false, err
+		}
+		body = res.Body
+		if format == "xml" {
+			if body, err = jsonToXML(body); err != nil {
+				return false, false, err
+			}
+		}
+	}
+	sendErr := s.post(ctx, endpoint, payload, ch, body)
+	if sendErr == nil {
+		return true, false, s.Notifications.NotificationSent(ctx, n.ID)
+	}
+	if n.Attempts+1 >= maxNotificationAttempts {
+		why := fmt.Sprintf("notifications to %s failed %d times, the last: %v", endpoint, n.Attempts+1, sendErr)
+		if err := s.subscriptionFailed(ctx, actor, n.SubscriptionID, why); err != nil {
+			return false, false, err
+		}
+		if s.Logger != nil {
+			s.Logger.Warn("fhir subscription set to error", "ods", n.OrgID, "subscription", n.SubscriptionID, "why", why)
+		}
+		return drop()
+	}
+	wait := notificationRetry << n.Attempts
+	if wait <= 0 || wait > maxNotificationWait {
+		wait = maxNotificationWait
+	}
+	return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(wait), sendErr.Error())
+}
+
+// post sends one notification to the endpoint: an empty POST, or body as
+// payload says, with the channel's headers; a status other than 2xx is a
+// failure naming it.
+func (s *Server) post(ctx context.Context, endpoint, payload string, ch map[string]any, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, notificationTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if payload != "" {
+		req.Header.Set("Content-Type", payload+"; charset=utf-8")
+	}
+	for _, h := range array(ch["header"]) {
+		if name, value, ok := strings.Cut(stringOf(h), ":"); ok {
+			req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s answered %s", endpoint, resp.Status)
+	}
+	return nil
+}
+
+// subscriptionFailed sets a Subscription to error, saying why, through
+// the write path.
+func (s *Server) subscriptionFailed(ctx context.Context, actor crs.Actor, id, why string) error {
+	return s.Store.Write(ctx, actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+		cur, err := tx.GetResource("Subscription", id)
+		if err != nil || cur.Deleted {
+			return err
+		}
+		res, err := Decode(cur.Body)
+		if err != nil {
+			return err
+		}
+		if res["status"] != "active" {
+			return nil
+		}
+		res["status"], res["error"] = "error", why
+		_, err = putVersion(tx, res, "Subscription", id, cur.Version+1)
+		return err
+	})
+}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/opencrs/crs"
+)
+
+// Subscriptions returns the trust's current Subscription resources, not
+// deleted: what each write of the resource store is matched against. The
+// answer is kept in the settings cache, which a write of a Subscription
+// forgets (see PutResource), so a write without one asks no query.
+func (tx *Tx) Subscriptions() ([]*crs.Resource, error) {
+	return cachedSetting(tx, "fhir-subscriptions|"+tx.actor.OrgID, func() ([]*crs.Resource, bool, error) {
+		rs, err := queryRows(tx.ctx, tx, scanResource, `SELECT `+resourceColumns+` FROM fhir_current
+			WHERE org_id = $1 AND type = 'Subscription' AND deleted = 0 ORDER BY id`, tx.actor.OrgID)
+		return rs, true, err
+	})
+}
+
+// subscriptionWritten forgets the trust's Subscriptions kept in the
+// settings cache when a command writes one.
+func subscriptionWritten(tx *Tx, typ string) {
+	if typ == "Subscription" {
+		settingsChanged(tx)
+	}
+}
+
+// QueueNotification queues a notification within the command that wrote
+// what it tells of.
+func (tx *Tx) QueueNotification(n *crs.Notification) error {
+	if n.ID == "" {
+		n.ID = crs.NewID()
+	}
+	n.OrgID, n.CreatedAt = tx.actor.OrgID, tx.now
+	_, err := tx.Exec(`INSERT INTO fhir_notifications (id, org_id, subscription_id, resource_type, resource_id, version, attempts, next_attempt_at, last_error, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 0, '', '', $7)`, n.ID, n.OrgID, n.SubscriptionID, n.ResourceType, n.ResourceID, n.Version, formatTime(n.CreatedAt))
+	if err != nil {
+		return crs.Errorf(crs.EINTERNAL, "queue notification: %w", err)
+	}
+	return nil
+}
+
+const notificationColumns = `id, org_id, subscription_id, resource_type, resource_id, version, attempts, next_attempt_at, last_error, created_at`
+
+func scanNotification(r scanner) (*crs.Notification, error) {
+	var n crs.Notification
+	var next, created string
+	if err := r.Scan(&n.ID, &n.OrgID, &n.SubscriptionID, &n.ResourceType, &n.ResourceID, &n.Version, &n.Attempts, &next, &n.LastError, &created); err != nil {
+		return nil, err
+	}
+	n.NextAttemptAt, n.CreatedAt = parseTime(next), parseTime(created)
+	return &n, nil
+}
+
+// DueNotifications lists the first waiting notification of each
+// subscription, across trusts, whose try is due at now, oldest first.
+func (db *DB) DueNotifications(ctx context.Context, now time.Time, n int) ([]*crs.Notification, error) {
+	return queryRows(ctx, db.read, scanNotification, `SELECT `+notificationColumns+` FROM fhir_notifications f
+		WHERE f.id = (SELECT MIN(g.id) FROM fhir_notifications g WHERE g.org_id = f.org_id AND g.subscription_id = f.subscription_id)
+		AND f.next_attempt_at <= $1 ORDER BY f.id LIMIT $2`, formatTime(now), n)
+}
+
+// NotificationSent takes a delivered notification off the queue.
+func (db *DB) NotificationSent(ctx context.Context, id string) error {
+	_, err := db.execDurable(ctx, `DELETE FROM fhir_notifications WHERE id = $1`, id)
+	return err
+}
+
+// NotificationFailed records a failed try and when the next is due.
+func (db *DB) NotificationFailed(ctx context.Context, id string, next time.Time, lastError string) error {
+	_, err := db.execDurable(ctx, `UPDATE fhir_notifications SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3`,
+		formatTime(next), lastError, id)
+	return err
+}
+
+// DropNotifications takes a subscription's waiting notifications off the
+// queue.
+func (db *DB) DropNotifications(ctx context.Context, orgID, subscriptionID string) (int, error) {
+	res, err := db.execDurable(ctx, `DELETE FROM fhir_notifications WHERE org_id = $1 AND subscription_id = $2`, orgID, subscriptionID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// PendingNotifications counts a subscription's waiting notifications.
+func (db *DB) PendingNotifications(ctx context.Context, orgID, subscriptionID string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM fhir_notifications WHERE org_id = $1 AND subscription_id = $2`, orgID, subscriptionID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,43 @@
+package crs
+
+import (
+	"context"
+	"time"
+)
+
+// Notification is one FHIR Subscription notification waiting to be sent:
+// a version of a resource the Subscription's criteria matched when it
+// was written, queued in the same transaction as the write.
+type Notification struct {
+	ID             string
+	OrgID          string
+	SubscriptionID string
+	ResourceType   string
+	ResourceID     string
+	Version        int
+	Attempts       int       // sends tried
+	NextAttemptAt  time.Time // when the next try is due (zero: at once)
+	LastError      string    // why the last try failed
+	CreatedAt      time.Time
+}
+
+// NotificationQueue is the queue of FHIR Subscription notifications, for
+// the sender that delivers them. Its bookkeeping is not a change to any
+// record: it is written directly, synced before each call returns.
+type NotificationQueue interface {
+	// DueNotifications lists, across trusts, the first waiting
+	// notification of each subscription whose try is due at now, oldest
+	// first, at most n: a subscription's notifications go one at a time,
+	// in the order they were queued.
+	DueNotifications(ctx context.Context, now time.Time, n int) ([]*Notification, error)
+	// NotificationSent takes a delivered notification off the queue.
+	NotificationSent(ctx context.Context, id string) error
+	// NotificationFailed records a failed try and when to try again.
+	NotificationFailed(ctx context.Context, id string, next time.Time, lastError string) error
+	// DropNotifications takes every waiting notification of a
+	// subscription off the queue (it was turned off, ended or deleted),
+	// answering how many.
+	DropNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
+	// PendingNotifications counts a subscription's waiting notifications.
+	PendingNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
+}
