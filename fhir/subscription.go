@@ -74,7 +74,7 @@ func (s *Server) takeSubscription(res Resource, at string) error {
 	case s.pmi(typ) || s.coreType(typ) != nil:
 		return refuse(".criteria", "%s is kept by the patient index or the PAS, whose changes the HL7 v2 outbound feeds carry; FHIR Subscriptions notify changes to the resource store's types", typ)
 	}
-	if _, err := subscriptionQuery(criteria, time.Now()); err != nil {
+	if _, err := subscriptionQuery(criteria, s.Store.Now()); err != nil {
 		return refuse(".criteria", "criteria %q: %v", criteria, err)
 	}
 	_, raw, _ := strings.Cut(criteria, "?")

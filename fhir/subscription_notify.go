@@ -15,6 +15,11 @@ import (
 // notificationTimeout bounds one POST of a notification.
 const notificationTimeout = 10 * time.Second
 
+// notifyClient sends notifications. It follows no redirect: an endpoint
+// answering 3xx has not taken the notification, and what a notification
+// carries goes nowhere but the endpoint the Subscription names.
+var notifyClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // RunNotifications delivers the queued Subscription notifications until
 // ctx ends, looking for those due every interval.
 func (s *Server) RunNotifications(ctx context.Context, every time.Duration) {
@@ -150,7 +155,7 @@ func (s *Server) post(ctx context.Context, endpoint, payload string, ch map[stri
 			req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := notifyClient.Do(req)
 	if err != nil {
 		return err
 	}

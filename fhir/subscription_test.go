@@ -36,6 +36,10 @@ func newHook(t *testing.T) *hook {
 	h := &hook{status: 200}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/hook", http.StatusFound)
+			return
+		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if r.Method == http.MethodPost {
@@ -234,6 +238,14 @@ func TestSubscriptionNotifications(t *testing.T) {
 		deliver(t)
 		if calls := h.calls(); len(calls) != 1 || !strings.HasPrefix(calls[0].contentType, "application/fhir+xml") || !strings.Contains(string(calls[0].body), `<Observation xmlns="http://hl7.org/fhir">`) {
 			t.Errorf("an XML payload: %d calls", len(calls))
+		}
+
+		// An endpoint that answers with a redirect has not taken the
+		// notification: the redirect is not followed.
+		moved := create(t, c, "Subscription", strings.Replace(subscription("requested", "Observation?code=http://loinc.org|2339-0", "application/fhir+json", ""), "/hook", "/moved", 1))
+		create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}}`)
+		if n := deliver(t); n != 0 || len(h.calls()) != 0 || pending(t, moved) != 1 {
+			t.Errorf("a redirecting endpoint: delivered %d, still queued %d", n, pending(t, moved))
 		}
 
 		// What cannot be honoured is refused, naming the element.
