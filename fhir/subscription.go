@@ -28,13 +28,19 @@ import (
 // why, and its queue dropped. One turned off, ended (end past) or
 // deleted is sent nothing more.
 //
-// The patient index and the PAS's records (Patient of the PMI,
-// Encounter, Appointment, ...) change through their own commands, whose
-// changes the HL7 v2 outbound feeds carry: criteria on those types are
-// refused. A deletion is not notified.
+// A patient of the patient index changes through the PMI's commands (a
+// registration, a change of demographics or GP, a death, a merge), from
+// any edge: each queues, in its command, a notification for each
+// Subscription on Patient (QueuePatientNotifications, a hook on the
+// PMI's events), and the sender matches the criteria against the
+// patient as the record stands when it is sent, sending nothing when
+// they no longer match. The PAS's other records (Encounter,
+// Appointment, ...) change through their own commands, whose changes
+// the HL7 v2 outbound feeds carry: criteria on those types are refused.
+// A deletion is not notified.
 
 // subscriptionDoc is what the CapabilityStatement says of Subscription.
-const subscriptionDoc = "R4 rest-hook Subscriptions on the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait; after 8 failed tries the Subscription is set to error. Criteria on the patient index's and the PAS's types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
+const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients (each registration, change, death or merge, matched when sent against the record as it stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait; after 8 failed tries the Subscription is set to error. Criteria on the PAS's other types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
 
 // maxNotificationAttempts is how many tries a notification gets before
 // its Subscription is set to error.
@@ -71,8 +77,8 @@ func (s *Server) takeSubscription(res Resource, at string) error {
 	switch {
 	case !isResource[typ]:
 		return refuse(".criteria", "criteria %q is not a search of an R4 type (Type?parameters)", criteria)
-	case s.pmi(typ) || s.coreType(typ) != nil:
-		return refuse(".criteria", "%s is kept by the patient index or the PAS, whose changes the HL7 v2 outbound feeds carry; FHIR Subscriptions notify changes to the resource store's types", typ)
+	case s.coreType(typ) != nil && !s.pmi(typ):
+		return refuse(".criteria", "%s is kept by the PAS, whose changes the HL7 v2 outbound feeds carry; FHIR Subscriptions notify changes to the patient index's patients and the resource store's types", typ)
 	}
 	if _, err := subscriptionQuery(criteria, s.Store.Now()); err != nil {
 		return refuse(".criteria", "criteria %q: %v", criteria, err)
@@ -213,6 +219,35 @@ func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
 			continue
 		}
 		if err := tx.QueueNotification(&crs.Notification{SubscriptionID: sub.id, ResourceType: stored.Type, ResourceID: stored.ID, Version: stored.Version}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patientEvents are the PMI's events that change a patient as a
+// Subscription on Patient sees it.
+var patientEvents = map[string]bool{crs.EventPatientRegistered: true, crs.EventPatientUpdated: true, crs.EventPatientDied: true,
+	crs.EventPatientMerged: true, crs.EventPatientUnmerged: true}
+
+// QueuePatientNotifications is the hook on events (crs.Store.OnEvent)
+// that queues, in the command that changed a patient of the patient
+// index, a notification of the patient for each of the trust's active
+// Subscriptions on Patient; the sender matches their criteria when it
+// sends it. It is for a deployment whose Patient is the PMI's.
+func QueuePatientNotifications(tx crs.Tx, ev *crs.Event) error {
+	if !patientEvents[ev.Type] || ev.PatientID == "" {
+		return nil
+	}
+	subs, err := activeSubscribers(tx)
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		if sub.typ != "Patient" || !sub.end.IsZero() && !tx.Now().Before(sub.end) {
+			continue
+		}
+		if err := tx.QueueNotification(&crs.Notification{SubscriptionID: sub.id, ResourceType: "Patient", ResourceID: ev.PatientID}); err != nil {
 			return err
 		}
 	}

@@ -98,8 +98,24 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	ch, _ := sub["channel"].(map[string]any)
 	endpoint, _ := ch["endpoint"].(string)
 	payload := payloadOf(ch)
+	var patient *crs.Resource // a patient of the PMI, as the record stands
+	if n.ResourceType == "Patient" && s.pmi("Patient") {
+		criteria, _ := sub["criteria"].(string)
+		if patient, err = s.matchingPatient(ctx, actor, criteria, n.ResourceID); err != nil {
+			return false, false, err
+		}
+		if patient == nil { // the patient does not match now: nothing to tell
+			return false, true, s.Notifications.NotificationSent(ctx, n.ID)
+		}
+	}
 	var body []byte
-	if format := payloadFormats[payload]; format != "" {
+	if format := payloadFormats[payload]; format != "" && patient != nil {
+		if body = patient.Body; format == "xml" {
+			if body, err = jsonToXML(body); err != nil {
+				return false, false, err
+			}
+		}
+	} else if format != "" {
 		res, err := s.Resources.ReadResource(ctx, actor, n.ResourceType, n.ResourceID, n.Version)
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
 			// The version is gone (its patient's records erased): nothing
@@ -186,4 +202,27 @@ func (s *Server) subscriptionFailed(ctx context.Context, actor crs.Actor, id, wh
 		_, err = putVersion(tx, res, "Subscription", id, cur.Version+1)
 		return err
 	})
+}
+
+// matchingPatient is the patient of the PMI id, as the record stands,
+// when a Subscription's criteria match it; nil when they do not, or the
+// record is gone (deleted, merged away and so no longer found).
+func (s *Server) matchingPatient(ctx context.Context, actor crs.Actor, criteria, id string) (*crs.Resource, error) {
+	p := &Principal{Actor: actor, Scopes: Scopes{{Type: "*", Read: true}}}
+	q, err := subscriptionQuery(criteria, s.Store.Now())
+	if err != nil {
+		return nil, nil // taken when it parsed; a later release may read it otherwise
+	}
+	q.query.IDs = []string{id}
+	if err := s.resolveQuery(ctx, p, q); err != nil {
+		return nil, err
+	}
+	found, err := s.searchPatients(ctx, p, q)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return s.readPatient(ctx, p, id)
 }

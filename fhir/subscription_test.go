@@ -266,16 +266,67 @@ func TestSubscriptionNotifications(t *testing.T) {
 	})
 }
 
-// TestSubscriptionOnPASRefused: criteria on the patient index's or the
-// PAS's types are refused, their changes going out on the HL7 v2 feeds.
+// TestSubscriptionOnPASRefused: criteria on the PAS's types other than
+// the patient index's Patient are refused, their changes going out on
+// the HL7 v2 feeds.
 func TestSubscriptionOnPASRefused(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
-		for _, criteria := range []string{"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", "Encounter?class=IMP"} {
+		for _, criteria := range []string{"Encounter?class=IMP", "Appointment?status=booked"} {
 			r := f.a.do("POST", "/fhir/Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":%q,"channel":{"type":"rest-hook","endpoint":"https://gp.example.org/hook"}}`, criteria))
 			if r.status != 422 || !strings.Contains(string(r.body), "HL7 v2 outbound feeds") {
 				t.Errorf("%s: %d %s, want 422", criteria, r.status, r.body)
 			}
+		}
+	})
+}
+
+// TestSubscriptionOnPatientIndex: a Subscription on Patient where the
+// patient index serves it is told of each change to a patient its
+// criteria match, from the PMI's commands (a registration, a change),
+// with the patient as the record stands; a patient it does not match is
+// sent nothing.
+func TestSubscriptionOnPatientIndex(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		f.server.Notifications = db
+		db.OnEvent(fhir.QueuePatientNotifications)
+		c := f.a
+		ctx := context.Background()
+		h := newHook(t)
+		create(t, c, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"Change of GP","criteria":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018",
+ "channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, h.srv.URL+"/gp"))
+		pat := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Moved","given":["Ann"]}],"birthDate":"1970-01-01","gender":"female"}`)
+		create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Other","given":["Bob"]}],"birthDate":"1971-01-01","gender":"male"}`)
+		sent := func(t *testing.T) []map[string]any {
+			t.Helper()
+			if _, err := f.server.DeliverNotifications(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var out []map[string]any
+			for _, call := range h.calls() {
+				var m map[string]any
+				if err := json.Unmarshal(call.body, &m); err != nil {
+					t.Fatalf("notification body: %v %s", err, call.body)
+				}
+				out = append(out, m)
+			}
+			return out
+		}
+		got := sent(t)
+		if len(got) != 1 || got[0]["id"] != pat {
+			t.Fatalf("after two registrations: %d notifications %v, want the matching patient's one", len(got), got)
+		}
+		clock.Advance(time.Minute)
+		body := c.do("GET", "/fhir/Patient/"+pat, "").json(t)
+		body["name"] = []any{map[string]any{"family": "Moved", "given": []any{"Anne"}}}
+		b, _ := json.Marshal(body)
+		if r := c.do("PUT", "/fhir/Patient/"+pat, string(b)); r.status != 200 {
+			t.Fatalf("update: %d %s", r.status, r.body)
+		}
+		got = sent(t)
+		if len(got) != 1 || !strings.Contains(fmt.Sprint(got[0]["name"]), "Anne") {
+			t.Errorf("after a change: %v, want the patient as changed", got)
 		}
 	})
 }
