@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -210,7 +211,9 @@ func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
 		if err != nil {
 			continue // checked when it was taken; a later release may read it otherwise
 		}
-		q.query.IDs, q.query.Count = []string{stored.ID}, 1
+		if !narrowToID(q, stored.ID) {
+			continue
+		}
 		found, err := tx.SearchResources(q.query)
 		if err != nil {
 			return err
@@ -252,4 +255,14 @@ func QueuePatientNotifications(tx crs.Tx, ev *crs.Event) error {
 		}
 	}
 	return nil
+}
+
+// narrowToID narrows a Subscription's search to the one resource id it
+// is matched with, false when its own _id names others only.
+func narrowToID(q *search, id string) bool {
+	if len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, id) {
+		return false
+	}
+	q.query.IDs, q.query.Count = []string{id}, 1
+	return true
 }

@@ -213,7 +213,9 @@ func (s *Server) matchingPatient(ctx context.Context, actor crs.Actor, criteria,
 	if err != nil {
 		return nil, nil // taken when it parsed; a later release may read it otherwise
 	}
-	q.query.IDs = []string{id}
+	if !narrowToID(q, id) {
+		return nil, nil
+	}
 	if err := s.resolveQuery(ctx, p, q); err != nil {
 		return nil, err
 	}

@@ -98,6 +98,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 			t.Fatalf("a Subscription taken: status %v, want active", got["status"])
 		}
 		ping := create(t, c, "Subscription", subscription("active", "Observation", "", ""))
+		byID := create(t, c, "Subscription", subscription("active", "Observation?_id=not-this-one", "", ""))
 		create(t, c, "Subscription", subscription("off", "Observation", "", ""))
 		pending := func(t *testing.T, sub string) int {
 			t.Helper()
@@ -142,6 +143,9 @@ func TestSubscriptionNotifications(t *testing.T) {
 		}
 		if pending(t, full)+pending(t, ping) != 0 {
 			t.Errorf("delivered notifications still queued")
+		}
+		if n := pending(t, byID); n != 0 {
+			t.Errorf("criteria naming another _id queued %d", n)
 		}
 		_ = other
 
