@@ -25,9 +25,11 @@ import (
 // empty (the system reads what changed), with a payload the version
 // written, as JSON or XML; channel.header lines go as HTTP headers. A
 // failed POST is tried again after a wait that doubles, up to
-// maxNotificationAttempts; then the Subscription is set to error with
-// why, and its queue dropped. One turned off, ended (end past) or
-// deleted is sent nothing more.
+// maxNotificationAttempts (about a day); then the Subscription is set to
+// error with why, and what it has queued waits: set active again (a PUT
+// with status requested) it goes on from the first unsent; no write is
+// queued for it while it is in error. One turned off, ended (end past)
+// or deleted is sent nothing more, its queue dropped.
 //
 // A patient of the patient index changes through the PMI's commands (a
 // registration, a change of demographics or GP, a death, a merge), from
@@ -41,11 +43,12 @@ import (
 // A deletion is not notified.
 
 // subscriptionDoc is what the CapabilityStatement says of Subscription.
-const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients (each registration, change, death or merge, matched when sent against the record as it stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait; after 8 failed tries the Subscription is set to error. Criteria on the PAS's other types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
+const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients (each registration, change, death or merge, matched when sent against the record as it stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait (2 s to 10 min); after about a day of failed tries the Subscription is set to error, keeping what waits until it is set active again. Criteria on the PAS's other types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
 
 // maxNotificationAttempts is how many tries a notification gets before
-// its Subscription is set to error.
-var maxNotificationAttempts = 8
+// its Subscription is set to error: with waits doubling from 2 s to 10
+// min, about a day.
+var maxNotificationAttempts = 150
 
 // notificationRetry is the wait after the first failed try; each next
 // doubles, to at most maxNotificationWait.

@@ -87,6 +87,11 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 		return false, false, err
 	}
 	sub, err := Decode(stored.Body)
+	if err == nil && !stored.Deleted && sub["status"] == "error" {
+		// Kept until the Subscription is set active again (or off, or
+		// deleted): looked at again after the longest wait.
+		return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), "the Subscription is in error: set it active again (status requested) to send what waits")
+	}
 	if err != nil || stored.Deleted || sub["status"] != "active" {
 		return drop()
 	}
@@ -144,7 +149,7 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 		if s.Logger != nil {
 			s.Logger.Warn("fhir subscription set to error", "ods", n.OrgID, "subscription", n.SubscriptionID, "why", why)
 		}
-		return drop()
+		return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), sendErr.Error())
 	}
 	wait := notificationRetry << n.Attempts
 	if wait <= 0 || wait > maxNotificationWait {

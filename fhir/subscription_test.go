@@ -215,14 +215,40 @@ func TestSubscriptionNotifications(t *testing.T) {
 		if got["status"] != "error" || !strings.Contains(fmt.Sprint(got["error"]), "503") {
 			t.Errorf("after the last try: status %v, error %v; want error naming the 503", got["status"], got["error"])
 		}
-		if pending(t, full)+pending(t, ping) != 0 {
-			t.Errorf("a failed subscription's queue was kept")
+		if pending(t, full) != 1 || pending(t, ping) != 1 {
+			t.Errorf("a failed subscription's queue: %d and %d, want what waited kept", pending(t, full), pending(t, ping))
 		}
 		h.answer(200)
 		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-03T10:00:00Z", "91"))
-		if n := pending(t, full); n != 0 {
-			t.Errorf("a Subscription in error queued %d", n)
+		if n := pending(t, full); n != 1 {
+			t.Errorf("a Subscription in error queued another: %d waiting", n)
 		}
+		clock.Advance(time.Hour)
+		if n := deliver(t); n != 0 || len(h.calls()) != 0 {
+			t.Errorf("a Subscription in error was sent %d", n)
+		}
+		// Set active again (PUT with status requested), it goes on from
+		// the first unsent.
+		sub := c.do("GET", "/fhir/Subscription/"+full, "").json(t)
+		sub["status"] = "requested"
+		b, _ := json.Marshal(sub)
+		if r := c.do("PUT", "/fhir/Subscription/"+full, string(b)); r.status != 200 || r.json(t)["status"] != "active" || r.json(t)["error"] != nil {
+			t.Fatalf("set active again: %d %s", r.status, r.body)
+		}
+		clock.Advance(time.Hour)
+		if n := deliver(t); n != 1 || pending(t, full) != 0 {
+			t.Errorf("set active again: delivered %d, %d still waiting", n, pending(t, full))
+		}
+		h.calls()
+		if r := c.do("DELETE", "/fhir/Subscription/"+ping, ""); r.status/100 != 2 {
+			t.Fatalf("delete: %d %s", r.status, r.body)
+		}
+		clock.Advance(time.Hour)
+		deliver(t)
+		if n := pending(t, ping); n != 0 {
+			t.Errorf("a deleted Subscription's queue: %d", n)
+		}
+		h.calls()
 
 		// A deleted Subscription is sent nothing more, what was queued
 		// dropped.
@@ -232,16 +258,27 @@ func TestSubscriptionNotifications(t *testing.T) {
 			t.Fatalf("delete: %d %s", r.status, r.body)
 		}
 		deliver(t)
-		if calls := h.calls(); len(calls) != 0 || pending(t, again) != 0 {
-			t.Errorf("a deleted Subscription: sent %d, %d still queued", len(calls), pending(t, again))
+		for _, call := range h.calls() {
+			if len(call.body) == 0 { // the one with a payload, full, still matches
+				t.Errorf("a deleted Subscription was sent a notification")
+			}
+		}
+		if n := pending(t, again); n != 0 {
+			t.Errorf("a deleted Subscription: %d still queued", n)
 		}
 
 		// A payload of XML is the version written as XML.
 		create(t, c, "Subscription", subscription("requested", "Observation?code=http://loinc.org|8867-4", "application/fhir+xml", ""))
 		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-05T10:00:00Z", "93"))
 		deliver(t)
-		if calls := h.calls(); len(calls) != 1 || !strings.HasPrefix(calls[0].contentType, "application/fhir+xml") || !strings.Contains(string(calls[0].body), `<Observation xmlns="http://hl7.org/fhir">`) {
-			t.Errorf("an XML payload: %d calls", len(calls))
+		xml := 0
+		for _, call := range h.calls() {
+			if strings.HasPrefix(call.contentType, "application/fhir+xml") && strings.Contains(string(call.body), `<Observation xmlns="http://hl7.org/fhir">`) {
+				xml++
+			}
+		}
+		if xml != 1 {
+			t.Errorf("an XML payload: %d sent as XML, want 1", xml)
 		}
 
 		// An endpoint that answers with a redirect has not taken the
