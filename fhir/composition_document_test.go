@@ -99,6 +99,13 @@ func TestCompositionDocument(t *testing.T) {
 			t.Errorf("POST with Parameters: %d %s", r.status, r.body)
 		}
 
+		// An entry of a batch.
+		batch := c.do("POST", "/fhir", fmt.Sprintf(`{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Composition/%s/$document"}}]}`, comp))
+		if entries, _ := batch.json(t)["entry"].([]any); batch.status != 200 || len(entries) != 1 ||
+			entries[0].(map[string]any)["resource"].(map[string]any)["type"] != "document" {
+			t.Errorf("$document in a batch: %d %.300s", batch.status, batch.body)
+		}
+
 		refused := func(t *testing.T, method, path string, status int, says ...string) {
 			t.Helper()
 			r := c.do(method, path, "")
