@@ -30,6 +30,12 @@ type NotificationQueue interface {
 	// first, at most n: a subscription's notifications go one at a time,
 	// in the order they were queued.
 	DueNotifications(ctx context.Context, now time.Time, n int) ([]*Notification, error)
+	// ClaimNotification takes a due notification for one sender until
+	// lease, so that two processes sending one database's queue never
+	// both send it: false when another sender took it, or it changed,
+	// since it was listed. One whose sender stopped is due again once its
+	// lease ends.
+	ClaimNotification(ctx context.Context, n *Notification, lease time.Time) (bool, error)
 	// NotificationSent takes a delivered notification off the queue.
 	NotificationSent(ctx context.Context, id string) error
 	// NotificationFailed records a failed try and when to try again.

@@ -15,6 +15,11 @@ import (
 // notificationTimeout bounds one POST of a notification.
 const notificationTimeout = 10 * time.Second
 
+// notificationLease is how long a sender holds a notification it took
+// (ClaimNotification): longer than a POST may take; one whose sender
+// stopped is tried again after it.
+const notificationLease = time.Minute
+
 // notifyClient sends notifications. It follows no redirect: an endpoint
 // answering 3xx has not taken the notification, and what a notification
 // carries goes nowhere but the endpoint the Subscription names.
@@ -73,6 +78,9 @@ func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
 // gone when it was dropped (its Subscription no longer active); a failed
 // try is recorded with its next.
 func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone bool, err error) {
+	if claimed, err := s.Notifications.ClaimNotification(ctx, n, s.Store.Now().Add(notificationLease)); err != nil || !claimed {
+		return false, false, err // another process's sender has it
+	}
 	actor := crs.SystemActor(n.OrgID)
 	actor.Purpose = "FHIR Subscription notification"
 	drop := func() (bool, bool, error) {

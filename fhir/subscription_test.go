@@ -371,3 +371,47 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
 		}
 	})
 }
+
+// TestSubscriptionTwoSenders: two servers sending one database's queue
+// (two crs processes on one PostgreSQL database) send each notification
+// once, in order.
+func TestSubscriptionTwoSenders(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		f.server.Notifications = db
+		other := &fhir.Server{Store: db, Resources: store.NewResourceService(db), Notifications: db}
+		c := f.a
+		h := newHook(t)
+		sub := create(t, c, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":"Observation","channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, h.srv.URL+"/hook"))
+		var want []string
+		for i := 0; i < 20; i++ {
+			want = append(want, create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-01T10:00:00Z", fmt.Sprint(i))))
+		}
+		ctx := context.Background()
+		for round := 0; round < 50; round++ {
+			var wg sync.WaitGroup
+			for _, s := range []*fhir.Server{f.server, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := s.DeliverNotifications(ctx); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if n, _ := db.PendingNotifications(ctx, f.trustA.Org.ID, sub); n == 0 {
+				break
+			}
+		}
+		var got []string
+		for _, call := range h.calls() {
+			var m map[string]any
+			json.Unmarshal(call.body, &m)
+			got = append(got, fmt.Sprint(m["id"]))
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("sent %d notifications %v\nwant each of %d once, in order %v", len(got), got, len(want), want)
+		}
+	})
+}

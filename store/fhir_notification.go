@@ -62,6 +62,19 @@ func (db *DB) DueNotifications(ctx context.Context, now time.Time, n int) ([]*cr
 		AND f.next_attempt_at <= $1 ORDER BY f.id LIMIT $2`, formatTime(now), n)
 }
 
+// ClaimNotification takes a due notification for one sender until lease:
+// the row changes only if it is as it was listed (its next try and
+// tries), so of two senders that listed it one takes it.
+func (db *DB) ClaimNotification(ctx context.Context, n *crs.Notification, lease time.Time) (bool, error) {
+	res, err := db.execDurable(ctx, `UPDATE fhir_notifications SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at = $3 AND attempts = $4`,
+		formatTime(lease), n.ID, formatTime(n.NextAttemptAt), n.Attempts)
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
 // NotificationSent takes a delivered notification off the queue.
 func (db *DB) NotificationSent(ctx context.Context, id string) error {
 	_, err := db.execDurable(ctx, `DELETE FROM fhir_notifications WHERE id = $1`, id)
