@@ -31,19 +31,19 @@ import (
 // queued for it while it is in error. One turned off, ended (end past)
 // or deleted is sent nothing more, its queue dropped.
 //
-// A patient of the patient index changes through the PMI's commands (a
-// registration, a change of demographics or GP, a death, a merge), from
-// any edge: each queues, in its command, a notification for each
-// Subscription on Patient (QueuePatientNotifications, a hook on the
-// PMI's events), and the sender matches the criteria against the
-// patient as the record stands when it is sent, sending nothing when
-// they no longer match. The PAS's other records (Encounter,
-// Appointment, ...) change through their own commands, whose changes
-// the HL7 v2 outbound feeds carry: criteria on those types are refused.
+// A patient of the patient index and a record of the PAS (a spell or A&E
+// attendance as an Encounter, an appointment, a referral as a
+// ServiceRequest) change through their own commands, from any edge:
+// each queues, in its command, a notification for each Subscription on
+// its type (QueueRecordNotifications, a hook on their events), and the
+// sender matches the criteria against the record as it stands when it
+// is sent, sending nothing when they do not match. Criteria on the PAS's
+// other types (EpisodeOfCare, Location, ...) are refused: their changes
+// go out on the HL7 v2 outbound feeds.
 // A deletion is not notified.
 
 // subscriptionDoc is what the CapabilityStatement says of Subscription.
-const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients (each registration, change, death or merge, matched when sent against the record as it stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait (2 s to 10 min); after about a day of failed tries the Subscription is set to error, keeping what waits until it is set active again. Criteria on the PAS's other types are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
+const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients, the PAS's encounters (spells, A&E and outpatient attendances), appointments and referrals (each change from any edge, matched when sent against the record as it then stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait (2 s to 10 min); after about a day of failed tries the Subscription is set to error, keeping what waits until it is set active again. Criteria on the PAS's other types (EpisodeOfCare, Location...) are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
 
 // maxNotificationAttempts is how many tries a notification gets before
 // its Subscription is set to error: with waits doubling from 2 s to 10
@@ -81,8 +81,8 @@ func (s *Server) takeSubscription(res Resource, at string) error {
 	switch {
 	case !isResource[typ]:
 		return refuse(".criteria", "criteria %q is not a search of an R4 type (Type?parameters)", criteria)
-	case s.coreType(typ) != nil && !s.pmi(typ):
-		return refuse(".criteria", "%s is kept by the PAS, whose changes the HL7 v2 outbound feeds carry; FHIR Subscriptions notify changes to the patient index's patients and the resource store's types", typ)
+	case (s.pmi(typ) || s.coreType(typ) != nil) && !notifiedRecords[typ]:
+		return refuse(".criteria", "%s is kept by the PAS and its changes are not notified: the HL7 v2 outbound feeds carry them; FHIR Subscriptions notify changes to patients, encounters, appointments, referrals and the resource store's types", typ)
 	}
 	if _, err := subscriptionQuery(criteria, s.Store.Now()); err != nil {
 		return refuse(".criteria", "criteria %q: %v", criteria, err)
@@ -231,18 +231,50 @@ func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
 	return nil
 }
 
+// recordsOf names the records of the patient index and the PAS an event
+// of their commands changed, as the API serves them: a patient, a spell
+// or an A&E attendance (Encounter), an appointment (Appointment, and the
+// Encounter it is once the patient arrives), a referral
+// (ServiceRequest). Others name none.
+func recordsOf(ev *crs.Event) [][2]string {
+	kind, _, _ := strings.Cut(ev.Type, ".")
+	id := ev.SubjectID
+	switch {
+	case patientEvents[ev.Type] && ev.PatientID != "":
+		return [][2]string{{"Patient", ev.PatientID}}
+	case id == "":
+		return nil
+	case kind == "spell":
+		return [][2]string{{"Encounter", prefixSpell + id}}
+	case kind == "ed":
+		return [][2]string{{"Encounter", prefixAttendance + id}}
+	case kind == "appointment":
+		return [][2]string{{"Appointment", id}, {"Encounter", prefixOutpatient + id}}
+	case kind == "referral":
+		return [][2]string{{"ServiceRequest", prefixReferral + id}}
+	}
+	return nil
+}
+
 // patientEvents are the PMI's events that change a patient as a
 // Subscription on Patient sees it.
 var patientEvents = map[string]bool{crs.EventPatientRegistered: true, crs.EventPatientUpdated: true, crs.EventPatientDied: true,
 	crs.EventPatientMerged: true, crs.EventPatientUnmerged: true}
 
-// QueuePatientNotifications is the hook on events (crs.Store.OnEvent)
-// that queues, in the command that changed a patient of the patient
-// index, a notification of the patient for each of the trust's active
-// Subscriptions on Patient; the sender matches their criteria when it
-// sends it. It is for a deployment whose Patient is the PMI's.
-func QueuePatientNotifications(tx crs.Tx, ev *crs.Event) error {
-	if !patientEvents[ev.Type] || ev.PatientID == "" {
+// notifiedRecords are the types of the patient index and the PAS whose
+// changes a Subscription is told of (recordsOf).
+var notifiedRecords = map[string]bool{"Patient": true, "Encounter": true, "Appointment": true, "ServiceRequest": true}
+
+// QueueRecordNotifications is the hook on events (crs.Store.OnEvent)
+// that queues, in the command that changed a record of the patient index
+// or the PAS (recordsOf), a notification of it for each of the trust's
+// active Subscriptions on its type; the sender matches their criteria
+// when it sends it, against the record as it then stands. It is for a
+// deployment whose Patient is the PMI's and whose PAS is served
+// (Server.Patients and Server.Core).
+func QueueRecordNotifications(tx crs.Tx, ev *crs.Event) error {
+	records := recordsOf(ev)
+	if len(records) == 0 {
 		return nil
 	}
 	subs, err := activeSubscribers(tx)
@@ -250,11 +282,16 @@ func QueuePatientNotifications(tx crs.Tx, ev *crs.Event) error {
 		return err
 	}
 	for _, sub := range subs {
-		if sub.typ != "Patient" || !sub.end.IsZero() && !tx.Now().Before(sub.end) {
+		if !sub.end.IsZero() && !tx.Now().Before(sub.end) {
 			continue
 		}
-		if err := tx.QueueNotification(&crs.Notification{SubscriptionID: sub.id, ResourceType: "Patient", ResourceID: ev.PatientID}); err != nil {
-			return err
+		for _, rec := range records {
+			if sub.typ != rec[0] {
+				continue
+			}
+			if err := tx.QueueNotification(&crs.Notification{SubscriptionID: sub.id, ResourceType: rec[0], ResourceID: rec[1]}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,19 +112,19 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	ch, _ := sub["channel"].(map[string]any)
 	endpoint, _ := ch["endpoint"].(string)
 	payload := payloadOf(ch)
-	var patient *crs.Resource // a patient of the PMI, as the record stands
-	if n.ResourceType == "Patient" && s.pmi("Patient") {
+	var record *crs.Resource // a record of the PMI or the PAS, as it stands
+	if s.pmi(n.ResourceType) || s.coreType(n.ResourceType) != nil {
 		criteria, _ := sub["criteria"].(string)
-		if patient, err = s.matchingPatient(ctx, actor, criteria, n.ResourceID); err != nil {
+		if record, err = s.matchingRecord(ctx, actor, criteria, n.ResourceType, n.ResourceID); err != nil {
 			return false, false, err
 		}
-		if patient == nil { // the patient does not match now: nothing to tell
+		if record == nil { // the record does not match now: nothing to tell
 			return false, true, s.Notifications.NotificationSent(ctx, n.ID)
 		}
 	}
 	var body []byte
-	if format := payloadFormats[payload]; format != "" && patient != nil {
-		if body = patient.Body; format == "xml" {
+	if format := payloadFormats[payload]; format != "" && record != nil {
+		if body = record.Body; format == "xml" {
 			if body, err = jsonToXML(body); err != nil {
 				return false, false, err
 			}
@@ -217,27 +218,29 @@ func (s *Server) subscriptionFailed(ctx context.Context, actor crs.Actor, id, wh
 	})
 }
 
-// matchingPatient is the patient of the PMI id, as the record stands,
-// when a Subscription's criteria match it; nil when they do not, or the
-// record is gone (deleted, merged away and so no longer found).
-func (s *Server) matchingPatient(ctx context.Context, actor crs.Actor, criteria, id string) (*crs.Resource, error) {
+// matchingRecord is a record of the patient index or the PAS, as it
+// stands, when a Subscription's criteria match it; nil when they do not,
+// or it is gone (a patient deleted, an appointment not yet an
+// encounter).
+func (s *Server) matchingRecord(ctx context.Context, actor crs.Actor, criteria, typ, id string) (*crs.Resource, error) {
 	p := &Principal{Actor: actor, Scopes: Scopes{{Type: "*", Read: true}}}
 	q, err := subscriptionQuery(criteria, s.Store.Now())
+	if err != nil || len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, id) {
+		return nil, nil // taken when it parsed, a later release may read it otherwise; or _id names others
+	}
+	res, err := s.readAny(ctx, p, typ, id, 0)
+	if code := crs.ErrorCode(err); code == crs.ENOTFOUND || notHeld(err) {
+		return nil, nil
+	}
+	if err != nil || res.Deleted {
+		return nil, err
+	}
+	r, err := Decode(res.Body)
 	if err != nil {
-		return nil, nil // taken when it parsed; a later release may read it otherwise
-	}
-	if !narrowToID(q, id) {
-		return nil, nil
-	}
-	if err := s.resolveQuery(ctx, p, q); err != nil {
 		return nil, err
 	}
-	found, err := s.searchPatients(ctx, p, q)
-	if crs.ErrorCode(err) == crs.ENOTFOUND {
+	if !matchesQuery(r, &q.query, nil) || !q.keepServed(r) {
 		return nil, nil
 	}
-	if err != nil || len(found) == 0 {
-		return nil, err
-	}
-	return s.readPatient(ctx, p, id)
+	return res, nil
 }

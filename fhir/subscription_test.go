@@ -60,6 +60,24 @@ func (h *hook) calls() []hookCall {
 	return got
 }
 
+// sentBy has server deliver what is due and returns the resources the
+// endpoint was sent.
+func (h *hook) sentBy(t *testing.T, ctx context.Context, server *fhir.Server) []map[string]any {
+	t.Helper()
+	if _, err := server.DeliverNotifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, call := range h.calls() {
+		var m map[string]any
+		if err := json.Unmarshal(call.body, &m); err != nil {
+			t.Fatalf("notification body: %v %s", err, call.body)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 func (h *hook) answer(status int) {
 	h.mu.Lock()
 	h.status = status
@@ -307,13 +325,13 @@ func TestSubscriptionNotifications(t *testing.T) {
 	})
 }
 
-// TestSubscriptionOnPASRefused: criteria on the PAS's types other than
-// the patient index's Patient are refused, their changes going out on
-// the HL7 v2 feeds.
+// TestSubscriptionOnPASRefused: criteria on the PAS's types whose
+// changes are not notified (a pathway, a ward) are refused, their
+// changes going out on the HL7 v2 feeds.
 func TestSubscriptionOnPASRefused(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
-		for _, criteria := range []string{"Encounter?class=IMP", "Appointment?status=booked"} {
+		for _, criteria := range []string{"EpisodeOfCare?status=active", "Location?name=Ward"} {
 			r := f.a.do("POST", "/fhir/Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":%q,"channel":{"type":"rest-hook","endpoint":"https://gp.example.org/hook"}}`, criteria))
 			if r.status != 422 || !strings.Contains(string(r.body), "HL7 v2 outbound feeds") {
 				t.Errorf("%s: %d %s, want 422", criteria, r.status, r.body)
@@ -331,7 +349,7 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
 		f.server.Notifications = db
-		db.OnEvent(fhir.QueuePatientNotifications)
+		db.OnEvent(fhir.QueueRecordNotifications)
 		c := f.a
 		ctx := context.Background()
 		h := newHook(t)
@@ -339,21 +357,7 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
  "channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, h.srv.URL+"/gp"))
 		pat := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Moved","given":["Ann"]}],"birthDate":"1970-01-01","gender":"female"}`)
 		create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000026"}],"name":[{"family":"Other","given":["Bob"]}],"birthDate":"1971-01-01","gender":"male"}`)
-		sent := func(t *testing.T) []map[string]any {
-			t.Helper()
-			if _, err := f.server.DeliverNotifications(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var out []map[string]any
-			for _, call := range h.calls() {
-				var m map[string]any
-				if err := json.Unmarshal(call.body, &m); err != nil {
-					t.Fatalf("notification body: %v %s", err, call.body)
-				}
-				out = append(out, m)
-			}
-			return out
-		}
+		sent := func(t *testing.T) []map[string]any { return h.sentBy(t, ctx, f.server) }
 		got := sent(t)
 		if len(got) != 1 || got[0]["id"] != pat {
 			t.Fatalf("after two registrations: %d notifications %v, want the matching patient's one", len(got), got)
@@ -412,6 +416,54 @@ func TestSubscriptionTwoSenders(t *testing.T) {
 		}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("sent %d notifications %v\nwant each of %d once, in order %v", len(got), got, len(want), want)
+		}
+	})
+}
+
+// TestSubscriptionOnPAS: a Subscription on Encounter is told of a
+// spell's admission, transfer and discharge, made through the PAS's own
+// commands, with the Encounter as it stands when sent; one whose
+// criteria the spell does not match (another class) is sent nothing.
+func TestSubscriptionOnPAS(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		f.server.Notifications = db
+		db.OnEvent(fhir.QueueRecordNotifications)
+		ctx := context.Background()
+		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
+		orgs := store.NewOrganisationService(db)
+		site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"}
+		if err := orgs.CreateLocation(ctx, admin, site); err != nil {
+			t.Fatal(err)
+		}
+		ward := &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"}
+		if err := orgs.CreateLocation(ctx, admin, ward); err != nil {
+			t.Fatal(err)
+		}
+		h := newHook(t)
+		subscribe := func(criteria string) {
+			create(t, f.a, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"Admissions","criteria":%q,"channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, criteria, h.srv.URL+"/adt"))
+		}
+		subscribe("Encounter?class=IMP")
+		subscribe("Encounter?class=EMER")
+		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Stay","given":["Sam"]}],"birthDate":"1961-02-03","gender":"male"}`)
+		sent := func(t *testing.T) []map[string]any { return h.sentBy(t, ctx, f.server) }
+		ip := store.NewInpatientService(db)
+		sp, err := ip.Admit(ctx, clerk, &crs.Admission{PatientID: pid, Method: "21", Source: "19", WardID: ward.ID, ConsultantCode: "C1234567", TreatmentFunction: "300", At: clock.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sent(t)
+		if len(got) != 1 || got[0]["id"] != "ip-"+sp.ID || got[0]["status"] != "in-progress" {
+			t.Fatalf("after an admission: %v, want its Encounter in progress, once", got)
+		}
+		clock.Advance(time.Hour)
+		if err := ip.Discharge(ctx, clerk, sp.ID, crs.Discharge{Method: "1", Destination: "19", At: clock.Now().Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		got = sent(t)
+		if len(got) != 1 || got[0]["status"] != "finished" {
+			t.Errorf("after the discharge: %v, want its Encounter finished", got)
 		}
 	})
 }

@@ -77,8 +77,8 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	wireClinicalLists(a.web, db)
 
 	// Orders tracked, results filed to the resource store.
-	db.OnEvent(summaryService(db).Discharged)  // a discharge starts its summary's draft
-	db.OnEvent(fhir.QueuePatientNotifications) // a patient's change queues its FHIR Subscriptions' notifications
+	db.OnEvent(summaryService(db).Discharged) // a discharge starts its summary's draft
+	db.OnEvent(fhir.QueueRecordNotifications) // a patient's or the PAS's change queues its FHIR Subscriptions' notifications
 
 	a.web.Observations = &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
 	db.OnCommit(a.web.Notify) // live boards
