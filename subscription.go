@@ -46,4 +46,33 @@ type NotificationQueue interface {
 	DropNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
 	// PendingNotifications counts a subscription's waiting notifications.
 	PendingNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
+	// NotificationBacklogs reports, for each of the trust's
+	// subscriptions with notifications waiting, how many, since when and
+	// why the first waits.
+	NotificationBacklogs(ctx context.Context, orgID string) (map[string]NotificationBacklog, error)
+}
+
+// NotificationBacklog is what waits of one subscription's notifications.
+type NotificationBacklog struct {
+	Waiting   int
+	OldestAt  time.Time // when the first waiting was queued
+	LastError string    // why the first waiting failed, if it was tried
+}
+
+// SubscriptionStatus is how one FHIR Subscription of a trust stands, for
+// the interface analyst's feeds page.
+type SubscriptionStatus struct {
+	ID       string
+	Criteria string
+	Endpoint string
+	Reason   string
+	Status   string // requested, active, error or off
+	Error    string // why it was set to error
+	NotificationBacklog
+}
+
+// SubscriptionMonitor reports a trust's FHIR Subscriptions and what each
+// has waiting to be sent. It checks the actor may manage interfaces.
+type SubscriptionMonitor interface {
+	SubscriptionStatuses(ctx context.Context, a Actor) ([]*SubscriptionStatus, error)
 }

@@ -105,3 +105,22 @@ func (db *DB) PendingNotifications(ctx context.Context, orgID, subscriptionID st
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM fhir_notifications WHERE org_id = $1 AND subscription_id = $2`, orgID, subscriptionID).Scan(&n)
 	return n, err
 }
+
+// NotificationBacklogs reports, for each of the trust's subscriptions
+// with notifications waiting, how many, since when and why the first
+// waits.
+func (db *DB) NotificationBacklogs(ctx context.Context, orgID string) (map[string]crs.NotificationBacklog, error) {
+	out := map[string]crs.NotificationBacklog{}
+	err := eachRow(ctx, db.read, func(r scanner) error {
+		var id, oldest, lastError string
+		var n int
+		if err := r.Scan(&id, &n, &oldest, &lastError); err != nil {
+			return err
+		}
+		out[id] = crs.NotificationBacklog{Waiting: n, OldestAt: parseTime(oldest), LastError: lastError}
+		return nil
+	}, `SELECT f.subscription_id, COUNT(*), MIN(f.created_at),
+		COALESCE((SELECT h.last_error FROM fhir_notifications h WHERE h.org_id = f.org_id AND h.subscription_id = f.subscription_id ORDER BY h.id LIMIT 1), '')
+		FROM fhir_notifications f WHERE f.org_id = $1 GROUP BY f.org_id, f.subscription_id`, orgID)
+	return out, err
+}

@@ -19,6 +19,16 @@ type feedsPage struct {
 	// ResendDest is the destination whose resend form was refused, for
 	// the form errors (and the period as typed) to stand beside.
 	ResendDest string
+	// Subscriptions are the trust's FHIR Subscriptions, each with what
+	// it has waiting; ShowSubscriptions says the page lists them.
+	Subscriptions     []*subscriptionRow
+	ShowSubscriptions bool
+}
+
+// subscriptionRow is one FHIR Subscription as shown.
+type subscriptionRow struct {
+	*crs.SubscriptionStatus
+	OldestAge time.Duration // 0 when nothing waits
 }
 
 // feedRow is one destination's queue as shown.
@@ -49,6 +59,24 @@ func (s *Server) feeds(r *http.Request, m MessageService, page *feedsPage) error
 			page.Alerts = append(page.Alerts, f.Destination.Name+": the oldest unsent message has waited "+row.OldestAge.String()+".")
 		}
 		page.Feeds = append(page.Feeds, row)
+	}
+	if s.Subscriptions == nil {
+		return nil
+	}
+	subs, err := s.Subscriptions.SubscriptionStatuses(r.Context(), actorOf(r))
+	if err != nil {
+		return err
+	}
+	page.ShowSubscriptions = true
+	for _, st := range subs {
+		row := &subscriptionRow{SubscriptionStatus: st}
+		if !st.OldestAt.IsZero() {
+			row.OldestAge = now.Sub(st.OldestAt).Truncate(time.Second)
+		}
+		if st.Status == "error" {
+			page.Alerts = append(page.Alerts, "FHIR Subscription "+st.Criteria+" to "+st.Endpoint+" is in error: "+st.Error)
+		}
+		page.Subscriptions = append(page.Subscriptions, row)
 	}
 	return nil
 }

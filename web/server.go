@@ -70,6 +70,9 @@ type Server struct {
 	// Observations are the vital signs and NEWS2 charts and the ward
 	// clinical boards; nil leaves their pages out.
 	Observations crs.ObservationService
+	// Subscriptions reports the FHIR Subscriptions on the feeds page;
+	// nil leaves them out.
+	Subscriptions crs.SubscriptionMonitor
 	// Submissions and Diagnostics serve the information analyst's area
 	// (/reports) and the diagnostic requests; nil leaves them out.
 	Submissions crs.SubmissionService
