@@ -236,6 +236,10 @@ func TestSubscriptionNotifications(t *testing.T) {
 		if pending(t, full) != 1 || pending(t, ping) != 1 {
 			t.Errorf("a failed subscription's queue: %d and %d, want what waited kept", pending(t, full), pending(t, ping))
 		}
+		backlogs, err := db.NotificationBacklogs(ctx, f.trustA.Org.ID)
+		if b := backlogs[full]; err != nil || b.Waiting != 1 || !strings.Contains(b.LastError, "503") || b.OldestAt.IsZero() {
+			t.Errorf("the backlog of the failed subscription: %+v %v", b, err)
+		}
 		h.answer(200)
 		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-03T10:00:00Z", "91"))
 		if n := pending(t, full); n != 1 {
