@@ -61,8 +61,19 @@ func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
 		progressed := false
 		for _, n := range due {
 			ok, gone, err := s.deliver(ctx, n)
-			if err != nil {
+			if err != nil && ctx.Err() != nil {
 				return sent, err
+			}
+			if err != nil {
+				// What failed here (a read, a conversion) is tried again
+				// as a failed POST is, not in a loop; the others go on.
+				if s.Logger != nil {
+					s.Logger.Error("fhir subscription notification", "ods", n.OrgID, "subscription", n.SubscriptionID, "err", err)
+				}
+				if ferr := s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), err.Error()); ferr != nil {
+					return sent, ferr
+				}
+				continue
 			}
 			if ok {
 				sent++
@@ -160,11 +171,18 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 		}
 		return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), sendErr.Error())
 	}
-	wait := notificationRetry << n.Attempts
+	return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), sendErr.Error())
+}
+
+// retryWait is the wait after a notification's try when it had been
+// tried attempts times before: notificationRetry doubled each time, to
+// at most maxNotificationWait.
+func retryWait(attempts int) time.Duration {
+	wait := notificationRetry << min(attempts, 30)
 	if wait <= 0 || wait > maxNotificationWait {
 		wait = maxNotificationWait
 	}
-	return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(wait), sendErr.Error())
+	return wait
 }
 
 // post sends one notification to the endpoint: an empty POST, or body as
