@@ -380,10 +380,10 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
 	})
 }
 
-// TestSubscriptionTwoSenders: two servers sending one database's queue
+// TestSubscriptionConcurrentSenders: two servers sending one database's queue
 // (two crs processes on one PostgreSQL database) send each notification
 // once, in order.
-func TestSubscriptionTwoSenders(t *testing.T) {
+func TestSubscriptionConcurrentSenders(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		f.server.Notifications = db
