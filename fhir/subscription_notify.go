@@ -117,6 +117,10 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	}
 	if end, ok := sub["end"].(string); ok {
 		if t, err := time.Parse(time.RFC3339, end); err == nil && !s.Store.Now().Before(t) {
+			// Its end has come: R4 has the server turn it off.
+			if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "off", ""); err != nil {
+				return false, false, err
+			}
 			return drop()
 		}
 	}
@@ -163,7 +167,7 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	}
 	if n.Attempts+1 >= maxNotificationAttempts {
 		why := fmt.Sprintf("notifications to %s failed %d times, the last: %v", endpoint, n.Attempts+1, sendErr)
-		if err := s.subscriptionFailed(ctx, actor, n.SubscriptionID, why); err != nil {
+		if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "error", why); err != nil {
 			return false, false, err
 		}
 		if s.Logger != nil {
@@ -215,9 +219,9 @@ func (s *Server) post(ctx context.Context, endpoint, payload string, ch map[stri
 	return nil
 }
 
-// subscriptionFailed sets a Subscription to error, saying why, through
-// the write path.
-func (s *Server) subscriptionFailed(ctx context.Context, actor crs.Actor, id, why string) error {
+// setSubscriptionStatus sets an active Subscription to error (why says
+// why) or off, through the write path.
+func (s *Server) setSubscriptionStatus(ctx context.Context, actor crs.Actor, id, status, why string) error {
 	return s.Store.Write(ctx, actor, crs.ActRecordClinical, func(tx crs.Tx) error {
 		cur, err := tx.GetResource("Subscription", id)
 		if err != nil || cur.Deleted {
@@ -230,7 +234,10 @@ func (s *Server) subscriptionFailed(ctx context.Context, actor crs.Actor, id, wh
 		if res["status"] != "active" {
 			return nil
 		}
-		res["status"], res["error"] = "error", why
+		res["status"] = status
+		if why != "" {
+			res["error"] = why
+		}
 		_, err = putVersion(tx, res, "Subscription", id, cur.Version+1)
 		return err
 	})

@@ -289,6 +289,22 @@ func TestSubscriptionNotifications(t *testing.T) {
 			t.Errorf("a deleted Subscription: %d still queued", n)
 		}
 
+		// One whose end has come is turned off, what it had queued
+		// dropped.
+		ending := create(t, c, "Subscription", strings.Replace(subscription("requested", "Observation?code=http://loinc.org|2339-0", "", ""), `"reason"`,
+			fmt.Sprintf(`"end":%q,"reason"`, clock.Now().Add(30*time.Minute).UTC().Format(time.RFC3339)), 1))
+		create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}}`)
+		clock.Advance(time.Hour)
+		deliver(t)
+		for _, call := range h.calls() {
+			if len(call.body) == 0 {
+				t.Errorf("a Subscription past its end was sent a notification")
+			}
+		}
+		if got := c.do("GET", "/fhir/Subscription/"+ending, "").json(t); got["status"] != "off" || pending(t, ending) != 0 {
+			t.Errorf("a Subscription past its end: status %v, %d waiting; want off, none", got["status"], pending(t, ending))
+		}
+
 		// A payload of XML is the version written as XML.
 		create(t, c, "Subscription", subscription("requested", "Observation?code=http://loinc.org|8867-4", "application/fhir+xml", ""))
 		create(t, c, "Observation", fmt.Sprintf(observation, "p1", "2024-03-05T10:00:00Z", "93"))
