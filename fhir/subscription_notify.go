@@ -127,6 +127,8 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	ch, _ := sub["channel"].(map[string]any)
 	endpoint, _ := ch["endpoint"].(string)
 	payload := payloadOf(ch)
+	// The reads of what is sent are audited naming where it goes.
+	actor.Purpose = "FHIR Subscription/" + n.SubscriptionID + " notification to " + endpoint
 	var record *crs.Resource // a record of the PMI or the PAS, as it stands
 	if s.pmi(n.ResourceType) || s.coreType(n.ResourceType) != nil {
 		criteria, _ := sub["criteria"].(string)

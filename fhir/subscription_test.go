@@ -382,6 +382,18 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
 		if len(got) != 1 || got[0]["id"] != pat {
 			t.Fatalf("after two registrations: %d notifications %v, want the matching patient's one", len(got), got)
 		}
+		// The read of what was sent is audited naming where it went.
+		if err := db.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		trail, err := store.NewAuditService(db).SearchAudit(ctx, f.trustA.Actor(crs.RolePrivacyOfficer), crs.AuditQuery{PatientID: pat, Count: 100})
+		told := false
+		for _, rec := range trail {
+			told = told || strings.Contains(rec.Purpose, "notification to "+h.srv.URL+"/gp")
+		}
+		if err != nil || !told {
+			t.Errorf("the patient's trail does not name the notification's endpoint (%d records, %v)", len(trail), err)
+		}
 		clock.Advance(time.Minute)
 		body := c.do("GET", "/fhir/Patient/"+pat, "").json(t)
 		body["name"] = []any{map[string]any{"family": "Moved", "given": []any{"Anne"}}}
