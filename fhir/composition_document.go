@@ -7,6 +7,7 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -41,7 +42,8 @@ var maxDocumentEntries = 1000
 // same Composition with the same resources gives the same identifier;
 // its timestamp is when it was assembled. With persist=true (a POST) the
 // document is also stored as a Bundle, through the write path, and
-// answered 201 with its Location.
+// answered 201 with its Location; the same document (its identifier)
+// asked for again is not stored twice: the one held is answered, 200.
 func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	if err := p.allow("Composition", false); err != nil {
 		return err
@@ -110,17 +112,33 @@ func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request, p *Princ
 	if err != nil {
 		return err
 	}
-	var stored *crs.Resource
-	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
-		var err error
-		stored, _, err = createIn(tx, sent, "Bundle", nil, "")
-		return err
-	})
+	// The same document is stored once: one held with its identifier (the
+	// same versions) is answered, as a conditional create answers.
+	ident, _ := doc["identifier"].(map[string]any)
+	criteria := "identifier=" + url.QueryEscape(stringOf(ident["system"])+"|"+stringOf(ident["value"]))
+	q, err := parseSearch("Bundle", criteria, s.Store.Now())
 	if err != nil {
 		return err
 	}
+	q.query.Count = 2
+	var stored, existing *crs.Resource
+	err = s.Store.Write(r.Context(), p.Actor, crs.ActRecordClinical, func(tx crs.Tx) error {
+		var err error
+		stored, existing, err = createIn(tx, sent, "Bundle", &q.query, criteria)
+		if err == nil && existing != nil {
+			return errUnchanged
+		}
+		return err
+	})
+	status := http.StatusCreated
+	switch {
+	case errors.Is(err, errUnchanged):
+		stored, status = existing, http.StatusOK
+	case err != nil:
+		return err
+	}
 	w.Header().Set("Location", base+"/Bundle/"+stored.ID+"/_history/"+strconv.Itoa(stored.Version))
-	writeResource(w, r, http.StatusCreated, stored)
+	writeResource(w, r, status, stored)
 	return nil
 }
 

@@ -92,6 +92,14 @@ func TestCompositionDocument(t *testing.T) {
 			t.Fatalf("persist: %d %s %s", r.status, r.header.Get("Location"), r.body)
 		}
 		stored := get(t, strings.TrimPrefix(r.header.Get("Location"), f.base))
+		// Asked again, the same document is not stored twice.
+		again := c.do("POST", "/fhir/Composition/"+comp+"/$document?persist=true", "")
+		if again.status != 200 || again.header.Get("Location") != r.header.Get("Location") {
+			t.Errorf("persist again: %d %s, want 200 and %s", again.status, again.header.Get("Location"), r.header.Get("Location"))
+		}
+		if ids := c.searchIDs(t, "/fhir/Bundle?type=document"); len(ids) != 1 {
+			t.Errorf("documents stored: %v, want one", ids)
+		}
 		if stored["type"] != "document" || len(documentEntries(t, f.base, stored)) != len(want) {
 			t.Errorf("stored document: %v, %d entries", stored["type"], len(documentEntries(t, f.base, stored)))
 		}
