@@ -199,7 +199,7 @@ func activeSubscribers(tx crs.Tx) ([]*subscriber, error) {
 // of a version of a resource for each of the trust's active
 // Subscriptions whose criteria match it.
 func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
-	if stored.Deleted || stored.Type == "Subscription" {
+	if stored.Deleted || stored.Type == "Subscription" || migrating(tx) {
 		return nil
 	}
 	subs, err := activeSubscribers(tx)
@@ -274,7 +274,7 @@ var notifiedRecords = map[string]bool{"Patient": true, "Encounter": true, "Appoi
 // (Server.Patients and Server.Core).
 func QueueRecordNotifications(tx crs.Tx, ev *crs.Event) error {
 	records := recordsOf(ev)
-	if len(records) == 0 {
+	if len(records) == 0 || migrating(tx) {
 		return nil
 	}
 	subs, err := activeSubscribers(tx)
@@ -306,3 +306,9 @@ func narrowToID(q *search, id string) bool {
 	q.query.IDs, q.query.Count = []string{id}, 1
 	return true
 }
+
+// migrating reports whether the command is a legacy PAS migration's
+// load: the trust's past brought across at go-live, not a change a
+// Subscription is told of (a system subscribed before the cutover would
+// be sent every migrated referral).
+func migrating(tx crs.Tx) bool { return tx.Actor().UserID == crs.MigrationUserID }

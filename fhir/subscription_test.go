@@ -405,6 +405,27 @@ func TestSubscriptionOnPatientIndex(t *testing.T) {
 		if len(got) != 1 || !strings.Contains(fmt.Sprint(got[0]["name"]), "Anne") {
 			t.Errorf("after a change: %v, want the patient as changed", got)
 		}
+
+		// A legacy PAS migration's load is the trust's past, not a change:
+		// a Subscription on every patient is told of a registration, not
+		// of the migration's.
+		every := create(t, c, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"Every patient","criteria":"Patient","channel":{"type":"rest-hook","endpoint":%q}}`, h.srv.URL+"/all"))
+		ps := store.NewPatientService(db)
+		register := func(a crs.Actor, family string) {
+			t.Helper()
+			p := &crs.Patient{FamilyName: family, GivenName: "Ann", BirthDate: crs.NewDate(1980, 1, 2), Gender: "2"}
+			if err := ps.RegisterPatient(ctx, a, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		register(crs.MigrationActor(f.trustA.Org.ID), "Migrated")
+		if n, _ := db.PendingNotifications(ctx, f.trustA.Org.ID, every); n != 0 {
+			t.Errorf("a migration's registration queued %d notifications", n)
+		}
+		register(f.trustA.Actor(crs.RoleClerk), "Registered")
+		if n, _ := db.PendingNotifications(ctx, f.trustA.Org.ID, every); n != 1 {
+			t.Errorf("a clerk's registration queued %d notifications, want 1", n)
+		}
 	})
 }
 
