@@ -81,7 +81,8 @@ func openApp(ctx context.Context, dsn string, logger *slog.Logger) (*app, error)
 	db.OnEvent(fhir.QueueRecordNotifications) // a patient's or the PAS's change queues its FHIR Subscriptions' notifications
 
 	a.web.Observations = &fhir.ObservationService{Store: db, Resources: store.NewResourceService(db)}
-	a.web.Subscriptions = &fhir.SubscriptionMonitor{Resources: store.NewResourceService(db), Queue: db} // on the feeds page
+	// The Feeds page lists the FHIR Subscriptions.
+	a.web.Subscriptions = &fhir.SubscriptionMonitor{Resources: store.NewResourceService(db), Queue: db}
 	db.OnCommit(a.web.Notify) // live boards
 	return a, nil
 }
