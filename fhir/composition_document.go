@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -165,49 +163,44 @@ func (s *Server) document(ctx context.Context, p *Principal, base, id string) (R
 	entries := []held{{root, base + "/Composition/" + id}}
 	versions := []string{"Composition/" + id + "/" + strconv.Itoa(comp.Version)}
 	seen := map[string]bool{"Composition/" + id: true}
-	// Breadth first: what the Composition names, then what those name.
+	// Breadth first: what the Composition names, then what those name,
+	// each resource's references in their text's order, so that a
+	// document's entries come in the same order every time.
 	for i := 0; i < len(entries); i++ {
 		from := entries[i]
-		var refErr error
-		eachLiteralReference(from.res, func(ref string) {
-			if refErr != nil {
-				return
-			}
+		var refs []string
+		eachReference(map[string]any(from.res), func(_ map[string]any, ref string) bool {
+			refs = append(refs, ref)
+			return true
+		})
+		sort.Strings(refs)
+		for _, ref := range refs {
 			typ, rid, version, ok := heldReference(ref, base)
 			if !ok || typ == "Composition" || seen[typ+"/"+rid] {
-				return
+				continue
 			}
 			seen[typ+"/"+rid] = true
 			if len(entries) >= maxDocumentEntries {
-				refErr = outcomeOf(http.StatusBadRequest, "too-costly", "the document of Composition/%s would hold more than %d resources; it is not made", id, maxDocumentEntries)
-				return
+				return nil, outcomeOf(http.StatusBadRequest, "too-costly", "the document of Composition/%s would hold more than %d resources; it is not made", id, maxDocumentEntries)
 			}
 			if err := p.allow(typ, false); err != nil {
-				refErr = crs.Errorf(crs.EFORBIDDEN, "the document of Composition/%s holds %s: %v", id, ref, err)
-				return
+				return nil, crs.Errorf(crs.EFORBIDDEN, "the document of Composition/%s holds %s: %v", id, ref, err)
 			}
 			res, err := s.readAny(ctx, p, typ, rid, version)
 			switch {
 			case notHeld(err):
-				refErr = outcomeOf(http.StatusUnprocessableEntity, "not-found", "%s/%s refers to %s, which this server does not hold: the document is made whole or not at all", from.res.Type(), from.res.ID(), ref)
-				return
+				return nil, outcomeOf(http.StatusUnprocessableEntity, "not-found", "%s/%s refers to %s, which this server does not hold: the document is made whole or not at all", from.res.Type(), from.res.ID(), ref)
 			case err != nil:
-				refErr = err
-				return
+				return nil, err
 			case res.Deleted:
-				refErr = outcomeOf(http.StatusUnprocessableEntity, "deleted", "%s/%s refers to %s, which was deleted (version %d): the document is made whole or not at all", from.res.Type(), from.res.ID(), ref, res.Version)
-				return
+				return nil, outcomeOf(http.StatusUnprocessableEntity, "deleted", "%s/%s refers to %s, which was deleted (version %d): the document is made whole or not at all", from.res.Type(), from.res.ID(), ref, res.Version)
 			}
 			decoded, err := Decode(res.Body)
 			if err != nil {
-				refErr = err
-				return
+				return nil, err
 			}
 			versions = append(versions, typ+"/"+rid+"/"+strconv.Itoa(res.Version))
 			entries = append(entries, held{decoded, base + "/" + typ + "/" + rid})
-		})
-		if refErr != nil {
-			return nil, refErr
 		}
 	}
 	sort.Strings(versions)
@@ -223,30 +216,6 @@ func (s *Server) document(ctx context.Context, p *Principal, base, id string) (R
 		"timestamp":    s.Store.Now().UTC().Format(instant),
 		"entry":        list,
 	}, nil
-}
-
-// eachLiteralReference calls fn with the reference of each Reference in
-// v (an element with a reference string), contained resources' too.
-func eachLiteralReference(v any, fn func(string)) {
-	switch v := v.(type) {
-	case Resource:
-		eachLiteralReference(map[string]any(v), fn)
-	case map[string]any:
-		if ref, ok := v["reference"].(string); ok && ref != "" {
-			fn(ref)
-		}
-		// In the order of the elements' names, so that a document's
-		// entries come in the same order every time.
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if k != "reference" {
-				eachLiteralReference(v[k], fn)
-			}
-		}
-	case []any:
-		for _, x := range v {
-			eachLiteralReference(x, fn)
-		}
-	}
 }
 
 // notHeld reports whether a read found nothing: the resource is not

@@ -102,10 +102,11 @@ func (s *Server) everything(w http.ResponseWriter, r *http.Request, p *Principal
 		}
 		if typ == "Encounter" {
 			if res, err := Decode(head.Body); err == nil {
-				eachLiteralReference(res, func(ref string) {
-					if t, rid, ok := splitReference(ref); ok && !strings.Contains(ref, "://") && validID(rid) {
+				eachReference(map[string]any(res), func(_ map[string]any, ref string) bool {
+					if t, rid, _, ok := heldReference(ref, base); ok {
 						own = append(own, t+"/"+rid)
 					}
+					return true
 				})
 			}
 		}

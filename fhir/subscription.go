@@ -168,31 +168,37 @@ func activeSubscribers(tx crs.Tx) ([]*subscriber, error) {
 	var out []*subscriber
 	for _, r := range rs {
 		key := string(r.Body) // the same text is the same subscription, whatever its trust
-		if v, ok := subscribers.Load(key); ok {
-			if v != nil {
-				if sub := v.(*subscriber); sub != nil {
-					out = append(out, sub)
-				}
-			}
-			continue
+		v, ok := subscribers.Load(key)
+		if !ok {
+			v, _ = subscribers.LoadOrStore(key, subscriberOf(r))
 		}
-		var sub *subscriber
-		if res, err := Decode(r.Body); err == nil && res["status"] == "active" {
-			criteria, _ := res["criteria"].(string)
-			typ, _, _ := strings.Cut(criteria, "?")
-			sub = &subscriber{id: r.ID, typ: typ, criteria: criteria}
-			if end, ok := res["end"].(string); ok {
-				if t, err := time.Parse(time.RFC3339, end); err == nil {
-					sub.end = t
-				}
-			}
-		}
-		subscribers.Store(key, sub)
-		if sub != nil {
+		if sub := v.(*subscriber); sub != nil {
 			out = append(out, sub)
 		}
 	}
 	return out, nil
+}
+
+// ended reports whether the subscription's end has come at now.
+func (sub *subscriber) ended(now time.Time) bool { return !sub.end.IsZero() && !now.Before(sub.end) }
+
+// subscriberOf is a stored Subscription as the write path matches it; nil
+// when it is not active.
+func subscriberOf(r *crs.Resource) *subscriber {
+	res, err := Decode(r.Body)
+	if err != nil || res["status"] != "active" {
+		return nil
+	}
+	criteria, _ := res["criteria"].(string)
+	typ, _, _ := strings.Cut(criteria, "?")
+	return &subscriber{id: r.ID, typ: typ, criteria: criteria, end: subscriptionEnd(res)}
+}
+
+// subscriptionEnd is when a Subscription ends (its end); zero for never.
+func subscriptionEnd(res Resource) time.Time {
+	end, _ := res["end"].(string)
+	t, _ := time.Parse(time.RFC3339, end)
+	return t
 }
 
 // notifyWritten queues, inside the command that wrote it, a notification
@@ -207,7 +213,7 @@ func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
 		return err
 	}
 	for _, sub := range subs {
-		if sub.typ != stored.Type || !sub.end.IsZero() && !tx.Now().Before(sub.end) {
+		if sub.typ != stored.Type || sub.ended(tx.Now()) {
 			continue
 		}
 		q, err := subscriptionQuery(sub.criteria, tx.Now())
@@ -282,7 +288,7 @@ func QueueRecordNotifications(tx crs.Tx, ev *crs.Event) error {
 		return err
 	}
 	for _, sub := range subs {
-		if !sub.end.IsZero() && !tx.Now().Before(sub.end) {
+		if sub.ended(tx.Now()) {
 			continue
 		}
 		for _, rec := range records {

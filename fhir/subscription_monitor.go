@@ -25,9 +25,19 @@ func (m *SubscriptionMonitor) SubscriptionStatuses(ctx context.Context, a crs.Ac
 	// record: read as the system's, for the analyst.
 	sys := crs.SystemActor(a.OrgID)
 	sys.Purpose = "interface analyst " + a.Username + ": feeds page"
-	found, _, err := m.Resources.SearchResources(ctx, sys, crs.ResourceQuery{Type: "Subscription", Count: 1000})
-	if err != nil {
-		return nil, err
+	// Every one, a page at a time.
+	var found []*crs.Resource
+	q := crs.ResourceQuery{Type: "Subscription", Count: 500}
+	for {
+		page, _, err := m.Resources.SearchResources(ctx, sys, q)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, page...)
+		if len(page) < q.Count {
+			break
+		}
+		q.After = page[len(page)-1].ID
 	}
 	backlogs, err := m.Queue.NotificationBacklogs(ctx, a.OrgID)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -115,14 +114,12 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	if err != nil || stored.Deleted || sub["status"] != "active" {
 		return drop()
 	}
-	if end, ok := sub["end"].(string); ok {
-		if t, err := time.Parse(time.RFC3339, end); err == nil && !s.Store.Now().Before(t) {
-			// Its end has come: R4 has the server turn it off.
-			if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "off", ""); err != nil {
-				return false, false, err
-			}
-			return drop()
+	if end := subscriptionEnd(sub); !end.IsZero() && !s.Store.Now().Before(end) {
+		// Its end has come: R4 has the server turn it off.
+		if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "off", ""); err != nil {
+			return false, false, err
 		}
+		return drop()
 	}
 	ch, _ := sub["channel"].(map[string]any)
 	endpoint, _ := ch["endpoint"].(string)
@@ -252,11 +249,11 @@ func (s *Server) setSubscriptionStatus(ctx context.Context, actor crs.Actor, id,
 func (s *Server) matchingRecord(ctx context.Context, actor crs.Actor, criteria, typ, id string) (*crs.Resource, error) {
 	p := &Principal{Actor: actor, Scopes: Scopes{{Type: "*", Read: true}}}
 	q, err := subscriptionQuery(criteria, s.Store.Now())
-	if err != nil || len(q.query.IDs) > 0 && !slices.Contains(q.query.IDs, id) {
+	if err != nil || !narrowToID(q, id) {
 		return nil, nil // taken when it parsed, a later release may read it otherwise; or _id names others
 	}
 	res, err := s.readAny(ctx, p, typ, id, 0)
-	if code := crs.ErrorCode(err); code == crs.ENOTFOUND || notHeld(err) {
+	if notHeld(err) {
 		return nil, nil
 	}
 	if err != nil || res.Deleted {
