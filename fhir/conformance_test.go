@@ -210,6 +210,27 @@ func TestFormats(t *testing.T) {
 				t.Errorf("GET %s Accept %q: %d %s %s, want %d %s", tc.path, tc.accept, r.status, r.header.Get("Content-Type"), r.body, tc.status, tc.contentType)
 			}
 		}
+		// A body sent as another FHIR version is refused 415 and nothing
+		// is written; one sent as R4, or naming no version, is taken.
+		const cond = `{"resourceType":"Condition","code":{"text":"Versioned"},"subject":{"reference":"Patient/p1"}}`
+		for _, tc := range []struct {
+			contentType string
+			status      int
+		}{
+			{"application/fhir+json; fhirVersion=5.0", 415},
+			{"application/fhir+json;fhirVersion=3.0", 415},
+			{"application/fhir+json; fhirVersion=4.0", 201},
+			{"application/fhir+json; fhirVersion=4.0.1", 201},
+			{"application/fhir+json", 201},
+		} {
+			r := c.do("POST", "/fhir/Condition", cond, "Content-Type", tc.contentType)
+			if r.status != tc.status || tc.status >= 400 && !isOutcome(r) {
+				t.Errorf("POST Content-Type %q: %d %s, want %d", tc.contentType, r.status, r.body, tc.status)
+			}
+		}
+		if r := c.do("GET", "/fhir/Condition?code:text=Versioned&_summary=count", ""); !strings.Contains(string(r.body), `"total":3`) {
+			t.Errorf("Conditions written: %s, want the three sent as R4", r.body)
+		}
 	})
 }
 

@@ -78,6 +78,10 @@ func negotiate(next http.Handler) http.Handler {
 		case generic != "":
 			w = &renamedResponse{ResponseWriter: w, contentType: []string{generic + "; charset=utf-8"}}
 		}
+		if ct := r.Header.Get("Content-Type"); !servesVersionOf(ct) {
+			writeOutcome(w, outcomeOf(http.StatusUnsupportedMediaType, "not-supported", "the request body is sent as another FHIR version (Content-Type: %s); this server reads FHIR R4 (fhirVersion=4.0)", ct))
+			return
+		}
 		if isXMLFormat(r.Header.Get("Content-Type")) {
 			if err := readXMLBody(r); err != nil {
 				writeOutcome(w, asOutcome(err))
@@ -110,11 +114,11 @@ func isXMLFormat(f string) bool {
 	return false
 }
 
-// servesVersionOf reports whether a media type (of Accept or _format)
-// asks for the FHIR version this server serves: it names no fhirVersion
+// servesVersionOf reports whether a media type (of Accept, _format or
+// Content-Type) asks for or names the FHIR version this server serves: it names no fhirVersion
 // parameter, or names 4.0 or a release of it (4.0.1). R4's version
 // parameter otherwise asks for a version the server does not serve,
-// which is answered 406.
+// which is answered 406, or sends one, 415.
 func servesVersionOf(mt string) bool {
 	_, params, _ := strings.Cut(mt, ";")
 	for _, p := range strings.Split(params, ";") {
