@@ -20,6 +20,9 @@ type SchedulingTx interface {
 	FindSlotTimes(clinicIDs []string, day Date) ([]time.Time, error)
 	// FindOpenReferrals lists the patient's open referrals, oldest first.
 	FindOpenReferrals(patientID string) ([]*Referral, error)
+	// PatientPathways lists the patient's RTT pathways, as the command
+	// has left them so far.
+	PatientPathways(patientID string) ([]*Pathway, error)
 	// GetAppointment reads one of the trust's appointments.
 	GetAppointment(id string) (*Appointment, error)
 	// BookAppointment books a referral into a free slot (see

@@ -193,21 +193,10 @@ func TestAppointmentServed(t *testing.T) {
 		ctx := context.Background()
 		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
 		orgs := store.NewOrganisationService(db)
-		site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"}
-		if err := orgs.CreateLocation(ctx, admin, site); err != nil {
-			t.Fatal(err)
-		}
-		room := &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"}
-		if err := orgs.CreateLocation(ctx, admin, room); err != nil {
-			t.Fatal(err)
-		}
+		site := addLocation(t, orgs, admin, &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"})
+		room := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"})
 		op := store.NewOutpatientService(db)
-		clinic := &crs.Clinic{Code: "GS-MON", Name: "General surgery Monday", ConsultantCode: "C1234567", ConsultantName: "Ms Cara Surgeon",
-			TreatmentFunction: "100", LocationID: room.ID,
-			Sessions: []crs.ClinicSession{{Weekday: time.Monday, Start: "09:00", End: "12:00", SlotMinutes: 20, SlotType: crs.SlotNew}}}
-		if err := op.CreateClinic(ctx, admin, clinic); err != nil {
-			t.Fatal(err)
-		}
+		clinic := addClinic(t, op, admin, room)
 		today := crs.LocalDate(clock.Now())
 		if _, err := op.GenerateSlots(ctx, clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
 			t.Fatal(err)

@@ -430,6 +430,29 @@ func postConcurrently(t *testing.T, f *fixture, body, criteria string) {
 
 // startPAS is start with the server as crs serve runs it: Patient from
 // the patient index and the typed core served read only.
+// addLocation adds a location to the trust's estate, as its
+// administrator does.
+func addLocation(t *testing.T, orgs *store.OrganisationService, admin crs.Actor, l *crs.Location) *crs.Location {
+	t.Helper()
+	if err := orgs.CreateLocation(t.Context(), admin, l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// addClinic adds the trust's Monday general surgery clinic, held in
+// room: 20-minute new-patient slots from 09:00 to 12:00.
+func addClinic(t *testing.T, op *store.OutpatientService, admin crs.Actor, room *crs.Location) *crs.Clinic {
+	t.Helper()
+	c := &crs.Clinic{Code: "GS-MON", Name: "General surgery Monday", ConsultantCode: "C1234567", ConsultantName: "Ms Cara Surgeon",
+		TreatmentFunction: "100", LocationID: room.ID,
+		Sessions: []crs.ClinicSession{{Weekday: time.Monday, Start: "09:00", End: "12:00", SlotMinutes: 20, SlotType: crs.SlotNew}}}
+	if err := op.CreateClinic(t.Context(), admin, c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func startPAS(t *testing.T, db *store.DB, clock *crs.FixedClock) *fixture {
 	f := start(t, db, clock, nil)
 	f.server.Patients = store.NewPatientService(db)

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,7 +22,8 @@ import (
 // a matching resource queues a notification in the same transaction as
 // the write, so nothing written is left untold after a failure, and a
 // sender (RunNotifications) POSTs each to the channel's endpoint, a
-// subscription's in the order written: with no payload the POST is
+// subscription's in the order written, several subscriptions' side by
+// side (DeliverNotifications): with no payload the POST is
 // empty (the system reads what changed), with a payload the version
 // written, as JSON or XML; channel.header lines go as HTTP headers. A
 // failed POST is tried again after a wait that doubles, up to
@@ -33,17 +35,19 @@ import (
 //
 // A patient of the patient index and a record of the PAS (a spell or A&E
 // attendance as an Encounter, an appointment, a referral as a
-// ServiceRequest) change through their own commands, from any edge:
-// each queues, in its command, a notification for each Subscription on
-// its type (QueueRecordNotifications, a hook on their events), and the
-// sender matches the criteria against the record as it stands when it
-// is sent, sending nothing when they do not match. Criteria on the PAS's
-// other types (EpisodeOfCare, Location, ...) are refused: their changes
-// go out on the HL7 v2 outbound feeds.
+// ServiceRequest, an RTT pathway as an EpisodeOfCare, a clinic as a
+// Schedule and its slots as Slots, a location of the estate) change
+// through their own commands, from any edge: each queues, in its
+// command, a notification for each Subscription on its type
+// (QueueRecordNotifications, a hook on their events), and the sender
+// matches the criteria against the record as it stands when it is sent,
+// sending nothing when they do not match. Criteria on the trust's
+// directory (Organization, Practitioner, PractitionerRole) are refused:
+// they change with the trust's reference data, not its commands.
 // A deletion is not notified.
 
 // subscriptionDoc is what the CapabilityStatement says of Subscription.
-const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients, the PAS's encounters (spells, A&E and outpatient attendances), appointments and referrals (each change from any edge, matched when sent against the record as it then stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait (2 s to 10 min); after about a day of failed tries the Subscription is set to error, keeping what waits until it is set active again. Criteria on the PAS's other types (EpisodeOfCare, Location...) are refused (their changes go out on the HL7 v2 feeds); deletions are not notified."
+const subscriptionDoc = "R4 rest-hook Subscriptions on the patient index's patients, the PAS's encounters (spells, A&E and outpatient attendances), appointments, referrals, RTT pathways (EpisodeOfCare), clinics (Schedule), their slots (booked, freed, made) and locations (each change from any edge, matched when sent against the record as it then stands) and the resource store's types: one sent requested is checked and kept active; each write of a resource its criteria match queues a notification in the write's transaction, POSTed to channel.endpoint (https, or http on the loopback) empty or with the version written (payload application/fhir+json or application/fhir+xml), channel.header sent as headers, retried with a doubling wait (2 s to 10 min); after about a day of failed tries the Subscription is set to error, keeping what waits until it is set active again. Criteria on the trust's directory (Organization, Practitioner, PractitionerRole) are refused; deletions are not notified."
 
 // maxNotificationAttempts is how many tries a notification gets before
 // its Subscription is set to error: with waits doubling from 2 s to 10
@@ -82,7 +86,7 @@ func (s *Server) takeSubscription(res Resource, at string) error {
 	case !isResource[typ]:
 		return refuse(".criteria", "criteria %q is not a search of an R4 type (Type?parameters)", criteria)
 	case (s.pmi(typ) || s.coreType(typ) != nil) && !notifiedRecords[typ]:
-		return refuse(".criteria", "%s is kept by the PAS and its changes are not notified: the HL7 v2 outbound feeds carry them; FHIR Subscriptions notify changes to patients, encounters, appointments, referrals and the resource store's types", typ)
+		return refuse(".criteria", "%s is the trust's directory, which changes with its reference data and is not notified; FHIR Subscriptions notify changes to patients, encounters, appointments, referrals, pathways, clinics, slots, locations and the resource store's types", typ)
 	}
 	if _, err := subscriptionQuery(criteria, s.Store.Now()); err != nil {
 		return refuse(".criteria", "criteria %q: %v", criteria, err)
@@ -238,28 +242,85 @@ func notifyWritten(tx crs.Tx, stored *crs.Resource) error {
 }
 
 // recordsOf names the records of the patient index and the PAS an event
-// of their commands changed, as the API serves them: a patient, a spell
-// or an A&E attendance (Encounter), an appointment (Appointment, and the
-// Encounter it is once the patient arrives), a referral
-// (ServiceRequest). Others name none.
-func recordsOf(ev *crs.Event) [][2]string {
+// of their commands changed, as the API serves them, of the types
+// wanted (those the trust's Subscriptions are on): a patient; a spell or
+// an A&E attendance (Encounter); an appointment (Appointment, and the
+// Encounter it is once the patient arrives), with the slot its booking,
+// cancellation or move took or freed (Slot) and, moved, the appointment
+// it replaced; a referral (ServiceRequest); a location of the estate
+// (Location); a clinic (Schedule) and the slots made for it (Slot); and
+// the patient's RTT pathways (EpisodeOfCare) the command changed. Others
+// name none.
+func recordsOf(tx crs.Tx, ev *crs.Event, wanted map[string]bool) ([][2]string, error) {
 	kind, _, _ := strings.Cut(ev.Type, ".")
 	id := ev.SubjectID
-	switch {
-	case patientEvents[ev.Type] && ev.PatientID != "":
-		return [][2]string{{"Patient", ev.PatientID}}
-	case id == "":
-		return nil
-	case kind == "spell":
-		return [][2]string{{"Encounter", prefixSpell + id}}
-	case kind == "ed":
-		return [][2]string{{"Encounter", prefixAttendance + id}}
-	case kind == "appointment":
-		return [][2]string{{"Appointment", id}, {"Encounter", prefixOutpatient + id}}
-	case kind == "referral":
-		return [][2]string{{"ServiceRequest", prefixReferral + id}}
+	var out [][2]string
+	add := func(typ, id string) {
+		if wanted[typ] && id != "" && !slices.Contains(out, [2]string{typ, id}) {
+			out = append(out, [2]string{typ, id})
+		}
 	}
-	return nil
+	switch {
+	case patientEvents[ev.Type]:
+		add("Patient", ev.PatientID)
+	case id == "":
+	case kind == "spell":
+		add("Encounter", prefixSpell+id)
+	case kind == "ed":
+		add("Encounter", prefixAttendance+id)
+	case kind == "appointment":
+		apps := []string{id}
+		if ev.Type == crs.EventAppointmentRescheduled {
+			var d struct {
+				Replaces string `json:"replaces"`
+			}
+			json.Unmarshal(ev.Data, &d)
+			apps = append(apps, d.Replaces)
+		}
+		for _, ap := range apps {
+			if ap == "" {
+				continue
+			}
+			add("Appointment", ap)
+			add("Encounter", prefixOutpatient+ap)
+			if wanted["Slot"] && slotChanges[ev.Type] {
+				a, err := tx.GetAppointment(ap)
+				if err != nil {
+					return nil, err
+				}
+				if a.SlotID != "" {
+					add("Slot", prefixSlot+a.SlotID)
+				}
+			}
+		}
+	case kind == "referral":
+		add("ServiceRequest", prefixReferral+id)
+	case kind == "location":
+		add("Location", id)
+	case ev.Type == crs.EventClinicCreated:
+		add("Schedule", prefixClinic+id)
+	case ev.Type == crs.EventSlotsGenerated && wanted["Slot"]:
+		var d struct {
+			Slots []string `json:"slot_ids"`
+		}
+		json.Unmarshal(ev.Data, &d)
+		for _, sl := range d.Slots {
+			add("Slot", prefixSlot+sl)
+		}
+	}
+	if wanted["EpisodeOfCare"] && ev.PatientID != "" && pathwayKinds[kind] {
+		ps, err := tx.PatientPathways(ev.PatientID)
+		if err != nil {
+			return nil, err
+		}
+		now := tx.Now().Truncate(time.Microsecond) // as the store keeps a time
+		for _, p := range ps {
+			if !p.UpdatedAt.Before(now) || !p.CreatedAt.Before(now) {
+				add("EpisodeOfCare", p.ID)
+			}
+		}
+	}
+	return out, nil
 }
 
 // patientEvents are the PMI's events that change a patient as a
@@ -267,9 +328,18 @@ func recordsOf(ev *crs.Event) [][2]string {
 var patientEvents = map[string]bool{crs.EventPatientRegistered: true, crs.EventPatientUpdated: true, crs.EventPatientDied: true,
 	crs.EventPatientMerged: true, crs.EventPatientUnmerged: true}
 
+// slotChanges are the appointments' events that take or free a slot.
+var slotChanges = map[string]bool{crs.EventAppointmentBooked: true, crs.EventAppointmentCancelled: true, crs.EventAppointmentRescheduled: true}
+
+// pathwayKinds are the kinds of event whose commands may move a
+// patient's RTT pathway on: its referral, appointments, admissions and
+// waiting list entries, and the activities recorded on it.
+var pathwayKinds = map[string]bool{"referral": true, "appointment": true, "spell": true, "preadmission": true, "waitlist": true, "pathway": true}
+
 // notifiedRecords are the types of the patient index and the PAS whose
 // changes a Subscription is told of (recordsOf).
-var notifiedRecords = map[string]bool{"Patient": true, "Encounter": true, "Appointment": true, "ServiceRequest": true}
+var notifiedRecords = map[string]bool{"Patient": true, "Encounter": true, "Appointment": true, "ServiceRequest": true,
+	"Slot": true, "Schedule": true, "Location": true, "EpisodeOfCare": true}
 
 // QueueRecordNotifications is the hook on events (crs.Store.OnEvent)
 // that queues, in the command that changed a record of the patient index
@@ -279,12 +349,24 @@ var notifiedRecords = map[string]bool{"Patient": true, "Encounter": true, "Appoi
 // deployment whose Patient is the PMI's and whose PAS is served
 // (Server.Patients and Server.Core).
 func QueueRecordNotifications(tx crs.Tx, ev *crs.Event) error {
-	records := recordsOf(ev)
-	if len(records) == 0 || migrating(tx) {
+	if migrating(tx) {
 		return nil
 	}
 	subs, err := activeSubscribers(tx)
-	if err != nil {
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	wanted := map[string]bool{}
+	for _, sub := range subs {
+		if notifiedRecords[sub.typ] && !sub.ended(tx.Now()) {
+			wanted[sub.typ] = true
+		}
+	}
+	if len(wanted) == 0 {
+		return nil
+	}
+	records, err := recordsOf(tx, ev, wanted)
+	if err != nil || len(records) == 0 {
 		return err
 	}
 	for _, sub := range subs {

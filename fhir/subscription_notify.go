@@ -45,71 +45,102 @@ func (s *Server) RunNotifications(ctx context.Context, every time.Duration) {
 	}
 }
 
+// notificationSenders is how many notifications are sent at once, each
+// of another subscription (a subscription's go one at a time, in order).
+const notificationSenders = 8
+
 // DeliverNotifications tries each notification due now once (the first
-// waiting of each subscription), answering how many were delivered.
+// waiting of each subscription, then its next once that is sent),
+// answering how many were delivered. Subscriptions are sent to side by
+// side, notificationSenders at a time, so that an endpoint slow to
+// answer (notificationTimeout at most a try) holds back its own
+// subscription's notifications only.
 func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
 	if s.Notifications == nil {
 		return 0, nil
 	}
-	sent := 0
+	type result struct {
+		n   *crs.Notification
+		ok  bool
+		err error
+	}
+	done := make(chan result)
+	tried := map[string]bool{} // the notifications this call has tried
+	busy := map[string]bool{}  // the subscriptions with a try under way
+	sent, running := 0, 0
+	var failed error
 	for {
-		due, err := s.Notifications.DueNotifications(ctx, s.Store.Now(), 100)
-		if err != nil || len(due) == 0 {
-			return sent, err
-		}
-		progressed := false
-		for _, n := range due {
-			ok, gone, err := s.deliver(ctx, n)
-			if err != nil && ctx.Err() != nil {
-				return sent, err
-			}
-			if err != nil {
-				// What failed here (a read, a conversion) is tried again
-				// as a failed POST is, not in a loop; the others go on.
-				if s.Logger != nil {
-					s.Logger.Error("fhir subscription notification", "ods", n.OrgID, "subscription", n.SubscriptionID, "err", err)
+		if failed == nil && ctx.Err() == nil {
+			due, err := s.Notifications.DueNotifications(ctx, s.Store.Now(), 100)
+			failed = err
+			for _, n := range due {
+				sub := n.OrgID + "|" + n.SubscriptionID
+				if tried[n.ID] || busy[sub] || running == notificationSenders {
+					continue
 				}
-				if ferr := s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), err.Error()); ferr != nil {
-					return sent, ferr
-				}
-				continue
+				tried[n.ID], busy[sub] = true, true
+				running++
+				go func() {
+					ok, err := s.try(ctx, n)
+					done <- result{n, ok, err}
+				}()
 			}
-			if ok {
-				sent++
-			}
-			progressed = progressed || ok || gone
 		}
-		if !progressed {
-			return sent, nil // every subscription due waits for its next try
+		if running == 0 {
+			return sent, failed
+		}
+		r := <-done
+		running--
+		delete(busy, r.n.OrgID+"|"+r.n.SubscriptionID)
+		if r.ok {
+			sent++
+		}
+		if failed == nil {
+			failed = r.err
 		}
 	}
 }
 
-// deliver tries to send one notification: ok when the endpoint took it,
-// gone when it was dropped (its Subscription no longer active); a failed
+// try delivers one notification, answering whether the endpoint took
+// it. What failed before its POST (a read, a conversion) is tried again
+// as a failed POST is, not at once; an error is the queue's own, or the
+// context's end.
+func (s *Server) try(ctx context.Context, n *crs.Notification) (bool, error) {
+	ok, err := s.deliver(ctx, n)
+	if err == nil || ctx.Err() != nil {
+		return ok, err
+	}
+	if s.Logger != nil {
+		s.Logger.Error("fhir subscription notification", "ods", n.OrgID, "subscription", n.SubscriptionID, "err", err)
+	}
+	return false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), err.Error())
+}
+
+// deliver tries to send one notification: ok when the endpoint took it;
+// one whose Subscription is no longer active is dropped, and a failed
 // try is recorded with its next.
-func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone bool, err error) {
+func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok bool, err error) {
 	if claimed, err := s.Notifications.ClaimNotification(ctx, n, s.Store.Now().Add(notificationLease)); err != nil || !claimed {
-		return false, false, err // another process's sender has it
+		return false, err // another process's sender has it
 	}
 	actor := crs.SystemActor(n.OrgID)
 	actor.Purpose = "FHIR Subscription notification"
-	drop := func() (bool, bool, error) {
+	drop := func() (bool, error) {
 		_, err := s.Notifications.DropNotifications(ctx, n.OrgID, n.SubscriptionID)
-		return false, true, err
+		return false, err
 	}
 	stored, err := s.Resources.ReadResource(ctx, actor, "Subscription", n.SubscriptionID, 0)
 	if crs.ErrorCode(err) == crs.ENOTFOUND {
 		return drop()
 	}
 	if err != nil {
-		return false, false, err
+		return false, err
 	}
 	sub, err := Decode(stored.Body)
 	if err == nil && !stored.Deleted && sub["status"] == "error" {
 		// Kept until the Subscription is set active again (or off, or
 		// deleted): looked at again after the longest wait.
-		return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), "the Subscription is in error: set it active again (status requested) to send what waits")
+		return false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), "the Subscription is in error: set it active again (status requested) to send what waits")
 	}
 	if err != nil || stored.Deleted || sub["status"] != "active" {
 		return drop()
@@ -117,7 +148,7 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	if end := subscriptionEnd(sub); !end.IsZero() && !s.Store.Now().Before(end) {
 		// Its end has come: R4 has the server turn it off.
 		if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "off", ""); err != nil {
-			return false, false, err
+			return false, err
 		}
 		return drop()
 	}
@@ -130,17 +161,17 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 	if s.pmi(n.ResourceType) || s.coreType(n.ResourceType) != nil {
 		criteria, _ := sub["criteria"].(string)
 		if record, err = s.matchingRecord(ctx, actor, criteria, n.ResourceType, n.ResourceID); err != nil {
-			return false, false, err
+			return false, err
 		}
 		if record == nil { // the record does not match now: nothing to tell
-			return false, true, s.Notifications.NotificationSent(ctx, n.ID)
+			return false, s.Notifications.NotificationSent(ctx, n.ID)
 		}
 	}
 	var body []byte
 	if format := payloadFormats[payload]; format != "" && record != nil {
 		if body = record.Body; format == "xml" {
 			if body, err = jsonToXML(body); err != nil {
-				return false, false, err
+				return false, err
 			}
 		}
 	} else if format != "" {
@@ -148,33 +179,33 @@ func (s *Server) deliver(ctx context.Context, n *crs.Notification) (ok, gone boo
 		if crs.ErrorCode(err) == crs.ENOTFOUND {
 			// The version is gone (its patient's records erased): nothing
 			// is left to tell.
-			return false, true, s.Notifications.NotificationSent(ctx, n.ID)
+			return false, s.Notifications.NotificationSent(ctx, n.ID)
 		}
 		if err != nil {
-			return false, false, err
+			return false, err
 		}
 		body = res.Body
 		if format == "xml" {
 			if body, err = jsonToXML(body); err != nil {
-				return false, false, err
+				return false, err
 			}
 		}
 	}
 	sendErr := s.post(ctx, endpoint, payload, ch, body)
 	if sendErr == nil {
-		return true, false, s.Notifications.NotificationSent(ctx, n.ID)
+		return true, s.Notifications.NotificationSent(ctx, n.ID)
 	}
 	if n.Attempts+1 >= maxNotificationAttempts {
 		why := fmt.Sprintf("notifications to %s failed %d times, the last: %v", endpoint, n.Attempts+1, sendErr)
 		if err := s.setSubscriptionStatus(ctx, actor, n.SubscriptionID, "error", why); err != nil {
-			return false, false, err
+			return false, err
 		}
 		if s.Logger != nil {
 			s.Logger.Warn("fhir subscription set to error", "ods", n.OrgID, "subscription", n.SubscriptionID, "why", why)
 		}
-		return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), sendErr.Error())
+		return false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(maxNotificationWait), sendErr.Error())
 	}
-	return false, false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), sendErr.Error())
+	return false, s.Notifications.NotificationFailed(ctx, n.ID, s.Store.Now().Add(retryWait(n.Attempts)), sendErr.Error())
 }
 
 // retryWait is the wait after a notification's try when it had been

@@ -84,6 +84,15 @@ func (h *hook) answer(status int) {
 	h.mu.Unlock()
 }
 
+// startNotifying starts the PAS's API with the notifications of its
+// Subscriptions queued by the PMI's and the PAS's commands too.
+func startNotifying(t *testing.T, db *store.DB, clock *crs.FixedClock) *fixture {
+	f := startPAS(t, db, clock)
+	f.server.Notifications = db
+	db.OnEvent(fhir.QueueRecordNotifications)
+	return f
+}
+
 // TestSubscriptionNotifications: a rest-hook Subscription sent requested
 // is kept active; each write of a resource its criteria match (create,
 // update, in a transaction) queues a notification in the write's
@@ -345,15 +354,15 @@ func TestSubscriptionNotifications(t *testing.T) {
 	})
 }
 
-// TestSubscriptionOnPASRefused: criteria on the PAS's types whose
-// changes are not notified (a pathway, a ward) are refused, their
-// changes going out on the HL7 v2 feeds.
+// TestSubscriptionOnPASRefused: criteria on the trust's directory,
+// whose changes are not notified (its practitioners, organisations),
+// are refused.
 func TestSubscriptionOnPASRefused(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
-		for _, criteria := range []string{"EpisodeOfCare?status=active", "Location?name=Ward"} {
+		for _, criteria := range []string{"Practitioner?_id=cons-C1234567", "Organization", "PractitionerRole"} {
 			r := f.a.do("POST", "/fhir/Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":%q,"channel":{"type":"rest-hook","endpoint":"https://gp.example.org/hook"}}`, criteria))
-			if r.status != 422 || !strings.Contains(string(r.body), "HL7 v2 outbound feeds") {
+			if r.status != 422 || !strings.Contains(string(r.body), "the trust's directory") {
 				t.Errorf("%s: %d %s, want 422", criteria, r.status, r.body)
 			}
 		}
@@ -367,9 +376,7 @@ func TestSubscriptionOnPASRefused(t *testing.T) {
 // sent nothing.
 func TestSubscriptionOnPatientIndex(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := startPAS(t, db, clock)
-		f.server.Notifications = db
-		db.OnEvent(fhir.QueueRecordNotifications)
+		f := startNotifying(t, db, clock)
 		c := f.a
 		ctx := context.Background()
 		h := newHook(t)
@@ -479,20 +486,12 @@ func TestSubscriptionConcurrentSenders(t *testing.T) {
 // criteria the spell does not match (another class) is sent nothing.
 func TestSubscriptionOnPAS(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := startPAS(t, db, clock)
-		f.server.Notifications = db
-		db.OnEvent(fhir.QueueRecordNotifications)
+		f := startNotifying(t, db, clock)
 		ctx := context.Background()
 		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
 		orgs := store.NewOrganisationService(db)
-		site := &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"}
-		if err := orgs.CreateLocation(ctx, admin, site); err != nil {
-			t.Fatal(err)
-		}
-		ward := &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"}
-		if err := orgs.CreateLocation(ctx, admin, ward); err != nil {
-			t.Fatal(err)
-		}
+		site := addLocation(t, orgs, admin, &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"})
+		ward := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"})
 		h := newHook(t)
 		subscribe := func(criteria string) {
 			create(t, f.a, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"Admissions","criteria":%q,"channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, criteria, h.srv.URL+"/adt"))
@@ -517,6 +516,218 @@ func TestSubscriptionOnPAS(t *testing.T) {
 		got = sent(t)
 		if len(got) != 1 || got[0]["status"] != "finished" {
 			t.Errorf("after the discharge: %v, want its Encounter finished", got)
+		}
+	})
+}
+
+// TestSubscriptionOnOutpatients: Subscriptions on the PAS's estate,
+// clinics, slots, appointments and RTT pathways are told of each change
+// the PAS's commands make: a location added or changed, a clinic added
+// (Schedule) and the slots made for it, a booking (its slot busy), a
+// move (the old appointment cancelled and its slot free, the new slot
+// busy), a referral's pathway started and its clock moved by a
+// cancellation; a pathway the command did not change is not sent.
+func TestSubscriptionOnOutpatients(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startNotifying(t, db, clock)
+		ctx := context.Background()
+		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
+		h := newHook(t)
+		for _, criteria := range []string{"Location", "Schedule", "Slot", "Appointment", "EpisodeOfCare"} {
+			create(t, f.a, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"Outpatients","criteria":%q,"channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, criteria, h.srv.URL+"/opd"))
+		}
+		// sent delivers what is due and answers, by type, the ids sent and
+		// each one's status.
+		sent := func(t *testing.T) map[string]map[string]string {
+			t.Helper()
+			out := map[string]map[string]string{}
+			for _, r := range h.sentBy(t, ctx, f.server) {
+				typ := fmt.Sprint(r["resourceType"])
+				if out[typ] == nil {
+					out[typ] = map[string]string{}
+				}
+				out[typ][fmt.Sprint(r["id"])] = fmt.Sprint(r["status"])
+			}
+			return out
+		}
+		orgs := store.NewOrganisationService(db)
+		site := addLocation(t, orgs, admin, &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"})
+		room := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"})
+		if got := sent(t); len(got) != 1 || len(got["Location"]) != 2 || got["Location"][site.ID] != "active" || got["Location"][room.ID] != "active" {
+			t.Errorf("after two locations added: %v, want both Locations", got)
+		}
+		clock.Advance(time.Minute)
+		room.Name = "Outpatients room 3 (east)"
+		if err := orgs.UpdateLocation(ctx, admin, room); err != nil {
+			t.Fatal(err)
+		}
+		if got := sent(t); len(got) != 1 || len(got["Location"]) != 1 || got["Location"][room.ID] == "" {
+			t.Errorf("after a room renamed: %v, want its Location", got)
+		}
+
+		op := store.NewOutpatientService(db)
+		clinic := addClinic(t, op, admin, room)
+		if got := sent(t); len(got) != 1 || len(got["Schedule"]) != 1 || got["Schedule"]["clinic-"+clinic.ID] == "" {
+			t.Errorf("after a clinic added: %v, want its Schedule", got)
+		}
+		today := crs.LocalDate(clock.Now())
+		if _, err := op.GenerateSlots(ctx, clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
+			t.Fatal(err)
+		}
+		slots, err := op.FindSlots(ctx, clerk, crs.SlotQuery{ClinicID: clinic.ID, FreeOnly: true, Limit: 100, From: clock.Now().AddDate(0, 0, -1)})
+		if err != nil || len(slots) < 2 {
+			t.Fatalf("free slots: %d, %v", len(slots), err)
+		}
+		got := sent(t)
+		if len(got) != 1 || len(got["Slot"]) != len(slots) {
+			t.Errorf("after slots made: %d Slots sent (%v), want the %d made", len(got["Slot"]), got, len(slots))
+		}
+		for _, sl := range slots {
+			if got["Slot"]["slot-"+sl.ID] != "free" {
+				t.Errorf("slot %s sent %q, want free", sl.ID, got["Slot"]["slot-"+sl.ID])
+			}
+		}
+		// Made again over the same days, no slot is new: nothing is sent.
+		if _, err := op.GenerateSlots(ctx, clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := sent(t); len(got) != 0 {
+			t.Errorf("after slots made again: %v, want nothing", got)
+		}
+
+		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Clinic","given":["Cora"]}],"birthDate":"1970-04-05","gender":"female"}`)
+		other := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Other","given":["Olga"]}],"birthDate":"1971-04-05","gender":"female"}`)
+		refer := func(patient string) *crs.Referral {
+			t.Helper()
+			ref := &crs.Referral{PatientID: patient, Source: "03", ReferrerCode: "G1234567", ReceivedOn: today, Priority: crs.PriorityRoutine,
+				Specialty: "100", TreatmentFunction: "100", ConsultantCode: "C1234567", ConsultantLed: true}
+			if err := store.NewReferralService(db).RecordReferral(ctx, clerk, ref); err != nil {
+				t.Fatal(err)
+			}
+			return ref
+		}
+		clock.Advance(time.Minute)
+		ref := refer(pid)
+		if got := sent(t); len(got) != 1 || got["EpisodeOfCare"][ref.PathwayID] != "active" {
+			t.Errorf("after a consultant-led referral: %v, want its pathway active", got)
+		}
+		clock.Advance(time.Minute)
+		refOther := refer(other)
+		if got := sent(t); len(got) != 1 || len(got["EpisodeOfCare"]) != 1 || got["EpisodeOfCare"][refOther.PathwayID] == "" {
+			t.Errorf("after another patient's referral: %v, want that pathway alone", got)
+		}
+
+		clock.Advance(time.Minute)
+		ap, err := op.BookAppointment(ctx, clerk, crs.Booking{ReferralID: ref.ID, SlotID: slots[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = sent(t)
+		if got["Slot"]["slot-"+slots[0].ID] != "busy" || len(got["Slot"]) != 1 || got["Appointment"][ap.ID] != "booked" || got["EpisodeOfCare"][refOther.PathwayID] != "" {
+			t.Errorf("after a booking: %v, want its slot busy and the appointment booked", got)
+		}
+		clock.Advance(time.Minute)
+		moved, err := op.RescheduleAppointment(ctx, clerk, ap.ID, crs.Cancellation{By: crs.CancelledByPatient, Reason: "On holiday"}, slots[1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = sent(t)
+		if got["Slot"]["slot-"+slots[0].ID] != "free" || got["Slot"]["slot-"+slots[1].ID] != "busy" || len(got["Slot"]) != 2 {
+			t.Errorf("after a move: Slots %v, want the first free and the second busy", got["Slot"])
+		}
+		if got["Appointment"][ap.ID] != "cancelled" || got["Appointment"][moved.ID] != "booked" {
+			t.Errorf("after a move: Appointments %v, want the old cancelled and the new booked", got["Appointment"])
+		}
+		if got["EpisodeOfCare"][ref.PathwayID] == "" || len(got["EpisodeOfCare"]) != 1 {
+			t.Errorf("after a move (the patient's cancellation on the pathway): EpisodeOfCare %v, want the pathway", got["EpisodeOfCare"])
+		}
+		// A referral that starts no pathway (not consultant-led) leaves the
+		// patient's pathway as it was: nothing is sent.
+		clock.Advance(time.Minute)
+		therapy := &crs.Referral{PatientID: pid, Source: "03", ReferrerCode: "G1234567", ReceivedOn: today, Priority: crs.PriorityRoutine,
+			Specialty: "100", TreatmentFunction: "100"}
+		if err := store.NewReferralService(db).RecordReferral(ctx, clerk, therapy); err != nil {
+			t.Fatal(err)
+		}
+		if got := sent(t); len(got) != 0 {
+			t.Errorf("after a referral that starts no pathway: %v, want nothing", got)
+		}
+	})
+}
+
+// TestSubscriptionConcurrentSlowEndpoint: an endpoint that is slow to answer
+// holds back its own Subscription's notifications only: another
+// Subscription's are all delivered while it has yet to answer, and its
+// own are sent, in order, once it does.
+func TestSubscriptionConcurrentSlowEndpoint(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		f.server.Notifications = db
+		c := f.a
+		fast := newHook(t)
+		release := make(chan struct{})
+		var mu sync.Mutex
+		var slowGot []string
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m map[string]any
+			json.NewDecoder(r.Body).Decode(&m)
+			<-release
+			mu.Lock()
+			slowGot = append(slowGot, fmt.Sprint(m["id"]))
+			mu.Unlock()
+		}))
+		t.Cleanup(slow.Close)
+		t.Cleanup(func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		})
+		for _, tc := range []struct{ code, endpoint string }{{"8867-4", slow.URL + "/slow"}, {"2339-0", fast.srv.URL + "/fast"}} {
+			create(t, c, "Subscription", fmt.Sprintf(`{"resourceType":"Subscription","status":"requested","reason":"x","criteria":"Observation?code=http://loinc.org|%s","channel":{"type":"rest-hook","endpoint":%q,"payload":"application/fhir+json"}}`, tc.code, tc.endpoint))
+		}
+		obs := func(code string) string {
+			return create(t, c, "Observation", fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":%q}]},"subject":{"reference":"Patient/p1"}}`, code))
+		}
+		slowWant := []string{obs("8867-4"), obs("8867-4")}
+		var fastWant []string
+		for i := 0; i < 3; i++ {
+			fastWant = append(fastWant, obs("2339-0"))
+		}
+		delivered := make(chan int)
+		go func() {
+			n, err := f.server.DeliverNotifications(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			delivered <- n
+		}()
+		var fastGot []string
+		deadline := time.After(20 * time.Second) // a guard against a sender that waits on the slow endpoint for ever
+		for len(fastGot) < len(fastWant) {
+			for _, call := range fast.calls() {
+				var m map[string]any
+				json.Unmarshal(call.body, &m)
+				fastGot = append(fastGot, fmt.Sprint(m["id"]))
+			}
+			select {
+			case <-deadline:
+				t.Fatalf("while the slow endpoint had yet to answer the other was sent %v, want %v", fastGot, fastWant)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		if strings.Join(fastGot, " ") != strings.Join(fastWant, " ") {
+			t.Errorf("the other endpoint was sent %v, want %v", fastGot, fastWant)
+		}
+		close(release)
+		if n := <-delivered; n != len(fastWant)+len(slowWant) {
+			t.Errorf("delivered %d, want %d", n, len(fastWant)+len(slowWant))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Join(slowGot, " ") != strings.Join(slowWant, " ") {
+			t.Errorf("the slow endpoint was sent %v, want %v in order", slowGot, slowWant)
 		}
 	})
 }

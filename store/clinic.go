@@ -95,7 +95,7 @@ func generateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error
 	if !c.Active {
 		return 0, crs.Errorf(crs.ECONFLICT, "clinic %s is no longer active", c.Code)
 	}
-	added := 0
+	var added []string
 	for d := from.Time; !d.After(to.Time); d = d.AddDate(0, 0, 1) {
 		for _, ses := range c.Sessions {
 			if d.Weekday() != ses.Weekday {
@@ -105,21 +105,22 @@ func generateClinicSlots(tx *Tx, clinicID string, from, to crs.Date) (int, error
 			for m := startMin; m+ses.SlotMinutes <= endMin; m += ses.SlotMinutes {
 				start := time.Date(d.Year(), d.Month(), d.Day(), m/60, m%60, 0, 0, crs.London)
 				end := start.Add(time.Duration(ses.SlotMinutes) * time.Minute)
+				id := crs.NewID()
 				res, err := tx.Exec(`INSERT INTO slots (id, org_id, clinic_id, start_at, end_at, slot_type) VALUES ($1, $2, $3, $4, $5, $6)
-					ON CONFLICT (clinic_id, start_at) DO NOTHING`, crs.NewID(), tx.actor.OrgID, c.ID, formatTime(start), formatTime(end), ses.SlotType)
+					ON CONFLICT (clinic_id, start_at) DO NOTHING`, id, tx.actor.OrgID, c.ID, formatTime(start), formatTime(end), ses.SlotType)
 				if err != nil {
 					return 0, err
 				}
 				if n, _ := res.RowsAffected(); n > 0 {
-					added++
+					added = append(added, id)
 				}
 			}
 		}
 	}
 	err = tx.EmitData(&crs.Event{Type: crs.EventSlotsGenerated, SubjectID: c.ID,
-		Summary: fmt.Sprintf("%s generated for clinic %s from %s to %s", crs.Count(added, "slot", "slots"), c.Code, from.Display(), to.Display())},
-		"clinic slots", map[string]any{"clinic_id": c.ID, "from": from.String(), "to": to.String(), "added": added})
-	return added, err
+		Summary: fmt.Sprintf("%s generated for clinic %s from %s to %s", crs.Count(len(added), "slot", "slots"), c.Code, from.Display(), to.Display())},
+		"clinic slots", map[string]any{"clinic_id": c.ID, "from": from.String(), "to": to.String(), "added": len(added), "slot_ids": added})
+	return len(added), err
 }
 
 // GenerateSlots makes the clinic's slots for the dates from..to.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencrs/crs"
@@ -56,10 +58,42 @@ func scanNotification(r scanner) (*crs.Notification, error) {
 
 // DueNotifications lists the first waiting notification of each
 // subscription, across trusts, whose try is due at now, oldest first.
+//
+// It reads each subscription's first through the queue's index, a seek
+// past the subscription before it in its trust (neither engine skips
+// through an index by itself), so that a large backlog (an endpoint down
+// for a day at a busy trust) costs the sender's look each second no more
+// than a few: read row by row, the queue was read whole each time
+// (BenchmarkDueNotifications, 50,000 waiting behind one subscription's
+// first: 98 ms a look on SQLite, 427 ms on PostgreSQL).
 func (db *DB) DueNotifications(ctx context.Context, now time.Time, n int) ([]*crs.Notification, error) {
-	return queryRows(ctx, db.read, scanNotification, `SELECT `+notificationColumns+` FROM fhir_notifications f
-		WHERE f.id = (SELECT MIN(g.id) FROM fhir_notifications g WHERE g.org_id = f.org_id AND g.subscription_id = f.subscription_id)
-		AND f.next_attempt_at <= $1 ORDER BY f.id LIMIT $2`, formatTime(now), n)
+	orgs, err := queryRows(ctx, db.read, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT id FROM organisations ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var due []*crs.Notification
+	for _, org := range orgs {
+		after := ""
+		for {
+			first, err := queryRows(ctx, db.read, scanNotification, `SELECT `+notificationColumns+` FROM fhir_notifications
+				WHERE org_id = $1 AND subscription_id > $2 ORDER BY subscription_id, id LIMIT 1`, org, after)
+			if err != nil {
+				return nil, err
+			}
+			if len(first) == 0 {
+				break
+			}
+			if !first[0].NextAttemptAt.After(now) {
+				due = append(due, first[0])
+			}
+			after = first[0].SubscriptionID
+		}
+	}
+	slices.SortFunc(due, func(a, b *crs.Notification) int { return strings.Compare(a.ID, b.ID) })
+	return due[:min(n, len(due))], nil
 }
 
 // ClaimNotification takes a due notification for one sender until lease:

@@ -79,6 +79,16 @@ func (tx *Tx) FindOpenReferrals(patientID string) ([]*crs.Referral, error) {
 	return rs, nil
 }
 
+// PatientPathways lists the patient's RTT pathways in a command.
+func (tx *Tx) PatientPathways(patientID string) ([]*crs.Pathway, error) {
+	ps, err := queryRows(tx.ctx, tx, scanPathway, `SELECT `+pathwayColumns+` FROM pathways WHERE org_id = $1 AND patient_id = $2 ORDER BY id`,
+		tx.actor.OrgID, patientID)
+	if err != nil {
+		return nil, crs.Errorf(crs.EINTERNAL, "find pathways: %w", err)
+	}
+	return ps, nil
+}
+
 // GetAppointment reads one of the trust's appointments in a command.
 func (tx *Tx) GetAppointment(id string) (*crs.Appointment, error) { return getAppointment(tx, id) }
 
