@@ -46,10 +46,19 @@ type NotificationQueue interface {
 	DropNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
 	// PendingNotifications counts a subscription's waiting notifications.
 	PendingNotifications(ctx context.Context, orgID, subscriptionID string) (int, error)
+	// AllSubscriptions lists every trust's Subscription resources, not
+	// deleted: the sender's look for those whose end has come.
+	AllSubscriptions(ctx context.Context) ([]TrustSubscription, error)
 	// NotificationBacklogs reports, for each of the trust's
 	// subscriptions with notifications waiting, how many, since when and
 	// why the first waits.
 	NotificationBacklogs(ctx context.Context, orgID string) (map[string]NotificationBacklog, error)
+}
+
+// TrustSubscription is a Subscription resource and the trust it is of.
+type TrustSubscription struct {
+	OrgID string
+	*Resource
 }
 
 // NotificationBacklog is what waits of one subscription's notifications.

@@ -31,7 +31,8 @@ import (
 // error with why, and what it has queued waits: set active again (a PUT
 // with status requested) it goes on from the first unsent; no write is
 // queued for it while it is in error. One turned off, ended (end past)
-// or deleted is sent nothing more, its queue dropped.
+// or deleted is sent nothing more, its queue dropped; the sender turns
+// one off when its end comes (endSubscriptions).
 //
 // A patient of the patient index and a record of the PAS (a spell or A&E
 // attendance as an Encounter, an appointment, a referral as a
@@ -171,16 +172,21 @@ func activeSubscribers(tx crs.Tx) ([]*subscriber, error) {
 	}
 	var out []*subscriber
 	for _, r := range rs {
-		key := string(r.Body) // the same text is the same subscription, whatever its trust
-		v, ok := subscribers.Load(key)
-		if !ok {
-			v, _ = subscribers.LoadOrStore(key, subscriberOf(r))
-		}
-		if sub := v.(*subscriber); sub != nil {
+		if sub := cachedSubscriber(r); sub != nil {
 			out = append(out, sub)
 		}
 	}
 	return out, nil
+}
+
+// cachedSubscriber is subscriberOf, parsed once a version.
+func cachedSubscriber(r *crs.Resource) *subscriber {
+	key := string(r.Body) // the same text is the same subscription, whatever its trust
+	v, ok := subscribers.Load(key)
+	if !ok {
+		v, _ = subscribers.LoadOrStore(key, subscriberOf(r))
+	}
+	return v.(*subscriber)
 }
 
 // ended reports whether the subscription's end has come at now.

@@ -59,6 +59,9 @@ func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
 	if s.Notifications == nil {
 		return 0, nil
 	}
+	if err := s.endSubscriptions(ctx); err != nil {
+		return 0, err
+	}
 	type result struct {
 		n   *crs.Notification
 		ok  bool
@@ -99,6 +102,31 @@ func (s *Server) DeliverNotifications(ctx context.Context) (int, error) {
 			failed = r.err
 		}
 	}
+}
+
+// endSubscriptions turns off each active Subscription whose end has
+// come, as R4 has the server do, dropping what it had queued, whether or
+// not anything waits for it.
+func (s *Server) endSubscriptions(ctx context.Context) error {
+	subs, err := s.Notifications.AllSubscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Store.Now()
+	for _, ts := range subs {
+		if sub := cachedSubscriber(ts.Resource); sub == nil || !sub.ended(now) {
+			continue
+		}
+		actor := crs.SystemActor(ts.OrgID)
+		actor.Purpose = "FHIR Subscription ended"
+		if err := s.setSubscriptionStatus(ctx, actor, ts.ID, "off", ""); err != nil {
+			return err
+		}
+		if _, err := s.Notifications.DropNotifications(ctx, ts.OrgID, ts.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // try delivers one notification, answering whether the endpoint took

@@ -313,6 +313,20 @@ func TestSubscriptionNotifications(t *testing.T) {
 		if got := c.do("GET", "/fhir/Subscription/"+ending, "").json(t); got["status"] != "off" || pending(t, ending) != 0 {
 			t.Errorf("a Subscription past its end: status %v, %d waiting; want off, none", got["status"], pending(t, ending))
 		}
+		// One with nothing waiting is turned off when its end comes too;
+		// one whose end has yet to come stays active.
+		quiet := create(t, c, "Subscription", strings.Replace(subscription("requested", "Observation?code=http://loinc.org|1234-5", "", ""), `"reason"`,
+			fmt.Sprintf(`"end":%q,"reason"`, clock.Now().Add(30*time.Minute).UTC().Format(time.RFC3339)), 1))
+		later := create(t, c, "Subscription", strings.Replace(subscription("requested", "Observation?code=http://loinc.org|1234-5", "", ""), `"reason"`,
+			fmt.Sprintf(`"end":%q,"reason"`, clock.Now().Add(2*time.Hour).UTC().Format(time.RFC3339)), 1))
+		clock.Advance(time.Hour)
+		deliver(t)
+		if got := c.do("GET", "/fhir/Subscription/"+quiet, "").json(t); got["status"] != "off" {
+			t.Errorf("a Subscription past its end with nothing waiting: status %v, want off", got["status"])
+		}
+		if got := c.do("GET", "/fhir/Subscription/"+later, "").json(t); got["status"] != "active" {
+			t.Errorf("a Subscription before its end: status %v, want active", got["status"])
+		}
 
 		// A payload of XML is the version written as XML.
 		create(t, c, "Subscription", subscription("requested", "Observation?code=http://loinc.org|8867-4", "application/fhir+xml", ""))

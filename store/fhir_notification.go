@@ -140,6 +140,18 @@ func (db *DB) PendingNotifications(ctx context.Context, orgID, subscriptionID st
 	return n, err
 }
 
+// AllSubscriptions lists every trust's Subscription resources, not
+// deleted, trust by trust (a seek of each trust's in the index of its
+// resources by type).
+func (db *DB) AllSubscriptions(ctx context.Context) ([]crs.TrustSubscription, error) {
+	return queryRows(ctx, db.read, func(r scanner) (crs.TrustSubscription, error) {
+		var org string
+		res, err := scanResource(scanFunc(func(dest ...any) error { return r.Scan(append([]any{&org}, dest...)...) }))
+		return crs.TrustSubscription{OrgID: org, Resource: res}, err
+	}, `SELECT o.id, c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body
+		FROM organisations o JOIN fhir_current c ON c.org_id = o.id AND c.type = 'Subscription' AND c.deleted = 0 ORDER BY o.id, c.id`)
+}
+
 // NotificationBacklogs reports, for each of the trust's subscriptions
 // with notifications waiting, how many, since when and why the first
 // waits.
