@@ -30,8 +30,20 @@ func subscriptionWritten(tx *Tx, typ string) {
 }
 
 // QueueNotification queues a notification within the command that wrote
-// what it tells of.
+// what it tells of. A notification of a record (of no version: it is
+// sent as the record then stands) the command has queued already for the
+// same subscription is not queued again.
 func (tx *Tx) QueueNotification(n *crs.Notification) error {
+	if n.Version == 0 {
+		key := [3]string{n.SubscriptionID, n.ResourceType, n.ResourceID}
+		if tx.notified[key] {
+			return nil
+		}
+		if tx.notified == nil {
+			tx.notified = map[[3]string]bool{}
+		}
+		tx.notified[key] = true
+	}
 	if n.ID == "" {
 		n.ID = crs.NewID()
 	}

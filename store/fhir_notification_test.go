@@ -81,3 +81,47 @@ func TestDueNotifications(t *testing.T) {
 		check(t, 100, qa[1], qa[2], qb[1])
 	})
 }
+
+// TestRecordNotifiedOnce: a command whose several events change one
+// record (of the patient index or the PAS, sent as it then stands)
+// queues its notification once for a subscription; a version of the
+// resource store is queued each time it is named, and the next command
+// queues the record again.
+func TestRecordNotifiedOnce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		a := storetest.NewTrust(t, db, "RNO").Actor(crs.RoleDoctor)
+		command := func() {
+			t.Helper()
+			if err := db.Write(ctx, a, crs.ActRecordClinical, func(tx crs.Tx) error {
+				if err := tx.Emit(&crs.Event{Type: crs.EventResourceWritten, Summary: "Pathway moved on"}, "pathway"); err != nil {
+					return err
+				}
+				for _, n := range []*crs.Notification{
+					{SubscriptionID: "s1", ResourceType: "EpisodeOfCare", ResourceID: "pw1"},
+					{SubscriptionID: "s1", ResourceType: "EpisodeOfCare", ResourceID: "pw1"},
+					{SubscriptionID: "s2", ResourceType: "EpisodeOfCare", ResourceID: "pw1"},
+					{SubscriptionID: "s1", ResourceType: "Observation", ResourceID: "o1", Version: 2},
+					{SubscriptionID: "s1", ResourceType: "Observation", ResourceID: "o1", Version: 3},
+				} {
+					if err := tx.QueueNotification(n); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		command()
+		for sub, want := range map[string]int{"s1": 3, "s2": 1} {
+			if n, err := db.PendingNotifications(ctx, a.OrgID, sub); err != nil || n != want {
+				t.Errorf("after one command %s has %d waiting (%v), want %d", sub, n, err, want)
+			}
+		}
+		command()
+		if n, _ := db.PendingNotifications(ctx, a.OrgID, "s1"); n != 6 {
+			t.Errorf("after two commands s1 has %d waiting, want 6", n)
+		}
+	})
+}

@@ -39,6 +39,10 @@ type Tx struct {
 	// PostgreSQL (a deadlock, a serialization failure, a unique key met
 	// at its commit).
 	again bool
+	// notified are the notifications of records (of no version) the
+	// command has queued, by subscription, type and id: a command of
+	// several events that each change a record queues it once.
+	notified map[[3]string]bool
 	// heads are the audit chain heads the transaction has locked, by
 	// trust (PostgreSQL; see audit_chain.go).
 	heads map[string]*auditHead
