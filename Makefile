@@ -14,7 +14,7 @@ GO ?= go
 ## resends, the read cache, conditional writes, Bulk export, the live
 ## board) run raced on their own, and every other package is raced whole.
 WHOLE = ./cmd/crs/ ./demo/ ./fhir/ ./store/ ./web/ ./interfaces/ ./report/
-RACED = TestReadCache|Concurrent|TestBulkExport|TestAuditChain|TestLoadKeepsOthersForeignKeys|TestDryRunLeavesNothing|TestNumbering|TestAnsweredOnlyAfterSync|TestCommandsWhileSyncingShareACommit|TestBatchRun|TestBatchNumbersRunOn|TestBufferedEventsKeepSavepoints|TestReadsAppended|TestWriteGuarantees|TestReadAuditsWrittenWithoutWrites|TestDeadlockRetried|TestGroupCommitIsolatesCommands|TestWriteTimingsAddUp|TestPooled|TestLive|TestFeedOrder
+RACED = TestReadCache|Concurrent|OtherProcess|TestBulkExport|TestAuditChain|TestLoadKeepsOthersForeignKeys|TestDryRunLeavesNothing|TestNumbering|TestAnsweredOnlyAfterSync|TestCommandsWhileSyncingShareACommit|TestBatchRun|TestBatchNumbersRunOn|TestBufferedEventsKeepSavepoints|TestReadsAppended|TestWriteGuarantees|TestReadAuditsWrittenWithoutWrites|TestDeadlockRetried|TestGroupCommitIsolatesCommands|TestWriteTimingsAddUp|TestPooled|TestLive|TestFeedOrder
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e '/cmd/crs$$' -e '/demo$$' -e '/fhir$$' -e '/store$$' -e '/web$$' -e '/interfaces$$' -e '/report$$')

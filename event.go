@@ -30,6 +30,16 @@ const (
 	EventUserAdded         = "user.created"
 )
 
+// EventCachesStale and EventCachesHeard are told to the OnCommit
+// listeners, never stored. Stale: changes may be made that they will not
+// be told of one by one (another process's, while its notices cannot be
+// heard), so whatever they keep of the record is to be forgotten and
+// nothing kept until Heard: they are told of every change again.
+const (
+	EventCachesStale = "caches.stale"
+	EventCachesHeard = "caches.heard"
+)
+
 // PatientsLoaded is the data of an EventPatientsLoaded event: the ids of
 // the patients the batch registered, in the order loaded, and the range
 // of hospital numbers they were given.

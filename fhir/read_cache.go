@@ -39,6 +39,9 @@ type readCache struct {
 	// byPatient lists the keys of a patient's entries, so an event about
 	// the patient forgets them all.
 	byPatient map[string]map[readKey]bool
+	// off says nothing is to be kept: changes may be made unheard
+	// (crs.EventCachesStale).
+	off bool
 }
 
 // readKey names one cached representation: a PMI Patient (Type
@@ -107,7 +110,7 @@ func (c *readCache) get(k readKey) (*servedEntry, bool) {
 func (c *readCache) put(gen uint64, k readKey, e *servedEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || c.off {
 		return
 	}
 	if old, ok := c.m[k]; ok {
@@ -151,6 +154,11 @@ func (c *readCache) committed(ev *crs.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	if ev.Type == crs.EventCachesStale || ev.Type == crs.EventCachesHeard {
+		c.m, c.byPatient, c.bytes = map[readKey]*servedEntry{}, map[string]map[readKey]bool{}, 0
+		c.off = ev.Type == crs.EventCachesStale
+		return
+	}
 	if ev.PatientID != "" {
 		for k := range c.byPatient[ev.PatientID] {
 			c.drop(k)

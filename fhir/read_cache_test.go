@@ -197,3 +197,41 @@ func TestPatientReadAuditedOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestReadCacheOtherProcess: two crs processes on one PostgreSQL
+// database (two stores on one schema, a FHIR server on each): a patient
+// read through one and then changed through the other is read through
+// the first as it now stands, once the other's notice of the change has
+// arrived, not as that first read kept it.
+func TestReadCacheOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	dbs := storetest.OpenProcesses(t, 2)
+	here, there := dbs[0], dbs[1]
+	f := start(t, here, nil, nil)
+	f.server.Patients = store.NewPatientService(here)
+	clerk := f.trustA.Actor(crs.RoleClerk)
+	p := &crs.Patient{FamilyName: "Cache", GivenName: "Ann", BirthDate: crs.NewDate(1970, 1, 1), Gender: "2"}
+	if err := store.NewPatientService(there).RegisterPatient(ctx, clerk, p); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // read twice: kept, and served as kept
+		if r := f.a.do("GET", "/fhir/Patient/"+p.ID, ""); r.status != 200 || !strings.Contains(string(r.body), `"Ann"`) {
+			t.Fatalf("read: %d %s", r.status, r.body)
+		}
+	}
+	p.GivenName = "Anne"
+	if err := store.NewPatientService(there).UpdatePatient(ctx, clerk, p); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second) // the notice takes a round trip's time; this is a guard, long past it
+	for {
+		r := f.a.do("GET", "/fhir/Patient/"+p.ID, "")
+		if r.status == 200 && strings.Contains(string(r.body), `"Anne"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a patient changed through the other process is still read as kept: %d %s", r.status, r.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

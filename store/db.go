@@ -44,6 +44,25 @@ type DB struct {
 	auditFlush chan chan struct{}
 	stop       chan struct{}
 	done       chan struct{}
+	// origin names this process's notices of its changes, on changes,
+	// the database's channel of them; listenDone is closed when the
+	// listener ends, and listening is told each time it listens
+	// (PostgreSQL; pg_changes.go).
+	origin, changes string
+	listenDone      chan struct{}
+	listening       chan struct{}
+	// deaf says the process does not hear other processes' notices
+	// now: the settings are then read afresh, not kept.
+	deaf atomic.Bool
+	// notices is the connection the notices of this process's changes
+	// go on; noticeEvents and noticeSettings are what waits to go,
+	// noticeWake wakes the sender, noticeDone is closed when it ends.
+	notices        *sql.DB
+	noticeMu       sync.Mutex
+	noticeEvents   [][4]string
+	noticeSettings bool
+	noticeWake     chan struct{}
+	noticeDone     chan struct{}
 	// chainWake wakes the chainer of the pool (audit_chainer.go), which
 	// closes chainDone when it ends; chainMu makes it one at a time.
 	chainWake chan struct{}
@@ -208,6 +227,40 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.numbers = sql.OpenDB(numbers)
 		db.numbers.SetMaxOpenConns(2)
 		db.numbers.SetMaxIdleConns(2)
+		// Other processes' change notices: the channel is the schema's.
+		var schema string
+		if err := db.write.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			db.write.Close()
+			db.numbers.Close()
+			return nil, fmt.Errorf("read the schema: %w", err)
+		}
+		cfg, err := pgConfig(conn)
+		if err != nil {
+			db.write.Close()
+			db.numbers.Close()
+			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
+		}
+		db.origin, db.changes = crs.NewID(), "crs_changes_"+schema
+		if len(db.changes) > 63 { // PostgreSQL's longest name
+			db.changes = db.changes[:63]
+		}
+		db.listenDone, db.listening = make(chan struct{}), make(chan struct{}, 1)
+		db.deaf.Store(true) // until it listens
+		// The notices' own connection, whose commits (of a notice
+		// alone) need not wait for the disk.
+		notices, err := newPGNumberingConnector(conn)
+		if err != nil {
+			db.write.Close()
+			db.numbers.Close()
+			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
+		}
+		db.notices = sql.OpenDB(notices)
+		db.notices.SetMaxOpenConns(1)
+		db.notices.SetMaxIdleConns(1)
+		db.noticeWake, db.noticeDone = make(chan struct{}, 1), make(chan struct{})
+		go db.listenChanges(cfg)
+		go db.sendNotices()
+		go db.forgetInTime()
 	}
 	if db.pooled() {
 		go db.auditLoop()
@@ -232,6 +285,10 @@ func (db *DB) Close() error {
 		db.writing.Unlock()
 		if db.pooled() {
 			<-db.chainDone
+			<-db.listenDone
+			<-db.noticeDone
+			db.sendQueuedNotices() // those of the commands that were in flight
+			db.notices.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if cerr := db.chainCommitted(ctx); cerr != nil {
 				db.Logger.Error("chain audit records", "err", cerr)

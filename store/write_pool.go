@@ -75,6 +75,7 @@ func (db *DB) writePooled(ctx context.Context, a crs.Actor, fn func(crs.Tx) erro
 			db.resourcesCreated(t.created)
 			db.patientsRegistered(t.registered)
 			db.tell(t.events)
+			db.noticeChanges(t)
 			db.afterClinicalWrites(ctx, a, t.refusals, t.related, true)
 			return nil
 		}
@@ -487,6 +488,10 @@ func (c *settingsCache) forget() {
 // the settings reads its own, uncommitted, settings afresh and keeps
 // nothing.
 func cachedSetting[V any](tx *Tx, key string, read func() (V, bool, error)) (V, error) {
+	if tx.db.deaf.Load() { // another process's change could not be heard of
+		got, _, err := read()
+		return got, err
+	}
 	v, gen, ok := tx.db.settings.get(key)
 	if ok && !tx.settingsChanged {
 		return v.(V), nil

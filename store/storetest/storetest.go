@@ -265,3 +265,27 @@ func Incompressible(seed uint32, n int) string {
 	}
 	return string(b)
 }
+
+// OpenProcesses opens n stores on one new PostgreSQL schema, as n crs
+// processes on one database are, each listening for the others' change
+// notices; it skips the test when CRS_TEST_POSTGRES is not set.
+func OpenProcesses(t *testing.T, n int) []*store.DB {
+	t.Helper()
+	dsn := PostgresDSN(t)
+	var out []*store.DB
+	for range n {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		wait, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = db.WaitListening(wait)
+		cancel()
+		if err != nil {
+			t.Fatalf("not listening for other processes' changes: %v", err)
+		}
+		out = append(out, db)
+	}
+	return out
+}
