@@ -227,40 +227,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.numbers = sql.OpenDB(numbers)
 		db.numbers.SetMaxOpenConns(2)
 		db.numbers.SetMaxIdleConns(2)
-		// Other processes' change notices: the channel is the schema's.
-		var schema string
-		if err := db.write.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		if err := db.startChanges(ctx, conn); err != nil {
 			db.write.Close()
 			db.numbers.Close()
-			return nil, fmt.Errorf("read the schema: %w", err)
+			return nil, err
 		}
-		cfg, err := pgConfig(conn)
-		if err != nil {
-			db.write.Close()
-			db.numbers.Close()
-			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
-		}
-		db.origin, db.changes = crs.NewID(), "crs_changes_"+schema
-		if len(db.changes) > 63 { // PostgreSQL's longest name
-			db.changes = db.changes[:63]
-		}
-		db.listenDone, db.listening = make(chan struct{}), make(chan struct{}, 1)
-		db.deaf.Store(true) // until it listens
-		// The notices' own connection, whose commits (of a notice
-		// alone) need not wait for the disk.
-		notices, err := newPGNumberingConnector(conn)
-		if err != nil {
-			db.write.Close()
-			db.numbers.Close()
-			return nil, crs.Errorf(crs.EINVALID, "database: %s", err)
-		}
-		db.notices = sql.OpenDB(notices)
-		db.notices.SetMaxOpenConns(1)
-		db.notices.SetMaxIdleConns(1)
-		db.noticeWake, db.noticeDone = make(chan struct{}, 1), make(chan struct{})
-		go db.listenChanges(cfg)
-		go db.sendNotices()
-		go db.forgetInTime()
 	}
 	if db.pooled() {
 		go db.auditLoop()

@@ -160,7 +160,7 @@ func (db *DB) AllSubscriptions(ctx context.Context) ([]crs.TrustSubscription, er
 		var org string
 		res, err := scanResource(scanFunc(func(dest ...any) error { return r.Scan(append([]any{&org}, dest...)...) }))
 		return crs.TrustSubscription{OrgID: org, Resource: res}, err
-	}, `SELECT o.id, c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body
+	}, `SELECT o.id, `+prefixed("c.", resourceColumns)+`
 		FROM organisations o JOIN fhir_current c ON c.org_id = o.id AND c.type = 'Subscription' AND c.deleted = 0 ORDER BY o.id, c.id`)
 }
 

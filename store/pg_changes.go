@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,6 +56,40 @@ type changeNotice struct {
 	Origin   string      `json:"o"`
 	Settings bool        `json:"s,omitempty"`
 	Events   [][4]string `json:"e,omitempty"`
+}
+
+// startChanges starts, on PostgreSQL, the sending of this process's
+// change notices and the listening for the others': the channel is the
+// schema's.
+func (db *DB) startChanges(ctx context.Context, dsn string) error {
+	var schema string
+	if err := db.write.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("read the schema: %w", err)
+	}
+	cfg, err := pgConfig(dsn)
+	if err != nil {
+		return crs.Errorf(crs.EINVALID, "database: %s", err)
+	}
+	// The notices' own connection, whose commits (of a notice alone)
+	// need not wait for the disk, as numbering's do not.
+	notices, err := newPGNumberingConnector(dsn)
+	if err != nil {
+		return crs.Errorf(crs.EINVALID, "database: %s", err)
+	}
+	db.origin, db.changes = crs.NewID(), "crs_changes_"+schema
+	if len(db.changes) > 63 { // PostgreSQL's longest name
+		db.changes = db.changes[:63]
+	}
+	db.listenDone, db.listening = make(chan struct{}), make(chan struct{}, 1)
+	db.deaf.Store(true) // until it listens
+	db.notices = sql.OpenDB(notices)
+	db.notices.SetMaxOpenConns(1)
+	db.notices.SetMaxIdleConns(1)
+	db.noticeWake, db.noticeDone = make(chan struct{}, 1), make(chan struct{})
+	go db.listenChanges(cfg)
+	go db.sendNotices()
+	go db.forgetInTime()
+	return nil
 }
 
 // noticeChanges queues, once a command has committed (PostgreSQL), the

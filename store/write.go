@@ -253,11 +253,7 @@ const auditLinger = 10 * time.Millisecond
 // clients a millisecond. The queue says when it holds a batch
 // (queueAudit).
 func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
-	select {
-	case <-db.auditFull: // said of a queue since taken
-	default:
-	}
-	if len(audits)+len(db.auditBuf) < 4*maxBatch {
+	if !db.auditsGathered(len(audits)) {
 		t := time.NewTimer(auditLinger)
 		defer t.Stop()
 		select {
@@ -269,6 +265,17 @@ func (db *DB) linger(audits []*crs.AuditRecord) ([]*job, []*crs.AuditRecord) {
 		}
 	}
 	return db.gather(nil, audits)
+}
+
+// auditsGathered reports whether a full batch of read-audit records is
+// waiting, taken (the held ones) and queued, and takes back the queue's
+// word that it held one, said of a queue since taken.
+func (db *DB) auditsGathered(held int) bool {
+	select {
+	case <-db.auditFull:
+	default:
+	}
+	return held+len(db.auditBuf) >= 4*maxBatch
 }
 
 // gather adds to a batch the commands and audit records already waiting,

@@ -330,11 +330,7 @@ func (db *DB) auditLoop() {
 // for every dozen reads at one client, and PostgreSQL's backends spent
 // on them the processor the reads waited for.
 func (db *DB) awaitAudits() (flushed chan struct{}) {
-	select {
-	case <-db.auditFull: // said of a queue since taken
-	default:
-	}
-	if len(db.auditBuf) >= 4*maxBatch {
+	if db.auditsGathered(0) {
 		return nil
 	}
 	t := time.NewTimer(auditLinger)
