@@ -168,6 +168,9 @@ type schemaElement struct {
 	typ    string
 	codes  []string // for a code bound to a required value set, its codes
 	object *schemaType
+	// choice, for one type of a choice element (valueQuantity), is the
+	// choice's name (value): an object holds one type of it at most.
+	choice string
 }
 
 type valueKind uint8
@@ -207,7 +210,11 @@ func schemaTypeOf(def string) *schemaType {
 func init() {
 	for path, el := range elementsByPath {
 		i := strings.LastIndexByte(path, '.')
-		schemaTypeOf(path[:i]).elements[path[i+1:]] = &schemaElement{el: el, primitive: len(el.Types) > 0 && isPrimitive[el.Types[0]]}
+		e := &schemaElement{el: el, primitive: len(el.Types) > 0 && isPrimitive[el.Types[0]]}
+		if el.Choice && len(el.Types) > 0 {
+			e.choice = strings.TrimSuffix(path[i+1:], upperFirst(el.Types[0]))
+		}
+		schemaTypeOf(path[:i]).elements[path[i+1:]] = e
 	}
 	for parent, names := range requiredOf {
 		st := schemaTypeOf(parent)
@@ -335,20 +342,37 @@ func (v *validator) object(obj map[string]any, st *schemaType, isRoot bool) {
 			}
 		}
 	}
+	// The types of choice elements met so far (valueQuantity, or its
+	// _valueQuantity): a second type of one choice is refused, R4's
+	// value[x] being one value of one type.
+	chosen := make([]string, 0, 8)
 	for k, val := range obj {
 		if isRoot && k == "resourceType" {
 			continue
 		}
+		name := k
+		if len(k) > 1 && k[0] == '_' {
+			name = k[1:]
+		}
+		e := st.elements[name]
+		if e != nil && e.choice != "" {
+			for _, c := range chosen {
+				if c != name && st.elements[c].choice == e.choice {
+					v.failAt(v.at()+"."+max(c, name), "%s[x] is a choice of one type, and %s has two: %s and %s", e.choice, v.at(), min(c, name), max(c, name))
+				}
+			}
+			chosen = append(chosen, name)
+		}
 		back := v.into(k)
-		v.member(obj, st, k, val)
+		v.member(obj, st, k, val, e)
 		v.path = v.path[:back]
 	}
 }
 
-// member validates the element k of obj, at the path.
-func (v *validator) member(obj map[string]any, st *schemaType, k string, val any) {
+// member validates the element k of obj, at the path; e is st's element
+// of that name (of k less its _ for a primitive extension), nil for none.
+func (v *validator) member(obj map[string]any, st *schemaType, k string, val any, e *schemaElement) {
 	if strings.HasPrefix(k, "_") && len(k) > 1 {
-		e := st.elements[k[1:]]
 		if e == nil || !e.primitive {
 			v.fail("%s is not a primitive element of %s, so it cannot have %s", k[1:], st.def, k)
 			return
@@ -356,7 +380,6 @@ func (v *validator) member(obj map[string]any, st *schemaType, k string, val any
 		v.primitiveExtension(val, e)
 		return
 	}
-	e := st.elements[k]
 	if e == nil {
 		v.fail("%s is not an element of %s in FHIR R4", k, st.def)
 		return

@@ -25,6 +25,9 @@ func TestValidateRefusesUnknownElements(t *testing.T) {
 		{"extension on a repeated definition", `{"resourceType":"ClaimResponse","_adjudication":{}}`, "ClaimResponse._adjudication"},
 		{"unknown resource type", `{"resourceType":"Patience"}`, "resourceType"},
 		{"contained resource checked", `{"resourceType":"Patient","contained":[{"resourceType":"Organization","nom":"x"}]}`, "Patient.contained[0].nom"},
+		{"two types of one choice", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueCodeableConcept":{"text":"cc"},"valueQuantity":{"value":1}}`, "Observation.valueQuantity"},
+		{"two types of a nested choice", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"component":[{"code":{"text":"y"},"valueString":"a","_valueBoolean":{"id":"b"}}]}`, "Observation.component[0].valueString"},
+		{"two types of a contained resource's choice", `{"resourceType":"Patient","contained":[{"resourceType":"Condition","subject":{"reference":"#p"},"onsetDateTime":"2026-01-01","onsetString":"last year"}]}`, "Patient.contained[0].onsetString"},
 		{"integer with a fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, "Patient.multipleBirthInteger"},
 	}
 	for _, tc := range tests {
@@ -57,6 +60,10 @@ func TestDecodeKeepsWhatWasSent(t *testing.T) {
 	p := `{"resourceType":"Patient","birthDate":"1970-01-01","_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-01-01T10:30:00Z"}]},"name":[{"given":["Ann",null],"_given":[null,{"extension":[{"url":"http://example.org/x","valueString":"y"}]}]}]}`
 	if _, err := Decode([]byte(p)); err != nil {
 		t.Errorf("primitive extensions refused: %v", err)
+	}
+	one := `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueString":"a","_valueString":{"id":"v"},"effectiveDateTime":"2026-01-01"}`
+	if _, err := Decode([]byte(one)); err != nil {
+		t.Errorf("a choice's value with its primitive extension refused: %v", err)
 	}
 }
 
