@@ -210,8 +210,10 @@ func ukcoreExamples(t *testing.T) (files, lines []string) {
 // from XML to JSON by the fhir npm package (blackbox/xml2json.js), is
 // written with PUT [type]/[id] and read back the same, but for its meta;
 // an AuditEvent is refused, the audit trail being written only by the
-// accesses it records, and the active Subscription, whose criteria name
-// no parameter of R4, is refused, then kept with status off.
+// accesses it records, the active Subscription, whose criteria name
+// no parameter of R4, is refused, then kept with status off, and the
+// Condition whose extension has two values is refused, then kept with
+// one.
 func TestUKCoreExamples(t *testing.T) {
 	files, lines := ukcoreExamples(t)
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
@@ -237,6 +239,19 @@ func TestUKCoreExamples(t *testing.T) {
 				res["status"] = "off"
 				off, _ := json.Marshal(res)
 				line = string(off)
+			}
+			if name == "Extension-UKCore-ConditionEpisode-Example.xml" {
+				// The example's extension has a value of two types
+				// (valueCode and valueCodeableConcept), where R4's
+				// Extension.value[x] is one: refused, naming the second;
+				// with the code alone, a record like any other.
+				if r := f.a.do("PUT", "/fhir/"+typ+"/"+id, line); r.status != 400 || !strings.Contains(string(r.body), `"expression":["Condition.extension[0].valueCodeableConcept"]`) {
+					t.Errorf("%s: PUT with two values of one extension: %d %.300s, want 400 naming the second", name, r.status, r.body)
+				}
+				ext := res["extension"].([]any)[0].(map[string]any)
+				delete(ext, "valueCodeableConcept")
+				one, _ := json.Marshal(res)
+				line = string(one)
 			}
 			r := f.a.do("PUT", "/fhir/"+typ+"/"+id, line)
 			if typ == "AuditEvent" {
