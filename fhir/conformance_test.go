@@ -3,6 +3,7 @@ package fhir_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,17 @@ func hypertension(t *testing.T, c *client, n int) {
 	}
 }
 
+// annWithPulses registers Ann Smith (NHS number 9990000018, born
+// 1970-05-01) with two heart rates, and returns her id.
+func annWithPulses(t *testing.T, c *client) string {
+	t.Helper()
+	pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Smith","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+	for _, v := range []string{"70", "72"} {
+		create(t, c, "Observation", fmt.Sprintf(observation, pid, "2026-03-02T08:30:00Z", v))
+	}
+	return pid
+}
+
 // TestSearchCountZero: _count=0 asks for the number of matches and no
 // resources, from the resource store and from the typed core alike, with
 // no next link to follow.
@@ -38,10 +50,7 @@ func TestSearchCountZero(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
 		c := f.a
-		pid := create(t, c, "Patient", `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],"name":[{"family":"Smith","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
-		for _, v := range []string{"70", "72"} {
-			create(t, c, "Observation", fmt.Sprintf(observation, pid, "2026-03-02T08:30:00Z", v))
-		}
+		pid := annWithPulses(t, c)
 		for _, tc := range []struct{ path, total string }{
 			{"/fhir/Observation?_count=0", "2"},
 			{"/fhir/Observation?subject=Patient/" + pid + "&_count=0&_include=Observation:subject", "2"},
@@ -433,9 +442,9 @@ func TestSummary(t *testing.T) {
 }
 
 // TestUnknownSearchParameter: a parameter the server does not know is
-// refused, unless Prefer: handling=lenient asks for it to be left out of
-// the search and its self link. A known parameter's bad value or
-// modifier is refused either way.
+// left out of the search and its self link, and named in an outcome
+// entry, unless Prefer: handling=strict asks for it to be refused. A
+// known parameter's bad value or modifier is refused either way.
 func TestUnknownSearchParameter(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
@@ -447,18 +456,47 @@ func TestUnknownSearchParameter(t *testing.T) {
 		}
 		m := r.json(t)
 		self := m["link"].([]any)[0].(map[string]any)["url"].(string)
-		if es, _ := m["entry"].([]any); len(es) != 1 || strings.Contains(self, "foo") || strings.Contains(self, "_query") || !strings.Contains(self, "subject=") {
-			t.Errorf("lenient: %d entries, self %s; want 1 and the self link without foo and _query", len(es), self)
+		if es, _ := m["entry"].([]any); len(es) != 2 || strings.Contains(self, "foo") || strings.Contains(self, "_query") || !strings.Contains(self, "subject=") {
+			t.Errorf("lenient: %d entries, self %s; want the match and the outcome, and the self link without foo and _query", len(es), self)
 		}
 		for _, path := range []string{"/fhir/Condition?code:frobnicate=x", "/fhir/Condition?onset-date=notadate", "/fhir/Condition?_count=x"} {
 			if r := c.do("GET", path, "", "Prefer", "handling=lenient"); r.status != 400 || !isOutcome(r) {
 				t.Errorf("%s, lenient: %d %s, want 400", path, r.status, r.body)
 			}
 		}
-		for _, prefer := range []string{"", "handling=strict"} {
-			if r := c.do("GET", "/fhir/Condition?foo=bar", "", "Prefer", prefer); r.status != 400 || !isOutcome(r) {
-				t.Errorf("unknown parameter, Prefer %q: %d %s, want 400", prefer, r.status, r.body)
+		if r := c.do("GET", "/fhir/Condition?foo=bar", "", "Prefer", "handling=strict"); r.status != 400 || !isOutcome(r) {
+			t.Errorf("unknown parameter, Prefer handling=strict: %d %s, want 400", r.status, r.body)
+		}
+		// Without a Prefer header the search is lenient, as R4 asks, and
+		// its searchset names what it left out in an outcome entry.
+		r = c.do("GET", "/fhir/Condition?subject=Patient/p1&foo=bar&_sort=nosuch", "")
+		if r.status != 200 {
+			t.Fatalf("unknown parameter, no Prefer: %d %s, want 200", r.status, r.body)
+		}
+		m = r.json(t)
+		var matches int
+		var warned []string
+		for _, e := range m["entry"].([]any) {
+			e := e.(map[string]any)
+			switch mode := e["search"].(map[string]any)["mode"]; mode {
+			case "match":
+				matches++
+			case "outcome":
+				for _, is := range e["resource"].(map[string]any)["issue"].([]any) {
+					is := is.(map[string]any)
+					warned = append(warned, fmt.Sprint(is["severity"], " ", is["expression"]))
+				}
 			}
+		}
+		if want := []string{"warning [_sort=nosuch (sorted by none)]", "warning [foo]"}; matches != 1 || !slices.Equal(warned, want) || fmt.Sprint(m["total"]) != "1" {
+			t.Errorf("unknown parameter, no Prefer: %d matches, total %v, outcome %q; want 1 match, total 1 and outcome %q", matches, m["total"], warned, want)
+		}
+		if self := linkOf(m, "self"); self != f.base+"/fhir/Condition?subject=Patient/p1" {
+			t.Errorf("unknown parameter, no Prefer: self link %s, want the search without foo and _sort", self)
+		}
+		r = c.do("GET", "/fhir?_type=Condition&foo=bar", "")
+		if es, _ := r.json(t)["entry"].([]any); r.status != 200 || len(es) != 2 {
+			t.Errorf("every type, unknown parameter, no Prefer: %d, %d entries, want 200 with the match and the outcome: %s", r.status, len(es), r.body)
 		}
 	})
 }
@@ -466,8 +504,9 @@ func TestUnknownSearchParameter(t *testing.T) {
 // TestContainedSearchParameters: R4's _contained and _containedType are
 // taken at their defaults (false, container) in a search of the resource
 // store, of the patient index, of a compartment and of every type; a
-// search inside contained resources is refused as not supported, and
-// left out when the client asks for lenient handling.
+// search inside contained resources is left out, an outcome entry saying
+// so, and refused as not supported when the client asks for strict
+// handling.
 func TestContainedSearchParameters(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
@@ -493,7 +532,7 @@ func TestContainedSearchParameters(t *testing.T) {
 		}
 		for _, path := range []string{"/fhir/Condition?_contained=true", "/fhir/Condition?_contained=both", "/fhir/Condition?_containedType=contained",
 			"/fhir/Patient?_contained=true", "/fhir/?_type=Condition&_contained=true", "/fhir/Condition?subject:Patient._contained=false"} {
-			r := c.do("GET", path, "")
+			r := c.do("GET", path, "", "Prefer", "handling=strict")
 			if r.status != 400 || !isOutcome(r) {
 				t.Errorf("%s: %d %s, want 400", path, r.status, r.body)
 			} else if code := r.json(t)["issue"].([]any)[0].(map[string]any)["code"]; !strings.Contains(path, ".") && code != "not-supported" {
@@ -504,8 +543,8 @@ func TestContainedSearchParameters(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("lenient: %d %s, want 200", r.status, r.body)
 		}
-		if es, _ := r.json(t)["entry"].([]any); len(es) != 1 {
-			t.Errorf("lenient _contained=true: %d entries, want 1", len(es))
+		if es, _ := r.json(t)["entry"].([]any); len(es) != 2 {
+			t.Errorf("lenient _contained=true: %d entries, want the match and the outcome", len(es))
 		}
 	})
 }
@@ -957,6 +996,42 @@ func TestSearchEscapedPipe(t *testing.T) {
 				}
 			case tc.want == "" && len(got) != 0, tc.want != "" && (len(got) != 1 || got[0] != tc.want):
 				t.Errorf("%s: %v, want [%s]", tc.q, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestSearchEmptyParameters: a parameter given with no value is ignored,
+// as R4 asks, on the resource store, the patient index and POST _search
+// alike, and the self link shows the search without it.
+func TestSearchEmptyParameters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		annWithPulses(t, c)
+		for _, tc := range []struct{ method, path, form, self, total string }{
+			{"GET", "/fhir/Observation?code=&_total=accurate", "", "/fhir/Observation?_total=accurate", "2"},
+			{"GET", "/fhir/Observation?code=&code=http://loinc.org|8867-4&_total=accurate", "", "/fhir/Observation?_total=accurate&code=http://loinc.org%7C8867-4", "2"},
+			{"GET", "/fhir/Patient?family=&birthdate=1970-05-01", "", "/fhir/Patient?birthdate=1970-05-01", "1"},
+			{"GET", "/fhir/Patient?family=&_total=accurate", "", "/fhir/Patient?_total=accurate", "1"},
+			{"POST", "/fhir/Observation/_search", "subject=&_total=accurate", "/fhir/Observation?_total=accurate", "2"},
+		} {
+			var r response
+			if tc.method == "POST" {
+				r = c.do("POST", tc.path, tc.form, "Content-Type", "application/x-www-form-urlencoded")
+			} else {
+				r = c.do("GET", tc.path, "")
+			}
+			if r.status != 200 {
+				t.Errorf("%s %s: status %d: %s, want 200", tc.method, tc.path, r.status, r.body)
+				continue
+			}
+			m := r.json(t)
+			if got := fmt.Sprint(m["total"]); got != tc.total {
+				t.Errorf("%s %s: total %s, want %s", tc.method, tc.path, got, tc.total)
+			}
+			if got := linkOf(m, "self"); got != f.base+tc.self {
+				t.Errorf("%s %s: self link %q, want %q", tc.method, tc.path, got, f.base+tc.self)
 			}
 		}
 	})

@@ -314,7 +314,7 @@ func TestXMLBundleAndOutcome(t *testing.T) {
 			{"/fhir/Patient?family=Example", "application/fhir+xml", 200, "Bundle"},
 			{"/fhir/Patient/xml-1/_history?_format=application/fhir%2Bxml", "", 200, "Bundle"},
 			{"/fhir/Patient/nobody", "application/fhir+xml", 404, "OperationOutcome"},
-			{"/fhir/Patient?unknown-parameter=1", "application/fhir+xml", 400, "OperationOutcome"},
+			{"/fhir/Patient?birthdate=notadate", "application/fhir+xml", 400, "OperationOutcome"},
 			{"/fhir/NotAType", "application/fhir+xml", 404, "OperationOutcome"},
 			{"/fhir/metadata", "application/fhir+xml", 200, "CapabilityStatement"},
 		} {

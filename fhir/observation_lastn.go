@@ -88,6 +88,9 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 		}
 	}
 	b.Link = append(b.Link, bundleLink{"self", base + "/" + typ + "/$lastn?" + linkQuery(self)})
+	if len(q.ignored) > 0 && !q.countOnly {
+		b.Entry = append(b.Entry, ignoredOutcome(typ, q.ignored))
+	}
 	if q.none {
 		if q.countOnly || q.total {
 			b.Total = intPtr(0)

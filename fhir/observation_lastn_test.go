@@ -221,10 +221,15 @@ func TestObservationLastN(t *testing.T) {
 				{"patient=" + p1 + "&_cursor=nonsense", "_cursor"},
 				{"patient=" + p1 + "&_cursor=WyJhIl0", "_cursor"},
 			} {
-				r := c.do("GET", "/fhir/Observation/$lastn?"+tc.q, "")
+				r := c.do("GET", "/fhir/Observation/$lastn?"+tc.q, "", "Prefer", "handling=strict")
 				if r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), `"expression":["`+tc.expr+`"]`) {
 					t.Errorf("$lastn?%s: %d %s, want 400 naming %s", tc.q, r.status, r.body, tc.expr)
 				}
+			}
+			// Without Prefer: handling=strict an unknown parameter is left
+			// out, an outcome entry naming it.
+			if r := c.do("GET", "/fhir/Observation/$lastn?patient="+p1+"&colour=red", ""); r.status != 200 || !strings.Contains(string(r.body), `"mode":"outcome"`) || !strings.Contains(string(r.body), `"expression":["colour"]`) {
+				t.Errorf("$lastn with colour=red: %d %s, want 200 with an outcome entry naming colour", r.status, r.body)
 			}
 			// Checked as a search of Observation: a token that may read
 			// only patients may not.

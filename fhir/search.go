@@ -57,6 +57,7 @@ type search struct {
 	lists      []string        // _list: the List resources whose items are searched (resolveSearch)
 	none       bool            // resolveSearch found that nothing can match (a List with no item of the type)
 	in         string          // the compartment searched in ("Encounter/123"), named by the paging links
+	ignored    []string        // the parameters a lenient search left out, named in its outcome entry
 }
 
 // linkPath is the address a search's paging links name: [base]/[type],
@@ -784,6 +785,21 @@ func unknown(key, format string, args ...any) error {
 // with paths to index, or a composite of such.
 func supported(p *SearchParam) bool {
 	return p.Type == "composite" || p.Type != "special" && len(p.Paths) > 0
+}
+
+// knownParamValues is knownParam of key given the values vs: R4's
+// _contained and _containedType are known at the values supported (their
+// defaults), another value left out as the parameter it is not.
+func knownParamValues(typ, key string, vs []string) bool {
+	if key == "_contained" || key == "_containedType" {
+		for _, v := range vs {
+			if containedParam(key, v) != nil {
+				return false
+			}
+		}
+		return true
+	}
+	return knownParam(typ, key)
 }
 
 // knownParam reports whether key names a parameter a search of typ

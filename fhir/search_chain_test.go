@@ -75,7 +75,7 @@ func TestSearchChaining(t *testing.T) {
 			"Observation?code.name=x",
 			"Patient?_has:Nope:patient:code=x",
 			"Patient?_has:Observation:code:code=x",
-			"Patient?_has:Observation:patient",
+			"Patient?_has:Observation:patient=x",
 			"Observation?subject._count=3",
 			"Observation?_elements=colour",
 		} {

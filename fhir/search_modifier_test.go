@@ -46,9 +46,24 @@ func foundAll(t *testing.T, c *client, path string) string {
 // whose diagnostics hold each of want.
 func refused(t *testing.T, c *client, path string, want ...string) {
 	t.Helper()
-	r := c.do("GET", path, "")
+	refusedPreferring(t, c, path, "", want...)
+}
+
+// strictlyRefused is refused of a search that asks to be refused what it
+// does not support (Prefer: handling=strict): a parameter not known, left
+// out without it.
+func strictlyRefused(t *testing.T, c *client, path string, want ...string) {
+	t.Helper()
+	refusedPreferring(t, c, path, "handling=strict", want...)
+}
+
+// refusedPreferring is refused with the request's Prefer header prefer
+// ("" for none).
+func refusedPreferring(t *testing.T, c *client, path, prefer string, want ...string) {
+	t.Helper()
+	r := c.do("GET", path, "", "Prefer", prefer)
 	if r.status != 400 || !isOutcome(r) {
-		t.Errorf("%s: %d %.300s, want 400 with an OperationOutcome", path, r.status, r.body)
+		t.Errorf("%s (Prefer %q): %d %.300s, want 400 with an OperationOutcome", path, prefer, r.status, r.body)
 		return
 	}
 	for _, w := range want {
@@ -308,7 +323,9 @@ func TestSearchContentAndText(t *testing.T) {
 		if n := total(t, c, "/fhir/Observation?_content=dizziness"); n != "3" {
 			t.Errorf("_summary=count of _content=dizziness: %v, want 3", n)
 		}
-		refused(t, c, "/fhir/Observation?_content=", "_content")
+		if n := total(t, c, "/fhir/Observation?_content="); n != "4" {
+			t.Errorf("_summary=count of _content= (no value, ignored): %v, want every Observation, 4", n)
+		}
 		refused(t, c, "/fhir/Patient?_content=dizziness", "_content", "not supported")
 	})
 }
@@ -370,18 +387,21 @@ func TestSearchList(t *testing.T) {
 }
 
 // TestSearchFilterRefused checks that _filter, which R4 leaves optional,
-// is refused with an OperationOutcome saying it is not supported, and
-// dropped when the client asks to be answered leniently.
+// is refused with an OperationOutcome saying it is not supported when
+// the client asks for strict handling, and otherwise left out, an
+// outcome entry saying so.
 func TestSearchFilterRefused(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := start(t, db, clock, nil)
 		c := f.a
-		r := c.do("GET", "/fhir/Observation?_filter="+url.QueryEscape(`status eq final`), "")
+		r := c.do("GET", "/fhir/Observation?_filter="+url.QueryEscape(`status eq final`), "", "Prefer", "handling=strict")
 		if r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), "_filter") || !strings.Contains(string(r.body), "not supported") || !strings.Contains(string(r.body), `"not-supported"`) {
 			t.Errorf("_filter: %d %s, want 400 saying it is not supported", r.status, r.body)
 		}
-		if r := c.do("GET", "/fhir/Observation?_filter=x", "", "Prefer", "handling=lenient"); r.status != 200 {
-			t.Errorf("_filter, lenient: %d %s", r.status, r.body)
+		for _, prefer := range []string{"handling=lenient", ""} {
+			if r := c.do("GET", "/fhir/Observation?_filter=x", "", "Prefer", prefer); r.status != 200 || !strings.Contains(string(r.body), `"mode":"outcome"`) {
+				t.Errorf("_filter, Prefer %q: %d %s, want 200 with an outcome entry", prefer, r.status, r.body)
+			}
 		}
 	})
 }

@@ -2,8 +2,10 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -51,6 +53,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	b.Link = append(b.Link, bundleLink{"self", linkURL(q.linkPath(r), self)})
+	if len(q.ignored) > 0 && !q.countOnly {
+		b.Entry = append(b.Entry, ignoredOutcome(q.query.Type, q.ignored))
+	}
 	if !q.countOnly {
 		// The first page: the search with the page size asked, from
 		// its start.
@@ -171,23 +176,33 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 // they name outside the resource store: the PMI's and the typed core's
 // chains, value sets and Lists.
 func (s *Server) prepareSearch(r *http.Request, p *Principal, typ string, vals url.Values) (*search, error) {
-	if prefer(r, "handling") == "lenient" {
-		// Asked to be lenient: a parameter this server does not know or
-		// support is left out, and the self link shows the search done
-		// without it. Without that it is refused (HAPI's default too), so
-		// that a misspelt parameter never widens a search of patients'
-		// records. A known parameter's bad value is refused either way.
-		for k := range vals {
-			if !knownParam(typ, k) {
+	var ignored []string
+	if lenient(r) {
+		// A parameter this server does not know or support is left out,
+		// as R4 asks unless the client asks for strict handling (a
+		// proxy or a browser's stack may add parameters of its own), and
+		// the self link shows the search done without it; so that a
+		// misspelt parameter never widens a search of patients' records
+		// unseen, the searchset says what was left out (ignoredOutcome).
+		// A known parameter's bad value is refused either way.
+		for k, vs := range vals {
+			if !knownParamValues(typ, k, vs) {
 				delete(vals, k)
+				ignored = append(ignored, k)
 			}
 		}
+		sorts := strings.Join(vals["_sort"], ",")
 		s.leniently(typ, vals)
+		if kept := strings.Join(vals["_sort"], ","); kept != sorts {
+			ignored = append(ignored, "_sort="+sorts+" (sorted by "+cmp.Or(kept, "none")+")")
+		}
 	}
 	q, err := parseSearchValues(typ, vals, s.Store.Now())
 	if err != nil {
 		return nil, err
 	}
+	slices.Sort(ignored)
+	q.ignored = ignored
 	if err := s.resolveQuery(r.Context(), p, q); err != nil {
 		return nil, err
 	}
@@ -474,8 +489,29 @@ func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// lenient reports whether a search leaves out the parameters it does
+// not know or support (R4's default), not asked to refuse them with
+// Prefer: handling=strict.
+func lenient(r *http.Request) bool { return prefer(r, "handling") != "strict" }
+
+// ignoredOutcome is the searchset's entry (search mode outcome) that
+// says which parameters a lenient search left out: a client that looks
+// at its matches alone still has them named beside.
+func ignoredOutcome(typ string, ignored []string) bundleEntry {
+	o := &Outcome{Status: http.StatusOK}
+	for _, k := range ignored {
+		o.Issues = append(o.Issues, Issue{Severity: "warning", Code: "not-supported", Expression: k,
+			Diagnostics: fmt.Sprintf("%s is not a search parameter of %s this server supports: the search was done without it (Prefer: handling=strict refuses it)", k, cmp.Or(typ, "every type"))})
+	}
+	return bundleEntry{Resource: o.JSON(), Search: &entrySearch{Mode: "outcome"}}
+}
+
 // searchValues is a search's parameters: of the URL, and of the form
-// body of POST _search.
+// body of POST _search. A parameter given with no value (family=) is
+// left out, as R4 asks: an empty parameter is not an error, it is
+// ignored (an interface's template that fills some of its parameters
+// searches by those it filled), and the self link shows the search
+// without it.
 func searchValues(r *http.Request) (url.Values, error) {
 	vals := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -484,6 +520,15 @@ func searchValues(r *http.Request) (url.Values, error) {
 		}
 		for k, vs := range r.PostForm {
 			vals[k] = append(vals[k], vs...)
+		}
+	}
+	for k, vs := range vals {
+		if slices.Contains(vs, "") {
+			if vs = slices.DeleteFunc(vs, func(v string) bool { return v == "" }); len(vs) == 0 {
+				delete(vals, k)
+			} else {
+				vals[k] = vs
+			}
 		}
 	}
 	return vals, nil

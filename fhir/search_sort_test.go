@@ -38,6 +38,9 @@ func pages(t *testing.T, c *client, first string, header ...string) []string {
 		b := r.json(t)
 		es, _ := b["entry"].([]any)
 		for _, e := range es {
+			if s, _ := e.(map[string]any)["search"].(map[string]any); s != nil && s["mode"] == "outcome" {
+				continue // what a lenient search left out
+			}
 			res := e.(map[string]any)["resource"].(map[string]any)
 			id := res["id"].(string)
 			if seen[id] {
@@ -276,7 +279,7 @@ func TestSortTypedCore(t *testing.T) {
 		t.Run("unknown key", func(t *testing.T) {
 			for _, q := range []string{"Encounter?patient=Patient/" + pid + "&_sort=date,nosuch", "Patient?family=sortby&_sort=telecom", "Appointment?patient=Patient/" + pid + "&_sort=-nosuch",
 				"Observation?subject=Patient/" + pid + "&_sort=code-value-quantity", "Location?_sort=near"} {
-				r := c.do("GET", "/fhir/"+q, "")
+				r := c.do("GET", "/fhir/"+q, "", "Prefer", "handling=strict")
 				key := strings.TrimPrefix(q[strings.LastIndexAny(q, ",=")+1:], "-")
 				if r.status != 400 || !strings.Contains(string(r.body), key) || !strings.Contains(string(r.body), "OperationOutcome") {
 					t.Errorf("%s: %d %s, want 400 naming %s", q, r.status, r.body, key)

@@ -64,15 +64,18 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 	if in != "" {
 		prefix, base = in+"/", base+"/"+in+"/*"
 	}
-	lenient := prefer(r, "handling") == "lenient"
+	leave := lenient(r)
+	var ignored []string
 	for k := range vals {
 		if err := systemParam(types, vals, k, in); err != nil {
-			if !lenient || !errors.As(err, new(unknownParam)) {
+			if !leave || !errors.As(err, new(unknownParam)) {
 				return err
 			}
 			delete(vals, k)
+			ignored = append(ignored, k)
 		}
 	}
+	slices.Sort(ignored)
 	count := defaultCount
 	if v := vals.Get("_count"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -114,6 +117,9 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 		first.Del("_cursor")
 		first.Del("_offset")
 		b.Link = append(b.Link, bundleLink{"first", linkURL(base, first)})
+		if len(ignored) > 0 {
+			b.Entry = append(b.Entry, ignoredOutcome("", ignored))
+		}
 	}
 	if countOnly || vals.Has("_total") && vals.Get("_total") != "none" {
 		total := 0

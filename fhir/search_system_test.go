@@ -148,21 +148,25 @@ func TestSystemSearch(t *testing.T) {
 			{"_offset without _sort", "/fhir?_type=Condition,Observation&_offset=2", "_offset"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				r := c.do("GET", tc.path, "")
+				r := c.do("GET", tc.path, "", "Prefer", "handling=strict")
 				if r.status != 400 || !isOutcome(r) || !strings.Contains(string(r.body), tc.names) {
 					t.Errorf("%d %s; want 400, an OperationOutcome naming %s", r.status, r.body, tc.names)
 				}
 			})
 		}
-		// Asked to be lenient, an unknown parameter is left out of the
-		// search and its self link; a bad value is refused still.
-		r := c.do("GET", "/fhir?_type=Condition,AllergyIntolerance&_lastUpdated=gt2026-02-01&foo=bar", "", "Prefer", "handling=lenient")
-		if r.status != 200 {
-			t.Fatalf("lenient: %d %s", r.status, r.body)
-		}
-		self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string)
-		if es, _ := r.json(t)["entry"].([]any); len(es) != 2 || strings.Contains(self, "foo") {
-			t.Errorf("lenient: %d entries, self %s; want 2 and no foo", len(es), self)
+		// Lenient, as without Prefer: handling=strict, an unknown
+		// parameter is left out of the search and its self link, an
+		// outcome entry naming it; a bad value is refused still.
+		for _, prefer := range []string{"handling=lenient", ""} {
+			r := c.do("GET", "/fhir?_type=Condition,AllergyIntolerance&_lastUpdated=gt2026-02-01&foo=bar", "", "Prefer", prefer)
+			if r.status != 200 {
+				t.Fatalf("Prefer %q: %d %s", prefer, r.status, r.body)
+			}
+			self := r.json(t)["link"].([]any)[0].(map[string]any)["url"].(string)
+			es, _ := r.json(t)["entry"].([]any)
+			if len(es) != 3 || strings.Contains(self, "foo") || !strings.Contains(string(r.body), `"expression":["foo"]`) {
+				t.Errorf("Prefer %q: %d entries, self %s; want the 2 matches and an outcome naming foo, and no foo in the self link", prefer, len(es), self)
+			}
 		}
 		if r := c.do("GET", "/fhir?_lastUpdated=yesterday", "", "Prefer", "handling=lenient"); r.status != 400 {
 			t.Errorf("lenient, a bad value: %d, want 400", r.status)

@@ -212,7 +212,7 @@ func TestRESTCore(t *testing.T) {
 			{"GET", "/fhir/Observation?colour=red", 400},
 			{"GET", "/fhir/Observation?date=yesterday", 400},
 		} {
-			if r := c.do(tc.method, tc.path, ""); r.status != tc.status || !isOutcome(r) {
+			if r := c.do(tc.method, tc.path, "", "Prefer", "handling=strict"); r.status != tc.status || !isOutcome(r) {
 				t.Errorf("%s %s: %d %s, want %d OperationOutcome", tc.method, tc.path, r.status, r.body, tc.status)
 			}
 		}
