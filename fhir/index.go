@@ -244,6 +244,23 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 		for _, s := range strings_(v) {
 			rows = append(rows, crs.ResourceIndexRow{Param: param, Code: s, Text: Fold(s)})
 		}
+		// The later parts of a family name of several (Carreno Quinones,
+		// Smythe-Jones) are searched independently, as R4 asks: a row of
+		// each, its text alone, which no :exact search and no sort reads
+		// (their code is empty).
+		family, _ := v.(string)
+		if m, ok := v.(map[string]any); ok {
+			family, _ = m["family"].(string)
+		} else if param != "family" {
+			family = ""
+		}
+		if parts := familyParts(family); len(parts) > 1 {
+			for _, p := range parts[1:] {
+				if t := Fold(p); t != "" {
+					rows = append(rows, crs.ResourceIndexRow{Param: param, Text: t})
+				}
+			}
+		}
 		return rows
 	case "reference":
 		o, ok := v.(map[string]any)
@@ -398,6 +415,14 @@ func strings_(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// familyParts are the parts of a family name, hyphenated or spaced.
+func familyParts(family string) []string {
+	if !strings.ContainsAny(family, " -\t") {
+		return nil
+	}
+	return strings.FieldsFunc(family, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
 }
 
 // Fold is how strings are compared in a search: lower case, accents

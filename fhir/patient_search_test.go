@@ -74,6 +74,71 @@ func TestPatientSearchByAnyName(t *testing.T) {
 	})
 }
 
+// TestPatientSearchFamilyParts: the parts of a family name of several,
+// spaced or hyphenated, are searched independently (as R4 asks of a
+// search by family name), by the patient index and by the resource
+// store, with a date of birth or without; :exact takes the whole name,
+// and a sort by name takes it whole too.
+func TestPatientSearchFamilyParts(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		mk := func(typ, body string) string {
+			t.Helper()
+			r := c.do("POST", "/fhir/"+typ, body)
+			if r.status != 201 {
+				t.Fatalf("create %s: %d %s", typ, r.status, r.body)
+			}
+			return r.json(t)["id"].(string)
+		}
+		maria := mk("Patient", `{"resourceType":"Patient","name":[{"family":"Carreno Quinones","given":["Maria"]}],"gender":"female","birthDate":"1981-03-03"}`)
+		ann := mk("Patient", `{"resourceType":"Patient","name":[{"family":"Smythe-Jones","given":["Ann"]}],"gender":"female","birthDate":"1970-05-01"}`)
+		jones := mk("Patient", `{"resourceType":"Patient","name":[{"family":"Jones","given":["Bob"]}],"gender":"male","birthDate":"1960-07-08"}`)
+		ids := func(q string) string {
+			t.Helper()
+			got := c.searchIDs(t, "/fhir/Patient?"+q)
+			slices.Sort(got)
+			return strings.Join(got, ",")
+		}
+		both := []string{ann, jones}
+		slices.Sort(both)
+		for _, tc := range []struct{ q, want string }{
+			{"family=quinones", maria},
+			{"family=QUIN", maria},
+			{"family=carreno", maria},
+			{"family=carreno%20quinones", maria},
+			{"family=quinones&given=maria", maria},
+			{"family=quinones&birthdate=1981-03-03", maria},
+			{"name=quinones", maria},
+			{"family=jones", strings.Join(both, ",")},
+			{"family=jones&given=ann", ann},
+			{"family=jones&birthdate=1970-05-01", ann},
+			{"name=jones&gender=female", ann},
+			{"family:exact=Quinones", ""},
+			{"family:exact=Smythe-Jones", ann},
+			{"family=nones", ""},
+		} {
+			if got := ids(tc.q); got != tc.want {
+				t.Errorf("Patient?%s = [%s], want [%s]", tc.q, got, tc.want)
+			}
+		}
+		// The resource store's names: a RelatedPerson's.
+		smythe := mk("RelatedPerson", `{"resourceType":"RelatedPerson","patient":{"reference":"Patient/`+ann+`"},"name":[{"family":"Smythe-Jones","given":["Tom"]}]}`)
+		kemp := mk("RelatedPerson", `{"resourceType":"RelatedPerson","patient":{"reference":"Patient/`+ann+`"},"name":[{"family":"Kemp","given":["Liz"]}]}`)
+		for _, tc := range []struct{ q, want string }{
+			{"name=jones", smythe},
+			{"name=smythe", smythe},
+			{"name:exact=Jones", ""},
+			{"name=jones&_sort=name", smythe},
+			{"_sort=name", kemp + "," + smythe}, // Kemp before Smythe-Jones: not sorted under Jones
+		} {
+			if got := strings.Join(c.searchIDs(t, "/fhir/RelatedPerson?"+tc.q), ","); got != tc.want {
+				t.Errorf("RelatedPerson?%s = [%s], want [%s]", tc.q, got, tc.want)
+			}
+		}
+	})
+}
+
 // TestPatientSearchFindsEveryCandidate: a Patient search the patient
 // index leads answers every patient it finds, page after page, when they
 // are more than the 200 it read (it answered those 200 as if they were

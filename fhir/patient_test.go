@@ -95,11 +95,11 @@ func TestPatientFromPMI(t *testing.T) {
 			{"identifier=https://opencrs.org/Id/hospital-number|" + p.MRN, id},
 			{"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000026", ""},
 			{"family=zoe", id},
-			{"family=smith", bob},
+			{"family=smith", bob + "," + id}, // Zoë-Smith too: the part of her family name
 			{"name=zoe&given=marie", id},
-			{"family=smith&gender=female", ""},
+			{"family=smith&gender=female", id},
 			{"birthdate=1985-11-20", bob},
-			{"family=smith&birthdate=lt1980", ""},
+			{"family=smith&birthdate=lt1980", id},
 			{"family=smith&address-postalcode=SW1A", bob},
 			{"_id=" + bob, bob},
 		} {

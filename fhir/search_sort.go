@@ -93,6 +93,10 @@ func rowSortValue(row crs.ResourceIndexRow, kind string) sortValue {
 			return sortValue{}
 		}
 		return sortValue{ok: true, num: *row.Num}
+	case "string":
+		// A part of a family name (its code empty) sorts nothing: the
+		// name sorts by the whole of it.
+		return sortValue{ok: row.Code != "", s: row.Text}
 	}
 	return sortValue{ok: true, s: row.Text}
 }

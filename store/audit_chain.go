@@ -222,6 +222,7 @@ var migrationHooks = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	129: foldGivenNames,
 	145: cutLongIndexValues,
 	148: referStaysAsServed,
+	155: partFamilyNames,
 }
 
 // chainExistingAudit chains the audit records written before the chain

@@ -22,6 +22,7 @@ var patientSearchIndexes = []struct{ name, columns string }{
 	{"patients_given_fold_last", "(org_id, given_fold_last, id)"},
 	{"patients_family_key_norm", "(org_id, family_key, family_norm)"},
 	{"patients_given_norm", "(org_id, given_norm)"},
+	{"patients_family_part", "(org_id, family_part_norm, given_norm) WHERE family_part_norm <> ''"},
 	{"patients_other_names", "(org_id, lower(other_names)) WHERE other_names <> ''"},
 	{"patients_title", "(org_id, lower(title)) WHERE title <> ''"},
 	{"patients_gp_practice", "(org_id, gp_practice_code, gp_practice_name) WHERE gp_practice_code <> ''"},

@@ -243,8 +243,8 @@ const (
 	importPatientCols = `id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		family_fold, given_fold_first, given_fold_last, version, created_at, updated_at, load_audit_id`
-	importPatientArgs = 35 // the columns of importPatientCols
+		family_fold, given_fold_first, given_fold_last, family_part_norm, version, created_at, updated_at, load_audit_id`
+	importPatientArgs = 36 // the columns of importPatientCols
 	importEventCols   = `id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data`
 )
 
@@ -346,7 +346,7 @@ func insertImport(tx *Tx, rows []importRow) error {
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			r.birth, p.Gender, r.lines, p.Address.Postcode, p.Phone, p.Mobile, p.Email, r.contacts, p.GPCode, p.GPName, p.GPPracticeCode,
 			p.GPPracticeName, p.EthnicCategory, r.death, p.MergedInto, r.familyNorm, r.familyKey, r.givenNorm, r.postcodeNorm,
-			r.familyFold, r.givenFoldFirst, r.givenFoldLast, p.Version, now, now, auditID)
+			r.familyFold, r.givenFoldFirst, r.givenFoldLast, r.familyPart, p.Version, now, now, auditID)
 		loaded.Patients[i] = p.ID
 	}
 	if err := bulk.insert(ctx, "patients", importPatientCols, importPatientArgs, args); err != nil {

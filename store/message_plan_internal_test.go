@@ -127,8 +127,8 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 		{"look-up by NHS number", findByIdentifierSQL["sqlite"]["nhs"], []any{"org1", "9990000018", "nhs"}, "patients_nhs"},
 		{"holder of an NHS number", nhsHolderSQL, []any{"org1", "9990000018", "p1"}, "patients_nhs"},
 		{"read by id", getPatientSQL["sqlite"], []any{"p1", "org1"}, "sqlite_autoindex_patients_1"},
-		{"write by id", updatePatientSQL, make([]any, 33), "sqlite_autoindex_patients_1"},
-		{"write by id, no indexed column", updatePatientSQLite[0], make([]any, 33), "sqlite_autoindex_patients_1"},
+		{"write by id", updatePatientSQL, make([]any, 34), "sqlite_autoindex_patients_1"},
+		{"write by id, no indexed column", updatePatientSQLite[0], make([]any, 34), "sqlite_autoindex_patients_1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestPatientLookupPlanSQLite(t *testing.T) {
 func TestUpdatePatientRewritesNoIndexUnchanged(t *testing.T) {
 	db := openSQLite(t, "update.db")
 	rewrites := func(query string) int {
-		rows, err := db.read.QueryContext(context.Background(), "EXPLAIN "+query, make([]any, 33)...)
+		rows, err := db.read.QueryContext(context.Background(), "EXPLAIN "+query, make([]any, 34)...)
 		if err != nil {
 			t.Fatal(err)
 		}

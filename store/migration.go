@@ -146,7 +146,7 @@ func (tx *Tx) MigratePatients(ps []*crs.Patient) ([]crs.RefusedPatient, error) {
 		args = append(args, p.ID, p.OrgID, p.MRN, p.NHSNumber, string(p.NHSNumberStatus), p.Title, p.GivenName, p.OtherNames, p.FamilyName,
 			formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email, jsonText(p.Contacts),
 			p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory, deathText(p.DeathTime), p.MergedInto,
-			f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold, f.givenFoldFirst, f.givenFoldLast, p.Version, now, now, "") // load_audit_id: the migration records its rows itself
+			f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold, f.givenFoldFirst, f.givenFoldLast, f.familyPart, p.Version, now, now, "") // load_audit_id: the migration records its rows itself
 	}
 	if err := insertRows(tx, "patients", importPatientCols, importPatientArgs, args, ""); err != nil {
 		if isUniqueViolation(err) {

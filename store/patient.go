@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
@@ -79,16 +80,16 @@ func patientArgs(p *crs.Patient) []any {
 		formatDate(p.BirthDate), p.Gender, jsonText(p.Address.Lines), p.Address.Postcode, p.Phone, p.Mobile, p.Email,
 		jsonText(p.Contacts), p.GPCode, p.GPName, p.GPPracticeCode, p.GPPracticeName, p.EthnicCategory,
 		deathText(p.DeathTime), p.MergedInto, f.familyNorm, f.familyKey, f.givenNorm, f.postcodeNorm, f.familyFold,
-		f.givenFoldFirst, f.givenFoldLast, boolInt(p.Inactive)}
+		f.givenFoldFirst, f.givenFoldLast, f.familyPart, boolInt(p.Inactive)}
 }
 
 // searchForms are the forms of a patient's names and postcode the
 // patients table keeps for its searches (family_norm, family_key,
 // given_norm, postcode_norm, family_fold, given_fold_first,
-// given_fold_last).
+// given_fold_last, family_part_norm).
 type searchForms struct {
 	familyNorm, familyKey, givenNorm, postcodeNorm, familyFold string
-	givenFoldFirst, givenFoldLast                              string
+	givenFoldFirst, givenFoldLast, familyPart                  string
 }
 
 func searchFormsOf(p *crs.Patient) searchForms {
@@ -96,7 +97,21 @@ func searchFormsOf(p *crs.Patient) searchForms {
 		givenNorm: match.Normalize(p.GivenName), postcodeNorm: strings.ReplaceAll(p.Address.Postcode, " ", ""),
 		familyFold: match.Fold(p.FamilyName)}
 	f.givenFoldFirst, f.givenFoldLast = givenFolds(p)
+	f.familyPart = familyPart(p.FamilyName)
 	return f
+}
+
+// familyPart is the last part of a family name of several, hyphenated
+// or spaced (Smythe-Jones, Carreno Quinones), normalised as family_norm
+// is (match.Normalize): a search by the part finds the patient, as a
+// clerk types either name of a double-barrelled one and as R4 asks of a
+// search by family name. It is "" for a name of one part.
+func familyPart(family string) string {
+	parts := strings.FieldsFunc(family, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
+	if len(parts) < 2 {
+		return ""
+	}
+	return match.Normalize(parts[len(parts)-1])
 }
 
 // givenFolds are the first and the last, in the order of their folded
@@ -246,8 +261,8 @@ const (
 	insertPatientSQL = `INSERT INTO patients (id, org_id, mrn, nhs_number, nhs_status, title, given_name, other_names, family_name,
 		birth_date, gender, address_lines, postcode, phone, mobile, email, contacts, gp_code, gp_name, gp_practice_code,
 		gp_practice_name, ethnic_category, death_time, merged_into, family_norm, family_key, given_norm, postcode_norm,
-		family_fold, given_fold_first, given_fold_last, inactive, version, created_at, updated_at)`
-	insertPatientValues = `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)`
+		family_fold, given_fold_first, given_fold_last, family_part_norm, inactive, version, created_at, updated_at)`
+	insertPatientValues = `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)`
 )
 
 // nhsFreeSQL is the condition, in insertPatient's arguments, that no
@@ -638,16 +653,16 @@ const updatePatientSQL = `UPDATE patients SET nhs_number = $1, nhs_status = $2, 
 	family_name = $6, birth_date = $7, gender = $8, address_lines = $9, postcode = $10, phone = $11, mobile = $12,
 	email = $13, contacts = $14, gp_code = $15, gp_name = $16, gp_practice_code = $17, gp_practice_name = $18,
 	ethnic_category = $19, death_time = $20, merged_into = $21, family_norm = $22, family_key = $23, given_norm = $24,
-	postcode_norm = $25, family_fold = $26, given_fold_first = $27, given_fold_last = $28, inactive = $29, version = $30,
-	updated_at = $31
-	WHERE id = $32 AND org_id || '' = $33`
+	postcode_norm = $25, family_fold = $26, given_fold_first = $27, given_fold_last = $28, family_part_norm = $29,
+	inactive = $30, version = $31, updated_at = $32
+	WHERE id = $33 AND org_id || '' = $34`
 
 // The columns of patients its indexes hold, in groups that change
 // together (see updatePatientQuery).
 const (
 	indexedNHS   = 1 << iota // nhs_number, merged_into: patients_nhs, patients_merged_into
 	indexedBirth             // birth_date: patients_birth_date
-	indexedNames             // family_norm, family_key, given_norm, other_names, title, family_fold, given_fold_first, given_fold_last: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title, patients_family_fold, patients_given_fold_first, patients_given_fold_last
+	indexedNames             // family_norm, family_key, given_norm, other_names, title, family_fold, given_fold_first, given_fold_last, family_part_norm: patients_family_norm, patients_family_key_norm, patients_given_norm, patients_other_names, patients_title, patients_family_fold, patients_given_fold_first, patients_given_fold_last, patients_family_part
 	indexedGP                // gp_practice_code, gp_practice_name: patients_gp_practice
 )
 
@@ -663,7 +678,7 @@ var updatePatientSQLite = func() (v [16]string) {
 	sets := strings.Split(updatePatientSQL[len(`UPDATE patients SET `):strings.Index(updatePatientSQL, "\n\tWHERE ")], ",")
 	group := map[string]int{"nhs_number": indexedNHS, "merged_into": indexedNHS, "birth_date": indexedBirth,
 		"family_norm": indexedNames, "family_key": indexedNames, "given_norm": indexedNames, "other_names": indexedNames, "title": indexedNames, "family_fold": indexedNames,
-		"given_fold_first": indexedNames, "given_fold_last": indexedNames,
+		"given_fold_first": indexedNames, "given_fold_last": indexedNames, "family_part_norm": indexedNames,
 		"gp_practice_code": indexedGP, "gp_practice_name": indexedGP}
 	for mask := range v {
 		var kept []string

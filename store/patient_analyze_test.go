@@ -50,11 +50,11 @@ func TestPatientsAnalysedAfterRegistrations(t *testing.T) {
 		t.Fatalf("after 120 registrations: analysed %d times, statistics of %.0f rows; want once, of 100 or more", count, rows)
 	}
 
-	insert := make([]string, 35)
+	insert := make([]string, 36)
 	for i := range insert {
 		insert[i] = "''"
 	}
-	insert[0], insert[1], insert[3], insert[31], insert[32] = "'p9999'", "'"+tr.Org.ID+"'", "'"+numbers[5]+"'", "0", "1"
+	insert[0], insert[1], insert[3], insert[32], insert[33] = "'p9999'", "'"+tr.Org.ID+"'", "'"+numbers[5]+"'", "0", "1"
 	if _, err := conn.ExecContext(ctx, `PREPARE registration AS `+store.InsertPatientClashSQL); err != nil {
 		t.Fatal(err)
 	}

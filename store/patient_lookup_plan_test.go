@@ -32,17 +32,17 @@ func TestPatientLookupPlanPostgres(t *testing.T) {
 		}
 	}
 	org := "'" + tr.Org.ID + "'"
-	update := make([]string, 33)
+	update := make([]string, 34)
 	for i := range update {
 		update[i] = "''"
 	}
-	update[28], update[29], update[31], update[32] = "0", "2", "'p2500'", org
-	// A new patient's 35 columns, its NHS number one of the feed's.
-	insert := make([]string, 35)
+	update[29], update[30], update[32], update[33] = "0", "2", "'p2500'", org
+	// A new patient's 36 columns, its NHS number one of the feed's.
+	insert := make([]string, 36)
 	for i := range insert {
 		insert[i] = "''"
 	}
-	insert[0], insert[1], insert[3], insert[31], insert[32] = "'p9999'", org, "'9990000018'", "0", "1"
+	insert[0], insert[1], insert[3], insert[32], insert[33] = "'p9999'", org, "'9990000018'", "0", "1"
 	statements := []struct {
 		name, query, types, args, key string
 	}{

@@ -154,7 +154,7 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 			err = add(sel+`birth_date = $2`, a.OrgID, formatDate(q.BirthDate))
 			kept := cands[:0]
 			for _, p := range cands {
-				if match.Alike(fam, p.FamilyName) {
+				if match.Alike(fam, p.FamilyName) || strings.HasPrefix(familyPart(p.FamilyName), fam) {
 					kept = append(kept, p)
 				}
 			}
@@ -214,8 +214,8 @@ func (s *PatientService) SearchPatients(ctx context.Context, a crs.Actor, q crs.
 // birth: patients whose family name sounds like the one typed or is spelt
 // like it (match.Alike; spelt alike is looked for among the names that
 // begin with the same letter, once four letters are typed), and those
-// whose family and given names
-// start with what was typed. It counts them
+// whose family (or the last part of a family name of several) and given
+// names start with what was typed. It counts them
 // by family name first, then reads the names closest to the one typed
 // until it holds need patients, so that a common name does not crowd the
 // closest spellings out. It returns how many patients match in all.
@@ -252,6 +252,14 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 	}
 	err := count(false, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_norm >= $2 AND family_norm < $3
 		AND given_norm >= $4 AND given_norm < $5 GROUP BY family_norm`, orgID, fam, fam+"\uffff", given, given+"\uffff")
+	if err == nil && fam != "" {
+		// A family name of several parts whose last starts with the
+		// name typed (Quinones: Carreno Quinones), through
+		// patients_family_part.
+		err = count(false, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_part_norm <> ''
+			AND family_part_norm >= $2 AND family_part_norm < $3 AND given_norm >= $4 AND given_norm < $5 GROUP BY family_norm`,
+			orgID, fam, fam+"\uffff", given, given+"\uffff")
+	}
 	if err == nil {
 		err = count(true, `SELECT family_norm, COUNT(*) FROM patients WHERE org_id = $1 AND family_key = $2 GROUP BY family_norm`, orgID, match.Key(fam))
 	}
@@ -350,22 +358,25 @@ func (s *PatientService) searchNames(ctx context.Context, orgID string, q crs.Pa
 // patients_other_names or patients_title, migration 0116) rather than
 // normalised: the family name, the first given name, the middle names
 // (given names too) and the title (a name's prefix, found by name
-// alone).
+// alone), and the last part of a family name of several
+// (family_part_norm, kept for those alone: a name that contains the
+// part typed is found by family_norm already).
 var nameParts = []struct {
-	col, of string
-	written bool
+	col, of         string
+	written, starts bool
 }{
-	{"family_norm", "family", false},
-	{"given_norm", "given", false},
-	{"other_names", "given", true},
-	{"title", "prefix", true},
+	{"family_norm", "family", false, false},
+	{"family_part_norm", "family", false, true},
+	{"given_norm", "given", false, false},
+	{"other_names", "given", true, false},
+	{"title", "prefix", true, false},
 }
 
 // searchNamePart reads the candidates of a search by a part of a name
-// (crs.PatientQuery.NamePart): the patients whose family name, first
-// given name, first middle name or title starts with it, by
-// patients_family_norm, patients_given_norm, patients_other_names and
-// patients_title, or, to find the names that contain it, by a scan of
+// (crs.PatientQuery.NamePart): the patients whose family name (or its
+// last part), first given name, first middle name or title starts with
+// it, by patients_family_norm, patients_family_part,
+// patients_given_norm, patients_other_names and patients_title, or, to find the names that contain it, by a scan of
 // the trust's patients. Each read holds at most one more than the page
 // asked for, so that a search finding more than the page says so: its
 // total is past the page's end.
@@ -376,10 +387,13 @@ func searchNamePart(q crs.PatientQuery, sel, orgID string, add func(string, ...a
 	}
 	n := q.Offset + q.Limit + 1
 	for _, np := range nameParts {
-		if q.NameOf != "" && np.of != q.NameOf {
+		if q.NameOf != "" && np.of != q.NameOf || np.starts && q.NameContains {
 			continue
 		}
 		col, part, where := np.col, norm, ""
+		if np.starts {
+			where = np.col + ` <> '' AND `
+		}
 		if np.written {
 			// As written, lower-cased as its partial index holds it.
 			col, part, where = "lower("+np.col+")", strings.ToLower(strings.TrimSpace(q.NamePart)), np.col+` <> '' AND `
@@ -911,6 +925,18 @@ func foldGivenNames(ctx context.Context, tx *sql.Tx) error {
 			return nil
 		}
 		return []any{f.givenFoldFirst, f.givenFoldLast}
+	})
+}
+
+// partFamilyNames writes the last part of the family name of several
+// (family_part_norm) of every patient registered before the PMI kept it,
+// the Go step of migration 0155, which may be run again without harm.
+func partFamilyNames(ctx context.Context, tx *sql.Tx) error {
+	return foldNames(ctx, tx, `family_part_norm = $1`, func(f searchForms) []any {
+		if f.familyPart == "" {
+			return nil
+		}
+		return []any{f.familyPart}
 	})
 }
 

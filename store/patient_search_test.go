@@ -330,3 +330,67 @@ func TestSearchPatientsListed(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchPatientsFamilyParts: a search by family name finds a patient
+// by the last part of a family name of several, spaced or hyphenated, as
+// a clerk types either name of a double-barrelled one: alone, with a
+// given name, with a date of birth, and as the search box takes it; the
+// part is kept as the name changes.
+func TestSearchPatientsFamilyParts(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		ctx := context.Background()
+		tr := storetest.NewTrust(t, db, "RAA")
+		ps := store.NewPatientService(db)
+		clerk := tr.Actor(crs.RoleClerk)
+		maria := newPatient("Carreno Quinones", "Maria", crs.NewDate(1981, 3, 3), "", "", "2")
+		ann := newPatient("Smythe-Jones", "Ann", crs.NewDate(1970, 5, 1), "", "", "2")
+		bob := newPatient("Jones", "Bob", crs.NewDate(1960, 7, 8), "", "", "1")
+		for _, p := range []*crs.Patient{maria, ann, bob} {
+			if err := ps.RegisterPatient(ctx, clerk, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		found := func(q crs.PatientQuery) []string {
+			t.Helper()
+			res, err := ps.SearchPatients(ctx, clerk, q)
+			if err != nil {
+				t.Fatalf("search %+v: %v", q, err)
+			}
+			var got []string
+			for _, m := range res.Matches {
+				got = append(got, m.Patient.FamilyName)
+			}
+			slices.Sort(got)
+			return got
+		}
+		for _, tc := range []struct {
+			q    crs.PatientQuery
+			want []string
+		}{
+			{crs.PatientQuery{FamilyName: "Quinones"}, []string{"Carreno Quinones"}},
+			{crs.PatientQuery{FamilyName: "Quin"}, []string{"Carreno Quinones"}},
+			{crs.PatientQuery{FamilyName: "Quinones", GivenName: "Maria"}, []string{"Carreno Quinones"}},
+			{crs.PatientQuery{FamilyName: "Quinones", BirthDate: crs.NewDate(1981, 3, 3)}, []string{"Carreno Quinones"}},
+			{crs.PatientQuery{Text: "quinones"}, []string{"Carreno Quinones"}},
+			{crs.PatientQuery{FamilyName: "Jones"}, []string{"Jones", "Smythe-Jones"}},
+			{crs.PatientQuery{FamilyName: "Jones", GivenName: "Ann"}, []string{"Jones", "Smythe-Jones"}}, // every Jones sounds like it, Bob too
+			{crs.PatientQuery{FamilyName: "Jon", GivenName: "Ann"}, []string{"Smythe-Jones"}},
+			{crs.PatientQuery{FamilyName: "Jones", BirthDate: crs.NewDate(1970, 5, 1)}, []string{"Smythe-Jones"}},
+		} {
+			if got := found(tc.q); !slices.Equal(got, tc.want) {
+				t.Errorf("search %+v: %q, want %q", tc.q, got, tc.want)
+			}
+		}
+		// A change of name changes the part kept.
+		ann.FamilyName = "Smythe-Evans"
+		if err := ps.UpdatePatient(ctx, clerk, ann); err != nil {
+			t.Fatal(err)
+		}
+		if got := found(crs.PatientQuery{FamilyName: "Jones"}); !slices.Equal(got, []string{"Jones"}) {
+			t.Errorf("Jones after Smythe-Jones became Smythe-Evans: %q", got)
+		}
+		if got := found(crs.PatientQuery{FamilyName: "Evans"}); !slices.Equal(got, []string{"Smythe-Evans"}) {
+			t.Errorf("Evans: %q, want Smythe-Evans", got)
+		}
+	})
+}

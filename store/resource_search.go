@@ -152,6 +152,11 @@ func resourceSearchFew(orgID string, orgN int64, q crs.ResourceQuery, count bool
 				if len(params) > 1 {
 					param = "IN (" + strings.Join(params, ", ") + ")"
 				}
+				if k.Kind == "string" {
+					// A part of a family name (its code empty) sorts
+					// nothing: the name sorts by the whole of it.
+					param += " AND x.code <> ''"
+				}
 				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.rid = c.rid AND x.param %s)", agg, col, param)
 				keys = append(keys, "("+e+" IS NULL)")
 			}
