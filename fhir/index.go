@@ -105,6 +105,7 @@ func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bo
 	slices.Sort(keys)
 	top := resourceKeys{r: r, keys: keys}
 	derived := derivedRows[r.Type()]
+	contained, _ := r["contained"].([]any)
 	var values []any
 	for _, p := range indexPlan()[r.Type()] {
 		if keep != nil && !keep[p.name] {
@@ -118,8 +119,50 @@ func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bo
 			values = top.walk(values[:0], segs)
 			for _, v := range values {
 				rows = appendValueRows(rows, p.name, p.kind, v)
+				if len(contained) > 0 && p.kind == "reference" {
+					rows = appendContainedRows(rows, p.name, v, contained)
+				}
 			}
 		}
+	}
+	return rows
+}
+
+// appendContainedRows appends, for a reference of the parameter param
+// to a resource contained in the one indexed (#id), the index rows of
+// the contained resource, each named as the chain through param to its
+// type names it (medication:Medication.ingredient-code): a chained
+// search is evaluated inside contained resources (R4), and matches the
+// container by them. A contained resource's references are kept as
+// written (code alone), not as references of the container to Type/id:
+// the container's compartments and the references a merge follows are
+// its own.
+func appendContainedRows(rows []crs.ResourceIndexRow, param string, v any, contained []any) []crs.ResourceIndexRow {
+	o, _ := v.(map[string]any)
+	ref, _ := o["reference"].(string)
+	id, local := strings.CutPrefix(ref, "#")
+	if !local || id == "" {
+		return rows
+	}
+	for _, c := range contained {
+		res, _ := c.(map[string]any)
+		if cid, _ := res["id"].(string); cid != id {
+			continue
+		}
+		typ, _ := res["resourceType"].(string)
+		if !isResource[typ] {
+			return rows
+		}
+		prefix := param + ":" + typ + "."
+		from := len(rows)
+		rows = appendIndexRows(rows, Resource(res), nil)
+		for i := from; i < len(rows); i++ {
+			rows[i].Param = prefix + rows[i].Param
+			if rows[i].Text != "" && rows[i].System != "" { // a reference to Type/id
+				rows[i].System, rows[i].Text = "", ""
+			}
+		}
+		return rows
 	}
 	return rows
 }
