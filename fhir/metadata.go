@@ -326,7 +326,7 @@ const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names t
 
 // restDoc is what the CapabilityStatement says of searches beyond each
 // parameter's own documentation.
-const restDoc = "A token parameter's :in and :not-in name a value set by its canonical url (the trust's, POSTed as a ValueSet, or one of R4's or UK Core's that lists its codes), or several separated by commas: :in matches a code in any of them, :not-in leaves out a code in any of them. A chained parameter (medication.ingredient-code=...) is evaluated inside the resources a resource contains too, through a reference to one of them (#id). _filter (R4's optional filter expression) is not supported and answers 400 naming it: search by the parameters listed for each type."
+const restDoc = "A token parameter's :in and :not-in name a value set by its canonical url (the trust's, POSTed as a ValueSet, or one of R4's or UK Core's that lists its codes) or by a relative reference to the trust's (ValueSet/id), or several separated by commas: :in matches a code in any of them, :not-in leaves out a code in any of them. A chained parameter (medication.ingredient-code=...) is evaluated inside the resources a resource contains too, through a reference to one of them (#id). _filter (R4's optional filter expression) is not supported and answers 400 naming it: search by the parameters listed for each type."
 
 // searchParamDoc is the documentation of a search parameter of type t
 // that takes more than R4 says of it ("" for the others): the words of
