@@ -85,8 +85,14 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 			incs = append(incs, in)
 			continue
 		}
-		// The concept a search names is one of the trust's release.
-		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, ref.code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
+		// A concept the trust's release lacks (of another edition, or
+		// retired) has nothing the release knows below or above it: it
+		// matches the resources coded with it alone, most often none, as
+		// R4 asks of a code not known (an empty result, not an error).
+		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, ref.code); crs.ErrorCode(err) == crs.ENOTFOUND {
+			incs = append(incs, ValueSetInclude{System: nhs.SNOMEDSystem, Codes: []string{ref.code}})
+			continue
+		} else if crs.ErrorCode(err) == crs.EINVALID {
 			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
 		} else if err != nil {
 			return nil, err
