@@ -124,6 +124,15 @@ func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bo
 				}
 			}
 		}
+		if p.versioned {
+			// The canonical url of this version (url|version), which
+			// the parameter matches when the value names a version:
+			// rows of their own, so that the url alone is sorted by.
+			url, _ := r["url"].(string)
+			if version, _ := r["version"].(string); url != "" && version != "" {
+				rows = append(rows, crs.ResourceIndexRow{Param: p.name + ":version", Code: url + "|" + version})
+			}
+		}
 	}
 	return rows
 }
@@ -196,6 +205,18 @@ func (t resourceKeys) walk(out []any, segs []string) []any {
 type indexedParam struct {
 	name, kind string
 	paths      [][]string // Observation.code.coding is {"code", "coding"}
+	// versioned marks the uri parameter of a resource's own canonical
+	// url where the resource has a version (versionedURL).
+	versioned bool
+}
+
+// versionedURL reports whether the parameter of typ is a uri of the
+// resource's own canonical url (ValueSet.url) and typ has a version: a
+// value of it may name one (url|1.1.0, R4's canonical with a version),
+// matched against the url|version the index holds of the resource as
+// the parameter's :version.
+func versionedURL(typ string, p *SearchParam) bool {
+	return p.Type == "uri" && slices.Equal(p.Paths, []string{typ + ".url"}) && elementsByPath[typ+".version"] != nil
 }
 
 var (
@@ -219,6 +240,7 @@ func indexPlan() map[string][]indexedParam {
 						ip.paths = append(ip.paths, strings.Split(rest, "."))
 					}
 				}
+				ip.versioned = versionedURL(typ, p)
 				if len(ip.paths) > 0 {
 					plan = append(plan, ip)
 				}

@@ -651,6 +651,9 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 		}
 		if c.Op == crs.MatchBelow {
 			below := c.Code + "/"
+			if strings.Contains(c.Code, "|") { // a canonical's version: those it is the start of (url|1 of url|1.1.0)
+				below = c.Code + "."
+			}
 			return "(x.code = " + s.arg(c.Code) + " OR substr(x.code, 1, " + strconv.Itoa(utf8.RuneCountInString(below)) + ") = " + s.arg(below) + ")"
 		}
 		return system("x.code = " + s.arg(c.Code))
