@@ -106,7 +106,7 @@ func TestSearchChaining(t *testing.T) {
 // resource stored.
 func TestSearchChainContained(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := start(t, db, clock, nil)
+		f := startPAS(t, db, clock)
 		c := f.a
 		mk := func(typ, body string) string { t.Helper(); return create(t, c, typ, body) }
 		ingredient := func(code string) string {
@@ -133,6 +133,11 @@ func TestSearchChainContained(t *testing.T) {
 			"contained":[{"resourceType":"RelatedPerson","id":"r1","patient":{"reference":"Patient/`+p1+`"},"name":[{"family":"Ashworth"}]}],
 			"medicationCodeableConcept":{"text":"Sertraline"},"performer":{"reference":"#r1"}}`)
 
+		// Nor is a patient a contained one links to the subject of a
+		// reverse chain through the reference to the contained one.
+		mk("Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"https://trust.example/obs","code":"held"}]},
+			"contained":[{"resourceType":"Patient","id":"pp","link":[{"other":{"reference":"Patient/`+p1+`"},"type":"seealso"}]}],"subject":{"reference":"#pp"}}`)
+
 		ids := func(q string) string {
 			t.Helper()
 			out := c.searchIDs(t, "/fhir/"+q)
@@ -141,6 +146,7 @@ func TestSearchChainContained(t *testing.T) {
 		}
 		j := func(s ...string) string { sort.Strings(s); return strings.Join(s, ",") }
 		for _, tc := range []struct{ q, want string }{
+			{"Patient?_has:Observation:subject:code=https://trust.example/obs|held", ""},
 			{"Patient/" + p1 + "/MedicationRequest", ""},
 			{"Patient/" + p1 + "/$everything?_type=MedicationRequest", ""},
 			{"Patient/" + p2 + "/MedicationRequest", given},
