@@ -75,7 +75,7 @@ const (
 	MatchStarts   = "starts"   // string: starts with, ignoring case and accents
 	MatchExact    = "exact"    // string: equal as sent
 	MatchContains = "contains" // string: contains, ignoring case
-	MatchBelow    = "below"    // uri: the value, or a uri below it by path (the value and "/")
+	MatchBelow    = "below"    // uri: the value, or a uri below it by path (the value and "/"); of a canonical's version (url|1), the value or a version it starts (url|1.1)
 )
 
 // ResourceCondition is one value of a search parameter in a query:

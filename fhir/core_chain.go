@@ -143,7 +143,8 @@ func searchedPatient(q *crs.ResourceQuery) string {
 }
 
 // referredIDs adds to set the ids of the resources of typ that the found
-// resources refer to through their parameter param.
+// resources refer to through their parameter param (not those the
+// resources it names inside them, #id, refer to).
 func referredIDs(found []*crs.Resource, param, typ string, set map[string]bool) {
 	for _, f := range found {
 		res, err := Decode(f.Body)
@@ -151,7 +152,7 @@ func referredIDs(found []*crs.Resource, param, typ string, set map[string]bool) 
 			continue
 		}
 		for _, row := range indexRows(res, map[string]bool{param: true}) {
-			if id, ok := strings.CutPrefix(row.Code, typ+"/"); ok && id != "" {
+			if id, ok := strings.CutPrefix(row.Code, typ+"/"); ok && id != "" && row.Param == param {
 				set[id] = true
 			}
 		}

@@ -105,6 +105,7 @@ func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bo
 	slices.Sort(keys)
 	top := resourceKeys{r: r, keys: keys}
 	derived := derivedRows[r.Type()]
+	contained, _ := r["contained"].([]any)
 	var values []any
 	for _, p := range indexPlan()[r.Type()] {
 		if keep != nil && !keep[p.name] {
@@ -118,8 +119,59 @@ func appendIndexRows(rows []crs.ResourceIndexRow, r Resource, keep map[string]bo
 			values = top.walk(values[:0], segs)
 			for _, v := range values {
 				rows = appendValueRows(rows, p.name, p.kind, v)
+				if len(contained) > 0 && p.kind == "reference" {
+					rows = appendContainedRows(rows, p.name, v, contained)
+				}
 			}
 		}
+		if p.versioned {
+			// The canonical url of this version (url|version), which
+			// the parameter matches when the value names a version:
+			// rows of their own, so that the url alone is sorted by.
+			url, _ := r["url"].(string)
+			if version, _ := r["version"].(string); url != "" && version != "" {
+				rows = append(rows, crs.ResourceIndexRow{Param: p.name + ":version", Code: url + "|" + version})
+			}
+		}
+	}
+	return rows
+}
+
+// appendContainedRows appends, for a reference of the parameter param
+// to a resource contained in the one indexed (#id), the index rows of
+// the contained resource, each named as the chain through param to its
+// type names it (medication:Medication.ingredient-code): a chained
+// search is evaluated inside contained resources (R4), and matches the
+// container by them. A contained resource's references are kept as
+// written (code alone), not as references of the container to Type/id:
+// the container's compartments and the references a merge follows are
+// its own.
+func appendContainedRows(rows []crs.ResourceIndexRow, param string, v any, contained []any) []crs.ResourceIndexRow {
+	o, _ := v.(map[string]any)
+	ref, _ := o["reference"].(string)
+	id, local := strings.CutPrefix(ref, "#")
+	if !local || id == "" {
+		return rows
+	}
+	for _, c := range contained {
+		res, _ := c.(map[string]any)
+		if cid, _ := res["id"].(string); cid != id {
+			continue
+		}
+		typ, _ := res["resourceType"].(string)
+		if !isResource[typ] {
+			return rows
+		}
+		prefix := param + ":" + typ + "."
+		from := len(rows)
+		rows = appendIndexRows(rows, Resource(res), nil)
+		for i := from; i < len(rows); i++ {
+			rows[i].Param = prefix + rows[i].Param
+			if rows[i].Text != "" && rows[i].System != "" { // a reference to Type/id
+				rows[i].System, rows[i].Text = "", ""
+			}
+		}
+		return rows
 	}
 	return rows
 }
@@ -153,6 +205,18 @@ func (t resourceKeys) walk(out []any, segs []string) []any {
 type indexedParam struct {
 	name, kind string
 	paths      [][]string // Observation.code.coding is {"code", "coding"}
+	// versioned marks the uri parameter of a resource's own canonical
+	// url where the resource has a version (versionedURL).
+	versioned bool
+}
+
+// versionedURL reports whether the parameter of typ is a uri of the
+// resource's own canonical url (ValueSet.url) and typ has a version: a
+// value of it may name one (url|1.1.0, R4's canonical with a version),
+// matched against the url|version the index holds of the resource as
+// the parameter's :version.
+func versionedURL(typ string, p *SearchParam) bool {
+	return p.Type == "uri" && slices.Equal(p.Paths, []string{typ + ".url"}) && elementsByPath[typ+".version"] != nil
 }
 
 var (
@@ -176,6 +240,7 @@ func indexPlan() map[string][]indexedParam {
 						ip.paths = append(ip.paths, strings.Split(rest, "."))
 					}
 				}
+				ip.versioned = versionedURL(typ, p)
 				if len(ip.paths) > 0 {
 					plan = append(plan, ip)
 				}

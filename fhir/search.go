@@ -345,7 +345,7 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 	case "_content", "_text", "_list":
 		return bad("%s takes no modifier", name)
 	}
-	kind := "date"
+	kind, versioned := "date", false
 	if name != "_lastUpdated" {
 		p, ok := SearchParamOf(typ, name)
 		if !ok {
@@ -354,7 +354,7 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		if !supported(p) {
 			return unknown(key, "search parameter %s of %s is not supported", name, typ)
 		}
-		kind = p.Type
+		kind, versioned = p.Type, versionedURL(typ, p)
 		if kind == "composite" {
 			return s.addComposite(typ, key, p, modifier, value, now)
 		}
@@ -424,6 +424,12 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		c, err := condition(name, kind, modifier, v, now)
 		if err != nil {
 			return invalid("invalid", key, "search parameter %s: %v", key, err)
+		}
+		if versioned && strings.Contains(c.Code, "|") {
+			// A canonical url with its version (url|1.1.0), or the
+			// start of one (:below url|1): the url|version the index
+			// holds of each resource.
+			c.Param = name + ":version"
 		}
 		group = append(group, c)
 		if kind == "reference" && modifier == "" && c.Code != v && strings.Contains(v, "://") {

@@ -99,3 +99,72 @@ func TestSearchChaining(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchChainContained: a chain is evaluated inside the resources
+// contained in the one searched (R4 search.html#contained), through the
+// reference that names them (#id), as it is through a reference to a
+// resource stored.
+func TestSearchChainContained(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		mk := func(typ, body string) string { t.Helper(); return create(t, c, typ, body) }
+		ingredient := func(code string) string {
+			return `"ingredient":[{"itemCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"` + code + `"}]}}]`
+		}
+		maker := mk("Organization", `{"resourceType":"Organization","name":"Generic Pharma"}`)
+		med := mk("Medication", `{"resourceType":"Medication",`+ingredient("387517004")+`}`)
+		stored := mk("MedicationRequest", `{"resourceType":"MedicationRequest","status":"active","intent":"order","subject":{"reference":"Patient/p1"},"medicationReference":{"reference":"Medication/`+med+`"}}`)
+		inside := mk("MedicationRequest", `{"resourceType":"MedicationRequest","status":"active","intent":"order","subject":{"reference":"Patient/p1"},
+			"contained":[{"resourceType":"Medication","id":"m1","code":{"text":"Ibuprofen 200mg tablets"},"manufacturer":{"reference":"Organization/`+maker+`"},`+ingredient("387207008")+`}],
+			"medicationReference":{"reference":"#m1"}}`)
+		// A contained resource the medication does not name is not the
+		// medication's.
+		aside := mk("MedicationRequest", `{"resourceType":"MedicationRequest","status":"active","intent":"order","subject":{"reference":"Patient/p1"},
+			"contained":[{"resourceType":"Medication","id":"m1",`+ingredient("372687004")+`},{"resourceType":"Provenance","id":"pv","target":[{"reference":"#m1"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"display":"x"}}]}],
+			"medicationCodeableConcept":{"text":"Amoxicillin"}}`)
+
+		// One a patient's relative gives is not among that patient's
+		// records (the compartment, $everything): its contained
+		// resources' references are not its own.
+		p1 := mk("Patient", `{"resourceType":"Patient","name":[{"family":"Ashworth"}]}`)
+		p2 := mk("Patient", `{"resourceType":"Patient","name":[{"family":"Ashworth"}]}`)
+		given := mk("MedicationRequest", `{"resourceType":"MedicationRequest","status":"active","intent":"order","subject":{"reference":"Patient/`+p2+`"},
+			"contained":[{"resourceType":"RelatedPerson","id":"r1","patient":{"reference":"Patient/`+p1+`"},"name":[{"family":"Ashworth"}]}],
+			"medicationCodeableConcept":{"text":"Sertraline"},"performer":{"reference":"#r1"}}`)
+
+		// Nor is a patient a contained one links to the subject of a
+		// reverse chain through the reference to the contained one.
+		mk("Observation", `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"https://trust.example/obs","code":"held"}]},
+			"contained":[{"resourceType":"Patient","id":"pp","link":[{"other":{"reference":"Patient/`+p1+`"},"type":"seealso"}]}],"subject":{"reference":"#pp"}}`)
+
+		ids := func(q string) string {
+			t.Helper()
+			out := c.searchIDs(t, "/fhir/"+q)
+			sort.Strings(out)
+			return strings.Join(out, ",")
+		}
+		j := func(s ...string) string { sort.Strings(s); return strings.Join(s, ",") }
+		for _, tc := range []struct{ q, want string }{
+			{"Patient?_has:Observation:subject:code=https://trust.example/obs|held", ""},
+			{"Patient/" + p1 + "/MedicationRequest", ""},
+			{"Patient/" + p1 + "/$everything?_type=MedicationRequest", ""},
+			{"Patient/" + p2 + "/MedicationRequest", given},
+			{"MedicationRequest?intended-performer:RelatedPerson.patient=Patient/" + p1, given},
+			{"MedicationRequest?medication.ingredient-code=387207008", inside},
+			{"MedicationRequest?medication:Medication.ingredient-code=http://snomed.info/sct|387207008", inside},
+			{"MedicationRequest?medication.ingredient-code=387517004", stored},
+			{"MedicationRequest?medication.ingredient-code=387207008,387517004", j(inside, stored)},
+			{"MedicationRequest?medication.code:text=ibuprofen", inside},
+			{"MedicationRequest?medication.manufacturer=Organization/" + maker, inside},
+			{"MedicationRequest?medication.ingredient-code=372687004", ""},
+			{"MedicationRequest?code:text=amoxicillin", aside},
+			{"MedicationRequest?medication.ingredient-code=999999", ""},
+			{"Organization?_id=" + maker + "&_revinclude=MedicationRequest:medication", maker},
+		} {
+			if got := ids(tc.q); got != tc.want {
+				t.Errorf("%s = [%s], want [%s]", tc.q, got, tc.want)
+			}
+		}
+	})
+}

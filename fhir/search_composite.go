@@ -142,7 +142,11 @@ func rowMatches(row crs.ResourceIndexRow, c crs.ResourceCondition) bool {
 		return strings.HasPrefix(row.Text, c.Text)
 	case "reference", "uri":
 		if c.Op == crs.MatchBelow {
-			return row.Code == c.Code || strings.HasPrefix(row.Code, c.Code+"/")
+			sep := "/"
+			if strings.Contains(c.Code, "|") { // a canonical's version
+				sep = "."
+			}
+			return row.Code == c.Code || strings.HasPrefix(row.Code, c.Code+sep)
 		}
 		return system && (row.Code == c.Code || row.Text == c.Code)
 	case "exists":

@@ -1,6 +1,10 @@
 package fhir
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/opencrs/crs"
+)
 
 // TestKnownParam checks that a lenient search leaves out what add
 // refuses as unknown, whatever the value, and keeps every parameter add
@@ -41,6 +45,19 @@ func TestKnownParam(t *testing.T) {
 	} {
 		if got := knownParam(tc.typ, tc.key); got != tc.want {
 			t.Errorf("knownParam(%s, %s) = %v, want %v", tc.typ, tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestRowMatchesCanonicalVersion checks that a definition served from
+// memory matches a uri below a canonical's version as the store does:
+// url|1 is the start of url|1.1.0, not of url|10.0.0.
+func TestRowMatchesCanonicalVersion(t *testing.T) {
+	const u = "https://trust.example.nhs.uk/fhir/StructureDefinition/bay"
+	below := crs.ResourceCondition{Param: "url:version", Kind: "uri", Op: crs.MatchBelow, Code: u + "|1"}
+	for code, want := range map[string]bool{u + "|1": true, u + "|1.1.0": true, u + "|10.0.0": false, u + "|2.0.0": false} {
+		if got := rowMatches(crs.ResourceIndexRow{Param: "url:version", Code: code}, below); got != want {
+			t.Errorf("%s below %s: %v, want %v", code, below.Code, got, want)
 		}
 	}
 }

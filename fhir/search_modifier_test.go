@@ -254,6 +254,34 @@ func TestSearchValueSetIn(t *testing.T) {
 	})
 }
 
+// TestSearchValueSetInByID: :in and :not-in name a value set by a
+// relative reference (ValueSet/id) too, the trust's value set of that
+// id, as they name one by its canonical url.
+func TestSearchValueSetInByID(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		const sct = "http://snomed.info/sct"
+		condition := func(code string) string {
+			return "Condition/" + create(t, c, "Condition", `{"resourceType":"Condition","code":{"coding":[{"system":"`+sct+`","code":"`+code+`"}]},"subject":{"reference":"Patient/x"}}`)
+		}
+		asthma, diabetes, eczema := condition("195967001"), condition("44054006"), condition("43116000")
+		chronic := create(t, c, "ValueSet", `{"resourceType":"ValueSet","url":"https://trust.example/ValueSet/chronic","status":"active",
+			"compose":{"include":[{"system":"`+sct+`","concept":[{"code":"195967001"},{"code":"44054006"}]}]}}`)
+		sorted := func(ids ...string) string { slices.Sort(ids); return strings.Join(ids, ",") }
+		for _, tc := range []struct{ q, want string }{
+			{"code:in=ValueSet/" + chronic, sorted(asthma, diabetes)},
+			{"code:not-in=ValueSet/" + chronic, eczema},
+			{"code:in=https://trust.example/ValueSet/chronic", sorted(asthma, diabetes)},
+		} {
+			if got := foundAll(t, c, "/fhir/Condition?"+tc.q); got != tc.want {
+				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+		refused(t, c, "/fhir/Condition?code:in=ValueSet/none", "code:in", "ValueSet/none", "not known")
+	})
+}
+
 // TestSearchContentAndText searches the words of a resource (_content)
 // and of its narrative (_text): each word a part of some value, case
 // ignored, not an element's name nor the narrative's markup; with other

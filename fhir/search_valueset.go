@@ -85,8 +85,14 @@ func (s *Server) valueSetCondition(ctx context.Context, p *Principal, typ string
 			incs = append(incs, in)
 			continue
 		}
-		// The concept a search names is one of the trust's release.
-		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, ref.code); crs.ErrorCode(err) == crs.ENOTFOUND || crs.ErrorCode(err) == crs.EINVALID {
+		// A concept the trust's release lacks (of another edition, or
+		// retired) has nothing the release knows below or above it: it
+		// matches the resources coded with it alone, most often none, as
+		// R4 asks of a code not known (an empty result, not an error).
+		if _, err := s.findCode(ctx, p, nhs.SNOMEDSystem, ref.code); crs.ErrorCode(err) == crs.ENOTFOUND {
+			incs = append(incs, ValueSetInclude{System: nhs.SNOMEDSystem, Codes: []string{ref.code}})
+			continue
+		} else if crs.ErrorCode(err) == crs.EINVALID {
 			return nil, invalid("not-supported", v.key, "search parameter %s: %v", v.key, crs.ErrorMessage(err))
 		} else if err != nil {
 			return nil, err
@@ -459,9 +465,14 @@ func (s *Server) expandValueSet(ctx context.Context, p *Principal, canonical str
 
 // findValueSet returns the value set at url (url|version): one the trust
 // holds in its resource store, else one of R4's or UK Core's, given as a
-// ValueSet whose compose names what valueSetTable holds. An error says
-// none is known, as the end of a sentence naming the value set.
+// ValueSet whose compose names what valueSetTable holds. A relative
+// reference (ValueSet/id) names the trust's value set of that id. An
+// error says none is known, as the end of a sentence naming the value
+// set.
 func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical string) (Resource, error) {
+	if id, ok := strings.CutPrefix(canonical, "ValueSet/"); ok && id != "" && !strings.ContainsAny(id, "/|") {
+		return s.storedValueSet(ctx, p, id)
+	}
 	url, version, _ := strings.Cut(canonical, "|")
 	vs, err := s.storedByURL(ctx, p, "ValueSet", url, version)
 	if err != nil || vs != nil {
@@ -497,6 +508,21 @@ func (s *Server) findValueSet(ctx context.Context, p *Principal, canonical strin
 		return Resource{"resourceType": "ValueSet", "url": url, "status": "active", "compose": map[string]any{"include": include}}, nil
 	}
 	return nil, crs.Errorf(crs.ENOTFOUND, "is not known: neither the trust's (POST it as a ValueSet) nor one of R4's or UK Core's that lists its codes")
+}
+
+// storedValueSet returns the trust's ValueSet of an id; an error says
+// it holds none, as the end of a sentence naming it.
+func (s *Server) storedValueSet(ctx context.Context, p *Principal, id string) (Resource, error) {
+	if s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
+		return nil, crs.Errorf(crs.ENOTFOUND, "is not known: the trust's value sets are not read here")
+	}
+	found, err := s.Resources.ReadResource(ctx, p.Actor, "ValueSet", id, 0)
+	if crs.ErrorCode(err) == crs.ENOTFOUND {
+		return nil, crs.Errorf(crs.ENOTFOUND, "is not known: the trust holds no ValueSet of that id (POST it as a ValueSet)")
+	} else if err != nil {
+		return nil, err
+	}
+	return Decode(found.Body)
 }
 
 // implicitSNOMED returns the value set SNOMED CT's own url names (its

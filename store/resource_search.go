@@ -345,6 +345,7 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = "+a+".rid AND x.param = "+
 				s.arg(c.Param)+" AND x.system = "+s.arg(c.Target.Type)+" AND x.text IN (SELECT "+n+".id FROM fhir_current "+n+" WHERE "+n+".org_id = "+s.arg(s.org)+" AND "+
 				strings.Join(s.where(*c.Target, n), " AND ")+"))")
+			ors = append(ors, s.containedTarget(c, a)...)
 		case typ != "" && indexed(c):
 			// Driven from the index: a selective value reads only its
 			// matches, not every resource of the type.
@@ -360,6 +361,34 @@ func (s *resourceSearch) group(g []crs.ResourceCondition, a, typ string) string 
 		}
 	}
 	return anyOf(ors)
+}
+
+// containedTarget is the SQL of a chain's search evaluated inside the
+// resources contained in the one aliased a that its reference names
+// (#id), as R4 asks: the contained resource's index rows, which the
+// resource holds named as the chain (medication:Medication.code), match
+// the chain's condition. A chain whose search is more than one group of
+// plain conditions (a chain of chains, an _id, :missing) is matched
+// to the resources stored only.
+func (s *resourceSearch) containedTarget(c crs.ResourceCondition, a string) []string {
+	t := c.Target
+	if len(t.All) != 1 || len(t.Not) > 0 || len(t.IDs) > 0 || len(t.Words) > 0 || len(t.Missing) > 0 || t.LastN != nil || len(t.RefersTo) > 0 {
+		return nil
+	}
+	for _, tc := range t.All[0] {
+		if tc.Target != nil || tc.Has != nil || tc.Param == "_lastUpdated" {
+			return nil
+		}
+	}
+	prefix := c.Param + ":" + t.Type + "."
+	var ors []string
+	for _, tc := range t.All[0] {
+		tc.Param = prefix + tc.Param
+		for _, e := range s.conds(tc) {
+			ors = append(ors, "EXISTS (SELECT 1 FROM fhir_index x WHERE x.rid = "+a+".rid AND x.param = "+s.arg(tc.Param)+" AND "+e+")")
+		}
+	}
+	return ors
 }
 
 // referenceLists asks the group's references to resources, where a
@@ -627,6 +656,9 @@ func (s *resourceSearch) kindCond(c crs.ResourceCondition) string {
 		}
 		if c.Op == crs.MatchBelow {
 			below := c.Code + "/"
+			if strings.Contains(c.Code, "|") { // a canonical's version: those it is the start of (url|1 of url|1.1.0)
+				below = c.Code + "."
+			}
 			return "(x.code = " + s.arg(c.Code) + " OR substr(x.code, 1, " + strconv.Itoa(utf8.RuneCountInString(below)) + ") = " + s.arg(below) + ")"
 		}
 		return system("x.code = " + s.arg(c.Code))
