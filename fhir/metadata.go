@@ -197,7 +197,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}},
 			},
 			"resource":    resources,
-			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
+			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction", "documentation": transactionDoc}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export, {Name: "meta", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 			// A search within each of R4's compartments: compartment.go.
@@ -323,6 +323,9 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 
 // systemSearchDoc says how a search of the whole system answers.
 const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
+
+// transactionDoc says what the base takes besides a transaction Bundle.
+const transactionDoc = "POST [base] with a Bundle of type transaction, or of type history (another server's _history, newest first), to copy its records here: each entry's version is written, all or nothing, in the order the versions were made (a created or updated resource as an update of its id, so it keeps that id; a deleted one deleted), the newest current and the others kept in its history. It is answered as a transaction is (transaction-response), an entry for each entry in the Bundle's order."
 
 // restDoc is what the CapabilityStatement says of searches beyond each
 // parameter's own documentation.
