@@ -432,6 +432,48 @@ func TestSummary(t *testing.T) {
 	})
 }
 
+// TestSummaryTextIncludes: _summary=text cannot be mixed with _include
+// or _revinclude (R4 search.html#summary), in a search of a type, of a
+// compartment or of the system: refused with 400, naming _summary. Each
+// alone, and _summary=data with them, is answered.
+func TestSummaryTextIncludes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Text"}]}`)
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+		for _, tc := range []struct {
+			path   string
+			status int
+		}{
+			{"/fhir/Condition?_summary=text&_include=Condition:subject", 400},
+			{"/fhir/Condition?_include=Condition:subject&_summary=text", 400},
+			{"/fhir/Condition?_summary=text&_include:iterate=Condition:subject", 400},
+			{"/fhir/Patient?_summary=text&_revinclude=Condition:subject", 400},
+			{"/fhir/Patient?_summary=text&_revinclude=*", 400},
+			{"/fhir/Patient/" + pid + "/Condition?_summary=text&_include=Condition:subject", 400},
+			{"/fhir?_type=Condition&_summary=text&_include=Condition:subject", 400},
+			{"/fhir/Condition?_summary=text", 200},
+			{"/fhir/Condition?_include=Condition:subject", 200},
+			{"/fhir/Condition?_summary=data&_include=Condition:subject", 200},
+			{"/fhir/Patient?_summary=true&_revinclude=Condition:subject", 200},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != tc.status {
+				t.Errorf("%s: %d %s, want %d", tc.path, r.status, r.body, tc.status)
+				continue
+			}
+			if tc.status == 400 && (!isOutcome(r) || !strings.Contains(string(r.body), `"expression":["_summary"]`)) {
+				t.Errorf("%s: %s, want an OperationOutcome naming _summary", tc.path, r.body)
+			}
+		}
+		// The same parameters in a POST _search.
+		r := c.do("POST", "/fhir/Condition/_search", "_summary=text&_include=Condition:subject", "Content-Type", "application/x-www-form-urlencoded")
+		if r.status != 400 || !isOutcome(r) {
+			t.Errorf("POST _search: %d %s, want 400", r.status, r.body)
+		}
+	})
+}
+
 // TestUnknownSearchParameter: a parameter the server does not know is
 // refused, unless Prefer: handling=lenient asks for it to be left out of
 // the search and its self link. A known parameter's bad value or
