@@ -342,7 +342,7 @@ func searchParamDoc(t, name string, p *SearchParam) string {
 	case name == "_text":
 		return "Words in the resource's narrative (text.div, its markup left out)." + words
 	case p.Type == "token" && identifierParam(p):
-		return "An identifier: [system]|[value], or [value] of any system; :of-type=[type system]|[type code]|[value] finds the identifier whose type has that coding (http://terminology.hl7.org/CodeSystem/v2-0203|MR|123), many separated by commas."
+		return "An identifier: [system]|[value], or [value] of any system; :of-type=[type system]|[type code]|[value], all three given, finds the identifier whose type has that coding (http://terminology.hl7.org/CodeSystem/v2-0203|MR|123), many separated by commas."
 	}
 	return ""
 }
