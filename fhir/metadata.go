@@ -17,7 +17,8 @@ import (
 var SoftwareVersion = "dev"
 
 // handleMetadata answers the CapabilityStatement: what this server
-// implements, and only that.
+// implements, and only that; cut, as a read is, to its summary
+// (_summary) or to the elements asked for (_elements).
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("mode") == "terminology" {
 		s.terminologyCapabilities(w, r)
@@ -209,6 +210,18 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}},
 	})
 	b, _ := json.Marshal(cs)
+	if r.URL.RawQuery != "" {
+		// _summary=true (the elements R4 marks as its summary: the
+		// server, its software and formats, not every resource's
+		// interactions and parameters) or _elements, as a read's.
+		if q := r.URL.Query(); q.Has("_summary") || q.Has("_elements") {
+			var err error
+			if b, err = cutAsAsked("CapabilityStatement", q, b); err != nil {
+				writeOutcome(w, asOutcome(err))
+				return
+			}
+		}
+	}
 	// The statement changes only with the server (its version, its
 	// base): its ETag is its digest, and a client holding it is told so.
 	sum := sha256.Sum256(b)
