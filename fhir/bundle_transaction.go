@@ -49,16 +49,19 @@ type txEntry struct {
 	ifModifiedSince time.Time
 }
 
-// handleBundle answers a batch or transaction Bundle posted to the base.
-// A transaction is one command, all or nothing: urn:uuid references
-// between its entries and conditional references (Patient?identifier=)
-// are resolved, in its resources and in its patches' values, conditional
-// creates (ifNoneExist) answered by what matches, conditional updates
-// (Type?query) applied to the one match or creating, found before the
-// entries apply so that references to their fullUrls resolve to it, a
-// Patient of the patient index found by one identifier. A PATCH entry carries
-// a Binary holding a JSON Patch or a Parameters holding a FHIRPath
-// Patch. A batch applies each entry alone.
+// handleBundle answers a batch, transaction or history Bundle posted to
+// the base. A transaction is one command, all or nothing: urn:uuid
+// references between its entries and conditional references
+// (Patient?identifier=) are resolved, in its resources and in its
+// patches' values, conditional creates (ifNoneExist) answered by what
+// matches, conditional updates (Type?query) applied to the one match or
+// creating, found before the entries apply so that references to their
+// fullUrls resolve to it, a Patient of the patient index found by one
+// identifier. A PATCH entry carries a Binary holding a JSON Patch or a
+// Parameters holding a FHIRPath Patch. A batch applies each entry
+// alone. A history Bundle is applied as a transaction is, its versions
+// in the order they were made (applyHistory), and answered as a
+// transaction is.
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	body, err := readBody(r)
 	if err != nil {
@@ -72,11 +75,11 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	if res.Type() != "Bundle" {
-		return invalid("invalid", "resourceType", "post a Bundle of type batch or transaction to the base, not a %s", res.Type())
+		return invalid("invalid", "resourceType", "post a Bundle of type batch, transaction or history to the base, not a %s", res.Type())
 	}
 	kind, _ := res["type"].(string)
-	if kind != "transaction" && kind != "batch" {
-		return invalid("invalid", "Bundle.type", "the Bundle's type is %q; the base takes batch or transaction", kind)
+	if kind != "transaction" && kind != "batch" && kind != "history" {
+		return invalid("invalid", "Bundle.type", "the Bundle's type is %q; the base takes batch, transaction or history", kind)
 	}
 	raw, _ := res["entry"].([]any)
 	entries := make([]*txEntry, len(raw))
@@ -85,7 +88,13 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			entries[i] = &txEntry{index: i, outcome: o}
 			continue
 		}
-		if u, ok := batchGET(e.(map[string]any)); ok && (kind == "batch" || !isRead(u)) {
+		if kind == "history" {
+			v, err := versionEntry(i, e.(map[string]any))
+			if err != nil {
+				return err
+			}
+			e = v
+		} else if u, ok := batchGET(e.(map[string]any)); ok && (kind == "batch" || !isRead(u)) {
 			te := &txEntry{index: i, get: u}
 			if kind == "batch" {
 				te.method = "GET" // a transaction's is answered after its writes, not among them
@@ -106,8 +115,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 			entries[i] = te
 			continue
-		}
-		if u, body, ok := entryOperation(e.(map[string]any)); ok {
+		} else if u, body, ok := entryOperation(e.(map[string]any)); ok {
 			te := &txEntry{index: i, op: u, opBody: body}
 			if op := operationName(u); kind == "transaction" && !readOnlyOperations[op] {
 				return invalid("not-supported", fmt.Sprintf("Bundle.entry[%d].request.url", i), "%s changes records or is not known; a transaction may invoke only operations that change nothing (%s)",
@@ -118,17 +126,17 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		te, err := readEntry(i, e.(map[string]any))
 		if err != nil {
-			if kind == "transaction" {
+			if kind != "batch" {
 				return err
 			}
 			te = &txEntry{index: i, outcome: asOutcome(err)}
 		} else if err := s.allowEntry(r.Context(), p, te); err != nil {
-			if kind == "transaction" {
+			if kind != "batch" {
 				return err
 			}
 			te.outcome = asOutcome(err)
 		} else if err := s.checkSent(r.Context(), p.Actor, te.resource, fmt.Sprintf("Bundle.entry[%d].resource", i)); err != nil {
-			if kind == "transaction" {
+			if kind != "batch" {
 				return err
 			}
 			te.outcome = asOutcome(err)
@@ -138,7 +146,13 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		entries[i] = te
 	}
 	base := baseURL(r)
-	if kind == "transaction" {
+	switch kind {
+	case "history":
+		if err := s.applyHistory(r.Context(), p, entries, base); err != nil {
+			return err
+		}
+		kind = "transaction" // R4 names no history-response
+	case "transaction":
 		// An operation changes nothing: it is answered from the records
 		// as they are before the transaction, and one that fails fails
 		// the transaction.
@@ -177,7 +191,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				e.response = s.answerGET(r, e)
 			}
 		}
-	} else {
+	default:
 		for _, e := range entries {
 			if e.get != "" && e.outcome == nil {
 				e.response = s.answerGET(r, e)

@@ -441,6 +441,159 @@ func TestSummary(t *testing.T) {
 	})
 }
 
+// TestSummaryTextIncludes: _summary=text cannot be mixed with _include
+// or _revinclude (R4 search.html#summary), in a search of a type, of a
+// compartment or of the system: refused with 400, naming _summary. Each
+// alone, and _summary=data with them, is answered.
+func TestSummaryTextIncludes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Text"}]}`)
+		create(t, c, "Condition", `{"resourceType":"Condition","code":{"text":"Hypertension"},"subject":{"reference":"Patient/`+pid+`"}}`)
+		for _, tc := range []struct {
+			path   string
+			status int
+		}{
+			{"/fhir/Condition?_summary=text&_include=Condition:subject", 400},
+			{"/fhir/Condition?_include=Condition:subject&_summary=text", 400},
+			{"/fhir/Condition?_summary=text&_include:iterate=Condition:subject", 400},
+			{"/fhir/Patient?_summary=text&_revinclude=Condition:subject", 400},
+			{"/fhir/Patient?_summary=text&_revinclude=*", 400},
+			{"/fhir/Patient/" + pid + "/Condition?_summary=text&_include=Condition:subject", 400},
+			{"/fhir?_type=Condition&_summary=text&_include=Condition:subject", 400},
+			{"/fhir/Condition?_summary=text", 200},
+			{"/fhir/Condition?_include=Condition:subject", 200},
+			{"/fhir/Condition?_summary=data&_include=Condition:subject", 200},
+			{"/fhir/Patient?_summary=true&_revinclude=Condition:subject", 200},
+		} {
+			r := c.do("GET", tc.path, "")
+			if r.status != tc.status {
+				t.Errorf("%s: %d %s, want %d", tc.path, r.status, r.body, tc.status)
+				continue
+			}
+			if tc.status == 400 && (!isOutcome(r) || !strings.Contains(string(r.body), `"expression":["_summary"]`)) {
+				t.Errorf("%s: %s, want an OperationOutcome naming _summary", tc.path, r.body)
+			}
+		}
+		// The same parameters in a POST _search.
+		r := c.do("POST", "/fhir/Condition/_search", "_summary=text&_include=Condition:subject", "Content-Type", "application/x-www-form-urlencoded")
+		if r.status != 400 || !isOutcome(r) {
+			t.Errorf("POST _search: %d %s, want 400", r.status, r.body)
+		}
+	})
+}
+
+// TestCapabilityStatementSummary: GET metadata?_summary=true answers
+// the CapabilityStatement cut to the elements R4 marks as its summary,
+// at every depth (the server, its software and formats, the rest's
+// mode and security, each resource's type, profiles and operations; not
+// each resource's interactions and search parameters, nor any
+// documentation), tagged SUBSETTED, with its own ETag; _elements cuts
+// it to the elements named, with those every CapabilityStatement has,
+// as a read of a resource is cut; _summary=false is the whole
+// statement.
+func TestCapabilityStatementSummary(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		full := c.do("GET", "/fhir/metadata", "")
+		if full.status != 200 {
+			t.Fatalf("metadata: %d %.300s", full.status, full.body)
+		}
+		subsetted := `{"code":"SUBSETTED","system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue"}`
+		for _, tc := range []struct {
+			query      string
+			has, hasnt []string
+		}{
+			{"_summary=true", []string{"status", "date", "kind", "software", "implementation", "fhirVersion", "format", "patchFormat", "rest"}, nil},
+			{"_elements=software", []string{"software", "status", "date", "kind", "fhirVersion", "format"}, []string{"rest", "implementation", "patchFormat"}},
+			{"_summary=data", []string{"rest", "software"}, nil},
+		} {
+			r := c.do("GET", "/fhir/metadata?"+tc.query, "")
+			if r.status != 200 {
+				t.Errorf("%s: %d %.300s", tc.query, r.status, r.body)
+				continue
+			}
+			m := r.json(t)
+			if m["resourceType"] != "CapabilityStatement" || !strings.Contains(string(r.body), subsetted) {
+				t.Errorf("%s: %.300s, want a CapabilityStatement tagged SUBSETTED", tc.query, r.body)
+			}
+			for _, k := range tc.has {
+				if _, ok := m[k]; !ok {
+					t.Errorf("%s: no %s in %.300s", tc.query, k, r.body)
+				}
+			}
+			for _, k := range tc.hasnt {
+				if _, ok := m[k]; ok {
+					t.Errorf("%s: %s in %.300s", tc.query, k, r.body)
+				}
+			}
+			if tc.query == "_summary=true" {
+				if len(r.body)*10 > len(full.body) {
+					t.Errorf("%s: %d bytes of the whole statement's %d", tc.query, len(r.body), len(full.body))
+				}
+				rest := m["rest"].([]any)[0].(map[string]any)
+				if _, ok := rest["mode"]; !ok {
+					t.Errorf("%s: the rest has no mode: %.300v", tc.query, rest)
+				}
+				for _, k := range []string{"documentation", "interaction", "searchParam"} {
+					if _, ok := rest[k]; ok {
+						t.Errorf("%s: the rest has its %s", tc.query, k)
+					}
+				}
+				for _, res := range rest["resource"].([]any) {
+					res := res.(map[string]any)
+					_, typed := res["type"]
+					_, interactions := res["interaction"]
+					_, params := res["searchParam"]
+					if !typed || interactions || params {
+						t.Errorf("%s: a resource of the rest is %.300v, want its type without interactions or search parameters", tc.query, res)
+						break
+					}
+				}
+			}
+			if etag := r.header.Get("ETag"); etag == "" || etag == full.header.Get("ETag") {
+				t.Errorf("%s: ETag %q, the whole statement's %q", tc.query, etag, full.header.Get("ETag"))
+			}
+		}
+		if r := c.do("GET", "/fhir/metadata?_summary=false", ""); r.status != 200 || r.header.Get("ETag") != full.header.Get("ETag") || strings.Contains(string(r.body), subsetted) {
+			t.Errorf("_summary=false: %d %s, want the whole statement", r.status, r.header.Get("ETag"))
+		}
+		for _, q := range []string{"_summary=maybe", "_summary=count", "_elements=colour"} {
+			if r := c.do("GET", "/fhir/metadata?"+q, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %.300s, want 400", q, r.status, r.body)
+			}
+		}
+	})
+}
+
+// TestSummaryAtEveryDepth: _summary=true cuts an element R4 defines
+// inside the resource to its own summary elements (an Observation's
+// component keeps its code and value, not its interpretation), and
+// keeps a value of a data type whole (the value's unit), in a read and
+// in a search.
+func TestSummaryAtEveryDepth(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		c := start(t, db, clock, nil).a
+		id := create(t, c, "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"BP"},
+ "component":[{"code":{"text":"systolic"},"valueQuantity":{"value":150,"unit":"mmHg"},"interpretation":[{"text":"high"}]}]}`)
+		for _, path := range []string{"/fhir/Observation/" + id + "?_summary=true", "/fhir/Observation?_id=" + id + "&_summary=true"} {
+			m := c.do("GET", path, "").json(t)
+			if m["resourceType"] == "Bundle" {
+				m = m["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+			}
+			comp, _ := m["component"].([]any)
+			if len(comp) != 1 {
+				t.Errorf("%s: component %v, want the one kept", path, m["component"])
+				continue
+			}
+			got := fmt.Sprint(comp[0])
+			if !strings.Contains(got, "systolic") || !strings.Contains(got, "mmHg") || strings.Contains(got, "high") {
+				t.Errorf("%s: component %s, want its code and value whole, without its interpretation", path, got)
+			}
+		}
+	})
+}
+
 // TestUnknownSearchParameter: a parameter the server does not know is
 // left out of the search and its self link, and named in an outcome
 // entry, unless Prefer: handling=strict asks for it to be refused. A

@@ -8,17 +8,18 @@ import (
 )
 
 // negotiate answers each request in the format it asks for: FHIR JSON
-// unless _format names XML (xml, application/fhir+xml, application/xml)
-// or its Accept header prefers FHIR XML to JSON (a wildcard alone is
-// JSON; application/fhir+xml named beside */* is XML); a
-// body sent as FHIR XML is read as the JSON it stands for. A request
-// that asks only for another format is refused with 406 and an
-// OperationOutcome. A request that names the format by its generic
-// type (application/json, text/json, application/xml, text/xml) and not
-// by FHIR's own is answered in the type it named, as R4 asks of a
-// server, so that a client that checks the answer's type against what
-// it asked for takes it. A Binary is read and written as its content
-// when no FHIR format is named (binary.go).
+// unless _format (in the query, or in the form of a search sent as
+// one) names XML (xml, application/fhir+xml, application/xml) or its
+// Accept header prefers FHIR XML to JSON (a wildcard alone is JSON;
+// application/fhir+xml named beside */* is XML); a body sent as FHIR
+// XML is read as the JSON it stands for. A request that asks only for
+// another format is refused with 406 and an OperationOutcome. A request
+// that names the format by its generic type (application/json,
+// text/json, application/xml, text/xml) and not by FHIR's own is
+// answered in the type it named, as R4 asks of a server, so that a
+// client that checks the answer's type against what it asked for takes
+// it. A Binary is read and written as its content when no FHIR format
+// is named (binary.go).
 func negotiate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A Binary is read and written as its content (binary.go).
@@ -32,10 +33,16 @@ func negotiate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		asXML, format, generic := false, "", ""
-		if strings.Contains(r.URL.RawQuery, "_format") { // the query is parsed only then
-			format = r.URL.Query().Get("_format")
+		if searchForm(r) {
+			// A search's parameters sent as a form: _format and _pretty
+			// among them say how to answer, as in a query.
+			if err := r.ParseForm(); err != nil {
+				writeOutcome(w, outcomeOf(http.StatusBadRequest, "invalid", "the search form cannot be read: %v", err))
+				return
+			}
 		}
+		asXML, generic := false, ""
+		format := formatParam(r, "_format")
 		switch {
 		case format != "" && !servesVersionOf(format):
 			writeOutcome(w, outcomeOf(http.StatusNotAcceptable, "not-supported", "this server serves FHIR R4 (fhirVersion=4.0), not the version _format=%s asks for", format))
@@ -59,7 +66,7 @@ func negotiate(next http.Handler) http.Handler {
 				generic = acceptGeneric(accept, asXML)
 			}
 		}
-		pretty := strings.Contains(r.URL.RawQuery, "_pretty") && r.URL.Query().Get("_pretty") == "true"
+		pretty := formatParam(r, "_pretty") == "true"
 		switch {
 		case asXML:
 			x := xmlResponse(w) // served as it is written, _pretty or not
@@ -90,6 +97,25 @@ func negotiate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// searchForm reports whether r is a search whose parameters are sent
+// as a form (POST [type]/_search, application/x-www-form-urlencoded).
+func searchForm(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/_search") &&
+		mediaType(r.Header.Get("Content-Type")) == "application/x-www-form-urlencoded"
+}
+
+// formatParam is the value of a parameter that says how to answer
+// (_format, _pretty): the query's, else, in a search sent as a form
+// (read by negotiate), the form's, which R4 gives the same meaning.
+func formatParam(r *http.Request, name string) string {
+	if strings.Contains(r.URL.RawQuery, name) { // the query is parsed only then
+		if v := r.URL.Query().Get(name); v != "" {
+			return v
+		}
+	}
+	return r.PostForm.Get(name)
 }
 
 // isJSONFormat reports whether a _format value names JSON: json,

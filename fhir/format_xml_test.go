@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -338,6 +339,63 @@ func TestXMLBundleAndOutcome(t *testing.T) {
 		var cs struct{ Format []string }
 		if err := json.Unmarshal(m.body, &cs); err != nil || !slices.Contains(cs.Format, "xml") || !slices.Contains(cs.Format, "json") {
 			t.Errorf("CapabilityStatement.format %v, want json and xml (%v)", cs.Format, err)
+		}
+	})
+}
+
+// TestSearchFormFormat: _format and _pretty sent in the form of a POST
+// _search mean what they mean in a GET's query: _format=xml answers
+// FHIR XML, a format this server does not serve answers 406, as the
+// GET does; a search of the system or of a compartment the same.
+func TestSearchFormFormat(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := start(t, db, clock, nil)
+		c := f.a
+		if r := c.do("PUT", "/fhir/Patient/xml-1", patientXML, "Content-Type", fhir.XMLContentType); r.status != 201 {
+			t.Fatalf("PUT: %d %s", r.status, r.body)
+		}
+		form := func(path, body string) response {
+			return c.do("POST", path, body, "Content-Type", "application/x-www-form-urlencoded")
+		}
+		for _, tc := range []struct{ path, body string }{
+			{"/fhir/Patient/_search", "_id=xml-1&_format=xml"},
+			{"/fhir/Patient/_search", "_format=" + url.QueryEscape("application/fhir+xml")},
+			{"/fhir/_search", "_type=Patient&_format=xml"},
+			{"/fhir/Patient/xml-1/_search", "_type=Patient&_format=xml"},
+			{"/fhir?_type=Patient&_format=xml", ""}, // a GET: the system's search was answered 500
+		} {
+			r := form(tc.path, tc.body)
+			if tc.body == "" {
+				r = c.do("GET", tc.path, "")
+			}
+			if r.status != 200 || r.header.Get("Content-Type") != "application/fhir+xml; charset=utf-8" {
+				t.Errorf("POST %s %s: %d %s %s, want 200 FHIR XML", tc.path, tc.body, r.status, r.header.Get("Content-Type"), r.body)
+				continue
+			}
+			if got := xmlRoot(t, r.body); got != (xml.Name{Space: "http://hl7.org/fhir", Local: "Bundle"}) {
+				t.Errorf("POST %s %s: root %v, want a Bundle in the FHIR namespace", tc.path, tc.body, got)
+			}
+		}
+		for _, tc := range []struct{ path, body string }{
+			{"/fhir/Patient?_format=text/html", ""},
+			{"/fhir/Patient/_search", "_format=text/html"},
+			{"/fhir/Patient/_search", "_format=" + url.QueryEscape("application/fhir+json; fhirVersion=3.0")},
+			{"/fhir/_search", "_type=Patient&_format=text/html"},
+		} {
+			r := form(tc.path, tc.body)
+			if tc.body == "" {
+				r = c.do("GET", tc.path, "")
+			}
+			if r.status != 406 || !isOutcome(r) {
+				t.Errorf("%s %s: %d %s, want 406 with an OperationOutcome", tc.path, tc.body, r.status, r.body)
+			}
+		}
+		// _pretty in the form too; and JSON, as asked, in the form.
+		if r := form("/fhir/Patient/_search", "_id=xml-1&_pretty=true"); r.status != 200 || !strings.Contains(string(r.body), "\n  \"") {
+			t.Errorf("POST _search _pretty=true: %d %.200s, want indented JSON", r.status, r.body)
+		}
+		if r := form("/fhir/Patient/_search", "_id=xml-1&_format=json"); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), fhir.ContentType) || len(r.json(t)["entry"].([]any)) != 1 {
+			t.Errorf("POST _search _format=json: %d %s %.200s, want the Patient in FHIR JSON", r.status, r.header.Get("Content-Type"), r.body)
 		}
 	})
 }

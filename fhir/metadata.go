@@ -17,7 +17,8 @@ import (
 var SoftwareVersion = "dev"
 
 // handleMetadata answers the CapabilityStatement: what this server
-// implements, and only that.
+// implements, and only that; cut, as a read is, to its summary
+// (_summary) or to the elements asked for (_elements).
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("mode") == "terminology" {
 		s.terminologyCapabilities(w, r)
@@ -197,7 +198,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}},
 			},
 			"resource":    resources,
-			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction"}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
+			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction", "documentation": transactionDoc}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export, {Name: "meta", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 			// A search within each of R4's compartments: compartment.go.
@@ -209,6 +210,18 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		}},
 	})
 	b, _ := json.Marshal(cs)
+	if r.URL.RawQuery != "" {
+		// _summary=true (the elements R4 marks as its summary: the
+		// server, its software and formats, not every resource's
+		// interactions and parameters) or _elements, as a read's.
+		if q := r.URL.Query(); q.Has("_summary") || q.Has("_elements") {
+			var err error
+			if b, err = cutAsAsked("CapabilityStatement", q, b); err != nil {
+				writeOutcome(w, asOutcome(err))
+				return
+			}
+		}
+	}
 	// The statement changes only with the server (its version, its
 	// base): its ETag is its digest, and a client holding it is told so.
 	sum := sha256.Sum256(b)
@@ -324,6 +337,9 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 // systemSearchDoc says how a search of the whole system answers.
 const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
 
+// transactionDoc says what the base takes besides a transaction Bundle.
+const transactionDoc = "POST [base] with a Bundle of type transaction, or of type history (another server's _history, newest first), to copy its records here: each entry's version is written, all or nothing, in the order the versions were made (a created or updated resource as an update of its id, so it keeps that id; a deleted one deleted), the newest current and the others kept in its history. It is answered as a transaction is (transaction-response), an entry for each entry in the Bundle's order."
+
 // restDoc is what the CapabilityStatement says of searches beyond each
 // parameter's own documentation.
 const restDoc = "A token parameter's :in and :not-in name a value set by its canonical url (the trust's, POSTed as a ValueSet, or one of R4's or UK Core's that lists its codes) or by a relative reference to the trust's (ValueSet/id), or several separated by commas: :in matches a code in any of them, :not-in leaves out a code in any of them. A chained parameter (medication.ingredient-code=...) is evaluated inside the resources a resource contains too, through a reference to one of them (#id). The canonical url of a definition (url of StructureDefinition, ValueSet, CodeSystem, ...) takes a version after it: url=U|1.1.0 finds that version, url:below=U|1 versions 1 and 1.x. _filter (R4's optional filter expression) is not supported: search by the parameters listed for each type. A parameter with no value (family=) is ignored. A parameter not listed for the type (or a _sort key it cannot be sorted by) is left out, as R4 asks: the self link shows the search done, and an entry of the searchset (search mode outcome) names what was left out with a warning; with Prefer: handling=strict it is refused (400, naming it). A listed parameter's bad value or modifier is refused either way."
@@ -339,7 +355,7 @@ func searchParamDoc(t, name string, p *SearchParam) string {
 	case name == "_text":
 		return "Words in the resource's narrative (text.div, its markup left out)." + words
 	case p.Type == "token" && identifierParam(p):
-		return "An identifier: [system]|[value], or [value] of any system; :of-type=[type system]|[type code]|[value] finds the identifier whose type has that coding (http://terminology.hl7.org/CodeSystem/v2-0203|MR|123), many separated by commas."
+		return "An identifier: [system]|[value], or [value] of any system; :of-type=[type system]|[type code]|[value], all three given, finds the identifier whose type has that coding (http://terminology.hl7.org/CodeSystem/v2-0203|MR|123), many separated by commas."
 	}
 	return ""
 }

@@ -65,27 +65,34 @@ func (s *Server) handleRead(w http.ResponseWriter, r *http.Request, p *Principal
 // writeSubsetted answers a read with _summary or _elements: the
 // resource cut to the elements asked for, tagged SUBSETTED.
 func writeSubsetted(w http.ResponseWriter, typ string, q url.Values, e *servedEntry) error {
-	cut := &search{params: url.Values{}}
-	for _, k := range []string{"_summary", "_elements"} {
-		for _, v := range q[k] {
-			if err := cut.add(typ, k, v, time.Time{}); err != nil {
-				return err
-			}
-		}
-	}
-	if cut.countOnly {
-		return invalid("invalid", "_summary", "_summary=count counts the matches of a search, not a read")
-	}
-	body := e.res.Body
-	if len(cut.elements) > 0 || cut.summary != "" {
-		var err error
-		if body, err = subsetted(body, cut.elements, cut.summary); err != nil {
-			return err
-		}
+	body, err := cutAsAsked(typ, q, e.res.Body)
+	if err != nil {
+		return err
 	}
 	e.setValidators(w.Header())
 	writeJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// cutAsAsked is a resource of typ as a read's _summary and _elements
+// ask for it: cut to the elements they name and tagged SUBSETTED, or
+// whole when they ask for all of it (_summary=false).
+func cutAsAsked(typ string, q url.Values, body []byte) ([]byte, error) {
+	cut := &search{params: url.Values{}}
+	for _, k := range []string{"_summary", "_elements"} {
+		for _, v := range q[k] {
+			if err := cut.add(typ, k, v, time.Time{}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cut.countOnly {
+		return nil, invalid("invalid", "_summary", "_summary=count counts the matches of a search, not a read")
+	}
+	if len(cut.elements) > 0 || cut.summary != "" {
+		return subsetted(body, cut.elements, cut.summary)
+	}
+	return body, nil
 }
 
 // notModified reports whether a conditional read finds the version it

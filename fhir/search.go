@@ -136,7 +136,25 @@ func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, err
 			}
 		}
 	}
+	if err := summaryTextAlone(vals); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// summaryTextAlone refuses _summary=text beside _include or _revinclude,
+// as R4 does: such a search answers its matches' text alone, which
+// names no resource to include.
+func summaryTextAlone(vals url.Values) error {
+	if !slices.Contains(vals["_summary"], "text") {
+		return nil
+	}
+	for k := range vals {
+		if strings.HasPrefix(k, "_include") || strings.HasPrefix(k, "_revinclude") {
+			return invalid("invalid", "_summary", "_summary=text cannot be mixed with %s: search for the matches' text alone, or for the matches and what they include without _summary=text", k)
+		}
+	}
+	return nil
 }
 
 func (s *search) add(typ, key, value string, now time.Time) error {

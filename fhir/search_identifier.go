@@ -10,7 +10,7 @@ import (
 // addOfType reads an identifier parameter's :of-type
 // (identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|123):
 // the identifier whose type has that coding and whose value is that
-// value. The store finds the resources with an identifier of the value
+// value, each of the three given, as R4 asks. The store finds the resources with an identifier of the value
 // (of any system), and each page keeps those where the same identifier
 // has the type.
 func (s *search) addOfType(typ, key string, p *SearchParam, value string) error {
@@ -22,8 +22,8 @@ func (s *search) addOfType(typ, key string, p *SearchParam, value string) error 
 	var group []crs.ResourceCondition
 	for _, v := range splitValues(value) {
 		parts := pipeParts(v, 3)
-		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
-			return invalid("invalid", key, "search parameter %s: %q is not the type's system|code and the identifier's value, joined by |", key, v)
+		if len(parts) != 3 || slices.Contains(parts, "") {
+			return invalid("invalid", key, "search parameter %s: %q is not the type's system|code and the identifier's value, joined by |: all three are needed", key, v)
 		}
 		want = append(want, ofType{parts[0], parts[1], parts[2]})
 		group = append(group, crs.ResourceCondition{Param: p.Name, Kind: "token", Op: crs.MatchEq, Code: parts[2]})

@@ -130,6 +130,12 @@ func TestSearchIdentifierOfType(t *testing.T) {
 			t.Errorf("_summary=count of ACSN A100: %v, want 1", n)
 		}
 		refused(t, c, "/fhir/Observation?identifier:of-type=A100", "identifier:of-type", "system|code")
+		// All three parts are needed: an empty one is refused, the
+		// type's system too.
+		for _, v := range []string{"|ACSN|A100", v2 + "||A100", v2 + "|ACSN|", "||A100"} {
+			refused(t, c, "/fhir/Observation?identifier:of-type="+url.QueryEscape(v), "identifier:of-type", "system|code")
+		}
+		refused(t, c, "/fhir/Patient?identifier:of-type="+url.QueryEscape("|MR|12345"), "identifier:of-type", "system|code")
 		refused(t, c, "/fhir/Observation?code:of-type="+v2+"|ACSN|A100", "code:of-type", "identifiers")
 
 		// The PMI serves the hospital number typed MR, the NHS number

@@ -426,7 +426,8 @@ func (s *Server) included(r *http.Request, p *Principal, q *search, found []*crs
 }
 
 // subsetted cuts a resource to the elements _elements asks for, or
-// those _summary does (true: the elements R4 marks as the summary; text:
+// those _summary does (true: the elements R4 marks as the summary, at
+// every depth (summaryOnly); text:
 // text and the elements every resource of its type has; data: all but
 // text), with its resourceType, id and meta, and tags it SUBSETTED so
 // that no one takes it for the whole resource. The elements every
@@ -467,9 +468,11 @@ func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 		}
 		return k != "text" // data
 	}
-	for k := range m {
+	for k, v := range m {
 		if !keep(k) {
 			delete(m, k)
+		} else if summary == "true" && len(elements) == 0 {
+			summaryOnly(v, elementsByPath[typ+"."+strings.TrimPrefix(k, "_")])
 		}
 	}
 	meta, _ := m["meta"].(map[string]any)
@@ -487,6 +490,40 @@ func subsetted(body []byte, elements []string, summary string) ([]byte, error) {
 		return nil, crs.Errorf(crs.EINTERNAL, "write a subsetted resource: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// summaryOnly cuts v, the value of el, to the summary: an element R4
+// defines inside the resource (a BackboneElement such as a
+// CapabilityStatement's rest, each of its resources) keeps the elements
+// R4 marks as the summary and those it must have, each cut the same
+// way, and leaves out the others (a resource's searchParam of the rest,
+// its documentation). A value of a data type (a CodeableConcept, a
+// Quantity) is kept whole.
+func summaryOnly(v any, el *Element) {
+	if el == nil {
+		return
+	}
+	path := cmp.Or(el.ContentRef, el.Path)
+	if el.ContentRef == "" && !slices.Contains(el.Types, "BackboneElement") && !slices.Contains(el.Types, "Element") {
+		return
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, item := range x {
+			summaryOnly(item, el)
+		}
+	case map[string]any:
+		for k, c := range x {
+			child := elementsByPath[path+"."+strings.TrimPrefix(k, "_")]
+			switch {
+			case child == nil:
+			case !child.Summary && child.Min == 0:
+				delete(x, k)
+			default:
+				summaryOnly(c, child)
+			}
+		}
+	}
 }
 
 // lenient reports whether a search leaves out the parameters it does

@@ -89,11 +89,13 @@ func (s *Server) searchTypes(w http.ResponseWriter, r *http.Request, p *Principa
 	if err != nil {
 		return err
 	}
-	// The parameters every type's search is given, and the self link's.
+	// The parameters every type's search is given, and the self link's;
+	// not how to answer (_format, _pretty): each type's search is read
+	// as JSON, and this one is answered as it asks.
 	shared := url.Values{}
 	for k, v := range vals {
 		switch k {
-		case "_count", "_cursor", "_offset", "_type":
+		case "_count", "_cursor", "_offset", "_type", "_format", "_pretty":
 		default:
 			shared[k] = v
 		}
