@@ -335,7 +335,7 @@ var revIncludes = sync.OnceValue(func() map[string][]string {
 })
 
 // systemSearchDoc says how a search of the whole system answers.
-const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only. Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
+const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names the types searched, in the order their matches are paged; without it every type the token may read is searched but AuditEvent, by the parameters of every resource only; a parameter of some of the types searched but not of all is refused (400). Each type is searched as its own search is, with _include, _revinclude, _elements and _summary; _summary=count counts every type's matches; _sort by _id or _lastUpdated sorts the types' matches together."
 
 // transactionDoc says what the base takes besides a transaction Bundle.
 const transactionDoc = "POST [base] with a Bundle of type transaction, or of type history (another server's _history, newest first), to copy its records here: each entry's version is written, all or nothing, in the order the versions were made (a created or updated resource as an update of its id, so it keeps that id; a deleted one deleted), the newest current and the others kept in its history. It is answered as a transaction is (transaction-response), an entry for each entry in the Bundle's order."

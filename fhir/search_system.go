@@ -417,18 +417,37 @@ func systemParam(types []string, vals url.Values, key, in string) error {
 	}
 	name, _, _ := strings.Cut(key, ":")
 	name, _, _ = strings.Cut(name, ".")
+	// A parameter of some types but not of every type searched is
+	// refused, as R4 asks of a search of several types, lenient or not:
+	// left out, it would widen the search of the types that have it. One
+	// of no type is the unknown parameter a lenient search leaves out.
+	refuse := unknown
+	if ofSomeType(key) {
+		refuse = func(key, format string, args ...any) error { return invalid("not-supported", key, format, args...) }
+	}
 	if in != "" && !slices.Contains(systemParams, name) {
-		return unknown(key, "search parameter %s: a search of every type of a compartment (%s/*) takes only the parameters of every resource (%s); name one type to search by its own", key, in, strings.Join(systemParams, ", "))
+		return refuse(key, "search parameter %s: a search of every type of a compartment (%s/*) takes only the parameters of every resource (%s); name one type to search by its own", key, in, strings.Join(systemParams, ", "))
 	}
 	for _, t := range types {
 		if !knownParam(t, key) {
 			if !vals.Has("_type") && !slices.Contains(systemParams, name) {
-				return unknown(key, "search parameter %s: a search of every type takes only the parameters of every resource (%s); name the types to search with _type", key, strings.Join(systemParams, ", "))
+				return refuse(key, "search parameter %s: a search of every type takes only the parameters of every resource (%s); name the types to search with _type", key, strings.Join(systemParams, ", "))
 			}
-			return unknown(key, "search parameter %s is not a parameter of %s, one of the types searched", key, t)
+			return refuse(key, "search parameter %s is not a parameter of %s, one of the types searched", key, t)
 		}
 	}
 	return nil
+}
+
+// ofSomeType reports whether key is a parameter a search of some R4 type
+// reads.
+func ofSomeType(key string) bool {
+	for t := range isResource {
+		if knownParam(t, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeValues is the parameters of a system search given to its search of

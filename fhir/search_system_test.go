@@ -154,6 +154,14 @@ func TestSystemSearch(t *testing.T) {
 				}
 			})
 		}
+		// A parameter of some types but not of all those searched is
+		// refused even so: left out, it would widen the search of the
+		// types that have it.
+		for _, path := range []string{"/fhir?_type=Observation,Condition&code-value-quantity=8867-4$gt60", "/fhir?status=final", "/fhir?_type=Patient,Observation&birthdate=gt2000-01-01"} {
+			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s, no Prefer: %d %.300s, want 400", path, r.status, r.body)
+			}
+		}
 		// Lenient, as without Prefer: handling=strict, an unknown
 		// parameter is left out of the search and its self link, an
 		// outcome entry naming it; a bad value is refused still.
