@@ -120,6 +120,10 @@ type ResourceQuery struct {
 	Words  []string
 	SortBy []ResourceSort
 	After  string // keyset: only those after the resource of this id, in the default order (a type's: the order created; every type's: type and id)
+	// Before, of a search of one type in its default order, keeps only
+	// those before the resource of this id: the page before it (Count,
+	// those nearest), answered in the default order all the same.
+	Before string
 	Offset int    // with SortBy, how many to skip
 	Count  int    // page size; 0 counts only
 	// RefersTo keeps only resources with a reference to one of these

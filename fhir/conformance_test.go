@@ -1189,3 +1189,72 @@ func TestSearchEmptyParameters(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchPreviousLinks: a page of the resource store after the first
+// links to the page before it, and that page to its own neighbours, so
+// that a client pages back as it paged forward; in a compartment too. A
+// previous link's cursor is refused where the pages are not the store's
+// in the order created.
+func TestSearchPreviousLinks(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		pid := annWithPulses(t, c)
+		var made []string
+		for i := range 5 {
+			made = append(made, create(t, c, "Condition", fmt.Sprintf(`{"resourceType":"Condition","code":{"text":"Problem %d"},"subject":{"reference":"Patient/%s"}}`, i, pid)))
+		}
+		for _, start := range []string{"/fhir/Condition?_count=2", "/fhir/Patient/" + pid + "/Condition?_count=2"} {
+			// Forward, then back from the last page.
+			var forward [][]string
+			var last map[string]any
+			for u := start; u != ""; u = nextLink(last) {
+				last = c.do("GET", u, "").json(t)
+				forward = append(forward, entryIDsOf(last))
+			}
+			if want := [][]string{made[0:2], made[2:4], made[4:5]}; fmt.Sprint(forward) != fmt.Sprint(want) {
+				t.Fatalf("%s forward: %v, want %v", start, forward, want)
+			}
+			var back [][]string
+			for page := last; ; {
+				prev := linkOf(page, "previous")
+				if prev == "" {
+					break
+				}
+				page = c.do("GET", prev, "").json(t)
+				back = append(back, entryIDsOf(page))
+				if len(back) == 1 {
+					// The page before has its next link to the page after it.
+					if got := entryIDsOf(c.do("GET", nextLink(page), "").json(t)); fmt.Sprint(got) != fmt.Sprint(made[4:5]) {
+						t.Errorf("%s: next of the previous page: %v, want %v", start, got, made[4:5])
+					}
+				}
+			}
+			if want := [][]string{made[2:4], made[0:2]}; fmt.Sprint(back) != fmt.Sprint(want) {
+				t.Errorf("%s back: %v, want %v", start, back, want)
+			}
+		}
+		if r := c.do("GET", "/fhir/Condition?_count=2", ""); linkOf(r.json(t), "previous") != "" {
+			t.Errorf("the first page has a previous link: %s", r.body)
+		}
+		for _, path := range []string{"/fhir/Condition?_cursor=before:no-such", "/fhir/Condition?_sort=_id&_cursor=before:" + made[2], "/fhir/Patient?_cursor=before:" + pid} {
+			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
+				t.Errorf("%s: %d %.300s, want 400", path, r.status, r.body)
+			}
+		}
+	})
+}
+
+// entryIDsOf is the ids of a searchset's matches, in order.
+func entryIDsOf(b map[string]any) []string {
+	var out []string
+	es, _ := b["entry"].([]any)
+	for _, e := range es {
+		e := e.(map[string]any)
+		if s, _ := e["search"].(map[string]any); s != nil && s["mode"] != "match" {
+			continue
+		}
+		out = append(out, e["resource"].(map[string]any)["id"].(string))
+	}
+	return out
+}

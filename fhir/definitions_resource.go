@@ -282,7 +282,7 @@ var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSy
 // page boundary between the two stays where it is while the trust adds
 // its own.
 func ownDefinitionsFound(q *search) []*crs.Resource {
-	if q.in != "" || q.query.After != "" || len(q.query.RefersTo) > 0 || q.query.LastN != nil {
+	if q.in != "" || q.query.After != "" || q.query.Before != "" || len(q.query.RefersTo) > 0 || q.query.LastN != nil {
 		return nil
 	}
 	var found []*crs.Resource

@@ -61,6 +61,9 @@ func (s *Server) handleLastN(w http.ResponseWriter, r *http.Request, p *Principa
 		return err
 	}
 	var after *crs.ResourceLastNPlace
+	if q.query.Before != "" {
+		return invalid("invalid", "_cursor", "parameter _cursor of $lastn: %q is not a page of its answer; follow the next link", beforeCursor+q.query.Before)
+	}
 	if c := q.query.After; c != "" {
 		// The search's keyset is of ids; $lastn's is a place in its order.
 		if after, err = parseLastNCursor(c); err != nil {

@@ -182,7 +182,12 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 		keep = false
 		return nil
 	case "_cursor":
-		s.query.After = value
+		// A previous link's cursor names the page before a resource.
+		if before, ok := strings.CutPrefix(value, beforeCursor); ok {
+			s.query.Before = before
+		} else {
+			s.query.After = value
+		}
 		keep = false
 		return nil
 	case "_offset":

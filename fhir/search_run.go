@@ -76,6 +76,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	typed := s.typedSearch(typ)
+	if q.query.Before != "" && (typed != nil || len(q.query.SortBy) > 0) {
+		// A previous link's cursor is of the resource store's pages in
+		// the order created alone.
+		return invalid("invalid", "_cursor", "search parameter _cursor: %q is not a page of this search; follow its links", beforeCursor+q.query.Before)
+	}
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {
 			return invalid("not-supported", "_list", "search parameter _list of %s is not supported: the PAS keeps its records", typ)
@@ -154,6 +159,23 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 	if err != nil {
 		return nil, err
 	}
+	if q.query.Before != "" {
+		// The page before a resource, read back to front: one more
+		// than the page, the first, says there is a page before it, and
+		// the resource it was read before comes next.
+		if len(found) > q.query.Count {
+			found = found[1:]
+			b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, beforeCursor+found[0].ID)})
+		}
+		if len(found) > 0 {
+			b.Link = append(b.Link, bundleLink{"next", pageLink(path, q, found[len(found)-1].ID)})
+		}
+		return found, nil
+	}
+	if q.query.After != "" && len(found) > 0 && q.query.LastN == nil && len(q.query.SortBy) == 0 {
+		// A page after a resource has a page before it.
+		b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, beforeCursor+found[0].ID)})
+	}
 	if len(found) > q.query.Count {
 		found = found[:q.query.Count]
 		next := maps.Clone(q.params)
@@ -169,6 +191,18 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
 	}
 	return found, nil
+}
+
+// beforeCursor starts the _cursor of a previous link: the page before the
+// resource it names (a resource's id holds no colon).
+const beforeCursor = "before:"
+
+// pageLink is the link to the page of q at the _cursor cursor.
+func pageLink(path string, q *search, cursor string) string {
+	v := maps.Clone(q.params)
+	v.Set("_count", strconv.Itoa(q.query.Count))
+	v.Set("_cursor", cursor)
+	return path + "?" + linkQuery(v)
 }
 
 // prepareSearch reads the parameters of a search of typ (vals, less

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -628,6 +629,9 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
 	} else {
 		out, err = queryPlaced(ctx, s.db.read, q.LastN != nil, query, args...)
+		if q.Before != "" {
+			slices.Reverse(out) // read nearest first
+		}
 	}
 	if err != nil {
 		return nil, 0, err
@@ -645,13 +649,14 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 // client follows the next link of the page before, which names the
 // page's last resource).
 func (s *ResourceService) cursorHeld(ctx context.Context, a crs.Actor, q crs.ResourceQuery) error {
-	if q.After == "" || q.Type == "" || len(q.SortBy) > 0 {
+	cursor := cmp.Or(q.After, q.Before)
+	if cursor == "" || q.Type == "" || len(q.SortBy) > 0 {
 		return nil
 	}
 	var one int
-	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, q.Type, q.After).Scan(&one)
+	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM fhir_current WHERE org_id = $1 AND type = $2 AND id = $3`, a.OrgID, q.Type, cursor).Scan(&one)
 	if err == sql.ErrNoRows {
-		return crs.Errorf(crs.EINVALID, "the page's cursor %q names no %s: follow the next link of the page before", q.After, q.Type)
+		return crs.Errorf(crs.EINVALID, "the page's cursor %q names no %s: follow the next or previous link of a page", cursor, q.Type)
 	}
 	return err
 }

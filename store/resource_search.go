@@ -118,6 +118,13 @@ func resourceSearchFew(orgID string, orgN int64, q crs.ResourceQuery, count bool
 				" AND a.id = "+s.arg(q.After)+")")
 		}
 	}
+	if len(q.SortBy) == 0 && q.Before != "" && q.Type != "" {
+		// Before the resource of that id: the nearest first, turned
+		// round by SearchResources.
+		where = append(where, id+" < (SELECT a.rid FROM fhir_current a WHERE a.org_id = "+s.arg(orgID)+" AND a.type = "+s.arg(q.Type)+
+			" AND a.id = "+s.arg(q.Before)+")")
+		order = id + " DESC"
+	}
 	if len(q.SortBy) > 0 {
 		var keys []string
 		for _, k := range q.SortBy {
