@@ -124,8 +124,8 @@ type ResourceQuery struct {
 	// those before the resource of this id: the page before it (Count,
 	// those nearest), answered in the default order all the same.
 	Before string
-	Offset int    // with SortBy, how many to skip
-	Count  int    // page size; 0 counts only
+	Offset int // with SortBy, how many to skip
+	Count  int // page size; 0 counts only
 	// RefersTo keeps only resources with a reference to one of these
 	// ("Patient/123"), or to any resource of a type named alone
 	// ("Patient"): a patient's compartment for $everything and export.

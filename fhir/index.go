@@ -319,7 +319,7 @@ func appendValueRows(rows []crs.ResourceIndexRow, param, kind string, v any) []c
 		} else if param != "family" {
 			family = ""
 		}
-		if parts := familyParts(family); len(parts) > 1 {
+		if parts := match.FamilyParts(family); parts != nil {
 			for _, p := range parts[1:] {
 				if t := Fold(p); t != "" {
 					rows = append(rows, crs.ResourceIndexRow{Param: param, Text: t})
@@ -480,14 +480,6 @@ func strings_(v any) []string {
 		return out
 	}
 	return nil
-}
-
-// familyParts are the parts of a family name, hyphenated or spaced.
-func familyParts(family string) []string {
-	if !strings.ContainsAny(family, " -\t") {
-		return nil
-	}
-	return strings.FieldsFunc(family, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
 }
 
 // Fold is how strings are compared in a search: lower case, accents

@@ -25,6 +25,20 @@ func Fold(s string) string {
 	return b.String()
 }
 
+// FamilyParts are the parts of a family name of several, hyphenated or
+// spaced ("Smythe-Jones", "Carreno Quinones"), which a search finds it
+// by apart; nil for a name of one part.
+func FamilyParts(family string) []string {
+	sep := func(r rune) bool { return unicode.IsSpace(r) || r == '-' }
+	if strings.IndexFunc(family, sep) < 0 {
+		return nil
+	}
+	if parts := strings.FieldsFunc(family, sep); len(parts) > 1 {
+		return parts
+	}
+	return nil
+}
+
 // Normalize folds a name for comparison: accents removed, upper case,
 // letters only ("O'Brien-Smith" becomes "OBRIENSMITH").
 func Normalize(name string) string {

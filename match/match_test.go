@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,4 +170,23 @@ func TestAlikeTo(t *testing.T) {
 		t.Errorf("an empty name is alike to another")
 	}
 	t.Logf("%d alike pairs", found)
+}
+
+func TestFamilyParts(t *testing.T) {
+	for _, tc := range []struct {
+		family string
+		want   []string
+	}{
+		{"Smith", nil},
+		{"", nil},
+		{"Smythe-Jones", []string{"Smythe", "Jones"}},
+		{"Carreno  Quinones", []string{"Carreno", "Quinones"}},
+		{"De La Cruz", []string{"De", "La", "Cruz"}},
+		{"Smith-", nil},
+		{"O'Brien", nil},
+	} {
+		if got := FamilyParts(tc.family); !slices.Equal(got, tc.want) {
+			t.Errorf("FamilyParts(%q) = %q, want %q", tc.family, got, tc.want)
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/opencrs/crs"
 	"github.com/opencrs/crs/match"
@@ -107,8 +106,8 @@ func searchFormsOf(p *crs.Patient) searchForms {
 // clerk types either name of a double-barrelled one and as R4 asks of a
 // search by family name. It is "" for a name of one part.
 func familyPart(family string) string {
-	parts := strings.FieldsFunc(family, func(r rune) bool { return unicode.IsSpace(r) || r == '-' })
-	if len(parts) < 2 {
+	parts := match.FamilyParts(family)
+	if parts == nil {
 		return ""
 	}
 	return match.Normalize(parts[len(parts)-1])
