@@ -421,9 +421,12 @@ func systemParam(types []string, vals url.Values, key, in string) error {
 	// refused, as R4 asks of a search of several types, lenient or not:
 	// left out, it would widen the search of the types that have it. One
 	// of no type is the unknown parameter a lenient search leaves out.
-	refuse := unknown
-	if ofSomeType(key) {
-		refuse = func(key, format string, args ...any) error { return invalid("not-supported", key, format, args...) }
+	// Which it is is asked only of a parameter refused.
+	refuse := func(key, format string, args ...any) error {
+		if ofSomeType(key) {
+			return invalid("not-supported", key, format, args...)
+		}
+		return unknown(key, format, args...)
 	}
 	if in != "" && !slices.Contains(systemParams, name) {
 		return refuse(key, "search parameter %s: a search of every type of a compartment (%s/*) takes only the parameters of every resource (%s); name one type to search by its own", key, in, strings.Join(systemParams, ", "))
