@@ -40,6 +40,10 @@ type Resource struct {
 	// Place is where the resource stands in the answer of a search with
 	// LastN ($lastn), from which the page after it resumes; nil otherwise.
 	Place *ResourceLastNPlace
+	// SortPlace is where the resource stands in the answer of a sorted
+	// search (SortBy), from which the page after it (or before it)
+	// resumes; nil otherwise.
+	SortPlace *ResourceSortPlace
 }
 
 // Period is a span of time from Start up to End, End excluded; a zero
@@ -125,7 +129,13 @@ type ResourceQuery struct {
 	// those nearest), answered in the default order all the same.
 	Before string
 	Offset int // with SortBy, how many to skip
-	Count  int // page size; 0 counts only
+	// SortAfter, of a sorted search (SortBy), keeps only those after
+	// this place in its order (keyset: a page resumes where the one
+	// before ended, so a resource written or changed between the two
+	// repeats or skips none of those left); with SortAfter.Before, those
+	// before it, the nearest Count, answered in the search's order.
+	SortAfter *ResourceSortPlace
+	Count     int // page size; 0 counts only
 	// RefersTo keeps only resources with a reference to one of these
 	// ("Patient/123"), or to any resource of a type named alone
 	// ("Patient"): a patient's compartment for $everything and export.
@@ -160,6 +170,16 @@ type ResourceLastN struct {
 // that orders it (At, as the store keeps it) and the resource's ID.
 type ResourceLastNPlace struct {
 	System, Code, At, ID string
+}
+
+// ResourceSortPlace is a place in the order of a sorted search: the
+// resource's value of each sort key, as the store keeps it (nil where it
+// has none, which sorts after every value), and its ID, which orders
+// those of equal keys.
+type ResourceSortPlace struct {
+	Keys   []*string
+	ID     string
+	Before bool // the place a page before it ends at, not one after it begins at
 }
 
 // ResourceSort orders a search by a parameter's least value (string,

@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -1237,7 +1238,8 @@ func TestSearchPreviousLinks(t *testing.T) {
 		if r := c.do("GET", "/fhir/Condition?_count=2", ""); linkOf(r.json(t), "previous") != "" {
 			t.Errorf("the first page has a previous link: %s", r.body)
 		}
-		for _, path := range []string{"/fhir/Condition?_cursor=before:no-such", "/fhir/Condition?_sort=_id&_cursor=before:" + made[2], "/fhir/Patient?_cursor=before:" + pid} {
+		for _, path := range []string{"/fhir/Condition?_cursor=before:no-such", "/fhir/Condition?_sort=_id&_cursor=before:" + made[2], "/fhir/Patient?_cursor=before:" + pid,
+			"/fhir/Patient?_sort=birthdate&_cursor=sort:" + base64.RawURLEncoding.EncodeToString([]byte(`["1970-05-01","`+pid+`"]`))} {
 			if r := c.do("GET", path, ""); r.status != 400 || !isOutcome(r) {
 				t.Errorf("%s: %d %.300s, want 400", path, r.status, r.body)
 			}

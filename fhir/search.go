@@ -1,7 +1,10 @@
 package fhir
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"net/http"
@@ -139,7 +142,81 @@ func parseSearchValues(typ string, vals url.Values, now time.Time) (*search, err
 	if err := summaryTextAlone(vals); err != nil {
 		return nil, err
 	}
+	if err := s.sortCursor(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// sortCursorPrefix starts the _cursor of a page of a sorted search: a
+// place in its order (sortCursor), after which the page begins, or with
+// beforeCursor before it, before which it ends.
+const sortCursorPrefix = "sort:"
+
+// sortCursor reads the _cursor of a sorted search as a place in its
+// order. A sorted search's pages are read by such a place, not by an id
+// of the order created, so a cursor of the one is refused by the other.
+func (s *search) sortCursor() error {
+	c, before := s.query.After, false
+	if s.query.Before != "" {
+		c, before = s.query.Before, true
+	}
+	if c == "" {
+		return nil
+	}
+	encoded, sorted := strings.CutPrefix(c, sortCursorPrefix)
+	if sorted != (len(s.query.SortBy) > 0) {
+		if before {
+			c = beforeCursor + c
+		}
+		return invalid("invalid", "_cursor", "search parameter _cursor: %q is not a page of this search; follow its links", c)
+	}
+	if !sorted {
+		return nil
+	}
+	place, err := parseSortCursor(encoded, len(s.query.SortBy))
+	if err != nil {
+		return invalid("invalid", "_cursor", "search parameter _cursor: %q is not a page of this search (%v); follow its links", c, err)
+	}
+	place.Before = before
+	s.query.SortAfter, s.query.After, s.query.Before = place, "", ""
+	return nil
+}
+
+// sortPlaceCursor is the _cursor of the page after the place (or, when
+// before, the page before it) in a sorted search's order.
+func sortPlaceCursor(place *crs.ResourceSortPlace, before bool) string {
+	f := make([]any, 0, len(place.Keys)+1)
+	for _, k := range place.Keys {
+		if k == nil {
+			f = append(f, nil)
+		} else {
+			f = append(f, *k)
+		}
+	}
+	b, _ := json.Marshal(append(f, place.ID))
+	c := sortCursorPrefix + base64.RawURLEncoding.EncodeToString(b)
+	if before {
+		c = beforeCursor + c
+	}
+	return c
+}
+
+// parseSortCursor reads a place sortPlaceCursor wrote of a search of keys
+// sort keys.
+func parseSortCursor(c string, keys int) (*crs.ResourceSortPlace, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, err
+	}
+	var f []*string
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	if len(f) != keys+1 || f[keys] == nil || *f[keys] == "" {
+		return nil, fmt.Errorf("not a place of %d sort keys", keys)
+	}
+	return &crs.ResourceSortPlace{Keys: f[:keys], ID: *f[keys]}, nil
 }
 
 // summaryTextAlone refuses _summary=text beside _include or _revinclude,

@@ -76,10 +76,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 	}
 	typed := s.typedSearch(typ)
-	if q.query.Before != "" && (typed != nil || len(q.query.SortBy) > 0) {
-		// A previous link's cursor is of the resource store's pages in
-		// the order created alone.
-		return invalid("invalid", "_cursor", "search parameter _cursor: %q is not a page of this search; follow its links", beforeCursor+q.query.Before)
+	if typed != nil && (q.query.Before != "" || q.query.SortAfter != nil) {
+		// A previous link's cursor and a sorted search's are of the
+		// resource store's pages alone.
+		return invalid("invalid", "_cursor", "search parameter _cursor: %q is not a page of this search; follow its links", vals.Get("_cursor"))
 	}
 	if typed != nil {
 		if q.params.Has("_list") && !s.pmi(typ) {
@@ -151,7 +151,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request, p *Princip
 
 // searchPage reads one page of a search's matches and links the next
 // page from the bundle, when there is one, as a search of path: by
-// _cursor in id order, else by _offset.
+// _cursor, a place in the search's order (the resource's id in the order
+// created, a place in a sorted search's or in $lastn's order), so that
+// a page resumes where the one before ended while resources are written.
 func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle, path string) ([]*crs.Resource, error) {
 	page := q.query
 	page.Count++ // one more, to know whether there is a next page
@@ -159,34 +161,40 @@ func (s *Server) searchPage(r *http.Request, p *Principal, q *search, b *bundle,
 	if err != nil {
 		return nil, err
 	}
-	if q.query.Before != "" {
-		// The page before a resource, read back to front: one more
-		// than the page, the first, says there is a page before it, and
-		// the resource it was read before comes next.
+	cursor := func(res *crs.Resource, before bool) string {
+		if res.SortPlace != nil {
+			return sortPlaceCursor(res.SortPlace, before)
+		}
+		if before {
+			return beforeCursor + res.ID
+		}
+		return res.ID
+	}
+	if q.query.Before != "" || q.query.SortAfter != nil && q.query.SortAfter.Before {
+		// The page before a place, read back to front: one more than
+		// the page, the first, says there is a page before it, and the
+		// place it was read before comes next.
 		if len(found) > q.query.Count {
 			found = found[1:]
-			b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, beforeCursor+found[0].ID)})
+			b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, cursor(found[0], true))})
 		}
 		if len(found) > 0 {
-			b.Link = append(b.Link, bundleLink{"next", pageLink(path, q, found[len(found)-1].ID)})
+			b.Link = append(b.Link, bundleLink{"next", pageLink(path, q, cursor(found[len(found)-1], false))})
 		}
 		return found, nil
 	}
-	if q.query.After != "" && len(found) > 0 && q.query.LastN == nil && len(q.query.SortBy) == 0 {
-		// A page after a resource has a page before it.
-		b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, beforeCursor+found[0].ID)})
+	if (q.query.After != "" || q.query.SortAfter != nil) && len(found) > 0 && q.query.LastN == nil {
+		// A page after a place has a page before it.
+		b.Link = append(b.Link, bundleLink{"previous", pageLink(path, q, cursor(found[0], true))})
 	}
 	if len(found) > q.query.Count {
 		found = found[:q.query.Count]
 		next := maps.Clone(q.params)
 		next.Set("_count", strconv.Itoa(q.query.Count))
-		switch last := found[len(found)-1]; {
-		case q.query.LastN != nil:
+		if last := found[len(found)-1]; q.query.LastN != nil {
 			next.Set("_cursor", lastNCursor(last.Place))
-		case len(q.query.SortBy) == 0:
-			next.Set("_cursor", last.ID)
-		default:
-			next.Set("_offset", strconv.Itoa(q.query.Offset+len(found)))
+		} else {
+			next.Set("_cursor", cursor(last, false))
 		}
 		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
 	}

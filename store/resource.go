@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,7 +44,7 @@ func scanResource(rows scanner) (*crs.Resource, error) {
 }
 
 func queryResources(ctx context.Context, q Querier, query string, args ...any) ([]*crs.Resource, error) {
-	return queryPlaced(ctx, q, false, query, args...)
+	return queryPlaced(ctx, q, false, 0, query, args...)
 }
 
 // placedScan reads a resource's row followed by its place in a $lastn
@@ -57,9 +58,55 @@ func (p placedScan) Scan(dest ...any) error {
 	return p.rows.Scan(append(dest, &p.place.System, &p.place.Code, &p.place.At)...)
 }
 
+// sortedScan reads a resource's row followed by the values of its keys
+// in a sorted search.
+type sortedScan struct {
+	rows  *sql.Rows
+	place *crs.ResourceSortPlace
+}
+
+func (p sortedScan) Scan(dest ...any) error {
+	keys := make([]any, len(p.place.Keys))
+	for i := range keys {
+		keys[i] = new(any)
+	}
+	if err := p.rows.Scan(append(dest, keys...)...); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		switch v := (*k.(*any)).(type) {
+		case nil:
+		case string:
+			p.place.Keys[i] = &v
+		case []byte:
+			t := string(v)
+			p.place.Keys[i] = &t
+		case float64:
+			t := strconv.FormatFloat(v, 'g', -1, 64)
+			p.place.Keys[i] = &t
+		case int64:
+			t := strconv.FormatInt(v, 10)
+			p.place.Keys[i] = &t
+		default:
+			return fmt.Errorf("a sort key of %T", v)
+		}
+	}
+	return nil
+}
+
+// sortKeyCount is the number of sort keys a search's rows end with (see
+// resourceSearchFew): none but in a sorted search of resources.
+func sortKeyCount(q crs.ResourceQuery, count bool) int {
+	if count || q.LastN != nil {
+		return 0
+	}
+	return len(q.SortBy)
+}
+
 // queryPlaced is queryResources reading, when placed, each resource's
-// place in a $lastn answer after its columns.
-func queryPlaced(ctx context.Context, q Querier, placed bool, query string, args ...any) ([]*crs.Resource, error) {
+// place in a $lastn answer after its columns, or its keys' values, when
+// keys is more than none, in a sorted search.
+func queryPlaced(ctx context.Context, q Querier, placed bool, keys int, query string, args ...any) ([]*crs.Resource, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read resources: %w", err)
@@ -69,12 +116,18 @@ func queryPlaced(ctx context.Context, q Querier, placed bool, query string, args
 	for rows.Next() {
 		var r *crs.Resource
 		var err error
-		if placed {
+		switch {
+		case placed:
 			place := new(crs.ResourceLastNPlace)
 			if r, err = scanResource(placedScan{rows, place}); err == nil {
 				place.ID, r.Place = r.ID, place
 			}
-		} else {
+		case keys > 0:
+			place := &crs.ResourceSortPlace{Keys: make([]*string, keys)}
+			if r, err = scanResource(sortedScan{rows, place}); err == nil {
+				place.ID, r.SortPlace = r.ID, place
+			}
+		default:
 			r, err = scanResource(rows)
 		}
 		if err != nil {
@@ -380,7 +433,7 @@ func (tx *Tx) SearchResources(q crs.ResourceQuery) ([]*crs.Resource, error) {
 		return nil, err
 	}
 	query, args := resourceSearchFew(tx.actor.OrgID, orgN, q, false, few)
-	return queryPlaced(tx.ctx, tx, q.LastN != nil, query, args...)
+	return queryPlaced(tx.ctx, tx, q.LastN != nil, sortKeyCount(q, false), query, args...)
 }
 
 // LockResourceKey serialises the commands that give the same key. On
@@ -628,8 +681,8 @@ func (s *ResourceService) SearchResources(ctx context.Context, a crs.Actor, q cr
 	if q.Count == 0 {
 		err = s.db.read.QueryRowContext(ctx, query, args...).Scan(&total)
 	} else {
-		out, err = queryPlaced(ctx, s.db.read, q.LastN != nil, query, args...)
-		if q.Before != "" {
+		out, err = queryPlaced(ctx, s.db.read, q.LastN != nil, sortKeyCount(q, false), query, args...)
+		if q.Before != "" || q.SortAfter != nil && q.SortAfter.Before {
 			slices.Reverse(out) // read nearest first
 		}
 	}

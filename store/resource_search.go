@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -125,58 +126,140 @@ func resourceSearchFew(orgID string, orgN int64, q crs.ResourceQuery, count bool
 			" AND a.id = "+s.arg(q.Before)+")")
 		order = id + " DESC"
 	}
+	var sortCols string
 	if len(q.SortBy) > 0 {
-		var keys []string
-		for _, k := range q.SortBy {
-			dir := ""
-			if k.Desc {
-				dir = " DESC"
-			}
-			var e string
-			switch k.Param {
-			case "_id":
-				e = "c.id"
-			case "_lastUpdated":
-				e = "c.last_updated"
-			default:
-				col, agg := "text", "MIN"
-				switch k.Kind {
-				case "date":
-					col = "lo"
-				case "token", "uri", "reference":
-					col = "code"
-				case "number", "quantity":
-					col = "num"
-				}
-				if k.Desc {
-					agg = "MAX"
-				}
-				params := []string{s.arg(k.Param)}
-				for _, p := range k.Also {
-					params = append(params, s.arg(p))
-				}
-				param := "= " + params[0]
-				if len(params) > 1 {
-					param = "IN (" + strings.Join(params, ", ") + ")"
-				}
-				if k.Kind == "string" {
-					// A part of a family name (its code empty) sorts
-					// nothing: the name sorts by the whole of it.
-					param += " AND x.code <> ''"
-				}
-				e = fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.rid = c.rid AND x.param %s)", agg, col, param)
-				keys = append(keys, "("+e+" IS NULL)")
-			}
-			keys = append(keys, e+dir)
+		keys := s.sortKeys(q.SortBy)
+		before := q.SortAfter != nil && q.SortAfter.Before
+		var terms []string
+		for _, k := range keys {
+			terms = append(terms, k.order(before)...)
+			sortCols += ", " + k.e
 		}
-		order = strings.Join(append(keys, "c.id"), ", ")
+		if before {
+			terms = append(terms, "c.id DESC")
+		} else {
+			terms = append(terms, "c.id")
+		}
+		order = strings.Join(terms, ", ")
+		if q.SortAfter != nil {
+			where = append(where, s.keyset(keys, q.SortAfter))
+		}
 	}
-	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body FROM " + from + " WHERE " +
+	query := "SELECT c.type, c.id, c.version, c.seq, c.last_updated, c.deleted, c.patient_id, c.body" + sortCols + " FROM " + from + " WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY " + order + fmt.Sprintf(" LIMIT %d", q.Count)
 	if len(q.SortBy) > 0 && q.Offset > 0 {
 		query += fmt.Sprintf(" OFFSET %d", q.Offset)
 	}
 	return query, s.args
+}
+
+// sortKey is one key of a sorted search: its expression, of each
+// resource (c), whether a resource may have no value of it (which sorts
+// after every value, either way), whether its values are numbers, and
+// whether it sorts down.
+type sortKey struct {
+	e             string
+	nullable, num bool
+	desc          bool
+}
+
+// sortKeys returns the keys of a sorted search: _id, _lastUpdated, or a
+// parameter's least value (its greatest when sorted down) among the
+// resource's index rows.
+func (s *resourceSearch) sortKeys(by []crs.ResourceSort) []sortKey {
+	var keys []sortKey
+	for _, k := range by {
+		switch k.Param {
+		case "_id":
+			keys = append(keys, sortKey{e: "c.id", desc: k.Desc})
+			continue
+		case "_lastUpdated":
+			keys = append(keys, sortKey{e: "c.last_updated", desc: k.Desc})
+			continue
+		}
+		col, agg := "text", "MIN"
+		switch k.Kind {
+		case "date":
+			col = "lo"
+		case "token", "uri", "reference":
+			col = "code"
+		case "number", "quantity":
+			col = "num"
+		}
+		if k.Desc {
+			agg = "MAX"
+		}
+		params := []string{s.arg(k.Param)}
+		for _, p := range k.Also {
+			params = append(params, s.arg(p))
+		}
+		param := "= " + params[0]
+		if len(params) > 1 {
+			param = "IN (" + strings.Join(params, ", ") + ")"
+		}
+		if k.Kind == "string" {
+			// A part of a family name (its code empty) sorts
+			// nothing: the name sorts by the whole of it.
+			param += " AND x.code <> ''"
+		}
+		e := fmt.Sprintf("(SELECT %s(x.%s) FROM fhir_index x WHERE x.rid = c.rid AND x.param %s)", agg, col, param)
+		keys = append(keys, sortKey{e: e, nullable: true, num: col == "num", desc: k.Desc})
+	}
+	return keys
+}
+
+// order is the key's terms of ORDER BY: those with no value last, then
+// by value, up or down; turned round when before.
+func (k sortKey) order(before bool) []string {
+	desc := k.desc != before
+	var terms []string
+	if k.nullable {
+		terms = append(terms, "("+k.e+" IS NULL)"+map[bool]string{false: "", true: " DESC"}[before])
+	}
+	return append(terms, k.e+map[bool]string{false: "", true: " DESC"}[desc])
+}
+
+// keyset is the condition that keeps the resources after the place at
+// (or before it, when at.Before) in the order of keys, then id: after
+// it at the first key they differ by.
+func (s *resourceSearch) keyset(keys []sortKey, at *crs.ResourceSortPlace) string {
+	var ors, equal []string
+	for i, k := range keys {
+		var v *string
+		if i < len(at.Keys) {
+			v = at.Keys[i]
+		}
+		val := func() string {
+			if k.num {
+				f, _ := strconv.ParseFloat(*v, 64)
+				return s.arg(f)
+			}
+			return s.arg(*v)
+		}
+		var beyond, same string
+		switch {
+		case v == nil && at.Before:
+			// Before no value: any value.
+			beyond, same = k.e+" IS NOT NULL", k.e+" IS NULL"
+		case v == nil:
+			// After no value: nothing by this key.
+			same = k.e + " IS NULL"
+		default:
+			x := val()
+			op := map[bool]string{false: " > ", true: " < "}[k.desc != at.Before]
+			beyond, same = k.e+op+x, k.e+" = "+x
+			if k.nullable && !at.Before {
+				beyond = "(" + beyond + " OR " + k.e + " IS NULL)"
+			}
+		}
+		if beyond != "" {
+			ors = append(ors, strings.Join(append(slices.Clone(equal), beyond), " AND "))
+		}
+		equal = append(equal, same)
+	}
+	op := map[bool]string{false: " > ", true: " < "}[at.Before]
+	ors = append(ors, strings.Join(append(equal, "c.id"+op+s.arg(at.ID)), " AND "))
+	return "((" + strings.Join(ors, ") OR (") + "))"
 }
 
 // lastN is the SQL of a search that keeps the most recent matches of
