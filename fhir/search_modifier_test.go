@@ -309,7 +309,8 @@ func TestSearchContentAndText(t *testing.T) {
 		narrated := obs("8867-4", "Dizziness on standing", "")
 		noted := obs("8867-4", "Pulse taken", "Reports DIZZINESS after meals")
 		other := obs("8480-6", "", "dizziness, seen by Zoë")
-		obs("8867-4", "Dizzy spells", "felt dizzy") // a near miss: dizzy, not dizziness
+		dizzy := obs("8867-4", "Dizzy spells", "felt dizzy") // a near miss: dizzy, not dizziness
+		dizzyOf := func(*testing.T, *client) string { return strings.TrimPrefix(dizzy, "Observation/") }
 		sorted := func(ids ...string) string { slices.Sort(ids); return strings.Join(ids, ",") }
 		for _, tc := range []struct{ q, want string }{
 			{"_content=dizziness", sorted(narrated, noted, other)},
@@ -348,6 +349,39 @@ func TestSearchContentAndText(t *testing.T) {
 			if got := foundAll(t, c, "/fhir/Observation?_content="+url.QueryEscape(tc.content)); got != tc.want {
 				t.Errorf("_content=%s found %q, want %q", tc.content, got, tc.want)
 			}
+		}
+		// AND (or none), OR, NOT and parentheses between words and phrases.
+		for _, tc := range []struct{ q, want string }{
+			{`_content=standing OR meals`, sorted(narrated, noted)},
+			{`_content=standing or zoë`, sorted(narrated, other)},
+			{`_content=dizziness AND meals`, noted},
+			{`_content=dizziness and meals`, noted},
+			{`_content=dizziness NOT meals`, sorted(narrated, other)},
+			{`_content=dizziness AND NOT (meals OR zoë)`, narrated},
+			{`_content=(standing OR "after meals") AND pulse`, noted},
+			{`_content=(standing OR "after meals") pulse`, noted},
+			{`_content=dizzy OR (8480 AND zoë)`, other + ",Observation/" + dizzyOf(t, c)},
+			{`_content=NOT dizz`, ""},
+			{`_content=not dizziness`, ""}, // "not" in lower case is a word
+			{`_text=(pulse OR spells) AND NOT standing`, sorted(noted, "Observation/"+dizzyOf(t, c))},
+		} {
+			key, v, _ := strings.Cut(tc.q, "=")
+			want := tc.want
+			if strings.Contains(want, ",") {
+				want = sorted(strings.Split(want, ",")...)
+			}
+			if got := foundAll(t, c, "/fhir/Observation?"+key+"="+url.QueryEscape(v)); got != want {
+				t.Errorf("%s found %q, want %q", tc.q, got, want)
+			}
+		}
+		for _, bad := range []struct{ v, says string }{
+			{"(dizziness OR meals", "not closed"},
+			{"dizziness OR", "ends where a word"},
+			{"dizziness OR AND meals", "AND stands where"},
+			{"dizziness)", "no opening parenthesis"},
+			{"()", ") stands where"},
+		} {
+			refused(t, c, "/fhir/Observation?_content="+url.QueryEscape(bad.v), "_content", bad.says)
 		}
 		if got := foundAll(t, c, "/fhir/Observation?_text="+url.QueryEscape(`"on standing"`)); got != narrated {
 			t.Errorf(`_text="on standing" found %q, want %q`, got, narrated)

@@ -14,26 +14,25 @@ import (
 // in some value of theirs (their id and meta left out), and one by _text each word in their
 // narrative (text.div, its markup left out); a word is matched as a
 // part of a value, case ignored (accents count); the words of a phrase
-// in double quotes stand together in one value. The store narrows the
-// type's current resources to those whose stored JSON holds each word's
-// plain ASCII runs (crs.ResourceQuery.Words), and each page keeps those
-// whose values hold the words.
+// in double quotes stand together in one value. Words side by side, or
+// with AND between them, must all be found; OR between two finds either,
+// NOT (in capitals) before a word finds those without it, and
+// parentheses group: _text=(bone OR liver) AND metastases. The store
+// narrows the type's current resources to those whose stored JSON holds
+// the plain ASCII runs of each word every match must hold
+// (crs.ResourceQuery.Words), and each page keeps those whose values
+// match the whole expression.
 
-// addWords reads a _content or _text parameter's words, and its phrases
-// in double quotes ("chest pain"): the words of a phrase must stand in
-// one value, in their order, with only spaces between them.
+// addWords reads a _content or _text parameter's expression of words and
+// phrases in double quotes ("chest pain"): the words of a phrase must
+// stand in one value, in their order, with only spaces between them.
 func (s *search) addWords(key, value string) error {
-	terms, err := searchTerms(strings.ToLower(value))
+	expr, err := parseTextSearch(value)
 	if err != nil {
 		return invalid("invalid", key, "search parameter %s: %v", key, err)
 	}
-	if len(terms) == 0 {
-		return invalid("invalid", key, "search parameter %s: give the words to look for", key)
-	}
-	for _, t := range terms {
-		for _, w := range t.words {
-			s.query.Words = append(s.query.Words, plainRuns(w)...)
-		}
+	for _, w := range expr.required() {
+		s.query.Words = append(s.query.Words, plainRuns(w)...)
 	}
 	s.checks = append(s.checks, pageCheck{param: key, matches: func(r Resource) bool {
 		var texts []string
@@ -47,12 +46,7 @@ func (s *search) addWords(key, value string) error {
 		for i, t := range texts {
 			texts[i] = strings.ToLower(t)
 		}
-		for _, t := range terms {
-			if !slices.ContainsFunc(texts, t.in) {
-				return false
-			}
-		}
-		return true
+		return expr.matches(texts)
 	}})
 	return nil
 }
@@ -70,6 +64,61 @@ func contentOf(r Resource) map[string]any {
 	return c
 }
 
+// textExpr is an expression of _content or _text: a term (a word, or a
+// phrase of words), or the AND, OR or NOT of expressions.
+type textExpr struct {
+	op    string // "", "and", "or", "not"
+	term  *searchTerm
+	parts []*textExpr
+}
+
+// matches reports whether the texts (lower case) match the expression:
+// a term is matched if some text holds it.
+func (e *textExpr) matches(texts []string) bool {
+	switch e.op {
+	case "and":
+		for _, p := range e.parts {
+			if !p.matches(texts) {
+				return false
+			}
+		}
+		return true
+	case "or":
+		for _, p := range e.parts {
+			if p.matches(texts) {
+				return true
+			}
+		}
+		return false
+	case "not":
+		return !e.parts[0].matches(texts)
+	}
+	return slices.ContainsFunc(texts, e.term.in)
+}
+
+// required is the words every match of the expression holds: a term's,
+// each part's of an AND, those of every part of an OR.
+func (e *textExpr) required() []string {
+	switch e.op {
+	case "and":
+		var out []string
+		for _, p := range e.parts {
+			out = append(out, p.required()...)
+		}
+		return out
+	case "or":
+		out := slices.Clone(e.parts[0].required())
+		for _, p := range e.parts[1:] {
+			in := p.required()
+			out = slices.DeleteFunc(out, func(w string) bool { return !slices.Contains(in, w) })
+		}
+		return out
+	case "not":
+		return nil
+	}
+	return e.term.words
+}
+
 // searchTerm is a word of _content or _text, or a phrase of words.
 type searchTerm struct {
 	words  []string
@@ -84,35 +133,164 @@ func (t searchTerm) in(text string) bool {
 	return strings.Contains(text, t.words[0])
 }
 
-// searchTerms splits a value of _content or _text (lower case) into its
-// words and its phrases in double quotes; a quote left open is an error.
-func searchTerms(value string) ([]searchTerm, error) {
-	var terms []searchTerm
-	for i, part := range strings.Split(value, `"`) {
-		words := strings.Fields(part)
-		if i%2 == 0 {
-			for _, w := range words {
-				terms = append(terms, searchTerm{words: []string{w}})
-			}
-			continue
-		}
-		if len(words) == 0 {
-			return nil, fmt.Errorf("the phrase %q has no words", `"`+part+`"`)
-		}
-		t := searchTerm{words: words}
-		if len(words) > 1 {
-			quoted := make([]string, len(words))
-			for j, w := range words {
-				quoted[j] = regexp.QuoteMeta(w)
-			}
-			t.phrase = regexp.MustCompile(strings.Join(quoted, `\s+`))
-		}
-		terms = append(terms, t)
-	}
+// textToken is a token of a _content or _text expression: a term, or an
+// operator or parenthesis (op).
+type textToken struct {
+	op   string
+	term *searchTerm
+}
+
+// textTokens splits a value of _content or _text into its terms (words
+// and phrases in double quotes, lower case), operators (AND and OR in
+// any case, NOT in capitals) and parentheses; a quote left open is an
+// error.
+func textTokens(value string) ([]textToken, error) {
 	if strings.Count(value, `"`)%2 != 0 {
 		return nil, fmt.Errorf("a phrase's double quote is not closed: %s", value)
 	}
-	return terms, nil
+	var out []textToken
+	for i, part := range strings.Split(value, `"`) {
+		if i%2 == 1 {
+			words := strings.Fields(strings.ToLower(part))
+			if len(words) == 0 {
+				return nil, fmt.Errorf("the phrase %q has no words", `"`+part+`"`)
+			}
+			t := &searchTerm{words: words}
+			if len(words) > 1 {
+				quoted := make([]string, len(words))
+				for j, w := range words {
+					quoted[j] = regexp.QuoteMeta(w)
+				}
+				t.phrase = regexp.MustCompile(strings.Join(quoted, `\s+`))
+			}
+			out = append(out, textToken{term: t})
+			continue
+		}
+		part = strings.NewReplacer("(", " ( ", ")", " ) ").Replace(part)
+		for _, w := range strings.Fields(part) {
+			switch {
+			case w == "(" || w == ")" || w == "NOT":
+				out = append(out, textToken{op: w})
+			case strings.EqualFold(w, "and") || strings.EqualFold(w, "or"):
+				out = append(out, textToken{op: strings.ToUpper(w)})
+			default:
+				out = append(out, textToken{term: &searchTerm{words: []string{strings.ToLower(w)}}})
+			}
+		}
+	}
+	return out, nil
+}
+
+// parseTextSearch reads a value of _content or _text as an expression:
+// terms side by side or with AND between them are all asked for, OR
+// binds less tightly than AND, NOT before a term or a group leaves out
+// what holds it, and parentheses group.
+func parseTextSearch(value string) (*textExpr, error) {
+	tokens, err := textTokens(value)
+	if err != nil {
+		return nil, err
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("give the words to look for")
+	}
+	p := &textParser{tokens: tokens}
+	e, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if p.i < len(p.tokens) {
+		return nil, fmt.Errorf("%q has no opening parenthesis before it", ")")
+	}
+	return e, nil
+}
+
+// textParser reads the tokens of a _content or _text expression.
+type textParser struct {
+	tokens []textToken
+	i      int
+}
+
+func (p *textParser) peek() string {
+	if p.i < len(p.tokens) {
+		return p.tokens[p.i].op
+	}
+	return "end"
+}
+
+func (p *textParser) or() (*textExpr, error) {
+	first, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	e := &textExpr{op: "or", parts: []*textExpr{first}}
+	for p.peek() == "OR" {
+		p.i++
+		next, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		e.parts = append(e.parts, next)
+	}
+	if len(e.parts) == 1 {
+		return first, nil
+	}
+	return e, nil
+}
+
+func (p *textParser) and() (*textExpr, error) {
+	first, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	e := &textExpr{op: "and", parts: []*textExpr{first}}
+	for {
+		switch p.peek() {
+		case "AND":
+			p.i++
+		case "", "NOT", "(":
+		default:
+			if len(e.parts) == 1 {
+				return first, nil
+			}
+			return e, nil
+		}
+		next, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		e.parts = append(e.parts, next)
+	}
+}
+
+func (p *textParser) unary() (*textExpr, error) {
+	switch op := p.peek(); op {
+	case "NOT":
+		p.i++
+		e, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return &textExpr{op: "not", parts: []*textExpr{e}}, nil
+	case "(":
+		p.i++
+		e, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek() != ")" {
+			return nil, fmt.Errorf("a parenthesis is not closed")
+		}
+		p.i++
+		return e, nil
+	case "":
+		t := p.tokens[p.i].term
+		p.i++
+		return &textExpr{term: t}, nil
+	case "end":
+		return nil, fmt.Errorf("the expression ends where a word or phrase should follow")
+	default:
+		return nil, fmt.Errorf("%s stands where a word or phrase should", op)
+	}
 }
 
 // plainRuns are the runs of a word the stored JSON holds as they are:
