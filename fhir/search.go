@@ -57,6 +57,7 @@ type search struct {
 	params     url.Values      // the parameters to repeat in paging links
 	checks     []pageCheck     // what the store's index cannot say alone, matched on each page
 	valueSets  []valueSetParam // :in and :not-in, expanded before the search runs (resolveSearch)
+	places     []placesParam   // a reference's :below and :above of a location, expanded before the search runs (resolveSearch)
 	lists      []string        // _list: the List resources whose items are searched (resolveSearch)
 	none       bool            // resolveSearch found that nothing can match (a List with no item of the type)
 	in         string          // the compartment searched in ("Encounter/123"), named by the paging links
@@ -515,6 +516,9 @@ func (s *search) add(typ, key, value string, now time.Time) error {
 	}
 	var group []crs.ResourceCondition
 	values := splitValues(value)
+	if kind == "reference" && (modifier == "below" || modifier == "above") {
+		return s.addPlaces(typ, key, name, modifier, values)
+	}
 	if kind == "uri" && modifier == "above" {
 		// A uri at or above the value: the value and each uri it is
 		// below, segment by segment.
@@ -565,6 +569,8 @@ func (s *search) deferred() string {
 		return s.valueSets[0].key
 	case len(s.lists) > 0:
 		return "_list"
+	case len(s.places) > 0:
+		return s.places[0].key
 	}
 	return ""
 }

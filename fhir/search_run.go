@@ -369,6 +369,9 @@ func (s *Server) resolveSearch(ctx context.Context, p *Principal, q *search) err
 		}
 	}
 	q.valueSets = nil
+	if err := s.resolvePlaces(ctx, p, q); err != nil {
+		return err
+	}
 	return s.resolveLists(ctx, p, q)
 }
 

@@ -1,0 +1,109 @@
+package fhir
+
+import (
+	"context"
+	"slices"
+
+	"github.com/opencrs/crs"
+)
+
+// A reference to a location searched with :below finds those to the
+// location or any location part of it (a ward of a site, a bay of a
+// ward, a bed of a bay: Location.partOf), and with :above those to the
+// location or any it is part of: R4's search of a hierarchy
+// (search.html#recursive), of the one hierarchy the trust keeps,
+// its locations'. Procedure?location:below=Location/[site] finds the
+// procedures done anywhere on the site, Location?partof:below=
+// Location/[ward] the ward's bays and beds and the ward itself.
+
+// placesParam is a reference parameter's :below or :above: expanded to
+// the trust's locations before the search runs (resolvePlaces).
+type placesParam struct {
+	key, name string   // the parameter as sent (location:below) and its name (location)
+	above     bool     // :above: the locations and those they are part of
+	ids       []string // the locations named
+}
+
+// addPlaces reads a reference parameter's :below or :above: a parameter
+// that refers to a Location, with the locations' ids (Location/[id] or
+// [id]).
+func (s *search) addPlaces(typ, key, name, modifier string, values []string) error {
+	p, _ := SearchParamOf(typ, name)
+	if !slices.Contains(p.Targets, "Location") {
+		return invalid("invalid", key, "search parameter %s: :%s of a reference searches the hierarchy of the trust's locations (Location.partOf), and %s of %s does not refer to a Location", key, modifier, name, typ)
+	}
+	pp := placesParam{key: key, name: name, above: modifier == "above"}
+	for _, v := range values {
+		id := v
+		if t, rid, ok := splitReference(v); ok {
+			if t != "Location" {
+				return invalid("invalid", key, "search parameter %s: %q is not a Location: :%s searches the hierarchy of the trust's locations", key, v, modifier)
+			}
+			id = rid
+		}
+		if id == "" {
+			return invalid("invalid", key, "search parameter %s: give a location, Location/[id]", key)
+		}
+		pp.ids = append(pp.ids, id)
+	}
+	s.places = append(s.places, pp)
+	return nil
+}
+
+// resolvePlaces turns each :below or :above of a search into the
+// references to the locations it covers: those named and, of each, the
+// locations part of it (below) or those it is part of (above). A
+// location the trust does not hold covers itself alone, so it finds
+// nothing.
+func (s *Server) resolvePlaces(ctx context.Context, p *Principal, q *search) error {
+	if len(q.places) == 0 {
+		return nil
+	}
+	locations, err := s.Core.Orgs.FindLocations(ctx, p.Actor, "")
+	if err != nil {
+		return err
+	}
+	parent := map[string]string{}
+	children := map[string][]string{}
+	for _, l := range locations {
+		parent[l.ID] = l.ParentID
+		if l.ParentID != "" {
+			children[l.ParentID] = append(children[l.ParentID], l.ID)
+		}
+	}
+	for _, pp := range q.places {
+		covered := map[string]bool{}
+		var order []string
+		var walk func(id string)
+		walk = func(id string) {
+			if covered[id] {
+				return
+			}
+			covered[id] = true
+			order = append(order, id)
+			if pp.above {
+				if up := parent[id]; up != "" {
+					walk(up)
+				}
+				return
+			}
+			for _, c := range children[id] {
+				walk(c)
+			}
+		}
+		for _, id := range pp.ids {
+			walk(id)
+		}
+		group := make([]crs.ResourceCondition, 0, len(order))
+		for _, id := range order {
+			group = append(group, crs.ResourceCondition{Param: pp.name, Kind: "reference", Code: "Location/" + id})
+		}
+		group, err := storedGroup(q.query.Type, group)
+		if err != nil {
+			return invalid("invalid", pp.key, "search parameter %s: %v", pp.key, err)
+		}
+		q.query.All = append(q.query.All, group)
+	}
+	q.places = nil
+	return nil
+}
