@@ -57,7 +57,7 @@ func entryOperation(e map[string]any) (string, []byte, bool) {
 // transaction may invoke (R4 lets a transaction's entries use the
 // operations framework; one that writes could not be part of its one
 // command).
-var readOnlyOperations = map[string]bool{"$match": true, "$expand": true, "$lookup": true, "$validate-code": true,
+var readOnlyOperations = map[string]bool{"$match": true, "$expand": true, "$translate": true, "$lookup": true, "$validate-code": true,
 	"$validate": true, "$lastn": true, "$meta": true}
 
 // operationName is the operation an entry's url invokes ($match).

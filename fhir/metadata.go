@@ -82,6 +82,8 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		case "ValueSet":
 			res.Operation = []operation{{Name: "expand", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
 				{Name: "validate-code", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
+		case "ConceptMap":
+			res.Operation = []operation{{Name: "translate", Definition: "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"}}
 		case "CodeSystem":
 			res.Operation = []operation{{Name: "lookup", Definition: "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
 				{Name: "validate-code", Definition: "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
