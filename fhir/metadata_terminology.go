@@ -31,7 +31,7 @@ func (s *Server) terminologyCapabilities(w http.ResponseWriter, r *http.Request)
 		"version": []any{map[string]any{"isDefault": true, "compositional": false,
 			"filter": []any{map[string]any{"code": "concept", "op": []string{"is-a", "descendent-of", "in"}},
 				map[string]any{"code": "constraint", "op": []string{"="}}}}}})
-	tc := statement("TerminologyCapabilities", "OpenCRS FHIR R4 API: CodeSystem $lookup, $validate-code and $subsumes; ValueSet $expand and $validate-code", baseURL(r))
+	tc := statement("TerminologyCapabilities", "OpenCRS FHIR R4 API: CodeSystem $lookup, $validate-code and $subsumes; ValueSet $expand and $validate-code; ConceptMap $translate", baseURL(r))
 	maps.Copy(tc, map[string]any{
 		"name":       "OpenCRSTerminologyCapabilities",
 		"title":      "OpenCRS terminology capabilities",
@@ -43,6 +43,9 @@ func (s *Server) terminologyCapabilities(w http.ResponseWriter, r *http.Request)
 			"textFilter": "filter keeps the codes whose display has a word starting with each word of the filter"},
 		"codeSearch":   "explicit",
 		"validateCode": map[string]any{"translations": false},
+		// $translate reads every map from the code's system when it is
+		// named none.
+		"translation": map[string]any{"needsMap": false},
 	})
 	b, _ := json.Marshal(tc)
 	writeJSON(w, http.StatusOK, b)

@@ -36,6 +36,9 @@ func TestTerminologyCapabilities(t *testing.T) {
 		if len(systems) < 100 {
 			t.Errorf("%d code systems, want R4's, UK Core's and OpenCRS's", len(systems))
 		}
+		if tr, _ := tc["translation"].(map[string]any); tr == nil || tr["needsMap"] != false {
+			t.Errorf("translation %v, want needsMap false ($translate reads every map from the code's system)", tc["translation"])
+		}
 		if sct := systems["http://snomed.info/sct"]; sct == nil || sct["subsumption"] != true {
 			t.Errorf("SNOMED CT: %v, want it listed with subsumption", sct)
 		}
