@@ -191,26 +191,10 @@ func TestAppointmentServed(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
 		ctx := context.Background()
-		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
-		orgs := store.NewOrganisationService(db)
-		site := addLocation(t, orgs, admin, &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"})
-		room := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"})
-		op := store.NewOutpatientService(db)
-		clinic := addClinic(t, op, admin, room)
-		today := crs.LocalDate(clock.Now())
-		if _, err := op.GenerateSlots(ctx, clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
-			t.Fatal(err)
-		}
-		slots, err := op.FindSlots(ctx, clerk, crs.SlotQuery{ClinicID: clinic.ID, FreeOnly: true, Limit: 1, From: clock.Now()})
-		if err != nil || len(slots) == 0 {
-			t.Fatalf("free slots: %d, %v", len(slots), err)
-		}
+		clerk := f.trustA.Actor(crs.RoleClerk)
+		op, room, slots := outpatientClinic(t, f, db, clock)
 		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Clinic","given":["Cora"]}],"birthDate":"1970-04-05","gender":"female"}`)
-		ref := &crs.Referral{PatientID: pid, Source: "03", ReferrerCode: "G1234567", ReceivedOn: today, Priority: crs.PriorityRoutine,
-			Specialty: "100", TreatmentFunction: "100", ConsultantCode: "C1234567", ConsultantLed: true}
-		if err := store.NewReferralService(db).RecordReferral(ctx, clerk, ref); err != nil {
-			t.Fatal(err)
-		}
+		ref := referTo(t, f, db, clock, pid)
 		ap, err := op.BookAppointment(ctx, clerk, crs.Booking{ReferralID: ref.ID, SlotID: slots[0].ID})
 		if err != nil {
 			t.Fatal(err)

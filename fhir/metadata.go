@@ -289,6 +289,10 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		}
 		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; a chain (location.identifier=...) or a reverse chain (_has:Observation:encounter:code=...) is searched first, up to 1,000 resources it finds; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
+	if t == "Appointment" {
+		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"}, params: servedParams(t),
+			doc: "The PAS's outpatient appointments, written through its own commands as the clinic screens write them (each with its event, HL7 message and RTT step): a create books a referral (basedOn ServiceRequest/ref-...) into a free slot (slot Slot/slot-...), status booked; an update or patch changes the status alone: cancelled (with cancelationReason: pat... codes for the patient, others for the hospital, and why), arrived (checked in), fulfilled (seen) or noshow (did not attend); any other change is refused (422, naming the element; an appointment moves by cancelling it and booking the new slot). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read from the PAS's tables a batch at a time and served a page at a time (_cursor). A record's history is the record as it stands, its one version."}
+	}
 	if coreTables[t] != nil {
 		return &typedCapability{codes: []string{"read", "vread", "history-instance", "search-type"}, params: servedParams(t),
 			doc: "Served read only from the PAS's records; writes naming them are refused (405). Searched by every parameter listed, a patient's (patient=) or, without one, the trust's, read from the PAS's tables a batch at a time and served a page at a time (_cursor). A record's history is the record as it stands, its one version."}

@@ -150,6 +150,9 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	if s.appointmentWritable(typ) {
+		return s.patchAppointment(w, r, p, id)
+	}
 	pt, err := readPatch(r)
 	if err != nil {
 		return err

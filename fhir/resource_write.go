@@ -82,6 +82,9 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err := p.allow(typ, true); err != nil {
 		return err
 	}
+	if s.appointmentWritable(typ) {
+		return s.createAppointment(w, r, p)
+	}
 	if err := s.refuseCoreWrite(r.Context(), p, typ, ""); err != nil {
 		return err
 	}
@@ -270,6 +273,9 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 	typ, id := r.PathValue("type"), r.PathValue("id")
 	if err := p.allow(typ, true); err != nil {
 		return err
+	}
+	if s.appointmentWritable(typ) {
+		return s.updateAppointment(w, r, p, id)
 	}
 	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err

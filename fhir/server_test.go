@@ -453,6 +453,41 @@ func addClinic(t *testing.T, op *store.OutpatientService, admin crs.Actor, room 
 	return c
 }
 
+// outpatientClinic adds a site and a clinic room of trust A, and the
+// Monday clinic of addClinic held in it with its slots for the next two
+// weeks; it returns the outpatient service, the room and the clinic's
+// free slots from now (up to 100).
+func outpatientClinic(t *testing.T, f *fixture, db *store.DB, clock *crs.FixedClock) (*store.OutpatientService, *crs.Location, []*crs.Slot) {
+	t.Helper()
+	admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
+	orgs := store.NewOrganisationService(db)
+	site := addLocation(t, orgs, admin, &crs.Location{Kind: crs.LocationSite, Code: "MAIN", Name: "Main Hospital"})
+	room := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationClinicRoom, Code: "OPD3", Name: "Outpatients room 3"})
+	op := store.NewOutpatientService(db)
+	clinic := addClinic(t, op, admin, room)
+	today := crs.LocalDate(clock.Now())
+	if _, err := op.GenerateSlots(t.Context(), clerk, clinic.ID, today, crs.Date{Time: today.AddDate(0, 0, 14)}); err != nil {
+		t.Fatal(err)
+	}
+	slots, err := op.FindSlots(t.Context(), clerk, crs.SlotQuery{ClinicID: clinic.ID, FreeOnly: true, Limit: 100, From: clock.Now()})
+	if err != nil || len(slots) == 0 {
+		t.Fatalf("free slots: %d, %v", len(slots), err)
+	}
+	return op, room, slots
+}
+
+// referTo records a routine consultant-led general surgery referral of
+// the patient of trust A, received today.
+func referTo(t *testing.T, f *fixture, db *store.DB, clock *crs.FixedClock, patient string) *crs.Referral {
+	t.Helper()
+	ref := &crs.Referral{PatientID: patient, Source: "03", ReferrerCode: "G1234567", ReceivedOn: crs.LocalDate(clock.Now()), Priority: crs.PriorityRoutine,
+		Specialty: "100", TreatmentFunction: "100", ConsultantCode: "C1234567", ConsultantLed: true}
+	if err := store.NewReferralService(db).RecordReferral(t.Context(), f.trustA.Actor(crs.RoleClerk), ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
 func startPAS(t *testing.T, db *store.DB, clock *crs.FixedClock) *fixture {
 	f := start(t, db, clock, nil)
 	f.server.Patients = store.NewPatientService(db)

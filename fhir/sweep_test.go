@@ -266,7 +266,7 @@ func TestEveryAdvertisedInteraction(t *testing.T) {
 // pasKept are the types whose records the PAS keeps (or whose creation
 // is a registration), which may refuse a resource holding only what R4
 // requires.
-var pasKept = map[string]bool{"Patient": true}
+var pasKept = map[string]bool{"Patient": true, "Appointment": true}
 
 // minimalWritten is fhir.MinimalResource of a type as a client writes
 // it: a Subscription off, as one asking for notifications is refused
