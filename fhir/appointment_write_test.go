@@ -147,6 +147,10 @@ func TestAppointmentWrites(t *testing.T) {
 		if ap, _ := op.FindAppointment(ctx, clerk, id3); ap.Status != crs.AppointmentDNA {
 			t.Errorf("the PAS's DNA: %+v", ap)
 		}
+		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}}]}`)
+		if r.status != 200 || !strings.Contains(string(r.body), "405") || !strings.Contains(string(r.body), "request of its own") {
+			t.Errorf("a booking in a batch: %d %.500s, want its entry 405 saying how to book", r.status, r.body)
+		}
 		if r := c.do("PUT", "/fhir/Appointment/"+id3, `{"resourceType":"Appointment","id":"`+id3+`","status":"noshow","participant":[{"status":"accepted"}]}`, "If-Match", `W/"7"`); r.status != 412 {
 			t.Errorf("PUT with a stale If-Match: %d %.300s, want 412", r.status, r.body)
 		}

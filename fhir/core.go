@@ -99,6 +99,12 @@ func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id stri
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 			"%s/%s is one of the trust's own, kept by the PAS (its sites, wards, bays, beds and clinic rooms), and read only here: change it in the PAS. Those other systems sent are updated and deleted here", typ, id)
 	}
+	if s.appointmentWritable(typ) {
+		// Reached from a batch or transaction's entry alone: the API's
+		// own requests book and change appointments.
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
+			"an Appointment is booked (POST Appointment), cancelled or attended (PUT or PATCH Appointment/[id]) by a request of its own through the PAS's commands, not as an entry of a batch or transaction")
+	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 		"%s is served read only from the PAS's records; record it in the PAS (its screens or HL7 feed), which the API then serves", typ)
 }
