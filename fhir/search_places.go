@@ -59,17 +59,9 @@ func (s *Server) resolvePlaces(ctx context.Context, p *Principal, q *search) err
 	if len(q.places) == 0 {
 		return nil
 	}
-	locations, err := s.Core.Orgs.FindLocations(ctx, p.Actor, "")
+	parent, children, err := s.locationTree(ctx, p)
 	if err != nil {
 		return err
-	}
-	parent := map[string]string{}
-	children := map[string][]string{}
-	for _, l := range locations {
-		parent[l.ID] = l.ParentID
-		if l.ParentID != "" {
-			children[l.ParentID] = append(children[l.ParentID], l.ID)
-		}
 	}
 	for _, pp := range q.places {
 		covered := map[string]bool{}
@@ -106,4 +98,63 @@ func (s *Server) resolvePlaces(ctx context.Context, p *Principal, q *search) err
 	}
 	q.places = nil
 	return nil
+}
+
+// maxStoredLocations bounds the Locations other systems sent that a
+// search of the hierarchy reads.
+const maxStoredLocations = 10000
+
+// locationTree is the hierarchy of locations a search of it reads: each
+// location's parent, and each one's children; the trust's own (the
+// PAS's estate) and the Locations other systems sent (a hospital's wards
+// Synthea or a feed names), each by its partOf.
+func (s *Server) locationTree(ctx context.Context, p *Principal) (map[string]string, map[string][]string, error) {
+	parent := map[string]string{}
+	children := map[string][]string{}
+	add := func(id, up string) {
+		if _, seen := parent[id]; seen {
+			return
+		}
+		parent[id] = up
+		if up != "" {
+			children[up] = append(children[up], id)
+		}
+	}
+	if s.Core != nil && s.Core.Orgs != nil {
+		locations, err := s.Core.Orgs.FindLocations(ctx, p.Actor, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, l := range locations {
+			add(l.ID, l.ParentID)
+		}
+	}
+	if s.Resources == nil || !p.Actor.Can(crs.ActViewClinical) {
+		return parent, children, nil
+	}
+	// The stored Locations part of another, read a page at a time.
+	some, err := storedGroup("Location", []crs.ResourceCondition{{Param: "partof", Kind: "exists"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	q := crs.ResourceQuery{Type: "Location", Count: 1000, All: [][]crs.ResourceCondition{some}}
+	for read := 0; ; {
+		page, _, err := s.Resources.SearchResources(ctx, p.Actor, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, res := range page {
+			l, err := Decode(res.Body)
+			if err != nil {
+				return nil, nil, err
+			}
+			if up, ok := heldRef(l["partOf"], "Location", ""); ok {
+				add(res.ID, up)
+			}
+		}
+		if read += len(page); len(page) < q.Count || read >= maxStoredLocations {
+			return parent, children, nil
+		}
+		q.After = page[len(page)-1].ID
+	}
 }

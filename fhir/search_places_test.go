@@ -105,6 +105,47 @@ func TestSearchLocationHierarchy(t *testing.T) {
 		if got := found("Location?partof:below=Location/" + top); !slices.Equal(got, below) {
 			t.Errorf("Location?partof:below=%s: %v, want %v", top, got, below)
 		}
+		// Locations other systems sent, part of each other and of one of
+		// the trust's.
+		loc := func(partOf string) string {
+			part := ""
+			if partOf != "" {
+				part = `,"partOf":{"reference":"Location/` + partOf + `"}`
+			}
+			return create(t, c, "Location", `{"resourceType":"Location","name":"Sent"`+part+`}`)
+		}
+		a := loc("")
+		b := loc(a)
+		cc := loc(b)
+		d := loc(top)
+		doneAt := map[string]string{}
+		for _, l := range []string{a, b, cc, d} {
+			doneAt[l] = create(t, c, "Procedure", fmt.Sprintf(`{"resourceType":"Procedure","status":"completed","code":{"text":"Dressing"},"subject":{"reference":"Patient/%s"},"location":{"reference":"Location/%s"}}`, pid, l))
+		}
+		sortedOf := func(ls ...string) []string {
+			var out []string
+			for _, l := range ls {
+				out = append(out, doneAt[l])
+			}
+			slices.Sort(out)
+			return out
+		}
+		for _, tc := range []struct {
+			q    string
+			want []string
+		}{
+			{"Procedure?location:below=Location/" + a, sortedOf(a, b, cc)},
+			{"Procedure?location:below=Location/" + b, sortedOf(b, cc)},
+			{"Procedure?location:above=Location/" + cc, sortedOf(a, b, cc)},
+			{"Procedure?location:above=Location/" + d + "&location:below=Location/" + d, sortedOf(d)},
+		} {
+			if got := found(tc.q); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: found %v, want %v", tc.q, got, tc.want)
+			}
+		}
+		if got := found("Procedure?location:below=Location/" + top); !slices.Contains(got, doneAt[d]) {
+			t.Errorf("location:below=%s: a Location sent part of it is not below it", top)
+		}
 		for _, path := range []string{
 			"/fhir/Observation?performer:below=Location/" + top,
 			"/fhir/Procedure?location:below=Patient/" + pid,
