@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/opencrs/crs"
 )
@@ -40,6 +41,10 @@ func (s *search) addPlaces(typ, key, name, modifier string, values []string) err
 				return invalid("invalid", key, "search parameter %s: %q is not a Location: :%s searches the hierarchy of the trust's locations", key, v, modifier)
 			}
 			id = rid
+		} else if len(p.Targets) > 1 {
+			// An id alone of a parameter that refers to other types too
+			// (Observation's subject) names no hierarchy.
+			return invalid("invalid", key, "search parameter %s: %s of %s refers to %s: name the location (Location/%s) whose hierarchy :%s searches", key, name, typ, strings.Join(p.Targets, ", "), v, modifier)
 		}
 		if id == "" {
 			return invalid("invalid", key, "search parameter %s: give a location, Location/[id]", key)

@@ -149,6 +149,7 @@ func TestSearchLocationHierarchy(t *testing.T) {
 		for _, path := range []string{
 			"/fhir/Observation?performer:below=Location/" + top,
 			"/fhir/Procedure?location:below=Patient/" + pid,
+			"/fhir/Observation?subject:below=" + top, // a subject may be a patient, a group, a device or a location
 		} {
 			if r := c.do("GET", path, "", "Prefer", "handling=strict"); r.status != 400 || !isOutcome(r) {
 				t.Errorf("%s: %d %.300s, want 400", path, r.status, r.body)
