@@ -1,9 +1,7 @@
 package fhir
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -190,21 +188,8 @@ func (s *Server) patchAppointment(w http.ResponseWriter, r *http.Request, p *Pri
 	if err != nil {
 		return err
 	}
-	var doc map[string]any
-	d := json.NewDecoder(bytes.NewReader(cur.Body))
-	d.UseNumber()
-	if err := d.Decode(&doc); err != nil {
-		return crs.Errorf(crs.EINTERNAL, "read Appointment/%s: %w", id, err)
-	}
-	out, err := pt.apply(doc, "Appointment")
+	res, err := pt.applyTo(cur.Body, "Appointment", id)
 	if err != nil {
-		return err
-	}
-	res, ok := out.(map[string]any)
-	if !ok || Resource(res).Type() != "Appointment" || Resource(res).ID() != id {
-		return invalid("processing", "Appointment", "the patch must keep the resource an Appointment with id %s", id)
-	}
-	if err := validateSent(Resource(res)); err != nil {
 		return err
 	}
 	stored, err := s.changeAppointment(r, p, cur, res, want)

@@ -261,8 +261,25 @@ func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool, c
 	if want != 0 && cur.Version != want {
 		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
 	}
+	res, err := pt.applyTo(cur.Body, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(Resource(res)); err != nil {
+		return nil, err
+	}
+	if pmi {
+		return updatePatientIn(tx, Resource(res), id, cur.Version)
+	}
+	return putVersionBy(tx, Resource(res), typ, id, cur.Version+1, http.MethodPatch)
+}
+
+// applyTo applies the patch to body, the current version of typ/id, and
+// checks the result against R4 as an update's resource is checked: it
+// must stay a typ with that id.
+func (pt *resourcePatch) applyTo(body []byte, typ, id string) (Resource, error) {
 	var doc map[string]any
-	d := json.NewDecoder(bytes.NewReader(cur.Body))
+	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	if err := d.Decode(&doc); err != nil {
 		return nil, crs.Errorf(crs.EINTERNAL, "read %s/%s: %w", typ, id, err)
@@ -278,13 +295,7 @@ func patchIn(tx crs.Tx, pt *resourcePatch, typ, id string, want int, pmi bool, c
 	if err := validateSent(Resource(res)); err != nil {
 		return nil, err
 	}
-	if err := check(Resource(res)); err != nil {
-		return nil, err
-	}
-	if pmi {
-		return updatePatientIn(tx, Resource(res), id, cur.Version)
-	}
-	return putVersionBy(tx, Resource(res), typ, id, cur.Version+1, http.MethodPatch)
+	return Resource(res), nil
 }
 
 // ifMatch reads the version an If-Match header names; 0 without one.
