@@ -499,5 +499,6 @@ type PatientService interface {
 	// those whose version was current at some time in the period at:
 	// recorded before its end and not followed, for the same patient, by
 	// another version at or before its start.
-	PatientChangesAt(ctx context.Context, a Actor, since time.Time, at Period, before string, count int) ([]*Event, error)
+	// A page of them is placed as ResourceHistoryAt's.
+	PatientChangesAt(ctx context.Context, a Actor, since time.Time, at Period, place HistoryPlace, count int) ([]*Event, error)
 }

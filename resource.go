@@ -252,6 +252,14 @@ type ResourceTx interface {
 	QueueNotification(n *Notification) error
 }
 
+// HistoryPlace is where a page of a history is: before a version of
+// the history (the page after one seen, by its last version's Seq), or
+// after one (the page before it, by its first's); neither for the
+// newest page.
+type HistoryPlace struct {
+	Before, After string
+}
+
 // ResourceStore reads the resource store of a trust. Each call checks
 // that the actor may view clinical records and audits the read.
 type ResourceStore interface {
@@ -267,7 +275,10 @@ type ResourceStore interface {
 	// those that were current at some time in the period at: written
 	// before its end and not replaced by a later version at or before
 	// its start.
-	ResourceHistoryAt(ctx context.Context, a Actor, typ, id string, since time.Time, at Period, before string, count int) ([]*Resource, error)
+	// A page of them is the count newest before place.Before, or the
+	// count oldest after place.After (a page newer than one seen), listed
+	// newest first either way.
+	ResourceHistoryAt(ctx context.Context, a Actor, typ, id string, since time.Time, at Period, place HistoryPlace, count int) ([]*Resource, error)
 	// SearchResources returns the current, not deleted, resources that
 	// match q, and how many match in all when q.Count is 0.
 	SearchResources(ctx context.Context, a Actor, q ResourceQuery) ([]*Resource, int, error)

@@ -47,11 +47,16 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	}
 	for k := range q {
 		switch k {
-		case "_count", "_since", "_before", "_at", "_format", "_pretty":
+		case "_count", "_since", "_before", "_after", "_at", "_format", "_pretty":
 		default:
 			return invalid("not-supported", k, "history does not support the parameter %s", k)
 		}
 	}
+	place := crs.HistoryPlace{Before: q.Get("_before"), After: q.Get("_after")}
+	if place.Before != "" && place.After != "" {
+		return invalid("invalid", "_after", "a page of history is before one version (_before) or after one (_after), not both")
+	}
+	paged := place != crs.HistoryPlace{}
 	var versions []*crs.Resource
 	typed := s.coreType(typ) != nil && id == ""
 	if m := s.coreType(typ); m != nil && id != "" {
@@ -64,35 +69,39 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 	fromPMI := map[string]bool{}
 	switch {
 	case s.pmi(typ) && id != "":
-		if q.Get("_before") != "" || !since.IsZero() {
+		if paged || !since.IsZero() {
 			return invalid("not-supported", "", "a patient's history is answered whole, newest first, without _since or paging")
 		}
 		versions, err = s.patientHistory(r.Context(), p, id)
 	case s.pmi(typ):
-		versions, err = s.patientChanges(r.Context(), p, since, at, q.Get("_before"), count+1, fromPMI)
+		versions, err = s.patientChanges(r.Context(), p, since, at, place, count+1, fromPMI)
 	case id != "" && ownDefinition(typ, id) != nil:
 		// OpenCRS's own definition has one version, the one it serves.
-		if q.Get("_before") == "" {
+		if !paged {
 			versions = []*crs.Resource{ownDefinition(typ, id)}
 		}
 	case typed && id != "":
 		// A record of the PAS keeps no versions: its history is the
 		// record as it stands, its one version.
 		var res *crs.Resource
-		if res, err = s.readAny(r.Context(), p, typ, id, 0); err == nil && (since.IsZero() || res.LastUpdated.IsZero() || !res.LastUpdated.Before(since)) && q.Get("_before") == "" {
+		if res, err = s.readAny(r.Context(), p, typ, id, 0); err == nil && (since.IsZero() || res.LastUpdated.IsZero() || !res.LastUpdated.Before(since)) && !paged {
 			versions = []*crs.Resource{res}
 		}
 	case typed:
 		return outcomeOf(http.StatusBadRequest, "not-supported", "history of %s is not supported: it is served from the PAS's records, which keep no versions (the history of one of them is the record as it stands, at %s/[id]/_history)", typ, typ)
 	default:
-		versions, err = s.Resources.ResourceHistoryAt(r.Context(), p.Actor, typ, id, since, at, q.Get("_before"), count+1)
+		versions, err = s.Resources.ResourceHistoryAt(r.Context(), p.Actor, typ, id, since, at, place, count+1)
 		if err == nil && typ == "" && s.pmi("Patient") && p.Actor.Can(crs.ActViewDemographics) {
 			var pats []*crs.Resource
-			if pats, err = s.patientChanges(r.Context(), p, since, at, q.Get("_before"), count+1, fromPMI); err == nil {
+			if pats, err = s.patientChanges(r.Context(), p, since, at, place, count+1, fromPMI); err == nil {
 				// Both keys are time-ordered ids: the newest of the two
-				// lists first, one cursor for both.
+				// lists first, one cursor for both; a page after a place
+				// keeps the count+1 nearest it, the oldest.
 				versions = append(versions, pats...)
 				slices.SortStableFunc(versions, func(a, b *crs.Resource) int { return strings.Compare(b.Seq, a.Seq) })
+				if place.After != "" && len(versions) > count+1 {
+					versions = versions[len(versions)-count-1:]
+				}
 			}
 		}
 	}
@@ -126,16 +135,29 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request, p *Princi
 		self += "?" + r.URL.RawQuery
 	}
 	b.Link = append(b.Link, bundleLink{"self", self})
-	if len(versions) > count {
+	// A page read after a place holds the count+1 versions nearest it,
+	// newest first: one more than a page means a page before it too.
+	more := len(versions) > count
+	if more && place.After != "" {
+		versions = versions[1:]
+	} else if more {
 		versions = versions[:count]
-		next := url.Values{}
-		next.Set("_count", strconv.Itoa(count))
-		if v := q.Get("_since"); v != "" {
-			next.Set("_since", v)
+	}
+	link := func(rel, key, seq string) {
+		v := url.Values{}
+		v.Set("_count", strconv.Itoa(count))
+		if s := q.Get("_since"); s != "" {
+			v.Set("_since", s)
 		}
-		next["_at"] = q["_at"]
-		next.Set("_before", versions[len(versions)-1].Seq)
-		b.Link = append(b.Link, bundleLink{"next", path + "?" + linkQuery(next)})
+		v["_at"] = q["_at"]
+		v.Set(key, seq)
+		b.Link = append(b.Link, bundleLink{rel, path + "?" + linkQuery(v)})
+	}
+	if len(versions) > 0 && (more && place.After != "" || place.Before != "") {
+		link("previous", "_after", versions[0].Seq)
+	}
+	if len(versions) > 0 && (more && place.After == "" || place.After != "") {
+		link("next", "_before", versions[len(versions)-1].Seq)
 	}
 	seen := map[string]bool{} // a patient the actor may see, by id
 	for _, v := range versions {
@@ -227,11 +249,11 @@ func pageCount(q url.Values) (int, error) {
 
 // patientChanges is the history of the trust's patients, newest first:
 // the versions the events of their records carry, from since, current
-// at some time in at, before the key before, at most count (a page's
+// at some time in at, at the page's place, at most count (a page's
 // worth of events, before the patients the actor may not see are left
 // out: mayRead). It marks each version's Seq in fromPMI.
-func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, at crs.Period, before string, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
-	events, err := s.Patients.PatientChangesAt(ctx, p.Actor, since, at, before, count)
+func (s *Server) patientChanges(ctx context.Context, p *Principal, since time.Time, at crs.Period, place crs.HistoryPlace, count int, fromPMI map[string]bool) ([]*crs.Resource, error) {
+	events, err := s.Patients.PatientChangesAt(ctx, p.Actor, since, at, place, count)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,8 @@ func TestPatientMetaSourceKept(t *testing.T) {
 // patients lists those a bulk load of the patient index registered
 // (one event for the batch, no record in it): each unchanged one as its
 // registration, a changed one from its change, paged without a patient
-// twice, in the trust's history too.
+// twice, in the trust's history too, and read back the same through the
+// pages' previous links.
 func TestPatientTypeHistoryLoaded(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -129,31 +130,33 @@ func TestPatientTypeHistoryLoaded(t *testing.T) {
 			t.Fatalf("register: %d %s", r.status, r.body)
 		}
 		registered := r.json(t)["id"].(string)
-		history := func(path string) []string {
-			t.Helper()
+		versions := func(b map[string]any) []string {
 			var out []string
-			for next := path; next != ""; {
-				b := c.do("GET", strings.TrimPrefix(next, f.base), "").json(t)
-				for _, e := range array(b["entry"]) {
-					e := e.(map[string]any)
-					if res, ok := e["resource"].(map[string]any); ok && res["resourceType"] == "Patient" {
-						out = append(out, e["request"].(map[string]any)["method"].(string)+" "+res["id"].(string)+" v"+res["meta"].(map[string]any)["versionId"].(string))
-					}
-				}
-				next = ""
-				for _, l := range array(b["link"]) {
-					if l := l.(map[string]any); l["relation"] == "next" {
-						next = l["url"].(string)
-					}
+			for _, e := range array(b["entry"]) {
+				e := e.(map[string]any)
+				if res, ok := e["resource"].(map[string]any); ok && res["resourceType"] == "Patient" {
+					out = append(out, e["request"].(map[string]any)["method"].(string)+" "+res["id"].(string)+" v"+res["meta"].(map[string]any)["versionId"].(string))
 				}
 			}
 			return out
 		}
 		want := []string{"POST " + registered + " v1", "PUT " + changed.ID + " v2", "POST " + loaded[2].ID + " v1", "POST " + loaded[0].ID + " v1"}
-		for _, path := range []string{"/fhir/Patient/_history?_count=2", "/fhir/_history?_count=2"} {
-			got := history(path)
+		for _, path := range []string{"/fhir/Patient/_history?_count=2", "/fhir/Patient/_history?_count=1", "/fhir/_history?_count=2"} {
+			var got []string
+			var last map[string]any
+			for next := path; next != ""; next = linkOf(last, "next") {
+				last = c.do("GET", strings.TrimPrefix(next, f.base), "").json(t)
+				got = append(got, versions(last)...)
+			}
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("%s: %v, want %v", path, got, want)
+			}
+			back := versions(last)
+			for _, page := range previousPages(t, c, last) {
+				back = append(versions(page), back...)
+			}
+			if strings.Join(back, ",") != strings.Join(want, ",") {
+				t.Errorf("%s read back through previous links: %v, want %v", path, back, want)
 			}
 		}
 	})

@@ -187,15 +187,17 @@ func TestUpdatePatientRewritesNoIndexUnchanged(t *testing.T) {
 }
 
 // TestLoadedUnchangedPlan checks that SQLite reads the loaded patients
-// of the patients' history through patients_loaded, newest first,
-// without sorting, and never by scanning the trust's patients.
+// of the patients' history through patients_loaded, newest first (or,
+// for a page after one seen, oldest first), without sorting, and never
+// by scanning the trust's patients.
 func TestLoadedUnchangedPlan(t *testing.T) {
 	db := openSQLite(t, "loaded.db")
-	for _, before := range []string{"", "01a24ee1-7c29-7011-bde8-9c33c479e371"} {
-		query, args := loadedUnchangedSQL("org1", time.Time{}, crs.Period{}, before, 50)
+	seen := "01a24ee1-7c29-7011-bde8-9c33c479e371"
+	for _, place := range []crs.HistoryPlace{{}, {Before: seen}, {After: seen}} {
+		query, args := loadedUnchangedSQL("org1", time.Time{}, crs.Period{}, place, 50)
 		plan := explainPlan(t, db, query, args...)
 		if !strings.Contains(plan, "USING INDEX patients_loaded") || strings.Contains(plan, "TEMP B-TREE") {
-			t.Errorf("before %q: the loaded patients are not read through patients_loaded in order:\n%s", before, plan)
+			t.Errorf("%+v: the loaded patients are not read through patients_loaded in order:\n%s", place, plan)
 		}
 	}
 }

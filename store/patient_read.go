@@ -620,19 +620,22 @@ const patientVersionEvents = `type IN ('patient.registered', 'patient.updated', 
 // id before before ("" for the newest), at most count. The list is
 // audited as a view of the trust's patient history.
 func (s *PatientService) PatientChanges(ctx context.Context, a crs.Actor, since time.Time, before string, count int) ([]*crs.Event, error) {
-	return s.PatientChangesAt(ctx, a, since, crs.Period{}, before, count)
+	return s.PatientChangesAt(ctx, a, since, crs.Period{}, crs.HistoryPlace{Before: before}, count)
 }
 
 // PatientChangesAt is PatientChanges keeping the events whose version
 // was current at some time in at: a version is current from its event
 // until the patient's next event that carries one.
-func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, since time.Time, at crs.Period, before string, count int) ([]*crs.Event, error) {
+func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, since time.Time, at crs.Period, place crs.HistoryPlace, count int) ([]*crs.Event, error) {
 	var out []*crs.Event
 	err := s.db.View(ctx, a, crs.ActViewDemographics, "", "patient history", func(q Querier) error {
 		where, args := patientVersionEvents, []any{a.OrgID} // $1, the trust
 		arg := paramAdder(&args)
-		if before != "" {
-			where += " AND id < " + arg(before)
+		if place.Before != "" {
+			where += " AND id < " + arg(place.Before)
+		}
+		if place.After != "" {
+			where += " AND id > " + arg(place.After)
 		}
 		if !since.IsZero() {
 			where += " AND recorded_at >= " + arg(formatTime(since))
@@ -645,17 +648,27 @@ func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, sinc
 				AND n.` + patientVersionEvents + ` AND n.id > events.id AND n.recorded_at <= ` + arg(formatTime(at.Start)) + `)`
 		}
 		var err error
-		if out, err = findEvents(ctx, q, a.OrgID, where, count, args[1:]...); err != nil {
+		query := eventsSQL(where, count)
+		if place.After != "" {
+			// The page newer than one seen: the events nearest after it.
+			query = eventsOldestSQL(where, count)
+		}
+		if out, err = queryRows(ctx, q, scanEvent, query, args...); err != nil {
 			return err
 		}
-		loaded, err := loadedUnchanged(ctx, q, a.OrgID, since, at, before, count)
-		if err != nil || len(loaded) == 0 {
+		loaded, err := loadedUnchanged(ctx, q, a.OrgID, since, at, place, count)
+		if err != nil {
 			return err
 		}
 		out = append(out, loaded...)
+		// Newest first, the count nearest the place.
 		slices.SortFunc(out, func(x, y *crs.Event) int { return strings.Compare(y.ID, x.ID) })
 		if count > 0 && len(out) > count {
-			out = out[:count]
+			if place.After != "" {
+				out = out[len(out)-count:]
+			} else {
+				out = out[:count]
+			}
 		}
 		return nil
 	})
@@ -669,8 +682,8 @@ func (s *PatientService) PatientChangesAt(ctx context.Context, a crs.Actor, sinc
 // a registration at the load, keyed by the patient's id, which is
 // time-ordered as events' ids are. A loaded patient changed since
 // shows from its first change, as its own history does.
-func loadedUnchanged(ctx context.Context, q Querier, orgID string, since time.Time, at crs.Period, before string, count int) ([]*crs.Event, error) {
-	query, args := loadedUnchangedSQL(orgID, since, at, before, count)
+func loadedUnchanged(ctx context.Context, q Querier, orgID string, since time.Time, at crs.Period, place crs.HistoryPlace, count int) ([]*crs.Event, error) {
+	query, args := loadedUnchangedSQL(orgID, since, at, place, count)
 	pats, err := queryRows(ctx, q, scanPatient, query, args...)
 	if err != nil {
 		return nil, err
@@ -688,14 +701,19 @@ func loadedUnchanged(ctx context.Context, q Querier, orgID string, since time.Ti
 }
 
 // loadedUnchangedSQL is loadedUnchanged's query and its arguments.
-func loadedUnchangedSQL(orgID string, since time.Time, at crs.Period, before string, count int) (string, []any) {
+func loadedUnchangedSQL(orgID string, since time.Time, at crs.Period, place crs.HistoryPlace, count int) (string, []any) {
 	// The condition of the partial index patients_loaded (migration
 	// 0152), written as the index states it so that both engines see it
 	// serves the query.
 	where, args := `org_id = $1 AND load_audit_id <> '' AND version = 1`, []any{orgID}
 	arg := paramAdder(&args)
-	if before != "" {
-		where += " AND id < " + arg(before)
+	if place.Before != "" {
+		where += " AND id < " + arg(place.Before)
+	}
+	dir := "DESC"
+	if place.After != "" {
+		where += " AND id > " + arg(place.After)
+		dir = "ASC"
 	}
 	if !since.IsZero() {
 		where += " AND created_at >= " + arg(formatTime(since))
@@ -703,7 +721,7 @@ func loadedUnchangedSQL(orgID string, since time.Time, at crs.Period, before str
 	if !at.End.IsZero() {
 		where += " AND created_at < " + arg(formatTime(at.End))
 	}
-	query := `SELECT ` + patientColumns + ` FROM patients WHERE ` + where + ` ORDER BY id DESC`
+	query := `SELECT ` + patientColumns + ` FROM patients WHERE ` + where + ` ORDER BY id ` + dir
 	if count > 0 {
 		query += " LIMIT " + itoa(count)
 	}
@@ -718,24 +736,32 @@ func FindEvents(ctx context.Context, q Querier, orgID, where string, args ...any
 
 // findEvents is FindEvents of at most limit events (0 for every one).
 func findEvents(ctx context.Context, q Querier, orgID, where string, limit int, args ...any) ([]*crs.Event, error) {
-	return queryRows(ctx, q, func(r scanner) (*crs.Event, error) {
-		var e crs.Event
-		var role, rec, eff, data string
-		err := r.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data)
-		e.Role, e.RecordedAt, e.EffectiveAt, e.Data = crs.Role(role), parseTime(rec), parseTime(eff), []byte(data)
-		return &e, err
-	}, eventsSQL(where, limit), append([]any{orgID}, args...)...)
+	return queryRows(ctx, q, scanEvent, eventsSQL(where, limit), append([]any{orgID}, args...)...)
+}
+
+// scanEvent reads a row of eventsSQL.
+func scanEvent(r scanner) (*crs.Event, error) {
+	var e crs.Event
+	var role, rec, eff, data string
+	err := r.Scan(&e.ID, &e.OrgID, &e.Type, &e.PatientID, &e.SubjectID, &e.UserID, &e.Username, &role, &rec, &eff, &e.Summary, &data)
+	e.Role, e.RecordedAt, e.EffectiveAt, e.Data = crs.Role(role), parseTime(rec), parseTime(eff), []byte(data)
+	return &e, err
 }
 
 // eventsSQL reads the events of the trust $1 matching where, newest
 // first, at most limit (0 for every one).
-func eventsSQL(where string, limit int) string {
+func eventsSQL(where string, limit int) string { return eventsOrderedSQL(where, "DESC", limit) }
+
+// eventsOldestSQL is eventsSQL oldest first.
+func eventsOldestSQL(where string, limit int) string { return eventsOrderedSQL(where, "ASC", limit) }
+
+func eventsOrderedSQL(where, dir string, limit int) string {
 	tail := ""
 	if limit > 0 {
 		tail = " LIMIT " + itoa(limit)
 	}
 	return `SELECT id, org_id, type, patient_id, subject_id, user_id, username, role, recorded_at, effective_at, summary, data
-		FROM events WHERE org_id = $1 AND ` + where + ` ORDER BY id DESC` + tail
+		FROM events WHERE org_id = $1 AND ` + where + ` ORDER BY id ` + dir + tail
 }
 
 // ScanPatients lists the trust's patients in id order, a page at a time.

@@ -506,7 +506,7 @@ func (s *ResourceService) ReadResource(ctx context.Context, a crs.Actor, typ, id
 // trust, of a type (typ) or of one resource (typ and id), since a time,
 // current at some time in at, before a version's seq (the page before's
 // last).
-func historySQL(org, typ, id string, since time.Time, at crs.Period, before string, count int) (string, []any) {
+func historySQL(org, typ, id string, since time.Time, at crs.Period, place crs.HistoryPlace, count int) (string, []any) {
 	where := []string{"v.org_id = $1"}
 	args := []any{org}
 	add := func(cond string, v any) {
@@ -531,15 +531,22 @@ func historySQL(org, typ, id string, since time.Time, at crs.Period, before stri
 		add(`NOT EXISTS (SELECT 1 FROM fhir_versions n WHERE n.org_id = v.org_id AND n.type = v.type AND n.id = v.id
 			AND n.version = v.version + 1 AND n.last_updated <= $%d)`, formatTime(at.Start))
 	}
-	if before != "" {
-		add("v.seq < $%d", before)
+	if place.Before != "" {
+		add("v.seq < $%d", place.Before)
+	}
+	dir := "DESC"
+	if place.After != "" {
+		// The page newer than one seen: the versions nearest after it,
+		// read oldest first (and listed newest first by the caller).
+		add("v.seq > $%d", place.After)
+		dir = "ASC"
 	}
 	order := "v.seq" // a trust's or a type's history in the order written; one resource's by version, the order of its key
 	if id != "" {
 		order = "v.version"
 	}
 	return `SELECT ` + versionColumns + `, v.method FROM fhir_versions v WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(` ORDER BY %s DESC LIMIT %d`, order, count), args
+		fmt.Sprintf(` ORDER BY %s %s LIMIT %d`, order, dir, count), args
 }
 
 // scanHistoryVersion reads a row of historySQL: a version with the
@@ -556,17 +563,20 @@ func scanHistoryVersion(row scanner) (*crs.Resource, error) {
 
 // ResourceHistory lists versions, newest first.
 func (s *ResourceService) ResourceHistory(ctx context.Context, a crs.Actor, typ, id string, since time.Time, before string, count int) ([]*crs.Resource, error) {
-	return s.ResourceHistoryAt(ctx, a, typ, id, since, crs.Period{}, before, count)
+	return s.ResourceHistoryAt(ctx, a, typ, id, since, crs.Period{}, crs.HistoryPlace{Before: before}, count)
 }
 
 // ResourceHistoryAt lists the versions current at some time in at,
 // newest first.
-func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, typ, id string, since time.Time, at crs.Period, before string, count int) ([]*crs.Resource, error) {
+func (s *ResourceService) ResourceHistoryAt(ctx context.Context, a crs.Actor, typ, id string, since time.Time, at crs.Period, place crs.HistoryPlace, count int) ([]*crs.Resource, error) {
 	var out []*crs.Resource
 	err := s.db.View(ctx, a, crs.ActViewClinical, "", "fhir history", func(q Querier) error {
-		query, args := historySQL(a.OrgID, typ, id, since, at, before, count)
+		query, args := historySQL(a.OrgID, typ, id, since, at, place, count)
 		var err error
 		out, err = queryRows(ctx, q, scanHistoryVersion, query, args...)
+		if place.After != "" {
+			slices.Reverse(out)
+		}
 		return err
 	})
 	if err != nil {

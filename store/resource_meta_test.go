@@ -145,7 +145,7 @@ func BenchmarkResourceHistoryAt(b *testing.B) {
 	at := crs.Period{Start: storetest.Epoch.Add(90 * time.Minute), End: storetest.Epoch.Add(100 * time.Minute)}
 	b.Run("type history at", func(b *testing.B) {
 		for b.Loop() {
-			page, err := svc.ResourceHistoryAt(ctx, a, "Observation", "", time.Time{}, at, "", 21)
+			page, err := svc.ResourceHistoryAt(ctx, a, "Observation", "", time.Time{}, at, crs.HistoryPlace{}, 21)
 			if err != nil || len(page) != 21 {
 				b.Fatalf("page of %d, %v", len(page), err)
 			}

@@ -75,7 +75,7 @@ func TestResourceHistoryReadsInOrder(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			query, args := historySQL("org1", tc.typ, tc.id, time.Time{}, tc.at, tc.before, 20)
+			query, args := historySQL("org1", tc.typ, tc.id, time.Time{}, tc.at, crs.HistoryPlace{Before: tc.before}, 20)
 			plan := explainPlan(t, db, query, args...)
 			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, tc.index) {
 				t.Errorf("the plan does not read %s in order:\n%s\nquery: %s", tc.index, plan, query)
