@@ -192,6 +192,45 @@ type PathwayEvent struct {
 	DNADate Date
 }
 
+// PathwayDecision is a clinical or validation decision recorded on a
+// pathway outside an appointment or admission (the pathway page's, the
+// API's): its code, its words, the RTT event and its status.
+type PathwayDecision struct {
+	Code, Label string
+	Kind        rtt.Kind
+	Status      rtt.Status
+}
+
+// PathwayDecisions lists the decisions, in the order a form offers them.
+var PathwayDecisions = []PathwayDecision{
+	{"monitor_clinician", "Start active monitoring, the clinician's decision (32)", rtt.KindActiveMonitoringStarted, rtt.StatusActiveMonitoringClinician},
+	{"monitor_patient", "Start active monitoring, the patient's choice (31)", rtt.KindActiveMonitoringStarted, rtt.StatusActiveMonitoringPatient},
+	{"monitor_ended", "Decision to treat after active monitoring: a new clock starts (11)", rtt.KindActiveMonitoringEnded, rtt.StatusAfterActiveMonitoring},
+	{"not_treat", "Decision not to treat, or no further contact needed (34)", rtt.KindDecisionNotToTreat, rtt.StatusDecisionNotToTreat},
+	{"declined", "The patient declined treatment offered (35)", rtt.KindPatientDeclinedTreatment, rtt.StatusDeclinedTreatment},
+	{"died", "The patient died before treatment (36)", rtt.KindPatientDied, rtt.StatusDied},
+	{"transfer_out", "Care transferred to another provider (21)", rtt.KindTransferOut, rtt.StatusTransferred},
+	{"treated", "First definitive treatment outside an admission (30)", rtt.KindTreatmentStarted, rtt.StatusFirstTreatment},
+	{"discharged", "Discharged back to the GP (34); after a DNA of a later appointment give its date below (rule 5f)", rtt.KindDischargedToGP, rtt.StatusDecisionNotToTreat},
+	{"bilateral", "Fit and ready for the second side of a bilateral procedure: a new RTT period starts (10)", rtt.KindBilateralSecondSide, rtt.StatusFirstActivity},
+	{"new_treatment", "Decision to start substantively new or different treatment: a new RTT period starts (10)", rtt.KindNewTreatmentDecision, rtt.StatusFirstActivity},
+}
+
+// DNADateError says what is wrong with the event's DNADate, "" when
+// nothing: a missed appointment is dated only with a discharge back to
+// the GP (rule 5f), on or before the decision.
+func (e PathwayEvent) DNADateError() string {
+	switch {
+	case e.DNADate.IsZero():
+		return ""
+	case e.Kind != rtt.KindDischargedToGP:
+		return "Give the date of a missed appointment only with a discharge back to the GP (rule 5f)"
+	case !e.Date.IsZero() && e.DNADate.After(e.Date.Time):
+		return "The missed appointment must be on or before the decision to discharge"
+	}
+	return ""
+}
+
 // IsClinicalDecision reports whether recording an RTT event of kind k
 // with status s is a clinician's decision (record_clinical), not an
 // administrative one (manage_pathways): a decision not to treat, active

@@ -80,6 +80,7 @@ var interactionAccess = map[string]interaction{
 	"GET /fhir/ValueSet/{id}/$expand":                    {act: crs.ActViewClinical},
 	"GET /fhir/CodeSystem/$lookup":                       {act: crs.ActViewClinical},
 	"GET /fhir/CodeSystem/$subsumes":                     {act: crs.ActViewClinical},
+	"POST /fhir/EpisodeOfCare/{id}/$rtt-decision":        {act: crs.ActManagePathways}, // a clinical decision needs record_clinical too (the store checks it)
 	"GET /fhir/ConceptMap/$translate":                    {act: crs.ActViewClinical},
 	"POST /fhir/ConceptMap/$translate":                   {act: crs.ActViewClinical},
 	"GET /fhir/ConceptMap/{id}/$translate":               {act: crs.ActViewClinical},

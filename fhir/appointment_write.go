@@ -2,9 +2,7 @@ package fhir
 
 import (
 	"cmp"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -140,94 +138,19 @@ func heldRef(v any, typ, prefix string) (string, bool) {
 // are compared with the record's.
 var appointmentChanges = []string{"status", "cancelationReason", "meta", "text", "id", "resourceType"}
 
-// updateAppointment answers an update of an Appointment: its status
-// moves on through the PAS's command for it (changeAppointment).
-func (s *Server) updateAppointment(w http.ResponseWriter, r *http.Request, p *Principal, id string) error {
-	res, err := decodeFor(r, "Appointment")
-	if err != nil {
-		return err
-	}
-	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
-		return err
-	}
-	if res.ID() != id {
-		return invalid("invalid", "Appointment.id", "the resource's id %q is not the id %q in the URL", res.ID(), id)
-	}
-	want, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	cur, err := readAppointment(s, r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	stored, err := s.changeAppointment(r, p, cur, res, want)
-	if err != nil {
-		return err
-	}
-	writeUpdated(w, r, stored, false)
-	return nil
-}
-
-// patchAppointment answers a patch of an Appointment: the patch applied
-// to the appointment as served, its result changed as an update's
-// (changeAppointment).
-func (s *Server) patchAppointment(w http.ResponseWriter, r *http.Request, p *Principal, id string) error {
-	if id == "" {
-		return invalid("not-supported", "", "a conditional PATCH of an Appointment is not supported: patch Appointment/[id]")
-	}
-	pt, err := readPatch(r)
-	if err != nil {
-		return err
-	}
-	want, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	cur, err := readAppointment(s, r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	res, err := pt.applyTo(cur.Body, "Appointment", id)
-	if err != nil {
-		return err
-	}
-	stored, err := s.changeAppointment(r, p, cur, res, want)
-	if err != nil {
-		return err
-	}
-	writeResource(w, r, http.StatusOK, stored)
-	return nil
-}
-
-// changeAppointment makes the change from the appointment cur to res:
-// its status (with cancelationReason when cancelled) through the PAS's
-// command, nothing else; want, unless 0, is the version If-Match names.
-func (s *Server) changeAppointment(r *http.Request, p *Principal, cur *crs.Resource, res Resource, want int) (*crs.Resource, error) {
+// changeAppointment makes the change from the appointment cur (held, as
+// served) to res: its status (with cancelationReason when cancelled)
+// through the PAS's command, nothing else.
+func (s *Server) changeAppointment(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (*crs.Resource, error) {
 	id := cur.ID
-	if want > 0 && want != cur.Version {
-		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "Appointment/%s is at version %d, not the version %d of If-Match", id, cur.Version, want)
-	}
-	held, err := Decode(cur.Body)
-	if err != nil {
-		return nil, err
-	}
-	keys := map[string]bool{}
-	for k := range res {
-		keys[k] = true
-	}
-	for k := range held {
-		keys[k] = true
-	}
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if slices.Contains(appointmentChanges, k) || sameJSON(res[k], held[k]) {
-			continue
-		}
-		hint := ""
+	var err error
+	if err := unchangedExcept("Appointment", held, res, appointmentChanges, func(k string) string {
 		if k == "slot" || k == "start" || k == "end" {
-			hint = "; to move it, cancel it (status cancelled) and book the new slot (POST)"
+			return "; to move it, cancel it (status cancelled) and book the new slot (POST)"
 		}
-		return nil, unprocessable("business-rule", "Appointment."+k, "Appointment.%s is the PAS's record of the booking: an update changes its status (cancelled, arrived, fulfilled, noshow) and cancelationReason alone%s", k, hint)
+		return ""
+	}); err != nil {
+		return nil, err
 	}
 	from, _ := held["status"].(string)
 	to, _ := res["status"].(string)

@@ -25,6 +25,12 @@ func (s *Server) checkSent(ctx context.Context, a crs.Actor, res Resource, prefi
 	if err := refuseOwnDefinition(res, prefix); err != nil {
 		return err
 	}
+	if err := s.refuseStoredReferral(res, prefix); err != nil {
+		return err
+	}
+	if err := s.refuseStoredAdmission(res, prefix); err != nil {
+		return err
+	}
 	if err := s.takeSubscription(res, prefix); err != nil {
 		return err
 	}

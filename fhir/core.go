@@ -99,6 +99,15 @@ func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id stri
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 			"%s/%s is one of the trust's own, kept by the PAS (its sites, wards, bays, beds and clinic rooms), and read only here: change it in the PAS. Those other systems sent are updated and deleted here", typ, id)
 	}
+	if s.heldReferral(typ, id) {
+		// Reached from a batch or transaction's entry, or a delete.
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
+			"%s/%s is one of the PAS's referrals: it is closed (PUT or PATCH of its status) by a request of its own through the PAS's command, not deleted, nor changed as an entry of a batch or transaction", typ, id)
+	}
+	if s.heldSpell(typ, id) {
+		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
+			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own through the PAS's commands, not deleted, nor changed as an entry of a batch or transaction", typ, id)
+	}
 	if s.appointmentWritable(typ) {
 		// Reached from a batch or transaction's entry alone: the API's
 		// own requests book and change appointments.

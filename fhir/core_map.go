@@ -399,19 +399,32 @@ func referralResource(rf *crs.Referral) (*crs.Resource, error) {
 		status = "completed"
 	}
 	r := Resource{"resourceType": "ServiceRequest", "id": prefixReferral + rf.ID, "status": status, "intent": "order",
-		"category": []any{codeable("http://snomed.info/sct", "3457005", "Patient referral")},
+		"category": []any{codeable("http://snomed.info/sct", referralCategory, "Patient referral")},
 		"priority": map[string]string{crs.PriorityRoutine: "routine", crs.PriorityUrgent: "urgent", crs.PriorityTwoWeekWait: "asap"}[rf.Priority],
 		"subject":  ref("Patient", rf.PatientID), "authoredOn": rf.ReceivedOn.String()}
 	var ids []any
 	if rf.UBRN != "" {
 		ids = append(ids, map[string]any{"system": SystemUBRN, "value": rf.UBRN})
 	}
+	if rf.PPI != "" {
+		ids = append(ids, map[string]any{"system": SystemPPI, "value": rf.PPI})
+	}
 	if ids != nil {
 		r["identifier"] = ids
 	}
-	if rf.ReferrerOrg != "" || rf.ReferrerName != "" {
+	switch {
+	case rf.ReferrerOrg != "":
 		r["requester"] = identifierRef("Organization", SystemODSCode, rf.ReferrerOrg, rf.ReferrerName)
+	case rf.ReferrerCode != "":
+		system := SystemConsultantCode
+		if strings.HasPrefix(rf.ReferrerCode, "G") {
+			system = SystemGMPNumber
+		}
+		r["requester"] = identifierRef("Practitioner", system, rf.ReferrerCode, rf.ReferrerName)
+	case rf.ReferrerName != "":
+		r["requester"] = map[string]any{"display": rf.ReferrerName}
 	}
+	referralServed(r, rf)
 	if rf.ConsultantCode != "" {
 		r["performer"] = []any{consultantRef(rf.ConsultantCode)}
 	}

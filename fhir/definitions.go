@@ -146,6 +146,17 @@ var extensionDefs = []extensionDef{
 	{extAdmittedTo, "Admitted to", []string{"Reference"}, []string{"Encounter"},
 		"The inpatient stay (an Encounter of class IMP) the patient was admitted to from the emergency department, which ended the attendance."},
 
+	// Referrals (ServiceRequest of category referral), written through
+	// the PAS's commands.
+	{extConsultantLed, "Consultant-led", []string{"boolean"}, []string{"ServiceRequest"},
+		"Whether the referral is to consultant-led care, which starts an 18-week RTT pathway (an EpisodeOfCare) with its clock from the date received; a referral sent without it is consultant-led."},
+	{extClosedReason, "Referral closed: reason", []string{"string"}, []string{"ServiceRequest"},
+		"Why the referral was closed without (further) appointments, as entered (e.g. returned to the GP after triage); sent with status completed or revoked, it closes the referral."},
+	{extClosedOn, "Referral closed: date", []string{"date"}, []string{"ServiceRequest"},
+		"The date the referral was closed (YYYY-MM-DD), not in the future; today when a closure is sent without it."},
+	{extClosedRTTStatus, "Referral closed: RTT status", []string{"Coding"}, []string{"ServiceRequest"},
+		"The REFERRAL TO TREATMENT PERIOD STATUS the closure records on the referral's pathway (" + rttStatusSystem + "): a clock stop (30-32, 34-36), 21 (care transferred to another provider) or a status outside RTT (90-98). Sent with a closure only; the pathway (EpisodeOfCare) shows the clock it stops."},
+
 	{decisionReasonURL, "SpO2 scale decision reason", []string{"string"}, []string{"Flag"},
 		"Why a clinician put the patient on NEWS2 SpO2 scale 2 (target saturation 88-92%) or took them off it, as entered."},
 }
@@ -181,8 +192,54 @@ var codeSystemDefs = []codeSystemDef{
 		}},
 	{URL: TestCatalogueSystem, Title: "OpenCRS test catalogue",
 		Description: "The trust's orderable tests, by the trust's test codes (e.g. FBC), as the trust's test catalogue lists them (ActivityDefinition, found by this url). The codes are the trust's: this definition lists none."},
+	{URL: rttDecisionSystem, Title: "OpenCRS RTT pathway decision",
+		Description: "A clinical or validation decision recorded on an 18-week RTT pathway outside an appointment or admission (EpisodeOfCare/[id]/$rtt-decision), as the pathway page offers them: each records its RTT event with its REFERRAL TO TREATMENT PERIOD STATUS.",
+		Concepts:    pathwayDecisionConcepts()},
 	{URL: labTestSystem, Title: "OpenCRS laboratory test",
 		Description: "The test and observation codes a laboratory sends with its results (HL7 v2 OBR-4 and OBX-3, the identifier), as sent. The codes are the laboratory's: this definition lists none."},
+}
+
+// pathwayDecisionConcepts are the RTT pathway decisions as codes.
+func pathwayDecisionConcepts() []conceptDef {
+	out := make([]conceptDef, len(crs.PathwayDecisions))
+	for i, d := range crs.PathwayDecisions {
+		out[i] = conceptDef{d.Code, d.Label, d.Label + ": records the RTT event " + d.Kind.String() + " with status " + d.Status.String() + "."}
+	}
+	return out
+}
+
+// operationDef is an operation of OpenCRS's own: its url, its code, the
+// type it is invoked on (on an instance), what it does, and its
+// parameters.
+type operationDef struct {
+	URL         string
+	Code        string
+	Title       string
+	Resource    string
+	Description string
+	Parameters  []operationParamDef
+}
+
+// operationParamDef is a parameter of an operation: in or out, how
+// many, its type and what it holds.
+type operationParamDef struct {
+	Name, Use string
+	Min       int
+	Max, Type string
+	Doc       string
+}
+
+// operationDefs are OpenCRS's own operations.
+var operationDefs = []operationDef{
+	{rttDecisionOperation, "rtt-decision", "RTT pathway decision", "EpisodeOfCare",
+		"Records a decision on an 18-week RTT pathway outside an appointment or admission through the PAS's command, as the pathway page records it (its RTT event and clock, its audit): active monitoring started or ended, a decision not to treat, the patient declining treatment or dying, care transferred out, treatment outside an admission, a discharge back to the GP, a new period. A decision the pathway's events so far refuse is answered 422 naming the parameter.",
+		[]operationParamDef{
+			{"decision", "in", 1, "1", "code", "The decision, a code of " + rttDecisionSystem + "."},
+			{"date", "in", 0, "1", "date", "The date the decision was made and told to the patient (YYYY-MM-DD), not in the future; today when not given."},
+			{"note", "in", 0, "1", "string", "A note of the decision."},
+			{"dnaDate", "in", 0, "1", "date", "With the decision discharged alone: the date of the later appointment the patient did not attend (rule 5f), on or before the decision."},
+			{"return", "out", 1, "1", "EpisodeOfCare", "The pathway as its clock then stands."},
+		}},
 }
 
 // identifierSystemDefs are the identifier systems of OpenCRS's own.

@@ -17,7 +17,7 @@ import (
 // meaning, the date each of them carries and when the API says they were
 // last updated: it moves on whenever they change, so that a client's
 // cached copy is read again.
-const definitionsDate = "2026-12-06"
+const definitionsDate = "2026-12-07"
 
 // definitionID is the id of OpenCRS's definition of a url: opencrs- and
 // the url's last segment (opencrs-ward-code).
@@ -119,6 +119,21 @@ func (c codeSystemDef) codeSystem() Resource {
 	return r
 }
 
+// operationDefinition is an operation's definition as an R4
+// OperationDefinition, invoked on an instance of its type.
+func (o operationDef) operationDefinition() Resource {
+	params := make([]any, len(o.Parameters))
+	for i, p := range o.Parameters {
+		params[i] = map[string]any{"name": p.Name, "use": p.Use, "min": p.Min, "max": p.Max, "type": p.Type, "documentation": p.Doc}
+	}
+	return Resource{
+		"resourceType": "OperationDefinition", "id": definitionID(o.URL), "url": o.URL,
+		"name": definitionName(o.URL), "title": o.Title, "status": "active", "kind": "operation", "date": definitionsDate,
+		"publisher": "OpenCRS", "description": o.Description, "code": o.Code, "resource": []any{o.Resource},
+		"system": false, "type": false, "instance": true, "affectsState": true, "parameter": params,
+	}
+}
+
 // namingSystem is an identifier system's definition as an R4
 // NamingSystem: its url is the identifiers' system.
 func (n identifierSystemDef) namingSystem() Resource {
@@ -175,6 +190,9 @@ var definitions = sync.OnceValue(func() *ownDefinitions {
 	}
 	for _, n := range identifierSystemDefs {
 		add(n.namingSystem())
+	}
+	for _, o := range operationDefs {
+		add(o.operationDefinition())
 	}
 	return d
 })
@@ -270,7 +288,7 @@ func onlyOwnDefinitions(q *crs.ResourceQuery) bool {
 }
 
 // ownDefinitionTypes are the types of OpenCRS's own definitions.
-var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSystem"}
+var ownDefinitionTypes = []string{"StructureDefinition", "CodeSystem", "NamingSystem", "OperationDefinition"}
 
 // ownDefinitionsFound are OpenCRS's definitions a search of
 // StructureDefinition, CodeSystem or NamingSystem finds, by any of its

@@ -82,6 +82,10 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		case "ValueSet":
 			res.Operation = []operation{{Name: "expand", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
 				{Name: "validate-code", Definition: "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"}}
+		case "EpisodeOfCare":
+			if s.coreType(t) != nil && s.Core.Referrals != nil {
+				res.Operation = []operation{{"rtt-decision", rttDecisionOperation, "A decision on the RTT pathway outside an appointment or admission, recorded through the PAS's command as the pathway page records it (its event and clock): decision, a code of " + rttDecisionSystem + " (" + decisionCodesText() + "); date (valueDate, today when not given); note; dnaDate, with discharged alone, the later appointment missed (rule 5f). Answers the EpisodeOfCare as its clock then stands; a decision the pathway's events refuse is 422 naming the parameter."}}
+			}
 		case "ConceptMap":
 			res.Operation = []operation{{Name: "translate", Definition: "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"}}
 		case "CodeSystem":
@@ -287,7 +291,14 @@ func (s *Server) typedCapability(t string) *typedCapability {
 		if coreTables[t] != nil || t == "Slot" {
 			scan = ", the trust's read a page at a time (_cursor)"
 		}
-		return &typedCapability{doc: "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405), searched by every parameter listed" + scan + "; a chain (location.identifier=...) or a reverse chain (_has:Observation:encounter:code=...) is searched first, up to 1,000 resources it finds; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
+		held := "Served read only from the PAS's records (ids " + strings.Join(m.prefixes, "*, ") + "*; writes naming them are refused, 405)"
+		if t == "ServiceRequest" && s.referralsWritable() {
+			held = referralDoc
+		}
+		if t == "Encounter" && s.spellsWritable() {
+			held = spellDoc
+		}
+		return &typedCapability{doc: held + ", searched by every parameter listed" + scan + "; a chain (location.identifier=...) or a reverse chain (_has:Observation:encounter:code=...) is searched first, up to 1,000 resources it finds; resources of this type other systems send are kept in the resource store with every interaction and search parameter listed, and follow the PAS's in a search."}
 	}
 	if t == "Appointment" {
 		return &typedCapability{codes: []string{"read", "vread", "update", "patch", "history-instance", "create", "search-type"}, params: servedParams(t),

@@ -699,7 +699,13 @@ var patientFieldPaths = map[string]string{
 
 // pmiOutcome answers a refusal of the PMI as an OperationOutcome naming
 // the Patient's elements: a record that breaks the PMI's rules is 422.
-func pmiOutcome(err error) error {
+func pmiOutcome(err error) error { return fieldOutcome(err, "Patient", patientFieldPaths) }
+
+// fieldOutcome answers a refusal of one of the PAS's commands as an
+// OperationOutcome naming the elements of typ its fields are read from
+// (paths, by field; typ itself for a field not listed): a record that
+// breaks the PAS's rules is 422. Other errors are as they are.
+func fieldOutcome(err error, typ string, paths map[string]string) error {
 	var ce *crs.Error
 	if !errors.As(err, &ce) || ce.Code != crs.EINVALID {
 		return err
@@ -712,9 +718,9 @@ func pmiOutcome(err error) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		at := patientFieldPaths[k]
+		at := paths[k]
 		if at == "" && k != "" {
-			at = "Patient"
+			at = typ
 		}
 		o.Issues = append(o.Issues, Issue{Severity: "error", Code: "business-rule", Diagnostics: fields[k], Expression: at})
 	}

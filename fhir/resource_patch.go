@@ -151,7 +151,16 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request, p *Principa
 		return err
 	}
 	if s.appointmentWritable(typ) {
-		return s.patchAppointment(w, r, p, id)
+		if id == "" {
+			return invalid("not-supported", "", "a conditional PATCH of an Appointment is not supported: patch Appointment/[id]")
+		}
+		return s.patchHeld(w, r, p, typ, id, readAppointment, s.changeAppointment)
+	}
+	if s.heldReferral(typ, id) {
+		return s.patchHeld(w, r, p, typ, id, readReferral, s.changeReferral)
+	}
+	if s.heldSpell(typ, id) {
+		return s.patchHeld(w, r, p, typ, id, readEncounter, s.changeSpell)
 	}
 	pt, err := readPatch(r)
 	if err != nil {

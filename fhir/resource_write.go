@@ -92,6 +92,12 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, p *Princip
 	if err != nil {
 		return err
 	}
+	if isReferral(res) && s.referralsWritable() {
+		return s.createReferral(w, r, p, res)
+	}
+	if isAdmission(res) && s.spellsWritable() {
+		return s.createAdmission(w, r, p, res)
+	}
 	if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 		return err
 	}
@@ -275,7 +281,13 @@ func (s *Server) handleUpdate(w http.ResponseWriter, r *http.Request, p *Princip
 		return err
 	}
 	if s.appointmentWritable(typ) {
-		return s.updateAppointment(w, r, p, id)
+		return s.updateHeld(w, r, p, typ, id, readAppointment, s.changeAppointment)
+	}
+	if s.heldReferral(typ, id) {
+		return s.updateHeld(w, r, p, typ, id, readReferral, s.changeReferral)
+	}
+	if s.heldSpell(typ, id) {
+		return s.updateHeld(w, r, p, typ, id, readEncounter, s.changeSpell)
 	}
 	if err := s.refuseCoreWrite(r.Context(), p, typ, id); err != nil {
 		return err

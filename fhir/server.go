@@ -139,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /fhir/ValueSet/{id}/$expand", s.authed(s.handleValueSetExpand))
 	mux.Handle("GET /fhir/CodeSystem/$lookup", s.authed(s.handleCodeSystemLookup))
 	mux.Handle("GET /fhir/CodeSystem/$subsumes", s.authed(s.handleCodeSystemSubsumes))
+	mux.Handle("POST /fhir/EpisodeOfCare/{id}/$rtt-decision", s.authed(s.handleRTTDecision))
 	mux.Handle("GET /fhir/ConceptMap/$translate", s.authed(s.handleConceptMapTranslate))
 	mux.Handle("POST /fhir/ConceptMap/$translate", s.authed(s.handleConceptMapTranslate))
 	mux.Handle("GET /fhir/ConceptMap/{id}/$translate", s.authed(s.handleConceptMapTranslate))

@@ -76,7 +76,26 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request, p *Princ
 				return validated(w, invalid("invalid", typ+".id", "the resource's id %q is not %s, the one the update names", got, id))
 			}
 		}
-		if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
+		if isReferral(res) && s.referralsWritable() && mode != "update" {
+			// A referral to record, checked as its create would be.
+			rf, err := s.referralOf(res)
+			if err == nil {
+				rf.Normalize()
+				err = fieldOutcome(rf.Validate(s.Store.Now()), "ServiceRequest", referralFieldPaths)
+			}
+			if err != nil {
+				return validated(w, err)
+			}
+		} else if isAdmission(res) && s.spellsWritable() && mode != "update" {
+			// An admission, checked as its create would be.
+			ad, err := s.admissionOf(r, p, res)
+			if err == nil {
+				err = fieldOutcome(ad.Validate(), "Encounter", admissionFieldPaths)
+			}
+			if err != nil {
+				return validated(w, err)
+			}
+		} else if err := s.checkSent(r.Context(), p.Actor, res, ""); err != nil {
 			return validated(w, err)
 		}
 		if s.pmi(typ) {

@@ -72,7 +72,7 @@ func (o *opParams) str(name string) (string, string) {
 
 // textValues are the value[x] a terminology operation's parameter
 // given as text may have.
-var textValues = map[string]bool{"valueUri": true, "valueString": true, "valueCode": true, "valueCanonical": true, "valueUrl": true, "valueBoolean": true}
+var textValues = map[string]bool{"valueUri": true, "valueString": true, "valueCode": true, "valueCanonical": true, "valueUrl": true, "valueBoolean": true, "valueDate": true}
 
 // parameterText is the value[x] of a Parameters' parameter as text, and
 // its element's name, when it is of a primitive type.
