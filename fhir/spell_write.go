@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -170,8 +171,9 @@ func (s *Server) admissionOf(r *http.Request, p *Principal, res Resource) (*crs.
 }
 
 // placeOf reads the ward and bed the location entries from the from'th
-// on name, each a Location of the trust's estate; a bed alone is of the
-// ward the spell is on (ward "" here).
+// on name, each a Location of the trust's estate (a bay between them,
+// as the bed board shows it, is taken as the bed's); a bed without its
+// ward is of the ward it is in.
 func (s *Server) placeOf(r *http.Request, p *Principal, entries []any, from int) (ward, bed string, err error) {
 	var ids []string
 	for i := from; i < len(entries); i++ {
@@ -199,9 +201,25 @@ func (s *Server) placeOf(r *http.Request, p *Principal, entries []any, from int)
 			ward = id
 		case l.Kind == crs.LocationBed && bed == "":
 			bed = id
+		case l.Kind == crs.LocationBay:
 		default:
 			return "", "", unprocessable("business-rule", at, "Location/%s is a %s: a patient is admitted or moved to one ward and one bed of it", id, l.Kind)
 		}
+	}
+	// A bed's ward: its parent, or its bay's.
+	for up, l := 0, places[bed]; ward == "" && l != nil && l.ParentID != "" && up < 2; up++ {
+		parent := places[l.ParentID]
+		if parent == nil {
+			found, err := s.Core.Orgs.FindLocationsByID(r.Context(), p.Actor, []string{l.ParentID})
+			if err != nil {
+				return "", "", err
+			}
+			parent = found[l.ParentID]
+		}
+		if parent != nil && parent.Kind == crs.LocationWard {
+			ward = parent.ID
+		}
+		l = parent
 	}
 	return ward, bed, nil
 }
@@ -249,10 +267,7 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		if err != nil {
 			return nil, err
 		}
-		move := crs.Transfer{WardID: ward, BedID: bed}
-		if ward == "" {
-			move.WardID = sp.WardID
-		}
+		move := crs.Transfer{WardID: cmp.Or(ward, sp.WardID), BedID: bed}
 		last, _ := locs[len(locs)-1].(map[string]any)
 		per, _ := last["period"].(map[string]any)
 		if start, _ := per["start"].(string); start != "" {
@@ -366,4 +381,4 @@ func dischargeOf(parts map[string]any) (crs.Discharge, error) {
 }
 
 // spellDoc is what the CapabilityStatement says of the PAS's encounters.
-const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust; participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, and an admission is refused in a batch or transaction or as a resource of the store. Attendances are read only (405)"
+const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust (a bed named alone, or with its bay, is on its ward); participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, and an admission is refused in a batch or transaction or as a resource of the store. Attendances are read only (405)"

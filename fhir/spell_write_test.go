@@ -31,6 +31,8 @@ func TestSpellWrites(t *testing.T) {
 		bedA1 := addLocation(t, orgs, admin, &crs.Location{ParentID: wardA.ID, Kind: crs.LocationBed, Code: "A1", Name: "Ward A bed 1"})
 		wardB := addLocation(t, orgs, admin, &crs.Location{ParentID: site.ID, Kind: crs.LocationWard, Code: "WDB", Name: "Ward B"})
 		bedB1 := addLocation(t, orgs, admin, &crs.Location{ParentID: wardB.ID, Kind: crs.LocationBed, Code: "B1", Name: "Ward B bed 1"})
+		bayB := addLocation(t, orgs, admin, &crs.Location{ParentID: wardB.ID, Kind: crs.LocationBay, Code: "BAY1", Name: "Ward B bay 1"})
+		bedB2 := addLocation(t, orgs, admin, &crs.Location{ParentID: bayB.ID, Kind: crs.LocationBed, Code: "B2", Name: "Ward B bay 1 bed 2"})
 		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Ward","given":["Wyn"]}],"birthDate":"1950-06-07","gender":"female"}`)
 		other := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Bed","given":["Bea"]}],"birthDate":"1951-06-07","gender":"female"}`)
 		t0 := clock.Now().Add(-30 * time.Hour).Truncate(time.Second)
@@ -144,6 +146,25 @@ func TestSpellWrites(t *testing.T) {
 		}
 		if sp, _ := ip.FindSpell(t.Context(), clerk, spellID); sp.WardID != wardB.ID || sp.BedID != bedB1.ID || len(sp.Stays) != 2 || !sp.Stays[1].Start.Equal(t1) {
 			t.Errorf("the spell after the move: ward %s bed %s stays %d, want ward B bed B1 from %s", sp.WardID, sp.BedID, len(sp.Stays), t1)
+		}
+		// To a bed in a bay of the ward, named alone: its ward is the bay's.
+		r = put(func(m map[string]any) {
+			m["location"] = append(m["location"].([]any), map[string]any{"location": map[string]any{"reference": "Location/" + bedB2.ID}, "period": map[string]any{"start": t1.Add(time.Hour).Format(time.RFC3339)}})
+		})
+		if sp, _ := ip.FindSpell(t.Context(), clerk, spellID); r.status != 200 || sp.WardID != wardB.ID || sp.BedID != bedB2.ID || len(sp.Stays) != 3 {
+			t.Errorf("a move to a bed in a bay: %d %.300s; ward %s bed %s stays %d, want ward B, bed B2, 3 stays", r.status, r.body, sp.WardID, sp.BedID, len(sp.Stays))
+		}
+		// Bed B1 is free again: a third patient admitted to it, the bed
+		// named alone, is on its ward.
+		third := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Third","given":["Tom"]}],"birthDate":"1952-06-07","gender":"male"}`)
+		r = c.do("POST", "/fhir/Encounter", admission(third, func(m map[string]any) {
+			m["location"] = []any{map[string]any{"location": map[string]any{"reference": "Location/" + bedB1.ID}}}
+		}))
+		if r.status != 201 {
+			t.Fatalf("an admission to a bed named alone: %d %.300s", r.status, r.body)
+		}
+		if sp, _ := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(r.json(t)["id"].(string), "ip-")); sp.WardID != wardB.ID || sp.BedID != bedB1.ID {
+			t.Errorf("an admission to bed B1 named alone: ward %s bed %s, want ward B", sp.WardID, sp.BedID)
 		}
 		// Bed A1 is free again: the other patient is admitted to it.
 		if r := c.do("POST", "/fhir/Encounter", admission(other, nil)); r.status != 201 {
