@@ -601,14 +601,40 @@ func filterServed(all []*crs.Resource, groups [][]crs.ResourceCondition, q *crs.
 // own, so that a receiving system checking codings against the table
 // finds the words it expects. A bed out of use for a while (for cleaning
 // or repair) is Housekeeping: the table's Contaminated would tell an
-// infection control system what the bed board does not say.
+// infection control system what the bed board does not say. An open bed
+// a patient is in is Occupied (occupiedStatus), a free one Unoccupied.
 var bedOperationalStatus = map[crs.BedStatus][2]string{
 	crs.BedAvailable: {"U", "Unoccupied"}, crs.BedClosed: {"C", "Closed"}, crs.BedOutOfUse: {"H", "Housekeeping"},
 }
 
+var occupiedStatus = [2]string{"O", "Occupied"}
+
+// occupiedBeds are the beds of the trust a patient is in, as the bed
+// board shows them (no patient's details read); none are read when ls
+// holds no bed or the server keeps no spells.
+func occupiedBeds(s *Server, ctx context.Context, p *Principal, ls []*crs.Location) (map[string]bool, error) {
+	if s.Core.Inpatients == nil || !slices.ContainsFunc(ls, func(l *crs.Location) bool { return l.Kind == crs.LocationBed }) {
+		return nil, nil
+	}
+	wards, err := s.Core.Inpatients.WardBeds(ctx, p.Actor)
+	if err != nil {
+		return nil, err
+	}
+	occupied := map[string]bool{}
+	for _, w := range wards {
+		for _, b := range w.Beds {
+			if b.SpellID != "" {
+				occupied[b.BedID] = true
+			}
+		}
+	}
+	return occupied, nil
+}
+
 // locationResource is a site, ward, bay, bed, clinic room or emergency
-// department of the trust as a Location.
-func locationResource(l *crs.Location) (*crs.Resource, error) {
+// department of the trust as a Location; occupied holds the beds a
+// patient is in.
+func locationResource(l *crs.Location, occupied map[string]bool) (*crs.Resource, error) {
 	types := map[crs.LocationKind][2]string{crs.LocationSite: {"si", "Site"}, crs.LocationWard: {"wa", "Ward"}, crs.LocationBay: {"ro", "Room"},
 		crs.LocationBed: {"bd", "Bed"}, crs.LocationClinicRoom: {"ro", "Room"}, crs.LocationED: {"wa", "Ward"}}
 	status := "active"
@@ -625,6 +651,9 @@ func locationResource(l *crs.Location) (*crs.Resource, error) {
 		r["partOf"] = ref("Location", l.ParentID)
 	}
 	if st, ok := bedOperationalStatus[l.Status]; ok && l.Kind == crs.LocationBed {
+		if l.Status == crs.BedAvailable && occupied[l.ID] {
+			st = occupiedStatus
+		}
 		r["operationalStatus"] = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v2-0116", "code": st[0], "display": st[1]}
 	}
 	return served(r, time.Time{}, "")
@@ -639,7 +668,11 @@ func readLocation(s *Server, ctx context.Context, p *Principal, id string) (*crs
 	if !ok {
 		return nil, crs.Errorf(crs.ENOTFOUND, "Location/%s is not a location of the trust", id)
 	}
-	return locationResource(l)
+	occupied, err := occupiedBeds(s, ctx, p, []*crs.Location{l})
+	if err != nil {
+		return nil, err
+	}
+	return locationResource(l, occupied)
 }
 
 func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([]*crs.Resource, error) {
@@ -654,7 +687,11 @@ func searchLocations(s *Server, ctx context.Context, p *Principal, q *search) ([
 	for _, id := range q.query.IDs {
 		ids[id] = true
 	}
-	all, err := mapAll(ls, locationResource, func(l *crs.Location) bool { return len(ids) == 0 || ids[l.ID] })
+	occupied, err := occupiedBeds(s, ctx, p, ls)
+	if err != nil {
+		return nil, err
+	}
+	all, err := mapAll(ls, func(l *crs.Location) (*crs.Resource, error) { return locationResource(l, occupied) }, func(l *crs.Location) bool { return len(ids) == 0 || ids[l.ID] })
 	if err != nil {
 		return nil, err
 	}

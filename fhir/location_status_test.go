@@ -2,6 +2,7 @@ package fhir_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/opencrs/crs"
@@ -12,7 +13,8 @@ import (
 // TestBedOperationalStatus reads a bed of each status on the bed board as
 // a Location: its operationalStatus is HL7's bed status (v2 table 0116)
 // with the table's own display, as a validator checking the coding
-// against the table wants, not the PAS's word for the status.
+// against the table wants, not the PAS's word for the status; an open
+// bed a patient is in is Occupied.
 func TestBedOperationalStatus(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
 		f := startPAS(t, db, clock)
@@ -46,6 +48,22 @@ func TestBedOperationalStatus(t *testing.T) {
 					t.Errorf("operationalStatus = %v, want %v", got, want)
 				}
 			})
+		}
+		// An open bed a patient is in is Occupied, and a search for free
+		// beds (operational-status U) does not find it.
+		bed := loc(&crs.Location{ParentID: ward.ID, Kind: crs.LocationBed, Code: "B-taken", Name: "Bed taken", Status: crs.BedAvailable})
+		pid := create(t, f.a, "Patient", `{"resourceType":"Patient","name":[{"family":"Inbed","given":["Ian"]}],"birthDate":"1960-01-01","gender":"male"}`)
+		if _, err := store.NewInpatientService(db).Admit(ctx, f.trustA.Actor(crs.RoleClerk), &crs.Admission{PatientID: pid, Method: "21", Source: "19",
+			WardID: ward.ID, BedID: bed.ID, ConsultantCode: "C1234567", TreatmentFunction: "300"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.a.do("GET", "/fhir/Location/"+bed.ID, "").json(t)["operationalStatus"].(map[string]any); got["code"] != "O" || got["display"] != "Occupied" {
+			t.Errorf("the bed a patient is in: operationalStatus %v, want O Occupied", got)
+		}
+		free := f.a.searchIDs(t, "/fhir/Location?operational-status=U")
+		taken := f.a.searchIDs(t, "/fhir/Location?operational-status=O")
+		if slices.Contains(free, bed.ID) || !slices.Equal(taken, []string{bed.ID}) || len(free) != 1 {
+			t.Errorf("free beds %v, occupied %v; want the available bed free and %s occupied", free, taken, bed.ID)
 		}
 	})
 }
