@@ -26,7 +26,7 @@ func TestAppointmentWrites(t *testing.T) {
 		ctx := context.Background()
 		clerk := f.trustA.Actor(crs.RoleClerk)
 		op, _, slots := outpatientClinic(t, f, db, clock)
-		if len(slots) < 4 {
+		if len(slots) < 5 {
 			t.Fatalf("free slots: %d", len(slots))
 		}
 		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Clinic","given":["Cora"]}],"birthDate":"1970-04-05","gender":"female"}`)
@@ -147,9 +147,30 @@ func TestAppointmentWrites(t *testing.T) {
 		if ap, _ := op.FindAppointment(ctx, clerk, id3); ap.Status != crs.AppointmentDNA {
 			t.Errorf("the PAS's DNA: %+v", ap)
 		}
-		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}}]}`)
-		if r.status != 200 || !strings.Contains(string(r.body), "405") || !strings.Contains(string(r.body), "request of its own") {
-			t.Errorf("a booking in a batch: %d %.500s, want its entry 405 saying how to book", r.status, r.body)
+		// In a batch, each booking is answered as by itself; in a
+		// transaction, refused saying how.
+		ref4 := referTo(t, f, db, clock, pid)
+		r = c.do("POST", "/fhir", fmt.Sprintf(`{"resourceType":"Bundle","type":"batch","entry":[
+			{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}},
+			{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","slot":[{"reference":"Slot/slot-%s"}],
+				"basedOn":[{"reference":"ServiceRequest/ref-%s"}],"participant":[{"actor":{"reference":"Patient/%s"},"status":"accepted"}]}}]}`, slots[4].ID, ref4.ID, pid))
+		entries, _ := r.json(t)["entry"].([]any)
+		statusOf := func(i int) string {
+			if i >= len(entries) {
+				return ""
+			}
+			resp, _ := entries[i].(map[string]any)["response"].(map[string]any)
+			return fmt.Sprint(resp["status"], " ", resp["outcome"])
+		}
+		if r.status != 200 || !strings.HasPrefix(statusOf(0), "422") || !strings.Contains(statusOf(0), "Appointment.slot") || !strings.HasPrefix(statusOf(1), "201") {
+			t.Errorf("bookings in a batch: %d, entries %q and %q; want 422 naming Appointment.slot, then 201", r.status, statusOf(0), statusOf(1))
+		}
+		if got := c.do("GET", "/fhir/Slot/slot-"+slots[4].ID, "").json(t)["status"]; got != "busy" {
+			t.Errorf("the slot a batch booked: %v, want busy", got)
+		}
+		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}}]}`)
+		if r.status != 405 || !strings.Contains(string(r.body), "request of its own") {
+			t.Errorf("a booking in a transaction: %d %.500s, want 405 saying how to book", r.status, r.body)
 		}
 		if r := c.do("PUT", "/fhir/Appointment/"+id3, `{"resourceType":"Appointment","id":"`+id3+`","status":"noshow","participant":[{"status":"accepted"}]}`, "If-Match", `W/"7"`); r.status != 412 {
 			t.Errorf("PUT with a stale If-Match: %d %.300s, want 412", r.status, r.body)

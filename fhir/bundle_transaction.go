@@ -37,6 +37,8 @@ type txEntry struct {
 	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
 	op          string               // an operation invoked by POST (Patient/$match): its url, answered as the API answers it; method is then ""
 	opBody      []byte               // the operation's Parameters
+	opMethod    string               // a batch's write of one of the PAS's records (heldWriteEntry), answered as the API answers it: its method (op and opBody its url and resource)
+	opHeader    http.Header          // that write's If-Match
 	sameAs      *txEntry             // an earlier conditional create of the transaction with the same type and criteria: this one finds what it creates
 	check       func(Resource) error // a PATCH: checks its result as a create's resource is checked (Server.codeCheck)
 	matched     string               // a conditional PUT: the id of the resource its query found, "" when it creates one (newID)
@@ -124,6 +126,12 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			entries[i] = te
 			continue
 		}
+		if kind == "batch" {
+			if te, ok := s.heldWriteEntry(i, e.(map[string]any)); ok {
+				entries[i] = te
+				continue
+			}
+		}
 		te, err := readEntry(i, e.(map[string]any))
 		if err != nil {
 			if kind != "batch" {
@@ -198,7 +206,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				continue
 			}
 			if e.op != "" {
-				e.response = s.answerRequest(r, http.MethodPost, e.op, e.opBody)
+				e.response = s.answerRequestWith(r, cmp.Or(e.opMethod, http.MethodPost), e.op, e.opBody, e.opHeader)
 				continue
 			}
 			if e.outcome != nil {

@@ -100,19 +100,20 @@ func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id stri
 			"%s/%s is one of the trust's own, kept by the PAS (its sites, wards, bays, beds and clinic rooms), and read only here: change it in the PAS. Those other systems sent are updated and deleted here", typ, id)
 	}
 	if s.heldReferral(typ, id) {
-		// Reached from a batch or transaction's entry, or a delete.
+		// Reached from a transaction's entry, a batch's PATCH, or a delete.
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"%s/%s is one of the PAS's referrals: it is closed (PUT or PATCH of its status) by a request of its own through the PAS's command, not deleted, nor changed as an entry of a batch or transaction", typ, id)
+			"%s/%s is one of the PAS's referrals: it is closed (PUT or PATCH of its status) by a request of its own or a batch's PUT, through the PAS's command; it is not deleted, nor changed in a transaction", typ, id)
 	}
 	if s.heldSpell(typ, id) {
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own through the PAS's commands, not deleted, nor changed as an entry of a batch or transaction", typ, id)
+			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own or a batch's PUT, through the PAS's commands; it is not deleted, nor changed in a transaction", typ, id)
 	}
 	if s.appointmentWritable(typ) {
-		// Reached from a batch or transaction's entry alone: the API's
-		// own requests book and change appointments.
+		// Reached from a transaction's entry, or a batch's PATCH: the
+		// API's own requests (and a batch's POST and PUT, answered as
+		// they are) book and change appointments.
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"an Appointment is booked (POST Appointment), cancelled or attended (PUT or PATCH Appointment/[id]) by a request of its own through the PAS's commands, not as an entry of a batch or transaction")
+			"an Appointment is booked (POST Appointment), cancelled or attended (PUT or PATCH Appointment/[id]) by a request of its own through the PAS's commands (or a batch's POST or PUT), not as an entry of a transaction")
 	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 		"%s is served read only from the PAS's records; record it in the PAS (its screens or HL7 feed), which the API then serves", typ)

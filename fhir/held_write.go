@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -126,4 +127,40 @@ func splitExtension(res Resource, urls ...string) ([]any, Resource) {
 		rest["extension"] = others
 	}
 	return found, rest
+}
+
+// heldWriteEntry reads an entry of a batch that writes one of the PAS's
+// records through its commands (a referral or admission created, an
+// Appointment booked, one of them updated): the batch answers it as the
+// API answers the same request by itself, each with its own command,
+// event and audit. A transaction cannot: its entries are one command of
+// the resource store's, and such an entry refuses it, saying so.
+func (s *Server) heldWriteEntry(i int, e map[string]any) (*txEntry, bool) {
+	req, _ := e["request"].(map[string]any)
+	method, _ := req["method"].(string)
+	u, _ := req["url"].(string)
+	res, _ := e["resource"].(map[string]any)
+	if res == nil || strings.ContainsAny(u, "?:") {
+		return nil, false
+	}
+	typ, id, _ := strings.Cut(strings.TrimPrefix(u, "/"), "/")
+	var held bool
+	switch method {
+	case http.MethodPost:
+		held = id == "" && (isReferral(res) && s.referralsWritable() || isAdmission(res) && s.spellsWritable() || s.appointmentWritable(typ) && Resource(res).Type() == typ)
+	case http.MethodPut:
+		held = id != "" && !strings.Contains(id, "/") && (s.heldReferral(typ, id) || s.heldSpell(typ, id) || s.appointmentWritable(typ))
+	}
+	if !held {
+		return nil, false
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return &txEntry{index: i, outcome: asOutcome(err)}, true
+	}
+	te := &txEntry{index: i, op: u, opBody: body, opMethod: method}
+	if m, _ := req["ifMatch"].(string); m != "" {
+		te.opHeader = http.Header{"If-Match": {m}}
+	}
+	return te, true
 }

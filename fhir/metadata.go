@@ -204,7 +204,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				}},
 			},
 			"resource":    resources,
-			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction", "documentation": transactionDoc}, map[string]any{"code": "batch"}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
+			"interaction": []any{map[string]any{"code": "history-system"}, map[string]any{"code": "transaction", "documentation": transactionDoc}, map[string]any{"code": "batch", "documentation": batchDoc}, map[string]any{"code": "search-system", "documentation": systemSearchDoc}},
 			"operation":   []operation{export, {Name: "meta", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-meta"}},
 			"searchParam": systemSearchParams(),
 			// A search within each of R4's compartments: compartment.go.
@@ -356,6 +356,9 @@ const systemSearchDoc = "GET [base]?params or POST [base]/_search. _type names t
 
 // transactionDoc says what the base takes besides a transaction Bundle.
 const transactionDoc = "POST [base] with a Bundle of type transaction, or of type history (another server's _history, newest first), to copy its records here: each entry's version is written, all or nothing, in the order the versions were made (a created or updated resource as an update of its id, so it keeps that id; a deleted one deleted), the newest current and the others kept in its history. It is answered as a transaction is (transaction-response), an entry for each entry in the Bundle's order."
+
+// batchDoc is what the CapabilityStatement says of a batch.
+const batchDoc = "POST [base] with a Bundle of type batch: each entry is answered by itself, in the Bundle's order, one failing leaving the others; a write of the PAS's records (a referral or inpatient admission created, an Appointment booked, one of them updated by PUT) is made through the PAS's command as the same request by itself is, a GET or an operation answered as by itself."
 
 // restDoc is what the CapabilityStatement says of searches beyond each
 // parameter's own documentation.

@@ -147,6 +147,30 @@ func TestReferralWrites(t *testing.T) {
 			t.Errorf("an order was recorded as a referral: %s", order)
 		}
 
+		// In a batch, a referral is recorded as by itself, beside an
+		// order of the resource store's and a refusal.
+		batch := fmt.Sprintf(`{"resourceType":"Bundle","type":"batch","entry":[
+			{"request":{"method":"POST","url":"ServiceRequest"},"resource":%s},
+			{"request":{"method":"POST","url":"ServiceRequest"},"resource":%s},
+			{"request":{"method":"POST","url":"ServiceRequest"},"resource":{"resourceType":"ServiceRequest","status":"active","intent":"order","subject":{"reference":"Patient/%s"},"code":{"text":"Chest X-ray"}}}]}`,
+			referralBody(t, pid, received.String(), func(m map[string]any) {
+				m["identifier"] = []any{map[string]any{"system": "https://fhir.nhs.uk/Id/UBRN", "value": "000987654321"}}
+			}),
+			referralBody(t, pid, received.String(), func(m map[string]any) { delete(m, "extension"); delete(m, "identifier") }), pid)
+		r = c.do("POST", "/fhir", batch)
+		var answers []string
+		for _, e := range array(r.json(t)["entry"]) {
+			resp := e.(map[string]any)["response"].(map[string]any)
+			answers = append(answers, fmt.Sprint(resp["status"], " ", resp["location"], resp["outcome"]))
+		}
+		if r.status != 200 || len(answers) != 3 || !strings.HasPrefix(answers[0], "201 ") || !strings.Contains(answers[0], "/ServiceRequest/ref-") ||
+			!strings.HasPrefix(answers[1], "422") || !strings.Contains(answers[1], "ServiceRequest.extension") || !strings.HasPrefix(answers[2], "201") || strings.Contains(answers[2], "ref-") {
+			t.Errorf("a batch of referrals and an order: %d %q; want the referral 201 (ServiceRequest/ref-), the one without a source 422, the order 201", r.status, answers)
+		}
+		if ids := c.searchIDs(t, "/fhir/ServiceRequest?identifier=https://fhir.nhs.uk/Id/UBRN|000987654321&patient="+pid); len(ids) != 1 {
+			t.Errorf("the referral the batch recorded, by its UBRN: %v", ids)
+		}
+
 		// Closing: the closure says why, and nothing else changes.
 		put := func(change func(m map[string]any), header ...string) response {
 			m := c.do("GET", "/fhir/ServiceRequest/"+id, "").json(t)

@@ -155,15 +155,18 @@ func TestSpellWrites(t *testing.T) {
 			t.Errorf("a move to a bed in a bay: %d %.300s; ward %s bed %s stays %d, want ward B, bed B2, 3 stays", r.status, r.body, sp.WardID, sp.BedID, len(sp.Stays))
 		}
 		// Bed B1 is free again: a third patient admitted to it, the bed
-		// named alone, is on its ward.
+		// named alone, is on its ward; in a batch, as by itself.
 		third := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Third","given":["Tom"]}],"birthDate":"1952-06-07","gender":"male"}`)
-		r = c.do("POST", "/fhir/Encounter", admission(third, func(m map[string]any) {
+		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"POST","url":"Encounter"},"resource":`+admission(third, func(m map[string]any) {
 			m["location"] = []any{map[string]any{"location": map[string]any{"reference": "Location/" + bedB1.ID}}}
-		}))
-		if r.status != 201 {
-			t.Fatalf("an admission to a bed named alone: %d %.300s", r.status, r.body)
+		})+`}]}`)
+		entry, _ := array(r.json(t)["entry"])[0].(map[string]any)
+		resp, _ := entry["response"].(map[string]any)
+		res, _ := entry["resource"].(map[string]any)
+		if r.status != 200 || resp["status"] != "201 Created" || res == nil {
+			t.Fatalf("an admission in a batch to a bed named alone: %d %.400s", r.status, r.body)
 		}
-		if sp, _ := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(r.json(t)["id"].(string), "ip-")); sp.WardID != wardB.ID || sp.BedID != bedB1.ID {
+		if sp, _ := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(res["id"].(string), "ip-")); sp.WardID != wardB.ID || sp.BedID != bedB1.ID {
 			t.Errorf("an admission to bed B1 named alone: ward %s bed %s, want ward B", sp.WardID, sp.BedID)
 		}
 		// Bed A1 is free again: the other patient is admitted to it.
