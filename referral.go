@@ -258,6 +258,9 @@ type ReferralService interface {
 	CloseReferral(ctx context.Context, a Actor, id string, c ReferralClosure) error
 	// FindReferral returns a referral (an audited view).
 	FindReferral(ctx context.Context, a Actor, id string) (*Referral, error)
+	// FindReferralByUBRN returns the trust's referral of an e-Referral
+	// Service UBRN (an audited view); ENOTFOUND when none.
+	FindReferralByUBRN(ctx context.Context, a Actor, ubrn string) (*Referral, error)
 	// FindReferrals lists a patient's referrals, newest first.
 	FindReferrals(ctx context.Context, a Actor, patientID string) ([]*Referral, error)
 	// ListReferrals lists the trust's referrals across its patients, a

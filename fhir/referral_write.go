@@ -3,6 +3,7 @@ package fhir
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,12 +105,34 @@ func (s *Server) refuseStoredReferral(res Resource, prefix string) error {
 // createReferral answers a create of a ServiceRequest of category
 // referral: the PAS records it.
 func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Principal, res Resource) error {
-	if r.Header.Get("If-None-Exist") != "" {
-		return invalid("not-supported", "If-None-Exist", "a conditional create of a referral is not supported: a referral sent again with its UBRN is refused (409) as already recorded")
-	}
 	rf, err := s.referralOf(res)
 	if err != nil {
 		return err
+	}
+	if criteria := r.Header.Get("If-None-Exist"); criteria != "" {
+		// An e-Referral Service message sent again: the referral its
+		// UBRN names, if recorded, is the answer.
+		q, err := url.ParseQuery(criteria)
+		ubrn, ok := strings.CutPrefix(q.Get("identifier"), SystemUBRN+"|")
+		if err != nil || len(q) != 1 || len(q["identifier"]) != 1 || !ok || ubrn == "" {
+			return invalid("not-supported", "If-None-Exist", "a referral's conditional create names its UBRN alone (identifier=%s|[UBRN]), not %q", SystemUBRN, criteria)
+		}
+		if rf.UBRN != "" && rf.UBRN != ubrn {
+			return invalid("invalid", "If-None-Exist", "If-None-Exist names UBRN %s, the referral UBRN %s", ubrn, rf.UBRN)
+		}
+		found, err := s.Core.Referrals.FindReferralByUBRN(r.Context(), p.Actor, ubrn)
+		switch {
+		case err == nil:
+			existing, err := readReferral(s, r.Context(), p, prefixReferral+found.ID)
+			if err != nil {
+				return err
+			}
+			writeResource(w, r, http.StatusOK, existing)
+			return nil
+		case crs.ErrorCode(err) != crs.ENOTFOUND:
+			return err
+		}
+		rf.UBRN = ubrn
 	}
 	if err := s.Core.Referrals.RecordReferral(r.Context(), p.Actor, rf); err != nil {
 		return fieldOutcome(err, "ServiceRequest", referralFieldPaths)
@@ -379,4 +402,4 @@ func (s *Server) heldReferral(typ, id string) bool {
 
 // referralDoc is what the CapabilityStatement says of the PAS's
 // referrals.
-const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a referral in a batch is recorded as by itself, one in a transaction or as a resource of the store refused; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"
+const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a conditional create names the UBRN (If-None-Exist: identifier=" + SystemUBRN + "|[UBRN]; the referral recorded with it answers 200, else this one is recorded), a referral in a batch is recorded as by itself, one in a transaction or as a resource of the store refused; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"

@@ -171,6 +171,29 @@ func TestReferralWrites(t *testing.T) {
 			t.Errorf("the referral the batch recorded, by its UBRN: %v", ids)
 		}
 
+		// A referral sent again with its UBRN, conditionally: the one
+		// recorded answers, and none is recorded twice.
+		ubrn := func(u string) string { return "identifier=https://fhir.nhs.uk/Id/UBRN|" + u }
+		if r := c.do("POST", "/fhir/ServiceRequest", referralBody(t, pid, received.String(), nil), "If-None-Exist", ubrn("000123456789")); r.status != 200 || r.json(t)["id"] != id {
+			t.Errorf("a referral sent again by its UBRN: %d %.300s, want 200 with %s", r.status, r.body, id)
+		}
+		var again string
+		for i, want := range []int{201, 200} {
+			r := c.do("POST", "/fhir/ServiceRequest", referralBody(t, pid, received.String(), func(m map[string]any) { delete(m, "identifier") }), "If-None-Exist", ubrn("000555555555"))
+			if r.status != want || (i == 1 && r.json(t)["id"] != again) {
+				t.Errorf("conditional create %d of a new UBRN: %d %.300s, want %d", i+1, r.status, r.body, want)
+			}
+			if i == 0 {
+				again, _ = r.json(t)["id"].(string)
+			}
+		}
+		if rf, err := refs.FindReferralByUBRN(t.Context(), clerk, "000555555555"); err != nil || "ref-"+rf.ID != again {
+			t.Errorf("the referral of UBRN 000555555555: %+v, %v; want %s", rf, err, again)
+		}
+		if r := c.do("POST", "/fhir/ServiceRequest", referralBody(t, pid, received.String(), nil), "If-None-Exist", "subject=Patient/"+pid); r.status != 400 || !strings.Contains(string(r.body), "If-None-Exist") {
+			t.Errorf("a conditional create of a referral by its subject: %d %.300s, want 400", r.status, r.body)
+		}
+
 		// Closing: the closure says why, and nothing else changes.
 		put := func(change func(m map[string]any), header ...string) response {
 			m := c.do("GET", "/fhir/ServiceRequest/"+id, "").json(t)

@@ -206,10 +206,22 @@ func (s *ReferralService) CloseReferral(ctx context.Context, a crs.Actor, id str
 
 // FindReferral returns a referral.
 func (s *ReferralService) FindReferral(ctx context.Context, a crs.Actor, id string) (*crs.Referral, error) {
+	return s.findReferral(ctx, a, `id = $1`, id)
+}
+
+// FindReferralByUBRN returns the referral of a UBRN, read through the
+// index that keeps UBRNs unique (referrals_ubrn, whose condition the
+// query states so that both engines see it serves it).
+func (s *ReferralService) FindReferralByUBRN(ctx context.Context, a crs.Actor, ubrn string) (*crs.Referral, error) {
+	return s.findReferral(ctx, a, `ubrn = $1 AND ubrn <> ''`, ubrn)
+}
+
+// findReferral returns the trust's referral matching where, on $1.
+func (s *ReferralService) findReferral(ctx context.Context, a crs.Actor, where string, arg string) (*crs.Referral, error) {
 	var r *crs.Referral
 	err := s.db.view(ctx, a, crs.ActViewDemographics, "referral", func(q Querier) (string, error) {
 		var err error
-		r, err = scanReferral(q.QueryRowContext(ctx, `SELECT `+referralColumns+` FROM referrals WHERE id = $1 AND org_id = $2`, id, a.OrgID))
+		r, err = scanReferral(q.QueryRowContext(ctx, `SELECT `+referralColumns+` FROM referrals WHERE `+where+` AND org_id = $2`, arg, a.OrgID))
 		if err != nil {
 			return "", err
 		}
