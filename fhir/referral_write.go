@@ -209,10 +209,13 @@ func (s *Server) referralOf(res Resource) (*crs.Referral, error) {
 		id, _ := req["identifier"].(map[string]any)
 		v, _ := id["value"].(string)
 		rf.ReferrerName, _ = req["display"].(string)
-		switch id["system"] {
-		case SystemODSCode:
+		code, consultant := consultantOf(req)
+		switch {
+		case consultant:
+			rf.ReferrerCode = code
+		case id["system"] == SystemODSCode:
 			rf.ReferrerOrg = v
-		case SystemGMPNumber, SystemConsultantCode:
+		case id["system"] == SystemGMPNumber:
 			rf.ReferrerCode = v
 		default:
 			if rf.ReferrerName == "" {

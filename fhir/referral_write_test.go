@@ -88,9 +88,11 @@ func TestReferralWrites(t *testing.T) {
 			t.Errorf("the referral by its PPI: %v, want [%s]", ids, id)
 		}
 
-		// Not consultant-led, referred by a GP in SNOMED CT: no pathway.
+		// Not consultant-led, referred by a GP in SNOMED CT: no pathway;
+		// the referrer a consultant by reference.
 		r = c.do("POST", "/fhir/ServiceRequest", referralBody(t, pid, received.String(), func(m map[string]any) {
 			delete(m, "identifier")
+			m["requester"] = map[string]any{"reference": "Practitioner/cons-C2222222", "display": "Dr Rae Ferrer"}
 			m["extension"] = []any{map[string]any{"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-SourceOfServiceRequest",
 				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "108161000000109"}}}},
 				map[string]any{"url": "https://opencrs.org/fhir/StructureDefinition/consultant-led", "valueBoolean": false}}
@@ -98,7 +100,7 @@ func TestReferralWrites(t *testing.T) {
 		if r.status != 201 {
 			t.Fatalf("POST a referral not consultant-led: %d %s", r.status, r.body)
 		}
-		if rf2, err := refs.FindReferral(t.Context(), clerk, strings.TrimPrefix(r.json(t)["id"].(string), "ref-")); err != nil || rf2.PathwayID != "" || rf2.ConsultantLed || rf2.Source != "03" {
+		if rf2, err := refs.FindReferral(t.Context(), clerk, strings.TrimPrefix(r.json(t)["id"].(string), "ref-")); err != nil || rf2.PathwayID != "" || rf2.ConsultantLed || rf2.Source != "03" || rf2.ReferrerCode != "C2222222" || rf2.ReferrerName != "Dr Rae Ferrer" {
 			t.Errorf("a referral not consultant-led: %+v, %v", rf2, err)
 		}
 
