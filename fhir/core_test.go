@@ -455,12 +455,12 @@ func TestCapabilityStatementTyped(t *testing.T) {
 		for _, tc := range []struct{ typ, codes, params string }{
 			// Every R4 parameter with elements to match, and deceased, whose
 			// value is derived.
-			{"Patient", "read,vread,update,patch,delete,history-instance,history-type,create,search-type", "_id,_lastUpdated,_list,_profile,_security,_source,_tag,active,address,address-city,address-country,address-postalcode,address-state,address-use,birthdate,death-date,deceased,email,family,gender,general-practitioner,given,identifier,language,link,name,organization,phone,phonetic,telecom"},
-			{"EpisodeOfCare", "read,vread,history-instance,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,care-manager,condition,date,identifier,incoming-referral,organization,patient,status,type"},
-			{"Appointment", "read,vread,update,patch,history-instance,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,actor,appointment-type,based-on,date,identifier,location,part-status,patient,practitioner,reason-code,reason-reference,service-category,service-type,slot,specialty,status,supporting-info"},
+			{"Patient", "read,vread,update,patch,delete,history-instance,history-type,create,search-type", "_content,_id,_lastUpdated,_list,_profile,_security,_source,_tag,_text,active,address,address-city,address-country,address-postalcode,address-state,address-use,birthdate,death-date,deceased,email,family,gender,general-practitioner,given,identifier,language,link,name,organization,phone,phonetic,telecom"},
+			{"EpisodeOfCare", "read,vread,history-instance,search-type", "_content,_id,_lastUpdated,_profile,_security,_source,_tag,_text,care-manager,condition,date,identifier,incoming-referral,organization,patient,status,type"},
+			{"Appointment", "read,vread,update,patch,history-instance,create,search-type", "_content,_id,_lastUpdated,_profile,_security,_source,_tag,_text,actor,appointment-type,based-on,date,identifier,location,part-status,patient,practitioner,reason-code,reason-reference,service-category,service-type,slot,specialty,status,supporting-info"},
 			// The trust's locations, and those other systems send (Synthea's
 			// hospitals), searched by every parameter.
-			{"Location", "read,vread,update,patch,delete,history-instance,create,search-type", "_id,_lastUpdated,_profile,_security,_source,_tag,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},
+			{"Location", "read,vread,update,patch,delete,history-instance,create,search-type", "_content,_id,_lastUpdated,_profile,_security,_source,_tag,_text,address,address-city,address-country,address-postalcode,address-state,address-use,endpoint,identifier,name,operational-status,organization,partof,status,type"},
 		} {
 			if got := codes(tc.typ); got != tc.codes {
 				t.Errorf("%s interactions %s, want %s", tc.typ, got, tc.codes)

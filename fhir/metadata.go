@@ -106,8 +106,9 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 				if s.typedCapability(t) != nil || !searchableComposite(t, p) {
 					continue
 				}
-			} else if (n == "_content" || n == "_text") && s.typedCapability(t) == nil {
-				// Words in the resource or its narrative (search_text.go).
+			} else if n == "_content" || n == "_text" {
+				// Words in the resource or its narrative (search_text.go),
+				// of the resource store's and the PAS's alike.
 			} else if p.Type == "special" || len(p.Paths) == 0 && n != "_id" && n != "_lastUpdated" {
 				continue
 			}
@@ -160,6 +161,12 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 						res.SearchParam = append(res.SearchParam, param{n, "http://hl7.org/fhir/SearchParameter/Resource-id", "token", ""})
 					}
 				}
+				for _, n := range []string{"_content", "_text"} {
+					if p, ok := searchParams[t][n]; ok && !typed.allParams {
+						res.SearchParam = append(res.SearchParam, param{n, p.URL, p.Type, searchParamDoc(t, n, p)})
+					}
+				}
+				slices.SortFunc(res.SearchParam, func(a, b param) int { return strings.Compare(a.Name, b.Name) })
 				if !typed.readHistory {
 					res.Versioning = "no-version"
 				}

@@ -394,7 +394,29 @@ func TestSearchContentAndText(t *testing.T) {
 		if n := total(t, c, "/fhir/Observation?_content="); n != "4" {
 			t.Errorf("_summary=count of _content= (no value, ignored): %v, want every Observation, 4", n)
 		}
-		refused(t, c, "/fhir/Patient?_content=dizziness", "_content", "not supported")
+		// The patient index's and the PAS's records are searched by
+		// their words too: as served, the narrative as it is served.
+		id := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Wordsworth","given":["Dora"]}],"birthDate":"1950-04-07","gender":"female"}`)
+		pid := "Patient/" + id
+		for _, tc := range []struct{ q, want string }{
+			{"/fhir/Patient?_content=wordsworth", pid},
+			{"/fhir/Patient?_text=dora", pid},                        // the served narrative names her
+			{"/fhir/Patient?_text=dora+NOT+wordsworth", ""},          // an expression
+			{"/fhir/Patient?_content=dizziness", ""},                 // words of others' records
+			{"/fhir/Patient?family=wordsworth&_text=1950-04-07", ""}, // the narrative writes 07-Apr-1950
+			{"/fhir/Patient?family=wordsworth&_text=07-apr-1950", pid},
+		} {
+			if got := foundAll(t, c, tc.q); got != tc.want {
+				t.Errorf("%s found %q, want %q", tc.q, got, tc.want)
+			}
+		}
+		rf := referTo(t, f, db, clock, id)
+		if got := foundAll(t, c, "/fhir/ServiceRequest?patient="+id+"&_content=general+surgery"); got != "ServiceRequest/ref-"+rf.ID {
+			t.Errorf("the patient's referral by the words of its service: %q, want ServiceRequest/ref-%s", got, rf.ID)
+		}
+		if got := foundAll(t, c, "/fhir/ServiceRequest?patient="+id+"&_content=cardiology"); got != "" {
+			t.Errorf("the patient's referrals by another service's words: %q, want none", got)
+		}
 	})
 }
 
@@ -502,8 +524,8 @@ func TestCapabilityStatementListsWordsAndLists(t *testing.T) {
 		}
 		for typ, want := range map[string]string{
 			"Observation": "_content:string _list:special _profile:uri _security:token _source:uri _tag:token _text:string ",
-			"Patient":     "_list:special _profile:uri _security:token _source:uri _tag:token ",
-			"Encounter":   "_profile:uri _security:token _source:uri _tag:token ",
+			"Patient":     "_content:string _list:special _profile:uri _security:token _source:uri _tag:token _text:string ",
+			"Encounter":   "_content:string _profile:uri _security:token _source:uri _tag:token _text:string ",
 		} {
 			if got := listed[typ]; got != want {
 				t.Errorf("%s lists %q, want %q", typ, got, want)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,9 +35,15 @@ func (s *search) addWords(key, value string) error {
 	for _, w := range expr.required() {
 		s.query.Words = append(s.query.Words, plainRuns(w)...)
 	}
-	s.checks = append(s.checks, pageCheck{param: key, matches: func(r Resource) bool {
+	s.checks = append(s.checks, pageCheck{param: key, core: true, matches: func(r Resource) bool {
 		var texts []string
 		if key == "_text" {
+			if r["text"] == nil {
+				// A record of the PMI matched before it is served: its
+				// narrative as it will be served.
+				r = maps.Clone(r)
+				withNarrative(r)
+			}
 			text, _ := r["text"].(map[string]any)
 			div, _ := text["div"].(string)
 			texts = []string{narrativeText(div)}
