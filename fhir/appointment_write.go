@@ -65,8 +65,7 @@ func (s *Server) createAppointment(w http.ResponseWriter, r *http.Request, p *Pr
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", baseURL(r)+"/Appointment/"+stored.ID+"/_history/1")
-	writeResource(w, r, http.StatusCreated, stored)
+	writeUpdated(w, r, stored, true)
 	return nil
 }
 

@@ -141,8 +141,7 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Princ
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", baseURL(r)+"/ServiceRequest/"+stored.ID+"/_history/1")
-	writeResource(w, r, http.StatusCreated, stored)
+	writeUpdated(w, r, stored, true)
 	return nil
 }
 

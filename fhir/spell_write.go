@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -104,8 +105,7 @@ func (s *Server) createAdmission(w http.ResponseWriter, r *http.Request, p *Prin
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", baseURL(r)+"/Encounter/"+stored.ID+"/_history/1")
-	writeResource(w, r, http.StatusCreated, stored)
+	writeUpdated(w, r, stored, true)
 	return nil
 }
 
@@ -328,31 +328,31 @@ func spellParts(res Resource) (fixed Resource, discharge map[string]any) {
 		delete(fixed, "extension")
 	}
 	if h, _ := res["hospitalization"].(map[string]any); h != nil {
-		kept := map[string]any{}
-		for k, v := range h {
-			if k == "dischargeDisposition" {
-				discharge["destination"] = v
-			} else {
-				kept[k] = v
-			}
-		}
+		kept, destination := withoutKey(h, "dischargeDisposition")
 		delete(fixed, "hospitalization")
+		if destination != nil {
+			discharge["destination"] = destination
+		}
 		if len(kept) > 0 {
 			fixed["hospitalization"] = kept
 		}
 	}
 	if per, _ := res["period"].(map[string]any); per != nil {
-		kept := map[string]any{}
-		for k, v := range per {
-			if k == "end" {
-				discharge["end"] = v
-			} else {
-				kept[k] = v
-			}
+		kept, end := withoutKey(per, "end")
+		if end != nil {
+			discharge["end"] = end
 		}
 		fixed["period"] = kept
 	}
 	return fixed, discharge
+}
+
+// withoutKey is a copy of m without key, and m's value of key (nil when
+// it has none).
+func withoutKey(m map[string]any, key string) (map[string]any, any) {
+	kept := maps.Clone(m)
+	delete(kept, key)
+	return kept, m[key]
 }
 
 // dischargeOf reads a discharge from its parts (spellParts): the method,
