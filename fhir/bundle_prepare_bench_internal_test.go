@@ -12,22 +12,29 @@ func BenchmarkPrepareCreates(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		res, err := decodeSent(body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var entries []*txEntry
-		for i, e := range res["entry"].([]any) {
-			te, err := readEntry(i, e.(map[string]any))
-			if err != nil {
-				b.Fatal(err)
-			}
-			entries = append(entries, te)
-		}
+		entries := bundleEntries(b, body)
 		b.StartTimer()
 		prepareCreates(entries)
 		if entries[1].prepared == nil {
 			b.Fatal("the Bundle's second entry was not prepared")
 		}
 	}
+}
+
+// bundleEntries reads a transaction Bundle's entries as its request does.
+func bundleEntries(tb testing.TB, body []byte) []*txEntry {
+	tb.Helper()
+	res, err := decodeSent(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var entries []*txEntry
+	for i, e := range res["entry"].([]any) {
+		te, err := readEntry(i, e.(map[string]any))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		entries = append(entries, te)
+	}
+	return entries
 }
