@@ -88,6 +88,7 @@ type Appointment struct {
 // Booking asks for a referral's patient to be booked into a slot. There
 // is no way to book without a slot.
 type Booking struct {
+	ID         string // the appointment's id when the caller gives it (an entry of a FHIR transaction others refer to); else new
 	ReferralID string
 	SlotID     string
 	Kind       string // new or follow_up; "" works it out from the referral

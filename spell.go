@@ -101,6 +101,7 @@ type BedStay struct {
 // Admission asks for a patient to be admitted to a ward and bed under a
 // consultant.
 type Admission struct {
+	SpellID           string // the spell's id when the caller gives it (an entry of a FHIR transaction others refer to); else new
 	PatientID         string
 	EntryID           string // admitting from the waiting list
 	PreadmissionID    string // admitting a planned admission: the spell keeps its visit number

@@ -82,6 +82,16 @@ type Tx interface {
 	DiagnosticTx
 	SchedulingTx
 
+	// Referrals.
+
+	// RecordReferral records a referral as the referral screen does: a
+	// consultant-led one opens its RTT pathway, and it goes on the
+	// to-book worklist. r.ID is kept when given, else made.
+	RecordReferral(r *Referral) error
+	// ReferralIDByUBRN returns the id of the trust's referral of an
+	// e-Referral Service UBRN; ENOTFOUND when none has it.
+	ReferralIDByUBRN(ubrn string) (string, error)
+
 	// Inpatient spells: admission, transfer, leave and discharge.
 
 	// FindWardByCode returns the id of the trust's ward with the code.

@@ -50,13 +50,8 @@ func (s *Server) createAppointment(w http.ResponseWriter, r *http.Request, p *Pr
 	var ap *crs.Appointment
 	err = s.Store.Write(r.Context(), p.Actor, crs.ActManagePathways, func(tx crs.Tx) error {
 		var err error
-		if ap, err = tx.BookAppointment(b); err != nil {
-			return err
-		}
-		if patient != "" && patient != ap.PatientID {
-			return unprocessable("business-rule", "Appointment.participant", "the referral ServiceRequest/%s%s is Patient/%s's, not Patient/%s's", prefixReferral, b.ReferralID, ap.PatientID, patient)
-		}
-		return nil
+		ap, err = bookIn(tx, b, patient)
+		return err
 	})
 	if err != nil {
 		return err
@@ -67,6 +62,19 @@ func (s *Server) createAppointment(w http.ResponseWriter, r *http.Request, p *Pr
 	}
 	writeUpdated(w, r, stored, true)
 	return nil
+}
+
+// bookIn books within a command, refusing a booking whose Appointment
+// names another patient than the referral's.
+func bookIn(tx crs.Tx, b crs.Booking, patient string) (*crs.Appointment, error) {
+	ap, err := tx.BookAppointment(b)
+	if err != nil {
+		return nil, err
+	}
+	if patient != "" && patient != ap.PatientID {
+		return nil, unprocessable("business-rule", "Appointment.participant", "the referral ServiceRequest/%s%s is Patient/%s's, not Patient/%s's", prefixReferral, b.ReferralID, ap.PatientID, patient)
+	}
+	return ap, nil
 }
 
 // bookingOf reads a booking from an Appointment: its referral, its slot,

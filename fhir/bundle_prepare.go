@@ -47,7 +47,9 @@ func prepareCreates(entries []*txEntry) {
 			}
 			continue
 		}
-		e.newID = crs.NewID()
+		if e.held == nil {
+			e.newID = crs.NewID() // one of the PAS's records has its own, prefixed (heldCreateOf)
+		}
 		if e.fullURL != "" {
 			refs[e.fullURL] = e.typ + "/" + e.newID
 		}
@@ -60,8 +62,8 @@ func prepareCreates(entries []*txEntry) {
 		rows  []crs.ResourceIndexRow
 	)
 	for _, e := range entries {
-		if e.newID == "" || e.resource == nil {
-			continue
+		if e.newID == "" || e.resource == nil || e.held != nil {
+			continue // one of the PAS's records is written by its command
 		}
 		var alone bool
 		if local, alone = localReferences(local[:0], map[string]any(e.resource), refs, pending); !alone {

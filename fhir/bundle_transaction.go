@@ -33,6 +33,7 @@ type txEntry struct {
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
+	held        *heldCreate          // a transaction's create of one of the PAS's records, through its command
 	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
 	op          string               // an operation invoked by POST (Patient/$match): its url, answered as the API answers it; method is then ""
@@ -133,6 +134,9 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			}
 		}
 		te, err := readEntry(i, e.(map[string]any))
+		if err == nil && kind == "transaction" {
+			te.held, err = s.heldCreateOf(r, p, te)
+		}
 		if err != nil {
 			if kind != "batch" {
 				return err
@@ -143,7 +147,7 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 				return err
 			}
 			te.outcome = asOutcome(err)
-		} else if err := s.checkSent(r.Context(), p.Actor, te.resource, fmt.Sprintf("Bundle.entry[%d].resource", i)); err != nil {
+		} else if err := s.checkSentUnlessHeld(r.Context(), p.Actor, te); err != nil {
 			if kind != "batch" {
 				return err
 			}
@@ -192,6 +196,9 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 			return nil
 		})
 		if err != nil && !errors.Is(err, errUnchanged) {
+			return err
+		}
+		if err := answerHeld(r.Context(), entries, base); err != nil {
 			return err
 		}
 		for _, e := range entries {
@@ -281,6 +288,9 @@ func (s *Server) allowEntry(ctx context.Context, p *Principal, te *txEntry) erro
 		return err
 	}
 	te.pmi, te.patientsPMI = s.pmi(te.typ), s.pmi("Patient")
+	if te.held != nil {
+		return p.Actor.Authorize(crs.ActManagePathways) // as the PAS's command of it by itself
+	}
 	switch {
 	case te.method == "GET":
 	case te.pmi && te.method == "DELETE":
@@ -471,6 +481,12 @@ func applyTransaction(tx crs.Tx, entries []*txEntry, base string) error {
 		if e.method != "POST" {
 			continue
 		}
+		if e.held != nil && e.held.find != nil {
+			if err := e.findHeld(tx, refs); err != nil {
+				return inEntry(e, err)
+			}
+			continue
+		}
 		if e.criteria != "" {
 			// The same conditional create again finds what the first
 			// creates, as it would in a transaction of its own after it.
@@ -567,12 +583,18 @@ func applyMethods(tx crs.Tx, entries []*txEntry, base string, refs map[string]st
 // written after, and each update matched again: one that would now
 // match a create written after it cannot be ordered and is refused.
 func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[string]string) error {
-	var creates []*txEntry
+	var creates, held []*txEntry
 	for _, e := range entries {
-		if e.method == "POST" && e.resolvedRef == "" {
+		switch {
+		case e.method != "POST" || e.resolvedRef != "":
+		case e.held != nil:
+			held = append(held, e) // after the patients they name
+		default:
 			creates = append(creates, e)
 		}
 	}
+	slices.SortStableFunc(held, func(a, b *txEntry) int { return a.held.rank - b.held.rank })
+	creates = append(creates, held...)
 	pending := map[string]*txEntry{} // the fullUrls of the updates not yet matched
 	for _, u := range late {
 		if u.fullURL != "" {
@@ -583,11 +605,11 @@ func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[str
 	var early []*txEntry               // the updates matched before every create of their type was written
 	for len(creates) > 0 || len(late) > 0 {
 		moved := false
-		held := creates[:0]
+		kept := creates[:0]
 		for _, e := range creates {
 			if u := referredTo(map[string]any(e.resource), pending); u != nil {
 				waiting[e] = u
-				held = append(held, e)
+				kept = append(kept, e)
 				continue
 			}
 			if err := applyEntry(tx, e, base, refs); err != nil {
@@ -595,7 +617,7 @@ func applyCreates(tx crs.Tx, entries, late []*txEntry, base string, refs map[str
 			}
 			moved = true
 		}
-		creates = held
+		creates = kept
 		left := late[:0]
 		for _, u := range late {
 			if slices.ContainsFunc(creates, func(e *txEntry) bool { return e.typ == u.typ }) {
@@ -765,6 +787,9 @@ func applyEntry(tx crs.Tx, e *txEntry, base string, refs map[string]string) erro
 			return err
 		}
 		resolveLinks(map[string]any(e.resource), refs)
+	}
+	if e.held != nil {
+		return e.held.apply(tx, e)
 	}
 	if e.method == "PATCH" {
 		for _, v := range e.patch.values() {

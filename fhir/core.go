@@ -109,11 +109,12 @@ func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id stri
 			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own or a batch's PUT, through the PAS's commands; it is not deleted, nor changed in a transaction", typ, id)
 	}
 	if s.appointmentWritable(typ) {
-		// Reached from a transaction's entry, or a batch's PATCH: the
+		// Reached from a transaction's change, or a batch's PATCH: the
 		// API's own requests (and a batch's POST and PUT, answered as
-		// they are) book and change appointments.
+		// they are, and a transaction's POST) book and change
+		// appointments.
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"an Appointment is booked (POST Appointment), cancelled or attended (PUT or PATCH Appointment/[id]) by a request of its own through the PAS's commands (or a batch's POST or PUT), not as an entry of a transaction")
+			"an Appointment is booked (POST Appointment, by itself or as an entry of a batch or a transaction), and cancelled or attended (PUT or PATCH Appointment/[id]) by a request of its own through the PAS's commands (or a batch's PUT), not as an entry of a transaction")
 	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 		"%s is served read only from the PAS's records; record it in the PAS (its screens or HL7 feed), which the API then serves", typ)

@@ -133,8 +133,9 @@ func splitExtension(res Resource, urls ...string) ([]any, Resource) {
 // records through its commands (a referral or admission created, an
 // Appointment booked, one of them updated): the batch answers it as the
 // API answers the same request by itself, each with its own command,
-// event and audit. A transaction cannot: its entries are one command of
-// the resource store's, and such an entry refuses it, saying so.
+// event and audit. A transaction's creates of referrals and admissions
+// are its own command's (heldCreate); its updates of the PAS's records,
+// and its Appointments, are refused, saying so.
 func (s *Server) heldWriteEntry(i int, e map[string]any) (*txEntry, bool) {
 	req, _ := e["request"].(map[string]any)
 	method, _ := req["method"].(string)

@@ -99,7 +99,7 @@ func (s *Server) refuseStoredReferral(res Resource, prefix string) error {
 		return nil
 	}
 	return unprocessable("business-rule", cmp.Or(prefix, "ServiceRequest")+".category",
-		"a ServiceRequest of category referral (SNOMED CT %s) is recorded by the PAS, which starts its RTT pathway and puts it on a worklist: POST it to ServiceRequest by itself or in a batch, not in a transaction (a referral already recorded is ServiceRequest/%s..., closed by PUT or PATCH of its status)", referralCategory, prefixReferral)
+		"a ServiceRequest of category referral (SNOMED CT %s) is recorded by the PAS, which starts its RTT pathway and puts it on a worklist: POST it to ServiceRequest (by itself, in a batch or in a transaction) to record it (a referral already recorded is ServiceRequest/%s..., closed by PUT or PATCH of its status)", referralCategory, prefixReferral)
 }
 
 // createReferral answers a create of a ServiceRequest of category
@@ -112,10 +112,9 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Princ
 	if criteria := r.Header.Get("If-None-Exist"); criteria != "" {
 		// An e-Referral Service message sent again: the referral its
 		// UBRN names, if recorded, is the answer.
-		q, err := url.ParseQuery(criteria)
-		ubrn, ok := strings.CutPrefix(q.Get("identifier"), SystemUBRN+"|")
-		if err != nil || len(q) != 1 || len(q["identifier"]) != 1 || !ok || ubrn == "" {
-			return invalid("not-supported", "If-None-Exist", "a referral's conditional create names its UBRN alone (identifier=%s|[UBRN]), not %q", SystemUBRN, criteria)
+		ubrn, err := ubrnCriteria(criteria, "If-None-Exist")
+		if err != nil {
+			return err
 		}
 		if rf.UBRN != "" && rf.UBRN != ubrn {
 			return invalid("invalid", "If-None-Exist", "If-None-Exist names UBRN %s, the referral UBRN %s", ubrn, rf.UBRN)
@@ -143,6 +142,17 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Princ
 	}
 	writeUpdated(w, r, stored, true)
 	return nil
+}
+
+// ubrnCriteria reads the UBRN a referral's conditional create names (at
+// where): identifier=[UBRN system]|[UBRN], alone.
+func ubrnCriteria(criteria, where string) (string, error) {
+	q, err := url.ParseQuery(criteria)
+	ubrn, ok := strings.CutPrefix(q.Get("identifier"), SystemUBRN+"|")
+	if err != nil || len(q) != 1 || len(q["identifier"]) != 1 || !ok || ubrn == "" {
+		return "", invalid("not-supported", where, "a referral's conditional create names its UBRN alone (identifier=%s|[UBRN]), not %q", SystemUBRN, criteria)
+	}
+	return ubrn, nil
 }
 
 // referralOf reads a referral from a ServiceRequest of category referral;
@@ -404,4 +414,4 @@ func (s *Server) heldReferral(typ, id string) bool {
 
 // referralDoc is what the CapabilityStatement says of the PAS's
 // referrals.
-const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a conditional create names the UBRN (If-None-Exist: identifier=" + SystemUBRN + "|[UBRN]; the referral recorded with it answers 200, else this one is recorded), a referral in a batch is recorded as by itself, one in a transaction or as a resource of the store refused; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"
+const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a conditional create names the UBRN (If-None-Exist: identifier=" + SystemUBRN + "|[UBRN]; the referral recorded with it answers 200, else this one is recorded), a referral in a batch is recorded as by itself, one in a transaction by the same command inside the transaction's one command (after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl; request.ifNoneExist names the UBRN as If-None-Exist does), one as a resource of the store refused; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"

@@ -130,11 +130,11 @@ func TestReferralWrites(t *testing.T) {
 				t.Errorf("a bad referral: %d %.400s, want %d naming %q", r.status, r.body, bad.status, bad.says)
 			}
 		}
-		// Neither in a transaction nor as a resource of the store.
-		tx := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":%s,"request":{"method":"POST","url":"ServiceRequest"}}]}`,
-			referralBody(t, pid, received.String(), func(m map[string]any) { delete(m, "identifier") }))
+		// Not as a resource of the store, by itself or in a transaction.
+		tx := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":%s,"request":{"method":"PUT","url":"ServiceRequest/stored-referral"}}]}`,
+			referralBody(t, pid, received.String(), func(m map[string]any) { delete(m, "identifier"); m["id"] = "stored-referral" }))
 		if r := c.do("POST", "/fhir", tx); r.status != 422 || !strings.Contains(string(r.body), "Bundle.entry[0].resource.category") {
-			t.Errorf("a referral in a transaction: %d %.400s, want 422 naming its category", r.status, r.body)
+			t.Errorf("a referral put into the resource store in a transaction: %d %.400s, want 422 naming its category", r.status, r.body)
 		}
 		if r := c.do("PUT", "/fhir/ServiceRequest/stored-referral", referralBody(t, pid, received.String(), func(m map[string]any) { m["id"] = "stored-referral" })); r.status != 422 || !strings.Contains(string(r.body), "ServiceRequest.category") {
 			t.Errorf("a referral put into the resource store: %d %.400s, want 422", r.status, r.body)

@@ -38,24 +38,7 @@ func TestSpellWrites(t *testing.T) {
 		t0 := clock.Now().Add(-30 * time.Hour).Truncate(time.Second)
 		t1, t2 := t0.Add(6*time.Hour), t0.Add(26*time.Hour)
 		admission := func(patient string, edit func(m map[string]any)) string {
-			m := map[string]any{"resourceType": "Encounter", "status": "in-progress",
-				"class":           map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
-				"subject":         map[string]any{"reference": "Patient/" + patient},
-				"serviceProvider": map[string]any{"reference": "Organization/trust"},
-				"period":          map[string]any{"start": t0.Format(time.RFC3339)},
-				"hospitalization": map[string]any{
-					"extension": []any{map[string]any{"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod",
-						"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland", "code": "21"}}}}},
-					"admitSource": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland", "code": "19"}}}},
-				"location": []any{map[string]any{"location": map[string]any{"reference": "Location/" + wardA.ID}},
-					map[string]any{"location": map[string]any{"reference": "Location/" + bedA1.ID}}},
-				"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/cons-C1234567"}}},
-				"serviceType": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/CodeSystem/NHSDataDictionary-TreatmentFunctionCode", "code": "300"}}},
-			}
-			if edit != nil {
-				edit(m)
-			}
-			return string(mustJSON(t, m))
+			return admissionBody(t, "Patient/"+patient, t0, []string{wardA.ID, bedA1.ID}, edit)
 		}
 
 		r := c.do("POST", "/fhir/Encounter", admission(pid, nil))
@@ -105,12 +88,13 @@ func TestSpellWrites(t *testing.T) {
 				t.Errorf("a bad admission: %d %.400s, want %d naming %q", r.status, r.body, bad.status, bad.says)
 			}
 		}
-		tx := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":%s,"request":{"method":"POST","url":"Encounter"}}]}`,
+		tx := fmt.Sprintf(`{"resourceType":"Bundle","type":"transaction","entry":[{"resource":%s,"request":{"method":"PUT","url":"Encounter/stored-admission"}}]}`,
 			admission(other, func(m map[string]any) {
+				m["id"] = "stored-admission"
 				m["location"] = []any{map[string]any{"location": map[string]any{"reference": "Location/" + wardB.ID}}}
 			}))
 		if r := c.do("POST", "/fhir", tx); r.status != 422 || !strings.Contains(string(r.body), "Bundle.entry[0].resource.serviceProvider") {
-			t.Errorf("an admission in a transaction: %d %.400s, want 422 naming its serviceProvider", r.status, r.body)
+			t.Errorf("an admission put into the resource store in a transaction: %d %.400s, want 422 naming its serviceProvider", r.status, r.body)
 		}
 		if after, _ := ip.FindSpells(t.Context(), clerk, other); len(after) != len(before) {
 			t.Errorf("spells after the refusals: %d, want %d", len(after), len(before))
@@ -203,4 +187,31 @@ func TestSpellWrites(t *testing.T) {
 			t.Errorf("DELETE a spell: %d %.300s, want 405", r.status, r.body)
 		}
 	})
+}
+
+// admissionBody is an Encounter admitting subject to the trust at start,
+// in the locations (ids) given, by the PAS's codes; edit changes it.
+func admissionBody(t *testing.T, subject string, start time.Time, locations []string, edit func(m map[string]any)) string {
+	t.Helper()
+	var locs []any
+	for _, id := range locations {
+		locs = append(locs, map[string]any{"location": map[string]any{"reference": "Location/" + id}})
+	}
+	m := map[string]any{"resourceType": "Encounter", "status": "in-progress",
+		"class":           map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+		"subject":         map[string]any{"reference": subject},
+		"serviceProvider": map[string]any{"reference": "Organization/trust"},
+		"period":          map[string]any{"start": start.Format(time.RFC3339)},
+		"hospitalization": map[string]any{
+			"extension": []any{map[string]any{"url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod",
+				"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland", "code": "21"}}}}},
+			"admitSource": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland", "code": "19"}}}},
+		"location":    locs,
+		"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/cons-C1234567"}}},
+		"serviceType": map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/CodeSystem/NHSDataDictionary-TreatmentFunctionCode", "code": "300"}}},
+	}
+	if edit != nil {
+		edit(m)
+	}
+	return string(mustJSON(t, m))
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -109,7 +110,7 @@ func bookSlot(tx *Tx, b crs.Booking) (*crs.Appointment, error) {
 	if taken > 0 {
 		return nil, &crs.Error{Code: crs.ECONFLICT, Field: "slot", Message: fmt.Sprintf("the slot at %s in clinic %s is already booked; choose a free slot", apptTime(parseTime(start)), clinicCode)}
 	}
-	ap := &crs.Appointment{ID: crs.NewID(), OrgID: tx.actor.OrgID, PatientID: r.PatientID, ReferralID: r.ID, PathwayID: r.PathwayID,
+	ap := &crs.Appointment{ID: cmp.Or(b.ID, crs.NewID()), OrgID: tx.actor.OrgID, PatientID: r.PatientID, ReferralID: r.ID, PathwayID: r.PathwayID,
 		SlotID: b.SlotID, ClinicID: clinicID, Start: parseTime(start), End: parseTime(end), Kind: b.Kind, Status: crs.AppointmentBooked, BookedAt: tx.now}
 	if _, err := tx.Exec(`INSERT INTO appointments (id, org_id, patient_id, referral_id, pathway_id, slot_id, clinic_id, start_at, kind, status, live, booked_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', 1, $10)`,

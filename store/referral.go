@@ -79,7 +79,9 @@ func insertReferral(tx *Tx, r *crs.Referral) error {
 	if err := livePatient(tx, r.PatientID); err != nil {
 		return err
 	}
-	r.ID = crs.NewID()
+	if r.ID == "" {
+		r.ID = crs.NewID() // else the id the caller gave (an entry of a FHIR transaction others refer to)
+	}
 	r.Status, r.Worklist = crs.ReferralOpen, crs.WorklistToBook
 	r.CreatedAt, r.UpdatedAt = tx.now, tx.now
 	if r.ConsultantLed {

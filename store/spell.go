@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -173,7 +174,7 @@ func admitPatient(tx *Tx, ad *crs.Admission) (*crs.Spell, error) {
 	if err := checkPlace(tx, ad.WardID, ad.BedID); err != nil {
 		return nil, err
 	}
-	sp := &crs.Spell{ID: crs.NewID(), OrgID: tx.actor.OrgID, PatientID: ad.PatientID, EntryID: ad.EntryID, EDAttendanceID: ad.EDAttendanceID,
+	sp := &crs.Spell{ID: cmp.Or(ad.SpellID, crs.NewID()), OrgID: tx.actor.OrgID, PatientID: ad.PatientID, EntryID: ad.EntryID, EDAttendanceID: ad.EDAttendanceID,
 		AdmissionMethod: ad.Method, AdmissionSource: ad.Source, PatientClass: ad.PatientClass, AdmittedAt: at, WardID: ad.WardID, BedID: ad.BedID,
 		ConsultantCode: ad.ConsultantCode, TreatmentFunction: ad.TreatmentFunction, Status: crs.SpellAdmitted, ExpectedDischarge: ad.ExpectedDischarge,
 		CreatedAt: tx.now, UpdatedAt: tx.now}

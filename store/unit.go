@@ -84,6 +84,17 @@ func (tx *Tx) FindSpellByVisitNumber(patientID, facility, visit string) (*crs.Sp
 // AdmitPatient admits a patient.
 func (tx *Tx) AdmitPatient(ad *crs.Admission) (*crs.Spell, error) { return admitPatient(tx, ad) }
 
+// RecordReferral records a referral within a command.
+func (tx *Tx) RecordReferral(r *crs.Referral) error { return insertReferral(tx, r) }
+
+// ReferralIDByUBRN returns the id of the trust's referral of a UBRN, read
+// through the index that keeps UBRNs unique (as FindReferralByUBRN).
+func (tx *Tx) ReferralIDByUBRN(ubrn string) (string, error) {
+	var id string
+	err := tx.QueryRow(`SELECT id FROM referrals WHERE ubrn = $1 AND ubrn <> '' AND org_id = $2`, ubrn, tx.actor.OrgID).Scan(&id)
+	return id, notFound(err, "no referral has UBRN %s", ubrn)
+}
+
 // LinkVisitNumber records that facility's visit number names the spell.
 func (tx *Tx) LinkVisitNumber(sp *crs.Spell, facility, visit string) error {
 	return linkVisitNumber(tx, sp, facility, visit)

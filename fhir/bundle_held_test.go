@@ -1,0 +1,166 @@
+package fhir_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencrs/crs"
+	"github.com/opencrs/crs/store"
+	"github.com/opencrs/crs/store/storetest"
+)
+
+// TestTransactionPASCreates: a transaction creates the PAS's referrals
+// and admissions through its commands, in its one command: a Patient,
+// its referral and its admission sent together (the referral before the
+// Patient in the Bundle) are recorded, the urn:uuid references to them
+// resolved, the resource store's Observations naming them by their
+// served ids; a conditional create by UBRN finds the referral recorded;
+// one entry failing (a bed already taken, a priority the PAS does not
+// keep) undoes the patient and the referral with it.
+func TestTransactionPASCreates(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		f := startPAS(t, db, clock)
+		c := f.a
+		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
+		orgs, ip, refs := store.NewOrganisationService(db), store.NewInpatientService(db), store.NewReferralService(db)
+		op, room, slots := outpatientClinic(t, f, db, clock)
+		ward := addLocation(t, orgs, admin, &crs.Location{ParentID: room.ParentID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"})
+		bed := addLocation(t, orgs, admin, &crs.Location{ParentID: ward.ID, Kind: crs.LocationBed, Code: "A1", Name: "Ward A bed 1"})
+		received := crs.LocalDate(clock.Now()).AddDate(0, 0, -2).Format("2006-01-02")
+		referral := func(subject, ubrn string, edit func(m map[string]any)) string {
+			return referralBody(t, "X", received, func(m map[string]any) {
+				m["subject"] = map[string]any{"reference": subject}
+				m["identifier"] = []any{map[string]any{"system": "https://fhir.nhs.uk/Id/UBRN", "value": ubrn}}
+				if edit != nil {
+					edit(m)
+				}
+			})
+		}
+		admission := func(subject string) string {
+			return admissionBody(t, subject, clock.Now().Add(-time.Hour).Truncate(time.Second), []string{bed.ID}, nil)
+		}
+		patient := func(nhs, family string) string {
+			return `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}],"name":[{"family":"` + family + `","given":["Ann"]}],"birthDate":"1961-04-05","gender":"female"}`
+		}
+		observation := func(ref string) string {
+			return `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"urn:uuid:p"},` + ref + `,"valueQuantity":{"value":88,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
+		}
+		entry := func(fullURL, resource, url, ifNoneExist string) string {
+			req := `"method":"POST","url":"` + url + `"`
+			if ifNoneExist != "" {
+				req += `,"ifNoneExist":"` + ifNoneExist + `"`
+			}
+			full := ""
+			if fullURL != "" {
+				full = `"fullUrl":"` + fullURL + `",`
+			}
+			return `{` + full + `"resource":` + resource + `,"request":{` + req + `}}`
+		}
+		transaction := func(entries ...string) response {
+			return c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`)
+		}
+		locations := func(r response) []string {
+			var out []string
+			entries, _ := r.json(t)["entry"].([]any)
+			for _, e := range entries {
+				resp := e.(map[string]any)["response"].(map[string]any)
+				loc, _ := resp["location"].(string)
+				out = append(out, strings.Fields(resp["status"].(string))[0]+" "+loc)
+			}
+			return out
+		}
+
+		r := transaction(
+			entry("urn:uuid:r", referral("urn:uuid:p", "000111222333", nil), "ServiceRequest", "identifier=https://fhir.nhs.uk/Id/UBRN|000111222333"),
+			entry("urn:uuid:p", patient("9990000018", "Together"), "Patient", ""),
+			entry("urn:uuid:e", admission("urn:uuid:p"), "Encounter", ""),
+			entry("", observation(`"basedOn":[{"reference":"urn:uuid:r"}],"encounter":{"reference":"urn:uuid:e"}`), "Observation", ""))
+		if r.status != 200 {
+			t.Fatalf("a transaction of a referral, its patient, an admission and an Observation: %d %.600s", r.status, r.body)
+		}
+		locs := locations(r)
+		if len(locs) != 4 || !strings.HasPrefix(locs[0], "201 ServiceRequest/ref-") || !strings.HasPrefix(locs[1], "201 Patient/") ||
+			!strings.HasPrefix(locs[2], "201 Encounter/ip-") || !strings.HasPrefix(locs[3], "201 Observation/") {
+			t.Fatalf("the transaction's answers: %q", locs)
+		}
+		id := func(loc string) string { return strings.Split(loc, "/")[1] }
+		referralID, pid, spellID := id(locs[0]), id(locs[1]), id(locs[2])
+		rf, err := refs.FindReferral(t.Context(), clerk, strings.TrimPrefix(referralID, "ref-"))
+		if err != nil || rf.PatientID != pid || rf.UBRN != "000111222333" || rf.PathwayID == "" || rf.Worklist != crs.WorklistToBook {
+			t.Fatalf("the referral the transaction recorded: %+v, %v; want the patient's, on the to-book worklist with its pathway", rf, err)
+		}
+		sp, err := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(spellID, "ip-"))
+		if err != nil || sp.PatientID != pid || sp.BedID != bed.ID || sp.WardID != ward.ID {
+			t.Fatalf("the spell the transaction admitted: %+v, %v; want the patient in %s", sp, err, bed.ID)
+		}
+		obs := c.do("GET", "/fhir/Observation/"+id(locs[3]), "")
+		if !strings.Contains(string(obs.body), `"ServiceRequest/`+referralID+`"`) || !strings.Contains(string(obs.body), `"Encounter/`+spellID+`"`) {
+			t.Errorf("the Observation names the referral and the admission by their served ids: %s", obs.body)
+		}
+		if got := c.do("GET", "/fhir/ServiceRequest/"+referralID, ""); got.status != 200 || !strings.Contains(string(got.body), `"Patient/`+pid+`"`) {
+			t.Errorf("the referral served: %d %.300s", got.status, got.body)
+		}
+
+		// The same UBRN again: the referral recorded is the answer.
+		r = transaction(
+			entry("urn:uuid:p", patient("9990000026", "Again"), "Patient", ""),
+			entry("urn:uuid:r", referral("urn:uuid:p", "000111222333", nil), "ServiceRequest", "identifier=https://fhir.nhs.uk/Id/UBRN|000111222333"),
+			entry("", observation(`"basedOn":[{"reference":"urn:uuid:r"}]`), "Observation", ""))
+		if locs := locations(r); r.status != 200 || len(locs) != 3 || locs[1] != "200 ServiceRequest/"+referralID+"/_history/1" {
+			t.Errorf("a conditional create of the UBRN recorded: %d %q, want the referral %s found (200)", r.status, locs, referralID)
+		}
+		if all, _ := refs.FindReferrals(t.Context(), clerk, pid); len(all) != 1 {
+			t.Errorf("the first patient's referrals: %d, want 1", len(all))
+		}
+
+		// One entry failing undoes the others: the bed is taken.
+		nhsUndone := "9990000034"
+		r = transaction(
+			entry("urn:uuid:p", patient(nhsUndone, "Undone"), "Patient", ""),
+			entry("urn:uuid:r", referral("urn:uuid:p", "000444555666", nil), "ServiceRequest", ""),
+			entry("urn:uuid:e", admission("urn:uuid:p"), "Encounter", ""))
+		if r.status != 409 || !isOutcome(r) || !strings.Contains(string(r.body), "entry 2") {
+			t.Errorf("an admission to a bed taken: %d %.400s, want 409 naming entry 2", r.status, r.body)
+		}
+		// And a referral the PAS refuses.
+		r = transaction(
+			entry("urn:uuid:p", patient(nhsUndone, "Undone"), "Patient", ""),
+			entry("urn:uuid:r", referral("urn:uuid:p", "000444555666", func(m map[string]any) { m["priority"] = "stat" }), "ServiceRequest", ""))
+		if r.status != 422 || !isOutcome(r) || !strings.Contains(string(r.body), "ServiceRequest.priority") || !strings.Contains(string(r.body), "entry 1") {
+			t.Errorf("a referral of a priority the PAS does not keep: %d %.400s, want 422 naming entry 1's priority", r.status, r.body)
+		}
+		if ids := c.searchIDs(t, "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|"+nhsUndone); len(ids) != 0 {
+			t.Errorf("the patient of the transactions that failed was kept: %v", ids)
+		}
+		if got, err := refs.FindReferralByUBRN(t.Context(), clerk, "000444555666"); crs.ErrorCode(err) != crs.ENOTFOUND {
+			t.Errorf("the referral of a transaction that failed was kept: %+v, %v", got, err)
+		}
+		if got := fmt.Sprint(c.searchIDs(t, "/fhir/Encounter?patient="+pid+"&class=IMP")); got != "["+spellID+"]" {
+			t.Errorf("the first patient's admissions: %s, want [%s]", got, spellID)
+		}
+
+		// A patient, their referral and its first appointment, the booking
+		// sent first: the referral is recorded before it is booked.
+		general := func(m map[string]any) {
+			m["performerType"] = map[string]any{"coding": []any{map[string]any{"system": "https://fhir.nhs.uk/CodeSystem/NHSDataDictionary-TreatmentFunctionCode", "code": "100"}}}
+			m["performer"] = []any{map[string]any{"identifier": map[string]any{"system": "https://opencrs.org/Id/consultant-code", "value": "C1234567"}}}
+		}
+		r = transaction(
+			entry("", `{"resourceType":"Appointment","status":"booked","slot":[{"reference":"Slot/slot-`+slots[0].ID+`"}],"basedOn":[{"reference":"urn:uuid:r"}],"participant":[{"actor":{"reference":"urn:uuid:p"},"status":"accepted"}]}`, "Appointment", ""),
+			entry("urn:uuid:p", patient("9990000042", "Booked"), "Patient", ""),
+			entry("urn:uuid:r", referral("urn:uuid:p", "000777888999", general), "ServiceRequest", ""))
+		locs = locations(r)
+		if r.status != 200 || len(locs) != 3 || !strings.HasPrefix(locs[0], "201 Appointment/") || !strings.HasPrefix(locs[2], "201 ServiceRequest/ref-") {
+			t.Fatalf("a transaction of a booking, its patient and their referral: %d %q %.400s", r.status, locs, r.body)
+		}
+		ap, err := op.FindAppointment(t.Context(), clerk, id(locs[0]))
+		if err != nil || ap.ReferralID != strings.TrimPrefix(id(locs[2]), "ref-") || ap.PatientID != id(locs[1]) || ap.SlotID != slots[0].ID || ap.Status != crs.AppointmentBooked {
+			t.Errorf("the appointment the transaction booked: %+v, %v", ap, err)
+		}
+		if got := c.do("GET", "/fhir/Slot/slot-"+slots[0].ID, "").json(t)["status"]; got != "busy" {
+			t.Errorf("the slot the transaction booked: %v, want busy", got)
+		}
+	})
+}
