@@ -216,6 +216,16 @@ var PathwayDecisions = []PathwayDecision{
 	{"new_treatment", "Decision to start substantively new or different treatment: a new RTT period starts (10)", rtt.KindNewTreatmentDecision, rtt.StatusFirstActivity},
 }
 
+// PathwayDecisionOf is the decision of a code, and whether there is one.
+func PathwayDecisionOf(code string) (PathwayDecision, bool) {
+	for _, d := range PathwayDecisions {
+		if d.Code == code {
+			return d, true
+		}
+	}
+	return PathwayDecision{}, false
+}
+
 // DNADateError says what is wrong with the event's DNADate, "" when
 // nothing: a missed appointment is dated only with a discharge back to
 // the GP (rule 5f), on or before the decision.

@@ -30,6 +30,9 @@ type SchedulingTx interface {
 	BookAppointment(b Booking) (*Appointment, error)
 	// CancelAppointment cancels a booked appointment and frees its slot.
 	CancelAppointment(id string, c Cancellation) error
+	// CheckInAppointment checks the patient in for a booked appointment
+	// (at; zero means now).
+	CheckInAppointment(id string, at time.Time) error
 	// RescheduleAppointment cancels an appointment and books its referral
 	// into another slot.
 	RescheduleAppointment(id string, c Cancellation, slotID string) (*Appointment, error)

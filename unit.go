@@ -88,6 +88,9 @@ type Tx interface {
 	// consultant-led one opens its RTT pathway, and it goes on the
 	// to-book worklist. r.ID is kept when given, else made.
 	RecordReferral(r *Referral) error
+	// CloseReferral closes an open referral that needs no further
+	// appointments, recording the clock stop or hand-on its closure says.
+	CloseReferral(id string, c ReferralClosure) error
 	// ReferralIDByUBRN returns the id of the trust's referral of an
 	// e-Referral Service UBRN; ENOTFOUND when none has it.
 	ReferralIDByUBRN(ubrn string) (string, error)

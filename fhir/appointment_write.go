@@ -145,12 +145,11 @@ func heldRef(v any, typ, prefix string) (string, bool) {
 // are compared with the record's.
 var appointmentChanges = []string{"status", "cancelationReason", "meta", "text", "id", "resourceType"}
 
-// changeAppointment makes the change from the appointment cur (held, as
-// served) to res: its status (with cancelationReason when cancelled)
-// through the PAS's command, nothing else.
-func (s *Server) changeAppointment(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (*crs.Resource, error) {
+// changeAppointment decides the change from the appointment cur (held,
+// as served) to res: its status (with cancelationReason when cancelled)
+// by the PAS's command, nothing else.
+func (s *Server) changeAppointment(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (heldCommand, error) {
 	id := cur.ID
-	var err error
 	if err := unchangedExcept("Appointment", held, res, appointmentChanges, func(k string) string {
 		if k == "slot" || k == "start" || k == "end" {
 			return "; to move it, cancel it (status cancelled) and book the new slot (POST)"
@@ -161,26 +160,21 @@ func (s *Server) changeAppointment(r *http.Request, p *Principal, cur *crs.Resou
 	}
 	from, _ := held["status"].(string)
 	to, _ := res["status"].(string)
-	ctx, svc, now := r.Context(), s.Core.Outpatients, s.Store.Now()
 	switch {
 	case to == from:
+		return nil, nil
 	case to == "cancelled" && (from == "booked" || from == "arrived"):
 		c, err := cancellationOf(res)
 		if err != nil {
 			return nil, err
 		}
-		err = svc.CancelAppointment(ctx, p.Actor, id, c)
+		return func(tx crs.Tx) error { return tx.CancelAppointment(id, c) }, nil
 	case to == "arrived" && from == "booked":
-		err = svc.CheckIn(ctx, p.Actor, id, now)
+		return func(tx crs.Tx) error { return tx.CheckInAppointment(id, tx.Now()) }, nil
 	case (to == "fulfilled" || to == "noshow") && (from == "booked" || from == "arrived"):
-		err = svc.RecordAttendance(ctx, p.Actor, id, to == "fulfilled", now)
-	default:
-		return nil, unprocessable("business-rule", "Appointment.status", "an appointment that is %s does not become %s: a booked one is cancelled, arrived, fulfilled or noshow", from, to)
+		return func(tx crs.Tx) error { return tx.RecordAttendance(id, to == "fulfilled", tx.Now()) }, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return readAppointment(s, ctx, p, id)
+	return nil, unprocessable("business-rule", "Appointment.status", "an appointment that is %s does not become %s: a booked one is cancelled, arrived, fulfilled or noshow", from, to)
 }
 
 // cancellationOf reads who cancelled an appointment and why from its

@@ -147,8 +147,8 @@ func TestAppointmentWrites(t *testing.T) {
 		if ap, _ := op.FindAppointment(ctx, clerk, id3); ap.Status != crs.AppointmentDNA {
 			t.Errorf("the PAS's DNA: %+v", ap)
 		}
-		// In a batch, each booking is answered as by itself; in a
-		// transaction, refused saying how.
+		// In a batch, each booking is answered as by itself; a delete,
+		// even in a transaction, is refused saying how to change it.
 		ref4 := referTo(t, f, db, clock, pid)
 		r = c.do("POST", "/fhir", fmt.Sprintf(`{"resourceType":"Bundle","type":"batch","entry":[
 			{"request":{"method":"POST","url":"Appointment"},"resource":{"resourceType":"Appointment","status":"booked","participant":[{"status":"accepted"}]}},
@@ -168,9 +168,9 @@ func TestAppointmentWrites(t *testing.T) {
 		if got := c.do("GET", "/fhir/Slot/slot-"+slots[4].ID, "").json(t)["status"]; got != "busy" {
 			t.Errorf("the slot a batch booked: %v, want busy", got)
 		}
-		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"PUT","url":"Appointment/`+id3+`"},"resource":{"resourceType":"Appointment","id":"`+id3+`","status":"noshow","participant":[{"status":"accepted"}]}}]}`)
+		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"DELETE","url":"Appointment/`+id3+`"}}]}`)
 		if r.status != 405 || !strings.Contains(string(r.body), "request of its own") {
-			t.Errorf("a change of a booking in a transaction: %d %.500s, want 405 saying how to change it", r.status, r.body)
+			t.Errorf("a delete of a booking in a transaction: %d %.500s, want 405 saying how to change it", r.status, r.body)
 		}
 		if r := c.do("PUT", "/fhir/Appointment/"+id3, `{"resourceType":"Appointment","id":"`+id3+`","status":"noshow","participant":[{"status":"accepted"}]}`, "If-Match", `W/"7"`); r.status != 412 {
 			t.Errorf("PUT with a stale If-Match: %d %.300s, want 412", r.status, r.body)

@@ -10,9 +10,11 @@ import (
 	"github.com/opencrs/crs"
 )
 
-// heldCreate is an entry of a transaction that creates one of the PAS's
-// records through the PAS's own command, inside the transaction's one
-// command: a referral (ServiceRequest of category referral), an
+// heldWrite is an entry of a transaction that creates or changes one of
+// the PAS's records through the PAS's own commands, inside the
+// transaction's one command.
+//
+// A create is of a referral (ServiceRequest of category referral), an
 // admission (Encounter of class IMP of this trust) or a booking
 // (Appointment), recorded as POSTed by itself, with its event, pathway,
 // worklist, bed and HL7 message, and undone with the rest when another
@@ -24,7 +26,17 @@ import (
 // name it; it is applied after the other creates of the transaction, so
 // that the patient it names is registered first, and its referrals
 // before its bookings.
-type heldCreate struct {
+//
+// A change (PUT or PATCH of ServiceRequest/ref-..., Encounter/ip-...,
+// Appointment/...: a referral closed, a patient moved or discharged, an
+// appointment cancelled, attended or missed) is decided on the request
+// by the type's change function, as the request by itself decides it,
+// against the record as it stands before the transaction (its
+// request.ifMatch checked against it); its commands run among the
+// transaction's PUTs and PATCHes, undone with the rest when another
+// entry fails.
+type heldWrite struct {
+	id     string // a change's: the served id of the record it changes
 	prefix string // of the served id: prefixReferral, prefixSpell; "" for an Appointment
 	// rank orders the transaction's creates of the PAS's records: its
 	// referrals, then its admissions, then its bookings (of its referrals).
@@ -45,12 +57,12 @@ type heldCreate struct {
 
 // heldCreateOf is how a transaction's entry creates one of the PAS's
 // records, or nil when it creates none.
-func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*heldCreate, error) {
+func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*heldWrite, error) {
 	if te.method != http.MethodPost || te.resource == nil {
 		return nil, nil
 	}
 	res := te.resource
-	var h *heldCreate
+	var h *heldWrite
 	switch {
 	case isReferral(res) && s.referralsWritable():
 		var ubrn string
@@ -60,7 +72,7 @@ func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*held
 				return nil, err
 			}
 		}
-		h = &heldCreate{prefix: prefixReferral,
+		h = &heldWrite{prefix: prefixReferral,
 			read: func(ctx context.Context, id string) (*crs.Resource, error) { return readReferral(s, ctx, p, id) },
 			apply: func(tx crs.Tx, e *txEntry) error {
 				rf, err := s.referralOf(e.resource)
@@ -83,7 +95,7 @@ func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*held
 		if te.criteria != "" {
 			return nil, invalid("not-supported", "Bundle.entry["+strconv.Itoa(te.index)+"].request.ifNoneExist", "a conditional create of an admission is not supported: a patient already admitted is refused (409)")
 		}
-		h = &heldCreate{prefix: prefixSpell, rank: 1,
+		h = &heldWrite{prefix: prefixSpell, rank: 1,
 			read: func(ctx context.Context, id string) (*crs.Resource, error) { return readEncounter(s, ctx, p, id) },
 			apply: func(tx crs.Tx, e *txEntry) error {
 				ad, err := s.admissionOf(r, p, e.resource)
@@ -98,7 +110,7 @@ func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*held
 		if te.criteria != "" {
 			return nil, invalid("not-supported", "Bundle.entry["+strconv.Itoa(te.index)+"].request.ifNoneExist", "a conditional create of an Appointment is not supported: a booking takes its slot, which no second booking can")
 		}
-		h = &heldCreate{rank: 2, sentChecks: true,
+		h = &heldWrite{rank: 2, sentChecks: true,
 			read: func(ctx context.Context, id string) (*crs.Resource, error) { return readAppointment(s, ctx, p, id) },
 			apply: func(tx crs.Tx, e *txEntry) error {
 				b, patient, err := bookingOf(e.resource)
@@ -116,6 +128,49 @@ func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*held
 		te.newID = h.prefix + crs.NewID()
 	}
 	return h, nil
+}
+
+// heldUpdateOf is how a transaction's PUT or PATCH changes one of the
+// PAS's records, or nil when it changes none.
+func (s *Server) heldUpdateOf(r *http.Request, p *Principal, te *txEntry) (*heldWrite, error) {
+	if te.method != http.MethodPut && te.method != http.MethodPatch || te.match != "" || te.id == "" {
+		return nil, nil
+	}
+	var read heldRead
+	var change heldChange
+	switch {
+	case s.appointmentWritable(te.typ):
+		read, change = readAppointment, s.changeAppointment
+	case s.heldReferral(te.typ, te.id):
+		read, change = readReferral, s.changeReferral
+	case s.heldSpell(te.typ, te.id):
+		read, change = readEncounter, s.changeSpell
+	default:
+		return nil, nil
+	}
+	if err := p.allow(te.typ, true); err != nil {
+		return nil, err
+	}
+	sent := func(cur *crs.Resource) (Resource, error) {
+		if te.method == http.MethodPatch {
+			return te.patch.applyTo(cur.Body, te.typ, te.id)
+		}
+		if te.resource.ID() != te.id {
+			return nil, invalid("invalid", "Bundle.entry["+strconv.Itoa(te.index)+"].resource.id", "the resource's id %q is not the id %q of request.url", te.resource.ID(), te.id)
+		}
+		return te.resource, nil
+	}
+	_, cmd, err := s.decideHeld(r, p, te.typ, te.id, te.ifMatch, read, sent, change)
+	if err != nil {
+		return nil, err
+	}
+	return &heldWrite{id: te.id, read: func(ctx context.Context, id string) (*crs.Resource, error) { return read(s, ctx, p, id) },
+		apply: func(tx crs.Tx, _ *txEntry) error {
+			if cmd == nil {
+				return nil // the record as it is
+			}
+			return cmd(tx)
+		}}, nil
 }
 
 // findHeld matches a transaction's conditional create of one of the
@@ -140,8 +195,8 @@ func (e *txEntry) findHeld(tx crs.Tx, refs map[string]string) error {
 }
 
 // answerHeld answers, once the transaction has committed, each of its
-// entries that created one of the PAS's records, or found it (a
-// conditional create), with the record as served.
+// entries that created one of the PAS's records, found it (a conditional
+// create) or changed it, with the record as served.
 func answerHeld(ctx context.Context, entries []*txEntry, base string) error {
 	for _, e := range entries {
 		if e.held == nil || e.outcome != nil {
@@ -149,15 +204,18 @@ func answerHeld(ctx context.Context, entries []*txEntry, base string) error {
 		}
 		id, found := strings.CutPrefix(e.resolvedRef, e.typ+"/")
 		if !found {
-			id = e.newID
+			id = cmp.Or(e.held.id, e.newID)
 		}
 		stored, err := e.held.read(ctx, id)
 		if err != nil {
 			return inEntry(e, err)
 		}
-		if found {
+		switch {
+		case e.held.id != "":
+			e.response = created(base, stored, "200")
+		case found:
 			e.response = createResponse(base, nil, stored)
-		} else {
+		default:
 			e.response = createResponse(base, stored, nil)
 		}
 	}

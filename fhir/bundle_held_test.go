@@ -1,6 +1,7 @@
 package fhir_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,13 +22,8 @@ import (
 // keep) undoes the patient and the referral with it.
 func TestTransactionPASCreates(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
-		f := startPAS(t, db, clock)
-		c := f.a
-		admin, clerk := f.trustA.Actor(crs.RoleAdmin), f.trustA.Actor(crs.RoleClerk)
-		orgs, ip, refs := store.NewOrganisationService(db), store.NewInpatientService(db), store.NewReferralService(db)
-		op, room, slots := outpatientClinic(t, f, db, clock)
-		ward := addLocation(t, orgs, admin, &crs.Location{ParentID: room.ParentID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"})
-		bed := addLocation(t, orgs, admin, &crs.Location{ParentID: ward.ID, Kind: crs.LocationBed, Code: "A1", Name: "Ward A bed 1"})
+		h := startHeld(t, db, clock)
+		c, clerk, ip, refs, op, slots, ward, bed := h.f.a, h.clerk, h.ip, h.refs, h.op, h.slots, h.ward, h.beds[0]
 		received := crs.LocalDate(clock.Now()).AddDate(0, 0, -2).Format("2006-01-02")
 		referral := func(subject, ubrn string, edit func(m map[string]any)) string {
 			return referralBody(t, "X", received, func(m map[string]any) {
@@ -163,4 +159,125 @@ func TestTransactionPASCreates(t *testing.T) {
 			t.Errorf("the slot the transaction booked: %v, want busy", got)
 		}
 	})
+}
+
+// TestTransactionPASChanges: a transaction changes the PAS's records by
+// their commands, in its one command and in its order: an appointment
+// cancelled (PUT) and its referral then closed (PATCH), which the
+// closure alone refuses while the appointment is booked, and a patient
+// moved and discharged (one PATCH, one command); a change refused (that
+// closure without the cancellation, a version not the record's) undoes
+// the discharge beside it.
+func TestTransactionPASChanges(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		h := startHeld(t, db, clock)
+		f, c, clerk, ip, refs, op, slots, bed1, bed2 := h.f, h.f.a, h.clerk, h.ip, h.refs, h.op, h.slots, h.beds[0], h.beds[1]
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Changed","given":["Cai"]}],"birthDate":"1958-02-03","gender":"male"}`)
+		rf := referTo(t, f, db, clock, pid)
+		admitted := clock.Now().Add(-2 * time.Hour).Truncate(time.Second)
+		spell := create(t, c, "Encounter", admissionBody(t, "Patient/"+pid, admitted, []string{bed1.ID}, nil))
+		booked := c.do("POST", "/fhir/Appointment", `{"resourceType":"Appointment","status":"booked","slot":[{"reference":"Slot/slot-`+slots[0].ID+`"}],"basedOn":[{"reference":"ServiceRequest/ref-`+rf.ID+`"}],"participant":[{"actor":{"reference":"Patient/`+pid+`"},"status":"accepted"}]}`)
+		if booked.status != 201 {
+			t.Fatalf("book: %d %s", booked.status, booked.body)
+		}
+		cancelled := booked.json(t)
+		apID := cancelled["id"].(string)
+		cancelled["status"] = "cancelled"
+		cancelled["cancelationReason"] = map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason", "code": "pat"}}, "text": "feels better"}
+		patch := func(url, ifMatch string, ops string) string {
+			req := `"method":"PATCH","url":"` + url + `"`
+			if ifMatch != "" {
+				req += `,"ifMatch":` + string(mustJSON(t, ifMatch))
+			}
+			return `{"request":{` + req + `},"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"` + base64.StdEncoding.EncodeToString([]byte(ops)) + `"}}`
+		}
+		close := func(status string) string {
+			return patch("ServiceRequest/ref-"+rf.ID, "", `[{"op":"replace","path":"/status","value":"revoked"},
+				{"op":"add","path":"/extension/-","value":{"url":"https://opencrs.org/fhir/StructureDefinition/referral-closed-reason","valueString":"no treatment needed"}},
+				{"op":"add","path":"/extension/-","value":{"url":"https://opencrs.org/fhir/StructureDefinition/referral-closed-rtt-status","valueCoding":{"system":"https://fhir.nhs.uk/CodeSystem/NHSDataDictionary-ReferralToTreatmentPeriodStatus","code":"`+status+`"}}}]`)
+		}
+		moveAndDischarge := func(ifMatch string) string {
+			return patch("Encounter/"+spell, ifMatch, `[{"op":"add","path":"/location/-","value":{"location":{"reference":"Location/`+bed2.ID+`"},"period":{"start":"`+admitted.Add(time.Hour).Format(time.RFC3339)+`"}}},
+				{"op":"replace","path":"/status","value":"finished"},{"op":"add","path":"/period/end","value":"`+admitted.Add(90*time.Minute).Format(time.RFC3339)+`"},
+				{"op":"add","path":"/extension","value":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod","valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-DischargeMethodEngland","code":"1"}]}}]},
+				{"op":"add","path":"/hospitalization/dischargeDisposition","value":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-DischargeDestinationEngland","code":"19"}]}}]`)
+		}
+		transaction := func(entries ...string) response {
+			return c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`)
+		}
+		open := func(when string) {
+			t.Helper()
+			sp, err := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(spell, "ip-"))
+			if err != nil || sp.Status == crs.SpellDischarged || sp.BedID != bed1.ID {
+				t.Errorf("%s: the spell %+v, %v; want it open in bed 1", when, sp, err)
+			}
+		}
+
+		// Refused, with the discharge beside it undone.
+		if r := transaction(moveAndDischarge(""), close("34")); r.status != 409 || !isOutcome(r) || !strings.Contains(string(r.body), "entry 1") {
+			t.Errorf("a closure of a referral still booked: %d %.400s, want 409 naming entry 1", r.status, r.body)
+		}
+		open("after a transaction refused")
+		if r := transaction(moveAndDischarge(`W/"9"`)); r.status != 412 || !strings.Contains(string(r.body), "entry 0") {
+			t.Errorf("a change of a version not the record's: %d %.400s, want 412 naming entry 0", r.status, r.body)
+		}
+		open("after a version not the record's")
+
+		// The cancellation, the closure after it, the move and discharge.
+		r := transaction(
+			`{"request":{"method":"PUT","url":"Appointment/`+apID+`","ifMatch":"W/\"1\""},"resource":`+string(mustJSON(t, cancelled))+`}`,
+			close("34"),
+			moveAndDischarge(""))
+		if r.status != 200 {
+			t.Fatalf("a transaction cancelling, closing and discharging: %d %.600s", r.status, r.body)
+		}
+		var statuses []string
+		for _, e := range r.json(t)["entry"].([]any) {
+			resp := e.(map[string]any)["response"].(map[string]any)
+			statuses = append(statuses, strings.Fields(resp["status"].(string))[0]+" "+resp["location"].(string))
+		}
+		if len(statuses) != 3 || !strings.HasPrefix(statuses[0], "200 Appointment/"+apID+"/_history/") ||
+			!strings.HasPrefix(statuses[1], "200 ServiceRequest/ref-"+rf.ID+"/_history/") || !strings.HasPrefix(statuses[2], "200 Encounter/"+spell+"/_history/") {
+			t.Errorf("the transaction's answers: %q", statuses)
+		}
+		if ap, err := op.FindAppointment(t.Context(), clerk, apID); err != nil || ap.Status != crs.AppointmentCancelled {
+			t.Errorf("the appointment: %+v, %v; want cancelled", ap, err)
+		}
+		if got, err := refs.FindReferral(t.Context(), clerk, rf.ID); err != nil || got.Status != crs.ReferralClosed || got.ClosedReason != "no treatment needed" {
+			t.Errorf("the referral: %+v, %v; want closed", got, err)
+		}
+		sp, err := ip.FindSpell(t.Context(), clerk, strings.TrimPrefix(spell, "ip-"))
+		if err != nil || sp.Status != crs.SpellDischarged || sp.BedID != bed2.ID || !sp.DischargedAt.Equal(admitted.Add(90*time.Minute)) {
+			t.Errorf("the spell: %+v, %v; want discharged from bed 2", sp, err)
+		}
+	})
+}
+
+// heldFixture is a trust whose PAS the API writes, with a clinic's free
+// slots and a ward of two beds.
+type heldFixture struct {
+	f     *fixture
+	clerk crs.Actor
+	ip    *store.InpatientService
+	refs  *store.ReferralService
+	op    *store.OutpatientService
+	slots []*crs.Slot
+	ward  *crs.Location
+	beds  [2]*crs.Location
+}
+
+func startHeld(t *testing.T, db *store.DB, clock *crs.FixedClock) *heldFixture {
+	t.Helper()
+	f := startPAS(t, db, clock)
+	admin := f.trustA.Actor(crs.RoleAdmin)
+	orgs := store.NewOrganisationService(db)
+	h := &heldFixture{f: f, clerk: f.trustA.Actor(crs.RoleClerk), ip: store.NewInpatientService(db), refs: store.NewReferralService(db)}
+	var room *crs.Location
+	h.op, room, h.slots = outpatientClinic(t, f, db, clock)
+	h.ward = addLocation(t, orgs, admin, &crs.Location{ParentID: room.ParentID, Kind: crs.LocationWard, Code: "WDA", Name: "Ward A"})
+	for i := range h.beds {
+		code := fmt.Sprintf("A%d", i+1)
+		h.beds[i] = addLocation(t, orgs, admin, &crs.Location{ParentID: h.ward.ID, Kind: crs.LocationBed, Code: code, Name: "Ward A bed " + code[1:]})
+	}
+	return h
 }

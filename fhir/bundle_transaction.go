@@ -33,7 +33,7 @@ type txEntry struct {
 	pmi         bool   // a Patient of the patient index
 	patientsPMI bool   // Patients are those of the patient index (conditional references find them there)
 	prepared    *preparedCreate
-	held        *heldCreate          // a transaction's create of one of the PAS's records, through its command
+	held        *heldWrite           // a transaction's create of one of the PAS's records, through its command
 	patient     *newPatient          // a Patient of the patient index mapped on the request (prepareCreates), not yet registered
 	get         string               // a batch's GET: its url, answered as the API answers it (bundle_get.go)
 	op          string               // an operation invoked by POST (Patient/$match): its url, answered as the API answers it; method is then ""
@@ -136,6 +136,12 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request, p *Princip
 		te, err := readEntry(i, e.(map[string]any))
 		if err == nil && kind == "transaction" {
 			te.held, err = s.heldCreateOf(r, p, te)
+			if err == nil && te.held == nil {
+				te.held, err = s.heldUpdateOf(r, p, te)
+			}
+			if err != nil {
+				err = inEntry(te, err)
+			}
 		}
 		if err != nil {
 			if kind != "batch" {

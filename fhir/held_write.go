@@ -19,9 +19,16 @@ import (
 // made by the type's change function, which refuses what the PAS's
 // commands do not change.
 
-// heldChange makes the change from one of the PAS's records, cur (held,
-// its body decoded), to res, and answers the record as it then stands.
-type heldChange func(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (*crs.Resource, error)
+// heldChange decides the change from one of the PAS's records, cur
+// (held, its body decoded), to res: the PAS's commands that make it, as
+// one command's work (nil when nothing changes), or what refuses it.
+// Its commands then run in a command of their own (a request by itself,
+// a batch's entry) or in a transaction's.
+type heldChange func(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (heldCommand, error)
+
+// heldCommand is the work, within a command, of a change of one of the
+// PAS's records.
+type heldCommand func(tx crs.Tx) error
 
 // heldRead reads one of the PAS's records as served.
 type heldRead func(s *Server, ctx context.Context, p *Principal, id string) (*crs.Resource, error)
@@ -65,22 +72,37 @@ func (s *Server) changeHeld(r *http.Request, p *Principal, typ, id string, read 
 	if err != nil {
 		return nil, err
 	}
-	cur, err := read(s, r.Context(), p, id)
-	if err != nil {
+	cur, cmd, err := s.decideHeld(r, p, typ, id, want, read, sent, change)
+	if err != nil || cmd == nil {
+		return cur, err
+	}
+	if err := s.Store.Write(r.Context(), p.Actor, crs.ActManagePathways, func(tx crs.Tx) error { return cmd(tx) }); err != nil {
 		return nil, err
 	}
+	return read(s, r.Context(), p, id)
+}
+
+// decideHeld reads the record, checks the version wanted (If-Match; 0
+// for any) against it, and decides the change to what sent makes of it:
+// the record as read, and the commands that change it (nil for none).
+func (s *Server) decideHeld(r *http.Request, p *Principal, typ, id string, want int, read heldRead, sent func(cur *crs.Resource) (Resource, error), change heldChange) (*crs.Resource, heldCommand, error) {
+	cur, err := read(s, r.Context(), p, id)
+	if err != nil {
+		return nil, nil, err
+	}
 	if want > 0 && want != cur.Version {
-		return nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
+		return nil, nil, outcomeOf(http.StatusPreconditionFailed, "conflict", "%s/%s is at version %d, not the version %d of If-Match", typ, id, cur.Version, want)
 	}
 	res, err := sent(cur)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	held, err := Decode(cur.Body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return change(r, p, cur, held, res)
+	cmd, err := change(r, p, cur, held, res)
+	return cur, cmd, err
 }
 
 // unchangedExcept refuses a change of one of the PAS's records, held as
@@ -133,9 +155,8 @@ func splitExtension(res Resource, urls ...string) ([]any, Resource) {
 // records through its commands (a referral or admission created, an
 // Appointment booked, one of them updated): the batch answers it as the
 // API answers the same request by itself, each with its own command,
-// event and audit. A transaction's creates of referrals and admissions
-// are its own command's (heldCreate); its updates of the PAS's records,
-// and its Appointments, are refused, saying so.
+// event and audit. A transaction's creates and changes of them are made
+// inside its own command (heldWrite).
 func (s *Server) heldWriteEntry(i int, e map[string]any) (*txEntry, bool) {
 	req, _ := e["request"].(map[string]any)
 	method, _ := req["method"].(string)

@@ -44,19 +44,15 @@ func (s *Server) handleRTTDecision(w http.ResponseWriter, r *http.Request, p *Pr
 		return err
 	}
 	code, at := o.str("decision")
-	var e crs.PathwayEvent
-	for _, d := range crs.PathwayDecisions {
-		if d.Code == code {
-			e.Kind, e.Status = d.Kind, d.Status
-		}
-	}
-	if e.Kind == 0 {
+	d, ok := crs.PathwayDecisionOf(code)
+	if !ok {
 		codes := make([]string, len(crs.PathwayDecisions))
 		for i, d := range crs.PathwayDecisions {
 			codes[i] = d.Code + " (" + d.Label + ")"
 		}
 		return invalid("code-invalid", at, "decision %q is not one of %s: %s", code, rttDecisionSystem, strings.Join(codes, "; "))
 	}
+	e := crs.PathwayEvent{Kind: d.Kind, Status: d.Status}
 	for _, d := range []struct {
 		name string
 		to   *crs.Date

@@ -300,10 +300,10 @@ func consultantOf(v any) (string, bool) {
 // the others are compared with the record's.
 var referralChanges = []string{"status", "meta", "text", "id", "resourceType"}
 
-// changeReferral makes the change from the referral cur (held, as
+// changeReferral decides the change from the referral cur (held, as
 // served) to res: an open one closed (status completed or revoked, with
-// the closure extension) through the PAS's command, nothing else.
-func (s *Server) changeReferral(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (*crs.Resource, error) {
+// the closure extension) by the PAS's command, nothing else.
+func (s *Server) changeReferral(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (heldCommand, error) {
 	id := cur.ID
 	closure, rest := splitExtension(res, closureExtensions...)
 	heldClosure, heldRest := splitExtension(held, closureExtensions...)
@@ -316,7 +316,7 @@ func (s *Server) changeReferral(r *http.Request, p *Principal, cur *crs.Resource
 	to, _ := res["status"].(string)
 	switch {
 	case to == from && sameJSON(closure, heldClosure):
-		return cur, nil
+		return nil, nil
 	case to == from:
 		return nil, unprocessable("business-rule", "ServiceRequest.extension", "the closure of a referral is recorded when it is closed, and kept as it was")
 	case from == "active" && (to == "completed" || to == "revoked"):
@@ -327,10 +327,9 @@ func (s *Server) changeReferral(r *http.Request, p *Principal, cur *crs.Resource
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Core.Referrals.CloseReferral(r.Context(), p.Actor, strings.TrimPrefix(id, prefixReferral), c); err != nil {
-		return nil, fieldOutcome(err, "ServiceRequest", closureFieldPaths)
-	}
-	return readReferral(s, r.Context(), p, id)
+	return func(tx crs.Tx) error {
+		return fieldOutcome(tx.CloseReferral(strings.TrimPrefix(id, prefixReferral), c), "ServiceRequest", closureFieldPaths)
+	}, nil
 }
 
 // closureOf reads why and when a referral was closed, and the RTT status
@@ -414,4 +413,4 @@ func (s *Server) heldReferral(typ, id string) bool {
 
 // referralDoc is what the CapabilityStatement says of the PAS's
 // referrals.
-const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a conditional create names the UBRN (If-None-Exist: identifier=" + SystemUBRN + "|[UBRN]; the referral recorded with it answers 200, else this one is recorded), a referral in a batch is recorded as by itself, one in a transaction by the same command inside the transaction's one command (after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl; request.ifNoneExist names the UBRN as If-None-Exist does), one as a resource of the store refused; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"
+const referralDoc = "The PAS's referrals (ids " + prefixReferral + "*), category referral (SNOMED CT " + referralCategory + "), written through its own commands as the referral screens write them (each with its event and RTT step): a create of a ServiceRequest of that category records the referral (subject, authoredOn the date received, priority routine, urgent or asap for two week wait, performerType a TREATMENT FUNCTION CODE of " + treatmentFunctionSystem + " and a MAIN SPECIALTY CODE of " + mainSpecialtySystem + ", performer the consultant by code, requester the referrer, identifier the UBRN and a PPI to use, reasonCode, extension " + extSourceOfRequest + " the SOURCE OF REFERRAL FOR OUTPATIENTS code of " + sourceOfReferralSystem + " and " + extConsultantLed + " whether it starts an RTT pathway, true unless sent false); elements the PAS does not keep are refused (422, naming them), a conditional create names the UBRN (If-None-Exist: identifier=" + SystemUBRN + "|[UBRN]; the referral recorded with it answers 200, else this one is recorded), a referral in a batch is recorded as by itself, one in a transaction by the same command inside the transaction's one command (after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl; request.ifNoneExist names the UBRN as If-None-Exist does), one as a resource of the store refused; a closure in a transaction is made inside its command too; an update or patch closes an open one (status completed or revoked, with extensions " + extClosedReason + ", " + extClosedOn + " (today when not sent) and " + extClosedRTTStatus + " (a code of " + rttStatusSystem + ", the clock stop or hand-on the closure records); the reason and date are served after); nothing else of it changes (422)"

@@ -228,10 +228,11 @@ func (s *Server) placeOf(r *http.Request, p *Principal, entries []any, from int)
 // status: the elements of a discharge and a move.
 var spellChanges = []string{"status", "meta", "text", "id", "resourceType"}
 
-// changeSpell makes the change from the spell cur (held, as served) to
-// res through the PAS's commands: a move (location entries added after
-// those held), then a discharge (status finished); nothing else.
-func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (*crs.Resource, error) {
+// changeSpell decides the change from the spell cur (held, as served) to
+// res by the PAS's commands: a move (location entries added after those
+// held), then a discharge (status finished), in one command, so that a
+// discharge refused leaves no move; nothing else.
+func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (heldCommand, error) {
 	id := cur.ID
 	heldFixed, heldDischarge := spellParts(held)
 	fixed, discharge := spellParts(res)
@@ -241,6 +242,7 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		return nil, err
 	}
 	ctx, svc, spellID := r.Context(), s.Core.Inpatients, strings.TrimPrefix(id, prefixSpell)
+	var cmds []heldCommand // a move, then a discharge: one command
 	from, _ := held["status"].(string)
 	to, _ := res["status"].(string)
 	heldLocs, locs := array(held["location"]), array(res["location"])
@@ -275,9 +277,9 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 				return nil, unprocessable("invalid", "Encounter.location["+strconv.Itoa(len(locs)-1)+"].period.start", "%q is not a time", start)
 			}
 		}
-		if err := svc.Transfer(ctx, p.Actor, spellID, move); err != nil {
-			return nil, fieldOutcome(err, "Encounter", dischargeFieldPaths)
-		}
+		cmds = append(cmds, func(tx crs.Tx) error {
+			return fieldOutcome(tx.TransferPatient(spellID, move), "Encounter", dischargeFieldPaths)
+		})
 	}
 	switch {
 	case to == from && sameJSON(discharge, heldDischarge):
@@ -288,16 +290,23 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		if err != nil {
 			return nil, err
 		}
-		if err := svc.Discharge(ctx, p.Actor, spellID, d); err != nil {
-			return nil, fieldOutcome(err, "Encounter", dischargeFieldPaths)
-		}
+		cmds = append(cmds, func(tx crs.Tx) error {
+			return fieldOutcome(tx.DischargePatient(spellID, d), "Encounter", dischargeFieldPaths)
+		})
 	default:
 		return nil, unprocessable("business-rule", "Encounter.status", "a spell that is %s does not become %s: an admitted one is discharged (finished)", from, to)
 	}
-	if !moved && to == from {
-		return cur, nil
+	if len(cmds) == 0 {
+		return nil, nil
 	}
-	return readEncounter(s, ctx, p, id)
+	return func(tx crs.Tx) error {
+		for _, cmd := range cmds {
+			if err := cmd(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
 
 // refOnly is a Reference's reference alone (its display is the name the
@@ -381,4 +390,4 @@ func dischargeOf(parts map[string]any) (crs.Discharge, error) {
 }
 
 // spellDoc is what the CapabilityStatement says of the PAS's encounters.
-const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust (a bed named alone, or with its bay, is on its ward); participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, an admission, move or discharge in a batch is made as by itself; an admission in a transaction is made by the same command inside the transaction's one command (after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl), a move or discharge in a transaction refused, as is an admission as a resource of the store. Attendances are read only (405)"
+const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust (a bed named alone, or with its bay, is on its ward); participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, an admission, move or discharge in a batch is made as by itself; an admission, move or discharge in a transaction is made by the same commands inside the transaction's one command (an admission after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl); an admission as a resource of the store is refused; a move and a discharge sent together are one command. Attendances are read only (405)"

@@ -254,26 +254,30 @@ func (tx *Tx) RescheduleAppointment(id string, c crs.Cancellation, slotID string
 
 // CheckIn records that the patient arrived at clinic.
 func (s *OutpatientService) CheckIn(ctx context.Context, a crs.Actor, id string, at time.Time) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		ap, err := getAppointment(tx, id)
-		if err != nil {
-			return err
-		}
-		if ap.Status != crs.AppointmentBooked {
-			return crs.Errorf(crs.ECONFLICT, "the appointment is %s; only a booked appointment can be checked in", ap.Status)
-		}
-		if at, err = whenOrNow(tx, at, "checked_in_at"); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`UPDATE appointments SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND org_id = $3`, formatTime(at), id, tx.actor.OrgID); err != nil {
-			return err
-		}
-		ap.Status, ap.CheckedInAt = crs.AppointmentCheckedIn, at
-		data := appointmentEventData{Appointment: ap}
-		data.fill(tx)
-		return tx.EmitData(&crs.Event{Type: crs.EventAppointmentCheckedIn, PatientID: ap.PatientID, SubjectID: ap.ID, EffectiveAt: at,
-			Summary: "Arrived at clinic " + data.ClinicCode}, "appointment", data)
-	})
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return tx.CheckInAppointment(id, at) })
+}
+
+// CheckInAppointment checks a patient in for a booked appointment within
+// a command and appends its event.
+func (tx *Tx) CheckInAppointment(id string, at time.Time) error {
+	ap, err := getAppointment(tx, id)
+	if err != nil {
+		return err
+	}
+	if ap.Status != crs.AppointmentBooked {
+		return crs.Errorf(crs.ECONFLICT, "the appointment is %s; only a booked appointment can be checked in", ap.Status)
+	}
+	if at, err = whenOrNow(tx, at, "checked_in_at"); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE appointments SET status = 'checked_in', checked_in_at = $1 WHERE id = $2 AND org_id = $3`, formatTime(at), id, tx.actor.OrgID); err != nil {
+		return err
+	}
+	ap.Status, ap.CheckedInAt = crs.AppointmentCheckedIn, at
+	data := appointmentEventData{Appointment: ap}
+	data.fill(tx)
+	return tx.EmitData(&crs.Event{Type: crs.EventAppointmentCheckedIn, PatientID: ap.PatientID, SubjectID: ap.ID, EffectiveAt: at,
+		Summary: "Arrived at clinic " + data.ClinicCode}, "appointment", data)
 }
 
 // RecordAttendance records an attendance or a DNA.

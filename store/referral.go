@@ -164,46 +164,49 @@ var stopKinds = map[rtt.Status]rtt.Kind{
 
 // CloseReferral closes a referral that needs no further appointments.
 func (s *ReferralService) CloseReferral(ctx context.Context, a crs.Actor, id string, c crs.ReferralClosure) error {
-	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error {
-		r, err := getReferral(tx, id)
-		if err != nil {
-			return err
-		}
-		if r.Status == crs.ReferralClosed {
-			return crs.Errorf(crs.ECONFLICT, "the referral is already closed")
-		}
-		var live int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE referral_id = $1 AND status IN ('booked', 'checked_in')`, id).Scan(&live); err != nil {
-			return err
-		}
-		if live > 0 {
-			return crs.Errorf(crs.ECONFLICT, "the referral has a booked appointment; cancel it first")
-		}
-		if c.On.IsZero() {
-			c.On = localDate(tx.now)
-		}
-		if err := c.Validate(tx.now); err != nil {
-			return err
-		}
-		if c.RTTStatus != 0 {
-			k, ok := stopKinds[c.RTTStatus]
-			if !ok {
-				if c.RTTStatus.Category() != rtt.CategoryNotRTT {
-					return crs.FieldErrorf("rtt_status", "closing a referral records a clock stop (30-36), 21 or a status outside RTT (90-98), not %s", c.RTTStatus)
-				}
-				k = rtt.KindDischargedToGP
+	return s.db.writeTx(ctx, a, crs.ActManagePathways, func(tx *Tx) error { return tx.CloseReferral(id, c) })
+}
+
+// CloseReferral closes a referral within a command.
+func (tx *Tx) CloseReferral(id string, c crs.ReferralClosure) error {
+	r, err := getReferral(tx, id)
+	if err != nil {
+		return err
+	}
+	if r.Status == crs.ReferralClosed {
+		return crs.Errorf(crs.ECONFLICT, "the referral is already closed")
+	}
+	var live int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM appointments WHERE referral_id = $1 AND status IN ('booked', 'checked_in')`, id).Scan(&live); err != nil {
+		return err
+	}
+	if live > 0 {
+		return crs.Errorf(crs.ECONFLICT, "the referral has a booked appointment; cancel it first")
+	}
+	if c.On.IsZero() {
+		c.On = localDate(tx.now)
+	}
+	if err := c.Validate(tx.now); err != nil {
+		return err
+	}
+	if c.RTTStatus != 0 {
+		k, ok := stopKinds[c.RTTStatus]
+		if !ok {
+			if c.RTTStatus.Category() != rtt.CategoryNotRTT {
+				return crs.FieldErrorf("rtt_status", "closing a referral records a clock stop (30-36), 21 or a status outside RTT (90-98), not %s", c.RTTStatus)
 			}
-			if err := addRTTEvent(tx, r.PathwayID, rtt.Event{Date: c.On.Time, Kind: k, Status: c.RTTStatus, Ref: r.ID, Note: c.Reason}, true); err != nil {
-				return err
-			}
+			k = rtt.KindDischargedToGP
 		}
-		if err := closeReferral(tx, id, c.On, c.Reason); err != nil {
+		if err := addRTTEvent(tx, r.PathwayID, rtt.Event{Date: c.On.Time, Kind: k, Status: c.RTTStatus, Ref: r.ID, Note: c.Reason}, true); err != nil {
 			return err
 		}
-		r.Status, r.Worklist, r.ClosedOn, r.ClosedReason = crs.ReferralClosed, "", c.On, c.Reason
-		return tx.EmitData(&crs.Event{Type: crs.EventReferralClosed, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: c.On.Time,
-			Summary: "Referral closed: " + c.Reason}, "referral", referralEventData{Referral: r, Reason: c.Reason, Status: c.RTTStatus})
-	})
+	}
+	if err := closeReferral(tx, id, c.On, c.Reason); err != nil {
+		return err
+	}
+	r.Status, r.Worklist, r.ClosedOn, r.ClosedReason = crs.ReferralClosed, "", c.On, c.Reason
+	return tx.EmitData(&crs.Event{Type: crs.EventReferralClosed, PatientID: r.PatientID, SubjectID: r.ID, EffectiveAt: c.On.Time,
+		Summary: "Referral closed: " + c.Reason}, "referral", referralEventData{Referral: r, Reason: c.Reason, Status: c.RTTStatus})
 }
 
 // FindReferral returns a referral.

@@ -31,12 +31,9 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var e crs.PathwayEvent
-	for _, d := range crs.PathwayDecisions {
-		if d.Code == page.Decision {
-			e.Kind, e.Status = d.Kind, d.Status
-		}
-	}
-	if e.Kind == 0 {
+	if dec, ok := crs.PathwayDecisionOf(page.Decision); ok {
+		e.Kind, e.Status = dec.Kind, dec.Status
+	} else {
 		page.Errors.add("decision", "decision-"+crs.PathwayDecisions[0].Code, "Choose the decision")
 	}
 	if d, msg := readDate(r, "decision_date", "Date of the decision"); msg != "" {
