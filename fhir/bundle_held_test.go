@@ -281,3 +281,42 @@ func startHeld(t *testing.T, db *store.DB, clock *crs.FixedClock) *heldFixture {
 	}
 	return h
 }
+
+// TestBatchPASPatch: a PATCH of one of the PAS's records in a batch is
+// made as the PATCH by itself is (a JSON Patch in a Binary, a FHIRPath
+// Patch in a Parameters), through its command; one that fails leaves
+// the others.
+func TestBatchPASPatch(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB, clock *crs.FixedClock) {
+		h := startHeld(t, db, clock)
+		c := h.f.a
+		pid := create(t, c, "Patient", `{"resourceType":"Patient","name":[{"family":"Patched","given":["Pat"]}],"birthDate":"1962-02-03","gender":"female"}`)
+		rf := referTo(t, h.f, db, clock, pid)
+		r := c.do("POST", "/fhir/Appointment", `{"resourceType":"Appointment","status":"booked","slot":[{"reference":"Slot/slot-`+h.slots[0].ID+`"}],"basedOn":[{"reference":"ServiceRequest/ref-`+rf.ID+`"}],"participant":[{"actor":{"reference":"Patient/`+pid+`"},"status":"accepted"}]}`)
+		if r.status != 201 {
+			t.Fatalf("book: %d %s", r.status, r.body)
+		}
+		apID := r.json(t)["id"].(string)
+		arrived := base64.StdEncoding.EncodeToString([]byte(`[{"op":"replace","path":"/status","value":"arrived"}]`))
+		r = c.do("POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[
+			{"request":{"method":"PATCH","url":"Appointment/`+apID+`"},"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"`+arrived+`"}},
+			{"request":{"method":"PATCH","url":"ServiceRequest/ref-`+rf.ID+`"},"resource":{"resourceType":"Parameters","parameter":[{"name":"operation","part":[
+				{"name":"type","valueCode":"replace"},{"name":"path","valueString":"ServiceRequest.status"},{"name":"value","valueCode":"revoked"}]}]}}]}`)
+		if r.status != 200 {
+			t.Fatalf("a batch of patches: %d %.400s", r.status, r.body)
+		}
+		var statuses []string
+		for _, e := range r.json(t)["entry"].([]any) {
+			statuses = append(statuses, e.(map[string]any)["response"].(map[string]any)["status"].(string))
+		}
+		if len(statuses) != 2 || !strings.HasPrefix(statuses[0], "200") || !strings.HasPrefix(statuses[1], "422") {
+			t.Errorf("a batch of an arrival and a closure without its reason: %q, want 200 then 422", statuses)
+		}
+		if ap, err := h.op.FindAppointment(t.Context(), h.clerk, apID); err != nil || ap.Status != crs.AppointmentCheckedIn {
+			t.Errorf("the appointment the batch patched: %+v, %v; want checked in", ap, err)
+		}
+		if got, err := h.refs.FindReferral(t.Context(), h.clerk, rf.ID); err != nil || got.Status != crs.ReferralOpen {
+			t.Errorf("the referral whose closure was refused: %+v, %v; want open", got, err)
+		}
+	})
+}

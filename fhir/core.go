@@ -100,21 +100,20 @@ func (s *Server) refuseCoreWrite(ctx context.Context, p *Principal, typ, id stri
 			"%s/%s is one of the trust's own, kept by the PAS (its sites, wards, bays, beds and clinic rooms), and read only here: change it in the PAS. Those other systems sent are updated and deleted here", typ, id)
 	}
 	if s.heldReferral(typ, id) {
-		// Reached from a delete, a conditional update, or a batch's PATCH.
+		// Reached from a delete or a conditional update.
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"%s/%s is one of the PAS's referrals: it is closed (PUT or PATCH of its status) by a request of its own, a batch's PUT or a transaction's PUT or PATCH, through the PAS's command; it is not deleted, nor changed by a conditional update", typ, id)
+			"%s/%s is one of the PAS's referrals: it is closed (PUT or PATCH of its status) by a request of its own, or a batch's or a transaction's PUT or PATCH, through the PAS's command; it is not deleted, nor changed by a conditional update", typ, id)
 	}
 	if s.heldSpell(typ, id) {
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own, a batch's PUT or a transaction's PUT or PATCH, through the PAS's commands; it is not deleted, nor changed by a conditional update", typ, id)
+			"%s/%s is one of the PAS's inpatient spells: the patient is moved or discharged (PUT or PATCH) by a request of its own, or a batch's or a transaction's PUT or PATCH, through the PAS's commands; it is not deleted, nor changed by a conditional update", typ, id)
 	}
 	if s.appointmentWritable(typ) {
-		// Reached from a delete, a conditional update, or a batch's
-		// PATCH: the API's own requests (a batch's POST and PUT,
-		// answered as they are, and a transaction's POST, PUT and
+		// Reached from a delete or a conditional update: the API's
+		// own requests (and a batch's or a transaction's POST, PUT and
 		// PATCH) book and change appointments.
 		return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
-			"an Appointment is booked (POST Appointment), and cancelled or attended (PUT or PATCH Appointment/[id]), by a request of its own through the PAS's commands, a batch's POST or PUT or a transaction's POST, PUT or PATCH; it is not deleted, nor changed by a conditional update")
+			"an Appointment is booked (POST Appointment), and cancelled or attended (PUT or PATCH Appointment/[id]), by a request of its own through the PAS's commands, a batch's or a transaction's POST, PUT or PATCH; it is not deleted, nor changed by a conditional update")
 	}
 	return outcomeOf(http.StatusMethodNotAllowed, "not-supported",
 		"%s is served read only from the PAS's records; record it in the PAS (its screens or HL7 feed), which the API then serves", typ)

@@ -153,7 +153,7 @@ func splitExtension(res Resource, urls ...string) ([]any, Resource) {
 
 // heldWriteEntry reads an entry of a batch that writes one of the PAS's
 // records through its commands (a referral or admission created, an
-// Appointment booked, one of them updated): the batch answers it as the
+// Appointment booked, one of them updated or patched): the batch answers it as the
 // API answers the same request by itself, each with its own command,
 // event and audit. A transaction's creates and changes of them are made
 // inside its own command (heldWrite).
@@ -170,7 +170,9 @@ func (s *Server) heldWriteEntry(i int, e map[string]any) (*txEntry, bool) {
 	switch method {
 	case http.MethodPost:
 		held = id == "" && (isReferral(res) && s.referralsWritable() || isAdmission(res) && s.spellsWritable() || s.appointmentWritable(typ) && Resource(res).Type() == typ)
-	case http.MethodPut:
+	case http.MethodPut, http.MethodPatch:
+		// A PATCH's resource is its patch (a Parameters, a Binary holding
+		// a JSON Patch), which the request by itself takes as its body.
 		held = id != "" && !strings.Contains(id, "/") && (s.heldReferral(typ, id) || s.heldSpell(typ, id) || s.appointmentWritable(typ))
 	}
 	if !held {
