@@ -23,6 +23,7 @@ import (
 const (
 	extAdmissionMethod     = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod"
 	extDischargeMethod     = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod"
+	extCorrectionReason    = "https://opencrs.org/fhir/StructureDefinition/correction-reason"
 	csAdmissionMethod      = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland"
 	csSourceOfAdmission    = "https://fhir.hl7.org.uk/CodeSystem/UKCore-SourceOfAdmissionEngland"
 	csDischargeMethod      = "https://fhir.hl7.org.uk/CodeSystem/UKCore-DischargeMethodEngland"

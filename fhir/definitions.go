@@ -150,6 +150,8 @@ var extensionDefs = []extensionDef{
 	// the PAS's commands.
 	{extConsultantLed, "Consultant-led", []string{"boolean"}, []string{"ServiceRequest"},
 		"Whether the referral is to consultant-led care, which starts an 18-week RTT pathway (an EpisodeOfCare) with its clock from the date received; a referral sent without it is consultant-led."},
+	{extCorrectionReason, "Correction: reason", []string{"string"}, []string{"Encounter"},
+		"Why an inpatient spell's admission, last move or discharge is undone (an admission entered in error, a transfer or discharge recorded by mistake), sent with the change that undoes it; the PAS records it with the undoing."},
 	{extClosedReason, "Referral closed: reason", []string{"string"}, []string{"ServiceRequest"},
 		"Why the referral was closed without (further) appointments, as entered (e.g. returned to the GP after triage); sent with status completed or revoked, it closes the referral."},
 	{extClosedOn, "Referral closed: date", []string{"date"}, []string{"ServiceRequest"},

@@ -17,7 +17,7 @@ import (
 // meaning, the date each of them carries and when the API says they were
 // last updated: it moves on whenever they change, so that a client's
 // cached copy is read again.
-const definitionsDate = "2026-12-07"
+const definitionsDate = "2026-12-08"
 
 // definitionID is the id of OpenCRS's definition of a url: opencrs- and
 // the url's last segment (opencrs-ward-code).

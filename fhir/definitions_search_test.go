@@ -78,7 +78,7 @@ func TestOwnDefinitionsSearched(t *testing.T) {
 			{"StructureDefinition", "url=" + url.QueryEscape(ward) + "&status=active", is("url", ward), ""},
 			{"StructureDefinition", "url=" + url.QueryEscape(ward) + "&status=draft", none, ""},
 			{"StructureDefinition", "_id=opencrs-ward-code,opencrs-obx-units," + mySD, func(r fhir.Resource) bool { return r.ID() == "opencrs-ward-code" || r.ID() == "opencrs-obx-units" }, mySD},
-			{"StructureDefinition", "_lastUpdated=2026-12-07", all, ""},
+			{"StructureDefinition", "_lastUpdated=2026-12-08", all, ""},
 			{"StructureDefinition", "name:missing=true", none, ""},
 			{"StructureDefinition", "", all, mySD},
 			{"CodeSystem", "name=AuditAction", is("url", audit), ""},

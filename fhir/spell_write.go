@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencrs/crs"
 )
@@ -45,7 +46,7 @@ var admissionFieldPaths = map[string]string{
 
 // dischargeFieldPaths name the elements of a discharge.
 var dischargeFieldPaths = map[string]string{
-	"method": "Encounter.extension", "destination": "Encounter.hospitalization.dischargeDisposition", "discharged_at": "Encounter.period.end",
+	"method": "Encounter.extension", "reason": "Encounter.extension", "destination": "Encounter.hospitalization.dischargeDisposition", "discharged_at": "Encounter.period.end",
 	"ward": "Encounter.location", "bed": "Encounter.location",
 }
 
@@ -229,11 +230,27 @@ func (s *Server) placeOf(r *http.Request, p *Principal, entries []any, from int)
 var spellChanges = []string{"status", "meta", "text", "id", "resourceType"}
 
 // changeSpell decides the change from the spell cur (held, as served) to
-// res by the PAS's commands: a move (location entries added after those
-// held), then a discharge (status finished), in one command, so that a
-// discharge refused leaves no move; nothing else.
+// res by the PAS's commands, in one command (so that a discharge refused
+// leaves no move): a move (location entries added after those held), or
+// the last move undone (its entries taken off the end); then a change of
+// status: a discharge (finished), leave (onleave, and back to
+// in-progress), a discharge undone (finished back to in-progress, its
+// method, destination and end taken off) or an admission entered in
+// error (entered-in-error). An undoing says why in the extension
+// extCorrectionReason, which an admission entered in error needs; nothing
+// else changes.
 func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, held, res Resource) (heldCommand, error) {
 	id := cur.ID
+	why, res := splitExtension(res, extCorrectionReason)
+	reason := ""
+	for _, x := range why {
+		m, _ := x.(map[string]any)
+		v, ok := m["valueString"].(string)
+		if !ok {
+			return nil, unprocessable("invalid", "Encounter.extension", "%s takes valueString", extCorrectionReason)
+		}
+		reason = strings.TrimSpace(strings.Join([]string{reason, v}, " "))
+	}
 	heldFixed, heldDischarge := spellParts(held)
 	fixed, discharge := spellParts(res)
 	if err := unchangedExcept("Encounter", heldFixed, fixed, spellChanges, func(k string) string {
@@ -247,6 +264,15 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 	to, _ := res["status"].(string)
 	heldLocs, locs := array(held["location"]), array(res["location"])
 	moved := !sameJSON(heldLocs, locs)
+	if moved && len(locs) < len(heldLocs) {
+		if err := lastMoveTakenOff(heldLocs, locs); err != nil {
+			return nil, err
+		}
+		cmds = append(cmds, func(tx crs.Tx) error {
+			return fieldOutcome(tx.CancelPatientTransfer(spellID, reason), "Encounter", dischargeFieldPaths)
+		})
+		moved = false // the move is undone, no other made
+	}
 	if moved {
 		if from != "in-progress" && from != "onleave" {
 			return nil, unprocessable("business-rule", "Encounter.location", "a spell that is %s is not moved", from)
@@ -293,8 +319,29 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		cmds = append(cmds, func(tx crs.Tx) error {
 			return fieldOutcome(tx.DischargePatient(spellID, d), "Encounter", dischargeFieldPaths)
 		})
+	case to == "onleave" && from == "in-progress", to == "in-progress" && from == "onleave":
+		if !sameJSON(discharge, heldDischarge) {
+			return nil, unprocessable("business-rule", "Encounter.status", "leave is recorded by its status alone, not with a discharge's method, destination or end")
+		}
+		cmds = append(cmds, func(tx crs.Tx) error {
+			if to == "onleave" {
+				return tx.StartPatientLeave(spellID, time.Time{})
+			}
+			return tx.EndPatientLeave(spellID, time.Time{})
+		})
+	case to == "in-progress" && from == "finished":
+		if len(discharge) > 0 {
+			return nil, unprocessable("business-rule", "Encounter.status", "a discharge undone takes off its method (extension), destination (hospitalization.dischargeDisposition) and end (period.end)")
+		}
+		cmds = append(cmds, func(tx crs.Tx) error {
+			return fieldOutcome(tx.CancelPatientDischarge(spellID, reason), "Encounter", dischargeFieldPaths)
+		})
+	case to == "entered-in-error" && (from == "in-progress" || from == "onleave"):
+		cmds = append(cmds, func(tx crs.Tx) error {
+			return fieldOutcome(tx.CancelPatientAdmission(spellID, reason), "Encounter", dischargeFieldPaths)
+		})
 	default:
-		return nil, unprocessable("business-rule", "Encounter.status", "a spell that is %s does not become %s: an admitted one is discharged (finished)", from, to)
+		return nil, unprocessable("business-rule", "Encounter.status", "a spell that is %s does not become %s: an admitted one is discharged (finished), goes on leave (onleave) and comes back (in-progress), or was entered in error (entered-in-error, with the extension %s saying why); a discharge is undone (in-progress)", from, to, extCorrectionReason)
 	}
 	if len(cmds) == 0 {
 		return nil, nil
@@ -307,6 +354,33 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		}
 		return nil
 	}, nil
+}
+
+// lastMoveTakenOff checks that the locations sent are those held with
+// the last move's taken off the end: its bed, and its ward when the move
+// was to another ward (the ward's entry starting when the bed's does).
+func lastMoveTakenOff(held, sent []any) error {
+	n := len(held) - 1 // the last move's entries start at n
+	if n >= 1 {
+		bed, _ := held[n].(map[string]any)
+		ward, _ := held[n-1].(map[string]any)
+		bp, _ := bed["period"].(map[string]any)
+		wp, _ := ward["period"].(map[string]any)
+		if bp["start"] != nil && sameJSON(bp["start"], wp["start"]) && n >= 2 {
+			n--
+		}
+	}
+	if len(sent) != n {
+		return unprocessable("business-rule", "Encounter.location", "a move is undone by taking its entries off the end (the last %d of %d), one move at a time", len(held)-n, len(held))
+	}
+	for i := range sent {
+		a, _ := held[i].(map[string]any)
+		b, _ := sent[i].(map[string]any)
+		if !sameJSON(refOnly(a["location"]), refOnly(b["location"])) {
+			return unprocessable("business-rule", "Encounter.location["+strconv.Itoa(i)+"]", "the wards and beds of the stay before the move undone are the PAS's record")
+		}
+	}
+	return nil
 }
 
 // refOnly is a Reference's reference alone (its display is the name the
@@ -390,4 +464,4 @@ func dischargeOf(parts map[string]any) (crs.Discharge, error) {
 }
 
 // spellDoc is what the CapabilityStatement says of the PAS's encounters.
-const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust (a bed named alone, or with its bay, is on its ward); participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, an admission, move or discharge in a batch is made as by itself; an admission, move or discharge in a transaction is made by the same commands inside the transaction's one command (an admission after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl); an admission as a resource of the store is refused; a move and a discharge sent together are one command. Attendances are read only (405)"
+const spellDoc = "The PAS's inpatient spells (ids " + prefixSpell + "*), A&E attendances (" + prefixAttendance + "*) and outpatient attendances (" + prefixOutpatient + "*); spells are written through the PAS's own commands as the ward screens write them (each with its event, ADT message and bed board change): a create of an Encounter of class IMP, status in-progress, whose serviceProvider is Organization/" + trustID + " admits the patient (subject; period.start; the admission method, extension " + extAdmissionMethod + " of hospitalization, a code of " + csAdmissionMethod + "; admitSource, a code of " + csSourceOfAdmission + ", 19 when not sent; location a ward and a bed of the trust (a bed named alone, or with its bay, is on its ward); participant the consultant by code; serviceType a TREATMENT FUNCTION CODE); an update or patch adding a location entry after those served (a ward and bed, or a bed of the same ward; its period.start when) moves the patient, and status finished (extension " + extDischargeMethod + ", hospitalization.dischargeDisposition a code of " + csDischargeDestination + ", period.end) discharges them; status onleave sends them on leave and in-progress brings them back; corrections say why in extension " + extCorrectionReason + ": the last move's entries taken off the end undo it, status in-progress with the discharge's method, destination and end taken off undoes a discharge, and status entered-in-error (its reason required) cancels an admission entered in error; nothing else of a spell changes (422), an element the PAS does not keep is refused naming it, an admission, move or discharge in a batch is made as by itself; an admission, move or discharge in a transaction is made by the same commands inside the transaction's one command (an admission after its patients are registered, so that its subject may be a urn:uuid of the Bundle, and other entries may name it by its fullUrl); an admission as a resource of the store is refused; a move and a discharge sent together are one command. Attendances are read only (405)"
