@@ -48,8 +48,9 @@ type heldWrite struct {
 	// (a referral's UBRN): its id, or ENOTFOUND; nil when the record
 	// takes no conditional create.
 	find func(tx crs.Tx) (string, error)
-	// apply records the entry's resource, as e.newID, within the
-	// command, its references resolved.
+	// apply makes the entry's write within the command: a create
+	// records its resource (references resolved) as e.newID; a change
+	// runs the commands decided on the request.
 	apply func(tx crs.Tx, e *txEntry) error
 	// read reads the record as served, once the command has committed.
 	read func(ctx context.Context, id string) (*crs.Resource, error)
