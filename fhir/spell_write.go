@@ -259,7 +259,7 @@ func (s *Server) changeSpell(r *http.Request, p *Principal, cur *crs.Resource, h
 		return nil, err
 	}
 	ctx, svc, spellID := r.Context(), s.Core.Inpatients, strings.TrimPrefix(id, prefixSpell)
-	var cmds []heldCommand // a move, then a discharge: one command
+	var cmds []heldCommand // a move or its undoing, then a change of status: one command
 	from, _ := held["status"].(string)
 	to, _ := res["status"].(string)
 	heldLocs, locs := array(held["location"]), array(res["location"])
