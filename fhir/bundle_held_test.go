@@ -111,6 +111,17 @@ func TestTransactionPASCreates(t *testing.T) {
 			t.Errorf("the first patient's referrals: %d, want 1", len(all))
 		}
 
+		// A Patient found by its NHS number (a conditional create) is the
+		// one its referral names.
+		r = transaction(
+			entry("urn:uuid:p", patient("9990000018", "Together"), "Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018"),
+			entry("", referral("urn:uuid:p", "000999888777", nil), "ServiceRequest", ""))
+		if locs := locations(r); r.status != 200 || len(locs) != 2 || locs[0] != "200 Patient/"+pid+"/_history/1" || !strings.HasPrefix(locs[1], "201 ServiceRequest/ref-") {
+			t.Errorf("a referral of a patient found by NHS number: %d %q", r.status, locs)
+		} else if got, err := refs.FindReferral(t.Context(), clerk, strings.TrimPrefix(id(locs[1]), "ref-")); err != nil || got.PatientID != pid {
+			t.Errorf("the referral of the patient found: %+v, %v; want Patient/%s's", got, err, pid)
+		}
+
 		// One entry failing undoes the others: the bed is taken.
 		nhsUndone := "9990000034"
 		r = transaction(
