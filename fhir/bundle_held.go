@@ -81,10 +81,9 @@ func (s *Server) heldCreateOf(r *http.Request, p *Principal, te *txEntry) (*held
 					return err
 				}
 				if ubrn != "" {
-					if rf.UBRN != "" && rf.UBRN != ubrn {
-						return invalid("invalid", "Bundle.entry["+strconv.Itoa(e.index)+"].request.ifNoneExist", "ifNoneExist names UBRN %s, the referral UBRN %s", ubrn, rf.UBRN)
+					if err := takeUBRN(rf, ubrn, "Bundle.entry["+strconv.Itoa(e.index)+"].request.ifNoneExist"); err != nil {
+						return err
 					}
-					rf.UBRN = ubrn
 				}
 				rf.ID = strings.TrimPrefix(e.newID, prefixReferral)
 				return fieldOutcome(tx.RecordReferral(rf), "ServiceRequest", referralFieldPaths)

@@ -76,7 +76,7 @@ func (s *Server) changeHeld(r *http.Request, p *Principal, typ, id string, read 
 	if err != nil || cmd == nil {
 		return cur, err
 	}
-	if err := s.Store.Write(r.Context(), p.Actor, crs.ActManagePathways, func(tx crs.Tx) error { return cmd(tx) }); err != nil {
+	if err := s.Store.Write(r.Context(), p.Actor, crs.ActManagePathways, cmd); err != nil {
 		return nil, err
 	}
 	return read(s, r.Context(), p, id)

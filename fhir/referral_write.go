@@ -116,8 +116,8 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Princ
 		if err != nil {
 			return err
 		}
-		if rf.UBRN != "" && rf.UBRN != ubrn {
-			return invalid("invalid", "If-None-Exist", "If-None-Exist names UBRN %s, the referral UBRN %s", ubrn, rf.UBRN)
+		if err := takeUBRN(rf, ubrn, "If-None-Exist"); err != nil {
+			return err
 		}
 		found, err := s.Core.Referrals.FindReferralByUBRN(r.Context(), p.Actor, ubrn)
 		switch {
@@ -131,7 +131,6 @@ func (s *Server) createReferral(w http.ResponseWriter, r *http.Request, p *Princ
 		case crs.ErrorCode(err) != crs.ENOTFOUND:
 			return err
 		}
-		rf.UBRN = ubrn
 	}
 	if err := s.Core.Referrals.RecordReferral(r.Context(), p.Actor, rf); err != nil {
 		return fieldOutcome(err, "ServiceRequest", referralFieldPaths)
@@ -153,6 +152,16 @@ func ubrnCriteria(criteria, where string) (string, error) {
 		return "", invalid("not-supported", where, "a referral's conditional create names its UBRN alone (identifier=%s|[UBRN]), not %q", SystemUBRN, criteria)
 	}
 	return ubrn, nil
+}
+
+// takeUBRN gives the referral the UBRN its conditional create names (at
+// where), refusing one that names another.
+func takeUBRN(rf *crs.Referral, ubrn, where string) error {
+	if rf.UBRN != "" && rf.UBRN != ubrn {
+		return invalid("invalid", where, "%s names UBRN %s, the referral UBRN %s", where, ubrn, rf.UBRN)
+	}
+	rf.UBRN = ubrn
+	return nil
 }
 
 // referralOf reads a referral from a ServiceRequest of category referral;
